@@ -1,0 +1,219 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// GenesisHash is the PrevHash of the first entry.
+const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// hashDomain separates this hash from any other use of SHA-256.
+const hashDomain = "bulwark-audit-v1"
+
+// Entry is one record of the audit log.
+type Entry struct {
+	// Seq numbers entries from 1 without gaps.
+	Seq int64 `json:"seq"`
+	// Time is when the entry was appended (UTC, stored to the nanosecond).
+	Time time.Time `json:"time"`
+	// Actor is who acted: "token:<id>" for an API caller, "cli", "system".
+	Actor string `json:"actor"`
+	// Action names what happened, e.g. "token.create" or "safe.verify".
+	Action string `json:"action"`
+	// Target names what it happened to (an id, an address), may be empty.
+	Target string `json:"target,omitempty"`
+	// Details is a JSON object with the inputs' fingerprints, the verdict and
+	// the versions of rules and lists used. Never secrets.
+	Details json.RawMessage `json:"details,omitempty"`
+	// PrevHash is the Hash of entry Seq-1 (GenesisHash for Seq 1).
+	PrevHash string `json:"prevHash"`
+	// Hash is SHA-256 over all the fields above, lower-case hex.
+	Hash string `json:"hash"`
+}
+
+// ComputeHash returns the hash that e should carry. Fields are encoded with
+// length prefixes so that no two different entries encode alike.
+func (e *Entry) ComputeHash() string {
+	var buf bytes.Buffer
+	put := func(s string) {
+		var n [binary.MaxVarintLen64]byte
+		buf.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		buf.WriteString(s)
+	}
+	put(hashDomain)
+	put(strconv.FormatInt(e.Seq, 10))
+	put(e.Time.UTC().Format(time.RFC3339Nano))
+	put(e.Actor)
+	put(e.Action)
+	put(e.Target)
+	put(string(e.Details))
+	put(e.PrevHash)
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:])
+}
+
+// Head is the recorded end of the chain.
+type Head struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// Store persists the log. Implementations serialise appends: Append runs
+// build inside one write transaction with the current head, stores the entry
+// it returns and moves the head to it, or stores nothing if build fails.
+type Store interface {
+	AppendAudit(ctx context.Context, build func(head Head) (*Entry, error)) (*Entry, error)
+	// AuditEntries returns up to limit entries with Seq > after, in Seq order.
+	AuditEntries(ctx context.Context, after int64, limit int) ([]*Entry, error)
+	// AuditHead returns the recorded head ({0, GenesisHash} for an empty log).
+	AuditHead(ctx context.Context) (Head, error)
+}
+
+// Event is what a caller asks to record.
+type Event struct {
+	Actor   string
+	Action  string
+	Target  string
+	Details any // marshalled to a JSON object; nil for none
+}
+
+// Log appends events to a Store.
+type Log struct {
+	Store Store
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Record appends ev to the log and returns the stored entry.
+func (l *Log) Record(ctx context.Context, ev Event) (*Entry, error) {
+	if ev.Action == "" {
+		return nil, bulwark.Invalid("action", "an audit event needs an action")
+	}
+	var details json.RawMessage
+	if ev.Details != nil {
+		b, err := json.Marshal(ev.Details)
+		if err != nil {
+			return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
+		}
+		if len(b) == 0 || b[0] != '{' {
+			return nil, bulwark.Invalid("details", "audit details must be a JSON object")
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
+		}
+		details = compact.Bytes()
+	}
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	return l.Store.AppendAudit(ctx, func(head Head) (*Entry, error) {
+		e := &Entry{
+			Seq:      head.Seq + 1,
+			Time:     now().UTC(),
+			Actor:    ev.Actor,
+			Action:   ev.Action,
+			Target:   ev.Target,
+			Details:  details,
+			PrevHash: head.Hash,
+		}
+		e.Hash = e.ComputeHash()
+		return e, nil
+	})
+}
+
+// Break describes the first place where the chain does not check out.
+type Break struct {
+	// Seq is the first entry that is altered, missing or out of order.
+	Seq int64 `json:"seq"`
+	// Reason says what was found.
+	Reason string `json:"reason"`
+}
+
+// Report is the result of Verify.
+type Report struct {
+	// Entries is how many entries were read.
+	Entries int64 `json:"entries"`
+	// Head is the head recorded by the store.
+	Head Head `json:"head"`
+	// Broken is nil when the chain is intact.
+	Broken *Break `json:"broken,omitempty"`
+}
+
+// Intact reports whether the chain checked out.
+func (r *Report) Intact() bool { return r.Broken == nil }
+
+// Verdict is ok for an intact chain and critical for a broken one.
+func (r *Report) Verdict() bulwark.Verdict {
+	if r.Intact() {
+		return bulwark.VerdictOK
+	}
+	return bulwark.VerdictCritical
+}
+
+// verifyPage is how many entries Verify reads at a time.
+const verifyPage = 1000
+
+// Verify walks the whole chain and reports the first entry that was
+// altered, removed or reordered. progress, if not nil, is called after each
+// page with the number of entries checked so far.
+func Verify(ctx context.Context, s Store, progress func(checked int64)) (*Report, error) {
+	head, err := s.AuditHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Head: head}
+	prev := Head{Seq: 0, Hash: GenesisHash}
+	for {
+		entries, err := s.AuditEntries(ctx, prev.Seq, verifyPage)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if b := check(prev, e); b != nil {
+				rep.Broken = b
+				return rep, nil
+			}
+			rep.Entries++
+			prev = Head{Seq: e.Seq, Hash: e.Hash}
+		}
+		if progress != nil {
+			progress(rep.Entries)
+		}
+		if len(entries) < verifyPage {
+			break
+		}
+	}
+	switch {
+	case prev.Seq < head.Seq:
+		rep.Broken = &Break{Seq: prev.Seq + 1, Reason: fmt.Sprintf("entries %d to %d are missing: the recorded head is entry %d", prev.Seq+1, head.Seq, head.Seq)}
+	case prev.Seq > head.Seq:
+		rep.Broken = &Break{Seq: head.Seq + 1, Reason: fmt.Sprintf("entry %d was added outside the log: the recorded head is entry %d", head.Seq+1, head.Seq)}
+	case prev.Hash != head.Hash:
+		rep.Broken = &Break{Seq: prev.Seq, Reason: fmt.Sprintf("entry %d was altered: its hash does not match the recorded head", prev.Seq)}
+	}
+	return rep, nil
+}
+
+func check(prev Head, e *Entry) *Break {
+	switch {
+	case e.Seq != prev.Seq+1:
+		return &Break{Seq: prev.Seq + 1, Reason: fmt.Sprintf("entry %d is missing: entry %d follows entry %d", prev.Seq+1, e.Seq, prev.Seq)}
+	case e.PrevHash != prev.Hash:
+		return &Break{Seq: e.Seq, Reason: fmt.Sprintf("entry %d does not link to entry %d: an entry was altered, removed or reordered", e.Seq, prev.Seq)}
+	case e.ComputeHash() != e.Hash:
+		return &Break{Seq: e.Seq, Reason: fmt.Sprintf("entry %d was altered: its contents do not match its hash", e.Seq)}
+	}
+	return nil
+}

@@ -1,0 +1,313 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Role is a token's role.
+type Role string
+
+// Roles, from most to least privileged.
+const (
+	RoleAdmin   Role = "admin"
+	RoleAnalyst Role = "analyst"
+	RoleViewer  Role = "viewer"
+)
+
+// Permission is what a route or command needs.
+type Permission string
+
+// Permissions.
+const (
+	// PermRead reads results, lists and cases.
+	PermRead Permission = "read"
+	// PermAnalyze runs checks that record decisions (screen, verify, trace)
+	// and dispositions matches.
+	PermAnalyze Permission = "analyze"
+	// PermAdmin manages tokens, reads the audit log and changes configuration.
+	PermAdmin Permission = "admin"
+)
+
+var rolePerms = map[Role][]Permission{
+	RoleAdmin:   {PermRead, PermAnalyze, PermAdmin},
+	RoleAnalyst: {PermRead, PermAnalyze},
+	RoleViewer:  {PermRead},
+}
+
+// Roles returns all roles, most privileged first.
+func Roles() []Role { return []Role{RoleAdmin, RoleAnalyst, RoleViewer} }
+
+// ParseRole returns the role named by s or an EINVALID error naming the field.
+func ParseRole(s string) (Role, error) {
+	r := Role(strings.ToLower(strings.TrimSpace(s)))
+	if _, ok := rolePerms[r]; !ok {
+		return "", bulwark.Invalid("role", "unknown role %q: use admin, analyst or viewer", s)
+	}
+	return r, nil
+}
+
+// Allows reports whether role r holds permission p.
+func (r Role) Allows(p Permission) bool {
+	for _, q := range rolePerms[r] {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Token is a stored API token. The secret itself is never stored: Hash is
+// SHA-256 over the whole token string.
+type Token struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Role       Role       `json:"role"`
+	Hash       []byte     `json:"-"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	CreatedBy  string     `json:"createdBy"`
+	ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
+}
+
+// Active reports whether the token may be used at time now.
+func (t *Token) Active(now time.Time) bool {
+	if t.RevokedAt != nil {
+		return false
+	}
+	return t.ExpiresAt == nil || now.Before(*t.ExpiresAt)
+}
+
+// TokenStore persists tokens. Implementations return an *bulwark.Error with
+// ENOTFOUND for a missing id and ECONFLICT for a duplicate id or name.
+type TokenStore interface {
+	// CreateToken stores a new token.
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByID returns the token with the given public id.
+	TokenByID(ctx context.Context, id string) (*Token, error)
+	// ListTokens returns every token, revoked ones included, oldest first.
+	ListTokens(ctx context.Context) ([]*Token, error)
+	// RevokeToken marks a token revoked at the given time. Revoking a revoked
+	// token is not an error and keeps the first time.
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+	// TouchToken records that a token was used at the given time.
+	TouchToken(ctx context.Context, id string, at time.Time) error
+	// CountTokens returns how many tokens were ever created, revoked included.
+	CountTokens(ctx context.Context) (int, error)
+}
+
+const (
+	tokenPrefix = "bwk_"
+	idBytes     = 8  // public id: 64 bits, enough to avoid collisions, not a secret
+	secretBytes = 32 // secret: 256 bits
+	// touchEvery bounds how often a token's last-used time is written.
+	touchEvery = time.Minute
+)
+
+var (
+	idPattern   = regexp.MustCompile(`^[0-9a-f]{16}$`)
+	namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+)
+
+// ValidateName checks a token name: 1-64 characters of letters, digits and
+// . _ @ -, starting with a letter or digit.
+func ValidateName(name string) error {
+	if !namePattern.MatchString(name) {
+		return bulwark.Invalid("name", "token name %q must be 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// ValidateID checks a public token id (16 lower-case hex digits).
+func ValidateID(id string) error {
+	if !idPattern.MatchString(id) {
+		return bulwark.Invalid("id", "token id %q must be 16 lower-case hex digits (see 'bulwark token list')", id)
+	}
+	return nil
+}
+
+// HashToken returns the stored form of a presented token.
+func HashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// splitToken returns the public id of a well-formed token.
+func splitToken(token string) (id string, ok bool) {
+	rest, found := strings.CutPrefix(token, tokenPrefix)
+	if !found {
+		return "", false
+	}
+	id, secret, found := strings.Cut(rest, "_")
+	if !found || !idPattern.MatchString(id) || len(secret) != 2*secretBytes {
+		return "", false
+	}
+	return id, true
+}
+
+// Service issues, checks and revokes tokens.
+type Service struct {
+	Store TokenStore
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Rand is the source of randomness; nil means crypto/rand.
+	Rand io.Reader
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) random(n int) (string, error) {
+	r := s.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", bulwark.Wrap(err, bulwark.EINTERNAL, "cannot read random bytes for a token")
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// CreateOptions are the optional settings of a new token.
+type CreateOptions struct {
+	// CreatedBy names who created it (a token name, "cli" or "bootstrap").
+	CreatedBy string
+	// TTL, when positive, makes the token expire after that long.
+	TTL time.Duration
+}
+
+// Create issues a new token and returns its secret form, which is shown once
+// and never stored, together with the stored record.
+func (s *Service) Create(ctx context.Context, name string, role Role, opt CreateOptions) (string, *Token, error) {
+	if err := ValidateName(name); err != nil {
+		return "", nil, err
+	}
+	if _, ok := rolePerms[role]; !ok {
+		return "", nil, bulwark.Invalid("role", "unknown role %q: use admin, analyst or viewer", role)
+	}
+	if opt.TTL < 0 {
+		return "", nil, bulwark.Invalid("ttl", "must not be negative")
+	}
+	id, err := s.random(idBytes)
+	if err != nil {
+		return "", nil, err
+	}
+	secret, err := s.random(secretBytes)
+	if err != nil {
+		return "", nil, err
+	}
+	plain := tokenPrefix + id + "_" + secret
+	now := s.now()
+	t := &Token{ID: id, Name: name, Role: role, Hash: HashToken(plain), CreatedAt: now, CreatedBy: opt.CreatedBy}
+	if opt.TTL > 0 {
+		exp := now.Add(opt.TTL)
+		t.ExpiresAt = &exp
+	}
+	if err := s.Store.CreateToken(ctx, t); err != nil {
+		return "", nil, err
+	}
+	return plain, t, nil
+}
+
+// errBadToken is the one answer for every authentication failure, so that a
+// caller learns nothing about which part was wrong.
+func errBadToken() error {
+	return bulwark.Errorf(bulwark.EUNAUTHORIZED, "invalid or expired token: send 'Authorization: Bearer TOKEN' with a token from 'bulwark token create'")
+}
+
+// Authenticate checks a presented token and returns its record. Every
+// failure is EUNAUTHORIZED with the same message. The hash comparison runs
+// in constant time.
+func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, error) {
+	id, ok := splitToken(presented)
+	if !ok {
+		return nil, errBadToken()
+	}
+	t, err := s.Store.TokenByID(ctx, id)
+	if bulwark.IsCode(err, bulwark.ENOTFOUND) {
+		// Compare anyway so a miss costs about what a hit costs.
+		subtle.ConstantTimeCompare(HashToken(presented), make([]byte, sha256.Size))
+		return nil, errBadToken()
+	} else if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(HashToken(presented), t.Hash) != 1 {
+		return nil, errBadToken()
+	}
+	now := s.now()
+	if !t.Active(now) {
+		return nil, errBadToken()
+	}
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery {
+		// Best effort: a failed touch must not fail the request.
+		_ = s.Store.TouchToken(ctx, t.ID, now)
+		t.LastUsedAt = &now
+	}
+	return t, nil
+}
+
+// Revoke revokes the token with the given id.
+func (s *Service) Revoke(ctx context.Context, id string) (*Token, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	if err := s.Store.RevokeToken(ctx, id, s.now()); err != nil {
+		return nil, err
+	}
+	return s.Store.TokenByID(ctx, id)
+}
+
+// List returns every token, oldest first.
+func (s *Service) List(ctx context.Context) ([]*Token, error) { return s.Store.ListTokens(ctx) }
+
+// Bootstrap creates the first admin token when the store has never held
+// one, and returns its secret form; on a store that has tokens it returns "".
+func (s *Service) Bootstrap(ctx context.Context) (string, *Token, error) {
+	n, err := s.Store.CountTokens(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if n > 0 {
+		return "", nil, nil
+	}
+	return s.Create(ctx, "admin", RoleAdmin, CreateOptions{CreatedBy: "bootstrap"})
+}
+
+// Authorize returns nil when t's role holds p, else EFORBIDDEN.
+func Authorize(t *Token, p Permission) error {
+	if t == nil {
+		return errBadToken()
+	}
+	if !t.Role.Allows(p) {
+		return bulwark.Errorf(bulwark.EFORBIDDEN, "role %s may not do this (needs %s permission)", t.Role, p)
+	}
+	return nil
+}
+
+type ctxKey struct{}
+
+// NewContext returns a context carrying the authenticated token.
+func NewContext(ctx context.Context, t *Token) context.Context {
+	return context.WithValue(ctx, ctxKey{}, t)
+}
+
+// FromContext returns the authenticated token carried by ctx, or nil.
+func FromContext(ctx context.Context) *Token {
+	t, _ := ctx.Value(ctxKey{}).(*Token)
+	return t
+}

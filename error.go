@@ -1,0 +1,150 @@
+package bulwark
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error codes. They are part of the public API: JSON error bodies carry them
+// in "error.code", and scripts may branch on them.
+const (
+	EINVALID      = "invalid"      // the caller sent something malformed or out of range
+	ENOTFOUND     = "not_found"    // the thing asked for does not exist
+	EUNAUTHORIZED = "unauthorized" // no credentials, or credentials that do not check out
+	EFORBIDDEN    = "forbidden"    // valid credentials whose role may not do this
+	ECONFLICT     = "conflict"     // the request clashes with what is stored
+	ERATELIMITED  = "rate_limited" // too many requests for this credential
+	ETOOLARGE     = "too_large"    // a request body or input over its limit
+	EUNAVAILABLE  = "unavailable"  // a dependency (node, store, list) cannot be reached
+	ETIMEOUT      = "timeout"      // the work did not finish in its time
+	EINTEGRITY    = "integrity"    // stored evidence failed verification (e.g. a broken audit chain)
+	EINTERNAL     = "internal"     // a bug or an unexpected failure; details are logged, not shown
+)
+
+// Error is Bulwark's one error type. Code is machine-readable; Message is what
+// a user sees and must never carry secrets or internals. Field, when set,
+// names the input that was wrong. Err keeps the underlying cause for logs and
+// errors.Is/As; it is never shown to users.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+	Err     error
+}
+
+// Error implements the error interface with the user-facing message.
+func (e *Error) Error() string {
+	if e.Message == "" {
+		return e.Code
+	}
+	return e.Message
+}
+
+// Unwrap returns the underlying cause, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message.
+// A %w verb in format wraps its argument as the cause, as fmt.Errorf does,
+// but the message shown to users is the fully formatted text.
+func Errorf(code, format string, args ...any) *Error {
+	wrapped := fmt.Errorf(format, args...)
+	return &Error{Code: code, Message: wrapped.Error(), Err: errors.Unwrap(wrapped)}
+}
+
+// Invalid returns an EINVALID error naming the field at fault. The message
+// should say what is wrong and how to fix it.
+func Invalid(field, format string, args ...any) *Error {
+	e := Errorf(EINVALID, format, args...)
+	e.Field = field
+	if field != "" {
+		e.Message = field + ": " + e.Message
+	}
+	return e
+}
+
+// Wrap returns an *Error with the given code and message that keeps err as
+// its cause. Use it to hide a low-level error behind a user-facing message.
+func Wrap(err error, code, message string) *Error {
+	return &Error{Code: code, Message: message, Err: err}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, "" for a
+// nil error and EINTERNAL for any other error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err: the message of the
+// first *Error in its chain, or a generic text for anything else so that
+// internals never leak.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Error()
+	}
+	return "internal error"
+}
+
+// IsCode reports whether err carries the given code.
+func IsCode(err error, code string) bool { return err != nil && ErrorCode(err) == code }
+
+// codeTable is the one place where error codes meet HTTP statuses and exit
+// codes. Every code has an entry; unknown codes map like EINTERNAL.
+var codeTable = map[string]struct {
+	status int
+	exit   int
+}{
+	EINVALID:      {http.StatusBadRequest, ExitError},
+	ENOTFOUND:     {http.StatusNotFound, ExitError},
+	EUNAUTHORIZED: {http.StatusUnauthorized, ExitError},
+	EFORBIDDEN:    {http.StatusForbidden, ExitError},
+	ECONFLICT:     {http.StatusConflict, ExitError},
+	ERATELIMITED:  {http.StatusTooManyRequests, ExitError},
+	ETOOLARGE:     {http.StatusRequestEntityTooLarge, ExitError},
+	EUNAVAILABLE:  {http.StatusServiceUnavailable, ExitError},
+	ETIMEOUT:      {http.StatusGatewayTimeout, ExitError},
+	EINTEGRITY:    {http.StatusConflict, ExitBlock},
+	EINTERNAL:     {http.StatusInternalServerError, ExitError},
+}
+
+// HTTPStatus returns the HTTP status for err (200 for nil).
+func HTTPStatus(err error) int {
+	if err == nil {
+		return http.StatusOK
+	}
+	if row, ok := codeTable[ErrorCode(err)]; ok {
+		return row.status
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorExitCode returns the process exit code for err (0 for nil).
+func ErrorExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if row, ok := codeTable[ErrorCode(err)]; ok {
+		return row.exit
+	}
+	return ExitError
+}
+
+// Codes returns every known error code, for documentation and tests.
+func Codes() []string {
+	out := make([]string, 0, len(codeTable))
+	for c := range codeTable {
+		out = append(out, c)
+	}
+	return out
+}
