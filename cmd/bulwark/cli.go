@@ -1,0 +1,332 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// command is one node of the command tree. A command has either subcommands
+// or a run function.
+type command struct {
+	name    string
+	summary string
+	// usage is the synopsis line after "Usage:", without the program name.
+	usage string
+	// long is an optional paragraph shown by --help.
+	long string
+	// setup declares the command's own flags.
+	setup func(fs *flag.FlagSet)
+	// configurable marks commands whose flags may also come from BULWARK_*
+	// variables and the config file (long-running settings such as serve's),
+	// as opposed to per-invocation flags such as a token's name.
+	configurable bool
+	// run does the work and returns the exit code for a successful run
+	// (verdict-based), or an error (exit code from the error table).
+	run  func(ctx context.Context, args []string) (int, error)
+	subs []*command
+}
+
+func (c *command) sub(name string) *command {
+	for _, s := range c.subs {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// globals are the flags every command takes.
+type globals struct {
+	data      string
+	json      bool
+	logFormat string
+	logLevel  string
+	config    string
+}
+
+func (g *globals) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.data, "data", "", "data `DIR` (default $BULWARK_DATA or ~/.local/share/bulwark)")
+	fs.BoolVar(&g.json, "json", false, "machine-readable JSON on stdout")
+	fs.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&g.config, "config", "", "config `FILE` (TOML; default $BULWARK_CONFIG or DIR/bulwark.toml if present)")
+}
+
+var globalNames = map[string]bool{"data": true, "json": true, "log-format": true, "log-level": true, "config": true}
+
+// dispatch finds the command named by args, parses its flags and runs it.
+func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int, error) {
+	cmd, path := root, []string{"bulwark"}
+	for len(cmd.subs) > 0 {
+		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+			m.printGroupHelp(cmd, path)
+			if len(args) == 0 && cmd != root {
+				return bulwark.ExitError, usageError(path, "missing subcommand")
+			}
+			if len(args) == 0 {
+				return bulwark.ExitError, usageError(path, "missing command")
+			}
+			return bulwark.ExitOK, nil
+		}
+		if strings.HasPrefix(args[0], "-") {
+			return bulwark.ExitError, usageError(path, "flags go after the command name, e.g. 'bulwark serve --data DIR'; unknown %q here", args[0])
+		}
+		next := cmd.sub(args[0])
+		if next == nil {
+			return bulwark.ExitError, usageError(path, "unknown command %q", args[0])
+		}
+		cmd, path, args = next, append(path, args[0]), args[1:]
+	}
+
+	fs := flag.NewFlagSet(strings.Join(path, " "), flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	m.g = globals{}
+	m.g.register(fs)
+	if cmd.setup != nil {
+		cmd.setup(fs)
+	}
+	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		m.printLeafHelp(cmd, path, fs)
+		return bulwark.ExitOK, nil
+	}
+	if err != nil {
+		return bulwark.ExitError, usageError(path, "%s", err)
+	}
+	if err := m.applyEnvAndConfig(fs, cmd, path); err != nil {
+		return bulwark.ExitError, err
+	}
+	if err := m.setupLogging(); err != nil {
+		return bulwark.ExitError, err
+	}
+	return cmd.run(ctx, pos)
+}
+
+// parseInterleaved parses flags that may stand before, between or after
+// positional arguments; everything after "--" is positional.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func usageError(path []string, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	return bulwark.Errorf(bulwark.EINVALID, "%s: %s (see '%s --help')", strings.Join(path, " "), msg, strings.Join(path, " "))
+}
+
+// envName is the BULWARK_* variable for a flag.
+func envName(flagName string) string {
+	return "BULWARK_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// applyEnvAndConfig fills flags not given on the command line from BULWARK_*
+// variables, then from the config file.
+func (m *Main) applyEnvAndConfig(fs *flag.FlagSet, cmd *command, path []string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	eligible := func(name string) bool { return globalNames[name] || cmd.configurable }
+
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if err != nil || set[f.Name] || !eligible(f.Name) {
+			return
+		}
+		if v, ok := m.lookupEnv(envName(f.Name)); ok {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = bulwark.Invalid(envName(f.Name), "invalid value %q: %v", v, e)
+				return
+			}
+			set[f.Name] = true
+		}
+	})
+	if err != nil {
+		return err
+	}
+
+	file, explicit := m.g.config, m.g.config != ""
+	if !explicit {
+		file = dataDirConfig(m)
+	}
+	if file == "" {
+		return nil
+	}
+	values, err := loadConfig(file, explicit, m.configTables)
+	if err != nil || values == nil {
+		return err
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		if err != nil || set[f.Name] || !eligible(f.Name) || f.Name == "config" {
+			return
+		}
+		key := f.Name
+		if !globalNames[f.Name] {
+			key = path[1] + "." + f.Name
+		}
+		if v, ok := values[key]; ok {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = bulwark.Invalid("config", "%s: %s: invalid value %q: %v", file, key, v, e)
+			}
+		}
+	})
+	return err
+}
+
+// dataDirConfig returns DIR/bulwark.toml for the data directory in force.
+func dataDirConfig(m *Main) string {
+	dir, err := m.dataDir()
+	if err != nil {
+		return ""
+	}
+	return dir + string(os.PathSeparator) + "bulwark.toml"
+}
+
+// loadConfig reads a TOML config file into flat keys: "data" for a global,
+// "serve.addr" for a command's flag. A missing default file is not an
+// error; a missing explicit one is.
+func loadConfig(file string, explicit bool, tables map[string]bool) (map[string]string, error) {
+	raw := map[string]any{}
+	if _, err := toml.DecodeFile(file, &raw); err != nil {
+		if !explicit && (errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) {
+			return nil, nil
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, bulwark.Invalid("config", "file %s does not exist", file)
+		}
+		return nil, bulwark.Invalid("config", "cannot read %s: %v", file, err)
+	}
+	out := map[string]string{}
+	var keys []string
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := raw[k]
+		if table, ok := v.(map[string]any); ok {
+			if !tables[k] {
+				return nil, bulwark.Invalid("config", "%s: unknown table [%s] (tables: %s)", file, k, tableList(tables))
+			}
+			for tk, tv := range table {
+				s, err := configValue(tv)
+				if err != nil {
+					return nil, bulwark.Invalid("config", "%s: %s.%s: %v", file, k, tk, err)
+				}
+				out[k+"."+tk] = s
+			}
+			continue
+		}
+		if !globalNames[k] || k == "config" {
+			return nil, bulwark.Invalid("config", "%s: unknown key %q (top-level keys: data, json, log-format, log-level; server settings go under [serve])", file, k)
+		}
+		s, err := configValue(v)
+		if err != nil {
+			return nil, bulwark.Invalid("config", "%s: %s: %v", file, k, err)
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+func tableList(tables map[string]bool) string {
+	var names []string
+	for k := range tables {
+		names = append(names, "["+k+"]")
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func configValue(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case bool, int64, float64:
+		return fmt.Sprint(x), nil
+	default:
+		return "", fmt.Errorf("want a string, number or boolean, got %T", v)
+	}
+}
+
+func (m *Main) printGroupHelp(c *command, path []string) {
+	w := m.Stdout
+	name := strings.Join(path, " ")
+	if c.long != "" {
+		fmt.Fprintf(w, "%s\n\n", c.long)
+	}
+	fmt.Fprintf(w, "Usage: %s COMMAND [flags]\n\nCommands:\n", name)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range c.subs {
+		fmt.Fprintf(tw, "  %s\t%s\n", s.name, s.summary)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nRun '%s COMMAND --help' for a command's flags.\n", name)
+	if len(path) == 1 {
+		fmt.Fprintf(w, "Exit codes: 0 ok/clear, 1 error, 2 review, 3 block/reject/critical.\n")
+	}
+}
+
+func (m *Main) printLeafHelp(c *command, path []string, fs *flag.FlagSet) {
+	w := m.Stdout
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", c.usage, c.summary)
+	if c.long != "" {
+		fmt.Fprintf(w, "\n%s\n", c.long)
+	}
+	var own, global []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) {
+		if globalNames[f.Name] {
+			global = append(global, f)
+		} else {
+			own = append(own, f)
+		}
+	})
+	section := func(title string, flags []*flag.Flag) {
+		if len(flags) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n%s:\n", title)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, f := range flags {
+			arg, usage := flag.UnquoteUsage(f)
+			if arg != "" {
+				arg = " " + arg
+			}
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+				def = fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(tw, "  --%s%s\t%s%s\n", f.Name, arg, usage, def)
+		}
+		tw.Flush()
+	}
+	section("Flags", own)
+	section("Global flags", global)
+	if c.configurable {
+		fmt.Fprintf(w, "\nEach flag may also be set as BULWARK_<FLAG> (e.g. %s) or in the config file's [%s] table.\n", envName(own[0].Name), path[1])
+	}
+}

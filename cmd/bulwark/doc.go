@@ -1,0 +1,13 @@
+// Command bulwark is Bulwark's single binary: the API server and every
+// command-line tool. This package is the only place that builds adapters
+// and services and connects them: flags → configuration → store → services
+// → servers. See 'bulwark --help'.
+//
+// Configuration comes from flags first, then BULWARK_* environment variables
+// (BULWARK_DATA, BULWARK_ADDR, …: the flag name upper-cased with '-' as '_'),
+// then an optional TOML config file (--config, $BULWARK_CONFIG, or
+// bulwark.toml in the data directory) whose top-level keys are the global
+// flags and whose [serve] table holds the serve flags.
+//
+// Exit codes: 0 ok/clear, 1 error, 2 review, 3 block/reject/critical.
+package main

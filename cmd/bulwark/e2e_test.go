@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite" // to tamper with the store as an attacker would
+)
+
+// buildBinary compiles bulwark once per test binary run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary; skipped in -short mode")
+	}
+	bin := filepath.Join(t.TempDir(), "bulwark")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	return bin
+}
+
+// server is a running 'bulwark serve' process.
+type server struct {
+	cmd    *exec.Cmd
+	url    string
+	token  string // the bootstrap admin token, if this start printed one
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+var (
+	listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+	tokenRE     = regexp.MustCompile(`(?m)^\s+(bwk_[0-9a-f]{16}_[0-9a-f]{64})\s*$`)
+)
+
+func startServer(t *testing.T, bin, data string) *server {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	cmd.Env = append(os.Environ(), "BULWARK_CONFIG=")
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		for sc.Scan() {
+			line := sc.Text()
+			s.stderr.WriteString(line + "\n")
+			if m := listeningRE.FindStringSubmatch(line); m != nil {
+				found <- m[1]
+			}
+		}
+		s.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	select {
+	case addr := <-found:
+		s.url = "http://" + addr
+	case err := <-s.done:
+		t.Fatalf("serve exited before listening: %v\n%s", err, s.stderr)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not start listening:\n%s", s.stderr)
+	}
+	if m := tokenRE.FindStringSubmatch(s.stderr.String()); m != nil {
+		s.token = m[1]
+	}
+	return s
+}
+
+// stop sends SIGTERM and returns the exit code.
+func (s *server) stop(t *testing.T) int {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not stop after SIGTERM:\n%s", s.stderr)
+		return -1
+	}
+}
+
+func request(t *testing.T, method, url, token, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func runBin(t *testing.T, bin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "BULWARK_CONFIG=")
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), out.String(), errb.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String(), errb.String()
+}
+
+// TestServeEndToEnd is the issue's "done when", run as a new user would:
+// serve answers /healthz, /api/v1 needs the printed admin token, the token
+// survives a restart, SIGTERM stops cleanly, and editing an audit row by hand
+// makes 'bulwark audit verify' exit 3 naming it.
+func TestServeEndToEnd(t *testing.T) {
+	bin := buildBinary(t)
+	data := filepath.Join(t.TempDir(), "data")
+
+	s := startServer(t, bin, data)
+	if s.token == "" {
+		t.Fatalf("first start printed no admin token:\n%s", s.stderr)
+	}
+	if code, body := request(t, "GET", s.url+"/healthz", "", ""); code != 200 || !strings.Contains(body, "ok") {
+		t.Fatalf("healthz: %d %s", code, body)
+	}
+	if code, _ := request(t, "GET", s.url+"/readyz", "", ""); code != 200 {
+		t.Fatalf("readyz: %d", code)
+	}
+	if code, body := request(t, "GET", s.url+"/api/v1/whoami", "", ""); code != 401 || !strings.Contains(body, `"code":"unauthorized"`) {
+		t.Fatalf("whoami without token: %d %s", code, body)
+	}
+	if code, body := request(t, "GET", s.url+"/api/v1/whoami", s.token, ""); code != 200 || !strings.Contains(body, `"role":"admin"`) {
+		t.Fatalf("whoami with the admin token: %d %s", code, body)
+	}
+	code, body := request(t, "POST", s.url+"/api/v1/tokens", s.token, `{"name":"viewer-1","role":"viewer"}`)
+	if code != 201 {
+		t.Fatalf("create token: %d %s", code, body)
+	}
+	var created struct {
+		Token string `json:"secret"`
+	}
+	if err := json.Unmarshal([]byte(body), &created); err != nil || created.Token == "" {
+		t.Fatalf("create token body: %v %s", err, body)
+	}
+	if code, _ := request(t, "GET", s.url+"/api/v1/audit", created.Token, ""); code != 403 {
+		t.Fatalf("viewer reading the audit log: %d, want 403", code)
+	}
+	if code, body := request(t, "POST", s.url+"/api/v1/tokens", s.token, `{"name":`); code != 400 || !strings.Contains(body, "JSON") {
+		t.Fatalf("malformed JSON: %d %s", code, body)
+	}
+	if code, body := request(t, "GET", s.url+"/metrics", s.token, ""); code != 200 || !strings.Contains(body, "bulwark_http_request_duration_seconds") {
+		t.Fatalf("metrics: %d %.200s", code, body)
+	}
+	if strings.Contains(s.stderr.String(), created.Token) {
+		t.Fatal("the server log shows a token it issued over the API")
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exited %d after SIGTERM:\n%s", code, s.stderr)
+	}
+
+	// A restart keeps the tokens and prints no new one.
+	s = startServer(t, bin, data)
+	if s.token != "" {
+		t.Fatalf("second start printed another admin token")
+	}
+	if code, _ := request(t, "GET", s.url+"/api/v1/whoami", created.Token, ""); code != 200 {
+		t.Fatalf("token issued before the restart: %d", code)
+	}
+	s.stop(t)
+
+	code, stdout, stderr := runBin(t, bin, "audit", "verify", "--data", data)
+	if code != 0 || !strings.Contains(stdout, "intact: 2 entries") {
+		t.Fatalf("verify before tampering: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// Tamper with entry 2 by hand, as someone with access to the file would.
+	db, err := sql.Open("sqlite", filepath.Join(data, "bulwark.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.ExecContext(context.Background(), `UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("tampered with %d rows", n)
+	}
+	db.Close()
+
+	code, stdout, stderr = runBin(t, bin, "audit", "verify", "--data", data)
+	if code != 3 || !strings.Contains(stdout, "BROKEN at entry 2") {
+		t.Fatalf("verify after tampering: exit %d, want 3 naming entry 2\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runBin(t, bin, "audit", "verify", "--data", data, "--json")
+	if code != 3 || !strings.Contains(stdout, `"seq": 2`) || !strings.Contains(stdout, `"verdict": "critical"`) {
+		t.Fatalf("verify --json after tampering: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestServeBadInput(t *testing.T) {
+	bin := buildBinary(t)
+	data := t.TempDir()
+	tests := []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{"bad addr", []string{"serve", "--addr", "nonsense"}, "--addr: want HOST:PORT"},
+		{"unknown flag", []string{"serve", "--port", "80"}, "flag provided but not defined: -port"},
+		{"tls cert without key", []string{"serve", "--tls-cert", "x.pem"}, "tls"},
+		{"missing tls files", []string{"serve", "--tls-cert", "x.pem", "--tls-key", "y.pem"}, "cannot load the TLS certificate"},
+		{"bad body limit", []string{"serve", "--max-body-bytes", "0"}, "--max-body-bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runBin(t, bin, append(tt.args, "--data", data)...)
+			if code != 1 || !strings.Contains(stderr, tt.stderr) || strings.Count(stderr, "\n") != 1 {
+				t.Fatalf("exit %d, stderr %q; want 1 and one line containing %q", code, stderr, tt.stderr)
+			}
+		})
+	}
+
+	// The port is taken: a clear line, exit 1.
+	s := startServer(t, bin, filepath.Join(t.TempDir(), "d"))
+	addr := strings.TrimPrefix(s.url, "http://")
+	code, _, stderr := runBin(t, bin, "serve", "--addr", addr, "--data", data)
+	if code != 1 || !strings.Contains(stderr, "already in use") {
+		t.Fatalf("second server on %s: exit %d, %q", addr, code, stderr)
+	}
+	s.stop(t)
+}

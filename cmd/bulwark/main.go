@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/sqlite"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := NewMain()
+	code := m.Run(ctx, os.Args[1:])
+	stop()
+	if err := m.Close(); err != nil && code == 0 {
+		fmt.Fprintf(os.Stderr, "bulwark: %s\n", bulwark.ErrorMessage(err))
+		code = bulwark.ExitError
+	}
+	os.Exit(code)
+}
+
+// Main is the program: it holds its streams and environment instead of
+// reaching for globals, so tests run it in-process.
+type Main struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// LookupEnv reads the environment; tests replace it.
+	LookupEnv func(string) (string, bool)
+	// Version overrides the build's version string.
+	Version string
+
+	g            globals
+	logger       *slog.Logger
+	configTables map[string]bool
+	db           *sqlite.DB
+}
+
+// NewMain returns a Main wired to the process's streams and environment.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Version: version}
+}
+
+// Run runs the command named by args and returns the process exit code.
+// Errors are printed to Stderr as one line.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	root := m.root()
+	m.configTables = map[string]bool{}
+	for _, c := range root.subs {
+		if c.configurable {
+			m.configTables[c.name] = true
+		}
+	}
+	code, err := m.dispatch(ctx, root, args)
+	if err != nil {
+		m.printError(err)
+		return bulwark.ErrorExitCode(err)
+	}
+	return code
+}
+
+// Close releases what Run opened.
+func (m *Main) Close() error {
+	if m.db != nil {
+		err := m.db.Close()
+		m.db = nil
+		return err
+	}
+	return nil
+}
+
+func (m *Main) printError(err error) {
+	msg := bulwark.ErrorMessage(err)
+	if bulwark.ErrorCode(err) == bulwark.EINTERNAL {
+		if m.logger != nil {
+			m.logger.Debug("internal error", "err", err)
+		}
+		msg = "internal error (run again with --log-level debug for details)"
+	}
+	fmt.Fprintf(m.Stderr, "bulwark: %s\n", msg)
+}
+
+func (m *Main) lookupEnv(name string) (string, bool) {
+	if m.LookupEnv == nil {
+		return "", false
+	}
+	return m.LookupEnv(name)
+}
+
+func (m *Main) setupLogging() error {
+	var level slog.Level
+	switch strings.ToLower(m.g.logLevel) {
+	case "debug":
+		level = slog.LevelDebug
+	case "info", "":
+		level = slog.LevelInfo
+	case "warn", "warning":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		return bulwark.Invalid("--log-level", "unknown level %q: use debug, info, warn or error", m.g.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch m.g.logFormat {
+	case "text", "":
+		m.logger = slog.New(slog.NewTextHandler(m.Stderr, opts))
+	case "json":
+		m.logger = slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	default:
+		return bulwark.Invalid("--log-format", "unknown format %q: use text or json", m.g.logFormat)
+	}
+	return nil
+}
+
+// dataDir returns the data directory in force: --data, $BULWARK_DATA (applied
+// to the flag before this is called), $XDG_DATA_HOME/bulwark, or
+// ~/.local/share/bulwark.
+func (m *Main) dataDir() (string, error) {
+	if m.g.data != "" {
+		return filepath.Abs(m.g.data)
+	}
+	if x, ok := m.lookupEnv("XDG_DATA_HOME"); ok && x != "" {
+		return filepath.Join(x, "bulwark"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", bulwark.Invalid("--data", "no home directory to put the default data directory in: give --data DIR or set BULWARK_DATA")
+	}
+	return filepath.Join(home, ".local", "share", "bulwark"), nil
+}
+
+// openStore creates the data directory if needed and opens the store in it.
+func (m *Main) openStore(ctx context.Context) (*sqlite.DB, error) {
+	if m.db != nil {
+		return m.db, nil
+	}
+	dir, err := m.dataDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureWritableDir(dir); err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "bulwark.db"), sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	m.db = db
+	return db, nil
+}
+
+// ensureWritableDir creates dir (mode 0700) and checks that files can be
+// created in it, so that a bad --data fails with one clear line.
+func ensureWritableDir(dir string) error {
+	fix := "choose a writable directory with --data DIR or BULWARK_DATA"
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return bulwark.Invalid("--data", "cannot create data directory %s: %s; %s", dir, pathErr(err), fix)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return bulwark.Invalid("--data", "cannot use data directory %s: %s; %s", dir, pathErr(err), fix)
+	}
+	if !fi.IsDir() {
+		return bulwark.Invalid("--data", "%s is not a directory; %s", dir, fix)
+	}
+	f, err := os.CreateTemp(dir, ".write-probe-*")
+	if err != nil {
+		return bulwark.Invalid("--data", "data directory %s is not writable: %s; %s", dir, pathErr(err), fix)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+// pathErr returns the bare reason of a filesystem error ("permission
+// denied", "not a directory") without repeating the path.
+func pathErr(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// actor names the person running a CLI command in the audit log.
+func (m *Main) cliActor() string {
+	if u, ok := m.lookupEnv("USER"); ok && u != "" {
+		return "cli:" + u
+	}
+	return "cli"
+}
+
+func (m *Main) services(ctx context.Context) (*sqlite.DB, *auth.Service, *audit.Log, error) {
+	db, err := m.openStore(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return db, &auth.Service{Store: db}, &audit.Log{Store: db}, nil
+}
+
+func (m *Main) printJSON(v any) error {
+	enc := json.NewEncoder(m.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// buildVersion returns the version string, falling back to build info.
+func (m *Main) buildVersion() (ver, commit string) {
+	ver = m.Version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if ver == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			ver = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				commit = s.Value
+			}
+		}
+	}
+	if ver == "" {
+		ver = "dev"
+	}
+	return ver, commit
+}
+
+func (m *Main) versionCmd() *command {
+	return &command{
+		name:    "version",
+		summary: "print Bulwark's version",
+		usage:   "bulwark version [--json]",
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) > 0 {
+				return bulwark.ExitError, bulwark.Invalid("version", "takes no arguments, got %q", args[0])
+			}
+			ver, commit := m.buildVersion()
+			info := map[string]string{"version": ver, "commit": commit, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
+			if m.g.json {
+				return 0, m.printJSON(info)
+			}
+			fmt.Fprintf(m.Stdout, "bulwark %s", ver)
+			if commit != "" {
+				fmt.Fprintf(m.Stdout, " (commit %.12s)", commit)
+			}
+			fmt.Fprintf(m.Stdout, " %s %s\n", info["go"], info["platform"])
+			return 0, nil
+		},
+	}
+}
+
+// notBuilt is a placeholder for a command a later issue adds: it says so
+// and fails, never pretending to work.
+func notBuilt(name, summary, issue string) *command {
+	return &command{
+		name:    name,
+		summary: summary + " (not built yet)",
+		usage:   "bulwark " + name + " ...",
+		run: func(ctx context.Context, args []string) (int, error) {
+			return bulwark.ExitError, bulwark.Errorf(bulwark.EINVALID, "'bulwark %s' is not built yet%s", name, issue)
+		},
+	}
+}
+
+// root builds the command tree.
+func (m *Main) root() *command {
+	return &command{
+		name: "bulwark",
+		long: "Bulwark defends crypto exchanges, custodians and employers against North Korean state operations:\n" +
+			"infiltration, blind signing, laundering and cash-out.",
+		subs: []*command{
+			m.serveCmd(),
+			m.tokenCmd(),
+			m.auditCmd(),
+			m.versionCmd(),
+			notBuilt("safe", "verify, decode and simulate Safe transactions; audit and watch Safes", " (issue #3)"),
+			notBuilt("screen", "screen addresses and names against sanctions and DPRK attribution lists", " (issue #4)"),
+			notBuilt("lists", "show and update screening lists", " (issue #4)"),
+			notBuilt("trace", "trace stolen funds through laundering hops", ""),
+			notBuilt("hire", "screen job candidates for DPRK IT-worker red flags", ""),
+			notBuilt("scan", "statically scan an untrusted repository for malware", ""),
+		},
+	}
+}
+
+func formatTime(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run runs bulwark in-process with the given environment and returns its
+// exit code and output.
+func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := &Main{
+		Stdin:  strings.NewReader(""),
+		Stdout: &out,
+		Stderr: &errb,
+		LookupEnv: func(k string) (string, bool) {
+			v, ok := env[k]
+			return v, ok
+		},
+	}
+	code = m.Run(context.Background(), args)
+	if err := m.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return code, out.String(), errb.String()
+}
+
+func TestCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "plain-file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		stdout     string // substring expected on stdout
+		stderr     string // substring expected on stderr
+		oneLineErr bool   // stderr must be exactly one line
+	}{
+		{name: "no args shows help and fails", args: nil, code: 1, stdout: "Commands:", stderr: "missing command", oneLineErr: true},
+		{name: "help", args: []string{"--help"}, code: 0, stdout: "serve"},
+		{name: "help word", args: []string{"help"}, code: 0, stdout: "token"},
+		{name: "group help", args: []string{"token", "--help"}, code: 0, stdout: "revoke"},
+		{name: "leaf help", args: []string{"token", "create", "--help"}, code: 0, stdout: "--role ROLE"},
+		{name: "serve help names env", args: []string{"serve", "--help"}, code: 0, stdout: "BULWARK_ADDR"},
+		{name: "every leaf has global flags", args: []string{"audit", "verify", "-h"}, code: 0, stdout: "--log-format"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 1, stderr: `unknown command "frobnicate"`, oneLineErr: true},
+		{name: "unknown subcommand", args: []string{"token", "mint"}, code: 1, stderr: `unknown command "mint"`, oneLineErr: true},
+		{name: "missing subcommand", args: []string{"token"}, code: 1, stderr: "missing subcommand", oneLineErr: true},
+		{name: "unknown flag", args: []string{"token", "list", "--bogus"}, code: 1, stderr: "flag provided but not defined: -bogus", oneLineErr: true},
+		{name: "bad flag value", args: []string{"token", "create", "--name", "a", "--role", "viewer", "--ttl", "soon"}, code: 1, stderr: "-ttl", oneLineErr: true},
+		{name: "flag before command", args: []string{"--json", "version"}, code: 1, stderr: "flags go after the command name", oneLineErr: true},
+		{name: "bad log format", args: []string{"version", "--log-format", "xml"}, code: 1, stderr: "--log-format: unknown format", oneLineErr: true},
+		{name: "bad log level", args: []string{"version", "--log-level", "loud"}, code: 1, stderr: "--log-level", oneLineErr: true},
+		{name: "version", args: []string{"version"}, code: 0, stdout: "bulwark "},
+		{name: "version json", args: []string{"version", "--json"}, code: 0, stdout: `"go": "go1`},
+		{name: "version takes no args", args: []string{"version", "x"}, code: 1, stderr: "takes no arguments", oneLineErr: true},
+		{name: "placeholder safe", args: []string{"safe", "verify"}, code: 1, stderr: "not built yet", oneLineErr: true},
+		{name: "placeholder screen", args: []string{"screen"}, code: 1, stderr: "not built yet", oneLineErr: true},
+		{name: "token create needs name", args: []string{"token", "create", "--role", "viewer"}, code: 1, stderr: "--name: required", oneLineErr: true},
+		{name: "token create needs role", args: []string{"token", "create", "--name", "x"}, code: 1, stderr: "--role: required", oneLineErr: true},
+		{name: "token create bad role", args: []string{"token", "create", "--name", "x", "--role", "god"}, code: 1, stderr: `--role: unknown role "god"`, oneLineErr: true},
+		{name: "token create bad name", args: []string{"token", "create", "--name", "-x y", "--role", "viewer"}, code: 1, stderr: "name", oneLineErr: true},
+		{name: "token revoke bad id", args: []string{"token", "revoke", "zzz"}, code: 1, stderr: "id: token id", oneLineErr: true},
+		{name: "token revoke unknown id", args: []string{"token", "revoke", "0123456789abcdef"}, code: 1, stderr: "no token with id", oneLineErr: true},
+		{name: "audit verify bad anchor", args: []string{"audit", "verify", "--expect", "nope"}, code: 1, stderr: "--expect: want SEQ:HASH", oneLineErr: true},
+		{name: "audit list bad limit", args: []string{"audit", "list", "--limit", "0"}, code: 1, stderr: "--limit", oneLineErr: true},
+		{name: "data dir under a file", args: []string{"token", "list", "--data", filepath.Join(file, "sub")}, code: 1, stderr: "--data: cannot create data directory", oneLineErr: true},
+		{name: "data dir is a file", args: []string{"token", "list", "--data", file}, code: 1, stderr: "not a directory", oneLineErr: true},
+		{name: "explicit config missing", args: []string{"token", "list", "--config", filepath.Join(dir, "nope.toml")}, code: 1, stderr: "config: file", oneLineErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, env, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit code = %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
+			}
+			if !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("stdout does not contain %q:\n%s", tt.stdout, stdout)
+			}
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.stderr, stderr)
+			}
+			if tt.oneLineErr && strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr is not exactly one line:\n%s", stderr)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Errorf("stderr shows a panic:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestTokenLifecycleIsAudited(t *testing.T) {
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+
+	code, stdout, stderr := run(t, env, "token", "create", "--name", "ci-bot", "--role", "analyst", "--json")
+	if code != 0 {
+		t.Fatalf("create: exit %d: %s", code, stderr)
+	}
+	var out struct {
+		Secret string
+		Token  struct{ ID, Name, Role string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("create output: %v\n%s", err, stdout)
+	}
+	created := struct{ Token, ID string }{out.Secret, out.Token.ID}
+	if !strings.HasPrefix(out.Secret, "bwk_"+out.Token.ID+"_") || out.Token.Role != "analyst" || out.Token.Name != "ci-bot" {
+		t.Fatalf("unexpected token: %+v", out)
+	}
+
+	// Human form prints the token alone on stdout.
+	code, stdout, stderr = run(t, env, "token", "create", "--name", "second", "--role", "viewer")
+	if code != 0 || !strings.HasPrefix(stdout, "bwk_") || strings.Count(stdout, "\n") != 1 || !strings.Contains(stderr, "shown once") {
+		t.Fatalf("human create: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+
+	// Duplicate name is refused.
+	code, _, stderr = run(t, env, "token", "create", "--name", "ci-bot", "--role", "viewer")
+	if code != 1 || !strings.Contains(stderr, "already exists") {
+		t.Fatalf("duplicate: exit %d: %s", code, stderr)
+	}
+
+	code, stdout, _ = run(t, env, "token", "revoke", created.ID)
+	if code != 0 || !strings.Contains(stdout, "Revoked") {
+		t.Fatalf("revoke: exit %d: %s", code, stdout)
+	}
+	code, stdout, _ = run(t, env, "token", "list")
+	if code != 0 || !strings.Contains(stdout, "revoked") || !strings.Contains(stdout, "second") {
+		t.Fatalf("list: exit %d:\n%s", code, stdout)
+	}
+	if strings.Contains(stdout, created.Token) {
+		t.Fatal("token list shows a secret")
+	}
+
+	code, stdout, _ = run(t, env, "audit", "list", "--json")
+	if code != 0 {
+		t.Fatalf("audit list: exit %d", code)
+	}
+	var entries []struct {
+		Seq    int64
+		Actor  string
+		Action string
+		Target string
+	}
+	if err := json.Unmarshal([]byte(stdout), &entries); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"token.create", "token.create", "token.revoke"}
+	if len(entries) != len(want) {
+		t.Fatalf("audit entries = %+v, want actions %v", entries, want)
+	}
+	for i, e := range entries {
+		if e.Action != want[i] || e.Actor != "cli:alice" || e.Seq != int64(i+1) {
+			t.Errorf("entry %d = %+v, want action %s by cli:alice", i, e, want[i])
+		}
+	}
+	if strings.Contains(stdout, created.Token) || strings.Contains(stdout, strings.TrimPrefix(created.Token, "bwk_"+created.ID+"_")) {
+		t.Fatal("audit log holds a token secret")
+	}
+
+	code, stdout, _ = run(t, env, "audit", "verify")
+	if code != 0 || !strings.Contains(stdout, "intact: 3 entries") {
+		t.Fatalf("verify: exit %d: %s", code, stdout)
+	}
+	head := strings.TrimSpace(stdout[strings.Index(stdout, "head ")+5:])
+	code, stdout, _ = run(t, env, "audit", "verify", "--expect", head, "--json")
+	if code != 0 || !strings.Contains(stdout, `"verdict": "ok"`) {
+		t.Fatalf("verify --expect %s: exit %d: %s", head, code, stdout)
+	}
+	flip := "0"
+	if strings.HasSuffix(head, "0") {
+		flip = "1"
+	}
+	wrong := head[:len(head)-1] + flip
+	code, stdout, _ = run(t, env, "audit", "verify", "--expect", wrong)
+	if code != 3 || !strings.Contains(stdout, "BROKEN at entry 3") {
+		t.Fatalf("verify with a wrong anchor: exit %d: %s", code, stdout)
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	base := t.TempDir()
+	flagDir, envDir, fileDir := filepath.Join(base, "flag"), filepath.Join(base, "env"), filepath.Join(base, "file")
+	cfg := filepath.Join(base, "bulwark.toml")
+	if err := os.WriteFile(cfg, []byte("data = \""+fileDir+"\"\nlog-format = \"json\"\n[serve]\naddr = \"127.0.0.1:9999\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	exists := func(dir string) bool {
+		_, err := os.Stat(filepath.Join(dir, "bulwark.db"))
+		return err == nil
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"flag beats env and file", map[string]string{"BULWARK_DATA": envDir, "BULWARK_CONFIG": cfg}, []string{"--data", flagDir}, flagDir},
+		{"env beats file", map[string]string{"BULWARK_DATA": envDir, "BULWARK_CONFIG": cfg}, nil, envDir},
+		{"file when nothing else", map[string]string{"BULWARK_CONFIG": cfg}, nil, fileDir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, d := range []string{flagDir, envDir, fileDir} {
+				os.RemoveAll(d)
+			}
+			code, _, stderr := run(t, tt.env, append([]string{"token", "list"}, tt.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			for _, d := range []string{flagDir, envDir, fileDir} {
+				if exists(d) != (d == tt.want) {
+					t.Errorf("store in %s: %v, want only in %s", d, exists(d), tt.want)
+				}
+			}
+		})
+	}
+
+	bad := filepath.Join(base, "bad.toml")
+	for name, body := range map[string]string{
+		"unknown key":   "colour = \"red\"\n",
+		"unknown table": "[server]\naddr = \"x\"\n",
+		"syntax":        "data = \n",
+		"bad value":     "json = \"maybe\"\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(bad, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := run(t, map[string]string{"BULWARK_DATA": envDir}, "token", "list", "--config", bad)
+			if code != 1 || !strings.Contains(stderr, "config") || strings.Count(stderr, "\n") != 1 {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/httpapi"
+)
+
+// serveFlags are the settings of 'bulwark serve'.
+type serveFlags struct {
+	addr            string
+	tlsCert, tlsKey string
+	rateLimit       float64
+	burst           int
+	maxBody         int64
+	metricsPublic   bool
+	requestTimeout  time.Duration
+	shutdownTimeout time.Duration
+}
+
+func (m *Main) serveCmd() *command {
+	var f serveFlags
+	return &command{
+		name:         "serve",
+		summary:      "run the API server on the embedded store",
+		usage:        "bulwark serve [--addr 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE] [flags]",
+		configurable: true,
+		long: "Serves /healthz and /readyz without a token, /metrics (Prometheus) and the JSON API under /api/v1\n" +
+			"with 'Authorization: Bearer TOKEN'. On first start with an empty store it creates an admin token\n" +
+			"and prints it once to stderr. SIGINT or SIGTERM shuts down gracefully.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.addr, "addr", httpapi.DefaultAddr, "listen on `HOST:PORT` (loopback by default)")
+			fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate `FILE` (PEM); with --tls-key serves HTTPS")
+			fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key `FILE` (PEM)")
+			fs.Float64Var(&f.rateLimit, "rate-limit", httpapi.DefaultRateLimit, "sustained requests per second per token (negative: no limit)")
+			fs.IntVar(&f.burst, "burst", httpapi.DefaultBurst, "requests a token may send at once")
+			fs.Int64Var(&f.maxBody, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body in `BYTES`")
+			fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve /metrics without a token")
+			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
+			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("serve", args); err != nil {
+				return 1, err
+			}
+			return 0, m.serve(ctx, f)
+		},
+	}
+}
+
+func (m *Main) serve(ctx context.Context, f serveFlags) error {
+	if _, _, err := net.SplitHostPort(f.addr); err != nil {
+		return bulwark.Invalid("--addr", "want HOST:PORT such as 127.0.0.1:8080, got %q", f.addr)
+	}
+	if f.maxBody <= 0 {
+		return bulwark.Invalid("--max-body-bytes", "must be positive, got %d", f.maxBody)
+	}
+	if f.burst < 1 {
+		return bulwark.Invalid("--burst", "must be at least 1, got %d", f.burst)
+	}
+	if f.requestTimeout <= 0 || f.shutdownTimeout <= 0 {
+		return bulwark.Invalid("--request-timeout", "timeouts must be positive")
+	}
+	db, tokens, log, err := m.services(ctx)
+	if err != nil {
+		return err
+	}
+	ver, _ := m.buildVersion()
+	srv, err := httpapi.New(httpapi.Config{
+		Addr:            f.addr,
+		TLSCertFile:     f.tlsCert,
+		TLSKeyFile:      f.tlsKey,
+		Logger:          m.logger,
+		Auth:            tokens,
+		Audit:           log,
+		Ready:           db.Ping,
+		Version:         ver,
+		MaxBodyBytes:    f.maxBody,
+		RateLimit:       f.rateLimit,
+		Burst:           f.burst,
+		HandlerTimeout:  f.requestTimeout,
+		ShutdownTimeout: f.shutdownTimeout,
+		MetricsPublic:   f.metricsPublic,
+	})
+	if err != nil {
+		return err
+	}
+
+	plain, t, err := tokens.Bootstrap(ctx)
+	if err != nil {
+		return err
+	}
+	if plain != "" {
+		if _, err := log.Record(ctx, audit.Event{Actor: "system", Action: "token.create", Target: "token:" + t.ID,
+			Details: map[string]any{"name": t.Name, "role": t.Role, "bootstrap": true}}); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stderr, "\nCreated the first admin token (id %s). It is shown once and only its hash is stored;\n"+
+			"keep it in a password manager. Create others with 'bulwark token create'.\n\n    %s\n\n", t.ID, plain)
+	}
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		reason := err.Error()
+		if errors.Is(err, syscall.EADDRINUSE) {
+			reason = "the address is already in use (another bulwark serve?)"
+		} else if errors.Is(err, syscall.EACCES) {
+			reason = "permission denied (ports below 1024 need privileges)"
+		}
+		return bulwark.Invalid("--addr", "cannot listen on %s: %s", f.addr, reason)
+	}
+	scheme := "http"
+	if f.tlsCert != "" {
+		scheme = "https"
+	}
+	if !httpapi.LoopbackAddr(f.addr) && f.tlsCert == "" {
+		m.logger.Warn("serving on a non-loopback address without TLS: tokens cross the network in clear text; give --tls-cert and --tls-key or bind to 127.0.0.1", "addr", ln.Addr().String())
+	}
+	m.logger.Info("listening", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
+	err = srv.Serve(ctx, ln)
+	m.logger.Info("stopped")
+	return err
+}
