@@ -210,15 +210,24 @@ func dataDirConfig(m *Main) string {
 // "serve.addr" for a command's flag. A missing default file is not an
 // error; a missing explicit one is.
 func loadConfig(file string, explicit bool, tables map[string]bool) (map[string]string, error) {
-	raw := map[string]any{}
-	if _, err := toml.DecodeFile(file, &raw); err != nil {
+	data, err := os.ReadFile(file)
+	if err != nil {
 		if !explicit && (errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) {
 			return nil, nil
 		}
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, bulwark.Invalid("config", "file %s does not exist", file)
 		}
-		return nil, bulwark.Invalid("config", "cannot read %s: %v", file, err)
+		return nil, bulwark.Invalid("config", "cannot read %s: %s", file, pathErr(err))
+	}
+	return parseConfig(data, file, tables)
+}
+
+// parseConfig parses a TOML config file's contents; file names it in errors.
+func parseConfig(data []byte, file string, tables map[string]bool) (map[string]string, error) {
+	raw := map[string]any{}
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return nil, bulwark.Invalid("config", "cannot parse %s: %v", file, err)
 	}
 	out := map[string]string{}
 	var keys []string

@@ -1,0 +1,111 @@
+package bulwark
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+)
+
+func TestErrorTables(t *testing.T) {
+	tests := []struct {
+		err    error
+		code   string
+		status int
+		exit   int
+		msg    string
+	}{
+		{nil, "", http.StatusOK, ExitOK, ""},
+		{Invalid("--addr", "want HOST:PORT"), EINVALID, 400, ExitError, "--addr: want HOST:PORT"},
+		{Errorf(ENOTFOUND, "no token %q", "x"), ENOTFOUND, 404, ExitError, `no token "x"`},
+		{Errorf(EUNAUTHORIZED, "bad token"), EUNAUTHORIZED, 401, ExitError, "bad token"},
+		{Errorf(EFORBIDDEN, "no"), EFORBIDDEN, 403, ExitError, "no"},
+		{Errorf(ECONFLICT, "dup"), ECONFLICT, 409, ExitError, "dup"},
+		{Errorf(ERATELIMITED, "slow down"), ERATELIMITED, 429, ExitError, "slow down"},
+		{Errorf(ETOOLARGE, "big"), ETOOLARGE, 413, ExitError, "big"},
+		{Errorf(EUNAVAILABLE, "node down"), EUNAVAILABLE, 503, ExitError, "node down"},
+		{Errorf(ETIMEOUT, "slow"), ETIMEOUT, 504, ExitError, "slow"},
+		{Errorf(EINTEGRITY, "chain broken"), EINTEGRITY, 409, ExitBlock, "chain broken"},
+		{Errorf(EINTERNAL, "bug"), EINTERNAL, 500, ExitError, "bug"},
+		{io.EOF, EINTERNAL, 500, ExitError, "internal error"},
+		{fmt.Errorf("context: %w", Errorf(ENOTFOUND, "gone")), ENOTFOUND, 404, ExitError, "gone"},
+		{&Error{Code: "made_up"}, "made_up", 500, ExitError, "made_up"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.err), func(t *testing.T) {
+			if got := ErrorCode(tt.err); got != tt.code {
+				t.Errorf("ErrorCode = %q, want %q", got, tt.code)
+			}
+			if got := HTTPStatus(tt.err); got != tt.status {
+				t.Errorf("HTTPStatus = %d, want %d", got, tt.status)
+			}
+			if got := ErrorExitCode(tt.err); got != tt.exit {
+				t.Errorf("ErrorExitCode = %d, want %d", got, tt.exit)
+			}
+			if got := ErrorMessage(tt.err); got != tt.msg {
+				t.Errorf("ErrorMessage = %q, want %q", got, tt.msg)
+			}
+		})
+	}
+}
+
+func TestErrorfWrapsCause(t *testing.T) {
+	cause := io.ErrUnexpectedEOF
+	err := Errorf(EUNAVAILABLE, "node: %w", cause)
+	if !errors.Is(err, cause) {
+		t.Fatal("Errorf with %w lost the cause")
+	}
+	if err.Error() != "node: unexpected EOF" {
+		t.Fatalf("message = %q", err.Error())
+	}
+	w := Wrap(cause, EINTERNAL, "cannot read")
+	if !errors.Is(w, cause) || w.Error() != "cannot read" {
+		t.Fatalf("Wrap = %v", w)
+	}
+	if e := Invalid("role", "x"); e.Field != "role" {
+		t.Fatalf("Invalid lost the field: %+v", e)
+	}
+}
+
+func TestEveryCodeHasARow(t *testing.T) {
+	for _, c := range Codes() {
+		if HTTPStatus(&Error{Code: c}) == 0 {
+			t.Errorf("code %s has no status", c)
+		}
+	}
+	if len(Codes()) != 11 {
+		t.Errorf("Codes() = %v: a code was added without a table row or this test", Codes())
+	}
+}
+
+func TestVerdicts(t *testing.T) {
+	tests := []struct {
+		v    Verdict
+		exit int
+	}{
+		{VerdictOK, 0}, {VerdictClear, 0}, {VerdictReview, 2},
+		{VerdictBlock, 3}, {VerdictReject, 3}, {VerdictCritical, 3},
+		{Verdict("bogus"), 1},
+	}
+	for _, tt := range tests {
+		if got := tt.v.ExitCode(); got != tt.exit {
+			t.Errorf("%s.ExitCode() = %d, want %d", tt.v, got, tt.exit)
+		}
+	}
+	if w := Worst(VerdictOK, VerdictReview, VerdictClear); w != VerdictReview {
+		t.Errorf("Worst = %s", w)
+	}
+	if w := Worst(VerdictReview, VerdictReject, VerdictBlock); w != VerdictReject {
+		t.Errorf("Worst = %s, want the first of the worst rank", w)
+	}
+	if w := Worst(); w != "" {
+		t.Errorf("Worst() = %q", w)
+	}
+	if _, err := ParseVerdict("maybe"); ErrorCode(err) != EINVALID {
+		t.Errorf("ParseVerdict(maybe) = %v", err)
+	}
+	if v, err := ParseVerdict("block"); err != nil || v != VerdictBlock {
+		t.Errorf("ParseVerdict(block) = %v, %v", v, err)
+	}
+}
