@@ -105,14 +105,18 @@ func (l *Log) Record(ctx context.Context, ev Event) (*Entry, error) {
 		if err != nil {
 			return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
 		}
-		if len(b) == 0 || b[0] != '{' {
+		if string(b) == "null" {
+			b = nil // a nil map or pointer: no details
+		} else if len(b) == 0 || b[0] != '{' {
 			return nil, bulwark.Invalid("details", "audit details must be a JSON object")
 		}
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, b); err != nil {
-			return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
+		if b != nil {
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, b); err != nil {
+				return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
+			}
+			details = compact.Bytes()
 		}
-		details = compact.Bytes()
 	}
 	now := time.Now
 	if l.Now != nil {
@@ -166,8 +170,10 @@ func (r *Report) Verdict() bulwark.Verdict {
 const verifyPage = 1000
 
 // Verify walks the whole chain and reports the first entry that was
-// altered, removed or reordered. progress, if not nil, is called after each
-// page with the number of entries checked so far.
+// altered, removed or reordered. It checks the chain up to the head the
+// store records when Verify starts; entries appended while it runs are
+// left for the next run. progress, if not nil, is called after each page
+// with the number of entries checked so far.
 func Verify(ctx context.Context, s Store, progress func(checked int64)) (*Report, error) {
 	head, err := s.AuditHead(ctx)
 	if err != nil {
@@ -175,12 +181,29 @@ func Verify(ctx context.Context, s Store, progress func(checked int64)) (*Report
 	}
 	rep := &Report{Head: head}
 	prev := Head{Seq: 0, Hash: GenesisHash}
+walk:
 	for {
 		entries, err := s.AuditEntries(ctx, prev.Seq, verifyPage)
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range entries {
+			if prev.Seq == head.Seq && e.Seq > head.Seq {
+				// Past the head read above: appended since (the head has
+				// moved on to cover it) or added outside the log.
+				latest, err := s.AuditHead(ctx)
+				if err != nil {
+					return nil, err
+				}
+				if latest.Seq < e.Seq {
+					rep.Broken = &Break{Seq: head.Seq + 1, Reason: fmt.Sprintf("entry %d was added outside the log: the recorded head is entry %d", head.Seq+1, latest.Seq)}
+					return rep, nil
+				}
+				if progress != nil {
+					progress(rep.Entries)
+				}
+				break walk
+			}
 			if b := check(prev, e); b != nil {
 				rep.Broken = b
 				return rep, nil
@@ -198,8 +221,6 @@ func Verify(ctx context.Context, s Store, progress func(checked int64)) (*Report
 	switch {
 	case prev.Seq < head.Seq:
 		rep.Broken = &Break{Seq: prev.Seq + 1, Reason: fmt.Sprintf("entries %d to %d are missing: the recorded head is entry %d", prev.Seq+1, head.Seq, head.Seq)}
-	case prev.Seq > head.Seq:
-		rep.Broken = &Break{Seq: head.Seq + 1, Reason: fmt.Sprintf("entry %d was added outside the log: the recorded head is entry %d", head.Seq+1, head.Seq)}
 	case prev.Hash != head.Hash:
 		rep.Broken = &Break{Seq: prev.Seq, Reason: fmt.Sprintf("entry %d was altered: its hash does not match the recorded head", prev.Seq)}
 	}

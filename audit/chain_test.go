@@ -112,4 +112,9 @@ func TestRecordRejectsBadEvents(t *testing.T) {
 	if err != nil || rep.Entries != 0 {
 		t.Fatalf("a rejected event was stored: %+v %v", rep, err)
 	}
+	var none map[string]string
+	e, err := log.Record(ctx, audit.Event{Action: "a", Details: none})
+	if err != nil || e.Details != nil {
+		t.Fatalf("nil map details = %+v, %v; want an entry without details", e, err)
+	}
 }

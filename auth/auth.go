@@ -185,7 +185,8 @@ func (s *Service) random(n int) (string, error) {
 
 // CreateOptions are the optional settings of a new token.
 type CreateOptions struct {
-	// CreatedBy names who created it (a token name, "cli" or "bootstrap").
+	// CreatedBy names who created it, as the audit log names actors:
+	// "token:<id>" for an API caller, "cli:<user>" or "system".
 	CreatedBy string
 	// TTL, when positive, makes the token expire after that long.
 	TTL time.Duration

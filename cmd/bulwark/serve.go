@@ -121,9 +121,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if f.tlsCert != "" {
 		scheme = "https"
 	}
-	if !httpapi.LoopbackAddr(f.addr) && f.tlsCert == "" {
-		m.logger.Warn("serving on a non-loopback address without TLS: tokens cross the network in clear text; give --tls-cert and --tls-key or bind to 127.0.0.1", "addr", ln.Addr().String())
-	}
+	// httpapi.Serve warns when it serves a non-loopback address without TLS.
 	m.logger.Info("listening", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
 	err = srv.Serve(ctx, ln)
 	m.logger.Info("stopped")

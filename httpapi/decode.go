@@ -1,0 +1,220 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// decodeJSON reads r's body into dst, a pointer to a struct, and returns a
+// *bulwark.Error that names the problem:
+//
+//   - the Content-Type is not application/json → EINVALID;
+//   - the body is larger than limit bytes → ETOOLARGE naming the limit;
+//   - empty body, syntax error (with its byte offset), a value that is not
+//     an object, an unknown field (listing the known ones), a field of the
+//     wrong JSON type (naming the field and the wanted type), or data after
+//     the object → EINVALID.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return badInput("Content-Type", "Content-Type must be application/json (the header is missing)")
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return badInput("Content-Type", "Content-Type must be application/json, not %q", clip(ct, 64))
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return badInput("Content-Type", "JSON bodies must be UTF-8, not charset %q", clip(cs, 32))
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return bulwark.Errorf(bulwark.ETOOLARGE, "request body is larger than the limit of %s", byteSize(tooLarge.Limit))
+		}
+		return bulwark.Wrap(err, bulwark.EINVALID, "cannot read the request body")
+	}
+	return decodeBytes(data, dst)
+}
+
+// decodeBytes decodes one JSON object from data into dst; see decodeJSON.
+func decodeBytes(data []byte, dst any) error {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 {
+		return badInput("body", "request body is empty: send a JSON object")
+	}
+	if trimmed[0] != '{' && json.Valid(data) {
+		return badInput("body", "invalid JSON body: want a JSON object, got %s", jsonKind(trimmed[0]))
+	}
+	// Anything else that is not an object fails below, with the decoder's
+	// byte offset.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err, dst, len(data))
+	}
+	rest := data[dec.InputOffset():]
+	if extra := bytes.TrimLeft(rest, " \t\r\n"); len(extra) != 0 {
+		pos := dec.InputOffset() + int64(len(rest)-len(extra))
+		return badInput("body", "invalid JSON body: unexpected data after the JSON object at byte %d: send exactly one object", pos)
+	}
+	return nil
+}
+
+func decodeError(err error, dst any, size int) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("invalid JSON body: syntax error at byte %d: %s", syntax.Offset, clip(syntax.Error(), 100)))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("invalid JSON body: unexpected end of input at byte %d", size))
+	case errors.As(err, &typ):
+		got := typ.Value
+		if i := strings.IndexByte(got, ' '); i >= 0 {
+			got = got[:i] // "number 1.5" → "number"; do not echo values
+		}
+		if typ.Field == "" {
+			return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("invalid JSON body: want a JSON object, got %s", got))
+		}
+		field := clip(typ.Field, 64)
+		want := jsonTypeName(typ.Type)
+		if got == "number" && want == "integer" {
+			return &bulwark.Error{Code: bulwark.EINVALID, Field: field, Err: err,
+				Message: fmt.Sprintf("invalid JSON body: field %q: want an integer in range, at byte %d", field, typ.Offset)}
+		}
+		return &bulwark.Error{Code: bulwark.EINVALID, Field: field, Err: err,
+			Message: fmt.Sprintf("invalid JSON body: field %q: want %s, got %s at byte %d", field, want, got, typ.Offset)}
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		var field string
+		if _, scanErr := fmt.Sscanf(name, "%q", &field); scanErr != nil {
+			field = name
+		}
+		field = clip(field, 64)
+		msg := fmt.Sprintf("invalid JSON body: unknown field %q", field)
+		if known := knownFields(dst); len(known) > 0 {
+			msg += " (known fields: " + strings.Join(known, ", ") + ")"
+		}
+		return &bulwark.Error{Code: bulwark.EINVALID, Field: field, Message: msg, Err: err}
+	}
+	var inv *json.InvalidUnmarshalError
+	if errors.As(err, &inv) {
+		return bulwark.Wrap(err, bulwark.EINTERNAL, "internal error")
+	}
+	return bulwark.Wrap(err, bulwark.EINVALID, "invalid JSON body")
+}
+
+// knownFields lists the JSON names of dst's struct fields, sorted.
+func knownFields(dst any) []string {
+	t := reflect.TypeOf(dst)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// jsonTypeName names the JSON type that decodes into t.
+func jsonTypeName(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "a value"
+}
+
+// jsonKind names the JSON type that starts with byte c.
+func jsonKind(c byte) string {
+	switch {
+	case c == '[':
+		return "array"
+	case c == '"':
+		return "string"
+	case c == 't' || c == 'f':
+		return "boolean"
+	case c == 'n':
+		return "null"
+	default:
+		return "number"
+	}
+}
+
+// clip shortens s to at most n runes for a message, so a caller cannot make
+// an error message (or the log line carrying it) arbitrarily long, and makes
+// it valid UTF-8.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// byteSize renders a byte count, exactly, in the largest binary unit that
+// divides it ("1 MiB", "1536 bytes").
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// badInput is an EINVALID error naming field, whose message is used as is
+// (bulwark.Invalid would prefix the field name).
+func badInput(field, format string, args ...any) *bulwark.Error {
+	return &bulwark.Error{Code: bulwark.EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}

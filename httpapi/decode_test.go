@@ -1,0 +1,143 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// decodeTarget has a field of each JSON type, to exercise the messages.
+type decodeTarget struct {
+	Name  string   `json:"name"`
+	Count int      `json:"count"`
+	Ratio float64  `json:"ratio"`
+	On    bool     `json:"on"`
+	Tags  []string `json:"tags"`
+	Sub   struct {
+		X int `json:"x"`
+	} `json:"sub"`
+	Opt  *string `json:"opt"`
+	Skip int     `json:"-"`
+}
+
+func TestDecodeBytes(t *testing.T) {
+	for _, tc := range []struct {
+		in, msg, field string
+	}{
+		{`{"name":"a","count":2,"ratio":0.5,"on":true,"tags":["x"],"sub":{"x":1},"opt":null}`, "", ""},
+		{"  \n{\"name\":\"a\"}\n\t ", "", ""},
+		{`{"count":"2"}`, `field "count": want integer, got string at byte 12`, "count"},
+		{`{"count":1.5}`, `field "count": want an integer in range`, "count"},
+		{`{"count":1e99}`, `field "count": want an integer in range`, "count"},
+		{`{"ratio":"x"}`, `field "ratio": want number, got string`, "ratio"},
+		{`{"on":"yes"}`, `field "on": want boolean, got string`, "on"},
+		{`{"tags":"x"}`, `field "tags": want array, got string`, "tags"},
+		{`{"tags":[1]}`, `field "tags": want string, got number`, "tags"},
+		{`{"sub":{"x":"1"}}`, `field "sub.x": want integer, got string`, "sub.x"},
+		{`{"sub":[]}`, `field "sub": want object, got array`, "sub"},
+		{`{"Skip":1}`, `unknown field "Skip" (known fields: count, name, on, opt, ratio, sub, tags)`, "Skip"},
+		{`{"` + strings.Repeat("k", 500) + `":1}`, `unknown field "kkkk`, ""},
+		{`{"name":"a"}{`, "unexpected data after the JSON object at byte 12", "body"},
+		{`{"name":"a"`, "unexpected end of input", ""},
+		{`{"name" "a"}`, "syntax error at byte 9: invalid character '\"' after object key", ""},
+		{`{"name":"a",,}`, "syntax error at byte 13", ""},
+		{"{\"name\":\"\x01\"}", "syntax error", ""},
+		{`tru`, "unexpected end of input at byte 3", ""},
+		{`trux`, "syntax error at byte 4", ""},
+		{`42`, "want a JSON object, got number", "body"},
+		{`"s"`, "want a JSON object, got string", "body"},
+		{`true`, "want a JSON object, got boolean", "body"},
+		{` `, "request body is empty", "body"},
+	} {
+		var dst decodeTarget
+		err := decodeBytes([]byte(tc.in), &dst)
+		if tc.msg == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tc.in, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%q: no error, want %q", tc.in, tc.msg)
+			continue
+		}
+		if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(bulwark.ErrorMessage(err), tc.msg) {
+			t.Errorf("%q: %s %q, want %q", tc.in, bulwark.ErrorCode(err), bulwark.ErrorMessage(err), tc.msg)
+		}
+		var be *bulwark.Error
+		if tc.field != "" && (!errors.As(err, &be) || be.Field != tc.field) {
+			t.Errorf("%q: field %q, want %q", tc.in, be.Field, tc.field)
+		}
+		if len(bulwark.ErrorMessage(err)) > 400 {
+			t.Errorf("%q: message of %d bytes", tc.in, len(bulwark.ErrorMessage(err)))
+		}
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for n, want := range map[int64]string{1 << 20: "1 MiB", 1024: "1 KiB", 1536: "1536 bytes", 3 << 30: "3 GiB", 10: "10 bytes"} {
+		if got := byteSize(n); got != want {
+			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// FuzzDecodeJSON feeds arbitrary bodies through the request decoder: it
+// must never panic, must answer only EINVALID or ETOOLARGE with a short,
+// valid UTF-8 message, and must accept only a single valid JSON object.
+// Seeds are in testdata/fuzz/FuzzDecodeJSON.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"name":"a","count":1,"tags":["x"],"sub":{"x":2}}`,
+		`{"name":"a",}`, `{"rol":1}`, `[]`, `null`, ``, `{"count":1e999}`,
+		`{"name":"\ud800"}`, "{\"name\":\"\xff\"}", `{"sub":{"x":{}}}`, `{} {}`,
+	} {
+		f.Add([]byte(s))
+	}
+	const limit = 512
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var dst decodeTarget
+		err := decodeBytes(data, &dst)
+		if err == nil {
+			trimmed := bytes.TrimSpace(data)
+			if !json.Valid(data) || len(trimmed) == 0 || trimmed[0] != '{' {
+				t.Fatalf("accepted %q", data)
+			}
+		} else {
+			checkDecodeErr(t, data, err, bulwark.EINVALID)
+		}
+
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(data))
+		req.Header.Set("Content-Type", "application/json")
+		var dst2 decodeTarget
+		err2 := decodeJSON(httptest.NewRecorder(), req, &dst2, limit)
+		switch {
+		case len(data) > limit:
+			if bulwark.ErrorCode(err2) != bulwark.ETOOLARGE {
+				t.Fatalf("%d bytes over a %d limit: %v", len(data), limit, err2)
+			}
+		case (err == nil) != (err2 == nil):
+			t.Fatalf("decodeBytes %v, decodeJSON %v", err, err2)
+		case err2 != nil:
+			checkDecodeErr(t, data, err2, bulwark.EINVALID)
+		}
+	})
+}
+
+func checkDecodeErr(t *testing.T, data []byte, err error, code string) {
+	t.Helper()
+	var be *bulwark.Error
+	if !errors.As(err, &be) {
+		t.Fatalf("%q: not a *bulwark.Error: %v", data, err)
+	}
+	msg := bulwark.ErrorMessage(err)
+	if be.Code != code || msg == "" || len(msg) > 400 || !utf8.ValidString(msg) {
+		t.Fatalf("%q: bad error %s %q", data, be.Code, msg)
+	}
+}

@@ -1,0 +1,88 @@
+// Package httpapi is Bulwark's JSON API over HTTP: routes, bearer-token
+// authentication, rate limits, metrics, the access log and the mapping of
+// bulwark error codes onto HTTP statuses (through bulwark.HTTPStatus, the
+// one table).
+//
+// # Routes
+//
+//	GET    /healthz                 no token; {"status":"ok"} while the process runs
+//	GET    /readyz                  no token; 200 {"status":"ready"} or
+//	                                503 {"status":"not_ready","checks":{"ready":"..."}}
+//	GET    /metrics                 Prometheus text; a token with read permission
+//	                                unless Config.MetricsPublic
+//	GET    /api/v1/whoami           read: the calling token's id, name, role, permissions
+//	GET    /api/v1/tokens           admin: {"tokens":[...]}, revoked ones included
+//	POST   /api/v1/tokens           admin: {"name","role","ttl"?} → 201
+//	                                {"secret","token":{...},"auditSeq"}; the secret is shown once
+//	DELETE /api/v1/tokens/{id}      admin: revoke → {"token":{...},"auditSeq"}
+//	GET    /api/v1/audit            admin: ?after=N&limit=M (default 100, at most 1000) →
+//	                                {"entries":[...],"next":N|null}
+//	GET    /api/v1/audit/verify     admin: the audit.Report plus "intact" and "verdict"
+//
+// Every /api/v1 route needs "Authorization: Bearer TOKEN": without it, or
+// with a token that is malformed, unknown, revoked or expired, the answer is
+// 401 with "WWW-Authenticate: Bearer"; a role without the route's permission
+// gets 403. An unknown /api/v1 path is 404 only after authentication, so
+// probing without a token learns nothing. A known path with the wrong method
+// is 405 with an Allow header.
+//
+// # Errors
+//
+// Every error body is {"error":{"code":"...","message":"...","field":"..."}}
+// with the code and message of the bulwark.Error and the status from
+// bulwark.HTTPStatus ("field" only when known). Errors that are not a
+// *bulwark.Error show as "internal error"; 5xx errors are logged in full. A
+// panic in a handler is recovered into a 500 "internal error"; the stack goes
+// to the log only.
+//
+// JSON bodies must be sent with Content-Type application/json (else 400),
+// be at most Config.MaxBodyBytes (else 413 too_large naming the limit), hold
+// exactly one object and only known fields; messages name the field, the
+// wanted type and the byte offset of the problem.
+//
+// # Audit
+//
+// Every state-changing call (POST, PUT, PATCH, DELETE under /api/v1) is
+// appended to the audit log with actor "token:<id>", an action such as
+// "token.create" or "token.revoke", the target ("token:<id>") and details that include
+// the request id — never a secret, never the Authorization header. The order
+// is: make the change, append its audit entry, then answer. So a caller never
+// sees a success (nor a new token's secret) for a change the log does not
+// hold. If the append fails the caller gets a 500: a new token is revoked at
+// once and its secret, never shown, is discarded; a revocation stays in
+// force (revoked is the safe state) and the 500 says it was not audited. A
+// crash between the change and the append can leave a change without its
+// entry; closing that gap needs the store to write both in one transaction.
+// Failed and refused calls are not audited; the access log records them.
+//
+// # Limits
+//
+// Each token may send Config.RateLimit requests per second with bursts of
+// Config.Burst; past that the answer is 429 rate_limited with Retry-After.
+// Each client address (the connection's; IPv6 by /64; X-Forwarded-For is not
+// trusted) may fail authentication Config.AuthFailureBurst times, refilled at
+// Config.AuthFailureRate per second; once spent, every authenticated route
+// answers it 429 before any token is checked. Both tables are bounded LRUs.
+// Each request's context carries a deadline of Config.HandlerTimeout.
+//
+// # Logs, metrics, headers
+//
+// The access log (log/slog) has method, route pattern, status, duration,
+// bytes, request id and token id: never a token, a body, a raw path or a
+// query string. The metrics are bulwark_http_requests_total,
+// bulwark_http_request_duration_seconds (labels route, method, code),
+// bulwark_http_requests_in_flight and bulwark_build_info, plus the Go and
+// process collectors, on a registry owned by the Server. Every response
+// carries X-Request-Id (the caller's, if safe, else a new one),
+// "Content-Type: application/json; charset=utf-8", "X-Content-Type-Options:
+// nosniff", "Cache-Control: no-store", "Referrer-Policy: no-referrer",
+// X-Frame-Options, a deny-all Content-Security-Policy and, over TLS,
+// Strict-Transport-Security.
+//
+// # Serving
+//
+// Server.Serve and Server.ListenAndServe run until their context is
+// cancelled and then shut down gracefully. With TLSCertFile and TLSKeyFile
+// the server speaks TLS 1.2 or later; without them on a non-loopback address
+// it logs a warning, since tokens would cross the network in clear text.
+package httpapi

@@ -1,0 +1,228 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/auth"
+)
+
+// RequestIDHeader carries the request id: a caller's own id is echoed back
+// when it is 1-64 characters of letters, digits and . _ : -, otherwise the
+// server makes one. The id appears in the access log, in error logs and in
+// the audit entries a request writes.
+const RequestIDHeader = "X-Request-Id"
+
+// reqInfo is filled in as a request passes through the layers and read by
+// the base middleware when it is done, for metrics and the access log.
+type reqInfo struct {
+	requestID string
+	route     string // the registered pattern that served the request
+	tokenID   string // the authenticated token's public id
+	errCode   string // the error code answered, if any
+}
+
+type infoKey struct{}
+
+func infoFrom(ctx context.Context) *reqInfo {
+	i, _ := ctx.Value(infoKey{}).(*reqInfo)
+	return i
+}
+
+// statusWriter records the status and body size a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// base wraps every request: request id, security headers, handler deadline,
+// panic recovery, metrics and the access log.
+func (s *Server) base(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &reqInfo{requestID: requestID(r.Header.Get(RequestIDHeader))}
+		h := w.Header()
+		h.Set(RequestIDHeader, info.requestID)
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
+
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), infoKey{}, info), s.cfg.HandlerTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		sw := &statusWriter{ResponseWriter: w}
+		s.metrics.inFlight.Inc()
+		defer func() {
+			p := recover()
+			answered := false // whether the panic got a JSON 500
+			if p != nil && p != http.ErrAbortHandler {
+				s.log.ErrorContext(ctx, "panic serving request", "panic", p, "route", info.route,
+					"request_id", info.requestID, "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.writeError(sw, r, bulwark.Errorf(bulwark.EINTERNAL, "internal error"))
+					answered = true
+				}
+			}
+			if sw.status == 0 {
+				sw.status = http.StatusOK
+			}
+			s.metrics.inFlight.Dec()
+			s.finish(ctx, r, info, sw, time.Since(start))
+			if p != nil && !answered {
+				// The response had begun before the panic (or the handler
+				// asked to abort): drop the connection so the client cannot
+				// take a cut-off body for a whole one.
+				panic(http.ErrAbortHandler)
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// finish records metrics and writes the access log line. It logs the
+// route pattern, never the raw path or query (which may carry secrets), and
+// the token id, never the token.
+func (s *Server) finish(ctx context.Context, r *http.Request, info *reqInfo, sw *statusWriter, d time.Duration) {
+	route := info.route
+	if route == "" {
+		route = "unrouted"
+	}
+	s.metrics.observe(route, r.Method, sw.status, d)
+	level := slog.LevelInfo
+	switch route {
+	case routeHealthz, routeReadyz, routeMetrics:
+		if sw.status < 400 {
+			level = slog.LevelDebug // probes and scrapes would drown the log
+		}
+	}
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", methodLabel(r.Method)),
+		slog.String("route", route),
+		slog.Int("status", sw.status),
+		slog.Duration("duration", d),
+		slog.Int64("bytes", sw.bytes),
+		slog.String("request_id", info.requestID),
+	}
+	if info.tokenID != "" {
+		attrs = append(attrs, slog.String("token", info.tokenID))
+	}
+	if info.errCode != "" {
+		attrs = append(attrs, slog.String("code", info.errCode))
+	}
+	s.log.LogAttrs(ctx, level, "http request", attrs...)
+}
+
+// requestID returns the caller's id when it is safe to echo and log, else a
+// new random one.
+func requestID(given string) string {
+	if n := len(given); n > 0 && n <= 64 {
+		ok := true
+		for i := 0; i < n; i++ {
+			c := given[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return given
+		}
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// authenticate checks the request's bearer token and returns its record. It
+// enforces the per-client-address budget of failed authentications (to
+// blunt guessing) and, for a good token, the per-token rate limit.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Token, error) {
+	now := time.Now()
+	client := clientKey(r.RemoteAddr)
+	if s.failLim != nil {
+		if d := s.failLim.blocked(client, now); d > 0 {
+			return nil, s.limited(w, d, "too many failed authentications from this address")
+		}
+	}
+	presented, err := bearer(r.Header.Values("Authorization"))
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.auth.Authenticate(r.Context(), presented)
+	if err != nil {
+		if bulwark.IsCode(err, bulwark.EUNAUTHORIZED) && s.failLim != nil {
+			s.failLim.take(client, now)
+		}
+		return nil, err
+	}
+	if info := infoFrom(r.Context()); info != nil {
+		info.tokenID = tok.ID
+	}
+	if s.tokenLim != nil {
+		if d := s.tokenLim.take(tok.ID, now); d > 0 {
+			return nil, s.limited(w, d, "too many requests for this token")
+		}
+	}
+	return tok, nil
+}
+
+// limited sets Retry-After and returns the ERATELIMITED error.
+func (s *Server) limited(w http.ResponseWriter, d time.Duration, what string) error {
+	secs := retryAfter(d)
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	return bulwark.Errorf(bulwark.ERATELIMITED, "%s: retry after %d seconds", what, secs)
+}
+
+// bearer extracts the token from the Authorization header values.
+func bearer(values []string) (string, error) {
+	switch len(values) {
+	case 0:
+		return "", bulwark.Errorf(bulwark.EUNAUTHORIZED, "missing Authorization header: send 'Authorization: Bearer TOKEN' with a token from 'bulwark token create'")
+	case 1:
+	default:
+		return "", bulwark.Errorf(bulwark.EUNAUTHORIZED, "send exactly one Authorization header: 'Authorization: Bearer TOKEN'")
+	}
+	scheme, token, ok := strings.Cut(strings.TrimSpace(values[0]), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", bulwark.Errorf(bulwark.EUNAUTHORIZED, "malformed Authorization header: want 'Authorization: Bearer TOKEN'")
+	}
+	return token, nil
+}

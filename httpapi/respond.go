@@ -1,0 +1,89 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// ErrorBody is the JSON body of every error response:
+// {"error":{"code":"...","message":"...","field":"..."}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail carries a bulwark.Error's code, its user-facing message and,
+// when known, the input field at fault.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// writeJSON writes v as the JSON body with the given status. The security
+// headers, Content-Type included, were set by the base middleware.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.writeError(w, r, bulwark.Wrap(err, bulwark.EINTERNAL, "internal error"))
+		return
+	}
+	b = append(b, '\n')
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeError answers with err's code, message and status from bulwark's
+// one table. Errors that map to a 5xx status are logged with their full
+// chain; users see only the bulwark.Error message ("internal error" for any
+// error that is not a *bulwark.Error).
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = contextError(err)
+	s.writeStatus(w, r, bulwark.HTTPStatus(err), err)
+}
+
+// writeStatus is writeError with a status that bulwark's table cannot give
+// (only 405 Method Not Allowed, for which no error code exists).
+func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
+	detail := ErrorDetail{Code: bulwark.ErrorCode(err), Message: bulwark.ErrorMessage(err)}
+	var be *bulwark.Error
+	if errors.As(err, &be) {
+		detail.Field = be.Field
+	}
+	info := infoFrom(r.Context())
+	if info != nil {
+		info.errCode = detail.Code
+	}
+	if status >= 500 {
+		attrs := []any{"code", detail.Code, "err", err.Error()}
+		if info != nil {
+			attrs = append(attrs, "route", info.route, "request_id", info.requestID, "token", info.tokenID)
+		}
+		s.log.ErrorContext(r.Context(), "request failed", attrs...)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="bulwark"`)
+	}
+	s.writeJSON(w, r, status, ErrorBody{Error: detail})
+}
+
+// contextError turns a bare context error (the handler deadline, a client
+// that went away) into a bulwark.Error; a *bulwark.Error keeps its own code.
+func contextError(err error) error {
+	var be *bulwark.Error
+	if errors.As(err, &be) {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return bulwark.Wrap(err, bulwark.ETIMEOUT, "the request did not finish in time")
+	case errors.Is(err, context.Canceled):
+		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "the request was cancelled")
+	}
+	return err
+}

@@ -1,0 +1,503 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/auth"
+)
+
+// Route patterns. They are the "route" label of the metrics and the access
+// log, so a raw path (which may carry ids or secrets) never reaches either.
+const (
+	routeHealthz     = "GET /healthz"
+	routeReadyz      = "GET /readyz"
+	routeMetrics     = "GET /metrics"
+	routeWhoami      = "GET /api/v1/whoami"
+	routeTokenList   = "GET /api/v1/tokens"
+	routeTokenCreate = "POST /api/v1/tokens"
+	routeTokenRevoke = "DELETE /api/v1/tokens/{id}"
+	routeAuditList   = "GET /api/v1/audit"
+	routeAuditVerify = "GET /api/v1/audit/verify"
+	routeAPIFallback = "/api/v1/"
+	routeFallback    = "/"
+)
+
+// auditTimeout bounds writing an audit entry (and undoing a change whose
+// entry could not be written). It runs even if the client has gone away.
+const auditTimeout = 10 * time.Second
+
+// Audit paging limits.
+const (
+	defaultAuditLimit = 100
+	maxAuditLimit     = 1000
+)
+
+func (s *Server) routes() {
+	s.handle(routeHealthz, "", s.healthz)
+	s.handle(routeReadyz, "", s.readyz)
+	metricsPerm := auth.PermRead
+	if s.cfg.MetricsPublic {
+		metricsPerm = ""
+	}
+	metricsHandler := s.metrics.handler()
+	s.handle(routeMetrics, metricsPerm, func(w http.ResponseWriter, r *http.Request) error {
+		metricsHandler.ServeHTTP(w, r)
+		return nil
+	})
+
+	s.handle(routeWhoami, auth.PermRead, s.whoami)
+	s.handle(routeTokenList, auth.PermAdmin, s.listTokens)
+	s.handleChange(routeTokenCreate, auth.PermAdmin, s.createToken)
+	s.handleChange(routeTokenRevoke, auth.PermAdmin, s.revokeToken)
+	s.handle(routeAuditList, auth.PermAdmin, s.listAudit)
+	s.handle(routeAuditVerify, auth.PermAdmin, s.verifyAudit)
+
+	// Unknown API routes answer only after authentication, so probing
+	// without a token learns nothing about which routes exist.
+	s.handle(routeAPIFallback, auth.PermRead, s.fallback(routeAPIFallback))
+	s.handle(routeFallback, "", s.fallback(routeFallback))
+}
+
+// handlerFunc is a route handler: it writes its own success response and
+// returns an error for handle to answer.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle registers h under pattern. With a permission, the request must
+// carry a bearer token whose role holds it; the token is then available
+// through auth.FromContext. A state-changing API route must go through
+// handleChange instead, so that it is audited; handle refuses one.
+func (s *Server) handle(pattern string, perm auth.Permission, h handlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		if strings.HasPrefix(path, "/api/") {
+			panic("httpapi: register the state-changing route " + pattern + " with handleChange, so that it is audited")
+		}
+	}
+	s.register(pattern, perm, h)
+}
+
+// register installs h under pattern behind authentication (see handle).
+func (s *Server) register(pattern string, perm auth.Permission, h handlerFunc) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info := infoFrom(r.Context()); info != nil {
+			info.route = pattern
+		}
+		if perm != "" {
+			tok, err := s.authenticate(w, r)
+			if err == nil {
+				err = auth.Authorize(tok, perm)
+			}
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			r = r.WithContext(auth.NewContext(r.Context(), tok))
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}))
+}
+
+// change is what a state-changing handler did: the audit event to record
+// and the response to send once it is recorded.
+type change struct {
+	// action, target and details make the audit event; handleChange adds
+	// the actor ("token:<id>") and the request id.
+	action  string
+	target  string
+	details map[string]any
+	// status and body are the response; body receives the audit entry.
+	status int
+	body   func(e *audit.Entry) any
+	// undo, when set, reverts the change if its audit entry cannot be
+	// written; undone is then the message shown. notAudited is the message
+	// when there is no undo or the undo failed.
+	undo       func(ctx context.Context) error
+	undone     string
+	notAudited string
+}
+
+// changeFunc is a state-changing handler. It does the change and reports it;
+// it must not write the response (w is for http.MaxBytesReader and headers).
+type changeFunc func(w http.ResponseWriter, r *http.Request, tok *auth.Token) (*change, error)
+
+// handleChange registers a state-changing route. The change is made first,
+// then its audit entry is appended, and only then is the response written:
+// a caller never gets a success (or a new token's secret) for a change the
+// audit log does not hold. If the append fails, the change is undone when
+// it can be, the failure is logged and the caller gets a 500.
+func (s *Server) handleChange(pattern string, perm auth.Permission, h changeFunc) {
+	s.register(pattern, perm, func(w http.ResponseWriter, r *http.Request) error {
+		tok := auth.FromContext(r.Context())
+		c, err := h(w, r, tok)
+		if err != nil {
+			return err
+		}
+		details := map[string]any{}
+		for k, v := range c.details {
+			details[k] = v
+		}
+		if info := infoFrom(r.Context()); info != nil {
+			details["requestId"] = info.requestID
+		}
+		ev := audit.Event{Actor: "token:" + tok.ID, Action: c.action, Target: c.target, Details: details}
+		// The change is made: record it even if the client has gone away.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
+		defer cancel()
+		entry, err := s.audit.Record(ctx, ev)
+		if err != nil {
+			s.log.ErrorContext(ctx, "cannot write the audit entry of a change", "action", c.action, "target", c.target, "err", err.Error())
+			if c.undo != nil {
+				uerr := c.undo(ctx)
+				if uerr == nil {
+					return bulwark.Wrap(err, bulwark.EINTERNAL, c.undone)
+				}
+				s.log.ErrorContext(ctx, "cannot undo a change that is not in the audit log: an operator must check it", "action", c.action, "target", c.target, "err", uerr.Error())
+			}
+			return bulwark.Wrap(err, bulwark.EINTERNAL, c.notAudited)
+		}
+		s.writeJSON(w, r, c.status, c.body(entry))
+		return nil
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyResponse is the body of /readyz.
+type readyResponse struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks,omitempty"`
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	checks := make(map[string]ReadyCheck, len(s.cfg.ReadyChecks)+1)
+	for name, c := range s.cfg.ReadyChecks {
+		checks[name] = c
+	}
+	if s.cfg.Ready != nil {
+		checks["ready"] = s.cfg.Ready
+	}
+	resp := readyResponse{Status: "ready"}
+	status := http.StatusOK
+	if len(checks) > 0 {
+		resp.Checks = s.runChecks(r.Context(), checks)
+		for _, v := range resp.Checks {
+			if v != "ok" {
+				resp.Status, status = "not_ready", http.StatusServiceUnavailable
+			}
+		}
+	}
+	s.writeJSON(w, r, status, resp)
+	return nil
+}
+
+// runChecks runs the readiness checks at once, each under ReadyTimeout, and
+// returns "ok" or the check's user-facing message for each. A check that
+// panics or overruns its time fails; it never takes the server down.
+func (s *Server) runChecks(ctx context.Context, checks map[string]ReadyCheck) map[string]string {
+	out := make(map[string]string, len(checks))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for name, check := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, s.cfg.ReadyTimeout)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				defer func() {
+					if p := recover(); p != nil {
+						s.log.Error("readiness check panicked", "check", name, "panic", p, "stack", string(debug.Stack()))
+						done <- bulwark.Errorf(bulwark.EINTERNAL, "internal error")
+					}
+				}()
+				done <- check(cctx)
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-cctx.Done():
+				err = bulwark.Errorf(bulwark.ETIMEOUT, "check did not answer within %s", s.cfg.ReadyTimeout)
+			}
+			msg := "ok"
+			if err != nil {
+				err = contextError(err)
+				s.log.Warn("not ready", "check", name, "err", err.Error())
+				msg = bulwark.ErrorMessage(err)
+			}
+			mu.Lock()
+			out[name] = msg
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// whoamiResponse describes the calling token.
+type whoamiResponse struct {
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	Role          auth.Role         `json:"role"`
+	Permissions   []auth.Permission `json:"permissions"`
+	ExpiresAt     *time.Time        `json:"expiresAt,omitempty"`
+	ServerVersion string            `json:"serverVersion,omitempty"`
+}
+
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request) error {
+	tok := auth.FromContext(r.Context())
+	resp := whoamiResponse{ID: tok.ID, Name: tok.Name, Role: tok.Role, ExpiresAt: tok.ExpiresAt, ServerVersion: s.cfg.Version}
+	for _, p := range []auth.Permission{auth.PermRead, auth.PermAnalyze, auth.PermAdmin} {
+		if tok.Role.Allows(p) {
+			resp.Permissions = append(resp.Permissions, p)
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, resp)
+	return nil
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	toks, err := s.auth.List(r.Context())
+	if err != nil {
+		return err
+	}
+	if toks == nil {
+		toks = []*auth.Token{}
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"tokens": toks})
+	return nil
+}
+
+// createTokenRequest is the body of POST /api/v1/tokens.
+type createTokenRequest struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+	// TTL is a duration such as "720h", "90m" or "30d"; empty means the
+	// token does not expire.
+	TTL string `json:"ttl"`
+}
+
+// createTokenResponse carries a new token's secret, shown this once.
+type createTokenResponse struct {
+	Secret   string      `json:"secret"`
+	Token    *auth.Token `json:"token"`
+	AuditSeq int64       `json:"auditSeq"`
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, caller *auth.Token) (*change, error) {
+	var req createTokenRequest
+	if err := decodeJSON(w, r, &req, s.cfg.MaxBodyBytes); err != nil {
+		return nil, err
+	}
+	if err := auth.ValidateName(req.Name); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(req.Role) == "" {
+		return nil, badInput("role", "role: is required: use admin, analyst or viewer")
+	}
+	role, err := auth.ParseRole(req.Role)
+	if err != nil {
+		return nil, err
+	}
+	ttl, err := parseTTL(req.TTL)
+	if err != nil {
+		return nil, err
+	}
+	actor := "token:" + caller.ID
+	secret, tok, err := s.auth.Create(r.Context(), req.Name, role, auth.CreateOptions{CreatedBy: actor, TTL: ttl})
+	if err != nil {
+		return nil, err
+	}
+	details := map[string]any{"name": tok.Name, "role": tok.Role}
+	if tok.ExpiresAt != nil {
+		details["expiresAt"] = tok.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return &change{
+		action:  "token.create",
+		target:  "token:" + tok.ID,
+		details: details,
+		status:  http.StatusCreated,
+		body: func(e *audit.Entry) any {
+			return createTokenResponse{Secret: secret, Token: tok, AuditSeq: e.Seq}
+		},
+		undo: func(ctx context.Context) error {
+			_, err := s.auth.Revoke(ctx, tok.ID)
+			return err
+		},
+		undone:     "the new token could not be written to the audit log, so it was revoked at once and its secret discarded; try again later",
+		notAudited: fmt.Sprintf("the new token %s could not be written to the audit log nor revoked; its secret was discarded, so it cannot be used, but an operator should revoke it", tok.ID),
+	}, nil
+}
+
+func (s *Server) revokeToken(_ http.ResponseWriter, r *http.Request, _ *auth.Token) (*change, error) {
+	tok, err := s.auth.Revoke(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return &change{
+		action:  "token.revoke",
+		target:  "token:" + tok.ID,
+		details: map[string]any{"name": tok.Name, "role": tok.Role},
+		status:  http.StatusOK,
+		body: func(e *audit.Entry) any {
+			return map[string]any{"token": tok, "auditSeq": e.Seq}
+		},
+		notAudited: "the token was revoked, but the revocation could not be written to the audit log",
+	}, nil
+}
+
+// parseTTL reads a token lifetime: a Go duration ("720h", "90m") or a whole
+// number of days ("30d"). Empty means no expiry.
+func parseTTL(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	bad := badInput("ttl", "ttl: %q is not a duration: use e.g. \"90m\", \"720h\" or \"30d\", or leave it out for a token that does not expire", clip(s, 32))
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseInt(days, 10, 64)
+		if err != nil || n > 100*365 {
+			return 0, bad
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, bad
+		}
+	}
+	if d <= 0 {
+		return 0, badInput("ttl", "ttl: must be positive; leave it out for a token that does not expire")
+	}
+	return d, nil
+}
+
+// auditPage is the body of GET /api/v1/audit.
+type auditPage struct {
+	Entries []*audit.Entry `json:"entries"`
+	// Next is the "after" value of the next page, or null on the last page.
+	Next *int64 `json:"next"`
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "after", "limit"); err != nil {
+		return err
+	}
+	after, err := intParam(q, "after", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q, "limit", defaultAuditLimit, 1, maxAuditLimit)
+	if err != nil {
+		return err
+	}
+	entries, err := s.store.AuditEntries(r.Context(), after, int(limit)+1)
+	if err != nil {
+		return err
+	}
+	page := auditPage{Entries: entries}
+	if len(entries) > int(limit) {
+		page.Entries = entries[:limit]
+		next := page.Entries[limit-1].Seq
+		page.Next = &next
+	}
+	if page.Entries == nil {
+		page.Entries = []*audit.Entry{}
+	}
+	s.writeJSON(w, r, http.StatusOK, page)
+	return nil
+}
+
+// verifyResponse is the body of GET /api/v1/audit/verify: the audit.Report
+// with its verdict spelled out.
+type verifyResponse struct {
+	*audit.Report
+	Intact  bool            `json:"intact"`
+	Verdict bulwark.Verdict `json:"verdict"`
+}
+
+func (s *Server) verifyAudit(w http.ResponseWriter, r *http.Request) error {
+	rep, err := audit.Verify(r.Context(), s.store, nil)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, verifyResponse{Report: rep, Intact: rep.Intact(), Verdict: rep.Verdict()})
+	return nil
+}
+
+// onlyParams rejects query parameters other than the known ones, so a typo
+// ("?aftr=5") is not silently ignored.
+func onlyParams(q url.Values, known ...string) error {
+	for k := range q {
+		ok := false
+		for _, n := range known {
+			ok = ok || k == n
+		}
+		if !ok {
+			return badInput(clip(k, 32), "unknown query parameter %q (known: %s)", clip(k, 32), strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// intParam reads an integer query parameter in [min, max], def when absent.
+func intParam(q url.Values, name string, def, min, max int64) (int64, error) {
+	vs, ok := q[name]
+	if !ok {
+		return def, nil
+	}
+	if len(vs) != 1 {
+		return 0, badInput(name, "%s: give it once", name)
+	}
+	n, err := strconv.ParseInt(vs[0], 10, 64)
+	if err != nil || n < min || n > max {
+		return 0, badInput(name, "%s: must be a whole number from %d to %d, not %q", name, min, max, clip(vs[0], 24))
+	}
+	return n, nil
+}
+
+// fallback answers a request no route matched: 405 with an Allow header
+// when the path exists under another method, else 404.
+func (s *Server) fallback(self string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := new(http.Request)
+			*probe = *r
+			probe.Method = m
+			if _, pat := s.mux.Handler(probe); pat != "" && pat != self && pat != routeFallback {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) == 0 {
+			return bulwark.Errorf(bulwark.ENOTFOUND, "no such route")
+		}
+		sort.Strings(allowed)
+		list := strings.Join(allowed, ", ")
+		w.Header().Set("Allow", list)
+		s.writeStatus(w, r, http.StatusMethodNotAllowed, &bulwark.Error{
+			Code:    bulwark.EINVALID,
+			Message: fmt.Sprintf("method %s is not allowed here: use %s", methodLabel(r.Method), list),
+		})
+		return nil
+	}
+}

@@ -1,0 +1,363 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// serve starts e.srv on a loopback listener and returns its base URL and a
+// function that cancels the context and waits for Serve to return.
+func serve(t *testing.T, e *env, scheme string) (string, func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.srv.Serve(ctx, ln) }()
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve did not return after cancel")
+			return nil
+		}
+	}
+	t.Cleanup(func() { cancel() })
+	return scheme + "://" + ln.Addr().String(), stop
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	e := newEnv(t, func(c *Config) {
+		c.ShutdownTimeout = 5 * time.Second
+		c.ReadyTimeout = time.Minute
+		c.Ready = func(ctx context.Context) error {
+			close(entered)
+			<-release // a slow request in flight
+			return nil
+		}
+	})
+	base, stop := serve(t, e, "http")
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	res := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			res <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		res <- result{status: resp.StatusCode, body: string(b)}
+	}()
+	<-entered
+	if a := e.srv.Addr(); a == nil || base != "http://"+a.String() {
+		t.Fatalf("Addr() = %v, served at %s", a, base)
+	}
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	// Serve must wait for the in-flight request.
+	select {
+	case err := <-stopped:
+		t.Fatalf("Serve returned (%v) with a request in flight", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// New connections are refused once shutdown has begun.
+	client := &http.Client{Timeout: 2 * time.Second}
+	if resp, err := client.Get(base + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Error("a new request was served during shutdown")
+	}
+	close(release)
+	r := <-res
+	if r.err != nil || r.status != 200 || !strings.Contains(r.body, `"status":"ready"`) {
+		t.Fatalf("in-flight request: %+v", r)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "API stopped") {
+		t.Error("no stop log line")
+	}
+}
+
+func TestShutdownTimeout(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	entered := make(chan struct{})
+	e := newEnv(t, func(c *Config) {
+		c.ShutdownTimeout = 100 * time.Millisecond
+		c.ReadyTimeout = time.Minute
+		c.Ready = func(ctx context.Context) error {
+			close(entered)
+			<-release
+			return nil
+		}
+	})
+	base, stop := serve(t, e, "http")
+	go func() {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-entered
+	err := stop()
+	if err == nil || !strings.Contains(err.Error(), "did not finish within 100ms") {
+		t.Fatalf("Serve: %v, want a shutdown timeout error", err)
+	}
+}
+
+// selfSigned writes a self-signed certificate for 127.0.0.1 and returns the
+// file paths and a pool that trusts it.
+func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "bulwark test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+func TestTLS(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	e := newEnv(t, func(c *Config) { c.TLSCertFile, c.TLSKeyFile = certFile, keyFile })
+	base, stop := serve(t, e, "https")
+
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		ForceAttemptHTTP2: true,
+	}}
+	req, _ := http.NewRequest("GET", base+"/api/v1/whoami", nil)
+	req.Header.Set("Authorization", "Bearer "+e.secrets["viewer"])
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"role":"viewer"`) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if resp.TLS == nil || resp.TLS.Version < tls.VersionTLS12 {
+		t.Fatalf("TLS state %+v", resp.TLS)
+	}
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no HSTS header over TLS")
+	}
+	if resp.ProtoMajor != 2 {
+		t.Errorf("protocol %s, want HTTP/2", resp.Proto)
+	}
+
+	// TLS 1.1 is refused.
+	old := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11},
+	}}
+	if resp, err := old.Get(base + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Error("a TLS 1.1 client was served")
+	}
+	// Plain HTTP on the TLS port is not served.
+	if resp, err := http.Get(strings.Replace(base, "https://", "http://", 1) + "/healthz"); err == nil {
+		if resp.StatusCode == 200 {
+			t.Error("plain HTTP served on the TLS port")
+		}
+		resp.Body.Close()
+	}
+	if strings.Contains(e.logs.String(), "without TLS") {
+		t.Error("warned about missing TLS on a TLS server")
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInsecureWarning(t *testing.T) {
+	e := newEnv(t, nil)
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Skipf("cannot listen on all interfaces: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.srv.Serve(ctx, ln) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(e.logs.String(), "API listening") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.logs.String(), "without TLS on a non-loopback address") {
+		t.Errorf("no warning: %s", e.logs.String())
+	}
+
+	// And none on loopback.
+	e2 := newEnv(t, nil)
+	_, stop := serve(t, e2, "http")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(e2.logs.String(), "without TLS") {
+		t.Error("warned on loopback")
+	}
+}
+
+func TestListenAndServe(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Addr = "127.0.0.1:0" })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.srv.ListenAndServe(ctx) }()
+	var addr net.Addr
+	for deadline := time.Now().Add(5 * time.Second); addr == nil && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		addr = e.srv.Addr()
+	}
+	if addr == nil {
+		t.Fatal("no address")
+	}
+	resp, err := http.Get(fmt.Sprintf("http://%s/healthz", addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatal(resp.Status)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	// A port in use is an error, not a hang.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	e2 := newEnv(t, func(c *Config) { c.Addr = busy.Addr().String() })
+	if err := e2.srv.ListenAndServe(context.Background()); err == nil || !strings.Contains(err.Error(), "cannot listen") {
+		t.Fatalf("ListenAndServe on a busy port: %v", err)
+	}
+}
+
+func TestLoopbackAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "localhost:80": true, "[::1]:8080": true, "127.1.2.3:1": true,
+		"::1": true, "LOCALHOST": true,
+		"0.0.0.0:8080": false, ":8080": false, "[::]:8080": false, "192.168.1.5:8080": false,
+		"example.com:443": false, "": false,
+	} {
+		if got := LoopbackAddr(addr); got != want {
+			t.Errorf("LoopbackAddr(%q) = %t, want %t", addr, got, want)
+		}
+	}
+}
+
+func TestClientKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.1:1234":         "192.0.2.1",
+		"[2001:db8::1]:443":      "2001:db8::/64",
+		"[2001:db8::ffff:1]:443": "2001:db8::/64",
+		"[2001:db8:0:1::1]:443":  "2001:db8:0:1::/64",
+		"[::ffff:192.0.2.1]:80":  "192.0.2.1",
+		"[fe80::1%eth0]:80":      "fe80::/64",
+		"not an address":         "not an address",
+	} {
+		if got := clientKey(in); got != want {
+			t.Errorf("clientKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLimiterTableIsBounded(t *testing.T) {
+	lt := newLimiterTable(1, 1, 3)
+	now := time.Now()
+	for _, k := range []string{"a", "b", "c"} {
+		if d := lt.take(k, now); d != 0 {
+			t.Fatalf("%s: first request limited", k)
+		}
+	}
+	if d := lt.take("a", now); d == 0 {
+		t.Fatal("a: second request not limited")
+	}
+	// "a" was used last; adding "d" evicts "b", the least recently used.
+	lt.take("d", now)
+	if lt.len() != 3 {
+		t.Fatalf("table holds %d", lt.len())
+	}
+	if lt.get("b", false) != nil || lt.get("a", false) == nil {
+		t.Error("wrong entry evicted")
+	}
+	if d := lt.blocked("a", now); d <= 0 || d > time.Second {
+		t.Errorf("blocked(a) = %v", d)
+	}
+	if d := lt.blocked("zzz", now); d != 0 {
+		t.Errorf("blocked(unknown) = %v", d)
+	}
+	if got := retryAfter(1500 * time.Millisecond); got != 2 {
+		t.Errorf("retryAfter(1.5s) = %d", got)
+	}
+	if got := retryAfter(0); got != 1 {
+		t.Errorf("retryAfter(0) = %d", got)
+	}
+}

@@ -1,0 +1,141 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/auth"
+
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+const tokenColumns = `id, name, role, hash, created_at, created_by, expires_at, last_used_at, revoked_at`
+
+// CreateToken stores a new token. A duplicate id or name is ECONFLICT.
+func (db *DB) CreateToken(ctx context.Context, t *auth.Token) error {
+	if t == nil {
+		return bulwark.Errorf(bulwark.EINTERNAL, "store: CreateToken called with a nil token")
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Name, string(t.Role), t.Hash, formatTime(t.CreatedAt), t.CreatedBy,
+		nullTime(t.ExpiresAt), nullTime(t.LastUsedAt), nullTime(t.RevokedAt))
+	switch {
+	case constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
+		return bulwark.Wrap(err, bulwark.ECONFLICT, fmt.Sprintf("a token with id %s already exists", t.ID))
+	case constraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE):
+		return bulwark.Wrap(err, bulwark.ECONFLICT, fmt.Sprintf("a token named %s already exists", t.Name))
+	}
+	return db.fail(ctx, err, "store token "+t.Name)
+}
+
+// TokenByID returns the token with the given id, or ENOTFOUND.
+func (db *DB) TokenByID(ctx context.Context, id string) (*auth.Token, error) {
+	t, err := scanToken(db.tokenByID.QueryRowContext(ctx, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errTokenNotFound(id)
+	}
+	if err != nil {
+		return nil, db.fail(ctx, err, "read token "+id)
+	}
+	return t, nil
+}
+
+// ListTokens returns every token, revoked ones included, oldest first
+// (tokens created at the same instant in the order they were stored).
+func (db *DB) ListTokens(ctx context.Context) ([]*auth.Token, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, rowid`)
+	if err != nil {
+		return nil, db.fail(ctx, err, "list tokens")
+	}
+	defer rows.Close()
+	out := []*auth.Token{}
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, db.fail(ctx, err, "list tokens")
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.fail(ctx, err, "list tokens")
+	}
+	return out, nil
+}
+
+// RevokeToken marks a token revoked at the given time, keeping the first
+// time if it was revoked already. A missing id is ENOTFOUND.
+func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, formatTime(at), id)
+	return db.updated(ctx, res, err, id, "revoke token "+id)
+}
+
+// TouchToken records that a token was used at the given time. A missing id
+// is ENOTFOUND.
+func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, formatTime(at), id)
+	return db.updated(ctx, res, err, id, "record use of token "+id)
+}
+
+// CountTokens returns how many tokens were ever created, revoked included.
+func (db *DB) CountTokens(ctx context.Context) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM tokens`).Scan(&n); err != nil {
+		return 0, db.fail(ctx, err, "count tokens")
+	}
+	return n, nil
+}
+
+func (db *DB) updated(ctx context.Context, res sql.Result, err error, id, op string) error {
+	if err != nil {
+		return db.fail(ctx, err, op)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return db.fail(ctx, err, op)
+	}
+	if n == 0 {
+		return errTokenNotFound(id)
+	}
+	return nil
+}
+
+func errTokenNotFound(id string) error {
+	return bulwark.Errorf(bulwark.ENOTFOUND, "no token with id %q (see 'bulwark token list')", id)
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanToken(s scanner) (*auth.Token, error) {
+	var (
+		t                          auth.Token
+		role, created              string
+		expires, lastUsed, revoked sql.NullString
+	)
+	if err := s.Scan(&t.ID, &t.Name, &role, &t.Hash, &created, &t.CreatedBy, &expires, &lastUsed, &revoked); err != nil {
+		return nil, err
+	}
+	t.Role = auth.Role(role)
+	var err error
+	if t.CreatedAt, err = parseTime(created); err != nil {
+		return nil, badTokenTime(t.ID, err)
+	}
+	if t.ExpiresAt, err = parseNullTime(expires); err != nil {
+		return nil, badTokenTime(t.ID, err)
+	}
+	if t.LastUsedAt, err = parseNullTime(lastUsed); err != nil {
+		return nil, badTokenTime(t.ID, err)
+	}
+	if t.RevokedAt, err = parseNullTime(revoked); err != nil {
+		return nil, badTokenTime(t.ID, err)
+	}
+	return &t, nil
+}
+
+func badTokenTime(id string, err error) error {
+	return bulwark.Wrap(err, bulwark.EINTEGRITY, fmt.Sprintf("token %s has a malformed time in the store (edited outside bulwark?)", id))
+}
