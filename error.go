@@ -9,17 +9,18 @@ import (
 // Error codes. They are part of the public API: JSON error bodies carry them
 // in "error.code", and scripts may branch on them.
 const (
-	EINVALID      = "invalid"      // the caller sent something malformed or out of range
-	ENOTFOUND     = "not_found"    // the thing asked for does not exist
-	EUNAUTHORIZED = "unauthorized" // no credentials, or credentials that do not check out
-	EFORBIDDEN    = "forbidden"    // valid credentials whose role may not do this
-	ECONFLICT     = "conflict"     // the request clashes with what is stored
-	ERATELIMITED  = "rate_limited" // too many requests for this credential
-	ETOOLARGE     = "too_large"    // a request body or input over its limit
-	EUNAVAILABLE  = "unavailable"  // a dependency (node, store, list) cannot be reached
-	ETIMEOUT      = "timeout"      // the work did not finish in its time
-	EINTEGRITY    = "integrity"    // stored evidence failed verification (e.g. a broken audit chain)
-	EINTERNAL     = "internal"     // a bug or an unexpected failure; details are logged, not shown
+	EINVALID      = "invalid"            // the caller sent something malformed or out of range
+	ENOTFOUND     = "not_found"          // the thing asked for does not exist
+	EUNAUTHORIZED = "unauthorized"       // no credentials, or credentials that do not check out
+	EFORBIDDEN    = "forbidden"          // valid credentials whose role may not do this
+	ECONFLICT     = "conflict"           // the request clashes with what is stored
+	EMETHOD       = "method_not_allowed" // an HTTP method the route does not take
+	ERATELIMITED  = "rate_limited"       // too many requests for this credential
+	ETOOLARGE     = "too_large"          // a request body or input over its limit
+	EUNAVAILABLE  = "unavailable"        // a dependency (node, store, list) cannot be reached
+	ETIMEOUT      = "timeout"            // the work did not finish in its time
+	EINTEGRITY    = "integrity"          // stored evidence failed verification (e.g. a broken audit chain)
+	EINTERNAL     = "internal"           // a bug or an unexpected failure; details are logged, not shown
 )
 
 // Error is Bulwark's one error type. Code is machine-readable; Message is what
@@ -110,6 +111,7 @@ var codeTable = map[string]struct {
 	EUNAUTHORIZED: {http.StatusUnauthorized, ExitError},
 	EFORBIDDEN:    {http.StatusForbidden, ExitError},
 	ECONFLICT:     {http.StatusConflict, ExitError},
+	EMETHOD:       {http.StatusMethodNotAllowed, ExitError},
 	ERATELIMITED:  {http.StatusTooManyRequests, ExitError},
 	ETOOLARGE:     {http.StatusRequestEntityTooLarge, ExitError},
 	EUNAVAILABLE:  {http.StatusServiceUnavailable, ExitError},

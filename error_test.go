@@ -22,6 +22,7 @@ func TestErrorTables(t *testing.T) {
 		{Errorf(EUNAUTHORIZED, "bad token"), EUNAUTHORIZED, 401, ExitError, "bad token"},
 		{Errorf(EFORBIDDEN, "no"), EFORBIDDEN, 403, ExitError, "no"},
 		{Errorf(ECONFLICT, "dup"), ECONFLICT, 409, ExitError, "dup"},
+		{Errorf(EMETHOD, "use GET"), EMETHOD, 405, ExitError, "use GET"},
 		{Errorf(ERATELIMITED, "slow down"), ERATELIMITED, 429, ExitError, "slow down"},
 		{Errorf(ETOOLARGE, "big"), ETOOLARGE, 413, ExitError, "big"},
 		{Errorf(EUNAVAILABLE, "node down"), EUNAVAILABLE, 503, ExitError, "node down"},
@@ -74,7 +75,7 @@ func TestEveryCodeHasARow(t *testing.T) {
 			t.Errorf("code %s has no status", c)
 		}
 	}
-	if len(Codes()) != 11 {
+	if len(Codes()) != 12 {
 		t.Errorf("Codes() = %v: a code was added without a table row or this test", Codes())
 	}
 }

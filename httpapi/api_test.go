@@ -569,7 +569,7 @@ func TestNotFoundAndMethods(t *testing.T) {
 		{name: "unknown path", method: "GET", path: "/wp-admin",
 			wantStatus: 404, wantCode: bulwark.ENOTFOUND},
 		{name: "wrong method on whoami", method: "DELETE", path: "/api/v1/whoami", headers: bearerFor("viewer"),
-			wantStatus: 405, wantCode: bulwark.EINVALID, wantMsg: []string{"method DELETE is not allowed", "GET"},
+			wantStatus: 405, wantCode: bulwark.EMETHOD, wantMsg: []string{"method DELETE is not allowed", "GET"},
 			wantHeaders: map[string]string{"Allow": "GET, HEAD"}},
 		{name: "wrong method without token", method: "DELETE", path: "/api/v1/whoami",
 			wantStatus: 401},

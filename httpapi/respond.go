@@ -44,12 +44,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 // error that is not a *bulwark.Error).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	err = contextError(err)
-	s.writeStatus(w, r, bulwark.HTTPStatus(err), err)
-}
-
-// writeStatus is writeError with a status that bulwark's table cannot give
-// (only 405 Method Not Allowed, for which no error code exists).
-func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
+	status := bulwark.HTTPStatus(err)
 	detail := ErrorDetail{Code: bulwark.ErrorCode(err), Message: bulwark.ErrorMessage(err)}
 	var be *bulwark.Error
 	if errors.As(err, &be) {

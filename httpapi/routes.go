@@ -494,10 +494,6 @@ func (s *Server) fallback(self string) handlerFunc {
 		sort.Strings(allowed)
 		list := strings.Join(allowed, ", ")
 		w.Header().Set("Allow", list)
-		s.writeStatus(w, r, http.StatusMethodNotAllowed, &bulwark.Error{
-			Code:    bulwark.EINVALID,
-			Message: fmt.Sprintf("method %s is not allowed here: use %s", methodLabel(r.Method), list),
-		})
-		return nil
+		return bulwark.Errorf(bulwark.EMETHOD, "method %s is not allowed here: use %s", methodLabel(r.Method), list)
 	}
 }
