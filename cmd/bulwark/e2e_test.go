@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -22,19 +23,43 @@ import (
 	_ "modernc.org/sqlite" // to tamper with the store as an attacker would
 )
 
+// binary is the bulwark binary built once for the e2e tests of this run.
+var binary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
+
 // buildBinary compiles bulwark once per test binary run.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary; skipped in -short mode")
 	}
-	bin := filepath.Join(t.TempDir(), "bulwark")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
+	binary.once.Do(func() {
+		binary.dir, binary.err = os.MkdirTemp("", "bulwark-e2e-")
+		if binary.err != nil {
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "bulwark")
+		out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput()
+		if err != nil {
+			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatal(binary.err)
 	}
-	return bin
+	return binary.path
 }
 
 // server is a running 'bulwark serve' process.
