@@ -1,0 +1,178 @@
+package ethrpc
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// jsonError is the "error" member of a JSON-RPC response.
+type jsonError struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// response is one decoded JSON-RPC response. Exactly one of Result and
+// Error is set; a JSON null result is kept as the bytes "null".
+type response struct {
+	ID     json.RawMessage `json:"id"`
+	Result json.RawMessage `json:"result"`
+	Error  *jsonError      `json:"error"`
+}
+
+// Reasons a response body is malformed. Their texts are shown to users
+// (after "node at URL sent a malformed response to METHOD: "), so they say
+// what was wrong without quoting the body.
+// They are constants of their own type so that the package keeps no
+// variables.
+type decodeError string
+
+func (e decodeError) Error() string { return string(e) }
+
+const (
+	errNotJSON        decodeError = "the body is not JSON"
+	errNotObject      decodeError = "expected a JSON object"
+	errNotArray       decodeError = "expected a JSON array for a batch"
+	errNoResult       decodeError = "the response has neither a result nor an error"
+	errIDMismatch     decodeError = "the response answers another request (id mismatch)"
+	errEmptyBody      decodeError = "the body is empty"
+	errMissingInBatch decodeError = "the batch response has no answer for this call"
+)
+
+// encodeRequest appends one JSON-RPC 2.0 request object to dst.
+func encodeRequest(dst []byte, id uint64, method string, params []any) ([]byte, error) {
+	if params == nil {
+		params = []any{}
+	}
+	p, err := json.Marshal(params)
+	if err != nil {
+		return dst, err
+	}
+	m, err := json.Marshal(method)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, `{"jsonrpc":"2.0","id":`...)
+	dst = strconv.AppendUint(dst, id, 10)
+	dst = append(dst, `,"method":`...)
+	dst = append(dst, m...)
+	dst = append(dst, `,"params":`...)
+	dst = append(dst, p...)
+	dst = append(dst, '}')
+	return dst, nil
+}
+
+// decodeResponse parses the body answering a single request with the given
+// id. A response whose error has a null id (a node that could not read the
+// request) is accepted; a result for another id is not.
+func decodeResponse(body []byte, id uint64) (*response, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, errEmptyBody
+	}
+	if body[0] != '{' {
+		if json.Valid(body) {
+			return nil, errNotObject
+		}
+		return nil, errNotJSON
+	}
+	r, err := decodeOne(body)
+	if err != nil {
+		return nil, err
+	}
+	if got, ok := parseID(r.ID); !ok || got != id {
+		if r.Error == nil {
+			return nil, errIDMismatch
+		}
+	}
+	return r, nil
+}
+
+// decodeBatchResponse parses the body answering a batch whose requests had
+// the given ids. out[i] answers ids[i] and is nil when the node sent no
+// usable answer for it (missing, duplicated or malformed element). When the
+// node answered the whole batch with one error object instead of an array,
+// that error is returned as whole.
+func decodeBatchResponse(body []byte, ids []uint64) (out []*response, whole *jsonError, err error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, nil, errEmptyBody
+	}
+	switch body[0] {
+	case '[':
+	case '{':
+		r, err := decodeOne(body)
+		if err != nil {
+			return nil, nil, err
+		}
+		if r.Error != nil {
+			return nil, r.Error, nil
+		}
+		return nil, nil, errNotArray
+	default:
+		if json.Valid(body) {
+			return nil, nil, errNotArray
+		}
+		return nil, nil, errNotJSON
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(body, &elems); err != nil {
+		return nil, nil, errNotJSON
+	}
+	pos := make(map[uint64]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	out = make([]*response, len(ids))
+	for _, raw := range elems {
+		r, err := decodeOne(raw)
+		if err != nil {
+			continue
+		}
+		id, ok := parseID(r.ID)
+		if !ok {
+			continue
+		}
+		i, ok := pos[id]
+		if !ok || out[i] != nil {
+			continue
+		}
+		out[i] = r
+	}
+	return out, nil, nil
+}
+
+// decodeOne decodes one response object and checks that it carries a
+// result or an error.
+func decodeOne(raw []byte) (*response, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, errNotObject
+	}
+	var r response
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, errNotJSON
+	}
+	if r.Error == nil && r.Result == nil {
+		return nil, errNoResult
+	}
+	if r.Error != nil {
+		r.Result = nil
+	}
+	return &r, nil
+}
+
+// parseID reads a response id written as a JSON number or as a string of
+// digits (some proxies quote ids).
+func parseID(raw json.RawMessage) (uint64, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		raw = raw[1 : len(raw)-1]
+	}
+	if len(raw) == 0 {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(string(raw), 10, 64)
+	return id, err == nil
+}
