@@ -90,13 +90,14 @@ func (s *syncBuffer) String() string {
 }
 
 var (
-	listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+	listeningRE = regexp.MustCompile(`msg="API listening" addr=(\S+)`)
 	tokenRE     = regexp.MustCompile(`(?m)^\s+(bwk_[0-9a-f]{16}_[0-9a-f]{64})\s*$`)
 )
 
-func startServer(t *testing.T, bin, data string) *server {
+func startServer(t *testing.T, bin, data string, extra ...string) *server {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "BULWARK_CONFIG=")
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -311,6 +312,24 @@ func TestServeBadInput(t *testing.T) {
 	code, _, stderr := runBin(t, bin, "serve", "--addr", addr, "--data", data)
 	if code != 1 || !strings.Contains(stderr, "already in use") {
 		t.Fatalf("second server on %s: exit %d, %q", addr, code, stderr)
+	}
+	s.stop(t)
+}
+
+// TestServeWarnsWithoutTLS: binding beyond loopback without TLS is allowed
+// but warned about. Nothing is sent to the non-loopback address.
+func TestServeWarnsWithoutTLS(t *testing.T) {
+	bin := buildBinary(t)
+	s := startServer(t, bin, t.TempDir(), "--addr", "0.0.0.0:0")
+	if !strings.Contains(s.stderr.String(), "without TLS") {
+		t.Fatalf("no warning for a non-loopback address without TLS:\n%s", s.stderr)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	s = startServer(t, bin, t.TempDir())
+	if strings.Contains(s.stderr.String(), "without TLS") {
+		t.Fatalf("warned on loopback:\n%s", s.stderr)
 	}
 	s.stop(t)
 }

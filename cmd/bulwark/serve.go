@@ -122,8 +122,6 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		scheme = "https"
 	}
 	// httpapi.Serve warns when it serves a non-loopback address without TLS.
-	m.logger.Info("listening", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
-	err = srv.Serve(ctx, ln)
-	m.logger.Info("stopped")
-	return err
+	m.logger.Info("starting", "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
+	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
 }
