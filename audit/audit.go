@@ -68,11 +68,19 @@ type Head struct {
 	Hash string `json:"hash"`
 }
 
-// Store persists the log. Implementations serialise appends: Append runs
-// build inside one write transaction with the current head, stores the entry
-// it returns and moves the head to it, or stores nothing if build fails.
+// Store persists the log.
 type Store interface {
-	AppendAudit(ctx context.Context, build func(head Head) (*Entry, error)) (*Entry, error)
+	// AppendAudit serialises appends: it opens one write transaction, calls
+	// build with the current head and a context bound to that transaction,
+	// stores the entry build returns and moves the head to it, all or
+	// nothing. If build fails, its error is returned and nothing is stored.
+	//
+	// Writes that build makes through stores of the same adapter with the
+	// context it was given join the transaction, so a change and its audit
+	// entry commit together or not at all (see Log.Do). build must not use
+	// the store with any other context: the writer is held while it runs.
+	// A store refuses (EINTERNAL) an entry that does not extend the chain.
+	AppendAudit(ctx context.Context, build func(ctx context.Context, head Head) (*Entry, error)) (*Entry, error)
 	// AuditEntries returns up to limit entries with Seq > after, in Seq order.
 	AuditEntries(ctx context.Context, after int64, limit int) ([]*Entry, error)
 	// AuditHead returns the recorded head ({0, GenesisHash} for an empty log).
@@ -96,33 +104,30 @@ type Log struct {
 
 // Record appends ev to the log and returns the stored entry.
 func (l *Log) Record(ctx context.Context, ev Event) (*Entry, error) {
-	if ev.Action == "" {
-		return nil, bulwark.Invalid("action", "an audit event needs an action")
-	}
-	var details json.RawMessage
-	if ev.Details != nil {
-		b, err := json.Marshal(ev.Details)
-		if err != nil {
-			return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
-		}
-		if string(b) == "null" {
-			b = nil // a nil map or pointer: no details
-		} else if len(b) == 0 || b[0] != '{' {
-			return nil, bulwark.Invalid("details", "audit details must be a JSON object")
-		}
-		if b != nil {
-			var compact bytes.Buffer
-			if err := json.Compact(&compact, b); err != nil {
-				return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
-			}
-			details = compact.Bytes()
-		}
-	}
+	return l.Do(ctx, func(context.Context) (Event, error) { return ev, nil })
+}
+
+// Do makes a change and records it atomically. change runs inside the
+// store's write transaction with a context bound to it; it makes the change
+// through stores of the same adapter with that context and returns the
+// event that describes it. If change fails, its error is returned and
+// neither the change nor an entry is kept; if the entry cannot be stored,
+// the change is rolled back with it. So the log never misses a change that
+// was made, even across a crash. change must be quick: it holds the writer.
+func (l *Log) Do(ctx context.Context, change func(ctx context.Context) (Event, error)) (*Entry, error) {
 	now := time.Now
 	if l.Now != nil {
 		now = l.Now
 	}
-	return l.Store.AppendAudit(ctx, func(head Head) (*Entry, error) {
+	return l.Store.AppendAudit(ctx, func(ctx context.Context, head Head) (*Entry, error) {
+		ev, err := change(ctx)
+		if err != nil {
+			return nil, err
+		}
+		details, err := encodeDetails(ev)
+		if err != nil {
+			return nil, err
+		}
 		e := &Entry{
 			Seq:      head.Seq + 1,
 			Time:     now().UTC(),
@@ -135,6 +140,32 @@ func (l *Log) Record(ctx context.Context, ev Event) (*Entry, error) {
 		e.Hash = e.ComputeHash()
 		return e, nil
 	})
+}
+
+// encodeDetails checks ev and returns its details as compact JSON (nil for
+// none).
+func encodeDetails(ev Event) (json.RawMessage, error) {
+	if ev.Action == "" {
+		return nil, bulwark.Invalid("action", "an audit event needs an action")
+	}
+	if ev.Details == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(ev.Details)
+	if err != nil {
+		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
+	}
+	switch {
+	case string(b) == "null": // a nil map or pointer: no details
+		return nil, nil
+	case b[0] != '{':
+		return nil, bulwark.Invalid("details", "audit details must be a JSON object")
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, b); err != nil {
+		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
+	}
+	return compact.Bytes(), nil
 }
 
 // Break describes the first place where the chain does not check out.

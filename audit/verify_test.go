@@ -21,10 +21,10 @@ type sliceStore struct {
 	afterHead func()
 }
 
-func (s *sliceStore) AppendAudit(_ context.Context, build func(audit.Head) (*audit.Entry, error)) (*audit.Entry, error) {
+func (s *sliceStore) AppendAudit(ctx context.Context, build func(context.Context, audit.Head) (*audit.Entry, error)) (*audit.Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, err := build(s.head)
+	e, err := build(ctx, s.head)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -111,34 +110,31 @@ func (s *Server) register(pattern string, perm auth.Permission, h handlerFunc) {
 	}))
 }
 
-// change is what a state-changing handler did: the audit event to record
-// and the response to send once it is recorded.
+// change is a state-changing request, checked and ready to apply.
 type change struct {
-	// action, target and details make the audit event; handleChange adds
-	// the actor ("token:<id>") and the request id.
-	action  string
-	target  string
-	details map[string]any
+	// action names the audit event ("token.create").
+	action string
+	// apply makes the change with ctx bound to the audit transaction and
+	// returns the audit target and details; handleChange adds the actor
+	// ("token:<id>") and the request id. It must use the stores only with
+	// that ctx, so that the change and its entry commit together.
+	apply func(ctx context.Context) (target string, details map[string]any, err error)
 	// status and body are the response; body receives the audit entry.
 	status int
 	body   func(e *audit.Entry) any
-	// undo, when set, reverts the change if its audit entry cannot be
-	// written; undone is then the message shown. notAudited is the message
-	// when there is no undo or the undo failed.
-	undo       func(ctx context.Context) error
-	undone     string
-	notAudited string
 }
 
-// changeFunc is a state-changing handler. It does the change and reports it;
-// it must not write the response (w is for http.MaxBytesReader and headers).
+// changeFunc is a state-changing handler. It reads and checks the request
+// and returns the change to make; it must not write the response (w is for
+// http.MaxBytesReader and headers). Reading the body happens here, outside
+// the transaction, so a slow client never holds the store's writer.
 type changeFunc func(w http.ResponseWriter, r *http.Request, tok *auth.Token) (*change, error)
 
-// handleChange registers a state-changing route. The change is made first,
-// then its audit entry is appended, and only then is the response written:
-// a caller never gets a success (or a new token's secret) for a change the
-// audit log does not hold. If the append fails, the change is undone when
-// it can be, the failure is logged and the caller gets a 500.
+// handleChange registers a state-changing route. The change and its audit
+// entry are written in one transaction (audit.Log.Do), and only then is the
+// response written: the log holds every change that was made, even across a
+// crash, and a caller never gets a success (or a new token's secret) for a
+// change the log does not hold. If anything fails, nothing is kept.
 func (s *Server) handleChange(pattern string, perm auth.Permission, h changeFunc) {
 	s.register(pattern, perm, func(w http.ResponseWriter, r *http.Request) error {
 		tok := auth.FromContext(r.Context())
@@ -146,28 +142,21 @@ func (s *Server) handleChange(pattern string, perm auth.Permission, h changeFunc
 		if err != nil {
 			return err
 		}
-		details := map[string]any{}
-		for k, v := range c.details {
-			details[k] = v
-		}
-		if info := infoFrom(r.Context()); info != nil {
-			details["requestId"] = info.requestID
-		}
-		ev := audit.Event{Actor: "token:" + tok.ID, Action: c.action, Target: c.target, Details: details}
-		// The change is made: record it even if the client has gone away.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
-		defer cancel()
-		entry, err := s.audit.Record(ctx, ev)
-		if err != nil {
-			s.log.ErrorContext(ctx, "cannot write the audit entry of a change", "action", c.action, "target", c.target, "err", err.Error())
-			if c.undo != nil {
-				uerr := c.undo(ctx)
-				if uerr == nil {
-					return bulwark.Wrap(err, bulwark.EINTERNAL, c.undone)
-				}
-				s.log.ErrorContext(ctx, "cannot undo a change that is not in the audit log: an operator must check it", "action", c.action, "target", c.target, "err", uerr.Error())
+		entry, err := s.audit.Do(r.Context(), func(ctx context.Context) (audit.Event, error) {
+			target, details, err := c.apply(ctx)
+			if err != nil {
+				return audit.Event{}, err
 			}
-			return bulwark.Wrap(err, bulwark.EINTERNAL, c.notAudited)
+			if details == nil {
+				details = map[string]any{}
+			}
+			if info := infoFrom(r.Context()); info != nil {
+				details["requestId"] = info.requestID
+			}
+			return audit.Event{Actor: "token:" + tok.ID, Action: c.action, Target: target, Details: details}, nil
+		})
+		if err != nil {
+			return err
 		}
 		s.writeJSON(w, r, c.status, c.body(entry))
 		return nil
@@ -320,46 +309,50 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, caller *aut
 	if err != nil {
 		return nil, err
 	}
-	actor := "token:" + caller.ID
-	secret, tok, err := s.auth.Create(r.Context(), req.Name, role, auth.CreateOptions{CreatedBy: actor, TTL: ttl})
-	if err != nil {
-		return nil, err
-	}
-	details := map[string]any{"name": tok.Name, "role": tok.Role}
-	if tok.ExpiresAt != nil {
-		details["expiresAt"] = tok.ExpiresAt.UTC().Format(time.RFC3339)
-	}
+	var (
+		secret string
+		tok    *auth.Token
+	)
 	return &change{
-		action:  "token.create",
-		target:  "token:" + tok.ID,
-		details: details,
-		status:  http.StatusCreated,
+		action: "token.create",
+		apply: func(ctx context.Context) (string, map[string]any, error) {
+			var err error
+			secret, tok, err = s.auth.Create(ctx, req.Name, role, auth.CreateOptions{CreatedBy: "token:" + caller.ID, TTL: ttl})
+			if err != nil {
+				return "", nil, err
+			}
+			details := map[string]any{"name": tok.Name, "role": tok.Role}
+			if tok.ExpiresAt != nil {
+				details["expiresAt"] = tok.ExpiresAt.UTC().Format(time.RFC3339)
+			}
+			return "token:" + tok.ID, details, nil
+		},
+		status: http.StatusCreated,
 		body: func(e *audit.Entry) any {
 			return createTokenResponse{Secret: secret, Token: tok, AuditSeq: e.Seq}
 		},
-		undo: func(ctx context.Context) error {
-			_, err := s.auth.Revoke(ctx, tok.ID)
-			return err
-		},
-		undone:     "the new token could not be written to the audit log, so it was revoked at once and its secret discarded; try again later",
-		notAudited: fmt.Sprintf("the new token %s could not be written to the audit log nor revoked; its secret was discarded, so it cannot be used, but an operator should revoke it", tok.ID),
 	}, nil
 }
 
 func (s *Server) revokeToken(_ http.ResponseWriter, r *http.Request, _ *auth.Token) (*change, error) {
-	tok, err := s.auth.Revoke(r.Context(), r.PathValue("id"))
-	if err != nil {
+	id := r.PathValue("id")
+	if err := auth.ValidateID(id); err != nil {
 		return nil, err
 	}
+	var tok *auth.Token
 	return &change{
-		action:  "token.revoke",
-		target:  "token:" + tok.ID,
-		details: map[string]any{"name": tok.Name, "role": tok.Role},
-		status:  http.StatusOK,
+		action: "token.revoke",
+		apply: func(ctx context.Context) (string, map[string]any, error) {
+			var err error
+			if tok, err = s.auth.Revoke(ctx, id); err != nil {
+				return "", nil, err
+			}
+			return "token:" + tok.ID, map[string]any{"name": tok.Name, "role": tok.Role}, nil
+		},
+		status: http.StatusOK,
 		body: func(e *audit.Entry) any {
 			return map[string]any{"token": tok, "auditSeq": e.Seq}
 		},
-		notAudited: "the token was revoked, but the revocation could not be written to the audit log",
 	}, nil
 }
 

@@ -15,17 +15,27 @@ import (
 
 const auditColumns = `seq, time, actor, action, target, details, prev_hash, hash`
 
+const (
+	sqlAuditHead    = `SELECT seq, hash FROM audit_head WHERE id = 1`
+	sqlAuditEntries = `SELECT ` + auditColumns + ` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`
+)
+
 // AppendAudit runs build with the current head inside one IMMEDIATE write
-// transaction, stores the entry it returns and moves the head to it. If
-// build fails, its error is returned unchanged and nothing is stored. The
-// entry must follow the head (Seq = head.Seq+1, PrevHash = head.Hash) and
-// carry its own hash, or it is refused with EINTERNAL: a store that kept
-// such an entry would hand Verify a chain broken by a bug rather than by
-// tampering.
+// transaction, stores the entry it returns and moves the head to it. build
+// gets a context bound to the transaction: every method of this DB called
+// with it joins the transaction, so a change build makes commits or rolls
+// back with its entry. If build fails, its error is returned unchanged and
+// nothing is stored. The entry must follow the head (Seq = head.Seq+1,
+// PrevHash = head.Hash) and carry its own hash, or it is refused with
+// EINTERNAL: a store that kept such an entry would hand Verify a chain
+// broken by a bug rather than by tampering.
 //
 // build runs while this process's single writer connection is held, so it
-// must not call the store.
-func (db *DB) AppendAudit(ctx context.Context, build func(head audit.Head) (*audit.Entry, error)) (*audit.Entry, error) {
+// must use the store only with the context it is given.
+func (db *DB) AppendAudit(ctx context.Context, build func(ctx context.Context, head audit.Head) (*audit.Entry, error)) (*audit.Entry, error) {
+	if db.txFrom(ctx) != nil {
+		return nil, bulwark.Errorf(bulwark.EINTERNAL, "audit: AppendAudit called inside another append's transaction")
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, db.fail(ctx, err, "append to the audit log")
@@ -37,7 +47,7 @@ func (db *DB) AppendAudit(ctx context.Context, build func(head audit.Head) (*aud
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, db.fail(ctx, err, "read the audit head")
 	}
-	e, err := build(head)
+	e, err := build(db.withTx(ctx, tx), head)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +97,15 @@ func (db *DB) AuditEntries(ctx context.Context, after int64, limit int) ([]*audi
 	if limit <= 0 {
 		return nil, bulwark.Invalid("limit", "must be positive")
 	}
-	rows, err := db.auditEntries.QueryContext(ctx, after, limit)
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if tx := db.txFrom(ctx); tx != nil {
+		rows, err = tx.QueryContext(ctx, sqlAuditEntries, after, limit)
+	} else {
+		rows, err = db.auditEntries.QueryContext(ctx, after, limit)
+	}
 	if err != nil {
 		return nil, db.fail(ctx, err, "read the audit log")
 	}
@@ -119,7 +137,7 @@ func (db *DB) AuditEntries(ctx context.Context, after int64, limit int) ([]*audi
 // AuditHead returns the recorded head ({0, GenesisHash} for an empty log).
 func (db *DB) AuditHead(ctx context.Context) (audit.Head, error) {
 	head := audit.Head{Seq: 0, Hash: audit.GenesisHash}
-	err := db.auditHead.QueryRowContext(ctx).Scan(&head.Seq, &head.Hash)
+	err := db.prepared(ctx, db.auditHead, sqlAuditHead).Scan(&head.Seq, &head.Hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return audit.Head{}, db.fail(ctx, err, "read the audit head")
 	}

@@ -157,9 +157,9 @@ func (db *DB) open(ctx context.Context, opt Options) error {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&db.tokenByID, `SELECT ` + tokenColumns + ` FROM tokens WHERE id = ?`},
-		{&db.auditHead, `SELECT seq, hash FROM audit_head WHERE id = 1`},
-		{&db.auditEntries, `SELECT ` + auditColumns + ` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`},
+		{&db.tokenByID, sqlTokenByID},
+		{&db.auditHead, sqlAuditHead},
+		{&db.auditEntries, sqlAuditEntries},
 	} {
 		if *p.stmt, err = r.PrepareContext(ctx, p.sql); err != nil {
 			return db.openErr(err)

@@ -85,7 +85,7 @@ func BenchmarkAuditEntriesPage(b *testing.B) {
 	now := time.Now()
 	details := []byte(`{"verdict":"clear","lists":{"ofac":"2025-03-01","un":"2025-02-27"}}`)
 	for i := range n {
-		_, err := db.AppendAudit(ctx, func(h audit.Head) (*audit.Entry, error) {
+		_, err := db.AppendAudit(ctx, func(_ context.Context, h audit.Head) (*audit.Entry, error) {
 			e := &audit.Entry{Seq: h.Seq + 1, Time: now.Add(time.Duration(i) * time.Millisecond), Actor: "cli",
 				Action: "screen.address", Target: fmt.Sprintf("0x%040x", i), Details: details, PrevHash: h.Hash}
 			e.Hash = e.ComputeHash()

@@ -63,6 +63,7 @@ func mustExec(t testing.TB, db *sql.DB, query string, args ...any) {
 func TestConformance(t *testing.T) {
 	storetest.TokenStore(t, func(t *testing.T) auth.TokenStore { return openStore(t) })
 	storetest.AuditStore(t, func(t *testing.T) audit.Store { return openStore(t) })
+	storetest.Atomic(t, func(t *testing.T) storetest.Store { return openStore(t) })
 }
 
 // TestTokenTimesExact checks what the suite leaves to adapters that can:
@@ -444,7 +445,7 @@ func TestContextDeadline(t *testing.T) {
 	holding, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error)
 	go func() {
-		_, err := db.AppendAudit(ctx, func(audit.Head) (*audit.Entry, error) {
+		_, err := db.AppendAudit(ctx, func(context.Context, audit.Head) (*audit.Entry, error) {
 			close(holding)
 			<-release
 			return nil, errors.New("never mind")

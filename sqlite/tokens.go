@@ -15,12 +15,14 @@ import (
 
 const tokenColumns = `id, name, role, hash, created_at, created_by, expires_at, last_used_at, revoked_at`
 
+const sqlTokenByID = `SELECT ` + tokenColumns + ` FROM tokens WHERE id = ?`
+
 // CreateToken stores a new token. A duplicate id or name is ECONFLICT.
 func (db *DB) CreateToken(ctx context.Context, t *auth.Token) error {
 	if t == nil {
 		return bulwark.Errorf(bulwark.EINTERNAL, "store: CreateToken called with a nil token")
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.Name, string(t.Role), t.Hash, formatTime(t.CreatedAt), t.CreatedBy,
 		nullTime(t.ExpiresAt), nullTime(t.LastUsedAt), nullTime(t.RevokedAt))
 	switch {
@@ -34,7 +36,7 @@ func (db *DB) CreateToken(ctx context.Context, t *auth.Token) error {
 
 // TokenByID returns the token with the given id, or ENOTFOUND.
 func (db *DB) TokenByID(ctx context.Context, id string) (*auth.Token, error) {
-	t, err := scanToken(db.tokenByID.QueryRowContext(ctx, id))
+	t, err := scanToken(db.prepared(ctx, db.tokenByID, sqlTokenByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errTokenNotFound(id)
 	}
@@ -47,7 +49,7 @@ func (db *DB) TokenByID(ctx context.Context, id string) (*auth.Token, error) {
 // ListTokens returns every token, revoked ones included, oldest first
 // (tokens created at the same instant in the order they were stored).
 func (db *DB) ListTokens(ctx context.Context) ([]*auth.Token, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, rowid`)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, rowid`)
 	if err != nil {
 		return nil, db.fail(ctx, err, "list tokens")
 	}
@@ -69,21 +71,21 @@ func (db *DB) ListTokens(ctx context.Context) ([]*auth.Token, error) {
 // RevokeToken marks a token revoked at the given time, keeping the first
 // time if it was revoked already. A missing id is ENOTFOUND.
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, formatTime(at), id)
+	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, formatTime(at), id)
 	return db.updated(ctx, res, err, id, "revoke token "+id)
 }
 
 // TouchToken records that a token was used at the given time. A missing id
 // is ENOTFOUND.
 func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, formatTime(at), id)
+	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, formatTime(at), id)
 	return db.updated(ctx, res, err, id, "record use of token "+id)
 }
 
 // CountTokens returns how many tokens were ever created, revoked included.
 func (db *DB) CountTokens(ctx context.Context) (int, error) {
 	var n int
-	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM tokens`).Scan(&n); err != nil {
+	if err := db.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tokens`).Scan(&n); err != nil {
 		return 0, db.fail(ctx, err, "count tokens")
 	}
 	return n, nil

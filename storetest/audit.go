@@ -129,7 +129,7 @@ func AuditStore(t *testing.T, open func(t *testing.T) audit.Store) {
 		}
 		var want []*audit.Entry
 		for _, tm := range times {
-			e, err := s.AppendAudit(ctx, func(h audit.Head) (*audit.Entry, error) {
+			e, err := s.AppendAudit(ctx, func(_ context.Context, h audit.Head) (*audit.Entry, error) {
 				e := &audit.Entry{Seq: h.Seq + 1, Time: tm, Actor: "cli", Action: "tick", PrevHash: h.Hash}
 				e.Hash = e.ComputeHash()
 				return e, nil
@@ -207,7 +207,7 @@ func AuditStore(t *testing.T, open func(t *testing.T) audit.Store) {
 			t.Fatal(err)
 		}
 		var seen audit.Head
-		_, err = s.AppendAudit(ctx, func(h audit.Head) (*audit.Entry, error) {
+		_, err = s.AppendAudit(ctx, func(_ context.Context, h audit.Head) (*audit.Entry, error) {
 			seen = h
 			e := &audit.Entry{Seq: h.Seq + 1, Time: base, Action: "x", PrevHash: h.Hash}
 			e.Hash = e.ComputeHash()
@@ -229,7 +229,7 @@ func AuditStore(t *testing.T, open func(t *testing.T) audit.Store) {
 			t.Fatal(err)
 		}
 		boom := errors.New("boom")
-		e, err := s.AppendAudit(ctx, func(audit.Head) (*audit.Entry, error) { return nil, boom })
+		e, err := s.AppendAudit(ctx, func(context.Context, audit.Head) (*audit.Entry, error) { return nil, boom })
 		if !errors.Is(err, boom) || e != nil {
 			t.Fatalf("AppendAudit = %v, %v; want nil, the build error", e, err)
 		}
@@ -271,7 +271,7 @@ func AuditStore(t *testing.T, open func(t *testing.T) audit.Store) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e, err := s.AppendAudit(ctx, func(h audit.Head) (*audit.Entry, error) { return c.build(h), nil })
+				e, err := s.AppendAudit(ctx, func(_ context.Context, h audit.Head) (*audit.Entry, error) { return c.build(h), nil })
 				if err == nil || e != nil {
 					t.Fatalf("AppendAudit = %v, %v; want an error", e, err)
 				}

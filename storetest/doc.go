@@ -10,6 +10,7 @@
 //		open := func(t *testing.T) *sqlite.DB { … }
 //		storetest.TokenStore(t, func(t *testing.T) auth.TokenStore { return open(t) })
 //		storetest.AuditStore(t, func(t *testing.T) audit.Store { return open(t) })
+//		storetest.Atomic(t, func(t *testing.T) storetest.Store { return open(t) })
 //	}
 //
 // The suite checks the documented contracts of auth.TokenStore and
@@ -21,6 +22,8 @@
 //   - AppendAudit refuses an entry that does not extend the chain at the
 //     head it was given (wrong seq, wrong link or wrong hash) and stores
 //     nothing, and appends from many goroutines form one intact chain;
+//   - a change made with the context AppendAudit gives build joins the
+//     audit transaction (Atomic): it commits or rolls back with its entry;
 //   - AuditEntries refuses a limit below 1 with EINVALID;
 //   - ListTokens returns an empty slice, not an error, for an empty store,
 //     and returned tokens are copies the caller may change.

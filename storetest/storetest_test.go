@@ -119,11 +119,11 @@ func (m *memStore) head() audit.Head {
 	return audit.Head{Seq: last.Seq, Hash: last.Hash}
 }
 
-func (m *memStore) AppendAudit(_ context.Context, build func(audit.Head) (*audit.Entry, error)) (*audit.Entry, error) {
+func (m *memStore) AppendAudit(ctx context.Context, build func(context.Context, audit.Head) (*audit.Entry, error)) (*audit.Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	h := m.head()
-	e, err := build(h)
+	e, err := build(ctx, h)
 	if err != nil {
 		return nil, err
 	}

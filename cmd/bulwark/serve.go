@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/httpapi"
 )
 
@@ -94,15 +95,11 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 
-	plain, t, err := tokens.Bootstrap(ctx)
+	plain, t, err := bootstrap(ctx, tokens, log)
 	if err != nil {
 		return err
 	}
 	if plain != "" {
-		if _, err := log.Record(ctx, audit.Event{Actor: "system", Action: "token.create", Target: "token:" + t.ID,
-			Details: map[string]any{"name": t.Name, "role": t.Role, "bootstrap": true}}); err != nil {
-			return err
-		}
 		fmt.Fprintf(m.Stderr, "\nCreated the first admin token (id %s). It is shown once and only its hash is stored;\n"+
 			"keep it in a password manager. Create others with 'bulwark token create'.\n\n    %s\n\n", t.ID, plain)
 	}
@@ -124,4 +121,34 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	// httpapi.Serve warns when it serves a non-loopback address without TLS.
 	m.logger.Info("starting", "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
 	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
+}
+
+// errNothingToDo ends an audited change that turned out to change nothing:
+// the transaction rolls back and nothing is written.
+var errNothingToDo = errors.New("nothing to do")
+
+// bootstrap creates the first admin token, audited in the same transaction,
+// when the store has never held a token; otherwise it returns "".
+func bootstrap(ctx context.Context, tokens *auth.Service, log *audit.Log) (string, *auth.Token, error) {
+	var (
+		plain string
+		t     *auth.Token
+	)
+	_, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		plain, t, err = tokens.Bootstrap(ctx)
+		if err == nil && plain == "" {
+			err = errNothingToDo
+		}
+		if err != nil {
+			return audit.Event{}, err
+		}
+		ev := tokenEvent("system", "token.create", t)
+		ev.Details = map[string]any{"name": t.Name, "role": t.Role, "bootstrap": true}
+		return ev, nil
+	})
+	if errors.Is(err, errNothingToDo) {
+		return "", nil, nil
+	}
+	return plain, t, err
 }

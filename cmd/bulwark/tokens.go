@@ -56,11 +56,17 @@ func (m *Main) tokenCreateCmd() *command {
 				return 1, err
 			}
 			actor := m.cliActor()
-			plain, t, err := tokens.Create(ctx, name, r, auth.CreateOptions{CreatedBy: actor, TTL: ttl})
-			if err != nil {
-				return 1, err
-			}
-			if err := recordTokenEvent(ctx, log, actor, "token.create", t); err != nil {
+			var (
+				plain string
+				t     *auth.Token
+			)
+			if _, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+				var err error
+				if plain, t, err = tokens.Create(ctx, name, r, auth.CreateOptions{CreatedBy: actor, TTL: ttl}); err != nil {
+					return audit.Event{}, err
+				}
+				return tokenEvent(actor, "token.create", t), nil
+			}); err != nil {
 				return 1, err
 			}
 			if m.g.json {
@@ -77,15 +83,14 @@ func (m *Main) tokenCreateCmd() *command {
 	}
 }
 
-// recordTokenEvent appends a token change to the audit log. Details never
-// carry the secret or its hash.
-func recordTokenEvent(ctx context.Context, log *audit.Log, actor, action string, t *auth.Token) error {
+// tokenEvent is the audit event of a token change. Its details never carry
+// the secret or its hash.
+func tokenEvent(actor, action string, t *auth.Token) audit.Event {
 	details := map[string]any{"name": t.Name, "role": t.Role}
 	if t.ExpiresAt != nil {
 		details["expiresAt"] = t.ExpiresAt.UTC().Format(time.RFC3339)
 	}
-	_, err := log.Record(ctx, audit.Event{Actor: actor, Action: action, Target: "token:" + t.ID, Details: details})
-	return err
+	return audit.Event{Actor: actor, Action: action, Target: "token:" + t.ID, Details: details}
 }
 
 func (m *Main) tokenListCmd() *command {
@@ -146,11 +151,14 @@ func (m *Main) tokenRevokeCmd() *command {
 			if err != nil {
 				return 1, err
 			}
-			t, err := tokens.Revoke(ctx, args[0])
-			if err != nil {
-				return 1, err
-			}
-			if err := recordTokenEvent(ctx, log, m.cliActor(), "token.revoke", t); err != nil {
+			var t *auth.Token
+			if _, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+				var err error
+				if t, err = tokens.Revoke(ctx, args[0]); err != nil {
+					return audit.Event{}, err
+				}
+				return tokenEvent(m.cliActor(), "token.revoke", t), nil
+			}); err != nil {
 				return 1, err
 			}
 			if m.g.json {
