@@ -45,14 +45,14 @@
 // Every state-changing call (POST, PUT, PATCH, DELETE under /api/v1) is
 // appended to the audit log with actor "token:<id>", an action such as
 // "token.create" or "token.revoke", the target ("token:<id>") and details that include
-// the request id — never a secret, never the Authorization header. The order
-// is: make the change, append its audit entry, then answer. So a caller never
-// sees a success (nor a new token's secret) for a change the log does not
-// hold. If the append fails the caller gets a 500: a new token is revoked at
-// once and its secret, never shown, is discarded; a revocation stays in
-// force (revoked is the safe state) and the 500 says it was not audited. A
-// crash between the change and the append can leave a change without its
-// entry; closing that gap needs the store to write both in one transaction.
+// the request id — never a secret, never the Authorization header. The
+// change and its entry are written in one store transaction (audit.Log.Do),
+// and only then is the response sent: the log holds every change that was
+// made, even across a crash, and a caller never gets a success (nor a new
+// token's secret) for a change the log does not hold. If the entry cannot
+// be written, the change is rolled back and the caller gets a 500. The
+// request body is read and checked before the transaction opens, so a slow
+// client never holds the store's writer.
 // Failed and refused calls are not audited; the access log records them.
 //
 // # Limits
