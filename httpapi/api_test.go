@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/auth"
 )
 
 // scenario is one HTTP exchange against a fresh env. Strings in path,
@@ -128,7 +129,7 @@ func checkCommon(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
 	if strings.Contains(logs, "Bearer") || strings.Contains(logs, "bwk_") {
 		t.Errorf("log contains credentials: %s", logs)
 	}
-	for _, en := range e.audit.all() {
+	for _, en := range e.auditEntries() {
 		b, _ := json.Marshal(en)
 		if strings.Contains(string(b), "bwk_") || strings.Contains(string(b), "Bearer") {
 			t.Errorf("audit entry %d carries a secret: %s", en.Seq, b)
@@ -265,7 +266,7 @@ func TestAuthentication(t *testing.T) {
 		{name: "analyst may not create tokens", method: "POST", path: "/api/v1/tokens", headers: jsonHeaders("analyst"),
 			body: `{"name":"x","role":"admin"}`, wantStatus: 403, wantCode: bulwark.EFORBIDDEN,
 			after: func(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
-				if n := len(e.audit.all()); n != 0 {
+				if n := len(e.auditEntries()); n != 0 {
 					t.Errorf("a refused call wrote %d audit entries", n)
 				}
 			}},
@@ -292,7 +293,7 @@ func TestTokens(t *testing.T) {
 				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 					t.Fatal(err)
 				}
-				entries := e.audit.all()
+				entries := e.auditEntries()
 				if len(entries) != 1 {
 					t.Fatalf("%d audit entries, want 1", len(entries))
 				}
@@ -331,7 +332,7 @@ func TestTokens(t *testing.T) {
 		{name: "create: duplicate name", method: "POST", path: "/api/v1/tokens", headers: jsonHeaders("admin"),
 			body: `{"name":"viewer","role":"viewer"}`, wantStatus: 409, wantCode: bulwark.ECONFLICT,
 			after: func(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
-				if n := len(e.audit.all()); n != 0 {
+				if n := len(e.auditEntries()); n != 0 {
 					t.Errorf("a failed call wrote %d audit entries", n)
 				}
 			}},
@@ -344,7 +345,7 @@ func TestTokens(t *testing.T) {
 			after: func(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
 				// Revocation takes effect at once.
 				mustStatus(t, e.do("GET", "/api/v1/whoami", bearerFor("viewer"), ""), 401)
-				entries := e.audit.all()
+				entries := e.auditEntries()
 				if len(entries) != 1 || entries[0].Action != "token.revoke" || entries[0].Target != "token:"+e.ids["viewer"] ||
 					entries[0].Actor != "token:"+e.ids["admin"] {
 					t.Errorf("audit entries %+v", entries)
@@ -402,7 +403,7 @@ func TestTokenLifecycle(t *testing.T) {
 	mustStatus(t, e.do("GET", "/api/v1/whoami", opsAuth, ""), 401)
 
 	// Exactly one audit entry per change, chained, without secrets.
-	entries := e.audit.all()
+	entries := e.auditEntries()
 	var actions []string
 	for _, en := range entries {
 		actions = append(actions, en.Action+" "+en.Actor)
@@ -422,7 +423,7 @@ func TestTokenLifecycle(t *testing.T) {
 	if strings.Join(actions, "|") != strings.Join(want, "|") {
 		t.Errorf("audit actions %q, want %q", actions, want)
 	}
-	rep, err := audit.Verify(context.Background(), e.audit, nil)
+	rep, err := audit.Verify(context.Background(), e.db, nil)
 	if err != nil || !rep.Intact() {
 		t.Errorf("chain not intact: %+v %v", rep, err)
 	}
@@ -437,7 +438,7 @@ func TestDecodingErrors(t *testing.T) {
 			wantStatus: status, wantCode: code, wantMsg: msg}
 		if status >= 400 {
 			sc.after = func(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
-				if n := len(e.audit.all()); n != 0 {
+				if n := len(e.auditEntries()); n != 0 {
 					t.Errorf("a rejected body wrote %d audit entries", n)
 				}
 			}
@@ -540,11 +541,9 @@ func TestAuditRoutes(t *testing.T) {
 		bad("repeated", "?limit=1&limit=2", "give it once"),
 		bad("unknown parameter", "?aftr=5", `unknown query parameter "aftr"`),
 		{name: "a slow store runs into the handler timeout", method: "GET", path: "/api/v1/audit", headers: bearerFor("admin"),
-			configure: func(c *Config) { c.HandlerTimeout = 50 * time.Millisecond },
-			setup: func(t *testing.T, e *env) {
-				e.audit.mu.Lock()
-				e.audit.slowReads = true
-				e.audit.mu.Unlock()
+			configure: func(c *Config) {
+				c.HandlerTimeout = 50 * time.Millisecond
+				c.AuditStore = slowAuditReads{Store: c.Audit.Store}
 			},
 			wantStatus: 504, wantCode: bulwark.ETIMEOUT, wantMsg: []string{"did not finish in time"}},
 		{name: "verify intact", method: "GET", path: "/api/v1/audit/verify", headers: bearerFor("admin"), setup: seed(3),
@@ -552,9 +551,7 @@ func TestAuditRoutes(t *testing.T) {
 		{name: "verify broken", method: "GET", path: "/api/v1/audit/verify", headers: bearerFor("admin"),
 			setup: func(t *testing.T, e *env) {
 				seed(3)(t, e)
-				e.audit.mu.Lock()
-				e.audit.entries[1].Target = "tampered"
-				e.audit.mu.Unlock()
+				e.tamper(`UPDATE audit_log SET target = 'tampered' WHERE seq = 2`)
 			},
 			wantStatus: 200, wantBody: []string{`"intact":false`, `"verdict":"critical"`, `"broken":{"seq":2`}},
 	})
@@ -585,36 +582,144 @@ func TestNotFoundAndMethods(t *testing.T) {
 
 func TestAuditFailure(t *testing.T) {
 	down := errors.New("disk I/O error at /var/lib/bulwark")
+	ctx := context.Background()
+	// internalError checks that the answer is the bare "internal error" and
+	// that the cause was logged.
+	internalError := func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
+		t.Helper()
+		if d := decodeErrorBody(t, rec.Body.Bytes()); d.Message != "internal error" || d.Field != "" {
+			t.Errorf("error %+v, want only \"internal error\"", d)
+		}
+		if !strings.Contains(e.logs.String(), "disk I/O error") {
+			t.Error("the cause was not logged")
+		}
+	}
+	// noEntries checks that the audit log is still empty.
+	noEntries := func(t *testing.T, e *env) {
+		t.Helper()
+		if entries := e.auditEntries(); len(entries) != 0 {
+			t.Errorf("the audit log holds %d entries, want none: %+v", len(entries), entries[0])
+		}
+		if head, err := e.db.AuditHead(ctx); err != nil || head != (audit.Head{Seq: 0, Hash: audit.GenesisHash}) {
+			t.Errorf("audit head %+v (%v), want the genesis", head, err)
+		}
+	}
+	// oneEntry checks that the audit log holds exactly one entry, for the
+	// given action by admin on target, and that the chain verifies.
+	oneEntry := func(t *testing.T, e *env, action, target string) {
+		t.Helper()
+		entries := e.auditEntries()
+		if len(entries) != 1 {
+			t.Fatalf("%d audit entries, want 1: %+v", len(entries), entries)
+		}
+		if en := entries[0]; en.Seq != 1 || en.Actor != "token:"+e.ids["admin"] || en.Action != action || en.Target != target {
+			t.Errorf("audit entry %+v, want %s by admin on %s", en, action, target)
+		}
+		rep, err := audit.Verify(ctx, e.db, nil)
+		if err != nil || !rep.Intact() || rep.Entries != 1 || rep.Head.Seq != 1 || rep.Head.Hash != entries[0].Hash {
+			t.Errorf("verify: %+v %v", rep, err)
+		}
+	}
+	created := func(t *testing.T, rec *httptest.ResponseRecorder) createTokenResponse {
+		t.Helper()
+		var resp createTokenResponse
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
 	runScenarios(t, []scenario{
-		{name: "create is undone when the audit append fails", method: "POST", path: "/api/v1/tokens", headers: jsonHeaders("admin"),
+		{name: "create is rolled back when the audit append fails", method: "POST", path: "/api/v1/tokens", headers: jsonHeaders("admin"),
 			body:       `{"name":"ghost","role":"admin"}`,
-			setup:      func(t *testing.T, e *env) { e.audit.setFail(down) },
-			wantStatus: 500, wantCode: bulwark.EINTERNAL, wantMsg: []string{"could not be written to the audit log", "revoked"},
-			notBody: []string{"bwk_", "/var/lib"},
-			after: func(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
-				toks, _ := e.tokens.ListTokens(context.Background())
+			configure:  failAppends(down),
+			wantStatus: 500, wantCode: bulwark.EINTERNAL, wantMsg: []string{"internal error"},
+			notBody: []string{"bwk_", "secret", "ghost", "/var/lib", "disk I/O"},
+			after: func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
+				internalError(t, e, rec)
+				// The token was never kept: the list does not show it ...
+				toks, err := e.db.ListTokens(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
 				for _, tk := range toks {
-					if tk.Name == "ghost" && tk.RevokedAt == nil {
-						t.Error("the unaudited token was left active")
+					if tk.Name == "ghost" {
+						t.Errorf("the unaudited token is in the store: %+v", tk)
 					}
 				}
-				if !strings.Contains(e.logs.String(), "disk I/O error") {
-					t.Error("the cause was not logged")
+				if n, err := e.db.CountTokens(ctx); err != nil || n != len(e.ids) {
+					t.Errorf("the store holds %d tokens (%v), want the %d of the set-up", n, err, len(e.ids))
 				}
+				noEntries(t, e)
+				// ... and its name is free again: an audited create of the
+				// same name succeeds and is the log's first entry.
+				var tok *auth.Token
+				en, err := e.log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+					var err error
+					_, tok, err = e.auth.Create(ctx, "ghost", auth.RoleAdmin, auth.CreateOptions{CreatedBy: "test"})
+					if err != nil {
+						return audit.Event{}, err
+					}
+					return audit.Event{Actor: "token:" + e.ids["admin"], Action: "token.create", Target: "token:" + tok.ID}, nil
+				})
+				if err != nil {
+					t.Fatalf("create ghost after the rollback: %v", err)
+				}
+				if en.Seq != 1 || en.PrevHash != audit.GenesisHash {
+					t.Errorf("entry after the rollback %+v, want seq 1 on the genesis", en)
+				}
+				oneEntry(t, e, "token.create", "token:"+tok.ID)
 			}},
-		{name: "revoke stays in force when the audit append fails", method: "DELETE", path: "/api/v1/tokens/{viewer.id}", headers: bearerFor("admin"),
-			setup:      func(t *testing.T, e *env) { e.audit.setFail(down) },
-			wantStatus: 500, wantMsg: []string{"revoked, but the revocation could not be written to the audit log"},
+		{name: "revoke is rolled back when the audit append fails", method: "DELETE", path: "/api/v1/tokens/{viewer.id}", headers: bearerFor("admin"),
+			configure:  failAppends(down),
+			wantStatus: 500, wantCode: bulwark.EINTERNAL, wantMsg: []string{"internal error"},
+			notBody: []string{"/var/lib", "disk I/O", "revokedAt"},
+			after: func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
+				internalError(t, e, rec)
+				// The revocation was not kept: the token is active and
+				// still authenticates.
+				tok, err := e.db.TokenByID(ctx, e.ids["viewer"])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tok.RevokedAt != nil {
+					t.Errorf("the unaudited revocation was kept: revoked at %v", tok.RevokedAt)
+				}
+				mustStatus(t, e.do("GET", "/api/v1/whoami", bearerFor("viewer"), ""), 200)
+				noEntries(t, e)
+			}},
+		{name: "create is audited once", method: "POST", path: "/api/v1/tokens", headers: jsonHeaders("admin"),
+			body:       `{"name":"audited","role":"viewer"}`,
+			wantStatus: 201, wantBody: []string{`"secret":"bwk_`, `"name":"audited"`, `"auditSeq":1`},
+			after: func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
+				resp := created(t, rec)
+				tok, err := e.db.TokenByID(ctx, resp.Token.ID)
+				if err != nil || tok.Name != "audited" || tok.RevokedAt != nil {
+					t.Errorf("stored token %+v (%v)", tok, err)
+				}
+				oneEntry(t, e, "token.create", "token:"+resp.Token.ID)
+			}},
+		{name: "revoke is audited once", method: "DELETE", path: "/api/v1/tokens/{viewer.id}", headers: bearerFor("admin"),
+			wantStatus: 200, wantBody: []string{`"id":"{viewer.id}"`, `"revokedAt":"`, `"auditSeq":1`},
 			after: func(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
+				tok, err := e.db.TokenByID(ctx, e.ids["viewer"])
+				if err != nil || tok.RevokedAt == nil {
+					t.Errorf("stored token %+v (%v), want it revoked", tok, err)
+				}
 				mustStatus(t, e.do("GET", "/api/v1/whoami", bearerFor("viewer"), ""), 401)
+				oneEntry(t, e, "token.revoke", "token:"+e.ids["viewer"])
 			}},
 	})
 }
 
 func TestPanicRecovery(t *testing.T) {
+	var tokens *panickyTokens
 	runScenarios(t, []scenario{
 		{name: "a panicking store gives a JSON 500", method: "GET", path: "/api/v1/whoami", headers: bearerFor("viewer"),
-			setup:      func(t *testing.T, e *env) { e.tokens.setPanicky(true) },
+			configure: func(c *Config) {
+				tokens = &panickyTokens{TokenStore: c.Auth.Store}
+				c.Auth = &auth.Service{Store: tokens, Now: c.Auth.Now}
+			},
+			setup:      func(t *testing.T, e *env) { tokens.panicking.Store(true) },
 			wantStatus: 500, wantCode: bulwark.EINTERNAL, wantMsg: []string{"internal error"},
 			notBody: []string{"goroutine", "simulated bug"},
 			after: func(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
@@ -625,7 +730,7 @@ func TestPanicRecovery(t *testing.T) {
 					}
 				}
 				// The server goes on serving.
-				e.tokens.setPanicky(false)
+				tokens.panicking.Store(false)
 				mustStatus(t, e.do("GET", "/api/v1/whoami", bearerFor("viewer"), ""), 200)
 			}},
 	})

@@ -3,184 +3,94 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
-// memTokens is an in-memory auth.TokenStore for the HTTP tests. The real
-// store (sqlite) has its own tests; this fake follows the interface's
-// contract: ENOTFOUND for a missing id, ECONFLICT for a duplicate id or name.
-type memTokens struct {
-	mu      sync.Mutex
-	byID    map[string]*auth.Token
-	byName  map[string]bool
-	order   []string
-	panicky bool // TokenByID panics, to test recovery
-}
-
-func newMemTokens() *memTokens {
-	return &memTokens{byID: map[string]*auth.Token{}, byName: map[string]bool{}}
-}
-
-func cloneToken(t *auth.Token) *auth.Token {
-	c := *t
-	c.Hash = append([]byte(nil), t.Hash...)
-	for _, p := range []**time.Time{&c.ExpiresAt, &c.LastUsedAt, &c.RevokedAt} {
-		if *p != nil {
-			v := **p
-			*p = &v
-		}
-	}
-	return &c
-}
-
-func (m *memTokens) CreateToken(_ context.Context, t *auth.Token) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.byID[t.ID]; ok {
-		return bulwark.Errorf(bulwark.ECONFLICT, "token id %s exists", t.ID)
-	}
-	if m.byName[t.Name] {
-		return bulwark.Errorf(bulwark.ECONFLICT, "a token named %q exists", t.Name)
-	}
-	m.byID[t.ID] = cloneToken(t)
-	m.byName[t.Name] = true
-	m.order = append(m.order, t.ID)
-	return nil
-}
-
-func (m *memTokens) TokenByID(_ context.Context, id string) (*auth.Token, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.panicky {
-		panic("memTokens: simulated bug in the token store")
-	}
-	t, ok := m.byID[id]
-	if !ok {
-		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no token %s", id)
-	}
-	return cloneToken(t), nil
-}
-
-func (m *memTokens) ListTokens(context.Context) ([]*auth.Token, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]*auth.Token, 0, len(m.order))
-	for _, id := range m.order {
-		out = append(out, cloneToken(m.byID[id]))
-	}
-	return out, nil
-}
-
-func (m *memTokens) RevokeToken(_ context.Context, id string, at time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	t, ok := m.byID[id]
-	if !ok {
-		return bulwark.Errorf(bulwark.ENOTFOUND, "no token %s", id)
-	}
-	if t.RevokedAt == nil {
-		t.RevokedAt = &at
-	}
-	return nil
-}
-
-func (m *memTokens) TouchToken(_ context.Context, id string, at time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if t, ok := m.byID[id]; ok {
-		t.LastUsedAt = &at
-	}
-	return nil
-}
-
-func (m *memTokens) CountTokens(context.Context) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.byID), nil
-}
-
-func (m *memTokens) setPanicky(v bool) {
-	m.mu.Lock()
-	m.panicky = v
-	m.mu.Unlock()
-}
-
-// memAudit is an in-memory audit.Store that serialises appends as the
-// contract asks. failAppend makes every append fail.
-type memAudit struct {
-	mu         sync.Mutex
-	entries    []*audit.Entry
-	head       audit.Head
-	failAppend error
-	// slowReads makes AuditEntries wait for its context to end.
-	slowReads bool
-}
-
-func newMemAudit() *memAudit { return &memAudit{head: audit.Head{Hash: audit.GenesisHash}} }
-
-func (m *memAudit) AppendAudit(_ context.Context, build func(audit.Head) (*audit.Entry, error)) (*audit.Entry, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.failAppend != nil {
-		return nil, m.failAppend
-	}
-	e, err := build(m.head)
+// openStore opens a fresh SQLite store in t.TempDir(), closed when t ends.
+// The tests run over it rather than over fakes, so that what they check
+// (rollback of a change whose audit entry fails, the hash chain, token
+// lookups) is what the server does over its real store.
+func openStore(t testing.TB) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bulwark.db"), sqlite.Options{})
 	if err != nil {
-		return nil, err
+		t.Fatalf("open store: %v", err)
 	}
-	c := *e
-	m.entries = append(m.entries, &c)
-	m.head = audit.Head{Seq: e.Seq, Hash: e.Hash}
-	return e, nil
-}
-
-func (m *memAudit) AuditEntries(ctx context.Context, after int64, limit int) ([]*audit.Entry, error) {
-	m.mu.Lock()
-	slow := m.slowReads
-	m.mu.Unlock()
-	if slow {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []*audit.Entry
-	for _, e := range m.entries {
-		if e.Seq > after && len(out) < limit {
-			c := *e
-			out = append(out, &c)
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close store: %v", err)
 		}
+	})
+	return db
+}
+
+// Failure injection: each wrapper embeds the real store and overrides one
+// method. A scenario installs one through its configure function, wrapping
+// the store the Config already holds.
+
+// panickyTokens is a token store whose TokenByID panics while panicking is
+// set, to test recovery.
+type panickyTokens struct {
+	auth.TokenStore
+	panicking atomic.Bool
+}
+
+func (p *panickyTokens) TokenByID(ctx context.Context, id string) (*auth.Token, error) {
+	if p.panicking.Load() {
+		panic("panickyTokens: simulated bug in the token store")
 	}
-	return out, nil
+	return p.TokenStore.TokenByID(ctx, id)
 }
 
-func (m *memAudit) AuditHead(context.Context) (audit.Head, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.head, nil
+// failingAppend is an audit store whose appends fail after the change was
+// made: it runs the real build inside the real transaction (so the change is
+// written through the context bound to it), then fails with err as if the
+// entry could not be written. The real store rolls back both.
+type failingAppend struct {
+	audit.Store
+	err error
 }
 
-func (m *memAudit) all() []*audit.Entry {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]*audit.Entry(nil), m.entries...)
+func (f failingAppend) AppendAudit(ctx context.Context, build func(context.Context, audit.Head) (*audit.Entry, error)) (*audit.Entry, error) {
+	return f.Store.AppendAudit(ctx, func(ctx context.Context, head audit.Head) (*audit.Entry, error) {
+		if _, err := build(ctx, head); err != nil {
+			return nil, err
+		}
+		return nil, f.err
+	})
 }
 
-func (m *memAudit) setFail(err error) {
-	m.mu.Lock()
-	m.failAppend = err
-	m.mu.Unlock()
+// failAppends configures a server whose audit appends fail with err after
+// the change was made (see failingAppend).
+func failAppends(err error) func(*Config) {
+	return func(c *Config) {
+		c.Audit = &audit.Log{Store: failingAppend{Store: c.Audit.Store, err: err}, Now: c.Audit.Now}
+	}
+}
+
+// slowAuditReads is an audit store whose AuditEntries waits for its context
+// to end, like a store that does not answer.
+type slowAuditReads struct {
+	audit.Store
+}
+
+func (slowAuditReads) AuditEntries(ctx context.Context, _ int64, _ int) ([]*audit.Entry, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
 }
 
 // clock is a settable time source.
@@ -219,14 +129,16 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// env is a Server over the fakes with a set of tokens: "admin", "analyst",
-// "viewer", plus "revoked" (a revoked admin token) and "expired" (an admin
-// token past its TTL). None of the set-up writes audit entries.
+// env is a Server over a fresh SQLite store with a set of tokens: "admin",
+// "analyst", "viewer", plus "revoked" (a revoked admin token) and "expired"
+// (an admin token past its TTL). None of the set-up writes audit entries.
+// configure may wrap the stores the Config holds (see failAppends); auth
+// and log stay over the real store, for set-up and checks.
 type env struct {
 	t       testing.TB
 	srv     *Server
-	tokens  *memTokens
-	audit   *memAudit
+	db      *sqlite.DB
+	auth    *auth.Service
 	log     *audit.Log
 	clock   *clock
 	logs    *syncBuffer
@@ -238,18 +150,17 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 	t.Helper()
 	e := &env{
 		t:       t,
-		tokens:  newMemTokens(),
-		audit:   newMemAudit(),
+		db:      openStore(t),
 		clock:   &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 		logs:    &syncBuffer{},
 		secrets: map[string]string{},
 		ids:     map[string]string{},
 	}
-	svc := &auth.Service{Store: e.tokens, Now: e.clock.Now}
-	e.log = &audit.Log{Store: e.audit, Now: e.clock.Now}
+	e.auth = &auth.Service{Store: e.db, Now: e.clock.Now}
+	e.log = &audit.Log{Store: e.db, Now: e.clock.Now}
 	ctx := context.Background()
 	add := func(name string, role auth.Role, ttl time.Duration) {
-		secret, tok, err := svc.Create(ctx, name, role, auth.CreateOptions{CreatedBy: "test", TTL: ttl})
+		secret, tok, err := e.auth.Create(ctx, name, role, auth.CreateOptions{CreatedBy: "test", TTL: ttl})
 		if err != nil {
 			t.Fatalf("create token %s: %v", name, err)
 		}
@@ -261,12 +172,12 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 	add("analyst", auth.RoleAnalyst, 0)
 	add("viewer", auth.RoleViewer, 0)
 	add("revoked", auth.RoleAdmin, 0)
-	if _, err := svc.Revoke(ctx, e.ids["revoked"]); err != nil {
+	if _, err := e.auth.Revoke(ctx, e.ids["revoked"]); err != nil {
 		t.Fatal(err)
 	}
 	cfg := Config{
 		Logger:  slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Auth:    svc,
+		Auth:    e.auth,
 		Audit:   e.log,
 		Version: "test-1.0",
 	}
@@ -279,6 +190,41 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 	}
 	e.srv = srv
 	return e
+}
+
+// auditEntries returns every entry of the store's audit log.
+func (e *env) auditEntries() []*audit.Entry {
+	e.t.Helper()
+	const page = 1000
+	var all []*audit.Entry
+	for {
+		var after int64
+		if len(all) > 0 {
+			after = all[len(all)-1].Seq
+		}
+		entries, err := e.db.AuditEntries(context.Background(), after, page)
+		if err != nil {
+			e.t.Fatalf("read the audit log: %v", err)
+		}
+		all = append(all, entries...)
+		if len(entries) < page {
+			return all
+		}
+	}
+}
+
+// tamper runs query on the store's file through a connection of its own,
+// as someone with write access to the file would.
+func (e *env) tamper(query string, args ...any) {
+	e.t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+e.db.Path()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(query, args...); err != nil {
+		e.t.Fatalf("%s: %v", query, err)
+	}
 }
 
 // expand replaces {name} with the secret of token name and {name.id} with

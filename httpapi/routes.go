@@ -32,10 +32,6 @@ const (
 	routeFallback    = "/"
 )
 
-// auditTimeout bounds writing an audit entry (and undoing a change whose
-// entry could not be written). It runs even if the client has gone away.
-const auditTimeout = 10 * time.Second
-
 // Audit paging limits.
 const (
 	defaultAuditLimit = 100

@@ -18,13 +18,14 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
-// These benchmarks serve requests in-process through Server.Handler, as
-// api_bench_test.go does, but over the real SQLite store (sqlite.Open in
-// b.TempDir(): WAL, synchronous=FULL, one writer and a reader pool) instead
-// of the in-memory fakes. So they measure what a request costs the server
-// minus the socket: routing, every middleware, authentication with its
-// token lookup on SQLite, and for the state-changing route the token write
-// and the audit append, each a transaction committed with an fsync.
+// The API benchmarks serve requests in-process through Server.Handler (no
+// sockets, no TLS) over the real SQLite store (sqlite.Open in b.TempDir():
+// WAL, synchronous=FULL, one writer and a reader pool). So they measure what
+// a request costs the server minus the socket: routing, every middleware,
+// authentication with its token lookup on SQLite, and for the
+// state-changing route the token write and its audit entry, one transaction
+// committed with one fsync. (Earlier benchmarks over in-memory fakes were
+// dropped: they duplicated these without a store.)
 //
 // Every benchmark has a "serial" case (one request at a time) and a
 // "parallel" case (b.RunParallel, 8×GOMAXPROCS goroutines). Rate limits are
@@ -171,10 +172,10 @@ func BenchmarkSQLiteWhoami(b *testing.B) {
 }
 
 // BenchmarkSQLiteTokenCreate: POST /api/v1/tokens, the audited
-// state-changing route: authentication, JSON decoding and validation, a new
-// token (crypto/rand, SHA-256), its INSERT (one write transaction, fsync),
-// then the audit append (a second write transaction: head read, insert,
-// head update, fsync) and the 201 answer.
+// state-changing route: authentication, JSON decoding and validation, then
+// in one write transaction (audit.Log.Do) a new token (crypto/rand,
+// SHA-256), its INSERT and the audit append (head read, entry insert, head
+// update), committed with one fsync, and the 201 answer.
 func BenchmarkSQLiteTokenCreate(b *testing.B) {
 	e := newSQLiteBench(b)
 	e.serve(b, func(i int64) *http.Request {
