@@ -245,3 +245,42 @@ func TestConfigPrecedence(t *testing.T) {
 		})
 	}
 }
+
+// TestServeSettingsPrecedence: serve's own flags come from the command line,
+// then BULWARK_*, then the config file's [serve] table. The address is
+// checked before anything is opened, so a bad one shows where it came from.
+func TestServeSettingsPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "bulwark.toml")
+	if err := os.WriteFile(cfg, []byte("[serve]\naddr = \"from-file\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"file", map[string]string{"BULWARK_CONFIG": cfg}, nil, `got "from-file"`},
+		{"env beats file", map[string]string{"BULWARK_CONFIG": cfg, "BULWARK_ADDR": "from-env"}, nil, `got "from-env"`},
+		{"flag beats env", map[string]string{"BULWARK_CONFIG": cfg, "BULWARK_ADDR": "from-env"}, []string{"--addr", "from-flag"}, `got "from-flag"`},
+		{"bad env value", map[string]string{"BULWARK_RATE_LIMIT": "fast"}, nil, `BULWARK_RATE_LIMIT: invalid value "fast"`},
+		{"per-invocation flags ignore env", map[string]string{"BULWARK_NAME": "x", "BULWARK_ADDR": "from-env"}, nil, `got "from-env"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			code, _, stderr := run(t, env, append([]string{"serve"}, tt.args...)...)
+			if code != 1 || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want 1 and %q", code, stderr, tt.want)
+			}
+		})
+	}
+	code, _, stderr := run(t, map[string]string{"BULWARK_DATA": dir, "BULWARK_NAME": "from-env"}, "token", "create", "--role", "viewer")
+	if code != 1 || !strings.Contains(stderr, "--name: required") {
+		t.Fatalf("token create took its name from the environment: exit %d, %q", code, stderr)
+	}
+}
