@@ -290,7 +290,7 @@ func (m *Main) root() *command {
 			m.tokenCmd(),
 			m.auditCmd(),
 			m.versionCmd(),
-			notBuilt("safe", "verify, decode and simulate Safe transactions; audit and watch Safes", " (issue #3)"),
+			m.safeCmd(),
 			notBuilt("screen", "screen addresses and names against sanctions and DPRK attribution lists", " (issue #4)"),
 			notBuilt("lists", "show and update screening lists", " (issue #4)"),
 			notBuilt("trace", "trace stolen funds through laundering hops", ""),

@@ -1,0 +1,730 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+// maxMessageFile bounds a --message-file.
+const maxMessageFile = 1 << 20
+
+func (m *Main) safeCmd() *command {
+	return &command{
+		name:    "safe",
+		summary: "verify, decode and simulate Safe transactions; audit and watch Safes",
+		long: "Compute, offline, the hashes a Safe owner's hardware wallet shows, for every Safe version from\n" +
+			"0.1.0 to 1.5.0. Decoding, policy checks, simulation, posture audits and watching come with the\n" +
+			"rest of issue #3.",
+		subs: []*command{
+			m.safeHashCmd(),
+			m.safeMessageHashCmd(),
+			safeNotBuilt("verify", "decode, check and simulate a Safe transaction; exit by verdict",
+				"bulwark safe verify --tx FILE|- [--chain-id N] [--safe-version V] [--rpc URL] [--json]", "tx", "chain-id", "safe-version", "rpc"),
+			safeNotBuilt("audit", "audit a Safe's posture (version, singleton, owners, modules, guard, handler)",
+				"bulwark safe audit --safe ADDR --rpc URL [--json]", "safe", "rpc"),
+			safeNotBuilt("watch", "alert on changes of a Safe's singleton, owners, modules, guard or handler",
+				"bulwark safe watch --safe ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--json]", "safe", "rpc", "from-block", "to-block"),
+		},
+	}
+}
+
+// safeNotBuilt is a placeholder subcommand of 'bulwark safe'. It declares
+// the flags the finished command will take, so that a call written for it
+// is told the command is not built rather than that a flag is unknown.
+func safeNotBuilt(name, summary, usage string, flags ...string) *command {
+	c := notBuilt("safe "+name, summary, " (issue #3)")
+	c.name, c.usage = name, usage
+	c.setup = func(fs *flag.FlagSet) {
+		for _, f := range flags {
+			fs.String(f, "", "(not built yet)")
+		}
+	}
+	return c
+}
+
+// calldataFlag declares --data as the transaction's calldata, as CLI.md
+// specifies for 'safe hash'. Every command already has the global --data DIR;
+// 'safe hash' opens no store, so here the flag is taken over: its value goes
+// to data, and it is marked set at once so that BULWARK_DATA or a config
+// file's data key (meant for the data directory) never become calldata.
+func calldataFlag(fs *flag.FlagSet, data *string) {
+	const usage = "calldata as 0x-`HEX` (0x for none; 0x00 is one zero byte); for this command --data is not the data directory"
+	fl := fs.Lookup("data")
+	if fl == nil {
+		fs.StringVar(data, "data", "0x", usage)
+		return
+	}
+	fl.Value, fl.Usage, fl.DefValue = stringFlag{data}, usage, "0x"
+	_ = fs.Set("data", "0x")
+}
+
+// stringFlag is a flag.Value that stores into a string.
+type stringFlag struct{ p *string }
+
+func (s stringFlag) String() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
+
+func (s stringFlag) Set(v string) error { *s.p = v; return nil }
+
+// safeTxFlags are the SafeTx fields as flags, in CLI.md's order.
+type safeTxFlags struct {
+	chainID, safe, version, to, value, data, operation string
+	safeTxGas, baseGas, gasPrice, gasToken, refund     string
+	nonce, signatures                                  string
+	parentSafe, parentVersion, parentNonce             string
+}
+
+const zeroAddress = "0x0000000000000000000000000000000000000000"
+
+func (m *Main) safeHashCmd() *command {
+	var f safeTxFlags
+	return &command{
+		name:    "hash",
+		summary: "compute a Safe transaction's domain, message and safeTxHash for any Safe version",
+		usage: "bulwark safe hash --chain-id N --safe ADDR --safe-version V --to ADDR [--value N] [--data HEX]\n" +
+			"       [--operation 0|1|2] [--safe-tx-gas N] [--base-gas N] [--gas-price N] [--gas-token ADDR]\n" +
+			"       [--refund-receiver ADDR] --nonce N [--signatures HEX]\n" +
+			"       [--parent-safe ADDR --parent-version V --parent-nonce N] [--json]",
+		long: "Prints what to compare with the hardware wallet before signing: the domain and message hashes\n" +
+			"(as a Ledger shows them when blind-signing EIP-712), the safeTxHash, and the digest an eth_sign\n" +
+			"signature covers; then the execTransaction calldata and its hash. With --parent-safe, also the\n" +
+			"transaction a parent Safe (an owner of this Safe) signs to approve it with approveHash.\n" +
+			"Numbers are decimal or 0x-hex; addresses in mixed case must carry a valid EIP-55 checksum.\n" +
+			"Nothing is read from the network, so the version must be given: see 'VERSION()' on the Safe.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.chainID, "chain-id", "", "the chain's EIP-155 id `N` (in the domain from Safe 1.3.0)")
+			fs.StringVar(&f.safe, "safe", "", "the Safe's `ADDR`ess")
+			fs.StringVar(&f.version, "safe-version", "", "the Safe's `VERSION`: 0.1.0 … 1.5.0, suffixes like 1.3.0+L2 allowed")
+			fs.StringVar(&f.to, "to", "", "destination `ADDR`ess")
+			fs.StringVar(&f.value, "value", "0", "value in wei (`N`)")
+			calldataFlag(fs, &f.data)
+			fs.StringVar(&f.operation, "operation", "0", "operation `OP`: 0 CALL, 1 DELEGATECALL, 2 CREATE (before 1.0.0 only)")
+			fs.StringVar(&f.safeTxGas, "safe-tx-gas", "0", "safeTxGas (`N`)")
+			fs.StringVar(&f.baseGas, "base-gas", "0", "baseGas, dataGas before 1.0.0 (`N`)")
+			fs.StringVar(&f.gasPrice, "gas-price", "0", "gasPrice of the gas refund (`N`)")
+			fs.StringVar(&f.gasToken, "gas-token", zeroAddress, "refund token `ADDR`ess (zero for ETH)")
+			fs.StringVar(&f.refund, "refund-receiver", zeroAddress, "refund receiver `ADDR`ess (zero for tx.origin)")
+			fs.StringVar(&f.nonce, "nonce", "", "the Safe transaction's nonce (`N`)")
+			fs.StringVar(&f.signatures, "signatures", "0x", "signature bytes (0x-`HEX`) for the execTransaction calldata")
+			fs.StringVar(&f.parentSafe, "parent-safe", "", "`ADDR`ess of a parent Safe that approves this transaction with approveHash")
+			fs.StringVar(&f.parentVersion, "parent-version", "", "the parent Safe's `VERSION`")
+			fs.StringVar(&f.parentNonce, "parent-nonce", "", "the parent Safe's nonce (`N`) for its approveHash transaction")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("safe hash", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			out, err := buildSafeHash(f)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(out.json())
+			}
+			out.writeText(m.Stdout)
+			return bulwark.ExitOK, nil
+		},
+	}
+}
+
+// safeTxResult is one Safe transaction with everything 'safe hash' shows.
+type safeTxResult struct {
+	domain     safe.Domain
+	tx         safe.Tx
+	hashes     safe.TxHashes
+	signatures []byte
+	calldata   []byte
+	parent     *safeTxResult // the parent Safe's approveHash transaction
+}
+
+func required(field, what, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return bulwark.Invalid(field, "required: %s", what)
+	}
+	return nil
+}
+
+func buildSafeHash(f safeTxFlags) (*safeTxResult, error) {
+	for _, r := range []struct{ field, what, value string }{
+		{"--chain-id", "the chain id, e.g. 1 for Ethereum mainnet", f.chainID},
+		{"--safe", "the Safe's address", f.safe},
+		{"--safe-version", "the Safe's version as its VERSION() returns it, e.g. 1.3.0", f.version},
+		{"--to", "the transaction's destination address", f.to},
+		{"--nonce", "the Safe transaction's nonce", f.nonce},
+	} {
+		if err := required(r.field, r.what, r.value); err != nil {
+			return nil, err
+		}
+	}
+	var (
+		r   safeTxResult
+		err error
+	)
+	if r.domain.Version, err = safe.ParseVersion("--safe-version", f.version); err != nil {
+		return nil, err
+	}
+	if r.domain.ChainID, err = safe.ParseChainID("--chain-id", f.chainID); err != nil {
+		return nil, err
+	}
+	if r.domain.Safe, err = safe.ParseAddress("--safe", f.safe); err != nil {
+		return nil, err
+	}
+	tx := &r.tx
+	if tx.To, err = safe.ParseAddress("--to", f.to); err != nil {
+		return nil, err
+	}
+	if tx.Value, err = safe.ParseUint256("--value", f.value); err != nil {
+		return nil, err
+	}
+	if tx.Data, err = safe.ParseHex("--data", f.data); err != nil {
+		return nil, err
+	}
+	if tx.Operation, err = safe.ParseOperation("--operation", f.operation, r.domain.Version); err != nil {
+		return nil, err
+	}
+	if tx.SafeTxGas, err = safe.ParseUint256("--safe-tx-gas", f.safeTxGas); err != nil {
+		return nil, err
+	}
+	if tx.BaseGas, err = safe.ParseUint256("--base-gas", f.baseGas); err != nil {
+		return nil, err
+	}
+	if tx.GasPrice, err = safe.ParseUint256("--gas-price", f.gasPrice); err != nil {
+		return nil, err
+	}
+	if tx.GasToken, err = safe.ParseAddress("--gas-token", f.gasToken); err != nil {
+		return nil, err
+	}
+	if tx.RefundReceiver, err = safe.ParseAddress("--refund-receiver", f.refund); err != nil {
+		return nil, err
+	}
+	if tx.Nonce, err = safe.ParseUint256("--nonce", f.nonce); err != nil {
+		return nil, err
+	}
+	if r.signatures, err = safe.ParseHex("--signatures", f.signatures); err != nil {
+		return nil, err
+	}
+	if err := r.compute(); err != nil {
+		return nil, err
+	}
+
+	if f.parentSafe == "" && f.parentVersion == "" && f.parentNonce == "" {
+		return &r, nil
+	}
+	for _, p := range []struct{ field, what, value string }{
+		{"--parent-safe", "the parent Safe's address (with --parent-version and --parent-nonce)", f.parentSafe},
+		{"--parent-version", "the parent Safe's version (with --parent-safe and --parent-nonce)", f.parentVersion},
+		{"--parent-nonce", "the parent Safe's nonce for its approveHash transaction (with --parent-safe and --parent-version)", f.parentNonce},
+	} {
+		if err := required(p.field, p.what, p.value); err != nil {
+			return nil, err
+		}
+	}
+	p := safeTxResult{domain: safe.Domain{ChainID: r.domain.ChainID}}
+	if p.domain.Version, err = safe.ParseVersion("--parent-version", f.parentVersion); err != nil {
+		return nil, err
+	}
+	if p.domain.Safe, err = safe.ParseAddress("--parent-safe", f.parentSafe); err != nil {
+		return nil, err
+	}
+	if p.domain.Safe == r.domain.Safe {
+		return nil, bulwark.Invalid("--parent-safe", "is the Safe itself: give the address of the Safe that owns it")
+	}
+	nonce, err := safe.ParseUint256("--parent-nonce", f.parentNonce)
+	if err != nil {
+		return nil, err
+	}
+	p.tx = safe.ApproveHashTx(r.domain.Safe, r.hashes.SafeTxHash, nonce)
+	if err := p.compute(); err != nil {
+		return nil, err
+	}
+	r.parent = &p
+	return &r, nil
+}
+
+func (r *safeTxResult) compute() error {
+	var err error
+	if r.hashes, err = r.domain.HashTx(r.tx); err != nil {
+		return err
+	}
+	r.calldata, err = safe.ExecTransactionCalldata(r.tx, r.signatures)
+	return err
+}
+
+// JSON shapes. Hashes and bytes are lower-case 0x hex, addresses EIP-55,
+// integers decimal strings (they can exceed what a JSON number holds).
+
+type safeTxJSON struct {
+	ChainID         string           `json:"chainId"`
+	Safe            string           `json:"safe"`
+	SafeVersion     string           `json:"safeVersion"`
+	DomainHash      string           `json:"domainHash"`
+	MessageHash     string           `json:"messageHash"`
+	SafeTxHash      string           `json:"safeTxHash"`
+	EthSignHash     string           `json:"ethSignHash"`
+	EncodedMessage  string           `json:"encodedMessage"`
+	Transaction     safeTxFieldsJSON `json:"transaction"`
+	ExecTransaction safeExecJSON     `json:"execTransaction"`
+	Parent          *safeTxJSON      `json:"parent,omitempty"`
+	// ApprovedHash, in a parent's transaction, is the child safeTxHash its
+	// approveHash call approves.
+	ApprovedHash string `json:"approvedHash,omitempty"`
+}
+
+type safeTxFieldsJSON struct {
+	To             string `json:"to"`
+	Value          string `json:"value"`
+	Data           string `json:"data"`
+	Operation      int    `json:"operation"`
+	SafeTxGas      string `json:"safeTxGas"`
+	BaseGas        string `json:"baseGas"`
+	GasPrice       string `json:"gasPrice"`
+	GasToken       string `json:"gasToken"`
+	RefundReceiver string `json:"refundReceiver"`
+	Nonce          string `json:"nonce"`
+}
+
+type safeExecJSON struct {
+	Signatures   string `json:"signatures"`
+	Calldata     string `json:"calldata"`
+	CalldataHash string `json:"calldataHash"`
+}
+
+func decimal(n *big.Int) string {
+	if n == nil {
+		return "0"
+	}
+	return n.String()
+}
+
+func hexBytes(b []byte) string { return "0x" + common.Bytes2Hex(b) }
+
+func (r *safeTxResult) json() *safeTxJSON {
+	out := &safeTxJSON{
+		ChainID:        decimal(r.domain.ChainID),
+		Safe:           r.domain.Safe.Hex(),
+		SafeVersion:    r.domain.Version.String(),
+		DomainHash:     r.hashes.DomainHash.Hex(),
+		MessageHash:    r.hashes.MessageHash.Hex(),
+		SafeTxHash:     r.hashes.SafeTxHash.Hex(),
+		EthSignHash:    r.hashes.EthSignHash.Hex(),
+		EncodedMessage: hexBytes(r.hashes.EncodedMessage),
+		Transaction: safeTxFieldsJSON{
+			To:             r.tx.To.Hex(),
+			Value:          decimal(r.tx.Value),
+			Data:           hexBytes(r.tx.Data),
+			Operation:      int(r.tx.Operation),
+			SafeTxGas:      decimal(r.tx.SafeTxGas),
+			BaseGas:        decimal(r.tx.BaseGas),
+			GasPrice:       decimal(r.tx.GasPrice),
+			GasToken:       r.tx.GasToken.Hex(),
+			RefundReceiver: r.tx.RefundReceiver.Hex(),
+			Nonce:          decimal(r.tx.Nonce),
+		},
+		ExecTransaction: safeExecJSON{
+			Signatures:   hexBytes(r.signatures),
+			Calldata:     hexBytes(r.calldata),
+			CalldataHash: crypto.Keccak256Hash(r.calldata).Hex(),
+		},
+	}
+	if r.parent != nil {
+		out.Parent = r.parent.json()
+		out.Parent.ApprovedHash = r.hashes.SafeTxHash.Hex()
+	}
+	return out
+}
+
+// textBlock renders aligned "label  value" lines under a heading.
+type textBlock struct {
+	w   io.Writer
+	err error
+}
+
+const labelWidth = 18
+
+func (b *textBlock) heading(s string) {
+	b.printf("%s\n", s)
+}
+
+func (b *textBlock) line(label, format string, args ...any) {
+	b.printf("  %-*s%s\n", labelWidth, label, fmt.Sprintf(format, args...))
+}
+
+func (b *textBlock) blank() { b.printf("\n") }
+
+// note writes text under label, wrapped to fit beside the label column.
+func (b *textBlock) note(label, text string) {
+	const width = 72
+	line := ""
+	for _, word := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(word) > width {
+			b.line(label, "%s", line)
+			label, line = "", ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	b.line(label, "%s", line)
+}
+
+func (b *textBlock) printf(format string, args ...any) {
+	if b.err == nil {
+		_, b.err = fmt.Fprintf(b.w, format, args...)
+	}
+}
+
+func describeData(data []byte) string {
+	switch {
+	case len(data) == 0:
+		return "0x (empty: no calldata; keccak of nothing, not of 0x00)"
+	case len(data) == 1:
+		return fmt.Sprintf("%s (1 byte, not empty)", hexBytes(data))
+	case len(data) < 4:
+		return fmt.Sprintf("%s (%d bytes)", hexBytes(data), len(data))
+	}
+	return fmt.Sprintf("%s (%d bytes, selector %s)", hexBytes(data), len(data), hexBytes(data[:4]))
+}
+
+func (r *safeTxResult) writeText(w io.Writer) {
+	b := &textBlock{w: w}
+	b.heading("Safe transaction")
+	r.writeFields(b, false)
+	b.blank()
+	r.writeHashes(b)
+
+	b.blank()
+	b.heading("execTransaction (for whoever submits the signed transaction)")
+	if len(r.signatures) == 0 {
+		b.line("Signatures", "none given (add them with --signatures)")
+	} else {
+		b.line("Signatures", "%d bytes", len(r.signatures))
+	}
+	b.line("Calldata hash", "%s", crypto.Keccak256Hash(r.calldata).Hex())
+	b.line("Calldata", "%s", hexBytes(r.calldata))
+
+	if p := r.parent; p != nil {
+		b.blank()
+		b.heading("Parent Safe approval (the parent Safe owns this Safe; its owners sign this instead)")
+		p.writeFields(b, true)
+		b.blank()
+		p.writeHashes(b)
+		b.blank()
+		b.heading("execTransaction on the parent Safe")
+		b.line("Calldata hash", "%s (no signatures)", crypto.Keccak256Hash(p.calldata).Hex())
+	}
+
+	b.blank()
+	b.heading("Notes")
+	if r.tx.Operation == safe.DelegateCall {
+		b.note("! DELEGATECALL", r.tx.To.Hex()+" runs its code with this Safe's storage and can replace its owners, modules, guard or singleton (the Bybit attack). Bulwark does not check delegatecall targets yet: sign only for a library you have verified, such as the canonical MultiSendCallOnly.")
+	}
+	if r.tx.Operation == safe.Create {
+		b.note("! CREATE", "this transaction deploys a contract from the data.")
+	}
+	if !r.domain.Version.DomainHasChainID() {
+		b.note("! No chain id", "Safe "+r.domain.Version.String()+" signs without a chain id: a signature is valid on every chain where this Safe address exists.")
+	}
+	if r.parent != nil && !r.parent.domain.Version.DomainHasChainID() {
+		b.note("! No chain id", "the parent Safe "+r.parent.domain.Version.String()+" signs without a chain id too.")
+	}
+	b.note("Not yet checked", "decoding, policy checks and simulation are not built yet (issue #3): these hashes prove which transaction is signed, not that it is safe.")
+}
+
+func (r *safeTxResult) writeFields(b *textBlock, parent bool) {
+	if parent {
+		b.line("Parent Safe", "%s (Safe %s)", r.domain.Safe.Hex(), r.domain.Version)
+	} else {
+		b.line("Safe", "%s (Safe %s)", r.domain.Safe.Hex(), r.domain.Version)
+	}
+	if r.domain.Version.DomainHasChainID() {
+		b.line("Chain ID", "%s", decimal(r.domain.ChainID))
+	} else {
+		b.line("Chain ID", "%s (not part of Safe %s's domain)", decimal(r.domain.ChainID), r.domain.Version)
+	}
+	if parent {
+		b.line("To", "%s (the Safe above)", r.tx.To.Hex())
+	} else {
+		b.line("To", "%s", r.tx.To.Hex())
+	}
+	b.line("Value", "%s wei", decimal(r.tx.Value))
+	if parent {
+		b.line("Data", "%s (approveHash of the safeTxHash above)", hexBytes(r.tx.Data))
+	} else {
+		b.line("Data", "%s", describeData(r.tx.Data))
+	}
+	b.line("Operation", "%d %s", r.tx.Operation, r.tx.Operation)
+	b.line("SafeTxGas", "%s", decimal(r.tx.SafeTxGas))
+	if r.domain.Version.UsesDataGas() {
+		b.line("DataGas", "%s", decimal(r.tx.BaseGas))
+	} else {
+		b.line("BaseGas", "%s", decimal(r.tx.BaseGas))
+	}
+	b.line("GasPrice", "%s", decimal(r.tx.GasPrice))
+	b.line("GasToken", "%s", r.tx.GasToken.Hex())
+	b.line("RefundReceiver", "%s", r.tx.RefundReceiver.Hex())
+	b.line("Nonce", "%s", decimal(r.tx.Nonce))
+}
+
+func (r *safeTxResult) writeHashes(b *textBlock) {
+	h := r.hashes
+	b.heading("Hashes (compare with the hardware wallet before signing)")
+	b.line("Domain hash", "%s", h.DomainHash.Hex())
+	b.line("Message hash", "%s", h.MessageHash.Hex())
+	b.line("safeTxHash", "%s", h.SafeTxHash.Hex())
+	b.blank()
+	writeLedger(b, h.DomainHash, h.MessageHash)
+	b.blank()
+	b.heading("eth_sign (the wallet signs the safeTxHash as a message; signature v > 30)")
+	b.line("Message", "%s (the safeTxHash, shown as hex)", h.SafeTxHash.Hex())
+	b.line("Signed digest", "%s (its EIP-191 hash)", h.EthSignHash.Hex())
+}
+
+func writeLedger(b *textBlock, domain, message common.Hash) {
+	b.heading("Ledger, blind-signing EIP-712, shows")
+	b.line("Domain hash", "%s", safe.LedgerHex(domain))
+	b.line("Message hash", "%s", safe.LedgerHex(message))
+}
+
+func (m *Main) safeMessageHashCmd() *command {
+	var chainID, safeAddr, version, messageFile, typedFile string
+	return &command{
+		name:    "message-hash",
+		summary: "compute a Safe off-chain message's hashes (EIP-191 text or EIP-712 typed data)",
+		usage:   "bulwark safe message-hash --chain-id N --safe ADDR --safe-version V (--message-file F | --typed-data F) [--json]",
+		long: "A Safe signs off-chain messages as SafeMessage(bytes message) in its own EIP-712 domain, where the\n" +
+			"message is the 32-byte hash a dApp checks with isValidSignature: the EIP-191 personal_sign hash of\n" +
+			"a text, or the EIP-712 hash of typed data. --message-file hashes the file's bytes exactly (a\n" +
+			"trailing newline counts); --typed-data reads the JSON a wallet receives for eth_signTypedData_v4.\n" +
+			"F may be - for standard input.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&chainID, "chain-id", "", "the chain's EIP-155 id `N` (in the domain from Safe 1.3.0)")
+			fs.StringVar(&safeAddr, "safe", "", "the Safe's `ADDR`ess")
+			fs.StringVar(&version, "safe-version", "", "the Safe's `VERSION`: 0.1.0 … 1.5.0, suffixes like 1.3.0+L2 allowed")
+			fs.StringVar(&messageFile, "message-file", "", "`FILE` holding the text to sign (EIP-191)")
+			fs.StringVar(&typedFile, "typed-data", "", "`FILE` holding EIP-712 typed data as JSON")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("safe message-hash", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			out, err := m.buildMessageHash(chainID, safeAddr, version, messageFile, typedFile)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(out.json())
+			}
+			out.writeText(m.Stdout)
+			return bulwark.ExitOK, nil
+		},
+	}
+}
+
+type safeMessageResult struct {
+	domain safe.Domain
+	hashes safe.MessageHashes
+	source string // the file name, or "standard input"
+	text   []byte // an EIP-191 text, or nil
+	inner  common.Hash
+	typed  *safe.TypedData
+	typedH safe.TypedDataHashes
+	notes  []string
+}
+
+// readInput reads a file named by field, or standard input for "-", up to
+// max bytes.
+func (m *Main) readInput(field, name string, max int) ([]byte, string, error) {
+	var r io.Reader
+	source := name
+	if name == "-" {
+		r, source = m.Stdin, "standard input"
+		if r == nil {
+			r = strings.NewReader("")
+		}
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, "", bulwark.Invalid(field, "file %s does not exist", name)
+			}
+			return nil, "", bulwark.Invalid(field, "cannot read %s: %s", name, pathErr(err))
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err != nil {
+		return nil, "", bulwark.Invalid(field, "cannot read %s: %s", source, pathErr(err))
+	}
+	if len(data) > max {
+		return nil, "", bulwark.Invalid(field, "%s is larger than %d bytes", source, max)
+	}
+	return data, source, nil
+}
+
+func (m *Main) buildMessageHash(chainID, safeAddr, version, messageFile, typedFile string) (*safeMessageResult, error) {
+	for _, r := range []struct{ field, what, value string }{
+		{"--chain-id", "the chain id, e.g. 1 for Ethereum mainnet", chainID},
+		{"--safe", "the Safe's address", safeAddr},
+		{"--safe-version", "the Safe's version as its VERSION() returns it, e.g. 1.3.0", version},
+	} {
+		if err := required(r.field, r.what, r.value); err != nil {
+			return nil, err
+		}
+	}
+	if (messageFile == "") == (typedFile == "") {
+		return nil, bulwark.Invalid("--message-file", "give exactly one of --message-file FILE (a text) or --typed-data FILE (EIP-712 JSON)")
+	}
+	var (
+		r   safeMessageResult
+		err error
+	)
+	if r.domain.Version, err = safe.ParseVersion("--safe-version", version); err != nil {
+		return nil, err
+	}
+	if r.domain.ChainID, err = safe.ParseChainID("--chain-id", chainID); err != nil {
+		return nil, err
+	}
+	if r.domain.Safe, err = safe.ParseAddress("--safe", safeAddr); err != nil {
+		return nil, err
+	}
+	if messageFile != "" {
+		if r.text, r.source, err = m.readInput("--message-file", messageFile, maxMessageFile); err != nil {
+			return nil, err
+		}
+		if r.text == nil {
+			r.text = []byte{}
+		}
+		r.inner = safe.EIP191Hash(r.text)
+		if bytes.Contains(r.text, []byte("\r\n")) {
+			r.notes = append(r.notes, "the message has Windows line endings (CR LF), which are signed as they are; a dApp's message usually has LF only")
+		}
+		if bytes.HasSuffix(r.text, []byte("\n")) {
+			r.notes = append(r.notes, "the message ends with a newline, which is signed too; if the dApp's message does not end with one, remove it from the file")
+		}
+	} else {
+		raw, source, err := m.readInput("--typed-data", typedFile, safe.MaxTypedDataSize)
+		if err != nil {
+			return nil, err
+		}
+		r.source = source
+		if r.typed, err = safe.ParseTypedData("--typed-data", raw); err != nil {
+			return nil, err
+		}
+		if r.typedH, err = r.typed.Hash(); err != nil {
+			return nil, err
+		}
+		r.inner = r.typedH.Hash
+		if r.typed.PrimaryType == "SafeMessage" {
+			if vc, ok := r.typed.Domain["verifyingContract"].(string); ok && strings.EqualFold(vc, r.domain.Safe.Hex()) {
+				r.notes = append(r.notes, "this typed data is already a SafeMessage of this Safe: its own EIP-712 hash is the safeMessageHash to sign, and the hashes below wrap it once more")
+			}
+		}
+	}
+	if r.hashes, err = r.domain.HashSafeMessage(r.inner[:]); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+type safeMessageJSON struct {
+	ChainID         string             `json:"chainId"`
+	Safe            string             `json:"safe"`
+	SafeVersion     string             `json:"safeVersion"`
+	DomainHash      string             `json:"domainHash"`
+	MessageHash     string             `json:"messageHash"`
+	SafeMessageHash string             `json:"safeMessageHash"`
+	Message         safeRawMessageJSON `json:"message"`
+	Notes           []string           `json:"notes,omitempty"`
+}
+
+// safeRawMessageJSON is what a wallet shows for the raw message.
+type safeRawMessageJSON struct {
+	Type        string `json:"type"` // "eip191" or "eip712"
+	Bytes       *int   `json:"bytes,omitempty"`
+	EIP191Hash  string `json:"eip191Hash,omitempty"`
+	PrimaryType string `json:"primaryType,omitempty"`
+	EIP712Hash  string `json:"eip712Hash,omitempty"`
+	DomainHash  string `json:"domainHash,omitempty"`
+	MessageHash string `json:"messageHash,omitempty"`
+}
+
+func (r *safeMessageResult) json() *safeMessageJSON {
+	out := &safeMessageJSON{
+		ChainID:         decimal(r.domain.ChainID),
+		Safe:            r.domain.Safe.Hex(),
+		SafeVersion:     r.domain.Version.String(),
+		DomainHash:      r.hashes.DomainHash.Hex(),
+		MessageHash:     r.hashes.MessageHash.Hex(),
+		SafeMessageHash: r.hashes.SafeMessageHash.Hex(),
+		Notes:           r.notes,
+	}
+	if r.typed == nil {
+		n := len(r.text)
+		out.Message = safeRawMessageJSON{Type: "eip191", Bytes: &n, EIP191Hash: r.inner.Hex()}
+	} else {
+		out.Message = safeRawMessageJSON{
+			Type:        "eip712",
+			PrimaryType: r.typed.PrimaryType,
+			EIP712Hash:  r.typedH.Hash.Hex(),
+			DomainHash:  r.typedH.DomainHash.Hex(),
+			MessageHash: r.typedH.MessageHash.Hex(),
+		}
+	}
+	return out
+}
+
+func (r *safeMessageResult) writeText(w io.Writer) {
+	b := &textBlock{w: w}
+	b.heading("Safe message")
+	b.line("Safe", "%s (Safe %s)", r.domain.Safe.Hex(), r.domain.Version)
+	if r.domain.Version.DomainHasChainID() {
+		b.line("Chain ID", "%s", decimal(r.domain.ChainID))
+	} else {
+		b.line("Chain ID", "%s (not part of Safe %s's domain)", decimal(r.domain.ChainID), r.domain.Version)
+	}
+	if r.typed == nil {
+		b.line("Message", "text from %s, %d bytes, signed as EIP-191 personal_sign", r.source, len(r.text))
+		b.line("EIP-191 hash", "%s (the SafeMessage's message)", r.inner.Hex())
+	} else {
+		b.line("Message", "EIP-712 typed data from %s, primaryType %s", r.source, r.typed.PrimaryType)
+		b.line("Its domain hash", "%s", r.typedH.DomainHash.Hex())
+		b.line("Its message hash", "%s", r.typedH.MessageHash.Hex())
+		b.line("Its EIP-712 hash", "%s (the SafeMessage's message)", r.typedH.Hash.Hex())
+	}
+	b.blank()
+	b.heading("Hashes (compare with the hardware wallet before signing)")
+	b.line("Domain hash", "%s", r.hashes.DomainHash.Hex())
+	b.line("Message hash", "%s", r.hashes.MessageHash.Hex())
+	b.line("safeMessageHash", "%s", r.hashes.SafeMessageHash.Hex())
+	b.blank()
+	writeLedger(b, r.hashes.DomainHash, r.hashes.MessageHash)
+	if len(r.notes) > 0 || !r.domain.Version.DomainHasChainID() {
+		b.blank()
+		b.heading("Notes")
+		for _, n := range r.notes {
+			b.note("! Note", n)
+		}
+		if !r.domain.Version.DomainHasChainID() {
+			b.note("! No chain id", "Safe "+r.domain.Version.String()+" signs without a chain id: a signature is valid on every chain where this Safe address exists.")
+		}
+	}
+}
