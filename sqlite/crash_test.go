@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,10 +21,15 @@ import (
 // helper test does nothing.
 const helperEnv = "BULWARK_SQLITE_CRASH_HELPER_STORE"
 
+// helperWriters is how many goroutines of the helper append at once, so
+// that group commit forms batches of several appends per transaction.
+const helperWriters = 8
+
 // TestHelperWriterProcess is not a test: TestCrashSafety runs this test
 // binary again with only this test selected, and it appends audit entries
-// as fast as it can, printing "committed SEQ" after each commit returns,
-// until it is killed.
+// from helperWriters goroutines as fast as it can, each printing
+// "committed SEQ" after its AppendAudit returns, until it is killed. Now
+// and then it prints "stats APPENDS COMMITS" from (*DB).Stats.
 func TestHelperWriterProcess(t *testing.T) {
 	path := os.Getenv(helperEnv)
 	if path == "" {
@@ -37,29 +43,41 @@ func TestHelperWriterProcess(t *testing.T) {
 	}
 	log := &audit.Log{Store: db}
 	deadline := time.Now().Add(30 * time.Second) // never outlive a parent that died
-	for i := 0; time.Now().Before(deadline); i++ {
-		e, err := log.Record(ctx, audit.Event{
-			Actor:   "system",
-			Action:  "crash.test",
-			Target:  strconv.Itoa(os.Getpid()),
-			Details: map[string]any{"i": i, "pad": strings.Repeat("x", i%300)},
-		})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "record:", err)
-			os.Exit(3)
-		}
-		// One write(2) per line: the parent never sees half a line.
-		if _, err := os.Stdout.WriteString("committed " + strconv.FormatInt(e.Seq, 10) + "\n"); err != nil {
-			os.Exit(4)
-		}
+	for w := range helperWriters {
+		go func() {
+			for i := 0; ; i++ {
+				e, err := log.Record(ctx, audit.Event{
+					Actor:   "system",
+					Action:  "crash.test",
+					Target:  strconv.Itoa(os.Getpid()) + "/" + strconv.Itoa(w),
+					Details: map[string]any{"i": i, "pad": strings.Repeat("x", (i*helperWriters+w)%300)},
+				})
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "record:", err)
+					os.Exit(3)
+				}
+				// One write(2) per line, and os.File serialises writes:
+				// the parent never sees half a line or two mixed.
+				line := "committed " + strconv.FormatInt(e.Seq, 10) + "\n"
+				if w == 0 && i%50 == 0 {
+					st := db.Stats()
+					line += "stats " + strconv.FormatInt(st.Appends, 10) + " " + strconv.FormatInt(st.Commits, 10) + "\n"
+				}
+				if _, err := os.Stdout.WriteString(line); err != nil {
+					os.Exit(4)
+				}
+			}
+		}()
 	}
+	time.Sleep(time.Until(deadline))
 	os.Exit(5)
 }
 
 // TestCrashSafety kills a writing process with SIGKILL in the middle of its
 // appends, several times over, and checks after each kill that the store
 // opens, the chain is intact and every entry the process reported
-// committed is there.
+// committed is there. The process appends from several goroutines, so it
+// is killed in the middle of group commits of several appends.
 func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills child processes")
@@ -71,9 +89,9 @@ func TestCrashSafety(t *testing.T) {
 	for round := range 5 {
 		// Vary where the kill lands: after more or fewer commits, and
 		// right after a report or some way into the next transactions.
-		killAfter := 150 + 67*round
+		killAfter := 300 + 137*round
 		delay := time.Duration(round) * 350 * time.Microsecond
-		committed, status := runAndKill(t, path, killAfter, delay)
+		committed, stats, status := runAndKill(t, path, killAfter, delay)
 		if len(committed) < killAfter {
 			t.Fatalf("round %d: child reported only %d commits (%s)", round, len(committed), status)
 		}
@@ -88,13 +106,13 @@ func TestCrashSafety(t *testing.T) {
 		if !rep.Intact() {
 			t.Fatalf("round %d: chain broken at %d after SIGKILL: %s", round, rep.Broken.Seq, rep.Broken.Reason)
 		}
-		last := committed[len(committed)-1]
+		last := slices.Max(committed) // the goroutines report out of order
 		if rep.Head.Seq < last {
 			t.Fatalf("round %d: child reported seq %d committed, store's head is %d", round, last, rep.Head.Seq)
 		}
 		// Verify already proved 1..head present and linked; check the
 		// reported ones explicitly too.
-		entries, err := db.AuditEntries(ctx, total, len(committed)+10)
+		entries, err := db.AuditEntries(ctx, total, int(rep.Head.Seq-total)+10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,12 +121,15 @@ func TestCrashSafety(t *testing.T) {
 			present[e.Seq] = true
 		}
 		for _, seq := range committed {
+			if seq <= total {
+				t.Fatalf("round %d: child reported seq %d committed, but the previous round had ended at %d", round, seq, total)
+			}
 			if !present[seq] {
 				t.Fatalf("round %d: committed seq %d is missing after SIGKILL", round, seq)
 			}
 		}
-		t.Logf("round %d: killed after %d reported commits (%s); head %d, %d entries intact",
-			round, len(committed), status, rep.Head.Seq, rep.Entries)
+		t.Logf("round %d: killed after %d reported appends (%s); head %d, %d entries intact; last stats: %s",
+			round, len(committed), status, rep.Head.Seq, rep.Entries, stats)
 		total = rep.Head.Seq
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
@@ -119,8 +140,9 @@ func TestCrashSafety(t *testing.T) {
 
 // runAndKill starts the helper on path, reads its reports until it has
 // seen killAfter of them, kills it delay later, and returns every seq it
-// reported, including lines written between the kill decision and the kill.
-func runAndKill(t *testing.T, path string, killAfter int, delay time.Duration) ([]int64, string) {
+// reported, including lines written between the kill decision and the kill,
+// and the last stats line.
+func runAndKill(t *testing.T, path string, killAfter int, delay time.Duration) ([]int64, string, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWriterProcess$", "-test.count=1", "-test.timeout=60s")
 	cmd.Env = append(os.Environ(), helperEnv+"="+path)
@@ -133,7 +155,10 @@ func runAndKill(t *testing.T, path string, killAfter int, delay time.Duration) (
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var seqs []int64
+	var (
+		seqs  []int64
+		stats = "none"
+	)
 	killed := false
 	var kill *time.Timer
 	killErr := make(chan error, 1)
@@ -144,6 +169,12 @@ func runAndKill(t *testing.T, path string, killAfter int, delay time.Duration) (
 	}()
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
+		if st, ok := strings.CutPrefix(sc.Text(), "stats "); ok {
+			if a, c, ok := strings.Cut(st, " "); ok {
+				stats = a + " appends in " + c + " commits"
+			}
+			continue
+		}
 		rest, ok := strings.CutPrefix(sc.Text(), "committed ")
 		if !ok {
 			continue
@@ -170,5 +201,5 @@ func runAndKill(t *testing.T, path string, killAfter int, delay time.Duration) (
 	if !killed {
 		t.Fatalf("helper ended before it was killed: %v\nstderr: %s", err, stderr.String())
 	}
-	return seqs, status
+	return seqs, stats, status
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,6 +48,12 @@ type Options struct {
 	// BusyTimeout is how long a statement waits for a lock held by another
 	// process before it fails with EUNAVAILABLE; 0 means DefaultBusyTimeout.
 	BusyTimeout time.Duration
+	// NoGroupCommit turns group commit off: every AppendAudit is then its
+	// own write transaction with its own fsync, run on the caller's
+	// goroutine, as before group commit. It is for benchmarks and
+	// debugging only; it caps audited throughput at about one append per
+	// fsync.
+	NoGroupCommit bool
 }
 
 // DB is an open store. It implements auth.TokenStore and audit.Store and is
@@ -58,6 +66,21 @@ type DB struct {
 	tokenByID    *sql.Stmt
 	auditHead    *sql.Stmt
 	auditEntries *sql.Stmt
+
+	// Prepared once on the writer connection for the audit writer, which
+	// runs them in its transactions with Tx.StmtContext.
+	wAuditHead, wAuditInsert, wAuditMoveHead *sql.Stmt
+	wSavepoint, wRollbackTo, wRelease        *sql.Stmt
+	wMark, wReleaseMark                      *sql.Stmt
+
+	// The audit writer (group.go); nil channels with NoGroupCommit.
+	noGroupCommit bool
+	reqs          chan *appendReq // AppendAudit calls for the writer loop
+	stop          chan struct{}   // closed by Close: the loop is to end
+	stopOnce      sync.Once
+	loopDone      chan struct{} // closed by the loop as it ends
+
+	appends, commits atomic.Int64 // see Stats
 }
 
 var (
@@ -86,10 +109,13 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: abs}
+	db := &DB{path: abs, noGroupCommit: opt.NoGroupCommit}
 	if err := db.open(ctx, opt); err != nil {
 		_ = db.Close()
 		return nil, err
+	}
+	if !db.noGroupCommit {
+		db.startWriter()
 	}
 	return db, nil
 }
@@ -165,6 +191,23 @@ func (db *DB) open(ctx context.Context, opt Options) error {
 			return db.openErr(err)
 		}
 	}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&db.wAuditHead, sqlAuditHead},
+		{&db.wAuditInsert, sqlAuditInsert},
+		{&db.wAuditMoveHead, sqlAuditMoveHead},
+		{&db.wSavepoint, `SAVEPOINT audit_append`},
+		{&db.wRollbackTo, `ROLLBACK TO audit_append`},
+		{&db.wRelease, `RELEASE audit_append`},
+		{&db.wMark, `SAVEPOINT audit_build`},
+		{&db.wReleaseMark, `RELEASE audit_build`},
+	} {
+		if *p.stmt, err = w.PrepareContext(ctx, p.sql); err != nil {
+			return db.openErr(err)
+		}
+	}
 	return nil
 }
 
@@ -202,10 +245,14 @@ func (db *DB) probeWrite(ctx context.Context, busyTimeout string) error {
 // Path returns the absolute path of the store file.
 func (db *DB) Path() string { return db.path }
 
-// Close closes both pools. It is safe to call more than once.
+// Close stops the audit writer, after the batch it is writing, and closes
+// both pools. AppendAudit calls still queued fail with EUNAVAILABLE. It is
+// safe to call more than once.
 func (db *DB) Close() error {
+	db.stopWriter()
 	var errs []error
-	for _, s := range []*sql.Stmt{db.tokenByID, db.auditHead, db.auditEntries} {
+	for _, s := range []*sql.Stmt{db.tokenByID, db.auditHead, db.auditEntries,
+		db.wAuditHead, db.wAuditInsert, db.wAuditMoveHead, db.wSavepoint, db.wRollbackTo, db.wRelease, db.wMark, db.wReleaseMark} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
