@@ -3,19 +3,41 @@
 # git-ignored folder .tools/ at the module root:
 #
 #   .tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil   (npm @foundry-rs/anvil)
+#   .tools/node_modules/solc/                                      (npm solc: soljson, pure JS)
+#   .tools/safe-contracts/<alias>/                                 (npm Safe contract packages)
 #   .tools/bin/staticcheck                                        (honnef.co/go/tools)
+#
+# The Safe contract packages (their build artifacts: bytecode and ABI) are
+# unpacked with `npm pack`, not `npm install`: @gnosis.pm/safe-contracts@1.1.1
+# depends on truffle packages that fetch from GitHub, which cannot be
+# reached here, and the artifacts need no dependencies. Each tarball is
+# checked against a pinned SHA-256 and unpacked under an alias, so that two
+# versions of one package sit side by side; internal/safetest reads them.
+# solc compiles internal/safetest's own test contracts (go generate).
 #
 # It is idempotent: a tool already present at its pinned version is left
 # alone. It prints nothing on success and says what failed otherwise.
-# Override the pins with ANVIL_VERSION / STATICCHECK_VERSION if you must.
+# Override the pins with ANVIL_VERSION / SOLC_VERSION / STATICCHECK_VERSION
+# if you must.
 set -euo pipefail
 
 ANVIL_VERSION="${ANVIL_VERSION:-1.7.1}"
+SOLC_VERSION="${SOLC_VERSION:-0.8.30}"
 STATICCHECK_VERSION="${STATICCHECK_VERSION:-v0.8.2}"
+
+# Safe contract packages: alias|npm spec|SHA-256 of the npm tarball.
+SAFE_PACKAGES=(
+	"safe-contracts-111|@gnosis.pm/safe-contracts@1.1.1|146520263e64f87a3fdfa61ad04d917185bb6918814c89febd8a44a344984714"
+	"safe-contracts-130|@gnosis.pm/safe-contracts@1.3.0|ee19525b00dbca9e62668551a5955ea492025a5d6556afc42270f43a6bd40525"
+	"safe-contracts-141|@safe-global/safe-contracts@1.4.1|8803f7cf26e2c58300b8136342faa7b8bce59436e300f52115fa25b095e0bf79"
+	"safe-smart-account-150|@safe-global/safe-smart-account@1.5.0|6ffc8ccbd8c5de2a9909bd072a4bb677b4d84b25f126757bdec9f26ef732fc29"
+)
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
 anvil="$tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+solc_pkg="$tools/node_modules/solc/package.json"
+safe_dir="$tools/safe-contracts"
 staticcheck="$tools/bin/staticcheck"
 
 fail() {
@@ -38,7 +60,14 @@ run() {
 
 mkdir -p "$tools/bin"
 
-# --- Anvil -----------------------------------------------------------------
+# work is a temporary folder being filled; it is removed however we exit.
+work=""
+cleanup() {
+	if [[ -n "$work" ]]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# --- Anvil and solc ----------------------------------------------------------
 case "$(uname -s)-$(uname -m)" in
 Linux-x86_64 | Linux-amd64) ;;
 *) fail "Anvil via npm is wired for linux-amd64 only (this is $(uname -s)-$(uname -m)); set BULWARK_ANVIL to an anvil binary instead" ;;
@@ -48,15 +77,50 @@ anvil_ok() {
 	[[ -x "$anvil" ]] && "$anvil" --version 2>/dev/null | grep -qE "^anvil Version: ${ANVIL_VERSION//./\\.}([^0-9.]|\$)"
 }
 
-if ! anvil_ok; then
+solc_ok() {
+	[[ -f "$solc_pkg" ]] && grep -qE "^[[:space:]]*\"version\": \"${SOLC_VERSION//./\\.}\"" "$solc_pkg"
+}
+
+if ! anvil_ok || ! solc_ok; then
 	command -v npm >/dev/null || fail "npm not found; install Node.js (e.g. apt-get install nodejs npm)"
 	# npm creates .tools/package.json and package-lock.json on a fresh clone.
 	[[ -f "$tools/package.json" ]] || printf '{\n  "name": "bulwark-test-tools",\n  "private": true\n}\n' >"$tools/package.json"
 	run npm install --prefix "$tools" --save-exact --no-audit --no-fund --loglevel=error \
-		"@foundry-rs/anvil@$ANVIL_VERSION"
+		"@foundry-rs/anvil@$ANVIL_VERSION" "solc@$SOLC_VERSION"
 	[[ -x "$anvil" ]] || fail "npm installed @foundry-rs/anvil@$ANVIL_VERSION but $anvil is missing (was the optional dependency @foundry-rs/anvil-linux-amd64 skipped? check npm's --omit=optional setting)"
 	anvil_ok || fail "$anvil does not report version $ANVIL_VERSION: $("$anvil" --version 2>&1 | head -n1)"
+	solc_ok || fail "npm did not install solc@$SOLC_VERSION into $tools/node_modules/solc"
 fi
+
+# --- Safe contract artifacts -------------------------------------------------
+# A package is in place when its folder holds the stamp with its pinned
+# SHA-256; it is unpacked into a temporary folder and renamed into place, so
+# an interrupted run leaves no half-unpacked package behind.
+for entry in "${SAFE_PACKAGES[@]}"; do
+	IFS='|' read -r alias spec sum <<<"$entry"
+	dest="$safe_dir/$alias"
+	stamp="$dest/.bulwark-sha256"
+	if [[ -f "$stamp" && "$(<"$stamp")" == "$sum" ]]; then
+		continue
+	fi
+	command -v npm >/dev/null || fail "npm not found; install Node.js (e.g. apt-get install nodejs npm)"
+	mkdir -p "$safe_dir"
+	work="$(mktemp -d "$safe_dir/.unpack.XXXXXX")"
+	(cd "$work" && run npm pack --loglevel=error "$spec")
+	tarballs=("$work"/*.tgz)
+	[[ ${#tarballs[@]} -eq 1 && -f "${tarballs[0]}" ]] || fail "npm pack $spec did not produce one tarball"
+	got="$(sha256sum "${tarballs[0]}" | cut -d' ' -f1)"
+	if [[ "$got" != "$sum" ]]; then
+		fail "npm pack $spec: SHA-256 $got, want $sum (pinned in scripts/install-test-deps.sh)"
+	fi
+	mkdir "$work/pkg"
+	tar -xzf "${tarballs[0]}" -C "$work/pkg" --strip-components=1 --no-same-owner --no-same-permissions
+	echo "$sum" >"$work/pkg/.bulwark-sha256"
+	rm -rf "$dest"
+	mv "$work/pkg" "$dest"
+	rm -rf "$work"
+	work=""
+done
 
 # --- staticcheck -----------------------------------------------------------
 staticcheck_ok() {
