@@ -10,7 +10,7 @@
 #   3. reads the first admin token the server prints on stderr,
 #   4. runs wrk against GET /healthz (no auth), GET /api/v1/whoami (bearer
 #      auth against SQLite) and POST /api/v1/tokens (auth + token write +
-#      audit append, each a SQLite commit with an fsync), one token name
+#      audit append, the token and its audit entry in one SQLite transaction, group-committed with concurrent requests), one token name
 #      per request,
 #   5. stops the server, checks the audit chain with 'bulwark audit verify'
 #      and prints a markdown table.
