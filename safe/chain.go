@@ -1,0 +1,130 @@
+package safe
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// ChainReader is what the safe package needs from a node to read a Safe's
+// state: the chain id, the latest block number, and batches of state reads
+// (code, storage slots, balances, eth_call) at one block. The ethrpc adapter
+// implements it on its JSON-RPC client (one batch becomes as few HTTP
+// requests as the client's batch size allows); tests implement it with a
+// map.
+//
+// Implementations must be safe for concurrent use.
+type ChainReader interface {
+	// ChainID returns the node's chain id (eth_chainId).
+	ChainID(ctx context.Context) (uint64, error)
+	// BlockNumber returns the number of the node's latest block; readers
+	// use it to pin [LatestBlock] to one block for all the reads of a
+	// call.
+	BlockNumber(ctx context.Context) (uint64, error)
+	// BatchRead performs every read in reads at block, filling in each
+	// read's Out (or Reverted) or its Err. It returns an error only when
+	// the exchange with the node failed as a whole (unreachable, timed
+	// out, malformed response); a single failed read is reported in its
+	// Err and leaves the others intact.
+	BatchRead(ctx context.Context, block BlockID, reads []Read) error
+}
+
+// ReadKind is the kind of a state read.
+type ReadKind uint8
+
+// Kinds of state reads.
+const (
+	// ReadCode reads the runtime code of Addr (eth_getCode); Out is the
+	// code, empty for an account without code.
+	ReadCode ReadKind = iota + 1
+	// ReadStorage reads storage slot Slot of Addr (eth_getStorageAt); Out
+	// is the 32-byte word.
+	ReadStorage
+	// ReadBalance reads the ETH balance of Addr in wei (eth_getBalance);
+	// Out is the balance as a 32-byte big-endian word.
+	ReadBalance
+	// ReadCall calls Addr with Data from the zero address (eth_call); Out
+	// is the return data. A call that reverts is not an error: Reverted is
+	// set and Out holds the revert data.
+	ReadCall
+)
+
+// String returns the JSON-RPC method the kind corresponds to.
+func (k ReadKind) String() string {
+	switch k {
+	case ReadCode:
+		return "eth_getCode"
+	case ReadStorage:
+		return "eth_getStorageAt"
+	case ReadBalance:
+		return "eth_getBalance"
+	case ReadCall:
+		return "eth_call"
+	}
+	return "read kind " + strconv.Itoa(int(k))
+}
+
+// Read is one state read in a [ChainReader.BatchRead] batch: Kind, Addr and,
+// by kind, Slot or Data are the question; Out, Reverted and Err the answer.
+type Read struct {
+	Kind ReadKind
+	Addr common.Address
+	Slot common.Hash // ReadStorage
+	Data []byte      // ReadCall: call data
+
+	// Out is the answer; see the kinds. Storage words and balances are
+	// always 32 bytes.
+	Out []byte
+	// Reverted reports that a ReadCall reverted; Out is the revert data.
+	Reverted bool
+	// Err is set when this read failed (the node refused it, answered
+	// something malformed …); Out is then empty.
+	Err error
+}
+
+// BlockID names the block a state read is made at: the latest block, a
+// block number, or a block hash. The zero value is the latest block.
+// Reading by hash (EIP-1898) is what a watcher wants: a reorg cannot swap
+// the block under it, the node answers for that block or fails.
+type BlockID struct {
+	kind   uint8 // 0 latest, 1 number, 2 hash
+	number uint64
+	hash   common.Hash
+}
+
+const (
+	blockLatest uint8 = iota
+	blockNumber
+	blockHash
+)
+
+// LatestBlock is the latest block. Reading functions of this package pin it
+// to a block number first, so that all their reads see one block.
+var LatestBlock = BlockID{}
+
+// AtBlockNumber returns the BlockID of block number n.
+func AtBlockNumber(n uint64) BlockID { return BlockID{kind: blockNumber, number: n} }
+
+// AtBlockHash returns the BlockID of the block with hash h.
+func AtBlockHash(h common.Hash) BlockID { return BlockID{kind: blockHash, hash: h} }
+
+// IsLatest reports whether b is the latest block.
+func (b BlockID) IsLatest() bool { return b.kind == blockLatest }
+
+// Number returns the block number and true when b names a block by number.
+func (b BlockID) Number() (uint64, bool) { return b.number, b.kind == blockNumber }
+
+// Hash returns the block hash and true when b names a block by hash.
+func (b BlockID) Hash() (common.Hash, bool) { return b.hash, b.kind == blockHash }
+
+// String returns "latest", the decimal block number, or the 0x block hash.
+func (b BlockID) String() string {
+	switch b.kind {
+	case blockNumber:
+		return strconv.FormatUint(b.number, 10)
+	case blockHash:
+		return b.hash.Hex()
+	}
+	return "latest"
+}

@@ -1,0 +1,713 @@
+package safe
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// fakeStateAccount is one account of fakeStateChain.
+type fakeStateAccount struct {
+	code    []byte
+	storage map[common.Hash]common.Hash
+	balance *big.Int
+	// What a call to the account (VERSION()) returns: ret, or a revert,
+	// or callErr as a node failure.
+	ret     []byte
+	revert  bool
+	callErr error
+}
+
+// fakeStateChain is a ChainReader over a map of accounts, counting round trips.
+type fakeStateChain struct {
+	mu       sync.Mutex
+	chainID  uint64
+	head     uint64
+	accounts map[common.Address]*fakeStateAccount
+	// failing
+	chainErr error
+	batchErr error
+	readErr  func(r Read) error
+	// counters
+	batches int
+	reads   int
+	blocks  []BlockID
+}
+
+func newFakeStateChain() *fakeStateChain {
+	return &fakeStateChain{chainID: 10, head: 77, accounts: map[common.Address]*fakeStateAccount{}}
+}
+
+func (f *fakeStateChain) ChainID(context.Context) (uint64, error) { return f.chainID, f.chainErr }
+
+func (f *fakeStateChain) BlockNumber(context.Context) (uint64, error) { return f.head, f.chainErr }
+
+func (f *fakeStateChain) BatchRead(_ context.Context, block BlockID, reads []Read) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.batches++
+	f.reads += len(reads)
+	f.blocks = append(f.blocks, block)
+	if f.batchErr != nil {
+		for i := range reads {
+			reads[i].Err = f.batchErr
+		}
+		return f.batchErr
+	}
+	for i := range reads {
+		r := &reads[i]
+		r.Out, r.Reverted, r.Err = nil, false, nil
+		if f.readErr != nil {
+			if r.Err = f.readErr(*r); r.Err != nil {
+				continue
+			}
+		}
+		acct := f.accounts[r.Addr]
+		if acct == nil {
+			acct = &fakeStateAccount{}
+		}
+		switch r.Kind {
+		case ReadCode:
+			r.Out = acct.code
+		case ReadStorage:
+			w := acct.storage[r.Slot]
+			r.Out = w[:]
+		case ReadBalance:
+			r.Out = intOrZero(acct.balance).FillBytes(make([]byte, 32))
+		case ReadCall:
+			switch {
+			case acct.callErr != nil:
+				r.Err = acct.callErr
+			case acct.revert:
+				r.Reverted = true
+			default:
+				r.Out = acct.ret
+			}
+		}
+	}
+	return nil
+}
+
+func (f *fakeStateChain) set(addr common.Address, slot common.Hash, v common.Hash) {
+	a := f.accounts[addr]
+	if a.storage == nil {
+		a.storage = map[common.Hash]common.Hash{}
+	}
+	a.storage[slot] = v
+}
+
+func slotWord(a common.Address) common.Hash { return common.BytesToHash(a[:]) }
+
+// setList writes a sentinel-headed linked list into the mapping at slot.
+func (f *fakeStateChain) setList(addr common.Address, slot common.Hash, list []common.Address) {
+	cur := SentinelAddress
+	for _, x := range list {
+		f.set(addr, MappingSlot(cur, slot), slotWord(x))
+		cur = x
+	}
+	f.set(addr, MappingSlot(cur, slot), slotWord(SentinelAddress))
+}
+
+var (
+	fakeProxyCode     = []byte("fake proxy: delegatecall to sload(0)")
+	fakeSingletonCode = []byte("fake Safe 1.4.1 singleton")
+	fakeSingleton     = common.HexToAddress("0x00000000000000000000000000000000005a1e00")
+	fakeSafe          = common.HexToAddress("0x0000000000000000000000000000000000005afe")
+)
+
+// fakeRegistry knows fakeSingletonCode as Safe 1.4.1 (at another address:
+// identification is by code hash).
+func fakeRegistry(t testing.TB) *Registry {
+	t.Helper()
+	r, err := NewRegistry([]Deployment{
+		{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical,
+			Address: common.HexToAddress("0x41675C099F32341bf84BFc5382aF534df5C7461a"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func versionReturn(s string) []byte {
+	out := make([]byte, 64+(len(s)+31)/32*32)
+	out[31] = 32
+	big.NewInt(int64(len(s))).FillBytes(out[32:64])
+	copy(out[64:], s)
+	return out
+}
+
+func fakeOwners(n int) []common.Address {
+	out := make([]common.Address, n)
+	for i := range out {
+		out[i] = common.BigToAddress(big.NewInt(int64(0xa000 + i)))
+	}
+	return out
+}
+
+// addSafe puts a set-up Safe at addr: singleton, owners, threshold, nonce,
+// modules, fallback handler, balance.
+func (f *fakeStateChain) addSafe(addr common.Address, os []common.Address, threshold int, modules []common.Address) {
+	f.accounts[addr] = &fakeStateAccount{code: fakeProxyCode, balance: big.NewInt(5e17)}
+	f.set(addr, SlotSingleton, slotWord(fakeSingleton))
+	f.setList(addr, SlotOwners, os)
+	f.set(addr, SlotOwnerCount, common.BigToHash(big.NewInt(int64(len(os)))))
+	f.set(addr, SlotThreshold, common.BigToHash(big.NewInt(int64(threshold))))
+	f.set(addr, SlotNonce, common.BigToHash(big.NewInt(42)))
+	f.setList(addr, SlotModules, modules)
+	f.set(addr, SlotFallbackHandler, slotWord(common.HexToAddress("0xfb")))
+	if f.accounts[fakeSingleton] == nil {
+		f.accounts[fakeSingleton] = &fakeStateAccount{code: fakeSingletonCode, ret: versionReturn("1.4.1")}
+	}
+}
+
+func readFakeStates(t *testing.T, f *fakeStateChain, opt ReadOptions, addrs ...common.Address) ([]*State, error) {
+	t.Helper()
+	if opt.Registry == nil {
+		opt.Registry = fakeRegistry(t)
+	}
+	return ReadStatesWith(context.Background(), f, addrs, LatestBlock, opt)
+}
+
+func TestReadStateFake(t *testing.T) {
+	f := newFakeStateChain()
+	os := fakeOwners(3)
+	mods := []common.Address{common.HexToAddress("0xd0d0")}
+	f.addSafe(fakeSafe, os, 2, mods)
+	states, err := readFakeStates(t, f, ReadOptions{}, fakeSafe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := states[0]
+	want := &State{
+		Address: fakeSafe, ChainID: 10, Block: AtBlockNumber(77),
+		ProxyCodeHash: crypto.Keccak256Hash(fakeProxyCode),
+		Singleton:     fakeSingleton, SingletonCodeHash: crypto.Keccak256Hash(fakeSingletonCode),
+		SingletonDeployments: fakeRegistry(t).All(),
+		ReportedVersion:      "1.4.1",
+		OwnerCount:           big.NewInt(3), Threshold: big.NewInt(2), Nonce: big.NewInt(42),
+		Owners: os, Modules: mods,
+		FallbackHandler: common.HexToAddress("0xfb"),
+		Balance:         big.NewInt(5e17),
+	}
+	if !reflect.DeepEqual(st, want) {
+		t.Fatalf("state\n got %+v\nwant %+v", st, want)
+	}
+	v, err := st.Version()
+	if err != nil || v.String() != "1.4.1" {
+		t.Fatalf("Version() = %v, %v", v, err)
+	}
+	d, err := st.Domain()
+	if err != nil || d.ChainID.Uint64() != 10 || d.Safe != fakeSafe || d.Version.Core() != "1.4.1" {
+		t.Fatalf("Domain() = %+v, %v", d, err)
+	}
+	// Every read was made at the pinned latest block.
+	for _, b := range f.blocks {
+		if b != AtBlockNumber(77) {
+			t.Fatalf("read at %s, want 77", b)
+		}
+	}
+	// One round trip for the fixed part, one per owner link after the head.
+	if f.batches != 1+len(os) {
+		t.Errorf("%d round trips, want %d", f.batches, 1+len(os))
+	}
+}
+
+func TestReadStateAtHash(t *testing.T) {
+	f := newFakeStateChain()
+	f.addSafe(fakeSafe, fakeOwners(1), 1, nil)
+	h := common.HexToHash("0xb10c")
+	st, err := ReadStatesWith(context.Background(), f, []common.Address{fakeSafe}, AtBlockHash(h), ReadOptions{Registry: fakeRegistry(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st[0].Block != AtBlockHash(h) || f.blocks[0] != AtBlockHash(h) {
+		t.Errorf("block %s, reads at %s", st[0].Block, f.blocks[0])
+	}
+}
+
+func TestReadStatesHints(t *testing.T) {
+	f := newFakeStateChain()
+	a, b := fakeSafe, common.HexToAddress("0x5afe02")
+	f.addSafe(a, fakeOwners(6), 3, []common.Address{common.HexToAddress("0xd1"), common.HexToAddress("0xd2")})
+	f.addSafe(b, fakeOwners(2), 1, nil)
+	cold, err := readFakeStates(t, f, ReadOptions{}, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := map[common.Address]*State{a: cold[0], b: cold[1]}
+
+	f.batches = 0
+	warm, err := readFakeStates(t, f, ReadOptions{Previous: prev}, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(warm, cold) {
+		t.Fatalf("hinted read differs:\n%+v\n%+v", warm[0], cold[0])
+	}
+	if f.batches != 1 {
+		t.Errorf("unchanged Safes took %d round trips with hints, want 1", f.batches)
+	}
+
+	// A stale hint does not leak into the result: swap an owner, remove a
+	// module, change the singleton.
+	newOwners := append(fakeOwners(6)[:5:5], common.HexToAddress("0xbeef"))
+	f.setList(a, SlotOwners, newOwners)
+	f.setList(a, SlotModules, []common.Address{common.HexToAddress("0xd2")})
+	other := common.HexToAddress("0x07e4")
+	f.accounts[other] = &fakeStateAccount{code: []byte("other"), revert: true}
+	f.set(a, SlotSingleton, slotWord(other))
+	f.batches = 0
+	st, err := readFakeStates(t, f, ReadOptions{Previous: prev}, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(st[0].Owners, newOwners) || len(st[0].Modules) != 1 || st[0].Modules[0] != common.HexToAddress("0xd2") {
+		t.Errorf("owners %v modules %v", st[0].Owners, st[0].Modules)
+	}
+	if st[0].Singleton != other || st[0].SingletonKnown() || st[0].VersionCallFailure != "reverted" {
+		t.Errorf("singleton %s known %v failure %q", st[0].Singleton, st[0].SingletonKnown(), st[0].VersionCallFailure)
+	}
+}
+
+func TestReadStateLists(t *testing.T) {
+	os := fakeOwners(4)
+	for _, tc := range []struct {
+		name       string
+		edit       func(f *fakeStateChain)
+		opt        ReadOptions
+		owners     []common.Address
+		status     ListStatus
+		modules    []common.Address
+		modsStatus ListStatus
+	}{
+		{name: "well formed", owners: os},
+		{
+			name:   "loop",
+			edit:   func(f *fakeStateChain) { f.set(fakeSafe, MappingSlot(os[2], SlotOwners), slotWord(os[0])) },
+			owners: os[:3], status: ListLoop,
+		},
+		{
+			name:   "self loop",
+			edit:   func(f *fakeStateChain) { f.set(fakeSafe, MappingSlot(os[1], SlotOwners), slotWord(os[1])) },
+			owners: os[:2], status: ListLoop,
+		},
+		{
+			name:   "broken",
+			edit:   func(f *fakeStateChain) { f.set(fakeSafe, MappingSlot(os[1], SlotOwners), common.Hash{}) },
+			owners: os[:2], status: ListBroken,
+		},
+		{name: "owner bound", opt: ReadOptions{MaxOwners: 3}, owners: os[:3], status: ListTruncated},
+		{name: "owner bound exact", opt: ReadOptions{MaxOwners: 4}, owners: os},
+		{
+			name:    "module bound",
+			edit:    func(f *fakeStateChain) { f.setList(fakeSafe, SlotModules, fakeOwners(30)) },
+			opt:     ReadOptions{MaxModules: 10},
+			owners:  os,
+			modules: fakeOwners(10), modsStatus: ListTruncated,
+		},
+		{
+			name:   "modules never set up",
+			edit:   func(f *fakeStateChain) { f.set(fakeSafe, MappingSlot(SentinelAddress, SlotModules), common.Hash{}) },
+			owners: os,
+		},
+		{
+			name: "dirty upper bytes of a link are ignored, as the contract does",
+			edit: func(f *fakeStateChain) {
+				f.set(fakeSafe, MappingSlot(os[3], SlotOwners), common.HexToHash("0xff00000000000000000000000000000000000000000000000000000000000001"))
+			},
+			owners:  os,
+			modules: nil,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeStateChain()
+			f.addSafe(fakeSafe, os, 2, nil)
+			if tc.edit != nil {
+				tc.edit(f)
+			}
+			states, err := readFakeStates(t, f, tc.opt, fakeSafe)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := states[0]
+			if !reflect.DeepEqual(st.Owners, tc.owners) || st.OwnersStatus != tc.status {
+				t.Errorf("owners %v (%q), want %v (%q)", st.Owners, st.OwnersStatus, tc.owners, tc.status)
+			}
+			if !reflect.DeepEqual(st.Modules, tc.modules) || st.ModulesStatus != tc.modsStatus {
+				t.Errorf("modules %v (%q), want %v (%q)", st.Modules, st.ModulesStatus, tc.modules, tc.modsStatus)
+			}
+		})
+	}
+}
+
+func TestReadStateNotSafe(t *testing.T) {
+	contract := common.HexToAddress("0xc0de")
+	for _, tc := range []struct {
+		name string
+		edit func(f *fakeStateChain)
+		want string
+	}{
+		{name: "EOA", want: "has no code at block 77: it is an externally owned account"},
+		{
+			name: "slot 0 empty",
+			edit: func(f *fakeStateChain) { f.accounts[contract] = &fakeStateAccount{code: []byte{0x60}} },
+			want: "storage slot 0 (the singleton) is empty",
+		},
+		{
+			name: "slot 0 not an address",
+			edit: func(f *fakeStateChain) {
+				f.accounts[contract] = &fakeStateAccount{code: []byte{0x60}}
+				f.set(contract, SlotSingleton, common.HexToHash("0x01000000000000000000000000000000000000000000000000000000005a1e00"))
+			},
+			want: "not a singleton address",
+		},
+		{
+			name: "unknown singleton and no owner list",
+			edit: func(f *fakeStateChain) {
+				f.accounts[contract] = &fakeStateAccount{code: []byte{0x60}}
+				f.accounts[common.HexToAddress("0x70c3")] = &fakeStateAccount{code: []byte("token")}
+				f.set(contract, SlotSingleton, slotWord(common.HexToAddress("0x70c3")))
+			},
+			want: "neither its code nor the contract in its slot 0",
+		},
+		{
+			name: "a singleton itself",
+			edit: func(f *fakeStateChain) {
+				f.accounts[contract] = &fakeStateAccount{code: fakeSingletonCode}
+				f.set(contract, SlotThreshold, common.BigToHash(big.NewInt(1)))
+			},
+			want: "is Safe 1.4.1 (canonical), a Safe contract, not a Safe proxy",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeStateChain()
+			f.addSafe(fakeSafe, fakeOwners(2), 1, nil)
+			if tc.edit != nil {
+				tc.edit(f)
+			}
+			_, err := ReadStatesWith(context.Background(), f, []common.Address{contract}, LatestBlock, ReadOptions{Registry: fakeRegistry(t)})
+			var rerr *ReadStatesError
+			if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != contract {
+				t.Fatalf("err = %v, want a ReadStatesError for %s", err, contract)
+			}
+			err = rerr.Errs[0]
+			if !errors.Is(err, ErrNotSafe) || !bulwark.IsCode(err, bulwark.EINVALID) {
+				t.Fatalf("err = %v; want an EINVALID ErrNotSafe", err)
+			}
+			if msg := bulwark.ErrorMessage(err); !strings.HasPrefix(msg, contract.Hex()+" ") || !strings.Contains(msg, tc.want) {
+				t.Errorf("message %q, want the address and %q", msg, tc.want)
+			}
+			// ReadState returns the Safe's own error, not the list.
+			if st, err := ReadState(context.Background(), f, contract, LatestBlock); st != nil || !errors.Is(err, ErrNotSafe) || !strings.HasPrefix(err.Error(), contract.Hex()) {
+				t.Errorf("ReadState = %v, %v", st, err)
+			}
+		})
+	}
+}
+
+func TestStateVersion(t *testing.T) {
+	unknownCode := []byte("some other singleton")
+	nodeDown := bulwark.Errorf(bulwark.EUNAVAILABLE, "node at http://x is unreachable")
+	for _, tc := range []struct {
+		name     string
+		code     []byte
+		acct     fakeStateAccount // singleton call behaviour
+		registry []Deployment
+		want     string // version, or "" for an error
+		code2    string // error code
+		msg      string // error message part
+	}{
+		{name: "known, VERSION agrees", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("1.4.1")}, want: "1.4.1"},
+		{name: "known, VERSION reverts", code: fakeSingletonCode, acct: fakeStateAccount{revert: true}, want: "1.4.1"},
+		{name: "known, VERSION call fails", code: fakeSingletonCode, acct: fakeStateAccount{callErr: nodeDown}, want: "1.4.1"},
+		{
+			name: "known, VERSION disagrees", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("1.3.0")},
+			code2: bulwark.EINVALID, msg: `has the code of Safe 1.4.1 but VERSION() answers "1.3.0"`,
+		},
+		{
+			name: "known, VERSION garbage", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("pwned")},
+			code2: bulwark.EINVALID, msg: `VERSION() answers "pwned"`,
+		},
+		{
+			name: "known L2", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("1.4.1")}, want: "1.4.1+L2",
+			registry: []Deployment{{Name: "SafeL2", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical,
+				Address: common.HexToAddress("0x29fcB43b46531BcA003ddC8FCB67FFE91900C762"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)}},
+		},
+		{
+			name: "same code pinned for two versions, VERSION settles", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("1.3.0")}, want: "1.3.0",
+			registry: []Deployment{
+				{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
+				{Name: "GnosisSafe", Version: Version{Major: 1, Minor: 3}, Type: DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
+			},
+		},
+		{
+			name: "same code pinned for two versions, VERSION silent", code: fakeSingletonCode, acct: fakeStateAccount{revert: true},
+			registry: []Deployment{
+				{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
+				{Name: "GnosisSafe", Version: Version{Major: 1, Minor: 3}, Type: DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
+			},
+			code2: bulwark.EINVALID, msg: "code pinned for several versions",
+		},
+		{name: "unknown, VERSION supported", code: unknownCode, acct: fakeStateAccount{ret: versionReturn("1.3.0")}, want: "1.3.0"},
+		{name: "unknown, VERSION with suffix", code: unknownCode, acct: fakeStateAccount{ret: versionReturn("1.3.0+L2")}, want: "1.3.0+L2"},
+		{
+			name: "unknown, VERSION reverts (a hijacked Safe)", code: unknownCode, acct: fakeStateAccount{revert: true},
+			code2: bulwark.EINVALID, msg: "is not a known Safe deployment and VERSION() reverted",
+		},
+		{
+			name: "unknown, VERSION unsupported", code: unknownCode, acct: fakeStateAccount{ret: versionReturn("2.0.0")},
+			code2: bulwark.EINVALID, msg: `VERSION() answers "2.0.0", which is not a version Bulwark supports`,
+		},
+		{
+			name: "unknown, VERSION not a string", code: unknownCode, acct: fakeStateAccount{ret: []byte{1, 2, 3}},
+			code2: bulwark.EINVALID, msg: "VERSION() returned 3 bytes, not an ABI-encoded string",
+		},
+		{
+			name: "unknown, VERSION empty", code: unknownCode, acct: fakeStateAccount{},
+			code2: bulwark.EINVALID, msg: "VERSION() returned no data",
+		},
+		{
+			name: "unknown, node fails the call", code: unknownCode, acct: fakeStateAccount{callErr: nodeDown},
+			code2: bulwark.EUNAVAILABLE, msg: "VERSION() could not be called: node at http://x is unreachable",
+		},
+		{
+			name: "singleton without code", code: nil, acct: fakeStateAccount{},
+			code2: bulwark.EINVALID, msg: "has no code",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeStateChain()
+			f.addSafe(fakeSafe, fakeOwners(2), 1, nil)
+			acct := tc.acct
+			acct.code = tc.code
+			f.accounts[fakeSingleton] = &acct
+			reg := fakeRegistry(t)
+			if tc.registry != nil {
+				var err error
+				if reg, err = NewRegistry(tc.registry); err != nil {
+					t.Fatal(err)
+				}
+			}
+			states, err := ReadStatesWith(context.Background(), f, []common.Address{fakeSafe}, LatestBlock, ReadOptions{Registry: reg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := states[0].Version()
+			if tc.want != "" {
+				if err != nil || v.String() != tc.want {
+					t.Fatalf("Version() = %v, %v; want %s", v, err, tc.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Version() = %v, want an error", v)
+			}
+			msg := bulwark.ErrorMessage(err)
+			if !bulwark.IsCode(err, tc.code2) || !strings.Contains(msg, tc.msg) ||
+				!strings.Contains(msg, "cannot establish the version of Safe "+fakeSafe.Hex()) || !strings.HasSuffix(msg, "pass --safe-version explicitly") {
+				t.Errorf("error %s %q, want %s containing %q", bulwark.ErrorCode(err), msg, tc.code2, tc.msg)
+			}
+		})
+	}
+}
+
+func TestDetectVersionFake(t *testing.T) {
+	f := newFakeStateChain()
+	f.addSafe(fakeSafe, fakeOwners(2), 1, nil)
+	f.accounts[fakeSingleton].code = []byte("unknown")
+	v, st, err := DetectVersion(context.Background(), f, fakeSafe, LatestBlock)
+	if err != nil || v.String() != "1.4.1" || st == nil || st.SingletonKnown() {
+		t.Fatalf("DetectVersion = %v, %v, %v", v, st, err)
+	}
+	if _, _, err := DetectVersion(context.Background(), f, common.HexToAddress("0xe0a"), LatestBlock); !errors.Is(err, ErrNotSafe) {
+		t.Fatalf("DetectVersion of an EOA: %v", err)
+	}
+}
+
+func TestReadStatesFailures(t *testing.T) {
+	a, b, eoa := fakeSafe, common.HexToAddress("0x5afe02"), common.HexToAddress("0xe0a")
+	nodeDown := bulwark.Errorf(bulwark.EUNAVAILABLE, "node at http://x is unreachable")
+
+	t.Run("one not a Safe", func(t *testing.T) {
+		f := newFakeStateChain()
+		f.addSafe(a, fakeOwners(2), 1, nil)
+		f.addSafe(b, fakeOwners(3), 2, nil)
+		states, err := readFakeStates(t, f, ReadOptions{}, a, eoa, b)
+		var rerr *ReadStatesError
+		if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, ErrNotSafe) {
+			t.Fatalf("err = %v", err)
+		}
+		if states[0] == nil || states[1] != nil || states[2] == nil || len(states[2].Owners) != 3 {
+			t.Fatalf("states %v", states)
+		}
+		if !strings.Contains(err.Error(), "1 Safe(s) could not be read; "+eoa.Hex()) || bulwark.ErrorCode(err) != bulwark.EINVALID {
+			t.Errorf("message %q code %s", err, bulwark.ErrorCode(err))
+		}
+	})
+	t.Run("one read refused", func(t *testing.T) {
+		f := newFakeStateChain()
+		f.addSafe(a, fakeOwners(2), 1, nil)
+		f.addSafe(b, fakeOwners(3), 2, nil)
+		f.readErr = func(r Read) error {
+			if r.Addr == b && r.Kind == ReadStorage && r.Slot == MappingSlot(fakeOwners(3)[1], SlotOwners) {
+				return nodeDown
+			}
+			return nil
+		}
+		states, err := readFakeStates(t, f, ReadOptions{}, a, b)
+		if states[0] == nil || states[1] != nil || !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
+			t.Fatalf("states %v err %v", states, err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, "cannot read the state of Safe "+b.Hex()+" at block 77 (eth_getStorageAt): node at http://x is unreachable") {
+			t.Errorf("message %q", msg)
+		}
+		if _, err := ReadState(context.Background(), f, b, LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !errors.Is(err, nodeDown) {
+			t.Errorf("ReadState: %v", err)
+		}
+	})
+	t.Run("singleton code refused", func(t *testing.T) {
+		f := newFakeStateChain()
+		f.addSafe(a, fakeOwners(2), 1, nil)
+		f.readErr = func(r Read) error {
+			if r.Addr == fakeSingleton && r.Kind == ReadCode {
+				return nodeDown
+			}
+			return nil
+		}
+		_, err := ReadState(context.Background(), f, a, LatestBlock)
+		if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !strings.Contains(err.Error(), "cannot read the code of the singleton "+fakeSingleton.Hex()) {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("node down", func(t *testing.T) {
+		f := newFakeStateChain()
+		f.addSafe(a, fakeOwners(2), 1, nil)
+		f.batchErr = nodeDown
+		states, err := readFakeStates(t, f, ReadOptions{}, a, b)
+		if states != nil || !errors.Is(err, nodeDown) {
+			t.Errorf("states %v err %v", states, err)
+		}
+	})
+	t.Run("chain id fails", func(t *testing.T) {
+		f := newFakeStateChain()
+		f.chainErr = nodeDown
+		if _, err := readFakeStates(t, f, ReadOptions{}, a); !errors.Is(err, nodeDown) || f.batches != 0 {
+			t.Errorf("err %v after %d batches", err, f.batches)
+		}
+	})
+	t.Run("no reader, no addresses", func(t *testing.T) {
+		if _, err := ReadStates(context.Background(), nil, []common.Address{a}, LatestBlock); !bulwark.IsCode(err, bulwark.EINTERNAL) {
+			t.Errorf("nil reader: %v", err)
+		}
+		f := newFakeStateChain()
+		if st, err := ReadStates(context.Background(), f, nil, LatestBlock); st != nil || err != nil || f.batches != 0 {
+			t.Errorf("no addresses: %v %v", st, err)
+		}
+	})
+}
+
+func TestReadStatesDedupesSingletons(t *testing.T) {
+	f := newFakeStateChain()
+	var addrs []common.Address
+	for i := range 50 {
+		a := common.BigToAddress(big.NewInt(int64(0x5afe00 + i)))
+		f.addSafe(a, fakeOwners(1), 1, nil)
+		addrs = append(addrs, a)
+	}
+	if _, err := readFakeStates(t, f, ReadOptions{}, addrs...); err != nil {
+		t.Fatal(err)
+	}
+	// 50 × (code, 7 slots, balance, 2 list heads) + 50 owner links + the
+	// singleton's code and VERSION() once.
+	if want := 50*11 + 50 + 2; f.reads != want {
+		t.Errorf("%d reads, want %d", f.reads, want)
+	}
+}
+
+func TestDecodeVersionString(t *testing.T) {
+	long := versionReturn(strings.Repeat("1", 33))
+	badOffset := versionReturn("1.3.0")
+	badOffset[31] = 0xff
+	hugeLen := versionReturn("1.3.0")
+	hugeLen[32] = 1
+	for _, tc := range []struct {
+		name        string
+		out         []byte
+		want, fails string
+	}{
+		{"ok", versionReturn("1.3.0"), "1.3.0", ""},
+		{"suffix", versionReturn("1.3.0+L2"), "1.3.0+L2", ""},
+		{"empty", nil, "", "returned no data"},
+		{"short", make([]byte, 32), "", "returned 32 bytes, not an ABI-encoded string"},
+		{"offset", badOffset, "", "returned data that is not an ABI-encoded string"},
+		{"length", hugeLen, "", "returned data that is not an ABI-encoded string"},
+		{"too long", long, "", "returned a string of 33 bytes, not a version"},
+		{"empty string", versionReturn(""), "", "returned a string of 0 bytes, not a version"},
+		{"control", versionReturn("1.3.0\n"), "", "returned a string that is not a version"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, fails := decodeVersionString(tc.out)
+			if got != tc.want || fails != tc.fails {
+				t.Errorf("= %q, %q; want %q, %q", got, fails, tc.want, tc.fails)
+			}
+		})
+	}
+}
+
+func TestStateSlots(t *testing.T) {
+	for _, tc := range []struct {
+		got  common.Hash
+		want string
+	}{
+		// safe_constants.json (shared data), quoted from the contracts.
+		{SlotGuard, "0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8"},
+		{SlotFallbackHandler, "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5"},
+		{SlotModuleGuard, "0xb104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947"},
+		{MappingSlot(SentinelAddress, SlotOwners), crypto.Keccak256Hash(common.LeftPadBytes([]byte{1}, 32), common.LeftPadBytes([]byte{2}, 32)).Hex()},
+	} {
+		if tc.got.Hex() != tc.want {
+			t.Errorf("slot %s, want %s", tc.got.Hex(), tc.want)
+		}
+	}
+}
+
+func TestStateBlockID(t *testing.T) {
+	h := common.HexToHash("0xabc")
+	for _, tc := range []struct {
+		b      BlockID
+		str    string
+		latest bool
+	}{
+		{LatestBlock, "latest", true},
+		{BlockID{}, "latest", true},
+		{AtBlockNumber(0), "0", false},
+		{AtBlockNumber(21895238), "21895238", false},
+		{AtBlockHash(h), h.Hex(), false},
+	} {
+		if tc.b.String() != tc.str || tc.b.IsLatest() != tc.latest {
+			t.Errorf("%#v: %q latest %v", tc.b, tc.b.String(), tc.b.IsLatest())
+		}
+	}
+	if n, ok := AtBlockNumber(0).Number(); !ok || n != 0 {
+		t.Error("AtBlockNumber(0).Number()")
+	}
+	if _, ok := AtBlockHash(h).Number(); ok {
+		t.Error("a hash has a number")
+	}
+	if got, ok := AtBlockHash(h).Hash(); !ok || got != h {
+		t.Error("AtBlockHash(h).Hash()")
+	}
+	if ReadCall.String() != "eth_call" || ReadKind(9).String() != "read kind 9" {
+		t.Error("ReadKind.String")
+	}
+}
