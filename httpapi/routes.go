@@ -57,6 +57,7 @@ func (s *Server) routes() {
 	s.handleChange(routeTokenRevoke, auth.PermAdmin, s.revokeToken)
 	s.handle(routeAuditList, auth.PermAdmin, s.listAudit)
 	s.handle(routeAuditVerify, auth.PermAdmin, s.verifyAudit)
+	s.safeRoutes()
 
 	// Unknown API routes answer only after authentication, so probing
 	// without a token learns nothing about which routes exist.

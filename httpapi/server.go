@@ -115,6 +115,10 @@ type Config struct {
 	// MetricsPublic serves /metrics without a token. By default /metrics
 	// needs a token with the read permission.
 	MetricsPublic bool
+
+	// SafeVerifier answers POST /api/v1/safe/verify (OfflineSafeVerifier
+	// verifies without a node); nil makes the route answer 503.
+	SafeVerifier SafeVerifier
 }
 
 // Server is Bulwark's JSON API over HTTP. Build one with New; it holds no

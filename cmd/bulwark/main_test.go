@@ -64,7 +64,7 @@ func TestCommandLine(t *testing.T) {
 		{name: "version", args: []string{"version"}, code: 0, stdout: "bulwark "},
 		{name: "version json", args: []string{"version", "--json"}, code: 0, stdout: `"go": "go1`},
 		{name: "version takes no args", args: []string{"version", "x"}, code: 1, stderr: "takes no arguments", oneLineErr: true},
-		{name: "placeholder safe", args: []string{"safe", "verify"}, code: 1, stderr: "not built yet", oneLineErr: true},
+		{name: "placeholder safe", args: []string{"safe", "audit"}, code: 1, stderr: "not built yet", oneLineErr: true},
 		{name: "placeholder screen", args: []string{"screen"}, code: 1, stderr: "not built yet", oneLineErr: true},
 		{name: "token create needs name", args: []string{"token", "create", "--role", "viewer"}, code: 1, stderr: "--name: required", oneLineErr: true},
 		{name: "token create needs role", args: []string{"token", "create", "--name", "x"}, code: 1, stderr: "--role: required", oneLineErr: true},

@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/safe"
 )
 
@@ -26,13 +27,12 @@ func (m *Main) safeCmd() *command {
 		name:    "safe",
 		summary: "verify, decode and simulate Safe transactions; audit and watch Safes",
 		long: "Compute, offline, the hashes a Safe owner's hardware wallet shows, for every Safe version from\n" +
-			"0.1.0 to 1.5.0. Decoding, policy checks, simulation, posture audits and watching come with the\n" +
-			"rest of issue #3.",
+			"0.1.0 to 1.5.0, and decode and check a proposed transaction against Bulwark's policy. Simulation,\n" +
+			"posture audits and watching come with the rest of issue #3.",
 		subs: []*command{
 			m.safeHashCmd(),
 			m.safeMessageHashCmd(),
-			safeNotBuilt("verify", "decode, check and simulate a Safe transaction; exit by verdict",
-				"bulwark safe verify --tx FILE|- [--chain-id N] [--safe-version V] [--rpc URL] [--json]", "tx", "chain-id", "safe-version", "rpc"),
+			m.safeVerifyCmd(),
 			safeNotBuilt("audit", "audit a Safe's posture (version, singleton, owners, modules, guard, handler)",
 				"bulwark safe audit --safe ADDR --rpc URL [--json]", "safe", "rpc"),
 			safeNotBuilt("watch", "alert on changes of a Safe's singleton, owners, modules, guard or handler",
@@ -445,7 +445,7 @@ func (r *safeTxResult) writeText(w io.Writer) {
 	if r.parent != nil && !r.parent.domain.Version.DomainHasChainID() {
 		b.note("! No chain id", "the parent Safe "+r.parent.domain.Version.String()+" signs without a chain id too.")
 	}
-	b.note("Not yet checked", "decoding, policy checks and simulation are not built yet (issue #3): these hashes prove which transaction is signed, not that it is safe.")
+	b.note("Not checked here", "these hashes prove which transaction is signed, not that it is safe: run 'bulwark safe verify' on the transaction to decode it and check it against the policy.")
 }
 
 func (r *safeTxResult) writeFields(b *textBlock, parent bool) {
@@ -726,5 +726,198 @@ func (r *safeMessageResult) writeText(w io.Writer) {
 		if !r.domain.Version.DomainHasChainID() {
 			b.note("! No chain id", "Safe "+r.domain.Version.String()+" signs without a chain id: a signature is valid on every chain where this Safe address exists.")
 		}
+	}
+}
+
+// maxTxFile bounds a --tx file: batches of thousands of calls fit.
+const maxTxFile = 8 << 20
+
+// safeVerifyFlags are the settings of 'bulwark safe verify'.
+type safeVerifyFlags struct {
+	tx, chainID, version, rpc        string
+	allowMultiSend, trustAddressOnly bool
+}
+
+func (m *Main) safeVerifyCmd() *command {
+	var f safeVerifyFlags
+	return &command{
+		name:    "verify",
+		summary: "decode a Safe transaction and check it against Bulwark's policy; exit by verdict",
+		usage:   "bulwark safe verify --tx FILE|- [--chain-id N] [--safe-version V] [--rpc URL] [--allow-multisend] [--trust-address-only] [--json]",
+		long: "FILE is a Safe Transaction Service multisig-transaction JSON (safe, to, value, data, operation,\n" +
+			"safeTxGas, baseGas, gasPrice, gasToken, refundReceiver, nonce, optional safeTxHash; other keys are\n" +
+			"ignored). Prints the hashes to compare with the hardware wallet, the decoded calls, the policy's\n" +
+			"findings most severe first, and the verdict: ok (exit 0), review (2) or reject (3). Every verdict is\n" +
+			"appended to the audit log of the data directory. Offline (no --rpc) --chain-id and --safe-version\n" +
+			"are required: Bulwark never guesses them. A DELEGATECALL to an allowlisted library is matched by\n" +
+			"address only offline (its code hash is not read) and needs review unless --trust-address-only.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (- for standard input)")
+			fs.StringVar(&f.chainID, "chain-id", "", "the chain's EIP-155 id `N` (required without --rpc)")
+			fs.StringVar(&f.version, "safe-version", "", "the Safe's `VERSION`, as its VERSION() returns it (required without --rpc)")
+			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node to read the version, chain id and code from (not built yet)")
+			fs.BoolVar(&f.allowMultiSend, "allow-multisend", false, "trust a DELEGATECALL to the pinned MultiSend (which can itself DELEGATECALL anything)")
+			fs.BoolVar(&f.trustAddressOnly, "trust-address-only", false, "accept an allowlisted library by its pinned address without checking its code hash")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("safe verify", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			v, err := m.buildSafeVerify(f)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			_, _, log, err := m.services(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			entry, err := log.Record(ctx, audit.Event{Actor: m.cliActor(), Action: "safe.verify", Target: v.AuditTarget(), Details: v.AuditDetails()})
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return v.Verdict.ExitCode(), m.printJSON(verifyOutput{VerificationJSON: v.JSON(), AuditSeq: entry.Seq})
+			}
+			writeVerifyText(m.Stdout, v, entry.Seq)
+			return v.Verdict.ExitCode(), nil
+		},
+	}
+}
+
+// verifyOutput is the --json form: the verification and its audit entry.
+type verifyOutput struct {
+	safe.VerificationJSON
+	AuditSeq int64 `json:"auditSeq"`
+}
+
+func (m *Main) buildSafeVerify(f safeVerifyFlags) (*safe.Verification, error) {
+	if f.rpc != "" {
+		return nil, bulwark.Invalid("--rpc", "reading the Safe's version, chain id and code hashes from a node (and simulating) is not built yet (issue #3, parts 4-5); verify offline with --chain-id and --safe-version instead")
+	}
+	if err := required("--tx", "the transaction JSON file (a Safe Transaction Service multisig-transaction), or - for standard input", f.tx); err != nil {
+		return nil, err
+	}
+	const never = "without --rpc it must be given: Bulwark never guesses it"
+	if err := required("--chain-id", "the chain id, e.g. 1 for Ethereum mainnet; "+never, f.chainID); err != nil {
+		return nil, err
+	}
+	if err := required("--safe-version", "the Safe's version as its VERSION() returns it, e.g. 1.3.0; "+never, f.version); err != nil {
+		return nil, err
+	}
+	chainID, err := safe.ParseChainID("--chain-id", f.chainID)
+	if err != nil {
+		return nil, err
+	}
+	version, err := safe.ParseVersion("--safe-version", f.version)
+	if err != nil {
+		return nil, err
+	}
+	data, source, err := m.readInput("--tx", f.tx, maxTxFile)
+	if err != nil {
+		return nil, err
+	}
+	st, err := safe.ReadServiceTx(data)
+	if err != nil {
+		return nil, txFileError(source, err)
+	}
+	v, err := safe.Verify(safe.VerifyRequest{Tx: *st, ChainID: chainID, Version: version,
+		Policy: safe.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly}})
+	if err != nil {
+		return nil, txFileError(source, err)
+	}
+	return v, nil
+}
+
+// txFileError says which file a field error is in: "--tx: tx.json: to: …".
+func txFileError(source string, err error) error {
+	e := bulwark.Invalid("--tx", "%s: %s", source, bulwark.ErrorMessage(err))
+	e.Err = err
+	return e
+}
+
+func writeVerifyText(w io.Writer, v *safe.Verification, auditSeq int64) {
+	b := &textBlock{w: w}
+	b.heading("Safe transaction")
+	b.line("Safe", "%s (Safe %s)", v.Safe.Hex(), v.Version)
+	if v.Version.DomainHasChainID() {
+		b.line("Chain ID", "%s", decimal(v.ChainID))
+	} else {
+		b.line("Chain ID", "%s (not part of Safe %s's domain: a signature is valid on every chain where this Safe exists)", decimal(v.ChainID), v.Version)
+	}
+	b.line("To", "%s", v.Tx.To.Hex())
+	b.line("Value", "%s wei", decimal(v.Tx.Value))
+	b.line("Data", "%s", describeData(v.Tx.Data))
+	b.line("Operation", "%d %s", v.Tx.Operation, v.Tx.Operation)
+	b.line("SafeTxGas", "%s", decimal(v.Tx.SafeTxGas))
+	b.line("BaseGas", "%s", decimal(v.Tx.BaseGas))
+	b.line("GasPrice", "%s", decimal(v.Tx.GasPrice))
+	b.line("GasToken", "%s", v.Tx.GasToken.Hex())
+	b.line("RefundReceiver", "%s", v.Tx.RefundReceiver.Hex())
+	b.line("Nonce", "%s", decimal(v.Tx.Nonce))
+	b.blank()
+
+	h := v.Hashes
+	b.heading("Hashes (compare with the hardware wallet before signing)")
+	b.line("Domain hash", "%s", h.DomainHash.Hex())
+	b.line("Message hash", "%s", h.MessageHash.Hex())
+	switch {
+	case v.ProposedSafeTxHash == nil:
+		b.line("safeTxHash", "%s (the file gives none to compare)", h.SafeTxHash.Hex())
+	case v.HashMatches():
+		b.line("safeTxHash", "%s (matches the file's)", h.SafeTxHash.Hex())
+	default:
+		b.line("safeTxHash", "%s", h.SafeTxHash.Hex())
+		b.line("! File says", "%s (DIFFERENT)", v.ProposedSafeTxHash.Hex())
+	}
+	b.line("eth_sign digest", "%s", h.EthSignHash.Hex())
+	b.blank()
+	writeLedger(b, h.DomainHash, h.MessageHash)
+	b.blank()
+
+	b.heading("Decoded (what the transaction does)")
+	if v.Decoded == nil {
+		b.printf("  (nothing could be decoded)\n")
+	} else {
+		writeCallTree(b, v.Decoded, 1)
+	}
+	b.blank()
+
+	if len(v.Findings) == 0 {
+		b.heading("Findings: none")
+	} else {
+		b.heading("Findings (most severe first)")
+		for _, f := range v.Findings {
+			where := "whole transaction"
+			if f.Path != "" {
+				where = "call " + f.Path
+			}
+			b.line(strings.ToUpper(string(f.Severity)), "%s (%s)", f.Code, where)
+			b.note("", f.Message)
+		}
+	}
+	b.blank()
+	switch v.Verdict {
+	case bulwark.VerdictReject:
+		b.heading("Verdict: REJECT (exit 3): do not sign this transaction.")
+	case bulwark.VerdictReview:
+		b.heading("Verdict: REVIEW (exit 2): someone other than the proposer must check the findings before anyone signs.")
+	default:
+		b.heading("Verdict: OK (exit 0): no finding needs a second look. Still compare the hashes with the device.")
+	}
+	b.printf("Policy %s, registry %s; recorded as audit entry %d.\n", v.PolicyVersion, v.RegistryVersion, auditSeq)
+}
+
+// writeCallTree prints c and the calls inside it, indented by depth.
+func writeCallTree(b *textBlock, c *safe.DecodedCall, depth int) {
+	indent := strings.Repeat("  ", depth)
+	b.printf("%s[%s] %s %s: %s\n", indent, c.Path, c.Operation, c.To.Hex(), c.Summary)
+	for _, n := range c.Notes {
+		b.printf("%s    note: %s\n", indent, n)
+	}
+	if c.Error != "" {
+		b.printf("%s    error: %s\n", indent, c.Error)
+	}
+	for _, k := range c.Calls {
+		writeCallTree(b, k, depth+1)
 	}
 }

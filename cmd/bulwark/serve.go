@@ -90,6 +90,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		HandlerTimeout:  f.requestTimeout,
 		ShutdownTimeout: f.shutdownTimeout,
 		MetricsPublic:   f.metricsPublic,
+		SafeVerifier:    httpapi.OfflineSafeVerifier,
 	})
 	if err != nil {
 		return err

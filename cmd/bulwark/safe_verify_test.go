@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func verifyFile(name string) string { return filepath.Join("testdata", "safe", "verify", name+".json") }
+
+// TestSafeVerifyGolden runs 'bulwark safe verify' on representative
+// transactions: exit code by verdict, the finding codes that must be
+// there, the human output against a golden file, and the audit entry.
+func TestSafeVerifyGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name, version string
+		extra         []string
+		code          int
+		verdict       string
+		codes         []string // finding codes (with "@path" when the path matters)
+	}{
+		{"bybit-nonce71", "1.1.1", nil, 3, "reject", []string{"UNTRUSTED_DELEGATECALL@0", "DELEGATECALL_SELECTOR_MISMATCH@0"}},
+		{"eth-transfer", "1.4.1", nil, 0, "ok", nil},
+		{"add-owner", "1.4.1", nil, 2, "review", []string{"OWNER_CHANGE@0"}},
+		{"batch-set-guard", "1.4.1", nil, 2, "review", []string{"GUARD_CHANGE@0.1", "DELEGATECALL_CODE_UNCHECKED@0", "UNKNOWN_TARGET@0.0"}},
+		{"hash-mismatch", "1.4.1", nil, 3, "reject", []string{"HASH_MISMATCH"}},
+		{"gas-refund", "1.4.1", nil, 2, "review", []string{"GAS_REFUND_RISK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+			args := append([]string{"safe", "verify", "--tx", verifyFile(tc.name), "--chain-id", "1", "--safe-version", tc.version}, tc.extra...)
+
+			code, stdout, stderr := run(t, env, append(args, "--json")...)
+			if code != tc.code || stderr != "" {
+				t.Fatalf("--json: exit %d (want %d), stderr %q", code, tc.code, stderr)
+			}
+			var out struct {
+				SafeTxHash, DomainHash, MessageHash, Verdict, PolicyVersion string
+				Findings                                                    []struct{ Code, Severity, Message, Path string }
+				Decoded                                                     map[string]any
+				AuditSeq                                                    int64
+			}
+			if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+				t.Fatalf("%v\n%s", err, stdout)
+			}
+			var raw any
+			_ = json.Unmarshal([]byte(stdout), &raw)
+			checkJSONHex(t, "", raw)
+			if out.Verdict != tc.verdict || out.Decoded == nil || out.PolicyVersion != "safe-policy/1" || out.AuditSeq != 1 {
+				t.Errorf("verdict %q, policy %q, auditSeq %d, decoded %v", out.Verdict, out.PolicyVersion, out.AuditSeq, out.Decoded != nil)
+			}
+			got := map[string]bool{}
+			for _, f := range out.Findings {
+				got[f.Code], got[f.Code+"@"+f.Path] = true, true
+				if f.Message == "" || f.Severity == "" {
+					t.Errorf("finding without message or severity: %+v", f)
+				}
+			}
+			for _, c := range tc.codes {
+				if !got[c] {
+					t.Errorf("no finding %s: %+v", c, out.Findings)
+				}
+			}
+			if tc.code == 0 && len(out.Findings) != 0 {
+				t.Errorf("ok with findings %+v", out.Findings)
+			}
+
+			// The verdict is in the audit log, with its fingerprints.
+			code, stdout, _ = run(t, env, "audit", "list", "--json")
+			var entries []struct {
+				Actor, Action, Target string
+				Details               map[string]any
+			}
+			if err := json.Unmarshal([]byte(stdout), &entries); code != 0 || err != nil || len(entries) != 1 {
+				t.Fatalf("audit list: exit %d, %v: %s", code, err, stdout)
+			}
+			e := entries[0]
+			if e.Actor != "cli:alice" || e.Action != "safe.verify" || !strings.HasPrefix(e.Target, "safe:0x") ||
+				e.Details["safeTxHash"] != out.SafeTxHash || e.Details["verdict"] != tc.verdict || e.Details["chainId"] != "1" ||
+				e.Details["policyVersion"] != "safe-policy/1" || e.Details["safeVersion"] != tc.version {
+				t.Errorf("audit entry %+v", e)
+			}
+
+			// Human output, against the golden file.
+			code, stdout, stderr = run(t, env, args...)
+			if code != tc.code || stderr != "" {
+				t.Fatalf("text: exit %d, stderr %q", code, stderr)
+			}
+			for _, c := range tc.codes {
+				if !strings.Contains(stdout, strings.SplitN(c, "@", 2)[0]) {
+					t.Errorf("text output lacks %s", c)
+				}
+			}
+			golden := filepath.Join("testdata", "safe", "verify-"+tc.name+".golden")
+			if *updateGolden {
+				if err := os.WriteFile(golden, []byte(stdout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run 'go test ./cmd/bulwark -run TestSafeVerifyGolden -update' to create it)", err)
+			}
+			if stdout != string(want) {
+				t.Errorf("output differs from %s (rerun with -update after checking the change):\n%s", golden, stdout)
+			}
+		})
+	}
+}
+
+// TestSafeVerifySharedFixture verifies the Safe Transaction Service
+// fixture of Bybit's nonce 71 in ../shared, when it is there.
+func TestSafeVerifySharedFixture(t *testing.T) {
+	file := filepath.Join("..", "..", "..", "shared", "data", "safe", "bybit", "bybit-safe-tx.clearsign-fixture.json")
+	if _, err := os.Stat(file); err != nil {
+		t.Skip("shared Bybit fixture is absent")
+	}
+	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	code, stdout, stderr := run(t, env, "safe", "verify", "--tx", file, "--chain-id", "1", "--safe-version", "1.1.1")
+	if code != 3 || !strings.Contains(stdout, "UNTRUSTED_DELEGATECALL") || !strings.Contains(stdout, "DELEGATECALL_SELECTOR_MISMATCH") ||
+		!strings.Contains(stdout, "0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8 (matches the file's)") {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, stdout)
+	}
+}
+
+func TestSafeVerifyErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"safe":"0x657ff0D4eC65D82b2bC1247b0a558bcd2f80A0f1","to":"0x3cC3A225769900e003E264dd4CB43E90896BC21A","value":"0","operation":0,"nonce":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tx := verifyFile("eth-transfer")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"rpc", []string{"--tx", tx, "--rpc", "http://127.0.0.1:8545"}, "--rpc: reading the Safe's version, chain id and code hashes from a node (and simulating) is not built yet"},
+		{"no tx", []string{"--chain-id", "1", "--safe-version", "1.4.1"}, "--tx: required"},
+		{"no chain id", []string{"--tx", tx, "--safe-version", "1.4.1"}, "--chain-id: required: the chain id, e.g. 1 for Ethereum mainnet; without --rpc it must be given: Bulwark never guesses it"},
+		{"no version", []string{"--tx", tx, "--chain-id", "1"}, "--safe-version: required"},
+		{"bad version", []string{"--tx", tx, "--chain-id", "1", "--safe-version", "1.6.0"}, "--safe-version:"},
+		{"missing file", []string{"--tx", filepath.Join(dir, "nope.json"), "--chain-id", "1", "--safe-version", "1.4.1"}, "does not exist"},
+		{"bad field", []string{"--tx", bad, "--chain-id", "1", "--safe-version", "1.4.1"}, "--tx: " + bad + ": to: mixed-case address fails its EIP-55 checksum"},
+		{"create on 1.4.1", []string{"--tx", "-", "--chain-id", "1", "--safe-version", "1.4.1"}, "operation: operation 2 (CREATE) exists only before Safe 1.0.0"},
+		{"positional", []string{"--tx", tx, "--chain-id", "1", "--safe-version", "1.4.1", "extra"}, "takes no arguments"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"BULWARK_DATA": t.TempDir()}
+			m, stdout, stderr := runWithStdin(t, env, `{"safe":"0x657ff0D4eC65D82b2bC1247b0a558bcd2f80A0f1","to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","value":"0","operation":2,"nonce":1}`,
+				append([]string{"safe", "verify"}, tc.args...)...)
+			if m != 1 || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want one line with %q", m, stdout, stderr, tc.want)
+			}
+		})
+	}
+}
+
+// runWithStdin is run with the given standard input.
+func runWithStdin(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb strings.Builder
+	m := &Main{
+		Stdin:     strings.NewReader(stdin),
+		Stdout:    &out,
+		Stderr:    &errb,
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+	}
+	code = m.Run(context.Background(), args)
+	if err := m.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return code, out.String(), errb.String()
+}

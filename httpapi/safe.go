@@ -1,0 +1,123 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/big"
+	"net/http"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+const routeSafeVerify = "POST /api/v1/safe/verify"
+
+// SafeVerifier verifies one Safe transaction for POST /api/v1/safe/verify.
+// cmd/bulwark wires safe.Verify (offline); a verifier that reads the chain
+// can take its place without the API changing.
+type SafeVerifier func(ctx context.Context, req safe.VerifyRequest) (*safe.Verification, error)
+
+// OfflineSafeVerifier is safe.Verify as a SafeVerifier.
+func OfflineSafeVerifier(_ context.Context, req safe.VerifyRequest) (*safe.Verification, error) {
+	return safe.Verify(req)
+}
+
+func (s *Server) safeRoutes() {
+	// A verification changes no state, but its verdict is a decision that
+	// goes to the audit log: handleChange records it in one transaction
+	// before the caller sees it.
+	s.handleChange(routeSafeVerify, auth.PermAnalyze, s.verifySafe)
+}
+
+// safeVerifyOptions are the keys of the request body beside the
+// transaction's own.
+type safeVerifyOptions struct {
+	ChainID          json.RawMessage `json:"chainId"`
+	SafeVersion      *string         `json:"safeVersion"`
+	AllowMultisend   bool            `json:"allowMultisend"`
+	TrustAddressOnly bool            `json:"trustAddressOnly"`
+	RPC              *string         `json:"rpc"`
+}
+
+// safeVerifyResponse is the CLI's --json output: the verification and the
+// sequence number of its audit entry.
+type safeVerifyResponse struct {
+	safe.VerificationJSON
+	AuditSeq int64 `json:"auditSeq"`
+}
+
+// verifySafe answers POST /api/v1/safe/verify. The body is a Safe
+// Transaction Service multisig-transaction JSON (unknown keys ignored, as
+// the service returns many) plus chainId, safeVersion and the policy
+// options allowMultisend and trustAddressOnly. The answer is 200 with the
+// verdict whatever it is; 400 names the field at fault.
+func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Token) (*change, error) {
+	if s.cfg.SafeVerifier == nil {
+		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "Safe transaction verification is not configured on this server")
+	}
+	var raw json.RawMessage
+	if err := decodeJSON(w, r, &raw, s.cfg.MaxBodyBytes); err != nil {
+		return nil, err
+	}
+	var opts safeVerifyOptions
+	if err := json.Unmarshal(raw, &opts); err != nil {
+		return nil, decodeError(err, &opts, len(raw))
+	}
+	if opts.RPC != nil {
+		return nil, badInput("rpc", "rpc: reading the Safe from a node is not built yet (issue #3, parts 4-5): give chainId and safeVersion")
+	}
+	chainID, err := jsonChainID(opts.ChainID)
+	if err != nil {
+		return nil, err
+	}
+	if opts.SafeVersion == nil {
+		return nil, badInput("safeVersion", "safeVersion: required: the Safe's version as its VERSION() returns it, e.g. \"1.3.0\"; it is never guessed")
+	}
+	version, err := safe.ParseVersion("safeVersion", *opts.SafeVersion)
+	if err != nil {
+		return nil, err
+	}
+	st, err := safe.ReadServiceTx(raw)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.cfg.SafeVerifier(r.Context(), safe.VerifyRequest{Tx: *st, ChainID: chainID, Version: version,
+		Policy: safe.Policy{AllowMultiSend: opts.AllowMultisend, TrustAddressOnly: opts.TrustAddressOnly}})
+	if err != nil {
+		return nil, err
+	}
+	return &change{
+		action: "safe.verify",
+		apply: func(context.Context) (string, map[string]any, error) {
+			return v.AuditTarget(), v.AuditDetails(), nil
+		},
+		status: http.StatusOK,
+		body: func(e *audit.Entry) any {
+			return safeVerifyResponse{VerificationJSON: v.JSON(), AuditSeq: e.Seq}
+		},
+	}, nil
+}
+
+// jsonChainID reads chainId as a JSON number or a decimal or 0x-hex string.
+func jsonChainID(raw json.RawMessage) (*big.Int, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, badInput("chainId", "chainId: required: the chain's EIP-155 id, e.g. 1 for Ethereum mainnet; it is never guessed")
+	}
+	text := string(raw)
+	if raw[0] == '"' {
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return nil, badInput("chainId", "chainId: not a valid JSON string")
+		}
+	} else {
+		for _, c := range raw {
+			if c < '0' || c > '9' {
+				return nil, badInput("chainId", "chainId: want a whole number (or a string in decimal or 0x-hex), got %s", clip(string(raw), 32))
+			}
+		}
+	}
+	return safe.ParseChainID("chainId", text)
+}

@@ -1,0 +1,421 @@
+package safe
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// PolicyVersion names the rules below. It is stored with every verdict in
+// the audit log; change it whenever a rule, a severity or the verdict table
+// changes, so that old verdicts can be told apart from new ones.
+const PolicyVersion = "safe-policy/1"
+
+// RegistryVersion names the pinned deployment table the policy trusts.
+const RegistryVersion = "safe-deployments/1.37.63"
+
+// Severity grades a finding.
+type Severity string
+
+// Severities, from least to most severe.
+const (
+	SeverityInfo     Severity = "info"
+	SeverityLow      Severity = "low"
+	SeverityMedium   Severity = "medium"
+	SeverityHigh     Severity = "high"
+	SeverityCritical Severity = "critical"
+)
+
+// Rank orders severities: 0 for info to 4 for critical (-1 if unknown).
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityInfo:
+		return 0
+	case SeverityLow:
+		return 1
+	case SeverityMedium:
+		return 2
+	case SeverityHigh:
+		return 3
+	case SeverityCritical:
+		return 4
+	}
+	return -1
+}
+
+// Finding codes. They are stable: scripts, alerts and the audit log key on
+// them. docs/safe.md ("Policy and verify") explains each.
+const (
+	CodeUntrustedDelegateCall = "UNTRUSTED_DELEGATECALL"
+	CodeDelegateCallUnchecked = "DELEGATECALL_CODE_UNCHECKED"
+	CodeDelegateCallSelector  = "DELEGATECALL_SELECTOR_MISMATCH"
+	CodeMasterCopyChange      = "MASTERCOPY_CHANGE"
+	CodeOwnerChange           = "OWNER_CHANGE"
+	CodeThresholdChange       = "THRESHOLD_CHANGE"
+	CodeModuleChange          = "MODULE_CHANGE"
+	CodeGuardChange           = "GUARD_CHANGE"
+	CodeFallbackHandlerChange = "FALLBACK_HANDLER_CHANGE"
+	CodeSelfCall              = "SELF_CALL"
+	CodeGasRefundRisk         = "GAS_REFUND_RISK"
+	CodeHashMismatch          = "HASH_MISMATCH"
+	CodeUnknownTarget         = "UNKNOWN_TARGET"
+	CodeMalformedCalldata     = "MALFORMED_CALLDATA"
+	CodeCreateOperation       = "CREATE_OPERATION"
+)
+
+// FindingCodes lists every finding code the policy emits.
+var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrustedDelegateCall, CodeDelegateCallSelector,
+	CodeDelegateCallUnchecked, CodeMasterCopyChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange,
+	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation}
+
+const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
+
+// Finding is one observation of the policy about a transaction.
+type Finding struct {
+	// Code is one of the Code* constants.
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
+	// Message explains, in words a signer understands, what the call does
+	// and why it matters.
+	Message string `json:"message"`
+	// Path locates the call in the decoded tree ("0", "0.2"); empty for a
+	// finding about the whole transaction (hash, gas refund).
+	Path string `json:"path,omitempty"`
+	// From, To, Operation and Function describe that call.
+	From      string `json:"from,omitempty"`
+	To        string `json:"to,omitempty"`
+	Operation string `json:"operation,omitempty"`
+	Function  string `json:"function,omitempty"`
+	// Fields carries the values the finding is about (new owner, threshold,
+	// expected and given hashes, …) as text.
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// Policy holds the rules Bulwark applies to a decoded Safe transaction.
+// The zero Policy is the strict default.
+type Policy struct {
+	// AllowMultiSend trusts the pinned MultiSend (which can itself
+	// DELEGATECALL anything) as a DELEGATECALL target.
+	AllowMultiSend bool
+	// TrustAddressOnly accepts a DELEGATECALL to an allowlisted library
+	// whose address is pinned but whose code hash was not checked (offline,
+	// no --rpc): DELEGATECALL_CODE_UNCHECKED is then info instead of medium.
+	TrustAddressOnly bool
+	// Registry of known deployments; nil means KnownDeployments.
+	Registry *Registry
+}
+
+// Check applies the policy to tx, sent by safeAddr, whose decoded tree is
+// root (nil when it could not be decoded at all). Findings are ordered
+// most severe first, then in tree order.
+func (p Policy) Check(safeAddr common.Address, tx Tx, root *DecodedCall) []Finding {
+	reg := p.Registry
+	if reg == nil {
+		reg = KnownDeployments()
+	}
+	var out []Finding
+	out = append(out, gasRefundFindings(tx)...)
+	if root != nil {
+		root.Walk(func(c *DecodedCall) bool {
+			out = append(out, p.callFindings(reg, safeAddr, c)...)
+			return true
+		})
+	}
+	SortFindings(out)
+	return out
+}
+
+// SortFindings orders findings most severe first, keeping the order of
+// equally severe ones (tree order).
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
+}
+
+// VerdictOf is the verdict table: reject if any finding is critical,
+// review if any is high or medium, ok otherwise (info and low findings are
+// shown but need no second look). The exit code follows from the verdict
+// (bulwark.Verdict.ExitCode: 0, 2, 3).
+func VerdictOf(fs []Finding) bulwark.Verdict {
+	worst := -1
+	for _, f := range fs {
+		if r := f.Severity.Rank(); r > worst {
+			worst = r
+		}
+	}
+	switch {
+	case worst >= SeverityCritical.Rank():
+		return bulwark.VerdictReject
+	case worst >= SeverityMedium.Rank():
+		return bulwark.VerdictReview
+	}
+	return bulwark.VerdictOK
+}
+
+// finding starts a finding about call c.
+func finding(code string, sev Severity, c *DecodedCall, format string, args ...any) Finding {
+	f := Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...)}
+	if c != nil {
+		f.Path, f.From, f.To, f.Operation, f.Function = c.Path, c.From.Hex(), c.To.Hex(), c.Operation.String(), c.Signature
+	}
+	return f
+}
+
+func (f Finding) with(kv ...string) Finding {
+	if f.Fields == nil {
+		f.Fields = map[string]string{}
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		f.Fields[kv[i]] = kv[i+1]
+	}
+	return f
+}
+
+func gasRefundFindings(tx Tx) []Finding {
+	price := tx.GasPrice
+	if price == nil {
+		price = new(big.Int)
+	}
+	zero := common.Address{}
+	if price.Sign() == 0 && tx.GasToken == zero && tx.RefundReceiver == zero {
+		return nil
+	}
+	receiver := "tx.origin (whoever submits the transaction)"
+	if tx.RefundReceiver != zero {
+		receiver = tx.RefundReceiver.Hex()
+	}
+	token := "ETH"
+	if tx.GasToken != zero {
+		token = "token " + tx.GasToken.Hex()
+	}
+	fields := []string{"gasPrice", decString(tx.GasPrice), "baseGas", decString(tx.BaseGas), "safeTxGas", decString(tx.SafeTxGas),
+		"gasToken", tx.GasToken.Hex(), "refundReceiver", tx.RefundReceiver.Hex()}
+	if price.Sign() == 0 {
+		return []Finding{finding(CodeGasRefundRisk, SeverityLow, nil,
+			"gasToken or refundReceiver is set but gasPrice is 0, so the Safe pays no refund; a proposer rarely sets them without reason: ask why").with(fields...)}
+	}
+	return []Finding{finding(CodeGasRefundRisk, SeverityHigh, nil,
+		"the Safe pays a gas refund: (gas used + baseGas %s) × gasPrice %s in %s to %s, on top of the transaction itself; a large gasPrice or baseGas drains the Safe through the refund alone",
+		decString(tx.BaseGas), price, token, receiver).with(fields...)}
+}
+
+// delegateTrust is how far a DELEGATECALL target is trusted.
+type delegateTrust int
+
+const (
+	untrusted   delegateTrust = iota
+	addressOnly               // an allowlisted library's address; its code was not checked
+	trusted                   // an allowlisted library matched by address and code hash
+)
+
+func (p Policy) trustOf(reg *Registry, c *DecodedCall) (delegateTrust, Deployment) {
+	t := c.Target
+	if t.Role == RoleThisSafe || t.CodeCheck == CodeMismatch || t.Contract == "" {
+		return untrusted, Deployment{}
+	}
+	d, ok := reg.TrustedDelegateCallTarget(c.To, t.CodeHash, TrustOptions{AllowMultiSend: p.AllowMultiSend})
+	switch {
+	case !ok:
+		return untrusted, Deployment{}
+	case t.CodeCheck == CodeMatch:
+		return trusted, d
+	case t.CodeCheck == CodeUnchecked:
+		return addressOnly, d
+	}
+	return untrusted, Deployment{}
+}
+
+// libraryInterfaces are the interfaces of contracts written to be
+// delegatecalled by a Safe. Any other function sent by DELEGATECALL (a token
+// transfer, a Safe function, a Multicall3 batch) is not what its code will
+// do on the Safe's storage.
+var libraryInterfaces = map[string]bool{
+	"MultiSend": true, "MultiSendCallOnly": true, "SignMessageLib": true, "CreateCall": true,
+	"SafeMigration": true, "SafeToL2Migration": true, "SafeToL2Setup": true, "SimulateTxAccessor": true,
+}
+
+func (p Policy) callFindings(reg *Registry, safeAddr common.Address, c *DecodedCall) []Finding {
+	var out []Finding
+	if c.Error != "" {
+		out = append(out, finding(CodeMalformedCalldata, SeverityCritical, c,
+			"Bulwark could not decode this call's data: %s. What cannot be read cannot be checked, and contracts may read the same bytes differently: do not sign", c.Error))
+	}
+	onSafe := safeAddr != (common.Address{}) && c.From == safeAddr
+	if c.Operation == DelegateCall {
+		out = append(out, p.delegateFindings(reg, c, onSafe)...)
+	}
+	if c.Operation == Create {
+		out = append(out, finding(CodeCreateOperation, SeverityMedium, c,
+			"this transaction deploys a contract (CREATE) from %d bytes of init code, which Bulwark does not analyse", len(c.Data)))
+		return out
+	}
+	if c.SelfCall {
+		return append(out, selfCallFindings(reg, c)...)
+	}
+	if c.Operation == Call && c.Target.Role != RoleThisSafe {
+		switch {
+		case c.Kind == KindUnknown:
+			out = append(out, finding(CodeUnknownTarget, SeverityMedium, c,
+				"Bulwark cannot tell what this call does: %s on %s, a contract whose function it does not know. Get the contract's source and the decoded call from someone other than the proposer",
+				selectorText(c), c.To.Hex()))
+		case c.Kind == KindCall && (c.Target.Role == RoleUnknown || c.Target.CodeCheck == CodeNotPinned):
+			out = append(out, finding(CodeUnknownTarget, SeverityLow, c,
+				"the call is decoded from its selector as %s.%s, but Bulwark does not know the contract at %s: check that it is the contract you mean",
+				c.Interface, c.Function, c.To.Hex()))
+		}
+	}
+	if c.Kind == KindCall && c.Operation == DelegateCall && onSafe {
+		out = append(out, migrationFindings(c)...)
+	}
+	return out
+}
+
+func selectorText(c *DecodedCall) string {
+	if c.Selector == "" {
+		return fmt.Sprintf("%d bytes of data (shorter than a selector)", len(c.Data))
+	}
+	return "function " + c.Selector
+}
+
+func (p Policy) delegateFindings(reg *Registry, c *DecodedCall, onSafe bool) []Finding {
+	var out []Finding
+	sev := SeverityCritical
+	whose := "this Safe's"
+	if !onSafe {
+		sev = SeverityHigh
+		whose = c.From.Hex() + "'s"
+	}
+	trust, dep := p.trustOf(reg, c)
+	switch trust {
+	case untrusted:
+		why := "not a library on Bulwark's pinned allowlist"
+		switch {
+		case c.Target.Role == RoleThisSafe:
+			why = "the Safe's own address"
+		case c.Target.CodeCheck == CodeMismatch:
+			why = fmt.Sprintf("the address of %s %s, but with different code", c.Target.Contract, c.Target.Version)
+		case c.Target.Contract == "MultiSend":
+			why = "MultiSend, which can itself DELEGATECALL anything; use MultiSendCallOnly, or pass --allow-multisend if this batch is meant to delegatecall"
+		case c.Target.Contract != "":
+			why = fmt.Sprintf("%s %s, a known Safe contract that is not on the DELEGATECALL allowlist", c.Target.Contract, c.Target.Version)
+		}
+		out = append(out, finding(CodeUntrustedDelegateCall, sev, c,
+			"DELEGATECALL to %s (%s): its code runs with %s storage and balance and can replace the singleton, owners, modules and guard, whatever the call looks like. This is how Bybit lost $1.5B; %s",
+			c.To.Hex(), why, whose, delegateCallLibrariesNotice).with("target", c.To.Hex()))
+	case addressOnly:
+		s, hint := SeverityMedium, "; verify the code hash with --rpc, or pass --trust-address-only to accept the pinned address alone"
+		if p.TrustAddressOnly {
+			s, hint = SeverityInfo, "; accepted by address alone (--trust-address-only)"
+		}
+		out = append(out, finding(CodeDelegateCallUnchecked, s, c,
+			"DELEGATECALL to %s, the address of %s, which is on the allowlist; offline, Bulwark did not check that the code there is the pinned code (hash %s): on a chain where that deployment never happened, the address can hold anything%s",
+			c.To.Hex(), dep, dep.CodeHash.Hex(), hint).with("target", c.To.Hex(), "pinnedCodeHash", dep.CodeHash.Hex()))
+	}
+	if c.Kind == KindCall && !libraryInterfaces[c.Interface] {
+		out = append(out, finding(CodeDelegateCallSelector, sev, c,
+			"the data calls %s (%s), a function meant to be CALLed, but it is sent by DELEGATECALL: whatever code is at the target runs on %s storage, and it need not do what %s means. A wallet shows a harmless %s; Bybit's signers saw one while the trojan rewrote the singleton",
+			c.Function, c.Interface, whose, c.Function, c.Function).with("selector", c.Selector, "signature", c.Signature))
+	}
+	return out
+}
+
+// selfCallFindings classifies a call from the Safe to itself.
+func selfCallFindings(reg *Registry, c *DecodedCall) []Finding {
+	if c.Kind != KindCall {
+		return []Finding{finding(CodeSelfCall, SeverityMedium, c,
+			"the Safe calls itself with %s that Bulwark cannot decode for this version; self-calls are how a Safe changes its own configuration", selectorText(c))}
+	}
+	addr := func(name string) common.Address { a, _ := argAddr(c, name); return a }
+	threshold := func() string { return argUint(c, "_threshold").String() }
+	thresholdNote := func() string {
+		if argUint(c, "_threshold").Cmp(big.NewInt(1)) == 0 {
+			return " The threshold becomes 1: a single owner key can then do anything with the Safe."
+		}
+		return ""
+	}
+	switch c.Function {
+	case "addOwnerWithThreshold":
+		o := addr("owner")
+		return []Finding{finding(CodeOwnerChange, SeverityHigh, c,
+			"adds %s as an owner and sets the threshold to %s: the new owner can sign every later transaction. Confirm the address out of band.%s", o.Hex(), threshold(), thresholdNote()).
+			with("owner", o.Hex(), "threshold", threshold())}
+	case "removeOwner":
+		o := addr("owner")
+		return []Finding{finding(CodeOwnerChange, SeverityHigh, c,
+			"removes owner %s and sets the threshold to %s.%s", o.Hex(), threshold(), thresholdNote()).
+			with("owner", o.Hex(), "threshold", threshold())}
+	case "swapOwner":
+		o, n := addr("oldOwner"), addr("newOwner")
+		return []Finding{finding(CodeOwnerChange, SeverityHigh, c,
+			"replaces owner %s with %s: the new owner can sign every later transaction. Confirm the address out of band", o.Hex(), n.Hex()).
+			with("oldOwner", o.Hex(), "newOwner", n.Hex())}
+	case "changeThreshold":
+		return []Finding{finding(CodeThresholdChange, SeverityHigh, c,
+			"sets the number of owner signatures required to %s.%s", threshold(), thresholdNote()).with("threshold", threshold())}
+	case "enableModule":
+		m := addr("module")
+		return []Finding{finding(CodeModuleChange, SeverityHigh, c,
+			"enables module %s: a module executes any transaction from the Safe, DELEGATECALLs included, without owner signatures. Enable only an audited module you deployed or chose", m.Hex()).
+			with("module", m.Hex())}
+	case "disableModule":
+		m := addr("module")
+		return []Finding{finding(CodeModuleChange, SeverityMedium, c, "disables module %s", m.Hex()).with("module", m.Hex())}
+	case "setGuard", "setModuleGuard":
+		arg, what := "guard", "transaction guard"
+		if c.Function == "setModuleGuard" {
+			arg, what = "moduleGuard", "module guard"
+		}
+		g := addr(arg)
+		if g == (common.Address{}) {
+			return []Finding{finding(CodeGuardChange, SeverityHigh, c,
+				"removes the %s: the checks it made on every later transaction stop", what).with(arg, g.Hex())}
+		}
+		return []Finding{finding(CodeGuardChange, SeverityHigh, c,
+			"sets the %s to %s: it checks every later transaction, and a broken or hostile guard can block them all and lock the Safe", what, g.Hex()).with(arg, g.Hex())}
+	case "setFallbackHandler":
+		h := addr("handler")
+		known := "a contract Bulwark does not know"
+		if deps := reg.ByAddress(h); len(deps) > 0 && deps[0].Role == RoleFallbackHandler {
+			known = "the address of " + deps[0].String()
+		} else if h == (common.Address{}) {
+			known = "none"
+		}
+		return []Finding{finding(CodeFallbackHandlerChange, SeverityHigh, c,
+			"sets the fallback handler to %s (%s): it answers every call the Safe does not implement, including EIP-1271 signature checks that dApps trust as the Safe's signature", h.Hex(), known).
+			with("handler", h.Hex())}
+	case "setSafeMethod", "setDomainVerifier", "setSupportedInterface", "addSupportedInterfaceBatch", "removeSupportedInterfaceBatch":
+		return []Finding{finding(CodeFallbackHandlerChange, SeverityHigh, c,
+			"changes the ExtensibleFallbackHandler's settings for this Safe (%s): it decides which contracts answer calls and sign EIP-1271 messages for the Safe", c.Summary)}
+	case "changeMasterCopy":
+		return []Finding{masterCopyFinding(reg, c, addr("_masterCopy"))}
+	}
+	return []Finding{finding(CodeSelfCall, SeverityMedium, c,
+		"the Safe calls its own %s: %s", c.Function, c.Summary)}
+}
+
+func masterCopyFinding(reg *Registry, c *DecodedCall, to common.Address) Finding {
+	for _, d := range reg.ByAddress(to) {
+		if d.Role == RoleSingleton {
+			return finding(CodeMasterCopyChange, SeverityHigh, c,
+				"replaces the Safe's singleton (storage slot 0) with %s, the address of %s: an upgrade. Check the code hash on chain before signing; the singleton controls everything the Safe does", to.Hex(), d).
+				with("singleton", to.Hex())
+		}
+	}
+	return finding(CodeMasterCopyChange, SeverityCritical, c,
+		"replaces the Safe's singleton (storage slot 0) with %s, which is not a Safe singleton Bulwark knows: that code then controls the Safe and everything in it. This is what the Bybit trojan did", to.Hex()).
+		with("singleton", to.Hex())
+}
+
+// migrationFindings flags the Safe migration libraries, which rewrite the
+// singleton (slot 0) when delegatecalled.
+func migrationFindings(c *DecodedCall) []Finding {
+	if c.Target.Role != RoleMigration || !strings.HasPrefix(c.Function, "migrate") {
+		return nil
+	}
+	return []Finding{finding(CodeMasterCopyChange, SeverityHigh, c,
+		"migrates the Safe to another singleton (storage slot 0) through %s %s: %s. Check that this upgrade is intended", c.Target.Contract, c.Target.Version, c.Summary)}
+}

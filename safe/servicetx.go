@@ -1,0 +1,320 @@
+package safe
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// ServiceTx is a Safe transaction as the Safe Transaction Service's
+// multisig-transaction JSON describes it (GET
+// /api/v1/multisig-transactions/{safeTxHash}/ or one entry of a Safe's
+// list): the Safe, the SafeTx fields and, when the proposer gave one, the
+// safeTxHash it claims.
+type ServiceTx struct {
+	Safe common.Address
+	Tx   Tx
+	// SafeTxHash is the proposer-supplied hash, nil when the JSON has none.
+	// It is a claim to check, never an input to hashing.
+	SafeTxHash *common.Hash
+}
+
+// ReadServiceTx parses a Safe Transaction Service multisig-transaction JSON
+// object. It reads safe, to, value, data, operation, safeTxGas, baseGas
+// (dataGas is accepted for pre-1.0 Safes), gasPrice, gasToken,
+// refundReceiver, nonce and the optional safeTxHash, and ignores every other
+// key (the service returns many: confirmations, dataDecoded, executor, …).
+//
+//   - safe, to, value, operation and nonce are required; safeTxGas, baseGas
+//     and gasPrice default to 0, gasToken and refundReceiver to the zero
+//     address, data to no bytes (null, "" and "0x" all mean none);
+//   - integers may be JSON numbers (digits only, read exactly, never through
+//     a float) or strings in decimal or 0x-hex, from 0 to 2^256-1;
+//   - addresses follow ParseAddress (mixed case must pass EIP-55);
+//   - a key given twice is refused: two readers of the same file could
+//     otherwise see two different transactions.
+//
+// Every error is a *bulwark.Error with code invalid naming the field.
+func ReadServiceTx(data []byte) (*ServiceTx, error) {
+	fields, err := readObject(data)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := fields["results"]; ok {
+		if _, has := fields["to"]; !has {
+			return nil, bulwark.Invalid("results", "this is a list of transactions (the service's paginated answer): pass one object from \"results\"")
+		}
+	}
+	out := &ServiceTx{}
+	r := fieldReader{fields: fields}
+	out.Safe = r.address("safe", true)
+	out.Tx.To = r.address("to", true)
+	out.Tx.Value = r.uint("value", true)
+	out.Tx.Data = r.bytes("data")
+	out.Tx.Operation = r.operation("operation")
+	out.Tx.SafeTxGas = r.uint("safeTxGas", false)
+	if _, ok := fields["baseGas"]; !ok && fields["dataGas"] != nil {
+		out.Tx.BaseGas = r.uint("dataGas", false)
+	} else {
+		out.Tx.BaseGas = r.uint("baseGas", false)
+	}
+	out.Tx.GasPrice = r.uint("gasPrice", false)
+	out.Tx.GasToken = r.address("gasToken", false)
+	out.Tx.RefundReceiver = r.address("refundReceiver", false)
+	out.Tx.Nonce = r.uint("nonce", true)
+	out.SafeTxHash = r.hash("safeTxHash")
+	if r.err != nil {
+		return nil, r.err
+	}
+	return out, nil
+}
+
+// readObject splits one JSON object into its top-level members, refusing
+// anything but exactly one object and keys given twice.
+func readObject(data []byte) (map[string]json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, bulwark.Invalid("body", "empty: want a Safe Transaction Service multisig-transaction JSON object")
+	}
+	if trimmed[0] != '{' {
+		return nil, bulwark.Invalid("body", "want a JSON object (a Safe Transaction Service multisig-transaction), not %s", jsonKindOf(trimmed[0]))
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil { // '{'
+		return nil, syntaxError(err, dec)
+	}
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, syntaxError(err, dec)
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, syntaxError(err, dec)
+		}
+		if _, dup := fields[key]; dup {
+			if key == "" {
+				return nil, bulwark.Invalid("body", "the empty key is given twice: a transaction file must say each field once")
+			}
+			return nil, bulwark.Invalid(clipField(key), "given twice: a transaction file must say each field once")
+		}
+		fields[key] = raw
+	}
+	if _, err := dec.Token(); err != nil { // '}'
+		return nil, syntaxError(err, dec)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, bulwark.Invalid("body", "unexpected data after the JSON object at byte %d: give exactly one transaction", dec.InputOffset())
+	}
+	return fields, nil
+}
+
+func syntaxError(err error, dec *json.Decoder) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return bulwark.Invalid("body", "invalid JSON at byte %d: %s", se.Offset, se.Error())
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return bulwark.Invalid("body", "invalid JSON: unexpected end of input at byte %d", dec.InputOffset())
+	}
+	return bulwark.Invalid("body", "invalid JSON at byte %d", dec.InputOffset())
+}
+
+func jsonKindOf(b byte) string {
+	switch {
+	case b == '[':
+		return "an array"
+	case b == '"':
+		return "a string"
+	case b == 't' || b == 'f':
+		return "a boolean"
+	case b == 'n':
+		return "null"
+	case b == '-' || b >= '0' && b <= '9':
+		return "a number"
+	}
+	return "something that is not JSON"
+}
+
+// clipField bounds a key echoed in an error.
+func clipField(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// fieldReader reads typed fields and keeps the first error.
+type fieldReader struct {
+	fields map[string]json.RawMessage
+	err    error
+}
+
+// scalar returns the field as text: a string's contents or a number's
+// digits. ok is false when the field is absent or null.
+func (r *fieldReader) scalar(name string, required bool, want string) (s string, isNumber, ok bool) {
+	if r.err != nil {
+		return "", false, false
+	}
+	raw, present := r.fields[name]
+	if !present || string(raw) == "null" {
+		if required {
+			r.err = bulwark.Invalid(name, "required: %s", want)
+		}
+		return "", false, false
+	}
+	switch raw[0] {
+	case '"':
+		if err := json.Unmarshal(raw, &s); err != nil {
+			r.err = bulwark.Invalid(name, "not a valid JSON string")
+			return "", false, false
+		}
+		return s, false, true
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return string(raw), true, true
+	}
+	r.err = bulwark.Invalid(name, "want %s, got %s", want, jsonKindOf(raw[0]))
+	return "", false, false
+}
+
+func (r *fieldReader) address(name string, required bool) common.Address {
+	s, isNumber, ok := r.scalar(name, required, "an address as a 0x-prefixed string")
+	if !ok {
+		return common.Address{}
+	}
+	if isNumber {
+		r.err = bulwark.Invalid(name, "want an address as a 0x-prefixed string, got a number")
+		return common.Address{}
+	}
+	a, err := ParseAddress(name, s)
+	if err != nil {
+		r.err = err
+	}
+	return a
+}
+
+func (r *fieldReader) uint(name string, required bool) *big.Int {
+	s, isNumber, ok := r.scalar(name, required, "a whole number (JSON number, or a string in decimal or 0x-hex)")
+	if !ok {
+		return new(big.Int)
+	}
+	if isNumber && strings.ContainsAny(s, ".eE") {
+		r.err = bulwark.Invalid(name, "%s is not a whole number: write integers without a fraction or exponent (as a string for large values)", clipField(s))
+		return new(big.Int)
+	}
+	n, err := ParseUint256(name, s)
+	if err != nil {
+		r.err = err
+		return new(big.Int)
+	}
+	return n
+}
+
+func (r *fieldReader) bytes(name string) []byte {
+	s, isNumber, ok := r.scalar(name, false, "0x-prefixed hex bytes")
+	if !ok || !isNumber && (s == "" || s == "0x") {
+		return nil
+	}
+	if isNumber {
+		r.err = bulwark.Invalid(name, "want 0x-prefixed hex bytes as a string, got a number")
+		return nil
+	}
+	b, err := ParseHex(name, s)
+	if err != nil {
+		r.err = err
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func (r *fieldReader) operation(name string) Operation {
+	s, _, ok := r.scalar(name, true, "0 (CALL) or 1 (DELEGATECALL)")
+	if !ok {
+		return 0
+	}
+	// The version is not known yet: CREATE (2) is checked against it when
+	// the transaction is hashed.
+	switch strings.TrimSpace(s) {
+	case "0":
+		return Call
+	case "1":
+		return DelegateCall
+	case "2":
+		return Create
+	}
+	r.err = bulwark.Invalid(name, "%s is not an operation: use 0 (CALL) or 1 (DELEGATECALL)", quote(clipField(s)))
+	return 0
+}
+
+func (r *fieldReader) hash(name string) *common.Hash {
+	s, isNumber, ok := r.scalar(name, false, "a 32-byte hash as 0x-prefixed hex")
+	if !ok {
+		return nil
+	}
+	if isNumber {
+		r.err = bulwark.Invalid(name, "want a 32-byte hash as a 0x-prefixed string, got a number")
+		return nil
+	}
+	b, err := ParseHex(name, s)
+	if err != nil {
+		r.err = err
+		return nil
+	}
+	if len(b) != common.HashLength {
+		r.err = bulwark.Invalid(name, "%d bytes: a safeTxHash is 32 bytes (64 hex digits)", len(b))
+		return nil
+	}
+	h := common.BytesToHash(b)
+	return &h
+}
+
+// MarshalJSON writes the transaction in the service's shape: addresses in
+// EIP-55 form, integers as decimal strings (operation as a number), data as
+// 0x-hex, safeTxHash only when set. ReadServiceTx reads it back unchanged.
+func (s *ServiceTx) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Safe           string  `json:"safe"`
+		To             string  `json:"to"`
+		Value          string  `json:"value"`
+		Data           string  `json:"data"`
+		Operation      uint8   `json:"operation"`
+		SafeTxGas      string  `json:"safeTxGas"`
+		BaseGas        string  `json:"baseGas"`
+		GasPrice       string  `json:"gasPrice"`
+		GasToken       string  `json:"gasToken"`
+		RefundReceiver string  `json:"refundReceiver"`
+		Nonce          string  `json:"nonce"`
+		SafeTxHash     *string `json:"safeTxHash,omitempty"`
+	}{
+		Safe: s.Safe.Hex(), To: s.Tx.To.Hex(), Value: decString(s.Tx.Value), Data: fmt.Sprintf("0x%x", s.Tx.Data),
+		Operation: uint8(s.Tx.Operation), SafeTxGas: decString(s.Tx.SafeTxGas), BaseGas: decString(s.Tx.BaseGas),
+		GasPrice: decString(s.Tx.GasPrice), GasToken: s.Tx.GasToken.Hex(), RefundReceiver: s.Tx.RefundReceiver.Hex(),
+		Nonce: decString(s.Tx.Nonce),
+	}
+	if s.SafeTxHash != nil {
+		h := s.SafeTxHash.Hex()
+		out.SafeTxHash = &h
+	}
+	return json.Marshal(out)
+}
+
+// decString renders n in decimal, nil as 0.
+func decString(n *big.Int) string {
+	if n == nil {
+		return "0"
+	}
+	return n.String()
+}

@@ -1,0 +1,214 @@
+package safe
+
+import (
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// VerifyRequest is one Safe transaction to verify offline, with the facts
+// Bulwark must not guess: the chain id and the Safe's version.
+type VerifyRequest struct {
+	// Tx is the transaction, its Safe and the proposer's safeTxHash, if any.
+	Tx ServiceTx
+	// ChainID and Version are required. Versions up to 1.2.0 do not hash
+	// the chain id, but it is still recorded with the verdict.
+	ChainID *big.Int
+	Version Version
+	// CodeHashes are runtime code hashes read from the chain, by address;
+	// nil offline (see Decoder.CodeHashes).
+	CodeHashes map[common.Address]common.Hash
+	// Policy is the rule set; the zero Policy is the strict default.
+	Policy Policy
+}
+
+// Verification is the outcome of Verify: the hashes, the decoded tree, the
+// findings and the verdict, with everything the audit log records about it.
+type Verification struct {
+	ChainID *big.Int
+	Safe    common.Address
+	Version Version
+	Tx      Tx
+	Hashes  TxHashes
+	// ProposedSafeTxHash is the hash the proposer supplied (nil if none);
+	// HASH_MISMATCH is critical when it is not Hashes.SafeTxHash.
+	ProposedSafeTxHash *common.Hash
+	// Decoded is the decoded call tree (nil only if nothing decoded).
+	Decoded  *DecodedCall
+	Findings []Finding
+	Verdict  bulwark.Verdict
+	// PolicyVersion and RegistryVersion are the rules and the pinned
+	// deployments the verdict was reached with.
+	PolicyVersion   string
+	RegistryVersion string
+	Policy          Policy
+}
+
+// Verify hashes, decodes and checks one Safe transaction, offline. It
+// returns an error (code invalid, naming the field) only for input it
+// cannot hash: a missing chain id or version, an out-of-range integer, an
+// operation the version does not execute. Everything else, undecodable
+// calldata included, is a finding.
+func Verify(req VerifyRequest) (*Verification, error) {
+	if req.ChainID == nil {
+		return nil, bulwark.Invalid("chainId", "required: the chain id is part of what is verified and is never guessed (e.g. 1 for Ethereum mainnet)")
+	}
+	if req.ChainID.Sign() <= 0 || req.ChainID.Cmp(MaxUint256) > 0 {
+		return nil, bulwark.Invalid("chainId", "must be from 1 to 2^256-1")
+	}
+	if !req.Version.Known() {
+		return nil, bulwark.Invalid("safeVersion", "required: the Safe's version as its VERSION() returns it, never guessed (supported: %s)", supportedList())
+	}
+	if req.Tx.Safe == (common.Address{}) {
+		return nil, bulwark.Invalid("safe", "required: the Safe's address")
+	}
+	v := &Verification{
+		ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version, Tx: req.Tx.Tx,
+		ProposedSafeTxHash: req.Tx.SafeTxHash, PolicyVersion: PolicyVersion, RegistryVersion: RegistryVersion,
+		Policy: req.Policy,
+	}
+	var err error
+	v.Hashes, err = Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}.HashTx(req.Tx.Tx)
+	if err != nil {
+		return nil, err
+	}
+	d := &Decoder{Safe: req.Tx.Safe, Version: req.Version, ChainID: req.ChainID, CodeHashes: req.CodeHashes, Registry: req.Policy.Registry}
+	root, decErr := d.DecodeTx(req.Tx.Tx)
+	v.Decoded = root
+	v.Findings = req.Policy.Check(req.Tx.Safe, req.Tx.Tx, root)
+	if root == nil && decErr != nil {
+		v.Findings = append(v.Findings, finding(CodeMalformedCalldata, SeverityCritical, nil,
+			"Bulwark could not decode the transaction: %s", bulwark.ErrorMessage(decErr)))
+	}
+	if p := req.Tx.SafeTxHash; p != nil && *p != v.Hashes.SafeTxHash {
+		v.Findings = append(v.Findings, finding(CodeHashMismatch, SeverityCritical, nil,
+			"the proposer's safeTxHash %s is not the hash of this transaction (%s): the transaction you were shown is not the one that would be signed, or the Safe, chain id or version differ. Do not sign",
+			p.Hex(), v.Hashes.SafeTxHash.Hex()).with("given", p.Hex(), "computed", v.Hashes.SafeTxHash.Hex()))
+	}
+	SortFindings(v.Findings)
+	if v.Findings == nil {
+		v.Findings = []Finding{}
+	}
+	v.Verdict = VerdictOf(v.Findings)
+	return v, nil
+}
+
+// HashMatches reports whether the proposer gave a safeTxHash and it is the
+// computed one.
+func (v *Verification) HashMatches() bool {
+	return v.ProposedSafeTxHash != nil && *v.ProposedSafeTxHash == v.Hashes.SafeTxHash
+}
+
+// Codes returns the findings' codes in order.
+func (v *Verification) Codes() []string {
+	out := make([]string, len(v.Findings))
+	for i, f := range v.Findings {
+		out[i] = f.Code
+	}
+	return out
+}
+
+// AuditTarget names the verified transaction in the audit log:
+// "safe:<EIP-55 address>#<nonce>".
+func (v *Verification) AuditTarget() string {
+	return "safe:" + v.Safe.Hex() + "#" + decString(v.Tx.Nonce)
+}
+
+// AuditDetails is what the audit log records about a verdict: the inputs'
+// fingerprints (safeTxHash covers every field of the transaction and its
+// domain), the verdict, the findings' codes and severities, and the policy
+// and registry versions and options used. Nothing secret is in it.
+func (v *Verification) AuditDetails() map[string]any {
+	type codeSev struct {
+		Code     string   `json:"code"`
+		Severity Severity `json:"severity"`
+		Path     string   `json:"path,omitempty"`
+	}
+	fs := make([]codeSev, len(v.Findings))
+	for i, f := range v.Findings {
+		fs[i] = codeSev{f.Code, f.Severity, f.Path}
+	}
+	d := map[string]any{
+		"safeTxHash":       v.Hashes.SafeTxHash.Hex(),
+		"chainId":          decString(v.ChainID),
+		"safe":             v.Safe.Hex(),
+		"safeVersion":      v.Version.String(),
+		"nonce":            decString(v.Tx.Nonce),
+		"verdict":          v.Verdict,
+		"findings":         fs,
+		"policyVersion":    v.PolicyVersion,
+		"registryVersion":  v.RegistryVersion,
+		"allowMultisend":   v.Policy.AllowMultiSend,
+		"trustAddressOnly": v.Policy.TrustAddressOnly,
+	}
+	if v.ProposedSafeTxHash != nil {
+		d["proposedSafeTxHash"] = v.ProposedSafeTxHash.Hex()
+	}
+	return d
+}
+
+// VerificationJSON is the JSON form of a Verification, as `bulwark safe
+// verify --json` and POST /api/v1/safe/verify print it (CLI.md): hashes
+// lower-case hex, addresses EIP-55, integers as decimal strings.
+type VerificationJSON struct {
+	SafeTxHash         string            `json:"safeTxHash"`
+	DomainHash         string            `json:"domainHash"`
+	MessageHash        string            `json:"messageHash"`
+	Verdict            bulwark.Verdict   `json:"verdict"`
+	Findings           []Finding         `json:"findings"`
+	Decoded            *DecodedCall      `json:"decoded"`
+	EthSignHash        string            `json:"ethSignHash"`
+	ProposedSafeTxHash string            `json:"proposedSafeTxHash,omitempty"`
+	Safe               string            `json:"safe"`
+	ChainID            string            `json:"chainId"`
+	SafeVersion        string            `json:"safeVersion"`
+	Transaction        VerifiedTxJSON    `json:"transaction"`
+	PolicyVersion      string            `json:"policyVersion"`
+	RegistryVersion    string            `json:"registryVersion"`
+	Options            VerifyOptionsJSON `json:"options"`
+}
+
+// VerifiedTxJSON is the SafeTx as verified.
+type VerifiedTxJSON struct {
+	To             string `json:"to"`
+	Value          string `json:"value"`
+	Data           string `json:"data"`
+	Operation      uint8  `json:"operation"`
+	SafeTxGas      string `json:"safeTxGas"`
+	BaseGas        string `json:"baseGas"`
+	GasPrice       string `json:"gasPrice"`
+	GasToken       string `json:"gasToken"`
+	RefundReceiver string `json:"refundReceiver"`
+	Nonce          string `json:"nonce"`
+}
+
+// VerifyOptionsJSON are the policy options in force.
+type VerifyOptionsJSON struct {
+	AllowMultisend   bool `json:"allowMultisend"`
+	TrustAddressOnly bool `json:"trustAddressOnly"`
+}
+
+// JSON returns the JSON form of v.
+func (v *Verification) JSON() VerificationJSON {
+	out := VerificationJSON{
+		SafeTxHash: v.Hashes.SafeTxHash.Hex(), DomainHash: v.Hashes.DomainHash.Hex(), MessageHash: v.Hashes.MessageHash.Hex(),
+		Verdict: v.Verdict, Findings: v.Findings, Decoded: v.Decoded, EthSignHash: v.Hashes.EthSignHash.Hex(),
+		Safe: v.Safe.Hex(), ChainID: decString(v.ChainID), SafeVersion: v.Version.String(),
+		Transaction: VerifiedTxJSON{
+			To: v.Tx.To.Hex(), Value: decString(v.Tx.Value), Data: "0x" + common.Bytes2Hex(v.Tx.Data), Operation: uint8(v.Tx.Operation),
+			SafeTxGas: decString(v.Tx.SafeTxGas), BaseGas: decString(v.Tx.BaseGas), GasPrice: decString(v.Tx.GasPrice),
+			GasToken: v.Tx.GasToken.Hex(), RefundReceiver: v.Tx.RefundReceiver.Hex(), Nonce: decString(v.Tx.Nonce),
+		},
+		PolicyVersion: v.PolicyVersion, RegistryVersion: v.RegistryVersion,
+		Options: VerifyOptionsJSON{AllowMultisend: v.Policy.AllowMultiSend, TrustAddressOnly: v.Policy.TrustAddressOnly},
+	}
+	if v.ProposedSafeTxHash != nil {
+		out.ProposedSafeTxHash = v.ProposedSafeTxHash.Hex()
+	}
+	if out.Findings == nil {
+		out.Findings = []Finding{}
+	}
+	return out
+}

@@ -1,0 +1,419 @@
+package safe
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+const bybitData = "0xa9059cbb000000000000000000000000bdd077f651ebe7f7b3ce16fe5f2b025be29695160000000000000000000000000000000000000000000000000000000000000000"
+
+var bybitSafeTxHash = common.HexToHash("0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8")
+
+// bybitServiceTx is Bybit's nonce 71 as the Safe Transaction Service
+// returned it.
+func bybitServiceTx() ServiceTx {
+	h := bybitSafeTxHash
+	return ServiceTx{Safe: testSafe, SafeTxHash: &h, Tx: Tx{
+		To: trojan, Data: common.FromHex(bybitData), Operation: DelegateCall,
+		SafeTxGas: big.NewInt(45746), Nonce: big.NewInt(71),
+	}}
+}
+
+func verify(t testing.TB, st ServiceTx, version string, p Policy) *Verification {
+	t.Helper()
+	v, err := Verify(VerifyRequest{Tx: st, ChainID: big.NewInt(1), Version: mustVersion(t, version), Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// has reports whether v has a finding with code (and severity, if given) at
+// path (if given).
+func has(v *Verification, code string, sev Severity, path string) bool {
+	for _, f := range v.Findings {
+		if f.Code == code && (sev == "" || f.Severity == sev) && (path == "" || f.Path == path) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestReadServiceTxBybitFixture reads the clearsign Safe Transaction
+// Service fixture of Bybit's nonce 71 from ../shared and verifies it.
+func TestReadServiceTxBybitFixture(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(sharedSafeData, "bybit", "bybit-safe-tx.clearsign-fixture.json"))
+	if os.IsNotExist(err) {
+		t.Skip("bybit-safe-tx.clearsign-fixture.json is absent")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ReadServiceTx(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bybitServiceTx()
+	if st.Safe != want.Safe || st.Tx.To != want.Tx.To || st.Tx.Operation != DelegateCall || !bytes.Equal(st.Tx.Data, want.Tx.Data) ||
+		st.Tx.SafeTxGas.Int64() != 45746 || st.Tx.Nonce.Int64() != 71 || st.SafeTxHash == nil || *st.SafeTxHash != bybitSafeTxHash {
+		t.Fatalf("fixture read as %+v", st)
+	}
+	v := verify(t, *st, "1.1.1", Policy{})
+	if v.Hashes.SafeTxHash != bybitSafeTxHash || !v.HashMatches() {
+		t.Fatalf("safeTxHash %s", v.Hashes.SafeTxHash.Hex())
+	}
+	if v.Verdict != bulwark.VerdictReject || v.Verdict.ExitCode() != 3 {
+		t.Fatalf("verdict %s", v.Verdict)
+	}
+	for _, code := range []string{CodeUntrustedDelegateCall, CodeDelegateCallSelector} {
+		if !has(v, code, SeverityCritical, "0") {
+			t.Errorf("no critical %s at 0: %v", code, v.Codes())
+		}
+	}
+	if has(v, CodeHashMismatch, "", "") {
+		t.Error("HASH_MISMATCH on the published hash")
+	}
+}
+
+func TestReadServiceTx(t *testing.T) {
+	base := map[string]any{
+		"safe": "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "to": "0x3Cc3A225769900e003E264dd4CB43E90896BC21A",
+		"value": "1000000000000000000", "data": nil, "operation": 0, "safeTxGas": 0, "baseGas": "0", "gasPrice": "0",
+		"gasToken": "0x0000000000000000000000000000000000000000", "refundReceiver": nil, "nonce": 5,
+		"confirmations": []any{map[string]any{"owner": "0x1"}}, "dataDecoded": nil, "isExecuted": false,
+	}
+	with := func(kv ...any) []byte {
+		m := map[string]any{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == "<absent>" {
+				delete(m, kv[i].(string))
+			} else {
+				m[kv[i].(string)] = kv[i+1]
+			}
+		}
+		b, _ := json.Marshal(m)
+		return b
+	}
+	ok, err := ReadServiceTx(with())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok.Tx.Value.String() != "1000000000000000000" || ok.Tx.Data != nil || ok.Tx.Nonce.Int64() != 5 || ok.SafeTxHash != nil {
+		t.Fatalf("read %+v", ok)
+	}
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want func(*ServiceTx) bool
+	}{
+		{"data empty string", with("data", ""), func(s *ServiceTx) bool { return s.Tx.Data == nil }},
+		{"data 0x", with("data", "0x"), func(s *ServiceTx) bool { return s.Tx.Data == nil }},
+		{"data 0x00", with("data", "0x00"), func(s *ServiceTx) bool { return len(s.Tx.Data) == 1 }},
+		{"hex nonce", with("nonce", "0x47"), func(s *ServiceTx) bool { return s.Tx.Nonce.Int64() == 71 }},
+		{"huge JSON number read exactly", []byte(strings.Replace(string(with()), `"value":"1000000000000000000"`, `"value":123456789012345678901234567890`, 1)),
+			func(s *ServiceTx) bool { return s.Tx.Value.String() == "123456789012345678901234567890" }},
+		{"operation as string", with("operation", "1"), func(s *ServiceTx) bool { return s.Tx.Operation == DelegateCall }},
+		{"optional gas fields absent", with("safeTxGas", "<absent>", "baseGas", "<absent>", "gasPrice", "<absent>", "gasToken", "<absent>"),
+			func(s *ServiceTx) bool { return s.Tx.SafeTxGas.Sign() == 0 && s.Tx.GasToken == (common.Address{}) }},
+		{"dataGas for 0.1.0", with("baseGas", "<absent>", "dataGas", 7), func(s *ServiceTx) bool { return s.Tx.BaseGas.Int64() == 7 }},
+		{"safeTxHash", with("safeTxHash", bybitSafeTxHash.Hex()), func(s *ServiceTx) bool { return s.SafeTxHash != nil && *s.SafeTxHash == bybitSafeTxHash }},
+	} {
+		s, err := ReadServiceTx(tc.in)
+		if err != nil || !tc.want(s) {
+			t.Errorf("%s: %+v, %v", tc.name, s, err)
+		}
+	}
+	for _, tc := range []struct {
+		name, field string
+		in          []byte
+	}{
+		{"missing to", "to", with("to", "<absent>")},
+		{"null nonce", "nonce", with("nonce", nil)},
+		{"missing value", "value", with("value", "<absent>")},
+		{"missing safe", "safe", with("safe", "<absent>")},
+		{"bad checksum", "to", with("to", "0x3cC3A225769900e003E264dd4CB43E90896BC21A")},
+		{"fraction", "value", with("value", 1.5)},
+		{"negative", "nonce", with("nonce", -1)},
+		{"too large", "value", with("value", "0x1"+strings.Repeat("0", 64))},
+		{"odd hex", "data", with("data", "0xabc")},
+		{"number data", "data", with("data", 12)},
+		{"bool address", "gasToken", with("gasToken", true)},
+		{"operation 3", "operation", with("operation", 3)},
+		{"short hash", "safeTxHash", with("safeTxHash", "0x1234")},
+		{"duplicate key", "to", []byte(`{"to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","to":"0x0000000000000000000000000000000000000001"}`)},
+		{"list", "results", []byte(`{"count":1,"results":[]}`)},
+		{"array", "body", []byte(`[]`)},
+		{"empty", "body", []byte(` `)},
+		{"syntax", "body", []byte(`{"to":`)},
+		{"trailing", "body", []byte(`{} {}`)},
+	} {
+		_, err := ReadServiceTx(tc.in)
+		var e *bulwark.Error
+		if !errors.As(err, &e) || e.Code != bulwark.EINVALID || e.Field != tc.field {
+			t.Errorf("%s: error %v, want invalid %s", tc.name, err, tc.field)
+		}
+	}
+}
+
+// FuzzReadServiceTx: the reader never panics, every error is invalid and
+// names a field, and what it reads writes back to the same transaction.
+func FuzzReadServiceTx(f *testing.F) {
+	st := bybitServiceTx()
+	seed, _ := st.MarshalJSON()
+	f.Add(seed)
+	f.Add([]byte(`{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","value":1,"operation":0,"nonce":"0x1","data":null}`))
+	f.Add([]byte(`{"count":1,"results":[{}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ReadServiceTx(data)
+		if err != nil {
+			var e *bulwark.Error
+			if !errors.As(err, &e) || e.Code != bulwark.EINVALID || e.Field == "" {
+				t.Fatalf("error %v is not invalid with a field", err)
+			}
+			return
+		}
+		out, err := s.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadServiceTx(out)
+		if err != nil {
+			t.Fatalf("re-read %s: %v", out, err)
+		}
+		again, _ := back.MarshalJSON()
+		if !bytes.Equal(out, again) {
+			t.Fatalf("round trip differs:\n%s\n%s", out, again)
+		}
+	})
+}
+
+func TestPolicy(t *testing.T) {
+	addOwner := calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", bob, big.NewInt(2))
+	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(250_000_000))
+	guardBatch := MultiSendCalldata([]MultiSendTx{
+		{To: usdc, Data: transfer},
+		{To: testSafe, Data: calldata(t, "setGuard(address guard)", trojan)},
+	})
+	tx := func(to common.Address, op Operation, data []byte) ServiceTx {
+		return ServiceTx{Safe: testSafe, Tx: Tx{To: to, Operation: op, Data: data, Nonce: big.NewInt(3)}}
+	}
+	type want struct {
+		code string
+		sev  Severity
+		path string
+	}
+	wrongHash := common.HexToHash("0x01")
+	for _, tc := range []struct {
+		name    string
+		st      ServiceTx
+		version string
+		policy  Policy
+		verdict bulwark.Verdict
+		want    []want
+		not     []string
+	}{
+		{"bybit", bybitServiceTx(), "1.1.1", Policy{}, bulwark.VerdictReject,
+			[]want{{CodeUntrustedDelegateCall, SeverityCritical, "0"}, {CodeDelegateCallSelector, SeverityCritical, "0"}}, []string{CodeHashMismatch}},
+		{"eth transfer", ServiceTx{Safe: testSafe, Tx: Tx{To: bob, Value: big.NewInt(1e18), Nonce: big.NewInt(1)}}, "1.3.0", Policy{}, bulwark.VerdictOK,
+			nil, []string{CodeUnknownTarget}},
+		{"token transfer", tx(usdc, Call, transfer), "1.3.0", Policy{}, bulwark.VerdictOK, []want{{CodeUnknownTarget, SeverityLow, "0"}}, nil},
+		{"unknown function", tx(usdc, Call, common.FromHex("0xdeadbeef")), "1.3.0", Policy{}, bulwark.VerdictReview, []want{{CodeUnknownTarget, SeverityMedium, "0"}}, nil},
+		{"add owner", tx(testSafe, Call, addOwner), "1.3.0", Policy{}, bulwark.VerdictReview, []want{{CodeOwnerChange, SeverityHigh, "0"}}, []string{CodeSelfCall}},
+		{"threshold 1", tx(testSafe, Call, calldata(t, "changeThreshold(uint256 _threshold)", big.NewInt(1))), "1.3.0", Policy{}, bulwark.VerdictReview,
+			[]want{{CodeThresholdChange, SeverityHigh, "0"}}, nil},
+		{"enable module", tx(testSafe, Call, calldata(t, "enableModule(address module)", trojan)), "1.4.1", Policy{}, bulwark.VerdictReview,
+			[]want{{CodeModuleChange, SeverityHigh, "0"}}, nil},
+		{"fallback handler", tx(testSafe, Call, calldata(t, "setFallbackHandler(address handler)", trojan)), "1.3.0", Policy{}, bulwark.VerdictReview,
+			[]want{{CodeFallbackHandlerChange, SeverityHigh, "0"}}, nil},
+		{"master copy to unknown", tx(testSafe, Call, calldata(t, "changeMasterCopy(address _masterCopy)", trojan)), "1.1.1", Policy{}, bulwark.VerdictReject,
+			[]want{{CodeMasterCopyChange, SeverityCritical, "0"}}, nil},
+		{"approveHash self-call", tx(testSafe, Call, ApproveHashData(bybitSafeTxHash)), "1.3.0", Policy{}, bulwark.VerdictReview,
+			[]want{{CodeSelfCall, SeverityMedium, "0"}}, nil},
+		{"call-only batch with setGuard", tx(callOnly130, DelegateCall, guardBatch), "1.3.0", Policy{}, bulwark.VerdictReview,
+			[]want{{CodeGuardChange, SeverityHigh, "0.1"}, {CodeDelegateCallUnchecked, SeverityMedium, "0"}, {CodeUnknownTarget, SeverityLow, "0.0"}},
+			[]string{CodeUntrustedDelegateCall, CodeDelegateCallSelector}},
+		{"call-only batch, address trusted", tx(callOnly130, DelegateCall, MultiSendCalldata([]MultiSendTx{{To: usdc, Data: transfer}})), "1.3.0",
+			Policy{TrustAddressOnly: true}, bulwark.VerdictOK, []want{{CodeDelegateCallUnchecked, SeverityInfo, "0"}}, nil},
+		{"multisend without opt-in", tx(multiSend130, DelegateCall, guardBatch), "1.3.0", Policy{}, bulwark.VerdictReject,
+			[]want{{CodeUntrustedDelegateCall, SeverityCritical, "0"}, {CodeGuardChange, SeverityHigh, "0.1"}}, nil},
+		{"multisend with opt-in", tx(multiSend130, DelegateCall, guardBatch), "1.3.0", Policy{AllowMultiSend: true}, bulwark.VerdictReview,
+			[]want{{CodeDelegateCallUnchecked, SeverityMedium, "0"}}, []string{CodeUntrustedDelegateCall}},
+		{"delegatecall inside an allowed multisend", tx(multiSend130, DelegateCall, MultiSendCalldata([]MultiSendTx{
+			{Operation: DelegateCall, To: trojan, Data: transfer}})), "1.3.0", Policy{AllowMultiSend: true, TrustAddressOnly: true}, bulwark.VerdictReject,
+			[]want{{CodeUntrustedDelegateCall, SeverityCritical, "0.0"}, {CodeDelegateCallSelector, SeverityCritical, "0.0"}}, nil},
+		{"sign message lib", tx(signLib130, DelegateCall, calldata(t, "signMessage(bytes _data)", []byte("hi"))), "1.3.0", Policy{TrustAddressOnly: true}, bulwark.VerdictOK,
+			nil, []string{CodeUntrustedDelegateCall, CodeDelegateCallSelector}},
+		{"create call is not on the allowlist", tx(createCall130, DelegateCall, calldata(t, "performCreate(uint256 value,bytes deploymentData)", big.NewInt(0), []byte{0})), "1.3.0",
+			Policy{}, bulwark.VerdictReject, []want{{CodeUntrustedDelegateCall, SeverityCritical, "0"}}, []string{CodeDelegateCallSelector}},
+		{"truncated batch", tx(callOnly130, DelegateCall, common.CopyBytes(guardBatch[:len(guardBatch)-40])), "1.3.0", Policy{}, bulwark.VerdictReject,
+			[]want{{CodeMalformedCalldata, SeverityCritical, "0"}}, nil},
+		{"hash mismatch", func() ServiceTx { s := tx(bob, Call, nil); s.SafeTxHash = &wrongHash; return s }(), "1.3.0", Policy{}, bulwark.VerdictReject,
+			[]want{{CodeHashMismatch, SeverityCritical, ""}}, nil},
+		{"gas refund", func() ServiceTx {
+			s := tx(bob, Call, nil)
+			s.Tx.GasPrice = big.NewInt(1e12)
+			s.Tx.RefundReceiver = trojan
+			return s
+		}(), "1.3.0", Policy{},
+			bulwark.VerdictReview, []want{{CodeGasRefundRisk, SeverityHigh, ""}}, nil},
+		{"refund receiver without gas price", func() ServiceTx { s := tx(bob, Call, nil); s.Tx.RefundReceiver = trojan; return s }(), "1.3.0", Policy{},
+			bulwark.VerdictOK, []want{{CodeGasRefundRisk, SeverityLow, ""}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := verify(t, tc.st, tc.version, tc.policy)
+			if v.Verdict != tc.verdict {
+				t.Errorf("verdict %s, want %s; findings %+v", v.Verdict, tc.verdict, v.Findings)
+			}
+			for _, w := range tc.want {
+				if !has(v, w.code, w.sev, w.path) {
+					t.Errorf("no %s %s at %q; findings %+v", w.sev, w.code, w.path, v.Findings)
+				}
+			}
+			for _, code := range tc.not {
+				if has(v, code, "", "") {
+					t.Errorf("unexpected %s", code)
+				}
+			}
+			for i := 1; i < len(v.Findings); i++ {
+				if v.Findings[i].Severity.Rank() > v.Findings[i-1].Severity.Rank() {
+					t.Errorf("findings not ordered by severity: %v", v.Codes())
+				}
+			}
+			for _, f := range v.Findings {
+				if f.Message == "" || f.Severity.Rank() < 0 {
+					t.Errorf("finding %+v", f)
+				}
+			}
+		})
+	}
+}
+
+// TestPolicyCodeHashes: with code hashes (as --rpc will read them), a
+// pinned library is trusted outright and other code at its address is not.
+func TestPolicyCodeHashes(t *testing.T) {
+	batch := MultiSendCalldata([]MultiSendTx{{To: bob, Value: big.NewInt(1)}})
+	dep := KnownDeployments().ByAddress(callOnly130)[0]
+	for _, tc := range []struct {
+		name    string
+		hash    common.Hash
+		verdict bulwark.Verdict
+	}{{"pinned code", dep.CodeHash, bulwark.VerdictOK}, {"other code", common.HexToHash("0xbad"), bulwark.VerdictReject}} {
+		v, err := Verify(VerifyRequest{
+			Tx:      ServiceTx{Safe: testSafe, Tx: Tx{To: callOnly130, Operation: DelegateCall, Data: batch, Nonce: big.NewInt(1)}},
+			ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0"),
+			CodeHashes: map[common.Address]common.Hash{callOnly130: tc.hash},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Verdict != tc.verdict {
+			t.Errorf("%s: verdict %s, findings %v", tc.name, v.Verdict, v.Codes())
+		}
+	}
+}
+
+func TestVerifyRefusesToGuess(t *testing.T) {
+	st := bybitServiceTx()
+	for _, tc := range []struct {
+		field string
+		req   VerifyRequest
+	}{
+		{"chainId", VerifyRequest{Tx: st, Version: mustVersion(t, "1.1.1")}},
+		{"safeVersion", VerifyRequest{Tx: st, ChainID: big.NewInt(1)}},
+		{"safe", VerifyRequest{Tx: ServiceTx{Tx: st.Tx}, ChainID: big.NewInt(1), Version: mustVersion(t, "1.1.1")}},
+		{"operation", VerifyRequest{Tx: ServiceTx{Safe: testSafe, Tx: Tx{To: bob, Operation: Create}}, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0")}},
+	} {
+		_, err := Verify(tc.req)
+		var e *bulwark.Error
+		if !errors.As(err, &e) || e.Field != tc.field {
+			t.Errorf("%s: %v", tc.field, err)
+		}
+	}
+}
+
+func TestVerificationJSONAndAudit(t *testing.T) {
+	v := verify(t, bybitServiceTx(), "1.1.1", Policy{})
+	b, err := json.Marshal(v.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"safeTxHash", "domainHash", "messageHash", "verdict", "findings", "decoded", "policyVersion"} {
+		if _, ok := out[k]; !ok {
+			t.Errorf("JSON lacks %s", k)
+		}
+	}
+	if out["verdict"] != "reject" || out["safeTxHash"] != bybitSafeTxHash.Hex() {
+		t.Errorf("JSON %s", b)
+	}
+	d := v.AuditDetails()
+	if d["safeTxHash"] != bybitSafeTxHash.Hex() || d["policyVersion"] != PolicyVersion || d["chainId"] != "1" || d["verdict"] != bulwark.VerdictReject {
+		t.Errorf("audit details %v", d)
+	}
+	if v.AuditTarget() != "safe:0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4#71" {
+		t.Errorf("target %s", v.AuditTarget())
+	}
+}
+
+// TestFindingCodesDocumented: every code is in docs/safe.md's table.
+func TestFindingCodesDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "safe.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range FindingCodes {
+		if !strings.Contains(string(doc), "| `"+c+"`") {
+			t.Errorf("docs/safe.md has no table row for %s", c)
+		}
+	}
+}
+
+// batchTx is a MultiSendCallOnly batch of n ERC-20 transfers and self-calls.
+func batchTx(t testing.TB, n int) ServiceTx {
+	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(250_000_000))
+	owner := calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", alice, big.NewInt(2))
+	txs := make([]MultiSendTx, n)
+	for i := range txs {
+		txs[i] = MultiSendTx{To: usdc, Data: transfer}
+		if i%5 == 4 {
+			txs[i] = MultiSendTx{To: testSafe, Data: owner}
+		}
+	}
+	return ServiceTx{Safe: testSafe, Tx: Tx{To: callOnly141, Operation: DelegateCall, Data: MultiSendCalldata(txs), Nonce: big.NewInt(9)}}
+}
+
+// BenchmarkVerify: hash + decode + policy of one transaction (issue #3's
+// target: < 1 ms in-process).
+func BenchmarkVerify(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		st   ServiceTx
+		ver  string
+	}{{"bybit", bybitServiceTx(), "1.1.1"}, {"batch20", batchTx(b, 20), "1.4.1"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := VerifyRequest{Tx: bc.st, ChainID: big.NewInt(1), Version: mustVersion(b, bc.ver)}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Verify(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
