@@ -30,6 +30,24 @@
 // and return a *bulwark.Error with code invalid naming it; nothing here
 // panics on bad input.
 //
+// Beyond hashing:
+//
+//   - Decoding ([Decoder], decode.go, multisend.go): what a transaction does,
+//     offline — Safe self-calls per version, MultiSend batches recursively,
+//     Multicall3, tokens, SignMessageLib, SafeMigration — with a strict,
+//     bounded ABI reader; unknown selectors stay unknown, never guessed.
+//   - Registry ([KnownDeployments], registry.go): the canonical Safe
+//     deployments by address and runtime code hash, and the pinned
+//     DELEGATECALL allowlist.
+//   - Policy and verification ([Verify], policy.go, verify.go): findings with
+//     stable codes and a verdict (ok, review, reject) for one transaction,
+//     read from Safe Transaction Service JSON ([ReadServiceTx]).
+//   - On-chain state ([ChainReader], [ReadState], [DetectVersion],
+//     [DiffStates]): a Safe's singleton, owners, modules, guard and handler
+//     read from storage through the small interface an adapter (ethrpc)
+//     implements, so that a hijacked Safe still reads.
+//
 // The package imports only the standard library, the root bulwark package
-// and go-ethereum's common and crypto packages.
+// and go-ethereum's common and crypto packages; adapters implement the
+// interfaces it declares.
 package safe
