@@ -16,8 +16,9 @@ import (
 const routeSafeVerify = "POST /api/v1/safe/verify"
 
 // SafeVerifier verifies one Safe transaction for POST /api/v1/safe/verify.
-// cmd/bulwark wires safe.Verify (offline); a verifier that reads the chain
-// can take its place without the API changing.
+// cmd/bulwark wires safe.Verify (offline), or, with `serve --rpc`, a
+// verifier that reads the chain and simulates (safe.VerifyOnChain; then
+// set Config.SafeOnChain).
 type SafeVerifier func(ctx context.Context, req safe.VerifyRequest) (*safe.Verification, error)
 
 // OfflineSafeVerifier is safe.Verify as a SafeVerifier.
@@ -67,18 +68,32 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 		return nil, decodeError(err, &opts, len(raw))
 	}
 	if opts.RPC != nil {
-		return nil, badInput("rpc", "rpc: reading the Safe from a node is not built yet (issue #3, parts 4-5): give chainId and safeVersion")
+		// A request never chooses the node: the server would send requests
+		// wherever a caller points it.
+		if s.cfg.SafeOnChain {
+			return nil, badInput("rpc", "rpc: a request cannot choose the node: this server reads the Safe from the node it was started with (bulwark serve --rpc); leave rpc out")
+		}
+		return nil, badInput("rpc", "rpc: this server has no node to read the Safe from (start it with bulwark serve --rpc URL); leave rpc out and give chainId and safeVersion")
 	}
-	chainID, err := jsonChainID(opts.ChainID)
-	if err != nil {
-		return nil, err
+	var (
+		chainID *big.Int
+		version safe.Version
+		err     error
+	)
+	// With a node, chainId and safeVersion are read from it (and, when
+	// given, must agree with it); without one they are required.
+	if !s.cfg.SafeOnChain || !isNullJSON(opts.ChainID) {
+		if chainID, err = jsonChainID(opts.ChainID); err != nil {
+			return nil, err
+		}
 	}
-	if opts.SafeVersion == nil {
+	if opts.SafeVersion == nil && !s.cfg.SafeOnChain {
 		return nil, badInput("safeVersion", "safeVersion: required: the Safe's version as its VERSION() returns it, e.g. \"1.3.0\"; it is never guessed")
 	}
-	version, err := safe.ParseVersion("safeVersion", *opts.SafeVersion)
-	if err != nil {
-		return nil, err
+	if opts.SafeVersion != nil {
+		if version, err = safe.ParseVersion("safeVersion", *opts.SafeVersion); err != nil {
+			return nil, err
+		}
 	}
 	st, err := safe.ReadServiceTx(raw)
 	if err != nil {
@@ -99,6 +114,11 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 			return safeVerifyResponse{VerificationJSON: v.JSON(), AuditSeq: e.Seq}
 		},
 	}, nil
+}
+
+func isNullJSON(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null"
 }
 
 // jsonChainID reads chainId as a JSON number or a decimal or 0x-hex string.

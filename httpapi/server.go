@@ -119,6 +119,9 @@ type Config struct {
 	// SafeVerifier answers POST /api/v1/safe/verify (OfflineSafeVerifier
 	// verifies without a node); nil makes the route answer 503.
 	SafeVerifier SafeVerifier
+	// SafeOnChain says SafeVerifier reads the Safe from a node (serve
+	// --rpc): chainId and safeVersion are then optional in a request.
+	SafeOnChain bool
 }
 
 // Server is Bulwark's JSON API over HTTP. Build one with New; it holds no

@@ -44,6 +44,10 @@ type Verification struct {
 	PolicyVersion   string
 	RegistryVersion string
 	Policy          Policy
+	// Chain is what was read from the node (nil offline); Simulation the
+	// simulated execution (nil offline or when not asked for).
+	Chain      *ChainCheck
+	Simulation *Simulation
 }
 
 // Verify hashes, decodes and checks one Safe transaction, offline. It
@@ -146,6 +150,17 @@ func (v *Verification) AuditDetails() map[string]any {
 	if v.ProposedSafeTxHash != nil {
 		d["proposedSafeTxHash"] = v.ProposedSafeTxHash.Hex()
 	}
+	if c := v.Chain; c != nil {
+		d["block"] = c.Block
+		d["singleton"] = c.Singleton.Hex()
+		d["versionSource"] = c.VersionSource
+		if c.ContractSafeTxHash != nil {
+			d["contractSafeTxHash"] = c.ContractSafeTxHash.Hex()
+		}
+	}
+	if s := v.Simulation; s != nil {
+		d["simulation"] = s.summary()
+	}
 	return d
 }
 
@@ -168,6 +183,8 @@ type VerificationJSON struct {
 	PolicyVersion      string            `json:"policyVersion"`
 	RegistryVersion    string            `json:"registryVersion"`
 	Options            VerifyOptionsJSON `json:"options"`
+	Chain              *ChainCheckJSON   `json:"chain,omitempty"`
+	Simulation         *SimulationJSON   `json:"simulation,omitempty"`
 }
 
 // VerifiedTxJSON is the SafeTx as verified.
@@ -209,6 +226,13 @@ func (v *Verification) JSON() VerificationJSON {
 	}
 	if out.Findings == nil {
 		out.Findings = []Finding{}
+	}
+	if v.Chain != nil {
+		out.Chain = v.Chain.json()
+		out.Chain.HashMatchesChain = v.ContractHashMatches()
+	}
+	if v.Simulation != nil {
+		out.Simulation = v.Simulation.json()
 	}
 	return out
 }

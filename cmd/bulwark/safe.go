@@ -10,12 +10,14 @@ import (
 	"math/big"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
 )
 
@@ -27,32 +29,16 @@ func (m *Main) safeCmd() *command {
 		name:    "safe",
 		summary: "verify, decode and simulate Safe transactions; audit and watch Safes",
 		long: "Compute, offline, the hashes a Safe owner's hardware wallet shows, for every Safe version from\n" +
-			"0.1.0 to 1.5.0, and decode and check a proposed transaction against Bulwark's policy. Simulation,\n" +
-			"posture audits and watching come with the rest of issue #3.",
+			"0.1.0 to 1.5.0; decode and check a proposed transaction against Bulwark's policy, and with --rpc\n" +
+			"simulate it against the Safe's current state; audit a Safe's posture; watch Safes block by block.",
 		subs: []*command{
 			m.safeHashCmd(),
 			m.safeMessageHashCmd(),
 			m.safeVerifyCmd(),
-			safeNotBuilt("audit", "audit a Safe's posture (version, singleton, owners, modules, guard, handler)",
-				"bulwark safe audit --safe ADDR --rpc URL [--json]", "safe", "rpc"),
-			safeNotBuilt("watch", "alert on changes of a Safe's singleton, owners, modules, guard or handler",
-				"bulwark safe watch --safe ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--json]", "safe", "rpc", "from-block", "to-block"),
+			m.safeAuditCmd(),
+			m.safeWatchCmd(),
 		},
 	}
-}
-
-// safeNotBuilt is a placeholder subcommand of 'bulwark safe'. It declares
-// the flags the finished command will take, so that a call written for it
-// is told the command is not built rather than that a flag is unknown.
-func safeNotBuilt(name, summary, usage string, flags ...string) *command {
-	c := notBuilt("safe "+name, summary, " (issue #3)")
-	c.name, c.usage = name, usage
-	c.setup = func(fs *flag.FlagSet) {
-		for _, f := range flags {
-			fs.String(f, "", "(not built yet)")
-		}
-	}
-	return c
 }
 
 // calldataFlag declares --data as the transaction's calldata, as CLI.md
@@ -750,12 +736,16 @@ func (m *Main) safeVerifyCmd() *command {
 			"findings most severe first, and the verdict: ok (exit 0), review (2) or reject (3). Every verdict is\n" +
 			"appended to the audit log of the data directory. Offline (no --rpc) --chain-id and --safe-version\n" +
 			"are required: Bulwark never guesses them. A DELEGATECALL to an allowlisted library is matched by\n" +
-			"address only offline (its code hash is not read) and needs review unless --trust-address-only.",
+			"address only offline (its code hash is not read) and needs review unless --trust-address-only.\n" +
+			"With --rpc the chain id and version are read from the node (a given one must agree), every call\n" +
+			"target's code hash is read, the Safe's own getTransactionHash must equal the recomputed safeTxHash,\n" +
+			"and execTransaction is simulated (debug_traceCall): a change of the Safe's singleton, owners,\n" +
+			"threshold, modules, guard or fallback handler that the decoded calls do not announce is critical.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (- for standard input)")
 			fs.StringVar(&f.chainID, "chain-id", "", "the chain's EIP-155 id `N` (required without --rpc)")
 			fs.StringVar(&f.version, "safe-version", "", "the Safe's `VERSION`, as its VERSION() returns it (required without --rpc)")
-			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node to read the version, chain id and code from (not built yet)")
+			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: read the chain id, version and code hashes from it, check getTransactionHash, and simulate")
 			fs.BoolVar(&f.allowMultiSend, "allow-multisend", false, "trust a DELEGATECALL to the pinned MultiSend (which can itself DELEGATECALL anything)")
 			fs.BoolVar(&f.trustAddressOnly, "trust-address-only", false, "accept an allowlisted library by its pinned address without checking its code hash")
 		},
@@ -763,7 +753,7 @@ func (m *Main) safeVerifyCmd() *command {
 			if err := noArgs("safe verify", args); err != nil {
 				return bulwark.ExitError, err
 			}
-			v, err := m.buildSafeVerify(f)
+			v, err := m.buildSafeVerify(ctx, f)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -790,27 +780,33 @@ type verifyOutput struct {
 	AuditSeq int64 `json:"auditSeq"`
 }
 
-func (m *Main) buildSafeVerify(f safeVerifyFlags) (*safe.Verification, error) {
-	if f.rpc != "" {
-		return nil, bulwark.Invalid("--rpc", "reading the Safe's version, chain id and code hashes from a node (and simulating) is not built yet (issue #3, parts 4-5); verify offline with --chain-id and --safe-version instead")
-	}
+func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*safe.Verification, error) {
 	if err := required("--tx", "the transaction JSON file (a Safe Transaction Service multisig-transaction), or - for standard input", f.tx); err != nil {
 		return nil, err
 	}
-	const never = "without --rpc it must be given: Bulwark never guesses it"
-	if err := required("--chain-id", "the chain id, e.g. 1 for Ethereum mainnet; "+never, f.chainID); err != nil {
-		return nil, err
+	if f.rpc == "" {
+		const never = "without --rpc it must be given: Bulwark never guesses it"
+		if err := required("--chain-id", "the chain id, e.g. 1 for Ethereum mainnet; "+never, f.chainID); err != nil {
+			return nil, err
+		}
+		if err := required("--safe-version", "the Safe's version as its VERSION() returns it, e.g. 1.3.0; "+never, f.version); err != nil {
+			return nil, err
+		}
 	}
-	if err := required("--safe-version", "the Safe's version as its VERSION() returns it, e.g. 1.3.0; "+never, f.version); err != nil {
-		return nil, err
+	var (
+		chainID *big.Int
+		version safe.Version
+		err     error
+	)
+	if f.chainID != "" {
+		if chainID, err = safe.ParseChainID("--chain-id", f.chainID); err != nil {
+			return nil, err
+		}
 	}
-	chainID, err := safe.ParseChainID("--chain-id", f.chainID)
-	if err != nil {
-		return nil, err
-	}
-	version, err := safe.ParseVersion("--safe-version", f.version)
-	if err != nil {
-		return nil, err
+	if f.version != "" {
+		if version, err = safe.ParseVersion("--safe-version", f.version); err != nil {
+			return nil, err
+		}
 	}
 	data, source, err := m.readInput("--tx", f.tx, maxTxFile)
 	if err != nil {
@@ -820,12 +816,53 @@ func (m *Main) buildSafeVerify(f safeVerifyFlags) (*safe.Verification, error) {
 	if err != nil {
 		return nil, txFileError(source, err)
 	}
-	v, err := safe.Verify(safe.VerifyRequest{Tx: *st, ChainID: chainID, Version: version,
-		Policy: safe.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly}})
+	req := safe.VerifyRequest{Tx: *st, ChainID: chainID, Version: version,
+		Policy: safe.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly}}
+	if f.rpc != "" {
+		return m.verifyOnChain(ctx, f.rpc, source, req)
+	}
+	v, err := safe.Verify(req)
 	if err != nil {
 		return nil, txFileError(source, err)
 	}
 	return v, nil
+}
+
+// verifyOnChain verifies req against the node at rawURL and simulates it
+// (safe.VerifyOnChain). Errors name what is at fault: the flag the node
+// contradicts, the --tx file's safe when it is not a Safe, and --rpc for
+// everything the node did (unreachable, refused a read …).
+func (m *Main) verifyOnChain(ctx context.Context, rawURL, source string, req safe.VerifyRequest) (*safe.Verification, error) {
+	client, err := ethrpc.Dial(rawURL, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger})
+	if err != nil {
+		return nil, verifyNodeError(err)
+	}
+	defer client.Close()
+	v, err := safe.VerifyOnChain(ctx, client, req, safe.ChainOptions{Simulator: client, Fields: safe.CLIChainFields})
+	if err == nil {
+		return v, nil
+	}
+	var be *bulwark.Error
+	switch {
+	case errors.Is(err, safe.ErrNotSafe):
+		e := bulwark.Invalid("--tx", "%s: safe: %s", source, bulwark.ErrorMessage(err))
+		e.Err = err
+		return nil, e
+	case errors.As(err, &be) && be.Field == "safe-version":
+		return nil, bulwark.Wrap(err, be.Code, "--safe-version: "+be.Message)
+	case errors.As(err, &be) && be.Field != "":
+		return nil, err
+	}
+	return nil, verifyNodeError(err)
+}
+
+// verifyNodeError names --rpc in a node error.
+func verifyNodeError(err error) error {
+	msg := bulwark.ErrorMessage(err)
+	if strings.HasPrefix(msg, "--rpc") {
+		return err
+	}
+	return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+strings.TrimPrefix(msg, "rpc: "))
 }
 
 // txFileError says which file a field error is in: "--tx: tx.json: to: …".
@@ -873,6 +910,9 @@ func writeVerifyText(w io.Writer, v *safe.Verification, auditSeq int64) {
 	b.blank()
 	writeLedger(b, h.DomainHash, h.MessageHash)
 	b.blank()
+	if v.Chain != nil {
+		writeChainCheck(b, v)
+	}
 
 	b.heading("Decoded (what the transaction does)")
 	if v.Decoded == nil {
@@ -881,6 +921,9 @@ func writeVerifyText(w io.Writer, v *safe.Verification, auditSeq int64) {
 		writeCallTree(b, v.Decoded, 1)
 	}
 	b.blank()
+	if v.Simulation != nil {
+		writeSimulation(b, v.Simulation)
+	}
 
 	if len(v.Findings) == 0 {
 		b.heading("Findings: none")
@@ -905,6 +948,61 @@ func writeVerifyText(w io.Writer, v *safe.Verification, auditSeq int64) {
 		b.heading("Verdict: OK (exit 0): no finding needs a second look. Still compare the hashes with the device.")
 	}
 	b.printf("Policy %s, registry %s; recorded as audit entry %d.\n", v.PolicyVersion, v.RegistryVersion, auditSeq)
+}
+
+// writeChainCheck prints what --rpc read from the node.
+func writeChainCheck(b *textBlock, v *safe.Verification) {
+	c := v.Chain
+	b.heading(fmt.Sprintf("On chain (block %d)", c.Block))
+	b.line("Chain ID", "%s (%s)", decimal(v.ChainID), c.ChainIDSource)
+	b.line("Version", "%s (%s)", v.Version, c.VersionSource)
+	if c.SingletonKnown {
+		b.line("Singleton", "%s: %s", c.Singleton.Hex(), c.SingletonName)
+	} else {
+		b.line("Singleton", "%s: NOT a known Safe deployment (code %s)", c.Singleton.Hex(), c.SingletonCodeHash.Hex())
+	}
+	switch {
+	case c.ContractSafeTxHash == nil:
+		b.line("Contract hash", "unavailable: %s", c.ContractHashError)
+	case v.ContractHashMatches():
+		b.line("Contract hash", "%s (getTransactionHash: matches)", c.ContractSafeTxHash.Hex())
+	default:
+		b.line("Contract hash", "%s (getTransactionHash: DIFFERENT)", c.ContractSafeTxHash.Hex())
+	}
+	b.blank()
+}
+
+// writeSimulation prints the simulated execution and the Safe's state diff.
+func writeSimulation(b *textBlock, s *safe.Simulation) {
+	b.heading(fmt.Sprintf("Simulation (execTransaction at block %d)", s.Block))
+	b.line("Status", "%s", s.Status)
+	if s.Reason != "" {
+		b.note("", s.Reason)
+	}
+	if s.From != (common.Address{}) {
+		b.line("From", "%s (owner; %d approved-hash signature(s))", s.From.Hex(), len(s.Signers))
+	}
+	for _, c := range s.Changes {
+		mark := "explained"
+		if !c.Explained {
+			mark = "NOT EXPLAINED"
+		}
+		b.line("Change", "%s (%s)", c.Change, mark)
+	}
+	for _, c := range s.OtherStorage {
+		b.line("Storage", "slot %s: %s → %s", c.Slot.Hex(), c.Before.Hex(), c.After.Hex())
+	}
+	if s.ETHLeaving != nil && s.ETHLeaving.Sign() > 0 {
+		b.line("ETH leaving", "%s wei", decimal(s.ETHLeaving))
+	}
+	for _, t := range s.TokenTransfers {
+		if t.Amount != nil {
+			b.line("Token leaving", "%s base units of %s to %s", decimal(t.Amount), t.Token.Hex(), t.To.Hex())
+		} else {
+			b.line("Token leaving", "token id %s of %s to %s", decimal(t.TokenID), t.Token.Hex(), t.To.Hex())
+		}
+	}
+	b.blank()
 }
 
 // writeCallTree prints c and the calls inside it, indented by depth.

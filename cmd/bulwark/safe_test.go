@@ -334,9 +334,9 @@ func TestSafeErrors(t *testing.T) {
 		{"typed data as message dir", append(msg, "--typed-data", "testdata"), "--typed-data: cannot read testdata"},
 		{"message bad version", []string{"safe", "message-hash", "--chain-id", "1", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--safe-version", "0.0.2", "--message-file", "x"}, "--safe-version: unknown Safe version"},
 		{"safe group", []string{"safe"}, "missing subcommand"},
-		{"verify --rpc not built", []string{"safe", "verify", "--tx", "f.json", "--rpc", "http://127.0.0.1:8545"}, "--rpc: reading the Safe's version, chain id and code hashes from a node (and simulating) is not built yet (issue #3, parts 4-5)"},
-		{"audit not built", []string{"safe", "audit", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--rpc", "x"}, "'bulwark safe audit' is not built yet (issue #3)"},
-		{"watch not built", []string{"safe", "watch", "--safe", "0x1", "--rpc", "x", "--from-block", "1", "--to-block", "2"}, "'bulwark safe watch' is not built yet (issue #3)"},
+		{"verify --rpc bad URL", []string{"safe", "verify", "--tx", verifyFile("eth-transfer"), "--rpc", "ftp://127.0.0.1:8545"}, "bulwark: --rpc: "},
+		{"audit bad rpc url", []string{"safe", "audit", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--rpc", "x"}, "not a valid node URL"},
+		{"watch bad safe", []string{"safe", "watch", "--safe", "0x1", "--rpc", "x", "--from-block", "1", "--to-block", "2"}, `--safe: "0x1" is not an address`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

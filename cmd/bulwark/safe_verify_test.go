@@ -139,7 +139,6 @@ func TestSafeVerifyErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"rpc", []string{"--tx", tx, "--rpc", "http://127.0.0.1:8545"}, "--rpc: reading the Safe's version, chain id and code hashes from a node (and simulating) is not built yet"},
 		{"no tx", []string{"--chain-id", "1", "--safe-version", "1.4.1"}, "--tx: required"},
 		{"no chain id", []string{"--tx", tx, "--safe-version", "1.4.1"}, "--chain-id: required: the chain id, e.g. 1 for Ethereum mainnet; without --rpc it must be given: Bulwark never guesses it"},
 		{"no version", []string{"--tx", tx, "--chain-id", "1"}, "--safe-version: required"},

@@ -12,7 +12,9 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/httpapi"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // serveFlags are the settings of 'bulwark serve'.
@@ -25,6 +27,7 @@ type serveFlags struct {
 	metricsPublic   bool
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
+	rpc             string
 }
 
 func (m *Main) serveCmd() *command {
@@ -47,6 +50,7 @@ func (m *Main) serveCmd() *command {
 			fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve /metrics without a token")
 			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
+			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: POST /api/v1/safe/verify then reads chain id, version and code from it and simulates")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("serve", args); err != nil {
@@ -70,6 +74,10 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if f.requestTimeout <= 0 || f.shutdownTimeout <= 0 {
 		return bulwark.Invalid("--request-timeout", "timeouts must be positive")
 	}
+	verifier, onChain, err := m.safeVerifier(f.rpc)
+	if err != nil {
+		return err
+	}
 	db, tokens, log, err := m.services(ctx)
 	if err != nil {
 		return err
@@ -90,7 +98,8 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		HandlerTimeout:  f.requestTimeout,
 		ShutdownTimeout: f.shutdownTimeout,
 		MetricsPublic:   f.metricsPublic,
-		SafeVerifier:    httpapi.OfflineSafeVerifier,
+		SafeVerifier:    verifier,
+		SafeOnChain:     onChain,
 	})
 	if err != nil {
 		return err
@@ -122,6 +131,22 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	// httpapi.Serve warns when it serves a non-loopback address without TLS.
 	m.logger.Info("starting", "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
 	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
+}
+
+// safeVerifier returns the verifier of POST /api/v1/safe/verify: offline
+// without a node, safe.VerifyOnChain (with simulation) against the node at
+// rpc otherwise. The node is not contacted until the first request.
+func (m *Main) safeVerifier(rpc string) (httpapi.SafeVerifier, bool, error) {
+	if rpc == "" {
+		return httpapi.OfflineSafeVerifier, false, nil
+	}
+	client, err := ethrpc.Dial(rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger})
+	if err != nil {
+		return nil, false, bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
+	}
+	return func(ctx context.Context, req safe.VerifyRequest) (*safe.Verification, error) {
+		return safe.VerifyOnChain(ctx, client, req, safe.ChainOptions{Simulator: client})
+	}, true, nil
 }
 
 // errNothingToDo ends an audited change that turned out to change nothing:

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+// safeWatchFlags are the flags of 'bulwark safe watch'.
+type safeWatchFlags struct {
+	safes, rpc, from, to string
+	interval             time.Duration
+	unreachableAfter     time.Duration
+	retryBase            time.Duration
+}
+
+func (m *Main) safeWatchCmd() *command {
+	var f safeWatchFlags
+	return &command{
+		name:    "watch",
+		summary: "alert on changes of a Safe's singleton, owners, modules, guard or handler, block by block",
+		usage:   "bulwark safe watch --safe ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--interval D] [--json]",
+		long: "Follows the chain from block N (default: the head; the state at N-1 is the baseline) and reads every\n" +
+			"watched Safe's state at each block, by block hash, from storage (not events: the Bybit DELEGATECALL\n" +
+			"emitted none). Prints one line per alert (--json: one JSON object per line) and appends each to the\n" +
+			"audit log. With --to-block it stops after block M; otherwise on SIGINT/SIGTERM. The exit code follows\n" +
+			"the worst alert: 3 critical, 2 high or medium, 0 none or info; 1 when it cannot start.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.safes, "safe", "", "the Safe `ADDR`esses to watch, comma-separated")
+			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of the node to follow")
+			fs.StringVar(&f.from, "from-block", "", "first block `N` to check (default: the head); the state at N-1 is the baseline")
+			fs.StringVar(&f.to, "to-block", "", "stop after block `M` (default: never)")
+			fs.DurationVar(&f.interval, "interval", time.Second, "how often to poll the node for a new block")
+			fs.DurationVar(&f.unreachableAfter, "unreachable-after", 30*time.Second, "raise NODE_UNREACHABLE when the node has failed for this `long`")
+			fs.DurationVar(&f.retryBase, "retry-delay", 500*time.Millisecond, "first backoff after a node failure (doubles up to 15s)")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("safe watch", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			return m.runSafeWatch(ctx, f)
+		},
+	}
+}
+
+// parseSafeList parses --safe: comma-separated addresses, no duplicates.
+func parseSafeList(s string) ([]common.Address, error) {
+	if err := required("--safe", "the address of at least one Safe to watch (comma-separated for several)", s); err != nil {
+		return nil, err
+	}
+	var out []common.Address
+	seen := map[common.Address]bool{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			return nil, bulwark.Invalid("--safe", "empty address in %q", s)
+		}
+		a, err := safe.ParseAddress("--safe", part)
+		if err != nil {
+			return nil, err
+		}
+		if seen[a] {
+			return nil, bulwark.Invalid("--safe", "%s is listed twice", a.Hex())
+		}
+		seen[a] = true
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func parseWatchBlock(field, s string) (uint64, bool, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return 0, false, bulwark.Invalid(field, "%q is not a block number (a decimal integer)", s)
+	}
+	return n, true, nil
+}
+
+func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) {
+	addrs, err := parseSafeList(f.safes)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	if err := required("--rpc", "the JSON-RPC URL of the node to follow, e.g. http://127.0.0.1:8545", f.rpc); err != nil {
+		return bulwark.ExitError, err
+	}
+	from, hasFrom, err := parseWatchBlock("--from-block", f.from)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	to, hasTo, err := parseWatchBlock("--to-block", f.to)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	if hasFrom && from == 0 {
+		return bulwark.ExitError, bulwark.Invalid("--from-block", "must be at least 1: block 0 has no earlier state to compare with")
+	}
+	if hasFrom && hasTo && to < from {
+		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before --from-block %d", to, from)
+	}
+	if f.interval <= 0 {
+		return bulwark.ExitError, bulwark.Invalid("--interval", "must be positive")
+	}
+	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	defer client.Close()
+	_, _, log, err := m.services(ctx)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+
+	node := watchNode{client}
+	if !hasFrom {
+		head, err := client.BlockNumber(ctx)
+		if err != nil {
+			return bulwark.ExitError, err
+		}
+		if head == 0 {
+			head = 1 // nothing to compare block 0 with: wait for block 1
+		}
+		from = head
+	}
+	if hasTo && to < from {
+		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before the first block to check, %d (the head)", to, from)
+	}
+	w, err := safe.NewWatcher(node, addrs, safe.WatchOptions{})
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	if err := w.Start(ctx, from-1); err != nil {
+		return bulwark.ExitError, err
+	}
+	fmt.Fprintf(m.Stderr, "bulwark: watching %d Safe(s) on %s from block %d (baseline: block %d)\n", len(addrs), client.URL(), from, from-1)
+
+	var (
+		mu     sync.Mutex
+		alerts []safe.Alert
+	)
+	enc := json.NewEncoder(m.Stdout)
+	emit := func(a safe.Alert) error {
+		mu.Lock()
+		alerts = append(alerts, a)
+		mu.Unlock()
+		if m.g.json {
+			if err := enc.Encode(a); err != nil {
+				return bulwark.Wrap(err, bulwark.EINTERNAL, "cannot write an alert")
+			}
+		} else {
+			fmt.Fprintln(m.Stdout, a.String())
+		}
+		target := a.Safe
+		if target == "" {
+			target = client.URL()
+		}
+		// An alert seen as the watch is being stopped is still recorded.
+		_, err := log.Record(context.WithoutCancel(ctx), audit.Event{Actor: m.cliActor(), Action: "safe.watch.alert", Target: target, Details: watchAuditDetails(a)})
+		return err
+	}
+	progress := newWatchProgress(m, from)
+	err = w.Follow(ctx, safe.FollowOptions{
+		ToBlock: to, HasTo: hasTo, PollInterval: f.interval,
+		UnreachableAfter: f.unreachableAfter, RetryBase: f.retryBase,
+		Emit: emit, Progress: progress.report,
+		Retry: func(err error, attempt int, wait time.Duration) {
+			if m.logger != nil {
+				m.logger.Warn("node failed; retrying", "attempt", attempt, "wait", wait, "err", bulwark.ErrorMessage(err))
+			}
+		},
+	})
+	progress.done(w.Last().Number)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return safe.WorstVerdict(alerts).ExitCode(), nil
+}
+
+// watchAuditDetails is an alert as an audit entry's details.
+func watchAuditDetails(a safe.Alert) map[string]any {
+	d := map[string]any{"code": a.Code, "severity": a.Severity, "block": a.Block, "message": a.Message}
+	for k, v := range map[string]string{"blockHash": a.BlockHash, "kind": string(a.Kind), "before": a.Before, "after": a.After} {
+		if v != "" {
+			d[k] = v
+		}
+	}
+	return d
+}
+
+// watchProgress prints catch-up progress on stderr, at most once a second,
+// while the watcher is behind the head.
+type watchProgress struct {
+	m      *Main
+	from   uint64
+	last   time.Time
+	shown  bool
+	caught bool
+}
+
+func newWatchProgress(m *Main, from uint64) *watchProgress {
+	return &watchProgress{m: m, from: from, last: time.Now()}
+}
+
+func (p *watchProgress) report(block, head uint64) {
+	if block >= head {
+		if p.shown && !p.caught {
+			fmt.Fprintf(p.m.Stderr, "bulwark: caught up at block %d; following the head\n", block)
+		}
+		p.caught = true
+		return
+	}
+	p.caught = false
+	if time.Since(p.last) < time.Second {
+		return
+	}
+	p.last, p.shown = time.Now(), true
+	fmt.Fprintf(p.m.Stderr, "bulwark: catching up: block %d of %d (%d checked)\n", block, head, block-p.from+1)
+}
+
+func (p *watchProgress) done(last uint64) {
+	fmt.Fprintf(p.m.Stderr, "bulwark: stopped after block %d\n", last)
+}
+
+// watchNode adapts the ethrpc client to safe.WatchReader.
+type watchNode struct{ *ethrpc.Client }
+
+var _ safe.WatchReader = watchNode{}
+
+func (n watchNode) BlockHeader(ctx context.Context, num uint64) (safe.BlockHeader, error) {
+	h, err := n.HeaderByNumber(ctx, ethrpc.AtBlock(num))
+	if err != nil {
+		return safe.BlockHeader{}, err
+	}
+	return safe.BlockHeader{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash}, nil
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/sqlite"
+)
+
+// runWatch runs 'bulwark safe watch' in-process through the command
+// function itself (the command is wired into 'safe' separately).
+func runWatch(t *testing.T, ctx context.Context, data string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	m.configTables = map[string]bool{}
+	root := &command{name: "bulwark", subs: []*command{{name: "safe", subs: []*command{m.safeWatchCmd()}}}}
+	code, err := m.dispatch(ctx, root, append([]string{"safe", "watch"}, args...))
+	if err != nil {
+		m.printError(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return code, out.String(), errb.String()
+}
+
+type watchAlertJSON struct {
+	Block     uint64
+	BlockHash string
+	Safe      string
+	Code      string
+	Severity  string
+	Message   string
+	Kind      string
+	Before    string
+	After     string
+}
+
+func parseAlertLines(t *testing.T, stdout string) []watchAlertJSON {
+	t.Helper()
+	var out []watchAlertJSON
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		if line == "" {
+			continue
+		}
+		var a watchAlertJSON
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("alert line %q: %v", line, err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// auditAlerts returns the safe.watch.alert entries of the data directory.
+func auditAlerts(t *testing.T, data string) []map[string]any {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, "bulwark.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	entries, err := db.AuditEntries(context.Background(), 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, e := range entries {
+		if e.Action != "safe.watch.alert" {
+			continue
+		}
+		var d map[string]any
+		if err := json.Unmarshal(e.Details, &d); err != nil {
+			t.Fatal(err)
+		}
+		d["target"] = e.Target
+		out = append(out, d)
+	}
+	return out
+}
+
+// TestSafeWatchBybit replays the Bybit theft on a Safe 1.1.1 (3 of 6) and
+// watches from the block before it through the attack block: exactly one
+// MASTERCOPY_CHANGE, critical, at the attack block; exit 3; audited.
+func TestSafeWatchBybit(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.1.1")
+	owners := safetest.NewOwners(6)
+	s := d.NewSafe(t, 3, owners...)
+	s.FundETH(t, safetest.Ether(10))
+	trojan, backdoor := chain.DeployTrojan(t), chain.DeployTrojan(t)
+	tx := safetest.BybitTx(trojan, backdoor, s.Nonce(t))
+	e := s.Exec(t, tx, s.Sign(t, tx, safetest.EthSign, owners[4], owners[0], owners[2]))
+	e.RequireSuccess(t)
+	attack := e.Block()
+
+	data := t.TempDir()
+	code, stdout, stderr := runWatch(t, context.Background(), data, "--safe", s.Address.Hex(), "--rpc", chain.URL(),
+		"--from-block", fmt.Sprint(attack-1), "--to-block", fmt.Sprint(attack), "--json")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	alerts := parseAlertLines(t, stdout)
+	if len(alerts) != 1 {
+		t.Fatalf("alerts %+v, want one", alerts)
+	}
+	a := alerts[0]
+	if a.Code != "MASTERCOPY_CHANGE" || a.Severity != "critical" || a.Block != attack || a.Safe != s.Address.Hex() ||
+		a.Before != d.Singleton.Hex() || a.After != backdoor.Hex() || a.BlockHash == "" || !strings.Contains(a.Message, backdoor.Hex()) {
+		t.Errorf("alert %+v", a)
+	}
+	logged := auditAlerts(t, data)
+	if len(logged) != 1 || logged[0]["code"] != "MASTERCOPY_CHANGE" || logged[0]["severity"] != "critical" ||
+		logged[0]["target"] != s.Address.Hex() || logged[0]["blockHash"] != a.BlockHash || logged[0]["block"] != float64(attack) {
+		t.Errorf("audit %+v", logged)
+	}
+
+	// Human output: one line with block, Safe, severity, code.
+	code, stdout, _ = runWatch(t, context.Background(), t.TempDir(), "--safe", s.Address.Hex(), "--rpc", chain.URL(),
+		"--from-block", fmt.Sprint(attack), "--to-block", fmt.Sprint(attack))
+	if want := fmt.Sprintf("block %d %s CRITICAL MASTERCOPY_CHANGE: ", attack, s.Address.Hex()); code != 3 || !strings.HasPrefix(stdout, want) || strings.Count(stdout, "\n") != 1 {
+		t.Errorf("exit %d, stdout %q, want a line starting %q", code, stdout, want)
+	}
+}
+
+// TestSafeWatchGuardModule executes setGuard, enableModule and a plain ETH
+// transfer on a Safe 1.4.1: GUARD_CHANGE and MODULE_CHANGE at their blocks,
+// nothing for the transfer.
+func TestSafeWatchGuardModule(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(6)
+	s := d.NewSafe(t, 3, owners...)
+	s.FundETH(t, safetest.Ether(5))
+	guard := chain.DeployGuard(t)
+	module := common.HexToAddress("0x000000000000000000000000000000000000d0d0")
+	eg := s.MustExec(t, s.SetGuardTx(t, guard), safetest.EIP712)
+	em := s.MustExec(t, s.EnableModuleTx(t, module), safetest.EIP712)
+	et := s.MustExec(t, s.TransferETHTx(t, owners[0].Address, big.NewInt(12345)), safetest.EIP712)
+
+	code, stdout, stderr := runWatch(t, context.Background(), t.TempDir(), "--safe", s.Address.Hex(), "--rpc", chain.URL(),
+		"--from-block", fmt.Sprint(eg.Block()), "--to-block", fmt.Sprint(et.Block()), "--json")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	alerts := parseAlertLines(t, stdout)
+	if len(alerts) != 2 || alerts[0].Code != "GUARD_CHANGE" || alerts[0].Block != eg.Block() || alerts[0].After != guard.Hex() ||
+		alerts[1].Code != "MODULE_CHANGE" || alerts[1].Block != em.Block() || alerts[1].After != module.Hex() || alerts[1].Severity != "high" {
+		t.Fatalf("alerts %+v", alerts)
+	}
+
+	// The plain transfer alone: nonce and balance change, no alert, exit 0.
+	code, stdout, stderr = runWatch(t, context.Background(), t.TempDir(), "--safe", s.Address.Hex(), "--rpc", chain.URL(),
+		"--from-block", fmt.Sprint(et.Block()), "--to-block", fmt.Sprint(et.Block()), "--json")
+	if code != 0 || strings.TrimSpace(stdout) != "" {
+		t.Fatalf("transfer: exit %d, stdout %q, stderr %s", code, stdout, stderr)
+	}
+}
+
+// TestSafeWatchFollowsHead watches from the head without --to-block, sees a
+// threshold change mined later, and stops on cancellation (SIGINT) with the
+// worst alert's exit code.
+func TestSafeWatchFollowsHead(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.3.0")
+	owners := safetest.NewOwners(3)
+	s := d.NewSafe(t, 2, owners...)
+	// The Safe must exist at the baseline, the block before the head.
+	if err := chain.RPC.Call(context.Background(), nil, "evm_mine"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan result, 1)
+	data := t.TempDir()
+	go func() {
+		code, stdout, stderr := runWatch(t, ctx, data, "--safe", s.Address.Hex(), "--rpc", chain.URL(), "--interval", "20ms", "--json")
+		done <- result{code, stdout, stderr}
+	}()
+	time.Sleep(300 * time.Millisecond) // let it take the head as baseline
+	e := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(auditAlertsIfAny(data)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("watch did not stop on cancellation")
+	}
+	alerts := parseAlertLines(t, r.stdout)
+	if r.code != 2 || len(alerts) != 1 || alerts[0].Code != "THRESHOLD_CHANGE" || alerts[0].Block != e.Block() || alerts[0].Before != "2" || alerts[0].After != "3" {
+		t.Fatalf("exit %d, alerts %+v, stderr %s", r.code, alerts, r.stderr)
+	}
+}
+
+// auditAlertsIfAny counts the alerts recorded so far, 0 while the store is
+// not there yet.
+func auditAlertsIfAny(data string) []struct{} {
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, "bulwark.db"), sqlite.Options{})
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	entries, err := db.AuditEntries(context.Background(), 0, 100)
+	if err != nil {
+		return nil
+	}
+	var out []struct{}
+	for _, e := range entries {
+		if e.Action == "safe.watch.alert" {
+			out = append(out, struct{}{})
+		}
+	}
+	return out
+}
+
+func TestSafeWatchErrors(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	eoa := chain.Sender.Hex()
+	for _, tc := range []struct {
+		args  []string
+		field string
+	}{
+		{[]string{"--rpc", chain.URL()}, "--safe"},
+		{[]string{"--safe", "0x12", "--rpc", chain.URL()}, "--safe"},
+		{[]string{"--safe", eoa + "," + eoa, "--rpc", chain.URL()}, "--safe"},
+		{[]string{"--safe", eoa}, "--rpc"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "x"}, "--from-block"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "0"}, "--from-block"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "5", "--to-block", "4"}, "--to-block"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "1", "--to-block", "1"}, "not a Safe"},
+		{[]string{"--safe", eoa, "--rpc", "http://127.0.0.1:1", "--from-block", "1"}, "127.0.0.1:1"},
+	} {
+		code, stdout, stderr := runWatch(t, context.Background(), t.TempDir(), tc.args...)
+		// The last line is the error (retries of an unreachable node are
+		// logged before it).
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		last := lines[len(lines)-1]
+		if code != 1 || stdout != "" || !strings.HasPrefix(last, "bulwark: ") || !strings.Contains(last, tc.field) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", tc.args, code, stdout, stderr)
+		}
+	}
+}

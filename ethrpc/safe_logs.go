@@ -1,0 +1,49 @@
+package ethrpc
+
+import (
+	"context"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+// The Client answers the posture audit's log queries too.
+var _ safe.LogReader = (*Client)(nil)
+
+type rpcLogFilter struct {
+	Address   common.Address  `json:"address"`
+	FromBlock hexutil.Uint64  `json:"fromBlock"`
+	ToBlock   hexutil.Uint64  `json:"toBlock"`
+	Topics    [][]common.Hash `json:"topics,omitempty"`
+}
+
+type rpcLog struct {
+	Address     common.Address `json:"address"`
+	Topics      []common.Hash  `json:"topics"`
+	Data        hexutil.Bytes  `json:"data"`
+	BlockNumber hexutil.Uint64 `json:"blockNumber"`
+	TxHash      common.Hash    `json:"transactionHash"`
+	Removed     bool           `json:"removed"`
+}
+
+// ReadLogs implements safe.LogReader with one eth_getLogs call: the logs
+// of f.Address from f.FromBlock to f.ToBlock whose first topic is one of
+// f.Topics0. A node that refuses the range (too wide, too many results)
+// answers with an error; the caller decides what that means.
+func (c *Client) ReadLogs(ctx context.Context, f safe.LogFilter) ([]safe.EventLog, error) {
+	q := rpcLogFilter{Address: f.Address, FromBlock: hexutil.Uint64(f.FromBlock), ToBlock: hexutil.Uint64(f.ToBlock)}
+	if len(f.Topics0) > 0 {
+		q.Topics = [][]common.Hash{f.Topics0}
+	}
+	var raw []rpcLog
+	if err := c.Call(ctx, &raw, "eth_getLogs", q); err != nil {
+		return nil, err
+	}
+	out := make([]safe.EventLog, len(raw))
+	for i, l := range raw {
+		out[i] = safe.EventLog{Address: l.Address, BlockNumber: uint64(l.BlockNumber), TxHash: l.TxHash, Topics: l.Topics, Data: l.Data, Removed: l.Removed}
+	}
+	return out, nil
+}

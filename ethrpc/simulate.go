@@ -1,0 +1,147 @@
+package ethrpc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+// The Client simulates Safe transactions for the safe package.
+var _ safe.Simulator = (*Client)(nil)
+
+// SimulateCall implements safe.Simulator with one JSON-RPC batch of three
+// calls at the same block and with the same storage overrides:
+// debug_traceCall with the prestateTracer in diffMode (the state diff),
+// debug_traceCall with the callTracer and logs (the events), and eth_call
+// (the outcome and return data, which every node reports the same way). A
+// node without the debug API gives EUNAVAILABLE; one whose callTracer
+// does not give logs still gives the diff (LogsAvailable false).
+func (c *Client) SimulateCall(ctx context.Context, call safe.SimCall) (*safe.SimTrace, error) {
+	to := call.To
+	msg := CallMsg{From: call.From, To: &to, Gas: call.Gas, Data: call.Data}
+	var over StateOverride
+	if len(call.Storage) > 0 {
+		over = StateOverride{}
+		for a, slots := range call.Storage {
+			over[a] = OverrideAccount{StateDiff: slots}
+		}
+	}
+	ref := BlockRefOf(call.Block)
+	var prestate, callTrace json.RawMessage
+	var out hexutil.Bytes
+	ethCall := []any{msg, ref}
+	if over != nil {
+		ethCall = append(ethCall, over)
+	}
+	b := []BatchElem{
+		{Method: "debug_traceCall", Args: []any{msg, ref, TraceConfig{Tracer: PrestateTracer, TracerConfig: map[string]any{"diffMode": true}, StateOverrides: over}}, Result: &prestate},
+		{Method: "debug_traceCall", Args: []any{msg, ref, TraceConfig{Tracer: CallTracer, TracerConfig: map[string]any{"withLog": true}, StateOverrides: over}}, Result: &callTrace},
+		{Method: "eth_call", Args: ethCall, Result: &out},
+	}
+	if err := c.BatchCall(ctx, b); err != nil {
+		return nil, err
+	}
+	if b[0].Error != nil {
+		return nil, bulwark.Wrap(b[0].Error, bulwark.EUNAVAILABLE, fmt.Sprintf("the node at %s cannot simulate with debug_traceCall and the prestateTracer: %s", c.safeURL, bulwark.ErrorMessage(b[0].Error)))
+	}
+	tr := &safe.SimTrace{}
+	if err := b[2].Error; err != nil {
+		var rerr *RPCError
+		if !errors.As(err, &rerr) || !rerr.Reverted() {
+			return nil, err
+		}
+		tr.Reverted, tr.Output = true, rerr.RevertData()
+		tr.RevertReason = revertReason(rerr)
+	} else {
+		tr.Output = out
+	}
+	var diff struct {
+		Pre  map[common.Address]prestateAccount `json:"pre"`
+		Post map[common.Address]prestateAccount `json:"post"`
+	}
+	if err := json.Unmarshal(prestate, &diff); err != nil {
+		return nil, c.malformed("debug_traceCall (prestateTracer)", err)
+	}
+	tr.Pre, tr.Post = convertAccounts(diff.Pre), convertAccounts(diff.Post)
+	if b[1].Error == nil {
+		var frame callFrame
+		if err := json.Unmarshal(callTrace, &frame); err == nil {
+			tr.LogsAvailable = true
+			frame.collect(&tr.Logs)
+		}
+	}
+	return tr, nil
+}
+
+// revertReason is the node's message, with the revert data when there is
+// some.
+func revertReason(e *RPCError) string {
+	msg := clean(e.Message, 200)
+	if d := e.RevertData(); len(d) > 0 {
+		if s := e.RevertReason(); s != "" {
+			return clean(s, 200)
+		}
+		if msg == "" {
+			msg = "execution reverted"
+		}
+		return msg + " (data " + hexutil.Encode(d) + ")"
+	}
+	if msg == "" {
+		return "execution reverted"
+	}
+	return msg
+}
+
+type prestateAccount struct {
+	Balance *hexutil.Big                `json:"balance"`
+	Code    *hexutil.Bytes              `json:"code"`
+	Storage map[common.Hash]common.Hash `json:"storage"`
+}
+
+func convertAccounts(in map[common.Address]prestateAccount) map[common.Address]*safe.SimAccount {
+	out := make(map[common.Address]*safe.SimAccount, len(in))
+	for a, acc := range in {
+		s := &safe.SimAccount{Storage: acc.Storage}
+		if acc.Balance != nil {
+			s.Balance = (*big.Int)(acc.Balance)
+		}
+		if acc.Code != nil {
+			s.Code, s.HasCode = *acc.Code, true
+		}
+		out[a] = s
+	}
+	return out
+}
+
+// callFrame is a frame of the callTracer's output.
+type callFrame struct {
+	Error string      `json:"error"`
+	Calls []callFrame `json:"calls"`
+	Logs  []struct {
+		Address common.Address `json:"address"`
+		Topics  []common.Hash  `json:"topics"`
+		Data    hexutil.Bytes  `json:"data"`
+	} `json:"logs"`
+}
+
+// collect appends the logs of f and its frames that did not fail; logs of
+// a failed frame, and of the frames below it, were reverted.
+func (f *callFrame) collect(out *[]safe.SimLog) {
+	if f.Error != "" {
+		return
+	}
+	for _, l := range f.Logs {
+		*out = append(*out, safe.SimLog{Address: l.Address, Topics: l.Topics, Data: l.Data})
+	}
+	for i := range f.Calls {
+		f.Calls[i].collect(out)
+	}
+}

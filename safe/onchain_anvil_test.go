@@ -1,0 +1,190 @@
+package safe_test
+
+import (
+	"context"
+	"math/big"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+func verifyOnChain(t *testing.T, s *safetest.Safe, tx safe.Tx) *safe.Verification {
+	t.Helper()
+	v, err := safe.VerifyOnChain(context.Background(), s.Chain().RPC, safe.VerifyRequest{Tx: safe.ServiceTx{Safe: s.Address, Tx: tx}},
+		safe.ChainOptions{Simulator: s.Chain().RPC})
+	if err != nil {
+		t.Fatalf("VerifyOnChain: %v", err)
+	}
+	return v
+}
+
+func changeKinds(s *safe.Simulation) (explained, unexplained []safe.ChangeKind) {
+	for _, c := range s.Changes {
+		if c.Explained {
+			explained = append(explained, c.Kind)
+		} else {
+			unexplained = append(unexplained, c.Kind)
+		}
+	}
+	return
+}
+
+// TestVerifyOnChainAnvil verifies and simulates transactions on Safes of
+// every version the harness deploys: Bybit's, a plain transfer, an owner
+// addition, a guard and a module change, and a transaction that fails.
+func TestVerifyOnChainAnvil(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	for _, ver := range []string{"1.1.1", "1.3.0", "1.4.1"} {
+		t.Run(ver, func(t *testing.T) {
+			d := safetest.Deploy(t, chain, ver)
+			owners := safetest.NewOwners(6)
+			s := d.NewSafe(t, 3, owners...)
+			s.FundETH(t, safetest.Ether(5))
+			token := chain.DeployERC20(t)
+			s.FundERC20(t, token, big.NewInt(1000))
+
+			t.Run("bybit", func(t *testing.T) {
+				trojan, backdoor := chain.DeployTrojan(t), chain.DeployTrojan(t)
+				v := verifyOnChain(t, s, safetest.BybitTx(trojan, backdoor, s.Nonce(t)))
+				codes := v.Codes()
+				if v.Verdict != "reject" || !slices.Contains(codes, safe.CodeUntrustedDelegateCall) || !slices.Contains(codes, safe.CodeSimulatedMasterCopyChange) {
+					t.Fatalf("verdict %s, codes %v", v.Verdict, codes)
+				}
+				if !v.ContractHashMatches() || v.Chain.VersionSource != "node" || v.Version.Core() != ver {
+					t.Errorf("chain check %+v, version %s", v.Chain, v.Version)
+				}
+				_, un := changeKinds(v.Simulation)
+				if v.Simulation.Status != "success" || !slices.Contains(un, safe.ChangeSingleton) || v.Simulation.After.Singleton != backdoor {
+					t.Errorf("simulation %+v", v.Simulation)
+				}
+			})
+			t.Run("eth transfer", func(t *testing.T) {
+				to := common.HexToAddress("0x00000000000000000000000000000000000b0b01")
+				v := verifyOnChain(t, s, s.TransferETHTx(t, to, safetest.Ether(1)))
+				if v.Verdict != "ok" || len(v.Findings) != 0 {
+					t.Fatalf("verdict %s, findings %+v", v.Verdict, v.Findings)
+				}
+				ex, un := changeKinds(v.Simulation)
+				if len(un) != 0 || !slices.Equal(ex, []safe.ChangeKind{safe.ChangeNonce, safe.ChangeBalance}) ||
+					v.Simulation.ETHLeaving.Cmp(safetest.Ether(1)) != 0 || len(v.Simulation.OtherStorage) != 0 {
+					t.Errorf("simulation %+v", v.Simulation)
+				}
+			})
+			t.Run("erc20 transfer", func(t *testing.T) {
+				to := common.HexToAddress("0x00000000000000000000000000000000000b0b02")
+				v := verifyOnChain(t, s, s.ERC20TransferTx(t, token, to, big.NewInt(400)))
+				tt := v.Simulation.TokenTransfers
+				if len(tt) != 1 || tt[0].Token != token || tt[0].To != to || tt[0].Amount.Int64() != 400 {
+					t.Errorf("token transfers %+v (logs available %v)", tt, v.Simulation.LogsAvailable)
+				}
+			})
+			t.Run("add owner", func(t *testing.T) {
+				newOwner := safetest.OwnerAt(40).Address
+				v := verifyOnChain(t, s, s.AddOwnerWithThresholdTx(t, newOwner, 4))
+				ex, un := changeKinds(v.Simulation)
+				if v.Verdict != "review" || len(un) != 0 || !slices.Contains(ex, safe.ChangeOwnerAdded) || !slices.Contains(ex, safe.ChangeThreshold) {
+					t.Errorf("verdict %s, codes %v, simulation %+v", v.Verdict, v.Codes(), v.Simulation.Changes)
+				}
+			})
+			t.Run("fails", func(t *testing.T) {
+				// More ETH than the Safe holds: the inner call fails.
+				v := verifyOnChain(t, s, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b03"), safetest.Ether(500)))
+				if !slices.Contains(v.Codes(), safe.CodeSimulationFailed) || v.Verdict != "review" {
+					t.Errorf("verdict %s, codes %v, simulation %s %s", v.Verdict, v.Codes(), v.Simulation.Status, v.Simulation.Reason)
+				}
+			})
+			if ver != "1.1.1" {
+				t.Run("set guard", func(t *testing.T) {
+					v := verifyOnChain(t, s, s.SetGuardTx(t, chain.DeployGuard(t)))
+					ex, un := changeKinds(v.Simulation)
+					if len(un) != 0 || !slices.Contains(ex, safe.ChangeGuard) {
+						t.Errorf("codes %v, changes %+v", v.Codes(), v.Simulation.Changes)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestVerifyOnChainNeverGuesses: a chain id or version the node
+// contradicts is an error naming the field; a Safe whose singleton was
+// replaced has no version the node can establish, so one must be given,
+// and is then UNKNOWN_SINGLETON.
+func TestVerifyOnChainNeverGuesses(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.1.1")
+	owners := safetest.NewOwners(3)
+	s := d.NewSafe(t, 2, owners...)
+	tx := s.TransferETHTx(t, owners[0].Address, new(big.Int))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		chainID int64
+		version string
+		want    string
+	}{
+		{"chain id", 5, "", "--chain-id: 5 is not the chain id of the node at --rpc, which is on chain 31337"},
+		{"version", 0, "1.3.0", "--safe-version: 1.3.0 contradicts the chain"},
+	} {
+		req := safe.VerifyRequest{Tx: safe.ServiceTx{Safe: s.Address, Tx: tx}}
+		if tc.chainID != 0 {
+			req.ChainID = big.NewInt(tc.chainID)
+		}
+		if tc.version != "" {
+			req.Version = mustVersion(t, tc.version)
+		}
+		_, err := safe.VerifyOnChain(ctx, chain.RPC, req, safe.ChainOptions{Fields: safe.CLIChainFields})
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+
+	// Hijack the Safe (Bybit), then verify the next transaction.
+	trojan := chain.DeployTrojan(t)
+	s.MustExec(t, safetest.BybitTx(trojan, trojan, s.Nonce(t)), safetest.EIP712, owners[:2]...)
+	req := safe.VerifyRequest{Tx: safe.ServiceTx{Safe: s.Address, Tx: tx}}
+	if _, err := safe.VerifyOnChain(ctx, chain.RPC, req, safe.ChainOptions{}); err == nil || !strings.Contains(err.Error(), "cannot establish the version") {
+		t.Fatalf("hijacked Safe without a version: %v", err)
+	}
+	req.Version = mustVersion(t, "1.1.1")
+	v, err := safe.VerifyOnChain(ctx, chain.RPC, req, safe.ChainOptions{Simulator: chain.RPC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(v.Codes(), safe.CodeUnknownSingleton) || v.Chain.VersionSource != "given" || v.Verdict == "ok" {
+		t.Errorf("verdict %s, codes %v, %+v", v.Verdict, v.Codes(), v.Chain)
+	}
+}
+
+// BenchmarkVerifyWithSimulation: verify Bybit's transaction against a
+// local Anvil node, with code hashes, getTransactionHash and simulation.
+func BenchmarkVerifyWithSimulation(b *testing.B) {
+	chain := safetest.StartChain(b, anviltest.Silent())
+	d := safetest.Deploy(b, chain, "1.1.1")
+	s := d.NewSafe(b, 3, safetest.NewOwners(6)...)
+	s.FundETH(b, safetest.Ether(5))
+	trojan := chain.DeployTrojan(b)
+	req := safe.VerifyRequest{Tx: safe.ServiceTx{Safe: s.Address, Tx: safetest.BybitTx(trojan, trojan, s.Nonce(b))}}
+	ctx := context.Background()
+	for b.Loop() {
+		v, err := safe.VerifyOnChain(ctx, chain.RPC, req, safe.ChainOptions{Simulator: chain.RPC})
+		if err != nil || v.Verdict != "reject" {
+			b.Fatal(err)
+		}
+	}
+}
+
+func mustVersion(t testing.TB, s string) safe.Version {
+	t.Helper()
+	v, err := safe.ParseVersion("version", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

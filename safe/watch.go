@@ -1,0 +1,610 @@
+package safe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Watch alert codes. MASTERCOPY_CHANGE, GUARD_CHANGE, FALLBACK_HANDLER_CHANGE,
+// OWNER_CHANGE, THRESHOLD_CHANGE and MODULE_CHANGE are the policy's codes
+// (a watcher sees executed what verify sees proposed); the others are the
+// watcher's own. They are stable: scripts and the audit log key on them.
+// docs/safe.md ("Watch") explains each.
+const (
+	CodeModuleGuardChange = "MODULE_GUARD_CHANGE"
+	CodeListCorrupt       = "LIST_CORRUPT"
+	CodeSafeUnreadable    = "SAFE_UNREADABLE"
+	CodeNodeUnreachable   = "NODE_UNREACHABLE"
+	CodeNodeRecovered     = "NODE_RECOVERED"
+	CodeChainReorg        = "CHAIN_REORG"
+	CodeReorgTooDeep      = "REORG_TOO_DEEP"
+)
+
+// WatchCodes lists every code a Watcher emits.
+var WatchCodes = []string{CodeMasterCopyChange, CodeListCorrupt, CodeGuardChange, CodeModuleGuardChange,
+	CodeFallbackHandlerChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange, CodeSafeUnreadable,
+	CodeNodeUnreachable, CodeReorgTooDeep, CodeNodeRecovered, CodeChainReorg}
+
+// DefaultMaxReorgDepth bounds how far back a Watcher looks for the common
+// ancestor of a reorganised chain.
+const DefaultMaxReorgDepth = 64
+
+// BlockHeader is what a Watcher needs of a block: its number, hash and
+// parent hash.
+type BlockHeader struct {
+	Number     uint64
+	Hash       common.Hash
+	ParentHash common.Hash
+}
+
+// WatchReader is a ChainReader that also returns block headers, by number
+// on the node's canonical chain. An adapter on the ethrpc client implements
+// it (cmd/bulwark); tests implement it with a fake chain.
+type WatchReader interface {
+	ChainReader
+	// BlockHeader returns the header of block n of the canonical chain; an
+	// ENOTFOUND error when the node has no such block.
+	BlockHeader(ctx context.Context, n uint64) (BlockHeader, error)
+}
+
+// Alert is one thing a Watcher saw. Safe is empty for an alert about the
+// node or the chain (NODE_UNREACHABLE, CHAIN_REORG …).
+type Alert struct {
+	Block     uint64   `json:"block"`
+	BlockHash string   `json:"blockHash,omitempty"`
+	Safe      string   `json:"safe,omitempty"`
+	Code      string   `json:"code"`
+	Severity  Severity `json:"severity"`
+	Message   string   `json:"message"`
+	// Kind, Before and After are the state change behind the alert (see
+	// [Change]); empty for an alert that is not about one change.
+	Kind   ChangeKind `json:"kind,omitempty"`
+	Before string     `json:"before,omitempty"`
+	After  string     `json:"after,omitempty"`
+}
+
+// String renders the alert on one line: block, Safe, severity, code and
+// message.
+func (a Alert) String() string {
+	who := a.Safe
+	if who == "" {
+		who = "-"
+	}
+	return fmt.Sprintf("block %d %s %s %s: %s", a.Block, who, strings.ToUpper(string(a.Severity)), a.Code, a.Message)
+}
+
+// WorstVerdict is the verdict table of [VerdictOf] applied to alerts:
+// reject when any is critical, review when any is medium or high, ok
+// otherwise. Its ExitCode is the watch command's (3, 2, 0).
+func WorstVerdict(alerts []Alert) bulwark.Verdict {
+	fs := make([]Finding, len(alerts))
+	for i, a := range alerts {
+		fs[i] = Finding{Code: a.Code, Severity: a.Severity}
+	}
+	return VerdictOf(fs)
+}
+
+// WatchOptions tune a Watcher.
+type WatchOptions struct {
+	// MaxReorgDepth bounds the search for a reorganised chain's common
+	// ancestor; 0 means DefaultMaxReorgDepth.
+	MaxReorgDepth int
+	// Read is passed to ReadStatesWith (Previous is the Watcher's own).
+	Read ReadOptions
+}
+
+// Watcher follows a chain block by block and turns the changes of the
+// watched Safes' state into alerts. Each block's states are read by block
+// hash, so that a reorg cannot swap the block under a read, and diffed
+// against the previous block's. It reads state, not events: the Bybit
+// DELEGATECALL emitted none.
+//
+// A Watcher is not safe for concurrent use.
+type Watcher struct {
+	r     WatchReader
+	safes []common.Address
+	opt   WatchOptions
+
+	last   BlockHeader
+	hashes map[uint64]common.Hash // processed canonical blocks, the last MaxReorgDepth+1
+	states map[common.Address]*State
+	// unreadable marks Safes whose last read failed with ErrNotSafe; their
+	// states entry is the last good state, the baseline when they come back.
+	unreadable map[common.Address]bool
+	started    bool
+}
+
+// NewWatcher returns a Watcher of safes (at least one, no duplicates) on
+// r. Call Start before Step.
+func NewWatcher(r WatchReader, safes []common.Address, opt WatchOptions) (*Watcher, error) {
+	if r == nil {
+		return nil, bulwark.Errorf(bulwark.EINTERNAL, "safe: no chain reader")
+	}
+	if len(safes) == 0 {
+		return nil, bulwark.Invalid("safe", "no Safe to watch")
+	}
+	seen := map[common.Address]bool{}
+	for _, a := range safes {
+		if seen[a] {
+			return nil, bulwark.Invalid("safe", "%s is listed twice", a.Hex())
+		}
+		seen[a] = true
+	}
+	if opt.MaxReorgDepth <= 0 {
+		opt.MaxReorgDepth = DefaultMaxReorgDepth
+	}
+	return &Watcher{r: &cachedChainID{WatchReader: r}, safes: append([]common.Address(nil), safes...), opt: opt,
+		hashes: map[uint64]common.Hash{}, states: map[common.Address]*State{}, unreadable: map[common.Address]bool{}}, nil
+}
+
+// Last returns the last block processed (the baseline after Start).
+func (w *Watcher) Last() BlockHeader { return w.last }
+
+// State returns the last state read of the Safe at addr (nil if none).
+func (w *Watcher) State(addr common.Address) *State { return w.states[addr] }
+
+// Start reads every watched Safe at block baseline: the states later
+// blocks are compared with. A Safe that cannot be read there (not a Safe)
+// is an EINVALID error naming it; a node failure is the node's error.
+func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
+	h, err := w.r.BlockHeader(ctx, baseline)
+	if err != nil {
+		return err
+	}
+	states, err := w.read(ctx, h, nil)
+	if err != nil {
+		var rerr *ReadStatesError
+		if errors.As(err, &rerr) {
+			return bulwark.Wrap(err, bulwark.ErrorCode(rerr.Errs[0]), fmt.Sprintf("baseline block %d: %s", baseline, err.Error()))
+		}
+		return err
+	}
+	w.last, w.started = h, true
+	w.hashes = map[uint64]common.Hash{h.Number: h.Hash}
+	for i, a := range w.safes {
+		w.states[a] = states[i]
+	}
+	return nil
+}
+
+// read reads the watched Safes at h by hash, with prev as hints.
+func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Address]*State) ([]*State, error) {
+	opt := w.opt.Read
+	opt.Previous = prev
+	return ReadStatesWith(ctx, w.r, w.safes, AtBlockHash(h.Hash), opt)
+}
+
+// Step processes block Last()+1, which the node must have: it reads the
+// watched Safes at that block and returns the alerts for what changed.
+// When the block's parent is not the block processed last, the chain was
+// reorganised: Step rewinds to the common ancestor (re-reading the Safes
+// there) and returns a CHAIN_REORG alert; the following Steps process the
+// new canonical blocks. A node failure is returned as an error and leaves
+// the Watcher as it was, so the Step can be retried.
+func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
+	if !w.started {
+		return nil, bulwark.Errorf(bulwark.EINTERNAL, "safe: Watcher.Step before Start")
+	}
+	n := w.last.Number + 1
+	h, err := w.r.BlockHeader(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if h.ParentHash != w.last.Hash {
+		return w.rewind(ctx, n-1, h)
+	}
+	states, err := w.read(ctx, h, w.goodStates())
+	var rerr *ReadStatesError
+	if err != nil && !errors.As(err, &rerr) {
+		return nil, err
+	}
+	failed := map[common.Address]error{}
+	if rerr != nil {
+		for i, a := range rerr.Addrs {
+			if !errors.Is(rerr.Errs[i], ErrNotSafe) {
+				// The node refused a read (a pruned or unknown block …):
+				// not the Safe's doing; retry the block.
+				return nil, rerr.Errs[i]
+			}
+			failed[a] = rerr.Errs[i]
+		}
+	}
+	var alerts []Alert
+	for i, a := range w.safes {
+		if e, bad := failed[a]; bad {
+			if !w.unreadable[a] {
+				alerts = append(alerts, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: SeverityHigh,
+					Message: fmt.Sprintf("Safe %s read fine at block %d and cannot be read as a Safe now: %s", a.Hex(), w.last.Number, bulwark.ErrorMessage(e))})
+			}
+			w.unreadable[a] = true
+			continue
+		}
+		st := states[i]
+		alerts = append(alerts, ChangeAlerts(h, w.states[a], st)...)
+		w.states[a] = st
+		delete(w.unreadable, a)
+	}
+	w.advance(h)
+	return alerts, nil
+}
+
+// goodStates returns the last states of the Safes that read fine, as
+// hints.
+func (w *Watcher) goodStates() map[common.Address]*State { return w.states }
+
+func (w *Watcher) advance(h BlockHeader) {
+	w.last = h
+	w.hashes[h.Number] = h.Hash
+	if h.Number > uint64(w.opt.MaxReorgDepth) {
+		delete(w.hashes, h.Number-uint64(w.opt.MaxReorgDepth)-1)
+	}
+}
+
+// CheckHead handles a head below the last block processed: a reorg to a
+// shorter chain, or a node that came back with another chain. When the
+// processed block at head is no longer canonical, CheckHead rewinds as Step
+// does and returns the CHAIN_REORG alert; otherwise it does nothing (the
+// node lags behind, e.g. a load balancer's other backend).
+func (w *Watcher) CheckHead(ctx context.Context, head uint64) ([]Alert, error) {
+	if !w.started || head >= w.last.Number {
+		return nil, nil
+	}
+	want, ok := w.hashes[head]
+	if !ok {
+		return nil, nil
+	}
+	h, err := w.r.BlockHeader(ctx, head)
+	if err != nil {
+		return nil, err
+	}
+	if h.Hash == want {
+		return nil, nil
+	}
+	return w.rewind(ctx, head, h)
+}
+
+// rewind finds the newest processed block at or below from that is still
+// canonical, re-reads the Safes there and makes it the last block
+// processed. seen is the canonical header that revealed the reorg.
+func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]Alert, error) {
+	oldLast := w.last
+	for k := from; ; k-- {
+		want, ok := w.hashes[k]
+		if !ok {
+			break
+		}
+		h, err := w.r.BlockHeader(ctx, k)
+		if err != nil && bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			return nil, err
+		}
+		if err == nil && h.Hash == want {
+			states, err := w.read(ctx, h, w.goodStates())
+			var rerr *ReadStatesError
+			if err != nil && !errors.As(err, &rerr) {
+				return nil, err
+			}
+			for _, e := range rerrErrs(rerr) {
+				if !errors.Is(e, ErrNotSafe) {
+					return nil, e
+				}
+			}
+			for i, a := range w.safes {
+				if states[i] == nil {
+					w.unreadable[a] = true
+					continue
+				}
+				w.states[a] = states[i]
+				delete(w.unreadable, a)
+			}
+			for n := range w.hashes {
+				if n > k {
+					delete(w.hashes, n)
+				}
+			}
+			w.last = h
+			return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeChainReorg, Severity: SeverityInfo,
+				Message: fmt.Sprintf("chain reorganised: blocks %d–%d processed before (last %s) are no longer canonical; common ancestor %d (%s); re-reading from block %d (alerts raised for the dropped blocks came from a branch that is gone)",
+					k+1, oldLast.Number, oldLast.Hash.Hex(), k, h.Hash.Hex(), k+1)}}, nil
+		}
+		if k == 0 {
+			break
+		}
+	}
+	// No common ancestor within reach: carry on from the new chain's block
+	// below seen, with the last states read as the baseline, so a change
+	// made in the meantime is still reported (at the next block).
+	base := seen
+	if seen.Number > 0 && seen.ParentHash != (common.Hash{}) {
+		base = BlockHeader{Number: seen.Number - 1, Hash: seen.ParentHash}
+		if h, err := w.r.BlockHeader(ctx, seen.Number-1); err == nil && h.Hash == seen.ParentHash {
+			base = h
+		}
+	}
+	w.hashes = map[uint64]common.Hash{base.Number: base.Hash}
+	w.last = base
+	return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeReorgTooDeep, Severity: SeverityHigh,
+		Message: fmt.Sprintf("chain reorganised deeper than %d blocks (or the node now serves another chain): none of the blocks processed up to %d (%s) is canonical any more; continuing from block %d, comparing with the last states read",
+			w.opt.MaxReorgDepth, oldLast.Number, oldLast.Hash.Hex(), base.Number+1)}}, nil
+}
+
+func rerrErrs(e *ReadStatesError) []error {
+	if e == nil {
+		return nil
+	}
+	return e.Errs
+}
+
+// ChangeAlerts maps the changes from before to after, two states of one
+// Safe, to alerts at block h. Nonce and balance changes are not alerts:
+// every ordinary transaction makes them.
+func ChangeAlerts(h BlockHeader, before, after *State) []Alert {
+	if before == nil || after == nil {
+		return nil
+	}
+	var out []Alert
+	add := func(c Change, code string, sev Severity, format string, args ...any) {
+		out = append(out, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: after.Address.Hex(), Code: code, Severity: sev,
+			Message: fmt.Sprintf(format, args...), Kind: c.Kind, Before: c.Before, After: c.After})
+	}
+	for _, c := range DiffStates(before, after) {
+		switch c.Kind {
+		case ChangeSingleton:
+			add(c, CodeMasterCopyChange, SeverityCritical, "singleton (slot 0, masterCopy) changed %s → %s%s: the Safe now runs other code; if nobody meant this, it is hijacked (Bybit)",
+				c.Before, c.After, singletonNote(after))
+		case ChangeSingletonCode:
+			add(c, CodeMasterCopyChange, SeverityCritical, "the code of singleton %s changed (code hash %s → %s): the Safe now runs other code", after.Singleton.Hex(), c.Before, c.After)
+		case ChangeProxyCode:
+			add(c, CodeMasterCopyChange, SeverityCritical, "the proxy's own code changed (code hash %s → %s)", c.Before, c.After)
+		case ChangeGuard:
+			add(c, CodeGuardChange, SeverityHigh, "transaction guard changed %s → %s", none(c.Before), none(c.After))
+		case ChangeModuleGuard:
+			add(c, CodeModuleGuardChange, SeverityHigh, "module guard changed %s → %s", none(c.Before), none(c.After))
+		case ChangeFallbackHandler:
+			add(c, CodeFallbackHandlerChange, SeverityHigh, "fallback handler changed %s → %s", none(c.Before), none(c.After))
+		case ChangeModuleEnabled:
+			add(c, CodeModuleChange, SeverityHigh, "module %s enabled: it can execute transactions without the owners' signatures", c.After)
+		case ChangeModuleDisabled:
+			add(c, CodeModuleChange, SeverityHigh, "module %s disabled", c.Before)
+		case ChangeOwnerAdded:
+			add(c, CodeOwnerChange, SeverityHigh, "owner %s added (owners %d → %d)", c.After, len(before.Owners), len(after.Owners))
+		case ChangeOwnerRemoved:
+			add(c, CodeOwnerChange, SeverityHigh, "owner %s removed (owners %d → %d)", c.Before, len(before.Owners), len(after.Owners))
+		case ChangeThreshold:
+			add(c, CodeThresholdChange, SeverityHigh, "threshold changed %s → %s (of %d owners)", c.Before, c.After, len(after.Owners))
+		case ChangeOwnerList, ChangeModuleList:
+			list := "owner"
+			if c.Kind == ChangeModuleList {
+				list = "module"
+			}
+			if c.After != string(ListOK) {
+				add(c, CodeListCorrupt, SeverityCritical, "the %s list in storage is now %s (was %s): the Safe's own code never writes that; its storage was tampered with",
+					list, c.After, listStatus(c.Before))
+			} else {
+				add(c, CodeListCorrupt, SeverityHigh, "the %s list in storage is well-formed again (was %s)", list, c.Before)
+			}
+		case ChangeOwnerCount:
+			add(c, CodeListCorrupt, SeverityCritical, "ownerCount changed %s → %s out of step with the owner list (%d entries): the Safe's own code never does that", c.Before, c.After, len(after.Owners))
+		}
+	}
+	return out
+}
+
+func singletonNote(st *State) string {
+	switch {
+	case st.SingletonCodeHash == (common.Hash{}):
+		return " (no code there)"
+	case st.SingletonKnown():
+		return " (a known " + deploymentNames(st.SingletonDeployments) + " singleton)"
+	}
+	return " (not a known Safe singleton)"
+}
+
+func none(addr string) string {
+	if addr == (common.Address{}).Hex() {
+		return "none"
+	}
+	return addr
+}
+
+func listStatus(s string) string {
+	if s == "" {
+		return "well-formed"
+	}
+	return s
+}
+
+// cachedChainID asks the node for the chain id once: ReadStatesWith asks
+// for it on every call, a round trip per block a watcher can save.
+type cachedChainID struct {
+	WatchReader
+	mu sync.Mutex
+	id uint64
+	ok bool
+}
+
+func (c *cachedChainID) ChainID(ctx context.Context) (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ok {
+		return c.id, nil
+	}
+	id, err := c.WatchReader.ChainID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.id, c.ok = id, true
+	return id, nil
+}
+
+// FollowOptions tune [Watcher.Follow].
+type FollowOptions struct {
+	// ToBlock, when HasTo, is the last block to process.
+	ToBlock uint64
+	HasTo   bool
+	// PollInterval is the wait between polls of the head once caught up;
+	// default 1 s.
+	PollInterval time.Duration
+	// UnreachableAfter is how long the node may fail (retried with
+	// backoff) before a NODE_UNREACHABLE alert; default 30 s.
+	UnreachableAfter time.Duration
+	// RetryBase and RetryMax bound the backoff between retries after a node
+	// failure (doubling from RetryBase); defaults 500 ms and 15 s.
+	RetryBase, RetryMax time.Duration
+	// Emit receives each alert in order. An error from it stops Follow.
+	Emit func(Alert) error
+	// Progress, when set, is called after each block processed with the
+	// block and the head it is catching up to.
+	Progress func(block, head uint64)
+	// Retry, when set, is told of each node failure before the backoff.
+	Retry func(err error, attempt int, wait time.Duration)
+}
+
+// Follow processes blocks as the chain grows until ctx ends (nil error) or,
+// with HasTo, block ToBlock has been processed. A node failure is retried
+// with backoff; when the node keeps failing for UnreachableAfter,
+// NODE_UNREACHABLE (high) is emitted once, and NODE_RECOVERED (info) when
+// it answers again. Only an error from Emit (or an internal error) stops
+// Follow with an error.
+func (w *Watcher) Follow(ctx context.Context, opt FollowOptions) error {
+	if opt.PollInterval <= 0 {
+		opt.PollInterval = time.Second
+	}
+	if opt.UnreachableAfter <= 0 {
+		opt.UnreachableAfter = 30 * time.Second
+	}
+	if opt.RetryBase <= 0 {
+		opt.RetryBase = 500 * time.Millisecond
+	}
+	if opt.RetryMax <= 0 {
+		opt.RetryMax = 15 * time.Second
+	}
+	emit := func(alerts []Alert) error {
+		for _, a := range alerts {
+			if err := opt.Emit(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var downSince time.Time
+	var lastErr error
+	alerted, attempt := false, 0
+	for {
+		if ctx.Err() != nil || (opt.HasTo && w.last.Number >= opt.ToBlock) {
+			return nil
+		}
+		progressed, err := w.catchUp(ctx, opt, emit)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			var ee *emitError
+			if errors.As(err, &ee) {
+				return ee.err
+			}
+			if bulwark.ErrorCode(err) == bulwark.EINTERNAL {
+				return err
+			}
+			if downSince.IsZero() {
+				downSince = time.Now()
+			}
+			lastErr = err
+			if !alerted && time.Since(downSince) >= opt.UnreachableAfter {
+				alerted = true
+				a := Alert{Block: w.last.Number + 1, Code: CodeNodeUnreachable, Severity: SeverityHigh,
+					Message: fmt.Sprintf("the node has failed for %s (retrying with backoff), so blocks from %d are not being checked: %s",
+						time.Since(downSince).Round(time.Second), w.last.Number+1, bulwark.ErrorMessage(lastErr))}
+				if err := emit([]Alert{a}); err != nil {
+					return err
+				}
+			}
+			wait := min(opt.RetryBase<<min(attempt, 20), opt.RetryMax)
+			attempt++
+			if opt.Retry != nil {
+				opt.Retry(err, attempt, wait)
+			}
+			if !sleep(ctx, wait) {
+				return nil
+			}
+			continue
+		}
+		if !downSince.IsZero() {
+			if alerted {
+				a := Alert{Block: w.last.Number, BlockHash: w.last.Hash.Hex(), Code: CodeNodeRecovered, Severity: SeverityInfo,
+					Message: fmt.Sprintf("the node answers again after %s; every block was checked in order, none skipped", time.Since(downSince).Round(time.Second))}
+				if err := emit([]Alert{a}); err != nil {
+					return err
+				}
+			}
+			downSince, alerted, attempt = time.Time{}, false, 0
+		}
+		if !progressed && !sleep(ctx, opt.PollInterval) {
+			return nil
+		}
+	}
+}
+
+// emitError marks an error from FollowOptions.Emit.
+type emitError struct{ err error }
+
+func (e *emitError) Error() string { return e.err.Error() }
+
+// catchUp processes every block up to the head (or ToBlock) and reports
+// whether it processed any.
+func (w *Watcher) catchUp(ctx context.Context, opt FollowOptions, emit func([]Alert) error) (bool, error) {
+	head, err := w.r.BlockNumber(ctx)
+	if err != nil {
+		return false, err
+	}
+	if head < w.last.Number {
+		alerts, err := w.CheckHead(ctx, head)
+		if err != nil {
+			return false, err
+		}
+		if err := emit(alerts); err != nil {
+			return false, &emitError{err}
+		}
+		return len(alerts) > 0, nil
+	}
+	target := head
+	if opt.HasTo && opt.ToBlock < target {
+		target = opt.ToBlock
+	}
+	progressed := false
+	for w.last.Number < target {
+		if ctx.Err() != nil {
+			return progressed, nil
+		}
+		alerts, err := w.Step(ctx)
+		if err != nil {
+			return progressed, err
+		}
+		progressed = true
+		if err := emit(alerts); err != nil {
+			return progressed, &emitError{err}
+		}
+		if opt.Progress != nil {
+			opt.Progress(w.last.Number, head)
+		}
+	}
+	return progressed, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

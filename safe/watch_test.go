@@ -1,0 +1,415 @@
+package safe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/big"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// fakeWatchChain is a WatchReader over blocks, each with its own
+// fakeStateChain, on a canonical chain that can be reorganised.
+type fakeWatchChain struct {
+	mu     sync.Mutex
+	canon  []common.Hash // canon[n] is block n's hash
+	blocks map[common.Hash]*fakeBlock
+	seed   int
+	down   bool // every call fails as a node that cannot be reached
+}
+
+type fakeBlock struct {
+	hdr BlockHeader
+	st  *fakeStateChain
+}
+
+var errFakeDown = bulwark.Errorf(bulwark.EUNAVAILABLE, "node at fake is unreachable")
+
+func newFakeWatchChain(genesis *fakeStateChain) *fakeWatchChain {
+	f := &fakeWatchChain{blocks: map[common.Hash]*fakeBlock{}}
+	f.push(genesis)
+	return f
+}
+
+// push appends a block holding st to the canonical chain.
+func (f *fakeWatchChain) push(st *fakeStateChain) BlockHeader {
+	f.seed++
+	h := BlockHeader{Number: uint64(len(f.canon)), Hash: crypto.Keccak256Hash(fmt.Appendf(nil, "block %d", f.seed))}
+	if len(f.canon) > 0 {
+		h.ParentHash = f.canon[len(f.canon)-1]
+	}
+	f.canon = append(f.canon, h.Hash)
+	f.blocks[h.Hash] = &fakeBlock{hdr: h, st: st}
+	return h
+}
+
+// mine appends a block whose state is the tip's after change.
+func (f *fakeWatchChain) mine(change func(s *fakeStateChain)) BlockHeader {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := cloneFake(f.blocks[f.canon[len(f.canon)-1]].st)
+	if change != nil {
+		change(st)
+	}
+	return f.push(st)
+}
+
+// drop removes the last n canonical blocks (they stay readable by hash,
+// as a node keeps an orphaned block for a while).
+func (f *fakeWatchChain) drop(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.canon = f.canon[:len(f.canon)-n]
+}
+
+func (f *fakeWatchChain) setDown(down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = down
+}
+
+func cloneFake(s *fakeStateChain) *fakeStateChain {
+	c := newFakeStateChain()
+	c.chainID = s.chainID
+	for a, acct := range s.accounts {
+		cp := *acct
+		cp.storage = maps.Clone(acct.storage)
+		if acct.balance != nil {
+			cp.balance = new(big.Int).Set(acct.balance)
+		}
+		c.accounts[a] = &cp
+	}
+	return c
+}
+
+func (f *fakeWatchChain) ChainID(context.Context) (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return 0, errFakeDown
+	}
+	return 10, nil
+}
+
+func (f *fakeWatchChain) BlockNumber(context.Context) (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return 0, errFakeDown
+	}
+	return uint64(len(f.canon) - 1), nil
+}
+
+func (f *fakeWatchChain) BlockHeader(_ context.Context, n uint64) (BlockHeader, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return BlockHeader{}, errFakeDown
+	}
+	if n >= uint64(len(f.canon)) {
+		return BlockHeader{}, bulwark.Errorf(bulwark.ENOTFOUND, "block %d not found", n)
+	}
+	return f.blocks[f.canon[n]].hdr, nil
+}
+
+func (f *fakeWatchChain) BatchRead(ctx context.Context, block BlockID, reads []Read) error {
+	f.mu.Lock()
+	down := f.down
+	h, byHash := block.Hash()
+	b := f.blocks[h]
+	f.mu.Unlock()
+	if down {
+		return errFakeDown
+	}
+	if !byHash || b == nil {
+		return bulwark.Errorf(bulwark.EINTERNAL, "fake: read at %s, want a known block hash", block)
+	}
+	return b.st.BatchRead(ctx, block, reads)
+}
+
+var (
+	watchSafeA = common.HexToAddress("0x000000000000000000000000000000000005afea")
+	watchSafeB = common.HexToAddress("0x000000000000000000000000000000000005afeb")
+)
+
+func newWatchFixture(t *testing.T) (*fakeWatchChain, *Watcher) {
+	t.Helper()
+	g := newFakeStateChain()
+	g.addSafe(watchSafeA, fakeOwners(3), 2, nil)
+	g.addSafe(watchSafeB, fakeOwners(2), 1, nil)
+	chain := newFakeWatchChain(g)
+	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{MaxReorgDepth: 8, Read: ReadOptions{Registry: fakeRegistry(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	return chain, w
+}
+
+func codesOf(alerts []Alert) []string {
+	var out []string
+	for _, a := range alerts {
+		out = append(out, a.Code)
+	}
+	return out
+}
+
+func step(t *testing.T, w *Watcher) []Alert {
+	t.Helper()
+	alerts, err := w.Step(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return alerts
+}
+
+func TestWatcherAlerts(t *testing.T) {
+	chain, w := newWatchFixture(t)
+	other := common.HexToAddress("0x00000000000000000000000000000000000bad00")
+	for _, tc := range []struct {
+		name   string
+		change func(s *fakeStateChain)
+		want   []string
+		sev    Severity
+	}{
+		{"nonce and balance only", func(s *fakeStateChain) {
+			s.set(watchSafeA, SlotNonce, common.BigToHash(big.NewInt(43)))
+			s.accounts[watchSafeA].balance = big.NewInt(1)
+		}, nil, ""},
+		{"singleton (Bybit)", func(s *fakeStateChain) {
+			s.set(watchSafeA, SlotSingleton, slotWord(other))
+			s.accounts[other] = &fakeStateAccount{code: []byte("trojan")}
+		}, []string{CodeMasterCopyChange}, SeverityCritical},
+		{"guard", func(s *fakeStateChain) { s.set(watchSafeB, SlotGuard, slotWord(other)) }, []string{CodeGuardChange}, SeverityHigh},
+		{"module guard", func(s *fakeStateChain) { s.set(watchSafeB, SlotModuleGuard, slotWord(other)) }, []string{CodeModuleGuardChange}, SeverityHigh},
+		{"fallback handler", func(s *fakeStateChain) { s.set(watchSafeB, SlotFallbackHandler, slotWord(other)) }, []string{CodeFallbackHandlerChange}, SeverityHigh},
+		{"module", func(s *fakeStateChain) { s.setList(watchSafeB, SlotModules, []common.Address{other}) }, []string{CodeModuleChange}, SeverityHigh},
+		{"owner added and threshold", func(s *fakeStateChain) {
+			s.setList(watchSafeB, SlotOwners, append(fakeOwners(2), other))
+			s.set(watchSafeB, SlotOwnerCount, common.BigToHash(big.NewInt(3)))
+			s.set(watchSafeB, SlotThreshold, common.BigToHash(big.NewInt(2)))
+		}, []string{CodeOwnerChange, CodeThresholdChange}, SeverityHigh},
+		{"owner list loop", func(s *fakeStateChain) {
+			os := fakeOwners(3)
+			s.set(watchSafeB, MappingSlot(other, SlotOwners), slotWord(os[0]))
+		}, []string{CodeListCorrupt}, SeverityCritical},
+		{"code removed", func(s *fakeStateChain) { s.accounts[watchSafeA].code = nil }, []string{CodeSafeUnreadable}, SeverityHigh},
+		{"still removed: no second alert", func(s *fakeStateChain) {}, nil, ""},
+		{"back, with another guard", func(s *fakeStateChain) {
+			s.accounts[watchSafeA].code = fakeProxyCode
+			s.set(watchSafeA, SlotGuard, slotWord(other))
+		}, []string{CodeGuardChange}, SeverityHigh},
+	} {
+		h := chain.mine(tc.change)
+		alerts := step(t, w)
+		if !slices.Equal(codesOf(alerts), tc.want) {
+			t.Errorf("%s: codes %v, want %v (%v)", tc.name, codesOf(alerts), tc.want, alerts)
+			continue
+		}
+		for _, a := range alerts {
+			if a.Block != h.Number || a.BlockHash != h.Hash.Hex() || a.Message == "" || a.Safe == "" {
+				t.Errorf("%s: alert %+v", tc.name, a)
+			}
+		}
+		if len(alerts) > 0 && WorstVerdict(alerts).ExitCode() != map[Severity]int{SeverityCritical: 3, SeverityHigh: 2}[tc.sev] {
+			t.Errorf("%s: verdict %s", tc.name, WorstVerdict(alerts))
+		}
+		if w.Last() != h {
+			t.Errorf("%s: last %+v, want %+v", tc.name, w.Last(), h)
+		}
+	}
+	if WorstVerdict(nil).ExitCode() != 0 || WorstVerdict([]Alert{{Severity: SeverityInfo}}).ExitCode() != 0 {
+		t.Error("info alerts must exit 0")
+	}
+}
+
+func TestWatcherStartNotSafe(t *testing.T) {
+	chain := newFakeWatchChain(newFakeStateChain())
+	w, err := NewWatcher(chain, []common.Address{watchSafeA}, WatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Start(context.Background(), 0)
+	if !errors.Is(err, ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID {
+		t.Fatalf("Start = %v", err)
+	}
+	if _, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeA}, WatchOptions{}); err == nil {
+		t.Error("duplicate Safe accepted")
+	}
+	if _, err := NewWatcher(chain, nil, WatchOptions{}); err == nil {
+		t.Error("no Safe accepted")
+	}
+}
+
+// TestWatcherReorg processes a guard change at block 2, then sees blocks 2
+// and 3 replaced by a branch where the change is a module at block 3: the
+// reorg is reported, the branch's alert follows, and nothing is reported
+// twice.
+func TestWatcherReorg(t *testing.T) {
+	chain, w := newWatchFixture(t)
+	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
+	chain.mine(nil)
+	chain.mine(func(s *fakeStateChain) { s.set(watchSafeA, SlotGuard, slotWord(other)) })
+	chain.mine(nil)
+	var got []string
+	for range 3 {
+		got = append(got, codesOf(step(t, w))...)
+	}
+	if !slices.Equal(got, []string{CodeGuardChange}) {
+		t.Fatalf("before the reorg: %v", got)
+	}
+	chain.drop(2)
+	chain.mine(nil)
+	b3 := chain.mine(func(s *fakeStateChain) { s.setList(watchSafeA, SlotModules, []common.Address{other}) })
+	chain.mine(nil)
+
+	alerts := step(t, w)
+	if len(alerts) != 1 || alerts[0].Code != CodeChainReorg || alerts[0].Severity != SeverityInfo || w.Last().Number != 1 {
+		t.Fatalf("reorg step: %+v, last %d", alerts, w.Last().Number)
+	}
+	got = nil
+	var blocks []uint64
+	for w.Last().Number < 4 {
+		for _, a := range step(t, w) {
+			got, blocks = append(got, a.Code), append(blocks, a.Block)
+		}
+	}
+	// The guard set on the dropped branch is gone on the canonical one:
+	// the baseline was re-read at the common ancestor, so it is not
+	// reported (it was never there); the module is.
+	if !slices.Equal(got, []string{CodeModuleChange}) || blocks[0] != b3.Number {
+		t.Fatalf("after the reorg: %v at %v", got, blocks)
+	}
+
+	// A shorter chain: the head drops below the last block processed.
+	chain.drop(2)
+	chain.mine(nil)
+	alerts, err := w.CheckHead(context.Background(), 3)
+	if err != nil || len(alerts) != 1 || alerts[0].Code != CodeChainReorg || w.Last().Number != 2 {
+		t.Fatalf("CheckHead: %v, %+v, last %d", err, alerts, w.Last().Number)
+	}
+	// The module was enabled on the dropped blocks only: nothing to say.
+	if alerts := step(t, w); len(alerts) != 0 {
+		t.Fatalf("block 3 of the short chain: %v", alerts)
+	}
+	// Deeper than MaxReorgDepth (8): carry on comparing with the last
+	// states.
+	for range 10 {
+		chain.mine(nil)
+		step(t, w)
+	}
+	chain.drop(10)
+	for range 12 {
+		chain.mine(nil)
+	}
+	chain.mine(func(s *fakeStateChain) { s.set(watchSafeB, SlotThreshold, common.BigToHash(big.NewInt(2))) })
+	ctx := context.Background()
+	var all []string
+	for {
+		head, _ := chain.BlockNumber(ctx)
+		if w.Last().Number >= head {
+			break
+		}
+		alerts, err := w.Step(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, codesOf(alerts)...)
+	}
+	if !slices.Contains(all, CodeReorgTooDeep) || !slices.Contains(all, CodeThresholdChange) {
+		t.Fatalf("deep reorg: %v", all)
+	}
+}
+
+// TestWatcherFollow runs Follow through a node outage: NODE_UNREACHABLE
+// once, NODE_RECOVERED when it answers, no block skipped, stop at ToBlock.
+func TestWatcherFollow(t *testing.T) {
+	chain, w := newWatchFixture(t)
+	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
+	chain.mine(nil)
+	chain.mine(func(s *fakeStateChain) { s.set(watchSafeA, SlotThreshold, common.BigToHash(big.NewInt(3))) })
+
+	var mu sync.Mutex
+	var alerts []Alert
+	seen := make(chan string, 16)
+	done := make(chan error, 1)
+	go func() {
+		done <- w.Follow(context.Background(), FollowOptions{ToBlock: 5, HasTo: true, PollInterval: time.Millisecond,
+			UnreachableAfter: 50 * time.Millisecond, RetryBase: time.Millisecond, RetryMax: 5 * time.Millisecond,
+			Emit: func(a Alert) error {
+				mu.Lock()
+				alerts = append(alerts, a)
+				mu.Unlock()
+				seen <- a.Code
+				return nil
+			}})
+	}()
+	wait := func(code string) {
+		t.Helper()
+		select {
+		case c := <-seen:
+			if c != code {
+				t.Fatalf("alert %s, want %s", c, code)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %s alert", code)
+		}
+	}
+	wait(CodeThresholdChange)
+	chain.setDown(true)
+	wait(CodeNodeUnreachable)
+	chain.mine(func(s *fakeStateChain) { s.set(watchSafeB, SlotGuard, slotWord(other)) }) // block 3, while down
+	time.Sleep(30 * time.Millisecond)
+	chain.setDown(false)
+	wait(CodeGuardChange)
+	wait(CodeNodeRecovered)
+	chain.mine(nil)
+	chain.mine(nil)
+	chain.mine(func(s *fakeStateChain) { s.set(watchSafeB, SlotGuard, common.Hash{}) }) // block 6: past ToBlock
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Follow did not stop at ToBlock")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := codesOf(alerts); !slices.Equal(got, []string{CodeThresholdChange, CodeNodeUnreachable, CodeGuardChange, CodeNodeRecovered}) || w.Last().Number != 5 {
+		t.Fatalf("alerts %v, last %d", got, w.Last().Number)
+	}
+	if alerts[2].Block != 3 || WorstVerdict(alerts).ExitCode() != 2 {
+		t.Errorf("guard at block %d, verdict %s", alerts[2].Block, WorstVerdict(alerts))
+	}
+
+	// ctx ends: Follow returns nil.
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	if err := w.Follow(ctx, FollowOptions{PollInterval: time.Millisecond, Emit: func(Alert) error { return nil }}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWatcherOneRoundTripPerBlock checks that an unchanged block costs one
+// batch of state reads (hints) plus the header.
+func TestWatcherOneRoundTripPerBlock(t *testing.T) {
+	chain, w := newWatchFixture(t)
+	h := chain.mine(nil)
+	st := chain.blocks[h.Hash].st
+	step(t, w)
+	if st.batches != 1 {
+		t.Errorf("%d round trips for an unchanged block, want 1", st.batches)
+	}
+}
