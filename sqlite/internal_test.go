@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -135,16 +136,17 @@ func TestMigrationFailureRollsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	bad := migration{version: 2, name: "broken", sql: `CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);`}
+	next := LatestSchemaVersion() + 1
+	bad := migration{version: next, name: "broken", sql: `CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);`}
 	err = db.apply(ctx, bad)
-	if !bulwark.IsCode(err, bulwark.EINTERNAL) || !strings.Contains(err.Error(), "0002_broken") {
+	if !bulwark.IsCode(err, bulwark.EINTERNAL) || !strings.Contains(err.Error(), fmt.Sprintf("%04d_broken", next)) {
 		t.Fatalf("apply = %v", err)
 	}
 	var n int
 	if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("table from the failed migration exists: %d, %v", n, err)
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 1 {
-		t.Errorf("SchemaVersion = %d, %v; want 1", v, err)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != next-1 {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, next-1)
 	}
 }

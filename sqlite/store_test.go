@@ -64,6 +64,7 @@ func TestConformance(t *testing.T) {
 	storetest.TokenStore(t, func(t *testing.T) auth.TokenStore { return openStore(t) })
 	storetest.AuditStore(t, func(t *testing.T) audit.Store { return openStore(t) })
 	storetest.Atomic(t, func(t *testing.T) storetest.Store { return openStore(t) })
+	storetest.AlertStore(t, func(t *testing.T) storetest.AlertAuditStore { return openStore(t) })
 }
 
 // TestTokenTimesExact checks what the suite leaves to adapters that can:

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/webhook"
 )
 
 // safeWatchFlags are the flags of 'bulwark safe watch'.
@@ -24,6 +27,7 @@ type safeWatchFlags struct {
 	interval             time.Duration
 	unreachableAfter     time.Duration
 	retryBase            time.Duration
+	webhook, secretFile  string
 }
 
 func (m *Main) safeWatchCmd() *command {
@@ -31,11 +35,13 @@ func (m *Main) safeWatchCmd() *command {
 	return &command{
 		name:    "watch",
 		summary: "alert on changes of a Safe's singleton, owners, modules, guard or handler, block by block",
-		usage:   "bulwark safe watch --safe ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--interval D] [--json]",
+		usage:   "bulwark safe watch --safe ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--interval D] [--webhook URL --webhook-secret-file FILE] [--json]",
 		long: "Follows the chain from block N (default: the head; the state at N-1 is the baseline) and reads every\n" +
 			"watched Safe's state at each block, by block hash, from storage (not events: the Bybit DELEGATECALL\n" +
-			"emitted none). Prints one line per alert (--json: one JSON object per line) and appends each to the\n" +
-			"audit log. With --to-block it stops after block M; otherwise on SIGINT/SIGTERM. The exit code follows\n" +
+			"emitted none). Prints one line per alert (--json: one JSON object per line) and stores each with its\n" +
+			"audit entry, in one transaction. With --webhook, each alert is also POSTed to URL, signed with\n" +
+			"HMAC-SHA256 (secret from --webhook-secret-file or $BULWARK_WEBHOOK_SECRET; see docs/safe.md).\n" +
+			"With --to-block it stops after block M; otherwise on SIGINT/SIGTERM. The exit code follows\n" +
 			"the worst alert: 3 critical, 2 high or medium, 0 none or info; 1 when it cannot start.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.safes, "safe", "", "the Safe `ADDR`esses to watch, comma-separated")
@@ -45,6 +51,8 @@ func (m *Main) safeWatchCmd() *command {
 			fs.DurationVar(&f.interval, "interval", time.Second, "how often to poll the node for a new block")
 			fs.DurationVar(&f.unreachableAfter, "unreachable-after", 30*time.Second, "raise NODE_UNREACHABLE when the node has failed for this `long`")
 			fs.DurationVar(&f.retryBase, "retry-delay", 500*time.Millisecond, "first backoff after a node failure (doubles up to 15s)")
+			fs.StringVar(&f.webhook, "webhook", "", "POST each alert, signed with HMAC-SHA256, to this http(s) `URL`")
+			fs.StringVar(&f.secretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("safe watch", args); err != nil {
@@ -92,6 +100,15 @@ func parseWatchBlock(field, s string) (uint64, bool, error) {
 }
 
 func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) {
+	// Webhook deliveries report from their own goroutine: serialise stderr.
+	stderr, logger := m.Stderr, m.logger
+	m.Stderr = &lockedWriter{w: stderr}
+	if err := m.setupLogging(); err != nil {
+		m.Stderr = stderr
+		return bulwark.ExitError, err
+	}
+	defer func() { m.Stderr, m.logger = stderr, logger }()
+
 	addrs, err := parseSafeList(f.safes)
 	if err != nil {
 		return bulwark.ExitError, err
@@ -116,12 +133,16 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	if f.interval <= 0 {
 		return bulwark.ExitError, bulwark.Invalid("--interval", "must be positive")
 	}
+	notifier, err := m.watchNotifier(f)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
 	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 	if err != nil {
 		return bulwark.ExitError, err
 	}
 	defer client.Close()
-	_, _, log, err := m.services(ctx)
+	db, _, log, err := m.services(ctx)
 	if err != nil {
 		return bulwark.ExitError, err
 	}
@@ -148,6 +169,8 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		return bulwark.ExitError, err
 	}
 	fmt.Fprintf(m.Stderr, "bulwark: watching %d Safe(s) on %s from block %d (baseline: block %d)\n", len(addrs), client.URL(), from, from-1)
+	deliver := m.startDeliveries(ctx, db, notifier)
+	defer deliver.wait()
 
 	var (
 		mu     sync.Mutex
@@ -169,9 +192,22 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		if target == "" {
 			target = client.URL()
 		}
-		// An alert seen as the watch is being stopped is still recorded.
-		_, err := log.Record(context.WithoutCancel(ctx), audit.Event{Actor: m.cliActor(), Action: "safe.watch.alert", Target: target, Details: watchAuditDetails(a)})
-		return err
+		// An alert seen as the watch is being stopped is still recorded: the
+		// alert and its audit entry in one transaction.
+		var id int64
+		if _, err := log.Do(context.WithoutCancel(ctx), func(txctx context.Context) (audit.Event, error) {
+			var err error
+			if id, err = db.SaveAlert(txctx, a); err != nil {
+				return audit.Event{}, err
+			}
+			d := watchAuditDetails(a)
+			d["alertId"] = id
+			return audit.Event{Actor: m.cliActor(), Action: "safe.watch.alert", Target: target, Details: d}, nil
+		}); err != nil {
+			return err
+		}
+		deliver.queue(id)
+		return nil
 	}
 	progress := newWatchProgress(m, from)
 	err = w.Follow(ctx, safe.FollowOptions{
@@ -185,6 +221,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		},
 	})
 	progress.done(w.Last().Number)
+	deliver.wait()
 	if err != nil {
 		return bulwark.ExitError, err
 	}
@@ -249,4 +286,125 @@ func (n watchNode) BlockHeader(ctx context.Context, num uint64) (safe.BlockHeade
 		return safe.BlockHeader{}, err
 	}
 	return safe.BlockHeader{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash}, nil
+}
+
+// envWebhookSecret holds the webhook secret when no --webhook-secret-file
+// is given. There is no flag for the secret itself: a flag's value shows in
+// ps.
+const envWebhookSecret = "BULWARK_WEBHOOK_SECRET"
+
+// webhookGrace is how long deliveries still queued may run once the watch
+// is told to stop (SIGINT/SIGTERM).
+const webhookGrace = 10 * time.Second
+
+// watchNotifier builds the webhook notifier of --webhook (nil without it).
+// Its errors never carry the secret.
+func (m *Main) watchNotifier(f safeWatchFlags) (*webhook.Notifier, error) {
+	if f.webhook == "" {
+		if f.secretFile != "" {
+			return nil, bulwark.Invalid("--webhook-secret-file", "given without --webhook URL")
+		}
+		return nil, nil
+	}
+	u, err := webhook.ParseURL(f.webhook)
+	if err != nil {
+		return nil, err
+	}
+	var secret []byte
+	switch {
+	case f.secretFile != "":
+		b, err := os.ReadFile(f.secretFile)
+		if err != nil {
+			return nil, bulwark.Invalid("--webhook-secret-file", "cannot read %s: %s", f.secretFile, pathErr(err))
+		}
+		secret = []byte(strings.TrimSpace(string(b)))
+		if len(secret) == 0 {
+			return nil, bulwark.Invalid("--webhook-secret-file", "%s is empty: put the secret shared with the receiver in it", f.secretFile)
+		}
+	default:
+		v, _ := m.lookupEnv(envWebhookSecret)
+		secret = []byte(strings.TrimSpace(v))
+		if len(secret) == 0 {
+			return nil, bulwark.Invalid("--webhook-secret-file", "required with --webhook: a file holding the HMAC secret shared with the receiver (or set $%s)", envWebhookSecret)
+		}
+	}
+	if webhook.Insecure(u) {
+		fmt.Fprintf(m.Stderr, "bulwark: warning: --webhook %s is plain http to a host that is not loopback: alerts travel unencrypted (they stay signed); use https\n", u.Host)
+	}
+	return webhook.New(webhook.Options{URL: f.webhook, Secret: secret})
+}
+
+// deliveries posts stored alerts to the webhook in order, in the
+// background, so that a slow receiver does not hold up the watch, and
+// records each outcome on the stored alert.
+type deliveries struct {
+	ids  chan int64
+	done chan struct{}
+	once sync.Once
+	stop func() bool
+}
+
+// startDeliveries starts the delivery goroutine; with a nil notifier it
+// delivers nothing.
+func (m *Main) startDeliveries(ctx context.Context, store safe.AlertStore, n *webhook.Notifier) *deliveries {
+	d := &deliveries{}
+	if n == nil {
+		return d
+	}
+	d.ids, d.done = make(chan int64, 256), make(chan struct{})
+	// Deliveries outlive a stop signal by webhookGrace at most.
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d.stop = context.AfterFunc(ctx, func() { time.AfterFunc(webhookGrace, cancel) })
+	go func() {
+		defer close(d.done)
+		defer cancel()
+		rec := context.WithoutCancel(ctx)
+		for id := range d.ids {
+			got, err := store.Alerts(rec, safe.AlertFilter{SinceID: id - 1, Limit: 1})
+			if err != nil || len(got) != 1 || got[0].ID != id {
+				fmt.Fprintf(m.Stderr, "bulwark: webhook: cannot read back alert %d to deliver it: %s\n", id, bulwark.ErrorMessage(err))
+				continue
+			}
+			res := n.Notify(dctx, got[0])
+			if err := store.RecordAlertDelivery(rec, id, res); err != nil {
+				fmt.Fprintf(m.Stderr, "bulwark: webhook: cannot record the delivery of alert %d: %s\n", id, bulwark.ErrorMessage(err))
+			}
+			if res.DeliveredAt == nil {
+				fmt.Fprintf(m.Stderr, "bulwark: webhook: alert %d (%s) not delivered after %d attempt(s): %s\n", id, got[0].Code, res.Attempts, res.LastError)
+			}
+		}
+	}()
+	return d
+}
+
+// queue hands a stored alert to the delivery goroutine.
+func (d *deliveries) queue(id int64) {
+	if d.ids != nil {
+		d.ids <- id
+	}
+}
+
+// wait lets the queued deliveries finish (cut short webhookGrace after a
+// stop signal) and returns when they have.
+func (d *deliveries) wait() {
+	if d.ids == nil {
+		return
+	}
+	d.once.Do(func() {
+		close(d.ids)
+		<-d.done
+		d.stop()
+	})
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,15 +19,26 @@ import (
 
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/webhook"
 )
 
 // runWatch runs 'bulwark safe watch' in-process through the command
 // function itself (the command is wired into 'safe' separately).
 func runWatch(t *testing.T, ctx context.Context, data string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runWatchEnv(t, ctx, data, nil, args...)
+}
+
+// runWatchEnv is runWatch with more environment variables.
+func runWatchEnv(t *testing.T, ctx context.Context, data string, extra map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+	for k, v := range extra {
+		env[k] = v
+	}
 	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 	m.configTables = map[string]bool{}
@@ -95,7 +110,8 @@ func auditAlerts(t *testing.T, data string) []map[string]any {
 
 // TestSafeWatchBybit replays the Bybit theft on a Safe 1.1.1 (3 of 6) and
 // watches from the block before it through the attack block: exactly one
-// MASTERCOPY_CHANGE, critical, at the attack block; exit 3; audited.
+// MASTERCOPY_CHANGE, critical, at the attack block; exit 3; stored with its
+// audit entry; delivered to a webhook with a valid signature.
 func TestSafeWatchBybit(t *testing.T) {
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.1.1")
@@ -108,9 +124,17 @@ func TestSafeWatchBybit(t *testing.T) {
 	e.RequireSuccess(t)
 	attack := e.Block()
 
+	const secret = "bybit-webhook-secret-0123456789"
+	hook := newHookReceiver(t, secret)
+	secretFile := filepath.Join(t.TempDir(), "webhook.secret")
+	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	data := t.TempDir()
 	code, stdout, stderr := runWatch(t, context.Background(), data, "--safe", s.Address.Hex(), "--rpc", chain.URL(),
-		"--from-block", fmt.Sprint(attack-1), "--to-block", fmt.Sprint(attack), "--json")
+		"--from-block", fmt.Sprint(attack-1), "--to-block", fmt.Sprint(attack), "--json",
+		"--webhook", hook.URL+"/bulwark", "--webhook-secret-file", secretFile)
 	if code != 3 {
 		t.Fatalf("exit %d, want 3\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
@@ -127,6 +151,38 @@ func TestSafeWatchBybit(t *testing.T) {
 	if len(logged) != 1 || logged[0]["code"] != "MASTERCOPY_CHANGE" || logged[0]["severity"] != "critical" ||
 		logged[0]["target"] != s.Address.Hex() || logged[0]["blockHash"] != a.BlockHash || logged[0]["block"] != float64(attack) {
 		t.Errorf("audit %+v", logged)
+	}
+	if strings.Contains(stdout+stderr, secret) {
+		t.Errorf("the webhook secret was printed: %s %s", stdout, stderr)
+	}
+
+	// Stored, with the id its audit entry names (known only inside the
+	// transaction that saved it), and delivered once.
+	stored := storedAlerts(t, data)
+	if len(stored) != 1 {
+		t.Fatalf("stored alerts %+v, want one", stored)
+	}
+	st := stored[0]
+	if st.Code != "MASTERCOPY_CHANGE" || st.Severity != safe.SeverityCritical || st.Block != attack || st.Safe != s.Address.Hex() ||
+		st.BlockHash != a.BlockHash || st.Before != a.Before || st.After != a.After || st.Message != a.Message {
+		t.Errorf("stored %+v, printed %+v", st, a)
+	}
+	if logged[0]["alertId"] != float64(st.ID) {
+		t.Errorf("audit entry names alert %v, stored id %d", logged[0]["alertId"], st.ID)
+	}
+	if st.Delivery.DeliveredAt == nil || st.Delivery.Attempts != 1 || st.Delivery.LastError != "" {
+		t.Errorf("delivery %+v", st.Delivery)
+	}
+	got := hook.received(t)
+	if len(got) != 1 || got[0].err != nil || got[0].path != "/bulwark" {
+		t.Fatalf("webhook received %+v", got)
+	}
+	var p webhook.Payload
+	if err := json.Unmarshal(got[0].body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.ID != st.ID || p.Alert != st.Alert || !p.Time.Equal(st.Time) {
+		t.Errorf("webhook payload %+v, stored %+v", p, st)
 	}
 
 	// Human output: one line with block, Safe, severity, code.
@@ -214,6 +270,56 @@ func TestSafeWatchFollowsHead(t *testing.T) {
 	}
 }
 
+// storedAlerts returns the alerts stored in the data directory.
+func storedAlerts(t *testing.T, data string) []safe.StoredAlert {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, "bulwark.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out, err := db.Alerts(context.Background(), safe.AlertFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// hookReceiver is a webhook receiver that verifies each POST as the docs
+// tell receivers to.
+type hookReceiver struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []hookRequest
+}
+
+type hookRequest struct {
+	path string
+	body []byte
+	err  error
+}
+
+func newHookReceiver(t *testing.T, secret string) *hookReceiver {
+	h := &hookReceiver{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := webhook.VerifyRequest(r, []byte(secret), webhook.DefaultMaxAge, 1<<20)
+		h.mu.Lock()
+		h.reqs = append(h.reqs, hookRequest{r.URL.Path, body, err})
+		h.mu.Unlock()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hookReceiver) received(*testing.T) []hookRequest {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]hookRequest(nil), h.reqs...)
+}
+
 // auditAlertsIfAny counts the alerts recorded so far, 0 while the store is
 // not there yet.
 func auditAlertsIfAny(data string) []struct{} {
@@ -251,6 +357,11 @@ func TestSafeWatchErrors(t *testing.T) {
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "5", "--to-block", "4"}, "--to-block"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "1", "--to-block", "1"}, "not a Safe"},
 		{[]string{"--safe", eoa, "--rpc", "http://127.0.0.1:1", "--from-block", "1"}, "127.0.0.1:1"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "ftp://example.com/x", "--webhook-secret-file", "/dev/null"}, "--webhook"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "https://example.com/x"}, "--webhook-secret-file"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "https://example.com/x", "--webhook-secret-file", "/dev/null"}, "is empty"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "https://example.com/x", "--webhook-secret-file", "/nonexistent/secret"}, "--webhook-secret-file"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook-secret-file", "/dev/null"}, "without --webhook"},
 	} {
 		code, stdout, stderr := runWatch(t, context.Background(), t.TempDir(), tc.args...)
 		// The last line is the error (retries of an unreachable node are
@@ -260,5 +371,14 @@ func TestSafeWatchErrors(t *testing.T) {
 		if code != 1 || stdout != "" || !strings.HasPrefix(last, "bulwark: ") || !strings.Contains(last, tc.field) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", tc.args, code, stdout, stderr)
 		}
+	}
+	// The secret from the environment; plain http to a remote host warns.
+	// (The watch then fails on the EOA: no webhook is called.)
+	const secret = "env-secret-never-printed"
+	code, stdout, stderr := runWatchEnv(t, context.Background(), t.TempDir(), map[string]string{"BULWARK_WEBHOOK_SECRET": secret},
+		"--safe", eoa, "--rpc", chain.URL(), "--from-block", "1", "--to-block", "1", "--webhook", "http://hooks.example.com/x")
+	if code != 1 || !strings.Contains(stderr, "warning: --webhook hooks.example.com is plain http") || !strings.Contains(stderr, "not a Safe") ||
+		strings.Contains(stdout+stderr, secret) {
+		t.Errorf("env secret: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }

@@ -1,0 +1,34 @@
+// Package webhook delivers Bulwark's watch alerts to an HTTP(S) receiver,
+// signed with HMAC-SHA256 so the receiver can tell them from forgeries.
+//
+// Each alert is one POST of a JSON body
+//
+//	{"id": 7, "time": "2025-02-21T14:13:35.123456789Z", "alert": {"block": …, "code": "MASTERCOPY_CHANGE", …}}
+//
+// (Content-Type application/json) with two headers:
+//
+//	X-Bulwark-Timestamp: 1740147215
+//	X-Bulwark-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
+//
+// The timestamp is the sender's Unix time in seconds when the attempt was
+// made (each retry is signed afresh). A receiver verifies a request by:
+//
+//  1. reading the raw body bytes (before any JSON decoding: the signature
+//     covers the bytes exactly as sent);
+//  2. recomputing HMAC-SHA256 with the shared secret over the timestamp
+//     header, a ".", and the body, and comparing it with the signature
+//     header in constant time (hmac.Equal, never ==);
+//  3. rejecting a timestamp further than a few minutes from its own clock
+//     (Verify's maxAge; 5 minutes is a good default), so a captured request
+//     cannot be replayed later; receivers that need more deduplicate on
+//     the alert id.
+//
+// Verify does all three for receivers written in Go.
+//
+// A Notifier retries a failed POST — a network error, a timeout, HTTP 429
+// or any 5xx — with doubling backoff, a bounded number of times; any other
+// non-2xx answer is permanent and not retried. Each attempt has its own
+// timeout. Neither the secret nor the URL's user-info ever appears in an
+// error, a log line or the recorded delivery state (the URL is shown
+// without user-info, query or fragment).
+package webhook

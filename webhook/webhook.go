@@ -1,0 +1,283 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+// Header names.
+const (
+	HeaderSignature = "X-Bulwark-Signature"
+	HeaderTimestamp = "X-Bulwark-Timestamp"
+)
+
+// Defaults of Options.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxAttempts = 5
+	DefaultRetryBase   = time.Second
+	DefaultRetryMax    = 30 * time.Second
+	// DefaultMaxAge is the timestamp tolerance receivers should give Verify.
+	DefaultMaxAge = 5 * time.Minute
+)
+
+// Options configure a Notifier.
+type Options struct {
+	// URL is the receiver, http or https.
+	URL string
+	// Secret is the HMAC key; it must not be empty.
+	Secret []byte
+	// Timeout bounds each attempt; default DefaultTimeout.
+	Timeout time.Duration
+	// MaxAttempts bounds the POSTs per alert; default DefaultMaxAttempts.
+	MaxAttempts int
+	// RetryBase and RetryMax bound the backoff between attempts (doubling
+	// from RetryBase); defaults DefaultRetryBase and DefaultRetryMax.
+	RetryBase, RetryMax time.Duration
+	// Client sends the requests; nil means a client that does not follow
+	// redirects (a redirect is a permanent failure).
+	Client *http.Client
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Logger, when set, is told of each failed attempt (never the secret).
+	Logger *slog.Logger
+}
+
+// Notifier posts signed alerts to one URL. It is safe for concurrent use.
+// Its errors and log lines name the URL as URL() returns it.
+type Notifier struct {
+	opt      Options
+	u        *url.URL
+	redacted string
+}
+
+// New checks opt and returns a Notifier.
+func New(opt Options) (*Notifier, error) {
+	u, err := ParseURL(opt.URL)
+	if err != nil {
+		return nil, err
+	}
+	if len(opt.Secret) == 0 {
+		return nil, bulwark.Invalid("webhook secret", "is empty: give a secret shared with the receiver")
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = DefaultTimeout
+	}
+	if opt.MaxAttempts <= 0 {
+		opt.MaxAttempts = DefaultMaxAttempts
+	}
+	if opt.RetryBase <= 0 {
+		opt.RetryBase = DefaultRetryBase
+	}
+	if opt.RetryMax <= 0 {
+		opt.RetryMax = DefaultRetryMax
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Client == nil {
+		opt.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	opt.Secret = bytes.Clone(opt.Secret)
+	return &Notifier{opt: opt, u: u, redacted: redact(u)}, nil
+}
+
+// redact returns u without user-info, query or fragment, which may carry
+// credentials of their own.
+func redact(u *url.URL) string {
+	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	return r.String()
+}
+
+// ParseURL checks a webhook URL: http or https, with a host.
+func ParseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, bulwark.Invalid("--webhook", "want an http:// or https:// URL with a host")
+	}
+	return u, nil
+}
+
+// Insecure reports whether u would carry alerts in clear text over a
+// network: http to a host that is not loopback.
+func Insecure(u *url.URL) bool {
+	if u.Scheme != "http" {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(h)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// URL returns the receiver's URL without user-info, query or fragment.
+func (n *Notifier) URL() string { return n.redacted }
+
+// Insecure reports whether the Notifier posts in clear text over a network.
+func (n *Notifier) Insecure() bool { return Insecure(n.u) }
+
+// Payload is the JSON body of a POST.
+type Payload struct {
+	ID    int64      `json:"id"`
+	Time  time.Time  `json:"time"`
+	Alert safe.Alert `json:"alert"`
+}
+
+// Sign returns the X-Bulwark-Signature value of body sent at Unix time ts:
+// "sha256=" and the hex HMAC-SHA256 of ts, ".", body.
+func Sign(secret []byte, ts int64, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(strconv.FormatInt(ts, 10)))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Verification errors.
+var (
+	ErrBadSignature = errors.New("webhook: signature does not match")
+	ErrBadTimestamp = errors.New("webhook: missing or malformed timestamp")
+	ErrStale        = errors.New("webhook: timestamp too far from now (replayed, or clocks disagree)")
+	ErrTooLarge     = errors.New("webhook: body too large")
+)
+
+// Verify checks a received request, for receivers written in Go: signature
+// and timestamp are the X-Bulwark-Signature and X-Bulwark-Timestamp
+// headers, body the raw body. A timestamp more than maxAge away from now
+// (either way) is ErrStale; the signature is compared in constant time.
+func Verify(secret []byte, signature, timestamp string, body []byte, now time.Time, maxAge time.Duration) error {
+	ts, err := strconv.ParseInt(strings.TrimSpace(timestamp), 10, 64)
+	if err != nil || ts <= 0 {
+		return ErrBadTimestamp
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > maxAge || d < -maxAge {
+		return ErrStale
+	}
+	want := Sign(secret, ts, body)
+	if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(signature))) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// VerifyRequest reads r's body (at most maxBody bytes) and checks it with
+// Verify against the current time. It returns the body, to be decoded only
+// when the error is nil.
+func VerifyRequest(r *http.Request, secret []byte, maxAge time.Duration, maxBody int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > maxBody {
+		return nil, ErrTooLarge
+	}
+	return body, Verify(secret, r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp), body, time.Now(), maxAge)
+}
+
+// Notify posts a to the receiver, retrying transient failures, and returns
+// the delivery state to record: DeliveredAt set on a 2xx answer, Attempts
+// the POSTs made, LastError why the last one failed. It gives up early when
+// ctx ends.
+func (n *Notifier) Notify(ctx context.Context, a safe.StoredAlert) safe.AlertDelivery {
+	var d safe.AlertDelivery
+	body, err := json.Marshal(Payload{ID: a.ID, Time: a.Time.UTC(), Alert: a.Alert})
+	if err != nil {
+		d.LastError = "cannot encode the alert: " + err.Error()
+		return d
+	}
+	for {
+		d.Attempts++
+		retry, wait, err := n.post(ctx, body)
+		if err == nil {
+			at := n.opt.Now().UTC()
+			d.DeliveredAt, d.LastError = &at, ""
+			return d
+		}
+		d.LastError = err.Error()
+		if !retry || d.Attempts >= n.opt.MaxAttempts || ctx.Err() != nil {
+			if n.opt.Logger != nil {
+				n.opt.Logger.Warn("webhook delivery failed", "url", n.redacted, "alert", a.ID, "attempts", d.Attempts, "err", d.LastError)
+			}
+			return d
+		}
+		if wait <= 0 {
+			wait = min(n.opt.RetryBase<<min(d.Attempts-1, 20), n.opt.RetryMax)
+		}
+		if n.opt.Logger != nil {
+			n.opt.Logger.Info("webhook delivery failed; retrying", "url", n.redacted, "alert", a.ID, "attempt", d.Attempts, "wait", wait, "err", d.LastError)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return d
+		case <-t.C:
+		}
+	}
+}
+
+// post makes one attempt. It reports whether a failure is worth retrying
+// and, for a 429 or 5xx with Retry-After in seconds, how long the receiver
+// asked to wait (capped at RetryMax).
+func (n *Notifier) post(ctx context.Context, body []byte) (retry bool, wait time.Duration, err error) {
+	ctx, cancel := context.WithTimeout(ctx, n.opt.Timeout)
+	defer cancel()
+	ts := n.opt.Now().Unix()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.u.String(), bytes.NewReader(body))
+	if err != nil {
+		return false, 0, fmt.Errorf("POST %s: cannot build the request", n.redacted)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "bulwark-webhook/1")
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(HeaderSignature, Sign(n.opt.Secret, ts, body))
+	resp, err := n.opt.Client.Do(req)
+	if err != nil {
+		cause := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			cause = ue.Err // a url.Error repeats the URL, user-info included
+		}
+		if errors.Is(err, context.DeadlineExceeded) || isTimeout(cause) {
+			return true, 0, fmt.Errorf("POST %s: no answer within %s", n.redacted, n.opt.Timeout)
+		}
+		return true, 0, fmt.Errorf("POST %s: %v", n.redacted, cause)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return false, 0, nil
+	}
+	err = fmt.Errorf("POST %s: HTTP %s", n.redacted, resp.Status)
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
+			wait = min(time.Duration(s)*time.Second, n.opt.RetryMax)
+		}
+		return true, wait, err
+	}
+	return false, 0, err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

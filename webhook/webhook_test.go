@@ -1,0 +1,273 @@
+package webhook_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/webhook"
+)
+
+const secret = "s3cr3t-hmac-key-never-shown"
+
+var alert = safe.StoredAlert{ID: 7, Time: time.Date(2025, 2, 21, 14, 13, 35, 0, time.UTC), Alert: safe.Alert{
+	Block: 21895238, BlockHash: "0x" + strings.Repeat("ab", 32), Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4",
+	Code: safe.CodeMasterCopyChange, Severity: safe.SeverityCritical, Message: "singleton changed",
+	Kind: safe.ChangeSingleton, Before: "0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F", After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"}}
+
+// receiver answers with the statuses in order (the last one repeated)
+// and keeps what it received.
+type receiver struct {
+	mu       sync.Mutex
+	statuses []int
+	delay    time.Duration
+	calls    int
+	bodies   [][]byte
+	headers  []http.Header
+	verified []error
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := webhook.VerifyRequest(r, []byte(secret), webhook.DefaultMaxAge, 1<<20)
+	rc.mu.Lock()
+	i := min(rc.calls, len(rc.statuses)-1)
+	rc.calls++
+	rc.bodies = append(rc.bodies, body)
+	rc.headers = append(rc.headers, r.Header.Clone())
+	rc.verified = append(rc.verified, err)
+	status, delay := rc.statuses[i], rc.delay
+	rc.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+		}
+	}
+	w.WriteHeader(status)
+}
+
+func newNotifier(t *testing.T, u string, logs io.Writer, opt webhook.Options) *webhook.Notifier {
+	t.Helper()
+	opt.URL, opt.Secret = u, []byte(secret)
+	if opt.RetryBase == 0 {
+		opt.RetryBase = time.Millisecond
+	}
+	if opt.RetryMax == 0 {
+		opt.RetryMax = 5 * time.Millisecond
+	}
+	if logs != nil {
+		opt.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	n, err := webhook.New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestNotify(t *testing.T) {
+	tests := []struct {
+		name      string
+		statuses  []int
+		delay     time.Duration
+		opt       webhook.Options
+		delivered bool
+		attempts  int
+		errHas    string
+	}{
+		{"ok at once", []int{200}, 0, webhook.Options{}, true, 1, ""},
+		{"204 is a success", []int{204}, 0, webhook.Options{}, true, 1, ""},
+		{"500 then 200 is retried", []int{500, 200}, 0, webhook.Options{}, true, 2, ""},
+		{"429 and 503 are retried", []int{429, 503, 202}, 0, webhook.Options{}, true, 3, ""},
+		{"5xx forever stops after MaxAttempts", []int{502}, 0, webhook.Options{MaxAttempts: 3}, false, 3, "HTTP 502"},
+		{"400 is permanent", []int{400, 200}, 0, webhook.Options{}, false, 1, "HTTP 400"},
+		{"401 is permanent", []int{401}, 0, webhook.Options{}, false, 1, "HTTP 401"},
+		{"redirect is not followed", []int{302}, 0, webhook.Options{}, false, 1, "HTTP 302"},
+		{"slow receiver times out, retried, bounded", []int{200}, 2 * time.Second, webhook.Options{Timeout: 50 * time.Millisecond, MaxAttempts: 2}, false, 2, "no answer within 50ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := &receiver{statuses: tt.statuses, delay: tt.delay}
+			srv := httptest.NewServer(rc)
+			defer srv.Close()
+			var logs bytes.Buffer
+			n := newNotifier(t, srv.URL+"/hook", &logs, tt.opt)
+			d := n.Notify(context.Background(), alert)
+			if (d.DeliveredAt != nil) != tt.delivered || d.Attempts != tt.attempts || !strings.Contains(d.LastError, tt.errHas) ||
+				(tt.delivered && d.LastError != "") {
+				t.Fatalf("delivery %+v, want delivered %v after %d attempts, error with %q", d, tt.delivered, tt.attempts, tt.errHas)
+			}
+			rc.mu.Lock()
+			defer rc.mu.Unlock()
+			if rc.calls != tt.attempts {
+				t.Errorf("receiver saw %d POSTs, want %d", rc.calls, tt.attempts)
+			}
+			for i, err := range rc.verified {
+				if err != nil {
+					t.Errorf("POST %d does not verify: %v", i+1, err)
+				}
+				var p webhook.Payload
+				if err := json.Unmarshal(rc.bodies[i], &p); err != nil || p.ID != alert.ID || p.Alert != alert.Alert || !p.Time.Equal(alert.Time) {
+					t.Errorf("POST %d body %s: %v", i+1, rc.bodies[i], err)
+				}
+				if ct := rc.headers[i].Get("Content-Type"); ct != "application/json" {
+					t.Errorf("Content-Type %q", ct)
+				}
+			}
+			if strings.Contains(logs.String(), secret) || strings.Contains(d.LastError, secret) {
+				t.Errorf("the secret leaked: logs %q, error %q", logs.String(), d.LastError)
+			}
+		})
+	}
+}
+
+// TestSignatureFormat checks the documented recipe independently of Verify.
+func TestSignatureFormat(t *testing.T) {
+	rc := &receiver{statuses: []int{200}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	now := time.Unix(1740147215, 0)
+	n := newNotifier(t, srv.URL, nil, webhook.Options{Now: func() time.Time { return now }})
+	if d := n.Notify(context.Background(), alert); d.DeliveredAt == nil {
+		t.Fatalf("not delivered: %+v", d)
+	}
+	h := rc.headers[0]
+	if h.Get(webhook.HeaderTimestamp) != "1740147215" {
+		t.Fatalf("timestamp %q", h.Get(webhook.HeaderTimestamp))
+	}
+	want := webhook.Sign([]byte(secret), 1740147215, rc.bodies[0])
+	if got := h.Get(webhook.HeaderSignature); got != want || !strings.HasPrefix(got, "sha256=") || len(got) != len("sha256=")+64 {
+		t.Fatalf("signature %q, want %q", got, want)
+	}
+	// A fixed vector, computed independently: HMAC-SHA256("key", "1.{}").
+	if got := webhook.Sign([]byte("key"), 1, []byte("{}")); got != "sha256=1ba6b8171186efc613e8bcc0cbdab2748f24984d7c5a84faa2637afa0e40d224" {
+		t.Errorf("Sign(key, 1, {}) = %s", got)
+	}
+}
+
+func TestVerify(t *testing.T) {
+	body := []byte(`{"id":1}`)
+	now := time.Unix(1740147215, 0)
+	ts := strconv.FormatInt(now.Unix(), 10)
+	sig := webhook.Sign([]byte(secret), now.Unix(), body)
+	tests := []struct {
+		name    string
+		secret  string
+		sig, ts string
+		body    []byte
+		now     time.Time
+		want    error
+	}{
+		{"valid", secret, sig, ts, body, now, nil},
+		{"valid within max age", secret, sig, ts, body, now.Add(4 * time.Minute), nil},
+		{"other secret", "other", sig, ts, body, now, webhook.ErrBadSignature},
+		{"body changed", secret, sig, ts, []byte(`{"id":2}`), now, webhook.ErrBadSignature},
+		{"timestamp changed", secret, sig, strconv.FormatInt(now.Unix()+1, 10), body, now, webhook.ErrBadSignature},
+		{"no prefix", secret, strings.TrimPrefix(sig, "sha256="), ts, body, now, webhook.ErrBadSignature},
+		{"empty signature", secret, "", ts, body, now, webhook.ErrBadSignature},
+		{"old timestamp", secret, sig, ts, body, now.Add(6 * time.Minute), webhook.ErrStale},
+		{"future timestamp", secret, sig, ts, body, now.Add(-6 * time.Minute), webhook.ErrStale},
+		{"missing timestamp", secret, sig, "", body, now, webhook.ErrBadTimestamp},
+		{"malformed timestamp", secret, sig, "12a", body, now, webhook.ErrBadTimestamp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := webhook.Verify([]byte(tt.secret), tt.sig, tt.ts, tt.body, tt.now, webhook.DefaultMaxAge); !errors.Is(err, tt.want) {
+				t.Fatalf("Verify = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		url, secret string
+		ok          bool
+		insecure    bool
+	}{
+		{"https://hooks.example.com/bulwark", secret, true, false},
+		{"http://127.0.0.1:9000/x", secret, true, false},
+		{"http://[::1]:9000/x", secret, true, false},
+		{"http://localhost/x", secret, true, false},
+		{"http://hooks.example.com/x", secret, true, true},
+		{"http://10.0.0.5/x", secret, true, true},
+		{"ftp://hooks.example.com/x", secret, false, false},
+		{"hooks.example.com/x", secret, false, false},
+		{"https://", secret, false, false},
+		{"https://hooks.example.com/x", "", false, false},
+	}
+	for _, tt := range tests {
+		n, err := webhook.New(webhook.Options{URL: tt.url, Secret: []byte(tt.secret)})
+		if (err == nil) != tt.ok {
+			t.Errorf("New(%q) = %v", tt.url, err)
+			continue
+		}
+		if err != nil {
+			if bulwark.ErrorCode(err) != bulwark.EINVALID || strings.Contains(err.Error(), secret) {
+				t.Errorf("New(%q) error %v", tt.url, err)
+			}
+			continue
+		}
+		if n.Insecure() != tt.insecure {
+			t.Errorf("%s: Insecure = %v", tt.url, n.Insecure())
+		}
+	}
+}
+
+// TestNoSecretsInErrors: network failures name the URL without its
+// user-info or query, and never the HMAC secret.
+func TestNoSecretsInErrors(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	u, _ := url.Parse(srv.URL)
+	srv.Close() // connection refused from now on
+	var logs bytes.Buffer
+	n := newNotifier(t, "http://user:hunter2@"+u.Host+"/hook?token=qtoken", &logs, webhook.Options{MaxAttempts: 2})
+	d := n.Notify(context.Background(), alert)
+	if d.DeliveredAt != nil || d.Attempts != 2 || d.LastError == "" {
+		t.Fatalf("delivery %+v", d)
+	}
+	for _, leak := range []string{secret, "hunter2", "qtoken", "user:"} {
+		if strings.Contains(d.LastError, leak) || strings.Contains(logs.String(), leak) {
+			t.Errorf("%q leaked: error %q, logs %q", leak, d.LastError, logs.String())
+		}
+	}
+	if !strings.Contains(d.LastError, u.Host+"/hook") || n.URL() != "http://"+u.Host+"/hook" {
+		t.Errorf("error %q and URL %q should name the redacted URL", d.LastError, n.URL())
+	}
+}
+
+// TestNotifyStopsWithContext: a cancelled context ends the retries.
+func TestNotifyStopsWithContext(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(503)
+	}))
+	defer srv.Close()
+	n := newNotifier(t, srv.URL, nil, webhook.Options{MaxAttempts: 100, RetryBase: time.Hour, RetryMax: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for calls.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	d := n.Notify(ctx, alert)
+	if d.DeliveredAt != nil || d.Attempts != 1 || !strings.Contains(d.LastError, "503") {
+		t.Fatalf("delivery %+v", d)
+	}
+}
