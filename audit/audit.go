@@ -120,7 +120,7 @@ func (l *Log) Do(ctx context.Context, change func(ctx context.Context) (Event, e
 		now = l.Now
 	}
 	return l.Store.AppendAudit(ctx, func(ctx context.Context, head Head) (*Entry, error) {
-		ev, err := change(ctx)
+		ev, err := change(context.WithValue(ctx, pendingSeqKey{}, head.Seq+1))
 		if err != nil {
 			return nil, err
 		}
@@ -140,6 +140,20 @@ func (l *Log) Do(ctx context.Context, change func(ctx context.Context) (Event, e
 		e.Hash = e.ComputeHash()
 		return e, nil
 	})
+}
+
+// pendingSeqKey is the context key of the sequence number the entry Do is
+// recording will get.
+type pendingSeqKey struct{}
+
+// PendingSeq returns, inside the change of [Log.Do], the sequence number
+// the entry being recorded will get, so that a change can refer to its own
+// audit entry (a stored verdict names it). It is exact: the change runs
+// under the store's writer, so no other entry can come first. ok is false
+// outside Do.
+func PendingSeq(ctx context.Context) (seq int64, ok bool) {
+	seq, ok = ctx.Value(pendingSeqKey{}).(int64)
+	return seq, ok
 }
 
 // encodeDetails checks ev and returns its details as compact JSON (nil for

@@ -118,3 +118,28 @@ func TestRecordRejectsBadEvents(t *testing.T) {
 		t.Fatalf("nil map details = %+v, %v; want an entry without details", e, err)
 	}
 }
+
+func TestPendingSeq(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	log := &audit.Log{Store: db}
+	if _, ok := audit.PendingSeq(ctx); ok {
+		t.Fatal("PendingSeq outside Do: ok")
+	}
+	for i := int64(1); i <= 3; i++ {
+		var seen int64
+		e, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+			var ok bool
+			if seen, ok = audit.PendingSeq(ctx); !ok {
+				t.Error("PendingSeq inside Do: not ok")
+			}
+			return audit.Event{Actor: "system", Action: "test.event"}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen != e.Seq || e.Seq != i {
+			t.Fatalf("PendingSeq = %d, entry %d, want %d", seen, e.Seq, i)
+		}
+	}
+}

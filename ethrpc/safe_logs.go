@@ -13,9 +13,10 @@ import (
 var _ safe.LogReader = (*Client)(nil)
 
 type rpcLogFilter struct {
-	Address   common.Address  `json:"address"`
-	FromBlock hexutil.Uint64  `json:"fromBlock"`
-	ToBlock   hexutil.Uint64  `json:"toBlock"`
+	Address   any             `json:"address"`
+	FromBlock *hexutil.Uint64 `json:"fromBlock,omitempty"`
+	ToBlock   *hexutil.Uint64 `json:"toBlock,omitempty"`
+	BlockHash *common.Hash    `json:"blockHash,omitempty"`
 	Topics    [][]common.Hash `json:"topics,omitempty"`
 }
 
@@ -29,11 +30,21 @@ type rpcLog struct {
 }
 
 // ReadLogs implements safe.LogReader with one eth_getLogs call: the logs
-// of f.Address from f.FromBlock to f.ToBlock whose first topic is one of
-// f.Topics0. A node that refuses the range (too wide, too many results)
-// answers with an error; the caller decides what that means.
+// of f.Address (or any of f.Addresses) from f.FromBlock to f.ToBlock (or
+// in block f.BlockHash) whose first topic is one of f.Topics0. A node that
+// refuses the range (too wide, too many results) answers with an error;
+// the caller decides what that means.
 func (c *Client) ReadLogs(ctx context.Context, f safe.LogFilter) ([]safe.EventLog, error) {
-	q := rpcLogFilter{Address: f.Address, FromBlock: hexutil.Uint64(f.FromBlock), ToBlock: hexutil.Uint64(f.ToBlock)}
+	q := rpcLogFilter{Address: f.Address}
+	if len(f.Addresses) > 0 {
+		q.Address = f.Addresses
+	}
+	if f.BlockHash != nil {
+		q.BlockHash = f.BlockHash
+	} else {
+		from, to := hexutil.Uint64(f.FromBlock), hexutil.Uint64(f.ToBlock)
+		q.FromBlock, q.ToBlock = &from, &to
+	}
 	if len(f.Topics0) > 0 {
 		q.Topics = [][]common.Hash{f.Topics0}
 	}

@@ -180,6 +180,10 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 		Auth:    e.auth,
 		Audit:   e.log,
 		Version: "test-1.0",
+		// Every verdict is recorded, as serve wires it.
+		SafeVerifications: e.db,
+		SafeWatches:       e.db,
+		SafeAlerts:        e.db,
 	}
 	if configure != nil {
 		configure(&cfg)

@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	s.handle(routeAuditList, auth.PermAdmin, s.listAudit)
 	s.handle(routeAuditVerify, auth.PermAdmin, s.verifyAudit)
 	s.safeRoutes()
+	s.safeWatchRoutes()
 
 	// Unknown API routes answer only after authentication, so probing
 	// without a token learns nothing about which routes exist.
@@ -119,6 +120,9 @@ type change struct {
 	// status and body are the response; body receives the audit entry.
 	status int
 	body   func(e *audit.Entry) any
+	// committed, when set, runs once the change and its entry have
+	// committed (before the response is written).
+	committed func()
 }
 
 // changeFunc is a state-changing handler. It reads and checks the request
@@ -154,6 +158,9 @@ func (s *Server) handleChange(pattern string, perm auth.Permission, h changeFunc
 		})
 		if err != nil {
 			return err
+		}
+		if c.committed != nil {
+			c.committed()
 		}
 		s.writeJSON(w, r, c.status, c.body(entry))
 		return nil

@@ -106,7 +106,16 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 	}
 	return &change{
 		action: "safe.verify",
-		apply: func(context.Context) (string, map[string]any, error) {
+		apply: func(ctx context.Context) (string, map[string]any, error) {
+			if s.cfg.SafeVerifications != nil {
+				seq, ok := audit.PendingSeq(ctx)
+				if !ok {
+					return "", nil, bulwark.Errorf(bulwark.EINTERNAL, "safe verify: not inside the audit transaction")
+				}
+				if err := s.cfg.SafeVerifications.RecordVerification(ctx, v.Record(seq)); err != nil {
+					return "", nil, err
+				}
+			}
 			return v.AuditTarget(), v.AuditDetails(), nil
 		},
 		status: http.StatusOK,

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 const (
@@ -71,6 +74,11 @@ func verdictIs(verdict string, codes ...string) func(*testing.T, *env, *httptest
 		}
 		if !found {
 			t.Error("no safe.verify audit entry")
+		}
+		// The verdict is recorded with its audit entry, for the watcher.
+		recs, err := e.db.Verifications(context.Background(), common.HexToHash(out.SafeTxHash))
+		if err != nil || len(recs) != 1 || recs[0].AuditSeq != out.AuditSeq || string(recs[0].Verdict) != verdict {
+			t.Errorf("verification records %+v, %v; want one, verdict %s, audit entry %d", recs, err, verdict, out.AuditSeq)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Defaults for the zero values of Config.
@@ -122,6 +123,20 @@ type Config struct {
 	// SafeOnChain says SafeVerifier reads the Safe from a node (serve
 	// --rpc): chainId and safeVersion are then optional in a request.
 	SafeOnChain bool
+	// SafeVerifications, when set, receives a record of every verdict of
+	// POST /api/v1/safe/verify, in the transaction of its audit entry, so
+	// that a watcher can tell a transaction Bulwark verified from one it
+	// never saw. It must be an adapter of the audit log's store.
+	SafeVerifications safe.VerificationStore
+	// SafeWatches is the serve monitor's watch list (POST/GET/DELETE
+	// /api/v1/safe/watches) and SafeAlerts the alerts it stored (GET
+	// /api/v1/safe/alerts); nil makes those routes answer 503. Both must
+	// be adapters of the audit log's store. SafeWatchesChanged, when set,
+	// is called after a change of the list has committed, so that the
+	// monitor picks it up at once.
+	SafeWatches        safe.WatchListStore
+	SafeAlerts         safe.AlertStore
+	SafeWatchesChanged func()
 }
 
 // Server is Bulwark's JSON API over HTTP. Build one with New; it holds no

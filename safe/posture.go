@@ -73,9 +73,14 @@ var (
 // LogFilter is an eth_getLogs query: the logs of Address from FromBlock to
 // ToBlock inclusive whose first topic is one of Topics0 (any when empty).
 type LogFilter struct {
-	Address            common.Address
+	Address common.Address
+	// Addresses, when not empty, replaces Address: the logs of any of them.
+	Addresses          []common.Address
 	FromBlock, ToBlock uint64
-	Topics0            []common.Hash
+	// BlockHash, when set, replaces the range: the logs of that block only
+	// (EIP-234), so that a reorg cannot swap the block under the query.
+	BlockHash *common.Hash
+	Topics0   []common.Hash
 }
 
 // EventLog is one log an eth_getLogs query returned.

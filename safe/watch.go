@@ -26,12 +26,17 @@ const (
 	CodeNodeRecovered     = "NODE_RECOVERED"
 	CodeChainReorg        = "CHAIN_REORG"
 	CodeReorgTooDeep      = "REORG_TOO_DEEP"
+	// CodeUnverifiedExecution and CodeExecutedRejected are about a watched
+	// Safe's ExecutionSuccess whose safeTxHash Bulwark never verified, or
+	// rejected (see [ExecutionCheck]).
+	CodeUnverifiedExecution = "UNVERIFIED_EXECUTION"
+	CodeExecutedRejected    = "EXECUTED_REJECTED"
 )
 
 // WatchCodes lists every code a Watcher emits.
 var WatchCodes = []string{CodeMasterCopyChange, CodeListCorrupt, CodeGuardChange, CodeModuleGuardChange,
 	CodeFallbackHandlerChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange, CodeSafeUnreadable,
-	CodeNodeUnreachable, CodeReorgTooDeep, CodeNodeRecovered, CodeChainReorg}
+	CodeNodeUnreachable, CodeReorgTooDeep, CodeNodeRecovered, CodeChainReorg, CodeUnverifiedExecution, CodeExecutedRejected}
 
 // DefaultMaxReorgDepth bounds how far back a Watcher looks for the common
 // ancestor of a reorganised chain.
@@ -69,6 +74,11 @@ type Alert struct {
 	Kind   ChangeKind `json:"kind,omitempty"`
 	Before string     `json:"before,omitempty"`
 	After  string     `json:"after,omitempty"`
+	// SafeTxHash and TxHash are the executed Safe transaction and the
+	// Ethereum transaction that executed it, for UNVERIFIED_EXECUTION and
+	// EXECUTED_REJECTED; empty otherwise.
+	SafeTxHash string `json:"safeTxHash,omitempty"`
+	TxHash     string `json:"txHash,omitempty"`
 }
 
 // String renders the alert on one line: block, Safe, severity, code and
@@ -99,7 +109,31 @@ type WatchOptions struct {
 	MaxReorgDepth int
 	// Read is passed to ReadStatesWith (Previous is the Watcher's own).
 	Read ReadOptions
+	// Executions, when set, makes every Step also check the block's
+	// ExecutionSuccess events of the watched Safes against the verdicts on
+	// record; nil checks state only.
+	Executions *ExecutionCheck
 }
+
+// ExecutionCheck is what a Watcher needs to tell an executed Safe
+// transaction Bulwark verified from one it did not: the node's logs and
+// the verdicts on record.
+//
+// Each block's ExecutionSuccess(bytes32 txHash, uint256 payment) events of
+// the watched Safes are read by block hash (one eth_getLogs per
+// [ExecutionLogChunk] Safes); the safeTxHash is the first data word up to
+// 1.3.0 and topic 1 from 1.4.0. A safeTxHash with no verification of that
+// Safe on the watched chain is UNVERIFIED_EXECUTION (high); one that was
+// verified with verdict reject is EXECUTED_REJECTED (critical). Safes
+// before 1.1.0 emit no ExecutionSuccess and are not checked.
+type ExecutionCheck struct {
+	Logs     LogReader
+	Verified VerificationLookup
+}
+
+// ExecutionLogChunk is how many Safes one eth_getLogs query of
+// [ExecutionCheck] names.
+const ExecutionLogChunk = 256
 
 // Watcher follows a chain block by block and turns the changes of the
 // watched Safes' state into alerts. Each block's states are read by block
@@ -144,6 +178,9 @@ func NewWatcher(r WatchReader, safes []common.Address, opt WatchOptions) (*Watch
 	return &Watcher{r: &cachedChainID{WatchReader: r}, safes: append([]common.Address(nil), safes...), opt: opt,
 		hashes: map[uint64]common.Hash{}, states: map[common.Address]*State{}, unreadable: map[common.Address]bool{}}, nil
 }
+
+// Safes returns the watched Safes, in the order given.
+func (w *Watcher) Safes() []common.Address { return append([]common.Address(nil), w.safes...) }
 
 // Last returns the last block processed (the baseline after Start).
 func (w *Watcher) Last() BlockHeader { return w.last }
@@ -217,6 +254,10 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 			failed[a] = rerr.Errs[i]
 		}
 	}
+	execAlerts, err := w.executionAlerts(ctx, h)
+	if err != nil {
+		return nil, err
+	}
 	var alerts []Alert
 	for i, a := range w.safes {
 		if e, bad := failed[a]; bad {
@@ -233,7 +274,92 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 		delete(w.unreadable, a)
 	}
 	w.advance(h)
-	return alerts, nil
+	return append(alerts, execAlerts...), nil
+}
+
+// executionAlerts reads block h's ExecutionSuccess events of the watched
+// Safes and returns an alert for each executed safeTxHash that was not
+// verified, or was rejected. It changes nothing: an error leaves the
+// block to be retried.
+func (w *Watcher) executionAlerts(ctx context.Context, h BlockHeader) ([]Alert, error) {
+	ec := w.opt.Executions
+	if ec == nil {
+		return nil, nil
+	}
+	chainID, err := w.r.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	watched := make(map[common.Address]bool, len(w.safes))
+	for _, a := range w.safes {
+		watched[a] = true
+	}
+	var out []Alert
+	for i := 0; i < len(w.safes); i += ExecutionLogChunk {
+		hash := h.Hash
+		logs, err := ec.Logs.ReadLogs(ctx, LogFilter{Addresses: w.safes[i:min(i+ExecutionLogChunk, len(w.safes))], BlockHash: &hash,
+			Topics0: []common.Hash{TopicExecutionSuccess}})
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range logs {
+			if l.Removed || !watched[l.Address] || len(l.Topics) == 0 || l.Topics[0] != TopicExecutionSuccess {
+				continue
+			}
+			var sth common.Hash
+			switch {
+			case len(l.Topics) >= 2: // 1.4.0+: txHash indexed
+				sth = l.Topics[1]
+			case len(l.Data) >= 32: // up to 1.3.0: the first data word
+				sth = common.BytesToHash(l.Data[:32])
+			default:
+				continue
+			}
+			recs, err := ec.Verified.Verifications(ctx, sth)
+			if err != nil {
+				return nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "cannot look up the verifications of safeTxHash "+sth.Hex()+": "+bulwark.ErrorMessage(err))
+			}
+			if a, ok := ExecutionAlert(h, l.Address, sth, l.TxHash, chainID, recs); ok {
+				out = append(out, a)
+			}
+		}
+	}
+	return out, nil
+}
+
+// ExecutionAlert judges the execution of safeTxHash by the Safe at addr (in Ethereum
+// transaction txHash, block h, chain chainID) against the verification
+// records of that hash: UNVERIFIED_EXECUTION (high) when none is of this
+// Safe on this chain, EXECUTED_REJECTED (critical) when one of them is a
+// reject, and no alert otherwise (ok and review verdicts: the signers
+// were shown the findings).
+func ExecutionAlert(h BlockHeader, addr common.Address, safeTxHash, txHash common.Hash, chainID uint64, recs []VerificationRecord) (Alert, bool) {
+	a := Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: addr.Hex(), SafeTxHash: safeTxHash.Hex(), TxHash: txHash.Hex()}
+	var mine []VerificationRecord
+	for _, r := range recs {
+		if r.Safe == addr && r.ChainID != nil && r.ChainID.IsUint64() && r.ChainID.Uint64() == chainID {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) == 0 {
+		a.Code, a.Severity = CodeUnverifiedExecution, SeverityHigh
+		other := ""
+		if len(recs) > 0 {
+			other = fmt.Sprintf(" (%d verification(s) of this hash are for another Safe or chain)", len(recs))
+		}
+		a.Message = fmt.Sprintf("Safe transaction %s was executed (transaction %s) without a Bulwark verification of it for this Safe on chain %d%s: nobody ran 'bulwark safe verify' (or POST /api/v1/safe/verify) on what was signed; check what it did",
+			safeTxHash.Hex(), txHash.Hex(), chainID, other)
+		return a, true
+	}
+	for _, r := range mine {
+		if r.Verdict == bulwark.VerdictReject {
+			a.Code, a.Severity = CodeExecutedRejected, SeverityCritical
+			a.Message = fmt.Sprintf("Safe transaction %s was executed (transaction %s) although Bulwark rejected it (verdict reject, audit entry %d, %s): it was signed and executed anyway; treat the Safe as compromised until shown otherwise",
+				safeTxHash.Hex(), txHash.Hex(), r.AuditSeq, r.Time.UTC().Format(time.RFC3339))
+			return a, true
+		}
+	}
+	return Alert{}, false
 }
 
 // goodStates returns the last states of the Safes that read fine, as

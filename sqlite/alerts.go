@@ -21,6 +21,9 @@ type alertDetails struct {
 	Kind   safe.ChangeKind `json:"kind,omitempty"`
 	Before string          `json:"before,omitempty"`
 	After  string          `json:"after,omitempty"`
+	// SafeTxHash and TxHash name an executed transaction.
+	SafeTxHash string `json:"safeTxHash,omitempty"`
+	TxHash     string `json:"txHash,omitempty"`
 }
 
 // SaveAlert stores a and returns its id. With a context from audit.Log.Do
@@ -30,8 +33,8 @@ func (db *DB) SaveAlert(ctx context.Context, a safe.Alert) (int64, error) {
 		return 0, bulwark.Invalid("code", "an alert needs a code")
 	}
 	var details any
-	if a.Kind != "" || a.Before != "" || a.After != "" {
-		b, err := json.Marshal(alertDetails{Kind: a.Kind, Before: a.Before, After: a.After})
+	if d := (alertDetails{Kind: a.Kind, Before: a.Before, After: a.After, SafeTxHash: a.SafeTxHash, TxHash: a.TxHash}); d != (alertDetails{}) {
+		b, err := json.Marshal(d)
 		if err != nil {
 			return 0, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode alert details")
 		}
@@ -124,7 +127,7 @@ func scanAlert(s scanner) (safe.StoredAlert, error) {
 		if err := json.Unmarshal([]byte(details.String), &d); err != nil {
 			return a, bad(err)
 		}
-		a.Kind, a.Before, a.After = d.Kind, d.Before, d.After
+		a.Kind, a.Before, a.After, a.SafeTxHash, a.TxHash = d.Kind, d.Before, d.After, d.SafeTxHash, d.TxHash
 	}
 	return a, nil
 }

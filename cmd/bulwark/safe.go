@@ -757,11 +757,14 @@ func (m *Main) safeVerifyCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			_, _, log, err := m.services(ctx)
+			db, _, log, err := m.services(ctx)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			entry, err := log.Record(ctx, audit.Event{Actor: m.cliActor(), Action: "safe.verify", Target: v.AuditTarget(), Details: v.AuditDetails()})
+			entry, err := log.Do(ctx, func(txctx context.Context) (audit.Event, error) {
+				return audit.Event{Actor: m.cliActor(), Action: "safe.verify", Target: v.AuditTarget(), Details: v.AuditDetails()},
+					recordVerification(txctx, db, v)
+			})
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -1018,4 +1021,15 @@ func writeCallTree(b *textBlock, c *safe.DecodedCall, depth int) {
 	for _, k := range c.Calls {
 		writeCallTree(b, k, depth+1)
 	}
+}
+
+// recordVerification stores the record of v in the audit transaction ctx
+// is bound to (inside audit.Log.Do), naming the entry being written, so
+// that 'safe watch' knows the transaction was verified, and how.
+func recordVerification(ctx context.Context, store safe.VerificationStore, v *safe.Verification) error {
+	seq, ok := audit.PendingSeq(ctx)
+	if !ok {
+		return bulwark.Errorf(bulwark.EINTERNAL, "recordVerification outside an audit transaction")
+	}
+	return store.RecordVerification(ctx, v.Record(seq))
 }

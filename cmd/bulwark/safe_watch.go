@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
 
@@ -99,15 +100,25 @@ func parseWatchBlock(field, s string) (uint64, bool, error) {
 	return n, true, nil
 }
 
-func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) {
-	// Webhook deliveries report from their own goroutine: serialise stderr.
+// lockStderr serialises writes to m.Stderr (webhook deliveries and the
+// serve monitor report from their own goroutines) and rebuilds the logger
+// on it; restore puts both back.
+func (m *Main) lockStderr() (restore func(), err error) {
 	stderr, logger := m.Stderr, m.logger
 	m.Stderr = &lockedWriter{w: stderr}
 	if err := m.setupLogging(); err != nil {
 		m.Stderr = stderr
+		return nil, err
+	}
+	return func() { m.Stderr, m.logger = stderr, logger }, nil
+}
+
+func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) {
+	restore, err := m.lockStderr()
+	if err != nil {
 		return bulwark.ExitError, err
 	}
-	defer func() { m.Stderr, m.logger = stderr, logger }()
+	defer restore()
 
 	addrs, err := parseSafeList(f.safes)
 	if err != nil {
@@ -133,7 +144,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	if f.interval <= 0 {
 		return bulwark.ExitError, bulwark.Invalid("--interval", "must be positive")
 	}
-	notifier, err := m.watchNotifier(f)
+	notifier, err := m.webhookNotifier(f.webhook, f.secretFile)
 	if err != nil {
 		return bulwark.ExitError, err
 	}
@@ -161,7 +172,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	if hasTo && to < from {
 		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before the first block to check, %d (the head)", to, from)
 	}
-	w, err := safe.NewWatcher(node, addrs, safe.WatchOptions{})
+	w, err := safe.NewWatcher(node, addrs, watchOptions(client, db))
 	if err != nil {
 		return bulwark.ExitError, err
 	}
@@ -171,6 +182,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	fmt.Fprintf(m.Stderr, "bulwark: watching %d Safe(s) on %s from block %d (baseline: block %d)\n", len(addrs), client.URL(), from, from-1)
 	deliver := m.startDeliveries(ctx, db, notifier)
 	defer deliver.wait()
+	rec := &alertRecorder{db: db, log: log, actor: m.cliActor(), node: client.URL(), deliver: deliver}
 
 	var (
 		mu     sync.Mutex
@@ -188,26 +200,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		} else {
 			fmt.Fprintln(m.Stdout, a.String())
 		}
-		target := a.Safe
-		if target == "" {
-			target = client.URL()
-		}
-		// An alert seen as the watch is being stopped is still recorded: the
-		// alert and its audit entry in one transaction.
-		var id int64
-		if _, err := log.Do(context.WithoutCancel(ctx), func(txctx context.Context) (audit.Event, error) {
-			var err error
-			if id, err = db.SaveAlert(txctx, a); err != nil {
-				return audit.Event{}, err
-			}
-			d := watchAuditDetails(a)
-			d["alertId"] = id
-			return audit.Event{Actor: m.cliActor(), Action: "safe.watch.alert", Target: target, Details: d}, nil
-		}); err != nil {
-			return err
-		}
-		deliver.queue(id)
-		return nil
+		return rec.record(ctx, a)
 	}
 	progress := newWatchProgress(m, from)
 	err = w.Follow(ctx, safe.FollowOptions{
@@ -230,10 +223,52 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	return safe.WorstVerdict(alerts).ExitCode(), nil
 }
 
+// watchOptions are the Watcher options of 'safe watch' and the serve
+// monitor: every ExecutionSuccess is checked against the verdicts on
+// record (safe verify, POST /api/v1/safe/verify).
+func watchOptions(client *ethrpc.Client, db *sqlite.DB) safe.WatchOptions {
+	return safe.WatchOptions{Executions: &safe.ExecutionCheck{Logs: client, Verified: db}}
+}
+
+// alertRecorder stores each alert with its audit entry in one transaction
+// and queues its webhook delivery: what 'safe watch' and the serve monitor
+// do with an alert besides showing it.
+type alertRecorder struct {
+	db      *sqlite.DB
+	log     *audit.Log
+	actor   string // the audit actor
+	node    string // the target of node and chain alerts: the node's redacted URL
+	deliver *deliveries
+}
+
+func (r *alertRecorder) record(ctx context.Context, a safe.Alert) error {
+	target := a.Safe
+	if target == "" {
+		target = r.node
+	}
+	// An alert seen as the watch is being stopped is still recorded: the
+	// alert and its audit entry in one transaction.
+	var id int64
+	if _, err := r.log.Do(context.WithoutCancel(ctx), func(txctx context.Context) (audit.Event, error) {
+		var err error
+		if id, err = r.db.SaveAlert(txctx, a); err != nil {
+			return audit.Event{}, err
+		}
+		d := watchAuditDetails(a)
+		d["alertId"] = id
+		return audit.Event{Actor: r.actor, Action: "safe.watch.alert", Target: target, Details: d}, nil
+	}); err != nil {
+		return err
+	}
+	r.deliver.queue(id)
+	return nil
+}
+
 // watchAuditDetails is an alert as an audit entry's details.
 func watchAuditDetails(a safe.Alert) map[string]any {
 	d := map[string]any{"code": a.Code, "severity": a.Severity, "block": a.Block, "message": a.Message}
-	for k, v := range map[string]string{"blockHash": a.BlockHash, "kind": string(a.Kind), "before": a.Before, "after": a.After} {
+	for k, v := range map[string]string{"blockHash": a.BlockHash, "kind": string(a.Kind), "before": a.Before, "after": a.After,
+		"safeTxHash": a.SafeTxHash, "txHash": a.TxHash} {
 		if v != "" {
 			d[k] = v
 		}
@@ -297,9 +332,11 @@ const envWebhookSecret = "BULWARK_WEBHOOK_SECRET"
 // is told to stop (SIGINT/SIGTERM).
 const webhookGrace = 10 * time.Second
 
-// watchNotifier builds the webhook notifier of --webhook (nil without it).
-// Its errors never carry the secret.
-func (m *Main) watchNotifier(f safeWatchFlags) (*webhook.Notifier, error) {
+// webhookNotifier builds the webhook notifier of --webhook URL and
+// --webhook-secret-file (nil without a URL). Its errors never carry the
+// secret.
+func (m *Main) webhookNotifier(hookURL, secretFile string) (*webhook.Notifier, error) {
+	f := struct{ webhook, secretFile string }{hookURL, secretFile}
 	if f.webhook == "" {
 		if f.secretFile != "" {
 			return nil, bulwark.Invalid("--webhook-secret-file", "given without --webhook URL")

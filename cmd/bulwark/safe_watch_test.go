@@ -54,15 +54,17 @@ func runWatchEnv(t *testing.T, ctx context.Context, data string, extra map[strin
 }
 
 type watchAlertJSON struct {
-	Block     uint64
-	BlockHash string
-	Safe      string
-	Code      string
-	Severity  string
-	Message   string
-	Kind      string
-	Before    string
-	After     string
+	Block      uint64
+	BlockHash  string
+	Safe       string
+	Code       string
+	Severity   string
+	Message    string
+	Kind       string
+	Before     string
+	After      string
+	SafeTxHash string
+	TxHash     string
 }
 
 func parseAlertLines(t *testing.T, stdout string) []watchAlertJSON {
@@ -108,10 +110,12 @@ func auditAlerts(t *testing.T, data string) []map[string]any {
 	return out
 }
 
-// TestSafeWatchBybit replays the Bybit theft on a Safe 1.1.1 (3 of 6) and
+// TestSafeWatchBybit replays the Bybit theft on a Safe 1.1.1 (3 of 6),
+// verified first with 'safe verify' (reject) and executed anyway, and
 // watches from the block before it through the attack block: exactly one
-// MASTERCOPY_CHANGE, critical, at the attack block; exit 3; stored with its
-// audit entry; delivered to a webhook with a valid signature.
+// MASTERCOPY_CHANGE and one EXECUTED_REJECTED, critical, at the attack
+// block; exit 3; stored with their audit entries; delivered to a webhook
+// with a valid signature.
 func TestSafeWatchBybit(t *testing.T) {
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.1.1")
@@ -120,6 +124,11 @@ func TestSafeWatchBybit(t *testing.T) {
 	s.FundETH(t, safetest.Ether(10))
 	trojan, backdoor := chain.DeployTrojan(t), chain.DeployTrojan(t)
 	tx := safetest.BybitTx(trojan, backdoor, s.Nonce(t))
+	data := t.TempDir()
+	if code, stdout, stderr := run(t, map[string]string{"BULWARK_DATA": data, "USER": "alice"},
+		"safe", "verify", "--tx", writeServiceTx(t, s, tx), "--rpc", chain.URL()); code != 3 {
+		t.Fatalf("verify: exit %d, want 3\n%s\n%s", code, stdout, stderr)
+	}
 	e := s.Exec(t, tx, s.Sign(t, tx, safetest.EthSign, owners[4], owners[0], owners[2]))
 	e.RequireSuccess(t)
 	attack := e.Block()
@@ -131,7 +140,6 @@ func TestSafeWatchBybit(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	data := t.TempDir()
 	code, stdout, stderr := runWatch(t, context.Background(), data, "--safe", s.Address.Hex(), "--rpc", chain.URL(),
 		"--from-block", fmt.Sprint(attack-1), "--to-block", fmt.Sprint(attack), "--json",
 		"--webhook", hook.URL+"/bulwark", "--webhook-secret-file", secretFile)
@@ -139,16 +147,20 @@ func TestSafeWatchBybit(t *testing.T) {
 		t.Fatalf("exit %d, want 3\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
 	alerts := parseAlertLines(t, stdout)
-	if len(alerts) != 1 {
-		t.Fatalf("alerts %+v, want one", alerts)
+	if len(alerts) != 2 {
+		t.Fatalf("alerts %+v, want two", alerts)
 	}
 	a := alerts[0]
+	if x := alerts[1]; x.Code != "EXECUTED_REJECTED" || x.Severity != "critical" || x.Block != attack || x.Safe != s.Address.Hex() ||
+		x.SafeTxHash != e.SafeTxHash.Hex() || x.TxHash != e.Receipt.TxHash.Hex() || !strings.Contains(x.Message, "rejected") {
+		t.Errorf("execution alert %+v", x)
+	}
 	if a.Code != "MASTERCOPY_CHANGE" || a.Severity != "critical" || a.Block != attack || a.Safe != s.Address.Hex() ||
 		a.Before != d.Singleton.Hex() || a.After != backdoor.Hex() || a.BlockHash == "" || !strings.Contains(a.Message, backdoor.Hex()) {
 		t.Errorf("alert %+v", a)
 	}
 	logged := auditAlerts(t, data)
-	if len(logged) != 1 || logged[0]["code"] != "MASTERCOPY_CHANGE" || logged[0]["severity"] != "critical" ||
+	if len(logged) != 2 || logged[1]["code"] != "EXECUTED_REJECTED" || logged[1]["safeTxHash"] != e.SafeTxHash.Hex() || logged[0]["code"] != "MASTERCOPY_CHANGE" || logged[0]["severity"] != "critical" ||
 		logged[0]["target"] != s.Address.Hex() || logged[0]["blockHash"] != a.BlockHash || logged[0]["block"] != float64(attack) {
 		t.Errorf("audit %+v", logged)
 	}
@@ -159,8 +171,8 @@ func TestSafeWatchBybit(t *testing.T) {
 	// Stored, with the id its audit entry names (known only inside the
 	// transaction that saved it), and delivered once.
 	stored := storedAlerts(t, data)
-	if len(stored) != 1 {
-		t.Fatalf("stored alerts %+v, want one", stored)
+	if len(stored) != 2 || stored[1].Code != "EXECUTED_REJECTED" || stored[1].SafeTxHash != e.SafeTxHash.Hex() || stored[1].TxHash != alerts[1].TxHash {
+		t.Fatalf("stored alerts %+v, want two", stored)
 	}
 	st := stored[0]
 	if st.Code != "MASTERCOPY_CHANGE" || st.Severity != safe.SeverityCritical || st.Block != attack || st.Safe != s.Address.Hex() ||
@@ -174,7 +186,7 @@ func TestSafeWatchBybit(t *testing.T) {
 		t.Errorf("delivery %+v", st.Delivery)
 	}
 	got := hook.received(t)
-	if len(got) != 1 || got[0].err != nil || got[0].path != "/bulwark" {
+	if len(got) != 2 || got[0].err != nil || got[0].path != "/bulwark" {
 		t.Fatalf("webhook received %+v", got)
 	}
 	var p webhook.Payload
@@ -185,17 +197,23 @@ func TestSafeWatchBybit(t *testing.T) {
 		t.Errorf("webhook payload %+v, stored %+v", p, st)
 	}
 
-	// Human output: one line with block, Safe, severity, code.
+	// Human output: one line per alert with block, Safe, severity, code.
+	// A store that never saw the verification: the execution is unverified.
 	code, stdout, _ = runWatch(t, context.Background(), t.TempDir(), "--safe", s.Address.Hex(), "--rpc", chain.URL(),
 		"--from-block", fmt.Sprint(attack), "--to-block", fmt.Sprint(attack))
-	if want := fmt.Sprintf("block %d %s CRITICAL MASTERCOPY_CHANGE: ", attack, s.Address.Hex()); code != 3 || !strings.HasPrefix(stdout, want) || strings.Count(stdout, "\n") != 1 {
-		t.Errorf("exit %d, stdout %q, want a line starting %q", code, stdout, want)
+	want := fmt.Sprintf("block %d %s CRITICAL MASTERCOPY_CHANGE: ", attack, s.Address.Hex())
+	want2 := fmt.Sprintf("block %d %s HIGH UNVERIFIED_EXECUTION: Safe transaction %s ", attack, s.Address.Hex(), e.SafeTxHash.Hex())
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); code != 3 || len(lines) != 2 || !strings.HasPrefix(lines[0], want) || !strings.HasPrefix(lines[1], want2) {
+		t.Errorf("exit %d, stdout %q, want lines starting %q and %q", code, stdout, want, want2)
 	}
 }
 
-// TestSafeWatchGuardModule executes setGuard, enableModule and a plain ETH
-// transfer on a Safe 1.4.1: GUARD_CHANGE and MODULE_CHANGE at their blocks,
-// nothing for the transfer.
+// TestSafeWatchGuardModule verifies setGuard, enableModule and a plain ETH
+// transfer on a Safe 1.4.1 with 'safe verify', executes them, and watches:
+// GUARD_CHANGE and MODULE_CHANGE at their blocks, nothing for the transfer,
+// and no execution alert (each was verified first, ok or review). Watched
+// with a store that holds no verification, each execution is
+// UNVERIFIED_EXECUTION at its block.
 func TestSafeWatchGuardModule(t *testing.T) {
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
@@ -204,11 +222,22 @@ func TestSafeWatchGuardModule(t *testing.T) {
 	s.FundETH(t, safetest.Ether(5))
 	guard := chain.DeployGuard(t)
 	module := common.HexToAddress("0x000000000000000000000000000000000000d0d0")
-	eg := s.MustExec(t, s.SetGuardTx(t, guard), safetest.EIP712)
-	em := s.MustExec(t, s.EnableModuleTx(t, module), safetest.EIP712)
-	et := s.MustExec(t, s.TransferETHTx(t, owners[0].Address, big.NewInt(12345)), safetest.EIP712)
+	data := t.TempDir()
+	verifyExec := func(tx safe.Tx, wantExit int) *safetest.Execution {
+		t.Helper()
+		// 1.4.1's guard and module are not pinned deployments: without
+		// --rpc the verdict is review for the first two, ok for the last.
+		if code, stdout, stderr := run(t, map[string]string{"BULWARK_DATA": data, "USER": "alice"},
+			"safe", "verify", "--tx", writeServiceTx(t, s, tx), "--chain-id", "31337", "--safe-version", "1.4.1"); code != wantExit {
+			t.Fatalf("verify: exit %d, want %d\n%s\n%s", code, wantExit, stdout, stderr)
+		}
+		return s.MustExec(t, tx, safetest.EIP712)
+	}
+	eg := verifyExec(s.SetGuardTx(t, guard), 2)
+	em := verifyExec(s.EnableModuleTx(t, module), 2)
+	et := verifyExec(s.TransferETHTx(t, owners[0].Address, big.NewInt(12345)), 0)
 
-	code, stdout, stderr := runWatch(t, context.Background(), t.TempDir(), "--safe", s.Address.Hex(), "--rpc", chain.URL(),
+	code, stdout, stderr := runWatch(t, context.Background(), data, "--safe", s.Address.Hex(), "--rpc", chain.URL(),
 		"--from-block", fmt.Sprint(eg.Block()), "--to-block", fmt.Sprint(et.Block()), "--json")
 	if code != 2 {
 		t.Fatalf("exit %d, want 2\nstdout %s\nstderr %s", code, stdout, stderr)
@@ -220,10 +249,29 @@ func TestSafeWatchGuardModule(t *testing.T) {
 	}
 
 	// The plain transfer alone: nonce and balance change, no alert, exit 0.
-	code, stdout, stderr = runWatch(t, context.Background(), t.TempDir(), "--safe", s.Address.Hex(), "--rpc", chain.URL(),
+	code, stdout, stderr = runWatch(t, context.Background(), data, "--safe", s.Address.Hex(), "--rpc", chain.URL(),
 		"--from-block", fmt.Sprint(et.Block()), "--to-block", fmt.Sprint(et.Block()), "--json")
 	if code != 0 || strings.TrimSpace(stdout) != "" {
 		t.Fatalf("transfer: exit %d, stdout %q, stderr %s", code, stdout, stderr)
+	}
+
+	// The same blocks watched with a store that never saw the verdicts:
+	// every execution is unverified, at its block.
+	code, stdout, stderr = runWatch(t, context.Background(), t.TempDir(), "--safe", s.Address.Hex(), "--rpc", chain.URL(),
+		"--from-block", fmt.Sprint(eg.Block()), "--to-block", fmt.Sprint(et.Block()), "--json")
+	var unverified []watchAlertJSON
+	for _, a := range parseAlertLines(t, stdout) {
+		if a.Code == "UNVERIFIED_EXECUTION" {
+			unverified = append(unverified, a)
+		}
+	}
+	if code != 2 || len(unverified) != 3 {
+		t.Fatalf("unverified: exit %d, alerts %s, stderr %s", code, stdout, stderr)
+	}
+	for i, e := range []*safetest.Execution{eg, em, et} {
+		if u := unverified[i]; u.Block != e.Block() || u.SafeTxHash != e.SafeTxHash.Hex() || u.TxHash != e.Receipt.TxHash.Hex() || u.Severity != "high" {
+			t.Errorf("unverified %d: %+v, want block %d safeTxHash %s", i, u, e.Block(), e.SafeTxHash.Hex())
+		}
 	}
 }
 
@@ -265,7 +313,8 @@ func TestSafeWatchFollowsHead(t *testing.T) {
 		t.Fatal("watch did not stop on cancellation")
 	}
 	alerts := parseAlertLines(t, r.stdout)
-	if r.code != 2 || len(alerts) != 1 || alerts[0].Code != "THRESHOLD_CHANGE" || alerts[0].Block != e.Block() || alerts[0].Before != "2" || alerts[0].After != "3" {
+	if r.code != 2 || len(alerts) != 2 || alerts[0].Code != "THRESHOLD_CHANGE" || alerts[0].Block != e.Block() || alerts[0].Before != "2" || alerts[0].After != "3" ||
+		alerts[1].Code != "UNVERIFIED_EXECUTION" || alerts[1].Block != e.Block() || alerts[1].SafeTxHash != e.SafeTxHash.Hex() {
 		t.Fatalf("exit %d, alerts %+v, stderr %s", r.code, alerts, r.stderr)
 	}
 }

@@ -28,6 +28,9 @@ type serveFlags struct {
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
 	rpc             string
+	// The Safe monitor (with --rpc).
+	webhook, webhookSecretFile string
+	watchInterval              time.Duration
 }
 
 func (m *Main) serveCmd() *command {
@@ -39,7 +42,10 @@ func (m *Main) serveCmd() *command {
 		configurable: true,
 		long: "Serves /healthz and /readyz without a token, /metrics (Prometheus) and the JSON API under /api/v1\n" +
 			"with 'Authorization: Bearer TOKEN'. On first start with an empty store it creates an admin token\n" +
-			"and prints it once to stderr. SIGINT or SIGTERM shuts down gracefully.",
+			"and prints it once to stderr. SIGINT or SIGTERM shuts down gracefully.\n" +
+			"With --rpc it also watches, block by block, the Safes added with POST /api/v1/safe/watches, as\n" +
+			"'bulwark safe watch' does: alerts are stored (GET /api/v1/safe/alerts), logged, and with --webhook\n" +
+			"POSTed signed with HMAC-SHA256 (secret from --webhook-secret-file or $BULWARK_WEBHOOK_SECRET).",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.addr, "addr", httpapi.DefaultAddr, "listen on `HOST:PORT` (loopback by default)")
 			fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate `FILE` (PEM); with --tls-key serves HTTPS")
@@ -50,7 +56,10 @@ func (m *Main) serveCmd() *command {
 			fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve /metrics without a token")
 			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
-			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: POST /api/v1/safe/verify then reads chain id, version and code from it and simulates")
+			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: POST /api/v1/safe/verify then reads chain id, version and code from it and simulates, and the Safes on the watch list are monitored")
+			fs.StringVar(&f.webhook, "webhook", "", "with --rpc, POST each monitor alert, signed with HMAC-SHA256, to this http(s) `URL`")
+			fs.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
+			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("serve", args); err != nil {
@@ -74,6 +83,12 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if f.requestTimeout <= 0 || f.shutdownTimeout <= 0 {
 		return bulwark.Invalid("--request-timeout", "timeouts must be positive")
 	}
+	if f.webhook != "" && f.rpc == "" {
+		return bulwark.Invalid("--webhook", "needs --rpc: the monitor that raises the alerts follows that node")
+	}
+	if f.watchInterval <= 0 {
+		return bulwark.Invalid("--watch-interval", "must be positive")
+	}
 	verifier, onChain, err := m.safeVerifier(f.rpc)
 	if err != nil {
 		return err
@@ -82,24 +97,52 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	var mon *monitor
+	if f.rpc != "" {
+		restore, err := m.lockStderr()
+		if err != nil {
+			return err
+		}
+		defer restore()
+		notifier, err := m.webhookNotifier(f.webhook, f.webhookSecretFile)
+		if err != nil {
+			return err
+		}
+		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
+		if err != nil {
+			return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
+		}
+		defer client.Close()
+		deliver := m.startDeliveries(ctx, db, notifier)
+		defer deliver.wait()
+		mon = newMonitor(client, db, &alertRecorder{db: db, log: log, actor: "system:monitor", node: client.URL(), deliver: deliver}, m.logger, f.watchInterval)
+	}
 	ver, _ := m.buildVersion()
 	srv, err := httpapi.New(httpapi.Config{
-		Addr:            f.addr,
-		TLSCertFile:     f.tlsCert,
-		TLSKeyFile:      f.tlsKey,
-		Logger:          m.logger,
-		Auth:            tokens,
-		Audit:           log,
-		Ready:           db.Ping,
-		Version:         ver,
-		MaxBodyBytes:    f.maxBody,
-		RateLimit:       f.rateLimit,
-		Burst:           f.burst,
-		HandlerTimeout:  f.requestTimeout,
-		ShutdownTimeout: f.shutdownTimeout,
-		MetricsPublic:   f.metricsPublic,
-		SafeVerifier:    verifier,
-		SafeOnChain:     onChain,
+		Addr:              f.addr,
+		TLSCertFile:       f.tlsCert,
+		TLSKeyFile:        f.tlsKey,
+		Logger:            m.logger,
+		Auth:              tokens,
+		Audit:             log,
+		Ready:             db.Ping,
+		Version:           ver,
+		MaxBodyBytes:      f.maxBody,
+		RateLimit:         f.rateLimit,
+		Burst:             f.burst,
+		HandlerTimeout:    f.requestTimeout,
+		ShutdownTimeout:   f.shutdownTimeout,
+		MetricsPublic:     f.metricsPublic,
+		SafeVerifier:      verifier,
+		SafeOnChain:       onChain,
+		SafeVerifications: db,
+		SafeWatches:       db,
+		SafeAlerts:        db,
+		SafeWatchesChanged: func() {
+			if mon != nil {
+				mon.nudge()
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -130,7 +173,21 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	}
 	// httpapi.Serve warns when it serves a non-loopback address without TLS.
 	m.logger.Info("starting", "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
-	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
+	if mon == nil {
+		return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
+	}
+	// The monitor stops with the server: on SIGINT/SIGTERM, or when Serve
+	// fails.
+	mctx, stop := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		mon.run(mctx)
+	}()
+	err = srv.Serve(ctx, ln)
+	stop()
+	<-stopped
+	return err
 }
 
 // safeVerifier returns the verifier of POST /api/v1/safe/verify: offline

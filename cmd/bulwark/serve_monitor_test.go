@@ -1,0 +1,125 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+// TestServeMonitor runs 'bulwark serve --rpc' against Anvil: a Safe 1.4.1
+// added through POST /api/v1/safe/watches is picked up without a restart,
+// its guard change (executed unverified) shows up in GET
+// /api/v1/safe/alerts with the UNVERIFIED_EXECUTION of the same block, an
+// address that is not a Safe gets one SAFE_UNREADABLE and does not stop the
+// others, a removed Safe is no longer watched, and SIGTERM stops cleanly.
+func TestServeMonitor(t *testing.T) {
+	bin := buildBinary(t)
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(3)
+	s := d.NewSafe(t, 2, owners...)
+	srv := startServer(t, bin, t.TempDir(), "--rpc", chain.URL(), "--watch-interval", "50ms")
+	if srv.token == "" {
+		t.Fatalf("no admin token printed:\n%s", srv.stderr)
+	}
+	api := srv.url + "/api/v1/safe"
+
+	type page struct {
+		Alerts []safe.StoredAlert
+	}
+	alerts := func() []safe.StoredAlert {
+		t.Helper()
+		code, body := request(t, "GET", api+"/alerts?limit=1000", srv.token, "")
+		if code != http.StatusOK {
+			t.Fatalf("GET alerts: %d %s", code, body)
+		}
+		var p page
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p.Alerts
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\nalerts %+v\nstderr:\n%s", what, alerts(), srv.stderr)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	eoa := owners[0].Address
+	for _, addr := range []string{s.Address.Hex(), eoa.Hex()} {
+		if code, body := request(t, "POST", api+"/watches", srv.token, `{"safe":"`+addr+`"}`); code != http.StatusCreated {
+			t.Fatalf("POST watches %s: %d %s", addr, code, body)
+		}
+	}
+	// The monitor starts from the head once the list changes: wait until
+	// it watches the Safe (and has left the EOA out) before acting.
+	waitFor("the monitor to watch the Safe", func() bool {
+		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1`)
+	})
+	var unreadable []safe.StoredAlert
+	for _, a := range alerts() {
+		if a.Code == safe.CodeSafeUnreadable {
+			unreadable = append(unreadable, a)
+		}
+	}
+	if len(unreadable) != 1 || unreadable[0].Safe != eoa.Hex() {
+		t.Fatalf("SAFE_UNREADABLE alerts %+v, want one for %s", unreadable, eoa.Hex())
+	}
+
+	guard := chain.DeployGuard(t)
+	e := s.MustExec(t, s.SetGuardTx(t, guard), safetest.EIP712)
+	var guardAlert, execAlert *safe.StoredAlert
+	waitFor("GUARD_CHANGE and UNVERIFIED_EXECUTION", func() bool {
+		for _, a := range alerts() {
+			switch {
+			case a.Code == safe.CodeGuardChange && a.Safe == s.Address.Hex():
+				guardAlert = &a
+			case a.Code == safe.CodeUnverifiedExecution && a.Safe == s.Address.Hex():
+				execAlert = &a
+			}
+		}
+		return guardAlert != nil && execAlert != nil
+	})
+	if guardAlert.Block != e.Block() || guardAlert.After != guard.Hex() || guardAlert.Severity != safe.SeverityHigh {
+		t.Errorf("guard alert %+v, want block %d after %s", guardAlert, e.Block(), guard.Hex())
+	}
+	if execAlert.Block != e.Block() || execAlert.SafeTxHash != e.SafeTxHash.Hex() {
+		t.Errorf("execution alert %+v, want block %d safeTxHash %s", execAlert, e.Block(), e.SafeTxHash.Hex())
+	}
+	if code, body := request(t, "GET", api+"/alerts?safe="+s.Address.Hex(), srv.token, ""); code != http.StatusOK || strings.Contains(body, eoa.Hex()) {
+		t.Errorf("GET alerts?safe=: %d %s", code, body)
+	}
+
+	// Removed: the next change of the Safe raises nothing.
+	if code, body := request(t, "DELETE", api+"/watches/"+s.Address.Hex(), srv.token, ""); code != http.StatusOK {
+		t.Fatalf("DELETE: %d %s", code, body)
+	}
+	if code, body := request(t, "DELETE", api+"/watches/"+eoa.Hex(), srv.token, ""); code != http.StatusOK {
+		t.Fatalf("DELETE: %d %s", code, body)
+	}
+	if code, body := request(t, "GET", api+"/watches", srv.token, ""); code != http.StatusOK || !strings.Contains(body, `"watches":[]`) {
+		t.Fatalf("GET watches: %d %s", code, body)
+	}
+	n := len(alerts())
+	time.Sleep(300 * time.Millisecond) // let the monitor see the empty list
+	s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	time.Sleep(500 * time.Millisecond)
+	if got := alerts(); len(got) != n {
+		t.Errorf("alerts after the Safe was removed: %+v", got[n:])
+	}
+
+	if code := srv.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM\n%s", code, srv.stderr)
+	}
+}

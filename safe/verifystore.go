@@ -1,0 +1,52 @@
+package safe
+
+import (
+	"context"
+	"math/big"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// VerificationRecord is what is kept of one verdict so that a watcher can
+// tell, when a transaction is executed, whether Bulwark verified it first
+// and with which verdict.
+type VerificationRecord struct {
+	SafeTxHash common.Hash
+	Safe       common.Address
+	ChainID    *big.Int
+	Verdict    bulwark.Verdict
+	// AuditSeq is the sequence number of the verdict's audit entry
+	// (action safe.verify).
+	AuditSeq int64
+	// Time is when the record was stored (UTC); the store stamps it.
+	Time time.Time
+}
+
+// Record returns the record of v whose audit entry is auditSeq.
+func (v *Verification) Record(auditSeq int64) VerificationRecord {
+	return VerificationRecord{SafeTxHash: v.Hashes.SafeTxHash, Safe: v.Safe, ChainID: v.ChainID, Verdict: v.Verdict, AuditSeq: auditSeq}
+}
+
+// VerificationLookup answers which verdicts were reached on a safeTxHash.
+type VerificationLookup interface {
+	// Verifications returns the records of safeTxHash, oldest first; an
+	// empty slice when it was never verified.
+	Verifications(ctx context.Context, safeTxHash common.Hash) ([]VerificationRecord, error)
+}
+
+// VerificationStore keeps a record of every verdict (CLI `safe verify` and
+// POST /api/v1/safe/verify).
+//
+// A store adapter that also holds the audit log joins the write
+// transaction that audit.Log.Do hands its change, so a record and its
+// verdict's audit entry commit together or not at all.
+type VerificationStore interface {
+	VerificationLookup
+	// RecordVerification stores r (Time is stamped by the store). A record
+	// without a safeTxHash, Safe, chain id, verdict or audit entry is
+	// EINVALID.
+	RecordVerification(ctx context.Context, r VerificationRecord) error
+}

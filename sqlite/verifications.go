@@ -1,0 +1,80 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+var _ safe.VerificationStore = (*DB)(nil)
+
+// RecordVerification stores r, stamped with the current time. With a
+// context from audit.Log.Do it joins the audit transaction.
+func (db *DB) RecordVerification(ctx context.Context, r safe.VerificationRecord) error {
+	switch {
+	case r.SafeTxHash == (common.Hash{}):
+		return bulwark.Invalid("safeTxHash", "a verification record needs the safeTxHash")
+	case r.Safe == (common.Address{}):
+		return bulwark.Invalid("safe", "a verification record needs the Safe's address")
+	case r.ChainID == nil || r.ChainID.Sign() <= 0:
+		return bulwark.Invalid("chainId", "a verification record needs a positive chain id")
+	case r.Verdict == "":
+		return bulwark.Invalid("verdict", "a verification record needs the verdict")
+	case r.AuditSeq < 1:
+		return bulwark.Invalid("auditSeq", "a verification record needs its audit entry's sequence number, got %d", r.AuditSeq)
+	}
+	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO safe_verifications (safe_tx_hash, safe, chain_id, verdict, audit_seq, time)
+VALUES (?, ?, ?, ?, ?, ?)`, strings.ToLower(r.SafeTxHash.Hex()), r.Safe.Hex(), r.ChainID.String(), string(r.Verdict), r.AuditSeq, formatTime(time.Now()))
+	if err != nil {
+		return db.fail(ctx, err, "record the verification of "+r.SafeTxHash.Hex())
+	}
+	return nil
+}
+
+// Verifications returns the records of safeTxHash, oldest first.
+func (db *DB) Verifications(ctx context.Context, safeTxHash common.Hash) ([]safe.VerificationRecord, error) {
+	op := "read the verifications of " + safeTxHash.Hex()
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, safe_tx_hash, safe, chain_id, verdict, audit_seq, time
+FROM safe_verifications WHERE safe_tx_hash = ? ORDER BY id`, strings.ToLower(safeTxHash.Hex()))
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	defer rows.Close()
+	out := []safe.VerificationRecord{}
+	for rows.Next() {
+		var (
+			id                             int64
+			hash, addr, chain, verdict, at string
+			r                              safe.VerificationRecord
+		)
+		if err := rows.Scan(&id, &hash, &addr, &chain, &verdict, &r.AuditSeq, &at); err != nil {
+			return nil, db.fail(ctx, err, op)
+		}
+		bad := func(what string) error {
+			return bulwark.Errorf(bulwark.EINTEGRITY, "verification record %d is malformed in the store (edited outside bulwark?): %s", id, what)
+		}
+		if !common.IsHexAddress(addr) {
+			return nil, bad("safe " + addr)
+		}
+		var ok bool
+		if r.ChainID, ok = new(big.Int).SetString(chain, 10); !ok {
+			return nil, bad("chain id " + chain)
+		}
+		if r.Time, err = parseTime(at); err != nil {
+			return nil, bad(fmt.Sprintf("time %q", at))
+		}
+		r.SafeTxHash, r.Safe, r.Verdict = common.HexToHash(hash), common.HexToAddress(addr), bulwark.Verdict(verdict)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return out, nil
+}

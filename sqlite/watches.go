@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
+
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+var _ safe.WatchListStore = (*DB)(nil)
+
+// AddWatch puts addr on the serve monitor's watch list. With a context
+// from audit.Log.Do it joins the audit transaction.
+func (db *DB) AddWatch(ctx context.Context, addr common.Address, by string) (safe.WatchedSafe, error) {
+	if addr == (common.Address{}) {
+		return safe.WatchedSafe{}, bulwark.Invalid("safe", "required: the Safe's address")
+	}
+	w := safe.WatchedSafe{Safe: addr, AddedAt: time.Now().UTC(), AddedBy: by}
+	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO safe_watches (safe, added_at, added_by) VALUES (?, ?, ?)`,
+		addr.Hex(), formatTime(w.AddedAt), by)
+	if constraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
+		return safe.WatchedSafe{}, bulwark.Errorf(bulwark.ECONFLICT, "Safe %s is already watched", addr.Hex())
+	}
+	if err != nil {
+		return safe.WatchedSafe{}, db.fail(ctx, err, "add "+addr.Hex()+" to the watch list")
+	}
+	w.AddedAt, _ = parseTime(formatTime(w.AddedAt))
+	return w, nil
+}
+
+// RemoveWatch takes addr off the watch list and returns what it was.
+func (db *DB) RemoveWatch(ctx context.Context, addr common.Address) (safe.WatchedSafe, error) {
+	op := "remove " + addr.Hex() + " from the watch list"
+	rows, err := db.writer(ctx).QueryContext(ctx, `DELETE FROM safe_watches WHERE safe = ? RETURNING safe, added_at, added_by`, addr.Hex())
+	if err != nil {
+		return safe.WatchedSafe{}, db.fail(ctx, err, op)
+	}
+	ws, err := db.scanWatches(ctx, rows, op)
+	if err != nil {
+		return safe.WatchedSafe{}, err
+	}
+	if len(ws) == 0 {
+		return safe.WatchedSafe{}, bulwark.Errorf(bulwark.ENOTFOUND, "Safe %s is not watched", addr.Hex())
+	}
+	return ws[0], nil
+}
+
+// Watches returns the watch list in the order the Safes were added.
+func (db *DB) Watches(ctx context.Context) ([]safe.WatchedSafe, error) {
+	op := "read the watch list"
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT safe, added_at, added_by FROM safe_watches ORDER BY id`)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return db.scanWatches(ctx, rows, op)
+}
+
+type sqlRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+func (db *DB) scanWatches(ctx context.Context, rows sqlRows, op string) ([]safe.WatchedSafe, error) {
+	defer rows.Close()
+	out := []safe.WatchedSafe{}
+	for rows.Next() {
+		var addr, at string
+		var w safe.WatchedSafe
+		if err := rows.Scan(&addr, &at, &w.AddedBy); err != nil {
+			return nil, db.fail(ctx, err, op)
+		}
+		var err error
+		if w.AddedAt, err = parseTime(at); err != nil || !common.IsHexAddress(addr) {
+			return nil, bulwark.Errorf(bulwark.EINTEGRITY, "watch list entry %q is malformed in the store (edited outside bulwark?)", addr)
+		}
+		w.Safe = common.HexToAddress(addr)
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return out, nil
+}
