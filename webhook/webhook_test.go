@@ -267,7 +267,10 @@ func TestNotifyStopsWithContext(t *testing.T) {
 		cancel()
 	}()
 	d := n.Notify(ctx, alert)
-	if d.DeliveredAt != nil || d.Attempts != 1 || !strings.Contains(d.LastError, "503") {
-		t.Fatalf("delivery %+v", d)
+	// The cancel races with reading the 503, so the last error is either the
+	// 503 or the cancellation; what matters is that no retry followed.
+	if d.DeliveredAt != nil || d.Attempts != 1 || calls.Load() != 1 ||
+		!(strings.Contains(d.LastError, "503") || strings.Contains(d.LastError, "context canceled")) {
+		t.Fatalf("delivery %+v after %d calls", d, calls.Load())
 	}
 }
