@@ -136,7 +136,7 @@ func (mon *monitor) run(ctx context.Context) {
 			}
 			continue
 		}
-		mon.logger.Info("safe monitor: watching", "safes", len(w.Safes()), "fromBlock", last+1)
+		mon.logger.Info("safe monitor: watching", "safes", len(w.Safes()), "listed", len(listed), "fromBlock", last+1)
 		err = mon.follow(ctx, w, listed)
 		last = w.Last().Number
 		if err != nil && !fail("stopped", err) {

@@ -62,10 +62,11 @@ func TestServeMonitor(t *testing.T) {
 			t.Fatalf("POST watches %s: %d %s", addr, code, body)
 		}
 	}
-	// The monitor starts from the head once the list changes: wait until
-	// it watches the Safe (and has left the EOA out) before acting.
+	// The monitor restarts from the head when the list changes: wait until
+	// it has taken both listed addresses and watches the Safe alone (the EOA
+	// left out) before acting. An earlier start may have seen only the Safe.
 	waitFor("the monitor to watch the Safe", func() bool {
-		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1`)
+		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1 listed=2`)
 	})
 	var unreadable []safe.StoredAlert
 	for _, a := range alerts() {
