@@ -31,6 +31,10 @@ const (
 	// rejected (see [ExecutionCheck]).
 	CodeUnverifiedExecution = "UNVERIFIED_EXECUTION"
 	CodeExecutedRejected    = "EXECUTED_REJECTED"
+	// CodeWatchGap is the serve monitor's (not a Watcher's): blocks it
+	// skipped on a restart because the gap since its saved cursor was
+	// larger than it may catch up on (or the node no longer serves them).
+	CodeWatchGap = "WATCH_GAP"
 )
 
 // WatchCodes lists every code a Watcher emits.

@@ -41,3 +41,27 @@ type WatchListStore interface {
 	// Watches returns the list in the order the Safes were added.
 	Watches(ctx context.Context) ([]WatchedSafe, error)
 }
+
+// MonitorCursor is where the serve monitor stands: the last block it
+// processed completely (its alerts recorded), by number and hash.
+type MonitorCursor struct {
+	Block uint64
+	Hash  common.Hash
+	// UpdatedAt is when it was saved (UTC).
+	UpdatedAt time.Time
+}
+
+// MonitorCursorStore keeps the serve monitor's cursor, one per store, so a
+// restarted monitor resumes after the last block it processed instead of
+// from the head.
+type MonitorCursorStore interface {
+	// SaveCursor replaces the cursor with block n of hash h (the store
+	// stamps the time).
+	SaveCursor(ctx context.Context, n uint64, h common.Hash) error
+	// LoadCursor returns the cursor; false when none was saved (or it was
+	// cleared).
+	LoadCursor(ctx context.Context) (MonitorCursor, bool, error)
+	// ClearCursor removes the cursor (nothing watched: there is no gap to
+	// catch up on); no error when there is none.
+	ClearCursor(ctx context.Context) error
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/storetest"
 )
@@ -67,6 +68,7 @@ func TestConformance(t *testing.T) {
 	storetest.AlertStore(t, func(t *testing.T) storetest.AlertAuditStore { return openStore(t) })
 	storetest.VerificationStore(t, func(t *testing.T) storetest.VerificationAuditStore { return openStore(t) })
 	storetest.WatchListStore(t, func(t *testing.T) storetest.WatchListAuditStore { return openStore(t) })
+	storetest.MonitorCursorStore(t, func(t *testing.T) safe.MonitorCursorStore { return openStore(t) })
 }
 
 // TestTokenTimesExact checks what the suite leaves to adapters that can:

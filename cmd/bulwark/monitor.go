@@ -21,6 +21,19 @@ import (
 // process sharing the store).
 const monitorListPoll = 5 * time.Second
 
+// DefaultWatchMaxCatchup is serve's --watch-max-catchup: how many blocks
+// mined while the server was down the monitor checks on a restart.
+const DefaultWatchMaxCatchup = 10000
+
+// cursorRewind is how far before its saved cursor the monitor resumes when
+// that block is no longer canonical (a reorg while the server was down).
+const cursorRewind = safe.DefaultMaxReorgDepth
+
+// resumeAttempts is how many times the monitor tries to start at a
+// baseline taken from its cursor before it gives up on the gap (the node
+// keeps refusing that block: a pruned state) and starts from the head.
+const resumeAttempts = 5
+
 // monitor is the background watch of 'serve --rpc': it follows the chain
 // for the Safes on the watch list (POST/DELETE /api/v1/safe/watches) with
 // a safe.Watcher, and restarts the Watcher, from the last block it
@@ -34,13 +47,15 @@ type monitor struct {
 	// unreachableAfter and retryBase are FollowOptions' (0: defaults).
 	unreachableAfter, retryBase time.Duration
 	changed                     chan struct{}
+	// maxCatchup bounds the blocks checked after a restart (see resume).
+	maxCatchup uint64
 	// reported holds the listed Safes that could not be read as Safes,
 	// already alerted; they are left out until the list changes.
 	reported map[common.Address]bool
 }
 
-func newMonitor(client *ethrpc.Client, db *sqlite.DB, rec *alertRecorder, logger *slog.Logger, interval time.Duration) *monitor {
-	return &monitor{client: client, db: db, rec: rec, logger: logger, interval: interval,
+func newMonitor(client *ethrpc.Client, db *sqlite.DB, rec *alertRecorder, logger *slog.Logger, interval time.Duration, maxCatchup uint64) *monitor {
+	return &monitor{client: client, db: db, rec: rec, logger: logger, interval: interval, maxCatchup: maxCatchup,
 		changed: make(chan struct{}, 1), reported: map[common.Address]bool{}}
 }
 
@@ -86,6 +101,11 @@ func (mon *monitor) run(ctx context.Context) {
 		last    uint64
 		hasLast bool
 		backoff = mon.interval
+		// resumed is the cursor last was taken from, until a Watcher
+		// started there; failed counts the starts that failed since.
+		resumed *safe.MonitorCursor
+		failed  int
+		cleared bool
 	)
 	fail := func(msg string, err error) bool {
 		mon.logger.Warn("safe monitor: "+msg, "err", bulwark.ErrorMessage(err), "retry", backoff)
@@ -108,28 +128,47 @@ func (mon *monitor) run(ctx context.Context) {
 		}
 		if len(listed) == 0 {
 			hasLast = false // nothing watched: start from the head next time
+			if !cleared {
+				if err := mon.db.ClearCursor(ctx); err != nil {
+					mon.logger.Warn("safe monitor: cannot clear the cursor", "err", bulwark.ErrorMessage(err))
+				} else {
+					cleared = true
+				}
+			}
 			if !mon.wait(ctx, monitorListPoll) {
 				return
 			}
 			continue
 		}
+		cleared = false
 		if !hasLast {
-			if last, err = mon.client.BlockNumber(ctx); err != nil {
-				if !fail("cannot read the head from the node", err) {
+			if last, resumed, err = mon.resume(ctx, node); err != nil {
+				if !fail("cannot find where to start", err) {
 					return
 				}
 				continue
 			}
-			hasLast = true
+			hasLast, failed = true, 0
 		}
 		w, err := mon.start(ctx, node, listed, last)
 		if err != nil {
+			if failed++; resumed != nil && failed >= resumeAttempts {
+				next, gerr := mon.giveUpGap(ctx, *resumed, last, err)
+				if gerr == nil {
+					last, resumed, failed = next, nil, 0
+					continue
+				}
+				err = gerr
+			}
 			if !fail("cannot start watching", err) {
 				return
 			}
 			continue
 		}
-		backoff = mon.interval
+		resumed, failed, backoff = nil, 0, mon.interval
+		if w != nil {
+			mon.saveCursor(ctx, w.Last())
+		}
 		if w == nil { // every listed Safe is unreadable: wait for a change
 			if !mon.wait(ctx, monitorListPoll) {
 				return
@@ -221,6 +260,9 @@ func (mon *monitor) follow(ctx context.Context, w *safe.Watcher, listed []common
 	}()
 	err := w.Follow(fctx, safe.FollowOptions{PollInterval: mon.interval, UnreachableAfter: mon.unreachableAfter, RetryBase: mon.retryBase,
 		Emit: func(a safe.Alert) error { return mon.emit(ctx, a) },
+		// After each block whose alerts were all recorded (Emit runs
+		// first): a crash in between checks the block again, never skips it.
+		Progress: func(uint64, uint64) { mon.saveCursor(ctx, w.Last()) },
 		Retry: func(err error, attempt int, wait time.Duration) {
 			mon.logger.Warn("safe monitor: node failed; retrying", "attempt", attempt, "wait", wait, "err", bulwark.ErrorMessage(err))
 		}})
@@ -235,4 +277,84 @@ func (mon *monitor) follow(ctx context.Context, w *safe.Watcher, listed []common
 func (mon *monitor) emit(ctx context.Context, a safe.Alert) error {
 	mon.logger.Warn("safe alert", "code", a.Code, "severity", a.Severity, "safe", a.Safe, "block", a.Block, "message", a.Message)
 	return mon.rec.record(ctx, a)
+}
+
+// saveCursor stores h as the last block processed; a failure is logged
+// (the next block saves it again).
+func (mon *monitor) saveCursor(ctx context.Context, h safe.BlockHeader) {
+	if err := mon.db.SaveCursor(ctx, h.Number, h.Hash); err != nil && ctx.Err() == nil {
+		mon.logger.Warn("safe monitor: cannot save the cursor", "block", h.Number, "err", bulwark.ErrorMessage(err))
+	}
+}
+
+// resume returns the baseline of a monitor that has none yet: the saved
+// cursor (the last block processed before the server stopped), so the
+// blocks mined while it was down are checked, or the head when there is
+// no cursor. When the cursor block is no longer canonical (a reorg while
+// down) it goes cursorRewind blocks earlier, with a CHAIN_REORG alert;
+// when more than maxCatchup blocks are left to check, it starts from
+// head-maxCatchup with a WATCH_GAP alert naming the blocks skipped. The
+// cursor is returned when the baseline came from it.
+func (mon *monitor) resume(ctx context.Context, node watchNode) (uint64, *safe.MonitorCursor, error) {
+	head, err := mon.client.BlockNumber(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	c, ok, err := mon.db.LoadCursor(ctx)
+	if err != nil || !ok {
+		return head, nil, err
+	}
+	from := c.Block
+	h, err := node.BlockHeader(ctx, c.Block)
+	if err != nil && bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+		return 0, nil, err
+	}
+	if err != nil || h.Hash != c.Hash {
+		from = min(c.Block-min(c.Block, cursorRewind), head)
+		now := "the node has no such block (head " + fmt.Sprint(head) + ")"
+		if err == nil {
+			now = "it is now " + h.Hash.Hex()
+		}
+		al := safe.Alert{Block: c.Block, BlockHash: c.Hash.Hex(), Code: safe.CodeChainReorg, Severity: safe.SeverityInfo,
+			Message: fmt.Sprintf("chain reorganised while the monitor was stopped: block %d (%s), the last it processed, is no longer canonical (%s); resuming from block %d, so blocks %d–%d are checked again on the new chain (alerts raised for them before may repeat)",
+				c.Block, c.Hash.Hex(), now, from+1, from+1, c.Block)}
+		if err := mon.emit(ctx, al); err != nil {
+			return 0, nil, err
+		}
+	}
+	if head > from && head-from > mon.maxCatchup {
+		skipTo := head - mon.maxCatchup
+		al := safe.Alert{Block: from + 1, Code: safe.CodeWatchGap, Severity: safe.SeverityHigh,
+			Message: fmt.Sprintf("blocks %d–%d were NOT checked: %d blocks were mined since block %d, the last the monitor processed before it stopped, more than --watch-max-catchup %d; it checks blocks %d–%d and goes on. Check the gap with 'bulwark safe watch --safe ADDR --rpc URL --from-block %d --to-block %d'",
+				from+1, skipTo, head-from, from, mon.maxCatchup, skipTo+1, head, from+1, skipTo)}
+		if err := mon.emit(ctx, al); err != nil {
+			return 0, nil, err
+		}
+		from = skipTo
+	}
+	if from < head {
+		mon.logger.Info("safe monitor: resuming after a restart", "cursor", c.Block, "fromBlock", from+1, "head", head)
+	}
+	return from, &c, nil
+}
+
+// giveUpGap starts from the head when the Watcher cannot start at
+// baseline (taken from cursor c) after resumeAttempts tries — typically a
+// node that no longer has the state of that block — with a WATCH_GAP
+// alert naming the blocks left unchecked.
+func (mon *monitor) giveUpGap(ctx context.Context, c safe.MonitorCursor, baseline uint64, cause error) (uint64, error) {
+	head, err := mon.client.BlockNumber(ctx)
+	if err != nil {
+		return baseline, err
+	}
+	if head <= baseline {
+		return baseline, cause
+	}
+	al := safe.Alert{Block: baseline + 1, Code: safe.CodeWatchGap, Severity: safe.SeverityHigh,
+		Message: fmt.Sprintf("blocks %d–%d were NOT checked: the monitor (last block processed %d before it stopped) could not start at block %d after %d tries (%s); it goes on from the head. Check the gap with 'bulwark safe watch --safe ADDR --rpc URL --from-block %d --to-block %d' on a node that has those blocks' state (an archive node)",
+			baseline+1, head, c.Block, baseline, resumeAttempts, bulwark.ErrorMessage(cause), baseline+1, head)}
+	if err := mon.emit(ctx, al); err != nil {
+		return baseline, err
+	}
+	return head, nil
 }

@@ -31,6 +31,7 @@ type serveFlags struct {
 	// The Safe monitor (with --rpc).
 	webhook, webhookSecretFile string
 	watchInterval              time.Duration
+	watchMaxCatchup            int64
 }
 
 func (m *Main) serveCmd() *command {
@@ -60,6 +61,7 @@ func (m *Main) serveCmd() *command {
 			fs.StringVar(&f.webhook, "webhook", "", "with --rpc, POST each monitor alert, signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
 			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
+			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", DefaultWatchMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("serve", args); err != nil {
@@ -89,6 +91,9 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if f.watchInterval <= 0 {
 		return bulwark.Invalid("--watch-interval", "must be positive")
 	}
+	if f.watchMaxCatchup < 0 {
+		return bulwark.Invalid("--watch-max-catchup", "must not be negative, got %d", f.watchMaxCatchup)
+	}
 	verifier, onChain, err := m.safeVerifier(f.rpc)
 	if err != nil {
 		return err
@@ -115,7 +120,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		defer client.Close()
 		deliver := m.startDeliveries(ctx, db, notifier)
 		defer deliver.wait()
-		mon = newMonitor(client, db, &alertRecorder{db: db, log: log, actor: "system:monitor", node: client.URL(), deliver: deliver}, m.logger, f.watchInterval)
+		mon = newMonitor(client, db, &alertRecorder{db: db, log: log, actor: "system:monitor", node: client.URL(), deliver: deliver}, m.logger, f.watchInterval, uint64(f.watchMaxCatchup))
 	}
 	ver, _ := m.buildVersion()
 	srv, err := httpapi.New(httpapi.Config{

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -123,4 +124,110 @@ func TestServeMonitor(t *testing.T) {
 	if code := srv.stop(t); code != 0 {
 		t.Errorf("exit %d after SIGTERM\n%s", code, srv.stderr)
 	}
+}
+
+// TestServeMonitorResume checks the monitor's cursor on Anvil: a guard
+// change executed (unverified) while 'bulwark serve' was stopped is alerted
+// when it starts again on the same store, and with --watch-max-catchup 0 a
+// change made while it was down is not checked but named in a WATCH_GAP.
+func TestServeMonitorResume(t *testing.T) {
+	bin := buildBinary(t)
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(3)
+	s := d.NewSafe(t, 2, owners...)
+	data := t.TempDir()
+	srv := startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
+	token := srv.token
+	if token == "" {
+		t.Fatalf("no admin token printed:\n%s", srv.stderr)
+	}
+	alerts := func() []safe.StoredAlert {
+		t.Helper()
+		code, body := request(t, "GET", srv.url+"/api/v1/safe/alerts?limit=1000", token, "")
+		if code != http.StatusOK {
+			t.Fatalf("GET alerts: %d %s", code, body)
+		}
+		var p struct{ Alerts []safe.StoredAlert }
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p.Alerts
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\nalerts %+v\nstderr:\n%s", what, alerts(), srv.stderr)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	stop := func() {
+		t.Helper()
+		if code := srv.stop(t); code != 0 {
+			t.Fatalf("exit %d after SIGTERM\n%s", code, srv.stderr)
+		}
+	}
+	if code, body := request(t, "POST", srv.url+"/api/v1/safe/watches", token, `{"safe":"`+s.Address.Hex()+`"}`); code != http.StatusCreated {
+		t.Fatalf("POST watches: %d %s", code, body)
+	}
+	waitFor("the monitor to watch the Safe", func() bool {
+		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`)
+	})
+	stop()
+
+	// Down: the guard is changed, unverified.
+	guard := chain.DeployGuard(t)
+	e := s.MustExec(t, s.SetGuardTx(t, guard), safetest.EIP712)
+	chain.DeployGuard(t) // one more block after it
+
+	srv = startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
+	var guardAlert, execAlert *safe.StoredAlert
+	waitFor("GUARD_CHANGE and UNVERIFIED_EXECUTION of the block mined while down", func() bool {
+		for _, a := range alerts() {
+			switch {
+			case a.Code == safe.CodeGuardChange && a.Safe == s.Address.Hex():
+				guardAlert = &a
+			case a.Code == safe.CodeUnverifiedExecution && a.Safe == s.Address.Hex():
+				execAlert = &a
+			}
+		}
+		return guardAlert != nil && execAlert != nil
+	})
+	if guardAlert.Block != e.Block() || guardAlert.After != guard.Hex() {
+		t.Errorf("guard alert %+v, want block %d after %s", guardAlert, e.Block(), guard.Hex())
+	}
+	if execAlert.Block != e.Block() || execAlert.SafeTxHash != e.SafeTxHash.Hex() {
+		t.Errorf("execution alert %+v, want block %d safeTxHash %s", execAlert, e.Block(), e.SafeTxHash.Hex())
+	}
+	if !strings.Contains(srv.stderr.String(), "safe monitor: resuming after a restart") {
+		t.Errorf("no resume logged:\n%s", srv.stderr)
+	}
+	time.Sleep(300 * time.Millisecond) // let it reach the head
+	stop()
+
+	// Down again, beyond --watch-max-catchup 0: not checked, but named.
+	x := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	srv = startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms", "--watch-max-catchup", "0")
+	var gap *safe.StoredAlert
+	waitFor("WATCH_GAP", func() bool {
+		for _, a := range alerts() {
+			if a.Code == safe.CodeWatchGap {
+				gap = &a
+			}
+		}
+		return gap != nil
+	})
+	if gap.Severity != safe.SeverityHigh || !strings.Contains(gap.Message, fmt.Sprintf("–%d were NOT checked", x.Block())) {
+		t.Errorf("WATCH_GAP %+v, want high naming the blocks up to %d", gap, x.Block())
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, a := range alerts() {
+		if a.Code == safe.CodeThresholdChange {
+			t.Errorf("the skipped block was checked: %+v", a)
+		}
+	}
+	stop()
 }
