@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math/big"
 	"strings"
@@ -286,24 +285,10 @@ func (r *fieldReader) hash(name string) *common.Hash {
 // 0x-hex, safeTxHash only when set. ReadServiceTx reads it back unchanged.
 func (s *ServiceTx) MarshalJSON() ([]byte, error) {
 	out := struct {
-		Safe           string  `json:"safe"`
-		To             string  `json:"to"`
-		Value          string  `json:"value"`
-		Data           string  `json:"data"`
-		Operation      uint8   `json:"operation"`
-		SafeTxGas      string  `json:"safeTxGas"`
-		BaseGas        string  `json:"baseGas"`
-		GasPrice       string  `json:"gasPrice"`
-		GasToken       string  `json:"gasToken"`
-		RefundReceiver string  `json:"refundReceiver"`
-		Nonce          string  `json:"nonce"`
-		SafeTxHash     *string `json:"safeTxHash,omitempty"`
-	}{
-		Safe: s.Safe.Hex(), To: s.Tx.To.Hex(), Value: decString(s.Tx.Value), Data: fmt.Sprintf("0x%x", s.Tx.Data),
-		Operation: uint8(s.Tx.Operation), SafeTxGas: decString(s.Tx.SafeTxGas), BaseGas: decString(s.Tx.BaseGas),
-		GasPrice: decString(s.Tx.GasPrice), GasToken: s.Tx.GasToken.Hex(), RefundReceiver: s.Tx.RefundReceiver.Hex(),
-		Nonce: decString(s.Tx.Nonce),
-	}
+		Safe string `json:"safe"`
+		VerifiedTxJSON
+		SafeTxHash *string `json:"safeTxHash,omitempty"`
+	}{Safe: s.Safe.Hex(), VerifiedTxJSON: txJSON(s.Tx)}
 	if s.SafeTxHash != nil {
 		h := s.SafeTxHash.Hex()
 		out.SafeTxHash = &h

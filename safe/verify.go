@@ -201,6 +201,16 @@ type VerifiedTxJSON struct {
 	Nonce          string `json:"nonce"`
 }
 
+// txJSON is the JSON form of a SafeTx: addresses EIP-55, integers as
+// decimal strings (operation as a number), data as 0x-hex.
+func txJSON(tx Tx) VerifiedTxJSON {
+	return VerifiedTxJSON{
+		To: tx.To.Hex(), Value: decString(tx.Value), Data: "0x" + common.Bytes2Hex(tx.Data), Operation: uint8(tx.Operation),
+		SafeTxGas: decString(tx.SafeTxGas), BaseGas: decString(tx.BaseGas), GasPrice: decString(tx.GasPrice),
+		GasToken: tx.GasToken.Hex(), RefundReceiver: tx.RefundReceiver.Hex(), Nonce: decString(tx.Nonce),
+	}
+}
+
 // VerifyOptionsJSON are the policy options in force.
 type VerifyOptionsJSON struct {
 	AllowMultisend   bool `json:"allowMultisend"`
@@ -213,11 +223,7 @@ func (v *Verification) JSON() VerificationJSON {
 		SafeTxHash: v.Hashes.SafeTxHash.Hex(), DomainHash: v.Hashes.DomainHash.Hex(), MessageHash: v.Hashes.MessageHash.Hex(),
 		Verdict: v.Verdict, Findings: v.Findings, Decoded: v.Decoded, EthSignHash: v.Hashes.EthSignHash.Hex(),
 		Safe: v.Safe.Hex(), ChainID: decString(v.ChainID), SafeVersion: v.Version.String(),
-		Transaction: VerifiedTxJSON{
-			To: v.Tx.To.Hex(), Value: decString(v.Tx.Value), Data: "0x" + common.Bytes2Hex(v.Tx.Data), Operation: uint8(v.Tx.Operation),
-			SafeTxGas: decString(v.Tx.SafeTxGas), BaseGas: decString(v.Tx.BaseGas), GasPrice: decString(v.Tx.GasPrice),
-			GasToken: v.Tx.GasToken.Hex(), RefundReceiver: v.Tx.RefundReceiver.Hex(), Nonce: decString(v.Tx.Nonce),
-		},
+		Transaction:   txJSON(v.Tx),
 		PolicyVersion: v.PolicyVersion, RegistryVersion: v.RegistryVersion,
 		Options: VerifyOptionsJSON{AllowMultisend: v.Policy.AllowMultiSend, TrustAddressOnly: v.Policy.TrustAddressOnly},
 	}
