@@ -67,19 +67,7 @@ func (db *DB) Alerts(ctx context.Context, f safe.AlertFilter) ([]safe.StoredAler
 	if err != nil {
 		return nil, db.fail(ctx, err, "list alerts")
 	}
-	defer rows.Close()
-	out := []safe.StoredAlert{}
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, db.fail(ctx, err, "list alerts")
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.fail(ctx, err, "list alerts")
-	}
-	return out, nil
+	return collectRows(ctx, db, rows, "list alerts", scanAlert)
 }
 
 // RecordAlertDelivery sets the delivery state of alert id.

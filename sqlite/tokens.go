@@ -53,19 +53,7 @@ func (db *DB) ListTokens(ctx context.Context) ([]*auth.Token, error) {
 	if err != nil {
 		return nil, db.fail(ctx, err, "list tokens")
 	}
-	defer rows.Close()
-	out := []*auth.Token{}
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, db.fail(ctx, err, "list tokens")
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.fail(ctx, err, "list tokens")
-	}
-	return out, nil
+	return collectRows(ctx, db, rows, "list tokens", scanToken)
 }
 
 // RevokeToken marks a token revoked at the given time, keeping the first

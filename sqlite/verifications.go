@@ -46,35 +46,33 @@ FROM safe_verifications WHERE safe_tx_hash = ? ORDER BY id`, strings.ToLower(saf
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	defer rows.Close()
-	out := []safe.VerificationRecord{}
-	for rows.Next() {
-		var (
-			id                             int64
-			hash, addr, chain, verdict, at string
-			r                              safe.VerificationRecord
-		)
-		if err := rows.Scan(&id, &hash, &addr, &chain, &verdict, &r.AuditSeq, &at); err != nil {
-			return nil, db.fail(ctx, err, op)
-		}
-		bad := func(what string) error {
-			return bulwark.Errorf(bulwark.EINTEGRITY, "verification record %d is malformed in the store (edited outside bulwark?): %s", id, what)
-		}
-		if !common.IsHexAddress(addr) {
-			return nil, bad("safe " + addr)
-		}
-		var ok bool
-		if r.ChainID, ok = new(big.Int).SetString(chain, 10); !ok {
-			return nil, bad("chain id " + chain)
-		}
-		if r.Time, err = parseTime(at); err != nil {
-			return nil, bad(fmt.Sprintf("time %q", at))
-		}
-		r.SafeTxHash, r.Safe, r.Verdict = common.HexToHash(hash), common.HexToAddress(addr), bulwark.Verdict(verdict)
-		out = append(out, r)
+	return collectRows(ctx, db, rows, op, scanVerification)
+}
+
+// scanVerification reads one safe_verifications row.
+func scanVerification(s scanner) (safe.VerificationRecord, error) {
+	var (
+		id                             int64
+		hash, addr, chain, verdict, at string
+		r                              safe.VerificationRecord
+	)
+	if err := s.Scan(&id, &hash, &addr, &chain, &verdict, &r.AuditSeq, &at); err != nil {
+		return r, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, db.fail(ctx, err, op)
+	bad := func(what string) error {
+		return bulwark.Errorf(bulwark.EINTEGRITY, "verification record %d is malformed in the store (edited outside bulwark?): %s", id, what)
 	}
-	return out, nil
+	if !common.IsHexAddress(addr) {
+		return r, bad("safe " + addr)
+	}
+	var ok bool
+	if r.ChainID, ok = new(big.Int).SetString(chain, 10); !ok {
+		return r, bad("chain id " + chain)
+	}
+	var err error
+	if r.Time, err = parseTime(at); err != nil {
+		return r, bad(fmt.Sprintf("time %q", at))
+	}
+	r.SafeTxHash, r.Safe, r.Verdict = common.HexToHash(hash), common.HexToAddress(addr), bulwark.Verdict(verdict)
+	return r, nil
 }

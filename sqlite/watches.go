@@ -40,7 +40,7 @@ func (db *DB) RemoveWatch(ctx context.Context, addr common.Address) (safe.Watche
 	if err != nil {
 		return safe.WatchedSafe{}, db.fail(ctx, err, op)
 	}
-	ws, err := db.scanWatches(ctx, rows, op)
+	ws, err := collectRows(ctx, db, rows, op, scanWatch)
 	if err != nil {
 		return safe.WatchedSafe{}, err
 	}
@@ -57,34 +57,20 @@ func (db *DB) Watches(ctx context.Context) ([]safe.WatchedSafe, error) {
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	return db.scanWatches(ctx, rows, op)
+	return collectRows(ctx, db, rows, op, scanWatch)
 }
 
-type sqlRows interface {
-	Next() bool
-	Scan(dest ...any) error
-	Err() error
-	Close() error
-}
-
-func (db *DB) scanWatches(ctx context.Context, rows sqlRows, op string) ([]safe.WatchedSafe, error) {
-	defer rows.Close()
-	out := []safe.WatchedSafe{}
-	for rows.Next() {
-		var addr, at string
-		var w safe.WatchedSafe
-		if err := rows.Scan(&addr, &at, &w.AddedBy); err != nil {
-			return nil, db.fail(ctx, err, op)
-		}
-		var err error
-		if w.AddedAt, err = parseTime(at); err != nil || !common.IsHexAddress(addr) {
-			return nil, bulwark.Errorf(bulwark.EINTEGRITY, "watch list entry %q is malformed in the store (edited outside bulwark?)", addr)
-		}
-		w.Safe = common.HexToAddress(addr)
-		out = append(out, w)
+// scanWatch reads one safe_watches row.
+func scanWatch(s scanner) (safe.WatchedSafe, error) {
+	var addr, at string
+	var w safe.WatchedSafe
+	if err := s.Scan(&addr, &at, &w.AddedBy); err != nil {
+		return w, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, db.fail(ctx, err, op)
+	var err error
+	if w.AddedAt, err = parseTime(at); err != nil || !common.IsHexAddress(addr) {
+		return w, bulwark.Errorf(bulwark.EINTEGRITY, "watch list entry %q is malformed in the store (edited outside bulwark?)", addr)
 	}
-	return out, nil
+	w.Safe = common.HexToAddress(addr)
+	return w, nil
 }
