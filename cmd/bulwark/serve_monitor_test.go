@@ -31,31 +31,8 @@ func TestServeMonitor(t *testing.T) {
 	}
 	api := srv.url + "/api/v1/safe"
 
-	type page struct {
-		Alerts []safe.StoredAlert
-	}
-	alerts := func() []safe.StoredAlert {
-		t.Helper()
-		code, body := request(t, "GET", api+"/alerts?limit=1000", srv.token, "")
-		if code != http.StatusOK {
-			t.Fatalf("GET alerts: %d %s", code, body)
-		}
-		var p page
-		if err := json.Unmarshal([]byte(body), &p); err != nil {
-			t.Fatal(err)
-		}
-		return p.Alerts
-	}
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s\nalerts %+v\nstderr:\n%s", what, alerts(), srv.stderr)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	alerts := func() []safe.StoredAlert { return monitorAlerts(t, srv, srv.token) }
+	waitFor := func(what string, ok func() bool) { waitForMonitor(t, srv, srv.token, what, ok) }
 
 	eoa := owners[0].Address
 	for _, addr := range []string{s.Address.Hex(), eoa.Hex()} {
@@ -142,28 +119,9 @@ func TestServeMonitorResume(t *testing.T) {
 	if token == "" {
 		t.Fatalf("no admin token printed:\n%s", srv.stderr)
 	}
-	alerts := func() []safe.StoredAlert {
-		t.Helper()
-		code, body := request(t, "GET", srv.url+"/api/v1/safe/alerts?limit=1000", token, "")
-		if code != http.StatusOK {
-			t.Fatalf("GET alerts: %d %s", code, body)
-		}
-		var p struct{ Alerts []safe.StoredAlert }
-		if err := json.Unmarshal([]byte(body), &p); err != nil {
-			t.Fatal(err)
-		}
-		return p.Alerts
-	}
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s\nalerts %+v\nstderr:\n%s", what, alerts(), srv.stderr)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	// srv changes at each restart; the helpers read the current one.
+	alerts := func() []safe.StoredAlert { return monitorAlerts(t, srv, token) }
+	waitFor := func(what string, ok func() bool) { waitForMonitor(t, srv, token, what, ok) }
 	stop := func() {
 		t.Helper()
 		if code := srv.stop(t); code != 0 {
@@ -230,4 +188,31 @@ func TestServeMonitorResume(t *testing.T) {
 		}
 	}
 	stop()
+}
+
+// monitorAlerts returns every alert the server has stored.
+func monitorAlerts(t *testing.T, srv *server, token string) []safe.StoredAlert {
+	t.Helper()
+	code, body := request(t, "GET", srv.url+"/api/v1/safe/alerts?limit=1000", token, "")
+	if code != http.StatusOK {
+		t.Fatalf("GET alerts: %d %s", code, body)
+	}
+	var p struct{ Alerts []safe.StoredAlert }
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.Alerts
+}
+
+// waitForMonitor polls ok until it holds, failing after 20 s with the
+// server's alerts and log.
+func waitForMonitor(t *testing.T, srv *server, token, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s\nalerts %+v\nstderr:\n%s", what, monitorAlerts(t, srv, token), srv.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
