@@ -1,0 +1,152 @@
+package screening
+
+import "time"
+
+// EntityType says what kind of party an entity is.
+type EntityType string
+
+// Entity types. Lists that do not say are recorded as [TypeUnknown].
+const (
+	TypePerson       EntityType = "person"
+	TypeOrganization EntityType = "organization"
+	TypeVessel       EntityType = "vessel"
+	TypeAircraft     EntityType = "aircraft"
+	TypeUnknown      EntityType = "unknown"
+)
+
+// Category says why a list names an entity; it drives the default verdict of
+// an address hit.
+type Category string
+
+// Categories.
+const (
+	// CategorySanctions: a government sanctions designation (OFAC SDN, UN).
+	CategorySanctions Category = "sanctions"
+	// CategoryAttribution: a government or analyst attribution of an address
+	// to a threat actor (FBI DPRK lists, TagPacks with actor labels).
+	CategoryAttribution Category = "attribution"
+	// CategorySeizure: an administrative seizure or freeze order (Israel
+	// NBCTF).
+	CategorySeizure Category = "seizure"
+	// CategoryLabel: an informational label (an exchange's hot wallet, a
+	// mixer) that raises review rather than block on its own.
+	CategoryLabel Category = "label"
+)
+
+// Confidence is how sure the list is of an attribution.
+type Confidence string
+
+// Confidence levels. Government sanctions designations are [ConfidenceHigh].
+const (
+	ConfidenceHigh   Confidence = "high"
+	ConfidenceMedium Confidence = "medium"
+	ConfidenceLow    Confidence = "low"
+)
+
+// Entity is one listed party with everything a list says about it. Fields a
+// list does not carry stay empty.
+type Entity struct {
+	// ID is unique across all lists: "<list>:<sourceID>", e.g.
+	// "ofac-sdn:36216".
+	ID string `json:"id"`
+	// List is the ID of the list that names the entity.
+	List string `json:"list"`
+	// SourceID is the entity's identifier inside its list (OFAC ent_num, UN
+	// reference number, a TagPack label).
+	SourceID string     `json:"sourceId"`
+	Type     EntityType `json:"type"`
+	Category Category   `json:"category"`
+	// Confidence of the attribution; high for sanctions designations.
+	Confidence Confidence `json:"confidence"`
+	// Name is the primary name as the list spells it.
+	Name string `json:"name"`
+	// Aliases are the other names; Weak marks OFAC/UN "weak" or "low
+	// quality" AKAs, which score lower.
+	Aliases []Alias `json:"aliases,omitempty"`
+	// Programs are sanctions programs or attribution tags (e.g. "DPRK3",
+	// "CYBER2", "Lazarus Group").
+	Programs []string `json:"programs,omitempty"`
+	// Countries are ISO 3166-1 alpha-2 codes of nationality, citizenship or
+	// address, upper case.
+	Countries []string `json:"countries,omitempty"`
+	// DatesOfBirth are "YYYY-MM-DD", "YYYY-MM" or "YYYY"; ranges are
+	// expanded to their years.
+	DatesOfBirth []string     `json:"datesOfBirth,omitempty"`
+	IDs          []Identifier `json:"ids,omitempty"`
+	Emails       []string     `json:"emails,omitempty"`
+	Phones       []string     `json:"phones,omitempty"`
+	// Addresses are the digital currency addresses the list names, as
+	// listed (the currency ticker the list used and the address string).
+	Addresses []ListedAddress `json:"addresses,omitempty"`
+	// Remarks is the list's free-text remark, kept for the analyst.
+	Remarks string `json:"remarks,omitempty"`
+	// Source is the URL or document the list cites for this entity, when it
+	// cites one per entity.
+	Source string `json:"source,omitempty"`
+}
+
+// Alias is another name of an entity.
+type Alias struct {
+	Name string `json:"name"`
+	Weak bool   `json:"weak,omitempty"`
+}
+
+// Identifier is an identity document or registration number.
+type Identifier struct {
+	Type    string `json:"type"`
+	Value   string `json:"value"`
+	Country string `json:"country,omitempty"`
+}
+
+// ListedAddress is a digital currency address as a list names it.
+type ListedAddress struct {
+	// Currency is the ticker the list filed the address under ("XBT",
+	// "ETH", "USDT"...), upper case; "" when the list gives none.
+	Currency string `json:"currency,omitempty"`
+	Address  string `json:"address"`
+}
+
+// Problem is something wrong in a list file that the importer reported
+// instead of silently dropping: a malformed row, an invalid address, an
+// orphan alias.
+type Problem struct {
+	// Place names where: "sdn.csv line 1234", "UN XML INDIVIDUAL
+	// QDi.001".
+	Place   string `json:"place"`
+	Message string `json:"message"`
+}
+
+// ListInfo describes one imported version of a list.
+type ListInfo struct {
+	// ID is the stable list identifier: "ofac-sdn", "un-consolidated",
+	// "fbi-dprk", "il-nbctf", "tagpack:<name>", "custom:<name>".
+	ID string `json:"id"`
+	// Name is a human title.
+	Name string `json:"name"`
+	// Format is the parser used: "ofac-csv", "ofac-xml", "un-xml",
+	// "fbi-txt", "bulwark-csv", "tagpack", "il-nbctf-csv".
+	Format string `json:"format"`
+	// Source is the URL or local path the files came from.
+	Source string `json:"source"`
+	// Published is the publish date the list states, zero when it states
+	// none.
+	Published time.Time `json:"published,omitzero"`
+	// Imported is when Bulwark imported this version.
+	Imported time.Time `json:"imported"`
+	// SHA256 is the hex SHA-256 over the source files (name-sorted, each as
+	// name, NUL, length, content) so the same files always give the same
+	// digest.
+	SHA256 string `json:"sha256"`
+	// Entities and Addresses count what was imported.
+	Entities  int `json:"entities"`
+	Addresses int `json:"addresses"`
+	// Problems counts entries reported rather than imported.
+	Problems int `json:"problems"`
+}
+
+// List is one parsed list version.
+type List struct {
+	Info     ListInfo  `json:"info"`
+	Entities []Entity  `json:"entities"`
+	Problems []Problem `json:"problems,omitempty"`
+}
