@@ -5,8 +5,11 @@ import (
 	"math/big"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -14,7 +17,10 @@ import (
 // PolicyVersion names the rules below. It is stored with every verdict in
 // the audit log; change it whenever a rule, a severity or the verdict table
 // changes, so that old verdicts can be told apart from new ones.
-const PolicyVersion = "safe-policy/1"
+//
+// safe-policy/2 added SIGN_MESSAGE (a signMessage through SignMessageLib,
+// or a legacy Safe's own, was ok under safe-policy/1 and is review now).
+const PolicyVersion = "safe-policy/2"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
 const RegistryVersion = "safe-deployments/1.37.63"
@@ -61,6 +67,7 @@ const (
 	CodeGuardChange           = "GUARD_CHANGE"
 	CodeFallbackHandlerChange = "FALLBACK_HANDLER_CHANGE"
 	CodeSelfCall              = "SELF_CALL"
+	CodeSignMessage           = "SIGN_MESSAGE"
 	CodeGasRefundRisk         = "GAS_REFUND_RISK"
 	CodeHashMismatch          = "HASH_MISMATCH"
 	CodeUnknownTarget         = "UNKNOWN_TARGET"
@@ -71,7 +78,7 @@ const (
 // FindingCodes lists every finding code the policy emits.
 var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrustedDelegateCall, CodeDelegateCallSelector,
 	CodeDelegateCallUnchecked, CodeMasterCopyChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange,
-	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation}
+	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeSignMessage, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
 
@@ -112,8 +119,17 @@ type Policy struct {
 
 // Check applies the policy to tx, sent by safeAddr, whose decoded tree is
 // root (nil when it could not be decoded at all). Findings are ordered
-// most severe first, then in tree order.
+// most severe first, then in tree order. Without the Safe's version and
+// chain id, SIGN_MESSAGE cannot name the SafeMessage hash: see CheckIn.
 func (p Policy) Check(safeAddr common.Address, tx Tx, root *DecodedCall) []Finding {
+	return p.CheckIn(Domain{Safe: safeAddr}, tx, root)
+}
+
+// CheckIn is Check for the Safe d.Safe with its domain: given d.Version
+// (and d.ChainID from 1.3.0), a SIGN_MESSAGE finding names the SafeMessage
+// hash the Safe marks as signed, and a legacy Safe's own signMessage is
+// told from a call a newer version passes to its fallback handler.
+func (p Policy) CheckIn(d Domain, tx Tx, root *DecodedCall) []Finding {
 	reg := p.Registry
 	if reg == nil {
 		reg = KnownDeployments()
@@ -122,7 +138,7 @@ func (p Policy) Check(safeAddr common.Address, tx Tx, root *DecodedCall) []Findi
 	out = append(out, gasRefundFindings(tx)...)
 	if root != nil {
 		root.Walk(func(c *DecodedCall) bool {
-			out = append(out, p.callFindings(reg, safeAddr, c)...)
+			out = append(out, p.callFindings(reg, d, c)...)
 			return true
 		})
 	}
@@ -238,7 +254,8 @@ var libraryInterfaces = map[string]bool{
 	"SafeMigration": true, "SafeToL2Migration": true, "SafeToL2Setup": true, "SimulateTxAccessor": true,
 }
 
-func (p Policy) callFindings(reg *Registry, safeAddr common.Address, c *DecodedCall) []Finding {
+func (p Policy) callFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
+	safeAddr := d.Safe
 	var out []Finding
 	if c.Error != "" {
 		out = append(out, finding(CodeMalformedCalldata, SeverityCritical, c,
@@ -254,7 +271,7 @@ func (p Policy) callFindings(reg *Registry, safeAddr common.Address, c *DecodedC
 		return out
 	}
 	if c.SelfCall {
-		return append(out, selfCallFindings(reg, c)...)
+		return append(out, selfCallFindings(reg, d, c)...)
 	}
 	if c.Operation == Call && c.Target.Role != RoleThisSafe {
 		switch {
@@ -270,6 +287,11 @@ func (p Policy) callFindings(reg *Registry, safeAddr common.Address, c *DecodedC
 	}
 	if c.Kind == KindCall && c.Operation == DelegateCall && onSafe {
 		out = append(out, migrationFindings(c)...)
+	}
+	if c.Kind == KindCall && c.Operation == DelegateCall && c.Function == "signMessage" &&
+		c.Target.Role == RoleSignMessageLib && c.Target.CodeCheck != CodeMismatch {
+		out = append(out, signMessageFinding(d, c, c.From,
+			fmt.Sprintf("DELEGATECALL of SignMessageLib %s's signMessage", c.Target.Version)))
 	}
 	return out
 }
@@ -323,8 +345,8 @@ func (p Policy) delegateFindings(reg *Registry, c *DecodedCall, onSafe bool) []F
 	return out
 }
 
-// selfCallFindings classifies a call from the Safe to itself.
-func selfCallFindings(reg *Registry, c *DecodedCall) []Finding {
+// selfCallFindings classifies a call from the Safe (domain d) to itself.
+func selfCallFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
 	if c.Kind != KindCall {
 		return []Finding{finding(CodeSelfCall, SeverityMedium, c,
 			"the Safe calls itself with %s that Bulwark cannot decode for this version; self-calls are how a Safe changes its own configuration", selectorText(c))}
@@ -392,6 +414,12 @@ func selfCallFindings(reg *Registry, c *DecodedCall) []Finding {
 			"changes the ExtensibleFallbackHandler's settings for this Safe (%s): it decides which contracts answer calls and sign EIP-1271 messages for the Safe", c.Summary)}
 	case "changeMasterCopy":
 		return []Finding{masterCopyFinding(reg, c, addr("_masterCopy"))}
+	case "signMessage":
+		// The Safe's own up to 1.2.0; from 1.3.0 the call goes to the
+		// fallback handler, which has no signMessage (SELF_CALL below).
+		if c.Interface == "Safe" && (!d.Version.Known() || d.Version.Compare(Version{Major: 1, Minor: 2}) <= 0) {
+			return []Finding{signMessageFinding(d, c, c.To, "the Safe's own signMessage")}
+		}
 	}
 	return []Finding{finding(CodeSelfCall, SeverityMedium, c,
 		"the Safe calls its own %s: %s", c.Function, c.Summary)}
@@ -418,4 +446,83 @@ func migrationFindings(c *DecodedCall) []Finding {
 	}
 	return []Finding{finding(CodeMasterCopyChange, SeverityHigh, c,
 		"migrates the Safe to another singleton (storage slot 0) through %s %s: %s. Check that this upgrade is intended", c.Target.Contract, c.Target.Version, c.Summary)}
+}
+
+// maxTextExcerpt bounds the excerpt of a text message in SIGN_MESSAGE, in
+// characters.
+const maxTextExcerpt = 80
+
+// signMessageFinding is SIGN_MESSAGE for c, a signMessage(bytes _data)
+// that makes signer mark _data as signed: signedMessages[safeMessageHash]
+// = 1, after which the fallback handler's EIP-1271 isValidSignature
+// accepts the message with an empty signature. how names the call.
+func signMessageFinding(d Domain, c *DecodedCall, signer common.Address, how string) Finding {
+	data, _ := argBytes(c, "_data")
+	who, hash := "the Safe "+signer.Hex(), ""
+	fields := []string{"signer", signer.Hex(), "messageLength", fmt.Sprint(len(data))}
+	switch {
+	case signer != d.Safe:
+		who = signer.Hex() + " (not this Safe)"
+		hash = "the SafeMessage hash of this message in that account's domain (not computed: Bulwark does not know its version)"
+	case !d.Version.Known():
+		hash = "the SafeMessage hash of this message (not computed: the Safe's version is not known)"
+	case d.Version.DomainHasChainID() && d.ChainID == nil:
+		hash = "the SafeMessage hash of this message (not computed: Safe " + d.Version.Core() + " hashes the chain id, which is not known)"
+	default:
+		h, err := (Domain{ChainID: d.ChainID, Safe: signer, Version: d.Version}).HashSafeMessage(data)
+		if err != nil {
+			hash = "the SafeMessage hash of this message (not computed: " + bulwark.ErrorMessage(err) + ")"
+			break
+		}
+		hash = "SafeMessage hash " + h.SafeMessageHash.Hex()
+		fields = append(fields, "safeMessageHash", h.SafeMessageHash.Hex())
+	}
+	kind, what, more := describeSignedMessage(data)
+	fields = append(append(fields, "messageKind", kind), more...)
+	return finding(CodeSignMessage, SeverityMedium, c,
+		"%s: %s marks %s as signed on chain. From then on the Safe's EIP-1271 isValidSignature accepts that message with an empty signature, for any dApp or contract that asks, without another owner signature: a Permit2 permit or an exchange order approved this way can move the Safe's tokens. %s",
+		how, who, hash, what).with(fields...)
+}
+
+// describeSignedMessage says what the bytes given to signMessage look
+// like: text (with an excerpt), an EIP-712 encoding (0x1901 ‖ domain
+// separator ‖ struct hash), a 32-byte hash, or other bytes. It returns the
+// kind (a field value), a sentence and the fields to add.
+func describeSignedMessage(data []byte) (string, string, []string) {
+	switch {
+	case len(data) == 0:
+		return "empty", "The message is empty.", nil
+	case isText(data):
+		ex := string(data)
+		if r := []rune(ex); len(r) > maxTextExcerpt {
+			ex = string(r[:maxTextExcerpt]) + "…"
+		}
+		return "text", fmt.Sprintf("The message is %d bytes of text: %q. The Safe signs these bytes as they are, which only the legacy isValidSignature(bytes, bytes) checks, not the EIP-191 hash of the text that dApps and 'bulwark safe message-hash --message-file' use: ask why.", len(data), ex),
+			[]string{"text", ex}
+	case len(data) == 66 && data[0] == 0x19 && data[1] == 0x01:
+		dom, st := common.BytesToHash(data[2:34]), common.BytesToHash(data[34:])
+		h := crypto.Keccak256Hash(data)
+		return "eip712-encoding", fmt.Sprintf("The message is EIP-712 encoded typed data (0x1901 ‖ domain separator %s ‖ struct hash %s; its EIP-712 hash is %s), signed as these 66 bytes (checked by the legacy isValidSignature(bytes, bytes)): get the typed data (a permit, an order …) and check that its domain separator and struct hash are these.",
+				dom.Hex(), st.Hex(), h.Hex()),
+			[]string{"domainSeparator", dom.Hex(), "structHash", st.Hex(), "eip712Hash", h.Hex()}
+	case len(data) == 32:
+		h := common.BytesToHash(data)
+		return "hash", fmt.Sprintf("The message is a 32-byte hash, %s: what a dApp checks with isValidSignature(bytes32, …), most often the EIP-712 hash of typed data (a permit, an order) or the EIP-191 hash of a text, and the hash does not say which. Get the typed data or text from the dApp: 'bulwark safe message-hash' on it must give this message and this safeMessageHash.", h.Hex()),
+			[]string{"hash", h.Hex()}
+	}
+	return "bytes", fmt.Sprintf("The message is %d bytes of binary data, neither text nor a 32-byte hash, signed as they are (checked by the legacy isValidSignature(bytes, bytes)): ask what they are.", len(data)), nil
+}
+
+// isText reports whether b is UTF-8 text of printable characters, spaces,
+// tabs and line breaks.
+func isText(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if !unicode.IsPrint(r) && r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
 }

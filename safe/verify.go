@@ -81,7 +81,7 @@ func Verify(req VerifyRequest) (*Verification, error) {
 	d := &Decoder{Safe: req.Tx.Safe, Version: req.Version, ChainID: req.ChainID, CodeHashes: req.CodeHashes, Registry: req.Policy.Registry}
 	root, decErr := d.DecodeTx(req.Tx.Tx)
 	v.Decoded = root
-	v.Findings = req.Policy.Check(req.Tx.Safe, req.Tx.Tx, root)
+	v.Findings = req.Policy.CheckIn(Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}, req.Tx.Tx, root)
 	if root == nil && decErr != nil {
 		v.Findings = append(v.Findings, finding(CodeMalformedCalldata, SeverityCritical, nil,
 			"Bulwark could not decode the transaction: %s", bulwark.ErrorMessage(decErr)))

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -254,8 +255,8 @@ func TestPolicy(t *testing.T) {
 		{"delegatecall inside an allowed multisend", tx(multiSend130, DelegateCall, MultiSendCalldata([]MultiSendTx{
 			{Operation: DelegateCall, To: trojan, Data: transfer}})), "1.3.0", Policy{AllowMultiSend: true, TrustAddressOnly: true}, bulwark.VerdictReject,
 			[]want{{CodeUntrustedDelegateCall, SeverityCritical, "0.0"}, {CodeDelegateCallSelector, SeverityCritical, "0.0"}}, nil},
-		{"sign message lib", tx(signLib130, DelegateCall, calldata(t, "signMessage(bytes _data)", []byte("hi"))), "1.3.0", Policy{TrustAddressOnly: true}, bulwark.VerdictOK,
-			nil, []string{CodeUntrustedDelegateCall, CodeDelegateCallSelector}},
+		{"sign message lib", tx(signLib130, DelegateCall, calldata(t, "signMessage(bytes _data)", []byte("hi"))), "1.3.0", Policy{TrustAddressOnly: true}, bulwark.VerdictReview,
+			[]want{{CodeSignMessage, SeverityMedium, "0"}}, []string{CodeUntrustedDelegateCall, CodeDelegateCallSelector, CodeSelfCall}},
 		{"create call is not on the allowlist", tx(createCall130, DelegateCall, calldata(t, "performCreate(uint256 value,bytes deploymentData)", big.NewInt(0), []byte{0})), "1.3.0",
 			Policy{}, bulwark.VerdictReject, []want{{CodeUntrustedDelegateCall, SeverityCritical, "0"}}, []string{CodeDelegateCallSelector}},
 		{"truncated batch", tx(callOnly130, DelegateCall, common.CopyBytes(guardBatch[:len(guardBatch)-40])), "1.3.0", Policy{}, bulwark.VerdictReject,
@@ -299,6 +300,130 @@ func TestPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPolicySignMessage: signMessage through the pinned SignMessageLib (by
+// DELEGATECALL, alone or inside a batch) and a legacy Safe's own
+// signMessage are SIGN_MESSAGE (medium, review) naming the SafeMessage hash
+// the Safe marks as signed and what the message looks like; the same
+// selector anywhere else is not.
+func TestPolicySignMessage(t *testing.T) {
+	digest := common.FromHex("0xcb8bbe7bf8f8a1f3f57658e450d07d4422356ac042d96a87ba425b19e67a78a1")
+	domSep, structHash := common.HexToHash("0xd0d0"), common.HexToHash("0x5757")
+	encoded := append(append([]byte{0x19, 0x01}, domSep[:]...), structHash[:]...)
+	long := strings.Repeat("I approve ", 20)
+	sign := func(msg []byte) []byte { return calldata(t, "signMessage(bytes _data)", msg) }
+	safeMsgHash := func(version string, msg []byte) string {
+		h, err := Domain{ChainID: big.NewInt(1), Safe: testSafe, Version: mustVersion(t, version)}.HashSafeMessage(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.SafeMessageHash.Hex()
+	}
+	tx := func(to common.Address, op Operation, data []byte) ServiceTx {
+		return ServiceTx{Safe: testSafe, Tx: Tx{To: to, Operation: op, Data: data, Nonce: big.NewInt(3)}}
+	}
+	for _, tc := range []struct {
+		name     string
+		st       ServiceTx
+		version  string
+		policy   Policy
+		path     string // "" for no SIGN_MESSAGE
+		msg      []byte
+		kind     string
+		contains []string
+	}{
+		{"32-byte hash", tx(signLib130, DelegateCall, sign(digest)), "1.3.0", Policy{TrustAddressOnly: true}, "0", digest, "hash",
+			[]string{"DELEGATECALL of SignMessageLib 1.3.0's signMessage: the Safe " + testSafe.Hex() + " marks SafeMessage hash ",
+				"a 32-byte hash, 0xcb8bbe7bf8f8a1f3f57658e450d07d4422356ac042d96a87ba425b19e67a78a1", "EIP-712 hash", "Permit2", "bulwark safe message-hash"}},
+		{"text", tx(signLib130, DelegateCall, sign([]byte("Sign in to example.org\nNonce: 7"))), "1.4.1", Policy{TrustAddressOnly: true}, "0",
+			[]byte("Sign in to example.org\nNonce: 7"), "text", []string{`31 bytes of text: "Sign in to example.org\nNonce: 7"`}},
+		{"long text", tx(signLib130, DelegateCall, sign([]byte(long))), "1.3.0", Policy{TrustAddressOnly: true}, "0", []byte(long), "text",
+			[]string{`200 bytes of text: "` + long[:80] + `…"`}},
+		{"eip-712 encoding", tx(signLib130, DelegateCall, sign(encoded)), "1.3.0", Policy{TrustAddressOnly: true}, "0", encoded, "eip712-encoding",
+			[]string{"EIP-712 encoded typed data", "domain separator " + domSep.Hex(), "struct hash " + structHash.Hex(), crypto.Keccak256Hash(encoded).Hex()}},
+		{"binary", tx(signLib130, DelegateCall, sign([]byte{0, 1, 2})), "1.3.0", Policy{TrustAddressOnly: true}, "0", []byte{0, 1, 2}, "bytes",
+			[]string{"3 bytes of binary data"}},
+		{"inside a MultiSend batch", tx(multiSend130, DelegateCall, MultiSendCalldata([]MultiSendTx{
+			{To: bob, Value: big.NewInt(1)}, {Operation: DelegateCall, To: signLib130, Data: sign(digest)}})), "1.3.0",
+			Policy{AllowMultiSend: true, TrustAddressOnly: true}, "0.1", digest, "hash", []string{"the Safe " + testSafe.Hex()}},
+		{"legacy Safe's own signMessage", tx(testSafe, Call, sign(digest)), "1.1.1", Policy{}, "0", digest, "hash",
+			[]string{"the Safe's own signMessage: the Safe " + testSafe.Hex() + " marks SafeMessage hash "}},
+		{"1.3.0 has no signMessage of its own", tx(testSafe, Call, sign(digest)), "1.3.0", Policy{}, "", nil, "", nil},
+		{"SignMessageLib called, not delegatecalled", tx(signLib130, Call, sign(digest)), "1.3.0", Policy{}, "", nil, "", nil},
+		{"delegatecall to an unknown contract", tx(trojan, DelegateCall, sign(digest)), "1.3.0", Policy{}, "", nil, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := verify(t, tc.st, tc.version, tc.policy)
+			var got []Finding
+			for _, f := range v.Findings {
+				if f.Code == CodeSignMessage {
+					got = append(got, f)
+				}
+			}
+			if tc.path == "" {
+				if len(got) != 0 {
+					t.Fatalf("unexpected SIGN_MESSAGE %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("SIGN_MESSAGE findings %+v; all %v", got, v.Codes())
+			}
+			f := got[0]
+			want := safeMsgHash(tc.version, tc.msg)
+			if f.Severity != SeverityMedium || f.Path != tc.path || v.Verdict != bulwark.VerdictReview && v.Verdict != bulwark.VerdictReject {
+				t.Errorf("finding %+v, verdict %s", f, v.Verdict)
+			}
+			if f.Fields["safeMessageHash"] != want || f.Fields["signer"] != testSafe.Hex() || f.Fields["messageKind"] != tc.kind ||
+				!strings.Contains(f.Message, "SafeMessage hash "+want) {
+				t.Errorf("finding %+v, want safeMessageHash %s, kind %s", f, want, tc.kind)
+			}
+			for _, c := range tc.contains {
+				if !strings.Contains(f.Message, c) {
+					t.Errorf("message lacks %q:\n%s", c, f.Message)
+				}
+			}
+		})
+	}
+
+	// The hash is the one the decoder's summary gives for the same call.
+	v := verify(t, tx(signLib130, DelegateCall, sign(digest)), "1.3.0", Policy{TrustAddressOnly: true})
+	if h := safeMsgHash("1.3.0", digest); !strings.Contains(v.Decoded.Summary, h) || v.Verdict != bulwark.VerdictReview {
+		t.Errorf("summary %q, verdict %s, want hash %s", v.Decoded.Summary, v.Verdict, h)
+	}
+
+	// Without the domain (Check) or for another account, no hash is made
+	// up; the finding stays.
+	root, _ := safe130().Decode(signLib130, nil, sign(digest), DelegateCall)
+	for _, fs := range [][]Finding{
+		Policy{}.Check(testSafe, Tx{}, root),
+		Policy{}.CheckIn(Domain{Safe: testSafe, Version: mustVersion(t, "1.3.0")}, Tx{}, root),
+	} {
+		var f *Finding
+		for i := range fs {
+			if fs[i].Code == CodeSignMessage {
+				f = &fs[i]
+			}
+		}
+		if f == nil || f.Fields["safeMessageHash"] != "" || !strings.Contains(f.Message, "not computed") {
+			t.Errorf("without the domain: %+v", fs)
+		}
+	}
+	nested, _ := (&Decoder{Safe: otherSafe, Version: mustVersion(t, "1.3.0"), ChainID: big.NewInt(1)}).Decode(signLib130, nil, sign(digest), DelegateCall)
+	fs := Policy{}.CheckIn(Domain{ChainID: big.NewInt(1), Safe: testSafe, Version: mustVersion(t, "1.3.0")}, Tx{}, nested)
+	if i := slicesIndexCode(fs, CodeSignMessage); i < 0 || fs[i].Fields["safeMessageHash"] != "" || !strings.Contains(fs[i].Message, "(not this Safe)") {
+		t.Errorf("another account's signMessage: %+v", fs)
+	}
+}
+
+func slicesIndexCode(fs []Finding, code string) int {
+	for i, f := range fs {
+		if f.Code == code {
+			return i
+		}
+	}
+	return -1
 }
 
 // TestPolicyCodeHashes: with code hashes (as --rpc will read them), a

@@ -28,6 +28,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 		{"batch-set-guard", "1.4.1", nil, 2, "review", []string{"GUARD_CHANGE@0.1", "DELEGATECALL_CODE_UNCHECKED@0", "UNKNOWN_TARGET@0.0"}},
 		{"hash-mismatch", "1.4.1", nil, 3, "reject", []string{"HASH_MISMATCH"}},
 		{"gas-refund", "1.4.1", nil, 2, "review", []string{"GAS_REFUND_RISK"}},
+		{"sign-message", "1.4.1", nil, 2, "review", []string{"SIGN_MESSAGE@0", "DELEGATECALL_CODE_UNCHECKED@0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
@@ -49,7 +50,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 			var raw any
 			_ = json.Unmarshal([]byte(stdout), &raw)
 			checkJSONHex(t, "", raw)
-			if out.Verdict != tc.verdict || out.Decoded == nil || out.PolicyVersion != "safe-policy/1" || out.AuditSeq != 1 {
+			if out.Verdict != tc.verdict || out.Decoded == nil || out.PolicyVersion != "safe-policy/2" || out.AuditSeq != 1 {
 				t.Errorf("verdict %q, policy %q, auditSeq %d, decoded %v", out.Verdict, out.PolicyVersion, out.AuditSeq, out.Decoded != nil)
 			}
 			got := map[string]bool{}
@@ -80,7 +81,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 			e := entries[0]
 			if e.Actor != "cli:alice" || e.Action != "safe.verify" || !strings.HasPrefix(e.Target, "safe:0x") ||
 				e.Details["safeTxHash"] != out.SafeTxHash || e.Details["verdict"] != tc.verdict || e.Details["chainId"] != "1" ||
-				e.Details["policyVersion"] != "safe-policy/1" || e.Details["safeVersion"] != tc.version {
+				e.Details["policyVersion"] != "safe-policy/2" || e.Details["safeVersion"] != tc.version {
 				t.Errorf("audit entry %+v", e)
 			}
 

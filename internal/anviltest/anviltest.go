@@ -8,6 +8,10 @@
 // is skipped, or fails when the CI environment variable is set, so that CI
 // never passes by skipping every chain test.
 //
+// A node started WithState keeps its chain across Stop and Restart (Anvil's
+// --state file), so a test can take a node down and bring the same chain
+// back, as a real node restarts; without it Restart starts a new chain.
+//
 // The package talks to the node with a few lines of plain JSON-RPC so that
 // it depends on no Bulwark adapter and any package's tests can use it.
 package anviltest
@@ -59,6 +63,15 @@ const relBinary = ".tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 // startTimeout bounds how long Start waits for the node to answer.
 const startTimeout = 30 * time.Second
 
+// stopTimeout bounds how long Stop waits for the node to exit after
+// SIGTERM before it kills it; stateStopTimeout is the same for a node
+// WithState, which writes its state file as it exits (killing it would
+// lose the chain).
+const (
+	stopTimeout      = 5 * time.Second
+	stateStopTimeout = 30 * time.Second
+)
+
 // DefaultAccounts returns the addresses of the ten accounts Anvil funds and
 // unlocks, derived from its default mnemonic ("test test … junk"). They are
 // the same on every run.
@@ -84,6 +97,7 @@ type config struct {
 	chainID uint64
 	args    []string
 	silent  bool
+	state   bool
 }
 
 // WithChainID sets the node's chain id (default DefaultChainID).
@@ -100,6 +114,16 @@ func WithArgs(args ...string) Option {
 	return func(c *config) { c.args = append(c.args, args...) }
 }
 
+// WithState keeps the node's chain in a state file in a temporary directory
+// of the test (anvil --state FILE --preserve-historical-states), so that
+// Restart brings back the same chain on the same port: the same blocks and
+// block hashes, accounts, code and storage, the state at earlier blocks
+// still readable (as on an archive node), and new blocks mined on top of
+// the last one. Anvil writes the file as it exits on SIGTERM (Stop), and
+// Restart fails the test unless the node comes back with the block that
+// was its head when it stopped.
+func WithState() Option { return func(c *config) { c.state = true } }
+
 // Node is a running (or stopped) Anvil process owned by one test.
 type Node struct {
 	// URL is the node's JSON-RPC endpoint, http://127.0.0.1:PORT. It stays
@@ -111,10 +135,22 @@ type Node struct {
 	args []string
 	port int
 
+	// stateFile is the --state file of a node WithState, else "".
+	stateFile string
+
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{} // closed when cmd has exited
 	logs *syncBuffer
+	// stoppedHead is the head block when a node WithState was last
+	// stopped (nil if it could not be read), checked by Restart.
+	stoppedHead *blockID
+}
+
+// blockID names a block by number and hash.
+type blockID struct {
+	Number string      `json:"number"`
+	Hash   common.Hash `json:"hash"`
 }
 
 // Start starts an Anvil node for t and stops it when t ends. It fails t when
@@ -136,6 +172,9 @@ func Start(t testing.TB, opts ...Option) *Node {
 	}
 
 	n := &Node{t: t, bin: bin, logs: &syncBuffer{}}
+	if cfg.state {
+		n.stateFile = filepath.Join(t.TempDir(), "anvil-state.json")
+	}
 	// A port picked by listening on :0 can be taken by someone else before
 	// anvil binds it; try a few times.
 	var lastErr error
@@ -157,6 +196,9 @@ func Start(t testing.TB, opts ...Option) *Node {
 		if cfg.silent {
 			n.args = append(n.args, "--silent")
 		}
+		if n.stateFile != "" {
+			n.args = append(n.args, "--state", n.stateFile, "--preserve-historical-states")
+		}
 		if lastErr = n.start(); lastErr == nil {
 			break
 		}
@@ -173,9 +215,10 @@ func Start(t testing.TB, opts ...Option) *Node {
 	return n
 }
 
-// Stop stops the node and waits for it to exit. Calls to a stopped node are
-// refused by the operating system, as for a node that crashed. Stop is safe
-// to call more than once.
+// Stop stops the node and waits for it to exit (a node WithState writes its
+// state file as it exits). Calls to a stopped node are refused by the
+// operating system, as for a node that crashed. Stop is safe to call more
+// than once.
 func (n *Node) Stop() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -186,10 +229,21 @@ func (n *Node) stopLocked() {
 	if n.cmd == nil {
 		return
 	}
+	timeout := stopTimeout
+	if n.stateFile != "" {
+		timeout = stateStopTimeout
+		n.stoppedHead = nil
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		var head blockID
+		if err := rawCall(ctx, n.URL, &head, "eth_getBlockByNumber", "latest", false); err == nil && head.Number != "" {
+			n.stoppedHead = &head
+		}
+		cancel()
+	}
 	_ = n.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-n.done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(timeout):
 		_ = n.cmd.Process.Kill()
 		<-n.done
 	}
@@ -197,21 +251,40 @@ func (n *Node) stopLocked() {
 }
 
 // Restart starts the node again on the same port with the same arguments,
-// stopping it first if it runs. The chain starts again from genesis.
+// stopping it first if it runs. Without WithState the chain starts again
+// from genesis; WithState, it continues where it stopped (the test fails
+// if the node does not come back with the block that was its head).
 func (n *Node) Restart() {
 	n.t.Helper()
 	n.mu.Lock()
 	n.stopLocked()
+	head := n.stoppedHead
 	n.mu.Unlock()
+	if n.stateFile != "" {
+		if fi, err := os.Stat(n.stateFile); err != nil || fi.Size() == 0 {
+			n.t.Fatalf("anviltest: restart: anvil left no state in %s (%v)\n%s", n.stateFile, err, n.logs.tail(4096))
+		}
+	}
 	var err error
 	// The port was just freed; binding it again may briefly fail.
 	for range 5 {
 		if err = n.start(); err == nil {
-			return
+			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	n.t.Fatalf("anviltest: restart: %v\n%s", err, n.logs.tail(4096))
+	if err != nil {
+		n.t.Fatalf("anviltest: restart: %v\n%s", err, n.logs.tail(4096))
+	}
+	if head != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var got *blockID
+		if err := rawCall(ctx, n.URL, &got, "eth_getBlockByNumber", head.Number, false); err != nil || got == nil || got.Hash != head.Hash {
+			n.t.Fatalf("anviltest: restart: the node did not come back with the same chain: block %s was %s, now %+v (%v)\n%s",
+				head.Number, head.Hash, got, err, n.logs.tail(4096))
+		}
+	}
 }
 
 // Logs returns what the node has written to stdout and stderr so far.

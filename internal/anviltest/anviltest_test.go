@@ -128,3 +128,70 @@ func TestMissingBinary(t *testing.T) {
 		})
 	}
 }
+
+// TestRestartWithState: a node WithState comes back on the same port with
+// the same chain — blocks, hashes, balances, the state at an earlier block
+// — and mines on top of the block it stopped at; a plain restart starts a
+// new chain.
+func TestRestartWithState(t *testing.T) {
+	n := Start(t, WithState(), Silent())
+	accts := DefaultAccounts()
+	n.SendTransaction(t, map[string]any{"from": accts[0], "to": accts[1], "value": "0x2a"})
+	n.Call(t, nil, "evm_mine")
+	type block struct {
+		Number     string `json:"number"`
+		Hash       string `json:"hash"`
+		ParentHash string `json:"parentHash"`
+	}
+	var head, first block
+	n.Call(t, &head, "eth_getBlockByNumber", "latest", false)
+	n.Call(t, &first, "eth_getBlockByNumber", "0x1", false)
+	if head.Number != "0x2" {
+		t.Fatalf("head %+v, want block 2", head)
+	}
+	var before string
+	n.Call(t, &before, "eth_getBalance", accts[1], "latest")
+
+	url := n.URL
+	n.Stop()
+	n.Restart()
+	if n.URL != url {
+		t.Fatalf("URL changed across restart: %s -> %s", url, n.URL)
+	}
+	var head2, first2 block
+	n.Call(t, &head2, "eth_getBlockByNumber", "latest", false)
+	n.Call(t, &first2, "eth_getBlockByNumber", "0x1", false)
+	if head2 != head || first2 != first {
+		t.Fatalf("after restart head %+v block 1 %+v, want %+v %+v", head2, first2, head, first)
+	}
+	var after, atGenesis string
+	n.Call(t, &after, "eth_getBalance", accts[1], "latest")
+	n.Call(t, &atGenesis, "eth_getBalance", accts[1], map[string]any{"blockHash": first.ParentHash})
+	if after != before || atGenesis != "0x21e19e0c9bab2400000" {
+		t.Fatalf("balance after restart %s (before %s), at genesis %s", after, before, atGenesis)
+	}
+	n.Call(t, nil, "evm_mine")
+	var next block
+	n.Call(t, &next, "eth_getBlockByNumber", "latest", false)
+	if next.Number != "0x3" || next.ParentHash != head.Hash {
+		t.Fatalf("block mined after restart %+v, want block 3 on %s", next, head.Hash)
+	}
+
+	// Restart without Stop first: the same.
+	n.Restart()
+	var head3 block
+	n.Call(t, &head3, "eth_getBlockByNumber", "latest", false)
+	if head3 != next {
+		t.Fatalf("after a second restart head %+v, want %+v", head3, next)
+	}
+
+	// Without WithState, a restart starts a new chain.
+	m := Start(t, Silent())
+	m.Call(t, nil, "evm_mine")
+	m.Restart()
+	var num string
+	m.Call(t, &num, "eth_blockNumber")
+	if num != "0x0" {
+		t.Fatalf("plain restart: block number %s, want 0x0", num)
+	}
+}

@@ -1,0 +1,322 @@
+package safe_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+// followed is a Watcher running Follow in the background against a real
+// node, with the alerts it emitted and the last block it processed.
+type followed struct {
+	mu     sync.Mutex
+	alerts []safe.Alert
+	last   atomic.Uint64 // FollowOptions.Progress: the last block processed
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// follow starts a Watcher of s at the chain's head (every execution
+// unverified: noVerifications) and follows it with short polls and
+// backoff, NODE_UNREACHABLE after unreachableAfter. It is stopped when the
+// test ends (or by stop).
+func follow(t *testing.T, chain *safetest.Chain, s *safetest.Safe, unreachableAfter time.Duration) *followed {
+	t.Helper()
+	w, err := safe.NewWatcher(headerNode{chain.RPC}, []common.Address{s.Address},
+		safe.WatchOptions{Executions: &safe.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := chain.BlockNumber(t)
+	if err := w.Start(context.Background(), base); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &followed{cancel: cancel, done: make(chan error, 1)}
+	f.last.Store(base)
+	go func() {
+		f.done <- w.Follow(ctx, safe.FollowOptions{PollInterval: 10 * time.Millisecond, UnreachableAfter: unreachableAfter,
+			RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+			Emit: func(a safe.Alert) error {
+				f.mu.Lock()
+				f.alerts = append(f.alerts, a)
+				f.mu.Unlock()
+				return nil
+			},
+			Progress: func(block, _ uint64) { f.last.Store(block) }})
+	}()
+	t.Cleanup(func() { f.stop(t) })
+	return f
+}
+
+// snapshot returns the alerts emitted so far.
+func (f *followed) snapshot() []safe.Alert {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.alerts)
+}
+
+// waitFor polls until ok holds for the alerts emitted so far, failing the
+// test after a generous timeout (never a duration the test relies on).
+func (f *followed) waitFor(t *testing.T, what string, ok func([]safe.Alert) bool) []safe.Alert {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := f.snapshot()
+		if ok(got) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; alerts so far:\n%s", what, alertLines(got))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// stop ends Follow and waits for it; Follow returns nil when its context
+// ends.
+func (f *followed) stop(t *testing.T) {
+	t.Helper()
+	f.cancel()
+	select {
+	case err, ok := <-f.done:
+		if ok && err != nil {
+			t.Errorf("Follow: %v", err)
+		}
+		if ok {
+			close(f.done)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Follow did not return after its context ended")
+	}
+}
+
+func alertLines(as []safe.Alert) string {
+	var b strings.Builder
+	for _, a := range as {
+		fmt.Fprintf(&b, "  %s (hash %s)\n", a, a.BlockHash)
+	}
+	return b.String()
+}
+
+// hasAlert reports whether as holds an alert with code at block (any block
+// when block is 0).
+func hasAlert(as []safe.Alert, code string, block uint64) bool {
+	return slices.ContainsFunc(as, func(a safe.Alert) bool { return a.Code == code && (block == 0 || a.Block == block) })
+}
+
+func countAlerts(as []safe.Alert, code string) int {
+	n := 0
+	for _, a := range as {
+		if a.Code == code {
+			n++
+		}
+	}
+	return n
+}
+
+func alertCodes(as []safe.Alert) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Code
+	}
+	return out
+}
+
+// blockHash returns the hash of block n on the node's canonical chain.
+func blockHash(t *testing.T, chain *safetest.Chain, n uint64) string {
+	t.Helper()
+	h, err := headerNode{chain.RPC}.BlockHeader(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.Hash.Hex()
+}
+
+// TestWatchAnvilNodeRestart follows a Safe 1.4.1 on a real Anvil node that
+// is stopped and started again with the same chain (anviltest.WithState):
+// while it is down Follow retries and raises NODE_UNREACHABLE once; when it
+// is back, NODE_RECOVERED, and an owner addition executed after the restart
+// is alerted at its block. The alerts of the block before the outage are
+// not repeated, and the restarted node is not mistaken for a reorg.
+func TestWatchAnvilNodeRestart(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.WithState(), anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(4)
+	s := d.NewSafe(t, 2, owners[:3]...)
+	f := follow(t, chain, s, 300*time.Millisecond)
+
+	e1 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	f.waitFor(t, "THRESHOLD_CHANGE and UNVERIFIED_EXECUTION before the outage", func(as []safe.Alert) bool {
+		return hasAlert(as, safe.CodeThresholdChange, e1.Block()) && hasAlert(as, safe.CodeUnverifiedExecution, e1.Block())
+	})
+
+	chain.Node.Stop()
+	f.waitFor(t, "NODE_UNREACHABLE", func(as []safe.Alert) bool { return hasAlert(as, safe.CodeNodeUnreachable, 0) })
+	chain.Node.Restart() // fails the test unless the chain is the same
+
+	// Three signatures: the threshold is 3 now.
+	e2 := s.MustExec(t, s.AddOwnerWithThresholdTx(t, owners[3].Address, 3), safetest.EIP712, owners[:3]...)
+	if e2.Block() != e1.Block()+1 {
+		t.Fatalf("the restarted node mined block %d, want %d on top of the chain it stopped with", e2.Block(), e1.Block()+1)
+	}
+	f.waitFor(t, "NODE_RECOVERED and the owner addition after the restart", func(as []safe.Alert) bool {
+		return hasAlert(as, safe.CodeNodeRecovered, 0) && hasAlert(as, safe.CodeOwnerChange, e2.Block()) && hasAlert(as, safe.CodeUnverifiedExecution, e2.Block())
+	})
+	f.stop(t)
+	got := f.snapshot() // everything, after Follow returned
+
+	// In order: the block before the outage, the outage; then the
+	// recovery and the block after it in either order (the recovery is
+	// raised once a catch-up succeeds, which may already include e2).
+	if c := alertCodes(got); len(c) != 6 || !slices.Equal(c[:3], []string{safe.CodeThresholdChange, safe.CodeUnverifiedExecution, safe.CodeNodeUnreachable}) {
+		t.Fatalf("alerts:\n%s", alertLines(got))
+	}
+	rest := alertCodes(got[3:])
+	slices.Sort(rest)
+	if want := []string{safe.CodeNodeRecovered, safe.CodeOwnerChange, safe.CodeUnverifiedExecution}; !slices.Equal(rest, want) {
+		t.Fatalf("after the restart %v, want %v:\n%s", rest, want, alertLines(got))
+	}
+	for _, a := range got {
+		switch a.Code {
+		case safe.CodeThresholdChange:
+			if a.Block != e1.Block() || a.Before != "2" || a.After != "3" || a.BlockHash != e1.Receipt.BlockHash.Hex() {
+				t.Errorf("threshold alert %+v", a)
+			}
+		case safe.CodeNodeUnreachable:
+			if a.Block != e1.Block()+1 || a.Severity != safe.SeverityHigh || !strings.Contains(a.Message, fmt.Sprintf("blocks from %d are not being checked", e1.Block()+1)) {
+				t.Errorf("unreachable alert %+v", a)
+			}
+		case safe.CodeNodeRecovered:
+			if a.Severity != safe.SeverityInfo || !strings.Contains(a.Message, "none skipped") {
+				t.Errorf("recovered alert %+v", a)
+			}
+		case safe.CodeOwnerChange:
+			if a.Block != e2.Block() || a.After != owners[3].Address.Hex() || a.BlockHash != e2.Receipt.BlockHash.Hex() {
+				t.Errorf("owner alert %+v", a)
+			}
+		case safe.CodeUnverifiedExecution:
+			e := e1
+			if a.Block == e2.Block() {
+				e = e2
+			}
+			if a.Block != e.Block() || a.SafeTxHash != e.SafeTxHash.Hex() || a.TxHash != e.Receipt.TxHash.Hex() {
+				t.Errorf("execution alert %+v, want %s at block %d", a, e.SafeTxHash.Hex(), e.Block())
+			}
+		}
+	}
+}
+
+// TestWatchAnvilReorg reorganises a real Anvil chain under a Watcher:
+//
+//   - anvil_reorg replaces the block that executed changeThreshold(3) with
+//     one that executes a competing transaction of the same nonce,
+//     addOwnerWithThreshold(owner, 2): CHAIN_REORG naming the common
+//     ancestor, then OWNER_CHANGE at the new block and no threshold alert —
+//     the Safe was re-read at the ancestor, not diffed with the dropped
+//     branch's threshold of 3;
+//   - evm_revert drops a threshold change and the chain grows again with
+//     empty blocks: a second CHAIN_REORG and nothing else.
+func TestWatchAnvilReorg(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(4)
+	s := d.NewSafe(t, 2, owners[:3]...)
+	ctx := context.Background()
+	f := follow(t, chain, s, time.Minute)
+	base := chain.BlockNumber(t)
+
+	// Signed now, at the nonce changeThreshold is about to use.
+	competing := s.AddOwnerWithThresholdTx(t, owners[3].Address, 2)
+	competingData, err := safe.ExecTransactionCalldata(competing, s.Sign(t, competing, safetest.EIP712))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e1 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	if err := chain.RPC.Call(ctx, nil, "evm_mine"); err != nil {
+		t.Fatal(err)
+	}
+	dropped := blockHash(t, chain, e1.Block())
+	f.waitFor(t, "THRESHOLD_CHANGE on the first branch", func(as []safe.Alert) bool {
+		return hasAlert(as, safe.CodeThresholdChange, e1.Block()) && f.last.Load() == e1.Block()+1
+	})
+
+	// The last two blocks are replaced by two others, the first executing
+	// the competing transaction; then the new branch grows by one.
+	pair := []any{map[string]any{"from": chain.Sender, "to": s.Address, "data": hexutil.Bytes(competingData),
+		"gas": hexutil.Uint64(safetest.DefaultExecGas)}, 0}
+	if err := chain.RPC.Call(ctx, nil, "anvil_reorg", 2, []any{pair}); err != nil {
+		t.Fatalf("anvil_reorg: %v", err)
+	}
+	if err := chain.RPC.Call(ctx, nil, "evm_mine"); err != nil {
+		t.Fatal(err)
+	}
+	st := s.State(t)
+	if st.Threshold.Int64() != 2 || !slices.Contains(st.Owners, owners[3].Address) || blockHash(t, chain, e1.Block()) == dropped {
+		t.Fatalf("the reorg did not replace block %d with the competing transaction: %+v", e1.Block(), st)
+	}
+	got := f.waitFor(t, "CHAIN_REORG and the new branch's OWNER_CHANGE", func(as []safe.Alert) bool {
+		return hasAlert(as, safe.CodeOwnerChange, e1.Block()) && f.last.Load() == e1.Block()+2
+	})
+	want := []string{safe.CodeThresholdChange, safe.CodeUnverifiedExecution, safe.CodeChainReorg, safe.CodeOwnerChange, safe.CodeUnverifiedExecution}
+	if !slices.Equal(alertCodes(got), want) {
+		t.Fatalf("alerts %v, want %v:\n%s", alertCodes(got), want, alertLines(got))
+	}
+	reorg, owner, exec := got[2], got[3], got[4]
+	if !strings.Contains(reorg.Message, fmt.Sprintf("common ancestor %d (%s)", base, blockHash(t, chain, base))) ||
+		!strings.Contains(reorg.Message, fmt.Sprintf("blocks %d–%d processed before", e1.Block(), e1.Block()+1)) || reorg.Severity != safe.SeverityInfo {
+		t.Errorf("reorg alert %+v", reorg)
+	}
+	newHash := blockHash(t, chain, e1.Block())
+	if owner.After != owners[3].Address.Hex() || owner.BlockHash != newHash || got[0].BlockHash != dropped {
+		t.Errorf("owner alert %+v on %s; threshold alert on %s, dropped %s", owner, newHash, got[0].BlockHash, dropped)
+	}
+	if exec.Block != e1.Block() || exec.SafeTxHash != s.Hash(t, competing).SafeTxHash.Hex() {
+		t.Errorf("execution alert %+v, want the competing transaction's", exec)
+	}
+
+	// A threshold change dropped by evm_revert; the chain grows again
+	// with empty blocks past the height the watcher reached.
+	var snap hexutil.Big
+	if err := chain.RPC.Call(ctx, &snap, "evm_snapshot"); err != nil {
+		t.Fatal(err)
+	}
+	forked := chain.BlockNumber(t)
+	e3 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	f.waitFor(t, "THRESHOLD_CHANGE before the revert", func(as []safe.Alert) bool {
+		return hasAlert(as, safe.CodeThresholdChange, e3.Block()) && f.last.Load() == e3.Block()
+	})
+	var reverted bool
+	if err := chain.RPC.Call(ctx, &reverted, "evm_revert", &snap); err != nil || !reverted {
+		t.Fatalf("evm_revert: %v, %v", reverted, err)
+	}
+	for range 2 {
+		if err := chain.RPC.Call(ctx, nil, "evm_mine"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.waitFor(t, "the second CHAIN_REORG and the new branch", func(as []safe.Alert) bool {
+		return countAlerts(as, safe.CodeChainReorg) == 2 && f.last.Load() == e3.Block()+1
+	})
+	f.stop(t)
+	got = f.snapshot()
+	want = append(want, safe.CodeThresholdChange, safe.CodeUnverifiedExecution, safe.CodeChainReorg)
+	if !slices.Equal(alertCodes(got), want) {
+		t.Fatalf("alerts %v, want %v (no threshold change back from the dropped branch):\n%s", alertCodes(got), want, alertLines(got))
+	}
+	if r := got[len(got)-1]; !strings.Contains(r.Message, fmt.Sprintf("common ancestor %d", forked)) || r.Block != e3.Block()+1 {
+		t.Errorf("second reorg alert %+v, want the ancestor %d", r, forked)
+	}
+}
