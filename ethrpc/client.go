@@ -67,8 +67,13 @@ type Options struct {
 	// HTTPClient, when set, is used instead of the client's own (whose
 	// transport keeps MaxInFlight idle connections to the node).
 	HTTPClient *http.Client
-	// Logger receives a line for each retry. Default: no logging.
+	// Logger receives a line for each retry, at Warn level. Default: no
+	// logging.
 	Logger *slog.Logger
+	// DebugRetries logs the retry lines at Debug level instead: for a
+	// one-shot command, whose final error already says how many attempts
+	// failed, so that a user sees one error line, not the retries too.
+	DebugRetries bool
 }
 
 // Stats counts what a Client did since it was made.
@@ -83,7 +88,7 @@ type Stats struct {
 // concurrent use. Make one with Dial.
 type Client struct {
 	url     string // as given, with credentials
-	safeURL string // redacted, for messages and logs
+	safeURL string // scheme://host[:port] only, for messages and logs
 	opt     Options
 	hc      *http.Client
 	own     *http.Transport // nil when Options.HTTPClient was given
@@ -198,8 +203,10 @@ func normalize(o *Options) error {
 	return nil
 }
 
-// URL returns the node URL with credentials redacted, as it appears in
-// messages.
+// URL returns the node URL as it appears in messages and logs: scheme,
+// host and port only, with "/…" when the URL has a path or query. User
+// info, path and query are never shown: hosted nodes keep their API key
+// there.
 func (c *Client) URL() string { return c.safeURL }
 
 // Stats returns the client's counters.
@@ -429,7 +436,11 @@ func (c *Client) backoff(ctx context.Context, label string, attempt int, f *fail
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 		return false
 	}
-	c.log.LogAttrs(ctx, slog.LevelWarn, "ethrpc: retrying",
+	level := slog.LevelWarn
+	if c.opt.DebugRetries {
+		level = slog.LevelDebug
+	}
+	c.log.LogAttrs(ctx, level, "ethrpc: retrying",
 		slog.String("node", c.safeURL),
 		slog.String("call", label),
 		slog.Int("attempt", attempt+2),

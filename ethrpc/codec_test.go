@@ -133,17 +133,25 @@ func TestEncodeRequest(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	// Only scheme://host[:port] is ever shown: a key can hide in the user
+	// info, any path segment (short or not) or the query.
 	tests := []struct{ in, want string }{
 		{"http://127.0.0.1:8545", "http://127.0.0.1:8545"},
-		{"http://localhost:8545/", "http://localhost:8545/"},
-		{"https://user:pass@node.example:8545/rpc", "https://redacted@node.example:8545/rpc"},
-		{"https://mainnet.infura.io/v3/9aa3d95b3bc440fa88ea12eaa4456161", "https://mainnet.infura.io/v3/redacted"},
-		{"https://eth-mainnet.g.alchemy.com/v2/AbCdEf123456_-ghIJKlmnop", "https://eth-mainnet.g.alchemy.com/v2/redacted"},
-		{"https://node.example/rpc?apikey=abc&chain=1", "https://node.example/rpc?apikey=redacted&chain=redacted"},
-		{"https://node.example/ethereum-mainnet-archive/", "https://node.example/ethereum-mainnet-archive/"},
-		{"https://x.quiknode.pro/0123456789abcdef0123456789abcdef01234567/", "https://x.quiknode.pro/redacted/"},
-		{"http://node.example/#frag", "http://node.example/"},
+		{"http://localhost:8545/", "http://localhost:8545"},
+		{"HTTPS://Node.Example", "https://Node.Example"},
+		{"https://user:pass@node.example:8545/rpc", "https://node.example:8545/…"},
+		{"https://user@node.example:8545", "https://node.example:8545"},
+		{"https://mainnet.infura.io/v3/9aa3d95b3bc440fa88ea12eaa4456161", "https://mainnet.infura.io/…"},
+		{"https://eth-mainnet.g.alchemy.com/v2/AbCdEf123456_-ghIJKlmnop", "https://eth-mainnet.g.alchemy.com/…"},
+		{"https://node.example/v3/SECRETKEY", "https://node.example/…"},
+		{"https://node.example/?apikey=abc&chain=1", "https://node.example/…"},
+		{"https://node.example?apikey=abc", "https://node.example/…"},
+		{"https://node.example/ethereum-mainnet-archive/", "https://node.example/…"},
+		{"https://x.quiknode.pro/0123456789abcdef0123456789abcdef01234567/", "https://x.quiknode.pro/…"},
+		{"http://[::1]:8545/key", "http://[::1]:8545/…"},
+		{"http://node.example/#frag", "http://node.example"},
 		{"http://[::1", "(unparseable URL)"},
+		{"node.example:8545", "(unparseable URL)"},
 	}
 	for _, tc := range tests {
 		if got := redactURL(tc.in); got != tc.want {

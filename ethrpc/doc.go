@@ -13,7 +13,9 @@
 //   - never retries an execution error such as a revert: it comes back as an
 //     *RPCError carrying the node's code, message and revert data;
 //   - turns every failure into a *bulwark.Error whose message names the node
-//     (with credentials redacted) and says what to do, e.g.
+//     by scheme, host and port only (user info, path and query, where hosted
+//     nodes keep their API key, are never shown; "/…" marks a path) and says
+//     what to do, e.g.
 //     "node at http://127.0.0.1:8545 is unreachable: connection refused (is
 //     it running? check --rpc)".
 //

@@ -158,61 +158,20 @@ func clean(s string, max int) string {
 	return strings.TrimSpace(b.String())
 }
 
-// redactURL returns u fit for messages and logs: user info, query values
-// and path segments that look like API keys are replaced by "redacted".
-// An unparseable URL is not shown at all.
+// redactURL returns the node URL fit for messages, logs and alerts: its
+// scheme, host and port only. Hosted nodes put their API key in the user
+// info, the path (Infura's /v3/KEY, Alchemy's /v2/KEY) or the query, and a
+// key can be any string, so all three are dropped rather than guessed at;
+// "/…" marks that a path or query was there. An unparseable URL is not
+// shown at all.
 func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.Scheme == "" {
 		return "(unparseable URL)"
 	}
-	if u.User != nil {
-		u.User = url.User("redacted")
+	out := u.Scheme + "://" + u.Host
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery {
+		out += "/…"
 	}
-	if u.RawQuery != "" {
-		q, err := url.ParseQuery(u.RawQuery)
-		if err != nil {
-			u.RawQuery = "redacted"
-		} else {
-			for k := range q {
-				q[k] = []string{"redacted"}
-			}
-			u.RawQuery = q.Encode()
-		}
-	}
-	if u.Path != "" {
-		segs := strings.Split(u.Path, "/")
-		for i, s := range segs {
-			if looksLikeKey(s) {
-				segs[i] = "redacted"
-			}
-		}
-		u.Path = strings.Join(segs, "/")
-		u.RawPath = ""
-	}
-	u.Fragment, u.RawFragment = "", ""
-	u.Opaque = ""
-	return u.String()
-}
-
-// looksLikeKey reports whether a path segment looks like an API key or
-// token: 16 or more characters of letters, digits, '-' or '_' mixing
-// letters and digits (Infura, Alchemy, QuickNode and similar keys do).
-func looksLikeKey(s string) bool {
-	if len(s) < 16 {
-		return false
-	}
-	var letter, digit bool
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digit = true
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
-			letter = true
-		case r == '-' || r == '_':
-		default:
-			return false
-		}
-	}
-	return letter && digit
+	return out
 }

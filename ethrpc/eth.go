@@ -71,6 +71,17 @@ func (b BlockRef) String() string {
 	return string(b)
 }
 
+// describe names b for a message: a number in decimal (as users write
+// block numbers), a tag or a hash as it is.
+func (b BlockRef) describe() string {
+	if !b.isHash() && strings.HasPrefix(string(b), "0x") {
+		if n, err := hexutil.DecodeUint64(string(b)); err == nil {
+			return strconv.FormatUint(n, 10)
+		}
+	}
+	return b.String()
+}
+
 // MarshalJSON encodes b as a block parameter: a tag or number as a string,
 // a hash as an EIP-1898 object.
 func (b BlockRef) MarshalJSON() ([]byte, error) {
@@ -282,7 +293,7 @@ func (c *Client) getBlock(ctx context.Context, block BlockRef) (*Block, error) {
 		return nil, err
 	}
 	if isNull(raw) {
-		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %s not found on node at %s", block, c.safeURL)
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %s not found on node at %s", block.describe(), c.safeURL)
 	}
 	var rb rpcBlock
 	if err := json.Unmarshal(raw, &rb); err != nil {

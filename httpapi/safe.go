@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"net/http"
+	"regexp"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -102,7 +104,7 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 	v, err := s.cfg.SafeVerifier(r.Context(), safe.VerifyRequest{Tx: *st, ChainID: chainID, Version: version,
 		Policy: safe.Policy{AllowMultiSend: opts.AllowMultisend, TrustAddressOnly: opts.TrustAddressOnly}})
 	if err != nil {
-		return nil, err
+		return nil, hideNodeURL(err)
 	}
 	return &change{
 		action: "safe.verify",
@@ -123,6 +125,30 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 			return safeVerifyResponse{VerificationJSON: v.JSON(), AuditSeq: e.Seq}
 		},
 	}, nil
+}
+
+var (
+	// nodeAtURL is how the node client's messages name the node: "node at
+	// https://host:port/…".
+	nodeAtURL = regexp.MustCompile(`(?:\bthe )?\bnode at [A-Za-z][A-Za-z0-9+.-]*://\S*`)
+	anyURL    = regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://\S*`)
+)
+
+// hideNodeURL returns err with every URL taken out of its message ("node at
+// URL" becomes "the node"): any token with the analyze permission sees the
+// message, and the node's URL, even redacted to its host, is the server's
+// business, not the caller's. Code and field are kept; err stays the cause.
+func hideNodeURL(err error) error {
+	var be *bulwark.Error
+	if !errors.As(err, &be) {
+		return err
+	}
+	msg := bulwark.ErrorMessage(err)
+	hidden := anyURL.ReplaceAllString(nodeAtURL.ReplaceAllString(msg, "the node"), "(URL not shown)")
+	if hidden == msg {
+		return err
+	}
+	return &bulwark.Error{Code: be.Code, Field: be.Field, Message: hidden, Err: err}
 }
 
 func isNullJSON(raw json.RawMessage) bool {

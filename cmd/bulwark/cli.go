@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -70,6 +72,11 @@ var globalNames = map[string]bool{"data": true, "json": true, "log-format": true
 func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int, error) {
 	cmd, path := root, []string{"bulwark"}
 	for len(cmd.subs) > 0 {
+		// A group that also runs on its own ('bulwark lists') takes its
+		// flags when no subcommand follows.
+		if cmd.run != nil && (len(args) == 0 || (strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help")) {
+			break
+		}
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 			m.printGroupHelp(cmd, path)
 			if len(args) == 0 && cmd != root {
@@ -103,7 +110,7 @@ func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int,
 		return bulwark.ExitOK, nil
 	}
 	if err != nil {
-		return bulwark.ExitError, usageError(path, "%s", err)
+		return bulwark.ExitError, flagError(fs, path, err)
 	}
 	if err := m.applyEnvAndConfig(fs, cmd, path); err != nil {
 		return bulwark.ExitError, err
@@ -115,11 +122,29 @@ func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int,
 }
 
 // parseInterleaved parses flags that may stand before, between or after
-// positional arguments; everything after "--" is positional.
+// positional arguments; everything after "--" is positional. A flag given
+// twice is an error (*repeatedFlagError) unless its Value is repeatable:
+// for a security tool, a pasted command with a second --to must not
+// silently hash the last one.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var repeated string
+	fs.VisitAll(func(f *flag.Flag) {
+		if r, ok := f.Value.(repeatable); ok && r.Repeatable() {
+			return
+		}
+		f.Value = &onceValue{Value: f.Value, name: f.Name, repeated: &repeated}
+	})
+	defer fs.VisitAll(func(f *flag.Flag) {
+		if o, ok := f.Value.(*onceValue); ok {
+			f.Value = o.Value
+		}
+	})
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if repeated != "" {
+				return nil, &repeatedFlagError{name: repeated}
+			}
 			return nil, err
 		}
 		rest := fs.Args()
@@ -133,6 +158,95 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// repeatable is implemented by a flag.Value meant to be given several
+// times, each adding to a list; no flag is so far. Any other flag given
+// twice is refused.
+type repeatable interface{ Repeatable() bool }
+
+// onceValue wraps a flag's Value while the command line is parsed and
+// refuses a second Set, noting the flag's name in *repeated.
+type onceValue struct {
+	flag.Value
+	name     string
+	set      bool
+	repeated *string
+}
+
+func (o *onceValue) Set(v string) error {
+	if o.set {
+		if *o.repeated == "" {
+			*o.repeated = o.name
+		}
+		return errors.New("given twice")
+	}
+	o.set = true
+	return o.Value.Set(v)
+}
+
+// IsBoolFlag keeps a wrapped boolean flag valid without a value.
+func (o *onceValue) IsBoolFlag() bool {
+	b, ok := o.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+type repeatedFlagError struct{ name string }
+
+func (e *repeatedFlagError) Error() string { return "--" + e.name + " given twice" }
+
+// Patterns of the flag package's parse errors, so that they name the flag
+// with two dashes as every other error does.
+var (
+	reUnknownFlag  = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+	reNeedsValue   = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
+	reInvalidValue = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-+([^:]+): (.*)$`)
+)
+
+// flagError turns an error of parseInterleaved into one line naming the
+// flag: "--to given twice; give it once", "--bogus: no such flag …".
+func flagError(fs *flag.FlagSet, path []string, err error) error {
+	cmd := strings.Join(path, " ")
+	see := fmt.Sprintf("(see '%s --help')", cmd)
+	var rep *repeatedFlagError
+	if errors.As(err, &rep) {
+		return &bulwark.Error{Code: bulwark.EINVALID, Field: "--" + rep.name,
+			Message: fmt.Sprintf("--%s given twice; give it once (a repeated flag is refused, not last-wins)", rep.name)}
+	}
+	msg := err.Error()
+	if g := reUnknownFlag.FindStringSubmatch(msg); g != nil {
+		return bulwark.Invalid("--"+g[1], "no such flag for %s %s", cmd, see)
+	}
+	if g := reNeedsValue.FindStringSubmatch(msg); g != nil {
+		return bulwark.Invalid("--"+g[1], "needs a value %s", see)
+	}
+	if g := reInvalidValue.FindStringSubmatch(msg); g != nil {
+		want := g[3]
+		if f := fs.Lookup(g[2]); f != nil && (want == "parse error" || want == "value out of range" || strings.HasPrefix(want, "strconv.")) {
+			want = "want " + flagKind(f)
+		}
+		return bulwark.Invalid("--"+g[2], "invalid value %s: %s", g[1], want)
+	}
+	return usageError(path, "%s", msg)
+}
+
+// flagKind says what a built-in flag type takes.
+func flagKind(f *flag.Flag) string {
+	if g, ok := f.Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case time.Duration:
+			return "a duration such as 30s, 5m or 1h"
+		case bool:
+			return "true or false"
+		case int, int64:
+			return "a whole number"
+		case uint, uint64:
+			return "a whole number, 0 or more"
+		case float64:
+			return "a number"
+		}
+	}
+	return "a valid value"
 }
 
 func usageError(path []string, format string, args ...any) error {

@@ -271,6 +271,9 @@ type safeTxJSON struct {
 	// ApprovedHash, in a parent's transaction, is the child safeTxHash its
 	// approveHash call approves.
 	ApprovedHash string `json:"approvedHash,omitempty"`
+	// Notes are the text output's warnings (DELEGATECALL, CREATE, no chain
+	// id, the parent's included), only when there is one; not in parent.
+	Notes []string `json:"notes,omitempty"`
 }
 
 type safeTxFieldsJSON struct {
@@ -332,6 +335,10 @@ func (r *safeTxResult) json() *safeTxJSON {
 	if r.parent != nil {
 		out.Parent = r.parent.json()
 		out.Parent.ApprovedHash = r.hashes.SafeTxHash.Hex()
+		out.Parent.Notes = nil
+	}
+	for _, n := range r.warnings() {
+		out.Notes = append(out.Notes, n.text)
 	}
 	return out
 }
@@ -419,19 +426,35 @@ func (r *safeTxResult) writeText(w io.Writer) {
 
 	b.blank()
 	b.heading("Notes")
-	if r.tx.Operation == safe.DelegateCall {
-		b.note("! DELEGATECALL", r.tx.To.Hex()+" runs its code with this Safe's storage and can replace its owners, modules, guard or singleton (the Bybit attack). Bulwark does not check delegatecall targets yet: sign only for a library you have verified, such as the canonical MultiSendCallOnly.")
-	}
-	if r.tx.Operation == safe.Create {
-		b.note("! CREATE", "this transaction deploys a contract from the data.")
-	}
-	if !r.domain.Version.DomainHasChainID() {
-		b.note("! No chain id", "Safe "+r.domain.Version.String()+" signs without a chain id: a signature is valid on every chain where this Safe address exists.")
-	}
-	if r.parent != nil && !r.parent.domain.Version.DomainHasChainID() {
-		b.note("! No chain id", "the parent Safe "+r.parent.domain.Version.String()+" signs without a chain id too.")
+	for _, n := range r.warnings() {
+		b.note(n.label, n.text)
 	}
 	b.note("Not checked here", "these hashes prove which transaction is signed, not that it is safe: run 'bulwark safe verify' on the transaction to decode it and check it against the policy.")
+}
+
+// hashNote is one warning of 'safe hash': its label in the text output
+// and its text, which is also an entry of the JSON's "notes".
+type hashNote struct{ label, text string }
+
+// warnings are what 'safe hash' warns about: a DELEGATECALL, a CREATE, a
+// domain without a chain id (the Safe's or its parent's).
+func (r *safeTxResult) warnings() []hashNote {
+	var ns []hashNote
+	if r.tx.Operation == safe.DelegateCall {
+		ns = append(ns, hashNote{"! DELEGATECALL", "this DELEGATECALL runs the code of " + r.tx.To.Hex() + " with this Safe's storage, so it can replace the owners, modules, guard or singleton (the Bybit attack). " +
+			"These hashes do not check the target: run 'bulwark safe verify' on the transaction, which checks it against the pinned allowlist of libraries (such as the canonical MultiSendCallOnly), " +
+			"and sign only for a library it accepts."})
+	}
+	if r.tx.Operation == safe.Create {
+		ns = append(ns, hashNote{"! CREATE", "this transaction deploys a contract from the data."})
+	}
+	if !r.domain.Version.DomainHasChainID() {
+		ns = append(ns, hashNote{"! No chain id", "Safe " + r.domain.Version.String() + " signs without a chain id: a signature is valid on every chain where this Safe address exists."})
+	}
+	if r.parent != nil && !r.parent.domain.Version.DomainHasChainID() {
+		ns = append(ns, hashNote{"! No chain id", "the parent Safe " + r.parent.domain.Version.String() + " signs without a chain id too."})
+	}
+	return ns
 }
 
 func (r *safeTxResult) writeFields(b *textBlock, parent bool) {
@@ -836,9 +859,9 @@ func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*safe.Ve
 // contradicts, the --tx file's safe when it is not a Safe, and --rpc for
 // everything the node did (unreachable, refused a read …).
 func (m *Main) verifyOnChain(ctx context.Context, rawURL, source string, req safe.VerifyRequest) (*safe.Verification, error) {
-	client, err := ethrpc.Dial(rawURL, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger})
+	client, err := ethrpc.Dial(rawURL, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger, DebugRetries: true})
 	if err != nil {
-		return nil, verifyNodeError(err)
+		return nil, rpcFlagError(err)
 	}
 	defer client.Close()
 	v, err := safe.VerifyOnChain(ctx, client, req, safe.ChainOptions{Simulator: client, Fields: safe.CLIChainFields})
@@ -856,16 +879,7 @@ func (m *Main) verifyOnChain(ctx context.Context, rawURL, source string, req saf
 	case errors.As(err, &be) && be.Field != "":
 		return nil, err
 	}
-	return nil, verifyNodeError(err)
-}
-
-// verifyNodeError names --rpc in a node error.
-func verifyNodeError(err error) error {
-	msg := bulwark.ErrorMessage(err)
-	if strings.HasPrefix(msg, "--rpc") {
-		return err
-	}
-	return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+strings.TrimPrefix(msg, "rpc: "))
+	return nil, rpcFlagError(err)
 }
 
 // txFileError says which file a field error is in: "--tx: tx.json: to: …".

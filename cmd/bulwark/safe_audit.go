@@ -46,7 +46,7 @@ func (m *Main) safeAuditCmd() *command {
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of the node to read from")
 			fs.StringVar(&f.block, "block", "", "audit at block `N` (default: the latest)")
 			fs.StringVar(&f.approvalsFrom, "approvals-from", "", "scan ApproveHash events from block `N` (default: 10,000 blocks back)")
-			fs.BoolVar(&f.noApprovals, "no-approvals", false, "do not scan for pending on-chain approvals")
+			fs.BoolVar(&f.noApprovals, "no-approvals", false, "do not scan for pending on-chain approvals (not with --approvals-from)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("safe audit", args); err != nil {
@@ -114,6 +114,9 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*safe.Po
 	if err := required("--rpc", "the JSON-RPC URL of a node to read the Safe from, e.g. http://127.0.0.1:8545", f.rpc); err != nil {
 		return nil, err
 	}
+	// The same Safe twice is refused, as by 'safe watch': the output's
+	// shape (an object for one Safe, an array for several) follows what
+	// was meant, not a silent dedupe.
 	var addrs []common.Address
 	seen := map[common.Address]bool{}
 	for part := range strings.SplitSeq(f.safes, ",") {
@@ -121,21 +124,28 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*safe.Po
 		if err != nil {
 			return nil, err
 		}
-		if !seen[a] {
-			seen[a] = true
-			addrs = append(addrs, a)
+		if seen[a] {
+			return nil, bulwark.Invalid("--safe", "%s is listed twice; give each Safe once", a.Hex())
 		}
+		seen[a] = true
+		addrs = append(addrs, a)
 	}
 	if len(addrs) > maxAuditSafes {
 		return nil, bulwark.Invalid("--safe", "%d Safes given, at most %d per run", len(addrs), maxAuditSafes)
 	}
-	block := safe.LatestBlock
+	var (
+		block    = safe.LatestBlock
+		blockNum uint64
+	)
 	if f.block != "" {
 		n, err := parseBlockFlag("--block", f.block)
 		if err != nil {
 			return nil, err
 		}
-		block = safe.AtBlockNumber(n)
+		block, blockNum = safe.AtBlockNumber(n), n
+	}
+	if f.noApprovals && f.approvalsFrom != "" {
+		return nil, bulwark.Invalid("--no-approvals", "contradicts --approvals-from: give --approvals-from N to scan from block N, or --no-approvals to scan nothing, not both")
 	}
 	opt := safe.AuditOptions{SkipApprovals: f.noApprovals}
 	if f.approvalsFrom != "" {
@@ -145,29 +155,56 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*safe.Po
 		}
 		opt.ApprovalsFrom = &n
 	}
-	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 2})
+	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 2, Logger: m.logger, DebugRetries: true})
 	if err != nil {
 		return nil, rpcFlagError(err)
 	}
 	defer client.Close()
+	if f.block != "" {
+		// A block the node has not mined would fail deep in the reads with
+		// the node's own words ("header not found").
+		head, err := client.BlockNumber(ctx)
+		if err != nil {
+			return nil, rpcFlagError(err)
+		}
+		if blockNum > head {
+			return nil, bulwark.Invalid("--block", "block %d is beyond the node's head %d", blockNum, head)
+		}
+	}
 	reps, err := safe.AuditMany(ctx, client, addrs, block, opt)
 	if err != nil {
-		return nil, rpcFlagError(err)
+		return nil, auditReadError(err)
 	}
 	return reps, nil
 }
 
-// rpcFlagError makes sure a node failure names --rpc, where the fix is.
-func rpcFlagError(err error) error {
+// auditReadError names the flag at fault in an error of safe.AuditMany:
+// --safe for an address that is not a Safe, --rpc for the node.
+func auditReadError(err error) error {
 	var rerr *safe.ReadStatesError
-	if errors.As(err, &rerr) {
-		return err // the Safes named are the problem, not the node
+	if !errors.As(err, &rerr) || len(rerr.Errs) == 0 {
+		return rpcFlagError(err)
 	}
+	for _, e := range rerr.Errs {
+		if !errors.Is(e, safe.ErrNotSafe) {
+			return rpcFlagError(e) // the node refused a read
+		}
+	}
+	msg := bulwark.ErrorMessage(rerr.Errs[0])
+	if len(rerr.Errs) > 1 {
+		msg = rerr.Error()
+	}
+	return bulwark.Wrap(err, bulwark.EINVALID, "--safe: "+msg)
+}
+
+// rpcFlagError makes sure a node failure names --rpc, where the fix is:
+// "--rpc: node at http://host:port/… is unreachable: …".
+func rpcFlagError(err error) error {
 	msg := bulwark.ErrorMessage(err)
-	if strings.Contains(msg, "--rpc") || bulwark.ErrorCode(err) == bulwark.EINVALID && strings.Contains(msg, "rpc") {
+	if strings.HasPrefix(msg, "--rpc") {
 		return err
 	}
-	return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+msg)
+	return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+strings.TrimPrefix(msg, "rpc: "))
 }
 
 // writeAuditText prints one Safe's posture report.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -162,8 +163,29 @@ func TestSafeAuditOnAnvil(t *testing.T) {
 	t.Run("not a Safe", func(t *testing.T) {
 		env := map[string]string{"BULWARK_DATA": t.TempDir()}
 		code, _, stderr := runAudit(t, env, "--safe", owners[0].Address.Hex(), "--rpc", chain.URL())
-		if code != 1 || !strings.Contains(stderr, "not a Safe") {
+		if code != 1 || !strings.HasPrefix(stderr, "bulwark: --safe: "+owners[0].Address.Hex()+" has no code") || !strings.Contains(stderr, "not a Safe") ||
+			strings.Count(stderr, "\n") != 1 {
 			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+		// Among several, the count and each address not a Safe.
+		code, _, stderr = runAudit(t, env, "--safe", healthy.Address.Hex()+","+owners[0].Address.Hex()+","+owners[1].Address.Hex(), "--rpc", chain.URL())
+		if code != 1 || !strings.HasPrefix(stderr, "bulwark: --safe: 2 Safe(s) could not be read; "+owners[0].Address.Hex()) ||
+			!strings.Contains(stderr, owners[1].Address.Hex()) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("several: exit %d, stderr %q", code, stderr)
+		}
+	})
+
+	t.Run("block beyond the head", func(t *testing.T) {
+		env := map[string]string{"BULWARK_DATA": t.TempDir()}
+		code, stdout, stderr := runAudit(t, env, "--safe", healthy.Address.Hex(), "--rpc", chain.URL(), "--block", "999999")
+		want := fmt.Sprintf("bulwark: --block: block 999999 is beyond the node's head %d\n", chain.BlockNumber(t))
+		if code != 1 || stdout != "" || stderr != want {
+			t.Errorf("exit %d, stderr %q, want %q", code, stderr, want)
+		}
+		// The head itself is fine.
+		code, _, stderr = runAudit(t, env, "--safe", healthy.Address.Hex(), "--rpc", chain.URL(), "--block", fmt.Sprint(chain.BlockNumber(t)))
+		if code != 0 {
+			t.Errorf("at the head: exit %d, stderr %q", code, stderr)
 		}
 	})
 }
@@ -185,13 +207,19 @@ func TestSafeAuditErrors(t *testing.T) {
 		{"bad approvals-from", []string{"--safe", good, "--rpc", "http://127.0.0.1:1", "--approvals-from", "x"}, "--approvals-from"},
 		{"bad url", []string{"--safe", good, "--rpc", "ftp://node"}, "rpc"},
 		{"node down", []string{"--safe", good, "--rpc", "http://127.0.0.1:1"}, "--rpc"},
+		{"node down, key in URL", []string{"--safe", good, "--rpc", secretNodeURL}, "bulwark: --rpc: node at http://127.0.0.1:1/… is unreachable: connection refused"},
+		{"node down, with --block", []string{"--safe", good, "--rpc", secretNodeURL, "--block", "5"}, "bulwark: --rpc: node at http://127.0.0.1:1/… is unreachable"},
 		{"argument", []string{"--safe", good, "--rpc", "http://127.0.0.1:1", "extra"}, "no arguments"},
+		{"same Safe twice", []string{"--safe", good + "," + good, "--rpc", "http://127.0.0.1:1"}, "bulwark: --safe: " + good + " is listed twice; give each Safe once"},
+		{"same Safe twice, other case", []string{"--safe", good + ", " + strings.ToLower(good), "--rpc", "http://127.0.0.1:1"}, "--safe: " + good + " is listed twice"},
+		{"contradictory approvals flags", []string{"--safe", good, "--rpc", "http://127.0.0.1:1", "--no-approvals", "--approvals-from", "5"}, "bulwark: --no-approvals: contradicts --approvals-from"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runAudit(t, map[string]string{"BULWARK_DATA": t.TempDir()}, tc.args...)
 			if code != 1 || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
 				t.Errorf("exit %d, stdout %q, stderr %q (want %q)", code, stdout, stderr, tc.want)
 			}
+			noNodeSecrets(t, stderr)
 		})
 	}
 }

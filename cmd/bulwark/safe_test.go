@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -159,6 +160,12 @@ func TestSafeHashJSON(t *testing.T) {
 	if _, ok := out["parent"]; ok {
 		t.Error("parent present without --parent-safe")
 	}
+	// The text output's warnings are in the JSON too.
+	notes, _ := out["notes"].([]any)
+	if len(notes) != 2 || !strings.Contains(fmt.Sprint(notes[0]), "DELEGATECALL runs the code of 0x96221423681A6d52E184D440a8eFCEbB105C7242") ||
+		!strings.Contains(fmt.Sprint(notes[0]), "bulwark safe verify") || !strings.Contains(fmt.Sprint(notes[1]), "Safe 1.1.1 signs without a chain id") {
+		t.Errorf("notes = %v, want the DELEGATECALL and no-chain-id warnings", out["notes"])
+	}
 
 	code, stdout, stderr = run(t, nil, append(nestedArgs, "--json")...)
 	if code != 0 {
@@ -169,6 +176,9 @@ func TestSafeHashJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkJSONHex(t, "", out)
+	if _, ok := out["notes"]; ok {
+		t.Errorf("notes = %v for a CALL in a 1.3.0 domain, want none", out["notes"])
+	}
 	parent, _ := out["parent"].(map[string]any)
 	if parent["approvedHash"] != out["safeTxHash"] || parent["safeTxHash"] != "0x86eb3f93f2670d119a4ecb8eeaa4dafe31a28abcafe06688d47e195a3dd7abb0" ||
 		parent["safe"] != "0x6bc56d6CE87C86CB0756c616bECFD3Cd32b09251" || parent["safeVersion"] != "1.3.0+L2" {

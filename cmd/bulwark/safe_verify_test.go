@@ -148,6 +148,9 @@ func TestSafeVerifyErrors(t *testing.T) {
 		{"bad field", []string{"--tx", bad, "--chain-id", "1", "--safe-version", "1.4.1"}, "--tx: " + bad + ": to: mixed-case address fails its EIP-55 checksum"},
 		{"create on 1.4.1", []string{"--tx", "-", "--chain-id", "1", "--safe-version", "1.4.1"}, "operation: operation 2 (CREATE) exists only before Safe 1.0.0"},
 		{"positional", []string{"--tx", tx, "--chain-id", "1", "--safe-version", "1.4.1", "extra"}, "takes no arguments"},
+		// A node that is down: one line (the retries are logged at debug
+		// level only), and none of the key in the URL.
+		{"node down", []string{"--tx", tx, "--rpc", secretNodeURL}, "bulwark: --rpc: node at http://127.0.0.1:1/… is unreachable: connection refused (is it running? check --rpc) (gave up after 2 attempts)\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := map[string]string{"BULWARK_DATA": t.TempDir()}
@@ -156,7 +159,30 @@ func TestSafeVerifyErrors(t *testing.T) {
 			if m != 1 || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
 				t.Errorf("exit %d, stdout %q, stderr %q; want one line with %q", m, stdout, stderr, tc.want)
 			}
+			noNodeSecrets(t, stderr)
 		})
+	}
+
+	// At --log-level debug the retry is shown, still without the key.
+	_, _, stderr := run(t, map[string]string{"BULWARK_DATA": t.TempDir()}, "safe", "verify", "--tx", tx, "--rpc", secretNodeURL, "--log-level", "debug")
+	if !strings.Contains(stderr, `level=DEBUG msg="ethrpc: retrying" node=http://127.0.0.1:1/…`) || strings.Count(stderr, "\n") != 2 {
+		t.Errorf("debug: stderr %q, want the retry line and the error", stderr)
+	}
+	noNodeSecrets(t, stderr)
+}
+
+// secretNodeURL is a node that is down whose URL carries a key in each of
+// the places hosted nodes put one: user info, path (short, so that no
+// pattern would spot it) and query.
+const secretNodeURL = "http://alice:s3cret@127.0.0.1:1/v3/SECRETKEY?apikey=QUERYKEY"
+
+// noNodeSecrets fails when text shows any part of secretNodeURL's key.
+func noNodeSecrets(t *testing.T, text string) {
+	t.Helper()
+	for _, s := range []string{"alice", "s3cret", "SECRETKEY", "QUERYKEY", "apikey", "/v3"} {
+		if strings.Contains(text, s) {
+			t.Errorf("%q shows %q", text, s)
+		}
 	}
 }
 

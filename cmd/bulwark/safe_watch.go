@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -47,11 +48,11 @@ func (m *Main) safeWatchCmd() *command {
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.safes, "safe", "", "the Safe `ADDR`esses to watch, comma-separated")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of the node to follow")
-			fs.StringVar(&f.from, "from-block", "", "first block `N` to check (default: the head); the state at N-1 is the baseline")
+			fs.StringVar(&f.from, "from-block", "", "first block `N` to check, at most the head + 1 (default: the head); the state at N-1 is the baseline")
 			fs.StringVar(&f.to, "to-block", "", "stop after block `M` (default: never)")
-			fs.DurationVar(&f.interval, "interval", time.Second, "how often to poll the node for a new block")
-			fs.DurationVar(&f.unreachableAfter, "unreachable-after", 30*time.Second, "raise NODE_UNREACHABLE when the node has failed for this `long`")
-			fs.DurationVar(&f.retryBase, "retry-delay", 500*time.Millisecond, "first backoff after a node failure (doubles up to 15s)")
+			fs.DurationVar(&f.interval, "interval", time.Second, "poll the node for a new block every `DURATION`")
+			fs.DurationVar(&f.unreachableAfter, "unreachable-after", 30*time.Second, "raise NODE_UNREACHABLE when the node has been failing for `DURATION`")
+			fs.DurationVar(&f.retryBase, "retry-delay", 500*time.Millisecond, "first backoff (`DURATION`) after a node failure; doubles up to 15s")
 			fs.StringVar(&f.webhook, "webhook", "", "POST each alert, signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.secretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
 		},
@@ -159,15 +160,18 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	}
 
 	node := watchNode{client}
-	if !hasFrom {
-		head, err := client.BlockNumber(ctx)
-		if err != nil {
-			return bulwark.ExitError, err
-		}
-		if head == 0 {
-			head = 1 // nothing to compare block 0 with: wait for block 1
-		}
-		from = head
+	head, err := client.BlockNumber(ctx)
+	if err != nil {
+		return bulwark.ExitError, rpcFlagError(err)
+	}
+	switch {
+	case !hasFrom:
+		from = max(head, 1) // nothing to compare block 0 with: wait for block 1
+	case from-1 > head:
+		// The baseline, block N-1, must exist; block N itself may be the
+		// next one and is waited for.
+		return bulwark.ExitError, bulwark.Invalid("--from-block", "block %d is beyond the node's head %d: the baseline, block %d, does not exist yet; give at most %d, or leave --from-block out to start at the head",
+			from, head, from-1, head+1)
 	}
 	if hasTo && to < from {
 		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before the first block to check, %d (the head)", to, from)
@@ -177,6 +181,9 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		return bulwark.ExitError, err
 	}
 	if err := w.Start(ctx, from-1); err != nil {
+		if errors.Is(err, safe.ErrNotSafe) {
+			return bulwark.ExitError, bulwark.Wrap(err, bulwark.EINVALID, "--safe: "+bulwark.ErrorMessage(err))
+		}
 		return bulwark.ExitError, err
 	}
 	fmt.Fprintf(m.Stderr, "bulwark: watching %d Safe(s) on %s from block %d (baseline: block %d)\n", len(addrs), client.URL(), from, from-1)

@@ -8,6 +8,8 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -249,11 +251,18 @@ func TestSafeWatchGuardModule(t *testing.T) {
 	}
 
 	// The plain transfer alone: nonce and balance change, no alert, exit 0.
-	code, stdout, stderr = runWatch(t, context.Background(), data, "--safe", s.Address.Hex(), "--rpc", chain.URL(),
+	// The node's URL carries a key (as a hosted node's does; a proxy drops
+	// it): only its scheme, host and port are shown.
+	node, shown := keyedNode(t, chain.URL())
+	code, stdout, stderr = runWatch(t, context.Background(), data, "--safe", s.Address.Hex(), "--rpc", node,
 		"--from-block", fmt.Sprint(et.Block()), "--to-block", fmt.Sprint(et.Block()), "--json")
 	if code != 0 || strings.TrimSpace(stdout) != "" {
 		t.Fatalf("transfer: exit %d, stdout %q, stderr %s", code, stdout, stderr)
 	}
+	if !strings.Contains(stderr, "bulwark: watching 1 Safe(s) on "+shown+" from block") {
+		t.Errorf("stderr %q does not name the node as %s", stderr, shown)
+	}
+	noNodeSecrets(t, stdout+stderr)
 
 	// The same blocks watched with a store that never saw the verdicts:
 	// every execution is unverified, at its block.
@@ -393,6 +402,7 @@ func auditAlertsIfAny(data string) []struct{} {
 func TestSafeWatchErrors(t *testing.T) {
 	chain := safetest.StartChain(t, anviltest.Silent())
 	eoa := chain.Sender.Hex()
+	head := chain.BlockNumber(t)
 	for _, tc := range []struct {
 		args  []string
 		field string
@@ -404,8 +414,9 @@ func TestSafeWatchErrors(t *testing.T) {
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "x"}, "--from-block"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "0"}, "--from-block"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "5", "--to-block", "4"}, "--to-block"},
-		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "1", "--to-block", "1"}, "not a Safe"},
-		{[]string{"--safe", eoa, "--rpc", "http://127.0.0.1:1", "--from-block", "1"}, "127.0.0.1:1"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "1", "--to-block", "1"}, "--safe: baseline block 0: 1 Safe(s) could not be read; " + eoa + " has no code"},
+		{[]string{"--safe", eoa, "--rpc", "http://127.0.0.1:1", "--from-block", "1"}, "--rpc: node at http://127.0.0.1:1 is unreachable"},
+		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "998"}, fmt.Sprintf("bulwark: --from-block: block 998 is beyond the node's head %d: the baseline, block 997, does not exist yet; give at most %d", head, head+1)},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "ftp://example.com/x", "--webhook-secret-file", "/dev/null"}, "--webhook"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "https://example.com/x"}, "--webhook-secret-file"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "https://example.com/x", "--webhook-secret-file", "/dev/null"}, "is empty"},
@@ -430,4 +441,23 @@ func TestSafeWatchErrors(t *testing.T) {
 		strings.Contains(stdout+stderr, secret) {
 		t.Errorf("env secret: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
+}
+
+// keyedNode is a proxy to the node at target whose URL carries a key in its
+// user info, path and query, which the proxy drops. It returns that URL and
+// the node as Bulwark shows it.
+func keyedNode(t *testing.T, target string) (rawURL, shown string) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(u)
+		r.Out.URL.Path, r.Out.URL.RawPath, r.Out.URL.RawQuery = "/", "", ""
+		r.Out.Header.Del("Authorization")
+	}})
+	t.Cleanup(proxy.Close)
+	host := strings.TrimPrefix(proxy.URL, "http://")
+	return "http://alice:s3cret@" + host + "/v3/SECRETKEY?apikey=QUERYKEY", "http://" + host + "/…"
 }
