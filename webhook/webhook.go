@@ -99,11 +99,16 @@ func New(opt Options) (*Notifier, error) {
 	return &Notifier{opt: opt, u: u, redacted: redact(u)}, nil
 }
 
-// redact returns u without user-info, query or fragment, which may carry
-// credentials of their own.
+// redact returns u as scheme://host[:port], with "/…" when it had a path
+// or query: user-info, path and query may all carry credentials (Slack-style
+// webhooks keep their secret in the path).
 func redact(u *url.URL) string {
-	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
-	return r.String()
+	r := url.URL{Scheme: u.Scheme, Host: u.Host}
+	s := r.String()
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		s += "/…"
+	}
+	return s
 }
 
 // ParseURL checks a webhook URL: http or https, with a host.
@@ -129,7 +134,7 @@ func Insecure(u *url.URL) bool {
 	return ip == nil || !ip.IsLoopback()
 }
 
-// URL returns the receiver's URL without user-info, query or fragment.
+// URL returns the receiver's URL as scheme://host[:port] (see redact).
 func (n *Notifier) URL() string { return n.redacted }
 
 // Insecure reports whether the Notifier posts in clear text over a network.
