@@ -1,0 +1,380 @@
+package names
+
+import (
+	"math"
+	"math/bits"
+	"strings"
+	"unicode/utf8"
+)
+
+// Edit costs of the weighted optimal-string-alignment distance used for
+// token similarity. Transliteration moves vowels far more than consonants,
+// so vowel edits are cheap; an 'h' comes and goes (Mohamed/Mohammed are
+// already one key, but Rohani/Rouhani, Shi/Si are not).
+const (
+	costVowelSub    = 0.4
+	costNearSub     = 0.7 // voiced/voiceless pairs: k/g, t/d, p/b, v/f
+	costSub         = 1.0
+	costVowelIndel  = 0.6
+	costHIndel      = 0.5
+	costIndel       = 1.0
+	costTranspose   = 0.6
+	editSensitivity = 1.5 // similarity = 1 - editSensitivity*distance/length
+)
+
+// Similarities assigned by kind of evidence.
+const (
+	simPhonetic = 0.95 // same phonetic key
+	simKorean   = 0.92 // same romanised-Korean syllable key
+	simInitial  = 0.8  // an initial against a name starting with it
+	simAcronym  = 0.85 // "PLA" against "People's Liberation Army"
+	simAbjadMax = 0.9  // ceiling for an abjad skeleton match
+	mergeFactor = 0.98 // a joined/split alignment ranks just below a plain one
+)
+
+func nearPair(a, b rune) bool {
+	if a > b {
+		a, b = b, a
+	}
+	switch {
+	case a == 'g' && b == 'k', a == 'd' && b == 't', a == 'b' && b == 'p', a == 'f' && b == 'v':
+		return true
+	}
+	return false
+}
+
+func isVowelRune(r rune) bool { return r < 0x80 && isVowel(byte(r)) }
+
+func subCost(a, b rune) float64 {
+	switch {
+	case a == b:
+		return 0
+	case isVowelRune(a) && isVowelRune(b):
+		return costVowelSub
+	case nearPair(a, b):
+		return costNearSub
+	}
+	return costSub
+}
+
+func indelCost(r rune) float64 {
+	switch {
+	case isVowelRune(r):
+		return costVowelIndel
+	case r == 'h':
+		return costHIndel
+	}
+	return costIndel
+}
+
+// maxEditLen bounds the strings the edit distance looks at.
+const maxEditLen = 48
+
+// Cost tables for ASCII, precomputed (read-only).
+var (
+	asciiSub   [128][128]float64
+	asciiIndel [128]float64
+)
+
+func init() {
+	for a := 0; a < 128; a++ {
+		asciiIndel[a] = indelCost(rune(a))
+		for b := 0; b < 128; b++ {
+			asciiSub[a][b] = subCost(rune(a), rune(b))
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// editDistanceASCII is editDistance for ASCII strings. It may stop early
+// and return a value above limit once the distance must exceed limit.
+func editDistanceASCII(a, b string, limit float64) float64 {
+	if len(a) > maxEditLen {
+		a = a[:maxEditLen]
+	}
+	if len(b) > maxEditLen {
+		b = b[:maxEditLen]
+	}
+	var rows [3][maxEditLen + 1]float64
+	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
+	for j := 1; j <= len(b); j++ {
+		prev[j] = prev[j-1] + asciiIndel[b[j-1]]
+	}
+	prevMin := 0.0
+	for i := 1; i <= len(a); i++ {
+		ai := a[i-1]
+		subRow := &asciiSub[ai]
+		delA := asciiIndel[ai]
+		cur[0] = prev[0] + delA
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			bj := b[j-1]
+			v := prev[j-1] + subRow[bj]
+			if d := prev[j] + delA; d < v {
+				v = d
+			}
+			if d := cur[j-1] + asciiIndel[bj]; d < v {
+				v = d
+			}
+			if i > 1 && j > 1 && ai == b[j-2] && a[i-2] == bj && ai != bj {
+				if d := prev2[j-2] + costTranspose; d < v {
+					v = d
+				}
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		// Every later cell grows from this row or, by a transposition,
+		// from the previous one.
+		if rowMin > limit && prevMin+costTranspose > limit {
+			return min(rowMin, prevMin+costTranspose)
+		}
+		prevMin = rowMin
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
+// editDistance is the weighted optimal-string-alignment distance between a
+// and b (runes), each truncated to maxEditLen runes. It is symmetric.
+func editDistance(a, b string) float64 {
+	return editDistanceLimit(a, b, math.Inf(1))
+}
+
+// editDistanceLimit is editDistance that may stop early with any value
+// above limit.
+func editDistanceLimit(a, b string, limit float64) float64 {
+	if isASCII(a) && isASCII(b) {
+		return editDistanceASCII(a, b, limit)
+	}
+	var abuf, bbuf [maxEditLen]rune
+	ar := toRunes(a, abuf[:0])
+	br := toRunes(b, bbuf[:0])
+	if len(ar) == 0 {
+		d := 0.0
+		for _, r := range br {
+			d += indelCost(r)
+		}
+		return d
+	}
+	if len(br) == 0 {
+		d := 0.0
+		for _, r := range ar {
+			d += indelCost(r)
+		}
+		return d
+	}
+	// three rows of the DP matrix
+	var rows [3][maxEditLen + 1]float64
+	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
+	prev[0] = 0
+	for j := 1; j <= len(br); j++ {
+		prev[j] = prev[j-1] + indelCost(br[j-1])
+	}
+	for i := 1; i <= len(ar); i++ {
+		cur[0] = prev[0] + indelCost(ar[i-1])
+		for j := 1; j <= len(br); j++ {
+			v := prev[j-1] + subCost(ar[i-1], br[j-1])
+			if d := prev[j] + indelCost(ar[i-1]); d < v {
+				v = d
+			}
+			if d := cur[j-1] + indelCost(br[j-1]); d < v {
+				v = d
+			}
+			if i > 1 && j > 1 && ar[i-1] == br[j-2] && ar[i-2] == br[j-1] && ar[i-1] != br[j-1] {
+				if d := prev2[j-2] + costTranspose; d < v {
+					v = d
+				}
+			}
+			cur[j] = v
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(br)]
+}
+
+func toRunes(s string, buf []rune) []rune {
+	for i := 0; i < len(s) && len(buf) < maxEditLen; {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			buf = append(buf, rune(c))
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		buf = append(buf, r)
+		i += n
+	}
+	return buf
+}
+
+// editSim turns the edit distance of two strings into a similarity in
+// [0,1]: 1 - 2·distance/length, so one cheap edit in a long name costs
+// little and two real edits in a short one sink it.
+func editSim(a, b string) float64 {
+	la, lb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+	l := la
+	if lb > l {
+		l = lb
+	}
+	if l == 0 {
+		return 0
+	}
+	if l > maxEditLen {
+		l = maxEditLen
+	}
+	// Cheap bound: the length difference alone costs at least
+	// min(indel cost) per rune.
+	diff := la - lb
+	if diff < 0 {
+		diff = -diff
+	}
+	if 1-editSensitivity*float64(diff)*costHIndel/float64(l) <= 0 {
+		return 0
+	}
+	// Similarities below minPairSim are not used: stop the DP early.
+	limit := (1 - minPairSim) * float64(l) / editSensitivity
+	s := 1 - editSensitivity*editDistanceLimit(a, b, limit)/float64(l)
+	if s < 0 {
+		return 0
+	}
+	return s
+}
+
+// matchKind names the evidence for a token pair in an [Explanation].
+type matchKind uint8
+
+const (
+	matchNone matchKind = iota
+	matchExact
+	matchPhonetic
+	matchKorean
+	matchSkeleton
+	matchFuzzy
+	matchInitial
+	matchAcronym
+	matchLegal
+)
+
+func (k matchKind) String() string {
+	return [...]string{"none", "exact", "phonetic", "korean", "skeleton", "fuzzy", "initial", "acronym", "legalForm"}[k]
+}
+
+// letterMask sets bit c-'a' for each letter of s, bit 26 for any other
+// rune.
+func letterMask(s string) uint32 {
+	var m uint32
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' {
+			m |= 1 << (c - 'a')
+		} else {
+			m |= 1 << 26
+		}
+	}
+	return m
+}
+
+const (
+	vowelMask = 1 | 1<<('e'-'a') | 1<<('i'-'a') | 1<<('o'-'a') | 1<<('u'-'a')
+	hMask     = 1 << ('h' - 'a')
+	otherMask = 1 << 26
+)
+
+// missingCost is a lower bound on the edit cost of producing the letters
+// of mask a that b lacks: each needs at least one substitution or
+// deletion.
+func missingCost(a, b uint32) float64 {
+	if a&otherMask != 0 {
+		return 0 // runes outside a–z: no bound
+	}
+	miss := a &^ b
+	v := bits.OnesCount32(miss & vowelMask)
+	h := bits.OnesCount32(miss & hMask)
+	c := bits.OnesCount32(miss) - v - h
+	return float64(v)*costVowelSub + float64(h)*costHIndel + float64(c)*min(costNearSub, costIndel)
+}
+
+// tokenSim compares two tokens. It is symmetric.
+func tokenSim(a, b *token) (float64, matchKind) {
+	if a.kind == kindLegal || b.kind == kindLegal {
+		if a.kind == kindLegal && b.kind == kindLegal && a.s == b.s {
+			return 1, matchLegal
+		}
+		return 0, matchNone
+	}
+	if a.s == b.s {
+		return 1, matchExact
+	}
+	if a.kind == kindNumber || b.kind == kindNumber {
+		return 0, matchNone
+	}
+	if a.kind == kindInitial || b.kind == kindInitial {
+		if korEqual(a, b) { // Korean surname I (이) against Ri/Lee/Yi
+			return simKorean, matchKorean
+		}
+		if a.kind == kindInitial && b.kind == kindInitial {
+			return 0, matchNone
+		}
+		if a.s[0] == b.s[0] {
+			return simInitial, matchInitial
+		}
+		return 0, matchNone
+	}
+	if a.phon == b.phon {
+		return simPhonetic, matchPhonetic
+	}
+	best, kind := 0.0, matchNone
+	if korEqual(a, b) {
+		best, kind = simKorean, matchKorean
+	}
+	// The letters one key lacks bound the edit distance from below: skip
+	// the DP when even that bound leaves the pair below minPairSim.
+	l := max(len(a.phon), len(b.phon))
+	if lb := max(missingCost(a.mask, b.mask), missingCost(b.mask, a.mask)); 1-editSensitivity*lb/float64(l) >= minPairSim || a.abjad || b.abjad {
+		if s := editSim(a.phon, b.phon); s > best {
+			best, kind = s, matchFuzzy
+		}
+		// The phonetic key can magnify a typo ("innocnet": c before n
+		// reads k); the spelling itself then says more.
+		if best >= minPairSim && best < goodSim && (a.s != a.phon || b.s != b.phon) {
+			if s := editSim(a.s, b.s); s > best {
+				best, kind = s, matchFuzzy
+			}
+		}
+	}
+	if (a.abjad || b.abjad) && a.skel != "" && b.skel != "" {
+		la, lb := utf8.RuneCountInString(a.skel), utf8.RuneCountInString(b.skel)
+		l := max(la, lb, 3)
+		// A skeleton of one or two consonants says little.
+		ceil := min(simAbjadMax, 0.5+0.15*float64(min(la, lb)))
+		s := ceil * (1 - editSensitivity*editDistance(a.skel, b.skel)/float64(l))
+		if s > best {
+			best, kind = s, matchSkeleton
+		}
+	}
+	return best, kind
+}
+
+// korEqual reports whether two tokens read as the same romanised Korean
+// syllables. A Cyrillic spelling does not tell the finals n and ng apart
+// (Чен is 정), so against one NK and N are the same.
+func korEqual(a, b *token) bool {
+	if a.kor == "" || b.kor == "" {
+		return false
+	}
+	if a.kor == b.kor {
+		return true
+	}
+	if a.cyr != b.cyr {
+		return strings.ReplaceAll(a.kor, "NK", "N") == strings.ReplaceAll(b.kor, "NK", "N")
+	}
+	return false
+}
