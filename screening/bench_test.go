@@ -1,0 +1,125 @@
+package screening_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
+)
+
+// defaultIndex builds the index of the lists embedded in the binary (OFAC
+// SDN, UN, FBI): the index a fresh install screens with.
+func defaultIndex(tb testing.TB) (*screening.Index, []*screening.List) {
+	tb.Helper()
+	ls, err := sources.Embedded()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return screening.BuildIndex(ls, time.Now()), ls
+}
+
+// listedAndRandom returns every address in lists and n random unlisted EVM
+// addresses.
+func listedAndRandom(ls []*screening.List, n int) (listed, random []screening.AddressQuery) {
+	for _, l := range ls {
+		for _, e := range l.Entities {
+			for _, a := range e.Addresses {
+				listed = append(listed, screening.AddressQuery{Address: a.Address, Chain: a.Currency})
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range n {
+		random = append(random, screening.AddressQuery{Address: fmt.Sprintf("0x%016x%016x%08x", r.Uint64(), r.Uint64(), r.Uint32())})
+	}
+	return listed, random
+}
+
+func BenchmarkLookupAddress(b *testing.B) {
+	ix, ls := defaultIndex(b)
+	listed, random := listedAndRandom(ls, 1000)
+	rules := screening.DefaultPolicy()[screening.UseDeposit]
+	for _, bc := range []struct {
+		name string
+		qs   []screening.AddressQuery
+	}{{"hit", listed}, {"miss", random}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				r := ix.LookupAddress(bc.qs[i%len(bc.qs)], &rules)
+				if (bc.name == "hit") != (len(r.Matches) > 0) {
+					b.Fatalf("%s: %+v", bc.name, r)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkScreenBatch screens 10,000 addresses (1% listed) in one call:
+// what POST /api/v1/screen/address does with a full batch, minus HTTP.
+func BenchmarkScreenBatch(b *testing.B) {
+	ix, ls := defaultIndex(b)
+	listed, random := listedAndRandom(ls, 9900)
+	qs := append(random, listed[:100]...)
+	s, err := screening.NewScreener(ix, screening.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.ScreenAddresses(screening.UseDeposit, "", qs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildIndex builds the index of the embedded lists (address
+// keys, entity digests, the name index).
+func BenchmarkBuildIndex(b *testing.B) {
+	ls, err := sources.Embedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		screening.BuildIndex(ls, time.Now())
+	}
+}
+
+// BenchmarkScreenName runs name screenings against the embedded lists and
+// reports the 99th percentile latency of the mixed query set.
+func BenchmarkScreenName(b *testing.B) {
+	ix, _ := defaultIndex(b)
+	s, err := screening.NewScreener(ix, screening.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	queries := map[string][]string{
+		"hit":  {"Kim Jong Un", "PARK Jin Hyok", "Lazarus Group", "Korea Kwangson Banking Corp", "Jon Il Chun", "Chinpo Shipping Company"},
+		"typo": {"Kim Jong Unn", "Park Jin Hyock", "Lazarus Grup", "Korea Kwangsun Banking Corp", "Jon Il Chan", "Chinpo Shiping Company"},
+		"miss": {"Angela Merkel", "Patricia Lucas Wheeler", "Johannes Vermeer", "Acme Widgets Incorporated", "Maria Fernanda Costa", "Tanaka Hiroshi"},
+	}
+	for _, name := range []string{"hit", "typo", "miss"} {
+		qs := queries[name]
+		b.Run(name, func(b *testing.B) {
+			var lat []time.Duration
+			i := 0
+			for b.Loop() {
+				start := time.Now()
+				if _, err := s.ScreenName(screening.UseOnboarding, "", screening.NameQuery{Name: qs[i%len(qs)]}); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				i++
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+		})
+	}
+}

@@ -1,0 +1,163 @@
+package screening
+
+import (
+	"context"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Decision is what every screening records: enough to replay it — the
+// list versions it ran on, the algorithm, the use and the verdict.
+type Decision struct {
+	ID   string    `json:"decisionId"`
+	Time time.Time `json:"time"`
+	// Kind is "address" or "name".
+	Kind string `json:"kind"`
+	Use  Use    `json:"use"`
+	// Subject is the caller's reference for whom or what was screened (a
+	// customer or withdrawal ID); optional.
+	Subject string `json:"subject,omitempty"`
+	// Actor is who asked ("token:<id>", "cli").
+	Actor   string          `json:"actor,omitempty"`
+	Verdict bulwark.Verdict `json:"verdict"`
+	// Lists maps each list ID to the SHA-256 of the version screened
+	// against.
+	Lists map[string]string `json:"lists"`
+	// Algorithm is the matching algorithm's version.
+	Algorithm string `json:"algorithm"`
+	// Stale lists the lists that were older than the configured maximum
+	// age.
+	Stale []StaleList `json:"stale,omitempty"`
+}
+
+// StoredDecision is a decision as a DecisionStore returns it, with its
+// results as recorded.
+type StoredDecision struct {
+	Decision
+	// AuditSeq is the sequence number of the decision's audit entry.
+	AuditSeq int64 `json:"auditSeq"`
+	// Body is the full decision JSON as answered to the caller.
+	Body []byte `json:"-"`
+}
+
+// DecisionFilter selects stored decisions.
+type DecisionFilter struct {
+	// Subject, when set, keeps the decisions about that subject.
+	Subject string
+	// Verdict, when set, keeps decisions with that verdict.
+	Verdict bulwark.Verdict
+	// Limit is the most decisions returned; it must be at least 1.
+	Limit int
+}
+
+// DecisionStore keeps screening decisions. A store adapter that also holds
+// the audit log joins the transaction audit.Log.Do hands it.
+type DecisionStore interface {
+	// SaveDecision stores d with its full JSON body and audit sequence
+	// number; ECONFLICT when the ID is taken.
+	SaveDecision(ctx context.Context, d *Decision, body []byte, auditSeq int64) error
+	// Decision returns one decision; ENOTFOUND when there is none.
+	Decision(ctx context.Context, id string) (*StoredDecision, error)
+	// Decisions returns the newest decisions matching f, newest first.
+	Decisions(ctx context.Context, f DecisionFilter) ([]StoredDecision, error)
+}
+
+// Disposition values.
+const (
+	// FalsePositive suppresses the match for that subject and entity
+	// version.
+	FalsePositive = "false_positive"
+	// TruePositive confirms the match; it suppresses nothing.
+	TruePositive = "true_positive"
+)
+
+// Disposition is an analyst's ruling on one match: for the subject key
+// (an address key or a normalised name), the entity and the version of the
+// entity (its digest). A false positive keeps that match out of verdicts
+// until the list changes what it says about the entity.
+type Disposition struct {
+	ID           int64     `json:"id"`
+	Kind         string    `json:"kind"` // address or name
+	SubjectKey   string    `json:"subjectKey"`
+	EntityID     string    `json:"entityId"`
+	EntityDigest string    `json:"entityDigest"`
+	Disposition  string    `json:"disposition"`
+	Note         string    `json:"note,omitempty"`
+	DecisionID   string    `json:"decisionId,omitempty"`
+	By           string    `json:"by"`
+	At           time.Time `json:"at"`
+}
+
+// DispositionStore keeps dispositions.
+type DispositionStore interface {
+	// AddDisposition stores d (the store assigns ID and time) and returns it.
+	AddDisposition(ctx context.Context, d Disposition) (Disposition, error)
+	// Dispositions returns every disposition, oldest first.
+	Dispositions(ctx context.Context) ([]Disposition, error)
+}
+
+// dispositionSet is the in-memory view of the dispositions in force: the
+// newest ruling per (subject key, entity).
+type dispositionSet struct {
+	m map[[2]string]Disposition
+}
+
+func (d *dispositionSet) len() int { return len(d.m) }
+
+// suppresses reports whether a false-positive ruling covers this match of
+// this version of the entity.
+func (d *dispositionSet) suppresses(key, entity, digest string) (Disposition, bool) {
+	if len(d.m) == 0 || key == "" {
+		return Disposition{}, false
+	}
+	x, ok := d.m[[2]string{key, entity}]
+	if !ok || x.Disposition != FalsePositive || x.EntityDigest != digest {
+		return Disposition{}, false
+	}
+	return x, true
+}
+
+// SetDispositions replaces the dispositions in force (all of them, oldest
+// first: a later ruling on the same match overrides an earlier one).
+func (s *Screener) SetDispositions(all []Disposition) {
+	set := &dispositionSet{m: make(map[[2]string]Disposition, len(all))}
+	for _, d := range all {
+		set.m[[2]string{d.SubjectKey, d.EntityID}] = d
+	}
+	s.disp.Store(set)
+}
+
+// ValidateDisposition checks a disposition an analyst submits against the
+// current index: the entity must exist and the digest, when given, must be
+// its current version (it is filled in when empty).
+func (s *Screener) ValidateDisposition(d *Disposition) error {
+	switch d.Kind {
+	case KindAddress, KindName:
+	default:
+		return bulwark.Invalid("kind", "%q is not address or name", d.Kind)
+	}
+	switch d.Disposition {
+	case FalsePositive, TruePositive:
+	default:
+		return bulwark.Invalid("disposition", "%q is not false_positive or true_positive", d.Disposition)
+	}
+	if d.SubjectKey == "" {
+		return bulwark.Invalid("subject", "required: the screened address or name")
+	}
+	ix := s.Index()
+	n, ok := ix.byID[d.EntityID]
+	if !ok {
+		return bulwark.Invalid("entityId", "%q is not in the current lists", d.EntityID)
+	}
+	cur := ix.digests[n]
+	if d.EntityDigest == "" {
+		d.EntityDigest = cur
+	} else if d.EntityDigest != cur {
+		return bulwark.Errorf(bulwark.ECONFLICT, "entityDigest: entity %s has changed since that screening (now %s); screen again and disposition the current match", d.EntityID, cur[:12])
+	}
+	if len(d.Note) > 2000 {
+		return bulwark.Invalid("note", "above 2,000 bytes")
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package screening
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Use is what a screening is for. Each use has its own rules: a deposit
+// from a seized wallet needs review, a withdrawal to it must be blocked; a
+// close name match blocks onboarding but only needs review for a vendor.
+type Use string
+
+// Uses.
+const (
+	UseDeposit    Use = "deposit"
+	UseWithdrawal Use = "withdrawal"
+	UseOnboarding Use = "onboarding"
+	UseHiring     Use = "hiring"
+	UseVendor     Use = "vendor"
+)
+
+// Uses lists every use, in a stable order.
+func Uses() []Use {
+	return []Use{UseDeposit, UseWithdrawal, UseOnboarding, UseHiring, UseVendor}
+}
+
+// ParseUse returns the use named by s ("" means deposit for addresses and
+// onboarding for names: the caller passes the default it wants).
+func ParseUse(field, s, def string) (Use, error) {
+	if s == "" {
+		s = def
+	}
+	u := Use(strings.ToLower(strings.TrimSpace(s)))
+	for _, k := range Uses() {
+		if k == u {
+			return u, nil
+		}
+	}
+	names := make([]string, 0, 5)
+	for _, k := range Uses() {
+		names = append(names, string(k))
+	}
+	return "", bulwark.Invalid(field, "unknown use %q (want one of %s)", s, strings.Join(names, ", "))
+}
+
+// Rules turn the matches of one screening into a verdict.
+type Rules struct {
+	// Address maps a listed entity's category and confidence to the
+	// verdict an exact address match earns.
+	Address map[Category]map[Confidence]bulwark.Verdict `json:"address"`
+	// NameReview and NameBlock are the name-score thresholds in [0,1]: a
+	// match scoring at least NameBlock blocks, at least NameReview needs
+	// review, below that it is not reported. NameBlock above 1 means a name
+	// match alone never blocks.
+	NameReview float64 `json:"nameReview"`
+	NameBlock  float64 `json:"nameBlock"`
+	// NameCategories are the categories whose entities name screening
+	// considers (labels such as "exchange wallet" are not people).
+	NameCategories []Category `json:"nameCategories"`
+}
+
+// Policy holds the rules of every use.
+type Policy map[Use]Rules
+
+// DefaultReviewScore is the name score from which a match is reported for
+// review. It is the one threshold the name-matching quality gates
+// (docs/screening.md) were measured at.
+const DefaultReviewScore = 0.80
+
+// DefaultPolicy returns the rules Bulwark ships with:
+//
+//   - sanctions designations and high-confidence attributions block every
+//     use; medium and low confidence attributions need review;
+//   - a seizure order needs review on a deposit (the funds may have to be
+//     frozen, not bounced) and blocks a withdrawal;
+//   - labels (an exchange's hot wallet, a mixer) never block: a mixer
+//     label needs review, other labels are reported with a clear verdict
+//     (see Rules.Address for the table);
+//   - a name scoring DefaultReviewScore or more needs review, and 0.97 or
+//     more blocks onboarding and hiring; for vendors a name match alone
+//     never blocks.
+func DefaultPolicy() Policy {
+	addr := func(seizure bulwark.Verdict) map[Category]map[Confidence]bulwark.Verdict {
+		all := func(v bulwark.Verdict) map[Confidence]bulwark.Verdict {
+			return map[Confidence]bulwark.Verdict{ConfidenceHigh: v, ConfidenceMedium: v, ConfidenceLow: v}
+		}
+		return map[Category]map[Confidence]bulwark.Verdict{
+			CategorySanctions: all(bulwark.VerdictBlock),
+			CategoryAttribution: {ConfidenceHigh: bulwark.VerdictBlock, ConfidenceMedium: bulwark.VerdictReview,
+				ConfidenceLow: bulwark.VerdictReview},
+			CategorySeizure: all(seizure),
+			CategoryLabel:   {ConfidenceHigh: bulwark.VerdictReview, ConfidenceMedium: bulwark.VerdictClear, ConfidenceLow: bulwark.VerdictClear},
+		}
+	}
+	people := []Category{CategorySanctions, CategoryAttribution, CategorySeizure}
+	p := Policy{}
+	for _, u := range Uses() {
+		r := Rules{Address: addr(bulwark.VerdictBlock), NameReview: DefaultReviewScore, NameBlock: 0.97, NameCategories: people}
+		switch u {
+		case UseDeposit:
+			r.Address = addr(bulwark.VerdictReview)
+		case UseVendor:
+			r.NameBlock = 1.01
+		}
+		p[u] = r
+	}
+	return p
+}
+
+// Validate checks every rule and names the first bad one.
+func (p Policy) Validate() error {
+	uses := make([]string, 0, len(p))
+	for u := range p {
+		uses = append(uses, string(u))
+	}
+	sort.Strings(uses)
+	for _, us := range uses {
+		r := p[Use(us)]
+		field := "policy." + us
+		if _, err := ParseUse(field, us, ""); err != nil {
+			return err
+		}
+		if !(r.NameReview > 0 && r.NameReview <= 1) {
+			return bulwark.Invalid(field+".nameReview", "%s.nameReview: %v is outside (0,1]", field, r.NameReview)
+		}
+		if r.NameBlock < r.NameReview {
+			return bulwark.Invalid(field+".nameBlock", "%s.nameBlock: %v is below nameReview %v", field, r.NameBlock, r.NameReview)
+		}
+		for c, m := range r.Address {
+			for conf, v := range m {
+				if v != bulwark.VerdictClear && v != bulwark.VerdictReview && v != bulwark.VerdictBlock {
+					return bulwark.Invalid(fmt.Sprintf("%s.address.%s.%s", field, c, conf), "verdict %q: want clear, review or block", v)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// addressVerdict is the verdict an exact address match on e earns under r.
+// A category or confidence the table does not name needs review: never a
+// silent clear.
+func (r Rules) addressVerdict(e *Entity) bulwark.Verdict {
+	if m, ok := r.Address[e.Category]; ok {
+		conf := e.Confidence
+		if conf == "" {
+			conf = ConfidenceHigh
+		}
+		if v, ok := m[conf]; ok {
+			return v
+		}
+	}
+	return bulwark.VerdictReview
+}
+
+// nameVerdict is the verdict a name match of the given score earns.
+func (r Rules) nameVerdict(score float64) bulwark.Verdict {
+	switch {
+	case score >= r.NameBlock:
+		return bulwark.VerdictBlock
+	case score >= r.NameReview:
+		return bulwark.VerdictReview
+	}
+	return bulwark.VerdictClear
+}
+
+// namesCategory reports whether name screening considers category c.
+func (r Rules) namesCategory(c Category) bool {
+	for _, k := range r.NameCategories {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,222 @@
+package screening
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Recorded is one decision waiting to be stored, with the JSON body the
+// caller was (or will be) answered with.
+type Recorded struct {
+	Decision *Decision
+	Body     []byte
+}
+
+// RecordFunc stores a batch of decisions and the audit entry that covers
+// them, atomically: all of them or none.
+type RecordFunc func(ctx context.Context, batch []Recorded) error
+
+// RecorderOptions configure a Recorder.
+type RecorderOptions struct {
+	// Async, when true, makes Record return once the decision is queued;
+	// when false, Record returns once the batch holding the decision is
+	// committed. Either way decisions are written in batches: whatever
+	// queued while the previous batch was being written goes into the
+	// next one, so a lone caller waits for one commit and a busy server
+	// pays one transaction and one audit entry per batch.
+	Async bool
+	// MaxBatch bounds a batch (0: 512).
+	MaxBatch int
+	// Queue bounds the decisions waiting (0: 65,536). A full queue makes
+	// Record wait: decisions are never dropped.
+	Queue int
+	// Retries is how often a failed batch is retried, with backoff, before
+	// its decisions are counted as failed (0: 5).
+	Retries int
+	// OnError is told of a batch that could not be stored after every
+	// retry; nil ignores it (it is still counted).
+	OnError func(batch []Recorded, err error)
+}
+
+// Recorder stores decisions through a RecordFunc in batches, from one
+// writer goroutine.
+type Recorder struct {
+	f    RecordFunc
+	opts RecorderOptions
+	q    chan queued
+	done chan struct{}
+	stop context.CancelFunc
+	ctx  context.Context
+
+	// mu guards closing q: Record sends under the read lock, Close closes
+	// under the write lock, so nothing is sent on a closed channel.
+	mu       sync.RWMutex
+	closed   bool
+	recorded atomic.Int64
+	failed   atomic.Int64
+	batches  atomic.Int64
+	lastErr  atomic.Pointer[string]
+}
+
+type queued struct {
+	Recorded
+	// result receives the batch's outcome for a sync caller (nil: async).
+	result chan error
+}
+
+// NewRecorder returns a recorder whose writer runs until Close.
+func NewRecorder(f RecordFunc, opts RecorderOptions) *Recorder {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 512
+	}
+	if opts.Queue <= 0 {
+		opts.Queue = 65536
+	}
+	if opts.Retries <= 0 {
+		opts.Retries = 5
+	}
+	r := &Recorder{f: f, opts: opts, q: make(chan queued, opts.Queue), done: make(chan struct{})}
+	r.ctx, r.stop = context.WithCancel(context.Background())
+	go r.write()
+	return r
+}
+
+// Record queues d and, in sync mode, waits until it is committed (or ctx
+// ends: the decision is still stored, the caller just stops waiting). In
+// async mode it waits only while the queue is full.
+func (r *Recorder) Record(ctx context.Context, d *Decision, body []byte) error {
+	it := queued{Recorded: Recorded{Decision: d, Body: body}}
+	if !r.opts.Async {
+		it.result = make(chan error, 1)
+	}
+	if err := r.enqueue(ctx, it); err != nil {
+		return err
+	}
+	if it.result == nil {
+		return nil
+	}
+	select {
+	case err := <-it.result:
+		return err
+	case <-ctx.Done():
+		return bulwark.Wrap(ctx.Err(), bulwark.ETIMEOUT, "the decision was not committed before the request ended; it is still being stored")
+	}
+}
+
+func (r *Recorder) enqueue(ctx context.Context, it queued) error {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "the decision recorder is shut down")
+	}
+	select {
+	case r.q <- it:
+		return nil
+	case <-ctx.Done():
+		return bulwark.Wrap(ctx.Err(), bulwark.ETIMEOUT, "the decision queue is full and the request ended first")
+	}
+}
+
+// write is the writer loop: it takes the first queued decision, then every
+// other one already queued, up to MaxBatch, and stores them as one batch.
+func (r *Recorder) write() {
+	defer close(r.done)
+	batch := make([]queued, 0, r.opts.MaxBatch)
+	for first := range r.q {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < r.opts.MaxBatch {
+			select {
+			case it, ok := <-r.q:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, it)
+			default:
+				break fill
+			}
+		}
+		r.store(batch)
+	}
+}
+
+// store writes one batch, retrying with backoff, and answers sync callers.
+func (r *Recorder) store(batch []queued) {
+	recs := make([]Recorded, len(batch))
+	for i, it := range batch {
+		recs[i] = it.Recorded
+	}
+	wait := 50 * time.Millisecond
+	var err error
+	for attempt := 0; attempt <= r.opts.Retries; attempt++ {
+		// A background context: decisions already answered must be kept
+		// even while the server shuts down.
+		if err = r.f(context.Background(), recs); err == nil {
+			break
+		}
+		if bulwark.IsCode(err, bulwark.EINVALID) || bulwark.IsCode(err, bulwark.ECONFLICT) {
+			break
+		}
+		select {
+		case <-time.After(wait):
+		case <-r.ctx.Done():
+		}
+		wait *= 2
+	}
+	if err == nil {
+		r.recorded.Add(int64(len(batch)))
+		r.batches.Add(1)
+	} else {
+		r.failed.Add(int64(len(batch)))
+		msg := err.Error()
+		r.lastErr.Store(&msg)
+		if r.opts.OnError != nil {
+			r.opts.OnError(recs, err)
+		}
+	}
+	for _, it := range batch {
+		if it.result != nil {
+			it.result <- err
+		}
+	}
+}
+
+// RecorderStats counts what a recorder did.
+type RecorderStats struct {
+	Recorded int64  `json:"recorded"`
+	Batches  int64  `json:"batches"`
+	Failed   int64  `json:"failed"`
+	Pending  int    `json:"pending"`
+	LastErr  string `json:"lastError,omitempty"`
+}
+
+// Stats returns the recorder's counters.
+func (r *Recorder) Stats() RecorderStats {
+	s := RecorderStats{Recorded: r.recorded.Load(), Batches: r.batches.Load(), Failed: r.failed.Load(), Pending: len(r.q)}
+	if p := r.lastErr.Load(); p != nil {
+		s.LastErr = *p
+	}
+	return s
+}
+
+// Close stops accepting decisions and waits until every queued one is
+// stored, or ctx ends (then it says how many were still queued).
+func (r *Recorder) Close(ctx context.Context) error {
+	r.mu.Lock()
+	if !r.closed {
+		r.closed = true
+		close(r.q)
+	}
+	r.mu.Unlock()
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		r.stop()
+		return bulwark.Errorf(bulwark.ETIMEOUT, "shutting down with %d screening decisions not yet stored", len(r.q))
+	}
+}

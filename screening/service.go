@@ -1,0 +1,465 @@
+package screening
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+)
+
+// Stores is what a Service keeps its state in; one adapter (sqlite)
+// implements all of them and joins the audit transaction.
+type Stores interface {
+	ListStore
+	DecisionStore
+	DispositionStore
+	WatchStore
+}
+
+// ServiceConfig configures a Service.
+type ServiceConfig struct {
+	Screener Config
+	Store    Stores
+	Audit    *audit.Log
+	// Defaults returns the lists a store without any starts with (the
+	// embedded snapshot); nil starts empty.
+	Defaults func() ([]*List, error)
+	// Recorder configures how decisions are stored (see RecorderOptions).
+	Recorder RecorderOptions
+	// OnAlert is told of every alert stored after a list change.
+	OnAlert func(Alert)
+}
+
+// Service is screening with its state: the screener over the active list
+// versions, decisions recorded and audited, dispositions, watches and
+// their alerts. Its methods are safe for concurrent use.
+type Service struct {
+	cfg      ServiceConfig
+	screener *Screener
+	recorder *Recorder
+
+	mu     sync.Mutex // serialises list changes
+	active map[string]*List
+	gen    int64
+}
+
+// OpenService loads the active lists from the store (importing the
+// defaults into an empty store first), builds the index and the
+// dispositions in force.
+func OpenService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
+	if cfg.Store == nil || cfg.Audit == nil {
+		return nil, bulwark.Errorf(bulwark.EINTERNAL, "screening service: a store and an audit log are required")
+	}
+	s := &Service{cfg: cfg, active: map[string]*List{}}
+	gen, err := cfg.Store.ListsGeneration(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lists, err := cfg.Store.ActiveLists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(lists) == 0 && gen == 0 && cfg.Defaults != nil {
+		defs, err := cfg.Defaults()
+		if err != nil {
+			return nil, err
+		}
+		if len(defs) > 0 {
+			if _, err := s.putLists(ctx, "system", "embedded default snapshot", defs); err != nil {
+				return nil, err
+			}
+			if gen, err = cfg.Store.ListsGeneration(ctx); err != nil {
+				return nil, err
+			}
+			lists = defs
+		}
+	}
+	for _, l := range lists {
+		s.active[l.Info.ID] = l
+	}
+	s.gen = gen
+	sc, err := NewScreener(BuildIndex(lists, s.now()), cfg.Screener)
+	if err != nil {
+		return nil, err
+	}
+	s.screener = sc
+	if err := s.loadDispositions(ctx); err != nil {
+		return nil, err
+	}
+	s.recorder = NewRecorder(s.recordBatch, cfg.Recorder)
+	return s, nil
+}
+
+func (s *Service) now() time.Time {
+	if s.cfg.Screener.Now != nil {
+		return s.cfg.Screener.Now()
+	}
+	return time.Now()
+}
+
+// Screener returns the service's screener.
+func (s *Service) Screener() *Screener { return s.screener }
+
+// RecorderStats reports on decision recording.
+func (s *Service) RecorderStats() RecorderStats { return s.recorder.Stats() }
+
+// Close stores every queued decision (or gives up when ctx ends).
+func (s *Service) Close(ctx context.Context) error { return s.recorder.Close(ctx) }
+
+// recordBatch stores a batch of decisions and one audit entry covering
+// them: per decision its ID, kind, use, verdict, actor, subject and the
+// SHA-256 of the stored body, which holds the list versions and matches.
+func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
+	_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		seq, _ := audit.PendingSeq(ctx)
+		items := make([]map[string]any, len(batch))
+		for i, r := range batch {
+			if err := s.cfg.Store.SaveDecision(ctx, r.Decision, r.Body, seq); err != nil {
+				return audit.Event{}, err
+			}
+			sum := sha256.Sum256(r.Body)
+			d := r.Decision
+			item := map[string]any{"id": d.ID, "kind": d.Kind, "use": d.Use, "verdict": d.Verdict, "actor": d.Actor,
+				"bodySha256": hex.EncodeToString(sum[:])}
+			if d.Subject != "" {
+				item["subject"] = d.Subject
+			}
+			items[i] = item
+		}
+		target := batch[0].Decision.ID
+		if len(batch) > 1 {
+			target = fmt.Sprintf("%s and %d more", target, len(batch)-1)
+		}
+		return audit.Event{Actor: "system:screening", Action: "screen.decisions", Target: target,
+			Details: map[string]any{"decisions": items}}, nil
+	})
+	return err
+}
+
+// ScreenAddresses screens and records (see Screener.ScreenAddresses).
+func (s *Service) ScreenAddresses(ctx context.Context, actor string, use Use, subject string, qs []AddressQuery) (*AddressDecision, error) {
+	d, err := s.screener.ScreenAddresses(use, subject, qs)
+	if err != nil {
+		return nil, err
+	}
+	d.Actor = actor
+	return d, s.recordJSON(ctx, &d.Decision, d)
+}
+
+// ScreenName screens and records (see Screener.ScreenName).
+func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject string, q NameQuery) (*NameDecision, error) {
+	d, err := s.screener.ScreenName(use, subject, q)
+	if err != nil {
+		return nil, err
+	}
+	d.Actor = actor
+	return d, s.recordJSON(ctx, &d.Decision, d)
+}
+
+func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
+	}
+	return s.recorder.Record(ctx, d, body)
+}
+
+// ImportReport says what an import changed.
+type ImportReport struct {
+	// Changed are the list versions that became active; lists identical to
+	// the active version are not in it.
+	Changed []ListInfo `json:"changed"`
+	// Unchanged names the lists given that were already active.
+	Unchanged []string `json:"unchanged"`
+	// Alerts raised for watches by the new or changed entries.
+	Alerts []Alert `json:"alerts"`
+	// AuditSeq is the import's audit entry (0 when nothing changed).
+	AuditSeq int64 `json:"auditSeq,omitempty"`
+}
+
+// Import makes lists the active versions of their lists (all or nothing,
+// audited), swaps the index and re-screens the watches against the new or
+// changed entries.
+func (s *Service) Import(ctx context.Context, actor, source string, lists []*List) (*ImportReport, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rep, err := s.putLists(ctx, actor, source, lists)
+	if err != nil {
+		return nil, err
+	}
+	if len(rep.Changed) == 0 {
+		return rep, nil
+	}
+	next := map[string]*List{}
+	for id, l := range s.active {
+		next[id] = l
+	}
+	for _, l := range lists {
+		next[l.Info.ID] = l
+	}
+	alerts, err := s.swap(ctx, next)
+	rep.Alerts = alerts
+	if err != nil {
+		return rep, err
+	}
+	if s.gen, err = s.cfg.Store.ListsGeneration(ctx); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// putLists stores the lists in one audited transaction.
+func (s *Service) putLists(ctx context.Context, actor, source string, lists []*List) (*ImportReport, error) {
+	rep := &ImportReport{Changed: []ListInfo{}, Unchanged: []string{}, Alerts: []Alert{}}
+	seen := map[string]bool{}
+	for i, l := range lists {
+		if l == nil || l.Info.ID == "" {
+			return nil, bulwark.Invalid("lists", "list %d has no id", i)
+		}
+		if seen[l.Info.ID] {
+			return nil, bulwark.Invalid("lists", "list %s is given twice in one import", l.Info.ID)
+		}
+		seen[l.Info.ID] = true
+		// The counts describe what is stored.
+		l.Info.Entities, l.Info.Addresses, l.Info.Problems = len(l.Entities), 0, len(l.Problems)
+		for _, e := range l.Entities {
+			l.Info.Addresses += len(e.Addresses)
+		}
+	}
+	var changed []ListInfo
+	e, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if changed, err = s.cfg.Store.PutLists(ctx, lists); err != nil {
+			return audit.Event{}, err
+		}
+		if len(changed) == 0 {
+			return audit.Event{}, errNothingChanged
+		}
+		vs := make([]map[string]any, 0, len(changed))
+		for _, c := range changed {
+			vs = append(vs, map[string]any{"id": c.ID, "sha256": c.SHA256, "entities": c.Entities, "addresses": c.Addresses,
+				"problems": c.Problems, "published": c.Published})
+		}
+		return audit.Event{Actor: actor, Action: "lists.import", Target: source, Details: map[string]any{"lists": vs}}, nil
+	})
+	if errors.Is(err, errNothingChanged) {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if e != nil {
+		rep.AuditSeq = e.Seq
+	}
+	rep.Changed = append(rep.Changed, changed...)
+	ch := map[string]bool{}
+	for _, c := range changed {
+		ch[c.ID] = true
+	}
+	for _, l := range lists {
+		if !ch[l.Info.ID] {
+			rep.Unchanged = append(rep.Unchanged, l.Info.ID)
+		}
+	}
+	return rep, nil
+}
+
+// errNothingChanged rolls back an import that changed nothing, so it
+// leaves no audit entry.
+var errNothingChanged = bulwark.Errorf(bulwark.ECONFLICT, "nothing changed")
+
+// swap builds the index of next, makes it current and re-screens watches.
+func (s *Service) swap(ctx context.Context, next map[string]*List) ([]Alert, error) {
+	lists := make([]*List, 0, len(next))
+	for _, l := range next {
+		lists = append(lists, l)
+	}
+	sort.Slice(lists, func(i, j int) bool { return lists[i].Info.ID < lists[j].Info.ID })
+	ix := BuildIndex(lists, s.now())
+	prev := s.screener.Swap(ix)
+	s.active = next
+	return s.rescreen(ctx, prev, ix)
+}
+
+// rescreen raises and stores an alert for every watch the new or changed
+// entries of next match.
+func (s *Service) rescreen(ctx context.Context, prev, next *Index) ([]Alert, error) {
+	watches, err := s.cfg.Store.ScreenWatches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	alerts := []Alert{}
+	for _, h := range s.screener.Rescreen(prev, next, watches) {
+		d := h.DecisionOf()
+		d.Actor = "system"
+		var body []byte
+		if h.Address != nil {
+			body, err = json.Marshal(h.Address)
+		} else {
+			body, err = json.Marshal(h.Name)
+		}
+		if err != nil {
+			return alerts, bulwark.Wrap(err, bulwark.EINTERNAL, "encode alert")
+		}
+		var a Alert
+		_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+			seq, _ := audit.PendingSeq(ctx)
+			if err := s.cfg.Store.SaveDecision(ctx, d, body, seq); err != nil {
+				return audit.Event{}, err
+			}
+			var err error
+			a, err = s.cfg.Store.SaveScreenAlert(ctx, Alert{WatchID: h.Watch.ID, Subject: h.Watch.Subject, Kind: h.Watch.Kind,
+				Verdict: d.Verdict, DecisionID: d.ID, Body: body})
+			if err != nil {
+				return audit.Event{}, err
+			}
+			return audit.Event{Actor: "system", Action: "screen.alert", Target: d.ID,
+				Details: map[string]any{"watchId": h.Watch.ID, "verdict": d.Verdict, "lists": d.Lists, "algorithm": d.Algorithm}}, nil
+		})
+		if err != nil {
+			return alerts, err
+		}
+		alerts = append(alerts, a)
+		if s.cfg.OnAlert != nil {
+			s.cfg.OnAlert(a)
+		}
+	}
+	return alerts, nil
+}
+
+// Reload picks up list changes another process (the CLI) made in the
+// store; it does nothing when the generation is unchanged.
+func (s *Service) Reload(ctx context.Context) (bool, []Alert, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gen, err := s.cfg.Store.ListsGeneration(ctx)
+	if err != nil || gen == s.gen {
+		return false, nil, err
+	}
+	lists, err := s.cfg.Store.ActiveLists(ctx)
+	if err != nil {
+		return false, nil, err
+	}
+	next := map[string]*List{}
+	for _, l := range lists {
+		next[l.Info.ID] = l
+	}
+	alerts, err := s.swap(ctx, next)
+	if err != nil {
+		return true, alerts, err
+	}
+	s.gen = gen
+	return true, alerts, s.loadDispositions(ctx)
+}
+
+// RemoveList deactivates a list (audited) and swaps the index.
+func (s *Service) RemoveList(ctx context.Context, actor, id string) (ListInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var li ListInfo
+	_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if li, err = s.cfg.Store.RemoveList(ctx, id); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Actor: actor, Action: "lists.remove", Target: id, Details: map[string]any{"sha256": li.SHA256}}, nil
+	})
+	if err != nil {
+		return li, err
+	}
+	next := map[string]*List{}
+	for k, l := range s.active {
+		if k != id {
+			next[k] = l
+		}
+	}
+	if _, err := s.swap(ctx, next); err != nil {
+		return li, err
+	}
+	s.gen, err = s.cfg.Store.ListsGeneration(ctx)
+	return li, err
+}
+
+func (s *Service) loadDispositions(ctx context.Context) error {
+	all, err := s.cfg.Store.Dispositions(ctx)
+	if err != nil {
+		return err
+	}
+	s.screener.SetDispositions(all)
+	return nil
+}
+
+// Dispose records an analyst's disposition of a match (audited) and puts
+// it in force.
+func (s *Service) Dispose(ctx context.Context, actor string, d Disposition, address, chain, name string) (Disposition, error) {
+	switch d.Kind {
+	case KindAddress:
+		r := s.screener.Index().LookupAddress(AddressQuery{Address: address, Chain: chain}, &Rules{})
+		d.SubjectKey = r.Key
+	case KindName:
+		if err := validName(name); err != nil {
+			return d, err
+		}
+		d.SubjectKey = NameKey(name)
+	}
+	d.By = actor
+	if err := s.screener.ValidateDisposition(&d); err != nil {
+		return d, err
+	}
+	var out Disposition
+	_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if out, err = s.cfg.Store.AddDisposition(ctx, d); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Actor: actor, Action: "screen.disposition", Target: d.EntityID, Details: map[string]any{
+			"id": out.ID, "kind": d.Kind, "subjectKey": d.SubjectKey, "entityDigest": d.EntityDigest,
+			"disposition": d.Disposition, "decisionId": d.DecisionID, "note": d.Note}}, nil
+	})
+	if err != nil {
+		return out, err
+	}
+	return out, s.loadDispositions(ctx)
+}
+
+// AddWatch validates and stores a watch (audited). It does not screen it:
+// callers screen the subject first; the watch raises alerts on list
+// changes.
+func (s *Service) AddWatch(ctx context.Context, actor string, w Watch) (Watch, error) {
+	w, err := NewWatch(w)
+	if err != nil {
+		return w, err
+	}
+	w.AddedBy = actor
+	var out Watch
+	_, err = s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if out, err = s.cfg.Store.AddScreenWatch(ctx, w); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Actor: actor, Action: "screen.watch.add", Target: out.Key,
+			Details: map[string]any{"id": out.ID, "kind": out.Kind, "use": out.Use, "subject": out.Subject}}, nil
+	})
+	return out, err
+}
+
+// RemoveWatch deletes a watch (audited).
+func (s *Service) RemoveWatch(ctx context.Context, actor string, id int64) (Watch, error) {
+	var out Watch
+	_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if out, err = s.cfg.Store.RemoveScreenWatch(ctx, id); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Actor: actor, Action: "screen.watch.remove", Target: out.Key, Details: map[string]any{"id": id}}, nil
+	})
+	return out, err
+}

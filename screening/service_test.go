@@ -1,0 +1,216 @@
+package screening_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/sqlite"
+)
+
+func openService(t *testing.T, db *sqlite.DB, async bool) *screening.Service {
+	t.Helper()
+	svc, err := screening.OpenService(context.Background(), screening.ServiceConfig{
+		Screener: screening.Config{},
+		Store:    db,
+		Audit:    &audit.Log{Store: db},
+		Defaults: func() ([]*screening.List, error) { return fixture(), nil },
+		Recorder: screening.RecorderOptions{Async: async},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func openDB(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), t.TempDir()+"/bulwark.db", sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestServiceRecordsEveryDecision screens concurrently through the async
+// recorder and checks that, once closed, every decision is stored with an
+// intact audit entry naming it.
+func TestServiceRecordsEveryDecision(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	svc := openService(t, db, true)
+	var mu sync.Mutex
+	ids := map[string]bulwark.Verdict{}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				var d *screening.Decision
+				if i%2 == 0 {
+					ad, err := svc.ScreenAddresses(ctx, "token:t", screening.UseDeposit, "c", []screening.AddressQuery{{Address: lazarusETH}})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					d = &ad.Decision
+				} else {
+					nd, err := svc.ScreenName(ctx, "token:t", screening.UseOnboarding, "c", screening.NameQuery{Name: "Kim Jong Un"})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					d = &nd.Decision
+				}
+				mu.Lock()
+				ids[d.ID] = d.Verdict
+				mu.Unlock()
+			}
+			_ = g
+		}()
+	}
+	wg.Wait()
+	if err := svc.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := svc.RecorderStats(); st.Recorded != 400 || st.Failed != 0 {
+		t.Errorf("recorder stats %+v", st)
+	}
+	entries, err := db.AuditEntries(ctx, 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySeq := map[int64]*audit.Entry{}
+	for _, e := range entries {
+		bySeq[e.Seq] = e
+	}
+	for id, v := range ids {
+		d, err := db.Decision(ctx, id)
+		if err != nil || d.Verdict != v || d.AuditSeq == 0 {
+			t.Fatalf("decision %s: %+v, %v", id, d, err)
+		}
+		var body map[string]any
+		if err := json.Unmarshal(d.Body, &body); err != nil || body["decisionId"] != id {
+			t.Fatalf("decision %s body: %s", id, d.Body)
+		}
+		// The audit entry the decision names covers it: its ID and the
+		// SHA-256 of its stored body.
+		e := bySeq[d.AuditSeq]
+		sum := sha256.Sum256(d.Body)
+		if e == nil || e.Action != "screen.decisions" || !strings.Contains(string(e.Details), `"id":"`+id+`"`) ||
+			!strings.Contains(string(e.Details), hex.EncodeToString(sum[:])) {
+			t.Fatalf("decision %s: audit entry %d does not cover it: %+v", id, d.AuditSeq, e)
+		}
+	}
+	rep, err := audit.Verify(ctx, db, nil)
+	if err != nil || !rep.Intact() {
+		t.Fatalf("audit chain: %+v, %v", rep, err)
+	}
+	// One entry for the import of the defaults, one per batch of
+	// decisions.
+	st := svc.RecorderStats()
+	if rep.Entries != 1+st.Batches || st.Batches < 1 || st.Batches > 400 {
+		t.Errorf("%d audit entries for %d batches", rep.Entries, st.Batches)
+	}
+	if _, err := svc.ScreenName(ctx, "x", screening.UseOnboarding, "", screening.NameQuery{Name: "Kim"}); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE {
+		t.Errorf("screening after Close: %v", err)
+	}
+}
+
+func TestServiceImportSwapsAndAlerts(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	svc := openService(t, db, false)
+	defer svc.Close(ctx)
+	newAddr := "0x00000000000000000000000000000000000000aa"
+	w, err := svc.AddWatch(ctx, "token:t", screening.Watch{Kind: screening.KindAddress, Address: newAddr, Subject: "withdrawal-7"})
+	if err != nil || w.Use != screening.UseWithdrawal || w.Key == "" {
+		t.Fatalf("AddWatch = %+v, %v", w, err)
+	}
+	if _, err := svc.AddWatch(ctx, "token:t", screening.Watch{Kind: screening.KindAddress, Address: "0X00000000000000000000000000000000000000AA", Subject: "dup"}); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+		t.Errorf("the same address written differently: %v, want ECONFLICT", err)
+	}
+	if _, err := svc.AddWatch(ctx, "token:t", screening.Watch{Kind: screening.KindAddress, Address: "0x12"}); bulwark.ErrorCode(err) != bulwark.EINVALID {
+		t.Errorf("invalid watch address: %v", err)
+	}
+	// Re-importing the same versions changes nothing and leaves no entry.
+	rep, err := svc.Import(ctx, "cli", "test", fixture())
+	if err != nil || len(rep.Changed) != 0 || len(rep.Unchanged) != 3 || rep.AuditSeq != 0 {
+		t.Fatalf("identical import = %+v, %v", rep, err)
+	}
+	ls := fixture()
+	ls[0].Entities = append(ls[0].Entities, screening.Entity{ID: "ofac-sdn:99999", List: "ofac-sdn", Category: screening.CategorySanctions,
+		Confidence: screening.ConfidenceHigh, Name: "NEW FRONT LLC", Addresses: []screening.ListedAddress{{Currency: "ETH", Address: newAddr}}})
+	ls[0].Info.SHA256, ls[0].Info.Entities = "a2", 3
+	rep, err = svc.Import(ctx, "cli", "test", ls[:1])
+	if err != nil || len(rep.Changed) != 1 || len(rep.Alerts) != 1 || rep.Alerts[0].WatchID != w.ID || rep.Alerts[0].Verdict != bulwark.VerdictBlock {
+		t.Fatalf("import = %+v, %v", rep, err)
+	}
+	if d, err := svc.ScreenAddresses(ctx, "x", screening.UseDeposit, "", []screening.AddressQuery{{Address: newAddr}}); err != nil || d.Verdict != bulwark.VerdictBlock || d.Lists["ofac-sdn"] != "a2" {
+		t.Errorf("after the import: %+v, %v", d, err)
+	}
+	alerts, err := db.ScreenAlerts(ctx, 0, 10)
+	if err != nil || len(alerts) != 1 || alerts[0].Subject != "withdrawal-7" {
+		t.Fatalf("stored alerts = %+v, %v", alerts, err)
+	}
+	if d, err := db.Decision(ctx, alerts[0].DecisionID); err != nil || d.Actor != "system" {
+		t.Errorf("the alert's decision: %+v, %v", d, err)
+	}
+
+	// Another process (the CLI) imports: Reload picks it up by generation.
+	other := openService(t, db, false)
+	ls[0].Entities = ls[0].Entities[:2]
+	ls[0].Info.SHA256, ls[0].Info.Entities = "a3", 2
+	if _, err := other.Import(ctx, "cli", "test", ls[:1]); err != nil {
+		t.Fatal(err)
+	}
+	changed, _, err := svc.Reload(ctx)
+	if err != nil || !changed {
+		t.Fatalf("Reload = %v, %v", changed, err)
+	}
+	if d, _ := svc.ScreenAddresses(ctx, "x", screening.UseDeposit, "", []screening.AddressQuery{{Address: newAddr}}); d.Verdict != bulwark.VerdictClear {
+		t.Errorf("after reload the delisted address is %s", d.Verdict)
+	}
+	if changed, _, _ := svc.Reload(ctx); changed {
+		t.Error("a second Reload changed again")
+	}
+	if _, err := svc.RemoveList(ctx, "cli", "tagpack:binance"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := svc.ScreenAddresses(ctx, "x", screening.UseDeposit, "", []screening.AddressQuery{{Address: labelETH}}); len(d.Results[0].Matches) != 0 {
+		t.Errorf("a removed list still matches")
+	}
+}
+
+func TestServiceDispose(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	svc := openService(t, db, false)
+	defer svc.Close(ctx)
+	d, _ := svc.ScreenAddresses(ctx, "x", screening.UseDeposit, "", []screening.AddressQuery{{Address: seizedTRON}})
+	if d.Verdict != bulwark.VerdictReview {
+		t.Fatalf("verdict %s", d.Verdict)
+	}
+	disp, err := svc.Dispose(ctx, "token:analyst", screening.Disposition{Kind: screening.KindAddress, EntityID: d.Results[0].Matches[0].EntityID,
+		Disposition: screening.FalsePositive, Note: "our own cold wallet", DecisionID: d.ID}, seizedTRON, "", "")
+	if err != nil || disp.ID == 0 || disp.By != "token:analyst" {
+		t.Fatalf("Dispose = %+v, %v", disp, err)
+	}
+	if d, _ := svc.ScreenAddresses(ctx, "x", screening.UseDeposit, "", []screening.AddressQuery{{Address: seizedTRON}}); d.Verdict != bulwark.VerdictClear {
+		t.Errorf("after the disposition: %s", d.Verdict)
+	}
+	// A new service (a restart) loads the dispositions from the store.
+	again := openService(t, db, false)
+	if d, _ := again.ScreenAddresses(ctx, "x", screening.UseDeposit, "", []screening.AddressQuery{{Address: seizedTRON}}); d.Verdict != bulwark.VerdictClear {
+		t.Errorf("after a restart: %s", d.Verdict)
+	}
+}

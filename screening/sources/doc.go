@@ -1,0 +1,21 @@
+// Package sources gathers list files from where they come from — a local
+// directory, URLs (the official OFAC and UN addresses by default) or the
+// snapshot embedded in the binary — and runs them through the parsers of
+// screening/lists.
+//
+// An import is all or nothing: if any file fails to parse, Load returns an
+// error naming the file and the place, and the caller keeps the lists it
+// had. Files it does not recognise are reported, never silently skipped.
+//
+// A directory may hold:
+//
+//	sdn.csv [add.csv alt.csv sdn_comments.csv]   OFAC SDN, legacy CSV set
+//	sdn_advanced.xml (any case)                   OFAC SDN, advanced XML
+//	consolidated.xml / *UN*.xml                   UN Security Council list
+//	*.txt (one address per line)                  FBI/IC3 address list
+//	CSV with header chain,address,...,confidence  DPRK attribution list
+//	CSV with header address[,chain,label,...]     Bulwark CSV (custom list)
+//	*.yaml                                        GraphSense TagPack
+//	il_nbctf wallets [+ releases] CSV             Israel NBCTF seizures
+//	*.json.gz (bulwark-lists/1)                   a Bulwark list snapshot
+package sources

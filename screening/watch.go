@@ -1,0 +1,153 @@
+package screening
+
+import (
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/screening/chainaddr"
+)
+
+// NewWatch validates a watch request and fills its key: the address key of
+// an address (so the same address written differently is one watch) or the
+// name key of a name.
+func NewWatch(w Watch) (Watch, error) {
+	if _, err := ParseUse("use", string(w.Use), string(UseOnboarding)); err != nil {
+		return w, err
+	}
+	if w.Use == "" {
+		w.Use = UseOnboarding
+		if w.Kind == KindAddress {
+			w.Use = UseWithdrawal
+		}
+	}
+	if len(w.Subject) > 200 {
+		return w, bulwark.Invalid("subject", "above 200 bytes")
+	}
+	switch w.Kind {
+	case KindAddress:
+		if w.Name != "" || w.DOB != "" || w.Country != "" || w.Type != "" {
+			return w, bulwark.Invalid("name", "an address watch takes address and chain only")
+		}
+		p, err := chainaddr.Parse(w.Address, w.Chain)
+		if err != nil {
+			return w, err
+		}
+		w.Address, w.Key = p.Address, p.Key
+	case KindName:
+		if w.Address != "" || w.Chain != "" {
+			return w, bulwark.Invalid("address", "a name watch takes name, type, dob and country only")
+		}
+		if err := validName(w.Name); err != nil {
+			return w, err
+		}
+		switch w.Type {
+		case "", string(TypePerson), string(TypeOrganization):
+		default:
+			return w, bulwark.Invalid("type", "%q is not person or organization", w.Type)
+		}
+		w.Key = NameKey(w.Name)
+	default:
+		return w, bulwark.Invalid("kind", "%q is not address or name", w.Kind)
+	}
+	return w, nil
+}
+
+// ChangedEntities returns the entities of next that prev does not hold in
+// the same version: new entities and entities whose listing changed.
+func ChangedEntities(prev, next *Index) []Entity {
+	var out []Entity
+	for i := range next.entities {
+		e := &next.entities[i]
+		if prev != nil {
+			if n, ok := prev.byID[e.ID]; ok && prev.digests[n] == next.digests[i] {
+				continue
+			}
+		}
+		out = append(out, *e)
+	}
+	return out
+}
+
+// deltaIndex indexes only the changed entities of next, under next's list
+// versions.
+func deltaIndex(prev, next *Index) *Index {
+	changed := ChangedEntities(prev, next)
+	byList := map[string]*List{}
+	var lists []*List
+	for _, info := range next.lists {
+		l := &List{Info: info}
+		byList[info.ID] = l
+		lists = append(lists, l)
+	}
+	for _, e := range changed {
+		if l := byList[e.List]; l != nil {
+			l.Entities = append(l.Entities, e)
+		}
+	}
+	return BuildIndex(lists, next.built)
+}
+
+// WatchHit is a watch that matches new or changed entries of a list.
+type WatchHit struct {
+	Watch Watch `json:"watch"`
+	// Address or Name holds the screening against the changed entries.
+	Address *AddressDecision `json:"address,omitempty"`
+	Name    *NameDecision    `json:"name,omitempty"`
+}
+
+// Verdict is the hit's verdict.
+func (h WatchHit) Verdict() bulwark.Verdict {
+	if h.Address != nil {
+		return h.Address.Verdict
+	}
+	return h.Name.Verdict
+}
+
+// DecisionOf returns the hit's decision.
+func (h WatchHit) DecisionOf() *Decision {
+	if h.Address != nil {
+		return &h.Address.Decision
+	}
+	return &h.Name.Decision
+}
+
+// Rescreen screens watches against the entries of next that are new or
+// changed since prev (nil prev: all of next) and returns the watches that
+// now need review or a block. Entries unchanged since prev were screened
+// when they were first listed, so they raise nothing again.
+func (s *Screener) Rescreen(prev, next *Index, watches []Watch) []WatchHit {
+	if len(watches) == 0 {
+		return nil
+	}
+	delta := deltaIndex(prev, next)
+	if len(delta.entities) == 0 {
+		return nil
+	}
+	sub := &Screener{cfg: s.cfg}
+	sub.idx.Store(delta)
+	sub.disp.Store(s.disp.Load())
+	var hits []WatchHit
+	for _, w := range watches {
+		var h WatchHit
+		switch w.Kind {
+		case KindAddress:
+			d, err := sub.ScreenAddresses(w.Use, w.Subject, []AddressQuery{{Address: w.Address, Chain: w.Chain}})
+			if err != nil || len(d.Results[0].Matches) == 0 {
+				continue
+			}
+			d.Lists, d.Stale = next.Versions(), s.stale(next)
+			h = WatchHit{Watch: w, Address: d}
+		case KindName:
+			d, err := sub.ScreenName(w.Use, w.Subject, NameQuery{Name: w.Name, Type: w.Type, DateOfBirth: w.DOB, Country: w.Country})
+			if err != nil || len(d.Matches) == 0 {
+				continue
+			}
+			d.Lists, d.Stale = next.Versions(), s.stale(next)
+			h = WatchHit{Watch: w, Name: d}
+		default:
+			continue
+		}
+		if h.Verdict().Rank() >= 1 {
+			hits = append(hits, h)
+		}
+	}
+	return hits
+}
