@@ -69,6 +69,7 @@ func TestConformance(t *testing.T) {
 	storetest.VerificationStore(t, func(t *testing.T) storetest.VerificationAuditStore { return openStore(t) })
 	storetest.WatchListStore(t, func(t *testing.T) storetest.WatchListAuditStore { return openStore(t) })
 	storetest.MonitorCursorStore(t, func(t *testing.T) safe.MonitorCursorStore { return openStore(t) })
+	storetest.ScreeningStore(t, func(t *testing.T) storetest.ScreeningAuditStore { return openStore(t) })
 }
 
 // TestTokenTimesExact checks what the suite leaves to adapters that can:

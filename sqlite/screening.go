@@ -1,0 +1,386 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/screening"
+
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+var (
+	_ screening.ListStore        = (*DB)(nil)
+	_ screening.DecisionStore    = (*DB)(nil)
+	_ screening.DispositionStore = (*DB)(nil)
+	_ screening.WatchStore       = (*DB)(nil)
+)
+
+// PutLists stores list versions and activates them in one transaction (the
+// one audit.Log.Do hands in ctx, or its own).
+func (db *DB) PutLists(ctx context.Context, lists []*screening.List) ([]screening.ListInfo, error) {
+	type prepared struct {
+		l       *screening.List
+		info    []byte
+		content []byte
+	}
+	var todo []prepared
+	for i, l := range lists {
+		if l == nil || l.Info.ID == "" || l.Info.SHA256 == "" {
+			return nil, bulwark.Invalid("lists", "list %d has no id or digest", i)
+		}
+		info, err := json.Marshal(l.Info)
+		if err != nil {
+			return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "encode list info")
+		}
+		content, err := screening.EncodeListContent(l)
+		if err != nil {
+			return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "encode list "+l.Info.ID)
+		}
+		todo = append(todo, prepared{l, info, content})
+	}
+	var changed []screening.ListInfo
+	err := db.inTx(ctx, "store lists", func(ctx context.Context, q querier) error {
+		for _, p := range todo {
+			var active string
+			err := q.QueryRowContext(ctx, `SELECT sha256 FROM screen_lists WHERE list_id = ? AND active = 1`, p.l.Info.ID).Scan(&active)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if active == p.l.Info.SHA256 {
+				continue
+			}
+			if _, err := q.ExecContext(ctx, `UPDATE screen_lists SET active = 0 WHERE list_id = ? AND active = 1`, p.l.Info.ID); err != nil {
+				return err
+			}
+			// A version seen before (a rollback to it) is reactivated with
+			// the info of this import.
+			if _, err := q.ExecContext(ctx, `INSERT INTO screen_lists (list_id, sha256, info, content, active) VALUES (?, ?, ?, ?, 1)
+ON CONFLICT (list_id, sha256) DO UPDATE SET active = 1, info = excluded.info`, p.l.Info.ID, p.l.Info.SHA256, string(p.info), p.content); err != nil {
+				return err
+			}
+			changed = append(changed, p.l.Info)
+		}
+		if len(changed) > 0 {
+			_, err := q.ExecContext(ctx, `UPDATE screen_lists_generation SET generation = generation + 1`)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return changed, nil
+}
+
+// inTx runs f in the transaction ctx carries, or in a new one on the
+// writer.
+func (db *DB) inTx(ctx context.Context, op string, f func(ctx context.Context, q querier) error) error {
+	if tx := db.txFrom(ctx); tx != nil {
+		return db.fail(ctx, f(ctx, tx), op)
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return db.fail(ctx, err, op)
+	}
+	if err := f(db.withTx(ctx, tx), tx); err != nil {
+		_ = tx.Rollback()
+		return db.fail(ctx, err, op)
+	}
+	return db.fail(ctx, tx.Commit(), op)
+}
+
+// ActiveLists returns the active version of every list.
+func (db *DB) ActiveLists(ctx context.Context) ([]*screening.List, error) {
+	op := "read the active lists"
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT info, content FROM screen_lists WHERE active = 1 ORDER BY list_id`)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return collectRows(ctx, db, rows, op, scanList)
+}
+
+// ListVersion returns one stored version of list id.
+func (db *DB) ListVersion(ctx context.Context, id, sha string) (*screening.List, error) {
+	op := "read list " + id
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT info, content FROM screen_lists WHERE list_id = ? AND sha256 = ?`, id, sha)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	ls, err := collectRows(ctx, db, rows, op, scanList)
+	if err != nil {
+		return nil, err
+	}
+	if len(ls) == 0 {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "list %s has no stored version %s", id, sha)
+	}
+	return ls[0], nil
+}
+
+func scanList(s scanner) (*screening.List, error) {
+	var info string
+	var content []byte
+	if err := s.Scan(&info, &content); err != nil {
+		return nil, err
+	}
+	l := &screening.List{}
+	if err := json.Unmarshal([]byte(info), &l.Info); err != nil {
+		return nil, bulwark.Errorf(bulwark.EINTEGRITY, "a stored list's info is malformed (edited outside bulwark?): %v", err)
+	}
+	if err := screening.DecodeListContent(l, content); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// ListHistory returns the stored versions of list id, newest first.
+func (db *DB) ListHistory(ctx context.Context, id string) ([]screening.ListInfo, error) {
+	op := "read the history of list " + id
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT info FROM screen_lists WHERE list_id = ? ORDER BY id DESC`, id)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return collectRows(ctx, db, rows, op, scanListInfo)
+}
+
+func scanListInfo(s scanner) (screening.ListInfo, error) {
+	var info string
+	var li screening.ListInfo
+	if err := s.Scan(&info); err != nil {
+		return li, err
+	}
+	if err := json.Unmarshal([]byte(info), &li); err != nil {
+		return li, bulwark.Errorf(bulwark.EINTEGRITY, "a stored list's info is malformed (edited outside bulwark?): %v", err)
+	}
+	return li, nil
+}
+
+// RemoveList deactivates list id.
+func (db *DB) RemoveList(ctx context.Context, id string) (screening.ListInfo, error) {
+	var li screening.ListInfo
+	err := db.inTx(ctx, "remove list "+id, func(ctx context.Context, q querier) error {
+		var info string
+		err := q.QueryRowContext(ctx, `UPDATE screen_lists SET active = 0 WHERE list_id = ? AND active = 1 RETURNING info`, id).Scan(&info)
+		if errors.Is(err, sql.ErrNoRows) {
+			return bulwark.Errorf(bulwark.ENOTFOUND, "list %s is not active", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(info), &li); err != nil {
+			return bulwark.Errorf(bulwark.EINTEGRITY, "list %s's stored info is malformed: %v", id, err)
+		}
+		_, err = q.ExecContext(ctx, `UPDATE screen_lists_generation SET generation = generation + 1`)
+		return err
+	})
+	return li, err
+}
+
+// ListsGeneration returns the generation of the active set.
+func (db *DB) ListsGeneration(ctx context.Context) (int64, error) {
+	var g int64
+	err := db.reader(ctx).QueryRowContext(ctx, `SELECT generation FROM screen_lists_generation`).Scan(&g)
+	return g, db.fail(ctx, err, "read the lists generation")
+}
+
+// SaveDecision stores a screening decision.
+func (db *DB) SaveDecision(ctx context.Context, d *screening.Decision, body []byte, auditSeq int64) error {
+	if d.ID == "" || d.Kind == "" || d.Verdict == "" {
+		return bulwark.Invalid("decision", "a decision needs an id, a kind and a verdict")
+	}
+	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO screen_decisions (id, time, kind, use, subject, actor, verdict, audit_seq, body)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, formatTime(d.Time), d.Kind, string(d.Use), d.Subject, d.Actor, string(d.Verdict), auditSeq, string(body))
+	if constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", d.ID)
+	}
+	return db.fail(ctx, err, "store decision "+d.ID)
+}
+
+const decisionColumns = `id, time, kind, use, subject, actor, verdict, audit_seq, body`
+
+// Decision returns one stored decision.
+func (db *DB) Decision(ctx context.Context, id string) (*screening.StoredDecision, error) {
+	op := "read decision " + id
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+decisionColumns+` FROM screen_decisions WHERE id = ?`, id)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	ds, err := collectRows(ctx, db, rows, op, scanDecision)
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) == 0 {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no decision %s", id)
+	}
+	return &ds[0], nil
+}
+
+// Decisions returns the newest decisions f selects.
+func (db *DB) Decisions(ctx context.Context, f screening.DecisionFilter) ([]screening.StoredDecision, error) {
+	if f.Limit < 1 {
+		return nil, bulwark.Invalid("limit", "limit: %d is below 1", f.Limit)
+	}
+	op := "read decisions"
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+decisionColumns+` FROM screen_decisions
+WHERE (? = '' OR subject = ?) AND (? = '' OR verdict = ?) ORDER BY time DESC LIMIT ?`,
+		f.Subject, f.Subject, string(f.Verdict), string(f.Verdict), f.Limit)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return collectRows(ctx, db, rows, op, scanDecision)
+}
+
+func scanDecision(s scanner) (screening.StoredDecision, error) {
+	var (
+		d                      screening.StoredDecision
+		at, use, verdict, body string
+	)
+	if err := s.Scan(&d.ID, &at, &d.Kind, &use, &d.Subject, &d.Actor, &verdict, &d.AuditSeq, &body); err != nil {
+		return d, err
+	}
+	var err error
+	if d.Time, err = parseTime(at); err != nil {
+		return d, bulwark.Errorf(bulwark.EINTEGRITY, "decision %s is malformed in the store: time %q", d.ID, at)
+	}
+	d.Use, d.Verdict, d.Body = screening.Use(use), bulwark.Verdict(verdict), []byte(body)
+	return d, nil
+}
+
+// AddDisposition stores an analyst's ruling.
+func (db *DB) AddDisposition(ctx context.Context, d screening.Disposition) (screening.Disposition, error) {
+	d.At = time.Now().UTC()
+	res, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO screen_dispositions
+(kind, subject_key, entity_id, entity_digest, disposition, note, decision_id, by, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Kind, d.SubjectKey, d.EntityID, d.EntityDigest, d.Disposition, d.Note, d.DecisionID, d.By, formatTime(d.At))
+	if err != nil {
+		return d, db.fail(ctx, err, "store a disposition")
+	}
+	d.ID, _ = res.LastInsertId()
+	d.At, _ = parseTime(formatTime(d.At))
+	return d, nil
+}
+
+// Dispositions returns every disposition, oldest first.
+func (db *DB) Dispositions(ctx context.Context) ([]screening.Disposition, error) {
+	op := "read dispositions"
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, kind, subject_key, entity_id, entity_digest, disposition, note, decision_id, by, at
+FROM screen_dispositions ORDER BY id`)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return collectRows(ctx, db, rows, op, func(s scanner) (screening.Disposition, error) {
+		var d screening.Disposition
+		var at string
+		if err := s.Scan(&d.ID, &d.Kind, &d.SubjectKey, &d.EntityID, &d.EntityDigest, &d.Disposition, &d.Note, &d.DecisionID, &d.By, &at); err != nil {
+			return d, err
+		}
+		var err error
+		if d.At, err = parseTime(at); err != nil {
+			return d, bulwark.Errorf(bulwark.EINTEGRITY, "disposition %d is malformed in the store: time %q", d.ID, at)
+		}
+		return d, nil
+	})
+}
+
+const watchColumns = `id, kind, use, key, subject, address, chain, name, type, dob, country, added_at, added_by`
+
+// AddScreenWatch stores a watch.
+func (db *DB) AddScreenWatch(ctx context.Context, w screening.Watch) (screening.Watch, error) {
+	w.AddedAt = time.Now().UTC()
+	res, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO screen_watches (kind, use, key, subject, address, chain, name, type, dob, country, added_at, added_by)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.Kind, string(w.Use), w.Key, w.Subject, w.Address, w.Chain, w.Name, w.Type, w.DOB, w.Country, formatTime(w.AddedAt), w.AddedBy)
+	if constraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
+		return w, bulwark.Errorf(bulwark.ECONFLICT, "this %s is already watched for %s", w.Kind, w.Use)
+	}
+	if err != nil {
+		return w, db.fail(ctx, err, "add a screening watch")
+	}
+	w.ID, _ = res.LastInsertId()
+	w.AddedAt, _ = parseTime(formatTime(w.AddedAt))
+	return w, nil
+}
+
+// RemoveScreenWatch deletes watch id.
+func (db *DB) RemoveScreenWatch(ctx context.Context, id int64) (screening.Watch, error) {
+	op := fmt.Sprintf("remove screening watch %d", id)
+	rows, err := db.writer(ctx).QueryContext(ctx, `DELETE FROM screen_watches WHERE id = ? RETURNING `+watchColumns, id)
+	if err != nil {
+		return screening.Watch{}, db.fail(ctx, err, op)
+	}
+	ws, err := collectRows(ctx, db, rows, op, scanScreenWatch)
+	if err != nil {
+		return screening.Watch{}, err
+	}
+	if len(ws) == 0 {
+		return screening.Watch{}, bulwark.Errorf(bulwark.ENOTFOUND, "no screening watch %d", id)
+	}
+	return ws[0], nil
+}
+
+// ScreenWatches returns every watch, oldest first.
+func (db *DB) ScreenWatches(ctx context.Context) ([]screening.Watch, error) {
+	op := "read screening watches"
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+watchColumns+` FROM screen_watches ORDER BY id`)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return collectRows(ctx, db, rows, op, scanScreenWatch)
+}
+
+func scanScreenWatch(s scanner) (screening.Watch, error) {
+	var w screening.Watch
+	var use, at string
+	if err := s.Scan(&w.ID, &w.Kind, &use, &w.Key, &w.Subject, &w.Address, &w.Chain, &w.Name, &w.Type, &w.DOB, &w.Country, &at, &w.AddedBy); err != nil {
+		return w, err
+	}
+	var err error
+	if w.AddedAt, err = parseTime(at); err != nil {
+		return w, bulwark.Errorf(bulwark.EINTEGRITY, "screening watch %d is malformed in the store: time %q", w.ID, at)
+	}
+	w.Use = screening.Use(use)
+	return w, nil
+}
+
+// SaveScreenAlert stores an alert.
+func (db *DB) SaveScreenAlert(ctx context.Context, a screening.Alert) (screening.Alert, error) {
+	a.Time = time.Now().UTC()
+	res, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO screen_alerts (time, watch_id, subject, kind, verdict, decision_id, body)
+VALUES (?, ?, ?, ?, ?, ?, ?)`, formatTime(a.Time), a.WatchID, a.Subject, a.Kind, string(a.Verdict), a.DecisionID, string(a.Body))
+	if err != nil {
+		return a, db.fail(ctx, err, "store a screening alert")
+	}
+	a.ID, _ = res.LastInsertId()
+	a.Time, _ = parseTime(formatTime(a.Time))
+	return a, nil
+}
+
+// ScreenAlerts returns alerts after sinceID, oldest first.
+func (db *DB) ScreenAlerts(ctx context.Context, sinceID int64, limit int) ([]screening.Alert, error) {
+	if limit < 1 {
+		return nil, bulwark.Invalid("limit", "limit: %d is below 1", limit)
+	}
+	op := "read screening alerts"
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, time, watch_id, subject, kind, verdict, decision_id, body
+FROM screen_alerts WHERE id > ? ORDER BY id LIMIT ?`, sinceID, limit)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return collectRows(ctx, db, rows, op, func(s scanner) (screening.Alert, error) {
+		var a screening.Alert
+		var at, verdict, body string
+		if err := s.Scan(&a.ID, &at, &a.WatchID, &a.Subject, &a.Kind, &verdict, &a.DecisionID, &body); err != nil {
+			return a, err
+		}
+		var err error
+		if a.Time, err = parseTime(at); err != nil {
+			return a, bulwark.Errorf(bulwark.EINTEGRITY, "screening alert %d is malformed in the store: time %q", a.ID, at)
+		}
+		a.Verdict, a.Body = bulwark.Verdict(verdict), json.RawMessage(body)
+		return a, nil
+	})
+}

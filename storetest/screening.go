@@ -1,0 +1,238 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/screening"
+)
+
+// ScreeningAuditStore is an adapter that holds the screening state and the
+// audit log.
+type ScreeningAuditStore interface {
+	screening.Stores
+	audit.Store
+}
+
+// testList returns a small list version whose digest depends on tag.
+func testList(id, tag string, n int) *screening.List {
+	l := &screening.List{Info: screening.ListInfo{ID: id, Name: "Test " + id, Format: "bulwark-csv", Source: "test",
+		Imported: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), SHA256: fmt.Sprintf("%064x", len(id)*1000+len(tag)*7+n)}}
+	for i := range n {
+		l.Entities = append(l.Entities, screening.Entity{ID: fmt.Sprintf("%s:%d", id, i), List: id, SourceID: fmt.Sprint(i),
+			Type: screening.TypePerson, Category: screening.CategorySanctions, Confidence: screening.ConfidenceHigh,
+			Name: fmt.Sprintf("Person %s %d", tag, i), Aliases: []screening.Alias{{Name: "Weak " + tag, Weak: true}},
+			Addresses: []screening.ListedAddress{{Currency: "ETH", Address: fmt.Sprintf("0x%040x", i+1)}}})
+	}
+	l.Info.Entities = n
+	l.Info.Addresses = n
+	l.Problems = []screening.Problem{{Place: "line 3", Message: "bad row"}}
+	l.Info.Problems = 1
+	return l
+}
+
+// ScreeningStore runs the conformance suite for the screening stores: list
+// versions (activation, identical re-import, history, removal, the
+// generation counter, all-or-nothing inside audit.Log.Do), decisions,
+// dispositions, watches and alerts. open must return a fresh, empty store
+// closed when t ends.
+func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
+	t.Helper()
+	ctx := context.Background()
+
+	t.Run("Lists", func(t *testing.T) {
+		s := open(t)
+		if ls, err := s.ActiveLists(ctx); err != nil || len(ls) != 0 {
+			t.Fatalf("empty store: %v, %v", ls, err)
+		}
+		g0, err := s.ListsGeneration(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a1, b1 := testList("a", "one", 3), testList("b", "one", 2)
+		ch, err := s.PutLists(ctx, []*screening.List{a1, b1})
+		if err != nil || len(ch) != 2 {
+			t.Fatalf("PutLists = %v, %v", ch, err)
+		}
+		g1, _ := s.ListsGeneration(ctx)
+		if g1 == g0 {
+			t.Error("generation did not change")
+		}
+		// The same versions again change nothing.
+		if ch, err := s.PutLists(ctx, []*screening.List{a1}); err != nil || len(ch) != 0 {
+			t.Fatalf("identical PutLists = %v, %v", ch, err)
+		}
+		if g, _ := s.ListsGeneration(ctx); g != g1 {
+			t.Error("an identical import changed the generation")
+		}
+		a2 := testList("a", "two", 4)
+		if ch, err := s.PutLists(ctx, []*screening.List{a2}); err != nil || len(ch) != 1 || ch[0].SHA256 != a2.Info.SHA256 {
+			t.Fatalf("PutLists(a2) = %v, %v", ch, err)
+		}
+		act, err := s.ActiveLists(ctx)
+		if err != nil || len(act) != 2 || act[0].Info.ID != "a" || act[0].Info.SHA256 != a2.Info.SHA256 || len(act[0].Entities) != 4 {
+			t.Fatalf("ActiveLists = %+v, %v", act, err)
+		}
+		if got, _ := json.Marshal(act[0].Entities); string(got) != string(mustJSON(t, a2.Entities)) {
+			t.Errorf("entities did not round-trip:\n%s\n%s", got, mustJSON(t, a2.Entities))
+		}
+		if len(act[0].Problems) != 1 || act[0].Problems[0].Place != "line 3" {
+			t.Errorf("problems did not round-trip: %+v", act[0].Problems)
+		}
+		h, err := s.ListHistory(ctx, "a")
+		if err != nil || len(h) != 2 || h[0].SHA256 != a2.Info.SHA256 || h[1].SHA256 != a1.Info.SHA256 {
+			t.Fatalf("ListHistory = %+v, %v", h, err)
+		}
+		old, err := s.ListVersion(ctx, "a", a1.Info.SHA256)
+		if err != nil || len(old.Entities) != 3 {
+			t.Fatalf("ListVersion(old) = %+v, %v", old, err)
+		}
+		if _, err := s.ListVersion(ctx, "a", "nope"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("ListVersion(missing) = %v", err)
+		}
+		// Rolling back to an earlier version reactivates it.
+		if ch, err := s.PutLists(ctx, []*screening.List{a1}); err != nil || len(ch) != 1 {
+			t.Fatalf("rollback PutLists = %v, %v", ch, err)
+		}
+		if act, _ := s.ActiveLists(ctx); act[0].Info.SHA256 != a1.Info.SHA256 {
+			t.Errorf("after rollback the active version is %s", act[0].Info.SHA256)
+		}
+		g2, _ := s.ListsGeneration(ctx)
+		if _, err := s.RemoveList(ctx, "b"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RemoveList(ctx, "b"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("RemoveList(again) = %v", err)
+		}
+		if g, _ := s.ListsGeneration(ctx); g == g2 {
+			t.Error("removal did not change the generation")
+		}
+		if act, _ := s.ActiveLists(ctx); len(act) != 1 {
+			t.Errorf("after removal %d lists active", len(act))
+		}
+	})
+
+	t.Run("ListsRollBackWithTheirAuditEntry", func(t *testing.T) {
+		s := open(t)
+		log := &audit.Log{Store: s}
+		_, err := log.Do(ctx, func(txctx context.Context) (audit.Event, error) {
+			if _, err := s.PutLists(txctx, []*screening.List{testList("a", "x", 2)}); err != nil {
+				return audit.Event{}, err
+			}
+			return audit.Event{}, errors.New("boom")
+		})
+		if err == nil {
+			t.Fatal("Do succeeded")
+		}
+		if act, _ := s.ActiveLists(ctx); len(act) != 0 {
+			t.Errorf("a rolled-back import left %d lists", len(act))
+		}
+		if g, _ := s.ListsGeneration(ctx); g != 0 {
+			t.Errorf("a rolled-back import left generation %d", g)
+		}
+	})
+
+	t.Run("Decisions", func(t *testing.T) {
+		s := open(t)
+		base := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+		for i, v := range []bulwark.Verdict{bulwark.VerdictClear, bulwark.VerdictBlock, bulwark.VerdictReview} {
+			d := &screening.Decision{ID: fmt.Sprintf("dec_%d", i), Time: base.Add(time.Duration(i) * time.Second), Kind: screening.KindAddress,
+				Use: screening.UseDeposit, Subject: "cust-1", Actor: "token:a", Verdict: v}
+			if err := s.SaveDecision(ctx, d, []byte(fmt.Sprintf(`{"n":%d}`, i)), int64(i+1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SaveDecision(ctx, &screening.Decision{ID: "dec_0", Kind: "address", Verdict: "clear"}, []byte(`{}`), 9); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+			t.Errorf("duplicate SaveDecision = %v, want ECONFLICT", err)
+		}
+		d, err := s.Decision(ctx, "dec_1")
+		if err != nil || d.Verdict != bulwark.VerdictBlock || string(d.Body) != `{"n":1}` || d.AuditSeq != 2 || !d.Time.Equal(base.Add(time.Second)) {
+			t.Fatalf("Decision = %+v, %v", d, err)
+		}
+		if _, err := s.Decision(ctx, "dec_x"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("Decision(missing) = %v", err)
+		}
+		ds, err := s.Decisions(ctx, screening.DecisionFilter{Subject: "cust-1", Limit: 2})
+		if err != nil || len(ds) != 2 || ds[0].ID != "dec_2" || ds[1].ID != "dec_1" {
+			t.Fatalf("Decisions = %+v, %v", ds, err)
+		}
+		if ds, _ := s.Decisions(ctx, screening.DecisionFilter{Verdict: bulwark.VerdictBlock, Limit: 10}); len(ds) != 1 || ds[0].ID != "dec_1" {
+			t.Errorf("Decisions(block) = %+v", ds)
+		}
+		if _, err := s.Decisions(ctx, screening.DecisionFilter{}); bulwark.ErrorCode(err) != bulwark.EINVALID {
+			t.Errorf("Decisions(limit 0) = %v", err)
+		}
+	})
+
+	t.Run("Dispositions", func(t *testing.T) {
+		s := open(t)
+		d1, err := s.AddDisposition(ctx, screening.Disposition{Kind: "name", SubjectKey: "kim il", EntityID: "a:1", EntityDigest: "d1",
+			Disposition: screening.FalsePositive, Note: "different person", By: "token:a"})
+		if err != nil || d1.ID == 0 || d1.At.IsZero() {
+			t.Fatalf("AddDisposition = %+v, %v", d1, err)
+		}
+		if _, err := s.AddDisposition(ctx, screening.Disposition{Kind: "name", SubjectKey: "kim il", EntityID: "a:1", EntityDigest: "d1",
+			Disposition: screening.TruePositive, By: "token:b"}); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.Dispositions(ctx)
+		if err != nil || len(all) != 2 || all[0].Note != "different person" || all[1].Disposition != screening.TruePositive {
+			t.Fatalf("Dispositions = %+v, %v", all, err)
+		}
+	})
+
+	t.Run("WatchesAndAlerts", func(t *testing.T) {
+		s := open(t)
+		w := screening.Watch{Kind: "address", Use: screening.UseWithdrawal, Key: "evm:00", Address: "0x00", Subject: "wd-1", AddedBy: "token:a"}
+		w1, err := s.AddScreenWatch(ctx, w)
+		if err != nil || w1.ID == 0 || w1.AddedAt.IsZero() {
+			t.Fatalf("AddScreenWatch = %+v, %v", w1, err)
+		}
+		if _, err := s.AddScreenWatch(ctx, w); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+			t.Errorf("duplicate watch = %v", err)
+		}
+		w.Use = screening.UseDeposit
+		if _, err := s.AddScreenWatch(ctx, w); err != nil {
+			t.Errorf("same key, other use: %v", err)
+		}
+		ws, err := s.ScreenWatches(ctx)
+		if err != nil || len(ws) != 2 || ws[0].Subject != "wd-1" {
+			t.Fatalf("ScreenWatches = %+v, %v", ws, err)
+		}
+		if got, err := s.RemoveScreenWatch(ctx, w1.ID); err != nil || got.Key != "evm:00" {
+			t.Fatalf("RemoveScreenWatch = %+v, %v", got, err)
+		}
+		if _, err := s.RemoveScreenWatch(ctx, w1.ID); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("RemoveScreenWatch(again) = %v", err)
+		}
+		for i := range 3 {
+			a, err := s.SaveScreenAlert(ctx, screening.Alert{WatchID: int64(i + 1), Kind: "address", Verdict: bulwark.VerdictBlock,
+				DecisionID: fmt.Sprint("dec_", i), Body: json.RawMessage(`{"x":1}`)})
+			if err != nil || a.ID != int64(i+1) {
+				t.Fatalf("SaveScreenAlert = %+v, %v", a, err)
+			}
+		}
+		as, err := s.ScreenAlerts(ctx, 1, 10)
+		if err != nil || len(as) != 2 || as[0].ID != 2 || string(as[0].Body) != `{"x":1}` {
+			t.Fatalf("ScreenAlerts = %+v, %v", as, err)
+		}
+		if _, err := s.ScreenAlerts(ctx, 0, 0); bulwark.ErrorCode(err) != bulwark.EINVALID {
+			t.Errorf("ScreenAlerts(limit 0) = %v", err)
+		}
+	})
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
