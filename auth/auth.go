@@ -9,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -162,6 +163,58 @@ type Service struct {
 	Now func() time.Time
 	// Rand is the source of randomness; nil means crypto/rand.
 	Rand io.Reader
+	// CacheTTL, when positive, keeps a token read from the store for that
+	// long, so a busy API does not read the store on every request. The
+	// presented secret is still hashed and compared on every request, and
+	// a revocation through this Service takes effect at once; a revocation
+	// made by another process (the CLI) takes effect within CacheTTL.
+	CacheTTL time.Duration
+
+	cacheMu sync.Mutex
+	cache   map[string]cachedToken
+}
+
+// cachedToken is a token as read from the store, and when.
+type cachedToken struct {
+	t    Token
+	read time.Time
+}
+
+// maxCachedTokens bounds the token cache; it is emptied when full.
+const maxCachedTokens = 10000
+
+// tokenByID reads a token through the cache.
+func (s *Service) tokenByID(ctx context.Context, id string, now time.Time) (*Token, error) {
+	if s.CacheTTL <= 0 {
+		return s.Store.TokenByID(ctx, id)
+	}
+	s.cacheMu.Lock()
+	c, ok := s.cache[id]
+	s.cacheMu.Unlock()
+	if ok && now.Sub(c.read) < s.CacheTTL && now.Sub(c.read) >= 0 {
+		t := c.t
+		return &t, nil
+	}
+	t, err := s.Store.TokenByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.cacheMu.Lock()
+	if s.cache == nil || len(s.cache) >= maxCachedTokens {
+		s.cache = make(map[string]cachedToken)
+	}
+	s.cache[id] = cachedToken{t: *t, read: now}
+	s.cacheMu.Unlock()
+	return t, nil
+}
+
+// Forget drops a token from the cache, so the next request reads it from
+// the store. Revoke calls it; a caller that revokes inside a transaction
+// calls it again once the transaction has committed.
+func (s *Service) Forget(id string) {
+	s.cacheMu.Lock()
+	delete(s.cache, id)
+	s.cacheMu.Unlock()
 }
 
 func (s *Service) now() time.Time {
@@ -239,7 +292,8 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, e
 	if !ok {
 		return nil, errBadToken()
 	}
-	t, err := s.Store.TokenByID(ctx, id)
+	now := s.now()
+	t, err := s.tokenByID(ctx, id, now)
 	if bulwark.IsCode(err, bulwark.ENOTFOUND) {
 		// Compare anyway so a miss costs about what a hit costs.
 		subtle.ConstantTimeCompare(HashToken(presented), make([]byte, sha256.Size))
@@ -250,7 +304,6 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, e
 	if subtle.ConstantTimeCompare(HashToken(presented), t.Hash) != 1 {
 		return nil, errBadToken()
 	}
-	now := s.now()
 	if !t.Active(now) {
 		return nil, errBadToken()
 	}
@@ -258,6 +311,14 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, e
 		// Best effort: a failed touch must not fail the request.
 		_ = s.Store.TouchToken(ctx, t.ID, now)
 		t.LastUsedAt = &now
+		if s.CacheTTL > 0 {
+			s.cacheMu.Lock()
+			if c, ok := s.cache[t.ID]; ok {
+				c.t.LastUsedAt = &now
+				s.cache[t.ID] = c
+			}
+			s.cacheMu.Unlock()
+		}
 	}
 	return t, nil
 }
@@ -267,6 +328,7 @@ func (s *Service) Revoke(ctx context.Context, id string) (*Token, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
+	defer s.Forget(id)
 	if err := s.Store.RevokeToken(ctx, id, s.now()); err != nil {
 		return nil, err
 	}

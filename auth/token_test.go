@@ -243,3 +243,60 @@ func FuzzAuthenticate(f *testing.F) {
 		}
 	})
 }
+
+// countingStore counts the token reads that reach the store.
+type countingStore struct {
+	auth.TokenStore
+	reads int
+}
+
+func (c *countingStore) TokenByID(ctx context.Context, id string) (*auth.Token, error) {
+	c.reads++
+	return c.TokenStore.TokenByID(ctx, id)
+}
+
+func TestTokenCache(t *testing.T) {
+	ctx := context.Background()
+	svc, db, now := newService(t)
+	plain, tok, err := svc.Create(ctx, "api", auth.RoleAnalyst, auth.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{TokenStore: db}
+	svc.Store, svc.CacheTTL = cs, 2*time.Second
+	for range 5 {
+		if _, err := svc.Authenticate(ctx, plain); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cs.reads != 1 {
+		t.Errorf("5 requests within the TTL read the store %d times, want 1", cs.reads)
+	}
+	// The secret is still checked on every request.
+	if _, err := svc.Authenticate(ctx, plain[:len(plain)-1]+"0"); bulwark.ErrorCode(err) != bulwark.EUNAUTHORIZED {
+		t.Errorf("a wrong secret for a cached id: %v", err)
+	}
+	// Past the TTL the store is read again: a revocation made by another
+	// process (straight in the store here) takes effect.
+	if err := db.RevokeToken(ctx, tok.ID, *now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, plain); err != nil {
+		t.Errorf("within the TTL the cached token still serves: %v", err)
+	}
+	*now = now.Add(3 * time.Second)
+	if _, err := svc.Authenticate(ctx, plain); bulwark.ErrorCode(err) != bulwark.EUNAUTHORIZED {
+		t.Errorf("after the TTL a token revoked elsewhere authenticated: %v", err)
+	}
+	// A revocation through the service takes effect at once.
+	plain2, tok2, _ := svc.Create(ctx, "api2", auth.RoleAnalyst, auth.CreateOptions{})
+	if _, err := svc.Authenticate(ctx, plain2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Revoke(ctx, tok2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, plain2); bulwark.ErrorCode(err) != bulwark.EUNAUTHORIZED {
+		t.Errorf("a token revoked through the service still authenticated: %v", err)
+	}
+}
