@@ -55,6 +55,11 @@ func decodeBytes(data []byte, dst any) error {
 	if len(trimmed) == 0 {
 		return badInput("body", "request body is empty: send a JSON object")
 	}
+	if !utf8.Valid(data) {
+		// encoding/json would quietly turn the bad bytes into U+FFFD and
+		// screen a name nobody sent.
+		return badInput("body", "request body is not valid UTF-8: send JSON encoded as UTF-8")
+	}
 	if trimmed[0] != '{' && json.Valid(data) {
 		return badInput("body", "invalid JSON body: want a JSON object, got %s", jsonKind(trimmed[0]))
 	}

@@ -184,6 +184,8 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 		SafeVerifications: e.db,
 		SafeWatches:       e.db,
 		SafeAlerts:        e.db,
+		// Screening routes read this store; withScreening adds the service.
+		ScreenStore: e.db,
 	}
 	if configure != nil {
 		configure(&cfg)

@@ -59,6 +59,7 @@ func (s *Server) routes() {
 	s.handle(routeAuditVerify, auth.PermAdmin, s.verifyAudit)
 	s.safeRoutes()
 	s.safeWatchRoutes()
+	s.screenRoutes()
 
 	// Unknown API routes answer only after authentication, so probing
 	// without a token learns nothing about which routes exist.
@@ -186,14 +187,24 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Ready != nil {
 		checks["ready"] = s.cfg.Ready
 	}
+	for name, c := range s.cfg.DegradedChecks {
+		checks[name] = c
+	}
 	resp := readyResponse{Status: "ready"}
 	status := http.StatusOK
 	if len(checks) > 0 {
 		resp.Checks = s.runChecks(r.Context(), checks)
-		for _, v := range resp.Checks {
-			if v != "ok" {
-				resp.Status, status = "not_ready", http.StatusServiceUnavailable
+		for name, v := range resp.Checks {
+			if v == "ok" {
+				continue
 			}
+			if _, soft := s.cfg.DegradedChecks[name]; soft {
+				if resp.Status == "ready" {
+					resp.Status = "degraded"
+				}
+				continue
+			}
+			resp.Status, status = "not_ready", http.StatusServiceUnavailable
 		}
 	}
 	s.writeJSON(w, r, status, resp)
@@ -357,6 +368,9 @@ func (s *Server) revokeToken(_ http.ResponseWriter, r *http.Request, _ *auth.Tok
 		body: func(e *audit.Entry) any {
 			return map[string]any{"token": tok, "auditSeq": e.Seq}
 		},
+		// A request that read the token while the revocation was not yet
+		// committed may have cached it: drop it again.
+		committed: func() { s.auth.Forget(id) },
 	}, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/screening"
 )
 
 // Defaults for the zero values of Config.
@@ -72,6 +73,10 @@ type Config struct {
 	// ReadyChecks are further named readiness checks (e.g. "lists" for list
 	// staleness), reported under their names on /readyz.
 	ReadyChecks map[string]ReadyCheck
+	// DegradedChecks are checks whose failure /readyz reports (status
+	// "degraded") while still answering 200: the server can serve, but an
+	// operator should act (e.g. "lists": a screening list is stale).
+	DegradedChecks map[string]ReadyCheck
 	// ReadyTimeout bounds each readiness check (DefaultReadyTimeout).
 	ReadyTimeout time.Duration
 
@@ -137,6 +142,15 @@ type Config struct {
 	SafeWatches        safe.WatchListStore
 	SafeAlerts         safe.AlertStore
 	SafeWatchesChanged func()
+
+	// Screening answers the screening and list routes; ScreenStore is read
+	// for decisions, dispositions, watches, alerts and list history. nil
+	// makes those routes answer 503.
+	Screening   *screening.Service
+	ScreenStore screening.Stores
+	// ListsUpdate refreshes the lists (POST /api/v1/lists/update); nil
+	// makes the route answer 503.
+	ListsUpdate ListsUpdater
 }
 
 // Server is Bulwark's JSON API over HTTP. Build one with New; it holds no

@@ -40,7 +40,7 @@ type sqliteBench struct {
 	viewer string // "Bearer <viewer secret>"
 }
 
-func newSQLiteBench(b *testing.B) *sqliteBench {
+func newSQLiteBench(b *testing.B, configure ...func(*httpapi.Config, *sqlite.DB)) *sqliteBench {
 	b.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bulwark.db"), sqlite.Options{})
@@ -54,7 +54,7 @@ func newSQLiteBench(b *testing.B) *sqliteBench {
 	})
 	svc := &auth.Service{Store: db}
 	log := &audit.Log{Store: db}
-	srv, err := httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Logger:          slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Auth:            svc,
 		Audit:           log,
@@ -62,7 +62,11 @@ func newSQLiteBench(b *testing.B) *sqliteBench {
 		Version:         "bench",
 		RateLimit:       -1,
 		AuthFailureRate: -1,
-	})
+	}
+	for _, c := range configure {
+		c(&cfg, db)
+	}
+	srv, err := httpapi.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,452 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/screening"
+)
+
+const (
+	routeScreenAddress      = "POST /api/v1/screen/address"
+	routeScreenName         = "POST /api/v1/screen/name"
+	routeScreenDecision     = "GET /api/v1/screen/decisions/{id}"
+	routeScreenDecisions    = "GET /api/v1/screen/decisions"
+	routeScreenDispose      = "POST /api/v1/screen/dispositions"
+	routeScreenDispositions = "GET /api/v1/screen/dispositions"
+	routeScreenWatchAdd     = "POST /api/v1/screen/watches"
+	routeScreenWatchList    = "GET /api/v1/screen/watches"
+	routeScreenWatchRemove  = "DELETE /api/v1/screen/watches/{id}"
+	routeScreenAlerts       = "GET /api/v1/screen/alerts"
+	routeLists              = "GET /api/v1/lists"
+	routeListHistory        = "GET /api/v1/lists/{id}/history"
+	routeListsUpdate        = "POST /api/v1/lists/update"
+)
+
+// ListsUpdater refreshes the lists from the sources the server was started
+// with (a request never names a source: the server would fetch wherever a
+// caller points it).
+type ListsUpdater func(ctx context.Context, actor string) (*screening.ImportReport, error)
+
+func (s *Server) screenRoutes() {
+	// Screening, disposition and watch routes record themselves: the
+	// screening service appends every decision and change to the audit
+	// log with its store write (decisions through its recorder, which may
+	// batch them; see screening.RecorderOptions).
+	s.register(routeScreenAddress, auth.PermAnalyze, s.screenAddress)
+	s.register(routeScreenName, auth.PermAnalyze, s.screenName)
+	s.handle(routeScreenDecision, auth.PermRead, s.getDecision)
+	s.handle(routeScreenDecisions, auth.PermRead, s.listDecisions)
+	s.register(routeScreenDispose, auth.PermAnalyze, s.dispose)
+	s.handle(routeScreenDispositions, auth.PermRead, s.listDispositions)
+	s.register(routeScreenWatchAdd, auth.PermAnalyze, s.addScreenWatch)
+	s.handle(routeScreenWatchList, auth.PermRead, s.listScreenWatches)
+	s.register(routeScreenWatchRemove, auth.PermAnalyze, s.removeScreenWatch)
+	s.handle(routeScreenAlerts, auth.PermRead, s.listScreenAlerts)
+	s.handle(routeLists, auth.PermRead, s.lists)
+	s.handle(routeListHistory, auth.PermRead, s.listHistory)
+	s.register(routeListsUpdate, auth.PermAdmin, s.updateLists)
+}
+
+func (s *Server) screening() (*screening.Service, error) {
+	if s.cfg.Screening == nil {
+		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "screening is not configured on this server")
+	}
+	return s.cfg.Screening, nil
+}
+
+func actor(r *http.Request) string {
+	if tok := auth.FromContext(r.Context()); tok != nil {
+		return "token:" + tok.ID
+	}
+	return "anonymous"
+}
+
+// addressItem is one address of a batch: a string or {"address","chain"}.
+type addressItem screening.AddressQuery
+
+func (a *addressItem) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &a.Address)
+	}
+	var q screening.AddressQuery
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil {
+		return err
+	}
+	*a = addressItem(q)
+	return nil
+}
+
+type screenAddressRequest struct {
+	Address   string        `json:"address"`
+	Chain     string        `json:"chain"`
+	Addresses []addressItem `json:"addresses"`
+	Use       string        `json:"use"`
+	Subject   string        `json:"subject"`
+}
+
+// screenAddress answers POST /api/v1/screen/address with one address
+// ({"address","chain"}) or a batch ({"addresses": ["0x…", {"address",
+// "chain"}]}), plus optional use (default deposit) and subject: 200 with
+// the decision whatever the verdict.
+func (s *Server) screenAddress(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.screening()
+	if err != nil {
+		return err
+	}
+	var req screenAddressRequest
+	if err := decodeJSON(w, r, &req, s.screenBodyLimit()); err != nil {
+		return err
+	}
+	use, err := screening.ParseUse("use", req.Use, string(screening.UseDeposit))
+	if err != nil {
+		return err
+	}
+	var qs []screening.AddressQuery
+	switch {
+	case req.Address != "" && len(req.Addresses) > 0:
+		return badInput("addresses", "give either address or addresses, not both")
+	case req.Address != "":
+		qs = []screening.AddressQuery{{Address: req.Address, Chain: req.Chain}}
+	case len(req.Addresses) > 0:
+		if req.Chain != "" {
+			return badInput("chain", "chain: with addresses, give each address its own chain")
+		}
+		qs = make([]screening.AddressQuery, len(req.Addresses))
+		for i, a := range req.Addresses {
+			qs[i] = screening.AddressQuery(a)
+		}
+	default:
+		return badInput("address", "address: required: the address to screen (or addresses, a list)")
+	}
+	d, err := svc.ScreenAddresses(r.Context(), actor(r), use, req.Subject, qs)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, d)
+	return nil
+}
+
+// screenBodyLimit allows a full batch of addresses.
+func (s *Server) screenBodyLimit() int64 {
+	if s.cfg.MaxBodyBytes > 2<<20 {
+		return s.cfg.MaxBodyBytes
+	}
+	return 2 << 20
+}
+
+type screenNameRequest struct {
+	screening.NameQuery
+	Use     string `json:"use"`
+	Subject string `json:"subject"`
+}
+
+// screenName answers POST /api/v1/screen/name {"name", "type", "dob",
+// "country", "limit", "use" (default onboarding), "subject"}.
+func (s *Server) screenName(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.screening()
+	if err != nil {
+		return err
+	}
+	var req screenNameRequest
+	if err := decodeJSON(w, r, &req, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	use, err := screening.ParseUse("use", req.Use, string(screening.UseOnboarding))
+	if err != nil {
+		return err
+	}
+	d, err := svc.ScreenName(r.Context(), actor(r), use, req.Subject, req.NameQuery)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, d)
+	return nil
+}
+
+// getDecision answers GET /api/v1/screen/decisions/{id} with the decision
+// as it was answered, plus its audit sequence number.
+func (s *Server) getDecision(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.ScreenStore == nil {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening is not configured on this server")
+	}
+	d, err := s.cfg.ScreenStore.Decision(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"auditSeq": d.AuditSeq, "decision": json.RawMessage(d.Body)})
+	return nil
+}
+
+// listDecisions answers GET /api/v1/screen/decisions?subject=&verdict=&limit=
+// with decision summaries, newest first.
+func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.ScreenStore == nil {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening is not configured on this server")
+	}
+	q := r.URL.Query()
+	if err := onlyParams(q, "subject", "verdict", "limit"); err != nil {
+		return err
+	}
+	limit, err := intParam(q, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	f := screening.DecisionFilter{Subject: q.Get("subject"), Limit: int(limit)}
+	if v := q.Get("verdict"); v != "" {
+		if f.Verdict, err = bulwark.ParseVerdict(v); err != nil {
+			return err
+		}
+	}
+	ds, err := s.cfg.ScreenStore.Decisions(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(ds))
+	for i, d := range ds {
+		out[i] = map[string]any{"decisionId": d.ID, "time": d.Time, "kind": d.Kind, "use": d.Use, "subject": d.Subject,
+			"actor": d.Actor, "verdict": d.Verdict, "auditSeq": d.AuditSeq}
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"decisions": out})
+	return nil
+}
+
+type disposeRequest struct {
+	DecisionID   string `json:"decisionId"`
+	Kind         string `json:"kind"`
+	Address      string `json:"address"`
+	Chain        string `json:"chain"`
+	Name         string `json:"name"`
+	EntityID     string `json:"entityId"`
+	EntityDigest string `json:"entityDigest"`
+	Disposition  string `json:"disposition"`
+	Note         string `json:"note"`
+}
+
+// dispose answers POST /api/v1/screen/dispositions: an analyst rules a
+// match a false or true positive. 201 with the disposition.
+func (s *Server) dispose(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.screening()
+	if err != nil {
+		return err
+	}
+	var req disposeRequest
+	if err := decodeJSON(w, r, &req, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	if req.Kind == "" {
+		req.Kind = screening.KindAddress
+		if req.Name != "" {
+			req.Kind = screening.KindName
+		}
+	}
+	if req.Kind == screening.KindAddress && strings.TrimSpace(req.Address) == "" {
+		return badInput("address", "address: required: the screened address the match is about")
+	}
+	d, err := svc.Dispose(r.Context(), actor(r), screening.Disposition{Kind: req.Kind, EntityID: req.EntityID,
+		EntityDigest: req.EntityDigest, Disposition: req.Disposition, Note: req.Note, DecisionID: req.DecisionID},
+		req.Address, req.Chain, req.Name)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusCreated, map[string]any{"disposition": d})
+	return nil
+}
+
+// listDispositions answers GET /api/v1/screen/dispositions.
+func (s *Server) listDispositions(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.ScreenStore == nil {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening is not configured on this server")
+	}
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	ds, err := s.cfg.ScreenStore.Dispositions(r.Context())
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"dispositions": ds})
+	return nil
+}
+
+// addScreenWatch answers POST /api/v1/screen/watches {"kind": "address" |
+// "name", "address", "chain" | "name", "type", "dob", "country", "use",
+// "subject"}: 201 with the watch. The subject is re-screened against new
+// and changed list entries whenever a list changes.
+func (s *Server) addScreenWatch(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.screening()
+	if err != nil {
+		return err
+	}
+	var req screening.Watch
+	if err := decodeJSON(w, r, &req, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	if req.ID != 0 || req.Key != "" || req.AddedBy != "" || !req.AddedAt.IsZero() {
+		return badInput("id", "id, key, addedAt and addedBy are set by the server; leave them out")
+	}
+	if req.Kind == "" {
+		req.Kind = screening.KindAddress
+		if req.Name != "" {
+			req.Kind = screening.KindName
+		}
+	}
+	wt, err := svc.AddWatch(r.Context(), actor(r), req)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusCreated, map[string]any{"watch": wt})
+	return nil
+}
+
+// listScreenWatches answers GET /api/v1/screen/watches.
+func (s *Server) listScreenWatches(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.ScreenStore == nil {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening is not configured on this server")
+	}
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	ws, err := s.cfg.ScreenStore.ScreenWatches(r.Context())
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"watches": ws})
+	return nil
+}
+
+// removeScreenWatch answers DELETE /api/v1/screen/watches/{id}.
+func (s *Server) removeScreenWatch(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.screening()
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return badInput("id", "id: %q is not a watch id (a positive integer)", r.PathValue("id"))
+	}
+	wt, err := svc.RemoveWatch(r.Context(), actor(r), id)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"watch": wt})
+	return nil
+}
+
+// listScreenAlerts answers GET /api/v1/screen/alerts?since=&limit=.
+func (s *Server) listScreenAlerts(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.ScreenStore == nil {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening is not configured on this server")
+	}
+	q := r.URL.Query()
+	if err := onlyParams(q, "since", "limit"); err != nil {
+		return err
+	}
+	since, err := intParam(q, "since", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q, "limit", defaultAlertLimit, 1, maxAlertLimit)
+	if err != nil {
+		return err
+	}
+	alerts, err := s.cfg.ScreenStore.ScreenAlerts(r.Context(), since, int(limit)+1)
+	if err != nil {
+		return err
+	}
+	page := map[string]any{"alerts": alerts}
+	if len(alerts) > int(limit) {
+		page["alerts"] = alerts[:limit]
+		page["next"] = alerts[limit-1].ID
+	}
+	s.writeJSON(w, r, http.StatusOK, page)
+	return nil
+}
+
+// ListView is one list as GET /api/v1/lists and `bulwark lists` show it.
+type ListView struct {
+	screening.ListInfo
+	// Age is the time since publication (or import), rounded to seconds.
+	Age string `json:"age"`
+	// AgeSeconds is Age in seconds.
+	AgeSeconds int64 `json:"ageSeconds"`
+	Stale      bool  `json:"stale"`
+}
+
+// ListViews describes the lists of ix at now.
+func ListViews(sc *screening.Screener, now time.Time) []ListView {
+	stale := map[string]bool{}
+	for _, st := range sc.Stale() {
+		stale[st.ID] = true
+	}
+	var out []ListView
+	for _, l := range sc.Index().Lists() {
+		age := screening.ListAge(l, now).Round(time.Second)
+		out = append(out, ListView{ListInfo: l, Age: age.String(), AgeSeconds: int64(age / time.Second), Stale: stale[l.ID]})
+	}
+	return out
+}
+
+// lists answers GET /api/v1/lists.
+func (s *Server) lists(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.screening()
+	if err != nil {
+		return err
+	}
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	ix := svc.Screener().Index()
+	ents, addrs := ix.Counts()
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"lists": ListViews(svc.Screener(), time.Now()), "entities": ents,
+		"addresses": addrs, "indexBuilt": ix.Built(), "recorder": svc.RecorderStats()})
+	return nil
+}
+
+// listHistory answers GET /api/v1/lists/{id}/history.
+func (s *Server) listHistory(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.ScreenStore == nil {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening is not configured on this server")
+	}
+	h, err := s.cfg.ScreenStore.ListHistory(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if len(h) == 0 {
+		return bulwark.Errorf(bulwark.ENOTFOUND, "no list %q", r.PathValue("id"))
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"versions": h})
+	return nil
+}
+
+// updateLists answers POST /api/v1/lists/update (admin): the server
+// refreshes from its configured sources; the body must be empty or {}.
+func (s *Server) updateLists(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.ListsUpdate == nil {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "list refresh is not configured on this server (start it with bulwark serve --lists-from DIR|URL)")
+	}
+	if r.ContentLength != 0 {
+		var body map[string]json.RawMessage
+		if err := decodeJSON(w, r, &body, 1024); err != nil {
+			return err
+		}
+		for k := range body {
+			return badInput(k, "%s: a request cannot choose where lists come from: the server refreshes from the sources it was started with; send an empty body", k)
+		}
+	}
+	rep, err := s.cfg.ListsUpdate(r.Context(), actor(r))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, rep)
+	return nil
+}

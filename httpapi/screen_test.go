@@ -1,0 +1,269 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark/screening"
+)
+
+const (
+	listedETH = "0x098B716B8Aaf21512996dC57EB0615e2383E2f96"
+	seizedTRX = "TWB9xgNG9nmJuwW4etsQEb9RRnrnVnoNnJ"
+)
+
+// testLists are two small lists: a sanctions list and a seizure list.
+func testLists() []*screening.List {
+	pub := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return []*screening.List{
+		{Info: screening.ListInfo{ID: "ofac-sdn", SHA256: strings.Repeat("a", 64), Published: pub}, Entities: []screening.Entity{
+			{ID: "ofac-sdn:27307", List: "ofac-sdn", Type: screening.TypeOrganization, Category: screening.CategorySanctions, Confidence: screening.ConfidenceHigh,
+				Name: "LAZARUS GROUP", Programs: []string{"DPRK3"}, Addresses: []screening.ListedAddress{{Currency: "ETH", Address: listedETH}}},
+			{ID: "ofac-sdn:20157", List: "ofac-sdn", Type: screening.TypePerson, Category: screening.CategorySanctions, Confidence: screening.ConfidenceHigh,
+				Name: "KIM, Jong Un", DatesOfBirth: []string{"1984-01-08"}},
+		}},
+		{Info: screening.ListInfo{ID: "il-nbctf", SHA256: strings.Repeat("b", 64), Published: pub}, Entities: []screening.Entity{
+			{ID: "il-nbctf:18-26", List: "il-nbctf", Category: screening.CategorySeizure, Confidence: screening.ConfidenceHigh,
+				Name: "Seizure order 18/26", Addresses: []screening.ListedAddress{{Currency: "USDT", Address: seizedTRX}}},
+		}},
+	}
+}
+
+// withScreening configures the screening service over testLists on the
+// env's store, decisions stored synchronously (so a test sees them as soon
+// as the answer arrives).
+func withScreening(c *Config) {
+	svc, err := screening.OpenService(context.Background(), screening.ServiceConfig{
+		Store: c.ScreenStore, Audit: c.Audit,
+		Defaults: func() ([]*screening.List, error) { return testLists(), nil },
+	})
+	if err != nil {
+		panic(err)
+	}
+	c.Screening = svc
+}
+
+// screeningScenarios turns screening on in every scenario.
+func screeningScenarios(scs []scenario) []scenario {
+	for i := range scs {
+		prev := scs[i].configure
+		scs[i].configure = func(c *Config) {
+			withScreening(c)
+			if prev != nil {
+				prev(c)
+			}
+		}
+	}
+	return scs
+}
+
+// decisionStored checks that the answer's decision is stored with an audit
+// entry naming it.
+func decisionStored(verdict string) func(*testing.T, *env, *httptest.ResponseRecorder) {
+	return func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
+		t.Helper()
+		var out struct {
+			DecisionID string `json:"decisionId"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.DecisionID == "" {
+			t.Fatalf("no decisionId in %s", rec.Body)
+		}
+		d, err := e.db.Decision(context.Background(), out.DecisionID)
+		if err != nil || string(d.Verdict) != verdict || d.Actor != "token:"+e.ids["analyst"] {
+			t.Fatalf("stored decision %+v, %v", d, err)
+		}
+		for _, en := range e.auditEntries() {
+			if en.Seq == d.AuditSeq && en.Action == "screen.decisions" && strings.Contains(string(en.Details), `"id":"`+d.ID+`"`) {
+				return
+			}
+		}
+		t.Errorf("no audit entry %d for decision %s", d.AuditSeq, d.ID)
+	}
+}
+
+func noDecision(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
+	t.Helper()
+	if ds, _ := e.db.Decisions(context.Background(), screening.DecisionFilter{Limit: 10}); len(ds) != 0 {
+		t.Errorf("a refused request stored decisions: %+v", ds)
+	}
+}
+
+func TestScreenAddressAPI(t *testing.T) {
+	const path = "/api/v1/screen/address"
+	batch := make([]string, 10001)
+	for i := range batch {
+		batch[i] = `"` + listedETH + `"`
+	}
+	runScenarios(t, screeningScenarios([]scenario{
+		{name: "listed", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + strings.ToLower(listedETH) + `","subject":"cust-9"}`,
+			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"block"`, `"entityId":"ofac-sdn:27307"`, `"address":"` + listedETH + `"`, `"use":"deposit"`, `"subject":"cust-9"`},
+			after: decisionStored("block")},
+		{name: "clear", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"}`,
+			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"clear"`, `"chain":"BTC"`, `"matches":null`}, after: decisionStored("clear")},
+		{name: "seizure depends on use", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + seizedTRX + `","use":"withdrawal"}`,
+			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"block"`}},
+		{name: "batch mixed forms", method: "POST", path: path, headers: jsonHeaders("analyst"),
+			body:       `{"addresses":["` + seizedTRX + `",{"address":"` + listedETH + `","chain":"ARB"},"0x12"]}`,
+			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"block"`, `"verdict":"review"`, `"verdict":"error"`, `"input":"0x12"`}},
+		{name: "batch too large", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"addresses":[` + strings.Join(batch, ",") + `]}`,
+			wantStatus: http.StatusRequestEntityTooLarge, wantCode: "too_large", after: noDecision},
+		{name: "missing address", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{}`,
+			wantStatus: http.StatusBadRequest, wantField: "address", after: noDecision},
+		{name: "both forms", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + listedETH + `","addresses":["x"]}`,
+			wantStatus: http.StatusBadRequest, wantField: "addresses", after: noDecision},
+		{name: "unknown use", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + listedETH + `","use":"payroll"}`,
+			wantStatus: http.StatusBadRequest, wantField: "use", after: noDecision},
+		{name: "unknown key", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + listedETH + `","list":"x"}`,
+			wantStatus: http.StatusBadRequest, after: noDecision},
+		{name: "viewer may not screen", method: "POST", path: path, headers: jsonHeaders("viewer"), body: `{"address":"` + listedETH + `"}`,
+			wantStatus: http.StatusForbidden, after: noDecision},
+		{name: "no token", method: "POST", path: path, headers: map[string]string{"Content-Type": "application/json"}, body: `{"address":"` + listedETH + `"}`,
+			wantStatus: http.StatusUnauthorized, after: noDecision},
+		{name: "not configured", configure: func(c *Config) { c.Screening = nil }, method: "POST", path: path, headers: jsonHeaders("analyst"),
+			body: `{"address":"` + listedETH + `"}`, wantStatus: http.StatusServiceUnavailable},
+	}))
+}
+
+func TestScreenNameAPI(t *testing.T) {
+	const path = "/api/v1/screen/name"
+	runScenarios(t, screeningScenarios([]scenario{
+		{name: "hit", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"name":"Kim Jong-un","dob":"1984-01-08","use":"hiring"}`,
+			wantStatus: http.StatusOK, wantBody: []string{`"query":"Kim Jong-un"`, `"verdict":"block"`, `"entityId":"ofac-sdn:20157"`, `"matchedName":"KIM, Jong Un"`, `"explanation"`},
+			after: decisionStored("block")},
+		{name: "miss", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"name":"Angela Merkel"}`,
+			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"clear"`, `"matches":[]`}, after: decisionStored("clear")},
+		{name: "not UTF-8", method: "POST", path: path, headers: jsonHeaders("analyst"), body: "{\"name\":\"\xff\xfe\"}",
+			wantStatus: http.StatusBadRequest, after: noDecision},
+		{name: "empty", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"name":" "}`,
+			wantStatus: http.StatusBadRequest, wantField: "name", after: noDecision},
+		{name: "bad type", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"name":"x","type":"ship"}`,
+			wantStatus: http.StatusBadRequest, wantField: "type", after: noDecision},
+	}))
+}
+
+func TestScreenDispositionWatchAndListsAPI(t *testing.T) {
+	e := newEnv(t, withScreening)
+	post := func(path, body, who string) *httptest.ResponseRecorder {
+		return e.do("POST", path, jsonHeaders(who), body)
+	}
+	rec := post("/api/v1/screen/address", `{"address":"`+seizedTRX+`"}`, "analyst")
+	var d struct {
+		DecisionID string
+		Verdict    string
+		Results    []struct {
+			Matches []struct{ EntityID, EntityDigest string }
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil || d.Verdict != "review" {
+		t.Fatalf("screen: %d %s", rec.Code, rec.Body)
+	}
+	m := d.Results[0].Matches[0]
+	if rec := post("/api/v1/screen/dispositions", `{"address":"`+seizedTRX+`","entityId":"`+m.EntityID+`","disposition":"false_positive","note":"ours"}`, "viewer"); rec.Code != http.StatusForbidden {
+		t.Errorf("viewer disposition: %d", rec.Code)
+	}
+	if rec := post("/api/v1/screen/dispositions", `{"address":"`+seizedTRX+`","entityId":"nope","disposition":"false_positive"}`, "analyst"); rec.Code != http.StatusBadRequest {
+		t.Errorf("unknown entity: %d %s", rec.Code, rec.Body)
+	}
+	rec = post("/api/v1/screen/dispositions", fmt.Sprintf(`{"decisionId":%q,"address":%q,"entityId":%q,"entityDigest":%q,"disposition":"false_positive","note":"our cold wallet"}`,
+		d.DecisionID, seizedTRX, m.EntityID, m.EntityDigest), "analyst")
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("dispose: %d %s", rec.Code, rec.Body)
+	}
+	if rec := post("/api/v1/screen/address", `{"address":"`+seizedTRX+`"}`, "analyst"); !strings.Contains(rec.Body.String(), `"verdict":"clear"`) || !strings.Contains(rec.Body.String(), `"suppressed"`) {
+		t.Errorf("after the disposition: %s", rec.Body)
+	}
+	if rec := e.do("GET", "/api/v1/screen/dispositions", bearerFor("viewer"), ""); !strings.Contains(rec.Body.String(), `"note":"our cold wallet"`) {
+		t.Errorf("dispositions: %s", rec.Body)
+	}
+	// Decisions can be read back, by id and by subject.
+	if rec := e.do("GET", "/api/v1/screen/decisions/"+d.DecisionID, bearerFor("viewer"), ""); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"auditSeq"`) {
+		t.Errorf("decision: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do("GET", "/api/v1/screen/decisions/dec_nope", bearerFor("viewer"), ""); rec.Code != http.StatusNotFound {
+		t.Errorf("missing decision: %d", rec.Code)
+	}
+	if rec := e.do("GET", "/api/v1/screen/decisions?verdict=review", bearerFor("viewer"), ""); !strings.Contains(rec.Body.String(), d.DecisionID) {
+		t.Errorf("decisions by verdict: %s", rec.Body)
+	}
+
+	// Watches.
+	rec = post("/api/v1/screen/watches", `{"kind":"name","name":"Ri Jong Ho","subject":"emp-42","use":"hiring"}`, "analyst")
+	if rec.Code != http.StatusCreated || !strings.Contains(rec.Body.String(), `"key":"ri jong ho"`) {
+		t.Fatalf("add watch: %d %s", rec.Code, rec.Body)
+	}
+	if rec := post("/api/v1/screen/watches", `{"kind":"address","address":"0x12"}`, "analyst"); rec.Code != http.StatusBadRequest {
+		t.Errorf("bad watch: %d", rec.Code)
+	}
+	if rec := post("/api/v1/screen/watches", `{"id":5,"name":"x"}`, "analyst"); rec.Code != http.StatusBadRequest {
+		t.Errorf("watch with an id: %d", rec.Code)
+	}
+	if rec := e.do("GET", "/api/v1/screen/watches", bearerFor("viewer"), ""); !strings.Contains(rec.Body.String(), `"subject":"emp-42"`) {
+		t.Errorf("watches: %s", rec.Body)
+	}
+	// A list change that names the watched person raises an alert.
+	ls := testLists()
+	ls[0].Entities = append(ls[0].Entities, screening.Entity{ID: "ofac-sdn:99", List: "ofac-sdn", Type: screening.TypePerson,
+		Category: screening.CategorySanctions, Confidence: screening.ConfidenceHigh, Name: "RI, Jong Ho"})
+	ls[0].Info.SHA256 = strings.Repeat("c", 64)
+	rep, err := e.srv.cfg.Screening.Import(context.Background(), "test", "test", ls[:1])
+	if err != nil || len(rep.Alerts) != 1 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	if rec := e.do("GET", "/api/v1/screen/alerts", bearerFor("viewer"), ""); !strings.Contains(rec.Body.String(), `"subject":"emp-42"`) || !strings.Contains(rec.Body.String(), `"verdict":"block"`) {
+		t.Errorf("alerts: %s", rec.Body)
+	}
+	if rec := e.do("DELETE", "/api/v1/screen/watches/1", bearerFor("analyst"), ""); rec.Code != http.StatusOK {
+		t.Errorf("remove watch: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do("DELETE", "/api/v1/screen/watches/x", bearerFor("analyst"), ""); rec.Code != http.StatusBadRequest {
+		t.Errorf("remove watch x: %d", rec.Code)
+	}
+
+	// Lists.
+	rec = e.do("GET", "/api/v1/lists", bearerFor("viewer"), "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"id":"ofac-sdn"`) || !strings.Contains(rec.Body.String(), `"entities":3`) {
+		t.Errorf("lists: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do("GET", "/api/v1/lists/ofac-sdn/history", bearerFor("viewer"), ""); strings.Count(rec.Body.String(), `"sha256"`) != 2 {
+		t.Errorf("history: %s", rec.Body)
+	}
+	if rec := e.do("POST", "/api/v1/lists/update", bearerFor("admin"), ""); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("update without a configured refresher: %d", rec.Code)
+	}
+	// Every change is in the audit log.
+	actions := map[string]int{}
+	for _, en := range e.auditEntries() {
+		actions[en.Action]++
+	}
+	for _, a := range []string{"lists.import", "screen.decisions", "screen.disposition", "screen.watch.add", "screen.watch.remove", "screen.alert"} {
+		if actions[a] == 0 {
+			t.Errorf("no %s audit entry (have %v)", a, actions)
+		}
+	}
+}
+
+func TestListsUpdateAPI(t *testing.T) {
+	var called string
+	e := newEnv(t, func(c *Config) {
+		withScreening(c)
+		c.ListsUpdate = func(_ context.Context, actor string) (*screening.ImportReport, error) {
+			called = actor
+			return &screening.ImportReport{Changed: []screening.ListInfo{}, Unchanged: []string{"ofac-sdn"}, Alerts: []screening.Alert{}}, nil
+		}
+	})
+	if rec := e.do("POST", "/api/v1/lists/update", bearerFor("analyst"), ""); rec.Code != http.StatusForbidden {
+		t.Errorf("analyst update: %d", rec.Code)
+	}
+	if rec := e.do("POST", "/api/v1/lists/update", jsonHeaders("admin"), `{"from":"http://169.254.169.254/"}`); rec.Code != http.StatusBadRequest || called != "" {
+		t.Errorf("update choosing a source: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do("POST", "/api/v1/lists/update", bearerFor("admin"), ""); rec.Code != http.StatusOK || called != "token:"+e.ids["admin"] {
+		t.Errorf("update: %d %s (actor %q)", rec.Code, rec.Body, called)
+	}
+}
