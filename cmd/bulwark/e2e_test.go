@@ -261,7 +261,7 @@ func TestServeEndToEnd(t *testing.T) {
 	s.stop(t)
 
 	code, stdout, stderr := runBin(t, bin, "audit", "verify", "--data", data)
-	if code != 0 || !strings.Contains(stdout, "intact: 2 entries") {
+	if code != 0 || !strings.Contains(stdout, "intact: 3 entries") {
 		t.Fatalf("verify before tampering: exit %d\n%s%s", code, stdout, stderr)
 	}
 

@@ -32,6 +32,11 @@ type serveFlags struct {
 	webhook, webhookSecretFile string
 	watchInterval              time.Duration
 	watchMaxCatchup            int64
+	// Screening.
+	lists        screeningSettings
+	listsFrom    string
+	listsRefresh time.Duration
+	decisions    string
 }
 
 func (m *Main) serveCmd() *command {
@@ -61,6 +66,10 @@ func (m *Main) serveCmd() *command {
 			fs.StringVar(&f.webhook, "webhook", "", "with --rpc, POST each monitor alert, signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
 			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
+			f.lists.register(fs)
+			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
+			fs.DurationVar(&f.listsRefresh, "lists-refresh", 24*time.Hour, "refresh the lists this often, and at start when one is stale (0: never; a failed refresh keeps the lists in force)")
+			fs.StringVar(&f.decisions, "decisions", "async", "how screening decisions are stored: async (batched, the answer does not wait for the disk) or sync (the answer waits until the decision and its audit entry are committed)")
 			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", DefaultWatchMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -94,6 +103,12 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if f.watchMaxCatchup < 0 {
 		return bulwark.Invalid("--watch-max-catchup", "must not be negative, got %d", f.watchMaxCatchup)
 	}
+	if f.decisions != "async" && f.decisions != "sync" {
+		return bulwark.Invalid("--decisions", "want async or sync, got %q", f.decisions)
+	}
+	if f.listsRefresh < 0 || f.lists.maxAge < 0 {
+		return bulwark.Invalid("--lists-refresh", "durations must not be negative")
+	}
 	verifier, onChain, err := m.safeVerifier(f.rpc)
 	if err != nil {
 		return err
@@ -102,6 +117,17 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	tokens.CacheTTL = tokenCacheTTL
+	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := closeService(svc); err != nil {
+			m.logger.Error("screening decisions not stored at shutdown", "err", err)
+		}
+	}()
+	lists := newListsRefresher(svc, f.listsFrom, f.listsRefresh, m.logger)
 	var mon *monitor
 	if f.rpc != "" {
 		restore, err := m.lockStderr()
@@ -148,6 +174,10 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 				mon.nudge()
 			}
 		},
+		Screening:      svc,
+		ScreenStore:    db,
+		ListsUpdate:    lists.update,
+		DegradedChecks: map[string]httpapi.ReadyCheck{"lists": lists.check},
 	})
 	if err != nil {
 		return err
@@ -178,6 +208,13 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	}
 	// httpapi.Serve warns when it serves a non-loopback address without TLS.
 	m.logger.Info("starting", "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
+	lctx, stopLists := context.WithCancel(ctx)
+	listsDone := make(chan struct{})
+	go func() {
+		defer close(listsDone)
+		lists.run(lctx)
+	}()
+	defer func() { stopLists(); <-listsDone }()
 	if mon == nil {
 		return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
 	}

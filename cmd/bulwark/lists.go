@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/httpapi"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
+)
+
+func (m *Main) listsCmd() *command {
+	var st screeningSettings
+	return &command{
+		name:    "lists",
+		summary: "show and update screening lists",
+		usage:   "bulwark lists [--json] | bulwark lists update [--from DIR|FILE|URL,…] | export --out FILE | remove ID",
+		long: "Without a subcommand, shows each active list: entities, addresses, problems reported at import,\n" +
+			"publication date, age and whether it is stale (--lists-max-age). A fresh data directory starts with\n" +
+			"the lists embedded in the binary (OFAC SDN, UN consolidated, FBI DPRK addresses).",
+		setup: func(fs *flag.FlagSet) { st.register(fs) },
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("lists", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			svc, err := m.screeningService(ctx, st, false)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			defer closeService(svc)
+			views := httpapi.ListViews(svc.Screener(), time.Now())
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(map[string]any{"lists": views})
+			}
+			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "LIST\tENTITIES\tADDRESSES\tPROBLEMS\tPUBLISHED\tAGE\tSHA256\tSOURCE")
+			for _, v := range views {
+				pub := "-"
+				if !v.Published.IsZero() {
+					pub = v.Published.Format("2006-01-02")
+				}
+				age := humanAge(time.Duration(v.AgeSeconds) * time.Second)
+				if v.Stale {
+					age += " (stale)"
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%.12s\t%s\n", v.ID, v.Entities, v.Addresses, v.Problems, pub, age, v.SHA256, v.Source)
+			}
+			return bulwark.ExitOK, tw.Flush()
+		},
+		subs: []*command{m.listsUpdateCmd(), m.listsExportCmd(), m.listsRemoveCmd()},
+	}
+}
+
+// humanAge renders an age in days or hours.
+func humanAge(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+	return d.Round(time.Minute).String()
+}
+
+// gatherFiles reads list files from a comma-separated mix of directories,
+// files and URLs (the official URLs when from is empty).
+func gatherFiles(ctx context.Context, from string) ([]sources.File, error) {
+	var specs []string
+	for _, s := range strings.Split(from, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			specs = append(specs, s)
+		}
+	}
+	if len(specs) == 0 {
+		specs = sources.DefaultURLs()
+	}
+	var files []sources.File
+	var urls []string
+	for _, s := range specs {
+		if strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") {
+			urls = append(urls, s)
+			continue
+		}
+		st, err := os.Stat(s)
+		if err != nil {
+			return nil, bulwark.Invalid("--from", "%s: %s (give a directory, a file or an http(s) URL)", s, pathErr(err))
+		}
+		if st.IsDir() {
+			fs, err := sources.ReadDir(s)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, fs...)
+			continue
+		}
+		f, err := sources.ReadFile(s)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	if len(urls) > 0 {
+		fs, err := sources.Fetch(ctx, nil, urls)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, fs...)
+	}
+	return files, nil
+}
+
+// updateLists gathers, parses and imports lists: all or nothing.
+func updateLists(ctx context.Context, svc *screening.Service, actor, from string) (*screening.ImportReport, error) {
+	files, err := gatherFiles(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	ls, err := sources.Parse(files, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	source := from
+	if source == "" {
+		source = strings.Join(sources.DefaultURLs(), ",")
+	}
+	return svc.Import(ctx, actor, source, ls)
+}
+
+func (m *Main) listsUpdateCmd() *command {
+	var from string
+	var st screeningSettings
+	return &command{
+		name:    "update",
+		summary: "import new list versions from directories, files or URLs (all or nothing)",
+		usage:   "bulwark lists update [--from DIR|FILE|URL[,…]] [--json]",
+		long: "Reads every list file given (a directory's files are routed by name and content: OFAC sdn.csv +\n" +
+			"add.csv + alt.csv + sdn_comments.csv or SDN_ADVANCED.XML, the UN consolidated XML, FBI address\n" +
+			"lists, Bulwark CSV, GraphSense TagPacks, Israel NBCTF CSV, Bulwark snapshots). Without --from the\n" +
+			"official OFAC and UN URLs are fetched. If any file fails to download or parse, nothing changes and\n" +
+			"the error names the file and line. Lists identical to the active version are left as they are.\n" +
+			"A running 'bulwark serve' on the same data directory picks the new versions up within seconds and\n" +
+			"re-screens its watches against the new or changed entries.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&from, "from", "", "comma-separated `DIR|FILE|URL`s to import (default: the official OFAC and UN URLs)")
+			st.register(fs)
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("lists update", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			svc, err := m.screeningService(ctx, st, false)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			defer closeService(svc)
+			rep, err := updateLists(ctx, svc, "cli", from)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(rep)
+			}
+			for _, c := range rep.Changed {
+				fmt.Fprintf(m.Stdout, "updated %s: %d entities, %d addresses, %d problems (sha256 %.12s)\n", c.ID, c.Entities, c.Addresses, c.Problems, c.SHA256)
+			}
+			for _, id := range rep.Unchanged {
+				fmt.Fprintf(m.Stdout, "unchanged %s\n", id)
+			}
+			for _, a := range rep.Alerts {
+				fmt.Fprintf(m.Stdout, "ALERT %s: watch %d (%s) now matches: decision %s\n", strings.ToUpper(string(a.Verdict)), a.WatchID, a.Subject, a.DecisionID)
+			}
+			return bulwark.ExitOK, nil
+		},
+	}
+}
+
+func (m *Main) listsExportCmd() *command {
+	var out string
+	var st screeningSettings
+	return &command{
+		name:    "export",
+		summary: "write the active lists as a snapshot file another install can import",
+		usage:   "bulwark lists export --out FILE",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&out, "out", "", "snapshot `FILE` to write (gzip JSON, bulwark-lists/1)")
+			st.register(fs)
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("lists export", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			if out == "" {
+				return bulwark.ExitError, bulwark.Invalid("--out", "required: the snapshot file to write")
+			}
+			db, _, _, err := m.services(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			ls, err := db.ActiveLists(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if err := writeSnapshotFile(out, ls); err != nil {
+				return bulwark.ExitError, err
+			}
+			fmt.Fprintf(m.Stderr, "wrote %d lists to %s\n", len(ls), out)
+			return bulwark.ExitOK, nil
+		},
+	}
+}
+
+// writeSnapshotFile writes a snapshot through a temporary file renamed into
+// place, so a reader never sees half a file.
+func writeSnapshotFile(out string, ls []*screening.List) error {
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".snapshot-*")
+	if err != nil {
+		return bulwark.Invalid("--out", "%s", pathErr(err))
+	}
+	defer os.Remove(tmp.Name())
+	if err := screening.WriteSnapshot(tmp, ls); err != nil {
+		tmp.Close()
+		return bulwark.Invalid("--out", "%v", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return bulwark.Invalid("--out", "%v", err)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return bulwark.Invalid("--out", "%s", pathErr(err))
+	}
+	return nil
+}
+
+func (m *Main) listsRemoveCmd() *command {
+	var st screeningSettings
+	return &command{
+		name:    "remove",
+		summary: "stop screening against a list (its versions are kept for replay)",
+		usage:   "bulwark lists remove ID",
+		setup:   func(fs *flag.FlagSet) { st.register(fs) },
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) != 1 {
+				return bulwark.ExitError, bulwark.Invalid("ID", "give the ID of one list (see 'bulwark lists')")
+			}
+			svc, err := m.screeningService(ctx, st, false)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			defer closeService(svc)
+			li, err := svc.RemoveList(ctx, "cli", args[0])
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			fmt.Fprintf(m.Stdout, "removed %s (version %.12s)\n", li.ID, li.SHA256)
+			return bulwark.ExitOK, nil
+		},
+	}
+}

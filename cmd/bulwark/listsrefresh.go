@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/screening"
+)
+
+// tokenCacheTTL is how long serve keeps an API token read from the store
+// (see auth.Service.CacheTTL).
+const tokenCacheTTL = 2 * time.Second
+
+// reloadEvery is how often serve looks for list changes made by another
+// process ('bulwark lists update' on the same data directory).
+const reloadEvery = 5 * time.Second
+
+// listsRefresher keeps serve's lists current: it picks up imports made by
+// the CLI, refreshes from the configured sources on a schedule, and
+// reports staleness and failed refreshes to /readyz.
+type listsRefresher struct {
+	svc      *screening.Service
+	from     string
+	interval time.Duration
+	log      *slog.Logger
+
+	mu      sync.Mutex
+	lastErr error
+	lastAt  time.Time
+}
+
+func newListsRefresher(svc *screening.Service, from string, interval time.Duration, log *slog.Logger) *listsRefresher {
+	return &listsRefresher{svc: svc, from: from, interval: interval, log: log}
+}
+
+// update refreshes now (POST /api/v1/lists/update and the schedule).
+func (l *listsRefresher) update(ctx context.Context, actor string) (*screening.ImportReport, error) {
+	rep, err := updateLists(ctx, l.svc, actor, l.from)
+	l.mu.Lock()
+	l.lastErr, l.lastAt = err, time.Now()
+	l.mu.Unlock()
+	if err != nil {
+		l.log.Warn("list refresh failed; the lists in force are kept", "err", err.Error())
+		return nil, err
+	}
+	for _, c := range rep.Changed {
+		l.log.Info("list updated", "list", c.ID, "entities", c.Entities, "addresses", c.Addresses, "problems", c.Problems, "sha256", c.SHA256)
+	}
+	l.logAlerts(rep.Alerts)
+	return rep, nil
+}
+
+func (l *listsRefresher) logAlerts(alerts []screening.Alert) {
+	for _, a := range alerts {
+		l.log.Warn("screening watch matches a changed list", "watch", a.WatchID, "subject", a.Subject, "verdict", a.Verdict, "decision", a.DecisionID)
+	}
+}
+
+// run reloads and refreshes until ctx ends.
+func (l *listsRefresher) run(ctx context.Context) {
+	if l.interval > 0 && len(l.svc.Screener().Stale()) > 0 {
+		_, _ = l.update(ctx, "system:refresh")
+	}
+	reload := time.NewTicker(reloadEvery)
+	defer reload.Stop()
+	var refresh <-chan time.Time
+	if l.interval > 0 {
+		t := time.NewTicker(l.interval)
+		defer t.Stop()
+		refresh = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-reload.C:
+			changed, alerts, err := l.svc.Reload(ctx)
+			if err != nil && ctx.Err() == nil {
+				l.log.Warn("reloading the lists failed", "err", err.Error())
+			}
+			if changed {
+				l.log.Info("lists reloaded from the store")
+			}
+			l.logAlerts(alerts)
+		case <-refresh:
+			_, _ = l.update(ctx, "system:refresh")
+		}
+	}
+}
+
+// check is the "lists" readiness check: stale lists or a failed last
+// refresh make /readyz report "degraded".
+func (l *listsRefresher) check(context.Context) error {
+	var parts []string
+	for _, s := range l.svc.Screener().Stale() {
+		parts = append(parts, fmt.Sprintf("%s is stale (%s old)", s.ID, humanAge(s.Age)))
+	}
+	l.mu.Lock()
+	if l.lastErr != nil {
+		parts = append(parts, "the last refresh failed at "+l.lastAt.UTC().Format(time.RFC3339)+": "+bulwark.ErrorMessage(l.lastErr))
+	}
+	l.mu.Unlock()
+	if len(l.svc.Screener().Index().Lists()) == 0 {
+		parts = append(parts, "no lists are loaded")
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return bulwark.Errorf(bulwark.EUNAVAILABLE, "%s", strings.Join(parts, "; "))
+}

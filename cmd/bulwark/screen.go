@@ -1,0 +1,332 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
+)
+
+// screeningSettings are the list settings shared by serve and the screen
+// and lists commands.
+type screeningSettings struct {
+	maxAge     time.Duration
+	failClosed bool
+}
+
+func (s *screeningSettings) register(fs *flag.FlagSet) {
+	fs.DurationVar(&s.maxAge, "lists-max-age", 7*24*time.Hour, "a list older than this `DURATION` is stale (shown by /readyz and 'bulwark lists'; 0: never)")
+	fs.BoolVar(&s.failClosed, "lists-fail-closed", false, "turn a clear verdict reached on stale lists into review")
+}
+
+// screeningService opens the store and the screening service; with an
+// empty store it first imports the embedded default lists.
+func (m *Main) screeningService(ctx context.Context, st screeningSettings, async bool) (*screening.Service, error) {
+	db, _, log, err := m.services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return screening.OpenService(ctx, screening.ServiceConfig{
+		Screener: screening.Config{MaxAge: st.maxAge, FailClosed: st.failClosed},
+		Store:    db,
+		Audit:    log,
+		Defaults: sources.Embedded,
+		Recorder: screening.RecorderOptions{Async: async},
+	})
+}
+
+// closeService stores every queued decision before the command exits.
+func closeService(svc *screening.Service) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return svc.Close(ctx)
+}
+
+func (m *Main) screenCmd() *command {
+	return &command{
+		name:    "screen",
+		summary: "screen addresses and names against sanctions and DPRK attribution lists",
+		subs:    []*command{m.screenAddressCmd(), m.screenNameCmd()},
+	}
+}
+
+// readLines reads one entry per line from path ("-" for stdin), skipping
+// blank lines and # comments.
+func (m *Main) readLines(path string) ([]string, error) {
+	var r io.Reader
+	if path == "-" {
+		r = m.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, bulwark.Invalid("--file", "%s", pathErr(err))
+		}
+		defer f.Close()
+		r = f
+	}
+	var out []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, bulwark.Invalid("--file", "%v", err)
+	}
+	return out, nil
+}
+
+type screenFlags struct {
+	file, chain, use, subject string
+	lists                     screeningSettings
+}
+
+func (m *Main) screenAddressCmd() *command {
+	var f screenFlags
+	return &command{
+		name:    "address",
+		summary: "screen crypto addresses; exit 3 if any is blocked, 2 if any needs review",
+		usage:   "bulwark screen address (ADDR… | --file FILE) [--chain C] [--use deposit|withdrawal|…] [--subject REF] [--json]",
+		long: "Each address is parsed for its chain (EVM addresses match on every EVM chain, Bitcoin-family\n" +
+			"addresses in any of their formats) and looked up exactly in the active lists ('bulwark lists').\n" +
+			"FILE holds one address per line ('-' reads stdin); an optional ',CHAIN' after an address is its\n" +
+			"chain hint. JSON: an array, one object per input in input order. Exit 3 if any address is blocked,\n" +
+			"else 1 if any input is not a valid address, else 2 if any needs review, else 0. The decision is\n" +
+			"stored with the list versions it ran on and appended to the audit log.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.file, "file", "", "read addresses from `FILE`, one per line ('-' for stdin)")
+			fs.StringVar(&f.chain, "chain", "", "chain or currency `TICKER` hint for every address (ETH, XBT, TRX…)")
+			fs.StringVar(&f.use, "use", "deposit", "what the screening is for: deposit, withdrawal, onboarding, hiring or vendor")
+			fs.StringVar(&f.subject, "subject", "", "your `REF`erence for the customer or transfer, stored with the decision")
+			f.lists.register(fs)
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			inputs := args
+			if f.file != "" {
+				if len(args) > 0 {
+					return bulwark.ExitError, bulwark.Invalid("--file", "give addresses as arguments or --file, not both")
+				}
+				var err error
+				if inputs, err = m.readLines(f.file); err != nil {
+					return bulwark.ExitError, err
+				}
+			}
+			if len(inputs) == 0 {
+				return bulwark.ExitError, bulwark.Invalid("address", "give at least one address (or --file FILE)")
+			}
+			use, err := screening.ParseUse("--use", f.use, "deposit")
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			qs := make([]screening.AddressQuery, len(inputs))
+			for i, in := range inputs {
+				qs[i] = screening.AddressQuery{Address: in, Chain: f.chain}
+				if a, c, ok := strings.Cut(in, ","); ok && f.file != "" {
+					qs[i] = screening.AddressQuery{Address: strings.TrimSpace(a), Chain: strings.TrimSpace(c)}
+				}
+			}
+			svc, err := m.screeningService(ctx, f.lists, true)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			var results []screening.AddressResult
+			verdict := bulwark.VerdictClear
+			for start := 0; start < len(qs); start += screening.DefaultMaxBatch {
+				end := min(start+screening.DefaultMaxBatch, len(qs))
+				d, err := svc.ScreenAddresses(ctx, "cli", use, f.subject, qs[start:end])
+				if err != nil {
+					_ = closeService(svc)
+					return bulwark.ExitError, err
+				}
+				results = append(results, d.Results...)
+				verdict = worstOf(verdict, d.Verdict)
+				m.warnStale(d.Stale)
+			}
+			if err := closeService(svc); err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return exitFor(verdict), m.printJSON(results)
+			}
+			m.printAddressResults(results)
+			return exitFor(verdict), nil
+		},
+	}
+}
+
+// worstOf folds verdicts where "error" (an invalid input) ranks below
+// block and above review.
+func worstOf(a, b bulwark.Verdict) bulwark.Verdict {
+	rank := func(v bulwark.Verdict) int {
+		switch {
+		case v == screening.VerdictError:
+			return 2
+		case v.Rank() >= 2:
+			return 3
+		}
+		return v.Rank()
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// exitFor maps a decision verdict to the exit code (error → 1).
+func exitFor(v bulwark.Verdict) int {
+	if v == screening.VerdictError {
+		return bulwark.ExitError
+	}
+	return v.ExitCode()
+}
+
+func (m *Main) warnStale(stale []screening.StaleList) {
+	for _, s := range stale {
+		fmt.Fprintf(m.Stderr, "warning: list %s is stale (%s old); run 'bulwark lists update'\n", s.ID, humanAge(s.Age))
+	}
+}
+
+func (m *Main) printAddressResults(results []screening.AddressResult) {
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	for _, r := range results {
+		addr := r.Address
+		if addr == "" {
+			addr = r.Input
+		}
+		switch {
+		case len(r.Matches) == 0 && r.Error != "":
+			fmt.Fprintf(tw, "ERROR\t%s\t\t%s\n", r.Input, r.Error)
+		case len(r.Matches) == 0:
+			fmt.Fprintf(tw, "%s\t%s\t%s\tno match\n", strings.ToUpper(string(r.Verdict)), addr, r.Chain)
+		}
+		for _, mt := range r.Matches {
+			note := ""
+			if mt.Suppressed != nil {
+				note = " (suppressed: false positive #" + fmt.Sprint(mt.Suppressed.ID) + ")"
+			}
+			if mt.MatchedBy != "address" {
+				note += " (matched " + mt.MatchedBy + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s [%s]%s\n", strings.ToUpper(string(mt.Verdict)), addr, r.Chain, mt.EntityID, mt.Name, mt.Program, note)
+		}
+	}
+	tw.Flush()
+}
+
+type screenNameFlags struct {
+	file, typ, dob, country, use, subject string
+	limit                                 int
+	lists                                 screeningSettings
+}
+
+func (m *Main) screenNameCmd() *command {
+	var f screenNameFlags
+	return &command{
+		name:    "name",
+		summary: "screen names of people or organisations; exit 3 if any is blocked, 2 if any needs review",
+		usage:   "bulwark screen name (\"NAME\" | --file FILE) [--type person|organization] [--dob D] [--country CC] [--limit N] [--use onboarding|hiring|vendor|…] [--json]",
+		long: "Names are normalised (case, diacritics, word order, honorifics, company suffixes), transliterated\n" +
+			"(Hangul, Cyrillic, Chinese) and matched with Korean romanisation variants against every name and\n" +
+			"alias in the active lists; --dob and --country raise or lower a score. Matches scoring at least the\n" +
+			"use's review threshold are shown best first with the matched alias and the score's explanation.\n" +
+			"With --file (one name per line) JSON is an array, one object per name in input order.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.file, "file", "", "read names from `FILE`, one per line ('-' for stdin)")
+			fs.StringVar(&f.typ, "type", "", "person or organization (default: either)")
+			fs.StringVar(&f.dob, "dob", "", "date of birth `YYYY[-MM[-DD]]`")
+			fs.StringVar(&f.country, "country", "", "nationality or country, ISO 3166 alpha-2 `CC`")
+			fs.IntVar(&f.limit, "limit", 10, "most matches to show per name")
+			fs.StringVar(&f.use, "use", "onboarding", "what the screening is for: onboarding, hiring, vendor, deposit or withdrawal")
+			fs.StringVar(&f.subject, "subject", "", "your `REF`erence for the person, stored with the decision")
+			f.lists.register(fs)
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			var names []string
+			switch {
+			case f.file != "" && len(args) > 0:
+				return bulwark.ExitError, bulwark.Invalid("--file", "give a name as the argument or --file, not both")
+			case f.file != "":
+				var err error
+				if names, err = m.readLines(f.file); err != nil {
+					return bulwark.ExitError, err
+				}
+				if len(names) == 0 {
+					return bulwark.ExitError, bulwark.Invalid("--file", "no names in %s", f.file)
+				}
+			case len(args) == 1:
+				names = args
+			case len(args) == 0:
+				return bulwark.ExitError, bulwark.Invalid("name", "give the name to screen (quote it: \"Kim Jong Un\"), or --file FILE")
+			default:
+				return bulwark.ExitError, bulwark.Invalid("name", "give one name, quoted (\"%s\"), or --file FILE", strings.Join(args, " "))
+			}
+			use, err := screening.ParseUse("--use", f.use, "onboarding")
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			svc, err := m.screeningService(ctx, f.lists, true)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			verdict := bulwark.VerdictClear
+			out := make([]*screening.NameDecision, 0, len(names))
+			for i, n := range names {
+				d, err := svc.ScreenName(ctx, "cli", use, f.subject, screening.NameQuery{Name: n, Type: f.typ, DateOfBirth: f.dob, Country: f.country, Limit: f.limit})
+				if err != nil {
+					_ = closeService(svc)
+					if f.file != "" {
+						return bulwark.ExitError, fmt.Errorf("%s line %d: %w", f.file, i+1, err)
+					}
+					return bulwark.ExitError, err
+				}
+				if i == 0 {
+					m.warnStale(d.Stale)
+				}
+				verdict = worstOf(verdict, d.Verdict)
+				out = append(out, d)
+			}
+			if err := closeService(svc); err != nil {
+				return bulwark.ExitError, err
+			}
+			switch {
+			case m.g.json && f.file == "":
+				return exitFor(verdict), m.printJSON(out[0])
+			case m.g.json:
+				return exitFor(verdict), m.printJSON(out)
+			}
+			for _, d := range out {
+				m.printNameDecision(d)
+			}
+			return exitFor(verdict), nil
+		},
+	}
+}
+
+func (m *Main) printNameDecision(d *screening.NameDecision) {
+	fmt.Fprintf(m.Stdout, "%s  %q  (%d matches)\n", strings.ToUpper(string(d.Verdict)), d.Query, len(d.Matches))
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	for _, mt := range d.Matches {
+		note := ""
+		if mt.Weak {
+			note = " (weak alias)"
+		}
+		if mt.Suppressed != nil {
+			note += fmt.Sprintf(" (suppressed: false positive #%d)", mt.Suppressed.ID)
+		}
+		fmt.Fprintf(tw, "  %.3f\t%s\t%s\t%s\tmatched %q%s\n", mt.Score, strings.ToUpper(string(mt.Verdict)), mt.EntityID, mt.Name, mt.MatchedName, note)
+	}
+	tw.Flush()
+}

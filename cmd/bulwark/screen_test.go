@@ -1,0 +1,242 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	lazarusRonin = "0x098B716B8Aaf21512996dC57EB0615e2383E2f96" // OFAC SDN 27307, in the embedded lists
+	bybitFBI     = "0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D" // FBI PSA I-022625-PSA
+)
+
+// oneLine checks a failed command wrote exactly one line to stderr.
+func oneLine(t *testing.T, stderr string) {
+	t.Helper()
+	if n := strings.Count(strings.TrimRight(stderr, "\n"), "\n"); n != 0 || stderr == "" {
+		t.Errorf("want one error line, got:\n%s", stderr)
+	}
+}
+
+func TestScreenAddressCLI(t *testing.T) {
+	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	code, out, errOut := run(t, env, "screen", "address", "--json", strings.ToLower(lazarusRonin), "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", bybitFBI)
+	if code != 3 {
+		t.Fatalf("exit %d, want 3; %s %s", code, out, errOut)
+	}
+	var rs []struct {
+		Input, Address, Chain, Verdict string
+		Matches                        []struct{ List, EntityID, Name string }
+	}
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 3 {
+		t.Fatalf("output: %v\n%s", err, out)
+	}
+	if rs[0].Input != strings.ToLower(lazarusRonin) || rs[0].Address != lazarusRonin || rs[0].Verdict != "block" || rs[0].Matches[0].EntityID != "ofac-sdn:27307" {
+		t.Errorf("first result %+v", rs[0])
+	}
+	if rs[1].Verdict != "clear" || rs[1].Chain != "BTC" || len(rs[1].Matches) != 0 {
+		t.Errorf("second result %+v", rs[1])
+	}
+	if rs[2].Verdict != "block" || rs[2].Matches[0].List != "fbi-dprk" {
+		t.Errorf("third result %+v", rs[2])
+	}
+	// Human output names the entity; exit codes follow the worst verdict.
+	if code, out, _ := run(t, env, "screen", "address", lazarusRonin); code != 3 || !strings.Contains(out, "LAZARUS GROUP") {
+		t.Errorf("human: %d %s", code, out)
+	}
+	if code, _, _ := run(t, env, "screen", "address", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"); code != 0 {
+		t.Errorf("clear: exit %d", code)
+	}
+	if code, out, _ := run(t, env, "screen", "address", "0xdeadbeef"); code != 1 || !strings.Contains(out, "40 hex digits") {
+		t.Errorf("invalid: %d %s", code, out)
+	}
+	// A file: one address per line, an optional chain after a comma.
+	file := filepath.Join(t.TempDir(), "addrs.txt")
+	os.WriteFile(file, []byte("# withdrawals\n1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa\n\n"+lazarusRonin+",ARB\n"), 0o600)
+	code, out, _ = run(t, env, "screen", "address", "--file", file, "--use", "withdrawal", "--json")
+	if code != 3 || strings.Count(out, `"input"`) != 2 || strings.Index(out, "1A1z") > strings.Index(out, lazarusRonin) {
+		t.Errorf("--file: %d %s", code, out)
+	}
+	for _, bad := range [][]string{
+		{"screen", "address"},
+		{"screen", "address", "--file", file, lazarusRonin},
+		{"screen", "address", "--use", "payroll", lazarusRonin},
+		{"screen", "address", "--file", filepath.Join(t.TempDir(), "missing")},
+	} {
+		code, _, errOut := run(t, env, bad...)
+		if code != 1 {
+			t.Errorf("%v: exit %d", bad, code)
+		}
+		oneLine(t, errOut)
+	}
+}
+
+func TestScreenNameCLI(t *testing.T) {
+	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	code, out, errOut := run(t, env, "screen", "name", "--json", "Kim Jong Un")
+	if code != 3 {
+		t.Fatalf("exit %d; %s %s", code, out, errOut)
+	}
+	var d struct {
+		Query, Verdict string
+		Matches        []struct {
+			EntityID, MatchedName string
+			Score                 float64
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil || d.Query != "Kim Jong Un" || len(d.Matches) == 0 || d.Matches[0].Score < 0.9 {
+		t.Fatalf("%v %s", err, out)
+	}
+	file := filepath.Join(t.TempDir(), "names.txt")
+	os.WriteFile(file, []byte("Angela Merkel\nPARK Jin Hyok\n"), 0o600)
+	code, out, _ = run(t, env, "screen", "name", "--file", file, "--json", "--use", "hiring")
+	var ds []struct{ Query, Verdict string }
+	if err := json.Unmarshal([]byte(out), &ds); err != nil || len(ds) != 2 || ds[0].Query != "Angela Merkel" || ds[0].Verdict != "clear" || ds[1].Verdict != "block" || code != 3 {
+		t.Errorf("--file: %d %v %s", code, err, out)
+	}
+	if code, out, _ := run(t, env, "screen", "name", "Angela Merkel"); code != 0 || !strings.Contains(out, "CLEAR") {
+		t.Errorf("clear: %d %s", code, out)
+	}
+	for _, bad := range [][]string{
+		{"screen", "name"},
+		{"screen", "name", "Kim", "Jong", "Un"},
+		{"screen", "name", "--type", "ship", "Kim"},
+		{"screen", "name", "\xff\xfe"},
+	} {
+		code, _, errOut := run(t, env, bad...)
+		if code != 1 {
+			t.Errorf("%q: exit %d", bad, code)
+		}
+		oneLine(t, errOut)
+	}
+}
+
+func TestListsCLI(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	code, out, _ := run(t, env, "lists", "--json")
+	var v struct {
+		Lists []struct {
+			ID        string
+			Entities  int
+			Addresses int
+			Stale     bool
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 0 || len(v.Lists) != 3 {
+		t.Fatalf("lists: %d %v %s", code, err, out)
+	}
+	for _, l := range v.Lists {
+		if l.Entities == 0 || !l.Stale && l.ID == "ofac-sdn" {
+			t.Errorf("embedded list %+v", l)
+		}
+	}
+
+	// A user's own list, in Bulwark CSV.
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(src, 0o700)
+	os.WriteFile(filepath.Join(src, "own.csv"), []byte("address,chain,label,source,confidence\n0x00000000000000000000000000000000000000aa,ETH,Known mule,case 17,high\n"), 0o600)
+	code, out, errOut := run(t, env, "lists", "update", "--from", src)
+	if code != 0 || !strings.Contains(out, "updated custom:own") {
+		t.Fatalf("update: %d %s %s", code, out, errOut)
+	}
+	if code, out, _ := run(t, env, "screen", "address", "--use", "withdrawal", "0x00000000000000000000000000000000000000AA"); code != 3 || !strings.Contains(out, "Known mule") {
+		t.Errorf("custom list hit: %d %s", code, out)
+	}
+	if code, out, _ := run(t, env, "lists", "update", "--from", src); code != 0 || !strings.Contains(out, "unchanged custom:own") {
+		t.Errorf("same again: %d %s", code, out)
+	}
+
+	// A broken file fails the whole update and keeps what was there.
+	bad := filepath.Join(dir, "bad")
+	os.MkdirAll(bad, 0o700)
+	os.WriteFile(filepath.Join(bad, "own.csv"), []byte("address,chain\n0x00000000000000000000000000000000000000bb,ETH,extra,cells\n"), 0o600)
+	os.WriteFile(filepath.Join(bad, "consolidated.xml"), []byte(`<?xml version="1.0"?><CONSOLIDATED_LIST dateGenerated="2026-01-01"><INDIVIDUALS><INDIVIDUAL><FIRST_NAME>X`), 0o600)
+	code, _, errOut = run(t, env, "lists", "update", "--from", bad)
+	if code != 1 {
+		t.Errorf("broken update: exit %d", code)
+	}
+	oneLine(t, errOut)
+	if code, _, _ := run(t, env, "screen", "address", "0x00000000000000000000000000000000000000aa"); code != 3 {
+		t.Errorf("after a failed update the custom list is gone: %d", code)
+	}
+
+	// Export, and import the snapshot into another data directory.
+	snap := filepath.Join(dir, "lists.json.gz")
+	if code, _, errOut := run(t, env, "lists", "export", "--out", snap); code != 0 {
+		t.Fatalf("export: %d %s", code, errOut)
+	}
+	other := map[string]string{"BULWARK_DATA": filepath.Join(dir, "other")}
+	if code, out, errOut := run(t, other, "lists", "update", "--from", snap); code != 0 || !strings.Contains(out, "custom:own") {
+		t.Errorf("import snapshot: %d %s %s", code, out, errOut)
+	}
+	if code, out, _ := run(t, env, "lists", "remove", "custom:own"); code != 0 || !strings.Contains(out, "removed custom:own") {
+		t.Errorf("remove: %d %s", code, out)
+	}
+	if code, _, _ := run(t, env, "screen", "address", "0x00000000000000000000000000000000000000aa"); code != 0 {
+		t.Errorf("after removal: exit %d", code)
+	}
+	for _, bad := range [][]string{
+		{"lists", "remove"},
+		{"lists", "remove", "nope"},
+		{"lists", "export"},
+		{"lists", "update", "--from", filepath.Join(dir, "missing")},
+		{"lists", "update", "--from", "ftp://example.org/x"},
+	} {
+		code, _, errOut := run(t, env, bad...)
+		if code != 1 {
+			t.Errorf("%v: exit %d", bad, code)
+		}
+		oneLine(t, errOut)
+	}
+}
+
+// TestServeScreening runs screening through a real server: the API answers
+// from the embedded lists, /readyz reports the stale lists as degraded,
+// and a 'lists update' made by the CLI on the same data directory is
+// picked up without a restart.
+func TestServeScreening(t *testing.T) {
+	bin := buildBinary(t)
+	data := t.TempDir()
+	s := startServer(t, bin, data, "--lists-refresh", "0")
+	code, body := request(t, "POST", s.url+"/api/v1/screen/address", s.token, `{"addresses":["`+lazarusRonin+`","1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"]}`)
+	if code != 200 || !strings.Contains(body, `"verdict":"block"`) || !strings.Contains(body, `"entityId":"ofac-sdn:27307"`) {
+		t.Fatalf("screen: %d %s", code, body)
+	}
+	code, body = request(t, "POST", s.url+"/api/v1/screen/name", s.token, `{"name":"Kim Jong Un","use":"hiring"}`)
+	if code != 200 || !strings.Contains(body, `"verdict":"block"`) {
+		t.Fatalf("screen name: %d %s", code, body)
+	}
+	code, body = request(t, "GET", s.url+"/readyz", "", "")
+	if code != 200 || !strings.Contains(body, `"status":"degraded"`) || !strings.Contains(body, "stale") {
+		t.Errorf("readyz: %d %s", code, body)
+	}
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "own.csv"), []byte("address,label\n0x00000000000000000000000000000000000000aa,Known mule\n"), 0o600)
+	if code, out, errOut := runBin(t, bin, "lists", "update", "--data", data, "--from", src); code != 0 {
+		t.Fatalf("lists update: %d %s %s", code, out, errOut)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body = request(t, "POST", s.url+"/api/v1/screen/address", s.token, `{"address":"0x00000000000000000000000000000000000000aa"}`)
+		if strings.Contains(body, "Known mule") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not pick up the CLI's import: %d %s\n%s", code, body, s.stderr)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Errorf("serve exit %d", code)
+	}
+	// Every decision the server answered is in the store.
+	code, out, _ := runBin(t, bin, "audit", "list", "--data", data, "--json")
+	if code != 0 || strings.Count(out, `"kind":"address"`)+strings.Count(out, `"kind": "address"`) < 2 || !strings.Contains(out, `"screen.decisions"`) {
+		t.Errorf("audit after shutdown: %d %s", code, out)
+	}
+}
