@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -114,6 +115,13 @@ func Fetch(ctx context.Context, client *http.Client, urls []string) ([]File, err
 	return files, nil
 }
 
+// shown is u as errors and list sources show it: scheme, host and path,
+// without user-info or query, which may carry credentials.
+func shown(u *url.URL) string {
+	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	return r.String()
+}
+
 func fetchOne(ctx context.Context, client *http.Client, u *url.URL) (File, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -122,22 +130,27 @@ func fetchOne(ctx context.Context, client *http.Client, u *url.URL) (File, error
 	req.Header.Set("User-Agent", "bulwark-lists/1")
 	resp, err := client.Do(req)
 	if err != nil {
-		return File{}, bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("fetch %s: %v", u.Redacted(), err))
+		cause := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			cause = ue.Err // a url.Error repeats the whole URL, query included
+		}
+		return File{}, bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("fetch %s: %v", shown(u), cause))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return File{}, bulwark.Errorf(bulwark.EUNAVAILABLE, "fetch %s: HTTP %s", u.Redacted(), resp.Status)
+		return File{}, bulwark.Errorf(bulwark.EUNAVAILABLE, "fetch %s: HTTP %s", shown(u), resp.Status)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxFileBytes+1))
 	if err != nil {
-		return File{}, bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("fetch %s: %v", u.Redacted(), err))
+		return File{}, bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("fetch %s: %v", shown(u), err))
 	}
 	if len(data) > MaxFileBytes {
-		return File{}, bulwark.Errorf(bulwark.ETOOLARGE, "fetch %s: larger than %d MB", u.Redacted(), MaxFileBytes>>20)
+		return File{}, bulwark.Errorf(bulwark.ETOOLARGE, "fetch %s: larger than %d MB", shown(u), MaxFileBytes>>20)
 	}
 	name := path.Base(u.Path)
 	if name == "." || name == "/" || name == "" {
 		name = u.Host
 	}
-	return File{Name: name, Data: data, Origin: u.Redacted()}, nil
+	return File{Name: name, Data: data, Origin: shown(u)}, nil
 }

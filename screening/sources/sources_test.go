@@ -1,0 +1,180 @@
+package sources_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/shareddata"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
+)
+
+var now = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+
+const ownCSV = "address,chain,label,source,confidence\n0x00000000000000000000000000000000000000aa,ETH,Known mule,case 17,high\n"
+
+func TestEmbedded(t *testing.T) {
+	ls, err := sources.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]screening.ListInfo{}
+	for _, l := range ls {
+		got[l.Info.ID] = l.Info
+		if len(l.Entities) != l.Info.Entities || l.Info.SHA256 == "" || l.Info.Published.IsZero() {
+			t.Errorf("list %s: %+v (%d entities)", l.Info.ID, l.Info, len(l.Entities))
+		}
+	}
+	// The snapshot holds the three public-domain government lists.
+	if got["ofac-sdn"].Entities < 14000 || got["ofac-sdn"].Addresses < 700 || got["un-consolidated"].Entities < 1000 || got["fbi-dprk"].Addresses < 51 || len(got) != 3 {
+		t.Errorf("embedded lists: %+v", got)
+	}
+}
+
+// TestEmbeddedIsReproducible regenerates the snapshot's lists from the
+// shared data folder with the importer and compares digests and counts.
+func TestEmbeddedIsReproducible(t *testing.T) {
+	shareddata.Path(t, "screen", "ofac_sdn_csv_2024-05-03", "sdn.csv")
+	root, _ := shareddata.Root()
+	out := filepath.Join(t.TempDir(), "lists.json.gz")
+	cmd := goRun(t, "../../internal/cmd/mkdefaultlists", "-shared", root, "-out", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mkdefaultlists: %v\n%s", err, msg)
+	}
+	f, err := sources.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := sources.ReadSnapshot(&f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, _ := sources.Embedded()
+	if len(again) != len(emb) {
+		t.Fatalf("%d lists, embedded %d", len(again), len(emb))
+	}
+	for i := range emb {
+		a, b := again[i].Info, emb[i].Info
+		if a.ID != b.ID || a.SHA256 != b.SHA256 || a.Entities != b.Entities || a.Addresses != b.Addresses {
+			t.Errorf("regenerated %+v\nembedded    %+v\n(run go run ./internal/cmd/mkdefaultlists and commit the snapshot)", a, b)
+		}
+	}
+}
+
+func TestParseRoutesADirectory(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("own.csv", ownCSV)
+	write("README.md", "notes beside the lists are skipped")
+	write("fbi_psa.txt", "# FBI PSA\n0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n")
+	files, err := sources.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := sources.Parse(files, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls) != 2 || ls[0].Info.ID != "custom:own" || ls[1].Info.ID != "fbi-dprk" || ls[0].Info.Source != filepath.Join(dir, "own.csv") || !ls[0].Info.Imported.Equal(now) {
+		t.Errorf("lists: %+v / %+v", ls[0].Info, ls[1].Info)
+	}
+	// An unknown file fails the import, naming it.
+	write("notes.bin", "\x00\x01\x02")
+	files, _ = sources.ReadDir(dir)
+	if _, err := sources.Parse(files, now); bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), "notes.bin") {
+		t.Errorf("unknown file: %v", err)
+	}
+	// Two FBI files make two lists named after their files.
+	os.Remove(filepath.Join(dir, "notes.bin"))
+	write("fbi_other.txt", "0x96244D83DC15d36847C35209bBDc5bdDE9bEc3D8\n")
+	files, _ = sources.ReadDir(dir)
+	ls, err = sources.Parse(files, now)
+	if err != nil || len(ls) != 3 || ls[1].Info.ID != "fbi-dprk-fbi-other" || ls[2].Info.ID != "fbi-dprk-fbi-psa" {
+		t.Errorf("two FBI files: %v %+v", err, ids(ls))
+	}
+	if _, err := sources.ReadDir(filepath.Join(dir, "missing")); bulwark.ErrorCode(err) != bulwark.EINVALID {
+		t.Errorf("missing dir: %v", err)
+	}
+}
+
+func TestParseBadFilesNameThePlace(t *testing.T) {
+	for _, tc := range []struct{ name, data, want string }{
+		{"consolidated.xml", `<?xml version="1.0"?><CONSOLIDATED_LIST dateGenerated="2026-01-01"><INDIVIDUALS><INDIVIDUAL><FIRST_NAME>X`, "truncated"},
+		{"sdn.csv", "1,\"broken", "sdn.csv"},
+		{"alt.csv", "1,2,aka,\"X\",\"-0- \"\n", "sdn.csv"},
+	} {
+		_, err := sources.Parse([]sources.File{{Name: tc.name, Data: []byte(tc.data), Origin: "/lists/" + tc.name}}, now)
+		if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error mentioning %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestFetch(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/lists/own.csv":
+			w.Write([]byte(ownCSV))
+		case "/big":
+			w.Write(bytes.Repeat([]byte("x"), 1024))
+		default:
+			http.Error(w, "gone", http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	files, err := sources.Fetch(ctx, srv.Client(), []string{srv.URL + "/lists/own.csv?key=SECRET"})
+	if err != nil || len(files) != 1 || files[0].Name != "own.csv" || string(files[0].Data) != ownCSV || strings.Contains(files[0].Origin, "SECRET") {
+		t.Fatalf("Fetch = %+v, %v", files, err)
+	}
+	if _, err := sources.Fetch(ctx, srv.Client(), []string{srv.URL + "/missing.xml"}); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE || !strings.Contains(err.Error(), "404") {
+		t.Errorf("404: %v", err)
+	}
+	if _, err := sources.Fetch(ctx, srv.Client(), []string{"ftp://example.org/x"}); bulwark.ErrorCode(err) != bulwark.EINVALID {
+		t.Errorf("ftp: %v", err)
+	}
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	if _, err := sources.Fetch(ctx, nil, []string{down.URL + "/x.csv?key=SECRET"}); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE || strings.Contains(bulwark.ErrorMessage(err), "SECRET") {
+		t.Errorf("server down: %v", err)
+	}
+}
+
+func FuzzReadSnapshot(f *testing.F) {
+	var buf bytes.Buffer
+	ls, _ := sources.Embedded()
+	_ = screening.WriteSnapshot(&buf, ls[:1])
+	f.Add(buf.Bytes()[:min(buf.Len(), 4096)])
+	f.Add([]byte{0x1f, 0x8b, 0x08, 0x00})
+	f.Add([]byte("not gzip"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ls, err := sources.ReadSnapshot(&sources.File{Name: "x.json.gz", Data: data, Origin: "fuzz"})
+		if err == nil {
+			for _, l := range ls {
+				if l == nil || l.Info.ID == "" {
+					t.Fatal("a snapshot list without an id was accepted")
+				}
+			}
+		}
+	})
+}
+
+func ids(ls []*screening.List) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.Info.ID)
+	}
+	return out
+}
