@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -265,5 +267,60 @@ func TestListsUpdateAPI(t *testing.T) {
 	}
 	if rec := e.do("POST", "/api/v1/lists/update", bearerFor("admin"), ""); rec.Code != http.StatusOK || called != "token:"+e.ids["admin"] {
 		t.Errorf("update: %d %s (actor %q)", rec.Code, rec.Body, called)
+	}
+}
+
+// TestListSwapUnderLoad imports new list versions while clients screen:
+// no request fails and every answer is whole (one version of the lists).
+func TestListSwapUnderLoad(t *testing.T) {
+	e := newEnv(t, withScreening)
+	svc := e.srv.cfg.Screening
+	a, b := testLists(), testLists()
+	b[0].Info.SHA256 = strings.Repeat("d", 64)
+	b[0].Entities[0].Remarks = "changed"
+	stop := make(chan struct{})
+	errs := make(chan string, 100)
+	var wg sync.WaitGroup
+	var served atomic.Int64
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rec := e.do("POST", "/api/v1/screen/address", jsonHeaders("analyst"), `{"address":"`+listedETH+`"}`)
+				served.Add(1)
+				body := rec.Body.String()
+				if rec.Code != http.StatusOK || !strings.Contains(body, `"verdict":"block"`) ||
+					!(strings.Contains(body, strings.Repeat("a", 64)) != strings.Contains(body, strings.Repeat("d", 64))) {
+					select {
+					case errs <- fmt.Sprintf("%d %.300s", rec.Code, body):
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		ls := a
+		if i%2 == 0 {
+			ls = b
+		}
+		if _, err := svc.Import(context.Background(), "test", "test", ls[:1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Errorf("during the swaps: %s", msg)
+	}
+	if served.Load() == 0 {
+		t.Fatal("no request served")
 	}
 }

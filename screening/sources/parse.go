@@ -56,11 +56,10 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 			ofacOrigins = append(ofacOrigins, f.Origin)
 			continue
 		case lists.FormatILNBCTF:
-			if strings.Contains(lower, "release") {
-				nbctfReleases = f
-			} else {
-				nbctfWallets = f
-			}
+			nbctfWallets = f
+			continue
+		case lists.FormatILNBCTFReleases:
+			nbctfReleases = f
 			continue
 		case lists.FormatOFACXML:
 			l, err = lists.ParseOFACXML(bytes.NewReader(f.Data))
