@@ -30,6 +30,9 @@ const (
 	// goodSim: a token with a single partner this similar is not tried in
 	// joined/split or acronym alignments.
 	goodSim = 0.9
+	// kneeHi and kneeLo shape pair similarities (shapeSim).
+	kneeHi = 0.7
+	kneeLo = 0.4
 	// minPairSim is the least similarity for a pair to be aligned at all.
 	minPairSim = 0.4
 )
@@ -184,8 +187,9 @@ func align(a, b []token, sim simFn, buf *alignBuf) alignment {
 		markUsed(usedA[:], c.a)
 		markUsed(usedB[:], c.b)
 		al.pairs = append(al.pairs, c)
-		al.m += c.w * c.sim
-		al.c += c.w * (1 - c.sim)
+		e := shapeSim(c.sim)
+		al.m += c.w * e
+		al.c += c.w * (1 - e)
 	}
 	la := leftover(a, usedA[:], &al.unA)
 	lb := leftover(b, usedB[:], &al.unB)
@@ -368,4 +372,17 @@ func binSegments(toks []token) []int {
 		}
 	}
 	return seg
+}
+
+// shapeSim keeps similarities from kneeHi up (typos, variants) and fades
+// those below it to 0 at kneeLo: a half-similar token is a different name,
+// not half the same one.
+func shapeSim(s float64) float64 {
+	if s >= kneeHi {
+		return s
+	}
+	if s <= kneeLo {
+		return 0
+	}
+	return s * (s - kneeLo) / (kneeHi - kneeLo)
 }

@@ -47,8 +47,10 @@
 //
 // Two token lists are aligned greedily by similarity: one token against
 // one token (exact 1, same phonetic key 0.95, same Korean key 0.92, else
-// 1 − 1.5·d/len with d a weighted edit distance in which vowel changes,
-// transpositions and h cost less; abjad tokens by skeleton), one token
+// 1 − 1.4·d/len with d a weighted edit distance in which vowel changes,
+// transpositions and h cost less, so one consonant typo in a five-letter
+// word keeps 0.72; abjad tokens by skeleton; two different Hangul
+// syllables or Han readings 0), one token
 // against 2–3 adjacent tokens joined (Jongun ~ Jong Un, SiemensAG ~
 // Siemens AG), an initial against a name (0.8), an acronym against the
 // initials of a run (PLA ~ People's Liberation Army, 0.85). Token order is
@@ -58,7 +60,9 @@
 //
 //	score = M / (M + 1.5·(C + conflict) + 0.25·max(1, 2/M)·extra)
 //
-// where M is the weighted similarity of the aligned pairs, C their missing
+// where M is the weighted similarity of the aligned pairs (a similarity
+// below 0.7 fades to 0 at 0.4: a half-similar word is another name), C
+// their missing
 // similarity, conflict the weight of unaligned tokens facing unaligned
 // tokens on the other side (a different name in the same slot) and extra
 // the weight of tokens only one name has (a middle name, a legal form):

@@ -75,7 +75,8 @@ type Feature struct {
 	Name string `json:"name"`
 	// Contribution is added to the score (negative lowers it).
 	Contribution float64 `json:"contribution"`
-	// Detail says what was compared, e.g. "1965-03-02 = 1965-03-02".
+	// Detail says what was compared, e.g. "1965-03-02 ~ 1965-03-02" or
+	// "CN not in KP".
 	Detail string `json:"detail"`
 }
 

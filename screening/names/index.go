@@ -259,10 +259,12 @@ type tokenKey struct {
 	w     float64
 	abjad bool
 	cyr   bool
+	cjk   bool
+	paren bool
 }
 
 func keyOf(t *token) tokenKey {
-	return tokenKey{s: t.s, kind: t.kind, w: t.w, abjad: t.abjad, cyr: t.cyr}
+	return tokenKey{s: t.s, kind: t.kind, w: t.w, abjad: t.abjad, cyr: t.cyr, cjk: t.cjk, paren: t.paren}
 }
 
 type keyPost struct {

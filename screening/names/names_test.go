@@ -231,6 +231,13 @@ func TestTransliteration(t *testing.T) {
 			t.Errorf("Compare(%q, %q) = %.3f, want ≥ %.2f", tt.a, tt.b, s, tt.min)
 		}
 	}
+	// Same script: a different Hangul syllable or Han reading is a
+	// different name part, even where romanisations merge (종/정).
+	for _, p := range [][2]string{{"김종은", "김정은"}, {"习近朋", "习近平"}} {
+		if s := score(t, p[0], p[1]); s >= ReviewThreshold {
+			t.Errorf("Compare(%q, %q) = %.3f, want < %.2f", p[0], p[1], s, ReviewThreshold)
+		}
+	}
 	// Documented limit: Hanja read in Mandarin do not reach the Korean
 	// reading. If this starts to match, update doc.go.
 	if s := score(t, "金正恩", "Kim Jong Un"); s >= ReviewThreshold {

@@ -25,6 +25,7 @@ type word struct {
 	dotted bool // followed by '.' or '/' (an initial or part of "A.B.C.")
 	abjad  bool // transliterated from Arabic or Hebrew script
 	cyr    bool // transliterated from Cyrillic
+	cjk    bool // one Hangul syllable or Han character
 	paren  bool // inside parentheses
 }
 
@@ -107,12 +108,12 @@ func scan(s string) []word {
 			flush()
 			var b strings.Builder
 			writeHangulSyllable(&b, r, RevisedRomanization)
-			words = append(words, word{s: b.String(), paren: paren > 0})
+			words = append(words, word{s: b.String(), cjk: true, paren: paren > 0})
 			continue
 		case scriptHan:
 			flush()
 			if py := hanziSyllable(r); py != "" {
-				words = append(words, word{s: py, paren: paren > 0})
+				words = append(words, word{s: py, cjk: true, paren: paren > 0})
 			}
 			continue
 		case scriptCyrillic:
@@ -365,7 +366,7 @@ func tokenize(name string) []token {
 		} else if n, ok := roman(s); ok && len(toks) > 0 && len(words) >= 3 {
 			s = n
 		}
-		toks = append(toks, token{s: s, abjad: w.abjad, cyr: w.cyr, paren: w.paren})
+		toks = append(toks, token{s: s, abjad: w.abjad, cyr: w.cyr, cjk: w.cjk, paren: w.paren})
 	}
 	toks = numberWords(toks)
 	untruncateLegal(toks)

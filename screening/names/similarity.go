@@ -19,7 +19,7 @@ const (
 	costHIndel      = 0.5
 	costIndel       = 1.0
 	costTranspose   = 0.6
-	editSensitivity = 1.5 // similarity = 1 - editSensitivity*distance/length
+	editSensitivity = 1.4 // similarity = 1 - editSensitivity*distance/length
 )
 
 // Similarities assigned by kind of evidence.
@@ -312,6 +312,11 @@ func tokenSim(a, b *token) (float64, matchKind) {
 	}
 	if a.s == b.s {
 		return 1, matchExact
+	}
+	if a.cjk && b.cjk {
+		// Two Hangul syllables or two Han readings that differ are
+		// different name parts, however close their romanisations.
+		return 0, matchNone
 	}
 	if a.kind == kindNumber || b.kind == kindNumber {
 		return 0, matchNone

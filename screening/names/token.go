@@ -41,6 +41,7 @@ type token struct {
 	kind  tokKind
 	abjad bool // transliterated from Arabic/Hebrew script (vowels unwritten)
 	cyr   bool // transliterated from Cyrillic
+	cjk   bool // one Hangul syllable or Han character
 	paren bool // was inside parentheses
 }
 
