@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -112,4 +113,16 @@ func (l *listsRefresher) check(context.Context) error {
 		return nil
 	}
 	return bulwark.Errorf(bulwark.EUNAVAILABLE, "%s", strings.Join(parts, "; "))
+}
+
+// decisionsCheck is the "decisions" readiness check: a server that cannot
+// store its screening decisions must not take more (503).
+func decisionsCheck(svc *screening.Service) httpapi.ReadyCheck {
+	return func(context.Context) error {
+		st := svc.RecorderStats()
+		if st.Failed == 0 {
+			return nil
+		}
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "%d screening decisions could not be stored; see the server log", st.Failed)
+	}
 }

@@ -40,7 +40,9 @@ func (m *Main) screeningService(ctx context.Context, st screeningSettings, async
 		Store:    db,
 		Audit:    log,
 		Defaults: sources.Embedded,
-		Recorder: screening.RecorderOptions{Async: async},
+		Recorder: screening.RecorderOptions{Async: async, OnError: func(batch []screening.Recorded, err error) {
+			m.logger.Error("screening decisions could not be stored", "decisions", len(batch), "first", batch[0].Decision.ID, "err", err)
+		}},
 	})
 }
 

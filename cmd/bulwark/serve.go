@@ -177,6 +177,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		Screening:      svc,
 		ScreenStore:    db,
 		ListsUpdate:    lists.update,
+		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc)},
 		DegradedChecks: map[string]httpapi.ReadyCheck{"lists": lists.check},
 	})
 	if err != nil {
