@@ -31,10 +31,14 @@ type File struct {
 const MaxFileBytes = 512 << 20
 
 // DefaultURLs are the official publication addresses that
-// `bulwark lists update` fetches when given no --from.
+// `bulwark lists update` fetches when given no --from: OFAC's SDN CSV set
+// (the format whose parser is proven on real publications; give the
+// advanced XML, SDN_ADVANCED.XML, with --from to use it instead) and the UN
+// consolidated list.
 func DefaultURLs() []string {
+	const ofac = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
 	return []string{
-		"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.XML",
+		ofac + "SDN.CSV", ofac + "ADD.CSV", ofac + "ALT.CSV", ofac + "SDN_COMMENTS.CSV",
 		"https://scsanctions.un.org/resources/xml/en/consolidated.xml",
 	}
 }
