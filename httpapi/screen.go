@@ -19,6 +19,7 @@ const (
 	routeScreenName         = "POST /api/v1/screen/name"
 	routeScreenDecision     = "GET /api/v1/screen/decisions/{id}"
 	routeScreenDecisions    = "GET /api/v1/screen/decisions"
+	routeScreenReplay       = "GET /api/v1/screen/decisions/{id}/replay"
 	routeScreenDispose      = "POST /api/v1/screen/dispositions"
 	routeScreenDispositions = "GET /api/v1/screen/dispositions"
 	routeScreenWatchAdd     = "POST /api/v1/screen/watches"
@@ -44,6 +45,7 @@ func (s *Server) screenRoutes() {
 	s.register(routeScreenName, auth.PermAnalyze, s.screenName)
 	s.handle(routeScreenDecision, auth.PermRead, s.getDecision)
 	s.handle(routeScreenDecisions, auth.PermRead, s.listDecisions)
+	s.handle(routeScreenReplay, auth.PermRead, s.replayDecision)
 	s.register(routeScreenDispose, auth.PermAnalyze, s.dispose)
 	s.handle(routeScreenDispositions, auth.PermRead, s.listDispositions)
 	s.register(routeScreenWatchAdd, auth.PermAnalyze, s.addScreenWatch)
@@ -184,6 +186,22 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, map[string]any{"auditSeq": d.AuditSeq, "decision": json.RawMessage(d.Body)})
+	return nil
+}
+
+// replayDecision answers GET /api/v1/screen/decisions/{id}/replay: the
+// decision's inputs screened again on the list versions it recorded, and
+// whether the outcome is the same.
+func (s *Server) replayDecision(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.screening()
+	if err != nil {
+		return err
+	}
+	rep, err := svc.Replay(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, rep)
 	return nil
 }
 

@@ -187,6 +187,9 @@ func TestScreenDispositionWatchAndListsAPI(t *testing.T) {
 	if rec := e.do("GET", "/api/v1/screen/decisions/"+d.DecisionID, bearerFor("viewer"), ""); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"auditSeq"`) {
 		t.Errorf("decision: %d %s", rec.Code, rec.Body)
 	}
+	if rec := e.do("GET", "/api/v1/screen/decisions/"+d.DecisionID+"/replay", bearerFor("viewer"), ""); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"same":true`) {
+		t.Errorf("replay: %d %s", rec.Code, rec.Body)
+	}
 	if rec := e.do("GET", "/api/v1/screen/decisions/dec_nope", bearerFor("viewer"), ""); rec.Code != http.StatusNotFound {
 		t.Errorf("missing decision: %d", rec.Code)
 	}

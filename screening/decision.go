@@ -26,6 +26,8 @@ type Decision struct {
 	Lists map[string]string `json:"lists"`
 	// Algorithm is the matching algorithm's version.
 	Algorithm string `json:"algorithm"`
+	// Policy is the digest of the rules in force (Policy.Digest).
+	Policy string `json:"policy"`
 	// Stale lists the lists that were older than the configured maximum
 	// age.
 	Stale []StaleList `json:"stale,omitempty"`

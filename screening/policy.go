@@ -1,6 +1,10 @@
 package screening
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -175,4 +179,98 @@ func (r Rules) namesCategory(c Category) bool {
 		}
 	}
 	return false
+}
+
+// rulesOverlay is one use's entry of a policy file; absent fields keep the
+// default.
+type rulesOverlay struct {
+	NameReview     *float64                                    `json:"nameReview"`
+	NameBlock      *float64                                    `json:"nameBlock"`
+	NameCategories []Category                                  `json:"nameCategories"`
+	Address        map[Category]map[Confidence]bulwark.Verdict `json:"address"`
+}
+
+// ParsePolicy reads a policy file: a JSON object keyed by use whose
+// entries override DefaultPolicy's rules field by field, e.g.
+//
+//	{"hiring": {"nameReview": 0.85},
+//	 "deposit": {"address": {"seizure": {"high": "block"}}}}
+//
+// name names the file in errors.
+func ParsePolicy(data []byte, name string) (Policy, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, bulwark.Invalid(name, "not a JSON object of rules per use: %v", err)
+	}
+	p := DefaultPolicy()
+	for us, body := range raw {
+		u, err := ParseUse(name, us, "")
+		if err != nil {
+			return nil, err
+		}
+		var o rulesOverlay
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&o); err != nil {
+			return nil, bulwark.Invalid(name, "%s: %v (keys: nameReview, nameBlock, nameCategories, address)", us, err)
+		}
+		r := p[u]
+		if o.NameReview != nil {
+			r.NameReview = *o.NameReview
+		}
+		if o.NameBlock != nil {
+			r.NameBlock = *o.NameBlock
+		}
+		if o.NameCategories != nil {
+			for _, c := range o.NameCategories {
+				if !knownCategory(c) {
+					return nil, bulwark.Invalid(name, "%s.nameCategories: unknown category %q (sanctions, attribution, seizure, label)", us, c)
+				}
+			}
+			r.NameCategories = o.NameCategories
+		}
+		for c, m := range o.Address {
+			if !knownCategory(c) {
+				return nil, bulwark.Invalid(name, "%s.address: unknown category %q (sanctions, attribution, seizure, label)", us, c)
+			}
+			merged := map[Confidence]bulwark.Verdict{}
+			for k, v := range r.Address[c] {
+				merged[k] = v
+			}
+			for conf, v := range m {
+				if conf != ConfidenceHigh && conf != ConfidenceMedium && conf != ConfidenceLow {
+					return nil, bulwark.Invalid(name, "%s.address.%s: unknown confidence %q (high, medium, low)", us, c, conf)
+				}
+				merged[conf] = v
+			}
+			addr := map[Category]map[Confidence]bulwark.Verdict{}
+			for k, v := range r.Address {
+				addr[k] = v
+			}
+			addr[c] = merged
+			r.Address = addr
+		}
+		p[u] = r
+	}
+	if err := p.Validate(); err != nil {
+		return nil, bulwark.Invalid(name, "%s", bulwark.ErrorMessage(err))
+	}
+	return p, nil
+}
+
+func knownCategory(c Category) bool {
+	switch c {
+	case CategorySanctions, CategoryAttribution, CategorySeizure, CategoryLabel:
+		return true
+	}
+	return false
+}
+
+// Digest is "sha256:" and the first 16 hex digits of the SHA-256 of the
+// policy's JSON: decisions record it, so a replay can tell whether the
+// rules have changed since.
+func (p Policy) Digest() string {
+	b, _ := json.Marshal(p) // maps marshal with sorted keys: deterministic
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:8])
 }

@@ -37,9 +37,10 @@ const DefaultMaxBatch = 10000
 // entirely on the index it started with, so a swap never fails or mixes
 // one.
 type Screener struct {
-	cfg  Config
-	idx  atomic.Pointer[Index]
-	disp atomic.Pointer[dispositionSet]
+	cfg    Config
+	policy string // cfg.Policy.Digest()
+	idx    atomic.Pointer[Index]
+	disp   atomic.Pointer[dispositionSet]
 }
 
 // NewScreener returns a screener over ix.
@@ -61,7 +62,7 @@ func NewScreener(ix *Index, cfg Config) (*Screener, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = DefaultMaxBatch
 	}
-	s := &Screener{cfg: cfg}
+	s := &Screener{cfg: cfg, policy: cfg.Policy.Digest()}
 	s.idx.Store(ix)
 	s.disp.Store(&dispositionSet{})
 	return s, nil
@@ -154,7 +155,9 @@ type AddressMatch struct {
 
 // AddressResult is the screening of one address.
 type AddressResult struct {
-	Input   string          `json:"input"`
+	Input string `json:"input"`
+	// Hint is the chain hint given with the input, if any.
+	Hint    string          `json:"hint,omitempty"`
 	Address string          `json:"address,omitempty"`
 	Chain   string          `json:"chain,omitempty"`
 	Format  string          `json:"format,omitempty"`
@@ -175,7 +178,7 @@ const VerdictError bulwark.Verdict = "error"
 // LookupAddress screens one address against ix under rules (without
 // dispositions). It is the hot path: one parse and one or two map lookups.
 func (ix *Index) LookupAddress(q AddressQuery, rules *Rules) AddressResult {
-	res := AddressResult{Input: q.Address, Verdict: bulwark.VerdictClear}
+	res := AddressResult{Input: q.Address, Hint: q.Chain, Verdict: bulwark.VerdictClear}
 	p, err := chainaddr.Parse(q.Address, q.Chain)
 	var refs []addrRef
 	matchedBy := "address"
@@ -323,6 +326,7 @@ type NameDecision struct {
 	Type    string      `json:"type,omitempty"`
 	DOB     string      `json:"dob,omitempty"`
 	Country string      `json:"country,omitempty"`
+	Limit   int         `json:"limit"`
 	Matches []NameMatch `json:"matches"`
 	// Key is the normalised name dispositions are tied to.
 	Key string `json:"-"`
@@ -355,7 +359,7 @@ func (s *Screener) ScreenName(use Use, subject string, q NameQuery) (*NameDecisi
 	ix := s.Index()
 	disp := s.disp.Load()
 	d := &NameDecision{Decision: s.newDecision(ix, KindName, use, subject, names.AlgorithmVersion), Query: q.Name,
-		Type: q.Type, DOB: q.DateOfBirth, Country: q.Country, Matches: []NameMatch{}, Key: NameKey(q.Name)}
+		Type: q.Type, DOB: q.DateOfBirth, Country: q.Country, Limit: q.Limit, Matches: []NameMatch{}, Key: NameKey(q.Name)}
 	d.Verdict = bulwark.VerdictClear
 	for _, m := range ix.names.Search(names.Query{Name: q.Name, Type: q.Type, DateOfBirth: q.DateOfBirth, Country: q.Country, Limit: q.Limit * 2}) {
 		if m.Score < rules.NameReview || len(d.Matches) >= q.Limit {
@@ -412,7 +416,7 @@ const (
 func (s *Screener) newDecision(ix *Index, kind string, use Use, subject, algorithm string) Decision {
 	now := s.cfg.Now()
 	return Decision{ID: NewDecisionID(now), Time: now.UTC(), Kind: kind, Use: use, Subject: subject,
-		Lists: ix.Versions(), Algorithm: algorithm, Stale: s.stale(ix), Verdict: bulwark.VerdictClear}
+		Lists: ix.Versions(), Algorithm: algorithm, Policy: s.policy, Stale: s.stale(ix), Verdict: bulwark.VerdictClear}
 }
 
 // NewDecisionID returns a fresh decision ID: "dec_", 12 hex digits of the

@@ -3,6 +3,7 @@ package screening_test
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -212,5 +213,55 @@ func TestServiceDispose(t *testing.T) {
 	again := openService(t, db, false)
 	if d, _ := again.ScreenAddresses(ctx, "x", screening.UseDeposit, "", []screening.AddressQuery{{Address: seizedTRON}}); d.Verdict != bulwark.VerdictClear {
 		t.Errorf("after a restart: %s", d.Verdict)
+	}
+}
+
+func TestServiceReplay(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	svc := openService(t, db, false)
+	defer svc.Close(ctx)
+	ad, err := svc.ScreenAddresses(ctx, "x", screening.UseWithdrawal, "", []screening.AddressQuery{{Address: seizedTRON, Chain: "TRX"}, {Address: "0x12"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd, err := svc.ScreenName(ctx, "x", screening.UseOnboarding, "", screening.NameQuery{Name: "Kim Jong-un", DateOfBirth: "1984"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{ad.ID, nd.ID} {
+		r, err := svc.Replay(ctx, id)
+		if err != nil || !r.Same || r.Replayed != r.Verdict {
+			t.Fatalf("replay of %s: %+v, %v", id, r, err)
+		}
+	}
+	// A new list version and a later disposition change nothing in the
+	// replay: it runs on the versions and rulings of its time.
+	ls := fixture()
+	ls[1].Entities = nil
+	ls[1].Info.SHA256 = "b2"
+	if _, err := svc.Import(ctx, "cli", "test", ls[1:2]); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := svc.ScreenAddresses(ctx, "x", screening.UseWithdrawal, "", []screening.AddressQuery{{Address: seizedTRON}}); d.Verdict != bulwark.VerdictClear {
+		t.Fatalf("after delisting: %s", d.Verdict)
+	}
+	if r, err := svc.Replay(ctx, ad.ID); err != nil || !r.Same || r.Verdict != bulwark.VerdictBlock {
+		t.Errorf("replay after a list change: %+v, %v", r, err)
+	}
+	// Tampering with a stored decision shows in its replay.
+	raw, err := sql.Open("sqlite", db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.ExecContext(ctx, `UPDATE screen_decisions SET body = replace(body, '"verdict":"block"', '"verdict":"clear"') WHERE id = ?`, ad.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := svc.Replay(ctx, ad.ID); err != nil || r.Same || len(r.Differences) == 0 {
+		t.Errorf("replay of an edited decision: %+v, %v", r, err)
+	}
+	if _, err := svc.Replay(ctx, "dec_nope"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+		t.Errorf("replay of an unknown decision: %v", err)
 	}
 }

@@ -121,7 +121,7 @@ func (s *Screener) Rescreen(prev, next *Index, watches []Watch) []WatchHit {
 	if len(delta.entities) == 0 {
 		return nil
 	}
-	sub := &Screener{cfg: s.cfg}
+	sub := &Screener{cfg: s.cfg, policy: s.policy}
 	sub.idx.Store(delta)
 	sub.disp.Store(s.disp.Load())
 	var hits []WatchHit

@@ -21,9 +21,11 @@ import (
 type screeningSettings struct {
 	maxAge     time.Duration
 	failClosed bool
+	policy     string
 }
 
 func (s *screeningSettings) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.policy, "screen-policy", "", "JSON `FILE` of per-use rules overriding the defaults, e.g. {\"hiring\": {\"nameReview\": 0.85}} (docs/screening.md)")
 	fs.DurationVar(&s.maxAge, "lists-max-age", 7*24*time.Hour, "a list older than this `DURATION` is stale (shown by /readyz and 'bulwark lists'; 0: never)")
 	fs.BoolVar(&s.failClosed, "lists-fail-closed", false, "turn a clear verdict reached on stale lists into review")
 }
@@ -31,12 +33,22 @@ func (s *screeningSettings) register(fs *flag.FlagSet) {
 // screeningService opens the store and the screening service; with an
 // empty store it first imports the embedded default lists.
 func (m *Main) screeningService(ctx context.Context, st screeningSettings, async bool) (*screening.Service, error) {
+	var policy screening.Policy
+	if st.policy != "" {
+		data, err := os.ReadFile(st.policy)
+		if err != nil {
+			return nil, bulwark.Invalid("--screen-policy", "%s", pathErr(err))
+		}
+		if policy, err = screening.ParsePolicy(data, "--screen-policy"); err != nil {
+			return nil, err
+		}
+	}
 	db, _, log, err := m.services(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return screening.OpenService(ctx, screening.ServiceConfig{
-		Screener: screening.Config{MaxAge: st.maxAge, FailClosed: st.failClosed},
+		Screener: screening.Config{MaxAge: st.maxAge, FailClosed: st.failClosed, Policy: policy},
 		Store:    db,
 		Audit:    log,
 		Defaults: sources.Embedded,
@@ -57,7 +69,7 @@ func (m *Main) screenCmd() *command {
 	return &command{
 		name:    "screen",
 		summary: "screen addresses and names against sanctions and DPRK attribution lists",
-		subs:    []*command{m.screenAddressCmd(), m.screenNameCmd()},
+		subs:    []*command{m.screenAddressCmd(), m.screenNameCmd(), m.screenReplayCmd()},
 	}
 }
 
@@ -331,4 +343,48 @@ func (m *Main) printNameDecision(d *screening.NameDecision) {
 		fmt.Fprintf(tw, "  %.3f\t%s\t%s\t%s\tmatched %q%s\n", mt.Score, strings.ToUpper(string(mt.Verdict)), mt.EntityID, mt.Name, mt.MatchedName, note)
 	}
 	tw.Flush()
+}
+
+func (m *Main) screenReplayCmd() *command {
+	var st screeningSettings
+	return &command{
+		name:    "replay",
+		summary: "screen a stored decision's inputs again on the list versions it ran on; exit 0 same, 3 different",
+		usage:   "bulwark screen replay DECISION_ID [--json]",
+		long: "Loads the decision, the exact list versions it recorded (every imported version is kept) and the\n" +
+			"dispositions in force at its time, screens its inputs again with the rules in force now, and\n" +
+			"compares verdict and matches. Exit 0 when the outcome is the same, 3 when it differs (each\n" +
+			"difference is named: verdict, matches, algorithm or rules version), 1 when it cannot be replayed.",
+		setup: func(fs *flag.FlagSet) { st.register(fs) },
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) != 1 {
+				return bulwark.ExitError, bulwark.Invalid("DECISION_ID", "give one decision id (dec_…), as screening printed it")
+			}
+			svc, err := m.screeningService(ctx, st, false)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			defer closeService(svc)
+			r, err := svc.Replay(ctx, args[0])
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			code := bulwark.ExitOK
+			if !r.Same {
+				code = bulwark.ExitBlock
+			}
+			if m.g.json {
+				return code, m.printJSON(r)
+			}
+			if r.Same {
+				fmt.Fprintf(m.Stdout, "SAME  %s: %s again on %d list versions\n", r.DecisionID, strings.ToUpper(string(r.Replayed)), len(r.Lists))
+				return code, nil
+			}
+			fmt.Fprintf(m.Stdout, "DIFFERENT  %s\n", r.DecisionID)
+			for _, d := range r.Differences {
+				fmt.Fprintf(m.Stdout, "  %s\n", d)
+			}
+			return code, nil
+		},
+	}
 }

@@ -240,3 +240,38 @@ func TestServeScreening(t *testing.T) {
 		t.Errorf("audit after shutdown: %d %s", code, out)
 	}
 }
+
+func TestScreenReplayAndPolicyCLI(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	code, out, _ := run(t, env, "screen", "name", "--json", "--use", "vendor", "Kim Jong Un")
+	var d struct{ DecisionID, Verdict, Policy string }
+	if err := json.Unmarshal([]byte(out), &d); err != nil || d.Verdict != "review" || code != 2 || !strings.HasPrefix(d.Policy, "sha256:") {
+		t.Fatalf("vendor screening: %d %v %s", code, err, out)
+	}
+	if code, out, _ := run(t, env, "screen", "replay", d.DecisionID); code != 0 || !strings.Contains(out, "SAME") {
+		t.Errorf("replay: %d %s", code, out)
+	}
+	// Stricter rules for vendors: a name match blocks.
+	pol := filepath.Join(dir, "policy.json")
+	os.WriteFile(pol, []byte(`{"vendor": {"nameBlock": 0.95}}`), 0o600)
+	if code, _, errOut := run(t, env, "screen", "name", "--use", "vendor", "--screen-policy", pol, "Kim Jong Un"); code != 3 {
+		t.Errorf("with the policy file: exit %d %s", code, errOut)
+	}
+	// Replayed under the new rules, the old decision differs and says why.
+	code, out, _ = run(t, env, "screen", "replay", "--screen-policy", pol, d.DecisionID)
+	if code != 3 || !strings.Contains(out, "verdict review then, block now") || !strings.Contains(out, "rules sha256:") {
+		t.Errorf("replay under new rules: %d %s", code, out)
+	}
+	for _, bad := range []string{`{"payroll": {}}`, `{"hiring": {"nameReview": 2}}`, `{"deposit": {"address": {"sanction": {"high": "block"}}}}`, `{"deposit": {"adress": {}}}`, `[`} {
+		os.WriteFile(pol, []byte(bad), 0o600)
+		code, _, errOut := run(t, env, "screen", "name", "--screen-policy", pol, "Kim")
+		if code != 1 || !strings.Contains(errOut, "--screen-policy") {
+			t.Errorf("policy %s: exit %d %s", bad, code, errOut)
+		}
+		oneLine(t, errOut)
+	}
+	if code, _, errOut := run(t, env, "screen", "replay", "dec_000000000000000000000000"); code != 1 {
+		t.Errorf("unknown decision: %d %s", code, errOut)
+	}
+}
