@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/bulwark-sec/bulwark/screening/chainaddr"
@@ -34,8 +35,12 @@ type Index struct {
 	// is still caught.
 	addrs     map[string][]addrRef
 	fold      map[string][]addrRef
-	names     *names.Index
 	addrCount int
+	// The name index is built on first use (WarmNames builds it at once):
+	// a command that screens only addresses never pays for it.
+	records   []names.Record
+	namesOnce sync.Once
+	names     *names.Index
 }
 
 // addrRef is one listing of an address.
@@ -123,9 +128,22 @@ func BuildIndex(lists []*List, now time.Time) *Index {
 			ix.problems[l.Info.ID] = probs
 		}
 	}
-	ix.names = names.Build(records)
+	ix.records = records
 	return ix
 }
+
+// nameIndex returns the name index, building it on first use.
+func (ix *Index) nameIndex() *names.Index {
+	ix.namesOnce.Do(func() {
+		ix.names = names.Build(ix.records)
+		ix.records = nil
+	})
+	return ix.names
+}
+
+// WarmNames builds the name index now, so the first name screening does
+// not wait for it. A server calls it before swapping an index in.
+func (ix *Index) WarmNames() { ix.nameIndex() }
 
 // appendRef adds r unless the same entity already lists the same key (an
 // address filed under two tickers).

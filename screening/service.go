@@ -36,6 +36,10 @@ type ServiceConfig struct {
 	Recorder RecorderOptions
 	// OnAlert is told of every alert stored after a list change.
 	OnAlert func(Alert)
+	// LazyNames builds an index's name index on the first name screening
+	// instead of before the index is put in service (for one-shot
+	// commands that may screen only addresses).
+	LazyNames bool
 }
 
 // Service is screening with its state: the screener over the active list
@@ -86,7 +90,11 @@ func OpenService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		s.active[l.Info.ID] = l
 	}
 	s.gen = gen
-	sc, err := NewScreener(BuildIndex(lists, s.now()), cfg.Screener)
+	ix := BuildIndex(lists, s.now())
+	if !cfg.LazyNames {
+		ix.WarmNames()
+	}
+	sc, err := NewScreener(ix, cfg.Screener)
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +292,9 @@ func (s *Service) swap(ctx context.Context, next map[string]*List) ([]Alert, err
 	}
 	sort.Slice(lists, func(i, j int) bool { return lists[i].Info.ID < lists[j].Info.ID })
 	ix := BuildIndex(lists, s.now())
+	if !s.cfg.LazyNames {
+		ix.WarmNames()
+	}
 	prev := s.screener.Swap(ix)
 	s.active = next
 	return s.rescreen(ctx, prev, ix)

@@ -30,7 +30,7 @@ func (m *Main) listsCmd() *command {
 			if err := noArgs("lists", args); err != nil {
 				return bulwark.ExitError, err
 			}
-			svc, err := m.screeningService(ctx, st, false)
+			svc, err := m.screeningService(ctx, st, false, true)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -152,7 +152,7 @@ func (m *Main) listsUpdateCmd() *command {
 			if err := noArgs("lists update", args); err != nil {
 				return bulwark.ExitError, err
 			}
-			svc, err := m.screeningService(ctx, st, false)
+			svc, err := m.screeningService(ctx, st, false, true)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -245,7 +245,7 @@ func (m *Main) listsRemoveCmd() *command {
 			if len(args) != 1 {
 				return bulwark.ExitError, bulwark.Invalid("ID", "give the ID of one list (see 'bulwark lists')")
 			}
-			svc, err := m.screeningService(ctx, st, false)
+			svc, err := m.screeningService(ctx, st, false, true)
 			if err != nil {
 				return bulwark.ExitError, err
 			}

@@ -31,8 +31,9 @@ func (s *screeningSettings) register(fs *flag.FlagSet) {
 }
 
 // screeningService opens the store and the screening service; with an
-// empty store it first imports the embedded default lists.
-func (m *Main) screeningService(ctx context.Context, st screeningSettings, async bool) (*screening.Service, error) {
+// empty store it first imports the embedded default lists. lazyNames
+// defers the name index to the first name screening (one-shot commands).
+func (m *Main) screeningService(ctx context.Context, st screeningSettings, async, lazyNames bool) (*screening.Service, error) {
 	var policy screening.Policy
 	if st.policy != "" {
 		data, err := os.ReadFile(st.policy)
@@ -52,6 +53,9 @@ func (m *Main) screeningService(ctx context.Context, st screeningSettings, async
 		Store:    db,
 		Audit:    log,
 		Defaults: sources.Embedded,
+		// One-shot commands build the name index only if they screen a
+		// name; serve builds it before an index goes into service.
+		LazyNames: lazyNames,
 		Recorder: screening.RecorderOptions{Async: async, OnError: func(batch []screening.Recorded, err error) {
 			m.logger.Error("screening decisions could not be stored", "decisions", len(batch), "first", batch[0].Decision.ID, "err", err)
 		}},
@@ -152,7 +156,7 @@ func (m *Main) screenAddressCmd() *command {
 					qs[i] = screening.AddressQuery{Address: strings.TrimSpace(a), Chain: strings.TrimSpace(c)}
 				}
 			}
-			svc, err := m.screeningService(ctx, f.lists, true)
+			svc, err := m.screeningService(ctx, f.lists, true, true)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -291,7 +295,7 @@ func (m *Main) screenNameCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			svc, err := m.screeningService(ctx, f.lists, true)
+			svc, err := m.screeningService(ctx, f.lists, true, true)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -360,7 +364,7 @@ func (m *Main) screenReplayCmd() *command {
 			if len(args) != 1 {
 				return bulwark.ExitError, bulwark.Invalid("DECISION_ID", "give one decision id (dec_…), as screening printed it")
 			}
-			svc, err := m.screeningService(ctx, st, false)
+			svc, err := m.screeningService(ctx, st, false, true)
 			if err != nil {
 				return bulwark.ExitError, err
 			}

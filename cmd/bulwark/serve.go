@@ -118,7 +118,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	tokens.CacheTTL = tokenCacheTTL
-	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async")
+	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false)
 	if err != nil {
 		return err
 	}

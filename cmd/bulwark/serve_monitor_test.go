@@ -1,14 +1,24 @@
 package main
 
 import (
+	"cmp"
+	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
@@ -290,4 +300,271 @@ func waitForMonitor(t *testing.T, srv *server, token, what string, ok func() boo
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestServeMonitorReorgWhileDown: the chain reorganises past the block
+// 'bulwark serve' last processed while it is stopped. Before the stop the
+// monitor alerted a guard change (block X, executed unverified) and
+// processed the empty block after it (its cursor); then anvil_reorg
+// replaces both with a branch whose block X executes a competing
+// changeThreshold(3) of the same nonce, signed by the owners. On the
+// restart the monitor raises one CHAIN_REORG naming the dropped cursor
+// block, then THRESHOLD_CHANGE and UNVERIFIED_EXECUTION of the new block X
+// exactly once; nothing comes back from the dropped branch (no second
+// GUARD_CHANGE, no guard change back to none: the Safe was re-read on the
+// new chain), and no gap or unreadable Safe is reported.
+func TestServeMonitorReorgWhileDown(t *testing.T) {
+	bin := buildBinary(t)
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(3)
+	s := d.NewSafe(t, 2, owners...)
+	ctx := context.Background()
+	guard := chain.DeployGuard(t)
+
+	// Signed now, at the nonce the guard change is about to use.
+	competing := s.ChangeThresholdTx(t, 3)
+	competingData, err := safe.ExecTransactionCalldata(competing, s.Sign(t, competing, safetest.EIP712))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	data := t.TempDir()
+	srv := startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
+	token := srv.token
+	if token == "" {
+		t.Fatalf("no admin token printed:\n%s", srv.stderr)
+	}
+	alerts := func() []safe.StoredAlert { return monitorAlerts(t, srv, token) }
+	waitFor := func(what string, ok func() bool) { waitForMonitor(t, srv, token, what, ok) }
+	if code, body := request(t, "POST", srv.url+"/api/v1/safe/watches", token, `{"safe":"`+s.Address.Hex()+`"}`); code != http.StatusCreated {
+		t.Fatalf("POST watches: %d %s", code, body)
+	}
+	waitFor("the monitor to watch the Safe", func() bool {
+		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`)
+	})
+
+	// The branch that will be dropped: the guard change in block X, an
+	// empty block X+1, both processed (the cursor is at X+1).
+	e := s.MustExec(t, s.SetGuardTx(t, guard), safetest.EIP712)
+	x := e.Block()
+	if err := chain.RPC.Call(ctx, nil, "evm_mine"); err != nil {
+		t.Fatal(err)
+	}
+	droppedX, droppedCursor := headerAt(t, chain, x).Hash, headerAt(t, chain, x+1).Hash
+	waitFor("the monitor to process the dropped branch", func() bool {
+		n, h, ok := monitorCursor(t, data)
+		return ok && n == x+1 && h == droppedCursor
+	})
+	before := byID(alerts()) // what was stored while the old branch was canonical
+	if code := srv.stop(t); code != 0 {
+		t.Fatalf("exit %d after SIGTERM\n%s", code, srv.stderr)
+	}
+	if countCode(before, safe.CodeGuardChange) != 1 || countCode(before, safe.CodeUnverifiedExecution) != 1 {
+		t.Fatalf("alerts before the reorg %+v, want the guard change and its execution", before)
+	}
+
+	// Down: X and X+1 are replaced by a branch whose X executes the
+	// competing threshold change; it grows by one more block.
+	pair := []any{map[string]any{"from": chain.Sender, "to": s.Address, "data": hexutil.Bytes(competingData),
+		"gas": hexutil.Uint64(safetest.DefaultExecGas)}, 0}
+	if err := chain.RPC.Call(ctx, nil, "anvil_reorg", 2, []any{pair}); err != nil {
+		t.Fatalf("anvil_reorg: %v", err)
+	}
+	if err := chain.RPC.Call(ctx, nil, "evm_mine"); err != nil {
+		t.Fatal(err)
+	}
+	newX := headerAt(t, chain, x).Hash
+	if st := s.State(t); st.Threshold.Int64() != 3 || st.Guard != (common.Address{}) || newX == droppedX || headerAt(t, chain, x+1).Hash == droppedCursor {
+		t.Fatalf("the reorg did not replace blocks %d–%d with the threshold change: %+v", x, x+1, st)
+	}
+	head := chain.BlockNumber(t)
+
+	srv = startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
+	waitFor("THRESHOLD_CHANGE of the new branch, and the cursor at the head", func() bool {
+		n, h, ok := monitorCursor(t, data)
+		return countCode(alerts(), safe.CodeThresholdChange) > 0 && ok && n == head && h == headerAt(t, chain, head).Hash
+	})
+	time.Sleep(300 * time.Millisecond) // a few more polls, for a repeat to show
+	all := byID(alerts())
+	if code := srv.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM\n%s", code, srv.stderr)
+	}
+	after := all[len(before):]
+	var codes []string
+	for _, a := range after {
+		codes = append(codes, a.Code)
+	}
+	// The reorg first, then the new block X's two alerts (in the order the
+	// Watcher emits them: state changes, then executions).
+	want := []string{safe.CodeChainReorg, safe.CodeThresholdChange, safe.CodeUnverifiedExecution}
+	if !slices.Equal(codes, want) {
+		t.Fatalf("alerts after the restart %v, want %v\n%+v\nstderr:\n%s", codes, want, after, srv.stderr)
+	}
+	reorg, threshold, exec := after[0], after[1], after[2]
+	if reorg.Block != x+1 || reorg.BlockHash != droppedCursor.Hex() || reorg.Severity != safe.SeverityInfo ||
+		!strings.Contains(reorg.Message, fmt.Sprintf("block %d (%s), the last it processed, is no longer canonical (it is now %s)", x+1, droppedCursor.Hex(), headerAt(t, chain, x+1).Hash.Hex())) {
+		t.Errorf("reorg alert %+v, want block %d (%s) named", reorg, x+1, droppedCursor.Hex())
+	}
+	if threshold.Block != x || threshold.BlockHash != newX.Hex() || threshold.Before != "2" || threshold.After != "3" || threshold.Safe != s.Address.Hex() {
+		t.Errorf("threshold alert %+v, want 2 → 3 at block %d (%s)", threshold, x, newX.Hex())
+	}
+	if exec.Block != x || exec.BlockHash != newX.Hex() || exec.SafeTxHash != s.Hash(t, competing).SafeTxHash.Hex() {
+		t.Errorf("execution alert %+v, want the competing transaction's in block %d (%s)", exec, x, newX.Hex())
+	}
+	// The dropped branch's alerts are the ones stored before the stop,
+	// unchanged and on the dropped block.
+	for _, a := range all {
+		if a.Code == safe.CodeGuardChange && (a.BlockHash != droppedX.Hex() || a.After != guard.Hex()) {
+			t.Errorf("guard alert %+v, want only the one of the dropped block %s", a, droppedX.Hex())
+		}
+	}
+}
+
+// TestServeMonitorPrunedCatchup: 'bulwark serve' restarts after more
+// blocks than the node keeps state for (anvil --prune-history 5), so the
+// block of its cursor can no longer be read. The monitor must neither
+// crash, loop, nor take the Safe for a non-Safe: it raises one WATCH_GAP
+// naming the blocks it could not check (a threshold change executed while
+// it was down is among them, and is not alerted) and then watches from the
+// head, where an owner addition is alerted at its block.
+func TestServeMonitorPrunedCatchup(t *testing.T) {
+	bin := buildBinary(t)
+	chain := safetest.StartChain(t, anviltest.Silent(), anviltest.WithArgs("--prune-history", "5"))
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(4)
+	s := d.NewSafe(t, 2, owners[:3]...)
+	ctx := context.Background()
+
+	data := t.TempDir()
+	srv := startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
+	token := srv.token
+	if token == "" {
+		t.Fatalf("no admin token printed:\n%s", srv.stderr)
+	}
+	alerts := func() []safe.StoredAlert { return monitorAlerts(t, srv, token) }
+	waitFor := func(what string, ok func() bool) { waitForMonitor(t, srv, token, what, ok) }
+	if code, body := request(t, "POST", srv.url+"/api/v1/safe/watches", token, `{"safe":"`+s.Address.Hex()+`"}`); code != http.StatusCreated {
+		t.Fatalf("POST watches: %d %s", code, body)
+	}
+	waitFor("the monitor to watch the Safe", func() bool {
+		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`)
+	})
+	head := chain.BlockNumber(t)
+	waitFor("the cursor at the head", func() bool {
+		n, _, ok := monitorCursor(t, data)
+		return ok && n == head
+	})
+	if code := srv.stop(t); code != 0 {
+		t.Fatalf("exit %d after SIGTERM\n%s", code, srv.stderr)
+	}
+	cursor, _, _ := monitorCursor(t, data)
+
+	// Down: a threshold change, then enough blocks that the node no longer
+	// has the state of the cursor block.
+	x := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	if err := chain.RPC.Call(ctx, nil, "anvil_mine", hexutil.Uint64(20)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chain.RPC.StorageAt(ctx, s.Address, common.Hash{}, ethrpc.AtBlock(cursor)); err == nil {
+		t.Fatalf("the node still serves the state of block %d: the test needs it pruned", cursor)
+	}
+	gapEnd := chain.BlockNumber(t) // the monitor goes on from the head it sees then, or later
+
+	srv = startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
+	var gap *safe.StoredAlert
+	waitFor("WATCH_GAP and the monitor watching from the head", func() bool {
+		gap = nil
+		for _, a := range alerts() {
+			if a.Code == safe.CodeWatchGap {
+				gap = &a
+			}
+		}
+		return gap != nil && strings.Count(srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`) > 0
+	})
+	if gap.Severity != safe.SeverityHigh || gap.Block != cursor+1 ||
+		!strings.Contains(gap.Message, fmt.Sprintf("blocks %d–", cursor+1)) || !strings.Contains(gap.Message, "were NOT checked") ||
+		!strings.Contains(gap.Message, fmt.Sprintf("could not start at block %d", cursor)) {
+		t.Errorf("WATCH_GAP %+v, want high naming blocks from %d", gap, cursor+1)
+	}
+	var end uint64
+	if _, err := fmt.Sscanf(gap.Message[strings.Index(gap.Message, "–")+len("–"):], "%d", &end); err != nil || end < gapEnd || end < x.Block() {
+		t.Errorf("WATCH_GAP %q: the gap ends at %d (%v), want at least %d (the head after the outage)", gap.Message, end, err, gapEnd)
+	}
+
+	// Normal operation from the head: a change now is alerted at its block.
+	e := s.MustExec(t, s.AddOwnerWithThresholdTx(t, owners[3].Address, 3), safetest.EIP712, owners[:3]...)
+	waitFor("OWNER_CHANGE after the gap", func() bool {
+		for _, a := range alerts() {
+			if a.Code == safe.CodeOwnerChange && a.Block == e.Block() {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(300 * time.Millisecond) // a few more polls, for a repeat to show
+	seen := map[string]int{}
+	for _, a := range alerts() {
+		seen[a.Code]++
+		if a.Code == safe.CodeOwnerChange && (a.After != owners[3].Address.Hex() || a.BlockHash != e.Receipt.BlockHash.Hex()) {
+			t.Errorf("owner alert %+v, want %s in block %s", a, owners[3].Address.Hex(), e.Receipt.BlockHash.Hex())
+		}
+	}
+	// One gap; the Safe still watched (no SAFE_UNREADABLE); the threshold
+	// change inside the gap not alerted; the owner addition once.
+	want := map[string]int{safe.CodeWatchGap: 1, safe.CodeOwnerChange: 1, safe.CodeUnverifiedExecution: 1}
+	if !maps.Equal(seen, want) {
+		t.Errorf("alerts %v, want %v\nstderr:\n%s", seen, want, srv.stderr)
+	}
+	if code := srv.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM\n%s", code, srv.stderr)
+	}
+}
+
+// headerAt returns block n of the node's canonical chain.
+func headerAt(t *testing.T, chain *safetest.Chain, n uint64) safe.BlockHeader {
+	t.Helper()
+	h, err := watchNode{chain.RPC}.BlockHeader(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// monitorCursor reads the serve monitor's cursor from the store in data,
+// as another reader of the file while the server may be writing it.
+func monitorCursor(t *testing.T, data string) (uint64, common.Hash, bool) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "bulwark.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var (
+		n    uint64
+		hash string
+	)
+	switch err := db.QueryRowContext(context.Background(), `SELECT block, hash FROM safe_monitor_cursor WHERE id = 1`).Scan(&n, &hash); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, common.Hash{}, false
+	case err != nil:
+		t.Fatalf("read the monitor cursor: %v", err)
+	}
+	return n, common.HexToHash(hash), true
+}
+
+// byID sorts stored alerts in the order they were saved.
+func byID(as []safe.StoredAlert) []safe.StoredAlert {
+	slices.SortFunc(as, func(a, b safe.StoredAlert) int { return cmp.Compare(a.ID, b.ID) })
+	return as
+}
+
+func countCode(as []safe.StoredAlert, code string) int {
+	n := 0
+	for _, a := range as {
+		if a.Code == code {
+			n++
+		}
+	}
+	return n
 }
