@@ -485,22 +485,26 @@ func TestDetectShared(t *testing.T) {
 func BenchmarkParseILNBCTF(b *testing.B) {
 	wallets := readShared(b, "screen", "other_lists", "il_nbctf_mod_crypto_wallets.csv")
 	releases := readShared(b, "screen", "other_lists", "il_nbctf_mod_crypto_releases.csv")
-	b.SetBytes(int64(len(wallets) + len(releases)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseILNBCTF(wallets, releases); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchParse(b, len(wallets)+len(releases), func() error {
+		_, err := ParseILNBCTF(wallets, releases)
+		return err
+	})
 }
 
 func BenchmarkParseTagPack(b *testing.B) {
 	data := readShared(b, "trace", "graphsense-tagpacks", "usdt_blacklist.yaml")
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseTagPack("usdt_blacklist.yaml", data); err != nil {
-			b.Fatal(err)
-		}
+	benchParse(b, len(data), func() error {
+		_, err := ParseTagPack("usdt_blacklist.yaml", data)
+		return err
+	})
+}
+
+// TestFBICSVLeadingComment: a comment before the header is skipped, not
+// taken for the header.
+func TestFBICSVLeadingComment(t *testing.T) {
+	data := "# FBI PSA, compiled by the fraud team\nchain,address,incident,confidence\nETH,0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D,Bybit,high\n"
+	l, err := ParseFBIAddresses("fbi.csv", []byte(data), "test")
+	if err != nil || l.Info.Addresses != 1 || l.Info.Problems != 0 {
+		t.Fatalf("%+v %v (problems %+v)", l.Info, err, l.Problems)
 	}
 }

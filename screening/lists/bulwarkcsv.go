@@ -61,14 +61,9 @@ func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 		if !ok {
 			return nil
 		}
-		conf := screening.ConfidenceHigh
-		if v := cell(rec, cols, "confidence"); v != "" {
-			c, ok := parseConfidence(v)
-			if !ok {
-				b.problem(place, "confidence %q is not high, medium or low; row skipped", shorten(v, 40))
-				return nil
-			}
-			conf = c
+		conf, ok := b.csvConfidence(rec, cols, place)
+		if !ok {
+			return nil
 		}
 		cat := screening.CategoryAttribution
 		if v := cell(rec, cols, "category"); v != "" {
@@ -106,12 +101,7 @@ func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 	if cols == nil {
 		return nil, bulwark.Invalid(name, "empty: the file needs a header line naming at least an address column")
 	}
-	labels := make([]string, len(groups))
-	suffixes := make([]string, len(groups))
-	for i, g := range groups {
-		labels[i], suffixes[i] = g.label, g.suffix
-	}
-	ids := groupIDs(labels, suffixes)
+	ids := groupIDs(len(groups), func(i int) (string, string) { return groups[i].label, groups[i].suffix })
 	for i, g := range groups {
 		g.e.SourceID = ids[i]
 		if len(g.sources) > 0 {

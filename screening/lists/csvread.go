@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/screening"
 )
 
 // csvRows reads data as CSV and calls row for every record with the line it
@@ -89,4 +90,38 @@ func placeLines(name string, from, to int) string {
 
 func placeLine(name string, line int) string {
 	return name + " line " + strconv.Itoa(line)
+}
+
+// csvColumns maps lower-cased header names to their column index.
+func csvColumns(header []string) map[string]int {
+	cols := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := cols[h]; !dup && h != "" {
+			cols[h] = i
+		}
+	}
+	return cols
+}
+
+// cell returns the trimmed value of the named column, "" when absent.
+func cell(rec []string, cols map[string]int, name string) string {
+	if i, ok := cols[name]; ok && i < len(rec) {
+		return strings.TrimSpace(rec[i])
+	}
+	return ""
+}
+
+// csvConfidence reads a row's confidence column: high when it is empty or
+// absent. Any other value that [parseConfidence] does not read is reported
+// at place and ok is false: the row is to be skipped.
+func (b *builder) csvConfidence(rec []string, cols map[string]int, place string) (conf screening.Confidence, ok bool) {
+	v := cell(rec, cols, "confidence")
+	if v == "" {
+		return screening.ConfidenceHigh, true
+	}
+	if conf, ok = parseConfidence(v); !ok {
+		b.problem(place, "confidence %q is not high, medium or low; row skipped", shorten(v, 40))
+	}
+	return conf, ok
 }

@@ -159,26 +159,6 @@ func parseFBIText(b *builder, base string, data []byte, source string) error {
 	return nil
 }
 
-// csvColumns maps lower-cased header names to their column index.
-func csvColumns(header []string) map[string]int {
-	cols := make(map[string]int, len(header))
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := cols[h]; !dup && h != "" {
-			cols[h] = i
-		}
-	}
-	return cols
-}
-
-// cell returns the trimmed value of the named column, "" when absent.
-func cell(rec []string, cols map[string]int, name string) string {
-	if i, ok := cols[name]; ok && i < len(rec) {
-		return strings.TrimSpace(rec[i])
-	}
-	return ""
-}
-
 func parseFBICSV(b *builder, base string, data []byte, source string) error {
 	type group struct {
 		incident, attribution, primary string
@@ -189,11 +169,12 @@ func parseFBICSV(b *builder, base string, data []byte, source string) error {
 	index := map[string]*group{}
 	var cols map[string]int
 	_, err := csvRows(base, data, b.problem, func(line int, rec []string) error {
-		if cols == nil {
-			cols = csvColumns(rec)
+		// A comment line (# …) may stand anywhere, before the header too.
+		if len(rec) > 0 && strings.HasPrefix(strings.TrimSpace(rec[0]), "#") {
 			return nil
 		}
-		if len(rec) == 1 && strings.HasPrefix(strings.TrimSpace(rec[0]), "#") {
+		if cols == nil {
+			cols = csvColumns(rec)
 			return nil
 		}
 		place := placeLine(base, line)
@@ -202,14 +183,9 @@ func parseFBICSV(b *builder, base string, data []byte, source string) error {
 			b.problem(place, "no address; row skipped")
 			return nil
 		}
-		conf := screening.ConfidenceHigh
-		if v := cell(rec, cols, "confidence"); v != "" {
-			c, ok := parseConfidence(v)
-			if !ok {
-				b.problem(place, "confidence %q is not high, medium or low; row skipped", shorten(v, 40))
-				return nil
-			}
-			conf = c
+		conf, ok := b.csvConfidence(rec, cols, place)
+		if !ok {
+			return nil
 		}
 		var chains []string
 		for _, c := range strings.FieldsFunc(cell(rec, cols, "chain"), func(r rune) bool { return r == '/' || r == ',' || r == ';' || r == ' ' }) {
@@ -279,16 +255,13 @@ func parseFBICSV(b *builder, base string, data []byte, source string) error {
 	if cols == nil {
 		return bulwark.Invalid(base, "no rows; the CSV needs a header naming an address column")
 	}
-	labels := make([]string, len(groups))
-	suffixes := make([]string, len(groups))
-	for i, g := range groups {
-		labels[i] = g.incident
-		if labels[i] == "" {
-			labels[i] = "unnamed"
+	ids := groupIDs(len(groups), func(i int) (string, string) {
+		label := groups[i].incident
+		if label == "" {
+			label = "unnamed"
 		}
-		suffixes[i] = string(g.e.Confidence)
-	}
-	ids := groupIDs(labels, suffixes)
+		return label, string(groups[i].e.Confidence)
+	})
 	for i, g := range groups {
 		g.e.SourceID = ids[i]
 		g.e.Remarks = strings.Join(g.remarks, ". ")

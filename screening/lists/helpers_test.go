@@ -188,3 +188,15 @@ func aliasNames(e screening.Entity, weak bool) []string {
 	}
 	return out
 }
+
+// benchParse benchmarks parse, which reads size bytes, failing on an error.
+func benchParse(b *testing.B, size int, parse func() error) {
+	b.Helper()
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := parse(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -367,14 +367,18 @@ func categoryRank(c screening.Category) int {
 	return 0
 }
 
-// groupIDs gives each group key a SourceID: the label alone when no other
-// group shares it, else the label with the distinguishing suffix.
-func groupIDs(labels, suffixes []string) []string {
+// groupIDs gives each of n groups, whose label and distinguishing suffix
+// key returns, a SourceID: the label alone when no other group shares it,
+// else the label with the suffix.
+func groupIDs(n int, key func(i int) (label, suffix string)) []string {
+	labels := make([]string, n)
+	suffixes := make([]string, n)
 	count := map[string]int{}
-	for _, l := range labels {
-		count[l]++
+	for i := range n {
+		labels[i], suffixes[i] = key(i)
+		count[labels[i]]++
 	}
-	ids := make([]string, len(labels))
+	ids := make([]string, n)
 	used := map[string]int{}
 	for i, l := range labels {
 		id := slugID(l)

@@ -488,11 +488,8 @@ func TestOFACStatic2019(t *testing.T) {
 
 func BenchmarkParseOFACCSV(b *testing.B) {
 	sdn := readShared(b, "screen", "ofac_sdn_csv_2024-05-03", "sdn.csv")
-	b.SetBytes(int64(len(sdn)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseOFACCSV(map[string][]byte{"sdn.csv": sdn}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchParse(b, len(sdn), func() error {
+		_, err := ParseOFACCSV(map[string][]byte{"sdn.csv": sdn})
+		return err
+	})
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -171,26 +170,10 @@ func ParseOFACXML(r io.Reader) (*screening.List, error) {
 	var entries []xEntry
 	var parties []ofacXMLParty
 	var deferred []*xParty
-	root := ""
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, xmlError(ofacXMLName, d, err)
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		if root == "" {
-			root = se.Name.Local
-			if root != "Sanctions" {
-				return nil, bulwark.Invalid(ofacXMLName, "the root element is <%s>, not <Sanctions>: not OFAC's advanced XML", shorten(root, 40))
-			}
-			continue
-		}
+	if _, err := xmlRoot(d, ofacXMLName, "Sanctions", "OFAC's advanced XML", "OFAC's advanced XML (SDN_ADVANCED.XML)"); err != nil {
+		return nil, err
+	}
+	err = xmlElements(d, ofacXMLName, func(se xml.StartElement) error {
 		var derr error
 		switch se.Name.Local {
 		case "DateOfIssue":
@@ -250,12 +233,10 @@ func ParseOFACXML(r io.Reader) (*screening.List, error) {
 		case "ProfileRelationships", "SanctionsEntryLinks":
 			derr = d.Skip()
 		}
-		if derr != nil {
-			return nil, xmlError(ofacXMLName, d, derr)
-		}
-	}
-	if root == "" {
-		return nil, bulwark.Invalid(ofacXMLName, "no XML element found; is this OFAC's advanced XML (SDN_ADVANCED.XML)?")
+		return derr
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range deferred {
 		if cp, ok := convertOFACParty(b, refs, p); ok {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -85,44 +84,30 @@ func ParseUNXML(r io.Reader) (*screening.List, error) {
 	}
 	b := newBuilder(unListID, unListName, FormatUNXML)
 	d := newXMLDecoder(body)
-	root := ""
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, xmlError(unXMLName, d, err)
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		if root == "" {
-			root = se.Name.Local
-			if root != "CONSOLIDATED_LIST" {
-				return nil, bulwark.Invalid(unXMLName, "the root element is <%s>, not <CONSOLIDATED_LIST>: not the UN consolidated list XML", shorten(root, 40))
+	root, err := xmlRoot(d, unXMLName, "CONSOLIDATED_LIST", "the UN consolidated list XML", "the UN consolidated list XML")
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range root.Attr {
+		if a.Name.Local == "dateGenerated" {
+			if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(a.Value)); err == nil {
+				b.list.Info.Published = t.UTC()
 			}
-			for _, a := range se.Attr {
-				if a.Name.Local == "dateGenerated" {
-					if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(a.Value)); err == nil {
-						b.list.Info.Published = t.UTC()
-					}
-				}
-			}
-			continue
 		}
+	}
+	err = xmlElements(d, unXMLName, func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "INDIVIDUAL", "ENTITY":
 			var rec unRecord
 			if err := d.DecodeElement(&rec, &se); err != nil {
-				return nil, xmlError(unXMLName, d, err)
+				return err
 			}
 			addUNRecord(b, &rec, se.Name.Local == "INDIVIDUAL")
 		}
-	}
-	if root == "" {
-		return nil, bulwark.Invalid(unXMLName, "no XML element found; is this the UN consolidated list XML?")
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	digest, err := sum()
 	if err != nil {

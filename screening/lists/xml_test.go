@@ -197,22 +197,16 @@ func TestUNXMLMalformed(t *testing.T) {
 
 func BenchmarkParseUNXML(b *testing.B) {
 	data := readShared(b, "screen", "watchman", "UN_consolidated_2026-02-27.xml")
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseUNXML(bytes.NewReader(data)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchParse(b, len(data), func() error {
+		_, err := ParseUNXML(bytes.NewReader(data))
+		return err
+	})
 }
 
 func BenchmarkParseOFACXML(b *testing.B) {
 	data := readTestdata(b, "sdn_advanced_sample.xml")
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseOFACXML(bytes.NewReader(data)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchParse(b, len(data), func() error {
+		_, err := ParseOFACXML(bytes.NewReader(data))
+		return err
+	})
 }

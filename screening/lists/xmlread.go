@@ -47,3 +47,46 @@ func xmlError(name string, d *xml.Decoder, err error) error {
 	}
 	return bulwark.Invalid(name, "line %d, column %d (byte %d): malformed XML (%v); check the file is the complete download", line, col, d.InputOffset(), err)
 }
+
+// xmlRoot reads d up to the document's first start element and returns it.
+// A root element not named root is an error saying the file is not what; a
+// document without any element is an error asking whether it is hint.
+// Decoding errors are wrapped by [xmlError].
+func xmlRoot(d *xml.Decoder, name, root, what, hint string) (xml.StartElement, error) {
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return xml.StartElement{}, bulwark.Invalid(name, "no XML element found; is this %s?", hint)
+		}
+		if err != nil {
+			return xml.StartElement{}, xmlError(name, d, err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if se.Name.Local != root {
+				return xml.StartElement{}, bulwark.Invalid(name, "the root element is <%s>, not <%s>: not %s", shorten(se.Name.Local, 40), root, what)
+			}
+			return se, nil
+		}
+	}
+}
+
+// xmlElements reads the rest of the document from d, one token at a time,
+// and calls each for every start element, at any depth, that each's earlier
+// calls did not consume (by decoding or skipping it). An error from d or
+// from each ends the walk and is wrapped by [xmlError].
+func xmlElements(d *xml.Decoder, name string, each func(se xml.StartElement) error) error {
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return xmlError(name, d, err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if err := each(se); err != nil {
+				return xmlError(name, d, err)
+			}
+		}
+	}
+}
