@@ -194,7 +194,8 @@ func (w *Watcher) State(addr common.Address) *State { return w.states[addr] }
 
 // Start reads every watched Safe at block baseline: the states later
 // blocks are compared with. A Safe that cannot be read there (not a Safe)
-// is an EINVALID error naming it; a node failure is the node's error.
+// is an EINVALID error naming it, with cause ErrNotSafe; a node failure is
+// the node's error (which may be EINVALID too: tell them by ErrNotSafe).
 func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 	h, err := w.r.BlockHeader(ctx, baseline)
 	if err != nil {

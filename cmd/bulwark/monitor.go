@@ -203,7 +203,10 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 		return nil, err
 	}
 	err = w.Start(ctx, baseline)
-	if err == nil || bulwark.ErrorCode(err) != bulwark.EINVALID {
+	if err == nil || !errors.Is(err, safe.ErrNotSafe) {
+		// A node failure, including a node that refuses the baseline's
+		// state (pruned: some nodes answer EINVALID, not ENOTFOUND): run
+		// retries it, then gives up on the gap (giveUpGap).
 		return w, err
 	}
 	// Some listed address is not a Safe at the baseline: find which, one
@@ -217,7 +220,7 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 		switch err := one.Start(ctx, baseline); {
 		case err == nil:
 			good = append(good, a)
-		case bulwark.ErrorCode(err) == bulwark.EINVALID:
+		case errors.Is(err, safe.ErrNotSafe):
 			mon.reported[a] = true
 			al := safe.Alert{Block: baseline, Safe: a.Hex(), Code: safe.CodeSafeUnreadable, Severity: safe.SeverityHigh,
 				Message: fmt.Sprintf("watched address %s cannot be read as a Safe at block %d: %s; it is left out until the watch list changes",
