@@ -45,12 +45,10 @@ type name struct {
 }
 
 func prepare(s string) name {
-	toks := tokenize(s)
-	parts := make([]string, len(toks))
-	for i, t := range toks {
-		parts[i] = t.s
-	}
-	return name{raw: s, norm: strings.Join(parts, " "), toks: toks}
+	tz := tokenizers.Get().(*tokenizer)
+	defer tokenizers.Put(tz)
+	toks := tz.tokenize(s)
+	return name{raw: s, norm: tz.norm(toks), toks: slices.Clone(toks)}
 }
 
 // span is a run of adjacent tokens [from, to).

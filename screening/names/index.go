@@ -135,8 +135,7 @@ type indexedName struct {
 	weak bool
 	raw  string
 	norm string
-	ids  []int32 // interned token ids (keys of the similarity cache)
-	toks []token // the tokens themselves, sharing strings with Index.toks
+	ids  []int32 // interned token ids: Index.toks[ids[i]] is token i
 }
 
 // Len returns the number of records and of names indexed.
@@ -145,111 +144,265 @@ func (ix *Index) Len() (records, names int) { return len(ix.records), len(ix.nam
 // Build indexes records. Records without a usable name are kept (they
 // cannot match by name). Build does not keep references to the slices in
 // records.
+//
+// Build sizes what it keeps exactly and keeps its garbage low: names are
+// tokenized with per-worker scratch buffers, tokens are interned, and the
+// blocking keys are counted first, then written once into the postings
+// array and sorted in place.
 func Build(records []Record) *Index {
 	ix := &Index{records: make([]record, len(records))}
-	type job struct {
-		rec  int
-		name Name
-	}
-	var jobs []job
-	for i, r := range records {
-		ix.records[i] = record{id: r.ID, typ: canonicalType(r.Type), countries: upperAll(r.Countries)}
-		for _, d := range r.DatesOfBirth {
-			if dt, ok := parseDate(d); ok {
-				ix.records[i].dobs = append(ix.records[i].dobs, dt)
-			}
-		}
+	type job struct{ rec, name int32 }
+	nj := 0
+	for i := range records {
+		r := &records[i]
+		ix.records[i] = record{id: r.ID, typ: canonicalType(r.Type), countries: upperAll(r.Countries), dobs: parseDates(r.DatesOfBirth)}
 		for _, n := range r.Names {
 			if strings.TrimSpace(n.Value) != "" {
-				jobs = append(jobs, job{i, n})
+				nj++
 			}
 		}
 	}
-	prepared := make([]name, len(jobs))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for k := w; k < len(jobs); k += workers {
-				prepared[k] = prepare(jobs[k].name.Value)
+	jobs := make([]job, 0, nj)
+	for i := range records {
+		for k, n := range records[i].Names {
+			if strings.TrimSpace(n.Value) != "" {
+				jobs = append(jobs, job{int32(i), int32(k)})
 			}
-		}(w)
+		}
 	}
-	wg.Wait()
+	nameOf := func(j job) *Name { return &records[j.rec].Names[j.name] }
 
-	intern := map[tokenKey]int32{}
+	// Tokenize and intern in parallel. The interned ids are then
+	// renumbered in the order of first occurrence (record order), which
+	// keeps the index independent of scheduling.
+	type prep struct {
+		norm string
+		ids  []int32 // ids in the intern table
+	}
+	prepared := make([]prep, len(jobs))
+	workers := runtime.GOMAXPROCS(0)
+	tab := newInternTable(len(jobs))
+	parallel(workers, func(w int) {
+		var tz tokenizer
+		var toks tokenArena
+		var ids idArena
+		for k := w; k < len(jobs); k += workers {
+			ts := tz.tokenize(nameOf(jobs[k]).Value)
+			if len(ts) == 0 {
+				continue
+			}
+			p := prep{norm: tz.norm(ts), ids: ids.alloc(len(ts))}
+			for t := range ts {
+				p.ids[t] = tab.intern(&ts[t], &toks)
+			}
+			prepared[k] = p
+		}
+	})
+
+	nn, nt := 0, 0
+	for k := range prepared {
+		if n := len(prepared[k].ids); n > 0 {
+			nn++
+			nt += n
+		}
+	}
+	ix.names = make([]indexedName, 0, nn)
+	ids := make([]int32, nt)
+	renum := tab.renumbering()
+	ix.toks = make([]token, len(renum))
+	next := int32(0)
 	for k, j := range jobs {
 		p := &prepared[k]
-		if len(p.toks) == 0 {
+		if len(p.ids) == 0 {
 			continue
 		}
-		in := indexedName{rec: int32(j.rec), weak: j.name.Weak, raw: j.name.Value, norm: p.norm, ids: make([]int32, len(p.toks)), toks: make([]token, len(p.toks))}
-		for t := range p.toks {
-			tk := keyOf(&p.toks[t])
-			id, ok := intern[tk]
-			if !ok {
-				id = int32(len(ix.toks))
-				intern[tk] = id
-				ix.toks = append(ix.toks, p.toks[t])
+		nm := nameOf(j)
+		in := indexedName{rec: j.rec, weak: nm.Weak, raw: nm.Value, norm: p.norm, ids: ids[:len(p.ids):len(p.ids)]}
+		ids = ids[len(p.ids):]
+		for t, id := range p.ids {
+			r := &renum[tab.index(id)]
+			if *r < 0 {
+				*r = next
+				ix.toks[next] = *tab.token(id)
+				next++
 			}
-			in.ids[t] = id
-			in.toks[t] = ix.toks[id]
+			in.ids[t] = *r
 		}
 		ix.names = append(ix.names, in)
 	}
 
-	// Blocking keys, generated in parallel, then grouped by key.
-	parts := make([][]keyPost, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			parts[w] = make([]keyPost, 0, 48*len(ix.names)/workers) // ~40 keys a name
-			var buf []uint64
-			for n := w; n < len(ix.names); n += workers {
-				buf = indexKeys(ix.names[n].toks, buf[:0])
-				slices.Sort(buf)
-				buf = slices.Compact(buf)
-				for _, k := range buf {
-					parts[w] = append(parts[w], keyPost{k, int32(n)})
-				}
+	// Blocking keys: counted per name, then written name by name (key and
+	// name side by side) and sorted by key.
+	nkeys := make([]uint32, nn+1)
+	parallel(workers, func(w int) {
+		var kb keyBuf
+		for n := w; n < nn; n += workers {
+			nkeys[n+1] = uint32(len(kb.nameKeys(ix, n)))
+		}
+	})
+	for n := range nn {
+		nkeys[n+1] += nkeys[n]
+	}
+	total := int(nkeys[nn])
+	keys := make([]uint64, total)
+	ix.posts = make([]int32, total)
+	parallel(workers, func(w int) {
+		var kb keyBuf
+		for n := w; n < nn; n += workers {
+			off, end := nkeys[n], nkeys[n+1]
+			copy(keys[off:end], kb.nameKeys(ix, n))
+			for i := off; i < end; i++ {
+				ix.posts[i] = int32(n)
 			}
-		}(w)
-	}
-	wg.Wait()
-	total := 0
-	for _, p := range parts {
-		total += len(p)
-	}
-	all := make([]keyPost, 0, total)
-	for _, p := range parts {
-		all = append(all, p...)
-	}
-	parts = nil
-	radixSort(all)
-	ix.posts = make([]int32, len(all))
+		}
+	})
+	sortPostings(keys, ix.posts, workers)
 	distinct := 0
-	for i := range all {
-		if i == 0 || all[i].key != all[i-1].key {
+	for i := range keys {
+		if i == 0 || keys[i] != keys[i-1] {
 			distinct++
 		}
 	}
 	ix.keys = make([]uint64, 0, distinct)
 	ix.offs = make([]uint32, 0, distinct+1)
-	for i, kp := range all {
-		ix.posts[i] = kp.name
-		if i == 0 || kp.key != all[i-1].key {
-			ix.keys = append(ix.keys, kp.key)
+	for i, k := range keys {
+		if i == 0 || k != keys[i-1] {
+			ix.keys = append(ix.keys, k)
 			ix.offs = append(ix.offs, uint32(i))
 		}
 	}
-	ix.offs = append(ix.offs, uint32(len(all)))
+	ix.offs = append(ix.offs, uint32(total))
 	ix.maxDF = max(minMaxPosting, int(maxPostingFraction*float64(len(ix.names))))
 	n := len(ix.names)
 	ix.scratch.New = func() any { return newScratch(n) }
 	return ix
+}
+
+// parallel runs f(0) … f(workers-1) concurrently and waits for them.
+func parallel(workers int, f func(w int)) {
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { f(w) })
+	}
+	wg.Wait()
+}
+
+// internTable interns tokens concurrently: a token's string picks one of
+// internShards shards, each a map under its own lock. An id is the
+// token's index in its shard times internShards plus the shard.
+type internTable struct {
+	shards [internShards]internShard
+	base   [internShards]int // set by renumbering
+}
+
+const internShards = 64
+
+type internShard struct {
+	mu   sync.Mutex
+	ids  map[tokenKey]int32
+	toks []*token
+}
+
+// newInternTable sizes the shards for the tokens of names names (about
+// one distinct token for two names on the sanctions lists).
+func newInternTable(names int) *internTable {
+	tab := &internTable{}
+	for i := range tab.shards {
+		tab.shards[i].ids = make(map[tokenKey]int32, names/2/internShards)
+	}
+	return tab
+}
+
+// intern returns the id of t's key, storing a copy of t in arena the
+// first time the key is seen. The fields a tokenKey leaves out (phon, kor,
+// skel, mask) are functions of those it holds, so whichever occurrence is
+// stored stands for all.
+func (tab *internTable) intern(t *token, arena *tokenArena) int32 {
+	shard := int32(hashAdd(uint64(fnvOffset), t.s) >> 32 % internShards)
+	sh := &tab.shards[shard]
+	tk := keyOf(t)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	id, ok := sh.ids[tk]
+	if !ok {
+		id = int32(len(sh.toks))*internShards + shard
+		sh.ids[tk] = id
+		sh.toks = append(sh.toks, arena.add(t))
+	}
+	return id
+}
+
+func (tab *internTable) token(id int32) *token {
+	return tab.shards[id%internShards].toks[id/internShards]
+}
+
+// renumbering returns a slice of -1 with one entry per interned token;
+// index maps an id to its entry.
+func (tab *internTable) renumbering() []int32 {
+	n := 0
+	for i := range tab.shards {
+		sh := &tab.shards[i]
+		sh.ids = nil // no longer needed
+		tab.base[i] = n
+		n += len(sh.toks)
+	}
+	r := make([]int32, n)
+	for i := range r {
+		r[i] = -1
+	}
+	return r
+}
+
+// index numbers ids densely: shard by shard, in order of insertion.
+func (tab *internTable) index(id int32) int {
+	return tab.base[id%internShards] + int(id/internShards)
+}
+
+// tokenArena stores tokens in chunks (no slice copied on growth).
+type tokenArena struct{ chunk []token }
+
+func (a *tokenArena) add(t *token) *token {
+	if len(a.chunk) == cap(a.chunk) {
+		a.chunk = make([]token, 0, 256)
+	}
+	a.chunk = append(a.chunk, *t)
+	return &a.chunk[len(a.chunk)-1]
+}
+
+// idArena hands out token-id slices from shared chunks.
+type idArena struct{ chunk []int32 }
+
+func (a *idArena) alloc(n int) []int32 {
+	if cap(a.chunk)-len(a.chunk) < n {
+		a.chunk = make([]int32, 0, max(4096, n))
+	}
+	m := len(a.chunk)
+	a.chunk = a.chunk[:m+n]
+	return a.chunk[m : m+n : m+n]
+}
+
+// keyBuf is a worker's scratch space for the blocking keys of names.
+type keyBuf struct {
+	toks []token
+	keys []uint64
+}
+
+// nameKeys returns the distinct blocking keys of indexed name n, sorted;
+// they are valid until the next call.
+func (kb *keyBuf) nameKeys(ix *Index, n int) []uint64 {
+	kb.toks = ix.nameToks(&ix.names[n], kb.toks[:0])
+	kb.keys = indexKeys(kb.toks, kb.keys[:0])
+	slices.Sort(kb.keys)
+	kb.keys = slices.Compact(kb.keys)
+	return kb.keys
+}
+
+// nameToks appends the tokens of an indexed name to buf.
+func (ix *Index) nameToks(in *indexedName, buf []token) []token {
+	for _, id := range in.ids {
+		buf = append(buf, ix.toks[id])
+	}
+	return buf
 }
 
 // tokenKey identifies an interned token.
@@ -267,37 +420,80 @@ func keyOf(t *token) tokenKey {
 	return tokenKey{s: t.s, kind: t.kind, w: t.w, abjad: t.abjad, cyr: t.cyr, cjk: t.cjk, paren: t.paren}
 }
 
-type keyPost struct {
-	key  uint64
-	name int32
-}
-
-// radixSort sorts by key (LSD, 16 bits a pass).
-func radixSort(a []keyPost) {
-	if len(a) < 2 {
+// sortPostings sorts keys in place, moving posts along, and the posts of
+// equal keys in increasing order: an in-place MSD radix sort (American
+// flag sort, a byte a pass) whose top-level buckets are sorted in
+// parallel.
+func sortPostings(keys []uint64, posts []int32, workers int) {
+	if len(keys) <= insertionSortMax {
+		insertionSortPostings(keys, posts)
 		return
 	}
-	tmp := make([]keyPost, len(a))
-	src, dst := a, tmp
-	for shift := uint(0); shift < 64; shift += 16 {
-		var count [1 << 16]int
-		for _, v := range src {
-			count[(v.key>>shift)&0xFFFF]++
+	b := flagPartition(keys, posts, 56)
+	parallel(workers, func(w int) {
+		for d := w; d < 256; d += workers {
+			sortPostingsFrom(keys[b[d]:b[d+1]], posts[b[d]:b[d+1]], 48)
 		}
-		pos := 0
-		for i := range count {
-			c := count[i]
-			count[i] = pos
-			pos += c
-		}
-		for _, v := range src {
-			b := (v.key >> shift) & 0xFFFF
-			dst[count[b]] = v
-			count[b]++
-		}
-		src, dst = dst, src
+	})
+}
+
+const insertionSortMax = 32
+
+func sortPostingsFrom(keys []uint64, posts []int32, shift int) {
+	switch {
+	case len(keys) <= insertionSortMax:
+		insertionSortPostings(keys, posts)
+		return
+	case shift < 0: // every byte read: the keys are equal
+		slices.Sort(posts)
+		return
 	}
-	// four passes: the result is back in a
+	b := flagPartition(keys, posts, uint(shift))
+	for d := range 256 {
+		if b[d+1]-b[d] > 1 {
+			sortPostingsFrom(keys[b[d]:b[d+1]], posts[b[d]:b[d+1]], shift-8)
+		}
+	}
+}
+
+// flagPartition permutes keys (and posts) in place into 256 buckets by the
+// key byte at shift and returns the bucket bounds.
+func flagPartition(keys []uint64, posts []int32, shift uint) (bounds [257]int) {
+	var count, next [256]int
+	for _, k := range keys {
+		count[byte(k>>shift)]++
+	}
+	pos := 0
+	for d := range 256 {
+		bounds[d], next[d] = pos, pos
+		pos += count[d]
+	}
+	bounds[256] = pos
+	for d := range 256 {
+		for end := bounds[d+1]; next[d] < end; next[d]++ {
+			i := next[d]
+			k, p := keys[i], posts[i]
+			for e := int(byte(k >> shift)); e != d; e = int(byte(k >> shift)) {
+				j := next[e]
+				next[e]++
+				keys[j], k = k, keys[j]
+				posts[j], p = p, posts[j]
+			}
+			keys[i], posts[i] = k, p
+		}
+	}
+	return bounds
+}
+
+func insertionSortPostings(keys []uint64, posts []int32) {
+	for i := 1; i < len(keys); i++ {
+		k, p := keys[i], posts[i]
+		j := i
+		for ; j > 0 && (keys[j-1] > k || keys[j-1] == k && posts[j-1] > p); j-- {
+			keys[j], posts[j] = keys[j-1], posts[j-1]
+		}
+		keys[j], posts[j] = k, p
+	}
 }
 
 // postings returns the names holding key.
@@ -331,37 +527,61 @@ const (
 	maxTripleLn = 12
 )
 
-func hashKey(space byte, s string) uint64 {
-	h := uint64(14695981039346656037)
-	h ^= uint64(space)
-	h *= 1099511628211
+// FNV-1a over the key space byte and the key's bytes.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashStart(space byte) uint64 { return (fnvOffset ^ uint64(space)) * fnvPrime }
+
+func hashAdd[S string | []byte](h uint64, s S) uint64 {
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
-		h *= 1099511628211
+		h *= fnvPrime
 	}
 	return h
 }
 
+func hashKey(space byte, s string) uint64 { return hashAdd(hashStart(space), s) }
+
 // hashDel hashes s without its byte at skip.
-func hashDel(s string, skip int) uint64 {
-	h := uint64(14695981039346656037)
-	h ^= uint64(keyDel)
-	h *= 1099511628211
+func hashDel(s string, skip int) uint64 { return hashSkip(keyDel, s, skip) }
+
+// hashSkip is hashKey(space, s) with s's byte at skip left out.
+func hashSkip(space byte, s string, skip int) uint64 {
+	h := hashStart(space)
 	for i := 0; i < len(s); i++ {
 		if i == skip {
 			continue
 		}
 		h ^= uint64(s[i])
-		h *= 1099511628211
+		h *= fnvPrime
 	}
 	return h
 }
 
+// hashPair hashes the unordered pair as a, 0, b with a ≤ b.
 func hashPair(a, b string) uint64 {
 	if b < a {
 		a, b = b, a
 	}
-	return hashKey(keyPair, a+"\x00"+b)
+	h := hashAdd(hashStart(keyPair), a)
+	h *= fnvPrime // ^= 0
+	return hashAdd(h, b)
+}
+
+// hashKor hashes a Korean key with every NK read N (relaxKor).
+func hashKor(k string) uint64 {
+	h := hashStart(keyKor)
+	for i := 0; i < len(k); i++ {
+		h ^= uint64(k[i])
+		h *= fnvPrime
+		if k[i] == 'N' && i+1 < len(k) && k[i+1] == 'K' {
+			i++
+		}
+	}
+	return h
 }
 
 // blockable reports whether a token gets blocking keys of its own.
@@ -383,7 +603,7 @@ func indexKeys(toks []token, out []uint64) []uint64 {
 			}
 		}
 		if t.kor != "" {
-			out = append(out, hashKey(keyKor, relaxKor(t.kor)))
+			out = append(out, hashKor(t.kor))
 		}
 		if len(t.skel) >= 2 {
 			out = append(out, hashKey(keySkel, t.skel))
@@ -394,30 +614,29 @@ func indexKeys(toks []token, out []uint64) []uint64 {
 	return out
 }
 
-func relaxKor(k string) string {
-	if strings.Contains(k, "NK") {
-		return strings.ReplaceAll(k, "NK", "N")
-	}
-	return k
-}
-
 // appendJoinKeys adds the phonetic keys of adjacent tokens joined (2, and
 // 3 when short), so "Kim Jong Un" is found by "Kim Jongun" and the
 // reverse.
 func appendJoinKeys(toks []token, out []uint64) []uint64 {
+	var jb [maxJoinLen]byte
+	var pb [2 * maxJoinLen]byte
+	joinKey := func(ts []token) uint64 {
+		j := jb[:0]
+		for k := range ts {
+			j = append(j, ts[k].s...)
+		}
+		return hashAdd(hashStart(keyExact), appendPhonetic(pb[:0], j))
+	}
 	for i := 0; i+1 < len(toks); i++ {
 		if !mergeable(&toks[i]) || !mergeable(&toks[i+1]) {
 			continue
 		}
-		j2 := toks[i].s + toks[i+1].s
-		if len(j2) <= maxJoinLen {
-			out = append(out, hashKey(keyExact, phoneticKey(j2)))
+		l2 := len(toks[i].s) + len(toks[i+1].s)
+		if l2 <= maxJoinLen {
+			out = append(out, joinKey(toks[i:i+2]))
 		}
-		if i+2 < len(toks) && mergeable(&toks[i+2]) {
-			j3 := j2 + toks[i+2].s
-			if len(j3) <= maxTripleLn {
-				out = append(out, hashKey(keyExact, phoneticKey(j3)))
-			}
+		if i+2 < len(toks) && mergeable(&toks[i+2]) && l2+len(toks[i+2].s) <= maxTripleLn {
+			out = append(out, joinKey(toks[i:i+3]))
 		}
 	}
 	return out
@@ -454,6 +673,7 @@ type scratch struct {
 	probes  []probe
 	cands   []int32
 	slots   map[int32]int
+	ctoks   []token // the tokens of the candidate being scored
 }
 
 type simEntry struct {
@@ -509,13 +729,13 @@ func queryLookups(toks []token) []lookup {
 			out = append(out, lookup{g, hashDel(t.phon, -1), wKeyDel}) // query = index token minus one letter
 			if l >= minDelLen {
 				for d := 0; d < l; d++ {
-					out = append(out, lookup{g, hashKey(keyExact, t.phon[:d]+t.phon[d+1:]), wKeyDel}) // one letter too many
-					out = append(out, lookup{g, hashDel(t.phon, d), wKeyDel})                         // one letter substituted or swapped
+					out = append(out, lookup{g, hashSkip(keyExact, t.phon, d), wKeyDel}) // one letter too many
+					out = append(out, lookup{g, hashDel(t.phon, d), wKeyDel})            // one letter substituted or swapped
 				}
 			}
 		}
 		if t.kor != "" {
-			out = append(out, lookup{g, hashKey(keyKor, relaxKor(t.kor)), wKeyKor})
+			out = append(out, lookup{g, hashKor(t.kor), wKeyKor})
 		}
 		if len(t.skel) >= 2 {
 			out = append(out, lookup{g, hashKey(keySkel, t.skel), wKeySkel})
@@ -569,7 +789,8 @@ func (ix *Index) Search(q Query) []Match {
 	results := make([]best, 0, 32)
 	for _, n := range cands {
 		in := &ix.names[n]
-		cn := name{raw: in.raw, norm: in.norm, toks: in.toks}
+		sc.ctoks = ix.nameToks(in, sc.ctoks[:0])
+		cn := name{raw: in.raw, norm: in.norm, toks: sc.ctoks}
 		al, _ := ix.scoreCached(&qn, &cn, in.ids, sc)
 		if al.score <= 0 {
 			continue
@@ -629,7 +850,8 @@ func (ix *Index) Search(q Query) []Match {
 		}
 		in := &ix.names[b.name]
 		r := &ix.records[b.rec]
-		cn := name{raw: in.raw, norm: in.norm, toks: in.toks}
+		sc.ctoks = ix.nameToks(in, sc.ctoks[:0])
+		cn := name{raw: in.raw, norm: in.norm, toks: sc.ctoks}
 		al, sw := ix.scoreCached(&qn, &cn, in.ids, sc) // again, to explain
 		ex := explain(&qn, &cn, al, sw)
 		ex.MatchedName = in.raw
@@ -751,8 +973,20 @@ func parseDate(s string) (date, bool) {
 		}
 		return n, n >= lo && n <= hi
 	}
-	parts := strings.Split(s, "-")
-	if len(parts) == 0 || len(parts) > 3 || len(parts[0]) != 4 {
+	var buf [3]string
+	parts := buf[:0]
+	for rest := s; ; {
+		if len(parts) == 3 {
+			return dt, false
+		}
+		p, after, found := strings.Cut(rest, "-")
+		parts = append(parts, p)
+		if !found {
+			break
+		}
+		rest = after
+	}
+	if len(parts[0]) != 4 {
 		return dt, false
 	}
 	var ok bool
@@ -845,8 +1079,37 @@ func canonicalType(t string) string {
 	return ""
 }
 
+// parseDates returns the dates of ss that parse, nil when none does.
+func parseDates(ss []string) []date {
+	n := 0
+	for _, s := range ss {
+		if _, ok := parseDate(s); ok {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]date, 0, n)
+	for _, s := range ss {
+		if dt, ok := parseDate(s); ok {
+			out = append(out, dt)
+		}
+	}
+	return out
+}
+
 func upperAll(ss []string) []string {
-	var out []string
+	n := 0
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
 	for _, s := range ss {
 		if s = strings.ToUpper(strings.TrimSpace(s)); s != "" {
 			out = append(out, s)

@@ -1,8 +1,10 @@
 package names
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -29,38 +31,70 @@ type word struct {
 	paren  bool // inside parentheses
 }
 
+// tokenizer holds the scratch buffers of the normalisation pipeline so
+// that names tokenized one after another (as Build does) reuse them
+// instead of allocating per name. The zero value is ready to use; one
+// tokenizer serves one goroutine.
+type tokenizer struct {
+	cur    wbuf
+	words  []word
+	words2 []word
+	toks   [2][]token // the pipeline's stages alternate between the two
+	segs   []legalSeg
+	key    []byte
+}
+
+// tokenizers pools tokenizers for the one-off tokenize calls of queries.
+var tokenizers = sync.Pool{New: func() any { return new(tokenizer) }}
+
+// wbuf accumulates the bytes of the word being scanned; unlike a
+// strings.Builder it keeps its buffer across words.
+type wbuf struct{ b []byte }
+
+func (w *wbuf) len() int             { return len(w.b) }
+func (w *wbuf) writeByte(c byte)     { w.b = append(w.b, c) }
+func (w *wbuf) writeRune(r rune)     { w.b = utf8.AppendRune(w.b, r) }
+func (w *wbuf) writeString(s string) { w.b = append(w.b, s...) }
+func (w *wbuf) reset()               { w.b = w.b[:0] }
+func (w *wbuf) hasSuffix(s string) bool {
+	return len(w.b) >= len(s) && string(w.b[len(w.b)-len(s):]) == s
+}
+
 // scan transliterates s into lower-case Latin words. Invalid UTF-8 bytes
-// and U+FFFD are separators.
-func scan(s string) []word {
+// and U+FFFD are separators. The words are valid until the next call.
+func (tz *tokenizer) scan(s string) []word {
 	if len(s) > MaxNameBytes {
 		s = s[:MaxNameBytes]
 	}
 	var (
-		words []word
-		cur   strings.Builder
+		words = tz.words[:0]
+		cur   = &tz.cur
 		abjad bool
 		cyr   bool
 		lastH bool // the last letter written was he/ha
 		paren int
 	)
+	cur.reset()
 	flush := func() {
-		if cur.Len() > 0 {
-			w := cur.String()
-			if w == "allh" {
+		if cur.len() > 0 {
+			var w string
+			if string(cur.b) == "allh" {
 				w = "allah"
-			} else if lastH && len(w) > 1 {
+			} else if lastH && cur.len() > 1 {
 				// A final he/ha is mostly a vowel letter (Moshe, Fatemeh).
-				w = w[:len(w)-1]
+				w = string(cur.b[:cur.len()-1])
+			} else {
+				w = string(cur.b)
 			}
 			if w != "" {
 				words = append(words, word{s: w, abjad: abjad, cyr: cyr, paren: paren > 0})
 			}
-			cur.Reset()
+			cur.reset()
 		}
 		abjad, cyr, lastH = false, false, false
 	}
 	markDot := func() {
-		if cur.Len() > 0 {
+		if cur.len() > 0 {
 			flush()
 		}
 		if n := len(words); n > 0 {
@@ -74,9 +108,9 @@ func scan(s string) []word {
 		if r < 0x80 {
 			switch {
 			case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-				cur.WriteByte(byte(r))
+				cur.writeByte(byte(r))
 			case r >= 'A' && r <= 'Z':
-				cur.WriteByte(byte(r + 32))
+				cur.writeByte(byte(r + 32))
 			case r == '\'' || r == '`':
 				if possessive(next) {
 					i++ // drop "'s"
@@ -119,13 +153,13 @@ func scan(s string) []word {
 		case scriptCyrillic:
 			lr := unicode.ToLower(r)
 			if t, ok := cyrillic[lr]; ok {
-				cur.WriteString(t)
+				cur.writeString(t)
 				cyr = true
 				continue
 			}
 		case scriptArabic:
 			if t, ok := arabic[r]; ok {
-				if cur.Len() == 0 {
+				if cur.len() == 0 {
 					switch r {
 					case 'و':
 						t = "w"
@@ -135,7 +169,7 @@ func scan(s string) []word {
 						t = "a" // Ali, Abd, Omar: a vowel in Latin spellings
 					}
 				}
-				cur.WriteString(t)
+				cur.writeString(t)
 				abjad = true
 				lastH = r == 'ه' || r == 'ہ'
 				continue
@@ -145,10 +179,10 @@ func scan(s string) []word {
 			}
 		case scriptHebrew:
 			if t, ok := hebrew[r]; ok {
-				if r == 'ו' && cur.Len() > 0 {
+				if r == 'ו' && cur.len() > 0 {
 					t = "o" // mid-word vav is mostly a vowel
 				}
-				cur.WriteString(t)
+				cur.writeString(t)
 				abjad = true
 				lastH = r == 'ה'
 				continue
@@ -157,7 +191,7 @@ func scan(s string) []word {
 				continue // niqqud and cantillation
 			}
 		case scriptKana:
-			if writeKana(&cur, r) {
+			if writeKana(cur, r) {
 				continue
 			}
 			flush() // middle dot, prolonged sound mark and the like
@@ -172,18 +206,19 @@ func scan(s string) []word {
 		if r == 0x200C || r == 0x200D || r == 0x00AD {
 			continue // zero-width (non-)joiner, soft hyphen: join
 		}
-		writeFolded(&cur, r, &abjad)
-		if cur.Len() == 0 || !isWordRune(r) {
+		writeFolded(cur, r, &abjad)
+		if cur.len() == 0 || !isWordRune(r) {
 			flush()
 		}
 	}
 	flush()
+	tz.words = words
 	return words
 }
 
 // writeFolded writes the NFKD-decomposed, mark-stripped, lower-cased form
 // of r, or nothing when r is a separator.
-func writeFolded(cur *strings.Builder, r rune, abjad *bool) {
+func writeFolded(cur *wbuf, r rune, abjad *bool) {
 	if d := norm.NFKD.PropertiesString(string(r)).Decomposition(); d != nil {
 		for _, dr := range string(d) {
 			writeFoldedRune(cur, dr, abjad)
@@ -193,46 +228,46 @@ func writeFolded(cur *strings.Builder, r rune, abjad *bool) {
 	writeFoldedRune(cur, r, abjad)
 }
 
-func writeFoldedRune(cur *strings.Builder, r rune, abjad *bool) {
+func writeFoldedRune(cur *wbuf, r rune, abjad *bool) {
 	if r < 0x80 {
 		switch {
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			cur.WriteRune(r)
+			cur.writeRune(r)
 		case r >= 'A' && r <= 'Z':
-			cur.WriteRune(r + 32)
+			cur.writeRune(r + 32)
 		}
 		return
 	}
 	if t, ok := latinFold[r]; ok {
-		cur.WriteString(t)
+		cur.writeString(t)
 		return
 	}
 	lr := unicode.ToLower(r)
 	switch scriptOf(lr) {
 	case scriptGreek:
 		if t, ok := greek[lr]; ok {
-			cur.WriteString(t)
+			cur.writeString(t)
 		}
 		return
 	case scriptCyrillic:
 		if t, ok := cyrillic[lr]; ok {
-			cur.WriteString(t)
+			cur.writeString(t)
 		}
 		return
 	case scriptArabic:
 		if t, ok := arabic[lr]; ok {
-			cur.WriteString(t)
+			cur.writeString(t)
 			*abjad = true
 		}
 		return
 	case scriptArmenian:
 		if t, ok := armenian[lr]; ok {
-			cur.WriteString(t)
+			cur.writeString(t)
 		}
 		return
 	case scriptGeorgian:
 		if t, ok := georgian[lr]; ok {
-			cur.WriteString(t)
+			cur.writeString(t)
 		}
 		return
 	case scriptLatin:
@@ -244,7 +279,7 @@ func writeFoldedRune(cur *strings.Builder, r rune, abjad *bool) {
 		return
 	}
 	if unicode.IsLetter(lr) || unicode.IsDigit(lr) || unicode.In(lr, unicode.Mn, unicode.Mc) {
-		cur.WriteRune(lr)
+		cur.writeRune(lr)
 	}
 }
 
@@ -292,31 +327,34 @@ func possessive(rest string) bool {
 
 // writeKana writes the Hepburn reading of a kana and reports whether r was
 // a kana letter.
-func writeKana(cur *strings.Builder, r rune) bool {
+func writeKana(cur *wbuf, r rune) bool {
 	switch r {
 	case 'ゃ', 'ャ', 'ゅ', 'ュ', 'ょ', 'ョ':
-		s := cur.String()
-		if strings.HasSuffix(s, "i") {
-			cur.Reset()
-			base := s[:len(s)-1]
-			if strings.HasSuffix(base, "sh") || strings.HasSuffix(base, "ch") || strings.HasSuffix(base, "j") {
-				cur.WriteString(base)
-				cur.WriteString(map[rune]string{'ゃ': "a", 'ャ': "a", 'ゅ': "u", 'ュ': "u", 'ょ': "o", 'ョ': "o"}[r])
+		if cur.hasSuffix("i") {
+			cur.b = cur.b[:cur.len()-1]
+			if cur.hasSuffix("sh") || cur.hasSuffix("ch") || cur.hasSuffix("j") {
+				cur.writeString(kanaSmallAfterSibilant[r])
 				return true
 			}
-			cur.WriteString(base)
 		}
-		cur.WriteString(map[rune]string{'ゃ': "ya", 'ャ': "ya", 'ゅ': "yu", 'ュ': "yu", 'ょ': "yo", 'ョ': "yo"}[r])
+		cur.writeString(kanaSmall[r])
 		return true
 	case 'っ', 'ッ', 'ー':
 		return true
 	}
 	if t, ok := kana[r]; ok {
-		cur.WriteString(t)
+		cur.writeString(t)
 		return true
 	}
 	return false
 }
+
+// kanaSmall and kanaSmallAfterSibilant read the small ya/yu/yo kana, after
+// most syllables and after sh, ch, j (sha, not shya).
+var (
+	kanaSmall              = map[rune]string{'ゃ': "ya", 'ャ': "ya", 'ゅ': "yu", 'ュ': "yu", 'ょ': "yo", 'ョ': "yo"}
+	kanaSmallAfterSibilant = map[rune]string{'ゃ': "a", 'ャ': "a", 'ゅ': "u", 'ュ': "u", 'ょ': "o", 'ョ': "o"}
+)
 
 // hanziSyllable returns the toneless pinyin of a Han character (its first
 // reading), or "" when go-pinyin's table has none.
@@ -346,19 +384,43 @@ func hanziSyllable(r rune) string {
 // number words canonicalised, tokens joined by single spaces. It never
 // panics; invalid UTF-8 bytes act as spaces.
 func Normalize(name string) string {
-	toks := tokenize(name)
-	parts := make([]string, len(toks))
-	for i, t := range toks {
-		parts[i] = t.s
+	tz := tokenizers.Get().(*tokenizer)
+	defer tokenizers.Put(tz)
+	return tz.norm(tz.tokenize(name))
+}
+
+// norm joins the tokens' forms by single spaces.
+func (tz *tokenizer) norm(toks []token) string {
+	switch len(toks) {
+	case 0:
+		return ""
+	case 1:
+		return toks[0].s
 	}
-	return strings.Join(parts, " ")
+	b := tz.key[:0]
+	for i := range toks {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, toks[i].s...)
+	}
+	tz.key = b
+	return string(b)
 }
 
 // tokenize runs the whole normalisation pipeline on one name.
 func tokenize(name string) []token {
-	words := scan(name)
-	words = joinInitialisms(words)
-	toks := make([]token, 0, len(words))
+	tz := tokenizers.Get().(*tokenizer)
+	defer tokenizers.Put(tz)
+	return slices.Clone(tz.tokenize(name))
+}
+
+// tokenize runs the whole normalisation pipeline on one name. The tokens
+// are valid until the next call.
+func (tz *tokenizer) tokenize(name string) []token {
+	words := tz.scan(name)
+	words = tz.joinInitialisms(words)
+	toks, spare := tz.toks[0][:0], tz.toks[1][:0]
 	for _, w := range words {
 		s := deLeet(w.s)
 		if n, ok := ordinal(s); ok {
@@ -370,19 +432,20 @@ func tokenize(name string) []token {
 	}
 	toks = numberWords(toks)
 	untruncateLegal(toks)
-	toks = splitArticles(toks)
+	toks, spare = splitArticles(toks, spare)
 	for i := range toks {
-		toks[i].phon = phoneticKey(toks[i].s)
+		toks[i].phon = tz.phoneticKey(toks[i].s)
 	}
-	toks = legalForms(toks)
-	toks = classify(toks)
+	toks, spare = tz.legalForms(toks, spare)
+	toks, spare = classify(toks, spare)
+	tz.toks[0], tz.toks[1] = toks, spare
 	if len(toks) > maxTokens {
 		toks = toks[:maxTokens]
 	}
 	for i := range toks {
 		t := &toks[i]
 		if t.phon == "" {
-			t.phon = phoneticKey(t.s)
+			t.phon = tz.phoneticKey(t.s)
 		}
 		if t.cyr {
 			t.kor = koreanKey(cyrillicKorean(t.s))
@@ -397,7 +460,7 @@ func tokenize(name string) []token {
 
 // joinInitialisms joins runs of dotted single letters ("a.b.c." → "abc",
 // "L.L.C." → "llc", "J.-C." → "jc").
-func joinInitialisms(ws []word) []word {
+func (tz *tokenizer) joinInitialisms(ws []word) []word {
 	dotted := false
 	for _, w := range ws {
 		dotted = dotted || w.dotted
@@ -405,7 +468,8 @@ func joinInitialisms(ws []word) []word {
 	if !dotted {
 		return ws
 	}
-	out := make([]word, 0, len(ws))
+	out := tz.words2[:0]
+	defer func() { tz.words2 = out }()
 	for i := 0; i < len(ws); {
 		j := i
 		for j < len(ws) && utf8.RuneCountInString(ws[j].s) == 1 && (ws[j].dotted || j > i && ws[j-1].dotted) {
@@ -522,8 +586,8 @@ func unitValue(s string) (int, bool) {
 
 // splitArticles splits the Arabic article off transliterated words
 // ("alsudani" from السوداني → "al sudani"); Latin "al-" is already split by
-// the hyphen.
-func splitArticles(toks []token) []token {
+// the hyphen. It returns the tokens and the unused one of toks and out.
+func splitArticles(toks, out []token) (res, spare []token) {
 	n := 0
 	for _, t := range toks {
 		if t.abjad && strings.HasPrefix(t.s, "al") && len(t.s) >= 5 && t.s != "allah" {
@@ -531,9 +595,9 @@ func splitArticles(toks []token) []token {
 		}
 	}
 	if n == 0 {
-		return toks
+		return toks, out
 	}
-	out := make([]token, 0, len(toks)+n)
+	out = out[:0]
 	for _, t := range toks {
 		if t.abjad && strings.HasPrefix(t.s, "al") && len(t.s) >= 5 && t.s != "allah" {
 			a := t
@@ -545,7 +609,7 @@ func splitArticles(toks []token) []token {
 		}
 		out = append(out, t)
 	}
-	return out
+	return out, toks
 }
 
 // romanNumerals are the numerals of two or more letters read as numbers

@@ -169,14 +169,20 @@ var unambiguousLegal = setOf(`ltd llc inc plc jsc ojsc cjsc pjsc ooo oao zao pao
 // ANO, PT).
 var leadingLegal = setOf(`llc jsc ano pt`)
 
+// legalSeg is a run of tokens that legalForms keeps (class "") or replaces
+// by a legal-form token.
+type legalSeg struct {
+	from, to  int
+	class     string
+	ambiguous bool
+}
+
 // legalForms replaces legal-form phrases by one token holding the class.
-func legalForms(toks []token) []token {
-	type seg struct {
-		from, to  int
-		class     string
-		ambiguous bool
-	}
-	var segs []seg
+// It returns the tokens and the unused one of toks and out.
+func (tz *tokenizer) legalForms(toks, out []token) (res, spare []token) {
+	type seg = legalSeg
+	segs := tz.segs[:0]
+	defer func() { tz.segs = segs[:0] }()
 	for i := 0; i < len(toks); {
 		matched := false
 		for _, p := range legalIndex[toks[i].phon] {
@@ -221,14 +227,14 @@ func legalForms(toks []token) []token {
 		i++
 	}
 	if len(segs) < 2 {
-		return toks // a name that is only a legal form keeps its words
+		return toks, out // a name that is only a legal form keeps its words
 	}
 	anyLegal := false
 	for _, sg := range segs {
 		anyLegal = anyLegal || sg.class != ""
 	}
 	if !anyLegal {
-		return toks
+		return toks, out
 	}
 	trailing := true
 	for k := len(segs) - 1; k >= 0; k-- {
@@ -241,7 +247,7 @@ func legalForms(toks []token) []token {
 			sg.class = ""
 		}
 	}
-	out := make([]token, 0, len(segs))
+	out = out[:0]
 	for _, sg := range segs {
 		if sg.class == "" {
 			out = append(out, toks[sg.from:sg.to]...)
@@ -249,12 +255,14 @@ func legalForms(toks []token) []token {
 		}
 		out = append(out, token{s: sg.class, phon: sg.class, kind: kindLegal, paren: toks[sg.from].paren})
 	}
-	return out
+	return out, toks
 }
 
-// classify drops titles and sets each token's kind and weight.
-func classify(toks []token) []token {
-	out := make([]token, 0, len(toks))
+// classify drops titles and sets each token's kind and weight. It writes
+// the tokens to out (which must not share toks' array) and returns them
+// and toks.
+func classify(toks, out []token) (res, spare []token) {
+	out = out[:0]
 	for i, t := range toks {
 		switch {
 		case t.kind == kindLegal:
@@ -298,7 +306,7 @@ func classify(toks []token) []token {
 			out[i].w = weightWord
 		}
 	}
-	return out
+	return out, toks
 }
 
 func isDigits(s string) bool {
@@ -331,7 +339,27 @@ func isVowel(c byte) bool {
 // vowel→i (Sergej), ou/oo→u, ee→i, final h after a vowel dropped, doubled
 // letters single. Non-ASCII runes (scripts kept as they are) pass through.
 func phoneticKey(s string) string {
-	b := make([]byte, 0, len(s)+2)
+	var buf [64]byte
+	return keyString(appendPhonetic(buf[:0], s), s)
+}
+
+// phoneticKey is the package function with the tokenizer's buffer.
+func (tz *tokenizer) phoneticKey(s string) string {
+	tz.key = appendPhonetic(tz.key[:0], s)
+	return keyString(tz.key, s)
+}
+
+// keyString returns b as a string, s itself when they are equal.
+func keyString(b []byte, s string) string {
+	if string(b) == s {
+		return s
+	}
+	return string(b)
+}
+
+// appendPhonetic writes the phonetic key of s (see phoneticKey) to b,
+// which must be empty, and returns it.
+func appendPhonetic[S string | []byte](b []byte, s S) []byte {
 	n := len(s)
 	at := func(i int) byte {
 		if i >= 0 && i < n {
@@ -473,14 +501,15 @@ func phoneticKey(s string) string {
 		}
 		out = append(out, b[i])
 	}
-	return string(out)
+	return out
 }
 
 // skeleton is a phonetic key without its vowels, with p→b and v→f (Arabic
 // has neither p nor v): what an abjad (Arabic, Hebrew) spelling and a
 // Latin spelling of one name share.
 func skeleton(phon string) string {
-	b := make([]byte, 0, len(phon))
+	var buf [64]byte
+	b := buf[:0]
 	for i := 0; i < len(phon); i++ {
 		c := phon[i]
 		switch c {
