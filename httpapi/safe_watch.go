@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
@@ -18,7 +19,7 @@ const (
 	routeSafeAlerts      = "GET /api/v1/safe/alerts"
 )
 
-// Alert paging limits of GET /api/v1/safe/alerts.
+// Alert paging limits of GET /api/v1/safe/alerts and /api/v1/screen/alerts.
 const (
 	defaultAlertLimit = 100
 	maxAlertLimit     = 1000
@@ -141,18 +142,11 @@ func (s *Server) listSafeAlerts(w http.ResponseWriter, r *http.Request) error {
 		return bulwark.Errorf(bulwark.EUNAVAILABLE, "Safe alerts are not configured on this server")
 	}
 	q := r.URL.Query()
-	if err := onlyParams(q, "since", "safe", "limit"); err != nil {
-		return err
-	}
-	since, err := intParam(q, "since", 0, 0, 1<<62)
+	since, limit, err := alertPageParams(q, "safe")
 	if err != nil {
 		return err
 	}
-	limit, err := intParam(q, "limit", defaultAlertLimit, 1, maxAlertLimit)
-	if err != nil {
-		return err
-	}
-	f := safe.AlertFilter{SinceID: since, Limit: int(limit) + 1}
+	f := safe.AlertFilter{SinceID: since, Limit: limit + 1}
 	if v := q.Get("safe"); v != "" {
 		addr, err := safe.ParseAddress("safe", v)
 		if err != nil {
@@ -164,12 +158,31 @@ func (s *Server) listSafeAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := alertPage{Alerts: alerts}
-	if len(alerts) > int(limit) {
-		page.Alerts = alerts[:limit]
-		next := page.Alerts[limit-1].ID
-		page.Next = &next
-	}
+	page := alertPage{}
+	page.Alerts, page.Next = pageOf(alerts, limit, func(a safe.StoredAlert) int64 { return a.ID })
 	s.writeJSON(w, r, http.StatusOK, page)
 	return nil
+}
+
+// alertPageParams reads since and limit (and allows the extra parameters)
+// of an alert listing.
+func alertPageParams(q url.Values, extra ...string) (since int64, limit int, err error) {
+	if err := onlyParams(q, append([]string{"since", "limit"}, extra...)...); err != nil {
+		return 0, 0, err
+	}
+	if since, err = intParam(q, "since", 0, 0, 1<<62); err != nil {
+		return 0, 0, err
+	}
+	l, err := intParam(q, "limit", defaultAlertLimit, 1, maxAlertLimit)
+	return since, int(l), err
+}
+
+// pageOf cuts items, read with limit+1, to one page; next is the since of
+// the following page, nil when there is none.
+func pageOf[T any](items []T, limit int, id func(T) int64) ([]T, *int64) {
+	if len(items) <= limit {
+		return items, nil
+	}
+	next := id(items[limit-1])
+	return items[:limit], &next
 }

@@ -365,27 +365,19 @@ func (s *Server) listScreenAlerts(w http.ResponseWriter, r *http.Request) error 
 	if s.cfg.ScreenStore == nil {
 		return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening is not configured on this server")
 	}
-	q := r.URL.Query()
-	if err := onlyParams(q, "since", "limit"); err != nil {
-		return err
-	}
-	since, err := intParam(q, "since", 0, 0, 1<<62)
+	since, limit, err := alertPageParams(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	limit, err := intParam(q, "limit", defaultAlertLimit, 1, maxAlertLimit)
+	alerts, err := s.cfg.ScreenStore.ScreenAlerts(r.Context(), since, limit+1)
 	if err != nil {
 		return err
 	}
-	alerts, err := s.cfg.ScreenStore.ScreenAlerts(r.Context(), since, int(limit)+1)
-	if err != nil {
-		return err
-	}
-	page := map[string]any{"alerts": alerts}
-	if len(alerts) > int(limit) {
-		page["alerts"] = alerts[:limit]
-		page["next"] = alerts[limit-1].ID
-	}
+	page := struct {
+		Alerts []screening.Alert `json:"alerts"`
+		Next   *int64            `json:"next,omitempty"`
+	}{}
+	page.Alerts, page.Next = pageOf(alerts, limit, func(a screening.Alert) int64 { return a.ID })
 	s.writeJSON(w, r, http.StatusOK, page)
 	return nil
 }
