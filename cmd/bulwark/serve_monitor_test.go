@@ -36,29 +36,16 @@ func TestServeMonitor(t *testing.T) {
 	d := safetest.Deploy(t, chain, "1.4.1")
 	owners := safetest.NewOwners(3)
 	s := d.NewSafe(t, 2, owners...)
-	srv := startServer(t, bin, t.TempDir(), "--rpc", chain.URL(), "--watch-interval", "50ms")
-	if srv.token == "" {
-		t.Fatalf("no admin token printed:\n%s", srv.stderr)
-	}
-	api := srv.url + "/api/v1/safe"
+	m := startMonitor(t, bin, chain)
+	api := m.srv.url + "/api/v1/safe"
 
-	alerts := func() []safe.StoredAlert { return monitorAlerts(t, srv, srv.token) }
-	waitFor := func(what string, ok func() bool) { waitForMonitor(t, srv, srv.token, what, ok) }
-
-	eoa := owners[0].Address
-	for _, addr := range []string{s.Address.Hex(), eoa.Hex()} {
-		if code, body := request(t, "POST", api+"/watches", srv.token, `{"safe":"`+addr+`"}`); code != http.StatusCreated {
-			t.Fatalf("POST watches %s: %d %s", addr, code, body)
-		}
-	}
 	// The monitor restarts from the head when the list changes: wait until
 	// it has taken both listed addresses and watches the Safe alone (the EOA
 	// left out) before acting. An earlier start may have seen only the Safe.
-	waitFor("the monitor to watch the Safe", func() bool {
-		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1 listed=2`)
-	})
+	eoa := owners[0].Address
+	m.watch(1, s.Address.Hex(), eoa.Hex())
 	var unreadable []safe.StoredAlert
-	for _, a := range alerts() {
+	for _, a := range m.alerts() {
 		if a.Code == safe.CodeSafeUnreadable {
 			unreadable = append(unreadable, a)
 		}
@@ -69,49 +56,36 @@ func TestServeMonitor(t *testing.T) {
 
 	guard := chain.DeployGuard(t)
 	e := s.MustExec(t, s.SetGuardTx(t, guard), safetest.EIP712)
-	var guardAlert, execAlert *safe.StoredAlert
-	waitFor("GUARD_CHANGE and UNVERIFIED_EXECUTION", func() bool {
-		for _, a := range alerts() {
-			switch {
-			case a.Code == safe.CodeGuardChange && a.Safe == s.Address.Hex():
-				guardAlert = &a
-			case a.Code == safe.CodeUnverifiedExecution && a.Safe == s.Address.Hex():
-				execAlert = &a
-			}
-		}
-		return guardAlert != nil && execAlert != nil
-	})
+	guardAlert, execAlert := m.waitForGuardChange("GUARD_CHANGE and UNVERIFIED_EXECUTION", s.Address.Hex())
 	if guardAlert.Block != e.Block() || guardAlert.After != guard.Hex() || guardAlert.Severity != safe.SeverityHigh {
 		t.Errorf("guard alert %+v, want block %d after %s", guardAlert, e.Block(), guard.Hex())
 	}
 	if execAlert.Block != e.Block() || execAlert.SafeTxHash != e.SafeTxHash.Hex() {
 		t.Errorf("execution alert %+v, want block %d safeTxHash %s", execAlert, e.Block(), e.SafeTxHash.Hex())
 	}
-	if code, body := request(t, "GET", api+"/alerts?safe="+s.Address.Hex(), srv.token, ""); code != http.StatusOK || strings.Contains(body, eoa.Hex()) {
+	if code, body := request(t, "GET", api+"/alerts?safe="+s.Address.Hex(), m.token, ""); code != http.StatusOK || strings.Contains(body, eoa.Hex()) {
 		t.Errorf("GET alerts?safe=: %d %s", code, body)
 	}
 
 	// Removed: the next change of the Safe raises nothing.
-	if code, body := request(t, "DELETE", api+"/watches/"+s.Address.Hex(), srv.token, ""); code != http.StatusOK {
+	if code, body := request(t, "DELETE", api+"/watches/"+s.Address.Hex(), m.token, ""); code != http.StatusOK {
 		t.Fatalf("DELETE: %d %s", code, body)
 	}
-	if code, body := request(t, "DELETE", api+"/watches/"+eoa.Hex(), srv.token, ""); code != http.StatusOK {
+	if code, body := request(t, "DELETE", api+"/watches/"+eoa.Hex(), m.token, ""); code != http.StatusOK {
 		t.Fatalf("DELETE: %d %s", code, body)
 	}
-	if code, body := request(t, "GET", api+"/watches", srv.token, ""); code != http.StatusOK || !strings.Contains(body, `"watches":[]`) {
+	if code, body := request(t, "GET", api+"/watches", m.token, ""); code != http.StatusOK || !strings.Contains(body, `"watches":[]`) {
 		t.Fatalf("GET watches: %d %s", code, body)
 	}
-	n := len(alerts())
+	n := len(m.alerts())
 	time.Sleep(300 * time.Millisecond) // let the monitor see the empty list
 	s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
 	time.Sleep(500 * time.Millisecond)
-	if got := alerts(); len(got) != n {
+	if got := m.alerts(); len(got) != n {
 		t.Errorf("alerts after the Safe was removed: %+v", got[n:])
 	}
 
-	if code := srv.stop(t); code != 0 {
-		t.Errorf("exit %d after SIGTERM\n%s", code, srv.stderr)
-	}
+	m.stop()
 }
 
 // TestServeMonitorResume checks the monitor's cursor on Anvil: a guard
@@ -124,65 +98,35 @@ func TestServeMonitorResume(t *testing.T) {
 	d := safetest.Deploy(t, chain, "1.4.1")
 	owners := safetest.NewOwners(3)
 	s := d.NewSafe(t, 2, owners...)
-	data := t.TempDir()
-	srv := startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
-	token := srv.token
-	if token == "" {
-		t.Fatalf("no admin token printed:\n%s", srv.stderr)
-	}
-	// srv changes at each restart; the helpers read the current one.
-	alerts := func() []safe.StoredAlert { return monitorAlerts(t, srv, token) }
-	waitFor := func(what string, ok func() bool) { waitForMonitor(t, srv, token, what, ok) }
-	stop := func() {
-		t.Helper()
-		if code := srv.stop(t); code != 0 {
-			t.Fatalf("exit %d after SIGTERM\n%s", code, srv.stderr)
-		}
-	}
-	if code, body := request(t, "POST", srv.url+"/api/v1/safe/watches", token, `{"safe":"`+s.Address.Hex()+`"}`); code != http.StatusCreated {
-		t.Fatalf("POST watches: %d %s", code, body)
-	}
-	waitFor("the monitor to watch the Safe", func() bool {
-		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`)
-	})
-	stop()
+	m := startMonitor(t, bin, chain)
+	m.watch(1, s.Address.Hex())
+	m.stop()
 
 	// Down: the guard is changed, unverified.
 	guard := chain.DeployGuard(t)
 	e := s.MustExec(t, s.SetGuardTx(t, guard), safetest.EIP712)
 	chain.DeployGuard(t) // one more block after it
 
-	srv = startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
-	var guardAlert, execAlert *safe.StoredAlert
-	waitFor("GUARD_CHANGE and UNVERIFIED_EXECUTION of the block mined while down", func() bool {
-		for _, a := range alerts() {
-			switch {
-			case a.Code == safe.CodeGuardChange && a.Safe == s.Address.Hex():
-				guardAlert = &a
-			case a.Code == safe.CodeUnverifiedExecution && a.Safe == s.Address.Hex():
-				execAlert = &a
-			}
-		}
-		return guardAlert != nil && execAlert != nil
-	})
+	m.restart()
+	guardAlert, execAlert := m.waitForGuardChange("GUARD_CHANGE and UNVERIFIED_EXECUTION of the block mined while down", s.Address.Hex())
 	if guardAlert.Block != e.Block() || guardAlert.After != guard.Hex() {
 		t.Errorf("guard alert %+v, want block %d after %s", guardAlert, e.Block(), guard.Hex())
 	}
 	if execAlert.Block != e.Block() || execAlert.SafeTxHash != e.SafeTxHash.Hex() {
 		t.Errorf("execution alert %+v, want block %d safeTxHash %s", execAlert, e.Block(), e.SafeTxHash.Hex())
 	}
-	if !strings.Contains(srv.stderr.String(), "safe monitor: resuming after a restart") {
-		t.Errorf("no resume logged:\n%s", srv.stderr)
+	if !strings.Contains(m.srv.stderr.String(), "safe monitor: resuming after a restart") {
+		t.Errorf("no resume logged:\n%s", m.srv.stderr)
 	}
 	time.Sleep(300 * time.Millisecond) // let it reach the head
-	stop()
+	m.stop()
 
 	// Down again, beyond --watch-max-catchup 0: not checked, but named.
 	x := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
-	srv = startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms", "--watch-max-catchup", "0")
+	m.restart("--watch-max-catchup", "0")
 	var gap *safe.StoredAlert
-	waitFor("WATCH_GAP", func() bool {
-		for _, a := range alerts() {
+	m.waitFor("WATCH_GAP", func() bool {
+		for _, a := range m.alerts() {
 			if a.Code == safe.CodeWatchGap {
 				gap = &a
 			}
@@ -193,12 +137,12 @@ func TestServeMonitorResume(t *testing.T) {
 		t.Errorf("WATCH_GAP %+v, want high naming the blocks up to %d", gap, x.Block())
 	}
 	time.Sleep(300 * time.Millisecond)
-	for _, a := range alerts() {
+	for _, a := range m.alerts() {
 		if a.Code == safe.CodeThresholdChange {
 			t.Errorf("the skipped block was checked: %+v", a)
 		}
 	}
-	stop()
+	m.stop()
 }
 
 // TestServeMonitorNodeRestart: the node behind 'bulwark serve --rpc' is
@@ -213,40 +157,30 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 	d := safetest.Deploy(t, chain, "1.4.1")
 	owners := safetest.NewOwners(4)
 	s := d.NewSafe(t, 2, owners[:3]...)
-	srv := startServer(t, bin, t.TempDir(), "--rpc", chain.URL(), "--watch-interval", "50ms")
-	if srv.token == "" {
-		t.Fatalf("no admin token printed:\n%s", srv.stderr)
-	}
-	alerts := func() []safe.StoredAlert { return monitorAlerts(t, srv, srv.token) }
-	waitFor := func(what string, ok func() bool) { waitForMonitor(t, srv, srv.token, what, ok) }
+	m := startMonitor(t, bin, chain)
 	find := func(code string, block uint64) *safe.StoredAlert {
-		for _, a := range alerts() {
+		for _, a := range m.alerts() {
 			if a.Code == code && a.Block == block && a.Safe == s.Address.Hex() {
 				return &a
 			}
 		}
 		return nil
 	}
-	if code, body := request(t, "POST", srv.url+"/api/v1/safe/watches", srv.token, `{"safe":"`+s.Address.Hex()+`"}`); code != http.StatusCreated {
-		t.Fatalf("POST watches: %d %s", code, body)
-	}
-	waitFor("the monitor to watch the Safe", func() bool {
-		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`)
-	})
+	m.watch(1, s.Address.Hex())
 
 	e1 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
-	waitFor("THRESHOLD_CHANGE before the outage", func() bool {
+	m.waitFor("THRESHOLD_CHANGE before the outage", func() bool {
 		return find(safe.CodeThresholdChange, e1.Block()) != nil && find(safe.CodeUnverifiedExecution, e1.Block()) != nil
 	})
 
 	chain.Node.Stop()
-	waitFor("the monitor to see the node fail", func() bool {
-		return strings.Contains(srv.stderr.String(), "safe monitor: node failed; retrying")
+	m.waitFor("the monitor to see the node fail", func() bool {
+		return strings.Contains(m.srv.stderr.String(), "safe monitor: node failed; retrying")
 	})
 	chain.Node.Restart() // fails the test unless the chain is the same
 
 	e2 := s.MustExec(t, s.AddOwnerWithThresholdTx(t, owners[3].Address, 3), safetest.EIP712, owners[:3]...)
-	waitFor("OWNER_CHANGE after the restart", func() bool {
+	m.waitFor("OWNER_CHANGE after the restart", func() bool {
 		return find(safe.CodeOwnerChange, e2.Block()) != nil && find(safe.CodeUnverifiedExecution, e2.Block()) != nil
 	})
 	if a := find(safe.CodeOwnerChange, e2.Block()); a.After != owners[3].Address.Hex() || a.BlockHash != e2.Receipt.BlockHash.Hex() {
@@ -256,7 +190,7 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 	// NODE_RECOVERED depend on how long the outage lasted: not checked).
 	time.Sleep(300 * time.Millisecond) // a few more polls, for a repeat to show
 	seen := map[string]int{}
-	for _, a := range alerts() {
+	for _, a := range m.alerts() {
 		switch a.Code {
 		case safe.CodeNodeUnreachable, safe.CodeNodeRecovered:
 			continue
@@ -268,11 +202,96 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 		fmt.Sprintf("%s@%d", safe.CodeOwnerChange, e2.Block()): 1, fmt.Sprintf("%s@%d", safe.CodeUnverifiedExecution, e2.Block()): 1,
 	}
 	if !maps.Equal(seen, want) {
-		t.Errorf("alerts %v, want %v\n%s", seen, want, srv.stderr)
+		t.Errorf("alerts %v, want %v\n%s", seen, want, m.srv.stderr)
 	}
-	if code := srv.stop(t); code != 0 {
-		t.Errorf("exit %d after SIGTERM\n%s", code, srv.stderr)
+	m.stop()
+}
+
+// monitorServer runs 'bulwark serve --rpc URL --watch-interval 50ms' on one
+// data folder, across restarts. Its helpers act on the current server, with
+// the admin token the first start printed.
+type monitorServer struct {
+	t     *testing.T
+	bin   string
+	chain *safetest.Chain
+	data  string
+	srv   *server // the current start; replaced by restart
+	token string
+}
+
+// startMonitor starts serve on a new data folder, failing the test unless
+// it printed an admin token.
+func startMonitor(t *testing.T, bin string, chain *safetest.Chain) *monitorServer {
+	t.Helper()
+	m := &monitorServer{t: t, bin: bin, chain: chain, data: t.TempDir()}
+	m.restart()
+	if m.srv.token == "" {
+		t.Fatalf("no admin token printed:\n%s", m.srv.stderr)
 	}
+	m.token = m.srv.token
+	return m
+}
+
+// restart starts serve again on the same data folder, with the extra flags
+// after the usual ones.
+func (m *monitorServer) restart(extra ...string) {
+	m.t.Helper()
+	args := append([]string{"--rpc", m.chain.URL(), "--watch-interval", "50ms"}, extra...)
+	m.srv = startServer(m.t, m.bin, m.data, args...)
+}
+
+// stop sends SIGTERM to the current server and fails the test unless it
+// exits 0.
+func (m *monitorServer) stop() {
+	m.t.Helper()
+	if code := m.srv.stop(m.t); code != 0 {
+		m.t.Fatalf("exit %d after SIGTERM\n%s", code, m.srv.stderr)
+	}
+}
+
+// alerts returns every alert the current server has stored.
+func (m *monitorServer) alerts() []safe.StoredAlert {
+	m.t.Helper()
+	return monitorAlerts(m.t, m.srv, m.token)
+}
+
+// waitFor polls ok until it holds (see waitForMonitor).
+func (m *monitorServer) waitFor(what string, ok func() bool) {
+	m.t.Helper()
+	waitForMonitor(m.t, m.srv, m.token, what, ok)
+}
+
+// watch adds addrs through POST /api/v1/safe/watches and waits until the
+// monitor has taken them all and watches safes of them.
+func (m *monitorServer) watch(safes int, addrs ...string) {
+	m.t.Helper()
+	for _, addr := range addrs {
+		if code, body := request(m.t, "POST", m.srv.url+"/api/v1/safe/watches", m.token, `{"safe":"`+addr+`"}`); code != http.StatusCreated {
+			m.t.Fatalf("POST watches %s: %d %s", addr, code, body)
+		}
+	}
+	watching := fmt.Sprintf(`safe monitor: watching" safes=%d listed=%d`, safes, len(addrs))
+	m.waitFor("the monitor to watch the Safe", func() bool {
+		return strings.Contains(m.srv.stderr.String(), watching)
+	})
+}
+
+// waitForGuardChange waits for a GUARD_CHANGE and an UNVERIFIED_EXECUTION
+// of addr, and returns the last of each.
+func (m *monitorServer) waitForGuardChange(what, addr string) (guardAlert, execAlert *safe.StoredAlert) {
+	m.t.Helper()
+	m.waitFor(what, func() bool {
+		for _, a := range m.alerts() {
+			switch {
+			case a.Code == safe.CodeGuardChange && a.Safe == addr:
+				guardAlert = &a
+			case a.Code == safe.CodeUnverifiedExecution && a.Safe == addr:
+				execAlert = &a
+			}
+		}
+		return guardAlert != nil && execAlert != nil
+	})
+	return guardAlert, execAlert
 }
 
 // monitorAlerts returns every alert the server has stored.
@@ -335,20 +354,8 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	data := t.TempDir()
-	srv := startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
-	token := srv.token
-	if token == "" {
-		t.Fatalf("no admin token printed:\n%s", srv.stderr)
-	}
-	alerts := func() []safe.StoredAlert { return monitorAlerts(t, srv, token) }
-	waitFor := func(what string, ok func() bool) { waitForMonitor(t, srv, token, what, ok) }
-	if code, body := request(t, "POST", srv.url+"/api/v1/safe/watches", token, `{"safe":"`+s.Address.Hex()+`"}`); code != http.StatusCreated {
-		t.Fatalf("POST watches: %d %s", code, body)
-	}
-	waitFor("the monitor to watch the Safe", func() bool {
-		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`)
-	})
+	m := startMonitor(t, bin, chain)
+	m.watch(1, s.Address.Hex())
 
 	// The branch that will be dropped: the guard change in block X, an
 	// empty block X+1, both processed (the cursor is at X+1).
@@ -358,14 +365,12 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	droppedX, droppedCursor := headerAt(t, chain, x).Hash, headerAt(t, chain, x+1).Hash
-	waitFor("the monitor to process the dropped branch", func() bool {
-		n, h, ok := monitorCursor(t, data)
+	m.waitFor("the monitor to process the dropped branch", func() bool {
+		n, h, ok := monitorCursor(t, m.data)
 		return ok && n == x+1 && h == droppedCursor
 	})
-	before := byID(alerts()) // what was stored while the old branch was canonical
-	if code := srv.stop(t); code != 0 {
-		t.Fatalf("exit %d after SIGTERM\n%s", code, srv.stderr)
-	}
+	before := byID(m.alerts()) // what was stored while the old branch was canonical
+	m.stop()
 	if countCode(before, safe.CodeGuardChange) != 1 || countCode(before, safe.CodeUnverifiedExecution) != 1 {
 		t.Fatalf("alerts before the reorg %+v, want the guard change and its execution", before)
 	}
@@ -386,15 +391,15 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 	}
 	head := chain.BlockNumber(t)
 
-	srv = startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
-	waitFor("THRESHOLD_CHANGE of the new branch, and the cursor at the head", func() bool {
-		n, h, ok := monitorCursor(t, data)
-		return countCode(alerts(), safe.CodeThresholdChange) > 0 && ok && n == head && h == headerAt(t, chain, head).Hash
+	m.restart()
+	m.waitFor("THRESHOLD_CHANGE of the new branch, and the cursor at the head", func() bool {
+		n, h, ok := monitorCursor(t, m.data)
+		return countCode(m.alerts(), safe.CodeThresholdChange) > 0 && ok && n == head && h == headerAt(t, chain, head).Hash
 	})
 	time.Sleep(300 * time.Millisecond) // a few more polls, for a repeat to show
-	all := byID(alerts())
-	if code := srv.stop(t); code != 0 {
-		t.Errorf("exit %d after SIGTERM\n%s", code, srv.stderr)
+	all := byID(m.alerts())
+	if code := m.srv.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM\n%s", code, m.srv.stderr)
 	}
 	after := all[len(before):]
 	var codes []string
@@ -405,7 +410,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 	// Watcher emits them: state changes, then executions).
 	want := []string{safe.CodeChainReorg, safe.CodeThresholdChange, safe.CodeUnverifiedExecution}
 	if !slices.Equal(codes, want) {
-		t.Fatalf("alerts after the restart %v, want %v\n%+v\nstderr:\n%s", codes, want, after, srv.stderr)
+		t.Fatalf("alerts after the restart %v, want %v\n%+v\nstderr:\n%s", codes, want, after, m.srv.stderr)
 	}
 	reorg, threshold, exec := after[0], after[1], after[2]
 	if reorg.Block != x+1 || reorg.BlockHash != droppedCursor.Hex() || reorg.Severity != safe.SeverityInfo ||
@@ -442,29 +447,15 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 	s := d.NewSafe(t, 2, owners[:3]...)
 	ctx := context.Background()
 
-	data := t.TempDir()
-	srv := startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
-	token := srv.token
-	if token == "" {
-		t.Fatalf("no admin token printed:\n%s", srv.stderr)
-	}
-	alerts := func() []safe.StoredAlert { return monitorAlerts(t, srv, token) }
-	waitFor := func(what string, ok func() bool) { waitForMonitor(t, srv, token, what, ok) }
-	if code, body := request(t, "POST", srv.url+"/api/v1/safe/watches", token, `{"safe":"`+s.Address.Hex()+`"}`); code != http.StatusCreated {
-		t.Fatalf("POST watches: %d %s", code, body)
-	}
-	waitFor("the monitor to watch the Safe", func() bool {
-		return strings.Contains(srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`)
-	})
+	m := startMonitor(t, bin, chain)
+	m.watch(1, s.Address.Hex())
 	head := chain.BlockNumber(t)
-	waitFor("the cursor at the head", func() bool {
-		n, _, ok := monitorCursor(t, data)
+	m.waitFor("the cursor at the head", func() bool {
+		n, _, ok := monitorCursor(t, m.data)
 		return ok && n == head
 	})
-	if code := srv.stop(t); code != 0 {
-		t.Fatalf("exit %d after SIGTERM\n%s", code, srv.stderr)
-	}
-	cursor, _, _ := monitorCursor(t, data)
+	m.stop()
+	cursor, _, _ := monitorCursor(t, m.data)
 
 	// Down: a threshold change, then enough blocks that the node no longer
 	// has the state of the cursor block.
@@ -477,16 +468,16 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 	}
 	gapEnd := chain.BlockNumber(t) // the monitor goes on from the head it sees then, or later
 
-	srv = startServer(t, bin, data, "--rpc", chain.URL(), "--watch-interval", "50ms")
+	m.restart()
 	var gap *safe.StoredAlert
-	waitFor("WATCH_GAP and the monitor watching from the head", func() bool {
+	m.waitFor("WATCH_GAP and the monitor watching from the head", func() bool {
 		gap = nil
-		for _, a := range alerts() {
+		for _, a := range m.alerts() {
 			if a.Code == safe.CodeWatchGap {
 				gap = &a
 			}
 		}
-		return gap != nil && strings.Count(srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`) > 0
+		return gap != nil && strings.Count(m.srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`) > 0
 	})
 	if gap.Severity != safe.SeverityHigh || gap.Block != cursor+1 ||
 		!strings.Contains(gap.Message, fmt.Sprintf("blocks %d–", cursor+1)) || !strings.Contains(gap.Message, "were NOT checked") ||
@@ -500,8 +491,8 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 
 	// Normal operation from the head: a change now is alerted at its block.
 	e := s.MustExec(t, s.AddOwnerWithThresholdTx(t, owners[3].Address, 3), safetest.EIP712, owners[:3]...)
-	waitFor("OWNER_CHANGE after the gap", func() bool {
-		for _, a := range alerts() {
+	m.waitFor("OWNER_CHANGE after the gap", func() bool {
+		for _, a := range m.alerts() {
 			if a.Code == safe.CodeOwnerChange && a.Block == e.Block() {
 				return true
 			}
@@ -510,7 +501,7 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 	})
 	time.Sleep(300 * time.Millisecond) // a few more polls, for a repeat to show
 	seen := map[string]int{}
-	for _, a := range alerts() {
+	for _, a := range m.alerts() {
 		seen[a.Code]++
 		if a.Code == safe.CodeOwnerChange && (a.After != owners[3].Address.Hex() || a.BlockHash != e.Receipt.BlockHash.Hex()) {
 			t.Errorf("owner alert %+v, want %s in block %s", a, owners[3].Address.Hex(), e.Receipt.BlockHash.Hex())
@@ -520,11 +511,9 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 	// change inside the gap not alerted; the owner addition once.
 	want := map[string]int{safe.CodeWatchGap: 1, safe.CodeOwnerChange: 1, safe.CodeUnverifiedExecution: 1}
 	if !maps.Equal(seen, want) {
-		t.Errorf("alerts %v, want %v\nstderr:\n%s", seen, want, srv.stderr)
+		t.Errorf("alerts %v, want %v\nstderr:\n%s", seen, want, m.srv.stderr)
 	}
-	if code := srv.stop(t); code != 0 {
-		t.Errorf("exit %d after SIGTERM\n%s", code, srv.stderr)
-	}
+	m.stop()
 }
 
 // headerAt returns block n of the node's canonical chain.
