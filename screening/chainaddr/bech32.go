@@ -1,5 +1,11 @@
 package chainaddr
 
+import (
+	"errors"
+
+	"github.com/btcsuite/btcd/btcutil/bech32"
+)
+
 // Bech32 (BIP-173), Bech32m (BIP-350) and CashAddr share one 32-symbol
 // alphabet; their checksums differ.
 const bech32Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -23,34 +29,10 @@ var bech32Rev = func() (r [256]int8) {
 const (
 	variantBech32  = 1
 	variantBech32m = 2
-
-	bech32Const  = 1
-	bech32mConst = 0x2bc830a3
 )
 
 // bech32MaxLen is BIP-173's limit on the whole string.
 const bech32MaxLen = 90
-
-func bech32PolymodStep(chk uint32, v byte) uint32 {
-	b := chk >> 25
-	chk = (chk&0x1ffffff)<<5 ^ uint32(v)
-	if b&1 != 0 {
-		chk ^= 0x3b6a57b2
-	}
-	if b&2 != 0 {
-		chk ^= 0x26508e6d
-	}
-	if b&4 != 0 {
-		chk ^= 0x1ea119fa
-	}
-	if b&8 != 0 {
-		chk ^= 0x3d4233dd
-	}
-	if b&16 != 0 {
-		chk ^= 0x2a1462b3
-	}
-	return chk
-}
 
 func lowerASCII(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
@@ -74,96 +56,57 @@ func caseOf(s string) (lower, upper bool) {
 	return lower, upper
 }
 
-// bech32Decode checks the Bech32 or Bech32m string s and returns its
-// human-readable part (as written; compare it with strings.EqualFold) and its
-// 5-bit data values without the checksum, written into out. reason is "" on
-// success and otherwise says what is wrong.
-func bech32Decode(s string, out []byte) (hrp string, data []byte, variant int, reason string) {
+// bech32Decode checks the Bech32 or Bech32m string s (BIP-173, BIP-350,
+// with btcutil's decoder) and returns its human-readable part (lower case)
+// and its 5-bit data values without the checksum. reason is "" on success
+// and otherwise says what is wrong, for the user.
+func bech32Decode(s string) (hrp string, data []byte, variant int, reason string) {
 	if len(s) > bech32MaxLen {
 		return "", nil, 0, "it is longer than the 90 characters Bech32 allows"
 	}
-	if lo, up := caseOf(s); lo && up {
-		return "", nil, 0, "it mixes upper and lower case, which Bech32 forbids; write it all in one case"
-	}
-	sep := -1
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '1' {
-			sep = i
-			break
+	hrp, data, v, err := bech32.DecodeGeneric(s)
+	if err != nil {
+		var (
+			badChar  bech32.ErrNonCharsetChar
+			badPrint bech32.ErrInvalidCharacter
+			sep      bech32.ErrInvalidSeparatorIndex
+			checksum bech32.ErrInvalidChecksum
+		)
+		switch {
+		case errors.As(err, new(bech32.ErrMixedCase)):
+			return "", nil, 0, "it mixes upper and lower case, which Bech32 forbids; write it all in one case"
+		case errors.As(err, &badChar):
+			return "", nil, 0, "character " + quoteByte(byte(badChar)) + " is not in the Bech32 alphabet (which has no 1, b, i or o after the separator)"
+		case errors.As(err, &badPrint):
+			return "", nil, 0, "it holds a character outside printable ASCII"
+		case errors.As(err, &sep):
+			return "", nil, 0, "it has no human-readable prefix and data part around the separator '1'"
+		case errors.As(err, &checksum):
+			return "", nil, 0, "its Bech32 checksum does not match, so a character is wrong or missing; copy it again"
 		}
+		return "", nil, 0, "it is not a Bech32 string (" + err.Error() + ")"
 	}
-	if sep < 1 {
-		return "", nil, 0, "it has no human-readable prefix before the separator '1'"
-	}
-	if len(s)-sep-1 < 6 {
-		return "", nil, 0, "its data part is shorter than the 6-character checksum"
-	}
-	hrp = s[:sep]
-	chk := uint32(1)
-	for i := 0; i < len(hrp); i++ {
-		c := hrp[i]
-		if c < 33 || c > 126 {
-			return "", nil, 0, "its prefix holds a character outside printable ASCII"
-		}
-		chk = bech32PolymodStep(chk, lowerASCII(c)>>5)
-	}
-	chk = bech32PolymodStep(chk, 0)
-	for i := 0; i < len(hrp); i++ {
-		chk = bech32PolymodStep(chk, lowerASCII(hrp[i])&31)
-	}
-	n := 0
-	for i := sep + 1; i < len(s); i++ {
-		v := bech32Rev[s[i]]
-		if v < 0 {
-			return "", nil, 0, "character " + quoteByte(s[i]) + " at position " + itoa(i+1) + " is not in the Bech32 alphabet (which has no 1, b, i or o after the separator)"
-		}
-		chk = bech32PolymodStep(chk, byte(v))
-		if i < len(s)-6 {
-			if n >= len(out) {
-				return "", nil, 0, "its data part is too long"
-			}
-			out[n] = byte(v)
-			n++
-		}
-	}
-	switch chk {
-	case bech32Const:
+	switch v {
+	case bech32.Version0:
 		variant = variantBech32
-	case bech32mConst:
+	case bech32.VersionM:
 		variant = variantBech32m
 	default:
 		return "", nil, 0, "its Bech32 checksum does not match, so a character is wrong or missing; copy it again"
 	}
-	return hrp, out[:n], variant, ""
+	return hrp, data, variant, ""
 }
 
-// convertBits regroups from-bit values into to-bit values, appending to out.
-// With pad, a final partial group is zero-padded (encoding); without it, up
-// to from-1 zero padding bits are allowed and dropped (decoding), as BIP-173
-// and CashAddr require.
+// convertBits regroups from-bit values into to-bit values, appending to
+// out. With pad, a final partial group is zero-padded (encoding); without
+// it, up to from-1 zero padding bits are allowed and dropped (decoding), as
+// BIP-173 and CashAddr require.
 func convertBits(in []byte, from, to uint, pad bool, out []byte) ([]byte, bool) {
-	acc := uint32(0)
-	bits := uint(0)
-	maxv := uint32(1)<<to - 1
-	for _, v := range in {
-		if uint32(v)>>from != 0 {
-			return nil, false
-		}
-		acc = acc<<from | uint32(v)
-		bits += from
-		for bits >= to {
-			bits -= to
-			out = append(out, byte(acc>>bits&maxv))
-		}
-	}
-	if pad {
-		if bits > 0 {
-			out = append(out, byte(acc<<(to-bits)&maxv))
-		}
-	} else if bits >= from || acc<<(to-bits)&maxv != 0 {
+	b, err := bech32.ConvertBits(in, uint8(from), uint8(to), pad)
+	if err != nil {
 		return nil, false
 	}
-	return out, true
+	return append(out, b...), true
 }
 
 // CashAddr (Bitcoin Cash): a prefix, ':', and a payload whose last eight

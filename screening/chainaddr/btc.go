@@ -142,8 +142,7 @@ var segwitHRPs = []struct {
 // decodeBech32Addr decodes every Bech32 address kind: segwit (BIP-173 and
 // BIP-350), Zcash Sapling and BNB Beacon Chain.
 func decodeBech32Addr(s string) (decoded, *failure) {
-	var five [bech32MaxLen]byte
-	hrp, data, variant, reason := bech32Decode(s, five[:])
+	hrp, data, variant, reason := bech32Decode(s)
 	if reason != "" {
 		return decoded{}, strong("%s", reason)
 	}
