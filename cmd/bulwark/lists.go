@@ -54,7 +54,7 @@ func (m *Main) listsCmd() *command {
 			}
 			return bulwark.ExitOK, tw.Flush()
 		},
-		subs: []*command{m.listsUpdateCmd(), m.listsExportCmd(), m.listsRemoveCmd()},
+		subs: []*command{m.listsUpdateCmd(), m.listsExportCmd(), m.listsRemoveCmd(), m.listsProblemsCmd()},
 	}
 }
 

@@ -180,7 +180,11 @@ func TestListsCLI(t *testing.T) {
 	if code, _, _ := run(t, env, "screen", "address", "0x00000000000000000000000000000000000000aa"); code != 0 {
 		t.Errorf("after removal: exit %d", code)
 	}
+	if code, out, errOut := run(t, env, "lists", "problems", "--json", "ofac-sdn"); code != 0 || !strings.Contains(out, `"problems"`) || errOut != "" {
+		t.Errorf("lists problems: %d %.200s %s", code, out, errOut)
+	}
 	for _, bad := range [][]string{
+		{"lists", "problems", "nope"},
 		{"lists", "remove"},
 		{"lists", "remove", "nope"},
 		{"lists", "export"},
