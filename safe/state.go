@@ -89,6 +89,11 @@ const DefaultMaxListLen = 256
 // errors.Is(err, ErrNotSafe).
 var ErrNotSafe = errors.New("not a Safe")
 
+// errNoCode is the cause of the ErrNotSafe error of an address without
+// code (errors.Is(err, ErrNotSafe) holds as well): a Watcher tells a Safe
+// not deployed yet from a contract that is not a Safe by it.
+var errNoCode = fmt.Errorf("%w: no code", ErrNotSafe)
+
 // ListStatus says how a walk of a Safe's owner or module list ended.
 type ListStatus string
 
@@ -603,7 +608,8 @@ func (rd *stateReader) next(j *stateJob) {
 func (rd *stateReader) finish(j *stateJob) error {
 	st := j.st
 	if len(j.code) == 0 {
-		return notSafe("%s has no code at block %s: it is an externally owned account or an empty address, not a Safe", st.Address.Hex(), rd.block)
+		return &bulwark.Error{Code: bulwark.EINVALID, Err: errNoCode,
+			Message: fmt.Sprintf("%s has no code at block %s: it is an externally owned account or an empty address, not a Safe", st.Address.Hex(), rd.block)}
 	}
 	st.ProxyCodeHash = crypto.Keccak256Hash(j.code)
 	st.ProxyVersion = knownProxyCode[st.ProxyCodeHash]

@@ -145,6 +145,14 @@ const ExecutionLogChunk = 256
 // against the previous block's. It reads state, not events: the Bybit
 // DELEGATECALL emitted none.
 //
+// A watched address without code at the baseline is a Safe not deployed
+// yet (a counterfactual Safe, or one created after the block a watch
+// starts from): it is watched without an alert (see [Watcher.NotDeployed])
+// until code appears; its state at that block is then its baseline — the
+// deployment and its setup are not changes — and later blocks are diffed
+// with it. Code there that is not a Safe is a SAFE_UNREADABLE at that
+// block.
+//
 // A Watcher is not safe for concurrent use.
 type Watcher struct {
 	r     WatchReader
@@ -155,9 +163,16 @@ type Watcher struct {
 	hashes map[uint64]common.Hash // processed canonical blocks, the last MaxReorgDepth+1
 	states map[common.Address]*State
 	// unreadable marks Safes whose last read failed with ErrNotSafe; their
-	// states entry is the last good state, the baseline when they come back.
+	// states entry is the last good state, the baseline when they come back
+	// (none for an address whose code was never a Safe's).
 	unreadable map[common.Address]bool
-	started    bool
+	// notDeployed marks the addresses that had no code at the baseline and
+	// still have none at the last block processed (no states entry);
+	// deployedAt holds the block at which such an address got code, so that
+	// a reorg below it makes the address not deployed again.
+	notDeployed map[common.Address]bool
+	deployedAt  map[common.Address]uint64
+	started     bool
 }
 
 // NewWatcher returns a Watcher of safes (at least one, no duplicates) on
@@ -180,7 +195,8 @@ func NewWatcher(r WatchReader, safes []common.Address, opt WatchOptions) (*Watch
 		opt.MaxReorgDepth = DefaultMaxReorgDepth
 	}
 	return &Watcher{r: &cachedChainID{WatchReader: r}, safes: append([]common.Address(nil), safes...), opt: opt,
-		hashes: map[uint64]common.Hash{}, states: map[common.Address]*State{}, unreadable: map[common.Address]bool{}}, nil
+		hashes: map[uint64]common.Hash{}, states: map[common.Address]*State{}, unreadable: map[common.Address]bool{},
+		notDeployed: map[common.Address]bool{}, deployedAt: map[common.Address]uint64{}}, nil
 }
 
 // Safes returns the watched Safes, in the order given.
@@ -189,29 +205,59 @@ func (w *Watcher) Safes() []common.Address { return append([]common.Address(nil)
 // Last returns the last block processed (the baseline after Start).
 func (w *Watcher) Last() BlockHeader { return w.last }
 
-// State returns the last state read of the Safe at addr (nil if none).
+// State returns the last state read of the Safe at addr (nil if none,
+// e.g. while it is not deployed).
 func (w *Watcher) State(addr common.Address) *State { return w.states[addr] }
 
+// NotDeployed returns the watched addresses that have had no code from the
+// baseline up to the last block processed, in the order given: Safes not
+// deployed yet, watched for their deployment.
+func (w *Watcher) NotDeployed() []common.Address {
+	var out []common.Address
+	for _, a := range w.safes {
+		if w.notDeployed[a] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // Start reads every watched Safe at block baseline: the states later
-// blocks are compared with. A Safe that cannot be read there (not a Safe)
-// is an EINVALID error naming it, with cause ErrNotSafe; a node failure is
-// the node's error (which may be EINVALID too: tell them by ErrNotSafe).
+// blocks are compared with. An address without code there is watched as
+// not deployed yet (see [Watcher.NotDeployed]); one with code that is not
+// a Safe is an EINVALID error naming it, with cause ErrNotSafe; a node
+// failure is the node's error (which may be EINVALID too: tell them by
+// ErrNotSafe).
 func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 	h, err := w.r.BlockHeader(ctx, baseline)
 	if err != nil {
 		return err
 	}
 	states, err := w.read(ctx, h, nil)
-	if err != nil {
-		var rerr *ReadStatesError
-		if errors.As(err, &rerr) {
-			return bulwark.Wrap(err, bulwark.ErrorCode(rerr.Errs[0]), fmt.Sprintf("baseline block %d: %s", baseline, err.Error()))
-		}
+	var rerr *ReadStatesError
+	if err != nil && !errors.As(err, &rerr) {
 		return err
+	}
+	notDeployed := map[common.Address]bool{}
+	var failed ReadStatesError
+	for i, e := range rerrErrs(rerr) {
+		if errors.Is(e, errNoCode) {
+			notDeployed[rerr.Addrs[i]] = true
+			continue
+		}
+		failed.Addrs, failed.Errs = append(failed.Addrs, rerr.Addrs[i]), append(failed.Errs, e)
+	}
+	if len(failed.Errs) > 0 {
+		return bulwark.Wrap(&failed, bulwark.ErrorCode(failed.Errs[0]), fmt.Sprintf("baseline block %d: %s", baseline, failed.Error()))
 	}
 	w.last, w.started = h, true
 	w.hashes = map[uint64]common.Hash{h.Number: h.Hash}
+	w.notDeployed, w.deployedAt = notDeployed, map[common.Address]uint64{}
 	for i, a := range w.safes {
+		if notDeployed[a] {
+			delete(w.states, a)
+			continue
+		}
 		w.states[a] = states[i]
 	}
 	return nil
@@ -265,6 +311,12 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 	}
 	var alerts []Alert
 	for i, a := range w.safes {
+		if w.notDeployed[a] {
+			if al, ok := w.deployed(h, a, states[i], failed[a]); ok {
+				alerts = append(alerts, al)
+			}
+			continue
+		}
 		if e, bad := failed[a]; bad {
 			if !w.unreadable[a] {
 				alerts = append(alerts, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: SeverityHigh,
@@ -280,6 +332,27 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 	}
 	w.advance(h)
 	return append(alerts, execAlerts...), nil
+}
+
+// deployed handles block h for a, not deployed at the block before: read
+// as st, or failed with e. Still no code: nothing. A Safe: st is its
+// baseline, no alert (its setup is not a change). Code that is not a Safe:
+// a SAFE_UNREADABLE alert, returned.
+func (w *Watcher) deployed(h BlockHeader, a common.Address, st *State, e error) (Alert, bool) {
+	if e != nil && errors.Is(e, errNoCode) {
+		return Alert{}, false
+	}
+	delete(w.notDeployed, a)
+	w.deployedAt[a] = h.Number
+	if e == nil {
+		w.states[a] = st
+		delete(w.unreadable, a)
+		return Alert{}, false
+	}
+	w.unreadable[a] = true
+	return Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: SeverityHigh,
+		Message: fmt.Sprintf("watched address %s had no code up to block %d (a Safe not deployed yet) and the code it got at block %d is not a Safe: %s",
+			a.Hex(), w.last.Number, h.Number, bulwark.ErrorMessage(e))}, true
 }
 
 // executionAlerts reads block h's ExecutionSuccess events of the watched
@@ -422,18 +495,32 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 			if err != nil && !errors.As(err, &rerr) {
 				return nil, err
 			}
-			for _, e := range rerrErrs(rerr) {
+			failed := map[common.Address]error{}
+			for i, e := range rerrErrs(rerr) {
 				if !errors.Is(e, ErrNotSafe) {
 					return nil, e
 				}
+				failed[rerr.Addrs[i]] = e
 			}
 			for i, a := range w.safes {
-				if states[i] == nil {
-					w.unreadable[a] = true
-					continue
+				if d, ok := w.deployedAt[a]; ok && d > k {
+					// Deployed on the dropped branch (or after k): not at k.
+					delete(w.deployedAt, a)
+					delete(w.states, a)
+					delete(w.unreadable, a)
+					w.notDeployed[a] = true
 				}
-				w.states[a] = states[i]
-				delete(w.unreadable, a)
+				switch e := failed[a]; {
+				case w.notDeployed[a] && e != nil && errors.Is(e, errNoCode):
+					// Still not deployed at k.
+				case w.notDeployed[a]:
+					w.deployed(h, a, states[i], e) // k was processed without code there: a node that changed its mind
+				case e != nil:
+					w.unreadable[a] = true
+				default:
+					w.states[a] = states[i]
+					delete(w.unreadable, a)
+				}
 			}
 			for n := range w.hashes {
 				if n > k {

@@ -2,6 +2,7 @@ package safe_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -318,5 +319,107 @@ func TestWatchAnvilReorg(t *testing.T) {
 	}
 	if r := got[len(got)-1]; !strings.Contains(r.Message, fmt.Sprintf("common ancestor %d", forked)) || r.Block != e3.Block()+1 {
 		t.Errorf("second reorg alert %+v, want the ancestor %d", r, forked)
+	}
+}
+
+// TestWatchAnvilNotDeployed starts a Watcher at block N (as 'safe watch
+// --from-block N+1' does) on three addresses without code there: a Safe
+// 1.4.1 created at N+3, then executing changeThreshold(3); a guard (code
+// that is not a Safe) deployed later; an address that never gets code.
+// The Safe's creation and setup raise nothing and its state at its
+// deployment block is its baseline: the threshold change is alerted at its
+// block, 2 → 3. The guard is one SAFE_UNREADABLE at its deployment block.
+// The empty address stays not deployed, without an alert.
+func TestWatchAnvilNotDeployed(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(3)
+	ctx := context.Background()
+	base := chain.BlockNumber(t)
+	if err := chain.RPC.Call(ctx, nil, "anvil_mine", hexutil.Uint64(2)); err != nil {
+		t.Fatal(err)
+	}
+	s := d.NewSafe(t, 2, owners...)
+	created := chain.BlockNumber(t)
+	if err := chain.RPC.Call(ctx, nil, "evm_mine"); err != nil {
+		t.Fatal(err)
+	}
+	e := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	guard := chain.DeployGuard(t)
+	guardAt := chain.BlockNumber(t)
+	if err := chain.RPC.Call(ctx, nil, "evm_mine"); err != nil {
+		t.Fatal(err)
+	}
+	empty := common.HexToAddress("0x00000000000000000000000000000000DeaDBeef")
+	head := chain.BlockNumber(t)
+	if created != base+3 || e.Block() != created+2 || guardAt != e.Block()+1 {
+		t.Fatalf("blocks: base %d, created %d, threshold %d, guard %d", base, created, e.Block(), guardAt)
+	}
+
+	node := headerNode{chain.RPC}
+	w, err := safe.NewWatcher(node, []common.Address{s.Address, guard, empty},
+		safe.WatchOptions{Executions: &safe.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(ctx, base); err != nil {
+		t.Fatalf("Start at block %d, before any of them has code: %v", base, err)
+	}
+	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{s.Address, guard, empty}) {
+		t.Fatalf("NotDeployed after Start: %v", nd)
+	}
+	var alerts []safe.Alert
+	notDeployed := map[uint64][]common.Address{} // after each block
+	err = w.Follow(ctx, safe.FollowOptions{ToBlock: head, HasTo: true, PollInterval: 10 * time.Millisecond,
+		Emit:     func(a safe.Alert) error { alerts = append(alerts, a); return nil },
+		Progress: func(block, _ uint64) { notDeployed[block] = w.NotDeployed() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Last().Number != head {
+		t.Fatalf("last block %d, want %d", w.Last().Number, head)
+	}
+	want := []string{safe.CodeThresholdChange, safe.CodeUnverifiedExecution, safe.CodeSafeUnreadable}
+	if !slices.Equal(alertCodes(alerts), want) {
+		t.Fatalf("alerts %v, want %v:\n%s", alertCodes(alerts), want, alertLines(alerts))
+	}
+	threshold, exec, unreadable := alerts[0], alerts[1], alerts[2]
+	if threshold.Block != e.Block() || threshold.Safe != s.Address.Hex() || threshold.Before != "2" || threshold.After != "3" ||
+		threshold.BlockHash != e.Receipt.BlockHash.Hex() {
+		t.Errorf("threshold alert %+v, want 2 → 3 at block %d", threshold, e.Block())
+	}
+	if exec.Block != e.Block() || exec.SafeTxHash != e.SafeTxHash.Hex() {
+		t.Errorf("execution alert %+v, want %s at block %d", exec, e.SafeTxHash.Hex(), e.Block())
+	}
+	if unreadable.Block != guardAt || unreadable.Safe != guard.Hex() || unreadable.Severity != safe.SeverityHigh ||
+		unreadable.BlockHash != blockHash(t, chain, guardAt) || !strings.Contains(unreadable.Message, fmt.Sprintf("got at block %d is not a Safe", guardAt)) {
+		t.Errorf("unreadable alert %+v, want the guard at block %d", unreadable, guardAt)
+	}
+	for _, c := range []struct {
+		block uint64
+		want  []common.Address
+	}{
+		{created - 1, []common.Address{s.Address, guard, empty}},
+		{created, []common.Address{guard, empty}},
+		{guardAt - 1, []common.Address{guard, empty}},
+		{guardAt, []common.Address{empty}},
+		{head, []common.Address{empty}},
+	} {
+		if got := notDeployed[c.block]; !slices.Equal(got, c.want) {
+			t.Errorf("NotDeployed after block %d: %v, want %v", c.block, got, c.want)
+		}
+	}
+	if st := w.State(s.Address); st == nil || st.Threshold.Int64() != 3 || len(st.Owners) != 3 {
+		t.Errorf("the Safe's last state: %+v", st)
+	}
+
+	// Started once it has code, the guard is refused as a non-Safe, as
+	// before; the Safe and the empty address are not.
+	w2, err := safe.NewWatcher(node, []common.Address{s.Address, guard, empty}, safe.WatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.Start(ctx, head); !errors.Is(err, safe.ErrNotSafe) || !strings.Contains(err.Error(), "1 Safe(s) could not be read; "+guard.Hex()) {
+		t.Errorf("Start at the head with the guard: %v", err)
 	}
 }

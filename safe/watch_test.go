@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math/big"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -235,13 +236,18 @@ func TestWatcherAlerts(t *testing.T) {
 }
 
 func TestWatcherStartNotSafe(t *testing.T) {
-	chain := newFakeWatchChain(newFakeStateChain())
-	w, err := NewWatcher(chain, []common.Address{watchSafeA}, WatchOptions{})
+	g := newFakeStateChain()
+	g.accounts[watchSafeA] = &fakeStateAccount{code: []byte("some other contract")}
+	chain := newFakeWatchChain(g)
+	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A has code that is not a Safe: an error naming it alone (B, without
+	// code, is a Safe not deployed yet).
 	err = w.Start(context.Background(), 0)
-	if !errors.Is(err, ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID {
+	if !errors.Is(err, ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, errNoCode) ||
+		!strings.Contains(err.Error(), "baseline block 0: 1 Safe(s) could not be read; "+watchSafeA.Hex()) {
 		t.Fatalf("Start = %v", err)
 	}
 	if _, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeA}, WatchOptions{}); err == nil {
@@ -249,6 +255,82 @@ func TestWatcherStartNotSafe(t *testing.T) {
 	}
 	if _, err := NewWatcher(chain, nil, WatchOptions{}); err == nil {
 		t.Error("no Safe accepted")
+	}
+}
+
+// TestWatcherNotDeployed watches A, which has no code at the baseline
+// (a Safe not deployed yet), next to B: A's deployment is no alert and
+// its state there is its baseline; a reorg dropping the deployment makes
+// it not deployed again, and its redeployment on the new branch is the
+// baseline its changes are diffed with. C gets code that is not a Safe:
+// one SAFE_UNREADABLE, at that block.
+func TestWatcherNotDeployed(t *testing.T) {
+	watchC := common.HexToAddress("0x000000000000000000000000000000000005afec")
+	g := newFakeStateChain()
+	g.addSafe(watchSafeB, fakeOwners(2), 1, nil)
+	chain := newFakeWatchChain(g)
+	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB, watchC}, WatchOptions{MaxReorgDepth: 8, Read: ReadOptions{Registry: fakeRegistry(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background(), 0); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchSafeA, watchC}) || w.State(watchSafeA) != nil || w.State(watchSafeB) == nil {
+		t.Fatalf("NotDeployed %v, state of A %v", nd, w.State(watchSafeA))
+	}
+	threshold := func(n int64) func(s *fakeStateChain) {
+		return func(s *fakeStateChain) { s.set(watchSafeA, SlotThreshold, common.BigToHash(big.NewInt(n))) }
+	}
+	expect := func(what string, want []string, block uint64) {
+		t.Helper()
+		alerts := step(t, w)
+		if !slices.Equal(codesOf(alerts), want) {
+			t.Fatalf("%s: %v, want %v", what, alerts, want)
+		}
+		for _, a := range alerts {
+			if a.Block != block {
+				t.Fatalf("%s: alert %+v, want block %d", what, a, block)
+			}
+		}
+	}
+	chain.mine(nil)
+	expect("block 1, nothing deployed", nil, 1)
+	chain.mine(func(s *fakeStateChain) { s.addSafe(watchSafeA, fakeOwners(3), 2, nil) })
+	expect("block 2, A deployed", nil, 2)
+	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchC}) || w.State(watchSafeA).Threshold.Int64() != 2 {
+		t.Fatalf("after the deployment: NotDeployed %v, A %+v", nd, w.State(watchSafeA))
+	}
+	chain.mine(threshold(3))
+	expect("block 3, A's threshold", []string{CodeThresholdChange}, 3)
+
+	// Blocks 2 and 3 are replaced: A is deployed at block 3 with
+	// threshold 1, changed to 2 at block 4.
+	chain.drop(2)
+	chain.mine(nil)
+	chain.mine(func(s *fakeStateChain) { s.addSafe(watchSafeA, fakeOwners(3), 1, nil) })
+	chain.mine(threshold(2))
+	expect("the reorg", []string{CodeChainReorg}, 4)
+	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchSafeA, watchC}) || w.State(watchSafeA) != nil {
+		t.Fatalf("after the reorg: NotDeployed %v, A %+v", nd, w.State(watchSafeA))
+	}
+	expect("block 2', nothing deployed", nil, 2)
+	expect("block 3', A deployed again", nil, 3)
+	alerts := step(t, w)
+	if len(alerts) != 1 || alerts[0].Code != CodeThresholdChange || alerts[0].Before != "1" || alerts[0].After != "2" || alerts[0].Block != 4 {
+		t.Fatalf("block 4': %+v, want THRESHOLD_CHANGE 1 → 2", alerts)
+	}
+
+	chain.mine(func(s *fakeStateChain) { s.accounts[watchC] = &fakeStateAccount{code: []byte("not a Safe")} })
+	alerts = step(t, w)
+	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Severity != SeverityHigh || alerts[0].Safe != watchC.Hex() || alerts[0].Block != 5 ||
+		!strings.Contains(alerts[0].Message, "got at block 5 is not a Safe") {
+		t.Fatalf("block 5, C gets code: %+v", alerts)
+	}
+	chain.mine(nil)
+	expect("block 6: no second alert", nil, 6)
+	if nd := w.NotDeployed(); len(nd) != 0 {
+		t.Fatalf("NotDeployed %v at the end", nd)
 	}
 }
 

@@ -26,7 +26,9 @@ const monitorListPoll = 5 * time.Second
 const DefaultWatchMaxCatchup = 10000
 
 // cursorRewind is how far before its saved cursor the monitor resumes when
-// that block is no longer canonical (a reorg while the server was down).
+// that block is no longer canonical (a reorg while the server was down). A
+// Safe created since that block has no code there: the Watcher watches it
+// as not deployed yet and takes its state at its creation as its baseline.
 const cursorRewind = safe.DefaultMaxReorgDepth
 
 // resumeAttempts is how many times the monitor tries to start at a
@@ -49,8 +51,10 @@ type monitor struct {
 	changed                     chan struct{}
 	// maxCatchup bounds the blocks checked after a restart (see resume).
 	maxCatchup uint64
-	// reported holds the listed Safes that could not be read as Safes,
-	// already alerted; they are left out until the list changes.
+	// reported holds the listed addresses that had code that is not a
+	// Safe's at a baseline, already alerted; they are left out until the
+	// list changes. (An address without code is watched: a Safe not
+	// deployed yet.)
 	reported map[common.Address]bool
 }
 
@@ -176,6 +180,10 @@ func (mon *monitor) run(ctx context.Context) {
 			continue
 		}
 		mon.logger.Info("safe monitor: watching", "safes", len(w.Safes()), "listed", len(listed), "fromBlock", last+1)
+		for _, a := range w.NotDeployed() {
+			mon.logger.Info("safe monitor: no code at the baseline; watching for the Safe's deployment (its state then is its baseline)",
+				"safe", a.Hex(), "block", w.Last().Number)
+		}
 		err = mon.follow(ctx, w, listed)
 		last = w.Last().Number
 		if err != nil && !fail("stopped", err) {
@@ -185,7 +193,8 @@ func (mon *monitor) run(ctx context.Context) {
 }
 
 // start builds a Watcher of listed at baseline, leaving out (with one
-// SAFE_UNREADABLE alert each) the Safes that are not Safes there. It
+// SAFE_UNREADABLE alert each) the addresses whose code there is not a
+// Safe's; an address without code is watched as not deployed yet. It
 // returns nil when none is left.
 func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.Address, baseline uint64) (*safe.Watcher, error) {
 	var addrs []common.Address
@@ -209,8 +218,8 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 		// retries it, then gives up on the gap (giveUpGap).
 		return w, err
 	}
-	// Some listed address is not a Safe at the baseline: find which, one
-	// by one, alert once for each, and watch the others.
+	// Some listed address has code that is not a Safe at the baseline:
+	// find which, one by one, alert once for each, and watch the others.
 	var good []common.Address
 	for _, a := range addrs {
 		one, err := safe.NewWatcher(node, []common.Address{a}, opts)

@@ -40,8 +40,10 @@ func (m *Main) safeWatchCmd() *command {
 		usage:   "bulwark safe watch --safe ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--interval D] [--webhook URL --webhook-secret-file FILE] [--json]",
 		long: "Follows the chain from block N (default: the head; the state at N-1 is the baseline) and reads every\n" +
 			"watched Safe's state at each block, by block hash, from storage (not events: the Bybit DELEGATECALL\n" +
-			"emitted none). Prints one line per alert (--json: one JSON object per line) and stores each with its\n" +
-			"audit entry, in one transaction. With --webhook, each alert is also POSTed to URL, signed with\n" +
+			"emitted none). An address without code at the baseline is a Safe not deployed yet: its state at the\n" +
+			"block its code appears is its baseline (code that is not a Safe: SAFE_UNREADABLE). Prints one line\n" +
+			"per alert (--json: one JSON object per line) and stores each with its audit entry, in one\n" +
+			"transaction. With --webhook, each alert is also POSTed to URL, signed with\n" +
 			"HMAC-SHA256 (secret from --webhook-secret-file or $BULWARK_WEBHOOK_SECRET; see docs/safe.md).\n" +
 			"With --to-block it stops after block M; otherwise on SIGINT/SIGTERM. The exit code follows\n" +
 			"the worst alert: 3 critical, 2 high or medium, 0 none or info; 1 when it cannot start.",
@@ -187,6 +189,9 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		return bulwark.ExitError, err
 	}
 	fmt.Fprintf(m.Stderr, "bulwark: watching %d Safe(s) on %s from block %d (baseline: block %d)\n", len(addrs), client.URL(), from, from-1)
+	for _, a := range w.NotDeployed() {
+		fmt.Fprintf(m.Stderr, "bulwark: %s has no code at block %d: watching for the Safe's deployment (its state then is its baseline)\n", a.Hex(), from-1)
+	}
 	deliver := m.startDeliveries(ctx, db, notifier)
 	defer deliver.wait()
 	rec := &alertRecorder{db: db, log: log, actor: m.cliActor(), node: client.URL(), deliver: deliver}

@@ -399,9 +399,37 @@ func auditAlertsIfAny(data string) []struct{} {
 	return out
 }
 
+// TestSafeWatchFromBeforeDeployment watches with --from-block a Safe
+// created after the baseline: it is watched as not deployed yet (a note on
+// stderr, no alert), its creation is no alert, and its threshold change
+// after that is alerted at its block.
+func TestSafeWatchFromBeforeDeployment(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	before := chain.BlockNumber(t)
+	s := d.NewSafe(t, 2, safetest.NewOwners(3)...)
+	e := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	code, stdout, stderr := runWatch(t, context.Background(), t.TempDir(), "--safe", s.Address.Hex(), "--rpc", chain.URL(),
+		"--from-block", fmt.Sprint(before+1), "--to-block", fmt.Sprint(e.Block()), "--json")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	alerts := parseAlertLines(t, stdout)
+	if len(alerts) != 2 || alerts[0].Code != "THRESHOLD_CHANGE" || alerts[0].Block != e.Block() || alerts[0].Before != "2" || alerts[0].After != "3" ||
+		alerts[1].Code != "UNVERIFIED_EXECUTION" || alerts[1].Block != e.Block() {
+		t.Fatalf("alerts %+v, want the threshold change 2 → 3 and its execution at block %d", alerts, e.Block())
+	}
+	if note := fmt.Sprintf("bulwark: %s has no code at block %d: watching for the Safe's deployment", s.Address.Hex(), before); !strings.Contains(stderr, note) {
+		t.Errorf("stderr %q lacks %q", stderr, note)
+	}
+}
+
 func TestSafeWatchErrors(t *testing.T) {
 	chain := safetest.StartChain(t, anviltest.Silent())
 	eoa := chain.Sender.Hex()
+	// Code that is not a Safe (an address without code is a Safe not
+	// deployed yet: watched, see TestSafeWatchFromBeforeDeployment).
+	notSafe := chain.DeployGuard(t).Hex()
 	head := chain.BlockNumber(t)
 	for _, tc := range []struct {
 		args  []string
@@ -414,7 +442,8 @@ func TestSafeWatchErrors(t *testing.T) {
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "x"}, "--from-block"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "0"}, "--from-block"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "5", "--to-block", "4"}, "--to-block"},
-		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "1", "--to-block", "1"}, "--safe: baseline block 0: 1 Safe(s) could not be read; " + eoa + " has no code"},
+		{[]string{"--safe", eoa + "," + notSafe, "--rpc", chain.URL(), "--from-block", fmt.Sprint(head + 1), "--to-block", fmt.Sprint(head + 1)},
+			fmt.Sprintf("--safe: baseline block %d: 1 Safe(s) could not be read; %s is a contract but not a Safe proxy", head, notSafe)},
 		{[]string{"--safe", eoa, "--rpc", "http://127.0.0.1:1", "--from-block", "1"}, "--rpc: node at http://127.0.0.1:1 is unreachable"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "998"}, fmt.Sprintf("bulwark: --from-block: block 998 is beyond the node's head %d: the baseline, block 997, does not exist yet; give at most %d", head, head+1)},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "ftp://example.com/x", "--webhook-secret-file", "/dev/null"}, "--webhook"},
@@ -433,10 +462,11 @@ func TestSafeWatchErrors(t *testing.T) {
 		}
 	}
 	// The secret from the environment; plain http to a remote host warns.
-	// (The watch then fails on the EOA: no webhook is called.)
+	// (The watch then fails on the contract that is not a Safe: no webhook
+	// is called.)
 	const secret = "env-secret-never-printed"
 	code, stdout, stderr := runWatchEnv(t, context.Background(), t.TempDir(), map[string]string{"BULWARK_WEBHOOK_SECRET": secret},
-		"--safe", eoa, "--rpc", chain.URL(), "--from-block", "1", "--to-block", "1", "--webhook", "http://hooks.example.com/x")
+		"--safe", notSafe, "--rpc", chain.URL(), "--from-block", fmt.Sprint(head+1), "--to-block", fmt.Sprint(head+1), "--webhook", "http://hooks.example.com/x")
 	if code != 1 || !strings.Contains(stderr, "warning: --webhook hooks.example.com is plain http") || !strings.Contains(stderr, "not a Safe") ||
 		strings.Contains(stdout+stderr, secret) {
 		t.Errorf("env secret: exit %d, stdout %q, stderr %q", code, stdout, stderr)

@@ -27,9 +27,11 @@ import (
 // TestServeMonitor runs 'bulwark serve --rpc' against Anvil: a Safe 1.4.1
 // added through POST /api/v1/safe/watches is picked up without a restart,
 // its guard change (executed unverified) shows up in GET
-// /api/v1/safe/alerts with the UNVERIFIED_EXECUTION of the same block, an
-// address that is not a Safe gets one SAFE_UNREADABLE and does not stop the
-// others, a removed Safe is no longer watched, and SIGTERM stops cleanly.
+// /api/v1/safe/alerts with the UNVERIFIED_EXECUTION of the same block, a
+// contract that is not a Safe gets one SAFE_UNREADABLE and does not stop
+// the others, an address without code is watched as a Safe not deployed
+// yet (no alert), a removed Safe is no longer watched, and SIGTERM stops
+// cleanly.
 func TestServeMonitor(t *testing.T) {
 	bin := buildBinary(t)
 	chain := safetest.StartChain(t, anviltest.Silent())
@@ -40,18 +42,22 @@ func TestServeMonitor(t *testing.T) {
 	api := m.srv.url + "/api/v1/safe"
 
 	// The monitor restarts from the head when the list changes: wait until
-	// it has taken both listed addresses and watches the Safe alone (the EOA
-	// left out) before acting. An earlier start may have seen only the Safe.
-	eoa := owners[0].Address
-	m.watch(1, s.Address.Hex(), eoa.Hex())
+	// it has taken the three listed addresses and watches the Safe and the
+	// EOA (no code: not deployed yet), the contract that is not a Safe left
+	// out, before acting. An earlier start may have seen fewer.
+	eoa, notSafe := owners[0].Address, chain.DeployGuard(t)
+	m.watch(2, s.Address.Hex(), notSafe.Hex(), eoa.Hex())
 	var unreadable []safe.StoredAlert
 	for _, a := range m.alerts() {
 		if a.Code == safe.CodeSafeUnreadable {
 			unreadable = append(unreadable, a)
 		}
 	}
-	if len(unreadable) != 1 || unreadable[0].Safe != eoa.Hex() {
-		t.Fatalf("SAFE_UNREADABLE alerts %+v, want one for %s", unreadable, eoa.Hex())
+	if len(unreadable) != 1 || unreadable[0].Safe != notSafe.Hex() {
+		t.Fatalf("SAFE_UNREADABLE alerts %+v, want one for %s", unreadable, notSafe.Hex())
+	}
+	if !strings.Contains(m.srv.stderr.String(), "no code at the baseline; watching for the Safe's deployment") {
+		t.Errorf("the EOA is not logged as not deployed:\n%s", m.srv.stderr)
 	}
 
 	guard := chain.DeployGuard(t)
@@ -71,8 +77,10 @@ func TestServeMonitor(t *testing.T) {
 	if code, body := request(t, "DELETE", api+"/watches/"+s.Address.Hex(), m.token, ""); code != http.StatusOK {
 		t.Fatalf("DELETE: %d %s", code, body)
 	}
-	if code, body := request(t, "DELETE", api+"/watches/"+eoa.Hex(), m.token, ""); code != http.StatusOK {
-		t.Fatalf("DELETE: %d %s", code, body)
+	for _, a := range []common.Address{eoa, notSafe} {
+		if code, body := request(t, "DELETE", api+"/watches/"+a.Hex(), m.token, ""); code != http.StatusOK {
+			t.Fatalf("DELETE: %d %s", code, body)
+		}
 	}
 	if code, body := request(t, "GET", api+"/watches", m.token, ""); code != http.StatusOK || !strings.Contains(body, `"watches":[]`) {
 		t.Fatalf("GET watches: %d %s", code, body)
@@ -332,19 +340,19 @@ func waitForMonitor(t *testing.T, srv *server, token, what string, ok func() boo
 // exactly once; nothing comes back from the dropped branch (no second
 // GUARD_CHANGE, no guard change back to none: the Safe was re-read on the
 // new chain), and no gap or unreadable Safe is reported.
+//
+// The Safe is younger than the cursorRewind (64) blocks the monitor goes
+// back on a reorg while down: it has no code at the resume baseline, is
+// watched as not deployed yet, and its state at its creation block is its
+// baseline — its creation is no alert, the new branch's change is.
 func TestServeMonitorReorgWhileDown(t *testing.T) {
 	bin := buildBinary(t)
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
 	owners := safetest.NewOwners(3)
 	s := d.NewSafe(t, 2, owners...)
+	created := chain.BlockNumber(t)
 	ctx := context.Background()
-	// The Safe is older than the 64 blocks (cursorRewind) the monitor goes
-	// back on a reorg while down: a Safe created within them is not a Safe
-	// at that baseline and is left out with SAFE_UNREADABLE (docs/safe.md).
-	if err := chain.RPC.Call(ctx, nil, "anvil_mine", hexutil.Uint64(cursorRewind)); err != nil {
-		t.Fatal(err)
-	}
 	guard := chain.DeployGuard(t)
 
 	// Signed now, at the nonce the guard change is about to use.
@@ -390,6 +398,9 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 		t.Fatalf("the reorg did not replace blocks %d–%d with the threshold change: %+v", x, x+1, st)
 	}
 	head := chain.BlockNumber(t)
+	if x+1 >= created+cursorRewind {
+		t.Fatalf("the Safe (block %d) is not younger than %d blocks at the cursor %d", created, cursorRewind, x+1)
+	}
 
 	m.restart()
 	m.waitFor("THRESHOLD_CHANGE of the new branch, and the cursor at the head", func() bool {
@@ -411,6 +422,14 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 	want := []string{safe.CodeChainReorg, safe.CodeThresholdChange, safe.CodeUnverifiedExecution}
 	if !slices.Equal(codes, want) {
 		t.Fatalf("alerts after the restart %v, want %v\n%+v\nstderr:\n%s", codes, want, after, m.srv.stderr)
+	}
+	// Resumed before the Safe's creation: watched as not deployed yet.
+	from := (x + 1) - min(x+1, cursorRewind)
+	for _, want := range []string{fmt.Sprintf(`"safe monitor: resuming after a restart" cursor=%d fromBlock=%d`, x+1, from+1),
+		fmt.Sprintf(`watching for the Safe's deployment (its state then is its baseline)" safe=%s block=%d`, s.Address.Hex(), from)} {
+		if !strings.Contains(m.srv.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, m.srv.stderr)
+		}
 	}
 	reorg, threshold, exec := after[0], after[1], after[2]
 	if reorg.Block != x+1 || reorg.BlockHash != droppedCursor.Hex() || reorg.Severity != safe.SeverityInfo ||
