@@ -300,8 +300,14 @@ func (s *Service) swap(ctx context.Context, next map[string]*List) ([]Alert, err
 	return s.rescreen(ctx, prev, ix)
 }
 
+// errAlertRaised rolls back an alert another process already stored for
+// the same list change (the CLI that imported the lists, when a server
+// reloads them): its decision and audit entry are not written twice.
+var errAlertRaised = errors.New("alert already raised")
+
 // rescreen raises and stores an alert for every watch the new or changed
-// entries of next match.
+// entries of next match, unless one with the same key (the same watch and
+// listings) is stored already.
 func (s *Service) rescreen(ctx context.Context, prev, next *Index) ([]Alert, error) {
 	watches, err := s.cfg.Store.ScreenWatches(ctx)
 	if err != nil {
@@ -328,13 +334,19 @@ func (s *Service) rescreen(ctx context.Context, prev, next *Index) ([]Alert, err
 			}
 			var err error
 			a, err = s.cfg.Store.SaveScreenAlert(ctx, Alert{WatchID: h.Watch.ID, Subject: h.Watch.Subject, Kind: h.Watch.Kind,
-				Verdict: d.Verdict, DecisionID: d.ID, Body: body})
+				Verdict: d.Verdict, DecisionID: d.ID, Body: body, Key: h.AlertKey()})
+			if bulwark.ErrorCode(err) == bulwark.ECONFLICT {
+				return audit.Event{}, errAlertRaised
+			}
 			if err != nil {
 				return audit.Event{}, err
 			}
 			return audit.Event{Actor: "system", Action: "screen.alert", Target: d.ID,
 				Details: map[string]any{"watchId": h.Watch.ID, "verdict": d.Verdict, "lists": d.Lists, "algorithm": d.Algorithm}}, nil
 		})
+		if errors.Is(err, errAlertRaised) {
+			continue
+		}
 		if err != nil {
 			return alerts, err
 		}

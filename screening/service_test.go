@@ -192,6 +192,69 @@ func TestServiceImportSwapsAndAlerts(t *testing.T) {
 	}
 }
 
+// TestServiceReloadRaisesOnce: a list change imported by another process
+// (the CLI) raises its alerts there; the server that reloads the change
+// re-screens the same entries and must not store the alerts a second time
+// (nor their decisions and audit entries), or a webhook would hear twice.
+func TestServiceReloadRaisesOnce(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	server := openService(t, db, false)
+	defer server.Close(ctx)
+	newAddr := "0x00000000000000000000000000000000000000ab"
+	w, err := server.AddWatch(ctx, "token:t", screening.Watch{Kind: screening.KindAddress, Address: newAddr, Subject: "withdrawal-9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw, err := server.AddWatch(ctx, "token:t", screening.Watch{Kind: screening.KindName, Name: "Ingrid Solveig Grimsdottir", Subject: "customer-42"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := openService(t, db, false)
+	ls := fixture()
+	ls[0].Entities = append(ls[0].Entities,
+		screening.Entity{ID: "ofac-sdn:99998", List: "ofac-sdn", Category: screening.CategorySanctions, Confidence: screening.ConfidenceHigh,
+			Name: "NEW FRONT LLC", Addresses: []screening.ListedAddress{{Currency: "ETH", Address: newAddr}}},
+		screening.Entity{ID: "ofac-sdn:99999", List: "ofac-sdn", Type: screening.TypePerson, Category: screening.CategorySanctions,
+			Confidence: screening.ConfidenceHigh, Name: "GRIMSDOTTIR, Ingrid Solveig"})
+	ls[0].Info.SHA256 = "a9"
+	rep, err := cli.Import(ctx, "cli", "test", ls[:1])
+	if err != nil || len(rep.Alerts) != 2 || rep.Alerts[0].WatchID != w.ID || rep.Alerts[1].WatchID != nw.ID || rep.Alerts[0].Key == "" {
+		t.Fatalf("import: %v, %d alerts, want one for each watch with a key", err, len(rep.Alerts))
+	}
+	changed, alerts, err := server.Reload(ctx)
+	if err != nil || !changed || len(alerts) != 0 {
+		t.Fatalf("Reload = %v, %d alerts, %v; want the change and no new alert", changed, len(alerts), err)
+	}
+	stored, err := db.ScreenAlerts(ctx, 0, 10)
+	if err != nil || len(stored) != 2 || stored[0].ID != rep.Alerts[0].ID || stored[1].ID != rep.Alerts[1].ID {
+		t.Fatalf("%d stored alerts, %v; want the CLI's two", len(stored), err)
+	}
+	entries, err := db.AuditEntries(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Action == "screen.alert" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d screen.alert audit entries, want 2", n)
+	}
+	if rep, err := audit.Verify(ctx, db, nil); err != nil || !rep.Intact() {
+		t.Errorf("audit chain: %+v, %v", rep, err)
+	}
+	// A later change of the same entity is a new listing: alerted again.
+	ls[0].Entities[len(ls[0].Entities)-1].Programs = []string{"SDGT"}
+	ls[0].Info.SHA256 = "a10"
+	rep, err = cli.Import(ctx, "cli", "test", ls[:1])
+	if err != nil || len(rep.Alerts) != 1 || rep.Alerts[0].WatchID != nw.ID {
+		t.Fatalf("import of the changed listing: %v, %d alerts, want one for watch %d", err, len(rep.Alerts), nw.ID)
+	}
+}
+
 func TestServiceDispose(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t)

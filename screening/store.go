@@ -154,6 +154,26 @@ type Alert struct {
 	// Decision is the screening that raised it, with its matches.
 	DecisionID string          `json:"decisionId"`
 	Body       json.RawMessage `json:"result"`
+	// Key identifies what was alerted: the watch and the listings it
+	// matched (AlertKey). A store keeps one alert per key, so a list
+	// change re-screened by two processes (the CLI that imported it and
+	// the server that reloads it) raises one alert.
+	Key string `json:"-"`
+	// Delivery is the state of the alert's webhook delivery.
+	Delivery AlertDelivery `json:"delivery"`
+}
+
+// AlertDelivery is where the webhook delivery of a stored alert stands
+// (the same as the Safe alerts' safe.AlertDelivery).
+type AlertDelivery struct {
+	// DeliveredAt is when a receiver accepted the alert (2xx); nil until
+	// then.
+	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
+	// Attempts is how many POSTs were made; 0 means not delivered yet.
+	Attempts int `json:"attempts"`
+	// LastError says why the last attempt failed ("" after a success). It
+	// never holds the webhook secret.
+	LastError string `json:"lastError,omitempty"`
 }
 
 // WatchStore keeps watches and the alerts they raise. A store adapter that
@@ -166,9 +186,14 @@ type WatchStore interface {
 	RemoveScreenWatch(ctx context.Context, id int64) (Watch, error)
 	// ScreenWatches returns every watch, oldest first.
 	ScreenWatches(ctx context.Context) ([]Watch, error)
-	// SaveScreenAlert stores a (the store assigns ID and time).
+	// SaveScreenAlert stores a (the store assigns ID and time; the
+	// delivery state starts empty); ECONFLICT when an alert with the same
+	// non-empty Key is stored.
 	SaveScreenAlert(ctx context.Context, a Alert) (Alert, error)
 	// ScreenAlerts returns alerts with ID above sinceID, oldest first, at
-	// most limit (≥ 1).
+	// most limit (≥ 1), with their delivery state.
 	ScreenAlerts(ctx context.Context, sinceID int64, limit int) ([]Alert, error)
+	// RecordScreenAlertDelivery sets the delivery state of alert id;
+	// ENOTFOUND when there is no such alert.
+	RecordScreenAlertDelivery(ctx context.Context, id int64, d AlertDelivery) error
 }

@@ -1,6 +1,12 @@
 package screening
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening/chainaddr"
 )
@@ -107,6 +113,31 @@ func (h WatchHit) DecisionOf() *Decision {
 		return &h.Address.Decision
 	}
 	return &h.Name.Decision
+}
+
+// AlertKey identifies what the hit alerts: the watch and each listing it
+// matched (list, list version, entity and entity digest). Two processes
+// that re-screen the same list change get the same key.
+func (h WatchHit) AlertKey() string {
+	d := h.DecisionOf()
+	var parts []string
+	add := func(list, id, digest string) {
+		parts = append(parts, strings.Join([]string{list, d.Lists[list], id, digest}, "\x1f"))
+	}
+	if h.Address != nil {
+		for _, r := range h.Address.Results {
+			for _, m := range r.Matches {
+				add(m.List, m.EntityID, m.EntityDigest)
+			}
+		}
+	} else {
+		for _, m := range h.Name.Matches {
+			add(m.List, m.EntityID, m.EntityDigest)
+		}
+	}
+	sort.Strings(parts)
+	sum := sha256.Sum256([]byte(fmt.Sprintf("watch %d\x1e%s", h.Watch.ID, strings.Join(parts, "\x1e"))))
+	return hex.EncodeToString(sum[:])
 }
 
 // Rescreen screens watches against the entries of next that are new or

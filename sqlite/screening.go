@@ -346,11 +346,17 @@ func scanScreenWatch(s scanner) (screening.Watch, error) {
 	return w, nil
 }
 
-// SaveScreenAlert stores an alert.
+const screenAlertColumns = `id, time, watch_id, subject, kind, verdict, decision_id, body, key, delivered_at, delivery_attempts, last_error`
+
+// SaveScreenAlert stores an alert; ECONFLICT when one with the same key is
+// stored.
 func (db *DB) SaveScreenAlert(ctx context.Context, a screening.Alert) (screening.Alert, error) {
-	a.Time = time.Now().UTC()
-	res, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO screen_alerts (time, watch_id, subject, kind, verdict, decision_id, body)
-VALUES (?, ?, ?, ?, ?, ?, ?)`, formatTime(a.Time), a.WatchID, a.Subject, a.Kind, string(a.Verdict), a.DecisionID, string(a.Body))
+	a.Time, a.Delivery = time.Now().UTC(), screening.AlertDelivery{}
+	res, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO screen_alerts (time, watch_id, subject, kind, verdict, decision_id, body, key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, formatTime(a.Time), a.WatchID, a.Subject, a.Kind, string(a.Verdict), a.DecisionID, string(a.Body), a.Key)
+	if constraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
+		return a, bulwark.Errorf(bulwark.ECONFLICT, "watch %d: an alert for the same listings is already stored", a.WatchID)
+	}
 	if err != nil {
 		return a, db.fail(ctx, err, "store a screening alert")
 	}
@@ -365,7 +371,7 @@ func (db *DB) ScreenAlerts(ctx context.Context, sinceID int64, limit int) ([]scr
 		return nil, bulwark.Invalid("limit", "limit: %d is below 1", limit)
 	}
 	op := "read screening alerts"
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, time, watch_id, subject, kind, verdict, decision_id, body
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+screenAlertColumns+`
 FROM screen_alerts WHERE id > ? ORDER BY id LIMIT ?`, sinceID, limit)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
@@ -373,14 +379,37 @@ FROM screen_alerts WHERE id > ? ORDER BY id LIMIT ?`, sinceID, limit)
 	return collectRows(ctx, db, rows, op, func(s scanner) (screening.Alert, error) {
 		var a screening.Alert
 		var at, verdict, body string
-		if err := s.Scan(&a.ID, &at, &a.WatchID, &a.Subject, &a.Kind, &verdict, &a.DecisionID, &body); err != nil {
+		var delivered sql.NullString
+		if err := s.Scan(&a.ID, &at, &a.WatchID, &a.Subject, &a.Kind, &verdict, &a.DecisionID, &body, &a.Key,
+			&delivered, &a.Delivery.Attempts, &a.Delivery.LastError); err != nil {
 			return a, err
 		}
 		var err error
 		if a.Time, err = parseTime(at); err != nil {
 			return a, bulwark.Errorf(bulwark.EINTEGRITY, "screening alert %d is malformed in the store: time %q", a.ID, at)
 		}
+		if a.Delivery.DeliveredAt, err = parseNullTime(delivered); err != nil {
+			return a, bulwark.Errorf(bulwark.EINTEGRITY, "screening alert %d is malformed in the store: delivered_at %q", a.ID, delivered.String)
+		}
 		a.Verdict, a.Body = bulwark.Verdict(verdict), json.RawMessage(body)
 		return a, nil
 	})
+}
+
+// RecordScreenAlertDelivery sets the delivery state of screening alert id.
+func (db *DB) RecordScreenAlertDelivery(ctx context.Context, id int64, d screening.AlertDelivery) error {
+	op := fmt.Sprintf("record delivery of screening alert %d", id)
+	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE screen_alerts SET delivered_at = ?, delivery_attempts = ?, last_error = ? WHERE id = ?`,
+		nullTime(d.DeliveredAt), d.Attempts, d.LastError, id)
+	if err != nil {
+		return db.fail(ctx, err, op)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return db.fail(ctx, err, op)
+	}
+	if n == 0 {
+		return bulwark.Errorf(bulwark.ENOTFOUND, "no screening alert with id %d", id)
+	}
+	return nil
 }

@@ -225,6 +225,55 @@ func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
 		if _, err := s.ScreenAlerts(ctx, 0, 0); bulwark.ErrorCode(err) != bulwark.EINVALID {
 			t.Errorf("ScreenAlerts(limit 0) = %v", err)
 		}
+
+		// One alert per key: the same list change re-screened by a second
+		// process is refused; alerts without a key are never refused.
+		keyed := screening.Alert{WatchID: 9, Kind: "name", Verdict: bulwark.VerdictReview, DecisionID: "dec_k", Body: json.RawMessage(`{}`), Key: "k1"}
+		k1, err := s.SaveScreenAlert(ctx, keyed)
+		if err != nil || k1.ID != 4 || k1.Key != "k1" {
+			t.Fatalf("SaveScreenAlert(keyed) = %+v, %v", k1, err)
+		}
+		if _, err := s.SaveScreenAlert(ctx, keyed); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+			t.Errorf("SaveScreenAlert(same key) = %v, want ECONFLICT", err)
+		}
+		keyed.Key = "k2"
+		if a, err := s.SaveScreenAlert(ctx, keyed); err != nil || a.ID != 5 {
+			t.Errorf("SaveScreenAlert(other key) = %+v, %v", a, err)
+		}
+
+		// Delivery state: empty when stored, then as recorded.
+		as, err = s.ScreenAlerts(ctx, 3, 1)
+		if err != nil || len(as) != 1 || as[0].ID != 4 || as[0].Key != "k1" || as[0].Delivery != (screening.AlertDelivery{}) {
+			t.Fatalf("ScreenAlerts(after 3) = %+v, %v", as, err)
+		}
+		at := time.Date(2026, 11, 2, 3, 4, 5, 6, time.UTC)
+		steps := []screening.AlertDelivery{
+			{Attempts: 2, LastError: "POST https://hooks.example.com/…: HTTP 503"},
+			{DeliveredAt: &at, Attempts: 3},
+		}
+		for _, d := range steps {
+			if err := s.RecordScreenAlertDelivery(ctx, 2, d); err != nil {
+				t.Fatalf("RecordScreenAlertDelivery(%+v) = %v", d, err)
+			}
+			as, err := s.ScreenAlerts(ctx, 1, 1)
+			if err != nil || len(as) != 1 || as[0].ID != 2 {
+				t.Fatalf("ScreenAlerts = %+v, %v", as, err)
+			}
+			g := as[0].Delivery
+			if g.Attempts != d.Attempts || g.LastError != d.LastError || (g.DeliveredAt == nil) != (d.DeliveredAt == nil) ||
+				(g.DeliveredAt != nil && !g.DeliveredAt.Equal(*d.DeliveredAt)) {
+				t.Errorf("delivery %+v, want %+v", g, d)
+			}
+			if string(as[0].Body) != `{"x":1}` || as[0].DecisionID != "dec_1" {
+				t.Errorf("recording the delivery changed the alert: %+v", as[0])
+			}
+		}
+		if as, err := s.ScreenAlerts(ctx, 2, 1); err != nil || len(as) != 1 || as[0].Delivery != (screening.AlertDelivery{}) {
+			t.Errorf("another alert's delivery changed: %+v, %v", as, err)
+		}
+		if err := s.RecordScreenAlertDelivery(ctx, 1000, screening.AlertDelivery{Attempts: 1}); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("RecordScreenAlertDelivery(missing) = %v, want ENOTFOUND", err)
+		}
 	})
 }
 

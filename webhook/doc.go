@@ -1,11 +1,18 @@
 // Package webhook delivers Bulwark's watch alerts to an HTTP(S) receiver,
 // signed with HMAC-SHA256 so the receiver can tell them from forgeries.
 //
-// Each alert is one POST of a JSON body
+// Each alert is one POST of a JSON body whose "type" says what it is: a
+// Safe monitor alert (Notify, Payload)
 //
-//	{"id": 7, "time": "2025-02-21T14:13:35.123456789Z", "alert": {"block": …, "code": "MASTERCOPY_CHANGE", …}}
+//	{"type": "safe.alert", "id": 7, "time": "2025-02-21T14:13:35.123456789Z", "alert": {"block": …, "code": "MASTERCOPY_CHANGE", …}}
 //
-// (Content-Type application/json) with two headers:
+// or a screening watch alert (NotifyScreening, ScreeningPayload), whose
+// "result" is the decision that raised it
+//
+//	{"type": "screening.alert", "id": 3, "time": "…", "alert": {"id": 3, "watchId": 12, "subject": "customer-42", "verdict": "block", "decisionId": "dec_…", "result": {…}, …}}
+//
+// Send posts any other JSON body the same way. Each POST (Content-Type
+// application/json) has two headers:
 //
 //	X-Bulwark-Timestamp: 1740147215
 //	X-Bulwark-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
@@ -21,7 +28,7 @@
 //  3. rejecting a timestamp further than a few minutes from its own clock
 //     (Verify's maxAge; 5 minutes is a good default), so a captured request
 //     cannot be replayed later; receivers that need more deduplicate on
-//     the alert id.
+//     the type and id (Safe and screening alerts are numbered apart).
 //
 // Verify does all three for receivers written in Go.
 //

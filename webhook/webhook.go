@@ -20,6 +20,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/screening"
 )
 
 // Header names.
@@ -60,7 +61,7 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Notifier posts signed alerts to one URL. It is safe for concurrent use.
+// Notifier posts signed alerts (or any JSON body, Send) to one URL. It is safe for concurrent use.
 // Its errors and log lines name the URL as URL() returns it.
 type Notifier struct {
 	opt      Options
@@ -140,12 +141,50 @@ func (n *Notifier) URL() string { return n.redacted }
 // Insecure reports whether the Notifier posts in clear text over a network.
 func (n *Notifier) Insecure() bool { return Insecure(n.u) }
 
-// Payload is the JSON body of a POST.
+// Payload types: the "type" of every body, so that one receiver can route
+// the alerts of several sources.
+const (
+	TypeSafeAlert      = "safe.alert"
+	TypeScreeningAlert = "screening.alert"
+)
+
+// Payload is the JSON body of a Safe monitor alert (Notify).
 type Payload struct {
+	// Type is TypeSafeAlert.
+	Type  string     `json:"type"`
 	ID    int64      `json:"id"`
 	Time  time.Time  `json:"time"`
 	Alert safe.Alert `json:"alert"`
 }
+
+// ScreeningPayload is the JSON body of a screening watch alert
+// (NotifyScreening).
+type ScreeningPayload struct {
+	// Type is TypeScreeningAlert.
+	Type  string             `json:"type"`
+	ID    int64              `json:"id"`
+	Time  time.Time          `json:"time"`
+	Alert ScreeningAlertBody `json:"alert"`
+}
+
+// ScreeningAlertBody is a screening.Alert as posted: without its delivery
+// state, which the receiver's answer is about to change. Its "result" holds
+// the decision that raised it, as stored.
+type ScreeningAlertBody struct {
+	screening.Alert
+	// Delivery hides the alert's own; it is always nil.
+	Delivery *struct{} `json:"delivery,omitempty"`
+}
+
+// NewScreeningPayload returns the payload of a stored screening alert.
+func NewScreeningPayload(a screening.Alert) ScreeningPayload {
+	a.Time, a.Delivery = a.Time.UTC(), screening.AlertDelivery{}
+	return ScreeningPayload{Type: TypeScreeningAlert, ID: a.ID, Time: a.Time, Alert: ScreeningAlertBody{Alert: a}}
+}
+
+// Delivery is where the delivery of one POST stands (the state a store
+// records on the alert).
+type Delivery = safe.AlertDelivery
 
 // Sign returns the X-Bulwark-Signature value of body sent at Unix time ts:
 // "sha256=" and the hex HMAC-SHA256 of ts, ".", body.
@@ -198,17 +237,32 @@ func VerifyRequest(r *http.Request, secret []byte, maxAge time.Duration, maxBody
 	return body, Verify(secret, r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp), body, time.Now(), maxAge)
 }
 
-// Notify posts a to the receiver, retrying transient failures, and returns
-// the delivery state to record: DeliveredAt set on a 2xx answer, Attempts
-// the POSTs made, LastError why the last one failed. It gives up early when
-// ctx ends.
+// Notify posts a Safe alert (a Payload) to the receiver, as Send does.
 func (n *Notifier) Notify(ctx context.Context, a safe.StoredAlert) safe.AlertDelivery {
-	var d safe.AlertDelivery
-	body, err := json.Marshal(Payload{ID: a.ID, Time: a.Time.UTC(), Alert: a.Alert})
+	body, err := json.Marshal(Payload{Type: TypeSafeAlert, ID: a.ID, Time: a.Time.UTC(), Alert: a.Alert})
 	if err != nil {
-		d.LastError = "cannot encode the alert: " + err.Error()
-		return d
+		return Delivery{LastError: "cannot encode the alert: " + err.Error()}
 	}
+	return n.Send(ctx, body, "alert", a.ID)
+}
+
+// NotifyScreening posts a screening alert (a ScreeningPayload) to the
+// receiver, as Send does.
+func (n *Notifier) NotifyScreening(ctx context.Context, a screening.Alert) Delivery {
+	body, err := json.Marshal(NewScreeningPayload(a))
+	if err != nil {
+		return Delivery{LastError: "cannot encode the alert: " + err.Error()}
+	}
+	return n.Send(ctx, body, "screeningAlert", a.ID)
+}
+
+// Send posts body (JSON, sent as is and signed) to the receiver, retrying
+// transient failures, and returns the delivery state to record:
+// DeliveredAt set on a 2xx answer, Attempts the POSTs made, LastError why
+// the last one failed. It gives up early when ctx ends. logAttrs (key,
+// value pairs naming what is sent) are added to its log lines.
+func (n *Notifier) Send(ctx context.Context, body []byte, logAttrs ...any) Delivery {
+	var d Delivery
 	for {
 		d.Attempts++
 		retry, wait, err := n.post(ctx, body)
@@ -220,7 +274,7 @@ func (n *Notifier) Notify(ctx context.Context, a safe.StoredAlert) safe.AlertDel
 		d.LastError = err.Error()
 		if !retry || d.Attempts >= n.opt.MaxAttempts || ctx.Err() != nil {
 			if n.opt.Logger != nil {
-				n.opt.Logger.Warn("webhook delivery failed", "url", n.redacted, "alert", a.ID, "attempts", d.Attempts, "err", d.LastError)
+				n.opt.Logger.Warn("webhook delivery failed", append(append([]any{"url", n.redacted}, logAttrs...), "attempts", d.Attempts, "err", d.LastError)...)
 			}
 			return d
 		}
@@ -228,7 +282,7 @@ func (n *Notifier) Notify(ctx context.Context, a safe.StoredAlert) safe.AlertDel
 			wait = min(n.opt.RetryBase<<min(d.Attempts-1, 20), n.opt.RetryMax)
 		}
 		if n.opt.Logger != nil {
-			n.opt.Logger.Info("webhook delivery failed; retrying", "url", n.redacted, "alert", a.ID, "attempt", d.Attempts, "wait", wait, "err", d.LastError)
+			n.opt.Logger.Info("webhook delivery failed; retrying", append(append([]any{"url", n.redacted}, logAttrs...), "attempt", d.Attempts, "wait", wait, "err", d.LastError)...)
 		}
 		t := time.NewTimer(wait)
 		select {

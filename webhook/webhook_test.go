@@ -19,6 +19,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
 
@@ -273,5 +274,115 @@ func TestNotifyStopsWithContext(t *testing.T) {
 	if d.DeliveredAt != nil || d.Attempts != 1 || calls.Load() != 1 ||
 		!(strings.Contains(d.LastError, "503") || strings.Contains(d.LastError, "context canceled")) {
 		t.Fatalf("delivery %+v after %d calls", d, calls.Load())
+	}
+}
+
+// TestSend: any body is posted byte for byte, signed over exactly those
+// bytes, with the same retries as Notify; the log lines carry the caller's
+// attributes and never the secret.
+func TestSend(t *testing.T) {
+	rc := &receiver{statuses: []int{503, 200}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	var logs bytes.Buffer
+	n := newNotifier(t, srv.URL+"/hook", &logs, webhook.Options{})
+	body := []byte(`{"type":"custom.event", "x": [1, 2]}` + "\n")
+	d := n.Send(context.Background(), body, "event", "e-1")
+	if d.DeliveredAt == nil || d.Attempts != 2 || d.LastError != "" {
+		t.Fatalf("delivery %+v, want delivered after 2 attempts", d)
+	}
+	rc.mu.Lock()
+	if rc.calls != 2 {
+		t.Fatalf("receiver saw %d POSTs", rc.calls)
+	}
+	for i := range rc.calls {
+		if rc.verified[i] != nil || !bytes.Equal(rc.bodies[i], body) {
+			t.Errorf("POST %d: %v, body %q", i+1, rc.verified[i], rc.bodies[i])
+		}
+		if ct := rc.headers[i].Get("Content-Type"); ct != "application/json" {
+			t.Errorf("Content-Type %q", ct)
+		}
+	}
+	rc.statuses, rc.calls = []int{410}, 0
+	rc.mu.Unlock()
+	if !strings.Contains(logs.String(), "event=e-1") || !strings.Contains(logs.String(), "HTTP 503") || strings.Contains(logs.String(), secret) {
+		t.Errorf("logs %q", logs.String())
+	}
+
+	// A permanent failure: one attempt, the reason recorded.
+	d = n.Send(context.Background(), body)
+	if d.DeliveredAt != nil || d.Attempts != 1 || !strings.Contains(d.LastError, "HTTP 410") {
+		t.Errorf("delivery %+v, want one failed attempt naming HTTP 410", d)
+	}
+}
+
+// TestPayloadTypes: every body names its type, so that one receiver can
+// route Safe and screening alerts; a screening alert carries its decision
+// ("result") as stored and not its delivery state.
+func TestPayloadTypes(t *testing.T) {
+	rc := &receiver{statuses: []int{200}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	n := newNotifier(t, srv.URL, nil, webhook.Options{})
+	if d := n.Notify(context.Background(), alert); d.DeliveredAt == nil {
+		t.Fatalf("Safe alert not delivered: %+v", d)
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 5, time.FixedZone("CET", 3600))
+	delivered := at.Add(time.Hour)
+	sa := screening.Alert{ID: 12, Time: at, WatchID: 4, Subject: "customer-42", Kind: screening.KindName, Verdict: bulwark.VerdictBlock,
+		DecisionID: "dec_0123456789ab0123456789ab", Body: json.RawMessage(`{"decisionId":"dec_0123456789ab0123456789ab","matches":[{"entityId":"ofac-sdn:99001","score":1}]}`),
+		Key: "k", Delivery: screening.AlertDelivery{DeliveredAt: &delivered, Attempts: 3, LastError: "earlier failure"}}
+	if d := n.NotifyScreening(context.Background(), sa); d.DeliveredAt == nil || d.Attempts != 1 {
+		t.Fatalf("screening alert not delivered: %+v", d)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.bodies) != 2 || rc.verified[0] != nil || rc.verified[1] != nil {
+		t.Fatalf("received %d bodies, verified %v", len(rc.bodies), rc.verified)
+	}
+
+	var safeBody map[string]json.RawMessage
+	if err := json.Unmarshal(rc.bodies[0], &safeBody); err != nil || string(safeBody["type"]) != `"safe.alert"` || string(safeBody["id"]) != "7" {
+		t.Errorf("Safe alert body %s: %v", rc.bodies[0], err)
+	}
+	var p webhook.Payload
+	if err := json.Unmarshal(rc.bodies[0], &p); err != nil || p.Type != webhook.TypeSafeAlert || p.Alert != alert.Alert {
+		t.Errorf("Safe payload %+v: %v", p, err)
+	}
+
+	var got struct {
+		Type  string                     `json:"type"`
+		ID    int64                      `json:"id"`
+		Time  time.Time                  `json:"time"`
+		Alert map[string]json.RawMessage `json:"alert"`
+	}
+	if err := json.Unmarshal(rc.bodies[1], &got); err != nil {
+		t.Fatalf("screening body %s: %v", rc.bodies[1], err)
+	}
+	if webhook.TypeScreeningAlert != "screening.alert" || webhook.TypeSafeAlert != "safe.alert" {
+		t.Errorf("types %q, %q", webhook.TypeScreeningAlert, webhook.TypeSafeAlert)
+	}
+	if got.Type != webhook.TypeScreeningAlert || got.ID != 12 || !got.Time.Equal(at) || got.Time.Location() != time.UTC {
+		t.Errorf("screening payload %+v", got)
+	}
+	if string(got.Alert["watchId"]) != "4" || string(got.Alert["id"]) != "12" || string(got.Alert["verdict"]) != `"block"` ||
+		string(got.Alert["subject"]) != `"customer-42"` || string(got.Alert["decisionId"]) != `"dec_0123456789ab0123456789ab"` {
+		t.Errorf("screening alert %s", rc.bodies[1])
+	}
+	if string(got.Alert["result"]) != string(sa.Body) {
+		t.Errorf("result %s, want the stored decision %s", got.Alert["result"], sa.Body)
+	}
+	for _, k := range []string{"delivery", "key", "Key"} {
+		if _, ok := got.Alert[k]; ok {
+			t.Errorf("the posted alert holds %q: %s", k, rc.bodies[1])
+		}
+	}
+	if !strings.HasPrefix(string(rc.bodies[1]), `{"type":"screening.alert",`) || !strings.HasPrefix(string(rc.bodies[0]), `{"type":"safe.alert",`) {
+		t.Errorf("type is not the first key: %s / %s", rc.bodies[0], rc.bodies[1])
+	}
+	// Go receivers decode it with ScreeningPayload.
+	var sp webhook.ScreeningPayload
+	if err := json.Unmarshal(rc.bodies[1], &sp); err != nil || sp.Alert.WatchID != 4 || sp.Alert.Delivery != nil || sp.Alert.Alert.Delivery != (screening.AlertDelivery{}) {
+		t.Errorf("ScreeningPayload %+v: %v", sp, err)
 	}
 }

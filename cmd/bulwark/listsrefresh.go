@@ -29,6 +29,10 @@ type listsRefresher struct {
 	from     string
 	interval time.Duration
 	log      *slog.Logger
+	// reloaded, when set, is called after a reload picked up a change
+	// another process made (serve then delivers the alerts that process
+	// stored).
+	reloaded func()
 
 	mu      sync.Mutex
 	lastErr error
@@ -88,6 +92,9 @@ func (l *listsRefresher) run(ctx context.Context) {
 				l.log.Info("lists reloaded from the store")
 			}
 			l.logAlerts(alerts)
+			if changed && l.reloaded != nil {
+				l.reloaded()
+			}
 		case <-refresh:
 			_, _ = l.update(ctx, "system:refresh")
 		}

@@ -30,10 +30,20 @@ func (s *screeningSettings) register(fs *flag.FlagSet) {
 	fs.BoolVar(&s.failClosed, "lists-fail-closed", false, "turn a clear verdict reached on stale lists into review")
 }
 
+// serviceOption adjusts the screening service's configuration.
+type serviceOption func(*screening.ServiceConfig)
+
+// withOnAlert has the service tell f of every alert it stores (serve hands
+// them to the webhook). f is called while the list change that raised the
+// alert holds the service: it must not wait.
+func withOnAlert(f func(screening.Alert)) serviceOption {
+	return func(c *screening.ServiceConfig) { c.OnAlert = f }
+}
+
 // screeningService opens the store and the screening service; with an
 // empty store it first imports the embedded default lists. lazyNames
 // defers the name index to the first name screening (one-shot commands).
-func (m *Main) screeningService(ctx context.Context, st screeningSettings, async, lazyNames bool) (*screening.Service, error) {
+func (m *Main) screeningService(ctx context.Context, st screeningSettings, async, lazyNames bool, opts ...serviceOption) (*screening.Service, error) {
 	var policy screening.Policy
 	if st.policy != "" {
 		data, err := os.ReadFile(st.policy)
@@ -48,7 +58,7 @@ func (m *Main) screeningService(ctx context.Context, st screeningSettings, async
 	if err != nil {
 		return nil, err
 	}
-	return screening.OpenService(ctx, screening.ServiceConfig{
+	cfg := screening.ServiceConfig{
 		Screener: screening.Config{MaxAge: st.maxAge, FailClosed: st.failClosed, Policy: policy},
 		Store:    db,
 		Audit:    log,
@@ -59,7 +69,11 @@ func (m *Main) screeningService(ctx context.Context, st screeningSettings, async
 		Recorder: screening.RecorderOptions{Async: async, OnError: func(batch []screening.Recorded, err error) {
 			m.logger.Error("screening decisions could not be stored", "decisions", len(batch), "first", batch[0].Decision.ID, "err", err)
 		}},
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return screening.OpenService(ctx, cfg)
 }
 
 // closeService stores every queued decision before the command exits.

@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/screening"
 )
 
 // serveFlags are the settings of 'bulwark serve'.
@@ -28,10 +29,11 @@ type serveFlags struct {
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
 	rpc             string
-	// The Safe monitor (with --rpc).
+	// The webhook (screening alerts; with --rpc also the Safe monitor's).
 	webhook, webhookSecretFile string
-	watchInterval              time.Duration
-	watchMaxCatchup            int64
+	// The Safe monitor (with --rpc).
+	watchInterval   time.Duration
+	watchMaxCatchup int64
 	// Screening.
 	lists        screeningSettings
 	listsFrom    string
@@ -50,8 +52,10 @@ func (m *Main) serveCmd() *command {
 			"with 'Authorization: Bearer TOKEN'. On first start with an empty store it creates an admin token\n" +
 			"and prints it once to stderr. SIGINT or SIGTERM shuts down gracefully.\n" +
 			"With --rpc it also watches, block by block, the Safes added with POST /api/v1/safe/watches, as\n" +
-			"'bulwark safe watch' does: alerts are stored (GET /api/v1/safe/alerts), logged, and with --webhook\n" +
-			"POSTed signed with HMAC-SHA256 (secret from --webhook-secret-file or $BULWARK_WEBHOOK_SECRET).",
+			"'bulwark safe watch' does: alerts are stored (GET /api/v1/safe/alerts) and logged.\n" +
+			"With --webhook it POSTs, signed with HMAC-SHA256 (secret from --webhook-secret-file or\n" +
+			"$BULWARK_WEBHOOK_SECRET), each screening watch alert (\"type\": \"screening.alert\") — also those\n" +
+			"stored by 'bulwark lists update' — and, with --rpc, each monitor alert (\"type\": \"safe.alert\").",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.addr, "addr", httpapi.DefaultAddr, "listen on `HOST:PORT` (loopback by default)")
 			fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate `FILE` (PEM); with --tls-key serves HTTPS")
@@ -63,7 +67,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: POST /api/v1/safe/verify then reads chain id, version and code from it and simulates, and the Safes on the watch list are monitored")
-			fs.StringVar(&f.webhook, "webhook", "", "with --rpc, POST each monitor alert, signed with HMAC-SHA256, to this http(s) `URL`")
+			fs.StringVar(&f.webhook, "webhook", "", "POST each screening watch alert (and with --rpc each monitor alert), signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
 			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
 			f.lists.register(fs)
@@ -94,9 +98,6 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if f.requestTimeout <= 0 || f.shutdownTimeout <= 0 {
 		return bulwark.Invalid("--request-timeout", "timeouts must be positive")
 	}
-	if f.webhook != "" && f.rpc == "" {
-		return bulwark.Invalid("--webhook", "needs --rpc: the monitor that raises the alerts follows that node")
-	}
 	if f.watchInterval <= 0 {
 		return bulwark.Invalid("--watch-interval", "must be positive")
 	}
@@ -118,7 +119,25 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	tokens.CacheTTL = tokenCacheTTL
-	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false)
+	if f.rpc != "" || f.webhook != "" {
+		// Deliveries and the monitor report from their own goroutines.
+		restore, err := m.lockStderr()
+		if err != nil {
+			return err
+		}
+		defer restore()
+	}
+	notifier, err := m.webhookNotifier(f.webhook, f.webhookSecretFile)
+	if err != nil {
+		return err
+	}
+	// Screening alerts go to the webhook as they are raised, and those
+	// stored but not delivered yet (by 'bulwark lists update', or before a
+	// restart) at start and after each reload.
+	screenDeliver := m.startScreenDeliveries(ctx, db, notifier)
+	defer screenDeliver.wait()
+	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false,
+		withOnAlert(func(a screening.Alert) { screenDeliver.queue(a.ID) }))
 	if err != nil {
 		return err
 	}
@@ -128,17 +147,9 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		}
 	}()
 	lists := newListsRefresher(svc, f.listsFrom, f.listsRefresh, m.logger)
+	lists.reloaded = screenDeliver.sweep
 	var mon *monitor
 	if f.rpc != "" {
-		restore, err := m.lockStderr()
-		if err != nil {
-			return err
-		}
-		defer restore()
-		notifier, err := m.webhookNotifier(f.webhook, f.webhookSecretFile)
-		if err != nil {
-			return err
-		}
 		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 		if err != nil {
 			return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
