@@ -30,7 +30,7 @@ func BlockRefOf(b safe.BlockID) BlockRef {
 
 // BatchRead implements safe.ChainReader: it sends every read as one
 // element of a JSON-RPC batch (eth_getCode, eth_getStorageAt,
-// eth_getBalance, eth_call), split into HTTP requests of at most
+// eth_getBalance, eth_getTransactionCount, eth_call), split into HTTP requests of at most
 // Options.MaxBatchSize calls as BatchCall does. A reverted eth_call comes
 // back with Reverted set and the revert data in Out, not as an error. It
 // returns an error only when a whole chunk could not be exchanged with the
@@ -40,7 +40,7 @@ func (c *Client) BatchRead(ctx context.Context, block safe.BlockID, reads []safe
 	elems := make([]BatchElem, 0, len(reads))
 	index := make([]int, 0, len(reads)) // elems[k] answers reads[index[k]]
 	out := make([]hexutil.Bytes, len(reads))
-	bal := make([]hexutil.Big, len(reads))
+	bal := make([]hexutil.Big, len(reads)) // balances and nonces
 	for i := range reads {
 		r := &reads[i]
 		r.Out, r.Reverted, r.Err = nil, false, nil
@@ -52,6 +52,8 @@ func (c *Client) BatchRead(ctx context.Context, block safe.BlockID, reads []safe
 			e = BatchElem{Method: "eth_getStorageAt", Args: []any{r.Addr, r.Slot, ref}, Result: &out[i]}
 		case safe.ReadBalance:
 			e = BatchElem{Method: "eth_getBalance", Args: []any{r.Addr, ref}, Result: &bal[i]}
+		case safe.ReadNonce:
+			e = BatchElem{Method: "eth_getTransactionCount", Args: []any{r.Addr, ref}, Result: &bal[i]}
 		case safe.ReadCall:
 			to := r.Addr
 			e = BatchElem{Method: "eth_call", Args: []any{CallMsg{To: &to, Data: r.Data}, ref}, Result: &out[i]}
@@ -86,6 +88,13 @@ func (c *Client) BatchRead(ctx context.Context, block safe.BlockID, reads []safe
 			v := (*big.Int)(&bal[i])
 			if v.Sign() < 0 || v.BitLen() > 256 {
 				r.Err = bulwark.Errorf(bulwark.EINVALID, "node at %s sent a malformed result for eth_getBalance: not a uint256", c.safeURL)
+				continue
+			}
+			r.Out = v.FillBytes(make([]byte, common.HashLength))
+		case safe.ReadNonce:
+			v := (*big.Int)(&bal[i])
+			if v.Sign() < 0 || v.BitLen() > 64 { // EIP-2681: a nonce is a uint64
+				r.Err = bulwark.Errorf(bulwark.EINVALID, "node at %s sent a malformed result for eth_getTransactionCount: not a uint64", c.safeURL)
 				continue
 			}
 			r.Out = v.FillBytes(make([]byte, common.HashLength))

@@ -3,6 +3,7 @@ package ethrpc_test
 import (
 	"bytes"
 	"context"
+	"math/big"
 	"net/http"
 	"testing"
 
@@ -31,13 +32,13 @@ func TestBlockRefOf(t *testing.T) {
 	}
 }
 
-// TestAnvilBatchRead reads code, storage, a balance and calls (one that
-// reverts) of the test contract in one batch, at the latest block, by
-// number and by hash, split into requests of two calls.
+// TestAnvilBatchRead reads code, storage, a balance, calls (one that
+// reverts) and nonces in one batch, at the latest block, by number and by
+// hash, split into requests of two calls.
 func TestAnvilBatchRead(t *testing.T) {
 	ch := newChain(t, ethrpc.Options{MaxBatchSize: 2}, anviltest.Silent())
 	c := ch.client
-	holder := anviltest.DefaultAccounts()[1]
+	deployer, holder := anviltest.DefaultAccounts()[0], anviltest.DefaultAccounts()[1]
 	reads := func() []safe.Read {
 		return []safe.Read{
 			{Kind: safe.ReadCode, Addr: ch.contract},
@@ -46,6 +47,8 @@ func TestAnvilBatchRead(t *testing.T) {
 			{Kind: safe.ReadBalance, Addr: holder},
 			{Kind: safe.ReadCall, Addr: ch.contract, Data: slot(0).Bytes()},
 			{Kind: safe.ReadCall, Addr: ch.contract},
+			{Kind: safe.ReadNonce, Addr: deployer}, // sent the deployment in block 1
+			{Kind: safe.ReadNonce, Addr: holder},   // sent nothing
 			{Kind: safe.ReadKind(99), Addr: ch.contract},
 		}
 	}
@@ -60,10 +63,10 @@ func TestAnvilBatchRead(t *testing.T) {
 			if err := c.BatchRead(ctx(t), block, rs); err != nil {
 				t.Fatal(err)
 			}
-			if n := c.Stats().Requests - req0; n != 3 { // six calls, two per request
-				t.Errorf("%d requests, want 3", n)
+			if n := c.Stats().Requests - req0; n != 4 { // eight calls, two per request
+				t.Errorf("%d requests, want 4", n)
 			}
-			for i, r := range rs[:6] {
+			for i, r := range rs[:8] {
 				if r.Err != nil {
 					t.Fatalf("read %d (%s): %v", i, r.Kind, r.Err)
 				}
@@ -86,16 +89,24 @@ func TestAnvilBatchRead(t *testing.T) {
 			if !rs[5].Reverted || !bytes.Equal(rs[5].Out, revertBoom()) {
 				t.Errorf("reverting call: reverted %v data %x", rs[5].Reverted, rs[5].Out)
 			}
-			if !bulwark.IsCode(rs[6].Err, bulwark.EINTERNAL) || rs[6].Out != nil {
-				t.Errorf("unknown kind: %v", rs[6].Err)
+			if len(rs[6].Out) != 32 || common.BytesToHash(rs[6].Out) != slot(1) {
+				t.Errorf("deployer's nonce %x, want 1", rs[6].Out)
+			}
+			if !bytes.Equal(rs[7].Out, make([]byte, 32)) {
+				t.Errorf("holder's nonce %x, want 32 zero bytes", rs[7].Out)
+			}
+			if !bulwark.IsCode(rs[8].Err, bulwark.EINTERNAL) || rs[8].Out != nil {
+				t.Errorf("unknown kind: %v", rs[8].Err)
 			}
 		})
 	}
 
-	// Before the contract existed (genesis) there is no code and no storage.
-	rs := reads()[:2]
-	if err := c.BatchRead(ctx(t), safe.AtBlockNumber(0), rs); err != nil || len(rs[0].Out) != 0 || common.BytesToHash(rs[1].Out) != (common.Hash{}) {
-		t.Errorf("at genesis: %v code %x slot %x", err, rs[0].Out, rs[1].Out)
+	// Before the contract existed (genesis) there is no code and no
+	// storage, and the deployer had sent nothing.
+	rs := append(reads()[:2], reads()[6])
+	if err := c.BatchRead(ctx(t), safe.AtBlockNumber(0), rs); err != nil || len(rs[0].Out) != 0 || common.BytesToHash(rs[1].Out) != (common.Hash{}) ||
+		rs[2].Err != nil || !bytes.Equal(rs[2].Out, make([]byte, 32)) {
+		t.Errorf("at genesis: %v code %x slot %x nonce %x (%v)", err, rs[0].Out, rs[1].Out, rs[2].Out, rs[2].Err)
 	}
 	// A block the node does not have is a per-read error.
 	rs = reads()[:1]
@@ -133,12 +144,18 @@ func TestBatchReadMalformed(t *testing.T) {
 				return "0x" + string(bytes.Repeat([]byte("ab"), 33)) // 33 bytes
 			case "eth_getBalance":
 				return "0x1"
+			case "eth_getTransactionCount":
+				if len(r.Params) > 0 && bytes.Contains(r.Params[0], []byte("0x0000000000000000000000000000000000000002")) {
+					return "0x10000000000000000" // 2^64: not a uint64
+				}
+				return "0x5"
 			}
 			return "0x"
 		})
 	})
 	c := dial(t, f.URL, fast(-1))
-	rs := []safe.Read{{Kind: safe.ReadStorage}, {Kind: safe.ReadBalance}, {Kind: safe.ReadCode}}
+	rs := []safe.Read{{Kind: safe.ReadStorage}, {Kind: safe.ReadBalance}, {Kind: safe.ReadCode}, {Kind: safe.ReadNonce},
+		{Kind: safe.ReadNonce, Addr: common.HexToAddress("0x02")}}
 	if err := c.BatchRead(context.Background(), safe.LatestBlock, rs); err != nil {
 		t.Fatal(err)
 	}
@@ -150,5 +167,11 @@ func TestBatchReadMalformed(t *testing.T) {
 	}
 	if rs[2].Err != nil || len(rs[2].Out) != 0 {
 		t.Errorf("code %x %v", rs[2].Out, rs[2].Err)
+	}
+	if rs[3].Err != nil || common.BytesToHash(rs[3].Out) != common.BigToHash(big.NewInt(5)) || len(rs[3].Out) != 32 {
+		t.Errorf("nonce %x %v", rs[3].Out, rs[3].Err)
+	}
+	if !bulwark.IsCode(rs[4].Err, bulwark.EINVALID) || rs[4].Out != nil {
+		t.Errorf("nonce of 2^64: %v %x", rs[4].Err, rs[4].Out)
 	}
 }

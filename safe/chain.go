@@ -9,10 +9,10 @@ import (
 
 // ChainReader is what the safe package needs from a node to read a Safe's
 // state: the chain id, the latest block number, and batches of state reads
-// (code, storage slots, balances, eth_call) at one block. The ethrpc adapter
-// implements it on its JSON-RPC client (one batch becomes as few HTTP
-// requests as the client's batch size allows); tests implement it with a
-// map.
+// (code, storage slots, balances, nonces, eth_call) at one block. The
+// ethrpc adapter implements it on its JSON-RPC client (one batch becomes as
+// few HTTP requests as the client's batch size allows); tests implement it
+// with a map.
 //
 // Implementations must be safe for concurrent use.
 type ChainReader interface {
@@ -48,6 +48,11 @@ const (
 	// is the return data. A call that reverts is not an error: Reverted is
 	// set and Out holds the revert data.
 	ReadCall
+	// ReadNonce reads the account nonce of Addr (eth_getTransactionCount);
+	// Out is the nonce as a 32-byte big-endian word. A state read asks for
+	// it only for an address without code: nonce 0 is an address that may
+	// still become a Safe, a nonce above 0 one that never can.
+	ReadNonce
 )
 
 // String returns the JSON-RPC method the kind corresponds to.
@@ -61,6 +66,8 @@ func (k ReadKind) String() string {
 		return "eth_getBalance"
 	case ReadCall:
 		return "eth_call"
+	case ReadNonce:
+		return "eth_getTransactionCount"
 	}
 	return "read kind " + strconv.Itoa(int(k))
 }

@@ -90,9 +90,15 @@ const DefaultMaxListLen = 256
 var ErrNotSafe = errors.New("not a Safe")
 
 // errNoCode is the cause of the ErrNotSafe error of an address without
-// code (errors.Is(err, ErrNotSafe) holds as well): a Watcher tells a Safe
-// not deployed yet from a contract that is not a Safe by it.
+// code and with nonce 0 (errors.Is(err, ErrNotSafe) holds as well): a
+// Watcher tells a Safe not deployed yet from a contract that is not a Safe,
+// or an externally owned account, by it.
 var errNoCode = fmt.Errorf("%w: no code", ErrNotSafe)
+
+// errEOA is the cause of the ErrNotSafe error of an address without code
+// whose nonce is above 0: an account that has sent transactions, which
+// CREATE and CREATE2 can never give code to (EIP-684), so never a Safe.
+var errEOA = fmt.Errorf("%w: externally owned account", ErrNotSafe)
 
 // ListStatus says how a walk of a Safe's owner or module list ended.
 type ListStatus string
@@ -344,6 +350,10 @@ func (e *ReadStatesError) Unwrap() []error { return e.Errs }
 // list plus one — a single one when opts.Previous holds their last states
 // and nothing changed — and about N × (11 + owners + modules) reads in
 // all, which the ChainReader splits into HTTP requests of its batch size.
+// The nonce of an address is read only when it has no code, in the next
+// round trip: an account that has sent transactions (nonce above 0) is an
+// externally owned account, not a Safe; one with nonce 0 may still become
+// one (see [Watcher]).
 //
 // The result has one entry per address, in order. When some addresses
 // cannot be read — not a Safe, or a read the node refused — their entries
@@ -356,6 +366,14 @@ func (e *ReadStatesError) Unwrap() []error { return e.Errs }
 // an address in slot 0 and either a known singleton's code there or an
 // initialised owner list.
 func ReadStatesWith(ctx context.Context, r ChainReader, addrs []common.Address, block BlockID, opt ReadOptions) ([]*State, error) {
+	return readStates(ctx, r, addrs, block, opt, nil)
+}
+
+// readStates is ReadStatesWith; the nonces of the addresses noCode
+// reports (likely without code: a Watcher's not deployed yet) are read in
+// the first round trip with their code, so that watching them costs no
+// round trip more. noCode may be nil.
+func readStates(ctx context.Context, r ChainReader, addrs []common.Address, block BlockID, opt ReadOptions, noCode func(common.Address) bool) ([]*State, error) {
 	if r == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "safe: no chain reader")
 	}
@@ -389,7 +407,7 @@ func ReadStatesWith(ctx context.Context, r ChainReader, addrs []common.Address, 
 		j.owners = newListWalk(SlotOwners, opt.MaxOwners)
 		j.modules = newListWalk(SlotModules, opt.MaxModules)
 		jobs[i] = j
-		rd.first(j, opt.Previous[a])
+		rd.first(j, opt.Previous[a], noCode != nil && noCode(a))
 	}
 	for rd.pending() {
 		if err := rd.flush(ctx); err != nil {
@@ -441,12 +459,16 @@ type singletonInfo struct {
 }
 
 type stateJob struct {
-	st      *State
-	err     error
-	code    []byte
-	slot0   common.Hash
-	owners  *listWalk
-	modules *listWalk
+	st    *State
+	err   error
+	code  []byte
+	slot0 common.Hash
+	// nonce is the account nonce, read only for an address without code
+	// (nonceAsked once queued).
+	nonce      *big.Int
+	nonceAsked bool
+	owners     *listWalk
+	modules    *listWalk
 }
 
 func (rd *stateReader) pending() bool { return len(rd.reads) > 0 }
@@ -490,9 +512,9 @@ func (rd *stateReader) word(j *stateJob, set func(common.Hash)) func(*Read) {
 }
 
 // first queues the reads that need nothing read before: code, fixed
-// slots, balance, the list heads, and what prev says the lists and the
-// singleton were.
-func (rd *stateReader) first(j *stateJob, prev *State) {
+// slots, balance, the list heads, what prev says the lists and the
+// singleton were, and the nonce when noCode says the address had none.
+func (rd *stateReader) first(j *stateJob, prev *State, noCode bool) {
 	st, a := j.st, j.st.Address
 	rd.add(Read{Kind: ReadCode, Addr: a}, func(r *Read) {
 		if r.Err != nil {
@@ -525,6 +547,18 @@ func (rd *stateReader) first(j *stateJob, prev *State) {
 	}
 	rd.prefetch(j, j.owners, prevOwners)
 	rd.prefetch(j, j.modules, prevModules)
+	if noCode {
+		rd.nonce(j)
+	}
+}
+
+// nonce queues the read of j's account nonce, once.
+func (rd *stateReader) nonce(j *stateJob) {
+	if j.nonceAsked {
+		return
+	}
+	j.nonceAsked = true
+	rd.add(Read{Kind: ReadNonce, Addr: j.st.Address}, rd.word(j, func(w common.Hash) { j.nonce = w.Big() }))
 }
 
 // prefetch queues the list head and the links of the entries a hint
@@ -592,7 +626,11 @@ func (rd *stateReader) next(j *stateJob) {
 		return
 	}
 	if len(j.code) == 0 {
-		return // no code (read in the first round trip): finish reports it
+		// No code (read in the first round trip): the nonce tells an
+		// externally owned account from an address that may still become
+		// a Safe; finish reports which.
+		rd.nonce(j)
+		return
 	}
 	if s := common.BytesToAddress(j.slot0[12:]); s != (common.Address{}) {
 		rd.singleton(s)
@@ -607,9 +645,23 @@ func (rd *stateReader) next(j *stateJob) {
 // finish checks that j is a Safe and completes its state.
 func (rd *stateReader) finish(j *stateJob) error {
 	st := j.st
+	// An EOA with an EIP-7702 delegation has code (0xef0100 ‖ delegate
+	// address): its nonce is not read; that code is judged below like any
+	// contract's, and it is not a Safe proxy's: not a Safe.
 	if len(j.code) == 0 {
+		if j.nonce != nil && j.nonce.Sign() > 0 {
+			// A nonce above 0 without code: an account that has sent
+			// transactions (or, rarely, a contract whose creation left no
+			// code); CREATE and CREATE2 never deploy to it (EIP-684).
+			txs := "transactions"
+			if j.nonce.Cmp(big.NewInt(1)) == 0 {
+				txs = "transaction"
+			}
+			return &bulwark.Error{Code: bulwark.EINVALID, Err: errEOA,
+				Message: fmt.Sprintf("%s is an externally owned account (it has sent %s %s), not a Safe", st.Address.Hex(), j.nonce, txs)}
+		}
 		return &bulwark.Error{Code: bulwark.EINVALID, Err: errNoCode,
-			Message: fmt.Sprintf("%s has no code at block %s: it is an externally owned account or an empty address, not a Safe", st.Address.Hex(), rd.block)}
+			Message: fmt.Sprintf("%s has no code and has sent no transaction at block %s: an unused address or a Safe not deployed yet, not a Safe", st.Address.Hex(), rd.block)}
 	}
 	st.ProxyCodeHash = crypto.Keccak256Hash(j.code)
 	st.ProxyVersion = knownProxyCode[st.ProxyCodeHash]

@@ -230,8 +230,9 @@ func testNotSafeOnChain(t *testing.T, c *safetest.Chain) {
 		addr common.Address
 		want string
 	}{
-		{"funded EOA", c.Sender, "has no code"},
-		{"empty address", common.HexToAddress("0x00000000000000000000000000000000deadbeef"), "has no code"},
+		{"funded EOA that sent transactions", c.Sender, "is an externally owned account (it has sent "},
+		{"funded EOA that sent nothing", anviltest.DefaultAccounts()[9], "has no code and has sent no transaction"},
+		{"empty address", common.HexToAddress("0x00000000000000000000000000000000deadbeef"), "has no code and has sent no transaction"},
 		{"singleton", d.Singleton, "is GnosisSafe 1.3.0 (canonical), a Safe contract, not a Safe proxy"},
 		{"proxy factory", d.ProxyFactory, "is GnosisSafeProxyFactory 1.3.0 (canonical), a Safe contract, not a Safe proxy"},
 		{"ERC-20", token, "is a contract but not a Safe proxy"},

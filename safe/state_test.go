@@ -20,6 +20,7 @@ type fakeStateAccount struct {
 	code    []byte
 	storage map[common.Hash]common.Hash
 	balance *big.Int
+	nonce   uint64
 	// What a call to the account (VERSION()) returns: ret, or a revert,
 	// or callErr as a node failure.
 	ret     []byte
@@ -40,6 +41,7 @@ type fakeStateChain struct {
 	// counters
 	batches int
 	reads   int
+	nonces  int // ReadNonce reads
 	blocks  []BlockID
 }
 
@@ -83,6 +85,9 @@ func (f *fakeStateChain) BatchRead(_ context.Context, block BlockID, reads []Rea
 			r.Out = w[:]
 		case ReadBalance:
 			r.Out = intOrZero(acct.balance).FillBytes(make([]byte, 32))
+		case ReadNonce:
+			f.nonces++
+			r.Out = new(big.Int).SetUint64(acct.nonce).FillBytes(make([]byte, 32))
 		case ReadCall:
 			switch {
 			case acct.callErr != nil:
@@ -353,11 +358,33 @@ func TestReadStateLists(t *testing.T) {
 func TestReadStateNotSafe(t *testing.T) {
 	contract := common.HexToAddress("0xc0de")
 	for _, tc := range []struct {
-		name string
-		edit func(f *fakeStateChain)
-		want string
+		name  string
+		edit  func(f *fakeStateChain)
+		want  string
+		cause error // errNoCode, errEOA, or nil for neither
 	}{
-		{name: "EOA", want: "has no code at block 77: it is an externally owned account"},
+		{name: "unused address", cause: errNoCode, want: "has no code and has sent no transaction at block 77: an unused address or a Safe not deployed yet"},
+		{
+			name:  "EOA that sent transactions",
+			edit:  func(f *fakeStateChain) { f.accounts[contract] = &fakeStateAccount{nonce: 3, balance: big.NewInt(1)} },
+			cause: errEOA,
+			want:  "is an externally owned account (it has sent 3 transactions), not a Safe",
+		},
+		{
+			name:  "EOA that sent one transaction",
+			edit:  func(f *fakeStateChain) { f.accounts[contract] = &fakeStateAccount{nonce: 1} },
+			cause: errEOA,
+			want:  "is an externally owned account (it has sent 1 transaction), not a Safe",
+		},
+		{
+			// EIP-7702: a delegating EOA has code 0xef0100 ‖ delegate,
+			// judged as a contract's (its nonce is not what tells).
+			name: "EOA with an EIP-7702 delegation",
+			edit: func(f *fakeStateChain) {
+				f.accounts[contract] = &fakeStateAccount{nonce: 5, code: append(common.FromHex("0xef0100"), fakeSingleton[:]...)}
+			},
+			want: "is a contract but not a Safe proxy",
+		},
 		{
 			name: "slot 0 empty",
 			edit: func(f *fakeStateChain) { f.accounts[contract] = &fakeStateAccount{code: []byte{0x60}} },
@@ -403,6 +430,9 @@ func TestReadStateNotSafe(t *testing.T) {
 			err = rerr.Errs[0]
 			if !errors.Is(err, ErrNotSafe) || !bulwark.IsCode(err, bulwark.EINVALID) {
 				t.Fatalf("err = %v; want an EINVALID ErrNotSafe", err)
+			}
+			if errors.Is(err, errNoCode) != (tc.cause == errNoCode) || errors.Is(err, errEOA) != (tc.cause == errEOA) {
+				t.Errorf("err = %v, want cause %v", err, tc.cause)
 			}
 			if msg := bulwark.ErrorMessage(err); !strings.HasPrefix(msg, contract.Hex()+" ") || !strings.Contains(msg, tc.want) {
 				t.Errorf("message %q, want the address and %q", msg, tc.want)

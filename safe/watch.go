@@ -145,13 +145,17 @@ const ExecutionLogChunk = 256
 // against the previous block's. It reads state, not events: the Bybit
 // DELEGATECALL emitted none.
 //
-// A watched address without code at the baseline is a Safe not deployed
-// yet (a counterfactual Safe, or one created after the block a watch
-// starts from): it is watched without an alert (see [Watcher.NotDeployed])
-// until code appears; its state at that block is then its baseline — the
-// deployment and its setup are not changes — and later blocks are diffed
-// with it. Code there that is not a Safe is a SAFE_UNREADABLE at that
-// block.
+// A watched address without code and with nonce 0 at the baseline is a
+// Safe not deployed yet (a counterfactual Safe, or one created after the
+// block a watch starts from): it is watched without an alert (see
+// [Watcher.NotDeployed]) until code appears; its state at that block is
+// then its baseline — the deployment and its setup are not changes — and
+// later blocks are diffed with it. Code there that is not a Safe, or a
+// nonce above 0 (the account sent a transaction: an externally owned
+// account), is a SAFE_UNREADABLE at that block. An address without code
+// whose nonce is already above 0 at the baseline is not a Safe. Its nonce
+// is read, with its code, only while an address has no code: watching
+// deployed Safes costs the same reads as before.
 //
 // A Watcher is not safe for concurrent use.
 type Watcher struct {
@@ -166,10 +170,11 @@ type Watcher struct {
 	// states entry is the last good state, the baseline when they come back
 	// (none for an address whose code was never a Safe's).
 	unreadable map[common.Address]bool
-	// notDeployed marks the addresses that had no code at the baseline and
-	// still have none at the last block processed (no states entry);
-	// deployedAt holds the block at which such an address got code, so that
-	// a reorg below it makes the address not deployed again.
+	// notDeployed marks the addresses that had no code (and nonce 0) at
+	// the baseline and still have none at the last block processed (no
+	// states entry); deployedAt holds the block at which such an address
+	// got code (or sent a transaction), so that a reorg below it makes the
+	// address not deployed again.
 	notDeployed map[common.Address]bool
 	deployedAt  map[common.Address]uint64
 	started     bool
@@ -223,11 +228,13 @@ func (w *Watcher) NotDeployed() []common.Address {
 }
 
 // Start reads every watched Safe at block baseline: the states later
-// blocks are compared with. An address without code there is watched as
-// not deployed yet (see [Watcher.NotDeployed]); one with code that is not
-// a Safe is an EINVALID error naming it, with cause ErrNotSafe; a node
-// failure is the node's error (which may be EINVALID too: tell them by
-// ErrNotSafe).
+// blocks are compared with. An address without code and with nonce 0
+// there is watched as not deployed yet (see [Watcher.NotDeployed]); one
+// with code that is not a Safe, or without code but with a nonce above 0
+// (an externally owned account that has sent transactions: a mistyped or
+// wrong address), is an EINVALID error naming it, with cause ErrNotSafe; a
+// node failure is the node's error (which may be EINVALID too: tell them
+// by ErrNotSafe).
 func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 	h, err := w.r.BlockHeader(ctx, baseline)
 	if err != nil {
@@ -263,11 +270,18 @@ func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 	return nil
 }
 
-// read reads the watched Safes at h by hash, with prev as hints.
+// read reads the watched Safes at h by hash, with prev as hints (nil at
+// the baseline: nothing is known). With hints, the nonces of the addresses
+// without a state there (not deployed yet, or never a Safe) are read in
+// the first round trip, with their code; a Safe's never is.
 func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Address]*State) ([]*State, error) {
 	opt := w.opt.Read
 	opt.Previous = prev
-	return ReadStatesWith(ctx, w.r, w.safes, AtBlockHash(h.Hash), opt)
+	var noCode func(common.Address) bool
+	if prev != nil {
+		noCode = func(a common.Address) bool { return prev[a] == nil }
+	}
+	return readStates(ctx, w.r, w.safes, AtBlockHash(h.Hash), opt, noCode)
 }
 
 // Step processes block Last()+1, which the node must have: it reads the
@@ -335,9 +349,10 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 }
 
 // deployed handles block h for a, not deployed at the block before: read
-// as st, or failed with e. Still no code: nothing. A Safe: st is its
-// baseline, no alert (its setup is not a change). Code that is not a Safe:
-// a SAFE_UNREADABLE alert, returned.
+// as st, or failed with e. Still no code (and nonce 0): nothing. A Safe: st
+// is its baseline, no alert (its setup is not a change). Code that is not
+// a Safe, or a nonce above 0 without code (it sent a transaction: an
+// externally owned account): a SAFE_UNREADABLE alert, returned.
 func (w *Watcher) deployed(h BlockHeader, a common.Address, st *State, e error) (Alert, bool) {
 	if e != nil && errors.Is(e, errNoCode) {
 		return Alert{}, false
@@ -350,8 +365,12 @@ func (w *Watcher) deployed(h BlockHeader, a common.Address, st *State, e error) 
 		return Alert{}, false
 	}
 	w.unreadable[a] = true
+	what := "the code it got at block %d is not a Safe"
+	if errors.Is(e, errEOA) {
+		what = "it sent a transaction by block %d, without code: it is not a Safe"
+	}
 	return Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: SeverityHigh,
-		Message: fmt.Sprintf("watched address %s had no code up to block %d (a Safe not deployed yet) and the code it got at block %d is not a Safe: %s",
+		Message: fmt.Sprintf("watched address %s had no code up to block %d (a Safe not deployed yet) and "+what+": %s",
 			a.Hex(), w.last.Number, h.Number, bulwark.ErrorMessage(e))}, true
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
+	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
@@ -421,5 +423,70 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 	}
 	if err := w2.Start(ctx, head); !errors.Is(err, safe.ErrNotSafe) || !strings.Contains(err.Error(), "1 Safe(s) could not be read; "+guard.Hex()) {
 		t.Errorf("Start at the head with the guard: %v", err)
+	}
+}
+
+// TestWatchAnvilEOA watches externally owned accounts, which have no code
+// either: one that has sent two transactions is refused at Start (not a
+// Safe, its nonce named), but watched as not deployed from a block before
+// it sent any; a fresh funded account (nonce 0) is not deployed, until it
+// sends a transaction: one SAFE_UNREADABLE at that block.
+func TestWatchAnvilEOA(t *testing.T) {
+	chain := safetest.StartChain(t, anviltest.Silent())
+	ctx := context.Background()
+	accts := anviltest.DefaultAccounts()
+	eoa, fresh := accts[1], accts[2]
+	before := chain.BlockNumber(t)
+	for range 2 {
+		chain.MustSend(t, ethrpc.CallMsg{From: eoa, To: &accts[3], Value: big.NewInt(1)})
+	}
+	base := chain.BlockNumber(t)
+	node := headerNode{chain.RPC}
+
+	w, err := safe.NewWatcher(node, []common.Address{eoa, fresh}, safe.WatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Start(ctx, base)
+	if !errors.Is(err, safe.ErrNotSafe) || !strings.Contains(err.Error(), "1 Safe(s) could not be read; "+eoa.Hex()+" is an externally owned account (it has sent 2 transactions), not a Safe") {
+		t.Fatalf("Start at block %d with an EOA that sent 2 transactions: %v", base, err)
+	}
+	// Before its transactions it is an address that may still become a
+	// Safe: the nonce is read at the block asked for.
+	w, err = safe.NewWatcher(node, []common.Address{eoa}, safe.WatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(ctx, before); err != nil || !slices.Equal(w.NotDeployed(), []common.Address{eoa}) {
+		t.Fatalf("Start at block %d, before the EOA's transactions: %v, NotDeployed %v", before, err, w.NotDeployed())
+	}
+
+	w, err = safe.NewWatcher(node, []common.Address{fresh}, safe.WatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(ctx, base); err != nil || !slices.Equal(w.NotDeployed(), []common.Address{fresh}) {
+		t.Fatalf("Start with a fresh account: %v, NotDeployed %v", err, w.NotDeployed())
+	}
+	if err := chain.RPC.Call(ctx, nil, "evm_mine"); err != nil {
+		t.Fatal(err)
+	}
+	sent := chain.MustSend(t, ethrpc.CallMsg{From: fresh, To: &accts[3], Value: big.NewInt(1)}).BlockNumber
+	if err := chain.RPC.Call(ctx, nil, "evm_mine"); err != nil {
+		t.Fatal(err)
+	}
+	head := chain.BlockNumber(t)
+	var alerts []safe.Alert
+	err = w.Follow(ctx, safe.FollowOptions{ToBlock: head, HasTo: true, PollInterval: 10 * time.Millisecond,
+		Emit: func(a safe.Alert) error { alerts = append(alerts, a); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 1 || alerts[0].Code != safe.CodeSafeUnreadable || alerts[0].Block != sent || alerts[0].Safe != fresh.Hex() ||
+		!strings.Contains(alerts[0].Message, "is an externally owned account (it has sent 1 transaction)") {
+		t.Fatalf("alerts, want one SAFE_UNREADABLE at block %d:\n%s", sent, alertLines(alerts))
+	}
+	if nd := w.NotDeployed(); len(nd) != 0 {
+		t.Errorf("NotDeployed at the end: %v", nd)
 	}
 }

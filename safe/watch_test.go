@@ -250,6 +250,18 @@ func TestWatcherStartNotSafe(t *testing.T) {
 		!strings.Contains(err.Error(), "baseline block 0: 1 Safe(s) could not be read; "+watchSafeA.Hex()) {
 		t.Fatalf("Start = %v", err)
 	}
+	// A has no code but has sent transactions: an externally owned
+	// account (a wrong address), not a Safe not deployed yet.
+	g.accounts[watchSafeA] = &fakeStateAccount{nonce: 2, balance: big.NewInt(1)}
+	w, err = NewWatcher(newFakeWatchChain(g), []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Start(context.Background(), 0)
+	if !errors.Is(err, ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, errNoCode) || !errors.Is(err, errEOA) ||
+		!strings.Contains(err.Error(), "baseline block 0: 1 Safe(s) could not be read; "+watchSafeA.Hex()+" is an externally owned account (it has sent 2 transactions), not a Safe") {
+		t.Fatalf("Start with an EOA = %v", err)
+	}
 	if _, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeA}, WatchOptions{}); err == nil {
 		t.Error("duplicate Safe accepted")
 	}
@@ -331,6 +343,83 @@ func TestWatcherNotDeployed(t *testing.T) {
 	expect("block 6: no second alert", nil, 6)
 	if nd := w.NotDeployed(); len(nd) != 0 {
 		t.Fatalf("NotDeployed %v at the end", nd)
+	}
+}
+
+// TestWatcherNotDeployedEOA watches B, a Safe, and D, an address without
+// code and with nonce 0 at the baseline (not deployed yet). D's nonce is
+// read with its code, in the one round trip of a block; B's never is. When
+// D sends a transaction it is an externally owned account: one
+// SAFE_UNREADABLE at that block; a reorg dropping that block makes D not
+// deployed again.
+func TestWatcherNotDeployedEOA(t *testing.T) {
+	watchD := common.HexToAddress("0x000000000000000000000000000000000005afed")
+	g := newFakeStateChain()
+	g.addSafe(watchSafeB, fakeOwners(2), 1, nil)
+	chain := newFakeWatchChain(g)
+	w, err := NewWatcher(chain, []common.Address{watchSafeB, watchD}, WatchOptions{MaxReorgDepth: 8, Read: ReadOptions{Registry: fakeRegistry(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background(), 0); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchD}) {
+		t.Fatalf("NotDeployed %v", nd)
+	}
+	st := func(h BlockHeader) *fakeStateChain { return chain.blocks[h.Hash].st }
+	h := chain.mine(nil)
+	if alerts := step(t, w); len(alerts) != 0 {
+		t.Fatalf("block 1: %v", alerts)
+	}
+	if b := st(h); b.batches != 1 || b.nonces != 1 {
+		t.Errorf("block 1: %d round trips and %d nonce reads, want 1 and 1 (D's)", b.batches, b.nonces)
+	}
+	chain.mine(func(s *fakeStateChain) { s.accounts[watchD] = &fakeStateAccount{nonce: 1} })
+	alerts := step(t, w)
+	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Safe != watchD.Hex() || alerts[0].Block != 2 ||
+		!strings.Contains(alerts[0].Message, "sent a transaction by block 2, without code") ||
+		!strings.Contains(alerts[0].Message, "externally owned account (it has sent 1 transaction)") {
+		t.Fatalf("block 2, D sends a transaction: %+v", alerts)
+	}
+	if nd := w.NotDeployed(); len(nd) != 0 {
+		t.Fatalf("NotDeployed %v after D's transaction", nd)
+	}
+	h = chain.mine(nil)
+	if alerts := step(t, w); len(alerts) != 0 {
+		t.Fatalf("block 3: no second alert, got %v", alerts)
+	}
+	if b := st(h); b.batches != 1 || b.nonces != 1 {
+		t.Errorf("block 3: %d round trips and %d nonce reads, want 1 and 1", b.batches, b.nonces)
+	}
+	// Blocks 2 and 3 are replaced by empty ones: D is not deployed again.
+	chain.drop(2)
+	chain.mine(nil)
+	chain.mine(nil)
+	chain.mine(nil)
+	if alerts := step(t, w); !slices.Equal(codesOf(alerts), []string{CodeChainReorg}) {
+		t.Fatalf("the reorg: %v", alerts)
+	}
+	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchD}) {
+		t.Fatalf("after the reorg: NotDeployed %v", nd)
+	}
+	for range 3 {
+		if alerts := step(t, w); len(alerts) != 0 {
+			t.Fatalf("after the reorg: %v", alerts)
+		}
+	}
+}
+
+// TestWatcherNoNonceForSafes: watching deployed Safes reads no nonce.
+func TestWatcherNoNonceForSafes(t *testing.T) {
+	chain, w := newWatchFixture(t)
+	if n := chain.blocks[chain.canon[0]].st.nonces; n != 0 {
+		t.Errorf("Start: %d nonce reads", n)
+	}
+	h := chain.mine(nil)
+	step(t, w)
+	if b := chain.blocks[h.Hash].st; b.nonces != 0 || b.batches != 1 {
+		t.Errorf("%d nonce reads in %d round trips, want none in 1", b.nonces, b.batches)
 	}
 }
 

@@ -51,10 +51,11 @@ type monitor struct {
 	changed                     chan struct{}
 	// maxCatchup bounds the blocks checked after a restart (see resume).
 	maxCatchup uint64
-	// reported holds the listed addresses that had code that is not a
-	// Safe's at a baseline, already alerted; they are left out until the
-	// list changes. (An address without code is watched: a Safe not
-	// deployed yet.)
+	// reported holds the listed addresses that were not Safes at a
+	// baseline (code that is not a Safe's, or no code and a nonce above 0:
+	// an externally owned account), already alerted; they are left out
+	// until the list changes. (An address without code and with nonce 0 is
+	// watched: a Safe not deployed yet.)
 	reported map[common.Address]bool
 }
 
@@ -194,7 +195,8 @@ func (mon *monitor) run(ctx context.Context) {
 
 // start builds a Watcher of listed at baseline, leaving out (with one
 // SAFE_UNREADABLE alert each) the addresses whose code there is not a
-// Safe's; an address without code is watched as not deployed yet. It
+// Safe's and the externally owned accounts (no code, nonce above 0); an
+// address without code and with nonce 0 is watched as not deployed yet. It
 // returns nil when none is left.
 func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.Address, baseline uint64) (*safe.Watcher, error) {
 	var addrs []common.Address
@@ -218,8 +220,9 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 		// retries it, then gives up on the gap (giveUpGap).
 		return w, err
 	}
-	// Some listed address has code that is not a Safe at the baseline:
-	// find which, one by one, alert once for each, and watch the others.
+	// Some listed address is not a Safe at the baseline (code that is not
+	// a Safe's, or an EOA that has sent transactions): find which, one by
+	// one, alert once for each, and watch the others.
 	var good []common.Address
 	for _, a := range addrs {
 		one, err := safe.NewWatcher(node, []common.Address{a}, opts)

@@ -41,7 +41,8 @@ func (m *Main) safeWatchCmd() *command {
 		long: "Follows the chain from block N (default: the head; the state at N-1 is the baseline) and reads every\n" +
 			"watched Safe's state at each block, by block hash, from storage (not events: the Bybit DELEGATECALL\n" +
 			"emitted none). An address without code at the baseline is a Safe not deployed yet: its state at the\n" +
-			"block its code appears is its baseline (code that is not a Safe: SAFE_UNREADABLE). Prints one line\n" +
+			"block its code appears is its baseline (code that is not a Safe: SAFE_UNREADABLE) — unless it has\n" +
+			"sent transactions (nonce above 0): an externally owned account, not a Safe. Prints one line\n" +
 			"per alert (--json: one JSON object per line) and stores each with its audit entry, in one\n" +
 			"transaction. With --webhook, each alert is also POSTed to URL, signed with\n" +
 			"HMAC-SHA256 (secret from --webhook-secret-file or $BULWARK_WEBHOOK_SECRET; see docs/safe.md).\n" +

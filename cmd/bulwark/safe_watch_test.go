@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
@@ -427,10 +428,15 @@ func TestSafeWatchFromBeforeDeployment(t *testing.T) {
 func TestSafeWatchErrors(t *testing.T) {
 	chain := safetest.StartChain(t, anviltest.Silent())
 	eoa := chain.Sender.Hex()
-	// Code that is not a Safe (an address without code is a Safe not
-	// deployed yet: watched, see TestSafeWatchFromBeforeDeployment).
+	// Code that is not a Safe (an address without code that has sent no
+	// transaction is a Safe not deployed yet: watched, see
+	// TestSafeWatchFromBeforeDeployment).
 	notSafe := chain.DeployGuard(t).Hex()
 	head := chain.BlockNumber(t)
+	var sent hexutil.Uint64 // the EOA's nonce: it deployed the guard
+	if err := chain.RPC.Call(context.Background(), &sent, "eth_getTransactionCount", chain.Sender, "latest"); err != nil || sent == 0 {
+		t.Fatalf("nonce of %s: %d, %v", eoa, sent, err)
+	}
 	for _, tc := range []struct {
 		args  []string
 		field string
@@ -443,6 +449,8 @@ func TestSafeWatchErrors(t *testing.T) {
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "0"}, "--from-block"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "5", "--to-block", "4"}, "--to-block"},
 		{[]string{"--safe", eoa + "," + notSafe, "--rpc", chain.URL(), "--from-block", fmt.Sprint(head + 1), "--to-block", fmt.Sprint(head + 1)},
+			fmt.Sprintf("--safe: baseline block %d: 2 Safe(s) could not be read; %s is an externally owned account (it has sent %d transaction", head, eoa, sent)},
+		{[]string{"--safe", notSafe, "--rpc", chain.URL(), "--from-block", fmt.Sprint(head + 1), "--to-block", fmt.Sprint(head + 1)},
 			fmt.Sprintf("--safe: baseline block %d: 1 Safe(s) could not be read; %s is a contract but not a Safe proxy", head, notSafe)},
 		{[]string{"--safe", eoa, "--rpc", "http://127.0.0.1:1", "--from-block", "1"}, "--rpc: node at http://127.0.0.1:1 is unreachable"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "998"}, fmt.Sprintf("bulwark: --from-block: block 998 is beyond the node's head %d: the baseline, block 997, does not exist yet; give at most %d", head, head+1)},
@@ -461,11 +469,24 @@ func TestSafeWatchErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", tc.args, code, stdout, stderr)
 		}
 	}
+	// An EOA that has sent transactions (no code, nonce above 0) is not a
+	// Safe: one line naming --safe and its transactions.
+	code, stdout, stderr := runWatch(t, context.Background(), t.TempDir(), "--safe", eoa, "--rpc", chain.URL(),
+		"--from-block", fmt.Sprint(head+1), "--to-block", fmt.Sprint(head+1))
+	txs := "transactions"
+	if sent == 1 {
+		txs = "transaction"
+	}
+	want := fmt.Sprintf("bulwark: --safe: baseline block %d: 1 Safe(s) could not be read; %s is an externally owned account (it has sent %d %s), not a Safe\n",
+		head, eoa, sent, txs)
+	if code != 1 || stdout != "" || stderr != want {
+		t.Errorf("--safe EOA: exit %d, stdout %q, stderr %q, want %q", code, stdout, stderr, want)
+	}
 	// The secret from the environment; plain http to a remote host warns.
 	// (The watch then fails on the contract that is not a Safe: no webhook
 	// is called.)
 	const secret = "env-secret-never-printed"
-	code, stdout, stderr := runWatchEnv(t, context.Background(), t.TempDir(), map[string]string{"BULWARK_WEBHOOK_SECRET": secret},
+	code, stdout, stderr = runWatchEnv(t, context.Background(), t.TempDir(), map[string]string{"BULWARK_WEBHOOK_SECRET": secret},
 		"--safe", notSafe, "--rpc", chain.URL(), "--from-block", fmt.Sprint(head+1), "--to-block", fmt.Sprint(head+1), "--webhook", "http://hooks.example.com/x")
 	if code != 1 || !strings.Contains(stderr, "warning: --webhook hooks.example.com is plain http") || !strings.Contains(stderr, "not a Safe") ||
 		strings.Contains(stdout+stderr, secret) {

@@ -28,10 +28,11 @@ import (
 // added through POST /api/v1/safe/watches is picked up without a restart,
 // its guard change (executed unverified) shows up in GET
 // /api/v1/safe/alerts with the UNVERIFIED_EXECUTION of the same block, a
-// contract that is not a Safe gets one SAFE_UNREADABLE and does not stop
-// the others, an address without code is watched as a Safe not deployed
-// yet (no alert), a removed Safe is no longer watched, and SIGTERM stops
-// cleanly.
+// contract that is not a Safe and an EOA that has sent transactions (no
+// code, nonce above 0) get one SAFE_UNREADABLE each and do not stop the
+// others, an address without code that has sent nothing is watched as a
+// Safe not deployed yet (no alert), a removed Safe is no longer watched,
+// and SIGTERM stops cleanly.
 func TestServeMonitor(t *testing.T) {
 	bin := buildBinary(t)
 	chain := safetest.StartChain(t, anviltest.Silent())
@@ -42,22 +43,28 @@ func TestServeMonitor(t *testing.T) {
 	api := m.srv.url + "/api/v1/safe"
 
 	// The monitor restarts from the head when the list changes: wait until
-	// it has taken the three listed addresses and watches the Safe and the
-	// EOA (no code: not deployed yet), the contract that is not a Safe left
-	// out, before acting. An earlier start may have seen fewer.
-	eoa, notSafe := owners[0].Address, chain.DeployGuard(t)
-	m.watch(2, s.Address.Hex(), notSafe.Hex(), eoa.Hex())
-	var unreadable []safe.StoredAlert
+	// it has taken the four listed addresses and watches the Safe and the
+	// unused address (no code, nonce 0: not deployed yet), the contract
+	// that is not a Safe and the EOA that deployed everything (no code,
+	// nonce above 0) left out, before acting. An earlier start may have
+	// seen fewer.
+	unused, eoa, notSafe := owners[0].Address, chain.Sender, chain.DeployGuard(t)
+	m.watch(2, s.Address.Hex(), notSafe.Hex(), unused.Hex(), eoa.Hex())
+	unreadable := map[string]safe.StoredAlert{}
 	for _, a := range m.alerts() {
 		if a.Code == safe.CodeSafeUnreadable {
-			unreadable = append(unreadable, a)
+			unreadable[a.Safe] = a
 		}
 	}
-	if len(unreadable) != 1 || unreadable[0].Safe != notSafe.Hex() {
-		t.Fatalf("SAFE_UNREADABLE alerts %+v, want one for %s", unreadable, notSafe.Hex())
+	if _, ok := unreadable[notSafe.Hex()]; len(unreadable) != 2 || !ok {
+		t.Fatalf("SAFE_UNREADABLE alerts %+v, want one for %s and one for %s", unreadable, notSafe.Hex(), eoa.Hex())
 	}
-	if !strings.Contains(m.srv.stderr.String(), "no code at the baseline; watching for the Safe's deployment") {
-		t.Errorf("the EOA is not logged as not deployed:\n%s", m.srv.stderr)
+	if a := unreadable[eoa.Hex()]; !strings.Contains(a.Message, eoa.Hex()+" is an externally owned account (it has sent ") {
+		t.Errorf("the EOA's SAFE_UNREADABLE %+v, want it named an externally owned account with its transactions", a)
+	}
+	if log := m.srv.stderr.String(); !strings.Contains(log, "no code at the baseline; watching for the Safe's deployment") ||
+		!strings.Contains(log, unused.Hex()) {
+		t.Errorf("the unused address is not logged as not deployed:\n%s", m.srv.stderr)
 	}
 
 	guard := chain.DeployGuard(t)
@@ -69,7 +76,7 @@ func TestServeMonitor(t *testing.T) {
 	if execAlert.Block != e.Block() || execAlert.SafeTxHash != e.SafeTxHash.Hex() {
 		t.Errorf("execution alert %+v, want block %d safeTxHash %s", execAlert, e.Block(), e.SafeTxHash.Hex())
 	}
-	if code, body := request(t, "GET", api+"/alerts?safe="+s.Address.Hex(), m.token, ""); code != http.StatusOK || strings.Contains(body, eoa.Hex()) {
+	if code, body := request(t, "GET", api+"/alerts?safe="+s.Address.Hex(), m.token, ""); code != http.StatusOK || strings.Contains(body, unused.Hex()) {
 		t.Errorf("GET alerts?safe=: %d %s", code, body)
 	}
 
@@ -77,7 +84,7 @@ func TestServeMonitor(t *testing.T) {
 	if code, body := request(t, "DELETE", api+"/watches/"+s.Address.Hex(), m.token, ""); code != http.StatusOK {
 		t.Fatalf("DELETE: %d %s", code, body)
 	}
-	for _, a := range []common.Address{eoa, notSafe} {
+	for _, a := range []common.Address{unused, eoa, notSafe} {
 		if code, body := request(t, "DELETE", api+"/watches/"+a.Hex(), m.token, ""); code != http.StatusOK {
 			t.Fatalf("DELETE: %d %s", code, body)
 		}
