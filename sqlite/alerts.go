@@ -75,17 +75,7 @@ func (db *DB) RecordAlertDelivery(ctx context.Context, id int64, d safe.AlertDel
 	op := fmt.Sprintf("record delivery of alert %d", id)
 	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE safe_alerts SET delivered_at = ?, delivery_attempts = ?, last_error = ? WHERE id = ?`,
 		nullTime(d.DeliveredAt), d.Attempts, d.LastError, id)
-	if err != nil {
-		return db.fail(ctx, err, op)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return db.fail(ctx, err, op)
-	}
-	if n == 0 {
-		return bulwark.Errorf(bulwark.ENOTFOUND, "no alert with id %d", id)
-	}
-	return nil
+	return db.updated(ctx, res, err, op, bulwark.Errorf(bulwark.ENOTFOUND, "no alert with id %d", id))
 }
 
 func scanAlert(s scanner) (safe.StoredAlert, error) {

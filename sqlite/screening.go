@@ -401,15 +401,5 @@ func (db *DB) RecordScreenAlertDelivery(ctx context.Context, id int64, d screeni
 	op := fmt.Sprintf("record delivery of screening alert %d", id)
 	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE screen_alerts SET delivered_at = ?, delivery_attempts = ?, last_error = ? WHERE id = ?`,
 		nullTime(d.DeliveredAt), d.Attempts, d.LastError, id)
-	if err != nil {
-		return db.fail(ctx, err, op)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return db.fail(ctx, err, op)
-	}
-	if n == 0 {
-		return bulwark.Errorf(bulwark.ENOTFOUND, "no screening alert with id %d", id)
-	}
-	return nil
+	return db.updated(ctx, res, err, op, bulwark.Errorf(bulwark.ENOTFOUND, "no screening alert with id %d", id))
 }

@@ -60,14 +60,14 @@ func (db *DB) ListTokens(ctx context.Context) ([]*auth.Token, error) {
 // time if it was revoked already. A missing id is ENOTFOUND.
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
 	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, formatTime(at), id)
-	return db.updated(ctx, res, err, id, "revoke token "+id)
+	return db.updated(ctx, res, err, "revoke token "+id, errTokenNotFound(id))
 }
 
 // TouchToken records that a token was used at the given time. A missing id
 // is ENOTFOUND.
 func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) error {
 	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, formatTime(at), id)
-	return db.updated(ctx, res, err, id, "record use of token "+id)
+	return db.updated(ctx, res, err, "record use of token "+id, errTokenNotFound(id))
 }
 
 // CountTokens returns how many tokens were ever created, revoked included.
@@ -79,7 +79,9 @@ func (db *DB) CountTokens(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (db *DB) updated(ctx context.Context, res sql.Result, err error, id, op string) error {
+// updated checks the outcome of an UPDATE of one row: the error of op,
+// or notFound when no row matched.
+func (db *DB) updated(ctx context.Context, res sql.Result, err error, op string, notFound error) error {
 	if err != nil {
 		return db.fail(ctx, err, op)
 	}
@@ -88,7 +90,7 @@ func (db *DB) updated(ctx context.Context, res sql.Result, err error, id, op str
 		return db.fail(ctx, err, op)
 	}
 	if n == 0 {
-		return errTokenNotFound(id)
+		return notFound
 	}
 	return nil
 }
