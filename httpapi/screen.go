@@ -240,6 +240,7 @@ func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request) error {
 
 type disposeRequest struct {
 	DecisionID   string `json:"decisionId"`
+	Subject      string `json:"subject"`
 	Kind         string `json:"kind"`
 	Address      string `json:"address"`
 	Chain        string `json:"chain"`
@@ -270,7 +271,7 @@ func (s *Server) dispose(w http.ResponseWriter, r *http.Request) error {
 	if req.Kind == screening.KindAddress && strings.TrimSpace(req.Address) == "" {
 		return badInput("address", "address: required: the screened address the match is about")
 	}
-	d, err := svc.Dispose(r.Context(), actor(r), screening.Disposition{Kind: req.Kind, EntityID: req.EntityID,
+	d, err := svc.Dispose(r.Context(), actor(r), screening.Disposition{Kind: req.Kind, Subject: req.Subject, EntityID: req.EntityID,
 		EntityDigest: req.EntityDigest, Disposition: req.Disposition, Note: req.Note, DecisionID: req.DecisionID},
 		req.Address, req.Chain, req.Name)
 	if err != nil {

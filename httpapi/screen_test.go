@@ -107,7 +107,7 @@ func TestScreenAddressAPI(t *testing.T) {
 			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"block"`, `"entityId":"ofac-sdn:27307"`, `"address":"` + listedETH + `"`, `"use":"deposit"`, `"subject":"cust-9"`},
 			after: decisionStored("block")},
 		{name: "clear", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"}`,
-			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"clear"`, `"chain":"BTC"`, `"matches":null`}, after: decisionStored("clear")},
+			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"clear"`, `"chain":"BTC"`, `"matches":[]`}, after: decisionStored("clear")},
 		{name: "seizure depends on use", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + seizedTRX + `","use":"withdrawal"}`,
 			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"block"`}},
 		{name: "batch mixed forms", method: "POST", path: path, headers: jsonHeaders("analyst"),

@@ -3,6 +3,7 @@ package screening
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -79,8 +80,13 @@ const (
 // entity (its digest). A false positive keeps that match out of verdicts
 // until the list changes what it says about the entity.
 type Disposition struct {
-	ID           int64     `json:"id"`
-	Kind         string    `json:"kind"` // address or name
+	ID   int64  `json:"id"`
+	Kind string `json:"kind"` // address or name
+	// Subject, when set, scopes the ruling to screenings of that subject
+	// (your customer or applicant reference): a false positive ruled for
+	// one applicant named "Kim Il" does not clear another. Empty applies
+	// to every screening of the key.
+	Subject      string    `json:"subject,omitempty"`
 	SubjectKey   string    `json:"subjectKey"`
 	EntityID     string    `json:"entityId"`
 	EntityDigest string    `json:"entityDigest"`
@@ -100,20 +106,25 @@ type DispositionStore interface {
 }
 
 // dispositionSet is the in-memory view of the dispositions in force: the
-// newest ruling per (subject key, entity).
+// newest ruling per (subject, subject key, entity).
 type dispositionSet struct {
-	m map[[2]string]Disposition
+	m map[[3]string]Disposition
 }
 
 func (d *dispositionSet) len() int { return len(d.m) }
 
 // suppresses reports whether a false-positive ruling covers this match of
 // this version of the entity.
-func (d *dispositionSet) suppresses(key, entity, digest string) (Disposition, bool) {
+// A ruling for the screening's own subject takes precedence over one for
+// every subject.
+func (d *dispositionSet) suppresses(subject, key, entity, digest string) (Disposition, bool) {
 	if len(d.m) == 0 || key == "" {
 		return Disposition{}, false
 	}
-	x, ok := d.m[[2]string{key, entity}]
+	x, ok := d.m[[3]string{subject, key, entity}]
+	if !ok && subject != "" {
+		x, ok = d.m[[3]string{"", key, entity}]
+	}
 	if !ok || x.Disposition != FalsePositive || x.EntityDigest != digest {
 		return Disposition{}, false
 	}
@@ -123,9 +134,9 @@ func (d *dispositionSet) suppresses(key, entity, digest string) (Disposition, bo
 // SetDispositions replaces the dispositions in force (all of them, oldest
 // first: a later ruling on the same match overrides an earlier one).
 func (s *Screener) SetDispositions(all []Disposition) {
-	set := &dispositionSet{m: make(map[[2]string]Disposition, len(all))}
+	set := &dispositionSet{m: make(map[[3]string]Disposition, len(all))}
 	for _, d := range all {
-		set.m[[2]string{d.SubjectKey, d.EntityID}] = d
+		set.m[[3]string{d.Subject, d.SubjectKey, d.EntityID}] = d
 	}
 	s.disp.Store(set)
 }
@@ -151,6 +162,15 @@ func (s *Screener) ValidateDisposition(d *Disposition) error {
 	n, ok := ix.byID[d.EntityID]
 	if !ok {
 		return bulwark.Invalid("entityId", "%q is not in the current lists", d.EntityID)
+	}
+	// An exact match of an address a government list names is the listed
+	// address itself: it cannot be a false positive.
+	if e := &ix.entities[n]; d.Kind == KindAddress && d.Disposition == FalsePositive &&
+		(e.Category == CategorySanctions || (e.Category == CategoryAttribution && e.Confidence == ConfidenceHigh)) {
+		return bulwark.Invalid("disposition", "%s names this very address (%s, %s confidence): an exact address match cannot be ruled a false positive", e.List, e.Category, e.Confidence)
+	}
+	if len(d.Subject) > 200 || !utf8.ValidString(d.Subject) {
+		return bulwark.Invalid("subject", "at most 200 bytes of UTF-8")
 	}
 	cur := ix.digests[n]
 	if d.EntityDigest == "" {

@@ -36,6 +36,8 @@ type Index struct {
 	addrs     map[string][]addrRef
 	fold      map[string][]addrRef
 	addrCount int
+	// listSources maps a list ID to where its version came from.
+	listSources map[string]string
 	// The name index is built on first use (WarmNames builds it at once):
 	// a command that screens only addresses never pays for it.
 	records   []names.Record
@@ -71,8 +73,10 @@ func BuildIndex(lists []*List, now time.Time) *Index {
 	ix.entities = make([]Entity, 0, total)
 	ix.digests = make([]string, 0, total)
 	var records []names.Record
+	ix.listSources = make(map[string]string, len(sorted))
 	for _, l := range sorted {
 		ix.lists = append(ix.lists, l.Info)
+		ix.listSources[l.Info.ID] = l.Info.Source
 		probs := append([]Problem(nil), l.Problems...)
 		for _, e := range l.Entities {
 			if _, dup := ix.byID[e.ID]; dup {
@@ -193,4 +197,13 @@ func (ix *Index) Versions() map[string]string {
 		m[l.ID] = l.SHA256
 	}
 	return m
+}
+
+// source is where the list says e comes from: the entity's own source, or
+// else its list version's.
+func (ix *Index) source(e *Entity) string {
+	if e.Source != "" {
+		return e.Source
+	}
+	return ix.listSources[e.List]
 }

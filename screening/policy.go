@@ -128,15 +128,21 @@ func (p Policy) Validate() error {
 			return err
 		}
 		if !(r.NameReview > 0 && r.NameReview <= 1) {
-			return bulwark.Invalid(field+".nameReview", "%s.nameReview: %v is outside (0,1]", field, r.NameReview)
+			return bulwark.Invalid(field+".nameReview", "%v is outside (0,1]", r.NameReview)
 		}
 		if r.NameBlock < r.NameReview {
-			return bulwark.Invalid(field+".nameBlock", "%s.nameBlock: %v is below nameReview %v", field, r.NameBlock, r.NameReview)
+			return bulwark.Invalid(field+".nameBlock", "%v is below nameReview %v", r.NameBlock, r.NameReview)
 		}
 		for c, m := range r.Address {
 			for conf, v := range m {
+				f := fmt.Sprintf("%s.address.%s.%s", field, c, conf)
 				if v != bulwark.VerdictClear && v != bulwark.VerdictReview && v != bulwark.VerdictBlock {
-					return bulwark.Invalid(fmt.Sprintf("%s.address.%s.%s", field, c, conf), "verdict %q: want clear, review or block", v)
+					return bulwark.Invalid(f, "verdict %q: want clear, review or block", v)
+				}
+				// A sanctioned or government-attributed address is never
+				// cleared by configuration: review is the least it earns.
+				if v == bulwark.VerdictClear && (c == CategorySanctions || (c == CategoryAttribution && conf == ConfidenceHigh)) {
+					return bulwark.Invalid(f, "a %s match (%s confidence) cannot be set to clear: review is the least it may earn", c, conf)
 				}
 			}
 		}

@@ -3,6 +3,8 @@ package screening
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -166,6 +168,9 @@ type AddressResult struct {
 	// Error says why the input is not a valid address (verdict is then
 	// "error" unless it still matched a listed address as written).
 	Error string `json:"error,omitempty"`
+	// Note says how the input was read when that differs from what was
+	// asked (an address of another chain than the hint).
+	Note string `json:"note,omitempty"`
 	// DecisionID is the decision this result belongs to.
 	DecisionID string `json:"decisionId,omitempty"`
 	// Key is the lookup key (not shown; dispositions use it).
@@ -178,10 +183,19 @@ const VerdictError bulwark.Verdict = "error"
 // LookupAddress screens one address against ix under rules (without
 // dispositions). It is the hot path: one parse and one or two map lookups.
 func (ix *Index) LookupAddress(q AddressQuery, rules *Rules) AddressResult {
-	res := AddressResult{Input: q.Address, Hint: q.Chain, Verdict: bulwark.VerdictClear}
+	res := AddressResult{Input: q.Address, Hint: q.Chain, Verdict: bulwark.VerdictClear, Matches: []AddressMatch{}}
 	p, err := chainaddr.Parse(q.Address, q.Chain)
 	var refs []addrRef
 	matchedBy := "address"
+	if errors.Is(err, chainaddr.ErrCurrencyMismatch) {
+		// A valid address of another chain than the hint says (a
+		// Lazarus EVM address given as BTC): screen it for the chain it
+		// is, and say so, rather than hide a hit behind the hint.
+		if p2, err2 := chainaddr.Parse(q.Address, ""); err2 == nil {
+			res.Note = fmt.Sprintf("not a %s address: screened as %s", strings.ToUpper(q.Chain), p2.Chain)
+			p, err = p2, nil
+		}
+	}
 	if err == nil {
 		res.Address, res.Chain, res.Format, res.Key = p.Address, p.Chain, p.Format, p.Key
 		refs = ix.addrs[p.Key]
@@ -203,7 +217,7 @@ func (ix *Index) LookupAddress(q AddressQuery, rules *Rules) AddressResult {
 	for _, ref := range refs {
 		e := &ix.entities[ref.entity]
 		m := AddressMatch{List: e.List, EntityID: e.ID, Name: e.Name, Type: e.Type, Category: e.Category,
-			Confidence: e.Confidence, Programs: e.Programs, Source: e.Source, Listed: ref.listed,
+			Confidence: e.Confidence, Programs: e.Programs, Source: ix.source(e), Listed: ref.listed,
 			MatchedBy: matchedBy, Verdict: rules.addressVerdict(e), EntityDigest: ix.digests[ref.entity]}
 		if len(e.Programs) > 0 {
 			m.Program = strings.Join(e.Programs, ", ")
@@ -247,7 +261,7 @@ func (s *Screener) ScreenAddresses(use Use, subject string, qs []AddressQuery) (
 			r.Verdict = bulwark.VerdictClear
 			for j := range r.Matches {
 				m := &r.Matches[j]
-				if dd, ok := disp.suppresses(r.Key, m.EntityID, m.EntityDigest); ok {
+				if dd, ok := disp.suppresses(subject, r.Key, m.EntityID, m.EntityDigest); ok {
 					m.Suppressed = &dd
 					continue
 				}
@@ -258,7 +272,16 @@ func (s *Screener) ScreenAddresses(use Use, subject string, qs []AddressQuery) (
 		d.Results[i] = r
 		d.Verdict = worstResult(d.Verdict, r.Verdict)
 	}
-	d.Verdict = s.failClosed(d.Verdict, d.Stale)
+	if v := s.failClosed(d.Verdict, d.Stale); v != d.Verdict {
+		// Fail closed: every clear result needs review too, so the
+		// results agree with the decision.
+		for i := range d.Results {
+			if d.Results[i].Verdict == bulwark.VerdictClear {
+				d.Results[i].Verdict = v
+			}
+		}
+		d.Verdict = v
+	}
 	return d, nil
 }
 
@@ -310,6 +333,7 @@ type NameMatch struct {
 	Type        EntityType        `json:"type"`
 	Category    Category          `json:"category"`
 	Programs    []string          `json:"programs,omitempty"`
+	Source      string            `json:"source,omitempty"`
 	Verdict     bulwark.Verdict   `json:"verdict"`
 	Explanation names.Explanation `json:"explanation"`
 	Suppressed  *Disposition      `json:"suppressed,omitempty"`
@@ -374,9 +398,9 @@ func (s *Screener) ScreenName(use Use, subject string, q NameQuery) (*NameDecisi
 			continue
 		}
 		nm := NameMatch{EntityID: e.ID, Name: e.Name, MatchedName: m.MatchedName, Weak: m.Weak, Score: m.Score,
-			List: e.List, Type: e.Type, Category: e.Category, Programs: e.Programs,
+			List: e.List, Type: e.Type, Category: e.Category, Programs: e.Programs, Source: ix.source(e),
 			Verdict: rules.nameVerdict(m.Score), Explanation: m.Explanation, EntityDigest: ix.digests[n]}
-		if dd, ok := disp.suppresses(d.Key, e.ID, nm.EntityDigest); ok {
+		if dd, ok := disp.suppresses(subject, d.Key, e.ID, nm.EntityDigest); ok {
 			nm.Suppressed = &dd
 		} else {
 			d.Verdict = bulwark.Worst(d.Verdict, nm.Verdict)

@@ -75,6 +75,7 @@ func TestScreenAddresses(t *testing.T) {
 		{"exchange label", screening.UseDeposit, screening.AddressQuery{Address: labelETH}, bulwark.VerdictClear, "tagpack:binance:Binance 14", "address"},
 		{"unlisted", screening.UseDeposit, screening.AddressQuery{Address: "0x0000000000000000000000000000000000000001"}, bulwark.VerdictClear, "", ""},
 		{"invalid", screening.UseDeposit, screening.AddressQuery{Address: "0xdeadbeef"}, screening.VerdictError, "", ""},
+		{"hint of another chain", screening.UseDeposit, screening.AddressQuery{Address: lazarusETH, Chain: "BTC"}, bulwark.VerdictBlock, "ofac-sdn:27307", "address"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,8 +178,8 @@ func TestStaleAndFailClosed(t *testing.T) {
 		t.Errorf("fail-open on stale lists: %s, stale %+v", d.Verdict, d.Stale)
 	}
 	d, _ = closed.ScreenAddresses(screening.UseDeposit, "", q)
-	if d.Verdict != bulwark.VerdictReview {
-		t.Errorf("fail-closed on stale lists: %s, want review", d.Verdict)
+	if d.Verdict != bulwark.VerdictReview || d.Results[0].Verdict != bulwark.VerdictReview {
+		t.Errorf("fail-closed on stale lists: %s (result %s), want review", d.Verdict, d.Results[0].Verdict)
 	}
 	n, _ := closed.ScreenName(screening.UseOnboarding, "", screening.NameQuery{Name: "Angela Merkel"})
 	if n.Verdict != bulwark.VerdictReview {
@@ -324,7 +325,16 @@ func TestPolicyValidate(t *testing.T) {
 	r := p[screening.UseHiring]
 	r.NameReview = 0
 	p[screening.UseHiring] = r
-	if err := p.Validate(); bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), "hiring") {
+	if err := p.Validate(); bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), "hiring") || strings.Count(err.Error(), "nameReview") != 1 {
 		t.Errorf("Validate = %v", err)
+	}
+	// Configuration never clears a sanctions match.
+	for _, bad := range []string{`{"deposit": {"address": {"sanctions": {"high": "clear"}}}}`, `{"withdrawal": {"address": {"attribution": {"high": "clear"}}}}`} {
+		if _, err := screening.ParsePolicy([]byte(bad), "policy.json"); bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), "cannot be set to clear") {
+			t.Errorf("ParsePolicy(%s) = %v", bad, err)
+		}
+	}
+	if _, err := screening.ParsePolicy([]byte(`{"deposit": {"address": {"sanctions": {"high": "review"}, "attribution": {"medium": "clear"}}}}`), "p"); err != nil {
+		t.Errorf("a weaker but allowed policy: %v", err)
 	}
 }

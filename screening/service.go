@@ -193,12 +193,37 @@ type ImportReport struct {
 	AuditSeq int64 `json:"auditSeq,omitempty"`
 }
 
+// ImportOptions qualify an import.
+type ImportOptions struct {
+	// Force accepts a version published before the one in force, or one
+	// that would drop more than half of a list's entries or addresses
+	// (a partial download, or the wrong file), which Import otherwise
+	// refuses.
+	Force bool
+}
+
 // Import makes lists the active versions of their lists (all or nothing,
 // audited), swaps the index and re-screens the watches against the new or
-// changed entries.
+// changed entries. It refuses a version older than, or less than half the
+// size of, the one in force (see ImportOptions.Force).
 func (s *Service) Import(ctx context.Context, actor, source string, lists []*List) (*ImportReport, error) {
+	return s.ImportWith(ctx, actor, source, lists, ImportOptions{})
+}
+
+// ImportWith is Import with options.
+func (s *Service) ImportWith(ctx context.Context, actor, source string, lists []*List, opts ImportOptions) (*ImportReport, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !opts.Force {
+		for _, l := range lists {
+			if l == nil {
+				continue
+			}
+			if err := checkDowngrade(s.active[l.Info.ID], l); err != nil {
+				return nil, err
+			}
+		}
+	}
 	rep, err := s.putLists(ctx, actor, source, lists)
 	if err != nil {
 		return nil, err
@@ -434,6 +459,18 @@ func (s *Service) Dispose(ctx context.Context, actor string, d Disposition, addr
 		d.SubjectKey = NameKey(name)
 	}
 	d.By = actor
+	if d.DecisionID != "" {
+		dec, err := s.cfg.Store.Decision(ctx, d.DecisionID)
+		if bulwark.IsCode(err, bulwark.ENOTFOUND) {
+			return d, bulwark.Invalid("decisionId", "no decision %s: give the decisionId the screening answered, or leave it out", d.DecisionID)
+		}
+		if err != nil {
+			return d, err
+		}
+		if d.Subject == "" {
+			d.Subject = dec.Subject
+		}
+	}
 	if err := s.screener.ValidateDisposition(&d); err != nil {
 		return d, err
 	}
@@ -445,7 +482,7 @@ func (s *Service) Dispose(ctx context.Context, actor string, d Disposition, addr
 		}
 		return audit.Event{Actor: actor, Action: "screen.disposition", Target: d.EntityID, Details: map[string]any{
 			"id": out.ID, "kind": d.Kind, "subjectKey": d.SubjectKey, "entityDigest": d.EntityDigest,
-			"disposition": d.Disposition, "decisionId": d.DecisionID, "note": d.Note}}, nil
+			"disposition": d.Disposition, "decisionId": d.DecisionID, "subject": d.Subject, "note": d.Note}}, nil
 	})
 	if err != nil {
 		return out, err
@@ -485,4 +522,39 @@ func (s *Service) RemoveWatch(ctx context.Context, actor string, id int64) (Watc
 		return audit.Event{Actor: actor, Action: "screen.watch.remove", Target: out.Key, Details: map[string]any{"id": id}}, nil
 	})
 	return out, err
+}
+
+// checkDowngrade refuses a new version that is older than the active one,
+// or that would drop more than half of its entries or addresses.
+func checkDowngrade(old, next *List) error {
+	if old == nil || old.Info.SHA256 == next.Info.SHA256 {
+		return nil
+	}
+	id := next.Info.ID
+	if op, np := old.Info.Published, next.Info.Published; !op.IsZero() && !np.IsZero() && np.Before(op) {
+		return bulwark.Errorf(bulwark.ECONFLICT, "list %s: the new version was published %s, before the one in force (%s); nothing was changed (pass --force to roll back on purpose)",
+			id, np.Format("2006-01-02"), op.Format("2006-01-02"))
+	}
+	addrs := 0
+	for _, e := range next.Entities {
+		addrs += len(e.Addresses)
+	}
+	for _, c := range []struct {
+		what      string
+		was, will int
+	}{{"entities", len(old.Entities), len(next.Entities)}, {"addresses", countAddresses(old), addrs}} {
+		if c.was >= 20 && c.will*2 < c.was {
+			return bulwark.Errorf(bulwark.ECONFLICT, "list %s would shrink from %d to %d %s: a partial download or the wrong file? Nothing was changed (pass --force if the list really shrank)",
+				id, c.was, c.will, c.what)
+		}
+	}
+	return nil
+}
+
+func countAddresses(l *List) int {
+	n := 0
+	for _, e := range l.Entities {
+		n += len(e.Addresses)
+	}
+	return n
 }

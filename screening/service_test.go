@@ -6,9 +6,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -326,5 +328,69 @@ func TestServiceReplay(t *testing.T) {
 	}
 	if _, err := svc.Replay(ctx, "dec_nope"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
 		t.Errorf("replay of an unknown decision: %v", err)
+	}
+}
+
+func TestServiceRefusesDowngrades(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	svc := openService(t, db, false)
+	defer svc.Close(ctx)
+	big := fixture()[:1]
+	for i := range 40 {
+		big[0].Entities = append(big[0].Entities, screening.Entity{ID: fmt.Sprintf("ofac-sdn:%d", 1000+i), List: "ofac-sdn",
+			Category: screening.CategorySanctions, Confidence: screening.ConfidenceHigh, Name: fmt.Sprintf("Entry %d", i),
+			Addresses: []screening.ListedAddress{{Currency: "ETH", Address: fmt.Sprintf("0x%040x", 1000+i)}}})
+	}
+	big[0].Info.SHA256 = "big"
+	if _, err := svc.Import(ctx, "cli", "test", big); err != nil {
+		t.Fatal(err)
+	}
+	small := fixture()[:1] // 2 entities: a partial download?
+	small[0].Info.SHA256 = "small"
+	if _, err := svc.Import(ctx, "cli", "test", small); bulwark.ErrorCode(err) != bulwark.ECONFLICT || !strings.Contains(err.Error(), "shrink") {
+		t.Fatalf("a shrinking import: %v", err)
+	}
+	if d, _ := svc.ScreenAddresses(ctx, "x", screening.UseDeposit, "", []screening.AddressQuery{{Address: fmt.Sprintf("0x%040x", 1005)}}); d.Verdict != bulwark.VerdictBlock {
+		t.Errorf("the refused import changed the lists: %s", d.Verdict)
+	}
+	older := fixture()[:1]
+	older[0].Entities = big[0].Entities
+	older[0].Info.SHA256, older[0].Info.Published = "older", t0.Add(-48*time.Hour)
+	if _, err := svc.Import(ctx, "cli", "test", older); bulwark.ErrorCode(err) != bulwark.ECONFLICT || !strings.Contains(err.Error(), "published") {
+		t.Fatalf("an older publication: %v", err)
+	}
+	if _, err := svc.ImportWith(ctx, "cli", "test", small, screening.ImportOptions{Force: true}); err != nil {
+		t.Fatalf("forced: %v", err)
+	}
+}
+
+func TestServiceDispositionScope(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	svc := openService(t, db, false)
+	defer svc.Close(ctx)
+	// A sanctioned address is never a false positive.
+	d, _ := svc.ScreenAddresses(ctx, "x", screening.UseDeposit, "cust-1", []screening.AddressQuery{{Address: lazarusETH}})
+	if _, err := svc.Dispose(ctx, "token:a", screening.Disposition{Kind: screening.KindAddress, EntityID: "ofac-sdn:27307",
+		Disposition: screening.FalsePositive, DecisionID: d.ID}, lazarusETH, "", ""); bulwark.ErrorCode(err) != bulwark.EINVALID {
+		t.Errorf("false positive on a sanctioned address: %v", err)
+	}
+	if _, err := svc.Dispose(ctx, "token:a", screening.Disposition{Kind: screening.KindAddress, EntityID: "il-nbctf:18/26",
+		Disposition: screening.FalsePositive, DecisionID: "dec_nope"}, seizedTRON, "", ""); bulwark.ErrorCode(err) != bulwark.EINVALID {
+		t.Errorf("a ruling naming an unknown decision: %v", err)
+	}
+	// A name ruling made for one applicant's screening covers that
+	// applicant only.
+	n8, _ := svc.ScreenName(ctx, "x", screening.UseOnboarding, "cand-8", screening.NameQuery{Name: "Kim Jong Un"})
+	if _, err := svc.Dispose(ctx, "token:a", screening.Disposition{Kind: screening.KindName, EntityID: n8.Matches[0].EntityID,
+		Disposition: screening.FalsePositive, DecisionID: n8.ID}, "", "", "Kim Jong Un"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := svc.ScreenName(ctx, "x", screening.UseOnboarding, "cand-8", screening.NameQuery{Name: "Kim Jong Un"}); n.Verdict != bulwark.VerdictClear {
+		t.Errorf("cand-8 after the ruling: %s", n.Verdict)
+	}
+	if n, _ := svc.ScreenName(ctx, "x", screening.UseOnboarding, "cand-9", screening.NameQuery{Name: "Kim Jong Un"}); n.Verdict != bulwark.VerdictBlock {
+		t.Errorf("cand-9 was cleared by cand-8's ruling: %s", n.Verdict)
 	}
 }

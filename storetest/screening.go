@@ -172,7 +172,7 @@ func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
 
 	t.Run("Dispositions", func(t *testing.T) {
 		s := open(t)
-		d1, err := s.AddDisposition(ctx, screening.Disposition{Kind: "name", SubjectKey: "kim il", EntityID: "a:1", EntityDigest: "d1",
+		d1, err := s.AddDisposition(ctx, screening.Disposition{Kind: "name", Subject: "cand-8", SubjectKey: "kim il", EntityID: "a:1", EntityDigest: "d1",
 			Disposition: screening.FalsePositive, Note: "different person", By: "token:a"})
 		if err != nil || d1.ID == 0 || d1.At.IsZero() {
 			t.Fatalf("AddDisposition = %+v, %v", d1, err)
@@ -182,7 +182,7 @@ func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
 			t.Fatal(err)
 		}
 		all, err := s.Dispositions(ctx)
-		if err != nil || len(all) != 2 || all[0].Note != "different person" || all[1].Disposition != screening.TruePositive {
+		if err != nil || len(all) != 2 || all[0].Note != "different person" || all[0].Subject != "cand-8" || all[1].Subject != "" || all[1].Disposition != screening.TruePositive {
 			t.Fatalf("Dispositions = %+v, %v", all, err)
 		}
 	})
