@@ -114,7 +114,7 @@ func gatherFiles(ctx context.Context, from string) ([]sources.File, error) {
 }
 
 // updateLists gathers, parses and imports lists: all or nothing.
-func updateLists(ctx context.Context, svc *screening.Service, actor, from string) (*screening.ImportReport, error) {
+func updateLists(ctx context.Context, svc *screening.Service, actor, from string, force bool) (*screening.ImportReport, error) {
 	files, err := gatherFiles(ctx, from)
 	if err != nil {
 		return nil, err
@@ -127,11 +127,12 @@ func updateLists(ctx context.Context, svc *screening.Service, actor, from string
 	if source == "" {
 		source = strings.Join(sources.DefaultURLs(), ",")
 	}
-	return svc.Import(ctx, actor, source, ls)
+	return svc.ImportWith(ctx, actor, source, ls, screening.ImportOptions{Force: force})
 }
 
 func (m *Main) listsUpdateCmd() *command {
 	var from string
+	var force bool
 	var st screeningSettings
 	return &command{
 		name:    "update",
@@ -139,13 +140,17 @@ func (m *Main) listsUpdateCmd() *command {
 		usage:   "bulwark lists update [--from DIR|FILE|URL[,…]] [--json]",
 		long: "Reads every list file given (a directory's files are routed by name and content: OFAC sdn.csv +\n" +
 			"add.csv + alt.csv + sdn_comments.csv or SDN_ADVANCED.XML, the UN consolidated XML, FBI address\n" +
-			"lists, Bulwark CSV, GraphSense TagPacks, Israel NBCTF CSV, Bulwark snapshots). Without --from the\n" +
-			"official OFAC and UN URLs are fetched. If any file fails to download or parse, nothing changes and\n" +
-			"the error names the file and line. Lists identical to the active version are left as they are.\n" +
+			"lists, Bulwark CSV, GraphSense TagPacks, Israel NBCTF CSV, and Bulwark snapshots under any name,\n" +
+			"told by their gzip content). Without --from the official OFAC and UN URLs are fetched. If any file\n" +
+			"fails to download or parse, nothing changes and the error names the file and line. Lists identical\n" +
+			"to the active version are left as they are. A version published before the one in force, or one\n" +
+			"that would drop more than half of a list's entries or addresses (a partial download, the wrong\n" +
+			"file), is refused unless --force.\n" +
 			"A running 'bulwark serve' on the same data directory picks the new versions up within seconds and\n" +
 			"re-screens its watches against the new or changed entries.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&from, "from", "", "comma-separated `DIR|FILE|URL`s to import (default: the official OFAC and UN URLs)")
+			fs.BoolVar(&force, "force", false, "accept a version published before the one in force, or one that drops more than half of a list's entries or addresses")
 			st.register(fs)
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -157,7 +162,7 @@ func (m *Main) listsUpdateCmd() *command {
 				return bulwark.ExitError, err
 			}
 			defer closeService(svc)
-			rep, err := updateLists(ctx, svc, "cli", from)
+			rep, err := updateLists(ctx, svc, "cli", from, force)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -184,7 +189,10 @@ func (m *Main) listsExportCmd() *command {
 	return &command{
 		name:    "export",
 		summary: "write the active lists as a snapshot file another install can import",
-		usage:   "bulwark lists export --out FILE",
+		usage:   "bulwark lists export --out FILE [--json]",
+		long: "Writes every active list (on a data directory never used before: the embedded default lists,\n" +
+			"imported first as any command does) to FILE, gzip-compressed JSON, under any name:\n" +
+			"'bulwark lists update --from FILE' recognises a snapshot by its content. JSON: {\"out\", \"lists\"}.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&out, "out", "", "snapshot `FILE` to write (gzip JSON, bulwark-lists/1)")
 			st.register(fs)
@@ -196,6 +204,13 @@ func (m *Main) listsExportCmd() *command {
 			if out == "" {
 				return bulwark.ExitError, bulwark.Invalid("--out", "required: the snapshot file to write")
 			}
+			// Open the service first: on an empty store it imports the
+			// embedded default lists, which are then what is active.
+			svc, err := m.screeningService(ctx, st, false, true)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			defer closeService(svc)
 			db, _, _, err := m.services(ctx)
 			if err != nil {
 				return bulwark.ExitError, err
@@ -206,6 +221,13 @@ func (m *Main) listsExportCmd() *command {
 			}
 			if err := writeSnapshotFile(out, ls); err != nil {
 				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				infos := make([]screening.ListInfo, len(ls))
+				for i, l := range ls {
+					infos[i] = l.Info
+				}
+				return bulwark.ExitOK, m.printJSON(map[string]any{"out": out, "lists": infos})
 			}
 			fmt.Fprintf(m.Stderr, "wrote %d lists to %s\n", len(ls), out)
 			return bulwark.ExitOK, nil
@@ -239,7 +261,7 @@ func (m *Main) listsRemoveCmd() *command {
 	return &command{
 		name:    "remove",
 		summary: "stop screening against a list (its versions are kept for replay)",
-		usage:   "bulwark lists remove ID",
+		usage:   "bulwark lists remove ID [--json]",
 		setup:   func(fs *flag.FlagSet) { st.register(fs) },
 		run: func(ctx context.Context, args []string) (int, error) {
 			if len(args) != 1 {
@@ -253,6 +275,9 @@ func (m *Main) listsRemoveCmd() *command {
 			li, err := svc.RemoveList(ctx, "cli", args[0])
 			if err != nil {
 				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(map[string]any{"removed": li})
 			}
 			fmt.Fprintf(m.Stdout, "removed %s (version %.12s)\n", li.ID, li.SHA256)
 			return bulwark.ExitOK, nil

@@ -22,6 +22,13 @@ func (m *Main) listsProblemsCmd() *command {
 			if len(args) != 1 {
 				return bulwark.ExitError, bulwark.Invalid("ID", "give the ID of one list (see 'bulwark lists')")
 			}
+			// Open the service first: on an empty store it imports the
+			// embedded default lists, whose problems are then shown.
+			svc, err := m.screeningService(ctx, screeningSettings{}, false, true)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			defer closeService(svc)
 			db, _, _, err := m.services(ctx)
 			if err != nil {
 				return bulwark.ExitError, err

@@ -45,7 +45,7 @@ func newListsRefresher(svc *screening.Service, from string, interval time.Durati
 
 // update refreshes now (POST /api/v1/lists/update and the schedule).
 func (l *listsRefresher) update(ctx context.Context, actor string) (*screening.ImportReport, error) {
-	rep, err := updateLists(ctx, l.svc, actor, l.from)
+	rep, err := updateLists(ctx, l.svc, actor, l.from, false) // a schedule never forces a downgrade
 	l.mu.Lock()
 	l.lastErr, l.lastAt = err, time.Now()
 	l.mu.Unlock()

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,9 +11,11 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/lists"
 	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
@@ -48,7 +51,7 @@ func (m *Main) screeningService(ctx context.Context, st screeningSettings, async
 	if st.policy != "" {
 		data, err := os.ReadFile(st.policy)
 		if err != nil {
-			return nil, bulwark.Invalid("--screen-policy", "%s", pathErr(err))
+			return nil, bulwark.Invalid("--screen-policy", "%s: %s", st.policy, pathErr(err))
 		}
 		if policy, err = screening.ParsePolicy(data, "--screen-policy"); err != nil {
 			return nil, err
@@ -91,34 +94,137 @@ func (m *Main) screenCmd() *command {
 	}
 }
 
+// inputLine is one entry of an input file and the line it is on.
+type inputLine struct {
+	text string
+	line int
+}
+
+// fileLabel names an input file in messages: its path, or standard input
+// for "-".
+func fileLabel(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return path
+}
+
 // readLines reads one entry per line from path ("-" for stdin), skipping
 // blank lines and # comments.
-func (m *Main) readLines(path string) ([]string, error) {
+func (m *Main) readLines(path string) ([]inputLine, error) {
 	var r io.Reader
 	if path == "-" {
 		r = m.Stdin
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, bulwark.Invalid("--file", "%s", pathErr(err))
+			return nil, bulwark.Invalid("--file", "%s: %s", path, pathErr(err))
 		}
 		defer f.Close()
 		r = f
 	}
-	var out []string
+	var out []inputLine
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	n := 0
 	for sc.Scan() {
+		n++
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		out = append(out, line)
+		out = append(out, inputLine{text: line, line: n})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, bulwark.Invalid("--file", "%v", err)
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, bulwark.Invalid("--file", "%s line %d: longer than 1 MB; give one entry per line", fileLabel(path), n+1)
+		}
+		return nil, bulwark.Invalid("--file", "%s line %d: cannot read: %s", fileLabel(path), n+1, pathErr(err))
 	}
 	return out, nil
+}
+
+// lineError puts the file and line before the message of err, an error
+// screening the entry on that line, so that the one error line says where.
+// Errors that are not about the input (a store that cannot be written) are
+// returned as they are.
+func lineError(path string, line int, err error) error {
+	code := bulwark.ErrorCode(err)
+	if code != bulwark.EINVALID && code != bulwark.ETOOLARGE {
+		return err
+	}
+	return &bulwark.Error{Code: code, Field: "--file", Err: err,
+		Message: fmt.Sprintf("--file: %s line %d: %s", fileLabel(path), line, bulwark.ErrorMessage(err))}
+}
+
+// maxSubjectBytes bounds --subject, as decisions store it.
+const maxSubjectBytes = 200
+
+// checkSubject checks --subject: valid UTF-8, at most 200 bytes.
+func checkSubject(s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return bulwark.Invalid("--subject", "not valid UTF-8; give your reference as UTF-8 text of at most %d bytes", maxSubjectBytes)
+	case len(s) > maxSubjectBytes:
+		return bulwark.Invalid("--subject", "%d bytes; give a reference of at most %d bytes of UTF-8", len(s), maxSubjectBytes)
+	}
+	return nil
+}
+
+// checkDOB checks --dob: YYYY, YYYY-MM or YYYY-MM-DD naming a real date,
+// not in the future.
+func checkDOB(s string, now time.Time) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	layout := map[int]string{4: "2006", 7: "2006-01", 10: "2006-01-02"}[len(s)]
+	const want = "give YYYY, YYYY-MM or YYYY-MM-DD with a real date (1984, 1984-08, 1984-08-15)"
+	if layout == "" {
+		return "", bulwark.Invalid("--dob", "%q is not a date of birth: %s", shortArg(s), want)
+	}
+	t, err := time.Parse(layout, s)
+	if err != nil || t.Year() < 1800 {
+		return "", bulwark.Invalid("--dob", "%q is not a date of birth: %s", shortArg(s), want)
+	}
+	if t.After(now) {
+		return "", bulwark.Invalid("--dob", "%q is in the future: %s", s, want)
+	}
+	return s, nil
+}
+
+// checkCountry checks --country: two ISO 3166-1 alpha-2 letters, any case;
+// it returns them in upper case.
+func checkCountry(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	up := strings.ToUpper(s)
+	if len(s) == 2 {
+		if code, ok := lists.CountryCode(s); ok && code == up {
+			return up, nil
+		}
+	}
+	hint := ""
+	if code, ok := lists.CountryCode(s); ok && code != "" {
+		hint = "; did you mean " + code + "?"
+	}
+	return "", bulwark.Invalid("--country", "%q is not a country code: give the two letters of ISO 3166-1 alpha-2 (KP, IR, RU)%s", shortArg(s), hint)
+}
+
+// shortArg cuts a flag value quoted in a message to 60 bytes of valid
+// UTF-8.
+func shortArg(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) > 60 {
+		i := 60
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		s = s[:i] + "…"
+	}
+	return s
 }
 
 type screenFlags struct {
@@ -151,9 +257,13 @@ func (m *Main) screenAddressCmd() *command {
 				if len(args) > 0 {
 					return bulwark.ExitError, bulwark.Invalid("--file", "give addresses as arguments or --file, not both")
 				}
-				var err error
-				if inputs, err = m.readLines(f.file); err != nil {
+				lines, err := m.readLines(f.file)
+				if err != nil {
 					return bulwark.ExitError, err
+				}
+				inputs = make([]string, len(lines))
+				for i, l := range lines {
+					inputs[i] = l.text
 				}
 			}
 			if len(inputs) == 0 {
@@ -161,6 +271,9 @@ func (m *Main) screenAddressCmd() *command {
 			}
 			use, err := screening.ParseUse("--use", f.use, "deposit")
 			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if err := checkSubject(f.subject); err != nil {
 				return bulwark.ExitError, err
 			}
 			qs := make([]screening.AddressQuery, len(inputs))
@@ -274,7 +387,9 @@ func (m *Main) screenNameCmd() *command {
 			"(Hangul, Cyrillic, Chinese) and matched with Korean romanisation variants against every name and\n" +
 			"alias in the active lists; --dob and --country raise or lower a score. Matches scoring at least the\n" +
 			"use's review threshold are shown best first with the matched alias and the score's explanation.\n" +
-			"With --file (one name per line) JSON is an array, one object per name in input order.",
+			"--dob is YYYY, YYYY-MM or YYYY-MM-DD, --country two ISO 3166-1 letters, --subject at most 200\n" +
+			"bytes of UTF-8: other values are errors. With --file (one name per line) JSON is an array, one\n" +
+			"object per name in input order; a line that cannot be screened fails the command, naming the line.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.file, "file", "", "read names from `FILE`, one per line ('-' for stdin)")
 			fs.StringVar(&f.typ, "type", "", "person or organization (default: either)")
@@ -286,7 +401,7 @@ func (m *Main) screenNameCmd() *command {
 			f.lists.register(fs)
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
-			var names []string
+			var names []inputLine
 			switch {
 			case f.file != "" && len(args) > 0:
 				return bulwark.ExitError, bulwark.Invalid("--file", "give a name as the argument or --file, not both")
@@ -296,16 +411,34 @@ func (m *Main) screenNameCmd() *command {
 					return bulwark.ExitError, err
 				}
 				if len(names) == 0 {
-					return bulwark.ExitError, bulwark.Invalid("--file", "no names in %s", f.file)
+					return bulwark.ExitError, bulwark.Invalid("--file", "no names in %s", fileLabel(f.file))
+				}
+				// Check the whole file before anything is screened and
+				// stored.
+				for _, n := range names {
+					if !utf8.ValidString(n.text) {
+						return bulwark.ExitError, bulwark.Invalid("--file", "%s line %d: not valid UTF-8; save the file as UTF-8", fileLabel(f.file), n.line)
+					}
 				}
 			case len(args) == 1:
-				names = args
+				names = []inputLine{{text: args[0]}}
 			case len(args) == 0:
 				return bulwark.ExitError, bulwark.Invalid("name", "give the name to screen (quote it: \"Kim Jong Un\"), or --file FILE")
 			default:
 				return bulwark.ExitError, bulwark.Invalid("name", "give one name, quoted (\"%s\"), or --file FILE", strings.Join(args, " "))
 			}
 			use, err := screening.ParseUse("--use", f.use, "onboarding")
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if err := checkSubject(f.subject); err != nil {
+				return bulwark.ExitError, err
+			}
+			dob, err := checkDOB(f.dob, time.Now())
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			country, err := checkCountry(f.country)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -316,11 +449,11 @@ func (m *Main) screenNameCmd() *command {
 			verdict := bulwark.VerdictClear
 			out := make([]*screening.NameDecision, 0, len(names))
 			for i, n := range names {
-				d, err := svc.ScreenName(ctx, "cli", use, f.subject, screening.NameQuery{Name: n, Type: f.typ, DateOfBirth: f.dob, Country: f.country, Limit: f.limit})
+				d, err := svc.ScreenName(ctx, "cli", use, f.subject, screening.NameQuery{Name: n.text, Type: f.typ, DateOfBirth: dob, Country: country, Limit: f.limit})
 				if err != nil {
 					_ = closeService(svc)
 					if f.file != "" {
-						return bulwark.ExitError, fmt.Errorf("%s line %d: %w", f.file, i+1, err)
+						return bulwark.ExitError, lineError(f.file, n.line, err)
 					}
 					return bulwark.ExitError, err
 				}

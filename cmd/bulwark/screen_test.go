@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -150,6 +152,19 @@ func TestListsCLI(t *testing.T) {
 	if code, out, _ := run(t, env, "lists", "update", "--from", src); code != 0 || !strings.Contains(out, "unchanged custom:own") {
 		t.Errorf("same again: %d %s", code, out)
 	}
+	// A one-row OFAC file over the embedded OFAC list is refused unless
+	// forced: a partial download must not empty the list.
+	partial := filepath.Join(dir, "partial")
+	os.MkdirAll(partial, 0o700)
+	os.WriteFile(filepath.Join(partial, "sdn.csv"), []byte("99001,\"DOE, John\",individual,\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"), 0o600)
+	code, _, errOut = run(t, env, "lists", "update", "--from", partial)
+	if code != 1 || !strings.Contains(errOut, "would shrink") || !strings.Contains(errOut, "--force") {
+		t.Errorf("a shrinking update: %d %s", code, errOut)
+	}
+	oneLine(t, errOut)
+	if code, _, _ := run(t, env, "screen", "address", lazarusRonin); code != 3 {
+		t.Errorf("after a refused update the OFAC list is gone: exit %d", code)
+	}
 
 	// A broken file fails the whole update and keeps what was there.
 	bad := filepath.Join(dir, "bad")
@@ -165,17 +180,37 @@ func TestListsCLI(t *testing.T) {
 		t.Errorf("after a failed update the custom list is gone: %d", code)
 	}
 
-	// Export, and import the snapshot into another data directory.
-	snap := filepath.Join(dir, "lists.json.gz")
-	if code, _, errOut := run(t, env, "lists", "export", "--out", snap); code != 0 {
-		t.Fatalf("export: %d %s", code, errOut)
+	// Export, and import the snapshot into another data directory: a
+	// snapshot is recognised by its content, whatever its name.
+	snap := filepath.Join(dir, "snap.gz")
+	code, out, errOut = run(t, env, "lists", "export", "--json", "--out", snap)
+	var exported struct {
+		Out   string
+		Lists []struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(out), &exported); err != nil || code != 0 || exported.Out != snap || len(exported.Lists) != 4 {
+		t.Fatalf("export: %d %v %s %s", code, err, out, errOut)
 	}
 	other := map[string]string{"BULWARK_DATA": filepath.Join(dir, "other")}
 	if code, out, errOut := run(t, other, "lists", "update", "--from", snap); code != 0 || !strings.Contains(out, "custom:own") {
 		t.Errorf("import snapshot: %d %s %s", code, out, errOut)
 	}
-	if code, out, _ := run(t, env, "lists", "remove", "custom:own"); code != 0 || !strings.Contains(out, "removed custom:own") {
-		t.Errorf("remove: %d %s", code, out)
+	// A gzip file that is not a snapshot: one line naming the file.
+	notSnap := filepath.Join(dir, "own.csv.gz")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("address\n0x00000000000000000000000000000000000000cc\n"))
+	zw.Close()
+	os.WriteFile(notSnap, gz.Bytes(), 0o600)
+	if code, _, errOut := run(t, other, "lists", "update", "--from", notSnap); code != 1 || !strings.Contains(errOut, notSnap+": a gzip-compressed file, but not a Bulwark list snapshot") {
+		t.Errorf("gzip that is not a snapshot: %d %s", code, errOut)
+	} else {
+		oneLine(t, errOut)
+	}
+	code, out, _ = run(t, env, "lists", "remove", "--json", "custom:own")
+	var removed struct{ Removed struct{ ID, SHA256 string } }
+	if err := json.Unmarshal([]byte(out), &removed); err != nil || code != 0 || removed.Removed.ID != "custom:own" || removed.Removed.SHA256 == "" {
+		t.Errorf("remove: %d %v %s", code, err, out)
 	}
 	if code, _, _ := run(t, env, "screen", "address", "0x00000000000000000000000000000000000000aa"); code != 0 {
 		t.Errorf("after removal: exit %d", code)
@@ -277,5 +312,97 @@ func TestScreenReplayAndPolicyCLI(t *testing.T) {
 	}
 	if code, _, errOut := run(t, env, "screen", "replay", "dec_000000000000000000000000"); code != 1 {
 		t.Errorf("unknown decision: %d %s", code, errOut)
+	}
+}
+
+// On a data directory no command has used, export writes the embedded
+// default lists (the service imports them first), and lists problems
+// shows theirs.
+func TestListsExportFreshDataDir(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	snap := filepath.Join(dir, "fresh.snapshot")
+	code, out, errOut := run(t, env, "lists", "export", "--out", snap)
+	if code != 0 || out != "" || !strings.Contains(errOut, "wrote 3 lists to "+snap) {
+		t.Fatalf("export: %d %q %q", code, out, errOut)
+	}
+	fresh := map[string]string{"BULWARK_DATA": filepath.Join(dir, "fresh")}
+	if code, out, _ := run(t, fresh, "lists", "problems", "--json", "ofac-sdn"); code != 0 || !strings.Contains(out, `"problems"`) {
+		t.Errorf("problems on a fresh data dir: %d %.200s", code, out)
+	}
+	other := map[string]string{"BULWARK_DATA": filepath.Join(dir, "other")}
+	if code, out, errOut := run(t, other, "lists", "update", "--from", snap); code != 0 || !strings.Contains(out, "ofac-sdn") {
+		t.Errorf("import: %d %s %s", code, out, errOut)
+	}
+}
+
+// Flags that screening would otherwise ignore are checked: exit 1 and one
+// line naming the flag and the form it takes.
+func TestScreenFlagsChecked(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"screen", "name", "--dob", "15/08/1984", "Pak Jin Hyok"}, "--dob: \"15/08/1984\" is not a date of birth: give YYYY, YYYY-MM or YYYY-MM-DD"},
+		{[]string{"screen", "name", "--dob", "1984-02-30", "Pak Jin Hyok"}, "--dob: \"1984-02-30\""},
+		{[]string{"screen", "name", "--dob", "1984-13", "Pak Jin Hyok"}, "--dob: "},
+		{[]string{"screen", "name", "--country", "North Korea", "Pak Jin Hyok"}, "--country: \"North Korea\" is not a country code: give the two letters of ISO 3166-1 alpha-2 (KP, IR, RU); did you mean KP?"},
+		{[]string{"screen", "name", "--country", "QQ", "Pak Jin Hyok"}, "--country: \"QQ\""},
+		{[]string{"screen", "name", "--subject", "case \xff", "Pak Jin Hyok"}, "--subject: not valid UTF-8"},
+		{[]string{"screen", "name", "--subject", strings.Repeat("x", 201), "Pak Jin Hyok"}, "--subject: 201 bytes"},
+		{[]string{"screen", "address", "--subject", "\xfe", lazarusRonin}, "--subject: not valid UTF-8"},
+		{[]string{"screen", "address", "--subject", strings.Repeat("é", 101), lazarusRonin}, "--subject: 202 bytes"},
+	} {
+		code, out, errOut := run(t, env, tc.args...)
+		if code != 1 || out != "" || !strings.HasPrefix(errOut, "bulwark: "+tc.want) {
+			t.Errorf("%q: exit %d %q %q, want %q", tc.args, code, out, errOut, tc.want)
+		}
+		oneLine(t, errOut)
+	}
+	// Valid forms: any case for the country, stored in upper case.
+	code, out, errOut := run(t, env, "screen", "name", "--json", "--dob", "1984-08-15", "--country", "kp", "--subject", strings.Repeat("é", 100), "Pak Jin Hyok")
+	var d struct{ DOB, Country, Subject string }
+	if err := json.Unmarshal([]byte(out), &d); err != nil || code != 3 || d.DOB != "1984-08-15" || d.Country != "KP" {
+		t.Errorf("valid flags: %d %v %s %s", code, err, out, errOut)
+	}
+}
+
+// An invalid line of a name file fails the command with one line naming
+// the file and the line (counted with comments and blank lines); files
+// that cannot be opened are named.
+func TestScreenFileErrorsNameTheLine(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	file := filepath.Join(dir, "names.txt")
+	os.WriteFile(file, []byte("# hires\nAngela Merkel\n\nPARK Jin Hyok\n# more\n\nKim \xff\xfe Un\n"), 0o600)
+	code, out, errOut := run(t, env, "screen", "name", "--file", file)
+	if code != 1 || out != "" || !strings.HasPrefix(errOut, "bulwark: --file: "+file+" line 7: not valid UTF-8") {
+		t.Errorf("bad line: %d %q %q", code, out, errOut)
+	}
+	oneLine(t, errOut)
+	// Nothing was screened: the file is checked first.
+	if code, out, _ := run(t, env, "audit", "list", "--json"); code != 0 || strings.Contains(out, "Angela Merkel") {
+		t.Errorf("a decision was stored before the file failed: %d %.300s", code, out)
+	}
+	// A line the screener refuses is named too.
+	os.WriteFile(file, []byte("Angela Merkel\n\n"+strings.Repeat("a", 2000)+"\n"), 0o600)
+	code, _, errOut = run(t, env, "screen", "name", "--lists-max-age", "0", "--file", file)
+	if code != 1 || !strings.HasPrefix(errOut, "bulwark: --file: "+file+" line 3: name: ") {
+		t.Errorf("long line: %d %q", code, errOut)
+	}
+	oneLine(t, errOut)
+	missing := filepath.Join(dir, "missing.txt")
+	for _, args := range [][]string{
+		{"screen", "name", "--file", missing},
+		{"screen", "address", "--file", missing},
+		{"screen", "name", "--screen-policy", missing, "Kim"},
+	} {
+		code, _, errOut := run(t, env, args...)
+		if code != 1 || !strings.Contains(errOut, missing+": no such file or directory") {
+			t.Errorf("%q: %d %q", args, code, errOut)
+		}
+		oneLine(t, errOut)
 	}
 }

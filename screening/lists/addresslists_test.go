@@ -193,13 +193,48 @@ func TestBulwarkCSVErrors(t *testing.T) {
 	wantInvalid(t, err, "x.csv", "header")
 	_, err = ParseBulwarkCSV("x", []byte("address,label\n\"0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D,unterminated\n"))
 	wantInvalid(t, err, "x.csv", "line 2", "truncated")
-	l, err := ParseBulwarkCSV("x", []byte("ADDRESS,currency\n0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D,eth,extra\nbc1qsxf77cvwcd6jv6j8d8j3uhh4g0xqw4meswmwuc\n"))
+	l, err := ParseBulwarkCSV("x", []byte("ADDRESS,currency\n0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D,eth\nbc1qsxf77cvwcd6jv6j8d8j3uhh4g0xqw4meswmwuc,XBT\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkList(t, l)
 	if l.Info.Entities != 2 || l.Entities[0].Addresses[0].Currency != "ETH" || l.Entities[0].Category != screening.CategoryAttribution {
 		t.Errorf("%+v", l.Entities)
+	}
+}
+
+// A row with fewer or more cells than the header has its columns shifted:
+// it is a problem naming the line, not an import with guessed cells.
+func TestBulwarkCSVRowWidth(t *testing.T) {
+	data := "# mules\naddress,chain,label,source,confidence,category\n" +
+		"0x1111111111111111111111111111111111111111,ETH,mule A,case 1,high,attribution\n" +
+		"0x3333333333333333333333333333333333333333,ETH,mule C\n" +
+		"0x4444444444444444444444444444444444444444,ETH,mule D,case 4,low,label,extra\n" +
+		",,,,,\n"
+	l, err := ParseBulwarkCSV("mules", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkList(t, l)
+	if l.Info.Entities != 1 || l.Info.Addresses != 1 || l.Entities[0].Name != "mule A" {
+		t.Errorf("entities %+v", l.Entities)
+	}
+	if l.Info.Problems != 2 || !hasProblem(l, "mules.csv line 4", "3 cells where the header has 6; row skipped") ||
+		!hasProblem(l, "mules.csv line 5", "7 cells where the header has 6; row skipped") {
+		t.Errorf("problems %+v", l.Problems)
+	}
+}
+
+func TestFBICSVRowWidth(t *testing.T) {
+	data := "chain,address,incident,attribution,primary_source,corroboration,validation,confidence\n" +
+		"ETH,0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D,Bybit,DPRK,FBI,,,high\n" +
+		"ETH,0x96244D83DC15d36847C35209bBDc5bdDE9bEc3D8,Bybit\n"
+	l, err := ParseFBIAddresses("fbi.csv", []byte(data), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Info.Addresses != 1 || l.Info.Problems != 1 || !hasProblem(l, "fbi.csv line 3", "3 cells where the header has 8; row skipped") {
+		t.Errorf("%+v %+v", l.Info, l.Problems)
 	}
 }
 

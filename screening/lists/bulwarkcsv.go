@@ -15,10 +15,10 @@ import (
 // Rows sharing a label, category and confidence become one entity named by
 // the label (a label used with several categories or confidences gives one
 // entity each, "<label> [<category>/<confidence>]"); a row without a label
-// is an entity of its own named by its address. Rows with no address, an
-// unknown confidence or category, or an address that fails its format
-// check are problems. A file without a header naming an address column is
-// an error.
+// is an entity of its own named by its address. Rows with fewer or more
+// cells than the header, no address, an unknown confidence or category, or
+// an address that fails its format check are problems. A file without a
+// header naming an address column is an error.
 func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 	if !validListName(id) {
 		return nil, bulwark.Invalid("id", "list id %q must be 1 to 64 letters, digits, '.', '_' or '-'", shorten(id, 80))
@@ -33,14 +33,15 @@ func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 	var groups []*group
 	index := map[string]*group{}
 	var cols map[string]int
+	width := 0 // cells in the header
 	_, err := csvRows(name, data, b.problem, func(line int, rec []string) error {
 		if len(rec) > 0 && strings.HasPrefix(strings.TrimSpace(rec[0]), "#") {
 			return nil
 		}
 		if cols == nil {
-			cols = csvColumns(rec)
+			cols, width = csvColumns(rec), len(rec)
 			if _, ok := cols["address"]; !ok {
-				return bulwark.Invalid(name, "line %d: the header must name an address column (columns: address, chain, label, source, confidence, category)", line)
+				return invalidFile(name, "line %d: the header must name an address column (columns: address, chain, label, source, confidence, category)", line)
 			}
 			if _, ok := cols["chain"]; !ok {
 				if i, ok := cols["currency"]; ok {
@@ -50,11 +51,15 @@ func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 			return nil
 		}
 		place := placeLine(name, line)
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
+			return nil // a row of empty cells
+		}
+		if !rowWidth(b, place, rec, width) {
+			return nil
+		}
 		addr := cell(rec, cols, "address")
 		if addr == "" {
-			if strings.TrimSpace(strings.Join(rec, "")) != "" {
-				b.problem(place, "no address; row skipped")
-			}
+			b.problem(place, "no address; row skipped")
 			return nil
 		}
 		la, ok := b.listedAddress(cell(rec, cols, "chain"), addr, place, "")
@@ -99,7 +104,7 @@ func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 		return nil, err
 	}
 	if cols == nil {
-		return nil, bulwark.Invalid(name, "empty: the file needs a header line naming at least an address column")
+		return nil, invalidFile(name, "empty: the file needs a header line naming at least an address column")
 	}
 	ids := groupIDs(len(groups), func(i int) (string, string) { return groups[i].label, groups[i].suffix })
 	for i, g := range groups {

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -54,14 +53,14 @@ func csvRows(name string, data []byte, problem func(place, format string, args .
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return rows, bulwark.Invalid(name, "cannot read the file: %v", err)
+				return rows, invalidFile(name, "cannot read the file: %v", err)
 			}
 			if errors.Is(pe.Err, csv.ErrQuote) {
 				// An open quote that runs to the end of the file is a
 				// truncated file, not a bad row.
 				next, err2 := r.Read()
 				if err2 == io.EOF {
-					return rows, bulwark.Invalid(name, "line %d: a quoted field is still open at the end of the file, so the file is truncated; download it again", pe.StartLine)
+					return rows, invalidFile(name, "line %d: a quoted field is still open at the end of the file, so the file is truncated; download it again", pe.StartLine)
 				}
 				pending, pendingErr, havePending = slices.Clone(next), err2, true
 				if err2 == nil {
@@ -90,6 +89,17 @@ func placeLines(name string, from, to int) string {
 
 func placeLine(name string, line int) string {
 	return name + " line " + strconv.Itoa(line)
+}
+
+// rowWidth reports whether rec has as many cells as the header, width;
+// when not, it reports the row at place, to be skipped: a cell too few or
+// too many shifts the columns, so no cell can be trusted.
+func rowWidth(b *builder, place string, rec []string, width int) bool {
+	if len(rec) == width {
+		return true
+	}
+	b.problem(place, "%d cells where the header has %d; row skipped", len(rec), width)
+	return false
 }
 
 // csvColumns maps lower-cased header names to their column index.

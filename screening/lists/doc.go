@@ -10,7 +10,10 @@
 // A file that cannot be read at all — truncated inside a quoted field or
 // an XML element, no rows, not the expected format — is an error: a
 // *bulwark.Error with code invalid whose Field names the file and whose
-// message says where (line, column) and what to do. Everything smaller is a
+// message says where (line, column) and what to do. The message does not
+// name the file: a parser reading one stream knows it only by a fixed name
+// ("un_consolidated.xml"), so the caller, which knows the file's path or
+// URL, puts that first (screening/sources does). Everything smaller is a
 // [screening.Problem] naming the place ("sdn.csv line 1234", "UN XML
 // INDIVIDUAL QDi.001") and is left out of the import: a malformed or short
 // row, an alias or address row whose entry is missing, an unknown country
@@ -80,7 +83,8 @@
 // [ParseBulwarkCSV] reads Bulwark's own list format ("bulwark-csv", list
 // "custom:<id>"): UTF-8 CSV with a header line naming the columns in any
 // order and any case. Lines starting with '#' are comments; other columns
-// are ignored.
+// are ignored. Every row must have as many cells as the header: a row with
+// fewer or more is reported as a problem naming its line and skipped.
 //
 //	address     required; the address as used on chain
 //	chain       optional; the ticker or chain (ETH, XBT, TRX, …); "currency" is read too

@@ -52,9 +52,9 @@ var fbiActors = []struct{ word, tag string }{
 // Entities are CategoryAttribution, ConfidenceHigh unless the list says
 // otherwise, with programs "DPRK" and the actor tags the attribution names
 // (Lazarus Group, TraderTraitor, APT38, …). The list ID is "fbi-dprk";
-// rename it with [SetListID]. Addresses failing their format check and rows
-// with an unknown confidence are problems; a file without any address is an
-// error.
+// rename it with [SetListID]. Addresses failing their format check, CSV
+// rows with fewer or more cells than the header and rows with an unknown
+// confidence are problems; a file without any address is an error.
 func ParseFBIAddresses(name string, data []byte, source string) (*screening.List, error) {
 	base := path.Base(strings.ReplaceAll(name, "\\", "/"))
 	if base == "." || base == "/" || base == "" {
@@ -153,7 +153,7 @@ func parseFBIText(b *builder, base string, data []byte, source string) error {
 		}
 	}
 	if len(e.Addresses) == 0 {
-		return bulwark.Invalid(base, "no address found; the file should list one address per line")
+		return invalidFile(base, "no address found; the file should list one address per line")
 	}
 	b.add(base, e)
 	return nil
@@ -168,16 +168,20 @@ func parseFBICSV(b *builder, base string, data []byte, source string) error {
 	var groups []*group
 	index := map[string]*group{}
 	var cols map[string]int
+	width := 0 // cells in the header
 	_, err := csvRows(base, data, b.problem, func(line int, rec []string) error {
 		// A comment line (# …) may stand anywhere, before the header too.
 		if len(rec) > 0 && strings.HasPrefix(strings.TrimSpace(rec[0]), "#") {
 			return nil
 		}
 		if cols == nil {
-			cols = csvColumns(rec)
+			cols, width = csvColumns(rec), len(rec)
 			return nil
 		}
 		place := placeLine(base, line)
+		if !rowWidth(b, place, rec, width) {
+			return nil
+		}
 		addr := cell(rec, cols, "address")
 		if addr == "" {
 			b.problem(place, "no address; row skipped")
@@ -253,7 +257,7 @@ func parseFBICSV(b *builder, base string, data []byte, source string) error {
 		return err
 	}
 	if cols == nil {
-		return bulwark.Invalid(base, "no rows; the CSV needs a header naming an address column")
+		return invalidFile(base, "no rows; the CSV needs a header naming an address column")
 	}
 	ids := groupIDs(len(groups), func(i int) (string, string) {
 		label := groups[i].incident

@@ -146,6 +146,12 @@ func wantInvalid(t *testing.T, err error, field string, fragments ...string) {
 			t.Errorf("error %q does not mention %q", err, f)
 		}
 	}
+	// A file is named by the caller, which knows its path: the message
+	// does not name one the parser may have made up ("un_consolidated.xml"
+	// for the user's consolidated.xml).
+	if strings.Contains(field, ".") && strings.Contains(err.Error(), field+":") {
+		t.Errorf("error %q names the file %s itself; the caller puts the path first", err, field)
+	}
 }
 
 // entity returns the entity with the given SourceID or fails.

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -107,7 +106,7 @@ func parseILReleases(b *builder, data []byte, orders map[string]*ilOrderInfo) er
 		if line == 1 && strings.Contains(rec[0], "סוג") {
 			return nil // header
 		}
-		if len(rec) < 3 {
+		if len(rec) != 3 {
 			b.problem(placeLine(ilReleaseName, line), "%d columns where the releases table has 3 (type, last updated, validity); row skipped", len(rec))
 			return nil
 		}
@@ -147,7 +146,7 @@ func parseILReleases(b *builder, data []byte, orders map[string]*ilOrderInfo) er
 		return err
 	}
 	if n == 0 {
-		return bulwark.Invalid(ilReleaseName, "no rows; expected the NBCTF releases table (type, last updated, validity)")
+		return invalidFile(ilReleaseName, "no rows; expected the NBCTF releases table (type, last updated, validity)")
 	}
 	return nil
 }
@@ -310,7 +309,7 @@ func parseILWallets(b *builder, data []byte, orders map[string]*ilOrderInfo) err
 		return err
 	}
 	if n == 0 {
-		return bulwark.Invalid(ilWalletsName, "no rows; expected the NBCTF wallets table")
+		return invalidFile(ilWalletsName, "no rows; expected the NBCTF wallets table")
 	}
 	for _, num := range sortedKeys(excluded) {
 		o := orders[num]

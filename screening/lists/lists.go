@@ -20,6 +20,16 @@ import (
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
+// invalidFile returns an invalid-input error about the file the parser
+// knows as name: Field is name, and the message says where and what is
+// wrong without naming a file, since name may not be the file the user
+// gave (a parser reading one stream digests it under a fixed name). The
+// caller, which knows the file's path or URL, puts that before the message
+// (screening/sources does).
+func invalidFile(name, format string, args ...any) *bulwark.Error {
+	return &bulwark.Error{Code: bulwark.EINVALID, Field: name, Message: fmt.Sprintf(format, args...)}
+}
+
 // Digest returns the hex SHA-256 of a list's source files as
 // [screening.ListInfo].SHA256 defines it: the files sorted by name, each
 // hashed as its name, a NUL byte, its length as an 8-byte big-endian
@@ -59,7 +69,7 @@ func digestReader(name string, r io.Reader) (body io.Reader, sum func() (string,
 	if !ok {
 		data, err := io.ReadAll(r)
 		if err != nil {
-			return nil, nil, bulwark.Invalid(name, "cannot read the file: %v", err)
+			return nil, nil, invalidFile(name, "cannot read the file: %v", err)
 		}
 		return bytes.NewReader(data), func() (string, error) {
 			return Digest(map[string][]byte{name: data}), nil
@@ -71,10 +81,10 @@ func digestReader(name string, r io.Reader) (body io.Reader, sum func() (string,
 	return c, func() (string, error) {
 		// Drain what the parser did not need so the digest covers the file.
 		if _, err := io.Copy(io.Discard, c); err != nil {
-			return "", bulwark.Invalid(name, "cannot read the file: %v", err)
+			return "", invalidFile(name, "cannot read the file: %v", err)
 		}
 		if c.n != size {
-			return "", bulwark.Invalid(name, "the file changed while it was read (%d bytes announced, %d read); import it again", size, c.n)
+			return "", invalidFile(name, "the file changed while it was read (%d bytes announced, %d read); import it again", size, c.n)
 		}
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}, nil

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -55,16 +54,16 @@ func ParseOFACCSV(files map[string][]byte) (*screening.List, error) {
 	for name, data := range files {
 		base := strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/")))
 		if _, known := ofacColumns[base]; !known {
-			return nil, bulwark.Invalid(name, "not a file of OFAC's legacy CSV set; pass sdn.csv and optionally add.csv, alt.csv and sdn_comments.csv")
+			return nil, invalidFile(name, "not a file of OFAC's legacy CSV set; pass sdn.csv and optionally add.csv, alt.csv and sdn_comments.csv")
 		}
 		if _, dup := byName[base]; dup {
-			return nil, bulwark.Invalid(name, "given twice; pass each of sdn.csv, add.csv, alt.csv and sdn_comments.csv once")
+			return nil, invalidFile(name, "given twice; pass each of sdn.csv, add.csv, alt.csv and sdn_comments.csv once")
 		}
 		byName[base] = data
 	}
 	sdnData, ok := byName[ofacSDN]
 	if !ok {
-		return nil, bulwark.Invalid(ofacSDN, "missing: the OFAC CSV set needs sdn.csv (add.csv, alt.csv and sdn_comments.csv are optional)")
+		return nil, invalidFile(ofacSDN, "sdn.csv is missing: the OFAC CSV set needs it (add.csv, alt.csv and sdn_comments.csv are optional)")
 	}
 
 	b := newBuilder(ofacListID, ofacListName, FormatOFACCSV)
@@ -248,7 +247,7 @@ func readOFACFile(b *builder, name string, data []byte, row func(line int, f []s
 		return err
 	}
 	if n == 0 {
-		return bulwark.Invalid(name, "no rows; is this OFAC's legacy %s (no header, %d columns)?", name, want)
+		return invalidFile(name, "no rows; is this OFAC's legacy %s (no header, %d columns)?", name, want)
 	}
 	return nil
 }

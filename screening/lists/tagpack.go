@@ -87,14 +87,14 @@ func ParseTagPack(name string, data []byte) (*screening.List, error) {
 	}
 	var doc yaml.Node
 	if err := safeYAML(data, &doc); err != nil {
-		return nil, bulwark.Invalid(base, "not valid YAML: %v; check the TagPack file", err)
+		return nil, invalidFile(base, "not valid YAML: %v; check the TagPack file", err)
 	}
 	root := resolve(&doc)
 	if root != nil && root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = resolve(root.Content[0])
 	}
 	if root == nil || root.Kind != yaml.MappingNode {
-		return nil, bulwark.Invalid(base, "a TagPack is a YAML mapping with a header and a tags list")
+		return nil, invalidFile(base, "a TagPack is a YAML mapping with a header and a tags list")
 	}
 	header := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -102,7 +102,7 @@ func ParseTagPack(name string, data []byte) (*screening.List, error) {
 	}
 	tags := header["tags"]
 	if tags == nil || tags.Kind != yaml.SequenceNode {
-		return nil, bulwark.Invalid(base, "no tags list; a TagPack needs a \"tags:\" sequence")
+		return nil, invalidFile(base, "no tags list; a TagPack needs a \"tags:\" sequence")
 	}
 	title := scalar(header["title"])
 	if title == "" {

@@ -39,13 +39,13 @@ func xmlError(name string, d *xml.Decoder, err error) error {
 		line = se.Line
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || (se != nil && strings.Contains(se.Msg, "unexpected EOF")) {
-		return bulwark.Invalid(name, "line %d, column %d (byte %d): the XML ends before its elements are closed, so the file is truncated; download it again", line, col, d.InputOffset())
+		return invalidFile(name, "line %d, column %d (byte %d): the XML ends before its elements are closed, so the file is truncated; download it again", line, col, d.InputOffset())
 	}
 	var be *bulwark.Error
 	if errors.As(err, &be) {
 		return err
 	}
-	return bulwark.Invalid(name, "line %d, column %d (byte %d): malformed XML (%v); check the file is the complete download", line, col, d.InputOffset(), err)
+	return invalidFile(name, "line %d, column %d (byte %d): malformed XML (%v); check the file is the complete download", line, col, d.InputOffset(), err)
 }
 
 // xmlRoot reads d up to the document's first start element and returns it.
@@ -56,14 +56,14 @@ func xmlRoot(d *xml.Decoder, name, root, what, hint string) (xml.StartElement, e
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			return xml.StartElement{}, bulwark.Invalid(name, "no XML element found; is this %s?", hint)
+			return xml.StartElement{}, invalidFile(name, "no XML element found; is this %s?", hint)
 		}
 		if err != nil {
 			return xml.StartElement{}, xmlError(name, d, err)
 		}
 		if se, ok := tok.(xml.StartElement); ok {
 			if se.Name.Local != root {
-				return xml.StartElement{}, bulwark.Invalid(name, "the root element is <%s>, not <%s>: not %s", shorten(se.Name.Local, 40), root, what)
+				return xml.StartElement{}, invalidFile(name, "the root element is <%s>, not <%s>: not %s", shorten(se.Name.Local, 40), root, what)
 			}
 			return se, nil
 		}

@@ -3,9 +3,10 @@
 // snapshot embedded in the binary — and runs them through the parsers of
 // screening/lists.
 //
-// An import is all or nothing: if any file fails to parse, Load returns an
-// error naming the file and the place, and the caller keeps the lists it
-// had. Files it does not recognise are reported, never silently skipped.
+// An import is all or nothing: if any file fails to parse, [Parse] returns
+// an error naming the file (its path or URL, first) and the place, and the
+// caller keeps the lists it had. Files it does not recognise are reported,
+// never silently skipped.
 //
 // A directory may hold:
 //
@@ -17,5 +18,9 @@
 //	CSV with header address[,chain,label,...]     Bulwark CSV (custom list)
 //	*.yaml                                        GraphSense TagPack
 //	il_nbctf wallets [+ releases] CSV             Israel NBCTF seizures
-//	*.json.gz (bulwark-lists/1)                   a Bulwark list snapshot
+//	any gzip file (bulwark-lists/1)               a Bulwark list snapshot
+//
+// Snapshots ('bulwark lists export') are told by their content, the gzip
+// magic bytes, whatever their name; a gzip file that is not a snapshot is
+// an error (other list files are read uncompressed).
 package sources

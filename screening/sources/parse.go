@@ -2,7 +2,10 @@ package sources
 
 import (
 	"bytes"
+	"compress/gzip"
+	"errors"
 	"fmt"
+	"io"
 	"path"
 	"regexp"
 	"sort"
@@ -25,6 +28,8 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 	var out []*screening.List
 	ofac := map[string][]byte{}
 	var ofacOrigins []string
+	// ofacFiles maps an OFAC CSV file's role (sdn.csv…) to the file.
+	ofacFiles := map[string]*File{}
 	var nbctfWallets, nbctfReleases *File
 	for i := range files {
 		f := &files[i]
@@ -32,15 +37,20 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 		if ofacCSVNames[lower] {
 			ofac[lower] = f.Data
 			ofacOrigins = append(ofacOrigins, f.Origin)
+			ofacFiles[lower] = f
 			continue
 		}
-		if strings.HasSuffix(lower, ".json.gz") {
+		if isGzip(f.Data) {
+			// A snapshot, whatever its name ('lists export --out F').
 			ls, err := ReadSnapshot(f)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, ls...)
 			continue
+		}
+		if strings.HasSuffix(lower, ".gz") {
+			return nil, fileInvalid(f.Name, "%s: named like a compressed file but not gzip-compressed, so not a Bulwark list snapshot ('bulwark lists export' writes those); give list files uncompressed", f.Origin)
 		}
 		format, ok := lists.Detect(f.Name, head(f.Data))
 		if !ok {
@@ -54,6 +64,7 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 		case lists.FormatOFACCSV:
 			ofac[lower] = f.Data
 			ofacOrigins = append(ofacOrigins, f.Origin)
+			ofacFiles[lower] = f
 			continue
 		case lists.FormatILNBCTF:
 			nbctfWallets = f
@@ -86,6 +97,11 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 		}
 		l, err := lists.ParseOFACCSV(ofac)
 		if err != nil {
+			// The error's Field is the file's role (sdn.csv…).
+			var be *bulwark.Error
+			if errors.As(err, &be) && ofacFiles[be.Field] != nil {
+				return nil, fileError(ofacFiles[be.Field], err)
+			}
 			return nil, err
 		}
 		sort.Strings(ofacOrigins)
@@ -104,6 +120,11 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 		}
 		l, err := lists.ParseILNBCTF(nbctfWallets.Data, rel)
 		if err != nil {
+			// The parser knows the tables as wallets.csv and releases.csv.
+			var be *bulwark.Error
+			if errors.As(err, &be) && be.Field == "releases.csv" && nbctfReleases != nil {
+				return nil, fileError(nbctfReleases, err)
+			}
 			return nil, fileError(nbctfWallets, err)
 		}
 		l.Info.Source = origin
@@ -133,18 +154,56 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 	return out, nil
 }
 
-// ReadSnapshot reads a snapshot file.
+// ReadSnapshot reads a snapshot file (gzip-compressed JSON, as
+// 'bulwark lists export' writes it). A gzip file that holds something else
+// is an error naming the file.
 func ReadSnapshot(f *File) ([]*screening.List, error) {
-	return screening.ReadSnapshot(bytes.NewReader(f.Data), f.Origin)
+	if !isGzip(f.Data) {
+		return nil, fileInvalid(f.Name, "%s: not gzip-compressed, so not a Bulwark list snapshot ('bulwark lists export' writes those)", f.Origin)
+	}
+	if !gzipHoldsJSON(f.Data) {
+		return nil, fileInvalid(f.Name, "%s: a gzip-compressed file, but not a Bulwark list snapshot ('bulwark lists export' writes those); give other list files uncompressed", f.Origin)
+	}
+	ls, err := screening.ReadSnapshot(bytes.NewReader(f.Data), f.Origin)
+	if err != nil {
+		return nil, fileError(f, err)
+	}
+	return ls, nil
 }
 
-// fileError makes sure a parser's error names the file.
+// isGzip reports whether data starts with the gzip magic number.
+func isGzip(data []byte) bool {
+	return len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b
+}
+
+// gzipHoldsJSON reports whether the gzip stream data decompresses to
+// something starting like a JSON object, as a snapshot does.
+func gzipHoldsJSON(data []byte) bool {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return false
+	}
+	var buf [512]byte
+	n, _ := io.ReadFull(zr, buf[:])
+	t := bytes.TrimLeft(buf[:n], " \t\r\n")
+	return len(t) > 0 && t[0] == '{'
+}
+
+// fileError makes a parser's error about f name f by its origin (its path
+// or URL). Parsers name no file in their messages (the Field of their
+// error does, maybe by a name of their own); one that starts with the
+// file's name has it replaced by the origin.
 func fileError(f *File, err error) error {
 	msg := bulwark.ErrorMessage(err)
 	if strings.Contains(msg, f.Origin) {
 		return err
 	}
-	return bulwark.Wrap(err, bulwark.ErrorCode(err), fmt.Sprintf("%s: %s", f.Origin, msg))
+	var be *bulwark.Error
+	if errors.As(err, &be) && be.Field != "" && strings.HasPrefix(strings.ToLower(msg), strings.ToLower(be.Field)+": ") &&
+		(strings.EqualFold(be.Field, f.Name) || strings.EqualFold(be.Field, path.Base(f.Name))) {
+		msg = msg[len(be.Field)+2:]
+	}
+	return &bulwark.Error{Code: bulwark.ErrorCode(err), Field: f.Name, Message: fmt.Sprintf("%s: %s", f.Origin, msg), Err: err}
 }
 
 // fileInvalid is an EINVALID error about the file named field whose

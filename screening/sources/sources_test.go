@@ -2,6 +2,7 @@ package sources_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -118,6 +119,81 @@ func TestParseBadFilesNameThePlace(t *testing.T) {
 		_, err := sources.Parse([]sources.File{{Name: tc.name, Data: []byte(tc.data), Origin: "/lists/" + tc.name}}, now)
 		if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error mentioning %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// Parser errors name the user's file by its path, once, and never a file
+// name the parser made up (the UN XML is digested as un_consolidated.xml).
+func TestParseErrorsNameTheUsersFile(t *testing.T) {
+	for _, tc := range []struct{ name, data, want string }{
+		{"consolidated.xml", `<?xml version="1.0"?><CONSOLIDATED_LIST dateGenerated="2026-01-01"><INDIVIDUALS><INDIVIDUAL><FIRST_NAME>X`, "/lists/consolidated.xml: line 1, column "},
+		{"consolidated.xml", `<?xml version="1.0"?><Sanctions><DateOfIssue/><DistinctParties><DistinctParty FixedRef="1">`, "/lists/consolidated.xml: line 1, column "},
+		{"un.xml", `<?xml version="1.0"?><CONSOLIDATED_LIST><x></y></CONSOLIDATED_LIST>`, "/lists/un.xml: line 1, column "},
+		{"SDN.CSV", "1,\"broken", "/lists/SDN.CSV: line 1: a quoted field is still open"},
+		{"fbi.txt", "0xdeadbeefdeadbeefdeadbeefdeadbeef\n", "/lists/fbi.txt: no address found"},
+		{"My Mules.csv", "address,label\n\"0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D,open\n", "/lists/My Mules.csv: line 2: a quoted field is still open"},
+	} {
+		_, err := sources.Parse([]sources.File{{Name: tc.name, Data: []byte(tc.data), Origin: "/lists/" + tc.name}}, now)
+		msg := bulwark.ErrorMessage(err)
+		if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.HasPrefix(msg, tc.want) {
+			t.Errorf("%s: %q, want it to start %q", tc.name, msg, tc.want)
+		}
+		for _, invented := range []string{"un_consolidated.xml", "sdn_advanced.xml", "my-mules.csv", "wallets.csv"} {
+			if strings.Contains(msg, invented) {
+				t.Errorf("%s: %q names %s", tc.name, msg, invented)
+			}
+		}
+	}
+}
+
+// The NBCTF tables are two files: an error names the one at fault.
+func TestParseNBCTFErrorNamesItsFile(t *testing.T) {
+	wallets := "שם מלא,תעודת זהות,דרכון,תאריך לידה,מספר זיהוי הארנק האלקטרוני/ יוזר,מטבע\nצ.ת 18/26\n,,,,TWB9xgNG9nmJuwW4etsQEb9RRnrnVnoNnJ,TRX\n"
+	releases := "סוג,תאריך עדכון,תוקף הצו\n\"צ.ת 18/26 של שר הביטחון,01.07.2026\n"
+	_, err := sources.Parse([]sources.File{
+		{Name: "nbctf_wallets.csv", Data: []byte(wallets), Origin: "/in/nbctf_wallets.csv"},
+		{Name: "nbctf_releases.csv", Data: []byte(releases), Origin: "/in/nbctf_releases.csv"},
+	}, now)
+	if msg := bulwark.ErrorMessage(err); !strings.HasPrefix(msg, "/in/nbctf_releases.csv: line 2: a quoted field is still open") {
+		t.Errorf("%q", msg)
+	}
+}
+
+// A snapshot is told by its content, whatever its name.
+func TestParseSnapshotByContent(t *testing.T) {
+	own, err := sources.Parse([]sources.File{{Name: "own.csv", Data: []byte(ownCSV), Origin: "/lists/own.csv"}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap bytes.Buffer
+	if err := screening.WriteSnapshot(&snap, own); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"snap.gz", "lists.json.gz", "backup", "snapshot.csv"} {
+		ls, err := sources.Parse([]sources.File{{Name: name, Data: snap.Bytes(), Origin: "/in/" + name}}, now)
+		if err != nil || len(ls) != 1 || ls[0].Info.ID != "custom:own" {
+			t.Errorf("%s: %v %v", name, err, ids(ls))
+		}
+	}
+	// A gzip file that is not a snapshot, and a snapshot's name on a file
+	// that is not gzip, are errors naming the file.
+	var csvGz bytes.Buffer
+	zw := gzip.NewWriter(&csvGz)
+	zw.Write([]byte(ownCSV))
+	zw.Close()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"own.csv.gz", csvGz.Bytes(), "/in/own.csv.gz: a gzip-compressed file, but not a Bulwark list snapshot"},
+		{"snap", []byte{0x1f, 0x8b, 0x08, 0x00, 0x00}, "/in/snap: a gzip-compressed file, but not a Bulwark list snapshot"},
+		{"lists.json.gz", []byte(ownCSV), "/in/lists.json.gz: named like a compressed file but not gzip-compressed"},
+	} {
+		_, err := sources.Parse([]sources.File{{Name: tc.name, Data: tc.data, Origin: "/in/" + tc.name}}, now)
+		if msg := bulwark.ErrorMessage(err); bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.HasPrefix(msg, tc.want) {
+			t.Errorf("%s: %q, want it to start %q", tc.name, msg, tc.want)
 		}
 	}
 }
