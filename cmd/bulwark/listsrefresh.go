@@ -110,7 +110,9 @@ func (l *listsRefresher) check(context.Context) error {
 	}
 	l.mu.Lock()
 	if l.lastErr != nil {
-		parts = append(parts, "the last refresh failed at "+l.lastAt.UTC().Format(time.RFC3339)+": "+bulwark.ErrorMessage(l.lastErr))
+		// /readyz answers without a token: the reason (hosts, paths,
+		// resolver addresses) stays in the server log.
+		parts = append(parts, "the last refresh failed at "+l.lastAt.UTC().Format(time.RFC3339)+" (see the server log)")
 	}
 	l.mu.Unlock()
 	if len(l.svc.Screener().Index().Lists()) == 0 {
