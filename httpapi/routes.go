@@ -243,7 +243,13 @@ func (s *Server) runChecks(ctx context.Context, checks map[string]ReadyCheck) ma
 			msg := "ok"
 			if err != nil {
 				err = contextError(err)
-				s.log.Warn("not ready", "check", name, "err", err.Error())
+				if _, soft := s.cfg.DegradedChecks[name]; soft {
+					// Polled by probes every few seconds: the condition
+					// itself is logged where it arises.
+					s.log.Debug("degraded", "check", name, "err", err.Error())
+				} else {
+					s.log.Warn("not ready", "check", name, "err", err.Error())
+				}
 				msg = bulwark.ErrorMessage(err)
 			}
 			mu.Lock()
