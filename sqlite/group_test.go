@@ -110,35 +110,7 @@ func TestGroupCommitChain(t *testing.T) {
 			defer db.Close()
 			log := &audit.Log{Store: db}
 			const workers, each = 32, 40
-			seqs := make(chan int64, workers*each)
-			var wg sync.WaitGroup
-			for w := range workers {
-				wg.Go(func() {
-					for i := range each {
-						e, err := log.Record(ctx, audit.Event{Actor: fmt.Sprintf("worker-%d", w), Action: "test.group",
-							Details: map[string]int{"i": i}})
-						if err != nil {
-							t.Errorf("Record: %v", err)
-							return
-						}
-						seqs <- e.Seq
-					}
-				})
-			}
-			wg.Wait()
-			close(seqs)
-			seen := map[int64]bool{}
-			for seq := range seqs {
-				if seen[seq] {
-					t.Errorf("seq %d handed out twice", seq)
-				}
-				seen[seq] = true
-			}
-			for seq := int64(1); seq <= workers*each; seq++ {
-				if !seen[seq] {
-					t.Errorf("seq %d never handed out", seq)
-				}
-			}
+			storetest.RecordConcurrently(t, log, workers, each, "test.group")
 			assertChain(t, db, workers*each)
 			st := db.Stats()
 			if st.Appends != workers*each || st.Commits < 1 || st.Commits > st.Appends || st.Queued != 0 {

@@ -285,35 +285,7 @@ func AuditStore(t *testing.T, open func(t *testing.T) audit.Store) {
 		s := open(t)
 		const workers, each = 8, 25
 		log := &audit.Log{Store: s, Now: clock()}
-		seqs := make(chan int64, workers*each)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				for i := range each {
-					e, err := log.Record(ctx, audit.Event{Actor: fmt.Sprintf("worker-%d", w), Action: "test.concurrent",
-						Details: map[string]int{"i": i}})
-					if err != nil {
-						t.Errorf("Record: %v", err)
-						return
-					}
-					seqs <- e.Seq
-				}
-			})
-		}
-		wg.Wait()
-		close(seqs)
-		seen := map[int64]bool{}
-		for seq := range seqs {
-			if seen[seq] {
-				t.Errorf("seq %d handed out twice", seq)
-			}
-			seen[seq] = true
-		}
-		for seq := int64(1); seq <= workers*each; seq++ {
-			if !seen[seq] {
-				t.Errorf("seq %d never handed out", seq)
-			}
-		}
+		RecordConcurrently(t, log, workers, each, "test.concurrent")
 		assertIntact(t, s, workers*each)
 	})
 
@@ -468,6 +440,43 @@ func assertEntries(t *testing.T, got, want []*audit.Entry) {
 		}
 		if h := g.ComputeHash(); h != g.Hash {
 			t.Errorf("entry %d reads back with contents hashing to %s, not its hash %s", g.Seq, h, g.Hash)
+		}
+	}
+}
+
+// RecordConcurrently records workers×each events from workers goroutines at
+// once and checks that every sequence number from 1 to workers×each was
+// handed out exactly once.
+func RecordConcurrently(t *testing.T, log *audit.Log, workers, each int, action string) {
+	t.Helper()
+	ctx := context.Background()
+	seqs := make(chan int64, workers*each)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				e, err := log.Record(ctx, audit.Event{Actor: fmt.Sprintf("worker-%d", w), Action: action,
+					Details: map[string]int{"i": i}})
+				if err != nil {
+					t.Errorf("Record: %v", err)
+					return
+				}
+				seqs <- e.Seq
+			}
+		})
+	}
+	wg.Wait()
+	close(seqs)
+	seen := map[int64]bool{}
+	for seq := range seqs {
+		if seen[seq] {
+			t.Errorf("seq %d handed out twice", seq)
+		}
+		seen[seq] = true
+	}
+	for seq := int64(1); seq <= int64(workers*each); seq++ {
+		if !seen[seq] {
+			t.Errorf("seq %d never handed out", seq)
 		}
 	}
 }
