@@ -4,7 +4,7 @@
 # of the test suite. It
 #
 #   1. builds the binary (go build -o $BIN ./cmd/bulwark),
-#   2. starts 'bulwark serve --addr 127.0.0.1:$PORT --data <fresh dir>
+#   2. starts 'bulwark serve --addr 127.0.0.1:$PORT --data-dir <fresh dir>
 #      --rate-limit -1' (loopback only, rate limits off, default logging:
 #      the access log goes to a file in the data directory),
 #   3. reads the first admin token the server prints on stderr,
@@ -61,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$BIN" serve --addr "127.0.0.1:${PORT}" --data "$data" --rate-limit -1 2>"$work/server.log" &
+"$BIN" serve --addr "127.0.0.1:${PORT}" --data-dir "$data" --rate-limit -1 2>"$work/server.log" &
 server_pid=$!
 
 # Wait for the admin token and for /healthz.
@@ -137,7 +137,7 @@ run "POST /api/v1/tokens (audited)" "$base/api/v1/tokens" -s "$work/create.lua"
 kill -TERM "$server_pid"
 wait "$server_pid" || true
 server_pid=""
-verify="$("$BIN" audit verify --data "$data" 2>&1)" || {
+verify="$("$BIN" audit verify --data-dir "$data" 2>&1)" || {
 	echo "loadtest: audit verify failed: $verify" >&2
 	exit 1
 }

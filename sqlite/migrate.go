@@ -155,14 +155,14 @@ func (db *DB) checkOwner(ctx context.Context) error {
 		return nil
 	}
 	if id != 0 {
-		return bulwark.Errorf(bulwark.EINVALID, "cannot open store at %s: it is a SQLite database of another application (application id %#x) — choose another --data directory", db.path, id)
+		return bulwark.Errorf(bulwark.EINVALID, "cannot open store at %s: it is a SQLite database of another application (application id %#x) — choose another --data-dir directory", db.path, id)
 	}
 	var tables, ours int
 	if err := db.w.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE name = 'schema_migrations') FROM sqlite_schema WHERE type = 'table'`).Scan(&tables, &ours); err != nil {
 		return db.openErr(err)
 	}
 	if tables > 0 && ours == 0 {
-		return bulwark.Errorf(bulwark.EINVALID, "cannot open store at %s: it is a SQLite database of another application — choose another --data directory", db.path)
+		return bulwark.Errorf(bulwark.EINVALID, "cannot open store at %s: it is a SQLite database of another application — choose another --data-dir directory", db.path)
 	}
 	return nil
 }

@@ -154,7 +154,7 @@ func (db *DB) open(ctx context.Context, opt Options) error {
 		return db.openErr(err)
 	}
 	if !strings.EqualFold(mode, "wal") {
-		return bulwark.Errorf(bulwark.EUNAVAILABLE, "cannot open store at %s: its file system does not support write-ahead logging (journal mode stays %q) — choose a --data directory on a local disk", db.path, mode)
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "cannot open store at %s: its file system does not support write-ahead logging (journal mode stays %q) — choose a --data-dir directory on a local disk", db.path, mode)
 	}
 	if err := db.migrate(ctx); err != nil {
 		return err
@@ -303,10 +303,10 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 // drops the POSIX locks SQLite holds on it for the whole process.
 func checkPath(path string) (string, error) {
 	if path == "" {
-		return "", bulwark.Invalid("path", "the store needs a file path — set the --data directory")
+		return "", bulwark.Invalid("path", "the store needs a file path — set the --data-dir directory")
 	}
 	if path == ":memory:" || strings.HasPrefix(path, "file:") {
-		return "", bulwark.Invalid("path", "%q is not a file path: the store needs a file in the --data directory", path)
+		return "", bulwark.Invalid("path", "%q is not a file path: the store needs a file in the --data-dir directory", path)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -315,7 +315,7 @@ func checkPath(path string) (string, error) {
 	fi, err := os.Stat(abs)
 	switch {
 	case err == nil && fi.IsDir():
-		return "", bulwark.Errorf(bulwark.EINVALID, "cannot open store at %s: it is a directory — give the path of a file inside the --data directory", abs)
+		return "", bulwark.Errorf(bulwark.EINVALID, "cannot open store at %s: it is a directory — give the path of a file inside the --data-dir directory", abs)
 	case err == nil && !fi.Mode().IsRegular():
 		return "", bulwark.Errorf(bulwark.EINVALID, "cannot open store at %s: it is not a regular file", abs)
 	case err == nil:
@@ -339,7 +339,7 @@ func checkPath(path string) (string, error) {
 // pathErr turns a file-system error about the store file into the message
 // an operator needs.
 func pathErr(path string, err error) error {
-	reason, advice := err.Error(), "choose a writable --data directory"
+	reason, advice := err.Error(), "choose a writable --data-dir directory"
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		reason = pe.Err.Error()
@@ -355,7 +355,7 @@ func pathErr(path string, err error) error {
 		}
 	case errors.Is(err, fs.ErrNotExist):
 		reason = "directory " + filepath.Dir(path) + " does not exist"
-		advice = "create it, or choose another --data directory"
+		advice = "create it, or choose another --data-dir directory"
 	}
 	return bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("cannot open store at %s: %s — %s", path, reason, advice))
 }
@@ -370,11 +370,11 @@ func (db *DB) openErr(err error) error {
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_NOTADB:
-			return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("cannot open store at %s: the file is not a SQLite database — choose another --data directory or move the file away", db.path))
+			return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("cannot open store at %s: the file is not a SQLite database — choose another --data-dir directory or move the file away", db.path))
 		case sqlite3.SQLITE_CORRUPT:
 			return bulwark.Wrap(err, bulwark.EINTEGRITY, fmt.Sprintf("cannot open store at %s: the database file is damaged — restore it from a backup", db.path))
 		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR:
-			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("cannot open store at %s: %s — choose a writable --data directory", db.path, accessReason(db.path)))
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("cannot open store at %s: %s — choose a writable --data-dir directory", db.path, accessReason(db.path)))
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("cannot open store at %s: it is locked by another process — try again, or stop the other process", db.path))
 		}

@@ -269,11 +269,11 @@ func TestOpenErrors(t *testing.T) {
 		code      string
 		inMessage []string
 	}{
-		{"Empty", "", bulwark.EINVALID, []string{"--data"}},
+		{"Empty", "", bulwark.EINVALID, []string{"--data-dir"}},
 		{"Memory", ":memory:", bulwark.EINVALID, []string{"not a file path"}},
 		{"URI", "file:x.db?mode=memory", bulwark.EINVALID, []string{"not a file path"}},
 		{"ParentIsAFile", filepath.Join(regular, "bulwark.db"), bulwark.EUNAVAILABLE,
-			[]string{"cannot open store at " + filepath.Join(regular, "bulwark.db") + ": " + regular + " is a file, not a directory — choose a writable --data directory"}},
+			[]string{"cannot open store at " + filepath.Join(regular, "bulwark.db") + ": " + regular + " is a file, not a directory — choose a writable --data-dir directory"}},
 		{"MissingDirectory", filepath.Join(dir, "nope", "bulwark.db"), bulwark.EUNAVAILABLE,
 			[]string{"cannot open store at", "directory " + filepath.Join(dir, "nope") + " does not exist — create it"}},
 		{"Directory", dir, bulwark.EINVALID, []string{"cannot open store at " + dir, "is a directory"}},
@@ -325,7 +325,7 @@ func TestOpenNotWritable(t *testing.T) {
 	if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
 		t.Fatalf("Open = %v, want %q", err, bulwark.EUNAVAILABLE)
 	}
-	want := "cannot open store at " + path + ": permission denied — choose a writable --data directory"
+	want := "cannot open store at " + path + ": permission denied — choose a writable --data-dir directory"
 	if msg := bulwark.ErrorMessage(err); msg != want {
 		t.Errorf("message = %q, want %q", msg, want)
 	}
@@ -539,7 +539,7 @@ func TestOpenReadOnly(t *testing.T) {
 				t.Fatal("Open succeeded")
 			}
 			t.Logf("%s: %s", bulwark.ErrorCode(err), bulwark.ErrorMessage(err))
-			want := "cannot open store at " + path + ": " + c.want + " — choose a writable --data directory"
+			want := "cannot open store at " + path + ": " + c.want + " — choose a writable --data-dir directory"
 			if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || bulwark.ErrorMessage(err) != want {
 				t.Errorf("Open = %q (code %q), want %q", bulwark.ErrorMessage(err), bulwark.ErrorCode(err), want)
 			}

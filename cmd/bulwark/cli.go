@@ -51,7 +51,7 @@ func (c *command) sub(name string) *command {
 
 // globals are the flags every command takes.
 type globals struct {
-	data      string
+	dataDir   string
 	json      bool
 	logFormat string
 	logLevel  string
@@ -59,14 +59,14 @@ type globals struct {
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.data, "data", "", "data `DIR` (default $BULWARK_DATA or ~/.local/share/bulwark)")
+	fs.StringVar(&g.dataDir, "data-dir", "", "data directory `DIR` (default $BULWARK_DATA or ~/.local/share/bulwark)")
 	fs.BoolVar(&g.json, "json", false, "machine-readable JSON on stdout")
 	fs.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&g.config, "config", "", "config `FILE` (TOML; default $BULWARK_CONFIG or DIR/bulwark.toml if present)")
 }
 
-var globalNames = map[string]bool{"data": true, "json": true, "log-format": true, "log-level": true, "config": true}
+var globalNames = map[string]bool{"data-dir": true, "json": true, "log-format": true, "log-level": true, "config": true}
 
 // dispatch finds the command named by args, parses its flags and runs it.
 func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int, error) {
@@ -88,7 +88,7 @@ func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int,
 			return bulwark.ExitOK, nil
 		}
 		if strings.HasPrefix(args[0], "-") {
-			return bulwark.ExitError, usageError(path, "flags go after the command name, e.g. 'bulwark serve --data DIR'; unknown %q here", args[0])
+			return bulwark.ExitError, usageError(path, "flags go after the command name, e.g. 'bulwark serve --data-dir DIR'; unknown %q here", args[0])
 		}
 		next := cmd.sub(args[0])
 		if next == nil {
@@ -215,6 +215,11 @@ func flagError(fs *flag.FlagSet, path []string, err error) error {
 	}
 	msg := err.Error()
 	if g := reUnknownFlag.FindStringSubmatch(msg); g != nil {
+		if g[1] == "data" {
+			// --data is calldata where a command takes calldata, and
+			// never the data directory.
+			return bulwark.Invalid("--data", "no such flag for %s: --data is a transaction's calldata, which this command does not take; the data directory is --data-dir DIR %s", cmd, see)
+		}
 		return bulwark.Invalid("--"+g[1], "no such flag for %s %s", cmd, see)
 	}
 	if g := reNeedsValue.FindStringSubmatch(msg); g != nil {
@@ -254,8 +259,12 @@ func usageError(path []string, format string, args ...any) error {
 	return bulwark.Errorf(bulwark.EINVALID, "%s: %s (see '%s --help')", strings.Join(path, " "), msg, strings.Join(path, " "))
 }
 
-// envName is the BULWARK_* variable for a flag.
+// envName is the BULWARK_* variable for a flag. The data directory's is
+// BULWARK_DATA.
 func envName(flagName string) string {
+	if flagName == "data-dir" {
+		return "BULWARK_DATA"
+	}
 	return "BULWARK_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
@@ -320,7 +329,7 @@ func dataDirConfig(m *Main) string {
 	return dir + string(os.PathSeparator) + "bulwark.toml"
 }
 
-// loadConfig reads a TOML config file into flat keys: "data" for a global,
+// loadConfig reads a TOML config file into flat keys: "data-dir" for a global,
 // "serve.addr" for a command's flag. A missing default file is not an
 // error; a missing explicit one is.
 func loadConfig(file string, explicit bool, tables map[string]bool) (map[string]string, error) {
@@ -364,8 +373,11 @@ func parseConfig(data []byte, file string, tables map[string]bool) (map[string]s
 			}
 			continue
 		}
+		if k == "data" {
+			return nil, bulwark.Invalid("config", "%s: unknown key \"data\": the data directory's key is data-dir", file)
+		}
 		if !globalNames[k] || k == "config" {
-			return nil, bulwark.Invalid("config", "%s: unknown key %q (top-level keys: data, json, log-format, log-level; server settings go under [serve])", file, k)
+			return nil, bulwark.Invalid("config", "%s: unknown key %q (top-level keys: data-dir, json, log-format, log-level; server settings go under [serve])", file, k)
 		}
 		s, err := configValue(v)
 		if err != nil {

@@ -4,7 +4,8 @@
 // → servers. See 'bulwark --help'.
 //
 // Configuration comes from flags first, then BULWARK_* environment variables
-// (BULWARK_DATA, BULWARK_ADDR, …: the flag name upper-cased with '-' as '_'),
+// (BULWARK_ADDR, …: the flag name upper-cased with '-' as '_'; the data
+// directory's is BULWARK_DATA),
 // then an optional TOML config file (--config, $BULWARK_CONFIG, or
 // bulwark.toml in the data directory) whose top-level keys are the global
 // flags and whose [serve] table holds the serve flags.

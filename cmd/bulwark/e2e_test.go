@@ -97,7 +97,7 @@ var (
 
 func startServer(t *testing.T, bin, data string, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"serve", "--data", data}, extra...)
+	args := append([]string{"serve", "--data-dir", data}, extra...)
 	if !slices.Contains(extra, "--addr") {
 		// A flag may be given once: the default address only when extra
 		// names none.
@@ -260,7 +260,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	s.stop(t)
 
-	code, stdout, stderr := runBin(t, bin, "audit", "verify", "--data", data)
+	code, stdout, stderr := runBin(t, bin, "audit", "verify", "--data-dir", data)
 	if code != 0 || !strings.Contains(stdout, "intact: 3 entries") {
 		t.Fatalf("verify before tampering: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -279,11 +279,11 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	db.Close()
 
-	code, stdout, stderr = runBin(t, bin, "audit", "verify", "--data", data)
+	code, stdout, stderr = runBin(t, bin, "audit", "verify", "--data-dir", data)
 	if code != 3 || !strings.Contains(stdout, "BROKEN at entry 2") {
 		t.Fatalf("verify after tampering: exit %d, want 3 naming entry 2\n%s%s", code, stdout, stderr)
 	}
-	code, stdout, _ = runBin(t, bin, "audit", "verify", "--data", data, "--json")
+	code, stdout, _ = runBin(t, bin, "audit", "verify", "--data-dir", data, "--json")
 	if code != 3 || !strings.Contains(stdout, `"seq": 2`) || !strings.Contains(stdout, `"verdict": "critical"`) {
 		t.Fatalf("verify --json after tampering: exit %d\n%s", code, stdout)
 	}
@@ -305,7 +305,7 @@ func TestServeBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := runBin(t, bin, append(tt.args, "--data", data)...)
+			code, _, stderr := runBin(t, bin, append(tt.args, "--data-dir", data)...)
 			if code != 1 || !strings.Contains(stderr, tt.stderr) || strings.Count(stderr, "\n") != 1 {
 				t.Fatalf("exit %d, stderr %q; want 1 and one line containing %q", code, stderr, tt.stderr)
 			}
@@ -315,7 +315,7 @@ func TestServeBadInput(t *testing.T) {
 	// The port is taken: a clear line, exit 1.
 	s := startServer(t, bin, filepath.Join(t.TempDir(), "d"))
 	addr := strings.TrimPrefix(s.url, "http://")
-	code, _, stderr := runBin(t, bin, "serve", "--addr", addr, "--data", data)
+	code, _, stderr := runBin(t, bin, "serve", "--addr", addr, "--data-dir", data)
 	if code != 1 || !strings.Contains(stderr, "already in use") {
 		t.Fatalf("second server on %s: exit %d, %q", addr, code, stderr)
 	}

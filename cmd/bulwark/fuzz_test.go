@@ -12,12 +12,13 @@ import (
 func FuzzParseConfig(f *testing.F) {
 	for _, seed := range []string{
 		"",
-		"data = \"/var/lib/bulwark\"\nlog-format = \"json\"\n",
+		"data-dir = \"/var/lib/bulwark\"\nlog-format = \"json\"\n",
 		"[serve]\naddr = \"127.0.0.1:8080\"\nrate-limit = 50\nmetrics-public = true\n",
 		"json = true\n[serve]\nburst = 10\n",
 		"colour = 1\n",
 		"[serve.tls]\ncert = \"x\"\n",
-		"data = [1, 2]\n",
+		"data-dir = [1, 2]\n",
+		"data = \"/var/lib/bulwark\"\n",
 		"= =\n",
 		"[serve]\naddr = 1979-05-27T07:32:00Z\n",
 	} {

@@ -130,19 +130,19 @@ func (m *Main) setupLogging() error {
 	return nil
 }
 
-// dataDir returns the data directory in force: --data, $BULWARK_DATA (applied
+// dataDir returns the data directory in force: --data-dir, $BULWARK_DATA (applied
 // to the flag before this is called), $XDG_DATA_HOME/bulwark, or
 // ~/.local/share/bulwark.
 func (m *Main) dataDir() (string, error) {
-	if m.g.data != "" {
-		return filepath.Abs(m.g.data)
+	if m.g.dataDir != "" {
+		return filepath.Abs(m.g.dataDir)
 	}
 	if x, ok := m.lookupEnv("XDG_DATA_HOME"); ok && x != "" {
 		return filepath.Join(x, "bulwark"), nil
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", bulwark.Invalid("--data", "no home directory to put the default data directory in: give --data DIR or set BULWARK_DATA")
+		return "", bulwark.Invalid("--data-dir", "no home directory to put the default data directory in: give --data-dir DIR or set BULWARK_DATA")
 	}
 	return filepath.Join(home, ".local", "share", "bulwark"), nil
 }
@@ -168,22 +168,22 @@ func (m *Main) openStore(ctx context.Context) (*sqlite.DB, error) {
 }
 
 // ensureWritableDir creates dir (mode 0700) and checks that files can be
-// created in it, so that a bad --data fails with one clear line.
+// created in it, so that a bad --data-dir fails with one clear line.
 func ensureWritableDir(dir string) error {
-	fix := "choose a writable directory with --data DIR or BULWARK_DATA"
+	fix := "choose a writable directory with --data-dir DIR or BULWARK_DATA"
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return bulwark.Invalid("--data", "cannot create data directory %s: %s; %s", dir, pathErr(err), fix)
+		return bulwark.Invalid("--data-dir", "cannot create data directory %s: %s; %s", dir, pathErr(err), fix)
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return bulwark.Invalid("--data", "cannot use data directory %s: %s; %s", dir, pathErr(err), fix)
+		return bulwark.Invalid("--data-dir", "cannot use data directory %s: %s; %s", dir, pathErr(err), fix)
 	}
 	if !fi.IsDir() {
-		return bulwark.Invalid("--data", "%s is not a directory; %s", dir, fix)
+		return bulwark.Invalid("--data-dir", "%s is not a directory; %s", dir, fix)
 	}
 	f, err := os.CreateTemp(dir, ".write-probe-*")
 	if err != nil {
-		return bulwark.Invalid("--data", "data directory %s is not writable: %s; %s", dir, pathErr(err), fix)
+		return bulwark.Invalid("--data-dir", "data directory %s is not writable: %s; %s", dir, pathErr(err), fix)
 	}
 	name := f.Name()
 	f.Close()

@@ -71,9 +71,9 @@ func TestCommandLine(t *testing.T) {
 		{name: "repeated --data as calldata", args: []string{"safe", "hash", "--data", "0x", "--data", "0x00"}, code: 1, stderr: "--data given twice", oneLineErr: true},
 		{name: "repeated global flag", args: []string{"version", "--json", "--json"}, code: 1, stderr: "bulwark: --json given twice; give it once", oneLineErr: true},
 		{name: "repeated boolean flag", args: []string{"safe", "verify", "--tx", "-", "--allow-multisend", "--allow-multisend=false"}, code: 1, stderr: "--allow-multisend given twice", oneLineErr: true},
-		{name: "repeated flag around an argument", args: []string{"token", "revoke", "--data", dir, "0123456789abcdef", "--data", dir}, code: 1, stderr: "--data given twice", oneLineErr: true},
+		{name: "repeated flag around an argument", args: []string{"token", "revoke", "--data-dir", dir, "0123456789abcdef", "--data-dir", dir}, code: 1, stderr: "--data-dir given twice", oneLineErr: true},
 		{name: "repeated --rpc", args: []string{"safe", "audit", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--rpc", "http://a.example/KEY1", "--rpc", "http://b.example/KEY2"}, code: 1, stderr: "bulwark: --rpc given twice; give it once", oneLineErr: true},
-		{name: "repeated serve flag", args: []string{"serve", "--data", file, "--addr", "127.0.0.1:0", "--addr", "127.0.0.1:1"}, code: 1, stderr: "--addr given twice", oneLineErr: true},
+		{name: "repeated serve flag", args: []string{"serve", "--data-dir", file, "--addr", "127.0.0.1:0", "--addr", "127.0.0.1:1"}, code: 1, stderr: "--addr given twice", oneLineErr: true},
 		{name: "repeated flag after --", args: []string{"token", "revoke", "--", "--data", "--data"}, code: 1, stderr: "give exactly one token id", oneLineErr: true},
 		{name: "flag before command", args: []string{"--json", "version"}, code: 1, stderr: "flags go after the command name", oneLineErr: true},
 		{name: "bad log format", args: []string{"version", "--log-format", "xml"}, code: 1, stderr: "--log-format: unknown format", oneLineErr: true},
@@ -92,8 +92,8 @@ func TestCommandLine(t *testing.T) {
 		{name: "token revoke unknown id", args: []string{"token", "revoke", "0123456789abcdef"}, code: 1, stderr: "no token with id", oneLineErr: true},
 		{name: "audit verify bad anchor", args: []string{"audit", "verify", "--expect", "nope"}, code: 1, stderr: "--expect: want SEQ:HASH", oneLineErr: true},
 		{name: "audit list bad limit", args: []string{"audit", "list", "--limit", "0"}, code: 1, stderr: "--limit", oneLineErr: true},
-		{name: "data dir under a file", args: []string{"token", "list", "--data", filepath.Join(file, "sub")}, code: 1, stderr: "--data: cannot create data directory", oneLineErr: true},
-		{name: "data dir is a file", args: []string{"token", "list", "--data", file}, code: 1, stderr: "not a directory", oneLineErr: true},
+		{name: "data dir under a file", args: []string{"token", "list", "--data-dir", filepath.Join(file, "sub")}, code: 1, stderr: "--data-dir: cannot create data directory", oneLineErr: true},
+		{name: "data dir is a file", args: []string{"token", "list", "--data-dir", file}, code: 1, stderr: "not a directory", oneLineErr: true},
 		{name: "explicit config missing", args: []string{"token", "list", "--config", filepath.Join(dir, "nope.toml")}, code: 1, stderr: "config: file", oneLineErr: true},
 	}
 	for _, tt := range tests {
@@ -211,7 +211,7 @@ func TestConfigPrecedence(t *testing.T) {
 	base := t.TempDir()
 	flagDir, envDir, fileDir := filepath.Join(base, "flag"), filepath.Join(base, "env"), filepath.Join(base, "file")
 	cfg := filepath.Join(base, "bulwark.toml")
-	if err := os.WriteFile(cfg, []byte("data = \""+fileDir+"\"\nlog-format = \"json\"\n[serve]\naddr = \"127.0.0.1:9999\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("data-dir = \""+fileDir+"\"\nlog-format = \"json\"\n[serve]\naddr = \"127.0.0.1:9999\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	exists := func(dir string) bool {
@@ -224,7 +224,7 @@ func TestConfigPrecedence(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"flag beats env and file", map[string]string{"BULWARK_DATA": envDir, "BULWARK_CONFIG": cfg}, []string{"--data", flagDir}, flagDir},
+		{"flag beats env and file", map[string]string{"BULWARK_DATA": envDir, "BULWARK_CONFIG": cfg}, []string{"--data-dir", flagDir}, flagDir},
 		{"env beats file", map[string]string{"BULWARK_DATA": envDir, "BULWARK_CONFIG": cfg}, nil, envDir},
 		{"file when nothing else", map[string]string{"BULWARK_CONFIG": cfg}, nil, fileDir},
 	}
@@ -249,7 +249,8 @@ func TestConfigPrecedence(t *testing.T) {
 	for name, body := range map[string]string{
 		"unknown key":   "colour = \"red\"\n",
 		"unknown table": "[server]\naddr = \"x\"\n",
-		"syntax":        "data = \n",
+		"syntax":        "data-dir = \n",
+		"old data key":  "data = \"/var/lib/bulwark\"\n",
 		"bad value":     "json = \"maybe\"\n",
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -42,32 +42,11 @@ func (m *Main) safeCmd() *command {
 }
 
 // calldataFlag declares --data as the transaction's calldata, as CLI.md
-// specifies for 'safe hash'. Every command already has the global --data DIR;
-// 'safe hash' opens no store, so here the flag is taken over: its value goes
-// to data, and it is marked set at once so that BULWARK_DATA or a config
-// file's data key (meant for the data directory) never become calldata.
+// specifies for 'safe hash'. --data never names the data directory
+// (that is --data-dir), so no environment variable or config key sets it.
 func calldataFlag(fs *flag.FlagSet, data *string) {
-	const usage = "calldata as 0x-`HEX` (0x for none; 0x00 is one zero byte); for this command --data is not the data directory"
-	fl := fs.Lookup("data")
-	if fl == nil {
-		fs.StringVar(data, "data", "0x", usage)
-		return
-	}
-	fl.Value, fl.Usage, fl.DefValue = stringFlag{data}, usage, "0x"
-	_ = fs.Set("data", "0x")
+	fs.StringVar(data, "data", "0x", "calldata as 0x-`HEX` (0x for none; 0x00 is one zero byte)")
 }
-
-// stringFlag is a flag.Value that stores into a string.
-type stringFlag struct{ p *string }
-
-func (s stringFlag) String() string {
-	if s.p == nil {
-		return ""
-	}
-	return *s.p
-}
-
-func (s stringFlag) Set(v string) error { *s.p = v; return nil }
 
 // safeTxFlags are the SafeTx fields as flags, in CLI.md's order.
 type safeTxFlags struct {

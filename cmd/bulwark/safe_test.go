@@ -253,7 +253,7 @@ func TestSafeMessageStdin(t *testing.T) {
 func TestSafeHashDataFlag(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "bulwark.toml")
-	if err := os.WriteFile(cfg, []byte("data = \"/somewhere/else\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("data-dir = \"/somewhere/else\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"safe", "hash", "--chain-id", "1", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--safe-version", "1.3.0",

@@ -202,3 +202,48 @@ func runWithStdin(t *testing.T, env map[string]string, stdin string, args ...str
 	}
 	return code, out.String(), errb.String()
 }
+
+// TestDataIsNeverTheDataDirectory: --data is calldata. A command that takes
+// no calldata refuses it, naming --data-dir, and creates nothing: before,
+// 'safe verify --data 0xa9059cbb' made a data directory named 0xa9059cbb.
+func TestDataIsNeverTheDataDirectory(t *testing.T) {
+	tx, err := filepath.Abs(verifyFile("eth-transfer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	t.Chdir(work)
+	env := map[string]string{"BULWARK_DATA": filepath.Join(work, "data"), "USER": "alice"}
+	for _, args := range [][]string{
+		{"safe", "verify", "--tx", tx, "--chain-id", "1", "--safe-version", "1.4.1", "--data", "0xa9059cbb"},
+		{"safe", "verify", "--data=0xa9059cbb", "--tx", tx, "--chain-id", "1", "--safe-version", "1.4.1"},
+		{"audit", "list", "--data", "0xa9059cbb"},
+		{"token", "list", "--data", "0xa9059cbb"},
+	} {
+		code, stdout, stderr := run(t, env, args...)
+		if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 ||
+			!strings.HasPrefix(stderr, "bulwark: --data: no such flag for bulwark "+args[0]+" "+args[1]) || !strings.Contains(stderr, "--data-dir DIR") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	// The positive signal that the directory is looked at: the same
+	// verification with --data-dir creates the store there.
+	code, _, stderr := run(t, env, "safe", "verify", "--tx", tx, "--chain-id", "1", "--safe-version", "1.4.1", "--data-dir", "0xa9059cbb")
+	if code != 0 {
+		t.Fatalf("with --data-dir: exit %d, %s", code, stderr)
+	}
+	entries, err := os.ReadDir(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 1 || names[0] != "0xa9059cbb" {
+		t.Errorf("working directory holds %q, want only the --data-dir directory 0xa9059cbb", names)
+	}
+	if _, err := os.Stat(filepath.Join(work, "0xa9059cbb", "bulwark.db")); err != nil {
+		t.Errorf("--data-dir 0xa9059cbb holds no store: %v", err)
+	}
+}

@@ -256,7 +256,7 @@ func TestServeScreening(t *testing.T) {
 	}
 	src := t.TempDir()
 	os.WriteFile(filepath.Join(src, "own.csv"), []byte("address,label\n0x00000000000000000000000000000000000000aa,Known mule\n"), 0o600)
-	if code, out, errOut := runBin(t, bin, "lists", "update", "--data", data, "--from", src); code != 0 {
+	if code, out, errOut := runBin(t, bin, "lists", "update", "--data-dir", data, "--from", src); code != 0 {
 		t.Fatalf("lists update: %d %s %s", code, out, errOut)
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -274,7 +274,7 @@ func TestServeScreening(t *testing.T) {
 		t.Errorf("serve exit %d", code)
 	}
 	// Every decision the server answered is in the store.
-	code, out, _ := runBin(t, bin, "audit", "list", "--data", data, "--json")
+	code, out, _ := runBin(t, bin, "audit", "list", "--data-dir", data, "--json")
 	if code != 0 || strings.Count(out, `"kind":"address"`)+strings.Count(out, `"kind": "address"`) < 2 || !strings.Contains(out, `"screen.decisions"`) {
 		t.Errorf("audit after shutdown: %d %s", code, out)
 	}

@@ -113,7 +113,7 @@ func TestServeScreeningWebhook(t *testing.T) {
 	// (reloading the change) delivers it.
 	src := t.TempDir()
 	os.WriteFile(filepath.Join(src, "sdn.csv"), []byte(sdnRow("99001", "GRIMSDOTTIR, Ingrid Solveig")), 0o600)
-	if code, out, errOut := runBin(t, bin, "lists", "update", "--data", data, "--force", "--from", src); code != 0 {
+	if code, out, errOut := runBin(t, bin, "lists", "update", "--data-dir", data, "--force", "--from", src); code != 0 {
 		t.Fatalf("lists update: %d %s %s", code, out, errOut)
 	}
 	as := waitDelivered(1)
@@ -131,7 +131,7 @@ func TestServeScreeningWebhook(t *testing.T) {
 
 	// Listed while the server is down: delivered when it starts.
 	os.WriteFile(filepath.Join(src, "sdn.csv"), []byte(sdnRow("99001", "GRIMSDOTTIR, Ingrid Solveig")+sdnRow("99002", "OKONKWO, Tobias Emeka")), 0o600)
-	if code, out, errOut := runBin(t, bin, "lists", "update", "--data", data, "--force", "--from", src); code != 0 {
+	if code, out, errOut := runBin(t, bin, "lists", "update", "--data-dir", data, "--force", "--from", src); code != 0 {
 		t.Fatalf("lists update: %d %s %s", code, out, errOut)
 	}
 	s = startServer(t, bin, data, flags...)
