@@ -61,17 +61,71 @@ type globals struct {
 func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.dataDir, "data-dir", "", "data directory `DIR` (default $BULWARK_DATA or ~/.local/share/bulwark)")
 	fs.BoolVar(&g.json, "json", false, "machine-readable JSON on stdout")
-	fs.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&g.logFormat, "log-format", "text", "log format: `text|json`")
+	fs.StringVar(&g.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	fs.StringVar(&g.config, "config", "", "config `FILE` (TOML; default $BULWARK_CONFIG or DIR/bulwark.toml if present)")
 }
 
 var globalNames = map[string]bool{"data-dir": true, "json": true, "log-format": true, "log-level": true, "config": true}
 
+// isGlobalFlag reports whether arg is a global flag: --data-dir, -json,
+// --log-level=debug …
+func isGlobalFlag(arg string) bool {
+	if !strings.HasPrefix(arg, "-") || arg == "--" {
+		return false
+	}
+	return globalNames[flagName(arg)]
+}
+
+// flagName is the name in a flag argument: "data-dir" in "--data-dir=D".
+func flagName(arg string) string {
+	name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-"), "=")
+	return name
+}
+
+// globalFlagArgs returns how many of args (args[0] a global flag) the flag
+// takes: 2 for '--data-dir DIR', 1 for '--json' or '--data-dir=DIR'.
+func globalFlagArgs(args []string) (int, error) {
+	if strings.Contains(args[0], "=") {
+		return 1, nil
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	new(globals).register(fs)
+	name := flagName(args[0])
+	if b, ok := fs.Lookup(name).Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return 1, nil
+	}
+	if len(args) < 2 {
+		return 0, bulwark.Invalid("--"+name, "needs a value (see 'bulwark --help')")
+	}
+	return 2, nil
+}
+
+// globalFlagList names the global flags for messages: "--config, --data-dir, …".
+func globalFlagList() string {
+	var names []string
+	for n := range globalNames {
+		names = append(names, "--"+n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
 // dispatch finds the command named by args, parses its flags and runs it.
+// Global flags may stand before, between or after the command names
+// ('bulwark --data-dir D serve' and 'bulwark serve --data-dir D'); a
+// command's own flags go after its name.
 func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int, error) {
 	cmd, path := root, []string{"bulwark"}
+	var early []string // global flags met before the command's name
 	for len(cmd.subs) > 0 {
+		for len(args) > 0 && isGlobalFlag(args[0]) {
+			n, err := globalFlagArgs(args)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			early, args = append(early, args[:n]...), args[n:]
+		}
 		// A group that also runs on its own ('bulwark lists') takes its
 		// flags when no subcommand follows.
 		if cmd.run != nil && (len(args) == 0 || (strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help")) {
@@ -88,13 +142,23 @@ func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int,
 			return bulwark.ExitOK, nil
 		}
 		if strings.HasPrefix(args[0], "-") {
-			return bulwark.ExitError, usageError(path, "flags go after the command name, e.g. 'bulwark serve --data-dir DIR'; unknown %q here", args[0])
+			name := flagName(args[0])
+			if name == "data" {
+				return bulwark.ExitError, bulwark.Invalid("--data", "is a transaction's calldata ('bulwark safe hash --data HEX'), never the data directory: that is --data-dir DIR, before or after the command")
+			}
+			return bulwark.ExitError, bulwark.Invalid("--"+name, "goes after the command name ('%s COMMAND --%s …'): only the global flags %s may come before it (see '%s --help')",
+				strings.Join(path, " "), name, globalFlagList(), strings.Join(path, " "))
 		}
 		next := cmd.sub(args[0])
 		if next == nil {
 			return bulwark.ExitError, usageError(path, "unknown command %q", args[0])
 		}
 		cmd, path, args = next, append(path, args[0]), args[1:]
+	}
+	if len(early) > 0 {
+		// Parsed with the rest, so that a global flag given both before
+		// and after the command is refused as given twice.
+		args = append(early, args...)
 	}
 
 	fs := flag.NewFlagSet(strings.Join(path, " "), flag.ContinueOnError)
@@ -254,9 +318,15 @@ func flagKind(f *flag.Flag) string {
 	return "a valid value"
 }
 
+// usageError is an error in the command line of path: "token: unknown
+// command "mint" (see 'bulwark token --help')". The program's name is not
+// repeated: the error is printed after "bulwark: ".
 func usageError(path []string, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	return bulwark.Errorf(bulwark.EINVALID, "%s: %s (see '%s --help')", strings.Join(path, " "), msg, strings.Join(path, " "))
+	if len(path) > 1 {
+		msg = strings.Join(path[1:], " ") + ": " + msg
+	}
+	return bulwark.Errorf(bulwark.EINVALID, "%s (see '%s --help')", msg, strings.Join(path, " "))
 }
 
 // envName is the BULWARK_* variable for a flag. The data directory's is
@@ -414,12 +484,19 @@ func (m *Main) printGroupHelp(c *command, path []string) {
 	if c.long != "" {
 		fmt.Fprintf(w, "%s\n\n", c.long)
 	}
-	fmt.Fprintf(w, "Usage: %s COMMAND [flags]\n\nCommands:\n", name)
+	fmt.Fprintf(w, "Usage: %s COMMAND [flags]\n\nCommands:\n", strings.Replace(name, "bulwark", "bulwark [global flags]", 1))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range c.subs {
 		fmt.Fprintf(tw, "  %s\t%s\n", s.name, s.summary)
 	}
 	tw.Flush()
+	if len(path) == 1 {
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		new(globals).register(fs)
+		var global []*flag.Flag
+		fs.VisitAll(func(f *flag.Flag) { global = append(global, f) })
+		m.flagSection("Global flags (before or after the command)", global)
+	}
 	fmt.Fprintf(w, "\nRun '%s COMMAND --help' for a command's flags.\n", name)
 	if len(path) == 1 {
 		fmt.Fprintf(w, "Exit codes: 0 ok/clear, 1 error, 2 review, 3 block/reject/critical.\n")
@@ -440,28 +517,32 @@ func (m *Main) printLeafHelp(c *command, path []string, fs *flag.FlagSet) {
 			own = append(own, f)
 		}
 	})
-	section := func(title string, flags []*flag.Flag) {
-		if len(flags) == 0 {
-			return
-		}
-		fmt.Fprintf(w, "\n%s:\n", title)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		for _, f := range flags {
-			arg, usage := flag.UnquoteUsage(f)
-			if arg != "" {
-				arg = " " + arg
-			}
-			def := ""
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
-				def = fmt.Sprintf(" (default %s)", f.DefValue)
-			}
-			fmt.Fprintf(tw, "  --%s%s\t%s%s\n", f.Name, arg, usage, def)
-		}
-		tw.Flush()
-	}
-	section("Flags", own)
-	section("Global flags", global)
+	m.flagSection("Flags", own)
+	m.flagSection("Global flags (before or after the command)", global)
 	if c.configurable {
 		fmt.Fprintf(w, "\nEach flag may also be set as BULWARK_<FLAG> (e.g. %s) or in the config file's [%s] table.\n", envName(own[0].Name), path[1])
 	}
+}
+
+// flagSection prints a titled table of flags with their placeholders,
+// usage and defaults.
+func (m *Main) flagSection(title string, flags []*flag.Flag) {
+	if len(flags) == 0 {
+		return
+	}
+	w := m.Stdout
+	fmt.Fprintf(w, "\n%s:\n", title)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range flags {
+		arg, usage := flag.UnquoteUsage(f)
+		if arg != "" {
+			arg = " " + arg
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(tw, "  --%s%s\t%s%s\n", f.Name, arg, usage, def)
+	}
+	tw.Flush()
 }

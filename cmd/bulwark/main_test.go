@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,7 +76,11 @@ func TestCommandLine(t *testing.T) {
 		{name: "repeated --rpc", args: []string{"safe", "audit", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--rpc", "http://a.example/KEY1", "--rpc", "http://b.example/KEY2"}, code: 1, stderr: "bulwark: --rpc given twice; give it once", oneLineErr: true},
 		{name: "repeated serve flag", args: []string{"serve", "--data-dir", file, "--addr", "127.0.0.1:0", "--addr", "127.0.0.1:1"}, code: 1, stderr: "--addr given twice", oneLineErr: true},
 		{name: "repeated flag after --", args: []string{"token", "revoke", "--", "--data", "--data"}, code: 1, stderr: "give exactly one token id", oneLineErr: true},
-		{name: "flag before command", args: []string{"--json", "version"}, code: 1, stderr: "flags go after the command name", oneLineErr: true},
+		{name: "unknown command, bulwark: once", args: []string{"frobnicate"}, code: 1, stderr: "bulwark: unknown command \"frobnicate\" (see 'bulwark --help')\n", oneLineErr: true},
+		{name: "unknown subcommand, bulwark: once", args: []string{"token", "mint"}, code: 1, stderr: "bulwark: token: unknown command \"mint\" (see 'bulwark token --help')\n", oneLineErr: true},
+		{name: "missing command, bulwark: once", args: nil, code: 1, stderr: "bulwark: missing command (see 'bulwark --help')\n", oneLineErr: true},
+		{name: "global flag before command", args: []string{"--json", "version"}, code: 0, stdout: `"go": "go1`},
+		{name: "root help names global flags", args: []string{"--help"}, code: 0, stdout: "Global flags (before or after the command):\n  --config FILE"},
 		{name: "bad log format", args: []string{"version", "--log-format", "xml"}, code: 1, stderr: "--log-format: unknown format", oneLineErr: true},
 		{name: "bad log level", args: []string{"version", "--log-level", "loud"}, code: 1, stderr: "--log-level", oneLineErr: true},
 		{name: "version", args: []string{"version"}, code: 0, stdout: "bulwark "},
@@ -113,6 +118,85 @@ func TestCommandLine(t *testing.T) {
 			}
 			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
 				t.Errorf("stderr shows a panic:\n%s", stderr)
+			}
+			if n := strings.Count(stderr, "bulwark:"); n > 1 || (stderr != "" && !strings.HasPrefix(stderr, "bulwark: ")) {
+				t.Errorf("stderr does not say \"bulwark:\" exactly once, first:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// TestGlobalFlagsAnywhere: the global flags work before, between or after
+// the command names, in every spelling, as in git, docker and kubectl; a
+// command's own flags go after its name.
+func TestGlobalFlagsAnywhere(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	cfg := filepath.Join(base, "bulwark.toml")
+	cfgDir := filepath.Join(base, "from-config")
+	if err := os.WriteFile(cfg, []byte("data-dir = \""+cfgDir+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string // "D" stands for the case's data directory
+		store  string   // where the store must be: "D", "config" or "" (none)
+		code   int
+		stdout string // prefix of stdout
+		stderr string // substring of stderr
+		noEnv  bool   // no BULWARK_DATA (which would beat the config file)
+	}{
+		{name: "before", args: []string{"--data-dir", "D", "token", "list"}, store: "D"},
+		{name: "after", args: []string{"token", "list", "--data-dir", "D"}, store: "D"},
+		{name: "between group and subcommand", args: []string{"token", "--data-dir", "D", "list"}, store: "D"},
+		{name: "= form before", args: []string{"--data-dir=D", "token", "list"}, store: "D"},
+		{name: "one dash before", args: []string{"-data-dir", "D", "token", "list"}, store: "D"},
+		{name: "several before", args: []string{"--log-level", "warn", "--json", "--data-dir", "D", "token", "list"}, store: "D", stdout: "[]"},
+		{name: "split around the command", args: []string{"--json", "token", "--log-format=json", "list", "--data-dir", "D"}, store: "D", stdout: "[]"},
+		{name: "before a group that runs alone", args: []string{"--data-dir", "D", "--json", "lists"}, store: "D", stdout: "{"},
+		{name: "config before", args: []string{"--config", cfg, "token", "list"}, store: "config", noEnv: true},
+		{name: "bool before", args: []string{"--json=true", "version"}, stdout: "{"},
+		{name: "help after a global flag", args: []string{"--json", "--help"}, stdout: "Bulwark defends"},
+		{name: "leaf help after a global flag", args: []string{"--data-dir", "D", "safe", "hash", "--help"}, stdout: "Usage: bulwark safe hash"},
+		{name: "given before and after", args: []string{"--data-dir", "D", "token", "list", "--data-dir", "D"}, code: 1, stderr: "bulwark: --data-dir given twice; give it once"},
+		{name: "bool given before and after", args: []string{"--json", "version", "--json"}, code: 1, stderr: "bulwark: --json given twice"},
+		{name: "own flag before the command", args: []string{"--addr", "127.0.0.1:0", "serve"}, code: 1, stderr: "bulwark: --addr: goes after the command name ('bulwark COMMAND --addr …')"},
+		{name: "own flag before the subcommand", args: []string{"safe", "--to", "0x1", "hash"}, code: 1, stderr: "bulwark: --to: goes after the command name ('bulwark safe COMMAND --to …')"},
+		{name: "--data before the command", args: []string{"--data", "D", "serve"}, code: 1, stderr: "bulwark: --data: is a transaction's calldata"},
+		{name: "value missing before the command", args: []string{"--data-dir"}, code: 1, stderr: "bulwark: --data-dir: needs a value"},
+		{name: "no command after global flags", args: []string{"--data-dir", "D"}, code: 1, stderr: "bulwark: missing command"},
+		{name: "bad value before", args: []string{"--log-level", "loud", "version"}, code: 1, stderr: "bulwark: --log-level: unknown level \"loud\""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(base, fmt.Sprint("case", i))
+			envDir := filepath.Join(base, fmt.Sprint("env", i))
+			args := make([]string, len(tt.args))
+			for j, a := range tt.args {
+				args[j] = strings.ReplaceAll(a, "D", dir)
+			}
+			env := map[string]string{"BULWARK_DATA": envDir}
+			if tt.noEnv {
+				env = nil
+			}
+			code, stdout, stderr := run(t, env, args...)
+			if code != tt.code || !strings.HasPrefix(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
+				t.Fatalf("%q: exit %d (want %d)\nstdout: %s\nstderr: %s", args, code, tt.code, stdout, stderr)
+			}
+			if tt.code != 0 && strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr is not one line: %q", stderr)
+			}
+			want := map[string]string{"D": dir, "config": cfgDir}[tt.store]
+			for _, d := range []string{dir, envDir} {
+				_, err := os.Stat(filepath.Join(d, "bulwark.db"))
+				if (err == nil) != (d == want) {
+					t.Errorf("store in %s: %v; want it only in %q", d, err == nil, want)
+				}
+			}
+			if want == cfgDir {
+				if _, err := os.Stat(filepath.Join(cfgDir, "bulwark.db")); err != nil {
+					t.Errorf("no store in the config file's data-dir: %v", err)
+				}
 			}
 		})
 	}
