@@ -32,6 +32,11 @@ type Decision struct {
 	// Stale lists the lists that were older than the configured maximum
 	// age.
 	Stale []StaleList `json:"stale,omitempty"`
+	// Stored is in the answer only, never in the stored body: true when
+	// the decision and its audit entry were committed before the answer
+	// (the default), false when the answer did not wait (asynchronous
+	// recording: a crash before the commit loses the decision).
+	Stored *bool `json:"stored,omitempty"`
 }
 
 // StoredDecision is a decision as a DecisionStore returns it, with its

@@ -22,18 +22,25 @@ type RecordFunc func(ctx context.Context, batch []Recorded) error
 
 // RecorderOptions configure a Recorder.
 type RecorderOptions struct {
-	// Async, when true, makes Record return once the decision is queued;
-	// when false, Record returns once the batch holding the decision is
+	// Async, when true, makes Record return once the decision is queued
+	// (a crash can then lose it); when false (the default), Record returns
+	// once the transaction holding the decision and its audit entry is
 	// committed. Either way decisions are written in batches: whatever
 	// queued while the previous batch was being written goes into the
 	// next one, so a lone caller waits for one commit and a busy server
-	// pays one transaction and one audit entry per batch.
+	// pays one transaction and one audit entry per batch (group commit).
 	Async bool
 	// MaxBatch bounds a batch (0: 512).
 	MaxBatch int
 	// Queue bounds the decisions waiting (0: 65,536). A full queue makes
 	// Record wait: decisions are never dropped.
 	Queue int
+	// QueueBytes bounds the stored bodies of the decisions queued or
+	// being written (0: 64 MiB), so that a burst of large batch decisions
+	// cannot pile up in memory. Record waits while the budget is spent;
+	// a body larger than the whole budget waits until nothing else is
+	// queued.
+	QueueBytes int64
 	// Retries is how often a failed batch is retried, with backoff, before
 	// its decisions are counted as failed (0: 5).
 	Retries int
@@ -49,8 +56,10 @@ type Recorder struct {
 	opts RecorderOptions
 	q    chan queued
 	done chan struct{}
-	stop context.CancelFunc
-	ctx  context.Context
+	// budget bounds the bytes of the bodies queued or being written.
+	budget *budget
+	stop   context.CancelFunc
+	ctx    context.Context
 
 	// mu guards closing q: Record sends under the read lock, Close closes
 	// under the write lock, so nothing is sent on a closed channel.
@@ -66,7 +75,12 @@ type queued struct {
 	Recorded
 	// result receives the batch's outcome for a sync caller (nil: async).
 	result chan error
+	// cost is what the decision holds of the byte budget.
+	cost int64
 }
+
+// DefaultQueueBytes is RecorderOptions.QueueBytes when unset.
+const DefaultQueueBytes = 64 << 20
 
 // NewRecorder returns a recorder whose writer runs until Close.
 func NewRecorder(f RecordFunc, opts RecorderOptions) *Recorder {
@@ -79,7 +93,10 @@ func NewRecorder(f RecordFunc, opts RecorderOptions) *Recorder {
 	if opts.Retries <= 0 {
 		opts.Retries = 5
 	}
-	r := &Recorder{f: f, opts: opts, q: make(chan queued, opts.Queue), done: make(chan struct{})}
+	if opts.QueueBytes <= 0 {
+		opts.QueueBytes = DefaultQueueBytes
+	}
+	r := &Recorder{f: f, opts: opts, q: make(chan queued, opts.Queue), done: make(chan struct{}), budget: newBudget(opts.QueueBytes)}
 	r.ctx, r.stop = context.WithCancel(context.Background())
 	go r.write()
 	return r
@@ -113,10 +130,16 @@ func (r *Recorder) enqueue(ctx context.Context, it queued) error {
 	if r.closed {
 		return bulwark.Errorf(bulwark.EUNAVAILABLE, "the decision recorder is shut down")
 	}
+	cost, err := r.budget.acquire(ctx, int64(len(it.Body)))
+	if err != nil {
+		return bulwark.Wrap(err, bulwark.ETIMEOUT, "the decision queue is full and the request ended first")
+	}
+	it.cost = cost
 	select {
 	case r.q <- it:
 		return nil
 	case <-ctx.Done():
+		r.budget.release(cost)
 		return bulwark.Wrap(ctx.Err(), bulwark.ETIMEOUT, "the decision queue is full and the request ended first")
 	}
 }
@@ -141,6 +164,10 @@ func (r *Recorder) write() {
 			}
 		}
 		r.store(batch)
+		// The batch's array is reused: drop its references now, or the
+		// decisions of the largest batch so far (bodies and all) would
+		// stay reachable until overwritten.
+		clear(batch)
 	}
 }
 
@@ -178,25 +205,30 @@ func (r *Recorder) store(batch []queued) {
 			r.opts.OnError(recs, err)
 		}
 	}
+	var cost int64
 	for _, it := range batch {
+		cost += it.cost
 		if it.result != nil {
 			it.result <- err
 		}
 	}
+	r.budget.release(cost)
 }
 
 // RecorderStats counts what a recorder did.
 type RecorderStats struct {
-	Recorded int64  `json:"recorded"`
-	Batches  int64  `json:"batches"`
-	Failed   int64  `json:"failed"`
-	Pending  int    `json:"pending"`
-	LastErr  string `json:"lastError,omitempty"`
+	Recorded int64 `json:"recorded"`
+	Batches  int64 `json:"batches"`
+	Failed   int64 `json:"failed"`
+	Pending  int   `json:"pending"`
+	// PendingBytes is the size of the bodies queued or being written.
+	PendingBytes int64  `json:"pendingBytes"`
+	LastErr      string `json:"lastError,omitempty"`
 }
 
 // Stats returns the recorder's counters.
 func (r *Recorder) Stats() RecorderStats {
-	s := RecorderStats{Recorded: r.recorded.Load(), Batches: r.batches.Load(), Failed: r.failed.Load(), Pending: len(r.q)}
+	s := RecorderStats{Recorded: r.recorded.Load(), Batches: r.batches.Load(), Failed: r.failed.Load(), Pending: len(r.q), PendingBytes: r.budget.inUse()}
 	if p := r.lastErr.Load(); p != nil {
 		s.LastErr = *p
 	}
@@ -219,4 +251,81 @@ func (r *Recorder) Close(ctx context.Context) error {
 		r.stop()
 		return bulwark.Errorf(bulwark.ETIMEOUT, "shutting down with %d screening decisions not yet stored", len(r.q))
 	}
+}
+
+// budget is a weighted semaphore over bytes, served first come first
+// served so that a large decision is not starved by small ones.
+type budget struct {
+	mu      sync.Mutex
+	max     int64
+	used    int64
+	waiters []*budgetWaiter
+}
+
+type budgetWaiter struct {
+	n     int64
+	ready chan struct{}
+}
+
+func newBudget(max int64) *budget { return &budget{max: max} }
+
+// acquire takes n bytes (at most the whole budget) and returns what it
+// took, waiting until they are free or ctx ends.
+func (b *budget) acquire(ctx context.Context, n int64) (int64, error) {
+	n = min(max(n, 1), b.max)
+	b.mu.Lock()
+	if len(b.waiters) == 0 && b.used+n <= b.max {
+		b.used += n
+		b.mu.Unlock()
+		return n, nil
+	}
+	w := &budgetWaiter{n: n, ready: make(chan struct{})}
+	b.waiters = append(b.waiters, w)
+	b.mu.Unlock()
+	select {
+	case <-w.ready:
+		return n, nil
+	case <-ctx.Done():
+		b.mu.Lock()
+		for i, x := range b.waiters {
+			if x == w {
+				b.waiters = append(b.waiters[:i], b.waiters[i+1:]...)
+				b.grant() // the head may have changed
+				b.mu.Unlock()
+				return 0, ctx.Err()
+			}
+		}
+		b.mu.Unlock()
+		// Granted meanwhile: give it back.
+		b.release(n)
+		return 0, ctx.Err()
+	}
+}
+
+// release returns n bytes and wakes the waiters that now fit, in order.
+func (b *budget) release(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	b.grant()
+	b.mu.Unlock()
+}
+
+// grant wakes waiters from the head while they fit; b.mu is held.
+func (b *budget) grant() {
+	for len(b.waiters) > 0 && b.used+b.waiters[0].n <= b.max {
+		w := b.waiters[0]
+		b.waiters[0] = nil
+		b.waiters = b.waiters[1:]
+		b.used += w.n
+		close(w.ready)
+	}
+}
+
+func (b *budget) inUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
 }

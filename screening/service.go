@@ -172,12 +172,20 @@ func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject
 	return d, s.recordJSON(ctx, &d.Decision, d)
 }
 
+// recordJSON records d with v (the decision with its results) as its
+// stored body, then marks the answer stored or not.
 func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
+	d.Stored = nil
 	body, err := json.Marshal(v)
 	if err != nil {
 		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
 	}
-	return s.recorder.Record(ctx, d, body)
+	if err := s.recorder.Record(ctx, d, body); err != nil {
+		return err
+	}
+	stored := !s.cfg.Recorder.Async
+	d.Stored = &stored
+	return nil
 }
 
 // ImportReport says what an import changed.

@@ -283,7 +283,7 @@ func (m *Main) screenAddressCmd() *command {
 					qs[i] = screening.AddressQuery{Address: strings.TrimSpace(a), Chain: strings.TrimSpace(c)}
 				}
 			}
-			svc, err := m.screeningService(ctx, f.lists, true, true)
+			svc, err := m.screeningService(ctx, f.lists, false, true)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -442,7 +442,7 @@ func (m *Main) screenNameCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			svc, err := m.screeningService(ctx, f.lists, true, true)
+			svc, err := m.screeningService(ctx, f.lists, false, true)
 			if err != nil {
 				return bulwark.ExitError, err
 			}

@@ -73,7 +73,7 @@ func (m *Main) serveCmd() *command {
 			f.lists.register(fs)
 			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
 			fs.DurationVar(&f.listsRefresh, "lists-refresh", 24*time.Hour, "refresh the lists this often, and at start when one is stale (0: never; a failed refresh keeps the lists in force)")
-			fs.StringVar(&f.decisions, "decisions", "async", "how screening decisions are stored: async (batched, the answer does not wait for the disk) or sync (the answer waits until the decision and its audit entry are committed)")
+			fs.StringVar(&f.decisions, "decisions", "sync", "how screening decisions are stored: sync (the answer waits until the decision and its audit entry are committed, batched with concurrent requests' decisions) or async (the answer, marked \"stored\": false, does not wait: a crash can lose it)")
 			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", DefaultWatchMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
