@@ -140,7 +140,7 @@ func TestKillUnderLoadKeepsAcknowledgedDecisions(t *testing.T) {
 		}
 		t.Logf("round %d: %d decisions acknowledged before the kill, all stored; audit intact (%d entries)", round, len(l.ids), rep.Entries)
 	}
-	code, stdout, stderr := runBin(t, bin, "audit", "verify", "--data", data)
+	code, stdout, stderr := runBin(t, bin, "audit", "verify", "--data-dir", data)
 	if code != 0 || !strings.Contains(stdout, "intact") {
 		t.Fatalf("audit verify after the kills: exit %d\n%s%s", code, stdout, stderr)
 	}
