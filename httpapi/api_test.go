@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -755,23 +756,92 @@ func TestRateLimitPerToken(t *testing.T) {
 }
 
 func TestRateLimitFailedAuth(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.AuthFailureRate = 0.01; c.AuthFailureBurst = 3 })
-	attacker := map[string]string{"RemoteAddr": "198.51.100.7:5555", "Authorization": "Bearer bwk_0123456789abcdef_" + strings.Repeat("cd", 32)}
-	for i := 0; i < 3; i++ {
-		mustStatus(t, e.do("GET", "/api/v1/whoami", attacker, ""), 401)
+	t.Parallel()
+	bad := "Bearer bwk_0123456789abcdef_" + strings.Repeat("cd", 32)
+	from := func(remote, auth string, xff ...string) map[string]string {
+		h := map[string]string{"RemoteAddr": remote, "Authorization": auth}
+		if len(xff) > 0 {
+			h["X-Forwarded-For"] = strings.Join(xff, ", ")
+		}
+		return h
 	}
-	// Now the address is blocked, even with a good token.
-	good := map[string]string{"RemoteAddr": "198.51.100.7:6666", "Authorization": "Bearer {admin}"}
-	rec := e.do("GET", "/api/v1/whoami", good, "")
-	mustStatus(t, rec, 429)
-	if rec.Header().Get("Retry-After") == "" {
-		t.Error("no Retry-After")
+	// spend makes burst failed attempts answered 401, then checks that the
+	// next is 429 with Retry-After.
+	spend := func(t *testing.T, e *env, burst int, h map[string]string) {
+		t.Helper()
+		for i := 0; i < burst; i++ {
+			mustStatus(t, e.do("GET", "/api/v1/whoami", h, ""), 401)
+		}
+		rec := e.do("GET", "/api/v1/whoami", h, "")
+		mustStatus(t, rec, 429)
+		if rec.Header().Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+		if d := decodeErrorBody(t, rec.Body.Bytes()); d.Code != bulwark.ERATELIMITED || !strings.Contains(d.Message, "failed authentications") {
+			t.Errorf("error %+v", d)
+		}
 	}
-	// Other addresses are not blocked.
-	other := map[string]string{"RemoteAddr": "203.0.113.9:1", "Authorization": "Bearer {admin}"}
-	mustStatus(t, e.do("GET", "/api/v1/whoami", other, ""), 200)
-	// Public routes stay open for the blocked address.
-	mustStatus(t, e.do("GET", "/healthz", map[string]string{"RemoteAddr": "198.51.100.7:1"}, ""), 200)
+
+	t.Run("valid token from a locked address", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, nil) // the defaults: 10 failures
+		spend(t, e, DefaultAuthFailureBurst, from("198.51.100.7:5555", bad))
+		// The guesser's address is locked for bad tokens, but a token that
+		// verifies is let through, from the same address.
+		mustStatus(t, e.do("GET", "/api/v1/whoami", from("198.51.100.7:6666", "Bearer {admin}"), ""), 200)
+		mustStatus(t, e.do("GET", "/api/v1/whoami", from("198.51.100.7:6667", "Bearer {viewer}"), ""), 200)
+		// Guessing stays limited from that address...
+		mustStatus(t, e.do("GET", "/api/v1/whoami", from("198.51.100.7:5556", bad), ""), 429)
+		// ...and only from it.
+		mustStatus(t, e.do("GET", "/api/v1/whoami", from("203.0.113.9:1", bad), ""), 401)
+		// Public routes stay open for the locked address.
+		mustStatus(t, e.do("GET", "/healthz", map[string]string{"RemoteAddr": "198.51.100.7:1"}, ""), 200)
+	})
+
+	t.Run("X-Forwarded-For of an untrusted peer is ignored", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, func(c *Config) {
+			c.AuthFailureBurst = 3
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		})
+		// The peer is not a trusted proxy: a new X-Forwarded-For each
+		// time does not buy a new budget.
+		for i := 0; i < 3; i++ {
+			mustStatus(t, e.do("GET", "/api/v1/whoami", from("198.51.100.7:5555", bad, fmt.Sprintf("203.0.113.%d", i)), ""), 401)
+		}
+		mustStatus(t, e.do("GET", "/api/v1/whoami", from("198.51.100.7:5555", bad, "203.0.113.200"), ""), 429)
+	})
+
+	t.Run("X-Forwarded-For ignored without trusted proxies", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, func(c *Config) { c.AuthFailureBurst = 3 })
+		for i := 0; i < 3; i++ {
+			mustStatus(t, e.do("GET", "/api/v1/whoami", from("10.0.0.1:5555", bad, fmt.Sprintf("203.0.113.%d", i)), ""), 401)
+		}
+		mustStatus(t, e.do("GET", "/api/v1/whoami", from("10.0.0.1:5555", bad, "203.0.113.200"), ""), 429)
+	})
+
+	t.Run("clients behind a trusted proxy are limited separately", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, func(c *Config) {
+			c.AuthFailureBurst = 3
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
+		})
+		// Client A, through two trusted proxies; it prepends a spoofed hop
+		// of its own, which is not read.
+		a := from("10.0.0.1:40000", bad, "192.0.2.99", "198.51.100.7", "10.1.2.3")
+		spend(t, e, 3, a)
+		// Spoofing another address left of its own does not help A.
+		mustStatus(t, e.do("GET", "/api/v1/whoami", from("10.0.0.1:40000", bad, "192.0.2.1", "198.51.100.7", "10.1.2.3"), ""), 429)
+		// Client B, through the same proxy, has its own budget.
+		b := from("10.0.0.1:40001", bad, "203.0.113.9")
+		mustStatus(t, e.do("GET", "/api/v1/whoami", b, ""), 401)
+		// A's valid token goes through.
+		mustStatus(t, e.do("GET", "/api/v1/whoami", from("10.0.0.1:40002", "Bearer {admin}", "198.51.100.7"), ""), 200)
+		// Over IPv6, the proxy and the client both v6.
+		spend(t, e, 3, from("[fd00::1]:443", bad, "2001:db8::1"))
+		mustStatus(t, e.do("GET", "/api/v1/whoami", from("[fd00::1]:443", bad, "2001:db8:1::1"), ""), 401)
+	})
 }
 
 func TestNoSecretsInLogs(t *testing.T) {

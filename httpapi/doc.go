@@ -59,10 +59,14 @@
 //
 // Each token may send Config.RateLimit requests per second with bursts of
 // Config.Burst; past that the answer is 429 rate_limited with Retry-After.
-// Each client address (the connection's; IPv6 by /64; X-Forwarded-For is not
-// trusted) may fail authentication Config.AuthFailureBurst times, refilled at
-// Config.AuthFailureRate per second; once spent, every authenticated route
-// answers it 429 before any token is checked. Both tables are bounded LRUs.
+// Each client address (IPv6 by /64) may fail authentication
+// Config.AuthFailureBurst times, refilled at Config.AuthFailureRate per
+// second; once spent, its further failures are answered 429 instead of 401.
+// A token that verifies is always let through, so a guesser on the same
+// address (or behind the same proxy) cannot lock out valid callers. The client
+// address is the connection's peer; only when the peer is one of
+// Config.TrustedProxies is X-Forwarded-For read, right to left, up to the
+// first hop that is not a trusted proxy. Both tables are bounded LRUs.
 // Each request's context carries a deadline of Config.HandlerTimeout.
 //
 // # Logs, metrics, headers

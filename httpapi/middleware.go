@@ -170,17 +170,13 @@ func requestID(given string) string {
 	return hex.EncodeToString(b[:])
 }
 
-// authenticate checks the request's bearer token and returns its record. It
-// enforces the per-client-address budget of failed authentications (to
-// blunt guessing) and, for a good token, the per-token rate limit.
+// authenticate checks the request's bearer token and returns its record.
+// A token that verifies is let through whatever its client address did
+// before: the failed-authentication budget of the client address (see
+// Config.AuthFailureRate) is consulted only when the presented token fails,
+// and a failure beyond it is answered 429 instead of 401. A good token then
+// spends one request of its own rate limit.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Token, error) {
-	now := time.Now()
-	client := clientKey(r.RemoteAddr)
-	if s.failLim != nil {
-		if d := s.failLim.blocked(client, now); d > 0 {
-			return nil, s.limited(w, d, "too many failed authentications from this address")
-		}
-	}
 	presented, err := bearer(r.Header.Values("Authorization"))
 	if err != nil {
 		return nil, err
@@ -188,7 +184,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Tok
 	tok, err := s.auth.Authenticate(r.Context(), presented)
 	if err != nil {
 		if bulwark.IsCode(err, bulwark.EUNAUTHORIZED) && s.failLim != nil {
-			s.failLim.take(client, now)
+			if d := s.failLim.take(s.clientKeyOf(r), time.Now()); d > 0 {
+				return nil, s.limited(w, d, "too many failed authentications from this address")
+			}
 		}
 		return nil, err
 	}
@@ -196,7 +194,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Tok
 		info.tokenID = tok.ID
 	}
 	if s.tokenLim != nil {
-		if d := s.tokenLim.take(tok.ID, now); d > 0 {
+		if d := s.tokenLim.take(tok.ID, time.Now()); d > 0 {
 			return nil, s.limited(w, d, "too many requests for this token")
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -93,12 +94,20 @@ type Config struct {
 	Burst int
 	// AuthFailureRate is the sustained number of failed authentications per
 	// second allowed per client address (DefaultAuthFailureRate); once a
-	// client address has spent AuthFailureBurst failures it gets 429 on every
-	// authenticated route until its budget refills. Negative disables.
+	// client address has spent AuthFailureBurst failures, its further
+	// failures are answered 429 instead of 401 until its budget refills.
+	// A token that verifies is never refused for its address's failures.
+	// Negative disables.
 	AuthFailureRate float64
 	// AuthFailureBurst is how many failed authentications a client address
 	// may make at once (DefaultAuthFailureBurst).
 	AuthFailureBurst int
+	// TrustedProxies are the reverse proxies (CIDR prefixes) whose
+	// X-Forwarded-For is believed when they are a connection's peer: the
+	// client address of the failed-authentication limit is then the
+	// right-most X-Forwarded-For hop that is not a trusted proxy. Empty (the
+	// default): X-Forwarded-For is ignored and the peer is the client.
+	TrustedProxies []netip.Prefix
 	// LimiterEntries bounds each limiter table (per token, per client
 	// address); the least recently used entry is dropped when it is full
 	// (DefaultLimiterEntries).

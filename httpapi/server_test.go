@@ -14,11 +14,15 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulwark-sec/bulwark"
 )
 
 // serve starts e.srv on a loopback listener and returns its base URL and a
@@ -314,6 +318,7 @@ func TestLoopbackAddr(t *testing.T) {
 }
 
 func TestClientKey(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"192.0.2.1:1234":         "192.0.2.1",
 		"[2001:db8::1]:443":      "2001:db8::/64",
@@ -323,10 +328,111 @@ func TestClientKey(t *testing.T) {
 		"[fe80::1%eth0]:80":      "fe80::/64",
 		"not an address":         "not an address",
 	} {
-		if got := clientKey(in); got != want {
-			t.Errorf("clientKey(%q) = %q, want %q", in, got, want)
+		s := &Server{}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = in
+		if got := s.clientKeyOf(r); got != want {
+			t.Errorf("clientKeyOf(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func TestClientAddr(t *testing.T) {
+	t.Parallel()
+	proxies, err := ParseTrustedProxies("trusted-proxy", "10.0.0.0/8, 192.0.2.7,fd00::/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		remote  string
+		xff     []string
+		proxies []netip.Prefix
+		want    string
+	}{
+		{"no proxies: peer", "198.51.100.1:1", []string{"203.0.113.1"}, nil, "198.51.100.1"},
+		{"untrusted peer: XFF ignored", "198.51.100.1:1", []string{"203.0.113.1"}, proxies, "198.51.100.1"},
+		{"trusted peer, one hop", "10.0.0.1:1", []string{"203.0.113.1"}, proxies, "203.0.113.1"},
+		{"trusted peer, no XFF", "10.0.0.1:1", nil, proxies, "10.0.0.1"},
+		{"right-most untrusted hop wins over spoofed left hops", "10.0.0.1:1", []string{"1.1.1.1, 203.0.113.1, 10.9.9.9"}, proxies, "203.0.113.1"},
+		{"several header lines, read from the last", "10.0.0.1:1", []string{"1.1.1.1", "203.0.113.1", "192.0.2.7"}, proxies, "203.0.113.1"},
+		{"every hop trusted: the left-most", "10.0.0.1:1", []string{"10.3.3.3, 192.0.2.7"}, proxies, "10.3.3.3"},
+		{"malformed hop: the last trusted one", "10.0.0.1:1", []string{"203.0.113.1, garbage, 10.2.2.2"}, proxies, "10.2.2.2"},
+		{"malformed right-most hop: the peer", "10.0.0.1:1", []string{"203.0.113.1, unknown"}, proxies, "10.0.0.1"},
+		{"hop with port", "10.0.0.1:1", []string{"203.0.113.1:5555"}, proxies, "203.0.113.1"},
+		{"IPv6 hop with brackets and port", "[fd00::1]:443", []string{"[2001:db8::5]:443"}, proxies, "2001:db8::5"},
+		{"IPv6 hop bare", "[fd00::1]:443", []string{"2001:db8::5"}, proxies, "2001:db8::5"},
+		{"mapped IPv4 peer", "[::ffff:10.0.0.1]:1", []string{"203.0.113.1"}, proxies, "203.0.113.1"},
+		{"empty elements skipped", "10.0.0.1:1", []string{"203.0.113.1,, ,"}, proxies, "203.0.113.1"},
+	} {
+		got, ok := clientAddr(c.remote, c.xff, c.proxies)
+		if !ok || got.String() != c.want {
+			t.Errorf("%s: clientAddr = %v, %t; want %s", c.name, got, ok, c.want)
+		}
+	}
+}
+
+func TestParseTrustedProxies(t *testing.T) {
+	t.Parallel()
+	got, err := ParseTrustedProxies("--trusted-proxy", " 10.1.2.3/8 ,192.0.2.7, ::1, fd00::/8, ::ffff:172.16.0.0/108,")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[10.0.0.0/8 192.0.2.7/32 ::1/128 fd00::/8 172.16.0.0/12]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+	if got, err := ParseTrustedProxies("--trusted-proxy", ""); err != nil || len(got) != 0 {
+		t.Errorf("empty: %v, %v", got, err)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.example", "10.0.0.1:80", "fe80::1%eth0", "10.0.0.0/8,nope", strings.Repeat("1", 1000)} {
+		_, err := ParseTrustedProxies("--trusted-proxy", bad)
+		if !bulwark.IsCode(err, bulwark.EINVALID) {
+			t.Errorf("%q: err %v, want invalid", bad, err)
+			continue
+		}
+		if msg := bulwark.ErrorMessage(err); !strings.Contains(msg, "--trusted-proxy") || len(msg) > 200 {
+			t.Errorf("%q: message %q", bad, msg)
+		}
+	}
+}
+
+// FuzzClientAddr checks that any X-Forwarded-For and proxy list yields the
+// peer or an address written in the header, and never panics.
+func FuzzClientAddr(f *testing.F) {
+	f.Add("10.0.0.1:1", "1.1.1.1, 203.0.113.1, 10.9.9.9", "10.0.0.0/8")
+	f.Add("[fd00::1]:443", "[2001:db8::5]:443,,", "fd00::/8,::1")
+	f.Add("198.51.100.1:1", "garbage", "")
+	f.Fuzz(func(t *testing.T, remote, xff, proxyList string) {
+		proxies, err := ParseTrustedProxies("trusted-proxy", proxyList)
+		if err != nil {
+			return
+		}
+		got, ok := clientAddr(remote, []string{xff}, proxies)
+		peer, peerOK := parseHost(remote)
+		if ok != peerOK {
+			t.Fatalf("ok %t for remote %q", ok, remote)
+		}
+		if !ok {
+			return
+		}
+		if got != peer {
+			// An address other than the peer must be a hop of the header
+			// (possibly in another spelling, e.g. unmapped).
+			found := false
+			for _, hop := range strings.Split(xff, ",") {
+				if a, ok := parseHost(strings.TrimSpace(hop)); ok && a == got {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("clientAddr(%q, %q) = %v: neither the peer nor a hop", remote, xff, got)
+			}
+		}
+		if got != peer && !trusted(peer, proxies) {
+			t.Fatalf("X-Forwarded-For read from an untrusted peer %v", peer)
+		}
+	})
 }
 
 func TestLimiterTableIsBounded(t *testing.T) {
@@ -348,11 +454,8 @@ func TestLimiterTableIsBounded(t *testing.T) {
 	if lt.get("b", false) != nil || lt.get("a", false) == nil {
 		t.Error("wrong entry evicted")
 	}
-	if d := lt.blocked("a", now); d <= 0 || d > time.Second {
-		t.Errorf("blocked(a) = %v", d)
-	}
-	if d := lt.blocked("zzz", now); d != 0 {
-		t.Errorf("blocked(unknown) = %v", d)
+	if d := lt.take("a", now); d <= 0 || d > time.Second {
+		t.Errorf("take(a) = %v", d)
 	}
 	if got := retryAfter(1500 * time.Millisecond); got != 2 {
 		t.Errorf("retryAfter(1.5s) = %d", got)

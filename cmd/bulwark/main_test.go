@@ -368,6 +368,7 @@ func TestServeSettingsPrecedence(t *testing.T) {
 		{"env beats file", map[string]string{"BULWARK_CONFIG": cfg, "BULWARK_ADDR": "from-env"}, nil, `got "from-env"`},
 		{"flag beats env", map[string]string{"BULWARK_CONFIG": cfg, "BULWARK_ADDR": "from-env"}, []string{"--addr", "from-flag"}, `got "from-flag"`},
 		{"bad env value", map[string]string{"BULWARK_RATE_LIMIT": "fast"}, nil, `BULWARK_RATE_LIMIT: invalid value "fast"`},
+		{"bad trusted proxy", map[string]string{"BULWARK_TRUSTED_PROXY": "10.0.0.0/8,proxy.example"}, []string{"--addr", "127.0.0.1:0"}, `--trusted-proxy: "proxy.example" is not an IP address or CIDR prefix`},
 		{"per-invocation flags ignore env", map[string]string{"BULWARK_NAME": "x", "BULWARK_ADDR": "from-env"}, nil, `got "from-env"`},
 	}
 	for _, tt := range tests {

@@ -26,6 +26,7 @@ type serveFlags struct {
 	burst           int
 	maxBody         int64
 	metricsPublic   bool
+	trustedProxies  string
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
 	rpc             string
@@ -64,6 +65,7 @@ func (m *Main) serveCmd() *command {
 			fs.IntVar(&f.burst, "burst", httpapi.DefaultBurst, "requests a token may send at once")
 			fs.Int64Var(&f.maxBody, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body in `BYTES`")
 			fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve /metrics without a token")
+			fs.StringVar(&f.trustedProxies, "trusted-proxy", "", "comma-separated `CIDR`s (or addresses) of reverse proxies whose X-Forwarded-For names the client address of the failed-authentication limit (default: none; X-Forwarded-For ignored)")
 			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: POST /api/v1/safe/verify then reads chain id, version and code from it and simulates, and the Safes on the watch list are monitored")
@@ -109,6 +111,10 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	}
 	if f.listsRefresh < 0 || f.lists.maxAge < 0 {
 		return bulwark.Invalid("--lists-refresh", "durations must not be negative")
+	}
+	proxies, err := httpapi.ParseTrustedProxies("--trusted-proxy", f.trustedProxies)
+	if err != nil {
+		return err
 	}
 	verifier, onChain, err := m.safeVerifier(f.rpc)
 	if err != nil {
@@ -175,6 +181,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		HandlerTimeout:    f.requestTimeout,
 		ShutdownTimeout:   f.shutdownTimeout,
 		MetricsPublic:     f.metricsPublic,
+		TrustedProxies:    proxies,
 		SafeVerifier:      verifier,
 		SafeOnChain:       onChain,
 		SafeVerifications: db,
