@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // Error codes. They are part of the public API: JSON error bodies carry them
@@ -34,12 +37,108 @@ type Error struct {
 	Err     error
 }
 
-// Error implements the error interface with the user-facing message.
+// Error implements the error interface with the user-facing message, cut
+// to MaxMessageBytes.
 func (e *Error) Error() string {
 	if e.Message == "" {
 		return e.Code
 	}
+	if len(e.Message) > MaxMessageBytes {
+		return cut(e.Message, MaxMessageBytes, "bytes")
+	}
 	return e.Message
+}
+
+// Limits on what an error message repeats of a caller's input. Errorf and
+// Invalid apply them to their string arguments, so a caller cannot make a
+// message (or the log line and the JSON body carrying it) echo a megabyte
+// it sent; Error applies MaxMessageBytes to every message.
+const (
+	// MaxEcho is how many characters of a value quoted with %q a message
+	// shows.
+	MaxEcho = 64
+	// maxEchoPlain is how many characters of a string formatted with %s or
+	// %v a message shows (such strings are usually Bulwark's own text, such
+	// as a path or a list of choices, but may carry input).
+	maxEchoPlain = 512
+	// MaxMessageBytes bounds a whole message.
+	MaxMessageBytes = 2048
+)
+
+// Echo shortens s, a value a caller sent, for quoting in a message: at most
+// MaxEcho characters of valid UTF-8, and when cut, "…(N bytes)" saying how
+// long the value was.
+func Echo(s string) string { return cut(s, MaxEcho, "chars") }
+
+// cut returns s as valid UTF-8, shortened to n characters (unit "chars")
+// or n bytes (unit "bytes") followed by "…(N bytes)" when longer.
+func cut(s string, n int, unit string) string {
+	if len(s) <= n && utf8.ValidString(s) {
+		return s
+	}
+	total := len(s)
+	i := 0
+	if unit == "bytes" {
+		i = min(n, len(s))
+		for i > 0 && i < len(s) && !utf8.RuneStart(s[i]) {
+			i--
+		}
+	} else {
+		for chars := 0; i < len(s) && chars < n; chars++ {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+		}
+	}
+	if i >= len(s) {
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return strings.ToValidUTF8(s[:i], "\uFFFD") + "…(" + strconv.Itoa(total) + " bytes)"
+}
+
+// echoArg is a string argument of Errorf: %q shows at most MaxEcho
+// characters of it, %s and %v at most maxEchoPlain.
+type echoArg string
+
+func (a echoArg) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'q':
+		fmt.Fprintf(f, fmt.FormatString(f, verb), cut(string(a), MaxEcho, "chars"))
+	case 's', 'v':
+		fmt.Fprintf(f, fmt.FormatString(f, verb), cut(string(a), maxEchoPlain, "chars"))
+	default:
+		fmt.Fprintf(f, fmt.FormatString(f, verb), string(a))
+	}
+}
+
+// Sprintf formats like fmt.Sprintf, shortening string and []byte
+// arguments as Errorf does (see MaxEcho). Use it for every message that
+// quotes a caller's input and is not built by Errorf or Invalid.
+func Sprintf(format string, args ...any) string {
+	return fmt.Sprintf(format, echoArgs(args)...)
+}
+
+// echoArgs wraps the string-like arguments of a message in echoArg.
+func echoArgs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		var s string
+		switch v := a.(type) {
+		case string:
+			s = v
+		case []byte:
+			s = string(v)
+		default:
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = echoArg(s)
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // Unwrap returns the underlying cause, if any.
@@ -48,8 +147,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns an *Error with the given code and a formatted message.
 // A %w verb in format wraps its argument as the cause, as fmt.Errorf does,
 // but the message shown to users is the fully formatted text.
+//
+// String arguments are shortened (see MaxEcho): a message never repeats a
+// huge input.
 func Errorf(code, format string, args ...any) *Error {
-	wrapped := fmt.Errorf(format, args...)
+	wrapped := fmt.Errorf(format, echoArgs(args)...)
 	return &Error{Code: code, Message: wrapped.Error(), Err: errors.Unwrap(wrapped)}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -108,5 +109,40 @@ func TestVerdicts(t *testing.T) {
 	}
 	if v, err := ParseVerdict("block"); err != nil || v != VerdictBlock {
 		t.Errorf("ParseVerdict(block) = %v, %v", v, err)
+	}
+}
+
+// A message never repeats a huge input: %q shows MaxEcho characters and
+// says how long the value was, %s a bounded prefix, and a whole message is
+// cut to MaxMessageBytes.
+func TestErrorsDoNotEchoHugeInput(t *testing.T) {
+	huge := strings.Repeat("A", 1<<20)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+		max  int
+	}{
+		{"quoted", Invalid("subject", "%q is not valid", huge), `subject: "` + strings.Repeat("A", MaxEcho) + `…(1048576 bytes)" is not valid`, 200},
+		{"plain", Errorf(EINVALID, "bad: %s", huge), "bad: " + strings.Repeat("A", 512) + "…(1048576 bytes)", 600},
+		{"bytes", Errorf(EINVALID, "bad: %q", []byte(huge)), `bad: "` + strings.Repeat("A", MaxEcho) + `…(1048576 bytes)"`, 200},
+		{"short kept", Errorf(EINVALID, "unknown use %q", "payroll"), `unknown use "payroll"`, 100},
+		{"multibyte", Invalid("name", "%q", strings.Repeat("é", 100)), `name: "` + strings.Repeat("é", MaxEcho) + `…(200 bytes)"`, 200},
+		{"invalid UTF-8", Invalid("x", "%s", "a\xffb"), "x: a\uFFFDb", 100},
+		{"built elsewhere", &Error{Code: EINVALID, Message: huge}, strings.Repeat("A", MaxMessageBytes) + "…(1048576 bytes)", MaxMessageBytes + 20},
+		{"Sprintf", errors.New(Sprintf("id %q", huge)), "", 100},
+		{"%w kept", Errorf(EUNAVAILABLE, "node: %w", io.ErrUnexpectedEOF), "node: unexpected EOF", 100},
+		{"width", Errorf(EINVALID, "[%-5s]", "ab"), "[ab   ]", 100},
+	} {
+		got := tc.err.Error()
+		if tc.want != "" && got != tc.want {
+			t.Errorf("%s: %.120q…, want %.120q…", tc.name, got, tc.want)
+		}
+		if len(got) > tc.max {
+			t.Errorf("%s: %d bytes", tc.name, len(got))
+		}
+	}
+	if got := Echo("short"); got != "short" {
+		t.Errorf("Echo kept %q", got)
 	}
 }

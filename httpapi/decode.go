@@ -94,7 +94,7 @@ func decodeError(err error, dst any, size int) error {
 		if typ.Field == "" {
 			return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("invalid JSON body: want a JSON object, got %s", got))
 		}
-		field := clip(typ.Field, 64)
+		field := clip(jsonPath(reflect.TypeOf(dst), typ.Field), 64)
 		want := jsonTypeName(typ.Type)
 		if got == "number" && want == "integer" {
 			return &bulwark.Error{Code: bulwark.EINVALID, Field: field, Err: err,
@@ -122,7 +122,8 @@ func decodeError(err error, dst any, size int) error {
 	return bulwark.Wrap(err, bulwark.EINVALID, "invalid JSON body")
 }
 
-// knownFields lists the JSON names of dst's struct fields, sorted.
+// knownFields lists the JSON names of dst's struct fields, sorted; the
+// fields of an embedded struct are listed as the fields they are in JSON.
 func knownFields(dst any) []string {
 	t := reflect.TypeOf(dst)
 	for t != nil && t.Kind() == reflect.Pointer {
@@ -132,22 +133,71 @@ func knownFields(dst any) []string {
 		return nil
 	}
 	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
+	for _, f := range reflect.VisibleFields(t) {
+		if name, ok := jsonName(f); ok {
+			out = append(out, name)
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch name {
-		case "-":
-			continue
-		case "":
-			name = f.Name
-		}
-		out = append(out, name)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// jsonName is the JSON key of struct field f; ok is false for fields
+// encoding/json does not decode by name (unexported, "-", or an embedded
+// struct whose fields are promoted).
+func jsonName(f reflect.StructField) (string, bool) {
+	tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	switch {
+	case tag == "-":
+		return "", false
+	case f.Anonymous && tag == "" && indirect(f.Type).Kind() == reflect.Struct:
+		return "", false
+	case !f.IsExported():
+		return "", false
+	case tag == "":
+		return f.Name, true
+	}
+	return tag, true
+}
+
+func indirect(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// jsonPath turns the path encoding/json reports for a type error
+// ("NameQuery.limit": Go names for embedded structs) into the path of JSON
+// keys the caller wrote ("limit").
+func jsonPath(t reflect.Type, path string) string {
+	var out []string
+	for _, part := range strings.Split(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			out = append(out, part)
+			t = nil
+			continue
+		}
+		if f, ok := t.FieldByName(part); ok && len(f.Index) == 1 {
+			if _, named := jsonName(f); !named && f.Anonymous {
+				t = f.Type // an embedded struct: no key of its own
+				continue
+			}
+		}
+		var next reflect.Type
+		for _, f := range reflect.VisibleFields(t) {
+			if name, ok := jsonName(f); ok && strings.EqualFold(name, part) {
+				next = f.Type
+				break
+			}
+		}
+		out = append(out, part)
+		t = next
+	}
+	return strings.Join(out, ".")
 }
 
 // jsonTypeName names the JSON type that decodes into t.
@@ -219,7 +269,8 @@ func byteSize(n int64) string {
 }
 
 // badInput is an EINVALID error naming field, whose message is used as is
-// (bulwark.Invalid would prefix the field name).
+// (bulwark.Invalid would prefix the field name). String arguments are
+// shortened as bulwark.Errorf shortens them.
 func badInput(field, format string, args ...any) *bulwark.Error {
-	return &bulwark.Error{Code: bulwark.EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &bulwark.Error{Code: bulwark.EINVALID, Field: field, Message: bulwark.Sprintf(format, args...)}
 }

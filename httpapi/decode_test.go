@@ -24,6 +24,16 @@ type decodeTarget struct {
 	} `json:"sub"`
 	Opt  *string `json:"opt"`
 	Skip int     `json:"-"`
+	decodeEmbedded
+}
+
+// decodeEmbedded is embedded in decodeTarget, as screening.NameQuery is in
+// the name screening request: its fields are top-level JSON fields.
+type decodeEmbedded struct {
+	Limit int `json:"limit"`
+	Inner struct {
+		Y bool `json:"y"`
+	} `json:"inner"`
 }
 
 func TestDecodeBytes(t *testing.T) {
@@ -41,7 +51,12 @@ func TestDecodeBytes(t *testing.T) {
 		{`{"tags":[1]}`, `field "tags": want string, got number`, "tags"},
 		{`{"sub":{"x":"1"}}`, `field "sub.x": want integer, got string`, "sub.x"},
 		{`{"sub":[]}`, `field "sub": want object, got array`, "sub"},
-		{`{"Skip":1}`, `unknown field "Skip" (known fields: count, name, on, opt, ratio, sub, tags)`, "Skip"},
+		{`{"Skip":1}`, `unknown field "Skip" (known fields: count, inner, limit, name, on, opt, ratio, sub, tags)`, "Skip"},
+		// Fields of an embedded struct are named as the caller wrote
+		// them, never with a Go type name.
+		{`{"limit":"x"}`, `field "limit": want integer, got string`, "limit"},
+		{`{"LIMIT":"x"}`, `field "limit": want integer, got string`, "limit"},
+		{`{"inner":{"y":1}}`, `field "inner.y": want boolean, got number`, "inner.y"},
 		{`{"` + strings.Repeat("k", 500) + `":1}`, `unknown field "kkkk`, ""},
 		{`{"name":"a"}{`, "unexpected data after the JSON object at byte 12", "body"},
 		{`{"name":"a"`, "unexpected end of input", ""},
@@ -73,6 +88,9 @@ func TestDecodeBytes(t *testing.T) {
 		var be *bulwark.Error
 		if tc.field != "" && (!errors.As(err, &be) || be.Field != tc.field) {
 			t.Errorf("%q: field %q, want %q", tc.in, be.Field, tc.field)
+		}
+		if strings.Contains(bulwark.ErrorMessage(err), "decodeEmbedded") {
+			t.Errorf("%q: a Go type name in %q", tc.in, bulwark.ErrorMessage(err))
 		}
 		if len(bulwark.ErrorMessage(err)) > 400 {
 			t.Errorf("%q: message of %d bytes", tc.in, len(bulwark.ErrorMessage(err)))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-sec/bulwark/internal/reqtable"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -326,4 +327,108 @@ func TestListSwapUnderLoad(t *testing.T) {
 	if served.Load() == 0 {
 		t.Fatal("no request served")
 	}
+}
+
+// TestScreenNameRequestTable posts every row of the request table the
+// screening and CLI tests run too: the API accepts and normalises what the
+// CLI accepts (a country by name or alpha-3 code is screened as alpha-2)
+// and refuses what it refuses, naming the same field, storing nothing and
+// echoing no more than a short prefix of a huge value.
+func TestScreenNameRequestTable(t *testing.T) {
+	rows, err := reqtable.LoadNameRequests("../screening/testdata/name_requests.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scs []scenario
+	for _, r := range rows {
+		req := map[string]any{"name": r.Name}
+		for k, v := range map[string]string{"type": r.Type, "dob": r.DOB, "country": r.Country, "subject": r.Subject} {
+			if v != "" {
+				req[k] = v
+			}
+		}
+		if r.Limit != 0 {
+			req["limit"] = r.Limit
+		}
+		body, _ := json.Marshal(req)
+		sc := scenario{name: r.Desc, method: "POST", path: "/api/v1/screen/name", headers: jsonHeaders("analyst"), body: string(body)}
+		if r.Field == "" {
+			sc.wantStatus = http.StatusOK
+			for k, v := range map[string]string{"country": r.WantCountry, "dob": r.WantDOB, "type": r.WantType} {
+				if v != "" {
+					sc.wantBody = append(sc.wantBody, fmt.Sprintf("%q:%q", k, v))
+				}
+			}
+			sc.after = func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
+				var out struct{ Country, DOB string }
+				if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+					t.Fatal(err)
+				}
+				if r.WantCountry != "" {
+					d, _ := e.db.Decisions(context.Background(), screening.DecisionFilter{Limit: 1})
+					if len(d) != 1 || !strings.Contains(string(mustDecision(t, e, d[0].ID)), `"country":"`+r.WantCountry+`"`) {
+						t.Errorf("the stored decision does not carry country %s", r.WantCountry)
+					}
+				}
+			}
+		} else {
+			sc.wantStatus, sc.wantCode, sc.wantField, sc.wantMsg = http.StatusBadRequest, "invalid", r.Field, []string{r.Field + ": " + "", r.Msg}
+			sc.after = noDecision
+			for _, v := range []string{r.Name, r.Type, r.DOB, r.Country, r.Subject} {
+				if len(v) > 100 {
+					sc.notBody = append(sc.notBody, v[:100])
+				}
+			}
+		}
+		scs = append(scs, sc)
+	}
+	runScenarios(t, screeningScenarios(scs))
+}
+
+func mustDecision(t *testing.T, e *env, id string) []byte {
+	t.Helper()
+	d, err := e.db.Decision(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Body
+}
+
+// Address requests: the sizes the CLI refuses are refused (naming the
+// item of a batch), nothing is stored, and no error repeats a huge value.
+func TestScreenAddressRequestLimits(t *testing.T) {
+	const path = "/api/v1/screen/address"
+	huge := strings.Repeat("7", 1000000)
+	runScenarios(t, screeningScenarios([]scenario{
+		{name: "huge subject", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + listedETH + `","subject":"` + huge + `"}`,
+			wantStatus: http.StatusBadRequest, wantField: "subject", wantMsg: []string{"subject: 1000000 bytes is above the limit of 200 bytes"},
+			notBody: []string{huge[:100]}, after: noDecision},
+		{name: "huge address", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + huge + `"}`,
+			wantStatus: http.StatusBadRequest, wantField: "address", wantMsg: []string{"1000000 bytes; no supported address is longer than 256 bytes"},
+			notBody: []string{huge[:100]}, after: noDecision},
+		{name: "huge address in a batch", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"addresses":["` + listedETH + `",{"address":"` + huge + `"}]}`,
+			wantStatus: http.StatusBadRequest, wantField: "addresses[1].address", notBody: []string{huge[:100]}, after: noDecision},
+		{name: "huge chain", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + listedETH + `","chain":"` + huge + `"}`,
+			wantStatus: http.StatusBadRequest, wantField: "chain", notBody: []string{huge[:100]}, after: noDecision},
+		{name: "huge chain in a batch", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"addresses":["` + listedETH + `","` + listedETH + `",{"address":"` + listedETH + `","chain":"` + huge + `"}]}`,
+			wantStatus: http.StatusBadRequest, wantField: "addresses[2].chain", notBody: []string{huge[:100]}, after: noDecision},
+		{name: "huge use", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + listedETH + `","use":"` + huge + `"}`,
+			wantStatus: http.StatusBadRequest, wantField: "use", wantMsg: []string{"…(1000000 bytes)"}, notBody: []string{huge[:100]}, after: noDecision},
+		{name: "huge unknown key", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"` + huge + `":1}`,
+			wantStatus: http.StatusBadRequest, notBody: []string{huge[:100]}, after: noDecision},
+		{name: "subject with a line break", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"address":"` + listedETH + `","subject":"a\nb"}`,
+			wantStatus: http.StatusBadRequest, wantField: "subject", after: noDecision},
+		{name: "limit of the wrong type names the JSON field", method: "POST", path: "/api/v1/screen/name", headers: jsonHeaders("analyst"), body: `{"name":"Kim","limit":"ten"}`,
+			wantStatus: http.StatusBadRequest, wantField: "limit", wantMsg: []string{`field "limit": want integer, got string`}, notBody: []string{"NameQuery"}, after: noDecision},
+		{name: "unknown key lists the JSON fields", method: "POST", path: "/api/v1/screen/name", headers: jsonHeaders("analyst"), body: `{"name":"Kim","nationality":"KP"}`,
+			wantStatus: http.StatusBadRequest, wantMsg: []string{"known fields: country, dob, limit, name, subject, type, use"}, notBody: []string{"NameQuery"}, after: noDecision},
+		{name: "watch country by name", method: "POST", path: "/api/v1/screen/watches", headers: jsonHeaders("analyst"), body: `{"kind":"name","name":"Ri Jong Ho","country":"North Korea","dob":"1956"}`,
+			wantStatus: http.StatusCreated, wantBody: []string{`"country":"KP"`, `"dob":"1956"`}},
+		{name: "watch impossible dob", method: "POST", path: "/api/v1/screen/watches", headers: jsonHeaders("analyst"), body: `{"kind":"name","name":"Ri Jong Ho","dob":"1956-02-30"}`,
+			wantStatus: http.StatusBadRequest, wantField: "dob"},
+		{name: "watch ambiguous country", method: "POST", path: "/api/v1/screen/watches", headers: jsonHeaders("analyst"), body: `{"kind":"name","name":"Ri Jong Ho","country":"Korea"}`,
+			wantStatus: http.StatusBadRequest, wantField: "country", wantMsg: []string{"give KP (North Korea) or KR (South Korea)"}},
+		{name: "huge watch id in the path", method: "DELETE", path: "/api/v1/screen/watches/" + huge[:5000], headers: jsonHeaders("analyst"),
+			wantStatus: http.StatusBadRequest, wantField: "id", notBody: []string{huge[:100]}},
+	}))
 }

@@ -3,7 +3,6 @@ package screening
 import (
 	"context"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -174,8 +173,8 @@ func (s *Screener) ValidateDisposition(d *Disposition) error {
 		(e.Category == CategorySanctions || (e.Category == CategoryAttribution && e.Confidence == ConfidenceHigh)) {
 		return bulwark.Invalid("disposition", "%s names this very address (%s, %s confidence): an exact address match cannot be ruled a false positive", e.List, e.Category, e.Confidence)
 	}
-	if len(d.Subject) > 200 || !utf8.ValidString(d.Subject) {
-		return bulwark.Invalid("subject", "at most 200 bytes of UTF-8")
+	if err := CheckSubject("subject", d.Subject); err != nil {
+		return err
 	}
 	cur := ix.digests[n]
 	if d.EntityDigest == "" {
@@ -183,8 +182,8 @@ func (s *Screener) ValidateDisposition(d *Disposition) error {
 	} else if d.EntityDigest != cur {
 		return bulwark.Errorf(bulwark.ECONFLICT, "entityDigest: entity %s has changed since that screening (now %s); screen again and disposition the current match", d.EntityID, cur[:12])
 	}
-	if len(d.Note) > 2000 {
-		return bulwark.Invalid("note", "above 2,000 bytes")
+	if err := CheckText("note", d.Note, MaxNoteBytes); err != nil {
+		return err
 	}
 	return nil
 }

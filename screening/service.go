@@ -153,7 +153,11 @@ func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
 }
 
 // ScreenAddresses screens and records (see Screener.ScreenAddresses).
+// The request is checked first (CheckAddressQueries).
 func (s *Service) ScreenAddresses(ctx context.Context, actor string, use Use, subject string, qs []AddressQuery) (*AddressDecision, error) {
+	if err := CheckAddressQueries(qs, subject); err != nil {
+		return nil, err
+	}
 	d, err := s.screener.ScreenAddresses(use, subject, qs)
 	if err != nil {
 		return nil, err
@@ -163,7 +167,13 @@ func (s *Service) ScreenAddresses(ctx context.Context, actor string, use Use, su
 }
 
 // ScreenName screens and records (see Screener.ScreenName).
+// The request is checked and normalised first (CheckNameQuery): a country
+// given by name or alpha-3 code is screened as its alpha-2 code.
 func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject string, q NameQuery) (*NameDecision, error) {
+	q, err := CheckNameQuery(q, subject, s.now())
+	if err != nil {
+		return nil, err
+	}
 	d, err := s.screener.ScreenName(use, subject, q)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening/chainaddr"
@@ -24,13 +25,16 @@ func NewWatch(w Watch) (Watch, error) {
 			w.Use = UseWithdrawal
 		}
 	}
-	if len(w.Subject) > 200 {
-		return w, bulwark.Invalid("subject", "above 200 bytes")
+	if err := CheckSubject("subject", w.Subject); err != nil {
+		return w, err
 	}
 	switch w.Kind {
 	case KindAddress:
 		if w.Name != "" || w.DOB != "" || w.Country != "" || w.Type != "" {
 			return w, bulwark.Invalid("name", "an address watch takes address and chain only")
+		}
+		if err := CheckAddressQuery(AddressQuery{Address: w.Address, Chain: w.Chain}); err != nil {
+			return w, err
 		}
 		p, err := chainaddr.Parse(w.Address, w.Chain)
 		if err != nil {
@@ -41,14 +45,11 @@ func NewWatch(w Watch) (Watch, error) {
 		if w.Address != "" || w.Chain != "" {
 			return w, bulwark.Invalid("address", "a name watch takes name, type, dob and country only")
 		}
-		if err := validName(w.Name); err != nil {
+		q, err := CheckNameQuery(NameQuery{Name: w.Name, Type: w.Type, DateOfBirth: w.DOB, Country: w.Country}, w.Subject, time.Now())
+		if err != nil {
 			return w, err
 		}
-		switch w.Type {
-		case "", string(TypePerson), string(TypeOrganization):
-		default:
-			return w, bulwark.Invalid("type", "%q is not person or organization", w.Type)
-		}
+		w.Type, w.DOB, w.Country = q.Type, q.DateOfBirth, q.Country
 		w.Key = NameKey(w.Name)
 	default:
 		return w, bulwark.Invalid("kind", "%q is not address or name", w.Kind)

@@ -11,11 +11,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
-	"github.com/bulwark-sec/bulwark/screening/lists"
 	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
@@ -157,74 +155,34 @@ func lineError(path string, line int, err error) error {
 		Message: fmt.Sprintf("--file: %s line %d: %s", fileLabel(path), line, bulwark.ErrorMessage(err))}
 }
 
-// maxSubjectBytes bounds --subject, as decisions store it.
-const maxSubjectBytes = 200
+// flagFields maps the JSON field names screening's request checks use to
+// the flags that carry them on the command line.
+var flagFields = map[string]string{"subject": "--subject", "dob": "--dob", "country": "--country",
+	"type": "--type", "limit": "--limit", "use": "--use", "chain": "--chain"}
 
-// checkSubject checks --subject: valid UTF-8, at most 200 bytes.
-func checkSubject(s string) error {
-	switch {
-	case !utf8.ValidString(s):
-		return bulwark.Invalid("--subject", "not valid UTF-8; give your reference as UTF-8 text of at most %d bytes", maxSubjectBytes)
-	case len(s) > maxSubjectBytes:
-		return bulwark.Invalid("--subject", "%d bytes; give a reference of at most %d bytes of UTF-8", len(s), maxSubjectBytes)
+// asFlag shows err, an error of screening's request checks, under the
+// flag's name: "dob: …" becomes "--dob: …". Other errors are returned as
+// they are.
+func asFlag(err error) error {
+	var be *bulwark.Error
+	if !errors.As(err, &be) {
+		return err
 	}
-	return nil
+	flag, ok := flagFields[be.Field]
+	if !ok {
+		return err
+	}
+	return &bulwark.Error{Code: be.Code, Field: flag, Err: be.Err,
+		Message: flag + strings.TrimPrefix(be.Message, be.Field)}
 }
 
-// checkDOB checks --dob: YYYY, YYYY-MM or YYYY-MM-DD naming a real date,
-// not in the future.
-func checkDOB(s string, now time.Time) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
+// errorField is the field a *bulwark.Error in err's chain names.
+func errorField(err error) string {
+	var be *bulwark.Error
+	if errors.As(err, &be) {
+		return be.Field
 	}
-	layout := map[int]string{4: "2006", 7: "2006-01", 10: "2006-01-02"}[len(s)]
-	const want = "give YYYY, YYYY-MM or YYYY-MM-DD with a real date (1984, 1984-08, 1984-08-15)"
-	if layout == "" {
-		return "", bulwark.Invalid("--dob", "%q is not a date of birth: %s", shortArg(s), want)
-	}
-	t, err := time.Parse(layout, s)
-	if err != nil || t.Year() < 1800 {
-		return "", bulwark.Invalid("--dob", "%q is not a date of birth: %s", shortArg(s), want)
-	}
-	if t.After(now) {
-		return "", bulwark.Invalid("--dob", "%q is in the future: %s", s, want)
-	}
-	return s, nil
-}
-
-// checkCountry checks --country: two ISO 3166-1 alpha-2 letters, any case;
-// it returns them in upper case.
-func checkCountry(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
-	}
-	up := strings.ToUpper(s)
-	if len(s) == 2 {
-		if code, ok := lists.CountryCode(s); ok && code == up {
-			return up, nil
-		}
-	}
-	hint := ""
-	if code, ok := lists.CountryCode(s); ok && code != "" {
-		hint = "; did you mean " + code + "?"
-	}
-	return "", bulwark.Invalid("--country", "%q is not a country code: give the two letters of ISO 3166-1 alpha-2 (KP, IR, RU)%s", shortArg(s), hint)
-}
-
-// shortArg cuts a flag value quoted in a message to 60 bytes of valid
-// UTF-8.
-func shortArg(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) > 60 {
-		i := 60
-		for i > 0 && !utf8.RuneStart(s[i]) {
-			i--
-		}
-		s = s[:i] + "…"
-	}
-	return s
+	return ""
 }
 
 type screenFlags struct {
@@ -253,11 +211,13 @@ func (m *Main) screenAddressCmd() *command {
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			inputs := args
+			var lines []inputLine
 			if f.file != "" {
 				if len(args) > 0 {
 					return bulwark.ExitError, bulwark.Invalid("--file", "give addresses as arguments or --file, not both")
 				}
-				lines, err := m.readLines(f.file)
+				var err error
+				lines, err = m.readLines(f.file)
 				if err != nil {
 					return bulwark.ExitError, err
 				}
@@ -273,14 +233,25 @@ func (m *Main) screenAddressCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			if err := checkSubject(f.subject); err != nil {
+			if err := screening.CheckSubject("--subject", f.subject); err != nil {
 				return bulwark.ExitError, err
+			}
+			if err := screening.CheckAddressQuery(screening.AddressQuery{Chain: f.chain}); err != nil {
+				return bulwark.ExitError, asFlag(err)
 			}
 			qs := make([]screening.AddressQuery, len(inputs))
 			for i, in := range inputs {
 				qs[i] = screening.AddressQuery{Address: in, Chain: f.chain}
 				if a, c, ok := strings.Cut(in, ","); ok && f.file != "" {
 					qs[i] = screening.AddressQuery{Address: strings.TrimSpace(a), Chain: strings.TrimSpace(c)}
+				}
+				// The checks the API applies to each address, before
+				// anything is screened and stored.
+				if err := screening.CheckAddressQuery(qs[i]); err != nil {
+					if f.file != "" {
+						return bulwark.ExitError, lineError(f.file, lines[i].line, err)
+					}
+					return bulwark.ExitError, err
 				}
 			}
 			svc, err := m.screeningService(ctx, f.lists, false, true)
@@ -413,13 +384,6 @@ func (m *Main) screenNameCmd() *command {
 				if len(names) == 0 {
 					return bulwark.ExitError, bulwark.Invalid("--file", "no names in %s", fileLabel(f.file))
 				}
-				// Check the whole file before anything is screened and
-				// stored.
-				for _, n := range names {
-					if !utf8.ValidString(n.text) {
-						return bulwark.ExitError, bulwark.Invalid("--file", "%s line %d: not valid UTF-8; save the file as UTF-8", fileLabel(f.file), n.line)
-					}
-				}
 			case len(args) == 1:
 				names = []inputLine{{text: args[0]}}
 			case len(args) == 0:
@@ -431,16 +395,20 @@ func (m *Main) screenNameCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			if err := checkSubject(f.subject); err != nil {
-				return bulwark.ExitError, err
-			}
-			dob, err := checkDOB(f.dob, time.Now())
-			if err != nil {
-				return bulwark.ExitError, err
-			}
-			country, err := checkCountry(f.country)
-			if err != nil {
-				return bulwark.ExitError, err
+			// The checks the API applies to each request (country names
+			// and alpha-3 codes become alpha-2), on every name before
+			// anything is screened and stored.
+			qs := make([]screening.NameQuery, len(names))
+			for i, n := range names {
+				q, err := screening.CheckNameQuery(screening.NameQuery{Name: n.text, Type: f.typ, DateOfBirth: f.dob, Country: f.country, Limit: f.limit}, f.subject, time.Now())
+				switch {
+				case err == nil:
+					qs[i] = q
+				case f.file != "" && errorField(err) == "name":
+					return bulwark.ExitError, lineError(f.file, n.line, err)
+				default:
+					return bulwark.ExitError, asFlag(err)
+				}
 			}
 			svc, err := m.screeningService(ctx, f.lists, false, true)
 			if err != nil {
@@ -449,7 +417,7 @@ func (m *Main) screenNameCmd() *command {
 			verdict := bulwark.VerdictClear
 			out := make([]*screening.NameDecision, 0, len(names))
 			for i, n := range names {
-				d, err := svc.ScreenName(ctx, "cli", use, f.subject, screening.NameQuery{Name: n.text, Type: f.typ, DateOfBirth: dob, Country: country, Limit: f.limit})
+				d, err := svc.ScreenName(ctx, "cli", use, f.subject, qs[i])
 				if err != nil {
 					_ = closeService(svc)
 					if f.file != "" {

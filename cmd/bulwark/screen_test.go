@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulwark-sec/bulwark/internal/reqtable"
 )
 
 const (
@@ -348,7 +351,13 @@ func TestScreenFlagsChecked(t *testing.T) {
 		{[]string{"screen", "name", "--dob", "15/08/1984", "Pak Jin Hyok"}, "--dob: \"15/08/1984\" is not a date of birth: give YYYY, YYYY-MM or YYYY-MM-DD"},
 		{[]string{"screen", "name", "--dob", "1984-02-30", "Pak Jin Hyok"}, "--dob: \"1984-02-30\""},
 		{[]string{"screen", "name", "--dob", "1984-13", "Pak Jin Hyok"}, "--dob: "},
-		{[]string{"screen", "name", "--country", "North Korea", "Pak Jin Hyok"}, "--country: \"North Korea\" is not a country code: give the two letters of ISO 3166-1 alpha-2 (KP, IR, RU); did you mean KP?"},
+		{[]string{"screen", "name", "--country", "Korea", "Pak Jin Hyok"}, "--country: \"Korea\" is ambiguous: give KP (North Korea) or KR (South Korea)"},
+		{[]string{"screen", "name", "--country", "Atlantis", "Pak Jin Hyok"}, "--country: \"Atlantis\" is not a country Bulwark knows"},
+		{[]string{"screen", "name", "--dob", "2999", "Pak Jin Hyok"}, "--dob: \"2999\" is in the future"},
+		{[]string{"screen", "name", "--limit", "101", "Pak Jin Hyok"}, "--limit: 101 is not between 1 and 100"},
+		{[]string{"screen", "name", "--type", "vessel", "Pak Jin Hyok"}, "--type: \"vessel\" is not person or organization"},
+		{[]string{"screen", "name", "--subject", "a\nb", "Pak Jin Hyok"}, "--subject: contains the control character U+000A"},
+		{[]string{"screen", "address", "--chain", strings.Repeat("E", 65), lazarusRonin}, "--chain: 65 bytes"},
 		{[]string{"screen", "name", "--country", "QQ", "Pak Jin Hyok"}, "--country: \"QQ\""},
 		{[]string{"screen", "name", "--subject", "case \xff", "Pak Jin Hyok"}, "--subject: not valid UTF-8"},
 		{[]string{"screen", "name", "--subject", strings.Repeat("x", 201), "Pak Jin Hyok"}, "--subject: 201 bytes"},
@@ -361,11 +370,14 @@ func TestScreenFlagsChecked(t *testing.T) {
 		}
 		oneLine(t, errOut)
 	}
-	// Valid forms: any case for the country, stored in upper case.
-	code, out, errOut := run(t, env, "screen", "name", "--json", "--dob", "1984-08-15", "--country", "kp", "--subject", strings.Repeat("é", 100), "Pak Jin Hyok")
-	var d struct{ DOB, Country, Subject string }
-	if err := json.Unmarshal([]byte(out), &d); err != nil || code != 3 || d.DOB != "1984-08-15" || d.Country != "KP" {
-		t.Errorf("valid flags: %d %v %s %s", code, err, out, errOut)
+	// Valid forms: any case for the country, alpha-3 codes and names,
+	// stored as the alpha-2 code.
+	for _, c := range []string{"kp", "North Korea", "PRK", "DPRK", "Korea, Democratic People's Republic of"} {
+		code, out, errOut := run(t, env, "screen", "name", "--json", "--dob", "1984-08-15", "--country", c, "--subject", strings.Repeat("é", 100), "Pak Jin Hyok")
+		var d struct{ DOB, Country, Subject string }
+		if err := json.Unmarshal([]byte(out), &d); err != nil || code != 3 || d.DOB != "1984-08-15" || d.Country != "KP" {
+			t.Errorf("valid flags, --country %q: %d %v %s %s", c, code, err, out, errOut)
+		}
 	}
 }
 
@@ -378,7 +390,7 @@ func TestScreenFileErrorsNameTheLine(t *testing.T) {
 	file := filepath.Join(dir, "names.txt")
 	os.WriteFile(file, []byte("# hires\nAngela Merkel\n\nPARK Jin Hyok\n# more\n\nKim \xff\xfe Un\n"), 0o600)
 	code, out, errOut := run(t, env, "screen", "name", "--file", file)
-	if code != 1 || out != "" || !strings.HasPrefix(errOut, "bulwark: --file: "+file+" line 7: not valid UTF-8") {
+	if code != 1 || out != "" || !strings.HasPrefix(errOut, "bulwark: --file: "+file+" line 7: name: not valid UTF-8") {
 		t.Errorf("bad line: %d %q %q", code, out, errOut)
 	}
 	oneLine(t, errOut)
@@ -404,5 +416,45 @@ func TestScreenFileErrorsNameTheLine(t *testing.T) {
 			t.Errorf("%q: %d %q", args, code, errOut)
 		}
 		oneLine(t, errOut)
+	}
+}
+
+// TestScreenNameRequestTable runs the request table the screening and API
+// tests run too: 'screen name' accepts and refuses the same requests,
+// naming the flag of the field at fault, and normalises countries alike.
+func TestScreenNameRequestTable(t *testing.T) {
+	rows, err := reqtable.LoadNameRequests("../../screening/testdata/name_requests.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	for _, r := range rows {
+		args := []string{"screen", "name", "--json", "--lists-max-age", "0"}
+		for flag, v := range map[string]string{"--type": r.Type, "--dob": r.DOB, "--country": r.Country, "--subject": r.Subject} {
+			if v != "" {
+				args = append(args, flag, v)
+			}
+		}
+		if r.Limit != 0 {
+			args = append(args, "--limit", fmt.Sprint(r.Limit))
+		}
+		args = append(args, r.Name)
+		code, out, errOut := run(t, env, args...)
+		if r.Field == "" {
+			var d struct{ Country, DOB, Type string }
+			if err := json.Unmarshal([]byte(out), &d); err != nil || code == 1 ||
+				r.WantCountry != "" && d.Country != r.WantCountry || r.WantDOB != "" && d.DOB != r.WantDOB || r.WantType != "" && d.Type != r.WantType {
+				t.Errorf("%s: exit %d %.300s %s", r.Desc, code, out, errOut)
+			}
+			continue
+		}
+		field := r.Field
+		if f, ok := flagFields[field]; ok {
+			field = f
+		}
+		if code != 1 || out != "" || !strings.HasPrefix(errOut, "bulwark: "+field+": ") || !strings.Contains(errOut, r.Msg) || len(errOut) > 400 {
+			t.Errorf("%s: exit %d %q, want %q and %q", r.Desc, code, errOut, field, r.Msg)
+		}
 	}
 }
