@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// AlertKind is the kind of a Safe alert's outbox message, and the "type"
+// of its webhook payload.
+const AlertKind = "safe.alert"
+
 // StoredAlert is an Alert as an AlertStore keeps it: numbered, stamped and
 // with the state of its webhook delivery.
 type StoredAlert struct {
@@ -17,10 +21,11 @@ type StoredAlert struct {
 	Delivery AlertDelivery `json:"delivery"`
 }
 
-// AlertDelivery is where the webhook delivery of a stored alert stands.
+// AlertDelivery is where the webhook delivery of a stored alert stands: the
+// state of its outbox message (package outbox).
 type AlertDelivery struct {
 	// DeliveredAt is when a receiver accepted the alert (2xx); nil until
-	// then, and for good when no webhook is configured.
+	// then (while no process with a webhook runs, too).
 	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
 	// Attempts is how many POSTs were made.
 	Attempts int `json:"attempts"`
@@ -43,14 +48,15 @@ type AlertFilter struct {
 //
 // A store adapter that also holds the audit log joins the write
 // transaction that audit.Log.Do hands its change, so an alert and its
-// audit entry commit together or not at all.
+// audit entry commit together or not at all. It writes the alert's outbox
+// message (kind "safe.alert") in the same transaction: a stored alert is
+// delivered, at least once, by whichever process delivers (package
+// outbox).
 type AlertStore interface {
-	// SaveAlert stores a and returns its ID; the store stamps the time.
+	// SaveAlert stores a, and its outbox message, and returns its ID; the
+	// store stamps the time.
 	SaveAlert(ctx context.Context, a Alert) (int64, error)
-	// Alerts returns the alerts the filter selects, in ID order. A Limit
-	// below 1 is EINVALID.
+	// Alerts returns the alerts the filter selects, in ID order, with the
+	// delivery state of their outbox messages. A Limit below 1 is EINVALID.
 	Alerts(ctx context.Context, f AlertFilter) ([]StoredAlert, error)
-	// RecordAlertDelivery sets the delivery state of alert id; ENOTFOUND
-	// when there is no such alert.
-	RecordAlertDelivery(ctx context.Context, id int64, d AlertDelivery) error
 }

@@ -143,6 +143,10 @@ type Watch struct {
 	AddedBy string    `json:"addedBy"`
 }
 
+// AlertKind is the kind of a screening alert's outbox message, and the
+// "type" of its webhook payload.
+const AlertKind = "screening.alert"
+
 // Alert is raised when a list change makes a watched subject match.
 type Alert struct {
 	ID      int64           `json:"id"`
@@ -163,13 +167,14 @@ type Alert struct {
 	Delivery AlertDelivery `json:"delivery"`
 }
 
-// AlertDelivery is where the webhook delivery of a stored alert stands
-// (the same as the Safe alerts' safe.AlertDelivery).
+// AlertDelivery is where the webhook delivery of a stored alert stands:
+// the state of its outbox message (the same as the Safe alerts'
+// safe.AlertDelivery).
 type AlertDelivery struct {
 	// DeliveredAt is when a receiver accepted the alert (2xx); nil until
 	// then.
 	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
-	// Attempts is how many POSTs were made; 0 means not delivered yet.
+	// Attempts is how many delivery attempts were made.
 	Attempts int `json:"attempts"`
 	// LastError says why the last attempt failed ("" after a success). It
 	// never holds the webhook secret.
@@ -187,13 +192,12 @@ type WatchStore interface {
 	// ScreenWatches returns every watch, oldest first.
 	ScreenWatches(ctx context.Context) ([]Watch, error)
 	// SaveScreenAlert stores a (the store assigns ID and time; the
-	// delivery state starts empty); ECONFLICT when an alert with the same
+	// delivery state starts empty) and, in the same transaction, its
+	// outbox message (kind "screening.alert"), so that it is delivered at
+	// least once (package outbox); ECONFLICT when an alert with the same
 	// non-empty Key is stored.
 	SaveScreenAlert(ctx context.Context, a Alert) (Alert, error)
 	// ScreenAlerts returns alerts with ID above sinceID, oldest first, at
-	// most limit (≥ 1), with their delivery state.
+	// most limit (≥ 1), with the delivery state of their outbox messages.
 	ScreenAlerts(ctx context.Context, sinceID int64, limit int) ([]Alert, error)
-	// RecordScreenAlertDelivery sets the delivery state of alert id;
-	// ENOTFOUND when there is no such alert.
-	RecordScreenAlertDelivery(ctx context.Context, id int64, d AlertDelivery) error
 }

@@ -14,7 +14,7 @@ import (
 
 var _ safe.AlertStore = (*DB)(nil)
 
-const alertColumns = `id, time, block, block_hash, safe, code, severity, message, details, delivered_at, delivery_attempts, last_error`
+const alertColumns = `a.id, a.time, a.block, a.block_hash, a.safe, a.code, a.severity, a.message, a.details, ` + deliveryColumns
 
 // alertDetails is what of an alert has no column of its own.
 type alertDetails struct {
@@ -26,7 +26,8 @@ type alertDetails struct {
 	TxHash     string `json:"txHash,omitempty"`
 }
 
-// SaveAlert stores a and returns its id. With a context from audit.Log.Do
+// SaveAlert stores a, with its outbox message (kind safe.AlertKind) in the
+// same transaction, and returns its id. With a context from audit.Log.Do
 // it joins the audit transaction.
 func (db *DB) SaveAlert(ctx context.Context, a safe.Alert) (int64, error) {
 	if a.Code == "" {
@@ -41,11 +42,18 @@ func (db *DB) SaveAlert(ctx context.Context, a safe.Alert) (int64, error) {
 		details = string(b)
 	}
 	var id int64
-	err := db.writer(ctx).QueryRowContext(ctx, `INSERT INTO safe_alerts (time, block, block_hash, safe, code, severity, message, details)
+	err := db.inTx(ctx, "store alert "+a.Code, func(ctx context.Context, q querier) error {
+		now := time.Now()
+		if err := q.QueryRowContext(ctx, `INSERT INTO safe_alerts (time, block, block_hash, safe, code, severity, message, details)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		formatTime(time.Now()), int64(a.Block), a.BlockHash, a.Safe, a.Code, string(a.Severity), a.Message, details).Scan(&id)
+			formatTime(now), int64(a.Block), a.BlockHash, a.Safe, a.Code, string(a.Severity), a.Message, details).Scan(&id); err != nil {
+			return err
+		}
+		_, err := enqueue(ctx, q, safe.AlertKind, id, now)
+		return err
+	})
 	if err != nil {
-		return 0, db.fail(ctx, err, "store alert "+a.Code)
+		return 0, err
 	}
 	return id, nil
 }
@@ -55,27 +63,19 @@ func (db *DB) Alerts(ctx context.Context, f safe.AlertFilter) ([]safe.StoredAler
 	if f.Limit < 1 {
 		return nil, bulwark.Invalid("limit", "must be at least 1, got %d", f.Limit)
 	}
-	q := `SELECT ` + alertColumns + ` FROM safe_alerts WHERE id > ?`
+	q := `SELECT ` + alertColumns + ` FROM safe_alerts a` + deliveryJoin(safe.AlertKind) + ` WHERE a.id > ?`
 	args := []any{f.SinceID}
 	if f.Safe != "" {
-		q += ` AND lower(safe) = ?`
+		q += ` AND lower(a.safe) = ?`
 		args = append(args, strings.ToLower(f.Safe))
 	}
-	q += ` ORDER BY id LIMIT ?`
+	q += ` ORDER BY a.id LIMIT ?`
 	args = append(args, f.Limit)
 	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.fail(ctx, err, "list alerts")
 	}
 	return collectRows(ctx, db, rows, "list alerts", scanAlert)
-}
-
-// RecordAlertDelivery sets the delivery state of alert id.
-func (db *DB) RecordAlertDelivery(ctx context.Context, id int64, d safe.AlertDelivery) error {
-	op := fmt.Sprintf("record delivery of alert %d", id)
-	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE safe_alerts SET delivered_at = ?, delivery_attempts = ?, last_error = ? WHERE id = ?`,
-		nullTime(d.DeliveredAt), d.Attempts, d.LastError, id)
-	return db.updated(ctx, res, err, op, bulwark.Errorf(bulwark.ENOTFOUND, "no alert with id %d", id))
 }
 
 func scanAlert(s scanner) (safe.StoredAlert, error) {

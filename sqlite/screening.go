@@ -346,21 +346,30 @@ func scanScreenWatch(s scanner) (screening.Watch, error) {
 	return w, nil
 }
 
-const screenAlertColumns = `id, time, watch_id, subject, kind, verdict, decision_id, body, key, delivered_at, delivery_attempts, last_error`
+const screenAlertColumns = `a.id, a.time, a.watch_id, a.subject, a.kind, a.verdict, a.decision_id, a.body, a.key, ` + deliveryColumns
 
-// SaveScreenAlert stores an alert; ECONFLICT when one with the same key is
-// stored.
+// SaveScreenAlert stores an alert, with its outbox message (kind
+// screening.AlertKind) in the same transaction; ECONFLICT when one with the
+// same key is stored.
 func (db *DB) SaveScreenAlert(ctx context.Context, a screening.Alert) (screening.Alert, error) {
 	a.Time, a.Delivery = time.Now().UTC(), screening.AlertDelivery{}
-	res, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO screen_alerts (time, watch_id, subject, kind, verdict, decision_id, body, key)
+	errKey := bulwark.Errorf(bulwark.ECONFLICT, "watch %d: an alert for the same listings is already stored", a.WatchID)
+	err := db.inTx(ctx, "store a screening alert", func(ctx context.Context, q querier) error {
+		res, err := q.ExecContext(ctx, `INSERT INTO screen_alerts (time, watch_id, subject, kind, verdict, decision_id, body, key)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, formatTime(a.Time), a.WatchID, a.Subject, a.Kind, string(a.Verdict), a.DecisionID, string(a.Body), a.Key)
-	if constraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
-		return a, bulwark.Errorf(bulwark.ECONFLICT, "watch %d: an alert for the same listings is already stored", a.WatchID)
-	}
+		if constraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
+			return errKey
+		}
+		if err != nil {
+			return err
+		}
+		a.ID, _ = res.LastInsertId()
+		_, err = enqueue(ctx, q, screening.AlertKind, a.ID, a.Time)
+		return err
+	})
 	if err != nil {
-		return a, db.fail(ctx, err, "store a screening alert")
+		return a, err
 	}
-	a.ID, _ = res.LastInsertId()
 	a.Time, _ = parseTime(formatTime(a.Time))
 	return a, nil
 }
@@ -372,7 +381,7 @@ func (db *DB) ScreenAlerts(ctx context.Context, sinceID int64, limit int) ([]scr
 	}
 	op := "read screening alerts"
 	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+screenAlertColumns+`
-FROM screen_alerts WHERE id > ? ORDER BY id LIMIT ?`, sinceID, limit)
+FROM screen_alerts a`+deliveryJoin(screening.AlertKind)+` WHERE a.id > ? ORDER BY a.id LIMIT ?`, sinceID, limit)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
@@ -394,12 +403,4 @@ FROM screen_alerts WHERE id > ? ORDER BY id LIMIT ?`, sinceID, limit)
 		a.Verdict, a.Body = bulwark.Verdict(verdict), json.RawMessage(body)
 		return a, nil
 	})
-}
-
-// RecordScreenAlertDelivery sets the delivery state of screening alert id.
-func (db *DB) RecordScreenAlertDelivery(ctx context.Context, id int64, d screening.AlertDelivery) error {
-	op := fmt.Sprintf("record delivery of screening alert %d", id)
-	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE screen_alerts SET delivered_at = ?, delivery_attempts = ?, last_error = ? WHERE id = ?`,
-		nullTime(d.DeliveredAt), d.Attempts, d.LastError, id)
-	return db.updated(ctx, res, err, op, bulwark.Errorf(bulwark.ENOTFOUND, "no screening alert with id %d", id))
 }

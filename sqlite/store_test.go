@@ -66,6 +66,7 @@ func TestConformance(t *testing.T) {
 	storetest.AuditStore(t, func(t *testing.T) audit.Store { return openStore(t) })
 	storetest.Atomic(t, func(t *testing.T) storetest.Store { return openStore(t) })
 	storetest.AlertStore(t, func(t *testing.T) storetest.AlertAuditStore { return openStore(t) })
+	storetest.Outbox(t, func(t *testing.T) storetest.OutboxAuditStore { return openStore(t) })
 	storetest.VerificationStore(t, func(t *testing.T) storetest.VerificationAuditStore { return openStore(t) })
 	storetest.WatchListStore(t, func(t *testing.T) storetest.WatchListAuditStore { return openStore(t) })
 	storetest.MonitorCursorStore(t, func(t *testing.T) safe.MonitorCursorStore { return openStore(t) })

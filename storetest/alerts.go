@@ -9,12 +9,15 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
 )
 
-// AlertAuditStore is an adapter that holds watch alerts and the audit log.
+// AlertAuditStore is an adapter that holds watch alerts, their outbox and
+// the audit log.
 type AlertAuditStore interface {
 	safe.AlertStore
+	outbox.Store
 	audit.Store
 }
 
@@ -140,27 +143,43 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		at := base.Add(time.Minute)
-		steps := []safe.AlertDelivery{
-			{Attempts: 1, LastError: "HTTP 503 Service Unavailable"},
-			{Attempts: 2, DeliveredAt: &at},
+		other, err := s.SaveAlert(ctx, sampleAlert(2, safeB))
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, d := range steps {
-			if err := s.RecordAlertDelivery(ctx, id, d); err != nil {
+		// Saved with its outbox message, due at once.
+		m := messageOf(t, s, safe.AlertKind, id)
+		messageOf(t, s, safe.AlertKind, other)
+		if m.Attempts != 0 || m.NextAttemptAt.After(time.Now()) {
+			t.Errorf("outbox message of a new alert: %+v", m)
+		}
+		// The alert shows its message's delivery state.
+		at := time.Now().UTC().Add(time.Minute)
+		steps := []struct {
+			do   func() error
+			want safe.AlertDelivery
+		}{
+			{func() error { return s.RecordFailure(ctx, m.ID, 1, at, "HTTP 503 Service Unavailable") },
+				safe.AlertDelivery{Attempts: 1, LastError: "HTTP 503 Service Unavailable"}},
+			{func() error { _, err := s.MarkDelivered(ctx, m.ID, 2, at); return err },
+				safe.AlertDelivery{Attempts: 2, DeliveredAt: &at}},
+		}
+		for _, st := range steps {
+			if err := st.do(); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Alerts(ctx, safe.AlertFilter{Limit: 1})
-			if err != nil || len(got) != 1 {
+			got, err := s.Alerts(ctx, safe.AlertFilter{Limit: 2})
+			if err != nil || len(got) != 2 {
 				t.Fatalf("Alerts = %v, %v", got, err)
 			}
-			g := got[0].Delivery
+			g, d := got[0].Delivery, st.want
 			if g.Attempts != d.Attempts || g.LastError != d.LastError || (g.DeliveredAt == nil) != (d.DeliveredAt == nil) ||
 				(g.DeliveredAt != nil && (!g.DeliveredAt.Equal(*d.DeliveredAt) || g.DeliveredAt.Location() != time.UTC)) {
 				t.Errorf("delivery %+v, want %+v", g, d)
 			}
-		}
-		if err := s.RecordAlertDelivery(ctx, id+100, safe.AlertDelivery{Attempts: 1}); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
-			t.Errorf("RecordAlertDelivery(missing) = %v, want ENOTFOUND", err)
+			if got[1].Delivery != (safe.AlertDelivery{}) {
+				t.Errorf("another alert's delivery changed: %+v", got[1].Delivery)
+			}
 		}
 	})
 
@@ -180,6 +199,7 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 			t.Run(tt.name, func(t *testing.T) {
 				before, _ := s.AuditHead(ctx)
 				n0, _ := s.Alerts(ctx, safe.AlertFilter{Limit: 100})
+				q0, _ := s.Undelivered(ctx, outbox.Filter{Limit: 100})
 				var id int64
 				_, err := log.Do(ctx, func(txctx context.Context) (audit.Event, error) {
 					var err error
@@ -199,6 +219,10 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 				head, _ := s.AuditHead(ctx)
 				if got := len(n1) == len(n0)+1; got != tt.kept {
 					t.Errorf("alert kept = %v, want %v", got, tt.kept)
+				}
+				q1, _ := s.Undelivered(ctx, outbox.Filter{Limit: 100})
+				if got := len(q1) == len(q0)+1; got != tt.kept {
+					t.Errorf("outbox message kept = %v, want %v", got, tt.kept)
 				}
 				if got := head.Seq == before.Seq+1; got != tt.kept {
 					t.Errorf("entry kept = %v, want %v", got, tt.kept)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -17,6 +18,7 @@ import (
 // audit log.
 type ScreeningAuditStore interface {
 	screening.Stores
+	outbox.Store
 	audit.Store
 }
 
@@ -246,15 +248,27 @@ func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
 		if err != nil || len(as) != 1 || as[0].ID != 4 || as[0].Key != "k1" || as[0].Delivery != (screening.AlertDelivery{}) {
 			t.Fatalf("ScreenAlerts(after 3) = %+v, %v", as, err)
 		}
-		at := time.Date(2026, 11, 2, 3, 4, 5, 6, time.UTC)
-		steps := []screening.AlertDelivery{
-			{Attempts: 2, LastError: "POST https://hooks.example.com/…: HTTP 503"},
-			{DeliveredAt: &at, Attempts: 3},
+		// Each alert has its outbox message, the same one whatever the key;
+		// the refused one has none.
+		if ms, err := s.Undelivered(ctx, outbox.Filter{Kinds: []string{screening.AlertKind}, Limit: 100}); err != nil || len(ms) != 5 {
+			t.Fatalf("outbox = %+v, %v, want 5 messages", ms, err)
 		}
-		for _, d := range steps {
-			if err := s.RecordScreenAlertDelivery(ctx, 2, d); err != nil {
-				t.Fatalf("RecordScreenAlertDelivery(%+v) = %v", d, err)
+		m := messageOf(t, s, screening.AlertKind, 2)
+		at := time.Date(2026, 11, 2, 3, 4, 5, 6, time.UTC)
+		steps := []struct {
+			do   func() error
+			want screening.AlertDelivery
+		}{
+			{func() error { return s.RecordFailure(ctx, m.ID, 2, at, "POST https://hooks.example.com/…: HTTP 503") },
+				screening.AlertDelivery{Attempts: 2, LastError: "POST https://hooks.example.com/…: HTTP 503"}},
+			{func() error { _, err := s.MarkDelivered(ctx, m.ID, 3, at); return err },
+				screening.AlertDelivery{DeliveredAt: &at, Attempts: 3}},
+		}
+		for _, st := range steps {
+			if err := st.do(); err != nil {
+				t.Fatal(err)
 			}
+			d := st.want
 			as, err := s.ScreenAlerts(ctx, 1, 1)
 			if err != nil || len(as) != 1 || as[0].ID != 2 {
 				t.Fatalf("ScreenAlerts = %+v, %v", as, err)
@@ -270,9 +284,6 @@ func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
 		}
 		if as, err := s.ScreenAlerts(ctx, 2, 1); err != nil || len(as) != 1 || as[0].Delivery != (screening.AlertDelivery{}) {
 			t.Errorf("another alert's delivery changed: %+v, %v", as, err)
-		}
-		if err := s.RecordScreenAlertDelivery(ctx, 1000, screening.AlertDelivery{Attempts: 1}); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
-			t.Errorf("RecordScreenAlertDelivery(missing) = %v, want ENOTFOUND", err)
 		}
 	})
 }

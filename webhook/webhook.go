@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -144,8 +143,8 @@ func (n *Notifier) Insecure() bool { return Insecure(n.u) }
 // Payload types: the "type" of every body, so that one receiver can route
 // the alerts of several sources.
 const (
-	TypeSafeAlert      = "safe.alert"
-	TypeScreeningAlert = "screening.alert"
+	TypeSafeAlert      = safe.AlertKind
+	TypeScreeningAlert = screening.AlertKind
 )
 
 // Payload is the JSON body of a Safe monitor alert (Notify).
@@ -237,25 +236,6 @@ func VerifyRequest(r *http.Request, secret []byte, maxAge time.Duration, maxBody
 	return body, Verify(secret, r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp), body, time.Now(), maxAge)
 }
 
-// Notify posts a Safe alert (a Payload) to the receiver, as Send does.
-func (n *Notifier) Notify(ctx context.Context, a safe.StoredAlert) safe.AlertDelivery {
-	body, err := json.Marshal(Payload{Type: TypeSafeAlert, ID: a.ID, Time: a.Time.UTC(), Alert: a.Alert})
-	if err != nil {
-		return Delivery{LastError: "cannot encode the alert: " + err.Error()}
-	}
-	return n.Send(ctx, body, "alert", a.ID)
-}
-
-// NotifyScreening posts a screening alert (a ScreeningPayload) to the
-// receiver, as Send does.
-func (n *Notifier) NotifyScreening(ctx context.Context, a screening.Alert) Delivery {
-	body, err := json.Marshal(NewScreeningPayload(a))
-	if err != nil {
-		return Delivery{LastError: "cannot encode the alert: " + err.Error()}
-	}
-	return n.Send(ctx, body, "screeningAlert", a.ID)
-}
-
 // Send posts body (JSON, sent as is and signed) to the receiver, retrying
 // transient failures, and returns the delivery state to record:
 // DeliveredAt set on a 2xx answer, Attempts the POSTs made, LastError why
@@ -279,8 +259,9 @@ func (n *Notifier) Send(ctx context.Context, body []byte, logAttrs ...any) Deliv
 			return d
 		}
 		if wait <= 0 {
-			wait = min(n.opt.RetryBase<<min(d.Attempts-1, 20), n.opt.RetryMax)
+			wait = n.opt.RetryBase << min(d.Attempts-1, 20)
 		}
+		wait = min(wait, n.opt.RetryMax)
 		if n.opt.Logger != nil {
 			n.opt.Logger.Info("webhook delivery failed; retrying", append(append([]any{"url", n.redacted}, logAttrs...), "attempt", d.Attempts, "wait", wait, "err", d.LastError)...)
 		}
@@ -296,7 +277,7 @@ func (n *Notifier) Send(ctx context.Context, body []byte, logAttrs ...any) Deliv
 
 // post makes one attempt. It reports whether a failure is worth retrying
 // and, for a 429 or 5xx with Retry-After in seconds, how long the receiver
-// asked to wait (capped at RetryMax).
+// asked to wait.
 func (n *Notifier) post(ctx context.Context, body []byte) (retry bool, wait time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(ctx, n.opt.Timeout)
 	defer cancel()
@@ -329,7 +310,7 @@ func (n *Notifier) post(ctx context.Context, body []byte) (retry bool, wait time
 	err = fmt.Errorf("POST %s: HTTP %s", n.redacted, resp.Status)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
-			wait = min(time.Duration(s)*time.Second, n.opt.RetryMax)
+			wait = time.Duration(min(s, 86400)) * time.Second
 		}
 		return true, wait, err
 	}

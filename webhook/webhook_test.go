@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/webhook"
@@ -80,60 +81,107 @@ func newNotifier(t *testing.T, u string, logs io.Writer, opt webhook.Options) *w
 	return n
 }
 
-func TestNotify(t *testing.T) {
+// safeStore holds one stored Safe alert.
+type safeStore struct{ a safe.StoredAlert }
+
+func (s safeStore) SaveAlert(context.Context, safe.Alert) (int64, error) {
+	return 0, errors.New("read only")
+}
+func (s safeStore) Alerts(_ context.Context, f safe.AlertFilter) ([]safe.StoredAlert, error) {
+	if f.SinceID < s.a.ID {
+		return []safe.StoredAlert{s.a}, nil
+	}
+	return []safe.StoredAlert{}, nil
+}
+
+// screenStore holds one stored screening alert.
+type screenStore struct{ a screening.Alert }
+
+func (s screenStore) ScreenAlerts(_ context.Context, sinceID int64, _ int) ([]screening.Alert, error) {
+	if sinceID < s.a.ID {
+		return []screening.Alert{s.a}, nil
+	}
+	return []screening.Alert{}, nil
+}
+
+func safeMessage(id int64) outbox.Message {
+	return outbox.Message{ID: 1, Kind: safe.AlertKind, Ref: id}
+}
+
+// TestSenderAttempt: one POST per attempt, and what its failure tells the
+// outbox: 429, 5xx, network errors and timeouts are transient (with the
+// receiver's Retry-After), any other answer permanent.
+func TestSenderAttempt(t *testing.T) {
 	tests := []struct {
-		name      string
-		statuses  []int
-		delay     time.Duration
-		opt       webhook.Options
-		delivered bool
-		attempts  int
-		errHas    string
+		name       string
+		status     int
+		retryAfter string
+		delay      time.Duration
+		opt        webhook.Options
+		permanent  bool
+		wait       time.Duration
+		errHas     string // "" for a delivery
 	}{
-		{"ok at once", []int{200}, 0, webhook.Options{}, true, 1, ""},
-		{"204 is a success", []int{204}, 0, webhook.Options{}, true, 1, ""},
-		{"500 then 200 is retried", []int{500, 200}, 0, webhook.Options{}, true, 2, ""},
-		{"429 and 503 are retried", []int{429, 503, 202}, 0, webhook.Options{}, true, 3, ""},
-		{"5xx forever stops after MaxAttempts", []int{502}, 0, webhook.Options{MaxAttempts: 3}, false, 3, "HTTP 502"},
-		{"400 is permanent", []int{400, 200}, 0, webhook.Options{}, false, 1, "HTTP 400"},
-		{"401 is permanent", []int{401}, 0, webhook.Options{}, false, 1, "HTTP 401"},
-		{"redirect is not followed", []int{302}, 0, webhook.Options{}, false, 1, "HTTP 302"},
-		{"slow receiver times out, retried, bounded", []int{200}, 2 * time.Second, webhook.Options{Timeout: 50 * time.Millisecond, MaxAttempts: 2}, false, 2, "no answer within 50ms"},
+		{"200", 200, "", 0, webhook.Options{}, false, 0, ""},
+		{"204 is a success", 204, "", 0, webhook.Options{}, false, 0, ""},
+		{"500 is transient", 500, "", 0, webhook.Options{}, false, 0, "HTTP 500"},
+		{"429 with Retry-After", 429, "120", 0, webhook.Options{}, false, 120 * time.Second, "HTTP 429"},
+		{"503 with a Retry-After date is ignored", 503, "Wed, 21 Oct 2015 07:28:00 GMT", 0, webhook.Options{}, false, 0, "HTTP 503"},
+		{"400 is permanent", 400, "", 0, webhook.Options{}, true, 0, "HTTP 400"},
+		{"401 is permanent", 401, "", 0, webhook.Options{}, true, 0, "HTTP 401"},
+		{"redirect is not followed", 302, "", 0, webhook.Options{}, true, 0, "HTTP 302"},
+		{"slow receiver times out", 200, "", 2 * time.Second, webhook.Options{Timeout: 50 * time.Millisecond}, false, 0, "no answer within 50ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rc := &receiver{statuses: tt.statuses, delay: tt.delay}
-			srv := httptest.NewServer(rc)
-			defer srv.Close()
-			var logs bytes.Buffer
-			n := newNotifier(t, srv.URL+"/hook", &logs, tt.opt)
-			d := n.Notify(context.Background(), alert)
-			if (d.DeliveredAt != nil) != tt.delivered || d.Attempts != tt.attempts || !strings.Contains(d.LastError, tt.errHas) ||
-				(tt.delivered && d.LastError != "") {
-				t.Fatalf("delivery %+v, want delivered %v after %d attempts, error with %q", d, tt.delivered, tt.attempts, tt.errHas)
-			}
-			rc.mu.Lock()
-			defer rc.mu.Unlock()
-			if rc.calls != tt.attempts {
-				t.Errorf("receiver saw %d POSTs, want %d", rc.calls, tt.attempts)
-			}
-			for i, err := range rc.verified {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, err := webhook.VerifyRequest(r, []byte(secret), webhook.DefaultMaxAge, 1<<20)
 				if err != nil {
-					t.Errorf("POST %d does not verify: %v", i+1, err)
+					http.Error(w, err.Error(), http.StatusUnauthorized)
+					return
 				}
-				var p webhook.Payload
-				if err := json.Unmarshal(rc.bodies[i], &p); err != nil || p.ID != alert.ID || p.Alert != alert.Alert || !p.Time.Equal(alert.Time) {
-					t.Errorf("POST %d body %s: %v", i+1, rc.bodies[i], err)
+				if tt.delay > 0 {
+					select {
+					case <-time.After(tt.delay):
+					case <-r.Context().Done():
+					}
 				}
-				if ct := rc.headers[i].Get("Content-Type"); ct != "application/json" {
-					t.Errorf("Content-Type %q", ct)
+				if tt.retryAfter != "" {
+					w.Header().Set("Retry-After", tt.retryAfter)
 				}
+				w.WriteHeader(tt.status)
+			}))
+			defer srv.Close()
+			s := webhook.NewSender(newNotifier(t, srv.URL+"/hook", nil, tt.opt), map[string]webhook.Body{safe.AlertKind: webhook.SafeAlertBodies(safeStore{alert})})
+			err := s.Send(context.Background(), safeMessage(alert.ID))
+			if tt.errHas == "" {
+				if err != nil {
+					t.Fatalf("Send = %v", err)
+				}
+				return
 			}
-			if strings.Contains(logs.String(), secret) || strings.Contains(d.LastError, secret) {
-				t.Errorf("the secret leaked: logs %q, error %q", logs.String(), d.LastError)
+			var se *outbox.SendError
+			if !errors.As(err, &se) || se.Permanent != tt.permanent || se.RetryAfter != tt.wait || !strings.Contains(err.Error(), tt.errHas) {
+				t.Fatalf("Send = %#v, want permanent %v, retry after %v, error with %q", err, tt.permanent, tt.wait, tt.errHas)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "/hook") {
+				t.Errorf("the error names more than the receiver's scheme and host: %v", err)
 			}
 		})
 	}
+	t.Run("unknown kind and missing alert are permanent", func(t *testing.T) {
+		s := webhook.NewSender(newNotifier(t, "http://127.0.0.1:1", nil, webhook.Options{}), map[string]webhook.Body{safe.AlertKind: webhook.SafeAlertBodies(safeStore{alert})})
+		for _, m := range []outbox.Message{{Kind: "trace.alert", Ref: 1}, safeMessage(alert.ID + 1)} {
+			var se *outbox.SendError
+			if err := s.Send(context.Background(), m); !errors.As(err, &se) || !se.Permanent {
+				t.Errorf("Send(%s) = %v, want a permanent failure", m.Key(), err)
+			}
+		}
+		if k := s.Kinds(); len(k) != 1 || k[0] != safe.AlertKind {
+			t.Errorf("Kinds = %v", k)
+		}
+	})
 }
 
 // TestSignatureFormat checks the documented recipe independently of Verify.
@@ -143,7 +191,7 @@ func TestSignatureFormat(t *testing.T) {
 	defer srv.Close()
 	now := time.Unix(1740147215, 0)
 	n := newNotifier(t, srv.URL, nil, webhook.Options{Now: func() time.Time { return now }})
-	if d := n.Notify(context.Background(), alert); d.DeliveredAt == nil {
+	if d := n.Send(context.Background(), []byte(`{"type":"safe.alert","id":7}`)); d.DeliveredAt == nil {
 		t.Fatalf("not delivered: %+v", d)
 	}
 	h := rc.headers[0]
@@ -238,7 +286,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 	srv.Close() // connection refused from now on
 	var logs bytes.Buffer
 	n := newNotifier(t, "http://user:hunter2@"+u.Host+"/hooks/T000/SECRETPATH?token=qtoken", &logs, webhook.Options{MaxAttempts: 2})
-	d := n.Notify(context.Background(), alert)
+	d := n.Send(context.Background(), []byte(`{}`))
 	if d.DeliveredAt != nil || d.Attempts != 2 || d.LastError == "" {
 		t.Fatalf("delivery %+v", d)
 	}
@@ -252,8 +300,8 @@ func TestNoSecretsInErrors(t *testing.T) {
 	}
 }
 
-// TestNotifyStopsWithContext: a cancelled context ends the retries.
-func TestNotifyStopsWithContext(t *testing.T) {
+// TestSendStopsWithContext: a cancelled context ends the retries.
+func TestSendStopsWithContext(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -268,7 +316,7 @@ func TestNotifyStopsWithContext(t *testing.T) {
 		}
 		cancel()
 	}()
-	d := n.Notify(ctx, alert)
+	d := n.Send(ctx, []byte(`{}`))
 	// The cancel races with reading the 503, so the last error is either the
 	// 503 or the cancellation; what matters is that no retry followed.
 	if d.DeliveredAt != nil || d.Attempts != 1 || calls.Load() != 1 ||
@@ -278,7 +326,7 @@ func TestNotifyStopsWithContext(t *testing.T) {
 }
 
 // TestSend: any body is posted byte for byte, signed over exactly those
-// bytes, with the same retries as Notify; the log lines carry the caller's
+// bytes, retried on 5xx; the log lines carry the caller's
 // attributes and never the secret.
 func TestSend(t *testing.T) {
 	rc := &receiver{statuses: []int{503, 200}}
@@ -324,16 +372,19 @@ func TestPayloadTypes(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	n := newNotifier(t, srv.URL, nil, webhook.Options{})
-	if d := n.Notify(context.Background(), alert); d.DeliveredAt == nil {
-		t.Fatalf("Safe alert not delivered: %+v", d)
-	}
 	at := time.Date(2026, 3, 1, 9, 0, 0, 5, time.FixedZone("CET", 3600))
 	delivered := at.Add(time.Hour)
 	sa := screening.Alert{ID: 12, Time: at, WatchID: 4, Subject: "customer-42", Kind: screening.KindName, Verdict: bulwark.VerdictBlock,
 		DecisionID: "dec_0123456789ab0123456789ab", Body: json.RawMessage(`{"decisionId":"dec_0123456789ab0123456789ab","matches":[{"entityId":"ofac-sdn:99001","score":1}]}`),
 		Key: "k", Delivery: screening.AlertDelivery{DeliveredAt: &delivered, Attempts: 3, LastError: "earlier failure"}}
-	if d := n.NotifyScreening(context.Background(), sa); d.DeliveredAt == nil || d.Attempts != 1 {
-		t.Fatalf("screening alert not delivered: %+v", d)
+	sender := webhook.NewSender(n, map[string]webhook.Body{
+		safe.AlertKind:      webhook.SafeAlertBodies(safeStore{alert}),
+		screening.AlertKind: webhook.ScreeningAlertBodies(screenStore{sa}),
+	})
+	for _, m := range []outbox.Message{safeMessage(alert.ID), {Kind: screening.AlertKind, Ref: sa.ID}} {
+		if err := sender.Send(context.Background(), m); err != nil {
+			t.Fatalf("Send(%s) = %v", m.Key(), err)
+		}
 	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

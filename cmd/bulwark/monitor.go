@@ -287,8 +287,8 @@ func (mon *monitor) follow(ctx context.Context, w *safe.Watcher, listed []common
 	return err
 }
 
-// emit records a (stored with its audit entry, queued for the webhook)
-// and logs it.
+// emit records a (stored with its audit entry and outbox message, the
+// delivery woken) and logs it.
 func (mon *monitor) emit(ctx context.Context, a safe.Alert) error {
 	mon.logger.Warn("safe alert", "code", a.Code, "severity", a.Severity, "safe", a.Safe, "block", a.Block, "message", a.Message)
 	return mon.rec.record(ctx, a)

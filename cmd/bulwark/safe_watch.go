@@ -193,9 +193,9 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	for _, a := range w.NotDeployed() {
 		fmt.Fprintf(m.Stderr, "bulwark: %s has no code at block %d: watching for the Safe's deployment (its state then is its baseline)\n", a.Hex(), from-1)
 	}
-	deliver := m.startDeliveries(ctx, db, notifier)
+	deliver := m.startAlertDelivery(ctx, db, notifier, safe.AlertKind)
 	defer deliver.wait()
-	rec := &alertRecorder{db: db, log: log, actor: m.cliActor(), node: client.URL(), deliver: deliver}
+	rec := &alertRecorder{db: db, log: log, actor: m.cliActor(), node: client.URL(), stored: deliver.wake}
 
 	var (
 		mu     sync.Mutex
@@ -227,7 +227,9 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		},
 	})
 	progress.done(w.Last().Number)
-	deliver.wait()
+	if st := deliver.drain(ctx); st.Pending > 0 {
+		fmt.Fprintf(m.Stderr, "bulwark: webhook: %d alert(s) not delivered yet; they stay queued in the store and go out with the next 'bulwark serve --webhook' or 'bulwark safe watch --webhook' ('bulwark alerts pending' lists them)\n", st.Pending)
+	}
 	if err != nil {
 		return bulwark.ExitError, err
 	}
@@ -243,15 +245,15 @@ func watchOptions(client *ethrpc.Client, db *sqlite.DB) safe.WatchOptions {
 	return safe.WatchOptions{Executions: &safe.ExecutionCheck{Logs: client, Verified: db}}
 }
 
-// alertRecorder stores each alert with its audit entry in one transaction
-// and queues its webhook delivery: what 'safe watch' and the serve monitor
-// do with an alert besides showing it.
+// alertRecorder stores each alert with its audit entry and its outbox
+// message in one transaction, then wakes the delivery: what 'safe watch'
+// and the serve monitor do with an alert besides showing it.
 type alertRecorder struct {
-	db      *sqlite.DB
-	log     *audit.Log
-	actor   string // the audit actor
-	node    string // the target of node and chain alerts: the node's redacted URL
-	deliver *deliveries
+	db     *sqlite.DB
+	log    *audit.Log
+	actor  string // the audit actor
+	node   string // the target of node and chain alerts: the node's redacted URL
+	stored func() // called after each alert is committed; must not block
 }
 
 func (r *alertRecorder) record(ctx context.Context, a safe.Alert) error {
@@ -273,7 +275,9 @@ func (r *alertRecorder) record(ctx context.Context, a safe.Alert) error {
 	}); err != nil {
 		return err
 	}
-	r.deliver.queue(id)
+	if r.stored != nil {
+		r.stored()
+	}
 	return nil
 }
 
@@ -341,8 +345,9 @@ func (n watchNode) BlockHeader(ctx context.Context, num uint64) (safe.BlockHeade
 // ps.
 const envWebhookSecret = "BULWARK_WEBHOOK_SECRET"
 
-// webhookGrace is how long deliveries still queued may run once the watch
-// is told to stop (SIGINT/SIGTERM).
+// webhookGrace is how long a webhook delivery may go on once the command
+// is told to stop (SIGINT/SIGTERM); what is left is delivered by the next
+// process with a webhook.
 const webhookGrace = 10 * time.Second
 
 // webhookNotifier builds the webhook notifier of --webhook URL and
@@ -382,69 +387,6 @@ func (m *Main) webhookNotifier(hookURL, secretFile string) (*webhook.Notifier, e
 		fmt.Fprintf(m.Stderr, "bulwark: warning: --webhook %s is plain http to a host that is not loopback: alerts travel unencrypted (they stay signed); use https\n", u.Host)
 	}
 	return webhook.New(webhook.Options{URL: f.webhook, Secret: secret})
-}
-
-// deliveries posts stored alerts to the webhook in order, in the
-// background, so that a slow receiver does not hold up the watch, and
-// records each outcome on the stored alert.
-type deliveries struct {
-	ids  chan int64
-	done chan struct{}
-	once sync.Once
-	stop func() bool
-}
-
-// startDeliveries starts the delivery goroutine; with a nil notifier it
-// delivers nothing.
-func (m *Main) startDeliveries(ctx context.Context, store safe.AlertStore, n *webhook.Notifier) *deliveries {
-	d := &deliveries{}
-	if n == nil {
-		return d
-	}
-	d.ids, d.done = make(chan int64, 256), make(chan struct{})
-	// Deliveries outlive a stop signal by webhookGrace at most.
-	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	d.stop = context.AfterFunc(ctx, func() { time.AfterFunc(webhookGrace, cancel) })
-	go func() {
-		defer close(d.done)
-		defer cancel()
-		rec := context.WithoutCancel(ctx)
-		for id := range d.ids {
-			got, err := store.Alerts(rec, safe.AlertFilter{SinceID: id - 1, Limit: 1})
-			if err != nil || len(got) != 1 || got[0].ID != id {
-				fmt.Fprintf(m.Stderr, "bulwark: webhook: cannot read back alert %d to deliver it: %s\n", id, bulwark.ErrorMessage(err))
-				continue
-			}
-			res := n.Notify(dctx, got[0])
-			if err := store.RecordAlertDelivery(rec, id, res); err != nil {
-				fmt.Fprintf(m.Stderr, "bulwark: webhook: cannot record the delivery of alert %d: %s\n", id, bulwark.ErrorMessage(err))
-			}
-			if res.DeliveredAt == nil {
-				fmt.Fprintf(m.Stderr, "bulwark: webhook: alert %d (%s) not delivered after %d attempt(s): %s\n", id, got[0].Code, res.Attempts, res.LastError)
-			}
-		}
-	}()
-	return d
-}
-
-// queue hands a stored alert to the delivery goroutine.
-func (d *deliveries) queue(id int64) {
-	if d.ids != nil {
-		d.ids <- id
-	}
-}
-
-// wait lets the queued deliveries finish (cut short webhookGrace after a
-// stop signal) and returns when they have.
-func (d *deliveries) wait() {
-	if d.ids == nil {
-		return
-	}
-	d.once.Do(func() {
-		close(d.ids)
-		<-d.done
-		d.stop()
-	})
 }
 
 // lockedWriter serialises writes to w.

@@ -1,23 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
-	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
 
@@ -155,114 +147,4 @@ func TestServeScreeningWebhook(t *testing.T) {
 func jsonInt(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
-}
-
-// TestScreenDeliveries checks the delivery loop in process: the start sweep
-// delivers the stored alerts not attempted yet and skips one that was; with
-// the receiver stalled, queuing more alerts than the queue holds does not
-// wait, and every one of them is still delivered exactly once (the overflow
-// by a sweep of the store) before wait returns.
-func TestScreenDeliveries(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	save := func() int64 {
-		t.Helper()
-		a, err := db.SaveScreenAlert(ctx, screening.Alert{WatchID: 1, Kind: screening.KindName, Verdict: bulwark.VerdictBlock,
-			DecisionID: "dec_x", Body: json.RawMessage(`{}`)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a.ID
-	}
-	for range 3 {
-		save()
-	}
-	if err := db.RecordScreenAlertDelivery(ctx, 2, screening.AlertDelivery{Attempts: 5, LastError: "HTTP 503"}); err != nil {
-		t.Fatal(err)
-	}
-
-	const secret = "in-process-secret"
-	var (
-		mu    sync.Mutex
-		got   = map[int64]int{}
-		order []int64
-		gate  = make(chan struct{})
-		gated atomic.Bool
-	)
-	close(gate)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := webhook.VerifyRequest(r, []byte(secret), webhook.DefaultMaxAge, 1<<20)
-		var p webhook.ScreeningPayload
-		if err != nil || json.Unmarshal(body, &p) != nil || p.Type != webhook.TypeScreeningAlert {
-			http.Error(w, "bad", http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		got[p.ID]++
-		order = append(order, p.ID)
-		g := gate
-		mu.Unlock()
-		if gated.Load() {
-			<-g
-		}
-	}))
-	defer srv.Close()
-	n, err := webhook.New(webhook.Options{URL: srv.URL, Secret: []byte(secret), RetryBase: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	m := &Main{logger: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil))}
-	d := m.startScreenDeliveries(ctx, db, n)
-	delivered := func(id int64) bool {
-		as, err := db.ScreenAlerts(ctx, id-1, 1)
-		return err == nil && len(as) == 1 && as[0].Delivery.DeliveredAt != nil
-	}
-	for !delivered(1) || !delivered(3) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	mu.Lock()
-	if len(order) != 2 || order[0] != 1 || order[1] != 3 {
-		t.Fatalf("the start sweep posted %v, want [1 3]", order)
-	}
-	// Stall the receiver, then queue more than the queue holds.
-	gate = make(chan struct{})
-	gated.Store(true)
-	mu.Unlock()
-	var ids []int64
-	for range screenDeliveryQueue + 50 {
-		id := save()
-		ids = append(ids, id)
-		d.queue(id)
-	}
-	mu.Lock()
-	close(gate)
-	mu.Unlock()
-	gated.Store(false)
-	d.wait()
-
-	mu.Lock()
-	defer mu.Unlock()
-	for _, id := range append([]int64{1, 3}, ids...) {
-		if got[id] != 1 {
-			t.Errorf("alert %d posted %d times, want once", id, got[id])
-		}
-		if !delivered(id) {
-			t.Errorf("alert %d: delivery not recorded", id)
-		}
-	}
-	if got[2] != 0 {
-		t.Errorf("alert 2, attempted before, was posted again")
-	}
-	if as, _ := db.ScreenAlerts(ctx, 1, 1); as[0].Delivery.Attempts != 5 || as[0].Delivery.DeliveredAt != nil {
-		t.Errorf("alert 2's delivery changed: %+v", as[0].Delivery)
-	}
-	if !strings.Contains(logs.String(), "queue is full") {
-		t.Errorf("no log line for the full queue: %s", logs.String())
-	}
-	d.queue(save()) // after wait: ignored, no panic
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/httpapi"
+	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/screening"
 )
@@ -137,13 +138,13 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	// Screening alerts go to the webhook as they are raised, and those
-	// stored but not delivered yet (by 'bulwark lists update', or before a
-	// restart) at start and after each reload.
-	screenDeliver := m.startScreenDeliveries(ctx, db, notifier)
-	defer screenDeliver.wait()
+	// Every alert stored goes to the webhook from the outbox: those left
+	// undelivered (by 'bulwark lists update', 'bulwark safe watch', or
+	// before a restart) at start, and each new one as soon as it commits.
+	deliver := m.startAlertDelivery(ctx, db, notifier, safe.AlertKind, screening.AlertKind)
+	defer deliver.wait()
 	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false,
-		withOnAlert(func(a screening.Alert) { screenDeliver.queue(a.ID) }))
+		withOnAlert(func(screening.Alert) { deliver.wake() }))
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		}
 	}()
 	lists := newListsRefresher(svc, f.listsFrom, f.listsRefresh, m.logger)
-	lists.reloaded = screenDeliver.sweep
+	lists.reloaded = deliver.wake
 	var mon *monitor
 	if f.rpc != "" {
 		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
@@ -161,11 +162,13 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 			return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
 		}
 		defer client.Close()
-		deliver := m.startDeliveries(ctx, db, notifier)
-		defer deliver.wait()
-		mon = newMonitor(client, db, &alertRecorder{db: db, log: log, actor: "system:monitor", node: client.URL(), deliver: deliver}, m.logger, f.watchInterval, uint64(f.watchMaxCatchup))
+		mon = newMonitor(client, db, &alertRecorder{db: db, log: log, actor: "system:monitor", node: client.URL(), stored: deliver.wake}, m.logger, f.watchInterval, uint64(f.watchMaxCatchup))
 	}
 	ver, _ := m.buildVersion()
+	degraded := map[string]httpapi.ReadyCheck{"lists": lists.check}
+	if notifier != nil {
+		degraded["webhook"] = deliveryCheck(deliver)
+	}
 	srv, err := httpapi.New(httpapi.Config{
 		Addr:              f.addr,
 		TLSCertFile:       f.tlsCert,
@@ -196,9 +199,12 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		ScreenStore:    db,
 		ListsUpdate:    lists.update,
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc)},
-		DegradedChecks: map[string]httpapi.ReadyCheck{"lists": lists.check},
+		DegradedChecks: degraded,
 	})
 	if err != nil {
+		return err
+	}
+	if err := srv.Registry().Register(newOutboxCollector(func(ctx context.Context) (outbox.Stats, error) { return db.OutboxStats(ctx, nil) })); err != nil {
 		return err
 	}
 

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/httpapi"
+	"github.com/bulwark-sec/bulwark/outbox"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/webhook"
+)
+
+// alertDelivery runs the outbox Service that delivers stored alerts to the
+// webhook. Every stored alert has its outbox message (the store writes it
+// with the alert); a process without --webhook delivers nothing and its
+// alerts wait for one that does.
+type alertDelivery struct {
+	svc  *outbox.Service
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// startAlertDelivery starts delivering, in the background, the alerts of
+// kinds (safe.AlertKind, screening.AlertKind) stored in db: those left by
+// an earlier process at once, each new one when wake is called. With a nil
+// notifier it delivers nothing.
+func (m *Main) startAlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook.Notifier, kinds ...string) *alertDelivery {
+	if n == nil {
+		return &alertDelivery{}
+	}
+	bodies := map[string]webhook.Body{}
+	for _, k := range kinds {
+		switch k {
+		case safe.AlertKind:
+			bodies[k] = webhook.SafeAlertBodies(db)
+		case screening.AlertKind:
+			bodies[k] = webhook.ScreeningAlertBodies(db)
+		}
+	}
+	sender := webhook.NewSender(n, bodies)
+	svc := outbox.New(db, sender, outbox.Options{Kinds: sender.Kinds(), Grace: webhookGrace, Logger: m.logger.With("url", sender.URL())})
+	rctx, stop := context.WithCancel(ctx)
+	d := &alertDelivery{svc: svc, stop: stop, done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		svc.Run(rctx)
+	}()
+	return d
+}
+
+// wake tells the delivery an alert was stored; it never blocks.
+func (d *alertDelivery) wake() {
+	if d != nil && d.svc != nil {
+		d.svc.Wake()
+	}
+}
+
+// wait stops the delivery (an attempt in flight gets webhookGrace) and
+// returns when it has.
+func (d *alertDelivery) wait() {
+	if d == nil || d.svc == nil {
+		return
+	}
+	d.stop()
+	<-d.done
+}
+
+// drain stops the background delivery, then delivers what is due and
+// waits for the fast retries (cut short webhookGrace after ctx ends), for
+// a command about to exit. It returns the alerts left undelivered.
+func (d *alertDelivery) drain(ctx context.Context) outbox.Stats {
+	if d == nil || d.svc == nil {
+		return outbox.Stats{}
+	}
+	d.wait()
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(webhookGrace, cancel) })
+	defer stop()
+	st, _ := d.svc.Drain(dctx)
+	return st
+}
+
+func (m *Main) alertsCmd() *command {
+	return &command{
+		name:    "alerts",
+		summary: "the webhook delivery of stored alerts",
+		subs:    []*command{m.alertsPendingCmd()},
+	}
+}
+
+func (m *Main) alertsPendingCmd() *command {
+	var (
+		after int64
+		limit int
+	)
+	return &command{
+		name:    "pending",
+		summary: "list the alerts not delivered to the webhook yet, oldest first",
+		usage:   "bulwark alerts pending [--after ID] [--limit N] [--json]",
+		long: "Every stored alert (Safe watch and monitor, screening watches) has an outbox message, written\n" +
+			"with it, that 'bulwark serve --webhook' (or 'bulwark safe watch --webhook', for Safe alerts)\n" +
+			"delivers, retrying with backoff until the receiver accepts it. This lists those not delivered\n" +
+			"yet: kind and alert id (the payload's \"type\" and \"id\"), attempts, next attempt, last error.",
+		setup: func(fs *flag.FlagSet) {
+			fs.Int64Var(&after, "after", 0, "start after outbox message `ID`")
+			fs.IntVar(&limit, "limit", 100, "at most `N` messages (1-10000)")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("alerts pending", args); err != nil {
+				return 1, err
+			}
+			if limit < 1 || limit > 10000 {
+				return 1, bulwark.Invalid("--limit", "must be between 1 and 10000, got %d", limit)
+			}
+			if after < 0 {
+				return 1, bulwark.Invalid("--after", "must not be negative")
+			}
+			db, err := m.openStore(ctx)
+			if err != nil {
+				return 1, err
+			}
+			msgs, err := db.Undelivered(ctx, outbox.Filter{AfterID: after, Limit: limit})
+			if err != nil {
+				return 1, err
+			}
+			if m.g.json {
+				return 0, m.printJSON(msgs)
+			}
+			tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tKIND\tALERT\tCREATED\tATTEMPTS\tNEXT ATTEMPT\tLAST ERROR")
+			for _, o := range msgs {
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\n", o.ID, o.Kind, o.Ref, o.CreatedAt.Format(time.RFC3339),
+					o.Attempts, o.NextAttemptAt.Format(time.RFC3339), o.LastError)
+			}
+			return 0, tw.Flush()
+		},
+	}
+}
+
+// outboxCollector exports the undelivered alerts to /metrics, read from the
+// store at each scrape.
+type outboxCollector struct {
+	stats                     func(context.Context) (outbox.Stats, error)
+	pending, retrying, oldest *prometheus.Desc
+}
+
+func newOutboxCollector(stats func(context.Context) (outbox.Stats, error)) *outboxCollector {
+	return &outboxCollector{stats: stats,
+		pending:  prometheus.NewDesc("bulwark_alerts_undelivered", "Stored alerts (every kind) not delivered to the webhook yet.", nil, nil),
+		retrying: prometheus.NewDesc("bulwark_alerts_delivery_retrying", "Undelivered alerts with at least one failed delivery attempt.", nil, nil),
+		oldest:   prometheus.NewDesc("bulwark_alerts_undelivered_oldest_seconds", "Age of the oldest undelivered alert (0 when none).", nil, nil),
+	}
+}
+
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.pending
+	ch <- c.retrying
+	ch <- c.oldest
+}
+
+func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := c.stats(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.pending, err)
+		return
+	}
+	age := 0.0
+	if !st.OldestAt.IsZero() {
+		age = max(time.Since(st.OldestAt).Seconds(), 0)
+	}
+	ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(st.Pending))
+	ch <- prometheus.MustNewConstMetric(c.retrying, prometheus.GaugeValue, float64(st.Retrying))
+	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age)
+}
+
+// deliveryCheck is the degraded readiness check of 'serve --webhook': it
+// fails while an alert has failed delivery attempts (the receiver's
+// address stays in the log and the outbox).
+func deliveryCheck(d *alertDelivery) httpapi.ReadyCheck {
+	return func(ctx context.Context) error {
+		st, err := d.svc.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if st.Retrying > 0 {
+			return bulwark.Errorf(bulwark.EUNAVAILABLE, "%d alert(s) not delivered to the webhook after failed attempts (oldest stored %s); 'bulwark alerts pending' lists them",
+				st.Retrying, st.OldestAt.Format(time.RFC3339))
+		}
+		return nil
+	}
+}

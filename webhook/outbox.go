@@ -1,0 +1,100 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/outbox"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/screening"
+)
+
+// Body returns the JSON body of the alert an outbox message names (its
+// Ref), read from the store that keeps it.
+type Body func(ctx context.Context, ref int64) ([]byte, error)
+
+// Sender is the outbox.Sender of the webhook: it renders each message's
+// body from its alert (with the Body of its kind) and makes one signed
+// POST. Retries are the outbox's: it tells them apart with
+// outbox.SendError (a 4xx or a redirect is Permanent; Retry-After is
+// passed on).
+type Sender struct {
+	n      *Notifier
+	bodies map[string]Body
+}
+
+var _ outbox.Sender = (*Sender)(nil)
+
+// NewSender returns the Sender of the kinds bodies renders.
+func NewSender(n *Notifier, bodies map[string]Body) *Sender {
+	return &Sender{n: n, bodies: bodies}
+}
+
+// Kinds returns the kinds s delivers, sorted.
+func (s *Sender) Kinds() []string {
+	out := make([]string, 0, len(s.bodies))
+	for k := range s.bodies {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// URL returns the receiver's URL as Notifier.URL does.
+func (s *Sender) URL() string { return s.n.URL() }
+
+// Send makes one delivery attempt of m.
+func (s *Sender) Send(ctx context.Context, m outbox.Message) error {
+	render, ok := s.bodies[m.Kind]
+	if !ok {
+		return &outbox.SendError{Err: fmt.Errorf("no webhook body for kind %q", m.Kind), Permanent: true}
+	}
+	body, err := render(ctx, m.Ref)
+	if err != nil {
+		return &outbox.SendError{Err: fmt.Errorf("cannot read %s: %s", m.Key(), bulwark.ErrorMessage(err)),
+			Permanent: bulwark.ErrorCode(err) == bulwark.ENOTFOUND || bulwark.ErrorCode(err) == bulwark.EINTEGRITY}
+	}
+	retry, wait, err := s.n.post(ctx, body)
+	if err != nil {
+		return &outbox.SendError{Err: err, Permanent: !retry, RetryAfter: wait}
+	}
+	return nil
+}
+
+// SafeAlertBodies renders Safe alerts (kind safe.AlertKind) as Payloads,
+// read from store.
+func SafeAlertBodies(store safe.AlertStore) Body {
+	return func(ctx context.Context, ref int64) ([]byte, error) {
+		got, err := store.Alerts(ctx, safe.AlertFilter{SinceID: ref - 1, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(got) != 1 || got[0].ID != ref {
+			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no Safe alert with id %d", ref)
+		}
+		return json.Marshal(Payload{Type: TypeSafeAlert, ID: ref, Time: got[0].Time.UTC(), Alert: got[0].Alert})
+	}
+}
+
+// ScreeningAlertStore is what ScreeningAlertBodies reads.
+type ScreeningAlertStore interface {
+	ScreenAlerts(ctx context.Context, sinceID int64, limit int) ([]screening.Alert, error)
+}
+
+// ScreeningAlertBodies renders screening alerts (kind screening.AlertKind)
+// as ScreeningPayloads, read from store.
+func ScreeningAlertBodies(store ScreeningAlertStore) Body {
+	return func(ctx context.Context, ref int64) ([]byte, error) {
+		got, err := store.ScreenAlerts(ctx, ref-1, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(got) != 1 || got[0].ID != ref {
+			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no screening alert with id %d", ref)
+		}
+		return json.Marshal(NewScreeningPayload(got[0]))
+	}
+}
