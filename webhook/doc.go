@@ -2,14 +2,21 @@
 // signed with HMAC-SHA256 so the receiver can tell them from forgeries.
 //
 // Each alert is one POST of a JSON body whose "type" says what it is: a
-// Safe monitor alert (Notify, Payload)
+// Safe monitor alert (Payload)
 //
 //	{"type": "safe.alert", "id": 7, "time": "2025-02-21T14:13:35.123456789Z", "alert": {"block": …, "code": "MASTERCOPY_CHANGE", …}}
 //
-// or a screening watch alert (NotifyScreening, ScreeningPayload), whose
-// "result" is the decision that raised it
+// or a screening watch alert (ScreeningPayload), whose "result" is the
+// decision that raised it
 //
 //	{"type": "screening.alert", "id": 3, "time": "…", "alert": {"id": 3, "watchId": 12, "subject": "customer-42", "verdict": "block", "decisionId": "dec_…", "result": {…}, …}}
+//
+// Alerts reach the receiver through the transactional outbox (package
+// outbox): Sender is its outbox.Sender, rendering each message's body from
+// the stored alert (SafeAlertBodies, ScreeningAlertBodies) and making one
+// POST per attempt; the outbox retries. Delivery is at least once: the
+// type and id of a body are its stable identity, the same on every attempt
+// and after a restart, for receivers to deduplicate on.
 //
 // Send posts any other JSON body the same way. Each POST (Content-Type
 // application/json) has two headers:
@@ -27,15 +34,18 @@
 //     header in constant time (hmac.Equal, never ==);
 //  3. rejecting a timestamp further than a few minutes from its own clock
 //     (Verify's maxAge; 5 minutes is a good default), so a captured request
-//     cannot be replayed later; receivers that need more deduplicate on
-//     the type and id (Safe and screening alerts are numbered apart).
+//     cannot be replayed later; then deduplicate on the type and id (an
+//     alert may be delivered more than once; Safe and screening alerts are
+//     numbered apart).
 //
 // Verify does all three for receivers written in Go.
 //
-// A Notifier retries a failed POST — a network error, a timeout, HTTP 429
-// or any 5xx — with doubling backoff, a bounded number of times; any other
-// non-2xx answer is permanent and not retried. Each attempt has its own
-// timeout. Neither the secret nor the URL's user-info ever appears in an
-// error, a log line or the recorded delivery state (the URL is shown
-// without user-info, query or fragment).
+// A failed POST — a network error, a timeout, HTTP 429 or any 5xx — is
+// transient; any other non-2xx answer (4xx, a redirect) is permanent
+// (outbox.SendError), which the outbox retries at its slowest pace. Send,
+// for bodies outside the outbox, retries transient failures itself a
+// bounded number of times. Each attempt has its own timeout. Neither the
+// secret nor the URL's user-info, path or query ever appears in an error,
+// a log line or the recorded delivery state (the URL is shown as
+// scheme://host[:port], with "/…" when it had a path).
 package webhook

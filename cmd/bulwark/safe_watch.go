@@ -45,7 +45,8 @@ func (m *Main) safeWatchCmd() *command {
 			"sent transactions (nonce above 0): an externally owned account, not a Safe. Prints one line\n" +
 			"per alert (--json: one JSON object per line) and stores each with its audit entry, in one\n" +
 			"transaction. With --webhook, each alert is also POSTed to URL, signed with\n" +
-			"HMAC-SHA256 (secret from --webhook-secret-file or $BULWARK_WEBHOOK_SECRET; see docs/safe.md).\n" +
+			"HMAC-SHA256 (secret from --webhook-secret-file or $BULWARK_WEBHOOK_SECRET; see docs/safe.md),\n" +
+			"at least once, retried until accepted; what is undelivered at exit waits in the store.\n" +
 			"With --to-block it stops after block M; otherwise on SIGINT/SIGTERM. The exit code follows\n" +
 			"the worst alert: 3 critical, 2 high or medium, 0 none or info; 1 when it cannot start.",
 		setup: func(fs *flag.FlagSet) {

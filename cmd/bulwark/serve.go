@@ -56,8 +56,9 @@ func (m *Main) serveCmd() *command {
 			"With --rpc it also watches, block by block, the Safes added with POST /api/v1/safe/watches, as\n" +
 			"'bulwark safe watch' does: alerts are stored (GET /api/v1/safe/alerts) and logged.\n" +
 			"With --webhook it POSTs, signed with HMAC-SHA256 (secret from --webhook-secret-file or\n" +
-			"$BULWARK_WEBHOOK_SECRET), each screening watch alert (\"type\": \"screening.alert\") — also those\n" +
-			"stored by 'bulwark lists update' — and, with --rpc, each monitor alert (\"type\": \"safe.alert\").",
+			"$BULWARK_WEBHOOK_SECRET), every stored alert not delivered yet — screening watch alerts\n" +
+			"(\"type\": \"screening.alert\"), also those stored by 'bulwark lists update', and Safe alerts\n" +
+			"(\"type\": \"safe.alert\") — at start and as each is stored, at least once, retried until accepted.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.addr, "addr", httpapi.DefaultAddr, "listen on `HOST:PORT` (loopback by default)")
 			fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate `FILE` (PEM); with --tls-key serves HTTPS")
