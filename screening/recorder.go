@@ -2,6 +2,7 @@ package screening
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,9 @@ import (
 type Recorded struct {
 	Decision *Decision
 	Body     []byte
+	// item is the decision's line in the batch's audit entry, encoded by
+	// the caller's goroutine rather than the single writer's.
+	item json.RawMessage
 }
 
 // RecordFunc stores a batch of decisions and the audit entry that covers
@@ -106,7 +110,11 @@ func NewRecorder(f RecordFunc, opts RecorderOptions) *Recorder {
 // ends: the decision is still stored, the caller just stops waiting). In
 // async mode it waits only while the queue is full.
 func (r *Recorder) Record(ctx context.Context, d *Decision, body []byte) error {
-	it := queued{Recorded: Recorded{Decision: d, Body: body}}
+	return r.record(ctx, Recorded{Decision: d, Body: body})
+}
+
+func (r *Recorder) record(ctx context.Context, rec Recorded) error {
+	it := queued{Recorded: rec}
 	if !r.opts.Async {
 		it.result = make(chan error, 1)
 	}

@@ -128,19 +128,15 @@ func (s *Service) Close(ctx context.Context) error { return s.recorder.Close(ctx
 func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
 	_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		seq, _ := audit.PendingSeq(ctx)
-		items := make([]map[string]any, len(batch))
+		items := make([]json.RawMessage, len(batch))
 		for i, r := range batch {
 			if err := s.cfg.Store.SaveDecision(ctx, r.Decision, r.Body, seq); err != nil {
 				return audit.Event{}, err
 			}
-			sum := sha256.Sum256(r.Body)
-			d := r.Decision
-			item := map[string]any{"id": d.ID, "kind": d.Kind, "use": d.Use, "verdict": d.Verdict, "actor": d.Actor,
-				"bodySha256": hex.EncodeToString(sum[:])}
-			if d.Subject != "" {
-				item["subject"] = d.Subject
+			items[i] = r.item
+			if items[i] == nil {
+				items[i] = auditItem(r.Decision, r.Body)
 			}
-			items[i] = item
 		}
 		target := batch[0].Decision.ID
 		if len(batch) > 1 {
@@ -150,6 +146,23 @@ func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
 			Details: map[string]any{"decisions": items}}, nil
 	})
 	return err
+}
+
+// auditItem is a decision's line in its batch's audit entry: its ID, kind,
+// use, verdict, actor, subject and the SHA-256 of its JSON.
+func auditItem(d *Decision, body []byte) json.RawMessage {
+	sum := sha256.Sum256(body)
+	item := struct {
+		Actor      string          `json:"actor"`
+		BodySHA256 string          `json:"bodySha256"`
+		ID         string          `json:"id"`
+		Kind       string          `json:"kind"`
+		Subject    string          `json:"subject,omitempty"`
+		Use        Use             `json:"use"`
+		Verdict    bulwark.Verdict `json:"verdict"`
+	}{d.Actor, hex.EncodeToString(sum[:]), d.ID, d.Kind, d.Subject, d.Use, d.Verdict}
+	b, _ := json.Marshal(item) // strings only: cannot fail
+	return b
 }
 
 // ScreenAddresses screens and records (see Screener.ScreenAddresses).
@@ -183,14 +196,21 @@ func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject
 }
 
 // recordJSON records d with v (the decision with its results) as its
-// stored body, then marks the answer stored or not.
+// stored body, then marks the answer stored or not. The audit entry holds
+// the SHA-256 of the decision JSON as answered (without the mark), which
+// is what reading the stored body back gives (DecodeDecision).
 func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 	d.Stored = nil
-	body, err := json.Marshal(v)
+	full, err := json.Marshal(v)
 	if err != nil {
 		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
 	}
-	if err := s.recorder.Record(ctx, d, body); err != nil {
+	item := auditItem(d, full)
+	body, err := EncodeDecision(v)
+	if err != nil {
+		return err
+	}
+	if err := s.recorder.record(ctx, Recorded{Decision: d, Body: body, item: item}); err != nil {
 		return err
 	}
 	stored := !s.cfg.Recorder.Async

@@ -188,20 +188,34 @@ func (db *DB) ListsGeneration(ctx context.Context) (int64, error) {
 	return g, db.fail(ctx, err, "read the lists generation")
 }
 
-// SaveDecision stores a screening decision.
+// SaveDecision stores a screening decision. A compressed body (see
+// screening.EncodeDecision) goes into the packed column, JSON into body.
 func (db *DB) SaveDecision(ctx context.Context, d *screening.Decision, body []byte, auditSeq int64) error {
 	if d.ID == "" || d.Kind == "" || d.Verdict == "" {
 		return bulwark.Invalid("decision", "a decision needs an id, a kind and a verdict")
 	}
-	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO screen_decisions (id, time, kind, use, subject, actor, verdict, audit_seq, body)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, formatTime(d.Time), d.Kind, string(d.Use), d.Subject, d.Actor, string(d.Verdict), auditSeq, string(body))
+	text, packed := string(body), []byte(nil)
+	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
+		text, packed = "", body
+	}
+	args := []any{d.ID, formatTime(d.Time), d.Kind, string(d.Use), d.Subject, d.Actor, string(d.Verdict), auditSeq, text, packed}
+	var err error
+	if tx := db.txFrom(ctx); tx != nil {
+		// The recorder's batches: one statement prepared once.
+		_, err = tx.StmtContext(ctx, db.wSaveDecision).ExecContext(ctx, args...)
+	} else {
+		_, err = db.writer(ctx).ExecContext(ctx, sqlSaveDecision, args...)
+	}
 	if constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 		return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", d.ID)
 	}
 	return db.fail(ctx, err, "store decision "+d.ID)
 }
 
-const decisionColumns = `id, time, kind, use, subject, actor, verdict, audit_seq, body`
+const sqlSaveDecision = `INSERT INTO screen_decisions (id, time, kind, use, subject, actor, verdict, audit_seq, body, packed)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const decisionColumns = `id, time, kind, use, subject, actor, verdict, audit_seq, body, packed`
 
 // Decision returns one stored decision.
 func (db *DB) Decision(ctx context.Context, id string) (*screening.StoredDecision, error) {
@@ -240,14 +254,22 @@ func scanDecision(s scanner) (screening.StoredDecision, error) {
 		d                      screening.StoredDecision
 		at, use, verdict, body string
 	)
-	if err := s.Scan(&d.ID, &at, &d.Kind, &use, &d.Subject, &d.Actor, &verdict, &d.AuditSeq, &body); err != nil {
+	var packed []byte
+	if err := s.Scan(&d.ID, &at, &d.Kind, &use, &d.Subject, &d.Actor, &verdict, &d.AuditSeq, &body, &packed); err != nil {
 		return d, err
 	}
 	var err error
 	if d.Time, err = parseTime(at); err != nil {
 		return d, bulwark.Errorf(bulwark.EINTEGRITY, "decision %s is malformed in the store: time %q", d.ID, at)
 	}
-	d.Use, d.Verdict, d.Body = screening.Use(use), bulwark.Verdict(verdict), []byte(body)
+	d.Use, d.Verdict = screening.Use(use), bulwark.Verdict(verdict)
+	raw := []byte(body)
+	if packed != nil {
+		raw = packed
+	}
+	if d.Body, err = screening.DecodeDecision(raw); err != nil {
+		return d, bulwark.Errorf(bulwark.EINTEGRITY, "decision %s: %s", d.ID, bulwark.ErrorMessage(err))
+	}
 	return d, nil
 }
 

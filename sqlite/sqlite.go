@@ -72,6 +72,7 @@ type DB struct {
 	wAuditHead, wAuditInsert, wAuditMoveHead *sql.Stmt
 	wSavepoint, wRollbackTo, wRelease        *sql.Stmt
 	wMark, wReleaseMark                      *sql.Stmt
+	wSaveDecision                            *sql.Stmt
 
 	// The audit writer (group.go); nil channels with NoGroupCommit.
 	noGroupCommit bool
@@ -203,6 +204,7 @@ func (db *DB) open(ctx context.Context, opt Options) error {
 		{&db.wRelease, `RELEASE audit_append`},
 		{&db.wMark, `SAVEPOINT audit_build`},
 		{&db.wReleaseMark, `RELEASE audit_build`},
+		{&db.wSaveDecision, sqlSaveDecision},
 	} {
 		if *p.stmt, err = w.PrepareContext(ctx, p.sql); err != nil {
 			return db.openErr(err)
@@ -252,7 +254,7 @@ func (db *DB) Close() error {
 	db.stopWriter()
 	var errs []error
 	for _, s := range []*sql.Stmt{db.tokenByID, db.auditHead, db.auditEntries,
-		db.wAuditHead, db.wAuditInsert, db.wAuditMoveHead, db.wSavepoint, db.wRollbackTo, db.wRelease, db.wMark, db.wReleaseMark} {
+		db.wAuditHead, db.wAuditInsert, db.wAuditMoveHead, db.wSavepoint, db.wRollbackTo, db.wRelease, db.wMark, db.wReleaseMark, db.wSaveDecision} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
