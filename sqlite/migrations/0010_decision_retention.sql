@@ -1,4 +1,4 @@
--- 0009: decisions stored compactly, and pruned by retention.
+-- 0010: decisions stored compactly, and pruned by retention.
 --
 -- packed holds a decision body screening.EncodeDecision compressed (body is
 -- then ''); small bodies stay in body as JSON. The audit_seq index serves
