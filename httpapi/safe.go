@@ -1,13 +1,15 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -35,15 +37,17 @@ func (s *Server) safeRoutes() {
 	s.handleChange(routeSafeVerify, auth.PermAnalyze, s.verifySafe)
 }
 
-// safeVerifyOptions are the keys of the request body beside the
-// transaction's own.
+// safeVerifyOptions are the policy keys a request body may carry beside
+// the transaction's own (chainId and safeVersion are read with the
+// transaction: safe.ReadServiceTx).
 type safeVerifyOptions struct {
-	ChainID          json.RawMessage `json:"chainId"`
-	SafeVersion      *string         `json:"safeVersion"`
-	AllowMultisend   bool            `json:"allowMultisend"`
-	TrustAddressOnly bool            `json:"trustAddressOnly"`
-	RPC              *string         `json:"rpc"`
+	AllowMultisend   *bool   `json:"allowMultisend"`
+	TrustAddressOnly *bool   `json:"trustAddressOnly"`
+	RPC              *string `json:"rpc"`
 }
+
+// safeVerifyQuery lists the query parameters of POST /api/v1/safe/verify.
+var safeVerifyQuery = []string{"chainId", "safeVersion", "allowMultisend", "trustAddressOnly"}
 
 // safeVerifyResponse is the CLI's --json output: the verification and the
 // sequence number of its audit entry.
@@ -53,13 +57,21 @@ type safeVerifyResponse struct {
 }
 
 // verifySafe answers POST /api/v1/safe/verify. The body is a Safe
-// Transaction Service multisig-transaction JSON (unknown keys ignored, as
-// the service returns many) plus chainId, safeVersion and the policy
-// options allowMultisend and trustAddressOnly. The answer is 200 with the
-// verdict whatever it is; 400 names the field at fault.
+// Transaction Service multisig-transaction JSON exactly as the service
+// returns it (unknown keys ignored, as the service returns many). The
+// service's JSON names neither the chain nor the Safe's version, so they
+// come from the query (?chainId=1&safeVersion=1.3.0), or from chainId and
+// safeVersion keys in the body, or, on a server with a node (serve --rpc),
+// from the node; the policy options allowMultisend and trustAddressOnly
+// likewise from the query or the body. The answer is 200 with the verdict
+// whatever it is; 400 names the field at fault.
 func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Token) (*change, error) {
 	if s.cfg.SafeVerifier == nil {
 		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "Safe transaction verification is not configured on this server")
+	}
+	query, err := verifyQuery(r)
+	if err != nil {
+		return nil, err
 	}
 	var raw json.RawMessage
 	if err := decodeJSON(w, r, &raw, s.cfg.MaxBodyBytes); err != nil {
@@ -77,32 +89,37 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 		}
 		return nil, badInput("rpc", "rpc: this server has no node to read the Safe from (start it with bulwark serve --rpc URL); leave rpc out and give chainId and safeVersion")
 	}
-	var (
-		chainID *big.Int
-		version safe.Version
-		err     error
-	)
-	// With a node, chainId and safeVersion are read from it (and, when
-	// given, must agree with it); without one they are required.
-	if !s.cfg.SafeOnChain || !isNullJSON(opts.ChainID) {
-		if chainID, err = jsonChainID(opts.ChainID); err != nil {
-			return nil, err
-		}
+	allowMultisend, err := queryOrBody(query, "allowMultisend", opts.AllowMultisend)
+	if err != nil {
+		return nil, err
 	}
-	if opts.SafeVersion == nil && !s.cfg.SafeOnChain {
-		return nil, badInput("safeVersion", "safeVersion: required: the Safe's version as its VERSION() returns it, e.g. \"1.3.0\"; it is never guessed")
-	}
-	if opts.SafeVersion != nil {
-		if version, err = safe.ParseVersion("safeVersion", *opts.SafeVersion); err != nil {
-			return nil, err
-		}
+	trustAddressOnly, err := queryOrBody(query, "trustAddressOnly", opts.TrustAddressOnly)
+	if err != nil {
+		return nil, err
 	}
 	st, err := safe.ReadServiceTx(raw)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.cfg.SafeVerifier(r.Context(), safe.VerifyRequest{Tx: *st, ChainID: chainID, Version: version,
-		Policy: safe.Policy{AllowMultiSend: opts.AllowMultisend, TrustAddressOnly: opts.TrustAddressOnly}})
+	d, err := safe.SettleDomain(st, "the body",
+		safe.Given{Field: "chainId", As: "?chainId=", Text: query["chainId"]},
+		safe.Given{Field: "safeVersion", As: "?safeVersion=", Text: query["safeVersion"]})
+	if err != nil {
+		return nil, err
+	}
+	// With a node, chainId and safeVersion are read from it (and, when
+	// given, must agree with it); without one they are required.
+	if !s.cfg.SafeOnChain {
+		const how = "add ?chainId=N&safeVersion=V to the URL (e.g. POST /api/v1/safe/verify?chainId=1&safeVersion=1.3.0), or chainId and safeVersion keys to the body, or start the server with --rpc to read them from a node"
+		if d.ChainID == nil {
+			return nil, safe.MissingChainID("chainId", how)
+		}
+		if d.Version == (safe.Version{}) {
+			return nil, safe.MissingVersion("safeVersion", how)
+		}
+	}
+	v, err := s.cfg.SafeVerifier(r.Context(), safe.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
+		Policy: safe.Policy{AllowMultiSend: allowMultisend, TrustAddressOnly: trustAddressOnly}})
 	if err != nil {
 		return nil, hideNodeURL(err)
 	}
@@ -151,28 +168,42 @@ func hideNodeURL(err error) error {
 	return &bulwark.Error{Code: be.Code, Field: be.Field, Message: hidden, Err: err}
 }
 
-func isNullJSON(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null"
+// verifyQuery reads the query parameters of POST /api/v1/safe/verify: each
+// at most once, none unknown (a misspelt option must not pass unnoticed).
+func verifyQuery(r *http.Request) (map[string]string, error) {
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badInput("query", "query: not a valid URL query string")
+	}
+	out := map[string]string{}
+	for name, vs := range values {
+		if !slices.Contains(safeVerifyQuery, name) {
+			return nil, badInput("query", "query: unknown parameter %q (parameters: %s)", clip(name, 40), strings.Join(safeVerifyQuery, ", "))
+		}
+		if len(vs) > 1 {
+			return nil, badInput(name, "%s: given twice in the query; give it once", name)
+		}
+		if strings.TrimSpace(vs[0]) == "" {
+			return nil, badInput(name, "%s: empty in the query: give a value or leave the parameter out", name)
+		}
+		out[name] = vs[0]
+	}
+	return out, nil
 }
 
-// jsonChainID reads chainId as a JSON number or a decimal or 0x-hex string.
-func jsonChainID(raw json.RawMessage) (*big.Int, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, badInput("chainId", "chainId: required: the chain's EIP-155 id, e.g. 1 for Ethereum mainnet; it is never guessed")
+// queryOrBody returns a boolean option given in the query or the body
+// (false when in neither); given in both, the two must agree.
+func queryOrBody(query map[string]string, name string, body *bool) (bool, error) {
+	text, inQuery := query[name]
+	if !inQuery {
+		return body != nil && *body, nil
 	}
-	text := string(raw)
-	if raw[0] == '"' {
-		if err := json.Unmarshal(raw, &text); err != nil {
-			return nil, badInput("chainId", "chainId: not a valid JSON string")
-		}
-	} else {
-		for _, c := range raw {
-			if c < '0' || c > '9' {
-				return nil, badInput("chainId", "chainId: want a whole number (or a string in decimal or 0x-hex), got %s", clip(string(raw), 32))
-			}
-		}
+	q, err := strconv.ParseBool(text)
+	if err != nil {
+		return false, badInput(name, "%s: want true or false in the query, got %q", name, clip(text, 40))
 	}
-	return safe.ParseChainID("chainId", text)
+	if body != nil && *body != q {
+		return false, badInput(name, "%s: ?%s=%t disagrees with the body's %s %t: leave one out, or make them agree", name, name, q, name, *body)
+	}
+	return q, nil
 }

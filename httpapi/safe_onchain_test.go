@@ -61,11 +61,13 @@ func TestSafeVerifyAPIOnChain(t *testing.T) {
 	}
 
 	// A wrong chain id is refused, naming it; a request never picks the node.
-	for _, tc := range []struct{ extra, field, msg string }{
-		{`,"chainId":1`, "chainId", "not the chain id of the node"},
-		{`,"rpc":"http://127.0.0.1:1"`, "rpc", "cannot choose the node"},
+	for _, tc := range []struct{ query, extra, field, msg string }{
+		{"", `,"chainId":1`, "chainId", "not the chain id of the node"},
+		{"?chainId=1", "", "chainId", "not the chain id of the node"},
+		{"?safeVersion=1.4.1", "", "safeVersion", "contradicts the chain"},
+		{"", `,"rpc":"http://127.0.0.1:1"`, "rpc", "cannot choose the node"},
 	} {
-		rec := e.do("POST", "/api/v1/safe/verify", jsonHeaders("analyst"), strings.TrimSuffix(body, "}")+tc.extra+"}")
+		rec := e.do("POST", "/api/v1/safe/verify"+tc.query, jsonHeaders("analyst"), strings.TrimSuffix(body, "}")+tc.extra+"}")
 		if rec.Code != http.StatusBadRequest {
 			t.Fatalf("%s: status %d: %s", tc.field, rec.Code, rec.Body)
 		}

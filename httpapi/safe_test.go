@@ -117,7 +117,51 @@ func TestSafeVerifyAPI(t *testing.T) {
 			body: safeBody(ethTx, opts141), wantStatus: http.StatusUnauthorized, after: noVerifyAudit},
 		{name: "missing chainId", configure: withSafeVerifier, method: "POST", path: path, headers: jsonHeaders("analyst"),
 			body: safeBody(ethTx, `"safeVersion":"1.4.1"`), wantStatus: http.StatusBadRequest, wantCode: "invalid", wantField: "chainId",
-			wantMsg: []string{"never guessed"}, after: noVerifyAudit},
+			wantMsg: []string{"never guessed", "?chainId=N"}, after: noVerifyAudit},
+
+		// The service's JSON as it is, the chain and version in the query.
+		{name: "query gives chainId and safeVersion", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1&safeVersion=1.4.1",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusOK,
+			wantBody: []string{`"chainId":"1"`, `"safeVersion":"1.4.1"`}, after: verdictIs("ok")},
+		{name: "query in hex", configure: withSafeVerifier, method: "POST", path: path + "?chainId=0x1&safeVersion=1.4.1",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusOK, wantBody: []string{`"chainId":"1"`}, after: verdictIs("ok")},
+		{name: "query and body agree", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1&safeVersion=1.4.1",
+			headers: jsonHeaders("analyst"), body: safeBody(ethTx, opts141), wantStatus: http.StatusOK, after: verdictIs("ok")},
+		{name: "query chainId, body safeVersion", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1",
+			headers: jsonHeaders("analyst"), body: safeBody(ethTx, `"safeVersion":"1.4.1"`), wantStatus: http.StatusOK, after: verdictIs("ok")},
+		{name: "query and body disagree on chainId", configure: withSafeVerifier, method: "POST", path: path + "?chainId=5&safeVersion=1.4.1",
+			headers: jsonHeaders("analyst"), body: safeBody(ethTx, opts141), wantStatus: http.StatusBadRequest, wantField: "chainId",
+			wantMsg: []string{"?chainId=5 disagrees with the body's chainId 1"}, after: noVerifyAudit},
+		{name: "query and body disagree on safeVersion", configure: withSafeVerifier, method: "POST", path: path + "?safeVersion=1.3.0",
+			headers: jsonHeaders("analyst"), body: safeBody(ethTx, opts141), wantStatus: http.StatusBadRequest, wantField: "safeVersion",
+			wantMsg: []string{"?safeVersion=1.3.0 disagrees with the body's safeVersion 1.4.1"}, after: noVerifyAudit},
+		{name: "missing safeVersion says how to give it", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusBadRequest, wantField: "safeVersion",
+			wantMsg: []string{"safeVersion: required", "safeVersion=V", "serve", "--rpc", "never guessed"}, after: noVerifyAudit},
+		{name: "bad chainId in the query", configure: withSafeVerifier, method: "POST", path: path + "?chainId=mainnet&safeVersion=1.4.1",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusBadRequest, wantField: "chainId", after: noVerifyAudit},
+		{name: "chainId 0 in the query", configure: withSafeVerifier, method: "POST", path: path + "?chainId=0&safeVersion=1.4.1",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusBadRequest, wantField: "chainId", wantMsg: []string{"not a chain"}, after: noVerifyAudit},
+		{name: "bad safeVersion in the query", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1&safeVersion=9",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusBadRequest, wantField: "safeVersion", after: noVerifyAudit},
+		{name: "safeVersion as a number in the body", configure: withSafeVerifier, method: "POST", path: path,
+			headers: jsonHeaders("analyst"), body: safeBody(ethTx, `"chainId":1,"safeVersion":1.3`), wantStatus: http.StatusBadRequest, wantField: "safeVersion",
+			wantMsg: []string{"as a string"}, after: noVerifyAudit},
+		{name: "unknown query parameter", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1&safeVersion=1.4.1&allowMultiSend=true",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusBadRequest, wantField: "query",
+			wantMsg: []string{`unknown parameter "allowMultiSend"`, "allowMultisend"}, after: noVerifyAudit},
+		{name: "query parameter given twice", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1&chainId=5&safeVersion=1.4.1",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusBadRequest, wantField: "chainId", wantMsg: []string{"given twice"}, after: noVerifyAudit},
+		{name: "empty query parameter", configure: withSafeVerifier, method: "POST", path: path + "?chainId=&safeVersion=1.4.1",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusBadRequest, wantField: "chainId", wantMsg: []string{"empty"}, after: noVerifyAudit},
+		{name: "policy options in the query", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1&safeVersion=1.4.1&allowMultisend=true&trustAddressOnly=1",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusOK,
+			wantBody: []string{`"allowMultisend":true`, `"trustAddressOnly":true`}, after: verdictIs("ok")},
+		{name: "policy option not a boolean in the query", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1&safeVersion=1.4.1&allowMultisend=yes",
+			headers: jsonHeaders("analyst"), body: "{" + ethTx + "}", wantStatus: http.StatusBadRequest, wantField: "allowMultisend", after: noVerifyAudit},
+		{name: "policy option disagrees", configure: withSafeVerifier, method: "POST", path: path + "?allowMultisend=false",
+			headers: jsonHeaders("analyst"), body: safeBody(ethTx, opts141+`,"allowMultisend":true`), wantStatus: http.StatusBadRequest, wantField: "allowMultisend",
+			wantMsg: []string{"disagrees"}, after: noVerifyAudit},
 		{name: "bad chainId", configure: withSafeVerifier, method: "POST", path: path, headers: jsonHeaders("analyst"),
 			body: safeBody(ethTx, `"chainId":1.5,"safeVersion":"1.4.1"`), wantStatus: http.StatusBadRequest, wantField: "chainId", after: noVerifyAudit},
 		{name: "missing safeVersion", configure: withSafeVerifier, method: "POST", path: path, headers: jsonHeaders("analyst"),
@@ -143,21 +187,44 @@ func TestSafeVerifyAPI(t *testing.T) {
 	})
 }
 
+// TestSafeVerifyAPIServiceFile posts the committed Safe Transaction
+// Service fixture of Bybit's nonce 71, the file 'bulwark safe verify --tx'
+// reads, byte for byte: the chain and version go in the query, and
+// without them the 400 says which is missing and how to give it.
+func TestSafeVerifyAPIServiceFile(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "cmd", "bulwark", "testdata", "safe", "verify", "bybit-nonce71.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "chainId") || strings.Contains(string(raw), "safeVersion") {
+		t.Fatal("the fixture is no longer the service's JSON as it is")
+	}
+	e := newEnv(t, withSafeVerifier)
+	rec := e.do("POST", "/api/v1/safe/verify", jsonHeaders("analyst"), string(raw))
+	mustStatus(t, rec, http.StatusBadRequest)
+	if d := decodeErrorBody(t, rec.Body.Bytes()); d.Field != "chainId" || !strings.Contains(d.Message, "?chainId=N&safeVersion=V") {
+		t.Errorf("without the query: %+v", d)
+	}
+	noVerifyAudit(t, e, rec)
+
+	rec = e.do("POST", "/api/v1/safe/verify?chainId=1&safeVersion=1.1.1", jsonHeaders("analyst"), string(raw))
+	mustStatus(t, rec, http.StatusOK)
+	verdictIs("reject", "UNTRUSTED_DELEGATECALL", "DELEGATECALL_SELECTOR_MISMATCH")(t, e, rec)
+	if !strings.Contains(rec.Body.String(), bybitSafeTxHash) {
+		t.Errorf("safeTxHash is not Bybit's: %s", rec.Body)
+	}
+}
+
 // TestSafeVerifyAPISharedFixture posts the Safe Transaction Service
-// fixture of Bybit's nonce 71 from ../shared as it is, with the options.
+// fixture of Bybit's nonce 71 from ../shared as it is, the options in the query.
 func TestSafeVerifyAPISharedFixture(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "shared", "data", "safe", "bybit", "bybit-safe-tx.clearsign-fixture.json"))
 	if err != nil {
 		t.Skip("shared Bybit fixture is absent")
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	m["chainId"], m["safeVersion"] = 1, "1.1.1"
-	body, _ := json.Marshal(m)
 	e := newEnv(t, withSafeVerifier)
-	rec := e.do("POST", "/api/v1/safe/verify", jsonHeaders("analyst"), string(body))
+	rec := e.do("POST", "/api/v1/safe/verify?chainId=1&safeVersion=1.1.1", jsonHeaders("analyst"), string(raw))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}

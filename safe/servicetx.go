@@ -24,6 +24,13 @@ type ServiceTx struct {
 	// SafeTxHash is the proposer-supplied hash, nil when the JSON has none.
 	// It is a claim to check, never an input to hashing.
 	SafeTxHash *common.Hash
+	// ChainID and Version are the optional chainId and safeVersion keys,
+	// nil when absent. The service's JSON carries neither (its URL names the
+	// chain, and the Safe's version is in GET /api/v1/safes/{address}/);
+	// they are there when someone added them, as Bulwark's API has long
+	// accepted. See [SettleDomain].
+	ChainID *big.Int
+	Version *Version
 }
 
 // ReadServiceTx parses a Safe Transaction Service multisig-transaction JSON
@@ -39,7 +46,9 @@ type ServiceTx struct {
 //     a float) or strings in decimal or 0x-hex, from 0 to 2^256-1;
 //   - addresses follow ParseAddress (mixed case must pass EIP-55);
 //   - a key given twice is refused: two readers of the same file could
-//     otherwise see two different transactions.
+//     otherwise see two different transactions;
+//   - chainId (a whole number above 0) and safeVersion (a string such as
+//     "1.3.0") are read when present, though the service never writes them.
 //
 // Every error is a *bulwark.Error with code invalid naming the field.
 func ReadServiceTx(data []byte) (*ServiceTx, error) {
@@ -70,6 +79,8 @@ func ReadServiceTx(data []byte) (*ServiceTx, error) {
 	out.Tx.RefundReceiver = r.address("refundReceiver", false)
 	out.Tx.Nonce = r.uint("nonce", true)
 	out.SafeTxHash = r.hash("safeTxHash")
+	out.ChainID = r.chainID("chainId")
+	out.Version = r.version("safeVersion")
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -220,6 +231,40 @@ func (r *fieldReader) uint(name string, required bool) *big.Int {
 	return n
 }
 
+// chainID reads an optional chain id: nil when absent or null.
+func (r *fieldReader) chainID(name string) *big.Int {
+	if raw, ok := r.fields[name]; !ok || string(raw) == "null" || r.err != nil {
+		return nil
+	}
+	n := r.uint(name, false)
+	if r.err != nil {
+		return nil
+	}
+	if n.Sign() == 0 {
+		r.err = bulwark.Invalid(name, "chain id 0 is not a chain: give the network's chain id, e.g. 1 for Ethereum mainnet")
+		return nil
+	}
+	return n
+}
+
+// version reads an optional Safe version string: nil when absent or null.
+func (r *fieldReader) version(name string) *Version {
+	s, isNumber, ok := r.scalar(name, false, `the Safe's version as a string, e.g. "1.3.0"`)
+	if !ok {
+		return nil
+	}
+	if isNumber {
+		r.err = bulwark.Invalid(name, `want the Safe's version as a string, e.g. "1.3.0", got a number`)
+		return nil
+	}
+	v, err := ParseVersion(name, s)
+	if err != nil {
+		r.err = err
+		return nil
+	}
+	return &v
+}
+
 func (r *fieldReader) bytes(name string) []byte {
 	s, isNumber, ok := r.scalar(name, false, "0x-prefixed hex bytes")
 	if !ok || !isNumber && (s == "" || s == "0x") {
@@ -282,16 +327,24 @@ func (r *fieldReader) hash(name string) *common.Hash {
 
 // MarshalJSON writes the transaction in the service's shape: addresses in
 // EIP-55 form, integers as decimal strings (operation as a number), data as
-// 0x-hex, safeTxHash only when set. ReadServiceTx reads it back unchanged.
+// 0x-hex, safeTxHash, chainId and safeVersion only when set. ReadServiceTx reads it back unchanged.
 func (s *ServiceTx) MarshalJSON() ([]byte, error) {
 	out := struct {
 		Safe string `json:"safe"`
 		VerifiedTxJSON
-		SafeTxHash *string `json:"safeTxHash,omitempty"`
+		SafeTxHash  *string `json:"safeTxHash,omitempty"`
+		ChainID     string  `json:"chainId,omitempty"`
+		SafeVersion string  `json:"safeVersion,omitempty"`
 	}{Safe: s.Safe.Hex(), VerifiedTxJSON: txJSON(s.Tx)}
 	if s.SafeTxHash != nil {
 		h := s.SafeTxHash.Hex()
 		out.SafeTxHash = &h
+	}
+	if s.ChainID != nil {
+		out.ChainID = s.ChainID.String()
+	}
+	if s.Version != nil {
+		out.SafeVersion = s.Version.String()
 	}
 	return json.Marshal(out)
 }

@@ -131,6 +131,11 @@ func TestReadServiceTx(t *testing.T) {
 			func(s *ServiceTx) bool { return s.Tx.SafeTxGas.Sign() == 0 && s.Tx.GasToken == (common.Address{}) }},
 		{"dataGas for 0.1.0", with("baseGas", "<absent>", "dataGas", 7), func(s *ServiceTx) bool { return s.Tx.BaseGas.Int64() == 7 }},
 		{"safeTxHash", with("safeTxHash", bybitSafeTxHash.Hex()), func(s *ServiceTx) bool { return s.SafeTxHash != nil && *s.SafeTxHash == bybitSafeTxHash }},
+		{"no chainId or safeVersion, as the service writes it", with(), func(s *ServiceTx) bool { return s.ChainID == nil && s.Version == nil }},
+		{"chainId and safeVersion", with("chainId", 137, "safeVersion", "1.3.0+L2"), func(s *ServiceTx) bool {
+			return s.ChainID.Int64() == 137 && s.Version != nil && s.Version.String() == "1.3.0+L2"
+		}},
+		{"chainId in hex, null safeVersion", with("chainId", "0x89", "safeVersion", nil), func(s *ServiceTx) bool { return s.ChainID.Int64() == 137 && s.Version == nil }},
 	} {
 		s, err := ReadServiceTx(tc.in)
 		if err != nil || !tc.want(s) {
@@ -154,6 +159,11 @@ func TestReadServiceTx(t *testing.T) {
 		{"bool address", "gasToken", with("gasToken", true)},
 		{"operation 3", "operation", with("operation", 3)},
 		{"short hash", "safeTxHash", with("safeTxHash", "0x1234")},
+		{"chainId 0", "chainId", with("chainId", 0)},
+		{"chainId fraction", "chainId", with("chainId", 1.5)},
+		{"chainId word", "chainId", with("chainId", "mainnet")},
+		{"safeVersion number", "safeVersion", with("safeVersion", 1.3)},
+		{"safeVersion unknown", "safeVersion", with("safeVersion", "1.6.0")},
 		{"duplicate key", "to", []byte(`{"to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","to":"0x0000000000000000000000000000000000000001"}`)},
 		{"list", "results", []byte(`{"count":1,"results":[]}`)},
 		{"array", "body", []byte(`[]`)},
@@ -177,6 +187,7 @@ func FuzzReadServiceTx(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte(`{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","value":1,"operation":0,"nonce":"0x1","data":null}`))
 	f.Add([]byte(`{"count":1,"results":[{}]}`))
+	f.Add([]byte(`{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","value":1,"operation":0,"nonce":1,"chainId":"0x89","safeVersion":"1.3.0+L2"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ReadServiceTx(data)
 		if err != nil {
@@ -540,5 +551,68 @@ func BenchmarkVerify(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSettleDomain: the chain id and version come from the caller or the
+// JSON's own keys; both must agree; nobody's value is ever made up.
+func TestSettleDomain(t *testing.T) {
+	t.Parallel()
+	v130, v141 := mustVersion(t, "1.3.0"), mustVersion(t, "1.4.1")
+	st := func(chainID int64, version string) *ServiceTx {
+		s := &ServiceTx{}
+		if chainID != 0 {
+			s.ChainID = big.NewInt(chainID)
+		}
+		if version != "" {
+			v := mustVersion(t, version)
+			s.Version = &v
+		}
+		return s
+	}
+	given := func(field, text string) Given { return Given{Field: field, As: "?" + field + "=", Text: text} }
+	for _, tc := range []struct {
+		name                   string
+		tx                     *ServiceTx
+		chainID, version       string
+		wantChainID            int64 // 0: nil
+		wantVersion            Version
+		wantChainF, wantVerF   string
+		errField, errSubstring string
+	}{
+		{name: "nobody gives them", tx: st(0, ""), wantChainF: "chainId", wantVerF: "safeVersion"},
+		{name: "caller gives them", tx: st(0, ""), chainID: "1", version: "1.3.0", wantChainID: 1, wantVersion: v130, wantChainF: "chainId", wantVerF: "safeVersion"},
+		{name: "JSON gives them", tx: st(137, "1.4.1"), wantChainID: 137, wantVersion: v141, wantChainF: "chainId", wantVerF: "safeVersion"},
+		{name: "both agree", tx: st(1, "1.4.1"), chainID: "0x1", version: "1.4.1", wantChainID: 1, wantVersion: v141, wantChainF: "chainId", wantVerF: "safeVersion"},
+		{name: "one each", tx: st(0, "1.4.1"), chainID: "10", wantChainID: 10, wantVersion: v141, wantChainF: "chainId", wantVerF: "safeVersion"},
+		{name: "chain ids disagree", tx: st(5, ""), chainID: "1", errField: "chainId", errSubstring: "?chainId=1 disagrees with the body's chainId 5"},
+		{name: "versions disagree", tx: st(0, "1.3.0"), version: "1.3.0+L2", errField: "safeVersion", errSubstring: "?safeVersion=1.3.0+L2 disagrees with the body's safeVersion 1.3.0"},
+		{name: "bad chain id", tx: st(0, ""), chainID: "0", errField: "chainId", errSubstring: "not a chain"},
+		{name: "bad version", tx: st(0, ""), version: "2.0.0", errField: "safeVersion"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := SettleDomain(tc.tx, "the body", given("chainId", tc.chainID), given("safeVersion", tc.version))
+			if tc.errField != "" {
+				var e *bulwark.Error
+				if !errors.As(err, &e) || e.Code != bulwark.EINVALID || e.Field != tc.errField || !strings.Contains(e.Message, tc.errSubstring) {
+					t.Fatalf("error %v, want invalid %s with %q", err, tc.errField, tc.errSubstring)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (d.ChainID == nil) != (tc.wantChainID == 0) || d.ChainID != nil && d.ChainID.Int64() != tc.wantChainID ||
+				d.Version != tc.wantVersion || d.ChainIDField != tc.wantChainF || d.VersionField != tc.wantVerF {
+				t.Errorf("settled %+v", d)
+			}
+		})
+	}
+	// The settled chain id is a copy: changing it leaves the JSON's alone.
+	tx := st(1, "")
+	d, _ := SettleDomain(tx, "the body", Given{}, Given{})
+	d.ChainID.SetInt64(99)
+	if tx.ChainID.Int64() != 1 {
+		t.Error("SettleDomain returned the JSON's own chain id")
 	}
 }

@@ -789,30 +789,6 @@ func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*safe.Ve
 	if err := required("--tx", "the transaction JSON file (a Safe Transaction Service multisig-transaction), or - for standard input", f.tx); err != nil {
 		return nil, err
 	}
-	if f.rpc == "" {
-		const never = "without --rpc it must be given: Bulwark never guesses it"
-		if err := required("--chain-id", "the chain id, e.g. 1 for Ethereum mainnet; "+never, f.chainID); err != nil {
-			return nil, err
-		}
-		if err := required("--safe-version", "the Safe's version as its VERSION() returns it, e.g. 1.3.0; "+never, f.version); err != nil {
-			return nil, err
-		}
-	}
-	var (
-		chainID *big.Int
-		version safe.Version
-		err     error
-	)
-	if f.chainID != "" {
-		if chainID, err = safe.ParseChainID("--chain-id", f.chainID); err != nil {
-			return nil, err
-		}
-	}
-	if f.version != "" {
-		if version, err = safe.ParseVersion("--safe-version", f.version); err != nil {
-			return nil, err
-		}
-	}
 	data, source, err := m.readInput("--tx", f.tx, maxTxFile)
 	if err != nil {
 		return nil, err
@@ -821,10 +797,24 @@ func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*safe.Ve
 	if err != nil {
 		return nil, txFileError(source, err)
 	}
-	req := safe.VerifyRequest{Tx: *st, ChainID: chainID, Version: version,
+	d, err := safe.SettleDomain(st, "the --tx file",
+		safe.Given{Field: "--chain-id", Text: f.chainID},
+		safe.Given{Field: "--safe-version", Text: f.version})
+	if err != nil {
+		return nil, err
+	}
+	if f.rpc == "" {
+		if d.ChainID == nil {
+			return nil, safe.MissingChainID("--chain-id", "give it with --chain-id N, or give --rpc URL to read it from a node")
+		}
+		if d.Version == (safe.Version{}) {
+			return nil, safe.MissingVersion("--safe-version", "give it with --safe-version V, or give --rpc URL to read it from a node")
+		}
+	}
+	req := safe.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
 		Policy: safe.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly}}
 	if f.rpc != "" {
-		return m.verifyOnChain(ctx, f.rpc, source, req)
+		return m.verifyOnChain(ctx, f.rpc, source, req, safe.ChainFields{ChainID: d.ChainIDField, Version: d.VersionField, Node: "--rpc"})
 	}
 	v, err := safe.Verify(req)
 	if err != nil {
@@ -837,13 +827,13 @@ func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*safe.Ve
 // (safe.VerifyOnChain). Errors name what is at fault: the flag the node
 // contradicts, the --tx file's safe when it is not a Safe, and --rpc for
 // everything the node did (unreachable, refused a read …).
-func (m *Main) verifyOnChain(ctx context.Context, rawURL, source string, req safe.VerifyRequest) (*safe.Verification, error) {
+func (m *Main) verifyOnChain(ctx context.Context, rawURL, source string, req safe.VerifyRequest, fields safe.ChainFields) (*safe.Verification, error) {
 	client, err := ethrpc.Dial(rawURL, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger, DebugRetries: true})
 	if err != nil {
 		return nil, rpcFlagError(err)
 	}
 	defer client.Close()
-	v, err := safe.VerifyOnChain(ctx, client, req, safe.ChainOptions{Simulator: client, Fields: safe.CLIChainFields})
+	v, err := safe.VerifyOnChain(ctx, client, req, safe.ChainOptions{Simulator: client, Fields: fields})
 	if err == nil {
 		return v, nil
 	}
@@ -855,6 +845,9 @@ func (m *Main) verifyOnChain(ctx context.Context, rawURL, source string, req saf
 		return nil, e
 	case errors.As(err, &be) && be.Field == "safe-version":
 		return nil, bulwark.Wrap(err, be.Code, "--safe-version: "+be.Message)
+	case errors.As(err, &be) && (be.Field == "chainId" || be.Field == "safeVersion"):
+		// The --tx file's own chainId or safeVersion disagrees with the node.
+		return nil, txFileError(source, err)
 	case errors.As(err, &be) && be.Field != "":
 		return nil, err
 	}

@@ -143,6 +143,14 @@ func TestSafeVerifyRPC(t *testing.T) {
 						t.Errorf("%s %s: exit %d, stderr %q", tc.flag, tc.value, code, stderr)
 					}
 				}
+				// The file's own chainId is checked against the node too,
+				// and the error says it is the file's.
+				withKey := filepath.Join(t.TempDir(), "tx.json")
+				addKeys(t, tx, withKey, map[string]any{"chainId": 1})
+				code, stdout, stderr := run(t, env, "safe", "verify", "--tx", withKey, "--rpc", chain.URL())
+				if code != 1 || stdout != "" || !strings.Contains(stderr, "bulwark: --tx: "+withKey+": chainId: 1 is not the chain id of the node at --rpc") {
+					t.Errorf("file's chainId: exit %d, stderr %q", code, stderr)
+				}
 			})
 		})
 	}

@@ -135,13 +135,19 @@ func TestSafeVerifyErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx := verifyFile("eth-transfer")
+	withKeys, numVersion := filepath.Join(dir, "with-keys.json"), filepath.Join(dir, "num-version.json")
+	addKeys(t, tx, withKeys, map[string]any{"chainId": 5, "safeVersion": "1.4.1"})
+	addKeys(t, tx, numVersion, map[string]any{"safeVersion": 1.3})
 	for _, tc := range []struct {
 		name string
 		args []string
 		want string
 	}{
 		{"no tx", []string{"--chain-id", "1", "--safe-version", "1.4.1"}, "--tx: required"},
-		{"no chain id", []string{"--tx", tx, "--safe-version", "1.4.1"}, "--chain-id: required: the chain id, e.g. 1 for Ethereum mainnet; without --rpc it must be given: Bulwark never guesses it"},
+		{"no chain id", []string{"--tx", tx, "--safe-version", "1.4.1"}, "--chain-id: required: the chain's EIP-155 id, e.g. 1 for Ethereum mainnet; the Safe Transaction Service's JSON does not carry it: give it with --chain-id N, or give --rpc URL to read it from a node; it is never guessed"},
+		{"file's chainId disagrees", []string{"--tx", withKeys, "--chain-id", "1", "--safe-version", "1.4.1"}, "bulwark: --chain-id: 1 disagrees with the --tx file's chainId 5: leave one out, or make them agree\n"},
+		{"file's safeVersion disagrees", []string{"--tx", withKeys, "--safe-version", "1.3.0"}, "bulwark: --safe-version: 1.3.0 disagrees with the --tx file's safeVersion 1.4.1"},
+		{"file's safeVersion a number", []string{"--tx", numVersion, "--chain-id", "1"}, "--tx: " + numVersion + ": safeVersion: want the Safe's version as a string"},
 		{"no version", []string{"--tx", tx, "--chain-id", "1"}, "--safe-version: required"},
 		{"bad version", []string{"--tx", tx, "--chain-id", "1", "--safe-version", "1.6.0"}, "--safe-version:"},
 		{"missing file", []string{"--tx", filepath.Join(dir, "nope.json"), "--chain-id", "1", "--safe-version", "1.4.1"}, "does not exist"},
@@ -245,5 +251,43 @@ func TestDataIsNeverTheDataDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(work, "0xa9059cbb", "bulwark.db")); err != nil {
 		t.Errorf("--data-dir 0xa9059cbb holds no store: %v", err)
+	}
+}
+
+// addKeys writes to out the JSON object in file with keys added.
+func addKeys(t *testing.T, file, out string, keys map[string]any) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range keys {
+		m[k] = v
+	}
+	b, _ := json.Marshal(m)
+	if err := os.WriteFile(out, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSafeVerifyFileCarriesDomain: a file written for the API, with
+// chainId and safeVersion keys beside the service's, verifies without the
+// flags, as POST /api/v1/safe/verify takes it; flags that agree are fine.
+func TestSafeVerifyFileCarriesDomain(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "tx.json")
+	addKeys(t, verifyFile("bybit-nonce71"), file, map[string]any{"chainId": "1", "safeVersion": "1.1.1"})
+	for _, extra := range [][]string{nil, {"--chain-id", "1"}, {"--chain-id", "0x1", "--safe-version", "1.1.1"}} {
+		env := map[string]string{"BULWARK_DATA": t.TempDir()}
+		code, stdout, stderr := run(t, env, append([]string{"safe", "verify", "--tx", file, "--json"}, extra...)...)
+		var out struct{ ChainID, SafeVersion, SafeTxHash, Verdict string }
+		if err := json.Unmarshal([]byte(stdout), &out); code != 3 || err != nil || out.ChainID != "1" || out.SafeVersion != "1.1.1" || out.Verdict != "reject" ||
+			out.SafeTxHash != "0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8" {
+			t.Errorf("%q: exit %d, %v, %+v, stderr %q", extra, code, err, out, stderr)
+		}
 	}
 }
