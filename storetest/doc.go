@@ -26,7 +26,10 @@
 //     audit transaction (Atomic): it commits or rolls back with its entry;
 //   - AuditEntries refuses a limit below 1 with EINVALID;
 //   - ListTokens returns an empty slice, not an error, for an empty store,
-//     and returned tokens are copies the caller may change.
+//     and returned tokens are copies the caller may change;
+//   - every stored alert has its outbox message, written in the alert's
+//     transaction, and the alert shows that message's delivery state
+//     (AlertStore, ScreeningStore, Outbox).
 //
 // Tampering with stored rows needs the adapter's own query language, so
 // adapters test that themselves.
