@@ -31,17 +31,37 @@ const (
 	// CategoryLabel: an informational label (an exchange's hot wallet, a
 	// mixer) that raises review rather than block on its own.
 	CategoryLabel Category = "label"
+	// CategoryInternal: an address on the user's own list (imported with
+	// 'lists update --list ID --kind internal'): the user's reason, not a
+	// government's.
+	CategoryInternal Category = "internal"
+	// CategoryUnknown: the list does not say why it names the entity (a
+	// Bulwark CSV without a category column, imported without --kind).
+	CategoryUnknown Category = "unknown"
 )
+
+// Categories lists every category, in a stable order.
+func Categories() []Category {
+	return []Category{CategorySanctions, CategoryAttribution, CategorySeizure, CategoryLabel, CategoryInternal, CategoryUnknown}
+}
 
 // Confidence is how sure the list is of an attribution.
 type Confidence string
 
 // Confidence levels. Government sanctions designations are [ConfidenceHigh].
+// A list that does not say how sure it is gets [ConfidenceUnknown], never a
+// default level.
 const (
-	ConfidenceHigh   Confidence = "high"
-	ConfidenceMedium Confidence = "medium"
-	ConfidenceLow    Confidence = "low"
+	ConfidenceHigh    Confidence = "high"
+	ConfidenceMedium  Confidence = "medium"
+	ConfidenceLow     Confidence = "low"
+	ConfidenceUnknown Confidence = "unknown"
 )
+
+// Confidences lists every confidence level, in a stable order.
+func Confidences() []Confidence {
+	return []Confidence{ConfidenceHigh, ConfidenceMedium, ConfidenceLow, ConfidenceUnknown}
+}
 
 // Entity is one listed party with everything a list says about it. Fields a
 // list does not carry stay empty.
@@ -56,7 +76,8 @@ type Entity struct {
 	SourceID string     `json:"sourceId"`
 	Type     EntityType `json:"type"`
 	Category Category   `json:"category"`
-	// Confidence of the attribution; high for sanctions designations.
+	// Confidence of the attribution; high for sanctions designations,
+	// unknown when the list does not say.
 	Confidence Confidence `json:"confidence"`
 	// Name is the primary name as the list spells it.
 	Name string `json:"name"`
@@ -64,7 +85,8 @@ type Entity struct {
 	// quality" AKAs, which score lower.
 	Aliases []Alias `json:"aliases,omitempty"`
 	// Programs are sanctions programs or attribution tags (e.g. "DPRK3",
-	// "CYBER2", "Lazarus Group").
+	// "CYBER2", "Lazarus Group"), as the list states them; none when it
+	// states none (the programme is then unknown).
 	Programs []string `json:"programs,omitempty"`
 	// Countries are ISO 3166-1 alpha-2 codes of nationality, citizenship or
 	// address, upper case.

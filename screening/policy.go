@@ -76,27 +76,39 @@ const DefaultReviewScore = 0.80
 
 // DefaultPolicy returns the rules Bulwark ships with:
 //
-//   - sanctions designations and high-confidence attributions block every
-//     use; medium and low confidence attributions need review;
+//   - sanctions designations block every use, whatever the confidence
+//     (a designation is not a matter of degree; a user's own sanctions list
+//     imported without a confidence is still a designation list);
+//   - attributions and the user's own internal lists block at high
+//     confidence and need review at medium, low or unknown confidence;
 //   - a seizure order needs review on a deposit (the funds may have to be
 //     frozen, not bounced) and blocks a withdrawal;
-//   - labels (an exchange's hot wallet, a mixer) never block: a mixer
-//     label needs review, other labels are reported with a clear verdict
-//     (see Rules.Address for the table);
+//   - labels (an exchange's hot wallet, a mixer) never block: a
+//     high-confidence label or one of unknown confidence needs review,
+//     medium and low ones are reported with a clear verdict;
+//   - an entity whose list does not say why it names it (category
+//     unknown) needs review, at any confidence: never a silent block or
+//     clear;
 //   - a name scoring DefaultReviewScore or more needs review, and 0.97 or
 //     more blocks onboarding and hiring; for vendors a name match alone
 //     never blocks.
 func DefaultPolicy() Policy {
 	addr := func(seizure bulwark.Verdict) map[Category]map[Confidence]bulwark.Verdict {
 		all := func(v bulwark.Verdict) map[Confidence]bulwark.Verdict {
-			return map[Confidence]bulwark.Verdict{ConfidenceHigh: v, ConfidenceMedium: v, ConfidenceLow: v}
+			return map[Confidence]bulwark.Verdict{ConfidenceHigh: v, ConfidenceMedium: v, ConfidenceLow: v, ConfidenceUnknown: v}
+		}
+		graded := func(high bulwark.Verdict) map[Confidence]bulwark.Verdict {
+			return map[Confidence]bulwark.Verdict{ConfidenceHigh: high, ConfidenceMedium: bulwark.VerdictReview,
+				ConfidenceLow: bulwark.VerdictReview, ConfidenceUnknown: bulwark.VerdictReview}
 		}
 		return map[Category]map[Confidence]bulwark.Verdict{
-			CategorySanctions: all(bulwark.VerdictBlock),
-			CategoryAttribution: {ConfidenceHigh: bulwark.VerdictBlock, ConfidenceMedium: bulwark.VerdictReview,
-				ConfidenceLow: bulwark.VerdictReview},
-			CategorySeizure: all(seizure),
-			CategoryLabel:   {ConfidenceHigh: bulwark.VerdictReview, ConfidenceMedium: bulwark.VerdictClear, ConfidenceLow: bulwark.VerdictClear},
+			CategorySanctions:   all(bulwark.VerdictBlock),
+			CategoryAttribution: graded(bulwark.VerdictBlock),
+			CategoryInternal:    graded(bulwark.VerdictBlock),
+			CategorySeizure:     all(seizure),
+			CategoryLabel: {ConfidenceHigh: bulwark.VerdictReview, ConfidenceMedium: bulwark.VerdictClear, ConfidenceLow: bulwark.VerdictClear,
+				ConfidenceUnknown: bulwark.VerdictReview},
+			CategoryUnknown: all(bulwark.VerdictReview),
 		}
 	}
 	people := []Category{CategorySanctions, CategoryAttribution, CategorySeizure}
@@ -151,14 +163,18 @@ func (p Policy) Validate() error {
 }
 
 // addressVerdict is the verdict an exact address match on e earns under r.
-// A category or confidence the table does not name needs review: never a
-// silent clear.
+// An entity that states no category or confidence is looked up as unknown
+// (never as a default level); a category or confidence the table does not
+// name needs review: never a silent block or clear.
 func (r Rules) addressVerdict(e *Entity) bulwark.Verdict {
-	if m, ok := r.Address[e.Category]; ok {
-		conf := e.Confidence
-		if conf == "" {
-			conf = ConfidenceHigh
-		}
+	cat, conf := e.Category, e.Confidence
+	if cat == "" {
+		cat = CategoryUnknown
+	}
+	if conf == "" {
+		conf = ConfidenceUnknown
+	}
+	if m, ok := r.Address[cat]; ok {
 		if v, ok := m[conf]; ok {
 			return v
 		}
@@ -230,22 +246,22 @@ func ParsePolicy(data []byte, name string) (Policy, error) {
 		if o.NameCategories != nil {
 			for _, c := range o.NameCategories {
 				if !knownCategory(c) {
-					return nil, bulwark.Invalid(name, "%s.nameCategories: unknown category %q (sanctions, attribution, seizure, label)", us, c)
+					return nil, bulwark.Invalid(name, "%s.nameCategories: unknown category %q (sanctions, attribution, seizure, label, internal, unknown)", us, c)
 				}
 			}
 			r.NameCategories = o.NameCategories
 		}
 		for c, m := range o.Address {
 			if !knownCategory(c) {
-				return nil, bulwark.Invalid(name, "%s.address: unknown category %q (sanctions, attribution, seizure, label)", us, c)
+				return nil, bulwark.Invalid(name, "%s.address: unknown category %q (sanctions, attribution, seizure, label, internal, unknown)", us, c)
 			}
 			merged := map[Confidence]bulwark.Verdict{}
 			for k, v := range r.Address[c] {
 				merged[k] = v
 			}
 			for conf, v := range m {
-				if conf != ConfidenceHigh && conf != ConfidenceMedium && conf != ConfidenceLow {
-					return nil, bulwark.Invalid(name, "%s.address.%s: unknown confidence %q (high, medium, low)", us, c, conf)
+				if !knownConfidence(conf) {
+					return nil, bulwark.Invalid(name, "%s.address.%s: unknown confidence %q (high, medium, low, unknown)", us, c, conf)
 				}
 				merged[conf] = v
 			}
@@ -265,9 +281,19 @@ func ParsePolicy(data []byte, name string) (Policy, error) {
 }
 
 func knownCategory(c Category) bool {
-	switch c {
-	case CategorySanctions, CategoryAttribution, CategorySeizure, CategoryLabel:
-		return true
+	for _, k := range Categories() {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+func knownConfidence(c Confidence) bool {
+	for _, k := range Confidences() {
+		if c == k {
+			return true
+		}
 	}
 	return false
 }

@@ -234,16 +234,16 @@ type ImportReport struct {
 // ImportOptions qualify an import.
 type ImportOptions struct {
 	// Force accepts a version published before the one in force, or one
-	// that would drop more than half of a list's entries or addresses
-	// (a partial download, or the wrong file), which Import otherwise
-	// refuses.
+	// that would drop more of a list's entities or addresses than the
+	// shrink limit allows (OfficialShrinkPercent, OwnShrinkPercent: a
+	// partial download, or the wrong file), which Import otherwise refuses.
 	Force bool
 }
 
 // Import makes lists the active versions of their lists (all or nothing,
 // audited), swaps the index and re-screens the watches against the new or
-// changed entries. It refuses a version older than, or less than half the
-// size of, the one in force (see ImportOptions.Force).
+// changed entries. It refuses a version older than the one in force, or one
+// that shrinks it beyond the shrink limit (see ImportOptions.Force).
 func (s *Service) Import(ctx context.Context, actor, source string, lists []*List) (*ImportReport, error) {
 	return s.ImportWith(ctx, actor, source, lists, ImportOptions{})
 }
@@ -562,8 +562,21 @@ func (s *Service) RemoveWatch(ctx context.Context, actor string, id int64) (Watc
 	return out, err
 }
 
+// Shrink limits: the share of a list's entities or addresses one new
+// version may drop without ImportOptions.Force, whatever the list's size.
+// An official list ([OfficialListID]: OFAC, UN, FBI, NBCTF…) changes by
+// designations and delistings, a few at a time; losing more than a tenth at
+// once is a truncated download or the wrong file far more often than a real
+// change. A user's own list may legitimately be pruned, but not by more
+// than half at once.
+const (
+	OfficialShrinkPercent = 10
+	OwnShrinkPercent      = 50
+)
+
 // checkDowngrade refuses a new version that is older than the active one,
-// or that would drop more than half of its entries or addresses.
+// or that would drop more of its entities or addresses than the shrink
+// limit allows.
 func checkDowngrade(old, next *List) error {
 	if old == nil || old.Info.SHA256 == next.Info.SHA256 {
 		return nil
@@ -573,6 +586,10 @@ func checkDowngrade(old, next *List) error {
 		return bulwark.Errorf(bulwark.ECONFLICT, "list %s: the new version was published %s, before the one in force (%s); nothing was changed (pass --force to roll back on purpose)",
 			id, np.Format("2006-01-02"), op.Format("2006-01-02"))
 	}
+	limit, whose := OwnShrinkPercent, "one of your own lists"
+	if OfficialListID(id) {
+		limit, whose = OfficialShrinkPercent, "an official list"
+	}
 	addrs := 0
 	for _, e := range next.Entities {
 		addrs += len(e.Addresses)
@@ -581,9 +598,9 @@ func checkDowngrade(old, next *List) error {
 		what      string
 		was, will int
 	}{{"entities", len(old.Entities), len(next.Entities)}, {"addresses", countAddresses(old), addrs}} {
-		if c.was >= 20 && c.will*2 < c.was {
-			return bulwark.Errorf(bulwark.ECONFLICT, "list %s would shrink from %d to %d %s: a partial download or the wrong file? Nothing was changed (pass --force if the list really shrank)",
-				id, c.was, c.will, c.what)
+		if lost := c.was - c.will; lost > 0 && lost*100 > c.was*limit {
+			return bulwark.Errorf(bulwark.ECONFLICT, "list %s would shrink from %d to %d %s, more than %s may lose in one update (%d%%): a partial download or the wrong file? Nothing was changed (pass --force if the list really shrank)",
+				id, c.was, c.will, c.what, whose, limit)
 		}
 	}
 	return nil

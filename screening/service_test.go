@@ -173,7 +173,8 @@ func TestServiceImportSwapsAndAlerts(t *testing.T) {
 	other := openService(t, db, false)
 	ls[0].Entities = ls[0].Entities[:2]
 	ls[0].Info.SHA256, ls[0].Info.Entities = "a3", 2
-	if _, err := other.Import(ctx, "cli", "test", ls[:1]); err != nil {
+	// (A delisting of a third of a tiny official list: forced.)
+	if _, err := other.ImportWith(ctx, "cli", "test", ls[:1], screening.ImportOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	changed, _, err := svc.Reload(ctx)
@@ -305,7 +306,7 @@ func TestServiceReplay(t *testing.T) {
 	ls := fixture()
 	ls[1].Entities = nil
 	ls[1].Info.SHA256 = "b2"
-	if _, err := svc.Import(ctx, "cli", "test", ls[1:2]); err != nil {
+	if _, err := svc.ImportWith(ctx, "cli", "test", ls[1:2], screening.ImportOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	if d, _ := svc.ScreenAddresses(ctx, "x", screening.UseWithdrawal, "", []screening.AddressQuery{{Address: seizedTRON}}); d.Verdict != bulwark.VerdictClear {

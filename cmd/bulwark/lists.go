@@ -13,6 +13,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/lists"
 	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
@@ -113,14 +114,29 @@ func gatherFiles(ctx context.Context, from string) ([]sources.File, error) {
 	return files, nil
 }
 
-// updateLists gathers, parses and imports lists: all or nothing.
-func updateLists(ctx context.Context, svc *screening.Service, actor, from string, force bool) (*screening.ImportReport, error) {
+// updateLists gathers, parses and imports lists: all or nothing. With
+// own.ID set, every file given makes the user's own list own.
+func updateLists(ctx context.Context, svc *screening.Service, actor, from string, own lists.Own, force bool) (*screening.ImportReport, error) {
+	if own != (lists.Own{}) {
+		if err := own.Check(); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(from) == "" {
+			return nil, bulwark.Invalid("--from", "required with --list: the files or directory holding your list")
+		}
+	}
 	files, err := gatherFiles(ctx, from)
 	if err != nil {
 		return nil, err
 	}
-	ls, err := sources.Parse(files, time.Now())
-	if err != nil {
+	var ls []*screening.List
+	if own.ID != "" {
+		l, err := sources.ParseOwn(files, own, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		ls = []*screening.List{l}
+	} else if ls, err = sources.Parse(files, time.Now()); err != nil {
 		return nil, err
 	}
 	source := from
@@ -131,26 +147,33 @@ func updateLists(ctx context.Context, svc *screening.Service, actor, from string
 }
 
 func (m *Main) listsUpdateCmd() *command {
-	var from string
+	var from, listID, kind, confidence string
 	var force bool
 	var st screeningSettings
 	return &command{
 		name:    "update",
 		summary: "import new list versions from directories, files or URLs (all or nothing)",
-		usage:   "bulwark lists update [--from DIR|FILE|URL[,…]] [--json]",
-		long: "Reads every list file given (a directory's files are routed by name and content: OFAC sdn.csv +\n" +
-			"add.csv + alt.csv + sdn_comments.csv or SDN_ADVANCED.XML, the UN consolidated XML, FBI address\n" +
-			"lists, Bulwark CSV, GraphSense TagPacks, Israel NBCTF CSV, and Bulwark snapshots under any name,\n" +
-			"told by their gzip content). Without --from the official OFAC and UN URLs are fetched. If any file\n" +
-			"fails to download or parse, nothing changes and the error names the file and line. Lists identical\n" +
-			"to the active version are left as they are. A version published before the one in force, or one\n" +
-			"that would drop more than half of a list's entries or addresses (a partial download, the wrong\n" +
-			"file), is refused unless --force.\n" +
+		usage:   "bulwark lists update [--from DIR|FILE|URL[,…]] [--list ID --kind sanctions|attribution|internal [--confidence LEVEL]] [--force] [--json]",
+		long: "Reads every list file given (a directory's files are routed by content: OFAC sdn.csv + add.csv +\n" +
+			"alt.csv + sdn_comments.csv or SDN_ADVANCED.XML, the UN consolidated XML, the DPRK attribution CSV,\n" +
+			"Bulwark CSV, GraphSense TagPacks, Israel NBCTF CSV, and Bulwark snapshots under any name). Each\n" +
+			"list's ID comes from its format, never from a file name. A plain list of addresses (one per line)\n" +
+			"is refused: it says nothing of whose addresses they are. Import it as your own list with\n" +
+			"--list ID --kind sanctions|attribution|internal (and --confidence if you know it); every file given\n" +
+			"then makes that one list. An official list's ID (ofac-*, un-*, fbi-*, nbctf, il-*, eu-*, uk-*, …) is\n" +
+			"never yours to take. Without --from the official OFAC and UN URLs are fetched. If any file fails to\n" +
+			"download or parse, nothing changes and the error names the file and line. Lists identical to the\n" +
+			"active version are left as they are. A version published before the one in force, or one that\n" +
+			"would drop more than 10% of an official list's entities or addresses (more than half of one of\n" +
+			"your own lists), whatever its size (a partial download, the wrong file), is refused unless --force.\n" +
 			"A running 'bulwark serve' on the same data directory picks the new versions up within seconds and\n" +
 			"re-screens its watches against the new or changed entries.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&from, "from", "", "comma-separated `DIR|FILE|URL`s to import (default: the official OFAC and UN URLs)")
-			fs.BoolVar(&force, "force", false, "accept a version published before the one in force, or one that drops more than half of a list's entries or addresses")
+			fs.StringVar(&listID, "list", "", "import the files as your own list `ID` (not an official list's ID); needs --kind")
+			fs.StringVar(&kind, "kind", "", "with --list: what the addresses are, `sanctions|attribution|internal`")
+			fs.StringVar(&confidence, "confidence", "", "with --list: how sure you are, `high|medium|low` (default unknown: matches need review)")
+			fs.BoolVar(&force, "force", false, "accept a version published before the one in force, or one that drops more than 10% of an official list's entities or addresses (half of one of your own)")
 			st.register(fs)
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -162,7 +185,11 @@ func (m *Main) listsUpdateCmd() *command {
 				return bulwark.ExitError, err
 			}
 			defer closeService(svc)
-			rep, err := updateLists(ctx, svc, "cli", from, force)
+			own, err := ownList(listID, kind, confidence)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			rep, err := updateLists(ctx, svc, "cli", from, own, force)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -181,6 +208,32 @@ func (m *Main) listsUpdateCmd() *command {
 			return bulwark.ExitOK, nil
 		},
 	}
+}
+
+// ownList reads --list, --kind and --confidence: all empty, or a list ID
+// with its kind (the flags are checked before any file is read).
+func ownList(id, kind, confidence string) (lists.Own, error) {
+	if id == "" {
+		switch {
+		case kind != "":
+			return lists.Own{}, bulwark.Invalid("--kind", "only with --list ID: the kind of your own list")
+		case confidence != "":
+			return lists.Own{}, bulwark.Invalid("--confidence", "only with --list ID: how sure you are of your own list")
+		}
+		return lists.Own{}, nil
+	}
+	if err := screening.CheckUserListID("--list", id); err != nil {
+		return lists.Own{}, err
+	}
+	cat, err := screening.ParseListKind("--kind", kind)
+	if err != nil {
+		return lists.Own{}, err
+	}
+	conf, err := screening.ParseConfidence("--confidence", confidence)
+	if err != nil {
+		return lists.Own{}, err
+	}
+	return lists.Own{ID: id, Category: cat, Confidence: conf}, nil
 }
 
 func (m *Main) listsExportCmd() *command {

@@ -11,6 +11,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/lists"
 )
 
 // tokenCacheTTL is how long serve keeps an API token read from the store
@@ -45,7 +46,7 @@ func newListsRefresher(svc *screening.Service, from string, interval time.Durati
 
 // update refreshes now (POST /api/v1/lists/update and the schedule).
 func (l *listsRefresher) update(ctx context.Context, actor string) (*screening.ImportReport, error) {
-	rep, err := updateLists(ctx, l.svc, actor, l.from, false) // a schedule never forces a downgrade
+	rep, err := updateLists(ctx, l.svc, actor, l.from, lists.Own{}, false) // a schedule never forces a downgrade
 	l.mu.Lock()
 	l.lastErr, l.lastAt = err, time.Now()
 	l.mu.Unlock()

@@ -315,6 +315,22 @@ func (m *Main) warnStale(stale []screening.StaleList) {
 	}
 }
 
+// matchBasis says what a list states about a matched entity: its category,
+// confidence and programs, each "unknown" when the list does not say.
+func matchBasis(mt screening.AddressMatch) string {
+	cat, conf, prog := string(mt.Category), string(mt.Confidence), mt.Program
+	if cat == "" {
+		cat = string(screening.CategoryUnknown)
+	}
+	if conf == "" {
+		conf = string(screening.ConfidenceUnknown)
+	}
+	if prog == "" {
+		prog = "program unknown"
+	}
+	return cat + "; confidence " + conf + "; " + prog
+}
+
 func (m *Main) printAddressResults(results []screening.AddressResult) {
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	for _, r := range results {
@@ -336,7 +352,7 @@ func (m *Main) printAddressResults(results []screening.AddressResult) {
 			if mt.MatchedBy != "address" {
 				note += " (matched " + mt.MatchedBy + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s [%s]%s\n", strings.ToUpper(string(mt.Verdict)), addr, r.Chain, mt.EntityID, mt.Name, mt.Program, note)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s [%s]%s\n", strings.ToUpper(string(mt.Verdict)), addr, r.Chain, mt.EntityID, mt.Name, matchBasis(mt), note)
 		}
 	}
 	tw.Flush()

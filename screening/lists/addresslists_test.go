@@ -9,42 +9,84 @@ import (
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
-func TestFBIText(t *testing.T) {
+// TestOwnAddressLines: a plain address list is the user's own list, under
+// the ID and kind the user gives; nothing it does not say is made up.
+func TestOwnAddressLines(t *testing.T) {
 	data := readTestdata(t, "fbi_sample.txt")
-	l, err := ParseFBIAddresses("testdata/fbi_sample.txt", data, "https://example.org/unused")
+	l, err := ParseOwn(Own{ID: "my-watch", Category: screening.CategoryInternal}, map[string][]byte{"fbi_sample.txt": data})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkList(t, l)
-	if l.Info.ID != "fbi-dprk" || l.Info.Format != "fbi-txt" || l.Info.Entities != 1 || l.Info.Addresses != 3 {
+	if l.Info.ID != "my-watch" || l.Info.Format != FormatOwn || l.Info.Entities != 1 || l.Info.Addresses != 3 {
 		t.Fatalf("info %+v", l.Info)
 	}
 	e := l.Entities[0]
-	if e.ID != "fbi-dprk:fbi_sample" || e.Name != "TraderTraitor / Bybit theft laundering addresses (FBI PSA I-022625-PSA)" ||
-		e.Source != "https://www.ic3.gov/PSA/2025/PSA250226" || e.Category != screening.CategoryAttribution ||
-		e.Confidence != screening.ConfidenceHigh || !slices.Equal(e.Programs, []string{"DPRK"}) {
+	// The file's own comment lines state a name, a source and a confidence.
+	if e.ID != "my-watch:fbi-sample" || e.Name != "TraderTraitor / Bybit theft laundering addresses (FBI PSA I-022625-PSA)" ||
+		e.Source != "https://www.ic3.gov/PSA/2025/PSA250226" || e.Category != screening.CategoryInternal ||
+		e.Confidence != screening.ConfidenceHigh || len(e.Programs) != 0 {
 		t.Errorf("entity %+v", e)
 	}
 	if !hasProblem(l, "fbi_sample.txt line 9", "rejected (an EVM address has 40 hex digits after 0x") || l.Info.Problems != 1 {
 		t.Errorf("problems %+v", l.Problems)
 	}
-	golden(t, "fbi_txt", l)
+	golden(t, "own_lines", l)
+
+	// Without comments: the kind given, confidence unknown, no program.
+	l, err = ParseOwn(Own{ID: "ofac-extract", Category: screening.CategorySanctions}, nil)
+	wantInvalid(t, err, "--list", "reserved")
+	files := map[string][]byte{
+		"sanctioned_addresses_ETH.txt": []byte("0x098B716B8Aaf21512996dC57EB0615e2383E2f96\n"),
+		"sanctioned_addresses_XBT.txt": []byte("bc1qsxf77cvwcd6jv6j8d8j3uhh4g0xqw4meswmwuc\n"),
+		"mules.csv":                    []byte("address,label,confidence,program\n0x96244D83DC15d36847C35209bBDc5bdDE9bEc3D8,mule,,DPRK3] [CYBER2\n"),
+	}
+	l, err = ParseOwn(Own{ID: "extract", Category: screening.CategorySanctions}, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkList(t, l)
+	if l.Info.Entities != 3 || l.Info.SHA256 != Digest(files) {
+		t.Fatalf("info %+v", l.Info)
+	}
+	for _, e := range l.Entities {
+		if e.Category != screening.CategorySanctions || e.Confidence != screening.ConfidenceUnknown {
+			t.Errorf("entity %+v: want sanctions of unknown confidence", e)
+		}
+		if slices.Contains(e.Programs, "DPRK") {
+			t.Errorf("entity %+v: a DPRK program nobody stated", e)
+		}
+	}
+	if m := entity(t, l, "mules/mule"); !slices.Equal(m.Programs, []string{"DPRK3", "CYBER2"}) {
+		t.Errorf("the CSV's programs: %+v", m)
+	}
+	entity(t, l, "sanctioned-addresses-eth")
 }
 
-func TestFBITextErrors(t *testing.T) {
-	_, err := ParseFBIAddresses("empty.txt", []byte("# nothing here\n\n"), "")
+func TestOwnErrors(t *testing.T) {
+	own := Own{ID: "mine", Category: screening.CategoryInternal}
+	_, err := ParseOwn(own, map[string][]byte{"empty.txt": []byte("# nothing here\n\n")})
 	wantInvalid(t, err, "empty.txt", "no address")
-	_, err = ParseFBIAddresses("", []byte("x"), "")
-	wantInvalid(t, err, "name")
-	l, err := ParseFBIAddresses("two.txt", []byte("# confidence: certain\n0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D extra words\n"), "src")
+	_, err = ParseOwn(Own{ID: "mine"}, map[string][]byte{"a.txt": []byte("0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n")})
+	wantInvalid(t, err, "--kind", "required")
+	_, err = ParseOwn(Own{ID: "mine", Category: screening.CategoryInternal, Confidence: "sure"}, map[string][]byte{"a.txt": []byte("0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n")})
+	wantInvalid(t, err, "--confidence")
+	_, err = ParseOwn(own, nil)
+	wantInvalid(t, err, "from", "no file")
+	l, err := ParseOwn(own, map[string][]byte{"two.txt": []byte("# confidence: certain\n0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D extra words\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkList(t, l)
 	if !hasProblem(l, "two.txt line 1", `confidence "certain"`) || !hasProblem(l, "two.txt line 2", "more than an address") ||
-		l.Entities[0].Source != "src" || l.Info.Addresses != 1 {
+		l.Entities[0].Confidence != screening.ConfidenceUnknown || l.Info.Addresses != 1 {
 		t.Errorf("%+v", l)
 	}
+	// A plain address list is not the attribution table.
+	_, err = ParseFBIAddresses("bybit.txt", []byte("0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n"), "")
+	wantInvalid(t, err, "bybit.txt", "not the DPRK attribution table")
+	_, err = ParseFBIAddresses("", []byte("x"), "")
+	wantInvalid(t, err, "name")
 }
 
 func TestFBICSV(t *testing.T) {
@@ -71,11 +113,12 @@ func TestFBICSV(t *testing.T) {
 	golden(t, "fbi_csv", l)
 }
 
-// TestFBIShared reads the FBI PSA list (51 addresses) and the attribution
-// CSV (77 rows: 61 high, 11 medium, 5 low).
+// TestFBIShared reads the FBI PSA list (51 addresses, as a user's own
+// list) and the attribution CSV (77 rows: 61 high, 11 medium, 5 low).
 func TestFBIShared(t *testing.T) {
 	txt := readShared(t, "screen", "dprk", "fbi_I-022625-PSA_bybit_eth_addresses.txt")
-	l, err := ParseFBIAddresses("fbi_I-022625-PSA_bybit_eth_addresses.txt", txt, "https://www.ic3.gov/PSA/2025/PSA250226")
+	l, err := ParseOwn(Own{ID: "bybit-psa", Category: screening.CategoryAttribution, Confidence: screening.ConfidenceHigh},
+		map[string][]byte{"fbi_I-022625-PSA_bybit_eth_addresses.txt": txt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +175,7 @@ func TestBulwarkCSV(t *testing.T) {
 	}
 	entity(t, l, "lazarus-group-attribution-medium")
 	bin := entity(t, l, "binance-hot-wallet-14")
-	if bin.Category != screening.CategoryLabel || bin.Confidence != screening.ConfidenceHigh || len(bin.Addresses) != 2 || bin.Source != "etherscan" {
+	if bin.Category != screening.CategoryLabel || bin.Confidence != screening.ConfidenceUnknown || len(bin.Addresses) != 2 || bin.Source != "etherscan" {
 		t.Errorf("binance %+v", bin)
 	}
 	tron := entity(t, l, "twb9xgng9nmjuww4etsqeb9rrnrnvnonnj")
@@ -198,7 +241,9 @@ func TestBulwarkCSVErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkList(t, l)
-	if l.Info.Entities != 2 || l.Entities[0].Addresses[0].Currency != "ETH" || l.Entities[0].Category != screening.CategoryAttribution {
+	// No category or confidence column: both unknown, never a default.
+	if l.Info.Entities != 2 || l.Entities[0].Addresses[0].Currency != "ETH" || l.Entities[0].Category != screening.CategoryUnknown ||
+		l.Entities[0].Confidence != screening.ConfidenceUnknown {
 		t.Errorf("%+v", l.Entities)
 	}
 }
@@ -480,7 +525,12 @@ func TestDetect(t *testing.T) {
 		{"releases.csv", "סוג,תאריך עדכון,תוקף הצו\n", FormatILNBCTFReleases},
 		{"dprk.csv", "chain,address,incident,attribution,primary_source,corroboration,validation,confidence\n", FormatFBI},
 		{"mine.csv", "# ours\naddress,chain,label\n", FormatBulwarkCSV},
-		{"fbi.txt", "0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n0x96244D83DC15d36847C35209bBDc5bdDE9bEc3D8\n0x83c76784", FormatFBI},
+		// A CSV naming some of the table's columns is not the table.
+		{"fbi_dprk.csv", "address,attribution,confidence\n", FormatBulwarkCSV},
+		{"fbi.csv", "chain,address,incident,confidence\n", FormatBulwarkCSV},
+		// A plain address list is never an official list, whatever its name.
+		{"fbi.txt", "0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n0x96244D83DC15d36847C35209bBDc5bdDE9bEc3D8\n0x83c76784", FormatAddressLines},
+		{"sdn.txt", "0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n", FormatAddressLines},
 		{"notes.txt", "hello world\n", ""},
 		{"empty", "", ""},
 	} {
@@ -500,7 +550,8 @@ func TestDetectShared(t *testing.T) {
 	}{
 		{[]string{"screen", "ofac_sdn_csv_2024-05-03", "sdn.csv"}, FormatOFACCSV},
 		{[]string{"screen", "watchman", "UN_consolidated_2026-02-27.xml"}, FormatUNXML},
-		{[]string{"screen", "dprk", "fbi_I-022625-PSA_bybit_eth_addresses.txt"}, FormatFBI},
+		{[]string{"screen", "dprk", "fbi_I-022625-PSA_bybit_eth_addresses.txt"}, FormatAddressLines},
+		{[]string{"screen", "ofac_0xB10C_lists", "sanctioned_addresses_XBT.txt"}, FormatAddressLines},
 		{[]string{"screen", "dprk", "dprk_attributed_addresses.csv"}, FormatFBI},
 		{[]string{"screen", "other_lists", "il_nbctf_mod_crypto_wallets.csv"}, FormatILNBCTF},
 		{[]string{"screen", "other_lists", "il_nbctf_mod_crypto_releases.csv"}, FormatILNBCTFReleases},

@@ -15,20 +15,35 @@ import (
 // Rows sharing a label, category and confidence become one entity named by
 // the label (a label used with several categories or confidences gives one
 // entity each, "<label> [<category>/<confidence>]"); a row without a label
-// is an entity of its own named by its address. Rows with fewer or more
-// cells than the header, no address, an unknown confidence or category, or
-// an address that fails its format check are problems. A file without a
-// header naming an address column is an error.
+// is an entity of its own named by its address. A row's category and
+// confidence are what its cells say, unknown when they are empty or the
+// columns absent (never a made-up default: an unknown category or
+// confidence needs review under the default policy). Rows with fewer or
+// more cells than the header, no address, an unknown confidence or
+// category, or an address that fails its format check are problems. A file
+// without a header naming an address column is an error.
 func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 	if !validListName(id) {
 		return nil, bulwark.Invalid("id", "list id %q must be 1 to 64 letters, digits, '.', '_' or '-'", shorten(id, 80))
 	}
 	name := id + ".csv"
 	b := newBuilder("custom:"+id, "Custom list "+id, FormatBulwarkCSV)
+	if err := parseBulwarkRows(b, name, data, screening.CategoryUnknown, screening.ConfidenceUnknown, ""); err != nil {
+		return nil, err
+	}
+	return b.finish(Digest(map[string][]byte{name: data})), nil
+}
+
+// parseBulwarkRows adds the entities of one Bulwark CSV file, known as
+// name, to b. Rows whose category or confidence cell is empty take cat and
+// conf. prefix, when set, starts every entity's SourceID (a list made of
+// several files).
+func parseBulwarkRows(b *builder, name string, data []byte, defCat screening.Category, defConf screening.Confidence, prefix string) error {
 	type group struct {
 		label, suffix string
 		e             screening.Entity
 		sources       []string
+		programs      []string
 	}
 	var groups []*group
 	index := map[string]*group{}
@@ -41,11 +56,16 @@ func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 		if cols == nil {
 			cols, width = csvColumns(rec), len(rec)
 			if _, ok := cols["address"]; !ok {
-				return invalidFile(name, "line %d: the header must name an address column (columns: address, chain, label, source, confidence, category)", line)
+				return invalidFile(name, "line %d: the header must name an address column (columns: address, chain, label, source, confidence, category, program)", line)
 			}
 			if _, ok := cols["chain"]; !ok {
 				if i, ok := cols["currency"]; ok {
 					cols["chain"] = i
+				}
+			}
+			if _, ok := cols["program"]; !ok {
+				if i, ok := cols["programs"]; ok {
+					cols["program"] = i
 				}
 			}
 			return nil
@@ -66,15 +86,15 @@ func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 		if !ok {
 			return nil
 		}
-		conf, ok := b.csvConfidence(rec, cols, place)
+		conf, ok := b.csvConfidence(rec, cols, place, defConf)
 		if !ok {
 			return nil
 		}
-		cat := screening.CategoryAttribution
+		cat := defCat
 		if v := cell(rec, cols, "category"); v != "" {
 			c, ok := parseCategory(v)
 			if !ok {
-				b.problem(place, "category %q is not sanctions, attribution, seizure or label; row skipped", shorten(v, 40))
+				b.problem(place, "category %q is not sanctions, attribution, seizure, label, internal or unknown; row skipped", shorten(v, 40))
 				return nil
 			}
 			cat = c
@@ -97,27 +117,35 @@ func ParseBulwarkCSV(id string, data []byte) (*screening.List, error) {
 		if s := cell(rec, cols, "source"); s != "" && !containsFold(g.sources, s) {
 			g.sources = append(g.sources, s)
 		}
+		// Programs are separated by ';' or '|', or OFAC-style "A] [B".
+		progs := strings.ReplaceAll(cell(rec, cols, "program"), "] [", ";")
+		for _, p := range strings.FieldsFunc(progs, func(r rune) bool { return r == ';' || r == '|' }) {
+			if p = clean(strings.Trim(p, "[] ")); p != "" && !containsFold(g.programs, p) {
+				g.programs = append(g.programs, p)
+			}
+		}
 		g.e.Addresses = append(g.e.Addresses, la)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if cols == nil {
-		return nil, invalidFile(name, "empty: the file needs a header line naming at least an address column")
+		return invalidFile(name, "empty: the file needs a header line naming at least an address column")
 	}
 	ids := groupIDs(len(groups), func(i int) (string, string) { return groups[i].label, groups[i].suffix })
 	for i, g := range groups {
-		g.e.SourceID = ids[i]
+		g.e.SourceID = prefix + ids[i]
 		if len(g.sources) > 0 {
 			g.e.Source = g.sources[0]
 		}
 		if len(g.sources) > 1 {
 			g.e.Remarks = "Sources: " + strings.Join(g.sources, "; ")
 		}
+		g.e.Programs = g.programs
 		b.add(name, g.e)
 	}
-	return b.finish(Digest(map[string][]byte{name: data})), nil
+	return nil
 }
 
 // validListName reports whether s is 1 to 64 letters, digits, '.', '_' or
@@ -145,6 +173,10 @@ func parseCategory(s string) (screening.Category, bool) {
 		return screening.CategorySeizure, true
 	case "label":
 		return screening.CategoryLabel, true
+	case "internal":
+		return screening.CategoryInternal, true
+	case "unknown":
+		return screening.CategoryUnknown, true
 	}
 	return "", false
 }

@@ -122,16 +122,17 @@ func cell(rec []string, cols map[string]int, name string) string {
 	return ""
 }
 
-// csvConfidence reads a row's confidence column: high when it is empty or
-// absent. Any other value that [parseConfidence] does not read is reported
-// at place and ok is false: the row is to be skipped.
-func (b *builder) csvConfidence(rec []string, cols map[string]int, place string) (conf screening.Confidence, ok bool) {
+// csvConfidence reads a row's confidence column: def when it is empty or
+// absent (pass [screening.ConfidenceUnknown] when nothing else states it:
+// never a made-up level). Any other value that [parseConfidence] does not
+// read is reported at place and ok is false: the row is to be skipped.
+func (b *builder) csvConfidence(rec []string, cols map[string]int, place string, def screening.Confidence) (conf screening.Confidence, ok bool) {
 	v := cell(rec, cols, "confidence")
 	if v == "" {
-		return screening.ConfidenceHigh, true
+		return def, true
 	}
 	if conf, ok = parseConfidence(v); !ok {
-		b.problem(place, "confidence %q is not high, medium or low; row skipped", shorten(v, 40))
+		b.problem(place, "confidence %q is not high, medium, low or unknown; row skipped", shorten(v, 40))
 	}
 	return conf, ok
 }

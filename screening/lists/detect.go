@@ -13,7 +13,7 @@ const (
 	FormatOFACCSV    = "ofac-csv"     // sdn.csv, add.csv, alt.csv, sdn_comments.csv → ParseOFACCSV
 	FormatOFACXML    = "ofac-xml"     // SDN_ADVANCED.XML → ParseOFACXML
 	FormatUNXML      = "un-xml"       // UN consolidated list XML → ParseUNXML
-	FormatFBI        = "fbi-txt"      // address-per-line text or the DPRK attribution CSV → ParseFBIAddresses
+	FormatFBI        = "fbi-txt"      // the DPRK attribution CSV → ParseFBIAddresses
 	FormatBulwarkCSV = "bulwark-csv"  // Bulwark's own CSV → ParseBulwarkCSV
 	FormatTagPack    = "tagpack"      // GraphSense TagPack YAML → ParseTagPack
 	FormatILNBCTF    = "il-nbctf-csv" // NBCTF wallets table → ParseILNBCTF's first argument
@@ -22,6 +22,18 @@ const (
 	FormatILNBCTFReleases = "il-nbctf-releases-csv"
 )
 
+// Official reports whether format is an official publication's format,
+// whose parser names the list itself (OFAC, UN, the DPRK attribution table,
+// NBCTF, TagPacks): as opposed to Bulwark CSV and plain address lists,
+// which are the user's own.
+func Official(format string) bool {
+	switch format {
+	case FormatOFACCSV, FormatOFACXML, FormatUNXML, FormatFBI, FormatTagPack, FormatILNBCTF, FormatILNBCTFReleases:
+		return true
+	}
+	return false
+}
+
 // ofacLegacyRow matches the start of a legacy OFAC CSV row: a number, then
 // a quoted name or "-0-".
 var ofacLegacyRow = regexp.MustCompile(`^\d+,(?:"[^"]*"|-0- ?),`)
@@ -29,7 +41,12 @@ var ofacLegacyRow = regexp.MustCompile(`^\d+,(?:"[^"]*"|-0- ?),`)
 // Detect guesses the format of a list file from its name and its first
 // bytes (a few kilobytes are enough) so that a directory import can route
 // each file to its parser. It returns one of the Format constants and
-// false when nothing fits.
+// false when nothing fits. A file's name alone never makes it an official
+// list except for OFAC's own file names (sdn.csv, SDN_ADVANCED.XML…),
+// whose content the parser then checks: a CSV is the DPRK attribution table
+// only when its header names address, incident, attribution and
+// primary_source; other CSVs naming an address column are Bulwark CSV, and
+// a plain list of addresses is [FormatAddressLines], whatever its name.
 func Detect(name string, head []byte) (format string, ok bool) {
 	base := strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/")))
 	ext := path.Ext(base)
@@ -70,16 +87,15 @@ func Detect(name string, head []byte) (format string, ok bool) {
 	}
 	if header := firstDataLine(head); isAddressHeader(header) {
 		cols := csvColumns(strings.Split(header, ","))
-		if _, ok := cols["incident"]; ok {
-			return FormatFBI, true
+		for _, c := range fbiColumns {
+			if _, ok := cols[c]; !ok {
+				return FormatBulwarkCSV, true
+			}
 		}
-		if _, ok := cols["attribution"]; ok {
-			return FormatFBI, true
-		}
-		return FormatBulwarkCSV, true
+		return FormatFBI, true
 	}
 	if looksLikeAddressLines(head) {
-		return FormatFBI, true
+		return FormatAddressLines, true
 	}
 	return "", false
 }

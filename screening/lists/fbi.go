@@ -19,7 +19,8 @@ const (
 )
 
 // fbiActors maps words in an attribution to the actor tags recorded as
-// programs, in the order they are named.
+// programs, in the order they are named. Every actor here is a DPRK
+// operation, so naming one also records the program "DPRK".
 var fbiActors = []struct{ word, tag string }{
 	{"dprk", "DPRK"},
 	{"north korea", "DPRK"},
@@ -31,30 +32,33 @@ var fbiActors = []struct{ word, tag string }{
 	{"kimsuky", "Kimsuky"},
 }
 
-// ParseFBIAddresses parses a DPRK address list in one of two shapes,
-// told apart by a header line that names an "address" column:
+// fbiColumns are the columns that make a CSV the DPRK attribution table
+// ([Detect] routes a CSV naming all of them to [ParseFBIAddresses]).
+var fbiColumns = []string{"address", "incident", "attribution", "primary_source"}
+
+// ParseFBIAddresses parses the DPRK attribution table: a CSV with a header
+// naming chain, address, incident, attribution, primary_source,
+// corroboration, validation and confidence (any order, any case; only
+// address is required here, but [Detect] recognises the table by address,
+// incident, attribution and primary_source). Rows are grouped into one
+// entity per incident, attribution, confidence and primary source, named
+// after the actors the attribution names and the incident, e.g. "DPRK /
+// TraderTraitor (Bybit theft 2025-02-21 (laundering addresses))". A chain
+// cell naming several chains ("ETH/BSC/POLYGON") lists the address once
+// per chain. primary_source is the entity's Source (source when empty);
+// attribution, corroboration and validation go to Remarks.
 //
-//   - Text: one address per line, as the FBI and IC3 publish them. Blank
-//     lines and '#' comments are skipped. Comment lines "# name: …",
-//     "# source: …" and "# confidence: high|medium|low" set the entity's
-//     name, source and confidence. The whole file becomes one entity
-//     "fbi-dprk:<file base name>" with source as its Source.
-//   - CSV with a header naming chain, address, incident, attribution,
-//     primary_source, corroboration, validation and confidence (any order,
-//     any case; only address is required). Rows are grouped into one entity
-//     per incident, attribution, confidence and primary source, named after
-//     the actors the attribution names and the incident, e.g. "DPRK /
-//     TraderTraitor (Bybit theft 2025-02-21 (laundering addresses))". A
-//     chain cell naming several chains ("ETH/BSC/POLYGON") lists the address
-//     once per chain. primary_source is the entity's Source (source when
-//     empty); attribution, corroboration and validation go to Remarks.
-//
-// Entities are CategoryAttribution, ConfidenceHigh unless the list says
-// otherwise, with programs "DPRK" and the actor tags the attribution names
-// (Lazarus Group, TraderTraitor, APT38, …). The list ID is "fbi-dprk";
-// rename it with [SetListID]. Addresses failing their format check, CSV
-// rows with fewer or more cells than the header and rows with an unknown
-// confidence are problems; a file without any address is an error.
+// Everything an entity says comes from its rows: CategoryAttribution (the
+// table attributes addresses, it designates nothing); the confidence the
+// row states, unknown when the cell is empty; programs "DPRK" and the actor
+// tags the attribution names (Lazarus Group, TraderTraitor, APT38, …), none
+// when it names no known actor. The list ID is "fbi-dprk"; rename it with
+// [SetListID]. Addresses failing their format check, CSV rows with fewer or
+// more cells than the header and rows with an unknown confidence are
+// problems; a file without a header naming an address column, or without
+// rows, is an error. A plain address list (one address per line) says
+// nothing of whose addresses they are and is not this table: it is a
+// user's own list ([ParseOwn]).
 func ParseFBIAddresses(name string, data []byte, source string) (*screening.List, error) {
 	base := path.Base(strings.ReplaceAll(name, "\\", "/"))
 	if base == "." || base == "/" || base == "" {
@@ -62,11 +66,10 @@ func ParseFBIAddresses(name string, data []byte, source string) (*screening.List
 	}
 	b := newBuilder(fbiListID, fbiListName, FormatFBI)
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if header := firstDataLine(data); isAddressHeader(header) {
-		if err := parseFBICSV(b, base, data, source); err != nil {
-			return nil, err
-		}
-	} else if err := parseFBIText(b, base, data, source); err != nil {
+	if header := firstDataLine(data); !isAddressHeader(header) {
+		return nil, invalidFile(base, "no CSV header naming an address column: not the DPRK attribution table (chain,address,incident,attribution,primary_source,…,confidence); a plain list of addresses is imported as your own list")
+	}
+	if err := parseFBICSV(b, base, data, source); err != nil {
 		return nil, err
 	}
 	return b.finish(Digest(map[string][]byte{base: data})), nil
@@ -100,65 +103,6 @@ func isAddressHeader(line string) bool {
 	return false
 }
 
-func parseFBIText(b *builder, base string, data []byte, source string) error {
-	e := screening.Entity{
-		SourceID:   strings.TrimSuffix(base, path.Ext(base)),
-		Type:       screening.TypeOrganization,
-		Category:   screening.CategoryAttribution,
-		Confidence: screening.ConfidenceHigh,
-		Programs:   []string{"DPRK"},
-		Source:     source,
-	}
-	e.Name = "DPRK-attributed addresses (" + e.SourceID + ")"
-	lineNo := 0
-	for rest := data; len(rest) > 0; {
-		var line []byte
-		line, rest, _ = bytes.Cut(rest, []byte("\n"))
-		lineNo++
-		text := strings.TrimSpace(string(line))
-		if strings.HasPrefix(text, "#") {
-			key, value, ok := strings.Cut(strings.TrimSpace(text[1:]), ":")
-			value = strings.TrimSpace(value)
-			switch key = strings.ToLower(strings.TrimSpace(key)); {
-			case !ok:
-			case key == "name" && value != "":
-				e.Name = value
-			case key == "source" && value != "":
-				e.Source = value
-			case key == "confidence":
-				if c, ok := parseConfidence(value); ok {
-					e.Confidence = c
-				} else {
-					b.problem(placeLine(base, lineNo), "confidence %q is not high, medium or low; kept %s", shorten(value, 40), e.Confidence)
-				}
-			}
-			continue
-		}
-		if i := strings.IndexByte(text, '#'); i >= 0 {
-			text = strings.TrimSpace(text[:i])
-		}
-		if text == "" {
-			continue
-		}
-		fields := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' })
-		if len(fields) == 0 {
-			continue
-		}
-		addr := fields[0]
-		if len(fields) > 1 {
-			b.problem(placeLine(base, lineNo), "more than an address on the line; only %q is read", shorten(addr, 80))
-		}
-		if la, ok := b.listedAddress("", addr, placeLine(base, lineNo), ""); ok {
-			e.Addresses = append(e.Addresses, la)
-		}
-	}
-	if len(e.Addresses) == 0 {
-		return invalidFile(base, "no address found; the file should list one address per line")
-	}
-	b.add(base, e)
-	return nil
-}
-
 func parseFBICSV(b *builder, base string, data []byte, source string) error {
 	type group struct {
 		incident, attribution, primary string
@@ -187,7 +131,7 @@ func parseFBICSV(b *builder, base string, data []byte, source string) error {
 			b.problem(place, "no address; row skipped")
 			return nil
 		}
-		conf, ok := b.csvConfidence(rec, cols, place)
+		conf, ok := b.csvConfidence(rec, cols, place, screening.ConfidenceUnknown)
 		if !ok {
 			return nil
 		}
@@ -220,7 +164,7 @@ func parseFBICSV(b *builder, base string, data []byte, source string) error {
 				Source:     primary,
 			}
 			tags := actorTags(attribution)
-			g.e.Programs = append([]string{"DPRK"}, tags...)
+			g.e.Programs = actorPrograms(tags)
 			switch {
 			case len(tags) > 0 && incident != "":
 				g.e.Name = strings.Join(tags, " / ") + " (" + incident + ")"
@@ -229,7 +173,7 @@ func parseFBICSV(b *builder, base string, data []byte, source string) error {
 			case attribution != "":
 				g.e.Name = attribution
 			default:
-				g.e.Name = "DPRK-attributed addresses"
+				g.e.Name = "Attributed addresses (attribution not stated)"
 			}
 			if attribution != "" {
 				g.remarks = append(g.remarks, "Attribution: "+attribution)
@@ -274,7 +218,8 @@ func parseFBICSV(b *builder, base string, data []byte, source string) error {
 	return nil
 }
 
-// actorTags returns the actor tags an attribution names, without repeats.
+// actorTags returns the actor tags an attribution names, without repeats,
+// in the order of fbiActors; nil when it names none.
 func actorTags(attribution string) []string {
 	low := strings.ToLower(attribution)
 	var tags []string
@@ -284,4 +229,19 @@ func actorTags(attribution string) []string {
 		}
 	}
 	return tags
+}
+
+// actorPrograms returns the programs of an entity whose attribution names
+// tags: "DPRK" first, then the other tags; none when tags is empty.
+func actorPrograms(tags []string) []string {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := []string{"DPRK"}
+	for _, t := range tags {
+		if t != "DPRK" {
+			out = append(out, t)
+		}
+	}
+	return out
 }

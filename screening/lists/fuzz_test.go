@@ -64,6 +64,15 @@ func FuzzFBI(f *testing.F) {
 	})
 }
 
+func FuzzOwn(f *testing.F) {
+	f.Add("mine.txt", readTestdata(f, "fbi_sample.txt"))
+	f.Add("mine.csv", readTestdata(f, "bulwark_sample.csv"))
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		l, err := ParseOwn(Own{ID: "mine", Category: screening.CategoryInternal}, map[string][]byte{name: data})
+		checkFuzz(t, l, err)
+	})
+}
+
 func FuzzBulwarkCSV(f *testing.F) {
 	f.Add("mine", readTestdata(f, "bulwark_sample.csv"))
 	f.Fuzz(func(t *testing.T, id string, data []byte) {

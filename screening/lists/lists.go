@@ -335,9 +335,12 @@ func clean(s string) string {
 	return sb.String()
 }
 
-// parseConfidence reads high, medium or low (any case; "med" too).
+// parseConfidence reads high, medium, low or unknown (any case; "med"
+// too).
 func parseConfidence(s string) (screening.Confidence, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "unknown":
+		return screening.ConfidenceUnknown, true
 	case "high", "h":
 		return screening.ConfidenceHigh, true
 	case "medium", "med", "m":

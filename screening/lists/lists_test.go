@@ -158,13 +158,13 @@ func TestListedAddressFoldsHomoglyphs(t *testing.T) {
 }
 
 func TestSetListID(t *testing.T) {
-	l, err := ParseFBIAddresses("bybit.txt", []byte("0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n"), "")
+	l, err := ParseOwn(Own{ID: "mine", Category: screening.CategoryInternal}, map[string][]byte{"bybit.txt": []byte("0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	SetListID(l, "fbi-bybit")
+	SetListID(l, "bybit-watch")
 	checkList(t, l)
-	if e := l.Entities[0]; e.ID != "fbi-bybit:bybit" || e.List != "fbi-bybit" {
+	if e := l.Entities[0]; e.ID != "bybit-watch:bybit" || e.List != "bybit-watch" {
 		t.Fatalf("entity after SetListID: %+v", e)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,8 +23,11 @@ var ofacCSVNames = map[string]bool{"sdn.csv": true, "add.csv": true, "alt.csv": 
 
 // Parse parses files into lists, stamping each with its origin and now as
 // its import time. Every file must be recognised and parse; the first
-// failure is returned naming the file. Lists that come out with the same ID
-// (two FBI address files) are renamed "<id>-<file name>".
+// failure is returned naming the file. A list's ID comes from its format
+// (OFAC, UN, the DPRK attribution table, NBCTF, TagPack, Bulwark CSV,
+// snapshot), never from a file's name alone: a plain list of addresses is
+// refused with the command that imports it as the user's own list
+// ([ParseOwn]). Two files that make the same list are an error.
 func Parse(files []File, now time.Time) ([]*screening.List, error) {
 	var out []*screening.List
 	ofac := map[string][]byte{}
@@ -54,7 +58,10 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 		}
 		format, ok := lists.Detect(f.Name, head(f.Data))
 		if !ok {
-			return nil, fileInvalid(f.Name, "%s: not a list format Bulwark reads (OFAC CSV or advanced XML, UN XML, FBI address list, Bulwark CSV, TagPack YAML, Israel NBCTF CSV, Bulwark snapshot); remove it from the directory", f.Origin)
+			return nil, fileInvalid(f.Name, "%s: not a list format Bulwark reads (OFAC CSV or advanced XML, UN XML, the DPRK attribution CSV, Bulwark CSV, TagPack YAML, Israel NBCTF CSV, Bulwark snapshot); remove it from the directory, or import your own address list with %s", f.Origin, ownCommand(f))
+		}
+		if format == lists.FormatAddressLines {
+			return nil, refuseAddressLines(f)
 		}
 		var (
 			l   *screening.List
@@ -129,16 +136,6 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 		}
 		l.Info.Source = origin
 		out = append(out, l)
-	}
-	// Two files that make the same list ID: name each after its file.
-	count := map[string]int{}
-	for _, l := range out {
-		count[l.Info.ID]++
-	}
-	for _, l := range out {
-		if count[l.Info.ID] > 1 {
-			lists.SetListID(l, l.Info.ID+"-"+slug(path.Base(firstOrigin(l.Info.Source))))
-		}
 	}
 	seen := map[string]string{}
 	for _, l := range out {
@@ -219,11 +216,6 @@ func head(b []byte) []byte {
 	return b
 }
 
-func firstOrigin(s string) string {
-	first, _, _ := strings.Cut(s, ", ")
-	return first
-}
-
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
 
 // slug makes a list ID part from a file name: lower case, extension
@@ -234,4 +226,92 @@ func slug(name string) string {
 		name = name[:i]
 	}
 	return strings.Trim(nonSlug.ReplaceAllString(name, "-"), "-")
+}
+
+// ParseOwn makes the user's own list own (see [lists.ParseOwn]) from files:
+// plain address lists and Bulwark CSV files, all under own.ID, stamped with
+// their origins and now. A file in an official format (OFAC, UN, the DPRK
+// attribution table, NBCTF, TagPack) or a snapshot makes its own lists and
+// is refused here, naming it.
+func ParseOwn(files []File, own lists.Own, now time.Time) (*screening.List, error) {
+	if err := own.Check(); err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, bulwark.Invalid("from", "no file to import as list %s", own.ID)
+	}
+	data := make(map[string][]byte, len(files))
+	origins := make([]string, 0, len(files))
+	byName := map[string]*File{}
+	for i := range files {
+		f := &files[i]
+		if isGzip(f.Data) || strings.HasSuffix(strings.ToLower(f.Name), ".gz") {
+			return nil, fileInvalid(f.Name, "%s: a compressed file or Bulwark list snapshot, which carries lists of its own; import it without --list", f.Origin)
+		}
+		if format, ok := lists.Detect(f.Name, head(f.Data)); ok && lists.Official(format) {
+			return nil, fileInvalid(f.Name, "%s: a published list (%s) that makes its own official list; import it without --list, and your own addresses with --list separately", f.Origin, format)
+		}
+		if prev := byName[f.Name]; prev != nil {
+			return nil, bulwark.Invalid("from", "%s and %s have the same file name; import them as two lists, or rename one", prev.Origin, f.Origin)
+		}
+		byName[f.Name] = f
+		data[f.Name] = f.Data
+		origins = append(origins, f.Origin)
+	}
+	l, err := lists.ParseOwn(own, data)
+	if err != nil {
+		var be *bulwark.Error
+		if errors.As(err, &be) && byName[be.Field] != nil {
+			return nil, fileError(byName[be.Field], err)
+		}
+		return nil, err
+	}
+	sort.Strings(origins)
+	l.Info.Source = strings.Join(origins, ", ")
+	l.Info.Imported = now.UTC()
+	return l, nil
+}
+
+// refuseAddressLines is the error for a plain address list given without
+// --list: it says nothing of whose addresses they are, so it cannot be, or
+// replace, an official list.
+func refuseAddressLines(f *File) error {
+	msg := fmt.Sprintf("%s: a plain list of addresses, which says nothing of whose addresses they are or why they are listed, so it is never imported as an official list", f.Origin)
+	if extractName.MatchString(f.Name) {
+		msg += ". It looks like a per-currency extract of OFAC's SDN list, which names no entity or sanctions programme: import OFAC's own publication instead ('bulwark lists update' without --from fetches it; or --from SDN_ADVANCED.XML or the sdn.csv set), or"
+	} else {
+		msg += ". To screen against it"
+	}
+	return fileInvalid(f.Name, "%s as your own list: %s", msg, ownCommand(f))
+}
+
+// extractName matches the file names of per-currency address extracts of
+// the OFAC SDN list ("sanctioned_addresses_ETH.txt").
+var extractName = regexp.MustCompile(`(?i)^sanctioned_addresses_[a-z0-9]+\.txt$`)
+
+// ownCommand is the command that imports f as the user's own list.
+func ownCommand(f *File) string {
+	from, id := f.Origin, slug(f.Name)
+	if extractName.MatchString(f.Name) {
+		from, id = filepath.Dir(f.Origin), "sanctioned-addresses"
+	}
+	if id == "" || screening.CheckUserListID("--list", id) != nil {
+		id = "my-list"
+	}
+	kind := "internal"
+	if extractName.MatchString(f.Name) {
+		kind = "sanctions"
+	}
+	return fmt.Sprintf("bulwark lists update --from %s --list %s --kind %s (the kind says what the addresses are: sanctions, attribution or internal; add --confidence high, medium or low if you know it)", shellQuote(from), id, kind)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_./:,+@%=.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:,+@%=", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

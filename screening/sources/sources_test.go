@@ -22,6 +22,10 @@ var now = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 
 const ownCSV = "address,chain,label,source,confidence\n0x00000000000000000000000000000000000000aa,ETH,Known mule,case 17,high\n"
 
+// fbiTable is the DPRK attribution table with one row.
+const fbiTable = "chain,address,incident,attribution,primary_source,corroboration,validation,confidence\n" +
+	"ETH,0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D,Bybit theft 2025-02-21,DPRK/TraderTraitor per FBI,FBI PSA I-022625-PSA,,,high\n"
+
 func TestEmbedded(t *testing.T) {
 	ls, err := sources.Embedded()
 	if err != nil {
@@ -79,7 +83,7 @@ func TestParseRoutesADirectory(t *testing.T) {
 	}
 	write("own.csv", ownCSV)
 	write("README.md", "notes beside the lists are skipped")
-	write("fbi_psa.txt", "# FBI PSA\n0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n")
+	write("dprk_table.csv", fbiTable)
 	files, err := sources.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -97,13 +101,13 @@ func TestParseRoutesADirectory(t *testing.T) {
 	if _, err := sources.Parse(files, now); bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), "notes.bin") {
 		t.Errorf("unknown file: %v", err)
 	}
-	// Two FBI files make two lists named after their files.
+	// Two files that make the same list: an error naming both, never a
+	// list ID made from a file name.
 	os.Remove(filepath.Join(dir, "notes.bin"))
-	write("fbi_other.txt", "0x96244D83DC15d36847C35209bBDc5bdDE9bEc3D8\n")
+	write("dprk_other.csv", fbiTable)
 	files, _ = sources.ReadDir(dir)
-	ls, err = sources.Parse(files, now)
-	if err != nil || len(ls) != 3 || ls[1].Info.ID != "fbi-dprk-fbi-other" || ls[2].Info.ID != "fbi-dprk-fbi-psa" {
-		t.Errorf("two FBI files: %v %+v", err, ids(ls))
+	if ls, err = sources.Parse(files, now); bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), "both make list fbi-dprk") {
+		t.Errorf("two attribution tables: %v %+v", err, ids(ls))
 	}
 	if _, err := sources.ReadDir(filepath.Join(dir, "missing")); bulwark.ErrorCode(err) != bulwark.EINVALID {
 		t.Errorf("missing dir: %v", err)
@@ -131,7 +135,8 @@ func TestParseErrorsNameTheUsersFile(t *testing.T) {
 		{"consolidated.xml", `<?xml version="1.0"?><Sanctions><DateOfIssue/><DistinctParties><DistinctParty FixedRef="1">`, "/lists/consolidated.xml: line 1, column "},
 		{"un.xml", `<?xml version="1.0"?><CONSOLIDATED_LIST><x></y></CONSOLIDATED_LIST>`, "/lists/un.xml: line 1, column "},
 		{"SDN.CSV", "1,\"broken", "/lists/SDN.CSV: line 1: a quoted field is still open"},
-		{"fbi.txt", "0xdeadbeefdeadbeefdeadbeefdeadbeef\n", "/lists/fbi.txt: no address found"},
+		{"fbi.txt", "0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n", "/lists/fbi.txt: a plain list of addresses"},
+		{"dprk.csv", "chain,address,incident,attribution,primary_source\n\"ETH,0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n", "/lists/dprk.csv: line 2: a quoted field is still open"},
 		{"My Mules.csv", "address,label\n\"0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D,open\n", "/lists/My Mules.csv: line 2: a quoted field is still open"},
 	} {
 		_, err := sources.Parse([]sources.File{{Name: tc.name, Data: []byte(tc.data), Origin: "/lists/" + tc.name}}, now)
