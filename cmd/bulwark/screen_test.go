@@ -144,7 +144,7 @@ func TestListsCLI(t *testing.T) {
 	// A user's own list, in Bulwark CSV.
 	src := filepath.Join(dir, "src")
 	os.MkdirAll(src, 0o700)
-	os.WriteFile(filepath.Join(src, "own.csv"), []byte("address,chain,label,source,confidence\n0x00000000000000000000000000000000000000aa,ETH,Known mule,case 17,high\n"), 0o600)
+	os.WriteFile(filepath.Join(src, "own.csv"), []byte("address,chain,label,source,confidence,category\n0x00000000000000000000000000000000000000aa,ETH,Known mule,case 17,high,attribution\n"), 0o600)
 	code, out, errOut := run(t, env, "lists", "update", "--from", src)
 	if code != 0 || !strings.Contains(out, "updated custom:own") {
 		t.Fatalf("update: %d %s %s", code, out, errOut)

@@ -59,8 +59,11 @@ func (own Own) Check() error {
 // Every entity has own's category, and own's confidence unless its file or
 // row states one; a confidence stated nowhere is unknown. No program is
 // made up: only a CSV's program column gives any. With several files, each
-// entity's SourceID starts with its file's name. A file without any address
-// is an error naming it.
+// CSV entity's SourceID starts with its file's name. A file without any
+// address is an error naming it. ListInfo.SHA256 is the [Digest] of the
+// files and of the declared category and confidence (as one more file
+// named "\x00declared"), so the same files declared otherwise are a new
+// version.
 func ParseOwn(own Own, files map[string][]byte) (*screening.List, error) {
 	if err := own.Check(); err != nil {
 		return nil, err
@@ -92,8 +95,19 @@ func ParseOwn(own Own, files map[string][]byte) (*screening.List, error) {
 			return nil, err
 		}
 	}
-	return b.finish(Digest(files)), nil
+	// The version covers what the user declared as well as the files: the
+	// same files under another kind or confidence are a new version.
+	digested := make(map[string][]byte, len(files)+1)
+	for n, d := range files {
+		digested[n] = d
+	}
+	digested[declaredName] = []byte("category=" + string(own.Category) + "\nconfidence=" + string(conf) + "\n")
+	return b.finish(Digest(digested)), nil
 }
+
+// declaredName is the name under which [ParseOwn] digests the user's
+// declaration; a NUL byte keeps it apart from any file name.
+const declaredName = "\x00declared"
 
 // parseAddressLines adds the one entity of a plain address list to b.
 func parseAddressLines(b *builder, own Own, conf screening.Confidence, base string, data []byte) error {
