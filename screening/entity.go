@@ -141,12 +141,13 @@ type Problem struct {
 // ListInfo describes one imported version of a list.
 type ListInfo struct {
 	// ID is the stable list identifier: "ofac-sdn", "un-consolidated",
-	// "fbi-dprk", "il-nbctf", "tagpack:<name>", "custom:<name>".
+	// "fbi-dprk", "il-nbctf", "tagpack:<name>", "custom:<name>", or the ID
+	// of a user's own list.
 	ID string `json:"id"`
 	// Name is a human title.
 	Name string `json:"name"`
 	// Format is the parser used: "ofac-csv", "ofac-xml", "un-xml",
-	// "fbi-txt", "bulwark-csv", "tagpack", "il-nbctf-csv".
+	// "fbi-txt", "bulwark-csv", "tagpack", "il-nbctf-csv", "own".
 	Format string `json:"format"`
 	// Source is the URL or local path the files came from.
 	Source string `json:"source"`

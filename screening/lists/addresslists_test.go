@@ -34,7 +34,7 @@ func TestOwnAddressLines(t *testing.T) {
 	golden(t, "own_lines", l)
 
 	// Without comments: the kind given, confidence unknown, no program.
-	l, err = ParseOwn(Own{ID: "ofac-extract", Category: screening.CategorySanctions}, nil)
+	_, err = ParseOwn(Own{ID: "ofac-extract", Category: screening.CategorySanctions}, nil)
 	wantInvalid(t, err, "--list", "reserved")
 	files := map[string][]byte{
 		"sanctioned_addresses_ETH.txt": []byte("0x098B716B8Aaf21512996dC57EB0615e2383E2f96\n"),

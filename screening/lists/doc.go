@@ -54,12 +54,13 @@
 // original-script name an alias, QUALITY "Low" aliases weak, UN_LIST_TYPE
 // the program, dateGenerated the publication date.
 //
-// FBI/IC3 DPRK address lists ([ParseFBIAddresses], "fbi-txt", list
-// "fbi-dprk"): one address per line, or the attribution CSV (chain,
-// address, incident, attribution, primary_source, corroboration,
-// validation, confidence) grouped into one entity per incident,
-// attribution, confidence and source. CategoryAttribution, program "DPRK"
-// plus the actors the attribution names.
+// The DPRK attribution table ([ParseFBIAddresses], "fbi-txt", list
+// "fbi-dprk"): a CSV (chain, address, incident, attribution,
+// primary_source, corroboration, validation, confidence) grouped into one
+// entity per incident, attribution, confidence and source.
+// CategoryAttribution, the confidence the row states (unknown when empty),
+// programs "DPRK" plus the actors the attribution names (none when it names
+// no known actor).
 //
 // GraphSense TagPacks ([ParseTagPack], "tagpack", list "tagpack:<name>"):
 // YAML with header defaults and a tags list, grouped by label. Abuse
@@ -76,7 +77,19 @@
 // names the forfeiture orders that replaced them. CategorySeizure,
 // program "ASO <order>".
 //
-// [Detect] tells these formats apart from a file's name and first bytes.
+// [Detect] tells these formats apart from a file's first bytes (and OFAC's
+// own file names). A plain list of addresses, one per line, is
+// [FormatAddressLines]: it says nothing of whose addresses they are, so it
+// never makes an official list, whatever its name; it is imported only as a
+// user's own list.
+//
+// # A user's own lists
+//
+// [ParseOwn] makes plain address lists and Bulwark CSV files one list
+// under the ID, category (sanctions, attribution or internal) and
+// confidence the user declares ([Own]); an ID reserved for an official
+// list is refused ([screening.CheckUserListID]). A confidence nobody
+// states is unknown, and no program is made up.
 //
 // # Bulwark CSV
 //
@@ -90,8 +103,10 @@
 //	chain       optional; the ticker or chain (ETH, XBT, TRX, …); "currency" is read too
 //	label       optional; who the address belongs to; rows with one label form one entity
 //	source      optional; URL or document backing the row
-//	confidence  optional; high, medium or low (default high)
-//	category    optional; sanctions, attribution, seizure or label (default attribution)
+//	confidence  optional; high, medium, low or unknown (empty: unknown, or the declared one)
+//	category    optional; sanctions, attribution, seizure, label, internal or unknown
+//	            (empty: unknown, or the declared kind of an own list)
+//	program     optional; programs or actor tags, separated by ';' ("programs" is read too)
 //
 // Example:
 //

@@ -13,12 +13,17 @@
 //	sdn.csv [add.csv alt.csv sdn_comments.csv]   OFAC SDN, legacy CSV set
 //	sdn_advanced.xml (any case)                   OFAC SDN, advanced XML
 //	consolidated.xml / *UN*.xml                   UN Security Council list
-//	*.txt (one address per line)                  FBI/IC3 address list
-//	CSV with header chain,address,...,confidence  DPRK attribution list
+//	CSV with header address,incident,attribution,primary_source,...
+//	                                              DPRK attribution table (fbi-dprk)
 //	CSV with header address[,chain,label,...]     Bulwark CSV (custom list)
 //	*.yaml                                        GraphSense TagPack
 //	il_nbctf wallets [+ releases] CSV             Israel NBCTF seizures
 //	any gzip file (bulwark-lists/1)               a Bulwark list snapshot
+//
+// A plain list of addresses (one per line), whatever its name, is refused
+// by [Parse] with the command that imports it as the user's own list:
+// [ParseOwn] makes such files, and Bulwark CSV, one list under the ID and
+// kind the user declares.
 //
 // Snapshots ('bulwark lists export') are told by their content, the gzip
 // magic bytes, whatever their name; a gzip file that is not a snapshot is
