@@ -7,7 +7,7 @@ import (
 
 // AlgorithmVersion identifies the scoring algorithm. It is recorded with
 // every screening decision; it changes whenever scores can change.
-const AlgorithmVersion = "names/1"
+const AlgorithmVersion = "names/2"
 
 // ReviewThreshold is the score at or above which a match is reported for
 // review. It was chosen once, on the rule "the weakest evidence an analyst

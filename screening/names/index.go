@@ -24,7 +24,7 @@ type Record struct {
 	// Countries are ISO 3166-1 alpha-2 codes (nationality, citizenship,
 	// address), any case.
 	Countries []string
-	// IDs are identity document or registration numbers. names/1 does not
+	// IDs are identity document or registration numbers. The name score does not
 	// score them; they are kept for callers that show the record.
 	IDs []string
 }
@@ -521,7 +521,7 @@ const (
 	wKeyKor     = 0.9
 	wKeySkel    = 0.5
 	wKeyPair    = 0.8
-	minDelLen   = 4
+	minDelLen   = 3
 	maxDelLen   = 16
 	maxJoinLen  = 16
 	maxTripleLn = 12

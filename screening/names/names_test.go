@@ -318,6 +318,16 @@ func TestCompanySuffixes(t *testing.T) {
 		{"Nanshan Group", "Nanshan Group Co Ltd", ReviewThreshold},
 		{"Iskusstvo Krasoty", "LIMITED LIABILITY COMPANY ISKUSSTVO KRASOTY", ReviewThreshold},
 		{"ООО АЯС 2000", "ООО \"АЯС 2000\"", 1},
+		// One keystroke in a legal form: still the legal form.
+		{"SENAT SHIPPING LIITED", "SENAT SHIPPING LIMITED", ReviewThreshold},
+		{"HOERYONG SHIPPING CO TD", "HOERYONG SHIPPING CO LTD", ReviewThreshold},
+		{"KOREA MIRAE SHIPPING CO. LT.", "KOREA MIRAE SHIPPING CO. LTD.", ReviewThreshold},
+		{"ZEEL - M CO., LDT.", "ZEEL - M CO., LTD.", ReviewThreshold},
+		{"APOLLON LC", "APOLLON LLC", ReviewThreshold},
+		{"TAEJIN TRADING ORPORATION", "TAEJIN TRADING CORPORATION", ReviewThreshold},
+		{"CHOLSAN TRADING CMPANY", "CHOLSAN TRADING COMPANY", ReviewThreshold},
+		{"LIITED LIABILITY COMPANY ALIS", "LIMITED LIABILITY COMPANY ALIS", ReviewThreshold},
+		{"DEFENSE ENGINEERING LMITED LIABILITY PARTNERSHIP", "DEFENSE ENGINEERING LIMITED LIABILITY PARTNERSHIP", ReviewThreshold},
 	}
 	for _, tt := range tests {
 		if s := score(t, tt.a, tt.b); s < tt.min {
@@ -326,8 +336,10 @@ func TestCompanySuffixes(t *testing.T) {
 	}
 	// A legal form is not a name: sharing it means little, and a different
 	// one lowers the score.
-	if s := score(t, "Alpha Trading Ltd", "Omega Shipping Ltd"); s > 0.3 {
-		t.Errorf("different companies sharing Ltd scored %.3f", s)
+	for _, b := range []string{"Omega Shipping Ltd", "Omega Shipping Ltdd", "Omega Shipping Co Td"} {
+		if s := score(t, "Alpha Trading Ltd", b); s > 0.3 {
+			t.Errorf("different companies sharing Ltd scored %.3f (%s)", s, b)
+		}
 	}
 	same, other := score(t, "Deutsche Bank AG", "Deutsche Bank"), score(t, "Deutsche Bank AG", "Deutsche Bank GmbH")
 	if other >= same {
@@ -366,6 +378,42 @@ func TestTypoAndExtraTokens(t *testing.T) {
 	if s := score(t, "Hans O Friedrich", "Hans Joachim Friedrich"); s >= score(t, "Hans J Friedrich", "Hans Joachim Friedrich") {
 		t.Errorf("a conflicting initial scored as high as a matching one")
 	}
+	// One keystroke (deletion, insertion, substitution, transposition) in
+	// any word of three letters or more, the first letter included, keeps a
+	// name above the review threshold, however short the word and however
+	// few the words.
+	for _, tt := range []struct{ typo, listed string }{
+		{"KIM Yog Chol", "KIM Yong Chol"},
+		{"Karg Song Nam", "Kang Song Nam"},
+		{"KANG Song Ham", "KANG Song Nam"},
+		{"RYU Jdin", "RYU Jin"},
+		{"RYU in", "RYU Jin"},
+		{"KI Yo Jong", "KIM Yo Jong"},
+		{"EAE Won Uk", "PAE Won Uk"},
+		{"HCOE Song Chol", "CHOE Song Chol"},
+		{"YU JOG 2", "YU JONG 2"},
+		{"MI RIJ", "MI RIM"},
+		{"NAM SAJ 8", "NAM SAN 8"},
+		{"KORYO BAN", "KORYO BANK"},
+		{"PANRIOT", "PATRIOT"},
+		{"KIDSUKY", "KIMSUKY"},
+		{"KOTVI", "KOTI"},
+		{"SINAD", "SINBAD"},
+	} {
+		if s := score(t, tt.typo, tt.listed); s < ReviewThreshold {
+			t.Errorf("Compare(%q, %q) = %.3f, want ≥ %.2f", tt.typo, tt.listed, s, ReviewThreshold)
+		}
+	}
+	// Two edits in a short word are another name.
+	for _, tt := range []struct{ a, b string }{
+		{"KANG Sok Nam", "KANG Song Nam"},
+		{"KORYO BAR", "KORYO BANK"},
+		{"PAK Il", "PAK Ho"},
+	} {
+		if s := score(t, tt.a, tt.b); s >= ReviewThreshold {
+			t.Errorf("Compare(%q, %q) = %.3f, want < %.2f", tt.a, tt.b, s, ReviewThreshold)
+		}
+	}
 }
 
 func TestCompareSymmetricAndBounded(t *testing.T) {
@@ -392,7 +440,7 @@ func TestExplanationJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	js := string(b)
-	for _, key := range []string{`"query":"kim jong un"`, `"candidate":"kim jong un ltd"`, `"alignment":[`, `"similarity":1`, `"weight":`, `"kind":"exact"`, `"unmatched":[`, `"side":"candidate"`, `"role":"extra"`, `"nameScore":`, `"score":`, `"algorithmVersion":"names/1"`} {
+	for _, key := range []string{`"query":"kim jong un"`, `"candidate":"kim jong un ltd"`, `"alignment":[`, `"similarity":1`, `"weight":`, `"kind":"exact"`, `"unmatched":[`, `"side":"candidate"`, `"role":"extra"`, `"nameScore":`, `"score":`, `"algorithmVersion":"names/2"`} {
 		if !strings.Contains(js, key) {
 			t.Errorf("JSON lacks %s: %s", key, js)
 		}

@@ -30,6 +30,19 @@ const (
 	simAcronym  = 0.85 // "PLA" against "People's Liberation Army"
 	simAbjadMax = 0.9  // ceiling for an abjad skeleton match
 	mergeFactor = 0.98 // a joined/split alignment ranks just below a plain one
+	// simOneEdit is the least similarity of two words one keystroke apart
+	// (a letter deleted, inserted, replaced or two swapped) when the longer
+	// has four letters or more, simOneEdit3 when it has three. The edit
+	// distance alone sinks short words (Kang/Karg 0.65, Nam/Ham 0.53) and
+	// keeps a one-word name with a typo (Patriot/Panriot 0.8) below the
+	// review threshold, although a slip of the finger is as likely in a
+	// short word as in a long one.
+	simOneEdit  = 0.86
+	simOneEdit3 = 0.8
+	// simLegalTypo is the similarity of a legal form and a word one
+	// keystroke from one of its spellings ("Liited", "Ltdv", "Cmpany"), or
+	// of two legal forms of different classes that close (LLC/LLP).
+	simLegalTypo = 0.8
 )
 
 func nearPair(a, b rune) bool {
@@ -308,6 +321,9 @@ func tokenSim(a, b *token) (float64, matchKind) {
 		if a.kind == kindLegal && b.kind == kindLegal && a.s == b.s {
 			return 1, matchLegal
 		}
+		if legalTypo(a, b) {
+			return simLegalTypo, matchLegal
+		}
 		return 0, matchNone
 	}
 	if a.s == b.s {
@@ -355,6 +371,11 @@ func tokenSim(a, b *token) (float64, matchKind) {
 			}
 		}
 	}
+	if best < simOneEdit && oneEdit(a, b) {
+		if s := oneEditSim(a, b); s > best {
+			best, kind = s, matchFuzzy
+		}
+	}
 	if (a.abjad || b.abjad) && a.skel != "" && b.skel != "" {
 		la, lb := utf8.RuneCountInString(a.skel), utf8.RuneCountInString(b.skel)
 		l := max(la, lb, 3)
@@ -383,3 +404,85 @@ func korEqual(a, b *token) bool {
 	}
 	return false
 }
+
+// oneEdit reports whether two words, one of three letters or more and
+// the other of two or more, are one keystroke apart in their spelling or
+// in their phonetic keys (Yog/Yong, Karg/Kang, Hcoe/Choe, Rij/Rim).
+func oneEdit(a, b *token) bool {
+	if a.kind != kindWord || b.kind != kindWord || a.abjad || b.abjad {
+		return false
+	}
+	la, lb := len(a.s), len(b.s)
+	if max(la, lb) < 3 || min(la, lb) < 2 || !isASCII(a.s) || !isASCII(b.s) {
+		return false
+	}
+	return levenshteinAtMost1(a.s, b.s) || levenshteinAtMost1(a.phon, b.phon)
+}
+
+// oneEditSim is the similarity floor of two words one edit apart.
+func oneEditSim(a, b *token) float64 {
+	if max(len(a.s), len(b.s)) <= 3 {
+		return simOneEdit3
+	}
+	return simOneEdit
+}
+
+// legalTypo reports whether a legal-form token and the other token are
+// one keystroke apart: a word spelled as one of the class's one-word
+// spellings (a "Co" not recognised because a typo follows it) or, of two
+// letters or more, one edit from such a spelling of three letters or
+// more, or a legal form of a class with such a spelling.
+func legalTypo(a, b *token) bool {
+	if b.kind == kindLegal {
+		a, b = b, a
+	}
+	if b.kind == kindLegal {
+		return legalNear[[2]string{a.s, b.s}]
+	}
+	if b.kind != kindWord && b.kind != kindParticle || !isASCII(b.s) {
+		return false
+	}
+	bp := b.phon
+	if bp == "" { // particles keep no key
+		bp = b.s
+	}
+	for _, sp := range legalWords[a.s] {
+		if b.s == sp.s || len(b.s) >= 2 && len(sp.s) >= 3 && (levenshteinAtMost1(b.s, sp.s) || levenshteinAtMost1(bp, sp.phon)) {
+			return true
+		}
+	}
+	return false
+}
+
+// legalWord is a one-word spelling of a legal form.
+type legalWord struct{ s, phon string }
+
+// legalWords lists, per legal-form class, its one-word spellings;
+// legalNear the pairs of classes with spellings of three letters or more
+// one edit apart.
+var legalWords, legalNear = func() (map[string][]legalWord, map[[2]string]bool) {
+	words := map[string][]legalWord{}
+	for class, spellings := range legalPhrases {
+		for _, sp := range spellings {
+			if !strings.Contains(sp, " ") {
+				words[class] = append(words[class], legalWord{sp, phoneticKey(sp)})
+			}
+		}
+	}
+	near := map[[2]string]bool{}
+	for c1, w1 := range words {
+		for c2, w2 := range words {
+			if c1 == c2 {
+				continue
+			}
+			for _, x := range w1 {
+				for _, y := range w2 {
+					if len(x.s) >= 3 && len(y.s) >= 3 && levenshteinAtMost1(x.s, y.s) {
+						near[[2]string{c1, c2}] = true
+					}
+				}
+			}
+		}
+	}
+	return words, near
+}()

@@ -1,6 +1,7 @@
 package names
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -160,6 +161,40 @@ var longLegalWords = func() []legalPhrase {
 	return out
 }()
 
+// longLegalPhrases are the legal-form phrases of several words whose first
+// word has six letters or more: a typo in that word ("Limted Liability
+// Company") still finds them, since the words after it must match too.
+var longLegalPhrases = func() []legalPhrase {
+	var out []legalPhrase
+	for _, ps := range legalIndex {
+		for _, p := range ps {
+			if len(p.words) > 1 && len(p.words[0]) >= 6 {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b legalPhrase) int {
+		if len(a.words) != len(b.words) {
+			return len(b.words) - len(a.words)
+		}
+		return strings.Compare(a.spelling, b.spelling)
+	})
+	return out
+}()
+
+// fuzzyLegalPhrases returns the long phrases whose first word is one edit
+// from t (its spelling or its phonetic key), longest first.
+func fuzzyLegalPhrases(t *token) []legalPhrase {
+	var out []legalPhrase
+	for _, p := range longLegalPhrases {
+		first, _, _ := strings.Cut(p.spelling, " ")
+		if levenshteinAtMost1(t.phon, p.words[0]) || levenshteinAtMost1(t.s, first) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // unambiguousLegal are short legal forms that are not also common name
 // parts; other short forms ("co", "sa", "as", "na", "ao"…) count as legal
 // forms only at the start of a name or in its trailing run of legal forms.
@@ -185,12 +220,19 @@ func (tz *tokenizer) legalForms(toks, out []token) (res, spare []token) {
 	defer func() { tz.segs = segs[:0] }()
 	for i := 0; i < len(toks); {
 		matched := false
-		for _, p := range legalIndex[toks[i].phon] {
+		phrases, fuzzy := legalIndex[toks[i].phon], false
+		if phrases == nil && len(toks[i].phon) >= 5 && i+1 < len(toks) {
+			phrases, fuzzy = fuzzyLegalPhrases(&toks[i]), true
+		}
+		for _, p := range phrases {
 			if i+len(p.words) > len(toks) {
 				continue
 			}
 			ok := true
 			for k, w := range p.words {
+				if k == 0 && fuzzy {
+					continue // one edit away, checked by fuzzyLegalPhrases
+				}
 				if tp := toks[i+k].phon; tp != w && (len(w) < 6 || !levenshteinAtMost1(tp, w)) {
 					ok = false
 					break
