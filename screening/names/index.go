@@ -585,8 +585,23 @@ func hashKor(k string) uint64 {
 }
 
 // blockable reports whether a token gets blocking keys of its own.
+// Numbers of one or two digits do too (a vessel's "Star 18" is found by
+// its number when a typo hides its word); keys too frequent to help are
+// skipped at search time.
 func blockable(t *token) bool {
-	return t.kind == kindWord || t.kind == kindNumber && len(t.s) >= 3
+	return t.kind == kindWord || t.kind == kindNumber
+}
+
+// spellings returns the forms of a token that get exact and deletion
+// keys: its phonetic key and, when it differs, its spelling. The phonetic
+// key folds spelling variants, but it can turn one typo into two edits
+// ("diision" collapses to "dision", "offica" reads k where "office" reads
+// s); one of the two forms keeps the typo one edit from the listed word.
+func spellings(t *token) ([2]string, int) {
+	if t.s != t.phon && t.kind == kindWord {
+		return [2]string{t.phon, t.s}, 2
+	}
+	return [2]string{t.phon}, 1
 }
 
 // indexKeys appends the blocking keys of an indexed name.
@@ -596,10 +611,13 @@ func indexKeys(toks []token, out []uint64) []uint64 {
 		if !blockable(t) {
 			continue
 		}
-		out = append(out, hashKey(keyExact, t.phon))
-		if l := len(t.phon); l >= minDelLen && l <= maxDelLen {
-			for d := 0; d < l; d++ {
-				out = append(out, hashDel(t.phon, d))
+		forms, nf := spellings(t)
+		for _, f := range forms[:nf] {
+			out = append(out, hashKey(keyExact, f))
+			if l := len(f); l >= minDelLen && l <= maxDelLen {
+				for d := 0; d < l; d++ {
+					out = append(out, hashDel(f, d))
+				}
 			}
 		}
 		if t.kor != "" {
@@ -724,13 +742,20 @@ func queryLookups(toks []token) []lookup {
 		if !blockable(t) {
 			continue
 		}
-		out = append(out, lookup{g, hashKey(keyExact, t.phon), wKeyExact})
-		if l := len(t.phon); l >= minDelLen-1 && l <= maxDelLen {
-			out = append(out, lookup{g, hashDel(t.phon, -1), wKeyDel}) // query = index token minus one letter
-			if l >= minDelLen {
-				for d := 0; d < l; d++ {
-					out = append(out, lookup{g, hashSkip(keyExact, t.phon, d), wKeyDel}) // one letter too many
-					out = append(out, lookup{g, hashDel(t.phon, d), wKeyDel})            // one letter substituted or swapped
+		forms, nf := spellings(t)
+		for k, f := range forms[:nf] {
+			w := float32(wKeyExact)
+			if k > 0 {
+				w = wKeyDel // the spelling is not a variant-folded key
+			}
+			out = append(out, lookup{g, hashKey(keyExact, f), w})
+			if l := len(f); l >= minDelLen-1 && l <= maxDelLen {
+				out = append(out, lookup{g, hashDel(f, -1), wKeyDel}) // query = index token minus one letter
+				if l >= minDelLen {
+					for d := 0; d < l; d++ {
+						out = append(out, lookup{g, hashSkip(keyExact, f, d), wKeyDel}) // one letter too many
+						out = append(out, lookup{g, hashDel(f, d), wKeyDel})            // one letter substituted or swapped
+					}
 				}
 			}
 		}

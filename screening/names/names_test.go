@@ -4,8 +4,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -573,6 +575,41 @@ func TestSearchLimitsAndEdges(t *testing.T) {
 	r, n := ix.Len()
 	if r != 8 || n != 9 {
 		t.Errorf("Len = %d records, %d names", r, n)
+	}
+}
+
+// TestSearchFindsOneTypo: a one-typo query finds its listed name among
+// many names sharing a blocking key with it, whether the phonetic key
+// turns the typo into two edits (a doubled letter collapsed, a c read k
+// instead of s) or only the name's number tells the names apart.
+func TestSearchFindsOneTypo(t *testing.T) {
+	t.Parallel()
+	recs := []Record{
+		{ID: "division", Names: []Name{{Value: "DIVISION 39"}}},
+		{ID: "office", Names: []Name{{Value: "OFFICE #39"}}},
+		{ID: "lazarus", Names: []Name{{Value: "LAZARUS GROUP"}}},
+		{ID: "yu", Names: []Name{{Value: "YU, Chin"}}},
+		{ID: "zeel", Names: []Name{{Value: "ZEEL - M CO., LTD."}}},
+		{ID: "star", Type: "vessel", Names: []Name{{Value: "STAR 18"}}},
+	}
+	// Fillers first: among names of equal key weight the earlier win.
+	var fill []Record
+	for i := range 400 {
+		fill = append(fill, Record{ID: fmt.Sprint("f", i), Names: []Name{{Value: fmt.Sprintf("SARA %c%c", 'A'+i%26, 'A'+i/26)}}})
+	}
+	ix := Build(append(fill, recs...))
+	for _, tt := range []struct{ q, id string }{
+		{"DIISION 39", "division"},
+		{"OFFICA #39", "office"},
+		{"LAARUS GROUP", "lazarus"},
+		{"YU, Cihn", "yu"},
+		{"MEEL - M CO., LTD.", "zeel"},
+		{"SAR 18", "star"},
+	} {
+		ms := ix.Search(Query{Name: tt.q, MinScore: ReviewThreshold})
+		if !slices.ContainsFunc(ms, func(m Match) bool { return m.RecordID == tt.id }) {
+			t.Errorf("%q: %s not found (%d matches)", tt.q, tt.id, len(ms))
+		}
 	}
 }
 
