@@ -33,7 +33,8 @@
 //     recognised as phrases, in Latin or transliterated Russian, and
 //     replaced by one low-weight class token (Limited = Ltd, Open Joint
 //     Stock Company = OAO = PJSC = JSC, Aktiengesellschaft = AG,
-//     Общество с ограниченной ответственностью = OOO = LLC…).
+//     Общество с ограниченной ответственностью = OOO = LLC…); a phrase of
+//     several words is found with a typo in any of its long words.
 //
 // Each token carries a phonetic key (ph→f, kh→h, zh→j, ts/tz, w→v, y→i,
 // doubled letters single… so ya/ia, yu/iu, kh/h, zh/j variants coincide), a
@@ -50,7 +51,12 @@
 // 1 − 1.4·d/len with d a weighted edit distance in which vowel changes,
 // transpositions and h cost less, so one consonant typo in a five-letter
 // word keeps 0.72; abjad tokens by skeleton; two different Hangul
-// syllables or Han readings 0), one token
+// syllables or Han readings 0; two words one keystroke apart — a letter
+// deleted, inserted, replaced or two swapped, in the spelling or the
+// phonetic key — at least 0.86, or 0.8 when the longer has three letters,
+// so Yog ~ Yong and Panriot ~ Patriot stay above the review threshold;
+// a legal form against a word one edit from one of its spellings, or
+// spelled as one, 0.8: Liited ~ Limited, Co Td ~ Co Ltd), one token
 // against 2–3 adjacent tokens joined (Jongun ~ Jong Un, SiemensAG ~
 // Siemens AG), an initial against a name (0.8), an acronym against the
 // initials of a run (PLA ~ People's Liberation Army, 0.85). Token order is
@@ -73,14 +79,16 @@
 // # Search
 //
 // [Build] indexes every name of every record under blocking keys: each
-// word's phonetic key and its one-letter deletions (so one typo of any kind
-// still shares a key), its Korean key and skeleton, the keys of adjacent
-// words joined (2, and 3 when short), and one key per unordered pair of
-// leading words. [Index.Search] probes the query's keys rarest first,
+// word's phonetic key and, when it differs, its spelling, each with its
+// one-letter deletions from three letters up (so one typo of any kind still
+// shares a key, even where the phonetic key would turn it into two edits:
+// Diision, Offica), each number, each word's Korean key and skeleton, the
+// keys of adjacent words joined (2, and 3 when short), and one key per
+// unordered pair of leading words. [Index.Search] probes the query's keys rarest first,
 // skips keys held by more than 3% of the names (mohammed, kim, ltd: their
 // pair keys still find the names), stops after a fixed number of postings,
 // ranks names by the IDF weight of the keys they share (at most one key per
-// query word counts) and scores only the best 200 with the full scorer, so
+// query word counts) and scores only the best 150 with the full scorer, so
 // a miss costs what a hit costs. The best name of each record then gets
 // the secondary features: weak alias, date of birth, country and type (see
 // the Penalty and Bonus constants), each listed in the Explanation.
