@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -130,6 +131,11 @@ func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int,
 		// flags when no subcommand follows.
 		if cmd.run != nil && (len(args) == 0 || (strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help")) {
 			break
+		}
+		if len(args) > 1 && args[0] == "help" && !strings.HasPrefix(args[1], "-") {
+			// 'bulwark help safe verify' is 'bulwark safe verify --help'.
+			args = append(slices.Clone(args[1:]), "--help")
+			continue
 		}
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 			m.printGroupHelp(cmd, path)
