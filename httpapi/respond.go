@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -54,6 +56,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if info != nil {
 		info.errCode = detail.Code
 	}
+	if withheld := withhold(detail.Message, status >= 500); withheld != detail.Message {
+		detail.Message = withheld
+		if info != nil {
+			detail.Message += " (the server log has the details under request id " + info.requestID + ")"
+		}
+	}
 	if status >= 500 {
 		attrs := []any{"code", detail.Code, "err", err.Error()}
 		if info != nil {
@@ -81,4 +89,44 @@ func contextError(err error) error {
 		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "the request was cancelled")
 	}
 	return err
+}
+
+// Withheld is what an error body shows in place of an internal location.
+const Withheld = "[withheld]"
+
+// internalLocation matches what an error body must not show a caller: URLs,
+// IP addresses, host:port pairs and the host of a DNS lookup (a node, a
+// list source, the resolver). serverPath also matches absolute file paths,
+// which 5xx bodies must not show either (the data directory).
+var (
+	internalLocation = regexp.MustCompile(`(?i)` +
+		`\b[a-z][a-z0-9+.-]*://[^\s;,()"'<>]*[^\s;,()"'<>:.]` + // URL
+		`|\blookup [^\s:;,()"']+` + // "lookup HOST on …"
+		`|\[[0-9a-z:.%_-]*:[0-9a-z:.%_-]*\](?::\d{1,5})?` + // [IPv6]:port
+		`|\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b` + // IPv4[:port]
+		`|(?:\b[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:?)*[0-9a-f]{0,4}` + // IPv6 with ::
+		`|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b` + // full IPv6
+		`|\b[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*:\d{1,5}\b`) // host:port
+	serverPath = regexp.MustCompile(`(?:^|[\s(="'])(/[^\s;,()"']+)`)
+)
+
+// withhold replaces internal locations in an error message with Withheld;
+// serverError also withholds absolute file paths. The server log keeps the
+// whole message.
+func withhold(msg string, serverError bool) string {
+	out := internalLocation.ReplaceAllStringFunc(msg, func(m string) string {
+		if strings.HasPrefix(strings.ToLower(m), "lookup ") {
+			return m[:7] + Withheld
+		}
+		return Withheld
+	})
+	if serverError {
+		out = serverPath.ReplaceAllStringFunc(out, func(m string) string {
+			if m[0] == '/' {
+				return Withheld
+			}
+			return m[:1] + Withheld
+		})
+	}
+	return out
 }
