@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -107,6 +109,20 @@ type TokenStore interface {
 	CountTokens(ctx context.Context) (int, error)
 }
 
+// TokenChanges is implemented by a TokenStore that can tell every process
+// using it that a token changed, cheaply enough to ask on every request
+// (the SQLite store shares a counter in memory mapped from a file). With
+// it, a revocation made by one process (the CLI) reaches the token cache
+// of another (serve) on that process's next request, not after CacheTTL.
+type TokenChanges interface {
+	// TokenGeneration returns a number that changes whenever any process
+	// calls TokensChanged.
+	TokenGeneration() uint64
+	// TokensChanged tells every process that tokens changed. It is called
+	// once the change has committed.
+	TokensChanged()
+}
+
 const (
 	tokenPrefix = "bwk_"
 	idBytes     = 8  // public id: 64 bits, enough to avoid collisions, not a secret
@@ -166,18 +182,21 @@ type Service struct {
 	// CacheTTL, when positive, keeps a token read from the store for that
 	// long, so a busy API does not read the store on every request. The
 	// presented secret is still hashed and compared on every request, and
-	// a revocation through this Service takes effect at once; a revocation
-	// made by another process (the CLI) takes effect within CacheTTL.
+	// a revocation through this Service takes effect at once. A revocation
+	// made by another process (the CLI) takes effect on the next request
+	// when the store implements TokenChanges, else within CacheTTL.
 	CacheTTL time.Duration
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedToken
 }
 
-// cachedToken is a token as read from the store, and when.
+// cachedToken is a token as read from the store, when, and the store's
+// token generation before it was read.
 type cachedToken struct {
 	t    Token
 	read time.Time
+	gen  uint64
 }
 
 // maxCachedTokens bounds the token cache; it is emptied when full.
@@ -188,13 +207,20 @@ func (s *Service) tokenByID(ctx context.Context, id string, now time.Time) (*Tok
 	if s.CacheTTL <= 0 {
 		return s.Store.TokenByID(ctx, id)
 	}
+	var gen uint64
+	changes, shared := s.Store.(TokenChanges)
+	if shared {
+		gen = changes.TokenGeneration()
+	}
 	s.cacheMu.Lock()
 	c, ok := s.cache[id]
 	s.cacheMu.Unlock()
-	if ok && now.Sub(c.read) < s.CacheTTL && now.Sub(c.read) >= 0 {
+	if ok && now.Sub(c.read) < s.CacheTTL && now.Sub(c.read) >= 0 && c.gen == gen {
 		t := c.t
 		return &t, nil
 	}
+	// gen was read before the token: a change committed in between makes
+	// the next request read it again.
 	t, err := s.Store.TokenByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -203,18 +229,22 @@ func (s *Service) tokenByID(ctx context.Context, id string, now time.Time) (*Tok
 	if s.cache == nil || len(s.cache) >= maxCachedTokens {
 		s.cache = make(map[string]cachedToken)
 	}
-	s.cache[id] = cachedToken{t: *t, read: now}
+	s.cache[id] = cachedToken{t: *t, read: now, gen: gen}
 	s.cacheMu.Unlock()
 	return t, nil
 }
 
 // Forget drops a token from the cache, so the next request reads it from
-// the store. Revoke calls it; a caller that revokes inside a transaction
-// calls it again once the transaction has committed.
+// the store, and tells other processes sharing the store to do the same
+// (TokenChanges). Revoke calls it; a caller that revokes inside a
+// transaction calls it again once the transaction has committed.
 func (s *Service) Forget(id string) {
 	s.cacheMu.Lock()
 	delete(s.cache, id)
 	s.cacheMu.Unlock()
+	if c, ok := s.Store.(TokenChanges); ok {
+		c.TokensChanged()
+	}
 }
 
 func (s *Service) now() time.Time {
@@ -323,12 +353,30 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, e
 	return t, nil
 }
 
-// Revoke revokes the token with the given id.
+// ErrAlreadyRevoked is the cause of Revoke's error for a token that was
+// revoked before: nothing changed (and nothing should be audited). The
+// error is ECONFLICT; Revoke returns the token with it.
+var ErrAlreadyRevoked = errors.New("token already revoked")
+
+// Revoke revokes the token with the given id and returns it. Revoking a
+// revoked token changes nothing: Revoke returns the token, with the time
+// of its first revocation, and an ECONFLICT error whose cause is
+// ErrAlreadyRevoked (callers that treat revocation as idempotent check for
+// it with errors.Is). Inside a transaction (audit.Log.Do) the check and the
+// change are one step.
 func (s *Service) Revoke(ctx context.Context, id string) (*Token, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
 	defer s.Forget(id)
+	t, err := s.Store.TokenByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.RevokedAt != nil {
+		return t, bulwark.Wrap(ErrAlreadyRevoked, bulwark.ECONFLICT,
+			fmt.Sprintf("token %s (%s) was already revoked at %s; nothing changed", t.ID, t.Name, t.RevokedAt.UTC().Format(time.RFC3339)))
+	}
 	if err := s.Store.RevokeToken(ctx, id, s.now()); err != nil {
 		return nil, err
 	}

@@ -708,6 +708,14 @@ func TestAuditFailure(t *testing.T) {
 				}
 				mustStatus(t, e.do("GET", "/api/v1/whoami", bearerFor("viewer"), ""), 401)
 				oneEntry(t, e, "token.revoke", "token:"+e.ids["viewer"])
+				// Revoking it again is idempotent: 200, the first time
+				// kept, no second entry.
+				again := e.do("DELETE", "/api/v1/tokens/"+e.ids["viewer"], bearerFor("admin"), "")
+				if again.Code != 200 || !strings.Contains(again.Body.String(), `"alreadyRevoked":true`) ||
+					!strings.Contains(again.Body.String(), `"revokedAt":"`+tok.RevokedAt.UTC().Format(time.RFC3339Nano)) || strings.Contains(again.Body.String(), "auditSeq") {
+					t.Errorf("second revoke: %d %s", again.Code, again.Body)
+				}
+				oneEntry(t, e, "token.revoke", "token:"+e.ids["viewer"])
 			}},
 	})
 }

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -124,7 +126,15 @@ type change struct {
 	// committed, when set, runs once the change and its entry have
 	// committed (before the response is written).
 	committed func()
+	// unchanged, when set, is the 200 body for a request that asked for
+	// what is already so: apply returned an error wrapping errUnchanged,
+	// and nothing was written or audited.
+	unchanged func() any
 }
+
+// errUnchanged ends a change that finds nothing to do (see
+// change.unchanged): the transaction rolls back, no entry is appended.
+var errUnchanged = errors.New("nothing to change")
 
 // changeFunc is a state-changing handler. It reads and checks the request
 // and returns the change to make; it must not write the response (w is for
@@ -157,6 +167,10 @@ func (s *Server) handleChange(pattern string, perm auth.Permission, h changeFunc
 			}
 			return audit.Event{Actor: "token:" + tok.ID, Action: c.action, Target: target, Details: details}, nil
 		})
+		if c.unchanged != nil && errors.Is(err, errUnchanged) {
+			s.writeJSON(w, r, http.StatusOK, c.unchanged())
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -365,7 +379,11 @@ func (s *Server) revokeToken(_ http.ResponseWriter, r *http.Request, _ *auth.Tok
 		action: "token.revoke",
 		apply: func(ctx context.Context) (string, map[string]any, error) {
 			var err error
-			if tok, err = s.auth.Revoke(ctx, id); err != nil {
+			tok, err = s.auth.Revoke(ctx, id)
+			if errors.Is(err, auth.ErrAlreadyRevoked) {
+				return "", nil, fmt.Errorf("%w: %w", errUnchanged, err)
+			}
+			if err != nil {
 				return "", nil, err
 			}
 			return "token:" + tok.ID, map[string]any{"name": tok.Name, "role": tok.Role}, nil
@@ -373,6 +391,11 @@ func (s *Server) revokeToken(_ http.ResponseWriter, r *http.Request, _ *auth.Tok
 		status: http.StatusOK,
 		body: func(e *audit.Entry) any {
 			return map[string]any{"token": tok, "auditSeq": e.Seq}
+		},
+		// Revoking a revoked token is idempotent: 200, the token with its
+		// first revocation time, no second audit entry.
+		unchanged: func() any {
+			return map[string]any{"token": tok, "alreadyRevoked": true}
 		},
 		// A request that read the token while the revocation was not yet
 		// committed may have cached it: drop it again.

@@ -7,7 +7,8 @@
 #   2. starts 'bulwark serve --addr 127.0.0.1:$PORT --data-dir <fresh dir>
 #      --rate-limit -1' (loopback only, rate limits off, default logging:
 #      the access log goes to a file in the data directory),
-#   3. reads the first admin token the server prints on stderr,
+#   3. reads the first admin token the server writes to
+#      <data dir>/first-admin-token (its stderr is not a terminal),
 #   4. runs wrk against GET /healthz (no auth), GET /api/v1/whoami (bearer
 #      auth against SQLite) and POST /api/v1/tokens (auth + token write +
 #      audit append, the token and its audit entry in one SQLite transaction, group-committed with concurrent requests), one token name
@@ -72,14 +73,14 @@ for _ in $(seq 1 100); do
 		cat "$work/server.log" >&2
 		exit 1
 	fi
-	token="$(grep -oE 'bwk_[0-9a-f]{16}_[0-9a-f]{64}' "$work/server.log" | head -n1 || true)"
+	token="$(cat "$data/first-admin-token" 2>/dev/null || true)"
 	if [ -n "$token" ] && curl -sf -o /dev/null --max-time 1 "$base/healthz"; then
 		break
 	fi
 	sleep 0.1
 done
 if [ -z "$token" ]; then
-	echo "loadtest: no admin token on the server's stderr:" >&2
+	echo "loadtest: the server wrote no $data/first-admin-token:" >&2
 	cat "$work/server.log" >&2
 	exit 1
 fi

@@ -82,6 +82,8 @@ type DB struct {
 	loopDone      chan struct{} // closed by the loop as it ends
 
 	appends, commits atomic.Int64 // see Stats
+
+	gen tokenGen // the token generation shared with other processes (tokens.go)
 }
 
 var (

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -61,6 +62,26 @@ func (db *DB) ListTokens(ctx context.Context) ([]*auth.Token, error) {
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
 	res, err := db.writer(ctx).ExecContext(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, formatTime(at), id)
 	return db.updated(ctx, res, err, "revoke token "+id, errTokenNotFound(id))
+}
+
+// TokenGeneration returns the store's token generation: a number that
+// every process using the store sees change when any of them calls
+// TokensChanged. Reading it is an atomic load of shared memory (see
+// auth.TokenChanges); it is 0 where it cannot be shared.
+func (db *DB) TokenGeneration() uint64 {
+	if c := db.gen.counter(db.path); c != nil {
+		return atomic.LoadUint64(c)
+	}
+	return 0
+}
+
+// TokensChanged tells every process using the store that a token changed
+// (was revoked): their token caches read it again. Call it once the change
+// has committed.
+func (db *DB) TokensChanged() {
+	if c := db.gen.counter(db.path); c != nil {
+		atomic.AddUint64(c, 1)
+	}
 }
 
 // TouchToken records that a token was used at the given time. A missing id

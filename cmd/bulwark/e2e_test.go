@@ -91,8 +91,8 @@ func (s *syncBuffer) String() string {
 }
 
 var (
-	listeningRE = regexp.MustCompile(`msg="API listening" addr=(\S+)`)
-	tokenRE     = regexp.MustCompile(`(?m)^\s+(bwk_[0-9a-f]{16}_[0-9a-f]{64})\s*$`)
+	listeningRE = regexp.MustCompile(`msg="API listening" addr=(\S+)|"msg":"API listening","addr":"([^"]+)"`)
+	tokenRE     = regexp.MustCompile(`bwk_[0-9a-f]{16}_[0-9a-f]{64}`)
 )
 
 func startServer(t *testing.T, bin, data string, extra ...string) *server {
@@ -120,7 +120,7 @@ func startServer(t *testing.T, bin, data string, extra ...string) *server {
 			line := sc.Text()
 			s.stderr.WriteString(line + "\n")
 			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				found <- m[1]
+				found <- m[1] + m[2] // text or JSON log
 			}
 		}
 		s.done <- cmd.Wait()
@@ -134,8 +134,14 @@ func startServer(t *testing.T, bin, data string, extra ...string) *server {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not start listening:\n%s", s.stderr)
 	}
-	if m := tokenRE.FindStringSubmatch(s.stderr.String()); m != nil {
-		s.token = m[1]
+	// The first admin token: its stderr is a pipe, not a terminal, so the
+	// secret is in a file of the data directory and the log says so.
+	if strings.Contains(s.stderr.String(), "created the first admin token") {
+		b, err := os.ReadFile(filepath.Join(data, "first-admin-token"))
+		if err != nil {
+			t.Fatalf("the log names a first admin token file: %v\n%s", err, s.stderr)
+		}
+		s.token = strings.TrimSpace(string(b))
 	}
 	return s
 }
@@ -210,7 +216,14 @@ func TestServeEndToEnd(t *testing.T) {
 
 	s := startServer(t, bin, data)
 	if s.token == "" {
-		t.Fatalf("first start printed no admin token:\n%s", s.stderr)
+		t.Fatalf("first start created no admin token:\n%s", s.stderr)
+	}
+	// The secret never enters the log stream; its file is the owner's.
+	if tokenRE.MatchString(s.stderr.String()) {
+		t.Fatalf("the server log shows the first admin token:\n%s", s.stderr)
+	}
+	if fi, err := os.Stat(filepath.Join(data, "first-admin-token")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("first-admin-token: %v %v, want mode 0600", fi, err)
 	}
 	if code, body := request(t, "GET", s.url+"/healthz", "", ""); code != 200 || !strings.Contains(body, "ok") {
 		t.Fatalf("healthz: %d %s", code, body)
@@ -338,4 +351,53 @@ func TestServeWarnsWithoutTLS(t *testing.T) {
 		t.Fatalf("warned on loopback:\n%s", s.stderr)
 	}
 	s.stop(t)
+}
+
+// With JSON logs every line of serve's stderr is a JSON object and none
+// holds the first admin token; a revocation made with the CLI while serve
+// runs refuses the token on serve's very next request (no cache delay);
+// revoking it again through the API changes nothing and audits nothing.
+func TestServeJSONLogsAndCLIRevocation(t *testing.T) {
+	bin := buildBinary(t)
+	data := filepath.Join(t.TempDir(), "data")
+	s := startServer(t, bin, data, "--log-format", "json")
+	if s.token == "" {
+		t.Fatalf("no first admin token:\n%s", s.stderr)
+	}
+	code, body := request(t, "POST", s.url+"/api/v1/tokens", s.token, `{"name":"bot","role":"viewer"}`)
+	var created struct {
+		Secret string `json:"secret"`
+		Token  struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(body), &created); code != 201 || err != nil {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	for i := 0; i < 3; i++ { // now cached by serve
+		if code, body := request(t, "GET", s.url+"/api/v1/whoami", created.Secret, ""); code != 200 {
+			t.Fatalf("whoami: %d %s", code, body)
+		}
+	}
+	if code, out, errOut := runBin(t, bin, "token", "revoke", created.Token.ID, "--data-dir", data); code != 0 || !strings.Contains(out, "Revoked") {
+		t.Fatalf("CLI revoke: %d %s %s", code, out, errOut)
+	}
+	if code, body := request(t, "GET", s.url+"/api/v1/whoami", created.Secret, ""); code != 401 {
+		t.Fatalf("whoami right after the CLI revoked the token: %d %s", code, body)
+	}
+	code, body = request(t, "DELETE", s.url+"/api/v1/tokens/"+created.Token.ID, s.token, "")
+	if code != 200 || !strings.Contains(body, `"alreadyRevoked":true`) {
+		t.Fatalf("second revoke: %d %s", code, body)
+	}
+	s.stop(t)
+	for _, line := range strings.Split(strings.TrimSpace(s.stderr.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("a stderr line that is not JSON: %q", line)
+		}
+	}
+	if tokenRE.MatchString(s.stderr.String()) {
+		t.Errorf("the log holds a token secret:\n%s", s.stderr)
+	}
+	_, out, _ := runBin(t, bin, "audit", "list", "--json", "--data-dir", data)
+	if n := strings.Count(out, `"token.revoke"`); n != 1 {
+		t.Errorf("%d token.revoke entries, want 1:\n%s", n, out)
+	}
 }

@@ -240,6 +240,12 @@ func TestTokenLifecycleIsAudited(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "Revoked") {
 		t.Fatalf("revoke: exit %d: %s", code, stdout)
 	}
+	// Revoking again changes nothing, says so and audits nothing (the
+	// audit list below holds one revocation).
+	code, stdout, _ = run(t, env, "token", "revoke", created.ID)
+	if code != 0 || !strings.Contains(stdout, "was already revoked at") || !strings.Contains(stdout, "nothing changed") {
+		t.Fatalf("second revoke: exit %d: %s", code, stdout)
+	}
 	code, stdout, _ = run(t, env, "token", "list")
 	if code != 0 || !strings.Contains(stdout, "revoked") || !strings.Contains(stdout, "second") {
 		t.Fatalf("list: exit %d:\n%s", code, stdout)

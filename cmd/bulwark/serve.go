@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/mattn/go-isatty"
 )
 
 // serveFlags are the settings of 'bulwark serve'.
@@ -214,8 +217,9 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	if plain != "" {
-		fmt.Fprintf(m.Stderr, "\nCreated the first admin token (id %s). It is shown once and only its hash is stored;\n"+
-			"keep it in a password manager. Create others with 'bulwark token create'.\n\n    %s\n\n", t.ID, plain)
+		if err := m.showFirstToken(t, plain, filepath.Dir(db.Path())); err != nil {
+			return err
+		}
 	}
 
 	ln, err := net.Listen("tcp", f.addr)
@@ -272,6 +276,43 @@ func (m *Main) safeVerifier(rpc string) (httpapi.SafeVerifier, bool, error) {
 	return func(ctx context.Context, req safe.VerifyRequest) (*safe.Verification, error) {
 		return safe.VerifyOnChain(ctx, client, req, safe.ChainOptions{Simulator: client})
 	}, true, nil
+}
+
+// firstTokenFile is the file in the data directory that holds the first
+// admin token's secret when standard error is not a terminal.
+const firstTokenFile = "first-admin-token"
+
+// showFirstToken hands the operator the first admin token's secret, never
+// through the log: on a terminal, as a block on standard error; otherwise
+// (a log collector, a container, a pipe: where the log stream is kept) in
+// a file of the data directory readable by this user only, whose path the
+// log names.
+func (m *Main) showFirstToken(t *auth.Token, plain, dataDir string) error {
+	if f, ok := m.Stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		fmt.Fprintf(m.Stderr, "\nCreated the first admin token (id %s). It is shown once and only its hash is stored;\n"+
+			"keep it in a password manager. Create others with 'bulwark token create'.\n\n    %s\n\n", t.ID, plain)
+		return nil
+	}
+	path := filepath.Join(dataDir, firstTokenFile)
+	tmp, err := os.CreateTemp(dataDir, firstTokenFile+".*") // mode 0600
+	if err == nil {
+		_, err = tmp.WriteString(plain + "\n")
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			_ = os.Remove(tmp.Name())
+		}
+	}
+	if err != nil {
+		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("cannot write the first admin token to %s: %s (or create one with 'bulwark token create' before starting serve)", path, pathErr(err)))
+	}
+	m.logger.Warn("created the first admin token; its secret is in a file readable by this user only: keep it in a password manager, then delete the file",
+		"id", t.ID, "file", path)
+	return nil
 }
 
 // errNothingToDo ends an audited change that turned out to change nothing:

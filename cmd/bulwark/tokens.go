@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"text/tabwriter"
@@ -152,17 +153,26 @@ func (m *Main) tokenRevokeCmd() *command {
 				return 1, err
 			}
 			var t *auth.Token
-			if _, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+			_, err = log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 				var err error
 				if t, err = tokens.Revoke(ctx, args[0]); err != nil {
 					return audit.Event{}, err
 				}
 				return tokenEvent(m.cliActor(), "token.revoke", t), nil
-			}); err != nil {
+			})
+			already := errors.Is(err, auth.ErrAlreadyRevoked)
+			if err != nil && !already {
 				return 1, err
 			}
+			// Committed: a running server drops the token from its cache
+			// on its next request.
+			tokens.Forget(t.ID)
 			if m.g.json {
 				return 0, m.printJSON(t)
+			}
+			if already {
+				fmt.Fprintf(m.Stdout, "Token %s (%s) was already revoked at %s; nothing changed.\n", t.ID, t.Name, t.RevokedAt.UTC().Format(time.RFC3339))
+				return 0, nil
 			}
 			fmt.Fprintf(m.Stdout, "Revoked token %s (%s).\n", t.ID, t.Name)
 			return 0, nil
