@@ -184,6 +184,7 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 		SafeVerifications: e.db,
 		SafeWatches:       e.db,
 		SafeAlerts:        e.db,
+		Outbox:            e.db,
 		// Screening routes read this store; withScreening adds the service.
 		ScreenStore: e.db,
 	}

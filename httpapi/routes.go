@@ -61,6 +61,7 @@ func (s *Server) routes() {
 	s.handle(routeAuditVerify, auth.PermAdmin, s.verifyAudit)
 	s.safeRoutes()
 	s.safeWatchRoutes()
+	s.outboxRoutes()
 	s.screenRoutes()
 
 	// Unknown API routes answer only after authentication, so probing

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
 )
 
@@ -194,6 +196,36 @@ func TestSafeAlertsAPI(t *testing.T) {
 		{name: "unknown parameter", method: "GET", path: path + "?after=1", headers: bearerFor("viewer"), wantStatus: http.StatusBadRequest},
 		{name: "no token", method: "GET", path: path, wantStatus: http.StatusUnauthorized},
 		{name: "not configured", configure: func(c *Config) { c.SafeAlerts = nil }, method: "GET", path: path, headers: bearerFor("viewer"),
+			wantStatus: http.StatusServiceUnavailable},
+	})
+}
+
+func TestPendingAlertsAPI(t *testing.T) {
+	const path = "/api/v1/alerts/pending"
+	delivered := func(t *testing.T, e *env) {
+		saveAlerts(t, e)
+		ms, err := e.db.Undelivered(context.Background(), outbox.Filter{Limit: 1})
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("Undelivered = %v, %v", ms, err)
+		}
+		if _, err := e.db.MarkDelivered(context.Background(), ms[0].ID, 1, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.RecordFailure(context.Background(), ms[0].ID+1, 2, time.Now().Add(time.Minute), "POST https://hooks.example.com: HTTP 503"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runScenarios(t, []scenario{
+		{name: "pending", setup: delivered, method: "GET", path: path, headers: bearerFor("viewer"), wantStatus: http.StatusOK,
+			wantBody: []string{`"pending":3`, `"retrying":1`, `"alerts":[{"id":2,"kind":"safe.alert","ref":2,`, `"attempts":2,`,
+				`"lastError":"POST https://hooks.example.com: HTTP 503"`, `{"id":4,"kind":"safe.alert","ref":4,`},
+			notBody: []string{`"ref":1,`, `"next"`}},
+		{name: "pages", setup: delivered, method: "GET", path: path + "?limit=1&since=2", headers: bearerFor("viewer"), wantStatus: http.StatusOK,
+			wantBody: []string{`"alerts":[{"id":3,`, `"next":3`}},
+		{name: "empty", method: "GET", path: path, headers: bearerFor("viewer"), wantStatus: http.StatusOK, wantBody: []string{`"pending":0`, `"alerts":[]`}},
+		{name: "bad limit", method: "GET", path: path + "?limit=5000", headers: bearerFor("viewer"), wantStatus: http.StatusBadRequest, wantField: "limit"},
+		{name: "no token", method: "GET", path: path, wantStatus: http.StatusUnauthorized},
+		{name: "not configured", configure: func(c *Config) { c.Outbox = nil }, method: "GET", path: path, headers: bearerFor("viewer"),
 			wantStatus: http.StatusServiceUnavailable},
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/screening"
 )
@@ -151,6 +152,9 @@ type Config struct {
 	SafeWatches        safe.WatchListStore
 	SafeAlerts         safe.AlertStore
 	SafeWatchesChanged func()
+	// Outbox lists the alerts of every kind not delivered to the webhook
+	// yet (GET /api/v1/alerts/pending); nil makes the route answer 503.
+	Outbox outbox.Store
 
 	// Screening answers the screening and list routes; ScreenStore is read
 	// for decisions, dispositions, watches, alerts and list history. nil

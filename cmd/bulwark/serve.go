@@ -194,6 +194,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		SafeVerifications: db,
 		SafeWatches:       db,
 		SafeAlerts:        db,
+		Outbox:            db,
 		SafeWatchesChanged: func() {
 			if mon != nil {
 				mon.nudge()
