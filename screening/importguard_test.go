@@ -48,6 +48,9 @@ func TestImportShrinkGuardEverySize(t *testing.T) {
 		{"own list 3 to 1 entities", "my-watch", 3, 3, 1, 1, true, "shrink from 3 to 1", 2},
 		{"own list 10 to 6 entities", "my-watch", 10, 10, 6, 6, false, "", 0},
 		{"own list grows", "my-watch", 2, 2, 9, 9, false, "", 0},
+		{"own Bulwark CSV 10 to 6 entities", "custom:mules", 10, 10, 6, 6, false, "", 0},
+		{"own Bulwark CSV 10 to 4 entities", "custom:mules", 10, 10, 4, 4, true, "one of your own lists", 8},
+		{"TagPack 20 to 17 entities", "tagpack:hacks", 20, 20, 17, 17, true, "an official list", 18},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

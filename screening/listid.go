@@ -8,26 +8,25 @@ import (
 
 // officialPrefixes are the first parts of list IDs reserved for lists
 // built from official publications, whatever follows them ("ofac-sdn",
-// "un-consolidated", "fbi-dprk", "il-nbctf"), and for list families the
-// importer names itself ("tagpack:…", "custom:…").
+// "un-consolidated", "fbi-dprk", "il-nbctf", "tagpack:…").
 var officialPrefixes = []string{
 	"ofac", "sdn", "un", "fbi", "ic3", "nbctf", "il", "eu", "uk", "ofsi", "hmt", "bis", "dpl",
-	"opensanctions", "tagpack", "custom", "bulwark",
+	"opensanctions", "tagpack",
 }
 
+// importerPrefixes are the first parts of list IDs the importer gives the
+// user's Bulwark CSV files ("custom:<file>") and keeps for itself.
+var importerPrefixes = []string{"custom", "bulwark"}
+
 // OfficialListID reports whether id names, or is reserved for, a list
-// Bulwark builds from an official publication or names itself: an ID whose
-// first part (up to the first '-', '_', '.' or ':') is one of ofac, sdn,
-// un, fbi, ic3, nbctf, il, eu, uk, ofsi, hmt, bis, dpl, opensanctions,
-// tagpack, custom or bulwark, or that starts with ofac, fbi, ic3 or nbctf
-// ("ofacextra"). Letter case does not matter. A user's own list never takes
-// such an ID (see [CheckUserListID]).
+// Bulwark builds from an official publication: an ID whose first part (up
+// to the first '-', '_', '.' or ':') is one of ofac, sdn, un, fbi, ic3,
+// nbctf, il, eu, uk, ofsi, hmt, bis, dpl, opensanctions or tagpack, or that
+// starts with ofac, fbi, ic3 or nbctf ("ofacextra"). Letter case does not
+// matter. A user's own list never takes such an ID (see [CheckUserListID]),
+// and such a list may shrink less in one update (see [OfficialShrinkPercent]).
 func OfficialListID(id string) bool {
-	low := strings.ToLower(strings.TrimSpace(id))
-	first := low
-	if i := strings.IndexAny(low, "-_.:"); i >= 0 {
-		first = low[:i]
-	}
+	low, first := firstPart(id)
 	for _, p := range officialPrefixes {
 		if first == p {
 			return true
@@ -41,10 +40,38 @@ func OfficialListID(id string) bool {
 	return false
 }
 
+// ReservedListID reports whether a user's own list may not take id: an
+// official list's ID ([OfficialListID]) or one the importer names itself
+// (first part custom or bulwark: "custom:<file>" is a Bulwark CSV file's
+// list).
+func ReservedListID(id string) bool {
+	if OfficialListID(id) {
+		return true
+	}
+	_, first := firstPart(id)
+	for _, p := range importerPrefixes {
+		if first == p {
+			return true
+		}
+	}
+	return false
+}
+
+// firstPart returns id lower-cased and its part up to the first '-', '_',
+// '.' or ':'.
+func firstPart(id string) (low, first string) {
+	low = strings.ToLower(strings.TrimSpace(id))
+	first = low
+	if i := strings.IndexAny(low, "-_.:"); i >= 0 {
+		first = low[:i]
+	}
+	return low, first
+}
+
 // CheckUserListID checks the ID a user gives their own list (field names
 // the flag or field it came from): 1 to 64 lower-case letters, digits, '-',
 // '_' or '.', starting with a letter or digit, and not an ID reserved for
-// an official list ([OfficialListID]).
+// an official list or the importer ([ReservedListID]).
 func CheckUserListID(field, id string) error {
 	if id == "" {
 		return bulwark.Invalid(field, "required: the ID of your list, e.g. my-watchlist")
@@ -59,6 +86,9 @@ func CheckUserListID(field, id string) error {
 	}
 	if OfficialListID(id) {
 		return bulwark.Invalid(field, "list ID %q is reserved for an official list (ofac-*, un-*, fbi-*, nbctf, il-*, eu-*, uk-*, …), which only its own published format can update; give your list another ID, e.g. my-%s", id, strings.TrimLeft(strings.ToLower(id), "-_."))
+	}
+	if ReservedListID(id) {
+		return bulwark.Invalid(field, "list ID %q is reserved (custom:* names Bulwark CSV files' lists, bulwark* is Bulwark's own); give your list another ID, e.g. my-%s", id, strings.TrimLeft(strings.ToLower(id), "-_."))
 	}
 	return nil
 }
