@@ -167,3 +167,43 @@ func TestOFACPerCurrencyExtracts(t *testing.T) {
 func asError(err error, target **bulwark.Error) bool {
 	return errors.As(err, target)
 }
+
+// FuzzParseIdentity: whatever a file holds and whatever it is called, a
+// plain address list never makes a list, a user's own list is always the
+// ID declared, and bad input is an invalid-input error naming a field.
+func FuzzParseIdentity(f *testing.F) {
+	f.Add("fbi_psa.txt", []byte(bybitLines))
+	f.Add("dprk.csv", []byte(fbiTable))
+	f.Add("own.csv", []byte(ownCSV))
+	f.Add("sanctioned_addresses_XBT.txt", []byte("bc1qsxf77cvwcd6jv6j8d8j3uhh4g0xqw4meswmwuc\n"))
+	f.Add("sdn.csv", []byte(`1,"X",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- `+"\n"))
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		if name == "" || strings.ContainsAny(name, "/\\\x00") {
+			return
+		}
+		file := sources.File{Name: name, Data: data, Origin: "/in/" + name}
+		format, _ := lists.Detect(name, data[:min(len(data), 4096)])
+		ls, err := sources.Parse([]sources.File{file}, now)
+		if err != nil {
+			var be *bulwark.Error
+			if !errors.As(err, &be) || be.Field == "" {
+				t.Fatalf("error without a field: %v", err)
+			}
+		} else if format == lists.FormatAddressLines {
+			t.Fatalf("a plain address list made lists %v", ids(ls))
+		}
+		l, err := sources.ParseOwn([]sources.File{file}, lists.Own{ID: "my-watch", Category: screening.CategoryInternal}, now)
+		if err == nil {
+			if l.Info.ID != "my-watch" {
+				t.Fatalf("own list made %q", l.Info.ID)
+			}
+			for _, e := range l.Entities {
+				if e.List != "my-watch" || !strings.HasPrefix(e.ID, "my-watch:") || e.Confidence == "" || e.Category == "" {
+					t.Fatalf("entity %+v", e)
+				}
+			}
+		} else if bulwark.ErrorCode(err) != bulwark.EINVALID && bulwark.ErrorCode(err) != bulwark.ETOOLARGE {
+			t.Fatalf("own list: %v", err)
+		}
+	})
+}
