@@ -110,7 +110,7 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 	// With a node, chainId and safeVersion are read from it (and, when
 	// given, must agree with it); without one they are required.
 	if !s.cfg.SafeOnChain {
-		const how = "add ?chainId=N&safeVersion=V to the URL (e.g. POST /api/v1/safe/verify?chainId=1&safeVersion=1.3.0), or chainId and safeVersion keys to the body, or start the server with --rpc to read them from a node"
+		const how = "put chainId=N and safeVersion=V in the URL's query string, or chainId and safeVersion keys in the body, or start the server with --rpc to read them from a node"
 		if d.ChainID == nil {
 			return nil, safe.MissingChainID("chainId", how)
 		}

@@ -3,14 +3,18 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
 )
 
 const (
@@ -117,7 +121,7 @@ func TestSafeVerifyAPI(t *testing.T) {
 			body: safeBody(ethTx, opts141), wantStatus: http.StatusUnauthorized, after: noVerifyAudit},
 		{name: "missing chainId", configure: withSafeVerifier, method: "POST", path: path, headers: jsonHeaders("analyst"),
 			body: safeBody(ethTx, `"safeVersion":"1.4.1"`), wantStatus: http.StatusBadRequest, wantCode: "invalid", wantField: "chainId",
-			wantMsg: []string{"never guessed", "?chainId=N"}, after: noVerifyAudit},
+			wantMsg: []string{"never guessed", "chainId=N"}, after: noVerifyAudit},
 
 		// The service's JSON as it is, the chain and version in the query.
 		{name: "query gives chainId and safeVersion", configure: withSafeVerifier, method: "POST", path: path + "?chainId=1&safeVersion=1.4.1",
@@ -203,7 +207,7 @@ func TestSafeVerifyAPIServiceFile(t *testing.T) {
 	e := newEnv(t, withSafeVerifier)
 	rec := e.do("POST", "/api/v1/safe/verify", jsonHeaders("analyst"), string(raw))
 	mustStatus(t, rec, http.StatusBadRequest)
-	if d := decodeErrorBody(t, rec.Body.Bytes()); d.Field != "chainId" || !strings.Contains(d.Message, "?chainId=N&safeVersion=V") {
+	if d := decodeErrorBody(t, rec.Body.Bytes()); d.Field != "chainId" || !strings.Contains(d.Message, "put chainId=N and safeVersion=V in the URL's query string") {
 		t.Errorf("without the query: %+v", d)
 	}
 	noVerifyAudit(t, e, rec)
@@ -229,4 +233,29 @@ func TestSafeVerifyAPISharedFixture(t *testing.T) {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
 	verdictIs("reject", "UNTRUSTED_DELEGATECALL", "DELEGATECALL_SELECTOR_MISMATCH")(t, e, rec)
+}
+
+// FuzzVerifyQuery: any query string gives known parameters, each once and
+// non-empty, or an invalid error naming a field; never a panic.
+func FuzzVerifyQuery(f *testing.F) {
+	for _, seed := range []string{"", "chainId=1&safeVersion=1.3.0", "chainId=1&chainId=2", "allowMultisend=true&x=%zz", "chainId=&safeVersion=%20", ";"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		r := httptest.NewRequest("POST", "/api/v1/safe/verify", nil)
+		r.URL.RawQuery = raw
+		q, err := verifyQuery(r)
+		if err != nil {
+			var be *bulwark.Error
+			if !errors.As(err, &be) || be.Code != bulwark.EINVALID || be.Field == "" || len(be.Message) > 300 {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		for k, v := range q {
+			if !slices.Contains(safeVerifyQuery, k) || strings.TrimSpace(v) == "" {
+				t.Fatalf("query %q gave %q=%q", raw, k, v)
+			}
+		}
+	})
 }

@@ -48,7 +48,7 @@ func TestSafeVerifySameFileCLIAndAPI(t *testing.T) {
 		Error struct{ Code, Message, Field string }
 	}
 	if err := json.Unmarshal([]byte(body), &refused); status != 400 || err != nil || refused.Error.Field != "chainId" ||
-		!strings.Contains(refused.Error.Message, "?chainId=N&safeVersion=V") {
+		!strings.Contains(refused.Error.Message, "put chainId=N and safeVersion=V in the URL's query string") {
 		t.Fatalf("API without the query: %d %s", status, body)
 	}
 	status, body = request(t, "POST", s.url+"/api/v1/safe/verify?chainId=1&safeVersion=1.1.1", s.token, string(raw))
