@@ -87,6 +87,20 @@ type Store interface {
 	AuditHead(ctx context.Context) (Head, error)
 }
 
+// ReferenceChecker is a Store that also keeps records tied to audit
+// entries: records that name the entry that covers them (a screening
+// decision, a Safe verdict) or that exist only through an audited change
+// (a token, an imported list). Verify asks it, once the chain checks out,
+// whether those records agree with the log, so that deleting entries
+// together with the head (which leaves a shorter chain that verifies) is
+// still found.
+type ReferenceChecker interface {
+	// CheckAuditReferences compares the records with the log up to head
+	// (a chain already verified) and returns the first disagreement, nil
+	// when there is none.
+	CheckAuditReferences(ctx context.Context, head Head) (*Break, error)
+}
+
 // Event is what a caller asks to record.
 type Event struct {
 	Actor   string
@@ -218,8 +232,25 @@ const verifyPage = 1000
 // altered, removed or reordered. It checks the chain up to the head the
 // store records when Verify starts; entries appended while it runs are
 // left for the next run. progress, if not nil, is called after each page
-// with the number of entries checked so far.
+// with the number of entries checked so far. When the chain checks out
+// and s is a ReferenceChecker, the records that refer to entries are
+// checked against it too.
 func Verify(ctx context.Context, s Store, progress func(checked int64)) (*Report, error) {
+	rep, err := verifyChain(ctx, s, progress)
+	if err != nil || !rep.Intact() {
+		return rep, err
+	}
+	if rc, ok := s.(ReferenceChecker); ok {
+		b, err := rc.CheckAuditReferences(ctx, rep.Head)
+		if err != nil {
+			return nil, err
+		}
+		rep.Broken = b
+	}
+	return rep, nil
+}
+
+func verifyChain(ctx context.Context, s Store, progress func(checked int64)) (*Report, error) {
 	head, err := s.AuditHead(ctx)
 	if err != nil {
 		return nil, err

@@ -115,3 +115,59 @@ func TestVerifyForgedBeyondHead(t *testing.T) {
 		t.Fatalf("Verify = %+v, want broken at 5, added outside the log", rep.Broken)
 	}
 }
+
+// refStore is a sliceStore that also keeps records referring to entries:
+// refs are the sequence numbers they name.
+type refStore struct {
+	sliceStore
+	refs   []int64
+	called int
+}
+
+func (s *refStore) CheckAuditReferences(_ context.Context, head audit.Head) (*audit.Break, error) {
+	s.called++
+	if head.Seq == 0 && len(s.refs) > 0 {
+		return &audit.Break{Seq: 1, Reason: "the audit log is empty, but records refer to it"}, nil
+	}
+	for _, r := range s.refs {
+		if r > head.Seq {
+			return &audit.Break{Seq: head.Seq + 1, Reason: fmt.Sprintf("a record names entry %d", r)}, nil
+		}
+	}
+	return nil, nil
+}
+
+// TestVerifyCrossChecksReferences: a chain that checks out is still
+// broken when the store's records disagree with it (entries deleted with
+// the head); a broken chain is reported as such, without the cross-check.
+func TestVerifyCrossChecksReferences(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := &refStore{sliceStore: sliceStore{head: audit.Head{Seq: 0, Hash: audit.GenesisHash}}}
+	log := &audit.Log{Store: s}
+	for i := range 3 {
+		if _, err := log.Record(ctx, audit.Event{Actor: "t", Action: "x", Target: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.refs = []int64{2, 3}
+	if rep, err := audit.Verify(ctx, s, nil); err != nil || !rep.Intact() || s.called != 1 {
+		t.Fatalf("agreeing records: %+v, %v, checker called %d times", rep, err, s.called)
+	}
+	// Delete the last entry and move the head back, as a tamperer would.
+	s.entries, s.head = s.entries[:2], audit.Head{Seq: 2, Hash: s.entries[1].Hash}
+	if rep, err := audit.Verify(ctx, s, nil); err != nil || rep.Intact() || rep.Broken.Seq != 3 {
+		t.Fatalf("a record beyond the head: %+v, %v", rep, err)
+	}
+	// Everything deleted: "0 entries" is not intact.
+	s.entries, s.head = nil, audit.Head{Hash: audit.GenesisHash}
+	if rep, err := audit.Verify(ctx, s, nil); err != nil || rep.Intact() || rep.Broken.Seq != 1 {
+		t.Fatalf("emptied log: %+v, %v", rep, err)
+	}
+	// A chain broken on its own is reported without asking the store.
+	s.called = 0
+	s.head = audit.Head{Seq: 5, Hash: "x"}
+	if rep, err := audit.Verify(ctx, s, nil); err != nil || rep.Intact() || s.called != 0 {
+		t.Fatalf("broken chain: %+v, %v, checker called %d times", rep, err, s.called)
+	}
+}

@@ -68,6 +68,15 @@ type DecisionStore interface {
 	Decision(ctx context.Context, id string) (*StoredDecision, error)
 	// Decisions returns the newest decisions matching f, newest first.
 	Decisions(ctx context.Context, f DecisionFilter) ([]StoredDecision, error)
+	// FirstDecisionSeqSince returns the lowest audit sequence number of
+	// the decisions recorded at or after t; ok is false when there is
+	// none.
+	FirstDecisionSeqSince(ctx context.Context, t time.Time) (seq int64, ok bool, err error)
+	// PruneDecisions deletes the decisions whose audit entry comes before
+	// entry below and the alerts they raised, except alerts whose webhook
+	// delivery is pending (and their decisions); it returns how many of
+	// each it deleted.
+	PruneDecisions(ctx context.Context, below int64) (decisions, alerts int64, err error)
 }
 
 // Disposition values.

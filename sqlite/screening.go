@@ -426,3 +426,41 @@ FROM screen_alerts a`+deliveryJoin(screening.AlertKind)+` WHERE a.id > ? ORDER B
 		return a, nil
 	})
 }
+
+// FirstDecisionSeqSince returns the lowest audit sequence number of the
+// decisions recorded at or after t; ok is false when there is none.
+func (db *DB) FirstDecisionSeqSince(ctx context.Context, t time.Time) (seq int64, ok bool, err error) {
+	var s sql.NullInt64
+	err = db.reader(ctx).QueryRowContext(ctx, `SELECT MIN(audit_seq) FROM screen_decisions WHERE time >= ?`, formatTime(t.UTC())).Scan(&s)
+	if err != nil {
+		return 0, false, db.fail(ctx, err, "read the decisions to keep")
+	}
+	return s.Int64, s.Valid, nil
+}
+
+// PruneDecisions deletes the decisions whose audit entry comes before
+// entry below, and the screening alerts they raised; an alert whose
+// webhook delivery is still pending is kept, and so is its decision.
+// Delivered outbox messages of the deleted alerts go with them.
+func (db *DB) PruneDecisions(ctx context.Context, below int64) (decisions, alerts int64, err error) {
+	err = db.inTx(ctx, "prune decisions", func(ctx context.Context, q querier) error {
+		const prunable = `SELECT a.id FROM screen_alerts a JOIN screen_decisions d ON d.id = a.decision_id WHERE d.audit_seq < ?
+AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'screening.alert' AND o.ref = a.id AND o.delivered_at IS NULL)`
+		if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = 'screening.alert' AND delivered_at IS NOT NULL AND ref IN (`+prunable+`)`, below); err != nil {
+			return err
+		}
+		res, err := q.ExecContext(ctx, `DELETE FROM screen_alerts WHERE id IN (`+prunable+`)`, below)
+		if err != nil {
+			return err
+		}
+		alerts, _ = res.RowsAffected()
+		res, err = q.ExecContext(ctx, `DELETE FROM screen_decisions WHERE audit_seq < ?
+AND NOT EXISTS (SELECT 1 FROM screen_alerts a WHERE a.decision_id = screen_decisions.id)`, below)
+		if err != nil {
+			return err
+		}
+		decisions, _ = res.RowsAffected()
+		return nil
+	})
+	return decisions, alerts, err
+}

@@ -88,7 +88,7 @@ func (m *Main) screenCmd() *command {
 	return &command{
 		name:    "screen",
 		summary: "screen addresses and names against sanctions and DPRK attribution lists",
-		subs:    []*command{m.screenAddressCmd(), m.screenNameCmd(), m.screenReplayCmd()},
+		subs:    []*command{m.screenAddressCmd(), m.screenNameCmd(), m.screenReplayCmd(), m.screenPruneCmd()},
 	}
 }
 

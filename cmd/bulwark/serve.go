@@ -44,6 +44,7 @@ type serveFlags struct {
 	listsFrom    string
 	listsRefresh time.Duration
 	decisions    string
+	retention    retention
 }
 
 func (m *Main) serveCmd() *command {
@@ -81,6 +82,7 @@ func (m *Main) serveCmd() *command {
 			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
 			fs.DurationVar(&f.listsRefresh, "lists-refresh", 24*time.Hour, "refresh the lists this often, and at start when one is stale (0: never; a failed refresh keeps the lists in force)")
 			fs.StringVar(&f.decisions, "decisions", "sync", "how screening decisions are stored: sync (the answer waits until the decision and its audit entry are committed, batched with concurrent requests' decisions) or async (the answer, marked \"stored\": false, does not wait: a crash can lose it)")
+			fs.Var(&f.retention, "retention", "keep screening decisions and the alerts they raised for `AGE` (400d: 400 days; 0 keeps them forever): older ones are deleted every hour, audited, and audit verify still checks the whole log")
 			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", DefaultWatchMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -246,6 +248,12 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		lists.run(lctx)
 	}()
 	defer func() { stopLists(); <-listsDone }()
+	pruneDone := make(chan struct{})
+	go func() {
+		defer close(pruneDone)
+		pruneLoop(lctx, svc, time.Duration(f.retention), m.logger)
+	}()
+	defer func() { stopLists(); <-pruneDone }()
 	if mon == nil {
 		return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
 	}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/screening"
+)
+
+// retentionInterval is how often serve prunes with --retention.
+const retentionInterval = time.Hour
+
+// retention is a flag value: how long screening decisions and alerts are
+// kept, in days ("400d") or as a Go duration ("9600h"); 0 keeps them
+// forever.
+type retention time.Duration
+
+func (r *retention) String() string {
+	d := time.Duration(*r)
+	if d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
+}
+
+func (r *retention) Set(s string) error {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseInt(n, 10, 32)
+		if err != nil || days < 0 {
+			return fmt.Errorf("want a number of days such as 400d, or 0 to keep everything, got %q", s)
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil || d < 0 {
+			return fmt.Errorf("want a number of days such as 400d, or 0 to keep everything, got %q", s)
+		}
+	}
+	if d != 0 && d < 24*time.Hour {
+		return fmt.Errorf("at least 1d (or 0 to keep everything), got %q", s)
+	}
+	*r = retention(d)
+	return nil
+}
+
+var _ flag.Value = (*retention)(nil)
+
+// pruneLoop prunes the decisions older than keep now and every
+// retentionInterval until ctx ends; keep 0 does nothing.
+func pruneLoop(ctx context.Context, svc *screening.Service, keep time.Duration, log *slog.Logger) {
+	if keep == 0 {
+		return
+	}
+	t := time.NewTicker(retentionInterval)
+	defer t.Stop()
+	for {
+		rep, err := svc.Prune(ctx, "system:retention", time.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("retention: pruning screening decisions failed; will retry", "err", err)
+		case err == nil && rep.AuditSeq != 0:
+			log.Info("retention: pruned screening decisions", "decisions", rep.Decisions, "alerts", rep.Alerts,
+				"before", rep.Before, "auditSeq", rep.AuditSeq)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (m *Main) screenPruneCmd() *command {
+	var keep retention
+	return &command{
+		name:    "prune",
+		summary: "delete screening decisions (and the alerts they raised) older than --older-than, audited",
+		usage:   "bulwark screen prune --older-than 400d [--json]",
+		long: "Deletes the decisions recorded before now minus --older-than, with the screening alerts they\n" +
+			"raised (an alert whose webhook delivery is pending is kept, with its decision). Their audit\n" +
+			"entries stay; one screen.prune entry records the range deleted, so 'bulwark audit verify' still\n" +
+			"checks the whole log. 'bulwark serve --retention 400d' does the same every hour.",
+		setup: func(fs *flag.FlagSet) {
+			fs.Var(&keep, "older-than", "delete decisions older than `AGE` (400d: 400 days)")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("screen prune", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			if keep == 0 {
+				return bulwark.ExitError, bulwark.Invalid("--older-than", "required: how old a decision must be to be deleted, e.g. 400d")
+			}
+			svc, err := m.screeningService(ctx, screeningSettings{}, false, true)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			defer closeService(svc)
+			rep, err := svc.Prune(ctx, m.cliActor(), time.Now().Add(-time.Duration(keep)))
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(rep)
+			}
+			if rep.AuditSeq == 0 {
+				fmt.Fprintf(m.Stdout, "nothing to prune: no decision recorded before %s\n", rep.Before.Format(time.RFC3339))
+				return bulwark.ExitOK, nil
+			}
+			fmt.Fprintf(m.Stdout, "pruned %d decisions and %d alerts recorded before %s (audit entry %d)\n",
+				rep.Decisions, rep.Alerts, rep.Before.Format(time.RFC3339), rep.AuditSeq)
+			return bulwark.ExitOK, nil
+		},
+	}
+}

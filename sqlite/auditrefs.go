@@ -1,0 +1,133 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/audit"
+)
+
+var _ audit.ReferenceChecker = (*DB)(nil)
+
+// activityTables are the tables whose rows are written only together with
+// an audit entry (in the same transaction), with what a row is called.
+var activityTables = []struct{ table, what string }{
+	{"tokens", "tokens"},
+	{"screen_lists", "list versions"},
+	{"screen_decisions", "screening decisions"},
+	{"screen_dispositions", "dispositions"},
+	{"screen_watches", "screening watches"},
+	{"screen_alerts", "screening alerts"},
+	{"safe_verifications", "Safe verdicts"},
+	{"safe_watches", "Safe watches"},
+	{"safe_alerts", "Safe alerts"},
+}
+
+// seqReferences are the columns that name the audit entry covering their
+// row, with the actions that entry may have.
+var seqReferences = []struct {
+	table, id, what string
+	actions         []string
+}{
+	{"screen_decisions", "id", "screening decision", []string{"screen.decisions", "screen.alert"}},
+	{"safe_verifications", "id", "Safe verdict", []string{"safe.verify"}},
+}
+
+// CheckAuditReferences implements audit.ReferenceChecker. In one read
+// snapshot (the log may have grown since the chain was verified: records
+// are checked against the head of the snapshot) it checks that
+//   - an empty log goes with a store without audited records;
+//   - every decision and Safe verdict names an entry that exists, of the
+//     action that records such a row;
+//   - every screen.decisions entry has as many decisions stored as it
+//     lists, and every screen.alert entry its decision, unless a
+//     screen.prune entry says they were pruned by retention.
+func (db *DB) CheckAuditReferences(ctx context.Context, verified audit.Head) (*audit.Break, error) {
+	op := "cross-check the audit log"
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	defer func() { _ = tx.Rollback() }()
+	head := audit.Head{Hash: audit.GenesisHash}
+	if err := tx.QueryRowContext(ctx, sqlAuditHead).Scan(&head.Seq, &head.Hash); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, db.fail(ctx, err, op)
+	}
+	if head.Seq < verified.Seq {
+		head = verified // the head row was deleted: the chain walk said so already
+	}
+	b, err := checkRefs(ctx, tx, head)
+	return b, db.fail(ctx, err, op)
+}
+
+func checkRefs(ctx context.Context, tx *sql.Tx, head audit.Head) (*audit.Break, error) {
+	var n int64
+	if head.Seq == 0 {
+		var held []string
+		for _, t := range activityTables {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+t.table).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				held = append(held, fmt.Sprintf("%d %s", n, t.what))
+			}
+		}
+		if len(held) > 0 {
+			return &audit.Break{Seq: 1, Reason: "the audit log is empty, but the store holds " + strings.Join(held, ", ") +
+				", each written with an audit entry: the log's entries were deleted"}, nil
+		}
+		return nil, nil
+	}
+	for _, r := range seqReferences {
+		var id string
+		var seq int64
+		err := tx.QueryRowContext(ctx, `SELECT `+r.id+`, audit_seq FROM `+r.table+` WHERE audit_seq > ? OR audit_seq < 1 ORDER BY audit_seq LIMIT 1`, head.Seq).Scan(&id, &seq)
+		if err == nil {
+			return &audit.Break{Seq: head.Seq + 1, Reason: fmt.Sprintf("%s %s names audit entry %d, but the log ends at entry %d: entries were removed", r.what, id, seq, head.Seq)}, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		var action string
+		err = tx.QueryRowContext(ctx, `SELECT x.`+r.id+`, x.audit_seq, a.action FROM `+r.table+` x JOIN audit_log a ON a.seq = x.audit_seq
+WHERE a.action NOT IN ('`+strings.Join(r.actions, "', '")+`') ORDER BY x.audit_seq LIMIT 1`).Scan(&id, &seq, &action)
+		if err == nil {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("%s %s names audit entry %d, which records %q, not the %s: the row or the entry was altered", r.what, id, seq, action, r.what)}, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	// Entries whose decisions retention pruned: those below the highest
+	// auditSeqBelow a screen.prune entry records.
+	var pruned int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(CAST(json_extract(details, '$.auditSeqBelow') AS INTEGER)), 0)
+FROM audit_log WHERE action = 'screen.prune' AND seq <= ?`, head.Seq).Scan(&pruned); err != nil {
+		return nil, err
+	}
+	var seq, listed, stored int64
+	err := tx.QueryRowContext(ctx, `SELECT seq, n, m FROM (
+  SELECT a.seq AS seq, json_array_length(a.details, '$.decisions') AS n,
+         (SELECT count(*) FROM screen_decisions d WHERE d.audit_seq = a.seq) AS m
+  FROM audit_log a WHERE a.action = 'screen.decisions' AND a.seq >= ? AND a.seq <= ?
+) WHERE n IS NOT m ORDER BY seq LIMIT 1`, pruned, head.Seq).Scan(&seq, &listed, &stored)
+	if err == nil {
+		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records %d screening decisions, the store holds %d of them: decisions were deleted or added outside the log", seq, listed, stored)}, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	var target string
+	err = tx.QueryRowContext(ctx, `SELECT a.seq, a.target FROM audit_log a WHERE a.action = 'screen.alert' AND a.seq >= ? AND a.seq <= ?
+AND NOT EXISTS (SELECT 1 FROM screen_decisions d WHERE d.id = a.target) ORDER BY a.seq LIMIT 1`, pruned, head.Seq).Scan(&seq, &target)
+	if err == nil {
+		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records the alert decision %s, which the store no longer holds: it was deleted outside the log", seq, target)}, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	return nil, nil
+}

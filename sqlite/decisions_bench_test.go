@@ -1,0 +1,70 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/sqlite"
+)
+
+// BenchmarkRecordDecisions screens one unlisted address per call through
+// screening.Service over a fresh store and records the decision, sync (the
+// call returns once the decision and its audit entry are committed,
+// batched with the concurrent callers' decisions) or async (the call
+// returns once queued). The timed interval ends when every decision is
+// committed (Service.Close drains the queue), so both modes report the
+// rate at which decisions become durable. Callers: 1, and b.RunParallel
+// with SetParallelism(4), (16) and (64) goroutines per GOMAXPROCS.
+func BenchmarkRecordDecisions(b *testing.B) {
+	for _, par := range []int{0, 4, 16, 64} {
+		for _, mode := range []string{"sync", "async"} {
+			name := fmt.Sprintf("callers%d/%s", max(par*2, 1), mode)
+			b.Run(name, func(b *testing.B) {
+				ctx := context.Background()
+				db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bulwark.db"), sqlite.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer db.Close()
+				svc, err := screening.OpenService(ctx, screening.ServiceConfig{Store: db, Audit: &audit.Log{Store: db},
+					Recorder: screening.RecorderOptions{Async: mode == "async"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var n atomic.Int64
+				screen := func() {
+					q := []screening.AddressQuery{{Address: fmt.Sprintf("0x%040x", n.Add(1)*7919)}}
+					if _, err := svc.ScreenAddresses(ctx, "bench", screening.UseDeposit, "", q); err != nil {
+						b.Error(err)
+					}
+				}
+				before := db.Stats()
+				b.ResetTimer()
+				if par == 0 {
+					for range b.N {
+						screen()
+					}
+				} else {
+					b.SetParallelism(par)
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							screen()
+						}
+					})
+				}
+				if err := svc.Close(ctx); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				st := svc.RecorderStats()
+				b.ReportMetric(float64(st.Recorded)/b.Elapsed().Seconds(), "decisions/s")
+				b.ReportMetric(float64(st.Recorded)/float64(max(db.Stats().Commits-before.Commits, 1)), "decisions/commit")
+			})
+		}
+	}
+}
