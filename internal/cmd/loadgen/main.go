@@ -1,0 +1,469 @@
+// Command loadgen measures an HTTP server on this machine: a fixed number of
+// workers, each on one keep-alive connection, send requests back to back
+// for a bounded time and record every latency in a histogram. It is for
+// benchmarking only (scripts/loadtest.sh drives it) and sends traffic to
+// loopback addresses only.
+//
+//	loadgen -url http://127.0.0.1:8080/api/v1/whoami -bearer-env TOKEN [-workers 4] [-duration 10s]
+//	loadgen -url http://127.0.0.1:8080/api/v1/screen/address -bearer-env TOKEN -bodies FILE
+//	loadgen -serve-bare 127.0.0.1:18470
+//
+// With -bodies, each line of FILE is one request body (JSON), POSTed in
+// turn across the workers. -serve-bare runs the floor to compare with: a
+// bare net/http server answering every request with a constant JSON body,
+// until SIGINT or SIGTERM.
+//
+// Each worker writes a request, reads the whole response (http.ReadResponse
+// on a buffered reader of its own connection: no client goroutines) and
+// sends the next one; latency is from the first byte written to the last
+// byte of the body read. Requests of the warm-up are sent but not counted.
+// The output is one line of text, or of JSON with -json.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/bits"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	url       string
+	method    string
+	headers   headerList
+	bearerEnv string
+	body      string
+	bodies    string
+	workers   int
+	duration  time.Duration
+	warmup    time.Duration
+	json      bool
+	label     string
+	serveBare string
+}
+
+type headerList []string
+
+func (h *headerList) String() string     { return strings.Join(*h, ", ") }
+func (h *headerList) Set(v string) error { *h = append(*h, v); return nil }
+
+func run(args []string, stdout io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.StringVar(&o.url, "url", "", "`URL` to load (http, loopback host only)")
+	fs.StringVar(&o.method, "method", "", "request method (default GET, or POST with -body/-bodies)")
+	fs.Var(&o.headers, "header", "extra request `header` \"Name: value\" (repeatable)")
+	fs.StringVar(&o.bearerEnv, "bearer-env", "", "send 'Authorization: Bearer $`VAR`' (the token stays off the command line)")
+	fs.StringVar(&o.body, "body", "", "request `body` (JSON)")
+	fs.StringVar(&o.bodies, "bodies", "", "`FILE` of request bodies, one per line, sent in turn")
+	fs.IntVar(&o.workers, "workers", 4, "concurrent workers, one keep-alive connection each")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to measure")
+	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "how long to send before measuring")
+	fs.BoolVar(&o.json, "json", false, "print the result as one line of JSON")
+	fs.StringVar(&o.label, "label", "", "name of the run, echoed in the output")
+	fs.StringVar(&o.serveBare, "serve-bare", "", "instead of loading, serve a constant JSON answer on loopback `HOST:PORT` until SIGINT/SIGTERM")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.serveBare != "" {
+		return serveBare(o.serveBare)
+	}
+	if o.workers < 1 || o.workers > 256 {
+		return fmt.Errorf("-workers: want 1 to 256, got %d", o.workers)
+	}
+	if o.duration <= 0 || o.duration > 10*time.Minute || o.warmup < 0 {
+		return errors.New("-duration: want more than 0 and at most 10m; -warmup: not negative")
+	}
+	reqs, addr, err := buildRequests(o)
+	if err != nil {
+		return err
+	}
+	res, err := load(context.Background(), addr, reqs, o.workers, o.warmup, o.duration)
+	if err != nil {
+		return err
+	}
+	res.Label = o.label
+	res.Workers = o.workers
+	if o.json {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	_, err = fmt.Fprintln(stdout, res.String())
+	return err
+}
+
+// loopbackHost checks that host (no port) is a loopback address or
+// "localhost".
+func loopbackHost(host string) error {
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q is not a loopback address: loadgen only loads this machine (127.0.0.1, ::1, localhost)", host)
+	}
+	return nil
+}
+
+// buildRequests renders every request to send, as bytes, and returns the
+// address to dial.
+func buildRequests(o options) ([][]byte, string, error) {
+	u, err := url.Parse(o.url)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return nil, "", fmt.Errorf("-url: want http://127.0.0.1:PORT/PATH, got %q", o.url)
+	}
+	if err := loopbackHost(u.Hostname()); err != nil {
+		return nil, "", fmt.Errorf("-url: %w", err)
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "80")
+	}
+	var bodies []string
+	switch {
+	case o.body != "" && o.bodies != "":
+		return nil, "", errors.New("give -body or -bodies, not both")
+	case o.body != "":
+		bodies = []string{o.body}
+	case o.bodies != "":
+		data, err := os.ReadFile(o.bodies)
+		if err != nil {
+			return nil, "", fmt.Errorf("-bodies: %w", err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				bodies = append(bodies, line)
+			}
+		}
+		if len(bodies) == 0 {
+			return nil, "", fmt.Errorf("-bodies: %s holds no body", o.bodies)
+		}
+	default:
+		bodies = []string{""}
+	}
+	method := o.method
+	if method == "" {
+		method = http.MethodGet
+		if o.body != "" || o.bodies != "" {
+			method = http.MethodPost
+		}
+	}
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: bulwark-loadgen\r\n", method, u.RequestURI(), u.Host)
+	if o.bearerEnv != "" {
+		tok := os.Getenv(o.bearerEnv)
+		if tok == "" {
+			return nil, "", fmt.Errorf("-bearer-env: $%s is empty", o.bearerEnv)
+		}
+		fmt.Fprintf(&head, "Authorization: Bearer %s\r\n", tok)
+	}
+	for _, h := range o.headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" || strings.ContainsAny(h, "\r\n") {
+			return nil, "", fmt.Errorf("-header: want \"Name: value\", got %q", h)
+		}
+		fmt.Fprintf(&head, "%s: %s\r\n", strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	reqs := make([][]byte, len(bodies))
+	for i, b := range bodies {
+		var r bytes.Buffer
+		r.Write(head.Bytes())
+		if b != "" || method == http.MethodPost {
+			fmt.Fprintf(&r, "Content-Type: application/json\r\nContent-Length: %d\r\n", len(b))
+		}
+		r.WriteString("\r\n")
+		r.WriteString(b)
+		reqs[i] = r.Bytes()
+	}
+	return reqs, addr, nil
+}
+
+// Result is what one load run measured.
+type Result struct {
+	Label    string         `json:"label,omitempty"`
+	Workers  int            `json:"workers"`
+	Requests int64          `json:"requests"`
+	Seconds  float64        `json:"seconds"`
+	RPS      float64        `json:"rps"`
+	P50ms    float64        `json:"p50_ms"`
+	P90ms    float64        `json:"p90_ms"`
+	P99ms    float64        `json:"p99_ms"`
+	MaxMs    float64        `json:"max_ms"`
+	Statuses map[string]int `json:"statuses"`
+	Errors   int64          `json:"errors"`
+}
+
+func (r Result) String() string {
+	var st []string
+	for k, v := range r.Statuses {
+		st = append(st, fmt.Sprintf("%s×%d", k, v))
+	}
+	sort.Strings(st)
+	label := r.Label
+	if label != "" {
+		label += ": "
+	}
+	return fmt.Sprintf("%s%d requests in %.1fs with %d workers: %.0f req/s, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms; statuses %s; errors %d",
+		label, r.Requests, r.Seconds, r.Workers, r.RPS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs, strings.Join(st, " "), r.Errors)
+}
+
+// load runs workers against addr for warmup+d and returns what was
+// measured after the warm-up.
+func load(ctx context.Context, addr string, reqs [][]byte, workers int, warmup, d time.Duration) (Result, error) {
+	var (
+		next     atomic.Uint64
+		counting atomic.Bool
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+	)
+	type tally struct {
+		h        histogram
+		statuses map[int]int
+		errs     int64
+		err      error
+	}
+	tallies := make([]*tally, workers)
+	for i := range tallies {
+		tallies[i] = &tally{statuses: map[int]int{}}
+	}
+	// Connect every worker before the clock starts.
+	conns := make([]net.Conn, workers)
+	var dialer net.Dialer
+	for i := range conns {
+		c, err := dialer.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			for _, c := range conns[:i] {
+				c.Close()
+			}
+			return Result{}, fmt.Errorf("cannot connect to %s: %w", addr, err)
+		}
+		conns[i] = c
+	}
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func(t *tally, conn net.Conn) {
+			defer wg.Done()
+			br := bufio.NewReaderSize(conn, 64<<10)
+			defer func() { conn.Close() }()
+			for !stop.Load() {
+				req := reqs[next.Add(1)%uint64(len(reqs))]
+				start := time.Now()
+				status, keep, err := roundTrip(conn, br, req)
+				elapsed := time.Since(start)
+				if counting.Load() && !stop.Load() {
+					if err != nil {
+						t.errs++
+					} else {
+						t.h.add(elapsed.Nanoseconds())
+						t.statuses[status]++
+					}
+				}
+				if err != nil || !keep {
+					conn.Close()
+					if stop.Load() {
+						return
+					}
+					c, derr := dialer.DialContext(ctx, "tcp", addr)
+					if derr != nil {
+						t.err = derr
+						return
+					}
+					conn = c
+					br.Reset(conn)
+				}
+			}
+		}(tallies[i], conns[i])
+	}
+	time.Sleep(warmup)
+	counting.Store(true)
+	start := time.Now()
+	time.Sleep(d)
+	stop.Store(true)
+	elapsed := time.Since(start)
+	// A worker waits at most for its request's 30 s deadline.
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		return Result{}, errors.New("a request did not finish within 30 s of the end of the run")
+	}
+	var all histogram
+	res := Result{Statuses: map[string]int{}, Seconds: elapsed.Seconds()}
+	for _, t := range tallies {
+		if t.err != nil {
+			return Result{}, fmt.Errorf("cannot reconnect to %s: %w", addr, t.err)
+		}
+		all.merge(&t.h)
+		res.Errors += t.errs
+		for s, n := range t.statuses {
+			res.Statuses[strconv.Itoa(s)] += n
+		}
+	}
+	res.Requests = all.n
+	res.RPS = float64(all.n) / elapsed.Seconds()
+	ms := func(ns int64) float64 { return float64(ns) / 1e6 }
+	res.P50ms, res.P90ms, res.P99ms, res.MaxMs = ms(all.quantile(0.50)), ms(all.quantile(0.90)), ms(all.quantile(0.99)), ms(all.max)
+	return res, nil
+}
+
+// roundTrip writes one request and reads its whole response; keep says
+// whether the connection may carry the next one.
+func roundTrip(conn net.Conn, br *bufio.Reader, req []byte) (status int, keep bool, err error) {
+	if err := conn.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		return 0, false, err
+	}
+	if _, err := conn.Write(req); err != nil {
+		return 0, false, err
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return 0, false, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return 0, false, err
+	}
+	return resp.StatusCode, !resp.Close, nil
+}
+
+// histogram counts latencies in nanoseconds in log-linear buckets: exact
+// below 128 ns, then 64 buckets per power of two (at most 1.6 % wide). A
+// quantile is reported as its bucket's upper bound.
+type histogram struct {
+	counts [64 * 64]int64
+	n      int64
+	max    int64
+}
+
+func bucketOf(v int64) int {
+	if v < 128 {
+		if v < 0 {
+			return 0
+		}
+		return int(v)
+	}
+	e := bits.Len64(uint64(v)) - 7
+	return e*64 + int(v>>e)
+}
+
+// bucketMax is the largest value of bucket i.
+func bucketMax(i int) int64 {
+	if i < 128 {
+		return int64(i)
+	}
+	e := i/64 - 1
+	m := int64(i - e*64)
+	return (m+1)<<e - 1
+}
+
+func (h *histogram) add(v int64) {
+	h.counts[bucketOf(v)]++
+	h.n++
+	if v > h.max {
+		h.max = v
+	}
+}
+
+func (h *histogram) merge(o *histogram) {
+	for i, c := range o.counts {
+		h.counts[i] += c
+	}
+	h.n += o.n
+	if o.max > h.max {
+		h.max = o.max
+	}
+}
+
+// quantile returns the upper bound of the bucket holding the q-quantile,
+// never above the largest value seen.
+func (h *histogram) quantile(q float64) int64 {
+	if h.n == 0 {
+		return 0
+	}
+	rank := int64(q*float64(h.n) + 0.5)
+	if rank < 1 {
+		rank = 1
+	}
+	var seen int64
+	for i, c := range h.counts {
+		seen += c
+		if seen >= rank {
+			return min(bucketMax(i), h.max)
+		}
+	}
+	return h.max
+}
+
+// bareBody is the constant answer of -serve-bare.
+var bareBody = []byte("{\"ok\":true}\n")
+
+// serveBare serves the constant answer on addr until SIGINT or SIGTERM.
+func serveBare(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-serve-bare: want HOST:PORT, got %q", addr)
+	}
+	if err := loopbackHost(host); err != nil {
+		return fmt.Errorf("-serve-bare: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(os.Stderr, "loadgen: bare server on http://%s\n", ln.Addr())
+	return bareServe(ctx, ln)
+}
+
+// bareServe serves the constant answer on ln until ctx is cancelled.
+func bareServe(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			h := w.Header()
+			h.Set("Content-Type", "application/json")
+			h.Set("Content-Length", strconv.Itoa(len(bareBody)))
+			_, _ = w.Write(bareBody)
+		}),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

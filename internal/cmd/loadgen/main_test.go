@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestHistogramQuantiles(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	var h histogram
+	vals := make([]int64, 100000)
+	for i := range vals {
+		// Latencies from 1 µs to about 50 ms, log-uniform.
+		vals[i] = int64(float64(int64(1000)<<r.IntN(16)) * (1 + r.Float64()))
+		h.add(vals[i])
+	}
+	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+		exact := vals[int(q*float64(len(vals)))-1]
+		got := h.quantile(q)
+		if got < exact || float64(got) > float64(exact)*1.032 {
+			t.Errorf("q%.3f = %d, exact %d: outside the bucket width", q, got, exact)
+		}
+	}
+	if h.quantile(1) != vals[len(vals)-1] || h.max != vals[len(vals)-1] {
+		t.Errorf("max %d, quantile(1) %d, want %d", h.max, h.quantile(1), vals[len(vals)-1])
+	}
+	for v := int64(0); v < 1<<20; v += 7 {
+		if b := bucketOf(v); bucketMax(b) < v || (b > 0 && bucketMax(b-1) >= v) {
+			t.Fatalf("value %d in bucket %d [.., %d]", v, b, bucketMax(b))
+		}
+	}
+}
+
+func TestLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"http://192.0.2.1:80/", "http://example.com/", "https://127.0.0.1/", "http://10.0.0.1:8080/x"} {
+		if _, _, err := buildRequests(options{url: u}); err == nil {
+			t.Errorf("%s accepted", u)
+		}
+	}
+	for _, u := range []string{"http://127.0.0.1:80/", "http://localhost:8080/x?y=1", "http://[::1]:9/"} {
+		if _, _, err := buildRequests(options{url: u}); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	if err := run([]string{"-serve-bare", "192.0.2.1:80"}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("serve-bare on a public address: %v", err)
+	}
+}
+
+func TestLoadCountsEveryAnswer(t *testing.T) { // not parallel: t.Setenv
+	var got atomic.Int64
+	var (
+		mu     sync.Mutex
+		bodies = map[string]bool{}
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer s3cret" {
+			w.WriteHeader(401)
+			return
+		}
+		var v map[string]string
+		if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
+			w.WriteHeader(400)
+			return
+		}
+		mu.Lock()
+		bodies[v["a"]] = true
+		mu.Unlock()
+		got.Add(1)
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bodies")
+	if err := os.WriteFile(file, []byte("{\"a\":\"x\"}\n\n{\"a\":\"y\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LOADGEN_TEST_TOKEN", "s3cret")
+	reqs, addr, err := buildRequests(options{url: srv.URL + "/screen", bearerEnv: "LOADGEN_TEST_TOKEN", bodies: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := load(context.Background(), addr, reqs, 3, 20*time.Millisecond, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests == 0 || res.Statuses["200"] != int(res.Requests) || res.Errors != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	if res.Requests > got.Load() {
+		t.Errorf("counted %d, server answered %d", res.Requests, got.Load())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !bodies["x"] || !bodies["y"] {
+		t.Error("not every body was sent")
+	}
+	if res.P50ms <= 0 || res.P99ms < res.P50ms || res.MaxMs < res.P99ms {
+		t.Errorf("quantiles %+v", res)
+	}
+	// A server that closes every connection is followed by reconnecting.
+	closing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(204)
+	}))
+	defer closing.Close()
+	reqs, addr, _ = buildRequests(options{url: closing.URL})
+	res, err = load(context.Background(), addr, reqs, 2, 0, 100*time.Millisecond)
+	if err != nil || res.Statuses["204"] < 2 {
+		t.Fatalf("closing server: %+v, %v", res, err)
+	}
+}
+
+func TestBareServer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- bareServe(ctx, ln) }()
+	reqs, addr, err := buildRequests(options{url: "http://" + ln.Addr().String() + "/anything", body: `{"x":1}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := load(context.Background(), addr, reqs, 2, 0, 50*time.Millisecond)
+	if err != nil || res.Requests == 0 || res.Statuses["200"] != int(res.Requests) {
+		t.Fatalf("bare server: %+v, %v", res, err)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("bareServe: %v", err)
+	}
+}
