@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,22 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+
+	// series caches the counter and histogram of each (route, method,
+	// code), so that a request does not hash its label values and take the
+	// vectors' locks. The keys are bounded: route is a registered pattern,
+	// method one of a fixed set and code a status a handler wrote.
+	series sync.Map // seriesKey → *series
+}
+
+type seriesKey struct {
+	route, method string
+	code          int
+}
+
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 func newMetrics(version string) (*metrics, error) {
@@ -61,10 +78,18 @@ func newMetrics(version string) (*metrics, error) {
 // "unrouted"), never a raw path, and method is folded to a fixed set, so a
 // caller cannot grow the label space.
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	code := strconv.Itoa(status)
-	method = methodLabel(method)
-	m.requests.WithLabelValues(route, method, code).Inc()
-	m.duration.WithLabelValues(route, method, code).Observe(d.Seconds())
+	k := seriesKey{route: route, method: methodLabel(method), code: status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		code := strconv.Itoa(status)
+		v, _ = m.series.LoadOrStore(k, &series{
+			requests: m.requests.WithLabelValues(k.route, k.method, code),
+			duration: m.duration.WithLabelValues(k.route, k.method, code),
+		})
+	}
+	ser := v.(*series)
+	ser.requests.Inc()
+	ser.duration.Observe(d.Seconds())
 }
 
 func methodLabel(m string) string {

@@ -64,6 +64,7 @@ type options struct {
 	json      bool
 	label     string
 	serveBare string
+	serverPID int
 }
 
 type headerList []string
@@ -85,6 +86,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "how long to send before measuring")
 	fs.BoolVar(&o.json, "json", false, "print the result as one line of JSON")
 	fs.StringVar(&o.label, "label", "", "name of the run, echoed in the output")
+	fs.IntVar(&o.serverPID, "server-pid", 0, "also report the CPU time this server `PID` used per request over the measured window (Linux /proc)")
 	fs.StringVar(&o.serveBare, "serve-bare", "", "instead of loading, serve a constant JSON answer on loopback `HOST:PORT` until SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -105,7 +107,14 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := load(context.Background(), addr, reqs, o.workers, o.warmup, o.duration)
+	var cpu func() (time.Duration, error)
+	if o.serverPID > 0 {
+		cpu = func() (time.Duration, error) { return processCPU(o.serverPID) }
+		if _, err := cpu(); err != nil {
+			return fmt.Errorf("-server-pid: %w", err)
+		}
+	}
+	res, err := load(context.Background(), addr, reqs, o.workers, o.warmup, o.duration, cpu)
 	if err != nil {
 		return err
 	}
@@ -217,6 +226,9 @@ type Result struct {
 	MaxMs    float64        `json:"max_ms"`
 	Statuses map[string]int `json:"statuses"`
 	Errors   int64          `json:"errors"`
+	// ServerCPUus is the server's CPU time (user + system) per request in
+	// microseconds over the measured window, with -server-pid.
+	ServerCPUus float64 `json:"server_cpu_us,omitempty"`
 }
 
 func (r Result) String() string {
@@ -229,13 +241,42 @@ func (r Result) String() string {
 	if label != "" {
 		label += ": "
 	}
-	return fmt.Sprintf("%s%d requests in %.1fs with %d workers: %.0f req/s, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms; statuses %s; errors %d",
-		label, r.Requests, r.Seconds, r.Workers, r.RPS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs, strings.Join(st, " "), r.Errors)
+	cpu := ""
+	if r.ServerCPUus > 0 {
+		cpu = fmt.Sprintf("; server CPU %.1f µs/request", r.ServerCPUus)
+	}
+	return fmt.Sprintf("%s%d requests in %.1fs with %d workers: %.0f req/s, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms; statuses %s; errors %d%s",
+		label, r.Requests, r.Seconds, r.Workers, r.RPS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs, strings.Join(st, " "), r.Errors, cpu)
+}
+
+// processCPU returns the user + system CPU time process pid has used,
+// from /proc/PID/stat (in USER_HZ ticks, 100 a second on Linux).
+func processCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: count from the ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	// f[0] is field 3 (state): utime and stime are fields 14 and 15.
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond, nil
 }
 
 // load runs workers against addr for warmup+d and returns what was
-// measured after the warm-up.
-func load(ctx context.Context, addr string, reqs [][]byte, workers int, warmup, d time.Duration) (Result, error) {
+// measured after the warm-up. cpu, when set, reads the server's CPU time.
+func load(ctx context.Context, addr string, reqs [][]byte, workers int, warmup, d time.Duration, cpu func() (time.Duration, error)) (Result, error) {
 	var (
 		next     atomic.Uint64
 		counting atomic.Bool
@@ -301,11 +342,19 @@ func load(ctx context.Context, addr string, reqs [][]byte, workers int, warmup, 
 		}(tallies[i], conns[i])
 	}
 	time.Sleep(warmup)
+	var cpu0, cpu1 time.Duration
+	var cpuErr error
+	if cpu != nil {
+		cpu0, cpuErr = cpu()
+	}
 	counting.Store(true)
 	start := time.Now()
 	time.Sleep(d)
 	stop.Store(true)
 	elapsed := time.Since(start)
+	if cpu != nil && cpuErr == nil {
+		cpu1, cpuErr = cpu()
+	}
 	// A worker waits at most for its request's 30 s deadline.
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -328,6 +377,14 @@ func load(ctx context.Context, addr string, reqs [][]byte, workers int, warmup, 
 	}
 	res.Requests = all.n
 	res.RPS = float64(all.n) / elapsed.Seconds()
+	if cpu != nil {
+		if cpuErr != nil {
+			return Result{}, fmt.Errorf("server CPU time: %w", cpuErr)
+		}
+		if all.n > 0 {
+			res.ServerCPUus = float64((cpu1 - cpu0).Microseconds()) / float64(all.n)
+		}
+	}
 	ms := func(ns int64) float64 { return float64(ns) / 1e6 }
 	res.P50ms, res.P90ms, res.P99ms, res.MaxMs = ms(all.quantile(0.50)), ms(all.quantile(0.90)), ms(all.quantile(0.99)), ms(all.max)
 	return res, nil

@@ -96,7 +96,8 @@ func TestLoadCountsEveryAnswer(t *testing.T) { // not parallel: t.Setenv
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := load(context.Background(), addr, reqs, 3, 20*time.Millisecond, 200*time.Millisecond)
+	self := func() (time.Duration, error) { return processCPU(os.Getpid()) }
+	res, err := load(context.Background(), addr, reqs, 3, 20*time.Millisecond, 200*time.Millisecond, self)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +112,9 @@ func TestLoadCountsEveryAnswer(t *testing.T) { // not parallel: t.Setenv
 	if !bodies["x"] || !bodies["y"] {
 		t.Error("not every body was sent")
 	}
+	if res.ServerCPUus <= 0 {
+		t.Errorf("no CPU time per request measured for the (in-process) server: %+v", res)
+	}
 	if res.P50ms <= 0 || res.P99ms < res.P50ms || res.MaxMs < res.P99ms {
 		t.Errorf("quantiles %+v", res)
 	}
@@ -121,7 +125,7 @@ func TestLoadCountsEveryAnswer(t *testing.T) { // not parallel: t.Setenv
 	}))
 	defer closing.Close()
 	reqs, addr, _ = buildRequests(options{url: closing.URL})
-	res, err = load(context.Background(), addr, reqs, 2, 0, 100*time.Millisecond)
+	res, err = load(context.Background(), addr, reqs, 2, 0, 100*time.Millisecond, nil)
 	if err != nil || res.Statuses["204"] < 2 {
 		t.Fatalf("closing server: %+v, %v", res, err)
 	}
@@ -140,7 +144,7 @@ func TestBareServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := load(context.Background(), addr, reqs, 2, 0, 50*time.Millisecond)
+	res, err := load(context.Background(), addr, reqs, 2, 0, 50*time.Millisecond, nil)
 	if err != nil || res.Requests == 0 || res.Statuses["200"] != int(res.Requests) {
 		t.Fatalf("bare server: %+v, %v", res, err)
 	}
