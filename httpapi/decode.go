@@ -32,10 +32,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) er
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
-		return badInput("Content-Type", "Content-Type must be application/json, not %q", clip(ct, 64))
+		return badInput("Content-Type", "Content-Type must be application/json, not %q", ct)
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return badInput("Content-Type", "JSON bodies must be UTF-8, not charset %q", clip(cs, 32))
+		return badInput("Content-Type", "JSON bodies must be UTF-8, not charset %q", cs)
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
 	data, err := io.ReadAll(body)
@@ -83,7 +83,7 @@ func decodeError(err error, dst any, size int) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntax):
-		return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("invalid JSON body: syntax error at byte %d: %s", syntax.Offset, clip(syntax.Error(), 100)))
+		return bulwark.Wrap(err, bulwark.EINVALID, bulwark.Sprintf("invalid JSON body: syntax error at byte %d: %s", syntax.Offset, bulwark.Echo(syntax.Error())))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("invalid JSON body: unexpected end of input at byte %d", size))
 	case errors.As(err, &typ):
@@ -94,7 +94,7 @@ func decodeError(err error, dst any, size int) error {
 		if typ.Field == "" {
 			return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("invalid JSON body: want a JSON object, got %s", got))
 		}
-		field := clip(jsonPath(reflect.TypeOf(dst), typ.Field), 64)
+		field := bulwark.Echo(jsonPath(reflect.TypeOf(dst), typ.Field))
 		want := jsonTypeName(typ.Type)
 		if got == "number" && want == "integer" {
 			return &bulwark.Error{Code: bulwark.EINVALID, Field: field, Err: err,
@@ -108,7 +108,7 @@ func decodeError(err error, dst any, size int) error {
 		if _, scanErr := fmt.Sscanf(name, "%q", &field); scanErr != nil {
 			field = name
 		}
-		field = clip(field, 64)
+		field = bulwark.Echo(field)
 		msg := fmt.Sprintf("invalid JSON body: unknown field %q", field)
 		if known := knownFields(dst); len(known) > 0 {
 			msg += " (known fields: " + strings.Join(known, ", ") + ")"
@@ -240,18 +240,6 @@ func jsonKind(c byte) string {
 	default:
 		return "number"
 	}
-}
-
-// clip shortens s to at most n runes for a message, so a caller cannot make
-// an error message (or the log line carrying it) arbitrarily long, and makes
-// it valid UTF-8.
-func clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
 }
 
 // byteSize renders a byte count, exactly, in the largest binary unit that

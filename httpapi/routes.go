@@ -411,7 +411,7 @@ func parseTTL(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
 	}
-	bad := badInput("ttl", "ttl: %q is not a duration: use e.g. \"90m\", \"720h\" or \"30d\", or leave it out for a token that does not expire", clip(s, 32))
+	bad := badInput("ttl", "ttl: %q is not a duration: use e.g. \"90m\", \"720h\" or \"30d\", or leave it out for a token that does not expire", s)
 	var d time.Duration
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.ParseInt(days, 10, 64)
@@ -494,7 +494,7 @@ func onlyParams(q url.Values, known ...string) error {
 			ok = ok || k == n
 		}
 		if !ok {
-			return badInput(clip(k, 32), "unknown query parameter %q (known: %s)", clip(k, 32), strings.Join(known, ", "))
+			return badInput(bulwark.Echo(k), "unknown query parameter %q (known: %s)", k, strings.Join(known, ", "))
 		}
 	}
 	return nil
@@ -511,7 +511,7 @@ func intParam(q url.Values, name string, def, min, max int64) (int64, error) {
 	}
 	n, err := strconv.ParseInt(vs[0], 10, 64)
 	if err != nil || n < min || n > max {
-		return 0, badInput(name, "%s: must be a whole number from %d to %d, not %q", name, min, max, clip(vs[0], 24))
+		return 0, badInput(name, "%s: must be a whole number from %d to %d, not %q", name, min, max, vs[0])
 	}
 	return n, nil
 }

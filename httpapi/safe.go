@@ -178,7 +178,7 @@ func verifyQuery(r *http.Request) (map[string]string, error) {
 	out := map[string]string{}
 	for name, vs := range values {
 		if !slices.Contains(safeVerifyQuery, name) {
-			return nil, badInput("query", "query: unknown parameter %q (parameters: %s)", clip(name, 40), strings.Join(safeVerifyQuery, ", "))
+			return nil, badInput("query", "query: unknown parameter %q (parameters: %s)", name, strings.Join(safeVerifyQuery, ", "))
 		}
 		if len(vs) > 1 {
 			return nil, badInput(name, "%s: given twice in the query; give it once", name)
@@ -200,7 +200,7 @@ func queryOrBody(query map[string]string, name string, body *bool) (bool, error)
 	}
 	q, err := strconv.ParseBool(text)
 	if err != nil {
-		return false, badInput(name, "%s: want true or false in the query, got %q", name, clip(text, 40))
+		return false, badInput(name, "%s: want true or false in the query, got %q", name, text)
 	}
 	if body != nil && *body != q {
 		return false, badInput(name, "%s: ?%s=%t disagrees with the body's %s %t: leave one out, or make them agree", name, name, q, name, *body)
