@@ -42,8 +42,9 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 
 // writeError answers with err's code, message and status from bulwark's
 // one table. Errors that map to a 5xx status are logged with their full
-// chain; users see only the bulwark.Error message ("internal error" for any
-// error that is not a *bulwark.Error).
+// chain; users see the bulwark.Error message without internal locations
+// (see withhold), and "internal error" for EINTERNAL and for any error
+// that is not a *bulwark.Error.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	err = contextError(err)
 	status := bulwark.HTTPStatus(err)
@@ -56,7 +57,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if info != nil {
 		info.errCode = detail.Code
 	}
-	if withheld := withhold(detail.Message, status >= 500); withheld != detail.Message {
+	if detail.Code == bulwark.EINTERNAL {
+		// A bug or an unexpected failure: its text (Go names, paths) is
+		// for the log, which the X-Request-Id header finds.
+		detail.Message = "internal error"
+	} else if withheld := withhold(detail.Message, status >= 500); withheld != detail.Message {
 		detail.Message = withheld
 		if info != nil {
 			detail.Message += " (the server log has the details under request id " + info.requestID + ")"

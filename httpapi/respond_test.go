@@ -59,5 +59,12 @@ func TestErrorBodiesWithholdInternalLocations(t *testing.T) {
 					t.Errorf("the log lost the cause: %s", e.logs)
 				}
 			}},
+		{name: "internal error text stays in the log", method: "POST", path: "/api/v1/lists/update", headers: bearerFor("admin"),
+			configure: func(c *Config) {
+				c.ListsUpdate = func(context.Context, string) (*screening.ImportReport, error) {
+					return nil, bulwark.Errorf(bulwark.EINTERNAL, "store: CreateToken called with a nil token")
+				}
+			},
+			wantStatus: 500, wantCode: "internal", wantMsg: []string{"internal error"}, notBody: []string{"CreateToken"}},
 	})
 }
