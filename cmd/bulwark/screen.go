@@ -374,14 +374,15 @@ func (m *Main) screenNameCmd() *command {
 			"(Hangul, Cyrillic, Chinese) and matched with Korean romanisation variants against every name and\n" +
 			"alias in the active lists; --dob and --country raise or lower a score. Matches scoring at least the\n" +
 			"use's review threshold are shown best first with the matched alias and the score's explanation.\n" +
-			"--dob is YYYY, YYYY-MM or YYYY-MM-DD, --country two ISO 3166-1 letters, --subject at most 200\n" +
-			"bytes of UTF-8: other values are errors. With --file (one name per line) JSON is an array, one\n" +
-			"object per name in input order; a line that cannot be screened fails the command, naming the line.",
+			"--dob is YYYY, YYYY-MM or YYYY-MM-DD, --country an ISO 3166-1 code (KP, PRK) or an English name\n" +
+			"(North Korea; stored as KP), --subject at most 200 bytes of UTF-8: other values are errors, as\n" +
+			"in the API. With --file (one name per line) JSON is an array, one object per name in input order;\n" +
+			"a line that cannot be screened fails the command, naming the line.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.file, "file", "", "read names from `FILE`, one per line ('-' for stdin)")
 			fs.StringVar(&f.typ, "type", "", "person or organization (default: either)")
 			fs.StringVar(&f.dob, "dob", "", "date of birth `YYYY[-MM[-DD]]`")
-			fs.StringVar(&f.country, "country", "", "nationality or country, ISO 3166 alpha-2 `CC`")
+			fs.StringVar(&f.country, "country", "", "nationality or country: ISO 3166-1 code (`CC`: KP, PRK) or English name (North Korea)")
 			fs.IntVar(&f.limit, "limit", 10, "most matches to show per name")
 			fs.StringVar(&f.use, "use", "onboarding", "what the screening is for: onboarding, hiring, vendor, deposit or withdrawal")
 			fs.StringVar(&f.subject, "subject", "", "your `REF`erence for the person, stored with the decision")
