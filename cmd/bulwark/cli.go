@@ -347,6 +347,11 @@ func envName(flagName string) string {
 // applyEnvAndConfig fills flags not given on the command line from BULWARK_*
 // variables, then from the config file.
 func (m *Main) applyEnvAndConfig(fs *flag.FlagSet, cmd *command, path []string) error {
+	if _, ok := m.lookupEnv("BULWARK_DATA_DIR"); ok {
+		// BULWARK_<FLAG> would suggest it, but the data directory's
+		// variable is BULWARK_DATA: never ignore it silently.
+		return bulwark.Invalid("BULWARK_DATA_DIR", "not read: the data directory's variable is BULWARK_DATA; unset BULWARK_DATA_DIR")
+	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	eligible := func(name string) bool { return globalNames[name] || cmd.configurable }

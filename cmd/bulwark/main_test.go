@@ -148,6 +148,7 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 		stdout string // prefix of stdout
 		stderr string // substring of stderr
 		noEnv  bool   // no BULWARK_DATA (which would beat the config file)
+		env    map[string]string
 	}{
 		{name: "before", args: []string{"--data-dir", "D", "token", "list"}, store: "D"},
 		{name: "after", args: []string{"token", "list", "--data-dir", "D"}, store: "D"},
@@ -169,6 +170,8 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 		{name: "value missing before the command", args: []string{"--data-dir"}, code: 1, stderr: "bulwark: --data-dir: needs a value"},
 		{name: "no command after global flags", args: []string{"--data-dir", "D"}, code: 1, stderr: "bulwark: missing command"},
 		{name: "bad value before", args: []string{"--log-level", "loud", "version"}, code: 1, stderr: "bulwark: --log-level: unknown level \"loud\""},
+		{name: "BULWARK_DATA_DIR is refused, not ignored", args: []string{"token", "list"}, env: map[string]string{"BULWARK_DATA_DIR": "D"}, code: 1,
+			stderr: "bulwark: BULWARK_DATA_DIR: not read: the data directory's variable is BULWARK_DATA"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,6 +184,9 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 			env := map[string]string{"BULWARK_DATA": envDir}
 			if tt.noEnv {
 				env = nil
+			}
+			for k, v := range tt.env {
+				env[k] = strings.ReplaceAll(v, "D", dir)
 			}
 			code, stdout, stderr := run(t, env, args...)
 			if code != tt.code || !strings.HasPrefix(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
