@@ -431,3 +431,66 @@ func TestDrain(t *testing.T) {
 		t.Errorf("sent %v, want k:1 three times and k:2 (due in an hour) never", got)
 	}
 }
+
+// flakyStore fails its first reads, as a locked or briefly unavailable
+// store would.
+type flakyStore struct {
+	*memStore
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *flakyStore) Undelivered(ctx context.Context, flt outbox.Filter) ([]outbox.Message, error) {
+	f.mu.Lock()
+	fail := f.fails > 0
+	f.fails--
+	f.mu.Unlock()
+	if fail {
+		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "the store is locked by another process")
+	}
+	return f.memStore.Undelivered(ctx, flt)
+}
+
+// TestRunPollsAndSurvivesStoreFailures: Run finds a message another
+// process committed (no Wake) within Poll, and a store that fails at first
+// is logged and retried, not given up on.
+func TestRunPollsAndSurvivesStoreFailures(t *testing.T) {
+	t.Parallel()
+	store := &flakyStore{memStore: newMemStore(), fails: 1}
+	sender := &fakeSender{started: make(chan string, 10)}
+	var logs syncBuffer
+	svc := outbox.New(store, sender, outbox.Options{Poll: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	store.enqueueAt("k", 1, time.Now()) // by "another process": nobody wakes the Service
+	if k := <-sender.started; k != "k:1" {
+		t.Fatalf("sent %s", k)
+	}
+	cancel()
+	<-done
+	if store.get(1).DeliveredAt == nil {
+		t.Errorf("not recorded delivered: %+v", store.get(1))
+	}
+	if !strings.Contains(logs.String(), "outbox: cannot deliver") || !strings.Contains(logs.String(), "locked by another process") {
+		t.Errorf("the store failure is not logged:\n%s", logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
