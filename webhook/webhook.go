@@ -147,20 +147,24 @@ const (
 	TypeScreeningAlert = screening.AlertKind
 )
 
-// Payload is the JSON body of a Safe monitor alert (Notify).
+// Payload is the JSON body of a Safe alert (SafeAlertBodies).
 type Payload struct {
 	// Type is TypeSafeAlert.
-	Type  string     `json:"type"`
+	Type string `json:"type"`
+	// ID is the stored alert's id: with Type, the alert's stable identity
+	// for receivers to deduplicate on.
 	ID    int64      `json:"id"`
 	Time  time.Time  `json:"time"`
 	Alert safe.Alert `json:"alert"`
 }
 
 // ScreeningPayload is the JSON body of a screening watch alert
-// (NotifyScreening).
+// (ScreeningAlertBodies).
 type ScreeningPayload struct {
 	// Type is TypeScreeningAlert.
-	Type  string             `json:"type"`
+	Type string `json:"type"`
+	// ID is the stored alert's id: with Type, the alert's stable identity
+	// for receivers to deduplicate on.
 	ID    int64              `json:"id"`
 	Time  time.Time          `json:"time"`
 	Alert ScreeningAlertBody `json:"alert"`
