@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -125,5 +126,28 @@ func TestPolicyUnknownCategoryAndConfidence(t *testing.T) {
 	}
 	if _, err := screening.ParsePolicy([]byte(`{"deposit": {"address": {"sanctions": {"unknown": "clear"}}}}`), "policy.json"); bulwark.ErrorCode(err) != bulwark.EINVALID {
 		t.Errorf("clearing sanctions of unknown confidence: %v", err)
+	}
+}
+
+// TestOwnListsNeverStale: staleness measures an official list against its
+// publication cadence; a user's own list has none, so a month-old own list
+// neither warns nor, fail-closed, turns its clear answers into review.
+func TestOwnListsNeverStale(t *testing.T) {
+	t.Parallel()
+	imported := t0.Add(-30 * 24 * time.Hour)
+	ls := []*screening.List{
+		{Info: screening.ListInfo{ID: "my-watch", SHA256: "m", Imported: imported}, Entities: []screening.Entity{{ID: "my-watch:1", List: "my-watch",
+			SourceID: "1", Category: screening.CategoryInternal, Confidence: screening.ConfidenceUnknown, Name: "w",
+			Addresses: []screening.ListedAddress{{Address: "0x00000000000000000000000000000000000000aa"}}}}},
+		{Info: screening.ListInfo{ID: "custom:mules", SHA256: "c", Imported: imported}},
+		{Info: screening.ListInfo{ID: "fbi-dprk", SHA256: "f", Imported: imported}},
+	}
+	s, err := screening.NewScreener(screening.BuildIndex(ls, t0), screening.Config{MaxAge: 7 * 24 * time.Hour, FailClosed: true, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stale()
+	if len(st) != 1 || st[0].ID != "fbi-dprk" {
+		t.Errorf("stale lists %+v, want fbi-dprk only", st)
 	}
 }

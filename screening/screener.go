@@ -87,7 +87,9 @@ type StaleList struct {
 	AgeSeconds int64 `json:"ageSeconds"`
 }
 
-// Stale returns the lists of the current index older than Config.MaxAge.
+// Stale returns the official lists ([OfficialListID]) of the current index
+// older than Config.MaxAge. A user's own list has no publication to fall
+// behind: it is as current as its owner keeps it, and never stale.
 func (s *Screener) Stale() []StaleList {
 	return s.stale(s.Index())
 }
@@ -99,6 +101,9 @@ func (s *Screener) stale(ix *Index) []StaleList {
 	now := s.cfg.Now()
 	var out []StaleList
 	for _, l := range ix.lists {
+		if !OfficialListID(l.ID) {
+			continue
+		}
 		if age := ListAge(l, now); age > s.cfg.MaxAge {
 			out = append(out, StaleList{ID: l.ID, Age: age, AgeSeconds: int64(age / time.Second)})
 		}
