@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -235,7 +236,9 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	if plain != "" {
-		if err := m.showFirstToken(t, plain, filepath.Dir(db.Path())); err != nil {
+		// The terminal check and the block go to the real stderr, not the
+		// log's buffer.
+		if err := m.showFirstToken(stderr, t, plain, filepath.Dir(db.Path())); err != nil {
 			return err
 		}
 	}
@@ -311,9 +314,9 @@ const firstTokenFile = "first-admin-token"
 // (a log collector, a container, a pipe: where the log stream is kept) in
 // a file of the data directory readable by this user only, whose path the
 // log names.
-func (m *Main) showFirstToken(t *auth.Token, plain, dataDir string) error {
-	if f, ok := m.Stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		fmt.Fprintf(m.Stderr, "\nCreated the first admin token (id %s). It is shown once and only its hash is stored;\n"+
+func (m *Main) showFirstToken(stderr io.Writer, t *auth.Token, plain, dataDir string) error {
+	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		fmt.Fprintf(stderr, "\nCreated the first admin token (id %s). It is shown once and only its hash is stored;\n"+
 			"keep it in a password manager. Create others with 'bulwark token create'.\n\n    %s\n\n", t.ID, plain)
 		return nil
 	}
