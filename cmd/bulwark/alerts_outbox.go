@@ -172,8 +172,7 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	st, err := c.stats(ctx)
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.pending, err)
-		return
+		return // absent for this scrape; an error would fail the whole of /metrics
 	}
 	age := 0.0
 	if !st.OldestAt.IsZero() {
