@@ -114,3 +114,32 @@ func TestCheckText(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckNameQuery: checking never panics; an accepted request is
+// normalised (a country is an alpha-2 code, a date passes ParseDOB again
+// unchanged) and accepted again as it is; a refusal is a short EINVALID
+// error naming a field. Seeds are in testdata/fuzz/FuzzCheckNameQuery.
+func FuzzCheckNameQuery(f *testing.F) {
+	f.Add("Pak Jin Hyok", "person", "1984-08-15", "North Korea", "cust-1", 10)
+	f.Add("x", "", "1984-02-30", "Korea", "", 0)
+	f.Add("Kim", "ORGANIZATION", "2999", "PRK", "a\nb", -1)
+	f.Add("\xff", "vessel", "15/08/1984", "NA", strings.Repeat("s", 201), 101)
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, name, typ, dob, country, subject string, limit int) {
+		q, err := CheckNameQuery(NameQuery{Name: name, Type: typ, DateOfBirth: dob, Country: country, Limit: limit}, subject, now)
+		if err != nil {
+			var be *bulwark.Error
+			if !errors.As(err, &be) || be.Code != bulwark.EINVALID || be.Field == "" || len(be.Error()) > 400 {
+				t.Fatalf("refusal %v (%+v)", err, be)
+			}
+			return
+		}
+		if q.Country != "" && (len(q.Country) != 2 || strings.ToUpper(q.Country) != q.Country) {
+			t.Fatalf("country %q is not alpha-2", q.Country)
+		}
+		again, err := CheckNameQuery(q, subject, now)
+		if err != nil || again != q {
+			t.Fatalf("the normalised query %+v is checked again as %+v, %v", q, again, err)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -70,5 +71,33 @@ func TestTokenGenerationStillOnReads(t *testing.T) {
 	}
 	if db.TokenGeneration() != g {
 		t.Error("authenticating moved the token generation")
+	}
+}
+
+// BenchmarkAuthenticateCached measures a cached authentication with the
+// shared token generation check ("shared") against the same store with the
+// check hidden ("ttl-only"): the check is one atomic load.
+func BenchmarkAuthenticateCached(b *testing.B) {
+	ctx := context.Background()
+	db := openStore(b)
+	runs := 0
+	for _, bc := range []struct {
+		name  string
+		store auth.TokenStore
+	}{{"shared", db}, {"ttl-only", struct{ auth.TokenStore }{db}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			svc := &auth.Service{Store: bc.store, CacheTTL: time.Hour}
+			runs++
+			plain, _, err := svc.Create(ctx, "bench-"+bc.name+"-"+strconv.Itoa(runs), auth.RoleViewer, auth.CreateOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := svc.Authenticate(ctx, plain); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
