@@ -1,152 +1,180 @@
 #!/usr/bin/env bash
-# loadtest.sh measures 'bulwark serve' over loopback sockets with wrk
-# (Debian: apt-get install wrk). It is for benchmarking only and is not part
-# of the test suite. It
+# loadtest.sh measures 'bulwark serve' over loopback HTTP against a bare
+# net/http server measured in the same run, with the Go load generator in
+# internal/cmd/loadgen (fixed workers, one keep-alive connection each,
+# bounded runs, latency histogram). It is for benchmarking only and is not
+# part of the test suite. It
 #
-#   1. builds the binary (go build -o $BIN ./cmd/bulwark),
-#   2. starts 'bulwark serve --addr 127.0.0.1:$PORT --data-dir <fresh dir>
-#      --rate-limit -1' (loopback only, rate limits off, default logging:
-#      the access log goes to a file in the data directory),
-#   3. reads the first admin token the server writes to
-#      <data dir>/first-admin-token (its stderr is not a terminal),
-#   4. runs wrk against GET /healthz (no auth), GET /api/v1/whoami (bearer
-#      auth against SQLite) and POST /api/v1/tokens (auth + token write +
-#      audit append, the token and its audit entry in one SQLite transaction, group-committed with concurrent requests), one token name
-#      per request,
+#   1. builds bulwark and loadgen (go build) into a temporary directory,
+#   2. starts 'loadgen -serve-bare' (the floor: a net/http handler
+#      answering a constant JSON body) and 'bulwark serve --data-dir <fresh
+#      dir> --rate-limit -1 --lists-refresh 0' (default settings otherwise:
+#      durable decision recording, access log at Info into a file), both on
+#      127.0.0.1,
+#   3. reads the first admin token the server writes to its data directory,
+#   4. measures, one after the other: the bare server; GET /api/v1/whoami
+#      (bearer auth); POST /api/v1/screen/address with one unlisted EVM
+#      address per request (1,000 different ones in turn; each decision
+#      authenticated, decided and recorded before the answer); POST
+#      /api/v1/screen/name with one-typo names of DPRK-programme entries;
+#      and the bare server again,
 #   5. stops the server, checks the audit chain with 'bulwark audit verify'
-#      and prints a markdown table.
+#      and prints a markdown table: req/s, p50, p99, the server's CPU time
+#      per request, and req/s as a share of the bare server's (the mean of
+#      its two runs).
 #
-# wrk and the server share the machine's cores: the "server CPU" column is
-# the server's own CPU time over the run divided by its length (in cores).
+# The load generator and the servers share the machine's cores.
 #
-# Settings (environment): BIN (/tmp/bulwark), PORT (18471), THREADS (2),
-# CONNS (32), DURATION (15s), BUILD (1; 0 uses an existing $BIN).
-# Every request goes to 127.0.0.1; each wrk run is bounded by -d.
+# Settings (environment): WORKERS (4), DURATION (10s), WARMUP (2s),
+# PORT (18471), BARE_PORT (18470), DECISIONS (sync; async is the opt-out),
+# PPROF (empty; a loopback HOST:PORT builds bulwark with -tags pprof and
+# serves net/http/pprof there), KEEP (0; 1 keeps the work directory).
 set -euo pipefail
 
-BIN="${BIN:-/tmp/bulwark}"
+WORKERS="${WORKERS:-4}"
+DURATION="${DURATION:-10s}"
+WARMUP="${WARMUP:-2s}"
 PORT="${PORT:-18471}"
-THREADS="${THREADS:-2}"
-CONNS="${CONNS:-32}"
-DURATION="${DURATION:-15s}"
-BUILD="${BUILD:-1}"
+BARE_PORT="${BARE_PORT:-18470}"
+DECISIONS="${DECISIONS:-sync}"
+PPROF="${PPROF:-}"
+KEEP="${KEEP:-0}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base="http://127.0.0.1:${PORT}"
+bare="http://127.0.0.1:${BARE_PORT}"
 
-for tool in wrk curl go; do
+for tool in curl go; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "loadtest: $tool is not installed (wrk: apt-get install -y wrk)" >&2
+		echo "loadtest: $tool is not installed" >&2
 		exit 1
 	fi
 done
-if curl -s -o /dev/null --max-time 1 "$base/healthz"; then
-	echo "loadtest: something already answers on 127.0.0.1:${PORT}; set PORT" >&2
-	exit 1
-fi
-
-if [ "$BUILD" = 1 ]; then
-	(cd "$root" && go build -o "$BIN" ./cmd/bulwark)
-fi
+for u in "$base" "$bare"; do
+	if curl -s -o /dev/null --max-time 1 "$u/healthz"; then
+		echo "loadtest: something already answers on ${u#http://}; set PORT / BARE_PORT" >&2
+		exit 1
+	fi
+done
 
 work="$(mktemp -d)"
-data="$work/data"
 server_pid=""
+bare_pid=""
 cleanup() {
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill -TERM "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
+	for pid in "$server_pid" "$bare_pid"; do
+		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
+	if [ "$KEEP" = 1 ]; then
+		echo "loadtest: work directory kept: $work" >&2
+	else
+		rm -rf "$work"
 	fi
-	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$BIN" serve --addr "127.0.0.1:${PORT}" --data-dir "$data" --rate-limit -1 2>"$work/server.log" &
+tags=()
+if [ -n "$PPROF" ]; then
+	tags=(-tags pprof)
+fi
+(cd "$root" && go build "${tags[@]}" -o "$work/bulwark" ./cmd/bulwark && go build -o "$work/loadgen" ./internal/cmd/loadgen)
+BIN="$work/bulwark"
+LOADGEN="$work/loadgen"
+
+# 1,000 EVM addresses that no list holds (hashes of a counter), one body each.
+for i in $(seq 1 1000); do
+	printf '{"address":"0x%s"}\n' "$(printf 'bulwark-loadtest-%d' "$i" | sha256sum | cut -c1-40)"
+done >"$work/addresses.jsonl"
+# One typo (a deletion, transposition, substitution or insertion) in names
+# of OFAC DPRK-programme entries: companies, a bank, people, a vessel, a group.
+cat >"$work/names.jsonl" <<'EOF'
+{"name":"KOREA KWANGSON BANKNG CORP"}
+{"name":"KIM YOGN CHOL"}
+{"name":"Lazarus Grop"}
+{"name":"KOREA MINING DEVELOPMENT TRDING CORPORATION"}
+{"name":"CHONG CHON GNAG"}
+{"name":"FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLC OF KOREA"}
+{"name":"PAK JIN HYEOK"}
+{"name":"KOREA RYONBONG GENERAL CORPORATON"}
+EOF
+
+"$LOADGEN" -serve-bare "127.0.0.1:${BARE_PORT}" 2>"$work/bare.log" &
+bare_pid=$!
+BULWARK_PPROF="$PPROF" "$BIN" serve --addr "127.0.0.1:${PORT}" --data-dir "$work/data" --rate-limit -1 \
+	--lists-refresh 0 --decisions "$DECISIONS" 2>"$work/server.log" &
 server_pid=$!
 
-# Wait for the admin token and for /healthz.
 token=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 150); do
 	if ! kill -0 "$server_pid" 2>/dev/null; then
 		echo "loadtest: the server exited early:" >&2
 		cat "$work/server.log" >&2
 		exit 1
 	fi
-	token="$(cat "$data/first-admin-token" 2>/dev/null || true)"
-	if [ -n "$token" ] && curl -sf -o /dev/null --max-time 1 "$base/healthz"; then
+	# The first admin token: in DATA/first-admin-token when stderr is not a
+	# terminal.
+	token="$(cat "$work/data/first-admin-token" 2>/dev/null | grep -oE '^bwk_[0-9a-f]{16}_[0-9a-f]{64}$' || true)"
+	if [ -n "$token" ] && curl -sf -o /dev/null --max-time 1 "$base/healthz" && curl -sf -o /dev/null --max-time 1 "$bare/"; then
 		break
 	fi
 	sleep 0.1
 done
 if [ -z "$token" ]; then
-	echo "loadtest: the server wrote no $data/first-admin-token:" >&2
+	echo "loadtest: the server wrote no first admin token:" >&2
 	cat "$work/server.log" >&2
 	exit 1
 fi
+export BULWARK_LOADTEST_TOKEN="$token" # read by loadgen -bearer-env, never on a command line
 curl -sf -o /dev/null -H "Authorization: Bearer $token" "$base/api/v1/whoami"
 
-# One token name per request: "lt-<thread>-<n>".
-cat >"$work/create.lua" <<'LUA'
-local threads = 0
-function setup(thread)
-	threads = threads + 1
-	thread:set("tid", threads)
-end
-
-local n = 0
-local headers = {
-	["Authorization"] = "Bearer " .. os.getenv("BULWARK_TOKEN"),
-	["Content-Type"] = "application/json",
-}
-function request()
-	n = n + 1
-	local body = string.format('{"name":"lt-%d-%d","role":"viewer","ttl":"1h"}', tid, n)
-	return wrk.format("POST", "/api/v1/tokens", headers, body)
-end
-LUA
-
-clk_tck="$(getconf CLK_TCK)"
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
-
-rows=()
-# run NAME URL [wrk args...]
+results="$work/results.jsonl"
+# run LABEL PID URL [loadgen args...]
 run() {
-	local name="$1" url="$2"
-	shift 2
-	local before after out
-	before="$(cpu_ticks)"
-	out="$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@" "$url")"
-	after="$(cpu_ticks)"
-	printf '%s\n%s\n\n' "== $name" "$out" >&2
-	local rps p50 p99 non2xx reqs secs cpu
-	rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-	p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
-	p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-	non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")"
-	reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
-	secs="$(awk '/requests in/ {sub(/s,$/, "", $4); print $4}' <<<"$out")"
-	cpu="$(awk -v t="$((after - before))" -v hz="$clk_tck" -v s="$secs" 'BEGIN {printf "%.2f", t / hz / s}')"
-	rows+=("| $name | $reqs | ${rps%.*} | $p50 | $p99 | ${non2xx:-0} | $cpu |")
+	local label="$1" pid="$2" url="$3"
+	shift 3
+	local out
+	out="$("$LOADGEN" -json -label "$label" -workers "$WORKERS" -duration "$DURATION" -warmup "$WARMUP" \
+		-server-pid "$pid" -url "$url" "$@")"
+	echo "$out" >>"$results"
+	echo "loadtest: $label: $(json_num rps "$out" | cut -d. -f1) req/s" >&2
 }
+json_num() { grep -oE "\"$1\":[0-9.e+-]+" <<<"$2" | head -n1 | cut -d: -f2; }
 
-run "GET /healthz" "$base/healthz"
-run "GET /api/v1/whoami" "$base/api/v1/whoami" -H "Authorization: Bearer $token"
-export BULWARK_TOKEN="$token" # read by create.lua
-run "POST /api/v1/tokens (audited)" "$base/api/v1/tokens" -s "$work/create.lua"
+auth=(-bearer-env BULWARK_LOADTEST_TOKEN)
+run "bare net/http server (floor)" "$bare_pid" "$bare/"
+run "GET /api/v1/whoami" "$server_pid" "$base/api/v1/whoami" "${auth[@]}"
+run "POST /api/v1/screen/address (unlisted)" "$server_pid" "$base/api/v1/screen/address" "${auth[@]}" -bodies "$work/addresses.jsonl"
+run "POST /api/v1/screen/name (one typo)" "$server_pid" "$base/api/v1/screen/name" "${auth[@]}" -bodies "$work/names.jsonl"
+run "bare net/http server (again)" "$bare_pid" "$bare/"
 
 kill -TERM "$server_pid"
 wait "$server_pid" || true
 server_pid=""
-verify="$("$BIN" audit verify --data-dir "$data" 2>&1)" || {
+verify="$("$BIN" audit verify --data-dir "$work/data" 2>&1)" || {
 	echo "loadtest: audit verify failed: $verify" >&2
 	exit 1
 }
 
-echo "wrk -t${THREADS} -c${CONNS} -d${DURATION} --latency against bulwark serve on 127.0.0.1 (rate limits off); $(nproc) cores shared by wrk and the server"
+bare_rps="$(grep '"label":"bare' "$results" | while read -r l; do json_num rps "$l"; done |
+	awk '{s += $1; n++} END {printf "%.0f", s / n}')"
+echo "loadgen: $WORKERS workers, one keep-alive connection each, ${WARMUP} warm-up then ${DURATION} per row, all on 127.0.0.1;"
+echo "bulwark serve --rate-limit -1 --lists-refresh 0 --decisions $DECISIONS (access log at Info into a file); $(nproc) cores shared by the load generator and the servers"
 echo
-echo "| route | requests | req/s | p50 | p99 | non-2xx | server CPU (cores) |"
+echo "| target | requests | req/s | p50 | p99 | server CPU per request | share of bare req/s |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-printf '%s\n' "${rows[@]}"
+while read -r l; do
+	label="$(grep -oE '"label":"[^"]*"' <<<"$l" | cut -d'"' -f4)"
+	rps="$(json_num rps "$l")"
+	non2xx="$(grep -oE '"statuses":\{[^}]*\}' <<<"$l" | grep -oE '"[0-9]{3}":[0-9]+' | grep -v '"2[0-9][0-9]"' || true)"
+	if [ -n "$non2xx" ]; then
+		echo "loadtest: $label: answers other than 2xx: $non2xx" >&2
+	fi
+	awk -v label="$label" -v req="$(json_num requests "$l")" -v rps="$rps" -v p50="$(json_num p50_ms "$l")" \
+		-v p99="$(json_num p99_ms "$l")" -v cpu="$(json_num server_cpu_us "$l")" -v bare="$bare_rps" \
+		'BEGIN {printf "| %s | %d | %.0f | %.2f ms | %.2f ms | %.0f µs | %.0f %% |\n", label, req, rps, p50, p99, cpu, 100 * rps / bare}'
+done <"$results"
 echo
 echo "audit verify after the run: $(head -n1 <<<"$verify")"
