@@ -92,6 +92,9 @@ func TestListsUpdateOwnFileNeverOfficial(t *testing.T) {
 			t.Errorf("%v: exit %d %s", tc.args, code, errOut)
 		}
 	}
+	if code, _, errOut := run(t, env, "lists", "update", "--list", "my-watch", "--kind", "internal"); code != 1 || !strings.Contains(errOut, "--from: required with --list") {
+		t.Errorf("--list without --from: exit %d %s", code, errOut)
+	}
 	// The embedded FBI list is intact: the Bybit laundering addresses block.
 	code, rs := screenJSON(t, env, bybitPSA[0], mine)
 	if code != 3 || rs[0].Verdict != "block" || len(rs[0].Matches) != 1 || rs[0].Matches[0].List != "fbi-dprk" || rs[1].Verdict != "clear" {
