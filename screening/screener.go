@@ -101,10 +101,7 @@ func (s *Screener) stale(ix *Index) []StaleList {
 	now := s.cfg.Now()
 	var out []StaleList
 	for _, l := range ix.lists {
-		if !OfficialListID(l.ID) {
-			continue
-		}
-		if age := ListAge(l, now); age > s.cfg.MaxAge {
+		if age := ListAge(l, now); age > s.cfg.MaxAge && OfficialListID(l.ID) {
 			out = append(out, StaleList{ID: l.ID, Age: age, AgeSeconds: int64(age / time.Second)})
 		}
 	}
