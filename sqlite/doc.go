@@ -61,7 +61,11 @@
 //
 // Open creates the store file with mode 0600 (it holds token hashes and
 // audit evidence); SQLite gives the -wal and -shm files next to it the
-// same mode. The file is marked with a Bulwark application_id, and a SQLite
+// same mode. Next to them, the -tokens file (mode 0600, eight bytes mapped
+// into memory by every process using the store) holds the token generation
+// that makes a revocation reach other processes' token caches at once (see
+// DB.TokenGeneration); it holds no secret and may be deleted while no
+// process runs. The file is marked with a Bulwark application_id, and a SQLite
 // database of another program is refused rather than changed. While a
 // process has the store open, the newest commits may live only in the -wal
 // file: back up with the sqlite3 command's .backup (or VACUUM INTO), never
