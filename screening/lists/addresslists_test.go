@@ -68,6 +68,21 @@ func TestOwnAddressLines(t *testing.T) {
 	entity(t, l, "sanctioned-addresses-eth")
 }
 
+// Two plain files whose names slug alike keep an entity each.
+func TestOwnSameStem(t *testing.T) {
+	l, err := ParseOwn(Own{ID: "mine", Category: screening.CategoryInternal}, map[string][]byte{
+		"a.txt":  []byte("0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D\n"),
+		"a.list": []byte("0x96244D83DC15d36847C35209bBDc5bdDE9bEc3D8\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkList(t, l)
+	if l.Info.Entities != 2 || l.Info.Addresses != 2 || l.Info.Problems != 0 {
+		t.Errorf("%+v %+v", l.Info, l.Problems)
+	}
+}
+
 func TestOwnErrors(t *testing.T) {
 	own := Own{ID: "mine", Category: screening.CategoryInternal}
 	_, err := ParseOwn(own, map[string][]byte{"empty.txt": []byte("# nothing here\n\n")})

@@ -2,6 +2,7 @@ package lists
 
 import (
 	"bytes"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -165,6 +166,10 @@ func parseAddressLines(b *builder, own Own, conf screening.Confidence, base stri
 	}
 	if len(e.Addresses) == 0 {
 		return invalidFile(base, "no address found; the file should list one address per line")
+	}
+	// Files whose names slug alike ("a.txt", "a.list") keep an entity each.
+	for id, n := e.SourceID, 2; b.entity(e.SourceID) != nil; n++ {
+		e.SourceID = fmt.Sprintf("%s-%d", id, n)
 	}
 	b.add(base, e)
 	return nil
