@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"sort"
 	"sync"
 	"time"
@@ -135,7 +136,7 @@ func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
 			}
 			items[i] = r.item
 			if items[i] == nil {
-				items[i] = auditItem(r.Decision, r.Body)
+				items[i] = auditItem(r.Decision, sha256.Sum256(r.Body))
 			}
 		}
 		target := batch[0].Decision.ID
@@ -150,8 +151,7 @@ func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
 
 // auditItem is a decision's line in its batch's audit entry: its ID, kind,
 // use, verdict, actor, subject and the SHA-256 of its JSON.
-func auditItem(d *Decision, body []byte) json.RawMessage {
-	sum := sha256.Sum256(body)
+func auditItem(d *Decision, sum [32]byte) json.RawMessage {
 	item := struct {
 		Actor      string          `json:"actor"`
 		BodySHA256 string          `json:"bodySha256"`
@@ -201,11 +201,11 @@ func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject
 // is what reading the stored body back gives (DecodeDecision).
 func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 	d.Stored = nil
-	full, err := json.Marshal(v)
+	sum, err := jsonSHA256(v)
 	if err != nil {
-		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
+		return err
 	}
-	item := auditItem(d, full)
+	item := auditItem(d, sum)
 	body, err := EncodeDecision(v)
 	if err != nil {
 		return err
@@ -216,6 +216,41 @@ func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 	stored := !s.cfg.Recorder.Async
 	d.Stored = &stored
 	return nil
+}
+
+// jsonSHA256 returns the SHA-256 of json.Marshal(v) without holding the
+// encoding: a 10,000-address decision is megabytes of JSON.
+func jsonSHA256(v any) ([32]byte, error) {
+	h := &trailingNewlineHash{h: sha256.New()}
+	if err := json.NewEncoder(h).Encode(v); err != nil {
+		return [32]byte{}, bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
+	}
+	if !h.held || h.last != '\n' {
+		return [32]byte{}, bulwark.Errorf(bulwark.EINTERNAL, "encode decision: no trailing newline")
+	}
+	var sum [32]byte
+	h.h.Sum(sum[:0])
+	return sum, nil
+}
+
+// trailingNewlineHash hashes everything written to it but the last byte
+// (json.Encoder's newline, which json.Marshal does not write).
+type trailingNewlineHash struct {
+	h    hash.Hash
+	last byte
+	held bool
+}
+
+func (t *trailingNewlineHash) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if t.held {
+		t.h.Write([]byte{t.last})
+	}
+	t.h.Write(p[:len(p)-1])
+	t.last, t.held = p[len(p)-1], true
+	return len(p), nil
 }
 
 // ImportReport says what an import changed.

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -119,4 +121,56 @@ func (m *Main) screenPruneCmd() *command {
 			return bulwark.ExitOK, nil
 		},
 	}
+}
+
+// byteSize is a flag value: a size in bytes, with an optional KiB, MiB or
+// GiB suffix; 0 means none.
+type byteSize int64
+
+func (b *byteSize) String() string {
+	switch n := int64(*b); {
+	case n != 0 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	case n != 0 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	default:
+		return strconv.FormatInt(n, 10)
+	}
+}
+
+func (b *byteSize) Set(s string) error {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return fmt.Errorf("want a size such as 384MiB or 2GiB (0: none), got %q", s)
+	}
+	*b = byteSize(n * mult)
+	return nil
+}
+
+// DefaultMemoryLimit is serve's --memory-limit.
+const DefaultMemoryLimit = 384 << 20
+
+// setMemoryLimit makes limit the Go runtime's soft memory limit, unless
+// GOMEMLIMIT is set (it wins) or limit is 0. The collector then works
+// harder as the heap nears the limit and returns freed memory to the
+// system promptly, so a burst of large batch screenings does not leave the
+// process holding its peak. It is soft: allocations never fail because of
+// it.
+func setMemoryLimit(limit byteSize, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" || limit == 0 {
+		return
+	}
+	debug.SetMemoryLimit(int64(limit))
+	log.Debug("memory limit set", "bytes", int64(limit))
 }

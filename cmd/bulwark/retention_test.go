@@ -90,3 +90,35 @@ func TestRetention(t *testing.T) {
 		t.Fatalf("verify after serve pruned: exit %d\n%s%s", code, out, errb)
 	}
 }
+
+func TestRetentionAndByteSizeFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"400d", 400 * 24 * time.Hour, true}, {"0", 0, true}, {"0d", 0, true}, {"48h", 48 * time.Hour, true},
+		{"5h", 0, false}, {"-1d", 0, false}, {"d", 0, false}, {"forever", 0, false}, {"1.5d", 0, false},
+	} {
+		var r retention
+		err := r.Set(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && time.Duration(r) != tc.want) {
+			t.Errorf("retention %q: %v, %v; want %v ok=%v", tc.in, time.Duration(r), err, tc.want, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"384MiB", 384 << 20, true}, {"2GiB", 2 << 30, true}, {"0", 0, true}, {"1048576", 1 << 20, true}, {"64 KiB", 64 << 10, true},
+		{"-1", 0, false}, {"1.5GiB", 0, false}, {"lots", 0, false}, {"9999999999GiB", 0, false},
+	} {
+		var b byteSize
+		err := b.Set(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && int64(b) != tc.want) {
+			t.Errorf("byte size %q: %d, %v; want %d ok=%v", tc.in, int64(b), err, tc.want, tc.ok)
+		}
+	}
+}
