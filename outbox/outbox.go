@@ -33,6 +33,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/bulwark-sec/bulwark"
 )
 
 // Message is one outbox entry: the delivery of one alert.
@@ -317,12 +319,16 @@ func (s *Service) attempt(ctx context.Context, m Message) (bool, error) {
 		wait = min(max(wait, se.RetryAfter), s.opt.BackoffMax)
 	}
 	next := now.Add(wait)
-	if rerr := s.store.RecordFailure(rec, m.ID, attempts, next, err.Error()); rerr != nil {
+	switch rerr := s.store.RecordFailure(rec, m.ID, attempts, next, err.Error()); {
+	case bulwark.ErrorCode(rerr) == bulwark.ECONFLICT:
+		s.opt.Logger.Debug("outbox: delivered by another process meanwhile", "message", m.Key())
+		return false, nil
+	case rerr != nil:
 		return false, fmt.Errorf("record a failed delivery of %s: %w", m.Key(), rerr)
 	}
 	attrs := []any{"message", m.Key(), "attempts", attempts, "next", next.Format(time.RFC3339), "err", err.Error()}
 	switch {
-	case attempts == s.opt.FastAttempts || (se != nil && se.Permanent && attempts == 1):
+	case attempts == s.opt.FastAttempts || (se != nil && se.Permanent && attempts < s.opt.FastAttempts):
 		s.opt.Logger.Warn("outbox: not delivered; retrying at most every "+s.opt.BackoffMax.String()+" until it is", attrs...)
 	case attempts < s.opt.FastAttempts:
 		s.opt.Logger.Info("outbox: delivery failed; retrying", attrs...)

@@ -339,12 +339,37 @@ func TestMarkedOnce(t *testing.T) {
 }
 
 // raceStore marks every message delivered by "another process" just
-// before the Service does.
+// before the Service records its attempt.
 type raceStore struct{ *memStore }
 
 func (r *raceStore) MarkDelivered(ctx context.Context, id int64, attempts int, at time.Time) (bool, error) {
 	r.memStore.MarkDelivered(ctx, id, 9, t0)
 	return r.memStore.MarkDelivered(ctx, id, attempts, at)
+}
+
+func (r *raceStore) RecordFailure(ctx context.Context, id int64, attempts int, next time.Time, lastError string) error {
+	r.memStore.MarkDelivered(ctx, id, 9, t0)
+	return r.memStore.RecordFailure(ctx, id, attempts, next, lastError)
+}
+
+// TestFailedWhileDeliveredElsewhere: a failed attempt of a message another
+// process delivered meanwhile changes nothing and does not stop the pass.
+func TestFailedWhileDeliveredElsewhere(t *testing.T) {
+	t.Parallel()
+	store := newMemStore()
+	a, _ := store.enqueueAt("k", 1, t0)
+	b, _ := store.enqueueAt("k", 2, t0)
+	sender := &fakeSender{script: map[string][]error{a.Key(): {errors.New("503")}}}
+	svc := outbox.New(&raceStore{memStore: store}, sender, outbox.Options{Now: (&clock{t: t0.Add(time.Hour)}).Now})
+	if _, err := svc.DeliverDue(context.Background()); err != nil {
+		t.Fatalf("DeliverDue = %v", err)
+	}
+	if got := store.get(a.ID); got.Attempts != 9 || got.LastError != "" || !got.DeliveredAt.Equal(t0) {
+		t.Errorf("message a %+v, want the other process's delivery", got)
+	}
+	if got := sender.attempts(); !slices.Equal(got, []string{"k:1", "k:2"}) || store.get(b.ID).DeliveredAt == nil {
+		t.Errorf("sent %v; message b %+v", got, store.get(b.ID))
+	}
 }
 
 // TestRunNeverBlocksTheProducer: with the receiver hanging on the first
