@@ -26,6 +26,9 @@ type alertDelivery struct {
 	svc  *outbox.Service
 	stop context.CancelFunc
 	done chan struct{}
+	// graceOver is closed webhookGrace after the command's context ends
+	// (SIGINT/SIGTERM): the end of the attempt in flight and of drain.
+	graceOver chan struct{}
 }
 
 // startAlertDelivery starts delivering, in the background, the alerts of
@@ -48,7 +51,8 @@ func (m *Main) startAlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook
 	sender := webhook.NewSender(n, bodies)
 	svc := outbox.New(db, sender, outbox.Options{Kinds: sender.Kinds(), Grace: webhookGrace, Logger: m.logger.With("url", sender.URL())})
 	rctx, stop := context.WithCancel(ctx)
-	d := &alertDelivery{svc: svc, stop: stop, done: make(chan struct{})}
+	d := &alertDelivery{svc: svc, stop: stop, done: make(chan struct{}), graceOver: make(chan struct{})}
+	context.AfterFunc(ctx, func() { time.AfterFunc(webhookGrace, func() { close(d.graceOver) }) })
 	go func() {
 		defer close(d.done)
 		svc.Run(rctx)
@@ -74,8 +78,9 @@ func (d *alertDelivery) wait() {
 }
 
 // drain stops the background delivery, then delivers what is due and
-// waits for the fast retries (cut short webhookGrace after ctx ends), for
-// a command about to exit. It returns the alerts left undelivered.
+// waits for the fast retries, for a command about to exit; after a stop
+// signal, all of it within webhookGrace of the signal. It returns the
+// alerts left undelivered.
 func (d *alertDelivery) drain(ctx context.Context) outbox.Stats {
 	if d == nil || d.svc == nil {
 		return outbox.Stats{}
@@ -83,8 +88,13 @@ func (d *alertDelivery) drain(ctx context.Context) outbox.Stats {
 	d.wait()
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() { time.AfterFunc(webhookGrace, cancel) })
-	defer stop()
+	go func() {
+		select {
+		case <-d.graceOver:
+			cancel()
+		case <-dctx.Done():
+		}
+	}()
 	st, _ := d.svc.Drain(dctx)
 	return st
 }
