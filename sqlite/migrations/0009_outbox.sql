@@ -16,7 +16,10 @@ CREATE TABLE outbox (
     UNIQUE (kind, ref)
 ) STRICT;
 
-CREATE INDEX outbox_undelivered ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+-- The undelivered messages only: what the deliverer reads and counts, whatever
+-- the number delivered.
+CREATE INDEX outbox_undelivered ON outbox (kind, next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX outbox_undelivered_id ON outbox (id) WHERE delivered_at IS NULL;
 
 -- The alerts stored before: a delivered one keeps its state; any other is
 -- delivered by the next process with a webhook (before, one that was never
