@@ -3,7 +3,7 @@ package bulwark
 import (
 	"errors"
 	"fmt"
-	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -202,35 +202,23 @@ func ErrorMessage(err error) string {
 // IsCode reports whether err carries the given code.
 func IsCode(err error, code string) bool { return err != nil && ErrorCode(err) == code }
 
-// codeTable is the one place where error codes meet HTTP statuses and exit
-// codes. Every code has an entry; unknown codes map like EINTERNAL.
-var codeTable = map[string]struct {
-	status int
-	exit   int
-}{
-	EINVALID:      {http.StatusBadRequest, ExitError},
-	ENOTFOUND:     {http.StatusNotFound, ExitError},
-	EUNAUTHORIZED: {http.StatusUnauthorized, ExitError},
-	EFORBIDDEN:    {http.StatusForbidden, ExitError},
-	ECONFLICT:     {http.StatusConflict, ExitError},
-	EMETHOD:       {http.StatusMethodNotAllowed, ExitError},
-	ERATELIMITED:  {http.StatusTooManyRequests, ExitError},
-	ETOOLARGE:     {http.StatusRequestEntityTooLarge, ExitError},
-	EUNAVAILABLE:  {http.StatusServiceUnavailable, ExitError},
-	ETIMEOUT:      {http.StatusGatewayTimeout, ExitError},
-	EINTEGRITY:    {http.StatusConflict, ExitBlock},
-	EINTERNAL:     {http.StatusInternalServerError, ExitError},
-}
-
-// HTTPStatus returns the HTTP status for err (200 for nil).
-func HTTPStatus(err error) int {
-	if err == nil {
-		return http.StatusOK
-	}
-	if row, ok := codeTable[ErrorCode(err)]; ok {
-		return row.status
-	}
-	return http.StatusInternalServerError
+// exitCodes is the one place where error codes meet process exit codes.
+// Every code has an entry; unknown codes map like EINTERNAL. The HTTP
+// adapter keeps the matching table of statuses (httpapi), and its tests
+// check that every code here has one.
+var exitCodes = map[string]int{
+	EINVALID:      ExitError,
+	ENOTFOUND:     ExitError,
+	EUNAUTHORIZED: ExitError,
+	EFORBIDDEN:    ExitError,
+	ECONFLICT:     ExitError,
+	EMETHOD:       ExitError,
+	ERATELIMITED:  ExitError,
+	ETOOLARGE:     ExitError,
+	EUNAVAILABLE:  ExitError,
+	ETIMEOUT:      ExitError,
+	EINTEGRITY:    ExitBlock,
+	EINTERNAL:     ExitError,
 }
 
 // ErrorExitCode returns the process exit code for err (0 for nil).
@@ -238,17 +226,20 @@ func ErrorExitCode(err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	if row, ok := codeTable[ErrorCode(err)]; ok {
-		return row.exit
+	if code, ok := exitCodes[ErrorCode(err)]; ok {
+		return code
 	}
 	return ExitError
 }
 
-// Codes returns every known error code, for documentation and tests.
+// Codes returns every known error code, sorted, for documentation and
+// tests (an adapter's table of its own, such as the HTTP statuses, is
+// checked against it).
 func Codes() []string {
-	out := make([]string, 0, len(codeTable))
-	for c := range codeTable {
+	out := make([]string, 0, len(exitCodes))
+	for c := range exitCodes {
 		out = append(out, c)
 	}
+	slices.Sort(out)
 	return out
 }

@@ -1,7 +1,7 @@
 // Package httpapi is Bulwark's JSON API over HTTP: routes, bearer-token
 // authentication, rate limits, metrics, the access log and the mapping of
-// bulwark error codes onto HTTP statuses (through bulwark.HTTPStatus, the
-// one table).
+// bulwark error codes onto HTTP statuses (one table, status.go; exit codes
+// are the root package's).
 //
 // # Routes
 //
@@ -29,8 +29,8 @@
 // # Errors
 //
 // Every error body is {"error":{"code":"...","message":"...","field":"..."}}
-// with the code and message of the bulwark.Error and the status from
-// bulwark.HTTPStatus ("field" only when known). Errors that are not a
+// with the code and message of the bulwark.Error and the status its code
+// maps to in status.go ("field" only when known). Errors that are not a
 // *bulwark.Error show as "internal error"; 5xx errors are logged in full. A
 // panic in a handler is recovered into a 500 "internal error"; the stack goes
 // to the log only.

@@ -40,14 +40,14 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 	_, _ = w.Write(b)
 }
 
-// writeError answers with err's code, message and status from bulwark's
-// one table. Errors that map to a 5xx status are logged with their full
+// writeError answers with err's code, message and status from the
+// statuses table. Errors that map to a 5xx status are logged with their full
 // chain; users see the bulwark.Error message without internal locations
 // (see withhold), and "internal error" for EINTERNAL and for any error
 // that is not a *bulwark.Error.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	err = contextError(err)
-	status := bulwark.HTTPStatus(err)
+	status := httpStatus(err)
 	detail := ErrorDetail{Code: bulwark.ErrorCode(err), Message: bulwark.ErrorMessage(err)}
 	var be *bulwark.Error
 	if errors.As(err, &be) {
