@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -333,6 +334,81 @@ func TestServeBadInput(t *testing.T) {
 		t.Fatalf("second server on %s: exit %d, %q", addr, code, stderr)
 	}
 	s.stop(t)
+}
+
+// TestServeFailedStartCreatesNoToken: a start that cannot listen, or
+// cannot hand over the first admin token's secret, fails with one clear
+// line and creates no token, so the next start that succeeds creates the
+// first admin token and hands it over.
+func TestServeFailedStartCreatesNoToken(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() }) // after the parallel subtests
+	taken := ln.Addr().String()
+
+	noToken := func(t *testing.T, data string) {
+		t.Helper()
+		if _, err := os.Stat(filepath.Join(data, "first-admin-token")); err == nil {
+			t.Fatal("a failed start wrote a first admin token file")
+		}
+		code, stdout, stderr := runBin(t, bin, "token", "list", "--json", "--data-dir", data)
+		if code != 0 || strings.TrimSpace(stdout) != "[]" {
+			t.Fatalf("token list after a failed start: exit %d, %s%s; want no token", code, stdout, stderr)
+		}
+	}
+
+	t.Run("address in use", func(t *testing.T) {
+		t.Parallel()
+		data := filepath.Join(t.TempDir(), "data")
+		code, stdout, stderr := runBin(t, bin, "serve", "--data-dir", data, "--addr", taken, "--lists-refresh", "0")
+		if code != 1 || strings.Count(stderr, "\n") != 1 || stdout != "" {
+			t.Fatalf("serve on a taken port: exit %d, stdout %q, stderr %q; want 1 and one line", code, stdout, stderr)
+		}
+		for _, want := range []string{"bulwark: --addr: cannot listen on " + taken, "already in use", "give --addr a free HOST:PORT"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr %q lacks %q", stderr, want)
+			}
+		}
+		if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a start that could not listen created the data directory: %v", err)
+		}
+		noToken(t, data)
+		s := startServer(t, bin, data, "--lists-refresh", "0")
+		if s.token == "" {
+			t.Fatalf("the first start that listens created no admin token:\n%s", s.stderr)
+		}
+		if code, body := request(t, "GET", s.url+"/api/v1/whoami", s.token, ""); code != 200 || !strings.Contains(body, `"role":"admin"`) {
+			t.Fatalf("whoami with the first admin token: %d %s", code, body)
+		}
+		s.stop(t)
+	})
+
+	t.Run("token file cannot be written", func(t *testing.T) {
+		t.Parallel()
+		data := filepath.Join(t.TempDir(), "data")
+		// A directory where the file goes: the secret cannot be written.
+		blocker := filepath.Join(data, "first-admin-token")
+		if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runBin(t, bin, "serve", "--data-dir", data, "--addr", "127.0.0.1:0", "--lists-refresh", "0")
+		if code != 1 || !strings.Contains(stderr, "cannot write the first admin token") {
+			t.Fatalf("serve that cannot write the token: exit %d, stderr %q", code, stderr)
+		}
+		if err := os.RemoveAll(blocker); err != nil {
+			t.Fatal(err)
+		}
+		noToken(t, data)
+		s := startServer(t, bin, data, "--lists-refresh", "0")
+		if s.token == "" {
+			t.Fatalf("the first start that can write the token created none:\n%s", s.stderr)
+		}
+		s.stop(t)
+	})
 }
 
 // TestServeWarnsWithoutTLS: binding beyond loopback without TLS is allowed

@@ -57,8 +57,10 @@ func (m *Main) serveCmd() *command {
 		usage:        "bulwark serve [--addr 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE] [flags]",
 		configurable: true,
 		long: "Serves /healthz and /readyz without a token, /metrics (Prometheus) and the JSON API under /api/v1\n" +
-			"with 'Authorization: Bearer TOKEN'. On first start with an empty store it creates an admin token\n" +
-			"and prints it once to stderr. SIGINT or SIGTERM shuts down gracefully.\n" +
+			"with 'Authorization: Bearer TOKEN'. On first start with an empty store it creates an admin token:\n" +
+			"its secret is printed once to stderr when that is a terminal, else written to first-admin-token in\n" +
+			"the data directory (mode 0600; the log names the file), never logged. A start that cannot listen\n" +
+			"creates nothing. SIGINT or SIGTERM shuts down gracefully.\n" +
 			"With --rpc it also watches, block by block, the Safes added with POST /api/v1/safe/watches, as\n" +
 			"'bulwark safe watch' does: alerts are stored (GET /api/v1/safe/alerts) and logged.\n" +
 			"With --webhook it POSTs, signed with HMAC-SHA256 (secret from --webhook-secret-file or\n" +
@@ -130,6 +132,14 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	// Bind before anything is created: a start that cannot listen leaves
+	// no store and no first admin token behind, and the next start that
+	// can listen hands the operator that token.
+	ln, err := listen(f.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; this covers the failed starts
 	// The access log writes a line per request: buffer stderr, written out
 	// every logFlushEvery, so that a line costs no system call of its own.
 	// Registered first, this runs last: every line serve logs is written.
@@ -234,28 +244,12 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 
-	plain, t, err := bootstrap(ctx, tokens, log)
-	if err != nil {
+	// The terminal check and the block go to the real stderr, not the log's
+	// buffer. The token is kept only if its secret could be handed over.
+	if err := m.bootstrapFirstToken(ctx, tokens, log, stderr, filepath.Dir(db.Path())); err != nil {
 		return err
 	}
-	if plain != "" {
-		// The terminal check and the block go to the real stderr, not the
-		// log's buffer.
-		if err := m.showFirstToken(stderr, t, plain, filepath.Dir(db.Path())); err != nil {
-			return err
-		}
-	}
 
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		reason := err.Error()
-		if errors.Is(err, syscall.EADDRINUSE) {
-			reason = "the address is already in use (another bulwark serve?)"
-		} else if errors.Is(err, syscall.EACCES) {
-			reason = "permission denied (ports below 1024 need privileges)"
-		}
-		return bulwark.Invalid("--addr", "cannot listen on %s: %s", f.addr, reason)
-	}
 	scheme := "http"
 	if f.tlsCert != "" {
 		scheme = "https"
@@ -308,41 +302,89 @@ func (m *Main) safeVerifier(rpc string) (httpapi.SafeVerifier, bool, error) {
 	}, true, nil
 }
 
+// listen binds addr for serve, turning the usual failures into an error
+// that names --addr and the fix.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	reason := bulwark.Echo(err.Error())
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		reason = "the address is already in use (another bulwark serve, or another program, listens there): stop it, or give --addr a free HOST:PORT"
+	case errors.Is(err, syscall.EACCES):
+		reason = "permission denied (ports below 1024 need privileges): give --addr a port of 1024 or above"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		reason = "no network interface of this machine has that address: give --addr one of its addresses, such as 127.0.0.1:8080"
+	}
+	return nil, bulwark.Invalid("--addr", "cannot listen on %s: %s", addr, reason)
+}
+
 // firstTokenFile is the file in the data directory that holds the first
 // admin token's secret when standard error is not a terminal.
 const firstTokenFile = "first-admin-token"
 
-// showFirstToken hands the operator the first admin token's secret, never
-// through the log: on a terminal, as a block on standard error; otherwise
-// (a log collector, a container, a pipe: where the log stream is kept) in
-// a file of the data directory readable by this user only, whose path the
-// log names.
-func (m *Main) showFirstToken(stderr io.Writer, t *auth.Token, plain, dataDir string) error {
-	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+// bootstrapFirstToken creates the first admin token when the store has
+// never held a token, and hands the operator its secret, never through the
+// log: on a terminal, as a block on standard error; otherwise (a log
+// collector, a container, a pipe: where the log stream is kept) in a file
+// of the data directory readable by this user only, whose path the log
+// names. The file is written before the token is committed: a secret that
+// cannot be handed over leaves no token behind, so the next start creates
+// one again.
+func (m *Main) bootstrapFirstToken(ctx context.Context, tokens *auth.Service, log *audit.Log, stderr io.Writer, dataDir string) error {
+	f, terminal := stderr.(*os.File)
+	terminal = terminal && isatty.IsTerminal(f.Fd())
+	path := filepath.Join(dataDir, firstTokenFile)
+	written := false
+	plain, t, err := bootstrap(ctx, tokens, log, func(plain string) error {
+		if terminal {
+			return nil
+		}
+		if err := writeSecretFile(dataDir, firstTokenFile, plain); err != nil {
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("cannot write the first admin token to %s: %s (or create one with 'bulwark token create' before starting serve)", path, pathErr(err)))
+		}
+		written = true
+		return nil
+	})
+	if err != nil {
+		if written {
+			_ = os.Remove(path) // the token it holds was not kept
+		}
+		return err
+	}
+	if plain == "" {
+		return nil
+	}
+	if terminal {
 		fmt.Fprintf(stderr, "\nCreated the first admin token (id %s). It is shown once and only its hash is stored;\n"+
 			"keep it in a password manager. Create others with 'bulwark token create'.\n\n    %s\n\n", t.ID, plain)
 		return nil
 	}
-	path := filepath.Join(dataDir, firstTokenFile)
-	tmp, err := os.CreateTemp(dataDir, firstTokenFile+".*") // mode 0600
-	if err == nil {
-		_, err = tmp.WriteString(plain + "\n")
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), path)
-		}
-		if err != nil {
-			_ = os.Remove(tmp.Name())
-		}
-	}
-	if err != nil {
-		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("cannot write the first admin token to %s: %s (or create one with 'bulwark token create' before starting serve)", path, pathErr(err)))
-	}
 	m.logger.Warn("created the first admin token; its secret is in a file readable by this user only: keep it in a password manager, then delete the file",
 		"id", t.ID, "file", path)
 	return nil
+}
+
+// writeSecretFile replaces dir/name with content and a newline, readable
+// by this user only, atomically.
+func writeSecretFile(dir, name, content string) error {
+	tmp, err := os.CreateTemp(dir, name+".*") // mode 0600
+	if err != nil {
+		return err
+	}
+	_, err = tmp.WriteString(content + "\n")
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+	}
+	return err
 }
 
 // errNothingToDo ends an audited change that turned out to change nothing:
@@ -350,8 +392,10 @@ func (m *Main) showFirstToken(stderr io.Writer, t *auth.Token, plain, dataDir st
 var errNothingToDo = errors.New("nothing to do")
 
 // bootstrap creates the first admin token, audited in the same transaction,
-// when the store has never held a token; otherwise it returns "".
-func bootstrap(ctx context.Context, tokens *auth.Service, log *audit.Log) (string, *auth.Token, error) {
+// when the store has never held a token; otherwise it returns "". keep runs
+// inside the transaction with the new secret: if it fails, the token is not
+// created.
+func bootstrap(ctx context.Context, tokens *auth.Service, log *audit.Log, keep func(plain string) error) (string, *auth.Token, error) {
 	var (
 		plain string
 		t     *auth.Token
@@ -361,6 +405,9 @@ func bootstrap(ctx context.Context, tokens *auth.Service, log *audit.Log) (strin
 		plain, t, err = tokens.Bootstrap(ctx)
 		if err == nil && plain == "" {
 			err = errNothingToDo
+		}
+		if err == nil {
+			err = keep(plain)
 		}
 		if err != nil {
 			return audit.Event{}, err
