@@ -168,27 +168,106 @@ func (m *Main) openStore(ctx context.Context) (*sqlite.DB, error) {
 }
 
 // ensureWritableDir creates dir (mode 0700) and checks that files can be
-// created in it, so that a bad --data-dir fails with one clear line.
+// created in it, so that a bad --data-dir fails with one clear line saying
+// what is wrong with which path.
 func ensureWritableDir(dir string) error {
-	fix := "choose a writable directory with --data-dir DIR or BULWARK_DATA"
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return bulwark.Invalid("--data-dir", "cannot create data directory %s: %s; %s", dir, pathErr(err), fix)
+		return dataDirProblem(dir, "create", err)
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return bulwark.Invalid("--data-dir", "cannot use data directory %s: %s; %s", dir, pathErr(err), fix)
+		return dataDirProblem(dir, "use", err)
 	}
 	if !fi.IsDir() {
-		return bulwark.Invalid("--data-dir", "%s is not a directory; %s", dir, fix)
+		return notADirectory(dir, dir, fi)
 	}
 	f, err := os.CreateTemp(dir, ".write-probe-*")
 	if err != nil {
-		return bulwark.Invalid("--data-dir", "data directory %s is not writable: %s; %s", dir, pathErr(err), fix)
+		return dataDirProblem(dir, "write in", err)
 	}
 	name := f.Name()
 	f.Close()
 	os.Remove(name)
 	return nil
+}
+
+// dataDirProblem explains why the data directory dir could not be created,
+// used or written in (doing), from err: what is in the way and how to fix
+// it, rather than the system call's bare reason.
+func dataDirProblem(dir, doing string, err error) error {
+	const fix = "give --data-dir (or BULWARK_DATA) a directory you can write in"
+	if p, fi := deepestExisting(dir); fi != nil && !fi.IsDir() {
+		return notADirectory(dir, p, fi)
+	}
+	if fi, lerr := os.Lstat(dir); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if target, rerr := os.Readlink(dir); rerr == nil {
+			if _, serr := os.Stat(dir); errors.Is(serr, os.ErrNotExist) {
+				return bulwark.Invalid("--data-dir", "%s is a symbolic link to %s, which does not exist; create that directory or %s", dir, target, fix)
+			}
+		}
+	}
+	where := dir
+	var pe *os.PathError
+	if errors.As(err, &pe) && pe.Path != "" && !strings.HasPrefix(filepath.Base(pe.Path), ".write-probe-") {
+		where = pe.Path
+	}
+	switch {
+	case errors.Is(err, os.ErrPermission):
+		if where != dir {
+			return bulwark.Invalid("--data-dir", "cannot %s data directory %s: permission denied on %s; %s, or change that directory's permissions", doing, dir, where, fix)
+		}
+		return bulwark.Invalid("--data-dir", "cannot %s data directory %s: permission denied; %s, or change its permissions", doing, dir, fix)
+	case errors.Is(err, syscall.EROFS):
+		return bulwark.Invalid("--data-dir", "cannot %s data directory %s: the file system is read-only; %s on a writable file system", doing, dir, fix)
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return bulwark.Invalid("--data-dir", "cannot %s data directory %s: no space left on the device (or over quota); free some space, or %s on another device", doing, dir, fix)
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return bulwark.Invalid("--data-dir", "cannot %s data directory %s: the path is too long; %s with a shorter path", doing, bulwark.Echo(dir), fix)
+	case errors.Is(err, syscall.ELOOP):
+		return bulwark.Invalid("--data-dir", "cannot %s data directory %s: too many levels of symbolic links (a loop?); %s", doing, dir, fix)
+	}
+	return bulwark.Invalid("--data-dir", "cannot %s data directory %s: %s; %s", doing, dir, pathErr(err), fix)
+}
+
+// deepestExisting returns the longest prefix of dir (dir itself, else its
+// parent, …) that exists, with its file info (symbolic links followed), or
+// a nil info when none can be looked at.
+func deepestExisting(dir string) (string, os.FileInfo) {
+	for p := filepath.Clean(dir); ; {
+		fi, err := os.Stat(p)
+		if err == nil {
+			return p, fi
+		}
+		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+			return "", nil
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return "", nil
+		}
+		p = parent
+	}
+}
+
+// notADirectory is the error for a data directory dir that cannot be one
+// because path (dir or one of its parents), described by fi, is not a
+// directory.
+func notADirectory(dir, path string, fi os.FileInfo) error {
+	what := "a file"
+	switch t := fi.Mode().Type(); {
+	case t&os.ModeDevice != 0:
+		what = "a device"
+	case t&os.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case t&os.ModeSocket != 0:
+		what = "a socket"
+	case t != 0:
+		what = "a special file"
+	}
+	if path == dir {
+		return bulwark.Invalid("--data-dir", "%s is %s, not a directory; give --data-dir a directory", dir, what)
+	}
+	return bulwark.Invalid("--data-dir", "%s is %s, not a directory, so %s cannot be created under it; give --data-dir a directory", path, what, dir)
 }
 
 // pathErr returns the bare reason of a filesystem error ("permission

@@ -8,7 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/bulwark-sec/bulwark"
 )
 
 // run runs bulwark in-process with the given environment and returns its
@@ -36,6 +39,10 @@ func TestCommandLine(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "plain-file")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(dir, "link")
+	if err := os.Symlink(filepath.Join(dir, "gone"), dangling); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
@@ -100,8 +107,10 @@ func TestCommandLine(t *testing.T) {
 		{name: "token revoke unknown id", args: []string{"token", "revoke", "0123456789abcdef"}, code: 1, stderr: "no token with id", oneLineErr: true},
 		{name: "audit verify bad anchor", args: []string{"audit", "verify", "--expect", "nope"}, code: 1, stderr: "--expect: want SEQ:HASH", oneLineErr: true},
 		{name: "audit list bad limit", args: []string{"audit", "list", "--limit", "0"}, code: 1, stderr: "--limit", oneLineErr: true},
-		{name: "data dir under a file", args: []string{"token", "list", "--data-dir", filepath.Join(file, "sub")}, code: 1, stderr: "--data-dir: cannot create data directory", oneLineErr: true},
-		{name: "data dir is a file", args: []string{"token", "list", "--data-dir", file}, code: 1, stderr: "not a directory", oneLineErr: true},
+		{name: "data dir under a file", args: []string{"token", "list", "--data-dir", filepath.Join(file, "sub", "d")}, code: 1, stderr: "--data-dir: " + file + " is a file, not a directory, so " + filepath.Join(file, "sub", "d") + " cannot be created under it; give --data-dir a directory\n", oneLineErr: true},
+		{name: "data dir is a file", args: []string{"token", "list", "--data-dir", file}, code: 1, stderr: "--data-dir: " + file + " is a file, not a directory; give --data-dir a directory\n", oneLineErr: true},
+		{name: "data dir is a file, serve", args: []string{"serve", "--data-dir", file, "--addr", "127.0.0.1:0"}, code: 1, stderr: "--data-dir: " + file + " is a file, not a directory; give --data-dir a directory\n", oneLineErr: true},
+		{name: "data dir is a dangling link", args: []string{"token", "list", "--data-dir", dangling}, code: 1, stderr: "--data-dir: " + dangling + " is a symbolic link to " + filepath.Join(dir, "gone") + ", which does not exist", oneLineErr: true},
 		{name: "explicit config missing", args: []string{"token", "list", "--config", filepath.Join(dir, "nope.toml")}, code: 1, stderr: "config: file", oneLineErr: true},
 	}
 	for _, tt := range tests {
@@ -401,5 +410,53 @@ func TestServeSettingsPrecedence(t *testing.T) {
 	code, _, stderr := run(t, map[string]string{"BULWARK_DATA": dir, "BULWARK_NAME": "from-env"}, "token", "create", "--role", "viewer")
 	if code != 1 || !strings.Contains(stderr, "--name: required") {
 		t.Fatalf("token create took its name from the environment: exit %d, %q", code, stderr)
+	}
+}
+
+// TestDataDirProblems: each way a data directory can be unusable gets its
+// own reason and fix, naming the path in the way.
+func TestDataDirProblems(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	dir := filepath.Join(base, "new", "data")
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"permission denied on the directory", &os.PathError{Op: "mkdir", Path: dir, Err: syscall.EACCES},
+			"cannot create data directory " + dir + ": permission denied; give --data-dir (or BULWARK_DATA) a directory you can write in, or change its permissions"},
+		{"permission denied on a parent", &os.PathError{Op: "mkdir", Path: filepath.Join(base, "new"), Err: syscall.EACCES},
+			"permission denied on " + filepath.Join(base, "new") + "; "},
+		{"operation not permitted", &os.PathError{Op: "mkdir", Path: dir, Err: syscall.EPERM}, "permission denied"},
+		{"read-only file system", &os.PathError{Op: "mkdir", Path: dir, Err: syscall.EROFS}, "the file system is read-only; give --data-dir (or BULWARK_DATA) a directory you can write in on a writable file system"},
+		{"disk full", &os.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOSPC}, "no space left on the device"},
+		{"other", &os.PathError{Op: "mkdir", Path: dir, Err: syscall.EIO}, "cannot create data directory " + dir + ": input/output error; give --data-dir"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := dataDirProblem(dir, "create", tt.err)
+			msg := bulwark.ErrorMessage(err)
+			if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.HasPrefix(msg, "--data-dir: ") || !strings.Contains(msg, tt.want) {
+				t.Fatalf("got %s %q, want invalid --data-dir containing %q", bulwark.ErrorCode(err), msg, tt.want)
+			}
+		})
+	}
+}
+
+// TestDataDirNotWritable: a data directory this user cannot write in is
+// refused naming it (not testable as root, who may write anywhere).
+func TestDataDirNotWritable(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() == 0 {
+		t.Skip("root may write in any directory")
+	}
+	dir := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, map[string]string{}, "token", "list", "--data-dir", dir)
+	if code != 1 || !strings.Contains(stderr, "cannot write in data directory "+dir+": permission denied") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
