@@ -109,3 +109,25 @@ func scanAlert(s scanner) (safe.StoredAlert, error) {
 	}
 	return a, nil
 }
+
+// PruneSafeAlerts deletes the Safe alerts stored before before, except
+// those whose webhook delivery is pending, with their delivered outbox
+// messages, and returns how many alerts it deleted.
+func (db *DB) PruneSafeAlerts(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.inTx(ctx, "prune Safe alerts", func(ctx context.Context, q querier) error {
+		prunable := `SELECT a.id FROM safe_alerts a WHERE a.time < ? AND NOT EXISTS
+(SELECT 1 FROM outbox o WHERE o.kind = '` + safe.AlertKind + `' AND o.ref = a.id AND o.delivered_at IS NULL)`
+		cutoff := formatTime(before.UTC())
+		if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND delivered_at IS NOT NULL AND ref IN (`+prunable+`)`, safe.AlertKind, cutoff); err != nil {
+			return err
+		}
+		res, err := q.ExecContext(ctx, `DELETE FROM safe_alerts WHERE id IN (`+prunable+`)`, cutoff)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}

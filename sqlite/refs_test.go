@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
@@ -219,5 +220,61 @@ func TestLargeDecisionIsStoredCompactly(t *testing.T) {
 	}
 	if r, err := s.svc.Replay(ctx, d.ID); err != nil || !r.Same {
 		t.Fatalf("replay: %+v, %v", r, err)
+	}
+}
+
+// TestPruneSafeAlerts: Safe alerts older than the cutoff go, except one
+// whose webhook delivery is pending; newer ones stay; the log verifies.
+func TestPruneSafeAlerts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openStore(t)
+	log := &audit.Log{Store: db}
+	var ids []int64
+	for i := range 3 {
+		_, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+			id, err := db.SaveAlert(ctx, safe.Alert{Block: uint64(i + 1), Safe: addr(9), Code: "OWNER_ADDED", Severity: safe.SeverityCritical, Message: "m"})
+			ids = append(ids, id)
+			return audit.Event{Actor: "system:monitor", Action: "safe.watch.alert", Target: addr(9)}, err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw := rawDB(t, db.Path())
+	// Alerts 1 and 2 are a year old; 1 was delivered, 2 is still pending.
+	mustExec(t, raw, `UPDATE safe_alerts SET time = '2025-01-01T00:00:00.000000000Z' WHERE id IN (?, ?)`, ids[0], ids[1])
+	var msg int64
+	if err := raw.QueryRow(`SELECT id FROM outbox WHERE kind = 'safe.alert' AND ref = ?`, ids[0]).Scan(&msg); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.MarkDelivered(ctx, msg, 1, time.Now()); err != nil || !ok {
+		t.Fatalf("MarkDelivered: %v %v", ok, err)
+	}
+	n, err := db.PruneSafeAlerts(ctx, time.Now().Add(-24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneSafeAlerts = %d, %v; want 1 (the delivered old one)", n, err)
+	}
+	var left []int64
+	rows, err := raw.Query(`SELECT id FROM safe_alerts ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		_ = rows.Scan(&id)
+		left = append(left, id)
+	}
+	rows.Close()
+	if len(left) != 2 || left[0] != ids[1] || left[1] != ids[2] {
+		t.Fatalf("alerts left %v, want %v", left, ids[1:])
+	}
+	var msgs int
+	_ = raw.QueryRow(`SELECT count(*) FROM outbox WHERE kind = 'safe.alert' AND ref = ?`, ids[0]).Scan(&msgs)
+	if msgs != 0 {
+		t.Errorf("the pruned alert's delivered outbox message is still there")
+	}
+	if rep, err := audit.Verify(ctx, db, nil); err != nil || !rep.Intact() {
+		t.Fatalf("verify after pruning Safe alerts: %+v, %v", rep, err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
 // retentionInterval is how often serve prunes with --retention.
@@ -55,22 +58,31 @@ func (r *retention) Set(s string) error {
 
 var _ flag.Value = (*retention)(nil)
 
-// pruneLoop prunes the decisions older than keep now and every
-// retentionInterval until ctx ends; keep 0 does nothing.
-func pruneLoop(ctx context.Context, svc *screening.Service, keep time.Duration, log *slog.Logger) {
+// pruneLoop prunes the screening decisions and alerts and the Safe alerts
+// older than keep now and every retentionInterval until ctx ends; keep 0
+// does nothing.
+func pruneLoop(ctx context.Context, svc *screening.Service, db *sqlite.DB, alog *audit.Log, keep time.Duration, log *slog.Logger) {
 	if keep == 0 {
 		return
 	}
 	t := time.NewTicker(retentionInterval)
 	defer t.Stop()
 	for {
-		rep, err := svc.Prune(ctx, "system:retention", time.Now().Add(-keep))
+		before := time.Now().Add(-keep)
+		rep, err := svc.Prune(ctx, "system:retention", before)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("retention: pruning screening decisions failed; will retry", "err", err)
 		case err == nil && rep.AuditSeq != 0:
 			log.Info("retention: pruned screening decisions", "decisions", rep.Decisions, "alerts", rep.Alerts,
 				"before", rep.Before, "auditSeq", rep.AuditSeq)
+		}
+		n, seq, err := pruneSafeAlerts(ctx, db, alog, "system:retention", before)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("retention: pruning Safe alerts failed; will retry", "err", err)
+		case err == nil && n > 0:
+			log.Info("retention: pruned Safe alerts", "alerts", n, "before", before.UTC(), "auditSeq", seq)
 		}
 		select {
 		case <-ctx.Done():
@@ -80,16 +92,44 @@ func pruneLoop(ctx context.Context, svc *screening.Service, keep time.Duration, 
 	}
 }
 
+// errNothingPruned rolls back a prune that deleted nothing: no entry.
+var errNothingPruned = errors.New("nothing pruned")
+
+// pruneSafeAlerts deletes the Safe alerts stored before before (not those
+// whose webhook delivery is pending), audited as safe.alerts.prune; it
+// writes no entry when there is nothing to delete.
+func pruneSafeAlerts(ctx context.Context, db *sqlite.DB, alog *audit.Log, actor string, before time.Time) (n, seq int64, err error) {
+	e, err := alog.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if n, err = db.PruneSafeAlerts(ctx, before); err != nil {
+			return audit.Event{}, err
+		}
+		if n == 0 {
+			return audit.Event{}, errNothingPruned
+		}
+		return audit.Event{Actor: actor, Action: "safe.alerts.prune", Target: "Safe alerts before " + before.UTC().Format(time.RFC3339),
+			Details: map[string]any{"before": before.UTC(), "alerts": n}}, nil
+	})
+	if errors.Is(err, errNothingPruned) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return n, e.Seq, nil
+}
+
 func (m *Main) screenPruneCmd() *command {
 	var keep retention
 	return &command{
 		name:    "prune",
-		summary: "delete screening decisions (and the alerts they raised) older than --older-than, audited",
+		summary: "delete screening decisions (and the alerts they raised) and Safe alerts older than --older-than, audited",
 		usage:   "bulwark screen prune --older-than 400d [--json]",
 		long: "Deletes the decisions recorded before now minus --older-than, with the screening alerts they\n" +
-			"raised (an alert whose webhook delivery is pending is kept, with its decision). Their audit\n" +
-			"entries stay; one screen.prune entry records the range deleted, so 'bulwark audit verify' still\n" +
-			"checks the whole log. 'bulwark serve --retention 400d' does the same every hour.",
+			"raised, and the Safe alerts stored before it (an alert whose webhook delivery is pending is kept,\n" +
+			"with its decision). Their audit entries stay; a screen.prune entry records the range of decisions\n" +
+			"deleted (safe.alerts.prune the Safe alerts), so 'bulwark audit verify' still checks the whole\n" +
+			"log. 'bulwark serve --retention 400d' does the same every hour.",
 		setup: func(fs *flag.FlagSet) {
 			fs.Var(&keep, "older-than", "delete decisions older than `AGE` (400d: 400 days)")
 		},
@@ -109,15 +149,32 @@ func (m *Main) screenPruneCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			if m.g.json {
-				return bulwark.ExitOK, m.printJSON(rep)
+			db, _, alog, err := m.services(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
 			}
-			if rep.AuditSeq == 0 {
-				fmt.Fprintf(m.Stdout, "nothing to prune: no decision recorded before %s\n", rep.Before.Format(time.RFC3339))
+			safeAlerts, safeSeq, err := pruneSafeAlerts(ctx, db, alog, m.cliActor(), rep.Before)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(struct {
+					*screening.PruneReport
+					SafeAlerts         int64 `json:"safeAlerts"`
+					SafeAlertsAuditSeq int64 `json:"safeAlertsAuditSeq,omitempty"`
+				}{rep, safeAlerts, safeSeq})
+			}
+			if rep.AuditSeq == 0 && safeSeq == 0 {
+				fmt.Fprintf(m.Stdout, "nothing to prune: no decision or alert recorded before %s\n", rep.Before.Format(time.RFC3339))
 				return bulwark.ExitOK, nil
 			}
-			fmt.Fprintf(m.Stdout, "pruned %d decisions and %d alerts recorded before %s (audit entry %d)\n",
-				rep.Decisions, rep.Alerts, rep.Before.Format(time.RFC3339), rep.AuditSeq)
+			if rep.AuditSeq != 0 {
+				fmt.Fprintf(m.Stdout, "pruned %d decisions and %d screening alerts recorded before %s (audit entry %d)\n",
+					rep.Decisions, rep.Alerts, rep.Before.Format(time.RFC3339), rep.AuditSeq)
+			}
+			if safeSeq != 0 {
+				fmt.Fprintf(m.Stdout, "pruned %d Safe alerts stored before %s (audit entry %d)\n", safeAlerts, rep.Before.Format(time.RFC3339), safeSeq)
+			}
 			return bulwark.ExitOK, nil
 		},
 	}

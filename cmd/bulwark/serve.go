@@ -87,7 +87,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.listsRefresh, "lists-refresh", 24*time.Hour, "refresh the lists this often, and at start when one is stale (0: never; a failed refresh keeps the lists in force)")
 			fs.StringVar(&f.decisions, "decisions", "sync", "how screening decisions are stored: sync (the answer waits until the decision and its audit entry are committed, batched with concurrent requests' decisions) or async (the answer, marked \"stored\": false, does not wait: a crash can lose it)")
 			fs.Var(&f.memoryLimit, "memory-limit", "soft memory limit of the Go runtime in `BYTES` (384MiB, 2GiB; 0: none; GOMEMLIMIT wins when set): past it the collector works harder and returns memory to the system, so a burst of batch screenings does not leave the process at its peak")
-			fs.Var(&f.retention, "retention", "keep screening decisions and the alerts they raised for `AGE` (400d: 400 days; 0 keeps them forever): older ones are deleted every hour, audited, and audit verify still checks the whole log")
+			fs.Var(&f.retention, "retention", "keep screening decisions, the alerts they raised and Safe alerts for `AGE` (400d: 400 days; 0 keeps them forever): older ones are deleted every hour (not an alert still to be delivered), audited, and audit verify still checks the whole log")
 			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", DefaultWatchMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -266,7 +266,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	pruneDone := make(chan struct{})
 	go func() {
 		defer close(pruneDone)
-		pruneLoop(lctx, svc, time.Duration(f.retention), m.logger)
+		pruneLoop(lctx, svc, db, log, time.Duration(f.retention), m.logger)
 	}()
 	defer func() { stopLists(); <-pruneDone }()
 	if mon == nil {
