@@ -525,6 +525,9 @@ const (
 	maxDelLen   = 16
 	maxJoinLen  = 16
 	maxTripleLn = 12
+	// delDFDivisor: deletion keys are skipped from maxDF/delDFDivisor
+	// postings.
+	delDFDivisor = 4
 )
 
 // FNV-1a over the key space byte and the key's bytes.
@@ -907,7 +910,14 @@ func (ix *Index) candidates(qt []token, sc *scratch) []int32 {
 	probes := sc.probes[:0]
 	defer func() { sc.probes = probes[:0] }()
 	for _, l := range lks {
-		if df := len(ix.postings(l.key)); df > 0 && df <= ix.maxDF {
+		limit := ix.maxDF
+		if l.w == wKeyDel {
+			// A deletion key of a short word ("am" of Nam) is held by many
+			// names and tells little; the word's other keys and the
+			// name's other words find the name.
+			limit = ix.maxDF / delDFDivisor
+		}
+		if df := len(ix.postings(l.key)); df > 0 && df <= limit {
 			probes = append(probes, probe{l, df})
 		}
 	}

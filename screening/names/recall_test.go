@@ -89,6 +89,7 @@ func inTop(ms []names.Match, id string, k int) bool {
 }
 
 func TestRecallOFAC(t *testing.T) {
+	t.Parallel()
 	recs, ix := sdn2024(t)
 	rng := rand.New(rand.NewPCG(recallSeed, 1))
 	n := recallSample
@@ -137,6 +138,7 @@ func TestRecallOFAC(t *testing.T) {
 // TestRecallOFACAliases indexes the July 2021 SDN list with its aliases
 // (alt.csv) and queries sampled aliases, exact and with one typo.
 func TestRecallOFACAliases(t *testing.T) {
+	t.Parallel()
 	recs := loadSDN(t, shareddata.Path(t, "screen", "watchman", "ofac_2021-07-07_bench", "sdn.csv"))
 	alts := loadAlt(t, shareddata.Path(t, "screen", "watchman", "ofac_2021-07-07_bench", "alt.csv"))
 	type q struct{ id, name string }

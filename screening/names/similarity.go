@@ -413,10 +413,15 @@ func oneEdit(a, b *token) bool {
 		return false
 	}
 	la, lb := len(a.s), len(b.s)
-	if max(la, lb) < 3 || min(la, lb) < 2 || !isASCII(a.s) || !isASCII(b.s) {
+	if max(la, lb) < 3 || min(la, lb) < 2 {
 		return false
 	}
-	return levenshteinAtMost1(a.s, b.s) || levenshteinAtMost1(a.phon, b.phon)
+	sOK := la-lb <= 1 && lb-la <= 1
+	pOK := len(a.phon)-len(b.phon) <= 1 && len(b.phon)-len(a.phon) <= 1 && bits.OnesCount32(a.mask^b.mask) <= 2
+	if !sOK && !pOK || !isASCII(a.s) || !isASCII(b.s) {
+		return false
+	}
+	return sOK && levenshteinAtMost1(a.s, b.s) || pOK && levenshteinAtMost1(a.phon, b.phon)
 }
 
 // oneEditSim is the similarity floor of two words one edit apart.

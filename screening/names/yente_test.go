@@ -81,6 +81,7 @@ func resolveUN(recs []names.Record, byNorm map[string][]int, row map[string]stri
 }
 
 func TestYentePositives(t *testing.T) {
+	t.Parallel()
 	recs, ix := unIndexed(t)
 	byNorm := map[string][]int{}
 	for i, r := range recs {
@@ -184,6 +185,7 @@ func negativeRate(t testing.TB, ix *names.Index, rows []map[string]string) (floa
 const negativeSample = 2000
 
 func TestYenteNegatives(t *testing.T) {
+	t.Parallel()
 	_, ix := unIndexed(t)
 	for _, f := range []string{
 		"candidate_generation_benchmark__negatives_global.csv",
