@@ -121,6 +121,7 @@ type legalPhrase struct {
 	words    []string
 	class    string
 	spelling string
+	first    string // the spelling's first word
 }
 
 // legalIndex maps the phonetic key of a phrase's first word to its
@@ -133,7 +134,8 @@ var legalIndex = func() map[string][]legalPhrase {
 			for i, w := range ws {
 				ws[i] = phoneticKey(w)
 			}
-			m[ws[0]] = append(m[ws[0]], legalPhrase{words: ws, class: class, spelling: sp})
+			first, _, _ := strings.Cut(sp, " ")
+			m[ws[0]] = append(m[ws[0]], legalPhrase{words: ws, class: class, spelling: sp, first: first})
 		}
 	}
 	for k, ps := range m {
@@ -186,9 +188,11 @@ var longLegalPhrases = func() []legalPhrase {
 // from t (its spelling or its phonetic key), longest first.
 func fuzzyLegalPhrases(t *token) []legalPhrase {
 	var out []legalPhrase
+	near := func(a, b string) bool {
+		return len(a)-len(b) <= 1 && len(b)-len(a) <= 1 && levenshteinAtMost1(a, b)
+	}
 	for _, p := range longLegalPhrases {
-		first, _, _ := strings.Cut(p.spelling, " ")
-		if levenshteinAtMost1(t.phon, p.words[0]) || levenshteinAtMost1(t.s, first) {
+		if near(t.phon, p.words[0]) || near(t.s, p.first) {
 			out = append(out, p)
 		}
 	}
