@@ -39,7 +39,7 @@ func (r *retention) Set(s string) error {
 	var d time.Duration
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.ParseInt(n, 10, 32)
-		if err != nil || days < 0 {
+		if err != nil || days < 0 || days > 100_000 { // time.Duration ends at 292 years
 			return fmt.Errorf("want a number of days such as 400d, or 0 to keep everything, got %q", s)
 		}
 		d = time.Duration(days) * 24 * time.Hour

@@ -99,7 +99,7 @@ func TestRetentionAndByteSizeFlags(t *testing.T) {
 		ok   bool
 	}{
 		{"400d", 400 * 24 * time.Hour, true}, {"0", 0, true}, {"0d", 0, true}, {"48h", 48 * time.Hour, true},
-		{"5h", 0, false}, {"-1d", 0, false}, {"d", 0, false}, {"forever", 0, false}, {"1.5d", 0, false},
+		{"5h", 0, false}, {"-1d", 0, false}, {"2000000000d", 0, false}, {"36500d", 36500 * 24 * time.Hour, true}, {"d", 0, false}, {"forever", 0, false}, {"1.5d", 0, false},
 	} {
 		var r retention
 		err := r.Set(tc.in)
@@ -121,4 +121,46 @@ func TestRetentionAndByteSizeFlags(t *testing.T) {
 			t.Errorf("byte size %q: %d, %v; want %d ok=%v", tc.in, int64(b), err, tc.want, tc.ok)
 		}
 	}
+}
+
+// FuzzRetentionFlag: any value is a retention of 0 or at least a day, or
+// an error; what String prints parses back to the same value.
+func FuzzRetentionFlag(f *testing.F) {
+	for _, s := range []string{"400d", "0", "1825d", "48h", "5h", "-1d", "1.5d", "9999999999d", "d", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var r retention
+		if err := r.Set(s); err != nil {
+			return
+		}
+		if d := time.Duration(r); d != 0 && d < 24*time.Hour || d < 0 {
+			t.Fatalf("%q gave %v", s, d)
+		}
+		var back retention
+		if err := back.Set(r.String()); err != nil || back != r {
+			t.Fatalf("%q: String %q parses back to %v, %v", s, r.String(), time.Duration(back), err)
+		}
+	})
+}
+
+// FuzzByteSizeFlag: any value is a non-negative size or an error; String
+// parses back to the same size.
+func FuzzByteSizeFlag(f *testing.F) {
+	for _, s := range []string{"384MiB", "2GiB", "0", "64 KiB", "-1", "1.5GiB", "9999999999GiB", "MiB", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b byteSize
+		if err := b.Set(s); err != nil {
+			return
+		}
+		if b < 0 {
+			t.Fatalf("%q gave %d", s, int64(b))
+		}
+		var back byteSize
+		if err := back.Set(b.String()); err != nil || back != b {
+			t.Fatalf("%q: String %q parses back to %d, %v", s, b.String(), int64(back), err)
+		}
+	})
 }
