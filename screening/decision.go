@@ -66,7 +66,8 @@ type DecisionStore interface {
 	SaveDecision(ctx context.Context, d *Decision, body []byte, auditSeq int64) error
 	// Decision returns one decision; ENOTFOUND when there is none.
 	Decision(ctx context.Context, id string) (*StoredDecision, error)
-	// Decisions returns the newest decisions matching f, newest first.
+	// Decisions returns the newest decisions matching f, newest first,
+	// without their bodies (Decision returns one with its body).
 	Decisions(ctx context.Context, f DecisionFilter) ([]StoredDecision, error)
 	// FirstDecisionSeqSince returns the lowest audit sequence number of
 	// the decisions recorded at or after t; ok is false when there is

@@ -240,13 +240,19 @@ func (db *DB) Decisions(ctx context.Context, f screening.DecisionFilter) ([]scre
 		return nil, bulwark.Invalid("limit", "limit: %d is below 1", f.Limit)
 	}
 	op := "read decisions"
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+decisionColumns+` FROM screen_decisions
+	// Without their bodies: a list of batch decisions would otherwise
+	// read (and expand) megabytes per row.
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, time, kind, use, subject, actor, verdict, audit_seq, '', NULL FROM screen_decisions
 WHERE (? = '' OR subject = ?) AND (? = '' OR verdict = ?) ORDER BY time DESC LIMIT ?`,
 		f.Subject, f.Subject, string(f.Verdict), string(f.Verdict), f.Limit)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	return collectRows(ctx, db, rows, op, scanDecision)
+	ds, err := collectRows(ctx, db, rows, op, scanDecision)
+	for i := range ds {
+		ds[i].Body = nil
+	}
+	return ds, err
 }
 
 func scanDecision(s scanner) (screening.StoredDecision, error) {

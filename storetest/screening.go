@@ -170,6 +170,28 @@ func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
 		if _, err := s.Decisions(ctx, screening.DecisionFilter{}); bulwark.ErrorCode(err) != bulwark.EINVALID {
 			t.Errorf("Decisions(limit 0) = %v", err)
 		}
+		for _, d := range ds {
+			if d.Body != nil {
+				t.Errorf("Decisions returned the body of %s: a list is read without bodies", d.ID)
+			}
+		}
+
+		// Retention: the decisions before an audit entry go, the rest stay.
+		if seq, ok, err := s.FirstDecisionSeqSince(ctx, base.Add(time.Second)); err != nil || !ok || seq != 2 {
+			t.Errorf("FirstDecisionSeqSince(second) = %d, %v, %v; want 2", seq, ok, err)
+		}
+		if _, ok, err := s.FirstDecisionSeqSince(ctx, base.Add(time.Hour)); err != nil || ok {
+			t.Errorf("FirstDecisionSeqSince(later than all) = %v, %v; want none", ok, err)
+		}
+		if n, _, err := s.PruneDecisions(ctx, 3); err != nil || n != 2 {
+			t.Fatalf("PruneDecisions(3) = %d, %v; want 2", n, err)
+		}
+		if _, err := s.Decision(ctx, "dec_1"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("pruned decision: %v", err)
+		}
+		if _, err := s.Decision(ctx, "dec_2"); err != nil {
+			t.Errorf("kept decision: %v", err)
+		}
 	})
 
 	t.Run("Dispositions", func(t *testing.T) {
