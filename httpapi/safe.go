@@ -74,7 +74,9 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 		return nil, err
 	}
 	var raw json.RawMessage
-	if err := decodeJSON(w, r, &raw, s.cfg.MaxBodyBytes); err != nil {
+	// The same files as 'bulwark safe verify --tx': a large multisend with
+	// the service's dataDecoded is beyond the general body limit.
+	if err := decodeJSON(w, r, &raw, s.bodyLimitAtLeast(safe.MaxServiceTxSize)); err != nil {
 		return nil, err
 	}
 	var opts safeVerifyOptions

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,8 +15,10 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 const (
@@ -258,4 +262,76 @@ func FuzzVerifyQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+// largeServiceFile returns a Safe Transaction Service item as the service
+// returns it for a multisend of n token transfers: the calldata and the
+// service's dataDecoded, which repeats every call decoded.
+func largeServiceFile(t *testing.T, n int) []byte {
+	t.Helper()
+	token := common.HexToAddress("0xdAC17F958D2ee523a2206206994597C13D831ec7")
+	txs := make([]safe.MultiSendTx, n)
+	decoded := make([]map[string]any, n)
+	for i := range txs {
+		to := common.BigToAddress(big.NewInt(int64(0x1000 + i)))
+		amount := big.NewInt(int64(1_000_000 + i))
+		data := append(append([]byte{0xa9, 0x05, 0x9c, 0xbb}, common.LeftPadBytes(to[:], 32)...), common.LeftPadBytes(amount.Bytes(), 32)...)
+		txs[i] = safe.MultiSendTx{Operation: safe.Call, To: token, Data: data}
+		decoded[i] = map[string]any{
+			"operation": 0, "to": token.Hex(), "value": "0", "data": hexutil.Encode(data),
+			"dataDecoded": map[string]any{"method": "transfer", "parameters": []map[string]any{
+				{"name": "to", "type": "address", "value": to.Hex()},
+				{"name": "value", "type": "uint256", "value": amount.String()},
+			}},
+		}
+	}
+	calldata := safe.MultiSendCalldata(txs)
+	item := map[string]any{
+		"safe": "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "to": "0x40A2aCCbd92BCA938b02010E17A5b8929b49130D",
+		"value": "0", "data": hexutil.Encode(calldata), "operation": 1, "gasToken": common.Address{}.Hex(),
+		"safeTxGas": 0, "baseGas": 0, "gasPrice": "0", "refundReceiver": common.Address{}.Hex(), "nonce": 72,
+		"submissionDate": "2025-02-21T14:13:35Z", "isExecuted": false, "confirmationsRequired": 3,
+		"dataDecoded": map[string]any{"method": "multiSend", "parameters": []map[string]any{
+			{"name": "transactions", "type": "bytes", "value": hexutil.Encode(safe.PackMultiSend(txs)), "valueDecoded": decoded},
+		}},
+	}
+	raw, err := json.MarshalIndent(item, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// TestSafeVerifyAPILargeServiceFile: the API takes every file 'bulwark safe
+// verify --tx' takes, up to safe.MaxServiceTxSize whatever the general body
+// limit, and refuses a larger one naming the limit.
+func TestSafeVerifyAPILargeServiceFile(t *testing.T) {
+	t.Parallel()
+	raw := largeServiceFile(t, 1500)
+	if len(raw) <= DefaultMaxBodyBytes || len(raw) > safe.MaxServiceTxSize {
+		t.Fatalf("the file is %d bytes; want beyond the general limit (%d) and within safe.MaxServiceTxSize", len(raw), DefaultMaxBodyBytes)
+	}
+	e := newEnv(t, withSafeVerifier)
+	rec := e.do("POST", "/api/v1/safe/verify?chainId=1&safeVersion=1.3.0&allowMultisend=true", jsonHeaders("analyst"), string(raw))
+	mustStatus(t, rec, http.StatusOK)
+	var out struct {
+		Verdict string
+		Decoded struct{ Calls []json.RawMessage }
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Verdict == "" || len(out.Decoded.Calls) != 1500 {
+		t.Fatalf("verdict %q, %d calls decoded; want a verdict on 1500 calls", out.Verdict, len(out.Decoded.Calls))
+	}
+
+	huge := append([]byte(`{"pad":"`), bytes.Repeat([]byte("x"), safe.MaxServiceTxSize)...)
+	huge = append(huge, `"}`...)
+	e = newEnv(t, withSafeVerifier)
+	rec = e.do("POST", "/api/v1/safe/verify?chainId=1&safeVersion=1.3.0", jsonHeaders("analyst"), string(huge))
+	mustStatus(t, rec, http.StatusRequestEntityTooLarge)
+	if !strings.Contains(rec.Body.String(), "8 MiB") {
+		t.Errorf("413 does not name the limit: %s", rec.Body)
+	}
+	noVerifyAudit(t, e, rec)
 }

@@ -139,12 +139,11 @@ func (s *Server) screenAddress(w http.ResponseWriter, r *http.Request) error {
 }
 
 // screenBodyLimit allows a full batch of addresses.
-func (s *Server) screenBodyLimit() int64 {
-	if s.cfg.MaxBodyBytes > 2<<20 {
-		return s.cfg.MaxBodyBytes
-	}
-	return 2 << 20
-}
+func (s *Server) screenBodyLimit() int64 { return s.bodyLimitAtLeast(2 << 20) }
+
+// bodyLimitAtLeast is the body limit of a route whose bodies may need n
+// bytes: Config.MaxBodyBytes, raised to n.
+func (s *Server) bodyLimitAtLeast(n int64) int64 { return max(s.cfg.MaxBodyBytes, n) }
 
 type screenNameRequest struct {
 	screening.NameQuery

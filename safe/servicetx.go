@@ -33,6 +33,12 @@ type ServiceTx struct {
 	Version *Version
 }
 
+// MaxServiceTxSize bounds a Safe Transaction Service transaction file, as
+// 'bulwark safe verify --tx' reads it and as POST /api/v1/safe/verify takes
+// it, so that both accept the same files: a multisend batch of thousands of
+// calls, with the service's dataDecoded, fits.
+const MaxServiceTxSize = 8 << 20
+
 // ReadServiceTx parses a Safe Transaction Service multisig-transaction JSON
 // object. It reads safe, to, value, data, operation, safeTxGas, baseGas
 // (dataGas is accepted for pre-1.0 Safes), gasPrice, gasToken,
@@ -48,10 +54,14 @@ type ServiceTx struct {
 //   - a key given twice is refused: two readers of the same file could
 //     otherwise see two different transactions;
 //   - chainId (a whole number above 0) and safeVersion (a string such as
-//     "1.3.0") are read when present, though the service never writes them.
+//     "1.3.0") are read when present, though the service never writes them;
+//   - data longer than MaxServiceTxSize is refused (too_large).
 //
 // Every error is a *bulwark.Error with code invalid naming the field.
 func ReadServiceTx(data []byte) (*ServiceTx, error) {
+	if len(data) > MaxServiceTxSize {
+		return nil, bulwark.Errorf(bulwark.ETOOLARGE, "a Safe transaction file is at most %d MiB, this one is %d bytes", MaxServiceTxSize>>20, len(data))
+	}
 	fields, err := readObject(data)
 	if err != nil {
 		return nil, err

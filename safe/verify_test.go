@@ -86,6 +86,24 @@ func TestReadServiceTxBybitFixture(t *testing.T) {
 	}
 }
 
+// TestReadServiceTxSize: a file up to MaxServiceTxSize is read (padding
+// in an ignored key), one byte more is refused as too large.
+func TestReadServiceTxSize(t *testing.T) {
+	t.Parallel()
+	head := `{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","value":"0","operation":0,"nonce":5,"dataDecoded":"`
+	fill := func(n int) []byte {
+		b := append([]byte(head), bytes.Repeat([]byte("x"), n-len(head)-2)...)
+		return append(b, `"}`...)
+	}
+	if _, err := ReadServiceTx(fill(MaxServiceTxSize)); err != nil {
+		t.Fatalf("a file of MaxServiceTxSize: %v", err)
+	}
+	_, err := ReadServiceTx(fill(MaxServiceTxSize + 1))
+	if bulwark.ErrorCode(err) != bulwark.ETOOLARGE || !strings.Contains(bulwark.ErrorMessage(err), "8 MiB") {
+		t.Fatalf("one byte more: %v, want too_large naming 8 MiB", err)
+	}
+}
+
 func TestReadServiceTx(t *testing.T) {
 	base := map[string]any{
 		"safe": "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "to": "0x3Cc3A225769900e003E264dd4CB43E90896BC21A",

@@ -717,9 +717,6 @@ func (r *safeMessageResult) writeText(w io.Writer) {
 	}
 }
 
-// maxTxFile bounds a --tx file: batches of thousands of calls fit.
-const maxTxFile = 8 << 20
-
 // safeVerifyFlags are the settings of 'bulwark safe verify'.
 type safeVerifyFlags struct {
 	tx, chainID, version, rpc        string
@@ -789,7 +786,7 @@ func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*safe.Ve
 	if err := required("--tx", "the transaction JSON file (a Safe Transaction Service multisig-transaction), or - for standard input", f.tx); err != nil {
 		return nil, err
 	}
-	data, source, err := m.readInput("--tx", f.tx, maxTxFile)
+	data, source, err := m.readInput("--tx", f.tx, safe.MaxServiceTxSize)
 	if err != nil {
 		return nil, err
 	}
