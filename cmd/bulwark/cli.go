@@ -132,8 +132,9 @@ func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int,
 		if cmd.run != nil && (len(args) == 0 || (strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help")) {
 			break
 		}
-		if len(args) > 1 && args[0] == "help" && !strings.HasPrefix(args[1], "-") {
-			// 'bulwark help safe verify' is 'bulwark safe verify --help'.
+		if len(args) > 1 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") && !strings.HasPrefix(args[1], "-") {
+			// 'bulwark help safe verify' and 'bulwark --help safe verify'
+			// are 'bulwark safe verify --help'.
 			args = append(slices.Clone(args[1:]), "--help")
 			continue
 		}
