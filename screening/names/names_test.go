@@ -401,6 +401,8 @@ func TestTypoAndExtraTokens(t *testing.T) {
 		{"KIDSUKY", "KIMSUKY"},
 		{"KOTVI", "KOTI"},
 		{"SINAD", "SINBAD"},
+		{"PAK Bong Na", "PAK Bong Nam"},
+		{"FIIST CREDIT BANK", "FIRST CREDIT BANK"},
 	} {
 		if s := score(t, tt.typo, tt.listed); s < ReviewThreshold {
 			t.Errorf("Compare(%q, %q) = %.3f, want ≥ %.2f", tt.typo, tt.listed, s, ReviewThreshold)

@@ -3,6 +3,7 @@ package names
 import (
 	"math"
 	"math/bits"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -335,6 +336,9 @@ func tokenSim(a, b *token) (float64, matchKind) {
 		return 0, matchNone
 	}
 	if a.kind == kindNumber || b.kind == kindNumber {
+		if numberWordTypo(a, b) {
+			return simOneEdit, matchFuzzy
+		}
 		return 0, matchNone
 	}
 	if a.kind == kindInitial || b.kind == kindInitial {
@@ -434,9 +438,11 @@ func oneEditSim(a, b *token) float64 {
 
 // legalTypo reports whether a legal-form token and the other token are
 // one keystroke apart: a word spelled as one of the class's one-word
-// spellings (a "Co" not recognised because a typo follows it) or, of two
-// letters or more, one edit from such a spelling of three letters or
-// more, or a legal form of a class with such a spelling.
+// spellings (a "Co" not recognised because a typo follows it) or one edit
+// from one, the longer of the two having three letters or more (Td/Ltd,
+// and Nam against a trailing Na read as a legal form), or a legal form of
+// a class with a spelling of three letters or more one edit from one of
+// the other's.
 func legalTypo(a, b *token) bool {
 	if b.kind == kindLegal {
 		a, b = b, a
@@ -452,7 +458,7 @@ func legalTypo(a, b *token) bool {
 		bp = b.s
 	}
 	for _, sp := range legalWords[a.s] {
-		if b.s == sp.s || len(b.s) >= 2 && len(sp.s) >= 3 && (levenshteinAtMost1(b.s, sp.s) || levenshteinAtMost1(bp, sp.phon)) {
+		if b.s == sp.s || min(len(b.s), len(sp.s)) >= 2 && max(len(b.s), len(sp.s)) >= 3 && (levenshteinAtMost1(b.s, sp.s) || levenshteinAtMost1(bp, sp.phon)) {
 			return true
 		}
 	}
@@ -490,4 +496,34 @@ var legalWords, legalNear = func() (map[string][]legalWord, map[[2]string]bool) 
 		}
 	}
 	return words, near
+}()
+
+// numberWordTypo reports whether one token is a number and the other a
+// word one edit from a spelling of it: "First" is read 1, so its typo
+// "Fiist" is a word that must still meet it.
+func numberWordTypo(a, b *token) bool {
+	if b.kind == kindNumber {
+		a, b = b, a
+	}
+	if a.kind != kindNumber || b.kind != kindWord || len(b.s) < 3 {
+		return false
+	}
+	for _, w := range numberSpellings[a.s] {
+		if levenshteinAtMost1(b.s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// numberSpellings lists the number and ordinal words read as each number.
+var numberSpellings = func() map[string][]string {
+	m := map[string][]string{}
+	for _, words := range []map[string]int{cardinalWords, ordinalWords} {
+		for w, n := range words {
+			k := strconv.Itoa(n)
+			m[k] = append(m[k], w)
+		}
+	}
+	return m
 }()
