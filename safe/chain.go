@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 )
 
 // ChainReader is what the safe package needs from a node to read a Safe's
@@ -134,4 +135,49 @@ func (b BlockID) String() string {
 		return b.hash.Hex()
 	}
 	return "latest"
+}
+
+// Event topics the approval scan (posture) and the watcher filter on.
+var (
+	// TopicApproveHash is ApproveHash(bytes32 indexed approvedHash, address
+	// indexed owner), emitted by approveHash from 1.0.0.
+	TopicApproveHash = crypto.Keccak256Hash([]byte("ApproveHash(bytes32,address)"))
+	// TopicExecutionSuccess and TopicExecutionFailure carry the executed
+	// safeTxHash: as their first data word up to 1.3.0, as an indexed
+	// topic from 1.4.0.
+	TopicExecutionSuccess = crypto.Keccak256Hash([]byte("ExecutionSuccess(bytes32,uint256)"))
+	TopicExecutionFailure = crypto.Keccak256Hash([]byte("ExecutionFailure(bytes32,uint256)"))
+	// topicExecutionFailed is 1.0.0's ExecutionFailed(bytes32).
+	topicExecutionFailed = crypto.Keccak256Hash([]byte("ExecutionFailed(bytes32)"))
+)
+
+// LogFilter is an eth_getLogs query: the logs of Address from FromBlock to
+// ToBlock inclusive whose first topic is one of Topics0 (any when empty).
+type LogFilter struct {
+	Address common.Address
+	// Addresses, when not empty, replaces Address: the logs of any of them.
+	Addresses          []common.Address
+	FromBlock, ToBlock uint64
+	// BlockHash, when set, replaces the range: the logs of that block only
+	// (EIP-234), so that a reorg cannot swap the block under the query.
+	BlockHash *common.Hash
+	Topics0   []common.Hash
+}
+
+// EventLog is one log an eth_getLogs query returned.
+type EventLog struct {
+	Address     common.Address
+	BlockNumber uint64
+	TxHash      common.Hash
+	Topics      []common.Hash
+	Data        []byte
+	Removed     bool
+}
+
+// LogReader is the optional part of a [ChainReader] the approval scan of
+// [Audit] needs (the ethrpc client implements it). A reader without it, or
+// a node that refuses the query, leaves approvals unchecked: the report
+// says so with an info finding, the rest of the audit stands.
+type LogReader interface {
+	ReadLogs(ctx context.Context, f LogFilter) ([]EventLog, error)
 }

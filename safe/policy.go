@@ -73,6 +73,9 @@ const (
 	CodeUnknownTarget         = "UNKNOWN_TARGET"
 	CodeMalformedCalldata     = "MALFORMED_CALLDATA"
 	CodeCreateOperation       = "CREATE_OPERATION"
+	// CodeListCorrupt is posture's and the watcher's: a Safe's owner or
+	// module list that cannot be read to its end.
+	CodeListCorrupt = "LIST_CORRUPT"
 )
 
 // FindingCodes lists every finding code the policy emits.

@@ -20,7 +20,6 @@ import (
 // docs/safe.md ("Watch") explains each.
 const (
 	CodeModuleGuardChange = "MODULE_GUARD_CHANGE"
-	CodeListCorrupt       = "LIST_CORRUPT"
 	CodeSafeUnreadable    = "SAFE_UNREADABLE"
 	CodeNodeUnreachable   = "NODE_UNREACHABLE"
 	CodeNodeRecovered     = "NODE_RECOVERED"
