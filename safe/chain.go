@@ -147,8 +147,8 @@ var (
 	// topic from 1.4.0.
 	TopicExecutionSuccess = crypto.Keccak256Hash([]byte("ExecutionSuccess(bytes32,uint256)"))
 	TopicExecutionFailure = crypto.Keccak256Hash([]byte("ExecutionFailure(bytes32,uint256)"))
-	// topicExecutionFailed is 1.0.0's ExecutionFailed(bytes32).
-	topicExecutionFailed = crypto.Keccak256Hash([]byte("ExecutionFailed(bytes32)"))
+	// TopicExecutionFailed is 1.0.0's ExecutionFailed(bytes32).
+	TopicExecutionFailed = crypto.Keccak256Hash([]byte("ExecutionFailed(bytes32)"))
 )
 
 // LogFilter is an eth_getLogs query: the logs of Address from FromBlock to

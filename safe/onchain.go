@@ -125,7 +125,7 @@ func VerifyOnChain(ctx context.Context, r ChainReader, req VerifyRequest, opt Ch
 	check.State, check.Singleton, check.SingletonCodeHash = st, st.Singleton, st.SingletonCodeHash
 	check.SingletonKnown, check.ReportedVersion = st.SingletonKnown(), st.ReportedVersion
 	if check.SingletonKnown {
-		check.SingletonName = deploymentNames(st.SingletonDeployments)
+		check.SingletonName = DeploymentNames(st.SingletonDeployments)
 	}
 	version, verr := st.Version()
 	switch {
@@ -192,7 +192,7 @@ func VerifyOnChain(ctx context.Context, r ChainReader, req VerifyRequest, opt Ch
 
 func versionEvidence(st *State) string {
 	if st.SingletonKnown() {
-		return "its code is " + deploymentNames(st.SingletonDeployments)
+		return "its code is " + DeploymentNames(st.SingletonDeployments)
 	}
 	return "its VERSION() answers " + quote(st.ReportedVersion)
 }
@@ -206,16 +206,16 @@ func chainFindings(v *Verification) []Finding {
 	case c.ContractSafeTxHash == nil:
 		out = append(out, finding(CodeContractHashUnavailable, SeverityMedium, nil,
 			"the Safe did not answer getTransactionHash (%s), so the recomputed safeTxHash %s could not be confirmed by the contract itself; a Safe whose singleton works always answers it",
-			c.ContractHashError, v.Hashes.SafeTxHash.Hex()).with("computed", v.Hashes.SafeTxHash.Hex(), "reason", c.ContractHashError))
+			c.ContractHashError, v.Hashes.SafeTxHash.Hex()).With("computed", v.Hashes.SafeTxHash.Hex(), "reason", c.ContractHashError))
 	case *c.ContractSafeTxHash != v.Hashes.SafeTxHash:
 		out = append(out, finding(CodeHashMismatch, SeverityCritical, nil,
 			"the Safe's own getTransactionHash answers %s at block %d, not the hash Bulwark computes (%s): the contract would check signatures over a different hash than the one your device shows. Do not sign",
-			c.ContractSafeTxHash.Hex(), c.Block, v.Hashes.SafeTxHash.Hex()).with("contract", c.ContractSafeTxHash.Hex(), "computed", v.Hashes.SafeTxHash.Hex()))
+			c.ContractSafeTxHash.Hex(), c.Block, v.Hashes.SafeTxHash.Hex()).With("contract", c.ContractSafeTxHash.Hex(), "computed", v.Hashes.SafeTxHash.Hex()))
 	}
 	if !c.SingletonKnown {
 		out = append(out, finding(CodeUnknownSingleton, SeverityHigh, nil,
 			"the Safe's singleton (slot 0) %s has code %s, which is not a known Safe deployment: the code that checks signatures and executes this transaction is not Safe's (a hijacked or custom Safe)",
-			c.Singleton.Hex(), c.SingletonCodeHash.Hex()).with("singleton", c.Singleton.Hex(), "codeHash", c.SingletonCodeHash.Hex()))
+			c.Singleton.Hex(), c.SingletonCodeHash.Hex()).With("singleton", c.Singleton.Hex(), "codeHash", c.SingletonCodeHash.Hex()))
 	}
 	return out
 }

@@ -184,7 +184,7 @@ func finding(code string, sev Severity, c *DecodedCall, format string, args ...a
 	return f
 }
 
-func (f Finding) with(kv ...string) Finding {
+func (f Finding) With(kv ...string) Finding {
 	if f.Fields == nil {
 		f.Fields = map[string]string{}
 	}
@@ -215,11 +215,11 @@ func gasRefundFindings(tx Tx) []Finding {
 		"gasToken", tx.GasToken.Hex(), "refundReceiver", tx.RefundReceiver.Hex()}
 	if price.Sign() == 0 {
 		return []Finding{finding(CodeGasRefundRisk, SeverityLow, nil,
-			"gasToken or refundReceiver is set but gasPrice is 0, so the Safe pays no refund; a proposer rarely sets them without reason: ask why").with(fields...)}
+			"gasToken or refundReceiver is set but gasPrice is 0, so the Safe pays no refund; a proposer rarely sets them without reason: ask why").With(fields...)}
 	}
 	return []Finding{finding(CodeGasRefundRisk, SeverityHigh, nil,
 		"the Safe pays a gas refund: (gas used + baseGas %s) × gasPrice %s in %s to %s, on top of the transaction itself; a large gasPrice or baseGas drains the Safe through the refund alone",
-		decString(tx.BaseGas), price, token, receiver).with(fields...)}
+		decString(tx.BaseGas), price, token, receiver).With(fields...)}
 }
 
 // delegateTrust is how far a DELEGATECALL target is trusted.
@@ -330,7 +330,7 @@ func (p Policy) delegateFindings(reg *Registry, c *DecodedCall, onSafe bool) []F
 		}
 		out = append(out, finding(CodeUntrustedDelegateCall, sev, c,
 			"DELEGATECALL to %s (%s): its code runs with %s storage and balance and can replace the singleton, owners, modules and guard, whatever the call looks like. This is how Bybit lost $1.5B; %s",
-			c.To.Hex(), why, whose, delegateCallLibrariesNotice).with("target", c.To.Hex()))
+			c.To.Hex(), why, whose, delegateCallLibrariesNotice).With("target", c.To.Hex()))
 	case addressOnly:
 		s, hint := SeverityMedium, "; verify the code hash with --rpc, or pass --trust-address-only to accept the pinned address alone"
 		if p.TrustAddressOnly {
@@ -338,12 +338,12 @@ func (p Policy) delegateFindings(reg *Registry, c *DecodedCall, onSafe bool) []F
 		}
 		out = append(out, finding(CodeDelegateCallUnchecked, s, c,
 			"DELEGATECALL to %s, the address of %s, which is on the allowlist; offline, Bulwark did not check that the code there is the pinned code (hash %s): on a chain where that deployment never happened, the address can hold anything%s",
-			c.To.Hex(), dep, dep.CodeHash.Hex(), hint).with("target", c.To.Hex(), "pinnedCodeHash", dep.CodeHash.Hex()))
+			c.To.Hex(), dep, dep.CodeHash.Hex(), hint).With("target", c.To.Hex(), "pinnedCodeHash", dep.CodeHash.Hex()))
 	}
 	if c.Kind == KindCall && !libraryInterfaces[c.Interface] {
 		out = append(out, finding(CodeDelegateCallSelector, sev, c,
 			"the data calls %s (%s), a function meant to be CALLed, but it is sent by DELEGATECALL: whatever code is at the target runs on %s storage, and it need not do what %s means. A wallet shows a harmless %s; Bybit's signers saw one while the trojan rewrote the singleton",
-			c.Function, c.Interface, whose, c.Function, c.Function).with("selector", c.Selector, "signature", c.Signature))
+			c.Function, c.Interface, whose, c.Function, c.Function).With("selector", c.Selector, "signature", c.Signature))
 	}
 	return out
 }
@@ -367,28 +367,28 @@ func selfCallFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
 		o := addr("owner")
 		return []Finding{finding(CodeOwnerChange, SeverityHigh, c,
 			"adds %s as an owner and sets the threshold to %s: the new owner can sign every later transaction. Confirm the address out of band.%s", o.Hex(), threshold(), thresholdNote()).
-			with("owner", o.Hex(), "threshold", threshold())}
+			With("owner", o.Hex(), "threshold", threshold())}
 	case "removeOwner":
 		o := addr("owner")
 		return []Finding{finding(CodeOwnerChange, SeverityHigh, c,
 			"removes owner %s and sets the threshold to %s.%s", o.Hex(), threshold(), thresholdNote()).
-			with("owner", o.Hex(), "threshold", threshold())}
+			With("owner", o.Hex(), "threshold", threshold())}
 	case "swapOwner":
 		o, n := addr("oldOwner"), addr("newOwner")
 		return []Finding{finding(CodeOwnerChange, SeverityHigh, c,
 			"replaces owner %s with %s: the new owner can sign every later transaction. Confirm the address out of band", o.Hex(), n.Hex()).
-			with("oldOwner", o.Hex(), "newOwner", n.Hex())}
+			With("oldOwner", o.Hex(), "newOwner", n.Hex())}
 	case "changeThreshold":
 		return []Finding{finding(CodeThresholdChange, SeverityHigh, c,
-			"sets the number of owner signatures required to %s.%s", threshold(), thresholdNote()).with("threshold", threshold())}
+			"sets the number of owner signatures required to %s.%s", threshold(), thresholdNote()).With("threshold", threshold())}
 	case "enableModule":
 		m := addr("module")
 		return []Finding{finding(CodeModuleChange, SeverityHigh, c,
 			"enables module %s: a module executes any transaction from the Safe, DELEGATECALLs included, without owner signatures. Enable only an audited module you deployed or chose", m.Hex()).
-			with("module", m.Hex())}
+			With("module", m.Hex())}
 	case "disableModule":
 		m := addr("module")
-		return []Finding{finding(CodeModuleChange, SeverityMedium, c, "disables module %s", m.Hex()).with("module", m.Hex())}
+		return []Finding{finding(CodeModuleChange, SeverityMedium, c, "disables module %s", m.Hex()).With("module", m.Hex())}
 	case "setGuard", "setModuleGuard":
 		arg, what := "guard", "transaction guard"
 		if c.Function == "setModuleGuard" {
@@ -397,10 +397,10 @@ func selfCallFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
 		g := addr(arg)
 		if g == (common.Address{}) {
 			return []Finding{finding(CodeGuardChange, SeverityHigh, c,
-				"removes the %s: the checks it made on every later transaction stop", what).with(arg, g.Hex())}
+				"removes the %s: the checks it made on every later transaction stop", what).With(arg, g.Hex())}
 		}
 		return []Finding{finding(CodeGuardChange, SeverityHigh, c,
-			"sets the %s to %s: it checks every later transaction, and a broken or hostile guard can block them all and lock the Safe", what, g.Hex()).with(arg, g.Hex())}
+			"sets the %s to %s: it checks every later transaction, and a broken or hostile guard can block them all and lock the Safe", what, g.Hex()).With(arg, g.Hex())}
 	case "setFallbackHandler":
 		h := addr("handler")
 		known := "a contract Bulwark does not know"
@@ -411,7 +411,7 @@ func selfCallFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
 		}
 		return []Finding{finding(CodeFallbackHandlerChange, SeverityHigh, c,
 			"sets the fallback handler to %s (%s): it answers every call the Safe does not implement, including EIP-1271 signature checks that dApps trust as the Safe's signature", h.Hex(), known).
-			with("handler", h.Hex())}
+			With("handler", h.Hex())}
 	case "setSafeMethod", "setDomainVerifier", "setSupportedInterface", "addSupportedInterfaceBatch", "removeSupportedInterfaceBatch":
 		return []Finding{finding(CodeFallbackHandlerChange, SeverityHigh, c,
 			"changes the ExtensibleFallbackHandler's settings for this Safe (%s): it decides which contracts answer calls and sign EIP-1271 messages for the Safe", c.Summary)}
@@ -433,12 +433,12 @@ func masterCopyFinding(reg *Registry, c *DecodedCall, to common.Address) Finding
 		if d.Role == RoleSingleton {
 			return finding(CodeMasterCopyChange, SeverityHigh, c,
 				"replaces the Safe's singleton (storage slot 0) with %s, the address of %s: an upgrade. Check the code hash on chain before signing; the singleton controls everything the Safe does", to.Hex(), d).
-				with("singleton", to.Hex())
+				With("singleton", to.Hex())
 		}
 	}
 	return finding(CodeMasterCopyChange, SeverityCritical, c,
 		"replaces the Safe's singleton (storage slot 0) with %s, which is not a Safe singleton Bulwark knows: that code then controls the Safe and everything in it. This is what the Bybit trojan did", to.Hex()).
-		with("singleton", to.Hex())
+		With("singleton", to.Hex())
 }
 
 // migrationFindings flags the Safe migration libraries, which rewrite the
@@ -484,7 +484,7 @@ func signMessageFinding(d Domain, c *DecodedCall, signer common.Address, how str
 	fields = append(append(fields, "messageKind", kind), more...)
 	return finding(CodeSignMessage, SeverityMedium, c,
 		"%s: %s marks %s as signed on chain. From then on the Safe's EIP-1271 isValidSignature accepts that message with an empty signature, for any dApp or contract that asks, without another owner signature: a Permit2 permit or an exchange order approved this way can move the Safe's tokens. %s",
-		how, who, hash, what).with(fields...)
+		how, who, hash, what).With(fields...)
 }
 
 // describeSignedMessage says what the bytes given to signMessage look

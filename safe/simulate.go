@@ -169,7 +169,7 @@ func Simulate(ctx context.Context, r ChainReader, sim Simulator, v *Verification
 		if status == "reverted" || status == "execution_failure" {
 			code = CodeSimulationFailed
 		}
-		s.Findings = append(s.Findings, finding(code, SeverityMedium, nil, simulationSkipMessage, s.Reason).with("status", status))
+		s.Findings = append(s.Findings, finding(code, SeverityMedium, nil, simulationSkipMessage, s.Reason).With("status", status))
 		return s
 	}
 	if v.Version.Compare(simulationMinVersion) < 0 {
@@ -218,7 +218,7 @@ func Simulate(ctx context.Context, r ChainReader, sim Simulator, v *Verification
 		s.Status = "execution_failure"
 		s.Reason = "execTransaction returned false: the inner call failed (ExecutionFailure); only the nonce and any refund change"
 		s.Findings = append(s.Findings, finding(CodeSimulationFailed, SeverityMedium, nil,
-			"the simulated execution failed: %s. Signing it would use up the nonce without doing what it says", s.Reason).with("status", s.Status))
+			"the simulated execution failed: %s. Signing it would use up the nonce without doing what it says", s.Reason).With("status", s.Status))
 	default:
 		s.Status = "success"
 	}
@@ -257,7 +257,7 @@ func Simulate(ctx context.Context, r ChainReader, sim Simulator, v *Verification
 		}
 		f := finding(CodeSimulatedStorageWrite, sev, nil,
 			"the simulation writes %d storage slot(s) of the Safe outside its known layout (first %s): a DELEGATECALL can leave state there that later code reads",
-			len(s.OtherStorage), s.OtherStorage[0].Slot.Hex()).with("slots", fmt.Sprint(len(s.OtherStorage)))
+			len(s.OtherStorage), s.OtherStorage[0].Slot.Hex()).With("slots", fmt.Sprint(len(s.OtherStorage)))
 		s.Findings = append(s.Findings, f)
 	}
 	return s
@@ -315,7 +315,7 @@ func unexplainedFinding(c Change) Finding {
 	}
 	return finding(code, SeverityCritical, nil,
 		"simulated execution changes %s — %s — and no call of the decoded transaction says it would. Do not sign", what, c).
-		with("kind", string(c.Kind), "before", c.Before, "after", c.After)
+		With("kind", string(c.Kind), "before", c.Before, "after", c.After)
 }
 
 // decodedTreeHas reports whether any call of the tree is one of the functions.

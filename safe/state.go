@@ -198,7 +198,7 @@ func (s *State) Version() (Version, error) {
 	case len(known) == 1:
 		if answered && (!supported || reported.Core() != known[0].Core()) {
 			return Version{}, s.versionError(bulwark.EINVALID, "its singleton %s has the code of %s but VERSION() answers %s; the two disagree",
-				s.Singleton.Hex(), deploymentNames(s.SingletonDeployments), quote(s.ReportedVersion))
+				s.Singleton.Hex(), DeploymentNames(s.SingletonDeployments), quote(s.ReportedVersion))
 		}
 		return known[0], nil
 	case len(known) > 1:
@@ -208,7 +208,7 @@ func (s *State) Version() (Version, error) {
 			}
 		}
 		return Version{}, s.versionError(bulwark.EINVALID, "its singleton %s has code pinned for several versions (%s) and VERSION() does not settle which",
-			s.Singleton.Hex(), deploymentNames(s.SingletonDeployments))
+			s.Singleton.Hex(), DeploymentNames(s.SingletonDeployments))
 	}
 	switch {
 	case s.Singleton == (common.Address{}):
@@ -243,7 +243,7 @@ func hasVersion(vs []Version, v Version) bool {
 	return false
 }
 
-func deploymentNames(ds []Deployment) string {
+func DeploymentNames(ds []Deployment) string {
 	var names []string
 	for _, d := range ds {
 		if n := d.Name + " " + d.Version.Core(); !slices.Contains(names, n) {

@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -15,167 +14,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 )
 
-// fakeStateAccount is one account of fakeStateChain.
-type fakeStateAccount struct {
-	code    []byte
-	storage map[common.Hash]common.Hash
-	balance *big.Int
-	nonce   uint64
-	// What a call to the account (VERSION()) returns: ret, or a revert,
-	// or callErr as a node failure.
-	ret     []byte
-	revert  bool
-	callErr error
-}
-
-// fakeStateChain is a ChainReader over a map of accounts, counting round trips.
-type fakeStateChain struct {
-	mu       sync.Mutex
-	chainID  uint64
-	head     uint64
-	accounts map[common.Address]*fakeStateAccount
-	// failing
-	chainErr error
-	batchErr error
-	readErr  func(r Read) error
-	// counters
-	batches int
-	reads   int
-	nonces  int // ReadNonce reads
-	blocks  []BlockID
-}
-
-func newFakeStateChain() *fakeStateChain {
-	return &fakeStateChain{chainID: 10, head: 77, accounts: map[common.Address]*fakeStateAccount{}}
-}
-
-func (f *fakeStateChain) ChainID(context.Context) (uint64, error) { return f.chainID, f.chainErr }
-
-func (f *fakeStateChain) BlockNumber(context.Context) (uint64, error) { return f.head, f.chainErr }
-
-func (f *fakeStateChain) BatchRead(_ context.Context, block BlockID, reads []Read) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.batches++
-	f.reads += len(reads)
-	f.blocks = append(f.blocks, block)
-	if f.batchErr != nil {
-		for i := range reads {
-			reads[i].Err = f.batchErr
-		}
-		return f.batchErr
-	}
-	for i := range reads {
-		r := &reads[i]
-		r.Out, r.Reverted, r.Err = nil, false, nil
-		if f.readErr != nil {
-			if r.Err = f.readErr(*r); r.Err != nil {
-				continue
-			}
-		}
-		acct := f.accounts[r.Addr]
-		if acct == nil {
-			acct = &fakeStateAccount{}
-		}
-		switch r.Kind {
-		case ReadCode:
-			r.Out = acct.code
-		case ReadStorage:
-			w := acct.storage[r.Slot]
-			r.Out = w[:]
-		case ReadBalance:
-			r.Out = intOrZero(acct.balance).FillBytes(make([]byte, 32))
-		case ReadNonce:
-			f.nonces++
-			r.Out = new(big.Int).SetUint64(acct.nonce).FillBytes(make([]byte, 32))
-		case ReadCall:
-			switch {
-			case acct.callErr != nil:
-				r.Err = acct.callErr
-			case acct.revert:
-				r.Reverted = true
-			default:
-				r.Out = acct.ret
-			}
-		}
-	}
-	return nil
-}
-
-func (f *fakeStateChain) set(addr common.Address, slot common.Hash, v common.Hash) {
-	a := f.accounts[addr]
-	if a.storage == nil {
-		a.storage = map[common.Hash]common.Hash{}
-	}
-	a.storage[slot] = v
-}
-
-func slotWord(a common.Address) common.Hash { return common.BytesToHash(a[:]) }
-
-// setList writes a sentinel-headed linked list into the mapping at slot.
-func (f *fakeStateChain) setList(addr common.Address, slot common.Hash, list []common.Address) {
-	cur := SentinelAddress
-	for _, x := range list {
-		f.set(addr, MappingSlot(cur, slot), slotWord(x))
-		cur = x
-	}
-	f.set(addr, MappingSlot(cur, slot), slotWord(SentinelAddress))
-}
-
-var (
-	fakeProxyCode     = []byte("fake proxy: delegatecall to sload(0)")
-	fakeSingletonCode = []byte("fake Safe 1.4.1 singleton")
-	fakeSingleton     = common.HexToAddress("0x00000000000000000000000000000000005a1e00")
-	fakeSafe          = common.HexToAddress("0x0000000000000000000000000000000000005afe")
-)
-
-// fakeRegistry knows fakeSingletonCode as Safe 1.4.1 (at another address:
-// identification is by code hash).
-func fakeRegistry(t testing.TB) *Registry {
-	t.Helper()
-	r, err := NewRegistry([]Deployment{
-		{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical,
-			Address: common.HexToAddress("0x41675C099F32341bf84BFc5382aF534df5C7461a"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func versionReturn(s string) []byte {
-	out := make([]byte, 64+(len(s)+31)/32*32)
-	out[31] = 32
-	big.NewInt(int64(len(s))).FillBytes(out[32:64])
-	copy(out[64:], s)
-	return out
-}
-
-func fakeOwners(n int) []common.Address {
-	out := make([]common.Address, n)
-	for i := range out {
-		out[i] = common.BigToAddress(big.NewInt(int64(0xa000 + i)))
-	}
-	return out
-}
-
-// addSafe puts a set-up Safe at addr: singleton, owners, threshold, nonce,
-// modules, fallback handler, balance.
-func (f *fakeStateChain) addSafe(addr common.Address, os []common.Address, threshold int, modules []common.Address) {
-	f.accounts[addr] = &fakeStateAccount{code: fakeProxyCode, balance: big.NewInt(5e17)}
-	f.set(addr, SlotSingleton, slotWord(fakeSingleton))
-	f.setList(addr, SlotOwners, os)
-	f.set(addr, SlotOwnerCount, common.BigToHash(big.NewInt(int64(len(os)))))
-	f.set(addr, SlotThreshold, common.BigToHash(big.NewInt(int64(threshold))))
-	f.set(addr, SlotNonce, common.BigToHash(big.NewInt(42)))
-	f.setList(addr, SlotModules, modules)
-	f.set(addr, SlotFallbackHandler, slotWord(common.HexToAddress("0xfb")))
-	if f.accounts[fakeSingleton] == nil {
-		f.accounts[fakeSingleton] = &fakeStateAccount{code: fakeSingletonCode, ret: versionReturn("1.4.1")}
-	}
-}
-
-func readFakeStates(t *testing.T, f *fakeStateChain, opt ReadOptions, addrs ...common.Address) ([]*State, error) {
+func readFakeStates(t *testing.T, f *FakeStateChain, opt ReadOptions, addrs ...common.Address) ([]*State, error) {
 	t.Helper()
 	if opt.Registry == nil {
 		opt.Registry = fakeRegistry(t)
@@ -184,19 +23,19 @@ func readFakeStates(t *testing.T, f *fakeStateChain, opt ReadOptions, addrs ...c
 }
 
 func TestReadStateFake(t *testing.T) {
-	f := newFakeStateChain()
-	os := fakeOwners(3)
+	f := NewFakeStateChain()
+	os := FakeOwners(3)
 	mods := []common.Address{common.HexToAddress("0xd0d0")}
-	f.addSafe(fakeSafe, os, 2, mods)
-	states, err := readFakeStates(t, f, ReadOptions{}, fakeSafe)
+	f.AddSafe(FakeSafe, os, 2, mods)
+	states, err := readFakeStates(t, f, ReadOptions{}, FakeSafe)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := states[0]
 	want := &State{
-		Address: fakeSafe, ChainID: 10, Block: AtBlockNumber(77),
-		ProxyCodeHash: crypto.Keccak256Hash(fakeProxyCode),
-		Singleton:     fakeSingleton, SingletonCodeHash: crypto.Keccak256Hash(fakeSingletonCode),
+		Address: FakeSafe, ChainID: 10, Block: AtBlockNumber(77),
+		ProxyCodeHash: crypto.Keccak256Hash(FakeProxyCode),
+		Singleton:     FakeSingleton, SingletonCodeHash: crypto.Keccak256Hash(FakeSingletonCode),
 		SingletonDeployments: fakeRegistry(t).All(),
 		ReportedVersion:      "1.4.1",
 		OwnerCount:           big.NewInt(3), Threshold: big.NewInt(2), Nonce: big.NewInt(42),
@@ -212,7 +51,7 @@ func TestReadStateFake(t *testing.T) {
 		t.Fatalf("Version() = %v, %v", v, err)
 	}
 	d, err := st.Domain()
-	if err != nil || d.ChainID.Uint64() != 10 || d.Safe != fakeSafe || d.Version.Core() != "1.4.1" {
+	if err != nil || d.ChainID.Uint64() != 10 || d.Safe != FakeSafe || d.Version.Core() != "1.4.1" {
 		t.Fatalf("Domain() = %+v, %v", d, err)
 	}
 	// Every read was made at the pinned latest block.
@@ -228,10 +67,10 @@ func TestReadStateFake(t *testing.T) {
 }
 
 func TestReadStateAtHash(t *testing.T) {
-	f := newFakeStateChain()
-	f.addSafe(fakeSafe, fakeOwners(1), 1, nil)
+	f := NewFakeStateChain()
+	f.AddSafe(FakeSafe, FakeOwners(1), 1, nil)
 	h := common.HexToHash("0xb10c")
-	st, err := ReadStatesWith(context.Background(), f, []common.Address{fakeSafe}, AtBlockHash(h), ReadOptions{Registry: fakeRegistry(t)})
+	st, err := ReadStatesWith(context.Background(), f, []common.Address{FakeSafe}, AtBlockHash(h), ReadOptions{Registry: fakeRegistry(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,10 +80,10 @@ func TestReadStateAtHash(t *testing.T) {
 }
 
 func TestReadStatesHints(t *testing.T) {
-	f := newFakeStateChain()
-	a, b := fakeSafe, common.HexToAddress("0x5afe02")
-	f.addSafe(a, fakeOwners(6), 3, []common.Address{common.HexToAddress("0xd1"), common.HexToAddress("0xd2")})
-	f.addSafe(b, fakeOwners(2), 1, nil)
+	f := NewFakeStateChain()
+	a, b := FakeSafe, common.HexToAddress("0x5afe02")
+	f.AddSafe(a, FakeOwners(6), 3, []common.Address{common.HexToAddress("0xd1"), common.HexToAddress("0xd2")})
+	f.AddSafe(b, FakeOwners(2), 1, nil)
 	cold, err := readFakeStates(t, f, ReadOptions{}, a, b)
 	if err != nil {
 		t.Fatal(err)
@@ -265,12 +104,12 @@ func TestReadStatesHints(t *testing.T) {
 
 	// A stale hint does not leak into the result: swap an owner, remove a
 	// module, change the singleton.
-	newOwners := append(fakeOwners(6)[:5:5], common.HexToAddress("0xbeef"))
-	f.setList(a, SlotOwners, newOwners)
-	f.setList(a, SlotModules, []common.Address{common.HexToAddress("0xd2")})
+	newOwners := append(FakeOwners(6)[:5:5], common.HexToAddress("0xbeef"))
+	f.SetList(a, SlotOwners, newOwners)
+	f.SetList(a, SlotModules, []common.Address{common.HexToAddress("0xd2")})
 	other := common.HexToAddress("0x07e4")
-	f.accounts[other] = &fakeStateAccount{code: []byte("other"), revert: true}
-	f.set(a, SlotSingleton, slotWord(other))
+	f.Accounts[other] = &FakeStateAccount{Code: []byte("other"), Revert: true}
+	f.Set(a, SlotSingleton, SlotWord(other))
 	f.batches = 0
 	st, err := readFakeStates(t, f, ReadOptions{Previous: prev}, a)
 	if err != nil {
@@ -285,10 +124,10 @@ func TestReadStatesHints(t *testing.T) {
 }
 
 func TestReadStateLists(t *testing.T) {
-	os := fakeOwners(4)
+	os := FakeOwners(4)
 	for _, tc := range []struct {
 		name       string
-		edit       func(f *fakeStateChain)
+		edit       func(f *FakeStateChain)
 		opt        ReadOptions
 		owners     []common.Address
 		status     ListStatus
@@ -298,49 +137,49 @@ func TestReadStateLists(t *testing.T) {
 		{name: "well formed", owners: os},
 		{
 			name:   "loop",
-			edit:   func(f *fakeStateChain) { f.set(fakeSafe, MappingSlot(os[2], SlotOwners), slotWord(os[0])) },
+			edit:   func(f *FakeStateChain) { f.Set(FakeSafe, MappingSlot(os[2], SlotOwners), SlotWord(os[0])) },
 			owners: os[:3], status: ListLoop,
 		},
 		{
 			name:   "self loop",
-			edit:   func(f *fakeStateChain) { f.set(fakeSafe, MappingSlot(os[1], SlotOwners), slotWord(os[1])) },
+			edit:   func(f *FakeStateChain) { f.Set(FakeSafe, MappingSlot(os[1], SlotOwners), SlotWord(os[1])) },
 			owners: os[:2], status: ListLoop,
 		},
 		{
 			name:   "broken",
-			edit:   func(f *fakeStateChain) { f.set(fakeSafe, MappingSlot(os[1], SlotOwners), common.Hash{}) },
+			edit:   func(f *FakeStateChain) { f.Set(FakeSafe, MappingSlot(os[1], SlotOwners), common.Hash{}) },
 			owners: os[:2], status: ListBroken,
 		},
 		{name: "owner bound", opt: ReadOptions{MaxOwners: 3}, owners: os[:3], status: ListTruncated},
 		{name: "owner bound exact", opt: ReadOptions{MaxOwners: 4}, owners: os},
 		{
 			name:    "module bound",
-			edit:    func(f *fakeStateChain) { f.setList(fakeSafe, SlotModules, fakeOwners(30)) },
+			edit:    func(f *FakeStateChain) { f.SetList(FakeSafe, SlotModules, FakeOwners(30)) },
 			opt:     ReadOptions{MaxModules: 10},
 			owners:  os,
-			modules: fakeOwners(10), modsStatus: ListTruncated,
+			modules: FakeOwners(10), modsStatus: ListTruncated,
 		},
 		{
 			name:   "modules never set up",
-			edit:   func(f *fakeStateChain) { f.set(fakeSafe, MappingSlot(SentinelAddress, SlotModules), common.Hash{}) },
+			edit:   func(f *FakeStateChain) { f.Set(FakeSafe, MappingSlot(SentinelAddress, SlotModules), common.Hash{}) },
 			owners: os,
 		},
 		{
 			name: "dirty upper bytes of a link are ignored, as the contract does",
-			edit: func(f *fakeStateChain) {
-				f.set(fakeSafe, MappingSlot(os[3], SlotOwners), common.HexToHash("0xff00000000000000000000000000000000000000000000000000000000000001"))
+			edit: func(f *FakeStateChain) {
+				f.Set(FakeSafe, MappingSlot(os[3], SlotOwners), common.HexToHash("0xff00000000000000000000000000000000000000000000000000000000000001"))
 			},
 			owners:  os,
 			modules: nil,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeStateChain()
-			f.addSafe(fakeSafe, os, 2, nil)
+			f := NewFakeStateChain()
+			f.AddSafe(FakeSafe, os, 2, nil)
 			if tc.edit != nil {
 				tc.edit(f)
 			}
-			states, err := readFakeStates(t, f, tc.opt, fakeSafe)
+			states, err := readFakeStates(t, f, tc.opt, FakeSafe)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -359,20 +198,20 @@ func TestReadStateNotSafe(t *testing.T) {
 	contract := common.HexToAddress("0xc0de")
 	for _, tc := range []struct {
 		name  string
-		edit  func(f *fakeStateChain)
+		edit  func(f *FakeStateChain)
 		want  string
 		cause error // errNoCode, errEOA, or nil for neither
 	}{
 		{name: "unused address", cause: errNoCode, want: "has no code and has sent no transaction at block 77: an unused address or a Safe not deployed yet"},
 		{
 			name:  "EOA that sent transactions",
-			edit:  func(f *fakeStateChain) { f.accounts[contract] = &fakeStateAccount{nonce: 3, balance: big.NewInt(1)} },
+			edit:  func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{nonce: 3, balance: big.NewInt(1)} },
 			cause: errEOA,
 			want:  "is an externally owned account (it has sent 3 transactions), not a Safe",
 		},
 		{
 			name:  "EOA that sent one transaction",
-			edit:  func(f *fakeStateChain) { f.accounts[contract] = &fakeStateAccount{nonce: 1} },
+			edit:  func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{nonce: 1} },
 			cause: errEOA,
 			want:  "is an externally owned account (it has sent 1 transaction), not a Safe",
 		},
@@ -380,45 +219,45 @@ func TestReadStateNotSafe(t *testing.T) {
 			// EIP-7702: a delegating EOA has code 0xef0100 ‖ delegate,
 			// judged as a contract's (its nonce is not what tells).
 			name: "EOA with an EIP-7702 delegation",
-			edit: func(f *fakeStateChain) {
-				f.accounts[contract] = &fakeStateAccount{nonce: 5, code: append(common.FromHex("0xef0100"), fakeSingleton[:]...)}
+			edit: func(f *FakeStateChain) {
+				f.Accounts[contract] = &FakeStateAccount{nonce: 5, Code: append(common.FromHex("0xef0100"), FakeSingleton[:]...)}
 			},
 			want: "is a contract but not a Safe proxy",
 		},
 		{
 			name: "slot 0 empty",
-			edit: func(f *fakeStateChain) { f.accounts[contract] = &fakeStateAccount{code: []byte{0x60}} },
+			edit: func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{Code: []byte{0x60}} },
 			want: "storage slot 0 (the singleton) is empty",
 		},
 		{
 			name: "slot 0 not an address",
-			edit: func(f *fakeStateChain) {
-				f.accounts[contract] = &fakeStateAccount{code: []byte{0x60}}
-				f.set(contract, SlotSingleton, common.HexToHash("0x01000000000000000000000000000000000000000000000000000000005a1e00"))
+			edit: func(f *FakeStateChain) {
+				f.Accounts[contract] = &FakeStateAccount{Code: []byte{0x60}}
+				f.Set(contract, SlotSingleton, common.HexToHash("0x01000000000000000000000000000000000000000000000000000000005a1e00"))
 			},
 			want: "not a singleton address",
 		},
 		{
 			name: "unknown singleton and no owner list",
-			edit: func(f *fakeStateChain) {
-				f.accounts[contract] = &fakeStateAccount{code: []byte{0x60}}
-				f.accounts[common.HexToAddress("0x70c3")] = &fakeStateAccount{code: []byte("token")}
-				f.set(contract, SlotSingleton, slotWord(common.HexToAddress("0x70c3")))
+			edit: func(f *FakeStateChain) {
+				f.Accounts[contract] = &FakeStateAccount{Code: []byte{0x60}}
+				f.Accounts[common.HexToAddress("0x70c3")] = &FakeStateAccount{Code: []byte("token")}
+				f.Set(contract, SlotSingleton, SlotWord(common.HexToAddress("0x70c3")))
 			},
 			want: "neither its code nor the contract in its slot 0",
 		},
 		{
 			name: "a singleton itself",
-			edit: func(f *fakeStateChain) {
-				f.accounts[contract] = &fakeStateAccount{code: fakeSingletonCode}
-				f.set(contract, SlotThreshold, common.BigToHash(big.NewInt(1)))
+			edit: func(f *FakeStateChain) {
+				f.Accounts[contract] = &FakeStateAccount{Code: FakeSingletonCode}
+				f.Set(contract, SlotThreshold, common.BigToHash(big.NewInt(1)))
 			},
 			want: "is Safe 1.4.1 (canonical), a Safe contract, not a Safe proxy",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeStateChain()
-			f.addSafe(fakeSafe, fakeOwners(2), 1, nil)
+			f := NewFakeStateChain()
+			f.AddSafe(FakeSafe, FakeOwners(2), 1, nil)
 			if tc.edit != nil {
 				tc.edit(f)
 			}
@@ -451,76 +290,76 @@ func TestStateVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		code     []byte
-		acct     fakeStateAccount // singleton call behaviour
+		acct     FakeStateAccount // singleton call behaviour
 		registry []Deployment
 		want     string // version, or "" for an error
 		code2    string // error code
 		msg      string // error message part
 	}{
-		{name: "known, VERSION agrees", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("1.4.1")}, want: "1.4.1"},
-		{name: "known, VERSION reverts", code: fakeSingletonCode, acct: fakeStateAccount{revert: true}, want: "1.4.1"},
-		{name: "known, VERSION call fails", code: fakeSingletonCode, acct: fakeStateAccount{callErr: nodeDown}, want: "1.4.1"},
+		{name: "known, VERSION agrees", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("1.4.1")}, want: "1.4.1"},
+		{name: "known, VERSION reverts", code: FakeSingletonCode, acct: FakeStateAccount{Revert: true}, want: "1.4.1"},
+		{name: "known, VERSION call fails", code: FakeSingletonCode, acct: FakeStateAccount{callErr: nodeDown}, want: "1.4.1"},
 		{
-			name: "known, VERSION disagrees", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("1.3.0")},
+			name: "known, VERSION disagrees", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("1.3.0")},
 			code2: bulwark.EINVALID, msg: `has the code of Safe 1.4.1 but VERSION() answers "1.3.0"`,
 		},
 		{
-			name: "known, VERSION garbage", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("pwned")},
+			name: "known, VERSION garbage", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("pwned")},
 			code2: bulwark.EINVALID, msg: `VERSION() answers "pwned"`,
 		},
 		{
-			name: "known L2", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("1.4.1")}, want: "1.4.1+L2",
+			name: "known L2", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("1.4.1")}, want: "1.4.1+L2",
 			registry: []Deployment{{Name: "SafeL2", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical,
-				Address: common.HexToAddress("0x29fcB43b46531BcA003ddC8FCB67FFE91900C762"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)}},
+				Address: common.HexToAddress("0x29fcB43b46531BcA003ddC8FCB67FFE91900C762"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)}},
 		},
 		{
-			name: "same code pinned for two versions, VERSION settles", code: fakeSingletonCode, acct: fakeStateAccount{ret: versionReturn("1.3.0")}, want: "1.3.0",
+			name: "same code pinned for two versions, VERSION settles", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("1.3.0")}, want: "1.3.0",
 			registry: []Deployment{
-				{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
-				{Name: "GnosisSafe", Version: Version{Major: 1, Minor: 3}, Type: DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
+				{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)},
+				{Name: "GnosisSafe", Version: Version{Major: 1, Minor: 3}, Type: DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)},
 			},
 		},
 		{
-			name: "same code pinned for two versions, VERSION silent", code: fakeSingletonCode, acct: fakeStateAccount{revert: true},
+			name: "same code pinned for two versions, VERSION silent", code: FakeSingletonCode, acct: FakeStateAccount{Revert: true},
 			registry: []Deployment{
-				{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
-				{Name: "GnosisSafe", Version: Version{Major: 1, Minor: 3}, Type: DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
+				{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)},
+				{Name: "GnosisSafe", Version: Version{Major: 1, Minor: 3}, Type: DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)},
 			},
 			code2: bulwark.EINVALID, msg: "code pinned for several versions",
 		},
-		{name: "unknown, VERSION supported", code: unknownCode, acct: fakeStateAccount{ret: versionReturn("1.3.0")}, want: "1.3.0"},
-		{name: "unknown, VERSION with suffix", code: unknownCode, acct: fakeStateAccount{ret: versionReturn("1.3.0+L2")}, want: "1.3.0+L2"},
+		{name: "unknown, VERSION supported", code: unknownCode, acct: FakeStateAccount{Ret: VersionReturn("1.3.0")}, want: "1.3.0"},
+		{name: "unknown, VERSION with suffix", code: unknownCode, acct: FakeStateAccount{Ret: VersionReturn("1.3.0+L2")}, want: "1.3.0+L2"},
 		{
-			name: "unknown, VERSION reverts (a hijacked Safe)", code: unknownCode, acct: fakeStateAccount{revert: true},
+			name: "unknown, VERSION reverts (a hijacked Safe)", code: unknownCode, acct: FakeStateAccount{Revert: true},
 			code2: bulwark.EINVALID, msg: "is not a known Safe deployment and VERSION() reverted",
 		},
 		{
-			name: "unknown, VERSION unsupported", code: unknownCode, acct: fakeStateAccount{ret: versionReturn("2.0.0")},
+			name: "unknown, VERSION unsupported", code: unknownCode, acct: FakeStateAccount{Ret: VersionReturn("2.0.0")},
 			code2: bulwark.EINVALID, msg: `VERSION() answers "2.0.0", which is not a version Bulwark supports`,
 		},
 		{
-			name: "unknown, VERSION not a string", code: unknownCode, acct: fakeStateAccount{ret: []byte{1, 2, 3}},
+			name: "unknown, VERSION not a string", code: unknownCode, acct: FakeStateAccount{Ret: []byte{1, 2, 3}},
 			code2: bulwark.EINVALID, msg: "VERSION() returned 3 bytes, not an ABI-encoded string",
 		},
 		{
-			name: "unknown, VERSION empty", code: unknownCode, acct: fakeStateAccount{},
+			name: "unknown, VERSION empty", code: unknownCode, acct: FakeStateAccount{},
 			code2: bulwark.EINVALID, msg: "VERSION() returned no data",
 		},
 		{
-			name: "unknown, node fails the call", code: unknownCode, acct: fakeStateAccount{callErr: nodeDown},
+			name: "unknown, node fails the call", code: unknownCode, acct: FakeStateAccount{callErr: nodeDown},
 			code2: bulwark.EUNAVAILABLE, msg: "VERSION() could not be called: node at http://x is unreachable",
 		},
 		{
-			name: "singleton without code", code: nil, acct: fakeStateAccount{},
+			name: "singleton without code", code: nil, acct: FakeStateAccount{},
 			code2: bulwark.EINVALID, msg: "has no code",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeStateChain()
-			f.addSafe(fakeSafe, fakeOwners(2), 1, nil)
+			f := NewFakeStateChain()
+			f.AddSafe(FakeSafe, FakeOwners(2), 1, nil)
 			acct := tc.acct
-			acct.code = tc.code
-			f.accounts[fakeSingleton] = &acct
+			acct.Code = tc.code
+			f.Accounts[FakeSingleton] = &acct
 			reg := fakeRegistry(t)
 			if tc.registry != nil {
 				var err error
@@ -528,7 +367,7 @@ func TestStateVersion(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			states, err := ReadStatesWith(context.Background(), f, []common.Address{fakeSafe}, LatestBlock, ReadOptions{Registry: reg})
+			states, err := ReadStatesWith(context.Background(), f, []common.Address{FakeSafe}, LatestBlock, ReadOptions{Registry: reg})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -544,7 +383,7 @@ func TestStateVersion(t *testing.T) {
 			}
 			msg := bulwark.ErrorMessage(err)
 			if !bulwark.IsCode(err, tc.code2) || !strings.Contains(msg, tc.msg) ||
-				!strings.Contains(msg, "cannot establish the version of Safe "+fakeSafe.Hex()) || !strings.HasSuffix(msg, "pass --safe-version explicitly") {
+				!strings.Contains(msg, "cannot establish the version of Safe "+FakeSafe.Hex()) || !strings.HasSuffix(msg, "pass --safe-version explicitly") {
 				t.Errorf("error %s %q, want %s containing %q", bulwark.ErrorCode(err), msg, tc.code2, tc.msg)
 			}
 		})
@@ -552,10 +391,10 @@ func TestStateVersion(t *testing.T) {
 }
 
 func TestDetectVersionFake(t *testing.T) {
-	f := newFakeStateChain()
-	f.addSafe(fakeSafe, fakeOwners(2), 1, nil)
-	f.accounts[fakeSingleton].code = []byte("unknown")
-	v, st, err := DetectVersion(context.Background(), f, fakeSafe, LatestBlock)
+	f := NewFakeStateChain()
+	f.AddSafe(FakeSafe, FakeOwners(2), 1, nil)
+	f.Accounts[FakeSingleton].Code = []byte("unknown")
+	v, st, err := DetectVersion(context.Background(), f, FakeSafe, LatestBlock)
 	if err != nil || v.String() != "1.4.1" || st == nil || st.SingletonKnown() {
 		t.Fatalf("DetectVersion = %v, %v, %v", v, st, err)
 	}
@@ -565,13 +404,13 @@ func TestDetectVersionFake(t *testing.T) {
 }
 
 func TestReadStatesFailures(t *testing.T) {
-	a, b, eoa := fakeSafe, common.HexToAddress("0x5afe02"), common.HexToAddress("0xe0a")
+	a, b, eoa := FakeSafe, common.HexToAddress("0x5afe02"), common.HexToAddress("0xe0a")
 	nodeDown := bulwark.Errorf(bulwark.EUNAVAILABLE, "node at http://x is unreachable")
 
 	t.Run("one not a Safe", func(t *testing.T) {
-		f := newFakeStateChain()
-		f.addSafe(a, fakeOwners(2), 1, nil)
-		f.addSafe(b, fakeOwners(3), 2, nil)
+		f := NewFakeStateChain()
+		f.AddSafe(a, FakeOwners(2), 1, nil)
+		f.AddSafe(b, FakeOwners(3), 2, nil)
 		states, err := readFakeStates(t, f, ReadOptions{}, a, eoa, b)
 		var rerr *ReadStatesError
 		if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, ErrNotSafe) {
@@ -585,11 +424,11 @@ func TestReadStatesFailures(t *testing.T) {
 		}
 	})
 	t.Run("one read refused", func(t *testing.T) {
-		f := newFakeStateChain()
-		f.addSafe(a, fakeOwners(2), 1, nil)
-		f.addSafe(b, fakeOwners(3), 2, nil)
+		f := NewFakeStateChain()
+		f.AddSafe(a, FakeOwners(2), 1, nil)
+		f.AddSafe(b, FakeOwners(3), 2, nil)
 		f.readErr = func(r Read) error {
-			if r.Addr == b && r.Kind == ReadStorage && r.Slot == MappingSlot(fakeOwners(3)[1], SlotOwners) {
+			if r.Addr == b && r.Kind == ReadStorage && r.Slot == MappingSlot(FakeOwners(3)[1], SlotOwners) {
 				return nodeDown
 			}
 			return nil
@@ -606,30 +445,30 @@ func TestReadStatesFailures(t *testing.T) {
 		}
 	})
 	t.Run("singleton code refused", func(t *testing.T) {
-		f := newFakeStateChain()
-		f.addSafe(a, fakeOwners(2), 1, nil)
+		f := NewFakeStateChain()
+		f.AddSafe(a, FakeOwners(2), 1, nil)
 		f.readErr = func(r Read) error {
-			if r.Addr == fakeSingleton && r.Kind == ReadCode {
+			if r.Addr == FakeSingleton && r.Kind == ReadCode {
 				return nodeDown
 			}
 			return nil
 		}
 		_, err := ReadState(context.Background(), f, a, LatestBlock)
-		if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !strings.Contains(err.Error(), "cannot read the code of the singleton "+fakeSingleton.Hex()) {
+		if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !strings.Contains(err.Error(), "cannot read the code of the singleton "+FakeSingleton.Hex()) {
 			t.Errorf("err = %v", err)
 		}
 	})
 	t.Run("node down", func(t *testing.T) {
-		f := newFakeStateChain()
-		f.addSafe(a, fakeOwners(2), 1, nil)
-		f.batchErr = nodeDown
+		f := NewFakeStateChain()
+		f.AddSafe(a, FakeOwners(2), 1, nil)
+		f.BatchErr = nodeDown
 		states, err := readFakeStates(t, f, ReadOptions{}, a, b)
 		if states != nil || !errors.Is(err, nodeDown) {
 			t.Errorf("states %v err %v", states, err)
 		}
 	})
 	t.Run("chain id fails", func(t *testing.T) {
-		f := newFakeStateChain()
+		f := NewFakeStateChain()
 		f.chainErr = nodeDown
 		if _, err := readFakeStates(t, f, ReadOptions{}, a); !errors.Is(err, nodeDown) || f.batches != 0 {
 			t.Errorf("err %v after %d batches", err, f.batches)
@@ -639,7 +478,7 @@ func TestReadStatesFailures(t *testing.T) {
 		if _, err := ReadStates(context.Background(), nil, []common.Address{a}, LatestBlock); !bulwark.IsCode(err, bulwark.EINTERNAL) {
 			t.Errorf("nil reader: %v", err)
 		}
-		f := newFakeStateChain()
+		f := NewFakeStateChain()
 		if st, err := ReadStates(context.Background(), f, nil, LatestBlock); st != nil || err != nil || f.batches != 0 {
 			t.Errorf("no addresses: %v %v", st, err)
 		}
@@ -647,11 +486,11 @@ func TestReadStatesFailures(t *testing.T) {
 }
 
 func TestReadStatesDedupesSingletons(t *testing.T) {
-	f := newFakeStateChain()
+	f := NewFakeStateChain()
 	var addrs []common.Address
 	for i := range 50 {
 		a := common.BigToAddress(big.NewInt(int64(0x5afe00 + i)))
-		f.addSafe(a, fakeOwners(1), 1, nil)
+		f.AddSafe(a, FakeOwners(1), 1, nil)
 		addrs = append(addrs, a)
 	}
 	if _, err := readFakeStates(t, f, ReadOptions{}, addrs...); err != nil {
@@ -665,25 +504,25 @@ func TestReadStatesDedupesSingletons(t *testing.T) {
 }
 
 func TestDecodeVersionString(t *testing.T) {
-	long := versionReturn(strings.Repeat("1", 33))
-	badOffset := versionReturn("1.3.0")
+	long := VersionReturn(strings.Repeat("1", 33))
+	badOffset := VersionReturn("1.3.0")
 	badOffset[31] = 0xff
-	hugeLen := versionReturn("1.3.0")
+	hugeLen := VersionReturn("1.3.0")
 	hugeLen[32] = 1
 	for _, tc := range []struct {
 		name        string
 		out         []byte
 		want, fails string
 	}{
-		{"ok", versionReturn("1.3.0"), "1.3.0", ""},
-		{"suffix", versionReturn("1.3.0+L2"), "1.3.0+L2", ""},
+		{"ok", VersionReturn("1.3.0"), "1.3.0", ""},
+		{"suffix", VersionReturn("1.3.0+L2"), "1.3.0+L2", ""},
 		{"empty", nil, "", "returned no data"},
 		{"short", make([]byte, 32), "", "returned 32 bytes, not an ABI-encoded string"},
 		{"offset", badOffset, "", "returned data that is not an ABI-encoded string"},
 		{"length", hugeLen, "", "returned data that is not an ABI-encoded string"},
 		{"too long", long, "", "returned a string of 33 bytes, not a version"},
-		{"empty string", versionReturn(""), "", "returned a string of 0 bytes, not a version"},
-		{"control", versionReturn("1.3.0\n"), "", "returned a string that is not a version"},
+		{"empty string", VersionReturn(""), "", "returned a string of 0 bytes, not a version"},
+		{"control", VersionReturn("1.3.0\n"), "", "returned a string that is not a version"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, fails := decodeVersionString(tc.out)

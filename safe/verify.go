@@ -89,7 +89,7 @@ func Verify(req VerifyRequest) (*Verification, error) {
 	if p := req.Tx.SafeTxHash; p != nil && *p != v.Hashes.SafeTxHash {
 		v.Findings = append(v.Findings, finding(CodeHashMismatch, SeverityCritical, nil,
 			"the proposer's safeTxHash %s is not the hash of this transaction (%s): the transaction you were shown is not the one that would be signed, or the Safe, chain id or version differ. Do not sign",
-			p.Hex(), v.Hashes.SafeTxHash.Hex()).with("given", p.Hex(), "computed", v.Hashes.SafeTxHash.Hex()))
+			p.Hex(), v.Hashes.SafeTxHash.Hex()).With("given", p.Hex(), "computed", v.Hashes.SafeTxHash.Hex()))
 	}
 	SortFindings(v.Findings)
 	if v.Findings == nil {

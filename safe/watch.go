@@ -638,7 +638,7 @@ func singletonNote(st *State) string {
 	case st.SingletonCodeHash == (common.Hash{}):
 		return " (no code there)"
 	case st.SingletonKnown():
-		return " (a known " + deploymentNames(st.SingletonDeployments) + " singleton)"
+		return " (a known " + DeploymentNames(st.SingletonDeployments) + " singleton)"
 	}
 	return " (not a known Safe singleton)"
 }

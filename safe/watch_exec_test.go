@@ -68,9 +68,9 @@ func execLog(addr common.Address, safeTxHash common.Hash, indexed bool) EventLog
 
 func TestWatcherExecutions(t *testing.T) {
 	ctx := context.Background()
-	g := newFakeStateChain()
-	g.addSafe(watchSafeA, fakeOwners(3), 2, nil)
-	g.addSafe(watchSafeB, fakeOwners(2), 1, nil)
+	g := NewFakeStateChain()
+	g.AddSafe(watchSafeA, FakeOwners(3), 2, nil)
+	g.AddSafe(watchSafeB, FakeOwners(2), 1, nil)
 	chain := newFakeWatchChain(g)
 	fx := &fakeExecLogs{byHash: map[common.Hash][]EventLog{}, recs: map[common.Hash][]VerificationRecord{}}
 	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{Read: ReadOptions{Registry: fakeRegistry(t)},
@@ -111,9 +111,9 @@ func TestWatcherExecutions(t *testing.T) {
 		{"two in one block, after a state change", []EventLog{execLog(watchSafeA, hash("01"), true), execLog(watchSafeB, hash("03"), false)},
 			[]string{CodeGuardChange, CodeUnverifiedExecution, CodeExecutedRejected}, []Severity{SeverityHigh, SeverityHigh, SeverityCritical}, ""},
 	} {
-		h := chain.mine(func(s *fakeStateChain) {
+		h := chain.mine(func(s *FakeStateChain) {
 			if strings.HasPrefix(tc.name, "two") {
-				s.set(watchSafeA, SlotGuard, slotWord(other))
+				s.Set(watchSafeA, SlotGuard, SlotWord(other))
 			}
 		})
 		fx.byHash[h.Hash] = tc.logs
@@ -162,11 +162,11 @@ func TestWatcherExecutions(t *testing.T) {
 }
 
 func TestExecutionLogChunks(t *testing.T) {
-	g := newFakeStateChain()
+	g := NewFakeStateChain()
 	var safes []common.Address
 	for i := range ExecutionLogChunk + 3 {
 		a := common.BigToAddress(big.NewInt(int64(0x5afe0000 + i)))
-		g.addSafe(a, fakeOwners(1), 1, nil)
+		g.AddSafe(a, FakeOwners(1), 1, nil)
 		safes = append(safes, a)
 	}
 	chain := newFakeWatchChain(g)

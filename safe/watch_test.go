@@ -30,19 +30,19 @@ type fakeWatchChain struct {
 
 type fakeBlock struct {
 	hdr BlockHeader
-	st  *fakeStateChain
+	st  *FakeStateChain
 }
 
 var errFakeDown = bulwark.Errorf(bulwark.EUNAVAILABLE, "node at fake is unreachable")
 
-func newFakeWatchChain(genesis *fakeStateChain) *fakeWatchChain {
+func newFakeWatchChain(genesis *FakeStateChain) *fakeWatchChain {
 	f := &fakeWatchChain{blocks: map[common.Hash]*fakeBlock{}}
 	f.push(genesis)
 	return f
 }
 
 // push appends a block holding st to the canonical chain.
-func (f *fakeWatchChain) push(st *fakeStateChain) BlockHeader {
+func (f *fakeWatchChain) push(st *FakeStateChain) BlockHeader {
 	f.seed++
 	h := BlockHeader{Number: uint64(len(f.canon)), Hash: crypto.Keccak256Hash(fmt.Appendf(nil, "block %d", f.seed))}
 	if len(f.canon) > 0 {
@@ -54,7 +54,7 @@ func (f *fakeWatchChain) push(st *fakeStateChain) BlockHeader {
 }
 
 // mine appends a block whose state is the tip's after change.
-func (f *fakeWatchChain) mine(change func(s *fakeStateChain)) BlockHeader {
+func (f *fakeWatchChain) mine(change func(s *FakeStateChain)) BlockHeader {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := cloneFake(f.blocks[f.canon[len(f.canon)-1]].st)
@@ -78,16 +78,16 @@ func (f *fakeWatchChain) setDown(down bool) {
 	f.down = down
 }
 
-func cloneFake(s *fakeStateChain) *fakeStateChain {
-	c := newFakeStateChain()
+func cloneFake(s *FakeStateChain) *FakeStateChain {
+	c := NewFakeStateChain()
 	c.chainID = s.chainID
-	for a, acct := range s.accounts {
+	for a, acct := range s.Accounts {
 		cp := *acct
 		cp.storage = maps.Clone(acct.storage)
 		if acct.balance != nil {
 			cp.balance = new(big.Int).Set(acct.balance)
 		}
-		c.accounts[a] = &cp
+		c.Accounts[a] = &cp
 	}
 	return c
 }
@@ -144,9 +144,9 @@ var (
 
 func newWatchFixture(t *testing.T) (*fakeWatchChain, *Watcher) {
 	t.Helper()
-	g := newFakeStateChain()
-	g.addSafe(watchSafeA, fakeOwners(3), 2, nil)
-	g.addSafe(watchSafeB, fakeOwners(2), 1, nil)
+	g := NewFakeStateChain()
+	g.AddSafe(watchSafeA, FakeOwners(3), 2, nil)
+	g.AddSafe(watchSafeB, FakeOwners(2), 1, nil)
 	chain := newFakeWatchChain(g)
 	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{MaxReorgDepth: 8, Read: ReadOptions{Registry: fakeRegistry(t)}})
 	if err != nil {
@@ -180,36 +180,36 @@ func TestWatcherAlerts(t *testing.T) {
 	other := common.HexToAddress("0x00000000000000000000000000000000000bad00")
 	for _, tc := range []struct {
 		name   string
-		change func(s *fakeStateChain)
+		change func(s *FakeStateChain)
 		want   []string
 		sev    Severity
 	}{
-		{"nonce and balance only", func(s *fakeStateChain) {
-			s.set(watchSafeA, SlotNonce, common.BigToHash(big.NewInt(43)))
-			s.accounts[watchSafeA].balance = big.NewInt(1)
+		{"nonce and balance only", func(s *FakeStateChain) {
+			s.Set(watchSafeA, SlotNonce, common.BigToHash(big.NewInt(43)))
+			s.Accounts[watchSafeA].balance = big.NewInt(1)
 		}, nil, ""},
-		{"singleton (Bybit)", func(s *fakeStateChain) {
-			s.set(watchSafeA, SlotSingleton, slotWord(other))
-			s.accounts[other] = &fakeStateAccount{code: []byte("trojan")}
+		{"singleton (Bybit)", func(s *FakeStateChain) {
+			s.Set(watchSafeA, SlotSingleton, SlotWord(other))
+			s.Accounts[other] = &FakeStateAccount{Code: []byte("trojan")}
 		}, []string{CodeMasterCopyChange}, SeverityCritical},
-		{"guard", func(s *fakeStateChain) { s.set(watchSafeB, SlotGuard, slotWord(other)) }, []string{CodeGuardChange}, SeverityHigh},
-		{"module guard", func(s *fakeStateChain) { s.set(watchSafeB, SlotModuleGuard, slotWord(other)) }, []string{CodeModuleGuardChange}, SeverityHigh},
-		{"fallback handler", func(s *fakeStateChain) { s.set(watchSafeB, SlotFallbackHandler, slotWord(other)) }, []string{CodeFallbackHandlerChange}, SeverityHigh},
-		{"module", func(s *fakeStateChain) { s.setList(watchSafeB, SlotModules, []common.Address{other}) }, []string{CodeModuleChange}, SeverityHigh},
-		{"owner added and threshold", func(s *fakeStateChain) {
-			s.setList(watchSafeB, SlotOwners, append(fakeOwners(2), other))
-			s.set(watchSafeB, SlotOwnerCount, common.BigToHash(big.NewInt(3)))
-			s.set(watchSafeB, SlotThreshold, common.BigToHash(big.NewInt(2)))
+		{"guard", func(s *FakeStateChain) { s.Set(watchSafeB, SlotGuard, SlotWord(other)) }, []string{CodeGuardChange}, SeverityHigh},
+		{"module guard", func(s *FakeStateChain) { s.Set(watchSafeB, SlotModuleGuard, SlotWord(other)) }, []string{CodeModuleGuardChange}, SeverityHigh},
+		{"fallback handler", func(s *FakeStateChain) { s.Set(watchSafeB, SlotFallbackHandler, SlotWord(other)) }, []string{CodeFallbackHandlerChange}, SeverityHigh},
+		{"module", func(s *FakeStateChain) { s.SetList(watchSafeB, SlotModules, []common.Address{other}) }, []string{CodeModuleChange}, SeverityHigh},
+		{"owner added and threshold", func(s *FakeStateChain) {
+			s.SetList(watchSafeB, SlotOwners, append(FakeOwners(2), other))
+			s.Set(watchSafeB, SlotOwnerCount, common.BigToHash(big.NewInt(3)))
+			s.Set(watchSafeB, SlotThreshold, common.BigToHash(big.NewInt(2)))
 		}, []string{CodeOwnerChange, CodeThresholdChange}, SeverityHigh},
-		{"owner list loop", func(s *fakeStateChain) {
-			os := fakeOwners(3)
-			s.set(watchSafeB, MappingSlot(other, SlotOwners), slotWord(os[0]))
+		{"owner list loop", func(s *FakeStateChain) {
+			os := FakeOwners(3)
+			s.Set(watchSafeB, MappingSlot(other, SlotOwners), SlotWord(os[0]))
 		}, []string{CodeListCorrupt}, SeverityCritical},
-		{"code removed", func(s *fakeStateChain) { s.accounts[watchSafeA].code = nil }, []string{CodeSafeUnreadable}, SeverityHigh},
-		{"still removed: no second alert", func(s *fakeStateChain) {}, nil, ""},
-		{"back, with another guard", func(s *fakeStateChain) {
-			s.accounts[watchSafeA].code = fakeProxyCode
-			s.set(watchSafeA, SlotGuard, slotWord(other))
+		{"code removed", func(s *FakeStateChain) { s.Accounts[watchSafeA].Code = nil }, []string{CodeSafeUnreadable}, SeverityHigh},
+		{"still removed: no second alert", func(s *FakeStateChain) {}, nil, ""},
+		{"back, with another guard", func(s *FakeStateChain) {
+			s.Accounts[watchSafeA].Code = FakeProxyCode
+			s.Set(watchSafeA, SlotGuard, SlotWord(other))
 		}, []string{CodeGuardChange}, SeverityHigh},
 	} {
 		h := chain.mine(tc.change)
@@ -236,8 +236,8 @@ func TestWatcherAlerts(t *testing.T) {
 }
 
 func TestWatcherStartNotSafe(t *testing.T) {
-	g := newFakeStateChain()
-	g.accounts[watchSafeA] = &fakeStateAccount{code: []byte("some other contract")}
+	g := NewFakeStateChain()
+	g.Accounts[watchSafeA] = &FakeStateAccount{Code: []byte("some other contract")}
 	chain := newFakeWatchChain(g)
 	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
 	if err != nil {
@@ -252,7 +252,7 @@ func TestWatcherStartNotSafe(t *testing.T) {
 	}
 	// A has no code but has sent transactions: an externally owned
 	// account (a wrong address), not a Safe not deployed yet.
-	g.accounts[watchSafeA] = &fakeStateAccount{nonce: 2, balance: big.NewInt(1)}
+	g.Accounts[watchSafeA] = &FakeStateAccount{nonce: 2, balance: big.NewInt(1)}
 	w, err = NewWatcher(newFakeWatchChain(g), []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -278,8 +278,8 @@ func TestWatcherStartNotSafe(t *testing.T) {
 // one SAFE_UNREADABLE, at that block.
 func TestWatcherNotDeployed(t *testing.T) {
 	watchC := common.HexToAddress("0x000000000000000000000000000000000005afec")
-	g := newFakeStateChain()
-	g.addSafe(watchSafeB, fakeOwners(2), 1, nil)
+	g := NewFakeStateChain()
+	g.AddSafe(watchSafeB, FakeOwners(2), 1, nil)
 	chain := newFakeWatchChain(g)
 	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB, watchC}, WatchOptions{MaxReorgDepth: 8, Read: ReadOptions{Registry: fakeRegistry(t)}})
 	if err != nil {
@@ -291,8 +291,8 @@ func TestWatcherNotDeployed(t *testing.T) {
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchSafeA, watchC}) || w.State(watchSafeA) != nil || w.State(watchSafeB) == nil {
 		t.Fatalf("NotDeployed %v, state of A %v", nd, w.State(watchSafeA))
 	}
-	threshold := func(n int64) func(s *fakeStateChain) {
-		return func(s *fakeStateChain) { s.set(watchSafeA, SlotThreshold, common.BigToHash(big.NewInt(n))) }
+	threshold := func(n int64) func(s *FakeStateChain) {
+		return func(s *FakeStateChain) { s.Set(watchSafeA, SlotThreshold, common.BigToHash(big.NewInt(n))) }
 	}
 	expect := func(what string, want []string, block uint64) {
 		t.Helper()
@@ -308,7 +308,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 	}
 	chain.mine(nil)
 	expect("block 1, nothing deployed", nil, 1)
-	chain.mine(func(s *fakeStateChain) { s.addSafe(watchSafeA, fakeOwners(3), 2, nil) })
+	chain.mine(func(s *FakeStateChain) { s.AddSafe(watchSafeA, FakeOwners(3), 2, nil) })
 	expect("block 2, A deployed", nil, 2)
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchC}) || w.State(watchSafeA).Threshold.Int64() != 2 {
 		t.Fatalf("after the deployment: NotDeployed %v, A %+v", nd, w.State(watchSafeA))
@@ -320,7 +320,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 	// threshold 1, changed to 2 at block 4.
 	chain.drop(2)
 	chain.mine(nil)
-	chain.mine(func(s *fakeStateChain) { s.addSafe(watchSafeA, fakeOwners(3), 1, nil) })
+	chain.mine(func(s *FakeStateChain) { s.AddSafe(watchSafeA, FakeOwners(3), 1, nil) })
 	chain.mine(threshold(2))
 	expect("the reorg", []string{CodeChainReorg}, 4)
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchSafeA, watchC}) || w.State(watchSafeA) != nil {
@@ -333,7 +333,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 		t.Fatalf("block 4': %+v, want THRESHOLD_CHANGE 1 → 2", alerts)
 	}
 
-	chain.mine(func(s *fakeStateChain) { s.accounts[watchC] = &fakeStateAccount{code: []byte("not a Safe")} })
+	chain.mine(func(s *FakeStateChain) { s.Accounts[watchC] = &FakeStateAccount{Code: []byte("not a Safe")} })
 	alerts = step(t, w)
 	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Severity != SeverityHigh || alerts[0].Safe != watchC.Hex() || alerts[0].Block != 5 ||
 		!strings.Contains(alerts[0].Message, "got at block 5 is not a Safe") {
@@ -354,8 +354,8 @@ func TestWatcherNotDeployed(t *testing.T) {
 // deployed again.
 func TestWatcherNotDeployedEOA(t *testing.T) {
 	watchD := common.HexToAddress("0x000000000000000000000000000000000005afed")
-	g := newFakeStateChain()
-	g.addSafe(watchSafeB, fakeOwners(2), 1, nil)
+	g := NewFakeStateChain()
+	g.AddSafe(watchSafeB, FakeOwners(2), 1, nil)
 	chain := newFakeWatchChain(g)
 	w, err := NewWatcher(chain, []common.Address{watchSafeB, watchD}, WatchOptions{MaxReorgDepth: 8, Read: ReadOptions{Registry: fakeRegistry(t)}})
 	if err != nil {
@@ -367,7 +367,7 @@ func TestWatcherNotDeployedEOA(t *testing.T) {
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchD}) {
 		t.Fatalf("NotDeployed %v", nd)
 	}
-	st := func(h BlockHeader) *fakeStateChain { return chain.blocks[h.Hash].st }
+	st := func(h BlockHeader) *FakeStateChain { return chain.blocks[h.Hash].st }
 	h := chain.mine(nil)
 	if alerts := step(t, w); len(alerts) != 0 {
 		t.Fatalf("block 1: %v", alerts)
@@ -375,7 +375,7 @@ func TestWatcherNotDeployedEOA(t *testing.T) {
 	if b := st(h); b.batches != 1 || b.nonces != 1 {
 		t.Errorf("block 1: %d round trips and %d nonce reads, want 1 and 1 (D's)", b.batches, b.nonces)
 	}
-	chain.mine(func(s *fakeStateChain) { s.accounts[watchD] = &fakeStateAccount{nonce: 1} })
+	chain.mine(func(s *FakeStateChain) { s.Accounts[watchD] = &FakeStateAccount{nonce: 1} })
 	alerts := step(t, w)
 	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Safe != watchD.Hex() || alerts[0].Block != 2 ||
 		!strings.Contains(alerts[0].Message, "sent a transaction by block 2, without code") ||
@@ -431,7 +431,7 @@ func TestWatcherReorg(t *testing.T) {
 	chain, w := newWatchFixture(t)
 	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
 	chain.mine(nil)
-	chain.mine(func(s *fakeStateChain) { s.set(watchSafeA, SlotGuard, slotWord(other)) })
+	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeA, SlotGuard, SlotWord(other)) })
 	chain.mine(nil)
 	var got []string
 	for range 3 {
@@ -442,7 +442,7 @@ func TestWatcherReorg(t *testing.T) {
 	}
 	chain.drop(2)
 	chain.mine(nil)
-	b3 := chain.mine(func(s *fakeStateChain) { s.setList(watchSafeA, SlotModules, []common.Address{other}) })
+	b3 := chain.mine(func(s *FakeStateChain) { s.SetList(watchSafeA, SlotModules, []common.Address{other}) })
 	chain.mine(nil)
 
 	alerts := step(t, w)
@@ -484,7 +484,7 @@ func TestWatcherReorg(t *testing.T) {
 	for range 12 {
 		chain.mine(nil)
 	}
-	chain.mine(func(s *fakeStateChain) { s.set(watchSafeB, SlotThreshold, common.BigToHash(big.NewInt(2))) })
+	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeB, SlotThreshold, common.BigToHash(big.NewInt(2))) })
 	ctx := context.Background()
 	var all []string
 	for {
@@ -509,7 +509,7 @@ func TestWatcherFollow(t *testing.T) {
 	chain, w := newWatchFixture(t)
 	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
 	chain.mine(nil)
-	chain.mine(func(s *fakeStateChain) { s.set(watchSafeA, SlotThreshold, common.BigToHash(big.NewInt(3))) })
+	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeA, SlotThreshold, common.BigToHash(big.NewInt(3))) })
 
 	var mu sync.Mutex
 	var alerts []Alert
@@ -540,14 +540,14 @@ func TestWatcherFollow(t *testing.T) {
 	wait(CodeThresholdChange)
 	chain.setDown(true)
 	wait(CodeNodeUnreachable)
-	chain.mine(func(s *fakeStateChain) { s.set(watchSafeB, SlotGuard, slotWord(other)) }) // block 3, while down
+	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeB, SlotGuard, SlotWord(other)) }) // block 3, while down
 	time.Sleep(30 * time.Millisecond)
 	chain.setDown(false)
 	wait(CodeGuardChange)
 	wait(CodeNodeRecovered)
 	chain.mine(nil)
 	chain.mine(nil)
-	chain.mine(func(s *fakeStateChain) { s.set(watchSafeB, SlotGuard, common.Hash{}) }) // block 6: past ToBlock
+	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeB, SlotGuard, common.Hash{}) }) // block 6: past ToBlock
 	select {
 	case err := <-done:
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/posture"
 )
 
 // maxAuditSafes bounds --safe.
@@ -94,7 +95,7 @@ func (m *Main) safeAuditCmd() *command {
 // auditOutput is the --json form of one Safe's audit: the report and its
 // audit entry. Several Safes give a JSON array of them, in --safe order.
 type auditOutput struct {
-	safe.PostureJSON
+	posture.PostureJSON
 	AuditSeq int64 `json:"auditSeq"`
 }
 
@@ -107,7 +108,7 @@ func parseBlockFlag(field, s string) (uint64, error) {
 	return n, nil
 }
 
-func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*safe.PostureReport, error) {
+func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture.PostureReport, error) {
 	if err := required("--safe", "the Safe's address (several separated by commas)", f.safes); err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*safe.Po
 	if f.noApprovals && f.approvalsFrom != "" {
 		return nil, bulwark.Invalid("--no-approvals", "contradicts --approvals-from: give --approvals-from N to scan from block N, or --no-approvals to scan nothing, not both")
 	}
-	opt := safe.AuditOptions{SkipApprovals: f.noApprovals}
+	opt := posture.AuditOptions{SkipApprovals: f.noApprovals}
 	if f.approvalsFrom != "" {
 		n, err := parseBlockFlag("--approvals-from", f.approvalsFrom)
 		if err != nil {
@@ -171,7 +172,7 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*safe.Po
 			return nil, bulwark.Invalid("--block", "block %d is beyond the node's head %d", blockNum, head)
 		}
 	}
-	reps, err := safe.AuditMany(ctx, client, addrs, block, opt)
+	reps, err := posture.AuditMany(ctx, client, addrs, block, opt)
 	if err != nil {
 		return nil, auditReadError(err)
 	}
@@ -208,7 +209,7 @@ func rpcFlagError(err error) error {
 }
 
 // writeAuditText prints one Safe's posture report.
-func writeAuditText(w io.Writer, r *safe.PostureReport, auditSeq int64) {
+func writeAuditText(w io.Writer, r *posture.PostureReport, auditSeq int64) {
 	st := r.State
 	b := &textBlock{w: w}
 	b.heading("Safe posture")
@@ -253,7 +254,7 @@ func writeAuditText(w io.Writer, r *safe.PostureReport, auditSeq int64) {
 		b.printf("  %s  %s\n", mo.Address.Hex(), accountText(mo))
 	}
 	b.blank()
-	opt := func(label string, a *safe.PostureAccount) {
+	opt := func(label string, a *posture.PostureAccount) {
 		if a == nil {
 			b.line(label, "none")
 			return
@@ -289,17 +290,17 @@ func writeAuditText(w io.Writer, r *safe.PostureReport, auditSeq int64) {
 	default:
 		b.printf("Verdict: OK (exit 0).\n")
 	}
-	b.printf("Posture rules %s, registry %s; recorded as audit entry %d.\n", safe.PosturePolicyVersion, safe.RegistryVersion, auditSeq)
+	b.printf("Posture rules %s, registry %s; recorded as audit entry %d.\n", posture.PosturePolicyVersion, safe.RegistryVersion, auditSeq)
 }
 
-func accountText(a safe.PostureAccount) string {
+func accountText(a posture.PostureAccount) string {
 	var parts []string
 	switch a.Kind {
-	case safe.AccountEOA:
+	case posture.AccountEOA:
 		parts = append(parts, "no code (EOA)")
-	case safe.AccountSafe:
+	case posture.AccountSafe:
 		parts = append(parts, "a Safe: "+a.Known)
-	case safe.AccountDelegated:
+	case posture.AccountDelegated:
 		parts = append(parts, "EIP-7702 delegated to "+a.DelegatesTo)
 	default:
 		if a.Known != "" {

@@ -1,4 +1,4 @@
-package safe
+package posture
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // PosturePolicyVersion names the posture rules below (the findings of
@@ -41,7 +42,7 @@ const (
 )
 
 // PostureCodes lists every code [Audit] emits.
-var PostureCodes = []string{CodeListCorrupt, CodeUnknownSingleton, CodeLegacyVersion, CodeThresholdRisk, CodeModulesEnabled,
+var PostureCodes = []string{safe.CodeListCorrupt, safe.CodeUnknownSingleton, CodeLegacyVersion, CodeThresholdRisk, CodeModulesEnabled,
 	CodeUnknownFallbackHandler, CodeGuardSet, CodeModuleGuardSet, CodeNoGuard, CodeOwnerIsContract,
 	CodeApprovedHashesPending, CodeApprovedHashesUnchecked}
 
@@ -52,7 +53,7 @@ var SlotApprovedHashes = common.BigToHash(big.NewInt(8))
 
 // ApprovedHashSlot returns the storage slot of approvedHashes[owner][hash].
 func ApprovedHashSlot(owner common.Address, hash common.Hash) common.Hash {
-	inner := MappingSlot(owner, SlotApprovedHashes)
+	inner := safe.MappingSlot(owner, SlotApprovedHashes)
 	return crypto.Keccak256Hash(hash[:], inner[:])
 }
 
@@ -74,7 +75,7 @@ const (
 // AuditOptions tune [AuditMany].
 type AuditOptions struct {
 	// Registry of known deployments; nil means KnownDeployments().
-	Registry *Registry
+	Registry *safe.Registry
 	// ApprovalsFrom is the first block the approval scan reads; nil means
 	// DefaultApprovalScanBlocks back from the audited block.
 	ApprovalsFrom *uint64
@@ -104,7 +105,7 @@ type PostureAccount struct {
 	// "CompatibilityFallbackHandler 1.4.1 (canonical)".
 	Known string `json:"known,omitempty"`
 	// Role is that deployment's role.
-	Role Role `json:"role,omitempty"`
+	Role safe.Role `json:"role,omitempty"`
 	// DelegatesTo is the target of an EIP-7702 delegation.
 	DelegatesTo string `json:"delegatesTo,omitempty"`
 }
@@ -157,14 +158,14 @@ type PostureReport struct {
 	// cannot be established, with VersionError saying why.
 	Version      string
 	VersionError string
-	State        *State
+	State        *safe.State
 	Owners       []PostureAccount
 	Modules      []PostureAccount
 	Guard        *PostureAccount
 	ModuleGuard  *PostureAccount
 	Handler      *PostureAccount
 	Approvals    ApprovalScan
-	Findings     []Finding
+	Findings     []safe.Finding
 	Verdict      bulwark.Verdict
 }
 
@@ -179,9 +180,9 @@ func (r *PostureReport) Codes() []string {
 
 // Audit reads the Safe at addr at block and audits its posture; see
 // [AuditMany].
-func Audit(ctx context.Context, r ChainReader, addr common.Address, block BlockID) (*PostureReport, error) {
+func Audit(ctx context.Context, r safe.ChainReader, addr common.Address, block safe.BlockID) (*PostureReport, error) {
 	reps, err := AuditMany(ctx, r, []common.Address{addr}, block, AuditOptions{})
-	var rerr *ReadStatesError
+	var rerr *safe.ReadStatesError
 	if errors.As(err, &rerr) && len(rerr.Errs) == 1 {
 		return nil, rerr.Errs[0]
 	}
@@ -198,26 +199,26 @@ func Audit(ctx context.Context, r ChainReader, addr common.Address, block BlockI
 // the approvedHashes slots they name. The result has one report per
 // address, in order; a Safe that cannot be read has a nil entry and the
 // error is a *ReadStatesError, as ReadStatesWith's.
-func AuditMany(ctx context.Context, r ChainReader, addrs []common.Address, block BlockID, opt AuditOptions) ([]*PostureReport, error) {
+func AuditMany(ctx context.Context, r safe.ChainReader, addrs []common.Address, block safe.BlockID, opt AuditOptions) ([]*PostureReport, error) {
 	if opt.Registry == nil {
-		opt.Registry = KnownDeployments()
+		opt.Registry = safe.KnownDeployments()
 	}
-	states, readErr := ReadStatesWith(ctx, r, addrs, block, ReadOptions{Registry: opt.Registry})
-	var partial *ReadStatesError
+	states, readErr := safe.ReadStatesWith(ctx, r, addrs, block, safe.ReadOptions{Registry: opt.Registry})
+	var partial *safe.ReadStatesError
 	if readErr != nil && !errors.As(readErr, &partial) {
 		return nil, readErr
 	}
 	// Code of every account the Safes point to, once each, in one batch.
-	var reads []Read
+	var reads []safe.Read
 	index := map[common.Address]int{}
 	want := func(a common.Address) {
 		if _, ok := index[a]; ok || a == (common.Address{}) {
 			return
 		}
 		index[a] = len(reads)
-		reads = append(reads, Read{Kind: ReadCode, Addr: a})
+		reads = append(reads, safe.Read{Kind: safe.ReadCode, Addr: a})
 	}
-	var at BlockID
+	var at safe.BlockID
 	for _, st := range states {
 		if st == nil {
 			continue
@@ -283,8 +284,8 @@ func AuditMany(ctx context.Context, r ChainReader, addrs []common.Address, block
 			return nil, err
 		}
 		rep.Findings = postureFindings(rep)
-		SortFindings(rep.Findings)
-		rep.Verdict = VerdictOf(rep.Findings)
+		safe.SortFindings(rep.Findings)
+		rep.Verdict = safe.VerdictOf(rep.Findings)
 	}
 	if partial != nil {
 		return reps, partial
@@ -295,7 +296,7 @@ func AuditMany(ctx context.Context, r ChainReader, addrs []common.Address, block
 // delegationPrefix starts the code of an EIP-7702 delegated account.
 var delegationPrefix = []byte{0xef, 0x01, 0x00}
 
-func describeAccount(reg *Registry, a common.Address, code []byte) PostureAccount {
+func describeAccount(reg *safe.Registry, a common.Address, code []byte) PostureAccount {
 	acc := PostureAccount{Address: a, Kind: AccountEOA}
 	if len(code) == 0 {
 		return acc
@@ -307,9 +308,9 @@ func describeAccount(reg *Registry, a common.Address, code []byte) PostureAccoun
 		acc.Kind = AccountDelegated
 		acc.DelegatesTo = common.BytesToAddress(code[3:]).Hex()
 		return acc
-	case KnownProxyCode(h) != "":
+	case safe.KnownProxyCode(h) != "":
 		acc.Kind = AccountSafe
-		acc.Known = "Safe proxy " + KnownProxyCode(h)
+		acc.Known = "Safe proxy " + safe.KnownProxyCode(h)
 		return acc
 	}
 	acc.Kind = AccountContract
@@ -326,7 +327,7 @@ func describeAccount(reg *Registry, a common.Address, code []byte) PostureAccoun
 
 // scanApprovals fills rep.Approvals. Only a failure to reach the node at
 // all is an error; a refused query is a reason.
-func scanApprovals(ctx context.Context, r ChainReader, rep *PostureReport, opt AuditOptions) error {
+func scanApprovals(ctx context.Context, r safe.ChainReader, rep *PostureReport, opt AuditOptions) error {
 	sc := &rep.Approvals
 	sc.ToBlock = rep.Block
 	sc.Pending = []PendingApproval{}
@@ -347,7 +348,7 @@ func scanApprovals(ctx context.Context, r ChainReader, rep *PostureReport, opt A
 		sc.Reason = fmt.Sprintf("a scan of %d blocks is more than the %d allowed", sc.ToBlock-sc.FromBlock+1, MaxApprovalScanBlocks)
 		return nil
 	}
-	lr, ok := r.(LogReader)
+	lr, ok := r.(safe.LogReader)
 	if !ok {
 		sc.Reason = "the node reader cannot query logs"
 		return nil
@@ -361,8 +362,8 @@ func scanApprovals(ctx context.Context, r ChainReader, rep *PostureReport, opt A
 	executed := map[common.Hash]bool{}
 	for from := sc.FromBlock; ; from += ApprovalScanChunk {
 		to := min(from+ApprovalScanChunk-1, sc.ToBlock)
-		logs, err := lr.ReadLogs(ctx, LogFilter{Address: rep.Safe, FromBlock: from, ToBlock: to,
-			Topics0: []common.Hash{TopicApproveHash, TopicExecutionSuccess, TopicExecutionFailure, topicExecutionFailed}})
+		logs, err := lr.ReadLogs(ctx, safe.LogFilter{Address: rep.Safe, FromBlock: from, ToBlock: to,
+			Topics0: []common.Hash{safe.TopicApproveHash, safe.TopicExecutionSuccess, safe.TopicExecutionFailure, safe.TopicExecutionFailed}})
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -375,7 +376,7 @@ func scanApprovals(ctx context.Context, r ChainReader, rep *PostureReport, opt A
 				continue
 			}
 			switch l.Topics[0] {
-			case TopicApproveHash:
+			case safe.TopicApproveHash:
 				if len(l.Topics) != 3 {
 					continue
 				}
@@ -409,11 +410,11 @@ func scanApprovals(ctx context.Context, r ChainReader, rep *PostureReport, opt A
 	// read each slot at the audited block (1.0.0–1.2.0 clear it when the
 	// transaction is executed by someone else; 1.3.0+ never clear it, but
 	// an executed transaction cannot run again: its nonce is spent).
-	reads := make([]Read, len(order))
+	reads := make([]safe.Read, len(order))
 	for i, k := range order {
-		reads[i] = Read{Kind: ReadStorage, Addr: rep.Safe, Slot: ApprovedHashSlot(k.owner, k.hash)}
+		reads[i] = safe.Read{Kind: safe.ReadStorage, Addr: rep.Safe, Slot: ApprovedHashSlot(k.owner, k.hash)}
 	}
-	if err := r.BatchRead(ctx, AtBlockNumber(rep.Block), reads); err != nil {
+	if err := r.BatchRead(ctx, safe.AtBlockNumber(rep.Block), reads); err != nil {
 		return err
 	}
 	owners := rep.State.Owners
@@ -435,13 +436,13 @@ func scanApprovals(ctx context.Context, r ChainReader, rep *PostureReport, opt A
 
 // postureFindings applies the posture rules to a report whose accounts and
 // approvals are filled in.
-func postureFindings(rep *PostureReport) []Finding {
+func postureFindings(rep *PostureReport) []safe.Finding {
 	st := rep.State
-	var out []Finding
-	add := func(code string, sev Severity, kv []string, format string, args ...any) {
-		f := Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...)}
+	var out []safe.Finding
+	add := func(code string, sev safe.Severity, kv []string, format string, args ...any) {
+		f := safe.Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...)}
 		if len(kv) > 0 {
-			f = f.with(kv...)
+			f = f.With(kv...)
 		}
 		out = append(out, f)
 	}
@@ -450,29 +451,29 @@ func postureFindings(rep *PostureReport) []Finding {
 	// Storage the Safe's own code would never write.
 	for _, l := range []struct {
 		what   string
-		status ListStatus
+		status safe.ListStatus
 		n      int
 	}{{"owner", st.OwnersStatus, len(st.Owners)}, {"module", st.ModulesStatus, len(st.Modules)}} {
-		if l.status == ListOK {
+		if l.status == safe.ListOK {
 			continue
 		}
 		var why string
 		switch l.status {
-		case ListLoop:
+		case safe.ListLoop:
 			why = "an entry points back into the list"
-		case ListBroken:
+		case safe.ListBroken:
 			why = "an entry points to nothing before the end marker"
-		case ListTruncated:
+		case safe.ListTruncated:
 			why = fmt.Sprintf("it goes on past %d entries", l.n)
 		default:
 			why = string(l.status)
 		}
-		add(CodeListCorrupt, SeverityCritical, kv("list", l.what+"s", "status", string(l.status), "entriesRead", fmt.Sprint(l.n)),
+		add(safe.CodeListCorrupt, safe.SeverityCritical, kv("list", l.what+"s", "status", string(l.status), "entriesRead", fmt.Sprint(l.n)),
 			"The %s list in storage is %s: %s. The Safe's own code never writes that; its storage was written by other code (a DELEGATECALL, a hijacked singleton). Treat the Safe as compromised until explained.",
 			l.what, l.status, why)
 	}
-	if st.OwnersStatus == ListOK && st.OwnerCount != nil && st.OwnerCount.Cmp(big.NewInt(int64(len(st.Owners)))) != 0 {
-		add(CodeListCorrupt, SeverityCritical, kv("list", "owners", "ownerCount", st.OwnerCount.String(), "ownersInList", fmt.Sprint(len(st.Owners))),
+	if st.OwnersStatus == safe.ListOK && st.OwnerCount != nil && st.OwnerCount.Cmp(big.NewInt(int64(len(st.Owners)))) != 0 {
+		add(safe.CodeListCorrupt, safe.SeverityCritical, kv("list", "owners", "ownerCount", st.OwnerCount.String(), "ownersInList", fmt.Sprint(len(st.Owners))),
 			"The owner count in storage (%s) is not the number of owners in the list (%d). The Safe's own code keeps the two equal; its storage was written by other code.",
 			st.OwnerCount, len(st.Owners))
 	}
@@ -490,14 +491,14 @@ func postureFindings(rep *PostureReport) []Finding {
 		if st.ReportedVersion != "" {
 			said = fmt.Sprintf("VERSION() answers %q, which is only the contract's own word", st.ReportedVersion)
 		}
-		add(CodeUnknownSingleton, SeverityCritical, kv("singleton", st.Singleton.Hex(), "codeHash", st.SingletonCodeHash.Hex()),
+		add(safe.CodeUnknownSingleton, safe.SeverityCritical, kv("singleton", st.Singleton.Hex(), "codeHash", st.SingletonCodeHash.Hex()),
 			"The singleton in slot 0, %s, is not a known Safe deployment (%s; %s). Every call to the Safe runs that code: after Bybit's hijack slot 0 held the attacker's contract. Do not sign or send anything to this Safe until the singleton is identified.",
 			st.Singleton.Hex(), what, said)
 	}
 
 	// The version.
-	if v, err := ParseVersion("version", rep.Version); rep.Version != "" && err == nil && !v.DomainHasChainID() {
-		add(CodeLegacyVersion, SeverityHigh, kv("version", v.Core()),
+	if v, err := safe.ParseVersion("version", rep.Version); rep.Version != "" && err == nil && !v.DomainHasChainID() {
+		add(CodeLegacyVersion, safe.SeverityHigh, kv("version", v.Core()),
 			"Safe %s (1.2.0 or older) has no transaction guard and no chain id in its signing domain: a signature is valid on every chain where this address exists, and nothing on chain can check a transaction before it runs. This was Bybit's version. Upgrade to 1.4.1 (SafeMigration, or changeMasterCopy to a pinned singleton) and set a guard.",
 			v.Core())
 	}
@@ -509,15 +510,15 @@ func postureFindings(rep *PostureReport) []Finding {
 	for _, o := range rep.Owners {
 		switch o.Kind {
 		case AccountSafe:
-			add(CodeOwnerIsContract, SeverityInfo, kv("owner", o.Address.Hex(), "kind", string(o.Kind)),
+			add(CodeOwnerIsContract, safe.SeverityInfo, kv("owner", o.Address.Hex(), "kind", string(o.Kind)),
 				"Owner %s is a Safe (%s): its own owners sign for it (approveHash or EIP-1271). That is fine, but its posture is part of this one's: audit it too (bulwark safe audit --safe %s).",
 				o.Address.Hex(), o.Known, o.Address.Hex())
 		case AccountDelegated:
-			add(CodeOwnerIsContract, SeverityMedium, kv("owner", o.Address.Hex(), "kind", string(o.Kind), "delegatesTo", o.DelegatesTo),
+			add(CodeOwnerIsContract, safe.SeverityMedium, kv("owner", o.Address.Hex(), "kind", string(o.Kind), "delegatesTo", o.DelegatesTo),
 				"Owner %s is an account delegated (EIP-7702) to %s: that code can act for the key, including approveHash. Check the delegate.",
 				o.Address.Hex(), o.DelegatesTo)
 		case AccountContract:
-			add(CodeOwnerIsContract, SeverityMedium, kv("owner", o.Address.Hex(), "kind", string(o.Kind), "codeHash", o.CodeHash),
+			add(CodeOwnerIsContract, safe.SeverityMedium, kv("owner", o.Address.Hex(), "kind", string(o.Kind), "codeHash", o.CodeHash),
 				"Owner %s is a contract that is not a known Safe (code hash %s): it signs by EIP-1271 or approveHash, and whatever its code says is this owner's signature. Confirm what it is and who controls it.",
 				o.Address.Hex(), o.CodeHash)
 		}
@@ -525,14 +526,14 @@ func postureFindings(rep *PostureReport) []Finding {
 
 	// Modules.
 	for _, m := range rep.Modules {
-		sev, what := SeverityHigh, "a contract Bulwark does not know (code hash "+m.CodeHash+")"
+		sev, what := safe.SeverityHigh, "a contract Bulwark does not know (code hash "+m.CodeHash+")"
 		switch {
 		case m.Kind == AccountEOA:
 			what = "an account without code: whoever holds its key can execute anything"
 		case m.Kind == AccountDelegated:
 			what = "an EIP-7702 delegated account: its key and its delegate can execute anything"
 		case m.Known != "":
-			sev, what = SeverityMedium, m.Known+" (role "+string(m.Role)+"), a pinned deployment but not a module"
+			sev, what = safe.SeverityMedium, m.Known+" (role "+string(m.Role)+"), a pinned deployment but not a module"
 		}
 		fields := kv("module", m.Address.Hex(), "kind", string(m.Kind))
 		if m.Role != "" {
@@ -543,23 +544,23 @@ func postureFindings(rep *PostureReport) []Finding {
 			m.Address.Hex(), what)
 	}
 
-	v, verr := ParseVersion("version", rep.Version)
+	v, verr := safe.ParseVersion("version", rep.Version)
 	hasVersion := rep.Version != "" && verr == nil
 	// Guards.
 	switch {
 	case rep.Guard != nil:
 		guardFinding(CodeGuardSet, "transaction guard", *rep.Guard, hasVersion && !v.DomainHasChainID(), add)
 	case hasVersion && v.DomainHasChainID():
-		add(CodeNoGuard, SeverityInfo, kv("version", v.Core()),
+		add(CodeNoGuard, safe.SeverityInfo, kv("version", v.Core()),
 			"No transaction guard is set. Safe %s can have one (setGuard): a contract that checks every transaction before it runs, e.g. refusing DELEGATECALL to anything but pinned libraries, which would have stopped Bybit's transaction. Optional defence in depth; a faulty guard can lock the Safe, so test it first.",
 			v.Core())
 	}
 	if rep.ModuleGuard != nil {
-		guardFinding(CodeModuleGuardSet, "module guard", *rep.ModuleGuard, hasVersion && v.Compare(Version{Major: 1, Minor: 5}) < 0, add)
+		guardFinding(CodeModuleGuardSet, "module guard", *rep.ModuleGuard, hasVersion && v.Compare(safe.Version{Major: 1, Minor: 5}) < 0, add)
 	}
 
 	// Fallback handler.
-	if h := rep.Handler; h != nil && h.Role != RoleFallbackHandler {
+	if h := rep.Handler; h != nil && h.Role != safe.RoleFallbackHandler {
 		what := "a contract that is not a known fallback handler (code hash " + h.CodeHash + ")"
 		switch {
 		case h.Kind == AccountEOA:
@@ -567,7 +568,7 @@ func postureFindings(rep *PostureReport) []Finding {
 		case h.Known != "":
 			what = h.Known + ", not a fallback handler"
 		}
-		add(CodeUnknownFallbackHandler, SeverityHigh, kv("handler", h.Address.Hex(), "kind", string(h.Kind)),
+		add(CodeUnknownFallbackHandler, safe.SeverityHigh, kv("handler", h.Address.Hex(), "kind", string(h.Kind)),
 			"The fallback handler %s is %s. Every call the Safe does not know is forwarded to it, including EIP-1271 isValidSignature, which dApps and other Safes take as this Safe's signature. Use a pinned CompatibilityFallbackHandler or explain it.",
 			h.Address.Hex(), what)
 	}
@@ -576,13 +577,13 @@ func postureFindings(rep *PostureReport) []Finding {
 	sc := rep.Approvals
 	switch {
 	case !sc.Checked:
-		add(CodeApprovedHashesUnchecked, SeverityInfo, kv("reason", sc.Reason),
+		add(CodeApprovedHashesUnchecked, safe.SeverityInfo, kv("reason", sc.Reason),
 			"Pending on-chain approvals (approveHash) were not checked: %s. Each one counts as that owner's signature without any further action.", sc.Reason)
 	default:
 		for _, p := range sc.Pending {
-			sev, who := SeverityMedium, "owner"
+			sev, who := safe.SeverityMedium, "owner"
 			if !p.OwnerNow {
-				sev, who = SeverityLow, "former owner"
+				sev, who = safe.SeverityLow, "former owner"
 			}
 			add(CodeApprovedHashesPending, sev, kv("owner", p.Owner.Hex(), "hash", p.Hash.Hex(), "block", fmt.Sprint(p.Block), "currentOwner", fmt.Sprint(p.OwnerNow)),
 				"The %s %s approved hash %s on chain (block %d) and it has not been executed: it counts as that %s's signature for whichever transaction has that safeTxHash, with no further action, until the Safe's nonce passes it. Find the transaction and check it with bulwark safe verify, or spend its nonce with another transaction.",
@@ -592,7 +593,7 @@ func postureFindings(rep *PostureReport) []Finding {
 	return out
 }
 
-func thresholdFindings(st *State, add func(string, Severity, []string, string, ...any)) {
+func thresholdFindings(st *safe.State, add func(string, safe.Severity, []string, string, ...any)) {
 	t, n := st.Threshold, big.NewInt(int64(len(st.Owners)))
 	if t == nil {
 		return
@@ -600,42 +601,42 @@ func thresholdFindings(st *State, add func(string, Severity, []string, string, .
 	fields := []string{"threshold", t.String(), "owners", n.String()}
 	switch {
 	case t.Sign() == 0:
-		add(CodeThresholdRisk, SeverityCritical, fields,
+		add(CodeThresholdRisk, safe.SeverityCritical, fields,
 			"The threshold is 0: the Safe is not set up (or its storage was wiped), and whoever calls setup first takes it over. Do not fund it.")
 	case t.Cmp(n) > 0:
-		add(CodeThresholdRisk, SeverityCritical, fields,
+		add(CodeThresholdRisk, safe.SeverityCritical, fields,
 			"The threshold (%s) is more than the number of owners (%s): no transaction can ever collect enough signatures. The Safe's own code never allows this; the storage was written by other code.", t, n)
 	case t.Cmp(big.NewInt(1)) == 0 && n.Cmp(big.NewInt(1)) == 0:
-		add(CodeThresholdRisk, SeverityHigh, fields,
+		add(CodeThresholdRisk, safe.SeverityHigh, fields,
 			"One owner, threshold 1: a single key moves everything, and losing it locks the Safe. Add owners and raise the threshold.")
 	case t.Cmp(big.NewInt(1)) == 0:
-		add(CodeThresholdRisk, SeverityHigh, fields,
+		add(CodeThresholdRisk, safe.SeverityHigh, fields,
 			"Threshold 1 of %s: any one owner's key, phished or stolen, moves everything. Raise the threshold to a majority.", n)
 	case t.Cmp(n) == 0:
-		add(CodeThresholdRisk, SeverityMedium, fields,
+		add(CodeThresholdRisk, safe.SeverityMedium, fields,
 			"Threshold %s of %s: every owner must sign, so one lost key locks the Safe for good (lockout risk). Keep at least one spare owner above the threshold.", t, n)
 	case new(big.Int).Lsh(t, 1).Cmp(n) < 0:
-		add(CodeThresholdRisk, SeverityMedium, fields,
+		add(CodeThresholdRisk, safe.SeverityMedium, fields,
 			"Threshold %s of %s is less than half the owners: a minority can move everything. Raise it to a majority.", t, n)
 	}
 }
 
-func guardFinding(code, what string, g PostureAccount, unused bool, add func(string, Severity, []string, string, ...any)) {
+func guardFinding(code, what string, g PostureAccount, unused bool, add func(string, safe.Severity, []string, string, ...any)) {
 	fields := []string{strings.ReplaceAll(what, " ", ""), g.Address.Hex(), "kind", string(g.Kind)}
 	switch {
 	case unused:
-		add(code, SeverityInfo, fields,
+		add(code, safe.SeverityInfo, fields,
 			"The %s slot holds %s, but this version does not read it: it has no effect until an upgrade, when it would start checking every transaction. Clear it or confirm it before upgrading.",
 			what, g.Address.Hex())
 	case g.Kind == AccountEOA:
-		add(code, SeverityHigh, fields,
+		add(code, safe.SeverityHigh, fields,
 			"The %s %s has no code: the Safe calls it on every transaction, and a call to an account without code reverts, so the Safe is locked (and whoever can deploy there controls it).",
 			what, g.Address.Hex())
 	case g.Known != "":
-		add(code, SeverityMedium, fields,
+		add(code, safe.SeverityMedium, fields,
 			"The %s %s is %s, which is not a guard. The Safe calls it on every transaction; review why.", what, g.Address.Hex(), g.Known)
 	default:
-		add(code, SeverityMedium, fields,
+		add(code, safe.SeverityMedium, fields,
 			"A %s is set: %s (code hash %s). It checks every transaction and can block all of them (a faulty or hostile guard locks the Safe). Confirm it is the contract you deployed and reviewed.",
 			what, g.Address.Hex(), g.CodeHash)
 	}
@@ -670,13 +671,13 @@ type PostureJSON struct {
 	FallbackHandler     *PostureAccount  `json:"fallbackHandler"`
 	Approvals           ApprovalScan     `json:"approvals"`
 	Verdict             bulwark.Verdict  `json:"verdict"`
-	Findings            []Finding        `json:"findings"`
+	Findings            []safe.Finding   `json:"findings"`
 	PolicyVersion       string           `json:"policyVersion"`
 	RegistryVersion     string           `json:"registryVersion"`
 }
 
-func statusText(s ListStatus) string {
-	if s == ListOK {
+func statusText(s safe.ListStatus) string {
+	if s == safe.ListOK {
 		return "ok"
 	}
 	return string(s)
@@ -701,10 +702,10 @@ func (r *PostureReport) JSON() PostureJSON {
 		Owners: r.Owners, OwnersStatus: statusText(st.OwnersStatus), Modules: r.Modules, ModulesStatus: statusText(st.ModulesStatus),
 		Guard: r.Guard, ModuleGuard: r.ModuleGuard, FallbackHandler: r.Handler,
 		Approvals: r.Approvals, Verdict: r.Verdict, Findings: r.Findings,
-		PolicyVersion: PosturePolicyVersion, RegistryVersion: RegistryVersion,
+		PolicyVersion: PosturePolicyVersion, RegistryVersion: safe.RegistryVersion,
 	}
 	if st.SingletonKnown() {
-		j.SingletonDeployment = deploymentNames(st.SingletonDeployments)
+		j.SingletonDeployment = safe.DeploymentNames(st.SingletonDeployments)
 	}
 	if j.Owners == nil {
 		j.Owners = []PostureAccount{}
@@ -713,7 +714,7 @@ func (r *PostureReport) JSON() PostureJSON {
 		j.Modules = []PostureAccount{}
 	}
 	if j.Findings == nil {
-		j.Findings = []Finding{}
+		j.Findings = []safe.Finding{}
 	}
 	if j.Approvals.Pending == nil {
 		j.Approvals.Pending = []PendingApproval{}
@@ -729,8 +730,8 @@ func (r *PostureReport) AuditTarget() string { return "safe:" + r.Safe.Hex() }
 // findings' codes and severities, the verdict and the rule versions.
 func (r *PostureReport) AuditDetails() map[string]any {
 	type codeSev struct {
-		Code     string   `json:"code"`
-		Severity Severity `json:"severity"`
+		Code     string        `json:"code"`
+		Severity safe.Severity `json:"severity"`
 	}
 	fs := make([]codeSev, len(r.Findings))
 	for i, f := range r.Findings {
@@ -746,7 +747,7 @@ func (r *PostureReport) AuditDetails() map[string]any {
 		"findings":          fs,
 		"verdict":           r.Verdict,
 		"policyVersion":     PosturePolicyVersion,
-		"registryVersion":   RegistryVersion,
+		"registryVersion":   safe.RegistryVersion,
 		"approvalsChecked":  r.Approvals.Checked,
 	}
 }

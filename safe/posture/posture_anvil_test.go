@@ -1,4 +1,4 @@
-package safe_test
+package posture_test
 
 import (
 	"context"
@@ -12,11 +12,12 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/posture"
 )
 
-func auditOnChain(t *testing.T, c *safetest.Chain, addr common.Address) *safe.PostureReport {
+func auditOnChain(t *testing.T, c *safetest.Chain, addr common.Address) *posture.PostureReport {
 	t.Helper()
-	r, err := safe.Audit(context.Background(), c.RPC, addr, safe.LatestBlock)
+	r, err := posture.Audit(context.Background(), c.RPC, addr, safe.LatestBlock)
 	if err != nil {
 		t.Fatalf("Audit(%s): %v", addr, err)
 	}
@@ -25,7 +26,7 @@ func auditOnChain(t *testing.T, c *safetest.Chain, addr common.Address) *safe.Po
 
 // postureCheck requires the report's verdict and that its codes are
 // exactly want (in any order), each with the given severity.
-func postureCheck(t *testing.T, r *safe.PostureReport, verdict bulwark.Verdict, want map[string]safe.Severity) {
+func postureCheck(t *testing.T, r *posture.PostureReport, verdict bulwark.Verdict, want map[string]safe.Severity) {
 	t.Helper()
 	got := map[string]safe.Severity{}
 	for _, f := range r.Findings {
@@ -61,7 +62,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		r := auditOnChain(t, chain, s.Address)
 		// The harness's DefaultCallbackHandler is the pinned code at
 		// another address: known by code.
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{safe.CodeLegacyVersion: safe.SeverityHigh})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeLegacyVersion: safe.SeverityHigh})
 		if r.Version != "1.1.1" || r.Handler == nil || r.Handler.Role != safe.RoleFallbackHandler || !r.Approvals.Checked {
 			t.Errorf("version %q handler %+v approvals %+v", r.Version, r.Handler, r.Approvals)
 		}
@@ -70,15 +71,15 @@ func TestAuditOnAnvil(t *testing.T) {
 	t.Run("1.4.1 3-of-6 no guard", func(t *testing.T) {
 		s := d141.NewSafe(t, 3, owners...)
 		r := auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictOK, map[string]safe.Severity{safe.CodeNoGuard: safe.SeverityInfo})
-		if len(r.Owners) != 6 || r.Owners[0].Kind != safe.AccountEOA {
+		postureCheck(t, r, bulwark.VerdictOK, map[string]safe.Severity{posture.CodeNoGuard: safe.SeverityInfo})
+		if len(r.Owners) != 6 || r.Owners[0].Kind != posture.AccountEOA {
 			t.Errorf("owners %+v", r.Owners)
 		}
 
 		// A guard replaces NO_GUARD with GUARD_SET (review: confirm it).
 		s.MustExec(t, s.SetGuardTx(t, chain.DeployGuard(t)), safetest.EIP712, owners[:3]...)
 		r = auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{safe.CodeGuardSet: safe.SeverityMedium})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeGuardSet: safe.SeverityMedium})
 	})
 
 	t.Run("module enabled", func(t *testing.T) {
@@ -86,7 +87,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		module := common.HexToAddress("0x000000000000000000000000000000000000d0d0")
 		s.MustExec(t, s.EnableModuleTx(t, module), safetest.EIP712, owners[:3]...)
 		r := auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{safe.CodeModulesEnabled: safe.SeverityHigh, safe.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeModulesEnabled: safe.SeverityHigh, posture.CodeNoGuard: safe.SeverityInfo})
 		if len(r.Modules) != 1 || r.Modules[0].Address != module || !strings.Contains(r.Findings[0].Message, module.Hex()) {
 			t.Errorf("modules %+v findings %+v", r.Modules, r.Findings)
 		}
@@ -95,7 +96,7 @@ func TestAuditOnAnvil(t *testing.T) {
 	t.Run("threshold 1 of 3", func(t *testing.T) {
 		s := d141.NewSafe(t, 1, owners[:3]...)
 		r := auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{safe.CodeThresholdRisk: safe.SeverityHigh, safe.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeThresholdRisk: safe.SeverityHigh, posture.CodeNoGuard: safe.SeverityInfo})
 	})
 
 	t.Run("nested Safe and contract owners", func(t *testing.T) {
@@ -103,17 +104,17 @@ func TestAuditOnAnvil(t *testing.T) {
 		token := chain.DeployERC20(t)
 		child := d141.NewSafe(t, 2, &safetest.Owner{Address: parent.Address}, &safetest.Owner{Address: token}, owners[3])
 		r := auditOnChain(t, chain, child.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{safe.CodeOwnerIsContract: safe.SeverityMedium, safe.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeOwnerIsContract: safe.SeverityMedium, posture.CodeNoGuard: safe.SeverityInfo})
 		var nested, other bool
 		for _, f := range r.Findings {
 			switch {
-			case f.Code == safe.CodeOwnerIsContract && f.Severity == safe.SeverityInfo:
+			case f.Code == posture.CodeOwnerIsContract && f.Severity == safe.SeverityInfo:
 				nested = strings.Contains(f.Message, parent.Address.Hex()) && strings.Contains(f.Message, "audit it too")
-			case f.Code == safe.CodeOwnerIsContract:
+			case f.Code == posture.CodeOwnerIsContract:
 				other = strings.Contains(f.Message, token.Hex())
 			}
 		}
-		if !nested || !other || r.Owners[0].Kind != safe.AccountSafe || r.Owners[1].Kind != safe.AccountContract {
+		if !nested || !other || r.Owners[0].Kind != posture.AccountSafe || r.Owners[1].Kind != posture.AccountContract {
 			t.Errorf("nested %v other %v owners %+v", nested, other, r.Owners)
 		}
 	})
@@ -124,7 +125,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		h := s.Hash(t, tx).SafeTxHash
 		s.ApproveHash(t, owners[1].Address, h)
 		r := auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{safe.CodeApprovedHashesPending: safe.SeverityMedium, safe.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeApprovedHashesPending: safe.SeverityMedium, posture.CodeNoGuard: safe.SeverityInfo})
 		if p := r.Approvals.Pending; len(p) != 1 || p[0].Hash != h || p[0].Owner != owners[1].Address || !p[0].OwnerNow {
 			t.Errorf("pending %+v", p)
 		}
@@ -132,7 +133,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		s.FundETH(t, safetest.Ether(2))
 		s.MustExec(t, tx, safetest.EIP712, owners[1:4]...)
 		r = auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictOK, map[string]safe.Severity{safe.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictOK, map[string]safe.Severity{posture.CodeNoGuard: safe.SeverityInfo})
 		if r.Approvals.Events != 1 {
 			t.Errorf("approvals %+v", r.Approvals)
 		}
@@ -154,11 +155,11 @@ func TestAuditOnAnvil(t *testing.T) {
 
 	t.Run("several Safes in one batch", func(t *testing.T) {
 		a, b := d141.NewSafe(t, 3, owners...), d111.NewSafe(t, 2, owners[:2]...)
-		reps, err := safe.AuditMany(context.Background(), chain.RPC, []common.Address{a.Address, b.Address}, safe.LatestBlock, safe.AuditOptions{})
+		reps, err := posture.AuditMany(context.Background(), chain.RPC, []common.Address{a.Address, b.Address}, safe.LatestBlock, posture.AuditOptions{})
 		if err != nil || len(reps) != 2 || reps[0].Block != reps[1].Block {
 			t.Fatalf("AuditMany: %v %v", reps, err)
 		}
-		if !slices.Contains(reps[1].Codes(), safe.CodeLegacyVersion) || !slices.Contains(reps[1].Codes(), safe.CodeThresholdRisk) {
+		if !slices.Contains(reps[1].Codes(), posture.CodeLegacyVersion) || !slices.Contains(reps[1].Codes(), posture.CodeThresholdRisk) {
 			t.Errorf("1.1.1 2-of-2: %v", reps[1].Codes())
 		}
 	})

@@ -1,4 +1,4 @@
-package safe
+package posture
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 var (
@@ -25,14 +26,14 @@ var (
 
 // postureRegistry knows the fake 1.4.1 and 1.1.1 singletons, a fallback
 // handler and a MultiSend, all at other addresses than the fakes'.
-func postureRegistry(t testing.TB) *Registry {
+func postureRegistry(t testing.TB) *safe.Registry {
 	t.Helper()
-	v141, v111 := Version{Major: 1, Minor: 4, Patch: 1}, Version{Major: 1, Minor: 1, Patch: 1}
-	r, err := NewRegistry([]Deployment{
-		{Name: "Safe", Version: v141, Type: DeploymentCanonical, Address: common.HexToAddress("0x41675C099F32341bf84BFc5382aF534df5C7461a"), CodeHash: crypto.Keccak256Hash(fakeSingletonCode)},
-		{Name: "GnosisSafe", Version: v111, Type: DeploymentCanonical, Address: common.HexToAddress("0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F"), CodeHash: crypto.Keccak256Hash(fakeLegacyCode)},
-		{Name: "CompatibilityFallbackHandler", Version: v141, Type: DeploymentCanonical, Address: common.HexToAddress("0xfd0732Dc9E303f09fCEf3a7388Ad10A83459Ec99"), CodeHash: crypto.Keccak256Hash(fakeHandlerCode)},
-		{Name: "MultiSend", Version: v141, Type: DeploymentCanonical, Address: common.HexToAddress("0x38869bf66a61cF6bDB996A6aE40D5853Fd43B526"), CodeHash: crypto.Keccak256Hash(fakeMultiSendCode)},
+	v141, v111 := safe.Version{Major: 1, Minor: 4, Patch: 1}, safe.Version{Major: 1, Minor: 1, Patch: 1}
+	r, err := safe.NewRegistry([]safe.Deployment{
+		{Name: "Safe", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x41675C099F32341bf84BFc5382aF534df5C7461a"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
+		{Name: "GnosisSafe", Version: v111, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F"), CodeHash: crypto.Keccak256Hash(fakeLegacyCode)},
+		{Name: "CompatibilityFallbackHandler", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0xfd0732Dc9E303f09fCEf3a7388Ad10A83459Ec99"), CodeHash: crypto.Keccak256Hash(fakeHandlerCode)},
+		{Name: "MultiSend", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x38869bf66a61cF6bDB996A6aE40D5853Fd43B526"), CodeHash: crypto.Keccak256Hash(fakeMultiSendCode)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -42,18 +43,18 @@ func postureRegistry(t testing.TB) *Registry {
 
 // fakeLogChain adds eth_getLogs to fakeStateChain.
 type fakeLogChain struct {
-	*fakeStateChain
-	logs    []EventLog
+	*safe.FakeStateChain
+	logs    []safe.EventLog
 	logErr  error
-	queries []LogFilter
+	queries []safe.LogFilter
 }
 
-func (f *fakeLogChain) ReadLogs(_ context.Context, q LogFilter) ([]EventLog, error) {
+func (f *fakeLogChain) ReadLogs(_ context.Context, q safe.LogFilter) ([]safe.EventLog, error) {
 	f.queries = append(f.queries, q)
 	if f.logErr != nil {
 		return nil, f.logErr
 	}
-	var out []EventLog
+	var out []safe.EventLog
 	for _, l := range f.logs {
 		if l.Address == q.Address && l.BlockNumber >= q.FromBlock && l.BlockNumber <= q.ToBlock && slices.Contains(q.Topics0, l.Topics[0]) {
 			out = append(out, l)
@@ -64,33 +65,33 @@ func (f *fakeLogChain) ReadLogs(_ context.Context, q LogFilter) ([]EventLog, err
 
 // healthySafe is a 3-of-5 Safe 1.4.1 with a known handler and no modules.
 func healthySafe() *fakeLogChain {
-	f := newFakeStateChain()
-	f.addSafe(fakeSafe, fakeOwners(5), 3, nil)
-	f.accounts[fakeHandler] = &fakeStateAccount{code: fakeHandlerCode}
-	return &fakeLogChain{fakeStateChain: f}
+	f := safe.NewFakeStateChain()
+	f.AddSafe(safe.FakeSafe, safe.FakeOwners(5), 3, nil)
+	f.Accounts[fakeHandler] = &safe.FakeStateAccount{Code: fakeHandlerCode}
+	return &fakeLogChain{FakeStateChain: f}
 }
 
-func auditFake(t *testing.T, r ChainReader, opt AuditOptions) *PostureReport {
+func auditFake(t *testing.T, r safe.ChainReader, opt AuditOptions) *PostureReport {
 	t.Helper()
 	if opt.Registry == nil {
 		opt.Registry = postureRegistry(t)
 	}
-	reps, err := AuditMany(context.Background(), r, []common.Address{fakeSafe}, LatestBlock, opt)
+	reps, err := AuditMany(context.Background(), r, []common.Address{safe.FakeSafe}, safe.LatestBlock, opt)
 	if err != nil {
 		t.Fatalf("AuditMany: %v", err)
 	}
 	return reps[0]
 }
 
-func findingsByCode(r *PostureReport) map[string][]Finding {
-	out := map[string][]Finding{}
+func findingsByCode(r *PostureReport) map[string][]safe.Finding {
+	out := map[string][]safe.Finding{}
 	for _, f := range r.Findings {
 		out[f.Code] = append(out[f.Code], f)
 	}
 	return out
 }
 
-func wantFinding(t *testing.T, r *PostureReport, code string, sev Severity, contains ...string) Finding {
+func wantFinding(t *testing.T, r *PostureReport, code string, sev safe.Severity, contains ...string) safe.Finding {
 	t.Helper()
 	for _, f := range r.Findings {
 		if f.Code != code || f.Severity != sev {
@@ -105,7 +106,7 @@ func wantFinding(t *testing.T, r *PostureReport, code string, sev Severity, cont
 		}
 	}
 	t.Errorf("no %s %s finding containing %q in %+v", sev, code, contains, r.Findings)
-	return Finding{}
+	return safe.Finding{}
 }
 
 func TestAuditHealthy(t *testing.T) {
@@ -120,7 +121,7 @@ func TestAuditHealthy(t *testing.T) {
 	if !r.Approvals.Checked || r.Approvals.FromBlock != 0 || r.Approvals.ToBlock != 77 || len(f.queries) != 1 {
 		t.Errorf("approvals %+v, queries %v", r.Approvals, f.queries)
 	}
-	if r.Handler == nil || r.Handler.Role != RoleFallbackHandler || !strings.Contains(r.Handler.Known, "same code at another address") {
+	if r.Handler == nil || r.Handler.Role != safe.RoleFallbackHandler || !strings.Contains(r.Handler.Known, "same code at another address") {
 		t.Errorf("handler %+v", r.Handler)
 	}
 	for _, o := range r.Owners {
@@ -149,22 +150,22 @@ func TestAuditHealthy(t *testing.T) {
 func TestAuditThreshold(t *testing.T) {
 	for _, tc := range []struct {
 		owners, threshold int
-		sev               Severity // "" for no finding
+		sev               safe.Severity // "" for no finding
 		contains          string
 	}{
 		{3, 2, "", ""},
 		{5, 3, "", ""},
-		{1, 1, SeverityHigh, "One owner"},
-		{3, 1, SeverityHigh, "Threshold 1 of 3"},
-		{3, 3, SeverityMedium, "lockout"},
-		{6, 2, SeverityMedium, "less than half"},
-		{5, 2, SeverityMedium, "less than half"},
+		{1, 1, safe.SeverityHigh, "One owner"},
+		{3, 1, safe.SeverityHigh, "Threshold 1 of 3"},
+		{3, 3, safe.SeverityMedium, "lockout"},
+		{6, 2, safe.SeverityMedium, "less than half"},
+		{5, 2, safe.SeverityMedium, "less than half"},
 		{4, 2, "", ""},
-		{3, 0, SeverityCritical, "not set up"},
-		{3, 4, SeverityCritical, "more than the number of owners"},
+		{3, 0, safe.SeverityCritical, "not set up"},
+		{3, 4, safe.SeverityCritical, "more than the number of owners"},
 	} {
 		f := healthySafe()
-		f.addSafe(fakeSafe, fakeOwners(tc.owners), tc.threshold, nil)
+		f.AddSafe(safe.FakeSafe, safe.FakeOwners(tc.owners), tc.threshold, nil)
 		r := auditFake(t, f, AuditOptions{})
 		got := findingsByCode(r)[CodeThresholdRisk]
 		switch {
@@ -177,12 +178,12 @@ func TestAuditThreshold(t *testing.T) {
 }
 
 func TestAuditListCorrupt(t *testing.T) {
-	owners := fakeOwners(3)
+	owners := safe.FakeOwners(3)
 	t.Run("owner loop", func(t *testing.T) {
 		f := healthySafe()
-		f.set(fakeSafe, MappingSlot(owners[2], SlotOwners), slotWord(owners[0]))
+		f.Set(safe.FakeSafe, safe.MappingSlot(owners[2], safe.SlotOwners), safe.SlotWord(owners[0]))
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeListCorrupt, SeverityCritical, "owner list", "loop")
+		wantFinding(t, r, safe.CodeListCorrupt, safe.SeverityCritical, "owner list", "loop")
 		if r.Verdict != bulwark.VerdictReject {
 			t.Errorf("verdict %s", r.Verdict)
 		}
@@ -190,53 +191,53 @@ func TestAuditListCorrupt(t *testing.T) {
 	t.Run("module list broken", func(t *testing.T) {
 		f := healthySafe()
 		m := common.HexToAddress("0xd0d0")
-		f.set(fakeSafe, MappingSlot(SentinelAddress, SlotModules), slotWord(m)) // m → nothing
+		f.Set(safe.FakeSafe, safe.MappingSlot(safe.SentinelAddress, safe.SlotModules), safe.SlotWord(m)) // m → nothing
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeListCorrupt, SeverityCritical, "module list", "broken")
-		wantFinding(t, r, CodeModulesEnabled, SeverityHigh, m.Hex())
+		wantFinding(t, r, safe.CodeListCorrupt, safe.SeverityCritical, "module list", "broken")
+		wantFinding(t, r, CodeModulesEnabled, safe.SeverityHigh, m.Hex())
 	})
 	t.Run("owner count", func(t *testing.T) {
 		f := healthySafe()
-		f.set(fakeSafe, SlotOwnerCount, common.BigToHash(big.NewInt(9)))
+		f.Set(safe.FakeSafe, safe.SlotOwnerCount, common.BigToHash(big.NewInt(9)))
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeListCorrupt, SeverityCritical, "owner count in storage (9)")
+		wantFinding(t, r, safe.CodeListCorrupt, safe.SeverityCritical, "owner count in storage (9)")
 	})
 }
 
 func TestAuditSingletonAndVersion(t *testing.T) {
 	t.Run("unknown singleton", func(t *testing.T) {
 		f := healthySafe()
-		f.accounts[fakeSingleton] = &fakeStateAccount{code: []byte("attacker"), ret: versionReturn("1.4.1")}
+		f.Accounts[safe.FakeSingleton] = &safe.FakeStateAccount{Code: []byte("attacker"), Ret: safe.VersionReturn("1.4.1")}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeUnknownSingleton, SeverityCritical, fakeSingleton.Hex(), `VERSION() answers "1.4.1"`)
-		if r.Verdict != bulwark.VerdictReject || r.Findings[0].Code != CodeUnknownSingleton {
+		wantFinding(t, r, safe.CodeUnknownSingleton, safe.SeverityCritical, safe.FakeSingleton.Hex(), `VERSION() answers "1.4.1"`)
+		if r.Verdict != bulwark.VerdictReject || r.Findings[0].Code != safe.CodeUnknownSingleton {
 			t.Errorf("verdict %s, first %s", r.Verdict, r.Findings[0].Code)
 		}
 	})
 	t.Run("hijacked, VERSION reverts", func(t *testing.T) {
 		f := healthySafe()
-		f.accounts[fakeSingleton] = &fakeStateAccount{code: []byte("trojan"), revert: true}
+		f.Accounts[safe.FakeSingleton] = &safe.FakeStateAccount{Code: []byte("trojan"), Revert: true}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeUnknownSingleton, SeverityCritical, "VERSION() reverted")
+		wantFinding(t, r, safe.CodeUnknownSingleton, safe.SeverityCritical, "VERSION() reverted")
 		if r.Version != "" || r.VersionError == "" || findingsByCode(r)[CodeNoGuard] != nil {
 			t.Errorf("version %q (%s), findings %v", r.Version, r.VersionError, r.Codes())
 		}
 	})
 	t.Run("singleton without code", func(t *testing.T) {
 		f := healthySafe()
-		f.set(fakeSafe, SlotSingleton, slotWord(common.HexToAddress("0xdead")))
-		f.accounts[fakeSafe].code = append([]byte(nil), fakeProxyCode...)
+		f.Set(safe.FakeSafe, safe.SlotSingleton, safe.SlotWord(common.HexToAddress("0xdead")))
+		f.Accounts[safe.FakeSafe].Code = append([]byte(nil), safe.FakeProxyCode...)
 		// Not a known proxy and no known singleton: but an owner list, so
 		// still read as a Safe.
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeUnknownSingleton, SeverityCritical, "it has no code")
+		wantFinding(t, r, safe.CodeUnknownSingleton, safe.SeverityCritical, "it has no code")
 	})
 	t.Run("legacy", func(t *testing.T) {
 		f := healthySafe()
-		f.set(fakeSafe, SlotSingleton, slotWord(fakeLegacy))
-		f.accounts[fakeLegacy] = &fakeStateAccount{code: fakeLegacyCode, ret: versionReturn("1.1.1")}
+		f.Set(safe.FakeSafe, safe.SlotSingleton, safe.SlotWord(fakeLegacy))
+		f.Accounts[fakeLegacy] = &safe.FakeStateAccount{Code: fakeLegacyCode, Ret: safe.VersionReturn("1.1.1")}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeLegacyVersion, SeverityHigh, "1.1.1", "chain id", "guard")
+		wantFinding(t, r, CodeLegacyVersion, safe.SeverityHigh, "1.1.1", "chain id", "guard")
 		if r.Verdict != bulwark.VerdictReview || findingsByCode(r)[CodeNoGuard] != nil {
 			t.Errorf("verdict %s codes %v", r.Verdict, r.Codes())
 		}
@@ -247,14 +248,14 @@ func TestAuditAccounts(t *testing.T) {
 	t.Run("modules", func(t *testing.T) {
 		eoa, unknown, ms := common.HexToAddress("0xe0a"), common.HexToAddress("0xc0de"), common.HexToAddress("0x3500")
 		f := healthySafe()
-		f.setList(fakeSafe, SlotModules, []common.Address{eoa, unknown, ms})
-		f.accounts[unknown] = &fakeStateAccount{code: []byte("some module")}
-		f.accounts[ms] = &fakeStateAccount{code: fakeMultiSendCode}
+		f.SetList(safe.FakeSafe, safe.SlotModules, []common.Address{eoa, unknown, ms})
+		f.Accounts[unknown] = &safe.FakeStateAccount{Code: []byte("some module")}
+		f.Accounts[ms] = &safe.FakeStateAccount{Code: fakeMultiSendCode}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeModulesEnabled, SeverityHigh, eoa.Hex(), "without code")
-		wantFinding(t, r, CodeModulesEnabled, SeverityHigh, unknown.Hex(), "does not know")
-		m := wantFinding(t, r, CodeModulesEnabled, SeverityMedium, ms.Hex(), "MultiSend 1.4.1")
-		if m.Fields["role"] != string(RoleMultiSend) {
+		wantFinding(t, r, CodeModulesEnabled, safe.SeverityHigh, eoa.Hex(), "without code")
+		wantFinding(t, r, CodeModulesEnabled, safe.SeverityHigh, unknown.Hex(), "does not know")
+		m := wantFinding(t, r, CodeModulesEnabled, safe.SeverityMedium, ms.Hex(), "MultiSend 1.4.1")
+		if m.Fields["role"] != string(safe.RoleMultiSend) {
 			t.Errorf("fields %v", m.Fields)
 		}
 		if len(r.Modules) != 3 || r.Verdict != bulwark.VerdictReview {
@@ -262,14 +263,14 @@ func TestAuditAccounts(t *testing.T) {
 		}
 	})
 	t.Run("owners", func(t *testing.T) {
-		owners := fakeOwners(4)
+		owners := safe.FakeOwners(4)
 		f := healthySafe()
-		f.addSafe(fakeSafe, owners, 3, nil)
-		f.accounts[owners[0]] = &fakeStateAccount{code: fakeProxyCode} // not a pinned proxy: a contract
-		f.accounts[owners[2]] = &fakeStateAccount{code: append([]byte{0xef, 0x01, 0x00}, common.HexToAddress("0x7702").Bytes()...)}
+		f.AddSafe(safe.FakeSafe, owners, 3, nil)
+		f.Accounts[owners[0]] = &safe.FakeStateAccount{Code: safe.FakeProxyCode} // not a pinned proxy: a contract
+		f.Accounts[owners[2]] = &safe.FakeStateAccount{Code: append([]byte{0xef, 0x01, 0x00}, common.HexToAddress("0x7702").Bytes()...)}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeOwnerIsContract, SeverityMedium, owners[0].Hex(), "not a known Safe")
-		wantFinding(t, r, CodeOwnerIsContract, SeverityMedium, owners[2].Hex(), "EIP-7702")
+		wantFinding(t, r, CodeOwnerIsContract, safe.SeverityMedium, owners[0].Hex(), "not a known Safe")
+		wantFinding(t, r, CodeOwnerIsContract, safe.SeverityMedium, owners[2].Hex(), "EIP-7702")
 		if n := len(findingsByCode(r)[CodeOwnerIsContract]); n != 2 {
 			t.Errorf("%d OWNER_IS_CONTRACT findings", n)
 		}
@@ -277,29 +278,29 @@ func TestAuditAccounts(t *testing.T) {
 	t.Run("guards", func(t *testing.T) {
 		g, mg := common.HexToAddress("0x6a4d"), common.HexToAddress("0x6a4e")
 		f := healthySafe()
-		f.set(fakeSafe, SlotGuard, slotWord(g))
-		f.set(fakeSafe, SlotModuleGuard, slotWord(mg))
-		f.accounts[g] = &fakeStateAccount{code: []byte("a guard")}
+		f.Set(safe.FakeSafe, safe.SlotGuard, safe.SlotWord(g))
+		f.Set(safe.FakeSafe, safe.SlotModuleGuard, safe.SlotWord(mg))
+		f.Accounts[g] = &safe.FakeStateAccount{Code: []byte("a guard")}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeGuardSet, SeverityMedium, g.Hex(), "Confirm")
+		wantFinding(t, r, CodeGuardSet, safe.SeverityMedium, g.Hex(), "Confirm")
 		// 1.4.1 does not read the module guard slot.
-		wantFinding(t, r, CodeModuleGuardSet, SeverityInfo, mg.Hex(), "does not read it")
+		wantFinding(t, r, CodeModuleGuardSet, safe.SeverityInfo, mg.Hex(), "does not read it")
 		if findingsByCode(r)[CodeNoGuard] != nil {
 			t.Errorf("NO_GUARD with a guard: %v", r.Codes())
 		}
-		delete(f.accounts, g)
+		delete(f.Accounts, g)
 		r = auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeGuardSet, SeverityHigh, "has no code", "locked")
+		wantFinding(t, r, CodeGuardSet, safe.SeverityHigh, "has no code", "locked")
 	})
 	t.Run("fallback handler", func(t *testing.T) {
 		f := healthySafe()
-		f.accounts[fakeHandler] = &fakeStateAccount{code: []byte("who knows")}
+		f.Accounts[fakeHandler] = &safe.FakeStateAccount{Code: []byte("who knows")}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeUnknownFallbackHandler, SeverityHigh, fakeHandler.Hex(), "EIP-1271")
-		f.accounts[fakeHandler] = &fakeStateAccount{code: fakeMultiSendCode}
+		wantFinding(t, r, CodeUnknownFallbackHandler, safe.SeverityHigh, fakeHandler.Hex(), "EIP-1271")
+		f.Accounts[fakeHandler] = &safe.FakeStateAccount{Code: fakeMultiSendCode}
 		r = auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeUnknownFallbackHandler, SeverityHigh, "MultiSend 1.4.1", "not a fallback handler")
-		f.set(fakeSafe, SlotFallbackHandler, common.Hash{})
+		wantFinding(t, r, CodeUnknownFallbackHandler, safe.SeverityHigh, "MultiSend 1.4.1", "not a fallback handler")
+		f.Set(safe.FakeSafe, safe.SlotFallbackHandler, common.Hash{})
 		r = auditFake(t, f, AuditOptions{})
 		if r.Handler != nil || findingsByCode(r)[CodeUnknownFallbackHandler] != nil {
 			t.Errorf("no handler: %+v %v", r.Handler, r.Codes())
@@ -307,24 +308,24 @@ func TestAuditAccounts(t *testing.T) {
 	})
 }
 
-func approveLog(owner common.Address, h common.Hash, block uint64) EventLog {
-	return EventLog{Address: fakeSafe, BlockNumber: block, Topics: []common.Hash{TopicApproveHash, h, common.BytesToHash(owner[:])}}
+func approveLog(owner common.Address, h common.Hash, block uint64) safe.EventLog {
+	return safe.EventLog{Address: safe.FakeSafe, BlockNumber: block, Topics: []common.Hash{safe.TopicApproveHash, h, common.BytesToHash(owner[:])}}
 }
 
 func TestAuditApprovals(t *testing.T) {
-	owners := fakeOwners(5)
+	owners := safe.FakeOwners(5)
 	pending, executed, cleared, former := common.HexToHash("0x01"), common.HexToHash("0x02"), common.HexToHash("0x03"), common.HexToHash("0x04")
 	outsider := common.HexToAddress("0x0ff")
 	f := healthySafe()
-	f.head = 25_000
+	f.Head = 25_000
 	one := common.BigToHash(big.NewInt(1))
-	f.set(fakeSafe, ApprovedHashSlot(owners[0], pending), one)
-	f.set(fakeSafe, ApprovedHashSlot(owners[1], executed), one)
-	f.set(fakeSafe, ApprovedHashSlot(outsider, former), one)
-	f.logs = []EventLog{
+	f.Set(safe.FakeSafe, ApprovedHashSlot(owners[0], pending), one)
+	f.Set(safe.FakeSafe, ApprovedHashSlot(owners[1], executed), one)
+	f.Set(safe.FakeSafe, ApprovedHashSlot(outsider, former), one)
+	f.logs = []safe.EventLog{
 		approveLog(owners[0], pending, 20_000),
 		approveLog(owners[1], executed, 20_001),
-		{Address: fakeSafe, BlockNumber: 20_002, Topics: []common.Hash{TopicExecutionSuccess}, Data: append(executed.Bytes(), make([]byte, 32)...)},
+		{Address: safe.FakeSafe, BlockNumber: 20_002, Topics: []common.Hash{safe.TopicExecutionSuccess}, Data: append(executed.Bytes(), make([]byte, 32)...)},
 		approveLog(owners[2], cleared, 20_003),
 		approveLog(outsider, former, 24_000),
 		approveLog(owners[0], pending, 1_000), // outside the default range
@@ -334,8 +335,8 @@ func TestAuditApprovals(t *testing.T) {
 	if !sc.Checked || sc.FromBlock != 15_001 || sc.ToBlock != 25_000 || sc.Events != 4 || len(sc.Pending) != 2 {
 		t.Fatalf("scan %+v", sc)
 	}
-	wantFinding(t, r, CodeApprovedHashesPending, SeverityMedium, owners[0].Hex(), pending.Hex())
-	wantFinding(t, r, CodeApprovedHashesPending, SeverityLow, "former owner", outsider.Hex())
+	wantFinding(t, r, CodeApprovedHashesPending, safe.SeverityMedium, owners[0].Hex(), pending.Hex())
+	wantFinding(t, r, CodeApprovedHashesPending, safe.SeverityLow, "former owner", outsider.Hex())
 	if r.Verdict != bulwark.VerdictReview {
 		t.Errorf("verdict %s", r.Verdict)
 	}
@@ -350,22 +351,22 @@ func TestAuditApprovals(t *testing.T) {
 
 	later := uint64(30_000)
 	wide := healthySafe()
-	wide.head = MaxApprovalScanBlocks + 5
+	wide.Head = MaxApprovalScanBlocks + 5
 	// A refusal, a reader without logs, a skip and a bad range leave the
 	// approvals unchecked, with an info finding; the audit stands.
 	for name, tc := range map[string]struct {
-		r    ChainReader
+		r    safe.ChainReader
 		opt  AuditOptions
 		want string
 	}{
-		"refused":  {&fakeLogChain{fakeStateChain: f.fakeStateChain, logErr: bulwark.Errorf(bulwark.EINVALID, "query returned more than 10000 results")}, AuditOptions{}, "refused eth_getLogs"},
-		"no logs":  {f.fakeStateChain, AuditOptions{}, "cannot query logs"},
+		"refused":  {&fakeLogChain{FakeStateChain: f.FakeStateChain, logErr: bulwark.Errorf(bulwark.EINVALID, "query returned more than 10000 results")}, AuditOptions{}, "refused eth_getLogs"},
+		"no logs":  {f.FakeStateChain, AuditOptions{}, "cannot query logs"},
 		"skipped":  {f, AuditOptions{SkipApprovals: true}, "skipped"},
 		"after":    {f, AuditOptions{ApprovalsFrom: &later}, "after the audited block"},
 		"too wide": {wide, AuditOptions{ApprovalsFrom: &from}, "more than"},
 	} {
 		r := auditFake(t, tc.r, tc.opt)
-		fd := wantFinding(t, r, CodeApprovedHashesUnchecked, SeverityInfo, tc.want)
+		fd := wantFinding(t, r, CodeApprovedHashesUnchecked, safe.SeverityInfo, tc.want)
 		if r.Approvals.Checked || fd.Fields["reason"] == "" {
 			t.Errorf("%s: %+v", name, r.Approvals)
 		}
@@ -375,25 +376,25 @@ func TestAuditApprovals(t *testing.T) {
 func TestAuditMany(t *testing.T) {
 	f := healthySafe()
 	other := common.HexToAddress("0x5afe2")
-	f.addSafe(other, fakeOwners(2), 1, nil)
+	f.AddSafe(other, safe.FakeOwners(2), 1, nil)
 	eoa := common.HexToAddress("0xe0a")
-	reps, err := AuditMany(context.Background(), f, []common.Address{fakeSafe, eoa, other}, LatestBlock, AuditOptions{Registry: postureRegistry(t)})
-	var rerr *ReadStatesError
-	if !errors.As(err, &rerr) || len(rerr.Addrs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, ErrNotSafe) {
+	reps, err := AuditMany(context.Background(), f, []common.Address{safe.FakeSafe, eoa, other}, safe.LatestBlock, AuditOptions{Registry: postureRegistry(t)})
+	var rerr *safe.ReadStatesError
+	if !errors.As(err, &rerr) || len(rerr.Addrs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, safe.ErrNotSafe) {
 		t.Fatalf("err %v", err)
 	}
 	if reps[0] == nil || reps[1] != nil || reps[2] == nil || reps[2].Safe != other {
 		t.Fatalf("reports %v", reps)
 	}
-	wantFinding(t, reps[2], CodeThresholdRisk, SeverityHigh, "Threshold 1 of 2")
+	wantFinding(t, reps[2], CodeThresholdRisk, safe.SeverityHigh, "Threshold 1 of 2")
 	// One Safe: the error is the Safe's own.
-	_, err = Audit(context.Background(), f, eoa, LatestBlock)
-	if !errors.Is(err, ErrNotSafe) {
+	_, err = Audit(context.Background(), f, eoa, safe.LatestBlock)
+	if !errors.Is(err, safe.ErrNotSafe) {
 		t.Errorf("Audit(EOA) = %v", err)
 	}
 	// A node that fails outright fails the audit.
-	f.batchErr = bulwark.Errorf(bulwark.EUNAVAILABLE, "node down")
-	if _, err := Audit(context.Background(), f, fakeSafe, LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
+	f.BatchErr = bulwark.Errorf(bulwark.EUNAVAILABLE, "node down")
+	if _, err := Audit(context.Background(), f, safe.FakeSafe, safe.LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
 		t.Errorf("node down: %v", err)
 	}
 }
