@@ -26,7 +26,7 @@ type FakeStateAccount struct {
 // FakeStateChain is a ChainReader over a map of accounts, counting round trips.
 type FakeStateChain struct {
 	mu       sync.Mutex
-	chainID  uint64
+	ID       uint64
 	Head     uint64
 	Accounts map[common.Address]*FakeStateAccount
 	// failing
@@ -41,10 +41,10 @@ type FakeStateChain struct {
 }
 
 func NewFakeStateChain() *FakeStateChain {
-	return &FakeStateChain{chainID: 10, Head: 77, Accounts: map[common.Address]*FakeStateAccount{}}
+	return &FakeStateChain{ID: 10, Head: 77, Accounts: map[common.Address]*FakeStateAccount{}}
 }
 
-func (f *FakeStateChain) ChainID(context.Context) (uint64, error) { return f.chainID, f.chainErr }
+func (f *FakeStateChain) ChainID(context.Context) (uint64, error) { return f.ID, f.chainErr }
 
 func (f *FakeStateChain) BlockNumber(context.Context) (uint64, error) { return f.Head, f.chainErr }
 

@@ -278,6 +278,11 @@ type ReadOptions struct {
 	// instead of one per list entry. A hint never changes the result:
 	// every link of every list is still read at the block asked for.
 	Previous map[common.Address]*State
+	// NoCode, when set, reports addresses likely without code (a
+	// watcher's not deployed yet): their nonces are read in the first
+	// round trip with their code, so that watching them costs no round
+	// trip more. Like Previous, it never changes the result.
+	NoCode func(common.Address) bool
 }
 
 // ReadState reads the state of the Safe at addr at block (see
@@ -366,14 +371,7 @@ func (e *ReadStatesError) Unwrap() []error { return e.Errs }
 // an address in slot 0 and either a known singleton's code there or an
 // initialised owner list.
 func ReadStatesWith(ctx context.Context, r ChainReader, addrs []common.Address, block BlockID, opt ReadOptions) ([]*State, error) {
-	return readStates(ctx, r, addrs, block, opt, nil)
-}
-
-// readStates is ReadStatesWith; the nonces of the addresses noCode
-// reports (likely without code: a Watcher's not deployed yet) are read in
-// the first round trip with their code, so that watching them costs no
-// round trip more. noCode may be nil.
-func readStates(ctx context.Context, r ChainReader, addrs []common.Address, block BlockID, opt ReadOptions, noCode func(common.Address) bool) ([]*State, error) {
+	noCode := opt.NoCode
 	if r == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "safe: no chain reader")
 	}

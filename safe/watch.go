@@ -276,11 +276,11 @@ func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Address]*State) ([]*State, error) {
 	opt := w.opt.Read
 	opt.Previous = prev
-	var noCode func(common.Address) bool
+	opt.NoCode = nil
 	if prev != nil {
-		noCode = func(a common.Address) bool { return prev[a] == nil }
+		opt.NoCode = func(a common.Address) bool { return prev[a] == nil }
 	}
-	return readStates(ctx, w.r, w.safes, AtBlockHash(h.Hash), opt, noCode)
+	return ReadStatesWith(ctx, w.r, w.safes, AtBlockHash(h.Hash), opt)
 }
 
 // Step processes block Last()+1, which the node must have: it reads the

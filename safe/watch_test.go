@@ -80,7 +80,7 @@ func (f *fakeWatchChain) setDown(down bool) {
 
 func cloneFake(s *FakeStateChain) *FakeStateChain {
 	c := NewFakeStateChain()
-	c.chainID = s.chainID
+	c.ID = s.ID
 	for a, acct := range s.Accounts {
 		cp := *acct
 		cp.storage = maps.Clone(acct.storage)
