@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 const (
@@ -32,7 +33,7 @@ func (s *Server) safeWatchRoutes() {
 	s.handle(routeSafeAlerts, auth.PermRead, s.listSafeAlerts)
 }
 
-func (s *Server) watchStore() (safe.WatchListStore, error) {
+func (s *Server) watchStore() (watch.WatchListStore, error) {
 	if s.cfg.SafeWatches == nil {
 		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "Safe watching is not configured on this server")
 	}
@@ -69,7 +70,7 @@ func (s *Server) addSafeWatch(w http.ResponseWriter, r *http.Request, tok *auth.
 	if err != nil {
 		return nil, err
 	}
-	var ws safe.WatchedSafe
+	var ws watch.WatchedSafe
 	return &change{
 		action: "safe.watch.add",
 		apply: func(ctx context.Context) (string, map[string]any, error) {
@@ -95,7 +96,7 @@ func (s *Server) removeSafeWatch(_ http.ResponseWriter, r *http.Request, _ *auth
 	if err != nil {
 		return nil, err
 	}
-	var ws safe.WatchedSafe
+	var ws watch.WatchedSafe
 	return &change{
 		action: "safe.watch.remove",
 		apply: func(ctx context.Context) (string, map[string]any, error) {
@@ -130,8 +131,8 @@ func (s *Server) listSafeWatches(w http.ResponseWriter, r *http.Request) error {
 // alertPage is the body of GET /api/v1/safe/alerts; next, when set, is the
 // since of the following page.
 type alertPage struct {
-	Alerts []safe.StoredAlert `json:"alerts"`
-	Next   *int64             `json:"next,omitempty"`
+	Alerts []watch.StoredAlert `json:"alerts"`
+	Next   *int64              `json:"next,omitempty"`
 }
 
 // listSafeAlerts answers GET /api/v1/safe/alerts?since=&safe=&limit=: the
@@ -146,7 +147,7 @@ func (s *Server) listSafeAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := safe.AlertFilter{SinceID: since, Limit: limit + 1}
+	f := watch.AlertFilter{SinceID: since, Limit: limit + 1}
 	if v := q.Get("safe"); v != "" {
 		addr, err := safe.ParseAddress("safe", v)
 		if err != nil {
@@ -159,7 +160,7 @@ func (s *Server) listSafeAlerts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := alertPage{}
-	page.Alerts, page.Next = pageOf(alerts, limit, func(a safe.StoredAlert) int64 { return a.ID })
+	page.Alerts, page.Next = pageOf(alerts, limit, func(a watch.StoredAlert) int64 { return a.ID })
 	s.writeJSON(w, r, http.StatusOK, page)
 	return nil
 }

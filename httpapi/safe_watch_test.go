@@ -14,6 +14,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 const (
@@ -33,9 +34,9 @@ func addWatches(addrs ...string) func(*testing.T, *env) {
 
 func saveAlerts(t *testing.T, e *env) {
 	for i, a := range []string{watchA, watchB, watchA, ""} {
-		al := safe.Alert{Block: uint64(100 + i), Safe: a, Code: safe.CodeGuardChange, Severity: safe.SeverityHigh, Message: "guard changed"}
+		al := watch.Alert{Block: uint64(100 + i), Safe: a, Code: safe.CodeGuardChange, Severity: safe.SeverityHigh, Message: "guard changed"}
 		if a == "" {
-			al.Code = safe.CodeNodeUnreachable
+			al.Code = watch.CodeNodeUnreachable
 		}
 		if _, err := e.db.SaveAlert(context.Background(), al); err != nil {
 			t.Fatal(err)
@@ -161,7 +162,7 @@ func TestSafeAlertsAPI(t *testing.T) {
 		return func(t *testing.T, _ *env, rec *httptest.ResponseRecorder) {
 			t.Helper()
 			var page struct {
-				Alerts []safe.StoredAlert
+				Alerts []watch.StoredAlert
 				Next   *int64
 			}
 			if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -149,8 +150,8 @@ type Config struct {
 	// be adapters of the audit log's store. SafeWatchesChanged, when set,
 	// is called after a change of the list has committed, so that the
 	// monitor picks it up at once.
-	SafeWatches        safe.WatchListStore
-	SafeAlerts         safe.AlertStore
+	SafeWatches        watch.WatchListStore
+	SafeAlerts         watch.AlertStore
 	SafeWatchesChanged func()
 	// Outbox lists the alerts of every kind not delivered to the webhook
 	// yet (GET /api/v1/alerts/pending); nil makes the route answer 503.

@@ -13,9 +13,9 @@ import (
 // FakeStateAccount is one account of fakeStateChain.
 type FakeStateAccount struct {
 	Code    []byte
-	storage map[common.Hash]common.Hash
-	balance *big.Int
-	nonce   uint64
+	Storage map[common.Hash]common.Hash
+	Balance *big.Int
+	Nonce   uint64
 	// What a call to the account (VERSION()) returns: ret, or a revert,
 	// or callErr as a node failure.
 	Ret     []byte
@@ -34,9 +34,9 @@ type FakeStateChain struct {
 	BatchErr error
 	readErr  func(r Read) error
 	// counters
-	batches int
+	Batches int
 	reads   int
-	nonces  int // ReadNonce reads
+	Nonces  int // ReadNonce reads
 	blocks  []BlockID
 }
 
@@ -51,7 +51,7 @@ func (f *FakeStateChain) BlockNumber(context.Context) (uint64, error) { return f
 func (f *FakeStateChain) BatchRead(_ context.Context, block BlockID, reads []Read) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.batches++
+	f.Batches++
 	f.reads += len(reads)
 	f.blocks = append(f.blocks, block)
 	if f.BatchErr != nil {
@@ -76,13 +76,13 @@ func (f *FakeStateChain) BatchRead(_ context.Context, block BlockID, reads []Rea
 		case ReadCode:
 			r.Out = acct.Code
 		case ReadStorage:
-			w := acct.storage[r.Slot]
+			w := acct.Storage[r.Slot]
 			r.Out = w[:]
 		case ReadBalance:
-			r.Out = intOrZero(acct.balance).FillBytes(make([]byte, 32))
+			r.Out = intOrZero(acct.Balance).FillBytes(make([]byte, 32))
 		case ReadNonce:
-			f.nonces++
-			r.Out = new(big.Int).SetUint64(acct.nonce).FillBytes(make([]byte, 32))
+			f.Nonces++
+			r.Out = new(big.Int).SetUint64(acct.Nonce).FillBytes(make([]byte, 32))
 		case ReadCall:
 			switch {
 			case acct.callErr != nil:
@@ -99,10 +99,10 @@ func (f *FakeStateChain) BatchRead(_ context.Context, block BlockID, reads []Rea
 
 func (f *FakeStateChain) Set(addr common.Address, slot common.Hash, v common.Hash) {
 	a := f.Accounts[addr]
-	if a.storage == nil {
-		a.storage = map[common.Hash]common.Hash{}
+	if a.Storage == nil {
+		a.Storage = map[common.Hash]common.Hash{}
 	}
-	a.storage[slot] = v
+	a.Storage[slot] = v
 }
 
 func SlotWord(a common.Address) common.Hash { return common.BytesToHash(a[:]) }
@@ -124,9 +124,9 @@ var (
 	FakeSafe          = common.HexToAddress("0x0000000000000000000000000000000000005afe")
 )
 
-// fakeRegistry knows fakeSingletonCode as Safe 1.4.1 (at another address:
+// FakeRegistry knows fakeSingletonCode as Safe 1.4.1 (at another address:
 // identification is by code hash).
-func fakeRegistry(t testing.TB) *Registry {
+func FakeRegistry(t testing.TB) *Registry {
 	t.Helper()
 	r, err := NewRegistry([]Deployment{
 		{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical,
@@ -157,7 +157,7 @@ func FakeOwners(n int) []common.Address {
 // AddSafe puts a set-up Safe at addr: singleton, owners, threshold, nonce,
 // modules, fallback handler, balance.
 func (f *FakeStateChain) AddSafe(addr common.Address, os []common.Address, threshold int, modules []common.Address) {
-	f.Accounts[addr] = &FakeStateAccount{Code: FakeProxyCode, balance: big.NewInt(5e17)}
+	f.Accounts[addr] = &FakeStateAccount{Code: FakeProxyCode, Balance: big.NewInt(5e17)}
 	f.Set(addr, SlotSingleton, SlotWord(FakeSingleton))
 	f.SetList(addr, SlotOwners, os)
 	f.Set(addr, SlotOwnerCount, common.BigToHash(big.NewInt(int64(len(os)))))

@@ -89,16 +89,16 @@ const DefaultMaxListLen = 256
 // errors.Is(err, ErrNotSafe).
 var ErrNotSafe = errors.New("not a Safe")
 
-// errNoCode is the cause of the ErrNotSafe error of an address without
+// ErrNoCode is the cause of the ErrNotSafe error of an address without
 // code and with nonce 0 (errors.Is(err, ErrNotSafe) holds as well): a
 // Watcher tells a Safe not deployed yet from a contract that is not a Safe,
 // or an externally owned account, by it.
-var errNoCode = fmt.Errorf("%w: no code", ErrNotSafe)
+var ErrNoCode = fmt.Errorf("%w: no code", ErrNotSafe)
 
-// errEOA is the cause of the ErrNotSafe error of an address without code
+// ErrEOA is the cause of the ErrNotSafe error of an address without code
 // whose nonce is above 0: an account that has sent transactions, which
 // CREATE and CREATE2 can never give code to (EIP-684), so never a Safe.
-var errEOA = fmt.Errorf("%w: externally owned account", ErrNotSafe)
+var ErrEOA = fmt.Errorf("%w: externally owned account", ErrNotSafe)
 
 // ListStatus says how a walk of a Safe's owner or module list ended.
 type ListStatus string
@@ -655,10 +655,10 @@ func (rd *stateReader) finish(j *stateJob) error {
 			if j.nonce.Cmp(big.NewInt(1)) == 0 {
 				txs = "transaction"
 			}
-			return &bulwark.Error{Code: bulwark.EINVALID, Err: errEOA,
+			return &bulwark.Error{Code: bulwark.EINVALID, Err: ErrEOA,
 				Message: fmt.Sprintf("%s is an externally owned account (it has sent %s %s), not a Safe", st.Address.Hex(), j.nonce, txs)}
 		}
-		return &bulwark.Error{Code: bulwark.EINVALID, Err: errNoCode,
+		return &bulwark.Error{Code: bulwark.EINVALID, Err: ErrNoCode,
 			Message: fmt.Sprintf("%s has no code and has sent no transaction at block %s: an unused address or a Safe not deployed yet, not a Safe", st.Address.Hex(), rd.block)}
 	}
 	st.ProxyCodeHash = crypto.Keccak256Hash(j.code)

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
@@ -262,7 +261,7 @@ func testBatchOnChain(t *testing.T, c *safetest.Chain) {
 	const n = 200
 	d := safetest.Deploy(t, c, "1.4.1")
 	s := d.NewSafe(t, 3, safetest.NewOwners(6)...)
-	addrs := cloneSafe(t, c, s.Address, n)
+	addrs := c.CloneSafe(t, s.Address, n)
 	ctx := context.Background()
 	r := &countingReader{ChainReader: c.RPC}
 
@@ -309,51 +308,6 @@ func testBatchOnChain(t *testing.T, c *safetest.Chain) {
 	if trips != 1 || requests > 36 {
 		t.Errorf("hinted: %d HTTP requests in %d round trips, want at most 36 in 1", requests, trips)
 	}
-}
-
-// cloneSafe copies the code and the state-bearing storage of the Safe at
-// src to n new addresses with anvil_setCode and anvil_setStorageAt (in
-// batches): clone i gets nonce i and a balance of i+1 wei.
-func cloneSafe(t testing.TB, c *safetest.Chain, src common.Address, n int) []common.Address {
-	t.Helper()
-	st := c.ReadState(t, src)
-	slots := []common.Hash{safe.SlotSingleton, safe.SlotOwnerCount, safe.SlotThreshold, safe.SlotGuard, safe.SlotFallbackHandler, safe.SlotModuleGuard}
-	for _, k := range append([]common.Address{safe.SentinelAddress}, st.Owners...) {
-		slots = append(slots, safe.MappingSlot(k, safe.SlotOwners))
-	}
-	for _, k := range append([]common.Address{safe.SentinelAddress}, st.Modules...) {
-		slots = append(slots, safe.MappingSlot(k, safe.SlotModules))
-	}
-	values := make([]common.Hash, len(slots))
-	for i, s := range slots {
-		values[i] = c.Storage(t, src, s, ethrpc.Latest)
-	}
-	code := hexutil.Bytes(c.Code(t, src))
-	addrs := make([]common.Address, n)
-	var batch []ethrpc.BatchElem
-	for i := range addrs {
-		a := common.BigToAddress(new(big.Int).Add(big.NewInt(0x5afe0000), big.NewInt(int64(i))))
-		a[0] = 0x5a // far from precompiles and the accounts Anvil funds
-		addrs[i] = a
-		batch = append(batch,
-			ethrpc.BatchElem{Method: "anvil_setCode", Args: []any{a, code}},
-			ethrpc.BatchElem{Method: "anvil_setBalance", Args: []any{a, (*hexutil.Big)(big.NewInt(int64(i + 1)))}},
-			ethrpc.BatchElem{Method: "anvil_setStorageAt", Args: []any{a, safe.SlotNonce, common.BigToHash(big.NewInt(int64(i)))}})
-		for k, s := range slots {
-			if values[k] != (common.Hash{}) {
-				batch = append(batch, ethrpc.BatchElem{Method: "anvil_setStorageAt", Args: []any{a, s, values[k]}})
-			}
-		}
-	}
-	if err := c.RPC.BatchCall(context.Background(), batch); err != nil {
-		t.Fatalf("clone %s: %v", src, err)
-	}
-	for _, e := range batch {
-		if e.Error != nil {
-			t.Fatalf("clone %s: %s: %v", src, e.Method, e.Error)
-		}
-	}
-	return addrs
 }
 
 func anvilSetStorage(t testing.TB, c *safetest.Chain, addr common.Address, slot, value common.Hash) {

@@ -29,7 +29,7 @@ func BenchmarkReadStates(b *testing.B) {
 	owners := safetest.NewOwners(6)
 	s := d.NewSafe(b, 3, owners...)
 	s.MustExec(b, s.EnableModuleTx(b, common.HexToAddress("0x000000000000000000000000000000000000d0d0")), safetest.EIP712)
-	addrs := cloneSafe(b, chain, s.Address, n)
+	addrs := chain.CloneSafe(b, s.Address, n)
 	ctx := context.Background()
 
 	for _, size := range []int{ethrpc.DefaultMaxBatchSize, 1000} {

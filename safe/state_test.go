@@ -17,7 +17,7 @@ import (
 func readFakeStates(t *testing.T, f *FakeStateChain, opt ReadOptions, addrs ...common.Address) ([]*State, error) {
 	t.Helper()
 	if opt.Registry == nil {
-		opt.Registry = fakeRegistry(t)
+		opt.Registry = FakeRegistry(t)
 	}
 	return ReadStatesWith(context.Background(), f, addrs, LatestBlock, opt)
 }
@@ -36,7 +36,7 @@ func TestReadStateFake(t *testing.T) {
 		Address: FakeSafe, ChainID: 10, Block: AtBlockNumber(77),
 		ProxyCodeHash: crypto.Keccak256Hash(FakeProxyCode),
 		Singleton:     FakeSingleton, SingletonCodeHash: crypto.Keccak256Hash(FakeSingletonCode),
-		SingletonDeployments: fakeRegistry(t).All(),
+		SingletonDeployments: FakeRegistry(t).All(),
 		ReportedVersion:      "1.4.1",
 		OwnerCount:           big.NewInt(3), Threshold: big.NewInt(2), Nonce: big.NewInt(42),
 		Owners: os, Modules: mods,
@@ -61,8 +61,8 @@ func TestReadStateFake(t *testing.T) {
 		}
 	}
 	// One round trip for the fixed part, one per owner link after the head.
-	if f.batches != 1+len(os) {
-		t.Errorf("%d round trips, want %d", f.batches, 1+len(os))
+	if f.Batches != 1+len(os) {
+		t.Errorf("%d round trips, want %d", f.Batches, 1+len(os))
 	}
 }
 
@@ -70,7 +70,7 @@ func TestReadStateAtHash(t *testing.T) {
 	f := NewFakeStateChain()
 	f.AddSafe(FakeSafe, FakeOwners(1), 1, nil)
 	h := common.HexToHash("0xb10c")
-	st, err := ReadStatesWith(context.Background(), f, []common.Address{FakeSafe}, AtBlockHash(h), ReadOptions{Registry: fakeRegistry(t)})
+	st, err := ReadStatesWith(context.Background(), f, []common.Address{FakeSafe}, AtBlockHash(h), ReadOptions{Registry: FakeRegistry(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestReadStatesHints(t *testing.T) {
 	}
 	prev := map[common.Address]*State{a: cold[0], b: cold[1]}
 
-	f.batches = 0
+	f.Batches = 0
 	warm, err := readFakeStates(t, f, ReadOptions{Previous: prev}, a, b)
 	if err != nil {
 		t.Fatal(err)
@@ -98,8 +98,8 @@ func TestReadStatesHints(t *testing.T) {
 	if !reflect.DeepEqual(warm, cold) {
 		t.Fatalf("hinted read differs:\n%+v\n%+v", warm[0], cold[0])
 	}
-	if f.batches != 1 {
-		t.Errorf("unchanged Safes took %d round trips with hints, want 1", f.batches)
+	if f.Batches != 1 {
+		t.Errorf("unchanged Safes took %d round trips with hints, want 1", f.Batches)
 	}
 
 	// A stale hint does not leak into the result: swap an owner, remove a
@@ -110,7 +110,7 @@ func TestReadStatesHints(t *testing.T) {
 	other := common.HexToAddress("0x07e4")
 	f.Accounts[other] = &FakeStateAccount{Code: []byte("other"), Revert: true}
 	f.Set(a, SlotSingleton, SlotWord(other))
-	f.batches = 0
+	f.Batches = 0
 	st, err := readFakeStates(t, f, ReadOptions{Previous: prev}, a)
 	if err != nil {
 		t.Fatal(err)
@@ -202,17 +202,17 @@ func TestReadStateNotSafe(t *testing.T) {
 		want  string
 		cause error // errNoCode, errEOA, or nil for neither
 	}{
-		{name: "unused address", cause: errNoCode, want: "has no code and has sent no transaction at block 77: an unused address or a Safe not deployed yet"},
+		{name: "unused address", cause: ErrNoCode, want: "has no code and has sent no transaction at block 77: an unused address or a Safe not deployed yet"},
 		{
 			name:  "EOA that sent transactions",
-			edit:  func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{nonce: 3, balance: big.NewInt(1)} },
-			cause: errEOA,
+			edit:  func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{Nonce: 3, Balance: big.NewInt(1)} },
+			cause: ErrEOA,
 			want:  "is an externally owned account (it has sent 3 transactions), not a Safe",
 		},
 		{
 			name:  "EOA that sent one transaction",
-			edit:  func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{nonce: 1} },
-			cause: errEOA,
+			edit:  func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{Nonce: 1} },
+			cause: ErrEOA,
 			want:  "is an externally owned account (it has sent 1 transaction), not a Safe",
 		},
 		{
@@ -220,7 +220,7 @@ func TestReadStateNotSafe(t *testing.T) {
 			// judged as a contract's (its nonce is not what tells).
 			name: "EOA with an EIP-7702 delegation",
 			edit: func(f *FakeStateChain) {
-				f.Accounts[contract] = &FakeStateAccount{nonce: 5, Code: append(common.FromHex("0xef0100"), FakeSingleton[:]...)}
+				f.Accounts[contract] = &FakeStateAccount{Nonce: 5, Code: append(common.FromHex("0xef0100"), FakeSingleton[:]...)}
 			},
 			want: "is a contract but not a Safe proxy",
 		},
@@ -261,7 +261,7 @@ func TestReadStateNotSafe(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(f)
 			}
-			_, err := ReadStatesWith(context.Background(), f, []common.Address{contract}, LatestBlock, ReadOptions{Registry: fakeRegistry(t)})
+			_, err := ReadStatesWith(context.Background(), f, []common.Address{contract}, LatestBlock, ReadOptions{Registry: FakeRegistry(t)})
 			var rerr *ReadStatesError
 			if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != contract {
 				t.Fatalf("err = %v, want a ReadStatesError for %s", err, contract)
@@ -270,7 +270,7 @@ func TestReadStateNotSafe(t *testing.T) {
 			if !errors.Is(err, ErrNotSafe) || !bulwark.IsCode(err, bulwark.EINVALID) {
 				t.Fatalf("err = %v; want an EINVALID ErrNotSafe", err)
 			}
-			if errors.Is(err, errNoCode) != (tc.cause == errNoCode) || errors.Is(err, errEOA) != (tc.cause == errEOA) {
+			if errors.Is(err, ErrNoCode) != (tc.cause == ErrNoCode) || errors.Is(err, ErrEOA) != (tc.cause == ErrEOA) {
 				t.Errorf("err = %v, want cause %v", err, tc.cause)
 			}
 			if msg := bulwark.ErrorMessage(err); !strings.HasPrefix(msg, contract.Hex()+" ") || !strings.Contains(msg, tc.want) {
@@ -360,7 +360,7 @@ func TestStateVersion(t *testing.T) {
 			acct := tc.acct
 			acct.Code = tc.code
 			f.Accounts[FakeSingleton] = &acct
-			reg := fakeRegistry(t)
+			reg := FakeRegistry(t)
 			if tc.registry != nil {
 				var err error
 				if reg, err = NewRegistry(tc.registry); err != nil {
@@ -470,8 +470,8 @@ func TestReadStatesFailures(t *testing.T) {
 	t.Run("chain id fails", func(t *testing.T) {
 		f := NewFakeStateChain()
 		f.chainErr = nodeDown
-		if _, err := readFakeStates(t, f, ReadOptions{}, a); !errors.Is(err, nodeDown) || f.batches != 0 {
-			t.Errorf("err %v after %d batches", err, f.batches)
+		if _, err := readFakeStates(t, f, ReadOptions{}, a); !errors.Is(err, nodeDown) || f.Batches != 0 {
+			t.Errorf("err %v after %d batches", err, f.Batches)
 		}
 	})
 	t.Run("no reader, no addresses", func(t *testing.T) {
@@ -479,7 +479,7 @@ func TestReadStatesFailures(t *testing.T) {
 			t.Errorf("nil reader: %v", err)
 		}
 		f := NewFakeStateChain()
-		if st, err := ReadStates(context.Background(), f, nil, LatestBlock); st != nil || err != nil || f.batches != 0 {
+		if st, err := ReadStates(context.Background(), f, nil, LatestBlock); st != nil || err != nil || f.Batches != 0 {
 			t.Errorf("no addresses: %v %v", st, err)
 		}
 	})

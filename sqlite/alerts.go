@@ -10,9 +10,10 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
-var _ safe.AlertStore = (*DB)(nil)
+var _ watch.AlertStore = (*DB)(nil)
 
 const alertColumns = `a.id, a.time, a.block, a.block_hash, a.safe, a.code, a.severity, a.message, a.details, ` + deliveryColumns
 
@@ -29,7 +30,7 @@ type alertDetails struct {
 // SaveAlert stores a, with its outbox message (kind safe.AlertKind) in the
 // same transaction, and returns its id. With a context from audit.Log.Do
 // it joins the audit transaction.
-func (db *DB) SaveAlert(ctx context.Context, a safe.Alert) (int64, error) {
+func (db *DB) SaveAlert(ctx context.Context, a watch.Alert) (int64, error) {
 	if a.Code == "" {
 		return 0, bulwark.Invalid("code", "an alert needs a code")
 	}
@@ -49,7 +50,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			formatTime(now), int64(a.Block), a.BlockHash, a.Safe, a.Code, string(a.Severity), a.Message, details).Scan(&id); err != nil {
 			return err
 		}
-		_, err := enqueue(ctx, q, safe.AlertKind, id, now)
+		_, err := enqueue(ctx, q, watch.AlertKind, id, now)
 		return err
 	})
 	if err != nil {
@@ -59,11 +60,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 }
 
 // Alerts returns the stored alerts f selects, in id order.
-func (db *DB) Alerts(ctx context.Context, f safe.AlertFilter) ([]safe.StoredAlert, error) {
+func (db *DB) Alerts(ctx context.Context, f watch.AlertFilter) ([]watch.StoredAlert, error) {
 	if f.Limit < 1 {
 		return nil, bulwark.Invalid("limit", "must be at least 1, got %d", f.Limit)
 	}
-	q := `SELECT ` + alertColumns + ` FROM safe_alerts a` + deliveryJoin(safe.AlertKind) + ` WHERE a.id > ?`
+	q := `SELECT ` + alertColumns + ` FROM safe_alerts a` + deliveryJoin(watch.AlertKind) + ` WHERE a.id > ?`
 	args := []any{f.SinceID}
 	if f.Safe != "" {
 		q += ` AND lower(a.safe) = ?`
@@ -78,9 +79,9 @@ func (db *DB) Alerts(ctx context.Context, f safe.AlertFilter) ([]safe.StoredAler
 	return collectRows(ctx, db, rows, "list alerts", scanAlert)
 }
 
-func scanAlert(s scanner) (safe.StoredAlert, error) {
+func scanAlert(s scanner) (watch.StoredAlert, error) {
 	var (
-		a                  safe.StoredAlert
+		a                  watch.StoredAlert
 		at, severity       string
 		block              int64
 		details, delivered sql.NullString

@@ -10,10 +10,10 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
-var _ safe.MonitorCursorStore = (*DB)(nil)
+var _ watch.MonitorCursorStore = (*DB)(nil)
 
 // SaveCursor upserts the serve monitor's single cursor row. With a context
 // from audit.Log.Do it joins that transaction.
@@ -31,23 +31,23 @@ func (db *DB) SaveCursor(ctx context.Context, n uint64, h common.Hash) error {
 }
 
 // LoadCursor reads the serve monitor's cursor.
-func (db *DB) LoadCursor(ctx context.Context) (safe.MonitorCursor, bool, error) {
+func (db *DB) LoadCursor(ctx context.Context) (watch.MonitorCursor, bool, error) {
 	var (
 		block    int64
 		hash, at string
-		c        safe.MonitorCursor
+		c        watch.MonitorCursor
 	)
 	err := db.reader(ctx).QueryRowContext(ctx, `SELECT block, hash, updated_at FROM safe_monitor_cursor WHERE id = 1`).Scan(&block, &hash, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return safe.MonitorCursor{}, false, nil
+		return watch.MonitorCursor{}, false, nil
 	}
 	if err != nil {
-		return safe.MonitorCursor{}, false, db.fail(ctx, err, "read the monitor cursor")
+		return watch.MonitorCursor{}, false, db.fail(ctx, err, "read the monitor cursor")
 	}
 	t, terr := parseTime(at)
 	b, herr := hexHash(hash)
 	if terr != nil || herr != nil || block < 0 {
-		return safe.MonitorCursor{}, false, bulwark.Errorf(bulwark.EINTEGRITY, "the monitor cursor (block %d, hash %q) is malformed in the store (edited outside bulwark?)", block, hash)
+		return watch.MonitorCursor{}, false, bulwark.Errorf(bulwark.EINTEGRITY, "the monitor cursor (block %d, hash %q) is malformed in the store (edited outside bulwark?)", block, hash)
 	}
 	c.Block, c.Hash, c.UpdatedAt = uint64(block), b, t
 	return c, true, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
@@ -15,7 +16,7 @@ import (
 // audit.Log.Do storing the alert, its outbox message and its audit entry in
 // one transaction (compare BenchmarkAuditDo, a token and its entry).
 func BenchmarkAlertRecord(b *testing.B) {
-	a := safe.Alert{Block: 21895238, BlockHash: "0xabababababababababababababababababababababababababababababababab",
+	a := watch.Alert{Block: 21895238, BlockHash: "0xabababababababababababababababababababababababababababababababab",
 		Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", Code: safe.CodeThresholdChange, Severity: safe.SeverityHigh,
 		Message: "threshold changed from 2 to 3", Kind: safe.ChangeThreshold, Before: "2", After: "3"}
 	benchAppends(b, func(ctx context.Context, db *sqlite.DB) error {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -78,9 +78,9 @@ func TestOutboxMigration(t *testing.T) {
 		due      string
 	}
 	want := []msg{
-		{safe.AlertKind, 2, 5, "POST https://hooks.example.com: HTTP 503", at(2)},
+		{watch.AlertKind, 2, 5, "POST https://hooks.example.com: HTTP 503", at(2)},
 		{screening.AlertKind, 2, 0, "", at(3)},
-		{safe.AlertKind, 3, 0, "", at(4)},
+		{watch.AlertKind, 3, 0, "", at(4)},
 	}
 	if len(pending) != len(want) {
 		t.Fatalf("pending %+v, want %+v", pending, want)
@@ -94,7 +94,7 @@ func TestOutboxMigration(t *testing.T) {
 			t.Errorf("messages not in commit order: %+v", pending)
 		}
 	}
-	sa, err := db.Alerts(ctx, safe.AlertFilter{Limit: 10})
+	sa, err := db.Alerts(ctx, watch.AlertFilter{Limit: 10})
 	if err != nil || len(sa) != 3 {
 		t.Fatalf("Alerts = %+v, %v", sa, err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/storetest"
 )
@@ -69,7 +69,7 @@ func TestConformance(t *testing.T) {
 	storetest.Outbox(t, func(t *testing.T) storetest.OutboxAuditStore { return openStore(t) })
 	storetest.VerificationStore(t, func(t *testing.T) storetest.VerificationAuditStore { return openStore(t) })
 	storetest.WatchListStore(t, func(t *testing.T) storetest.WatchListAuditStore { return openStore(t) })
-	storetest.MonitorCursorStore(t, func(t *testing.T) safe.MonitorCursorStore { return openStore(t) })
+	storetest.MonitorCursorStore(t, func(t *testing.T) watch.MonitorCursorStore { return openStore(t) })
 	storetest.ScreeningStore(t, func(t *testing.T) storetest.ScreeningAuditStore { return openStore(t) })
 }
 

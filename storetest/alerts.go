@@ -11,12 +11,13 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 // AlertAuditStore is an adapter that holds watch alerts, their outbox and
 // the audit log.
 type AlertAuditStore interface {
-	safe.AlertStore
+	watch.AlertStore
 	outbox.Store
 	audit.Store
 }
@@ -26,15 +27,15 @@ const (
 	safeB = "0x96221423681A6d52E184D440a8eFCEbB105C7242"
 )
 
-func sampleAlert(i int, addr string) safe.Alert {
-	a := safe.Alert{Block: uint64(21895237 + i), BlockHash: "0x" + strings.Repeat("ab", 32), Safe: addr,
+func sampleAlert(i int, addr string) watch.Alert {
+	a := watch.Alert{Block: uint64(21895237 + i), BlockHash: "0x" + strings.Repeat("ab", 32), Safe: addr,
 		Code: safe.CodeMasterCopyChange, Severity: safe.SeverityCritical, Message: "singleton changed: ünïcode → ok",
 		Kind: safe.ChangeSingleton, Before: "0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F", After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"}
 	switch addr {
 	case "":
-		a = safe.Alert{Block: uint64(i), Code: safe.CodeNodeUnreachable, Severity: safe.SeverityHigh, Message: "node down"}
+		a = watch.Alert{Block: uint64(i), Code: watch.CodeNodeUnreachable, Severity: safe.SeverityHigh, Message: "node down"}
 	case safeB:
-		a = safe.Alert{Block: uint64(i), BlockHash: a.BlockHash, Safe: addr, Code: safe.CodeUnverifiedExecution, Severity: safe.SeverityHigh,
+		a = watch.Alert{Block: uint64(i), BlockHash: a.BlockHash, Safe: addr, Code: watch.CodeUnverifiedExecution, Severity: safe.SeverityHigh,
 			Message: "executed without a verification", SafeTxHash: "0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8",
 			TxHash: "0x" + strings.Repeat("cd", 32)}
 	}
@@ -52,7 +53,7 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 	t.Run("SaveAndRead", func(t *testing.T) {
 		s := open(t)
 		before := time.Now().Add(-time.Second)
-		want := []safe.Alert{sampleAlert(1, safeA), sampleAlert(2, ""), sampleAlert(3, safeB)}
+		want := []watch.Alert{sampleAlert(1, safeA), sampleAlert(2, ""), sampleAlert(3, safeB)}
 		var ids []int64
 		for _, a := range want {
 			id, err := s.SaveAlert(ctx, a)
@@ -64,7 +65,7 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 			}
 			ids = append(ids, id)
 		}
-		got, err := s.Alerts(ctx, safe.AlertFilter{Limit: 10})
+		got, err := s.Alerts(ctx, watch.AlertFilter{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +79,7 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 			if g.Time.Location() != time.UTC || g.Time.Before(before) || g.Time.After(time.Now().Add(time.Second)) {
 				t.Errorf("alert %d time %v", i, g.Time)
 			}
-			if g.Delivery != (safe.AlertDelivery{}) {
+			if g.Delivery != (watch.AlertDelivery{}) {
 				t.Errorf("alert %d delivery %+v, want none", i, g.Delivery)
 			}
 		}
@@ -96,16 +97,16 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 		}
 		tests := []struct {
 			name string
-			f    safe.AlertFilter
+			f    watch.AlertFilter
 			want []int64
 		}{
-			{"all", safe.AlertFilter{Limit: 100}, ids},
-			{"limit", safe.AlertFilter{Limit: 2}, ids[:2]},
-			{"since", safe.AlertFilter{SinceID: ids[2], Limit: 100}, ids[3:]},
-			{"safe", safe.AlertFilter{Safe: safeA, Limit: 100}, []int64{ids[0], ids[2], ids[4]}},
-			{"safe any case", safe.AlertFilter{Safe: strings.ToLower(safeA), Limit: 100}, []int64{ids[0], ids[2], ids[4]}},
-			{"safe since limit", safe.AlertFilter{Safe: safeA, SinceID: ids[0], Limit: 1}, []int64{ids[2]}},
-			{"none", safe.AlertFilter{SinceID: ids[4], Limit: 100}, nil},
+			{"all", watch.AlertFilter{Limit: 100}, ids},
+			{"limit", watch.AlertFilter{Limit: 2}, ids[:2]},
+			{"since", watch.AlertFilter{SinceID: ids[2], Limit: 100}, ids[3:]},
+			{"safe", watch.AlertFilter{Safe: safeA, Limit: 100}, []int64{ids[0], ids[2], ids[4]}},
+			{"safe any case", watch.AlertFilter{Safe: strings.ToLower(safeA), Limit: 100}, []int64{ids[0], ids[2], ids[4]}},
+			{"safe since limit", watch.AlertFilter{Safe: safeA, SinceID: ids[0], Limit: 1}, []int64{ids[2]}},
+			{"none", watch.AlertFilter{SinceID: ids[4], Limit: 100}, nil},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -131,7 +132,7 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 			})
 		}
 		for _, limit := range []int{0, -1} {
-			if _, err := s.Alerts(ctx, safe.AlertFilter{Limit: limit}); bulwark.ErrorCode(err) != bulwark.EINVALID {
+			if _, err := s.Alerts(ctx, watch.AlertFilter{Limit: limit}); bulwark.ErrorCode(err) != bulwark.EINVALID {
 				t.Errorf("Alerts(limit %d) = %v, want EINVALID", limit, err)
 			}
 		}
@@ -148,8 +149,8 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 			t.Fatal(err)
 		}
 		// Saved with its outbox message, due at once.
-		m := messageOf(t, s, safe.AlertKind, id)
-		messageOf(t, s, safe.AlertKind, other)
+		m := messageOf(t, s, watch.AlertKind, id)
+		messageOf(t, s, watch.AlertKind, other)
 		if m.Attempts != 0 || m.NextAttemptAt.After(time.Now()) {
 			t.Errorf("outbox message of a new alert: %+v", m)
 		}
@@ -157,18 +158,18 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 		at := time.Now().UTC().Add(time.Minute)
 		steps := []struct {
 			do   func() error
-			want safe.AlertDelivery
+			want watch.AlertDelivery
 		}{
 			{func() error { return s.RecordFailure(ctx, m.ID, 1, at, "HTTP 503 Service Unavailable") },
-				safe.AlertDelivery{Attempts: 1, LastError: "HTTP 503 Service Unavailable"}},
+				watch.AlertDelivery{Attempts: 1, LastError: "HTTP 503 Service Unavailable"}},
 			{func() error { _, err := s.MarkDelivered(ctx, m.ID, 2, at); return err },
-				safe.AlertDelivery{Attempts: 2, DeliveredAt: &at}},
+				watch.AlertDelivery{Attempts: 2, DeliveredAt: &at}},
 		}
 		for _, st := range steps {
 			if err := st.do(); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Alerts(ctx, safe.AlertFilter{Limit: 2})
+			got, err := s.Alerts(ctx, watch.AlertFilter{Limit: 2})
 			if err != nil || len(got) != 2 {
 				t.Fatalf("Alerts = %v, %v", got, err)
 			}
@@ -177,7 +178,7 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 				(g.DeliveredAt != nil && (!g.DeliveredAt.Equal(*d.DeliveredAt) || g.DeliveredAt.Location() != time.UTC)) {
 				t.Errorf("delivery %+v, want %+v", g, d)
 			}
-			if got[1].Delivery != (safe.AlertDelivery{}) {
+			if got[1].Delivery != (watch.AlertDelivery{}) {
 				t.Errorf("another alert's delivery changed: %+v", got[1].Delivery)
 			}
 		}
@@ -198,7 +199,7 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				before, _ := s.AuditHead(ctx)
-				n0, _ := s.Alerts(ctx, safe.AlertFilter{Limit: 100})
+				n0, _ := s.Alerts(ctx, watch.AlertFilter{Limit: 100})
 				q0, _ := s.Undelivered(ctx, outbox.Filter{Limit: 100})
 				var id int64
 				_, err := log.Do(ctx, func(txctx context.Context) (audit.Event, error) {
@@ -206,7 +207,7 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 					if id, err = s.SaveAlert(txctx, sampleAlert(1, safeA)); err != nil {
 						return audit.Event{}, err
 					}
-					inside, err := s.Alerts(txctx, safe.AlertFilter{SinceID: id - 1, Limit: 1})
+					inside, err := s.Alerts(txctx, watch.AlertFilter{SinceID: id - 1, Limit: 1})
 					if err != nil || len(inside) != 1 || inside[0].ID != id {
 						t.Errorf("inside the transaction: %v, %v", inside, err)
 					}
@@ -215,7 +216,7 @@ func AlertStore(t *testing.T, open func(t *testing.T) AlertAuditStore) {
 				if (err == nil) != tt.kept {
 					t.Fatalf("Do = %v", err)
 				}
-				n1, _ := s.Alerts(ctx, safe.AlertFilter{Limit: 100})
+				n1, _ := s.Alerts(ctx, watch.AlertFilter{Limit: 100})
 				head, _ := s.AuditHead(ctx)
 				if got := len(n1) == len(n0)+1; got != tt.kept {
 					t.Errorf("alert kept = %v, want %v", got, tt.kept)

@@ -7,13 +7,13 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 // MonitorCursorStore runs the conformance suite for safe.MonitorCursorStore:
 // none at first, save, replace (one cursor per store), clear. open must
 // return a fresh, empty store closed when t ends.
-func MonitorCursorStore(t *testing.T, open func(t *testing.T) safe.MonitorCursorStore) {
+func MonitorCursorStore(t *testing.T, open func(t *testing.T) watch.MonitorCursorStore) {
 	t.Helper()
 	ctx := context.Background()
 

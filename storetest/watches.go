@@ -10,13 +10,13 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 // WatchListAuditStore is an adapter that holds the serve monitor's watch
 // list and the audit log.
 type WatchListAuditStore interface {
-	safe.WatchListStore
+	watch.WatchListStore
 	audit.Store
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -66,9 +66,9 @@ func (s *Sender) Send(ctx context.Context, m outbox.Message) error {
 
 // SafeAlertBodies renders Safe alerts (kind safe.AlertKind) as Payloads,
 // read from store.
-func SafeAlertBodies(store safe.AlertStore) Body {
+func SafeAlertBodies(store watch.AlertStore) Body {
 	return func(ctx context.Context, ref int64) ([]byte, error) {
-		got, err := store.Alerts(ctx, safe.AlertFilter{SinceID: ref - 1, Limit: 1})
+		got, err := store.Alerts(ctx, watch.AlertFilter{SinceID: ref - 1, Limit: 1})
 		if err != nil {
 			return nil, err
 		}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -143,7 +143,7 @@ func (n *Notifier) Insecure() bool { return Insecure(n.u) }
 // Payload types: the "type" of every body, so that one receiver can route
 // the alerts of several sources.
 const (
-	TypeSafeAlert      = safe.AlertKind
+	TypeSafeAlert      = watch.AlertKind
 	TypeScreeningAlert = screening.AlertKind
 )
 
@@ -153,9 +153,9 @@ type Payload struct {
 	Type string `json:"type"`
 	// ID is the stored alert's id: with Type, the alert's stable identity
 	// for receivers to deduplicate on.
-	ID    int64      `json:"id"`
-	Time  time.Time  `json:"time"`
-	Alert safe.Alert `json:"alert"`
+	ID    int64       `json:"id"`
+	Time  time.Time   `json:"time"`
+	Alert watch.Alert `json:"alert"`
 }
 
 // ScreeningPayload is the JSON body of a screening watch alert
@@ -187,7 +187,7 @@ func NewScreeningPayload(a screening.Alert) ScreeningPayload {
 
 // Delivery is where the delivery of one POST stands (the state a store
 // records on the alert).
-type Delivery = safe.AlertDelivery
+type Delivery = watch.AlertDelivery
 
 // Sign returns the X-Bulwark-Signature value of body sent at Unix time ts:
 // "sha256=" and the hex HMAC-SHA256 of ts, ".", body.

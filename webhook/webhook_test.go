@@ -20,13 +20,14 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
 
 const secret = "s3cr3t-hmac-key-never-shown"
 
-var alert = safe.StoredAlert{ID: 7, Time: time.Date(2025, 2, 21, 14, 13, 35, 0, time.UTC), Alert: safe.Alert{
+var alert = watch.StoredAlert{ID: 7, Time: time.Date(2025, 2, 21, 14, 13, 35, 0, time.UTC), Alert: watch.Alert{
 	Block: 21895238, BlockHash: "0x" + strings.Repeat("ab", 32), Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4",
 	Code: safe.CodeMasterCopyChange, Severity: safe.SeverityCritical, Message: "singleton changed",
 	Kind: safe.ChangeSingleton, Before: "0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F", After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"}}
@@ -82,16 +83,16 @@ func newNotifier(t *testing.T, u string, logs io.Writer, opt webhook.Options) *w
 }
 
 // safeStore holds one stored Safe alert.
-type safeStore struct{ a safe.StoredAlert }
+type safeStore struct{ a watch.StoredAlert }
 
-func (s safeStore) SaveAlert(context.Context, safe.Alert) (int64, error) {
+func (s safeStore) SaveAlert(context.Context, watch.Alert) (int64, error) {
 	return 0, errors.New("read only")
 }
-func (s safeStore) Alerts(_ context.Context, f safe.AlertFilter) ([]safe.StoredAlert, error) {
+func (s safeStore) Alerts(_ context.Context, f watch.AlertFilter) ([]watch.StoredAlert, error) {
 	if f.SinceID < s.a.ID {
-		return []safe.StoredAlert{s.a}, nil
+		return []watch.StoredAlert{s.a}, nil
 	}
-	return []safe.StoredAlert{}, nil
+	return []watch.StoredAlert{}, nil
 }
 
 // screenStore holds one stored screening alert.
@@ -105,7 +106,7 @@ func (s screenStore) ScreenAlerts(_ context.Context, sinceID int64, _ int) ([]sc
 }
 
 func safeMessage(id int64) outbox.Message {
-	return outbox.Message{ID: 1, Kind: safe.AlertKind, Ref: id}
+	return outbox.Message{ID: 1, Kind: watch.AlertKind, Ref: id}
 }
 
 // TestSenderAttempt: one POST per attempt, and what its failure tells the
@@ -153,7 +154,7 @@ func TestSenderAttempt(t *testing.T) {
 				w.WriteHeader(tt.status)
 			}))
 			defer srv.Close()
-			s := webhook.NewSender(newNotifier(t, srv.URL+"/hook", nil, tt.opt), map[string]webhook.Body{safe.AlertKind: webhook.SafeAlertBodies(safeStore{alert})})
+			s := webhook.NewSender(newNotifier(t, srv.URL+"/hook", nil, tt.opt), map[string]webhook.Body{watch.AlertKind: webhook.SafeAlertBodies(safeStore{alert})})
 			err := s.Send(context.Background(), safeMessage(alert.ID))
 			if tt.errHas == "" {
 				if err != nil {
@@ -171,14 +172,14 @@ func TestSenderAttempt(t *testing.T) {
 		})
 	}
 	t.Run("unknown kind and missing alert are permanent", func(t *testing.T) {
-		s := webhook.NewSender(newNotifier(t, "http://127.0.0.1:1", nil, webhook.Options{}), map[string]webhook.Body{safe.AlertKind: webhook.SafeAlertBodies(safeStore{alert})})
+		s := webhook.NewSender(newNotifier(t, "http://127.0.0.1:1", nil, webhook.Options{}), map[string]webhook.Body{watch.AlertKind: webhook.SafeAlertBodies(safeStore{alert})})
 		for _, m := range []outbox.Message{{Kind: "trace.alert", Ref: 1}, safeMessage(alert.ID + 1)} {
 			var se *outbox.SendError
 			if err := s.Send(context.Background(), m); !errors.As(err, &se) || !se.Permanent {
 				t.Errorf("Send(%s) = %v, want a permanent failure", m.Key(), err)
 			}
 		}
-		if k := s.Kinds(); len(k) != 1 || k[0] != safe.AlertKind {
+		if k := s.Kinds(); len(k) != 1 || k[0] != watch.AlertKind {
 			t.Errorf("Kinds = %v", k)
 		}
 	})
@@ -378,7 +379,7 @@ func TestPayloadTypes(t *testing.T) {
 		DecisionID: "dec_0123456789ab0123456789ab", Body: json.RawMessage(`{"decisionId":"dec_0123456789ab0123456789ab","matches":[{"entityId":"ofac-sdn:99001","score":1}]}`),
 		Key: "k", Delivery: screening.AlertDelivery{DeliveredAt: &delivered, Attempts: 3, LastError: "earlier failure"}}
 	sender := webhook.NewSender(n, map[string]webhook.Body{
-		safe.AlertKind:      webhook.SafeAlertBodies(safeStore{alert}),
+		watch.AlertKind:     webhook.SafeAlertBodies(safeStore{alert}),
 		screening.AlertKind: webhook.ScreeningAlertBodies(screenStore{sa}),
 	})
 	for _, m := range []outbox.Message{safeMessage(alert.ID), {Kind: screening.AlertKind, Ref: sa.ID}} {

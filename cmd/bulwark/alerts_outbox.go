@@ -12,7 +12,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/webhook"
@@ -42,7 +42,7 @@ func (m *Main) startAlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook
 	bodies := map[string]webhook.Body{}
 	for _, k := range kinds {
 		switch k {
-		case safe.AlertKind:
+		case watch.AlertKind:
 			bodies[k] = webhook.SafeAlertBodies(db)
 		case screening.AlertKind:
 			bodies[k] = webhook.ScreeningAlertBodies(db)

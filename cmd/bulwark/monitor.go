@@ -13,6 +13,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
@@ -29,7 +30,7 @@ const DefaultWatchMaxCatchup = 10000
 // that block is no longer canonical (a reorg while the server was down). A
 // Safe created since that block has no code there: the Watcher watches it
 // as not deployed yet and takes its state at its creation as its baseline.
-const cursorRewind = safe.DefaultMaxReorgDepth
+const cursorRewind = watch.DefaultMaxReorgDepth
 
 // resumeAttempts is how many times the monitor tries to start at a
 // baseline taken from its cursor before it gives up on the gap (the node
@@ -108,7 +109,7 @@ func (mon *monitor) run(ctx context.Context) {
 		backoff = mon.interval
 		// resumed is the cursor last was taken from, until a Watcher
 		// started there; failed counts the starts that failed since.
-		resumed *safe.MonitorCursor
+		resumed *watch.MonitorCursor
 		failed  int
 		cleared bool
 	)
@@ -198,7 +199,7 @@ func (mon *monitor) run(ctx context.Context) {
 // Safe's and the externally owned accounts (no code, nonce above 0); an
 // address without code and with nonce 0 is watched as not deployed yet. It
 // returns nil when none is left.
-func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.Address, baseline uint64) (*safe.Watcher, error) {
+func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.Address, baseline uint64) (*watch.Watcher, error) {
 	var addrs []common.Address
 	for _, a := range listed {
 		if !mon.reported[a] {
@@ -209,7 +210,7 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 		return nil, nil
 	}
 	opts := watchOptions(mon.client, mon.db)
-	w, err := safe.NewWatcher(node, addrs, opts)
+	w, err := watch.NewWatcher(node, addrs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +226,7 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 	// one, alert once for each, and watch the others.
 	var good []common.Address
 	for _, a := range addrs {
-		one, err := safe.NewWatcher(node, []common.Address{a}, opts)
+		one, err := watch.NewWatcher(node, []common.Address{a}, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -234,7 +235,7 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 			good = append(good, a)
 		case errors.Is(err, safe.ErrNotSafe):
 			mon.reported[a] = true
-			al := safe.Alert{Block: baseline, Safe: a.Hex(), Code: safe.CodeSafeUnreadable, Severity: safe.SeverityHigh,
+			al := watch.Alert{Block: baseline, Safe: a.Hex(), Code: watch.CodeSafeUnreadable, Severity: safe.SeverityHigh,
 				Message: fmt.Sprintf("watched address %s cannot be read as a Safe at block %d: %s; it is left out until the watch list changes",
 					a.Hex(), baseline, bulwark.ErrorMessage(err))}
 			if err := mon.emit(ctx, al); err != nil {
@@ -247,14 +248,14 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 	if len(good) == 0 {
 		return nil, nil
 	}
-	if w, err = safe.NewWatcher(node, good, opts); err != nil {
+	if w, err = watch.NewWatcher(node, good, opts); err != nil {
 		return nil, err
 	}
 	return w, w.Start(ctx, baseline)
 }
 
 // follow runs w until ctx ends or the watch list stops being listed.
-func (mon *monitor) follow(ctx context.Context, w *safe.Watcher, listed []common.Address) error {
+func (mon *monitor) follow(ctx context.Context, w *watch.Watcher, listed []common.Address) error {
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})
@@ -273,8 +274,8 @@ func (mon *monitor) follow(ctx context.Context, w *safe.Watcher, listed []common
 			}
 		}
 	}()
-	err := w.Follow(fctx, safe.FollowOptions{PollInterval: mon.interval, UnreachableAfter: mon.unreachableAfter, RetryBase: mon.retryBase,
-		Emit: func(a safe.Alert) error { return mon.emit(ctx, a) },
+	err := w.Follow(fctx, watch.FollowOptions{PollInterval: mon.interval, UnreachableAfter: mon.unreachableAfter, RetryBase: mon.retryBase,
+		Emit: func(a watch.Alert) error { return mon.emit(ctx, a) },
 		// After each block whose alerts were all recorded (Emit runs
 		// first): a crash in between checks the block again, never skips it.
 		Progress: func(uint64, uint64) { mon.saveCursor(ctx, w.Last()) },
@@ -289,14 +290,14 @@ func (mon *monitor) follow(ctx context.Context, w *safe.Watcher, listed []common
 
 // emit records a (stored with its audit entry and outbox message, the
 // delivery woken) and logs it.
-func (mon *monitor) emit(ctx context.Context, a safe.Alert) error {
+func (mon *monitor) emit(ctx context.Context, a watch.Alert) error {
 	mon.logger.Warn("safe alert", "code", a.Code, "severity", a.Severity, "safe", a.Safe, "block", a.Block, "message", a.Message)
 	return mon.rec.record(ctx, a)
 }
 
 // saveCursor stores h as the last block processed; a failure is logged
 // (the next block saves it again).
-func (mon *monitor) saveCursor(ctx context.Context, h safe.BlockHeader) {
+func (mon *monitor) saveCursor(ctx context.Context, h watch.BlockHeader) {
 	if err := mon.db.SaveCursor(ctx, h.Number, h.Hash); err != nil && ctx.Err() == nil {
 		mon.logger.Warn("safe monitor: cannot save the cursor", "block", h.Number, "err", bulwark.ErrorMessage(err))
 	}
@@ -310,7 +311,7 @@ func (mon *monitor) saveCursor(ctx context.Context, h safe.BlockHeader) {
 // when more than maxCatchup blocks are left to check, it starts from
 // head-maxCatchup with a WATCH_GAP alert naming the blocks skipped. The
 // cursor is returned when the baseline came from it.
-func (mon *monitor) resume(ctx context.Context, node watchNode) (uint64, *safe.MonitorCursor, error) {
+func (mon *monitor) resume(ctx context.Context, node watchNode) (uint64, *watch.MonitorCursor, error) {
 	head, err := mon.client.BlockNumber(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -330,7 +331,7 @@ func (mon *monitor) resume(ctx context.Context, node watchNode) (uint64, *safe.M
 		if err == nil {
 			now = "it is now " + h.Hash.Hex()
 		}
-		al := safe.Alert{Block: c.Block, BlockHash: c.Hash.Hex(), Code: safe.CodeChainReorg, Severity: safe.SeverityInfo,
+		al := watch.Alert{Block: c.Block, BlockHash: c.Hash.Hex(), Code: watch.CodeChainReorg, Severity: safe.SeverityInfo,
 			Message: fmt.Sprintf("chain reorganised while the monitor was stopped: block %d (%s), the last it processed, is no longer canonical (%s); resuming from block %d, so blocks %d–%d are checked again on the new chain (alerts raised for them before may repeat)",
 				c.Block, c.Hash.Hex(), now, from+1, from+1, c.Block)}
 		if err := mon.emit(ctx, al); err != nil {
@@ -339,7 +340,7 @@ func (mon *monitor) resume(ctx context.Context, node watchNode) (uint64, *safe.M
 	}
 	if head > from && head-from > mon.maxCatchup {
 		skipTo := head - mon.maxCatchup
-		al := safe.Alert{Block: from + 1, Code: safe.CodeWatchGap, Severity: safe.SeverityHigh,
+		al := watch.Alert{Block: from + 1, Code: watch.CodeWatchGap, Severity: safe.SeverityHigh,
 			Message: fmt.Sprintf("blocks %d–%d were NOT checked: %d blocks were mined since block %d, the last the monitor processed before it stopped, more than --watch-max-catchup %d; it checks blocks %d–%d and goes on. Check the gap with 'bulwark safe watch --safe ADDR --rpc URL --from-block %d --to-block %d'",
 				from+1, skipTo, head-from, from, mon.maxCatchup, skipTo+1, head, from+1, skipTo)}
 		if err := mon.emit(ctx, al); err != nil {
@@ -357,7 +358,7 @@ func (mon *monitor) resume(ctx context.Context, node watchNode) (uint64, *safe.M
 // baseline (taken from cursor c) after resumeAttempts tries — typically a
 // node that no longer has the state of that block — with a WATCH_GAP
 // alert naming the blocks left unchecked.
-func (mon *monitor) giveUpGap(ctx context.Context, c safe.MonitorCursor, baseline uint64, cause error) (uint64, error) {
+func (mon *monitor) giveUpGap(ctx context.Context, c watch.MonitorCursor, baseline uint64, cause error) (uint64, error) {
 	head, err := mon.client.BlockNumber(ctx)
 	if err != nil {
 		return baseline, err
@@ -365,7 +366,7 @@ func (mon *monitor) giveUpGap(ctx context.Context, c safe.MonitorCursor, baselin
 	if head <= baseline {
 		return baseline, cause
 	}
-	al := safe.Alert{Block: baseline + 1, Code: safe.CodeWatchGap, Severity: safe.SeverityHigh,
+	al := watch.Alert{Block: baseline + 1, Code: watch.CodeWatchGap, Severity: safe.SeverityHigh,
 		Message: fmt.Sprintf("blocks %d–%d were NOT checked: the monitor (last block processed %d before it stopped) could not start at block %d after %d tries (%s); it goes on from the head. Check the gap with 'bulwark safe watch --safe ADDR --rpc URL --from-block %d --to-block %d' on a node that has those blocks' state (an archive node)",
 			baseline+1, head, c.Block, baseline, resumeAttempts, bulwark.ErrorMessage(cause), baseline+1, head)}
 	if err := mon.emit(ctx, al); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
@@ -55,10 +56,10 @@ func TestHelperAlertProducer(t *testing.T) {
 		fmt.Fprintln(os.Stderr, "webhook:", err)
 		os.Exit(2)
 	}
-	deliver := m.startAlertDelivery(ctx, db, n, safe.AlertKind)
+	deliver := m.startAlertDelivery(ctx, db, n, watch.AlertKind)
 	rec := &alertRecorder{db: db, log: &audit.Log{Store: db}, actor: "system:monitor", node: "http://127.0.0.1:8545", stored: deliver.wake}
 	for i := 1; i <= outboxHelperAlerts; i++ {
-		a := safe.Alert{Block: uint64(1000 + i), BlockHash: fmt.Sprintf("0x%064x", i), Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4",
+		a := watch.Alert{Block: uint64(1000 + i), BlockHash: fmt.Sprintf("0x%064x", i), Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4",
 			Code: safe.CodeThresholdChange, Severity: safe.SeverityHigh, Message: fmt.Sprintf("threshold changed (%d)", i), Kind: safe.ChangeThreshold,
 			Before: fmt.Sprint(i), After: fmt.Sprint(i + 1)}
 		if err := rec.record(ctx, a); err != nil {
@@ -194,7 +195,7 @@ func TestKilledBeforeDeliveryDelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alerts, err := db.Alerts(ctx, safe.AlertFilter{Limit: 1000})
+	alerts, err := db.Alerts(ctx, watch.AlertFilter{Limit: 1000})
 	if err != nil || len(alerts) != outboxHelperAlerts {
 		t.Fatalf("after the kill: %d alerts stored, %v", len(alerts), err)
 	}
@@ -251,7 +252,7 @@ func TestKilledBeforeDeliveryDelivers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	alerts, err = db.Alerts(ctx, safe.AlertFilter{Limit: 1000})
+	alerts, err = db.Alerts(ctx, watch.AlertFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

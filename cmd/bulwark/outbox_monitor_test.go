@@ -14,6 +14,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 // TestServeMonitorSlowReceiver runs 'bulwark serve --rpc --webhook' with a
@@ -61,7 +62,7 @@ func TestServeMonitorSlowReceiver(t *testing.T) {
 				codes[a.Code] = true
 			}
 		}
-		return codes[safe.CodeThresholdChange] && codes[safe.CodeUnverifiedExecution]
+		return codes[safe.CodeThresholdChange] && codes[watch.CodeUnverifiedExecution]
 	})
 	stored := m.alerts()
 	if _, accepted, _ := hook.counts(); len(accepted) != 0 {
@@ -85,7 +86,7 @@ func TestServeMonitorSlowReceiver(t *testing.T) {
 	}
 	ec, out, errOut := runBin(t, bin, "alerts", "pending", "--data-dir", m.data, "--json")
 	var pending []outbox.Message
-	if err := json.Unmarshal([]byte(out), &pending); ec != 0 || err != nil || len(pending) != len(stored) || pending[0].Kind != safe.AlertKind || pending[0].Ref != stored[0].ID {
+	if err := json.Unmarshal([]byte(out), &pending); ec != 0 || err != nil || len(pending) != len(stored) || pending[0].Kind != watch.AlertKind || pending[0].Ref != stored[0].ID {
 		t.Errorf("alerts pending: exit %d, %v, %d listed, want %d\n%s%s", ec, err, len(pending), len(stored), out, errOut)
 	}
 

@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
@@ -180,7 +181,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	if hasTo && to < from {
 		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before the first block to check, %d (the head)", to, from)
 	}
-	w, err := safe.NewWatcher(node, addrs, watchOptions(client, db))
+	w, err := watch.NewWatcher(node, addrs, watchOptions(client, db))
 	if err != nil {
 		return bulwark.ExitError, err
 	}
@@ -194,16 +195,16 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	for _, a := range w.NotDeployed() {
 		fmt.Fprintf(m.Stderr, "bulwark: %s has no code at block %d: watching for the Safe's deployment (its state then is its baseline)\n", a.Hex(), from-1)
 	}
-	deliver := m.startAlertDelivery(ctx, db, notifier, safe.AlertKind)
+	deliver := m.startAlertDelivery(ctx, db, notifier, watch.AlertKind)
 	defer deliver.wait()
 	rec := &alertRecorder{db: db, log: log, actor: m.cliActor(), node: client.URL(), stored: deliver.wake}
 
 	var (
 		mu     sync.Mutex
-		alerts []safe.Alert
+		alerts []watch.Alert
 	)
 	enc := json.NewEncoder(m.Stdout)
-	emit := func(a safe.Alert) error {
+	emit := func(a watch.Alert) error {
 		mu.Lock()
 		alerts = append(alerts, a)
 		mu.Unlock()
@@ -217,7 +218,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		return rec.record(ctx, a)
 	}
 	progress := newWatchProgress(m, from)
-	err = w.Follow(ctx, safe.FollowOptions{
+	err = w.Follow(ctx, watch.FollowOptions{
 		ToBlock: to, HasTo: hasTo, PollInterval: f.interval,
 		UnreachableAfter: f.unreachableAfter, RetryBase: f.retryBase,
 		Emit: emit, Progress: progress.report,
@@ -236,14 +237,14 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return safe.WorstVerdict(alerts).ExitCode(), nil
+	return watch.WorstVerdict(alerts).ExitCode(), nil
 }
 
 // watchOptions are the Watcher options of 'safe watch' and the serve
 // monitor: every ExecutionSuccess is checked against the verdicts on
 // record (safe verify, POST /api/v1/safe/verify).
-func watchOptions(client *ethrpc.Client, db *sqlite.DB) safe.WatchOptions {
-	return safe.WatchOptions{Executions: &safe.ExecutionCheck{Logs: client, Verified: db}}
+func watchOptions(client *ethrpc.Client, db *sqlite.DB) watch.WatchOptions {
+	return watch.WatchOptions{Executions: &watch.ExecutionCheck{Logs: client, Verified: db}}
 }
 
 // alertRecorder stores each alert with its audit entry and its outbox
@@ -257,7 +258,7 @@ type alertRecorder struct {
 	stored func() // called after each alert is committed; must not block
 }
 
-func (r *alertRecorder) record(ctx context.Context, a safe.Alert) error {
+func (r *alertRecorder) record(ctx context.Context, a watch.Alert) error {
 	target := a.Safe
 	if target == "" {
 		target = r.node
@@ -283,7 +284,7 @@ func (r *alertRecorder) record(ctx context.Context, a safe.Alert) error {
 }
 
 // watchAuditDetails is an alert as an audit entry's details.
-func watchAuditDetails(a safe.Alert) map[string]any {
+func watchAuditDetails(a watch.Alert) map[string]any {
 	d := map[string]any{"code": a.Code, "severity": a.Severity, "block": a.Block, "message": a.Message}
 	for k, v := range map[string]string{"blockHash": a.BlockHash, "kind": string(a.Kind), "before": a.Before, "after": a.After,
 		"safeTxHash": a.SafeTxHash, "txHash": a.TxHash} {
@@ -331,14 +332,14 @@ func (p *watchProgress) done(last uint64) {
 // watchNode adapts the ethrpc client to safe.WatchReader.
 type watchNode struct{ *ethrpc.Client }
 
-var _ safe.WatchReader = watchNode{}
+var _ watch.WatchReader = watchNode{}
 
-func (n watchNode) BlockHeader(ctx context.Context, num uint64) (safe.BlockHeader, error) {
+func (n watchNode) BlockHeader(ctx context.Context, num uint64) (watch.BlockHeader, error) {
 	h, err := n.HeaderByNumber(ctx, ethrpc.AtBlock(num))
 	if err != nil {
-		return safe.BlockHeader{}, err
+		return watch.BlockHeader{}, err
 	}
-	return safe.BlockHeader{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash}, nil
+	return watch.BlockHeader{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash}, nil
 }
 
 // envWebhookSecret holds the webhook secret when no --webhook-secret-file

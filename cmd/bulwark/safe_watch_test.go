@@ -23,6 +23,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
@@ -330,14 +331,14 @@ func TestSafeWatchFollowsHead(t *testing.T) {
 }
 
 // storedAlerts returns the alerts stored in the data directory.
-func storedAlerts(t *testing.T, data string) []safe.StoredAlert {
+func storedAlerts(t *testing.T, data string) []watch.StoredAlert {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(data, "bulwark.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	out, err := db.Alerts(context.Background(), safe.AlertFilter{Limit: 1000})
+	out, err := db.Alerts(context.Background(), watch.AlertFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/mattn/go-isatty"
 )
@@ -176,7 +177,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	// Every alert stored goes to the webhook from the outbox: those left
 	// undelivered (by 'bulwark lists update', 'bulwark safe watch', or
 	// before a restart) at start, and each new one as soon as it commits.
-	deliver := m.startAlertDelivery(ctx, db, notifier, safe.AlertKind, screening.AlertKind)
+	deliver := m.startAlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind)
 	defer deliver.wait()
 	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false,
 		withOnAlert(func(screening.Alert) { deliver.wake() }))

@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 // TestServeMonitor runs 'bulwark serve --rpc' against Anvil: a Safe 1.4.1
@@ -50,9 +51,9 @@ func TestServeMonitor(t *testing.T) {
 	// seen fewer.
 	unused, eoa, notSafe := owners[0].Address, chain.Sender, chain.DeployGuard(t)
 	m.watch(2, s.Address.Hex(), notSafe.Hex(), unused.Hex(), eoa.Hex())
-	unreadable := map[string]safe.StoredAlert{}
+	unreadable := map[string]watch.StoredAlert{}
 	for _, a := range m.alerts() {
-		if a.Code == safe.CodeSafeUnreadable {
+		if a.Code == watch.CodeSafeUnreadable {
 			unreadable[a.Safe] = a
 		}
 	}
@@ -139,10 +140,10 @@ func TestServeMonitorResume(t *testing.T) {
 	// Down again, beyond --watch-max-catchup 0: not checked, but named.
 	x := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
 	m.restart("--watch-max-catchup", "0")
-	var gap *safe.StoredAlert
+	var gap *watch.StoredAlert
 	m.waitFor("WATCH_GAP", func() bool {
 		for _, a := range m.alerts() {
-			if a.Code == safe.CodeWatchGap {
+			if a.Code == watch.CodeWatchGap {
 				gap = &a
 			}
 		}
@@ -173,7 +174,7 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 	owners := safetest.NewOwners(4)
 	s := d.NewSafe(t, 2, owners[:3]...)
 	m := startMonitor(t, bin, chain)
-	find := func(code string, block uint64) *safe.StoredAlert {
+	find := func(code string, block uint64) *watch.StoredAlert {
 		for _, a := range m.alerts() {
 			if a.Code == code && a.Block == block && a.Safe == s.Address.Hex() {
 				return &a
@@ -185,7 +186,7 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 
 	e1 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
 	m.waitFor("THRESHOLD_CHANGE before the outage", func() bool {
-		return find(safe.CodeThresholdChange, e1.Block()) != nil && find(safe.CodeUnverifiedExecution, e1.Block()) != nil
+		return find(safe.CodeThresholdChange, e1.Block()) != nil && find(watch.CodeUnverifiedExecution, e1.Block()) != nil
 	})
 
 	chain.Node.Stop()
@@ -196,7 +197,7 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 
 	e2 := s.MustExec(t, s.AddOwnerWithThresholdTx(t, owners[3].Address, 3), safetest.EIP712, owners[:3]...)
 	m.waitFor("OWNER_CHANGE after the restart", func() bool {
-		return find(safe.CodeOwnerChange, e2.Block()) != nil && find(safe.CodeUnverifiedExecution, e2.Block()) != nil
+		return find(safe.CodeOwnerChange, e2.Block()) != nil && find(watch.CodeUnverifiedExecution, e2.Block()) != nil
 	})
 	if a := find(safe.CodeOwnerChange, e2.Block()); a.After != owners[3].Address.Hex() || a.BlockHash != e2.Receipt.BlockHash.Hex() {
 		t.Errorf("owner alert %+v, want %s in block %s", a, owners[3].Address.Hex(), e2.Receipt.BlockHash.Hex())
@@ -207,14 +208,14 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 	seen := map[string]int{}
 	for _, a := range m.alerts() {
 		switch a.Code {
-		case safe.CodeNodeUnreachable, safe.CodeNodeRecovered:
+		case watch.CodeNodeUnreachable, watch.CodeNodeRecovered:
 			continue
 		}
 		seen[fmt.Sprintf("%s@%d", a.Code, a.Block)]++
 	}
 	want := map[string]int{
-		fmt.Sprintf("%s@%d", safe.CodeThresholdChange, e1.Block()): 1, fmt.Sprintf("%s@%d", safe.CodeUnverifiedExecution, e1.Block()): 1,
-		fmt.Sprintf("%s@%d", safe.CodeOwnerChange, e2.Block()): 1, fmt.Sprintf("%s@%d", safe.CodeUnverifiedExecution, e2.Block()): 1,
+		fmt.Sprintf("%s@%d", safe.CodeThresholdChange, e1.Block()): 1, fmt.Sprintf("%s@%d", watch.CodeUnverifiedExecution, e1.Block()): 1,
+		fmt.Sprintf("%s@%d", safe.CodeOwnerChange, e2.Block()): 1, fmt.Sprintf("%s@%d", watch.CodeUnverifiedExecution, e2.Block()): 1,
 	}
 	if !maps.Equal(seen, want) {
 		t.Errorf("alerts %v, want %v\n%s", seen, want, m.srv.stderr)
@@ -265,7 +266,7 @@ func (m *monitorServer) stop() {
 }
 
 // alerts returns every alert the current server has stored.
-func (m *monitorServer) alerts() []safe.StoredAlert {
+func (m *monitorServer) alerts() []watch.StoredAlert {
 	m.t.Helper()
 	return monitorAlerts(m.t, m.srv, m.token)
 }
@@ -293,14 +294,14 @@ func (m *monitorServer) watch(safes int, addrs ...string) {
 
 // waitForGuardChange waits for a GUARD_CHANGE and an UNVERIFIED_EXECUTION
 // of addr, and returns the last of each.
-func (m *monitorServer) waitForGuardChange(what, addr string) (guardAlert, execAlert *safe.StoredAlert) {
+func (m *monitorServer) waitForGuardChange(what, addr string) (guardAlert, execAlert *watch.StoredAlert) {
 	m.t.Helper()
 	m.waitFor(what, func() bool {
 		for _, a := range m.alerts() {
 			switch {
 			case a.Code == safe.CodeGuardChange && a.Safe == addr:
 				guardAlert = &a
-			case a.Code == safe.CodeUnverifiedExecution && a.Safe == addr:
+			case a.Code == watch.CodeUnverifiedExecution && a.Safe == addr:
 				execAlert = &a
 			}
 		}
@@ -310,13 +311,13 @@ func (m *monitorServer) waitForGuardChange(what, addr string) (guardAlert, execA
 }
 
 // monitorAlerts returns every alert the server has stored.
-func monitorAlerts(t *testing.T, srv *server, token string) []safe.StoredAlert {
+func monitorAlerts(t *testing.T, srv *server, token string) []watch.StoredAlert {
 	t.Helper()
 	code, body := request(t, "GET", srv.url+"/api/v1/safe/alerts?limit=1000", token, "")
 	if code != http.StatusOK {
 		t.Fatalf("GET alerts: %d %s", code, body)
 	}
-	var p struct{ Alerts []safe.StoredAlert }
+	var p struct{ Alerts []watch.StoredAlert }
 	if err := json.Unmarshal([]byte(body), &p); err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +387,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 	})
 	before := byID(m.alerts()) // what was stored while the old branch was canonical
 	m.stop()
-	if countCode(before, safe.CodeGuardChange) != 1 || countCode(before, safe.CodeUnverifiedExecution) != 1 {
+	if countCode(before, safe.CodeGuardChange) != 1 || countCode(before, watch.CodeUnverifiedExecution) != 1 {
 		t.Fatalf("alerts before the reorg %+v, want the guard change and its execution", before)
 	}
 
@@ -426,7 +427,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 	}
 	// The reorg first, then the new block X's two alerts (in the order the
 	// Watcher emits them: state changes, then executions).
-	want := []string{safe.CodeChainReorg, safe.CodeThresholdChange, safe.CodeUnverifiedExecution}
+	want := []string{watch.CodeChainReorg, safe.CodeThresholdChange, watch.CodeUnverifiedExecution}
 	if !slices.Equal(codes, want) {
 		t.Fatalf("alerts after the restart %v, want %v\n%+v\nstderr:\n%s", codes, want, after, m.srv.stderr)
 	}
@@ -495,11 +496,11 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 	gapEnd := chain.BlockNumber(t) // the monitor goes on from the head it sees then, or later
 
 	m.restart()
-	var gap *safe.StoredAlert
+	var gap *watch.StoredAlert
 	m.waitFor("WATCH_GAP and the monitor watching from the head", func() bool {
 		gap = nil
 		for _, a := range m.alerts() {
-			if a.Code == safe.CodeWatchGap {
+			if a.Code == watch.CodeWatchGap {
 				gap = &a
 			}
 		}
@@ -535,7 +536,7 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 	}
 	// One gap; the Safe still watched (no SAFE_UNREADABLE); the threshold
 	// change inside the gap not alerted; the owner addition once.
-	want := map[string]int{safe.CodeWatchGap: 1, safe.CodeOwnerChange: 1, safe.CodeUnverifiedExecution: 1}
+	want := map[string]int{watch.CodeWatchGap: 1, safe.CodeOwnerChange: 1, watch.CodeUnverifiedExecution: 1}
 	if !maps.Equal(seen, want) {
 		t.Errorf("alerts %v, want %v\nstderr:\n%s", seen, want, m.srv.stderr)
 	}
@@ -543,7 +544,7 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 }
 
 // headerAt returns block n of the node's canonical chain.
-func headerAt(t *testing.T, chain *safetest.Chain, n uint64) safe.BlockHeader {
+func headerAt(t *testing.T, chain *safetest.Chain, n uint64) watch.BlockHeader {
 	t.Helper()
 	h, err := watchNode{chain.RPC}.BlockHeader(context.Background(), n)
 	if err != nil {
@@ -575,12 +576,12 @@ func monitorCursor(t *testing.T, data string) (uint64, common.Hash, bool) {
 }
 
 // byID sorts stored alerts in the order they were saved.
-func byID(as []safe.StoredAlert) []safe.StoredAlert {
-	slices.SortFunc(as, func(a, b safe.StoredAlert) int { return cmp.Compare(a.ID, b.ID) })
+func byID(as []watch.StoredAlert) []watch.StoredAlert {
+	slices.SortFunc(as, func(a, b watch.StoredAlert) int { return cmp.Compare(a.ID, b.ID) })
 	return as
 }
 
-func countCode(as []safe.StoredAlert, code string) int {
+func countCode(as []watch.StoredAlert, code string) int {
 	n := 0
 	for _, a := range as {
 		if a.Code == code {

@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Storage layout of a Safe proxy, the same in every version from 1.0.0 to
@@ -137,4 +138,49 @@ func (c *Chain) walkList(t testing.TB, addr common.Address, slot common.Hash, bl
 		out = append(out, next)
 		cur = next
 	}
+}
+
+// CloneSafe copies the code and the state-bearing storage of the Safe at
+// src to n new addresses with anvil_setCode and anvil_setStorageAt (in
+// batches): clone i gets nonce i and a balance of i+1 wei.
+func (c *Chain) CloneSafe(t testing.TB, src common.Address, n int) []common.Address {
+	t.Helper()
+	st := c.ReadState(t, src)
+	slots := []common.Hash{safe.SlotSingleton, safe.SlotOwnerCount, safe.SlotThreshold, safe.SlotGuard, safe.SlotFallbackHandler, safe.SlotModuleGuard}
+	for _, k := range append([]common.Address{safe.SentinelAddress}, st.Owners...) {
+		slots = append(slots, safe.MappingSlot(k, safe.SlotOwners))
+	}
+	for _, k := range append([]common.Address{safe.SentinelAddress}, st.Modules...) {
+		slots = append(slots, safe.MappingSlot(k, safe.SlotModules))
+	}
+	values := make([]common.Hash, len(slots))
+	for i, s := range slots {
+		values[i] = c.Storage(t, src, s, ethrpc.Latest)
+	}
+	code := hexutil.Bytes(c.Code(t, src))
+	addrs := make([]common.Address, n)
+	var batch []ethrpc.BatchElem
+	for i := range addrs {
+		a := common.BigToAddress(new(big.Int).Add(big.NewInt(0x5afe0000), big.NewInt(int64(i))))
+		a[0] = 0x5a // far from precompiles and the accounts Anvil funds
+		addrs[i] = a
+		batch = append(batch,
+			ethrpc.BatchElem{Method: "anvil_setCode", Args: []any{a, code}},
+			ethrpc.BatchElem{Method: "anvil_setBalance", Args: []any{a, (*hexutil.Big)(big.NewInt(int64(i + 1)))}},
+			ethrpc.BatchElem{Method: "anvil_setStorageAt", Args: []any{a, safe.SlotNonce, common.BigToHash(big.NewInt(int64(i)))}})
+		for k, s := range slots {
+			if values[k] != (common.Hash{}) {
+				batch = append(batch, ethrpc.BatchElem{Method: "anvil_setStorageAt", Args: []any{a, s, values[k]}})
+			}
+		}
+	}
+	if err := c.RPC.BatchCall(context.Background(), batch); err != nil {
+		t.Fatalf("clone %s: %v", src, err)
+	}
+	for _, e := range batch {
+		if e.Error != nil {
+			t.Fatalf("clone %s: %s: %v", src, e.Method, e.Error)
+		}
+	}
+	return addrs
 }

@@ -1,4 +1,4 @@
-package safe
+package watch
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // fakeWatchChain is a WatchReader over blocks, each with its own
@@ -30,19 +31,19 @@ type fakeWatchChain struct {
 
 type fakeBlock struct {
 	hdr BlockHeader
-	st  *FakeStateChain
+	st  *safe.FakeStateChain
 }
 
 var errFakeDown = bulwark.Errorf(bulwark.EUNAVAILABLE, "node at fake is unreachable")
 
-func newFakeWatchChain(genesis *FakeStateChain) *fakeWatchChain {
+func newFakeWatchChain(genesis *safe.FakeStateChain) *fakeWatchChain {
 	f := &fakeWatchChain{blocks: map[common.Hash]*fakeBlock{}}
 	f.push(genesis)
 	return f
 }
 
 // push appends a block holding st to the canonical chain.
-func (f *fakeWatchChain) push(st *FakeStateChain) BlockHeader {
+func (f *fakeWatchChain) push(st *safe.FakeStateChain) BlockHeader {
 	f.seed++
 	h := BlockHeader{Number: uint64(len(f.canon)), Hash: crypto.Keccak256Hash(fmt.Appendf(nil, "block %d", f.seed))}
 	if len(f.canon) > 0 {
@@ -54,7 +55,7 @@ func (f *fakeWatchChain) push(st *FakeStateChain) BlockHeader {
 }
 
 // mine appends a block whose state is the tip's after change.
-func (f *fakeWatchChain) mine(change func(s *FakeStateChain)) BlockHeader {
+func (f *fakeWatchChain) mine(change func(s *safe.FakeStateChain)) BlockHeader {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := cloneFake(f.blocks[f.canon[len(f.canon)-1]].st)
@@ -78,14 +79,14 @@ func (f *fakeWatchChain) setDown(down bool) {
 	f.down = down
 }
 
-func cloneFake(s *FakeStateChain) *FakeStateChain {
-	c := NewFakeStateChain()
+func cloneFake(s *safe.FakeStateChain) *safe.FakeStateChain {
+	c := safe.NewFakeStateChain()
 	c.ID = s.ID
 	for a, acct := range s.Accounts {
 		cp := *acct
-		cp.storage = maps.Clone(acct.storage)
-		if acct.balance != nil {
-			cp.balance = new(big.Int).Set(acct.balance)
+		cp.Storage = maps.Clone(acct.Storage)
+		if acct.Balance != nil {
+			cp.Balance = new(big.Int).Set(acct.Balance)
 		}
 		c.Accounts[a] = &cp
 	}
@@ -122,7 +123,7 @@ func (f *fakeWatchChain) BlockHeader(_ context.Context, n uint64) (BlockHeader, 
 	return f.blocks[f.canon[n]].hdr, nil
 }
 
-func (f *fakeWatchChain) BatchRead(ctx context.Context, block BlockID, reads []Read) error {
+func (f *fakeWatchChain) BatchRead(ctx context.Context, block safe.BlockID, reads []safe.Read) error {
 	f.mu.Lock()
 	down := f.down
 	h, byHash := block.Hash()
@@ -144,11 +145,11 @@ var (
 
 func newWatchFixture(t *testing.T) (*fakeWatchChain, *Watcher) {
 	t.Helper()
-	g := NewFakeStateChain()
-	g.AddSafe(watchSafeA, FakeOwners(3), 2, nil)
-	g.AddSafe(watchSafeB, FakeOwners(2), 1, nil)
+	g := safe.NewFakeStateChain()
+	g.AddSafe(watchSafeA, safe.FakeOwners(3), 2, nil)
+	g.AddSafe(watchSafeB, safe.FakeOwners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{MaxReorgDepth: 8, Read: ReadOptions{Registry: fakeRegistry(t)}})
+	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,37 +181,37 @@ func TestWatcherAlerts(t *testing.T) {
 	other := common.HexToAddress("0x00000000000000000000000000000000000bad00")
 	for _, tc := range []struct {
 		name   string
-		change func(s *FakeStateChain)
+		change func(s *safe.FakeStateChain)
 		want   []string
-		sev    Severity
+		sev    safe.Severity
 	}{
-		{"nonce and balance only", func(s *FakeStateChain) {
-			s.Set(watchSafeA, SlotNonce, common.BigToHash(big.NewInt(43)))
-			s.Accounts[watchSafeA].balance = big.NewInt(1)
+		{"nonce and balance only", func(s *safe.FakeStateChain) {
+			s.Set(watchSafeA, safe.SlotNonce, common.BigToHash(big.NewInt(43)))
+			s.Accounts[watchSafeA].Balance = big.NewInt(1)
 		}, nil, ""},
-		{"singleton (Bybit)", func(s *FakeStateChain) {
-			s.Set(watchSafeA, SlotSingleton, SlotWord(other))
-			s.Accounts[other] = &FakeStateAccount{Code: []byte("trojan")}
-		}, []string{CodeMasterCopyChange}, SeverityCritical},
-		{"guard", func(s *FakeStateChain) { s.Set(watchSafeB, SlotGuard, SlotWord(other)) }, []string{CodeGuardChange}, SeverityHigh},
-		{"module guard", func(s *FakeStateChain) { s.Set(watchSafeB, SlotModuleGuard, SlotWord(other)) }, []string{CodeModuleGuardChange}, SeverityHigh},
-		{"fallback handler", func(s *FakeStateChain) { s.Set(watchSafeB, SlotFallbackHandler, SlotWord(other)) }, []string{CodeFallbackHandlerChange}, SeverityHigh},
-		{"module", func(s *FakeStateChain) { s.SetList(watchSafeB, SlotModules, []common.Address{other}) }, []string{CodeModuleChange}, SeverityHigh},
-		{"owner added and threshold", func(s *FakeStateChain) {
-			s.SetList(watchSafeB, SlotOwners, append(FakeOwners(2), other))
-			s.Set(watchSafeB, SlotOwnerCount, common.BigToHash(big.NewInt(3)))
-			s.Set(watchSafeB, SlotThreshold, common.BigToHash(big.NewInt(2)))
-		}, []string{CodeOwnerChange, CodeThresholdChange}, SeverityHigh},
-		{"owner list loop", func(s *FakeStateChain) {
-			os := FakeOwners(3)
-			s.Set(watchSafeB, MappingSlot(other, SlotOwners), SlotWord(os[0]))
-		}, []string{CodeListCorrupt}, SeverityCritical},
-		{"code removed", func(s *FakeStateChain) { s.Accounts[watchSafeA].Code = nil }, []string{CodeSafeUnreadable}, SeverityHigh},
-		{"still removed: no second alert", func(s *FakeStateChain) {}, nil, ""},
-		{"back, with another guard", func(s *FakeStateChain) {
-			s.Accounts[watchSafeA].Code = FakeProxyCode
-			s.Set(watchSafeA, SlotGuard, SlotWord(other))
-		}, []string{CodeGuardChange}, SeverityHigh},
+		{"singleton (Bybit)", func(s *safe.FakeStateChain) {
+			s.Set(watchSafeA, safe.SlotSingleton, safe.SlotWord(other))
+			s.Accounts[other] = &safe.FakeStateAccount{Code: []byte("trojan")}
+		}, []string{safe.CodeMasterCopyChange}, safe.SeverityCritical},
+		{"guard", func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotGuard, safe.SlotWord(other)) }, []string{safe.CodeGuardChange}, safe.SeverityHigh},
+		{"module guard", func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotModuleGuard, safe.SlotWord(other)) }, []string{CodeModuleGuardChange}, safe.SeverityHigh},
+		{"fallback handler", func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotFallbackHandler, safe.SlotWord(other)) }, []string{safe.CodeFallbackHandlerChange}, safe.SeverityHigh},
+		{"module", func(s *safe.FakeStateChain) { s.SetList(watchSafeB, safe.SlotModules, []common.Address{other}) }, []string{safe.CodeModuleChange}, safe.SeverityHigh},
+		{"owner added and threshold", func(s *safe.FakeStateChain) {
+			s.SetList(watchSafeB, safe.SlotOwners, append(safe.FakeOwners(2), other))
+			s.Set(watchSafeB, safe.SlotOwnerCount, common.BigToHash(big.NewInt(3)))
+			s.Set(watchSafeB, safe.SlotThreshold, common.BigToHash(big.NewInt(2)))
+		}, []string{safe.CodeOwnerChange, safe.CodeThresholdChange}, safe.SeverityHigh},
+		{"owner list loop", func(s *safe.FakeStateChain) {
+			os := safe.FakeOwners(3)
+			s.Set(watchSafeB, safe.MappingSlot(other, safe.SlotOwners), safe.SlotWord(os[0]))
+		}, []string{safe.CodeListCorrupt}, safe.SeverityCritical},
+		{"code removed", func(s *safe.FakeStateChain) { s.Accounts[watchSafeA].Code = nil }, []string{CodeSafeUnreadable}, safe.SeverityHigh},
+		{"still removed: no second alert", func(s *safe.FakeStateChain) {}, nil, ""},
+		{"back, with another guard", func(s *safe.FakeStateChain) {
+			s.Accounts[watchSafeA].Code = safe.FakeProxyCode
+			s.Set(watchSafeA, safe.SlotGuard, safe.SlotWord(other))
+		}, []string{safe.CodeGuardChange}, safe.SeverityHigh},
 	} {
 		h := chain.mine(tc.change)
 		alerts := step(t, w)
@@ -223,21 +224,21 @@ func TestWatcherAlerts(t *testing.T) {
 				t.Errorf("%s: alert %+v", tc.name, a)
 			}
 		}
-		if len(alerts) > 0 && WorstVerdict(alerts).ExitCode() != map[Severity]int{SeverityCritical: 3, SeverityHigh: 2}[tc.sev] {
+		if len(alerts) > 0 && WorstVerdict(alerts).ExitCode() != map[safe.Severity]int{safe.SeverityCritical: 3, safe.SeverityHigh: 2}[tc.sev] {
 			t.Errorf("%s: verdict %s", tc.name, WorstVerdict(alerts))
 		}
 		if w.Last() != h {
 			t.Errorf("%s: last %+v, want %+v", tc.name, w.Last(), h)
 		}
 	}
-	if WorstVerdict(nil).ExitCode() != 0 || WorstVerdict([]Alert{{Severity: SeverityInfo}}).ExitCode() != 0 {
+	if WorstVerdict(nil).ExitCode() != 0 || WorstVerdict([]Alert{{Severity: safe.SeverityInfo}}).ExitCode() != 0 {
 		t.Error("info alerts must exit 0")
 	}
 }
 
 func TestWatcherStartNotSafe(t *testing.T) {
-	g := NewFakeStateChain()
-	g.Accounts[watchSafeA] = &FakeStateAccount{Code: []byte("some other contract")}
+	g := safe.NewFakeStateChain()
+	g.Accounts[watchSafeA] = &safe.FakeStateAccount{Code: []byte("some other contract")}
 	chain := newFakeWatchChain(g)
 	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
 	if err != nil {
@@ -246,19 +247,19 @@ func TestWatcherStartNotSafe(t *testing.T) {
 	// A has code that is not a Safe: an error naming it alone (B, without
 	// code, is a Safe not deployed yet).
 	err = w.Start(context.Background(), 0)
-	if !errors.Is(err, ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, errNoCode) ||
+	if !errors.Is(err, safe.ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, safe.ErrNoCode) ||
 		!strings.Contains(err.Error(), "baseline block 0: 1 Safe(s) could not be read; "+watchSafeA.Hex()) {
 		t.Fatalf("Start = %v", err)
 	}
 	// A has no code but has sent transactions: an externally owned
 	// account (a wrong address), not a Safe not deployed yet.
-	g.Accounts[watchSafeA] = &FakeStateAccount{nonce: 2, balance: big.NewInt(1)}
+	g.Accounts[watchSafeA] = &safe.FakeStateAccount{Nonce: 2, Balance: big.NewInt(1)}
 	w, err = NewWatcher(newFakeWatchChain(g), []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = w.Start(context.Background(), 0)
-	if !errors.Is(err, ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, errNoCode) || !errors.Is(err, errEOA) ||
+	if !errors.Is(err, safe.ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, safe.ErrNoCode) || !errors.Is(err, safe.ErrEOA) ||
 		!strings.Contains(err.Error(), "baseline block 0: 1 Safe(s) could not be read; "+watchSafeA.Hex()+" is an externally owned account (it has sent 2 transactions), not a Safe") {
 		t.Fatalf("Start with an EOA = %v", err)
 	}
@@ -278,10 +279,10 @@ func TestWatcherStartNotSafe(t *testing.T) {
 // one SAFE_UNREADABLE, at that block.
 func TestWatcherNotDeployed(t *testing.T) {
 	watchC := common.HexToAddress("0x000000000000000000000000000000000005afec")
-	g := NewFakeStateChain()
-	g.AddSafe(watchSafeB, FakeOwners(2), 1, nil)
+	g := safe.NewFakeStateChain()
+	g.AddSafe(watchSafeB, safe.FakeOwners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB, watchC}, WatchOptions{MaxReorgDepth: 8, Read: ReadOptions{Registry: fakeRegistry(t)}})
+	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB, watchC}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,8 +292,8 @@ func TestWatcherNotDeployed(t *testing.T) {
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchSafeA, watchC}) || w.State(watchSafeA) != nil || w.State(watchSafeB) == nil {
 		t.Fatalf("NotDeployed %v, state of A %v", nd, w.State(watchSafeA))
 	}
-	threshold := func(n int64) func(s *FakeStateChain) {
-		return func(s *FakeStateChain) { s.Set(watchSafeA, SlotThreshold, common.BigToHash(big.NewInt(n))) }
+	threshold := func(n int64) func(s *safe.FakeStateChain) {
+		return func(s *safe.FakeStateChain) { s.Set(watchSafeA, safe.SlotThreshold, common.BigToHash(big.NewInt(n))) }
 	}
 	expect := func(what string, want []string, block uint64) {
 		t.Helper()
@@ -308,19 +309,19 @@ func TestWatcherNotDeployed(t *testing.T) {
 	}
 	chain.mine(nil)
 	expect("block 1, nothing deployed", nil, 1)
-	chain.mine(func(s *FakeStateChain) { s.AddSafe(watchSafeA, FakeOwners(3), 2, nil) })
+	chain.mine(func(s *safe.FakeStateChain) { s.AddSafe(watchSafeA, safe.FakeOwners(3), 2, nil) })
 	expect("block 2, A deployed", nil, 2)
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchC}) || w.State(watchSafeA).Threshold.Int64() != 2 {
 		t.Fatalf("after the deployment: NotDeployed %v, A %+v", nd, w.State(watchSafeA))
 	}
 	chain.mine(threshold(3))
-	expect("block 3, A's threshold", []string{CodeThresholdChange}, 3)
+	expect("block 3, A's threshold", []string{safe.CodeThresholdChange}, 3)
 
 	// Blocks 2 and 3 are replaced: A is deployed at block 3 with
 	// threshold 1, changed to 2 at block 4.
 	chain.drop(2)
 	chain.mine(nil)
-	chain.mine(func(s *FakeStateChain) { s.AddSafe(watchSafeA, FakeOwners(3), 1, nil) })
+	chain.mine(func(s *safe.FakeStateChain) { s.AddSafe(watchSafeA, safe.FakeOwners(3), 1, nil) })
 	chain.mine(threshold(2))
 	expect("the reorg", []string{CodeChainReorg}, 4)
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchSafeA, watchC}) || w.State(watchSafeA) != nil {
@@ -329,13 +330,13 @@ func TestWatcherNotDeployed(t *testing.T) {
 	expect("block 2', nothing deployed", nil, 2)
 	expect("block 3', A deployed again", nil, 3)
 	alerts := step(t, w)
-	if len(alerts) != 1 || alerts[0].Code != CodeThresholdChange || alerts[0].Before != "1" || alerts[0].After != "2" || alerts[0].Block != 4 {
+	if len(alerts) != 1 || alerts[0].Code != safe.CodeThresholdChange || alerts[0].Before != "1" || alerts[0].After != "2" || alerts[0].Block != 4 {
 		t.Fatalf("block 4': %+v, want THRESHOLD_CHANGE 1 → 2", alerts)
 	}
 
-	chain.mine(func(s *FakeStateChain) { s.Accounts[watchC] = &FakeStateAccount{Code: []byte("not a Safe")} })
+	chain.mine(func(s *safe.FakeStateChain) { s.Accounts[watchC] = &safe.FakeStateAccount{Code: []byte("not a Safe")} })
 	alerts = step(t, w)
-	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Severity != SeverityHigh || alerts[0].Safe != watchC.Hex() || alerts[0].Block != 5 ||
+	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Severity != safe.SeverityHigh || alerts[0].Safe != watchC.Hex() || alerts[0].Block != 5 ||
 		!strings.Contains(alerts[0].Message, "got at block 5 is not a Safe") {
 		t.Fatalf("block 5, C gets code: %+v", alerts)
 	}
@@ -354,10 +355,10 @@ func TestWatcherNotDeployed(t *testing.T) {
 // deployed again.
 func TestWatcherNotDeployedEOA(t *testing.T) {
 	watchD := common.HexToAddress("0x000000000000000000000000000000000005afed")
-	g := NewFakeStateChain()
-	g.AddSafe(watchSafeB, FakeOwners(2), 1, nil)
+	g := safe.NewFakeStateChain()
+	g.AddSafe(watchSafeB, safe.FakeOwners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeB, watchD}, WatchOptions{MaxReorgDepth: 8, Read: ReadOptions{Registry: fakeRegistry(t)}})
+	w, err := NewWatcher(chain, []common.Address{watchSafeB, watchD}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,15 +368,15 @@ func TestWatcherNotDeployedEOA(t *testing.T) {
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchD}) {
 		t.Fatalf("NotDeployed %v", nd)
 	}
-	st := func(h BlockHeader) *FakeStateChain { return chain.blocks[h.Hash].st }
+	st := func(h BlockHeader) *safe.FakeStateChain { return chain.blocks[h.Hash].st }
 	h := chain.mine(nil)
 	if alerts := step(t, w); len(alerts) != 0 {
 		t.Fatalf("block 1: %v", alerts)
 	}
-	if b := st(h); b.batches != 1 || b.nonces != 1 {
-		t.Errorf("block 1: %d round trips and %d nonce reads, want 1 and 1 (D's)", b.batches, b.nonces)
+	if b := st(h); b.Batches != 1 || b.Nonces != 1 {
+		t.Errorf("block 1: %d round trips and %d nonce reads, want 1 and 1 (D's)", b.Batches, b.Nonces)
 	}
-	chain.mine(func(s *FakeStateChain) { s.Accounts[watchD] = &FakeStateAccount{nonce: 1} })
+	chain.mine(func(s *safe.FakeStateChain) { s.Accounts[watchD] = &safe.FakeStateAccount{Nonce: 1} })
 	alerts := step(t, w)
 	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Safe != watchD.Hex() || alerts[0].Block != 2 ||
 		!strings.Contains(alerts[0].Message, "sent a transaction by block 2, without code") ||
@@ -389,8 +390,8 @@ func TestWatcherNotDeployedEOA(t *testing.T) {
 	if alerts := step(t, w); len(alerts) != 0 {
 		t.Fatalf("block 3: no second alert, got %v", alerts)
 	}
-	if b := st(h); b.batches != 1 || b.nonces != 1 {
-		t.Errorf("block 3: %d round trips and %d nonce reads, want 1 and 1", b.batches, b.nonces)
+	if b := st(h); b.Batches != 1 || b.Nonces != 1 {
+		t.Errorf("block 3: %d round trips and %d nonce reads, want 1 and 1", b.Batches, b.Nonces)
 	}
 	// Blocks 2 and 3 are replaced by empty ones: D is not deployed again.
 	chain.drop(2)
@@ -413,13 +414,13 @@ func TestWatcherNotDeployedEOA(t *testing.T) {
 // TestWatcherNoNonceForSafes: watching deployed Safes reads no nonce.
 func TestWatcherNoNonceForSafes(t *testing.T) {
 	chain, w := newWatchFixture(t)
-	if n := chain.blocks[chain.canon[0]].st.nonces; n != 0 {
+	if n := chain.blocks[chain.canon[0]].st.Nonces; n != 0 {
 		t.Errorf("Start: %d nonce reads", n)
 	}
 	h := chain.mine(nil)
 	step(t, w)
-	if b := chain.blocks[h.Hash].st; b.nonces != 0 || b.batches != 1 {
-		t.Errorf("%d nonce reads in %d round trips, want none in 1", b.nonces, b.batches)
+	if b := chain.blocks[h.Hash].st; b.Nonces != 0 || b.Batches != 1 {
+		t.Errorf("%d nonce reads in %d round trips, want none in 1", b.Nonces, b.Batches)
 	}
 }
 
@@ -431,22 +432,22 @@ func TestWatcherReorg(t *testing.T) {
 	chain, w := newWatchFixture(t)
 	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
 	chain.mine(nil)
-	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeA, SlotGuard, SlotWord(other)) })
+	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeA, safe.SlotGuard, safe.SlotWord(other)) })
 	chain.mine(nil)
 	var got []string
 	for range 3 {
 		got = append(got, codesOf(step(t, w))...)
 	}
-	if !slices.Equal(got, []string{CodeGuardChange}) {
+	if !slices.Equal(got, []string{safe.CodeGuardChange}) {
 		t.Fatalf("before the reorg: %v", got)
 	}
 	chain.drop(2)
 	chain.mine(nil)
-	b3 := chain.mine(func(s *FakeStateChain) { s.SetList(watchSafeA, SlotModules, []common.Address{other}) })
+	b3 := chain.mine(func(s *safe.FakeStateChain) { s.SetList(watchSafeA, safe.SlotModules, []common.Address{other}) })
 	chain.mine(nil)
 
 	alerts := step(t, w)
-	if len(alerts) != 1 || alerts[0].Code != CodeChainReorg || alerts[0].Severity != SeverityInfo || w.Last().Number != 1 {
+	if len(alerts) != 1 || alerts[0].Code != CodeChainReorg || alerts[0].Severity != safe.SeverityInfo || w.Last().Number != 1 {
 		t.Fatalf("reorg step: %+v, last %d", alerts, w.Last().Number)
 	}
 	got = nil
@@ -459,7 +460,7 @@ func TestWatcherReorg(t *testing.T) {
 	// The guard set on the dropped branch is gone on the canonical one:
 	// the baseline was re-read at the common ancestor, so it is not
 	// reported (it was never there); the module is.
-	if !slices.Equal(got, []string{CodeModuleChange}) || blocks[0] != b3.Number {
+	if !slices.Equal(got, []string{safe.CodeModuleChange}) || blocks[0] != b3.Number {
 		t.Fatalf("after the reorg: %v at %v", got, blocks)
 	}
 
@@ -484,7 +485,7 @@ func TestWatcherReorg(t *testing.T) {
 	for range 12 {
 		chain.mine(nil)
 	}
-	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeB, SlotThreshold, common.BigToHash(big.NewInt(2))) })
+	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotThreshold, common.BigToHash(big.NewInt(2))) })
 	ctx := context.Background()
 	var all []string
 	for {
@@ -498,7 +499,7 @@ func TestWatcherReorg(t *testing.T) {
 		}
 		all = append(all, codesOf(alerts)...)
 	}
-	if !slices.Contains(all, CodeReorgTooDeep) || !slices.Contains(all, CodeThresholdChange) {
+	if !slices.Contains(all, CodeReorgTooDeep) || !slices.Contains(all, safe.CodeThresholdChange) {
 		t.Fatalf("deep reorg: %v", all)
 	}
 }
@@ -509,7 +510,7 @@ func TestWatcherFollow(t *testing.T) {
 	chain, w := newWatchFixture(t)
 	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
 	chain.mine(nil)
-	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeA, SlotThreshold, common.BigToHash(big.NewInt(3))) })
+	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeA, safe.SlotThreshold, common.BigToHash(big.NewInt(3))) })
 
 	var mu sync.Mutex
 	var alerts []Alert
@@ -537,17 +538,17 @@ func TestWatcherFollow(t *testing.T) {
 			t.Fatalf("no %s alert", code)
 		}
 	}
-	wait(CodeThresholdChange)
+	wait(safe.CodeThresholdChange)
 	chain.setDown(true)
 	wait(CodeNodeUnreachable)
-	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeB, SlotGuard, SlotWord(other)) }) // block 3, while down
+	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotGuard, safe.SlotWord(other)) }) // block 3, while down
 	time.Sleep(30 * time.Millisecond)
 	chain.setDown(false)
-	wait(CodeGuardChange)
+	wait(safe.CodeGuardChange)
 	wait(CodeNodeRecovered)
 	chain.mine(nil)
 	chain.mine(nil)
-	chain.mine(func(s *FakeStateChain) { s.Set(watchSafeB, SlotGuard, common.Hash{}) }) // block 6: past ToBlock
+	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotGuard, common.Hash{}) }) // block 6: past ToBlock
 	select {
 	case err := <-done:
 		if err != nil {
@@ -558,7 +559,7 @@ func TestWatcherFollow(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if got := codesOf(alerts); !slices.Equal(got, []string{CodeThresholdChange, CodeNodeUnreachable, CodeGuardChange, CodeNodeRecovered}) || w.Last().Number != 5 {
+	if got := codesOf(alerts); !slices.Equal(got, []string{safe.CodeThresholdChange, CodeNodeUnreachable, safe.CodeGuardChange, CodeNodeRecovered}) || w.Last().Number != 5 {
 		t.Fatalf("alerts %v, last %d", got, w.Last().Number)
 	}
 	if alerts[2].Block != 3 || WorstVerdict(alerts).ExitCode() != 2 {
@@ -580,7 +581,7 @@ func TestWatcherOneRoundTripPerBlock(t *testing.T) {
 	h := chain.mine(nil)
 	st := chain.blocks[h.Hash].st
 	step(t, w)
-	if st.batches != 1 {
-		t.Errorf("%d round trips for an unchanged block, want 1", st.batches)
+	if st.Batches != 1 {
+		t.Errorf("%d round trips for an unchanged block, want 1", st.Batches)
 	}
 }

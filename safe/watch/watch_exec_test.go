@@ -1,4 +1,4 @@
-package safe
+package watch
 
 import (
 	"context"
@@ -12,20 +12,21 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // fakeExecLogs serves ExecutionSuccess logs by block hash, and the
 // verdicts on record.
 type fakeExecLogs struct {
 	mu      sync.Mutex
-	byHash  map[common.Hash][]EventLog
-	recs    map[common.Hash][]VerificationRecord
+	byHash  map[common.Hash][]safe.EventLog
+	recs    map[common.Hash][]safe.VerificationRecord
 	logErr  error
 	recErr  error
-	queries []LogFilter
+	queries []safe.LogFilter
 }
 
-func (f *fakeExecLogs) ReadLogs(_ context.Context, q LogFilter) ([]EventLog, error) {
+func (f *fakeExecLogs) ReadLogs(_ context.Context, q safe.LogFilter) ([]safe.EventLog, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queries = append(f.queries, q)
@@ -35,7 +36,7 @@ func (f *fakeExecLogs) ReadLogs(_ context.Context, q LogFilter) ([]EventLog, err
 	if q.BlockHash == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "fake: logs by range, want by block hash")
 	}
-	var out []EventLog
+	var out []safe.EventLog
 	for _, l := range f.byHash[*q.BlockHash] {
 		if slices.Contains(q.Addresses, l.Address) && slices.Contains(q.Topics0, l.Topics[0]) {
 			out = append(out, l)
@@ -44,19 +45,19 @@ func (f *fakeExecLogs) ReadLogs(_ context.Context, q LogFilter) ([]EventLog, err
 	return out, nil
 }
 
-func (f *fakeExecLogs) Verifications(_ context.Context, h common.Hash) ([]VerificationRecord, error) {
+func (f *fakeExecLogs) Verifications(_ context.Context, h common.Hash) ([]safe.VerificationRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.recErr != nil {
 		return nil, f.recErr
 	}
-	return append([]VerificationRecord{}, f.recs[h]...), nil
+	return append([]safe.VerificationRecord{}, f.recs[h]...), nil
 }
 
 // execLog is an ExecutionSuccess of safeTxHash by addr: txHash in the data
 // (up to 1.3.0) or indexed (1.4.0+).
-func execLog(addr common.Address, safeTxHash common.Hash, indexed bool) EventLog {
-	l := EventLog{Address: addr, TxHash: common.HexToHash("0xe7ec"), Topics: []common.Hash{TopicExecutionSuccess}}
+func execLog(addr common.Address, safeTxHash common.Hash, indexed bool) safe.EventLog {
+	l := safe.EventLog{Address: addr, TxHash: common.HexToHash("0xe7ec"), Topics: []common.Hash{safe.TopicExecutionSuccess}}
 	if indexed {
 		l.Topics = append(l.Topics, safeTxHash)
 		l.Data = make([]byte, 32)
@@ -68,12 +69,12 @@ func execLog(addr common.Address, safeTxHash common.Hash, indexed bool) EventLog
 
 func TestWatcherExecutions(t *testing.T) {
 	ctx := context.Background()
-	g := NewFakeStateChain()
-	g.AddSafe(watchSafeA, FakeOwners(3), 2, nil)
-	g.AddSafe(watchSafeB, FakeOwners(2), 1, nil)
+	g := safe.NewFakeStateChain()
+	g.AddSafe(watchSafeA, safe.FakeOwners(3), 2, nil)
+	g.AddSafe(watchSafeB, safe.FakeOwners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	fx := &fakeExecLogs{byHash: map[common.Hash][]EventLog{}, recs: map[common.Hash][]VerificationRecord{}}
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{Read: ReadOptions{Registry: fakeRegistry(t)},
+	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}, recs: map[common.Hash][]safe.VerificationRecord{}}
+	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)},
 		Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
 	if err != nil {
 		t.Fatal(err)
@@ -82,38 +83,38 @@ func TestWatcherExecutions(t *testing.T) {
 		t.Fatal(err)
 	}
 	hash := func(s string) common.Hash { return common.HexToHash("0x5afe" + s) }
-	rec := func(addr common.Address, chainID int64, v bulwark.Verdict) VerificationRecord {
-		return VerificationRecord{Safe: addr, ChainID: big.NewInt(chainID), Verdict: v, AuditSeq: 7}
+	rec := func(addr common.Address, chainID int64, v bulwark.Verdict) safe.VerificationRecord {
+		return safe.VerificationRecord{Safe: addr, ChainID: big.NewInt(chainID), Verdict: v, AuditSeq: 7}
 	}
-	fx.recs[hash("02")] = []VerificationRecord{rec(watchSafeA, 10, bulwark.VerdictOK)}
-	fx.recs[hash("03")] = []VerificationRecord{rec(watchSafeB, 10, bulwark.VerdictOK), rec(watchSafeB, 10, bulwark.VerdictReject)}
-	fx.recs[hash("04")] = []VerificationRecord{rec(watchSafeA, 1, bulwark.VerdictOK), rec(watchSafeB, 10, bulwark.VerdictOK)}
-	fx.recs[hash("05")] = []VerificationRecord{rec(watchSafeB, 10, bulwark.VerdictReview)}
+	fx.recs[hash("02")] = []safe.VerificationRecord{rec(watchSafeA, 10, bulwark.VerdictOK)}
+	fx.recs[hash("03")] = []safe.VerificationRecord{rec(watchSafeB, 10, bulwark.VerdictOK), rec(watchSafeB, 10, bulwark.VerdictReject)}
+	fx.recs[hash("04")] = []safe.VerificationRecord{rec(watchSafeA, 1, bulwark.VerdictOK), rec(watchSafeB, 10, bulwark.VerdictOK)}
+	fx.recs[hash("05")] = []safe.VerificationRecord{rec(watchSafeB, 10, bulwark.VerdictReview)}
 	other := common.HexToAddress("0x00000000000000000000000000000000000bad00")
 	failure := execLog(watchSafeA, hash("06"), false)
-	failure.Topics[0] = TopicExecutionFailure
+	failure.Topics[0] = safe.TopicExecutionFailure
 
 	for _, tc := range []struct {
 		name string
-		logs []EventLog
+		logs []safe.EventLog
 		want []string
-		sev  []Severity
+		sev  []safe.Severity
 		msg  string
 	}{
 		{"no execution", nil, nil, nil, ""},
-		{"unverified (1.3.0 data)", []EventLog{execLog(watchSafeA, hash("01"), false)}, []string{CodeUnverifiedExecution}, []Severity{SeverityHigh}, "without a Bulwark verification"},
-		{"verified ok", []EventLog{execLog(watchSafeA, hash("02"), false)}, nil, nil, ""},
-		{"verified review", []EventLog{execLog(watchSafeB, hash("05"), true)}, nil, nil, ""},
-		{"rejected (1.4.0 topic)", []EventLog{execLog(watchSafeB, hash("03"), true)}, []string{CodeExecutedRejected}, []Severity{SeverityCritical}, "although Bulwark rejected it"},
-		{"verified for another chain and Safe only", []EventLog{execLog(watchSafeA, hash("04"), true)}, []string{CodeUnverifiedExecution}, []Severity{SeverityHigh}, "another Safe or chain"},
-		{"not watched, a failure, removed", []EventLog{execLog(other, hash("01"), true), failure,
-			func() EventLog { l := execLog(watchSafeA, hash("01"), true); l.Removed = true; return l }()}, nil, nil, ""},
-		{"two in one block, after a state change", []EventLog{execLog(watchSafeA, hash("01"), true), execLog(watchSafeB, hash("03"), false)},
-			[]string{CodeGuardChange, CodeUnverifiedExecution, CodeExecutedRejected}, []Severity{SeverityHigh, SeverityHigh, SeverityCritical}, ""},
+		{"unverified (1.3.0 data)", []safe.EventLog{execLog(watchSafeA, hash("01"), false)}, []string{CodeUnverifiedExecution}, []safe.Severity{safe.SeverityHigh}, "without a Bulwark verification"},
+		{"verified ok", []safe.EventLog{execLog(watchSafeA, hash("02"), false)}, nil, nil, ""},
+		{"verified review", []safe.EventLog{execLog(watchSafeB, hash("05"), true)}, nil, nil, ""},
+		{"rejected (1.4.0 topic)", []safe.EventLog{execLog(watchSafeB, hash("03"), true)}, []string{CodeExecutedRejected}, []safe.Severity{safe.SeverityCritical}, "although Bulwark rejected it"},
+		{"verified for another chain and Safe only", []safe.EventLog{execLog(watchSafeA, hash("04"), true)}, []string{CodeUnverifiedExecution}, []safe.Severity{safe.SeverityHigh}, "another Safe or chain"},
+		{"not watched, a failure, removed", []safe.EventLog{execLog(other, hash("01"), true), failure,
+			func() safe.EventLog { l := execLog(watchSafeA, hash("01"), true); l.Removed = true; return l }()}, nil, nil, ""},
+		{"two in one block, after a state change", []safe.EventLog{execLog(watchSafeA, hash("01"), true), execLog(watchSafeB, hash("03"), false)},
+			[]string{safe.CodeGuardChange, CodeUnverifiedExecution, CodeExecutedRejected}, []safe.Severity{safe.SeverityHigh, safe.SeverityHigh, safe.SeverityCritical}, ""},
 	} {
-		h := chain.mine(func(s *FakeStateChain) {
+		h := chain.mine(func(s *safe.FakeStateChain) {
 			if strings.HasPrefix(tc.name, "two") {
-				s.Set(watchSafeA, SlotGuard, SlotWord(other))
+				s.Set(watchSafeA, safe.SlotGuard, safe.SlotWord(other))
 			}
 		})
 		fx.byHash[h.Hash] = tc.logs
@@ -126,7 +127,7 @@ func TestWatcherExecutions(t *testing.T) {
 			if a.Severity != tc.sev[i] || a.Block != h.Number || a.BlockHash != h.Hash.Hex() {
 				t.Errorf("%s: alert %+v", tc.name, a)
 			}
-			if a.Code == CodeGuardChange {
+			if a.Code == safe.CodeGuardChange {
 				continue
 			}
 			if a.SafeTxHash == "" || a.TxHash != common.HexToHash("0xe7ec").Hex() || !strings.Contains(a.Message, a.SafeTxHash) || !strings.Contains(a.Message, tc.msg) {
@@ -134,7 +135,7 @@ func TestWatcherExecutions(t *testing.T) {
 			}
 		}
 	}
-	if last := fx.queries[len(fx.queries)-1]; len(last.Addresses) != 2 || len(last.Topics0) != 1 || last.Topics0[0] != TopicExecutionSuccess {
+	if last := fx.queries[len(fx.queries)-1]; len(last.Addresses) != 2 || len(last.Topics0) != 1 || last.Topics0[0] != safe.TopicExecutionSuccess {
 		t.Errorf("query %+v", last)
 	}
 
@@ -145,7 +146,7 @@ func TestWatcherExecutions(t *testing.T) {
 	} {
 		before := w.Last()
 		h := chain.mine(nil)
-		fx.byHash[h.Hash] = []EventLog{execLog(watchSafeA, hash("01"), false)}
+		fx.byHash[h.Hash] = []safe.EventLog{execLog(watchSafeA, hash("01"), false)}
 		boom := bulwark.Errorf(bulwark.EUNAVAILABLE, "boom")
 		set(boom)
 		if _, err := w.Step(ctx); !errors.Is(err, boom) && !strings.Contains(bulwark.ErrorMessage(err), "boom") {
@@ -162,16 +163,16 @@ func TestWatcherExecutions(t *testing.T) {
 }
 
 func TestExecutionLogChunks(t *testing.T) {
-	g := NewFakeStateChain()
+	g := safe.NewFakeStateChain()
 	var safes []common.Address
 	for i := range ExecutionLogChunk + 3 {
 		a := common.BigToAddress(big.NewInt(int64(0x5afe0000 + i)))
-		g.AddSafe(a, FakeOwners(1), 1, nil)
+		g.AddSafe(a, safe.FakeOwners(1), 1, nil)
 		safes = append(safes, a)
 	}
 	chain := newFakeWatchChain(g)
-	fx := &fakeExecLogs{byHash: map[common.Hash][]EventLog{}}
-	w, err := NewWatcher(chain, safes, WatchOptions{Read: ReadOptions{Registry: fakeRegistry(t)}, Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
+	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}}
+	w, err := NewWatcher(chain, safes, WatchOptions{Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)}, Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func TestExecutionLogChunks(t *testing.T) {
 	}
 	h := chain.mine(nil)
 	last := safes[len(safes)-1]
-	fx.byHash[h.Hash] = []EventLog{execLog(last, common.HexToHash("0x01"), true)}
+	fx.byHash[h.Hash] = []safe.EventLog{execLog(last, common.HexToHash("0x01"), true)}
 	alerts := step(t, w)
 	if len(fx.queries) != 2 || len(fx.queries[0].Addresses) != ExecutionLogChunk || len(fx.queries[1].Addresses) != 3 {
 		t.Errorf("%d queries", len(fx.queries))

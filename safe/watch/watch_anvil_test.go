@@ -1,4 +1,4 @@
-package safe_test
+package watch_test
 
 import (
 	"context"
@@ -19,13 +19,14 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 // followed is a Watcher running Follow in the background against a real
 // node, with the alerts it emitted and the last block it processed.
 type followed struct {
 	mu     sync.Mutex
-	alerts []safe.Alert
+	alerts []watch.Alert
 	last   atomic.Uint64 // FollowOptions.Progress: the last block processed
 	cancel context.CancelFunc
 	done   chan error
@@ -37,8 +38,8 @@ type followed struct {
 // test ends (or by stop).
 func follow(t *testing.T, chain *safetest.Chain, s *safetest.Safe, unreachableAfter time.Duration) *followed {
 	t.Helper()
-	w, err := safe.NewWatcher(headerNode{chain.RPC}, []common.Address{s.Address},
-		safe.WatchOptions{Executions: &safe.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
+	w, err := watch.NewWatcher(headerNode{chain.RPC}, []common.Address{s.Address},
+		watch.WatchOptions{Executions: &watch.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,9 +51,9 @@ func follow(t *testing.T, chain *safetest.Chain, s *safetest.Safe, unreachableAf
 	f := &followed{cancel: cancel, done: make(chan error, 1)}
 	f.last.Store(base)
 	go func() {
-		f.done <- w.Follow(ctx, safe.FollowOptions{PollInterval: 10 * time.Millisecond, UnreachableAfter: unreachableAfter,
+		f.done <- w.Follow(ctx, watch.FollowOptions{PollInterval: 10 * time.Millisecond, UnreachableAfter: unreachableAfter,
 			RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
-			Emit: func(a safe.Alert) error {
+			Emit: func(a watch.Alert) error {
 				f.mu.Lock()
 				f.alerts = append(f.alerts, a)
 				f.mu.Unlock()
@@ -65,7 +66,7 @@ func follow(t *testing.T, chain *safetest.Chain, s *safetest.Safe, unreachableAf
 }
 
 // snapshot returns the alerts emitted so far.
-func (f *followed) snapshot() []safe.Alert {
+func (f *followed) snapshot() []watch.Alert {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.alerts)
@@ -73,7 +74,7 @@ func (f *followed) snapshot() []safe.Alert {
 
 // waitFor polls until ok holds for the alerts emitted so far, failing the
 // test after a generous timeout (never a duration the test relies on).
-func (f *followed) waitFor(t *testing.T, what string, ok func([]safe.Alert) bool) []safe.Alert {
+func (f *followed) waitFor(t *testing.T, what string, ok func([]watch.Alert) bool) []watch.Alert {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -106,7 +107,7 @@ func (f *followed) stop(t *testing.T) {
 	}
 }
 
-func alertLines(as []safe.Alert) string {
+func alertLines(as []watch.Alert) string {
 	var b strings.Builder
 	for _, a := range as {
 		fmt.Fprintf(&b, "  %s (hash %s)\n", a, a.BlockHash)
@@ -116,11 +117,11 @@ func alertLines(as []safe.Alert) string {
 
 // hasAlert reports whether as holds an alert with code at block (any block
 // when block is 0).
-func hasAlert(as []safe.Alert, code string, block uint64) bool {
-	return slices.ContainsFunc(as, func(a safe.Alert) bool { return a.Code == code && (block == 0 || a.Block == block) })
+func hasAlert(as []watch.Alert, code string, block uint64) bool {
+	return slices.ContainsFunc(as, func(a watch.Alert) bool { return a.Code == code && (block == 0 || a.Block == block) })
 }
 
-func countAlerts(as []safe.Alert, code string) int {
+func countAlerts(as []watch.Alert, code string) int {
 	n := 0
 	for _, a := range as {
 		if a.Code == code {
@@ -130,7 +131,7 @@ func countAlerts(as []safe.Alert, code string) int {
 	return n
 }
 
-func alertCodes(as []safe.Alert) []string {
+func alertCodes(as []watch.Alert) []string {
 	out := make([]string, len(as))
 	for i, a := range as {
 		out[i] = a.Code
@@ -162,12 +163,12 @@ func TestWatchAnvilNodeRestart(t *testing.T) {
 	f := follow(t, chain, s, 300*time.Millisecond)
 
 	e1 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
-	f.waitFor(t, "THRESHOLD_CHANGE and UNVERIFIED_EXECUTION before the outage", func(as []safe.Alert) bool {
-		return hasAlert(as, safe.CodeThresholdChange, e1.Block()) && hasAlert(as, safe.CodeUnverifiedExecution, e1.Block())
+	f.waitFor(t, "THRESHOLD_CHANGE and UNVERIFIED_EXECUTION before the outage", func(as []watch.Alert) bool {
+		return hasAlert(as, safe.CodeThresholdChange, e1.Block()) && hasAlert(as, watch.CodeUnverifiedExecution, e1.Block())
 	})
 
 	chain.Node.Stop()
-	f.waitFor(t, "NODE_UNREACHABLE", func(as []safe.Alert) bool { return hasAlert(as, safe.CodeNodeUnreachable, 0) })
+	f.waitFor(t, "NODE_UNREACHABLE", func(as []watch.Alert) bool { return hasAlert(as, watch.CodeNodeUnreachable, 0) })
 	chain.Node.Restart() // fails the test unless the chain is the same
 
 	// Three signatures: the threshold is 3 now.
@@ -175,8 +176,8 @@ func TestWatchAnvilNodeRestart(t *testing.T) {
 	if e2.Block() != e1.Block()+1 {
 		t.Fatalf("the restarted node mined block %d, want %d on top of the chain it stopped with", e2.Block(), e1.Block()+1)
 	}
-	f.waitFor(t, "NODE_RECOVERED and the owner addition after the restart", func(as []safe.Alert) bool {
-		return hasAlert(as, safe.CodeNodeRecovered, 0) && hasAlert(as, safe.CodeOwnerChange, e2.Block()) && hasAlert(as, safe.CodeUnverifiedExecution, e2.Block())
+	f.waitFor(t, "NODE_RECOVERED and the owner addition after the restart", func(as []watch.Alert) bool {
+		return hasAlert(as, watch.CodeNodeRecovered, 0) && hasAlert(as, safe.CodeOwnerChange, e2.Block()) && hasAlert(as, watch.CodeUnverifiedExecution, e2.Block())
 	})
 	f.stop(t)
 	got := f.snapshot() // everything, after Follow returned
@@ -184,12 +185,12 @@ func TestWatchAnvilNodeRestart(t *testing.T) {
 	// In order: the block before the outage, the outage; then the
 	// recovery and the block after it in either order (the recovery is
 	// raised once a catch-up succeeds, which may already include e2).
-	if c := alertCodes(got); len(c) != 6 || !slices.Equal(c[:3], []string{safe.CodeThresholdChange, safe.CodeUnverifiedExecution, safe.CodeNodeUnreachable}) {
+	if c := alertCodes(got); len(c) != 6 || !slices.Equal(c[:3], []string{safe.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeNodeUnreachable}) {
 		t.Fatalf("alerts:\n%s", alertLines(got))
 	}
 	rest := alertCodes(got[3:])
 	slices.Sort(rest)
-	if want := []string{safe.CodeNodeRecovered, safe.CodeOwnerChange, safe.CodeUnverifiedExecution}; !slices.Equal(rest, want) {
+	if want := []string{watch.CodeNodeRecovered, safe.CodeOwnerChange, watch.CodeUnverifiedExecution}; !slices.Equal(rest, want) {
 		t.Fatalf("after the restart %v, want %v:\n%s", rest, want, alertLines(got))
 	}
 	for _, a := range got {
@@ -198,11 +199,11 @@ func TestWatchAnvilNodeRestart(t *testing.T) {
 			if a.Block != e1.Block() || a.Before != "2" || a.After != "3" || a.BlockHash != e1.Receipt.BlockHash.Hex() {
 				t.Errorf("threshold alert %+v", a)
 			}
-		case safe.CodeNodeUnreachable:
+		case watch.CodeNodeUnreachable:
 			if a.Block != e1.Block()+1 || a.Severity != safe.SeverityHigh || !strings.Contains(a.Message, fmt.Sprintf("blocks from %d are not being checked", e1.Block()+1)) {
 				t.Errorf("unreachable alert %+v", a)
 			}
-		case safe.CodeNodeRecovered:
+		case watch.CodeNodeRecovered:
 			if a.Severity != safe.SeverityInfo || !strings.Contains(a.Message, "none skipped") {
 				t.Errorf("recovered alert %+v", a)
 			}
@@ -210,7 +211,7 @@ func TestWatchAnvilNodeRestart(t *testing.T) {
 			if a.Block != e2.Block() || a.After != owners[3].Address.Hex() || a.BlockHash != e2.Receipt.BlockHash.Hex() {
 				t.Errorf("owner alert %+v", a)
 			}
-		case safe.CodeUnverifiedExecution:
+		case watch.CodeUnverifiedExecution:
 			e := e1
 			if a.Block == e2.Block() {
 				e = e2
@@ -252,7 +253,7 @@ func TestWatchAnvilReorg(t *testing.T) {
 		t.Fatal(err)
 	}
 	dropped := blockHash(t, chain, e1.Block())
-	f.waitFor(t, "THRESHOLD_CHANGE on the first branch", func(as []safe.Alert) bool {
+	f.waitFor(t, "THRESHOLD_CHANGE on the first branch", func(as []watch.Alert) bool {
 		return hasAlert(as, safe.CodeThresholdChange, e1.Block()) && f.last.Load() == e1.Block()+1
 	})
 
@@ -270,10 +271,10 @@ func TestWatchAnvilReorg(t *testing.T) {
 	if st.Threshold.Int64() != 2 || !slices.Contains(st.Owners, owners[3].Address) || blockHash(t, chain, e1.Block()) == dropped {
 		t.Fatalf("the reorg did not replace block %d with the competing transaction: %+v", e1.Block(), st)
 	}
-	got := f.waitFor(t, "CHAIN_REORG and the new branch's OWNER_CHANGE", func(as []safe.Alert) bool {
+	got := f.waitFor(t, "CHAIN_REORG and the new branch's OWNER_CHANGE", func(as []watch.Alert) bool {
 		return hasAlert(as, safe.CodeOwnerChange, e1.Block()) && f.last.Load() == e1.Block()+2
 	})
-	want := []string{safe.CodeThresholdChange, safe.CodeUnverifiedExecution, safe.CodeChainReorg, safe.CodeOwnerChange, safe.CodeUnverifiedExecution}
+	want := []string{safe.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeChainReorg, safe.CodeOwnerChange, watch.CodeUnverifiedExecution}
 	if !slices.Equal(alertCodes(got), want) {
 		t.Fatalf("alerts %v, want %v:\n%s", alertCodes(got), want, alertLines(got))
 	}
@@ -298,7 +299,7 @@ func TestWatchAnvilReorg(t *testing.T) {
 	}
 	forked := chain.BlockNumber(t)
 	e3 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
-	f.waitFor(t, "THRESHOLD_CHANGE before the revert", func(as []safe.Alert) bool {
+	f.waitFor(t, "THRESHOLD_CHANGE before the revert", func(as []watch.Alert) bool {
 		return hasAlert(as, safe.CodeThresholdChange, e3.Block()) && f.last.Load() == e3.Block()
 	})
 	var reverted bool
@@ -310,12 +311,12 @@ func TestWatchAnvilReorg(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f.waitFor(t, "the second CHAIN_REORG and the new branch", func(as []safe.Alert) bool {
-		return countAlerts(as, safe.CodeChainReorg) == 2 && f.last.Load() == e3.Block()+1
+	f.waitFor(t, "the second CHAIN_REORG and the new branch", func(as []watch.Alert) bool {
+		return countAlerts(as, watch.CodeChainReorg) == 2 && f.last.Load() == e3.Block()+1
 	})
 	f.stop(t)
 	got = f.snapshot()
-	want = append(want, safe.CodeThresholdChange, safe.CodeUnverifiedExecution, safe.CodeChainReorg)
+	want = append(want, safe.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeChainReorg)
 	if !slices.Equal(alertCodes(got), want) {
 		t.Fatalf("alerts %v, want %v (no threshold change back from the dropped branch):\n%s", alertCodes(got), want, alertLines(got))
 	}
@@ -359,8 +360,8 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 	}
 
 	node := headerNode{chain.RPC}
-	w, err := safe.NewWatcher(node, []common.Address{s.Address, guard, empty},
-		safe.WatchOptions{Executions: &safe.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
+	w, err := watch.NewWatcher(node, []common.Address{s.Address, guard, empty},
+		watch.WatchOptions{Executions: &watch.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,10 +371,10 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{s.Address, guard, empty}) {
 		t.Fatalf("NotDeployed after Start: %v", nd)
 	}
-	var alerts []safe.Alert
+	var alerts []watch.Alert
 	notDeployed := map[uint64][]common.Address{} // after each block
-	err = w.Follow(ctx, safe.FollowOptions{ToBlock: head, HasTo: true, PollInterval: 10 * time.Millisecond,
-		Emit:     func(a safe.Alert) error { alerts = append(alerts, a); return nil },
+	err = w.Follow(ctx, watch.FollowOptions{ToBlock: head, HasTo: true, PollInterval: 10 * time.Millisecond,
+		Emit:     func(a watch.Alert) error { alerts = append(alerts, a); return nil },
 		Progress: func(block, _ uint64) { notDeployed[block] = w.NotDeployed() }})
 	if err != nil {
 		t.Fatal(err)
@@ -381,7 +382,7 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 	if w.Last().Number != head {
 		t.Fatalf("last block %d, want %d", w.Last().Number, head)
 	}
-	want := []string{safe.CodeThresholdChange, safe.CodeUnverifiedExecution, safe.CodeSafeUnreadable}
+	want := []string{safe.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeSafeUnreadable}
 	if !slices.Equal(alertCodes(alerts), want) {
 		t.Fatalf("alerts %v, want %v:\n%s", alertCodes(alerts), want, alertLines(alerts))
 	}
@@ -417,7 +418,7 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 
 	// Started once it has code, the guard is refused as a non-Safe, as
 	// before; the Safe and the empty address are not.
-	w2, err := safe.NewWatcher(node, []common.Address{s.Address, guard, empty}, safe.WatchOptions{})
+	w2, err := watch.NewWatcher(node, []common.Address{s.Address, guard, empty}, watch.WatchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +444,7 @@ func TestWatchAnvilEOA(t *testing.T) {
 	base := chain.BlockNumber(t)
 	node := headerNode{chain.RPC}
 
-	w, err := safe.NewWatcher(node, []common.Address{eoa, fresh}, safe.WatchOptions{})
+	w, err := watch.NewWatcher(node, []common.Address{eoa, fresh}, watch.WatchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +454,7 @@ func TestWatchAnvilEOA(t *testing.T) {
 	}
 	// Before its transactions it is an address that may still become a
 	// Safe: the nonce is read at the block asked for.
-	w, err = safe.NewWatcher(node, []common.Address{eoa}, safe.WatchOptions{})
+	w, err = watch.NewWatcher(node, []common.Address{eoa}, watch.WatchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,7 +462,7 @@ func TestWatchAnvilEOA(t *testing.T) {
 		t.Fatalf("Start at block %d, before the EOA's transactions: %v, NotDeployed %v", before, err, w.NotDeployed())
 	}
 
-	w, err = safe.NewWatcher(node, []common.Address{fresh}, safe.WatchOptions{})
+	w, err = watch.NewWatcher(node, []common.Address{fresh}, watch.WatchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,13 +477,13 @@ func TestWatchAnvilEOA(t *testing.T) {
 		t.Fatal(err)
 	}
 	head := chain.BlockNumber(t)
-	var alerts []safe.Alert
-	err = w.Follow(ctx, safe.FollowOptions{ToBlock: head, HasTo: true, PollInterval: 10 * time.Millisecond,
-		Emit: func(a safe.Alert) error { alerts = append(alerts, a); return nil }})
+	var alerts []watch.Alert
+	err = w.Follow(ctx, watch.FollowOptions{ToBlock: head, HasTo: true, PollInterval: 10 * time.Millisecond,
+		Emit: func(a watch.Alert) error { alerts = append(alerts, a); return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(alerts) != 1 || alerts[0].Code != safe.CodeSafeUnreadable || alerts[0].Block != sent || alerts[0].Safe != fresh.Hex() ||
+	if len(alerts) != 1 || alerts[0].Code != watch.CodeSafeUnreadable || alerts[0].Block != sent || alerts[0].Safe != fresh.Hex() ||
 		!strings.Contains(alerts[0].Message, "is an externally owned account (it has sent 1 transaction)") {
 		t.Fatalf("alerts, want one SAFE_UNREADABLE at block %d:\n%s", sent, alertLines(alerts))
 	}

@@ -1,4 +1,4 @@
-package safe
+package watch
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Watch alert codes. MASTERCOPY_CHANGE, GUARD_CHANGE, FALLBACK_HANDLER_CHANGE,
@@ -37,8 +38,8 @@ const (
 )
 
 // WatchCodes lists every code a Watcher emits.
-var WatchCodes = []string{CodeMasterCopyChange, CodeListCorrupt, CodeGuardChange, CodeModuleGuardChange,
-	CodeFallbackHandlerChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange, CodeSafeUnreadable,
+var WatchCodes = []string{safe.CodeMasterCopyChange, safe.CodeListCorrupt, safe.CodeGuardChange, CodeModuleGuardChange,
+	safe.CodeFallbackHandlerChange, safe.CodeOwnerChange, safe.CodeThresholdChange, safe.CodeModuleChange, CodeSafeUnreadable,
 	CodeNodeUnreachable, CodeReorgTooDeep, CodeNodeRecovered, CodeChainReorg, CodeUnverifiedExecution, CodeExecutedRejected}
 
 // DefaultMaxReorgDepth bounds how far back a Watcher looks for the common
@@ -57,7 +58,7 @@ type BlockHeader struct {
 // on the node's canonical chain. An adapter on the ethrpc client implements
 // it (cmd/bulwark); tests implement it with a fake chain.
 type WatchReader interface {
-	ChainReader
+	safe.ChainReader
 	// BlockHeader returns the header of block n of the canonical chain; an
 	// ENOTFOUND error when the node has no such block.
 	BlockHeader(ctx context.Context, n uint64) (BlockHeader, error)
@@ -66,17 +67,17 @@ type WatchReader interface {
 // Alert is one thing a Watcher saw. Safe is empty for an alert about the
 // node or the chain (NODE_UNREACHABLE, CHAIN_REORG …).
 type Alert struct {
-	Block     uint64   `json:"block"`
-	BlockHash string   `json:"blockHash,omitempty"`
-	Safe      string   `json:"safe,omitempty"`
-	Code      string   `json:"code"`
-	Severity  Severity `json:"severity"`
-	Message   string   `json:"message"`
+	Block     uint64        `json:"block"`
+	BlockHash string        `json:"blockHash,omitempty"`
+	Safe      string        `json:"safe,omitempty"`
+	Code      string        `json:"code"`
+	Severity  safe.Severity `json:"severity"`
+	Message   string        `json:"message"`
 	// Kind, Before and After are the state change behind the alert (see
 	// [Change]); empty for an alert that is not about one change.
-	Kind   ChangeKind `json:"kind,omitempty"`
-	Before string     `json:"before,omitempty"`
-	After  string     `json:"after,omitempty"`
+	Kind   safe.ChangeKind `json:"kind,omitempty"`
+	Before string          `json:"before,omitempty"`
+	After  string          `json:"after,omitempty"`
 	// SafeTxHash and TxHash are the executed Safe transaction and the
 	// Ethereum transaction that executed it, for UNVERIFIED_EXECUTION and
 	// EXECUTED_REJECTED; empty otherwise.
@@ -98,11 +99,11 @@ func (a Alert) String() string {
 // reject when any is critical, review when any is medium or high, ok
 // otherwise. Its ExitCode is the watch command's (3, 2, 0).
 func WorstVerdict(alerts []Alert) bulwark.Verdict {
-	fs := make([]Finding, len(alerts))
+	fs := make([]safe.Finding, len(alerts))
 	for i, a := range alerts {
-		fs[i] = Finding{Code: a.Code, Severity: a.Severity}
+		fs[i] = safe.Finding{Code: a.Code, Severity: a.Severity}
 	}
-	return VerdictOf(fs)
+	return safe.VerdictOf(fs)
 }
 
 // WatchOptions tune a Watcher.
@@ -111,7 +112,7 @@ type WatchOptions struct {
 	// ancestor; 0 means DefaultMaxReorgDepth.
 	MaxReorgDepth int
 	// Read is passed to ReadStatesWith (Previous is the Watcher's own).
-	Read ReadOptions
+	Read safe.ReadOptions
 	// Executions, when set, makes every Step also check the block's
 	// ExecutionSuccess events of the watched Safes against the verdicts on
 	// record; nil checks state only.
@@ -130,8 +131,8 @@ type WatchOptions struct {
 // verified with verdict reject is EXECUTED_REJECTED (critical). Safes
 // before 1.1.0 emit no ExecutionSuccess and are not checked.
 type ExecutionCheck struct {
-	Logs     LogReader
-	Verified VerificationLookup
+	Logs     safe.LogReader
+	Verified safe.VerificationLookup
 }
 
 // ExecutionLogChunk is how many Safes one eth_getLogs query of
@@ -164,7 +165,7 @@ type Watcher struct {
 
 	last   BlockHeader
 	hashes map[uint64]common.Hash // processed canonical blocks, the last MaxReorgDepth+1
-	states map[common.Address]*State
+	states map[common.Address]*safe.State
 	// unreadable marks Safes whose last read failed with ErrNotSafe; their
 	// states entry is the last good state, the baseline when they come back
 	// (none for an address whose code was never a Safe's).
@@ -199,7 +200,7 @@ func NewWatcher(r WatchReader, safes []common.Address, opt WatchOptions) (*Watch
 		opt.MaxReorgDepth = DefaultMaxReorgDepth
 	}
 	return &Watcher{r: &cachedChainID{WatchReader: r}, safes: append([]common.Address(nil), safes...), opt: opt,
-		hashes: map[uint64]common.Hash{}, states: map[common.Address]*State{}, unreadable: map[common.Address]bool{},
+		hashes: map[uint64]common.Hash{}, states: map[common.Address]*safe.State{}, unreadable: map[common.Address]bool{},
 		notDeployed: map[common.Address]bool{}, deployedAt: map[common.Address]uint64{}}, nil
 }
 
@@ -211,7 +212,7 @@ func (w *Watcher) Last() BlockHeader { return w.last }
 
 // State returns the last state read of the Safe at addr (nil if none,
 // e.g. while it is not deployed).
-func (w *Watcher) State(addr common.Address) *State { return w.states[addr] }
+func (w *Watcher) State(addr common.Address) *safe.State { return w.states[addr] }
 
 // NotDeployed returns the watched addresses that have had no code from the
 // baseline up to the last block processed, in the order given: Safes not
@@ -240,14 +241,14 @@ func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 		return err
 	}
 	states, err := w.read(ctx, h, nil)
-	var rerr *ReadStatesError
+	var rerr *safe.ReadStatesError
 	if err != nil && !errors.As(err, &rerr) {
 		return err
 	}
 	notDeployed := map[common.Address]bool{}
-	var failed ReadStatesError
+	var failed safe.ReadStatesError
 	for i, e := range rerrErrs(rerr) {
-		if errors.Is(e, errNoCode) {
+		if errors.Is(e, safe.ErrNoCode) {
 			notDeployed[rerr.Addrs[i]] = true
 			continue
 		}
@@ -273,14 +274,14 @@ func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 // the baseline: nothing is known). With hints, the nonces of the addresses
 // without a state there (not deployed yet, or never a Safe) are read in
 // the first round trip, with their code; a Safe's never is.
-func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Address]*State) ([]*State, error) {
+func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Address]*safe.State) ([]*safe.State, error) {
 	opt := w.opt.Read
 	opt.Previous = prev
 	opt.NoCode = nil
 	if prev != nil {
 		opt.NoCode = func(a common.Address) bool { return prev[a] == nil }
 	}
-	return ReadStatesWith(ctx, w.r, w.safes, AtBlockHash(h.Hash), opt)
+	return safe.ReadStatesWith(ctx, w.r, w.safes, safe.AtBlockHash(h.Hash), opt)
 }
 
 // Step processes block Last()+1, which the node must have: it reads the
@@ -303,14 +304,14 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 		return w.rewind(ctx, n-1, h)
 	}
 	states, err := w.read(ctx, h, w.goodStates())
-	var rerr *ReadStatesError
+	var rerr *safe.ReadStatesError
 	if err != nil && !errors.As(err, &rerr) {
 		return nil, err
 	}
 	failed := map[common.Address]error{}
 	if rerr != nil {
 		for i, a := range rerr.Addrs {
-			if !errors.Is(rerr.Errs[i], ErrNotSafe) {
+			if !errors.Is(rerr.Errs[i], safe.ErrNotSafe) {
 				// The node refused a read (a pruned or unknown block …):
 				// not the Safe's doing; retry the block.
 				return nil, rerr.Errs[i]
@@ -332,7 +333,7 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 		}
 		if e, bad := failed[a]; bad {
 			if !w.unreadable[a] {
-				alerts = append(alerts, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: SeverityHigh,
+				alerts = append(alerts, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: safe.SeverityHigh,
 					Message: fmt.Sprintf("Safe %s read fine at block %d and cannot be read as a Safe now: %s", a.Hex(), w.last.Number, bulwark.ErrorMessage(e))})
 			}
 			w.unreadable[a] = true
@@ -352,8 +353,8 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 // is its baseline, no alert (its setup is not a change). Code that is not
 // a Safe, or a nonce above 0 without code (it sent a transaction: an
 // externally owned account): a SAFE_UNREADABLE alert, returned.
-func (w *Watcher) deployed(h BlockHeader, a common.Address, st *State, e error) (Alert, bool) {
-	if e != nil && errors.Is(e, errNoCode) {
+func (w *Watcher) deployed(h BlockHeader, a common.Address, st *safe.State, e error) (Alert, bool) {
+	if e != nil && errors.Is(e, safe.ErrNoCode) {
 		return Alert{}, false
 	}
 	delete(w.notDeployed, a)
@@ -365,10 +366,10 @@ func (w *Watcher) deployed(h BlockHeader, a common.Address, st *State, e error) 
 	}
 	w.unreadable[a] = true
 	what := "the code it got at block %d is not a Safe"
-	if errors.Is(e, errEOA) {
+	if errors.Is(e, safe.ErrEOA) {
 		what = "it sent a transaction by block %d, without code: it is not a Safe"
 	}
-	return Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: SeverityHigh,
+	return Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: safe.SeverityHigh,
 		Message: fmt.Sprintf("watched address %s had no code up to block %d (a Safe not deployed yet) and "+what+": %s",
 			a.Hex(), w.last.Number, h.Number, bulwark.ErrorMessage(e))}, true
 }
@@ -393,13 +394,13 @@ func (w *Watcher) executionAlerts(ctx context.Context, h BlockHeader) ([]Alert, 
 	var out []Alert
 	for i := 0; i < len(w.safes); i += ExecutionLogChunk {
 		hash := h.Hash
-		logs, err := ec.Logs.ReadLogs(ctx, LogFilter{Addresses: w.safes[i:min(i+ExecutionLogChunk, len(w.safes))], BlockHash: &hash,
-			Topics0: []common.Hash{TopicExecutionSuccess}})
+		logs, err := ec.Logs.ReadLogs(ctx, safe.LogFilter{Addresses: w.safes[i:min(i+ExecutionLogChunk, len(w.safes))], BlockHash: &hash,
+			Topics0: []common.Hash{safe.TopicExecutionSuccess}})
 		if err != nil {
 			return nil, err
 		}
 		for _, l := range logs {
-			if l.Removed || !watched[l.Address] || len(l.Topics) == 0 || l.Topics[0] != TopicExecutionSuccess {
+			if l.Removed || !watched[l.Address] || len(l.Topics) == 0 || l.Topics[0] != safe.TopicExecutionSuccess {
 				continue
 			}
 			var sth common.Hash
@@ -429,16 +430,16 @@ func (w *Watcher) executionAlerts(ctx context.Context, h BlockHeader) ([]Alert, 
 // Safe on this chain, EXECUTED_REJECTED (critical) when one of them is a
 // reject, and no alert otherwise (ok and review verdicts: the signers
 // were shown the findings).
-func ExecutionAlert(h BlockHeader, addr common.Address, safeTxHash, txHash common.Hash, chainID uint64, recs []VerificationRecord) (Alert, bool) {
+func ExecutionAlert(h BlockHeader, addr common.Address, safeTxHash, txHash common.Hash, chainID uint64, recs []safe.VerificationRecord) (Alert, bool) {
 	a := Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: addr.Hex(), SafeTxHash: safeTxHash.Hex(), TxHash: txHash.Hex()}
-	var mine []VerificationRecord
+	var mine []safe.VerificationRecord
 	for _, r := range recs {
 		if r.Safe == addr && r.ChainID != nil && r.ChainID.IsUint64() && r.ChainID.Uint64() == chainID {
 			mine = append(mine, r)
 		}
 	}
 	if len(mine) == 0 {
-		a.Code, a.Severity = CodeUnverifiedExecution, SeverityHigh
+		a.Code, a.Severity = CodeUnverifiedExecution, safe.SeverityHigh
 		other := ""
 		if len(recs) > 0 {
 			other = fmt.Sprintf(" (%d verification(s) of this hash are for another Safe or chain)", len(recs))
@@ -449,7 +450,7 @@ func ExecutionAlert(h BlockHeader, addr common.Address, safeTxHash, txHash commo
 	}
 	for _, r := range mine {
 		if r.Verdict == bulwark.VerdictReject {
-			a.Code, a.Severity = CodeExecutedRejected, SeverityCritical
+			a.Code, a.Severity = CodeExecutedRejected, safe.SeverityCritical
 			a.Message = fmt.Sprintf("Safe transaction %s was executed (transaction %s) although Bulwark rejected it (verdict reject, audit entry %d, %s): it was signed and executed anyway; treat the Safe as compromised until shown otherwise",
 				safeTxHash.Hex(), txHash.Hex(), r.AuditSeq, r.Time.UTC().Format(time.RFC3339))
 			return a, true
@@ -460,7 +461,7 @@ func ExecutionAlert(h BlockHeader, addr common.Address, safeTxHash, txHash commo
 
 // goodStates returns the last states of the Safes that read fine, as
 // hints.
-func (w *Watcher) goodStates() map[common.Address]*State { return w.states }
+func (w *Watcher) goodStates() map[common.Address]*safe.State { return w.states }
 
 func (w *Watcher) advance(h BlockHeader) {
 	w.last = h
@@ -509,13 +510,13 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 		}
 		if err == nil && h.Hash == want {
 			states, err := w.read(ctx, h, w.goodStates())
-			var rerr *ReadStatesError
+			var rerr *safe.ReadStatesError
 			if err != nil && !errors.As(err, &rerr) {
 				return nil, err
 			}
 			failed := map[common.Address]error{}
 			for i, e := range rerrErrs(rerr) {
-				if !errors.Is(e, ErrNotSafe) {
+				if !errors.Is(e, safe.ErrNotSafe) {
 					return nil, e
 				}
 				failed[rerr.Addrs[i]] = e
@@ -529,7 +530,7 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 					w.notDeployed[a] = true
 				}
 				switch e := failed[a]; {
-				case w.notDeployed[a] && e != nil && errors.Is(e, errNoCode):
+				case w.notDeployed[a] && e != nil && errors.Is(e, safe.ErrNoCode):
 					// Still not deployed at k.
 				case w.notDeployed[a]:
 					w.deployed(h, a, states[i], e) // k was processed without code there: a node that changed its mind
@@ -546,7 +547,7 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 				}
 			}
 			w.last = h
-			return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeChainReorg, Severity: SeverityInfo,
+			return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeChainReorg, Severity: safe.SeverityInfo,
 				Message: fmt.Sprintf("chain reorganised: blocks %d–%d processed before (last %s) are no longer canonical; common ancestor %d (%s); re-reading from block %d (alerts raised for the dropped blocks came from a branch that is gone)",
 					k+1, oldLast.Number, oldLast.Hash.Hex(), k, h.Hash.Hex(), k+1)}}, nil
 		}
@@ -566,12 +567,12 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 	}
 	w.hashes = map[uint64]common.Hash{base.Number: base.Hash}
 	w.last = base
-	return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeReorgTooDeep, Severity: SeverityHigh,
+	return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeReorgTooDeep, Severity: safe.SeverityHigh,
 		Message: fmt.Sprintf("chain reorganised deeper than %d blocks (or the node now serves another chain): none of the blocks processed up to %d (%s) is canonical any more; continuing from block %d, comparing with the last states read",
 			w.opt.MaxReorgDepth, oldLast.Number, oldLast.Hash.Hex(), base.Number+1)}}, nil
 }
 
-func rerrErrs(e *ReadStatesError) []error {
+func rerrErrs(e *safe.ReadStatesError) []error {
 	if e == nil {
 		return nil
 	}
@@ -581,64 +582,64 @@ func rerrErrs(e *ReadStatesError) []error {
 // ChangeAlerts maps the changes from before to after, two states of one
 // Safe, to alerts at block h. Nonce and balance changes are not alerts:
 // every ordinary transaction makes them.
-func ChangeAlerts(h BlockHeader, before, after *State) []Alert {
+func ChangeAlerts(h BlockHeader, before, after *safe.State) []Alert {
 	if before == nil || after == nil {
 		return nil
 	}
 	var out []Alert
-	add := func(c Change, code string, sev Severity, format string, args ...any) {
+	add := func(c safe.Change, code string, sev safe.Severity, format string, args ...any) {
 		out = append(out, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: after.Address.Hex(), Code: code, Severity: sev,
 			Message: fmt.Sprintf(format, args...), Kind: c.Kind, Before: c.Before, After: c.After})
 	}
-	for _, c := range DiffStates(before, after) {
+	for _, c := range safe.DiffStates(before, after) {
 		switch c.Kind {
-		case ChangeSingleton:
-			add(c, CodeMasterCopyChange, SeverityCritical, "singleton (slot 0, masterCopy) changed %s → %s%s: the Safe now runs other code; if nobody meant this, it is hijacked (Bybit)",
+		case safe.ChangeSingleton:
+			add(c, safe.CodeMasterCopyChange, safe.SeverityCritical, "singleton (slot 0, masterCopy) changed %s → %s%s: the Safe now runs other code; if nobody meant this, it is hijacked (Bybit)",
 				c.Before, c.After, singletonNote(after))
-		case ChangeSingletonCode:
-			add(c, CodeMasterCopyChange, SeverityCritical, "the code of singleton %s changed (code hash %s → %s): the Safe now runs other code", after.Singleton.Hex(), c.Before, c.After)
-		case ChangeProxyCode:
-			add(c, CodeMasterCopyChange, SeverityCritical, "the proxy's own code changed (code hash %s → %s)", c.Before, c.After)
-		case ChangeGuard:
-			add(c, CodeGuardChange, SeverityHigh, "transaction guard changed %s → %s", none(c.Before), none(c.After))
-		case ChangeModuleGuard:
-			add(c, CodeModuleGuardChange, SeverityHigh, "module guard changed %s → %s", none(c.Before), none(c.After))
-		case ChangeFallbackHandler:
-			add(c, CodeFallbackHandlerChange, SeverityHigh, "fallback handler changed %s → %s", none(c.Before), none(c.After))
-		case ChangeModuleEnabled:
-			add(c, CodeModuleChange, SeverityHigh, "module %s enabled: it can execute transactions without the owners' signatures", c.After)
-		case ChangeModuleDisabled:
-			add(c, CodeModuleChange, SeverityHigh, "module %s disabled", c.Before)
-		case ChangeOwnerAdded:
-			add(c, CodeOwnerChange, SeverityHigh, "owner %s added (owners %d → %d)", c.After, len(before.Owners), len(after.Owners))
-		case ChangeOwnerRemoved:
-			add(c, CodeOwnerChange, SeverityHigh, "owner %s removed (owners %d → %d)", c.Before, len(before.Owners), len(after.Owners))
-		case ChangeThreshold:
-			add(c, CodeThresholdChange, SeverityHigh, "threshold changed %s → %s (of %d owners)", c.Before, c.After, len(after.Owners))
-		case ChangeOwnerList, ChangeModuleList:
+		case safe.ChangeSingletonCode:
+			add(c, safe.CodeMasterCopyChange, safe.SeverityCritical, "the code of singleton %s changed (code hash %s → %s): the Safe now runs other code", after.Singleton.Hex(), c.Before, c.After)
+		case safe.ChangeProxyCode:
+			add(c, safe.CodeMasterCopyChange, safe.SeverityCritical, "the proxy's own code changed (code hash %s → %s)", c.Before, c.After)
+		case safe.ChangeGuard:
+			add(c, safe.CodeGuardChange, safe.SeverityHigh, "transaction guard changed %s → %s", none(c.Before), none(c.After))
+		case safe.ChangeModuleGuard:
+			add(c, CodeModuleGuardChange, safe.SeverityHigh, "module guard changed %s → %s", none(c.Before), none(c.After))
+		case safe.ChangeFallbackHandler:
+			add(c, safe.CodeFallbackHandlerChange, safe.SeverityHigh, "fallback handler changed %s → %s", none(c.Before), none(c.After))
+		case safe.ChangeModuleEnabled:
+			add(c, safe.CodeModuleChange, safe.SeverityHigh, "module %s enabled: it can execute transactions without the owners' signatures", c.After)
+		case safe.ChangeModuleDisabled:
+			add(c, safe.CodeModuleChange, safe.SeverityHigh, "module %s disabled", c.Before)
+		case safe.ChangeOwnerAdded:
+			add(c, safe.CodeOwnerChange, safe.SeverityHigh, "owner %s added (owners %d → %d)", c.After, len(before.Owners), len(after.Owners))
+		case safe.ChangeOwnerRemoved:
+			add(c, safe.CodeOwnerChange, safe.SeverityHigh, "owner %s removed (owners %d → %d)", c.Before, len(before.Owners), len(after.Owners))
+		case safe.ChangeThreshold:
+			add(c, safe.CodeThresholdChange, safe.SeverityHigh, "threshold changed %s → %s (of %d owners)", c.Before, c.After, len(after.Owners))
+		case safe.ChangeOwnerList, safe.ChangeModuleList:
 			list := "owner"
-			if c.Kind == ChangeModuleList {
+			if c.Kind == safe.ChangeModuleList {
 				list = "module"
 			}
-			if c.After != string(ListOK) {
-				add(c, CodeListCorrupt, SeverityCritical, "the %s list in storage is now %s (was %s): the Safe's own code never writes that; its storage was tampered with",
+			if c.After != string(safe.ListOK) {
+				add(c, safe.CodeListCorrupt, safe.SeverityCritical, "the %s list in storage is now %s (was %s): the Safe's own code never writes that; its storage was tampered with",
 					list, c.After, listStatus(c.Before))
 			} else {
-				add(c, CodeListCorrupt, SeverityHigh, "the %s list in storage is well-formed again (was %s)", list, c.Before)
+				add(c, safe.CodeListCorrupt, safe.SeverityHigh, "the %s list in storage is well-formed again (was %s)", list, c.Before)
 			}
-		case ChangeOwnerCount:
-			add(c, CodeListCorrupt, SeverityCritical, "ownerCount changed %s → %s out of step with the owner list (%d entries): the Safe's own code never does that", c.Before, c.After, len(after.Owners))
+		case safe.ChangeOwnerCount:
+			add(c, safe.CodeListCorrupt, safe.SeverityCritical, "ownerCount changed %s → %s out of step with the owner list (%d entries): the Safe's own code never does that", c.Before, c.After, len(after.Owners))
 		}
 	}
 	return out
 }
 
-func singletonNote(st *State) string {
+func singletonNote(st *safe.State) string {
 	switch {
 	case st.SingletonCodeHash == (common.Hash{}):
 		return " (no code there)"
 	case st.SingletonKnown():
-		return " (a known " + DeploymentNames(st.SingletonDeployments) + " singleton)"
+		return " (a known " + safe.DeploymentNames(st.SingletonDeployments) + " singleton)"
 	}
 	return " (not a known Safe singleton)"
 }
@@ -755,7 +756,7 @@ func (w *Watcher) Follow(ctx context.Context, opt FollowOptions) error {
 			lastErr = err
 			if !alerted && time.Since(downSince) >= opt.UnreachableAfter {
 				alerted = true
-				a := Alert{Block: w.last.Number + 1, Code: CodeNodeUnreachable, Severity: SeverityHigh,
+				a := Alert{Block: w.last.Number + 1, Code: CodeNodeUnreachable, Severity: safe.SeverityHigh,
 					Message: fmt.Sprintf("the node has failed for %s (retrying with backoff), so blocks from %d are not being checked: %s",
 						time.Since(downSince).Round(time.Second), w.last.Number+1, bulwark.ErrorMessage(lastErr))}
 				if err := emit([]Alert{a}); err != nil {
@@ -774,7 +775,7 @@ func (w *Watcher) Follow(ctx context.Context, opt FollowOptions) error {
 		}
 		if !downSince.IsZero() {
 			if alerted {
-				a := Alert{Block: w.last.Number, BlockHash: w.last.Hash.Hex(), Code: CodeNodeRecovered, Severity: SeverityInfo,
+				a := Alert{Block: w.last.Number, BlockHash: w.last.Hash.Hex(), Code: CodeNodeRecovered, Severity: safe.SeverityInfo,
 					Message: fmt.Sprintf("the node answers again after %s; every block was checked in order, none skipped", time.Since(downSince).Round(time.Second))}
 				if err := emit([]Alert{a}); err != nil {
 					return err

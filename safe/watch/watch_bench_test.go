@@ -1,4 +1,4 @@
-package safe_test
+package watch_test
 
 import (
 	"context"
@@ -10,18 +10,19 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 // headerNode adapts the ethrpc client to safe.WatchReader (cmd/bulwark has
 // the same adapter).
 type headerNode struct{ *ethrpc.Client }
 
-func (n headerNode) BlockHeader(ctx context.Context, num uint64) (safe.BlockHeader, error) {
+func (n headerNode) BlockHeader(ctx context.Context, num uint64) (watch.BlockHeader, error) {
 	h, err := n.HeaderByNumber(ctx, ethrpc.AtBlock(num))
 	if err != nil {
-		return safe.BlockHeader{}, err
+		return watch.BlockHeader{}, err
 	}
-	return safe.BlockHeader{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash}, nil
+	return watch.BlockHeader{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash}, nil
 }
 
 // BenchmarkWatchStep is a watcher's work per block for 1,000 Safes (clones
@@ -36,7 +37,7 @@ func BenchmarkWatchStep(b *testing.B) {
 	d := safetest.Deploy(b, chain, "1.4.1")
 	s := d.NewSafe(b, 3, safetest.NewOwners(6)...)
 	s.MustExec(b, s.EnableModuleTx(b, common.HexToAddress("0x000000000000000000000000000000000000d0d0")), safetest.EIP712)
-	addrs := cloneSafe(b, chain, s.Address, n)
+	addrs := chain.CloneSafe(b, s.Address, n)
 	ctx := context.Background()
 	c, err := ethrpc.Dial(chain.URL(), ethrpc.Options{})
 	if err != nil {
@@ -45,16 +46,16 @@ func BenchmarkWatchStep(b *testing.B) {
 	b.Cleanup(c.Close)
 	for _, bc := range []struct {
 		name string
-		opt  safe.WatchOptions
+		opt  watch.WatchOptions
 	}{
-		{"state", safe.WatchOptions{}},
+		{"state", watch.WatchOptions{}},
 		// Also the block's ExecutionSuccess logs of the 1,000 Safes (what
 		// 'safe watch' and the serve monitor always do); the blocks are
 		// empty, so no verification is looked up.
-		{"state+executions", safe.WatchOptions{Executions: &safe.ExecutionCheck{Logs: c, Verified: noVerifications{}}}},
+		{"state+executions", watch.WatchOptions{Executions: &watch.ExecutionCheck{Logs: c, Verified: noVerifications{}}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			w, err := safe.NewWatcher(headerNode{c}, addrs, bc.opt)
+			w, err := watch.NewWatcher(headerNode{c}, addrs, bc.opt)
 			if err != nil {
 				b.Fatal(err)
 			}
