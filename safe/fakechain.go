@@ -20,7 +20,7 @@ type FakeStateAccount struct {
 	// or callErr as a node failure.
 	Ret     []byte
 	Revert  bool
-	callErr error
+	CallErr error
 }
 
 // FakeStateChain is a ChainReader over a map of accounts, counting round trips.
@@ -30,30 +30,30 @@ type FakeStateChain struct {
 	Head     uint64
 	Accounts map[common.Address]*FakeStateAccount
 	// failing
-	chainErr error
+	ChainErr error
 	BatchErr error
-	readErr  func(r Read) error
+	ReadErr  func(r Read) error
 	// counters
 	Batches int
-	reads   int
+	Reads   int
 	Nonces  int // ReadNonce reads
-	blocks  []BlockID
+	Blocks  []BlockID
 }
 
 func NewFakeStateChain() *FakeStateChain {
 	return &FakeStateChain{ID: 10, Head: 77, Accounts: map[common.Address]*FakeStateAccount{}}
 }
 
-func (f *FakeStateChain) ChainID(context.Context) (uint64, error) { return f.ID, f.chainErr }
+func (f *FakeStateChain) ChainID(context.Context) (uint64, error) { return f.ID, f.ChainErr }
 
-func (f *FakeStateChain) BlockNumber(context.Context) (uint64, error) { return f.Head, f.chainErr }
+func (f *FakeStateChain) BlockNumber(context.Context) (uint64, error) { return f.Head, f.ChainErr }
 
 func (f *FakeStateChain) BatchRead(_ context.Context, block BlockID, reads []Read) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.Batches++
-	f.reads += len(reads)
-	f.blocks = append(f.blocks, block)
+	f.Reads += len(reads)
+	f.Blocks = append(f.Blocks, block)
 	if f.BatchErr != nil {
 		for i := range reads {
 			reads[i].Err = f.BatchErr
@@ -63,8 +63,8 @@ func (f *FakeStateChain) BatchRead(_ context.Context, block BlockID, reads []Rea
 	for i := range reads {
 		r := &reads[i]
 		r.Out, r.Reverted, r.Err = nil, false, nil
-		if f.readErr != nil {
-			if r.Err = f.readErr(*r); r.Err != nil {
+		if f.ReadErr != nil {
+			if r.Err = f.ReadErr(*r); r.Err != nil {
 				continue
 			}
 		}
@@ -85,8 +85,8 @@ func (f *FakeStateChain) BatchRead(_ context.Context, block BlockID, reads []Rea
 			r.Out = new(big.Int).SetUint64(acct.Nonce).FillBytes(make([]byte, 32))
 		case ReadCall:
 			switch {
-			case acct.callErr != nil:
-				r.Err = acct.callErr
+			case acct.CallErr != nil:
+				r.Err = acct.CallErr
 			case acct.Revert:
 				r.Reverted = true
 			default:

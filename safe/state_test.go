@@ -1,4 +1,4 @@
-package safe
+package safe_test
 
 import (
 	"context"
@@ -12,31 +12,32 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
-func readFakeStates(t *testing.T, f *FakeStateChain, opt ReadOptions, addrs ...common.Address) ([]*State, error) {
+func readFakeStates(t *testing.T, f *safe.FakeStateChain, opt safe.ReadOptions, addrs ...common.Address) ([]*safe.State, error) {
 	t.Helper()
 	if opt.Registry == nil {
-		opt.Registry = FakeRegistry(t)
+		opt.Registry = safe.FakeRegistry(t)
 	}
-	return ReadStatesWith(context.Background(), f, addrs, LatestBlock, opt)
+	return safe.ReadStatesWith(context.Background(), f, addrs, safe.LatestBlock, opt)
 }
 
 func TestReadStateFake(t *testing.T) {
-	f := NewFakeStateChain()
-	os := FakeOwners(3)
+	f := safe.NewFakeStateChain()
+	os := safe.FakeOwners(3)
 	mods := []common.Address{common.HexToAddress("0xd0d0")}
-	f.AddSafe(FakeSafe, os, 2, mods)
-	states, err := readFakeStates(t, f, ReadOptions{}, FakeSafe)
+	f.AddSafe(safe.FakeSafe, os, 2, mods)
+	states, err := readFakeStates(t, f, safe.ReadOptions{}, safe.FakeSafe)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := states[0]
-	want := &State{
-		Address: FakeSafe, ChainID: 10, Block: AtBlockNumber(77),
-		ProxyCodeHash: crypto.Keccak256Hash(FakeProxyCode),
-		Singleton:     FakeSingleton, SingletonCodeHash: crypto.Keccak256Hash(FakeSingletonCode),
-		SingletonDeployments: FakeRegistry(t).All(),
+	want := &safe.State{
+		Address: safe.FakeSafe, ChainID: 10, Block: safe.AtBlockNumber(77),
+		ProxyCodeHash: crypto.Keccak256Hash(safe.FakeProxyCode),
+		Singleton:     safe.FakeSingleton, SingletonCodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode),
+		SingletonDeployments: safe.FakeRegistry(t).All(),
 		ReportedVersion:      "1.4.1",
 		OwnerCount:           big.NewInt(3), Threshold: big.NewInt(2), Nonce: big.NewInt(42),
 		Owners: os, Modules: mods,
@@ -51,12 +52,12 @@ func TestReadStateFake(t *testing.T) {
 		t.Fatalf("Version() = %v, %v", v, err)
 	}
 	d, err := st.Domain()
-	if err != nil || d.ChainID.Uint64() != 10 || d.Safe != FakeSafe || d.Version.Core() != "1.4.1" {
+	if err != nil || d.ChainID.Uint64() != 10 || d.Safe != safe.FakeSafe || d.Version.Core() != "1.4.1" {
 		t.Fatalf("Domain() = %+v, %v", d, err)
 	}
 	// Every read was made at the pinned latest block.
-	for _, b := range f.blocks {
-		if b != AtBlockNumber(77) {
+	for _, b := range f.Blocks {
+		if b != safe.AtBlockNumber(77) {
 			t.Fatalf("read at %s, want 77", b)
 		}
 	}
@@ -67,31 +68,31 @@ func TestReadStateFake(t *testing.T) {
 }
 
 func TestReadStateAtHash(t *testing.T) {
-	f := NewFakeStateChain()
-	f.AddSafe(FakeSafe, FakeOwners(1), 1, nil)
+	f := safe.NewFakeStateChain()
+	f.AddSafe(safe.FakeSafe, safe.FakeOwners(1), 1, nil)
 	h := common.HexToHash("0xb10c")
-	st, err := ReadStatesWith(context.Background(), f, []common.Address{FakeSafe}, AtBlockHash(h), ReadOptions{Registry: FakeRegistry(t)})
+	st, err := safe.ReadStatesWith(context.Background(), f, []common.Address{safe.FakeSafe}, safe.AtBlockHash(h), safe.ReadOptions{Registry: safe.FakeRegistry(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st[0].Block != AtBlockHash(h) || f.blocks[0] != AtBlockHash(h) {
-		t.Errorf("block %s, reads at %s", st[0].Block, f.blocks[0])
+	if st[0].Block != safe.AtBlockHash(h) || f.Blocks[0] != safe.AtBlockHash(h) {
+		t.Errorf("block %s, reads at %s", st[0].Block, f.Blocks[0])
 	}
 }
 
 func TestReadStatesHints(t *testing.T) {
-	f := NewFakeStateChain()
-	a, b := FakeSafe, common.HexToAddress("0x5afe02")
-	f.AddSafe(a, FakeOwners(6), 3, []common.Address{common.HexToAddress("0xd1"), common.HexToAddress("0xd2")})
-	f.AddSafe(b, FakeOwners(2), 1, nil)
-	cold, err := readFakeStates(t, f, ReadOptions{}, a, b)
+	f := safe.NewFakeStateChain()
+	a, b := safe.FakeSafe, common.HexToAddress("0x5afe02")
+	f.AddSafe(a, safe.FakeOwners(6), 3, []common.Address{common.HexToAddress("0xd1"), common.HexToAddress("0xd2")})
+	f.AddSafe(b, safe.FakeOwners(2), 1, nil)
+	cold, err := readFakeStates(t, f, safe.ReadOptions{}, a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev := map[common.Address]*State{a: cold[0], b: cold[1]}
+	prev := map[common.Address]*safe.State{a: cold[0], b: cold[1]}
 
 	f.Batches = 0
-	warm, err := readFakeStates(t, f, ReadOptions{Previous: prev}, a, b)
+	warm, err := readFakeStates(t, f, safe.ReadOptions{Previous: prev}, a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,14 +105,14 @@ func TestReadStatesHints(t *testing.T) {
 
 	// A stale hint does not leak into the result: swap an owner, remove a
 	// module, change the singleton.
-	newOwners := append(FakeOwners(6)[:5:5], common.HexToAddress("0xbeef"))
-	f.SetList(a, SlotOwners, newOwners)
-	f.SetList(a, SlotModules, []common.Address{common.HexToAddress("0xd2")})
+	newOwners := append(safe.FakeOwners(6)[:5:5], common.HexToAddress("0xbeef"))
+	f.SetList(a, safe.SlotOwners, newOwners)
+	f.SetList(a, safe.SlotModules, []common.Address{common.HexToAddress("0xd2")})
 	other := common.HexToAddress("0x07e4")
-	f.Accounts[other] = &FakeStateAccount{Code: []byte("other"), Revert: true}
-	f.Set(a, SlotSingleton, SlotWord(other))
+	f.Accounts[other] = &safe.FakeStateAccount{Code: []byte("other"), Revert: true}
+	f.Set(a, safe.SlotSingleton, safe.SlotWord(other))
 	f.Batches = 0
-	st, err := readFakeStates(t, f, ReadOptions{Previous: prev}, a)
+	st, err := readFakeStates(t, f, safe.ReadOptions{Previous: prev}, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,62 +125,70 @@ func TestReadStatesHints(t *testing.T) {
 }
 
 func TestReadStateLists(t *testing.T) {
-	os := FakeOwners(4)
+	os := safe.FakeOwners(4)
 	for _, tc := range []struct {
 		name       string
-		edit       func(f *FakeStateChain)
-		opt        ReadOptions
+		edit       func(f *safe.FakeStateChain)
+		opt        safe.ReadOptions
 		owners     []common.Address
-		status     ListStatus
+		status     safe.ListStatus
 		modules    []common.Address
-		modsStatus ListStatus
+		modsStatus safe.ListStatus
 	}{
 		{name: "well formed", owners: os},
 		{
-			name:   "loop",
-			edit:   func(f *FakeStateChain) { f.Set(FakeSafe, MappingSlot(os[2], SlotOwners), SlotWord(os[0])) },
-			owners: os[:3], status: ListLoop,
+			name: "loop",
+			edit: func(f *safe.FakeStateChain) {
+				f.Set(safe.FakeSafe, safe.MappingSlot(os[2], safe.SlotOwners), safe.SlotWord(os[0]))
+			},
+			owners: os[:3], status: safe.ListLoop,
 		},
 		{
-			name:   "self loop",
-			edit:   func(f *FakeStateChain) { f.Set(FakeSafe, MappingSlot(os[1], SlotOwners), SlotWord(os[1])) },
-			owners: os[:2], status: ListLoop,
+			name: "self loop",
+			edit: func(f *safe.FakeStateChain) {
+				f.Set(safe.FakeSafe, safe.MappingSlot(os[1], safe.SlotOwners), safe.SlotWord(os[1]))
+			},
+			owners: os[:2], status: safe.ListLoop,
 		},
 		{
-			name:   "broken",
-			edit:   func(f *FakeStateChain) { f.Set(FakeSafe, MappingSlot(os[1], SlotOwners), common.Hash{}) },
-			owners: os[:2], status: ListBroken,
+			name: "broken",
+			edit: func(f *safe.FakeStateChain) {
+				f.Set(safe.FakeSafe, safe.MappingSlot(os[1], safe.SlotOwners), common.Hash{})
+			},
+			owners: os[:2], status: safe.ListBroken,
 		},
-		{name: "owner bound", opt: ReadOptions{MaxOwners: 3}, owners: os[:3], status: ListTruncated},
-		{name: "owner bound exact", opt: ReadOptions{MaxOwners: 4}, owners: os},
+		{name: "owner bound", opt: safe.ReadOptions{MaxOwners: 3}, owners: os[:3], status: safe.ListTruncated},
+		{name: "owner bound exact", opt: safe.ReadOptions{MaxOwners: 4}, owners: os},
 		{
 			name:    "module bound",
-			edit:    func(f *FakeStateChain) { f.SetList(FakeSafe, SlotModules, FakeOwners(30)) },
-			opt:     ReadOptions{MaxModules: 10},
+			edit:    func(f *safe.FakeStateChain) { f.SetList(safe.FakeSafe, safe.SlotModules, safe.FakeOwners(30)) },
+			opt:     safe.ReadOptions{MaxModules: 10},
 			owners:  os,
-			modules: FakeOwners(10), modsStatus: ListTruncated,
+			modules: safe.FakeOwners(10), modsStatus: safe.ListTruncated,
 		},
 		{
-			name:   "modules never set up",
-			edit:   func(f *FakeStateChain) { f.Set(FakeSafe, MappingSlot(SentinelAddress, SlotModules), common.Hash{}) },
+			name: "modules never set up",
+			edit: func(f *safe.FakeStateChain) {
+				f.Set(safe.FakeSafe, safe.MappingSlot(safe.SentinelAddress, safe.SlotModules), common.Hash{})
+			},
 			owners: os,
 		},
 		{
 			name: "dirty upper bytes of a link are ignored, as the contract does",
-			edit: func(f *FakeStateChain) {
-				f.Set(FakeSafe, MappingSlot(os[3], SlotOwners), common.HexToHash("0xff00000000000000000000000000000000000000000000000000000000000001"))
+			edit: func(f *safe.FakeStateChain) {
+				f.Set(safe.FakeSafe, safe.MappingSlot(os[3], safe.SlotOwners), common.HexToHash("0xff00000000000000000000000000000000000000000000000000000000000001"))
 			},
 			owners:  os,
 			modules: nil,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := NewFakeStateChain()
-			f.AddSafe(FakeSafe, os, 2, nil)
+			f := safe.NewFakeStateChain()
+			f.AddSafe(safe.FakeSafe, os, 2, nil)
 			if tc.edit != nil {
 				tc.edit(f)
 			}
-			states, err := readFakeStates(t, f, tc.opt, FakeSafe)
+			states, err := readFakeStates(t, f, tc.opt, safe.FakeSafe)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,86 +207,88 @@ func TestReadStateNotSafe(t *testing.T) {
 	contract := common.HexToAddress("0xc0de")
 	for _, tc := range []struct {
 		name  string
-		edit  func(f *FakeStateChain)
+		edit  func(f *safe.FakeStateChain)
 		want  string
 		cause error // errNoCode, errEOA, or nil for neither
 	}{
-		{name: "unused address", cause: ErrNoCode, want: "has no code and has sent no transaction at block 77: an unused address or a Safe not deployed yet"},
+		{name: "unused address", cause: safe.ErrNoCode, want: "has no code and has sent no transaction at block 77: an unused address or a Safe not deployed yet"},
 		{
-			name:  "EOA that sent transactions",
-			edit:  func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{Nonce: 3, Balance: big.NewInt(1)} },
-			cause: ErrEOA,
+			name: "EOA that sent transactions",
+			edit: func(f *safe.FakeStateChain) {
+				f.Accounts[contract] = &safe.FakeStateAccount{Nonce: 3, Balance: big.NewInt(1)}
+			},
+			cause: safe.ErrEOA,
 			want:  "is an externally owned account (it has sent 3 transactions), not a Safe",
 		},
 		{
 			name:  "EOA that sent one transaction",
-			edit:  func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{Nonce: 1} },
-			cause: ErrEOA,
+			edit:  func(f *safe.FakeStateChain) { f.Accounts[contract] = &safe.FakeStateAccount{Nonce: 1} },
+			cause: safe.ErrEOA,
 			want:  "is an externally owned account (it has sent 1 transaction), not a Safe",
 		},
 		{
 			// EIP-7702: a delegating EOA has code 0xef0100 ‖ delegate,
 			// judged as a contract's (its nonce is not what tells).
 			name: "EOA with an EIP-7702 delegation",
-			edit: func(f *FakeStateChain) {
-				f.Accounts[contract] = &FakeStateAccount{Nonce: 5, Code: append(common.FromHex("0xef0100"), FakeSingleton[:]...)}
+			edit: func(f *safe.FakeStateChain) {
+				f.Accounts[contract] = &safe.FakeStateAccount{Nonce: 5, Code: append(common.FromHex("0xef0100"), safe.FakeSingleton[:]...)}
 			},
 			want: "is a contract but not a Safe proxy",
 		},
 		{
 			name: "slot 0 empty",
-			edit: func(f *FakeStateChain) { f.Accounts[contract] = &FakeStateAccount{Code: []byte{0x60}} },
+			edit: func(f *safe.FakeStateChain) { f.Accounts[contract] = &safe.FakeStateAccount{Code: []byte{0x60}} },
 			want: "storage slot 0 (the singleton) is empty",
 		},
 		{
 			name: "slot 0 not an address",
-			edit: func(f *FakeStateChain) {
-				f.Accounts[contract] = &FakeStateAccount{Code: []byte{0x60}}
-				f.Set(contract, SlotSingleton, common.HexToHash("0x01000000000000000000000000000000000000000000000000000000005a1e00"))
+			edit: func(f *safe.FakeStateChain) {
+				f.Accounts[contract] = &safe.FakeStateAccount{Code: []byte{0x60}}
+				f.Set(contract, safe.SlotSingleton, common.HexToHash("0x01000000000000000000000000000000000000000000000000000000005a1e00"))
 			},
 			want: "not a singleton address",
 		},
 		{
 			name: "unknown singleton and no owner list",
-			edit: func(f *FakeStateChain) {
-				f.Accounts[contract] = &FakeStateAccount{Code: []byte{0x60}}
-				f.Accounts[common.HexToAddress("0x70c3")] = &FakeStateAccount{Code: []byte("token")}
-				f.Set(contract, SlotSingleton, SlotWord(common.HexToAddress("0x70c3")))
+			edit: func(f *safe.FakeStateChain) {
+				f.Accounts[contract] = &safe.FakeStateAccount{Code: []byte{0x60}}
+				f.Accounts[common.HexToAddress("0x70c3")] = &safe.FakeStateAccount{Code: []byte("token")}
+				f.Set(contract, safe.SlotSingleton, safe.SlotWord(common.HexToAddress("0x70c3")))
 			},
 			want: "neither its code nor the contract in its slot 0",
 		},
 		{
 			name: "a singleton itself",
-			edit: func(f *FakeStateChain) {
-				f.Accounts[contract] = &FakeStateAccount{Code: FakeSingletonCode}
-				f.Set(contract, SlotThreshold, common.BigToHash(big.NewInt(1)))
+			edit: func(f *safe.FakeStateChain) {
+				f.Accounts[contract] = &safe.FakeStateAccount{Code: safe.FakeSingletonCode}
+				f.Set(contract, safe.SlotThreshold, common.BigToHash(big.NewInt(1)))
 			},
 			want: "is Safe 1.4.1 (canonical), a Safe contract, not a Safe proxy",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := NewFakeStateChain()
-			f.AddSafe(FakeSafe, FakeOwners(2), 1, nil)
+			f := safe.NewFakeStateChain()
+			f.AddSafe(safe.FakeSafe, safe.FakeOwners(2), 1, nil)
 			if tc.edit != nil {
 				tc.edit(f)
 			}
-			_, err := ReadStatesWith(context.Background(), f, []common.Address{contract}, LatestBlock, ReadOptions{Registry: FakeRegistry(t)})
-			var rerr *ReadStatesError
+			_, err := safe.ReadStatesWith(context.Background(), f, []common.Address{contract}, safe.LatestBlock, safe.ReadOptions{Registry: safe.FakeRegistry(t)})
+			var rerr *safe.ReadStatesError
 			if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != contract {
 				t.Fatalf("err = %v, want a ReadStatesError for %s", err, contract)
 			}
 			err = rerr.Errs[0]
-			if !errors.Is(err, ErrNotSafe) || !bulwark.IsCode(err, bulwark.EINVALID) {
+			if !errors.Is(err, safe.ErrNotSafe) || !bulwark.IsCode(err, bulwark.EINVALID) {
 				t.Fatalf("err = %v; want an EINVALID ErrNotSafe", err)
 			}
-			if errors.Is(err, ErrNoCode) != (tc.cause == ErrNoCode) || errors.Is(err, ErrEOA) != (tc.cause == ErrEOA) {
+			if errors.Is(err, safe.ErrNoCode) != (tc.cause == safe.ErrNoCode) || errors.Is(err, safe.ErrEOA) != (tc.cause == safe.ErrEOA) {
 				t.Errorf("err = %v, want cause %v", err, tc.cause)
 			}
 			if msg := bulwark.ErrorMessage(err); !strings.HasPrefix(msg, contract.Hex()+" ") || !strings.Contains(msg, tc.want) {
 				t.Errorf("message %q, want the address and %q", msg, tc.want)
 			}
 			// ReadState returns the Safe's own error, not the list.
-			if st, err := ReadState(context.Background(), f, contract, LatestBlock); st != nil || !errors.Is(err, ErrNotSafe) || !strings.HasPrefix(err.Error(), contract.Hex()) {
+			if st, err := safe.ReadState(context.Background(), f, contract, safe.LatestBlock); st != nil || !errors.Is(err, safe.ErrNotSafe) || !strings.HasPrefix(err.Error(), contract.Hex()) {
 				t.Errorf("ReadState = %v, %v", st, err)
 			}
 		})
@@ -290,84 +301,84 @@ func TestStateVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		code     []byte
-		acct     FakeStateAccount // singleton call behaviour
-		registry []Deployment
+		acct     safe.FakeStateAccount // singleton call behaviour
+		registry []safe.Deployment
 		want     string // version, or "" for an error
 		code2    string // error code
 		msg      string // error message part
 	}{
-		{name: "known, VERSION agrees", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("1.4.1")}, want: "1.4.1"},
-		{name: "known, VERSION reverts", code: FakeSingletonCode, acct: FakeStateAccount{Revert: true}, want: "1.4.1"},
-		{name: "known, VERSION call fails", code: FakeSingletonCode, acct: FakeStateAccount{callErr: nodeDown}, want: "1.4.1"},
+		{name: "known, VERSION agrees", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.4.1")}, want: "1.4.1"},
+		{name: "known, VERSION reverts", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Revert: true}, want: "1.4.1"},
+		{name: "known, VERSION call fails", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{CallErr: nodeDown}, want: "1.4.1"},
 		{
-			name: "known, VERSION disagrees", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("1.3.0")},
+			name: "known, VERSION disagrees", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.3.0")},
 			code2: bulwark.EINVALID, msg: `has the code of Safe 1.4.1 but VERSION() answers "1.3.0"`,
 		},
 		{
-			name: "known, VERSION garbage", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("pwned")},
+			name: "known, VERSION garbage", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("pwned")},
 			code2: bulwark.EINVALID, msg: `VERSION() answers "pwned"`,
 		},
 		{
-			name: "known L2", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("1.4.1")}, want: "1.4.1+L2",
-			registry: []Deployment{{Name: "SafeL2", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical,
-				Address: common.HexToAddress("0x29fcB43b46531BcA003ddC8FCB67FFE91900C762"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)}},
+			name: "known L2", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.4.1")}, want: "1.4.1+L2",
+			registry: []safe.Deployment{{Name: "SafeL2", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical,
+				Address: common.HexToAddress("0x29fcB43b46531BcA003ddC8FCB67FFE91900C762"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)}},
 		},
 		{
-			name: "same code pinned for two versions, VERSION settles", code: FakeSingletonCode, acct: FakeStateAccount{Ret: VersionReturn("1.3.0")}, want: "1.3.0",
-			registry: []Deployment{
-				{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)},
-				{Name: "GnosisSafe", Version: Version{Major: 1, Minor: 3}, Type: DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)},
+			name: "same code pinned for two versions, VERSION settles", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.3.0")}, want: "1.3.0",
+			registry: []safe.Deployment{
+				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
+				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
 			},
 		},
 		{
-			name: "same code pinned for two versions, VERSION silent", code: FakeSingletonCode, acct: FakeStateAccount{Revert: true},
-			registry: []Deployment{
-				{Name: "Safe", Version: Version{Major: 1, Minor: 4, Patch: 1}, Type: DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)},
-				{Name: "GnosisSafe", Version: Version{Major: 1, Minor: 3}, Type: DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(FakeSingletonCode)},
+			name: "same code pinned for two versions, VERSION silent", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Revert: true},
+			registry: []safe.Deployment{
+				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
+				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
 			},
 			code2: bulwark.EINVALID, msg: "code pinned for several versions",
 		},
-		{name: "unknown, VERSION supported", code: unknownCode, acct: FakeStateAccount{Ret: VersionReturn("1.3.0")}, want: "1.3.0"},
-		{name: "unknown, VERSION with suffix", code: unknownCode, acct: FakeStateAccount{Ret: VersionReturn("1.3.0+L2")}, want: "1.3.0+L2"},
+		{name: "unknown, VERSION supported", code: unknownCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.3.0")}, want: "1.3.0"},
+		{name: "unknown, VERSION with suffix", code: unknownCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.3.0+L2")}, want: "1.3.0+L2"},
 		{
-			name: "unknown, VERSION reverts (a hijacked Safe)", code: unknownCode, acct: FakeStateAccount{Revert: true},
+			name: "unknown, VERSION reverts (a hijacked Safe)", code: unknownCode, acct: safe.FakeStateAccount{Revert: true},
 			code2: bulwark.EINVALID, msg: "is not a known Safe deployment and VERSION() reverted",
 		},
 		{
-			name: "unknown, VERSION unsupported", code: unknownCode, acct: FakeStateAccount{Ret: VersionReturn("2.0.0")},
+			name: "unknown, VERSION unsupported", code: unknownCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("2.0.0")},
 			code2: bulwark.EINVALID, msg: `VERSION() answers "2.0.0", which is not a version Bulwark supports`,
 		},
 		{
-			name: "unknown, VERSION not a string", code: unknownCode, acct: FakeStateAccount{Ret: []byte{1, 2, 3}},
+			name: "unknown, VERSION not a string", code: unknownCode, acct: safe.FakeStateAccount{Ret: []byte{1, 2, 3}},
 			code2: bulwark.EINVALID, msg: "VERSION() returned 3 bytes, not an ABI-encoded string",
 		},
 		{
-			name: "unknown, VERSION empty", code: unknownCode, acct: FakeStateAccount{},
+			name: "unknown, VERSION empty", code: unknownCode, acct: safe.FakeStateAccount{},
 			code2: bulwark.EINVALID, msg: "VERSION() returned no data",
 		},
 		{
-			name: "unknown, node fails the call", code: unknownCode, acct: FakeStateAccount{callErr: nodeDown},
+			name: "unknown, node fails the call", code: unknownCode, acct: safe.FakeStateAccount{CallErr: nodeDown},
 			code2: bulwark.EUNAVAILABLE, msg: "VERSION() could not be called: node at http://x is unreachable",
 		},
 		{
-			name: "singleton without code", code: nil, acct: FakeStateAccount{},
+			name: "singleton without code", code: nil, acct: safe.FakeStateAccount{},
 			code2: bulwark.EINVALID, msg: "has no code",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := NewFakeStateChain()
-			f.AddSafe(FakeSafe, FakeOwners(2), 1, nil)
+			f := safe.NewFakeStateChain()
+			f.AddSafe(safe.FakeSafe, safe.FakeOwners(2), 1, nil)
 			acct := tc.acct
 			acct.Code = tc.code
-			f.Accounts[FakeSingleton] = &acct
-			reg := FakeRegistry(t)
+			f.Accounts[safe.FakeSingleton] = &acct
+			reg := safe.FakeRegistry(t)
 			if tc.registry != nil {
 				var err error
-				if reg, err = NewRegistry(tc.registry); err != nil {
+				if reg, err = safe.NewRegistry(tc.registry); err != nil {
 					t.Fatal(err)
 				}
 			}
-			states, err := ReadStatesWith(context.Background(), f, []common.Address{FakeSafe}, LatestBlock, ReadOptions{Registry: reg})
+			states, err := safe.ReadStatesWith(context.Background(), f, []common.Address{safe.FakeSafe}, safe.LatestBlock, safe.ReadOptions{Registry: reg})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -383,7 +394,7 @@ func TestStateVersion(t *testing.T) {
 			}
 			msg := bulwark.ErrorMessage(err)
 			if !bulwark.IsCode(err, tc.code2) || !strings.Contains(msg, tc.msg) ||
-				!strings.Contains(msg, "cannot establish the version of Safe "+FakeSafe.Hex()) || !strings.HasSuffix(msg, "pass --safe-version explicitly") {
+				!strings.Contains(msg, "cannot establish the version of Safe "+safe.FakeSafe.Hex()) || !strings.HasSuffix(msg, "pass --safe-version explicitly") {
 				t.Errorf("error %s %q, want %s containing %q", bulwark.ErrorCode(err), msg, tc.code2, tc.msg)
 			}
 		})
@@ -391,29 +402,29 @@ func TestStateVersion(t *testing.T) {
 }
 
 func TestDetectVersionFake(t *testing.T) {
-	f := NewFakeStateChain()
-	f.AddSafe(FakeSafe, FakeOwners(2), 1, nil)
-	f.Accounts[FakeSingleton].Code = []byte("unknown")
-	v, st, err := DetectVersion(context.Background(), f, FakeSafe, LatestBlock)
+	f := safe.NewFakeStateChain()
+	f.AddSafe(safe.FakeSafe, safe.FakeOwners(2), 1, nil)
+	f.Accounts[safe.FakeSingleton].Code = []byte("unknown")
+	v, st, err := safe.DetectVersion(context.Background(), f, safe.FakeSafe, safe.LatestBlock)
 	if err != nil || v.String() != "1.4.1" || st == nil || st.SingletonKnown() {
 		t.Fatalf("DetectVersion = %v, %v, %v", v, st, err)
 	}
-	if _, _, err := DetectVersion(context.Background(), f, common.HexToAddress("0xe0a"), LatestBlock); !errors.Is(err, ErrNotSafe) {
+	if _, _, err := safe.DetectVersion(context.Background(), f, common.HexToAddress("0xe0a"), safe.LatestBlock); !errors.Is(err, safe.ErrNotSafe) {
 		t.Fatalf("DetectVersion of an EOA: %v", err)
 	}
 }
 
 func TestReadStatesFailures(t *testing.T) {
-	a, b, eoa := FakeSafe, common.HexToAddress("0x5afe02"), common.HexToAddress("0xe0a")
+	a, b, eoa := safe.FakeSafe, common.HexToAddress("0x5afe02"), common.HexToAddress("0xe0a")
 	nodeDown := bulwark.Errorf(bulwark.EUNAVAILABLE, "node at http://x is unreachable")
 
 	t.Run("one not a Safe", func(t *testing.T) {
-		f := NewFakeStateChain()
-		f.AddSafe(a, FakeOwners(2), 1, nil)
-		f.AddSafe(b, FakeOwners(3), 2, nil)
-		states, err := readFakeStates(t, f, ReadOptions{}, a, eoa, b)
-		var rerr *ReadStatesError
-		if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, ErrNotSafe) {
+		f := safe.NewFakeStateChain()
+		f.AddSafe(a, safe.FakeOwners(2), 1, nil)
+		f.AddSafe(b, safe.FakeOwners(3), 2, nil)
+		states, err := readFakeStates(t, f, safe.ReadOptions{}, a, eoa, b)
+		var rerr *safe.ReadStatesError
+		if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, safe.ErrNotSafe) {
 			t.Fatalf("err = %v", err)
 		}
 		if states[0] == nil || states[1] != nil || states[2] == nil || len(states[2].Owners) != 3 {
@@ -424,108 +435,108 @@ func TestReadStatesFailures(t *testing.T) {
 		}
 	})
 	t.Run("one read refused", func(t *testing.T) {
-		f := NewFakeStateChain()
-		f.AddSafe(a, FakeOwners(2), 1, nil)
-		f.AddSafe(b, FakeOwners(3), 2, nil)
-		f.readErr = func(r Read) error {
-			if r.Addr == b && r.Kind == ReadStorage && r.Slot == MappingSlot(FakeOwners(3)[1], SlotOwners) {
+		f := safe.NewFakeStateChain()
+		f.AddSafe(a, safe.FakeOwners(2), 1, nil)
+		f.AddSafe(b, safe.FakeOwners(3), 2, nil)
+		f.ReadErr = func(r safe.Read) error {
+			if r.Addr == b && r.Kind == safe.ReadStorage && r.Slot == safe.MappingSlot(safe.FakeOwners(3)[1], safe.SlotOwners) {
 				return nodeDown
 			}
 			return nil
 		}
-		states, err := readFakeStates(t, f, ReadOptions{}, a, b)
+		states, err := readFakeStates(t, f, safe.ReadOptions{}, a, b)
 		if states[0] == nil || states[1] != nil || !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
 			t.Fatalf("states %v err %v", states, err)
 		}
 		if msg := err.Error(); !strings.Contains(msg, "cannot read the state of Safe "+b.Hex()+" at block 77 (eth_getStorageAt): node at http://x is unreachable") {
 			t.Errorf("message %q", msg)
 		}
-		if _, err := ReadState(context.Background(), f, b, LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !errors.Is(err, nodeDown) {
+		if _, err := safe.ReadState(context.Background(), f, b, safe.LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !errors.Is(err, nodeDown) {
 			t.Errorf("ReadState: %v", err)
 		}
 	})
 	t.Run("singleton code refused", func(t *testing.T) {
-		f := NewFakeStateChain()
-		f.AddSafe(a, FakeOwners(2), 1, nil)
-		f.readErr = func(r Read) error {
-			if r.Addr == FakeSingleton && r.Kind == ReadCode {
+		f := safe.NewFakeStateChain()
+		f.AddSafe(a, safe.FakeOwners(2), 1, nil)
+		f.ReadErr = func(r safe.Read) error {
+			if r.Addr == safe.FakeSingleton && r.Kind == safe.ReadCode {
 				return nodeDown
 			}
 			return nil
 		}
-		_, err := ReadState(context.Background(), f, a, LatestBlock)
-		if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !strings.Contains(err.Error(), "cannot read the code of the singleton "+FakeSingleton.Hex()) {
+		_, err := safe.ReadState(context.Background(), f, a, safe.LatestBlock)
+		if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !strings.Contains(err.Error(), "cannot read the code of the singleton "+safe.FakeSingleton.Hex()) {
 			t.Errorf("err = %v", err)
 		}
 	})
 	t.Run("node down", func(t *testing.T) {
-		f := NewFakeStateChain()
-		f.AddSafe(a, FakeOwners(2), 1, nil)
+		f := safe.NewFakeStateChain()
+		f.AddSafe(a, safe.FakeOwners(2), 1, nil)
 		f.BatchErr = nodeDown
-		states, err := readFakeStates(t, f, ReadOptions{}, a, b)
+		states, err := readFakeStates(t, f, safe.ReadOptions{}, a, b)
 		if states != nil || !errors.Is(err, nodeDown) {
 			t.Errorf("states %v err %v", states, err)
 		}
 	})
 	t.Run("chain id fails", func(t *testing.T) {
-		f := NewFakeStateChain()
-		f.chainErr = nodeDown
-		if _, err := readFakeStates(t, f, ReadOptions{}, a); !errors.Is(err, nodeDown) || f.Batches != 0 {
+		f := safe.NewFakeStateChain()
+		f.ChainErr = nodeDown
+		if _, err := readFakeStates(t, f, safe.ReadOptions{}, a); !errors.Is(err, nodeDown) || f.Batches != 0 {
 			t.Errorf("err %v after %d batches", err, f.Batches)
 		}
 	})
 	t.Run("no reader, no addresses", func(t *testing.T) {
-		if _, err := ReadStates(context.Background(), nil, []common.Address{a}, LatestBlock); !bulwark.IsCode(err, bulwark.EINTERNAL) {
+		if _, err := safe.ReadStates(context.Background(), nil, []common.Address{a}, safe.LatestBlock); !bulwark.IsCode(err, bulwark.EINTERNAL) {
 			t.Errorf("nil reader: %v", err)
 		}
-		f := NewFakeStateChain()
-		if st, err := ReadStates(context.Background(), f, nil, LatestBlock); st != nil || err != nil || f.Batches != 0 {
+		f := safe.NewFakeStateChain()
+		if st, err := safe.ReadStates(context.Background(), f, nil, safe.LatestBlock); st != nil || err != nil || f.Batches != 0 {
 			t.Errorf("no addresses: %v %v", st, err)
 		}
 	})
 }
 
 func TestReadStatesDedupesSingletons(t *testing.T) {
-	f := NewFakeStateChain()
+	f := safe.NewFakeStateChain()
 	var addrs []common.Address
 	for i := range 50 {
 		a := common.BigToAddress(big.NewInt(int64(0x5afe00 + i)))
-		f.AddSafe(a, FakeOwners(1), 1, nil)
+		f.AddSafe(a, safe.FakeOwners(1), 1, nil)
 		addrs = append(addrs, a)
 	}
-	if _, err := readFakeStates(t, f, ReadOptions{}, addrs...); err != nil {
+	if _, err := readFakeStates(t, f, safe.ReadOptions{}, addrs...); err != nil {
 		t.Fatal(err)
 	}
 	// 50 × (code, 7 slots, balance, 2 list heads) + 50 owner links + the
 	// singleton's code and VERSION() once.
-	if want := 50*11 + 50 + 2; f.reads != want {
-		t.Errorf("%d reads, want %d", f.reads, want)
+	if want := 50*11 + 50 + 2; f.Reads != want {
+		t.Errorf("%d reads, want %d", f.Reads, want)
 	}
 }
 
 func TestDecodeVersionString(t *testing.T) {
-	long := VersionReturn(strings.Repeat("1", 33))
-	badOffset := VersionReturn("1.3.0")
+	long := safe.VersionReturn(strings.Repeat("1", 33))
+	badOffset := safe.VersionReturn("1.3.0")
 	badOffset[31] = 0xff
-	hugeLen := VersionReturn("1.3.0")
+	hugeLen := safe.VersionReturn("1.3.0")
 	hugeLen[32] = 1
 	for _, tc := range []struct {
 		name        string
 		out         []byte
 		want, fails string
 	}{
-		{"ok", VersionReturn("1.3.0"), "1.3.0", ""},
-		{"suffix", VersionReturn("1.3.0+L2"), "1.3.0+L2", ""},
+		{"ok", safe.VersionReturn("1.3.0"), "1.3.0", ""},
+		{"suffix", safe.VersionReturn("1.3.0+L2"), "1.3.0+L2", ""},
 		{"empty", nil, "", "returned no data"},
 		{"short", make([]byte, 32), "", "returned 32 bytes, not an ABI-encoded string"},
 		{"offset", badOffset, "", "returned data that is not an ABI-encoded string"},
 		{"length", hugeLen, "", "returned data that is not an ABI-encoded string"},
 		{"too long", long, "", "returned a string of 33 bytes, not a version"},
-		{"empty string", VersionReturn(""), "", "returned a string of 0 bytes, not a version"},
-		{"control", VersionReturn("1.3.0\n"), "", "returned a string that is not a version"},
+		{"empty string", safe.VersionReturn(""), "", "returned a string of 0 bytes, not a version"},
+		{"control", safe.VersionReturn("1.3.0\n"), "", "returned a string that is not a version"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, fails := decodeVersionString(tc.out)
+			got, fails := safe.DecodeVersionString(tc.out)
 			if got != tc.want || fails != tc.fails {
 				t.Errorf("= %q, %q; want %q, %q", got, fails, tc.want, tc.fails)
 			}
@@ -539,10 +550,10 @@ func TestStateSlots(t *testing.T) {
 		want string
 	}{
 		// safe_constants.json (shared data), quoted from the contracts.
-		{SlotGuard, "0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8"},
-		{SlotFallbackHandler, "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5"},
-		{SlotModuleGuard, "0xb104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947"},
-		{MappingSlot(SentinelAddress, SlotOwners), crypto.Keccak256Hash(common.LeftPadBytes([]byte{1}, 32), common.LeftPadBytes([]byte{2}, 32)).Hex()},
+		{safe.SlotGuard, "0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8"},
+		{safe.SlotFallbackHandler, "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5"},
+		{safe.SlotModuleGuard, "0xb104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947"},
+		{safe.MappingSlot(safe.SentinelAddress, safe.SlotOwners), crypto.Keccak256Hash(common.LeftPadBytes([]byte{1}, 32), common.LeftPadBytes([]byte{2}, 32)).Hex()},
 	} {
 		if tc.got.Hex() != tc.want {
 			t.Errorf("slot %s, want %s", tc.got.Hex(), tc.want)
@@ -553,30 +564,30 @@ func TestStateSlots(t *testing.T) {
 func TestStateBlockID(t *testing.T) {
 	h := common.HexToHash("0xabc")
 	for _, tc := range []struct {
-		b      BlockID
+		b      safe.BlockID
 		str    string
 		latest bool
 	}{
-		{LatestBlock, "latest", true},
-		{BlockID{}, "latest", true},
-		{AtBlockNumber(0), "0", false},
-		{AtBlockNumber(21895238), "21895238", false},
-		{AtBlockHash(h), h.Hex(), false},
+		{safe.LatestBlock, "latest", true},
+		{safe.BlockID{}, "latest", true},
+		{safe.AtBlockNumber(0), "0", false},
+		{safe.AtBlockNumber(21895238), "21895238", false},
+		{safe.AtBlockHash(h), h.Hex(), false},
 	} {
 		if tc.b.String() != tc.str || tc.b.IsLatest() != tc.latest {
 			t.Errorf("%#v: %q latest %v", tc.b, tc.b.String(), tc.b.IsLatest())
 		}
 	}
-	if n, ok := AtBlockNumber(0).Number(); !ok || n != 0 {
+	if n, ok := safe.AtBlockNumber(0).Number(); !ok || n != 0 {
 		t.Error("AtBlockNumber(0).Number()")
 	}
-	if _, ok := AtBlockHash(h).Number(); ok {
+	if _, ok := safe.AtBlockHash(h).Number(); ok {
 		t.Error("a hash has a number")
 	}
-	if got, ok := AtBlockHash(h).Hash(); !ok || got != h {
+	if got, ok := safe.AtBlockHash(h).Hash(); !ok || got != h {
 		t.Error("AtBlockHash(h).Hash()")
 	}
-	if ReadCall.String() != "eth_call" || ReadKind(9).String() != "read kind 9" {
+	if safe.ReadCall.String() != "eth_call" || safe.ReadKind(9).String() != "read kind 9" {
 		t.Error("ReadKind.String")
 	}
 }

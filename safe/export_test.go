@@ -1,0 +1,4 @@
+package safe
+
+// DecodeVersionString is decodeVersionString, for the external tests.
+var DecodeVersionString = decodeVersionString
