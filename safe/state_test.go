@@ -13,31 +13,32 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
 )
 
-func readFakeStates(t *testing.T, f *safe.FakeStateChain, opt safe.ReadOptions, addrs ...common.Address) ([]*safe.State, error) {
+func readFakeStates(t *testing.T, f *fakechain.Chain, opt safe.ReadOptions, addrs ...common.Address) ([]*safe.State, error) {
 	t.Helper()
 	if opt.Registry == nil {
-		opt.Registry = safe.FakeRegistry(t)
+		opt.Registry = fakechain.Registry(t)
 	}
 	return safe.ReadStatesWith(context.Background(), f, addrs, safe.LatestBlock, opt)
 }
 
 func TestReadStateFake(t *testing.T) {
-	f := safe.NewFakeStateChain()
-	os := safe.FakeOwners(3)
+	f := fakechain.New()
+	os := fakechain.Owners(3)
 	mods := []common.Address{common.HexToAddress("0xd0d0")}
-	f.AddSafe(safe.FakeSafe, os, 2, mods)
-	states, err := readFakeStates(t, f, safe.ReadOptions{}, safe.FakeSafe)
+	f.AddSafe(fakechain.Safe, os, 2, mods)
+	states, err := readFakeStates(t, f, safe.ReadOptions{}, fakechain.Safe)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := states[0]
 	want := &safe.State{
-		Address: safe.FakeSafe, ChainID: 10, Block: safe.AtBlockNumber(77),
-		ProxyCodeHash: crypto.Keccak256Hash(safe.FakeProxyCode),
-		Singleton:     safe.FakeSingleton, SingletonCodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode),
-		SingletonDeployments: safe.FakeRegistry(t).All(),
+		Address: fakechain.Safe, ChainID: 10, Block: safe.AtBlockNumber(77),
+		ProxyCodeHash: crypto.Keccak256Hash(fakechain.ProxyCode),
+		Singleton:     fakechain.Singleton, SingletonCodeHash: crypto.Keccak256Hash(fakechain.SingletonCode),
+		SingletonDeployments: fakechain.Registry(t).All(),
 		ReportedVersion:      "1.4.1",
 		OwnerCount:           big.NewInt(3), Threshold: big.NewInt(2), Nonce: big.NewInt(42),
 		Owners: os, Modules: mods,
@@ -52,7 +53,7 @@ func TestReadStateFake(t *testing.T) {
 		t.Fatalf("Version() = %v, %v", v, err)
 	}
 	d, err := st.Domain()
-	if err != nil || d.ChainID.Uint64() != 10 || d.Safe != safe.FakeSafe || d.Version.Core() != "1.4.1" {
+	if err != nil || d.ChainID.Uint64() != 10 || d.Safe != fakechain.Safe || d.Version.Core() != "1.4.1" {
 		t.Fatalf("Domain() = %+v, %v", d, err)
 	}
 	// Every read was made at the pinned latest block.
@@ -68,10 +69,10 @@ func TestReadStateFake(t *testing.T) {
 }
 
 func TestReadStateAtHash(t *testing.T) {
-	f := safe.NewFakeStateChain()
-	f.AddSafe(safe.FakeSafe, safe.FakeOwners(1), 1, nil)
+	f := fakechain.New()
+	f.AddSafe(fakechain.Safe, fakechain.Owners(1), 1, nil)
 	h := common.HexToHash("0xb10c")
-	st, err := safe.ReadStatesWith(context.Background(), f, []common.Address{safe.FakeSafe}, safe.AtBlockHash(h), safe.ReadOptions{Registry: safe.FakeRegistry(t)})
+	st, err := safe.ReadStatesWith(context.Background(), f, []common.Address{fakechain.Safe}, safe.AtBlockHash(h), safe.ReadOptions{Registry: fakechain.Registry(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +82,10 @@ func TestReadStateAtHash(t *testing.T) {
 }
 
 func TestReadStatesHints(t *testing.T) {
-	f := safe.NewFakeStateChain()
-	a, b := safe.FakeSafe, common.HexToAddress("0x5afe02")
-	f.AddSafe(a, safe.FakeOwners(6), 3, []common.Address{common.HexToAddress("0xd1"), common.HexToAddress("0xd2")})
-	f.AddSafe(b, safe.FakeOwners(2), 1, nil)
+	f := fakechain.New()
+	a, b := fakechain.Safe, common.HexToAddress("0x5afe02")
+	f.AddSafe(a, fakechain.Owners(6), 3, []common.Address{common.HexToAddress("0xd1"), common.HexToAddress("0xd2")})
+	f.AddSafe(b, fakechain.Owners(2), 1, nil)
 	cold, err := readFakeStates(t, f, safe.ReadOptions{}, a, b)
 	if err != nil {
 		t.Fatal(err)
@@ -105,12 +106,12 @@ func TestReadStatesHints(t *testing.T) {
 
 	// A stale hint does not leak into the result: swap an owner, remove a
 	// module, change the singleton.
-	newOwners := append(safe.FakeOwners(6)[:5:5], common.HexToAddress("0xbeef"))
+	newOwners := append(fakechain.Owners(6)[:5:5], common.HexToAddress("0xbeef"))
 	f.SetList(a, safe.SlotOwners, newOwners)
 	f.SetList(a, safe.SlotModules, []common.Address{common.HexToAddress("0xd2")})
 	other := common.HexToAddress("0x07e4")
-	f.Accounts[other] = &safe.FakeStateAccount{Code: []byte("other"), Revert: true}
-	f.Set(a, safe.SlotSingleton, safe.SlotWord(other))
+	f.Accounts[other] = &fakechain.Account{Code: []byte("other"), Revert: true}
+	f.Set(a, safe.SlotSingleton, fakechain.SlotWord(other))
 	f.Batches = 0
 	st, err := readFakeStates(t, f, safe.ReadOptions{Previous: prev}, a)
 	if err != nil {
@@ -125,10 +126,10 @@ func TestReadStatesHints(t *testing.T) {
 }
 
 func TestReadStateLists(t *testing.T) {
-	os := safe.FakeOwners(4)
+	os := fakechain.Owners(4)
 	for _, tc := range []struct {
 		name       string
-		edit       func(f *safe.FakeStateChain)
+		edit       func(f *fakechain.Chain)
 		opt        safe.ReadOptions
 		owners     []common.Address
 		status     safe.ListStatus
@@ -138,57 +139,59 @@ func TestReadStateLists(t *testing.T) {
 		{name: "well formed", owners: os},
 		{
 			name: "loop",
-			edit: func(f *safe.FakeStateChain) {
-				f.Set(safe.FakeSafe, safe.MappingSlot(os[2], safe.SlotOwners), safe.SlotWord(os[0]))
+			edit: func(f *fakechain.Chain) {
+				f.Set(fakechain.Safe, safe.MappingSlot(os[2], safe.SlotOwners), fakechain.SlotWord(os[0]))
 			},
 			owners: os[:3], status: safe.ListLoop,
 		},
 		{
 			name: "self loop",
-			edit: func(f *safe.FakeStateChain) {
-				f.Set(safe.FakeSafe, safe.MappingSlot(os[1], safe.SlotOwners), safe.SlotWord(os[1]))
+			edit: func(f *fakechain.Chain) {
+				f.Set(fakechain.Safe, safe.MappingSlot(os[1], safe.SlotOwners), fakechain.SlotWord(os[1]))
 			},
 			owners: os[:2], status: safe.ListLoop,
 		},
 		{
 			name: "broken",
-			edit: func(f *safe.FakeStateChain) {
-				f.Set(safe.FakeSafe, safe.MappingSlot(os[1], safe.SlotOwners), common.Hash{})
+			edit: func(f *fakechain.Chain) {
+				f.Set(fakechain.Safe, safe.MappingSlot(os[1], safe.SlotOwners), common.Hash{})
 			},
 			owners: os[:2], status: safe.ListBroken,
 		},
 		{name: "owner bound", opt: safe.ReadOptions{MaxOwners: 3}, owners: os[:3], status: safe.ListTruncated},
 		{name: "owner bound exact", opt: safe.ReadOptions{MaxOwners: 4}, owners: os},
 		{
-			name:    "module bound",
-			edit:    func(f *safe.FakeStateChain) { f.SetList(safe.FakeSafe, safe.SlotModules, safe.FakeOwners(30)) },
+			name: "module bound",
+			edit: func(f *fakechain.Chain) {
+				f.SetList(fakechain.Safe, safe.SlotModules, fakechain.Owners(30))
+			},
 			opt:     safe.ReadOptions{MaxModules: 10},
 			owners:  os,
-			modules: safe.FakeOwners(10), modsStatus: safe.ListTruncated,
+			modules: fakechain.Owners(10), modsStatus: safe.ListTruncated,
 		},
 		{
 			name: "modules never set up",
-			edit: func(f *safe.FakeStateChain) {
-				f.Set(safe.FakeSafe, safe.MappingSlot(safe.SentinelAddress, safe.SlotModules), common.Hash{})
+			edit: func(f *fakechain.Chain) {
+				f.Set(fakechain.Safe, safe.MappingSlot(safe.SentinelAddress, safe.SlotModules), common.Hash{})
 			},
 			owners: os,
 		},
 		{
 			name: "dirty upper bytes of a link are ignored, as the contract does",
-			edit: func(f *safe.FakeStateChain) {
-				f.Set(safe.FakeSafe, safe.MappingSlot(os[3], safe.SlotOwners), common.HexToHash("0xff00000000000000000000000000000000000000000000000000000000000001"))
+			edit: func(f *fakechain.Chain) {
+				f.Set(fakechain.Safe, safe.MappingSlot(os[3], safe.SlotOwners), common.HexToHash("0xff00000000000000000000000000000000000000000000000000000000000001"))
 			},
 			owners:  os,
 			modules: nil,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := safe.NewFakeStateChain()
-			f.AddSafe(safe.FakeSafe, os, 2, nil)
+			f := fakechain.New()
+			f.AddSafe(fakechain.Safe, os, 2, nil)
 			if tc.edit != nil {
 				tc.edit(f)
 			}
-			states, err := readFakeStates(t, f, tc.opt, safe.FakeSafe)
+			states, err := readFakeStates(t, f, tc.opt, fakechain.Safe)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,22 +210,22 @@ func TestReadStateNotSafe(t *testing.T) {
 	contract := common.HexToAddress("0xc0de")
 	for _, tc := range []struct {
 		name  string
-		edit  func(f *safe.FakeStateChain)
+		edit  func(f *fakechain.Chain)
 		want  string
 		cause error // errNoCode, errEOA, or nil for neither
 	}{
 		{name: "unused address", cause: safe.ErrNoCode, want: "has no code and has sent no transaction at block 77: an unused address or a Safe not deployed yet"},
 		{
 			name: "EOA that sent transactions",
-			edit: func(f *safe.FakeStateChain) {
-				f.Accounts[contract] = &safe.FakeStateAccount{Nonce: 3, Balance: big.NewInt(1)}
+			edit: func(f *fakechain.Chain) {
+				f.Accounts[contract] = &fakechain.Account{Nonce: 3, Balance: big.NewInt(1)}
 			},
 			cause: safe.ErrEOA,
 			want:  "is an externally owned account (it has sent 3 transactions), not a Safe",
 		},
 		{
 			name:  "EOA that sent one transaction",
-			edit:  func(f *safe.FakeStateChain) { f.Accounts[contract] = &safe.FakeStateAccount{Nonce: 1} },
+			edit:  func(f *fakechain.Chain) { f.Accounts[contract] = &fakechain.Account{Nonce: 1} },
 			cause: safe.ErrEOA,
 			want:  "is an externally owned account (it has sent 1 transaction), not a Safe",
 		},
@@ -230,49 +233,51 @@ func TestReadStateNotSafe(t *testing.T) {
 			// EIP-7702: a delegating EOA has code 0xef0100 ‖ delegate,
 			// judged as a contract's (its nonce is not what tells).
 			name: "EOA with an EIP-7702 delegation",
-			edit: func(f *safe.FakeStateChain) {
-				f.Accounts[contract] = &safe.FakeStateAccount{Nonce: 5, Code: append(common.FromHex("0xef0100"), safe.FakeSingleton[:]...)}
+			edit: func(f *fakechain.Chain) {
+				f.Accounts[contract] = &fakechain.Account{Nonce: 5, Code: append(common.FromHex("0xef0100"), fakechain.Singleton[:]...)}
 			},
 			want: "is a contract but not a Safe proxy",
 		},
 		{
 			name: "slot 0 empty",
-			edit: func(f *safe.FakeStateChain) { f.Accounts[contract] = &safe.FakeStateAccount{Code: []byte{0x60}} },
+			edit: func(f *fakechain.Chain) {
+				f.Accounts[contract] = &fakechain.Account{Code: []byte{0x60}}
+			},
 			want: "storage slot 0 (the singleton) is empty",
 		},
 		{
 			name: "slot 0 not an address",
-			edit: func(f *safe.FakeStateChain) {
-				f.Accounts[contract] = &safe.FakeStateAccount{Code: []byte{0x60}}
+			edit: func(f *fakechain.Chain) {
+				f.Accounts[contract] = &fakechain.Account{Code: []byte{0x60}}
 				f.Set(contract, safe.SlotSingleton, common.HexToHash("0x01000000000000000000000000000000000000000000000000000000005a1e00"))
 			},
 			want: "not a singleton address",
 		},
 		{
 			name: "unknown singleton and no owner list",
-			edit: func(f *safe.FakeStateChain) {
-				f.Accounts[contract] = &safe.FakeStateAccount{Code: []byte{0x60}}
-				f.Accounts[common.HexToAddress("0x70c3")] = &safe.FakeStateAccount{Code: []byte("token")}
-				f.Set(contract, safe.SlotSingleton, safe.SlotWord(common.HexToAddress("0x70c3")))
+			edit: func(f *fakechain.Chain) {
+				f.Accounts[contract] = &fakechain.Account{Code: []byte{0x60}}
+				f.Accounts[common.HexToAddress("0x70c3")] = &fakechain.Account{Code: []byte("token")}
+				f.Set(contract, safe.SlotSingleton, fakechain.SlotWord(common.HexToAddress("0x70c3")))
 			},
 			want: "neither its code nor the contract in its slot 0",
 		},
 		{
 			name: "a singleton itself",
-			edit: func(f *safe.FakeStateChain) {
-				f.Accounts[contract] = &safe.FakeStateAccount{Code: safe.FakeSingletonCode}
+			edit: func(f *fakechain.Chain) {
+				f.Accounts[contract] = &fakechain.Account{Code: fakechain.SingletonCode}
 				f.Set(contract, safe.SlotThreshold, common.BigToHash(big.NewInt(1)))
 			},
 			want: "is Safe 1.4.1 (canonical), a Safe contract, not a Safe proxy",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := safe.NewFakeStateChain()
-			f.AddSafe(safe.FakeSafe, safe.FakeOwners(2), 1, nil)
+			f := fakechain.New()
+			f.AddSafe(fakechain.Safe, fakechain.Owners(2), 1, nil)
 			if tc.edit != nil {
 				tc.edit(f)
 			}
-			_, err := safe.ReadStatesWith(context.Background(), f, []common.Address{contract}, safe.LatestBlock, safe.ReadOptions{Registry: safe.FakeRegistry(t)})
+			_, err := safe.ReadStatesWith(context.Background(), f, []common.Address{contract}, safe.LatestBlock, safe.ReadOptions{Registry: fakechain.Registry(t)})
 			var rerr *safe.ReadStatesError
 			if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != contract {
 				t.Fatalf("err = %v, want a ReadStatesError for %s", err, contract)
@@ -301,84 +306,84 @@ func TestStateVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		code     []byte
-		acct     safe.FakeStateAccount // singleton call behaviour
+		acct     fakechain.Account // singleton call behaviour
 		registry []safe.Deployment
 		want     string // version, or "" for an error
 		code2    string // error code
 		msg      string // error message part
 	}{
-		{name: "known, VERSION agrees", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.4.1")}, want: "1.4.1"},
-		{name: "known, VERSION reverts", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Revert: true}, want: "1.4.1"},
-		{name: "known, VERSION call fails", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{CallErr: nodeDown}, want: "1.4.1"},
+		{name: "known, VERSION agrees", code: fakechain.SingletonCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("1.4.1")}, want: "1.4.1"},
+		{name: "known, VERSION reverts", code: fakechain.SingletonCode, acct: fakechain.Account{Revert: true}, want: "1.4.1"},
+		{name: "known, VERSION call fails", code: fakechain.SingletonCode, acct: fakechain.Account{CallErr: nodeDown}, want: "1.4.1"},
 		{
-			name: "known, VERSION disagrees", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.3.0")},
+			name: "known, VERSION disagrees", code: fakechain.SingletonCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("1.3.0")},
 			code2: bulwark.EINVALID, msg: `has the code of Safe 1.4.1 but VERSION() answers "1.3.0"`,
 		},
 		{
-			name: "known, VERSION garbage", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("pwned")},
+			name: "known, VERSION garbage", code: fakechain.SingletonCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("pwned")},
 			code2: bulwark.EINVALID, msg: `VERSION() answers "pwned"`,
 		},
 		{
-			name: "known L2", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.4.1")}, want: "1.4.1+L2",
+			name: "known L2", code: fakechain.SingletonCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("1.4.1")}, want: "1.4.1+L2",
 			registry: []safe.Deployment{{Name: "SafeL2", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical,
-				Address: common.HexToAddress("0x29fcB43b46531BcA003ddC8FCB67FFE91900C762"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)}},
+				Address: common.HexToAddress("0x29fcB43b46531BcA003ddC8FCB67FFE91900C762"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)}},
 		},
 		{
-			name: "same code pinned for two versions, VERSION settles", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.3.0")}, want: "1.3.0",
+			name: "same code pinned for two versions, VERSION settles", code: fakechain.SingletonCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("1.3.0")}, want: "1.3.0",
 			registry: []safe.Deployment{
-				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
-				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
+				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
+				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
 			},
 		},
 		{
-			name: "same code pinned for two versions, VERSION silent", code: safe.FakeSingletonCode, acct: safe.FakeStateAccount{Revert: true},
+			name: "same code pinned for two versions, VERSION silent", code: fakechain.SingletonCode, acct: fakechain.Account{Revert: true},
 			registry: []safe.Deployment{
-				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
-				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
+				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
+				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
 			},
 			code2: bulwark.EINVALID, msg: "code pinned for several versions",
 		},
-		{name: "unknown, VERSION supported", code: unknownCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.3.0")}, want: "1.3.0"},
-		{name: "unknown, VERSION with suffix", code: unknownCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("1.3.0+L2")}, want: "1.3.0+L2"},
+		{name: "unknown, VERSION supported", code: unknownCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("1.3.0")}, want: "1.3.0"},
+		{name: "unknown, VERSION with suffix", code: unknownCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("1.3.0+L2")}, want: "1.3.0+L2"},
 		{
-			name: "unknown, VERSION reverts (a hijacked Safe)", code: unknownCode, acct: safe.FakeStateAccount{Revert: true},
+			name: "unknown, VERSION reverts (a hijacked Safe)", code: unknownCode, acct: fakechain.Account{Revert: true},
 			code2: bulwark.EINVALID, msg: "is not a known Safe deployment and VERSION() reverted",
 		},
 		{
-			name: "unknown, VERSION unsupported", code: unknownCode, acct: safe.FakeStateAccount{Ret: safe.VersionReturn("2.0.0")},
+			name: "unknown, VERSION unsupported", code: unknownCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("2.0.0")},
 			code2: bulwark.EINVALID, msg: `VERSION() answers "2.0.0", which is not a version Bulwark supports`,
 		},
 		{
-			name: "unknown, VERSION not a string", code: unknownCode, acct: safe.FakeStateAccount{Ret: []byte{1, 2, 3}},
+			name: "unknown, VERSION not a string", code: unknownCode, acct: fakechain.Account{Ret: []byte{1, 2, 3}},
 			code2: bulwark.EINVALID, msg: "VERSION() returned 3 bytes, not an ABI-encoded string",
 		},
 		{
-			name: "unknown, VERSION empty", code: unknownCode, acct: safe.FakeStateAccount{},
+			name: "unknown, VERSION empty", code: unknownCode, acct: fakechain.Account{},
 			code2: bulwark.EINVALID, msg: "VERSION() returned no data",
 		},
 		{
-			name: "unknown, node fails the call", code: unknownCode, acct: safe.FakeStateAccount{CallErr: nodeDown},
+			name: "unknown, node fails the call", code: unknownCode, acct: fakechain.Account{CallErr: nodeDown},
 			code2: bulwark.EUNAVAILABLE, msg: "VERSION() could not be called: node at http://x is unreachable",
 		},
 		{
-			name: "singleton without code", code: nil, acct: safe.FakeStateAccount{},
+			name: "singleton without code", code: nil, acct: fakechain.Account{},
 			code2: bulwark.EINVALID, msg: "has no code",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := safe.NewFakeStateChain()
-			f.AddSafe(safe.FakeSafe, safe.FakeOwners(2), 1, nil)
+			f := fakechain.New()
+			f.AddSafe(fakechain.Safe, fakechain.Owners(2), 1, nil)
 			acct := tc.acct
 			acct.Code = tc.code
-			f.Accounts[safe.FakeSingleton] = &acct
-			reg := safe.FakeRegistry(t)
+			f.Accounts[fakechain.Singleton] = &acct
+			reg := fakechain.Registry(t)
 			if tc.registry != nil {
 				var err error
 				if reg, err = safe.NewRegistry(tc.registry); err != nil {
 					t.Fatal(err)
 				}
 			}
-			states, err := safe.ReadStatesWith(context.Background(), f, []common.Address{safe.FakeSafe}, safe.LatestBlock, safe.ReadOptions{Registry: reg})
+			states, err := safe.ReadStatesWith(context.Background(), f, []common.Address{fakechain.Safe}, safe.LatestBlock, safe.ReadOptions{Registry: reg})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -394,7 +399,7 @@ func TestStateVersion(t *testing.T) {
 			}
 			msg := bulwark.ErrorMessage(err)
 			if !bulwark.IsCode(err, tc.code2) || !strings.Contains(msg, tc.msg) ||
-				!strings.Contains(msg, "cannot establish the version of Safe "+safe.FakeSafe.Hex()) || !strings.HasSuffix(msg, "pass --safe-version explicitly") {
+				!strings.Contains(msg, "cannot establish the version of Safe "+fakechain.Safe.Hex()) || !strings.HasSuffix(msg, "pass --safe-version explicitly") {
 				t.Errorf("error %s %q, want %s containing %q", bulwark.ErrorCode(err), msg, tc.code2, tc.msg)
 			}
 		})
@@ -402,10 +407,10 @@ func TestStateVersion(t *testing.T) {
 }
 
 func TestDetectVersionFake(t *testing.T) {
-	f := safe.NewFakeStateChain()
-	f.AddSafe(safe.FakeSafe, safe.FakeOwners(2), 1, nil)
-	f.Accounts[safe.FakeSingleton].Code = []byte("unknown")
-	v, st, err := safe.DetectVersion(context.Background(), f, safe.FakeSafe, safe.LatestBlock)
+	f := fakechain.New()
+	f.AddSafe(fakechain.Safe, fakechain.Owners(2), 1, nil)
+	f.Accounts[fakechain.Singleton].Code = []byte("unknown")
+	v, st, err := safe.DetectVersion(context.Background(), f, fakechain.Safe, safe.LatestBlock)
 	if err != nil || v.String() != "1.4.1" || st == nil || st.SingletonKnown() {
 		t.Fatalf("DetectVersion = %v, %v, %v", v, st, err)
 	}
@@ -415,13 +420,13 @@ func TestDetectVersionFake(t *testing.T) {
 }
 
 func TestReadStatesFailures(t *testing.T) {
-	a, b, eoa := safe.FakeSafe, common.HexToAddress("0x5afe02"), common.HexToAddress("0xe0a")
+	a, b, eoa := fakechain.Safe, common.HexToAddress("0x5afe02"), common.HexToAddress("0xe0a")
 	nodeDown := bulwark.Errorf(bulwark.EUNAVAILABLE, "node at http://x is unreachable")
 
 	t.Run("one not a Safe", func(t *testing.T) {
-		f := safe.NewFakeStateChain()
-		f.AddSafe(a, safe.FakeOwners(2), 1, nil)
-		f.AddSafe(b, safe.FakeOwners(3), 2, nil)
+		f := fakechain.New()
+		f.AddSafe(a, fakechain.Owners(2), 1, nil)
+		f.AddSafe(b, fakechain.Owners(3), 2, nil)
 		states, err := readFakeStates(t, f, safe.ReadOptions{}, a, eoa, b)
 		var rerr *safe.ReadStatesError
 		if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, safe.ErrNotSafe) {
@@ -435,11 +440,11 @@ func TestReadStatesFailures(t *testing.T) {
 		}
 	})
 	t.Run("one read refused", func(t *testing.T) {
-		f := safe.NewFakeStateChain()
-		f.AddSafe(a, safe.FakeOwners(2), 1, nil)
-		f.AddSafe(b, safe.FakeOwners(3), 2, nil)
+		f := fakechain.New()
+		f.AddSafe(a, fakechain.Owners(2), 1, nil)
+		f.AddSafe(b, fakechain.Owners(3), 2, nil)
 		f.ReadErr = func(r safe.Read) error {
-			if r.Addr == b && r.Kind == safe.ReadStorage && r.Slot == safe.MappingSlot(safe.FakeOwners(3)[1], safe.SlotOwners) {
+			if r.Addr == b && r.Kind == safe.ReadStorage && r.Slot == safe.MappingSlot(fakechain.Owners(3)[1], safe.SlotOwners) {
 				return nodeDown
 			}
 			return nil
@@ -456,22 +461,22 @@ func TestReadStatesFailures(t *testing.T) {
 		}
 	})
 	t.Run("singleton code refused", func(t *testing.T) {
-		f := safe.NewFakeStateChain()
-		f.AddSafe(a, safe.FakeOwners(2), 1, nil)
+		f := fakechain.New()
+		f.AddSafe(a, fakechain.Owners(2), 1, nil)
 		f.ReadErr = func(r safe.Read) error {
-			if r.Addr == safe.FakeSingleton && r.Kind == safe.ReadCode {
+			if r.Addr == fakechain.Singleton && r.Kind == safe.ReadCode {
 				return nodeDown
 			}
 			return nil
 		}
 		_, err := safe.ReadState(context.Background(), f, a, safe.LatestBlock)
-		if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !strings.Contains(err.Error(), "cannot read the code of the singleton "+safe.FakeSingleton.Hex()) {
+		if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !strings.Contains(err.Error(), "cannot read the code of the singleton "+fakechain.Singleton.Hex()) {
 			t.Errorf("err = %v", err)
 		}
 	})
 	t.Run("node down", func(t *testing.T) {
-		f := safe.NewFakeStateChain()
-		f.AddSafe(a, safe.FakeOwners(2), 1, nil)
+		f := fakechain.New()
+		f.AddSafe(a, fakechain.Owners(2), 1, nil)
 		f.BatchErr = nodeDown
 		states, err := readFakeStates(t, f, safe.ReadOptions{}, a, b)
 		if states != nil || !errors.Is(err, nodeDown) {
@@ -479,7 +484,7 @@ func TestReadStatesFailures(t *testing.T) {
 		}
 	})
 	t.Run("chain id fails", func(t *testing.T) {
-		f := safe.NewFakeStateChain()
+		f := fakechain.New()
 		f.ChainErr = nodeDown
 		if _, err := readFakeStates(t, f, safe.ReadOptions{}, a); !errors.Is(err, nodeDown) || f.Batches != 0 {
 			t.Errorf("err %v after %d batches", err, f.Batches)
@@ -489,7 +494,7 @@ func TestReadStatesFailures(t *testing.T) {
 		if _, err := safe.ReadStates(context.Background(), nil, []common.Address{a}, safe.LatestBlock); !bulwark.IsCode(err, bulwark.EINTERNAL) {
 			t.Errorf("nil reader: %v", err)
 		}
-		f := safe.NewFakeStateChain()
+		f := fakechain.New()
 		if st, err := safe.ReadStates(context.Background(), f, nil, safe.LatestBlock); st != nil || err != nil || f.Batches != 0 {
 			t.Errorf("no addresses: %v %v", st, err)
 		}
@@ -497,11 +502,11 @@ func TestReadStatesFailures(t *testing.T) {
 }
 
 func TestReadStatesDedupesSingletons(t *testing.T) {
-	f := safe.NewFakeStateChain()
+	f := fakechain.New()
 	var addrs []common.Address
 	for i := range 50 {
 		a := common.BigToAddress(big.NewInt(int64(0x5afe00 + i)))
-		f.AddSafe(a, safe.FakeOwners(1), 1, nil)
+		f.AddSafe(a, fakechain.Owners(1), 1, nil)
 		addrs = append(addrs, a)
 	}
 	if _, err := readFakeStates(t, f, safe.ReadOptions{}, addrs...); err != nil {
@@ -515,25 +520,25 @@ func TestReadStatesDedupesSingletons(t *testing.T) {
 }
 
 func TestDecodeVersionString(t *testing.T) {
-	long := safe.VersionReturn(strings.Repeat("1", 33))
-	badOffset := safe.VersionReturn("1.3.0")
+	long := fakechain.VersionReturn(strings.Repeat("1", 33))
+	badOffset := fakechain.VersionReturn("1.3.0")
 	badOffset[31] = 0xff
-	hugeLen := safe.VersionReturn("1.3.0")
+	hugeLen := fakechain.VersionReturn("1.3.0")
 	hugeLen[32] = 1
 	for _, tc := range []struct {
 		name        string
 		out         []byte
 		want, fails string
 	}{
-		{"ok", safe.VersionReturn("1.3.0"), "1.3.0", ""},
-		{"suffix", safe.VersionReturn("1.3.0+L2"), "1.3.0+L2", ""},
+		{"ok", fakechain.VersionReturn("1.3.0"), "1.3.0", ""},
+		{"suffix", fakechain.VersionReturn("1.3.0+L2"), "1.3.0+L2", ""},
 		{"empty", nil, "", "returned no data"},
 		{"short", make([]byte, 32), "", "returned 32 bytes, not an ABI-encoded string"},
 		{"offset", badOffset, "", "returned data that is not an ABI-encoded string"},
 		{"length", hugeLen, "", "returned data that is not an ABI-encoded string"},
 		{"too long", long, "", "returned a string of 33 bytes, not a version"},
-		{"empty string", safe.VersionReturn(""), "", "returned a string of 0 bytes, not a version"},
-		{"control", safe.VersionReturn("1.3.0\n"), "", "returned a string that is not a version"},
+		{"empty string", fakechain.VersionReturn(""), "", "returned a string of 0 bytes, not a version"},
+		{"control", fakechain.VersionReturn("1.3.0\n"), "", "returned a string that is not a version"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, fails := safe.DecodeVersionString(tc.out)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
 )
 
 var (
@@ -30,7 +31,7 @@ func postureRegistry(t testing.TB) *safe.Registry {
 	t.Helper()
 	v141, v111 := safe.Version{Major: 1, Minor: 4, Patch: 1}, safe.Version{Major: 1, Minor: 1, Patch: 1}
 	r, err := safe.NewRegistry([]safe.Deployment{
-		{Name: "Safe", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x41675C099F32341bf84BFc5382aF534df5C7461a"), CodeHash: crypto.Keccak256Hash(safe.FakeSingletonCode)},
+		{Name: "Safe", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x41675C099F32341bf84BFc5382aF534df5C7461a"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
 		{Name: "GnosisSafe", Version: v111, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F"), CodeHash: crypto.Keccak256Hash(fakeLegacyCode)},
 		{Name: "CompatibilityFallbackHandler", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0xfd0732Dc9E303f09fCEf3a7388Ad10A83459Ec99"), CodeHash: crypto.Keccak256Hash(fakeHandlerCode)},
 		{Name: "MultiSend", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x38869bf66a61cF6bDB996A6aE40D5853Fd43B526"), CodeHash: crypto.Keccak256Hash(fakeMultiSendCode)},
@@ -43,7 +44,7 @@ func postureRegistry(t testing.TB) *safe.Registry {
 
 // fakeLogChain adds eth_getLogs to fakeStateChain.
 type fakeLogChain struct {
-	*safe.FakeStateChain
+	*fakechain.Chain
 	logs    []safe.EventLog
 	logErr  error
 	queries []safe.LogFilter
@@ -65,10 +66,10 @@ func (f *fakeLogChain) ReadLogs(_ context.Context, q safe.LogFilter) ([]safe.Eve
 
 // healthySafe is a 3-of-5 Safe 1.4.1 with a known handler and no modules.
 func healthySafe() *fakeLogChain {
-	f := safe.NewFakeStateChain()
-	f.AddSafe(safe.FakeSafe, safe.FakeOwners(5), 3, nil)
-	f.Accounts[fakeHandler] = &safe.FakeStateAccount{Code: fakeHandlerCode}
-	return &fakeLogChain{FakeStateChain: f}
+	f := fakechain.New()
+	f.AddSafe(fakechain.Safe, fakechain.Owners(5), 3, nil)
+	f.Accounts[fakeHandler] = &fakechain.Account{Code: fakeHandlerCode}
+	return &fakeLogChain{Chain: f}
 }
 
 func auditFake(t *testing.T, r safe.ChainReader, opt AuditOptions) *PostureReport {
@@ -76,7 +77,7 @@ func auditFake(t *testing.T, r safe.ChainReader, opt AuditOptions) *PostureRepor
 	if opt.Registry == nil {
 		opt.Registry = postureRegistry(t)
 	}
-	reps, err := AuditMany(context.Background(), r, []common.Address{safe.FakeSafe}, safe.LatestBlock, opt)
+	reps, err := AuditMany(context.Background(), r, []common.Address{fakechain.Safe}, safe.LatestBlock, opt)
 	if err != nil {
 		t.Fatalf("AuditMany: %v", err)
 	}
@@ -165,7 +166,7 @@ func TestAuditThreshold(t *testing.T) {
 		{3, 4, safe.SeverityCritical, "more than the number of owners"},
 	} {
 		f := healthySafe()
-		f.AddSafe(safe.FakeSafe, safe.FakeOwners(tc.owners), tc.threshold, nil)
+		f.AddSafe(fakechain.Safe, fakechain.Owners(tc.owners), tc.threshold, nil)
 		r := auditFake(t, f, AuditOptions{})
 		got := findingsByCode(r)[CodeThresholdRisk]
 		switch {
@@ -178,10 +179,10 @@ func TestAuditThreshold(t *testing.T) {
 }
 
 func TestAuditListCorrupt(t *testing.T) {
-	owners := safe.FakeOwners(3)
+	owners := fakechain.Owners(3)
 	t.Run("owner loop", func(t *testing.T) {
 		f := healthySafe()
-		f.Set(safe.FakeSafe, safe.MappingSlot(owners[2], safe.SlotOwners), safe.SlotWord(owners[0]))
+		f.Set(fakechain.Safe, safe.MappingSlot(owners[2], safe.SlotOwners), fakechain.SlotWord(owners[0]))
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, safe.CodeListCorrupt, safe.SeverityCritical, "owner list", "loop")
 		if r.Verdict != bulwark.VerdictReject {
@@ -191,14 +192,14 @@ func TestAuditListCorrupt(t *testing.T) {
 	t.Run("module list broken", func(t *testing.T) {
 		f := healthySafe()
 		m := common.HexToAddress("0xd0d0")
-		f.Set(safe.FakeSafe, safe.MappingSlot(safe.SentinelAddress, safe.SlotModules), safe.SlotWord(m)) // m → nothing
+		f.Set(fakechain.Safe, safe.MappingSlot(safe.SentinelAddress, safe.SlotModules), fakechain.SlotWord(m)) // m → nothing
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, safe.CodeListCorrupt, safe.SeverityCritical, "module list", "broken")
 		wantFinding(t, r, CodeModulesEnabled, safe.SeverityHigh, m.Hex())
 	})
 	t.Run("owner count", func(t *testing.T) {
 		f := healthySafe()
-		f.Set(safe.FakeSafe, safe.SlotOwnerCount, common.BigToHash(big.NewInt(9)))
+		f.Set(fakechain.Safe, safe.SlotOwnerCount, common.BigToHash(big.NewInt(9)))
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, safe.CodeListCorrupt, safe.SeverityCritical, "owner count in storage (9)")
 	})
@@ -207,16 +208,16 @@ func TestAuditListCorrupt(t *testing.T) {
 func TestAuditSingletonAndVersion(t *testing.T) {
 	t.Run("unknown singleton", func(t *testing.T) {
 		f := healthySafe()
-		f.Accounts[safe.FakeSingleton] = &safe.FakeStateAccount{Code: []byte("attacker"), Ret: safe.VersionReturn("1.4.1")}
+		f.Accounts[fakechain.Singleton] = &fakechain.Account{Code: []byte("attacker"), Ret: fakechain.VersionReturn("1.4.1")}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, safe.CodeUnknownSingleton, safe.SeverityCritical, safe.FakeSingleton.Hex(), `VERSION() answers "1.4.1"`)
+		wantFinding(t, r, safe.CodeUnknownSingleton, safe.SeverityCritical, fakechain.Singleton.Hex(), `VERSION() answers "1.4.1"`)
 		if r.Verdict != bulwark.VerdictReject || r.Findings[0].Code != safe.CodeUnknownSingleton {
 			t.Errorf("verdict %s, first %s", r.Verdict, r.Findings[0].Code)
 		}
 	})
 	t.Run("hijacked, VERSION reverts", func(t *testing.T) {
 		f := healthySafe()
-		f.Accounts[safe.FakeSingleton] = &safe.FakeStateAccount{Code: []byte("trojan"), Revert: true}
+		f.Accounts[fakechain.Singleton] = &fakechain.Account{Code: []byte("trojan"), Revert: true}
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, safe.CodeUnknownSingleton, safe.SeverityCritical, "VERSION() reverted")
 		if r.Version != "" || r.VersionError == "" || findingsByCode(r)[CodeNoGuard] != nil {
@@ -225,8 +226,8 @@ func TestAuditSingletonAndVersion(t *testing.T) {
 	})
 	t.Run("singleton without code", func(t *testing.T) {
 		f := healthySafe()
-		f.Set(safe.FakeSafe, safe.SlotSingleton, safe.SlotWord(common.HexToAddress("0xdead")))
-		f.Accounts[safe.FakeSafe].Code = append([]byte(nil), safe.FakeProxyCode...)
+		f.Set(fakechain.Safe, safe.SlotSingleton, fakechain.SlotWord(common.HexToAddress("0xdead")))
+		f.Accounts[fakechain.Safe].Code = append([]byte(nil), fakechain.ProxyCode...)
 		// Not a known proxy and no known singleton: but an owner list, so
 		// still read as a Safe.
 		r := auditFake(t, f, AuditOptions{})
@@ -234,8 +235,8 @@ func TestAuditSingletonAndVersion(t *testing.T) {
 	})
 	t.Run("legacy", func(t *testing.T) {
 		f := healthySafe()
-		f.Set(safe.FakeSafe, safe.SlotSingleton, safe.SlotWord(fakeLegacy))
-		f.Accounts[fakeLegacy] = &safe.FakeStateAccount{Code: fakeLegacyCode, Ret: safe.VersionReturn("1.1.1")}
+		f.Set(fakechain.Safe, safe.SlotSingleton, fakechain.SlotWord(fakeLegacy))
+		f.Accounts[fakeLegacy] = &fakechain.Account{Code: fakeLegacyCode, Ret: fakechain.VersionReturn("1.1.1")}
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, CodeLegacyVersion, safe.SeverityHigh, "1.1.1", "chain id", "guard")
 		if r.Verdict != bulwark.VerdictReview || findingsByCode(r)[CodeNoGuard] != nil {
@@ -248,9 +249,9 @@ func TestAuditAccounts(t *testing.T) {
 	t.Run("modules", func(t *testing.T) {
 		eoa, unknown, ms := common.HexToAddress("0xe0a"), common.HexToAddress("0xc0de"), common.HexToAddress("0x3500")
 		f := healthySafe()
-		f.SetList(safe.FakeSafe, safe.SlotModules, []common.Address{eoa, unknown, ms})
-		f.Accounts[unknown] = &safe.FakeStateAccount{Code: []byte("some module")}
-		f.Accounts[ms] = &safe.FakeStateAccount{Code: fakeMultiSendCode}
+		f.SetList(fakechain.Safe, safe.SlotModules, []common.Address{eoa, unknown, ms})
+		f.Accounts[unknown] = &fakechain.Account{Code: []byte("some module")}
+		f.Accounts[ms] = &fakechain.Account{Code: fakeMultiSendCode}
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, CodeModulesEnabled, safe.SeverityHigh, eoa.Hex(), "without code")
 		wantFinding(t, r, CodeModulesEnabled, safe.SeverityHigh, unknown.Hex(), "does not know")
@@ -263,11 +264,11 @@ func TestAuditAccounts(t *testing.T) {
 		}
 	})
 	t.Run("owners", func(t *testing.T) {
-		owners := safe.FakeOwners(4)
+		owners := fakechain.Owners(4)
 		f := healthySafe()
-		f.AddSafe(safe.FakeSafe, owners, 3, nil)
-		f.Accounts[owners[0]] = &safe.FakeStateAccount{Code: safe.FakeProxyCode} // not a pinned proxy: a contract
-		f.Accounts[owners[2]] = &safe.FakeStateAccount{Code: append([]byte{0xef, 0x01, 0x00}, common.HexToAddress("0x7702").Bytes()...)}
+		f.AddSafe(fakechain.Safe, owners, 3, nil)
+		f.Accounts[owners[0]] = &fakechain.Account{Code: fakechain.ProxyCode} // not a pinned proxy: a contract
+		f.Accounts[owners[2]] = &fakechain.Account{Code: append([]byte{0xef, 0x01, 0x00}, common.HexToAddress("0x7702").Bytes()...)}
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, CodeOwnerIsContract, safe.SeverityMedium, owners[0].Hex(), "not a known Safe")
 		wantFinding(t, r, CodeOwnerIsContract, safe.SeverityMedium, owners[2].Hex(), "EIP-7702")
@@ -278,9 +279,9 @@ func TestAuditAccounts(t *testing.T) {
 	t.Run("guards", func(t *testing.T) {
 		g, mg := common.HexToAddress("0x6a4d"), common.HexToAddress("0x6a4e")
 		f := healthySafe()
-		f.Set(safe.FakeSafe, safe.SlotGuard, safe.SlotWord(g))
-		f.Set(safe.FakeSafe, safe.SlotModuleGuard, safe.SlotWord(mg))
-		f.Accounts[g] = &safe.FakeStateAccount{Code: []byte("a guard")}
+		f.Set(fakechain.Safe, safe.SlotGuard, fakechain.SlotWord(g))
+		f.Set(fakechain.Safe, safe.SlotModuleGuard, fakechain.SlotWord(mg))
+		f.Accounts[g] = &fakechain.Account{Code: []byte("a guard")}
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, CodeGuardSet, safe.SeverityMedium, g.Hex(), "Confirm")
 		// 1.4.1 does not read the module guard slot.
@@ -294,13 +295,13 @@ func TestAuditAccounts(t *testing.T) {
 	})
 	t.Run("fallback handler", func(t *testing.T) {
 		f := healthySafe()
-		f.Accounts[fakeHandler] = &safe.FakeStateAccount{Code: []byte("who knows")}
+		f.Accounts[fakeHandler] = &fakechain.Account{Code: []byte("who knows")}
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, CodeUnknownFallbackHandler, safe.SeverityHigh, fakeHandler.Hex(), "EIP-1271")
-		f.Accounts[fakeHandler] = &safe.FakeStateAccount{Code: fakeMultiSendCode}
+		f.Accounts[fakeHandler] = &fakechain.Account{Code: fakeMultiSendCode}
 		r = auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, CodeUnknownFallbackHandler, safe.SeverityHigh, "MultiSend 1.4.1", "not a fallback handler")
-		f.Set(safe.FakeSafe, safe.SlotFallbackHandler, common.Hash{})
+		f.Set(fakechain.Safe, safe.SlotFallbackHandler, common.Hash{})
 		r = auditFake(t, f, AuditOptions{})
 		if r.Handler != nil || findingsByCode(r)[CodeUnknownFallbackHandler] != nil {
 			t.Errorf("no handler: %+v %v", r.Handler, r.Codes())
@@ -309,23 +310,23 @@ func TestAuditAccounts(t *testing.T) {
 }
 
 func approveLog(owner common.Address, h common.Hash, block uint64) safe.EventLog {
-	return safe.EventLog{Address: safe.FakeSafe, BlockNumber: block, Topics: []common.Hash{safe.TopicApproveHash, h, common.BytesToHash(owner[:])}}
+	return safe.EventLog{Address: fakechain.Safe, BlockNumber: block, Topics: []common.Hash{safe.TopicApproveHash, h, common.BytesToHash(owner[:])}}
 }
 
 func TestAuditApprovals(t *testing.T) {
-	owners := safe.FakeOwners(5)
+	owners := fakechain.Owners(5)
 	pending, executed, cleared, former := common.HexToHash("0x01"), common.HexToHash("0x02"), common.HexToHash("0x03"), common.HexToHash("0x04")
 	outsider := common.HexToAddress("0x0ff")
 	f := healthySafe()
 	f.Head = 25_000
 	one := common.BigToHash(big.NewInt(1))
-	f.Set(safe.FakeSafe, ApprovedHashSlot(owners[0], pending), one)
-	f.Set(safe.FakeSafe, ApprovedHashSlot(owners[1], executed), one)
-	f.Set(safe.FakeSafe, ApprovedHashSlot(outsider, former), one)
+	f.Set(fakechain.Safe, ApprovedHashSlot(owners[0], pending), one)
+	f.Set(fakechain.Safe, ApprovedHashSlot(owners[1], executed), one)
+	f.Set(fakechain.Safe, ApprovedHashSlot(outsider, former), one)
 	f.logs = []safe.EventLog{
 		approveLog(owners[0], pending, 20_000),
 		approveLog(owners[1], executed, 20_001),
-		{Address: safe.FakeSafe, BlockNumber: 20_002, Topics: []common.Hash{safe.TopicExecutionSuccess}, Data: append(executed.Bytes(), make([]byte, 32)...)},
+		{Address: fakechain.Safe, BlockNumber: 20_002, Topics: []common.Hash{safe.TopicExecutionSuccess}, Data: append(executed.Bytes(), make([]byte, 32)...)},
 		approveLog(owners[2], cleared, 20_003),
 		approveLog(outsider, former, 24_000),
 		approveLog(owners[0], pending, 1_000), // outside the default range
@@ -359,8 +360,8 @@ func TestAuditApprovals(t *testing.T) {
 		opt  AuditOptions
 		want string
 	}{
-		"refused":  {&fakeLogChain{FakeStateChain: f.FakeStateChain, logErr: bulwark.Errorf(bulwark.EINVALID, "query returned more than 10000 results")}, AuditOptions{}, "refused eth_getLogs"},
-		"no logs":  {f.FakeStateChain, AuditOptions{}, "cannot query logs"},
+		"refused":  {&fakeLogChain{Chain: f.Chain, logErr: bulwark.Errorf(bulwark.EINVALID, "query returned more than 10000 results")}, AuditOptions{}, "refused eth_getLogs"},
+		"no logs":  {f.Chain, AuditOptions{}, "cannot query logs"},
 		"skipped":  {f, AuditOptions{SkipApprovals: true}, "skipped"},
 		"after":    {f, AuditOptions{ApprovalsFrom: &later}, "after the audited block"},
 		"too wide": {wide, AuditOptions{ApprovalsFrom: &from}, "more than"},
@@ -376,9 +377,9 @@ func TestAuditApprovals(t *testing.T) {
 func TestAuditMany(t *testing.T) {
 	f := healthySafe()
 	other := common.HexToAddress("0x5afe2")
-	f.AddSafe(other, safe.FakeOwners(2), 1, nil)
+	f.AddSafe(other, fakechain.Owners(2), 1, nil)
 	eoa := common.HexToAddress("0xe0a")
-	reps, err := AuditMany(context.Background(), f, []common.Address{safe.FakeSafe, eoa, other}, safe.LatestBlock, AuditOptions{Registry: postureRegistry(t)})
+	reps, err := AuditMany(context.Background(), f, []common.Address{fakechain.Safe, eoa, other}, safe.LatestBlock, AuditOptions{Registry: postureRegistry(t)})
 	var rerr *safe.ReadStatesError
 	if !errors.As(err, &rerr) || len(rerr.Addrs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, safe.ErrNotSafe) {
 		t.Fatalf("err %v", err)
@@ -394,7 +395,7 @@ func TestAuditMany(t *testing.T) {
 	}
 	// A node that fails outright fails the audit.
 	f.BatchErr = bulwark.Errorf(bulwark.EUNAVAILABLE, "node down")
-	if _, err := Audit(context.Background(), f, safe.FakeSafe, safe.LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
+	if _, err := Audit(context.Background(), f, fakechain.Safe, safe.LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
 		t.Errorf("node down: %v", err)
 	}
 }

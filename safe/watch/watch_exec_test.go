@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
 )
 
 // fakeExecLogs serves ExecutionSuccess logs by block hash, and the
@@ -69,12 +70,12 @@ func execLog(addr common.Address, safeTxHash common.Hash, indexed bool) safe.Eve
 
 func TestWatcherExecutions(t *testing.T) {
 	ctx := context.Background()
-	g := safe.NewFakeStateChain()
-	g.AddSafe(watchSafeA, safe.FakeOwners(3), 2, nil)
-	g.AddSafe(watchSafeB, safe.FakeOwners(2), 1, nil)
+	g := fakechain.New()
+	g.AddSafe(watchSafeA, fakechain.Owners(3), 2, nil)
+	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
 	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}, recs: map[common.Hash][]safe.VerificationRecord{}}
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)},
+	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{Read: safe.ReadOptions{Registry: fakechain.Registry(t)},
 		Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
 	if err != nil {
 		t.Fatal(err)
@@ -112,9 +113,9 @@ func TestWatcherExecutions(t *testing.T) {
 		{"two in one block, after a state change", []safe.EventLog{execLog(watchSafeA, hash("01"), true), execLog(watchSafeB, hash("03"), false)},
 			[]string{safe.CodeGuardChange, CodeUnverifiedExecution, CodeExecutedRejected}, []safe.Severity{safe.SeverityHigh, safe.SeverityHigh, safe.SeverityCritical}, ""},
 	} {
-		h := chain.mine(func(s *safe.FakeStateChain) {
+		h := chain.mine(func(s *fakechain.Chain) {
 			if strings.HasPrefix(tc.name, "two") {
-				s.Set(watchSafeA, safe.SlotGuard, safe.SlotWord(other))
+				s.Set(watchSafeA, safe.SlotGuard, fakechain.SlotWord(other))
 			}
 		})
 		fx.byHash[h.Hash] = tc.logs
@@ -163,16 +164,16 @@ func TestWatcherExecutions(t *testing.T) {
 }
 
 func TestExecutionLogChunks(t *testing.T) {
-	g := safe.NewFakeStateChain()
+	g := fakechain.New()
 	var safes []common.Address
 	for i := range ExecutionLogChunk + 3 {
 		a := common.BigToAddress(big.NewInt(int64(0x5afe0000 + i)))
-		g.AddSafe(a, safe.FakeOwners(1), 1, nil)
+		g.AddSafe(a, fakechain.Owners(1), 1, nil)
 		safes = append(safes, a)
 	}
 	chain := newFakeWatchChain(g)
 	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}}
-	w, err := NewWatcher(chain, safes, WatchOptions{Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)}, Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
+	w, err := NewWatcher(chain, safes, WatchOptions{Read: safe.ReadOptions{Registry: fakechain.Registry(t)}, Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
 )
 
 // fakeWatchChain is a WatchReader over blocks, each with its own
@@ -31,19 +32,19 @@ type fakeWatchChain struct {
 
 type fakeBlock struct {
 	hdr BlockHeader
-	st  *safe.FakeStateChain
+	st  *fakechain.Chain
 }
 
 var errFakeDown = bulwark.Errorf(bulwark.EUNAVAILABLE, "node at fake is unreachable")
 
-func newFakeWatchChain(genesis *safe.FakeStateChain) *fakeWatchChain {
+func newFakeWatchChain(genesis *fakechain.Chain) *fakeWatchChain {
 	f := &fakeWatchChain{blocks: map[common.Hash]*fakeBlock{}}
 	f.push(genesis)
 	return f
 }
 
 // push appends a block holding st to the canonical chain.
-func (f *fakeWatchChain) push(st *safe.FakeStateChain) BlockHeader {
+func (f *fakeWatchChain) push(st *fakechain.Chain) BlockHeader {
 	f.seed++
 	h := BlockHeader{Number: uint64(len(f.canon)), Hash: crypto.Keccak256Hash(fmt.Appendf(nil, "block %d", f.seed))}
 	if len(f.canon) > 0 {
@@ -55,7 +56,7 @@ func (f *fakeWatchChain) push(st *safe.FakeStateChain) BlockHeader {
 }
 
 // mine appends a block whose state is the tip's after change.
-func (f *fakeWatchChain) mine(change func(s *safe.FakeStateChain)) BlockHeader {
+func (f *fakeWatchChain) mine(change func(s *fakechain.Chain)) BlockHeader {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := cloneFake(f.blocks[f.canon[len(f.canon)-1]].st)
@@ -79,8 +80,8 @@ func (f *fakeWatchChain) setDown(down bool) {
 	f.down = down
 }
 
-func cloneFake(s *safe.FakeStateChain) *safe.FakeStateChain {
-	c := safe.NewFakeStateChain()
+func cloneFake(s *fakechain.Chain) *fakechain.Chain {
+	c := fakechain.New()
 	c.ID = s.ID
 	for a, acct := range s.Accounts {
 		cp := *acct
@@ -145,11 +146,11 @@ var (
 
 func newWatchFixture(t *testing.T) (*fakeWatchChain, *Watcher) {
 	t.Helper()
-	g := safe.NewFakeStateChain()
-	g.AddSafe(watchSafeA, safe.FakeOwners(3), 2, nil)
-	g.AddSafe(watchSafeB, safe.FakeOwners(2), 1, nil)
+	g := fakechain.New()
+	g.AddSafe(watchSafeA, fakechain.Owners(3), 2, nil)
+	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)}})
+	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,36 +182,38 @@ func TestWatcherAlerts(t *testing.T) {
 	other := common.HexToAddress("0x00000000000000000000000000000000000bad00")
 	for _, tc := range []struct {
 		name   string
-		change func(s *safe.FakeStateChain)
+		change func(s *fakechain.Chain)
 		want   []string
 		sev    safe.Severity
 	}{
-		{"nonce and balance only", func(s *safe.FakeStateChain) {
+		{"nonce and balance only", func(s *fakechain.Chain) {
 			s.Set(watchSafeA, safe.SlotNonce, common.BigToHash(big.NewInt(43)))
 			s.Accounts[watchSafeA].Balance = big.NewInt(1)
 		}, nil, ""},
-		{"singleton (Bybit)", func(s *safe.FakeStateChain) {
-			s.Set(watchSafeA, safe.SlotSingleton, safe.SlotWord(other))
-			s.Accounts[other] = &safe.FakeStateAccount{Code: []byte("trojan")}
+		{"singleton (Bybit)", func(s *fakechain.Chain) {
+			s.Set(watchSafeA, safe.SlotSingleton, fakechain.SlotWord(other))
+			s.Accounts[other] = &fakechain.Account{Code: []byte("trojan")}
 		}, []string{safe.CodeMasterCopyChange}, safe.SeverityCritical},
-		{"guard", func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotGuard, safe.SlotWord(other)) }, []string{safe.CodeGuardChange}, safe.SeverityHigh},
-		{"module guard", func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotModuleGuard, safe.SlotWord(other)) }, []string{CodeModuleGuardChange}, safe.SeverityHigh},
-		{"fallback handler", func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotFallbackHandler, safe.SlotWord(other)) }, []string{safe.CodeFallbackHandlerChange}, safe.SeverityHigh},
-		{"module", func(s *safe.FakeStateChain) { s.SetList(watchSafeB, safe.SlotModules, []common.Address{other}) }, []string{safe.CodeModuleChange}, safe.SeverityHigh},
-		{"owner added and threshold", func(s *safe.FakeStateChain) {
-			s.SetList(watchSafeB, safe.SlotOwners, append(safe.FakeOwners(2), other))
+		{"guard", func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotGuard, fakechain.SlotWord(other)) }, []string{safe.CodeGuardChange}, safe.SeverityHigh},
+		{"module guard", func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotModuleGuard, fakechain.SlotWord(other)) }, []string{CodeModuleGuardChange}, safe.SeverityHigh},
+		{"fallback handler", func(s *fakechain.Chain) {
+			s.Set(watchSafeB, safe.SlotFallbackHandler, fakechain.SlotWord(other))
+		}, []string{safe.CodeFallbackHandlerChange}, safe.SeverityHigh},
+		{"module", func(s *fakechain.Chain) { s.SetList(watchSafeB, safe.SlotModules, []common.Address{other}) }, []string{safe.CodeModuleChange}, safe.SeverityHigh},
+		{"owner added and threshold", func(s *fakechain.Chain) {
+			s.SetList(watchSafeB, safe.SlotOwners, append(fakechain.Owners(2), other))
 			s.Set(watchSafeB, safe.SlotOwnerCount, common.BigToHash(big.NewInt(3)))
 			s.Set(watchSafeB, safe.SlotThreshold, common.BigToHash(big.NewInt(2)))
 		}, []string{safe.CodeOwnerChange, safe.CodeThresholdChange}, safe.SeverityHigh},
-		{"owner list loop", func(s *safe.FakeStateChain) {
-			os := safe.FakeOwners(3)
-			s.Set(watchSafeB, safe.MappingSlot(other, safe.SlotOwners), safe.SlotWord(os[0]))
+		{"owner list loop", func(s *fakechain.Chain) {
+			os := fakechain.Owners(3)
+			s.Set(watchSafeB, safe.MappingSlot(other, safe.SlotOwners), fakechain.SlotWord(os[0]))
 		}, []string{safe.CodeListCorrupt}, safe.SeverityCritical},
-		{"code removed", func(s *safe.FakeStateChain) { s.Accounts[watchSafeA].Code = nil }, []string{CodeSafeUnreadable}, safe.SeverityHigh},
-		{"still removed: no second alert", func(s *safe.FakeStateChain) {}, nil, ""},
-		{"back, with another guard", func(s *safe.FakeStateChain) {
-			s.Accounts[watchSafeA].Code = safe.FakeProxyCode
-			s.Set(watchSafeA, safe.SlotGuard, safe.SlotWord(other))
+		{"code removed", func(s *fakechain.Chain) { s.Accounts[watchSafeA].Code = nil }, []string{CodeSafeUnreadable}, safe.SeverityHigh},
+		{"still removed: no second alert", func(s *fakechain.Chain) {}, nil, ""},
+		{"back, with another guard", func(s *fakechain.Chain) {
+			s.Accounts[watchSafeA].Code = fakechain.ProxyCode
+			s.Set(watchSafeA, safe.SlotGuard, fakechain.SlotWord(other))
 		}, []string{safe.CodeGuardChange}, safe.SeverityHigh},
 	} {
 		h := chain.mine(tc.change)
@@ -237,8 +240,8 @@ func TestWatcherAlerts(t *testing.T) {
 }
 
 func TestWatcherStartNotSafe(t *testing.T) {
-	g := safe.NewFakeStateChain()
-	g.Accounts[watchSafeA] = &safe.FakeStateAccount{Code: []byte("some other contract")}
+	g := fakechain.New()
+	g.Accounts[watchSafeA] = &fakechain.Account{Code: []byte("some other contract")}
 	chain := newFakeWatchChain(g)
 	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
 	if err != nil {
@@ -253,7 +256,7 @@ func TestWatcherStartNotSafe(t *testing.T) {
 	}
 	// A has no code but has sent transactions: an externally owned
 	// account (a wrong address), not a Safe not deployed yet.
-	g.Accounts[watchSafeA] = &safe.FakeStateAccount{Nonce: 2, Balance: big.NewInt(1)}
+	g.Accounts[watchSafeA] = &fakechain.Account{Nonce: 2, Balance: big.NewInt(1)}
 	w, err = NewWatcher(newFakeWatchChain(g), []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -279,10 +282,10 @@ func TestWatcherStartNotSafe(t *testing.T) {
 // one SAFE_UNREADABLE, at that block.
 func TestWatcherNotDeployed(t *testing.T) {
 	watchC := common.HexToAddress("0x000000000000000000000000000000000005afec")
-	g := safe.NewFakeStateChain()
-	g.AddSafe(watchSafeB, safe.FakeOwners(2), 1, nil)
+	g := fakechain.New()
+	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB, watchC}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)}})
+	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB, watchC}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,8 +295,10 @@ func TestWatcherNotDeployed(t *testing.T) {
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchSafeA, watchC}) || w.State(watchSafeA) != nil || w.State(watchSafeB) == nil {
 		t.Fatalf("NotDeployed %v, state of A %v", nd, w.State(watchSafeA))
 	}
-	threshold := func(n int64) func(s *safe.FakeStateChain) {
-		return func(s *safe.FakeStateChain) { s.Set(watchSafeA, safe.SlotThreshold, common.BigToHash(big.NewInt(n))) }
+	threshold := func(n int64) func(s *fakechain.Chain) {
+		return func(s *fakechain.Chain) {
+			s.Set(watchSafeA, safe.SlotThreshold, common.BigToHash(big.NewInt(n)))
+		}
 	}
 	expect := func(what string, want []string, block uint64) {
 		t.Helper()
@@ -309,7 +314,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 	}
 	chain.mine(nil)
 	expect("block 1, nothing deployed", nil, 1)
-	chain.mine(func(s *safe.FakeStateChain) { s.AddSafe(watchSafeA, safe.FakeOwners(3), 2, nil) })
+	chain.mine(func(s *fakechain.Chain) { s.AddSafe(watchSafeA, fakechain.Owners(3), 2, nil) })
 	expect("block 2, A deployed", nil, 2)
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchC}) || w.State(watchSafeA).Threshold.Int64() != 2 {
 		t.Fatalf("after the deployment: NotDeployed %v, A %+v", nd, w.State(watchSafeA))
@@ -321,7 +326,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 	// threshold 1, changed to 2 at block 4.
 	chain.drop(2)
 	chain.mine(nil)
-	chain.mine(func(s *safe.FakeStateChain) { s.AddSafe(watchSafeA, safe.FakeOwners(3), 1, nil) })
+	chain.mine(func(s *fakechain.Chain) { s.AddSafe(watchSafeA, fakechain.Owners(3), 1, nil) })
 	chain.mine(threshold(2))
 	expect("the reorg", []string{CodeChainReorg}, 4)
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchSafeA, watchC}) || w.State(watchSafeA) != nil {
@@ -334,7 +339,9 @@ func TestWatcherNotDeployed(t *testing.T) {
 		t.Fatalf("block 4': %+v, want THRESHOLD_CHANGE 1 → 2", alerts)
 	}
 
-	chain.mine(func(s *safe.FakeStateChain) { s.Accounts[watchC] = &safe.FakeStateAccount{Code: []byte("not a Safe")} })
+	chain.mine(func(s *fakechain.Chain) {
+		s.Accounts[watchC] = &fakechain.Account{Code: []byte("not a Safe")}
+	})
 	alerts = step(t, w)
 	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Severity != safe.SeverityHigh || alerts[0].Safe != watchC.Hex() || alerts[0].Block != 5 ||
 		!strings.Contains(alerts[0].Message, "got at block 5 is not a Safe") {
@@ -355,10 +362,10 @@ func TestWatcherNotDeployed(t *testing.T) {
 // deployed again.
 func TestWatcherNotDeployedEOA(t *testing.T) {
 	watchD := common.HexToAddress("0x000000000000000000000000000000000005afed")
-	g := safe.NewFakeStateChain()
-	g.AddSafe(watchSafeB, safe.FakeOwners(2), 1, nil)
+	g := fakechain.New()
+	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeB, watchD}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: safe.FakeRegistry(t)}})
+	w, err := NewWatcher(chain, []common.Address{watchSafeB, watchD}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +375,7 @@ func TestWatcherNotDeployedEOA(t *testing.T) {
 	if nd := w.NotDeployed(); !slices.Equal(nd, []common.Address{watchD}) {
 		t.Fatalf("NotDeployed %v", nd)
 	}
-	st := func(h BlockHeader) *safe.FakeStateChain { return chain.blocks[h.Hash].st }
+	st := func(h BlockHeader) *fakechain.Chain { return chain.blocks[h.Hash].st }
 	h := chain.mine(nil)
 	if alerts := step(t, w); len(alerts) != 0 {
 		t.Fatalf("block 1: %v", alerts)
@@ -376,7 +383,7 @@ func TestWatcherNotDeployedEOA(t *testing.T) {
 	if b := st(h); b.Batches != 1 || b.Nonces != 1 {
 		t.Errorf("block 1: %d round trips and %d nonce reads, want 1 and 1 (D's)", b.Batches, b.Nonces)
 	}
-	chain.mine(func(s *safe.FakeStateChain) { s.Accounts[watchD] = &safe.FakeStateAccount{Nonce: 1} })
+	chain.mine(func(s *fakechain.Chain) { s.Accounts[watchD] = &fakechain.Account{Nonce: 1} })
 	alerts := step(t, w)
 	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Safe != watchD.Hex() || alerts[0].Block != 2 ||
 		!strings.Contains(alerts[0].Message, "sent a transaction by block 2, without code") ||
@@ -432,7 +439,7 @@ func TestWatcherReorg(t *testing.T) {
 	chain, w := newWatchFixture(t)
 	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
 	chain.mine(nil)
-	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeA, safe.SlotGuard, safe.SlotWord(other)) })
+	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeA, safe.SlotGuard, fakechain.SlotWord(other)) })
 	chain.mine(nil)
 	var got []string
 	for range 3 {
@@ -443,7 +450,7 @@ func TestWatcherReorg(t *testing.T) {
 	}
 	chain.drop(2)
 	chain.mine(nil)
-	b3 := chain.mine(func(s *safe.FakeStateChain) { s.SetList(watchSafeA, safe.SlotModules, []common.Address{other}) })
+	b3 := chain.mine(func(s *fakechain.Chain) { s.SetList(watchSafeA, safe.SlotModules, []common.Address{other}) })
 	chain.mine(nil)
 
 	alerts := step(t, w)
@@ -485,7 +492,9 @@ func TestWatcherReorg(t *testing.T) {
 	for range 12 {
 		chain.mine(nil)
 	}
-	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotThreshold, common.BigToHash(big.NewInt(2))) })
+	chain.mine(func(s *fakechain.Chain) {
+		s.Set(watchSafeB, safe.SlotThreshold, common.BigToHash(big.NewInt(2)))
+	})
 	ctx := context.Background()
 	var all []string
 	for {
@@ -510,7 +519,9 @@ func TestWatcherFollow(t *testing.T) {
 	chain, w := newWatchFixture(t)
 	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
 	chain.mine(nil)
-	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeA, safe.SlotThreshold, common.BigToHash(big.NewInt(3))) })
+	chain.mine(func(s *fakechain.Chain) {
+		s.Set(watchSafeA, safe.SlotThreshold, common.BigToHash(big.NewInt(3)))
+	})
 
 	var mu sync.Mutex
 	var alerts []Alert
@@ -541,14 +552,14 @@ func TestWatcherFollow(t *testing.T) {
 	wait(safe.CodeThresholdChange)
 	chain.setDown(true)
 	wait(CodeNodeUnreachable)
-	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotGuard, safe.SlotWord(other)) }) // block 3, while down
+	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotGuard, fakechain.SlotWord(other)) }) // block 3, while down
 	time.Sleep(30 * time.Millisecond)
 	chain.setDown(false)
 	wait(safe.CodeGuardChange)
 	wait(CodeNodeRecovered)
 	chain.mine(nil)
 	chain.mine(nil)
-	chain.mine(func(s *safe.FakeStateChain) { s.Set(watchSafeB, safe.SlotGuard, common.Hash{}) }) // block 6: past ToBlock
+	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotGuard, common.Hash{}) }) // block 6: past ToBlock
 	select {
 	case err := <-done:
 		if err != nil {
