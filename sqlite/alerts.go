@@ -27,7 +27,7 @@ type alertDetails struct {
 	TxHash     string `json:"txHash,omitempty"`
 }
 
-// SaveAlert stores a, with its outbox message (kind safe.AlertKind) in the
+// SaveAlert stores a, with its outbox message (kind watch.AlertKind) in the
 // same transaction, and returns its id. With a context from audit.Log.Do
 // it joins the audit transaction.
 func (db *DB) SaveAlert(ctx context.Context, a watch.Alert) (int64, error) {
@@ -118,9 +118,9 @@ func (db *DB) PruneSafeAlerts(ctx context.Context, before time.Time) (int64, err
 	var n int64
 	err := db.inTx(ctx, "prune Safe alerts", func(ctx context.Context, q querier) error {
 		prunable := `SELECT a.id FROM safe_alerts a WHERE a.time < ? AND NOT EXISTS
-(SELECT 1 FROM outbox o WHERE o.kind = '` + safe.AlertKind + `' AND o.ref = a.id AND o.delivered_at IS NULL)`
+(SELECT 1 FROM outbox o WHERE o.kind = '` + watch.AlertKind + `' AND o.ref = a.id AND o.delivered_at IS NULL)`
 		cutoff := formatTime(before.UTC())
-		if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND delivered_at IS NOT NULL AND ref IN (`+prunable+`)`, safe.AlertKind, cutoff); err != nil {
+		if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND delivered_at IS NOT NULL AND ref IN (`+prunable+`)`, watch.AlertKind, cutoff); err != nil {
 			return err
 		}
 		res, err := q.ExecContext(ctx, `DELETE FROM safe_alerts WHERE id IN (`+prunable+`)`, cutoff)
