@@ -94,7 +94,7 @@ func (m *Main) auditVerifyCmd() *command {
 				fmt.Fprintf(m.Stderr, "bulwark: audit chain broken at entry %d\n", rep.Broken.Seq)
 				return verdict.ExitCode(), nil
 			}
-			fmt.Fprintf(m.Stdout, "audit log intact: %d entries; head %d:%s\n", rep.Entries, rep.Head.Seq, rep.Head.Hash)
+			fmt.Fprintf(m.Stdout, "audit log intact: %s; head %d:%s\n", plural(int(rep.Entries), "entry", "entries"), rep.Head.Seq, rep.Head.Hash)
 			return verdict.ExitCode(), nil
 		},
 	}

@@ -270,6 +270,15 @@ func notADirectory(dir, path string, fi os.FileInfo) error {
 	return bulwark.Invalid("--data-dir", "%s is %s, not a directory, so %s cannot be created under it; give --data-dir a directory", path, what, dir)
 }
 
+// plural returns n followed by one or many, as n requires ("1 match",
+// "0 matches").
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // pathErr returns the bare reason of a filesystem error ("permission
 // denied", "not a directory") without repeating the path.
 func pathErr(err error) string {

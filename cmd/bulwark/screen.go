@@ -119,6 +119,9 @@ func (m *Main) readLines(path string) ([]inputLine, error) {
 			return nil, bulwark.Invalid("--file", "%s: %s", path, pathErr(err))
 		}
 		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			return nil, bulwark.Invalid("--file", "%s is a directory; give a file with one entry per line", path)
+		}
 		r = f
 	}
 	var out []inputLine
@@ -225,6 +228,9 @@ func (m *Main) screenAddressCmd() *command {
 				for i, l := range lines {
 					inputs[i] = l.text
 				}
+			}
+			if len(inputs) == 0 && f.file != "" {
+				return bulwark.ExitError, bulwark.Invalid("--file", "no addresses in %s (blank lines and # comments are skipped)", fileLabel(f.file))
 			}
 			if len(inputs) == 0 {
 				return bulwark.ExitError, bulwark.Invalid("address", "give at least one address (or --file FILE)")
@@ -399,7 +405,7 @@ func (m *Main) screenNameCmd() *command {
 					return bulwark.ExitError, err
 				}
 				if len(names) == 0 {
-					return bulwark.ExitError, bulwark.Invalid("--file", "no names in %s", fileLabel(f.file))
+					return bulwark.ExitError, bulwark.Invalid("--file", "no names in %s (blank lines and # comments are skipped)", fileLabel(f.file))
 				}
 			case len(args) == 1:
 				names = []inputLine{{text: args[0]}}
@@ -466,7 +472,7 @@ func (m *Main) screenNameCmd() *command {
 }
 
 func (m *Main) printNameDecision(d *screening.NameDecision) {
-	fmt.Fprintf(m.Stdout, "%s  %q  (%d matches)\n", strings.ToUpper(string(d.Verdict)), d.Query, len(d.Matches))
+	fmt.Fprintf(m.Stdout, "%s  %q  (%s)\n", strings.ToUpper(string(d.Verdict)), d.Query, plural(len(d.Matches), "match", "matches"))
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	for _, mt := range d.Matches {
 		note := ""

@@ -419,6 +419,51 @@ func TestScreenFileErrorsNameTheLine(t *testing.T) {
 	}
 }
 
+// TestScreenFileProblems: an input file with nothing to screen, or a
+// directory, is refused naming --file and the path, for addresses and
+// names alike.
+func TestScreenFileProblems(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	empty := filepath.Join(dir, "empty.txt")
+	if err := os.WriteFile(empty, []byte("# nothing yet\n\n  \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"screen", "address", "--file", empty}, "bulwark: --file: no addresses in " + empty + " (blank lines and # comments are skipped)\n"},
+		{[]string{"screen", "name", "--file", empty}, "bulwark: --file: no names in " + empty + " (blank lines and # comments are skipped)\n"},
+		{[]string{"screen", "address", "--file", dir}, "bulwark: --file: " + dir + " is a directory; give a file with one entry per line\n"},
+		{[]string{"screen", "name", "--file", dir}, "bulwark: --file: " + dir + " is a directory; give a file with one entry per line\n"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := run(t, env, tt.args...)
+		if code != 1 || out != "" || errOut != tt.want {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 1 and %q", tt.args, code, out, errOut, tt.want)
+		}
+	}
+}
+
+// TestCountsAreSingularForOne: "1 match", "1 entry", never "1 matches".
+func TestCountsAreSingularForOne(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	code, out, errOut := run(t, env, "screen", "name", "--dob", "1984", "--country", "KP", "--type", "person", "Park Jin Hyok")
+	if code != 3 || !strings.HasPrefix(out, `BLOCK  "Park Jin Hyok"  (1 match)`+"\n") {
+		t.Errorf("one match: exit %d, %q %q", code, out, errOut)
+	}
+	env = map[string]string{"BULWARK_DATA": t.TempDir()}
+	if code, _, errOut := run(t, env, "token", "create", "--name", "a", "--role", "viewer"); code != 0 {
+		t.Fatalf("token create: %d %s", code, errOut)
+	}
+	if code, out, _ := run(t, env, "audit", "verify"); code != 0 || !strings.HasPrefix(out, "audit log intact: 1 entry; head 1:") {
+		t.Errorf("one entry: exit %d, %q", code, out)
+	}
+}
+
 // TestScreenNameRequestTable runs the request table the screening and API
 // tests run too: 'screen name' accepts and refuses the same requests,
 // naming the flag of the field at fault, and normalises countries alike.
