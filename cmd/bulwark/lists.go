@@ -22,24 +22,39 @@ func (m *Main) listsCmd() *command {
 	return &command{
 		name:    "lists",
 		summary: "show and update screening lists",
-		usage:   "bulwark lists [--json] | bulwark lists update [--from DIR|FILE|URL,…] | export --out FILE | remove ID",
+		usage:   "bulwark lists [--json] | bulwark lists update [--from DIR|FILE|URL,…] | export --out FILE | remove ID | repair",
 		long: "Without a subcommand, shows each active list: entities, addresses, problems reported at import,\n" +
 			"publication date, age and whether it is stale (--lists-max-age). A fresh data directory starts with\n" +
-			"the lists embedded in the binary (OFAC SDN, UN consolidated, FBI DPRK addresses).",
+			"the lists embedded in the binary (OFAC SDN, UN consolidated, FBI DPRK addresses). A list an earlier\n" +
+			"Bulwark built from a plain address file under the FBI list's ID is marked MISLABELLED, with the\n" +
+			"commands that fix it, and the exit code is 2 (a human must look).",
 		setup: func(fs *flag.FlagSet) { st.register(fs) },
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("lists", args); err != nil {
 				return bulwark.ExitError, err
 			}
+			m.mislabelWarned = true // marked below instead
 			svc, err := m.screeningService(ctx, st, false, true)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
 			defer closeService(svc)
 			views := httpapi.ListViews(svc.Screener(), time.Now())
-			if m.g.json {
-				return bulwark.ExitOK, m.printJSON(map[string]any{"lists": views})
+			bad, err := m.mislabelledLists(ctx, svc)
+			if err != nil {
+				return bulwark.ExitError, err
 			}
+			code := bulwark.ExitOK
+			if len(bad) > 0 {
+				code = bulwark.ExitReview // a human must look
+			}
+			if m.g.json {
+				if bad == nil {
+					bad = []sources.Mislabelled{}
+				}
+				return code, m.printJSON(map[string]any{"lists": views, "mislabelled": bad})
+			}
+			marked := mislabelledIDs(bad)
 			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "LIST\tENTITIES\tADDRESSES\tPROBLEMS\tPUBLISHED\tAGE\tSHA256\tSOURCE")
 			for _, v := range views {
@@ -51,11 +66,19 @@ func (m *Main) listsCmd() *command {
 				if v.Stale {
 					age += " (stale)"
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%.12s\t%s\n", v.ID, v.Entities, v.Addresses, v.Problems, pub, age, v.SHA256, v.Source)
+				mark := ""
+				if marked[v.ID] {
+					mark = "\tMISLABELLED"
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%.12s\t%s%s\n", v.ID, v.Entities, v.Addresses, v.Problems, pub, age, v.SHA256, v.Source, mark)
 			}
-			return bulwark.ExitOK, tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return bulwark.ExitError, err
+			}
+			printMislabelled(m.Stdout, bad)
+			return code, nil
 		},
-		subs: []*command{m.listsUpdateCmd(), m.listsExportCmd(), m.listsRemoveCmd(), m.listsProblemsCmd()},
+		subs: []*command{m.listsUpdateCmd(), m.listsExportCmd(), m.listsRemoveCmd(), m.listsProblemsCmd(), m.listsRepairCmd()},
 	}
 }
 

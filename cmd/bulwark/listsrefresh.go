@@ -12,6 +12,7 @@ import (
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/screening/lists"
+	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
 // tokenCacheTTL is how long serve keeps an API token read from the store
@@ -35,9 +36,59 @@ type listsRefresher struct {
 	// stored).
 	reloaded func()
 
+	// store, when set, is checked for list versions an earlier Bulwark
+	// mislabelled (logged at start, reported by /readyz until repaired).
+	store screening.ListStore
+
 	mu      sync.Mutex
 	lastErr error
 	lastAt  time.Time
+	// mislabelled is what the check found for the active versions
+	// mislabelledFor names (id@sha256 of each, in order).
+	mislabelled    []sources.Mislabelled
+	mislabelledFor string
+}
+
+// findMislabelled returns the active list versions an earlier Bulwark
+// mislabelled, checking the store again only when the active versions
+// changed. l.mu must be held.
+func (l *listsRefresher) findMislabelled(ctx context.Context) ([]sources.Mislabelled, error) {
+	if l.store == nil {
+		return nil, nil
+	}
+	active := l.svc.Screener().Index().Lists()
+	var key strings.Builder
+	for _, li := range active {
+		key.WriteString(li.ID + "@" + li.SHA256 + " ")
+	}
+	if key.String() == l.mislabelledFor && l.mislabelledFor != "" {
+		return l.mislabelled, nil
+	}
+	ms, err := sources.FindMislabelled(ctx, l.store, active)
+	if err != nil {
+		return nil, err
+	}
+	l.mislabelled, l.mislabelledFor = ms, key.String()
+	return ms, nil
+}
+
+// warnMislabelled logs each mislabelled list once, at start.
+func (l *listsRefresher) warnMislabelled(ctx context.Context) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ms, err := l.findMislabelled(ctx)
+	if err != nil {
+		l.log.Warn("the lists could not be checked for versions an earlier Bulwark mislabelled", "err", err.Error())
+		return
+	}
+	for _, ml := range ms {
+		fix := "bulwark lists remove " + ml.List.ID
+		if ml.Restore != nil {
+			fix = "bulwark lists repair"
+		}
+		l.log.Warn("list mislabelled by an earlier Bulwark; screening uses it until repaired", "list", ml.List.ID,
+			"sha256", ml.List.SHA256, "reason", ml.Reason, "fix", fix, "reimport", ml.Reimport)
+	}
 }
 
 func newListsRefresher(svc *screening.Service, from string, interval time.Duration, log *slog.Logger) *listsRefresher {
@@ -102,9 +153,10 @@ func (l *listsRefresher) run(ctx context.Context) {
 	}
 }
 
-// check is the "lists" readiness check: stale lists or a failed last
-// refresh make /readyz report "degraded".
-func (l *listsRefresher) check(context.Context) error {
+// check is the "lists" readiness check: stale lists, a failed last
+// refresh or a list an earlier Bulwark mislabelled make /readyz report
+// "degraded".
+func (l *listsRefresher) check(ctx context.Context) error {
 	var parts []string
 	for _, s := range l.svc.Screener().Stale() {
 		parts = append(parts, fmt.Sprintf("%s is stale (%s old)", s.ID, humanAge(s.Age)))
@@ -114,6 +166,12 @@ func (l *listsRefresher) check(context.Context) error {
 		// /readyz answers without a token: the reason (hosts, paths,
 		// resolver addresses) stays in the server log.
 		parts = append(parts, "the last refresh failed at "+l.lastAt.UTC().Format(time.RFC3339)+" (see the server log)")
+	}
+	if ms, err := l.findMislabelled(ctx); err != nil {
+		parts = append(parts, "the check for mislabelled lists failed (see the server log)")
+		l.log.Warn("the lists could not be checked for versions an earlier Bulwark mislabelled", "err", err.Error())
+	} else if len(ms) > 0 {
+		parts = append(parts, mislabelledSummary(ms))
 	}
 	l.mu.Unlock()
 	if len(l.svc.Screener().Index().Lists()) == 0 {

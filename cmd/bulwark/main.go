@@ -51,6 +51,9 @@ type Main struct {
 	logger       *slog.Logger
 	configTables map[string]bool
 	db           *sqlite.DB
+	// mislabelWarned is set once the warning about lists an earlier
+	// Bulwark mislabelled was given (or is left to the command).
+	mislabelWarned bool
 }
 
 // NewMain returns a Main wired to the process's streams and environment.

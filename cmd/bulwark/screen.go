@@ -74,7 +74,12 @@ func (m *Main) screeningService(ctx context.Context, st screeningSettings, async
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return screening.OpenService(ctx, cfg)
+	svc, err := screening.OpenService(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	m.warnMislabelled(ctx, svc)
+	return svc, nil
 }
 
 // closeService stores every queued decision before the command exits.

@@ -179,6 +179,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	// before a restart) at start, and each new one as soon as it commits.
 	deliver := m.startAlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind)
 	defer deliver.wait()
+	m.mislabelWarned = true // logged by the lists refresher instead
 	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false,
 		withOnAlert(func(screening.Alert) { deliver.wake() }))
 	if err != nil {
@@ -191,6 +192,8 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	}()
 	lists := newListsRefresher(svc, f.listsFrom, f.listsRefresh, m.logger)
 	lists.reloaded = deliver.wake
+	lists.store = db
+	lists.warnMislabelled(ctx)
 	var mon *monitor
 	if f.rpc != "" {
 		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
