@@ -30,6 +30,10 @@ type anchor struct {
 func parseAnchor(s string) (*anchor, error) {
 	seq, hash, ok := strings.Cut(s, ":")
 	n, err := strconv.ParseInt(seq, 10, 64)
+	if n == 0 && ok && err == nil && hash == strings.Repeat("0", 64) {
+		// The head an empty log prints: every log extends it.
+		return &anchor{Seq: 0, Hash: hash}, nil
+	}
 	if !ok || err != nil || n < 1 || len(hash) != 64 || strings.Trim(strings.ToLower(hash), "0123456789abcdef") != "" {
 		return nil, bulwark.Invalid("--expect", "want SEQ:HASH as printed by 'bulwark audit verify' (e.g. 42:9f86d0…), got %q", s)
 	}
@@ -102,6 +106,9 @@ func (m *Main) auditVerifyCmd() *command {
 
 // checkAnchor checks that the entry at a.Seq still has hash a.Hash.
 func checkAnchor(ctx context.Context, s audit.Store, a *anchor) *audit.Break {
+	if a.Seq == 0 {
+		return nil // the empty log's head
+	}
 	entries, err := s.AuditEntries(ctx, a.Seq-1, 1)
 	if err != nil || len(entries) == 0 || entries[0].Seq != a.Seq {
 		return &audit.Break{Seq: a.Seq, Reason: fmt.Sprintf("anchored entry %d is missing", a.Seq)}

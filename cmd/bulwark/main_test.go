@@ -466,3 +466,28 @@ func TestDataDirNotWritable(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestAuditAnchorOfEmptyLog: the head 'audit verify' prints for an empty
+// log is an anchor --expect takes, and it still holds once the log grows.
+func TestAuditAnchorOfEmptyLog(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	code, out, _ := run(t, env, "audit", "verify")
+	_, head, ok := strings.Cut(strings.TrimSpace(out), "head ")
+	if code != 0 || !ok || head != "0:"+strings.Repeat("0", 64) {
+		t.Fatalf("empty log: exit %d, %q", code, out)
+	}
+	for _, grown := range []bool{false, true} {
+		if grown {
+			if code, _, errOut := run(t, env, "token", "create", "--name", "a", "--role", "viewer"); code != 0 {
+				t.Fatalf("token create: %d %s", code, errOut)
+			}
+		}
+		if code, out, errOut := run(t, env, "audit", "verify", "--expect", head); code != 0 || !strings.HasPrefix(out, "audit log intact") {
+			t.Errorf("--expect %s (log grown: %v): exit %d, %q %q", head, grown, code, out, errOut)
+		}
+	}
+	if code, _, errOut := run(t, env, "audit", "verify", "--expect", "0:"+strings.Repeat("0", 63)+"1"); code != 1 || !strings.Contains(errOut, "--expect: want SEQ:HASH") {
+		t.Errorf("entry 0 with another hash: exit %d, %q", code, errOut)
+	}
+}
