@@ -175,9 +175,10 @@ type EventLog struct {
 }
 
 // LogReader is the optional part of a [ChainReader] the approval scan of
-// [Audit] needs (the ethrpc client implements it). A reader without it, or
-// a node that refuses the query, leaves approvals unchecked: the report
-// says so with an info finding, the rest of the audit stands.
+// posture.Audit and the watcher need (the ethrpc client implements it). A
+// reader without it, or a node that refuses the query, leaves approvals
+// unchecked: the report says so with an info finding, the rest of the
+// audit stands.
 type LogReader interface {
 	ReadLogs(ctx context.Context, f LogFilter) ([]EventLog, error)
 }

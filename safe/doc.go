@@ -47,6 +47,9 @@
 //     read from storage through the small interface an adapter (ethrpc)
 //     implements, so that a hijacked Safe still reads.
 //
+// The posture audit of deployed Safes is package safe/posture; the
+// block-by-block watcher is package safe/watch. Both build on this one.
+//
 // The package imports only the standard library, the root bulwark package
 // and go-ethereum's common and crypto packages; adapters implement the
 // interfaces it declares.

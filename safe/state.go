@@ -358,7 +358,7 @@ func (e *ReadStatesError) Unwrap() []error { return e.Errs }
 // The nonce of an address is read only when it has no code, in the next
 // round trip: an account that has sent transactions (nonce above 0) is an
 // externally owned account, not a Safe; one with nonce 0 may still become
-// one (see [Watcher]).
+// one (see watch.Watcher).
 //
 // The result has one entry per address, in order. When some addresses
 // cannot be read — not a Safe, or a read the node refused — their entries

@@ -20,7 +20,7 @@ import (
 // PosturePolicyVersion names the posture rules below (the findings of
 // [Audit] and their severities). It is stored with every audit verdict;
 // change it whenever a rule or a severity changes. The verdict table is
-// the policy's ([VerdictOf]).
+// the policy's ([safe.VerdictOf]).
 const PosturePolicyVersion = "safe-posture/1"
 
 // Posture finding codes. They are stable: scripts and the audit log key on
@@ -154,7 +154,7 @@ type PostureReport struct {
 	Safe    common.Address
 	ChainID uint64
 	Block   uint64
-	// Version is the established version ([State.Version]); "" when it
+	// Version is the established version ([safe.State.Version]); "" when it
 	// cannot be established, with VersionError saying why.
 	Version      string
 	VersionError string
@@ -193,9 +193,9 @@ func Audit(ctx context.Context, r safe.ChainReader, addr common.Address, block s
 }
 
 // AuditMany audits the Safes at addrs at one block: their states in one
-// batched read ([ReadStatesWith]), then the code of every owner, module,
+// batched read ([safe.ReadStatesWith]), then the code of every owner, module,
 // guard and fallback handler of all of them in one BatchRead, then, when
-// r is also a [LogReader], the ApproveHash events of a bounded range and
+// r is also a [safe.LogReader], the ApproveHash events of a bounded range and
 // the approvedHashes slots they name. The result has one report per
 // address, in order; a Safe that cannot be read has a nil entry and the
 // error is a *ReadStatesError, as ReadStatesWith's.

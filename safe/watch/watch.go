@@ -74,7 +74,7 @@ type Alert struct {
 	Severity  safe.Severity `json:"severity"`
 	Message   string        `json:"message"`
 	// Kind, Before and After are the state change behind the alert (see
-	// [Change]); empty for an alert that is not about one change.
+	// [safe.Change]); empty for an alert that is not about one change.
 	Kind   safe.ChangeKind `json:"kind,omitempty"`
 	Before string          `json:"before,omitempty"`
 	After  string          `json:"after,omitempty"`
@@ -95,7 +95,7 @@ func (a Alert) String() string {
 	return fmt.Sprintf("block %d %s %s %s: %s", a.Block, who, strings.ToUpper(string(a.Severity)), a.Code, a.Message)
 }
 
-// WorstVerdict is the verdict table of [VerdictOf] applied to alerts:
+// WorstVerdict is the verdict table of [safe.VerdictOf] applied to alerts:
 // reject when any is critical, review when any is medium or high, ok
 // otherwise. Its ExitCode is the watch command's (3, 2, 0).
 func WorstVerdict(alerts []Alert) bulwark.Verdict {
