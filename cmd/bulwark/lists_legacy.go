@@ -64,6 +64,8 @@ type repairAction struct {
 	Action   string              `json:"action"`
 	Restored *screening.ListInfo `json:"restored,omitempty"`
 	Reimport string              `json:"reimport"`
+	// Alerts are those the restored version raised for watches.
+	Alerts []screening.Alert `json:"alerts,omitempty"`
 }
 
 func (m *Main) listsRepairCmd() *command {
@@ -100,10 +102,11 @@ func (m *Main) listsRepairCmd() *command {
 					// Forced: the version replaced states no publication
 					// date and may hold more addresses than the one restored.
 					source := fmt.Sprintf("lists repair: mislabelled version %.12s", ml.List.SHA256)
-					if _, err := svc.ImportWith(ctx, "cli", source, []*screening.List{l}, screening.ImportOptions{Force: true}); err != nil {
+					rep, err := svc.ImportWith(ctx, "cli", source, []*screening.List{l}, screening.ImportOptions{Force: true})
+					if err != nil {
 						return bulwark.ExitError, err
 					}
-					a.Action, a.Restored = "restored", ml.Restore
+					a.Action, a.Restored, a.Alerts = "restored", ml.Restore, rep.Alerts
 				} else {
 					if _, err := svc.RemoveList(ctx, "cli", ml.List.ID); err != nil {
 						return bulwark.ExitError, err
@@ -125,6 +128,9 @@ func (m *Main) listsRepairCmd() *command {
 					fmt.Fprintf(m.Stdout, "removed %s (mislabelled version %.12s)\n", a.List.ID, a.List.SHA256)
 				}
 				fmt.Fprintf(m.Stdout, "  to screen against its file as what it is: %s\n", a.Reimport)
+				for _, al := range a.Alerts {
+					fmt.Fprintf(m.Stdout, "ALERT %s: watch %d (%s) now matches: decision %s\n", strings.ToUpper(string(al.Verdict)), al.WatchID, al.Subject, al.DecisionID)
+				}
 			}
 			return bulwark.ExitOK, nil
 		},

@@ -23,19 +23,19 @@ var legacyFixtures = []string{"plain_file_as_fbi_dprk.json", "ofac_extracts_per_
 // plantLegacy imports versions as the old importer did (audited, forced
 // over the embedded lists) into the store of data, which a first command
 // has created.
-func plantLegacy(t *testing.T, data string, fixtures ...string) {
+func plantLegacy(t *testing.T, data string, fixtures ...string) *screening.Service {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(data, "bulwark.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	svc, err := screening.OpenService(ctx, screening.ServiceConfig{Store: db, Audit: &audit.Log{Store: db}, LazyNames: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer svc.Close(ctx)
+	t.Cleanup(func() { svc.Close(ctx) })
 	for _, name := range fixtures {
 		raw, err := os.ReadFile(filepath.Join("..", "..", "screening", "sources", "testdata", "legacy", name))
 		if err != nil {
@@ -49,6 +49,7 @@ func plantLegacy(t *testing.T, data string, fixtures ...string) {
 			t.Fatal(err)
 		}
 	}
+	return svc
 }
 
 // TestMislabelledListsFromAnUpgrade: a store an earlier Bulwark left with
@@ -76,7 +77,11 @@ func TestMislabelledListsFromAnUpgrade(t *testing.T) {
 		t.Fatalf("clean store: exit %d %+v", code, rs)
 	}
 
-	plantLegacy(t, data, legacyFixtures...)
+	// A watch on a Bybit address: the mislabelled list stopped matching it.
+	svc := plantLegacy(t, data, legacyFixtures...)
+	if _, err := svc.AddWatch(context.Background(), "test", screening.Watch{Kind: "address", Use: screening.UseWithdrawal, Subject: "cust-7", Address: bybitPSA[1]}); err != nil {
+		t.Fatal(err)
+	}
 
 	// The worst case the old import made: the Bybit address screens clear,
 	// the user's own address blocks as DPRK-attributed. The exit codes are
@@ -130,7 +135,8 @@ func TestMislabelledListsFromAnUpgrade(t *testing.T) {
 
 	code, out, errOut = run(t, env, "lists", "repair")
 	if code != 0 || !strings.Contains(out, "restored fbi-dprk: version 560d51aac227 (73 addresses) replaces mislabelled version 13f02908a454") ||
-		!strings.Contains(out, "removed fbi-dprk-sanctioned-addresses-eth") || !strings.Contains(out, "removed fbi-dprk-sanctioned-addresses-xbt") {
+		!strings.Contains(out, "removed fbi-dprk-sanctioned-addresses-eth") || !strings.Contains(out, "removed fbi-dprk-sanctioned-addresses-xbt") ||
+		!strings.Contains(out, "ALERT BLOCK: watch 1 (cust-7) now matches") {
 		t.Fatalf("repair: exit %d\n%s\n%s", code, out, errOut)
 	}
 
@@ -163,7 +169,6 @@ func TestServeReportsMislabelledLists(t *testing.T) {
 		t.Fatal(errOut)
 	}
 	plantLegacy(t, data, "plain_file_as_fbi_dprk.json")
-
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(data, "bulwark.db"), sqlite.Options{})
 	if err != nil {
