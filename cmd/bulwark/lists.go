@@ -220,7 +220,7 @@ func (m *Main) listsUpdateCmd() *command {
 				return bulwark.ExitOK, m.printJSON(rep)
 			}
 			for _, c := range rep.Changed {
-				fmt.Fprintf(m.Stdout, "updated %s: %d entities, %d addresses, %d problems (sha256 %.12s)\n", c.ID, c.Entities, c.Addresses, c.Problems, c.SHA256)
+				fmt.Fprintf(m.Stdout, "updated %s: %s, %s, %s (sha256 %.12s)\n", c.ID, plural(c.Entities, "entity", "entities"), plural(c.Addresses, "address", "addresses"), plural(c.Problems, "problem", "problems"), c.SHA256)
 			}
 			for _, id := range rep.Unchanged {
 				fmt.Fprintf(m.Stdout, "unchanged %s\n", id)
@@ -305,7 +305,7 @@ func (m *Main) listsExportCmd() *command {
 				}
 				return bulwark.ExitOK, m.printJSON(map[string]any{"out": out, "lists": infos})
 			}
-			fmt.Fprintf(m.Stderr, "wrote %d lists to %s\n", len(ls), out)
+			fmt.Fprintf(m.Stderr, "wrote %s to %s\n", plural(len(ls), "list", "lists"), out)
 			return bulwark.ExitOK, nil
 		},
 	}

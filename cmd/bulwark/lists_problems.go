@@ -51,7 +51,7 @@ func (m *Main) listsProblemsCmd() *command {
 				for _, p := range probs {
 					fmt.Fprintf(m.Stdout, "%s: %s\n", p.Place, p.Message)
 				}
-				fmt.Fprintf(m.Stderr, "%d problems in %s (version %.12s)\n", len(probs), l.Info.ID, l.Info.SHA256)
+				fmt.Fprintf(m.Stderr, "%s in %s (version %.12s)\n", plural(len(probs), "problem", "problems"), l.Info.ID, l.Info.SHA256)
 				return bulwark.ExitOK, nil
 			}
 			return bulwark.ExitError, bulwark.Errorf(bulwark.ENOTFOUND, "no active list %q (see 'bulwark lists')", args[0])

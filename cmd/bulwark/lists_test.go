@@ -102,7 +102,7 @@ func TestListsUpdateOwnFileNeverOfficial(t *testing.T) {
 	}
 
 	code, out, errOut := run(t, env, "lists", "update", "--from", src, "--list", "my-watch", "--kind", "internal")
-	if code != 0 || !strings.Contains(out, "updated my-watch: 1 entities, 40 addresses") {
+	if code != 0 || !strings.Contains(out, "updated my-watch: 1 entity, 40 addresses") {
 		t.Fatalf("as an own list: %d %s %s", code, out, errOut)
 	}
 	// It screens as that list: internal, confidence unknown, no programme:
@@ -173,7 +173,7 @@ func TestListsUpdateFBIShrinkRefused(t *testing.T) {
 			if code, rs := screenJSON(t, env, dropped); code != 3 || rs[0].Matches[0].List != "fbi-dprk" {
 				t.Fatalf("after the refusal: exit %d %+v", code, rs)
 			}
-			if code, out, errOut := run(t, env, "lists", "update", "--from", src, "--force"); code != 0 || !strings.Contains(out, fmt.Sprintf("updated fbi-dprk: 1 entities, %d addresses", keep)) {
+			if code, out, errOut := run(t, env, "lists", "update", "--from", src, "--force"); code != 0 || !strings.Contains(out, fmt.Sprintf("updated fbi-dprk: 1 entity, %d addresses", keep)) {
 				t.Fatalf("forced: %d %s %s", code, out, errOut)
 			}
 			if code, _ := screenJSON(t, env, dropped); code != 0 {
