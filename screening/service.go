@@ -136,7 +136,12 @@ func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
 			}
 			items[i] = r.item
 			if items[i] == nil {
-				items[i] = auditItem(r.Decision, sha256.Sum256(r.Body))
+				// Recorded by Record: hash the decision as it reads back.
+				js, err := DecodeDecision(r.Body)
+				if err != nil {
+					js = r.Body
+				}
+				items[i] = auditItem(r.Decision, sha256.Sum256(js))
 			}
 		}
 		target := batch[0].Decision.ID

@@ -2,12 +2,16 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/screening"
 )
 
 var _ audit.ReferenceChecker = (*DB)(nil)
@@ -129,5 +133,102 @@ AND NOT EXISTS (SELECT 1 FROM screen_decisions d WHERE d.id = a.target) ORDER BY
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	return nil, nil
+	return checkDecisionContents(ctx, tx, pruned, head.Seq)
+}
+
+// decisionsPage is how many screen.decisions entries checkDecisionContents
+// holds at a time.
+const decisionsPage = 64
+
+// checkDecisionContents checks every stored decision against the line its
+// screen.decisions entry records for it: the verdict, and the SHA-256 of
+// the decision JSON as read back (screening.DecodeDecision), so that a
+// decision edited in the store is found by verify, not only by replay.
+func checkDecisionContents(ctx context.Context, tx *sql.Tx, from, to int64) (*audit.Break, error) {
+	type entry struct {
+		seq   int64
+		lines map[string]decisionLine
+	}
+	for after := from - 1; ; {
+		rows, err := tx.QueryContext(ctx, `SELECT seq, details FROM audit_log WHERE action = 'screen.decisions' AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+			after, to, decisionsPage)
+		if err != nil {
+			return nil, err
+		}
+		var page []entry
+		for rows.Next() {
+			var seq int64
+			var details sql.NullString
+			if err := rows.Scan(&seq, &details); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			var d struct {
+				Decisions []decisionLine `json:"decisions"`
+			}
+			if err := json.Unmarshal([]byte(details.String), &d); err != nil {
+				rows.Close()
+				return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d does not list its screening decisions", seq)}, nil
+			}
+			e := entry{seq: seq, lines: make(map[string]decisionLine, len(d.Decisions))}
+			for _, l := range d.Decisions {
+				e.lines[l.ID] = l
+			}
+			page = append(page, e)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for _, e := range page {
+			if b, err := checkEntryDecisions(ctx, tx, e.seq, e.lines); b != nil || err != nil {
+				return b, err
+			}
+		}
+		if len(page) < decisionsPage {
+			return nil, nil
+		}
+		after = page[len(page)-1].seq
+	}
+}
+
+// decisionLine is a decision's line in its screen.decisions entry.
+type decisionLine struct {
+	ID         string `json:"id"`
+	Verdict    string `json:"verdict"`
+	BodySHA256 string `json:"bodySha256"`
+}
+
+func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[string]decisionLine) (*audit.Break, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, verdict, body, packed FROM screen_decisions WHERE audit_seq = ?`, seq)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, verdict, body string
+		var packed []byte
+		if err := rows.Scan(&id, &verdict, &body, &packed); err != nil {
+			return nil, err
+		}
+		l, ok := lines[id]
+		if !ok {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s names audit entry %d, which does not list it: the decision was altered", id, seq)}, nil
+		}
+		raw := []byte(body)
+		if packed != nil {
+			raw = packed
+		}
+		js, err := screening.DecodeDecision(raw)
+		sum := sha256.Sum256(js)
+		if err != nil || hex.EncodeToString(sum[:]) != l.BodySHA256 {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s is not the one audit entry %d records (its SHA-256 differs): the decision was altered", id, seq)}, nil
+		}
+		if verdict != l.Verdict {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s has verdict %s, audit entry %d records %s: the decision was altered", id, verdict, seq, l.Verdict)}, nil
+		}
+	}
+	return nil, rows.Err()
 }

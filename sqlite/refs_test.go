@@ -111,6 +111,12 @@ func TestTamperingReferences(t *testing.T) {
 			mustExec(t, raw, `DELETE FROM screen_decisions WHERE audit_seq = 2`)
 			mustExec(t, raw, `INSERT INTO audit_log SELECT 7, time, actor, 'screen.prune', '', '{"auditSeqBelow":6}', hash, hash FROM audit_log WHERE seq = 6`)
 		}, 7, "added outside the log"},
+		{"EditADecisionsVerdict", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `UPDATE screen_decisions SET verdict = 'block' WHERE audit_seq = 3`)
+		}, 3, "has verdict block, audit entry 3 records clear"},
+		{"EditADecisionsBody", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `UPDATE screen_decisions SET body = replace(body, '"subject":"cust"', '"subject":"someone else"') WHERE audit_seq = 4`)
+		}, 4, "is not the one audit entry 4 records"},
 		{"SafeVerdictBeyondTheLog", func(t *testing.T, raw *sql.DB) {
 			mustExec(t, raw, `INSERT INTO safe_verifications (safe_tx_hash, safe, chain_id, verdict, audit_seq, time) VALUES ('0x01', '0x02', 1, 'ok', 99, '2026-01-01T00:00:00.000000000Z')`)
 		}, 7, "Safe verdict 1 names audit entry 99, but the log ends at entry 6"},
@@ -221,6 +227,10 @@ func TestLargeDecisionIsStoredCompactly(t *testing.T) {
 	}
 	if r, err := s.svc.Replay(ctx, d.ID); err != nil || !r.Same {
 		t.Fatalf("replay: %+v, %v", r, err)
+	}
+	// Verify reads it back and checks it against its audit entry.
+	if rep, err := audit.Verify(ctx, s.db, nil); err != nil || !rep.Intact() {
+		t.Fatalf("verify: %+v, %v", rep, err)
 	}
 }
 
