@@ -56,7 +56,9 @@
 // phonetic key — at least 0.86, or 0.8 when the longer has three letters,
 // so Yog ~ Yong and Panriot ~ Patriot stay above the review threshold;
 // a legal form against a word one edit from one of its spellings, or
-// spelled as one, 0.8: Liited ~ Limited, Co Td ~ Co Ltd), one token
+// spelled as one, 0.8: Liited ~ Limited, Co Td ~ Co Ltd; a number
+// against a word one edit from a number word read as it, 0.86: Fiist ~
+// First = 1), one token
 // against 2–3 adjacent tokens joined (Jongun ~ Jong Un, SiemensAG ~
 // Siemens AG), an initial against a name (0.8), an acronym against the
 // initials of a run (PLA ~ People's Liberation Army, 0.85). Token order is
