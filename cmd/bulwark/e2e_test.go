@@ -312,6 +312,9 @@ func TestServeBadInput(t *testing.T) {
 		stderr string
 	}{
 		{"bad addr", []string{"serve", "--addr", "nonsense"}, "--addr: want HOST:PORT"},
+		{"port out of range", []string{"serve", "--addr", "127.0.0.1:99999"}, `--addr: want HOST:PORT with a port number from 0 to 65535 (0: any free port), got "127.0.0.1:99999"`},
+		{"port not a number", []string{"serve", "--addr", "127.0.0.1:http"}, "--addr: want HOST:PORT with a port number"},
+		{"host that does not resolve", []string{"serve", "--addr", "nohost.invalid:8080"}, "--addr: cannot listen on nohost.invalid:8080: cannot resolve the host nohost.invalid: give --addr an IP address"},
 		{"unknown flag", []string{"serve", "--port", "80"}, "bulwark: --port: no such flag for bulwark serve"},
 		{"tls cert without key", []string{"serve", "--tls-cert", "x.pem"}, "tls"},
 		{"missing tls files", []string{"serve", "--tls-cert", "x.pem", "--tls-key", "y.pem"}, "cannot load the TLS certificate"},

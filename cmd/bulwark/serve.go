@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -101,8 +102,10 @@ func (m *Main) serveCmd() *command {
 }
 
 func (m *Main) serve(ctx context.Context, f serveFlags) error {
-	if _, _, err := net.SplitHostPort(f.addr); err != nil {
+	if _, port, err := net.SplitHostPort(f.addr); err != nil {
 		return bulwark.Invalid("--addr", "want HOST:PORT such as 127.0.0.1:8080, got %q", f.addr)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return bulwark.Invalid("--addr", "want HOST:PORT with a port number from 0 to 65535 (0: any free port), got %q", f.addr)
 	}
 	if f.maxBody <= 0 {
 		return bulwark.Invalid("--max-body-bytes", "must be positive, got %d", f.maxBody)
@@ -313,8 +316,11 @@ func listen(addr string) (net.Listener, error) {
 	if err == nil {
 		return ln, nil
 	}
-	reason := bulwark.Echo(err.Error())
+	reason := err.Error()
+	var dnsErr *net.DNSError
 	switch {
+	case errors.As(err, &dnsErr):
+		reason = fmt.Sprintf("cannot resolve the host %s: give --addr an IP address of this machine or a name it resolves, such as 127.0.0.1:8080", dnsErr.Name)
 	case errors.Is(err, syscall.EADDRINUSE):
 		reason = "the address is already in use (another bulwark serve, or another program, listens there): stop it, or give --addr a free HOST:PORT"
 	case errors.Is(err, syscall.EACCES):
