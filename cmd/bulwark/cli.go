@@ -153,8 +153,25 @@ func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int,
 			if name == "data" {
 				return bulwark.ExitError, bulwark.Invalid("--data", "is a transaction's calldata ('bulwark safe hash --data HEX'), never the data directory: that is --data-dir DIR, before or after the command")
 			}
-			return bulwark.ExitError, bulwark.Invalid("--"+name, "goes after the command name ('%s COMMAND --%s …'): only the global flags %s may come before it (see '%s --help')",
-				strings.Join(path, " "), name, globalFlagList(), strings.Join(path, " "))
+			if name == "version" && cmd == root {
+				// 'bulwark --version', as git and docker take it.
+				args = append([]string{"version"}, args[1:]...)
+				continue
+			}
+			owners := commandsWithFlag(cmd, path, name)
+			switch {
+			case len(owners) == 0:
+				return bulwark.ExitError, bulwark.Invalid("--"+name, "no such flag for %s or any of its commands (see '%s --help')", strings.Join(path, " "), strings.Join(path, " "))
+			case len(owners) == 1:
+				return bulwark.ExitError, bulwark.Invalid("--"+name, "goes after the command name ('%s --%s …'): only the global flags %s may come before it (see '%s --help')",
+					owners[0], name, globalFlagList(), owners[0])
+			}
+			prefix := strings.Join(path, " ") + " "
+			for i, o := range owners {
+				owners[i] = strings.TrimPrefix(o, prefix)
+			}
+			return bulwark.ExitError, bulwark.Invalid("--"+name, "goes after the command name ('%s COMMAND --%s …', COMMAND one of: %s): only the global flags %s may come before it (see '%s --help')",
+				strings.Join(path, " "), name, strings.Join(owners, ", "), globalFlagList(), strings.Join(path, " "))
 		}
 		next := cmd.sub(args[0])
 		if next == nil {
@@ -190,6 +207,23 @@ func (m *Main) dispatch(ctx context.Context, root *command, args []string) (int,
 		return bulwark.ExitError, err
 	}
 	return cmd.run(ctx, pos)
+}
+
+// commandsWithFlag returns the full names ("bulwark serve") of the
+// commands under c, at path, that take the flag name.
+func commandsWithFlag(c *command, path []string, name string) []string {
+	var out []string
+	if c.setup != nil {
+		fs := flag.NewFlagSet("", flag.ContinueOnError)
+		c.setup(fs)
+		if fs.Lookup(name) != nil {
+			out = append(out, strings.Join(path, " "))
+		}
+	}
+	for _, sub := range c.subs {
+		out = append(out, commandsWithFlag(sub, append(slices.Clone(path), sub.name), name)...)
+	}
+	return out
 }
 
 // parseInterleaved parses flags that may stand before, between or after
