@@ -33,7 +33,7 @@ func (s *Server) safeWatchRoutes() {
 	s.handle(routeSafeAlerts, auth.PermRead, s.listSafeAlerts)
 }
 
-func (s *Server) watchStore() (watch.WatchListStore, error) {
+func (s *Server) watchStore() (watch.ListStore, error) {
 	if s.cfg.SafeWatches == nil {
 		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "Safe watching is not configured on this server")
 	}

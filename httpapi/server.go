@@ -150,7 +150,7 @@ type Config struct {
 	// be adapters of the audit log's store. SafeWatchesChanged, when set,
 	// is called after a change of the list has committed, so that the
 	// monitor picks it up at once.
-	SafeWatches        watch.WatchListStore
+	SafeWatches        watch.ListStore
 	SafeAlerts         watch.AlertStore
 	SafeWatchesChanged func()
 	// Outbox lists the alerts of every kind not delivered to the webhook

@@ -93,7 +93,7 @@ type Stats struct {
 }
 
 // Store keeps outbox messages. A store adapter writes a message in the
-// transaction that stores its alert (see safe.AlertStore,
+// transaction that stores its alert (see watch.AlertStore,
 // screening.WatchStore); Enqueue joins the transaction ctx carries, as the
 // adapter's other writes do, for producers of new kinds. A store that
 // deletes an alert (retention) deletes its message with it. storetest.Outbox

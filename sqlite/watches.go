@@ -11,7 +11,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-var _ watch.WatchListStore = (*DB)(nil)
+var _ watch.ListStore = (*DB)(nil)
 
 // AddWatch puts addr on the serve monitor's watch list. With a context
 // from audit.Log.Do it joins the audit transaction.

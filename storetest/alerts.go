@@ -42,7 +42,7 @@ func sampleAlert(i int, addr string) watch.Alert {
 	return a
 }
 
-// AlertStore runs the conformance suite for safe.AlertStore on an adapter
+// AlertStore runs the conformance suite for watch.AlertStore on an adapter
 // that also holds the audit log: round trips, filters, delivery state, and
 // an alert saved inside audit.Log.Do committing or rolling back with its
 // entry. open must return a fresh, empty store closed when t ends.

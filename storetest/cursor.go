@@ -10,7 +10,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
-// MonitorCursorStore runs the conformance suite for safe.MonitorCursorStore:
+// MonitorCursorStore runs the conformance suite for watch.MonitorCursorStore:
 // none at first, save, replace (one cursor per store), clear. open must
 // return a fresh, empty store closed when t ends.
 func MonitorCursorStore(t *testing.T, open func(t *testing.T) watch.MonitorCursorStore) {

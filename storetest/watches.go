@@ -16,11 +16,11 @@ import (
 // WatchListAuditStore is an adapter that holds the serve monitor's watch
 // list and the audit log.
 type WatchListAuditStore interface {
-	watch.WatchListStore
+	watch.ListStore
 	audit.Store
 }
 
-// WatchListStore runs the conformance suite for safe.WatchListStore on an
+// WatchListStore runs the conformance suite for watch.ListStore on an
 // adapter that also holds the audit log: add, list in order, duplicates,
 // removal, and a change made inside audit.Log.Do rolling back with its
 // entry. open must return a fresh, empty store closed when t ends.

@@ -39,7 +39,7 @@ const resumeAttempts = 5
 
 // monitor is the background watch of 'serve --rpc': it follows the chain
 // for the Safes on the watch list (POST/DELETE /api/v1/safe/watches) with
-// a safe.Watcher, and restarts the Watcher, from the last block it
+// a watch.Watcher, and restarts the Watcher, from the last block it
 // processed, whenever the list changes.
 type monitor struct {
 	client   *ethrpc.Client
@@ -210,7 +210,7 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 		return nil, nil
 	}
 	opts := watchOptions(mon.client, mon.db)
-	w, err := watch.NewWatcher(node, addrs, opts)
+	w, err := watch.New(node, addrs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 	// one, alert once for each, and watch the others.
 	var good []common.Address
 	for _, a := range addrs {
-		one, err := watch.NewWatcher(node, []common.Address{a}, opts)
+		one, err := watch.New(node, []common.Address{a}, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +248,7 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 	if len(good) == 0 {
 		return nil, nil
 	}
-	if w, err = watch.NewWatcher(node, good, opts); err != nil {
+	if w, err = watch.New(node, good, opts); err != nil {
 		return nil, err
 	}
 	return w, w.Start(ctx, baseline)

@@ -74,7 +74,7 @@ func (m *Main) safeAuditCmd() *command {
 			if m.g.json {
 				outs := make([]auditOutput, len(reps))
 				for i, r := range reps {
-					outs[i] = auditOutput{PostureJSON: r.JSON(), AuditSeq: seqs[i]}
+					outs[i] = auditOutput{ReportJSON: r.JSON(), AuditSeq: seqs[i]}
 				}
 				if len(outs) == 1 {
 					return code, m.printJSON(outs[0])
@@ -95,7 +95,7 @@ func (m *Main) safeAuditCmd() *command {
 // auditOutput is the --json form of one Safe's audit: the report and its
 // audit entry. Several Safes give a JSON array of them, in --safe order.
 type auditOutput struct {
-	posture.PostureJSON
+	posture.ReportJSON
 	AuditSeq int64 `json:"auditSeq"`
 }
 
@@ -108,7 +108,7 @@ func parseBlockFlag(field, s string) (uint64, error) {
 	return n, nil
 }
 
-func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture.PostureReport, error) {
+func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture.Report, error) {
 	if err := required("--safe", "the Safe's address (several separated by commas)", f.safes); err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture
 	return reps, nil
 }
 
-// auditReadError names the flag at fault in an error of safe.AuditMany:
+// auditReadError names the flag at fault in an error of posture.AuditMany:
 // --safe for an address that is not a Safe, --rpc for the node.
 func auditReadError(err error) error {
 	var rerr *safe.ReadStatesError
@@ -209,7 +209,7 @@ func rpcFlagError(err error) error {
 }
 
 // writeAuditText prints one Safe's posture report.
-func writeAuditText(w io.Writer, r *posture.PostureReport, auditSeq int64) {
+func writeAuditText(w io.Writer, r *posture.Report, auditSeq int64) {
 	st := r.State
 	b := &textBlock{w: w}
 	b.heading("Safe posture")
@@ -254,7 +254,7 @@ func writeAuditText(w io.Writer, r *posture.PostureReport, auditSeq int64) {
 		b.printf("  %s  %s\n", mo.Address.Hex(), accountText(mo))
 	}
 	b.blank()
-	opt := func(label string, a *posture.PostureAccount) {
+	opt := func(label string, a *posture.Account) {
 		if a == nil {
 			b.line(label, "none")
 			return
@@ -290,10 +290,10 @@ func writeAuditText(w io.Writer, r *posture.PostureReport, auditSeq int64) {
 	default:
 		b.printf("Verdict: OK (exit 0).\n")
 	}
-	b.printf("Posture rules %s, registry %s; recorded as audit entry %d.\n", posture.PosturePolicyVersion, safe.RegistryVersion, auditSeq)
+	b.printf("Posture rules %s, registry %s; recorded as audit entry %d.\n", posture.PolicyVersion, safe.RegistryVersion, auditSeq)
 }
 
-func accountText(a posture.PostureAccount) string {
+func accountText(a posture.Account) string {
 	var parts []string
 	switch a.Kind {
 	case posture.AccountEOA:

@@ -181,7 +181,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	if hasTo && to < from {
 		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before the first block to check, %d (the head)", to, from)
 	}
-	w, err := watch.NewWatcher(node, addrs, watchOptions(client, db))
+	w, err := watch.New(node, addrs, watchOptions(client, db))
 	if err != nil {
 		return bulwark.ExitError, err
 	}
@@ -243,8 +243,8 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 // watchOptions are the Watcher options of 'safe watch' and the serve
 // monitor: every ExecutionSuccess is checked against the verdicts on
 // record (safe verify, POST /api/v1/safe/verify).
-func watchOptions(client *ethrpc.Client, db *sqlite.DB) watch.WatchOptions {
-	return watch.WatchOptions{Executions: &watch.ExecutionCheck{Logs: client, Verified: db}}
+func watchOptions(client *ethrpc.Client, db *sqlite.DB) watch.Options {
+	return watch.Options{Executions: &watch.ExecutionCheck{Logs: client, Verified: db}}
 }
 
 // alertRecorder stores each alert with its audit entry and its outbox
@@ -329,10 +329,10 @@ func (p *watchProgress) done(last uint64) {
 	fmt.Fprintf(p.m.Stderr, "bulwark: stopped after block %d\n", last)
 }
 
-// watchNode adapts the ethrpc client to safe.WatchReader.
+// watchNode adapts the ethrpc client to watch.Reader.
 type watchNode struct{ *ethrpc.Client }
 
-var _ watch.WatchReader = watchNode{}
+var _ watch.Reader = watchNode{}
 
 func (n watchNode) BlockHeader(ctx context.Context, num uint64) (watch.BlockHeader, error) {
 	h, err := n.HeaderByNumber(ctx, ethrpc.AtBlock(num))

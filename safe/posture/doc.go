@@ -1,6 +1,6 @@
 // Package posture audits deployed Safes at one block: the singleton and
 // its version, owners and threshold, modules, guards, fallback handler and
 // pending approvals, each turned into findings with stable codes
-// ([PostureCodes]) and a verdict ([Audit], [AuditMany]). It reads through
+// ([Codes]) and a verdict ([Audit], [AuditMany]). It reads through
 // safe.ChainReader, and through safe.LogReader when the reader has it.
 package posture

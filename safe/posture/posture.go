@@ -17,11 +17,11 @@ import (
 	"github.com/bulwark-sec/bulwark/safe"
 )
 
-// PosturePolicyVersion names the posture rules below (the findings of
+// PolicyVersion names the posture rules below (the findings of
 // [Audit] and their severities). It is stored with every audit verdict;
 // change it whenever a rule or a severity changes. The verdict table is
 // the policy's ([safe.VerdictOf]).
-const PosturePolicyVersion = "safe-posture/1"
+const PolicyVersion = "safe-posture/1"
 
 // Posture finding codes. They are stable: scripts and the audit log key on
 // them. docs/safe.md ("Posture audit") explains each. Two codes are
@@ -41,8 +41,8 @@ const (
 	CodeApprovedHashesUnchecked = "APPROVED_HASHES_UNCHECKED"
 )
 
-// PostureCodes lists every code [Audit] emits.
-var PostureCodes = []string{safe.CodeListCorrupt, safe.CodeUnknownSingleton, CodeLegacyVersion, CodeThresholdRisk, CodeModulesEnabled,
+// Codes lists every code [Audit] emits.
+var Codes = []string{safe.CodeListCorrupt, safe.CodeUnknownSingleton, CodeLegacyVersion, CodeThresholdRisk, CodeModulesEnabled,
 	CodeUnknownFallbackHandler, CodeGuardSet, CodeModuleGuardSet, CodeNoGuard, CodeOwnerIsContract,
 	CodeApprovedHashesPending, CodeApprovedHashesUnchecked}
 
@@ -95,9 +95,9 @@ const (
 	AccountDelegated AccountKind = "delegated-eoa" // an EIP-7702 delegation (0xef0100 ‖ address)
 )
 
-// PostureAccount is an owner, module, guard, module guard or fallback
+// Account is an owner, module, guard, module guard or fallback
 // handler as the audit saw it.
-type PostureAccount struct {
+type Account struct {
 	Address  common.Address `json:"-"`
 	Kind     AccountKind    `json:"kind"`
 	CodeHash string         `json:"codeHash,omitempty"`
@@ -111,8 +111,8 @@ type PostureAccount struct {
 }
 
 // MarshalJSON writes the address in EIP-55 form.
-func (a PostureAccount) MarshalJSON() ([]byte, error) {
-	type plain PostureAccount
+func (a Account) MarshalJSON() ([]byte, error) {
+	type plain Account
 	return json.Marshal(struct {
 		Address string `json:"address"`
 		plain
@@ -149,8 +149,8 @@ type ApprovalScan struct {
 	Pending   []PendingApproval `json:"pending"`
 }
 
-// PostureReport is the result of a posture audit of one Safe at one block.
-type PostureReport struct {
+// Report is the result of a posture audit of one Safe at one block.
+type Report struct {
 	Safe    common.Address
 	ChainID uint64
 	Block   uint64
@@ -159,18 +159,18 @@ type PostureReport struct {
 	Version      string
 	VersionError string
 	State        *safe.State
-	Owners       []PostureAccount
-	Modules      []PostureAccount
-	Guard        *PostureAccount
-	ModuleGuard  *PostureAccount
-	Handler      *PostureAccount
+	Owners       []Account
+	Modules      []Account
+	Guard        *Account
+	ModuleGuard  *Account
+	Handler      *Account
 	Approvals    ApprovalScan
 	Findings     []safe.Finding
 	Verdict      bulwark.Verdict
 }
 
 // Codes returns the codes of the report's findings, in order.
-func (r *PostureReport) Codes() []string {
+func (r *Report) Codes() []string {
 	out := make([]string, len(r.Findings))
 	for i, f := range r.Findings {
 		out[i] = f.Code
@@ -180,7 +180,7 @@ func (r *PostureReport) Codes() []string {
 
 // Audit reads the Safe at addr at block and audits its posture; see
 // [AuditMany].
-func Audit(ctx context.Context, r safe.ChainReader, addr common.Address, block safe.BlockID) (*PostureReport, error) {
+func Audit(ctx context.Context, r safe.ChainReader, addr common.Address, block safe.BlockID) (*Report, error) {
 	reps, err := AuditMany(ctx, r, []common.Address{addr}, block, AuditOptions{})
 	var rerr *safe.ReadStatesError
 	if errors.As(err, &rerr) && len(rerr.Errs) == 1 {
@@ -199,7 +199,7 @@ func Audit(ctx context.Context, r safe.ChainReader, addr common.Address, block s
 // the approvedHashes slots they name. The result has one report per
 // address, in order; a Safe that cannot be read has a nil entry and the
 // error is a *ReadStatesError, as ReadStatesWith's.
-func AuditMany(ctx context.Context, r safe.ChainReader, addrs []common.Address, block safe.BlockID, opt AuditOptions) ([]*PostureReport, error) {
+func AuditMany(ctx context.Context, r safe.ChainReader, addrs []common.Address, block safe.BlockID, opt AuditOptions) ([]*Report, error) {
 	if opt.Registry == nil {
 		opt.Registry = safe.KnownDeployments()
 	}
@@ -245,15 +245,15 @@ func AuditMany(ctx context.Context, r safe.ChainReader, addrs []common.Address, 
 			}
 		}
 	}
-	account := func(a common.Address) PostureAccount {
+	account := func(a common.Address) Account {
 		return describeAccount(opt.Registry, a, reads[index[a]].Out)
 	}
-	reps := make([]*PostureReport, len(addrs))
+	reps := make([]*Report, len(addrs))
 	for i, st := range states {
 		if st == nil {
 			continue
 		}
-		rep := &PostureReport{Safe: st.Address, ChainID: st.ChainID, State: st}
+		rep := &Report{Safe: st.Address, ChainID: st.ChainID, State: st}
 		rep.Block, _ = st.Block.Number()
 		if v, err := st.Version(); err == nil {
 			rep.Version = v.String()
@@ -266,7 +266,7 @@ func AuditMany(ctx context.Context, r safe.ChainReader, addrs []common.Address, 
 		for _, a := range st.Modules {
 			rep.Modules = append(rep.Modules, account(a))
 		}
-		opt := func(a common.Address) *PostureAccount {
+		opt := func(a common.Address) *Account {
 			if a == (common.Address{}) {
 				return nil
 			}
@@ -296,8 +296,8 @@ func AuditMany(ctx context.Context, r safe.ChainReader, addrs []common.Address, 
 // delegationPrefix starts the code of an EIP-7702 delegated account.
 var delegationPrefix = []byte{0xef, 0x01, 0x00}
 
-func describeAccount(reg *safe.Registry, a common.Address, code []byte) PostureAccount {
-	acc := PostureAccount{Address: a, Kind: AccountEOA}
+func describeAccount(reg *safe.Registry, a common.Address, code []byte) Account {
+	acc := Account{Address: a, Kind: AccountEOA}
 	if len(code) == 0 {
 		return acc
 	}
@@ -327,7 +327,7 @@ func describeAccount(reg *safe.Registry, a common.Address, code []byte) PostureA
 
 // scanApprovals fills rep.Approvals. Only a failure to reach the node at
 // all is an error; a refused query is a reason.
-func scanApprovals(ctx context.Context, r safe.ChainReader, rep *PostureReport, opt AuditOptions) error {
+func scanApprovals(ctx context.Context, r safe.ChainReader, rep *Report, opt AuditOptions) error {
 	sc := &rep.Approvals
 	sc.ToBlock = rep.Block
 	sc.Pending = []PendingApproval{}
@@ -436,7 +436,7 @@ func scanApprovals(ctx context.Context, r safe.ChainReader, rep *PostureReport, 
 
 // postureFindings applies the posture rules to a report whose accounts and
 // approvals are filled in.
-func postureFindings(rep *PostureReport) []safe.Finding {
+func postureFindings(rep *Report) []safe.Finding {
 	st := rep.State
 	var out []safe.Finding
 	add := func(code string, sev safe.Severity, kv []string, format string, args ...any) {
@@ -621,7 +621,7 @@ func thresholdFindings(st *safe.State, add func(string, safe.Severity, []string,
 	}
 }
 
-func guardFinding(code, what string, g PostureAccount, unused bool, add func(string, safe.Severity, []string, string, ...any)) {
+func guardFinding(code, what string, g Account, unused bool, add func(string, safe.Severity, []string, string, ...any)) {
 	fields := []string{strings.ReplaceAll(what, " ", ""), g.Address.Hex(), "kind", string(g.Kind)}
 	switch {
 	case unused:
@@ -642,38 +642,38 @@ func guardFinding(code, what string, g PostureAccount, unused bool, add func(str
 	}
 }
 
-// PostureJSON is the JSON form of a posture report (CLI.md: "safe",
+// ReportJSON is the JSON form of a posture report (CLI.md: "safe",
 // "version", "singleton", "verdict", "findings" and more). Addresses are
 // EIP-55, hashes lower-case hex, integers decimal strings.
-type PostureJSON struct {
-	Safe                string           `json:"safe"`
-	ChainID             string           `json:"chainId"`
-	Block               string           `json:"block"`
-	Version             string           `json:"version"`
-	VersionError        string           `json:"versionError,omitempty"`
-	Singleton           string           `json:"singleton"`
-	SingletonCodeHash   string           `json:"singletonCodeHash"`
-	SingletonKnown      bool             `json:"singletonKnown"`
-	SingletonDeployment string           `json:"singletonDeployment,omitempty"`
-	ReportedVersion     string           `json:"reportedVersion,omitempty"`
-	ProxyVersion        string           `json:"proxyVersion"`
-	ProxyCodeHash       string           `json:"proxyCodeHash"`
-	Threshold           string           `json:"threshold"`
-	OwnerCount          string           `json:"ownerCount"`
-	Nonce               string           `json:"nonce"`
-	Balance             string           `json:"balance"`
-	Owners              []PostureAccount `json:"owners"`
-	OwnersStatus        string           `json:"ownersStatus"`
-	Modules             []PostureAccount `json:"modules"`
-	ModulesStatus       string           `json:"modulesStatus"`
-	Guard               *PostureAccount  `json:"guard"`
-	ModuleGuard         *PostureAccount  `json:"moduleGuard"`
-	FallbackHandler     *PostureAccount  `json:"fallbackHandler"`
-	Approvals           ApprovalScan     `json:"approvals"`
-	Verdict             bulwark.Verdict  `json:"verdict"`
-	Findings            []safe.Finding   `json:"findings"`
-	PolicyVersion       string           `json:"policyVersion"`
-	RegistryVersion     string           `json:"registryVersion"`
+type ReportJSON struct {
+	Safe                string          `json:"safe"`
+	ChainID             string          `json:"chainId"`
+	Block               string          `json:"block"`
+	Version             string          `json:"version"`
+	VersionError        string          `json:"versionError,omitempty"`
+	Singleton           string          `json:"singleton"`
+	SingletonCodeHash   string          `json:"singletonCodeHash"`
+	SingletonKnown      bool            `json:"singletonKnown"`
+	SingletonDeployment string          `json:"singletonDeployment,omitempty"`
+	ReportedVersion     string          `json:"reportedVersion,omitempty"`
+	ProxyVersion        string          `json:"proxyVersion"`
+	ProxyCodeHash       string          `json:"proxyCodeHash"`
+	Threshold           string          `json:"threshold"`
+	OwnerCount          string          `json:"ownerCount"`
+	Nonce               string          `json:"nonce"`
+	Balance             string          `json:"balance"`
+	Owners              []Account       `json:"owners"`
+	OwnersStatus        string          `json:"ownersStatus"`
+	Modules             []Account       `json:"modules"`
+	ModulesStatus       string          `json:"modulesStatus"`
+	Guard               *Account        `json:"guard"`
+	ModuleGuard         *Account        `json:"moduleGuard"`
+	FallbackHandler     *Account        `json:"fallbackHandler"`
+	Approvals           ApprovalScan    `json:"approvals"`
+	Verdict             bulwark.Verdict `json:"verdict"`
+	Findings            []safe.Finding  `json:"findings"`
+	PolicyVersion       string          `json:"policyVersion"`
+	RegistryVersion     string          `json:"registryVersion"`
 }
 
 func statusText(s safe.ListStatus) string {
@@ -691,9 +691,9 @@ func decOrEmpty(n *big.Int) string {
 }
 
 // JSON returns the report's JSON form.
-func (r *PostureReport) JSON() PostureJSON {
+func (r *Report) JSON() ReportJSON {
 	st := r.State
-	j := PostureJSON{
+	j := ReportJSON{
 		Safe: r.Safe.Hex(), ChainID: fmt.Sprint(r.ChainID), Block: fmt.Sprint(r.Block),
 		Version: r.Version, VersionError: r.VersionError,
 		Singleton: st.Singleton.Hex(), SingletonCodeHash: strings.ToLower(st.SingletonCodeHash.Hex()), SingletonKnown: st.SingletonKnown(),
@@ -702,16 +702,16 @@ func (r *PostureReport) JSON() PostureJSON {
 		Owners: r.Owners, OwnersStatus: statusText(st.OwnersStatus), Modules: r.Modules, ModulesStatus: statusText(st.ModulesStatus),
 		Guard: r.Guard, ModuleGuard: r.ModuleGuard, FallbackHandler: r.Handler,
 		Approvals: r.Approvals, Verdict: r.Verdict, Findings: r.Findings,
-		PolicyVersion: PosturePolicyVersion, RegistryVersion: safe.RegistryVersion,
+		PolicyVersion: PolicyVersion, RegistryVersion: safe.RegistryVersion,
 	}
 	if st.SingletonKnown() {
 		j.SingletonDeployment = safe.DeploymentNames(st.SingletonDeployments)
 	}
 	if j.Owners == nil {
-		j.Owners = []PostureAccount{}
+		j.Owners = []Account{}
 	}
 	if j.Modules == nil {
-		j.Modules = []PostureAccount{}
+		j.Modules = []Account{}
 	}
 	if j.Findings == nil {
 		j.Findings = []safe.Finding{}
@@ -723,12 +723,12 @@ func (r *PostureReport) JSON() PostureJSON {
 }
 
 // AuditTarget names the audited Safe in the audit log.
-func (r *PostureReport) AuditTarget() string { return "safe:" + r.Safe.Hex() }
+func (r *Report) AuditTarget() string { return "safe:" + r.Safe.Hex() }
 
 // AuditDetails is what the audit log records about a posture verdict: the
 // Safe, chain, block, version and singleton it was reached on, the
 // findings' codes and severities, the verdict and the rule versions.
-func (r *PostureReport) AuditDetails() map[string]any {
+func (r *Report) AuditDetails() map[string]any {
 	type codeSev struct {
 		Code     string        `json:"code"`
 		Severity safe.Severity `json:"severity"`
@@ -746,7 +746,7 @@ func (r *PostureReport) AuditDetails() map[string]any {
 		"singletonCodeHash": r.State.SingletonCodeHash.Hex(),
 		"findings":          fs,
 		"verdict":           r.Verdict,
-		"policyVersion":     PosturePolicyVersion,
+		"policyVersion":     PolicyVersion,
 		"registryVersion":   safe.RegistryVersion,
 		"approvalsChecked":  r.Approvals.Checked,
 	}

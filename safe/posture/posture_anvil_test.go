@@ -15,7 +15,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/posture"
 )
 
-func auditOnChain(t *testing.T, c *safetest.Chain, addr common.Address) *posture.PostureReport {
+func auditOnChain(t *testing.T, c *safetest.Chain, addr common.Address) *posture.Report {
 	t.Helper()
 	r, err := posture.Audit(context.Background(), c.RPC, addr, safe.LatestBlock)
 	if err != nil {
@@ -26,7 +26,7 @@ func auditOnChain(t *testing.T, c *safetest.Chain, addr common.Address) *posture
 
 // postureCheck requires the report's verdict and that its codes are
 // exactly want (in any order), each with the given severity.
-func postureCheck(t *testing.T, r *posture.PostureReport, verdict bulwark.Verdict, want map[string]safe.Severity) {
+func postureCheck(t *testing.T, r *posture.Report, verdict bulwark.Verdict, want map[string]safe.Severity) {
 	t.Helper()
 	got := map[string]safe.Severity{}
 	for _, f := range r.Findings {

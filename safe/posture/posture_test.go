@@ -72,7 +72,7 @@ func healthySafe() *fakeLogChain {
 	return &fakeLogChain{Chain: f}
 }
 
-func auditFake(t *testing.T, r safe.ChainReader, opt AuditOptions) *PostureReport {
+func auditFake(t *testing.T, r safe.ChainReader, opt AuditOptions) *Report {
 	t.Helper()
 	if opt.Registry == nil {
 		opt.Registry = postureRegistry(t)
@@ -84,7 +84,7 @@ func auditFake(t *testing.T, r safe.ChainReader, opt AuditOptions) *PostureRepor
 	return reps[0]
 }
 
-func findingsByCode(r *PostureReport) map[string][]safe.Finding {
+func findingsByCode(r *Report) map[string][]safe.Finding {
 	out := map[string][]safe.Finding{}
 	for _, f := range r.Findings {
 		out[f.Code] = append(out[f.Code], f)
@@ -92,7 +92,7 @@ func findingsByCode(r *PostureReport) map[string][]safe.Finding {
 	return out
 }
 
-func wantFinding(t *testing.T, r *PostureReport, code string, sev safe.Severity, contains ...string) safe.Finding {
+func wantFinding(t *testing.T, r *Report, code string, sev safe.Severity, contains ...string) safe.Finding {
 	t.Helper()
 	for _, f := range r.Findings {
 		if f.Code != code || f.Severity != sev {
@@ -143,7 +143,7 @@ func TestAuditHealthy(t *testing.T) {
 		}
 	}
 	d := r.AuditDetails()
-	if d["verdict"] != bulwark.VerdictOK || d["policyVersion"] != PosturePolicyVersion || d["block"] != "77" || d["version"] != "1.4.1" {
+	if d["verdict"] != bulwark.VerdictOK || d["policyVersion"] != PolicyVersion || d["block"] != "77" || d["version"] != "1.4.1" {
 		t.Errorf("audit details %v", d)
 	}
 }

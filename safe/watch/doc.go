@@ -1,10 +1,10 @@
 // Package watch follows Safes block by block: a [Watcher] reads the
 // watched Safes at every new block (by hash, so a reorg cannot swap the
 // block under it), diffs each state against the block before, and turns
-// what changed into [Alert]s with stable codes ([WatchCodes]): a new
+// what changed into [Alert]s with stable codes ([Codes]): a new
 // singleton, owners, threshold, modules, guard or handler, a list that no
 // longer reads, an execution Bulwark never verified or rejected, a reorg,
 // a node that stops or comes back. It reads through safe.ChainReader and
 // the optional safe.LogReader; the stores it needs ([AlertStore],
-// [WatchListStore], [MonitorCursorStore]) are implemented by the adapters.
+// [ListStore], [MonitorCursorStore]) are implemented by the adapters.
 package watch

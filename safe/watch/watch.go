@@ -37,8 +37,8 @@ const (
 	CodeWatchGap = "WATCH_GAP"
 )
 
-// WatchCodes lists every code a Watcher emits.
-var WatchCodes = []string{safe.CodeMasterCopyChange, safe.CodeListCorrupt, safe.CodeGuardChange, CodeModuleGuardChange,
+// Codes lists every code a Watcher emits.
+var Codes = []string{safe.CodeMasterCopyChange, safe.CodeListCorrupt, safe.CodeGuardChange, CodeModuleGuardChange,
 	safe.CodeFallbackHandlerChange, safe.CodeOwnerChange, safe.CodeThresholdChange, safe.CodeModuleChange, CodeSafeUnreadable,
 	CodeNodeUnreachable, CodeReorgTooDeep, CodeNodeRecovered, CodeChainReorg, CodeUnverifiedExecution, CodeExecutedRejected}
 
@@ -54,10 +54,10 @@ type BlockHeader struct {
 	ParentHash common.Hash
 }
 
-// WatchReader is a ChainReader that also returns block headers, by number
+// Reader is a ChainReader that also returns block headers, by number
 // on the node's canonical chain. An adapter on the ethrpc client implements
 // it (cmd/bulwark); tests implement it with a fake chain.
-type WatchReader interface {
+type Reader interface {
 	safe.ChainReader
 	// BlockHeader returns the header of block n of the canonical chain; an
 	// ENOTFOUND error when the node has no such block.
@@ -106,8 +106,8 @@ func WorstVerdict(alerts []Alert) bulwark.Verdict {
 	return safe.VerdictOf(fs)
 }
 
-// WatchOptions tune a Watcher.
-type WatchOptions struct {
+// Options tune a Watcher.
+type Options struct {
 	// MaxReorgDepth bounds the search for a reorganised chain's common
 	// ancestor; 0 means DefaultMaxReorgDepth.
 	MaxReorgDepth int
@@ -159,9 +159,9 @@ const ExecutionLogChunk = 256
 //
 // A Watcher is not safe for concurrent use.
 type Watcher struct {
-	r     WatchReader
+	r     Reader
 	safes []common.Address
-	opt   WatchOptions
+	opt   Options
 
 	last   BlockHeader
 	hashes map[uint64]common.Hash // processed canonical blocks, the last MaxReorgDepth+1
@@ -180,9 +180,9 @@ type Watcher struct {
 	started     bool
 }
 
-// NewWatcher returns a Watcher of safes (at least one, no duplicates) on
+// New returns a Watcher of safes (at least one, no duplicates) on
 // r. Call Start before Step.
-func NewWatcher(r WatchReader, safes []common.Address, opt WatchOptions) (*Watcher, error) {
+func New(r Reader, safes []common.Address, opt Options) (*Watcher, error) {
 	if r == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "safe: no chain reader")
 	}
@@ -199,7 +199,7 @@ func NewWatcher(r WatchReader, safes []common.Address, opt WatchOptions) (*Watch
 	if opt.MaxReorgDepth <= 0 {
 		opt.MaxReorgDepth = DefaultMaxReorgDepth
 	}
-	return &Watcher{r: &cachedChainID{WatchReader: r}, safes: append([]common.Address(nil), safes...), opt: opt,
+	return &Watcher{r: &cachedChainID{Reader: r}, safes: append([]common.Address(nil), safes...), opt: opt,
 		hashes: map[uint64]common.Hash{}, states: map[common.Address]*safe.State{}, unreadable: map[common.Address]bool{},
 		notDeployed: map[common.Address]bool{}, deployedAt: map[common.Address]uint64{}}, nil
 }
@@ -661,7 +661,7 @@ func listStatus(s string) string {
 // cachedChainID asks the node for the chain id once: ReadStatesWith asks
 // for it on every call, a round trip per block a watcher can save.
 type cachedChainID struct {
-	WatchReader
+	Reader
 	mu sync.Mutex
 	id uint64
 	ok bool
@@ -673,7 +673,7 @@ func (c *cachedChainID) ChainID(ctx context.Context) (uint64, error) {
 	if c.ok {
 		return c.id, nil
 	}
-	id, err := c.WatchReader.ChainID(ctx)
+	id, err := c.Reader.ChainID(ctx)
 	if err != nil {
 		return 0, err
 	}

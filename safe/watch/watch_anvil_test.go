@@ -38,8 +38,8 @@ type followed struct {
 // test ends (or by stop).
 func follow(t *testing.T, chain *safetest.Chain, s *safetest.Safe, unreachableAfter time.Duration) *followed {
 	t.Helper()
-	w, err := watch.NewWatcher(headerNode{chain.RPC}, []common.Address{s.Address},
-		watch.WatchOptions{Executions: &watch.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
+	w, err := watch.New(headerNode{chain.RPC}, []common.Address{s.Address},
+		watch.Options{Executions: &watch.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,8 +360,8 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 	}
 
 	node := headerNode{chain.RPC}
-	w, err := watch.NewWatcher(node, []common.Address{s.Address, guard, empty},
-		watch.WatchOptions{Executions: &watch.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
+	w, err := watch.New(node, []common.Address{s.Address, guard, empty},
+		watch.Options{Executions: &watch.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +418,7 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 
 	// Started once it has code, the guard is refused as a non-Safe, as
 	// before; the Safe and the empty address are not.
-	w2, err := watch.NewWatcher(node, []common.Address{s.Address, guard, empty}, watch.WatchOptions{})
+	w2, err := watch.New(node, []common.Address{s.Address, guard, empty}, watch.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +444,7 @@ func TestWatchAnvilEOA(t *testing.T) {
 	base := chain.BlockNumber(t)
 	node := headerNode{chain.RPC}
 
-	w, err := watch.NewWatcher(node, []common.Address{eoa, fresh}, watch.WatchOptions{})
+	w, err := watch.New(node, []common.Address{eoa, fresh}, watch.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +454,7 @@ func TestWatchAnvilEOA(t *testing.T) {
 	}
 	// Before its transactions it is an address that may still become a
 	// Safe: the nonce is read at the block asked for.
-	w, err = watch.NewWatcher(node, []common.Address{eoa}, watch.WatchOptions{})
+	w, err = watch.New(node, []common.Address{eoa}, watch.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +462,7 @@ func TestWatchAnvilEOA(t *testing.T) {
 		t.Fatalf("Start at block %d, before the EOA's transactions: %v, NotDeployed %v", before, err, w.NotDeployed())
 	}
 
-	w, err = watch.NewWatcher(node, []common.Address{fresh}, watch.WatchOptions{})
+	w, err = watch.New(node, []common.Address{fresh}, watch.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
-// headerNode adapts the ethrpc client to safe.WatchReader (cmd/bulwark has
+// headerNode adapts the ethrpc client to watch.Reader (cmd/bulwark has
 // the same adapter).
 type headerNode struct{ *ethrpc.Client }
 
@@ -46,16 +46,16 @@ func BenchmarkWatchStep(b *testing.B) {
 	b.Cleanup(c.Close)
 	for _, bc := range []struct {
 		name string
-		opt  watch.WatchOptions
+		opt  watch.Options
 	}{
-		{"state", watch.WatchOptions{}},
+		{"state", watch.Options{}},
 		// Also the block's ExecutionSuccess logs of the 1,000 Safes (what
 		// 'safe watch' and the serve monitor always do); the blocks are
 		// empty, so no verification is looked up.
-		{"state+executions", watch.WatchOptions{Executions: &watch.ExecutionCheck{Logs: c, Verified: noVerifications{}}}},
+		{"state+executions", watch.Options{Executions: &watch.ExecutionCheck{Logs: c, Verified: noVerifications{}}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			w, err := watch.NewWatcher(headerNode{c}, addrs, bc.opt)
+			w, err := watch.New(headerNode{c}, addrs, bc.opt)
 			if err != nil {
 				b.Fatal(err)
 			}

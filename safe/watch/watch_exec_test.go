@@ -75,7 +75,7 @@ func TestWatcherExecutions(t *testing.T) {
 	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
 	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}, recs: map[common.Hash][]safe.VerificationRecord{}}
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{Read: safe.ReadOptions{Registry: fakechain.Registry(t)},
+	w, err := New(chain, []common.Address{watchSafeA, watchSafeB}, Options{Read: safe.ReadOptions{Registry: fakechain.Registry(t)},
 		Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +173,7 @@ func TestExecutionLogChunks(t *testing.T) {
 	}
 	chain := newFakeWatchChain(g)
 	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}}
-	w, err := NewWatcher(chain, safes, WatchOptions{Read: safe.ReadOptions{Registry: fakechain.Registry(t)}, Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
+	w, err := New(chain, safes, Options{Read: safe.ReadOptions{Registry: fakechain.Registry(t)}, Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
 	if err != nil {
 		t.Fatal(err)
 	}

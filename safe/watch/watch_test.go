@@ -20,7 +20,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
 )
 
-// fakeWatchChain is a WatchReader over blocks, each with its own
+// fakeWatchChain is a Reader over blocks, each with its own
 // fakeStateChain, on a canonical chain that can be reorganised.
 type fakeWatchChain struct {
 	mu     sync.Mutex
@@ -150,7 +150,7 @@ func newWatchFixture(t *testing.T) (*fakeWatchChain, *Watcher) {
 	g.AddSafe(watchSafeA, fakechain.Owners(3), 2, nil)
 	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
+	w, err := New(chain, []common.Address{watchSafeA, watchSafeB}, Options{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestWatcherStartNotSafe(t *testing.T) {
 	g := fakechain.New()
 	g.Accounts[watchSafeA] = &fakechain.Account{Code: []byte("some other contract")}
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
+	w, err := New(chain, []common.Address{watchSafeA, watchSafeB}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestWatcherStartNotSafe(t *testing.T) {
 	// A has no code but has sent transactions: an externally owned
 	// account (a wrong address), not a Safe not deployed yet.
 	g.Accounts[watchSafeA] = &fakechain.Account{Nonce: 2, Balance: big.NewInt(1)}
-	w, err = NewWatcher(newFakeWatchChain(g), []common.Address{watchSafeA, watchSafeB}, WatchOptions{})
+	w, err = New(newFakeWatchChain(g), []common.Address{watchSafeA, watchSafeB}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,10 +266,10 @@ func TestWatcherStartNotSafe(t *testing.T) {
 		!strings.Contains(err.Error(), "baseline block 0: 1 Safe(s) could not be read; "+watchSafeA.Hex()+" is an externally owned account (it has sent 2 transactions), not a Safe") {
 		t.Fatalf("Start with an EOA = %v", err)
 	}
-	if _, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeA}, WatchOptions{}); err == nil {
+	if _, err := New(chain, []common.Address{watchSafeA, watchSafeA}, Options{}); err == nil {
 		t.Error("duplicate Safe accepted")
 	}
-	if _, err := NewWatcher(chain, nil, WatchOptions{}); err == nil {
+	if _, err := New(chain, nil, Options{}); err == nil {
 		t.Error("no Safe accepted")
 	}
 }
@@ -285,7 +285,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 	g := fakechain.New()
 	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeA, watchSafeB, watchC}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
+	w, err := New(chain, []common.Address{watchSafeA, watchSafeB, watchC}, Options{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func TestWatcherNotDeployedEOA(t *testing.T) {
 	g := fakechain.New()
 	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := NewWatcher(chain, []common.Address{watchSafeB, watchD}, WatchOptions{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
+	w, err := New(chain, []common.Address{watchSafeB, watchD}, Options{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,13 +26,13 @@ func (w WatchedSafe) MarshalJSON() ([]byte, error) {
 	}{w.Safe.Hex(), plain(w)})
 }
 
-// WatchListStore keeps the Safes the serve monitor watches
+// ListStore keeps the Safes the serve monitor watches
 // (POST/GET/DELETE /api/v1/safe/watches).
 //
 // A store adapter that also holds the audit log joins the write
 // transaction that audit.Log.Do hands its change, so a change of the list
 // and its audit entry commit together or not at all.
-type WatchListStore interface {
+type ListStore interface {
 	// AddWatch adds addr (the store stamps the time); ECONFLICT when it is
 	// already on the list.
 	AddWatch(ctx context.Context, addr common.Address, by string) (WatchedSafe, error)
