@@ -314,3 +314,22 @@ func check(prev Head, e *Entry) *Break {
 	}
 	return nil
 }
+
+// deferredSyncKey is the context key of WithDeferredSync.
+type deferredSyncKey struct{}
+
+// WithDeferredSync marks the appends made with ctx as ones whose sync to
+// disk may be deferred: the store commits them (they then survive a crash
+// of the process: kill -9, out of memory, panic) without waiting for the
+// disk to flush, and flushes within a bounded interval, so that a power
+// loss can lose at most that interval. Stores that cannot defer sync as
+// usual.
+func WithDeferredSync(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferredSyncKey{}, true)
+}
+
+// DeferredSync reports whether ctx was marked by WithDeferredSync.
+func DeferredSync(ctx context.Context) bool {
+	v, _ := ctx.Value(deferredSyncKey{}).(bool)
+	return v
+}

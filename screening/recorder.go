@@ -34,6 +34,13 @@ type RecorderOptions struct {
 	// next one, so a lone caller waits for one commit and a busy server
 	// pays one transaction and one audit entry per batch (group commit).
 	Async bool
+	// SyncEachCommit, when true, has every batch synced to disk as it
+	// commits, so a committed decision survives a power loss too. When
+	// false (the default) a batch is committed to the store's write-ahead
+	// log without waiting for the disk (it survives a crash of the
+	// process) and the store syncs it within its sync interval (see
+	// audit.WithDeferredSync).
+	SyncEachCommit bool
 	// MaxBatch bounds a batch (0: 512).
 	MaxBatch int
 	// Queue bounds the decisions waiting (0: 65,536). A full queue makes

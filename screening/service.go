@@ -127,6 +127,9 @@ func (s *Service) Close(ctx context.Context) error { return s.recorder.Close(ctx
 // them: per decision its ID, kind, use, verdict, actor, subject and the
 // SHA-256 of the stored body, which holds the list versions and matches.
 func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
+	if !s.cfg.Recorder.SyncEachCommit {
+		ctx = audit.WithDeferredSync(ctx)
+	}
 	_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		seq, _ := audit.PendingSeq(ctx)
 		items := make([]json.RawMessage, len(batch))

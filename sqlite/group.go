@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
@@ -40,6 +41,8 @@ type appendReq struct {
 	build buildFunc
 	state atomic.Int32
 	done  chan appendResult // buffered: the writer never waits for the caller
+	// deferred: the caller marked it audit.WithDeferredSync.
+	deferred bool
 
 	entry *audit.Entry // set by the writer while the batch is open
 }
@@ -64,11 +67,23 @@ type Stats struct {
 	// Queued is how many AppendAudit calls are handed to the writer and
 	// not yet taken into a batch (0 with NoGroupCommit).
 	Queued int64
+	// DeferredCommits is how many of Commits were committed without an
+	// fsync (every append in them marked audit.WithDeferredSync).
+	DeferredCommits int64
+	// WALSyncs is how often the syncer flushed the write-ahead log to
+	// cover deferred commits; WALSyncFailures how often that failed.
+	WALSyncs, WALSyncFailures int64
+	// Unsynced is how many deferred commits no WAL sync covers yet.
+	Unsynced int64
 }
 
 // Stats returns the audit writer's counters.
 func (db *DB) Stats() Stats {
-	return Stats{Appends: db.appends.Load(), Commits: db.commits.Load(), Queued: int64(len(db.reqs))}
+	synced := db.syncedCommits.Load()
+	deferred := db.deferredCommits.Load()
+	return Stats{Appends: db.appends.Load(), Commits: db.commits.Load(), Queued: int64(len(db.reqs)),
+		DeferredCommits: deferred, WALSyncs: db.walSyncs.Load(), WALSyncFailures: db.walSyncFailures.Load(),
+		Unsynced: deferred - synced}
 }
 
 // opAppend is what a failed append was doing, for error messages.
@@ -109,7 +124,7 @@ func (db *DB) appendGrouped(ctx context.Context, build buildFunc) (*audit.Entry,
 		return nil, errClosed()
 	default:
 	}
-	r := &appendReq{ctx: ctx, build: build, done: make(chan appendResult, 1)}
+	r := &appendReq{ctx: ctx, build: build, done: make(chan appendResult, 1), deferred: audit.DeferredSync(ctx)}
 	select {
 	case db.reqs <- r:
 	case <-ctx.Done():
@@ -190,17 +205,40 @@ func (db *DB) writeBatch(batch []*appendReq) (rest []*appendReq) {
 		tx   *sql.Tx
 		ok   []*appendReq // appended, waiting for the commit
 	)
+	// The batch's commit waits for an fsync unless every append in it
+	// may defer its sync (walsync.go).
+	deferred := true
+	for _, r := range batch {
+		deferred = deferred && r.deferred
+	}
+	relaxed := false // the connection runs with synchronous=NORMAL
 	defer func() {
-		if conn != nil {
-			_ = conn.Close()
+		if conn == nil {
+			return
 		}
+		if relaxed {
+			// Every other write on the connection syncs as it commits.
+			if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+				// Do not hand a connection that would not sync to
+				// anyone else: database/sql discards it.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}
+		_ = conn.Close()
 	}()
 	for i, r := range batch {
 		if tx == nil && r.state.Load() == reqPending && r.ctx.Err() == nil {
 			// Begin before claiming: while BEGIN waits for a lock another
 			// process holds, the callers may still give up.
 			var err error
-			if conn, err = db.w.Conn(ctx); err == nil {
+			if conn, err = db.w.Conn(ctx); err == nil && deferred {
+				// The synchronous setting cannot change inside a
+				// transaction: set it before BEGIN.
+				if _, err = conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err == nil {
+					relaxed = true
+				}
+			}
+			if err == nil {
 				tx, err = conn.BeginTx(ctx, nil)
 			}
 			if err != nil {
@@ -260,6 +298,9 @@ func (db *DB) writeBatch(batch []*appendReq) (rest []*appendReq) {
 		return nil
 	}
 	db.commits.Add(1)
+	if relaxed {
+		db.deferredCommits.Add(1)
+	}
 	db.appends.Add(int64(len(ok)))
 	for _, o := range ok {
 		o.answer(o.entry, nil)

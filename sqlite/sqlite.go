@@ -34,6 +34,8 @@ const (
 	// DefaultBusyTimeout is how long a statement waits for a lock held by
 	// another process when Options.BusyTimeout is 0.
 	DefaultBusyTimeout = 5 * time.Second
+	// DefaultWALSyncInterval is Options.WALSyncInterval when 0.
+	DefaultWALSyncInterval = 100 * time.Millisecond
 )
 
 // applicationID marks a SQLite file as a Bulwark store ("BWRK"), so that a
@@ -54,6 +56,14 @@ type Options struct {
 	// debugging only; it caps audited throughput at about one append per
 	// fsync.
 	NoGroupCommit bool
+	// WALSyncInterval bounds how long an append marked with
+	// audit.WithDeferredSync may stay unsynced: such a batch is committed
+	// to the write-ahead log without an fsync (synchronous=NORMAL), and a
+	// background syncer flushes the log this often when something is
+	// unsynced, and at Close. 0 means DefaultWALSyncInterval. Every other
+	// write (and every append with NoGroupCommit) is synced as it commits
+	// (synchronous=FULL).
+	WALSyncInterval time.Duration
 }
 
 // DB is an open store. It implements auth.TokenStore and audit.Store and is
@@ -83,6 +93,17 @@ type DB struct {
 
 	appends, commits atomic.Int64 // see Stats
 
+	// The WAL syncer (walsync.go).
+	walSyncEvery    time.Duration
+	deferredCommits atomic.Int64 // batches committed without an fsync
+	syncedCommits   atomic.Int64 // deferredCommits covered by the last WAL sync
+	walSyncs        atomic.Int64
+	walSyncFailures atomic.Int64
+	walSyncMu       sync.Mutex // one WAL sync at a time
+	syncerStop      chan struct{}
+	syncerDone      chan struct{}
+	syncerStopOnce  sync.Once
+
 	gen tokenGen // the token generation shared with other processes (tokens.go)
 }
 
@@ -108,17 +129,24 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if opt.BusyTimeout == 0 {
 		opt.BusyTimeout = DefaultBusyTimeout
 	}
+	if opt.WALSyncInterval < 0 {
+		return nil, bulwark.Invalid("WAL sync interval", "must not be negative")
+	}
+	if opt.WALSyncInterval == 0 {
+		opt.WALSyncInterval = DefaultWALSyncInterval
+	}
 	abs, err := checkPath(path)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: abs, noGroupCommit: opt.NoGroupCommit}
+	db := &DB{path: abs, noGroupCommit: opt.NoGroupCommit, walSyncEvery: opt.WALSyncInterval}
 	if err := db.open(ctx, opt); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	if !db.noGroupCommit {
 		db.startWriter()
+		db.startSyncer()
 	}
 	return db, nil
 }
@@ -255,6 +283,7 @@ func (db *DB) Path() string { return db.path }
 func (db *DB) Close() error {
 	db.stopWriter()
 	var errs []error
+	errs = append(errs, db.stopSyncer())
 	for _, s := range []*sql.Stmt{db.tokenByID, db.auditHead, db.auditEntries,
 		db.wAuditHead, db.wAuditInsert, db.wAuditMoveHead, db.wSavepoint, db.wRollbackTo, db.wRelease, db.wMark, db.wReleaseMark, db.wSaveDecision} {
 		if s != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -77,19 +78,35 @@ func startScreenLoad(url, token string, workers, enough int, round int) *screenL
 }
 
 // TestKillUnderLoadKeepsAcknowledgedDecisions runs 'bulwark serve' with the
-// default recording, screens addresses from several concurrent clients,
-// kills the server with SIGKILL in the middle of the load (after a number
-// of answers, never after a delay), and checks, on the store reopened, that
-// every decision id the server answered is stored and that the audit chain
-// is intact. Three rounds on the same store: each restart recovers after a
-// kill.
+// default recording (committed to the write-ahead log, synced to disk in
+// the background) and with --decisions fsync, screens addresses from
+// several concurrent clients, kills the server with SIGKILL in the middle
+// of the load (after a number of answers, never after a delay), and checks,
+// on the store reopened, that every decision id the server answered is
+// stored and that the audit chain is intact. Rounds on the same store: each
+// restart recovers after a kill.
 func TestKillUnderLoadKeepsAcknowledgedDecisions(t *testing.T) {
 	bin := buildBinary(t)
+	for _, mode := range []struct {
+		name   string
+		args   []string
+		rounds int
+	}{
+		{"default", nil, 3},
+		{"fsync", []string{"--decisions", "fsync"}, 2},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			killUnderLoad(t, bin, mode.rounds, mode.args...)
+		})
+	}
+}
+
+func killUnderLoad(t *testing.T, bin string, rounds int, args ...string) {
 	data := filepath.Join(t.TempDir(), "data")
 	token := ""
 	var all []string
-	for round := range 3 {
-		s := startServer(t, bin, data, "--rate-limit", "-1")
+	for round := range rounds {
+		s := startServer(t, bin, data, append([]string{"--rate-limit", "-1"}, args...)...)
 		if round == 0 {
 			token = s.token
 			if token == "" {
@@ -186,5 +203,46 @@ func TestAsyncDecisionsAreMarkedNotStored(t *testing.T) {
 		if strings.Contains(string(sd.Body), `"stored"`) {
 			t.Errorf("serve %v: the stored body carries the answer's mark: %.300s", tc.args, sd.Body)
 		}
+	}
+}
+
+// TestDecisionsModes: each --decisions mode answers as documented, and the
+// store's shutdown line shows how its decision batches were committed:
+// without an fsync by default and with async (covered by the WAL syncs),
+// each with an fsync with fsync.
+func TestDecisionsModes(t *testing.T) {
+	bin := buildBinary(t)
+	for _, tc := range []struct {
+		args         []string
+		stored       string
+		withoutFsync bool
+	}{
+		{nil, `"stored":true`, true},
+		{[]string{"--decisions", "sync", "--decisions-fsync-interval", "1h"}, `"stored":true`, true},
+		{[]string{"--decisions", "fsync"}, `"stored":true`, false},
+		{[]string{"--decisions", "async"}, `"stored":false`, true},
+	} {
+		t.Run(strings.Join(append([]string{"mode"}, tc.args...), " "), func(t *testing.T) {
+			s := startServer(t, bin, filepath.Join(t.TempDir(), "data"), tc.args...)
+			for i := range 3 {
+				code, body := request(t, "POST", s.url+"/api/v1/screen/address", s.token, fmt.Sprintf(`{"address":"0x%040x"}`, i+1))
+				if code != http.StatusOK || !strings.Contains(strings.ReplaceAll(body, " ", ""), tc.stored) {
+					t.Fatalf("screen: %d %s, want 200 with %s", code, body, tc.stored)
+				}
+			}
+			if code := s.stop(t); code != 0 {
+				t.Fatalf("serve exited %d:\n%s", code, s.stderr)
+			}
+			m := regexp.MustCompile(`commits=[1-9]\d* commitsWithoutFsync=(\d+) walSyncs=\d+ walSyncFailures=0`).FindStringSubmatch(s.stderr.String())
+			if m == nil {
+				t.Fatalf("no store shutdown line with commits and no WAL sync failure:\n%s", s.stderr)
+			}
+			if tc.withoutFsync && m[1] == "0" {
+				t.Errorf("no commit without fsync, want the decision batches: %s", m[0])
+			}
+			if !tc.withoutFsync && m[1] != "0" {
+				t.Errorf("%s commits without fsync, want none with --decisions fsync: %s", m[1], m[0])
+			}
+		})
 	}
 }

@@ -51,6 +51,9 @@ type Main struct {
 	logger       *slog.Logger
 	configTables map[string]bool
 	db           *sqlite.DB
+	// walSyncInterval is the store's sqlite.Options.WALSyncInterval (serve
+	// --decisions-fsync-interval; 0: the default).
+	walSyncInterval time.Duration
 	// mislabelWarned is set once the warning about lists an earlier
 	// Bulwark mislabelled was given (or is left to the command).
 	mislabelWarned bool
@@ -162,7 +165,7 @@ func (m *Main) openStore(ctx context.Context) (*sqlite.DB, error) {
 	if err := ensureWritableDir(dir); err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "bulwark.db"), sqlite.Options{})
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "bulwark.db"), sqlite.Options{WALSyncInterval: m.walSyncInterval})
 	if err != nil {
 		return nil, err
 	}

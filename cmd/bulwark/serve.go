@@ -43,12 +43,13 @@ type serveFlags struct {
 	watchInterval   time.Duration
 	watchMaxCatchup int64
 	// Screening.
-	lists        screeningSettings
-	listsFrom    string
-	listsRefresh time.Duration
-	decisions    string
-	retention    retention
-	memoryLimit  byteSize
+	lists              screeningSettings
+	listsFrom          string
+	listsRefresh       time.Duration
+	decisions          string
+	decisionsSyncEvery time.Duration
+	retention          retention
+	memoryLimit        byteSize
 }
 
 func (m *Main) serveCmd() *command {
@@ -87,7 +88,8 @@ func (m *Main) serveCmd() *command {
 			f.lists.register(fs)
 			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
 			fs.DurationVar(&f.listsRefresh, "lists-refresh", 24*time.Hour, "refresh the lists this often, and at start when one is stale (0: never; a failed refresh keeps the lists in force)")
-			fs.StringVar(&f.decisions, "decisions", "sync", "how screening decisions are stored: sync (the answer waits until the decision and its audit entry are committed, batched with concurrent requests' decisions) or async (the answer, marked \"stored\": false, does not wait: a crash can lose it)")
+			fs.StringVar(&f.decisions, "decisions", "sync", "how screening decisions are stored: sync (the answer waits until the decision and its audit entry are committed to the write-ahead log, batched with concurrent requests' decisions: it survives kill -9; the log is synced to disk every --decisions-fsync-interval, so a power loss loses at most that much), fsync (as sync, and the answer also waits for the disk: it survives a power loss) or async (the answer, marked \"stored\": false, does not wait: a crash can lose it)")
+			fs.DurationVar(&f.decisionsSyncEvery, "decisions-fsync-interval", 100*time.Millisecond, "with --decisions sync or async, sync decisions committed but not yet on disk this often (and at shutdown)")
 			fs.Var(&f.memoryLimit, "memory-limit", "soft memory limit of the Go runtime in `BYTES` (384MiB, 2GiB; 0: none; GOMEMLIMIT wins when set): past it the collector works harder and returns memory to the system, so a burst of batch screenings does not leave the process at its peak")
 			fs.Var(&f.retention, "retention", "keep screening decisions, the alerts they raised and Safe alerts for `AGE` (400d: 400 days; 0 keeps them forever): older ones are deleted every hour (not an alert still to be delivered), audited, and audit verify still checks the whole log")
 			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", DefaultWatchMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
@@ -122,9 +124,13 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if f.watchMaxCatchup < 0 {
 		return bulwark.Invalid("--watch-max-catchup", "must not be negative, got %d", f.watchMaxCatchup)
 	}
-	if f.decisions != "async" && f.decisions != "sync" {
-		return bulwark.Invalid("--decisions", "want async or sync, got %q", f.decisions)
+	if f.decisions != "async" && f.decisions != "sync" && f.decisions != "fsync" {
+		return bulwark.Invalid("--decisions", "want sync, fsync or async, got %q", f.decisions)
 	}
+	if f.decisionsSyncEvery <= 0 {
+		return bulwark.Invalid("--decisions-fsync-interval", "must be positive, got %s", f.decisionsSyncEvery)
+	}
+	m.walSyncInterval = f.decisionsSyncEvery
 	if f.listsRefresh < 0 || f.lists.maxAge < 0 {
 		return bulwark.Invalid("--lists-refresh", "durations must not be negative")
 	}
@@ -184,7 +190,8 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	defer deliver.wait()
 	m.mislabelWarned = true // logged by the lists refresher instead
 	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false,
-		withOnAlert(func(screening.Alert) { deliver.wake() }))
+		withOnAlert(func(screening.Alert) { deliver.wake() }),
+		func(c *screening.ServiceConfig) { c.Recorder.SyncEachCommit = f.decisions == "fsync" })
 	if err != nil {
 		return err
 	}
@@ -192,6 +199,10 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		if err := closeService(svc); err != nil {
 			m.logger.Error("screening decisions not stored at shutdown", "err", err)
 		}
+		// The store syncs the commits left unsynced as it closes.
+		st := db.Stats()
+		m.logger.Info("store: writes at shutdown", "commits", st.Commits, "commitsWithoutFsync", st.DeferredCommits,
+			"walSyncs", st.WALSyncs, "walSyncFailures", st.WALSyncFailures, "unsynced", st.Unsynced)
 	}()
 	lists := newListsRefresher(svc, f.listsFrom, f.listsRefresh, m.logger)
 	lists.reloaded = deliver.wake
