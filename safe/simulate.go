@@ -350,8 +350,8 @@ func simTokenTransfers(safe common.Address, logs []SimLog) []TokenTransfer {
 
 // otherSlots returns the Safe's changed slots that are not part of the
 // state DiffStates compares, leaving out the approval overrides.
-func simOtherSlots(safe common.Address, before, after *State, tr *SimTrace, overrides map[common.Hash]common.Hash) []SlotChange {
-	pre, post := tr.Pre[safe], tr.Post[safe]
+func simOtherSlots(addr common.Address, before, after *State, tr *SimTrace, overrides map[common.Hash]common.Hash) []SlotChange {
+	pre, post := tr.Pre[addr], tr.Post[addr]
 	if pre == nil && post == nil {
 		return nil
 	}
