@@ -11,20 +11,20 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // The Client simulates Safe transactions for the safe package.
-var _ safe.Simulator = (*Client)(nil)
+var _ policy.Simulator = (*Client)(nil)
 
-// SimulateCall implements safe.Simulator with one JSON-RPC batch of three
+// SimulateCall implements policy.Simulator with one JSON-RPC batch of three
 // calls at the same block and with the same storage overrides:
 // debug_traceCall with the prestateTracer in diffMode (the state diff),
 // debug_traceCall with the callTracer and logs (the events), and eth_call
 // (the outcome and return data, which every node reports the same way). A
 // node without the debug API gives EUNAVAILABLE; one whose callTracer
 // does not give logs still gives the diff (LogsAvailable false).
-func (c *Client) SimulateCall(ctx context.Context, call safe.SimCall) (*safe.SimTrace, error) {
+func (c *Client) SimulateCall(ctx context.Context, call policy.SimCall) (*policy.SimTrace, error) {
 	to := call.To
 	msg := CallMsg{From: call.From, To: &to, Gas: call.Gas, Data: call.Data}
 	var over StateOverride
@@ -52,7 +52,7 @@ func (c *Client) SimulateCall(ctx context.Context, call safe.SimCall) (*safe.Sim
 	if b[0].Error != nil {
 		return nil, bulwark.Wrap(b[0].Error, bulwark.EUNAVAILABLE, fmt.Sprintf("the node at %s cannot simulate with debug_traceCall and the prestateTracer: %s", c.safeURL, bulwark.ErrorMessage(b[0].Error)))
 	}
-	tr := &safe.SimTrace{}
+	tr := &policy.SimTrace{}
 	if err := b[2].Error; err != nil {
 		var rerr *RPCError
 		if !errors.As(err, &rerr) || !rerr.Reverted() {
@@ -106,10 +106,10 @@ type prestateAccount struct {
 	Storage map[common.Hash]common.Hash `json:"storage"`
 }
 
-func convertAccounts(in map[common.Address]prestateAccount) map[common.Address]*safe.SimAccount {
-	out := make(map[common.Address]*safe.SimAccount, len(in))
+func convertAccounts(in map[common.Address]prestateAccount) map[common.Address]*policy.SimAccount {
+	out := make(map[common.Address]*policy.SimAccount, len(in))
 	for a, acc := range in {
-		s := &safe.SimAccount{Storage: acc.Storage}
+		s := &policy.SimAccount{Storage: acc.Storage}
 		if acc.Balance != nil {
 			s.Balance = (*big.Int)(acc.Balance)
 		}
@@ -134,12 +134,12 @@ type callFrame struct {
 
 // collect appends the logs of f and its frames that did not fail; logs of
 // a failed frame, and of the frames below it, were reverted.
-func (f *callFrame) collect(out *[]safe.SimLog) {
+func (f *callFrame) collect(out *[]policy.SimLog) {
 	if f.Error != "" {
 		return
 	}
 	for _, l := range f.Logs {
-		*out = append(*out, safe.SimLog{Address: l.Address, Topics: l.Topics, Data: l.Data})
+		*out = append(*out, policy.SimLog{Address: l.Address, Topics: l.Topics, Data: l.Data})
 	}
 	for i := range f.Calls {
 		f.Calls[i].collect(out)

@@ -15,19 +15,20 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 const routeSafeVerify = "POST /api/v1/safe/verify"
 
 // SafeVerifier verifies one Safe transaction for POST /api/v1/safe/verify.
-// cmd/bulwark wires safe.Verify (offline), or, with `serve --rpc`, a
-// verifier that reads the chain and simulates (safe.VerifyOnChain; then
+// cmd/bulwark wires policy.Verify (offline), or, with `serve --rpc`, a
+// verifier that reads the chain and simulates (policy.VerifyOnChain; then
 // set Config.SafeOnChain).
-type SafeVerifier func(ctx context.Context, req safe.VerifyRequest) (*safe.Verification, error)
+type SafeVerifier func(ctx context.Context, req policy.VerifyRequest) (*policy.Verification, error)
 
-// OfflineSafeVerifier is safe.Verify as a SafeVerifier.
-func OfflineSafeVerifier(_ context.Context, req safe.VerifyRequest) (*safe.Verification, error) {
-	return safe.Verify(req)
+// OfflineSafeVerifier is policy.Verify as a SafeVerifier.
+func OfflineSafeVerifier(_ context.Context, req policy.VerifyRequest) (*policy.Verification, error) {
+	return policy.Verify(req)
 }
 
 func (s *Server) safeRoutes() {
@@ -39,7 +40,7 @@ func (s *Server) safeRoutes() {
 
 // safeVerifyOptions are the policy keys a request body may carry beside
 // the transaction's own (chainId and safeVersion are read with the
-// transaction: safe.ReadServiceTx).
+// transaction: policy.ReadServiceTx).
 type safeVerifyOptions struct {
 	AllowMultisend   *bool   `json:"allowMultisend"`
 	TrustAddressOnly *bool   `json:"trustAddressOnly"`
@@ -52,7 +53,7 @@ var safeVerifyQuery = []string{"chainId", "safeVersion", "allowMultisend", "trus
 // safeVerifyResponse is the CLI's --json output: the verification and the
 // sequence number of its audit entry.
 type safeVerifyResponse struct {
-	safe.VerificationJSON
+	policy.VerificationJSON
 	AuditSeq int64 `json:"auditSeq"`
 }
 
@@ -76,7 +77,7 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 	var raw json.RawMessage
 	// The same files as 'bulwark safe verify --tx': a large multisend with
 	// the service's dataDecoded is beyond the general body limit.
-	if err := decodeJSON(w, r, &raw, s.bodyLimitAtLeast(safe.MaxServiceTxSize)); err != nil {
+	if err := decodeJSON(w, r, &raw, s.bodyLimitAtLeast(policy.MaxServiceTxSize)); err != nil {
 		return nil, err
 	}
 	var opts safeVerifyOptions
@@ -99,13 +100,13 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 	if err != nil {
 		return nil, err
 	}
-	st, err := safe.ReadServiceTx(raw)
+	st, err := policy.ReadServiceTx(raw)
 	if err != nil {
 		return nil, err
 	}
-	d, err := safe.SettleDomain(st, "the body",
-		safe.Given{Field: "chainId", As: "?chainId=", Text: query["chainId"]},
-		safe.Given{Field: "safeVersion", As: "?safeVersion=", Text: query["safeVersion"]})
+	d, err := policy.SettleDomain(st, "the body",
+		policy.Given{Field: "chainId", As: "?chainId=", Text: query["chainId"]},
+		policy.Given{Field: "safeVersion", As: "?safeVersion=", Text: query["safeVersion"]})
 	if err != nil {
 		return nil, err
 	}
@@ -114,14 +115,14 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 	if !s.cfg.SafeOnChain {
 		const how = "put chainId=N and safeVersion=V in the URL's query string, or chainId and safeVersion keys in the body, or start the server with --rpc to read them from a node"
 		if d.ChainID == nil {
-			return nil, safe.MissingChainID("chainId", how)
+			return nil, policy.MissingChainID("chainId", how)
 		}
 		if d.Version == (safe.Version{}) {
-			return nil, safe.MissingVersion("safeVersion", how)
+			return nil, policy.MissingVersion("safeVersion", how)
 		}
 	}
-	v, err := s.cfg.SafeVerifier(r.Context(), safe.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
-		Policy: safe.Policy{AllowMultiSend: allowMultisend, TrustAddressOnly: trustAddressOnly}})
+	v, err := s.cfg.SafeVerifier(r.Context(), policy.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
+		Policy: policy.Policy{AllowMultiSend: allowMultisend, TrustAddressOnly: trustAddressOnly}})
 	if err != nil {
 		return nil, hideNodeURL(err)
 	}

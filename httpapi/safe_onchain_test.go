@@ -13,7 +13,7 @@ import (
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // TestSafeVerifyAPIOnChain: a server with a node (serve --rpc) reads the
@@ -27,8 +27,8 @@ func TestSafeVerifyAPIOnChain(t *testing.T) {
 	tx := safetest.BybitTx(trojan, trojan, s.Nonce(t))
 	e := newEnv(t, func(c *Config) {
 		c.SafeOnChain = true
-		c.SafeVerifier = func(ctx context.Context, req safe.VerifyRequest) (*safe.Verification, error) {
-			return safe.VerifyOnChain(ctx, chain.RPC, req, safe.ChainOptions{Simulator: chain.RPC})
+		c.SafeVerifier = func(ctx context.Context, req policy.VerifyRequest) (*policy.Verification, error) {
+			return policy.VerifyOnChain(ctx, chain.RPC, req, policy.ChainOptions{Simulator: chain.RPC})
 		}
 	})
 	body := fmt.Sprintf(`{"safe":%q,"to":%q,"value":"0","data":"0x%x","operation":1,"safeTxGas":%d,"nonce":%s}`,
@@ -94,8 +94,8 @@ func TestSafeVerifyAPINodeDownHidesURL(t *testing.T) {
 	defer client.Close()
 	e := newEnv(t, func(c *Config) {
 		c.SafeOnChain = true
-		c.SafeVerifier = func(ctx context.Context, req safe.VerifyRequest) (*safe.Verification, error) {
-			return safe.VerifyOnChain(ctx, client, req, safe.ChainOptions{Simulator: client})
+		c.SafeVerifier = func(ctx context.Context, req policy.VerifyRequest) (*policy.Verification, error) {
+			return policy.VerifyOnChain(ctx, client, req, policy.ChainOptions{Simulator: client})
 		}
 	})
 	rec := e.do("POST", "/api/v1/safe/verify", jsonHeaders("analyst"), "{"+ethTx+"}")

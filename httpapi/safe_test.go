@@ -19,6 +19,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 const (
@@ -303,13 +304,13 @@ func largeServiceFile(t *testing.T, n int) []byte {
 }
 
 // TestSafeVerifyAPILargeServiceFile: the API takes every file 'bulwark safe
-// verify --tx' takes, up to safe.MaxServiceTxSize whatever the general body
+// verify --tx' takes, up to policy.MaxServiceTxSize whatever the general body
 // limit, and refuses a larger one naming the limit.
 func TestSafeVerifyAPILargeServiceFile(t *testing.T) {
 	t.Parallel()
 	raw := largeServiceFile(t, 1500)
-	if len(raw) <= DefaultMaxBodyBytes || len(raw) > safe.MaxServiceTxSize {
-		t.Fatalf("the file is %d bytes; want beyond the general limit (%d) and within safe.MaxServiceTxSize", len(raw), DefaultMaxBodyBytes)
+	if len(raw) <= DefaultMaxBodyBytes || len(raw) > policy.MaxServiceTxSize {
+		t.Fatalf("the file is %d bytes; want beyond the general limit (%d) and within policy.MaxServiceTxSize", len(raw), DefaultMaxBodyBytes)
 	}
 	e := newEnv(t, withSafeVerifier)
 	rec := e.do("POST", "/api/v1/safe/verify?chainId=1&safeVersion=1.3.0&allowMultisend=true", jsonHeaders("analyst"), string(raw))
@@ -325,7 +326,7 @@ func TestSafeVerifyAPILargeServiceFile(t *testing.T) {
 		t.Fatalf("verdict %q, %d calls decoded; want a verdict on 1500 calls", out.Verdict, len(out.Decoded.Calls))
 	}
 
-	huge := append([]byte(`{"pad":"`), bytes.Repeat([]byte("x"), safe.MaxServiceTxSize)...)
+	huge := append([]byte(`{"pad":"`), bytes.Repeat([]byte("x"), policy.MaxServiceTxSize)...)
 	huge = append(huge, `"}`...)
 	e = newEnv(t, withSafeVerifier)
 	rec = e.do("POST", "/api/v1/safe/verify?chainId=1&safeVersion=1.3.0", jsonHeaders("analyst"), string(huge))

@@ -13,7 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
@@ -34,7 +34,7 @@ func addWatches(addrs ...string) func(*testing.T, *env) {
 
 func saveAlerts(t *testing.T, e *env) {
 	for i, a := range []string{watchA, watchB, watchA, ""} {
-		al := watch.Alert{Block: uint64(100 + i), Safe: a, Code: safe.CodeGuardChange, Severity: safe.SeverityHigh, Message: "guard changed"}
+		al := watch.Alert{Block: uint64(100 + i), Safe: a, Code: policy.CodeGuardChange, Severity: policy.SeverityHigh, Message: "guard changed"}
 		if a == "" {
 			al.Code = watch.CodeNodeUnreachable
 		}

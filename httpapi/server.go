@@ -19,7 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 )
@@ -143,7 +143,7 @@ type Config struct {
 	// POST /api/v1/safe/verify, in the transaction of its audit entry, so
 	// that a watcher can tell a transaction Bulwark verified from one it
 	// never saw. It must be an adapter of the audit log's store.
-	SafeVerifications safe.VerificationStore
+	SafeVerifications policy.VerificationStore
 	// SafeWatches is the serve monitor's watch list (POST/GET/DELETE
 	// /api/v1/safe/watches) and SafeAlerts the alerts it stored (GET
 	// /api/v1/safe/alerts); nil makes those routes answer 503. Both must

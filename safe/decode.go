@@ -185,7 +185,7 @@ func (d *Decoder) Decode(to common.Address, value *big.Int, data []byte, op Oper
 	if value == nil {
 		value = new(big.Int)
 	}
-	if err := checkUint256("value", value); err != nil {
+	if err := CheckUint256("value", value); err != nil {
 		return nil, err
 	}
 	if op > Create || op == Create && d.Version.Known() && !d.Version.UsesDataGas() {

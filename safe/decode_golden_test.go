@@ -44,7 +44,7 @@ func TestDecodeGolden(t *testing.T) {
 		{"pcaversaccio-0x5ea1-nonce6", &Decoder{Safe: pcaversaccioSafe, Version: mustVersion(t, "1.4.1"), ChainID: big.NewInt(1)}, callOnly141, DelegateCall,
 			func() []byte {
 				top, _ := (&Decoder{}).Decode(pcaversaccioSafe, nil, publishedExecTransaction(t), Call)
-				data, _ := argBytes(top, "data")
+				data, _ := ArgBytes(top, "data")
 				return data
 			}(), false},
 		{"owner-takeover-batch", safe130(), multiSend130, DelegateCall, MultiSendCalldata([]MultiSendTx{

@@ -11,16 +11,16 @@ import (
 // their role when Bulwark knows it): a signer compares every digit.
 
 func (s *decodeState) addrArg(c *DecodedCall, name string) string {
-	a, _ := argAddr(c, name)
+	a, _ := ArgAddr(c, name)
 	return s.label(a)
 }
 
 func sumAddOwner(s *decodeState, c *DecodedCall) string {
-	return fmt.Sprintf("add owner %s and set the threshold to %s", s.addrArg(c, "owner"), argUint(c, "_threshold"))
+	return fmt.Sprintf("add owner %s and set the threshold to %s", s.addrArg(c, "owner"), ArgUint(c, "_threshold"))
 }
 
 func sumRemoveOwner(s *decodeState, c *DecodedCall) string {
-	return fmt.Sprintf("remove owner %s and set the threshold to %s", s.addrArg(c, "owner"), argUint(c, "_threshold"))
+	return fmt.Sprintf("remove owner %s and set the threshold to %s", s.addrArg(c, "owner"), ArgUint(c, "_threshold"))
 }
 
 func sumSwapOwner(s *decodeState, c *DecodedCall) string {
@@ -28,7 +28,7 @@ func sumSwapOwner(s *decodeState, c *DecodedCall) string {
 }
 
 func sumThreshold(s *decodeState, c *DecodedCall) string {
-	return fmt.Sprintf("set the threshold to %s", argUint(c, "_threshold"))
+	return fmt.Sprintf("set the threshold to %s", ArgUint(c, "_threshold"))
 }
 
 func sumEnableModule(s *decodeState, c *DecodedCall) string {
@@ -44,7 +44,7 @@ func sumMasterCopy(s *decodeState, c *DecodedCall) string {
 }
 
 func setOrRemove(s *decodeState, c *DecodedCall, arg, what, consequence string) string {
-	a, _ := argAddr(c, arg)
+	a, _ := ArgAddr(c, arg)
 	if a == (common.Address{}) {
 		return "remove the " + what
 	}
@@ -70,30 +70,30 @@ func sumSetup(s *decodeState, c *DecodedCall) string {
 			owners = len(l)
 		}
 	}
-	return fmt.Sprintf("set up a Safe with %d owners and threshold %s (reverts on a Safe that is already set up)", owners, argUint(c, "_threshold"))
+	return fmt.Sprintf("set up a Safe with %d owners and threshold %s (reverts on a Safe that is already set up)", owners, ArgUint(c, "_threshold"))
 }
 
 func sumExecTransaction(s *decodeState, c *DecodedCall) string {
-	to, _ := argAddr(c, "to")
+	to, _ := ArgAddr(c, "to")
 	return fmt.Sprintf("execute a transaction of Safe %s, if its owners' signatures are valid: %s %s with %s wei",
-		s.label(c.To), Operation(argUint(c, "operation").Uint64()), s.label(to), argUint(c, "value"))
+		s.label(c.To), Operation(ArgUint(c, "operation").Uint64()), s.label(to), ArgUint(c, "value"))
 }
 
 func sumExecFromModule(s *decodeState, c *DecodedCall) string {
-	to, _ := argAddr(c, "to")
+	to, _ := ArgAddr(c, "to")
 	return fmt.Sprintf("as a module of Safe %s, make it %s %s with %s wei (no owner signatures)",
-		s.label(c.To), Operation(argUint(c, "operation").Uint64()), s.label(to), argUint(c, "value"))
+		s.label(c.To), Operation(ArgUint(c, "operation").Uint64()), s.label(to), ArgUint(c, "value"))
 }
 
 func sumApproveHash(s *decodeState, c *DecodedCall) string {
-	h, _ := argBytes(c, "hashToApprove")
+	h, _ := ArgBytes(c, "hashToApprove")
 	return fmt.Sprintf("%s approves Safe transaction hash 0x%x on %s (its signature, if it is an owner there)", s.label(c.From), h, s.label(c.To))
 }
 
 // sumSignMessage describes signMessage, with the SafeMessage hash it marks
 // as signed when the Safe's domain is known.
 func sumSignMessage(s *decodeState, c *DecodedCall) string {
-	data, _ := argBytes(c, "_data")
+	data, _ := ArgBytes(c, "_data")
 	signer := c.To
 	if c.Operation == DelegateCall {
 		signer = c.From
@@ -112,7 +112,7 @@ func sumBatch(s *decodeState, c *DecodedCall) string {
 	if a, ok := c.Arg("calls"); ok {
 		l, _ := a.Value.([]any)
 		n = len(l)
-	} else if b, ok := argBytes(c, "transactions"); ok {
+	} else if b, ok := ArgBytes(c, "transactions"); ok {
 		txs, _ := unpackMultiSend(b)
 		n = len(txs)
 	}
@@ -120,8 +120,8 @@ func sumBatch(s *decodeState, c *DecodedCall) string {
 }
 
 func sumCreate(s *decodeState, c *DecodedCall) string {
-	code, _ := argBytes(c, "deploymentData")
-	return fmt.Sprintf("deploy a contract from %d bytes of init code with %s wei (%s)", len(code), argUint(c, "value"), c.Function)
+	code, _ := ArgBytes(c, "deploymentData")
+	return fmt.Sprintf("deploy a contract from %d bytes of init code with %s wei (%s)", len(code), ArgUint(c, "value"), c.Function)
 }
 
 func sumMigrate(what string) func(*decodeState, *DecodedCall) string {
@@ -144,32 +144,32 @@ func sumCreateProxy(s *decodeState, c *DecodedCall) string {
 }
 
 func sumSetSafeMethod(s *decodeState, c *DecodedCall) string {
-	sel, _ := argBytes(c, "selector")
-	m, _ := argBytes(c, "newMethod")
+	sel, _ := ArgBytes(c, "selector")
+	m, _ := ArgBytes(c, "newMethod")
 	return fmt.Sprintf("route calls of selector 0x%x on the Safe to handler method 0x%x (ExtensibleFallbackHandler)", sel, m)
 }
 
 func sumSetDomainVerifier(s *decodeState, c *DecodedCall) string {
-	d, _ := argBytes(c, "domainSeparator")
+	d, _ := ArgBytes(c, "domainSeparator")
 	return fmt.Sprintf("let %s verify EIP-1271 signatures of the Safe for domain 0x%x", s.addrArg(c, "newVerifier"), d)
 }
 
 func sumInterfaceBatch(s *decodeState, c *DecodedCall) string {
-	id, _ := argBytes(c, "_interfaceId")
+	id, _ := ArgBytes(c, "_interfaceId")
 	return fmt.Sprintf("declare interface 0x%x and route its methods to handlers (ExtensibleFallbackHandler)", id)
 }
 
 func sumTransfer(s *decodeState, c *DecodedCall) string {
-	return fmt.Sprintf("transfer %s of token %s to %s", amount(argUint(c, "amount")), s.label(c.To), s.addrArg(c, "to"))
+	return fmt.Sprintf("transfer %s of token %s to %s", amount(ArgUint(c, "amount")), s.label(c.To), s.addrArg(c, "to"))
 }
 
 func sumTransferFrom(s *decodeState, c *DecodedCall) string {
 	return fmt.Sprintf("move %s (an ERC-20 amount in base units, or an ERC-721 token id) of token %s from %s to %s",
-		argUint(c, "amountOrTokenId"), s.label(c.To), s.addrArg(c, "from"), s.addrArg(c, "to"))
+		ArgUint(c, "amountOrTokenId"), s.label(c.To), s.addrArg(c, "from"), s.addrArg(c, "to"))
 }
 
 func sumApprove(s *decodeState, c *DecodedCall) string {
-	n := argUint(c, "amountOrTokenId")
+	n := ArgUint(c, "amountOrTokenId")
 	out := fmt.Sprintf("allow %s to spend %s of token %s", s.addrArg(c, "spender"), amount(n), s.label(c.To))
 	if n.Cmp(MaxUint256) != 0 {
 		out += fmt.Sprintf(" (for an ERC-721: approve token id %s)", n)
@@ -179,12 +179,12 @@ func sumApprove(s *decodeState, c *DecodedCall) string {
 
 func sumAllowance(verb, arg string) func(*decodeState, *DecodedCall) string {
 	return func(s *decodeState, c *DecodedCall) string {
-		return fmt.Sprintf("%s the allowance of %s on token %s by %s", verb, s.addrArg(c, "spender"), s.label(c.To), amount(argUint(c, arg)))
+		return fmt.Sprintf("%s the allowance of %s on token %s by %s", verb, s.addrArg(c, "spender"), s.label(c.To), amount(ArgUint(c, arg)))
 	}
 }
 
 func sumNFTTransfer(s *decodeState, c *DecodedCall) string {
-	return fmt.Sprintf("transfer NFT #%s of %s from %s to %s", argUint(c, "tokenId"), s.label(c.To), s.addrArg(c, "from"), s.addrArg(c, "to"))
+	return fmt.Sprintf("transfer NFT #%s of %s from %s to %s", ArgUint(c, "tokenId"), s.label(c.To), s.addrArg(c, "from"), s.addrArg(c, "to"))
 }
 
 func sumApprovalForAll(s *decodeState, c *DecodedCall) string {
@@ -195,7 +195,7 @@ func sumApprovalForAll(s *decodeState, c *DecodedCall) string {
 }
 
 func sumERC1155Transfer(s *decodeState, c *DecodedCall) string {
-	return fmt.Sprintf("transfer %s of token id %s of %s from %s to %s", argUint(c, "amount"), argUint(c, "id"), s.label(c.To), s.addrArg(c, "from"), s.addrArg(c, "to"))
+	return fmt.Sprintf("transfer %s of token id %s of %s from %s to %s", ArgUint(c, "amount"), ArgUint(c, "id"), s.label(c.To), s.addrArg(c, "from"), s.addrArg(c, "to"))
 }
 
 func sumERC1155Batch(s *decodeState, c *DecodedCall) string {
@@ -205,11 +205,11 @@ func sumERC1155Batch(s *decodeState, c *DecodedCall) string {
 }
 
 func sumPermit2Approve(s *decodeState, c *DecodedCall) string {
-	n := argUint(c, "amount")
+	n := ArgUint(c, "amount")
 	if n.Cmp(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 160), big.NewInt(1))) == 0 {
-		return fmt.Sprintf("allow %s to spend an unlimited amount (2^160-1) of token %s through Permit2 until %s", s.addrArg(c, "spender"), s.addrArg(c, "token"), argUint(c, "expiration"))
+		return fmt.Sprintf("allow %s to spend an unlimited amount (2^160-1) of token %s through Permit2 until %s", s.addrArg(c, "spender"), s.addrArg(c, "token"), ArgUint(c, "expiration"))
 	}
-	return fmt.Sprintf("allow %s to spend %s base units of token %s through Permit2 until %s", s.addrArg(c, "spender"), n, s.addrArg(c, "token"), argUint(c, "expiration"))
+	return fmt.Sprintf("allow %s to spend %s base units of token %s through Permit2 until %s", s.addrArg(c, "spender"), n, s.addrArg(c, "token"), ArgUint(c, "expiration"))
 }
 
 func plural(n int, noun string) string {

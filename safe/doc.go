@@ -39,16 +39,16 @@
 //   - Registry ([KnownDeployments], registry.go): the canonical Safe
 //     deployments by address and runtime code hash, and the pinned
 //     DELEGATECALL allowlist.
-//   - Policy and verification ([Verify], policy.go, verify.go): findings with
-//     stable codes and a verdict (ok, review, reject) for one transaction,
-//     read from Safe Transaction Service JSON ([ReadServiceTx]).
 //   - On-chain state ([ChainReader], [ReadState], [DetectVersion],
 //     [DiffStates]): a Safe's singleton, owners, modules, guard and handler
 //     read from storage through the small interface an adapter (ethrpc)
 //     implements, so that a hijacked Safe still reads.
 //
-// The posture audit of deployed Safes is package safe/posture; the
-// block-by-block watcher is package safe/watch. Both build on this one.
+// Three packages build on this one: safe/policy (findings with stable
+// codes and a verdict for one transaction, read from Safe Transaction
+// Service JSON, checked against a node and simulated), safe/posture (the
+// posture audit of deployed Safes) and safe/watch (the block-by-block
+// watcher).
 //
 // The package imports only the standard library, the root bulwark package
 // and go-ethereum's common and crypto packages; adapters implement the

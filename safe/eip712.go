@@ -85,10 +85,10 @@ func ParseTypedData(field string, data []byte) (*TypedData, error) {
 	for _, name := range names {
 		def := rawTypes[name]
 		if !isIdentifier(name) {
-			return nil, bulwark.Invalid(field, "types: %s is not a valid type name", quote(name))
+			return nil, bulwark.Invalid(field, "types: %s is not a valid type name", Quote(name))
 		}
 		if isAtomicName(name) {
-			return nil, bulwark.Invalid(field, "types: %s is an atomic type and cannot be redefined", quote(name))
+			return nil, bulwark.Invalid(field, "types: %s is an atomic type and cannot be redefined", Quote(name))
 		}
 		list, ok := def.([]any)
 		if !ok {
@@ -104,7 +104,7 @@ func ParseTypedData(field string, data []byte) (*TypedData, error) {
 				return nil, bulwark.Invalid(field, "types.%s[%d]: want {\"name\": …, \"type\": …} with string values", name, i)
 			}
 			if !isIdentifier(fname) {
-				return nil, bulwark.Invalid(field, "types.%s[%d]: %s is not a valid field name", name, i, quote(fname))
+				return nil, bulwark.Invalid(field, "types.%s[%d]: %s is not a valid field name", name, i, Quote(fname))
 			}
 			if seen[fname] {
 				return nil, bulwark.Invalid(field, "types.%s: field %s is defined twice", name, fname)
@@ -133,7 +133,7 @@ func ParseTypedData(field string, data []byte) (*TypedData, error) {
 		return nil, bulwark.Invalid(field, "primaryType EIP712Domain (a domain-only signature) is not supported")
 	}
 	if _, ok := td.Types[td.PrimaryType]; !ok {
-		return nil, bulwark.Invalid(field, "primaryType %s is not defined in types", quote(td.PrimaryType))
+		return nil, bulwark.Invalid(field, "primaryType %s is not defined in types", Quote(td.PrimaryType))
 	}
 	if td.Domain, ok = top["domain"].(map[string]any); !ok {
 		return nil, bulwark.Invalid(field, "domain: want an object, got %s", jsonKind(top["domain"]))
@@ -260,11 +260,11 @@ func (td *TypedData) checkType(t string) error {
 	for rest := t[len(base):]; rest != ""; {
 		end := strings.IndexByte(rest, ']')
 		if rest[0] != '[' || end < 0 {
-			return errors.New("malformed array type " + quote(t))
+			return errors.New("malformed array type " + Quote(t))
 		}
 		if n := rest[1:end]; n != "" {
 			if _, err := arrayLen(n); err != nil {
-				return errors.New("array length in " + quote(t) + " " + err.Error())
+				return errors.New("array length in " + Quote(t) + " " + err.Error())
 			}
 		}
 		rest = rest[end+1:]
@@ -311,7 +311,7 @@ func atomicKind(t string) (atomic, error) {
 	if n, ok := strings.CutPrefix(t, "bytes"); ok {
 		size, err := strconv.Atoi(n)
 		if err != nil || size < 1 || size > 32 || strconv.Itoa(size) != n {
-			return atomic{}, errors.New("unknown type " + quote(t) + " (bytesN has N from 1 to 32)")
+			return atomic{}, errors.New("unknown type " + Quote(t) + " (bytesN has N from 1 to 32)")
 		}
 		return atomic{kind: "bytesN", size: size}, nil
 	}
@@ -319,12 +319,12 @@ func atomicKind(t string) (atomic, error) {
 		if n, ok := strings.CutPrefix(t, p); ok {
 			bits, err := strconv.Atoi(n)
 			if err != nil || bits < 8 || bits > 256 || bits%8 != 0 || strconv.Itoa(bits) != n {
-				return atomic{}, errors.New("unknown type " + quote(t) + " (" + p + "N has N from 8 to 256 in steps of 8)")
+				return atomic{}, errors.New("unknown type " + Quote(t) + " (" + p + "N has N from 8 to 256 in steps of 8)")
 			}
 			return atomic{kind: p, size: bits, signed: p == "int"}, nil
 		}
 	}
-	return atomic{}, errors.New("unknown type " + quote(t) + ": not an EIP-712 atomic type and not defined in types")
+	return atomic{}, errors.New("unknown type " + Quote(t) + ": not an EIP-712 atomic type and not defined in types")
 }
 
 type typedHasher struct {
@@ -360,7 +360,7 @@ func (h *typedHasher) hashStruct(name string, v any, path string, depth int) (co
 	fields := h.td.Types[name]
 	for _, key := range sortedKeys(obj) {
 		if !hasField(fields, key) {
-			return common.Hash{}, h.invalid(path, "%s is not a field of %s, so it would not be signed; remove it or add it to the type", quote(key), name)
+			return common.Hash{}, h.invalid(path, "%s is not a field of %s, so it would not be signed; remove it or add it to the type", Quote(key), name)
 		}
 	}
 	th := h.typeHash(name)
@@ -516,11 +516,11 @@ func typedInt(v any) (*big.Int, error) {
 	case json.Number:
 		s := string(x)
 		if len(s) > 80 || strings.ContainsAny(s, ".eE") {
-			return nil, errors.New("want an integer, got the number " + quote(s))
+			return nil, errors.New("want an integer, got the number " + Quote(s))
 		}
 		n, ok := new(big.Int).SetString(s, 10)
 		if !ok {
-			return nil, errors.New("want an integer, got the number " + quote(s))
+			return nil, errors.New("want an integer, got the number " + Quote(s))
 		}
 		if new(big.Int).Abs(n).Cmp(maxSafeJSONInt) > 0 {
 			return nil, errors.New("the JSON number " + s + " is beyond 2^53, which JavaScript wallets round; write it as a string (\"" + s + "\") so the hash is unambiguous")
@@ -529,7 +529,7 @@ func typedInt(v any) (*big.Int, error) {
 	case string:
 		s := x
 		if len(s) > 80 {
-			return nil, errors.New("want an integer, got the string " + quote(s))
+			return nil, errors.New("want an integer, got the string " + Quote(s))
 		}
 		neg := strings.HasPrefix(s, "-")
 		digits := strings.TrimPrefix(s, "-")
@@ -537,14 +537,14 @@ func typedInt(v any) (*big.Int, error) {
 		if rest, ok := strings.CutPrefix(digits, "0x"); ok {
 			base, digits = 16, rest
 			if neg || digits == "" || nonHex(digits) >= 0 {
-				return nil, errors.New("want an integer, got the string " + quote(s))
+				return nil, errors.New("want an integer, got the string " + Quote(s))
 			}
 		} else if digits == "" || strings.Trim(digits, "0123456789") != "" {
-			return nil, errors.New("want an integer, got the string " + quote(s))
+			return nil, errors.New("want an integer, got the string " + Quote(s))
 		}
 		n, ok := new(big.Int).SetString(digits, base)
 		if !ok {
-			return nil, errors.New("want an integer, got the string " + quote(s))
+			return nil, errors.New("want an integer, got the string " + Quote(s))
 		}
 		if neg {
 			n.Neg(n)
@@ -575,9 +575,9 @@ func fitsInt(n *big.Int, bits int, signed bool) error {
 func valueText(v any) string {
 	switch x := v.(type) {
 	case string:
-		return quote(x)
+		return Quote(x)
 	case json.Number:
-		return quote(string(x))
+		return Quote(string(x))
 	case bool:
 		return strconv.FormatBool(x)
 	}

@@ -24,17 +24,17 @@ func ParseAddress(field, s string) (common.Address, error) {
 	}
 	digits, ok := strings.CutPrefix(s, "0x")
 	if !ok {
-		return common.Address{}, bulwark.Invalid(field, "%s is not an address: it must start with 0x followed by 40 hex digits", quote(s))
+		return common.Address{}, bulwark.Invalid(field, "%s is not an address: it must start with 0x followed by 40 hex digits", Quote(s))
 	}
 	if i := nonHex(digits); i >= 0 {
-		return common.Address{}, bulwark.Invalid(field, "%s is not an address: %s at position %d is not a hex digit", quote(s), quote(string(digits[i])), i+2)
+		return common.Address{}, bulwark.Invalid(field, "%s is not an address: %s at position %d is not a hex digit", Quote(s), Quote(string(digits[i])), i+2)
 	}
 	if len(digits) != 2*common.AddressLength {
-		return common.Address{}, bulwark.Invalid(field, "%s is not an address: it has %d hex digits, an address has 40", quote(s), len(digits))
+		return common.Address{}, bulwark.Invalid(field, "%s is not an address: it has %d hex digits, an address has 40", Quote(s), len(digits))
 	}
 	var a common.Address
 	if _, err := hex.Decode(a[:], []byte(digits)); err != nil { // unreachable after nonHex
-		return common.Address{}, bulwark.Invalid(field, "%s is not an address", quote(s))
+		return common.Address{}, bulwark.Invalid(field, "%s is not an address", Quote(s))
 	}
 	if hasLower(digits) && hasUpper(digits) && a.Hex()[2:] != digits {
 		return common.Address{}, bulwark.Invalid(field, "mixed-case address fails its EIP-55 checksum; check for a typo or pass it all lower-case")
@@ -52,10 +52,10 @@ func ParseHex(field, s string) ([]byte, error) {
 	}
 	digits, ok := strings.CutPrefix(s, "0x")
 	if !ok {
-		return nil, bulwark.Invalid(field, "%s is not 0x-prefixed hex (write 0x for no bytes)", quote(s))
+		return nil, bulwark.Invalid(field, "%s is not 0x-prefixed hex (write 0x for no bytes)", Quote(s))
 	}
 	if i := nonHex(digits); i >= 0 {
-		return nil, bulwark.Invalid(field, "%s at position %d is not a hex digit", quote(string(digits[i])), i+2)
+		return nil, bulwark.Invalid(field, "%s at position %d is not a hex digit", Quote(string(digits[i])), i+2)
 	}
 	if len(digits)%2 != 0 {
 		return nil, bulwark.Invalid(field, "odd number of hex digits (%d): every byte is two digits", len(digits))
@@ -75,33 +75,33 @@ func ParseUint256(field, s string) (*big.Int, error) {
 		return nil, bulwark.Invalid(field, "empty: give a non-negative integer in decimal or 0x-hex")
 	}
 	if s[0] == '-' {
-		return nil, bulwark.Invalid(field, "%s is negative: a uint256 is 0 or more", quote(s))
+		return nil, bulwark.Invalid(field, "%s is negative: a uint256 is 0 or more", Quote(s))
 	}
 	base, digits, maxDigits := 10, s, 78 // 2^256-1 has 78 decimal digits
 	if rest, ok := strings.CutPrefix(s, "0x"); ok {
 		base, digits, maxDigits = 16, rest, 64
 		if digits == "" {
-			return nil, bulwark.Invalid(field, "%s has no digits after 0x", quote(s))
+			return nil, bulwark.Invalid(field, "%s has no digits after 0x", Quote(s))
 		}
 		if i := nonHex(digits); i >= 0 {
-			return nil, bulwark.Invalid(field, "%s is not a number: %s is not a hex digit", quote(s), quote(string(digits[i])))
+			return nil, bulwark.Invalid(field, "%s is not a number: %s is not a hex digit", Quote(s), Quote(string(digits[i])))
 		}
 	} else {
 		for i := 0; i < len(digits); i++ {
 			if digits[i] < '0' || digits[i] > '9' {
-				return nil, bulwark.Invalid(field, "%s is not a whole number in decimal or 0x-hex", quote(s))
+				return nil, bulwark.Invalid(field, "%s is not a whole number in decimal or 0x-hex", Quote(s))
 			}
 		}
 	}
 	if len(strings.TrimLeft(digits, "0")) > maxDigits {
-		return nil, bulwark.Invalid(field, "%s is larger than 2^256-1, the uint256 maximum", quote(s))
+		return nil, bulwark.Invalid(field, "%s is larger than 2^256-1, the uint256 maximum", Quote(s))
 	}
 	n, ok := new(big.Int).SetString(digits, base)
 	if !ok {
-		return nil, bulwark.Invalid(field, "%s is not a number", quote(s))
+		return nil, bulwark.Invalid(field, "%s is not a number", Quote(s))
 	}
 	if n.Cmp(MaxUint256) > 0 {
-		return nil, bulwark.Invalid(field, "%s is larger than 2^256-1, the uint256 maximum", quote(s))
+		return nil, bulwark.Invalid(field, "%s is larger than 2^256-1, the uint256 maximum", Quote(s))
 	}
 	return n, nil
 }
@@ -131,7 +131,7 @@ func ParseOperation(field, s string, v Version) (Operation, error) {
 	case "2":
 		op = Create
 	default:
-		return 0, bulwark.Invalid(field, "%s is not an operation: use 0 (CALL) or 1 (DELEGATECALL)%s", quote(s), createHint(v))
+		return 0, bulwark.Invalid(field, "%s is not an operation: use 0 (CALL) or 1 (DELEGATECALL)%s", Quote(s), createHint(v))
 	}
 	if err := checkOperation(field, op, v); err != nil {
 		return 0, err

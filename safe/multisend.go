@@ -11,7 +11,7 @@ import (
 
 // MultiSendSelector selects multiSend(bytes), the one function of MultiSend
 // and MultiSendCallOnly.
-var MultiSendSelector = selector("multiSend(bytes)")
+var MultiSendSelector = Selector("multiSend(bytes)")
 
 // multiSendHeader is the packed size of an entry before its data:
 // operation (1) ‖ to (20) ‖ value (32) ‖ data length (32).
@@ -201,10 +201,10 @@ func multicallKids(s *decodeState, c *DecodedCall, exec account) ([]child, error
 // execTransaction, execTransactionFromModule(ReturnData), requiredTxGas and
 // SimulateTxAccessor.simulate. The Safe executing it is exec.
 func innerTxKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) {
-	to, _ := argAddr(c, "to")
-	value := argUint(c, "value")
-	data, _ := argBytes(c, "data")
-	op := argUint(c, "operation")
+	to, _ := ArgAddr(c, "to")
+	value := ArgUint(c, "value")
+	data, _ := ArgBytes(c, "data")
+	op := ArgUint(c, "operation")
 	if op.Cmp(big.NewInt(int64(Create))) > 0 {
 		return nil, fmt.Errorf("%s: operation %s is not 0 (CALL), 1 (DELEGATECALL) or 2 (CREATE, Safe 0.1.0)", c.Function, op)
 	}
@@ -217,8 +217,8 @@ func innerTxKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) 
 
 // setupKids is setup's optional DELEGATECALL of to with data.
 func setupKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) {
-	to, _ := argAddr(c, "to")
-	data, _ := argBytes(c, "data")
+	to, _ := ArgAddr(c, "to")
+	data, _ := ArgBytes(c, "data")
 	if to == (common.Address{}) {
 		return nil, nil
 	}
@@ -232,12 +232,12 @@ func setupKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) {
 
 // simulateKids is simulateAndRevert's DELEGATECALL.
 func simulateKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) {
-	to, _ := argAddr(c, "targetContract")
-	data, _ := argBytes(c, "calldataPayload")
+	to, _ := ArgAddr(c, "targetContract")
+	data, _ := ArgBytes(c, "calldataPayload")
 	return []child{{from: exec, op: DelegateCall, to: to, value: new(big.Int), data: data}}, nil
 }
 
-func argAddr(c *DecodedCall, name string) (common.Address, bool) {
+func ArgAddr(c *DecodedCall, name string) (common.Address, bool) {
 	a, ok := c.Arg(name)
 	if !ok {
 		return common.Address{}, false
@@ -245,8 +245,8 @@ func argAddr(c *DecodedCall, name string) (common.Address, bool) {
 	return a.Address()
 }
 
-// argUint returns the named integer argument, zero when absent.
-func argUint(c *DecodedCall, name string) *big.Int {
+// ArgUint returns the named integer argument, zero when absent.
+func ArgUint(c *DecodedCall, name string) *big.Int {
 	if a, ok := c.Arg(name); ok {
 		if n, ok := a.Uint(); ok {
 			return n
@@ -255,7 +255,7 @@ func argUint(c *DecodedCall, name string) *big.Int {
 	return new(big.Int)
 }
 
-func argBytes(c *DecodedCall, name string) ([]byte, bool) {
+func ArgBytes(c *DecodedCall, name string) ([]byte, bool) {
 	a, ok := c.Arg(name)
 	if !ok {
 		return nil, false

@@ -144,7 +144,7 @@ func TestDecodePublishedMultiSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect{kind: KindCall, iface: "Safe", function: "execTransaction", children: 1}.check(t, top)
-	inner, _ := argBytes(top, "data")
+	inner, _ := ArgBytes(top, "data")
 	c := decodeOK(t, d, callOnly141, 0, inner, DelegateCall)
 	expect{kind: KindCall, iface: "MultiSendCallOnly", function: "multiSend", role: RoleMultiSendCallOnly, noNotes: true, children: 2}.check(t, c)
 	expect{kind: KindUnknown, summary: []string{"unknown function 0xdd43a79f on 0xCFbFaC74C26F8647cBDb8c5caf80BB5b32E43134"}}.check(t, c.Calls[0])

@@ -298,7 +298,7 @@ func TestDeclarationsMatchABIs(t *testing.T) {
 			}
 			sig := e.Name + "(" + strings.Join(types, ",") + ")"
 			inABI[sig] = true
-			def, other := tbl.lookup(selector(sig), v)
+			def, other := tbl.lookup(Selector(sig), v)
 			if def == nil {
 				t.Errorf("%s %s: %s is not declared for this version (other versions: %v)", k.contract, k.version, sig, other != nil)
 				continue

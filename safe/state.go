@@ -58,7 +58,7 @@ func MappingSlot(key common.Address, slot common.Hash) common.Hash {
 }
 
 // versionSelector selects VERSION(), a public constant of every singleton.
-var versionSelector = selector("VERSION()")
+var versionSelector = Selector("VERSION()")
 
 // knownProxyCode maps the keccak256 of a Safe proxy's runtime code to the
 // release whose proxy factory creates it. The hashes are those of the
@@ -198,7 +198,7 @@ func (s *State) Version() (Version, error) {
 	case len(known) == 1:
 		if answered && (!supported || reported.Core() != known[0].Core()) {
 			return Version{}, s.versionError(bulwark.EINVALID, "its singleton %s has the code of %s but VERSION() answers %s; the two disagree",
-				s.Singleton.Hex(), DeploymentNames(s.SingletonDeployments), quote(s.ReportedVersion))
+				s.Singleton.Hex(), DeploymentNames(s.SingletonDeployments), Quote(s.ReportedVersion))
 		}
 		return known[0], nil
 	case len(known) > 1:
@@ -219,7 +219,7 @@ func (s *State) Version() (Version, error) {
 		return reported, nil
 	case answered:
 		return Version{}, s.versionError(bulwark.EINVALID, "its singleton %s (code hash %s) is not a known Safe deployment and VERSION() answers %s, which is not a version Bulwark supports (%s)",
-			s.Singleton.Hex(), s.SingletonCodeHash.Hex(), quote(s.ReportedVersion), supportedList())
+			s.Singleton.Hex(), s.SingletonCodeHash.Hex(), Quote(s.ReportedVersion), SupportedList())
 	}
 	code := s.versionFailCode
 	if code == "" {

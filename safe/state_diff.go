@@ -76,8 +76,8 @@ func DiffStates(before, after *State) []Change {
 		}
 	}
 	num := func(kind ChangeKind, b, a *big.Int) {
-		if intOrZero(b).Cmp(intOrZero(a)) != 0 {
-			out = append(out, Change{Kind: kind, Before: intOrZero(b).String(), After: intOrZero(a).String()})
+		if IntOrZero(b).Cmp(IntOrZero(a)) != 0 {
+			out = append(out, Change{Kind: kind, Before: IntOrZero(b).String(), After: IntOrZero(a).String()})
 		}
 	}
 	status := func(kind ChangeKind, b, a ListStatus) {
@@ -100,7 +100,7 @@ func DiffStates(before, after *State) []Change {
 	status(ChangeOwnerList, before.OwnersStatus, after.OwnersStatus)
 	// ownerCount is reported only when it moves out of (or back into) step
 	// with the list: an ordinary add or remove moves both.
-	if intOrZero(before.OwnerCount).Cmp(intOrZero(after.OwnerCount)) != 0 && (!countMatches(before) || !countMatches(after)) {
+	if IntOrZero(before.OwnerCount).Cmp(IntOrZero(after.OwnerCount)) != 0 && (!countMatches(before) || !countMatches(after)) {
 		num(ChangeOwnerCount, before.OwnerCount, after.OwnerCount)
 	}
 	num(ChangeThreshold, before.Threshold, after.Threshold)
@@ -137,11 +137,11 @@ func appendMembership(out []Change, added, removed ChangeKind, before, after []c
 // countMatches reports whether s's ownerCount is the length of its
 // well-formed owner list.
 func countMatches(s *State) bool {
-	n := intOrZero(s.OwnerCount)
+	n := IntOrZero(s.OwnerCount)
 	return s.OwnersStatus == ListOK && n.IsInt64() && n.Int64() == int64(len(s.Owners))
 }
 
-func intOrZero(n *big.Int) *big.Int {
+func IntOrZero(n *big.Int) *big.Int {
 	if n == nil {
 		return new(big.Int)
 	}

@@ -31,12 +31,12 @@ var (
 var (
 	// ExecTransactionSelector selects execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes);
 	// the parameter types are the same in every version (the sixth is named dataGas before 1.0.0).
-	ExecTransactionSelector = selector("execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)")
+	ExecTransactionSelector = Selector("execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)")
 	// ApproveHashSelector selects approveHash(bytes32).
-	ApproveHashSelector = selector("approveHash(bytes32)")
+	ApproveHashSelector = Selector("approveHash(bytes32)")
 )
 
-func selector(sig string) [4]byte {
+func Selector(sig string) [4]byte {
 	var s [4]byte
 	copy(s[:], crypto.Keccak256([]byte(sig)))
 	return s
@@ -79,7 +79,7 @@ type Domain struct {
 // the Safe's domainSeparator() computes it for d.Version.
 func (d Domain) Separator() (common.Hash, error) {
 	if !d.Version.Known() {
-		return common.Hash{}, bulwark.Invalid("safeVersion", "unknown Safe version %s (supported: %s)", quote(d.Version.String()), supportedList())
+		return common.Hash{}, bulwark.Invalid("safeVersion", "unknown Safe version %s (supported: %s)", Quote(d.Version.String()), SupportedList())
 	}
 	if !d.Version.DomainHasChainID() {
 		buf := make([]byte, 64)
@@ -148,15 +148,15 @@ func (d Domain) HashTx(tx Tx) (TxHashes, error) {
 	enc := make([]byte, 11*32)
 	copy(enc, typeHash[:])
 	putAddress(enc[32:], tx.To)
-	putUint(enc[64:], tx.Value)
+	PutUint(enc[64:], tx.Value)
 	copy(enc[96:], crypto.Keccak256(tx.Data))
 	enc[159] = byte(tx.Operation)
-	putUint(enc[160:], tx.SafeTxGas)
-	putUint(enc[192:], tx.BaseGas)
-	putUint(enc[224:], tx.GasPrice)
+	PutUint(enc[160:], tx.SafeTxGas)
+	PutUint(enc[192:], tx.BaseGas)
+	PutUint(enc[224:], tx.GasPrice)
 	putAddress(enc[256:], tx.GasToken)
 	putAddress(enc[288:], tx.RefundReceiver)
-	putUint(enc[320:], tx.Nonce)
+	PutUint(enc[320:], tx.Nonce)
 	message := crypto.Keccak256Hash(enc)
 	safeTxHash := TypedHash(domain, message)
 	return TxHashes{
@@ -174,14 +174,14 @@ func (tx Tx) check(v Version) error {
 		name string
 		n    *big.Int
 	}{{"value", tx.Value}, {"safeTxGas", tx.SafeTxGas}, {"baseGas", tx.BaseGas}, {"gasPrice", tx.GasPrice}, {"nonce", tx.Nonce}} {
-		if err := checkUint256(f.name, f.n); err != nil {
+		if err := CheckUint256(f.name, f.n); err != nil {
 			return err
 		}
 	}
 	return checkOperation("operation", tx.Operation, v)
 }
 
-func checkUint256(field string, n *big.Int) error {
+func CheckUint256(field string, n *big.Int) error {
 	if n == nil {
 		return nil
 	}
@@ -229,7 +229,7 @@ func ExecTransactionCalldata(tx Tx, signatures []byte) ([]byte, error) {
 		name string
 		n    *big.Int
 	}{{"value", tx.Value}, {"safeTxGas", tx.SafeTxGas}, {"baseGas", tx.BaseGas}, {"gasPrice", tx.GasPrice}} {
-		if err := checkUint256(f.name, f.n); err != nil {
+		if err := CheckUint256(f.name, f.n); err != nil {
 			return nil, err
 		}
 	}
@@ -239,20 +239,20 @@ func ExecTransactionCalldata(tx Tx, signatures []byte) ([]byte, error) {
 	copy(out, ExecTransactionSelector[:])
 	head := out[4:]
 	putAddress(head[0:], tx.To)
-	putUint(head[32:], tx.Value)
+	PutUint(head[32:], tx.Value)
 	dataOffset := 10 * 32
-	putUint(head[64:], big.NewInt(int64(dataOffset)))
+	PutUint(head[64:], big.NewInt(int64(dataOffset)))
 	head[127] = byte(tx.Operation)
-	putUint(head[128:], tx.SafeTxGas)
-	putUint(head[160:], tx.BaseGas)
-	putUint(head[192:], tx.GasPrice)
+	PutUint(head[128:], tx.SafeTxGas)
+	PutUint(head[160:], tx.BaseGas)
+	PutUint(head[192:], tx.GasPrice)
 	putAddress(head[224:], tx.GasToken)
 	putAddress(head[256:], tx.RefundReceiver)
 	sigOffset := dataOffset + 32 + dataWords
-	putUint(head[288:], big.NewInt(int64(sigOffset)))
-	putUint(head[dataOffset:], big.NewInt(int64(len(tx.Data))))
+	PutUint(head[288:], big.NewInt(int64(sigOffset)))
+	PutUint(head[dataOffset:], big.NewInt(int64(len(tx.Data))))
 	copy(head[dataOffset+32:], tx.Data)
-	putUint(head[sigOffset:], big.NewInt(int64(len(signatures))))
+	PutUint(head[sigOffset:], big.NewInt(int64(len(signatures))))
 	copy(head[sigOffset+32:], signatures)
 	return out, nil
 }
@@ -279,9 +279,9 @@ func ApproveHashTx(child common.Address, childSafeTxHash common.Hash, parentNonc
 	}
 }
 
-// putUint writes n (nil is zero; callers have range-checked it) as a
+// PutUint writes n (nil is zero; callers have range-checked it) as a
 // big-endian 32-byte word at the start of dst.
-func putUint(dst []byte, n *big.Int) {
+func PutUint(dst []byte, n *big.Int) {
 	if n == nil {
 		return
 	}

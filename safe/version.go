@@ -46,7 +46,7 @@ func SupportedVersions() []string {
 	return out
 }
 
-func supportedList() string { return strings.Join(SupportedVersions(), ", ") }
+func SupportedList() string { return strings.Join(SupportedVersions(), ", ") }
 
 // maxBuildLen bounds the "+…" suffix; real ones are "L2".
 const maxBuildLen = 32
@@ -58,7 +58,7 @@ const maxBuildLen = 32
 func ParseVersion(field, s string) (Version, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return Version{}, bulwark.Invalid(field, "required: the Safe's version as its VERSION() returns it, e.g. 1.3.0 (supported: %s)", supportedList())
+		return Version{}, bulwark.Invalid(field, "required: the Safe's version as its VERSION() returns it, e.g. 1.3.0 (supported: %s)", SupportedList())
 	}
 	core := s
 	if core[0] == 'v' || core[0] == 'V' {
@@ -66,23 +66,23 @@ func ParseVersion(field, s string) (Version, error) {
 	}
 	core, build, hasBuild := strings.Cut(core, "+")
 	if hasBuild && !validBuild(build) {
-		return Version{}, bulwark.Invalid(field, "%s has a malformed suffix after '+': want letters, digits, '.' or '-' such as 1.3.0+L2", quote(s))
+		return Version{}, bulwark.Invalid(field, "%s has a malformed suffix after '+': want letters, digits, '.' or '-' such as 1.3.0+L2", Quote(s))
 	}
 	parts := strings.Split(core, ".")
 	if len(parts) != 3 {
-		return Version{}, bulwark.Invalid(field, "%s is not a version like 1.3.0 or 1.3.0+L2 (supported: %s)", quote(s), supportedList())
+		return Version{}, bulwark.Invalid(field, "%s is not a version like 1.3.0 or 1.3.0+L2 (supported: %s)", Quote(s), SupportedList())
 	}
 	var nums [3]int
 	for i, p := range parts {
 		n, ok := versionNumber(p)
 		if !ok {
-			return Version{}, bulwark.Invalid(field, "%s is not a version like 1.3.0 or 1.3.0+L2 (supported: %s)", quote(s), supportedList())
+			return Version{}, bulwark.Invalid(field, "%s is not a version like 1.3.0 or 1.3.0+L2 (supported: %s)", Quote(s), SupportedList())
 		}
 		nums[i] = n
 	}
 	v := Version{Major: nums[0], Minor: nums[1], Patch: nums[2], Build: build}
 	if !v.Known() {
-		return Version{}, bulwark.Invalid(field, "unknown Safe version %s: Bulwark hashes the released versions %s (optionally with a suffix such as +L2)", quote(s), supportedList())
+		return Version{}, bulwark.Invalid(field, "unknown Safe version %s: Bulwark hashes the released versions %s (optionally with a suffix such as +L2)", Quote(s), SupportedList())
 	}
 	return v, nil
 }
@@ -182,9 +182,9 @@ func (v Version) MaxOperation() Operation {
 	return DelegateCall
 }
 
-// quote renders user input for an error message, shortened so that a
+// Quote renders user input for an error message, shortened so that a
 // megabyte of garbage does not become a megabyte of error.
-func quote(s string) string {
+func Quote(s string) string {
 	const max = 48
 	if len(s) > max {
 		return strconv.Quote(s[:max]) + "…"

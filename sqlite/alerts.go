@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
@@ -90,7 +91,7 @@ func scanAlert(s scanner) (watch.StoredAlert, error) {
 		&delivered, &a.Delivery.Attempts, &a.Delivery.LastError); err != nil {
 		return a, err
 	}
-	a.Block, a.Severity = uint64(block), safe.Severity(severity)
+	a.Block, a.Severity = uint64(block), policy.Severity(severity)
 	bad := func(err error) error {
 		return bulwark.Wrap(err, bulwark.EINTEGRITY, fmt.Sprintf("alert %d is malformed in the store (edited outside bulwark?)", a.ID))
 	}

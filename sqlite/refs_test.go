@@ -12,7 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
@@ -244,7 +244,7 @@ func TestPruneSafeAlerts(t *testing.T) {
 	var ids []int64
 	for i := range 3 {
 		_, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
-			id, err := db.SaveAlert(ctx, watch.Alert{Block: uint64(i + 1), Safe: addr(9), Code: "OWNER_ADDED", Severity: safe.SeverityCritical, Message: "m"})
+			id, err := db.SaveAlert(ctx, watch.Alert{Block: uint64(i + 1), Safe: addr(9), Code: "OWNER_ADDED", Severity: policy.SeverityCritical, Message: "m"})
 			ids = append(ids, id)
 			return audit.Event{Actor: "system:monitor", Action: "safe.watch.alert", Target: addr(9)}, err
 		})

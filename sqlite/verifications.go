@@ -10,14 +10,14 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
-var _ safe.VerificationStore = (*DB)(nil)
+var _ policy.VerificationStore = (*DB)(nil)
 
 // RecordVerification stores r, stamped with the current time. With a
 // context from audit.Log.Do it joins the audit transaction.
-func (db *DB) RecordVerification(ctx context.Context, r safe.VerificationRecord) error {
+func (db *DB) RecordVerification(ctx context.Context, r policy.VerificationRecord) error {
 	switch {
 	case r.SafeTxHash == (common.Hash{}):
 		return bulwark.Invalid("safeTxHash", "a verification record needs the safeTxHash")
@@ -39,7 +39,7 @@ VALUES (?, ?, ?, ?, ?, ?)`, strings.ToLower(r.SafeTxHash.Hex()), r.Safe.Hex(), r
 }
 
 // Verifications returns the records of safeTxHash, oldest first.
-func (db *DB) Verifications(ctx context.Context, safeTxHash common.Hash) ([]safe.VerificationRecord, error) {
+func (db *DB) Verifications(ctx context.Context, safeTxHash common.Hash) ([]policy.VerificationRecord, error) {
 	op := "read the verifications of " + safeTxHash.Hex()
 	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, safe_tx_hash, safe, chain_id, verdict, audit_seq, time
 FROM safe_verifications WHERE safe_tx_hash = ? ORDER BY id`, strings.ToLower(safeTxHash.Hex()))
@@ -50,11 +50,11 @@ FROM safe_verifications WHERE safe_tx_hash = ? ORDER BY id`, strings.ToLower(saf
 }
 
 // scanVerification reads one safe_verifications row.
-func scanVerification(s scanner) (safe.VerificationRecord, error) {
+func scanVerification(s scanner) (policy.VerificationRecord, error) {
 	var (
 		id                             int64
 		hash, addr, chain, verdict, at string
-		r                              safe.VerificationRecord
+		r                              policy.VerificationRecord
 	)
 	if err := s.Scan(&id, &hash, &addr, &chain, &verdict, &r.AuditSeq, &at); err != nil {
 		return r, err

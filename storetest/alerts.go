@@ -11,6 +11,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
@@ -29,13 +30,13 @@ const (
 
 func sampleAlert(i int, addr string) watch.Alert {
 	a := watch.Alert{Block: uint64(21895237 + i), BlockHash: "0x" + strings.Repeat("ab", 32), Safe: addr,
-		Code: safe.CodeMasterCopyChange, Severity: safe.SeverityCritical, Message: "singleton changed: ünïcode → ok",
+		Code: policy.CodeMasterCopyChange, Severity: policy.SeverityCritical, Message: "singleton changed: ünïcode → ok",
 		Kind: safe.ChangeSingleton, Before: "0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F", After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"}
 	switch addr {
 	case "":
-		a = watch.Alert{Block: uint64(i), Code: watch.CodeNodeUnreachable, Severity: safe.SeverityHigh, Message: "node down"}
+		a = watch.Alert{Block: uint64(i), Code: watch.CodeNodeUnreachable, Severity: policy.SeverityHigh, Message: "node down"}
 	case safeB:
-		a = watch.Alert{Block: uint64(i), BlockHash: a.BlockHash, Safe: addr, Code: watch.CodeUnverifiedExecution, Severity: safe.SeverityHigh,
+		a = watch.Alert{Block: uint64(i), BlockHash: a.BlockHash, Safe: addr, Code: watch.CodeUnverifiedExecution, Severity: policy.SeverityHigh,
 			Message: "executed without a verification", SafeTxHash: "0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8",
 			TxHash: "0x" + strings.Repeat("cd", 32)}
 	}

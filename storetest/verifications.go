@@ -11,17 +11,17 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // VerificationAuditStore is an adapter that holds verification records and
 // the audit log.
 type VerificationAuditStore interface {
-	safe.VerificationStore
+	policy.VerificationStore
 	audit.Store
 }
 
-// VerificationStore runs the conformance suite for safe.VerificationStore
+// VerificationStore runs the conformance suite for policy.VerificationStore
 // on an adapter that also holds the audit log: round trips in order, an
 // unknown hash, bad records, and a record written inside audit.Log.Do
 // committing or rolling back with its entry (and naming it through
@@ -32,10 +32,10 @@ func VerificationStore(t *testing.T, open func(t *testing.T) VerificationAuditSt
 	ctx := context.Background()
 	hashA := common.HexToHash("0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8")
 	hashB := common.HexToHash("0x01")
-	rec := func(h common.Hash, addr string, chain int64, v bulwark.Verdict, seq int64) safe.VerificationRecord {
-		return safe.VerificationRecord{SafeTxHash: h, Safe: common.HexToAddress(addr), ChainID: big.NewInt(chain), Verdict: v, AuditSeq: seq}
+	rec := func(h common.Hash, addr string, chain int64, v bulwark.Verdict, seq int64) policy.VerificationRecord {
+		return policy.VerificationRecord{SafeTxHash: h, Safe: common.HexToAddress(addr), ChainID: big.NewInt(chain), Verdict: v, AuditSeq: seq}
 	}
-	same := func(got, want safe.VerificationRecord) bool {
+	same := func(got, want policy.VerificationRecord) bool {
 		return got.SafeTxHash == want.SafeTxHash && got.Safe == want.Safe && got.ChainID.Cmp(want.ChainID) == 0 &&
 			got.Verdict == want.Verdict && got.AuditSeq == want.AuditSeq
 	}
@@ -43,7 +43,7 @@ func VerificationStore(t *testing.T, open func(t *testing.T) VerificationAuditSt
 	t.Run("RecordAndRead", func(t *testing.T) {
 		s := open(t)
 		before := time.Now().Add(-time.Second)
-		want := []safe.VerificationRecord{
+		want := []policy.VerificationRecord{
 			rec(hashA, safeA, 1, bulwark.VerdictReject, 1),
 			rec(hashB, safeB, 11155111, bulwark.VerdictOK, 2),
 			rec(hashA, safeA, 1, bulwark.VerdictOK, 3),
@@ -77,13 +77,13 @@ func VerificationStore(t *testing.T, open func(t *testing.T) VerificationAuditSt
 	t.Run("BadRecord", func(t *testing.T) {
 		s := open(t)
 		good := rec(hashA, safeA, 1, bulwark.VerdictOK, 1)
-		for name, mut := range map[string]func(*safe.VerificationRecord){
-			"no hash":    func(r *safe.VerificationRecord) { r.SafeTxHash = common.Hash{} },
-			"no safe":    func(r *safe.VerificationRecord) { r.Safe = common.Address{} },
-			"no chain":   func(r *safe.VerificationRecord) { r.ChainID = nil },
-			"chain 0":    func(r *safe.VerificationRecord) { r.ChainID = big.NewInt(0) },
-			"no verdict": func(r *safe.VerificationRecord) { r.Verdict = "" },
-			"no seq":     func(r *safe.VerificationRecord) { r.AuditSeq = 0 },
+		for name, mut := range map[string]func(*policy.VerificationRecord){
+			"no hash":    func(r *policy.VerificationRecord) { r.SafeTxHash = common.Hash{} },
+			"no safe":    func(r *policy.VerificationRecord) { r.Safe = common.Address{} },
+			"no chain":   func(r *policy.VerificationRecord) { r.ChainID = nil },
+			"chain 0":    func(r *policy.VerificationRecord) { r.ChainID = big.NewInt(0) },
+			"no verdict": func(r *policy.VerificationRecord) { r.Verdict = "" },
+			"no seq":     func(r *policy.VerificationRecord) { r.AuditSeq = 0 },
 		} {
 			r := good
 			mut(&r)

@@ -13,6 +13,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
@@ -235,7 +236,7 @@ func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.A
 			good = append(good, a)
 		case errors.Is(err, safe.ErrNotSafe):
 			mon.reported[a] = true
-			al := watch.Alert{Block: baseline, Safe: a.Hex(), Code: watch.CodeSafeUnreadable, Severity: safe.SeverityHigh,
+			al := watch.Alert{Block: baseline, Safe: a.Hex(), Code: watch.CodeSafeUnreadable, Severity: policy.SeverityHigh,
 				Message: fmt.Sprintf("watched address %s cannot be read as a Safe at block %d: %s; it is left out until the watch list changes",
 					a.Hex(), baseline, bulwark.ErrorMessage(err))}
 			if err := mon.emit(ctx, al); err != nil {
@@ -331,7 +332,7 @@ func (mon *monitor) resume(ctx context.Context, node watchNode) (uint64, *watch.
 		if err == nil {
 			now = "it is now " + h.Hash.Hex()
 		}
-		al := watch.Alert{Block: c.Block, BlockHash: c.Hash.Hex(), Code: watch.CodeChainReorg, Severity: safe.SeverityInfo,
+		al := watch.Alert{Block: c.Block, BlockHash: c.Hash.Hex(), Code: watch.CodeChainReorg, Severity: policy.SeverityInfo,
 			Message: fmt.Sprintf("chain reorganised while the monitor was stopped: block %d (%s), the last it processed, is no longer canonical (%s); resuming from block %d, so blocks %d–%d are checked again on the new chain (alerts raised for them before may repeat)",
 				c.Block, c.Hash.Hex(), now, from+1, from+1, c.Block)}
 		if err := mon.emit(ctx, al); err != nil {
@@ -340,7 +341,7 @@ func (mon *monitor) resume(ctx context.Context, node watchNode) (uint64, *watch.
 	}
 	if head > from && head-from > mon.maxCatchup {
 		skipTo := head - mon.maxCatchup
-		al := watch.Alert{Block: from + 1, Code: watch.CodeWatchGap, Severity: safe.SeverityHigh,
+		al := watch.Alert{Block: from + 1, Code: watch.CodeWatchGap, Severity: policy.SeverityHigh,
 			Message: fmt.Sprintf("blocks %d–%d were NOT checked: %d blocks were mined since block %d, the last the monitor processed before it stopped, more than --watch-max-catchup %d; it checks blocks %d–%d and goes on. Check the gap with 'bulwark safe watch --safe ADDR --rpc URL --from-block %d --to-block %d'",
 				from+1, skipTo, head-from, from, mon.maxCatchup, skipTo+1, head, from+1, skipTo)}
 		if err := mon.emit(ctx, al); err != nil {
@@ -366,7 +367,7 @@ func (mon *monitor) giveUpGap(ctx context.Context, c watch.MonitorCursor, baseli
 	if head <= baseline {
 		return baseline, cause
 	}
-	al := watch.Alert{Block: baseline + 1, Code: watch.CodeWatchGap, Severity: safe.SeverityHigh,
+	al := watch.Alert{Block: baseline + 1, Code: watch.CodeWatchGap, Severity: policy.SeverityHigh,
 		Message: fmt.Sprintf("blocks %d–%d were NOT checked: the monitor (last block processed %d before it stopped) could not start at block %d after %d tries (%s); it goes on from the head. Check the gap with 'bulwark safe watch --safe ADDR --rpc URL --from-block %d --to-block %d' on a node that has those blocks' state (an archive node)",
 			baseline+1, head, c.Block, baseline, resumeAttempts, bulwark.ErrorMessage(cause), baseline+1, head)}
 	if err := mon.emit(ctx, al); err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
@@ -62,7 +62,7 @@ func TestServeMonitorSlowReceiver(t *testing.T) {
 				codes[a.Code] = true
 			}
 		}
-		return codes[safe.CodeThresholdChange] && codes[watch.CodeUnverifiedExecution]
+		return codes[policy.CodeThresholdChange] && codes[watch.CodeUnverifiedExecution]
 	})
 	stored := m.alerts()
 	if _, accepted, _ := hook.counts(); len(accepted) != 0 {

@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // maxMessageFile bounds a --message-file.
@@ -778,42 +779,42 @@ func (m *Main) safeVerifyCmd() *command {
 
 // verifyOutput is the --json form: the verification and its audit entry.
 type verifyOutput struct {
-	safe.VerificationJSON
+	policy.VerificationJSON
 	AuditSeq int64 `json:"auditSeq"`
 }
 
-func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*safe.Verification, error) {
+func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*policy.Verification, error) {
 	if err := required("--tx", "the transaction JSON file (a Safe Transaction Service multisig-transaction), or - for standard input", f.tx); err != nil {
 		return nil, err
 	}
-	data, source, err := m.readInput("--tx", f.tx, safe.MaxServiceTxSize)
+	data, source, err := m.readInput("--tx", f.tx, policy.MaxServiceTxSize)
 	if err != nil {
 		return nil, err
 	}
-	st, err := safe.ReadServiceTx(data)
+	st, err := policy.ReadServiceTx(data)
 	if err != nil {
 		return nil, txFileError(source, err)
 	}
-	d, err := safe.SettleDomain(st, "the --tx file",
-		safe.Given{Field: "--chain-id", Text: f.chainID},
-		safe.Given{Field: "--safe-version", Text: f.version})
+	d, err := policy.SettleDomain(st, "the --tx file",
+		policy.Given{Field: "--chain-id", Text: f.chainID},
+		policy.Given{Field: "--safe-version", Text: f.version})
 	if err != nil {
 		return nil, err
 	}
 	if f.rpc == "" {
 		if d.ChainID == nil {
-			return nil, safe.MissingChainID("--chain-id", "give it with --chain-id N, or give --rpc URL to read it from a node")
+			return nil, policy.MissingChainID("--chain-id", "give it with --chain-id N, or give --rpc URL to read it from a node")
 		}
 		if d.Version == (safe.Version{}) {
-			return nil, safe.MissingVersion("--safe-version", "give it with --safe-version V, or give --rpc URL to read it from a node")
+			return nil, policy.MissingVersion("--safe-version", "give it with --safe-version V, or give --rpc URL to read it from a node")
 		}
 	}
-	req := safe.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
-		Policy: safe.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly}}
+	req := policy.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
+		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly}}
 	if f.rpc != "" {
-		return m.verifyOnChain(ctx, f.rpc, source, req, safe.ChainFields{ChainID: d.ChainIDField, Version: d.VersionField, Node: "--rpc"})
+		return m.verifyOnChain(ctx, f.rpc, source, req, policy.ChainFields{ChainID: d.ChainIDField, Version: d.VersionField, Node: "--rpc"})
 	}
-	v, err := safe.Verify(req)
+	v, err := policy.Verify(req)
 	if err != nil {
 		return nil, txFileError(source, err)
 	}
@@ -821,16 +822,16 @@ func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*safe.Ve
 }
 
 // verifyOnChain verifies req against the node at rawURL and simulates it
-// (safe.VerifyOnChain). Errors name what is at fault: the flag the node
+// (policy.VerifyOnChain). Errors name what is at fault: the flag the node
 // contradicts, the --tx file's safe when it is not a Safe, and --rpc for
 // everything the node did (unreachable, refused a read …).
-func (m *Main) verifyOnChain(ctx context.Context, rawURL, source string, req safe.VerifyRequest, fields safe.ChainFields) (*safe.Verification, error) {
+func (m *Main) verifyOnChain(ctx context.Context, rawURL, source string, req policy.VerifyRequest, fields policy.ChainFields) (*policy.Verification, error) {
 	client, err := ethrpc.Dial(rawURL, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger, DebugRetries: true})
 	if err != nil {
 		return nil, rpcFlagError(err)
 	}
 	defer client.Close()
-	v, err := safe.VerifyOnChain(ctx, client, req, safe.ChainOptions{Simulator: client, Fields: fields})
+	v, err := policy.VerifyOnChain(ctx, client, req, policy.ChainOptions{Simulator: client, Fields: fields})
 	if err == nil {
 		return v, nil
 	}
@@ -858,7 +859,7 @@ func txFileError(source string, err error) error {
 	return e
 }
 
-func writeVerifyText(w io.Writer, v *safe.Verification, auditSeq int64) {
+func writeVerifyText(w io.Writer, v *policy.Verification, auditSeq int64) {
 	b := &textBlock{w: w}
 	b.heading("Safe transaction")
 	b.line("Safe", "%s (Safe %s)", v.Safe.Hex(), v.Version)
@@ -937,7 +938,7 @@ func writeVerifyText(w io.Writer, v *safe.Verification, auditSeq int64) {
 }
 
 // writeChainCheck prints what --rpc read from the node.
-func writeChainCheck(b *textBlock, v *safe.Verification) {
+func writeChainCheck(b *textBlock, v *policy.Verification) {
 	c := v.Chain
 	b.heading(fmt.Sprintf("On chain (block %d)", c.Block))
 	b.line("Chain ID", "%s (%s)", decimal(v.ChainID), c.ChainIDSource)
@@ -959,7 +960,7 @@ func writeChainCheck(b *textBlock, v *safe.Verification) {
 }
 
 // writeSimulation prints the simulated execution and the Safe's state diff.
-func writeSimulation(b *textBlock, s *safe.Simulation) {
+func writeSimulation(b *textBlock, s *policy.Simulation) {
 	b.heading(fmt.Sprintf("Simulation (execTransaction at block %d)", s.Block))
 	b.line("Status", "%s", s.Status)
 	if s.Reason != "" {
@@ -1009,7 +1010,7 @@ func writeCallTree(b *textBlock, c *safe.DecodedCall, depth int) {
 // recordVerification stores the record of v in the audit transaction ctx
 // is bound to (inside audit.Log.Do), naming the entry being written, so
 // that 'safe watch' knows the transaction was verified, and how.
-func recordVerification(ctx context.Context, store safe.VerificationStore, v *safe.Verification) error {
+func recordVerification(ctx context.Context, store policy.VerificationStore, v *policy.Verification) error {
 	seq, ok := audit.PendingSeq(ctx)
 	if !ok {
 		return bulwark.Errorf(bulwark.EINTERNAL, "recordVerification outside an audit transaction")

@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/posture"
 )
 
@@ -290,7 +291,7 @@ func writeAuditText(w io.Writer, r *posture.Report, auditSeq int64) {
 	default:
 		b.printf("Verdict: OK (exit 0).\n")
 	}
-	b.printf("Posture rules %s, registry %s; recorded as audit entry %d.\n", posture.PolicyVersion, safe.RegistryVersion, auditSeq)
+	b.printf("Posture rules %s, registry %s; recorded as audit entry %d.\n", posture.PolicyVersion, policy.RegistryVersion, auditSeq)
 }
 
 func accountText(a posture.Account) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/webhook"
@@ -179,7 +180,7 @@ func TestSafeWatchBybit(t *testing.T) {
 		t.Fatalf("stored alerts %+v, want two", stored)
 	}
 	st := stored[0]
-	if st.Code != "MASTERCOPY_CHANGE" || st.Severity != safe.SeverityCritical || st.Block != attack || st.Safe != s.Address.Hex() ||
+	if st.Code != "MASTERCOPY_CHANGE" || st.Severity != policy.SeverityCritical || st.Block != attack || st.Safe != s.Address.Hex() ||
 		st.BlockHash != a.BlockHash || st.Before != a.Before || st.After != a.After || st.Message != a.Message {
 		t.Errorf("stored %+v, printed %+v", st, a)
 	}

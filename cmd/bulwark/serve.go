@@ -19,7 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/mattn/go-isatty"
@@ -305,7 +305,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 }
 
 // safeVerifier returns the verifier of POST /api/v1/safe/verify: offline
-// without a node, safe.VerifyOnChain (with simulation) against the node at
+// without a node, policy.VerifyOnChain (with simulation) against the node at
 // rpc otherwise. The node is not contacted until the first request.
 func (m *Main) safeVerifier(rpc string) (httpapi.SafeVerifier, bool, error) {
 	if rpc == "" {
@@ -315,8 +315,8 @@ func (m *Main) safeVerifier(rpc string) (httpapi.SafeVerifier, bool, error) {
 	if err != nil {
 		return nil, false, bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
 	}
-	return func(ctx context.Context, req safe.VerifyRequest) (*safe.Verification, error) {
-		return safe.VerifyOnChain(ctx, client, req, safe.ChainOptions{Simulator: client})
+	return func(ctx context.Context, req policy.VerifyRequest) (*policy.Verification, error) {
+		return policy.VerifyOnChain(ctx, client, req, policy.ChainOptions{Simulator: client})
 	}, true, nil
 }
 

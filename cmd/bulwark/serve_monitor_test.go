@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
@@ -71,7 +72,7 @@ func TestServeMonitor(t *testing.T) {
 	guard := chain.DeployGuard(t)
 	e := s.MustExec(t, s.SetGuardTx(t, guard), safetest.EIP712)
 	guardAlert, execAlert := m.waitForGuardChange("GUARD_CHANGE and UNVERIFIED_EXECUTION", s.Address.Hex())
-	if guardAlert.Block != e.Block() || guardAlert.After != guard.Hex() || guardAlert.Severity != safe.SeverityHigh {
+	if guardAlert.Block != e.Block() || guardAlert.After != guard.Hex() || guardAlert.Severity != policy.SeverityHigh {
 		t.Errorf("guard alert %+v, want block %d after %s", guardAlert, e.Block(), guard.Hex())
 	}
 	if execAlert.Block != e.Block() || execAlert.SafeTxHash != e.SafeTxHash.Hex() {
@@ -149,12 +150,12 @@ func TestServeMonitorResume(t *testing.T) {
 		}
 		return gap != nil
 	})
-	if gap.Severity != safe.SeverityHigh || !strings.Contains(gap.Message, fmt.Sprintf("–%d were NOT checked", x.Block())) {
+	if gap.Severity != policy.SeverityHigh || !strings.Contains(gap.Message, fmt.Sprintf("–%d were NOT checked", x.Block())) {
 		t.Errorf("WATCH_GAP %+v, want high naming the blocks up to %d", gap, x.Block())
 	}
 	time.Sleep(300 * time.Millisecond)
 	for _, a := range m.alerts() {
-		if a.Code == safe.CodeThresholdChange {
+		if a.Code == policy.CodeThresholdChange {
 			t.Errorf("the skipped block was checked: %+v", a)
 		}
 	}
@@ -186,7 +187,7 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 
 	e1 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
 	m.waitFor("THRESHOLD_CHANGE before the outage", func() bool {
-		return find(safe.CodeThresholdChange, e1.Block()) != nil && find(watch.CodeUnverifiedExecution, e1.Block()) != nil
+		return find(policy.CodeThresholdChange, e1.Block()) != nil && find(watch.CodeUnverifiedExecution, e1.Block()) != nil
 	})
 
 	chain.Node.Stop()
@@ -197,9 +198,9 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 
 	e2 := s.MustExec(t, s.AddOwnerWithThresholdTx(t, owners[3].Address, 3), safetest.EIP712, owners[:3]...)
 	m.waitFor("OWNER_CHANGE after the restart", func() bool {
-		return find(safe.CodeOwnerChange, e2.Block()) != nil && find(watch.CodeUnverifiedExecution, e2.Block()) != nil
+		return find(policy.CodeOwnerChange, e2.Block()) != nil && find(watch.CodeUnverifiedExecution, e2.Block()) != nil
 	})
-	if a := find(safe.CodeOwnerChange, e2.Block()); a.After != owners[3].Address.Hex() || a.BlockHash != e2.Receipt.BlockHash.Hex() {
+	if a := find(policy.CodeOwnerChange, e2.Block()); a.After != owners[3].Address.Hex() || a.BlockHash != e2.Receipt.BlockHash.Hex() {
 		t.Errorf("owner alert %+v, want %s in block %s", a, owners[3].Address.Hex(), e2.Receipt.BlockHash.Hex())
 	}
 	// Each block alerted once; no reorg or gap (NODE_UNREACHABLE and
@@ -214,8 +215,8 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 		seen[fmt.Sprintf("%s@%d", a.Code, a.Block)]++
 	}
 	want := map[string]int{
-		fmt.Sprintf("%s@%d", safe.CodeThresholdChange, e1.Block()): 1, fmt.Sprintf("%s@%d", watch.CodeUnverifiedExecution, e1.Block()): 1,
-		fmt.Sprintf("%s@%d", safe.CodeOwnerChange, e2.Block()): 1, fmt.Sprintf("%s@%d", watch.CodeUnverifiedExecution, e2.Block()): 1,
+		fmt.Sprintf("%s@%d", policy.CodeThresholdChange, e1.Block()): 1, fmt.Sprintf("%s@%d", watch.CodeUnverifiedExecution, e1.Block()): 1,
+		fmt.Sprintf("%s@%d", policy.CodeOwnerChange, e2.Block()): 1, fmt.Sprintf("%s@%d", watch.CodeUnverifiedExecution, e2.Block()): 1,
 	}
 	if !maps.Equal(seen, want) {
 		t.Errorf("alerts %v, want %v\n%s", seen, want, m.srv.stderr)
@@ -299,7 +300,7 @@ func (m *monitorServer) waitForGuardChange(what, addr string) (guardAlert, execA
 	m.waitFor(what, func() bool {
 		for _, a := range m.alerts() {
 			switch {
-			case a.Code == safe.CodeGuardChange && a.Safe == addr:
+			case a.Code == policy.CodeGuardChange && a.Safe == addr:
 				guardAlert = &a
 			case a.Code == watch.CodeUnverifiedExecution && a.Safe == addr:
 				execAlert = &a
@@ -387,7 +388,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 	})
 	before := byID(m.alerts()) // what was stored while the old branch was canonical
 	m.stop()
-	if countCode(before, safe.CodeGuardChange) != 1 || countCode(before, watch.CodeUnverifiedExecution) != 1 {
+	if countCode(before, policy.CodeGuardChange) != 1 || countCode(before, watch.CodeUnverifiedExecution) != 1 {
 		t.Fatalf("alerts before the reorg %+v, want the guard change and its execution", before)
 	}
 
@@ -413,7 +414,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 	m.restart()
 	m.waitFor("THRESHOLD_CHANGE of the new branch, and the cursor at the head", func() bool {
 		n, h, ok := monitorCursor(t, m.data)
-		return countCode(m.alerts(), safe.CodeThresholdChange) > 0 && ok && n == head && h == headerAt(t, chain, head).Hash
+		return countCode(m.alerts(), policy.CodeThresholdChange) > 0 && ok && n == head && h == headerAt(t, chain, head).Hash
 	})
 	time.Sleep(300 * time.Millisecond) // a few more polls, for a repeat to show
 	all := byID(m.alerts())
@@ -427,7 +428,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 	}
 	// The reorg first, then the new block X's two alerts (in the order the
 	// Watcher emits them: state changes, then executions).
-	want := []string{watch.CodeChainReorg, safe.CodeThresholdChange, watch.CodeUnverifiedExecution}
+	want := []string{watch.CodeChainReorg, policy.CodeThresholdChange, watch.CodeUnverifiedExecution}
 	if !slices.Equal(codes, want) {
 		t.Fatalf("alerts after the restart %v, want %v\n%+v\nstderr:\n%s", codes, want, after, m.srv.stderr)
 	}
@@ -440,7 +441,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 		}
 	}
 	reorg, threshold, exec := after[0], after[1], after[2]
-	if reorg.Block != x+1 || reorg.BlockHash != droppedCursor.Hex() || reorg.Severity != safe.SeverityInfo ||
+	if reorg.Block != x+1 || reorg.BlockHash != droppedCursor.Hex() || reorg.Severity != policy.SeverityInfo ||
 		!strings.Contains(reorg.Message, fmt.Sprintf("block %d (%s), the last it processed, is no longer canonical (it is now %s)", x+1, droppedCursor.Hex(), headerAt(t, chain, x+1).Hash.Hex())) {
 		t.Errorf("reorg alert %+v, want block %d (%s) named", reorg, x+1, droppedCursor.Hex())
 	}
@@ -453,7 +454,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 	// The dropped branch's alerts are the ones stored before the stop,
 	// unchanged and on the dropped block.
 	for _, a := range all {
-		if a.Code == safe.CodeGuardChange && (a.BlockHash != droppedX.Hex() || a.After != guard.Hex()) {
+		if a.Code == policy.CodeGuardChange && (a.BlockHash != droppedX.Hex() || a.After != guard.Hex()) {
 			t.Errorf("guard alert %+v, want only the one of the dropped block %s", a, droppedX.Hex())
 		}
 	}
@@ -506,7 +507,7 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 		}
 		return gap != nil && strings.Count(m.srv.stderr.String(), `safe monitor: watching" safes=1 listed=1`) > 0
 	})
-	if gap.Severity != safe.SeverityHigh || gap.Block != cursor+1 ||
+	if gap.Severity != policy.SeverityHigh || gap.Block != cursor+1 ||
 		!strings.Contains(gap.Message, fmt.Sprintf("blocks %d–", cursor+1)) || !strings.Contains(gap.Message, "were NOT checked") ||
 		!strings.Contains(gap.Message, fmt.Sprintf("could not start at block %d", cursor)) {
 		t.Errorf("WATCH_GAP %+v, want high naming blocks from %d", gap, cursor+1)
@@ -520,7 +521,7 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 	e := s.MustExec(t, s.AddOwnerWithThresholdTx(t, owners[3].Address, 3), safetest.EIP712, owners[:3]...)
 	m.waitFor("OWNER_CHANGE after the gap", func() bool {
 		for _, a := range m.alerts() {
-			if a.Code == safe.CodeOwnerChange && a.Block == e.Block() {
+			if a.Code == policy.CodeOwnerChange && a.Block == e.Block() {
 				return true
 			}
 		}
@@ -530,13 +531,13 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 	seen := map[string]int{}
 	for _, a := range m.alerts() {
 		seen[a.Code]++
-		if a.Code == safe.CodeOwnerChange && (a.After != owners[3].Address.Hex() || a.BlockHash != e.Receipt.BlockHash.Hex()) {
+		if a.Code == policy.CodeOwnerChange && (a.After != owners[3].Address.Hex() || a.BlockHash != e.Receipt.BlockHash.Hex()) {
 			t.Errorf("owner alert %+v, want %s in block %s", a, owners[3].Address.Hex(), e.Receipt.BlockHash.Hex())
 		}
 	}
 	// One gap; the Safe still watched (no SAFE_UNREADABLE); the threshold
 	// change inside the gap not alerted; the owner addition once.
-	want := map[string]int{watch.CodeWatchGap: 1, safe.CodeOwnerChange: 1, watch.CodeUnverifiedExecution: 1}
+	want := map[string]int{watch.CodeWatchGap: 1, policy.CodeOwnerChange: 1, watch.CodeUnverifiedExecution: 1}
 	if !maps.Equal(seen, want) {
 		t.Errorf("alerts %v, want %v\nstderr:\n%s", seen, want, m.srv.stderr)
 	}

@@ -15,12 +15,13 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // PolicyVersion names the posture rules below (the findings of
 // [Audit] and their severities). It is stored with every audit verdict;
 // change it whenever a rule or a severity changes. The verdict table is
-// the policy's ([safe.VerdictOf]).
+// the policy's ([policy.VerdictOf]).
 const PolicyVersion = "safe-posture/1"
 
 // Posture finding codes. They are stable: scripts and the audit log key on
@@ -42,7 +43,7 @@ const (
 )
 
 // Codes lists every code [Audit] emits.
-var Codes = []string{safe.CodeListCorrupt, safe.CodeUnknownSingleton, CodeLegacyVersion, CodeThresholdRisk, CodeModulesEnabled,
+var Codes = []string{policy.CodeListCorrupt, policy.CodeUnknownSingleton, CodeLegacyVersion, CodeThresholdRisk, CodeModulesEnabled,
 	CodeUnknownFallbackHandler, CodeGuardSet, CodeModuleGuardSet, CodeNoGuard, CodeOwnerIsContract,
 	CodeApprovedHashesPending, CodeApprovedHashesUnchecked}
 
@@ -165,7 +166,7 @@ type Report struct {
 	ModuleGuard  *Account
 	Handler      *Account
 	Approvals    ApprovalScan
-	Findings     []safe.Finding
+	Findings     []policy.Finding
 	Verdict      bulwark.Verdict
 }
 
@@ -284,8 +285,8 @@ func AuditMany(ctx context.Context, r safe.ChainReader, addrs []common.Address, 
 			return nil, err
 		}
 		rep.Findings = postureFindings(rep)
-		safe.SortFindings(rep.Findings)
-		rep.Verdict = safe.VerdictOf(rep.Findings)
+		policy.SortFindings(rep.Findings)
+		rep.Verdict = policy.VerdictOf(rep.Findings)
 	}
 	if partial != nil {
 		return reps, partial
@@ -436,11 +437,11 @@ func scanApprovals(ctx context.Context, r safe.ChainReader, rep *Report, opt Aud
 
 // postureFindings applies the posture rules to a report whose accounts and
 // approvals are filled in.
-func postureFindings(rep *Report) []safe.Finding {
+func postureFindings(rep *Report) []policy.Finding {
 	st := rep.State
-	var out []safe.Finding
-	add := func(code string, sev safe.Severity, kv []string, format string, args ...any) {
-		f := safe.Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...)}
+	var out []policy.Finding
+	add := func(code string, sev policy.Severity, kv []string, format string, args ...any) {
+		f := policy.Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...)}
 		if len(kv) > 0 {
 			f = f.With(kv...)
 		}
@@ -468,12 +469,12 @@ func postureFindings(rep *Report) []safe.Finding {
 		default:
 			why = string(l.status)
 		}
-		add(safe.CodeListCorrupt, safe.SeverityCritical, kv("list", l.what+"s", "status", string(l.status), "entriesRead", fmt.Sprint(l.n)),
+		add(policy.CodeListCorrupt, policy.SeverityCritical, kv("list", l.what+"s", "status", string(l.status), "entriesRead", fmt.Sprint(l.n)),
 			"The %s list in storage is %s: %s. The Safe's own code never writes that; its storage was written by other code (a DELEGATECALL, a hijacked singleton). Treat the Safe as compromised until explained.",
 			l.what, l.status, why)
 	}
 	if st.OwnersStatus == safe.ListOK && st.OwnerCount != nil && st.OwnerCount.Cmp(big.NewInt(int64(len(st.Owners)))) != 0 {
-		add(safe.CodeListCorrupt, safe.SeverityCritical, kv("list", "owners", "ownerCount", st.OwnerCount.String(), "ownersInList", fmt.Sprint(len(st.Owners))),
+		add(policy.CodeListCorrupt, policy.SeverityCritical, kv("list", "owners", "ownerCount", st.OwnerCount.String(), "ownersInList", fmt.Sprint(len(st.Owners))),
 			"The owner count in storage (%s) is not the number of owners in the list (%d). The Safe's own code keeps the two equal; its storage was written by other code.",
 			st.OwnerCount, len(st.Owners))
 	}
@@ -491,14 +492,14 @@ func postureFindings(rep *Report) []safe.Finding {
 		if st.ReportedVersion != "" {
 			said = fmt.Sprintf("VERSION() answers %q, which is only the contract's own word", st.ReportedVersion)
 		}
-		add(safe.CodeUnknownSingleton, safe.SeverityCritical, kv("singleton", st.Singleton.Hex(), "codeHash", st.SingletonCodeHash.Hex()),
+		add(policy.CodeUnknownSingleton, policy.SeverityCritical, kv("singleton", st.Singleton.Hex(), "codeHash", st.SingletonCodeHash.Hex()),
 			"The singleton in slot 0, %s, is not a known Safe deployment (%s; %s). Every call to the Safe runs that code: after Bybit's hijack slot 0 held the attacker's contract. Do not sign or send anything to this Safe until the singleton is identified.",
 			st.Singleton.Hex(), what, said)
 	}
 
 	// The version.
 	if v, err := safe.ParseVersion("version", rep.Version); rep.Version != "" && err == nil && !v.DomainHasChainID() {
-		add(CodeLegacyVersion, safe.SeverityHigh, kv("version", v.Core()),
+		add(CodeLegacyVersion, policy.SeverityHigh, kv("version", v.Core()),
 			"Safe %s (1.2.0 or older) has no transaction guard and no chain id in its signing domain: a signature is valid on every chain where this address exists, and nothing on chain can check a transaction before it runs. This was Bybit's version. Upgrade to 1.4.1 (SafeMigration, or changeMasterCopy to a pinned singleton) and set a guard.",
 			v.Core())
 	}
@@ -510,15 +511,15 @@ func postureFindings(rep *Report) []safe.Finding {
 	for _, o := range rep.Owners {
 		switch o.Kind {
 		case AccountSafe:
-			add(CodeOwnerIsContract, safe.SeverityInfo, kv("owner", o.Address.Hex(), "kind", string(o.Kind)),
+			add(CodeOwnerIsContract, policy.SeverityInfo, kv("owner", o.Address.Hex(), "kind", string(o.Kind)),
 				"Owner %s is a Safe (%s): its own owners sign for it (approveHash or EIP-1271). That is fine, but its posture is part of this one's: audit it too (bulwark safe audit --safe %s).",
 				o.Address.Hex(), o.Known, o.Address.Hex())
 		case AccountDelegated:
-			add(CodeOwnerIsContract, safe.SeverityMedium, kv("owner", o.Address.Hex(), "kind", string(o.Kind), "delegatesTo", o.DelegatesTo),
+			add(CodeOwnerIsContract, policy.SeverityMedium, kv("owner", o.Address.Hex(), "kind", string(o.Kind), "delegatesTo", o.DelegatesTo),
 				"Owner %s is an account delegated (EIP-7702) to %s: that code can act for the key, including approveHash. Check the delegate.",
 				o.Address.Hex(), o.DelegatesTo)
 		case AccountContract:
-			add(CodeOwnerIsContract, safe.SeverityMedium, kv("owner", o.Address.Hex(), "kind", string(o.Kind), "codeHash", o.CodeHash),
+			add(CodeOwnerIsContract, policy.SeverityMedium, kv("owner", o.Address.Hex(), "kind", string(o.Kind), "codeHash", o.CodeHash),
 				"Owner %s is a contract that is not a known Safe (code hash %s): it signs by EIP-1271 or approveHash, and whatever its code says is this owner's signature. Confirm what it is and who controls it.",
 				o.Address.Hex(), o.CodeHash)
 		}
@@ -526,14 +527,14 @@ func postureFindings(rep *Report) []safe.Finding {
 
 	// Modules.
 	for _, m := range rep.Modules {
-		sev, what := safe.SeverityHigh, "a contract Bulwark does not know (code hash "+m.CodeHash+")"
+		sev, what := policy.SeverityHigh, "a contract Bulwark does not know (code hash "+m.CodeHash+")"
 		switch {
 		case m.Kind == AccountEOA:
 			what = "an account without code: whoever holds its key can execute anything"
 		case m.Kind == AccountDelegated:
 			what = "an EIP-7702 delegated account: its key and its delegate can execute anything"
 		case m.Known != "":
-			sev, what = safe.SeverityMedium, m.Known+" (role "+string(m.Role)+"), a pinned deployment but not a module"
+			sev, what = policy.SeverityMedium, m.Known+" (role "+string(m.Role)+"), a pinned deployment but not a module"
 		}
 		fields := kv("module", m.Address.Hex(), "kind", string(m.Kind))
 		if m.Role != "" {
@@ -551,7 +552,7 @@ func postureFindings(rep *Report) []safe.Finding {
 	case rep.Guard != nil:
 		guardFinding(CodeGuardSet, "transaction guard", *rep.Guard, hasVersion && !v.DomainHasChainID(), add)
 	case hasVersion && v.DomainHasChainID():
-		add(CodeNoGuard, safe.SeverityInfo, kv("version", v.Core()),
+		add(CodeNoGuard, policy.SeverityInfo, kv("version", v.Core()),
 			"No transaction guard is set. Safe %s can have one (setGuard): a contract that checks every transaction before it runs, e.g. refusing DELEGATECALL to anything but pinned libraries, which would have stopped Bybit's transaction. Optional defence in depth; a faulty guard can lock the Safe, so test it first.",
 			v.Core())
 	}
@@ -568,7 +569,7 @@ func postureFindings(rep *Report) []safe.Finding {
 		case h.Known != "":
 			what = h.Known + ", not a fallback handler"
 		}
-		add(CodeUnknownFallbackHandler, safe.SeverityHigh, kv("handler", h.Address.Hex(), "kind", string(h.Kind)),
+		add(CodeUnknownFallbackHandler, policy.SeverityHigh, kv("handler", h.Address.Hex(), "kind", string(h.Kind)),
 			"The fallback handler %s is %s. Every call the Safe does not know is forwarded to it, including EIP-1271 isValidSignature, which dApps and other Safes take as this Safe's signature. Use a pinned CompatibilityFallbackHandler or explain it.",
 			h.Address.Hex(), what)
 	}
@@ -577,13 +578,13 @@ func postureFindings(rep *Report) []safe.Finding {
 	sc := rep.Approvals
 	switch {
 	case !sc.Checked:
-		add(CodeApprovedHashesUnchecked, safe.SeverityInfo, kv("reason", sc.Reason),
+		add(CodeApprovedHashesUnchecked, policy.SeverityInfo, kv("reason", sc.Reason),
 			"Pending on-chain approvals (approveHash) were not checked: %s. Each one counts as that owner's signature without any further action.", sc.Reason)
 	default:
 		for _, p := range sc.Pending {
-			sev, who := safe.SeverityMedium, "owner"
+			sev, who := policy.SeverityMedium, "owner"
 			if !p.OwnerNow {
-				sev, who = safe.SeverityLow, "former owner"
+				sev, who = policy.SeverityLow, "former owner"
 			}
 			add(CodeApprovedHashesPending, sev, kv("owner", p.Owner.Hex(), "hash", p.Hash.Hex(), "block", fmt.Sprint(p.Block), "currentOwner", fmt.Sprint(p.OwnerNow)),
 				"The %s %s approved hash %s on chain (block %d) and it has not been executed: it counts as that %s's signature for whichever transaction has that safeTxHash, with no further action, until the Safe's nonce passes it. Find the transaction and check it with bulwark safe verify, or spend its nonce with another transaction.",
@@ -593,7 +594,7 @@ func postureFindings(rep *Report) []safe.Finding {
 	return out
 }
 
-func thresholdFindings(st *safe.State, add func(string, safe.Severity, []string, string, ...any)) {
+func thresholdFindings(st *safe.State, add func(string, policy.Severity, []string, string, ...any)) {
 	t, n := st.Threshold, big.NewInt(int64(len(st.Owners)))
 	if t == nil {
 		return
@@ -601,42 +602,42 @@ func thresholdFindings(st *safe.State, add func(string, safe.Severity, []string,
 	fields := []string{"threshold", t.String(), "owners", n.String()}
 	switch {
 	case t.Sign() == 0:
-		add(CodeThresholdRisk, safe.SeverityCritical, fields,
+		add(CodeThresholdRisk, policy.SeverityCritical, fields,
 			"The threshold is 0: the Safe is not set up (or its storage was wiped), and whoever calls setup first takes it over. Do not fund it.")
 	case t.Cmp(n) > 0:
-		add(CodeThresholdRisk, safe.SeverityCritical, fields,
+		add(CodeThresholdRisk, policy.SeverityCritical, fields,
 			"The threshold (%s) is more than the number of owners (%s): no transaction can ever collect enough signatures. The Safe's own code never allows this; the storage was written by other code.", t, n)
 	case t.Cmp(big.NewInt(1)) == 0 && n.Cmp(big.NewInt(1)) == 0:
-		add(CodeThresholdRisk, safe.SeverityHigh, fields,
+		add(CodeThresholdRisk, policy.SeverityHigh, fields,
 			"One owner, threshold 1: a single key moves everything, and losing it locks the Safe. Add owners and raise the threshold.")
 	case t.Cmp(big.NewInt(1)) == 0:
-		add(CodeThresholdRisk, safe.SeverityHigh, fields,
+		add(CodeThresholdRisk, policy.SeverityHigh, fields,
 			"Threshold 1 of %s: any one owner's key, phished or stolen, moves everything. Raise the threshold to a majority.", n)
 	case t.Cmp(n) == 0:
-		add(CodeThresholdRisk, safe.SeverityMedium, fields,
+		add(CodeThresholdRisk, policy.SeverityMedium, fields,
 			"Threshold %s of %s: every owner must sign, so one lost key locks the Safe for good (lockout risk). Keep at least one spare owner above the threshold.", t, n)
 	case new(big.Int).Lsh(t, 1).Cmp(n) < 0:
-		add(CodeThresholdRisk, safe.SeverityMedium, fields,
+		add(CodeThresholdRisk, policy.SeverityMedium, fields,
 			"Threshold %s of %s is less than half the owners: a minority can move everything. Raise it to a majority.", t, n)
 	}
 }
 
-func guardFinding(code, what string, g Account, unused bool, add func(string, safe.Severity, []string, string, ...any)) {
+func guardFinding(code, what string, g Account, unused bool, add func(string, policy.Severity, []string, string, ...any)) {
 	fields := []string{strings.ReplaceAll(what, " ", ""), g.Address.Hex(), "kind", string(g.Kind)}
 	switch {
 	case unused:
-		add(code, safe.SeverityInfo, fields,
+		add(code, policy.SeverityInfo, fields,
 			"The %s slot holds %s, but this version does not read it: it has no effect until an upgrade, when it would start checking every transaction. Clear it or confirm it before upgrading.",
 			what, g.Address.Hex())
 	case g.Kind == AccountEOA:
-		add(code, safe.SeverityHigh, fields,
+		add(code, policy.SeverityHigh, fields,
 			"The %s %s has no code: the Safe calls it on every transaction, and a call to an account without code reverts, so the Safe is locked (and whoever can deploy there controls it).",
 			what, g.Address.Hex())
 	case g.Known != "":
-		add(code, safe.SeverityMedium, fields,
+		add(code, policy.SeverityMedium, fields,
 			"The %s %s is %s, which is not a guard. The Safe calls it on every transaction; review why.", what, g.Address.Hex(), g.Known)
 	default:
-		add(code, safe.SeverityMedium, fields,
+		add(code, policy.SeverityMedium, fields,
 			"A %s is set: %s (code hash %s). It checks every transaction and can block all of them (a faulty or hostile guard locks the Safe). Confirm it is the contract you deployed and reviewed.",
 			what, g.Address.Hex(), g.CodeHash)
 	}
@@ -646,34 +647,34 @@ func guardFinding(code, what string, g Account, unused bool, add func(string, sa
 // "version", "singleton", "verdict", "findings" and more). Addresses are
 // EIP-55, hashes lower-case hex, integers decimal strings.
 type ReportJSON struct {
-	Safe                string          `json:"safe"`
-	ChainID             string          `json:"chainId"`
-	Block               string          `json:"block"`
-	Version             string          `json:"version"`
-	VersionError        string          `json:"versionError,omitempty"`
-	Singleton           string          `json:"singleton"`
-	SingletonCodeHash   string          `json:"singletonCodeHash"`
-	SingletonKnown      bool            `json:"singletonKnown"`
-	SingletonDeployment string          `json:"singletonDeployment,omitempty"`
-	ReportedVersion     string          `json:"reportedVersion,omitempty"`
-	ProxyVersion        string          `json:"proxyVersion"`
-	ProxyCodeHash       string          `json:"proxyCodeHash"`
-	Threshold           string          `json:"threshold"`
-	OwnerCount          string          `json:"ownerCount"`
-	Nonce               string          `json:"nonce"`
-	Balance             string          `json:"balance"`
-	Owners              []Account       `json:"owners"`
-	OwnersStatus        string          `json:"ownersStatus"`
-	Modules             []Account       `json:"modules"`
-	ModulesStatus       string          `json:"modulesStatus"`
-	Guard               *Account        `json:"guard"`
-	ModuleGuard         *Account        `json:"moduleGuard"`
-	FallbackHandler     *Account        `json:"fallbackHandler"`
-	Approvals           ApprovalScan    `json:"approvals"`
-	Verdict             bulwark.Verdict `json:"verdict"`
-	Findings            []safe.Finding  `json:"findings"`
-	PolicyVersion       string          `json:"policyVersion"`
-	RegistryVersion     string          `json:"registryVersion"`
+	Safe                string           `json:"safe"`
+	ChainID             string           `json:"chainId"`
+	Block               string           `json:"block"`
+	Version             string           `json:"version"`
+	VersionError        string           `json:"versionError,omitempty"`
+	Singleton           string           `json:"singleton"`
+	SingletonCodeHash   string           `json:"singletonCodeHash"`
+	SingletonKnown      bool             `json:"singletonKnown"`
+	SingletonDeployment string           `json:"singletonDeployment,omitempty"`
+	ReportedVersion     string           `json:"reportedVersion,omitempty"`
+	ProxyVersion        string           `json:"proxyVersion"`
+	ProxyCodeHash       string           `json:"proxyCodeHash"`
+	Threshold           string           `json:"threshold"`
+	OwnerCount          string           `json:"ownerCount"`
+	Nonce               string           `json:"nonce"`
+	Balance             string           `json:"balance"`
+	Owners              []Account        `json:"owners"`
+	OwnersStatus        string           `json:"ownersStatus"`
+	Modules             []Account        `json:"modules"`
+	ModulesStatus       string           `json:"modulesStatus"`
+	Guard               *Account         `json:"guard"`
+	ModuleGuard         *Account         `json:"moduleGuard"`
+	FallbackHandler     *Account         `json:"fallbackHandler"`
+	Approvals           ApprovalScan     `json:"approvals"`
+	Verdict             bulwark.Verdict  `json:"verdict"`
+	Findings            []policy.Finding `json:"findings"`
+	PolicyVersion       string           `json:"policyVersion"`
+	RegistryVersion     string           `json:"registryVersion"`
 }
 
 func statusText(s safe.ListStatus) string {
@@ -702,7 +703,7 @@ func (r *Report) JSON() ReportJSON {
 		Owners: r.Owners, OwnersStatus: statusText(st.OwnersStatus), Modules: r.Modules, ModulesStatus: statusText(st.ModulesStatus),
 		Guard: r.Guard, ModuleGuard: r.ModuleGuard, FallbackHandler: r.Handler,
 		Approvals: r.Approvals, Verdict: r.Verdict, Findings: r.Findings,
-		PolicyVersion: PolicyVersion, RegistryVersion: safe.RegistryVersion,
+		PolicyVersion: PolicyVersion, RegistryVersion: policy.RegistryVersion,
 	}
 	if st.SingletonKnown() {
 		j.SingletonDeployment = safe.DeploymentNames(st.SingletonDeployments)
@@ -714,7 +715,7 @@ func (r *Report) JSON() ReportJSON {
 		j.Modules = []Account{}
 	}
 	if j.Findings == nil {
-		j.Findings = []safe.Finding{}
+		j.Findings = []policy.Finding{}
 	}
 	if j.Approvals.Pending == nil {
 		j.Approvals.Pending = []PendingApproval{}
@@ -730,8 +731,8 @@ func (r *Report) AuditTarget() string { return "safe:" + r.Safe.Hex() }
 // findings' codes and severities, the verdict and the rule versions.
 func (r *Report) AuditDetails() map[string]any {
 	type codeSev struct {
-		Code     string        `json:"code"`
-		Severity safe.Severity `json:"severity"`
+		Code     string          `json:"code"`
+		Severity policy.Severity `json:"severity"`
 	}
 	fs := make([]codeSev, len(r.Findings))
 	for i, f := range r.Findings {
@@ -747,7 +748,7 @@ func (r *Report) AuditDetails() map[string]any {
 		"findings":          fs,
 		"verdict":           r.Verdict,
 		"policyVersion":     PolicyVersion,
-		"registryVersion":   safe.RegistryVersion,
+		"registryVersion":   policy.RegistryVersion,
 		"approvalsChecked":  r.Approvals.Checked,
 	}
 }

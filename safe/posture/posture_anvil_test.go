@@ -12,6 +12,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/posture"
 )
 
@@ -26,9 +27,9 @@ func auditOnChain(t *testing.T, c *safetest.Chain, addr common.Address) *posture
 
 // postureCheck requires the report's verdict and that its codes are
 // exactly want (in any order), each with the given severity.
-func postureCheck(t *testing.T, r *posture.Report, verdict bulwark.Verdict, want map[string]safe.Severity) {
+func postureCheck(t *testing.T, r *posture.Report, verdict bulwark.Verdict, want map[string]policy.Severity) {
 	t.Helper()
-	got := map[string]safe.Severity{}
+	got := map[string]policy.Severity{}
 	for _, f := range r.Findings {
 		if f.Message == "" {
 			t.Errorf("finding without message: %+v", f)
@@ -62,7 +63,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		r := auditOnChain(t, chain, s.Address)
 		// The harness's DefaultCallbackHandler is the pinned code at
 		// another address: known by code.
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeLegacyVersion: safe.SeverityHigh})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]policy.Severity{posture.CodeLegacyVersion: policy.SeverityHigh})
 		if r.Version != "1.1.1" || r.Handler == nil || r.Handler.Role != safe.RoleFallbackHandler || !r.Approvals.Checked {
 			t.Errorf("version %q handler %+v approvals %+v", r.Version, r.Handler, r.Approvals)
 		}
@@ -71,7 +72,7 @@ func TestAuditOnAnvil(t *testing.T) {
 	t.Run("1.4.1 3-of-6 no guard", func(t *testing.T) {
 		s := d141.NewSafe(t, 3, owners...)
 		r := auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictOK, map[string]safe.Severity{posture.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictOK, map[string]policy.Severity{posture.CodeNoGuard: policy.SeverityInfo})
 		if len(r.Owners) != 6 || r.Owners[0].Kind != posture.AccountEOA {
 			t.Errorf("owners %+v", r.Owners)
 		}
@@ -79,7 +80,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		// A guard replaces NO_GUARD with GUARD_SET (review: confirm it).
 		s.MustExec(t, s.SetGuardTx(t, chain.DeployGuard(t)), safetest.EIP712, owners[:3]...)
 		r = auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeGuardSet: safe.SeverityMedium})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]policy.Severity{posture.CodeGuardSet: policy.SeverityMedium})
 	})
 
 	t.Run("module enabled", func(t *testing.T) {
@@ -87,7 +88,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		module := common.HexToAddress("0x000000000000000000000000000000000000d0d0")
 		s.MustExec(t, s.EnableModuleTx(t, module), safetest.EIP712, owners[:3]...)
 		r := auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeModulesEnabled: safe.SeverityHigh, posture.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]policy.Severity{posture.CodeModulesEnabled: policy.SeverityHigh, posture.CodeNoGuard: policy.SeverityInfo})
 		if len(r.Modules) != 1 || r.Modules[0].Address != module || !strings.Contains(r.Findings[0].Message, module.Hex()) {
 			t.Errorf("modules %+v findings %+v", r.Modules, r.Findings)
 		}
@@ -96,7 +97,7 @@ func TestAuditOnAnvil(t *testing.T) {
 	t.Run("threshold 1 of 3", func(t *testing.T) {
 		s := d141.NewSafe(t, 1, owners[:3]...)
 		r := auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeThresholdRisk: safe.SeverityHigh, posture.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]policy.Severity{posture.CodeThresholdRisk: policy.SeverityHigh, posture.CodeNoGuard: policy.SeverityInfo})
 	})
 
 	t.Run("nested Safe and contract owners", func(t *testing.T) {
@@ -104,11 +105,11 @@ func TestAuditOnAnvil(t *testing.T) {
 		token := chain.DeployERC20(t)
 		child := d141.NewSafe(t, 2, &safetest.Owner{Address: parent.Address}, &safetest.Owner{Address: token}, owners[3])
 		r := auditOnChain(t, chain, child.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeOwnerIsContract: safe.SeverityMedium, posture.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]policy.Severity{posture.CodeOwnerIsContract: policy.SeverityMedium, posture.CodeNoGuard: policy.SeverityInfo})
 		var nested, other bool
 		for _, f := range r.Findings {
 			switch {
-			case f.Code == posture.CodeOwnerIsContract && f.Severity == safe.SeverityInfo:
+			case f.Code == posture.CodeOwnerIsContract && f.Severity == policy.SeverityInfo:
 				nested = strings.Contains(f.Message, parent.Address.Hex()) && strings.Contains(f.Message, "audit it too")
 			case f.Code == posture.CodeOwnerIsContract:
 				other = strings.Contains(f.Message, token.Hex())
@@ -125,7 +126,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		h := s.Hash(t, tx).SafeTxHash
 		s.ApproveHash(t, owners[1].Address, h)
 		r := auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictReview, map[string]safe.Severity{posture.CodeApprovedHashesPending: safe.SeverityMedium, posture.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictReview, map[string]policy.Severity{posture.CodeApprovedHashesPending: policy.SeverityMedium, posture.CodeNoGuard: policy.SeverityInfo})
 		if p := r.Approvals.Pending; len(p) != 1 || p[0].Hash != h || p[0].Owner != owners[1].Address || !p[0].OwnerNow {
 			t.Errorf("pending %+v", p)
 		}
@@ -133,7 +134,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		s.FundETH(t, safetest.Ether(2))
 		s.MustExec(t, tx, safetest.EIP712, owners[1:4]...)
 		r = auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictOK, map[string]safe.Severity{posture.CodeNoGuard: safe.SeverityInfo})
+		postureCheck(t, r, bulwark.VerdictOK, map[string]policy.Severity{posture.CodeNoGuard: policy.SeverityInfo})
 		if r.Approvals.Events != 1 {
 			t.Errorf("approvals %+v", r.Approvals)
 		}
@@ -146,8 +147,8 @@ func TestAuditOnAnvil(t *testing.T) {
 		tx := safetest.BybitTx(trojan, backdoor, s.Nonce(t))
 		s.Exec(t, tx, s.Sign(t, tx, safetest.EthSign, owners[4], owners[0], owners[2])).RequireSuccess(t)
 		r := auditOnChain(t, chain, s.Address)
-		postureCheck(t, r, bulwark.VerdictReject, map[string]safe.Severity{safe.CodeUnknownSingleton: safe.SeverityCritical})
-		if r.Findings[0].Code != safe.CodeUnknownSingleton || !strings.Contains(r.Findings[0].Message, backdoor.Hex()) ||
+		postureCheck(t, r, bulwark.VerdictReject, map[string]policy.Severity{policy.CodeUnknownSingleton: policy.SeverityCritical})
+		if r.Findings[0].Code != policy.CodeUnknownSingleton || !strings.Contains(r.Findings[0].Message, backdoor.Hex()) ||
 			r.Version != "" || !strings.Contains(r.VersionError, "VERSION() reverted") || r.State.ProxyVersion != "1.1.1" {
 			t.Errorf("report %+v", r)
 		}

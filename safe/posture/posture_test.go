@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 var (
@@ -84,15 +85,15 @@ func auditFake(t *testing.T, r safe.ChainReader, opt AuditOptions) *Report {
 	return reps[0]
 }
 
-func findingsByCode(r *Report) map[string][]safe.Finding {
-	out := map[string][]safe.Finding{}
+func findingsByCode(r *Report) map[string][]policy.Finding {
+	out := map[string][]policy.Finding{}
 	for _, f := range r.Findings {
 		out[f.Code] = append(out[f.Code], f)
 	}
 	return out
 }
 
-func wantFinding(t *testing.T, r *Report, code string, sev safe.Severity, contains ...string) safe.Finding {
+func wantFinding(t *testing.T, r *Report, code string, sev policy.Severity, contains ...string) policy.Finding {
 	t.Helper()
 	for _, f := range r.Findings {
 		if f.Code != code || f.Severity != sev {
@@ -107,7 +108,7 @@ func wantFinding(t *testing.T, r *Report, code string, sev safe.Severity, contai
 		}
 	}
 	t.Errorf("no %s %s finding containing %q in %+v", sev, code, contains, r.Findings)
-	return safe.Finding{}
+	return policy.Finding{}
 }
 
 func TestAuditHealthy(t *testing.T) {
@@ -151,19 +152,19 @@ func TestAuditHealthy(t *testing.T) {
 func TestAuditThreshold(t *testing.T) {
 	for _, tc := range []struct {
 		owners, threshold int
-		sev               safe.Severity // "" for no finding
+		sev               policy.Severity // "" for no finding
 		contains          string
 	}{
 		{3, 2, "", ""},
 		{5, 3, "", ""},
-		{1, 1, safe.SeverityHigh, "One owner"},
-		{3, 1, safe.SeverityHigh, "Threshold 1 of 3"},
-		{3, 3, safe.SeverityMedium, "lockout"},
-		{6, 2, safe.SeverityMedium, "less than half"},
-		{5, 2, safe.SeverityMedium, "less than half"},
+		{1, 1, policy.SeverityHigh, "One owner"},
+		{3, 1, policy.SeverityHigh, "Threshold 1 of 3"},
+		{3, 3, policy.SeverityMedium, "lockout"},
+		{6, 2, policy.SeverityMedium, "less than half"},
+		{5, 2, policy.SeverityMedium, "less than half"},
 		{4, 2, "", ""},
-		{3, 0, safe.SeverityCritical, "not set up"},
-		{3, 4, safe.SeverityCritical, "more than the number of owners"},
+		{3, 0, policy.SeverityCritical, "not set up"},
+		{3, 4, policy.SeverityCritical, "more than the number of owners"},
 	} {
 		f := healthySafe()
 		f.AddSafe(fakechain.Safe, fakechain.Owners(tc.owners), tc.threshold, nil)
@@ -184,7 +185,7 @@ func TestAuditListCorrupt(t *testing.T) {
 		f := healthySafe()
 		f.Set(fakechain.Safe, safe.MappingSlot(owners[2], safe.SlotOwners), fakechain.SlotWord(owners[0]))
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, safe.CodeListCorrupt, safe.SeverityCritical, "owner list", "loop")
+		wantFinding(t, r, policy.CodeListCorrupt, policy.SeverityCritical, "owner list", "loop")
 		if r.Verdict != bulwark.VerdictReject {
 			t.Errorf("verdict %s", r.Verdict)
 		}
@@ -194,14 +195,14 @@ func TestAuditListCorrupt(t *testing.T) {
 		m := common.HexToAddress("0xd0d0")
 		f.Set(fakechain.Safe, safe.MappingSlot(safe.SentinelAddress, safe.SlotModules), fakechain.SlotWord(m)) // m → nothing
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, safe.CodeListCorrupt, safe.SeverityCritical, "module list", "broken")
-		wantFinding(t, r, CodeModulesEnabled, safe.SeverityHigh, m.Hex())
+		wantFinding(t, r, policy.CodeListCorrupt, policy.SeverityCritical, "module list", "broken")
+		wantFinding(t, r, CodeModulesEnabled, policy.SeverityHigh, m.Hex())
 	})
 	t.Run("owner count", func(t *testing.T) {
 		f := healthySafe()
 		f.Set(fakechain.Safe, safe.SlotOwnerCount, common.BigToHash(big.NewInt(9)))
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, safe.CodeListCorrupt, safe.SeverityCritical, "owner count in storage (9)")
+		wantFinding(t, r, policy.CodeListCorrupt, policy.SeverityCritical, "owner count in storage (9)")
 	})
 }
 
@@ -210,8 +211,8 @@ func TestAuditSingletonAndVersion(t *testing.T) {
 		f := healthySafe()
 		f.Accounts[fakechain.Singleton] = &fakechain.Account{Code: []byte("attacker"), Ret: fakechain.VersionReturn("1.4.1")}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, safe.CodeUnknownSingleton, safe.SeverityCritical, fakechain.Singleton.Hex(), `VERSION() answers "1.4.1"`)
-		if r.Verdict != bulwark.VerdictReject || r.Findings[0].Code != safe.CodeUnknownSingleton {
+		wantFinding(t, r, policy.CodeUnknownSingleton, policy.SeverityCritical, fakechain.Singleton.Hex(), `VERSION() answers "1.4.1"`)
+		if r.Verdict != bulwark.VerdictReject || r.Findings[0].Code != policy.CodeUnknownSingleton {
 			t.Errorf("verdict %s, first %s", r.Verdict, r.Findings[0].Code)
 		}
 	})
@@ -219,7 +220,7 @@ func TestAuditSingletonAndVersion(t *testing.T) {
 		f := healthySafe()
 		f.Accounts[fakechain.Singleton] = &fakechain.Account{Code: []byte("trojan"), Revert: true}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, safe.CodeUnknownSingleton, safe.SeverityCritical, "VERSION() reverted")
+		wantFinding(t, r, policy.CodeUnknownSingleton, policy.SeverityCritical, "VERSION() reverted")
 		if r.Version != "" || r.VersionError == "" || findingsByCode(r)[CodeNoGuard] != nil {
 			t.Errorf("version %q (%s), findings %v", r.Version, r.VersionError, r.Codes())
 		}
@@ -231,14 +232,14 @@ func TestAuditSingletonAndVersion(t *testing.T) {
 		// Not a known proxy and no known singleton: but an owner list, so
 		// still read as a Safe.
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, safe.CodeUnknownSingleton, safe.SeverityCritical, "it has no code")
+		wantFinding(t, r, policy.CodeUnknownSingleton, policy.SeverityCritical, "it has no code")
 	})
 	t.Run("legacy", func(t *testing.T) {
 		f := healthySafe()
 		f.Set(fakechain.Safe, safe.SlotSingleton, fakechain.SlotWord(fakeLegacy))
 		f.Accounts[fakeLegacy] = &fakechain.Account{Code: fakeLegacyCode, Ret: fakechain.VersionReturn("1.1.1")}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeLegacyVersion, safe.SeverityHigh, "1.1.1", "chain id", "guard")
+		wantFinding(t, r, CodeLegacyVersion, policy.SeverityHigh, "1.1.1", "chain id", "guard")
 		if r.Verdict != bulwark.VerdictReview || findingsByCode(r)[CodeNoGuard] != nil {
 			t.Errorf("verdict %s codes %v", r.Verdict, r.Codes())
 		}
@@ -253,9 +254,9 @@ func TestAuditAccounts(t *testing.T) {
 		f.Accounts[unknown] = &fakechain.Account{Code: []byte("some module")}
 		f.Accounts[ms] = &fakechain.Account{Code: fakeMultiSendCode}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeModulesEnabled, safe.SeverityHigh, eoa.Hex(), "without code")
-		wantFinding(t, r, CodeModulesEnabled, safe.SeverityHigh, unknown.Hex(), "does not know")
-		m := wantFinding(t, r, CodeModulesEnabled, safe.SeverityMedium, ms.Hex(), "MultiSend 1.4.1")
+		wantFinding(t, r, CodeModulesEnabled, policy.SeverityHigh, eoa.Hex(), "without code")
+		wantFinding(t, r, CodeModulesEnabled, policy.SeverityHigh, unknown.Hex(), "does not know")
+		m := wantFinding(t, r, CodeModulesEnabled, policy.SeverityMedium, ms.Hex(), "MultiSend 1.4.1")
 		if m.Fields["role"] != string(safe.RoleMultiSend) {
 			t.Errorf("fields %v", m.Fields)
 		}
@@ -270,8 +271,8 @@ func TestAuditAccounts(t *testing.T) {
 		f.Accounts[owners[0]] = &fakechain.Account{Code: fakechain.ProxyCode} // not a pinned proxy: a contract
 		f.Accounts[owners[2]] = &fakechain.Account{Code: append([]byte{0xef, 0x01, 0x00}, common.HexToAddress("0x7702").Bytes()...)}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeOwnerIsContract, safe.SeverityMedium, owners[0].Hex(), "not a known Safe")
-		wantFinding(t, r, CodeOwnerIsContract, safe.SeverityMedium, owners[2].Hex(), "EIP-7702")
+		wantFinding(t, r, CodeOwnerIsContract, policy.SeverityMedium, owners[0].Hex(), "not a known Safe")
+		wantFinding(t, r, CodeOwnerIsContract, policy.SeverityMedium, owners[2].Hex(), "EIP-7702")
 		if n := len(findingsByCode(r)[CodeOwnerIsContract]); n != 2 {
 			t.Errorf("%d OWNER_IS_CONTRACT findings", n)
 		}
@@ -283,24 +284,24 @@ func TestAuditAccounts(t *testing.T) {
 		f.Set(fakechain.Safe, safe.SlotModuleGuard, fakechain.SlotWord(mg))
 		f.Accounts[g] = &fakechain.Account{Code: []byte("a guard")}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeGuardSet, safe.SeverityMedium, g.Hex(), "Confirm")
+		wantFinding(t, r, CodeGuardSet, policy.SeverityMedium, g.Hex(), "Confirm")
 		// 1.4.1 does not read the module guard slot.
-		wantFinding(t, r, CodeModuleGuardSet, safe.SeverityInfo, mg.Hex(), "does not read it")
+		wantFinding(t, r, CodeModuleGuardSet, policy.SeverityInfo, mg.Hex(), "does not read it")
 		if findingsByCode(r)[CodeNoGuard] != nil {
 			t.Errorf("NO_GUARD with a guard: %v", r.Codes())
 		}
 		delete(f.Accounts, g)
 		r = auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeGuardSet, safe.SeverityHigh, "has no code", "locked")
+		wantFinding(t, r, CodeGuardSet, policy.SeverityHigh, "has no code", "locked")
 	})
 	t.Run("fallback handler", func(t *testing.T) {
 		f := healthySafe()
 		f.Accounts[fakeHandler] = &fakechain.Account{Code: []byte("who knows")}
 		r := auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeUnknownFallbackHandler, safe.SeverityHigh, fakeHandler.Hex(), "EIP-1271")
+		wantFinding(t, r, CodeUnknownFallbackHandler, policy.SeverityHigh, fakeHandler.Hex(), "EIP-1271")
 		f.Accounts[fakeHandler] = &fakechain.Account{Code: fakeMultiSendCode}
 		r = auditFake(t, f, AuditOptions{})
-		wantFinding(t, r, CodeUnknownFallbackHandler, safe.SeverityHigh, "MultiSend 1.4.1", "not a fallback handler")
+		wantFinding(t, r, CodeUnknownFallbackHandler, policy.SeverityHigh, "MultiSend 1.4.1", "not a fallback handler")
 		f.Set(fakechain.Safe, safe.SlotFallbackHandler, common.Hash{})
 		r = auditFake(t, f, AuditOptions{})
 		if r.Handler != nil || findingsByCode(r)[CodeUnknownFallbackHandler] != nil {
@@ -336,8 +337,8 @@ func TestAuditApprovals(t *testing.T) {
 	if !sc.Checked || sc.FromBlock != 15_001 || sc.ToBlock != 25_000 || sc.Events != 4 || len(sc.Pending) != 2 {
 		t.Fatalf("scan %+v", sc)
 	}
-	wantFinding(t, r, CodeApprovedHashesPending, safe.SeverityMedium, owners[0].Hex(), pending.Hex())
-	wantFinding(t, r, CodeApprovedHashesPending, safe.SeverityLow, "former owner", outsider.Hex())
+	wantFinding(t, r, CodeApprovedHashesPending, policy.SeverityMedium, owners[0].Hex(), pending.Hex())
+	wantFinding(t, r, CodeApprovedHashesPending, policy.SeverityLow, "former owner", outsider.Hex())
 	if r.Verdict != bulwark.VerdictReview {
 		t.Errorf("verdict %s", r.Verdict)
 	}
@@ -367,7 +368,7 @@ func TestAuditApprovals(t *testing.T) {
 		"too wide": {wide, AuditOptions{ApprovalsFrom: &from}, "more than"},
 	} {
 		r := auditFake(t, tc.r, tc.opt)
-		fd := wantFinding(t, r, CodeApprovedHashesUnchecked, safe.SeverityInfo, tc.want)
+		fd := wantFinding(t, r, CodeApprovedHashesUnchecked, policy.SeverityInfo, tc.want)
 		if r.Approvals.Checked || fd.Fields["reason"] == "" {
 			t.Errorf("%s: %+v", name, r.Approvals)
 		}
@@ -387,7 +388,7 @@ func TestAuditMany(t *testing.T) {
 	if reps[0] == nil || reps[1] != nil || reps[2] == nil || reps[2].Safe != other {
 		t.Fatalf("reports %v", reps)
 	}
-	wantFinding(t, reps[2], CodeThresholdRisk, safe.SeverityHigh, "Threshold 1 of 2")
+	wantFinding(t, reps[2], CodeThresholdRisk, policy.SeverityHigh, "Threshold 1 of 2")
 	// One Safe: the error is the Safe's own.
 	_, err = Audit(context.Background(), f, eoa, safe.LatestBlock)
 	if !errors.Is(err, safe.ErrNotSafe) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // Watch alert codes. MASTERCOPY_CHANGE, GUARD_CHANGE, FALLBACK_HANDLER_CHANGE,
@@ -38,8 +39,8 @@ const (
 )
 
 // Codes lists every code a Watcher emits.
-var Codes = []string{safe.CodeMasterCopyChange, safe.CodeListCorrupt, safe.CodeGuardChange, CodeModuleGuardChange,
-	safe.CodeFallbackHandlerChange, safe.CodeOwnerChange, safe.CodeThresholdChange, safe.CodeModuleChange, CodeSafeUnreadable,
+var Codes = []string{policy.CodeMasterCopyChange, policy.CodeListCorrupt, policy.CodeGuardChange, CodeModuleGuardChange,
+	policy.CodeFallbackHandlerChange, policy.CodeOwnerChange, policy.CodeThresholdChange, policy.CodeModuleChange, CodeSafeUnreadable,
 	CodeNodeUnreachable, CodeReorgTooDeep, CodeNodeRecovered, CodeChainReorg, CodeUnverifiedExecution, CodeExecutedRejected}
 
 // DefaultMaxReorgDepth bounds how far back a Watcher looks for the common
@@ -67,12 +68,12 @@ type Reader interface {
 // Alert is one thing a Watcher saw. Safe is empty for an alert about the
 // node or the chain (NODE_UNREACHABLE, CHAIN_REORG …).
 type Alert struct {
-	Block     uint64        `json:"block"`
-	BlockHash string        `json:"blockHash,omitempty"`
-	Safe      string        `json:"safe,omitempty"`
-	Code      string        `json:"code"`
-	Severity  safe.Severity `json:"severity"`
-	Message   string        `json:"message"`
+	Block     uint64          `json:"block"`
+	BlockHash string          `json:"blockHash,omitempty"`
+	Safe      string          `json:"safe,omitempty"`
+	Code      string          `json:"code"`
+	Severity  policy.Severity `json:"severity"`
+	Message   string          `json:"message"`
 	// Kind, Before and After are the state change behind the alert (see
 	// [safe.Change]); empty for an alert that is not about one change.
 	Kind   safe.ChangeKind `json:"kind,omitempty"`
@@ -95,15 +96,15 @@ func (a Alert) String() string {
 	return fmt.Sprintf("block %d %s %s %s: %s", a.Block, who, strings.ToUpper(string(a.Severity)), a.Code, a.Message)
 }
 
-// WorstVerdict is the verdict table of [safe.VerdictOf] applied to alerts:
+// WorstVerdict is the verdict table of [policy.VerdictOf] applied to alerts:
 // reject when any is critical, review when any is medium or high, ok
 // otherwise. Its ExitCode is the watch command's (3, 2, 0).
 func WorstVerdict(alerts []Alert) bulwark.Verdict {
-	fs := make([]safe.Finding, len(alerts))
+	fs := make([]policy.Finding, len(alerts))
 	for i, a := range alerts {
-		fs[i] = safe.Finding{Code: a.Code, Severity: a.Severity}
+		fs[i] = policy.Finding{Code: a.Code, Severity: a.Severity}
 	}
-	return safe.VerdictOf(fs)
+	return policy.VerdictOf(fs)
 }
 
 // Options tune a Watcher.
@@ -132,7 +133,7 @@ type Options struct {
 // before 1.1.0 emit no ExecutionSuccess and are not checked.
 type ExecutionCheck struct {
 	Logs     safe.LogReader
-	Verified safe.VerificationLookup
+	Verified policy.VerificationLookup
 }
 
 // ExecutionLogChunk is how many Safes one eth_getLogs query of
@@ -333,7 +334,7 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 		}
 		if e, bad := failed[a]; bad {
 			if !w.unreadable[a] {
-				alerts = append(alerts, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: safe.SeverityHigh,
+				alerts = append(alerts, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: policy.SeverityHigh,
 					Message: fmt.Sprintf("Safe %s read fine at block %d and cannot be read as a Safe now: %s", a.Hex(), w.last.Number, bulwark.ErrorMessage(e))})
 			}
 			w.unreadable[a] = true
@@ -369,7 +370,7 @@ func (w *Watcher) deployed(h BlockHeader, a common.Address, st *safe.State, e er
 	if errors.Is(e, safe.ErrEOA) {
 		what = "it sent a transaction by block %d, without code: it is not a Safe"
 	}
-	return Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: safe.SeverityHigh,
+	return Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: policy.SeverityHigh,
 		Message: fmt.Sprintf("watched address %s had no code up to block %d (a Safe not deployed yet) and "+what+": %s",
 			a.Hex(), w.last.Number, h.Number, bulwark.ErrorMessage(e))}, true
 }
@@ -430,16 +431,16 @@ func (w *Watcher) executionAlerts(ctx context.Context, h BlockHeader) ([]Alert, 
 // Safe on this chain, EXECUTED_REJECTED (critical) when one of them is a
 // reject, and no alert otherwise (ok and review verdicts: the signers
 // were shown the findings).
-func ExecutionAlert(h BlockHeader, addr common.Address, safeTxHash, txHash common.Hash, chainID uint64, recs []safe.VerificationRecord) (Alert, bool) {
+func ExecutionAlert(h BlockHeader, addr common.Address, safeTxHash, txHash common.Hash, chainID uint64, recs []policy.VerificationRecord) (Alert, bool) {
 	a := Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: addr.Hex(), SafeTxHash: safeTxHash.Hex(), TxHash: txHash.Hex()}
-	var mine []safe.VerificationRecord
+	var mine []policy.VerificationRecord
 	for _, r := range recs {
 		if r.Safe == addr && r.ChainID != nil && r.ChainID.IsUint64() && r.ChainID.Uint64() == chainID {
 			mine = append(mine, r)
 		}
 	}
 	if len(mine) == 0 {
-		a.Code, a.Severity = CodeUnverifiedExecution, safe.SeverityHigh
+		a.Code, a.Severity = CodeUnverifiedExecution, policy.SeverityHigh
 		other := ""
 		if len(recs) > 0 {
 			other = fmt.Sprintf(" (%d verification(s) of this hash are for another Safe or chain)", len(recs))
@@ -450,7 +451,7 @@ func ExecutionAlert(h BlockHeader, addr common.Address, safeTxHash, txHash commo
 	}
 	for _, r := range mine {
 		if r.Verdict == bulwark.VerdictReject {
-			a.Code, a.Severity = CodeExecutedRejected, safe.SeverityCritical
+			a.Code, a.Severity = CodeExecutedRejected, policy.SeverityCritical
 			a.Message = fmt.Sprintf("Safe transaction %s was executed (transaction %s) although Bulwark rejected it (verdict reject, audit entry %d, %s): it was signed and executed anyway; treat the Safe as compromised until shown otherwise",
 				safeTxHash.Hex(), txHash.Hex(), r.AuditSeq, r.Time.UTC().Format(time.RFC3339))
 			return a, true
@@ -547,7 +548,7 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 				}
 			}
 			w.last = h
-			return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeChainReorg, Severity: safe.SeverityInfo,
+			return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeChainReorg, Severity: policy.SeverityInfo,
 				Message: fmt.Sprintf("chain reorganised: blocks %d–%d processed before (last %s) are no longer canonical; common ancestor %d (%s); re-reading from block %d (alerts raised for the dropped blocks came from a branch that is gone)",
 					k+1, oldLast.Number, oldLast.Hash.Hex(), k, h.Hash.Hex(), k+1)}}, nil
 		}
@@ -567,7 +568,7 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 	}
 	w.hashes = map[uint64]common.Hash{base.Number: base.Hash}
 	w.last = base
-	return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeReorgTooDeep, Severity: safe.SeverityHigh,
+	return []Alert{{Block: seen.Number, BlockHash: seen.Hash.Hex(), Code: CodeReorgTooDeep, Severity: policy.SeverityHigh,
 		Message: fmt.Sprintf("chain reorganised deeper than %d blocks (or the node now serves another chain): none of the blocks processed up to %d (%s) is canonical any more; continuing from block %d, comparing with the last states read",
 			w.opt.MaxReorgDepth, oldLast.Number, oldLast.Hash.Hex(), base.Number+1)}}, nil
 }
@@ -587,48 +588,48 @@ func ChangeAlerts(h BlockHeader, before, after *safe.State) []Alert {
 		return nil
 	}
 	var out []Alert
-	add := func(c safe.Change, code string, sev safe.Severity, format string, args ...any) {
+	add := func(c safe.Change, code string, sev policy.Severity, format string, args ...any) {
 		out = append(out, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: after.Address.Hex(), Code: code, Severity: sev,
 			Message: fmt.Sprintf(format, args...), Kind: c.Kind, Before: c.Before, After: c.After})
 	}
 	for _, c := range safe.DiffStates(before, after) {
 		switch c.Kind {
 		case safe.ChangeSingleton:
-			add(c, safe.CodeMasterCopyChange, safe.SeverityCritical, "singleton (slot 0, masterCopy) changed %s → %s%s: the Safe now runs other code; if nobody meant this, it is hijacked (Bybit)",
+			add(c, policy.CodeMasterCopyChange, policy.SeverityCritical, "singleton (slot 0, masterCopy) changed %s → %s%s: the Safe now runs other code; if nobody meant this, it is hijacked (Bybit)",
 				c.Before, c.After, singletonNote(after))
 		case safe.ChangeSingletonCode:
-			add(c, safe.CodeMasterCopyChange, safe.SeverityCritical, "the code of singleton %s changed (code hash %s → %s): the Safe now runs other code", after.Singleton.Hex(), c.Before, c.After)
+			add(c, policy.CodeMasterCopyChange, policy.SeverityCritical, "the code of singleton %s changed (code hash %s → %s): the Safe now runs other code", after.Singleton.Hex(), c.Before, c.After)
 		case safe.ChangeProxyCode:
-			add(c, safe.CodeMasterCopyChange, safe.SeverityCritical, "the proxy's own code changed (code hash %s → %s)", c.Before, c.After)
+			add(c, policy.CodeMasterCopyChange, policy.SeverityCritical, "the proxy's own code changed (code hash %s → %s)", c.Before, c.After)
 		case safe.ChangeGuard:
-			add(c, safe.CodeGuardChange, safe.SeverityHigh, "transaction guard changed %s → %s", none(c.Before), none(c.After))
+			add(c, policy.CodeGuardChange, policy.SeverityHigh, "transaction guard changed %s → %s", none(c.Before), none(c.After))
 		case safe.ChangeModuleGuard:
-			add(c, CodeModuleGuardChange, safe.SeverityHigh, "module guard changed %s → %s", none(c.Before), none(c.After))
+			add(c, CodeModuleGuardChange, policy.SeverityHigh, "module guard changed %s → %s", none(c.Before), none(c.After))
 		case safe.ChangeFallbackHandler:
-			add(c, safe.CodeFallbackHandlerChange, safe.SeverityHigh, "fallback handler changed %s → %s", none(c.Before), none(c.After))
+			add(c, policy.CodeFallbackHandlerChange, policy.SeverityHigh, "fallback handler changed %s → %s", none(c.Before), none(c.After))
 		case safe.ChangeModuleEnabled:
-			add(c, safe.CodeModuleChange, safe.SeverityHigh, "module %s enabled: it can execute transactions without the owners' signatures", c.After)
+			add(c, policy.CodeModuleChange, policy.SeverityHigh, "module %s enabled: it can execute transactions without the owners' signatures", c.After)
 		case safe.ChangeModuleDisabled:
-			add(c, safe.CodeModuleChange, safe.SeverityHigh, "module %s disabled", c.Before)
+			add(c, policy.CodeModuleChange, policy.SeverityHigh, "module %s disabled", c.Before)
 		case safe.ChangeOwnerAdded:
-			add(c, safe.CodeOwnerChange, safe.SeverityHigh, "owner %s added (owners %d → %d)", c.After, len(before.Owners), len(after.Owners))
+			add(c, policy.CodeOwnerChange, policy.SeverityHigh, "owner %s added (owners %d → %d)", c.After, len(before.Owners), len(after.Owners))
 		case safe.ChangeOwnerRemoved:
-			add(c, safe.CodeOwnerChange, safe.SeverityHigh, "owner %s removed (owners %d → %d)", c.Before, len(before.Owners), len(after.Owners))
+			add(c, policy.CodeOwnerChange, policy.SeverityHigh, "owner %s removed (owners %d → %d)", c.Before, len(before.Owners), len(after.Owners))
 		case safe.ChangeThreshold:
-			add(c, safe.CodeThresholdChange, safe.SeverityHigh, "threshold changed %s → %s (of %d owners)", c.Before, c.After, len(after.Owners))
+			add(c, policy.CodeThresholdChange, policy.SeverityHigh, "threshold changed %s → %s (of %d owners)", c.Before, c.After, len(after.Owners))
 		case safe.ChangeOwnerList, safe.ChangeModuleList:
 			list := "owner"
 			if c.Kind == safe.ChangeModuleList {
 				list = "module"
 			}
 			if c.After != string(safe.ListOK) {
-				add(c, safe.CodeListCorrupt, safe.SeverityCritical, "the %s list in storage is now %s (was %s): the Safe's own code never writes that; its storage was tampered with",
+				add(c, policy.CodeListCorrupt, policy.SeverityCritical, "the %s list in storage is now %s (was %s): the Safe's own code never writes that; its storage was tampered with",
 					list, c.After, listStatus(c.Before))
 			} else {
-				add(c, safe.CodeListCorrupt, safe.SeverityHigh, "the %s list in storage is well-formed again (was %s)", list, c.Before)
+				add(c, policy.CodeListCorrupt, policy.SeverityHigh, "the %s list in storage is well-formed again (was %s)", list, c.Before)
 			}
 		case safe.ChangeOwnerCount:
-			add(c, safe.CodeListCorrupt, safe.SeverityCritical, "ownerCount changed %s → %s out of step with the owner list (%d entries): the Safe's own code never does that", c.Before, c.After, len(after.Owners))
+			add(c, policy.CodeListCorrupt, policy.SeverityCritical, "ownerCount changed %s → %s out of step with the owner list (%d entries): the Safe's own code never does that", c.Before, c.After, len(after.Owners))
 		}
 	}
 	return out
@@ -756,7 +757,7 @@ func (w *Watcher) Follow(ctx context.Context, opt FollowOptions) error {
 			lastErr = err
 			if !alerted && time.Since(downSince) >= opt.UnreachableAfter {
 				alerted = true
-				a := Alert{Block: w.last.Number + 1, Code: CodeNodeUnreachable, Severity: safe.SeverityHigh,
+				a := Alert{Block: w.last.Number + 1, Code: CodeNodeUnreachable, Severity: policy.SeverityHigh,
 					Message: fmt.Sprintf("the node has failed for %s (retrying with backoff), so blocks from %d are not being checked: %s",
 						time.Since(downSince).Round(time.Second), w.last.Number+1, bulwark.ErrorMessage(lastErr))}
 				if err := emit([]Alert{a}); err != nil {
@@ -775,7 +776,7 @@ func (w *Watcher) Follow(ctx context.Context, opt FollowOptions) error {
 		}
 		if !downSince.IsZero() {
 			if alerted {
-				a := Alert{Block: w.last.Number, BlockHash: w.last.Hash.Hex(), Code: CodeNodeRecovered, Severity: safe.SeverityInfo,
+				a := Alert{Block: w.last.Number, BlockHash: w.last.Hash.Hex(), Code: CodeNodeRecovered, Severity: policy.SeverityInfo,
 					Message: fmt.Sprintf("the node answers again after %s; every block was checked in order, none skipped", time.Since(downSince).Round(time.Second))}
 				if err := emit([]Alert{a}); err != nil {
 					return err

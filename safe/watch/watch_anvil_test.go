@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
@@ -164,7 +165,7 @@ func TestWatchAnvilNodeRestart(t *testing.T) {
 
 	e1 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
 	f.waitFor(t, "THRESHOLD_CHANGE and UNVERIFIED_EXECUTION before the outage", func(as []watch.Alert) bool {
-		return hasAlert(as, safe.CodeThresholdChange, e1.Block()) && hasAlert(as, watch.CodeUnverifiedExecution, e1.Block())
+		return hasAlert(as, policy.CodeThresholdChange, e1.Block()) && hasAlert(as, watch.CodeUnverifiedExecution, e1.Block())
 	})
 
 	chain.Node.Stop()
@@ -177,7 +178,7 @@ func TestWatchAnvilNodeRestart(t *testing.T) {
 		t.Fatalf("the restarted node mined block %d, want %d on top of the chain it stopped with", e2.Block(), e1.Block()+1)
 	}
 	f.waitFor(t, "NODE_RECOVERED and the owner addition after the restart", func(as []watch.Alert) bool {
-		return hasAlert(as, watch.CodeNodeRecovered, 0) && hasAlert(as, safe.CodeOwnerChange, e2.Block()) && hasAlert(as, watch.CodeUnverifiedExecution, e2.Block())
+		return hasAlert(as, watch.CodeNodeRecovered, 0) && hasAlert(as, policy.CodeOwnerChange, e2.Block()) && hasAlert(as, watch.CodeUnverifiedExecution, e2.Block())
 	})
 	f.stop(t)
 	got := f.snapshot() // everything, after Follow returned
@@ -185,29 +186,29 @@ func TestWatchAnvilNodeRestart(t *testing.T) {
 	// In order: the block before the outage, the outage; then the
 	// recovery and the block after it in either order (the recovery is
 	// raised once a catch-up succeeds, which may already include e2).
-	if c := alertCodes(got); len(c) != 6 || !slices.Equal(c[:3], []string{safe.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeNodeUnreachable}) {
+	if c := alertCodes(got); len(c) != 6 || !slices.Equal(c[:3], []string{policy.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeNodeUnreachable}) {
 		t.Fatalf("alerts:\n%s", alertLines(got))
 	}
 	rest := alertCodes(got[3:])
 	slices.Sort(rest)
-	if want := []string{watch.CodeNodeRecovered, safe.CodeOwnerChange, watch.CodeUnverifiedExecution}; !slices.Equal(rest, want) {
+	if want := []string{watch.CodeNodeRecovered, policy.CodeOwnerChange, watch.CodeUnverifiedExecution}; !slices.Equal(rest, want) {
 		t.Fatalf("after the restart %v, want %v:\n%s", rest, want, alertLines(got))
 	}
 	for _, a := range got {
 		switch a.Code {
-		case safe.CodeThresholdChange:
+		case policy.CodeThresholdChange:
 			if a.Block != e1.Block() || a.Before != "2" || a.After != "3" || a.BlockHash != e1.Receipt.BlockHash.Hex() {
 				t.Errorf("threshold alert %+v", a)
 			}
 		case watch.CodeNodeUnreachable:
-			if a.Block != e1.Block()+1 || a.Severity != safe.SeverityHigh || !strings.Contains(a.Message, fmt.Sprintf("blocks from %d are not being checked", e1.Block()+1)) {
+			if a.Block != e1.Block()+1 || a.Severity != policy.SeverityHigh || !strings.Contains(a.Message, fmt.Sprintf("blocks from %d are not being checked", e1.Block()+1)) {
 				t.Errorf("unreachable alert %+v", a)
 			}
 		case watch.CodeNodeRecovered:
-			if a.Severity != safe.SeverityInfo || !strings.Contains(a.Message, "none skipped") {
+			if a.Severity != policy.SeverityInfo || !strings.Contains(a.Message, "none skipped") {
 				t.Errorf("recovered alert %+v", a)
 			}
-		case safe.CodeOwnerChange:
+		case policy.CodeOwnerChange:
 			if a.Block != e2.Block() || a.After != owners[3].Address.Hex() || a.BlockHash != e2.Receipt.BlockHash.Hex() {
 				t.Errorf("owner alert %+v", a)
 			}
@@ -254,7 +255,7 @@ func TestWatchAnvilReorg(t *testing.T) {
 	}
 	dropped := blockHash(t, chain, e1.Block())
 	f.waitFor(t, "THRESHOLD_CHANGE on the first branch", func(as []watch.Alert) bool {
-		return hasAlert(as, safe.CodeThresholdChange, e1.Block()) && f.last.Load() == e1.Block()+1
+		return hasAlert(as, policy.CodeThresholdChange, e1.Block()) && f.last.Load() == e1.Block()+1
 	})
 
 	// The last two blocks are replaced by two others, the first executing
@@ -272,15 +273,15 @@ func TestWatchAnvilReorg(t *testing.T) {
 		t.Fatalf("the reorg did not replace block %d with the competing transaction: %+v", e1.Block(), st)
 	}
 	got := f.waitFor(t, "CHAIN_REORG and the new branch's OWNER_CHANGE", func(as []watch.Alert) bool {
-		return hasAlert(as, safe.CodeOwnerChange, e1.Block()) && f.last.Load() == e1.Block()+2
+		return hasAlert(as, policy.CodeOwnerChange, e1.Block()) && f.last.Load() == e1.Block()+2
 	})
-	want := []string{safe.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeChainReorg, safe.CodeOwnerChange, watch.CodeUnverifiedExecution}
+	want := []string{policy.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeChainReorg, policy.CodeOwnerChange, watch.CodeUnverifiedExecution}
 	if !slices.Equal(alertCodes(got), want) {
 		t.Fatalf("alerts %v, want %v:\n%s", alertCodes(got), want, alertLines(got))
 	}
 	reorg, owner, exec := got[2], got[3], got[4]
 	if !strings.Contains(reorg.Message, fmt.Sprintf("common ancestor %d (%s)", base, blockHash(t, chain, base))) ||
-		!strings.Contains(reorg.Message, fmt.Sprintf("blocks %d–%d processed before", e1.Block(), e1.Block()+1)) || reorg.Severity != safe.SeverityInfo {
+		!strings.Contains(reorg.Message, fmt.Sprintf("blocks %d–%d processed before", e1.Block(), e1.Block()+1)) || reorg.Severity != policy.SeverityInfo {
 		t.Errorf("reorg alert %+v", reorg)
 	}
 	newHash := blockHash(t, chain, e1.Block())
@@ -300,7 +301,7 @@ func TestWatchAnvilReorg(t *testing.T) {
 	forked := chain.BlockNumber(t)
 	e3 := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
 	f.waitFor(t, "THRESHOLD_CHANGE before the revert", func(as []watch.Alert) bool {
-		return hasAlert(as, safe.CodeThresholdChange, e3.Block()) && f.last.Load() == e3.Block()
+		return hasAlert(as, policy.CodeThresholdChange, e3.Block()) && f.last.Load() == e3.Block()
 	})
 	var reverted bool
 	if err := chain.RPC.Call(ctx, &reverted, "evm_revert", &snap); err != nil || !reverted {
@@ -316,7 +317,7 @@ func TestWatchAnvilReorg(t *testing.T) {
 	})
 	f.stop(t)
 	got = f.snapshot()
-	want = append(want, safe.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeChainReorg)
+	want = append(want, policy.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeChainReorg)
 	if !slices.Equal(alertCodes(got), want) {
 		t.Fatalf("alerts %v, want %v (no threshold change back from the dropped branch):\n%s", alertCodes(got), want, alertLines(got))
 	}
@@ -382,7 +383,7 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 	if w.Last().Number != head {
 		t.Fatalf("last block %d, want %d", w.Last().Number, head)
 	}
-	want := []string{safe.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeSafeUnreadable}
+	want := []string{policy.CodeThresholdChange, watch.CodeUnverifiedExecution, watch.CodeSafeUnreadable}
 	if !slices.Equal(alertCodes(alerts), want) {
 		t.Fatalf("alerts %v, want %v:\n%s", alertCodes(alerts), want, alertLines(alerts))
 	}
@@ -394,7 +395,7 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 	if exec.Block != e.Block() || exec.SafeTxHash != e.SafeTxHash.Hex() {
 		t.Errorf("execution alert %+v, want %s at block %d", exec, e.SafeTxHash.Hex(), e.Block())
 	}
-	if unreadable.Block != guardAt || unreadable.Safe != guard.Hex() || unreadable.Severity != safe.SeverityHigh ||
+	if unreadable.Block != guardAt || unreadable.Safe != guard.Hex() || unreadable.Severity != policy.SeverityHigh ||
 		unreadable.BlockHash != blockHash(t, chain, guardAt) || !strings.Contains(unreadable.Message, fmt.Sprintf("got at block %d is not a Safe", guardAt)) {
 		t.Errorf("unreadable alert %+v, want the guard at block %d", unreadable, guardAt)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
@@ -81,6 +81,6 @@ func BenchmarkWatchStep(b *testing.B) {
 // noVerifications is a verification lookup that knows of none.
 type noVerifications struct{}
 
-func (noVerifications) Verifications(context.Context, common.Hash) ([]safe.VerificationRecord, error) {
+func (noVerifications) Verifications(context.Context, common.Hash) ([]policy.VerificationRecord, error) {
 	return nil, nil
 }

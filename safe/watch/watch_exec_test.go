@@ -14,6 +14,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // fakeExecLogs serves ExecutionSuccess logs by block hash, and the
@@ -21,7 +22,7 @@ import (
 type fakeExecLogs struct {
 	mu      sync.Mutex
 	byHash  map[common.Hash][]safe.EventLog
-	recs    map[common.Hash][]safe.VerificationRecord
+	recs    map[common.Hash][]policy.VerificationRecord
 	logErr  error
 	recErr  error
 	queries []safe.LogFilter
@@ -46,13 +47,13 @@ func (f *fakeExecLogs) ReadLogs(_ context.Context, q safe.LogFilter) ([]safe.Eve
 	return out, nil
 }
 
-func (f *fakeExecLogs) Verifications(_ context.Context, h common.Hash) ([]safe.VerificationRecord, error) {
+func (f *fakeExecLogs) Verifications(_ context.Context, h common.Hash) ([]policy.VerificationRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.recErr != nil {
 		return nil, f.recErr
 	}
-	return append([]safe.VerificationRecord{}, f.recs[h]...), nil
+	return append([]policy.VerificationRecord{}, f.recs[h]...), nil
 }
 
 // execLog is an ExecutionSuccess of safeTxHash by addr: txHash in the data
@@ -74,7 +75,7 @@ func TestWatcherExecutions(t *testing.T) {
 	g.AddSafe(watchSafeA, fakechain.Owners(3), 2, nil)
 	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}, recs: map[common.Hash][]safe.VerificationRecord{}}
+	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}, recs: map[common.Hash][]policy.VerificationRecord{}}
 	w, err := New(chain, []common.Address{watchSafeA, watchSafeB}, Options{Read: safe.ReadOptions{Registry: fakechain.Registry(t)},
 		Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
 	if err != nil {
@@ -84,13 +85,13 @@ func TestWatcherExecutions(t *testing.T) {
 		t.Fatal(err)
 	}
 	hash := func(s string) common.Hash { return common.HexToHash("0x5afe" + s) }
-	rec := func(addr common.Address, chainID int64, v bulwark.Verdict) safe.VerificationRecord {
-		return safe.VerificationRecord{Safe: addr, ChainID: big.NewInt(chainID), Verdict: v, AuditSeq: 7}
+	rec := func(addr common.Address, chainID int64, v bulwark.Verdict) policy.VerificationRecord {
+		return policy.VerificationRecord{Safe: addr, ChainID: big.NewInt(chainID), Verdict: v, AuditSeq: 7}
 	}
-	fx.recs[hash("02")] = []safe.VerificationRecord{rec(watchSafeA, 10, bulwark.VerdictOK)}
-	fx.recs[hash("03")] = []safe.VerificationRecord{rec(watchSafeB, 10, bulwark.VerdictOK), rec(watchSafeB, 10, bulwark.VerdictReject)}
-	fx.recs[hash("04")] = []safe.VerificationRecord{rec(watchSafeA, 1, bulwark.VerdictOK), rec(watchSafeB, 10, bulwark.VerdictOK)}
-	fx.recs[hash("05")] = []safe.VerificationRecord{rec(watchSafeB, 10, bulwark.VerdictReview)}
+	fx.recs[hash("02")] = []policy.VerificationRecord{rec(watchSafeA, 10, bulwark.VerdictOK)}
+	fx.recs[hash("03")] = []policy.VerificationRecord{rec(watchSafeB, 10, bulwark.VerdictOK), rec(watchSafeB, 10, bulwark.VerdictReject)}
+	fx.recs[hash("04")] = []policy.VerificationRecord{rec(watchSafeA, 1, bulwark.VerdictOK), rec(watchSafeB, 10, bulwark.VerdictOK)}
+	fx.recs[hash("05")] = []policy.VerificationRecord{rec(watchSafeB, 10, bulwark.VerdictReview)}
 	other := common.HexToAddress("0x00000000000000000000000000000000000bad00")
 	failure := execLog(watchSafeA, hash("06"), false)
 	failure.Topics[0] = safe.TopicExecutionFailure
@@ -99,19 +100,19 @@ func TestWatcherExecutions(t *testing.T) {
 		name string
 		logs []safe.EventLog
 		want []string
-		sev  []safe.Severity
+		sev  []policy.Severity
 		msg  string
 	}{
 		{"no execution", nil, nil, nil, ""},
-		{"unverified (1.3.0 data)", []safe.EventLog{execLog(watchSafeA, hash("01"), false)}, []string{CodeUnverifiedExecution}, []safe.Severity{safe.SeverityHigh}, "without a Bulwark verification"},
+		{"unverified (1.3.0 data)", []safe.EventLog{execLog(watchSafeA, hash("01"), false)}, []string{CodeUnverifiedExecution}, []policy.Severity{policy.SeverityHigh}, "without a Bulwark verification"},
 		{"verified ok", []safe.EventLog{execLog(watchSafeA, hash("02"), false)}, nil, nil, ""},
 		{"verified review", []safe.EventLog{execLog(watchSafeB, hash("05"), true)}, nil, nil, ""},
-		{"rejected (1.4.0 topic)", []safe.EventLog{execLog(watchSafeB, hash("03"), true)}, []string{CodeExecutedRejected}, []safe.Severity{safe.SeverityCritical}, "although Bulwark rejected it"},
-		{"verified for another chain and Safe only", []safe.EventLog{execLog(watchSafeA, hash("04"), true)}, []string{CodeUnverifiedExecution}, []safe.Severity{safe.SeverityHigh}, "another Safe or chain"},
+		{"rejected (1.4.0 topic)", []safe.EventLog{execLog(watchSafeB, hash("03"), true)}, []string{CodeExecutedRejected}, []policy.Severity{policy.SeverityCritical}, "although Bulwark rejected it"},
+		{"verified for another chain and Safe only", []safe.EventLog{execLog(watchSafeA, hash("04"), true)}, []string{CodeUnverifiedExecution}, []policy.Severity{policy.SeverityHigh}, "another Safe or chain"},
 		{"not watched, a failure, removed", []safe.EventLog{execLog(other, hash("01"), true), failure,
 			func() safe.EventLog { l := execLog(watchSafeA, hash("01"), true); l.Removed = true; return l }()}, nil, nil, ""},
 		{"two in one block, after a state change", []safe.EventLog{execLog(watchSafeA, hash("01"), true), execLog(watchSafeB, hash("03"), false)},
-			[]string{safe.CodeGuardChange, CodeUnverifiedExecution, CodeExecutedRejected}, []safe.Severity{safe.SeverityHigh, safe.SeverityHigh, safe.SeverityCritical}, ""},
+			[]string{policy.CodeGuardChange, CodeUnverifiedExecution, CodeExecutedRejected}, []policy.Severity{policy.SeverityHigh, policy.SeverityHigh, policy.SeverityCritical}, ""},
 	} {
 		h := chain.mine(func(s *fakechain.Chain) {
 			if strings.HasPrefix(tc.name, "two") {
@@ -128,7 +129,7 @@ func TestWatcherExecutions(t *testing.T) {
 			if a.Severity != tc.sev[i] || a.Block != h.Number || a.BlockHash != h.Hash.Hex() {
 				t.Errorf("%s: alert %+v", tc.name, a)
 			}
-			if a.Code == safe.CodeGuardChange {
+			if a.Code == policy.CodeGuardChange {
 				continue
 			}
 			if a.SafeTxHash == "" || a.TxHash != common.HexToHash("0xe7ec").Hex() || !strings.Contains(a.Message, a.SafeTxHash) || !strings.Contains(a.Message, tc.msg) {

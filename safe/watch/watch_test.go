@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // fakeWatchChain is a Reader over blocks, each with its own
@@ -184,7 +185,7 @@ func TestWatcherAlerts(t *testing.T) {
 		name   string
 		change func(s *fakechain.Chain)
 		want   []string
-		sev    safe.Severity
+		sev    policy.Severity
 	}{
 		{"nonce and balance only", func(s *fakechain.Chain) {
 			s.Set(watchSafeA, safe.SlotNonce, common.BigToHash(big.NewInt(43)))
@@ -193,28 +194,28 @@ func TestWatcherAlerts(t *testing.T) {
 		{"singleton (Bybit)", func(s *fakechain.Chain) {
 			s.Set(watchSafeA, safe.SlotSingleton, fakechain.SlotWord(other))
 			s.Accounts[other] = &fakechain.Account{Code: []byte("trojan")}
-		}, []string{safe.CodeMasterCopyChange}, safe.SeverityCritical},
-		{"guard", func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotGuard, fakechain.SlotWord(other)) }, []string{safe.CodeGuardChange}, safe.SeverityHigh},
-		{"module guard", func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotModuleGuard, fakechain.SlotWord(other)) }, []string{CodeModuleGuardChange}, safe.SeverityHigh},
+		}, []string{policy.CodeMasterCopyChange}, policy.SeverityCritical},
+		{"guard", func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotGuard, fakechain.SlotWord(other)) }, []string{policy.CodeGuardChange}, policy.SeverityHigh},
+		{"module guard", func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotModuleGuard, fakechain.SlotWord(other)) }, []string{CodeModuleGuardChange}, policy.SeverityHigh},
 		{"fallback handler", func(s *fakechain.Chain) {
 			s.Set(watchSafeB, safe.SlotFallbackHandler, fakechain.SlotWord(other))
-		}, []string{safe.CodeFallbackHandlerChange}, safe.SeverityHigh},
-		{"module", func(s *fakechain.Chain) { s.SetList(watchSafeB, safe.SlotModules, []common.Address{other}) }, []string{safe.CodeModuleChange}, safe.SeverityHigh},
+		}, []string{policy.CodeFallbackHandlerChange}, policy.SeverityHigh},
+		{"module", func(s *fakechain.Chain) { s.SetList(watchSafeB, safe.SlotModules, []common.Address{other}) }, []string{policy.CodeModuleChange}, policy.SeverityHigh},
 		{"owner added and threshold", func(s *fakechain.Chain) {
 			s.SetList(watchSafeB, safe.SlotOwners, append(fakechain.Owners(2), other))
 			s.Set(watchSafeB, safe.SlotOwnerCount, common.BigToHash(big.NewInt(3)))
 			s.Set(watchSafeB, safe.SlotThreshold, common.BigToHash(big.NewInt(2)))
-		}, []string{safe.CodeOwnerChange, safe.CodeThresholdChange}, safe.SeverityHigh},
+		}, []string{policy.CodeOwnerChange, policy.CodeThresholdChange}, policy.SeverityHigh},
 		{"owner list loop", func(s *fakechain.Chain) {
 			os := fakechain.Owners(3)
 			s.Set(watchSafeB, safe.MappingSlot(other, safe.SlotOwners), fakechain.SlotWord(os[0]))
-		}, []string{safe.CodeListCorrupt}, safe.SeverityCritical},
-		{"code removed", func(s *fakechain.Chain) { s.Accounts[watchSafeA].Code = nil }, []string{CodeSafeUnreadable}, safe.SeverityHigh},
+		}, []string{policy.CodeListCorrupt}, policy.SeverityCritical},
+		{"code removed", func(s *fakechain.Chain) { s.Accounts[watchSafeA].Code = nil }, []string{CodeSafeUnreadable}, policy.SeverityHigh},
 		{"still removed: no second alert", func(s *fakechain.Chain) {}, nil, ""},
 		{"back, with another guard", func(s *fakechain.Chain) {
 			s.Accounts[watchSafeA].Code = fakechain.ProxyCode
 			s.Set(watchSafeA, safe.SlotGuard, fakechain.SlotWord(other))
-		}, []string{safe.CodeGuardChange}, safe.SeverityHigh},
+		}, []string{policy.CodeGuardChange}, policy.SeverityHigh},
 	} {
 		h := chain.mine(tc.change)
 		alerts := step(t, w)
@@ -227,14 +228,14 @@ func TestWatcherAlerts(t *testing.T) {
 				t.Errorf("%s: alert %+v", tc.name, a)
 			}
 		}
-		if len(alerts) > 0 && WorstVerdict(alerts).ExitCode() != map[safe.Severity]int{safe.SeverityCritical: 3, safe.SeverityHigh: 2}[tc.sev] {
+		if len(alerts) > 0 && WorstVerdict(alerts).ExitCode() != map[policy.Severity]int{policy.SeverityCritical: 3, policy.SeverityHigh: 2}[tc.sev] {
 			t.Errorf("%s: verdict %s", tc.name, WorstVerdict(alerts))
 		}
 		if w.Last() != h {
 			t.Errorf("%s: last %+v, want %+v", tc.name, w.Last(), h)
 		}
 	}
-	if WorstVerdict(nil).ExitCode() != 0 || WorstVerdict([]Alert{{Severity: safe.SeverityInfo}}).ExitCode() != 0 {
+	if WorstVerdict(nil).ExitCode() != 0 || WorstVerdict([]Alert{{Severity: policy.SeverityInfo}}).ExitCode() != 0 {
 		t.Error("info alerts must exit 0")
 	}
 }
@@ -320,7 +321,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 		t.Fatalf("after the deployment: NotDeployed %v, A %+v", nd, w.State(watchSafeA))
 	}
 	chain.mine(threshold(3))
-	expect("block 3, A's threshold", []string{safe.CodeThresholdChange}, 3)
+	expect("block 3, A's threshold", []string{policy.CodeThresholdChange}, 3)
 
 	// Blocks 2 and 3 are replaced: A is deployed at block 3 with
 	// threshold 1, changed to 2 at block 4.
@@ -335,7 +336,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 	expect("block 2', nothing deployed", nil, 2)
 	expect("block 3', A deployed again", nil, 3)
 	alerts := step(t, w)
-	if len(alerts) != 1 || alerts[0].Code != safe.CodeThresholdChange || alerts[0].Before != "1" || alerts[0].After != "2" || alerts[0].Block != 4 {
+	if len(alerts) != 1 || alerts[0].Code != policy.CodeThresholdChange || alerts[0].Before != "1" || alerts[0].After != "2" || alerts[0].Block != 4 {
 		t.Fatalf("block 4': %+v, want THRESHOLD_CHANGE 1 → 2", alerts)
 	}
 
@@ -343,7 +344,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 		s.Accounts[watchC] = &fakechain.Account{Code: []byte("not a Safe")}
 	})
 	alerts = step(t, w)
-	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Severity != safe.SeverityHigh || alerts[0].Safe != watchC.Hex() || alerts[0].Block != 5 ||
+	if len(alerts) != 1 || alerts[0].Code != CodeSafeUnreadable || alerts[0].Severity != policy.SeverityHigh || alerts[0].Safe != watchC.Hex() || alerts[0].Block != 5 ||
 		!strings.Contains(alerts[0].Message, "got at block 5 is not a Safe") {
 		t.Fatalf("block 5, C gets code: %+v", alerts)
 	}
@@ -445,7 +446,7 @@ func TestWatcherReorg(t *testing.T) {
 	for range 3 {
 		got = append(got, codesOf(step(t, w))...)
 	}
-	if !slices.Equal(got, []string{safe.CodeGuardChange}) {
+	if !slices.Equal(got, []string{policy.CodeGuardChange}) {
 		t.Fatalf("before the reorg: %v", got)
 	}
 	chain.drop(2)
@@ -454,7 +455,7 @@ func TestWatcherReorg(t *testing.T) {
 	chain.mine(nil)
 
 	alerts := step(t, w)
-	if len(alerts) != 1 || alerts[0].Code != CodeChainReorg || alerts[0].Severity != safe.SeverityInfo || w.Last().Number != 1 {
+	if len(alerts) != 1 || alerts[0].Code != CodeChainReorg || alerts[0].Severity != policy.SeverityInfo || w.Last().Number != 1 {
 		t.Fatalf("reorg step: %+v, last %d", alerts, w.Last().Number)
 	}
 	got = nil
@@ -467,7 +468,7 @@ func TestWatcherReorg(t *testing.T) {
 	// The guard set on the dropped branch is gone on the canonical one:
 	// the baseline was re-read at the common ancestor, so it is not
 	// reported (it was never there); the module is.
-	if !slices.Equal(got, []string{safe.CodeModuleChange}) || blocks[0] != b3.Number {
+	if !slices.Equal(got, []string{policy.CodeModuleChange}) || blocks[0] != b3.Number {
 		t.Fatalf("after the reorg: %v at %v", got, blocks)
 	}
 
@@ -508,7 +509,7 @@ func TestWatcherReorg(t *testing.T) {
 		}
 		all = append(all, codesOf(alerts)...)
 	}
-	if !slices.Contains(all, CodeReorgTooDeep) || !slices.Contains(all, safe.CodeThresholdChange) {
+	if !slices.Contains(all, CodeReorgTooDeep) || !slices.Contains(all, policy.CodeThresholdChange) {
 		t.Fatalf("deep reorg: %v", all)
 	}
 }
@@ -549,13 +550,13 @@ func TestWatcherFollow(t *testing.T) {
 			t.Fatalf("no %s alert", code)
 		}
 	}
-	wait(safe.CodeThresholdChange)
+	wait(policy.CodeThresholdChange)
 	chain.setDown(true)
 	wait(CodeNodeUnreachable)
 	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotGuard, fakechain.SlotWord(other)) }) // block 3, while down
 	time.Sleep(30 * time.Millisecond)
 	chain.setDown(false)
-	wait(safe.CodeGuardChange)
+	wait(policy.CodeGuardChange)
 	wait(CodeNodeRecovered)
 	chain.mine(nil)
 	chain.mine(nil)
@@ -570,7 +571,7 @@ func TestWatcherFollow(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if got := codesOf(alerts); !slices.Equal(got, []string{safe.CodeThresholdChange, CodeNodeUnreachable, safe.CodeGuardChange, CodeNodeRecovered}) || w.Last().Number != 5 {
+	if got := codesOf(alerts); !slices.Equal(got, []string{policy.CodeThresholdChange, CodeNodeUnreachable, policy.CodeGuardChange, CodeNodeRecovered}) || w.Last().Number != 5 {
 		t.Fatalf("alerts %v, last %d", got, w.Last().Number)
 	}
 	if alerts[2].Block != 3 || WorstVerdict(alerts).ExitCode() != 2 {

@@ -1,4 +1,4 @@
-package safe
+package policy
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Finding codes that only a verification against a node emits (see
@@ -66,7 +67,7 @@ type ChainCheck struct {
 	// CodeHashes are the runtime code hashes of the decoded tree's targets.
 	CodeHashes map[common.Address]common.Hash
 	// State is the Safe's state at Block.
-	State *State `json:"-"`
+	State *safe.State `json:"-"`
 }
 
 // ContractHashMatches reports whether the Safe answered getTransactionHash
@@ -77,7 +78,7 @@ func (v *Verification) ContractHashMatches() bool {
 
 // VerifyOnChain verifies req against the node r reads from, never guessing:
 // the chain id is the node's (req.ChainID, if set, must equal it), the
-// version is established from the Safe's singleton ([State.Version]); a
+// version is established from the Safe's singleton ([safe.State.Version]); a
 // version the node cannot establish is taken from req.Version when given
 // and is otherwise an error, and a given version the node contradicts is
 // an error. Every call target of the decoded tree has its code hash read
@@ -91,7 +92,7 @@ func (v *Verification) ContractHashMatches() bool {
 // Errors are the node's (unreachable …), EINVALID for a chain id or version
 // that disagrees with the node or cannot be established, or an address
 // that is not a Safe.
-func VerifyOnChain(ctx context.Context, r ChainReader, req VerifyRequest, opt ChainOptions) (*Verification, error) {
+func VerifyOnChain(ctx context.Context, r safe.ChainReader, req VerifyRequest, opt ChainOptions) (*Verification, error) {
 	f := opt.Fields
 	if f == (ChainFields{}) {
 		f = ChainFields{ChainID: "chainId", Version: "safeVersion", Node: "rpc"}
@@ -117,15 +118,15 @@ func VerifyOnChain(ctx context.Context, r ChainReader, req VerifyRequest, opt Ch
 		return nil, err
 	}
 	check.Block = block
-	at := AtBlockNumber(block)
-	st, err := ReadState(ctx, r, req.Tx.Safe, at)
+	at := safe.AtBlockNumber(block)
+	st, err := safe.ReadState(ctx, r, req.Tx.Safe, at)
 	if err != nil {
 		return nil, err
 	}
 	check.State, check.Singleton, check.SingletonCodeHash = st, st.Singleton, st.SingletonCodeHash
 	check.SingletonKnown, check.ReportedVersion = st.SingletonKnown(), st.ReportedVersion
 	if check.SingletonKnown {
-		check.SingletonName = DeploymentNames(st.SingletonDeployments)
+		check.SingletonName = safe.DeploymentNames(st.SingletonDeployments)
 	}
 	version, verr := st.Version()
 	switch {
@@ -143,14 +144,14 @@ func VerifyOnChain(ctx context.Context, r ChainReader, req VerifyRequest, opt Ch
 
 	// Decode once offline to learn the targets, read their code and the
 	// Safe's own hash in one batch, then verify with the code hashes.
-	d := &Decoder{Safe: req.Tx.Safe, Version: version, ChainID: node, Registry: req.Policy.Registry}
+	d := &safe.Decoder{Safe: req.Tx.Safe, Version: version, ChainID: node, Registry: req.Policy.Registry}
 	root, _ := d.DecodeTx(req.Tx.Tx)
 	reads, targets := targetReads(root)
 	hashCall, herr := getTransactionHashData(req.Tx.Tx)
 	if herr != nil {
 		return nil, herr
 	}
-	reads = append(reads, Read{Kind: ReadCall, Addr: req.Tx.Safe, Data: hashCall})
+	reads = append(reads, safe.Read{Kind: safe.ReadCall, Addr: req.Tx.Safe, Data: hashCall})
 	if err := r.BatchRead(ctx, at, reads); err != nil {
 		return nil, err
 	}
@@ -190,11 +191,11 @@ func VerifyOnChain(ctx context.Context, r ChainReader, req VerifyRequest, opt Ch
 	return v, nil
 }
 
-func versionEvidence(st *State) string {
+func versionEvidence(st *safe.State) string {
 	if st.SingletonKnown() {
-		return "its code is " + DeploymentNames(st.SingletonDeployments)
+		return "its code is " + safe.DeploymentNames(st.SingletonDeployments)
 	}
-	return "its VERSION() answers " + quote(st.ReportedVersion)
+	return "its VERSION() answers " + safe.Quote(st.ReportedVersion)
 }
 
 // chainFindings are the findings about what the node showed: the Safe's
@@ -222,18 +223,18 @@ func chainFindings(v *Verification) []Finding {
 
 // targetReads returns a code read for every distinct call target in the
 // tree, and the targets in the same order.
-func targetReads(root *DecodedCall) ([]Read, []common.Address) {
-	var reads []Read
+func targetReads(root *safe.DecodedCall) ([]safe.Read, []common.Address) {
+	var reads []safe.Read
 	var addrs []common.Address
 	if root == nil {
 		return nil, nil
 	}
 	seen := map[common.Address]bool{}
-	root.Walk(func(c *DecodedCall) bool {
+	root.Walk(func(c *safe.DecodedCall) bool {
 		if !seen[c.To] {
 			seen[c.To] = true
 			addrs = append(addrs, c.To)
-			reads = append(reads, Read{Kind: ReadCode, Addr: c.To})
+			reads = append(reads, safe.Read{Kind: safe.ReadCode, Addr: c.To})
 		}
 		return true
 	})
@@ -242,15 +243,15 @@ func targetReads(root *DecodedCall) ([]Read, []common.Address) {
 
 // getTransactionHashSelector selects getTransactionHash, whose parameters
 // are the same in every version (dataGas before 1.0.0 is a uint256 too).
-var getTransactionHashSelector = selector("getTransactionHash(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,uint256)")
+var getTransactionHashSelector = safe.Selector("getTransactionHash(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,uint256)")
 
 // getTransactionHashData returns the calldata of getTransactionHash(tx…).
-func getTransactionHashData(tx Tx) ([]byte, error) {
-	exec, err := ExecTransactionCalldata(tx, nil)
+func getTransactionHashData(tx safe.Tx) ([]byte, error) {
+	exec, err := safe.ExecTransactionCalldata(tx, nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUint256("nonce", tx.Nonce); err != nil {
+	if err := safe.CheckUint256("nonce", tx.Nonce); err != nil {
 		return nil, err
 	}
 	// execTransaction's head has the signatures' offset where
@@ -260,6 +261,6 @@ func getTransactionHashData(tx Tx) ([]byte, error) {
 	copy(out, getTransactionHashSelector[:])
 	word := out[4+288 : 4+320]
 	clear(word)
-	putUint(word, tx.Nonce)
+	safe.PutUint(word, tx.Nonce)
 	return out, nil
 }

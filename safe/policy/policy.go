@@ -1,4 +1,4 @@
-package safe
+package policy
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // PolicyVersion names the rules below. It is stored with every verdict in
@@ -117,30 +118,30 @@ type Policy struct {
 	// no --rpc): DELEGATECALL_CODE_UNCHECKED is then info instead of medium.
 	TrustAddressOnly bool
 	// Registry of known deployments; nil means KnownDeployments.
-	Registry *Registry
+	Registry *safe.Registry
 }
 
 // Check applies the policy to tx, sent by safeAddr, whose decoded tree is
 // root (nil when it could not be decoded at all). Findings are ordered
 // most severe first, then in tree order. Without the Safe's version and
 // chain id, SIGN_MESSAGE cannot name the SafeMessage hash: see CheckIn.
-func (p Policy) Check(safeAddr common.Address, tx Tx, root *DecodedCall) []Finding {
-	return p.CheckIn(Domain{Safe: safeAddr}, tx, root)
+func (p Policy) Check(safeAddr common.Address, tx safe.Tx, root *safe.DecodedCall) []Finding {
+	return p.CheckIn(safe.Domain{Safe: safeAddr}, tx, root)
 }
 
 // CheckIn is Check for the Safe d.Safe with its domain: given d.Version
 // (and d.ChainID from 1.3.0), a SIGN_MESSAGE finding names the SafeMessage
 // hash the Safe marks as signed, and a legacy Safe's own signMessage is
 // told from a call a newer version passes to its fallback handler.
-func (p Policy) CheckIn(d Domain, tx Tx, root *DecodedCall) []Finding {
+func (p Policy) CheckIn(d safe.Domain, tx safe.Tx, root *safe.DecodedCall) []Finding {
 	reg := p.Registry
 	if reg == nil {
-		reg = KnownDeployments()
+		reg = safe.KnownDeployments()
 	}
 	var out []Finding
 	out = append(out, gasRefundFindings(tx)...)
 	if root != nil {
-		root.Walk(func(c *DecodedCall) bool {
+		root.Walk(func(c *safe.DecodedCall) bool {
 			out = append(out, p.callFindings(reg, d, c)...)
 			return true
 		})
@@ -176,7 +177,7 @@ func VerdictOf(fs []Finding) bulwark.Verdict {
 }
 
 // finding starts a finding about call c.
-func finding(code string, sev Severity, c *DecodedCall, format string, args ...any) Finding {
+func finding(code string, sev Severity, c *safe.DecodedCall, format string, args ...any) Finding {
 	f := Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...)}
 	if c != nil {
 		f.Path, f.From, f.To, f.Operation, f.Function = c.Path, c.From.Hex(), c.To.Hex(), c.Operation.String(), c.Signature
@@ -194,7 +195,7 @@ func (f Finding) With(kv ...string) Finding {
 	return f
 }
 
-func gasRefundFindings(tx Tx) []Finding {
+func gasRefundFindings(tx safe.Tx) []Finding {
 	price := tx.GasPrice
 	if price == nil {
 		price = new(big.Int)
@@ -231,21 +232,21 @@ const (
 	trusted                   // an allowlisted library matched by address and code hash
 )
 
-func (p Policy) trustOf(reg *Registry, c *DecodedCall) (delegateTrust, Deployment) {
+func (p Policy) trustOf(reg *safe.Registry, c *safe.DecodedCall) (delegateTrust, safe.Deployment) {
 	t := c.Target
-	if t.Role == RoleThisSafe || t.CodeCheck == CodeMismatch || t.Contract == "" {
-		return untrusted, Deployment{}
+	if t.Role == safe.RoleThisSafe || t.CodeCheck == safe.CodeMismatch || t.Contract == "" {
+		return untrusted, safe.Deployment{}
 	}
-	d, ok := reg.TrustedDelegateCallTarget(c.To, t.CodeHash, TrustOptions{AllowMultiSend: p.AllowMultiSend})
+	d, ok := reg.TrustedDelegateCallTarget(c.To, t.CodeHash, safe.TrustOptions{AllowMultiSend: p.AllowMultiSend})
 	switch {
 	case !ok:
-		return untrusted, Deployment{}
-	case t.CodeCheck == CodeMatch:
+		return untrusted, safe.Deployment{}
+	case t.CodeCheck == safe.CodeMatch:
 		return trusted, d
-	case t.CodeCheck == CodeUnchecked:
+	case t.CodeCheck == safe.CodeUnchecked:
 		return addressOnly, d
 	}
-	return untrusted, Deployment{}
+	return untrusted, safe.Deployment{}
 }
 
 // libraryInterfaces are the interfaces of contracts written to be
@@ -257,7 +258,7 @@ var libraryInterfaces = map[string]bool{
 	"SafeMigration": true, "SafeToL2Migration": true, "SafeToL2Setup": true, "SimulateTxAccessor": true,
 }
 
-func (p Policy) callFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
+func (p Policy) callFindings(reg *safe.Registry, d safe.Domain, c *safe.DecodedCall) []Finding {
 	safeAddr := d.Safe
 	var out []Finding
 	if c.Error != "" {
@@ -265,10 +266,10 @@ func (p Policy) callFindings(reg *Registry, d Domain, c *DecodedCall) []Finding 
 			"Bulwark could not decode this call's data: %s. What cannot be read cannot be checked, and contracts may read the same bytes differently: do not sign", c.Error))
 	}
 	onSafe := safeAddr != (common.Address{}) && c.From == safeAddr
-	if c.Operation == DelegateCall {
+	if c.Operation == safe.DelegateCall {
 		out = append(out, p.delegateFindings(reg, c, onSafe)...)
 	}
-	if c.Operation == Create {
+	if c.Operation == safe.Create {
 		out = append(out, finding(CodeCreateOperation, SeverityMedium, c,
 			"this transaction deploys a contract (CREATE) from %d bytes of init code, which Bulwark does not analyse", len(c.Data)))
 		return out
@@ -276,37 +277,37 @@ func (p Policy) callFindings(reg *Registry, d Domain, c *DecodedCall) []Finding 
 	if c.SelfCall {
 		return append(out, selfCallFindings(reg, d, c)...)
 	}
-	if c.Operation == Call && c.Target.Role != RoleThisSafe {
+	if c.Operation == safe.Call && c.Target.Role != safe.RoleThisSafe {
 		switch {
-		case c.Kind == KindUnknown:
+		case c.Kind == safe.KindUnknown:
 			out = append(out, finding(CodeUnknownTarget, SeverityMedium, c,
 				"Bulwark cannot tell what this call does: %s on %s, a contract whose function it does not know. Get the contract's source and the decoded call from someone other than the proposer",
 				selectorText(c), c.To.Hex()))
-		case c.Kind == KindCall && (c.Target.Role == RoleUnknown || c.Target.CodeCheck == CodeNotPinned):
+		case c.Kind == safe.KindCall && (c.Target.Role == safe.RoleUnknown || c.Target.CodeCheck == safe.CodeNotPinned):
 			out = append(out, finding(CodeUnknownTarget, SeverityLow, c,
 				"the call is decoded from its selector as %s.%s, but Bulwark does not know the contract at %s: check that it is the contract you mean",
 				c.Interface, c.Function, c.To.Hex()))
 		}
 	}
-	if c.Kind == KindCall && c.Operation == DelegateCall && onSafe {
+	if c.Kind == safe.KindCall && c.Operation == safe.DelegateCall && onSafe {
 		out = append(out, migrationFindings(c)...)
 	}
-	if c.Kind == KindCall && c.Operation == DelegateCall && c.Function == "signMessage" &&
-		c.Target.Role == RoleSignMessageLib && c.Target.CodeCheck != CodeMismatch {
+	if c.Kind == safe.KindCall && c.Operation == safe.DelegateCall && c.Function == "signMessage" &&
+		c.Target.Role == safe.RoleSignMessageLib && c.Target.CodeCheck != safe.CodeMismatch {
 		out = append(out, signMessageFinding(d, c, c.From,
 			fmt.Sprintf("DELEGATECALL of SignMessageLib %s's signMessage", c.Target.Version)))
 	}
 	return out
 }
 
-func selectorText(c *DecodedCall) string {
+func selectorText(c *safe.DecodedCall) string {
 	if c.Selector == "" {
 		return fmt.Sprintf("%d bytes of data (shorter than a selector)", len(c.Data))
 	}
 	return "function " + c.Selector
 }
 
-func (p Policy) delegateFindings(reg *Registry, c *DecodedCall, onSafe bool) []Finding {
+func (p Policy) delegateFindings(reg *safe.Registry, c *safe.DecodedCall, onSafe bool) []Finding {
 	var out []Finding
 	sev := SeverityCritical
 	whose := "this Safe's"
@@ -319,9 +320,9 @@ func (p Policy) delegateFindings(reg *Registry, c *DecodedCall, onSafe bool) []F
 	case untrusted:
 		why := "not a library on Bulwark's pinned allowlist"
 		switch {
-		case c.Target.Role == RoleThisSafe:
+		case c.Target.Role == safe.RoleThisSafe:
 			why = "the Safe's own address"
-		case c.Target.CodeCheck == CodeMismatch:
+		case c.Target.CodeCheck == safe.CodeMismatch:
 			why = fmt.Sprintf("the address of %s %s, but with different code", c.Target.Contract, c.Target.Version)
 		case c.Target.Contract == "MultiSend":
 			why = "MultiSend, which can itself DELEGATECALL anything; use MultiSendCallOnly, or pass --allow-multisend if this batch is meant to delegatecall"
@@ -340,7 +341,7 @@ func (p Policy) delegateFindings(reg *Registry, c *DecodedCall, onSafe bool) []F
 			"DELEGATECALL to %s, the address of %s, which is on the allowlist; offline, Bulwark did not check that the code there is the pinned code (hash %s): on a chain where that deployment never happened, the address can hold anything%s",
 			c.To.Hex(), dep, dep.CodeHash.Hex(), hint).With("target", c.To.Hex(), "pinnedCodeHash", dep.CodeHash.Hex()))
 	}
-	if c.Kind == KindCall && !libraryInterfaces[c.Interface] {
+	if c.Kind == safe.KindCall && !libraryInterfaces[c.Interface] {
 		out = append(out, finding(CodeDelegateCallSelector, sev, c,
 			"the data calls %s (%s), a function meant to be CALLed, but it is sent by DELEGATECALL: whatever code is at the target runs on %s storage, and it need not do what %s means. A wallet shows a harmless %s; Bybit's signers saw one while the trojan rewrote the singleton",
 			c.Function, c.Interface, whose, c.Function, c.Function).With("selector", c.Selector, "signature", c.Signature))
@@ -349,15 +350,15 @@ func (p Policy) delegateFindings(reg *Registry, c *DecodedCall, onSafe bool) []F
 }
 
 // selfCallFindings classifies a call from the Safe (domain d) to itself.
-func selfCallFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
-	if c.Kind != KindCall {
+func selfCallFindings(reg *safe.Registry, d safe.Domain, c *safe.DecodedCall) []Finding {
+	if c.Kind != safe.KindCall {
 		return []Finding{finding(CodeSelfCall, SeverityMedium, c,
 			"the Safe calls itself with %s that Bulwark cannot decode for this version; self-calls are how a Safe changes its own configuration", selectorText(c))}
 	}
-	addr := func(name string) common.Address { a, _ := argAddr(c, name); return a }
-	threshold := func() string { return argUint(c, "_threshold").String() }
+	addr := func(name string) common.Address { a, _ := safe.ArgAddr(c, name); return a }
+	threshold := func() string { return safe.ArgUint(c, "_threshold").String() }
 	thresholdNote := func() string {
-		if argUint(c, "_threshold").Cmp(big.NewInt(1)) == 0 {
+		if safe.ArgUint(c, "_threshold").Cmp(big.NewInt(1)) == 0 {
 			return " The threshold becomes 1: a single owner key can then do anything with the Safe."
 		}
 		return ""
@@ -404,7 +405,7 @@ func selfCallFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
 	case "setFallbackHandler":
 		h := addr("handler")
 		known := "a contract Bulwark does not know"
-		if deps := reg.ByAddress(h); len(deps) > 0 && deps[0].Role == RoleFallbackHandler {
+		if deps := reg.ByAddress(h); len(deps) > 0 && deps[0].Role == safe.RoleFallbackHandler {
 			known = "the address of " + deps[0].String()
 		} else if h == (common.Address{}) {
 			known = "none"
@@ -420,7 +421,7 @@ func selfCallFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
 	case "signMessage":
 		// The Safe's own up to 1.2.0; from 1.3.0 the call goes to the
 		// fallback handler, which has no signMessage (SELF_CALL below).
-		if c.Interface == "Safe" && (!d.Version.Known() || d.Version.Compare(Version{Major: 1, Minor: 2}) <= 0) {
+		if c.Interface == "Safe" && (!d.Version.Known() || d.Version.Compare(safe.Version{Major: 1, Minor: 2}) <= 0) {
 			return []Finding{signMessageFinding(d, c, c.To, "the Safe's own signMessage")}
 		}
 	}
@@ -428,9 +429,9 @@ func selfCallFindings(reg *Registry, d Domain, c *DecodedCall) []Finding {
 		"the Safe calls its own %s: %s", c.Function, c.Summary)}
 }
 
-func masterCopyFinding(reg *Registry, c *DecodedCall, to common.Address) Finding {
+func masterCopyFinding(reg *safe.Registry, c *safe.DecodedCall, to common.Address) Finding {
 	for _, d := range reg.ByAddress(to) {
-		if d.Role == RoleSingleton {
+		if d.Role == safe.RoleSingleton {
 			return finding(CodeMasterCopyChange, SeverityHigh, c,
 				"replaces the Safe's singleton (storage slot 0) with %s, the address of %s: an upgrade. Check the code hash on chain before signing; the singleton controls everything the Safe does", to.Hex(), d).
 				With("singleton", to.Hex())
@@ -443,8 +444,8 @@ func masterCopyFinding(reg *Registry, c *DecodedCall, to common.Address) Finding
 
 // migrationFindings flags the Safe migration libraries, which rewrite the
 // singleton (slot 0) when delegatecalled.
-func migrationFindings(c *DecodedCall) []Finding {
-	if c.Target.Role != RoleMigration || !strings.HasPrefix(c.Function, "migrate") {
+func migrationFindings(c *safe.DecodedCall) []Finding {
+	if c.Target.Role != safe.RoleMigration || !strings.HasPrefix(c.Function, "migrate") {
 		return nil
 	}
 	return []Finding{finding(CodeMasterCopyChange, SeverityHigh, c,
@@ -459,8 +460,8 @@ const maxTextExcerpt = 80
 // that makes signer mark _data as signed: signedMessages[safeMessageHash]
 // = 1, after which the fallback handler's EIP-1271 isValidSignature
 // accepts the message with an empty signature. how names the call.
-func signMessageFinding(d Domain, c *DecodedCall, signer common.Address, how string) Finding {
-	data, _ := argBytes(c, "_data")
+func signMessageFinding(d safe.Domain, c *safe.DecodedCall, signer common.Address, how string) Finding {
+	data, _ := safe.ArgBytes(c, "_data")
 	who, hash := "the Safe "+signer.Hex(), ""
 	fields := []string{"signer", signer.Hex(), "messageLength", fmt.Sprint(len(data))}
 	switch {
@@ -472,7 +473,7 @@ func signMessageFinding(d Domain, c *DecodedCall, signer common.Address, how str
 	case d.Version.DomainHasChainID() && d.ChainID == nil:
 		hash = "the SafeMessage hash of this message (not computed: Safe " + d.Version.Core() + " hashes the chain id, which is not known)"
 	default:
-		h, err := (Domain{ChainID: d.ChainID, Safe: signer, Version: d.Version}).HashSafeMessage(data)
+		h, err := (safe.Domain{ChainID: d.ChainID, Safe: signer, Version: d.Version}).HashSafeMessage(data)
 		if err != nil {
 			hash = "the SafeMessage hash of this message (not computed: " + bulwark.ErrorMessage(err) + ")"
 			break

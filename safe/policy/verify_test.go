@@ -1,4 +1,4 @@
-package safe
+package policy
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 const bybitData = "0xa9059cbb000000000000000000000000bdd077f651ebe7f7b3ce16fe5f2b025be29695160000000000000000000000000000000000000000000000000000000000000000"
@@ -24,8 +25,8 @@ var bybitSafeTxHash = common.HexToHash("0xb3476d061aeb8fc1d605a873c483a2402d88a6
 // returned it.
 func bybitServiceTx() ServiceTx {
 	h := bybitSafeTxHash
-	return ServiceTx{Safe: testSafe, SafeTxHash: &h, Tx: Tx{
-		To: trojan, Data: common.FromHex(bybitData), Operation: DelegateCall,
+	return ServiceTx{Safe: testSafe, SafeTxHash: &h, Tx: safe.Tx{
+		To: trojan, Data: common.FromHex(bybitData), Operation: safe.DelegateCall,
 		SafeTxGas: big.NewInt(45746), Nonce: big.NewInt(71),
 	}}
 }
@@ -65,7 +66,7 @@ func TestReadServiceTxBybitFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := bybitServiceTx()
-	if st.Safe != want.Safe || st.Tx.To != want.Tx.To || st.Tx.Operation != DelegateCall || !bytes.Equal(st.Tx.Data, want.Tx.Data) ||
+	if st.Safe != want.Safe || st.Tx.To != want.Tx.To || st.Tx.Operation != safe.DelegateCall || !bytes.Equal(st.Tx.Data, want.Tx.Data) ||
 		st.Tx.SafeTxGas.Int64() != 45746 || st.Tx.Nonce.Int64() != 71 || st.SafeTxHash == nil || *st.SafeTxHash != bybitSafeTxHash {
 		t.Fatalf("fixture read as %+v", st)
 	}
@@ -144,7 +145,7 @@ func TestReadServiceTx(t *testing.T) {
 		{"hex nonce", with("nonce", "0x47"), func(s *ServiceTx) bool { return s.Tx.Nonce.Int64() == 71 }},
 		{"huge JSON number read exactly", []byte(strings.Replace(string(with()), `"value":"1000000000000000000"`, `"value":123456789012345678901234567890`, 1)),
 			func(s *ServiceTx) bool { return s.Tx.Value.String() == "123456789012345678901234567890" }},
-		{"operation as string", with("operation", "1"), func(s *ServiceTx) bool { return s.Tx.Operation == DelegateCall }},
+		{"operation as string", with("operation", "1"), func(s *ServiceTx) bool { return s.Tx.Operation == safe.DelegateCall }},
 		{"optional gas fields absent", with("safeTxGas", "<absent>", "baseGas", "<absent>", "gasPrice", "<absent>", "gasToken", "<absent>"),
 			func(s *ServiceTx) bool { return s.Tx.SafeTxGas.Sign() == 0 && s.Tx.GasToken == (common.Address{}) }},
 		{"dataGas for 0.1.0", with("baseGas", "<absent>", "dataGas", 7), func(s *ServiceTx) bool { return s.Tx.BaseGas.Int64() == 7 }},
@@ -233,12 +234,12 @@ func FuzzReadServiceTx(f *testing.F) {
 func TestPolicy(t *testing.T) {
 	addOwner := calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", bob, big.NewInt(2))
 	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(250_000_000))
-	guardBatch := MultiSendCalldata([]MultiSendTx{
+	guardBatch := safe.MultiSendCalldata([]safe.MultiSendTx{
 		{To: usdc, Data: transfer},
 		{To: testSafe, Data: calldata(t, "setGuard(address guard)", trojan)},
 	})
-	tx := func(to common.Address, op Operation, data []byte) ServiceTx {
-		return ServiceTx{Safe: testSafe, Tx: Tx{To: to, Operation: op, Data: data, Nonce: big.NewInt(3)}}
+	tx := func(to common.Address, op safe.Operation, data []byte) ServiceTx {
+		return ServiceTx{Safe: testSafe, Tx: safe.Tx{To: to, Operation: op, Data: data, Nonce: big.NewInt(3)}}
 	}
 	type want struct {
 		code string
@@ -257,49 +258,49 @@ func TestPolicy(t *testing.T) {
 	}{
 		{"bybit", bybitServiceTx(), "1.1.1", Policy{}, bulwark.VerdictReject,
 			[]want{{CodeUntrustedDelegateCall, SeverityCritical, "0"}, {CodeDelegateCallSelector, SeverityCritical, "0"}}, []string{CodeHashMismatch}},
-		{"eth transfer", ServiceTx{Safe: testSafe, Tx: Tx{To: bob, Value: big.NewInt(1e18), Nonce: big.NewInt(1)}}, "1.3.0", Policy{}, bulwark.VerdictOK,
+		{"eth transfer", ServiceTx{Safe: testSafe, Tx: safe.Tx{To: bob, Value: big.NewInt(1e18), Nonce: big.NewInt(1)}}, "1.3.0", Policy{}, bulwark.VerdictOK,
 			nil, []string{CodeUnknownTarget}},
-		{"token transfer", tx(usdc, Call, transfer), "1.3.0", Policy{}, bulwark.VerdictOK, []want{{CodeUnknownTarget, SeverityLow, "0"}}, nil},
-		{"unknown function", tx(usdc, Call, common.FromHex("0xdeadbeef")), "1.3.0", Policy{}, bulwark.VerdictReview, []want{{CodeUnknownTarget, SeverityMedium, "0"}}, nil},
-		{"add owner", tx(testSafe, Call, addOwner), "1.3.0", Policy{}, bulwark.VerdictReview, []want{{CodeOwnerChange, SeverityHigh, "0"}}, []string{CodeSelfCall}},
-		{"threshold 1", tx(testSafe, Call, calldata(t, "changeThreshold(uint256 _threshold)", big.NewInt(1))), "1.3.0", Policy{}, bulwark.VerdictReview,
+		{"token transfer", tx(usdc, safe.Call, transfer), "1.3.0", Policy{}, bulwark.VerdictOK, []want{{CodeUnknownTarget, SeverityLow, "0"}}, nil},
+		{"unknown function", tx(usdc, safe.Call, common.FromHex("0xdeadbeef")), "1.3.0", Policy{}, bulwark.VerdictReview, []want{{CodeUnknownTarget, SeverityMedium, "0"}}, nil},
+		{"add owner", tx(testSafe, safe.Call, addOwner), "1.3.0", Policy{}, bulwark.VerdictReview, []want{{CodeOwnerChange, SeverityHigh, "0"}}, []string{CodeSelfCall}},
+		{"threshold 1", tx(testSafe, safe.Call, calldata(t, "changeThreshold(uint256 _threshold)", big.NewInt(1))), "1.3.0", Policy{}, bulwark.VerdictReview,
 			[]want{{CodeThresholdChange, SeverityHigh, "0"}}, nil},
-		{"enable module", tx(testSafe, Call, calldata(t, "enableModule(address module)", trojan)), "1.4.1", Policy{}, bulwark.VerdictReview,
+		{"enable module", tx(testSafe, safe.Call, calldata(t, "enableModule(address module)", trojan)), "1.4.1", Policy{}, bulwark.VerdictReview,
 			[]want{{CodeModuleChange, SeverityHigh, "0"}}, nil},
-		{"fallback handler", tx(testSafe, Call, calldata(t, "setFallbackHandler(address handler)", trojan)), "1.3.0", Policy{}, bulwark.VerdictReview,
+		{"fallback handler", tx(testSafe, safe.Call, calldata(t, "setFallbackHandler(address handler)", trojan)), "1.3.0", Policy{}, bulwark.VerdictReview,
 			[]want{{CodeFallbackHandlerChange, SeverityHigh, "0"}}, nil},
-		{"master copy to unknown", tx(testSafe, Call, calldata(t, "changeMasterCopy(address _masterCopy)", trojan)), "1.1.1", Policy{}, bulwark.VerdictReject,
+		{"master copy to unknown", tx(testSafe, safe.Call, calldata(t, "changeMasterCopy(address _masterCopy)", trojan)), "1.1.1", Policy{}, bulwark.VerdictReject,
 			[]want{{CodeMasterCopyChange, SeverityCritical, "0"}}, nil},
-		{"approveHash self-call", tx(testSafe, Call, ApproveHashData(bybitSafeTxHash)), "1.3.0", Policy{}, bulwark.VerdictReview,
+		{"approveHash self-call", tx(testSafe, safe.Call, safe.ApproveHashData(bybitSafeTxHash)), "1.3.0", Policy{}, bulwark.VerdictReview,
 			[]want{{CodeSelfCall, SeverityMedium, "0"}}, nil},
-		{"call-only batch with setGuard", tx(callOnly130, DelegateCall, guardBatch), "1.3.0", Policy{}, bulwark.VerdictReview,
+		{"call-only batch with setGuard", tx(callOnly130, safe.DelegateCall, guardBatch), "1.3.0", Policy{}, bulwark.VerdictReview,
 			[]want{{CodeGuardChange, SeverityHigh, "0.1"}, {CodeDelegateCallUnchecked, SeverityMedium, "0"}, {CodeUnknownTarget, SeverityLow, "0.0"}},
 			[]string{CodeUntrustedDelegateCall, CodeDelegateCallSelector}},
-		{"call-only batch, address trusted", tx(callOnly130, DelegateCall, MultiSendCalldata([]MultiSendTx{{To: usdc, Data: transfer}})), "1.3.0",
+		{"call-only batch, address trusted", tx(callOnly130, safe.DelegateCall, safe.MultiSendCalldata([]safe.MultiSendTx{{To: usdc, Data: transfer}})), "1.3.0",
 			Policy{TrustAddressOnly: true}, bulwark.VerdictOK, []want{{CodeDelegateCallUnchecked, SeverityInfo, "0"}}, nil},
-		{"multisend without opt-in", tx(multiSend130, DelegateCall, guardBatch), "1.3.0", Policy{}, bulwark.VerdictReject,
+		{"multisend without opt-in", tx(multiSend130, safe.DelegateCall, guardBatch), "1.3.0", Policy{}, bulwark.VerdictReject,
 			[]want{{CodeUntrustedDelegateCall, SeverityCritical, "0"}, {CodeGuardChange, SeverityHigh, "0.1"}}, nil},
-		{"multisend with opt-in", tx(multiSend130, DelegateCall, guardBatch), "1.3.0", Policy{AllowMultiSend: true}, bulwark.VerdictReview,
+		{"multisend with opt-in", tx(multiSend130, safe.DelegateCall, guardBatch), "1.3.0", Policy{AllowMultiSend: true}, bulwark.VerdictReview,
 			[]want{{CodeDelegateCallUnchecked, SeverityMedium, "0"}}, []string{CodeUntrustedDelegateCall}},
-		{"delegatecall inside an allowed multisend", tx(multiSend130, DelegateCall, MultiSendCalldata([]MultiSendTx{
-			{Operation: DelegateCall, To: trojan, Data: transfer}})), "1.3.0", Policy{AllowMultiSend: true, TrustAddressOnly: true}, bulwark.VerdictReject,
+		{"delegatecall inside an allowed multisend", tx(multiSend130, safe.DelegateCall, safe.MultiSendCalldata([]safe.MultiSendTx{
+			{Operation: safe.DelegateCall, To: trojan, Data: transfer}})), "1.3.0", Policy{AllowMultiSend: true, TrustAddressOnly: true}, bulwark.VerdictReject,
 			[]want{{CodeUntrustedDelegateCall, SeverityCritical, "0.0"}, {CodeDelegateCallSelector, SeverityCritical, "0.0"}}, nil},
-		{"sign message lib", tx(signLib130, DelegateCall, calldata(t, "signMessage(bytes _data)", []byte("hi"))), "1.3.0", Policy{TrustAddressOnly: true}, bulwark.VerdictReview,
+		{"sign message lib", tx(signLib130, safe.DelegateCall, calldata(t, "signMessage(bytes _data)", []byte("hi"))), "1.3.0", Policy{TrustAddressOnly: true}, bulwark.VerdictReview,
 			[]want{{CodeSignMessage, SeverityMedium, "0"}}, []string{CodeUntrustedDelegateCall, CodeDelegateCallSelector, CodeSelfCall}},
-		{"create call is not on the allowlist", tx(createCall130, DelegateCall, calldata(t, "performCreate(uint256 value,bytes deploymentData)", big.NewInt(0), []byte{0})), "1.3.0",
+		{"create call is not on the allowlist", tx(createCall130, safe.DelegateCall, calldata(t, "performCreate(uint256 value,bytes deploymentData)", big.NewInt(0), []byte{0})), "1.3.0",
 			Policy{}, bulwark.VerdictReject, []want{{CodeUntrustedDelegateCall, SeverityCritical, "0"}}, []string{CodeDelegateCallSelector}},
-		{"truncated batch", tx(callOnly130, DelegateCall, common.CopyBytes(guardBatch[:len(guardBatch)-40])), "1.3.0", Policy{}, bulwark.VerdictReject,
+		{"truncated batch", tx(callOnly130, safe.DelegateCall, common.CopyBytes(guardBatch[:len(guardBatch)-40])), "1.3.0", Policy{}, bulwark.VerdictReject,
 			[]want{{CodeMalformedCalldata, SeverityCritical, "0"}}, nil},
-		{"hash mismatch", func() ServiceTx { s := tx(bob, Call, nil); s.SafeTxHash = &wrongHash; return s }(), "1.3.0", Policy{}, bulwark.VerdictReject,
+		{"hash mismatch", func() ServiceTx { s := tx(bob, safe.Call, nil); s.SafeTxHash = &wrongHash; return s }(), "1.3.0", Policy{}, bulwark.VerdictReject,
 			[]want{{CodeHashMismatch, SeverityCritical, ""}}, nil},
 		{"gas refund", func() ServiceTx {
-			s := tx(bob, Call, nil)
+			s := tx(bob, safe.Call, nil)
 			s.Tx.GasPrice = big.NewInt(1e12)
 			s.Tx.RefundReceiver = trojan
 			return s
 		}(), "1.3.0", Policy{},
 			bulwark.VerdictReview, []want{{CodeGasRefundRisk, SeverityHigh, ""}}, nil},
-		{"refund receiver without gas price", func() ServiceTx { s := tx(bob, Call, nil); s.Tx.RefundReceiver = trojan; return s }(), "1.3.0", Policy{},
+		{"refund receiver without gas price", func() ServiceTx { s := tx(bob, safe.Call, nil); s.Tx.RefundReceiver = trojan; return s }(), "1.3.0", Policy{},
 			bulwark.VerdictOK, []want{{CodeGasRefundRisk, SeverityLow, ""}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -343,14 +344,14 @@ func TestPolicySignMessage(t *testing.T) {
 	long := strings.Repeat("I approve ", 20)
 	sign := func(msg []byte) []byte { return calldata(t, "signMessage(bytes _data)", msg) }
 	safeMsgHash := func(version string, msg []byte) string {
-		h, err := Domain{ChainID: big.NewInt(1), Safe: testSafe, Version: mustVersion(t, version)}.HashSafeMessage(msg)
+		h, err := safe.Domain{ChainID: big.NewInt(1), Safe: testSafe, Version: mustVersion(t, version)}.HashSafeMessage(msg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return h.SafeMessageHash.Hex()
 	}
-	tx := func(to common.Address, op Operation, data []byte) ServiceTx {
-		return ServiceTx{Safe: testSafe, Tx: Tx{To: to, Operation: op, Data: data, Nonce: big.NewInt(3)}}
+	tx := func(to common.Address, op safe.Operation, data []byte) ServiceTx {
+		return ServiceTx{Safe: testSafe, Tx: safe.Tx{To: to, Operation: op, Data: data, Nonce: big.NewInt(3)}}
 	}
 	for _, tc := range []struct {
 		name     string
@@ -362,25 +363,25 @@ func TestPolicySignMessage(t *testing.T) {
 		kind     string
 		contains []string
 	}{
-		{"32-byte hash", tx(signLib130, DelegateCall, sign(digest)), "1.3.0", Policy{TrustAddressOnly: true}, "0", digest, "hash",
+		{"32-byte hash", tx(signLib130, safe.DelegateCall, sign(digest)), "1.3.0", Policy{TrustAddressOnly: true}, "0", digest, "hash",
 			[]string{"DELEGATECALL of SignMessageLib 1.3.0's signMessage: the Safe " + testSafe.Hex() + " marks SafeMessage hash ",
 				"a 32-byte hash, 0xcb8bbe7bf8f8a1f3f57658e450d07d4422356ac042d96a87ba425b19e67a78a1", "EIP-712 hash", "Permit2", "bulwark safe message-hash"}},
-		{"text", tx(signLib130, DelegateCall, sign([]byte("Sign in to example.org\nNonce: 7"))), "1.4.1", Policy{TrustAddressOnly: true}, "0",
+		{"text", tx(signLib130, safe.DelegateCall, sign([]byte("Sign in to example.org\nNonce: 7"))), "1.4.1", Policy{TrustAddressOnly: true}, "0",
 			[]byte("Sign in to example.org\nNonce: 7"), "text", []string{`31 bytes of text: "Sign in to example.org\nNonce: 7"`}},
-		{"long text", tx(signLib130, DelegateCall, sign([]byte(long))), "1.3.0", Policy{TrustAddressOnly: true}, "0", []byte(long), "text",
+		{"long text", tx(signLib130, safe.DelegateCall, sign([]byte(long))), "1.3.0", Policy{TrustAddressOnly: true}, "0", []byte(long), "text",
 			[]string{`200 bytes of text: "` + long[:80] + `…"`}},
-		{"eip-712 encoding", tx(signLib130, DelegateCall, sign(encoded)), "1.3.0", Policy{TrustAddressOnly: true}, "0", encoded, "eip712-encoding",
+		{"eip-712 encoding", tx(signLib130, safe.DelegateCall, sign(encoded)), "1.3.0", Policy{TrustAddressOnly: true}, "0", encoded, "eip712-encoding",
 			[]string{"EIP-712 encoded typed data", "domain separator " + domSep.Hex(), "struct hash " + structHash.Hex(), crypto.Keccak256Hash(encoded).Hex()}},
-		{"binary", tx(signLib130, DelegateCall, sign([]byte{0, 1, 2})), "1.3.0", Policy{TrustAddressOnly: true}, "0", []byte{0, 1, 2}, "bytes",
+		{"binary", tx(signLib130, safe.DelegateCall, sign([]byte{0, 1, 2})), "1.3.0", Policy{TrustAddressOnly: true}, "0", []byte{0, 1, 2}, "bytes",
 			[]string{"3 bytes of binary data"}},
-		{"inside a MultiSend batch", tx(multiSend130, DelegateCall, MultiSendCalldata([]MultiSendTx{
-			{To: bob, Value: big.NewInt(1)}, {Operation: DelegateCall, To: signLib130, Data: sign(digest)}})), "1.3.0",
+		{"inside a MultiSend batch", tx(multiSend130, safe.DelegateCall, safe.MultiSendCalldata([]safe.MultiSendTx{
+			{To: bob, Value: big.NewInt(1)}, {Operation: safe.DelegateCall, To: signLib130, Data: sign(digest)}})), "1.3.0",
 			Policy{AllowMultiSend: true, TrustAddressOnly: true}, "0.1", digest, "hash", []string{"the Safe " + testSafe.Hex()}},
-		{"legacy Safe's own signMessage", tx(testSafe, Call, sign(digest)), "1.1.1", Policy{}, "0", digest, "hash",
+		{"legacy Safe's own signMessage", tx(testSafe, safe.Call, sign(digest)), "1.1.1", Policy{}, "0", digest, "hash",
 			[]string{"the Safe's own signMessage: the Safe " + testSafe.Hex() + " marks SafeMessage hash "}},
-		{"1.3.0 has no signMessage of its own", tx(testSafe, Call, sign(digest)), "1.3.0", Policy{}, "", nil, "", nil},
-		{"SignMessageLib called, not delegatecalled", tx(signLib130, Call, sign(digest)), "1.3.0", Policy{}, "", nil, "", nil},
-		{"delegatecall to an unknown contract", tx(trojan, DelegateCall, sign(digest)), "1.3.0", Policy{}, "", nil, "", nil},
+		{"1.3.0 has no signMessage of its own", tx(testSafe, safe.Call, sign(digest)), "1.3.0", Policy{}, "", nil, "", nil},
+		{"SignMessageLib called, not delegatecalled", tx(signLib130, safe.Call, sign(digest)), "1.3.0", Policy{}, "", nil, "", nil},
+		{"delegatecall to an unknown contract", tx(trojan, safe.DelegateCall, sign(digest)), "1.3.0", Policy{}, "", nil, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := verify(t, tc.st, tc.version, tc.policy)
@@ -417,17 +418,17 @@ func TestPolicySignMessage(t *testing.T) {
 	}
 
 	// The hash is the one the decoder's summary gives for the same call.
-	v := verify(t, tx(signLib130, DelegateCall, sign(digest)), "1.3.0", Policy{TrustAddressOnly: true})
+	v := verify(t, tx(signLib130, safe.DelegateCall, sign(digest)), "1.3.0", Policy{TrustAddressOnly: true})
 	if h := safeMsgHash("1.3.0", digest); !strings.Contains(v.Decoded.Summary, h) || v.Verdict != bulwark.VerdictReview {
 		t.Errorf("summary %q, verdict %s, want hash %s", v.Decoded.Summary, v.Verdict, h)
 	}
 
 	// Without the domain (Check) or for another account, no hash is made
 	// up; the finding stays.
-	root, _ := safe130().Decode(signLib130, nil, sign(digest), DelegateCall)
+	root, _ := safe130().Decode(signLib130, nil, sign(digest), safe.DelegateCall)
 	for _, fs := range [][]Finding{
-		Policy{}.Check(testSafe, Tx{}, root),
-		Policy{}.CheckIn(Domain{Safe: testSafe, Version: mustVersion(t, "1.3.0")}, Tx{}, root),
+		Policy{}.Check(testSafe, safe.Tx{}, root),
+		Policy{}.CheckIn(safe.Domain{Safe: testSafe, Version: mustVersion(t, "1.3.0")}, safe.Tx{}, root),
 	} {
 		var f *Finding
 		for i := range fs {
@@ -439,8 +440,8 @@ func TestPolicySignMessage(t *testing.T) {
 			t.Errorf("without the domain: %+v", fs)
 		}
 	}
-	nested, _ := (&Decoder{Safe: otherSafe, Version: mustVersion(t, "1.3.0"), ChainID: big.NewInt(1)}).Decode(signLib130, nil, sign(digest), DelegateCall)
-	fs := Policy{}.CheckIn(Domain{ChainID: big.NewInt(1), Safe: testSafe, Version: mustVersion(t, "1.3.0")}, Tx{}, nested)
+	nested, _ := (&safe.Decoder{Safe: otherSafe, Version: mustVersion(t, "1.3.0"), ChainID: big.NewInt(1)}).Decode(signLib130, nil, sign(digest), safe.DelegateCall)
+	fs := Policy{}.CheckIn(safe.Domain{ChainID: big.NewInt(1), Safe: testSafe, Version: mustVersion(t, "1.3.0")}, safe.Tx{}, nested)
 	if i := slicesIndexCode(fs, CodeSignMessage); i < 0 || fs[i].Fields["safeMessageHash"] != "" || !strings.Contains(fs[i].Message, "(not this Safe)") {
 		t.Errorf("another account's signMessage: %+v", fs)
 	}
@@ -458,15 +459,15 @@ func slicesIndexCode(fs []Finding, code string) int {
 // TestPolicyCodeHashes: with code hashes (as --rpc will read them), a
 // pinned library is trusted outright and other code at its address is not.
 func TestPolicyCodeHashes(t *testing.T) {
-	batch := MultiSendCalldata([]MultiSendTx{{To: bob, Value: big.NewInt(1)}})
-	dep := KnownDeployments().ByAddress(callOnly130)[0]
+	batch := safe.MultiSendCalldata([]safe.MultiSendTx{{To: bob, Value: big.NewInt(1)}})
+	dep := safe.KnownDeployments().ByAddress(callOnly130)[0]
 	for _, tc := range []struct {
 		name    string
 		hash    common.Hash
 		verdict bulwark.Verdict
 	}{{"pinned code", dep.CodeHash, bulwark.VerdictOK}, {"other code", common.HexToHash("0xbad"), bulwark.VerdictReject}} {
 		v, err := Verify(VerifyRequest{
-			Tx:      ServiceTx{Safe: testSafe, Tx: Tx{To: callOnly130, Operation: DelegateCall, Data: batch, Nonce: big.NewInt(1)}},
+			Tx:      ServiceTx{Safe: testSafe, Tx: safe.Tx{To: callOnly130, Operation: safe.DelegateCall, Data: batch, Nonce: big.NewInt(1)}},
 			ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0"),
 			CodeHashes: map[common.Address]common.Hash{callOnly130: tc.hash},
 		})
@@ -488,7 +489,7 @@ func TestVerifyRefusesToGuess(t *testing.T) {
 		{"chainId", VerifyRequest{Tx: st, Version: mustVersion(t, "1.1.1")}},
 		{"safeVersion", VerifyRequest{Tx: st, ChainID: big.NewInt(1)}},
 		{"safe", VerifyRequest{Tx: ServiceTx{Tx: st.Tx}, ChainID: big.NewInt(1), Version: mustVersion(t, "1.1.1")}},
-		{"operation", VerifyRequest{Tx: ServiceTx{Safe: testSafe, Tx: Tx{To: bob, Operation: Create}}, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0")}},
+		{"operation", VerifyRequest{Tx: ServiceTx{Safe: testSafe, Tx: safe.Tx{To: bob, Operation: safe.Create}}, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0")}},
 	} {
 		_, err := Verify(tc.req)
 		var e *bulwark.Error
@@ -527,7 +528,7 @@ func TestVerificationJSONAndAudit(t *testing.T) {
 
 // TestFindingCodesDocumented: every code is in docs/safe.md's table.
 func TestFindingCodesDocumented(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "docs", "safe.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "safe.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -542,14 +543,14 @@ func TestFindingCodesDocumented(t *testing.T) {
 func batchTx(t testing.TB, n int) ServiceTx {
 	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(250_000_000))
 	owner := calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", alice, big.NewInt(2))
-	txs := make([]MultiSendTx, n)
+	txs := make([]safe.MultiSendTx, n)
 	for i := range txs {
-		txs[i] = MultiSendTx{To: usdc, Data: transfer}
+		txs[i] = safe.MultiSendTx{To: usdc, Data: transfer}
 		if i%5 == 4 {
-			txs[i] = MultiSendTx{To: testSafe, Data: owner}
+			txs[i] = safe.MultiSendTx{To: testSafe, Data: owner}
 		}
 	}
-	return ServiceTx{Safe: testSafe, Tx: Tx{To: callOnly141, Operation: DelegateCall, Data: MultiSendCalldata(txs), Nonce: big.NewInt(9)}}
+	return ServiceTx{Safe: testSafe, Tx: safe.Tx{To: callOnly141, Operation: safe.DelegateCall, Data: safe.MultiSendCalldata(txs), Nonce: big.NewInt(9)}}
 }
 
 // BenchmarkVerify: hash + decode + policy of one transaction (issue #3's
@@ -594,7 +595,7 @@ func TestSettleDomain(t *testing.T) {
 		tx                     *ServiceTx
 		chainID, version       string
 		wantChainID            int64 // 0: nil
-		wantVersion            Version
+		wantVersion            safe.Version
 		wantChainF, wantVerF   string
 		errField, errSubstring string
 	}{

@@ -1,4 +1,4 @@
-package safe
+package policy
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Finding codes of the simulation (docs/safe.md, "Simulation"). A
@@ -44,7 +45,7 @@ type SimCall struct {
 	Data     []byte
 	// Gas is the gas limit; 0 lets the node choose (its call gas cap).
 	Gas   uint64
-	Block BlockID
+	Block safe.BlockID
 	// Storage overrides slots of accounts for this call only.
 	Storage map[common.Address]map[common.Hash]common.Hash
 }
@@ -104,14 +105,14 @@ type Simulation struct {
 	TokenTransfers []TokenTransfer
 	LogsAvailable  bool
 	// After is the Safe's simulated state.
-	After *State
+	After *safe.State
 	// Findings are the simulation's findings (also in the verification's).
 	Findings []Finding
 }
 
 // SimChange is one change of the simulated state.
 type SimChange struct {
-	Change
+	safe.Change
 	Explained bool `json:"explained"`
 }
 
@@ -134,7 +135,7 @@ type TokenTransfer struct {
 var (
 	simTransferTopic      = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
 	simSlotApprovedHashes = common.BigToHash(big.NewInt(8))
-	simulationMinVersion  = Version{Major: 1}
+	simulationMinVersion  = safe.Version{Major: 1}
 	simApprovedWord       = common.BigToHash(big.NewInt(1))
 	simulationSkipMessage = "the simulation could not run, so what the transaction changes on chain is unknown: %s"
 )
@@ -142,7 +143,7 @@ var (
 // simApprovedHashSlot is the slot of approvedHashes[owner][hash] (slot 8 from
 // Safe 1.0.0 to 1.5.0).
 func simApprovedHashSlot(owner common.Address, hash common.Hash) common.Hash {
-	inner := MappingSlot(owner, simSlotApprovedHashes)
+	inner := safe.MappingSlot(owner, simSlotApprovedHashes)
 	return crypto.Keccak256Hash(hash[:], inner[:])
 }
 
@@ -160,7 +161,7 @@ func simApprovedHashSlot(owner common.Address, hash common.Hash) common.Hash {
 // explainedKinds) is a critical SIMULATED_* finding; a failed execution is
 // SIMULATION_FAILED and a node that cannot simulate SIMULATION_UNAVAILABLE
 // (both medium).
-func Simulate(ctx context.Context, r ChainReader, sim Simulator, v *Verification) *Simulation {
+func Simulate(ctx context.Context, r safe.ChainReader, sim Simulator, v *Verification) *Simulation {
 	s := &Simulation{Block: v.Chain.Block, ETHLeaving: new(big.Int)}
 	before := v.Chain.State
 	skip := func(status, format string, args ...any) *Simulation {
@@ -175,8 +176,8 @@ func Simulate(ctx context.Context, r ChainReader, sim Simulator, v *Verification
 	if v.Version.Compare(simulationMinVersion) < 0 {
 		return skip("skipped", "Safe %s is not simulated (Bulwark knows the storage layout from 1.0.0)", v.Version)
 	}
-	th := intOrZero(before.Threshold)
-	if before.OwnersStatus != ListOK || th.Sign() <= 0 || !th.IsInt64() || th.Int64() > int64(len(before.Owners)) {
+	th := safe.IntOrZero(before.Threshold)
+	if before.OwnersStatus != safe.ListOK || th.Sign() <= 0 || !th.IsInt64() || th.Int64() > int64(len(before.Owners)) {
 		return skip("skipped", "the Safe's owner list (%d owners, status %q) and threshold %s do not allow approved-hash signatures", len(before.Owners), before.OwnersStatus, th)
 	}
 	hash := v.Hashes.SafeTxHash
@@ -198,11 +199,11 @@ func Simulate(ctx context.Context, r ChainReader, sim Simulator, v *Verification
 		sig[64] = 1
 		sigs = append(sigs, sig[:]...)
 	}
-	data, err := ExecTransactionCalldata(v.Tx, sigs)
+	data, err := safe.ExecTransactionCalldata(v.Tx, sigs)
 	if err != nil {
 		return skip("skipped", "%s", bulwark.ErrorMessage(err))
 	}
-	call := SimCall{From: s.From, To: v.Safe, Data: data, Block: AtBlockNumber(s.Block)}
+	call := SimCall{From: s.From, To: v.Safe, Data: data, Block: safe.AtBlockNumber(s.Block)}
 	if len(overrides) > 0 {
 		call.Storage = map[common.Address]map[common.Hash]common.Hash{v.Safe: overrides}
 	}
@@ -225,27 +226,27 @@ func Simulate(ctx context.Context, r ChainReader, sim Simulator, v *Verification
 
 	// The Safe's state after: its state at the block with the diff laid
 	// over it, read the same way (from storage) as before.
-	after, err := ReadStatesWith(ctx, &overlayReader{ChainReader: r, safe: v.Safe, trace: tr}, []common.Address{v.Safe}, call.Block,
-		ReadOptions{Previous: map[common.Address]*State{v.Safe: before}, Registry: v.Policy.Registry})
+	after, err := safe.ReadStatesWith(ctx, &overlayReader{ChainReader: r, safe: v.Safe, trace: tr}, []common.Address{v.Safe}, call.Block,
+		safe.ReadOptions{Previous: map[common.Address]*safe.State{v.Safe: before}, Registry: v.Policy.Registry})
 	if err != nil {
 		return skip("unavailable", "cannot read the simulated state: %s", bulwark.ErrorMessage(err))
 	}
 	s.After = after[0]
 	explained := explainedKinds(v.Findings)
-	for _, c := range DiffStates(before, s.After) {
+	for _, c := range safe.DiffStates(before, s.After) {
 		ok := explained[c.Kind]
 		switch c.Kind {
-		case ChangeBalance:
+		case safe.ChangeBalance:
 			ok = true // reported as ETH leaving, not a configuration change
-		case ChangeNonce:
-			ok = intOrZero(s.After.Nonce).Cmp(new(big.Int).Add(intOrZero(before.Nonce), big.NewInt(1))) == 0
+		case safe.ChangeNonce:
+			ok = safe.IntOrZero(s.After.Nonce).Cmp(new(big.Int).Add(safe.IntOrZero(before.Nonce), big.NewInt(1))) == 0
 		}
 		s.Changes = append(s.Changes, SimChange{Change: c, Explained: ok})
 		if !ok {
 			s.Findings = append(s.Findings, unexplainedFinding(c))
 		}
 	}
-	if d := new(big.Int).Sub(intOrZero(before.Balance), intOrZero(s.After.Balance)); d.Sign() > 0 {
+	if d := new(big.Int).Sub(safe.IntOrZero(before.Balance), safe.IntOrZero(s.After.Balance)); d.Sign() > 0 {
 		s.ETHLeaving = d
 	}
 	s.TokenTransfers = simTokenTransfers(v.Safe, tr.Logs)
@@ -265,52 +266,52 @@ func Simulate(ctx context.Context, r ChainReader, sim Simulator, v *Verification
 
 // explainedKinds maps the policy's findings on the decoded tree (what the
 // transaction announces) to the state changes they explain.
-func explainedKinds(fs []Finding) map[ChangeKind]bool {
-	out := map[ChangeKind]bool{}
-	set := func(ks ...ChangeKind) {
+func explainedKinds(fs []Finding) map[safe.ChangeKind]bool {
+	out := map[safe.ChangeKind]bool{}
+	set := func(ks ...safe.ChangeKind) {
 		for _, k := range ks {
 			out[k] = true
 		}
 	}
-	owners := []ChangeKind{ChangeOwnerAdded, ChangeOwnerRemoved, ChangeOwnerCount, ChangeThreshold}
+	owners := []safe.ChangeKind{safe.ChangeOwnerAdded, safe.ChangeOwnerRemoved, safe.ChangeOwnerCount, safe.ChangeThreshold}
 	for _, f := range fs {
 		switch f.Code {
 		case CodeOwnerChange:
 			set(owners...)
 		case CodeThresholdChange:
-			set(ChangeThreshold)
+			set(safe.ChangeThreshold)
 		case CodeModuleChange:
-			set(ChangeModuleEnabled, ChangeModuleDisabled)
+			set(safe.ChangeModuleEnabled, safe.ChangeModuleDisabled)
 		case CodeGuardChange:
-			set(ChangeGuard, ChangeModuleGuard)
+			set(safe.ChangeGuard, safe.ChangeModuleGuard)
 		case CodeFallbackHandlerChange:
-			set(ChangeFallbackHandler)
+			set(safe.ChangeFallbackHandler)
 		case CodeMasterCopyChange:
-			set(ChangeSingleton, ChangeSingletonCode, ChangeFallbackHandler)
+			set(safe.ChangeSingleton, safe.ChangeSingletonCode, safe.ChangeFallbackHandler)
 		case CodeSelfCall:
 			if strings.HasPrefix(f.Function, "setup(") {
 				set(owners...)
-				set(ChangeFallbackHandler, ChangeModuleEnabled, ChangeModuleDisabled)
+				set(safe.ChangeFallbackHandler, safe.ChangeModuleEnabled, safe.ChangeModuleDisabled)
 			}
 		}
 	}
 	return out
 }
 
-func unexplainedFinding(c Change) Finding {
+func unexplainedFinding(c safe.Change) Finding {
 	code, what := CodeSimulatedOwnerChange, "its owners"
 	switch c.Kind {
-	case ChangeSingleton, ChangeSingletonCode, ChangeProxyCode:
+	case safe.ChangeSingleton, safe.ChangeSingletonCode, safe.ChangeProxyCode:
 		code, what = CodeSimulatedMasterCopyChange, "the code the Safe runs (slot 0, the singleton): whoever controls it controls every asset in the Safe (Bybit)"
-	case ChangeGuard, ChangeModuleGuard:
+	case safe.ChangeGuard, safe.ChangeModuleGuard:
 		code, what = CodeSimulatedGuardChange, "its guard"
-	case ChangeFallbackHandler:
+	case safe.ChangeFallbackHandler:
 		code, what = CodeSimulatedFallbackHandlerChange, "its fallback handler"
-	case ChangeModuleEnabled, ChangeModuleDisabled, ChangeModuleList:
+	case safe.ChangeModuleEnabled, safe.ChangeModuleDisabled, safe.ChangeModuleList:
 		code, what = CodeSimulatedModuleChange, "its modules"
-	case ChangeThreshold:
+	case safe.ChangeThreshold:
 		code, what = CodeSimulatedThresholdChange, "its threshold"
-	case ChangeNonce:
+	case safe.ChangeNonce:
 		code, what = CodeSimulatedNonceChange, "its nonce other than by one (old transactions could be replayed, or future ones blocked)"
 	}
 	return finding(code, SeverityCritical, nil,
@@ -319,11 +320,11 @@ func unexplainedFinding(c Change) Finding {
 }
 
 // decodedTreeHas reports whether any call of the tree is one of the functions.
-func decodedTreeHas(root *DecodedCall, fns ...string) bool {
+func decodedTreeHas(root *safe.DecodedCall, fns ...string) bool {
 	if root == nil {
 		return false
 	}
-	return !root.Walk(func(c *DecodedCall) bool { return !slices.Contains(fns, c.Function) })
+	return !root.Walk(func(c *safe.DecodedCall) bool { return !slices.Contains(fns, c.Function) })
 }
 
 // tokenTransfers returns the Transfer events whose sender is safe.
@@ -350,21 +351,21 @@ func simTokenTransfers(safe common.Address, logs []SimLog) []TokenTransfer {
 
 // otherSlots returns the Safe's changed slots that are not part of the
 // state DiffStates compares, leaving out the approval overrides.
-func simOtherSlots(addr common.Address, before, after *State, tr *SimTrace, overrides map[common.Hash]common.Hash) []SlotChange {
+func simOtherSlots(addr common.Address, before, after *safe.State, tr *SimTrace, overrides map[common.Hash]common.Hash) []SlotChange {
 	pre, post := tr.Pre[addr], tr.Post[addr]
 	if pre == nil && post == nil {
 		return nil
 	}
-	known := map[common.Hash]bool{SlotSingleton: true, SlotModules: true, SlotOwners: true, SlotOwnerCount: true, SlotThreshold: true,
-		SlotNonce: true, SlotGuard: true, SlotFallbackHandler: true, SlotModuleGuard: true}
+	known := map[common.Hash]bool{safe.SlotSingleton: true, safe.SlotModules: true, safe.SlotOwners: true, safe.SlotOwnerCount: true, safe.SlotThreshold: true,
+		safe.SlotNonce: true, safe.SlotGuard: true, safe.SlotFallbackHandler: true, safe.SlotModuleGuard: true}
 	for _, list := range []struct {
 		slot  common.Hash
 		addrs [][]common.Address
-	}{{SlotOwners, [][]common.Address{before.Owners, after.Owners}}, {SlotModules, [][]common.Address{before.Modules, after.Modules}}} {
-		known[MappingSlot(SentinelAddress, list.slot)] = true
+	}{{safe.SlotOwners, [][]common.Address{before.Owners, after.Owners}}, {safe.SlotModules, [][]common.Address{before.Modules, after.Modules}}} {
+		known[safe.MappingSlot(safe.SentinelAddress, list.slot)] = true
 		for _, as := range list.addrs {
 			for _, a := range as {
-				known[MappingSlot(a, list.slot)] = true
+				known[safe.MappingSlot(a, list.slot)] = true
 			}
 		}
 	}
@@ -404,13 +405,13 @@ func simOtherSlots(addr common.Address, before, after *State, tr *SimTrace, over
 // call had been executed: the Safe's storage, balance and code, and any
 // account's code, come from the trace's diff when it changed them.
 type overlayReader struct {
-	ChainReader
+	safe.ChainReader
 	safe  common.Address
 	trace *SimTrace
 }
 
-func (o *overlayReader) BatchRead(ctx context.Context, block BlockID, reads []Read) error {
-	var pass []Read
+func (o *overlayReader) BatchRead(ctx context.Context, block safe.BlockID, reads []safe.Read) error {
+	var pass []safe.Read
 	var index []int
 	for i := range reads {
 		r := &reads[i]
@@ -431,18 +432,18 @@ func (o *overlayReader) BatchRead(ctx context.Context, block BlockID, reads []Re
 	return err
 }
 
-func (o *overlayReader) answer(r *Read) ([]byte, bool) {
+func (o *overlayReader) answer(r *safe.Read) ([]byte, bool) {
 	post := o.trace.Post[r.Addr]
 	switch r.Kind {
-	case ReadCode:
+	case safe.ReadCode:
 		if post != nil && post.HasCode {
 			return post.Code, true
 		}
-	case ReadBalance:
+	case safe.ReadBalance:
 		if post != nil && post.Balance != nil && r.Addr == o.safe {
 			return post.Balance.FillBytes(make([]byte, 32)), true
 		}
-	case ReadStorage:
+	case safe.ReadStorage:
 		if r.Addr != o.safe {
 			return nil, false
 		}

@@ -1,4 +1,4 @@
-package safe
+package policy
 
 import (
 	"math/big"
@@ -6,6 +6,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // VerifyRequest is one Safe transaction to verify offline, with the facts
@@ -16,7 +17,7 @@ type VerifyRequest struct {
 	// ChainID and Version are required. Versions up to 1.2.0 do not hash
 	// the chain id, but it is still recorded with the verdict.
 	ChainID *big.Int
-	Version Version
+	Version safe.Version
 	// CodeHashes are runtime code hashes read from the chain, by address;
 	// nil offline (see Decoder.CodeHashes).
 	CodeHashes map[common.Address]common.Hash
@@ -29,14 +30,14 @@ type VerifyRequest struct {
 type Verification struct {
 	ChainID *big.Int
 	Safe    common.Address
-	Version Version
-	Tx      Tx
-	Hashes  TxHashes
+	Version safe.Version
+	Tx      safe.Tx
+	Hashes  safe.TxHashes
 	// ProposedSafeTxHash is the hash the proposer supplied (nil if none);
 	// HASH_MISMATCH is critical when it is not Hashes.SafeTxHash.
 	ProposedSafeTxHash *common.Hash
 	// Decoded is the decoded call tree (nil only if nothing decoded).
-	Decoded  *DecodedCall
+	Decoded  *safe.DecodedCall
 	Findings []Finding
 	Verdict  bulwark.Verdict
 	// PolicyVersion and RegistryVersion are the rules and the pinned
@@ -59,11 +60,11 @@ func Verify(req VerifyRequest) (*Verification, error) {
 	if req.ChainID == nil {
 		return nil, bulwark.Invalid("chainId", "required: the chain id is part of what is verified and is never guessed (e.g. 1 for Ethereum mainnet)")
 	}
-	if req.ChainID.Sign() <= 0 || req.ChainID.Cmp(MaxUint256) > 0 {
+	if req.ChainID.Sign() <= 0 || req.ChainID.Cmp(safe.MaxUint256) > 0 {
 		return nil, bulwark.Invalid("chainId", "must be from 1 to 2^256-1")
 	}
 	if !req.Version.Known() {
-		return nil, bulwark.Invalid("safeVersion", "required: the Safe's version as its VERSION() returns it, never guessed (supported: %s)", supportedList())
+		return nil, bulwark.Invalid("safeVersion", "required: the Safe's version as its VERSION() returns it, never guessed (supported: %s)", safe.SupportedList())
 	}
 	if req.Tx.Safe == (common.Address{}) {
 		return nil, bulwark.Invalid("safe", "required: the Safe's address")
@@ -74,14 +75,14 @@ func Verify(req VerifyRequest) (*Verification, error) {
 		Policy: req.Policy,
 	}
 	var err error
-	v.Hashes, err = Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}.HashTx(req.Tx.Tx)
+	v.Hashes, err = safe.Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}.HashTx(req.Tx.Tx)
 	if err != nil {
 		return nil, err
 	}
-	d := &Decoder{Safe: req.Tx.Safe, Version: req.Version, ChainID: req.ChainID, CodeHashes: req.CodeHashes, Registry: req.Policy.Registry}
+	d := &safe.Decoder{Safe: req.Tx.Safe, Version: req.Version, ChainID: req.ChainID, CodeHashes: req.CodeHashes, Registry: req.Policy.Registry}
 	root, decErr := d.DecodeTx(req.Tx.Tx)
 	v.Decoded = root
-	v.Findings = req.Policy.CheckIn(Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}, req.Tx.Tx, root)
+	v.Findings = req.Policy.CheckIn(safe.Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}, req.Tx.Tx, root)
 	if root == nil && decErr != nil {
 		v.Findings = append(v.Findings, finding(CodeMalformedCalldata, SeverityCritical, nil,
 			"Bulwark could not decode the transaction: %s", bulwark.ErrorMessage(decErr)))
@@ -173,7 +174,7 @@ type VerificationJSON struct {
 	MessageHash        string            `json:"messageHash"`
 	Verdict            bulwark.Verdict   `json:"verdict"`
 	Findings           []Finding         `json:"findings"`
-	Decoded            *DecodedCall      `json:"decoded"`
+	Decoded            *safe.DecodedCall `json:"decoded"`
 	EthSignHash        string            `json:"ethSignHash"`
 	ProposedSafeTxHash string            `json:"proposedSafeTxHash,omitempty"`
 	Safe               string            `json:"safe"`
@@ -203,7 +204,7 @@ type VerifiedTxJSON struct {
 
 // txJSON is the JSON form of a SafeTx: addresses EIP-55, integers as
 // decimal strings (operation as a number), data as 0x-hex.
-func txJSON(tx Tx) VerifiedTxJSON {
+func txJSON(tx safe.Tx) VerifiedTxJSON {
 	return VerifiedTxJSON{
 		To: tx.To.Hex(), Value: decString(tx.Value), Data: "0x" + common.Bytes2Hex(tx.Data), Operation: uint8(tx.Operation),
 		SafeTxGas: decString(tx.SafeTxGas), BaseGas: decString(tx.BaseGas), GasPrice: decString(tx.GasPrice),

@@ -1,4 +1,4 @@
-package safe
+package policy
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // ServiceTx is a Safe transaction as the Safe Transaction Service's
@@ -20,7 +21,7 @@ import (
 // safeTxHash it claims.
 type ServiceTx struct {
 	Safe common.Address
-	Tx   Tx
+	Tx   safe.Tx
 	// SafeTxHash is the proposer-supplied hash, nil when the JSON has none.
 	// It is a claim to check, never an input to hashing.
 	SafeTxHash *common.Hash
@@ -30,7 +31,7 @@ type ServiceTx struct {
 	// they are there when someone added them, as Bulwark's API has long
 	// accepted. See [SettleDomain].
 	ChainID *big.Int
-	Version *Version
+	Version *safe.Version
 }
 
 // MaxServiceTxSize bounds a Safe Transaction Service transaction file, as
@@ -217,7 +218,7 @@ func (r *fieldReader) address(name string, required bool) common.Address {
 		r.err = bulwark.Invalid(name, "want an address as a 0x-prefixed string, got a number")
 		return common.Address{}
 	}
-	a, err := ParseAddress(name, s)
+	a, err := safe.ParseAddress(name, s)
 	if err != nil {
 		r.err = err
 	}
@@ -233,7 +234,7 @@ func (r *fieldReader) uint(name string, required bool) *big.Int {
 		r.err = bulwark.Invalid(name, "%s is not a whole number: write integers without a fraction or exponent (as a string for large values)", clipField(s))
 		return new(big.Int)
 	}
-	n, err := ParseUint256(name, s)
+	n, err := safe.ParseUint256(name, s)
 	if err != nil {
 		r.err = err
 		return new(big.Int)
@@ -258,7 +259,7 @@ func (r *fieldReader) chainID(name string) *big.Int {
 }
 
 // version reads an optional Safe version string: nil when absent or null.
-func (r *fieldReader) version(name string) *Version {
+func (r *fieldReader) version(name string) *safe.Version {
 	s, isNumber, ok := r.scalar(name, false, `the Safe's version as a string, e.g. "1.3.0"`)
 	if !ok {
 		return nil
@@ -267,7 +268,7 @@ func (r *fieldReader) version(name string) *Version {
 		r.err = bulwark.Invalid(name, `want the Safe's version as a string, e.g. "1.3.0", got a number`)
 		return nil
 	}
-	v, err := ParseVersion(name, s)
+	v, err := safe.ParseVersion(name, s)
 	if err != nil {
 		r.err = err
 		return nil
@@ -284,7 +285,7 @@ func (r *fieldReader) bytes(name string) []byte {
 		r.err = bulwark.Invalid(name, "want 0x-prefixed hex bytes as a string, got a number")
 		return nil
 	}
-	b, err := ParseHex(name, s)
+	b, err := safe.ParseHex(name, s)
 	if err != nil {
 		r.err = err
 	}
@@ -294,7 +295,7 @@ func (r *fieldReader) bytes(name string) []byte {
 	return b
 }
 
-func (r *fieldReader) operation(name string) Operation {
+func (r *fieldReader) operation(name string) safe.Operation {
 	s, _, ok := r.scalar(name, true, "0 (CALL) or 1 (DELEGATECALL)")
 	if !ok {
 		return 0
@@ -303,13 +304,13 @@ func (r *fieldReader) operation(name string) Operation {
 	// the transaction is hashed.
 	switch strings.TrimSpace(s) {
 	case "0":
-		return Call
+		return safe.Call
 	case "1":
-		return DelegateCall
+		return safe.DelegateCall
 	case "2":
-		return Create
+		return safe.Create
 	}
-	r.err = bulwark.Invalid(name, "%s is not an operation: use 0 (CALL) or 1 (DELEGATECALL)", quote(clipField(s)))
+	r.err = bulwark.Invalid(name, "%s is not an operation: use 0 (CALL) or 1 (DELEGATECALL)", safe.Quote(clipField(s)))
 	return 0
 }
 
@@ -322,7 +323,7 @@ func (r *fieldReader) hash(name string) *common.Hash {
 		r.err = bulwark.Invalid(name, "want a 32-byte hash as a 0x-prefixed string, got a number")
 		return nil
 	}
-	b, err := ParseHex(name, s)
+	b, err := safe.ParseHex(name, s)
 	if err != nil {
 		r.err = err
 		return nil

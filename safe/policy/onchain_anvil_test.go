@@ -1,4 +1,4 @@
-package safe_test
+package policy_test
 
 import (
 	"context"
@@ -12,19 +12,20 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
-func verifyOnChain(t *testing.T, s *safetest.Safe, tx safe.Tx) *safe.Verification {
+func verifyOnChain(t *testing.T, s *safetest.Safe, tx safe.Tx) *policy.Verification {
 	t.Helper()
-	v, err := safe.VerifyOnChain(context.Background(), s.Chain().RPC, safe.VerifyRequest{Tx: safe.ServiceTx{Safe: s.Address, Tx: tx}},
-		safe.ChainOptions{Simulator: s.Chain().RPC})
+	v, err := policy.VerifyOnChain(context.Background(), s.Chain().RPC, policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: tx}},
+		policy.ChainOptions{Simulator: s.Chain().RPC})
 	if err != nil {
 		t.Fatalf("VerifyOnChain: %v", err)
 	}
 	return v
 }
 
-func changeKinds(s *safe.Simulation) (explained, unexplained []safe.ChangeKind) {
+func changeKinds(s *policy.Simulation) (explained, unexplained []safe.ChangeKind) {
 	for _, c := range s.Changes {
 		if c.Explained {
 			explained = append(explained, c.Kind)
@@ -53,7 +54,7 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 				trojan, backdoor := chain.DeployTrojan(t), chain.DeployTrojan(t)
 				v := verifyOnChain(t, s, safetest.BybitTx(trojan, backdoor, s.Nonce(t)))
 				codes := v.Codes()
-				if v.Verdict != "reject" || !slices.Contains(codes, safe.CodeUntrustedDelegateCall) || !slices.Contains(codes, safe.CodeSimulatedMasterCopyChange) {
+				if v.Verdict != "reject" || !slices.Contains(codes, policy.CodeUntrustedDelegateCall) || !slices.Contains(codes, policy.CodeSimulatedMasterCopyChange) {
 					t.Fatalf("verdict %s, codes %v", v.Verdict, codes)
 				}
 				if !v.ContractHashMatches() || v.Chain.VersionSource != "node" || v.Version.Core() != ver {
@@ -95,7 +96,7 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 			t.Run("fails", func(t *testing.T) {
 				// More ETH than the Safe holds: the inner call fails.
 				v := verifyOnChain(t, s, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b03"), safetest.Ether(500)))
-				if !slices.Contains(v.Codes(), safe.CodeSimulationFailed) || v.Verdict != "review" {
+				if !slices.Contains(v.Codes(), policy.CodeSimulationFailed) || v.Verdict != "review" {
 					t.Errorf("verdict %s, codes %v, simulation %s %s", v.Verdict, v.Codes(), v.Simulation.Status, v.Simulation.Reason)
 				}
 			})
@@ -132,14 +133,14 @@ func TestVerifyOnChainNeverGuesses(t *testing.T) {
 		{"chain id", 5, "", "--chain-id: 5 is not the chain id of the node at --rpc, which is on chain 31337"},
 		{"version", 0, "1.3.0", "--safe-version: 1.3.0 contradicts the chain"},
 	} {
-		req := safe.VerifyRequest{Tx: safe.ServiceTx{Safe: s.Address, Tx: tx}}
+		req := policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: tx}}
 		if tc.chainID != 0 {
 			req.ChainID = big.NewInt(tc.chainID)
 		}
 		if tc.version != "" {
 			req.Version = mustVersion(t, tc.version)
 		}
-		_, err := safe.VerifyOnChain(ctx, chain.RPC, req, safe.ChainOptions{Fields: safe.CLIChainFields})
+		_, err := policy.VerifyOnChain(ctx, chain.RPC, req, policy.ChainOptions{Fields: policy.CLIChainFields})
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
@@ -148,16 +149,16 @@ func TestVerifyOnChainNeverGuesses(t *testing.T) {
 	// Hijack the Safe (Bybit), then verify the next transaction.
 	trojan := chain.DeployTrojan(t)
 	s.MustExec(t, safetest.BybitTx(trojan, trojan, s.Nonce(t)), safetest.EIP712, owners[:2]...)
-	req := safe.VerifyRequest{Tx: safe.ServiceTx{Safe: s.Address, Tx: tx}}
-	if _, err := safe.VerifyOnChain(ctx, chain.RPC, req, safe.ChainOptions{}); err == nil || !strings.Contains(err.Error(), "cannot establish the version") {
+	req := policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: tx}}
+	if _, err := policy.VerifyOnChain(ctx, chain.RPC, req, policy.ChainOptions{}); err == nil || !strings.Contains(err.Error(), "cannot establish the version") {
 		t.Fatalf("hijacked Safe without a version: %v", err)
 	}
 	req.Version = mustVersion(t, "1.1.1")
-	v, err := safe.VerifyOnChain(ctx, chain.RPC, req, safe.ChainOptions{Simulator: chain.RPC})
+	v, err := policy.VerifyOnChain(ctx, chain.RPC, req, policy.ChainOptions{Simulator: chain.RPC})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(v.Codes(), safe.CodeUnknownSingleton) || v.Chain.VersionSource != "given" || v.Verdict == "ok" {
+	if !slices.Contains(v.Codes(), policy.CodeUnknownSingleton) || v.Chain.VersionSource != "given" || v.Verdict == "ok" {
 		t.Errorf("verdict %s, codes %v, %+v", v.Verdict, v.Codes(), v.Chain)
 	}
 }
@@ -170,10 +171,10 @@ func BenchmarkVerifyWithSimulation(b *testing.B) {
 	s := d.NewSafe(b, 3, safetest.NewOwners(6)...)
 	s.FundETH(b, safetest.Ether(5))
 	trojan := chain.DeployTrojan(b)
-	req := safe.VerifyRequest{Tx: safe.ServiceTx{Safe: s.Address, Tx: safetest.BybitTx(trojan, trojan, s.Nonce(b))}}
+	req := policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: safetest.BybitTx(trojan, trojan, s.Nonce(b))}}
 	ctx := context.Background()
 	for b.Loop() {
-		v, err := safe.VerifyOnChain(ctx, chain.RPC, req, safe.ChainOptions{Simulator: chain.RPC})
+		v, err := policy.VerifyOnChain(ctx, chain.RPC, req, policy.ChainOptions{Simulator: chain.RPC})
 		if err != nil || v.Verdict != "reject" {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package safe_test
+package policy_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // TestSignMessageAnvil verifies, then executes, DELEGATECALLs of the
@@ -54,13 +55,13 @@ func TestSignMessageAnvil(t *testing.T) {
 			}
 			tx := s.Tx(t, lib.Address, nil, data, safe.DelegateCall)
 			v := verifyOnChain(t, s, tx)
-			i := slices.IndexFunc(v.Findings, func(f safe.Finding) bool { return f.Code == safe.CodeSignMessage })
-			if i < 0 || v.Verdict != "review" || slices.Contains(v.Codes(), safe.CodeUntrustedDelegateCall) || slices.Contains(v.Codes(), safe.CodeDelegateCallUnchecked) {
+			i := slices.IndexFunc(v.Findings, func(f policy.Finding) bool { return f.Code == policy.CodeSignMessage })
+			if i < 0 || v.Verdict != "review" || slices.Contains(v.Codes(), policy.CodeUntrustedDelegateCall) || slices.Contains(v.Codes(), policy.CodeDelegateCallUnchecked) {
 				t.Fatalf("verdict %s, findings %+v", v.Verdict, v.Findings)
 			}
 			f := v.Findings[i]
 			h := common.HexToHash(f.Fields["safeMessageHash"])
-			if h == (common.Hash{}) || f.Fields["messageKind"] != tc.kind || f.Severity != safe.SeverityMedium {
+			if h == (common.Hash{}) || f.Fields["messageKind"] != tc.kind || f.Severity != policy.SeverityMedium {
 				t.Fatalf("finding %+v", f)
 			}
 			signed := func() int64 {

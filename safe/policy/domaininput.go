@@ -1,9 +1,10 @@
-package safe
+package policy
 
 import (
 	"math/big"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Given is a chain id or Safe version given beside the transaction JSON:
@@ -22,8 +23,8 @@ type Given struct {
 // them, each with the field it came from (for the errors of
 // [VerifyOnChain]).
 type Settled struct {
-	ChainID *big.Int // nil when nobody gave it
-	Version Version  // zero when nobody gave it
+	ChainID *big.Int     // nil when nobody gave it
+	Version safe.Version // zero when nobody gave it
 	// ChainIDField and VersionField name where each came from.
 	ChainIDField, VersionField string
 }
@@ -39,7 +40,7 @@ type Settled struct {
 func SettleDomain(st *ServiceTx, jsonName string, chainID, version Given) (Settled, error) {
 	d := Settled{ChainIDField: chainID.Field, VersionField: version.Field}
 	if chainID.Text != "" {
-		n, err := ParseChainID(chainID.Field, chainID.Text)
+		n, err := safe.ParseChainID(chainID.Field, chainID.Text)
 		if err != nil {
 			return Settled{}, err
 		}
@@ -52,7 +53,7 @@ func SettleDomain(st *ServiceTx, jsonName string, chainID, version Given) (Settl
 		d.ChainID, d.ChainIDField = new(big.Int).Set(st.ChainID), "chainId"
 	}
 	if version.Text != "" {
-		v, err := ParseVersion(version.Field, version.Text)
+		v, err := safe.ParseVersion(version.Field, version.Text)
 		if err != nil {
 			return Settled{}, err
 		}
