@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,6 +215,13 @@ func (m *Main) listsUpdateCmd() *command {
 				return bulwark.ExitError, err
 			}
 			rep, err := updateLists(ctx, svc, "cli", from, own, force)
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				// No answer from the server (offline, a proxy, DNS): say
+				// what still works.
+				return bulwark.ExitError, bulwark.Wrap(err, bulwark.ErrorCode(err), "--from: "+bulwark.ErrorMessage(err)+
+					"; nothing changed. Without network access, fetch the files on a machine that has it (or run 'bulwark lists export --out F' there) and import them with --from DIR|FILE")
+			}
 			if err != nil {
 				return bulwark.ExitError, err
 			}

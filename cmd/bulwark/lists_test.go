@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -226,4 +227,24 @@ func TestListsUpdatePerCurrencyOFACFiles(t *testing.T) {
 			t.Errorf("match on list %s", m.List)
 		}
 	}
+}
+
+// TestListsUpdateUnreachable: a download that gets no answer says that
+// nothing changed and how to import without network access.
+func TestListsUpdateUnreachable(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // connections to it are refused
+	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	code, out, errOut := run(t, env, "lists", "update", "--from", "http://"+closed+"/sdn.csv")
+	want := "bulwark: --from: fetch http://" + closed + "/sdn.csv: "
+	if code != 1 || out != "" || !strings.HasPrefix(errOut, want) || !strings.Contains(errOut, "; nothing changed. Without network access") ||
+		!strings.Contains(errOut, "import them with --from DIR|FILE") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 1 and %q…", code, out, errOut, want)
+	}
+	oneLine(t, errOut)
 }
