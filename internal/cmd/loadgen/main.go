@@ -18,6 +18,12 @@
 // sends the next one; latency is from the first byte written to the last
 // byte of the body read. Requests of the warm-up are sent but not counted.
 // The output is one line of text, or of JSON with -json.
+//
+// With -client nethttp the workers send through Go's standard net/http
+// client instead (one shared http.Client whose Transport opens at most
+// -workers keep-alive connections), as a typical Go client would; it
+// costs the client more CPU per request, which on a machine shared with the
+// server lowers every figure.
 package main
 
 import (
@@ -65,6 +71,7 @@ type options struct {
 	label     string
 	serveBare string
 	serverPID int
+	client    string
 }
 
 type headerList []string
@@ -87,6 +94,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.BoolVar(&o.json, "json", false, "print the result as one line of JSON")
 	fs.StringVar(&o.label, "label", "", "name of the run, echoed in the output")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "also report the CPU time this server `PID` used per request over the measured window (Linux /proc)")
+	fs.StringVar(&o.client, "client", "raw", "how requests are sent: raw (requests written on each worker's own connection, responses read with http.ReadResponse) or nethttp (Go's standard http.Client, keep-alive)")
 	fs.StringVar(&o.serveBare, "serve-bare", "", "instead of loading, serve a constant JSON answer on loopback `HOST:PORT` until SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -103,9 +111,18 @@ func run(args []string, stdout io.Writer) error {
 	if o.duration <= 0 || o.duration > 10*time.Minute || o.warmup < 0 {
 		return errors.New("-duration: want more than 0 and at most 10m; -warmup: not negative")
 	}
+	if o.client != "raw" && o.client != "nethttp" {
+		return fmt.Errorf("-client: want raw or nethttp, got %q", o.client)
+	}
 	reqs, addr, err := buildRequests(o)
 	if err != nil {
 		return err
+	}
+	var client *stdClient
+	if o.client == "nethttp" {
+		if client, err = newStdClient(addr, reqs, o.workers); err != nil {
+			return err
+		}
 	}
 	var cpu func() (time.Duration, error)
 	if o.serverPID > 0 {
@@ -114,11 +131,12 @@ func run(args []string, stdout io.Writer) error {
 			return fmt.Errorf("-server-pid: %w", err)
 		}
 	}
-	res, err := load(context.Background(), addr, reqs, o.workers, o.warmup, o.duration, cpu)
+	res, err := load(context.Background(), addr, reqs, client, o.workers, o.warmup, o.duration, cpu)
 	if err != nil {
 		return err
 	}
 	res.Label = o.label
+	res.Client = o.client
 	res.Workers = o.workers
 	if o.json {
 		return json.NewEncoder(stdout).Encode(res)
@@ -216,6 +234,7 @@ func buildRequests(o options) ([][]byte, string, error) {
 // Result is what one load run measured.
 type Result struct {
 	Label    string         `json:"label,omitempty"`
+	Client   string         `json:"client"`
 	Workers  int            `json:"workers"`
 	Requests int64          `json:"requests"`
 	Seconds  float64        `json:"seconds"`
@@ -274,9 +293,66 @@ func processCPU(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * 10 * time.Millisecond, nil
 }
 
+// stdClient sends the requests through Go's standard http.Client.
+type stdClient struct {
+	c    *http.Client
+	reqs []stdRequest
+}
+
+type stdRequest struct {
+	method, url string
+	header      http.Header
+	body        []byte
+}
+
+// newStdClient parses the rendered requests back into what http.Client
+// sends.
+func newStdClient(addr string, raw [][]byte, workers int) (*stdClient, error) {
+	c := &stdClient{c: &http.Client{
+		Transport: &http.Transport{MaxIdleConns: workers, MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers, DisableCompression: true},
+		Timeout:   30 * time.Second,
+	}}
+	for _, b := range raw {
+		r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(b)))
+		if err != nil {
+			return nil, fmt.Errorf("render request: %w", err)
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("render request: %w", err)
+		}
+		r.Header.Del("Content-Length") // set by the client from the body
+		c.reqs = append(c.reqs, stdRequest{r.Method, "http://" + addr + r.RequestURI, r.Header, body})
+	}
+	return c, nil
+}
+
+// do sends request i and reads the whole response.
+func (c *stdClient) do(ctx context.Context, i uint64) (int, error) {
+	p := c.reqs[i%uint64(len(c.reqs))]
+	var body io.Reader
+	if p.body != nil {
+		body = bytes.NewReader(p.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, p.method, p.url, body)
+	if err != nil {
+		return 0, err
+	}
+	req.Header = p.header.Clone()
+	resp, err := c.c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, err
+}
+
 // load runs workers against addr for warmup+d and returns what was
-// measured after the warm-up. cpu, when set, reads the server's CPU time.
-func load(ctx context.Context, addr string, reqs [][]byte, workers int, warmup, d time.Duration, cpu func() (time.Duration, error)) (Result, error) {
+// measured after the warm-up: on a connection of their own each, or
+// through client when it is not nil. cpu, when set, reads the server's CPU
+// time.
+func load(ctx context.Context, addr string, reqs [][]byte, client *stdClient, workers int, warmup, d time.Duration, cpu func() (time.Duration, error)) (Result, error) {
 	var (
 		next     atomic.Uint64
 		counting atomic.Bool
@@ -293,8 +369,32 @@ func load(ctx context.Context, addr string, reqs [][]byte, workers int, warmup, 
 	for i := range tallies {
 		tallies[i] = &tally{statuses: map[int]int{}}
 	}
+	if client != nil {
+		for i := 0; i < workers; i++ {
+			wg.Add(1)
+			go func(t *tally) {
+				defer wg.Done()
+				for !stop.Load() {
+					start := time.Now()
+					status, err := client.do(ctx, next.Add(1))
+					elapsed := time.Since(start)
+					if counting.Load() && !stop.Load() {
+						if err != nil {
+							t.errs++
+						} else {
+							t.h.add(elapsed.Nanoseconds())
+							t.statuses[status]++
+						}
+					}
+				}
+			}(tallies[i])
+		}
+	}
 	// Connect every worker before the clock starts.
 	conns := make([]net.Conn, workers)
+	if client != nil {
+		conns = nil
+	}
 	var dialer net.Dialer
 	for i := range conns {
 		c, err := dialer.DialContext(ctx, "tcp", addr)
@@ -306,7 +406,7 @@ func load(ctx context.Context, addr string, reqs [][]byte, workers int, warmup, 
 		}
 		conns[i] = c
 	}
-	for i := 0; i < workers; i++ {
+	for i := range conns {
 		wg.Add(1)
 		go func(t *tally, conn net.Conn) {
 			defer wg.Done()

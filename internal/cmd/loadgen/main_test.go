@@ -64,12 +64,24 @@ func TestLoopbackOnly(t *testing.T) {
 }
 
 func TestLoadCountsEveryAnswer(t *testing.T) { // not parallel: t.Setenv
-	var got atomic.Int64
+	t.Setenv("LOADGEN_TEST_TOKEN", "s3cret")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bodies")
+	if err := os.WriteFile(file, []byte("{\"a\":\"x\"}\n\n{\"a\":\"y\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"raw", "nethttp"} {
+		t.Run(mode, func(t *testing.T) { loadCountsEveryAnswer(t, mode, file) })
+	}
+}
+
+func loadCountsEveryAnswer(t *testing.T, mode, file string) {
+	var got, conns atomic.Int64
 	var (
 		mu     sync.Mutex
 		bodies = map[string]bool{}
 	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer s3cret" {
 			w.WriteHeader(401)
 			return
@@ -85,19 +97,26 @@ func TestLoadCountsEveryAnswer(t *testing.T) { // not parallel: t.Setenv
 		got.Add(1)
 		w.Write([]byte(`{"ok":true}`))
 	}))
-	defer srv.Close()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "bodies")
-	if err := os.WriteFile(file, []byte("{\"a\":\"x\"}\n\n{\"a\":\"y\"}\n"), 0o600); err != nil {
-		t.Fatal(err)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
 	}
-	t.Setenv("LOADGEN_TEST_TOKEN", "s3cret")
-	reqs, addr, err := buildRequests(options{url: srv.URL + "/screen", bearerEnv: "LOADGEN_TEST_TOKEN", bodies: file})
+	srv.Start()
+	defer srv.Close()
+	o := options{url: srv.URL + "/screen", bearerEnv: "LOADGEN_TEST_TOKEN", bodies: file}
+	reqs, addr, err := buildRequests(o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var client *stdClient
+	if mode == "nethttp" {
+		if client, err = newStdClient(addr, reqs, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
 	self := func() (time.Duration, error) { return processCPU(os.Getpid()) }
-	res, err := load(context.Background(), addr, reqs, 3, 20*time.Millisecond, 200*time.Millisecond, self)
+	res, err := load(context.Background(), addr, reqs, client, 3, 20*time.Millisecond, 200*time.Millisecond, self)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +125,9 @@ func TestLoadCountsEveryAnswer(t *testing.T) { // not parallel: t.Setenv
 	}
 	if res.Requests > got.Load() {
 		t.Errorf("counted %d, server answered %d", res.Requests, got.Load())
+	}
+	if n := conns.Load(); n > 3 {
+		t.Errorf("%d connections for 3 workers: keep-alive not used", n)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -118,6 +140,9 @@ func TestLoadCountsEveryAnswer(t *testing.T) { // not parallel: t.Setenv
 	if res.P50ms <= 0 || res.P99ms < res.P50ms || res.MaxMs < res.P99ms {
 		t.Errorf("quantiles %+v", res)
 	}
+	if mode != "raw" {
+		return
+	}
 	// A server that closes every connection is followed by reconnecting.
 	closing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Connection", "close")
@@ -125,7 +150,7 @@ func TestLoadCountsEveryAnswer(t *testing.T) { // not parallel: t.Setenv
 	}))
 	defer closing.Close()
 	reqs, addr, _ = buildRequests(options{url: closing.URL})
-	res, err = load(context.Background(), addr, reqs, 2, 0, 100*time.Millisecond, nil)
+	res, err = load(context.Background(), addr, reqs, nil, 2, 0, 100*time.Millisecond, nil)
 	if err != nil || res.Statuses["204"] < 2 {
 		t.Fatalf("closing server: %+v, %v", res, err)
 	}
@@ -144,7 +169,7 @@ func TestBareServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := load(context.Background(), addr, reqs, 2, 0, 50*time.Millisecond, nil)
+	res, err := load(context.Background(), addr, reqs, nil, 2, 0, 50*time.Millisecond, nil)
 	if err != nil || res.Requests == 0 || res.Statuses["200"] != int(res.Requests) {
 		t.Fatalf("bare server: %+v, %v", res, err)
 	}
