@@ -103,7 +103,7 @@ func (mon *monitor) list(ctx context.Context) ([]common.Address, error) {
 // run watches until ctx ends. Node and store failures are logged and
 // retried; it never returns early.
 func (mon *monitor) run(ctx context.Context) {
-	node := watchNode{mon.client}
+	node := ethrpc.WatchReader{Client: mon.client}
 	var (
 		last    uint64
 		hasLast bool
@@ -200,7 +200,7 @@ func (mon *monitor) run(ctx context.Context) {
 // Safe's and the externally owned accounts (no code, nonce above 0); an
 // address without code and with nonce 0 is watched as not deployed yet. It
 // returns nil when none is left.
-func (mon *monitor) start(ctx context.Context, node watchNode, listed []common.Address, baseline uint64) (*watch.Watcher, error) {
+func (mon *monitor) start(ctx context.Context, node ethrpc.WatchReader, listed []common.Address, baseline uint64) (*watch.Watcher, error) {
 	var addrs []common.Address
 	for _, a := range listed {
 		if !mon.reported[a] {
@@ -312,7 +312,7 @@ func (mon *monitor) saveCursor(ctx context.Context, h watch.BlockHeader) {
 // when more than maxCatchup blocks are left to check, it starts from
 // head-maxCatchup with a WATCH_GAP alert naming the blocks skipped. The
 // cursor is returned when the baseline came from it.
-func (mon *monitor) resume(ctx context.Context, node watchNode) (uint64, *watch.MonitorCursor, error) {
+func (mon *monitor) resume(ctx context.Context, node ethrpc.WatchReader) (uint64, *watch.MonitorCursor, error) {
 	head, err := mon.client.BlockNumber(ctx)
 	if err != nil {
 		return 0, nil, err

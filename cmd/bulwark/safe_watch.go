@@ -164,7 +164,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		return bulwark.ExitError, err
 	}
 
-	node := watchNode{client}
+	node := ethrpc.WatchReader{Client: client}
 	head, err := client.BlockNumber(ctx)
 	if err != nil {
 		return bulwark.ExitError, rpcFlagError(err)
@@ -327,19 +327,6 @@ func (p *watchProgress) report(block, head uint64) {
 
 func (p *watchProgress) done(last uint64) {
 	fmt.Fprintf(p.m.Stderr, "bulwark: stopped after block %d\n", last)
-}
-
-// watchNode adapts the ethrpc client to watch.Reader.
-type watchNode struct{ *ethrpc.Client }
-
-var _ watch.Reader = watchNode{}
-
-func (n watchNode) BlockHeader(ctx context.Context, num uint64) (watch.BlockHeader, error) {
-	h, err := n.HeaderByNumber(ctx, ethrpc.AtBlock(num))
-	if err != nil {
-		return watch.BlockHeader{}, err
-	}
-	return watch.BlockHeader{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash}, nil
 }
 
 // envWebhookSecret holds the webhook secret when no --webhook-secret-file

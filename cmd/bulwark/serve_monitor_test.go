@@ -547,7 +547,7 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 // headerAt returns block n of the node's canonical chain.
 func headerAt(t *testing.T, chain *safetest.Chain, n uint64) watch.BlockHeader {
 	t.Helper()
-	h, err := watchNode{chain.RPC}.BlockHeader(context.Background(), n)
+	h, err := ethrpc.WatchReader{Client: chain.RPC}.BlockHeader(context.Background(), n)
 	if err != nil {
 		t.Fatal(err)
 	}

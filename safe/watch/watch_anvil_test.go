@@ -39,7 +39,7 @@ type followed struct {
 // test ends (or by stop).
 func follow(t *testing.T, chain *safetest.Chain, s *safetest.Safe, unreachableAfter time.Duration) *followed {
 	t.Helper()
-	w, err := watch.New(headerNode{chain.RPC}, []common.Address{s.Address},
+	w, err := watch.New(ethrpc.WatchReader{Client: chain.RPC}, []common.Address{s.Address},
 		watch.Options{Executions: &watch.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func alertCodes(as []watch.Alert) []string {
 // blockHash returns the hash of block n on the node's canonical chain.
 func blockHash(t *testing.T, chain *safetest.Chain, n uint64) string {
 	t.Helper()
-	h, err := headerNode{chain.RPC}.BlockHeader(context.Background(), n)
+	h, err := ethrpc.WatchReader{Client: chain.RPC}.BlockHeader(context.Background(), n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 		t.Fatalf("blocks: base %d, created %d, threshold %d, guard %d", base, created, e.Block(), guardAt)
 	}
 
-	node := headerNode{chain.RPC}
+	node := ethrpc.WatchReader{Client: chain.RPC}
 	w, err := watch.New(node, []common.Address{s.Address, guard, empty},
 		watch.Options{Executions: &watch.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
 	if err != nil {
@@ -443,7 +443,7 @@ func TestWatchAnvilEOA(t *testing.T) {
 		chain.MustSend(t, ethrpc.CallMsg{From: eoa, To: &accts[3], Value: big.NewInt(1)})
 	}
 	base := chain.BlockNumber(t)
-	node := headerNode{chain.RPC}
+	node := ethrpc.WatchReader{Client: chain.RPC}
 
 	w, err := watch.New(node, []common.Address{eoa, fresh}, watch.Options{})
 	if err != nil {

@@ -13,18 +13,6 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
-// headerNode adapts the ethrpc client to watch.Reader (cmd/bulwark has
-// the same adapter).
-type headerNode struct{ *ethrpc.Client }
-
-func (n headerNode) BlockHeader(ctx context.Context, num uint64) (watch.BlockHeader, error) {
-	h, err := n.HeaderByNumber(ctx, ethrpc.AtBlock(num))
-	if err != nil {
-		return watch.BlockHeader{}, err
-	}
-	return watch.BlockHeader{Number: h.Number, Hash: h.Hash, ParentHash: h.ParentHash}, nil
-}
-
 // BenchmarkWatchStep is a watcher's work per block for 1,000 Safes (clones
 // of a 3-of-6 Safe 1.4.1 with a module) on a local Anvil node: the header,
 // and every Safe's state read by block hash with the last block's states as
@@ -55,7 +43,7 @@ func BenchmarkWatchStep(b *testing.B) {
 		{"state+executions", watch.Options{Executions: &watch.ExecutionCheck{Logs: c, Verified: noVerifications{}}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			w, err := watch.New(headerNode{c}, addrs, bc.opt)
+			w, err := watch.New(ethrpc.WatchReader{Client: c}, addrs, bc.opt)
 			if err != nil {
 				b.Fatal(err)
 			}
