@@ -195,9 +195,13 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	started := false // a start that fails says so in its one error line
 	defer func() {
 		if err := closeService(svc); err != nil {
 			m.logger.Error("screening decisions not stored at shutdown", "err", err)
+		}
+		if !started {
+			return
 		}
 		// The store syncs the commits left unsynced as it closes.
 		st := db.Stats()
@@ -273,6 +277,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		scheme = "https"
 	}
 	// httpapi.Serve warns when it serves a non-loopback address without TLS.
+	started = true
 	m.logger.Info("starting", "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
 	lctx, stopLists := context.WithCancel(ctx)
 	listsDone := make(chan struct{})
