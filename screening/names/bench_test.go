@@ -93,9 +93,13 @@ func benchSearch(b *testing.B, pick func(hits, typos, misses []names.Query) []na
 	qs := pick(hits, typos, misses)
 	b.ReportAllocs()
 	i := 0
+	cpu0 := processCPU()
 	for b.Loop() {
 		ix.Search(qs[i%len(qs)])
 		i++
+	}
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(i), "cpu-µs/op")
 	}
 }
 

@@ -79,6 +79,42 @@ type alignment struct {
 type alignBuf struct {
 	cands, pairs []pair
 	unA, unB     []int
+	// joins, when not nil, caches joined tokens by joinKey (Search sets
+	// it for one query: the same spans recur across candidates).
+	joins map[string]token
+	key   []byte
+}
+
+// joined is joined(toks, s), cached in buf.joins when buf has one.
+func (buf *alignBuf) joined(toks []token, s span) token {
+	if buf.joins == nil {
+		return joined(toks, s)
+	}
+	// The key holds everything joined reads: each part's spelling,
+	// Korean key and abjad flag, and the first part's Cyrillic flag.
+	k := buf.key[:0]
+	for i := s.from; i < s.to; i++ {
+		t := &toks[i]
+		k = append(k, t.s...)
+		k = append(k, 0)
+		k = append(k, t.kor...)
+		k = append(k, 0, boolByte(t.abjad))
+	}
+	k = append(k, boolByte(toks[s.from].cyr))
+	buf.key = k
+	if t, ok := buf.joins[string(k)]; ok {
+		return t
+	}
+	t := joined(toks, s)
+	buf.joins[string(k)] = t
+	return t
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // simFn compares token i of a with token j of b.
@@ -152,8 +188,8 @@ func align(a, b []token, sim simFn, buf *alignBuf) alignment {
 	}
 	// Joined/split and acronym alignments are only tried for tokens that
 	// found no good single partner.
-	cands = appendMerges(cands, a, b, goodA[:], goodB[:], false)
-	cands = appendMerges(cands, b, a, goodB[:], goodA[:], true)
+	cands = appendMerges(cands, a, b, goodA[:], goodB[:], false, buf)
+	cands = appendMerges(cands, b, a, goodB[:], goodA[:], true, buf)
 	cands = appendAcronyms(cands, a, b, goodA[:], goodB[:], false)
 	cands = appendAcronyms(cands, b, a, goodB[:], goodA[:], true)
 	for i := range cands {
@@ -249,7 +285,7 @@ func leftover(toks []token, used []bool, un *[]int) float64 {
 // appendMerges adds candidates pairing one token of x with the
 // concatenation of 2–3 adjacent tokens of y ("Jongun" ~ "Jong Un",
 // "SiemensAG" ~ "Siemens AG"). swapped says x is the b side.
-func appendMerges(cands []pair, x, y []token, goodX, goodY []bool, swapped bool) []pair {
+func appendMerges(cands []pair, x, y []token, goodX, goodY []bool, swapped bool, buf *alignBuf) []pair {
 	for i := range x {
 		if x[i].kind != kindWord || len(x[i].s) < 3 || goodX[i] {
 			continue
@@ -278,7 +314,7 @@ func appendMerges(cands []pair, x, y []token, goodX, goodY []bool, swapped bool)
 					continue
 				}
 				sp := span{j, k + 1}
-				jt := joined(y, sp)
+				jt := buf.joined(y, sp)
 				s, kind := tokenSim(&x[i], &jt)
 				s *= mergeFactor
 				if s < minPairSim {

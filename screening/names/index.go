@@ -273,8 +273,8 @@ func Build(records []Record) *Index {
 	}
 	ix.offs = append(ix.offs, uint32(total))
 	ix.maxDF = max(minMaxPosting, int(maxPostingFraction*float64(len(ix.names))))
-	n := len(ix.names)
-	ix.scratch.New = func() any { return newScratch(n) }
+	n, nt := len(ix.names), len(ix.toks)
+	ix.scratch.New = func() any { return newScratch(n, nt) }
 	return ix
 }
 
@@ -689,23 +689,33 @@ type scratch struct {
 	best    []float32
 	group   []int32
 	touched []int32
-	memo    map[uint64]simEntry
-	al      alignBuf
-	probes  []probe
-	cands   []int32
-	slots   map[int32]int
-	ctoks   []token // the tokens of the candidate being scored
+	// memo caches token similarities for one query: the entries of
+	// interned token t are memo[slot[t]*nq:][:nq], one per query token;
+	// slot[t] is -1 until t is first met (memoToks lists the tokens met).
+	memo     []simEntry
+	slot     []int32
+	memoToks []int32
+	al       alignBuf
+	probes   []probe
+	cands    []int32
+	slots    map[int32]int
+	ctoks    []token // the tokens of the candidate being scored
 }
 
 type simEntry struct {
 	sim  float64
 	kind matchKind
+	set  bool
 }
 
-func newScratch(n int) *scratch {
-	s := &scratch{acc: make([]float32, n), best: make([]float32, n), group: make([]int32, n), memo: map[uint64]simEntry{}, slots: map[int32]int{}}
+func newScratch(names, toks int) *scratch {
+	s := &scratch{acc: make([]float32, names), best: make([]float32, names), group: make([]int32, names), slot: make([]int32, toks), slots: map[int32]int{}}
+	s.al.joins = map[string]token{}
 	for i := range s.group {
 		s.group[i] = -1
+	}
+	for i := range s.slot {
+		s.slot[i] = -1
 	}
 	return s
 }
@@ -717,7 +727,12 @@ func (s *scratch) reset() {
 		s.group[n] = -1
 	}
 	s.touched = s.touched[:0]
-	clear(s.memo)
+	for _, t := range s.memoToks {
+		s.slot[t] = -1
+	}
+	s.memoToks = s.memoToks[:0]
+	clear(s.al.joins)
+	s.memo = s.memo[:0]
 	clear(s.slots)
 }
 
@@ -974,14 +989,22 @@ func (ix *Index) scoreCached(q, c *name, ids []int32, sc *scratch) (alignment, b
 	if len(q.toks) == 0 || len(c.toks) == 0 {
 		return alignment{}, swapped
 	}
+	nq := len(q.toks)
 	simQC := func(i, j int) (float64, matchKind) {
-		k := uint64(i)<<32 | uint64(uint32(ids[j]))
-		if e, ok := sc.memo[k]; ok {
-			return e.sim, e.kind
+		t := ids[j]
+		sl := sc.slot[t]
+		if sl < 0 {
+			sl = int32(len(sc.memo) / nq)
+			sc.slot[t] = sl
+			sc.memoToks = append(sc.memoToks, t)
+			sc.memo = append(sc.memo, make([]simEntry, nq)...)
 		}
-		s, kind := tokenSim(&q.toks[i], &c.toks[j])
-		sc.memo[k] = simEntry{s, kind}
-		return s, kind
+		e := &sc.memo[int(sl)*nq+i]
+		if !e.set {
+			s, kind := tokenSim(&q.toks[i], &c.toks[j])
+			*e = simEntry{s, kind, true}
+		}
+		return e.sim, e.kind
 	}
 	if swapped {
 		return align(c.toks, q.toks, func(i, j int) (float64, matchKind) { return simQC(j, i) }, &sc.al), true

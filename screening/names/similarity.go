@@ -117,8 +117,23 @@ func editDistanceASCII(a, b string, limit float64) float64 {
 	if len(b) > maxEditLen {
 		b = b[:maxEditLen]
 	}
+	// Rows as long as b needs: zeroing the full-length rows cost as much
+	// as the DP of two short words.
+	if len(b) < smallEditLen {
+		var rows [3][smallEditLen]float64
+		return editDP(a, b, limit, rows[0][:], rows[1][:], rows[2][:])
+	}
 	var rows [3][maxEditLen + 1]float64
-	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
+	return editDP(a, b, limit, rows[0][:], rows[1][:], rows[2][:])
+}
+
+// smallEditLen is the row length of the edit distance of short words.
+const smallEditLen = 16
+
+// editDP is editDistanceASCII's dynamic programme over three rows of
+// len(b)+1 cells or more; a and b are ASCII and at most maxEditLen long.
+func editDP(a, b string, limit float64, prev2, prev, cur []float64) float64 {
+	prev2, prev, cur = prev2[:len(b)+1], prev[:len(b)+1], cur[:len(b)+1]
 	for j := 1; j <= len(b); j++ {
 		prev[j] = prev[j-1] + asciiIndel[b[j-1]]
 	}
