@@ -92,85 +92,6 @@ func humanAge(d time.Duration) string {
 	return d.Round(time.Minute).String()
 }
 
-// gatherFiles reads list files from a comma-separated mix of directories,
-// files and URLs (the official URLs when from is empty).
-func gatherFiles(ctx context.Context, from string) ([]sources.File, error) {
-	var specs []string
-	for _, s := range strings.Split(from, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			specs = append(specs, s)
-		}
-	}
-	if len(specs) == 0 {
-		specs = sources.DefaultURLs()
-	}
-	var files []sources.File
-	var urls []string
-	for _, s := range specs {
-		if strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") {
-			urls = append(urls, s)
-			continue
-		}
-		st, err := os.Stat(s)
-		if err != nil {
-			return nil, bulwark.Invalid("--from", "%s: %s (give a directory, a file or an http(s) URL)", s, pathErr(err))
-		}
-		if st.IsDir() {
-			fs, err := sources.ReadDir(s)
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, fs...)
-			continue
-		}
-		f, err := sources.ReadFile(s)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
-	}
-	if len(urls) > 0 {
-		fs, err := sources.Fetch(ctx, nil, urls)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, fs...)
-	}
-	return files, nil
-}
-
-// updateLists gathers, parses and imports lists: all or nothing. With
-// own.ID set, every file given makes the user's own list own.
-func updateLists(ctx context.Context, svc *screening.Service, actor, from string, own lists.Own, force bool) (*screening.ImportReport, error) {
-	if own != (lists.Own{}) {
-		if err := own.Check(); err != nil {
-			return nil, err
-		}
-		if strings.TrimSpace(from) == "" {
-			return nil, bulwark.Invalid("--from", "required with --list: the files or directory holding your list")
-		}
-	}
-	files, err := gatherFiles(ctx, from)
-	if err != nil {
-		return nil, err
-	}
-	var ls []*screening.List
-	if own.ID != "" {
-		l, err := sources.ParseOwn(files, own, time.Now())
-		if err != nil {
-			return nil, err
-		}
-		ls = []*screening.List{l}
-	} else if ls, err = sources.Parse(files, time.Now()); err != nil {
-		return nil, err
-	}
-	source := from
-	if source == "" {
-		source = strings.Join(sources.DefaultURLs(), ",")
-	}
-	return svc.ImportWith(ctx, actor, source, ls, screening.ImportOptions{Force: force})
-}
-
 func (m *Main) listsUpdateCmd() *command {
 	var from, listID, kind, confidence string
 	var force bool
@@ -214,7 +135,7 @@ func (m *Main) listsUpdateCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			rep, err := updateLists(ctx, svc, "cli", from, own, force)
+			rep, err := sources.Update(ctx, svc, "cli", from, own, force)
 			var ue *url.Error
 			if errors.As(err, &ue) {
 				// No answer from the server (offline, a proxy, DNS): say

@@ -145,12 +145,3 @@ func mislabelledIDs(ms []sources.Mislabelled) map[string]bool {
 	}
 	return ids
 }
-
-// mislabelledSummary is the short reason /readyz and the serve log give.
-func mislabelledSummary(ms []sources.Mislabelled) string {
-	var parts []string
-	for _, ml := range ms {
-		parts = append(parts, ml.List.ID)
-	}
-	return strings.Join(parts, ", ") + " mislabelled by an earlier import (a file that attributes nothing to the DPRK labelled DPRK-attributed); run 'bulwark lists repair'"
-}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
@@ -181,13 +182,12 @@ func TestServeReportsMislabelledLists(t *testing.T) {
 	}
 	defer svc.Close(ctx)
 	var logs bytes.Buffer
-	l := newListsRefresher(svc, "", 0, slog.New(slog.NewTextHandler(&logs, nil)))
-	l.store = db
-	l.warnMislabelled(ctx)
+	l := sources.NewRefresher(sources.RefresherConfig{Service: svc, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Store: db})
+	l.WarnMislabelled(ctx)
 	if n := strings.Count(logs.String(), "list mislabelled by an earlier Bulwark"); n != 1 || !strings.Contains(logs.String(), "fix=\"bulwark lists repair\"") {
 		t.Fatalf("start-up log (%d warnings):\n%s", n, logs.String())
 	}
-	err = l.check(ctx)
+	err = l.Check(ctx)
 	if err == nil || !strings.Contains(err.Error(), "fbi-dprk mislabelled by an earlier import") || !strings.Contains(err.Error(), "run 'bulwark lists repair'") ||
 		strings.Contains(err.Error(), "/srv/lists") {
 		t.Fatalf("readiness check: %v", err)
@@ -198,7 +198,7 @@ func TestServeReportsMislabelledLists(t *testing.T) {
 	if _, _, err := svc.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.check(ctx); err != nil && strings.Contains(err.Error(), "mislabelled") {
+	if err := l.Check(ctx); err != nil && strings.Contains(err.Error(), "mislabelled") {
 		t.Errorf("readiness check after repair: %v", err)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
 	"github.com/mattn/go-isatty"
 )
 
@@ -208,10 +209,9 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		m.logger.Info("store: writes at shutdown", "commits", st.Commits, "commitsWithoutFsync", st.DeferredCommits,
 			"walSyncs", st.WALSyncs, "walSyncFailures", st.WALSyncFailures, "unsynced", st.Unsynced)
 	}()
-	lists := newListsRefresher(svc, f.listsFrom, f.listsRefresh, m.logger)
-	lists.reloaded = deliver.wake
-	lists.store = db
-	lists.warnMislabelled(ctx)
+	lists := sources.NewRefresher(sources.RefresherConfig{Service: svc, From: f.listsFrom, Interval: f.listsRefresh, Logger: m.logger,
+		Store: db, Reloaded: deliver.wake})
+	lists.WarnMislabelled(ctx)
 	var mon *monitor
 	if f.rpc != "" {
 		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
@@ -222,7 +222,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		mon = newMonitor(client, db, &alertRecorder{db: db, log: log, actor: "system:monitor", node: client.URL(), stored: deliver.wake}, m.logger, f.watchInterval, uint64(f.watchMaxCatchup))
 	}
 	ver, _ := m.buildVersion()
-	degraded := map[string]httpapi.ReadyCheck{"lists": lists.check}
+	degraded := map[string]httpapi.ReadyCheck{"lists": lists.Check}
 	if notifier != nil {
 		degraded["webhook"] = deliveryCheck(deliver)
 	}
@@ -255,7 +255,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		},
 		Screening:      svc,
 		ScreenStore:    db,
-		ListsUpdate:    lists.update,
+		ListsUpdate:    lists.Update,
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc)},
 		DegradedChecks: degraded,
 	})
@@ -283,7 +283,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	listsDone := make(chan struct{})
 	go func() {
 		defer close(listsDone)
-		lists.run(lctx)
+		lists.Run(lctx)
 	}()
 	defer func() { stopLists(); <-listsDone }()
 	pruneDone := make(chan struct{})
@@ -446,4 +446,20 @@ func bootstrap(ctx context.Context, tokens *auth.Service, log *audit.Log, keep f
 		return "", nil, nil
 	}
 	return plain, t, err
+}
+
+// tokenCacheTTL is how long serve keeps an API token read from the store
+// (see auth.Service.CacheTTL).
+const tokenCacheTTL = 2 * time.Second
+
+// decisionsCheck is the "decisions" readiness check: a server that cannot
+// store its screening decisions must not take more (503).
+func decisionsCheck(svc *screening.Service) httpapi.ReadyCheck {
+	return func(context.Context) error {
+		st := svc.RecorderStats()
+		if st.Failed == 0 {
+			return nil
+		}
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "%d screening decisions could not be stored; see the server log", st.Failed)
+	}
 }
