@@ -17,15 +17,16 @@ const module = "github.com/bulwark-sec/bulwark"
 var adapters = []string{"sqlite", "httpapi", "ethrpc", "webhook"}
 
 // safeLayers ranks the safe packages: a package may import only packages of
-// a lower rank, so imports point one way (watch and posture → policy → the
-// core) and packages of one rank do not import each other. A new safe
+// a lower rank, so imports point one way (watch and posture → policy →
+// onchain → the core) and packages of one rank do not import each other. A new safe
 // package needs a rank here.
 var safeLayers = map[string]int{
 	"safe":                    0,
-	"safe/internal/fakechain": 1,
-	"safe/policy":             1,
-	"safe/posture":            2,
-	"safe/watch":              2,
+	"safe/onchain":            1,
+	"safe/internal/fakechain": 2,
+	"safe/policy":             2,
+	"safe/posture":            3,
+	"safe/watch":              3,
 }
 
 // goListDeps returns, for every package of the module, its transitive

@@ -6,11 +6,11 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 // The Client answers the posture audit's log queries too.
-var _ safe.LogReader = (*Client)(nil)
+var _ onchain.LogReader = (*Client)(nil)
 
 type rpcLogFilter struct {
 	Address   any             `json:"address"`
@@ -29,12 +29,12 @@ type rpcLog struct {
 	Removed     bool           `json:"removed"`
 }
 
-// ReadLogs implements safe.LogReader with one eth_getLogs call: the logs
+// ReadLogs implements onchain.LogReader with one eth_getLogs call: the logs
 // of f.Address (or any of f.Addresses) from f.FromBlock to f.ToBlock (or
 // in block f.BlockHash) whose first topic is one of f.Topics0. A node that
 // refuses the range (too wide, too many results) answers with an error;
 // the caller decides what that means.
-func (c *Client) ReadLogs(ctx context.Context, f safe.LogFilter) ([]safe.EventLog, error) {
+func (c *Client) ReadLogs(ctx context.Context, f onchain.LogFilter) ([]onchain.EventLog, error) {
 	q := rpcLogFilter{Address: f.Address}
 	if len(f.Addresses) > 0 {
 		q.Address = f.Addresses
@@ -52,9 +52,9 @@ func (c *Client) ReadLogs(ctx context.Context, f safe.LogFilter) ([]safe.EventLo
 	if err := c.Call(ctx, &raw, "eth_getLogs", q); err != nil {
 		return nil, err
 	}
-	out := make([]safe.EventLog, len(raw))
+	out := make([]onchain.EventLog, len(raw))
 	for i, l := range raw {
-		out[i] = safe.EventLog{Address: l.Address, BlockNumber: uint64(l.BlockNumber), TxHash: l.TxHash, Topics: l.Topics, Data: l.Data, Removed: l.Removed}
+		out[i] = onchain.EventLog{Address: l.Address, BlockNumber: uint64(l.BlockNumber), TxHash: l.TxHash, Topics: l.Topics, Data: l.Data, Removed: l.Removed}
 	}
 	return out, nil
 }

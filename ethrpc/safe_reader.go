@@ -9,16 +9,16 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 // The Client is the safe package's ChainReader: the adapter imports the
 // domain package for its types, never the other way round.
-var _ safe.ChainReader = (*Client)(nil)
+var _ onchain.ChainReader = (*Client)(nil)
 
-// BlockRefOf returns the BlockRef of a safe.BlockID: Latest, a block
+// BlockRefOf returns the BlockRef of a onchain.BlockID: Latest, a block
 // number, or a block hash (EIP-1898).
-func BlockRefOf(b safe.BlockID) BlockRef {
+func BlockRefOf(b onchain.BlockID) BlockRef {
 	if n, ok := b.Number(); ok {
 		return AtBlock(n)
 	}
@@ -28,14 +28,14 @@ func BlockRefOf(b safe.BlockID) BlockRef {
 	return Latest
 }
 
-// BatchRead implements safe.ChainReader: it sends every read as one
+// BatchRead implements onchain.ChainReader: it sends every read as one
 // element of a JSON-RPC batch (eth_getCode, eth_getStorageAt,
 // eth_getBalance, eth_getTransactionCount, eth_call), split into HTTP requests of at most
 // Options.MaxBatchSize calls as BatchCall does. A reverted eth_call comes
 // back with Reverted set and the revert data in Out, not as an error. It
 // returns an error only when a whole chunk could not be exchanged with the
 // node; the reads of that chunk carry the same error.
-func (c *Client) BatchRead(ctx context.Context, block safe.BlockID, reads []safe.Read) error {
+func (c *Client) BatchRead(ctx context.Context, block onchain.BlockID, reads []onchain.Read) error {
 	ref := BlockRefOf(block)
 	elems := make([]BatchElem, 0, len(reads))
 	index := make([]int, 0, len(reads)) // elems[k] answers reads[index[k]]
@@ -46,15 +46,15 @@ func (c *Client) BatchRead(ctx context.Context, block safe.BlockID, reads []safe
 		r.Out, r.Reverted, r.Err = nil, false, nil
 		var e BatchElem
 		switch r.Kind {
-		case safe.ReadCode:
+		case onchain.ReadCode:
 			e = BatchElem{Method: "eth_getCode", Args: []any{r.Addr, ref}, Result: &out[i]}
-		case safe.ReadStorage:
+		case onchain.ReadStorage:
 			e = BatchElem{Method: "eth_getStorageAt", Args: []any{r.Addr, r.Slot, ref}, Result: &out[i]}
-		case safe.ReadBalance:
+		case onchain.ReadBalance:
 			e = BatchElem{Method: "eth_getBalance", Args: []any{r.Addr, ref}, Result: &bal[i]}
-		case safe.ReadNonce:
+		case onchain.ReadNonce:
 			e = BatchElem{Method: "eth_getTransactionCount", Args: []any{r.Addr, ref}, Result: &bal[i]}
-		case safe.ReadCall:
+		case onchain.ReadCall:
 			to := r.Addr
 			e = BatchElem{Method: "eth_call", Args: []any{CallMsg{To: &to, Data: r.Data}, ref}, Result: &out[i]}
 		default:
@@ -70,7 +70,7 @@ func (c *Client) BatchRead(ctx context.Context, block safe.BlockID, reads []safe
 		r := &reads[i]
 		if e.Error != nil {
 			var rerr *RPCError
-			if r.Kind == safe.ReadCall && errors.As(e.Error, &rerr) && rerr.Reverted() {
+			if r.Kind == onchain.ReadCall && errors.As(e.Error, &rerr) && rerr.Reverted() {
 				r.Reverted, r.Out = true, rerr.RevertData()
 				continue
 			}
@@ -78,20 +78,20 @@ func (c *Client) BatchRead(ctx context.Context, block safe.BlockID, reads []safe
 			continue
 		}
 		switch r.Kind {
-		case safe.ReadStorage:
+		case onchain.ReadStorage:
 			if len(out[i]) > common.HashLength {
 				r.Err = bulwark.Errorf(bulwark.EINVALID, "node at %s sent a malformed result for eth_getStorageAt: %d bytes, want at most 32", c.safeURL, len(out[i]))
 				continue
 			}
 			r.Out = common.LeftPadBytes(out[i], common.HashLength)
-		case safe.ReadBalance:
+		case onchain.ReadBalance:
 			v := (*big.Int)(&bal[i])
 			if v.Sign() < 0 || v.BitLen() > 256 {
 				r.Err = bulwark.Errorf(bulwark.EINVALID, "node at %s sent a malformed result for eth_getBalance: not a uint256", c.safeURL)
 				continue
 			}
 			r.Out = v.FillBytes(make([]byte, common.HashLength))
-		case safe.ReadNonce:
+		case onchain.ReadNonce:
 			v := (*big.Int)(&bal[i])
 			if v.Sign() < 0 || v.BitLen() > 64 { // EIP-2681: a nonce is a uint64
 				r.Err = bulwark.Errorf(bulwark.EINVALID, "node at %s sent a malformed result for eth_getTransactionCount: not a uint64", c.safeURL)

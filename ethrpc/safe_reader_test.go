@@ -12,19 +12,19 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 func TestBlockRefOf(t *testing.T) {
 	h := common.HexToHash("0xabc")
 	for _, tc := range []struct {
-		in   safe.BlockID
+		in   onchain.BlockID
 		want ethrpc.BlockRef
 	}{
-		{safe.LatestBlock, ethrpc.Latest},
-		{safe.AtBlockNumber(0), "0x0"},
-		{safe.AtBlockNumber(21895238), "0x14e1846"},
-		{safe.AtBlockHash(h), ethrpc.AtHash(h)},
+		{onchain.LatestBlock, ethrpc.Latest},
+		{onchain.AtBlockNumber(0), "0x0"},
+		{onchain.AtBlockNumber(21895238), "0x14e1846"},
+		{onchain.AtBlockHash(h), ethrpc.AtHash(h)},
 	} {
 		if got := ethrpc.BlockRefOf(tc.in); got != tc.want {
 			t.Errorf("BlockRefOf(%s) = %s, want %s", tc.in, got, tc.want)
@@ -39,24 +39,24 @@ func TestAnvilBatchRead(t *testing.T) {
 	ch := newChain(t, ethrpc.Options{MaxBatchSize: 2}, anviltest.Silent())
 	c := ch.client
 	deployer, holder := anviltest.DefaultAccounts()[0], anviltest.DefaultAccounts()[1]
-	reads := func() []safe.Read {
-		return []safe.Read{
-			{Kind: safe.ReadCode, Addr: ch.contract},
-			{Kind: safe.ReadStorage, Addr: ch.contract, Slot: slot(1)},
-			{Kind: safe.ReadStorage, Addr: ch.contract, Slot: slot(7)},
-			{Kind: safe.ReadBalance, Addr: holder},
-			{Kind: safe.ReadCall, Addr: ch.contract, Data: slot(0).Bytes()},
-			{Kind: safe.ReadCall, Addr: ch.contract},
-			{Kind: safe.ReadNonce, Addr: deployer}, // sent the deployment in block 1
-			{Kind: safe.ReadNonce, Addr: holder},   // sent nothing
-			{Kind: safe.ReadKind(99), Addr: ch.contract},
+	reads := func() []onchain.Read {
+		return []onchain.Read{
+			{Kind: onchain.ReadCode, Addr: ch.contract},
+			{Kind: onchain.ReadStorage, Addr: ch.contract, Slot: slot(1)},
+			{Kind: onchain.ReadStorage, Addr: ch.contract, Slot: slot(7)},
+			{Kind: onchain.ReadBalance, Addr: holder},
+			{Kind: onchain.ReadCall, Addr: ch.contract, Data: slot(0).Bytes()},
+			{Kind: onchain.ReadCall, Addr: ch.contract},
+			{Kind: onchain.ReadNonce, Addr: deployer}, // sent the deployment in block 1
+			{Kind: onchain.ReadNonce, Addr: holder},   // sent nothing
+			{Kind: onchain.ReadKind(99), Addr: ch.contract},
 		}
 	}
 	h, err := c.HeaderByNumber(ctx(t), ethrpc.AtBlock(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, block := range []safe.BlockID{safe.LatestBlock, safe.AtBlockNumber(1), safe.AtBlockHash(h.Hash)} {
+	for _, block := range []onchain.BlockID{onchain.LatestBlock, onchain.AtBlockNumber(1), onchain.AtBlockHash(h.Hash)} {
 		t.Run(block.String(), func(t *testing.T) {
 			rs := reads()
 			req0 := c.Stats().Requests
@@ -104,18 +104,18 @@ func TestAnvilBatchRead(t *testing.T) {
 	// Before the contract existed (genesis) there is no code and no
 	// storage, and the deployer had sent nothing.
 	rs := append(reads()[:2], reads()[6])
-	if err := c.BatchRead(ctx(t), safe.AtBlockNumber(0), rs); err != nil || len(rs[0].Out) != 0 || common.BytesToHash(rs[1].Out) != (common.Hash{}) ||
+	if err := c.BatchRead(ctx(t), onchain.AtBlockNumber(0), rs); err != nil || len(rs[0].Out) != 0 || common.BytesToHash(rs[1].Out) != (common.Hash{}) ||
 		rs[2].Err != nil || !bytes.Equal(rs[2].Out, make([]byte, 32)) {
 		t.Errorf("at genesis: %v code %x slot %x nonce %x (%v)", err, rs[0].Out, rs[1].Out, rs[2].Out, rs[2].Err)
 	}
 	// A block the node does not have is a per-read error.
 	rs = reads()[:1]
-	if err := c.BatchRead(ctx(t), safe.AtBlockHash(common.HexToHash("0x1234")), rs); err != nil || rs[0].Err == nil {
+	if err := c.BatchRead(ctx(t), onchain.AtBlockHash(common.HexToHash("0x1234")), rs); err != nil || rs[0].Err == nil {
 		t.Errorf("unknown block: %v, read error %v", err, rs[0].Err)
 	}
 	// An empty batch sends nothing.
 	req0 := c.Stats().Requests
-	if err := c.BatchRead(ctx(t), safe.LatestBlock, nil); err != nil || c.Stats().Requests != req0 {
+	if err := c.BatchRead(ctx(t), onchain.LatestBlock, nil); err != nil || c.Stats().Requests != req0 {
 		t.Errorf("empty batch: %v", err)
 	}
 }
@@ -125,13 +125,13 @@ func TestBatchReadNodeDown(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	c := dial(t, f.URL, fast(-1))
-	rs := []safe.Read{{Kind: safe.ReadCode, Addr: common.HexToAddress("0x01")}, {Kind: safe.ReadBalance, Addr: common.HexToAddress("0x02")}}
-	err := c.BatchRead(context.Background(), safe.LatestBlock, rs)
+	rs := []onchain.Read{{Kind: onchain.ReadCode, Addr: common.HexToAddress("0x01")}, {Kind: onchain.ReadBalance, Addr: common.HexToAddress("0x02")}}
+	err := c.BatchRead(context.Background(), onchain.LatestBlock, rs)
 	if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !bulwark.IsCode(rs[0].Err, bulwark.EUNAVAILABLE) || !bulwark.IsCode(rs[1].Err, bulwark.EUNAVAILABLE) {
 		t.Errorf("err %v, reads %v / %v", err, rs[0].Err, rs[1].Err)
 	}
 	// Through the safe package it is the one error of the call.
-	if _, err := safe.ReadStates(context.Background(), c, []common.Address{common.HexToAddress("0x5afe")}, safe.AtBlockNumber(1)); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
+	if _, err := onchain.ReadStates(context.Background(), c, []common.Address{common.HexToAddress("0x5afe")}, onchain.AtBlockNumber(1)); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
 		t.Errorf("ReadStates: %v", err)
 	}
 }
@@ -154,9 +154,9 @@ func TestBatchReadMalformed(t *testing.T) {
 		})
 	})
 	c := dial(t, f.URL, fast(-1))
-	rs := []safe.Read{{Kind: safe.ReadStorage}, {Kind: safe.ReadBalance}, {Kind: safe.ReadCode}, {Kind: safe.ReadNonce},
-		{Kind: safe.ReadNonce, Addr: common.HexToAddress("0x02")}}
-	if err := c.BatchRead(context.Background(), safe.LatestBlock, rs); err != nil {
+	rs := []onchain.Read{{Kind: onchain.ReadStorage}, {Kind: onchain.ReadBalance}, {Kind: onchain.ReadCode}, {Kind: onchain.ReadNonce},
+		{Kind: onchain.ReadNonce, Addr: common.HexToAddress("0x02")}}
+	if err := c.BatchRead(context.Background(), onchain.LatestBlock, rs); err != nil {
 		t.Fatal(err)
 	}
 	if !bulwark.IsCode(rs[0].Err, bulwark.EINVALID) || rs[0].Out != nil {

@@ -39,18 +39,15 @@
 //   - Registry ([KnownDeployments], registry.go): the canonical Safe
 //     deployments by address and runtime code hash, and the pinned
 //     DELEGATECALL allowlist.
-//   - On-chain state ([ChainReader], [ReadState], [DetectVersion],
-//     [DiffStates]): a Safe's singleton, owners, modules, guard and handler
-//     read from storage through the small interface an adapter (ethrpc)
-//     implements, so that a hijacked Safe still reads.
 //
-// Three packages build on this one: safe/policy (findings with stable
-// codes and a verdict for one transaction, read from Safe Transaction
-// Service JSON, checked against a node and simulated), safe/posture (the
-// posture audit of deployed Safes) and safe/watch (the block-by-block
-// watcher).
+// Packages build on this one: safe/onchain (a Safe's state read from
+// storage through the small interface an adapter, ethrpc, implements, so
+// that a hijacked Safe still reads, and the diff of two states),
+// safe/policy (findings with stable codes and a verdict for one
+// transaction, read from Safe Transaction Service JSON, checked against a
+// node and simulated), safe/posture (the posture audit of deployed Safes)
+// and safe/watch (the block-by-block watcher).
 //
 // The package imports only the standard library, the root bulwark package
-// and go-ethereum's common and crypto packages; adapters implement the
-// interfaces it declares.
+// and go-ethereum's common and crypto packages.
 package safe

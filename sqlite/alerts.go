@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
@@ -20,9 +20,9 @@ const alertColumns = `a.id, a.time, a.block, a.block_hash, a.safe, a.code, a.sev
 
 // alertDetails is what of an alert has no column of its own.
 type alertDetails struct {
-	Kind   safe.ChangeKind `json:"kind,omitempty"`
-	Before string          `json:"before,omitempty"`
-	After  string          `json:"after,omitempty"`
+	Kind   onchain.ChangeKind `json:"kind,omitempty"`
+	Before string             `json:"before,omitempty"`
+	After  string             `json:"after,omitempty"`
 	// SafeTxHash and TxHash name an executed transaction.
 	SafeTxHash string `json:"safeTxHash,omitempty"`
 	TxHash     string `json:"txHash,omitempty"`

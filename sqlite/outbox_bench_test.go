@@ -7,7 +7,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
@@ -19,7 +19,7 @@ import (
 func BenchmarkAlertRecord(b *testing.B) {
 	a := watch.Alert{Block: 21895238, BlockHash: "0xabababababababababababababababababababababababababababababababab",
 		Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", Code: policy.CodeThresholdChange, Severity: policy.SeverityHigh,
-		Message: "threshold changed from 2 to 3", Kind: safe.ChangeThreshold, Before: "2", After: "3"}
+		Message: "threshold changed from 2 to 3", Kind: onchain.ChangeThreshold, Before: "2", After: "3"}
 	benchAppends(b, func(ctx context.Context, db *sqlite.DB) error {
 		_, err := (&audit.Log{Store: db}).Do(ctx, func(txctx context.Context) (audit.Event, error) {
 			id, err := db.SaveAlert(txctx, a)

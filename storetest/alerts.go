@@ -10,7 +10,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
@@ -31,7 +31,7 @@ const (
 func sampleAlert(i int, addr string) watch.Alert {
 	a := watch.Alert{Block: uint64(21895237 + i), BlockHash: "0x" + strings.Repeat("ab", 32), Safe: addr,
 		Code: policy.CodeMasterCopyChange, Severity: policy.SeverityCritical, Message: "singleton changed: ünïcode → ok",
-		Kind: safe.ChangeSingleton, Before: "0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F", After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"}
+		Kind: onchain.ChangeSingleton, Before: "0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F", After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"}
 	switch addr {
 	case "":
 		a = watch.Alert{Block: uint64(i), Code: watch.CodeNodeUnreachable, Severity: policy.SeverityHigh, Message: "node down"}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -31,7 +31,7 @@ const secret = "s3cr3t-hmac-key-never-shown"
 var alert = watch.StoredAlert{ID: 7, Time: time.Date(2025, 2, 21, 14, 13, 35, 0, time.UTC), Alert: watch.Alert{
 	Block: 21895238, BlockHash: "0x" + strings.Repeat("ab", 32), Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4",
 	Code: policy.CodeMasterCopyChange, Severity: policy.SeverityCritical, Message: "singleton changed",
-	Kind: safe.ChangeSingleton, Before: "0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F", After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"}}
+	Kind: onchain.ChangeSingleton, Before: "0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F", After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"}}
 
 // receiver answers with the statuses in order (the last one repeated)
 // and keeps what it received.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
@@ -216,7 +216,7 @@ func (mon *monitor) start(ctx context.Context, node ethrpc.WatchReader, listed [
 		return nil, err
 	}
 	err = w.Start(ctx, baseline)
-	if err == nil || !errors.Is(err, safe.ErrNotSafe) {
+	if err == nil || !errors.Is(err, onchain.ErrNotSafe) {
 		// A node failure, including a node that refuses the baseline's
 		// state (pruned: some nodes answer EINVALID, not ENOTFOUND): run
 		// retries it, then gives up on the gap (giveUpGap).
@@ -234,7 +234,7 @@ func (mon *monitor) start(ctx context.Context, node ethrpc.WatchReader, listed [
 		switch err := one.Start(ctx, baseline); {
 		case err == nil:
 			good = append(good, a)
-		case errors.Is(err, safe.ErrNotSafe):
+		case errors.Is(err, onchain.ErrNotSafe):
 			mon.reported[a] = true
 			al := watch.Alert{Block: baseline, Safe: a.Hex(), Code: watch.CodeSafeUnreadable, Severity: policy.SeverityHigh,
 				Message: fmt.Sprintf("watched address %s cannot be read as a Safe at block %d: %s; it is left out until the watch list changes",

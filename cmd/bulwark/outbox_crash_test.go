@@ -18,7 +18,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/outbox"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
@@ -61,7 +61,7 @@ func TestHelperAlertProducer(t *testing.T) {
 	rec := &alertRecorder{db: db, log: &audit.Log{Store: db}, actor: "system:monitor", node: "http://127.0.0.1:8545", stored: deliver.wake}
 	for i := 1; i <= outboxHelperAlerts; i++ {
 		a := watch.Alert{Block: uint64(1000 + i), BlockHash: fmt.Sprintf("0x%064x", i), Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4",
-			Code: policy.CodeThresholdChange, Severity: policy.SeverityHigh, Message: fmt.Sprintf("threshold changed (%d)", i), Kind: safe.ChangeThreshold,
+			Code: policy.CodeThresholdChange, Severity: policy.SeverityHigh, Message: fmt.Sprintf("threshold changed (%d)", i), Kind: onchain.ChangeThreshold,
 			Before: fmt.Sprint(i), After: fmt.Sprint(i + 1)}
 		if err := rec.record(ctx, a); err != nil {
 			fmt.Fprintln(os.Stderr, "record:", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -837,7 +838,7 @@ func (m *Main) verifyOnChain(ctx context.Context, rawURL, source string, req pol
 	}
 	var be *bulwark.Error
 	switch {
-	case errors.Is(err, safe.ErrNotSafe):
+	case errors.Is(err, onchain.ErrNotSafe):
 		e := bulwark.Invalid("--tx", "%s: safe: %s", source, bulwark.ErrorMessage(err))
 		e.Err = err
 		return nil, e

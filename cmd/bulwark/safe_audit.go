@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/posture"
 )
@@ -136,7 +137,7 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture
 		return nil, bulwark.Invalid("--safe", "%d Safes given, at most %d per run", len(addrs), maxAuditSafes)
 	}
 	var (
-		block    = safe.LatestBlock
+		block    = onchain.LatestBlock
 		blockNum uint64
 	)
 	if f.block != "" {
@@ -144,7 +145,7 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture
 		if err != nil {
 			return nil, err
 		}
-		block, blockNum = safe.AtBlockNumber(n), n
+		block, blockNum = onchain.AtBlockNumber(n), n
 	}
 	if f.noApprovals && f.approvalsFrom != "" {
 		return nil, bulwark.Invalid("--no-approvals", "contradicts --approvals-from: give --approvals-from N to scan from block N, or --no-approvals to scan nothing, not both")
@@ -183,12 +184,12 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture
 // auditReadError names the flag at fault in an error of posture.AuditMany:
 // --safe for an address that is not a Safe, --rpc for the node.
 func auditReadError(err error) error {
-	var rerr *safe.ReadStatesError
+	var rerr *onchain.ReadStatesError
 	if !errors.As(err, &rerr) || len(rerr.Errs) == 0 {
 		return rpcFlagError(err)
 	}
 	for _, e := range rerr.Errs {
-		if !errors.Is(e, safe.ErrNotSafe) {
+		if !errors.Is(e, onchain.ErrNotSafe) {
 			return rpcFlagError(e) // the node refused a read
 		}
 	}
@@ -237,7 +238,7 @@ func writeAuditText(w io.Writer, r *posture.Report, auditSeq int64) {
 	b.line("Balance", "%s wei", decimal(st.Balance))
 	b.blank()
 	b.heading("Owners")
-	if st.OwnersStatus != safe.ListOK {
+	if st.OwnersStatus != onchain.ListOK {
 		b.line("List", "%s", st.OwnersStatus)
 	}
 	for _, o := range r.Owners {
@@ -245,7 +246,7 @@ func writeAuditText(w io.Writer, r *posture.Report, auditSeq int64) {
 	}
 	b.blank()
 	b.heading("Modules")
-	if st.ModulesStatus != safe.ListOK {
+	if st.ModulesStatus != onchain.ListOK {
 		b.line("List", "%s", st.ModulesStatus)
 	}
 	if len(r.Modules) == 0 {

@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/webhook"
@@ -186,7 +187,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		return bulwark.ExitError, err
 	}
 	if err := w.Start(ctx, from-1); err != nil {
-		if errors.Is(err, safe.ErrNotSafe) {
+		if errors.Is(err, onchain.ErrNotSafe) {
 			return bulwark.ExitError, bulwark.Wrap(err, bulwark.EINVALID, "--safe: "+bulwark.ErrorMessage(err))
 		}
 		return bulwark.ExitError, err

@@ -10,7 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark/ethrpc"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 // Storage layout of a Safe proxy, the same in every version from 1.0.0 to
@@ -146,12 +146,12 @@ func (c *Chain) walkList(t testing.TB, addr common.Address, slot common.Hash, bl
 func (c *Chain) CloneSafe(t testing.TB, src common.Address, n int) []common.Address {
 	t.Helper()
 	st := c.ReadState(t, src)
-	slots := []common.Hash{safe.SlotSingleton, safe.SlotOwnerCount, safe.SlotThreshold, safe.SlotGuard, safe.SlotFallbackHandler, safe.SlotModuleGuard}
-	for _, k := range append([]common.Address{safe.SentinelAddress}, st.Owners...) {
-		slots = append(slots, safe.MappingSlot(k, safe.SlotOwners))
+	slots := []common.Hash{onchain.SlotSingleton, onchain.SlotOwnerCount, onchain.SlotThreshold, onchain.SlotGuard, onchain.SlotFallbackHandler, onchain.SlotModuleGuard}
+	for _, k := range append([]common.Address{onchain.SentinelAddress}, st.Owners...) {
+		slots = append(slots, onchain.MappingSlot(k, onchain.SlotOwners))
 	}
-	for _, k := range append([]common.Address{safe.SentinelAddress}, st.Modules...) {
-		slots = append(slots, safe.MappingSlot(k, safe.SlotModules))
+	for _, k := range append([]common.Address{onchain.SentinelAddress}, st.Modules...) {
+		slots = append(slots, onchain.MappingSlot(k, onchain.SlotModules))
 	}
 	values := make([]common.Hash, len(slots))
 	for i, s := range slots {
@@ -167,7 +167,7 @@ func (c *Chain) CloneSafe(t testing.TB, src common.Address, n int) []common.Addr
 		batch = append(batch,
 			ethrpc.BatchElem{Method: "anvil_setCode", Args: []any{a, code}},
 			ethrpc.BatchElem{Method: "anvil_setBalance", Args: []any{a, (*hexutil.Big)(big.NewInt(int64(i + 1)))}},
-			ethrpc.BatchElem{Method: "anvil_setStorageAt", Args: []any{a, safe.SlotNonce, common.BigToHash(big.NewInt(int64(i)))}})
+			ethrpc.BatchElem{Method: "anvil_setStorageAt", Args: []any{a, onchain.SlotNonce, common.BigToHash(big.NewInt(int64(i)))}})
 		for k, s := range slots {
 			if values[k] != (common.Hash{}) {
 				batch = append(batch, ethrpc.BatchElem{Method: "anvil_setStorageAt", Args: []any{a, s, values[k]}})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 // Finding codes that only a verification against a node emits (see
@@ -67,7 +68,7 @@ type ChainCheck struct {
 	// CodeHashes are the runtime code hashes of the decoded tree's targets.
 	CodeHashes map[common.Address]common.Hash
 	// State is the Safe's state at Block.
-	State *safe.State `json:"-"`
+	State *onchain.State `json:"-"`
 }
 
 // ContractHashMatches reports whether the Safe answered getTransactionHash
@@ -78,7 +79,7 @@ func (v *Verification) ContractHashMatches() bool {
 
 // VerifyOnChain verifies req against the node r reads from, never guessing:
 // the chain id is the node's (req.ChainID, if set, must equal it), the
-// version is established from the Safe's singleton ([safe.State.Version]); a
+// version is established from the Safe's singleton ([onchain.State.Version]); a
 // version the node cannot establish is taken from req.Version when given
 // and is otherwise an error, and a given version the node contradicts is
 // an error. Every call target of the decoded tree has its code hash read
@@ -92,7 +93,7 @@ func (v *Verification) ContractHashMatches() bool {
 // Errors are the node's (unreachable …), EINVALID for a chain id or version
 // that disagrees with the node or cannot be established, or an address
 // that is not a Safe.
-func VerifyOnChain(ctx context.Context, r safe.ChainReader, req VerifyRequest, opt ChainOptions) (*Verification, error) {
+func VerifyOnChain(ctx context.Context, r onchain.ChainReader, req VerifyRequest, opt ChainOptions) (*Verification, error) {
 	f := opt.Fields
 	if f == (ChainFields{}) {
 		f = ChainFields{ChainID: "chainId", Version: "safeVersion", Node: "rpc"}
@@ -118,15 +119,15 @@ func VerifyOnChain(ctx context.Context, r safe.ChainReader, req VerifyRequest, o
 		return nil, err
 	}
 	check.Block = block
-	at := safe.AtBlockNumber(block)
-	st, err := safe.ReadState(ctx, r, req.Tx.Safe, at)
+	at := onchain.AtBlockNumber(block)
+	st, err := onchain.ReadState(ctx, r, req.Tx.Safe, at)
 	if err != nil {
 		return nil, err
 	}
 	check.State, check.Singleton, check.SingletonCodeHash = st, st.Singleton, st.SingletonCodeHash
 	check.SingletonKnown, check.ReportedVersion = st.SingletonKnown(), st.ReportedVersion
 	if check.SingletonKnown {
-		check.SingletonName = safe.DeploymentNames(st.SingletonDeployments)
+		check.SingletonName = onchain.DeploymentNames(st.SingletonDeployments)
 	}
 	version, verr := st.Version()
 	switch {
@@ -151,7 +152,7 @@ func VerifyOnChain(ctx context.Context, r safe.ChainReader, req VerifyRequest, o
 	if herr != nil {
 		return nil, herr
 	}
-	reads = append(reads, safe.Read{Kind: safe.ReadCall, Addr: req.Tx.Safe, Data: hashCall})
+	reads = append(reads, onchain.Read{Kind: onchain.ReadCall, Addr: req.Tx.Safe, Data: hashCall})
 	if err := r.BatchRead(ctx, at, reads); err != nil {
 		return nil, err
 	}
@@ -191,9 +192,9 @@ func VerifyOnChain(ctx context.Context, r safe.ChainReader, req VerifyRequest, o
 	return v, nil
 }
 
-func versionEvidence(st *safe.State) string {
+func versionEvidence(st *onchain.State) string {
 	if st.SingletonKnown() {
-		return "its code is " + safe.DeploymentNames(st.SingletonDeployments)
+		return "its code is " + onchain.DeploymentNames(st.SingletonDeployments)
 	}
 	return "its VERSION() answers " + safe.Quote(st.ReportedVersion)
 }
@@ -223,8 +224,8 @@ func chainFindings(v *Verification) []Finding {
 
 // targetReads returns a code read for every distinct call target in the
 // tree, and the targets in the same order.
-func targetReads(root *safe.DecodedCall) ([]safe.Read, []common.Address) {
-	var reads []safe.Read
+func targetReads(root *safe.DecodedCall) ([]onchain.Read, []common.Address) {
+	var reads []onchain.Read
 	var addrs []common.Address
 	if root == nil {
 		return nil, nil
@@ -234,7 +235,7 @@ func targetReads(root *safe.DecodedCall) ([]safe.Read, []common.Address) {
 		if !seen[c.To] {
 			seen[c.To] = true
 			addrs = append(addrs, c.To)
-			reads = append(reads, safe.Read{Kind: safe.ReadCode, Addr: c.To})
+			reads = append(reads, onchain.Read{Kind: onchain.ReadCode, Addr: c.To})
 		}
 		return true
 	})

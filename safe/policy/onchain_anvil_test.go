@@ -12,6 +12,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -25,7 +26,7 @@ func verifyOnChain(t *testing.T, s *safetest.Safe, tx safe.Tx) *policy.Verificat
 	return v
 }
 
-func changeKinds(s *policy.Simulation) (explained, unexplained []safe.ChangeKind) {
+func changeKinds(s *policy.Simulation) (explained, unexplained []onchain.ChangeKind) {
 	for _, c := range s.Changes {
 		if c.Explained {
 			explained = append(explained, c.Kind)
@@ -61,7 +62,7 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 					t.Errorf("chain check %+v, version %s", v.Chain, v.Version)
 				}
 				_, un := changeKinds(v.Simulation)
-				if v.Simulation.Status != "success" || !slices.Contains(un, safe.ChangeSingleton) || v.Simulation.After.Singleton != backdoor {
+				if v.Simulation.Status != "success" || !slices.Contains(un, onchain.ChangeSingleton) || v.Simulation.After.Singleton != backdoor {
 					t.Errorf("simulation %+v", v.Simulation)
 				}
 			})
@@ -72,7 +73,7 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 					t.Fatalf("verdict %s, findings %+v", v.Verdict, v.Findings)
 				}
 				ex, un := changeKinds(v.Simulation)
-				if len(un) != 0 || !slices.Equal(ex, []safe.ChangeKind{safe.ChangeNonce, safe.ChangeBalance}) ||
+				if len(un) != 0 || !slices.Equal(ex, []onchain.ChangeKind{onchain.ChangeNonce, onchain.ChangeBalance}) ||
 					v.Simulation.ETHLeaving.Cmp(safetest.Ether(1)) != 0 || len(v.Simulation.OtherStorage) != 0 {
 					t.Errorf("simulation %+v", v.Simulation)
 				}
@@ -89,7 +90,7 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 				newOwner := safetest.OwnerAt(40).Address
 				v := verifyOnChain(t, s, s.AddOwnerWithThresholdTx(t, newOwner, 4))
 				ex, un := changeKinds(v.Simulation)
-				if v.Verdict != "review" || len(un) != 0 || !slices.Contains(ex, safe.ChangeOwnerAdded) || !slices.Contains(ex, safe.ChangeThreshold) {
+				if v.Verdict != "review" || len(un) != 0 || !slices.Contains(ex, onchain.ChangeOwnerAdded) || !slices.Contains(ex, onchain.ChangeThreshold) {
 					t.Errorf("verdict %s, codes %v, simulation %+v", v.Verdict, v.Codes(), v.Simulation.Changes)
 				}
 			})
@@ -104,7 +105,7 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 				t.Run("set guard", func(t *testing.T) {
 					v := verifyOnChain(t, s, s.SetGuardTx(t, chain.DeployGuard(t)))
 					ex, un := changeKinds(v.Simulation)
-					if len(un) != 0 || !slices.Contains(ex, safe.ChangeGuard) {
+					if len(un) != 0 || !slices.Contains(ex, onchain.ChangeGuard) {
 						t.Errorf("codes %v, changes %+v", v.Codes(), v.Simulation.Changes)
 					}
 				})

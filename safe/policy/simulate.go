@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 // Finding codes of the simulation (docs/safe.md, "Simulation"). A
@@ -45,7 +46,7 @@ type SimCall struct {
 	Data     []byte
 	// Gas is the gas limit; 0 lets the node choose (its call gas cap).
 	Gas   uint64
-	Block safe.BlockID
+	Block onchain.BlockID
 	// Storage overrides slots of accounts for this call only.
 	Storage map[common.Address]map[common.Hash]common.Hash
 }
@@ -105,14 +106,14 @@ type Simulation struct {
 	TokenTransfers []TokenTransfer
 	LogsAvailable  bool
 	// After is the Safe's simulated state.
-	After *safe.State
+	After *onchain.State
 	// Findings are the simulation's findings (also in the verification's).
 	Findings []Finding
 }
 
 // SimChange is one change of the simulated state.
 type SimChange struct {
-	safe.Change
+	onchain.Change
 	Explained bool `json:"explained"`
 }
 
@@ -143,7 +144,7 @@ var (
 // simApprovedHashSlot is the slot of approvedHashes[owner][hash] (slot 8 from
 // Safe 1.0.0 to 1.5.0).
 func simApprovedHashSlot(owner common.Address, hash common.Hash) common.Hash {
-	inner := safe.MappingSlot(owner, simSlotApprovedHashes)
+	inner := onchain.MappingSlot(owner, simSlotApprovedHashes)
 	return crypto.Keccak256Hash(hash[:], inner[:])
 }
 
@@ -161,7 +162,7 @@ func simApprovedHashSlot(owner common.Address, hash common.Hash) common.Hash {
 // explainedKinds) is a critical SIMULATED_* finding; a failed execution is
 // SIMULATION_FAILED and a node that cannot simulate SIMULATION_UNAVAILABLE
 // (both medium).
-func Simulate(ctx context.Context, r safe.ChainReader, sim Simulator, v *Verification) *Simulation {
+func Simulate(ctx context.Context, r onchain.ChainReader, sim Simulator, v *Verification) *Simulation {
 	s := &Simulation{Block: v.Chain.Block, ETHLeaving: new(big.Int)}
 	before := v.Chain.State
 	skip := func(status, format string, args ...any) *Simulation {
@@ -176,8 +177,8 @@ func Simulate(ctx context.Context, r safe.ChainReader, sim Simulator, v *Verific
 	if v.Version.Compare(simulationMinVersion) < 0 {
 		return skip("skipped", "Safe %s is not simulated (Bulwark knows the storage layout from 1.0.0)", v.Version)
 	}
-	th := safe.IntOrZero(before.Threshold)
-	if before.OwnersStatus != safe.ListOK || th.Sign() <= 0 || !th.IsInt64() || th.Int64() > int64(len(before.Owners)) {
+	th := onchain.IntOrZero(before.Threshold)
+	if before.OwnersStatus != onchain.ListOK || th.Sign() <= 0 || !th.IsInt64() || th.Int64() > int64(len(before.Owners)) {
 		return skip("skipped", "the Safe's owner list (%d owners, status %q) and threshold %s do not allow approved-hash signatures", len(before.Owners), before.OwnersStatus, th)
 	}
 	hash := v.Hashes.SafeTxHash
@@ -203,7 +204,7 @@ func Simulate(ctx context.Context, r safe.ChainReader, sim Simulator, v *Verific
 	if err != nil {
 		return skip("skipped", "%s", bulwark.ErrorMessage(err))
 	}
-	call := SimCall{From: s.From, To: v.Safe, Data: data, Block: safe.AtBlockNumber(s.Block)}
+	call := SimCall{From: s.From, To: v.Safe, Data: data, Block: onchain.AtBlockNumber(s.Block)}
 	if len(overrides) > 0 {
 		call.Storage = map[common.Address]map[common.Hash]common.Hash{v.Safe: overrides}
 	}
@@ -226,27 +227,27 @@ func Simulate(ctx context.Context, r safe.ChainReader, sim Simulator, v *Verific
 
 	// The Safe's state after: its state at the block with the diff laid
 	// over it, read the same way (from storage) as before.
-	after, err := safe.ReadStatesWith(ctx, &overlayReader{ChainReader: r, safe: v.Safe, trace: tr}, []common.Address{v.Safe}, call.Block,
-		safe.ReadOptions{Previous: map[common.Address]*safe.State{v.Safe: before}, Registry: v.Policy.Registry})
+	after, err := onchain.ReadStatesWith(ctx, &overlayReader{ChainReader: r, safe: v.Safe, trace: tr}, []common.Address{v.Safe}, call.Block,
+		onchain.ReadOptions{Previous: map[common.Address]*onchain.State{v.Safe: before}, Registry: v.Policy.Registry})
 	if err != nil {
 		return skip("unavailable", "cannot read the simulated state: %s", bulwark.ErrorMessage(err))
 	}
 	s.After = after[0]
 	explained := explainedKinds(v.Findings)
-	for _, c := range safe.DiffStates(before, s.After) {
+	for _, c := range onchain.DiffStates(before, s.After) {
 		ok := explained[c.Kind]
 		switch c.Kind {
-		case safe.ChangeBalance:
+		case onchain.ChangeBalance:
 			ok = true // reported as ETH leaving, not a configuration change
-		case safe.ChangeNonce:
-			ok = safe.IntOrZero(s.After.Nonce).Cmp(new(big.Int).Add(safe.IntOrZero(before.Nonce), big.NewInt(1))) == 0
+		case onchain.ChangeNonce:
+			ok = onchain.IntOrZero(s.After.Nonce).Cmp(new(big.Int).Add(onchain.IntOrZero(before.Nonce), big.NewInt(1))) == 0
 		}
 		s.Changes = append(s.Changes, SimChange{Change: c, Explained: ok})
 		if !ok {
 			s.Findings = append(s.Findings, unexplainedFinding(c))
 		}
 	}
-	if d := new(big.Int).Sub(safe.IntOrZero(before.Balance), safe.IntOrZero(s.After.Balance)); d.Sign() > 0 {
+	if d := new(big.Int).Sub(onchain.IntOrZero(before.Balance), onchain.IntOrZero(s.After.Balance)); d.Sign() > 0 {
 		s.ETHLeaving = d
 	}
 	s.TokenTransfers = simTokenTransfers(v.Safe, tr.Logs)
@@ -266,52 +267,52 @@ func Simulate(ctx context.Context, r safe.ChainReader, sim Simulator, v *Verific
 
 // explainedKinds maps the policy's findings on the decoded tree (what the
 // transaction announces) to the state changes they explain.
-func explainedKinds(fs []Finding) map[safe.ChangeKind]bool {
-	out := map[safe.ChangeKind]bool{}
-	set := func(ks ...safe.ChangeKind) {
+func explainedKinds(fs []Finding) map[onchain.ChangeKind]bool {
+	out := map[onchain.ChangeKind]bool{}
+	set := func(ks ...onchain.ChangeKind) {
 		for _, k := range ks {
 			out[k] = true
 		}
 	}
-	owners := []safe.ChangeKind{safe.ChangeOwnerAdded, safe.ChangeOwnerRemoved, safe.ChangeOwnerCount, safe.ChangeThreshold}
+	owners := []onchain.ChangeKind{onchain.ChangeOwnerAdded, onchain.ChangeOwnerRemoved, onchain.ChangeOwnerCount, onchain.ChangeThreshold}
 	for _, f := range fs {
 		switch f.Code {
 		case CodeOwnerChange:
 			set(owners...)
 		case CodeThresholdChange:
-			set(safe.ChangeThreshold)
+			set(onchain.ChangeThreshold)
 		case CodeModuleChange:
-			set(safe.ChangeModuleEnabled, safe.ChangeModuleDisabled)
+			set(onchain.ChangeModuleEnabled, onchain.ChangeModuleDisabled)
 		case CodeGuardChange:
-			set(safe.ChangeGuard, safe.ChangeModuleGuard)
+			set(onchain.ChangeGuard, onchain.ChangeModuleGuard)
 		case CodeFallbackHandlerChange:
-			set(safe.ChangeFallbackHandler)
+			set(onchain.ChangeFallbackHandler)
 		case CodeMasterCopyChange:
-			set(safe.ChangeSingleton, safe.ChangeSingletonCode, safe.ChangeFallbackHandler)
+			set(onchain.ChangeSingleton, onchain.ChangeSingletonCode, onchain.ChangeFallbackHandler)
 		case CodeSelfCall:
 			if strings.HasPrefix(f.Function, "setup(") {
 				set(owners...)
-				set(safe.ChangeFallbackHandler, safe.ChangeModuleEnabled, safe.ChangeModuleDisabled)
+				set(onchain.ChangeFallbackHandler, onchain.ChangeModuleEnabled, onchain.ChangeModuleDisabled)
 			}
 		}
 	}
 	return out
 }
 
-func unexplainedFinding(c safe.Change) Finding {
+func unexplainedFinding(c onchain.Change) Finding {
 	code, what := CodeSimulatedOwnerChange, "its owners"
 	switch c.Kind {
-	case safe.ChangeSingleton, safe.ChangeSingletonCode, safe.ChangeProxyCode:
+	case onchain.ChangeSingleton, onchain.ChangeSingletonCode, onchain.ChangeProxyCode:
 		code, what = CodeSimulatedMasterCopyChange, "the code the Safe runs (slot 0, the singleton): whoever controls it controls every asset in the Safe (Bybit)"
-	case safe.ChangeGuard, safe.ChangeModuleGuard:
+	case onchain.ChangeGuard, onchain.ChangeModuleGuard:
 		code, what = CodeSimulatedGuardChange, "its guard"
-	case safe.ChangeFallbackHandler:
+	case onchain.ChangeFallbackHandler:
 		code, what = CodeSimulatedFallbackHandlerChange, "its fallback handler"
-	case safe.ChangeModuleEnabled, safe.ChangeModuleDisabled, safe.ChangeModuleList:
+	case onchain.ChangeModuleEnabled, onchain.ChangeModuleDisabled, onchain.ChangeModuleList:
 		code, what = CodeSimulatedModuleChange, "its modules"
-	case safe.ChangeThreshold:
+	case onchain.ChangeThreshold:
 		code, what = CodeSimulatedThresholdChange, "its threshold"
-	case safe.ChangeNonce:
+	case onchain.ChangeNonce:
 		code, what = CodeSimulatedNonceChange, "its nonce other than by one (old transactions could be replayed, or future ones blocked)"
 	}
 	return finding(code, SeverityCritical, nil,
@@ -351,21 +352,21 @@ func simTokenTransfers(safe common.Address, logs []SimLog) []TokenTransfer {
 
 // otherSlots returns the Safe's changed slots that are not part of the
 // state DiffStates compares, leaving out the approval overrides.
-func simOtherSlots(addr common.Address, before, after *safe.State, tr *SimTrace, overrides map[common.Hash]common.Hash) []SlotChange {
+func simOtherSlots(addr common.Address, before, after *onchain.State, tr *SimTrace, overrides map[common.Hash]common.Hash) []SlotChange {
 	pre, post := tr.Pre[addr], tr.Post[addr]
 	if pre == nil && post == nil {
 		return nil
 	}
-	known := map[common.Hash]bool{safe.SlotSingleton: true, safe.SlotModules: true, safe.SlotOwners: true, safe.SlotOwnerCount: true, safe.SlotThreshold: true,
-		safe.SlotNonce: true, safe.SlotGuard: true, safe.SlotFallbackHandler: true, safe.SlotModuleGuard: true}
+	known := map[common.Hash]bool{onchain.SlotSingleton: true, onchain.SlotModules: true, onchain.SlotOwners: true, onchain.SlotOwnerCount: true, onchain.SlotThreshold: true,
+		onchain.SlotNonce: true, onchain.SlotGuard: true, onchain.SlotFallbackHandler: true, onchain.SlotModuleGuard: true}
 	for _, list := range []struct {
 		slot  common.Hash
 		addrs [][]common.Address
-	}{{safe.SlotOwners, [][]common.Address{before.Owners, after.Owners}}, {safe.SlotModules, [][]common.Address{before.Modules, after.Modules}}} {
-		known[safe.MappingSlot(safe.SentinelAddress, list.slot)] = true
+	}{{onchain.SlotOwners, [][]common.Address{before.Owners, after.Owners}}, {onchain.SlotModules, [][]common.Address{before.Modules, after.Modules}}} {
+		known[onchain.MappingSlot(onchain.SentinelAddress, list.slot)] = true
 		for _, as := range list.addrs {
 			for _, a := range as {
-				known[safe.MappingSlot(a, list.slot)] = true
+				known[onchain.MappingSlot(a, list.slot)] = true
 			}
 		}
 	}
@@ -405,13 +406,13 @@ func simOtherSlots(addr common.Address, before, after *safe.State, tr *SimTrace,
 // call had been executed: the Safe's storage, balance and code, and any
 // account's code, come from the trace's diff when it changed them.
 type overlayReader struct {
-	safe.ChainReader
+	onchain.ChainReader
 	safe  common.Address
 	trace *SimTrace
 }
 
-func (o *overlayReader) BatchRead(ctx context.Context, block safe.BlockID, reads []safe.Read) error {
-	var pass []safe.Read
+func (o *overlayReader) BatchRead(ctx context.Context, block onchain.BlockID, reads []onchain.Read) error {
+	var pass []onchain.Read
 	var index []int
 	for i := range reads {
 		r := &reads[i]
@@ -432,18 +433,18 @@ func (o *overlayReader) BatchRead(ctx context.Context, block safe.BlockID, reads
 	return err
 }
 
-func (o *overlayReader) answer(r *safe.Read) ([]byte, bool) {
+func (o *overlayReader) answer(r *onchain.Read) ([]byte, bool) {
 	post := o.trace.Post[r.Addr]
 	switch r.Kind {
-	case safe.ReadCode:
+	case onchain.ReadCode:
 		if post != nil && post.HasCode {
 			return post.Code, true
 		}
-	case safe.ReadBalance:
+	case onchain.ReadBalance:
 		if post != nil && post.Balance != nil && r.Addr == o.safe {
 			return post.Balance.FillBytes(make([]byte, 32)), true
 		}
-	case safe.ReadStorage:
+	case onchain.ReadStorage:
 		if r.Addr != o.safe {
 			return nil, false
 		}

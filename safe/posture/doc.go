@@ -2,5 +2,5 @@
 // its version, owners and threshold, modules, guards, fallback handler and
 // pending approvals, each turned into findings with stable codes
 // ([Codes]) and a verdict ([Audit], [AuditMany]). It reads through
-// safe.ChainReader, and through safe.LogReader when the reader has it.
+// onchain.ChainReader, and through onchain.LogReader when the reader has it.
 package posture

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -54,7 +55,7 @@ var SlotApprovedHashes = common.BigToHash(big.NewInt(8))
 
 // ApprovedHashSlot returns the storage slot of approvedHashes[owner][hash].
 func ApprovedHashSlot(owner common.Address, hash common.Hash) common.Hash {
-	inner := safe.MappingSlot(owner, SlotApprovedHashes)
+	inner := onchain.MappingSlot(owner, SlotApprovedHashes)
 	return crypto.Keccak256Hash(hash[:], inner[:])
 }
 
@@ -155,11 +156,11 @@ type Report struct {
 	Safe    common.Address
 	ChainID uint64
 	Block   uint64
-	// Version is the established version ([safe.State.Version]); "" when it
+	// Version is the established version ([onchain.State.Version]); "" when it
 	// cannot be established, with VersionError saying why.
 	Version      string
 	VersionError string
-	State        *safe.State
+	State        *onchain.State
 	Owners       []Account
 	Modules      []Account
 	Guard        *Account
@@ -181,9 +182,9 @@ func (r *Report) Codes() []string {
 
 // Audit reads the Safe at addr at block and audits its posture; see
 // [AuditMany].
-func Audit(ctx context.Context, r safe.ChainReader, addr common.Address, block safe.BlockID) (*Report, error) {
+func Audit(ctx context.Context, r onchain.ChainReader, addr common.Address, block onchain.BlockID) (*Report, error) {
 	reps, err := AuditMany(ctx, r, []common.Address{addr}, block, AuditOptions{})
-	var rerr *safe.ReadStatesError
+	var rerr *onchain.ReadStatesError
 	if errors.As(err, &rerr) && len(rerr.Errs) == 1 {
 		return nil, rerr.Errs[0]
 	}
@@ -194,32 +195,32 @@ func Audit(ctx context.Context, r safe.ChainReader, addr common.Address, block s
 }
 
 // AuditMany audits the Safes at addrs at one block: their states in one
-// batched read ([safe.ReadStatesWith]), then the code of every owner, module,
+// batched read ([onchain.ReadStatesWith]), then the code of every owner, module,
 // guard and fallback handler of all of them in one BatchRead, then, when
-// r is also a [safe.LogReader], the ApproveHash events of a bounded range and
+// r is also a [onchain.LogReader], the ApproveHash events of a bounded range and
 // the approvedHashes slots they name. The result has one report per
 // address, in order; a Safe that cannot be read has a nil entry and the
 // error is a *ReadStatesError, as ReadStatesWith's.
-func AuditMany(ctx context.Context, r safe.ChainReader, addrs []common.Address, block safe.BlockID, opt AuditOptions) ([]*Report, error) {
+func AuditMany(ctx context.Context, r onchain.ChainReader, addrs []common.Address, block onchain.BlockID, opt AuditOptions) ([]*Report, error) {
 	if opt.Registry == nil {
 		opt.Registry = safe.KnownDeployments()
 	}
-	states, readErr := safe.ReadStatesWith(ctx, r, addrs, block, safe.ReadOptions{Registry: opt.Registry})
-	var partial *safe.ReadStatesError
+	states, readErr := onchain.ReadStatesWith(ctx, r, addrs, block, onchain.ReadOptions{Registry: opt.Registry})
+	var partial *onchain.ReadStatesError
 	if readErr != nil && !errors.As(readErr, &partial) {
 		return nil, readErr
 	}
 	// Code of every account the Safes point to, once each, in one batch.
-	var reads []safe.Read
+	var reads []onchain.Read
 	index := map[common.Address]int{}
 	want := func(a common.Address) {
 		if _, ok := index[a]; ok || a == (common.Address{}) {
 			return
 		}
 		index[a] = len(reads)
-		reads = append(reads, safe.Read{Kind: safe.ReadCode, Addr: a})
+		reads = append(reads, onchain.Read{Kind: onchain.ReadCode, Addr: a})
 	}
-	var at safe.BlockID
+	var at onchain.BlockID
 	for _, st := range states {
 		if st == nil {
 			continue
@@ -309,9 +310,9 @@ func describeAccount(reg *safe.Registry, a common.Address, code []byte) Account 
 		acc.Kind = AccountDelegated
 		acc.DelegatesTo = common.BytesToAddress(code[3:]).Hex()
 		return acc
-	case safe.KnownProxyCode(h) != "":
+	case onchain.KnownProxyCode(h) != "":
 		acc.Kind = AccountSafe
-		acc.Known = "Safe proxy " + safe.KnownProxyCode(h)
+		acc.Known = "Safe proxy " + onchain.KnownProxyCode(h)
 		return acc
 	}
 	acc.Kind = AccountContract
@@ -328,7 +329,7 @@ func describeAccount(reg *safe.Registry, a common.Address, code []byte) Account 
 
 // scanApprovals fills rep.Approvals. Only a failure to reach the node at
 // all is an error; a refused query is a reason.
-func scanApprovals(ctx context.Context, r safe.ChainReader, rep *Report, opt AuditOptions) error {
+func scanApprovals(ctx context.Context, r onchain.ChainReader, rep *Report, opt AuditOptions) error {
 	sc := &rep.Approvals
 	sc.ToBlock = rep.Block
 	sc.Pending = []PendingApproval{}
@@ -349,7 +350,7 @@ func scanApprovals(ctx context.Context, r safe.ChainReader, rep *Report, opt Aud
 		sc.Reason = fmt.Sprintf("a scan of %d blocks is more than the %d allowed", sc.ToBlock-sc.FromBlock+1, MaxApprovalScanBlocks)
 		return nil
 	}
-	lr, ok := r.(safe.LogReader)
+	lr, ok := r.(onchain.LogReader)
 	if !ok {
 		sc.Reason = "the node reader cannot query logs"
 		return nil
@@ -363,8 +364,8 @@ func scanApprovals(ctx context.Context, r safe.ChainReader, rep *Report, opt Aud
 	executed := map[common.Hash]bool{}
 	for from := sc.FromBlock; ; from += ApprovalScanChunk {
 		to := min(from+ApprovalScanChunk-1, sc.ToBlock)
-		logs, err := lr.ReadLogs(ctx, safe.LogFilter{Address: rep.Safe, FromBlock: from, ToBlock: to,
-			Topics0: []common.Hash{safe.TopicApproveHash, safe.TopicExecutionSuccess, safe.TopicExecutionFailure, safe.TopicExecutionFailed}})
+		logs, err := lr.ReadLogs(ctx, onchain.LogFilter{Address: rep.Safe, FromBlock: from, ToBlock: to,
+			Topics0: []common.Hash{onchain.TopicApproveHash, onchain.TopicExecutionSuccess, onchain.TopicExecutionFailure, onchain.TopicExecutionFailed}})
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -377,7 +378,7 @@ func scanApprovals(ctx context.Context, r safe.ChainReader, rep *Report, opt Aud
 				continue
 			}
 			switch l.Topics[0] {
-			case safe.TopicApproveHash:
+			case onchain.TopicApproveHash:
 				if len(l.Topics) != 3 {
 					continue
 				}
@@ -411,11 +412,11 @@ func scanApprovals(ctx context.Context, r safe.ChainReader, rep *Report, opt Aud
 	// read each slot at the audited block (1.0.0–1.2.0 clear it when the
 	// transaction is executed by someone else; 1.3.0+ never clear it, but
 	// an executed transaction cannot run again: its nonce is spent).
-	reads := make([]safe.Read, len(order))
+	reads := make([]onchain.Read, len(order))
 	for i, k := range order {
-		reads[i] = safe.Read{Kind: safe.ReadStorage, Addr: rep.Safe, Slot: ApprovedHashSlot(k.owner, k.hash)}
+		reads[i] = onchain.Read{Kind: onchain.ReadStorage, Addr: rep.Safe, Slot: ApprovedHashSlot(k.owner, k.hash)}
 	}
-	if err := r.BatchRead(ctx, safe.AtBlockNumber(rep.Block), reads); err != nil {
+	if err := r.BatchRead(ctx, onchain.AtBlockNumber(rep.Block), reads); err != nil {
 		return err
 	}
 	owners := rep.State.Owners
@@ -452,19 +453,19 @@ func postureFindings(rep *Report) []policy.Finding {
 	// Storage the Safe's own code would never write.
 	for _, l := range []struct {
 		what   string
-		status safe.ListStatus
+		status onchain.ListStatus
 		n      int
 	}{{"owner", st.OwnersStatus, len(st.Owners)}, {"module", st.ModulesStatus, len(st.Modules)}} {
-		if l.status == safe.ListOK {
+		if l.status == onchain.ListOK {
 			continue
 		}
 		var why string
 		switch l.status {
-		case safe.ListLoop:
+		case onchain.ListLoop:
 			why = "an entry points back into the list"
-		case safe.ListBroken:
+		case onchain.ListBroken:
 			why = "an entry points to nothing before the end marker"
-		case safe.ListTruncated:
+		case onchain.ListTruncated:
 			why = fmt.Sprintf("it goes on past %d entries", l.n)
 		default:
 			why = string(l.status)
@@ -473,7 +474,7 @@ func postureFindings(rep *Report) []policy.Finding {
 			"The %s list in storage is %s: %s. The Safe's own code never writes that; its storage was written by other code (a DELEGATECALL, a hijacked singleton). Treat the Safe as compromised until explained.",
 			l.what, l.status, why)
 	}
-	if st.OwnersStatus == safe.ListOK && st.OwnerCount != nil && st.OwnerCount.Cmp(big.NewInt(int64(len(st.Owners)))) != 0 {
+	if st.OwnersStatus == onchain.ListOK && st.OwnerCount != nil && st.OwnerCount.Cmp(big.NewInt(int64(len(st.Owners)))) != 0 {
 		add(policy.CodeListCorrupt, policy.SeverityCritical, kv("list", "owners", "ownerCount", st.OwnerCount.String(), "ownersInList", fmt.Sprint(len(st.Owners))),
 			"The owner count in storage (%s) is not the number of owners in the list (%d). The Safe's own code keeps the two equal; its storage was written by other code.",
 			st.OwnerCount, len(st.Owners))
@@ -594,7 +595,7 @@ func postureFindings(rep *Report) []policy.Finding {
 	return out
 }
 
-func thresholdFindings(st *safe.State, add func(string, policy.Severity, []string, string, ...any)) {
+func thresholdFindings(st *onchain.State, add func(string, policy.Severity, []string, string, ...any)) {
 	t, n := st.Threshold, big.NewInt(int64(len(st.Owners)))
 	if t == nil {
 		return
@@ -677,8 +678,8 @@ type ReportJSON struct {
 	RegistryVersion     string           `json:"registryVersion"`
 }
 
-func statusText(s safe.ListStatus) string {
-	if s == safe.ListOK {
+func statusText(s onchain.ListStatus) string {
+	if s == onchain.ListOK {
 		return "ok"
 	}
 	return string(s)
@@ -706,7 +707,7 @@ func (r *Report) JSON() ReportJSON {
 		PolicyVersion: PolicyVersion, RegistryVersion: policy.RegistryVersion,
 	}
 	if st.SingletonKnown() {
-		j.SingletonDeployment = safe.DeploymentNames(st.SingletonDeployments)
+		j.SingletonDeployment = onchain.DeploymentNames(st.SingletonDeployments)
 	}
 	if j.Owners == nil {
 		j.Owners = []Account{}

@@ -12,13 +12,14 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/posture"
 )
 
 func auditOnChain(t *testing.T, c *safetest.Chain, addr common.Address) *posture.Report {
 	t.Helper()
-	r, err := posture.Audit(context.Background(), c.RPC, addr, safe.LatestBlock)
+	r, err := posture.Audit(context.Background(), c.RPC, addr, onchain.LatestBlock)
 	if err != nil {
 		t.Fatalf("Audit(%s): %v", addr, err)
 	}
@@ -156,7 +157,7 @@ func TestAuditOnAnvil(t *testing.T) {
 
 	t.Run("several Safes in one batch", func(t *testing.T) {
 		a, b := d141.NewSafe(t, 3, owners...), d111.NewSafe(t, 2, owners[:2]...)
-		reps, err := posture.AuditMany(context.Background(), chain.RPC, []common.Address{a.Address, b.Address}, safe.LatestBlock, posture.AuditOptions{})
+		reps, err := posture.AuditMany(context.Background(), chain.RPC, []common.Address{a.Address, b.Address}, onchain.LatestBlock, posture.AuditOptions{})
 		if err != nil || len(reps) != 2 || reps[0].Block != reps[1].Block {
 			t.Fatalf("AuditMany: %v %v", reps, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -46,17 +47,17 @@ func postureRegistry(t testing.TB) *safe.Registry {
 // fakeLogChain adds eth_getLogs to fakeStateChain.
 type fakeLogChain struct {
 	*fakechain.Chain
-	logs    []safe.EventLog
+	logs    []onchain.EventLog
 	logErr  error
-	queries []safe.LogFilter
+	queries []onchain.LogFilter
 }
 
-func (f *fakeLogChain) ReadLogs(_ context.Context, q safe.LogFilter) ([]safe.EventLog, error) {
+func (f *fakeLogChain) ReadLogs(_ context.Context, q onchain.LogFilter) ([]onchain.EventLog, error) {
 	f.queries = append(f.queries, q)
 	if f.logErr != nil {
 		return nil, f.logErr
 	}
-	var out []safe.EventLog
+	var out []onchain.EventLog
 	for _, l := range f.logs {
 		if l.Address == q.Address && l.BlockNumber >= q.FromBlock && l.BlockNumber <= q.ToBlock && slices.Contains(q.Topics0, l.Topics[0]) {
 			out = append(out, l)
@@ -73,12 +74,12 @@ func healthySafe() *fakeLogChain {
 	return &fakeLogChain{Chain: f}
 }
 
-func auditFake(t *testing.T, r safe.ChainReader, opt AuditOptions) *Report {
+func auditFake(t *testing.T, r onchain.ChainReader, opt AuditOptions) *Report {
 	t.Helper()
 	if opt.Registry == nil {
 		opt.Registry = postureRegistry(t)
 	}
-	reps, err := AuditMany(context.Background(), r, []common.Address{fakechain.Safe}, safe.LatestBlock, opt)
+	reps, err := AuditMany(context.Background(), r, []common.Address{fakechain.Safe}, onchain.LatestBlock, opt)
 	if err != nil {
 		t.Fatalf("AuditMany: %v", err)
 	}
@@ -183,7 +184,7 @@ func TestAuditListCorrupt(t *testing.T) {
 	owners := fakechain.Owners(3)
 	t.Run("owner loop", func(t *testing.T) {
 		f := healthySafe()
-		f.Set(fakechain.Safe, safe.MappingSlot(owners[2], safe.SlotOwners), fakechain.SlotWord(owners[0]))
+		f.Set(fakechain.Safe, onchain.MappingSlot(owners[2], onchain.SlotOwners), fakechain.SlotWord(owners[0]))
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, policy.CodeListCorrupt, policy.SeverityCritical, "owner list", "loop")
 		if r.Verdict != bulwark.VerdictReject {
@@ -193,14 +194,14 @@ func TestAuditListCorrupt(t *testing.T) {
 	t.Run("module list broken", func(t *testing.T) {
 		f := healthySafe()
 		m := common.HexToAddress("0xd0d0")
-		f.Set(fakechain.Safe, safe.MappingSlot(safe.SentinelAddress, safe.SlotModules), fakechain.SlotWord(m)) // m → nothing
+		f.Set(fakechain.Safe, onchain.MappingSlot(onchain.SentinelAddress, onchain.SlotModules), fakechain.SlotWord(m)) // m → nothing
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, policy.CodeListCorrupt, policy.SeverityCritical, "module list", "broken")
 		wantFinding(t, r, CodeModulesEnabled, policy.SeverityHigh, m.Hex())
 	})
 	t.Run("owner count", func(t *testing.T) {
 		f := healthySafe()
-		f.Set(fakechain.Safe, safe.SlotOwnerCount, common.BigToHash(big.NewInt(9)))
+		f.Set(fakechain.Safe, onchain.SlotOwnerCount, common.BigToHash(big.NewInt(9)))
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, policy.CodeListCorrupt, policy.SeverityCritical, "owner count in storage (9)")
 	})
@@ -227,7 +228,7 @@ func TestAuditSingletonAndVersion(t *testing.T) {
 	})
 	t.Run("singleton without code", func(t *testing.T) {
 		f := healthySafe()
-		f.Set(fakechain.Safe, safe.SlotSingleton, fakechain.SlotWord(common.HexToAddress("0xdead")))
+		f.Set(fakechain.Safe, onchain.SlotSingleton, fakechain.SlotWord(common.HexToAddress("0xdead")))
 		f.Accounts[fakechain.Safe].Code = append([]byte(nil), fakechain.ProxyCode...)
 		// Not a known proxy and no known singleton: but an owner list, so
 		// still read as a Safe.
@@ -236,7 +237,7 @@ func TestAuditSingletonAndVersion(t *testing.T) {
 	})
 	t.Run("legacy", func(t *testing.T) {
 		f := healthySafe()
-		f.Set(fakechain.Safe, safe.SlotSingleton, fakechain.SlotWord(fakeLegacy))
+		f.Set(fakechain.Safe, onchain.SlotSingleton, fakechain.SlotWord(fakeLegacy))
 		f.Accounts[fakeLegacy] = &fakechain.Account{Code: fakeLegacyCode, Ret: fakechain.VersionReturn("1.1.1")}
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, CodeLegacyVersion, policy.SeverityHigh, "1.1.1", "chain id", "guard")
@@ -250,7 +251,7 @@ func TestAuditAccounts(t *testing.T) {
 	t.Run("modules", func(t *testing.T) {
 		eoa, unknown, ms := common.HexToAddress("0xe0a"), common.HexToAddress("0xc0de"), common.HexToAddress("0x3500")
 		f := healthySafe()
-		f.SetList(fakechain.Safe, safe.SlotModules, []common.Address{eoa, unknown, ms})
+		f.SetList(fakechain.Safe, onchain.SlotModules, []common.Address{eoa, unknown, ms})
 		f.Accounts[unknown] = &fakechain.Account{Code: []byte("some module")}
 		f.Accounts[ms] = &fakechain.Account{Code: fakeMultiSendCode}
 		r := auditFake(t, f, AuditOptions{})
@@ -280,8 +281,8 @@ func TestAuditAccounts(t *testing.T) {
 	t.Run("guards", func(t *testing.T) {
 		g, mg := common.HexToAddress("0x6a4d"), common.HexToAddress("0x6a4e")
 		f := healthySafe()
-		f.Set(fakechain.Safe, safe.SlotGuard, fakechain.SlotWord(g))
-		f.Set(fakechain.Safe, safe.SlotModuleGuard, fakechain.SlotWord(mg))
+		f.Set(fakechain.Safe, onchain.SlotGuard, fakechain.SlotWord(g))
+		f.Set(fakechain.Safe, onchain.SlotModuleGuard, fakechain.SlotWord(mg))
 		f.Accounts[g] = &fakechain.Account{Code: []byte("a guard")}
 		r := auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, CodeGuardSet, policy.SeverityMedium, g.Hex(), "Confirm")
@@ -302,7 +303,7 @@ func TestAuditAccounts(t *testing.T) {
 		f.Accounts[fakeHandler] = &fakechain.Account{Code: fakeMultiSendCode}
 		r = auditFake(t, f, AuditOptions{})
 		wantFinding(t, r, CodeUnknownFallbackHandler, policy.SeverityHigh, "MultiSend 1.4.1", "not a fallback handler")
-		f.Set(fakechain.Safe, safe.SlotFallbackHandler, common.Hash{})
+		f.Set(fakechain.Safe, onchain.SlotFallbackHandler, common.Hash{})
 		r = auditFake(t, f, AuditOptions{})
 		if r.Handler != nil || findingsByCode(r)[CodeUnknownFallbackHandler] != nil {
 			t.Errorf("no handler: %+v %v", r.Handler, r.Codes())
@@ -310,8 +311,8 @@ func TestAuditAccounts(t *testing.T) {
 	})
 }
 
-func approveLog(owner common.Address, h common.Hash, block uint64) safe.EventLog {
-	return safe.EventLog{Address: fakechain.Safe, BlockNumber: block, Topics: []common.Hash{safe.TopicApproveHash, h, common.BytesToHash(owner[:])}}
+func approveLog(owner common.Address, h common.Hash, block uint64) onchain.EventLog {
+	return onchain.EventLog{Address: fakechain.Safe, BlockNumber: block, Topics: []common.Hash{onchain.TopicApproveHash, h, common.BytesToHash(owner[:])}}
 }
 
 func TestAuditApprovals(t *testing.T) {
@@ -324,10 +325,10 @@ func TestAuditApprovals(t *testing.T) {
 	f.Set(fakechain.Safe, ApprovedHashSlot(owners[0], pending), one)
 	f.Set(fakechain.Safe, ApprovedHashSlot(owners[1], executed), one)
 	f.Set(fakechain.Safe, ApprovedHashSlot(outsider, former), one)
-	f.logs = []safe.EventLog{
+	f.logs = []onchain.EventLog{
 		approveLog(owners[0], pending, 20_000),
 		approveLog(owners[1], executed, 20_001),
-		{Address: fakechain.Safe, BlockNumber: 20_002, Topics: []common.Hash{safe.TopicExecutionSuccess}, Data: append(executed.Bytes(), make([]byte, 32)...)},
+		{Address: fakechain.Safe, BlockNumber: 20_002, Topics: []common.Hash{onchain.TopicExecutionSuccess}, Data: append(executed.Bytes(), make([]byte, 32)...)},
 		approveLog(owners[2], cleared, 20_003),
 		approveLog(outsider, former, 24_000),
 		approveLog(owners[0], pending, 1_000), // outside the default range
@@ -357,7 +358,7 @@ func TestAuditApprovals(t *testing.T) {
 	// A refusal, a reader without logs, a skip and a bad range leave the
 	// approvals unchecked, with an info finding; the audit stands.
 	for name, tc := range map[string]struct {
-		r    safe.ChainReader
+		r    onchain.ChainReader
 		opt  AuditOptions
 		want string
 	}{
@@ -380,9 +381,9 @@ func TestAuditMany(t *testing.T) {
 	other := common.HexToAddress("0x5afe2")
 	f.AddSafe(other, fakechain.Owners(2), 1, nil)
 	eoa := common.HexToAddress("0xe0a")
-	reps, err := AuditMany(context.Background(), f, []common.Address{fakechain.Safe, eoa, other}, safe.LatestBlock, AuditOptions{Registry: postureRegistry(t)})
-	var rerr *safe.ReadStatesError
-	if !errors.As(err, &rerr) || len(rerr.Addrs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, safe.ErrNotSafe) {
+	reps, err := AuditMany(context.Background(), f, []common.Address{fakechain.Safe, eoa, other}, onchain.LatestBlock, AuditOptions{Registry: postureRegistry(t)})
+	var rerr *onchain.ReadStatesError
+	if !errors.As(err, &rerr) || len(rerr.Addrs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, onchain.ErrNotSafe) {
 		t.Fatalf("err %v", err)
 	}
 	if reps[0] == nil || reps[1] != nil || reps[2] == nil || reps[2].Safe != other {
@@ -390,13 +391,13 @@ func TestAuditMany(t *testing.T) {
 	}
 	wantFinding(t, reps[2], CodeThresholdRisk, policy.SeverityHigh, "Threshold 1 of 2")
 	// One Safe: the error is the Safe's own.
-	_, err = Audit(context.Background(), f, eoa, safe.LatestBlock)
-	if !errors.Is(err, safe.ErrNotSafe) {
+	_, err = Audit(context.Background(), f, eoa, onchain.LatestBlock)
+	if !errors.Is(err, onchain.ErrNotSafe) {
 		t.Errorf("Audit(EOA) = %v", err)
 	}
 	// A node that fails outright fails the audit.
 	f.BatchErr = bulwark.Errorf(bulwark.EUNAVAILABLE, "node down")
-	if _, err := Audit(context.Background(), f, fakechain.Safe, safe.LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
+	if _, err := Audit(context.Background(), f, fakechain.Safe, onchain.LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
 		t.Errorf("node down: %v", err)
 	}
 }

@@ -4,7 +4,7 @@
 // what changed into [Alert]s with stable codes ([Codes]): a new
 // singleton, owners, threshold, modules, guard or handler, a list that no
 // longer reads, an execution Bulwark never verified or rejected, a reorg,
-// a node that stops or comes back. It reads through safe.ChainReader and
-// the optional safe.LogReader; the stores it needs ([AlertStore],
+// a node that stops or comes back. It reads through onchain.ChainReader and
+// the optional onchain.LogReader; the stores it needs ([AlertStore],
 // [ListStore], [MonitorCursorStore]) are implemented by the adapters.
 package watch

@@ -11,7 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -59,7 +59,7 @@ type BlockHeader struct {
 // on the node's canonical chain. An adapter on the ethrpc client implements
 // it (cmd/bulwark); tests implement it with a fake chain.
 type Reader interface {
-	safe.ChainReader
+	onchain.ChainReader
 	// BlockHeader returns the header of block n of the canonical chain; an
 	// ENOTFOUND error when the node has no such block.
 	BlockHeader(ctx context.Context, n uint64) (BlockHeader, error)
@@ -75,10 +75,10 @@ type Alert struct {
 	Severity  policy.Severity `json:"severity"`
 	Message   string          `json:"message"`
 	// Kind, Before and After are the state change behind the alert (see
-	// [safe.Change]); empty for an alert that is not about one change.
-	Kind   safe.ChangeKind `json:"kind,omitempty"`
-	Before string          `json:"before,omitempty"`
-	After  string          `json:"after,omitempty"`
+	// [onchain.Change]); empty for an alert that is not about one change.
+	Kind   onchain.ChangeKind `json:"kind,omitempty"`
+	Before string             `json:"before,omitempty"`
+	After  string             `json:"after,omitempty"`
 	// SafeTxHash and TxHash are the executed Safe transaction and the
 	// Ethereum transaction that executed it, for UNVERIFIED_EXECUTION and
 	// EXECUTED_REJECTED; empty otherwise.
@@ -113,7 +113,7 @@ type Options struct {
 	// ancestor; 0 means DefaultMaxReorgDepth.
 	MaxReorgDepth int
 	// Read is passed to ReadStatesWith (Previous is the Watcher's own).
-	Read safe.ReadOptions
+	Read onchain.ReadOptions
 	// Executions, when set, makes every Step also check the block's
 	// ExecutionSuccess events of the watched Safes against the verdicts on
 	// record; nil checks state only.
@@ -132,7 +132,7 @@ type Options struct {
 // verified with verdict reject is EXECUTED_REJECTED (critical). Safes
 // before 1.1.0 emit no ExecutionSuccess and are not checked.
 type ExecutionCheck struct {
-	Logs     safe.LogReader
+	Logs     onchain.LogReader
 	Verified policy.VerificationLookup
 }
 
@@ -166,7 +166,7 @@ type Watcher struct {
 
 	last   BlockHeader
 	hashes map[uint64]common.Hash // processed canonical blocks, the last MaxReorgDepth+1
-	states map[common.Address]*safe.State
+	states map[common.Address]*onchain.State
 	// unreadable marks Safes whose last read failed with ErrNotSafe; their
 	// states entry is the last good state, the baseline when they come back
 	// (none for an address whose code was never a Safe's).
@@ -201,7 +201,7 @@ func New(r Reader, safes []common.Address, opt Options) (*Watcher, error) {
 		opt.MaxReorgDepth = DefaultMaxReorgDepth
 	}
 	return &Watcher{r: &cachedChainID{Reader: r}, safes: append([]common.Address(nil), safes...), opt: opt,
-		hashes: map[uint64]common.Hash{}, states: map[common.Address]*safe.State{}, unreadable: map[common.Address]bool{},
+		hashes: map[uint64]common.Hash{}, states: map[common.Address]*onchain.State{}, unreadable: map[common.Address]bool{},
 		notDeployed: map[common.Address]bool{}, deployedAt: map[common.Address]uint64{}}, nil
 }
 
@@ -213,7 +213,7 @@ func (w *Watcher) Last() BlockHeader { return w.last }
 
 // State returns the last state read of the Safe at addr (nil if none,
 // e.g. while it is not deployed).
-func (w *Watcher) State(addr common.Address) *safe.State { return w.states[addr] }
+func (w *Watcher) State(addr common.Address) *onchain.State { return w.states[addr] }
 
 // NotDeployed returns the watched addresses that have had no code from the
 // baseline up to the last block processed, in the order given: Safes not
@@ -242,14 +242,14 @@ func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 		return err
 	}
 	states, err := w.read(ctx, h, nil)
-	var rerr *safe.ReadStatesError
+	var rerr *onchain.ReadStatesError
 	if err != nil && !errors.As(err, &rerr) {
 		return err
 	}
 	notDeployed := map[common.Address]bool{}
-	var failed safe.ReadStatesError
+	var failed onchain.ReadStatesError
 	for i, e := range rerrErrs(rerr) {
-		if errors.Is(e, safe.ErrNoCode) {
+		if errors.Is(e, onchain.ErrNoCode) {
 			notDeployed[rerr.Addrs[i]] = true
 			continue
 		}
@@ -275,14 +275,14 @@ func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 // the baseline: nothing is known). With hints, the nonces of the addresses
 // without a state there (not deployed yet, or never a Safe) are read in
 // the first round trip, with their code; a Safe's never is.
-func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Address]*safe.State) ([]*safe.State, error) {
+func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Address]*onchain.State) ([]*onchain.State, error) {
 	opt := w.opt.Read
 	opt.Previous = prev
 	opt.NoCode = nil
 	if prev != nil {
 		opt.NoCode = func(a common.Address) bool { return prev[a] == nil }
 	}
-	return safe.ReadStatesWith(ctx, w.r, w.safes, safe.AtBlockHash(h.Hash), opt)
+	return onchain.ReadStatesWith(ctx, w.r, w.safes, onchain.AtBlockHash(h.Hash), opt)
 }
 
 // Step processes block Last()+1, which the node must have: it reads the
@@ -305,14 +305,14 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 		return w.rewind(ctx, n-1, h)
 	}
 	states, err := w.read(ctx, h, w.goodStates())
-	var rerr *safe.ReadStatesError
+	var rerr *onchain.ReadStatesError
 	if err != nil && !errors.As(err, &rerr) {
 		return nil, err
 	}
 	failed := map[common.Address]error{}
 	if rerr != nil {
 		for i, a := range rerr.Addrs {
-			if !errors.Is(rerr.Errs[i], safe.ErrNotSafe) {
+			if !errors.Is(rerr.Errs[i], onchain.ErrNotSafe) {
 				// The node refused a read (a pruned or unknown block …):
 				// not the Safe's doing; retry the block.
 				return nil, rerr.Errs[i]
@@ -354,8 +354,8 @@ func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 // is its baseline, no alert (its setup is not a change). Code that is not
 // a Safe, or a nonce above 0 without code (it sent a transaction: an
 // externally owned account): a SAFE_UNREADABLE alert, returned.
-func (w *Watcher) deployed(h BlockHeader, a common.Address, st *safe.State, e error) (Alert, bool) {
-	if e != nil && errors.Is(e, safe.ErrNoCode) {
+func (w *Watcher) deployed(h BlockHeader, a common.Address, st *onchain.State, e error) (Alert, bool) {
+	if e != nil && errors.Is(e, onchain.ErrNoCode) {
 		return Alert{}, false
 	}
 	delete(w.notDeployed, a)
@@ -367,7 +367,7 @@ func (w *Watcher) deployed(h BlockHeader, a common.Address, st *safe.State, e er
 	}
 	w.unreadable[a] = true
 	what := "the code it got at block %d is not a Safe"
-	if errors.Is(e, safe.ErrEOA) {
+	if errors.Is(e, onchain.ErrEOA) {
 		what = "it sent a transaction by block %d, without code: it is not a Safe"
 	}
 	return Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: policy.SeverityHigh,
@@ -395,13 +395,13 @@ func (w *Watcher) executionAlerts(ctx context.Context, h BlockHeader) ([]Alert, 
 	var out []Alert
 	for i := 0; i < len(w.safes); i += ExecutionLogChunk {
 		hash := h.Hash
-		logs, err := ec.Logs.ReadLogs(ctx, safe.LogFilter{Addresses: w.safes[i:min(i+ExecutionLogChunk, len(w.safes))], BlockHash: &hash,
-			Topics0: []common.Hash{safe.TopicExecutionSuccess}})
+		logs, err := ec.Logs.ReadLogs(ctx, onchain.LogFilter{Addresses: w.safes[i:min(i+ExecutionLogChunk, len(w.safes))], BlockHash: &hash,
+			Topics0: []common.Hash{onchain.TopicExecutionSuccess}})
 		if err != nil {
 			return nil, err
 		}
 		for _, l := range logs {
-			if l.Removed || !watched[l.Address] || len(l.Topics) == 0 || l.Topics[0] != safe.TopicExecutionSuccess {
+			if l.Removed || !watched[l.Address] || len(l.Topics) == 0 || l.Topics[0] != onchain.TopicExecutionSuccess {
 				continue
 			}
 			var sth common.Hash
@@ -462,7 +462,7 @@ func ExecutionAlert(h BlockHeader, addr common.Address, safeTxHash, txHash commo
 
 // goodStates returns the last states of the Safes that read fine, as
 // hints.
-func (w *Watcher) goodStates() map[common.Address]*safe.State { return w.states }
+func (w *Watcher) goodStates() map[common.Address]*onchain.State { return w.states }
 
 func (w *Watcher) advance(h BlockHeader) {
 	w.last = h
@@ -511,13 +511,13 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 		}
 		if err == nil && h.Hash == want {
 			states, err := w.read(ctx, h, w.goodStates())
-			var rerr *safe.ReadStatesError
+			var rerr *onchain.ReadStatesError
 			if err != nil && !errors.As(err, &rerr) {
 				return nil, err
 			}
 			failed := map[common.Address]error{}
 			for i, e := range rerrErrs(rerr) {
-				if !errors.Is(e, safe.ErrNotSafe) {
+				if !errors.Is(e, onchain.ErrNotSafe) {
 					return nil, e
 				}
 				failed[rerr.Addrs[i]] = e
@@ -531,7 +531,7 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 					w.notDeployed[a] = true
 				}
 				switch e := failed[a]; {
-				case w.notDeployed[a] && e != nil && errors.Is(e, safe.ErrNoCode):
+				case w.notDeployed[a] && e != nil && errors.Is(e, onchain.ErrNoCode):
 					// Still not deployed at k.
 				case w.notDeployed[a]:
 					w.deployed(h, a, states[i], e) // k was processed without code there: a node that changed its mind
@@ -573,7 +573,7 @@ func (w *Watcher) rewind(ctx context.Context, from uint64, seen BlockHeader) ([]
 			w.opt.MaxReorgDepth, oldLast.Number, oldLast.Hash.Hex(), base.Number+1)}}, nil
 }
 
-func rerrErrs(e *safe.ReadStatesError) []error {
+func rerrErrs(e *onchain.ReadStatesError) []error {
 	if e == nil {
 		return nil
 	}
@@ -583,64 +583,64 @@ func rerrErrs(e *safe.ReadStatesError) []error {
 // ChangeAlerts maps the changes from before to after, two states of one
 // Safe, to alerts at block h. Nonce and balance changes are not alerts:
 // every ordinary transaction makes them.
-func ChangeAlerts(h BlockHeader, before, after *safe.State) []Alert {
+func ChangeAlerts(h BlockHeader, before, after *onchain.State) []Alert {
 	if before == nil || after == nil {
 		return nil
 	}
 	var out []Alert
-	add := func(c safe.Change, code string, sev policy.Severity, format string, args ...any) {
+	add := func(c onchain.Change, code string, sev policy.Severity, format string, args ...any) {
 		out = append(out, Alert{Block: h.Number, BlockHash: h.Hash.Hex(), Safe: after.Address.Hex(), Code: code, Severity: sev,
 			Message: fmt.Sprintf(format, args...), Kind: c.Kind, Before: c.Before, After: c.After})
 	}
-	for _, c := range safe.DiffStates(before, after) {
+	for _, c := range onchain.DiffStates(before, after) {
 		switch c.Kind {
-		case safe.ChangeSingleton:
+		case onchain.ChangeSingleton:
 			add(c, policy.CodeMasterCopyChange, policy.SeverityCritical, "singleton (slot 0, masterCopy) changed %s → %s%s: the Safe now runs other code; if nobody meant this, it is hijacked (Bybit)",
 				c.Before, c.After, singletonNote(after))
-		case safe.ChangeSingletonCode:
+		case onchain.ChangeSingletonCode:
 			add(c, policy.CodeMasterCopyChange, policy.SeverityCritical, "the code of singleton %s changed (code hash %s → %s): the Safe now runs other code", after.Singleton.Hex(), c.Before, c.After)
-		case safe.ChangeProxyCode:
+		case onchain.ChangeProxyCode:
 			add(c, policy.CodeMasterCopyChange, policy.SeverityCritical, "the proxy's own code changed (code hash %s → %s)", c.Before, c.After)
-		case safe.ChangeGuard:
+		case onchain.ChangeGuard:
 			add(c, policy.CodeGuardChange, policy.SeverityHigh, "transaction guard changed %s → %s", none(c.Before), none(c.After))
-		case safe.ChangeModuleGuard:
+		case onchain.ChangeModuleGuard:
 			add(c, CodeModuleGuardChange, policy.SeverityHigh, "module guard changed %s → %s", none(c.Before), none(c.After))
-		case safe.ChangeFallbackHandler:
+		case onchain.ChangeFallbackHandler:
 			add(c, policy.CodeFallbackHandlerChange, policy.SeverityHigh, "fallback handler changed %s → %s", none(c.Before), none(c.After))
-		case safe.ChangeModuleEnabled:
+		case onchain.ChangeModuleEnabled:
 			add(c, policy.CodeModuleChange, policy.SeverityHigh, "module %s enabled: it can execute transactions without the owners' signatures", c.After)
-		case safe.ChangeModuleDisabled:
+		case onchain.ChangeModuleDisabled:
 			add(c, policy.CodeModuleChange, policy.SeverityHigh, "module %s disabled", c.Before)
-		case safe.ChangeOwnerAdded:
+		case onchain.ChangeOwnerAdded:
 			add(c, policy.CodeOwnerChange, policy.SeverityHigh, "owner %s added (owners %d → %d)", c.After, len(before.Owners), len(after.Owners))
-		case safe.ChangeOwnerRemoved:
+		case onchain.ChangeOwnerRemoved:
 			add(c, policy.CodeOwnerChange, policy.SeverityHigh, "owner %s removed (owners %d → %d)", c.Before, len(before.Owners), len(after.Owners))
-		case safe.ChangeThreshold:
+		case onchain.ChangeThreshold:
 			add(c, policy.CodeThresholdChange, policy.SeverityHigh, "threshold changed %s → %s (of %d owners)", c.Before, c.After, len(after.Owners))
-		case safe.ChangeOwnerList, safe.ChangeModuleList:
+		case onchain.ChangeOwnerList, onchain.ChangeModuleList:
 			list := "owner"
-			if c.Kind == safe.ChangeModuleList {
+			if c.Kind == onchain.ChangeModuleList {
 				list = "module"
 			}
-			if c.After != string(safe.ListOK) {
+			if c.After != string(onchain.ListOK) {
 				add(c, policy.CodeListCorrupt, policy.SeverityCritical, "the %s list in storage is now %s (was %s): the Safe's own code never writes that; its storage was tampered with",
 					list, c.After, listStatus(c.Before))
 			} else {
 				add(c, policy.CodeListCorrupt, policy.SeverityHigh, "the %s list in storage is well-formed again (was %s)", list, c.Before)
 			}
-		case safe.ChangeOwnerCount:
+		case onchain.ChangeOwnerCount:
 			add(c, policy.CodeListCorrupt, policy.SeverityCritical, "ownerCount changed %s → %s out of step with the owner list (%d entries): the Safe's own code never does that", c.Before, c.After, len(after.Owners))
 		}
 	}
 	return out
 }
 
-func singletonNote(st *safe.State) string {
+func singletonNote(st *onchain.State) string {
 	switch {
 	case st.SingletonCodeHash == (common.Hash{}):
 		return " (no code there)"
 	case st.SingletonKnown():
-		return " (a known " + safe.DeploymentNames(st.SingletonDeployments) + " singleton)"
+		return " (a known " + onchain.DeploymentNames(st.SingletonDeployments) + " singleton)"
 	}
 	return " (not a known Safe singleton)"
 }

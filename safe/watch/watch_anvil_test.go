@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
@@ -423,7 +424,7 @@ func TestWatchAnvilNotDeployed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w2.Start(ctx, head); !errors.Is(err, safe.ErrNotSafe) || !strings.Contains(err.Error(), "1 Safe(s) could not be read; "+guard.Hex()) {
+	if err := w2.Start(ctx, head); !errors.Is(err, onchain.ErrNotSafe) || !strings.Contains(err.Error(), "1 Safe(s) could not be read; "+guard.Hex()) {
 		t.Errorf("Start at the head with the guard: %v", err)
 	}
 }
@@ -450,7 +451,7 @@ func TestWatchAnvilEOA(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = w.Start(ctx, base)
-	if !errors.Is(err, safe.ErrNotSafe) || !strings.Contains(err.Error(), "1 Safe(s) could not be read; "+eoa.Hex()+" is an externally owned account (it has sent 2 transactions), not a Safe") {
+	if !errors.Is(err, onchain.ErrNotSafe) || !strings.Contains(err.Error(), "1 Safe(s) could not be read; "+eoa.Hex()+" is an externally owned account (it has sent 2 transactions), not a Safe") {
 		t.Fatalf("Start at block %d with an EOA that sent 2 transactions: %v", base, err)
 	}
 	// Before its transactions it is an address that may still become a

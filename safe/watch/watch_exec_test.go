@@ -12,8 +12,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -21,14 +21,14 @@ import (
 // verdicts on record.
 type fakeExecLogs struct {
 	mu      sync.Mutex
-	byHash  map[common.Hash][]safe.EventLog
+	byHash  map[common.Hash][]onchain.EventLog
 	recs    map[common.Hash][]policy.VerificationRecord
 	logErr  error
 	recErr  error
-	queries []safe.LogFilter
+	queries []onchain.LogFilter
 }
 
-func (f *fakeExecLogs) ReadLogs(_ context.Context, q safe.LogFilter) ([]safe.EventLog, error) {
+func (f *fakeExecLogs) ReadLogs(_ context.Context, q onchain.LogFilter) ([]onchain.EventLog, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queries = append(f.queries, q)
@@ -38,7 +38,7 @@ func (f *fakeExecLogs) ReadLogs(_ context.Context, q safe.LogFilter) ([]safe.Eve
 	if q.BlockHash == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "fake: logs by range, want by block hash")
 	}
-	var out []safe.EventLog
+	var out []onchain.EventLog
 	for _, l := range f.byHash[*q.BlockHash] {
 		if slices.Contains(q.Addresses, l.Address) && slices.Contains(q.Topics0, l.Topics[0]) {
 			out = append(out, l)
@@ -58,8 +58,8 @@ func (f *fakeExecLogs) Verifications(_ context.Context, h common.Hash) ([]policy
 
 // execLog is an ExecutionSuccess of safeTxHash by addr: txHash in the data
 // (up to 1.3.0) or indexed (1.4.0+).
-func execLog(addr common.Address, safeTxHash common.Hash, indexed bool) safe.EventLog {
-	l := safe.EventLog{Address: addr, TxHash: common.HexToHash("0xe7ec"), Topics: []common.Hash{safe.TopicExecutionSuccess}}
+func execLog(addr common.Address, safeTxHash common.Hash, indexed bool) onchain.EventLog {
+	l := onchain.EventLog{Address: addr, TxHash: common.HexToHash("0xe7ec"), Topics: []common.Hash{onchain.TopicExecutionSuccess}}
 	if indexed {
 		l.Topics = append(l.Topics, safeTxHash)
 		l.Data = make([]byte, 32)
@@ -75,8 +75,8 @@ func TestWatcherExecutions(t *testing.T) {
 	g.AddSafe(watchSafeA, fakechain.Owners(3), 2, nil)
 	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}, recs: map[common.Hash][]policy.VerificationRecord{}}
-	w, err := New(chain, []common.Address{watchSafeA, watchSafeB}, Options{Read: safe.ReadOptions{Registry: fakechain.Registry(t)},
+	fx := &fakeExecLogs{byHash: map[common.Hash][]onchain.EventLog{}, recs: map[common.Hash][]policy.VerificationRecord{}}
+	w, err := New(chain, []common.Address{watchSafeA, watchSafeB}, Options{Read: onchain.ReadOptions{Registry: fakechain.Registry(t)},
 		Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
 	if err != nil {
 		t.Fatal(err)
@@ -94,29 +94,29 @@ func TestWatcherExecutions(t *testing.T) {
 	fx.recs[hash("05")] = []policy.VerificationRecord{rec(watchSafeB, 10, bulwark.VerdictReview)}
 	other := common.HexToAddress("0x00000000000000000000000000000000000bad00")
 	failure := execLog(watchSafeA, hash("06"), false)
-	failure.Topics[0] = safe.TopicExecutionFailure
+	failure.Topics[0] = onchain.TopicExecutionFailure
 
 	for _, tc := range []struct {
 		name string
-		logs []safe.EventLog
+		logs []onchain.EventLog
 		want []string
 		sev  []policy.Severity
 		msg  string
 	}{
 		{"no execution", nil, nil, nil, ""},
-		{"unverified (1.3.0 data)", []safe.EventLog{execLog(watchSafeA, hash("01"), false)}, []string{CodeUnverifiedExecution}, []policy.Severity{policy.SeverityHigh}, "without a Bulwark verification"},
-		{"verified ok", []safe.EventLog{execLog(watchSafeA, hash("02"), false)}, nil, nil, ""},
-		{"verified review", []safe.EventLog{execLog(watchSafeB, hash("05"), true)}, nil, nil, ""},
-		{"rejected (1.4.0 topic)", []safe.EventLog{execLog(watchSafeB, hash("03"), true)}, []string{CodeExecutedRejected}, []policy.Severity{policy.SeverityCritical}, "although Bulwark rejected it"},
-		{"verified for another chain and Safe only", []safe.EventLog{execLog(watchSafeA, hash("04"), true)}, []string{CodeUnverifiedExecution}, []policy.Severity{policy.SeverityHigh}, "another Safe or chain"},
-		{"not watched, a failure, removed", []safe.EventLog{execLog(other, hash("01"), true), failure,
-			func() safe.EventLog { l := execLog(watchSafeA, hash("01"), true); l.Removed = true; return l }()}, nil, nil, ""},
-		{"two in one block, after a state change", []safe.EventLog{execLog(watchSafeA, hash("01"), true), execLog(watchSafeB, hash("03"), false)},
+		{"unverified (1.3.0 data)", []onchain.EventLog{execLog(watchSafeA, hash("01"), false)}, []string{CodeUnverifiedExecution}, []policy.Severity{policy.SeverityHigh}, "without a Bulwark verification"},
+		{"verified ok", []onchain.EventLog{execLog(watchSafeA, hash("02"), false)}, nil, nil, ""},
+		{"verified review", []onchain.EventLog{execLog(watchSafeB, hash("05"), true)}, nil, nil, ""},
+		{"rejected (1.4.0 topic)", []onchain.EventLog{execLog(watchSafeB, hash("03"), true)}, []string{CodeExecutedRejected}, []policy.Severity{policy.SeverityCritical}, "although Bulwark rejected it"},
+		{"verified for another chain and Safe only", []onchain.EventLog{execLog(watchSafeA, hash("04"), true)}, []string{CodeUnverifiedExecution}, []policy.Severity{policy.SeverityHigh}, "another Safe or chain"},
+		{"not watched, a failure, removed", []onchain.EventLog{execLog(other, hash("01"), true), failure,
+			func() onchain.EventLog { l := execLog(watchSafeA, hash("01"), true); l.Removed = true; return l }()}, nil, nil, ""},
+		{"two in one block, after a state change", []onchain.EventLog{execLog(watchSafeA, hash("01"), true), execLog(watchSafeB, hash("03"), false)},
 			[]string{policy.CodeGuardChange, CodeUnverifiedExecution, CodeExecutedRejected}, []policy.Severity{policy.SeverityHigh, policy.SeverityHigh, policy.SeverityCritical}, ""},
 	} {
 		h := chain.mine(func(s *fakechain.Chain) {
 			if strings.HasPrefix(tc.name, "two") {
-				s.Set(watchSafeA, safe.SlotGuard, fakechain.SlotWord(other))
+				s.Set(watchSafeA, onchain.SlotGuard, fakechain.SlotWord(other))
 			}
 		})
 		fx.byHash[h.Hash] = tc.logs
@@ -137,7 +137,7 @@ func TestWatcherExecutions(t *testing.T) {
 			}
 		}
 	}
-	if last := fx.queries[len(fx.queries)-1]; len(last.Addresses) != 2 || len(last.Topics0) != 1 || last.Topics0[0] != safe.TopicExecutionSuccess {
+	if last := fx.queries[len(fx.queries)-1]; len(last.Addresses) != 2 || len(last.Topics0) != 1 || last.Topics0[0] != onchain.TopicExecutionSuccess {
 		t.Errorf("query %+v", last)
 	}
 
@@ -148,7 +148,7 @@ func TestWatcherExecutions(t *testing.T) {
 	} {
 		before := w.Last()
 		h := chain.mine(nil)
-		fx.byHash[h.Hash] = []safe.EventLog{execLog(watchSafeA, hash("01"), false)}
+		fx.byHash[h.Hash] = []onchain.EventLog{execLog(watchSafeA, hash("01"), false)}
 		boom := bulwark.Errorf(bulwark.EUNAVAILABLE, "boom")
 		set(boom)
 		if _, err := w.Step(ctx); !errors.Is(err, boom) && !strings.Contains(bulwark.ErrorMessage(err), "boom") {
@@ -173,8 +173,8 @@ func TestExecutionLogChunks(t *testing.T) {
 		safes = append(safes, a)
 	}
 	chain := newFakeWatchChain(g)
-	fx := &fakeExecLogs{byHash: map[common.Hash][]safe.EventLog{}}
-	w, err := New(chain, safes, Options{Read: safe.ReadOptions{Registry: fakechain.Registry(t)}, Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
+	fx := &fakeExecLogs{byHash: map[common.Hash][]onchain.EventLog{}}
+	w, err := New(chain, safes, Options{Read: onchain.ReadOptions{Registry: fakechain.Registry(t)}, Executions: &ExecutionCheck{Logs: fx, Verified: fx}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestExecutionLogChunks(t *testing.T) {
 	}
 	h := chain.mine(nil)
 	last := safes[len(safes)-1]
-	fx.byHash[h.Hash] = []safe.EventLog{execLog(last, common.HexToHash("0x01"), true)}
+	fx.byHash[h.Hash] = []onchain.EventLog{execLog(last, common.HexToHash("0x01"), true)}
 	alerts := step(t, w)
 	if len(fx.queries) != 2 || len(fx.queries[0].Addresses) != ExecutionLogChunk || len(fx.queries[1].Addresses) != 3 {
 		t.Errorf("%d queries", len(fx.queries))

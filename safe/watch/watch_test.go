@@ -16,8 +16,8 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -125,7 +125,7 @@ func (f *fakeWatchChain) BlockHeader(_ context.Context, n uint64) (BlockHeader, 
 	return f.blocks[f.canon[n]].hdr, nil
 }
 
-func (f *fakeWatchChain) BatchRead(ctx context.Context, block safe.BlockID, reads []safe.Read) error {
+func (f *fakeWatchChain) BatchRead(ctx context.Context, block onchain.BlockID, reads []onchain.Read) error {
 	f.mu.Lock()
 	down := f.down
 	h, byHash := block.Hash()
@@ -151,7 +151,7 @@ func newWatchFixture(t *testing.T) (*fakeWatchChain, *Watcher) {
 	g.AddSafe(watchSafeA, fakechain.Owners(3), 2, nil)
 	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := New(chain, []common.Address{watchSafeA, watchSafeB}, Options{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
+	w, err := New(chain, []common.Address{watchSafeA, watchSafeB}, Options{MaxReorgDepth: 8, Read: onchain.ReadOptions{Registry: fakechain.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,33 +188,33 @@ func TestWatcherAlerts(t *testing.T) {
 		sev    policy.Severity
 	}{
 		{"nonce and balance only", func(s *fakechain.Chain) {
-			s.Set(watchSafeA, safe.SlotNonce, common.BigToHash(big.NewInt(43)))
+			s.Set(watchSafeA, onchain.SlotNonce, common.BigToHash(big.NewInt(43)))
 			s.Accounts[watchSafeA].Balance = big.NewInt(1)
 		}, nil, ""},
 		{"singleton (Bybit)", func(s *fakechain.Chain) {
-			s.Set(watchSafeA, safe.SlotSingleton, fakechain.SlotWord(other))
+			s.Set(watchSafeA, onchain.SlotSingleton, fakechain.SlotWord(other))
 			s.Accounts[other] = &fakechain.Account{Code: []byte("trojan")}
 		}, []string{policy.CodeMasterCopyChange}, policy.SeverityCritical},
-		{"guard", func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotGuard, fakechain.SlotWord(other)) }, []string{policy.CodeGuardChange}, policy.SeverityHigh},
-		{"module guard", func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotModuleGuard, fakechain.SlotWord(other)) }, []string{CodeModuleGuardChange}, policy.SeverityHigh},
+		{"guard", func(s *fakechain.Chain) { s.Set(watchSafeB, onchain.SlotGuard, fakechain.SlotWord(other)) }, []string{policy.CodeGuardChange}, policy.SeverityHigh},
+		{"module guard", func(s *fakechain.Chain) { s.Set(watchSafeB, onchain.SlotModuleGuard, fakechain.SlotWord(other)) }, []string{CodeModuleGuardChange}, policy.SeverityHigh},
 		{"fallback handler", func(s *fakechain.Chain) {
-			s.Set(watchSafeB, safe.SlotFallbackHandler, fakechain.SlotWord(other))
+			s.Set(watchSafeB, onchain.SlotFallbackHandler, fakechain.SlotWord(other))
 		}, []string{policy.CodeFallbackHandlerChange}, policy.SeverityHigh},
-		{"module", func(s *fakechain.Chain) { s.SetList(watchSafeB, safe.SlotModules, []common.Address{other}) }, []string{policy.CodeModuleChange}, policy.SeverityHigh},
+		{"module", func(s *fakechain.Chain) { s.SetList(watchSafeB, onchain.SlotModules, []common.Address{other}) }, []string{policy.CodeModuleChange}, policy.SeverityHigh},
 		{"owner added and threshold", func(s *fakechain.Chain) {
-			s.SetList(watchSafeB, safe.SlotOwners, append(fakechain.Owners(2), other))
-			s.Set(watchSafeB, safe.SlotOwnerCount, common.BigToHash(big.NewInt(3)))
-			s.Set(watchSafeB, safe.SlotThreshold, common.BigToHash(big.NewInt(2)))
+			s.SetList(watchSafeB, onchain.SlotOwners, append(fakechain.Owners(2), other))
+			s.Set(watchSafeB, onchain.SlotOwnerCount, common.BigToHash(big.NewInt(3)))
+			s.Set(watchSafeB, onchain.SlotThreshold, common.BigToHash(big.NewInt(2)))
 		}, []string{policy.CodeOwnerChange, policy.CodeThresholdChange}, policy.SeverityHigh},
 		{"owner list loop", func(s *fakechain.Chain) {
 			os := fakechain.Owners(3)
-			s.Set(watchSafeB, safe.MappingSlot(other, safe.SlotOwners), fakechain.SlotWord(os[0]))
+			s.Set(watchSafeB, onchain.MappingSlot(other, onchain.SlotOwners), fakechain.SlotWord(os[0]))
 		}, []string{policy.CodeListCorrupt}, policy.SeverityCritical},
 		{"code removed", func(s *fakechain.Chain) { s.Accounts[watchSafeA].Code = nil }, []string{CodeSafeUnreadable}, policy.SeverityHigh},
 		{"still removed: no second alert", func(s *fakechain.Chain) {}, nil, ""},
 		{"back, with another guard", func(s *fakechain.Chain) {
 			s.Accounts[watchSafeA].Code = fakechain.ProxyCode
-			s.Set(watchSafeA, safe.SlotGuard, fakechain.SlotWord(other))
+			s.Set(watchSafeA, onchain.SlotGuard, fakechain.SlotWord(other))
 		}, []string{policy.CodeGuardChange}, policy.SeverityHigh},
 	} {
 		h := chain.mine(tc.change)
@@ -251,7 +251,7 @@ func TestWatcherStartNotSafe(t *testing.T) {
 	// A has code that is not a Safe: an error naming it alone (B, without
 	// code, is a Safe not deployed yet).
 	err = w.Start(context.Background(), 0)
-	if !errors.Is(err, safe.ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, safe.ErrNoCode) ||
+	if !errors.Is(err, onchain.ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, onchain.ErrNoCode) ||
 		!strings.Contains(err.Error(), "baseline block 0: 1 Safe(s) could not be read; "+watchSafeA.Hex()) {
 		t.Fatalf("Start = %v", err)
 	}
@@ -263,7 +263,7 @@ func TestWatcherStartNotSafe(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = w.Start(context.Background(), 0)
-	if !errors.Is(err, safe.ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, safe.ErrNoCode) || !errors.Is(err, safe.ErrEOA) ||
+	if !errors.Is(err, onchain.ErrNotSafe) || bulwark.ErrorCode(err) != bulwark.EINVALID || errors.Is(err, onchain.ErrNoCode) || !errors.Is(err, onchain.ErrEOA) ||
 		!strings.Contains(err.Error(), "baseline block 0: 1 Safe(s) could not be read; "+watchSafeA.Hex()+" is an externally owned account (it has sent 2 transactions), not a Safe") {
 		t.Fatalf("Start with an EOA = %v", err)
 	}
@@ -286,7 +286,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 	g := fakechain.New()
 	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := New(chain, []common.Address{watchSafeA, watchSafeB, watchC}, Options{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
+	w, err := New(chain, []common.Address{watchSafeA, watchSafeB, watchC}, Options{MaxReorgDepth: 8, Read: onchain.ReadOptions{Registry: fakechain.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestWatcherNotDeployed(t *testing.T) {
 	}
 	threshold := func(n int64) func(s *fakechain.Chain) {
 		return func(s *fakechain.Chain) {
-			s.Set(watchSafeA, safe.SlotThreshold, common.BigToHash(big.NewInt(n)))
+			s.Set(watchSafeA, onchain.SlotThreshold, common.BigToHash(big.NewInt(n)))
 		}
 	}
 	expect := func(what string, want []string, block uint64) {
@@ -366,7 +366,7 @@ func TestWatcherNotDeployedEOA(t *testing.T) {
 	g := fakechain.New()
 	g.AddSafe(watchSafeB, fakechain.Owners(2), 1, nil)
 	chain := newFakeWatchChain(g)
-	w, err := New(chain, []common.Address{watchSafeB, watchD}, Options{MaxReorgDepth: 8, Read: safe.ReadOptions{Registry: fakechain.Registry(t)}})
+	w, err := New(chain, []common.Address{watchSafeB, watchD}, Options{MaxReorgDepth: 8, Read: onchain.ReadOptions{Registry: fakechain.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +440,7 @@ func TestWatcherReorg(t *testing.T) {
 	chain, w := newWatchFixture(t)
 	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
 	chain.mine(nil)
-	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeA, safe.SlotGuard, fakechain.SlotWord(other)) })
+	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeA, onchain.SlotGuard, fakechain.SlotWord(other)) })
 	chain.mine(nil)
 	var got []string
 	for range 3 {
@@ -451,7 +451,7 @@ func TestWatcherReorg(t *testing.T) {
 	}
 	chain.drop(2)
 	chain.mine(nil)
-	b3 := chain.mine(func(s *fakechain.Chain) { s.SetList(watchSafeA, safe.SlotModules, []common.Address{other}) })
+	b3 := chain.mine(func(s *fakechain.Chain) { s.SetList(watchSafeA, onchain.SlotModules, []common.Address{other}) })
 	chain.mine(nil)
 
 	alerts := step(t, w)
@@ -494,7 +494,7 @@ func TestWatcherReorg(t *testing.T) {
 		chain.mine(nil)
 	}
 	chain.mine(func(s *fakechain.Chain) {
-		s.Set(watchSafeB, safe.SlotThreshold, common.BigToHash(big.NewInt(2)))
+		s.Set(watchSafeB, onchain.SlotThreshold, common.BigToHash(big.NewInt(2)))
 	})
 	ctx := context.Background()
 	var all []string
@@ -521,7 +521,7 @@ func TestWatcherFollow(t *testing.T) {
 	other := common.HexToAddress("0x0000000000000000000000000000000000000bad")
 	chain.mine(nil)
 	chain.mine(func(s *fakechain.Chain) {
-		s.Set(watchSafeA, safe.SlotThreshold, common.BigToHash(big.NewInt(3)))
+		s.Set(watchSafeA, onchain.SlotThreshold, common.BigToHash(big.NewInt(3)))
 	})
 
 	var mu sync.Mutex
@@ -553,14 +553,14 @@ func TestWatcherFollow(t *testing.T) {
 	wait(policy.CodeThresholdChange)
 	chain.setDown(true)
 	wait(CodeNodeUnreachable)
-	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotGuard, fakechain.SlotWord(other)) }) // block 3, while down
+	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeB, onchain.SlotGuard, fakechain.SlotWord(other)) }) // block 3, while down
 	time.Sleep(30 * time.Millisecond)
 	chain.setDown(false)
 	wait(policy.CodeGuardChange)
 	wait(CodeNodeRecovered)
 	chain.mine(nil)
 	chain.mine(nil)
-	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeB, safe.SlotGuard, common.Hash{}) }) // block 6: past ToBlock
+	chain.mine(func(s *fakechain.Chain) { s.Set(watchSafeB, onchain.SlotGuard, common.Hash{}) }) // block 6: past ToBlock
 	select {
 	case err := <-done:
 		if err != nil {

@@ -1,4 +1,4 @@
-// Package fakechain is a safe.ChainReader over a map of accounts, for the
+// Package fakechain is a onchain.ChainReader over a map of accounts, for the
 // tests of the safe packages: it counts round trips and reads, can fail on
 // demand, and sets up Safes (singleton, owners, modules, threshold) in
 // storage as the contracts lay them out.
@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 // Account is one account of a Chain.
@@ -29,7 +30,7 @@ type Account struct {
 	CallErr error
 }
 
-// Chain is a safe.ChainReader over a map of accounts, counting round trips.
+// Chain is a onchain.ChainReader over a map of accounts, counting round trips.
 type Chain struct {
 	mu       sync.Mutex
 	ID       uint64
@@ -38,12 +39,12 @@ type Chain struct {
 	// failing
 	ChainErr error
 	BatchErr error
-	ReadErr  func(r safe.Read) error
+	ReadErr  func(r onchain.Read) error
 	// counters
 	Batches int
 	Reads   int
 	Nonces  int // ReadNonce reads
-	Blocks  []safe.BlockID
+	Blocks  []onchain.BlockID
 }
 
 // New returns an empty chain with id 10 at block 77.
@@ -59,7 +60,7 @@ func (f *Chain) BlockNumber(context.Context) (uint64, error) { return f.Head, f.
 
 // BatchRead answers reads from the accounts, counting the batch and its
 // reads; BatchErr fails the batch, ReadErr a read.
-func (f *Chain) BatchRead(_ context.Context, block safe.BlockID, reads []safe.Read) error {
+func (f *Chain) BatchRead(_ context.Context, block onchain.BlockID, reads []onchain.Read) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.Batches++
@@ -84,20 +85,20 @@ func (f *Chain) BatchRead(_ context.Context, block safe.BlockID, reads []safe.Re
 			acct = &Account{}
 		}
 		switch r.Kind {
-		case safe.ReadCode:
+		case onchain.ReadCode:
 			r.Out = acct.Code
-		case safe.ReadStorage:
+		case onchain.ReadStorage:
 			w := acct.Storage[r.Slot]
 			r.Out = w[:]
-		case safe.ReadBalance:
+		case onchain.ReadBalance:
 			r.Out = make([]byte, 32)
 			if acct.Balance != nil {
 				acct.Balance.FillBytes(r.Out)
 			}
-		case safe.ReadNonce:
+		case onchain.ReadNonce:
 			f.Nonces++
 			r.Out = new(big.Int).SetUint64(acct.Nonce).FillBytes(make([]byte, 32))
-		case safe.ReadCall:
+		case onchain.ReadCall:
 			switch {
 			case acct.CallErr != nil:
 				r.Err = acct.CallErr
@@ -125,12 +126,12 @@ func SlotWord(a common.Address) common.Hash { return common.BytesToHash(a[:]) }
 
 // SetList writes a sentinel-headed linked list into the mapping at slot.
 func (f *Chain) SetList(addr common.Address, slot common.Hash, list []common.Address) {
-	cur := safe.SentinelAddress
+	cur := onchain.SentinelAddress
 	for _, x := range list {
-		f.Set(addr, safe.MappingSlot(cur, slot), SlotWord(x))
+		f.Set(addr, onchain.MappingSlot(cur, slot), SlotWord(x))
 		cur = x
 	}
-	f.Set(addr, safe.MappingSlot(cur, slot), SlotWord(safe.SentinelAddress))
+	f.Set(addr, onchain.MappingSlot(cur, slot), SlotWord(onchain.SentinelAddress))
 }
 
 // The fake proxy and singleton code, the singleton's address and the
@@ -178,13 +179,13 @@ func Owners(n int) []common.Address {
 // modules, fallback handler, balance.
 func (f *Chain) AddSafe(addr common.Address, os []common.Address, threshold int, modules []common.Address) {
 	f.Accounts[addr] = &Account{Code: ProxyCode, Balance: big.NewInt(5e17)}
-	f.Set(addr, safe.SlotSingleton, SlotWord(Singleton))
-	f.SetList(addr, safe.SlotOwners, os)
-	f.Set(addr, safe.SlotOwnerCount, common.BigToHash(big.NewInt(int64(len(os)))))
-	f.Set(addr, safe.SlotThreshold, common.BigToHash(big.NewInt(int64(threshold))))
-	f.Set(addr, safe.SlotNonce, common.BigToHash(big.NewInt(42)))
-	f.SetList(addr, safe.SlotModules, modules)
-	f.Set(addr, safe.SlotFallbackHandler, SlotWord(common.HexToAddress("0xfb")))
+	f.Set(addr, onchain.SlotSingleton, SlotWord(Singleton))
+	f.SetList(addr, onchain.SlotOwners, os)
+	f.Set(addr, onchain.SlotOwnerCount, common.BigToHash(big.NewInt(int64(len(os)))))
+	f.Set(addr, onchain.SlotThreshold, common.BigToHash(big.NewInt(int64(threshold))))
+	f.Set(addr, onchain.SlotNonce, common.BigToHash(big.NewInt(42)))
+	f.SetList(addr, onchain.SlotModules, modules)
+	f.Set(addr, onchain.SlotFallbackHandler, SlotWord(common.HexToAddress("0xfb")))
 	if f.Accounts[Singleton] == nil {
 		f.Accounts[Singleton] = &Account{Code: SingletonCode, Ret: VersionReturn("1.4.1")}
 	}

@@ -1,4 +1,4 @@
-package safe_test
+package onchain_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 // BenchmarkReadStates reads the state of 1,000 Safes (clones of a 3-of-6
@@ -38,27 +38,27 @@ func BenchmarkReadStates(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(c.Close)
-		block := safe.AtBlockNumber(chain.BlockNumber(b))
-		first, err := safe.ReadStates(ctx, c, addrs, block)
+		block := onchain.AtBlockNumber(chain.BlockNumber(b))
+		first, err := onchain.ReadStates(ctx, c, addrs, block)
 		if err != nil {
 			b.Fatal(err)
 		}
-		prev := make(map[common.Address]*safe.State, n)
+		prev := make(map[common.Address]*onchain.State, n)
 		for _, st := range first {
 			prev[st.Address] = st
 		}
 		for _, mode := range []struct {
 			name string
-			opt  safe.ReadOptions
+			opt  onchain.ReadOptions
 		}{
-			{"cold", safe.ReadOptions{}},
-			{"hinted", safe.ReadOptions{Previous: prev}},
+			{"cold", onchain.ReadOptions{}},
+			{"hinted", onchain.ReadOptions{Previous: prev}},
 		} {
 			b.Run(fmt.Sprintf("%s/batch=%d", mode.name, size), func(b *testing.B) {
 				r := &countingReader{ChainReader: c}
 				req0 := c.Stats().Requests
 				for b.Loop() {
-					states, err := safe.ReadStatesWith(ctx, r, addrs, block, mode.opt)
+					states, err := onchain.ReadStatesWith(ctx, r, addrs, block, mode.opt)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -1,4 +1,4 @@
-package safe_test
+package onchain_test
 
 import (
 	"context"
@@ -14,14 +14,15 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
-func readFakeStates(t *testing.T, f *fakechain.Chain, opt safe.ReadOptions, addrs ...common.Address) ([]*safe.State, error) {
+func readFakeStates(t *testing.T, f *fakechain.Chain, opt onchain.ReadOptions, addrs ...common.Address) ([]*onchain.State, error) {
 	t.Helper()
 	if opt.Registry == nil {
 		opt.Registry = fakechain.Registry(t)
 	}
-	return safe.ReadStatesWith(context.Background(), f, addrs, safe.LatestBlock, opt)
+	return onchain.ReadStatesWith(context.Background(), f, addrs, onchain.LatestBlock, opt)
 }
 
 func TestReadStateFake(t *testing.T) {
@@ -29,13 +30,13 @@ func TestReadStateFake(t *testing.T) {
 	os := fakechain.Owners(3)
 	mods := []common.Address{common.HexToAddress("0xd0d0")}
 	f.AddSafe(fakechain.Safe, os, 2, mods)
-	states, err := readFakeStates(t, f, safe.ReadOptions{}, fakechain.Safe)
+	states, err := readFakeStates(t, f, onchain.ReadOptions{}, fakechain.Safe)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := states[0]
-	want := &safe.State{
-		Address: fakechain.Safe, ChainID: 10, Block: safe.AtBlockNumber(77),
+	want := &onchain.State{
+		Address: fakechain.Safe, ChainID: 10, Block: onchain.AtBlockNumber(77),
 		ProxyCodeHash: crypto.Keccak256Hash(fakechain.ProxyCode),
 		Singleton:     fakechain.Singleton, SingletonCodeHash: crypto.Keccak256Hash(fakechain.SingletonCode),
 		SingletonDeployments: fakechain.Registry(t).All(),
@@ -58,7 +59,7 @@ func TestReadStateFake(t *testing.T) {
 	}
 	// Every read was made at the pinned latest block.
 	for _, b := range f.Blocks {
-		if b != safe.AtBlockNumber(77) {
+		if b != onchain.AtBlockNumber(77) {
 			t.Fatalf("read at %s, want 77", b)
 		}
 	}
@@ -72,11 +73,11 @@ func TestReadStateAtHash(t *testing.T) {
 	f := fakechain.New()
 	f.AddSafe(fakechain.Safe, fakechain.Owners(1), 1, nil)
 	h := common.HexToHash("0xb10c")
-	st, err := safe.ReadStatesWith(context.Background(), f, []common.Address{fakechain.Safe}, safe.AtBlockHash(h), safe.ReadOptions{Registry: fakechain.Registry(t)})
+	st, err := onchain.ReadStatesWith(context.Background(), f, []common.Address{fakechain.Safe}, onchain.AtBlockHash(h), onchain.ReadOptions{Registry: fakechain.Registry(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st[0].Block != safe.AtBlockHash(h) || f.Blocks[0] != safe.AtBlockHash(h) {
+	if st[0].Block != onchain.AtBlockHash(h) || f.Blocks[0] != onchain.AtBlockHash(h) {
 		t.Errorf("block %s, reads at %s", st[0].Block, f.Blocks[0])
 	}
 }
@@ -86,14 +87,14 @@ func TestReadStatesHints(t *testing.T) {
 	a, b := fakechain.Safe, common.HexToAddress("0x5afe02")
 	f.AddSafe(a, fakechain.Owners(6), 3, []common.Address{common.HexToAddress("0xd1"), common.HexToAddress("0xd2")})
 	f.AddSafe(b, fakechain.Owners(2), 1, nil)
-	cold, err := readFakeStates(t, f, safe.ReadOptions{}, a, b)
+	cold, err := readFakeStates(t, f, onchain.ReadOptions{}, a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev := map[common.Address]*safe.State{a: cold[0], b: cold[1]}
+	prev := map[common.Address]*onchain.State{a: cold[0], b: cold[1]}
 
 	f.Batches = 0
-	warm, err := readFakeStates(t, f, safe.ReadOptions{Previous: prev}, a, b)
+	warm, err := readFakeStates(t, f, onchain.ReadOptions{Previous: prev}, a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,13 +108,13 @@ func TestReadStatesHints(t *testing.T) {
 	// A stale hint does not leak into the result: swap an owner, remove a
 	// module, change the singleton.
 	newOwners := append(fakechain.Owners(6)[:5:5], common.HexToAddress("0xbeef"))
-	f.SetList(a, safe.SlotOwners, newOwners)
-	f.SetList(a, safe.SlotModules, []common.Address{common.HexToAddress("0xd2")})
+	f.SetList(a, onchain.SlotOwners, newOwners)
+	f.SetList(a, onchain.SlotModules, []common.Address{common.HexToAddress("0xd2")})
 	other := common.HexToAddress("0x07e4")
 	f.Accounts[other] = &fakechain.Account{Code: []byte("other"), Revert: true}
-	f.Set(a, safe.SlotSingleton, fakechain.SlotWord(other))
+	f.Set(a, onchain.SlotSingleton, fakechain.SlotWord(other))
 	f.Batches = 0
-	st, err := readFakeStates(t, f, safe.ReadOptions{Previous: prev}, a)
+	st, err := readFakeStates(t, f, onchain.ReadOptions{Previous: prev}, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,56 +131,56 @@ func TestReadStateLists(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		edit       func(f *fakechain.Chain)
-		opt        safe.ReadOptions
+		opt        onchain.ReadOptions
 		owners     []common.Address
-		status     safe.ListStatus
+		status     onchain.ListStatus
 		modules    []common.Address
-		modsStatus safe.ListStatus
+		modsStatus onchain.ListStatus
 	}{
 		{name: "well formed", owners: os},
 		{
 			name: "loop",
 			edit: func(f *fakechain.Chain) {
-				f.Set(fakechain.Safe, safe.MappingSlot(os[2], safe.SlotOwners), fakechain.SlotWord(os[0]))
+				f.Set(fakechain.Safe, onchain.MappingSlot(os[2], onchain.SlotOwners), fakechain.SlotWord(os[0]))
 			},
-			owners: os[:3], status: safe.ListLoop,
+			owners: os[:3], status: onchain.ListLoop,
 		},
 		{
 			name: "self loop",
 			edit: func(f *fakechain.Chain) {
-				f.Set(fakechain.Safe, safe.MappingSlot(os[1], safe.SlotOwners), fakechain.SlotWord(os[1]))
+				f.Set(fakechain.Safe, onchain.MappingSlot(os[1], onchain.SlotOwners), fakechain.SlotWord(os[1]))
 			},
-			owners: os[:2], status: safe.ListLoop,
+			owners: os[:2], status: onchain.ListLoop,
 		},
 		{
 			name: "broken",
 			edit: func(f *fakechain.Chain) {
-				f.Set(fakechain.Safe, safe.MappingSlot(os[1], safe.SlotOwners), common.Hash{})
+				f.Set(fakechain.Safe, onchain.MappingSlot(os[1], onchain.SlotOwners), common.Hash{})
 			},
-			owners: os[:2], status: safe.ListBroken,
+			owners: os[:2], status: onchain.ListBroken,
 		},
-		{name: "owner bound", opt: safe.ReadOptions{MaxOwners: 3}, owners: os[:3], status: safe.ListTruncated},
-		{name: "owner bound exact", opt: safe.ReadOptions{MaxOwners: 4}, owners: os},
+		{name: "owner bound", opt: onchain.ReadOptions{MaxOwners: 3}, owners: os[:3], status: onchain.ListTruncated},
+		{name: "owner bound exact", opt: onchain.ReadOptions{MaxOwners: 4}, owners: os},
 		{
 			name: "module bound",
 			edit: func(f *fakechain.Chain) {
-				f.SetList(fakechain.Safe, safe.SlotModules, fakechain.Owners(30))
+				f.SetList(fakechain.Safe, onchain.SlotModules, fakechain.Owners(30))
 			},
-			opt:     safe.ReadOptions{MaxModules: 10},
+			opt:     onchain.ReadOptions{MaxModules: 10},
 			owners:  os,
-			modules: fakechain.Owners(10), modsStatus: safe.ListTruncated,
+			modules: fakechain.Owners(10), modsStatus: onchain.ListTruncated,
 		},
 		{
 			name: "modules never set up",
 			edit: func(f *fakechain.Chain) {
-				f.Set(fakechain.Safe, safe.MappingSlot(safe.SentinelAddress, safe.SlotModules), common.Hash{})
+				f.Set(fakechain.Safe, onchain.MappingSlot(onchain.SentinelAddress, onchain.SlotModules), common.Hash{})
 			},
 			owners: os,
 		},
 		{
 			name: "dirty upper bytes of a link are ignored, as the contract does",
 			edit: func(f *fakechain.Chain) {
-				f.Set(fakechain.Safe, safe.MappingSlot(os[3], safe.SlotOwners), common.HexToHash("0xff00000000000000000000000000000000000000000000000000000000000001"))
+				f.Set(fakechain.Safe, onchain.MappingSlot(os[3], onchain.SlotOwners), common.HexToHash("0xff00000000000000000000000000000000000000000000000000000000000001"))
 			},
 			owners:  os,
 			modules: nil,
@@ -214,19 +215,19 @@ func TestReadStateNotSafe(t *testing.T) {
 		want  string
 		cause error // errNoCode, errEOA, or nil for neither
 	}{
-		{name: "unused address", cause: safe.ErrNoCode, want: "has no code and has sent no transaction at block 77: an unused address or a Safe not deployed yet"},
+		{name: "unused address", cause: onchain.ErrNoCode, want: "has no code and has sent no transaction at block 77: an unused address or a Safe not deployed yet"},
 		{
 			name: "EOA that sent transactions",
 			edit: func(f *fakechain.Chain) {
 				f.Accounts[contract] = &fakechain.Account{Nonce: 3, Balance: big.NewInt(1)}
 			},
-			cause: safe.ErrEOA,
+			cause: onchain.ErrEOA,
 			want:  "is an externally owned account (it has sent 3 transactions), not a Safe",
 		},
 		{
 			name:  "EOA that sent one transaction",
 			edit:  func(f *fakechain.Chain) { f.Accounts[contract] = &fakechain.Account{Nonce: 1} },
-			cause: safe.ErrEOA,
+			cause: onchain.ErrEOA,
 			want:  "is an externally owned account (it has sent 1 transaction), not a Safe",
 		},
 		{
@@ -249,7 +250,7 @@ func TestReadStateNotSafe(t *testing.T) {
 			name: "slot 0 not an address",
 			edit: func(f *fakechain.Chain) {
 				f.Accounts[contract] = &fakechain.Account{Code: []byte{0x60}}
-				f.Set(contract, safe.SlotSingleton, common.HexToHash("0x01000000000000000000000000000000000000000000000000000000005a1e00"))
+				f.Set(contract, onchain.SlotSingleton, common.HexToHash("0x01000000000000000000000000000000000000000000000000000000005a1e00"))
 			},
 			want: "not a singleton address",
 		},
@@ -258,7 +259,7 @@ func TestReadStateNotSafe(t *testing.T) {
 			edit: func(f *fakechain.Chain) {
 				f.Accounts[contract] = &fakechain.Account{Code: []byte{0x60}}
 				f.Accounts[common.HexToAddress("0x70c3")] = &fakechain.Account{Code: []byte("token")}
-				f.Set(contract, safe.SlotSingleton, fakechain.SlotWord(common.HexToAddress("0x70c3")))
+				f.Set(contract, onchain.SlotSingleton, fakechain.SlotWord(common.HexToAddress("0x70c3")))
 			},
 			want: "neither its code nor the contract in its slot 0",
 		},
@@ -266,7 +267,7 @@ func TestReadStateNotSafe(t *testing.T) {
 			name: "a singleton itself",
 			edit: func(f *fakechain.Chain) {
 				f.Accounts[contract] = &fakechain.Account{Code: fakechain.SingletonCode}
-				f.Set(contract, safe.SlotThreshold, common.BigToHash(big.NewInt(1)))
+				f.Set(contract, onchain.SlotThreshold, common.BigToHash(big.NewInt(1)))
 			},
 			want: "is Safe 1.4.1 (canonical), a Safe contract, not a Safe proxy",
 		},
@@ -277,23 +278,23 @@ func TestReadStateNotSafe(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(f)
 			}
-			_, err := safe.ReadStatesWith(context.Background(), f, []common.Address{contract}, safe.LatestBlock, safe.ReadOptions{Registry: fakechain.Registry(t)})
-			var rerr *safe.ReadStatesError
+			_, err := onchain.ReadStatesWith(context.Background(), f, []common.Address{contract}, onchain.LatestBlock, onchain.ReadOptions{Registry: fakechain.Registry(t)})
+			var rerr *onchain.ReadStatesError
 			if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != contract {
 				t.Fatalf("err = %v, want a ReadStatesError for %s", err, contract)
 			}
 			err = rerr.Errs[0]
-			if !errors.Is(err, safe.ErrNotSafe) || !bulwark.IsCode(err, bulwark.EINVALID) {
+			if !errors.Is(err, onchain.ErrNotSafe) || !bulwark.IsCode(err, bulwark.EINVALID) {
 				t.Fatalf("err = %v; want an EINVALID ErrNotSafe", err)
 			}
-			if errors.Is(err, safe.ErrNoCode) != (tc.cause == safe.ErrNoCode) || errors.Is(err, safe.ErrEOA) != (tc.cause == safe.ErrEOA) {
+			if errors.Is(err, onchain.ErrNoCode) != (tc.cause == onchain.ErrNoCode) || errors.Is(err, onchain.ErrEOA) != (tc.cause == onchain.ErrEOA) {
 				t.Errorf("err = %v, want cause %v", err, tc.cause)
 			}
 			if msg := bulwark.ErrorMessage(err); !strings.HasPrefix(msg, contract.Hex()+" ") || !strings.Contains(msg, tc.want) {
 				t.Errorf("message %q, want the address and %q", msg, tc.want)
 			}
 			// ReadState returns the Safe's own error, not the list.
-			if st, err := safe.ReadState(context.Background(), f, contract, safe.LatestBlock); st != nil || !errors.Is(err, safe.ErrNotSafe) || !strings.HasPrefix(err.Error(), contract.Hex()) {
+			if st, err := onchain.ReadState(context.Background(), f, contract, onchain.LatestBlock); st != nil || !errors.Is(err, onchain.ErrNotSafe) || !strings.HasPrefix(err.Error(), contract.Hex()) {
 				t.Errorf("ReadState = %v, %v", st, err)
 			}
 		})
@@ -383,7 +384,7 @@ func TestStateVersion(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			states, err := safe.ReadStatesWith(context.Background(), f, []common.Address{fakechain.Safe}, safe.LatestBlock, safe.ReadOptions{Registry: reg})
+			states, err := onchain.ReadStatesWith(context.Background(), f, []common.Address{fakechain.Safe}, onchain.LatestBlock, onchain.ReadOptions{Registry: reg})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -410,11 +411,11 @@ func TestDetectVersionFake(t *testing.T) {
 	f := fakechain.New()
 	f.AddSafe(fakechain.Safe, fakechain.Owners(2), 1, nil)
 	f.Accounts[fakechain.Singleton].Code = []byte("unknown")
-	v, st, err := safe.DetectVersion(context.Background(), f, fakechain.Safe, safe.LatestBlock)
+	v, st, err := onchain.DetectVersion(context.Background(), f, fakechain.Safe, onchain.LatestBlock)
 	if err != nil || v.String() != "1.4.1" || st == nil || st.SingletonKnown() {
 		t.Fatalf("DetectVersion = %v, %v, %v", v, st, err)
 	}
-	if _, _, err := safe.DetectVersion(context.Background(), f, common.HexToAddress("0xe0a"), safe.LatestBlock); !errors.Is(err, safe.ErrNotSafe) {
+	if _, _, err := onchain.DetectVersion(context.Background(), f, common.HexToAddress("0xe0a"), onchain.LatestBlock); !errors.Is(err, onchain.ErrNotSafe) {
 		t.Fatalf("DetectVersion of an EOA: %v", err)
 	}
 }
@@ -427,9 +428,9 @@ func TestReadStatesFailures(t *testing.T) {
 		f := fakechain.New()
 		f.AddSafe(a, fakechain.Owners(2), 1, nil)
 		f.AddSafe(b, fakechain.Owners(3), 2, nil)
-		states, err := readFakeStates(t, f, safe.ReadOptions{}, a, eoa, b)
-		var rerr *safe.ReadStatesError
-		if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, safe.ErrNotSafe) {
+		states, err := readFakeStates(t, f, onchain.ReadOptions{}, a, eoa, b)
+		var rerr *onchain.ReadStatesError
+		if !errors.As(err, &rerr) || len(rerr.Errs) != 1 || rerr.Addrs[0] != eoa || !errors.Is(err, onchain.ErrNotSafe) {
 			t.Fatalf("err = %v", err)
 		}
 		if states[0] == nil || states[1] != nil || states[2] == nil || len(states[2].Owners) != 3 {
@@ -443,33 +444,33 @@ func TestReadStatesFailures(t *testing.T) {
 		f := fakechain.New()
 		f.AddSafe(a, fakechain.Owners(2), 1, nil)
 		f.AddSafe(b, fakechain.Owners(3), 2, nil)
-		f.ReadErr = func(r safe.Read) error {
-			if r.Addr == b && r.Kind == safe.ReadStorage && r.Slot == safe.MappingSlot(fakechain.Owners(3)[1], safe.SlotOwners) {
+		f.ReadErr = func(r onchain.Read) error {
+			if r.Addr == b && r.Kind == onchain.ReadStorage && r.Slot == onchain.MappingSlot(fakechain.Owners(3)[1], onchain.SlotOwners) {
 				return nodeDown
 			}
 			return nil
 		}
-		states, err := readFakeStates(t, f, safe.ReadOptions{}, a, b)
+		states, err := readFakeStates(t, f, onchain.ReadOptions{}, a, b)
 		if states[0] == nil || states[1] != nil || !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
 			t.Fatalf("states %v err %v", states, err)
 		}
 		if msg := err.Error(); !strings.Contains(msg, "cannot read the state of Safe "+b.Hex()+" at block 77 (eth_getStorageAt): node at http://x is unreachable") {
 			t.Errorf("message %q", msg)
 		}
-		if _, err := safe.ReadState(context.Background(), f, b, safe.LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !errors.Is(err, nodeDown) {
+		if _, err := onchain.ReadState(context.Background(), f, b, onchain.LatestBlock); !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !errors.Is(err, nodeDown) {
 			t.Errorf("ReadState: %v", err)
 		}
 	})
 	t.Run("singleton code refused", func(t *testing.T) {
 		f := fakechain.New()
 		f.AddSafe(a, fakechain.Owners(2), 1, nil)
-		f.ReadErr = func(r safe.Read) error {
-			if r.Addr == fakechain.Singleton && r.Kind == safe.ReadCode {
+		f.ReadErr = func(r onchain.Read) error {
+			if r.Addr == fakechain.Singleton && r.Kind == onchain.ReadCode {
 				return nodeDown
 			}
 			return nil
 		}
-		_, err := safe.ReadState(context.Background(), f, a, safe.LatestBlock)
+		_, err := onchain.ReadState(context.Background(), f, a, onchain.LatestBlock)
 		if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) || !strings.Contains(err.Error(), "cannot read the code of the singleton "+fakechain.Singleton.Hex()) {
 			t.Errorf("err = %v", err)
 		}
@@ -478,7 +479,7 @@ func TestReadStatesFailures(t *testing.T) {
 		f := fakechain.New()
 		f.AddSafe(a, fakechain.Owners(2), 1, nil)
 		f.BatchErr = nodeDown
-		states, err := readFakeStates(t, f, safe.ReadOptions{}, a, b)
+		states, err := readFakeStates(t, f, onchain.ReadOptions{}, a, b)
 		if states != nil || !errors.Is(err, nodeDown) {
 			t.Errorf("states %v err %v", states, err)
 		}
@@ -486,16 +487,16 @@ func TestReadStatesFailures(t *testing.T) {
 	t.Run("chain id fails", func(t *testing.T) {
 		f := fakechain.New()
 		f.ChainErr = nodeDown
-		if _, err := readFakeStates(t, f, safe.ReadOptions{}, a); !errors.Is(err, nodeDown) || f.Batches != 0 {
+		if _, err := readFakeStates(t, f, onchain.ReadOptions{}, a); !errors.Is(err, nodeDown) || f.Batches != 0 {
 			t.Errorf("err %v after %d batches", err, f.Batches)
 		}
 	})
 	t.Run("no reader, no addresses", func(t *testing.T) {
-		if _, err := safe.ReadStates(context.Background(), nil, []common.Address{a}, safe.LatestBlock); !bulwark.IsCode(err, bulwark.EINTERNAL) {
+		if _, err := onchain.ReadStates(context.Background(), nil, []common.Address{a}, onchain.LatestBlock); !bulwark.IsCode(err, bulwark.EINTERNAL) {
 			t.Errorf("nil reader: %v", err)
 		}
 		f := fakechain.New()
-		if st, err := safe.ReadStates(context.Background(), f, nil, safe.LatestBlock); st != nil || err != nil || f.Batches != 0 {
+		if st, err := onchain.ReadStates(context.Background(), f, nil, onchain.LatestBlock); st != nil || err != nil || f.Batches != 0 {
 			t.Errorf("no addresses: %v %v", st, err)
 		}
 	})
@@ -509,7 +510,7 @@ func TestReadStatesDedupesSingletons(t *testing.T) {
 		f.AddSafe(a, fakechain.Owners(1), 1, nil)
 		addrs = append(addrs, a)
 	}
-	if _, err := readFakeStates(t, f, safe.ReadOptions{}, addrs...); err != nil {
+	if _, err := readFakeStates(t, f, onchain.ReadOptions{}, addrs...); err != nil {
 		t.Fatal(err)
 	}
 	// 50 × (code, 7 slots, balance, 2 list heads) + 50 owner links + the
@@ -541,7 +542,7 @@ func TestDecodeVersionString(t *testing.T) {
 		{"control", fakechain.VersionReturn("1.3.0\n"), "", "returned a string that is not a version"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, fails := safe.DecodeVersionString(tc.out)
+			got, fails := onchain.DecodeVersionString(tc.out)
 			if got != tc.want || fails != tc.fails {
 				t.Errorf("= %q, %q; want %q, %q", got, fails, tc.want, tc.fails)
 			}
@@ -555,10 +556,10 @@ func TestStateSlots(t *testing.T) {
 		want string
 	}{
 		// safe_constants.json (shared data), quoted from the contracts.
-		{safe.SlotGuard, "0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8"},
-		{safe.SlotFallbackHandler, "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5"},
-		{safe.SlotModuleGuard, "0xb104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947"},
-		{safe.MappingSlot(safe.SentinelAddress, safe.SlotOwners), crypto.Keccak256Hash(common.LeftPadBytes([]byte{1}, 32), common.LeftPadBytes([]byte{2}, 32)).Hex()},
+		{onchain.SlotGuard, "0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8"},
+		{onchain.SlotFallbackHandler, "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5"},
+		{onchain.SlotModuleGuard, "0xb104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947"},
+		{onchain.MappingSlot(onchain.SentinelAddress, onchain.SlotOwners), crypto.Keccak256Hash(common.LeftPadBytes([]byte{1}, 32), common.LeftPadBytes([]byte{2}, 32)).Hex()},
 	} {
 		if tc.got.Hex() != tc.want {
 			t.Errorf("slot %s, want %s", tc.got.Hex(), tc.want)
@@ -569,30 +570,30 @@ func TestStateSlots(t *testing.T) {
 func TestStateBlockID(t *testing.T) {
 	h := common.HexToHash("0xabc")
 	for _, tc := range []struct {
-		b      safe.BlockID
+		b      onchain.BlockID
 		str    string
 		latest bool
 	}{
-		{safe.LatestBlock, "latest", true},
-		{safe.BlockID{}, "latest", true},
-		{safe.AtBlockNumber(0), "0", false},
-		{safe.AtBlockNumber(21895238), "21895238", false},
-		{safe.AtBlockHash(h), h.Hex(), false},
+		{onchain.LatestBlock, "latest", true},
+		{onchain.BlockID{}, "latest", true},
+		{onchain.AtBlockNumber(0), "0", false},
+		{onchain.AtBlockNumber(21895238), "21895238", false},
+		{onchain.AtBlockHash(h), h.Hex(), false},
 	} {
 		if tc.b.String() != tc.str || tc.b.IsLatest() != tc.latest {
 			t.Errorf("%#v: %q latest %v", tc.b, tc.b.String(), tc.b.IsLatest())
 		}
 	}
-	if n, ok := safe.AtBlockNumber(0).Number(); !ok || n != 0 {
+	if n, ok := onchain.AtBlockNumber(0).Number(); !ok || n != 0 {
 		t.Error("AtBlockNumber(0).Number()")
 	}
-	if _, ok := safe.AtBlockHash(h).Number(); ok {
+	if _, ok := onchain.AtBlockHash(h).Number(); ok {
 		t.Error("a hash has a number")
 	}
-	if got, ok := safe.AtBlockHash(h).Hash(); !ok || got != h {
+	if got, ok := onchain.AtBlockHash(h).Hash(); !ok || got != h {
 		t.Error("AtBlockHash(h).Hash()")
 	}
-	if safe.ReadCall.String() != "eth_call" || safe.ReadKind(9).String() != "read kind 9" {
+	if onchain.ReadCall.String() != "eth_call" || onchain.ReadKind(9).String() != "read kind 9" {
 		t.Error("ReadKind.String")
 	}
 }

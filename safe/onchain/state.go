@@ -1,4 +1,4 @@
-package safe
+package onchain
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Storage layout of a Safe proxy, the same from 1.0.0 to 1.5.0
@@ -58,7 +59,7 @@ func MappingSlot(key common.Address, slot common.Hash) common.Hash {
 }
 
 // versionSelector selects VERSION(), a public constant of every singleton.
-var versionSelector = Selector("VERSION()")
+var versionSelector = safe.Selector("VERSION()")
 
 // knownProxyCode maps the keccak256 of a Safe proxy's runtime code to the
 // release whose proxy factory creates it. The hashes are those of the
@@ -138,7 +139,7 @@ type State struct {
 	// singleton. The match is by code hash: on a development chain or a
 	// chain where the singleton was deployed elsewhere the address differs
 	// while the code is the same.
-	SingletonDeployments []Deployment
+	SingletonDeployments []safe.Deployment
 	// ReportedVersion is what VERSION() on the singleton's address
 	// answered, "" when it gave no string.
 	ReportedVersion string
@@ -179,8 +180,8 @@ func (s *State) SingletonKnown() bool { return len(s.SingletonDeployments) > 0 }
 // the VERSION() call) saying what could not be established and to pass
 // --safe-version explicitly. A known singleton of the L2 flavour gives the
 // version with build "L2".
-func (s *State) Version() (Version, error) {
-	var known []Version
+func (s *State) Version() (safe.Version, error) {
+	var known []safe.Version
 	for _, d := range s.SingletonDeployments {
 		v := d.Version
 		v.Build = ""
@@ -191,14 +192,14 @@ func (s *State) Version() (Version, error) {
 			known = append(known, v)
 		}
 	}
-	reported, rerr := ParseVersion("VERSION()", s.ReportedVersion)
+	reported, rerr := safe.ParseVersion("VERSION()", s.ReportedVersion)
 	answered := s.ReportedVersion != ""
 	supported := answered && rerr == nil
 	switch {
 	case len(known) == 1:
 		if answered && (!supported || reported.Core() != known[0].Core()) {
-			return Version{}, s.versionError(bulwark.EINVALID, "its singleton %s has the code of %s but VERSION() answers %s; the two disagree",
-				s.Singleton.Hex(), DeploymentNames(s.SingletonDeployments), Quote(s.ReportedVersion))
+			return safe.Version{}, s.versionError(bulwark.EINVALID, "its singleton %s has the code of %s but VERSION() answers %s; the two disagree",
+				s.Singleton.Hex(), DeploymentNames(s.SingletonDeployments), safe.Quote(s.ReportedVersion))
 		}
 		return known[0], nil
 	case len(known) > 1:
@@ -207,25 +208,25 @@ func (s *State) Version() (Version, error) {
 				return v, nil
 			}
 		}
-		return Version{}, s.versionError(bulwark.EINVALID, "its singleton %s has code pinned for several versions (%s) and VERSION() does not settle which",
+		return safe.Version{}, s.versionError(bulwark.EINVALID, "its singleton %s has code pinned for several versions (%s) and VERSION() does not settle which",
 			s.Singleton.Hex(), DeploymentNames(s.SingletonDeployments))
 	}
 	switch {
 	case s.Singleton == (common.Address{}):
-		return Version{}, s.versionError(bulwark.EINVALID, "storage slot 0 holds no singleton address")
+		return safe.Version{}, s.versionError(bulwark.EINVALID, "storage slot 0 holds no singleton address")
 	case s.SingletonCodeHash == (common.Hash{}):
-		return Version{}, s.versionError(bulwark.EINVALID, "its singleton %s has no code", s.Singleton.Hex())
+		return safe.Version{}, s.versionError(bulwark.EINVALID, "its singleton %s has no code", s.Singleton.Hex())
 	case supported:
 		return reported, nil
 	case answered:
-		return Version{}, s.versionError(bulwark.EINVALID, "its singleton %s (code hash %s) is not a known Safe deployment and VERSION() answers %s, which is not a version Bulwark supports (%s)",
-			s.Singleton.Hex(), s.SingletonCodeHash.Hex(), Quote(s.ReportedVersion), SupportedList())
+		return safe.Version{}, s.versionError(bulwark.EINVALID, "its singleton %s (code hash %s) is not a known Safe deployment and VERSION() answers %s, which is not a version Bulwark supports (%s)",
+			s.Singleton.Hex(), s.SingletonCodeHash.Hex(), safe.Quote(s.ReportedVersion), safe.SupportedList())
 	}
 	code := s.versionFailCode
 	if code == "" {
 		code = bulwark.EINVALID
 	}
-	return Version{}, s.versionError(code, "its singleton %s (code hash %s) is not a known Safe deployment and VERSION() %s",
+	return safe.Version{}, s.versionError(code, "its singleton %s (code hash %s) is not a known Safe deployment and VERSION() %s",
 		s.Singleton.Hex(), s.SingletonCodeHash.Hex(), s.VersionCallFailure)
 }
 
@@ -234,7 +235,7 @@ func (s *State) versionError(code, format string, args ...any) error {
 		s.Address.Hex(), fmt.Sprintf(format, args...))}
 }
 
-func hasVersion(vs []Version, v Version) bool {
+func hasVersion(vs []safe.Version, v safe.Version) bool {
 	for _, x := range vs {
 		if x.Core() == v.Core() && x.Build == v.Build {
 			return true
@@ -243,7 +244,7 @@ func hasVersion(vs []Version, v Version) bool {
 	return false
 }
 
-func DeploymentNames(ds []Deployment) string {
+func DeploymentNames(ds []safe.Deployment) string {
 	var names []string
 	for _, d := range ds {
 		if n := d.Name + " " + d.Version.Core(); !slices.Contains(names, n) {
@@ -255,12 +256,12 @@ func DeploymentNames(ds []Deployment) string {
 
 // Domain returns the Safe's EIP-712 domain, with the version from
 // [State.Version].
-func (s *State) Domain() (Domain, error) {
+func (s *State) Domain() (safe.Domain, error) {
 	v, err := s.Version()
 	if err != nil {
-		return Domain{}, err
+		return safe.Domain{}, err
 	}
-	return Domain{ChainID: new(big.Int).SetUint64(s.ChainID), Safe: s.Address, Version: v}, nil
+	return safe.Domain{ChainID: new(big.Int).SetUint64(s.ChainID), Safe: s.Address, Version: v}, nil
 }
 
 // ReadOptions tune [ReadStatesWith].
@@ -271,7 +272,7 @@ type ReadOptions struct {
 	MaxOwners, MaxModules int
 	// Registry identifies singletons by code hash; nil means
 	// KnownDeployments().
-	Registry *Registry
+	Registry *safe.Registry
 	// Previous holds earlier states of the Safes read, e.g. the last
 	// block's in a watcher. Their owners, modules and singleton are read
 	// in the first batch, so that an unchanged Safe costs one round trip
@@ -310,10 +311,10 @@ func ReadStates(ctx context.Context, r ChainReader, addrs []common.Address, bloc
 
 // DetectVersion reads the Safe at addr at block and establishes its
 // version with [State.Version]; it returns the state read as well.
-func DetectVersion(ctx context.Context, r ChainReader, addr common.Address, block BlockID) (Version, *State, error) {
+func DetectVersion(ctx context.Context, r ChainReader, addr common.Address, block BlockID) (safe.Version, *State, error) {
 	st, err := ReadState(ctx, r, addr, block)
 	if err != nil {
-		return Version{}, nil, err
+		return safe.Version{}, nil, err
 	}
 	v, err := st.Version()
 	return v, st, err
@@ -385,7 +386,7 @@ func ReadStatesWith(ctx context.Context, r ChainReader, addrs []common.Address, 
 		opt.MaxModules = DefaultMaxListLen
 	}
 	if opt.Registry == nil {
-		opt.Registry = KnownDeployments()
+		opt.Registry = safe.KnownDeployments()
 	}
 	chainID, err := r.ChainID(ctx)
 	if err != nil {
@@ -450,7 +451,7 @@ type stateReader struct {
 type singletonInfo struct {
 	err      error // its code could not be read
 	codeHash common.Hash
-	deploys  []Deployment
+	deploys  []safe.Deployment
 	reported string
 	failure  string
 	failCode string
@@ -598,7 +599,7 @@ func (rd *stateReader) singleton(addr common.Address) {
 		if len(r.Out) > 0 {
 			info.codeHash = crypto.Keccak256Hash(r.Out)
 			for _, d := range rd.opt.Registry.ByCodeHash(info.codeHash) {
-				if d.Role == RoleSingleton {
+				if d.Role == safe.RoleSingleton {
 					info.deploys = append(info.deploys, d)
 				}
 			}

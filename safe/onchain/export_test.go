@@ -1,4 +1,4 @@
-package safe
+package onchain
 
 // DecodeVersionString is decodeVersionString, for the external tests.
 var DecodeVersionString = decodeVersionString

@@ -1,4 +1,4 @@
-package safe_test
+package onchain_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 // TestKnownProxyCode checks the pinned proxy code hashes against the
@@ -24,7 +25,7 @@ import (
 func TestKnownProxyCode(t *testing.T) {
 	for _, v := range safetest.Versions() {
 		a := safetest.RequireArtifacts(t, v)
-		if got := safe.KnownProxyCode(a.Proxy.CodeHash()); got != v {
+		if got := onchain.KnownProxyCode(a.Proxy.CodeHash()); got != v {
 			t.Errorf("%s: KnownProxyCode(%s of %s) = %q", v, a.Proxy.CodeHash(), a.Proxy.Name, got)
 		}
 		// The singletons the harness deploys are the pinned deployments.
@@ -52,9 +53,9 @@ func TestStateOnAnvil(t *testing.T) {
 	t.Run("batch", func(t *testing.T) { testBatchOnChain(t, chain) })
 }
 
-func readState(t *testing.T, c *safetest.Chain, addr common.Address, block safe.BlockID) *safe.State {
+func readState(t *testing.T, c *safetest.Chain, addr common.Address, block onchain.BlockID) *onchain.State {
 	t.Helper()
-	st, err := safe.ReadState(context.Background(), c.RPC, addr, block)
+	st, err := onchain.ReadState(context.Background(), c.RPC, addr, block)
 	if err != nil {
 		t.Fatalf("ReadState(%s, %s): %v", addr, block, err)
 	}
@@ -62,12 +63,12 @@ func readState(t *testing.T, c *safetest.Chain, addr common.Address, block safe.
 }
 
 // sameAsHarness compares a state with the harness's reading of storage.
-func sameAsHarness(t *testing.T, got *safe.State, want safetest.State) {
+func sameAsHarness(t *testing.T, got *onchain.State, want safetest.State) {
 	t.Helper()
 	if got.Singleton != want.MasterCopy || !slices.Equal(got.Owners, want.Owners) || got.OwnerCount.Cmp(want.OwnerCount) != 0 ||
 		got.Threshold.Cmp(want.Threshold) != 0 || got.Nonce.Cmp(want.Nonce) != 0 || !slices.Equal(got.Modules, want.Modules) ||
 		got.Guard != want.Guard || got.FallbackHandler != want.FallbackHandler || got.ModuleGuard != want.ModuleGuard ||
-		got.Balance.Cmp(want.Balance) != 0 || got.OwnersStatus != safe.ListOK || got.ModulesStatus != safe.ListOK {
+		got.Balance.Cmp(want.Balance) != 0 || got.OwnersStatus != onchain.ListOK || got.ModulesStatus != onchain.ListOK {
 		t.Errorf("ReadState differs from the harness:\n got %+v\nwant %+v", got, want)
 	}
 }
@@ -78,7 +79,7 @@ func testReadOnChain(t *testing.T, d *safetest.Deployment) {
 	s := d.NewSafe(t, 3, owners...)
 	s.FundETH(t, safetest.Ether(2))
 
-	st := readState(t, c, s.Address, safe.LatestBlock)
+	st := readState(t, c, s.Address, onchain.LatestBlock)
 	sameAsHarness(t, st, s.State(t))
 	if n, ok := st.Block.Number(); !ok || n != c.BlockNumber(t) || st.ChainID != anviltest.DefaultChainID {
 		t.Errorf("block %s chain %d", st.Block, st.ChainID)
@@ -95,7 +96,7 @@ func testReadOnChain(t *testing.T, d *safetest.Deployment) {
 		t.Errorf("the Anvil singleton sits at the canonical address %s", canonical)
 	}
 
-	got, st2, err := safe.DetectVersion(context.Background(), c.RPC, s.Address, safe.LatestBlock)
+	got, st2, err := onchain.DetectVersion(context.Background(), c.RPC, s.Address, onchain.LatestBlock)
 	if err != nil || got.String() != v || st2 == nil {
 		t.Fatalf("DetectVersion = %v, %v", got, err)
 	}
@@ -114,7 +115,7 @@ func testReadOnChain(t *testing.T, d *safetest.Deployment) {
 
 	if d.SingletonL2 != (common.Address{}) {
 		l2 := d.CreateSafe(t, safetest.SafeOptions{Owners: owners[:2], Threshold: 1, L2: true})
-		got, st, err := safe.DetectVersion(context.Background(), c.RPC, l2.Address, safe.LatestBlock)
+		got, st, err := onchain.DetectVersion(context.Background(), c.RPC, l2.Address, onchain.LatestBlock)
 		if err != nil || got.String() != v+"+L2" || st.Singleton != d.SingletonL2 {
 			t.Errorf("L2 Safe: DetectVersion = %v, %v (singleton %v)", got, err, st)
 		}
@@ -125,15 +126,15 @@ func testChangesOnChain(t *testing.T, d *safetest.Deployment) {
 	c := d.Chain
 	owners := safetest.NewOwners(7)
 	s := d.NewSafe(t, 3, owners[:6]...)
-	before := readState(t, c, s.Address, safe.LatestBlock)
-	step := func(name string, tx safe.Tx, want ...safe.Change) {
+	before := readState(t, c, s.Address, onchain.LatestBlock)
+	step := func(name string, tx safe.Tx, want ...onchain.Change) {
 		t.Helper()
 		nonce := before.Nonce
 		s.MustExec(t, tx, safetest.EIP712, owners[:before.Threshold.Int64()]...)
-		after := readState(t, c, s.Address, safe.LatestBlock)
+		after := readState(t, c, s.Address, onchain.LatestBlock)
 		sameAsHarness(t, after, s.State(t))
-		want = append(want, safe.Change{Kind: safe.ChangeNonce, Before: nonce.String(), After: new(big.Int).Add(nonce, big.NewInt(1)).String()})
-		if got := safe.DiffStates(before, after); !reflect.DeepEqual(got, want) {
+		want = append(want, onchain.Change{Kind: onchain.ChangeNonce, Before: nonce.String(), After: new(big.Int).Add(nonce, big.NewInt(1)).String()})
+		if got := onchain.DiffStates(before, after); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: DiffStates =\n  %v\nwant\n  %v", name, got, want)
 		}
 		before = after
@@ -141,25 +142,25 @@ func testChangesOnChain(t *testing.T, d *safetest.Deployment) {
 	zero := common.Address{}.Hex()
 
 	step("addOwnerWithThreshold", s.AddOwnerWithThresholdTx(t, owners[6].Address, 4),
-		safe.Change{Kind: safe.ChangeOwnerAdded, After: owners[6].Address.Hex()},
-		safe.Change{Kind: safe.ChangeThreshold, Before: "3", After: "4"})
+		onchain.Change{Kind: onchain.ChangeOwnerAdded, After: owners[6].Address.Hex()},
+		onchain.Change{Kind: onchain.ChangeThreshold, Before: "3", After: "4"})
 	module := common.HexToAddress("0x000000000000000000000000000000000000d0d0")
 	step("enableModule", s.EnableModuleTx(t, module),
-		safe.Change{Kind: safe.ChangeModuleEnabled, After: module.Hex()})
+		onchain.Change{Kind: onchain.ChangeModuleEnabled, After: module.Hex()})
 	if d.Version.DomainHasChainID() { // guards exist from 1.3.0
 		guard := c.DeployGuard(t)
 		step("setGuard", s.SetGuardTx(t, guard),
-			safe.Change{Kind: safe.ChangeGuard, Before: zero, After: guard.Hex()})
+			onchain.Change{Kind: onchain.ChangeGuard, Before: zero, After: guard.Hex()})
 	}
 	step("setFallbackHandler", s.SetFallbackHandlerTx(t, common.Address{}),
-		safe.Change{Kind: safe.ChangeFallbackHandler, Before: d.FallbackHandler.Hex(), After: zero})
+		onchain.Change{Kind: onchain.ChangeFallbackHandler, Before: d.FallbackHandler.Hex(), After: zero})
 
 	// The module guard (1.5.0) needs a guard contract the harness does not
 	// have: write the slot directly and check it is read and diffed.
 	mg := common.HexToAddress("0x00000000000000000000000000000000000a6a6d")
-	anvilSetStorage(t, c, s.Address, safe.SlotModuleGuard, common.BytesToHash(mg[:]))
-	after := readState(t, c, s.Address, safe.LatestBlock)
-	if got, want := safe.DiffStates(before, after), []safe.Change{{Kind: safe.ChangeModuleGuard, Before: zero, After: mg.Hex()}}; !reflect.DeepEqual(got, want) {
+	anvilSetStorage(t, c, s.Address, onchain.SlotModuleGuard, common.BytesToHash(mg[:]))
+	after := readState(t, c, s.Address, onchain.LatestBlock)
+	if got, want := onchain.DiffStates(before, after), []onchain.Change{{Kind: onchain.ChangeModuleGuard, Before: zero, After: mg.Hex()}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("module guard: DiffStates = %v", got)
 	}
 }
@@ -170,27 +171,27 @@ func testBybitOnChain(t *testing.T, d *safetest.Deployment) {
 	s := d.NewSafe(t, 3, owners...)
 	s.FundETH(t, safetest.Ether(100))
 	trojan, backdoor := c.DeployTrojan(t), c.DeployTrojan(t)
-	before := readState(t, c, s.Address, safe.LatestBlock)
+	before := readState(t, c, s.Address, onchain.LatestBlock)
 
 	e := s.Exec(t, safetest.BybitTx(trojan, backdoor, s.Nonce(t)), s.Sign(t, safetest.BybitTx(trojan, backdoor, s.Nonce(t)), safetest.EthSign, owners[4], owners[0], owners[2]))
 	e.RequireSuccess(t)
 
 	// The state is still read, from storage: the proxy is a known Safe
 	// proxy whatever slot 0 now says.
-	after := readState(t, c, s.Address, safe.LatestBlock)
+	after := readState(t, c, s.Address, onchain.LatestBlock)
 	sameAsHarness(t, after, s.State(t))
 	if after.Singleton != backdoor || after.ProxyVersion != d.Version.String() || after.SingletonKnown() || after.VersionCallFailure != "reverted" {
 		t.Errorf("after the attack: singleton %s proxy %q known %v VERSION() %q", after.Singleton, after.ProxyVersion, after.SingletonKnown(), after.VersionCallFailure)
 	}
-	want := []safe.Change{
-		{Kind: safe.ChangeSingleton, Before: d.Singleton.Hex(), After: backdoor.Hex()},
-		{Kind: safe.ChangeNonce, Before: before.Nonce.String(), After: after.Nonce.String()},
+	want := []onchain.Change{
+		{Kind: onchain.ChangeSingleton, Before: d.Singleton.Hex(), After: backdoor.Hex()},
+		{Kind: onchain.ChangeNonce, Before: before.Nonce.String(), After: after.Nonce.String()},
 	}
-	if got := safe.DiffStates(before, after); !reflect.DeepEqual(got, want) {
+	if got := onchain.DiffStates(before, after); !reflect.DeepEqual(got, want) {
 		t.Errorf("DiffStates =\n  %v\nwant\n  %v", got, want)
 	}
 	// The version of a hijacked Safe cannot be established: refuse.
-	_, _, err := safe.DetectVersion(ctx, c.RPC, s.Address, safe.LatestBlock)
+	_, _, err := onchain.DetectVersion(ctx, c.RPC, s.Address, onchain.LatestBlock)
 	if msg := bulwark.ErrorMessage(err); !bulwark.IsCode(err, bulwark.EINVALID) || !strings.Contains(msg, backdoor.Hex()) ||
 		!strings.Contains(msg, "VERSION() reverted") || !strings.Contains(msg, "--safe-version") {
 		t.Errorf("DetectVersion after the attack: %s %q", bulwark.ErrorCode(err), msg)
@@ -202,21 +203,21 @@ func testBybitOnChain(t *testing.T, d *safetest.Deployment) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range []safe.BlockID{safe.AtBlockNumber(prev), safe.AtBlockHash(h.Hash)} {
+	for _, b := range []onchain.BlockID{onchain.AtBlockNumber(prev), onchain.AtBlockHash(h.Hash)} {
 		old := readState(t, c, s.Address, b)
-		if old.Singleton != d.Singleton || old.Block != b || len(safe.DiffStates(before, old)) != 0 {
-			t.Errorf("at %s: singleton %s, diff %v", b, old.Singleton, safe.DiffStates(before, old))
+		if old.Singleton != d.Singleton || old.Block != b || len(onchain.DiffStates(before, old)) != 0 {
+			t.Errorf("at %s: singleton %s, diff %v", b, old.Singleton, onchain.DiffStates(before, old))
 		}
-		if v, _, err := safe.DetectVersion(ctx, c.RPC, s.Address, b); err != nil || v.Core() != d.Version.Core() {
+		if v, _, err := onchain.DetectVersion(ctx, c.RPC, s.Address, b); err != nil || v.Core() != d.Version.Core() {
 			t.Errorf("DetectVersion at %s = %v, %v", b, v, err)
 		}
 	}
 
 	// The sweep shows as the balance leaving.
 	s.CallProxy(t, nil, safetest.SweepETHData(common.HexToAddress("0x47666Fab8bd0Ac7003bce3f5C3585383F09486E2")))
-	swept := readState(t, c, s.Address, safe.LatestBlock)
-	want = []safe.Change{{Kind: safe.ChangeBalance, Before: safetest.Ether(100).String(), After: "0"}}
-	if got := safe.DiffStates(after, swept); !reflect.DeepEqual(got, want) {
+	swept := readState(t, c, s.Address, onchain.LatestBlock)
+	want = []onchain.Change{{Kind: onchain.ChangeBalance, Before: safetest.Ether(100).String(), After: "0"}}
+	if got := onchain.DiffStates(after, swept); !reflect.DeepEqual(got, want) {
 		t.Errorf("sweep: DiffStates = %v", got)
 	}
 }
@@ -236,8 +237,8 @@ func testNotSafeOnChain(t *testing.T, c *safetest.Chain) {
 		{"proxy factory", d.ProxyFactory, "is GnosisSafeProxyFactory 1.3.0 (canonical), a Safe contract, not a Safe proxy"},
 		{"ERC-20", token, "is a contract but not a Safe proxy"},
 	} {
-		_, err := safe.ReadState(context.Background(), c.RPC, tc.addr, safe.LatestBlock)
-		if msg := bulwark.ErrorMessage(err); !errors.Is(err, safe.ErrNotSafe) || !bulwark.IsCode(err, bulwark.EINVALID) ||
+		_, err := onchain.ReadState(context.Background(), c.RPC, tc.addr, onchain.LatestBlock)
+		if msg := bulwark.ErrorMessage(err); !errors.Is(err, onchain.ErrNotSafe) || !bulwark.IsCode(err, bulwark.EINVALID) ||
 			!strings.HasPrefix(msg, tc.addr.Hex()) || !strings.Contains(msg, tc.want) {
 			t.Errorf("%s: %v, want an EINVALID ErrNotSafe naming %s: %q", tc.name, err, tc.addr, tc.want)
 		}
@@ -246,11 +247,11 @@ func testNotSafeOnChain(t *testing.T, c *safetest.Chain) {
 
 // countingReader counts the round trips (BatchRead calls) to the node.
 type countingReader struct {
-	safe.ChainReader
+	onchain.ChainReader
 	batches atomic.Int64
 }
 
-func (r *countingReader) BatchRead(ctx context.Context, b safe.BlockID, reads []safe.Read) error {
+func (r *countingReader) BatchRead(ctx context.Context, b onchain.BlockID, reads []onchain.Read) error {
 	r.batches.Add(1)
 	return r.ChainReader.BatchRead(ctx, b, reads)
 }
@@ -266,7 +267,7 @@ func testBatchOnChain(t *testing.T, c *safetest.Chain) {
 	r := &countingReader{ChainReader: c.RPC}
 
 	req0 := c.RPC.Stats().Requests
-	states, err := safe.ReadStates(ctx, r, addrs, safe.LatestBlock)
+	states, err := onchain.ReadStates(ctx, r, addrs, onchain.LatestBlock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,13 +291,13 @@ func testBatchOnChain(t *testing.T, c *safetest.Chain) {
 
 	// With the last states as hints (a watcher's next block), one round
 	// trip reads them all, and the result is the same.
-	prev := make(map[common.Address]*safe.State, n)
+	prev := make(map[common.Address]*onchain.State, n)
 	for _, st := range states {
 		prev[st.Address] = st
 	}
 	r.batches.Store(0)
 	req0 = c.RPC.Stats().Requests
-	again, err := safe.ReadStatesWith(ctx, r, addrs, states[0].Block, safe.ReadOptions{Previous: prev})
+	again, err := onchain.ReadStatesWith(ctx, r, addrs, states[0].Block, onchain.ReadOptions{Previous: prev})
 	if err != nil {
 		t.Fatal(err)
 	}
