@@ -496,13 +496,14 @@ func insertionSortPostings(keys []uint64, posts []int32) {
 	}
 }
 
-// postings returns the names holding key.
-func (ix *Index) postings(key uint64) []int32 {
+// postingRange returns the bounds of key's postings in ix.posts (equal
+// when no name holds key).
+func (ix *Index) postingRange(key uint64) (lo, hi uint32) {
 	i, ok := slices.BinarySearch(ix.keys, key)
 	if !ok {
-		return nil
+		return 0, 0
 	}
-	return ix.posts[ix.offs[i]:ix.offs[i+1]]
+	return ix.offs[i], ix.offs[i+1]
 }
 
 // Blocking key spaces.
@@ -736,10 +737,11 @@ func (s *scratch) reset() {
 	clear(s.slots)
 }
 
-// probe is a lookup with its posting count.
+// probe is a lookup with its posting count and bounds.
 type probe struct {
 	lookup
-	df int
+	df     int
+	lo, hi uint32
 }
 
 // lookup is one blocking-key probe of a query.
@@ -932,8 +934,9 @@ func (ix *Index) candidates(qt []token, sc *scratch) []int32 {
 			// name's other words find the name.
 			limit = ix.maxDF / delDFDivisor
 		}
-		if df := len(ix.postings(l.key)); df > 0 && df <= limit {
-			probes = append(probes, probe{l, df})
+		lo, hi := ix.postingRange(l.key)
+		if df := int(hi - lo); df > 0 && df <= limit {
+			probes = append(probes, probe{l, df, lo, hi})
 		}
 	}
 	slices.SortFunc(probes, func(a, b probe) int { return a.df - b.df })
@@ -945,7 +948,7 @@ func (ix *Index) candidates(qt []token, sc *scratch) []int32 {
 		}
 		read += p.df
 		v := p.w * float32(math.Log(1+n/float64(p.df)))
-		for _, nm := range ix.postings(p.key) {
+		for _, nm := range ix.posts[p.lo:p.hi] {
 			if sc.group[nm] != p.group {
 				if sc.group[nm] == -1 && sc.acc[nm] == 0 {
 					sc.touched = append(sc.touched, nm)
