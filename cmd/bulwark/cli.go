@@ -35,6 +35,9 @@ type command struct {
 	// variables and the config file (long-running settings such as serve's),
 	// as opposed to per-invocation flags such as a token's name.
 	configurable bool
+	// planned marks a placeholder for a capability not built yet: it is
+	// left out of the group's command list and named on one line below it.
+	planned bool
 	// run does the work and returns the exit code for a successful run
 	// (verdict-based), or an error (exit code from the error table).
 	run  func(ctx context.Context, args []string) (int, error)
@@ -532,10 +535,18 @@ func (m *Main) printGroupHelp(c *command, path []string) {
 	}
 	fmt.Fprintf(w, "Usage: %s COMMAND [flags]\n\nCommands:\n", strings.Replace(name, "bulwark", "bulwark [global flags]", 1))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var planned []string
 	for _, s := range c.subs {
+		if s.planned {
+			planned = append(planned, s.name)
+			continue
+		}
 		fmt.Fprintf(tw, "  %s\t%s\n", s.name, s.summary)
 	}
 	tw.Flush()
+	if len(planned) > 0 {
+		fmt.Fprintf(w, "\nPlanned, not built yet (they only say so and exit 1): %s\n", strings.Join(planned, ", "))
+	}
 	if len(path) == 1 {
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
 		new(globals).register(fs)

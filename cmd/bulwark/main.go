@@ -367,6 +367,7 @@ func notBuilt(name, summary, issue string) *command {
 		name:    name,
 		summary: summary + " (not built yet)",
 		usage:   "bulwark " + name + " ...",
+		planned: true,
 		run: func(ctx context.Context, args []string) (int, error) {
 			return bulwark.ExitError, bulwark.Errorf(bulwark.EINVALID, "'bulwark %s' is not built yet%s", name, issue)
 		},
