@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -317,23 +318,71 @@ func (m *Main) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
-// buildVersion returns the version string, falling back to build info.
-func (m *Main) buildVersion() (ver, commit string) {
-	ver = m.Version
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if ver == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			ver = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				commit = s.Value
-			}
+// buildInfo is what a binary knows about the source it was built from.
+type buildInfo struct {
+	// Version is a release version (ldflags or a tagged module), else "dev".
+	Version string
+	// Commit, CommitTime and Modified come from the version control
+	// stamp; empty or false when the build recorded none.
+	Commit     string
+	CommitTime string
+	Modified   bool
+}
+
+// pseudoVersion matches the version the go command derives from a commit
+// that is no release (v0.0.0-20261206224549-3434ef666896, optionally with
+// +dirty): not a version a user can look up, so it is reported as "dev"
+// with its commit, as a build without the stamp is.
+var pseudoVersion = regexp.MustCompile(`[-.]\d{14}-[0-9a-f]{12}(\+dirty)?$`)
+
+// buildVersion returns the version: the one set at link time, else a
+// tagged module version, else "dev"; the commit, its time and whether the
+// tree was modified come from the build's version control stamp when
+// there is one, so `go build` and a stamped `go run` report the same.
+func (m *Main) buildVersion() buildInfo {
+	bi, _ := debug.ReadBuildInfo()
+	return versionOf(m.Version, bi)
+}
+
+func versionOf(linked string, bi *debug.BuildInfo) buildInfo {
+	info := buildInfo{Version: linked}
+	if bi == nil {
+		bi = &debug.BuildInfo{}
+	}
+	if v := bi.Main.Version; info.Version == "" && v != "" && v != "(devel)" && !pseudoVersion.MatchString(v) {
+		info.Version = v
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			info.Commit = s.Value
+		case "vcs.time":
+			info.CommitTime = s.Value
+		case "vcs.modified":
+			info.Modified = s.Value == "true"
 		}
 	}
-	if ver == "" {
-		ver = "dev"
+	if info.Version == "" {
+		info.Version = "dev"
 	}
-	return ver, commit
+	return info
+}
+
+// String is the version line's middle: "dev (commit 3434ef666896
+// 2026-12-06T22:45:49Z, modified)".
+func (b buildInfo) String() string {
+	s := b.Version
+	if b.Commit == "" {
+		return s
+	}
+	s += fmt.Sprintf(" (commit %.12s", b.Commit)
+	if b.CommitTime != "" {
+		s += " " + b.CommitTime
+	}
+	if b.Modified {
+		s += ", modified"
+	}
+	return s + ")"
 }
 
 func (m *Main) versionCmd() *command {
@@ -345,16 +394,12 @@ func (m *Main) versionCmd() *command {
 			if len(args) > 0 {
 				return bulwark.ExitError, bulwark.Invalid("version", "takes no arguments, got %q", args[0])
 			}
-			ver, commit := m.buildVersion()
-			info := map[string]string{"version": ver, "commit": commit, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
+			b := m.buildVersion()
 			if m.g.json {
-				return 0, m.printJSON(info)
+				return 0, m.printJSON(map[string]any{"version": b.Version, "commit": b.Commit, "commitTime": b.CommitTime, "modified": b.Modified,
+					"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH})
 			}
-			fmt.Fprintf(m.Stdout, "bulwark %s", ver)
-			if commit != "" {
-				fmt.Fprintf(m.Stdout, " (commit %.12s)", commit)
-			}
-			fmt.Fprintf(m.Stdout, " %s %s\n", info["go"], info["platform"])
+			fmt.Fprintf(m.Stdout, "bulwark %s %s %s/%s\n", b, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return 0, nil
 		},
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -530,5 +531,42 @@ func TestPlannedCommandsHelp(t *testing.T) {
 		if code != 1 || !strings.Contains(stderr, "'bulwark "+name+"' is not built yet") {
 			t.Errorf("bulwark %s: exit %d, stderr %q; want 1 and \"not built yet\"", name, code, stderr)
 		}
+	}
+}
+
+// TestVersionOf: `go build` stamps a pseudo-version and the commit, a
+// plain `go run` stamps neither; both report "dev" (a pseudo-version is no
+// release a user can look up) with the commit whenever one was stamped. A
+// version set at link time or a tagged module version wins.
+func TestVersionOf(t *testing.T) {
+	t.Parallel()
+	vcs := []debug.BuildSetting{
+		{Key: "vcs", Value: "git"},
+		{Key: "vcs.revision", Value: "3434ef666896024b18ec54ce02ee1b9ac92f665b"},
+		{Key: "vcs.time", Value: "2026-12-06T22:45:49Z"},
+		{Key: "vcs.modified", Value: "true"},
+	}
+	mainMod := func(v string) debug.Module { return debug.Module{Path: "github.com/bulwark-sec/bulwark", Version: v} }
+	tests := []struct {
+		name   string
+		linked string
+		bi     *debug.BuildInfo
+		want   string
+	}{
+		{name: "no build info", want: "dev"},
+		{name: "go run, no stamp", bi: &debug.BuildInfo{Main: mainMod("(devel)")}, want: "dev"},
+		{name: "go run, stamped", bi: &debug.BuildInfo{Main: mainMod("(devel)"), Settings: vcs}, want: "dev (commit 3434ef666896 2026-12-06T22:45:49Z, modified)"},
+		{name: "go build pseudo-version", bi: &debug.BuildInfo{Main: mainMod("v0.0.0-20261206224549-3434ef666896+dirty"), Settings: vcs}, want: "dev (commit 3434ef666896 2026-12-06T22:45:49Z, modified)"},
+		{name: "pseudo-version after a tag", bi: &debug.BuildInfo{Main: mainMod("v1.2.4-0.20261206224549-3434ef666896"), Settings: vcs[:3]}, want: "dev (commit 3434ef666896 2026-12-06T22:45:49Z)"},
+		{name: "tagged module", bi: &debug.BuildInfo{Main: mainMod("v1.2.3")}, want: "v1.2.3"},
+		{name: "link-time version wins", linked: "v9.9.9", bi: &debug.BuildInfo{Main: mainMod("v1.2.3"), Settings: vcs}, want: "v9.9.9 (commit 3434ef666896 2026-12-06T22:45:49Z, modified)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := versionOf(tt.linked, tt.bi).String(); got != tt.want {
+				t.Errorf("version = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -221,7 +221,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		defer client.Close()
 		mon = newMonitor(client, db, &alertRecorder{db: db, log: log, actor: "system:monitor", node: client.URL(), stored: deliver.wake}, m.logger, f.watchInterval, uint64(f.watchMaxCatchup))
 	}
-	ver, _ := m.buildVersion()
+	ver := m.buildVersion().Version
 	degraded := map[string]httpapi.ReadyCheck{"lists": lists.Check}
 	if notifier != nil {
 		degraded["webhook"] = deliveryCheck(deliver)
