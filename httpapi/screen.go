@@ -134,8 +134,23 @@ func (s *Server) screenAddress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, d)
+	s.writeDecision(w, r, d, &d.Decision)
 	return nil
+}
+
+// writeDecision answers 200 with decision v (whose Decision is d) in the
+// JSON the service encoded as it recorded it, or encodes v when there is
+// none.
+func (s *Server) writeDecision(w http.ResponseWriter, r *http.Request, v any, d *screening.Decision) {
+	b := d.AnswerJSON()
+	if b == nil {
+		s.writeJSON(w, r, http.StatusOK, v)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	_, _ = w.Write([]byte{'\n'})
 }
 
 // screenBodyLimit allows a full batch of addresses.
@@ -170,7 +185,7 @@ func (s *Server) screenName(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, d)
+	s.writeDecision(w, r, d, &d.Decision)
 	return nil
 }
 

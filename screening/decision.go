@@ -36,7 +36,18 @@ type Decision struct {
 	// (the default), false when the answer did not wait (asynchronous
 	// recording: a crash before the commit loses the decision).
 	Stored *bool `json:"stored,omitempty"`
+
+	// answer is the JSON of the whole decision as recorded, with the
+	// stored mark last (Service.recordJSON).
+	answer []byte
 }
+
+// AnswerJSON returns the JSON of the decision and its results as the
+// screening service recorded it (the bytes its audit entry hashes), with
+// "stored" as the last member: the answer, encoded once. It is nil for a
+// decision the service did not record, and after the decision is changed
+// it no longer describes it.
+func (d *Decision) AnswerJSON() []byte { return d.answer }
 
 // StoredDecision is a decision as a DecisionStore returns it, with its
 // results as recorded.

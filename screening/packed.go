@@ -118,6 +118,12 @@ func EncodeDecision(v any) ([]byte, error) {
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
 	}
+	return packJSON(js)
+}
+
+// packJSON returns the stored body of decision JSON js: js itself when
+// small, else compressed.
+func packJSON(js []byte) ([]byte, error) {
 	if len(js) <= packThreshold {
 		return js, nil
 	}
@@ -125,7 +131,7 @@ func EncodeDecision(v any) ([]byte, error) {
 	buf.Grow(len(js) / 4)
 	zw := gzipWriters.Get().(*gzip.Writer)
 	zw.Reset(&buf)
-	_, err = zw.Write(js)
+	_, err := zw.Write(js)
 	if err == nil {
 		err = zw.Close()
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"sort"
 	"sync"
 	"time"
@@ -204,17 +203,26 @@ func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject
 }
 
 // recordJSON records d with v (the decision with its results) as its
-// stored body, then marks the answer stored or not. The audit entry holds
-// the SHA-256 of the decision JSON as answered (without the mark), which
-// is what reading the stored body back gives (DecodeDecision).
+// stored body, then marks the answer stored or not. v is encoded once: the
+// audit entry holds the SHA-256 of that JSON (without the mark), which is
+// what reading the stored body back gives (DecodeDecision), and the same
+// bytes with the mark are the answer (Decision.AnswerJSON).
 func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
-	d.Stored = nil
-	sum, err := jsonSHA256(v)
+	d.Stored, d.answer = nil, nil
+	js, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
 	}
-	item := auditItem(d, sum)
-	body, err := EncodeDecision(v)
+	if len(js) < 2 || js[len(js)-1] != '}' {
+		return bulwark.Errorf(bulwark.EINTERNAL, "encode decision: not a JSON object")
+	}
+	item := auditItem(d, sha256.Sum256(js))
+	var body []byte
+	if _, ok := v.(*AddressDecision); ok {
+		body, err = EncodeDecision(v) // packed: not the answer's JSON
+	} else {
+		body, err = packJSON(js)
+	}
 	if err != nil {
 		return err
 	}
@@ -223,42 +231,13 @@ func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 	}
 	stored := !s.cfg.Recorder.Async
 	d.Stored = &stored
+	mark := `,"stored":false}`
+	if stored {
+		mark = `,"stored":true}`
+	}
+	// A new array: body may share js's, and is still being stored.
+	d.answer = append(js[:len(js)-1:len(js)-1], mark...)
 	return nil
-}
-
-// jsonSHA256 returns the SHA-256 of json.Marshal(v) without holding the
-// encoding: a 10,000-address decision is megabytes of JSON.
-func jsonSHA256(v any) ([32]byte, error) {
-	h := &trailingNewlineHash{h: sha256.New()}
-	if err := json.NewEncoder(h).Encode(v); err != nil {
-		return [32]byte{}, bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
-	}
-	if !h.held || h.last != '\n' {
-		return [32]byte{}, bulwark.Errorf(bulwark.EINTERNAL, "encode decision: no trailing newline")
-	}
-	var sum [32]byte
-	h.h.Sum(sum[:0])
-	return sum, nil
-}
-
-// trailingNewlineHash hashes everything written to it but the last byte
-// (json.Encoder's newline, which json.Marshal does not write).
-type trailingNewlineHash struct {
-	h    hash.Hash
-	last byte
-	held bool
-}
-
-func (t *trailingNewlineHash) Write(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if t.held {
-		t.h.Write([]byte{t.last})
-	}
-	t.h.Write(p[:len(p)-1])
-	t.last, t.held = p[len(p)-1], true
-	return len(p), nil
 }
 
 // ImportReport says what an import changed.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -393,5 +394,71 @@ func TestServiceDispositionScope(t *testing.T) {
 	}
 	if n, _ := svc.ScreenName(ctx, "x", screening.UseOnboarding, "cand-9", screening.NameQuery{Name: "Kim Jong Un"}); n.Verdict != bulwark.VerdictBlock {
 		t.Errorf("cand-9 was cleared by cand-8's ruling: %s", n.Verdict)
+	}
+}
+
+// TestServiceAnswerJSON: the answer the service encodes as it records a
+// decision is the stored decision (byte for byte, which is what its audit
+// entry hashes) with the stored mark as last member, and says what
+// encoding the decision says.
+func TestServiceAnswerJSON(t *testing.T) {
+	t.Parallel()
+	for _, async := range []bool{false, true} {
+		ctx := context.Background()
+		db := openDB(t)
+		svc := openService(t, db, async)
+		var decisions []struct {
+			v any
+			d *screening.Decision
+		}
+		for _, a := range []string{lazarusETH, "0x00000000000000000000000000000000000000aa"} {
+			ad, err := svc.ScreenAddresses(ctx, "token:t", screening.UseDeposit, "c", []screening.AddressQuery{{Address: a}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			decisions = append(decisions, struct {
+				v any
+				d *screening.Decision
+			}{ad, &ad.Decision})
+		}
+		nd, err := svc.ScreenName(ctx, "token:t", screening.UseOnboarding, "", screening.NameQuery{Name: "Kim Jong Un"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		decisions = append(decisions, struct {
+			v any
+			d *screening.Decision
+		}{nd, &nd.Decision})
+		if err := svc.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mark := fmt.Sprintf(`,"stored":%t}`, !async)
+		for _, x := range decisions {
+			answer := string(x.d.AnswerJSON())
+			if !strings.HasSuffix(answer, mark) {
+				t.Fatalf("async %t: answer does not end with %s: %s", async, mark, answer)
+			}
+			stored, err := db.Decision(ctx, x.d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.TrimSuffix(answer, mark) + "}"; string(stored.Body) != want {
+				t.Errorf("async %t: stored body\n%s\nis not the answer without its mark\n%s", async, stored.Body, want)
+			}
+			encoded, err := json.Marshal(x.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want any
+			if err := json.Unmarshal([]byte(answer), &got); err != nil {
+				t.Fatalf("answer is not JSON: %v: %s", err, answer)
+			}
+			if err := json.Unmarshal(encoded, &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("async %t: answer\n%s\nsays other than the decision\n%s", async, answer, encoded)
+			}
+		}
 	}
 }
