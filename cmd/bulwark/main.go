@@ -58,6 +58,8 @@ type Main struct {
 	// mislabelWarned is set once the warning about lists an earlier
 	// Bulwark mislabelled was given (or is left to the command).
 	mislabelWarned bool
+	// staleWarned is set once the warning about stale lists was given.
+	staleWarned bool
 }
 
 // NewMain returns a Main wired to the process's streams and environment.

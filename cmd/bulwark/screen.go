@@ -320,10 +320,22 @@ func exitFor(v bulwark.Verdict) int {
 	return v.ExitCode()
 }
 
+// warnStale warns on stderr, once per run and on one line, that lists in
+// force are stale; a run screening many batches or names warns once.
 func (m *Main) warnStale(stale []screening.StaleList) {
-	for _, s := range stale {
-		fmt.Fprintf(m.Stderr, "warning: list %s is stale (%s old); run 'bulwark lists update'\n", s.ID, humanAge(s.Age))
+	if len(stale) == 0 || m.staleWarned {
+		return
 	}
+	m.staleWarned = true
+	if len(stale) == 1 {
+		fmt.Fprintf(m.Stderr, "warning: list %s is stale (%s old); run 'bulwark lists update'\n", stale[0].ID, humanAge(stale[0].Age))
+		return
+	}
+	parts := make([]string, len(stale))
+	for i, s := range stale {
+		parts[i] = fmt.Sprintf("%s (%s old)", s.ID, humanAge(s.Age))
+	}
+	fmt.Fprintf(m.Stderr, "warning: %d lists are stale: %s; run 'bulwark lists update'\n", len(stale), strings.Join(parts, ", "))
 }
 
 // matchBasis says what a list states about a matched entity: its category,

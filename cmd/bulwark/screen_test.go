@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark/internal/reqtable"
+	"github.com/bulwark-sec/bulwark/screening"
 )
 
 const (
@@ -501,5 +502,38 @@ func TestScreenNameRequestTable(t *testing.T) {
 		if code != 1 || out != "" || !strings.HasPrefix(errOut, "bulwark: "+field+": ") || !strings.Contains(errOut, r.Msg) || len(errOut) > 400 {
 			t.Errorf("%s: exit %d %q, want %q and %q", r.Desc, code, errOut, field, r.Msg)
 		}
+	}
+}
+
+// TestStaleWarningOnce: screening on stale lists (the embedded ones, in a
+// fresh data directory) warns once per run, on one line on stderr naming
+// every stale list, also when the addresses span several batches.
+func TestStaleWarningOnce(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	var b strings.Builder
+	n := screening.DefaultMaxBatch + 1
+	for i := range n {
+		fmt.Fprintf(&b, "0x%040x\n", i+1)
+	}
+	file := filepath.Join(t.TempDir(), "addrs.txt")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, env, "screen", "address", "--json", "--file", file)
+	if code != 0 || strings.Count(out, `"input"`) != n {
+		t.Fatalf("exit %d, %d results; stderr %s", code, strings.Count(out, `"input"`), errOut)
+	}
+	if strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "warning: ") || !strings.HasSuffix(errOut, "; run 'bulwark lists update'\n") {
+		t.Fatalf("want one warning line on stderr, got:\n%s", errOut)
+	}
+	for _, id := range []string{"ofac-sdn", "un-consolidated", "fbi-dprk"} {
+		if !strings.Contains(errOut, id+" (") {
+			t.Errorf("warning does not name the stale list %s: %s", id, errOut)
+		}
+	}
+	// A command that screens nothing does not warn.
+	if code, _, errOut := run(t, env, "token", "list"); code != 0 || errOut != "" {
+		t.Errorf("token list: exit %d, stderr %q", code, errOut)
 	}
 }
