@@ -36,7 +36,7 @@ const (
 
 // TestHelperAlertProducer is not a test: TestKilledBeforeDeliveryDelivers
 // runs this test binary again with only this test selected. It records
-// Safe alerts as the serve monitor does — the alertRecorder (alert, audit
+// Safe alerts as the serve monitor does — the watch.Recorder (alert, audit
 // entry and outbox message in one transaction) with the webhook delivery
 // of serve running — printing "committed N" after each commit, then waits
 // to be killed.
@@ -58,12 +58,12 @@ func TestHelperAlertProducer(t *testing.T) {
 		os.Exit(2)
 	}
 	deliver := m.startAlertDelivery(ctx, db, n, watch.AlertKind)
-	rec := &alertRecorder{db: db, log: &audit.Log{Store: db}, actor: "system:monitor", node: "http://127.0.0.1:8545", stored: deliver.wake}
+	rec := &watch.Recorder{Store: db, Log: &audit.Log{Store: db}, Actor: "system:monitor", Node: "http://127.0.0.1:8545", Stored: deliver.wake}
 	for i := 1; i <= outboxHelperAlerts; i++ {
 		a := watch.Alert{Block: uint64(1000 + i), BlockHash: fmt.Sprintf("0x%064x", i), Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4",
 			Code: policy.CodeThresholdChange, Severity: policy.SeverityHigh, Message: fmt.Sprintf("threshold changed (%d)", i), Kind: onchain.ChangeThreshold,
 			Before: fmt.Sprint(i), After: fmt.Sprint(i + 1)}
-		if err := rec.record(ctx, a); err != nil {
+		if err := rec.Record(ctx, a); err != nil {
 			fmt.Fprintln(os.Stderr, "record:", err)
 			os.Exit(3)
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
@@ -198,7 +197,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	}
 	deliver := m.startAlertDelivery(ctx, db, notifier, watch.AlertKind)
 	defer deliver.wait()
-	rec := &alertRecorder{db: db, log: log, actor: m.cliActor(), node: client.URL(), stored: deliver.wake}
+	rec := &watch.Recorder{Store: db, Log: log, Actor: m.cliActor(), Node: client.URL(), Stored: deliver.wake}
 
 	var (
 		mu     sync.Mutex
@@ -216,7 +215,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		} else {
 			fmt.Fprintln(m.Stdout, a.String())
 		}
-		return rec.record(ctx, a)
+		return rec.Record(ctx, a)
 	}
 	progress := newWatchProgress(m, from)
 	err = w.Follow(ctx, watch.FollowOptions{
@@ -246,54 +245,6 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 // record (safe verify, POST /api/v1/safe/verify).
 func watchOptions(client *ethrpc.Client, db *sqlite.DB) watch.Options {
 	return watch.Options{Executions: &watch.ExecutionCheck{Logs: client, Verified: db}}
-}
-
-// alertRecorder stores each alert with its audit entry and its outbox
-// message in one transaction, then wakes the delivery: what 'safe watch'
-// and the serve monitor do with an alert besides showing it.
-type alertRecorder struct {
-	db     *sqlite.DB
-	log    *audit.Log
-	actor  string // the audit actor
-	node   string // the target of node and chain alerts: the node's redacted URL
-	stored func() // called after each alert is committed; must not block
-}
-
-func (r *alertRecorder) record(ctx context.Context, a watch.Alert) error {
-	target := a.Safe
-	if target == "" {
-		target = r.node
-	}
-	// An alert seen as the watch is being stopped is still recorded: the
-	// alert and its audit entry in one transaction.
-	var id int64
-	if _, err := r.log.Do(context.WithoutCancel(ctx), func(txctx context.Context) (audit.Event, error) {
-		var err error
-		if id, err = r.db.SaveAlert(txctx, a); err != nil {
-			return audit.Event{}, err
-		}
-		d := watchAuditDetails(a)
-		d["alertId"] = id
-		return audit.Event{Actor: r.actor, Action: "safe.watch.alert", Target: target, Details: d}, nil
-	}); err != nil {
-		return err
-	}
-	if r.stored != nil {
-		r.stored()
-	}
-	return nil
-}
-
-// watchAuditDetails is an alert as an audit entry's details.
-func watchAuditDetails(a watch.Alert) map[string]any {
-	d := map[string]any{"code": a.Code, "severity": a.Severity, "block": a.Block, "message": a.Message}
-	for k, v := range map[string]string{"blockHash": a.BlockHash, "kind": string(a.Kind), "before": a.Before, "after": a.After,
-		"safeTxHash": a.SafeTxHash, "txHash": a.TxHash} {
-		if v != "" {
-			d[k] = v
-		}
-	}
-	return d
 }
 
 // watchProgress prints catch-up progress on stderr, at most once a second,

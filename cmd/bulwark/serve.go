@@ -93,7 +93,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.decisionsSyncEvery, "decisions-fsync-interval", 100*time.Millisecond, "with --decisions sync or async, sync decisions committed but not yet on disk this often (and at shutdown)")
 			fs.Var(&f.memoryLimit, "memory-limit", "soft memory limit of the Go runtime in `BYTES` (384MiB, 2GiB; 0: none; GOMEMLIMIT wins when set): past it the collector works harder and returns memory to the system, so a burst of batch screenings does not leave the process at its peak")
 			fs.Var(&f.retention, "retention", "keep screening decisions, the alerts they raised and Safe alerts for `AGE` (400d: 400 days; 0 keeps them forever): older ones are deleted every hour (not an alert still to be delivered), audited, and audit verify still checks the whole log")
-			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", DefaultWatchMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
+			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", watch.DefaultMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("serve", args); err != nil {
@@ -212,14 +212,16 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	lists := sources.NewRefresher(sources.RefresherConfig{Service: svc, From: f.listsFrom, Interval: f.listsRefresh, Logger: m.logger,
 		Store: db, Reloaded: deliver.wake})
 	lists.WarnMislabelled(ctx)
-	var mon *monitor
+	var mon *watch.Monitor
 	if f.rpc != "" {
 		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 		if err != nil {
 			return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
 		}
 		defer client.Close()
-		mon = newMonitor(client, db, &alertRecorder{db: db, log: log, actor: "system:monitor", node: client.URL(), stored: deliver.wake}, m.logger, f.watchInterval, uint64(f.watchMaxCatchup))
+		mon = watch.NewMonitor(watch.MonitorConfig{Node: ethrpc.WatchReader{Client: client}, Store: db, Options: watchOptions(client, db),
+			Record: (&watch.Recorder{Store: db, Log: log, Actor: "system:monitor", Node: client.URL(), Stored: deliver.wake}).Record,
+			Logger: m.logger, Interval: f.watchInterval, MaxCatchup: uint64(f.watchMaxCatchup)})
 	}
 	ver := m.buildVersion().Version
 	degraded := map[string]httpapi.ReadyCheck{"lists": lists.Check}
@@ -250,7 +252,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		Outbox:            db,
 		SafeWatchesChanged: func() {
 			if mon != nil {
-				mon.nudge()
+				mon.Nudge()
 			}
 		},
 		Screening:      svc,
@@ -301,7 +303,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		mon.run(mctx)
+		mon.Run(mctx)
 	}()
 	err = srv.Serve(ctx, ln)
 	stop()

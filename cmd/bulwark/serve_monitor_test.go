@@ -350,7 +350,7 @@ func waitForMonitor(t *testing.T, srv *server, token, what string, ok func() boo
 // GUARD_CHANGE, no guard change back to none: the Safe was re-read on the
 // new chain), and no gap or unreadable Safe is reported.
 //
-// The Safe is younger than the cursorRewind (64) blocks the monitor goes
+// The Safe is younger than the watch.DefaultMaxReorgDepth (64) blocks the monitor goes
 // back on a reorg while down: it has no code at the resume baseline, is
 // watched as not deployed yet, and its state at its creation block is its
 // baseline — its creation is no alert, the new branch's change is.
@@ -407,8 +407,8 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 		t.Fatalf("the reorg did not replace blocks %d–%d with the threshold change: %+v", x, x+1, st)
 	}
 	head := chain.BlockNumber(t)
-	if x+1 >= created+cursorRewind {
-		t.Fatalf("the Safe (block %d) is not younger than %d blocks at the cursor %d", created, cursorRewind, x+1)
+	if x+1 >= created+watch.DefaultMaxReorgDepth {
+		t.Fatalf("the Safe (block %d) is not younger than %d blocks at the cursor %d", created, watch.DefaultMaxReorgDepth, x+1)
 	}
 
 	m.restart()
@@ -433,7 +433,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 		t.Fatalf("alerts after the restart %v, want %v\n%+v\nstderr:\n%s", codes, want, after, m.srv.stderr)
 	}
 	// Resumed before the Safe's creation: watched as not deployed yet.
-	from := (x + 1) - min(x+1, cursorRewind)
+	from := (x + 1) - min(x+1, watch.DefaultMaxReorgDepth)
 	for _, want := range []string{fmt.Sprintf(`"safe monitor: resuming after a restart" cursor=%d fromBlock=%d`, x+1, from+1),
 		fmt.Sprintf(`watching for the Safe's deployment (its state then is its baseline)" safe=%s block=%d`, s.Address.Hex(), from)} {
 		if !strings.Contains(m.srv.stderr.String(), want) {

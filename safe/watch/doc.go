@@ -7,4 +7,9 @@
 // a node that stops or comes back. It reads through onchain.ChainReader and
 // the optional onchain.LogReader; the stores it needs ([AlertStore],
 // [ListStore], [MonitorCursorStore]) are implemented by the adapters.
+//
+// A [Monitor] is the server's background service: it follows the Safes on
+// the watch list, restarting its Watcher when the list changes and, after
+// a restart of the server, from its stored cursor. A [Recorder] stores
+// each alert with its audit entry and outbox message in one transaction.
 package watch

@@ -56,8 +56,8 @@ type BlockHeader struct {
 }
 
 // Reader is a ChainReader that also returns block headers, by number
-// on the node's canonical chain. An adapter on the ethrpc client implements
-// it (cmd/bulwark); tests implement it with a fake chain.
+// on the node's canonical chain. ethrpc.WatchReader implements it; tests
+// implement it with a fake chain.
 type Reader interface {
 	onchain.ChainReader
 	// BlockHeader returns the header of block n of the canonical chain; an

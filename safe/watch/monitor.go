@@ -1,4 +1,4 @@
-package main
+package watch
 
 import (
 	"context"
@@ -11,43 +11,81 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
-	"github.com/bulwark-sec/bulwark/safe/watch"
-	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
-// monitorListPoll is how often the serve monitor rereads the watch list
-// besides the nudge an API change gives it (a change made by another
-// process sharing the store).
-const monitorListPoll = 5 * time.Second
+// MonitorListPoll is how often a Monitor rereads the watch list besides
+// the nudge an API change gives it (a change made by another process
+// sharing the store).
+const MonitorListPoll = 5 * time.Second
 
-// DefaultWatchMaxCatchup is serve's --watch-max-catchup: how many blocks
-// mined while the server was down the monitor checks on a restart.
-const DefaultWatchMaxCatchup = 10000
+// DefaultMaxCatchup is serve's --watch-max-catchup: how many blocks mined
+// while the server was down a Monitor checks on a restart.
+const DefaultMaxCatchup = 10000
 
 // cursorRewind is how far before its saved cursor the monitor resumes when
 // that block is no longer canonical (a reorg while the server was down). A
 // Safe created since that block has no code there: the Watcher watches it
 // as not deployed yet and takes its state at its creation as its baseline.
-const cursorRewind = watch.DefaultMaxReorgDepth
+const cursorRewind = DefaultMaxReorgDepth
 
 // resumeAttempts is how many times the monitor tries to start at a
 // baseline taken from its cursor before it gives up on the gap (the node
 // keeps refusing that block: a pruned state) and starts from the head.
 const resumeAttempts = 5
 
-// monitor is the background watch of 'serve --rpc': it follows the chain
+// MonitorNode is the node a Monitor follows: a Watcher's Reader that
+// also tells the head's number (ethrpc.WatchReader).
+type MonitorNode interface {
+	Reader
+	BlockNumber(ctx context.Context) (uint64, error)
+}
+
+// MonitorStore holds what a Monitor watches and where it stands.
+type MonitorStore interface {
+	// Watches returns the watch list in the order the Safes were added.
+	Watches(ctx context.Context) ([]WatchedSafe, error)
+	MonitorCursorStore
+}
+
+// MonitorConfig configures a Monitor.
+type MonitorConfig struct {
+	Node  MonitorNode
+	Store MonitorStore
+	// Options are the Watchers' options (the execution check).
+	Options Options
+	// Record stores an alert (a Recorder's Record); the Monitor logs it
+	// first. An alert not recorded stops the Watcher, which starts again
+	// from the last block recorded.
+	Record func(ctx context.Context, a Alert) error
+	Logger *slog.Logger
+	// Interval is how often the node is polled for a new block, and the
+	// first backoff after a failure (doubling up to 30s).
+	Interval time.Duration
+	// UnreachableAfter and RetryBase are FollowOptions' (0: defaults).
+	UnreachableAfter, RetryBase time.Duration
+	// MaxCatchup bounds the blocks checked after a restart: beyond, a
+	// WATCH_GAP alert names the blocks skipped.
+	MaxCatchup uint64
+	// ListPoll overrides MonitorListPoll (tests).
+	ListPoll time.Duration
+}
+
+// Monitor is the background watch of 'serve --rpc': it follows the chain
 // for the Safes on the watch list (POST/DELETE /api/v1/safe/watches) with
-// a watch.Watcher, and restarts the Watcher, from the last block it
-// processed, whenever the list changes.
-type monitor struct {
-	client   *ethrpc.Client
-	db       *sqlite.DB
-	rec      *alertRecorder
+// a Watcher, and restarts the Watcher, from the last block it processed,
+// whenever the list changes. Its cursor (the last block processed) is
+// stored, so a restarted Monitor checks the blocks mined while it was
+// down.
+type Monitor struct {
+	node     MonitorNode
+	db       MonitorStore
+	opts     Options
+	record   func(context.Context, Alert) error
 	logger   *slog.Logger
 	interval time.Duration
+	poll     time.Duration
 	// unreachableAfter and retryBase are FollowOptions' (0: defaults).
 	unreachableAfter, retryBase time.Duration
 	changed                     chan struct{}
@@ -61,13 +99,24 @@ type monitor struct {
 	reported map[common.Address]bool
 }
 
-func newMonitor(client *ethrpc.Client, db *sqlite.DB, rec *alertRecorder, logger *slog.Logger, interval time.Duration, maxCatchup uint64) *monitor {
-	return &monitor{client: client, db: db, rec: rec, logger: logger, interval: interval, maxCatchup: maxCatchup,
+// NewMonitor returns the Monitor of c; it does nothing until Run.
+func NewMonitor(c MonitorConfig) *Monitor {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Interval <= 0 {
+		c.Interval = time.Second
+	}
+	if c.ListPoll <= 0 {
+		c.ListPoll = MonitorListPoll
+	}
+	return &Monitor{node: c.Node, db: c.Store, opts: c.Options, record: c.Record, logger: c.Logger, interval: c.Interval, poll: c.ListPoll,
+		unreachableAfter: c.UnreachableAfter, retryBase: c.RetryBase, maxCatchup: c.MaxCatchup,
 		changed: make(chan struct{}, 1), reported: map[common.Address]bool{}}
 }
 
-// nudge tells the monitor the watch list changed.
-func (mon *monitor) nudge() {
+// Nudge tells the Monitor the watch list changed; it never blocks.
+func (mon *Monitor) Nudge() {
 	select {
 	case mon.changed <- struct{}{}:
 	default:
@@ -75,7 +124,7 @@ func (mon *monitor) nudge() {
 }
 
 // wait waits for d, a nudge or the end of ctx; false when ctx ended.
-func (mon *monitor) wait(ctx context.Context, d time.Duration) bool {
+func (mon *Monitor) wait(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -88,7 +137,7 @@ func (mon *monitor) wait(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func (mon *monitor) list(ctx context.Context) ([]common.Address, error) {
+func (mon *Monitor) list(ctx context.Context) ([]common.Address, error) {
 	ws, err := mon.db.Watches(ctx)
 	if err != nil {
 		return nil, err
@@ -100,17 +149,16 @@ func (mon *monitor) list(ctx context.Context) ([]common.Address, error) {
 	return out, nil
 }
 
-// run watches until ctx ends. Node and store failures are logged and
+// Run watches until ctx ends. Node and store failures are logged and
 // retried; it never returns early.
-func (mon *monitor) run(ctx context.Context) {
-	node := ethrpc.WatchReader{Client: mon.client}
+func (mon *Monitor) Run(ctx context.Context) {
 	var (
 		last    uint64
 		hasLast bool
 		backoff = mon.interval
 		// resumed is the cursor last was taken from, until a Watcher
 		// started there; failed counts the starts that failed since.
-		resumed *watch.MonitorCursor
+		resumed *MonitorCursor
 		failed  int
 		cleared bool
 	)
@@ -142,14 +190,14 @@ func (mon *monitor) run(ctx context.Context) {
 					cleared = true
 				}
 			}
-			if !mon.wait(ctx, monitorListPoll) {
+			if !mon.wait(ctx, mon.poll) {
 				return
 			}
 			continue
 		}
 		cleared = false
 		if !hasLast {
-			if last, resumed, err = mon.resume(ctx, node); err != nil {
+			if last, resumed, err = mon.resume(ctx); err != nil {
 				if !fail("cannot find where to start", err) {
 					return
 				}
@@ -157,7 +205,7 @@ func (mon *monitor) run(ctx context.Context) {
 			}
 			hasLast, failed = true, 0
 		}
-		w, err := mon.start(ctx, node, listed, last)
+		w, err := mon.start(ctx, listed, last)
 		if err != nil {
 			if failed++; resumed != nil && failed >= resumeAttempts {
 				next, gerr := mon.giveUpGap(ctx, *resumed, last, err)
@@ -177,7 +225,7 @@ func (mon *monitor) run(ctx context.Context) {
 			mon.saveCursor(ctx, w.Last())
 		}
 		if w == nil { // every listed Safe is unreadable: wait for a change
-			if !mon.wait(ctx, monitorListPoll) {
+			if !mon.wait(ctx, mon.poll) {
 				return
 			}
 			continue
@@ -187,8 +235,7 @@ func (mon *monitor) run(ctx context.Context) {
 			mon.logger.Info("safe monitor: no code at the baseline; watching for the Safe's deployment (its state then is its baseline)",
 				"safe", a.Hex(), "block", w.Last().Number)
 		}
-		err = mon.follow(ctx, w, listed)
-		last = w.Last().Number
+		last, err = mon.follow(ctx, w, listed)
 		if err != nil && !fail("stopped", err) {
 			return
 		}
@@ -200,7 +247,7 @@ func (mon *monitor) run(ctx context.Context) {
 // Safe's and the externally owned accounts (no code, nonce above 0); an
 // address without code and with nonce 0 is watched as not deployed yet. It
 // returns nil when none is left.
-func (mon *monitor) start(ctx context.Context, node ethrpc.WatchReader, listed []common.Address, baseline uint64) (*watch.Watcher, error) {
+func (mon *Monitor) start(ctx context.Context, listed []common.Address, baseline uint64) (*Watcher, error) {
 	var addrs []common.Address
 	for _, a := range listed {
 		if !mon.reported[a] {
@@ -210,8 +257,8 @@ func (mon *monitor) start(ctx context.Context, node ethrpc.WatchReader, listed [
 	if len(addrs) == 0 {
 		return nil, nil
 	}
-	opts := watchOptions(mon.client, mon.db)
-	w, err := watch.New(node, addrs, opts)
+	opts := mon.opts
+	w, err := New(mon.node, addrs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +274,7 @@ func (mon *monitor) start(ctx context.Context, node ethrpc.WatchReader, listed [
 	// one, alert once for each, and watch the others.
 	var good []common.Address
 	for _, a := range addrs {
-		one, err := watch.New(node, []common.Address{a}, opts)
+		one, err := New(mon.node, []common.Address{a}, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -236,7 +283,7 @@ func (mon *monitor) start(ctx context.Context, node ethrpc.WatchReader, listed [
 			good = append(good, a)
 		case errors.Is(err, onchain.ErrNotSafe):
 			mon.reported[a] = true
-			al := watch.Alert{Block: baseline, Safe: a.Hex(), Code: watch.CodeSafeUnreadable, Severity: policy.SeverityHigh,
+			al := Alert{Block: baseline, Safe: a.Hex(), Code: CodeSafeUnreadable, Severity: policy.SeverityHigh,
 				Message: fmt.Sprintf("watched address %s cannot be read as a Safe at block %d: %s; it is left out until the watch list changes",
 					a.Hex(), baseline, bulwark.ErrorMessage(err))}
 			if err := mon.emit(ctx, al); err != nil {
@@ -249,20 +296,24 @@ func (mon *monitor) start(ctx context.Context, node ethrpc.WatchReader, listed [
 	if len(good) == 0 {
 		return nil, nil
 	}
-	if w, err = watch.New(node, good, opts); err != nil {
+	if w, err = New(mon.node, good, opts); err != nil {
 		return nil, err
 	}
 	return w, w.Start(ctx, baseline)
 }
 
-// follow runs w until ctx ends or the watch list stops being listed.
-func (mon *monitor) follow(ctx context.Context, w *watch.Watcher, listed []common.Address) error {
+// follow runs w until ctx ends or the watch list stops being listed. It
+// returns the last block whose alerts were all recorded: where the next
+// Watcher starts, so a block whose alert the store refused is checked
+// again, not skipped.
+func (mon *Monitor) follow(ctx context.Context, w *Watcher, listed []common.Address) (uint64, error) {
+	recorded := w.Last().Number
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
-		for mon.wait(fctx, monitorListPoll) {
+		for mon.wait(fctx, mon.poll) {
 			select {
 			case <-done:
 				return
@@ -275,30 +326,33 @@ func (mon *monitor) follow(ctx context.Context, w *watch.Watcher, listed []commo
 			}
 		}
 	}()
-	err := w.Follow(fctx, watch.FollowOptions{PollInterval: mon.interval, UnreachableAfter: mon.unreachableAfter, RetryBase: mon.retryBase,
-		Emit: func(a watch.Alert) error { return mon.emit(ctx, a) },
+	err := w.Follow(fctx, FollowOptions{PollInterval: mon.interval, UnreachableAfter: mon.unreachableAfter, RetryBase: mon.retryBase,
+		Emit: func(a Alert) error { return mon.emit(ctx, a) },
 		// After each block whose alerts were all recorded (Emit runs
 		// first): a crash in between checks the block again, never skips it.
-		Progress: func(uint64, uint64) { mon.saveCursor(ctx, w.Last()) },
+		Progress: func(uint64, uint64) { recorded = w.Last().Number; mon.saveCursor(ctx, w.Last()) },
 		Retry: func(err error, attempt int, wait time.Duration) {
 			mon.logger.Warn("safe monitor: node failed; retrying", "attempt", attempt, "wait", wait, "err", bulwark.ErrorMessage(err))
 		}})
+	// A reorg check that went back (CheckHead) moved the Watcher before
+	// the last block recorded.
+	recorded = min(recorded, w.Last().Number)
 	if errors.Is(err, context.Canceled) {
-		return nil
+		return recorded, nil
 	}
-	return err
+	return recorded, err
 }
 
 // emit records a (stored with its audit entry and outbox message, the
 // delivery woken) and logs it.
-func (mon *monitor) emit(ctx context.Context, a watch.Alert) error {
+func (mon *Monitor) emit(ctx context.Context, a Alert) error {
 	mon.logger.Warn("safe alert", "code", a.Code, "severity", a.Severity, "safe", a.Safe, "block", a.Block, "message", a.Message)
-	return mon.rec.record(ctx, a)
+	return mon.record(ctx, a)
 }
 
 // saveCursor stores h as the last block processed; a failure is logged
 // (the next block saves it again).
-func (mon *monitor) saveCursor(ctx context.Context, h watch.BlockHeader) {
+func (mon *Monitor) saveCursor(ctx context.Context, h BlockHeader) {
 	if err := mon.db.SaveCursor(ctx, h.Number, h.Hash); err != nil && ctx.Err() == nil {
 		mon.logger.Warn("safe monitor: cannot save the cursor", "block", h.Number, "err", bulwark.ErrorMessage(err))
 	}
@@ -312,8 +366,8 @@ func (mon *monitor) saveCursor(ctx context.Context, h watch.BlockHeader) {
 // when more than maxCatchup blocks are left to check, it starts from
 // head-maxCatchup with a WATCH_GAP alert naming the blocks skipped. The
 // cursor is returned when the baseline came from it.
-func (mon *monitor) resume(ctx context.Context, node ethrpc.WatchReader) (uint64, *watch.MonitorCursor, error) {
-	head, err := mon.client.BlockNumber(ctx)
+func (mon *Monitor) resume(ctx context.Context) (uint64, *MonitorCursor, error) {
+	head, err := mon.node.BlockNumber(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -322,7 +376,7 @@ func (mon *monitor) resume(ctx context.Context, node ethrpc.WatchReader) (uint64
 		return head, nil, err
 	}
 	from := c.Block
-	h, err := node.BlockHeader(ctx, c.Block)
+	h, err := mon.node.BlockHeader(ctx, c.Block)
 	if err != nil && bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
 		return 0, nil, err
 	}
@@ -332,7 +386,7 @@ func (mon *monitor) resume(ctx context.Context, node ethrpc.WatchReader) (uint64
 		if err == nil {
 			now = "it is now " + h.Hash.Hex()
 		}
-		al := watch.Alert{Block: c.Block, BlockHash: c.Hash.Hex(), Code: watch.CodeChainReorg, Severity: policy.SeverityInfo,
+		al := Alert{Block: c.Block, BlockHash: c.Hash.Hex(), Code: CodeChainReorg, Severity: policy.SeverityInfo,
 			Message: fmt.Sprintf("chain reorganised while the monitor was stopped: block %d (%s), the last it processed, is no longer canonical (%s); resuming from block %d, so blocks %d–%d are checked again on the new chain (alerts raised for them before may repeat)",
 				c.Block, c.Hash.Hex(), now, from+1, from+1, c.Block)}
 		if err := mon.emit(ctx, al); err != nil {
@@ -341,7 +395,7 @@ func (mon *monitor) resume(ctx context.Context, node ethrpc.WatchReader) (uint64
 	}
 	if head > from && head-from > mon.maxCatchup {
 		skipTo := head - mon.maxCatchup
-		al := watch.Alert{Block: from + 1, Code: watch.CodeWatchGap, Severity: policy.SeverityHigh,
+		al := Alert{Block: from + 1, Code: CodeWatchGap, Severity: policy.SeverityHigh,
 			Message: fmt.Sprintf("blocks %d–%d were NOT checked: %d blocks were mined since block %d, the last the monitor processed before it stopped, more than --watch-max-catchup %d; it checks blocks %d–%d and goes on. Check the gap with 'bulwark safe watch --safe ADDR --rpc URL --from-block %d --to-block %d'",
 				from+1, skipTo, head-from, from, mon.maxCatchup, skipTo+1, head, from+1, skipTo)}
 		if err := mon.emit(ctx, al); err != nil {
@@ -359,15 +413,15 @@ func (mon *monitor) resume(ctx context.Context, node ethrpc.WatchReader) (uint64
 // baseline (taken from cursor c) after resumeAttempts tries — typically a
 // node that no longer has the state of that block — with a WATCH_GAP
 // alert naming the blocks left unchecked.
-func (mon *monitor) giveUpGap(ctx context.Context, c watch.MonitorCursor, baseline uint64, cause error) (uint64, error) {
-	head, err := mon.client.BlockNumber(ctx)
+func (mon *Monitor) giveUpGap(ctx context.Context, c MonitorCursor, baseline uint64, cause error) (uint64, error) {
+	head, err := mon.node.BlockNumber(ctx)
 	if err != nil {
 		return baseline, err
 	}
 	if head <= baseline {
 		return baseline, cause
 	}
-	al := watch.Alert{Block: baseline + 1, Code: watch.CodeWatchGap, Severity: policy.SeverityHigh,
+	al := Alert{Block: baseline + 1, Code: CodeWatchGap, Severity: policy.SeverityHigh,
 		Message: fmt.Sprintf("blocks %d–%d were NOT checked: the monitor (last block processed %d before it stopped) could not start at block %d after %d tries (%s); it goes on from the head. Check the gap with 'bulwark safe watch --safe ADDR --rpc URL --from-block %d --to-block %d' on a node that has those blocks' state (an archive node)",
 			baseline+1, head, c.Block, baseline, resumeAttempts, bulwark.ErrorMessage(cause), baseline+1, head)}
 	if err := mon.emit(ctx, al); err != nil {
