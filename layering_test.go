@@ -18,15 +18,16 @@ var adapters = []string{"sqlite", "httpapi", "ethrpc", "webhook"}
 
 // safeLayers ranks the safe packages: a package may import only packages of
 // a lower rank, so imports point one way (watch and posture → policy →
-// onchain → the core) and packages of one rank do not import each other. A new safe
+// onchain → decode → the core) and packages of one rank do not import each other. A new safe
 // package needs a rank here.
 var safeLayers = map[string]int{
 	"safe":                    0,
-	"safe/onchain":            1,
-	"safe/internal/fakechain": 2,
-	"safe/policy":             2,
-	"safe/posture":            3,
-	"safe/watch":              3,
+	"safe/decode":             1,
+	"safe/onchain":            2,
+	"safe/internal/fakechain": 3,
+	"safe/policy":             3,
+	"safe/posture":            4,
+	"safe/watch":              4,
 }
 
 // goListDeps returns, for every package of the module, its transitive

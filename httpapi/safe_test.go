@@ -19,6 +19,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -271,13 +272,13 @@ func FuzzVerifyQuery(f *testing.F) {
 func largeServiceFile(t *testing.T, n int) []byte {
 	t.Helper()
 	token := common.HexToAddress("0xdAC17F958D2ee523a2206206994597C13D831ec7")
-	txs := make([]safe.MultiSendTx, n)
+	txs := make([]decode.MultiSendTx, n)
 	decoded := make([]map[string]any, n)
 	for i := range txs {
 		to := common.BigToAddress(big.NewInt(int64(0x1000 + i)))
 		amount := big.NewInt(int64(1_000_000 + i))
 		data := append(append([]byte{0xa9, 0x05, 0x9c, 0xbb}, common.LeftPadBytes(to[:], 32)...), common.LeftPadBytes(amount.Bytes(), 32)...)
-		txs[i] = safe.MultiSendTx{Operation: safe.Call, To: token, Data: data}
+		txs[i] = decode.MultiSendTx{Operation: safe.Call, To: token, Data: data}
 		decoded[i] = map[string]any{
 			"operation": 0, "to": token.Hex(), "value": "0", "data": hexutil.Encode(data),
 			"dataDecoded": map[string]any{"method": "transfer", "parameters": []map[string]any{
@@ -286,14 +287,14 @@ func largeServiceFile(t *testing.T, n int) []byte {
 			}},
 		}
 	}
-	calldata := safe.MultiSendCalldata(txs)
+	calldata := decode.MultiSendCalldata(txs)
 	item := map[string]any{
 		"safe": "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "to": "0x40A2aCCbd92BCA938b02010E17A5b8929b49130D",
 		"value": "0", "data": hexutil.Encode(calldata), "operation": 1, "gasToken": common.Address{}.Hex(),
 		"safeTxGas": 0, "baseGas": 0, "gasPrice": "0", "refundReceiver": common.Address{}.Hex(), "nonce": 72,
 		"submissionDate": "2025-02-21T14:13:35Z", "isExecuted": false, "confirmationsRequired": 3,
 		"dataDecoded": map[string]any{"method": "multiSend", "parameters": []map[string]any{
-			{"name": "transactions", "type": "bytes", "value": hexutil.Encode(safe.PackMultiSend(txs)), "valueDecoded": decoded},
+			{"name": "transactions", "type": "bytes", "value": hexutil.Encode(decode.PackMultiSend(txs)), "valueDecoded": decoded},
 		}},
 	}
 	raw, err := json.MarshalIndent(item, "", "  ")

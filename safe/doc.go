@@ -30,20 +30,11 @@
 // and return a *bulwark.Error with code invalid naming it; nothing here
 // panics on bad input.
 //
-// Beyond hashing:
-//
-//   - Decoding ([Decoder], decode.go, multisend.go): what a transaction does,
-//     offline — Safe self-calls per version, MultiSend batches recursively,
-//     Multicall3, tokens, SignMessageLib, SafeMigration — with a strict,
-//     bounded ABI reader; unknown selectors stay unknown, never guessed.
-//   - Registry ([KnownDeployments], registry.go): the canonical Safe
-//     deployments by address and runtime code hash, and the pinned
-//     DELEGATECALL allowlist.
-//
-// Packages build on this one: safe/onchain (a Safe's state read from
-// storage through the small interface an adapter, ethrpc, implements, so
-// that a hijacked Safe still reads, and the diff of two states),
-// safe/policy (findings with stable codes and a verdict for one
+// Packages build on this one: safe/decode (what a transaction does,
+// offline, and the known-deployment registry), safe/onchain (a Safe's
+// state read from storage through the small interface an adapter, ethrpc,
+// implements, so that a hijacked Safe still reads, and the diff of two
+// states), safe/policy (findings with stable codes and a verdict for one
 // transaction, read from Safe Transaction Service JSON, checked against a
 // node and simulated), safe/posture (the posture audit of deployed Safes)
 // and safe/watch (the block-by-block watcher).

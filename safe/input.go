@@ -133,13 +133,13 @@ func ParseOperation(field, s string, v Version) (Operation, error) {
 	default:
 		return 0, bulwark.Invalid(field, "%s is not an operation: use 0 (CALL) or 1 (DELEGATECALL)%s", Quote(s), createHint(v))
 	}
-	if err := checkOperation(field, op, v); err != nil {
+	if err := CheckOperation(field, op, v); err != nil {
 		return 0, err
 	}
 	return op, nil
 }
 
-func checkOperation(field string, op Operation, v Version) error {
+func CheckOperation(field string, op Operation, v Version) error {
 	if op > v.MaxOperation() {
 		if op == Create {
 			return bulwark.Invalid(field, "operation 2 (CREATE) exists only before Safe 1.0.0; Safe %s executes 0 (CALL) or 1 (DELEGATECALL)", v)

@@ -178,7 +178,7 @@ func (tx Tx) check(v Version) error {
 			return err
 		}
 	}
-	return checkOperation("operation", tx.Operation, v)
+	return CheckOperation("operation", tx.Operation, v)
 }
 
 func CheckUint256(field string, n *big.Int) error {
@@ -233,8 +233,8 @@ func ExecTransactionCalldata(tx Tx, signatures []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	dataWords := paddedLen(len(tx.Data))
-	sigWords := paddedLen(len(signatures))
+	dataWords := PaddedLen(len(tx.Data))
+	sigWords := PaddedLen(len(signatures))
 	out := make([]byte, 4+10*32+32+dataWords+32+sigWords)
 	copy(out, ExecTransactionSelector[:])
 	head := out[4:]
@@ -293,4 +293,5 @@ func putAddress(dst []byte, a common.Address) {
 	copy(dst[12:32], a[:])
 }
 
-func paddedLen(n int) int { return (n + 31) / 32 * 32 }
+// PaddedLen is n rounded up to whole 32-byte words.
+func PaddedLen(n int) int { return (n + 31) / 32 * 32 }

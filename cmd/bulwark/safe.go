@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
@@ -994,7 +995,7 @@ func writeSimulation(b *textBlock, s *policy.Simulation) {
 }
 
 // writeCallTree prints c and the calls inside it, indented by depth.
-func writeCallTree(b *textBlock, c *safe.DecodedCall, depth int) {
+func writeCallTree(b *textBlock, c *decode.DecodedCall, depth int) {
 	indent := strings.Repeat("  ", depth)
 	b.printf("%s[%s] %s %s: %s\n", indent, c.Path, c.Operation, c.To.Hex(), c.Summary)
 	for _, n := range c.Notes {

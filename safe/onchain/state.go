@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 )
 
 // Storage layout of a Safe proxy, the same from 1.0.0 to 1.5.0
@@ -139,7 +140,7 @@ type State struct {
 	// singleton. The match is by code hash: on a development chain or a
 	// chain where the singleton was deployed elsewhere the address differs
 	// while the code is the same.
-	SingletonDeployments []safe.Deployment
+	SingletonDeployments []decode.Deployment
 	// ReportedVersion is what VERSION() on the singleton's address
 	// answered, "" when it gave no string.
 	ReportedVersion string
@@ -244,7 +245,7 @@ func hasVersion(vs []safe.Version, v safe.Version) bool {
 	return false
 }
 
-func DeploymentNames(ds []safe.Deployment) string {
+func DeploymentNames(ds []decode.Deployment) string {
 	var names []string
 	for _, d := range ds {
 		if n := d.Name + " " + d.Version.Core(); !slices.Contains(names, n) {
@@ -272,7 +273,7 @@ type ReadOptions struct {
 	MaxOwners, MaxModules int
 	// Registry identifies singletons by code hash; nil means
 	// KnownDeployments().
-	Registry *safe.Registry
+	Registry *decode.Registry
 	// Previous holds earlier states of the Safes read, e.g. the last
 	// block's in a watcher. Their owners, modules and singleton are read
 	// in the first batch, so that an unchanged Safe costs one round trip
@@ -386,7 +387,7 @@ func ReadStatesWith(ctx context.Context, r ChainReader, addrs []common.Address, 
 		opt.MaxModules = DefaultMaxListLen
 	}
 	if opt.Registry == nil {
-		opt.Registry = safe.KnownDeployments()
+		opt.Registry = decode.KnownDeployments()
 	}
 	chainID, err := r.ChainID(ctx)
 	if err != nil {
@@ -451,7 +452,7 @@ type stateReader struct {
 type singletonInfo struct {
 	err      error // its code could not be read
 	codeHash common.Hash
-	deploys  []safe.Deployment
+	deploys  []decode.Deployment
 	reported string
 	failure  string
 	failCode string
@@ -599,7 +600,7 @@ func (rd *stateReader) singleton(addr common.Address) {
 		if len(r.Out) > 0 {
 			info.codeHash = crypto.Keccak256Hash(r.Out)
 			for _, d := range rd.opt.Registry.ByCodeHash(info.codeHash) {
-				if d.Role == safe.RoleSingleton {
+				if d.Role == decode.RoleSingleton {
 					info.deploys = append(info.deploys, d)
 				}
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
@@ -29,7 +30,7 @@ func TestKnownProxyCode(t *testing.T) {
 			t.Errorf("%s: KnownProxyCode(%s of %s) = %q", v, a.Proxy.CodeHash(), a.Proxy.Name, got)
 		}
 		// The singletons the harness deploys are the pinned deployments.
-		if ds := safe.KnownDeployments().ByCodeHash(a.Singleton.CodeHash()); len(ds) == 0 || ds[0].Version.Core() != v {
+		if ds := decode.KnownDeployments().ByCodeHash(a.Singleton.CodeHash()); len(ds) == 0 || ds[0].Version.Core() != v {
 			t.Errorf("%s: singleton code %s is not a known %s deployment: %v", v, a.Singleton.CodeHash(), v, ds)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
@@ -308,7 +309,7 @@ func TestStateVersion(t *testing.T) {
 		name     string
 		code     []byte
 		acct     fakechain.Account // singleton call behaviour
-		registry []safe.Deployment
+		registry []decode.Deployment
 		want     string // version, or "" for an error
 		code2    string // error code
 		msg      string // error message part
@@ -326,21 +327,21 @@ func TestStateVersion(t *testing.T) {
 		},
 		{
 			name: "known L2", code: fakechain.SingletonCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("1.4.1")}, want: "1.4.1+L2",
-			registry: []safe.Deployment{{Name: "SafeL2", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical,
+			registry: []decode.Deployment{{Name: "SafeL2", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: decode.DeploymentCanonical,
 				Address: common.HexToAddress("0x29fcB43b46531BcA003ddC8FCB67FFE91900C762"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)}},
 		},
 		{
 			name: "same code pinned for two versions, VERSION settles", code: fakechain.SingletonCode, acct: fakechain.Account{Ret: fakechain.VersionReturn("1.3.0")}, want: "1.3.0",
-			registry: []safe.Deployment{
-				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
-				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
+			registry: []decode.Deployment{
+				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: decode.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
+				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: decode.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
 			},
 		},
 		{
 			name: "same code pinned for two versions, VERSION silent", code: fakechain.SingletonCode, acct: fakechain.Account{Revert: true},
-			registry: []safe.Deployment{
-				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
-				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
+			registry: []decode.Deployment{
+				{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: decode.DeploymentCanonical, Address: common.HexToAddress("0x01"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
+				{Name: "GnosisSafe", Version: safe.Version{Major: 1, Minor: 3}, Type: decode.DeploymentCanonical, Address: common.HexToAddress("0x02"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
 			},
 			code2: bulwark.EINVALID, msg: "code pinned for several versions",
 		},
@@ -380,7 +381,7 @@ func TestStateVersion(t *testing.T) {
 			reg := fakechain.Registry(t)
 			if tc.registry != nil {
 				var err error
-				if reg, err = safe.NewRegistry(tc.registry); err != nil {
+				if reg, err = decode.NewRegistry(tc.registry); err != nil {
 					t.Fatal(err)
 				}
 			}

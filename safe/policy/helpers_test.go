@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 )
 
 // sharedSafeData is the project's shared data folder for Safe, next to the
@@ -31,8 +32,8 @@ var (
 	createCall130 = common.HexToAddress("0x7cbB62EaA69F79e6873cD1ecB2392971036cFAa4")
 )
 
-func safe130() *safe.Decoder {
-	return &safe.Decoder{Safe: testSafe, Version: safe.Version{Major: 1, Minor: 3}, ChainID: big.NewInt(1)}
+func safe130() *decode.Decoder {
+	return &decode.Decoder{Safe: testSafe, Version: safe.Version{Major: 1, Minor: 3}, ChainID: big.NewInt(1)}
 }
 
 func mustVersion(t testing.TB, s string) safe.Version {

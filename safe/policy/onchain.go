@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
@@ -145,7 +146,7 @@ func VerifyOnChain(ctx context.Context, r onchain.ChainReader, req VerifyRequest
 
 	// Decode once offline to learn the targets, read their code and the
 	// Safe's own hash in one batch, then verify with the code hashes.
-	d := &safe.Decoder{Safe: req.Tx.Safe, Version: version, ChainID: node, Registry: req.Policy.Registry}
+	d := &decode.Decoder{Safe: req.Tx.Safe, Version: version, ChainID: node, Registry: req.Policy.Registry}
 	root, _ := d.DecodeTx(req.Tx.Tx)
 	reads, targets := targetReads(root)
 	hashCall, herr := getTransactionHashData(req.Tx.Tx)
@@ -224,14 +225,14 @@ func chainFindings(v *Verification) []Finding {
 
 // targetReads returns a code read for every distinct call target in the
 // tree, and the targets in the same order.
-func targetReads(root *safe.DecodedCall) ([]onchain.Read, []common.Address) {
+func targetReads(root *decode.DecodedCall) ([]onchain.Read, []common.Address) {
 	var reads []onchain.Read
 	var addrs []common.Address
 	if root == nil {
 		return nil, nil
 	}
 	seen := map[common.Address]bool{}
-	root.Walk(func(c *safe.DecodedCall) bool {
+	root.Walk(func(c *decode.DecodedCall) bool {
 		if !seen[c.To] {
 			seen[c.To] = true
 			addrs = append(addrs, c.To)

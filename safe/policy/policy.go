@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 )
 
 // PolicyVersion names the rules below. It is stored with every verdict in
@@ -118,14 +119,14 @@ type Policy struct {
 	// no --rpc): DELEGATECALL_CODE_UNCHECKED is then info instead of medium.
 	TrustAddressOnly bool
 	// Registry of known deployments; nil means KnownDeployments.
-	Registry *safe.Registry
+	Registry *decode.Registry
 }
 
 // Check applies the policy to tx, sent by safeAddr, whose decoded tree is
 // root (nil when it could not be decoded at all). Findings are ordered
 // most severe first, then in tree order. Without the Safe's version and
 // chain id, SIGN_MESSAGE cannot name the SafeMessage hash: see CheckIn.
-func (p Policy) Check(safeAddr common.Address, tx safe.Tx, root *safe.DecodedCall) []Finding {
+func (p Policy) Check(safeAddr common.Address, tx safe.Tx, root *decode.DecodedCall) []Finding {
 	return p.CheckIn(safe.Domain{Safe: safeAddr}, tx, root)
 }
 
@@ -133,15 +134,15 @@ func (p Policy) Check(safeAddr common.Address, tx safe.Tx, root *safe.DecodedCal
 // (and d.ChainID from 1.3.0), a SIGN_MESSAGE finding names the SafeMessage
 // hash the Safe marks as signed, and a legacy Safe's own signMessage is
 // told from a call a newer version passes to its fallback handler.
-func (p Policy) CheckIn(d safe.Domain, tx safe.Tx, root *safe.DecodedCall) []Finding {
+func (p Policy) CheckIn(d safe.Domain, tx safe.Tx, root *decode.DecodedCall) []Finding {
 	reg := p.Registry
 	if reg == nil {
-		reg = safe.KnownDeployments()
+		reg = decode.KnownDeployments()
 	}
 	var out []Finding
 	out = append(out, gasRefundFindings(tx)...)
 	if root != nil {
-		root.Walk(func(c *safe.DecodedCall) bool {
+		root.Walk(func(c *decode.DecodedCall) bool {
 			out = append(out, p.callFindings(reg, d, c)...)
 			return true
 		})
@@ -177,7 +178,7 @@ func VerdictOf(fs []Finding) bulwark.Verdict {
 }
 
 // finding starts a finding about call c.
-func finding(code string, sev Severity, c *safe.DecodedCall, format string, args ...any) Finding {
+func finding(code string, sev Severity, c *decode.DecodedCall, format string, args ...any) Finding {
 	f := Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...)}
 	if c != nil {
 		f.Path, f.From, f.To, f.Operation, f.Function = c.Path, c.From.Hex(), c.To.Hex(), c.Operation.String(), c.Signature
@@ -232,21 +233,21 @@ const (
 	trusted                   // an allowlisted library matched by address and code hash
 )
 
-func (p Policy) trustOf(reg *safe.Registry, c *safe.DecodedCall) (delegateTrust, safe.Deployment) {
+func (p Policy) trustOf(reg *decode.Registry, c *decode.DecodedCall) (delegateTrust, decode.Deployment) {
 	t := c.Target
-	if t.Role == safe.RoleThisSafe || t.CodeCheck == safe.CodeMismatch || t.Contract == "" {
-		return untrusted, safe.Deployment{}
+	if t.Role == decode.RoleThisSafe || t.CodeCheck == decode.CodeMismatch || t.Contract == "" {
+		return untrusted, decode.Deployment{}
 	}
-	d, ok := reg.TrustedDelegateCallTarget(c.To, t.CodeHash, safe.TrustOptions{AllowMultiSend: p.AllowMultiSend})
+	d, ok := reg.TrustedDelegateCallTarget(c.To, t.CodeHash, decode.TrustOptions{AllowMultiSend: p.AllowMultiSend})
 	switch {
 	case !ok:
-		return untrusted, safe.Deployment{}
-	case t.CodeCheck == safe.CodeMatch:
+		return untrusted, decode.Deployment{}
+	case t.CodeCheck == decode.CodeMatch:
 		return trusted, d
-	case t.CodeCheck == safe.CodeUnchecked:
+	case t.CodeCheck == decode.CodeUnchecked:
 		return addressOnly, d
 	}
-	return untrusted, safe.Deployment{}
+	return untrusted, decode.Deployment{}
 }
 
 // libraryInterfaces are the interfaces of contracts written to be
@@ -258,7 +259,7 @@ var libraryInterfaces = map[string]bool{
 	"SafeMigration": true, "SafeToL2Migration": true, "SafeToL2Setup": true, "SimulateTxAccessor": true,
 }
 
-func (p Policy) callFindings(reg *safe.Registry, d safe.Domain, c *safe.DecodedCall) []Finding {
+func (p Policy) callFindings(reg *decode.Registry, d safe.Domain, c *decode.DecodedCall) []Finding {
 	safeAddr := d.Safe
 	var out []Finding
 	if c.Error != "" {
@@ -277,37 +278,37 @@ func (p Policy) callFindings(reg *safe.Registry, d safe.Domain, c *safe.DecodedC
 	if c.SelfCall {
 		return append(out, selfCallFindings(reg, d, c)...)
 	}
-	if c.Operation == safe.Call && c.Target.Role != safe.RoleThisSafe {
+	if c.Operation == safe.Call && c.Target.Role != decode.RoleThisSafe {
 		switch {
-		case c.Kind == safe.KindUnknown:
+		case c.Kind == decode.KindUnknown:
 			out = append(out, finding(CodeUnknownTarget, SeverityMedium, c,
 				"Bulwark cannot tell what this call does: %s on %s, a contract whose function it does not know. Get the contract's source and the decoded call from someone other than the proposer",
 				selectorText(c), c.To.Hex()))
-		case c.Kind == safe.KindCall && (c.Target.Role == safe.RoleUnknown || c.Target.CodeCheck == safe.CodeNotPinned):
+		case c.Kind == decode.KindCall && (c.Target.Role == decode.RoleUnknown || c.Target.CodeCheck == decode.CodeNotPinned):
 			out = append(out, finding(CodeUnknownTarget, SeverityLow, c,
 				"the call is decoded from its selector as %s.%s, but Bulwark does not know the contract at %s: check that it is the contract you mean",
 				c.Interface, c.Function, c.To.Hex()))
 		}
 	}
-	if c.Kind == safe.KindCall && c.Operation == safe.DelegateCall && onSafe {
+	if c.Kind == decode.KindCall && c.Operation == safe.DelegateCall && onSafe {
 		out = append(out, migrationFindings(c)...)
 	}
-	if c.Kind == safe.KindCall && c.Operation == safe.DelegateCall && c.Function == "signMessage" &&
-		c.Target.Role == safe.RoleSignMessageLib && c.Target.CodeCheck != safe.CodeMismatch {
+	if c.Kind == decode.KindCall && c.Operation == safe.DelegateCall && c.Function == "signMessage" &&
+		c.Target.Role == decode.RoleSignMessageLib && c.Target.CodeCheck != decode.CodeMismatch {
 		out = append(out, signMessageFinding(d, c, c.From,
 			fmt.Sprintf("DELEGATECALL of SignMessageLib %s's signMessage", c.Target.Version)))
 	}
 	return out
 }
 
-func selectorText(c *safe.DecodedCall) string {
+func selectorText(c *decode.DecodedCall) string {
 	if c.Selector == "" {
 		return fmt.Sprintf("%d bytes of data (shorter than a selector)", len(c.Data))
 	}
 	return "function " + c.Selector
 }
 
-func (p Policy) delegateFindings(reg *safe.Registry, c *safe.DecodedCall, onSafe bool) []Finding {
+func (p Policy) delegateFindings(reg *decode.Registry, c *decode.DecodedCall, onSafe bool) []Finding {
 	var out []Finding
 	sev := SeverityCritical
 	whose := "this Safe's"
@@ -320,9 +321,9 @@ func (p Policy) delegateFindings(reg *safe.Registry, c *safe.DecodedCall, onSafe
 	case untrusted:
 		why := "not a library on Bulwark's pinned allowlist"
 		switch {
-		case c.Target.Role == safe.RoleThisSafe:
+		case c.Target.Role == decode.RoleThisSafe:
 			why = "the Safe's own address"
-		case c.Target.CodeCheck == safe.CodeMismatch:
+		case c.Target.CodeCheck == decode.CodeMismatch:
 			why = fmt.Sprintf("the address of %s %s, but with different code", c.Target.Contract, c.Target.Version)
 		case c.Target.Contract == "MultiSend":
 			why = "MultiSend, which can itself DELEGATECALL anything; use MultiSendCallOnly, or pass --allow-multisend if this batch is meant to delegatecall"
@@ -341,7 +342,7 @@ func (p Policy) delegateFindings(reg *safe.Registry, c *safe.DecodedCall, onSafe
 			"DELEGATECALL to %s, the address of %s, which is on the allowlist; offline, Bulwark did not check that the code there is the pinned code (hash %s): on a chain where that deployment never happened, the address can hold anything%s",
 			c.To.Hex(), dep, dep.CodeHash.Hex(), hint).With("target", c.To.Hex(), "pinnedCodeHash", dep.CodeHash.Hex()))
 	}
-	if c.Kind == safe.KindCall && !libraryInterfaces[c.Interface] {
+	if c.Kind == decode.KindCall && !libraryInterfaces[c.Interface] {
 		out = append(out, finding(CodeDelegateCallSelector, sev, c,
 			"the data calls %s (%s), a function meant to be CALLed, but it is sent by DELEGATECALL: whatever code is at the target runs on %s storage, and it need not do what %s means. A wallet shows a harmless %s; Bybit's signers saw one while the trojan rewrote the singleton",
 			c.Function, c.Interface, whose, c.Function, c.Function).With("selector", c.Selector, "signature", c.Signature))
@@ -350,15 +351,15 @@ func (p Policy) delegateFindings(reg *safe.Registry, c *safe.DecodedCall, onSafe
 }
 
 // selfCallFindings classifies a call from the Safe (domain d) to itself.
-func selfCallFindings(reg *safe.Registry, d safe.Domain, c *safe.DecodedCall) []Finding {
-	if c.Kind != safe.KindCall {
+func selfCallFindings(reg *decode.Registry, d safe.Domain, c *decode.DecodedCall) []Finding {
+	if c.Kind != decode.KindCall {
 		return []Finding{finding(CodeSelfCall, SeverityMedium, c,
 			"the Safe calls itself with %s that Bulwark cannot decode for this version; self-calls are how a Safe changes its own configuration", selectorText(c))}
 	}
-	addr := func(name string) common.Address { a, _ := safe.ArgAddr(c, name); return a }
-	threshold := func() string { return safe.ArgUint(c, "_threshold").String() }
+	addr := func(name string) common.Address { a, _ := decode.ArgAddr(c, name); return a }
+	threshold := func() string { return decode.ArgUint(c, "_threshold").String() }
 	thresholdNote := func() string {
-		if safe.ArgUint(c, "_threshold").Cmp(big.NewInt(1)) == 0 {
+		if decode.ArgUint(c, "_threshold").Cmp(big.NewInt(1)) == 0 {
 			return " The threshold becomes 1: a single owner key can then do anything with the Safe."
 		}
 		return ""
@@ -405,7 +406,7 @@ func selfCallFindings(reg *safe.Registry, d safe.Domain, c *safe.DecodedCall) []
 	case "setFallbackHandler":
 		h := addr("handler")
 		known := "a contract Bulwark does not know"
-		if deps := reg.ByAddress(h); len(deps) > 0 && deps[0].Role == safe.RoleFallbackHandler {
+		if deps := reg.ByAddress(h); len(deps) > 0 && deps[0].Role == decode.RoleFallbackHandler {
 			known = "the address of " + deps[0].String()
 		} else if h == (common.Address{}) {
 			known = "none"
@@ -429,9 +430,9 @@ func selfCallFindings(reg *safe.Registry, d safe.Domain, c *safe.DecodedCall) []
 		"the Safe calls its own %s: %s", c.Function, c.Summary)}
 }
 
-func masterCopyFinding(reg *safe.Registry, c *safe.DecodedCall, to common.Address) Finding {
+func masterCopyFinding(reg *decode.Registry, c *decode.DecodedCall, to common.Address) Finding {
 	for _, d := range reg.ByAddress(to) {
-		if d.Role == safe.RoleSingleton {
+		if d.Role == decode.RoleSingleton {
 			return finding(CodeMasterCopyChange, SeverityHigh, c,
 				"replaces the Safe's singleton (storage slot 0) with %s, the address of %s: an upgrade. Check the code hash on chain before signing; the singleton controls everything the Safe does", to.Hex(), d).
 				With("singleton", to.Hex())
@@ -444,8 +445,8 @@ func masterCopyFinding(reg *safe.Registry, c *safe.DecodedCall, to common.Addres
 
 // migrationFindings flags the Safe migration libraries, which rewrite the
 // singleton (slot 0) when delegatecalled.
-func migrationFindings(c *safe.DecodedCall) []Finding {
-	if c.Target.Role != safe.RoleMigration || !strings.HasPrefix(c.Function, "migrate") {
+func migrationFindings(c *decode.DecodedCall) []Finding {
+	if c.Target.Role != decode.RoleMigration || !strings.HasPrefix(c.Function, "migrate") {
 		return nil
 	}
 	return []Finding{finding(CodeMasterCopyChange, SeverityHigh, c,
@@ -460,8 +461,8 @@ const maxTextExcerpt = 80
 // that makes signer mark _data as signed: signedMessages[safeMessageHash]
 // = 1, after which the fallback handler's EIP-1271 isValidSignature
 // accepts the message with an empty signature. how names the call.
-func signMessageFinding(d safe.Domain, c *safe.DecodedCall, signer common.Address, how string) Finding {
-	data, _ := safe.ArgBytes(c, "_data")
+func signMessageFinding(d safe.Domain, c *decode.DecodedCall, signer common.Address, how string) Finding {
+	data, _ := decode.ArgBytes(c, "_data")
 	who, hash := "the Safe "+signer.Hex(), ""
 	fields := []string{"signer", signer.Hex(), "messageLength", fmt.Sprint(len(data))}
 	switch {

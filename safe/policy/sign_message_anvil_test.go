@@ -12,6 +12,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -28,8 +29,8 @@ func TestSignMessageAnvil(t *testing.T) {
 	d := safetest.Deploy(t, chain, "1.4.1")
 	s := d.NewSafe(t, 2, safetest.NewOwners(3)...)
 
-	var lib safe.Deployment
-	for _, dep := range safe.KnownDeployments().All() {
+	var lib decode.Deployment
+	for _, dep := range decode.KnownDeployments().All() {
 		if dep.Name == "SignMessageLib" && dep.Version.Core() == "1.4.1" && dep.Type == "canonical" {
 			lib = dep
 		}

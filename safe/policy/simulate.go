@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
@@ -321,11 +322,11 @@ func unexplainedFinding(c onchain.Change) Finding {
 }
 
 // decodedTreeHas reports whether any call of the tree is one of the functions.
-func decodedTreeHas(root *safe.DecodedCall, fns ...string) bool {
+func decodedTreeHas(root *decode.DecodedCall, fns ...string) bool {
 	if root == nil {
 		return false
 	}
-	return !root.Walk(func(c *safe.DecodedCall) bool { return !slices.Contains(fns, c.Function) })
+	return !root.Walk(func(c *decode.DecodedCall) bool { return !slices.Contains(fns, c.Function) })
 }
 
 // tokenTransfers returns the Transfer events whose sender is safe.

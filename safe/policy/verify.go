@@ -7,6 +7,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 )
 
 // VerifyRequest is one Safe transaction to verify offline, with the facts
@@ -37,7 +38,7 @@ type Verification struct {
 	// HASH_MISMATCH is critical when it is not Hashes.SafeTxHash.
 	ProposedSafeTxHash *common.Hash
 	// Decoded is the decoded call tree (nil only if nothing decoded).
-	Decoded  *safe.DecodedCall
+	Decoded  *decode.DecodedCall
 	Findings []Finding
 	Verdict  bulwark.Verdict
 	// PolicyVersion and RegistryVersion are the rules and the pinned
@@ -79,7 +80,7 @@ func Verify(req VerifyRequest) (*Verification, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &safe.Decoder{Safe: req.Tx.Safe, Version: req.Version, ChainID: req.ChainID, CodeHashes: req.CodeHashes, Registry: req.Policy.Registry}
+	d := &decode.Decoder{Safe: req.Tx.Safe, Version: req.Version, ChainID: req.ChainID, CodeHashes: req.CodeHashes, Registry: req.Policy.Registry}
 	root, decErr := d.DecodeTx(req.Tx.Tx)
 	v.Decoded = root
 	v.Findings = req.Policy.CheckIn(safe.Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}, req.Tx.Tx, root)
@@ -169,23 +170,23 @@ func (v *Verification) AuditDetails() map[string]any {
 // verify --json` and POST /api/v1/safe/verify print it (CLI.md): hashes
 // lower-case hex, addresses EIP-55, integers as decimal strings.
 type VerificationJSON struct {
-	SafeTxHash         string            `json:"safeTxHash"`
-	DomainHash         string            `json:"domainHash"`
-	MessageHash        string            `json:"messageHash"`
-	Verdict            bulwark.Verdict   `json:"verdict"`
-	Findings           []Finding         `json:"findings"`
-	Decoded            *safe.DecodedCall `json:"decoded"`
-	EthSignHash        string            `json:"ethSignHash"`
-	ProposedSafeTxHash string            `json:"proposedSafeTxHash,omitempty"`
-	Safe               string            `json:"safe"`
-	ChainID            string            `json:"chainId"`
-	SafeVersion        string            `json:"safeVersion"`
-	Transaction        VerifiedTxJSON    `json:"transaction"`
-	PolicyVersion      string            `json:"policyVersion"`
-	RegistryVersion    string            `json:"registryVersion"`
-	Options            VerifyOptionsJSON `json:"options"`
-	Chain              *ChainCheckJSON   `json:"chain,omitempty"`
-	Simulation         *SimulationJSON   `json:"simulation,omitempty"`
+	SafeTxHash         string              `json:"safeTxHash"`
+	DomainHash         string              `json:"domainHash"`
+	MessageHash        string              `json:"messageHash"`
+	Verdict            bulwark.Verdict     `json:"verdict"`
+	Findings           []Finding           `json:"findings"`
+	Decoded            *decode.DecodedCall `json:"decoded"`
+	EthSignHash        string              `json:"ethSignHash"`
+	ProposedSafeTxHash string              `json:"proposedSafeTxHash,omitempty"`
+	Safe               string              `json:"safe"`
+	ChainID            string              `json:"chainId"`
+	SafeVersion        string              `json:"safeVersion"`
+	Transaction        VerifiedTxJSON      `json:"transaction"`
+	PolicyVersion      string              `json:"policyVersion"`
+	RegistryVersion    string              `json:"registryVersion"`
+	Options            VerifyOptionsJSON   `json:"options"`
+	Chain              *ChainCheckJSON     `json:"chain,omitempty"`
+	Simulation         *SimulationJSON     `json:"simulation,omitempty"`
 }
 
 // VerifiedTxJSON is the SafeTx as verified.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 )
 
 const bybitData = "0xa9059cbb000000000000000000000000bdd077f651ebe7f7b3ce16fe5f2b025be29695160000000000000000000000000000000000000000000000000000000000000000"
@@ -234,7 +235,7 @@ func FuzzReadServiceTx(f *testing.F) {
 func TestPolicy(t *testing.T) {
 	addOwner := calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", bob, big.NewInt(2))
 	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(250_000_000))
-	guardBatch := safe.MultiSendCalldata([]safe.MultiSendTx{
+	guardBatch := decode.MultiSendCalldata([]decode.MultiSendTx{
 		{To: usdc, Data: transfer},
 		{To: testSafe, Data: calldata(t, "setGuard(address guard)", trojan)},
 	})
@@ -276,13 +277,13 @@ func TestPolicy(t *testing.T) {
 		{"call-only batch with setGuard", tx(callOnly130, safe.DelegateCall, guardBatch), "1.3.0", Policy{}, bulwark.VerdictReview,
 			[]want{{CodeGuardChange, SeverityHigh, "0.1"}, {CodeDelegateCallUnchecked, SeverityMedium, "0"}, {CodeUnknownTarget, SeverityLow, "0.0"}},
 			[]string{CodeUntrustedDelegateCall, CodeDelegateCallSelector}},
-		{"call-only batch, address trusted", tx(callOnly130, safe.DelegateCall, safe.MultiSendCalldata([]safe.MultiSendTx{{To: usdc, Data: transfer}})), "1.3.0",
+		{"call-only batch, address trusted", tx(callOnly130, safe.DelegateCall, decode.MultiSendCalldata([]decode.MultiSendTx{{To: usdc, Data: transfer}})), "1.3.0",
 			Policy{TrustAddressOnly: true}, bulwark.VerdictOK, []want{{CodeDelegateCallUnchecked, SeverityInfo, "0"}}, nil},
 		{"multisend without opt-in", tx(multiSend130, safe.DelegateCall, guardBatch), "1.3.0", Policy{}, bulwark.VerdictReject,
 			[]want{{CodeUntrustedDelegateCall, SeverityCritical, "0"}, {CodeGuardChange, SeverityHigh, "0.1"}}, nil},
 		{"multisend with opt-in", tx(multiSend130, safe.DelegateCall, guardBatch), "1.3.0", Policy{AllowMultiSend: true}, bulwark.VerdictReview,
 			[]want{{CodeDelegateCallUnchecked, SeverityMedium, "0"}}, []string{CodeUntrustedDelegateCall}},
-		{"delegatecall inside an allowed multisend", tx(multiSend130, safe.DelegateCall, safe.MultiSendCalldata([]safe.MultiSendTx{
+		{"delegatecall inside an allowed multisend", tx(multiSend130, safe.DelegateCall, decode.MultiSendCalldata([]decode.MultiSendTx{
 			{Operation: safe.DelegateCall, To: trojan, Data: transfer}})), "1.3.0", Policy{AllowMultiSend: true, TrustAddressOnly: true}, bulwark.VerdictReject,
 			[]want{{CodeUntrustedDelegateCall, SeverityCritical, "0.0"}, {CodeDelegateCallSelector, SeverityCritical, "0.0"}}, nil},
 		{"sign message lib", tx(signLib130, safe.DelegateCall, calldata(t, "signMessage(bytes _data)", []byte("hi"))), "1.3.0", Policy{TrustAddressOnly: true}, bulwark.VerdictReview,
@@ -374,7 +375,7 @@ func TestPolicySignMessage(t *testing.T) {
 			[]string{"EIP-712 encoded typed data", "domain separator " + domSep.Hex(), "struct hash " + structHash.Hex(), crypto.Keccak256Hash(encoded).Hex()}},
 		{"binary", tx(signLib130, safe.DelegateCall, sign([]byte{0, 1, 2})), "1.3.0", Policy{TrustAddressOnly: true}, "0", []byte{0, 1, 2}, "bytes",
 			[]string{"3 bytes of binary data"}},
-		{"inside a MultiSend batch", tx(multiSend130, safe.DelegateCall, safe.MultiSendCalldata([]safe.MultiSendTx{
+		{"inside a MultiSend batch", tx(multiSend130, safe.DelegateCall, decode.MultiSendCalldata([]decode.MultiSendTx{
 			{To: bob, Value: big.NewInt(1)}, {Operation: safe.DelegateCall, To: signLib130, Data: sign(digest)}})), "1.3.0",
 			Policy{AllowMultiSend: true, TrustAddressOnly: true}, "0.1", digest, "hash", []string{"the Safe " + testSafe.Hex()}},
 		{"legacy Safe's own signMessage", tx(testSafe, safe.Call, sign(digest)), "1.1.1", Policy{}, "0", digest, "hash",
@@ -440,7 +441,7 @@ func TestPolicySignMessage(t *testing.T) {
 			t.Errorf("without the domain: %+v", fs)
 		}
 	}
-	nested, _ := (&safe.Decoder{Safe: otherSafe, Version: mustVersion(t, "1.3.0"), ChainID: big.NewInt(1)}).Decode(signLib130, nil, sign(digest), safe.DelegateCall)
+	nested, _ := (&decode.Decoder{Safe: otherSafe, Version: mustVersion(t, "1.3.0"), ChainID: big.NewInt(1)}).Decode(signLib130, nil, sign(digest), safe.DelegateCall)
 	fs := Policy{}.CheckIn(safe.Domain{ChainID: big.NewInt(1), Safe: testSafe, Version: mustVersion(t, "1.3.0")}, safe.Tx{}, nested)
 	if i := slicesIndexCode(fs, CodeSignMessage); i < 0 || fs[i].Fields["safeMessageHash"] != "" || !strings.Contains(fs[i].Message, "(not this Safe)") {
 		t.Errorf("another account's signMessage: %+v", fs)
@@ -459,8 +460,8 @@ func slicesIndexCode(fs []Finding, code string) int {
 // TestPolicyCodeHashes: with code hashes (as --rpc will read them), a
 // pinned library is trusted outright and other code at its address is not.
 func TestPolicyCodeHashes(t *testing.T) {
-	batch := safe.MultiSendCalldata([]safe.MultiSendTx{{To: bob, Value: big.NewInt(1)}})
-	dep := safe.KnownDeployments().ByAddress(callOnly130)[0]
+	batch := decode.MultiSendCalldata([]decode.MultiSendTx{{To: bob, Value: big.NewInt(1)}})
+	dep := decode.KnownDeployments().ByAddress(callOnly130)[0]
 	for _, tc := range []struct {
 		name    string
 		hash    common.Hash
@@ -543,14 +544,14 @@ func TestFindingCodesDocumented(t *testing.T) {
 func batchTx(t testing.TB, n int) ServiceTx {
 	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(250_000_000))
 	owner := calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", alice, big.NewInt(2))
-	txs := make([]safe.MultiSendTx, n)
+	txs := make([]decode.MultiSendTx, n)
 	for i := range txs {
-		txs[i] = safe.MultiSendTx{To: usdc, Data: transfer}
+		txs[i] = decode.MultiSendTx{To: usdc, Data: transfer}
 		if i%5 == 4 {
-			txs[i] = safe.MultiSendTx{To: testSafe, Data: owner}
+			txs[i] = decode.MultiSendTx{To: testSafe, Data: owner}
 		}
 	}
-	return ServiceTx{Safe: testSafe, Tx: safe.Tx{To: callOnly141, Operation: safe.DelegateCall, Data: safe.MultiSendCalldata(txs), Nonce: big.NewInt(9)}}
+	return ServiceTx{Safe: testSafe, Tx: safe.Tx{To: callOnly141, Operation: safe.DelegateCall, Data: decode.MultiSendCalldata(txs), Nonce: big.NewInt(9)}}
 }
 
 // BenchmarkVerify: hash + decode + policy of one transaction (issue #3's

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
@@ -77,7 +78,7 @@ const (
 // AuditOptions tune [AuditMany].
 type AuditOptions struct {
 	// Registry of known deployments; nil means KnownDeployments().
-	Registry *safe.Registry
+	Registry *decode.Registry
 	// ApprovalsFrom is the first block the approval scan reads; nil means
 	// DefaultApprovalScanBlocks back from the audited block.
 	ApprovalsFrom *uint64
@@ -107,7 +108,7 @@ type Account struct {
 	// "CompatibilityFallbackHandler 1.4.1 (canonical)".
 	Known string `json:"known,omitempty"`
 	// Role is that deployment's role.
-	Role safe.Role `json:"role,omitempty"`
+	Role decode.Role `json:"role,omitempty"`
 	// DelegatesTo is the target of an EIP-7702 delegation.
 	DelegatesTo string `json:"delegatesTo,omitempty"`
 }
@@ -203,7 +204,7 @@ func Audit(ctx context.Context, r onchain.ChainReader, addr common.Address, bloc
 // error is a *ReadStatesError, as ReadStatesWith's.
 func AuditMany(ctx context.Context, r onchain.ChainReader, addrs []common.Address, block onchain.BlockID, opt AuditOptions) ([]*Report, error) {
 	if opt.Registry == nil {
-		opt.Registry = safe.KnownDeployments()
+		opt.Registry = decode.KnownDeployments()
 	}
 	states, readErr := onchain.ReadStatesWith(ctx, r, addrs, block, onchain.ReadOptions{Registry: opt.Registry})
 	var partial *onchain.ReadStatesError
@@ -298,7 +299,7 @@ func AuditMany(ctx context.Context, r onchain.ChainReader, addrs []common.Addres
 // delegationPrefix starts the code of an EIP-7702 delegated account.
 var delegationPrefix = []byte{0xef, 0x01, 0x00}
 
-func describeAccount(reg *safe.Registry, a common.Address, code []byte) Account {
+func describeAccount(reg *decode.Registry, a common.Address, code []byte) Account {
 	acc := Account{Address: a, Kind: AccountEOA}
 	if len(code) == 0 {
 		return acc
@@ -562,7 +563,7 @@ func postureFindings(rep *Report) []policy.Finding {
 	}
 
 	// Fallback handler.
-	if h := rep.Handler; h != nil && h.Role != safe.RoleFallbackHandler {
+	if h := rep.Handler; h != nil && h.Role != decode.RoleFallbackHandler {
 		what := "a contract that is not a known fallback handler (code hash " + h.CodeHash + ")"
 		switch {
 		case h.Kind == AccountEOA:

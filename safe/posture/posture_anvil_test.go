@@ -11,7 +11,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
-	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/posture"
@@ -65,7 +65,7 @@ func TestAuditOnAnvil(t *testing.T) {
 		// The harness's DefaultCallbackHandler is the pinned code at
 		// another address: known by code.
 		postureCheck(t, r, bulwark.VerdictReview, map[string]policy.Severity{posture.CodeLegacyVersion: policy.SeverityHigh})
-		if r.Version != "1.1.1" || r.Handler == nil || r.Handler.Role != safe.RoleFallbackHandler || !r.Approvals.Checked {
+		if r.Version != "1.1.1" || r.Handler == nil || r.Handler.Role != decode.RoleFallbackHandler || !r.Approvals.Checked {
 			t.Errorf("version %q handler %+v approvals %+v", r.Version, r.Handler, r.Approvals)
 		}
 	})

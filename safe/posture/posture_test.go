@@ -14,6 +14,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/internal/fakechain"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
@@ -29,14 +30,14 @@ var (
 
 // postureRegistry knows the fake 1.4.1 and 1.1.1 singletons, a fallback
 // handler and a MultiSend, all at other addresses than the fakes'.
-func postureRegistry(t testing.TB) *safe.Registry {
+func postureRegistry(t testing.TB) *decode.Registry {
 	t.Helper()
 	v141, v111 := safe.Version{Major: 1, Minor: 4, Patch: 1}, safe.Version{Major: 1, Minor: 1, Patch: 1}
-	r, err := safe.NewRegistry([]safe.Deployment{
-		{Name: "Safe", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x41675C099F32341bf84BFc5382aF534df5C7461a"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
-		{Name: "GnosisSafe", Version: v111, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F"), CodeHash: crypto.Keccak256Hash(fakeLegacyCode)},
-		{Name: "CompatibilityFallbackHandler", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0xfd0732Dc9E303f09fCEf3a7388Ad10A83459Ec99"), CodeHash: crypto.Keccak256Hash(fakeHandlerCode)},
-		{Name: "MultiSend", Version: v141, Type: safe.DeploymentCanonical, Address: common.HexToAddress("0x38869bf66a61cF6bDB996A6aE40D5853Fd43B526"), CodeHash: crypto.Keccak256Hash(fakeMultiSendCode)},
+	r, err := decode.NewRegistry([]decode.Deployment{
+		{Name: "Safe", Version: v141, Type: decode.DeploymentCanonical, Address: common.HexToAddress("0x41675C099F32341bf84BFc5382aF534df5C7461a"), CodeHash: crypto.Keccak256Hash(fakechain.SingletonCode)},
+		{Name: "GnosisSafe", Version: v111, Type: decode.DeploymentCanonical, Address: common.HexToAddress("0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F"), CodeHash: crypto.Keccak256Hash(fakeLegacyCode)},
+		{Name: "CompatibilityFallbackHandler", Version: v141, Type: decode.DeploymentCanonical, Address: common.HexToAddress("0xfd0732Dc9E303f09fCEf3a7388Ad10A83459Ec99"), CodeHash: crypto.Keccak256Hash(fakeHandlerCode)},
+		{Name: "MultiSend", Version: v141, Type: decode.DeploymentCanonical, Address: common.HexToAddress("0x38869bf66a61cF6bDB996A6aE40D5853Fd43B526"), CodeHash: crypto.Keccak256Hash(fakeMultiSendCode)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +125,7 @@ func TestAuditHealthy(t *testing.T) {
 	if !r.Approvals.Checked || r.Approvals.FromBlock != 0 || r.Approvals.ToBlock != 77 || len(f.queries) != 1 {
 		t.Errorf("approvals %+v, queries %v", r.Approvals, f.queries)
 	}
-	if r.Handler == nil || r.Handler.Role != safe.RoleFallbackHandler || !strings.Contains(r.Handler.Known, "same code at another address") {
+	if r.Handler == nil || r.Handler.Role != decode.RoleFallbackHandler || !strings.Contains(r.Handler.Known, "same code at another address") {
 		t.Errorf("handler %+v", r.Handler)
 	}
 	for _, o := range r.Owners {
@@ -258,7 +259,7 @@ func TestAuditAccounts(t *testing.T) {
 		wantFinding(t, r, CodeModulesEnabled, policy.SeverityHigh, eoa.Hex(), "without code")
 		wantFinding(t, r, CodeModulesEnabled, policy.SeverityHigh, unknown.Hex(), "does not know")
 		m := wantFinding(t, r, CodeModulesEnabled, policy.SeverityMedium, ms.Hex(), "MultiSend 1.4.1")
-		if m.Fields["role"] != string(safe.RoleMultiSend) {
+		if m.Fields["role"] != string(decode.RoleMultiSend) {
 			t.Errorf("fields %v", m.Fields)
 		}
 		if len(r.Modules) != 3 || r.Verdict != bulwark.VerdictReview {

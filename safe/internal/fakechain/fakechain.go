@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
@@ -145,10 +146,10 @@ var (
 
 // Registry knows SingletonCode as Safe 1.4.1 (at another address:
 // identification is by code hash).
-func Registry(t testing.TB) *safe.Registry {
+func Registry(t testing.TB) *decode.Registry {
 	t.Helper()
-	r, err := safe.NewRegistry([]safe.Deployment{
-		{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: safe.DeploymentCanonical,
+	r, err := decode.NewRegistry([]decode.Deployment{
+		{Name: "Safe", Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, Type: decode.DeploymentCanonical,
 			Address: common.HexToAddress("0x41675C099F32341bf84BFc5382aF534df5C7461a"), CodeHash: crypto.Keccak256Hash(SingletonCode)},
 	})
 	if err != nil {

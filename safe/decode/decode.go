@@ -1,4 +1,4 @@
-package safe
+package decode
 
 import (
 	"encoding/hex"
@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Decoding limits. A Decoder's zero MaxDepth and MaxCalls take these.
@@ -56,7 +57,7 @@ type DecodedCall struct {
 	// balance.
 	From      common.Address
 	To        common.Address
-	Operation Operation
+	Operation safe.Operation
 	Value     *big.Int
 	// Data is the call's data. It aliases the decoded input.
 	Data []byte
@@ -145,7 +146,7 @@ type Decoder struct {
 	Safe common.Address
 	// Version is the Safe's version; Safe functions that do not exist in it
 	// are flagged. The zero Version means unknown.
-	Version Version
+	Version safe.Version
 	// ChainID, when set, lets the decoder compute the SafeMessage hash a
 	// signMessage call marks as signed (versions from 1.3.0 need it; earlier
 	// ones do not).
@@ -166,7 +167,7 @@ type Decoder struct {
 }
 
 // DecodeTx decodes tx's to, value, data and operation.
-func (d *Decoder) DecodeTx(tx Tx) (*DecodedCall, error) {
+func (d *Decoder) DecodeTx(tx safe.Tx) (*DecodedCall, error) {
 	return d.Decode(tx.To, tx.Value, tx.Data, tx.Operation)
 }
 
@@ -177,7 +178,7 @@ func (d *Decoder) DecodeTx(tx Tx) (*DecodedCall, error) {
 // argument offset past the end, dirty address bits — or that exceeded a
 // limit, with the byte offset at fault; that call carries the same text in
 // DecodedCall.Error. An unknown selector is not an error.
-func (d *Decoder) Decode(to common.Address, value *big.Int, data []byte, op Operation) (*DecodedCall, error) {
+func (d *Decoder) Decode(to common.Address, value *big.Int, data []byte, op safe.Operation) (*DecodedCall, error) {
 	field := d.Field
 	if field == "" {
 		field = "data"
@@ -185,11 +186,11 @@ func (d *Decoder) Decode(to common.Address, value *big.Int, data []byte, op Oper
 	if value == nil {
 		value = new(big.Int)
 	}
-	if err := CheckUint256("value", value); err != nil {
+	if err := safe.CheckUint256("value", value); err != nil {
 		return nil, err
 	}
-	if op > Create || op == Create && d.Version.Known() && !d.Version.UsesDataGas() {
-		return nil, checkOperation("operation", op, d.Version)
+	if op > safe.Create || op == safe.Create && d.Version.Known() && !d.Version.UsesDataGas() {
+		return nil, safe.CheckOperation("operation", op, d.Version)
 	}
 	s := &decodeState{
 		d:        d,
@@ -228,7 +229,7 @@ func (d *Decoder) Decode(to common.Address, value *big.Int, data []byte, op Oper
 type account struct {
 	addr    common.Address
 	safe    bool
-	version Version
+	version safe.Version
 }
 
 type decodeState struct {
@@ -256,7 +257,7 @@ func (s *decodeState) accountAt(addr common.Address) account {
 // child is a call a decoded function makes.
 type child struct {
 	from  account
-	op    Operation
+	op    safe.Operation
 	to    common.Address
 	value *big.Int
 	data  []byte
@@ -276,7 +277,7 @@ func (s *decodeState) fail(c *DecodedCall, kind CallKind, format string, args ..
 	}
 }
 
-func (s *decodeState) decode(path string, depth int, from account, to common.Address, value *big.Int, data []byte, op Operation) *DecodedCall {
+func (s *decodeState) decode(path string, depth int, from account, to common.Address, value *big.Int, data []byte, op safe.Operation) *DecodedCall {
 	c := &DecodedCall{Path: path, From: from.addr, To: to, Operation: op, Value: value, Data: data}
 	c.Target = s.target(c)
 	s.calls++
@@ -293,7 +294,7 @@ func (s *decodeState) decode(path string, depth int, from account, to common.Add
 	}
 	// exec is the account whose storage the target's code runs on.
 	exec := s.accountAt(to)
-	if op == DelegateCall {
+	if op == safe.DelegateCall {
 		exec = from
 		if !delegateCallLibrary(c.Target) {
 			c.Notes = append(c.Notes, fmt.Sprintf("DELEGATECALL: the code at %s runs on %s's own storage and balance; it can rewrite the singleton (slot 0), owners, modules and guard, whatever the function looks like", to.Hex(), from.addr.Hex()))
@@ -305,13 +306,13 @@ func (s *decodeState) decode(path string, depth int, from account, to common.Add
 		}()
 	}
 	switch {
-	case op == Create:
+	case op == safe.Create:
 		c.Kind = KindCreate
 		c.Summary = fmt.Sprintf("deploy a contract (CREATE) from %d bytes of init code with %s wei", len(data), value)
 		return c
 	case len(data) == 0:
 		c.Kind = KindEmpty
-		if op == DelegateCall {
+		if op == safe.DelegateCall {
 			c.Summary = fmt.Sprintf("DELEGATECALL %s without data: its fallback code runs on %s's storage", s.label(to), s.label(from.addr))
 		} else {
 			c.Summary = fmt.Sprintf("send %s wei to %s", value, s.label(to))
@@ -384,8 +385,8 @@ func (s *decodeState) resolve(c *DecodedCall, from account) *fnDef {
 		if toSelf {
 			v = from.version
 		}
-		c.SelfCall = toSelf && c.Operation == Call
-		if toSelf && c.Operation == DelegateCall {
+		c.SelfCall = toSelf && c.Operation == safe.Call
+		if toSelf && c.Operation == safe.DelegateCall {
 			c.Notes = append(c.Notes, "a DELEGATECALL from the Safe to its own address runs the singleton with the original caller as msg.sender: functions only the Safe may call revert")
 		}
 		def, other := safeFns.lookup(sel, v)
@@ -394,7 +395,7 @@ func (s *decodeState) resolve(c *DecodedCall, from account) *fnDef {
 			c.Notes = append(c.Notes, fmt.Sprintf("%s is not a function of Safe %s: %s", other.fn.name, v.Core(), fallbackFate(v)))
 		}
 		if def == nil {
-			if h, _ := handlerFns.lookup(sel, Version{}); h != nil {
+			if h, _ := handlerFns.lookup(sel, safe.Version{}); h != nil {
 				c.Notes = append(c.Notes, fmt.Sprintf("not a Safe function: %s; decoded as %s.%s", fallbackFate(v), h.iface, h.fn.name))
 				return h
 			}
@@ -421,7 +422,7 @@ func (s *decodeState) resolve(c *DecodedCall, from account) *fnDef {
 			return def
 		}
 	}
-	def, _ := genericFns.lookup(sel, Version{})
+	def, _ := genericFns.lookup(sel, safe.Version{})
 	return def
 }
 
@@ -440,26 +441,26 @@ func delegateCallLibrary(t Target) bool {
 
 // fallbackFate says what a Safe of version v does with a call to a function
 // it does not have.
-func fallbackFate(v Version) string {
+func fallbackFate(v safe.Version) string {
 	switch {
 	case !v.Known():
 		return "the Safe passes calls it does not implement to its fallback handler, if one is set"
-	case v.Compare(Version{Major: 1, Minor: 1}) < 0:
+	case v.Compare(safe.Version{Major: 1, Minor: 1}) < 0:
 		return fmt.Sprintf("Safe %s has no fallback handler: its fallback function receives the call", v.Core())
 	}
 	return fmt.Sprintf("Safe %s passes the call to its fallback handler, if one is set (without one, nothing happens)", v.Core())
 }
 
 // deploymentCallNote explains how a known library behaves under op.
-func deploymentCallNote(t Target, op Operation) string {
+func deploymentCallNote(t Target, op safe.Operation) string {
 	switch {
-	case t.Role == RoleMultiSend && op == Call:
+	case t.Role == RoleMultiSend && op == safe.Call:
 		return "MultiSend reverts unless it is delegatecalled"
-	case t.Role == RoleMultiSendCallOnly && op == Call:
+	case t.Role == RoleMultiSendCallOnly && op == safe.Call:
 		return "MultiSendCallOnly is called, not delegatecalled: its calls come from the MultiSendCallOnly contract, not from the Safe"
-	case (t.Role == RoleMigration || t.Role == RoleSimulateTxAccessor) && op == Call:
+	case (t.Role == RoleMigration || t.Role == RoleSimulateTxAccessor) && op == safe.Call:
 		return t.Contract + " only works when delegatecalled: called directly it reverts"
-	case (t.Role == RoleSignMessageLib || t.Role == RoleCreateCall) && op == Call:
+	case (t.Role == RoleSignMessageLib || t.Role == RoleCreateCall) && op == safe.Call:
 		return t.Contract + " is called, not delegatecalled: it acts for itself, not for the Safe"
 	}
 	return ""

@@ -1,9 +1,10 @@
-package safe
+package decode
 
 import (
 	"fmt"
 	"math/big"
 
+	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -76,13 +77,13 @@ func sumSetup(s *decodeState, c *DecodedCall) string {
 func sumExecTransaction(s *decodeState, c *DecodedCall) string {
 	to, _ := ArgAddr(c, "to")
 	return fmt.Sprintf("execute a transaction of Safe %s, if its owners' signatures are valid: %s %s with %s wei",
-		s.label(c.To), Operation(ArgUint(c, "operation").Uint64()), s.label(to), ArgUint(c, "value"))
+		s.label(c.To), safe.Operation(ArgUint(c, "operation").Uint64()), s.label(to), ArgUint(c, "value"))
 }
 
 func sumExecFromModule(s *decodeState, c *DecodedCall) string {
 	to, _ := ArgAddr(c, "to")
 	return fmt.Sprintf("as a module of Safe %s, make it %s %s with %s wei (no owner signatures)",
-		s.label(c.To), Operation(ArgUint(c, "operation").Uint64()), s.label(to), ArgUint(c, "value"))
+		s.label(c.To), safe.Operation(ArgUint(c, "operation").Uint64()), s.label(to), ArgUint(c, "value"))
 }
 
 func sumApproveHash(s *decodeState, c *DecodedCall) string {
@@ -95,12 +96,12 @@ func sumApproveHash(s *decodeState, c *DecodedCall) string {
 func sumSignMessage(s *decodeState, c *DecodedCall) string {
 	data, _ := ArgBytes(c, "_data")
 	signer := c.To
-	if c.Operation == DelegateCall {
+	if c.Operation == safe.DelegateCall {
 		signer = c.From
 	}
 	out := fmt.Sprintf("mark a %d-byte message as signed by %s (EIP-1271: dApps then accept it as the Safe's signature)", len(data), s.label(signer))
 	if signer == s.d.Safe && s.d.Version.Known() && (!s.d.Version.DomainHasChainID() || s.d.ChainID != nil) {
-		if h, err := (Domain{ChainID: s.d.ChainID, Safe: signer, Version: s.d.Version}).HashSafeMessage(data); err == nil {
+		if h, err := (safe.Domain{ChainID: s.d.ChainID, Safe: signer, Version: s.d.Version}).HashSafeMessage(data); err == nil {
 			out += "; safeMessageHash " + h.SafeMessageHash.Hex()
 		}
 	}
@@ -171,7 +172,7 @@ func sumTransferFrom(s *decodeState, c *DecodedCall) string {
 func sumApprove(s *decodeState, c *DecodedCall) string {
 	n := ArgUint(c, "amountOrTokenId")
 	out := fmt.Sprintf("allow %s to spend %s of token %s", s.addrArg(c, "spender"), amount(n), s.label(c.To))
-	if n.Cmp(MaxUint256) != 0 {
+	if n.Cmp(safe.MaxUint256) != 0 {
 		out += fmt.Sprintf(" (for an ERC-721: approve token id %s)", n)
 	}
 	return out

@@ -1,4 +1,4 @@
-package safe
+package decode
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // fuzzTargets are the call targets FuzzDecode picks from: the Safe itself,
@@ -27,7 +28,7 @@ func decodeSeeds(t testing.TB) map[string][]byte {
 	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(1))
 	nested := MultiSendCalldata([]MultiSendTx{
 		{To: testSafe, Data: calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", alice, big.NewInt(2))},
-		{Operation: DelegateCall, To: callOnly130, Data: MultiSendCalldata([]MultiSendTx{{To: usdc, Data: transfer}})},
+		{Operation: safe.DelegateCall, To: callOnly130, Data: MultiSendCalldata([]MultiSendTx{{To: usdc, Data: transfer}})},
 	})
 	truncated := MultiSendCalldata([]MultiSendTx{{To: usdc, Data: transfer}})
 	return map[string][]byte{
@@ -52,11 +53,11 @@ func FuzzDecode(f *testing.F) {
 		f.Add(data, uint8(1), uint8(2), uint8(5))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, op, target, version uint8) {
-		d := &Decoder{Safe: testSafe, Version: released[int(version)%len(released)], ChainID: big.NewInt(1)}
+		d := &Decoder{Safe: testSafe, Version: releasedVersions[int(version)%len(releasedVersions)], ChainID: big.NewInt(1)}
 		if version%7 == 6 {
-			d.Version = Version{} // unknown
+			d.Version = safe.Version{} // unknown
 		}
-		c, err := d.Decode(fuzzTargets[int(target)%len(fuzzTargets)], nil, data, Operation(op%3))
+		c, err := d.Decode(fuzzTargets[int(target)%len(fuzzTargets)], nil, data, safe.Operation(op%3))
 		if err != nil {
 			var e *bulwark.Error
 			if !errors.As(err, &e) || e.Code != bulwark.EINVALID || e.Field == "" || len(e.Message) > 2000 {
@@ -116,7 +117,7 @@ func FuzzMultiSend(f *testing.F) {
 				t.Fatalf("offsets not increasing")
 			}
 		}
-		c, derr := (&Decoder{Safe: testSafe, Version: Version{Major: 1, Minor: 4, Patch: 1}, MaxCalls: 1 << 20}).Decode(callOnly141, nil, multiSendCalldataRaw(batch), DelegateCall)
+		c, derr := (&Decoder{Safe: testSafe, Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, MaxCalls: 1 << 20}).Decode(callOnly141, nil, multiSendCalldataRaw(batch), safe.DelegateCall)
 		if c == nil || len(c.Calls) != len(txs) {
 			t.Fatalf("decoder made %v calls of %d entries (%v)", c, len(txs), derr)
 		}
@@ -128,7 +129,7 @@ func FuzzMultiSend(f *testing.F) {
 
 // multiSendCalldataRaw wraps a packed batch as multiSend(bytes) calldata.
 func multiSendCalldataRaw(batch []byte) []byte {
-	out := make([]byte, 4+64+paddedLen(len(batch)))
+	out := make([]byte, 4+64+safe.PaddedLen(len(batch)))
 	copy(out, MultiSendSelector[:])
 	out[4+31] = 0x20
 	big.NewInt(int64(len(batch))).FillBytes(out[4+32 : 4+64])

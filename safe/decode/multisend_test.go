@@ -1,4 +1,4 @@
-package safe
+package decode
 
 import (
 	"bytes"
@@ -10,13 +10,14 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 func TestPackUnpackMultiSend(t *testing.T) {
 	txs := []MultiSendTx{
-		{Operation: Call, To: usdc, Value: big.NewInt(0), Data: common.FromHex("0xa9059cbb")},
-		{Operation: DelegateCall, To: callOnly130, Value: big.NewInt(12345), Data: nil},
-		{Operation: Call, To: bob, Value: new(big.Int).Set(MaxUint256), Data: bytes.Repeat([]byte{7}, 100)},
+		{Operation: safe.Call, To: usdc, Value: big.NewInt(0), Data: common.FromHex("0xa9059cbb")},
+		{Operation: safe.DelegateCall, To: callOnly130, Value: big.NewInt(12345), Data: nil},
+		{Operation: safe.Call, To: bob, Value: new(big.Int).Set(safe.MaxUint256), Data: bytes.Repeat([]byte{7}, 100)},
 	}
 	batch := PackMultiSend(txs)
 	if len(batch) != 3*85+4+100 {
@@ -46,17 +47,17 @@ func TestPackUnpackMultiSend(t *testing.T) {
 // with Safe self-calls, a token transfer and a Multicall3 batch inside.
 func TestDecodeMultiSendRecursive(t *testing.T) {
 	inner := MultiSendCalldata([]MultiSendTx{
-		{Operation: Call, To: testSafe, Data: calldata(t, "changeThreshold(uint256 _threshold)", big.NewInt(2))},
-		{Operation: Call, To: Multicall3Address, Data: calldata(t, "aggregate3((address target,bool allowFailure,bytes callData)[] calls)",
+		{Operation: safe.Call, To: testSafe, Data: calldata(t, "changeThreshold(uint256 _threshold)", big.NewInt(2))},
+		{Operation: safe.Call, To: Multicall3Address, Data: calldata(t, "aggregate3((address target,bool allowFailure,bytes callData)[] calls)",
 			[]call3{{usdc, false, calldata(t, "transfer(address to,uint256 amount)", alice, big.NewInt(3))}})},
 	})
 	outer := MultiSendCalldata([]MultiSendTx{
-		{Operation: Call, To: testSafe, Data: calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", bob, big.NewInt(1))},
-		{Operation: Call, To: usdc, Data: calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(1_000_000))},
-		{Operation: DelegateCall, To: callOnly130, Data: inner},
-		{Operation: Call, To: bob, Value: big.NewInt(10)},
+		{Operation: safe.Call, To: testSafe, Data: calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", bob, big.NewInt(1))},
+		{Operation: safe.Call, To: usdc, Data: calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(1_000_000))},
+		{Operation: safe.DelegateCall, To: callOnly130, Data: inner},
+		{Operation: safe.Call, To: bob, Value: big.NewInt(10)},
 	})
-	c := decodeOK(t, safe130(), multiSend130, 0, outer, DelegateCall)
+	c := decodeOK(t, safe130(), multiSend130, 0, outer, safe.DelegateCall)
 	expect{kind: KindCall, iface: "MultiSend", function: "multiSend", role: RoleMultiSend, noNotes: true, children: 4,
 		summary:   []string{"multiSend batch of 4 calls via " + multiSend130.Hex() + " (MultiSend 1.3.0)"},
 		childSays: []string{"add owner " + bob.Hex(), "transfer 1000000", "multiSend batch of 2 calls", "send 10 wei to " + bob.Hex()}}.check(t, c)
@@ -91,33 +92,33 @@ func TestDecodeMultiSendVersions(t *testing.T) {
 	selfCall := calldata(t, "changeThreshold(uint256 _threshold)", big.NewInt(1))
 	zeroTo := MultiSendCalldata([]MultiSendTx{{To: common.Address{}, Data: selfCall}})
 	// 1.5.0 sends to = 0x0 to the account running the batch: the Safe.
-	c := decodeOK(t, safe130(), callOnly150, 0, zeroTo, DelegateCall)
+	c := decodeOK(t, safe130(), callOnly150, 0, zeroTo, safe.DelegateCall)
 	k := c.Calls[0]
 	if k.To != testSafe || !k.SelfCall || !strings.Contains(strings.Join(k.Notes, " "), "replaces with the account running the batch") {
 		t.Errorf("1.5.0 zero to: to %s selfCall %v notes %q", k.To.Hex(), k.SelfCall, k.Notes)
 	}
 	// Earlier versions call the zero address.
-	c = decodeOK(t, safe130(), callOnly130, 0, zeroTo, DelegateCall)
+	c = decodeOK(t, safe130(), callOnly130, 0, zeroTo, safe.DelegateCall)
 	if k := c.Calls[0]; k.To != (common.Address{}) || k.SelfCall {
 		t.Errorf("1.3.0 zero to: to %s selfCall %v", k.To.Hex(), k.SelfCall)
 	}
 	// An unknown batch contract: literal, with the ambiguity spelled out.
-	c = decodeOK(t, safe130(), trojan, 0, zeroTo, DelegateCall)
+	c = decodeOK(t, safe130(), trojan, 0, zeroTo, safe.DelegateCall)
 	if k := c.Calls[0]; k.To != (common.Address{}) || !strings.Contains(strings.Join(k.Notes, " "), "MultiSend 1.5.0 sends such an entry") {
 		t.Errorf("unknown batch zero to: %s %q", k.To.Hex(), k.Notes)
 	}
 	// MultiSendCallOnly refuses DELEGATECALL entries.
-	c = decodeOK(t, safe130(), callOnly141, 0, MultiSendCalldata([]MultiSendTx{{Operation: DelegateCall, To: trojan, Data: selfCall}}), DelegateCall)
-	if k := c.Calls[0]; !strings.Contains(strings.Join(k.Notes, " "), "MultiSendCallOnly reverts on a DELEGATECALL entry") || k.Operation != DelegateCall {
+	c = decodeOK(t, safe130(), callOnly141, 0, MultiSendCalldata([]MultiSendTx{{Operation: safe.DelegateCall, To: trojan, Data: selfCall}}), safe.DelegateCall)
+	if k := c.Calls[0]; !strings.Contains(strings.Join(k.Notes, " "), "MultiSendCallOnly reverts on a DELEGATECALL entry") || k.Operation != safe.DelegateCall {
 		t.Errorf("call-only delegatecall entry: %q", k.Notes)
 	}
 	// MultiSend must be delegatecalled; a called MultiSendCallOnly sends
 	// its calls itself.
-	c = decodeOK(t, safe130(), multiSend130, 0, zeroTo, Call)
+	c = decodeOK(t, safe130(), multiSend130, 0, zeroTo, safe.Call)
 	if !strings.Contains(strings.Join(c.Notes, " "), "MultiSend reverts unless it is delegatecalled") {
 		t.Errorf("called MultiSend: %q", c.Notes)
 	}
-	c = decodeOK(t, safe130(), callOnly130, 0, MultiSendCalldata([]MultiSendTx{{To: testSafe, Data: selfCall}}), Call)
+	c = decodeOK(t, safe130(), callOnly130, 0, MultiSendCalldata([]MultiSendTx{{To: testSafe, Data: selfCall}}), safe.Call)
 	if k := c.Calls[0]; k.From != callOnly130 || k.SelfCall || !strings.Contains(strings.Join(k.Notes, " "), "only the Safe itself may call changeThreshold") {
 		t.Errorf("called MultiSendCallOnly: from %s selfCall %v notes %q", k.From.Hex(), k.SelfCall, k.Notes)
 	}
@@ -139,13 +140,13 @@ var pcaversaccioSafe = common.HexToAddress("0x5EA1d9A6dDC3A0329378a327746D71A201
 func TestDecodePublishedMultiSend(t *testing.T) {
 	exec := publishedExecTransaction(t)
 	d := &Decoder{Safe: pcaversaccioSafe, Version: mustVersion(t, "1.4.1"), ChainID: big.NewInt(1)}
-	top, err := (&Decoder{}).Decode(pcaversaccioSafe, nil, exec, Call)
+	top, err := (&Decoder{}).Decode(pcaversaccioSafe, nil, exec, safe.Call)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expect{kind: KindCall, iface: "Safe", function: "execTransaction", children: 1}.check(t, top)
 	inner, _ := ArgBytes(top, "data")
-	c := decodeOK(t, d, callOnly141, 0, inner, DelegateCall)
+	c := decodeOK(t, d, callOnly141, 0, inner, safe.DelegateCall)
 	expect{kind: KindCall, iface: "MultiSendCallOnly", function: "multiSend", role: RoleMultiSendCallOnly, noNotes: true, children: 2}.check(t, c)
 	expect{kind: KindUnknown, summary: []string{"unknown function 0xdd43a79f on 0xCFbFaC74C26F8647cBDb8c5caf80BB5b32E43134"}}.check(t, c.Calls[0])
 	expect{kind: KindCall, iface: "ERC-20", function: "transfer", args: map[string]string{"to": "0x1FE27A73Cd9f0b3C53b6E936D0b4F9B2f8ca3367", "amount": "800000000"}}.check(t, c.Calls[1])
@@ -197,7 +198,7 @@ func TestDecodeMalformedBatches(t *testing.T) {
 		{"operation 2", badOp, []string{"entry 1 at batch byte 153", "operation 2 is neither 0 (CALL) nor 1 (DELEGATECALL)"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := safe130().Decode(callOnly141, nil, withBatch(tc.batch), DelegateCall)
+			c, err := safe130().Decode(callOnly141, nil, withBatch(tc.batch), safe.DelegateCall)
 			invalidData(t, err, tc.want...)
 			if c == nil || c.Kind != KindMalformed || c.Error == "" || len(c.Calls) != tc.complete {
 				t.Fatalf("tree: %+v", c)
@@ -210,11 +211,11 @@ func TestDecodeMalformedBatches(t *testing.T) {
 	// An ABI-level fault: the bytes length runs past the calldata.
 	cd := withBatch(good)
 	cd[4+63] = 0xff
-	_, err := safe130().Decode(callOnly141, nil, cd, DelegateCall)
+	_, err := safe130().Decode(callOnly141, nil, cd, safe.DelegateCall)
 	invalidData(t, err, "data: multiSend(bytes): arguments do not decode: transactions: at byte 36: length 255 is beyond the end of the calldata (228 bytes)")
 	// A malformed call deep in the tree is named by its path.
 	inner := MultiSendCalldata([]MultiSendTx{{To: usdc, Data: calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(1))[:40]}})
-	_, err = safe130().Decode(callOnly141, nil, MultiSendCalldata([]MultiSendTx{{To: bob}, {Operation: DelegateCall, To: callOnly130, Data: inner}}), DelegateCall)
+	_, err = safe130().Decode(callOnly141, nil, MultiSendCalldata([]MultiSendTx{{To: bob}, {Operation: safe.DelegateCall, To: callOnly130, Data: inner}}), safe.DelegateCall)
 	invalidData(t, err, "data: call 0.1.0: transfer(address,uint256): arguments do not decode: amount: at byte 36: truncated")
 }
 
@@ -224,10 +225,10 @@ func TestDecodeLimits(t *testing.T) {
 	data := calldata(t, "changeThreshold(uint256 _threshold)", big.NewInt(1))
 	to := testSafe
 	for i := 0; i < 12; i++ {
-		data = MultiSendCalldata([]MultiSendTx{{Operation: DelegateCall, To: multiSend130, Data: data}})
+		data = MultiSendCalldata([]MultiSendTx{{Operation: safe.DelegateCall, To: multiSend130, Data: data}})
 		to = multiSend130
 	}
-	c, err := safe130().Decode(to, nil, data, DelegateCall)
+	c, err := safe130().Decode(to, nil, data, safe.DelegateCall)
 	invalidData(t, err, "call 0.0.0.0.0.0.0.0.0: calls nested more than 8 levels deep")
 	depth := 0
 	for k := c; len(k.Calls) > 0; k = k.Calls[0] {
@@ -236,7 +237,7 @@ func TestDecodeLimits(t *testing.T) {
 	if depth != 8 {
 		t.Errorf("decoded %d levels", depth)
 	}
-	if _, err := (&Decoder{Safe: testSafe, MaxDepth: 20}).Decode(to, nil, data, DelegateCall); err != nil {
+	if _, err := (&Decoder{Safe: testSafe, MaxDepth: 20}).Decode(to, nil, data, safe.DelegateCall); err != nil {
 		t.Errorf("MaxDepth 20: %v", err)
 	}
 
@@ -244,6 +245,6 @@ func TestDecodeLimits(t *testing.T) {
 	for i := range many {
 		many[i] = MultiSendTx{To: bob, Value: big.NewInt(int64(i))}
 	}
-	_, err = (&Decoder{Safe: testSafe, MaxCalls: 3}).Decode(callOnly130, nil, MultiSendCalldata(many), DelegateCall)
+	_, err = (&Decoder{Safe: testSafe, MaxCalls: 3}).Decode(callOnly130, nil, MultiSendCalldata(many), safe.DelegateCall)
 	invalidData(t, err, "call 0.2: more than 3 calls in one transaction")
 }

@@ -1,4 +1,4 @@
-package safe
+package decode
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -35,30 +36,30 @@ func TestDecodeGolden(t *testing.T) {
 		name    string
 		d       *Decoder
 		to      common.Address
-		op      Operation
+		op      safe.Operation
 		data    []byte
 		wantErr bool
 	}{
-		{"bybit-nonce71", &Decoder{Safe: testSafe, Version: mustVersion(t, "1.1.1")}, trojan, DelegateCall,
+		{"bybit-nonce71", &Decoder{Safe: testSafe, Version: mustVersion(t, "1.1.1")}, trojan, safe.DelegateCall,
 			common.FromHex("0xa9059cbb000000000000000000000000bdd077f651ebe7f7b3ce16fe5f2b025be29695160000000000000000000000000000000000000000000000000000000000000000"), false},
-		{"pcaversaccio-0x5ea1-nonce6", &Decoder{Safe: pcaversaccioSafe, Version: mustVersion(t, "1.4.1"), ChainID: big.NewInt(1)}, callOnly141, DelegateCall,
+		{"pcaversaccio-0x5ea1-nonce6", &Decoder{Safe: pcaversaccioSafe, Version: mustVersion(t, "1.4.1"), ChainID: big.NewInt(1)}, callOnly141, safe.DelegateCall,
 			func() []byte {
-				top, _ := (&Decoder{}).Decode(pcaversaccioSafe, nil, publishedExecTransaction(t), Call)
+				top, _ := (&Decoder{}).Decode(pcaversaccioSafe, nil, publishedExecTransaction(t), safe.Call)
 				data, _ := ArgBytes(top, "data")
 				return data
 			}(), false},
-		{"owner-takeover-batch", safe130(), multiSend130, DelegateCall, MultiSendCalldata([]MultiSendTx{
+		{"owner-takeover-batch", safe130(), multiSend130, safe.DelegateCall, MultiSendCalldata([]MultiSendTx{
 			{To: testSafe, Data: calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", trojan, big.NewInt(1))},
 			{To: testSafe, Data: calldata(t, "setGuard(address guard)", common.Address{})},
 			{To: usdc, Data: transfer},
-			{Operation: DelegateCall, To: callOnly130, Data: MultiSendCalldata([]MultiSendTx{
+			{Operation: safe.DelegateCall, To: callOnly130, Data: MultiSendCalldata([]MultiSendTx{
 				{To: testSafe, Data: calldata(t, "enableModule(address module)", trojan)},
 				{To: Multicall3Address, Data: calldata(t, "aggregate3((address target,bool allowFailure,bytes callData)[] calls)",
-					[]call3{{usdc, true, calldata(t, "approve(address spender,uint256 amount)", trojan, new(big.Int).Set(MaxUint256))}})},
+					[]call3{{usdc, true, calldata(t, "approve(address spender,uint256 amount)", trojan, new(big.Int).Set(safe.MaxUint256))}})},
 			})},
 		}), false},
-		{"sign-message-lib", safe130(), signLib130, DelegateCall, calldata(t, "signMessage(bytes _data)", common.FromHex("0xcb8bbe7bf8f8a1f3f57658e450d07d4422356ac042d96a87ba425b19e67a78a1")), false},
-		{"truncated-batch", safe130(), callOnly141, DelegateCall, calldata(t, "multiSend(bytes transactions)",
+		{"sign-message-lib", safe130(), signLib130, safe.DelegateCall, calldata(t, "signMessage(bytes _data)", common.FromHex("0xcb8bbe7bf8f8a1f3f57658e450d07d4422356ac042d96a87ba425b19e67a78a1")), false},
+		{"truncated-batch", safe130(), callOnly141, safe.DelegateCall, calldata(t, "multiSend(bytes transactions)",
 			append(PackMultiSend([]MultiSendTx{{To: usdc, Data: transfer}}), PackMultiSend([]MultiSendTx{{To: usdc, Data: transfer}})[:100]...)), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package safe
+package decode
 
 import (
 	"fmt"
@@ -7,11 +7,12 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // MultiSendSelector selects multiSend(bytes), the one function of MultiSend
 // and MultiSendCallOnly.
-var MultiSendSelector = Selector("multiSend(bytes)")
+var MultiSendSelector = safe.Selector("multiSend(bytes)")
 
 // multiSendHeader is the packed size of an entry before its data:
 // operation (1) ‖ to (20) ‖ value (32) ‖ data length (32).
@@ -19,7 +20,7 @@ const multiSendHeader = 1 + 20 + 32 + 32
 
 // MultiSendTx is one entry of a MultiSend batch.
 type MultiSendTx struct {
-	Operation Operation
+	Operation safe.Operation
 	To        common.Address
 	Value     *big.Int // nil is zero
 	Data      []byte
@@ -57,7 +58,7 @@ func PackMultiSend(txs []MultiSendTx) []byte {
 // MultiSendCalldata returns the calldata of multiSend(PackMultiSend(txs)).
 func MultiSendCalldata(txs []MultiSendTx) []byte {
 	batch := PackMultiSend(txs)
-	out := make([]byte, 4+32+32+paddedLen(len(batch)))
+	out := make([]byte, 4+32+32+safe.PaddedLen(len(batch)))
 	copy(out, MultiSendSelector[:])
 	out[4+31] = 0x20
 	big.NewInt(int64(len(batch))).FillBytes(out[4+32 : 4+64])
@@ -121,7 +122,7 @@ func unpackMultiSend(batch []byte) ([]MultiSendTx, *batchError) {
 		start := off + multiSendHeader
 		end := start + int(n)
 		txs = append(txs, MultiSendTx{
-			Operation: Operation(op),
+			Operation: safe.Operation(op),
 			To:        common.BytesToAddress(batch[off+1 : off+21]),
 			Value:     new(big.Int).SetBytes(batch[off+21 : off+53]),
 			Data:      batch[start:end:end],
@@ -141,7 +142,7 @@ func multiSendKids(s *decodeState, c *DecodedCall, exec account) ([]child, error
 	// From 1.5.0 MultiSend and MultiSendCallOnly send an entry whose to is
 	// zero to address(this): `to := or(to, mul(iszero(to), address()))`
 	// (checked in the 1.5.0 MultiSendCallOnly runtime code).
-	zeroToSelf := known && t.ver.Compare(Version{Major: 1, Minor: 5}) >= 0
+	zeroToSelf := known && t.ver.Compare(safe.Version{Major: 1, Minor: 5}) >= 0
 	if !known {
 		c.Notes = append(c.Notes, "decoded as a MultiSend batch, but the target is not a known MultiSend deployment: its code may do something else")
 	}
@@ -158,7 +159,7 @@ func multiSendKids(s *decodeState, c *DecodedCall, exec account) ([]child, error
 				k.notes = append(k.notes, fmt.Sprintf("the entry's to is 0x0: MultiSend 1.5.0 sends such an entry to the account running the batch (%s), earlier versions to the zero address", s.label(exec.addr)))
 			}
 		}
-		if known && t.Role == RoleMultiSendCallOnly && tx.Operation == DelegateCall {
+		if known && t.Role == RoleMultiSendCallOnly && tx.Operation == safe.DelegateCall {
 			k.notes = append(k.notes, "MultiSendCallOnly reverts on a DELEGATECALL entry: the whole batch fails")
 		}
 		kids = append(kids, k)
@@ -177,7 +178,7 @@ func multicallKids(s *decodeState, c *DecodedCall, exec account) ([]child, error
 	kids := make([]child, 0, len(items))
 	for _, it := range items {
 		fields, _ := it.([]Arg)
-		k := child{from: exec, op: Call, value: new(big.Int)}
+		k := child{from: exec, op: safe.Call, value: new(big.Int)}
 		for _, f := range fields {
 			switch f.Name {
 			case "target":
@@ -205,14 +206,14 @@ func innerTxKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) 
 	value := ArgUint(c, "value")
 	data, _ := ArgBytes(c, "data")
 	op := ArgUint(c, "operation")
-	if op.Cmp(big.NewInt(int64(Create))) > 0 {
+	if op.Cmp(big.NewInt(int64(safe.Create))) > 0 {
 		return nil, fmt.Errorf("%s: operation %s is not 0 (CALL), 1 (DELEGATECALL) or 2 (CREATE, Safe 0.1.0)", c.Function, op)
 	}
-	safe := exec
-	if !safe.safe {
-		safe = account{addr: exec.addr, safe: true}
+	acct := exec
+	if !acct.safe {
+		acct = account{addr: exec.addr, safe: true}
 	}
-	return []child{{from: safe, op: Operation(op.Uint64()), to: to, value: value, data: data}}, nil
+	return []child{{from: acct, op: safe.Operation(op.Uint64()), to: to, value: value, data: data}}, nil
 }
 
 // setupKids is setup's optional DELEGATECALL of to with data.
@@ -222,11 +223,11 @@ func setupKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) {
 	if to == (common.Address{}) {
 		return nil, nil
 	}
-	safe := exec
-	if !safe.safe {
-		safe = account{addr: exec.addr, safe: true}
+	acct := exec
+	if !acct.safe {
+		acct = account{addr: exec.addr, safe: true}
 	}
-	return []child{{from: safe, op: DelegateCall, to: to, value: new(big.Int), data: data,
+	return []child{{from: acct, op: safe.DelegateCall, to: to, value: new(big.Int), data: data,
 		notes: []string{"setup DELEGATECALLs this while the Safe is initialised"}}}, nil
 }
 
@@ -234,7 +235,7 @@ func setupKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) {
 func simulateKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) {
 	to, _ := ArgAddr(c, "targetContract")
 	data, _ := ArgBytes(c, "calldataPayload")
-	return []child{{from: exec, op: DelegateCall, to: to, value: new(big.Int), data: data}}, nil
+	return []child{{from: exec, op: safe.DelegateCall, to: to, value: new(big.Int), data: data}}, nil
 }
 
 func ArgAddr(c *DecodedCall, name string) (common.Address, bool) {

@@ -1,10 +1,11 @@
-package safe
+package decode
 
 import (
 	"encoding/json"
 	"fmt"
 	"sync"
 
+	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -71,7 +72,7 @@ const (
 // and the keccak256 of its runtime code.
 type Deployment struct {
 	Name     string
-	Version  Version
+	Version  safe.Version
 	Type     string
 	Address  common.Address
 	CodeHash common.Hash
@@ -106,7 +107,7 @@ type Target struct {
 	Deployment string // canonical, eip155 or zksync
 	CodeHash   common.Hash
 	CodeCheck  CodeCheck
-	ver        Version
+	ver        safe.Version
 }
 
 type jsonTarget struct {

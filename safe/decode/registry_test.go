@@ -1,4 +1,4 @@
-package safe
+package decode
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -298,7 +299,7 @@ func TestDeclarationsMatchABIs(t *testing.T) {
 			}
 			sig := e.Name + "(" + strings.Join(types, ",") + ")"
 			inABI[sig] = true
-			def, other := tbl.lookup(Selector(sig), v)
+			def, other := tbl.lookup(safe.Selector(sig), v)
 			if def == nil {
 				t.Errorf("%s %s: %s is not declared for this version (other versions: %v)", k.contract, k.version, sig, other != nil)
 				continue
@@ -370,13 +371,13 @@ func TestKnownSelectors(t *testing.T) {
 		}
 	}
 	setup, _ := safeFns.lookup([4]byte(common.FromHex("0xb63e800d")), mustParseVersion("1.3.0"))
-	multi, _ := multiSendFns.lookup([4]byte(common.FromHex("0x8d80ff0a")), Version{})
-	sign, _ := signMessageLibFns.lookup([4]byte(common.FromHex("0x85a5affe")), Version{})
+	multi, _ := multiSendFns.lookup([4]byte(common.FromHex("0x8d80ff0a")), safe.Version{})
+	sign, _ := signMessageLibFns.lookup([4]byte(common.FromHex("0x85a5affe")), safe.Version{})
 	if setup == nil || multi == nil || sign == nil {
 		t.Error("setup, multiSend or signMessage selector not declared")
 	}
 	for sel, name := range map[string]string{"0xf6682ab0": "migrateSingleton", "0xed007fc6": "migrateWithFallbackHandler", "0x07f464a4": "migrateL2Singleton", "0x68cb3d94": "migrateL2WithFallbackHandler"} {
-		if d, _ := safeMigrationFns.lookup([4]byte(common.FromHex(sel)), Version{}); d == nil || d.fn.name != name {
+		if d, _ := safeMigrationFns.lookup([4]byte(common.FromHex(sel)), safe.Version{}); d == nil || d.fn.name != name {
 			t.Errorf("%s: %v", sel, d)
 		}
 	}

@@ -1,10 +1,11 @@
-package safe
+package decode
 
 import (
 	"encoding/json"
 	"math/big"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -18,7 +19,7 @@ func benchBatch(b testing.TB) []byte {
 		txs = append(txs, MultiSendTx{To: usdc, Data: calldata(b, "transfer(address to,uint256 amount)", bob, big.NewInt(int64(1000+i)))})
 	}
 	txs = append(txs,
-		MultiSendTx{To: usdc, Data: calldata(b, "approve(address spender,uint256 amount)", trojan, new(big.Int).Set(MaxUint256))},
+		MultiSendTx{To: usdc, Data: calldata(b, "approve(address spender,uint256 amount)", trojan, new(big.Int).Set(safe.MaxUint256))},
 		MultiSendTx{To: usdc, Data: calldata(b, "transferFrom(address from,address to,uint256 value)", alice, bob, big.NewInt(5))},
 		MultiSendTx{To: pcaversaccioSafe, Data: calldata(b, "addOwnerWithThreshold(address owner,uint256 _threshold)", alice, big.NewInt(2))},
 		MultiSendTx{To: pcaversaccioSafe, Data: calldata(b, "removeOwner(address prevOwner,address owner,uint256 _threshold)", common.HexToAddress("0x1"), bob, big.NewInt(2))},
@@ -45,11 +46,11 @@ func benchBatch(b testing.TB) []byte {
 // one transaction is 1 ms).
 func BenchmarkDecode(b *testing.B) {
 	data := benchBatch(b)
-	d := &Decoder{Safe: pcaversaccioSafe, Version: Version{Major: 1, Minor: 4, Patch: 1}, ChainID: big.NewInt(1)}
+	d := &Decoder{Safe: pcaversaccioSafe, Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, ChainID: big.NewInt(1)}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		c, err := d.Decode(callOnly141, nil, data, DelegateCall)
+		c, err := d.Decode(callOnly141, nil, data, safe.DelegateCall)
 		if err != nil || len(c.Calls) != 20 {
 			b.Fatalf("%v %d", err, len(c.Calls))
 		}
@@ -60,9 +61,9 @@ func BenchmarkDecode(b *testing.B) {
 // encoding of the tree: what `safe verify` will do before its policy runs.
 func BenchmarkHashAndDecode(b *testing.B) {
 	data := benchBatch(b)
-	d := &Decoder{Safe: pcaversaccioSafe, Version: Version{Major: 1, Minor: 4, Patch: 1}, ChainID: big.NewInt(1)}
-	dom := Domain{ChainID: big.NewInt(1), Safe: pcaversaccioSafe, Version: d.Version}
-	tx := Tx{To: callOnly141, Data: data, Operation: DelegateCall, Nonce: big.NewInt(6)}
+	d := &Decoder{Safe: pcaversaccioSafe, Version: safe.Version{Major: 1, Minor: 4, Patch: 1}, ChainID: big.NewInt(1)}
+	dom := safe.Domain{ChainID: big.NewInt(1), Safe: pcaversaccioSafe, Version: d.Version}
+	tx := safe.Tx{To: callOnly141, Data: data, Operation: safe.DelegateCall, Nonce: big.NewInt(6)}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := dom.HashTx(tx); err != nil {

@@ -1,4 +1,4 @@
-package safe
+package decode
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Addresses the decoder tests use.
@@ -57,10 +58,10 @@ type call3 struct {
 }
 
 func safe130() *Decoder {
-	return &Decoder{Safe: testSafe, Version: Version{Major: 1, Minor: 3}, ChainID: big.NewInt(1)}
+	return &Decoder{Safe: testSafe, Version: safe.Version{Major: 1, Minor: 3}, ChainID: big.NewInt(1)}
 }
 
-func decodeOK(t *testing.T, d *Decoder, to common.Address, value int64, data []byte, op Operation) *DecodedCall {
+func decodeOK(t *testing.T, d *Decoder, to common.Address, value int64, data []byte, op safe.Operation) *DecodedCall {
 	t.Helper()
 	c, err := d.Decode(to, big.NewInt(value), data, op)
 	if err != nil {
@@ -193,7 +194,7 @@ func TestDecodeSafeSelfCalls(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := &Decoder{Safe: testSafe, Version: mustVersion(t, tc.version), ChainID: big.NewInt(1)}
-			c := decodeOK(t, d, testSafe, 0, tc.data, Call)
+			c := decodeOK(t, d, testSafe, 0, tc.data, safe.Call)
 			tc.want.check(t, c)
 		})
 	}
@@ -204,18 +205,18 @@ func TestDecodeSafeSelfCalls(t *testing.T) {
 // DELEGATECALL.
 func TestDecodeSignMessageHash(t *testing.T) {
 	msg := common.FromHex("0xcb8bbe7bf8f8a1f3f57658e450d07d4422356ac042d96a87ba425b19e67a78a1")
-	h, err := Domain{ChainID: big.NewInt(1), Safe: testSafe, Version: Version{Major: 1, Minor: 3}}.HashSafeMessage(msg)
+	h, err := safe.Domain{ChainID: big.NewInt(1), Safe: testSafe, Version: safe.Version{Major: 1, Minor: 3}}.HashSafeMessage(msg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := decodeOK(t, safe130(), signLib130, 0, calldata(t, "signMessage(bytes _data)", msg), DelegateCall)
+	c := decodeOK(t, safe130(), signLib130, 0, calldata(t, "signMessage(bytes _data)", msg), safe.DelegateCall)
 	expect{kind: KindCall, iface: "SignMessageLib", function: "signMessage", role: RoleSignMessageLib, noNotes: true,
 		summary: []string{"signed by " + testSafe.Hex(), "safeMessageHash " + h.SafeMessageHash.Hex()}}.check(t, c)
 	if strings.HasPrefix(c.Summary, "DELEGATECALL") {
 		t.Errorf("a delegatecall to SignMessageLib is its intended use: %s", c.Summary)
 	}
 	// Without a chain id a 1.3.0 domain is unknown: no hash, no guess.
-	c = decodeOK(t, &Decoder{Safe: testSafe, Version: Version{Major: 1, Minor: 3}}, signLib130, 0, calldata(t, "signMessage(bytes _data)", msg), DelegateCall)
+	c = decodeOK(t, &Decoder{Safe: testSafe, Version: safe.Version{Major: 1, Minor: 3}}, signLib130, 0, calldata(t, "signMessage(bytes _data)", msg), safe.DelegateCall)
 	if strings.Contains(c.Summary, "safeMessageHash") {
 		t.Errorf("hash without a chain id: %s", c.Summary)
 	}
@@ -226,7 +227,7 @@ func TestDecodeSignMessageHash(t *testing.T) {
 func TestDecodeBybit(t *testing.T) {
 	data := common.FromHex("0xa9059cbb000000000000000000000000bdd077f651ebe7f7b3ce16fe5f2b025be29695160000000000000000000000000000000000000000000000000000000000000000")
 	d := &Decoder{Safe: testSafe, Version: mustVersion(t, "1.1.1")}
-	c, err := d.DecodeTx(Tx{To: trojan, Data: data, Operation: DelegateCall, SafeTxGas: big.NewInt(45746), Nonce: big.NewInt(71)})
+	c, err := d.DecodeTx(safe.Tx{To: trojan, Data: data, Operation: safe.DelegateCall, SafeTxGas: big.NewInt(45746), Nonce: big.NewInt(71)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,14 +235,14 @@ func TestDecodeBybit(t *testing.T) {
 		args:    map[string]string{"to": backdoor.Hex(), "amount": "0"},
 		summary: []string{"DELEGATECALL, not a call: transfer 0 base units of token " + trojan.Hex() + " to " + backdoor.Hex()},
 		notes:   []string{"runs on " + testSafe.Hex() + "'s own storage", "slot 0"}}.check(t, c)
-	if c.Operation != DelegateCall || c.Selector != "0xa9059cbb" || c.Signature != "transfer(address,uint256)" || c.From != testSafe {
+	if c.Operation != safe.DelegateCall || c.Selector != "0xa9059cbb" || c.Signature != "transfer(address,uint256)" || c.From != testSafe {
 		t.Errorf("operation %s selector %s signature %s from %s", c.Operation, c.Selector, c.Signature, c.From.Hex())
 	}
 }
 
 // TestDecodeTokens: ERC-20, ERC-721, ERC-1155 and Permit2 calls.
 func TestDecodeTokens(t *testing.T) {
-	maxUint := new(big.Int).Set(MaxUint256)
+	maxUint := new(big.Int).Set(safe.MaxUint256)
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -250,7 +251,7 @@ func TestDecodeTokens(t *testing.T) {
 		{"transfer", calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(1_000_000)),
 			expect{kind: KindCall, iface: "ERC-20", function: "transfer", noNotes: true, summary: []string{"transfer 1000000 base units of token " + usdc.Hex() + " to " + bob.Hex()}}},
 		{"approve unlimited", calldata(t, "approve(address spender,uint256 amount)", trojan, maxUint),
-			expect{kind: KindCall, iface: "ERC-20/ERC-721", function: "approve", args: map[string]string{"amountOrTokenId": MaxUint256.String()}, summary: []string{"allow " + trojan.Hex() + " to spend an unlimited amount"}}},
+			expect{kind: KindCall, iface: "ERC-20/ERC-721", function: "approve", args: map[string]string{"amountOrTokenId": safe.MaxUint256.String()}, summary: []string{"allow " + trojan.Hex() + " to spend an unlimited amount"}}},
 		{"transferFrom", calldata(t, "transferFrom(address from,address to,uint256 value)", alice, bob, big.NewInt(7)),
 			expect{kind: KindCall, iface: "ERC-20/ERC-721", function: "transferFrom", summary: []string{"move 7", "from " + alice.Hex() + " to " + bob.Hex()}}},
 		{"increaseAllowance", calldata(t, "increaseAllowance(address spender,uint256 addedValue)", bob, big.NewInt(5)),
@@ -277,7 +278,7 @@ func TestDecodeTokens(t *testing.T) {
 			expect{kind: KindCall, iface: "ERC-20", function: "transfer", notes: []string{"1 bytes after the arguments"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := decodeOK(t, safe130(), usdc, 5, tc.data, Call)
+			c := decodeOK(t, safe130(), usdc, 5, tc.data, safe.Call)
 			tc.want.check(t, c)
 		})
 	}
@@ -290,29 +291,29 @@ func TestDecodeLibraries(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		to   common.Address
-		op   Operation
+		op   safe.Operation
 		data []byte
 		want expect
 	}{
-		{"SafeMigration", migration141, DelegateCall, calldata(t, "migrateL2WithFallbackHandler()"),
+		{"SafeMigration", migration141, safe.DelegateCall, calldata(t, "migrateL2WithFallbackHandler()"),
 			expect{kind: KindCall, iface: "SafeMigration", function: "migrateL2WithFallbackHandler", role: RoleMigration, noNotes: true, summary: []string{"SafeL2 singleton and its fallback handler pinned in SafeMigration 1.4.1", "slot 0"}}},
-		{"SafeMigration called", migration141, Call, calldata(t, "migrateSingleton()"),
+		{"SafeMigration called", migration141, safe.Call, calldata(t, "migrateSingleton()"),
 			expect{kind: KindCall, iface: "SafeMigration", function: "migrateSingleton", role: RoleMigration, notes: []string{"only works when delegatecalled"}}},
-		{"CreateCall", createCall130, DelegateCall, calldata(t, "performCreate2(uint256 value,bytes deploymentData,bytes32 salt)", big.NewInt(0), []byte{0x60, 0x00}, common.Hash{1}),
+		{"CreateCall", createCall130, safe.DelegateCall, calldata(t, "performCreate2(uint256 value,bytes deploymentData,bytes32 salt)", big.NewInt(0), []byte{0x60, 0x00}, common.Hash{1}),
 			expect{kind: KindCall, iface: "CreateCall", function: "performCreate2", role: RoleCreateCall, summary: []string{"deploy a contract from 2 bytes of init code"}}},
-		{"not a function of the library", callOnly141, DelegateCall, transfer,
+		{"not a function of the library", callOnly141, safe.DelegateCall, transfer,
 			expect{kind: KindUnknown, role: RoleMultiSendCallOnly, notes: []string{"not a function of MultiSendCallOnly 1.4.1"}}},
-		{"Multicall3 aggregate3", Multicall3Address, Call, calldata(t, "aggregate3((address target,bool allowFailure,bytes callData)[] calls)",
+		{"Multicall3 aggregate3", Multicall3Address, safe.Call, calldata(t, "aggregate3((address target,bool allowFailure,bytes callData)[] calls)",
 			[]call3{{usdc, false, transfer}, {usdc, true, calldata(t, "approve(address spender,uint256 amount)", trojan, big.NewInt(1))}}),
 			expect{kind: KindCall, iface: "Multicall3", function: "aggregate3", role: RoleMulticall3, children: 2,
 				summary: []string{"aggregate3 batch of 2 calls via " + Multicall3Address.Hex() + " (Multicall3)"}, childSays: []string{"transfer 9 base units", "allow " + trojan.Hex()}}},
-		{"Multicall3 tryAggregate", Multicall3Address, Call, calldata(t, "tryAggregate(bool requireSuccess,(address target,bytes callData)[] calls)", true,
+		{"Multicall3 tryAggregate", Multicall3Address, safe.Call, calldata(t, "tryAggregate(bool requireSuccess,(address target,bytes callData)[] calls)", true,
 			[]struct {
 				F0 common.Address
 				F1 []byte
 			}{{usdc, transfer}}),
 			expect{kind: KindCall, iface: "Multicall3", function: "tryAggregate", children: 1}},
-		{"multicall-shaped call to an unknown contract", trojan, Call, calldata(t, "aggregate((address target,bytes callData)[] calls)", []struct {
+		{"multicall-shaped call to an unknown contract", trojan, safe.Call, calldata(t, "aggregate((address target,bytes callData)[] calls)", []struct {
 			F0 common.Address
 			F1 []byte
 		}{{usdc, transfer}}),
@@ -326,11 +327,11 @@ func TestDecodeLibraries(t *testing.T) {
 	// Multicall3's calls come from Multicall3 when it is called, from the
 	// Safe when it is delegatecalled.
 	data := calldata(t, "aggregate3((address target,bool allowFailure,bytes callData)[] calls)", []call3{{testSafe, false, calldata(t, "changeThreshold(uint256 _threshold)", big.NewInt(1))}})
-	called := decodeOK(t, safe130(), Multicall3Address, 0, data, Call)
+	called := decodeOK(t, safe130(), Multicall3Address, 0, data, safe.Call)
 	if k := called.Calls[0]; k.From != Multicall3Address || k.SelfCall || !strings.Contains(strings.Join(k.Notes, " "), "only the Safe itself may call changeThreshold") {
 		t.Errorf("called Multicall3: child from %s selfCall %v notes %q", k.From.Hex(), k.SelfCall, k.Notes)
 	}
-	delegated := decodeOK(t, safe130(), Multicall3Address, 0, data, DelegateCall)
+	delegated := decodeOK(t, safe130(), Multicall3Address, 0, data, safe.DelegateCall)
 	if k := delegated.Calls[0]; k.From != testSafe || !k.SelfCall {
 		t.Errorf("delegatecalled Multicall3: child from %s selfCall %v", k.From.Hex(), k.SelfCall)
 	}
@@ -343,7 +344,7 @@ func TestDecodeNestedSafe(t *testing.T) {
 	inner := calldata(t, "addOwnerWithThreshold(address owner,uint256 _threshold)", trojan, big.NewInt(1))
 	data := calldata(t, "execTransaction(address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,uint256 baseGas,uint256 gasPrice,address gasToken,address refundReceiver,bytes signatures)",
 		otherSafe, big.NewInt(0), inner, uint8(0), big.NewInt(0), big.NewInt(0), big.NewInt(0), common.Address{}, common.Address{}, make([]byte, 65))
-	c := decodeOK(t, safe130(), otherSafe, 0, data, Call)
+	c := decodeOK(t, safe130(), otherSafe, 0, data, safe.Call)
 	expect{kind: KindCall, iface: "Safe", function: "execTransaction", role: RoleUnknown, children: 1,
 		summary: []string{"execute a transaction of Safe " + otherSafe.Hex(), "CALL " + otherSafe.Hex()}}.check(t, c)
 	k := c.Calls[0]
@@ -353,7 +354,7 @@ func TestDecodeNestedSafe(t *testing.T) {
 	}
 	// The same call without knowing the Safe: nothing is a self-call of the
 	// reviewed Safe, the nested one still is.
-	c = decodeOK(t, &Decoder{}, otherSafe, 0, data, Call)
+	c = decodeOK(t, &Decoder{}, otherSafe, 0, data, safe.Call)
 	if !c.Calls[0].SelfCall || c.SelfCall {
 		t.Errorf("zero Decoder: selfCall %v / %v", c.SelfCall, c.Calls[0].SelfCall)
 	}
@@ -366,12 +367,12 @@ func TestDecodeCodeHashes(t *testing.T) {
 	pinned := KnownDeployments().ByAddress(callOnly141)[0].CodeHash
 	d := safe130()
 	d.CodeHashes = map[common.Address]common.Hash{callOnly141: pinned}
-	c := decodeOK(t, d, callOnly141, 0, batch, DelegateCall)
+	c := decodeOK(t, d, callOnly141, 0, batch, safe.DelegateCall)
 	if c.Target.CodeCheck != CodeMatch || c.Target.Role != RoleMultiSendCallOnly || len(c.Notes) != 0 {
 		t.Errorf("matching hash: %+v %q", c.Target, c.Notes)
 	}
 	d.CodeHashes[callOnly141] = common.Hash{0xba, 0xd}
-	c = decodeOK(t, d, callOnly141, 0, batch, DelegateCall)
+	c = decodeOK(t, d, callOnly141, 0, batch, safe.DelegateCall)
 	expect{kind: KindCall, iface: "MultiSend", function: "multiSend", role: RoleUnknown, children: 1,
 		notes: []string{"the address is MultiSendCallOnly 1.4.1's (canonical), but its code hash 0xba0d", "not a known MultiSend deployment"}}.check(t, c)
 	if c.Target.CodeCheck != CodeMismatch || !strings.HasPrefix(c.Summary, "DELEGATECALL, not a call") {
@@ -384,9 +385,9 @@ func TestDecodeCodeHashes(t *testing.T) {
 func TestDecodeRejectsInputs(t *testing.T) {
 	d := &Decoder{Safe: testSafe, Version: mustVersion(t, "1.3.0")}
 	for name, f := range map[string]func() error{
-		"CREATE on 1.3.0": func() error { _, err := d.Decode(usdc, nil, nil, Create); return err },
-		"operation 3":     func() error { _, err := (&Decoder{}).Decode(usdc, nil, nil, Operation(3)); return err },
-		"negative value":  func() error { _, err := d.Decode(usdc, big.NewInt(-1), nil, Call); return err },
+		"CREATE on 1.3.0": func() error { _, err := d.Decode(usdc, nil, nil, safe.Create); return err },
+		"operation 3":     func() error { _, err := (&Decoder{}).Decode(usdc, nil, nil, safe.Operation(3)); return err },
+		"negative value":  func() error { _, err := d.Decode(usdc, big.NewInt(-1), nil, safe.Call); return err },
 	} {
 		err := f()
 		var e *bulwark.Error
@@ -394,7 +395,7 @@ func TestDecodeRejectsInputs(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	c, err := (&Decoder{Safe: testSafe, Version: mustVersion(t, "0.1.0")}).Decode(usdc, nil, []byte{0x60}, Create)
+	c, err := (&Decoder{Safe: testSafe, Version: mustVersion(t, "0.1.0")}).Decode(usdc, nil, []byte{0x60}, safe.Create)
 	if err != nil || c.Kind != KindCreate || !strings.Contains(strings.Join(c.Notes, " "), "1.0.0 ABI") {
 		t.Errorf("CREATE on 0.1.0: %v %v %q", c, err, c.Notes)
 	}

@@ -1,7 +1,8 @@
-package safe
+package decode
 
 import (
 	"fmt"
+	"github.com/bulwark-sec/bulwark/safe"
 	"math/big"
 )
 
@@ -27,13 +28,13 @@ type fnDef struct {
 
 	iface      string
 	fn         *abiFunc
-	lo, hi     Version
+	lo, hi     safe.Version
 	staticSize int // encoded size of the arguments if all are static, else -1
 }
 
 // covers reports whether the function exists in version v (every version
 // when v is unknown).
-func (f *fnDef) covers(v Version) bool {
+func (f *fnDef) covers(v safe.Version) bool {
 	if !v.Known() {
 		return true
 	}
@@ -52,7 +53,7 @@ type fnTable struct {
 
 // lookup returns the declaration of sel that exists in version v, or, when
 // only other versions have one, that as other.
-func (t *fnTable) lookup(sel [4]byte, v Version) (match, other *fnDef) {
+func (t *fnTable) lookup(sel [4]byte, v safe.Version) (match, other *fnDef) {
 	defs := t.bySel[sel]
 	for _, d := range defs {
 		if d.covers(v) {
@@ -124,8 +125,8 @@ func union(tables ...*fnTable) *fnTable {
 	return u
 }
 
-func mustParseVersion(s string) Version {
-	v, err := ParseVersion("version", s)
+func mustParseVersion(s string) safe.Version {
+	v, err := safe.ParseVersion("version", s)
 	if err != nil {
 		panic("safe: " + err.Error())
 	}
@@ -134,6 +135,9 @@ func mustParseVersion(s string) Version {
 
 // The Safe singleton (GnosisSafe, GnosisSafeL2, Safe, SafeL2: the L2
 // contracts have the same functions).
+// v1_0_0 is the first version whose ABI is pinned; 0.1.0 decodes with it.
+var v1_0_0 = safe.Version{Major: 1}
+
 var safeFns = table("Safe",
 	fnDef{decl: "addOwnerWithThreshold(address owner,uint256 _threshold)", auth: true, sum: sumAddOwner},
 	fnDef{decl: "removeOwner(address prevOwner,address owner,uint256 _threshold)", auth: true, sum: sumRemoveOwner},
@@ -344,7 +348,7 @@ var genericFns = union(tokenFns, multicall3Fns, multiSendFns, signMessageLibFns,
 
 // maxUint256 renders "unlimited" approvals.
 func amount(n *big.Int) string {
-	if n.Cmp(MaxUint256) == 0 {
+	if n.Cmp(safe.MaxUint256) == 0 {
 		return "an unlimited amount (2^256-1)"
 	}
 	return n.String() + " base units"
