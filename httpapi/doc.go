@@ -16,7 +16,8 @@
 //	                                {"secret","token":{...},"auditSeq"}; the secret is shown once
 //	DELETE /api/v1/tokens/{id}      admin: revoke → {"token":{...},"auditSeq"}
 //	GET    /api/v1/audit            admin: ?after=N&limit=M (default 100, at most 1000) →
-//	                                {"entries":[...],"next":N|null}
+//	                                {"entries":[...],"next":N|null}; ?order=newest&before=N
+//	                                lists newest first, next being the next page's before
 //	GET    /api/v1/audit/verify     admin: the audit.Report plus "intact" and "verdict"
 //
 // Every /api/v1 route needs "Authorization: Bearer TOKEN": without it, or

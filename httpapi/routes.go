@@ -434,22 +434,52 @@ func parseTTL(s string) (time.Duration, error) {
 // auditPage is the body of GET /api/v1/audit.
 type auditPage struct {
 	Entries []*audit.Entry `json:"entries"`
-	// Next is the "after" value of the next page, or null on the last page.
+	// Next is the "after" value of the next page (order=oldest) or its
+	// "before" value (order=newest), or null on the last page.
 	Next *int64 `json:"next"`
 }
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := onlyParams(q, "after", "limit"); err != nil {
+	if err := onlyParams(q, "after", "before", "limit", "order"); err != nil {
 		return err
 	}
 	after, err := intParam(q, "after", 0, 0, 1<<62)
 	if err != nil {
 		return err
 	}
+	before, err := intParam(q, "before", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
 	limit, err := intParam(q, "limit", defaultAuditLimit, 1, maxAuditLimit)
 	if err != nil {
 		return err
+	}
+	if len(q["order"]) > 1 {
+		return badInput("order", "order: give it once")
+	}
+	switch q.Get("order") {
+	case "", "oldest":
+		if q.Has("before") {
+			return badInput("before", "before: goes with order=newest (order=oldest pages with after)")
+		}
+	case "newest":
+		if q.Has("after") {
+			return badInput("after", "after: goes with order=oldest (order=newest pages with before)")
+		}
+		entries, next, err := audit.Newest(r.Context(), s.store, before, int(limit))
+		if err != nil {
+			return err
+		}
+		page := auditPage{Entries: entries}
+		if next != 0 {
+			page.Next = &next
+		}
+		s.writeJSON(w, r, http.StatusOK, page)
+		return nil
+	default:
+		return badInput("order", "order: want oldest or newest")
 	}
 	entries, err := s.store.AuditEntries(r.Context(), after, int(limit)+1)
 	if err != nil {

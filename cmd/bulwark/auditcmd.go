@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -120,14 +121,18 @@ func checkAnchor(ctx context.Context, s audit.Store, a *anchor) *audit.Break {
 }
 
 func (m *Main) auditListCmd() *command {
-	var after int64
+	var after, before seqFlag
 	var limit int
 	return &command{
 		name:    "list",
-		summary: "print audit entries in order",
-		usage:   "bulwark audit list [--after SEQ] [--limit N] [--json]",
+		summary: "print audit entries, newest first",
+		usage:   "bulwark audit list [--limit N] [--before SEQ | --after SEQ] [--json]",
+		long: "Newest first, a page of --limit entries; the next, older page is --before the last SEQ shown\n" +
+			"(the command to get it is printed on stderr). --after SEQ lists oldest first from entry SEQ+1,\n" +
+			"for reading the log forward.",
 		setup: func(fs *flag.FlagSet) {
-			fs.Int64Var(&after, "after", 0, "start after entry `SEQ`")
+			fs.Var(&before, "before", "newest first, from the entry before `SEQ`")
+			fs.Var(&after, "after", "oldest first, from the entry after `SEQ`")
 			fs.IntVar(&limit, "limit", 50, "at most `N` entries (1-10000)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -137,14 +142,21 @@ func (m *Main) auditListCmd() *command {
 			if limit < 1 || limit > 10000 {
 				return 1, bulwark.Invalid("--limit", "must be between 1 and 10000, got %d", limit)
 			}
-			if after < 0 {
-				return 1, bulwark.Invalid("--after", "must not be negative")
+			forward := after.set
+			if forward && before.set {
+				return 1, bulwark.Invalid("--before", "give --before (newest first) or --after (oldest first), not both")
 			}
 			db, err := m.openStore(ctx)
 			if err != nil {
 				return 1, err
 			}
-			entries, err := db.AuditEntries(ctx, after, limit)
+			var entries []*audit.Entry
+			var next int64
+			if forward {
+				entries, err = db.AuditEntries(ctx, after.n, limit)
+			} else {
+				entries, next, err = audit.Newest(ctx, db, before.n, limit)
+			}
 			if err != nil {
 				return 1, err
 			}
@@ -159,7 +171,35 @@ func (m *Main) auditListCmd() *command {
 			for _, e := range entries {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Format(time.RFC3339), e.Actor, e.Action, e.Target, e.Details)
 			}
-			return 0, tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return 1, err
+			}
+			if next != 0 {
+				fmt.Fprintf(m.Stderr, "older entries: bulwark audit list --before %d --limit %d\n", next, limit)
+			}
+			return 0, nil
 		},
 	}
+}
+
+// seqFlag is an audit sequence number flag that knows whether it was given.
+type seqFlag struct {
+	n   int64
+	set bool
+}
+
+func (f *seqFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.FormatInt(f.n, 10)
+}
+
+func (f *seqFlag) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return errors.New("want an entry number (0 or more)")
+	}
+	f.n, f.set = n, true
+	return nil
 }

@@ -114,6 +114,8 @@ func TestCommandLine(t *testing.T) {
 		{name: "token revoke unknown id", args: []string{"token", "revoke", "0123456789abcdef"}, code: 1, stderr: "no token with id", oneLineErr: true},
 		{name: "audit verify bad anchor", args: []string{"audit", "verify", "--expect", "nope"}, code: 1, stderr: "--expect: want SEQ:HASH", oneLineErr: true},
 		{name: "audit list bad limit", args: []string{"audit", "list", "--limit", "0"}, code: 1, stderr: "--limit", oneLineErr: true},
+		{name: "audit list bad before", args: []string{"audit", "list", "--before", "-3"}, code: 1, stderr: "--before", oneLineErr: true},
+		{name: "audit list before and after", args: []string{"audit", "list", "--before", "3", "--after", "1"}, code: 1, stderr: "not both", oneLineErr: true},
 		{name: "data dir under a file", args: []string{"token", "list", "--data-dir", filepath.Join(file, "sub", "d")}, code: 1, stderr: "--data-dir: " + file + " is a file, not a directory, so " + filepath.Join(file, "sub", "d") + " cannot be created under it; give --data-dir a directory\n", oneLineErr: true},
 		{name: "data dir is a file", args: []string{"token", "list", "--data-dir", file}, code: 1, stderr: "--data-dir: " + file + " is a file, not a directory; give --data-dir a directory\n", oneLineErr: true},
 		{name: "data dir is a file, serve", args: []string{"serve", "--data-dir", file, "--addr", "127.0.0.1:0"}, code: 1, stderr: "--data-dir: " + file + " is a file, not a directory; give --data-dir a directory\n", oneLineErr: true},
@@ -292,12 +294,12 @@ func TestTokenLifecycleIsAudited(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &entries); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"token.create", "token.create", "token.revoke"}
+	want := []string{"token.revoke", "token.create", "token.create"} // newest first
 	if len(entries) != len(want) {
 		t.Fatalf("audit entries = %+v, want actions %v", entries, want)
 	}
 	for i, e := range entries {
-		if e.Action != want[i] || e.Actor != "cli:alice" || e.Seq != int64(i+1) {
+		if e.Action != want[i] || e.Actor != "cli:alice" || e.Seq != int64(len(want)-i) {
 			t.Errorf("entry %d = %+v, want action %s by cli:alice", i, e, want[i])
 		}
 	}
@@ -568,5 +570,60 @@ func TestVersionOf(t *testing.T) {
 				t.Errorf("version = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAuditListNewestFirst: 'audit list' shows the newest entries first, a
+// page at a time; the command for the next, older page is printed on
+// stderr, and following it visits every entry once. --after reads forward.
+func TestAuditListNewestFirst(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	for i := range 5 {
+		if code, _, errOut := run(t, env, "token", "create", "--name", fmt.Sprintf("t%d", i), "--role", "viewer"); code != 0 {
+			t.Fatalf("token create: %d %s", code, errOut)
+		}
+	}
+	seqs := func(args ...string) (string, string) {
+		t.Helper()
+		code, out, errOut := run(t, env, append([]string{"audit", "list", "--json"}, args...)...)
+		var es []struct{ Seq int64 }
+		if err := json.Unmarshal([]byte(out), &es); code != 0 || err != nil {
+			t.Fatalf("audit list %v: exit %d, %v: %s %s", args, code, err, out, errOut)
+		}
+		s := ""
+		for _, e := range es {
+			s += fmt.Sprint(e.Seq, " ")
+		}
+		return s, errOut
+	}
+	if got, _ := seqs(); got != "5 4 3 2 1 " {
+		t.Errorf("default order %q, want newest first", got)
+	}
+	if got, _ := seqs("--after", "2", "--limit", "2"); got != "3 4 " {
+		t.Errorf("--after 2 --limit 2: %q", got)
+	}
+	// Follow the printed command from page to page (text output).
+	var walked []string
+	args := []string{"audit", "list", "--limit", "2"}
+	for range 10 {
+		code, out, errOut := run(t, env, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, errOut)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			walked = append(walked, strings.Fields(line)[0])
+		}
+		cmd, ok := strings.CutPrefix(strings.TrimSpace(errOut), "older entries: bulwark ")
+		if !ok {
+			if errOut != "" {
+				t.Fatalf("stderr %q", errOut)
+			}
+			break
+		}
+		args = strings.Fields(cmd)
+	}
+	if got := strings.Join(walked, " "); got != "5 4 3 2 1" {
+		t.Errorf("paging visits %q, want 5 4 3 2 1", got)
 	}
 }
