@@ -18,26 +18,15 @@ import (
 	"github.com/bulwark-sec/bulwark/webhook"
 )
 
-// alertDelivery runs the outbox Service that delivers stored alerts to the
-// webhook. Every stored alert has its outbox message (the store writes it
-// with the alert); a process without --webhook delivers nothing and its
-// alerts wait for one that does.
-type alertDelivery struct {
-	svc  *outbox.Service
-	stop context.CancelFunc
-	done chan struct{}
-	// graceOver is closed webhookGrace after the command's context ends
-	// (SIGINT/SIGTERM): the end of the attempt in flight and of drain.
-	graceOver chan struct{}
-}
-
 // startAlertDelivery starts delivering, in the background, the alerts of
-// kinds (safe.AlertKind, screening.AlertKind) stored in db: those left by
-// an earlier process at once, each new one when wake is called. With a nil
-// notifier it delivers nothing.
-func (m *Main) startAlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook.Notifier, kinds ...string) *alertDelivery {
+// kinds (watch.AlertKind, screening.AlertKind) stored in db to the
+// webhook: those left by an earlier process at once, each new one when
+// Wake is called. Every stored alert has its outbox message (the store
+// writes it with the alert); with a nil notifier it returns nil, which
+// delivers nothing, and the alerts wait for a process with a webhook.
+func (m *Main) startAlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook.Notifier, kinds ...string) *outbox.Background {
 	if n == nil {
-		return &alertDelivery{}
+		return nil
 	}
 	bodies := map[string]webhook.Body{}
 	for _, k := range kinds {
@@ -49,54 +38,7 @@ func (m *Main) startAlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook
 		}
 	}
 	sender := webhook.NewSender(n, bodies)
-	svc := outbox.New(db, sender, outbox.Options{Kinds: sender.Kinds(), Grace: webhookGrace, Logger: m.logger.With("url", sender.URL())})
-	rctx, stop := context.WithCancel(ctx)
-	d := &alertDelivery{svc: svc, stop: stop, done: make(chan struct{}), graceOver: make(chan struct{})}
-	context.AfterFunc(ctx, func() { time.AfterFunc(webhookGrace, func() { close(d.graceOver) }) })
-	go func() {
-		defer close(d.done)
-		svc.Run(rctx)
-	}()
-	return d
-}
-
-// wake tells the delivery an alert was stored; it never blocks.
-func (d *alertDelivery) wake() {
-	if d != nil && d.svc != nil {
-		d.svc.Wake()
-	}
-}
-
-// wait stops the delivery (an attempt in flight gets webhookGrace) and
-// returns when it has.
-func (d *alertDelivery) wait() {
-	if d == nil || d.svc == nil {
-		return
-	}
-	d.stop()
-	<-d.done
-}
-
-// drain stops the background delivery, then delivers what is due and
-// waits for the fast retries, for a command about to exit; after a stop
-// signal, all of it within webhookGrace of the signal. It returns the
-// alerts left undelivered.
-func (d *alertDelivery) drain(ctx context.Context) outbox.Stats {
-	if d == nil || d.svc == nil {
-		return outbox.Stats{}
-	}
-	d.wait()
-	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	go func() {
-		select {
-		case <-d.graceOver:
-			cancel()
-		case <-dctx.Done():
-		}
-	}()
-	st, _ := d.svc.Drain(dctx)
-	return st
+	return outbox.Start(ctx, outbox.New(db, sender, outbox.Options{Kinds: sender.Kinds(), Grace: webhookGrace, Logger: m.logger.With("url", sender.URL())}))
 }
 
 func (m *Main) alertsCmd() *command {
@@ -196,9 +138,9 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 // deliveryCheck is the degraded readiness check of 'serve --webhook': it
 // fails while an alert has failed delivery attempts (the receiver's
 // address stays in the log and the outbox).
-func deliveryCheck(d *alertDelivery) httpapi.ReadyCheck {
+func deliveryCheck(svc *outbox.Service) httpapi.ReadyCheck {
 	return func(ctx context.Context) error {
-		st, err := d.svc.Stats(ctx)
+		st, err := svc.Stats(ctx)
 		if err != nil {
 			return err
 		}

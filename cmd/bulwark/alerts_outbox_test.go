@@ -22,7 +22,7 @@ func TestDeliveryCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	check := deliveryCheck(&alertDelivery{svc: outbox.New(db, nil, outbox.Options{})})
+	check := deliveryCheck(outbox.New(db, nil, outbox.Options{}))
 	if err := check(ctx); err != nil {
 		t.Fatalf("empty outbox: %v", err)
 	}

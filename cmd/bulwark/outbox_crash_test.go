@@ -58,7 +58,7 @@ func TestHelperAlertProducer(t *testing.T) {
 		os.Exit(2)
 	}
 	deliver := m.startAlertDelivery(ctx, db, n, watch.AlertKind)
-	rec := &watch.Recorder{Store: db, Log: &audit.Log{Store: db}, Actor: "system:monitor", Node: "http://127.0.0.1:8545", Stored: deliver.wake}
+	rec := &watch.Recorder{Store: db, Log: &audit.Log{Store: db}, Actor: "system:monitor", Node: "http://127.0.0.1:8545", Stored: deliver.Wake}
 	for i := 1; i <= outboxHelperAlerts; i++ {
 		a := watch.Alert{Block: uint64(1000 + i), BlockHash: fmt.Sprintf("0x%064x", i), Safe: "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4",
 			Code: policy.CodeThresholdChange, Severity: policy.SeverityHigh, Message: fmt.Sprintf("threshold changed (%d)", i), Kind: onchain.ChangeThreshold,

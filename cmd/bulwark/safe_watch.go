@@ -196,8 +196,8 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		fmt.Fprintf(m.Stderr, "bulwark: %s has no code at block %d: watching for the Safe's deployment (its state then is its baseline)\n", a.Hex(), from-1)
 	}
 	deliver := m.startAlertDelivery(ctx, db, notifier, watch.AlertKind)
-	defer deliver.wait()
-	rec := &watch.Recorder{Store: db, Log: log, Actor: m.cliActor(), Node: client.URL(), Stored: deliver.wake}
+	defer deliver.Stop()
+	rec := &watch.Recorder{Store: db, Log: log, Actor: m.cliActor(), Node: client.URL(), Stored: deliver.Wake}
 
 	var (
 		mu     sync.Mutex
@@ -229,7 +229,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 		},
 	})
 	progress.done(w.Last().Number)
-	if st := deliver.drain(ctx); st.Pending > 0 {
+	if st := deliver.Drain(ctx); st.Pending > 0 {
 		fmt.Fprintf(m.Stderr, "bulwark: webhook: %d alert(s) not delivered yet; they stay queued in the store and go out with the next 'bulwark serve --webhook' or 'bulwark safe watch --webhook' ('bulwark alerts pending' lists them)\n", st.Pending)
 	}
 	if err != nil {

@@ -188,10 +188,10 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	// undelivered (by 'bulwark lists update', 'bulwark safe watch', or
 	// before a restart) at start, and each new one as soon as it commits.
 	deliver := m.startAlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind)
-	defer deliver.wait()
+	defer deliver.Stop()
 	m.mislabelWarned = true // logged by the lists refresher instead
 	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false,
-		withOnAlert(func(screening.Alert) { deliver.wake() }),
+		withOnAlert(func(screening.Alert) { deliver.Wake() }),
 		func(c *screening.ServiceConfig) { c.Recorder.SyncEachCommit = f.decisions == "fsync" })
 	if err != nil {
 		return err
@@ -210,7 +210,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 			"walSyncs", st.WALSyncs, "walSyncFailures", st.WALSyncFailures, "unsynced", st.Unsynced)
 	}()
 	lists := sources.NewRefresher(sources.RefresherConfig{Service: svc, From: f.listsFrom, Interval: f.listsRefresh, Logger: m.logger,
-		Store: db, Reloaded: deliver.wake})
+		Store: db, Reloaded: deliver.Wake})
 	lists.WarnMislabelled(ctx)
 	var mon *watch.Monitor
 	if f.rpc != "" {
@@ -220,13 +220,13 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		}
 		defer client.Close()
 		mon = watch.NewMonitor(watch.MonitorConfig{Node: ethrpc.WatchReader{Client: client}, Store: db, Options: watchOptions(client, db),
-			Record: (&watch.Recorder{Store: db, Log: log, Actor: "system:monitor", Node: client.URL(), Stored: deliver.wake}).Record,
+			Record: (&watch.Recorder{Store: db, Log: log, Actor: "system:monitor", Node: client.URL(), Stored: deliver.Wake}).Record,
 			Logger: m.logger, Interval: f.watchInterval, MaxCatchup: uint64(f.watchMaxCatchup)})
 	}
 	ver := m.buildVersion().Version
 	degraded := map[string]httpapi.ReadyCheck{"lists": lists.Check}
 	if notifier != nil {
-		degraded["webhook"] = deliveryCheck(deliver)
+		degraded["webhook"] = deliveryCheck(deliver.Service())
 	}
 	srv, err := httpapi.New(httpapi.Config{
 		Addr:              f.addr,
