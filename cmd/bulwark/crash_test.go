@@ -86,6 +86,7 @@ func startScreenLoad(url, token string, workers, enough int, round int) *screenL
 // stored and that the audit chain is intact. Rounds on the same store: each
 // restart recovers after a kill.
 func TestKillUnderLoadKeepsAcknowledgedDecisions(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	for _, mode := range []struct {
 		name   string
@@ -211,6 +212,7 @@ func TestAsyncDecisionsAreMarkedNotStored(t *testing.T) {
 // without an fsync by default and with async (covered by the WAL syncs),
 // each with an fsync with fsync.
 func TestDecisionsModes(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	for _, tc := range []struct {
 		args         []string

@@ -212,6 +212,7 @@ func runBin(t *testing.T, bin string, args ...string) (int, string, string) {
 // survives a restart, SIGTERM stops cleanly, and editing an audit row by hand
 // makes 'bulwark audit verify' exit 3 naming it.
 func TestServeEndToEnd(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	data := filepath.Join(t.TempDir(), "data")
 
@@ -304,6 +305,7 @@ func TestServeEndToEnd(t *testing.T) {
 }
 
 func TestServeBadInput(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	data := t.TempDir()
 	tests := []struct {
@@ -417,6 +419,7 @@ func TestServeFailedStartCreatesNoToken(t *testing.T) {
 // TestServeWarnsWithoutTLS: binding beyond loopback without TLS is allowed
 // but warned about. Nothing is sent to the non-loopback address.
 func TestServeWarnsWithoutTLS(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	s := startServer(t, bin, t.TempDir(), "--addr", "0.0.0.0:0")
 	if !strings.Contains(s.stderr.String(), "without TLS") {
@@ -437,6 +440,7 @@ func TestServeWarnsWithoutTLS(t *testing.T) {
 // runs refuses the token on serve's very next request (no cache delay);
 // revoking it again through the API changes nothing and audits nothing.
 func TestServeJSONLogsAndCLIRevocation(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	data := filepath.Join(t.TempDir(), "data")
 	s := startServer(t, bin, data, "--log-format", "json")

@@ -37,6 +37,7 @@ func run(t *testing.T, env map[string]string, args ...string) (code int, stdout,
 }
 
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "plain-file")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
@@ -233,6 +234,7 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 }
 
 func TestTokenLifecycleIsAudited(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
 
 	code, stdout, stderr := run(t, env, "token", "create", "--name", "ci-bot", "--role", "analyst", "--json")
@@ -328,6 +330,7 @@ func TestTokenLifecycleIsAudited(t *testing.T) {
 }
 
 func TestConfigPrecedence(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	flagDir, envDir, fileDir := filepath.Join(base, "flag"), filepath.Join(base, "env"), filepath.Join(base, "file")
 	cfg := filepath.Join(base, "bulwark.toml")
@@ -389,6 +392,7 @@ func TestConfigPrecedence(t *testing.T) {
 // then BULWARK_*, then the config file's [serve] table. The address is
 // checked before anything is opened, so a bad one shows where it came from.
 func TestServeSettingsPrecedence(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "bulwark.toml")
 	if err := os.WriteFile(cfg, []byte("[serve]\naddr = \"from-file\"\n"), 0o600); err != nil {

@@ -157,6 +157,7 @@ func (rc *crashReceiver) counts() (received, accepted map[string]int, bad []stri
 // each delivered once, at its first recorded attempt (the killed attempt
 // was never answered, so it is not one).
 func TestKilledBeforeDeliveryDelivers(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	data := t.TempDir()
 	hook := newCrashReceiver(t)

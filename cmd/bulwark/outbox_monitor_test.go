@@ -25,6 +25,7 @@ import (
 // once the receiver answers, every alert is accepted exactly once and
 // recorded delivered.
 func TestServeMonitorSlowReceiver(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")

@@ -62,6 +62,7 @@ func (a auditJSON) codes() map[string]string {
 // the hijacked Bybit Safe (exit 3), several Safes at once, and the audit
 // log entries.
 func TestSafeAuditOnAnvil(t *testing.T) {
+	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	owners := safetest.NewOwners(6)
 	d111 := safetest.Deploy(t, chain, "1.1.1")
@@ -193,6 +194,7 @@ func TestSafeAuditOnAnvil(t *testing.T) {
 // TestSafeAuditErrors: bad input and a node that is down are one line
 // naming the flag, exit 1.
 func TestSafeAuditErrors(t *testing.T) {
+	t.Parallel()
 	const good = "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4"
 	for _, tc := range []struct {
 		name string

@@ -30,6 +30,7 @@ var nestedArgs = []string{"safe", "hash", "--chain-id", "11155111", "--safe", "0
 	"--nonce", "4", "--parent-safe", "0x6bc56d6CE87C86CB0756c616bECFD3Cd32b09251", "--parent-version", "1.3.0+L2", "--parent-nonce", "4"}
 
 func TestSafeGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -125,6 +126,7 @@ func checkJSONHex(t *testing.T, path string, v any) {
 }
 
 func TestSafeHashJSON(t *testing.T) {
+	t.Parallel()
 	code, stdout, stderr := run(t, nil, append(bybitArgs, "--json")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -187,6 +189,7 @@ func TestSafeHashJSON(t *testing.T) {
 }
 
 func TestSafeMessageHashJSON(t *testing.T) {
+	t.Parallel()
 	base := []string{"safe", "message-hash", "--chain-id", "11155111", "--safe", "0x657ff0D4eC65D82b2bC1247b0a558bcd2f80A0f1", "--safe-version", "1.3.0", "--json"}
 	code, stdout, stderr := run(t, nil, append(base, "--message-file", filepath.Join("testdata", "safe", "message.txt"))...)
 	if code != 0 {
@@ -233,6 +236,7 @@ func TestSafeMessageHashJSON(t *testing.T) {
 
 // TestSafeMessageStdin reads the message from standard input.
 func TestSafeMessageStdin(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	m := &Main{Stdin: strings.NewReader("Welcome to OpenSea!\n\nClick to sign in and accept the OpenSea Terms of Service (https://opensea.io/tos) and Privacy Policy (https://opensea.io/privacy).\n\nThis request will not trigger a blockchain transaction or cost any gas fees.\n\nWallet address:\n0x657ff0d4ec65d82b2bc1247b0a558bcd2f80a0f1\n\nNonce:\nea499f2f-fdbc-4d04-92c4-b60aba887e06"),
 		Stdout: &out, Stderr: &errb, LookupEnv: func(string) (string, bool) { return "", false }}
@@ -251,6 +255,7 @@ func TestSafeMessageStdin(t *testing.T) {
 // TestSafeHashDataFlag: for 'safe hash', --data is the calldata; the data
 // directory's BULWARK_DATA and config key never leak into it.
 func TestSafeHashDataFlag(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "bulwark.toml")
 	if err := os.WriteFile(cfg, []byte("data-dir = \"/somewhere/else\"\n"), 0o600); err != nil {
@@ -281,6 +286,7 @@ func TestSafeHashDataFlag(t *testing.T) {
 }
 
 func TestSafeErrors(t *testing.T) {
+	t.Parallel()
 	hash := func(drop string, extra ...string) []string {
 		var out []string
 		for i := 0; i < len(bybitArgs); i++ {

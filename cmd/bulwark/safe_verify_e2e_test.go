@@ -16,6 +16,7 @@ import (
 // the same hashes, findings and verdict. Without them the API says which
 // field is missing and how to give it.
 func TestSafeVerifySameFileCLIAndAPI(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	file := verifyFile("bybit-nonce71")
 	raw, err := os.ReadFile(file)

@@ -70,6 +70,7 @@ func (o *rpcVerifyOut) has(code string) bool {
 // version are read from the node, and a node that is down is an error
 // naming --rpc.
 func TestSafeVerifyRPC(t *testing.T) {
+	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	for _, ver := range []string{"1.1.1", "1.3.0", "1.4.1"} {
 		t.Run(ver, func(t *testing.T) {

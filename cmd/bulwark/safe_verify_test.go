@@ -15,6 +15,7 @@ func verifyFile(name string) string { return filepath.Join("testdata", "safe", "
 // transactions: exit code by verdict, the finding codes that must be
 // there, the human output against a golden file, and the audit entry.
 func TestSafeVerifyGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, version string
 		extra         []string
@@ -116,6 +117,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 // TestSafeVerifySharedFixture verifies the Safe Transaction Service
 // fixture of Bybit's nonce 71 in ../shared, when it is there.
 func TestSafeVerifySharedFixture(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join("..", "..", "..", "shared", "data", "safe", "bybit", "bybit-safe-tx.clearsign-fixture.json")
 	if _, err := os.Stat(file); err != nil {
 		t.Skip("shared Bybit fixture is absent")
@@ -129,6 +131,7 @@ func TestSafeVerifySharedFixture(t *testing.T) {
 }
 
 func TestSafeVerifyErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
 	if err := os.WriteFile(bad, []byte(`{"safe":"0x657ff0D4eC65D82b2bC1247b0a558bcd2f80A0f1","to":"0x3cC3A225769900e003E264dd4CB43E90896BC21A","value":"0","operation":0,"nonce":1}`), 0o644); err != nil {
@@ -213,6 +216,7 @@ func runWithStdin(t *testing.T, env map[string]string, stdin string, args ...str
 // no calldata refuses it, naming --data-dir, and creates nothing: before,
 // 'safe verify --data 0xa9059cbb' made a data directory named 0xa9059cbb.
 func TestDataIsNeverTheDataDirectory(t *testing.T) {
+	// Not parallel: it changes the working directory (t.Chdir).
 	tx, err := filepath.Abs(verifyFile("eth-transfer"))
 	if err != nil {
 		t.Fatal(err)

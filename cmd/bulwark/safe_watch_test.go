@@ -122,6 +122,7 @@ func auditAlerts(t *testing.T, data string) []map[string]any {
 // block; exit 3; stored with their audit entries; delivered to a webhook
 // with a valid signature.
 func TestSafeWatchBybit(t *testing.T) {
+	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.1.1")
 	owners := safetest.NewOwners(6)
@@ -220,6 +221,7 @@ func TestSafeWatchBybit(t *testing.T) {
 // with a store that holds no verification, each execution is
 // UNVERIFIED_EXECUTION at its block.
 func TestSafeWatchGuardModule(t *testing.T) {
+	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
 	owners := safetest.NewOwners(6)
@@ -291,6 +293,7 @@ func TestSafeWatchGuardModule(t *testing.T) {
 // threshold change mined later, and stops on cancellation (SIGINT) with the
 // worst alert's exit code.
 func TestSafeWatchFollowsHead(t *testing.T) {
+	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.3.0")
 	owners := safetest.NewOwners(3)
@@ -407,6 +410,7 @@ func auditAlertsIfAny(data string) []struct{} {
 // stderr, no alert), its creation is no alert, and its threshold change
 // after that is alerted at its block.
 func TestSafeWatchFromBeforeDeployment(t *testing.T) {
+	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
 	before := chain.BlockNumber(t)
@@ -428,6 +432,7 @@ func TestSafeWatchFromBeforeDeployment(t *testing.T) {
 }
 
 func TestSafeWatchErrors(t *testing.T) {
+	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	eoa := chain.Sender.Hex()
 	// Code that is not a Safe (an address without code that has sent no

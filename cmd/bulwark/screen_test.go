@@ -29,6 +29,7 @@ func oneLine(t *testing.T, stderr string) {
 }
 
 func TestScreenAddressCLI(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"BULWARK_DATA": t.TempDir()}
 	code, out, errOut := run(t, env, "screen", "address", "--json", strings.ToLower(lazarusRonin), "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", bybitFBI)
 	if code != 3 {
@@ -82,6 +83,7 @@ func TestScreenAddressCLI(t *testing.T) {
 }
 
 func TestScreenNameCLI(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"BULWARK_DATA": t.TempDir()}
 	code, out, errOut := run(t, env, "screen", "name", "--json", "Kim Jong Un")
 	if code != 3 {
@@ -122,6 +124,7 @@ func TestScreenNameCLI(t *testing.T) {
 }
 
 func TestListsCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
 	code, out, _ := run(t, env, "lists", "--json")
@@ -243,6 +246,7 @@ func TestListsCLI(t *testing.T) {
 // and a 'lists update' made by the CLI on the same data directory is
 // picked up without a restart.
 func TestServeScreening(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	data := t.TempDir()
 	s := startServer(t, bin, data, "--lists-refresh", "0")
@@ -285,6 +289,7 @@ func TestServeScreening(t *testing.T) {
 }
 
 func TestScreenReplayAndPolicyCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
 	code, out, _ := run(t, env, "screen", "name", "--json", "--use", "vendor", "Kim Jong Un")
@@ -323,6 +328,7 @@ func TestScreenReplayAndPolicyCLI(t *testing.T) {
 // default lists (the service imports them first), and lists problems
 // shows theirs.
 func TestListsExportFreshDataDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
 	snap := filepath.Join(dir, "fresh.snapshot")
@@ -343,6 +349,7 @@ func TestListsExportFreshDataDir(t *testing.T) {
 // Flags that screening would otherwise ignore are checked: exit 1 and one
 // line naming the flag and the form it takes.
 func TestScreenFlagsChecked(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
 	for _, tc := range []struct {
@@ -386,6 +393,7 @@ func TestScreenFlagsChecked(t *testing.T) {
 // the file and the line (counted with comments and blank lines); files
 // that cannot be opened are named.
 func TestScreenFileErrorsNameTheLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
 	file := filepath.Join(dir, "names.txt")
@@ -469,6 +477,7 @@ func TestCountsAreSingularForOne(t *testing.T) {
 // tests run too: 'screen name' accepts and refuses the same requests,
 // naming the flag of the field at fault, and normalises countries alike.
 func TestScreenNameRequestTable(t *testing.T) {
+	t.Parallel()
 	rows, err := reqtable.LoadNameRequests("../../screening/testdata/name_requests.json")
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ func sdnRow(uid, name string) string {
 // "screening.alert", naming the watch — and records the delivery; an alert
 // stored while the server was down is delivered when it starts again.
 func TestServeScreeningWebhook(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	data := t.TempDir()
 	const secret = "screening-webhook-secret-0123456789"

@@ -36,6 +36,7 @@ import (
 // Safe not deployed yet (no alert), a removed Safe is no longer watched,
 // and SIGTERM stops cleanly.
 func TestServeMonitor(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
@@ -110,6 +111,7 @@ func TestServeMonitor(t *testing.T) {
 // when it starts again on the same store, and with --watch-max-catchup 0 a
 // change made while it was down is not checked but named in a WATCH_GAP.
 func TestServeMonitorResume(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
@@ -169,6 +171,7 @@ func TestServeMonitorResume(t *testing.T) {
 // the threshold change of the block before the outage is not alerted
 // again, and the restarted node is not taken for a reorg or a gap.
 func TestServeMonitorNodeRestart(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	chain := safetest.StartChain(t, anviltest.WithState(), anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
@@ -355,6 +358,7 @@ func waitForMonitor(t *testing.T, srv *server, token, what string, ok func() boo
 // watched as not deployed yet, and its state at its creation block is its
 // baseline — its creation is no alert, the new branch's change is.
 func TestServeMonitorReorgWhileDown(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
@@ -468,6 +472,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 // it was down is among them, and is not alerted) and then watches from the
 // head, where an owner addition is alerted at its block.
 func TestServeMonitorPrunedCatchup(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	chain := safetest.StartChain(t, anviltest.Silent(), anviltest.WithArgs("--prune-history", "5"))
 	d := safetest.Deploy(t, chain, "1.4.1")
