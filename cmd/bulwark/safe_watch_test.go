@@ -39,12 +39,19 @@ func runWatch(t *testing.T, ctx context.Context, data string, args ...string) (c
 // runWatchEnv is runWatch with more environment variables.
 func runWatchEnv(t *testing.T, ctx context.Context, data string, extra map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
+	return runWatchTo(t, ctx, data, &syncBuffer{}, extra, args...)
+}
+
+// runWatchTo is runWatchEnv writing its standard error to errb, which the
+// test may read while the command runs.
+func runWatchTo(t *testing.T, ctx context.Context, data string, errb *syncBuffer, extra map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out bytes.Buffer
 	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
 	for k, v := range extra {
 		env[k] = v
 	}
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: errb,
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 	m.configTables = map[string]bool{}
 	root := &command{name: "bulwark", subs: []*command{{name: "safe", subs: []*command{m.safeWatchCmd()}}}}
@@ -310,11 +317,18 @@ func TestSafeWatchFollowsHead(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	data := t.TempDir()
+	errb := &syncBuffer{}
 	go func() {
-		code, stdout, stderr := runWatch(t, ctx, data, "--safe", s.Address.Hex(), "--rpc", chain.URL(), "--interval", "20ms", "--json")
+		code, stdout, stderr := runWatchTo(t, ctx, data, errb, nil, "--safe", s.Address.Hex(), "--rpc", chain.URL(), "--interval", "20ms", "--json")
 		done <- result{code, stdout, stderr}
 	}()
-	time.Sleep(300 * time.Millisecond) // let it take the head as baseline
+	// It says so once it has taken the head as baseline.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(errb.String(), "bulwark: watching 1 Safe(s)"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("watch did not start:\n%s", errb)
+		}
+	}
 	e := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
 	deadline := time.Now().Add(10 * time.Second)
 	for len(auditAlertsIfAny(data)) == 0 && time.Now().Before(deadline) {

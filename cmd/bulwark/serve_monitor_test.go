@@ -96,9 +96,20 @@ func TestServeMonitor(t *testing.T) {
 		t.Fatalf("GET watches: %d %s", code, body)
 	}
 	n := len(m.alerts())
-	time.Sleep(300 * time.Millisecond) // let the monitor see the empty list
-	s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
-	time.Sleep(500 * time.Millisecond)
+	// The monitor has seen the empty list when it clears its cursor.
+	m.waitFor("the monitor to see the empty list (its cursor cleared)", func() bool {
+		_, _, ok := m.cursor()
+		return !ok
+	})
+	// Another Safe watched, so that the monitor follows the chain again and
+	// its cursor says which blocks it has checked: the removed Safe's
+	// change, in a block it has checked, raised nothing.
+	other := d.NewSafe(t, 2, owners...)
+	if code, body := request(t, "POST", api+"/watches", m.token, `{"safe":"`+other.Address.Hex()+`"}`); code != http.StatusCreated {
+		t.Fatalf("POST watches %s: %d %s", other.Address.Hex(), code, body)
+	}
+	changed := s.MustExec(t, s.ChangeThresholdTx(t, 3), safetest.EIP712)
+	m.waitForCursor("the monitor to check the block of the removed Safe's change", changed.Block())
 	if got := m.alerts(); len(got) != n {
 		t.Errorf("alerts after the Safe was removed: %+v", got[n:])
 	}
@@ -134,10 +145,11 @@ func TestServeMonitorResume(t *testing.T) {
 	if execAlert.Block != e.Block() || execAlert.SafeTxHash != e.SafeTxHash.Hex() {
 		t.Errorf("execution alert %+v, want block %d safeTxHash %s", execAlert, e.Block(), e.SafeTxHash.Hex())
 	}
-	if !strings.Contains(m.srv.stderr.String(), "safe monitor: resuming after a restart") {
-		t.Errorf("no resume logged:\n%s", m.srv.stderr)
-	}
-	time.Sleep(300 * time.Millisecond) // let it reach the head
+	// serve writes its log out every logFlushEvery: wait for the line.
+	m.waitFor("the resume to be logged", func() bool {
+		return strings.Contains(m.srv.stderr.String(), "safe monitor: resuming after a restart")
+	})
+	m.waitForCursor("the monitor to reach the head", chain.BlockNumber(t))
 	m.stop()
 
 	// Down again, beyond --watch-max-catchup 0: not checked, but named.
@@ -155,7 +167,7 @@ func TestServeMonitorResume(t *testing.T) {
 	if gap.Severity != policy.SeverityHigh || !strings.Contains(gap.Message, fmt.Sprintf("–%d were NOT checked", x.Block())) {
 		t.Errorf("WATCH_GAP %+v, want high naming the blocks up to %d", gap, x.Block())
 	}
-	time.Sleep(300 * time.Millisecond)
+	m.settle()
 	for _, a := range m.alerts() {
 		if a.Code == policy.CodeThresholdChange {
 			t.Errorf("the skipped block was checked: %+v", a)
@@ -208,7 +220,7 @@ func TestServeMonitorNodeRestart(t *testing.T) {
 	}
 	// Each block alerted once; no reorg or gap (NODE_UNREACHABLE and
 	// NODE_RECOVERED depend on how long the outage lasted: not checked).
-	time.Sleep(300 * time.Millisecond) // a few more polls, for a repeat to show
+	m.settle() // a repeat would have shown by then
 	seen := map[string]int{}
 	for _, a := range m.alerts() {
 		switch a.Code {
@@ -312,6 +324,34 @@ func (m *monitorServer) waitForGuardChange(what, addr string) (guardAlert, execA
 		return guardAlert != nil && execAlert != nil
 	})
 	return guardAlert, execAlert
+}
+
+// cursor returns the monitor's cursor (see monitorCursor).
+func (m *monitorServer) cursor() (uint64, common.Hash, bool) {
+	m.t.Helper()
+	return monitorCursor(m.t, m.data)
+}
+
+// waitForCursor waits until the monitor's cursor is at block n or later:
+// every block up to n has been checked and its alerts stored (the cursor
+// is saved after them).
+func (m *monitorServer) waitForCursor(what string, n uint64) {
+	m.t.Helper()
+	m.waitFor(what, func() bool {
+		c, _, ok := m.cursor()
+		return ok && c >= n
+	})
+}
+
+// settle mines an empty block and waits until the monitor has checked it,
+// so that whatever the blocks before it raise is stored: the positive
+// signal before asserting that nothing (more) was raised.
+func (m *monitorServer) settle() {
+	m.t.Helper()
+	if err := m.chain.RPC.Call(context.Background(), nil, "evm_mine"); err != nil {
+		m.t.Fatal(err)
+	}
+	m.waitForCursor("the monitor to check an empty block mined after the others", m.chain.BlockNumber(m.t))
 }
 
 // monitorAlerts returns every alert the server has stored.
@@ -420,7 +460,7 @@ func TestServeMonitorReorgWhileDown(t *testing.T) {
 		n, h, ok := monitorCursor(t, m.data)
 		return countCode(m.alerts(), policy.CodeThresholdChange) > 0 && ok && n == head && h == headerAt(t, chain, head).Hash
 	})
-	time.Sleep(300 * time.Millisecond) // a few more polls, for a repeat to show
+	m.settle() // a repeat would have shown by then
 	all := byID(m.alerts())
 	if code := m.srv.stop(t); code != 0 {
 		t.Errorf("exit %d after SIGTERM\n%s", code, m.srv.stderr)
@@ -532,7 +572,7 @@ func TestServeMonitorPrunedCatchup(t *testing.T) {
 		}
 		return false
 	})
-	time.Sleep(300 * time.Millisecond) // a few more polls, for a repeat to show
+	m.settle() // a repeat would have shown by then
 	seen := map[string]int{}
 	for _, a := range m.alerts() {
 		seen[a.Code]++
