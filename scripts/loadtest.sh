@@ -185,7 +185,7 @@ for i in "${!modes[@]}"; do
 		echo "loadtest: audit verify failed (--decisions ${modes[$i]}): $verify" >&2
 		exit 1
 	}
-	verified+=("--decisions ${modes[$i]}: $(head -n1 <<<"$verify")")
+	verified+=("--decisions ${modes[$i]}: $(grep -m1 'intact' <<<"$verify" || true)")
 done
 server_pids=()
 
