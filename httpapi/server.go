@@ -259,6 +259,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if cfg.Outbox != nil {
+		if err := m.reg.Register(newOutboxCollector(cfg.Outbox)); err != nil {
+			return nil, err
+		}
+	}
 	s.routes()
 	s.handler = s.base(s.mux)
 	return s, nil

@@ -7,8 +7,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
@@ -96,43 +94,6 @@ func (m *Main) alertsPendingCmd() *command {
 			return 0, tw.Flush()
 		},
 	}
-}
-
-// outboxCollector exports the undelivered alerts to /metrics, read from the
-// store at each scrape.
-type outboxCollector struct {
-	stats                     func(context.Context) (outbox.Stats, error)
-	pending, retrying, oldest *prometheus.Desc
-}
-
-func newOutboxCollector(stats func(context.Context) (outbox.Stats, error)) *outboxCollector {
-	return &outboxCollector{stats: stats,
-		pending:  prometheus.NewDesc("bulwark_alerts_undelivered", "Stored alerts (every kind) not delivered to the webhook yet.", nil, nil),
-		retrying: prometheus.NewDesc("bulwark_alerts_delivery_retrying", "Undelivered alerts with at least one failed delivery attempt.", nil, nil),
-		oldest:   prometheus.NewDesc("bulwark_alerts_undelivered_oldest_seconds", "Age of the oldest undelivered alert (0 when none).", nil, nil),
-	}
-}
-
-func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.pending
-	ch <- c.retrying
-	ch <- c.oldest
-}
-
-func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	st, err := c.stats(ctx)
-	if err != nil {
-		return // absent for this scrape; an error would fail the whole of /metrics
-	}
-	age := 0.0
-	if !st.OldestAt.IsZero() {
-		age = max(time.Since(st.OldestAt).Seconds(), 0)
-	}
-	ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(st.Pending))
-	ch <- prometheus.MustNewConstMetric(c.retrying, prometheus.GaugeValue, float64(st.Retrying))
-	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age)
 }
 
 // deliveryCheck is the degraded readiness check of 'serve --webhook': it

@@ -18,7 +18,6 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/httpapi"
-	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -262,9 +261,6 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		DegradedChecks: degraded,
 	})
 	if err != nil {
-		return err
-	}
-	if err := srv.Registry().Register(newOutboxCollector(func(ctx context.Context) (outbox.Stats, error) { return db.OutboxStats(ctx, nil) })); err != nil {
 		return err
 	}
 
