@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -14,12 +13,11 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/prune"
+	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
-
-// retentionInterval is how often serve prunes with --retention.
-const retentionInterval = time.Hour
 
 // retention is a flag value: how long screening decisions and alerts are
 // kept, in days ("400d") or as a Go duration ("9600h"); 0 keeps them
@@ -58,65 +56,25 @@ func (r *retention) Set(s string) error {
 
 var _ flag.Value = (*retention)(nil)
 
-// pruneLoop prunes the screening decisions and alerts and the Safe alerts
-// older than keep now and every retentionInterval until ctx ends; keep 0
-// does nothing.
-func pruneLoop(ctx context.Context, svc *screening.Service, db *sqlite.DB, alog *audit.Log, keep time.Duration, log *slog.Logger) {
-	if keep == 0 {
-		return
+// retentionJobs are serve's --retention: the screening decisions and
+// alerts, and the Safe alerts, pruned as actor.
+func retentionJobs(svc *screening.Service, db *sqlite.DB, alog *audit.Log, actor string) []prune.Job {
+	return []prune.Job{
+		{Name: "screening decisions", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
+			rep, err := svc.Prune(ctx, actor, before)
+			if err != nil || rep.AuditSeq == 0 {
+				return nil, err
+			}
+			return []any{"decisions", rep.Decisions, "alerts", rep.Alerts, "before", rep.Before, "auditSeq", rep.AuditSeq}, nil
+		}},
+		{Name: "Safe alerts", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
+			n, seq, err := watch.PruneAlerts(ctx, db, alog, actor, before)
+			if err != nil || n == 0 {
+				return nil, err
+			}
+			return []any{"alerts", n, "before", before.UTC(), "auditSeq", seq}, nil
+		}},
 	}
-	t := time.NewTicker(retentionInterval)
-	defer t.Stop()
-	for {
-		before := time.Now().Add(-keep)
-		rep, err := svc.Prune(ctx, "system:retention", before)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("retention: pruning screening decisions failed; will retry", "err", err)
-		case err == nil && rep.AuditSeq != 0:
-			log.Info("retention: pruned screening decisions", "decisions", rep.Decisions, "alerts", rep.Alerts,
-				"before", rep.Before, "auditSeq", rep.AuditSeq)
-		}
-		n, seq, err := pruneSafeAlerts(ctx, db, alog, "system:retention", before)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("retention: pruning Safe alerts failed; will retry", "err", err)
-		case err == nil && n > 0:
-			log.Info("retention: pruned Safe alerts", "alerts", n, "before", before.UTC(), "auditSeq", seq)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// errNothingPruned rolls back a prune that deleted nothing: no entry.
-var errNothingPruned = errors.New("nothing pruned")
-
-// pruneSafeAlerts deletes the Safe alerts stored before before (not those
-// whose webhook delivery is pending), audited as safe.alerts.prune; it
-// writes no entry when there is nothing to delete.
-func pruneSafeAlerts(ctx context.Context, db *sqlite.DB, alog *audit.Log, actor string, before time.Time) (n, seq int64, err error) {
-	e, err := alog.Do(ctx, func(ctx context.Context) (audit.Event, error) {
-		var err error
-		if n, err = db.PruneSafeAlerts(ctx, before); err != nil {
-			return audit.Event{}, err
-		}
-		if n == 0 {
-			return audit.Event{}, errNothingPruned
-		}
-		return audit.Event{Actor: actor, Action: "safe.alerts.prune", Target: "Safe alerts before " + before.UTC().Format(time.RFC3339),
-			Details: map[string]any{"before": before.UTC(), "alerts": n}}, nil
-	})
-	if errors.Is(err, errNothingPruned) {
-		return 0, 0, nil
-	}
-	if err != nil {
-		return 0, 0, err
-	}
-	return n, e.Seq, nil
 }
 
 func (m *Main) screenPruneCmd() *command {
@@ -153,7 +111,7 @@ func (m *Main) screenPruneCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			safeAlerts, safeSeq, err := pruneSafeAlerts(ctx, db, alog, m.cliActor(), rep.Before)
+			safeAlerts, safeSeq, err := watch.PruneAlerts(ctx, db, alog, m.cliActor(), rep.Before)
 			if err != nil {
 				return bulwark.ExitError, err
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/httpapi"
+	"github.com/bulwark-sec/bulwark/prune"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -287,7 +288,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	pruneDone := make(chan struct{})
 	go func() {
 		defer close(pruneDone)
-		pruneLoop(lctx, svc, db, log, time.Duration(f.retention), m.logger)
+		(&prune.Service{Keep: time.Duration(f.retention), Jobs: retentionJobs(svc, db, log, "system:retention"), Logger: m.logger}).Run(lctx)
 	}()
 	defer func() { stopLists(); <-pruneDone }()
 	if mon == nil {
