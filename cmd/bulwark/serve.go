@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -278,34 +279,31 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	// httpapi.Serve warns when it serves a non-loopback address without TLS.
 	started = true
 	m.logger.Info("starting", "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
-	lctx, stopLists := context.WithCancel(ctx)
-	listsDone := make(chan struct{})
-	go func() {
-		defer close(listsDone)
-		lists.Run(lctx)
-	}()
-	defer func() { stopLists(); <-listsDone }()
-	pruneDone := make(chan struct{})
-	go func() {
-		defer close(pruneDone)
-		(&prune.Service{Keep: time.Duration(f.retention), Jobs: retentionJobs(svc, db, log, "system:retention"), Logger: m.logger}).Run(lctx)
-	}()
-	defer func() { stopLists(); <-pruneDone }()
-	if mon == nil {
-		return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
+	// The background services run until the server stops (SIGINT/SIGTERM,
+	// or Serve fails). A new one is one more entry.
+	services := []func(context.Context){
+		lists.Run,
+		(&prune.Service{Keep: time.Duration(f.retention), Jobs: retentionJobs(svc, db, log, "system:retention"), Logger: m.logger}).Run,
 	}
-	// The monitor stops with the server: on SIGINT/SIGTERM, or when Serve
-	// fails.
-	mctx, stop := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		mon.Run(mctx)
-	}()
-	err = srv.Serve(ctx, ln)
-	stop()
-	<-stopped
-	return err
+	if mon != nil {
+		services = append(services, mon.Run)
+	}
+	defer runServices(ctx, services...)()
+	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
+}
+
+// runServices runs each of services in its own goroutine until ctx ends or
+// the returned stop is called; stop returns when all have returned.
+func runServices(ctx context.Context, services ...func(context.Context)) (stop func()) {
+	sctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, run := range services {
+		wg.Go(func() { run(sctx) })
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // safeVerifier returns the verifier of POST /api/v1/safe/verify: offline
