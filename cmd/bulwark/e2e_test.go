@@ -38,6 +38,9 @@ func TestMain(m *testing.M) {
 	if binary.dir != "" {
 		os.RemoveAll(binary.dir)
 	}
+	if imported.dir != "" {
+		os.RemoveAll(imported.dir)
+	}
 	os.Exit(code)
 }
 

@@ -62,7 +62,7 @@ func writeDir(t *testing.T, files map[string]string) string {
 // under an ID that is not an official list's.
 func TestListsUpdateOwnFileNeverOfficial(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	const mine = "0x00000000000000000000000000000000000000aa"
 	// 40 addresses: more than half of the 73 FBI addresses, so a shrink
 	// guard alone would not stop it replacing them.
@@ -159,7 +159,7 @@ func TestListsUpdateFBIShrinkRefused(t *testing.T) {
 	for _, keep := range []int{5, 40} {
 		t.Run(fmt.Sprint(keep), func(t *testing.T) {
 			t.Parallel()
-			env := map[string]string{"BULWARK_DATA": t.TempDir()}
+			env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 			table := "chain,address,incident,attribution,primary_source,corroboration,validation,confidence\n"
 			for _, a := range fbi[:keep] {
 				table += "ETH," + a + ",Bybit theft 2025-02-21 (laundering addresses),DPRK/TraderTraitor per FBI,FBI PSA I-022625-PSA,,,high\n"
@@ -190,7 +190,7 @@ func TestListsUpdateFBIShrinkRefused(t *testing.T) {
 // "DPRK, confidence high" attribution.
 func TestListsUpdatePerCurrencyOFACFiles(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	const cyber2 = "bc1qsxf77cvwcd6jv6j8d8j3uhh4g0xqw4meswmwuc" // OFAC SDN 38420, CYBER2
 	src := writeDir(t, map[string]string{
 		"sanctioned_addresses_XBT.txt": cyber2 + "\n",

@@ -30,7 +30,7 @@ func oneLine(t *testing.T, stderr string) {
 
 func TestScreenAddressCLI(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	code, out, errOut := run(t, env, "screen", "address", "--json", strings.ToLower(lazarusRonin), "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", bybitFBI)
 	if code != 3 {
 		t.Fatalf("exit %d, want 3; %s %s", code, out, errOut)
@@ -84,7 +84,7 @@ func TestScreenAddressCLI(t *testing.T) {
 
 func TestScreenNameCLI(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	code, out, errOut := run(t, env, "screen", "name", "--json", "Kim Jong Un")
 	if code != 3 {
 		t.Fatalf("exit %d; %s %s", code, out, errOut)
@@ -291,7 +291,7 @@ func TestServeScreening(t *testing.T) {
 func TestScreenReplayAndPolicyCLI(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	code, out, _ := run(t, env, "screen", "name", "--json", "--use", "vendor", "Kim Jong Un")
 	var d struct{ DecisionID, Verdict, Policy string }
 	if err := json.Unmarshal([]byte(out), &d); err != nil || d.Verdict != "review" || code != 2 || !strings.HasPrefix(d.Policy, "sha256:") {
@@ -350,8 +350,7 @@ func TestListsExportFreshDataDir(t *testing.T) {
 // line naming the flag and the form it takes.
 func TestScreenFlagsChecked(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -395,7 +394,7 @@ func TestScreenFlagsChecked(t *testing.T) {
 func TestScreenFileErrorsNameTheLine(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	file := filepath.Join(dir, "names.txt")
 	os.WriteFile(file, []byte("# hires\nAngela Merkel\n\nPARK Jin Hyok\n# more\n\nKim \xff\xfe Un\n"), 0o600)
 	code, out, errOut := run(t, env, "screen", "name", "--file", file)
@@ -434,7 +433,7 @@ func TestScreenFileErrorsNameTheLine(t *testing.T) {
 func TestScreenFileProblems(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	empty := filepath.Join(dir, "empty.txt")
 	if err := os.WriteFile(empty, []byte("# nothing yet\n\n  \n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -459,7 +458,7 @@ func TestScreenFileProblems(t *testing.T) {
 // TestCountsAreSingularForOne: "1 match", "1 entry", never "1 matches".
 func TestCountsAreSingularForOne(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	code, out, errOut := run(t, env, "screen", "name", "--dob", "1984", "--country", "KP", "--type", "person", "Park Jin Hyok")
 	if code != 3 || !strings.HasPrefix(out, `BLOCK  "Park Jin Hyok"  (1 match)`+"\n") {
 		t.Errorf("one match: exit %d, %q %q", code, out, errOut)
@@ -482,8 +481,7 @@ func TestScreenNameRequestTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	for _, r := range rows {
 		args := []string{"screen", "name", "--json", "--lists-max-age", "0"}
 		for flag, v := range map[string]string{"--type": r.Type, "--dob": r.DOB, "--country": r.Country, "--subject": r.Subject} {
@@ -519,7 +517,7 @@ func TestScreenNameRequestTable(t *testing.T) {
 // every stale list, also when the addresses span several batches.
 func TestStaleWarningOnce(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
 	var b strings.Builder
 	n := screening.DefaultMaxBatch + 1
 	for i := range n {
