@@ -82,3 +82,14 @@ func copyFile(from, to string) error {
 	}
 	return dst.Close()
 }
+
+// progress writes a line about a long test's progress to standard error
+// when running verbosely, so that a slow run is not silent for minutes
+// (go test shows it as it comes for a single package, and with a failed
+// or timed-out package's output).
+func progress(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if testing.Verbose() {
+		fmt.Fprintf(os.Stderr, "    %s: "+format+"\n", append([]any{t.Name()}, args...)...)
+	}
+}

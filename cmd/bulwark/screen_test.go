@@ -482,7 +482,10 @@ func TestScreenNameRequestTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
-	for _, r := range rows {
+	for i, r := range rows {
+		if i%10 == 0 {
+			progress(t, "row %d of %d", i+1, len(rows))
+		}
 		args := []string{"screen", "name", "--json", "--lists-max-age", "0"}
 		for flag, v := range map[string]string{"--type": r.Type, "--dob": r.DOB, "--country": r.Country, "--subject": r.Subject} {
 			if v != "" {
