@@ -139,6 +139,7 @@ func checkCommon(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	storeDown := bulwark.Errorf(bulwark.EUNAVAILABLE, "the store does not answer")
 	runScenarios(t, []scenario{
 		{name: "healthz needs no token", method: "GET", path: "/healthz",
@@ -192,6 +193,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	runScenarios(t, []scenario{
 		{name: "metrics need a token", method: "GET", path: "/metrics",
 			wantStatus: 401, wantCode: bulwark.EUNAUTHORIZED},
@@ -227,6 +229,7 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	badAuth := []string{"invalid or expired token"}
 	runScenarios(t, []scenario{
 		{name: "no header", method: "GET", path: "/api/v1/whoami",
@@ -281,6 +284,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	runScenarios(t, []scenario{
 		{name: "admin lists tokens", method: "GET", path: "/api/v1/tokens", headers: bearerFor("admin"),
 			wantStatus: 200,
@@ -360,6 +364,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestTokenLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	create := e.do("POST", "/api/v1/tokens", jsonHeaders("admin"), `{"name":"ops","role":"admin","ttl":"1h"}`)
 	mustStatus(t, create, 201)
@@ -431,6 +436,7 @@ func TestTokenLifecycle(t *testing.T) {
 }
 
 func TestDecodingErrors(t *testing.T) {
+	t.Parallel()
 	post := func(name, body string, headers map[string]string, status int, code string, msg ...string) scenario {
 		if headers == nil {
 			headers = jsonHeaders("admin")
@@ -477,6 +483,7 @@ func TestDecodingErrors(t *testing.T) {
 }
 
 func TestAuditRoutes(t *testing.T) {
+	t.Parallel()
 	seed := func(n int) func(t *testing.T, e *env) {
 		return func(t *testing.T, e *env) {
 			for i := 0; i < n; i++ {
@@ -577,6 +584,7 @@ func TestAuditRoutes(t *testing.T) {
 }
 
 func TestNotFoundAndMethods(t *testing.T) {
+	t.Parallel()
 	runScenarios(t, []scenario{
 		{name: "unknown api route without token", method: "GET", path: "/api/v1/secrets",
 			wantStatus: 401, wantCode: bulwark.EUNAUTHORIZED},
@@ -600,6 +608,7 @@ func TestNotFoundAndMethods(t *testing.T) {
 }
 
 func TestAuditFailure(t *testing.T) {
+	t.Parallel()
 	down := errors.New("disk I/O error at /var/lib/bulwark")
 	ctx := context.Background()
 	// internalError checks that the answer is the bare "internal error" and
@@ -739,6 +748,7 @@ func TestAuditFailure(t *testing.T) {
 }
 
 func TestPanicRecovery(t *testing.T) {
+	t.Parallel()
 	var tokens *panickyTokens
 	runScenarios(t, []scenario{
 		{name: "a panicking store gives a JSON 500", method: "GET", path: "/api/v1/whoami", headers: bearerFor("viewer"),
@@ -764,6 +774,7 @@ func TestPanicRecovery(t *testing.T) {
 }
 
 func TestRateLimitPerToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *Config) { c.RateLimit = 0.01; c.Burst = 2 })
 	for i := 0; i < 2; i++ {
 		mustStatus(t, e.do("GET", "/api/v1/whoami", bearerFor("viewer"), ""), 200)
@@ -871,6 +882,7 @@ func TestRateLimitFailedAuth(t *testing.T) {
 }
 
 func TestNoSecretsInLogs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	rec := e.do("POST", "/api/v1/tokens?token=querysecret", jsonHeaders("admin"), `{"name":"logcheck","role":"viewer"}`)
 	mustStatus(t, rec, 201)
@@ -892,6 +904,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	base := Config{Auth: e.srv.auth, Audit: e.log}
 	for name, mutate := range map[string]func(*Config){
@@ -919,6 +932,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestStateChangingRoutesMustBeAudited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	defer func() {
 		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "handleChange") {

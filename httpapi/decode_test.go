@@ -37,6 +37,7 @@ type decodeEmbedded struct {
 }
 
 func TestDecodeBytes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, msg, field string
 	}{
@@ -99,6 +100,7 @@ func TestDecodeBytes(t *testing.T) {
 }
 
 func TestByteSize(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int64]string{1 << 20: "1 MiB", 1024: "1 KiB", 1536: "1536 bytes", 3 << 30: "3 GiB", 10: "10 bytes"} {
 		if got := byteSize(n); got != want {
 			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)

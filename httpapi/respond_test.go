@@ -44,6 +44,7 @@ func TestWithhold(t *testing.T) {
 // A 503 from a list refresh names no host, URL or resolver address; the
 // server log keeps them for the operator.
 func TestErrorBodiesWithholdInternalLocations(t *testing.T) {
+	t.Parallel()
 	const cause = "fetch https://lists.example.internal/sdn.csv: dial tcp: lookup lists.example.internal on 10.255.255.53:53: no such host"
 	runScenarios(t, []scenario{
 		{name: "lists update 503", method: "POST", path: "/api/v1/lists/update", headers: bearerFor("admin"),

@@ -20,6 +20,7 @@ import (
 // chain id and version from it, simulates, answers the simulation and
 // audits the block and its summary; a request still cannot name a node.
 func TestSafeVerifyAPIOnChain(t *testing.T) {
+	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.1.1")
 	s := d.NewSafe(t, 3, safetest.NewOwners(6)...)
@@ -81,6 +82,7 @@ func TestSafeVerifyAPIOnChain(t *testing.T) {
 // error an API caller sees names no part of the node's URL — not its host,
 // nor a key in its user info, path or query.
 func TestSafeVerifyAPINodeDownHidesURL(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +116,7 @@ func TestSafeVerifyAPINodeDownHidesURL(t *testing.T) {
 }
 
 func TestHideNodeURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"node at https://node.example/… is unreachable: connection refused (is it running? check --rpc)", "the node is unreachable: connection refused (is it running? check --rpc)"},
 		{"node rate limit: node at http://[::1]:8545 refused eth_call: HTTP 429", "node rate limit: the node refused eth_call: HTTP 429"},

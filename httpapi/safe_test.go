@@ -104,6 +104,7 @@ func noVerifyAudit(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
 }
 
 func TestSafeVerifyAPI(t *testing.T) {
+	t.Parallel()
 	const path = "/api/v1/safe/verify"
 	opts := `"chainId":1,"safeVersion":"1.1.1"`
 	opts141 := `"chainId":"1","safeVersion":"1.4.1"`
@@ -229,6 +230,7 @@ func TestSafeVerifyAPIServiceFile(t *testing.T) {
 // TestSafeVerifyAPISharedFixture posts the Safe Transaction Service
 // fixture of Bybit's nonce 71 from ../shared as it is, the options in the query.
 func TestSafeVerifyAPISharedFixture(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "shared", "data", "safe", "bybit", "bybit-safe-tx.clearsign-fixture.json"))
 	if err != nil {
 		t.Skip("shared Bybit fixture is absent")

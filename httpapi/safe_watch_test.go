@@ -96,6 +96,7 @@ func both(fs ...func(*testing.T, *env, *httptest.ResponseRecorder)) func(*testin
 }
 
 func TestSafeWatchAPI(t *testing.T) {
+	t.Parallel()
 	const path = "/api/v1/safe/watches"
 	noStores := func(c *Config) { c.SafeWatches, c.SafeAlerts = nil, nil }
 	runScenarios(t, []scenario{
@@ -134,6 +135,7 @@ func TestSafeWatchAPI(t *testing.T) {
 }
 
 func TestSafeWatchAPINotifiesMonitor(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	e := newEnv(t, func(c *Config) { c.SafeWatchesChanged = func() { n.Add(1) } })
 	for _, tc := range []struct {
@@ -157,6 +159,7 @@ func TestSafeWatchAPINotifiesMonitor(t *testing.T) {
 }
 
 func TestSafeAlertsAPI(t *testing.T) {
+	t.Parallel()
 	const path = "/api/v1/safe/alerts"
 	ids := func(want ...int64) func(*testing.T, *env, *httptest.ResponseRecorder) {
 		return func(t *testing.T, _ *env, rec *httptest.ResponseRecorder) {
@@ -202,6 +205,7 @@ func TestSafeAlertsAPI(t *testing.T) {
 }
 
 func TestPendingAlertsAPI(t *testing.T) {
+	t.Parallel()
 	const path = "/api/v1/alerts/pending"
 	delivered := func(t *testing.T, e *env) {
 		saveAlerts(t, e)

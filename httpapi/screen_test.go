@@ -98,6 +98,7 @@ func noDecision(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
 }
 
 func TestScreenAddressAPI(t *testing.T) {
+	t.Parallel()
 	const path = "/api/v1/screen/address"
 	batch := make([]string, 10001)
 	for i := range batch {
@@ -134,6 +135,7 @@ func TestScreenAddressAPI(t *testing.T) {
 }
 
 func TestScreenNameAPI(t *testing.T) {
+	t.Parallel()
 	const path = "/api/v1/screen/name"
 	runScenarios(t, screeningScenarios([]scenario{
 		{name: "hit", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"name":"Kim Jong-un","dob":"1984-01-08","use":"hiring"}`,
@@ -151,6 +153,7 @@ func TestScreenNameAPI(t *testing.T) {
 }
 
 func TestScreenDispositionWatchAndListsAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withScreening)
 	post := func(path, body, who string) *httptest.ResponseRecorder {
 		return e.do("POST", path, jsonHeaders(who), body)
@@ -255,6 +258,7 @@ func TestScreenDispositionWatchAndListsAPI(t *testing.T) {
 }
 
 func TestListsUpdateAPI(t *testing.T) {
+	t.Parallel()
 	var called string
 	e := newEnv(t, func(c *Config) {
 		withScreening(c)
@@ -277,6 +281,7 @@ func TestListsUpdateAPI(t *testing.T) {
 // TestListSwapUnderLoad imports new list versions while clients screen:
 // no request fails and every answer is whole (one version of the lists).
 func TestListSwapUnderLoad(t *testing.T) {
+	t.Parallel()
 	// The clients send as fast as they can: per-token rate limiting is off
 	// (it has its own tests), so an answer other than 200 is a swap's fault,
 	// not a 429 from a loaded machine sending faster than the limit.
@@ -341,6 +346,7 @@ func TestListSwapUnderLoad(t *testing.T) {
 // and refuses what it refuses, naming the same field, storing nothing and
 // echoing no more than a short prefix of a huge value.
 func TestScreenNameRequestTable(t *testing.T) {
+	t.Parallel()
 	rows, err := reqtable.LoadNameRequests("../screening/testdata/name_requests.json")
 	if err != nil {
 		t.Fatal(err)
@@ -403,6 +409,7 @@ func mustDecision(t *testing.T, e *env, id string) []byte {
 // Address requests: the sizes the CLI refuses are refused (naming the
 // item of a batch), nothing is stored, and no error repeats a huge value.
 func TestScreenAddressRequestLimits(t *testing.T) {
+	t.Parallel()
 	const path = "/api/v1/screen/address"
 	huge := strings.Repeat("7", 1000000)
 	runScenarios(t, screeningScenarios([]scenario{

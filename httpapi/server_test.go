@@ -51,6 +51,7 @@ func serve(t *testing.T, e *env, scheme string) (string, func() error) {
 }
 
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	entered := make(chan struct{})
 	release := make(chan struct{})
 	e := newEnv(t, func(c *Config) {
@@ -114,6 +115,7 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 func TestShutdownTimeout(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	defer close(release)
 	entered := make(chan struct{})
@@ -183,6 +185,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 }
 
 func TestTLS(t *testing.T) {
+	t.Parallel()
 	certFile, keyFile, pool := selfSigned(t)
 	e := newEnv(t, func(c *Config) { c.TLSCertFile, c.TLSKeyFile = certFile, keyFile })
 	base, stop := serve(t, e, "https")
@@ -236,6 +239,7 @@ func TestTLS(t *testing.T) {
 }
 
 func TestInsecureWarning(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ln, err := net.Listen("tcp", "0.0.0.0:0")
 	if err != nil {
@@ -268,6 +272,7 @@ func TestInsecureWarning(t *testing.T) {
 }
 
 func TestListenAndServe(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *Config) { c.Addr = "127.0.0.1:0" })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -305,6 +310,7 @@ func TestListenAndServe(t *testing.T) {
 }
 
 func TestLoopbackAddr(t *testing.T) {
+	t.Parallel()
 	for addr, want := range map[string]bool{
 		"127.0.0.1:8080": true, "localhost:80": true, "[::1]:8080": true, "127.1.2.3:1": true,
 		"::1": true, "LOCALHOST": true,
@@ -436,6 +442,7 @@ func FuzzClientAddr(f *testing.F) {
 }
 
 func TestLimiterTableIsBounded(t *testing.T) {
+	t.Parallel()
 	lt := newLimiterTable(1, 1, 3)
 	now := time.Now()
 	for _, k := range []string{"a", "b", "c"} {
