@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/internal/syncbuf"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
@@ -111,24 +111,6 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is a Server over a fresh SQLite store with a set of tokens: "admin",
 // "analyst", "viewer", plus "revoked" (a revoked admin token) and "expired"
 // (an admin token past its TTL). None of the set-up writes audit entries.
@@ -141,7 +123,7 @@ type env struct {
 	auth    *auth.Service
 	log     *audit.Log
 	clock   *clock
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 	secrets map[string]string
 	ids     map[string]string
 }
@@ -152,7 +134,7 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 		t:       t,
 		db:      openStore(t),
 		clock:   &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
-		logs:    &syncBuffer{},
+		logs:    &syncbuf.Buffer{},
 		secrets: map[string]string{},
 		ids:     map[string]string{},
 	}

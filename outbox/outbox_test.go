@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/syncbuf"
 	"github.com/bulwark-sec/bulwark/outbox"
 )
 
@@ -483,7 +484,7 @@ func TestRunPollsAndSurvivesStoreFailures(t *testing.T) {
 	t.Parallel()
 	store := &flakyStore{memStore: newMemStore(), fails: 1}
 	sender := &fakeSender{started: make(chan string, 10)}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	svc := outbox.New(store, sender, outbox.Options{Poll: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -500,22 +501,4 @@ func TestRunPollsAndSurvivesStoreFailures(t *testing.T) {
 	if !strings.Contains(logs.String(), "outbox: cannot deliver") || !strings.Contains(logs.String(), "locked by another process") {
 		t.Errorf("the store failure is not logged:\n%s", logs.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

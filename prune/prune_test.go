@@ -1,35 +1,16 @@
 package prune_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/bulwark-sec/bulwark/internal/syncbuf"
 	"github.com/bulwark-sec/bulwark/prune"
 )
-
-// lockedBuffer is a log destination safe for Run's goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestServiceRunsJobs: every Job runs at start with the cutoff Keep before
 // now, what one pruned is logged under its name, a failure is logged and
@@ -37,7 +18,7 @@ func (l *lockedBuffer) String() string {
 func TestServiceRunsJobs(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	calls := make(chan string, 100)
 	fails := 1
 	s := &prune.Service{Keep: 48 * time.Hour, Interval: time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil)),

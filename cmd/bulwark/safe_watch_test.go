@@ -22,6 +22,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/internal/syncbuf"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
@@ -39,12 +40,12 @@ func runWatch(t *testing.T, ctx context.Context, data string, args ...string) (c
 // runWatchEnv is runWatch with more environment variables.
 func runWatchEnv(t *testing.T, ctx context.Context, data string, extra map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	return runWatchTo(t, ctx, data, &syncBuffer{}, extra, args...)
+	return runWatchTo(t, ctx, data, &syncbuf.Buffer{}, extra, args...)
 }
 
 // runWatchTo is runWatchEnv writing its standard error to errb, which the
 // test may read while the command runs.
-func runWatchTo(t *testing.T, ctx context.Context, data string, errb *syncBuffer, extra map[string]string, args ...string) (code int, stdout, stderr string) {
+func runWatchTo(t *testing.T, ctx context.Context, data string, errb *syncbuf.Buffer, extra map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out bytes.Buffer
 	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
@@ -317,7 +318,7 @@ func TestSafeWatchFollowsHead(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	data := t.TempDir()
-	errb := &syncBuffer{}
+	errb := &syncbuf.Buffer{}
 	go func() {
 		code, stdout, stderr := runWatchTo(t, ctx, data, errb, nil, "--safe", s.Address.Hex(), "--rpc", chain.URL(), "--interval", "20ms", "--json")
 		done <- result{code, stdout, stderr}

@@ -1,19 +1,18 @@
 package sources_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/internal/syncbuf"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/screening/lists"
 	"github.com/bulwark-sec/bulwark/screening/sources"
@@ -47,24 +46,6 @@ func openScreening(t *testing.T, db *sqlite.DB) *screening.Service {
 	return svc
 }
 
-// syncBuffer is a log destination safe for the refresher's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // hasList reports whether svc has a list in force whose ID starts with prefix.
 func hasList(svc *screening.Service, prefix string) bool {
 	for _, li := range svc.Screener().Index().Lists() {
@@ -86,7 +67,7 @@ func TestRefresherCheckKeepsInternalsOut(t *testing.T) {
 		http.Error(w, "no", http.StatusBadGateway)
 	}))
 	defer srv.Close()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	r := sources.NewRefresher(sources.RefresherConfig{Service: svc, From: srv.URL + "/key-abc123/SDN.CSV",
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err := r.Check(ctx); err == nil || !strings.Contains(err.Error(), "no lists are loaded") || strings.Contains(err.Error(), "refresh failed") {
@@ -121,7 +102,7 @@ func TestRefresherRefreshesOnSchedule(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := openScreening(t, openStore(t, filepath.Join(t.TempDir(), "bulwark.db")))
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	r := sources.NewRefresher(sources.RefresherConfig{Service: svc, From: sampleList, Interval: 10 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	done := make(chan struct{})
