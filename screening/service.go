@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -476,6 +477,9 @@ func (s *Service) RemoveList(ctx context.Context, actor, id string) (ListInfo, e
 	_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var err error
 		if li, err = s.cfg.Store.RemoveList(ctx, id); err != nil {
+			if bulwark.IsCode(err, bulwark.ENOTFOUND) {
+				return audit.Event{}, UnknownList(id, s.activeIDs())
+			}
 			return audit.Event{}, err
 		}
 		return audit.Event{Actor: actor, Action: "lists.remove", Target: id, Details: map[string]any{"sha256": li.SHA256}}, nil
@@ -494,6 +498,25 @@ func (s *Service) RemoveList(ctx context.Context, actor, id string) (ListInfo, e
 	}
 	s.gen, err = s.cfg.Store.ListsGeneration(ctx)
 	return li, err
+}
+
+// activeIDs returns the ids of the active lists, sorted; s.mu is held.
+func (s *Service) activeIDs() []string {
+	ids := make([]string, 0, len(s.active))
+	for id := range s.active {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// UnknownList is the ENOTFOUND error for a list id that names no active
+// list: it names the ids that do exist, so that a typo is seen at once.
+func UnknownList(id string, active []string) *bulwark.Error {
+	if len(active) == 0 {
+		return bulwark.Errorf(bulwark.ENOTFOUND, "no active list %q: no lists are active", id)
+	}
+	return bulwark.Errorf(bulwark.ENOTFOUND, "no active list %q; the active lists are %s", id, strings.Join(active, ", "))
 }
 
 func (s *Service) loadDispositions(ctx context.Context) error {

@@ -280,7 +280,7 @@ func (m *Main) listsRemoveCmd() *command {
 			defer closeService(svc)
 			li, err := svc.RemoveList(ctx, "cli", args[0])
 			if err != nil {
-				return bulwark.ExitError, err
+				return bulwark.ExitError, seeLists(err)
 			}
 			if m.g.json {
 				return bulwark.ExitOK, m.printJSON(map[string]any{"removed": li})
@@ -289,4 +289,13 @@ func (m *Main) listsRemoveCmd() *command {
 			return bulwark.ExitOK, nil
 		},
 	}
+}
+
+// seeLists points an unknown list id's error at the command that shows
+// the lists.
+func seeLists(err error) error {
+	if !bulwark.IsCode(err, bulwark.ENOTFOUND) {
+		return err
+	}
+	return &bulwark.Error{Code: bulwark.ENOTFOUND, Message: bulwark.ErrorMessage(err) + " ('bulwark lists' shows them)", Err: err}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -54,7 +55,12 @@ func (m *Main) listsProblemsCmd() *command {
 				fmt.Fprintf(m.Stderr, "%s in %s (version %.12s)\n", plural(len(probs), "problem", "problems"), l.Info.ID, l.Info.SHA256)
 				return bulwark.ExitOK, nil
 			}
-			return bulwark.ExitError, bulwark.Errorf(bulwark.ENOTFOUND, "no active list %q (see 'bulwark lists')", args[0])
+			ids := make([]string, 0, len(ls))
+			for _, l := range ls {
+				ids = append(ids, l.Info.ID)
+			}
+			slices.Sort(ids)
+			return bulwark.ExitError, seeLists(screening.UnknownList(args[0], ids))
 		},
 	}
 }

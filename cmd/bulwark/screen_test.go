@@ -370,6 +370,9 @@ func TestScreenFlagsChecked(t *testing.T) {
 		{[]string{"screen", "name", "--subject", strings.Repeat("x", 201), "Pak Jin Hyok"}, "--subject: 201 bytes"},
 		{[]string{"screen", "address", "--subject", "\xfe", lazarusRonin}, "--subject: not valid UTF-8"},
 		{[]string{"screen", "address", "--subject", strings.Repeat("é", 101), lazarusRonin}, "--subject: 202 bytes"},
+		// An unknown list id: the error names the lists that exist.
+		{[]string{"lists", "remove", "nope"}, `no active list "nope"; the active lists are fbi-dprk, ofac-sdn, un-consolidated ('bulwark lists' shows them)` + "\n"},
+		{[]string{"lists", "problems", "nope"}, `no active list "nope"; the active lists are fbi-dprk, ofac-sdn, un-consolidated ('bulwark lists' shows them)` + "\n"},
 	} {
 		code, out, errOut := run(t, env, tc.args...)
 		if code != 1 || out != "" || !strings.HasPrefix(errOut, "bulwark: "+tc.want) {
