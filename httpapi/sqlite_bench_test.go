@@ -30,7 +30,7 @@ import (
 // Every benchmark has a "serial" case (one request at a time) and a
 // "parallel" case (b.RunParallel, 8×GOMAXPROCS goroutines). Rate limits are
 // off; the access log is built at Info into a discarding JSON handler.
-// docs/benchmarks.md (## API) holds the figures and the command.
+// docs/benchmarks.md ("API, in-process") holds the figures and the command.
 
 // sqliteBench is a server over a fresh SQLite store with an admin and a
 // viewer token.
