@@ -604,7 +604,68 @@ func TestNotFoundAndMethods(t *testing.T) {
 		{name: "wrong method on a token", method: "GET", path: "/api/v1/tokens/{viewer.id}", headers: bearerFor("admin"),
 			wantStatus: 405, wantHeaders: map[string]string{"Allow": "DELETE"}},
 		{name: "head on healthz", method: "HEAD", path: "/healthz", wantStatus: 200},
+		// A route's path written another way answers 404 naming the route,
+		// for every route (TestEveryRouteNamedFromItsVariants); under
+		// /api/v1 only after authentication.
+		{name: "trailing slash", method: "GET", path: "/api/v1/whoami/", headers: bearerFor("viewer"),
+			wantStatus: 404, wantCode: bulwark.ENOTFOUND, wantMsg: []string{"no such route: paths take no trailing slash; the route is GET /api/v1/whoami"}},
+		{name: "trailing slash without token", method: "GET", path: "/api/v1/whoami/",
+			wantStatus: 401, wantCode: bulwark.EUNAUTHORIZED, notBody: []string{"whoami"}},
+		{name: "trailing slash, another method", method: "POST", path: "/api/v1/whoami/", headers: bearerFor("viewer"),
+			wantStatus: 404, wantCode: bulwark.ENOTFOUND, wantMsg: []string{"the route is /api/v1/whoami (GET, HEAD)"}},
+		{name: "trailing slash on an unknown path", method: "GET", path: "/api/v1/secrets/", headers: bearerFor("viewer"),
+			wantStatus: 404, wantCode: bulwark.ENOTFOUND, wantMsg: []string{"no such route"}, notBody: []string{"the route is"}},
+		{name: "repeated slash, not redirected", method: "GET", path: "/api/v1//whoami", headers: bearerFor("viewer"),
+			wantStatus: 404, wantCode: bulwark.ENOTFOUND, wantMsg: []string{"paths take no repeated slash or dot segment; the route is GET /api/v1/whoami"}},
+		{name: "repeated slash without token", method: "GET", path: "//api/v1/whoami",
+			wantStatus: 401, wantCode: bulwark.EUNAUTHORIZED},
+		{name: "dot segment", method: "GET", path: "/api/v1/tokens/../whoami", headers: bearerFor("viewer"),
+			wantStatus: 404, wantCode: bulwark.ENOTFOUND, wantMsg: []string{"the route is GET /api/v1/whoami"}},
+		{name: "the API root", method: "GET", path: "/api/v1", headers: bearerFor("viewer"),
+			wantStatus: 404, wantCode: bulwark.ENOTFOUND, wantMsg: []string{"no such route"}},
+		{name: "the API root without token", method: "GET", path: "/api/v1",
+			wantStatus: 401, wantCode: bulwark.EUNAUTHORIZED},
+		{name: "trailing slash on healthz", method: "GET", path: "/healthz/",
+			wantStatus: 404, wantCode: bulwark.ENOTFOUND, wantMsg: []string{"the route is GET /healthz"}},
 	})
+}
+
+// TestEveryRouteNamedFromItsVariants: every route, requested with a
+// trailing slash or a repeated slash, answers the JSON 404 that names it
+// (never the mux's bare redirect or "no such route").
+func TestEveryRouteNamedFromItsVariants(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	if len(e.srv.patterns) < 20 {
+		t.Fatalf("only %d routes registered: %q", len(e.srv.patterns), e.srv.patterns)
+	}
+	for _, pat := range e.srv.patterns {
+		method, p, ok := strings.Cut(pat, " ")
+		if !ok {
+			continue // the fallbacks
+		}
+		// A concrete path: every {wildcard} segment becomes "x".
+		segs := strings.Split(p, "/")
+		for i, seg := range segs {
+			if strings.HasPrefix(seg, "{") {
+				segs[i] = "x"
+			}
+		}
+		p = strings.Join(segs, "/")
+		for _, variant := range []string{p + "/", strings.Replace(p, "/", "//", 2)} {
+			t.Run(method+" "+variant, func(t *testing.T) {
+				t.Parallel()
+				rec := e.do(method, variant, bearerFor("admin"), "")
+				if rec.Code != http.StatusNotFound {
+					t.Fatalf("status %d, want 404; body %s", rec.Code, rec.Body)
+				}
+				d := decodeErrorBody(t, rec.Body.Bytes())
+				if want := "the route is " + method + " " + p; d.Code != bulwark.ENOTFOUND || !strings.HasSuffix(d.Message, want) {
+					t.Errorf("error %+v, want %s ending in %q", d, bulwark.ENOTFOUND, want)
+				}
+			})
+		}
+	}
 }
 
 func TestAuditFailure(t *testing.T) {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,8 +68,8 @@ func (s *Server) routes() {
 
 	// Unknown API routes answer only after authentication, so probing
 	// without a token learns nothing about which routes exist.
-	s.handle(routeAPIFallback, auth.PermRead, s.fallback(routeAPIFallback))
-	s.handle(routeFallback, "", s.fallback(routeFallback))
+	s.handle(routeAPIFallback, auth.PermRead, s.fallback())
+	s.handle(routeFallback, "", s.fallback())
 }
 
 // handlerFunc is a route handler: it writes its own success response and
@@ -91,6 +93,7 @@ func (s *Server) handle(pattern string, perm auth.Permission, h handlerFunc) {
 
 // register installs h under pattern behind authentication (see handle).
 func (s *Server) register(pattern string, perm auth.Permission, h handlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if info := infoFrom(r.Context()); info != nil {
 			info.route = pattern
@@ -546,25 +549,84 @@ func intParam(q url.Values, name string, def, min, max int64) (int64, error) {
 	return n, nil
 }
 
+// route serves a request through the mux, except that a path the mux
+// would redirect (a repeated slash, a "." or ".." segment, or /api/v1 for
+// /api/v1/) goes to the fallback of its part of the tree: every route
+// answers a path that is not its own in the same way, with an error body
+// that names the route's own path (see fallback), and under /api/v1 only
+// after authentication.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if r.Method == http.MethodConnect || p == "" || p == cleanPath(p) && p != "/api/v1" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	target := routeFallback
+	if c := path.Clean(p); c == "/api/v1" || strings.HasPrefix(c, routeAPIFallback) {
+		target = routeAPIFallback
+	}
+	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, Host: r.Host, URL: &url.URL{Path: target}})
+	h.ServeHTTP(w, r)
+}
+
+// cleanPath is the path http.ServeMux serves p under (it redirects p when
+// they differ): "." and ".." segments and repeated slashes removed, a
+// trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
 // fallback answers a request no route matched: 405 with an Allow header
-// when the path exists under another method, else 404.
-func (s *Server) fallback(self string) handlerFunc {
+// when the path exists under another method; else 404, naming the route
+// when the path is a route's own written with a trailing slash, a repeated
+// slash or a dot segment.
+func (s *Server) fallback() handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var allowed []string
-		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-			probe := new(http.Request)
-			*probe = *r
-			probe.Method = m
-			if _, pat := s.mux.Handler(probe); pat != "" && pat != self && pat != routeFallback {
-				allowed = append(allowed, m)
+		if canon := path.Clean("/" + r.URL.Path); canon != r.URL.Path {
+			allowed := s.methods(r, canon)
+			if len(allowed) == 0 {
+				return bulwark.Errorf(bulwark.ENOTFOUND, "no such route")
 			}
+			route := canon + " (" + strings.Join(allowed, ", ") + ")"
+			if slices.Contains(allowed, r.Method) {
+				route = r.Method + " " + canon
+			}
+			why := "paths take no repeated slash or dot segment"
+			if strings.TrimRight(r.URL.Path, "/") == canon {
+				why = "paths take no trailing slash"
+			}
+			return bulwark.Errorf(bulwark.ENOTFOUND, "no such route: %s; the route is %s", why, route)
 		}
+		allowed := s.methods(r, r.URL.Path)
 		if len(allowed) == 0 {
 			return bulwark.Errorf(bulwark.ENOTFOUND, "no such route")
 		}
-		sort.Strings(allowed)
 		list := strings.Join(allowed, ", ")
 		w.Header().Set("Allow", list)
 		return bulwark.Errorf(bulwark.EMETHOD, "method %s is not allowed here: use %s", methodLabel(r.Method), list)
 	}
+}
+
+// methods returns the methods, sorted, of the routes that serve the path p
+// (r's host), fallbacks aside.
+func (s *Server) methods(r *http.Request, p string) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, Host: r.Host, URL: &url.URL{Path: p}}
+		if _, pat := s.mux.Handler(probe); pat != "" && pat != routeAPIFallback && pat != routeFallback {
+			allowed = append(allowed, m)
+		}
+	}
+	sort.Strings(allowed)
+	return allowed
 }

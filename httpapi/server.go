@@ -180,6 +180,7 @@ type Server struct {
 	tokenLim *limiterTable // nil when disabled
 	failLim  *limiterTable // nil when disabled
 	mux      *http.ServeMux
+	patterns []string // every route's pattern, in registration order
 	handler  http.Handler
 
 	mu   sync.Mutex
@@ -265,7 +266,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.routes()
-	s.handler = s.base(s.mux)
+	s.handler = s.base(http.HandlerFunc(s.route))
 	return s, nil
 }
 
