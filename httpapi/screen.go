@@ -12,6 +12,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
 const (
@@ -405,6 +406,9 @@ type ListView struct {
 	// AgeSeconds is Age in seconds.
 	AgeSeconds int64 `json:"ageSeconds"`
 	Stale      bool  `json:"stale"`
+	// Mislabelled marks a version an earlier Bulwark mislabelled
+	// DPRK-attributed (see MarkMislabelled).
+	Mislabelled bool `json:"mislabelled"`
 }
 
 // ListViews describes the lists of ix at now.
@@ -421,6 +425,24 @@ func ListViews(sc *screening.Screener, now time.Time) []ListView {
 	return out
 }
 
+// MarkMislabelled marks the views of the versions in ms (which
+// sources.FindMislabelled found) and returns ms, empty rather than nil:
+// 'bulwark lists --json' and GET /api/v1/lists both answer
+// {"lists": views, "mislabelled": ms}.
+func MarkMislabelled(views []ListView, ms []sources.Mislabelled) []sources.Mislabelled {
+	for _, m := range ms {
+		for i := range views {
+			if views[i].ID == m.List.ID && views[i].SHA256 == m.List.SHA256 {
+				views[i].Mislabelled = true
+			}
+		}
+	}
+	if ms == nil {
+		ms = []sources.Mislabelled{}
+	}
+	return ms
+}
+
 // lists answers GET /api/v1/lists.
 func (s *Server) lists(w http.ResponseWriter, r *http.Request) error {
 	svc, err := s.screening()
@@ -430,10 +452,21 @@ func (s *Server) lists(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r.URL.Query()); err != nil {
 		return err
 	}
-	ix := svc.Screener().Index()
+	sc := svc.Screener()
+	ix := sc.Index()
+	views := ListViews(sc, time.Now())
+	var ms []sources.Mislabelled
+	if s.cfg.Mislabelled != nil {
+		ms, err = s.cfg.Mislabelled(r.Context())
+	} else if s.cfg.ScreenStore != nil {
+		ms, err = sources.FindMislabelled(r.Context(), s.cfg.ScreenStore, ix.Lists())
+	}
+	if err != nil {
+		return err
+	}
 	ents, addrs := ix.Counts()
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"lists": ListViews(svc.Screener(), time.Now()), "entities": ents,
-		"addresses": addrs, "indexBuilt": ix.Built(), "recorder": svc.RecorderStats()})
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"lists": views, "mislabelled": MarkMislabelled(views, ms),
+		"entities": ents, "addresses": addrs, "indexBuilt": ix.Built(), "recorder": svc.RecorderStats()})
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/internal/reqtable"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
 const (
@@ -255,6 +258,46 @@ func TestScreenDispositionWatchAndListsAPI(t *testing.T) {
 			t.Errorf("no %s audit entry (have %v)", a, actions)
 		}
 	}
+}
+
+// plantMislabelled imports, as an earlier Bulwark did, a user's plain
+// address file (watch.txt) as the fbi-dprk list.
+func plantMislabelled(t *testing.T, e *env) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "screening", "sources", "testdata", "legacy", "plain_file_as_fbi_dprk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ls []*screening.List
+	if err := json.Unmarshal(raw, &ls); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.cfg.Screening.ImportWith(context.Background(), "cli", "/srv/lists", ls, screening.ImportOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestListsMarkMislabelled: GET /api/v1/lists marks the list versions an
+// earlier Bulwark mislabelled, with the same check and the same JSON as
+// 'bulwark lists --json', whether the server checks the store per request
+// or through the refresher's cached check.
+func TestListsMarkMislabelled(t *testing.T) {
+	t.Parallel()
+	refresher := func(c *Config) {
+		c.Mislabelled = sources.NewRefresher(sources.RefresherConfig{Service: c.Screening, Store: c.ScreenStore}).Mislabelled
+	}
+	marked := []string{`"id":"fbi-dprk"`, `"mislabelled":true`, `"plainFile":true`,
+		`"reimport":"bulwark lists update --from /srv/lists/watch.txt --list watch --kind internal"`}
+	runScenarios(t, screeningScenarios([]scenario{
+		{name: "clean store", method: "GET", path: "/api/v1/lists", headers: bearerFor("viewer"),
+			wantStatus: 200, wantBody: []string{`"mislabelled":[]`, `"id":"ofac-sdn"`, `"mislabelled":false`}, notBody: []string{`"mislabelled":true`}},
+		{name: "clean store, refresher", configure: refresher, method: "GET", path: "/api/v1/lists", headers: bearerFor("viewer"),
+			wantStatus: 200, wantBody: []string{`"mislabelled":[]`}, notBody: []string{`"mislabelled":true`}},
+		{name: "plain file as fbi-dprk", setup: plantMislabelled, method: "GET", path: "/api/v1/lists", headers: bearerFor("viewer"),
+			wantStatus: 200, wantBody: marked},
+		{name: "plain file as fbi-dprk, refresher", configure: refresher, setup: plantMislabelled, method: "GET", path: "/api/v1/lists", headers: bearerFor("viewer"),
+			wantStatus: 200, wantBody: marked},
+	}))
 }
 
 func TestListsUpdateAPI(t *testing.T) {

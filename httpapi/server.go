@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
 // Defaults for the zero values of Config.
@@ -162,6 +163,11 @@ type Config struct {
 	// makes those routes answer 503.
 	Screening   *screening.Service
 	ScreenStore screening.Stores
+	// Mislabelled returns the active list versions an earlier Bulwark
+	// mislabelled, which GET /api/v1/lists marks as 'bulwark lists' does
+	// (sources.Refresher.Mislabelled, which caches the answer); nil checks
+	// ScreenStore with sources.FindMislabelled on every request.
+	Mislabelled func(ctx context.Context) ([]sources.Mislabelled, error)
 	// ListsUpdate refreshes the lists (POST /api/v1/lists/update); nil
 	// makes the route answer 503.
 	ListsUpdate ListsUpdater

@@ -50,10 +50,8 @@ func (m *Main) listsCmd() *command {
 			if len(bad) > 0 {
 				code = bulwark.ExitReview // a human must look
 			}
+			bad = httpapi.MarkMislabelled(views, bad)
 			if m.g.json {
-				if bad == nil {
-					bad = []sources.Mislabelled{}
-				}
 				return code, m.printJSON(map[string]any{"lists": views, "mislabelled": bad})
 			}
 			marked := mislabelledIDs(bad)

@@ -258,6 +258,7 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		},
 		Screening:      svc,
 		ScreenStore:    db,
+		Mislabelled:    lists.Mislabelled,
 		ListsUpdate:    lists.Update,
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc)},
 		DegradedChecks: degraded,

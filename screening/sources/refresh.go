@@ -182,6 +182,15 @@ func (r *Refresher) findMislabelled(ctx context.Context) ([]Mislabelled, error) 
 	return ms, nil
 }
 
+// Mislabelled returns the active list versions an earlier Bulwark
+// mislabelled (FindMislabelled, as 'bulwark lists' and Check use it),
+// checking the store again only when the active versions changed.
+func (r *Refresher) Mislabelled(ctx context.Context) ([]Mislabelled, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.findMislabelled(ctx)
+}
+
 // WarnMislabelled logs each mislabelled list once (a server calls it at
 // start).
 func (r *Refresher) WarnMislabelled(ctx context.Context) {
