@@ -63,7 +63,7 @@ type globals struct {
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.dataDir, "data-dir", "", "data directory `DIR` (default $BULWARK_DATA, else $XDG_DATA_HOME/bulwark, else ~/.local/share/bulwark)")
+	fs.StringVar(&g.dataDir, "data-dir", "", "data directory `DIR` (default $BULWARK_DATA, else ~/.local/share/bulwark)")
 	fs.BoolVar(&g.json, "json", false, "machine-readable JSON on stdout")
 	fs.StringVar(&g.logFormat, "log-format", "text", "log format: `text|json`")
 	fs.StringVar(&g.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")

@@ -139,21 +139,38 @@ func (m *Main) setupLogging() error {
 	return nil
 }
 
-// dataDir returns the data directory in force: --data-dir, $BULWARK_DATA (applied
-// to the flag before this is called), $XDG_DATA_HOME/bulwark, or
-// ~/.local/share/bulwark.
+// dataDir returns the data directory in force: --data-dir, $BULWARK_DATA
+// (applied to the flag before this is called), or ~/.local/share/bulwark,
+// as the shared command-line contract says. $XDG_DATA_HOME is not
+// followed; a store found in $XDG_DATA_HOME/bulwark (where earlier
+// versions put it) while the default directory has none is an error
+// saying how to keep using it, never a silent start on an empty store.
 func (m *Main) dataDir() (string, error) {
 	if m.g.dataDir != "" {
 		return filepath.Abs(m.g.dataDir)
 	}
+	home, ok := m.lookupEnv("HOME")
+	if !ok || home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", bulwark.Invalid("--data-dir", "no home directory to put the default data directory in: give --data-dir DIR or set BULWARK_DATA")
+		}
+	}
+	dir := filepath.Join(home, ".local", "share", "bulwark")
 	if x, ok := m.lookupEnv("XDG_DATA_HOME"); ok && x != "" {
-		return filepath.Join(x, "bulwark"), nil
+		old := filepath.Join(x, "bulwark")
+		if old != dir && exists(filepath.Join(old, "bulwark.db")) && !exists(filepath.Join(dir, "bulwark.db")) {
+			return "", bulwark.Invalid("--data-dir", "the default data directory is %s, which holds no store, but %s ($XDG_DATA_HOME/bulwark) does: "+
+				"give --data-dir %s or set BULWARK_DATA=%s to keep using it, or move it to %s", dir, old, old, old, dir)
+		}
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", bulwark.Invalid("--data-dir", "no home directory to put the default data directory in: give --data-dir DIR or set BULWARK_DATA")
-	}
-	return filepath.Join(home, ".local", "share", "bulwark"), nil
+	return dir, nil
+}
+
+// exists reports whether path names an existing file.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // openStore creates the data directory if needed and opens the store in it.

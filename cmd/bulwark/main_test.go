@@ -460,6 +460,69 @@ func TestDataDirProblems(t *testing.T) {
 	}
 }
 
+// TestDefaultDataDir: without --data-dir or BULWARK_DATA the store is in
+// ~/.local/share/bulwark, as the shared contract says, whatever
+// $XDG_DATA_HOME is; a store left in $XDG_DATA_HOME/bulwark is named in an
+// error, never replaced by a new empty one.
+func TestDefaultDataDir(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		xdg      bool // set XDG_DATA_HOME
+		xdgStore bool // a store in $XDG_DATA_HOME/bulwark
+		homeDB   bool // a store in ~/.local/share/bulwark
+		data     bool // set BULWARK_DATA
+		code     int
+		storeIn  string // "home", "data" or "" (none created)
+		stderr   string
+	}{
+		{name: "home", code: 0, storeIn: "home"},
+		{name: "XDG_DATA_HOME is not followed", xdg: true, code: 0, storeIn: "home"},
+		{name: "a store in XDG_DATA_HOME only", xdg: true, xdgStore: true, code: 1,
+			stderr: "bulwark: --data-dir: the default data directory is {home}, which holds no store, but {xdg} ($XDG_DATA_HOME/bulwark) does: give --data-dir {xdg} or set BULWARK_DATA={xdg} to keep using it, or move it to {home}\n"},
+		{name: "stores in both", xdg: true, xdgStore: true, homeDB: true, code: 0, storeIn: "home"},
+		{name: "BULWARK_DATA wins", xdg: true, xdgStore: true, data: true, code: 0, storeIn: "data"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			base := t.TempDir()
+			home := filepath.Join(base, "home")
+			homeDir := filepath.Join(home, ".local", "share", "bulwark")
+			xdgDir := filepath.Join(base, "xdg", "bulwark")
+			dataDir := filepath.Join(base, "data")
+			env := map[string]string{"HOME": home}
+			if tt.xdg {
+				env["XDG_DATA_HOME"] = filepath.Join(base, "xdg")
+			}
+			if tt.data {
+				env["BULWARK_DATA"] = dataDir
+			}
+			for dir, want := range map[string]bool{xdgDir: tt.xdgStore, homeDir: tt.homeDB} {
+				if want {
+					if code, _, errOut := run(t, map[string]string{"BULWARK_DATA": dir}, "token", "list"); code != 0 {
+						t.Fatalf("making a store in %s: exit %d %s", dir, code, errOut)
+					}
+				}
+			}
+			code, _, errOut := run(t, env, "token", "list")
+			want := strings.NewReplacer("{home}", homeDir, "{xdg}", xdgDir).Replace(tt.stderr)
+			if code != tt.code || tt.stderr != "" && errOut != want {
+				t.Fatalf("exit %d, want %d; stderr %q, want %q", code, tt.code, errOut, want)
+			}
+			for where, dir := range map[string]string{"home": homeDir, "data": dataDir} {
+				made := exists(filepath.Join(dir, "bulwark.db"))
+				if want := where == tt.storeIn || where == "home" && tt.homeDB; made != want {
+					t.Errorf("store in %s: %v, want %v", dir, made, want)
+				}
+			}
+			if !tt.xdgStore && exists(xdgDir) {
+				t.Errorf("%s was created", xdgDir)
+			}
+		})
+	}
+}
+
 // TestDataDirNotWritable: a data directory this user cannot write in is
 // refused naming it (not testable as root, who may write anywhere).
 func TestDataDirNotWritable(t *testing.T) {

@@ -213,7 +213,7 @@ func (m *Main) screenAddressCmd() *command {
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.file, "file", "", "read addresses from `FILE`, one per line ('-' for stdin)")
 			fs.StringVar(&f.chain, "chain", "", "chain or currency `TICKER` hint for every address (ETH, XBT, TRX…)")
-			fs.StringVar(&f.use, "use", "deposit", "what the screening is for: deposit, withdrawal, onboarding, hiring or vendor")
+			fs.StringVar(&f.use, "use", "deposit", "`USE`: what the screening is for, deposit, withdrawal, onboarding, hiring or vendor")
 			fs.StringVar(&f.subject, "subject", "", "your `REF`erence for the customer or transfer, stored with the decision")
 			f.lists.register(fs)
 		},
@@ -403,11 +403,11 @@ func (m *Main) screenNameCmd() *command {
 			"a line that cannot be screened fails the command, naming the line.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.file, "file", "", "read names from `FILE`, one per line ('-' for stdin)")
-			fs.StringVar(&f.typ, "type", "", "person or organization (default: either)")
+			fs.StringVar(&f.typ, "type", "", "what the subject is, `person|organization` (default: either)")
 			fs.StringVar(&f.dob, "dob", "", "date of birth `YYYY[-MM[-DD]]`")
 			fs.StringVar(&f.country, "country", "", "nationality or country: ISO 3166-1 code (`CC`: KP, PRK) or English name (North Korea)")
-			fs.IntVar(&f.limit, "limit", 10, "most matches to show per name")
-			fs.StringVar(&f.use, "use", "onboarding", "what the screening is for: onboarding, hiring, vendor, deposit or withdrawal")
+			fs.IntVar(&f.limit, "limit", 10, "at most `N` matches to show per name (1-100)")
+			fs.StringVar(&f.use, "use", "onboarding", "`USE`: what the screening is for, onboarding, hiring, vendor, deposit or withdrawal")
 			fs.StringVar(&f.subject, "subject", "", "your `REF`erence for the person, stored with the decision")
 			f.lists.register(fs)
 		},
