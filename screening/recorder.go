@@ -2,6 +2,7 @@ package screening
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"sync"
 	"sync/atomic"
@@ -15,9 +16,39 @@ import (
 type Recorded struct {
 	Decision *Decision
 	Body     []byte
-	// item is the decision's line in the batch's audit entry, encoded by
-	// the caller's goroutine rather than the single writer's.
-	item json.RawMessage
+	// Item is the decision's line in the batch's audit entry (see
+	// AuditItem), encoded by the caller's goroutine rather than the single
+	// writer's; nil has StoreDecisions encode it from Body.
+	Item json.RawMessage
+}
+
+// AuditItem returns the decision's line in its batch's audit entry: its
+// ID, kind, use, verdict, actor, subject and the SHA-256 of its JSON as
+// it reads back from Body.
+func (r Recorded) AuditItem() json.RawMessage {
+	if r.Item != nil {
+		return r.Item
+	}
+	js, err := DecodeDecision(r.Body)
+	if err != nil {
+		js = r.Body
+	}
+	return auditItem(r.Decision, sha256.Sum256(js))
+}
+
+// Journal makes batches of decisions durable without a store transaction
+// each: a store adapter appends each batch to an append-only file (one
+// write per batch) and stores the batches, with their audit entries, in
+// the store in the background (StoreDecisions), in larger transactions;
+// after a crash it stores what the file still holds when the store is
+// next opened, skipping decisions already stored.
+type Journal interface {
+	// Append returns once batch is written to the journal, so that it
+	// survives the process being killed; with sync, once it is also on
+	// disk, so that it survives a power loss (without, the journal is
+	// synced within the store's sync interval). It may wait while too
+	// many decisions are still to be stored.
+	Append(ctx context.Context, batch []Recorded, sync bool) error
 }
 
 // RecordFunc stores a batch of decisions and the audit entry that covers
@@ -55,6 +86,10 @@ type RecorderOptions struct {
 	// Retries is how often a failed batch is retried, with backoff, before
 	// its decisions are counted as failed (0: 5).
 	Retries int
+	// Journal, when set, is where batches go instead of the RecordFunc:
+	// a batch is durable once appended, and the journal stores it later
+	// (see Journal).
+	Journal Journal
 	// OnError is told of a batch that could not be stored after every
 	// retry; nil ignores it (it is still counted).
 	OnError func(batch []Recorded, err error)
@@ -197,7 +232,12 @@ func (r *Recorder) store(batch []queued) {
 	for attempt := 0; attempt <= r.opts.Retries; attempt++ {
 		// A background context: decisions already answered must be kept
 		// even while the server shuts down.
-		if err = r.f(context.Background(), recs); err == nil {
+		if r.opts.Journal != nil {
+			err = r.opts.Journal.Append(context.Background(), recs, r.opts.SyncEachCommit)
+		} else {
+			err = r.f(context.Background(), recs)
+		}
+		if err == nil {
 			break
 		}
 		if bulwark.IsCode(err, bulwark.EINVALID) || bulwark.IsCode(err, bulwark.ECONFLICT) {

@@ -124,28 +124,31 @@ func (s *Service) RecorderStats() RecorderStats { return s.recorder.Stats() }
 func (s *Service) Close(ctx context.Context) error { return s.recorder.Close(ctx) }
 
 // recordBatch stores a batch of decisions and one audit entry covering
-// them: per decision its ID, kind, use, verdict, actor, subject and the
-// SHA-256 of the stored body, which holds the list versions and matches.
+// them (StoreDecisions).
 func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
-	if !s.cfg.Recorder.SyncEachCommit {
+	return StoreDecisions(ctx, s.cfg.Store, s.cfg.Audit, batch, !s.cfg.Recorder.SyncEachCommit)
+}
+
+// StoreDecisions stores a batch of decisions in st and one audit entry in
+// log covering them, atomically: per decision its ID, kind, use, verdict,
+// actor, subject and the SHA-256 of the stored body, which holds the list
+// versions and matches (Recorded.AuditItem). deferSync lets the store
+// commit without waiting for the disk (audit.WithDeferredSync).
+func StoreDecisions(ctx context.Context, st DecisionStore, log *audit.Log, batch []Recorded, deferSync bool) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	if deferSync {
 		ctx = audit.WithDeferredSync(ctx)
 	}
-	_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+	_, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		seq, _ := audit.PendingSeq(ctx)
 		items := make([]json.RawMessage, len(batch))
 		for i, r := range batch {
-			if err := s.cfg.Store.SaveDecision(ctx, r.Decision, r.Body, seq); err != nil {
+			if err := st.SaveDecision(ctx, r.Decision, r.Body, seq); err != nil {
 				return audit.Event{}, err
 			}
-			items[i] = r.item
-			if items[i] == nil {
-				// Recorded by Record: hash the decision as it reads back.
-				js, err := DecodeDecision(r.Body)
-				if err != nil {
-					js = r.Body
-				}
-				items[i] = auditItem(r.Decision, sha256.Sum256(js))
-			}
+			items[i] = r.AuditItem()
 		}
 		target := batch[0].Decision.ID
 		if len(batch) > 1 {
@@ -227,7 +230,7 @@ func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := s.recorder.record(ctx, Recorded{Decision: d, Body: body, item: item}); err != nil {
+	if err := s.recorder.record(ctx, Recorded{Decision: d, Body: body, Item: item}); err != nil {
 		return err
 	}
 	stored := !s.cfg.Recorder.Async

@@ -75,6 +75,14 @@ type Stats struct {
 	WALSyncs, WALSyncFailures int64
 	// Unsynced is how many deferred commits no WAL sync covers yet.
 	Unsynced int64
+	// JournalAppends is how many batches of screening decisions were
+	// appended to the decision journal; JournalAppendsWithoutFsync how
+	// many of them without an fsync each (covered by the syncer's);
+	// JournalStored how many decisions its loader stored, in
+	// JournalLoads transactions; JournalLoadFailures how many of those
+	// failed (and were retried).
+	JournalAppends, JournalAppendsWithoutFsync       int64
+	JournalStored, JournalLoads, JournalLoadFailures int64
 }
 
 // Stats returns the audit writer's counters.
@@ -83,7 +91,8 @@ func (db *DB) Stats() Stats {
 	deferred := db.deferredCommits.Load()
 	return Stats{Appends: db.appends.Load(), Commits: db.commits.Load(), Queued: int64(len(db.reqs)),
 		DeferredCommits: deferred, WALSyncs: db.walSyncs.Load(), WALSyncFailures: db.walSyncFailures.Load(),
-		Unsynced: deferred - synced}
+		Unsynced: deferred - synced, JournalAppends: db.journalAppends.Load(), JournalAppendsWithoutFsync: db.journalUnsyncedAppends.Load(),
+		JournalStored: db.journalStored.Load(), JournalLoads: db.journalLoads.Load(), JournalLoadFailures: db.journalFailures.Load()}
 }
 
 // opAppend is what a failed append was doing, for error messages.

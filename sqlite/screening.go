@@ -219,6 +219,9 @@ const decisionColumns = `id, time, kind, use, subject, actor, verdict, audit_seq
 
 // Decision returns one stored decision.
 func (db *DB) Decision(ctx context.Context, id string) (*screening.StoredDecision, error) {
+	if err := db.flushJournal(ctx); err != nil {
+		return nil, err
+	}
 	op := "read decision " + id
 	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+decisionColumns+` FROM screen_decisions WHERE id = ?`, id)
 	if err != nil {
@@ -236,6 +239,9 @@ func (db *DB) Decision(ctx context.Context, id string) (*screening.StoredDecisio
 
 // Decisions returns the newest decisions f selects.
 func (db *DB) Decisions(ctx context.Context, f screening.DecisionFilter) ([]screening.StoredDecision, error) {
+	if err := db.flushJournal(ctx); err != nil {
+		return nil, err
+	}
 	if f.Limit < 1 {
 		return nil, bulwark.Invalid("limit", "limit: %d is below 1", f.Limit)
 	}
@@ -436,6 +442,9 @@ FROM screen_alerts a`+deliveryJoin(screening.AlertKind)+` WHERE a.id > ? ORDER B
 // FirstDecisionSeqSince returns the lowest audit sequence number of the
 // decisions recorded at or after t; ok is false when there is none.
 func (db *DB) FirstDecisionSeqSince(ctx context.Context, t time.Time) (seq int64, ok bool, err error) {
+	if err := db.flushJournal(ctx); err != nil {
+		return 0, false, err
+	}
 	var s sql.NullInt64
 	err = db.reader(ctx).QueryRowContext(ctx, `SELECT MIN(audit_seq) FROM screen_decisions WHERE time >= ?`, formatTime(t.UTC())).Scan(&s)
 	if err != nil {
@@ -449,6 +458,9 @@ func (db *DB) FirstDecisionSeqSince(ctx context.Context, t time.Time) (seq int64
 // webhook delivery is still pending is kept, and so is its decision.
 // Delivered outbox messages of the deleted alerts go with them.
 func (db *DB) PruneDecisions(ctx context.Context, below int64) (decisions, alerts int64, err error) {
+	if err := db.flushJournal(ctx); err != nil {
+		return 0, 0, err
+	}
 	err = db.inTx(ctx, "prune decisions", func(ctx context.Context, q querier) error {
 		const prunable = `SELECT a.id FROM screen_alerts a JOIN screen_decisions d ON d.id = a.decision_id WHERE d.audit_seq < ?
 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'screening.alert' AND o.ref = a.id AND o.delivered_at IS NULL)`

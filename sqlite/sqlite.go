@@ -104,6 +104,13 @@ type DB struct {
 	syncerDone      chan struct{}
 	syncerStopOnce  sync.Once
 
+	// The decision journal (journal.go), once DecisionJournal is called.
+	journalMu sync.Mutex
+	journal   *journal
+	// Counters for Stats.
+	journalAppends, journalUnsyncedAppends       atomic.Int64
+	journalStored, journalLoads, journalFailures atomic.Int64
+
 	gen tokenGen // the token generation shared with other processes (tokens.go)
 }
 
@@ -147,6 +154,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if !db.noGroupCommit {
 		db.startWriter()
 		db.startSyncer()
+	}
+	if err := db.recoverJournal(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
 	}
 	return db, nil
 }
@@ -281,8 +292,8 @@ func (db *DB) Path() string { return db.path }
 // both pools. AppendAudit calls still queued fail with EUNAVAILABLE. It is
 // safe to call more than once.
 func (db *DB) Close() error {
+	errs := []error{db.CloseJournal()}
 	db.stopWriter()
-	var errs []error
 	errs = append(errs, db.stopSyncer())
 	for _, s := range []*sql.Stmt{db.tokenByID, db.auditHead, db.auditEntries,
 		db.wAuditHead, db.wAuditInsert, db.wAuditMoveHead, db.wSavepoint, db.wRollbackTo, db.wRelease, db.wMark, db.wReleaseMark, db.wSaveDecision} {

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -33,6 +34,11 @@ func (db *DB) startSyncer() {
 				return
 			case <-t.C:
 				_ = db.syncWAL() // counted in walSyncFailures; retried next tick
+				if j := db.activeJournal(); j != nil {
+					if err := j.sync(); err != nil {
+						db.walSyncFailures.Add(1)
+					}
+				}
 			}
 		}
 	}()
@@ -75,5 +81,21 @@ func (db *DB) syncWAL() error {
 	}
 	db.syncedCommits.Store(n)
 	db.walSyncs.Add(1)
+	return nil
+}
+
+// activeJournal returns the decision journal, if this process holds it.
+func (db *DB) activeJournal() *journal {
+	db.journalMu.Lock()
+	defer db.journalMu.Unlock()
+	return db.journal
+}
+
+// flushJournal waits until the decisions the journal holds are stored,
+// so that a read sees every decision answered before it.
+func (db *DB) flushJournal(ctx context.Context) error {
+	if j := db.activeJournal(); j != nil {
+		return j.flush(ctx)
+	}
 	return nil
 }

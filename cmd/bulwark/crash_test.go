@@ -78,11 +78,11 @@ func startScreenLoad(url, token string, workers, enough int, round int) *screenL
 }
 
 // TestKillUnderLoadKeepsAcknowledgedDecisions runs 'bulwark serve' with the
-// default recording (committed to the write-ahead log, synced to disk in
+// default recording (appended to the decision journal, synced to disk in
 // the background) and with --decisions fsync, screens addresses from
 // several concurrent clients, kills the server with SIGKILL in the middle
 // of the load (after a number of answers, never after a delay), and checks,
-// on the store reopened, that every decision id the server answered is
+// on the store reopened (which stores what the journal still holds), that every decision id the server answered is
 // stored and that the audit chain is intact. Rounds on the same store: each
 // restart recovers after a kill.
 func TestKillUnderLoadKeepsAcknowledgedDecisions(t *testing.T) {
@@ -208,9 +208,10 @@ func TestAsyncDecisionsAreMarkedNotStored(t *testing.T) {
 }
 
 // TestDecisionsModes: each --decisions mode answers as documented, and the
-// store's shutdown line shows how its decision batches were committed:
-// without an fsync by default and with async (covered by the WAL syncs),
-// each with an fsync with fsync.
+// store's shutdown line shows how its decision batches were made durable:
+// appended to the decision journal without an fsync each by default and
+// with async (covered by the syncer), each with an fsync with fsync; and
+// all of them stored in the database by the journal's loader.
 func TestDecisionsModes(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
@@ -235,15 +236,15 @@ func TestDecisionsModes(t *testing.T) {
 			if code := s.stop(t); code != 0 {
 				t.Fatalf("serve exited %d:\n%s", code, s.stderr)
 			}
-			m := regexp.MustCompile(`commits=[1-9]\d* commitsWithoutFsync=(\d+) walSyncs=\d+ walSyncFailures=0`).FindStringSubmatch(s.stderr.String())
+			m := regexp.MustCompile(`commits=[1-9]\d* .*walSyncFailures=0 .*journalAppends=([1-9]\d*) journalAppendsWithoutFsync=(\d+) journalStored=3 journalLoads=[1-9]\d* journalLoadFailures=0`).FindStringSubmatch(s.stderr.String())
 			if m == nil {
-				t.Fatalf("no store shutdown line with commits and no WAL sync failure:\n%s", s.stderr)
+				t.Fatalf("no store shutdown line with commits, journal appends, 3 decisions stored and no failure:\n%s", s.stderr)
 			}
-			if tc.withoutFsync && m[1] == "0" {
-				t.Errorf("no commit without fsync, want the decision batches: %s", m[0])
+			if tc.withoutFsync && m[2] == "0" {
+				t.Errorf("no journal append without fsync, want the decision batches: %s", m[0])
 			}
-			if !tc.withoutFsync && m[1] != "0" {
-				t.Errorf("%s commits without fsync, want none with --decisions fsync: %s", m[1], m[0])
+			if !tc.withoutFsync && m[2] != "0" {
+				t.Errorf("%s journal appends without fsync, want none with --decisions fsync: %s", m[2], m[0])
 			}
 		})
 	}

@@ -90,7 +90,7 @@ func (m *Main) serveCmd() *command {
 			f.lists.register(fs)
 			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
 			fs.DurationVar(&f.listsRefresh, "lists-refresh", 24*time.Hour, "refresh the lists this often, and at start when one is stale (0: never; a failed refresh keeps the lists in force)")
-			fs.StringVar(&f.decisions, "decisions", "sync", "how screening decisions are stored: sync (the answer waits until the decision and its audit entry are committed to the write-ahead log, batched with concurrent requests' decisions: it survives kill -9; the log is synced to disk every --decisions-fsync-interval, so a power loss loses at most that much), fsync (as sync, and the answer also waits for the disk: it survives a power loss) or async (the answer, marked \"stored\": false, does not wait: a crash can lose it)")
+			fs.StringVar(&f.decisions, "decisions", "sync", "how screening decisions are stored: sync (the answer waits until the decision is appended to the decision journal, batched with concurrent requests' decisions, which is stored in the database with audit entries in the background: it survives kill -9; the journal is synced to disk every --decisions-fsync-interval, so a power loss loses at most that much), fsync (as sync, and the answer also waits for the disk: it survives a power loss) or async (the answer, marked \"stored\": false, does not wait: a crash can lose it)")
 			fs.DurationVar(&f.decisionsSyncEvery, "decisions-fsync-interval", 100*time.Millisecond, "with --decisions sync or async, sync decisions committed but not yet on disk this often (and at shutdown)")
 			fs.Var(&f.memoryLimit, "memory-limit", "soft memory limit of the Go runtime in `BYTES` (384MiB, 2GiB; 0: none; GOMEMLIMIT wins when set): past it the collector works harder and returns memory to the system, so a burst of batch screenings does not leave the process at its peak")
 			fs.Var(&f.retention, "retention", "keep screening decisions, the alerts they raised and Safe alerts for `AGE` (400d: 400 days; 0 keeps them forever): older ones are deleted every hour (not an alert still to be delivered), audited, and audit verify still checks the whole log")
@@ -191,9 +191,19 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 	deliver := m.startAlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind)
 	defer deliver.Stop()
 	m.mislabelWarned = true // logged by the lists refresher instead
+	// Decisions go to the store's decision journal (one write per batch,
+	// stored in the database in the background), unless another process
+	// holds it: then they are committed to the database directly.
+	journal, err := db.DecisionJournal(ctx)
+	if err != nil {
+		return err
+	}
 	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false,
 		withOnAlert(func(screening.Alert) { deliver.Wake() }),
-		func(c *screening.ServiceConfig) { c.Recorder.SyncEachCommit = f.decisions == "fsync" })
+		func(c *screening.ServiceConfig) {
+			c.Recorder.SyncEachCommit = f.decisions == "fsync"
+			c.Recorder.Journal = journal
+		})
 	if err != nil {
 		return err
 	}
@@ -202,13 +212,18 @@ func (m *Main) serve(ctx context.Context, f serveFlags) error {
 		if err := closeService(svc); err != nil {
 			m.logger.Error("screening decisions not stored at shutdown", "err", err)
 		}
+		if err := db.CloseJournal(); err != nil {
+			m.logger.Error("screening decisions not stored at shutdown", "err", err)
+		}
 		if !started {
 			return
 		}
 		// The store syncs the commits left unsynced as it closes.
 		st := db.Stats()
 		m.logger.Info("store: writes at shutdown", "commits", st.Commits, "commitsWithoutFsync", st.DeferredCommits,
-			"walSyncs", st.WALSyncs, "walSyncFailures", st.WALSyncFailures, "unsynced", st.Unsynced)
+			"walSyncs", st.WALSyncs, "walSyncFailures", st.WALSyncFailures, "unsynced", st.Unsynced,
+			"journalAppends", st.JournalAppends, "journalAppendsWithoutFsync", st.JournalAppendsWithoutFsync,
+			"journalStored", st.JournalStored, "journalLoads", st.JournalLoads, "journalLoadFailures", st.JournalLoadFailures)
 	}()
 	lists := sources.NewRefresher(sources.RefresherConfig{Service: svc, From: f.listsFrom, Interval: f.listsRefresh, Logger: m.logger,
 		Store: db, Reloaded: deliver.Wake})

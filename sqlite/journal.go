@@ -1,0 +1,645 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/screening"
+)
+
+// The decision journal (screening.Journal). A batch of screening decisions
+// is made durable by one write(2) of a framed record to an append-only
+// segment file next to the store (bulwark.db-decisions.000001, ...): once
+// written it is in the operating system's page cache and survives the
+// process being killed. With sync the segment is also fdatasync'd before
+// Append returns (a power loss cannot lose it); without, the WAL syncer
+// syncs it every WALSyncInterval. A loader goroutine stores what was
+// appended in the store, many batches per transaction with one audit entry
+// each (screening.StoreDecisions), committed with an fsync; a segment is
+// removed once everything in it is stored. When the store is opened and no
+// other process holds the journal, what segments are left (the process was
+// killed, or the machine lost power) is stored first, skipping decisions
+// already stored, so an acknowledged decision is never lost.
+//
+// A record is: uint32 length of the payload, uint32 CRC-32C of the
+// payload, the payload (little endian). A record cut short or failing its
+// checksum ends its segment: it was being written when the machine stopped
+// and was never acknowledged. The payload is a uvarint count of decisions,
+// then per decision: uvarint-length-prefixed ID, kind, use, subject,
+// actor, verdict, stored body and audit line, and the varint Unix time in
+// nanoseconds.
+//
+// Reads of decisions (Decision, Decisions, FirstDecisionSeqSince,
+// PruneDecisions) first wait until everything appended before them is
+// stored, so a decision answered is a decision listed.
+
+// Journal tuning.
+const (
+	// journalSegmentBytes is the size past which the journal starts a new
+	// segment, so that stored ones can be removed.
+	journalSegmentBytes = 16 << 20
+	// journalLoadMax bounds the decisions of one load transaction (and of
+	// its audit entry).
+	journalLoadMax = 2048
+	// journalLoadEvery is the least time between two load transactions
+	// while nobody waits for one, so that a busy server stores more
+	// decisions per transaction.
+	journalLoadEvery = 20 * time.Millisecond
+	// journalPendingBytes bounds the bodies appended and not yet stored:
+	// Append waits beyond it.
+	journalPendingBytes = 64 << 20
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// journal is the store's decision journal, held by one process at a time.
+type journal struct {
+	db     *DB
+	prefix string // segment files are prefix + 6-digit number
+	// segmentBytes is journalSegmentBytes (tests make it smaller).
+	segmentBytes int64
+	lock         *os.File // the flock(2)ed lock file, held while open
+
+	mu      sync.Mutex
+	changed *sync.Cond // signalled when pending shrinks or loading ends
+	f       *os.File   // the segment appended to
+	seg     int64      // its number
+	size    int64      // its size
+	first   int64      // the oldest segment not yet removed
+	buf     []byte
+	// pending are the batches appended and not yet stored, oldest first.
+	pending      []journalBatch
+	pendingBytes int64
+	appended     int64 // batches appended since open
+	stored       int64 // of those, stored
+	unsynced     bool  // appended since the last sync
+	closed       bool
+	loadErr      error // the last failed load, cleared by a good one
+
+	wake       chan struct{} // nudges the loader (buffered 1)
+	urgent     chan struct{} // a reader waits: load now (buffered 1)
+	stop       chan struct{}
+	loaderDone chan struct{}
+}
+
+type journalBatch struct {
+	seg   int64
+	recs  []screening.Recorded
+	bytes int64
+}
+
+// DecisionJournal returns the store's decision journal, for
+// screening.RecorderOptions.Journal, or nil when another process holds it
+// (then decisions are best stored directly). The journal is the calling
+// process's until Close.
+func (db *DB) DecisionJournal(ctx context.Context) (screening.Journal, error) {
+	db.journalMu.Lock()
+	defer db.journalMu.Unlock()
+	if db.journal != nil {
+		return db.journal, nil
+	}
+	j, err := db.openJournal(ctx)
+	if err != nil || j == nil {
+		return nil, err
+	}
+	if j.f, err = j.create(j.seg); err != nil {
+		j.release()
+		return nil, err
+	}
+	j.wake, j.urgent = make(chan struct{}, 1), make(chan struct{}, 1)
+	j.stop, j.loaderDone = make(chan struct{}), make(chan struct{})
+	go j.loader()
+	db.journal = j
+	return j, nil
+}
+
+// CloseJournal stores what the decision journal holds and gives the
+// journal up (Close does too); decisions can no longer be appended. An
+// error says what is left in it, stored at the next start.
+func (db *DB) CloseJournal() error {
+	db.journalMu.Lock()
+	j := db.journal
+	db.journalMu.Unlock()
+	if j == nil {
+		return nil
+	}
+	return j.close()
+}
+
+// openJournal takes the journal's lock and stores what segments a
+// previous process left. It returns nil when another process holds the
+// lock.
+func (db *DB) openJournal(ctx context.Context) (*journal, error) {
+	j := &journal{db: db, prefix: db.path + "-decisions.", segmentBytes: journalSegmentBytes}
+	j.changed = sync.NewCond(&j.mu)
+	lock, ok, err := lockFile(db.path + "-decisions.lock")
+	if err != nil {
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot open the decision journal of "+db.path)
+	}
+	if !ok {
+		return nil, nil
+	}
+	j.lock = lock
+	segs, err := j.segments()
+	if err == nil {
+		err = j.recover(ctx, segs)
+	}
+	if err != nil {
+		j.release()
+		return nil, err
+	}
+	j.seg, j.first = 1, 1
+	if n := len(segs); n > 0 {
+		j.seg, j.first = segs[n-1]+1, segs[n-1]+1
+	}
+	return j, nil
+}
+
+// recoverJournal stores what a previous process left in the journal, if no
+// other process holds it now. Open calls it.
+func (db *DB) recoverJournal(ctx context.Context) error {
+	j, err := db.openJournal(ctx)
+	if j != nil {
+		j.release()
+	}
+	return err
+}
+
+// release gives up the lock.
+func (j *journal) release() {
+	if j.lock != nil {
+		_ = j.lock.Close() // closing the descriptor releases the flock
+		j.lock = nil
+	}
+}
+
+func (j *journal) name(seg int64) string { return fmt.Sprintf("%s%06d", j.prefix, seg) }
+
+// segments lists the numbers of the segment files, in order.
+func (j *journal) segments() ([]int64, error) {
+	dir, base := filepath.Dir(j.prefix), filepath.Base(j.prefix)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot read the decision journal in "+dir)
+	}
+	var segs []int64
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), base)
+		if !ok {
+			continue
+		}
+		if n, err := strconv.ParseInt(rest, 10, 64); err == nil && n > 0 {
+			segs = append(segs, n)
+		}
+	}
+	sort.Slice(segs, func(a, b int) bool { return segs[a] < segs[b] })
+	return segs, nil
+}
+
+// recover stores the decisions of segs that the store does not hold yet,
+// then removes the segments.
+func (j *journal) recover(ctx context.Context, segs []int64) error {
+	for _, seg := range segs {
+		data, err := os.ReadFile(j.name(seg))
+		if err != nil {
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot read the decision journal "+j.name(seg))
+		}
+		var todo []screening.Recorded
+		for len(data) > 0 {
+			recs, rest, ok := decodeJournalRecord(data)
+			if !ok {
+				break // cut short while written: never acknowledged
+			}
+			data = rest
+			for _, r := range recs {
+				var one int
+				err := j.db.w.QueryRowContext(ctx, `SELECT count(*) FROM screen_decisions WHERE id = ?`, r.Decision.ID).Scan(&one)
+				if err != nil {
+					return j.db.fail(ctx, err, "recover the decision journal")
+				}
+				if one == 0 {
+					todo = append(todo, r)
+				}
+			}
+		}
+		for len(todo) > 0 {
+			n := min(len(todo), journalLoadMax)
+			if err := j.store(ctx, todo[:n]); err != nil {
+				return err
+			}
+			todo = todo[n:]
+		}
+	}
+	for _, seg := range segs {
+		if err := os.Remove(j.name(seg)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot remove the stored decision journal "+j.name(seg))
+		}
+	}
+	return nil
+}
+
+// store stores recs with one audit entry, synced to disk.
+func (j *journal) store(ctx context.Context, recs []screening.Recorded) error {
+	return screening.StoreDecisions(ctx, j.db, &audit.Log{Store: j.db}, recs, false)
+}
+
+// create makes segment seg, empty.
+func (j *journal) create(seg int64) (*os.File, error) {
+	f, err := os.OpenFile(j.name(seg), os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot create the decision journal "+j.name(seg))
+	}
+	// The new name must survive a power loss too.
+	if err := syncDir(filepath.Dir(j.prefix)); err != nil {
+		_ = f.Close()
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the directory of the decision journal")
+	}
+	return f, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Append implements screening.Journal.
+func (j *journal) Append(ctx context.Context, batch []screening.Recorded, sync bool) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	var bytes int64
+	for _, r := range batch {
+		bytes += int64(len(r.Body))
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for !j.closed && len(j.pending) > 0 && j.pendingBytes+bytes > journalPendingBytes {
+		j.changed.Wait()
+	}
+	if j.closed {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "the decision journal is closed")
+	}
+	j.buf = appendJournalRecord(j.buf[:0], batch)
+	n, err := j.f.Write(j.buf)
+	j.size += int64(n)
+	if err != nil {
+		// A partial record ends the segment at the next recovery; start
+		// a new one so later records are not lost behind it.
+		_ = j.rotate()
+		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot write the decision journal")
+	}
+	if sync {
+		if err := j.f.Sync(); err != nil {
+			// Written but maybe not on disk: the caller is told it failed,
+			// and the decisions may still be stored.
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal")
+		}
+	} else {
+		j.unsynced = true
+		j.db.journalUnsyncedAppends.Add(1)
+	}
+	j.db.journalAppends.Add(1)
+	recs := make([]screening.Recorded, len(batch))
+	for i, r := range batch {
+		recs[i] = screening.Recorded{Decision: r.Decision, Body: r.Body, Item: r.AuditItem()}
+	}
+	j.pending = append(j.pending, journalBatch{seg: j.seg, recs: recs, bytes: bytes})
+	j.pendingBytes += bytes
+	j.appended++
+	if j.size >= j.segmentBytes {
+		if err := j.rotate(); err != nil {
+			return err
+		}
+	}
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// rotate starts the next segment; j.mu is held.
+func (j *journal) rotate() error {
+	if j.unsynced {
+		if err := j.f.Sync(); err != nil {
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal")
+		}
+		j.unsynced = false
+	}
+	f, err := j.create(j.seg + 1)
+	if err != nil {
+		return err
+	}
+	_ = j.f.Close()
+	j.f, j.seg, j.size = f, j.seg+1, 0
+	return nil
+}
+
+// sync syncs the segment appended to, if it holds unsynced records; the
+// WAL syncer calls it.
+func (j *journal) sync() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.unsynced || j.f == nil {
+		return nil
+	}
+	if err := j.f.Sync(); err != nil {
+		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal")
+	}
+	j.unsynced = false
+	return nil
+}
+
+// loader stores the pending batches until stop, then what is left.
+func (j *journal) loader() {
+	defer close(j.loaderDone)
+	ctx := context.Background()
+	var last time.Time
+	wait := 50 * time.Millisecond
+	for {
+		select {
+		case <-j.stop:
+			for j.load(ctx) > 0 {
+			}
+			return
+		case <-j.urgent:
+		case <-j.wake:
+			// Let a busy server gather more, unless a reader waits.
+			if d := journalLoadEvery - time.Since(last); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-j.urgent:
+				case <-j.stop:
+				}
+				t.Stop()
+			}
+		}
+		last = time.Now()
+		for {
+			n := j.load(ctx)
+			if n < 0 {
+				// Failed: try again after a pause (the decisions stay
+				// pending, and in the journal file).
+				select {
+				case <-time.After(wait):
+				case <-j.stop:
+				}
+				wait = min(2*wait, 5*time.Second)
+				continue
+			}
+			wait = 50 * time.Millisecond
+			if n == 0 {
+				break
+			}
+			j.mu.Lock()
+			more := len(j.pending) > 0
+			j.mu.Unlock()
+			if !more {
+				break
+			}
+		}
+	}
+}
+
+// load stores up to journalLoadMax pending decisions (whole batches) in
+// one transaction and returns how many, or -1 when that failed.
+func (j *journal) load(ctx context.Context) int {
+	j.mu.Lock()
+	var recs []screening.Recorded
+	nb := 0
+	for _, b := range j.pending {
+		if len(recs) > 0 && len(recs)+len(b.recs) > journalLoadMax {
+			break
+		}
+		recs = append(recs, b.recs...)
+		nb++
+	}
+	j.mu.Unlock()
+	if nb == 0 {
+		return 0
+	}
+	err := j.store(ctx, recs)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err != nil {
+		j.loadErr = err
+		j.db.journalFailures.Add(1)
+		return -1
+	}
+	j.loadErr = nil
+	for _, b := range j.pending[:nb] {
+		j.pendingBytes -= b.bytes
+	}
+	clear(j.pending[:nb])
+	j.pending = j.pending[nb:]
+	j.stored += int64(nb)
+	j.db.journalStored.Add(int64(len(recs)))
+	j.db.journalLoads.Add(1)
+	// Remove the segments wholly stored.
+	keep := j.seg
+	if len(j.pending) > 0 {
+		keep = j.pending[0].seg
+	}
+	for ; j.first < keep; j.first++ {
+		_ = os.Remove(j.name(j.first))
+	}
+	j.changed.Broadcast()
+	return len(recs)
+}
+
+// flush waits until every batch appended before the call is stored, or ctx
+// ends.
+func (j *journal) flush(ctx context.Context) error {
+	j.mu.Lock()
+	target := j.appended
+	if j.stored >= target {
+		j.mu.Unlock()
+		return nil
+	}
+	j.mu.Unlock()
+	select {
+	case j.urgent <- struct{}{}:
+	default:
+	}
+	stop := context.AfterFunc(ctx, func() {
+		j.mu.Lock()
+		j.changed.Broadcast()
+		j.mu.Unlock()
+	})
+	defer stop()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.stored < target && ctx.Err() == nil && !j.closed {
+		j.changed.Wait()
+	}
+	if j.stored < target {
+		err := ctx.Err()
+		if err == nil {
+			err = j.loadErr
+		}
+		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "screening decisions are still being stored; try again")
+	}
+	return nil
+}
+
+// close stops appends, stores what is pending, removes the segments when
+// all is stored, and gives up the lock.
+func (j *journal) close() error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return nil
+	}
+	j.closed = true
+	j.changed.Broadcast()
+	j.mu.Unlock()
+	close(j.stop)
+	<-j.loaderDone
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var errs []error
+	if j.unsynced {
+		errs = append(errs, j.f.Sync())
+	}
+	errs = append(errs, j.f.Close())
+	if len(j.pending) == 0 {
+		for ; j.first <= j.seg; j.first++ {
+			if err := os.Remove(j.name(j.first)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+	} else {
+		errs = append(errs, fmt.Errorf("%d screening decisions are left in the decision journal, to be stored at the next start: %w",
+			j.pendingCount(), j.loadErr))
+	}
+	j.release()
+	return errors.Join(errs...)
+}
+
+func (j *journal) pendingCount() int {
+	n := 0
+	for _, b := range j.pending {
+		n += len(b.recs)
+	}
+	return n
+}
+
+// appendJournalRecord appends the framed record of batch to b.
+func appendJournalRecord(b []byte, batch []screening.Recorded) []byte {
+	start := len(b)
+	b = append(b, 0, 0, 0, 0, 0, 0, 0, 0)
+	b = binary.AppendUvarint(b, uint64(len(batch)))
+	for _, r := range batch {
+		d := r.Decision
+		for _, s := range [...]string{d.ID, d.Kind, string(d.Use), d.Subject, d.Actor, string(d.Verdict)} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+		b = binary.AppendUvarint(b, uint64(len(r.Body)))
+		b = append(b, r.Body...)
+		item := r.AuditItem()
+		b = binary.AppendUvarint(b, uint64(len(item)))
+		b = append(b, item...)
+		b = binary.AppendVarint(b, d.Time.UnixNano())
+	}
+	payload := b[start+8:]
+	binary.LittleEndian.PutUint32(b[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(b[start+4:], crc32.Checksum(payload, crcTable))
+	return b
+}
+
+// decodeJournalRecord decodes the record at the start of data; ok is false
+// when it is cut short or corrupt.
+func decodeJournalRecord(data []byte) (recs []screening.Recorded, rest []byte, ok bool) {
+	if len(data) < 8 {
+		return nil, nil, false
+	}
+	n := binary.LittleEndian.Uint32(data)
+	if uint64(n) > uint64(len(data)-8) {
+		return nil, nil, false
+	}
+	payload := data[8 : 8+n]
+	if crc32.Checksum(payload, crcTable) != binary.LittleEndian.Uint32(data[4:]) {
+		return nil, nil, false
+	}
+	r := journalReader{b: payload}
+	count := r.uvarint()
+	if r.err != nil || count > uint64(len(payload)) {
+		return nil, nil, false
+	}
+	recs = make([]screening.Recorded, 0, count)
+	for range count {
+		d := &screening.Decision{}
+		d.ID, d.Kind = string(r.bytes()), string(r.bytes())
+		d.Use, d.Subject, d.Actor = screening.Use(r.bytes()), string(r.bytes()), string(r.bytes())
+		d.Verdict = bulwark.Verdict(r.bytes())
+		body, item := r.bytes(), r.bytes()
+		d.Time = time.Unix(0, r.varint()).UTC()
+		if r.err != nil {
+			return nil, nil, false
+		}
+		recs = append(recs, screening.Recorded{Decision: d, Body: body, Item: item})
+	}
+	if len(r.b) != 0 {
+		return nil, nil, false
+	}
+	return recs, data[8+n:], true
+}
+
+type journalReader struct {
+	b   []byte
+	err error
+}
+
+var errJournalShort = errors.New("journal record cut short")
+
+func (r *journalReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errJournalShort
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *journalReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = errJournalShort
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *journalReader) bytes() []byte {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.err = errJournalShort
+		return nil
+	}
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
