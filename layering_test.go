@@ -79,7 +79,7 @@ func goListDeps(t *testing.T) map[string][]string {
 }
 
 // TestDomainImportsNoAdapter holds the layering: no domain package (the
-// root package, auth, audit, outbox, safe/..., screening/..., storetest)
+// root package, auth, audit, outbox, safe/..., screening/..., tracing, storetest)
 // depends, even indirectly, on an adapter.
 func TestDomainImportsNoAdapter(t *testing.T) {
 	t.Parallel()
@@ -105,7 +105,7 @@ func TestDomainImportsNoAdapter(t *testing.T) {
 		}
 	}
 	sort.Strings(checked)
-	for _, want := range []string{"", "audit", "auth", "outbox", "safe", "screening"} {
+	for _, want := range []string{"", "audit", "auth", "outbox", "safe", "screening", "tracing"} {
 		if _, found := sort.Find(len(checked), func(i int) int { return strings.Compare(want, checked[i]) }); !found {
 			t.Errorf("domain package %q was not checked (checked %v)", want, checked)
 		}

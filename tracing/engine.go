@@ -1,0 +1,476 @@
+package tracing
+
+import (
+	"math/big"
+	"slices"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
+)
+
+// Engine applies one taint policy to an ordered stream of transfers (see
+// Compare for the order). Per (address, asset) it holds the balance it has
+// seen and the tainted part of it; under FIFO and LIFO also the ordered
+// lots, adjacent lots of the same kind merged.
+//
+// Taint enters at seeds: every transfer out of a seed address, and every
+// transfer of a seed transaction, is wholly tainted. It leaves only when
+// burned: a transfer that debits without crediting (the base fee, a token
+// burn, an unwrap).
+//
+// Arithmetic is exact on 256-bit integers. Haircut rounds each transfer's
+// taint down to the base unit, floor(amount × tainted ÷ balance), and the
+// remainder stays tainted in the sending holding, so nothing is created or
+// lost: the holding is at most one base unit per transfer out "more
+// tainted" than the exact fraction, and a transfer that empties a holding
+// takes all its taint.
+//
+// A debit larger than the balance the engine has seen (the stream started
+// after the address was funded) is met from an assumed clean opening
+// balance, older than everything seen, counted in Totals.Unseen. Under
+// poison, an assumed opening balance of a poisoned holding is tainted like
+// the rest of it.
+//
+// An Engine is not safe for concurrent use. Reset empties it for reuse
+// without giving back its memory.
+type Engine struct {
+	policy   Policy
+	assetIDs map[Asset]uint32
+	assets   []Asset
+	totals   []totals
+	index    map[holdingKey]uint32
+	holdings []holding
+	seedAddr map[common.Address]struct{}
+	seedTx   map[common.Hash]struct{}
+	scratch  []lot // the lots one transfer carries, FIFO and LIFO
+
+	lastAsset Asset
+	lastID    uint32
+	haveLast  bool
+}
+
+type holdingKey struct {
+	addr  common.Address
+	asset uint32
+}
+
+type holding struct {
+	balance  uint256.Int
+	tainted  uint256.Int
+	lots     []lot // FIFO and LIFO: the live lots are lots[head:], oldest first
+	head     int
+	poisoned bool
+	key      holdingKey
+}
+
+type lot struct {
+	amount  uint256.Int
+	tainted bool
+}
+
+// wide is an exact non-negative accumulator past 2^256 (sums over many
+// holdings).
+type wide struct {
+	lo uint256.Int
+	hi uint64
+}
+
+func (w *wide) add(x *uint256.Int) {
+	if _, carry := w.lo.AddOverflow(&w.lo, x); carry {
+		w.hi++
+	}
+}
+
+func (w *wide) big() *big.Int {
+	b := w.lo.ToBig()
+	if w.hi != 0 {
+		h := new(big.Int).SetUint64(w.hi)
+		b.Add(b, h.Lsh(h, 256))
+	}
+	return b
+}
+
+type totals struct {
+	sourced, created, burned, unseen wide
+}
+
+// Totals is the taint ledger of one asset, in its base unit. For every
+// policy Sourced + Created = Held + Burned; Created is zero for all
+// policies but poison.
+type Totals struct {
+	Sourced *big.Int // taint emitted at seeds beyond the taint the seeds' holdings held
+	Created *big.Int // clean value poison turned tainted
+	Burned  *big.Int // taint destroyed by transfers that debit without crediting
+	Held    *big.Int // taint held, summed over all holdings
+	Unseen  *big.Int // clean opening balances assumed for debits larger than the seen balance
+}
+
+// NewEngine returns an empty engine applying policy p.
+func NewEngine(p Policy) (*Engine, error) {
+	if p < Poison || p > CleanFirst {
+		return nil, bulwark.Invalid("policy", "unknown taint policy %d: use poison, haircut, fifo, lifo, dirty-first or clean-first", int(p))
+	}
+	return &Engine{
+		policy:   p,
+		assetIDs: map[Asset]uint32{},
+		index:    map[holdingKey]uint32{},
+		seedAddr: map[common.Address]struct{}{},
+		seedTx:   map[common.Hash]struct{}{},
+	}, nil
+}
+
+// Policy returns the engine's policy.
+func (e *Engine) Policy() Policy { return e.policy }
+
+// SeedAddress makes every later transfer out of addr wholly tainted (a
+// thief's or exploiter's address).
+func (e *Engine) SeedAddress(addr common.Address) { e.seedAddr[addr] = struct{}{} }
+
+// SeedTransaction makes every transfer of the transaction wholly tainted
+// (the theft itself).
+func (e *Engine) SeedTransaction(hash common.Hash) { e.seedTx[hash] = struct{}{} }
+
+// Reset empties the engine (holdings, totals and seeds) and keeps its
+// memory for the next stream.
+func (e *Engine) Reset() {
+	clear(e.assetIDs)
+	clear(e.index)
+	clear(e.seedAddr)
+	clear(e.seedTx)
+	e.assets = e.assets[:0]
+	e.totals = e.totals[:0]
+	e.holdings = e.holdings[:0]
+	e.haveLast = false
+}
+
+func (e *Engine) assetID(a *Asset) uint32 {
+	if e.haveLast && e.lastAsset == *a {
+		return e.lastID
+	}
+	id, ok := e.assetIDs[*a]
+	if !ok {
+		id = uint32(len(e.assets))
+		e.assetIDs[*a] = id
+		e.assets = append(e.assets, *a)
+		e.totals = append(e.totals, totals{})
+	}
+	e.lastAsset, e.lastID, e.haveLast = *a, id, true
+	return id
+}
+
+// holdingIndex returns the index of the holding, creating it (reusing the
+// lot memory of a holding dropped by Reset) when new.
+func (e *Engine) holdingIndex(k holdingKey) uint32 {
+	if i, ok := e.index[k]; ok {
+		return i
+	}
+	i := uint32(len(e.holdings))
+	e.index[k] = i
+	if len(e.holdings) < cap(e.holdings) {
+		e.holdings = e.holdings[:i+1]
+		lots := e.holdings[i].lots[:0]
+		e.holdings[i] = holding{lots: lots, key: k}
+	} else {
+		e.holdings = append(e.holdings, holding{key: k})
+	}
+	return i
+}
+
+// Apply moves one transfer's value and taint and returns the tainted part
+// of its amount. Transfers must come in the order of Compare. A zero
+// amount changes nothing (zero-value transfers are noise, never taint). A
+// failed Apply changes nothing.
+func (e *Engine) Apply(t *Transfer) (uint256.Int, error) {
+	var moved uint256.Int
+	if err := t.Validate(); err != nil {
+		return moved, err
+	}
+	if t.Amount.IsZero() {
+		return moved, nil
+	}
+	debit, credit := t.Effects()
+	aid := e.assetID(&t.Asset)
+	var fi, ti uint32
+	if debit {
+		fi = e.holdingIndex(holdingKey{t.From, aid})
+	}
+	if credit {
+		ti = e.holdingIndex(holdingKey{t.To, aid})
+		if !debit || ti != fi {
+			var sum uint256.Int
+			if _, over := sum.AddOverflow(&e.holdings[ti].balance, &t.Amount); over {
+				return moved, bulwark.Invalid("amount", "transaction %s (block %d) credits %s with %s of %s, past 2^256: no asset has that supply",
+					t.TxHash.Hex(), t.Block, t.To.Hex(), t.Amount.Dec(), t.Asset)
+			}
+		}
+	}
+	tot := &e.totals[aid]
+	lots := e.policy.lots()
+	e.scratch = e.scratch[:0]
+	if debit {
+		e.draw(&e.holdings[fi], &t.Amount, tot, &moved)
+	} else if lots {
+		e.scratch = append(e.scratch, lot{amount: t.Amount})
+	}
+	if e.isSeed(t) && !moved.Eq(&t.Amount) {
+		var extra uint256.Int
+		extra.Sub(&t.Amount, &moved)
+		tot.sourced.add(&extra)
+		moved = t.Amount
+		if lots {
+			e.scratch = append(e.scratch[:0], lot{amount: t.Amount, tainted: true})
+		}
+	}
+	if credit {
+		e.deposit(&e.holdings[ti], &t.Amount, &moved, tot)
+	} else {
+		tot.burned.add(&moved)
+	}
+	return moved, nil
+}
+
+func (e *Engine) isSeed(t *Transfer) bool {
+	if len(e.seedAddr) != 0 {
+		if _, ok := e.seedAddr[t.From]; ok {
+			return true
+		}
+	}
+	if len(e.seedTx) != 0 {
+		if _, ok := e.seedTx[t.TxHash]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// draw takes amount a out of h by the policy and sets taint to its tainted
+// part; under FIFO and LIFO the lots taken go to e.scratch in the order
+// taken.
+func (e *Engine) draw(h *holding, a *uint256.Int, tot *totals, taint *uint256.Int) {
+	if h.balance.Lt(a) {
+		var short uint256.Int
+		short.Sub(a, &h.balance)
+		tot.unseen.add(&short)
+		h.balance.Set(a)
+		switch {
+		case e.policy.lots():
+			h.prepend(&short)
+		case e.policy == Poison && h.poisoned:
+			h.tainted.Add(&h.tainted, &short)
+			tot.created.add(&short)
+		}
+	}
+	switch e.policy {
+	case Poison:
+		if h.poisoned {
+			taint.Set(a)
+		}
+	case Haircut:
+		if a.Eq(&h.balance) {
+			taint.Set(&h.tainted)
+		} else {
+			taint.MulDivOverflow(a, &h.tainted, &h.balance) // ≤ tainted: a < balance
+		}
+	case DirtyFirst:
+		if a.Lt(&h.tainted) {
+			taint.Set(a)
+		} else {
+			taint.Set(&h.tainted)
+		}
+	case CleanFirst:
+		var clean uint256.Int
+		clean.Sub(&h.balance, &h.tainted)
+		if clean.Lt(a) {
+			taint.Sub(a, &clean)
+		}
+	case FIFO, LIFO:
+		e.takeLots(h, a, taint)
+	}
+	h.balance.Sub(&h.balance, a)
+	h.tainted.Sub(&h.tainted, taint)
+}
+
+// prepend adds a clean lot older than every other.
+func (h *holding) prepend(a *uint256.Int) {
+	if h.head < len(h.lots) && !h.lots[h.head].tainted {
+		h.lots[h.head].amount.Add(&h.lots[h.head].amount, a)
+		return
+	}
+	if h.head > 0 {
+		h.head--
+		h.lots[h.head] = lot{amount: *a}
+		return
+	}
+	h.lots = slices.Insert(h.lots, 0, lot{amount: *a})
+}
+
+// takeLots removes a (≤ balance) from the front (FIFO) or back (LIFO) of
+// h's lots into e.scratch and sums the tainted part into taint.
+func (e *Engine) takeLots(h *holding, a *uint256.Int, taint *uint256.Int) {
+	var need uint256.Int
+	need.Set(a)
+	fifo := e.policy == FIFO
+	for !need.IsZero() {
+		i := len(h.lots) - 1
+		if fifo {
+			i = h.head
+		}
+		l := &h.lots[i]
+		var took lot
+		took.tainted = l.tainted
+		if l.amount.Gt(&need) {
+			took.amount = need
+			l.amount.Sub(&l.amount, &need)
+			need.Clear()
+		} else {
+			took.amount = l.amount
+			need.Sub(&need, &l.amount)
+			if fifo {
+				h.head++
+			} else {
+				h.lots = h.lots[:i]
+			}
+		}
+		if took.tainted {
+			taint.Add(taint, &took.amount)
+		}
+		e.scratch = append(e.scratch, took)
+	}
+	if fifo {
+		switch {
+		case h.head == len(h.lots):
+			h.lots, h.head = h.lots[:0], 0
+		case h.head >= 16 && h.head*2 >= len(h.lots):
+			n := copy(h.lots, h.lots[h.head:])
+			h.lots, h.head = h.lots[:n], 0
+		}
+	}
+}
+
+// deposit credits amount a with tainted part taint to h; under FIFO and
+// LIFO the lots in e.scratch are queued in the order they were taken.
+func (e *Engine) deposit(h *holding, a, taint *uint256.Int, tot *totals) {
+	h.balance.Add(&h.balance, a)
+	switch {
+	case e.policy == Poison:
+		if h.poisoned || !taint.IsZero() {
+			// Everything the holding now has is tainted: count the clean
+			// value that turned.
+			var turned uint256.Int
+			turned.Sub(&h.balance, &h.tainted)
+			turned.Sub(&turned, taint)
+			tot.created.add(&turned)
+			h.tainted.Set(&h.balance)
+			h.poisoned = true
+		}
+	case e.policy.lots():
+		h.tainted.Add(&h.tainted, taint)
+		for _, l := range e.scratch {
+			if n := len(h.lots); n > h.head && h.lots[n-1].tainted == l.tainted {
+				h.lots[n-1].amount.Add(&h.lots[n-1].amount, &l.amount)
+			} else {
+				h.lots = append(h.lots, l)
+			}
+		}
+	default:
+		h.tainted.Add(&h.tainted, taint)
+	}
+}
+
+// Holding returns the balance the engine holds for (addr, asset) and its
+// tainted part.
+func (e *Engine) Holding(addr common.Address, a Asset) (balance, tainted uint256.Int) {
+	id, ok := e.assetIDs[a]
+	if !ok {
+		return
+	}
+	i, ok := e.index[holdingKey{addr, id}]
+	if !ok {
+		return
+	}
+	h := &e.holdings[i]
+	return h.balance, h.tainted
+}
+
+// Holdings calls fn for every holding the engine has touched, in the order
+// first touched.
+func (e *Engine) Holdings(fn func(h Holding, balance, tainted *uint256.Int)) {
+	for i := range e.holdings {
+		h := &e.holdings[i]
+		fn(Holding{h.key.addr, e.assets[h.key.asset]}, &h.balance, &h.tainted)
+	}
+}
+
+// Assets returns the assets the engine has seen, in the order first seen.
+func (e *Engine) Assets() []Asset { return slices.Clone(e.assets) }
+
+// Totals returns the taint ledger of asset a (all zero when unseen).
+func (e *Engine) Totals(a Asset) Totals {
+	t := Totals{Sourced: new(big.Int), Created: new(big.Int), Burned: new(big.Int), Held: new(big.Int), Unseen: new(big.Int)}
+	id, ok := e.assetIDs[a]
+	if !ok {
+		return t
+	}
+	tot := &e.totals[id]
+	t.Sourced, t.Created, t.Burned, t.Unseen = tot.sourced.big(), tot.created.big(), tot.burned.big(), tot.unseen.big()
+	var held wide
+	for i := range e.holdings {
+		if e.holdings[i].key.asset == id {
+			held.add(&e.holdings[i].tainted)
+		}
+	}
+	t.Held = held.big()
+	return t
+}
+
+// Check verifies the engine's invariants and returns an EINTERNAL error
+// naming the first one broken: per asset Sourced + Created = Held +
+// Burned and Created = 0 unless the policy is poison; per holding tainted
+// ≤ balance, a poisoned holding wholly tainted, and the lots summing to
+// the balance and the taint, non-empty and merged.
+func (e *Engine) Check() error {
+	for i := range e.holdings {
+		h := &e.holdings[i]
+		where := func() string { return h.key.addr.Hex() + " in " + e.assets[h.key.asset].String() }
+		if h.balance.Lt(&h.tainted) {
+			return bulwark.Errorf(bulwark.EINTERNAL, "%s holds %s tainted of a balance of %s", where(), h.tainted.Dec(), h.balance.Dec())
+		}
+		if e.policy == Poison && h.poisoned && !h.tainted.Eq(&h.balance) {
+			return bulwark.Errorf(bulwark.EINTERNAL, "%s is poisoned but only %s of %s is tainted", where(), h.tainted.Dec(), h.balance.Dec())
+		}
+		if !e.policy.lots() {
+			continue
+		}
+		var sum, taint wide
+		for j := h.head; j < len(h.lots); j++ {
+			l := &h.lots[j]
+			if l.amount.IsZero() {
+				return bulwark.Errorf(bulwark.EINTERNAL, "%s has an empty lot at %d", where(), j-h.head)
+			}
+			if j > h.head && h.lots[j-1].tainted == l.tainted {
+				return bulwark.Errorf(bulwark.EINTERNAL, "%s has unmerged lots at %d", where(), j-h.head)
+			}
+			sum.add(&l.amount)
+			if l.tainted {
+				taint.add(&l.amount)
+			}
+		}
+		if sum.hi != 0 || !sum.lo.Eq(&h.balance) || taint.hi != 0 || !taint.lo.Eq(&h.tainted) {
+			return bulwark.Errorf(bulwark.EINTERNAL, "%s: lots sum to %s (%s tainted), the holding says %s (%s tainted)",
+				where(), sum.big(), taint.big(), h.balance.Dec(), h.tainted.Dec())
+		}
+	}
+	for _, a := range e.assets {
+		t := e.Totals(a)
+		in := new(big.Int).Add(t.Sourced, t.Created)
+		out := new(big.Int).Add(t.Held, t.Burned)
+		if in.Cmp(out) != 0 {
+			return bulwark.Errorf(bulwark.EINTERNAL, "taint of %s is not conserved: sourced %s + created %s ≠ held %s + burned %s", a, t.Sourced, t.Created, t.Held, t.Burned)
+		}
+		if e.policy != Poison && t.Created.Sign() != 0 {
+			return bulwark.Errorf(bulwark.EINTERNAL, "%s created %s taint of %s", e.policy, t.Created, a)
+		}
+	}
+	return nil
+}
