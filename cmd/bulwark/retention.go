@@ -127,11 +127,11 @@ func (m *Main) screenPruneCmd() *command {
 				return bulwark.ExitOK, nil
 			}
 			if rep.AuditSeq != 0 {
-				fmt.Fprintf(m.Stdout, "pruned %d decisions and %d screening alerts recorded before %s (audit entry %d)\n",
-					rep.Decisions, rep.Alerts, rep.Before.Format(time.RFC3339), rep.AuditSeq)
+				fmt.Fprintf(m.Stdout, "pruned %s and %s recorded before %s (audit entry %d)\n",
+					plural(int(rep.Decisions), "decision", "decisions"), plural(int(rep.Alerts), "screening alert", "screening alerts"), rep.Before.Format(time.RFC3339), rep.AuditSeq)
 			}
 			if safeSeq != 0 {
-				fmt.Fprintf(m.Stdout, "pruned %d Safe alerts stored before %s (audit entry %d)\n", safeAlerts, rep.Before.Format(time.RFC3339), safeSeq)
+				fmt.Fprintf(m.Stdout, "pruned %s stored before %s (audit entry %d)\n", plural(int(safeAlerts), "Safe alert", "Safe alerts"), rep.Before.Format(time.RFC3339), safeSeq)
 			}
 			return bulwark.ExitOK, nil
 		},

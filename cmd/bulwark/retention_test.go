@@ -66,7 +66,7 @@ func TestRetention(t *testing.T) {
 	old := time.Now().Add(-500 * 24 * time.Hour).UTC().Format("2006-01-02T15:04:05.000000000Z")
 	rawExec(t, data, `UPDATE screen_decisions SET time = '`+old+`' WHERE id = (SELECT min(id) FROM screen_decisions)`)
 	code, out, errb := runBin(t, bin, "screen", "prune", "--older-than", "400d", "--data-dir", data)
-	if code != 0 || !strings.Contains(out, "pruned 1 decisions") {
+	if code != 0 || !strings.Contains(out, "pruned 1 decision and 0 screening alerts recorded before") {
 		t.Fatalf("prune: exit %d\n%s%s", code, out, errb)
 	}
 	if code, out, errb := runBin(t, bin, "audit", "verify", "--data-dir", data); code != 0 || !strings.Contains(out, "intact: 4 entries") {

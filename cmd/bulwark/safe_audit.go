@@ -233,7 +233,7 @@ func writeAuditText(w io.Writer, r *posture.Report, auditSeq int64) {
 		proxy = "not a pinned Safe proxy"
 	}
 	b.line("Proxy code", "%s", proxy)
-	b.line("Threshold", "%s of %d owners", decimal(st.Threshold), len(st.Owners))
+	b.line("Threshold", "%s of %s", decimal(st.Threshold), plural(len(st.Owners), "owner", "owners"))
 	b.line("Nonce", "%s", decimal(st.Nonce))
 	b.line("Balance", "%s wei", decimal(st.Balance))
 	b.blank()
