@@ -1,7 +1,8 @@
 # Bulwark's build and test entry points. `make test` is the one command CI
 # runs (.ci/run): it installs what the tests need (Anvil from npm and
 # staticcheck, into the git-ignored .tools/), then runs the format check,
-# go vet, staticcheck and the whole race-enabled test suite.
+# go vet, staticcheck, the whole race-enabled test suite, and the
+# corpus-wide runs without the race detector.
 
 GO      ?= go
 TOOLS   := $(CURDIR)/.tools
@@ -35,8 +36,15 @@ vet:
 staticcheck:
 	staticcheck ./...
 
+# Tests named TestCorpus… (internal/race.Corpus) check thousands of public
+# records or generated inputs in one goroutine: the race detector skips
+# them, and they run here a second time without it, in the packages that
+# have them.
+CORPUS_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' --exclude-dir=.tools --exclude-dir=.git 'func TestCorpus' .)))
+
 unit:
 	$(GO) test -race -count=1 -timeout 25m ./...
+	$(GO) test -count=1 -timeout 25m -run '^TestCorpus' $(CORPUS_PKGS)
 
 # Benchmarks (not part of `make test`); figures go to docs/benchmarks.md.
 bench:

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/bech32"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"github.com/bulwark-sec/bulwark/internal/shareddata"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/screening/sources"
@@ -33,22 +35,38 @@ func readCSV(t *testing.T, elem ...string) [][]string {
 	return recs
 }
 
+var gate struct {
+	once     sync.Once
+	screener *screening.Screener
+	err      error
+}
+
 // gateScreener screens with the embedded default lists plus the DPRK
 // attribution table of the shared folder (whose non-FBI rows the default
-// snapshot leaves out), as an operator who imports it would.
+// snapshot leaves out), as an operator who imports it would. It is built
+// once per test binary.
 func gateScreener(t *testing.T) *screening.Screener {
 	t.Helper()
+	p := shareddata.Path(t, "screen", "dprk", "dprk_attributed_addresses.csv")
+	gate.once.Do(func() { gate.screener, gate.err = newGateScreener(p) })
+	if gate.err != nil {
+		t.Fatal(gate.err)
+	}
+	return gate.screener
+}
+
+func newGateScreener(dprk string) (*screening.Screener, error) {
 	ls, err := sources.Embedded()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	f, err := sources.ReadFile(shareddata.Path(t, "screen", "dprk", "dprk_attributed_addresses.csv"))
+	f, err := sources.ReadFile(dprk)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	extra, err := sources.Parse([]sources.File{f}, time.Now())
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for _, l := range extra {
 		l.Info.ID = "dprk-attributed"
@@ -57,11 +75,7 @@ func gateScreener(t *testing.T) *screening.Screener {
 			l.Entities[i].ID = l.Info.ID + ":" + l.Entities[i].SourceID
 		}
 	}
-	s, err := screening.NewScreener(screening.BuildIndex(append(ls, extra...), time.Now()), screening.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return screening.NewScreener(screening.BuildIndex(append(ls, extra...), time.Now()), screening.Config{})
 }
 
 // caseForms returns addr as given, all lower case and all upper case.
@@ -78,10 +92,12 @@ func caseForms(addr string) []string {
 	return forms
 }
 
-// TestGateEveryListedAddressFlagged: every validated OFAC address and
+// TestCorpusGateEveryListedAddressFlagged: every validated OFAC address and
 // every high-confidence DPRK-attributed address is blocked, in any letter
 // case, with and without its ticker.
-func TestGateEveryListedAddressFlagged(t *testing.T) {
+func TestCorpusGateEveryListedAddressFlagged(t *testing.T) {
+	race.Corpus(t)
+	t.Parallel()
 	s := gateScreener(t)
 	check := func(source, currency, addr string) {
 		t.Helper()
@@ -113,9 +129,11 @@ func TestGateEveryListedAddressFlagged(t *testing.T) {
 	}
 }
 
-// TestGateRandomAddressesNoHit: 100,000 random valid addresses of five
+// TestCorpusGateRandomAddressesNoHit: 100,000 random valid addresses of five
 // formats give no match.
-func TestGateRandomAddressesNoHit(t *testing.T) {
+func TestCorpusGateRandomAddressesNoHit(t *testing.T) {
+	race.Corpus(t)
+	t.Parallel()
 	s := gateScreener(t)
 	r := rand.New(rand.NewPCG(7, 11))
 	payload := func(n int) []byte {

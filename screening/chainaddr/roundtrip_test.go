@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-sec/bulwark/internal/race"
 )
 
 // genCase is one generated address with the key and chain Parse must give.
@@ -202,10 +204,12 @@ var generators = []func(r *rand.Rand) genCase{
 	},
 }
 
-// TestRoundTrip100k generates 100,000 random valid addresses across every
+// TestCorpusRoundTrip100k generates 100,000 random valid addresses across every
 // format and checks each parses to the expected key and chain, and that its
 // display form parses to the same key.
-func TestRoundTrip100k(t *testing.T) {
+func TestCorpusRoundTrip100k(t *testing.T) {
+	race.Corpus(t)
+	t.Parallel()
 	const n = 100_000
 	r := rand.New(rand.NewPCG(20240921, 55))
 	fails := 0

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"github.com/bulwark-sec/bulwark/internal/shareddata"
 )
 
@@ -104,10 +105,11 @@ func logicV2(t testing.TB) map[string]bool {
 	return m
 }
 
-// TestNameBenchF1 is the F1 gate on nomenklatura's 826 labelled name
+// TestCorpusNameBenchF1 is the F1 gate on nomenklatura's 826 labelled name
 // pairs: Compare(name1, name2) >= ReviewThreshold predicts a match. The
 // threshold is the package's one review threshold, not tuned per group.
-func TestNameBenchF1(t *testing.T) {
+func TestCorpusNameBenchF1(t *testing.T) {
+	race.Corpus(t)
 	cases := readBenchCases(t)
 	lv2 := logicV2(t)
 	all, lv2All := confusion{}, confusion{}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"github.com/bulwark-sec/bulwark/internal/shareddata"
 	"github.com/bulwark-sec/bulwark/screening/names"
 )
@@ -88,12 +89,13 @@ func inTop(ms []names.Match, id string, k int) bool {
 	return false
 }
 
-func TestRecallOFAC(t *testing.T) {
+func TestCorpusRecallOFAC(t *testing.T) {
+	race.Corpus(t)
 	t.Parallel()
 	recs, ix := sdn2024(t)
 	rng := rand.New(rand.NewPCG(recallSeed, 1))
 	n := recallSample
-	if testing.Short() || raceEnabled {
+	if testing.Short() {
 		n = 300
 	}
 	perm := rng.Perm(len(recs))[:n]
@@ -135,9 +137,10 @@ func TestRecallOFAC(t *testing.T) {
 	}
 }
 
-// TestRecallOFACAliases indexes the July 2021 SDN list with its aliases
+// TestCorpusRecallOFACAliases indexes the July 2021 SDN list with its aliases
 // (alt.csv) and queries sampled aliases, exact and with one typo.
-func TestRecallOFACAliases(t *testing.T) {
+func TestCorpusRecallOFACAliases(t *testing.T) {
+	race.Corpus(t)
 	t.Parallel()
 	recs := loadSDN(t, shareddata.Path(t, "screen", "watchman", "ofac_2021-07-07_bench", "sdn.csv"))
 	alts := loadAlt(t, shareddata.Path(t, "screen", "watchman", "ofac_2021-07-07_bench", "alt.csv"))
@@ -152,7 +155,7 @@ func TestRecallOFACAliases(t *testing.T) {
 	ix := names.Build(recs)
 	rng := rand.New(rand.NewPCG(recallSeed, 2))
 	n := 1000
-	if testing.Short() || raceEnabled {
+	if testing.Short() {
 		n = 200
 	}
 	var exact, typoHits int

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/screening/names"
 	"github.com/bulwark-sec/bulwark/screening/sources"
@@ -201,11 +202,12 @@ var companyForms = map[string]bool{"LIMITED": true, "LTD": true, "CO": true, "CO
 	"CORPORATION": true, "CORP": true, "TRADING": true, "INC": true, "LLC": true, "GROUP": true,
 	"ENTERPRISE": true, "ENTERPRISES": true, "INCORPORATED": true, "GENERAL": true}
 
-func TestTypoRecallDPRK(t *testing.T) {
+func TestCorpusTypoRecallDPRK(t *testing.T) {
+	race.Corpus(t)
 	t.Parallel()
 	s, ns := dprkSnapshot(t)
 	n := 3000
-	if testing.Short() || raceEnabled {
+	if testing.Short() {
 		n = 400
 	}
 	numbered := func(name, _ string) bool { return strings.ContainsAny(name, "0123456789") }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"github.com/bulwark-sec/bulwark/internal/shareddata"
 	"github.com/bulwark-sec/bulwark/screening/names"
 )
@@ -80,7 +81,8 @@ func resolveUN(recs []names.Record, byNorm map[string][]int, row map[string]stri
 	return out
 }
 
-func TestYentePositives(t *testing.T) {
+func TestCorpusYentePositives(t *testing.T) {
+	race.Corpus(t)
 	t.Parallel()
 	recs, ix := unIndexed(t)
 	byNorm := map[string][]int{}
@@ -180,11 +182,11 @@ func negativeRate(t testing.TB, ix *names.Index, rows []map[string]string) (floa
 }
 
 // negativeSample is how many rows of each 50,000-row negatives file are
-// screened under -short and the race detector; otherwise all are (about
-// 15 s on two cores).
+// screened under -short; otherwise all are (about 15 s on two cores).
 const negativeSample = 2000
 
-func TestYenteNegatives(t *testing.T) {
+func TestCorpusYenteNegatives(t *testing.T) {
+	race.Corpus(t)
 	t.Parallel()
 	_, ix := unIndexed(t)
 	for _, f := range []string{
@@ -195,7 +197,7 @@ func TestYenteNegatives(t *testing.T) {
 	} {
 		rows := fixture(t, f)
 		n := len(rows)
-		if (testing.Short() || raceEnabled) && n > negativeSample {
+		if (testing.Short()) && n > negativeSample {
 			rng := rand.New(rand.NewPCG(7, uint64(n)))
 			perm := rng.Perm(n)[:negativeSample]
 			picked := make([]map[string]string, len(perm))

@@ -1,5 +1,0 @@
-//go:build !race
-
-package names_test
-
-const raceEnabled = false
