@@ -192,6 +192,28 @@ func TestServeReportsMislabelledLists(t *testing.T) {
 		strings.Contains(err.Error(), "/srv/lists") {
 		t.Fatalf("readiness check: %v", err)
 	}
+	// What GET /api/v1/lists marks (the refresher's check) is what
+	// 'bulwark lists --json' marks.
+	code, out, _ := run(t, env, "lists", "--json")
+	var cli struct {
+		Lists []struct {
+			ID          string
+			Mislabelled bool
+		}
+		Mislabelled []sources.Mislabelled
+	}
+	if err := json.Unmarshal([]byte(out), &cli); err != nil || code != 2 {
+		t.Fatalf("lists --json: exit %d %v\n%s", code, err, out)
+	}
+	ms, err := l.Mislabelled(ctx)
+	if err != nil || len(ms) != 1 || len(cli.Mislabelled) != 1 || ms[0].List != cli.Mislabelled[0].List || ms[0].Reimport != cli.Mislabelled[0].Reimport {
+		t.Fatalf("the server's mislabelled lists %+v (%v), the CLI's %+v", ms, err, cli.Mislabelled)
+	}
+	for _, li := range cli.Lists {
+		if li.Mislabelled != (li.ID == "fbi-dprk") {
+			t.Errorf("lists --json marks %s mislabelled: %v", li.ID, li.Mislabelled)
+		}
+	}
 	if code, out, errOut := run(t, env, "lists", "repair"); code != 0 {
 		t.Fatalf("repair: %d %s %s", code, out, errOut)
 	}
@@ -200,5 +222,8 @@ func TestServeReportsMislabelledLists(t *testing.T) {
 	}
 	if err := l.Check(ctx); err != nil && strings.Contains(err.Error(), "mislabelled") {
 		t.Errorf("readiness check after repair: %v", err)
+	}
+	if ms, err := l.Mislabelled(ctx); err != nil || len(ms) != 0 {
+		t.Errorf("mislabelled lists after repair: %+v %v", ms, err)
 	}
 }
