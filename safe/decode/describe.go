@@ -71,7 +71,7 @@ func sumSetup(s *decodeState, c *DecodedCall) string {
 			owners = len(l)
 		}
 	}
-	return fmt.Sprintf("set up a Safe with %d owners and threshold %s (reverts on a Safe that is already set up)", owners, ArgUint(c, "_threshold"))
+	return fmt.Sprintf("set up a Safe with %s and threshold %s (reverts on a Safe that is already set up)", plural(owners, "owner"), ArgUint(c, "_threshold"))
 }
 
 func sumExecTransaction(s *decodeState, c *DecodedCall) string {
