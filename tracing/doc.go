@@ -27,7 +27,8 @@
 // is tainted (and, for FIFO and LIFO, the ordered lots), and moves taint
 // with each transfer by its [Policy]: poison, haircut, FIFO, LIFO,
 // dirty-first or clean-first. Taint enters at seed addresses and seed
-// transactions, whose outgoing transfers are wholly tainted, and leaves
+// transactions, whose outgoing transfers are wholly tainted, and as
+// tainted opening balances ([Engine.Open]), and leaves
 // the system only when burned (base fee, token burns). Every policy but
 // poison conserves taint exactly: taint sourced = taint held + taint
 // burned, to the base unit; poison also counts the clean value it turns

@@ -131,6 +131,56 @@ func (e *Engine) SeedAddress(addr common.Address) { e.seedAddr[addr] = struct{}{
 // (the theft itself).
 func (e *Engine) SeedTransaction(hash common.Hash) { e.seedTx[hash] = struct{}{} }
 
+// Open gives holding h an opening balance outside any transfer: amount,
+// clean or wholly tainted, older than everything the holding has seen (a
+// balance read from the node at the start of the stream, or stolen funds
+// already at an address). Tainted opening balances count as sourced;
+// under poison, a tainted opening balance poisons the holding and a clean
+// one added to a poisoned holding is created taint. An opening balance
+// that would take the holding past 2^256 is refused and changes nothing.
+func (e *Engine) Open(h Holding, amount *uint256.Int, tainted bool) error {
+	if err := h.Asset.Validate(); err != nil {
+		return err
+	}
+	if amount.IsZero() {
+		return nil
+	}
+	aid := e.assetID(&h.Asset)
+	x := &e.holdings[e.holdingIndex(holdingKey{h.Address, aid})]
+	var sum uint256.Int
+	if _, over := sum.AddOverflow(&x.balance, amount); over {
+		return bulwark.Invalid("amount", "an opening balance of %s for %s in %s takes it past 2^256", amount.Dec(), h.Address.Hex(), h.Asset)
+	}
+	tot := &e.totals[aid]
+	x.balance = sum
+	if tainted {
+		tot.sourced.add(amount)
+	}
+	switch {
+	case e.policy == Poison:
+		if tainted || x.poisoned {
+			var turned uint256.Int
+			turned.Sub(&x.balance, &x.tainted)
+			if tainted {
+				turned.Sub(&turned, amount)
+			}
+			tot.created.add(&turned)
+			x.tainted = x.balance
+			x.poisoned = true
+		}
+	case e.policy.lots():
+		if tainted {
+			x.tainted.Add(&x.tainted, amount)
+		}
+		x.prepend(amount, tainted)
+	default:
+		if tainted {
+			x.tainted.Add(&x.tainted, amount)
+		}
+	}
+	return nil
+}
+
 // Reset empties the engine (holdings, totals and seeds) and keeps its
 // memory for the next stream.
 func (e *Engine) Reset() {
@@ -180,7 +230,8 @@ func (e *Engine) holdingIndex(k holdingKey) uint32 {
 // Apply moves one transfer's value and taint and returns the tainted part
 // of its amount. Transfers must come in the order of Compare. A zero
 // amount changes nothing (zero-value transfers are noise, never taint). A
-// failed Apply changes nothing.
+// failed Apply moves nothing (it may leave the holdings it looked up
+// registered, empty).
 func (e *Engine) Apply(t *Transfer) (uint256.Int, error) {
 	var moved uint256.Int
 	if err := t.Validate(); err != nil {
@@ -255,7 +306,7 @@ func (e *Engine) draw(h *holding, a *uint256.Int, tot *totals, taint *uint256.In
 		h.balance.Set(a)
 		switch {
 		case e.policy.lots():
-			h.prepend(&short)
+			h.prepend(&short, false)
 		case e.policy == Poison && h.poisoned:
 			h.tainted.Add(&h.tainted, &short)
 			tot.created.add(&short)
@@ -291,18 +342,18 @@ func (e *Engine) draw(h *holding, a *uint256.Int, tot *totals, taint *uint256.In
 	h.tainted.Sub(&h.tainted, taint)
 }
 
-// prepend adds a clean lot older than every other.
-func (h *holding) prepend(a *uint256.Int) {
-	if h.head < len(h.lots) && !h.lots[h.head].tainted {
+// prepend adds a lot older than every other.
+func (h *holding) prepend(a *uint256.Int, tainted bool) {
+	if h.head < len(h.lots) && h.lots[h.head].tainted == tainted {
 		h.lots[h.head].amount.Add(&h.lots[h.head].amount, a)
 		return
 	}
 	if h.head > 0 {
 		h.head--
-		h.lots[h.head] = lot{amount: *a}
+		h.lots[h.head] = lot{amount: *a, tainted: tainted}
 		return
 	}
-	h.lots = slices.Insert(h.lots, 0, lot{amount: *a})
+	h.lots = slices.Insert(h.lots, 0, lot{amount: *a, tainted: tainted})
 }
 
 // takeLots removes a (≤ balance) from the front (FIFO) or back (LIFO) of
@@ -461,15 +512,20 @@ func (e *Engine) Check() error {
 				where(), sum.big(), taint.big(), h.balance.Dec(), h.tainted.Dec())
 		}
 	}
-	for _, a := range e.assets {
-		t := e.Totals(a)
-		in := new(big.Int).Add(t.Sourced, t.Created)
-		out := new(big.Int).Add(t.Held, t.Burned)
+	held := make([]wide, len(e.assets))
+	for i := range e.holdings {
+		held[e.holdings[i].key.asset].add(&e.holdings[i].tainted)
+	}
+	for id, a := range e.assets {
+		tot := &e.totals[id]
+		in := new(big.Int).Add(tot.sourced.big(), tot.created.big())
+		out := new(big.Int).Add(held[id].big(), tot.burned.big())
 		if in.Cmp(out) != 0 {
-			return bulwark.Errorf(bulwark.EINTERNAL, "taint of %s is not conserved: sourced %s + created %s ≠ held %s + burned %s", a, t.Sourced, t.Created, t.Held, t.Burned)
+			return bulwark.Errorf(bulwark.EINTERNAL, "taint of %s is not conserved: sourced %s + created %s ≠ held %s + burned %s",
+				a, tot.sourced.big(), tot.created.big(), held[id].big(), tot.burned.big())
 		}
-		if e.policy != Poison && t.Created.Sign() != 0 {
-			return bulwark.Errorf(bulwark.EINTERNAL, "%s created %s taint of %s", e.policy, t.Created, a)
+		if e.policy != Poison && (tot.created.hi != 0 || !tot.created.lo.IsZero()) {
+			return bulwark.Errorf(bulwark.EINTERNAL, "%s created %s taint of %s", e.policy, tot.created.big(), a)
 		}
 	}
 	return nil

@@ -310,3 +310,62 @@ func TestNewEngineRejectsUnknownPolicy(t *testing.T) {
 		t.Fatalf("NewEngine(0): %v, want an invalid error", err)
 	}
 }
+
+// TestOpen: opening balances are older than everything seen; tainted ones
+// are sourced.
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	open := func(t *testing.T, e *Engine, a common.Address, amount uint64, taint bool) {
+		t.Helper()
+		if err := e.Open(Holding{a, eth}, uint256.NewInt(amount), taint); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		p    Policy
+		want []uint64
+	}{
+		// bob: 4 clean received, then an opening 2 tainted (older); he
+		// sends 2, then 4.
+		{FIFO, []uint64{0, 2, 0}},
+		{LIFO, []uint64{0, 0, 2}},
+		{DirtyFirst, []uint64{0, 2, 0}},
+		{CleanFirst, []uint64{0, 0, 2}},
+		{Haircut, []uint64{0, 0, 2}}, // floor(2×2/6) = 0, then all 2 of 4
+		{Poison, []uint64{0, 2, 4}},
+	} {
+		t.Run(c.p.String(), func(t *testing.T) {
+			t.Parallel()
+			e := newEngine(t, c.p)
+			open(t, e, carol, 10, false)
+			got := run(t, e, send(1, carol, bob, 4))
+			open(t, e, bob, 2, true)
+			got = append(got, run(t, e, send(2, bob, alice, 2), send(3, bob, alice, 4))...)
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("taint per transfer %v, want %v", got, c.want)
+			}
+			tot := e.Totals(eth)
+			created := int64(0)
+			if c.p == Poison {
+				created = 4 // bob's 4 clean turned
+			}
+			if tot.Sourced.Int64() != 2 || tot.Unseen.Sign() != 0 || tot.Created.Int64() != created {
+				t.Errorf("totals %+v: want 2 sourced, nothing unseen, %d created", tot, created)
+			}
+		})
+	}
+	e := newEngine(t, FIFO)
+	if err := e.Open(Holding{alice, Asset{Chain: 1}}, uint256.NewInt(1), false); !bulwark.IsCode(err, bulwark.EINVALID) {
+		t.Errorf("an invalid asset: %v", err)
+	}
+	open(t, e, alice, 1, false)
+	if err := e.Open(Holding{alice, eth}, new(uint256.Int).SetAllOne(), true); !bulwark.IsCode(err, bulwark.EINVALID) {
+		t.Errorf("past 2^256: %v", err)
+	}
+	if b, x := e.Holding(alice, eth); b.Uint64() != 1 || !x.IsZero() {
+		t.Errorf("a refused opening balance left %d (%d tainted)", b.Uint64(), x.Uint64())
+	}
+	if err := e.Check(); err != nil {
+		t.Fatal(err)
+	}
+}

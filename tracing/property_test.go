@@ -77,6 +77,28 @@ func checkRandomStream(t *testing.T, p Policy, seed uint64, n int) int {
 		}
 		m[h].Add(m[h], x.ToBig())
 	}
+	// Opening balances for some holdings, some of them tainted.
+	for _, a := range g.addrs[1:] {
+		if g.r.IntN(2) == 0 {
+			continue
+		}
+		h := Holding{a, g.assets[g.r.IntN(2)]}
+		amount := randBig(g.r, new(big.Int).Lsh(big.NewInt(1), uint(g.maxBits)))
+		var x uint256.Int
+		x.SetFromBig(amount)
+		taint := g.r.IntN(3) == 0
+		if err := e.Open(h, &x, taint); err != nil {
+			t.Fatalf("seed %d: opening %s: %v", seed, h.Address.Hex(), err)
+		}
+		ref.open(h, amount, taint)
+		if err := ledger.Credit(h, &x); err != nil {
+			t.Fatal(err)
+		}
+		g.balance(h).Add(g.balance(h), amount)
+		if taint {
+			add(in, h, &x)
+		}
+	}
 	burned := map[Asset]*big.Int{}
 	outs, carried := 0, 0
 	for i := range n {

@@ -43,6 +43,25 @@ func (r *refEngine) get(h Holding) *refHolding {
 	return x
 }
 
+// open mirrors Engine.Open.
+func (r *refEngine) open(hk Holding, a *big.Int, tainted bool) {
+	if a.Sign() == 0 {
+		return
+	}
+	h := r.get(hk)
+	h.balance.Add(h.balance, a)
+	h.lots = append([]refLot{{amount: new(big.Int).Set(a), tainted: tainted}}, h.lots...)
+	switch {
+	case r.policy == Poison:
+		if tainted || h.poisoned {
+			h.poisoned = true
+			h.tainted.SetInt(h.balance)
+		}
+	case tainted:
+		h.tainted.Add(h.tainted, new(big.Rat).SetInt(a))
+	}
+}
+
 func lotsTaint(lots []refLot) *big.Rat {
 	s := new(big.Int)
 	for _, l := range lots {
