@@ -22,7 +22,8 @@ type Decision struct {
 	Actor   string          `json:"actor,omitempty"`
 	Verdict bulwark.Verdict `json:"verdict"`
 	// Lists maps each list ID to the SHA-256 of the version screened
-	// against.
+	// against. The screener's decisions share one map per index: do not
+	// modify it; assign a new one instead.
 	Lists map[string]string `json:"lists"`
 	// Algorithm is the matching algorithm's version.
 	Algorithm string `json:"algorithm"`
@@ -40,6 +41,11 @@ type Decision struct {
 	// answer is the JSON of the whole decision as recorded, with the
 	// stored mark last (Service.recordJSON).
 	answer []byte
+	// listsJSON is the JSON of listsOf, the screening index's shared
+	// copy of its versions (see Index.sharedVersions), which is never
+	// modified: while Lists is that map, its JSON is listsJSON.
+	listsJSON []byte
+	listsOf   map[string]string
 }
 
 // AnswerJSON returns the JSON of the decision and its results as the

@@ -38,6 +38,10 @@ type Index struct {
 	addrCount int
 	// listSources maps a list ID to where its version came from.
 	listSources map[string]string
+	// versions is Versions() made once, shared by the index's decisions
+	// (never modified), and versionsJSON its JSON.
+	versions     map[string]string
+	versionsJSON []byte
 	// The name index is built on first use (WarmNames builds it at once):
 	// a command that screens only addresses never pays for it.
 	records   []names.Record
@@ -133,6 +137,8 @@ func BuildIndex(lists []*List, now time.Time) *Index {
 		}
 	}
 	ix.records = records
+	ix.versions = ix.Versions()
+	ix.versionsJSON, _ = json.Marshal(ix.versions) // strings only: cannot fail
 	return ix
 }
 
@@ -197,6 +203,12 @@ func (ix *Index) Versions() map[string]string {
 		m[l.ID] = l.SHA256
 	}
 	return m
+}
+
+// sharedVersions returns the index's one copy of Versions, which callers
+// must not modify, and its JSON.
+func (ix *Index) sharedVersions() (map[string]string, []byte) {
+	return ix.versions, ix.versionsJSON
 }
 
 // source is where the list says e comes from: the entity's own source, or

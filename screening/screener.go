@@ -441,8 +441,9 @@ const (
 // newDecision starts a decision on ix.
 func (s *Screener) newDecision(ix *Index, kind string, use Use, subject, algorithm string) Decision {
 	now := s.cfg.Now()
+	lists, listsJSON := ix.sharedVersions()
 	return Decision{ID: NewDecisionID(now), Time: now.UTC(), Kind: kind, Use: use, Subject: subject,
-		Lists: ix.Versions(), Algorithm: algorithm, Policy: s.policy, Stale: s.stale(ix), Verdict: bulwark.VerdictClear}
+		Lists: lists, listsJSON: listsJSON, listsOf: lists, Algorithm: algorithm, Policy: s.policy, Stale: s.stale(ix), Verdict: bulwark.VerdictClear}
 }
 
 // NewDecisionID returns a fresh decision ID: "dec_", 12 hex digits of the

@@ -163,17 +163,9 @@ func StoreDecisions(ctx context.Context, st DecisionStore, log *audit.Log, batch
 // auditItem is a decision's line in its batch's audit entry: its ID, kind,
 // use, verdict, actor, subject and the SHA-256 of its JSON.
 func auditItem(d *Decision, sum [32]byte) json.RawMessage {
-	item := struct {
-		Actor      string          `json:"actor"`
-		BodySHA256 string          `json:"bodySha256"`
-		ID         string          `json:"id"`
-		Kind       string          `json:"kind"`
-		Subject    string          `json:"subject,omitempty"`
-		Use        Use             `json:"use"`
-		Verdict    bulwark.Verdict `json:"verdict"`
-	}{d.Actor, hex.EncodeToString(sum[:]), d.ID, d.Kind, d.Subject, d.Use, d.Verdict}
-	b, _ := json.Marshal(item) // strings only: cannot fail
-	return b
+	var h [64]byte
+	hex.Encode(h[:], sum[:])
+	return appendAuditItemJSON(make([]byte, 0, 160+len(d.Actor)+len(d.ID)+len(d.Subject)), d, string(h[:]))
 }
 
 // ScreenAddresses screens and records (see Screener.ScreenAddresses).
@@ -213,7 +205,13 @@ func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject
 // bytes with the mark are the answer (Decision.AnswerJSON).
 func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 	d.Stored, d.answer = nil, nil
-	js, err := json.Marshal(v)
+	var js []byte
+	var err error
+	if ad, ok := v.(*AddressDecision); ok {
+		js, err = appendAddressDecisionJSON(make([]byte, 0, 512), ad)
+	} else {
+		js, err = json.Marshal(v)
+	}
 	if err != nil {
 		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
 	}
