@@ -106,7 +106,7 @@ type Event struct {
 	Actor   string
 	Action  string
 	Target  string
-	Details any // marshalled to a JSON object; nil for none
+	Details any // marshalled to a JSON object (a json.RawMessage is taken as it is, compacted); nil for none
 }
 
 // Log appends events to a Store.
@@ -179,6 +179,11 @@ func encodeDetails(ev Event) (json.RawMessage, error) {
 	if ev.Details == nil {
 		return nil, nil
 	}
+	if raw, ok := ev.Details.(json.RawMessage); ok {
+		// Already JSON (a large entry built by its caller): one pass
+		// checks and compacts it.
+		return compactObject(raw)
+	}
 	b, err := json.Marshal(ev.Details)
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
@@ -189,11 +194,24 @@ func encodeDetails(ev Event) (json.RawMessage, error) {
 	case b[0] != '{':
 		return nil, bulwark.Invalid("details", "audit details must be a JSON object")
 	}
+	return compactObject(b)
+}
+
+// compactObject returns JSON object b compacted.
+func compactObject(b []byte) (json.RawMessage, error) {
 	var compact bytes.Buffer
+	compact.Grow(len(b))
 	if err := json.Compact(&compact, b); err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode audit details")
 	}
-	return compact.Bytes(), nil
+	switch out := compact.Bytes(); {
+	case string(out) == "null":
+		return nil, nil
+	case out[0] != '{':
+		return nil, bulwark.Invalid("details", "audit details must be a JSON object")
+	default:
+		return out, nil
+	}
 }
 
 // Break describes the first place where the chain does not check out.

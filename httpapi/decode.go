@@ -30,12 +30,14 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) er
 	if ct == "" {
 		return badInput("Content-Type", "Content-Type must be application/json (the header is missing)")
 	}
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil || mt != "application/json" {
-		return badInput("Content-Type", "Content-Type must be application/json, not %q", ct)
-	}
-	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return badInput("Content-Type", "JSON bodies must be UTF-8, not charset %q", cs)
+	if ct != "application/json" { // the common case needs no parsing
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return badInput("Content-Type", "Content-Type must be application/json, not %q", ct)
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return badInput("Content-Type", "JSON bodies must be UTF-8, not charset %q", cs)
+		}
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
 	data, err := io.ReadAll(body)
@@ -62,6 +64,12 @@ func decodeBytes(data []byte, dst any) error {
 	}
 	if trimmed[0] != '{' && json.Valid(data) {
 		return badInput("body", "invalid JSON body: want a JSON object, got %s", jsonKind(trimmed[0]))
+	}
+	if f, ok := dst.(flatDecoder); ok {
+		if decodeFlat(trimmed, f) {
+			return nil
+		}
+		reflect.ValueOf(dst).Elem().SetZero() // what decodeFlat set
 	}
 	// Anything else that is not an object fails below, with the decoder's
 	// byte offset.
@@ -261,4 +269,90 @@ func byteSize(n int64) string {
 // shortened as bulwark.Errorf shortens them.
 func badInput(field, format string, args ...any) *bulwark.Error {
 	return &bulwark.Error{Code: bulwark.EINVALID, Field: field, Message: bulwark.Sprintf(format, args...)}
+}
+
+// flatDecoder is a request type with a fast path for the common body: one
+// object whose members are all plain strings. set stores member key's
+// value and reports whether key is one of the type's own (exact) names.
+type flatDecoder interface {
+	set(key, value string) bool
+}
+
+// decodeFlat decodes data into f when it is one JSON object of distinct
+// members, each a known key (as spelled in its json tag) with a string
+// value free of escapes and control characters, and nothing after it but
+// white space: exactly what encoding/json would decode the same way. For
+// anything else it reports false, having possibly set some members, and
+// the caller decodes data with encoding/json, which overwrites them and
+// names any problem.
+func decodeFlat(data []byte, f flatDecoder) bool {
+	i := 0
+	ws := func() {
+		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+			i++
+		}
+	}
+	str := func() (string, bool) {
+		if i >= len(data) || data[i] != '"' {
+			return "", false
+		}
+		start := i + 1
+		for j := start; j < len(data); j++ {
+			switch c := data[j]; {
+			case c == '"':
+				i = j + 1
+				return string(data[start:j]), true
+			case c == '\\' || c < 0x20:
+				return "", false
+			}
+		}
+		return "", false
+	}
+	ws()
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	i++
+	var seen [8]string
+	n := 0
+	for {
+		ws()
+		if n == 0 && i < len(data) && data[i] == '}' {
+			i++
+			break
+		}
+		key, ok := str()
+		if !ok || n == len(seen) {
+			return false
+		}
+		for _, k := range seen[:n] {
+			if k == key {
+				return false // a repeated member: let encoding/json decide
+			}
+		}
+		seen[n] = key
+		n++
+		ws()
+		if i >= len(data) || data[i] != ':' {
+			return false
+		}
+		i++
+		ws()
+		val, ok := str()
+		if !ok || !f.set(key, val) {
+			return false
+		}
+		ws()
+		if i < len(data) && data[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(data) && data[i] == '}' {
+			i++
+			break
+		}
+		return false
+	}
+	ws()
+	return i == len(data)
 }

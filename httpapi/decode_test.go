@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -159,5 +161,50 @@ func checkDecodeErr(t *testing.T, data []byte, err error, code string) {
 	msg := bulwark.ErrorMessage(err)
 	if be.Code != code || msg == "" || len(msg) > 400 || !utf8.ValidString(msg) {
 		t.Fatalf("%q: bad error %s %q", data, be.Code, msg)
+	}
+}
+
+// plainAddressRequest is screenAddressRequest without the fast path.
+type plainAddressRequest screenAddressRequest
+
+// TestDecodeFlat: the fast path of the address request decodes what
+// encoding/json decodes, and refuses (leaving it to encoding/json, whose
+// error is the same) whatever is not an object of known plain string
+// members.
+func TestDecodeFlat(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		fast bool
+	}{
+		{`{"address":"0x00000000000000000000000000000000000000aa"}`, true},
+		{" \n{ \"address\" : \"0xaa\" ,\t\"chain\":\"ethereum\", \"use\":\"withdrawal\",\"subject\":\"cust <1> é\" }\r\n", true},
+		{`{}`, true},
+		{`{"address":""}`, true},
+		{`{"Address":"0xaa"}`, false},
+		{`{"address":"0xaa","address":"0xbb"}`, false},
+		{`{"address":"0x\u0061a"}`, false},
+		{`{"address":"0xaa","addresses":["0xbb"]}`, false},
+		{`{"address":"0xaa","unknown":"x"}`, false},
+		{`{"address":1}`, false},
+		{`{"address":null}`, false},
+		{`{"address":"0xaa"} {}`, false},
+		{`{"address":"0xaa"`, false},
+		{`{"address":"0xaa",}`, false},
+		{`{"address" "0xaa"}`, false},
+		{`{,}`, false},
+		{`[]`, false},
+		{`{"address":"tab	inside"}`, false},
+	} {
+		var fast, plain screenAddressRequest
+		if got := decodeFlat([]byte(tc.in), &fast); got != tc.fast {
+			t.Errorf("%q: decodeFlat = %v, want %v", tc.in, got, tc.fast)
+		}
+		fast = screenAddressRequest{}
+		ferr := decodeBytes([]byte(tc.in), &fast)
+		perr := decodeBytes([]byte(tc.in), (*plainAddressRequest)(&plain))
+		if fmt.Sprint(ferr) != fmt.Sprint(perr) || !reflect.DeepEqual(fast, plain) {
+			t.Errorf("%q: fast path %+v, %v; encoding/json %+v, %v", tc.in, fast, ferr, plain, perr)
+		}
 	}
 }

@@ -97,6 +97,23 @@ type screenAddressRequest struct {
 	Subject   string        `json:"subject"`
 }
 
+// set implements flatDecoder.
+func (q *screenAddressRequest) set(key, value string) bool {
+	switch key {
+	case "address":
+		q.Address = value
+	case "chain":
+		q.Chain = value
+	case "use":
+		q.Use = value
+	case "subject":
+		q.Subject = value
+	default:
+		return false
+	}
+	return true
+}
+
 // screenAddress answers POST /api/v1/screen/address with one address
 // ({"address","chain"}) or a batch ({"addresses": ["0x…", {"address",
 // "chain"}]}), plus optional use (default deposit) and subject: 200 with

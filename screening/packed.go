@@ -111,7 +111,7 @@ func EncodeDecision(v any) ([]byte, error) {
 	var js []byte
 	var err error
 	if d, ok := v.(*AddressDecision); ok {
-		js, err = appendPackedJSON(make([]byte, 0, 384), packAddress(d))
+		js, err = appendPackedJSON(make([]byte, 0, 1024), packAddress(d))
 	} else {
 		js, err = json.Marshal(v)
 	}

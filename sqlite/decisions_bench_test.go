@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
 
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -67,4 +71,35 @@ func BenchmarkRecordDecisions(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkStoreDecisionBatch stores batches of 1,024 address decisions
+// (bodies of 700 bytes, as a single unlisted address's) with one audit
+// entry each, as the decision journal's loader does; ns/op is per
+// decision.
+func BenchmarkStoreDecisionBatch(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bulwark.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	log := &audit.Log{Store: db}
+	const batch = 1024
+	body := []byte(`{"packed":1,"decisionId":"dec_x","lists":{` + strings.Repeat(`"ofac-sdn":"4dc41ff1d79a8794c6fbca545e00c44e18b6a526ad1146a825914733a2d9f114",`, 7) + `"x":"y"},"results":[{"i":"0xad5825d4dfba8f480709a8a7f2bda0c905d688c8"}]}`)
+	recs := make([]screening.Recorded, batch)
+	n := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i += batch {
+		for j := range recs {
+			n++
+			recs[j] = screening.Recorded{Decision: &screening.Decision{ID: fmt.Sprintf("dec_%024x", n), Time: time.Now(), Kind: "address",
+				Use: screening.UseDeposit, Actor: "token:8118973288fbd67d", Verdict: bulwark.VerdictClear}, Body: body}
+		}
+		if err := screening.StoreDecisions(ctx, db, log, recs, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/decision")
 }

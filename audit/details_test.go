@@ -1,0 +1,33 @@
+package audit
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// TestEncodeDetails: details given as a value or as JSON already
+// (json.RawMessage) are stored as the same compact object; JSON that is
+// not an object, or not JSON, is refused; null and nil are no details.
+func TestEncodeDetails(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		details any
+		want    string
+		code    string
+	}{
+		{"map", map[string]any{"b": []int{1}, "a": "x<y"}, `{"a":"x\u003cy","b":[1]}`, ""},
+		{"raw", json.RawMessage(" {\"a\" : \"x\\u003cy\",\n \"b\":[ 1 ]} "), `{"a":"x\u003cy","b":[1]}`, ""},
+		{"raw array", json.RawMessage(`[1]`), "", bulwark.EINVALID},
+		{"raw invalid", json.RawMessage(`{"a":`), "", bulwark.EINTERNAL},
+		{"raw null", json.RawMessage(`null`), "", ""},
+		{"nil", nil, "", ""},
+	} {
+		got, err := encodeDetails(Event{Action: "x", Details: tc.details})
+		if string(got) != tc.want || bulwark.ErrorCode(err) != tc.code && (tc.code != "" || err != nil) {
+			t.Errorf("%s: %s, %v; want %s (code %q)", tc.name, got, err, tc.want, tc.code)
+		}
+	}
+}
