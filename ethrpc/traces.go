@@ -242,7 +242,9 @@ func gethWalk(out []tracing.Trace, f *gethFrame, block uint64, tx uint32, h comm
 	if t.TraceAddress == nil {
 		t.TraceAddress = []uint32{}
 	}
-	where := func() string { return "block " + u64(block) + " transaction " + u64(uint64(tx)) + " trace " + traceAddr(t.TraceAddress) }
+	where := func() string {
+		return "block " + u64(block) + " transaction " + u64(uint64(tx)) + " trace " + traceAddr(t.TraceAddress)
+	}
 	opt := func(dst *common.Address, s *string, field string) error {
 		if s == nil {
 			return bulwark.Invalid("debug_traceBlockByNumber", "%s: the %s frame has no %s", where(), bulwark.Echo(f.Type), field)

@@ -14,6 +14,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/etl"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 )
@@ -407,5 +408,56 @@ func TestTraceLeadingZeros(t *testing.T) {
 	}
 	if len(trs) != 2 || trs[0].Value.Uint64() != 10 || !trs[1].Value.IsZero() {
 		t.Fatalf("got %+v, want values 10 and 0", trs)
+	}
+}
+
+// TestTraceBlockEqualsTracesCSV: the etl reader, reading ethereum-etl's
+// expected traces.csv, gives the same rows as the normaliser gives from
+// the trace_block response they were made from (rewards included; an
+// empty file, as ethereum-etl writes for a block without transactions, is
+// no rows), so a
+// node and an export of it feed the same transfers.
+func TestTraceBlockEqualsTracesCSV(t *testing.T) {
+	t.Parallel()
+	root := etlDir(t, "test_export_traces_job")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			node, err := ethrpc.ParseTraceBlock(rpcResult(t, glob1(t, filepath.Join(root, name, "web3_response.trace_block_*.json"))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(filepath.Join(root, name, "expected_traces.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			var file []tracing.Trace
+			err = etl.ReadTraces("traces.csv", f, func(tr *tracing.Trace) error {
+				c := *tr
+				c.TraceAddress = slices.Clone(tr.TraceAddress)
+				file = append(file, c)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(file) != len(node) {
+				t.Fatalf("traces.csv %d rows, trace_block %d", len(file), len(node))
+			}
+			for i := range node {
+				n, f := etlRow(&node[i]), etlRow(&file[i])
+				for _, col := range compared {
+					if n[col] != f[col] {
+						t.Errorf("row %d %s: trace_block %q, traces.csv %q", i, col, n[col], f[col])
+					}
+				}
+			}
+		})
 	}
 }
