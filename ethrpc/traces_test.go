@@ -438,7 +438,7 @@ func TestTraceBlockEqualsTracesCSV(t *testing.T) {
 			}
 			defer f.Close()
 			var file []tracing.Trace
-			err = etl.ReadTraces("traces.csv", f, func(tr *tracing.Trace) error {
+			err = etl.ReadTraces("traces.csv", f, func(_ int, tr *tracing.Trace) error {
 				c := *tr
 				c.TraceAddress = slices.Clone(tr.TraceAddress)
 				file = append(file, c)

@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/etl"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
 )
 
 // etlData holds ethereum-etl's test resources (../shared/data/trace/
@@ -129,6 +130,20 @@ func (f *streamFixture) receiptsCSV(t testing.TB) []byte {
 	return toCSV(t, []string{"transaction_hash", "transaction_index", "block_hash", "block_number", "cumulative_gas_used", "gas_used", "contract_address", "root", "status", "effective_gas_price", "l1_fee"}, rows, nil)
 }
 
+func (f *streamFixture) logsCSV(t testing.TB) []byte {
+	return toCSV(t, []string{"log_index", "transaction_hash", "transaction_index", "block_hash", "block_number", "address", "data", "topics"}, f.logs,
+		func(col string, v any) string {
+			if col == "topics" {
+				var parts []string
+				for _, x := range v.([]any) {
+					parts = append(parts, x.(string))
+				}
+				return strings.Join(parts, ",")
+			}
+			return str(v)
+		})
+}
+
 func (f *streamFixture) tokensCSV(t testing.TB) []byte {
 	return toCSV(t, []string{"token_address", "from_address", "to_address", "value", "transaction_hash", "log_index", "block_number"}, f.tokens, nil)
 }
@@ -140,7 +155,7 @@ func (f *streamFixture) tokensCSV(t testing.TB) []byte {
 func TestExportWithoutReceipts(t *testing.T) {
 	t.Parallel()
 	f := loadStream(t)
-	ex, err := etl.Load(fstest.MapFS{"transactions.csv": {Data: f.txsCSV}, "blocks.csv": {Data: f.blocksCSV}}, 1)
+	ex, err := etl.Load(fstest.MapFS{"transactions.csv": {Data: f.txsCSV}, "blocks.csv": {Data: f.blocksCSV}}, etl.Options{Chain: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,24 +212,34 @@ func TestExportWithReceiptsAndTokens(t *testing.T) {
 		})
 	bqFS := fstest.MapFS{"transactions.csv": {Data: bqTxs}, "blocks.csv": {Data: f.blocksCSV}, "token_transfers.csv": {Data: f.tokensCSV(t)}}
 
+	withLogs := fstest.MapFS{"logs.csv": {Data: f.logsCSV(t)}}
+	for k, v := range etlFS {
+		withLogs[k] = v
+	}
 	var first []tracing.Transfer
 	for _, layout := range []struct {
 		name string
 		fs   fstest.MapFS
-	}{{"ethereum-etl", etlFS}, {"bigquery", bqFS}} {
-		ex, err := etl.Load(layout.fs, 1)
+		logs bool
+	}{{"ethereum-etl", etlFS, false}, {"bigquery", bqFS, false}, {"ethereum-etl with logs", withLogs, true}} {
+		ex, err := etl.Load(layout.fs, etl.Options{Chain: 1})
 		if err != nil {
 			t.Fatalf("%s: %v", layout.name, err)
 		}
 		if ex.FeesUnknown != 0 || ex.StatusUnknown != 0 || ex.CreatesUnknown != 0 {
 			t.Fatalf("%s: fees unknown %d (%s), status unknown %d, creates unknown %d: want none", layout.name, ex.FeesUnknown, ex.FeesWhy, ex.StatusUnknown, ex.CreatesUnknown)
 		}
-		checkStream(t, layout.name, f, ex.Transfers)
-		if first == nil {
+		if want := map[bool]int{false: 291, true: 0}[layout.logs]; ex.TokensUnverified != want {
+			t.Fatalf("%s: %d token transfers unverified, want %d", layout.name, ex.TokensUnverified, want)
+		}
+		checkStream(t, layout.name, f, ex.Transfers, layout.logs)
+		switch {
+		case layout.logs:
+		case first == nil:
 			first = ex.Transfers
-		} else if len(first) != len(ex.Transfers) {
+		case len(first) != len(ex.Transfers):
 			t.Fatalf("bigquery layout gave %d transfers, ethereum-etl's %d", len(ex.Transfers), len(first))
-		} else {
+		default:
 			for i := range first {
 				a, b := first[i], ex.Transfers[i]
 				if tracing.Compare(&a, &b) != 0 || a.From != b.From || a.To != b.To || a.Amount != b.Amount || a.Asset != b.Asset || a.Time != b.Time {
@@ -225,7 +250,7 @@ func TestExportWithReceiptsAndTokens(t *testing.T) {
 	}
 }
 
-func checkStream(t *testing.T, layout string, f *streamFixture, got []tracing.Transfer) {
+func checkStream(t *testing.T, layout string, f *streamFixture, got []tracing.Transfer, logs bool) {
 	t.Helper()
 	type block struct {
 		miner   common.Address
@@ -238,6 +263,7 @@ func checkStream(t *testing.T, layout string, f *streamFixture, got []tracing.Tr
 	type perTx struct{ burn, tip, value *big.Int }
 	seen := map[common.Hash]*perTx{}
 	tokens := map[[2]any]tracing.Transfer{}
+	wraps := map[[2]any]tracing.Transfer{}
 	for i := range got {
 		tf := &got[i]
 		if err := tf.Validate(); err != nil {
@@ -263,6 +289,8 @@ func checkStream(t *testing.T, layout string, f *streamFixture, got []tracing.Tr
 			p.value.Add(p.value, tf.Amount.ToBig())
 		case tracing.TokenTransfer:
 			tokens[[2]any{tf.TxHash, tf.LogIndex}] = *tf
+		case tracing.Wrap, tracing.Unwrap:
+			wraps[[2]any{tf.TxHash, tf.LogIndex}] = *tf
 		default:
 			t.Errorf("%s: unexpected %s transfer %+v", layout, tf.Kind, tf)
 		}
@@ -297,28 +325,61 @@ func checkStream(t *testing.T, layout string, f *streamFixture, got []tracing.Tr
 	}
 	// Token transfers against the Transfer events they were extracted
 	// from: topic 1 and 2 are from and to, the data (ERC-20) or topic 3
-	// (ERC-721) the value.
+	// (ERC-721) the value. Without logs.csv an ERC-721 transfer cannot be
+	// told from an ERC-20 one: it reads as an ERC-20 amount equal to the
+	// token id. WETH's Deposit and Withdrawal events are wraps and unwraps
+	// when logs.csv is there.
 	const transferTopic = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
-	n := 0
+	const depositTopic = "0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c"
+	const withdrawalTopic = "0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65"
+	weth := common.HexToAddress("0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2")
+	n, nfts, nWraps := 0, 0, 0
 	for _, l := range f.logs {
 		topics, _ := l["topics"].([]any)
+		key := [2]any{common.HexToHash(str(l["transaction_hash"])), uint32(num(t, l["log_index"]).Uint64())}
+		addr := common.HexToAddress(str(l["address"]))
+		if len(topics) == 2 && addr == weth && (topics[0] == depositTopic || topics[0] == withdrawalTopic) {
+			nWraps++
+			w, ok := wraps[key]
+			who := common.HexToAddress(topics[1].(string))
+			amount := new(big.Int).SetBytes(common.FromHex(str(l["data"])))
+			switch {
+			case !logs:
+				if ok {
+					t.Errorf("%s: a wrap without logs.csv: %+v", layout, w)
+				}
+			case !ok || w.Amount.ToBig().Cmp(amount) != 0 ||
+				topics[0] == depositTopic && (w.Kind != tracing.Wrap || w.To != who || w.From != weth) ||
+				topics[0] == withdrawalTopic && (w.Kind != tracing.Unwrap || w.From != who || w.To != weth):
+				t.Errorf("%s: log %v (%s of %s by %s): got %+v (found %v)", layout, key, topics[0], amount, who.Hex(), w, ok)
+			}
+			continue
+		}
 		if len(topics) < 3 || topics[0] != transferTopic {
 			continue
 		}
 		n++
-		key := [2]any{common.HexToHash(str(l["transaction_hash"])), uint32(num(t, l["log_index"]).Uint64())}
 		tf, ok := tokens[key]
 		value := common.FromHex(str(l["data"]))
+		asset := tracing.TokenAsset(1, addr)
 		if len(topics) == 4 {
 			value = common.FromHex(topics[3].(string))
+			if logs {
+				nfts++
+				id := new(uint256.Int).SetBytes(value)
+				asset, value = tracing.NFTAsset(1, addr, id), []byte{1}
+			}
 		}
-		if !ok || tf.Asset != tracing.TokenAsset(1, common.HexToAddress(str(l["address"]))) || tf.From != common.HexToAddress(topics[1].(string)) ||
+		if !ok || tf.Asset != asset || tf.From != common.HexToAddress(topics[1].(string)) ||
 			tf.To != common.HexToAddress(topics[2].(string)) || tf.Amount.ToBig().Cmp(new(big.Int).SetBytes(value)) != 0 {
 			t.Errorf("%s: log %v: got %+v (found %v)", layout, key, tf, ok)
 		}
 	}
-	if n != 291 || len(tokens) != n {
-		t.Fatalf("%s: %d token transfers for %d Transfer events, want 291", layout, len(tokens), n)
+	if n != 291 || len(tokens) != n || logs && nfts != 9 {
+		t.Fatalf("%s: %d token transfers for %d Transfer events (%d ERC-721), want 291 (9)", layout, len(tokens), n, nfts)
+	}
+	if nWraps != 61 || logs && len(wraps) != 61 {
+		t.Fatalf("%s: %d wraps and unwraps for %d WETH Deposit and Withdrawal events, want 61", layout, len(wraps), nWraps)
 	}
 }
 
@@ -339,7 +400,7 @@ func TestTokenTransfersAgainstLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []etl.TokenTransfer
-	if err := etl.ReadTokenTransfers("token_transfers.csv", bytes.NewReader(csvData), func(tt *etl.TokenTransfer) error {
+	if err := etl.ReadTokenTransfers("token_transfers.csv", bytes.NewReader(csvData), func(_ int, tt *etl.TokenTransfer) error {
 		got = append(got, *tt)
 		return nil
 	}); err != nil {
@@ -379,7 +440,7 @@ func TestExportWithTraces(t *testing.T) {
 		}
 		fsys[n] = &fstest.MapFile{Data: b}
 	}
-	ex, err := etl.Load(fsys, 1)
+	ex, err := etl.Load(fsys, etl.Options{Chain: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +510,21 @@ func TestBadInput(t *testing.T) {
 		{"duplicate tx", map[string]string{"transactions.csv": head + good + good}, "appears twice"},
 		{"unknown tx in tokens", map[string]string{"transactions.csv": head + good,
 			"token_transfers.csv": "token_address,from_address,to_address,value,transaction_hash,log_index,block_number\n" + row(a, a, a, "1", "0x"+strings.Repeat("02", 32), "0", "5")},
-			"token_transfers.csv: a transfer of 0x0202"},
+			"token_transfers.csv: line 2: a transfer of 0x0202"},
+		{"token transfer without its log", map[string]string{"transactions.csv": head + good,
+			"token_transfers.csv": "token_address,from_address,to_address,value,transaction_hash,log_index,block_number\n" + row(a, a, a, "1", h1, "3", "5"),
+			"logs.csv":            "log_index,transaction_hash,address,data,topics\n"},
+			"token_transfers.csv: line 2: the transfer at log 3 of 0x0101"},
+		{"bad topics", map[string]string{"transactions.csv": head + good,
+			"logs.csv": "log_index,transaction_hash,address,data,topics\n" + row("0", h1, a, "0x", `"0x12,0x34"`)},
+			`logs.csv: line 2: topics "0x12,0x34" is not a comma-separated list`},
+		{"bad data", map[string]string{"transactions.csv": head + good,
+			"logs.csv": "log_index,transaction_hash,address,data,topics\n" + row("0", h1, a, "0xabc", "")},
+			`logs.csv: line 2: data "0xabc" is not 0x-prefixed hex bytes`},
+		{"damaged deposit", map[string]string{"transactions.csv": head + good,
+			"logs.csv": "log_index,transaction_hash,address,data,topics\n" + row("0", h1, "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2", "0x01",
+				"0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c")},
+			"logs.csv: line 2: a Deposit event of the wrapped native token has 1 topics and 1 data bytes"},
 		{"bad trace type", map[string]string{"transactions.csv": head + good,
 			"traces.csv": "block_number,transaction_hash,transaction_index,from_address,to_address,value,trace_type,call_type,trace_address,error\n" + row("5", h1, "0", a, a, "7", "jump", "", "", "")},
 			`traces.csv: line 2: trace_type "jump" is not call, create, suicide or reward`},
@@ -469,7 +544,7 @@ func TestBadInput(t *testing.T) {
 			for n, d := range c.files {
 				fsys[n] = &fstest.MapFile{Data: []byte(d)}
 			}
-			_, err := etl.Load(fsys, 1)
+			_, err := etl.Load(fsys, etl.Options{Chain: 1})
 			if !bulwark.IsCode(err, bulwark.EINVALID) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want an invalid error containing %q", err, c.want)
 			}
@@ -478,14 +553,14 @@ func TestBadInput(t *testing.T) {
 
 	// An empty file is no rows: ethereum-etl writes the header with the
 	// first row.
-	ex, err := etl.Load(fstest.MapFS{"transactions.csv": {Data: nil}, "traces.csv": {Data: nil}}, 1)
+	ex, err := etl.Load(fstest.MapFS{"transactions.csv": {Data: nil}, "traces.csv": {Data: nil}}, etl.Options{Chain: 1})
 	if err != nil || ex.Transactions != 0 || len(ex.Transfers) != 0 {
 		t.Fatalf("empty files: %+v, %v", ex, err)
 	}
 
 	// Extra columns, in any order, are ignored.
 	ex, err = etl.Load(fstest.MapFS{"transactions.csv": {Data: []byte("zzz,value,block_timestamp,hash,to_address,from_address,transaction_index,block_number,input\n" +
-		row("?", "7", "1700000000", h1, a, a, "0", "5", "0xdead"))}}, 1)
+		row("?", "7", "1700000000", h1, a, a, "0", "5", "0xdead"))}}, etl.Options{Chain: 1})
 	if err != nil || len(ex.Transfers) != 1 || ex.Transfers[0].Amount.Uint64() != 7 {
 		t.Fatalf("extra columns: %+v, %v", ex, err)
 	}

@@ -12,6 +12,16 @@ import (
 	"github.com/holiman/uint256"
 )
 
+// Options say what Load needs beyond the files.
+type Options struct {
+	// Chain is the chain's EIP-155 id (1 for Ethereum mainnet).
+	Chain uint64
+	// Wrapped gives the chain's wrapped native token, whose Deposit and
+	// Withdrawal events in logs.csv are wraps and unwraps; nil means
+	// tracing.DefaultWrappedNatives().
+	Wrapped tracing.WrappedNatives
+}
+
 // Export is what Load makes of an export directory.
 type Export struct {
 	// Transfers in the order they happened (tracing.Compare).
@@ -33,6 +43,11 @@ type Export struct {
 	// address no file gives (receipts.csv's contract_address, or
 	// traces.csv); their value is not among the transfers.
 	CreatesUnknown int
+	// TokensUnverified counts token transfers read as ERC-20 without
+	// logs.csv to confirm it: ethereum-etl's token_transfers also holds
+	// ERC-721 transfers, their value the token id, and only the event's
+	// topics tell them apart. Give logs.csv to know.
+	TokensUnverified int
 }
 
 // Load reads an ethereum-etl export directory (or a BigQuery
@@ -44,7 +59,11 @@ type Export struct {
 //   - traces.csv gives the native transfers, the transactions' own values
 //     included (calls with value, creates, selfdestructs; failed and
 //     reverted frames left out; rewards are not transfers);
-//   - token_transfers.csv gives token transfers, read as ERC-20;
+//   - token_transfers.csv gives token transfers, read as ERC-20 unless
+//     logs.csv shows the event is an ERC-721 Transfer (four topics: the
+//     value is the token id);
+//   - logs.csv also gives the wrapped native token's Deposit and
+//     Withdrawal events as wraps and unwraps;
 //   - receipts.csv (or the receipt columns of a BigQuery transactions
 //     table) gives each transaction's outcome, gas used and price, and
 //     with blocks.csv (fee recipient, base fee) its gas fee: the base fee
@@ -54,7 +73,12 @@ type Export struct {
 // A file missing a required column, a malformed row, or a row naming a
 // transaction transactions.csv lacks is an EINVALID error naming the file
 // and line and the fix.
-func Load(fsys fs.FS, chain uint64) (*Export, error) {
+func Load(fsys fs.FS, opt Options) (*Export, error) {
+	chain := opt.Chain
+	wrapped := opt.Wrapped
+	if wrapped == nil {
+		wrapped = tracing.DefaultWrappedNatives()
+	}
 	if chain == 0 {
 		return nil, bulwark.Invalid("chain", "chain id 0 is not a chain: give the chain's EIP-155 id (1 for Ethereum mainnet)")
 	}
@@ -82,9 +106,9 @@ func Load(fsys fs.FS, chain uint64) (*Export, error) {
 	var txs []txInfo
 	byHash := map[common.Hash]int{}
 	if _, err := open(TransactionsFile, true, func(r io.Reader) error {
-		return ReadTransactions(TransactionsFile, r, func(tx *Transaction) error {
+		return ReadTransactions(TransactionsFile, r, func(line int, tx *Transaction) error {
 			if _, dup := byHash[tx.Hash]; dup {
-				return bulwark.Invalid(TransactionsFile, "transaction %s appears twice: export each block once", tx.Hash.Hex())
+				return bulwark.Invalid(TransactionsFile, "line %d: transaction %s appears twice: export each block once", line, tx.Hash.Hex())
 			}
 			byHash[tx.Hash] = len(txs)
 			txs = append(txs, txInfo{tx: *tx, status: tx.Receipt.Status})
@@ -96,10 +120,10 @@ func Load(fsys fs.FS, chain uint64) (*Export, error) {
 	ex.Transactions = len(txs)
 
 	haveReceipts, err := open(ReceiptsFile, false, func(r io.Reader) error {
-		return ReadReceipts(ReceiptsFile, r, func(rc *Receipt) error {
+		return ReadReceipts(ReceiptsFile, r, func(line int, rc *Receipt) error {
 			i, ok := byHash[rc.TxHash]
 			if !ok {
-				return bulwark.Invalid(ReceiptsFile, "the receipt of %s has no transaction in %s: export both for the same blocks", rc.TxHash.Hex(), TransactionsFile)
+				return bulwark.Invalid(ReceiptsFile, "line %d: the receipt of %s has no transaction in %s: export both for the same blocks", line, rc.TxHash.Hex(), TransactionsFile)
 			}
 			txs[i].tx.Receipt = *rc
 			txs[i].status = rc.Status
@@ -114,7 +138,7 @@ func Load(fsys fs.FS, chain uint64) (*Export, error) {
 	var blocksHaveBaseFee bool
 	haveBlocks, err := open(BlocksFile, false, func(r io.Reader) error {
 		var err error
-		blocksHaveBaseFee, err = ReadBlocks(BlocksFile, r, func(b *Block) error {
+		blocksHaveBaseFee, err = ReadBlocks(BlocksFile, r, func(_ int, b *Block) error {
 			blocks[b.Number] = *b
 			return nil
 		})
@@ -127,16 +151,16 @@ func Load(fsys fs.FS, chain uint64) (*Export, error) {
 	asset := tracing.NativeAsset(chain)
 	haveTraces, err := open(TracesFile, false, func(r io.Reader) error {
 		var trs []tracing.Trace
-		err := ReadTraces(TracesFile, r, func(tr *tracing.Trace) error {
+		err := ReadTraces(TracesFile, r, func(line int, tr *tracing.Trace) error {
 			if tr.Type == tracing.TraceReward {
 				return nil // new coin, not a transfer
 			}
 			i, ok := byHash[tr.TxHash]
 			if !ok {
-				return bulwark.Invalid(TracesFile, "a trace of %s (block %d) has no transaction in %s: export both for the same blocks", tr.TxHash.Hex(), tr.Block, TransactionsFile)
+				return bulwark.Invalid(TracesFile, "line %d: a trace of %s (block %d) has no transaction in %s: export both for the same blocks", line, tr.TxHash.Hex(), tr.Block, TransactionsFile)
 			}
 			if txs[i].tx.Index != tr.TxIndex || txs[i].tx.Block != tr.Block {
-				return bulwark.Invalid(TracesFile, "a trace of %s places it at block %d position %d, %s at block %d position %d: export both files again from one node", tr.TxHash.Hex(), tr.Block, tr.TxIndex, TransactionsFile, txs[i].tx.Block, txs[i].tx.Index)
+				return bulwark.Invalid(TracesFile, "line %d: a trace of %s places it at block %d position %d, %s at block %d position %d: export both files again from one node", line, tr.TxHash.Hex(), tr.Block, tr.TxIndex, TransactionsFile, txs[i].tx.Block, txs[i].tx.Index)
 			}
 			c := *tr
 			c.TraceAddress = slices.Clone(tr.TraceAddress)
@@ -249,16 +273,75 @@ func Load(fsys fs.FS, chain uint64) (*Export, error) {
 		ex.FeesWhy = why
 	}
 
-	if _, err := open(TokenTransfersFile, false, func(r io.Reader) error {
-		return ReadTokenTransfers(TokenTransfersFile, r, func(tt *TokenTransfer) error {
-			i, ok := byHash[tt.TxHash]
+	// Events: the standard of each Transfer event, and wraps and unwraps
+	// of the wrapped native token.
+	type logKey struct {
+		tx  common.Hash
+		idx uint32
+	}
+	var transferTopics map[logKey]int
+	weth, hasWeth := wrapped.Asset(chain)
+	haveLogs, err := open(LogsFile, false, func(r io.Reader) error {
+		transferTopics = map[logKey]int{}
+		return ReadLogs(LogsFile, r, func(line int, l *Log) error {
+			if len(l.Topics) == 0 {
+				return nil
+			}
+			switch {
+			case l.Topics[0] == transferEvent:
+				transferTopics[logKey{l.TxHash, l.LogIndex}] = len(l.Topics)
+				return nil
+			case !hasWeth || l.Address != weth.Contract || l.Topics[0] != depositEvent && l.Topics[0] != withdrawalEvent:
+				return nil
+			}
+			i, ok := byHash[l.TxHash]
 			if !ok {
-				return bulwark.Invalid(TokenTransfersFile, "a transfer of %s has no transaction in %s: export both for the same blocks", tt.TxHash.Hex(), TransactionsFile)
+				return bulwark.Invalid(LogsFile, "line %d: an event of %s has no transaction in %s: export both for the same blocks", line, l.TxHash.Hex(), TransactionsFile)
+			}
+			if len(l.Topics) != 2 || len(l.Data) != 32 {
+				return bulwark.Invalid(LogsFile, "line %d: a %s event of the wrapped native token has %d topics and %d data bytes, not 2 and 32: the row is damaged; export the file again", line, eventName(l.Topics[0]), len(l.Topics), len(l.Data))
 			}
 			tx := &txs[i].tx
-			ex.Transfers = append(ex.Transfers, tracing.Transfer{Chain: chain, Block: tx.Block, TxIndex: tx.Index, TxHash: tx.Hash,
+			t := tracing.Transfer{Chain: chain, Block: tx.Block, TxIndex: tx.Index, TxHash: tx.Hash, Time: tx.Time,
+				LogIndex: l.LogIndex, Asset: weth}
+			t.Amount.SetBytes(l.Data)
+			who := common.BytesToAddress(l.Topics[1][12:])
+			if l.Topics[0] == depositEvent {
+				t.Kind, t.From, t.To = tracing.Wrap, weth.Contract, who
+			} else {
+				t.Kind, t.From, t.To = tracing.Unwrap, who, weth.Contract
+			}
+			if !t.Amount.IsZero() {
+				ex.Transfers = append(ex.Transfers, t)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	if _, err := open(TokenTransfersFile, false, func(r io.Reader) error {
+		return ReadTokenTransfers(TokenTransfersFile, r, func(line int, tt *TokenTransfer) error {
+			i, ok := byHash[tt.TxHash]
+			if !ok {
+				return bulwark.Invalid(TokenTransfersFile, "line %d: a transfer of %s has no transaction in %s: export both for the same blocks", line, tt.TxHash.Hex(), TransactionsFile)
+			}
+			tx := &txs[i].tx
+			t := tracing.Transfer{Chain: chain, Block: tx.Block, TxIndex: tx.Index, TxHash: tx.Hash,
 				Time: tx.Time, Kind: tracing.TokenTransfer, LogIndex: tt.LogIndex, From: tt.From, To: tt.To,
-				Asset: tracing.TokenAsset(chain, tt.Token), Amount: tt.Value})
+				Asset: tracing.TokenAsset(chain, tt.Token), Amount: tt.Value}
+			switch {
+			case !haveLogs:
+				ex.TokensUnverified++
+			case transferTopics[logKey{tt.TxHash, tt.LogIndex}] == 4:
+				// ERC-721: the value is the token id.
+				t.Asset = tracing.NFTAsset(chain, tt.Token, &tt.Value)
+				t.Amount.SetOne()
+			case transferTopics[logKey{tt.TxHash, tt.LogIndex}] == 0:
+				return bulwark.Invalid(TokenTransfersFile, "line %d: the transfer at log %d of %s has no Transfer event in %s: export both for the same blocks", line, tt.LogIndex, tt.TxHash.Hex(), LogsFile)
+			}
+			ex.Transfers = append(ex.Transfers, t)
 			return nil
 		})
 	}); err != nil {
@@ -282,3 +365,17 @@ func feeGap(haveBlock bool, tx *Transaction) string {
 }
 
 func u64(n uint64) string { return uint256.NewInt(n).Dec() }
+
+// Event signatures: ERC-20/721 Transfer, WETH9 Deposit and Withdrawal.
+var (
+	transferEvent   = common.HexToHash("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+	depositEvent    = common.HexToHash("0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c")
+	withdrawalEvent = common.HexToHash("0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65")
+)
+
+func eventName(topic common.Hash) string {
+	if topic == depositEvent {
+		return "Deposit"
+	}
+	return "Withdrawal"
+}

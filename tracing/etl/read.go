@@ -17,6 +17,7 @@ const (
 	BlocksFile         = "blocks.csv"
 	TracesFile         = "traces.csv"
 	TokenTransfersFile = "token_transfers.csv"
+	LogsFile           = "logs.csv"
 )
 
 // Status is a transaction's outcome as its receipt says.
@@ -108,13 +109,16 @@ var (
 
 	tokenRequired = []string{"token_address", "from_address", "to_address", "value", "transaction_hash", "log_index", "block_number"}
 
+	logRequired = []string{"log_index", "transaction_hash", "address", "data", "topics"}
+
 	traceRequired = []string{"block_number", "transaction_hash", "transaction_index", "from_address", "to_address", "value", "trace_type", "call_type", "trace_address", "error"}
 	traceOptional = []string{"status"}
 )
 
-// ReadTransactions calls fn for every row of a transactions.csv (name is
-// used in errors). The Transaction is reused between calls.
-func ReadTransactions(name string, r io.Reader, fn func(*Transaction) error) error {
+// ReadTransactions calls fn for every row of a transactions.csv with the
+// line it starts on (name is used in errors). The Transaction is reused
+// between calls. The other readers work alike.
+func ReadTransactions(name string, r io.Reader, fn func(line int, row *Transaction) error) error {
 	t, err := newTable(name, r, txRequired, txOptional)
 	if err != nil {
 		return err
@@ -162,7 +166,7 @@ func ReadTransactions(name string, r io.Reader, fn func(*Transaction) error) err
 				return err
 			}
 		}
-		if err := fn(&tx); err != nil {
+		if err := fn(t.line, &tx); err != nil {
 			return err
 		}
 	}
@@ -186,7 +190,7 @@ func (t *table) receipt(rc *Receipt, status, gasUsed, price, contract string) er
 
 // ReadReceipts calls fn for every row of a receipts.csv. The Receipt is
 // reused between calls.
-func ReadReceipts(name string, r io.Reader, fn func(*Receipt) error) error {
+func ReadReceipts(name string, r io.Reader, fn func(line int, row *Receipt) error) error {
 	t, err := newTable(name, r, receiptRequired, receiptOptional)
 	if err != nil {
 		return err
@@ -204,7 +208,7 @@ func ReadReceipts(name string, r io.Reader, fn func(*Receipt) error) error {
 		if err := t.receipt(&rc, "status", "gas_used", "effective_gas_price", "contract_address"); err != nil {
 			return err
 		}
-		if err := fn(&rc); err != nil {
+		if err := fn(t.line, &rc); err != nil {
 			return err
 		}
 	}
@@ -212,7 +216,7 @@ func ReadReceipts(name string, r io.Reader, fn func(*Receipt) error) error {
 
 // ReadBlocks calls fn for every row of a blocks.csv. The Block is reused
 // between calls.
-func ReadBlocks(name string, r io.Reader, fn func(*Block) error) (hasBaseFee bool, err error) {
+func ReadBlocks(name string, r io.Reader, fn func(line int, row *Block) error) (hasBaseFee bool, err error) {
 	t, err := newTable(name, r, blockRequired, blockOptional)
 	if err != nil {
 		return false, err
@@ -236,7 +240,7 @@ func ReadBlocks(name string, r io.Reader, fn func(*Block) error) (hasBaseFee boo
 		if b.HasBaseFee, err = t.amount(&b.BaseFee, "base_fee_per_gas", true); err != nil {
 			return false, err
 		}
-		if err := fn(&b); err != nil {
+		if err := fn(t.line, &b); err != nil {
 			return false, err
 		}
 	}
@@ -244,7 +248,7 @@ func ReadBlocks(name string, r io.Reader, fn func(*Block) error) (hasBaseFee boo
 
 // ReadTokenTransfers calls fn for every row of a token_transfers.csv. The
 // TokenTransfer is reused between calls.
-func ReadTokenTransfers(name string, r io.Reader, fn func(*TokenTransfer) error) error {
+func ReadTokenTransfers(name string, r io.Reader, fn func(line int, row *TokenTransfer) error) error {
 	t, err := newTable(name, r, tokenRequired, nil)
 	if err != nil {
 		return err
@@ -279,7 +283,7 @@ func ReadTokenTransfers(name string, r io.Reader, fn func(*TokenTransfer) error)
 		if tt.Block, err = t.uint("block_number", 64); err != nil {
 			return err
 		}
-		if err := fn(&tt); err != nil {
+		if err := fn(t.line, &tt); err != nil {
 			return err
 		}
 	}
@@ -289,7 +293,7 @@ func ReadTokenTransfers(name string, r io.Reader, fn func(*TokenTransfer) error)
 // a status column of 0 marks the row reverted (ethereum-etl sets it for a
 // failed frame and everything under it). The Trace is reused between
 // calls, its TraceAddress included: copy what you keep.
-func ReadTraces(name string, r io.Reader, fn func(*tracing.Trace) error) error {
+func ReadTraces(name string, r io.Reader, fn func(line int, row *tracing.Trace) error) error {
 	t, err := newTable(name, r, traceRequired, traceOptional)
 	if err != nil {
 		return err
@@ -351,8 +355,77 @@ func ReadTraces(name string, r io.Reader, fn func(*tracing.Trace) error) error {
 			}
 		}
 		tr.TraceAddress = path
-		if err := fn(&tr); err != nil {
+		if err := fn(t.line, &tr); err != nil {
 			return err
 		}
 	}
+}
+
+// Log is a row of logs.csv: an event. Topics are as many as the event has
+// (ethereum-etl joins them with commas in one column).
+type Log struct {
+	TxHash   common.Hash
+	LogIndex uint32
+	Address  common.Address
+	Topics   []common.Hash
+	Data     []byte
+}
+
+// ReadLogs calls fn for every row of a logs.csv. The Log is reused
+// between calls, its Topics and Data included: copy what you keep.
+func ReadLogs(name string, r io.Reader, fn func(line int, row *Log) error) error {
+	t, err := newTable(name, r, logRequired, nil)
+	if err != nil {
+		return err
+	}
+	var l Log
+	topics := make([]common.Hash, 0, 4)
+	var data []byte
+	for {
+		ok, err := t.next()
+		if !ok || err != nil {
+			return err
+		}
+		l = Log{}
+		if l.TxHash, err = t.hash("transaction_hash"); err != nil {
+			return err
+		}
+		li, err := t.uint("log_index", 32)
+		if err != nil {
+			return err
+		}
+		l.LogIndex = uint32(li)
+		if l.Address, _, err = t.addr("address", false); err != nil {
+			return err
+		}
+		topics = topics[:0]
+		if v := t.str("topics"); v != "" {
+			for f := range strings.SplitSeq(v, ",") {
+				f = strings.TrimSpace(f)
+				if len(f) != 66 || f[0] != '0' || f[1] != 'x' || !allHex(f[2:]) {
+					return t.bad("topics", v, "a comma-separated list of 0x-prefixed 32-byte hex topics")
+				}
+				topics = append(topics, common.HexToHash(f))
+			}
+		}
+		l.Topics = topics
+		d := t.str("data")
+		if len(d) < 2 || d[0] != '0' || d[1] != 'x' || len(d)%2 != 0 || !allHex(d[2:]) {
+			return t.bad("data", d, "0x-prefixed hex bytes")
+		}
+		data = append(data[:0], common.FromHex(d)...)
+		l.Data = data
+		if err := fn(t.line, &l); err != nil {
+			return err
+		}
+	}
+}
+
+func allHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
 }
