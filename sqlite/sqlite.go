@@ -106,7 +106,10 @@ type DB struct {
 
 	// The decision journal (journal.go), once DecisionJournal is called.
 	journalMu sync.Mutex
-	journal   *journal
+	// journalSegmentBytes, when set (by tests) before DecisionJournal, is
+	// the size of the journal's segments.
+	journalSegmentBytes int64
+	journal             *journal
 	// Counters for Stats.
 	journalAppends, journalUnsyncedAppends       atomic.Int64
 	journalStored, journalLoads, journalFailures atomic.Int64
