@@ -36,12 +36,17 @@ var binary struct {
 }
 
 func TestMain(m *testing.M) {
+	progress("start")
 	code := m.Run()
+	progress("done")
 	if binary.dir != "" {
 		os.RemoveAll(binary.dir)
 	}
 	if imported.dir != "" {
 		os.RemoveAll(imported.dir)
+	}
+	if small.root != "" {
+		os.RemoveAll(small.root)
 	}
 	os.Exit(code)
 }
@@ -53,6 +58,8 @@ func buildBinary(t *testing.T) string {
 		t.Skip("builds the binary; skipped in -short mode")
 	}
 	binary.once.Do(func() {
+		progress("building the bulwark binary for the serve tests")
+		defer progress("bulwark binary built")
 		binary.dir, binary.err = os.MkdirTemp("", "bulwark-e2e-")
 		if binary.err != nil {
 			return

@@ -62,7 +62,7 @@ func writeDir(t *testing.T, files map[string]string) string {
 // under an ID that is not an official list's.
 func TestListsUpdateOwnFileNeverOfficial(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	const mine = "0x00000000000000000000000000000000000000aa"
 	// 40 addresses: more than half of the 73 FBI addresses, so a shrink
 	// guard alone would not stop it replacing them.
@@ -159,7 +159,7 @@ func TestListsUpdateFBIShrinkRefused(t *testing.T) {
 	for _, keep := range []int{5, 40} {
 		t.Run(fmt.Sprint(keep), func(t *testing.T) {
 			t.Parallel()
-			env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+			env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 			table := "chain,address,incident,attribution,primary_source,corroboration,validation,confidence\n"
 			for _, a := range fbi[:keep] {
 				table += "ETH," + a + ",Bybit theft 2025-02-21 (laundering addresses),DPRK/TraderTraitor per FBI,FBI PSA I-022625-PSA,,,high\n"

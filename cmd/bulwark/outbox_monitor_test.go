@@ -36,7 +36,7 @@ func TestServeMonitorSlowReceiver(t *testing.T) {
 	if err := os.WriteFile(secretFile, []byte(outboxHelperSecret), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := &monitorServer{t: t, bin: bin, chain: chain, data: t.TempDir()}
+	m := &monitorServer{t: t, bin: bin, chain: chain, data: smallDataDir(t)}
 	m.restart("--webhook", hook.URL+"/hook", "--webhook-secret-file", secretFile, "--metrics-public", "--lists-refresh", "0")
 	if m.token = m.srv.token; m.token == "" {
 		t.Fatalf("no admin token printed:\n%s", m.srv.stderr)

@@ -30,7 +30,7 @@ func oneLine(t *testing.T, stderr string) {
 
 func TestScreenAddressCLI(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	code, out, errOut := run(t, env, "screen", "address", "--json", strings.ToLower(lazarusRonin), "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", bybitFBI)
 	if code != 3 {
 		t.Fatalf("exit %d, want 3; %s %s", code, out, errOut)
@@ -84,7 +84,7 @@ func TestScreenAddressCLI(t *testing.T) {
 
 func TestScreenNameCLI(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	code, out, errOut := run(t, env, "screen", "name", "--json", "Kim Jong Un")
 	if code != 3 {
 		t.Fatalf("exit %d; %s %s", code, out, errOut)
@@ -291,7 +291,7 @@ func TestServeScreening(t *testing.T) {
 func TestScreenReplayAndPolicyCLI(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	code, out, _ := run(t, env, "screen", "name", "--json", "--use", "vendor", "Kim Jong Un")
 	var d struct{ DecisionID, Verdict, Policy string }
 	if err := json.Unmarshal([]byte(out), &d); err != nil || d.Verdict != "review" || code != 2 || !strings.HasPrefix(d.Policy, "sha256:") {
@@ -350,7 +350,7 @@ func TestListsExportFreshDataDir(t *testing.T) {
 // line naming the flag and the form it takes.
 func TestScreenFlagsChecked(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -397,7 +397,7 @@ func TestScreenFlagsChecked(t *testing.T) {
 func TestScreenFileErrorsNameTheLine(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	file := filepath.Join(dir, "names.txt")
 	os.WriteFile(file, []byte("# hires\nAngela Merkel\n\nPARK Jin Hyok\n# more\n\nKim \xff\xfe Un\n"), 0o600)
 	code, out, errOut := run(t, env, "screen", "name", "--file", file)
@@ -436,7 +436,7 @@ func TestScreenFileErrorsNameTheLine(t *testing.T) {
 func TestScreenFileProblems(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	empty := filepath.Join(dir, "empty.txt")
 	if err := os.WriteFile(empty, []byte("# nothing yet\n\n  \n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -461,7 +461,7 @@ func TestScreenFileProblems(t *testing.T) {
 // TestCountsAreSingularForOne: "1 match", "1 entry", never "1 matches".
 func TestCountsAreSingularForOne(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	code, out, errOut := run(t, env, "screen", "name", "--dob", "1984", "--country", "KP", "--type", "person", "Park Jin Hyok")
 	if code != 3 || !strings.HasPrefix(out, `BLOCK  "Park Jin Hyok"  (1 match)`+"\n") {
 		t.Errorf("one match: exit %d, %q %q", code, out, errOut)
@@ -484,10 +484,10 @@ func TestScreenNameRequestTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	for i, r := range rows {
 		if i%10 == 0 {
-			progress(t, "row %d of %d", i+1, len(rows))
+			progress("%s: row %d of %d", t.Name(), i+1, len(rows))
 		}
 		args := []string{"screen", "name", "--json", "--lists-max-age", "0"}
 		for flag, v := range map[string]string{"--type": r.Type, "--dob": r.DOB, "--country": r.Country, "--subject": r.Subject} {
@@ -523,7 +523,7 @@ func TestScreenNameRequestTable(t *testing.T) {
 // every stale list, also when the addresses span several batches.
 func TestStaleWarningOnce(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": importedDataDir(t)}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	var b strings.Builder
 	n := screening.DefaultMaxBatch + 1
 	for i := range n {

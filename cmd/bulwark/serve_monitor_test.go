@@ -251,11 +251,12 @@ type monitorServer struct {
 	token string
 }
 
-// startMonitor starts serve on a new data folder, failing the test unless
-// it printed an admin token.
+// startMonitor starts serve on a new data folder (with the small lists of
+// smallDataDir: the monitor does not need the whole ones), failing the
+// test unless it printed an admin token.
 func startMonitor(t *testing.T, bin string, chain *safetest.Chain) *monitorServer {
 	t.Helper()
-	m := &monitorServer{t: t, bin: bin, chain: chain, data: t.TempDir()}
+	m := &monitorServer{t: t, bin: bin, chain: chain, data: smallDataDir(t)}
 	m.restart()
 	if m.srv.token == "" {
 		t.Fatalf("no admin token printed:\n%s", m.srv.stderr)
