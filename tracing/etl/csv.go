@@ -1,6 +1,7 @@
 package etl
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -257,12 +258,15 @@ type limitedLines struct {
 
 func (l *limitedLines) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for _, c := range p[:n] {
-		if c == '\n' {
-			l.run = 0
-		} else if l.run++; l.run > maxLine {
-			return 0, errLongLine
-		}
+	// A run within one read is at most the read's size; across reads it
+	// is what follows the last newline, added up.
+	if i := bytes.LastIndexByte(p[:n], '\n'); i >= 0 {
+		l.run = n - i - 1
+	} else {
+		l.run += n
+	}
+	if l.run > maxLine {
+		return 0, errLongLine
 	}
 	return n, err
 }

@@ -1,7 +1,9 @@
 package etl
 
 import (
+	"encoding/hex"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -413,7 +415,10 @@ func ReadLogs(name string, r io.Reader, fn func(line int, row *Log) error) error
 		if len(d) < 2 || d[0] != '0' || d[1] != 'x' || len(d)%2 != 0 || !allHex(d[2:]) {
 			return t.bad("data", d, "0x-prefixed hex bytes")
 		}
-		data = append(data[:0], common.FromHex(d)...)
+		data = slices.Grow(data[:0], (len(d)-2)/2)[:(len(d)-2)/2]
+		if _, err := hex.Decode(data, []byte(d[2:])); err != nil {
+			return t.bad("data", d, "0x-prefixed hex bytes")
+		}
 		l.Data = data
 		if err := fn(t.line, &l); err != nil {
 			return err
