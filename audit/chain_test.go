@@ -11,6 +11,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
 
 // TestHashEncoding pins the hash format: changing it breaks every stored
@@ -50,12 +51,7 @@ func TestHashEncoding(t *testing.T) {
 
 func open(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), t.TempDir()+"/bulwark.db", sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return sqlitetest.Open(t, sqlite.Options{})
 }
 
 func TestRecordAndVerify(t *testing.T) {

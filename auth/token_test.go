@@ -11,17 +11,14 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
 
 // newService returns an auth.Service on a real SQLite store with a clock
 // the test controls.
 func newService(t testing.TB) (*auth.Service, *sqlite.DB, *time.Time) {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), t.TempDir()+"/bulwark.db", sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := sqlitetest.Open(t, sqlite.Options{})
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	return &auth.Service{Store: db, Now: func() time.Time { return now }}, db, &now
 }

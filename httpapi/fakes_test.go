@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,24 +17,17 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/internal/syncbuf"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
 
-// openStore opens a fresh SQLite store in t.TempDir(), closed when t ends.
-// The tests run over it rather than over fakes, so that what they check
-// (rollback of a change whose audit entry fails, the hash chain, token
-// lookups) is what the server does over its real store.
+// openStore opens a fresh SQLite store in t.TempDir() (a copy of one
+// migrated once per test binary), closed when t ends. The tests run over
+// it rather than over fakes, so that what they check (rollback of a change
+// whose audit entry fails, the hash chain, token lookups) is what the
+// server does over its real store.
 func openStore(t testing.TB) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bulwark.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-	return db
+	return sqlitetest.Open(t, sqlite.Options{})
 }
 
 // Failure injection: each wrapper embeds the real store and overrides one

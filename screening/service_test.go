@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
 
 func openService(t *testing.T, db *sqlite.DB, async bool) *screening.Service {
@@ -36,12 +37,7 @@ func openService(t *testing.T, db *sqlite.DB, async bool) *screening.Service {
 
 func openDB(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), t.TempDir()+"/bulwark.db", sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return sqlitetest.Open(t, sqlite.Options{})
 }
 
 // TestServiceRecordsEveryDecision screens concurrently through the async

@@ -17,14 +17,16 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 	"github.com/bulwark-sec/bulwark/storetest"
 )
 
-// openStore opens a fresh store in a temporary directory and closes it when
-// the test ends.
+// openStore opens a fresh store in a temporary directory (a copy of one
+// migrated once per test binary: tests about creating and migrating a
+// store use openAt) and closes it when the test ends.
 func openStore(t testing.TB) *sqlite.DB {
 	t.Helper()
-	return openAt(t, filepath.Join(t.TempDir(), "bulwark.db"))
+	return openAt(t, sqlitetest.NewFile(t))
 }
 
 func openAt(t testing.TB, path string) *sqlite.DB {
