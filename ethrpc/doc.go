@@ -22,7 +22,11 @@
 // Call and BatchCall are the low-level API; ChainID, BlockNumber, BalanceAt,
 // CodeAt, StorageAt, CallContract, HeaderByNumber, BlockByNumber,
 // TransactionReceipt and TraceCall wrap the methods Bulwark uses, with
-// go-ethereum's common.Address, common.Hash and hexutil types.
+// go-ethereum's common.Address, common.Hash and hexutil types. TraceBlock
+// (trace_block) and TraceBlockCallTracer (debug_traceBlockByNumber with
+// geth's callTracer) fetch a block's internal transfers and normalise
+// either format into the same tracing.Trace rows (ParseTraceBlock,
+// ParseGethCallTraces).
 //
 // The client is written on net/http and encoding/json rather than on
 // go-ethereum's rpc.Client: that client does not expose response headers

@@ -2,13 +2,16 @@ package ethrpc
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/holiman/uint256"
 )
 
@@ -415,4 +418,51 @@ func fieldOr(f string) string {
 		return "the document"
 	}
 	return "field " + f
+}
+
+// TraceBlock fetches block n's internal transfers with trace_block (Erigon,
+// Reth, Nethermind, Besu, Anvil) and normalises them (ParseTraceBlock).
+// ENOTFOUND when the node has no such block; EINVALID when the answer is
+// malformed or speaks of another block.
+func (c *Client) TraceBlock(ctx context.Context, n uint64) ([]tracing.Trace, error) {
+	var raw json.RawMessage
+	if err := c.Call(ctx, &raw, "trace_block", hexutil.Uint64(n)); err != nil {
+		return nil, err
+	}
+	if isNull(raw) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %d not found on node at %s", n, c.safeURL)
+	}
+	trs, err := ParseTraceBlock(raw)
+	if err != nil {
+		return nil, c.malformedTraces("trace_block", n, err)
+	}
+	for i := range trs {
+		if trs[i].Block != n {
+			return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s answered trace_block for block %d with a trace of block %d: the node is out of step; retry the block", c.safeURL, n, trs[i].Block)
+		}
+	}
+	return trs, nil
+}
+
+// TraceBlockCallTracer fetches block n's internal transfers with
+// debug_traceBlockByNumber and geth's callTracer and normalises them
+// (ParseGethCallTraces); txHashes are the block's transaction hashes, in
+// order, for nodes whose answer does not carry them (nil otherwise).
+func (c *Client) TraceBlockCallTracer(ctx context.Context, n uint64, txHashes []common.Hash) ([]tracing.Trace, error) {
+	var raw json.RawMessage
+	if err := c.Call(ctx, &raw, "debug_traceBlockByNumber", hexutil.Uint64(n), map[string]any{"tracer": "callTracer"}); err != nil {
+		return nil, err
+	}
+	if isNull(raw) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %d not found on node at %s", n, c.safeURL)
+	}
+	trs, err := ParseGethCallTraces(raw, n, txHashes)
+	if err != nil {
+		return nil, c.malformedTraces("debug_traceBlockByNumber", n, err)
+	}
+	return trs, nil
+}
+
+func (c *Client) malformedTraces(method string, n uint64, err error) error {
+	return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("node at %s sent a malformed %s result for block %d: %s", c.safeURL, method, n, bulwark.ErrorMessage(err)))
 }

@@ -1,8 +1,10 @@
 package ethrpc_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -459,5 +461,57 @@ func TestTraceBlockEqualsTracesCSV(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestClientTracesBadNode: a node that answers for another block, sends a
+// malformed trace or knows no such block gets an error naming the node
+// and the block.
+func TestClientTracesBadNode(t *testing.T) {
+	t.Parallel()
+	a := "0x" + strings.Repeat("a1", 20)
+	h := "0x" + strings.Repeat("01", 32)
+	frame := func(block int, value string) any {
+		return []any{map[string]any{"action": map[string]any{"callType": "call", "from": a, "to": a, "value": value},
+			"blockNumber": block, "traceAddress": []any{}, "transactionHash": h, "transactionPosition": 0, "type": "call"}}
+	}
+	cases := []struct {
+		name   string
+		result any
+		geth   bool
+		code   string
+		want   string
+	}{
+		{"other block", frame(8, "0x1"), false, bulwark.EINVALID, "answered trace_block for block 9 with a trace of block 8: the node is out of step"},
+		{"malformed", frame(9, "1"), false, bulwark.EINVALID, `sent a malformed trace_block result for block 9: trace: block 9 transaction 0 trace []: value "1" is not a hex quantity`},
+		{"no block", nil, false, bulwark.ENOTFOUND, "block 9 not found on node at"},
+		{"geth no block", nil, true, bulwark.ENOTFOUND, "block 9 not found on node at"},
+		{"geth malformed", []any{map[string]any{"txHash": h, "result": map[string]any{"type": "JUMP"}}}, true, bulwark.EINVALID, `sent a malformed debug_traceBlockByNumber result for block 9`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			node := newFakeNode(t, func(_ int64, w http.ResponseWriter, body []byte) {
+				answer(w, body, func(rpcReq) any { return c.result })
+			})
+			cl := dial(t, node.URL, fast(0))
+			var err error
+			if c.geth {
+				_, err = cl.TraceBlockCallTracer(context.Background(), 9, nil)
+			} else {
+				_, err = cl.TraceBlock(context.Background(), 9)
+			}
+			if !bulwark.IsCode(err, c.code) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %s containing %q", err, c.code, c.want)
+			}
+		})
+	}
+	// And a good answer comes back normalised.
+	node := newFakeNode(t, func(_ int64, w http.ResponseWriter, body []byte) {
+		answer(w, body, func(rpcReq) any { return frame(9, "0x5") })
+	})
+	trs, err := dial(t, node.URL, fast(0)).TraceBlock(context.Background(), 9)
+	if err != nil || len(trs) != 1 || trs[0].Value.Uint64() != 5 {
+		t.Fatalf("got %+v, %v", trs, err)
 	}
 }
