@@ -29,9 +29,12 @@ import (
 // The rows say the same thing whatever the format: a CALLCODE's To is the
 // caller (trace_block's convention; geth names the code's address, but
 // the value never leaves the caller), a SELFDESTRUCT's From the contract
-// destroyed. Failed frames keep their error and everything under them is
-// marked reverted (tracing.MarkReverted), so tracing.Trace.Transfer drops
-// them.
+// destroyed. Calls without value to precompiled contracts below the
+// transaction's frame are left out and the frames after them renumbered
+// (tracing.PrunePrecompileCalls), as Erigon and Reth leave them out of
+// trace_block while geth and Anvil show them. Failed frames keep their
+// error and everything under them is marked reverted
+// (tracing.MarkReverted), so tracing.Trace.Transfer drops them.
 
 // parityAction is the union of the action objects of trace_block frames.
 type parityAction struct {
@@ -82,6 +85,7 @@ func ParseTraceBlock(result []byte) ([]tracing.Trace, error) {
 		}
 		out = append(out, t)
 	}
+	out = tracing.PrunePrecompileCalls(out)
 	tracing.MarkReverted(out)
 	return out, nil
 }
@@ -227,6 +231,7 @@ func ParseGethCallTraces(result []byte, block uint64, txHashes []common.Hash) ([
 	if out == nil {
 		out = []tracing.Trace{}
 	}
+	out = tracing.PrunePrecompileCalls(out)
 	tracing.MarkReverted(out)
 	return out, nil
 }

@@ -201,3 +201,84 @@ func (t *Trace) Transfer(chain uint64, time int64) (Transfer, bool, error) {
 		TraceAddress: t.TraceAddress, From: t.From, To: t.To, Asset: NativeAsset(chain), Amount: t.Value,
 	}, true, nil
 }
+
+// IsPrecompile reports whether a is one of Ethereum's precompiled
+// contracts: 0x01 to 0x11 (ecrecover to the BLS12-381 operations of
+// Prague) and 0x100 (P-256 verification, Osaka).
+func IsPrecompile(a common.Address) bool {
+	for _, b := range a[:18] {
+		if b != 0 {
+			return false
+		}
+	}
+	n := uint16(a[18])<<8 | uint16(a[19])
+	return n >= 1 && n <= 0x11 || n == 0x100
+}
+
+// PrunePrecompileCalls removes the calls without value to precompiled
+// contracts below a transaction's own frame, and renumbers the trace
+// addresses of the frames after them. Erigon, Reth and OpenEthereum leave
+// such calls out of trace_block; geth's callTracer (and Anvil's
+// trace_block) show them. Pruned, every source numbers a transaction's
+// frames alike, so a transfer has the same trace address whichever node
+// it came from. Such a call moves nothing; a call to a precompile with
+// value moves value and is kept. It returns trs, shortened, and changes
+// the trace addresses in place.
+func PrunePrecompileCalls(trs []Trace) []Trace {
+	type parent struct {
+		block uint64
+		tx    uint32
+		path  string
+	}
+	key := func(t *Trace, n int) parent {
+		b := make([]byte, 0, 4*n)
+		for _, x := range t.TraceAddress[:n] {
+			b = append(b, byte(x>>24), byte(x>>16), byte(x>>8), byte(x))
+		}
+		return parent{t.Block, t.TxIndex, string(b)}
+	}
+	prunable := func(t *Trace) bool {
+		return t.Type == TraceCall && len(t.TraceAddress) > 0 && t.Value.IsZero() && IsPrecompile(t.To)
+	}
+	var dropped map[parent][]uint32
+	for i := range trs {
+		t := &trs[i]
+		if prunable(t) {
+			if dropped == nil {
+				dropped = map[parent][]uint32{}
+			}
+			k := key(t, len(t.TraceAddress)-1)
+			dropped[k] = append(dropped[k], t.TraceAddress[len(t.TraceAddress)-1])
+		}
+	}
+	if dropped == nil {
+		return trs
+	}
+	out := trs[:0]
+	for i := range trs {
+		t := trs[i]
+		if prunable(&t) {
+			continue
+		}
+		var renumbered []uint32
+		for level, x := range t.TraceAddress {
+			shift := uint32(0)
+			for _, d := range dropped[key(&t, level)] {
+				if d < x {
+					shift++
+				}
+			}
+			if shift > 0 {
+				if renumbered == nil {
+					renumbered = slices.Clone(t.TraceAddress)
+				}
+				renumbered[level] -= shift
+			}
+		}
+		if renumbered != nil {
+			t.TraceAddress = renumbered
+		}
+		out = append(out, t)
+	}
+	return out
+}

@@ -121,3 +121,70 @@ func TestTraceTransfer(t *testing.T) {
 		})
 	}
 }
+
+func TestIsPrecompile(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		a    string
+		want bool
+	}{
+		{"0x0000000000000000000000000000000000000000", false},
+		{"0x0000000000000000000000000000000000000001", true},
+		{"0x000000000000000000000000000000000000000a", true},
+		{"0x0000000000000000000000000000000000000011", true},
+		{"0x0000000000000000000000000000000000000012", false},
+		{"0x0000000000000000000000000000000000000100", true},
+		{"0x0000000000000000000000000000000000000101", false},
+		{"0x1000000000000000000000000000000000000001", false},
+	} {
+		if got := IsPrecompile(common.HexToAddress(c.a)); got != c.want {
+			t.Errorf("IsPrecompile(%s) = %v, want %v", c.a, got, c.want)
+		}
+	}
+}
+
+// TestPrunePrecompileCalls: calls without value to precompiles below the
+// transaction's frame go, the frames after them (and under those) are
+// renumbered, level by level; a precompile call with value, the
+// transaction's own call to a precompile and other transactions' rows
+// stay as they were.
+func TestPrunePrecompileCalls(t *testing.T) {
+	t.Parallel()
+	pre, other := common.HexToAddress("0x01"), common.Address{9}
+	row := func(tx uint32, to common.Address, value uint64, path ...uint32) Trace {
+		if path == nil {
+			path = []uint32{}
+		}
+		return Trace{Block: 1, TxIndex: tx, Type: TraceCall, CallType: CallStatic, To: to, Value: *uint256.NewInt(value), TraceAddress: path}
+	}
+	trs := []Trace{
+		row(0, other, 0),
+		row(0, pre, 0, 0), // pruned
+		row(0, other, 5, 1),
+		row(0, pre, 0, 1, 0), // pruned
+		row(0, other, 0, 1, 1),
+		row(0, other, 0, 1, 1, 0),
+		row(0, pre, 7, 2), // value: kept
+		row(0, other, 0, 3),
+		row(1, pre, 0), // a transaction's own call: kept
+		row(1, other, 0, 0),
+	}
+	got := PrunePrecompileCalls(trs)
+	want := [][]uint32{{}, {0}, {0, 0}, {0, 0, 0}, {1}, {2}, {}, {0}}
+	if len(got) != len(want) {
+		t.Fatalf("%d rows left, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if !slices.Equal(got[i].TraceAddress, want[i]) {
+			t.Errorf("row %d: trace address %v, want %v", i, got[i].TraceAddress, want[i])
+		}
+	}
+	if got[4].To != pre || got[4].Value.Uint64() != 7 {
+		t.Errorf("the precompile call with value: %+v", got[4])
+	}
+	// Nothing to prune: the same rows back.
+	same := []Trace{row(0, other, 0), row(0, other, 1, 0)}
+	if out := PrunePrecompileCalls(same); len(out) != 2 || &out[0] != &same[0] {
+		t.Errorf("rows without precompile calls came back changed: %+v", out)
+	}
+}

@@ -170,6 +170,7 @@ func Load(fsys fs.FS, opt Options) (*Export, error) {
 		if err != nil {
 			return err
 		}
+		trs = tracing.PrunePrecompileCalls(trs)
 		tracing.MarkReverted(trs)
 		for k := range trs {
 			tr := &trs[k]
