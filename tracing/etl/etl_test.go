@@ -534,6 +534,9 @@ func TestBadInput(t *testing.T) {
 		{"trace out of place", map[string]string{"transactions.csv": head + good,
 			"traces.csv": "block_number,transaction_hash,transaction_index,from_address,to_address,value,trace_type,call_type,trace_address,error\n" + row("6", h1, "0", a, a, "7", "call", "call", "", "")},
 			"places it at block 6 position 0"},
+		{"untraced transaction", map[string]string{"transactions.csv": head + good,
+			"traces.csv": "block_number,transaction_hash,transaction_index,from_address,to_address,value,trace_type,call_type,trace_address,error\n" + row("5", h1, "0", a, a, "7", "call", "call", "0", "")},
+			"traces.csv: transaction 0x0101010101010101010101010101010101010101010101010101010101010101 (block 5 position 0) has no trace"},
 		{"receipt status", map[string]string{"transactions.csv": head + good, "receipts.csv": "transaction_hash,gas_used,status\n" + row(h1, "21000", "2")},
 			`receipts.csv: line 2: status "2" is not 1, 0 or empty`},
 	}

@@ -172,9 +172,13 @@ func Load(fsys fs.FS, opt Options) (*Export, error) {
 		}
 		trs = tracing.PrunePrecompileCalls(trs)
 		tracing.MarkReverted(trs)
+		traced := make([]bool, len(txs))
 		for k := range trs {
 			tr := &trs[k]
 			i := byHash[tr.TxHash]
+			if len(tr.TraceAddress) == 0 {
+				traced[i] = true
+			}
 			if len(tr.TraceAddress) == 0 && txs[i].status == StatusUnknown {
 				txs[i].status = StatusSucceeded
 				if tr.Error != "" || tr.Reverted {
@@ -187,6 +191,13 @@ func Load(fsys fs.FS, opt Options) (*Export, error) {
 			}
 			if ok {
 				ex.Transfers = append(ex.Transfers, tf)
+			}
+		}
+		// With traces.csv the transactions' own values come from it: a
+		// transaction it does not trace would lose its transfers.
+		for i, ok := range traced {
+			if !ok {
+				return bulwark.Invalid(TracesFile, "transaction %s (block %d position %d) has no trace (a row with an empty trace_address): export traces for the same blocks as %s", txs[i].tx.Hash.Hex(), txs[i].tx.Block, txs[i].tx.Index, TransactionsFile)
 			}
 		}
 		return nil
