@@ -515,3 +515,52 @@ func TestClientTracesBadNode(t *testing.T) {
 		t.Fatalf("got %+v, %v", trs, err)
 	}
 }
+
+// TestTraceBlockStreamOracle: the trace_block response of ethereum-etl's
+// stream test (block 2,112,234: a token contract's creation and the block
+// reward) normalises to the rows of its expected traces (JSON lines).
+func TestTraceBlockStreamOracle(t *testing.T) {
+	t.Parallel()
+	dir := etlDir(t, filepath.Join("test_stream", "blocks_2112234_2112234"))
+	rows, err := ethrpc.ParseTraceBlock(rpcResult(t, filepath.Join(dir, "web3_response.trace_block_0x203aea.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "expected_traces.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []map[string]string
+	for line := range strings.SplitSeq(strings.TrimSpace(string(raw)), "\n") {
+		var m map[string]any
+		d := json.NewDecoder(strings.NewReader(line))
+		d.UseNumber()
+		if err := d.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		w := map[string]string{}
+		for _, col := range compared {
+			switch v := m[col].(type) {
+			case nil:
+				w[col] = ""
+			case json.Number:
+				w[col] = v.String()
+			case string:
+				w[col] = v
+			case []any:
+				parts := make([]string, len(v))
+				for i, x := range v {
+					parts[i] = x.(json.Number).String()
+				}
+				w[col] = strings.Join(parts, ",")
+			default:
+				t.Fatalf("column %s: unexpected %T", col, v)
+			}
+		}
+		want = append(want, w)
+	}
+	if len(want) != 2 {
+		t.Fatalf("%d expected rows, want 2", len(want))
+	}
+	compareRows(t, "blocks_2112234_2112234", "trace_block", rows, want, nil)
+}
