@@ -75,6 +75,15 @@ type DecisionFilter struct {
 	Limit int
 }
 
+// DecisionBatchStore is a DecisionStore that stores a batch of decisions
+// faster than one SaveDecision each; StoreDecisions uses it when the store
+// has it.
+type DecisionBatchStore interface {
+	// SaveDecisions stores every decision of batch with audit sequence
+	// number auditSeq, as SaveDecision would one by one.
+	SaveDecisions(ctx context.Context, batch []Recorded, auditSeq int64) error
+}
+
 // DecisionStore keeps screening decisions. A store adapter that also holds
 // the audit log joins the transaction audit.Log.Do hands it.
 type DecisionStore interface {

@@ -148,19 +148,27 @@ func StoreDecisions(ctx context.Context, st DecisionStore, log *audit.Log, batch
 		// batch of thousands would otherwise be encoded twice over.
 		details := make([]byte, 0, 16+len(batch)*256)
 		details = append(details, `{"decisions":[`...)
-		for i, r := range batch {
-			if err := st.SaveDecision(ctx, r.Decision, r.Body, seq); err != nil {
+		bs, many := st.(DecisionBatchStore)
+		if many {
+			if err := bs.SaveDecisions(ctx, batch, seq); err != nil {
 				return audit.Event{}, err
+			}
+		}
+		for i, r := range batch {
+			if !many {
+				if err := st.SaveDecision(ctx, r.Decision, r.Body, seq); err != nil {
+					return audit.Event{}, err
+				}
+				if i%64 == 63 {
+					// A large batch holds the single writer for a while:
+					// let the requests waiting for a processor run.
+					runtime.Gosched()
+				}
 			}
 			if i > 0 {
 				details = append(details, ',')
 			}
 			details = append(details, r.AuditItem()...)
-			if i%64 == 63 {
-				// A large batch holds the single writer for a while: let
-				// the requests waiting for a processor run meanwhile.
-				runtime.Gosched()
-			}
 		}
 		details = append(details, "]}"...)
 		target := batch[0].Decision.ID

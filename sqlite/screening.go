@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -191,15 +193,10 @@ func (db *DB) ListsGeneration(ctx context.Context) (int64, error) {
 // SaveDecision stores a screening decision. A compressed body (see
 // screening.EncodeDecision) goes into the packed column, JSON into body.
 func (db *DB) SaveDecision(ctx context.Context, d *screening.Decision, body []byte, auditSeq int64) error {
-	if d.ID == "" || d.Kind == "" || d.Verdict == "" {
-		return bulwark.Invalid("decision", "a decision needs an id, a kind and a verdict")
+	args, err := decisionArgs(make([]any, 0, 10), d, body, auditSeq)
+	if err != nil {
+		return err
 	}
-	text, packed := string(body), []byte(nil)
-	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
-		text, packed = "", body
-	}
-	args := []any{d.ID, formatTime(d.Time), d.Kind, string(d.Use), d.Subject, d.Actor, string(d.Verdict), auditSeq, text, packed}
-	var err error
 	if tx := db.txFrom(ctx); tx != nil {
 		// The recorder's batches: one statement prepared once.
 		_, err = tx.StmtContext(ctx, db.wSaveDecision).ExecContext(ctx, args...)
@@ -214,6 +211,76 @@ func (db *DB) SaveDecision(ctx context.Context, d *screening.Decision, body []by
 
 const sqlSaveDecision = `INSERT INTO screen_decisions (id, time, kind, use, subject, actor, verdict, audit_seq, body, packed)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// decisionRows is how many decisions one statement of SaveDecisions
+// inserts: one statement's overhead shared by many rows.
+const decisionRows = 32
+
+var sqlSaveDecisions = sqlSaveDecision + strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, decisionRows-1)
+
+// decisionArgs appends the row of d to args.
+func decisionArgs(args []any, d *screening.Decision, body []byte, auditSeq int64) ([]any, error) {
+	if d.ID == "" || d.Kind == "" || d.Verdict == "" {
+		return nil, bulwark.Invalid("decision", "a decision needs an id, a kind and a verdict")
+	}
+	text, packed := string(body), []byte(nil)
+	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
+		text, packed = "", body
+	}
+	return append(args, d.ID, formatTime(d.Time), d.Kind, string(d.Use), d.Subject, d.Actor, string(d.Verdict), auditSeq, text, packed), nil
+}
+
+// SaveDecisions stores a batch of decisions, all with audit sequence
+// number auditSeq, decisionRows per statement, in the transaction ctx
+// carries (audit.Log.Do's), or each on its own without one; ECONFLICT
+// names a decision whose ID is taken. It implements
+// screening.DecisionBatchStore.
+func (db *DB) SaveDecisions(ctx context.Context, batch []screening.Recorded, auditSeq int64) error {
+	tx := db.txFrom(ctx)
+	if tx == nil || len(batch) < decisionRows {
+		for _, r := range batch {
+			if err := db.SaveDecision(ctx, r.Decision, r.Body, auditSeq); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	st := tx.StmtContext(ctx, db.wSaveDecisions)
+	args := make([]any, 0, 10*decisionRows)
+	for n := 0; len(batch) > 0; n++ {
+		if len(batch) < decisionRows {
+			return db.SaveDecisions(ctx, batch, auditSeq) // the rest, one by one
+		}
+		chunk := batch[:decisionRows]
+		batch = batch[decisionRows:]
+		args = args[:0]
+		for _, r := range chunk {
+			var err error
+			if args, err = decisionArgs(args, r.Decision, r.Body, auditSeq); err != nil {
+				return err
+			}
+		}
+		_, err := st.ExecContext(ctx, args...)
+		if constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+			// The statement failed as a whole (and changed nothing): find
+			// the decision, one by one, to name it.
+			for _, r := range chunk {
+				if err := db.SaveDecision(ctx, r.Decision, r.Body, auditSeq); err != nil {
+					return err
+				}
+			}
+		}
+		if err != nil {
+			return db.fail(ctx, err, "store decisions")
+		}
+		if n%2 == 1 {
+			// A large batch holds the single writer for a while: let the
+			// requests waiting for a processor run meanwhile.
+			runtime.Gosched()
+		}
+	}
+	return nil
+}
 
 const decisionColumns = `id, time, kind, use, subject, actor, verdict, audit_seq, body, packed`
 
