@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 	"github.com/bulwark-sec/bulwark/storetest"
+	"github.com/bulwark-sec/bulwark/tracing"
 )
 
 // openStore opens a fresh store in a temporary directory (a copy of one
@@ -73,6 +74,7 @@ func TestConformance(t *testing.T) {
 	storetest.WatchListStore(t, func(t *testing.T) storetest.WatchListAuditStore { return openStore(t) })
 	storetest.MonitorCursorStore(t, func(t *testing.T) watch.MonitorCursorStore { return openStore(t) })
 	storetest.ScreeningStore(t, func(t *testing.T) storetest.ScreeningAuditStore { return openStore(t) })
+	storetest.IngestStore(t, func(t *testing.T) tracing.IngestStore { return openStore(t) })
 }
 
 // TestTokenTimesExact checks what the suite leaves to adapters that can:
