@@ -12,9 +12,9 @@ import (
 const module = "github.com/bulwark-sec/bulwark"
 
 // adapters wrap something outside the process (a database, HTTP, a node, a
-// webhook receiver). Only cmd/, internal/ (wiring, test harnesses, tools)
-// and other adapters may import them.
-var adapters = []string{"sqlite", "httpapi", "ethrpc", "webhook"}
+// webhook receiver, the command line). Only cmd/, internal/ (wiring, test
+// harnesses, tools) and other adapters may import them.
+var adapters = []string{"sqlite", "httpapi", "ethrpc", "webhook", "cli"}
 
 // safeLayers ranks the safe packages: a package may import only packages of
 // a lower rank, so imports point one way (watch and posture → policy →

@@ -204,7 +204,7 @@ func TestSafeVerifyAPI(t *testing.T) {
 // without them the 400 says which is missing and how to give it.
 func TestSafeVerifyAPIServiceFile(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile(filepath.Join("..", "cmd", "bulwark", "testdata", "safe", "verify", "bybit-nonce71.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "cli", "testdata", "safe", "verify", "bybit-nonce71.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,7 @@
 // Command bulwark is Bulwark's single binary: the API server and every
-// command-line tool. This package is the only place that builds adapters
-// and services and connects them: flags → configuration → store → services
-// → servers. See 'bulwark --help'.
-//
-// Configuration comes from flags first, then BULWARK_* environment variables
-// (BULWARK_ADDR, …: the flag name upper-cased with '-' as '_'; the data
-// directory's is BULWARK_DATA),
-// then an optional TOML config file (--config, $BULWARK_CONFIG, or
-// bulwark.toml in the data directory) whose top-level keys are the global
-// flags and whose [serve] table holds the serve flags.
+// command-line tool. This package only starts the program; the command
+// line (commands, flags → BULWARK_* environment → config file, output)
+// is package cli. See 'bulwark --help'.
 //
 // Exit codes: 0 ok/clear, 1 error, 2 review, 3 block/reject/critical.
 package main

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark/outbox"
+	"github.com/bulwark-sec/bulwark/sqlite"
+)
+
+// TestDeliveryCheck: serve's degraded readiness check holds while alerts
+// are only waiting for their first attempt, and fails, counting them and
+// naming neither the receiver nor its error, once one has a failed attempt.
+func TestDeliveryCheck(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	check := deliveryCheck(outbox.New(db, nil, outbox.Options{}))
+	if err := check(ctx); err != nil {
+		t.Fatalf("empty outbox: %v", err)
+	}
+	m, err := db.Enqueue(ctx, "safe.alert", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := check(ctx); err != nil {
+		t.Fatalf("one alert not attempted yet: %v", err)
+	}
+	if err := db.RecordFailure(ctx, m.ID, 1, time.Now().Add(time.Second), "POST https://hooks.example.com: HTTP 503"); err != nil {
+		t.Fatal(err)
+	}
+	err = check(ctx)
+	if err == nil || !strings.Contains(err.Error(), "1 alert(s) not delivered") || strings.Contains(err.Error(), "hooks.example.com") {
+		t.Fatalf("after a failed attempt: %v", err)
+	}
+}
