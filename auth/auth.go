@@ -91,6 +91,20 @@ func (t *Token) Active(now time.Time) bool {
 	return t.ExpiresAt == nil || now.Before(*t.ExpiresAt)
 }
 
+// AuditTarget names t in audit entries: "token:<id>".
+func (t *Token) AuditTarget() string { return "token:" + t.ID }
+
+// AuditDetails are the details of the audit entry of t's creation (by
+// the CLI, the API or the first start): name, role and expiry, never the
+// secret or its hash.
+func (t *Token) AuditDetails() map[string]any {
+	details := map[string]any{"name": t.Name, "role": t.Role}
+	if t.ExpiresAt != nil {
+		details["expiresAt"] = t.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return details
+}
+
 // TokenStore persists tokens. Implementations return an *bulwark.Error with
 // ENOTFOUND for a missing id and ECONFLICT for a duplicate id or name.
 type TokenStore interface {

@@ -765,24 +765,18 @@ func (m *Main) safeVerifyCmd() *command {
 			}
 			entry, err := log.Do(ctx, func(txctx context.Context) (audit.Event, error) {
 				return audit.Event{Actor: m.cliActor(), Action: "safe.verify", Target: v.AuditTarget(), Details: v.AuditDetails()},
-					recordVerification(txctx, db, v)
+					policy.RecordInAudit(txctx, db, v)
 			})
 			if err != nil {
 				return bulwark.ExitError, err
 			}
 			if m.g.json {
-				return v.Verdict.ExitCode(), m.printJSON(verifyOutput{VerificationJSON: v.JSON(), AuditSeq: entry.Seq})
+				return v.Verdict.ExitCode(), m.printJSON(v.AuditedJSON(entry.Seq))
 			}
 			writeVerifyText(m.Stdout, v, entry.Seq)
 			return v.Verdict.ExitCode(), nil
 		},
 	}
-}
-
-// verifyOutput is the --json form: the verification and its audit entry.
-type verifyOutput struct {
-	policy.VerificationJSON
-	AuditSeq int64 `json:"auditSeq"`
 }
 
 func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*policy.Verification, error) {
@@ -1007,15 +1001,4 @@ func writeCallTree(b *textBlock, c *decode.DecodedCall, depth int) {
 	for _, k := range c.Calls {
 		writeCallTree(b, k, depth+1)
 	}
-}
-
-// recordVerification stores the record of v in the audit transaction ctx
-// is bound to (inside audit.Log.Do), naming the entry being written, so
-// that 'safe watch' knows the transaction was verified, and how.
-func recordVerification(ctx context.Context, store policy.VerificationStore, v *policy.Verification) error {
-	seq, ok := audit.PendingSeq(ctx)
-	if !ok {
-		return bulwark.Errorf(bulwark.EINTERNAL, "recordVerification outside an audit transaction")
-	}
-	return store.RecordVerification(ctx, v.Record(seq))
 }

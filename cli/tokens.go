@@ -87,11 +87,7 @@ func (m *Main) tokenCreateCmd() *command {
 // tokenEvent is the audit event of a token change. Its details never carry
 // the secret or its hash.
 func tokenEvent(actor, action string, t *auth.Token) audit.Event {
-	details := map[string]any{"name": t.Name, "role": t.Role}
-	if t.ExpiresAt != nil {
-		details["expiresAt"] = t.ExpiresAt.UTC().Format(time.RFC3339)
-	}
-	return audit.Event{Actor: actor, Action: action, Target: "token:" + t.ID, Details: details}
+	return audit.Event{Actor: actor, Action: action, Target: t.AuditTarget(), Details: t.AuditDetails()}
 }
 
 func (m *Main) tokenListCmd() *command {

@@ -360,11 +360,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, caller *aut
 			if err != nil {
 				return "", nil, err
 			}
-			details := map[string]any{"name": tok.Name, "role": tok.Role}
-			if tok.ExpiresAt != nil {
-				details["expiresAt"] = tok.ExpiresAt.UTC().Format(time.RFC3339)
-			}
-			return "token:" + tok.ID, details, nil
+			return tok.AuditTarget(), tok.AuditDetails(), nil
 		},
 		status: http.StatusCreated,
 		body: func(e *audit.Entry) any {
@@ -390,7 +386,7 @@ func (s *Server) revokeToken(_ http.ResponseWriter, r *http.Request, _ *auth.Tok
 			if err != nil {
 				return "", nil, err
 			}
-			return "token:" + tok.ID, map[string]any{"name": tok.Name, "role": tok.Role}, nil
+			return tok.AuditTarget(), map[string]any{"name": tok.Name, "role": tok.Role}, nil
 		},
 		status: http.StatusOK,
 		body: func(e *audit.Entry) any {

@@ -50,13 +50,6 @@ type safeVerifyOptions struct {
 // safeVerifyQuery lists the query parameters of POST /api/v1/safe/verify.
 var safeVerifyQuery = []string{"chainId", "safeVersion", "allowMultisend", "trustAddressOnly"}
 
-// safeVerifyResponse is the CLI's --json output: the verification and the
-// sequence number of its audit entry.
-type safeVerifyResponse struct {
-	policy.VerificationJSON
-	AuditSeq int64 `json:"auditSeq"`
-}
-
 // verifySafe answers POST /api/v1/safe/verify. The body is a Safe
 // Transaction Service multisig-transaction JSON exactly as the service
 // returns it (unknown keys ignored, as the service returns many). The
@@ -130,11 +123,7 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 		action: "safe.verify",
 		apply: func(ctx context.Context) (string, map[string]any, error) {
 			if s.cfg.SafeVerifications != nil {
-				seq, ok := audit.PendingSeq(ctx)
-				if !ok {
-					return "", nil, bulwark.Errorf(bulwark.EINTERNAL, "safe verify: not inside the audit transaction")
-				}
-				if err := s.cfg.SafeVerifications.RecordVerification(ctx, v.Record(seq)); err != nil {
+				if err := policy.RecordInAudit(ctx, s.cfg.SafeVerifications, v); err != nil {
 					return "", nil, err
 				}
 			}
@@ -142,7 +131,7 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 		},
 		status: http.StatusOK,
 		body: func(e *audit.Entry) any {
-			return safeVerifyResponse{VerificationJSON: v.JSON(), AuditSeq: e.Seq}
+			return v.AuditedJSON(e.Seq)
 		},
 	}, nil
 }

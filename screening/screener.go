@@ -272,7 +272,7 @@ func (s *Screener) ScreenAddresses(use Use, subject string, qs []AddressQuery) (
 		}
 		r.DecisionID = d.ID
 		d.Results[i] = r
-		d.Verdict = worstResult(d.Verdict, r.Verdict)
+		d.Verdict = WorstOf(d.Verdict, r.Verdict)
 	}
 	if v := s.failClosed(d.Verdict, d.Stale); v != d.Verdict {
 		// Fail closed: every clear result needs review too, so the
@@ -285,24 +285,6 @@ func (s *Screener) ScreenAddresses(use Use, subject string, qs []AddressQuery) (
 		d.Verdict = v
 	}
 	return d, nil
-}
-
-// worstResult folds a result verdict into a decision verdict; an input
-// error ranks below block but above review and clear.
-func worstResult(acc, v bulwark.Verdict) bulwark.Verdict {
-	if v == VerdictError {
-		if acc.Rank() >= 2 {
-			return acc
-		}
-		return VerdictError
-	}
-	if acc == VerdictError {
-		if v.Rank() >= 2 {
-			return v
-		}
-		return acc
-	}
-	return bulwark.Worst(acc, v)
 }
 
 // failClosed applies Config.FailClosed to a verdict reached on stale lists.

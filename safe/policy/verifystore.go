@@ -5,9 +5,9 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // VerificationRecord is what is kept of one verdict so that a watcher can
@@ -49,4 +49,29 @@ type VerificationStore interface {
 	// without a safeTxHash, Safe, chain id, verdict or audit entry is
 	// EINVALID.
 	RecordVerification(ctx context.Context, r VerificationRecord) error
+}
+
+// RecordInAudit stores the record of v in the audit transaction ctx is
+// bound to (inside audit.Log.Do), naming the entry being written, so that a
+// watcher knows the transaction was verified, and how. 'bulwark safe
+// verify' and POST /api/v1/safe/verify record every verdict with it.
+func RecordInAudit(ctx context.Context, store VerificationStore, v *Verification) error {
+	seq, ok := audit.PendingSeq(ctx)
+	if !ok {
+		return bulwark.Errorf(bulwark.EINTERNAL, "a Safe verification recorded outside an audit transaction")
+	}
+	return store.RecordVerification(ctx, v.Record(seq))
+}
+
+// AuditedJSON is a verification's JSON with the sequence number of its
+// audit entry: the answer of POST /api/v1/safe/verify and the output of
+// 'bulwark safe verify --json'.
+type AuditedJSON struct {
+	VerificationJSON
+	AuditSeq int64 `json:"auditSeq"`
+}
+
+// AuditedJSON returns the JSON of v recorded by audit entry auditSeq.
+func (v *Verification) AuditedJSON(auditSeq int64) AuditedJSON {
+	return AuditedJSON{VerificationJSON: v.JSON(), AuditSeq: auditSeq}
 }
