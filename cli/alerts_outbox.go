@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -93,22 +92,5 @@ func (m *Main) alertsPendingCmd() *command {
 			}
 			return 0, tw.Flush()
 		},
-	}
-}
-
-// deliveryCheck is the degraded readiness check of 'serve --webhook': it
-// fails while an alert has failed delivery attempts (the receiver's
-// address stays in the log and the outbox).
-func deliveryCheck(svc *outbox.Service) httpapi.ReadyCheck {
-	return func(ctx context.Context) error {
-		st, err := svc.Stats(ctx)
-		if err != nil {
-			return err
-		}
-		if st.Retrying > 0 {
-			return bulwark.Errorf(bulwark.EUNAVAILABLE, "%d alert(s) not delivered to the webhook after failed attempts (oldest stored %s); 'bulwark alerts pending' lists them",
-				st.Retrying, st.OldestAt.Format(time.RFC3339))
-		}
-		return nil
 	}
 }

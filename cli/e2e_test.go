@@ -302,6 +302,10 @@ func TestServeBadInput(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	data := t.TempDir()
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -315,10 +319,15 @@ func TestServeBadInput(t *testing.T) {
 		{"tls cert without key", []string{"serve", "--tls-cert", "x.pem"}, "tls"},
 		{"missing tls files", []string{"serve", "--tls-cert", "x.pem", "--tls-key", "y.pem"}, "cannot load the TLS certificate"},
 		{"bad body limit", []string{"serve", "--max-body-bytes", "0"}, "--max-body-bytes"},
+		{"data dir is a file", []string{"serve", "--data-dir", file, "--addr", "127.0.0.1:0"}, "--data-dir: " + file + " is a file, not a directory; give --data-dir a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := runBin(t, bin, append(tt.args, "--data-dir", data)...)
+			args := tt.args
+			if !slices.Contains(args, "--data-dir") {
+				args = append(args, "--data-dir", data)
+			}
+			code, _, stderr := runBin(t, bin, args...)
 			if code != 1 || !strings.Contains(stderr, tt.stderr) || strings.Count(stderr, "\n") != 1 {
 				t.Fatalf("exit %d, stderr %q; want 1 and one line containing %q", code, stderr, tt.stderr)
 			}

@@ -31,6 +31,9 @@ type Main struct {
 	LookupEnv func(string) (string, bool)
 	// Version overrides the build's version string.
 	Version string
+	// Serve builds and runs the server of 'bulwark serve' from what the
+	// command hands it; cmd/bulwark wires it.
+	Serve func(ctx context.Context, s *Serving) error
 
 	g            globals
 	logger       *slog.Logger
@@ -47,9 +50,10 @@ type Main struct {
 }
 
 // NewMain returns a Main wired to the process's streams and environment;
-// version is the build's (set at link time; "" when none was).
-func NewMain(version string) *Main {
-	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Version: version}
+// version is the build's (set at link time; "" when none was), serve
+// builds and runs the server.
+func NewMain(version string, serve func(context.Context, *Serving) error) *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Version: version, Serve: serve}
 }
 
 // Run runs the command named by args and returns the process exit code.

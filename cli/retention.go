@@ -4,19 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
-	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/audit"
-	"github.com/bulwark-sec/bulwark/prune"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
-	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
 // retention is a flag value: how long screening decisions and alerts are
@@ -55,27 +49,6 @@ func (r *retention) Set(s string) error {
 }
 
 var _ flag.Value = (*retention)(nil)
-
-// retentionJobs are serve's --retention: the screening decisions and
-// alerts, and the Safe alerts, pruned as actor.
-func retentionJobs(svc *screening.Service, db *sqlite.DB, alog *audit.Log, actor string) []prune.Job {
-	return []prune.Job{
-		{Name: "screening decisions", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
-			rep, err := svc.Prune(ctx, actor, before)
-			if err != nil || rep.AuditSeq == 0 {
-				return nil, err
-			}
-			return []any{"decisions", rep.Decisions, "alerts", rep.Alerts, "before", rep.Before, "auditSeq", rep.AuditSeq}, nil
-		}},
-		{Name: "Safe alerts", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
-			n, seq, err := watch.PruneAlerts(ctx, db, alog, actor, before)
-			if err != nil || n == 0 {
-				return nil, err
-			}
-			return []any{"alerts", n, "before", before.UTC(), "auditSeq", seq}, nil
-		}},
-	}
-}
 
 func (m *Main) screenPruneCmd() *command {
 	var keep retention
@@ -175,17 +148,3 @@ func (b *byteSize) Set(s string) error {
 
 // DefaultMemoryLimit is serve's --memory-limit.
 const DefaultMemoryLimit = 384 << 20
-
-// setMemoryLimit makes limit the Go runtime's soft memory limit, unless
-// GOMEMLIMIT is set (it wins) or limit is 0. The collector then works
-// harder as the heap nears the limit and returns freed memory to the
-// system promptly, so a burst of large batch screenings does not leave the
-// process holding its peak. It is soft: allocations never fail because of
-// it.
-func setMemoryLimit(limit byteSize, log *slog.Logger) {
-	if os.Getenv("GOMEMLIMIT") != "" || limit == 0 {
-		return
-	}
-	debug.SetMemoryLimit(int64(limit))
-	log.Debug("memory limit set", "bytes", int64(limit))
-}

@@ -31,20 +31,10 @@ func (s *screeningSettings) register(fs *flag.FlagSet) {
 	fs.BoolVar(&s.failClosed, "lists-fail-closed", false, "turn a clear verdict reached on stale lists into review")
 }
 
-// serviceOption adjusts the screening service's configuration.
-type serviceOption func(*screening.ServiceConfig)
-
-// withOnAlert has the service tell f of every alert it stores (serve hands
-// them to the webhook). f is called while the list change that raised the
-// alert holds the service: it must not wait.
-func withOnAlert(f func(screening.Alert)) serviceOption {
-	return func(c *screening.ServiceConfig) { c.OnAlert = f }
-}
-
 // screeningService opens the store and the screening service; with an
 // empty store it first imports the embedded default lists. lazyNames
 // defers the name index to the first name screening (one-shot commands).
-func (m *Main) screeningService(ctx context.Context, st screeningSettings, async, lazyNames bool, opts ...serviceOption) (*screening.Service, error) {
+func (m *Main) screeningService(ctx context.Context, st screeningSettings, async, lazyNames bool, opts ...func(*screening.ServiceConfig)) (*screening.Service, error) {
 	var policy screening.Policy
 	if st.policy != "" {
 		data, err := os.ReadFile(st.policy)
@@ -279,7 +269,7 @@ func (m *Main) screenAddressCmd() *command {
 					return bulwark.ExitError, err
 				}
 				results = append(results, d.Results...)
-				verdict = worstOf(verdict, d.Verdict)
+				verdict = screening.WorstOf(verdict, d.Verdict)
 				m.warnStale(d.Stale)
 			}
 			if err := closeService(svc); err != nil {
@@ -292,24 +282,6 @@ func (m *Main) screenAddressCmd() *command {
 			return exitFor(verdict), nil
 		},
 	}
-}
-
-// worstOf folds verdicts where "error" (an invalid input) ranks below
-// block and above review.
-func worstOf(a, b bulwark.Verdict) bulwark.Verdict {
-	rank := func(v bulwark.Verdict) int {
-		switch {
-		case v == screening.VerdictError:
-			return 2
-		case v.Rank() >= 2:
-			return 3
-		}
-		return v.Rank()
-	}
-	if rank(b) > rank(a) {
-		return b
-	}
-	return a
 }
 
 // exitFor maps a decision verdict to the exit code (error → 1).
@@ -468,7 +440,7 @@ func (m *Main) screenNameCmd() *command {
 				if i == 0 {
 					m.warnStale(d.Stale)
 				}
-				verdict = worstOf(verdict, d.Verdict)
+				verdict = screening.WorstOf(verdict, d.Verdict)
 				out = append(out, d)
 			}
 			if err := closeService(svc); err != nil {

@@ -6,28 +6,57 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
-	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/httpapi"
-	"github.com/bulwark-sec/bulwark/prune"
-	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
-	"github.com/bulwark-sec/bulwark/screening/sources"
+	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/webhook"
 	"github.com/mattn/go-isatty"
 )
 
-// serveFlags are the settings of 'bulwark serve'.
+// ServeSettings are the settings of 'bulwark serve', from its flags, the
+// BULWARK_* variables and the config file's [serve] table, checked.
+type ServeSettings struct {
+	Addr, TLSCert, TLSKey string
+	RateLimit             float64
+	Burst                 int
+	MaxBody               int64
+	MetricsPublic         bool
+	TrustedProxies        []netip.Prefix
+	RequestTimeout        time.Duration
+	ShutdownTimeout       time.Duration
+	// RPC is the node's URL ("": none): verification reads the chain and
+	// the watch list is monitored.
+	RPC string
+	// The Safe monitor (with RPC).
+	WatchInterval   time.Duration
+	WatchMaxCatchup uint64
+	// The lists' sources and refresh interval (0: never).
+	ListsFrom    string
+	ListsRefresh time.Duration
+	// Decisions is how screening decisions are stored: sync, fsync or
+	// async.
+	Decisions string
+	// Retention is how long decisions and alerts are kept (0: forever).
+	Retention time.Duration
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (0: none).
+	MemoryLimit int64
+}
+
+// serveFlags are the flags of 'bulwark serve' as parsed.
 type serveFlags struct {
 	addr            string
 	tlsCert, tlsKey string
@@ -100,242 +129,149 @@ func (m *Main) serveCmd() *command {
 			if err := noArgs("serve", args); err != nil {
 				return 1, err
 			}
-			return 0, m.serve(ctx, f)
+			sv, err := m.serving(f)
+			if err != nil {
+				return 1, err
+			}
+			if m.Serve == nil {
+				return 1, bulwark.Errorf(bulwark.EINTERNAL, "this program has no server")
+			}
+			return 0, m.Serve(ctx, sv)
 		},
 	}
 }
 
-func (m *Main) serve(ctx context.Context, f serveFlags) error {
+// serving checks the flags of 'bulwark serve' and returns what the
+// program's wiring (Main.Serve) builds the server from.
+func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if _, port, err := net.SplitHostPort(f.addr); err != nil {
-		return bulwark.Invalid("--addr", "want HOST:PORT such as 127.0.0.1:8080, got %q", f.addr)
+		return nil, bulwark.Invalid("--addr", "want HOST:PORT such as 127.0.0.1:8080, got %q", f.addr)
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		return bulwark.Invalid("--addr", "want HOST:PORT with a port number from 0 to 65535 (0: any free port), got %q", f.addr)
+		return nil, bulwark.Invalid("--addr", "want HOST:PORT with a port number from 0 to 65535 (0: any free port), got %q", f.addr)
 	}
 	if f.maxBody <= 0 {
-		return bulwark.Invalid("--max-body-bytes", "must be positive, got %d", f.maxBody)
+		return nil, bulwark.Invalid("--max-body-bytes", "must be positive, got %d", f.maxBody)
 	}
 	if f.burst < 1 {
-		return bulwark.Invalid("--burst", "must be at least 1, got %d", f.burst)
+		return nil, bulwark.Invalid("--burst", "must be at least 1, got %d", f.burst)
 	}
 	if f.requestTimeout <= 0 || f.shutdownTimeout <= 0 {
-		return bulwark.Invalid("--request-timeout", "timeouts must be positive")
+		return nil, bulwark.Invalid("--request-timeout", "timeouts must be positive")
 	}
 	if f.watchInterval <= 0 {
-		return bulwark.Invalid("--watch-interval", "must be positive")
+		return nil, bulwark.Invalid("--watch-interval", "must be positive")
 	}
 	if f.watchMaxCatchup < 0 {
-		return bulwark.Invalid("--watch-max-catchup", "must not be negative, got %d", f.watchMaxCatchup)
+		return nil, bulwark.Invalid("--watch-max-catchup", "must not be negative, got %d", f.watchMaxCatchup)
 	}
 	if f.decisions != "async" && f.decisions != "sync" && f.decisions != "fsync" {
-		return bulwark.Invalid("--decisions", "want sync, fsync or async, got %q", f.decisions)
+		return nil, bulwark.Invalid("--decisions", "want sync, fsync or async, got %q", f.decisions)
 	}
 	if f.decisionsSyncEvery <= 0 {
-		return bulwark.Invalid("--decisions-fsync-interval", "must be positive, got %s", f.decisionsSyncEvery)
+		return nil, bulwark.Invalid("--decisions-fsync-interval", "must be positive, got %s", f.decisionsSyncEvery)
 	}
 	m.walSyncInterval = f.decisionsSyncEvery
 	if f.listsRefresh < 0 || f.lists.maxAge < 0 {
-		return bulwark.Invalid("--lists-refresh", "durations must not be negative")
+		return nil, bulwark.Invalid("--lists-refresh", "durations must not be negative")
 	}
 	proxies, err := httpapi.ParseTrustedProxies("--trusted-proxy", f.trustedProxies)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	verifier, onChain, err := m.safeVerifier(f.rpc)
-	if err != nil {
-		return err
+	return &Serving{m: m, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, ServeSettings: ServeSettings{
+		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
+		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
+		RPC: f.rpc, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
+		ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
+		Retention: time.Duration(f.retention), MemoryLimit: int64(f.memoryLimit),
+	}}, nil
+}
+
+// Serving is what 'bulwark serve' hands the program's wiring (Main.Serve):
+// the checked settings, and the command line's part of a server: its
+// listener and log, the data directory's store, the webhook of its flags,
+// the screening service with the list settings, and the handing over of
+// the first admin token.
+type Serving struct {
+	ServeSettings
+	m                          *Main
+	lists                      screeningSettings
+	webhook, webhookSecretFile string
+	stderr                     io.Writer // the process's, before BufferLog
+}
+
+// Logger is the server's logger.
+func (s *Serving) Logger() *slog.Logger { return s.m.logger }
+
+// Version is the build's version.
+func (s *Serving) Version() string { return s.m.buildVersion().Version }
+
+// Listen binds the address of --addr; its errors name the flag and the
+// fix.
+func (s *Serving) Listen() (net.Listener, error) { return listen(s.Addr) }
+
+// URL is the server's address on ln: http://HOST:PORT, https with TLS.
+func (s *Serving) URL(ln net.Listener) string {
+	if s.TLSCert != "" {
+		return "https://" + ln.Addr().String()
 	}
-	// Bind before anything is created: a start that cannot listen leaves
-	// no store and no first admin token behind, and the next start that
-	// can listen hands the operator that token.
-	ln, err := listen(f.addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close() // Serve closes it too; this covers the failed starts
-	// The access log writes a line per request: buffer stderr, written out
-	// every logFlushEvery, so that a line costs no system call of its own.
-	// Registered first, this runs last: every line serve logs is written.
+	return "http://" + ln.Addr().String()
+}
+
+// BufferLog has the log written out every logFlushEvery instead of line
+// by line (the access log writes a line per request: a line then costs no
+// system call of its own), from any goroutine. stop writes out what is
+// left and puts the log back.
+func (s *Serving) BufferLog() (stop func(), err error) {
+	m := s.m
 	stderr, logger := m.Stderr, m.logger
 	logBuf := newBufferedWriter(stderr, logFlushEvery)
 	m.Stderr = logBuf
 	if err := m.setupLogging(); err != nil {
 		logBuf.Close()
 		m.Stderr = stderr
-		return err
+		return nil, err
 	}
-	defer func() {
+	s.stderr = stderr
+	return func() {
 		logBuf.Close()
 		m.Stderr, m.logger = stderr, logger
-	}()
-	setMemoryLimit(f.memoryLimit, m.logger)
-	db, tokens, log, err := m.services(ctx)
-	if err != nil {
-		return err
-	}
-	tokens.CacheTTL = tokenCacheTTL
-	if f.rpc != "" || f.webhook != "" {
-		// Deliveries and the monitor report from their own goroutines.
-		restore, err := m.lockStderr()
-		if err != nil {
-			return err
-		}
-		defer restore()
-	}
-	notifier, err := m.webhookNotifier(f.webhook, f.webhookSecretFile)
-	if err != nil {
-		return err
-	}
-	// Every alert stored goes to the webhook from the outbox: those left
-	// undelivered (by 'bulwark lists update', 'bulwark safe watch', or
-	// before a restart) at start, and each new one as soon as it commits.
-	deliver := m.startAlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind)
-	defer deliver.Stop()
-	m.mislabelWarned = true // logged by the lists refresher instead
-	// Decisions go to the store's decision journal (one write per batch,
-	// stored in the database in the background), unless another process
-	// holds it: then they are committed to the database directly.
-	journal, err := db.DecisionJournal(ctx)
-	if err != nil {
-		return err
-	}
-	svc, err := m.screeningService(ctx, f.lists, f.decisions == "async", false,
-		withOnAlert(func(screening.Alert) { deliver.Wake() }),
-		func(c *screening.ServiceConfig) {
-			c.Recorder.SyncEachCommit = f.decisions == "fsync"
-			c.Recorder.Journal = journal
-		})
-	if err != nil {
-		return err
-	}
-	started := false // a start that fails says so in its one error line
-	defer func() {
-		if err := closeService(svc); err != nil {
-			m.logger.Error("screening decisions not stored at shutdown", "err", err)
-		}
-		if err := db.CloseJournal(); err != nil {
-			m.logger.Error("screening decisions not stored at shutdown", "err", err)
-		}
-		if !started {
-			return
-		}
-		// The store syncs the commits left unsynced as it closes.
-		st := db.Stats()
-		m.logger.Info("store: writes at shutdown", "commits", st.Commits, "commitsWithoutFsync", st.DeferredCommits,
-			"walSyncs", st.WALSyncs, "walSyncFailures", st.WALSyncFailures, "unsynced", st.Unsynced,
-			"journalAppends", st.JournalAppends, "journalAppendsWithoutFsync", st.JournalAppendsWithoutFsync,
-			"journalStored", st.JournalStored, "journalLoads", st.JournalLoads, "journalLoadFailures", st.JournalLoadFailures)
-	}()
-	lists := sources.NewRefresher(sources.RefresherConfig{Service: svc, From: f.listsFrom, Interval: f.listsRefresh, Logger: m.logger,
-		Store: db, Reloaded: deliver.Wake})
-	lists.WarnMislabelled(ctx)
-	var mon *watch.Monitor
-	if f.rpc != "" {
-		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
-		if err != nil {
-			return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
-		}
-		defer client.Close()
-		mon = watch.NewMonitor(watch.MonitorConfig{Node: ethrpc.WatchReader{Client: client}, Store: db, Options: watchOptions(client, db),
-			Record: (&watch.Recorder{Store: db, Log: log, Actor: "system:monitor", Node: client.URL(), Stored: deliver.Wake}).Record,
-			Logger: m.logger, Interval: f.watchInterval, MaxCatchup: uint64(f.watchMaxCatchup)})
-	}
-	ver := m.buildVersion().Version
-	degraded := map[string]httpapi.ReadyCheck{"lists": lists.Check}
-	if notifier != nil {
-		degraded["webhook"] = deliveryCheck(deliver.Service())
-	}
-	srv, err := httpapi.New(httpapi.Config{
-		Addr:              f.addr,
-		TLSCertFile:       f.tlsCert,
-		TLSKeyFile:        f.tlsKey,
-		Logger:            m.logger,
-		Auth:              tokens,
-		Audit:             log,
-		Ready:             db.Ping,
-		Version:           ver,
-		MaxBodyBytes:      f.maxBody,
-		RateLimit:         f.rateLimit,
-		Burst:             f.burst,
-		HandlerTimeout:    f.requestTimeout,
-		ShutdownTimeout:   f.shutdownTimeout,
-		MetricsPublic:     f.metricsPublic,
-		TrustedProxies:    proxies,
-		SafeVerifier:      verifier,
-		SafeOnChain:       onChain,
-		SafeVerifications: db,
-		SafeWatches:       db,
-		SafeAlerts:        db,
-		Outbox:            db,
-		SafeWatchesChanged: func() {
-			if mon != nil {
-				mon.Nudge()
-			}
-		},
-		Screening:      svc,
-		ScreenStore:    db,
-		Mislabelled:    lists.Mislabelled,
-		ListsUpdate:    lists.Update,
-		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc)},
-		DegradedChecks: degraded,
-	})
-	if err != nil {
-		return err
-	}
-
-	// The terminal check and the block go to the real stderr, not the log's
-	// buffer. The token is kept only if its secret could be handed over.
-	if err := m.bootstrapFirstToken(ctx, tokens, log, stderr, filepath.Dir(db.Path())); err != nil {
-		return err
-	}
-
-	scheme := "http"
-	if f.tlsCert != "" {
-		scheme = "https"
-	}
-	// httpapi.Serve warns when it serves a non-loopback address without TLS.
-	started = true
-	m.logger.Info("starting", "url", scheme+"://"+ln.Addr().String(), "data", db.Path(), "version", ver)
-	// The background services run until the server stops (SIGINT/SIGTERM,
-	// or Serve fails). A new one is one more entry.
-	services := []func(context.Context){
-		lists.Run,
-		(&prune.Service{Keep: time.Duration(f.retention), Jobs: retentionJobs(svc, db, log, "system:retention"), Logger: m.logger}).Run,
-	}
-	if mon != nil {
-		services = append(services, mon.Run)
-	}
-	defer runServices(ctx, services...)()
-	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
+	}, nil
 }
 
-// runServices runs each of services in its own goroutine until ctx ends or
-// the returned stop is called; stop returns when all have returned.
-func runServices(ctx context.Context, services ...func(context.Context)) (stop func()) {
-	sctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	for _, run := range services {
-		wg.Go(func() { run(sctx) })
-	}
-	return func() {
-		cancel()
-		wg.Wait()
-	}
+// OpenStore opens the store in the data directory, creating both if
+// needed.
+func (s *Serving) OpenStore(ctx context.Context) (*sqlite.DB, error) { return s.m.openStore(ctx) }
+
+// Webhook is the webhook of --webhook with its secret (nil without one).
+func (s *Serving) Webhook() (*webhook.Notifier, error) {
+	return s.m.webhookNotifier(s.webhook, s.webhookSecretFile)
 }
 
-// safeVerifier returns the verifier of POST /api/v1/safe/verify: offline
-// without a node, policy.VerifyOnChain (with simulation) against the node at
-// rpc otherwise. The node is not contacted until the first request.
-func (m *Main) safeVerifier(rpc string) (httpapi.SafeVerifier, bool, error) {
-	if rpc == "" {
-		return httpapi.OfflineSafeVerifier, false, nil
+// AlertDelivery starts delivering the alerts of kinds stored in db to n,
+// as 'bulwark safe watch --webhook' does (nil without a webhook).
+func (s *Serving) AlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook.Notifier, kinds ...string) *outbox.Background {
+	return s.m.startAlertDelivery(ctx, db, n, kinds...)
+}
+
+// Screening opens the screening service with the list settings of the
+// flags, importing the embedded lists into an empty store; opts adjust its
+// configuration. The lists refresher, not the service, warns of lists an
+// earlier Bulwark mislabelled.
+func (s *Serving) Screening(ctx context.Context, opts ...func(*screening.ServiceConfig)) (*screening.Service, error) {
+	s.m.mislabelWarned = true
+	return s.m.screeningService(ctx, s.lists, s.Decisions == "async", false, opts...)
+}
+
+// FirstToken creates the first admin token when the store has never held
+// one and hands its secret to the operator, never through the log (see
+// bootstrapFirstToken).
+func (s *Serving) FirstToken(ctx context.Context, tokens *auth.Service, log *audit.Log) error {
+	stderr := s.stderr
+	if stderr == nil {
+		stderr = s.m.Stderr
 	}
-	client, err := ethrpc.Dial(rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger})
-	if err != nil {
-		return nil, false, bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
-	}
-	return func(ctx context.Context, req policy.VerifyRequest) (*policy.Verification, error) {
-		return policy.VerifyOnChain(ctx, client, req, policy.ChainOptions{Simulator: client})
-	}, true, nil
+	return s.m.bootstrapFirstToken(ctx, tokens, log, stderr, filepath.Dir(s.m.db.Path()))
 }
 
 // listen binds addr for serve, turning the usual failures into an error
@@ -459,20 +395,4 @@ func bootstrap(ctx context.Context, tokens *auth.Service, log *audit.Log, keep f
 		return "", nil, nil
 	}
 	return plain, t, err
-}
-
-// tokenCacheTTL is how long serve keeps an API token read from the store
-// (see auth.Service.CacheTTL).
-const tokenCacheTTL = 2 * time.Second
-
-// decisionsCheck is the "decisions" readiness check: a server that cannot
-// store its screening decisions must not take more (503).
-func decisionsCheck(svc *screening.Service) httpapi.ReadyCheck {
-	return func(context.Context) error {
-		st := svc.RecorderStats()
-		if st.Failed == 0 {
-			return nil
-		}
-		return bulwark.Errorf(bulwark.EUNAVAILABLE, "%d screening decisions could not be stored; see the server log", st.Failed)
-	}
 }

@@ -16,7 +16,7 @@ var version = ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	m := cli.NewMain(version)
+	m := cli.NewMain(version, serve)
 	code := m.Run(ctx, os.Args[1:])
 	stop()
 	if err := m.Close(); err != nil && code == 0 {

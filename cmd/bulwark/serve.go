@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/cli"
+	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/httpapi"
+	"github.com/bulwark-sec/bulwark/outbox"
+	"github.com/bulwark-sec/bulwark/prune"
+	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/watch"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
+	"github.com/bulwark-sec/bulwark/sqlite"
+)
+
+// tokenCacheTTL is how long serve keeps an API token read from the store
+// (see auth.Service.CacheTTL).
+const tokenCacheTTL = 2 * time.Second
+
+// serve builds the server from the checked settings of 'bulwark serve' and
+// runs it until ctx ends: flags → store → services → server. A new
+// background service is built from the store and the settings and is one
+// more entry in the list runServices starts.
+func serve(ctx context.Context, s *cli.Serving) error {
+	verifier, onChain, err := safeVerifier(s.RPC, s.Logger())
+	if err != nil {
+		return err
+	}
+	// Bind before anything is created: a start that cannot listen leaves
+	// no store and no first admin token behind.
+	ln, err := s.Listen()
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; this covers the failed starts
+	stopLog, err := s.BufferLog()
+	if err != nil {
+		return err
+	}
+	defer stopLog() // registered first, runs last: every line is written
+	log := s.Logger()
+	setMemoryLimit(s.MemoryLimit, log)
+
+	// The store.
+	db, err := s.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	tokens := &auth.Service{Store: db, CacheTTL: tokenCacheTTL}
+	alog := &audit.Log{Store: db}
+
+	// The services. Every stored alert goes to the webhook from the
+	// outbox: those left undelivered at start, and each new one as soon as
+	// it commits.
+	notifier, err := s.Webhook()
+	if err != nil {
+		return err
+	}
+	deliver := s.AlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind)
+	defer deliver.Stop()
+	// Decisions go to the store's decision journal (one write per batch,
+	// stored in the database in the background), unless another process
+	// holds it: then they are committed to the database directly.
+	journal, err := db.DecisionJournal(ctx)
+	if err != nil {
+		return err
+	}
+	svc, err := s.Screening(ctx, func(c *screening.ServiceConfig) {
+		c.OnAlert = func(screening.Alert) { deliver.Wake() }
+		c.Recorder.SyncEachCommit = s.Decisions == "fsync"
+		c.Recorder.Journal = journal
+	})
+	if err != nil {
+		return err
+	}
+	started := false // a start that fails says so in its one error line
+	defer func() {
+		// Every queued decision is stored before the server exits.
+		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := svc.Close(cctx); err != nil {
+			log.Error("screening decisions not stored at shutdown", "err", err)
+		}
+		if err := db.CloseJournal(); err != nil {
+			log.Error("screening decisions not stored at shutdown", "err", err)
+		}
+		if started { // the store syncs the commits left unsynced as it closes
+			st := db.Stats()
+			log.Info("store: writes at shutdown", "commits", st.Commits, "commitsWithoutFsync", st.DeferredCommits,
+				"walSyncs", st.WALSyncs, "walSyncFailures", st.WALSyncFailures, "unsynced", st.Unsynced,
+				"journalAppends", st.JournalAppends, "journalAppendsWithoutFsync", st.JournalAppendsWithoutFsync,
+				"journalStored", st.JournalStored, "journalLoads", st.JournalLoads, "journalLoadFailures", st.JournalLoadFailures)
+		}
+	}()
+	lists := sources.NewRefresher(sources.RefresherConfig{Service: svc, From: s.ListsFrom, Interval: s.ListsRefresh, Logger: log,
+		Store: db, Reloaded: deliver.Wake})
+	lists.WarnMislabelled(ctx)
+	retention := &prune.Service{Keep: s.Retention, Jobs: retentionJobs(svc, db, alog, "system:retention"), Logger: log}
+	var mon *watch.Monitor
+	if s.RPC != "" {
+		client, err := ethrpc.Dial(s.RPC, ethrpc.Options{Logger: log})
+		if err != nil {
+			return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
+		}
+		defer client.Close()
+		mon = watch.NewMonitor(watch.MonitorConfig{Node: ethrpc.WatchReader{Client: client}, Store: db,
+			Options: watch.Options{Executions: &watch.ExecutionCheck{Logs: client, Verified: db}},
+			Record:  (&watch.Recorder{Store: db, Log: alog, Actor: "system:monitor", Node: client.URL(), Stored: deliver.Wake}).Record,
+			Logger:  log, Interval: s.WatchInterval, MaxCatchup: s.WatchMaxCatchup})
+	}
+
+	// The server.
+	degraded := map[string]httpapi.ReadyCheck{"lists": lists.Check}
+	if notifier != nil {
+		degraded["webhook"] = deliveryCheck(deliver.Service())
+	}
+	srv, err := httpapi.New(httpapi.Config{
+		Addr: s.Addr, TLSCertFile: s.TLSCert, TLSKeyFile: s.TLSKey,
+		Logger: log, Auth: tokens, Audit: alog, Ready: db.Ping, Version: s.Version(),
+		MaxBodyBytes: s.MaxBody, RateLimit: s.RateLimit, Burst: s.Burst,
+		HandlerTimeout: s.RequestTimeout, ShutdownTimeout: s.ShutdownTimeout,
+		MetricsPublic: s.MetricsPublic, TrustedProxies: s.TrustedProxies,
+		SafeVerifier: verifier, SafeOnChain: onChain,
+		SafeVerifications: db, SafeWatches: db, SafeAlerts: db, Outbox: db,
+		SafeWatchesChanged: func() {
+			if mon != nil {
+				mon.Nudge()
+			}
+		},
+		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
+		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc)},
+		DegradedChecks: degraded,
+	})
+	if err != nil {
+		return err
+	}
+	// The token is kept only if its secret could be handed over.
+	if err := s.FirstToken(ctx, tokens, alog); err != nil {
+		return err
+	}
+	started = true
+	log.Info("starting", "url", s.URL(ln), "data", db.Path(), "version", s.Version())
+	// The background services run until the server stops (SIGINT/SIGTERM,
+	// or Serve fails).
+	services := []func(context.Context){lists.Run, retention.Run}
+	if mon != nil {
+		services = append(services, mon.Run)
+	}
+	defer runServices(ctx, services...)()
+	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
+}
+
+// runServices runs each of services in its own goroutine until ctx ends or
+// the returned stop is called; stop returns when all have returned.
+func runServices(ctx context.Context, services ...func(context.Context)) (stop func()) {
+	sctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, run := range services {
+		wg.Go(func() { run(sctx) })
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// safeVerifier returns the verifier of POST /api/v1/safe/verify: offline
+// without a node, policy.VerifyOnChain (with simulation) against the node at
+// rpc otherwise. The node is not contacted until the first request.
+func safeVerifier(rpc string, log *slog.Logger) (httpapi.SafeVerifier, bool, error) {
+	if rpc == "" {
+		return httpapi.OfflineSafeVerifier, false, nil
+	}
+	client, err := ethrpc.Dial(rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: log})
+	if err != nil {
+		return nil, false, bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
+	}
+	return func(ctx context.Context, req policy.VerifyRequest) (*policy.Verification, error) {
+		return policy.VerifyOnChain(ctx, client, req, policy.ChainOptions{Simulator: client})
+	}, true, nil
+}
+
+// retentionJobs are serve's --retention: the screening decisions and
+// alerts, and the Safe alerts, pruned as actor.
+func retentionJobs(svc *screening.Service, db *sqlite.DB, alog *audit.Log, actor string) []prune.Job {
+	return []prune.Job{
+		{Name: "screening decisions", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
+			rep, err := svc.Prune(ctx, actor, before)
+			if err != nil || rep.AuditSeq == 0 {
+				return nil, err
+			}
+			return []any{"decisions", rep.Decisions, "alerts", rep.Alerts, "before", rep.Before, "auditSeq", rep.AuditSeq}, nil
+		}},
+		{Name: "Safe alerts", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
+			n, seq, err := watch.PruneAlerts(ctx, db, alog, actor, before)
+			if err != nil || n == 0 {
+				return nil, err
+			}
+			return []any{"alerts", n, "before", before.UTC(), "auditSeq", seq}, nil
+		}},
+	}
+}
+
+// decisionsCheck is the "decisions" readiness check: a server that cannot
+// store its screening decisions must not take more (503).
+func decisionsCheck(svc *screening.Service) httpapi.ReadyCheck {
+	return func(context.Context) error {
+		st := svc.RecorderStats()
+		if st.Failed == 0 {
+			return nil
+		}
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "%d screening decisions could not be stored; see the server log", st.Failed)
+	}
+}
+
+// deliveryCheck is the degraded readiness check of 'serve --webhook': it
+// fails while an alert has failed delivery attempts (the receiver's
+// address stays in the log and the outbox).
+func deliveryCheck(svc *outbox.Service) httpapi.ReadyCheck {
+	return func(ctx context.Context) error {
+		st, err := svc.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if st.Retrying > 0 {
+			return bulwark.Errorf(bulwark.EUNAVAILABLE, "%d alert(s) not delivered to the webhook after failed attempts (oldest stored %s); 'bulwark alerts pending' lists them",
+				st.Retrying, st.OldestAt.Format(time.RFC3339))
+		}
+		return nil
+	}
+}
+
+// setMemoryLimit makes limit the Go runtime's soft memory limit, unless
+// GOMEMLIMIT is set (it wins) or limit is 0. The collector then works
+// harder as the heap nears the limit and returns freed memory to the
+// system promptly, so a burst of large batch screenings does not leave the
+// process holding its peak. It is soft: allocations never fail because of
+// it.
+func setMemoryLimit(limit int64, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" || limit == 0 {
+		return
+	}
+	debug.SetMemoryLimit(limit)
+	log.Debug("memory limit set", "bytes", limit)
+}
