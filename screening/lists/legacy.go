@@ -76,8 +76,12 @@ func MadeUpDPRK(l *screening.List) (Mislabel, bool) {
 	if len(confs) > 0 {
 		conf = "confidence " + strings.Join(confs, "/")
 	}
-	m.Reason = fmt.Sprintf("version %.12s was imported by an earlier Bulwark from %s, yet labels %d addresses DPRK-attributed (%s) under the official list ID %s",
-		l.Info.SHA256, what, m.Addresses, conf, l.Info.ID)
+	addrs := fmt.Sprintf("%d addresses", m.Addresses)
+	if m.Addresses == 1 {
+		addrs = "1 address"
+	}
+	m.Reason = fmt.Sprintf("version %.12s was imported by an earlier Bulwark from %s, yet labels %s DPRK-attributed (%s) under the official list ID %s",
+		l.Info.SHA256, what, addrs, conf, l.Info.ID)
 	return m, true
 }
 

@@ -2,6 +2,7 @@ package sources_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -155,8 +156,12 @@ func TestFindMislabelled(t *testing.T) {
 				if restore != w.restore {
 					t.Errorf("%s: restores %.12s, want %.12s", w.id, restore, w.restore)
 				}
-				if !strings.Contains(g.Reason, g.List.SHA256[:12]) || !strings.Contains(g.Reason, "DPRK-attributed") || !strings.Contains(g.Reason, w.id) {
-					t.Errorf("reason %q", g.Reason)
+				labels := fmt.Sprintf("labels %d addresses DPRK-attributed", w.addresses)
+				if w.addresses == 1 {
+					labels = "labels 1 address DPRK-attributed"
+				}
+				if !strings.Contains(g.Reason, g.List.SHA256[:12]) || !strings.Contains(g.Reason, labels) || !strings.Contains(g.Reason, w.id) {
+					t.Errorf("reason %q, want it to say %q", g.Reason, labels)
 				}
 			}
 		})
