@@ -239,7 +239,7 @@ func TestListsUpdateUnreachable(t *testing.T) {
 	}
 	closed := ln.Addr().String()
 	ln.Close() // connections to it are refused
-	env := map[string]string{"BULWARK_DATA": t.TempDir()}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	code, out, errOut := run(t, env, "lists", "update", "--from", "http://"+closed+"/sdn.csv")
 	want := "bulwark: --from: fetch http://" + closed + "/sdn.csv: "
 	if code != 1 || out != "" || !strings.HasPrefix(errOut, want) || !strings.Contains(errOut, "; nothing changed. Without network access") ||
