@@ -70,9 +70,11 @@ func importedTemplate(t *testing.T) string {
 // embedded ones cut down to their DPRK entries: the OFAC and UN entries of
 // a DPRK programme (about 640, among them Kim Jong Un, Pak Jin Hyok and the
 // Lazarus Group with its addresses) and the whole FBI list, under their
-// usual IDs and publication dates. Screening there costs a fraction of
-// screening the whole lists, so tests about what a command does with its
-// flags, files and output, rather than about the lists, start from here.
+// usual IDs and publication dates; the FBI list is the embedded version
+// itself. Loading and indexing them costs a fraction of the whole lists,
+// so tests that do not depend on the whole OFAC and UN lists (what a
+// command does with its flags, files and output, the list-update guards,
+// the repair of mislabelled FBI lists, the Safe monitor) start from here.
 // The whole lists' versions stay in its store, inactive.
 func smallDataDir(t *testing.T) string {
 	t.Helper()
@@ -218,5 +220,5 @@ var started = time.Now()
 // package that failed or timed out, so that a slow run says what it was
 // doing; a package that passes prints only its ok line.
 func progress(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "cmd/bulwark tests +%.1fs: "+format+"\n", append([]any{time.Since(started).Seconds()}, args...)...)
+	fmt.Fprintf(os.Stderr, "cli tests +%.1fs: "+format+"\n", append([]any{time.Since(started).Seconds()}, args...)...)
 }

@@ -62,7 +62,7 @@ func plantLegacy(t *testing.T, data string, fixtures ...string) *screening.Servi
 // it.
 func TestMislabelledListsFromAnUpgrade(t *testing.T) {
 	t.Parallel()
-	data := t.TempDir()
+	data := smallDataDir(t)
 	env := map[string]string{"BULWARK_DATA": data}
 	const watched = "0x1111111111111111111111111111111111111111" // in the old watch.txt
 
@@ -164,7 +164,7 @@ func TestMislabelledListsFromAnUpgrade(t *testing.T) {
 // versions).
 func TestServeReportsMislabelledLists(t *testing.T) {
 	t.Parallel()
-	data := t.TempDir()
+	data := smallDataDir(t)
 	env := map[string]string{"BULWARK_DATA": data}
 	if code, _, errOut := run(t, env, "lists"); code != 0 {
 		t.Fatal(errOut)
