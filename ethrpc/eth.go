@@ -376,10 +376,11 @@ func (c *Client) TransactionReceipt(ctx context.Context, h common.Hash) (*Receip
 	if isNull(raw) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no receipt for transaction %s on node at %s (unknown or not mined yet)", h.Hex(), c.safeURL)
 	}
-	var rr rpcReceipt
-	if err := json.Unmarshal(raw, &rr); err != nil {
-		return nil, bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("node at %s sent a malformed receipt for %s", c.safeURL, h.Hex()))
-	}
+	return c.parseReceipt(raw, h)
+}
+
+// receipt converts the JSON form.
+func (rr *rpcReceipt) receipt() *Receipt {
 	r := &Receipt{
 		TxHash:           rr.TxHash,
 		BlockHash:        rr.BlockHash,
@@ -398,7 +399,7 @@ func (c *Client) TransactionReceipt(ctx context.Context, h common.Hash) (*Receip
 	for i, l := range rr.Logs {
 		r.Logs[i] = Log{Address: l.Address, Topics: l.Topics, Data: l.Data, LogIndex: uint64(l.LogIndex), Removed: l.Removed}
 	}
-	return r, nil
+	return r
 }
 
 // Tracer names for TraceConfig.Tracer.

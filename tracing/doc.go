@@ -4,9 +4,11 @@
 // stream of transfers with exact integer arithmetic.
 //
 // The package is a domain package: it imports the root package, the
-// standard library and go-ethereum's value types, never an adapter. Node
-// ingestion, file readers and storage live elsewhere and hand it
-// [Transfer] values.
+// standard library and go-ethereum's value types, never an adapter. The
+// wire formats of nodes and files, and storage, live elsewhere and hand it
+// [Transfer] values; [Ingester] copies a node's blocks into an
+// [IngestStore] through a [BlockSource], resumable from its cursor and
+// rolling back reorgs.
 //
 // # Value model
 //

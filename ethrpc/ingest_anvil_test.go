@@ -1,0 +1,423 @@
+package ethrpc_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
+	"github.com/bulwark-sec/bulwark/tracing"
+)
+
+// hookSource wraps a block source: before answering block n it calls
+// before(n), which may change nothing, return an error, or cancel the run.
+type hookSource struct {
+	tracing.BlockSource
+	before func(n uint64) error
+	after  func(b *tracing.NodeBlock)
+}
+
+func (h *hookSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, error) {
+	if h.before != nil {
+		if err := h.before(n); err != nil {
+			return tracing.NodeBlock{}, err
+		}
+	}
+	b, err := h.BlockSource.Block(ctx, n)
+	if err == nil && h.after != nil {
+		h.after(&b)
+	}
+	return b, err
+}
+
+// ingestChainActivity sends transactions that move value in every way the
+// node's traces and receipts show (plain payments, a forwarder paying on
+// part of what it gets and failing to pay a reverting contract, a
+// selfdestruct, a creation with value, a reverted transaction), one block
+// each, and returns the blocks before and after them and the accounts
+// touched.
+func ingestChainActivity(t *testing.T, ch *chain, rounds int) (start, end uint64, touched []common.Address) {
+	t.Helper()
+	accts := anviltest.DefaultAccounts()
+	dep := accts[0]
+	x := common.HexToAddress("0x000000000000000000000000000000000000ab01")
+	y := common.HexToAddress("0x000000000000000000000000000000000000ab02")
+	nonce := uint64(1) // newChain deployed the reverting contract
+	fwd := crypto.CreateAddress(dep, nonce)
+	ch.node.SendTransaction(t, map[string]any{"from": dep, "data": hexutil.Bytes(deployer(forwarderCode(x, ch.contract))), "gas": hexutil.Uint64(300000)})
+	nonce++
+	start, err := ch.client.BlockNumber(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	touched = []common.Address{dep, accts[1], accts[2], accts[3], x, y, fwd, ch.contract}
+	for r := 0; r < rounds; r++ {
+		destructor := crypto.CreateAddress(dep, nonce)
+		ch.node.SendTransaction(t, map[string]any{"from": dep, "data": hexutil.Bytes(deployer(destructorCode(y))), "gas": hexutil.Uint64(300000)})
+		nonce++
+		touched = append(touched, destructor)
+		txs := []map[string]any{
+			{"from": accts[1], "to": accts[2], "value": (*hexutil.Big)(ether(int64(r + 1)))},
+			{"from": accts[2], "to": fwd, "value": (*hexutil.Big)(ether(8)), "gas": hexutil.Uint64(200000)},
+			{"from": accts[3], "to": destructor, "value": (*hexutil.Big)(ether(1)), "gas": hexutil.Uint64(200000)},
+			{"from": dep, "data": hexutil.Bytes{0x60, 0x00, 0x60, 0x00, 0xf3}, "value": (*hexutil.Big)(ether(3)), "gas": hexutil.Uint64(200000)},
+			{"from": accts[1], "to": ch.contract, "value": (*hexutil.Big)(ether(1)), "gas": hexutil.Uint64(200000)},
+		}
+		for _, tx := range txs {
+			ch.node.SendTransaction(t, tx)
+		}
+		touched = append(touched, crypto.CreateAddress(dep, nonce))
+		nonce++
+	}
+	if end, err = ch.client.BlockNumber(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	return start, end, touched
+}
+
+func transferKey(t *tracing.Transfer) string {
+	return fmt.Sprintf("%d/%s/%d/%s/%d/%v/%s/%s/%s/%s", t.Block, t.TxHash.Hex(), t.TxIndex, t.Kind, t.LogIndex, t.TraceAddress, t.From.Hex(), t.To.Hex(), t.Asset, t.Amount.Dec())
+}
+
+func storedKeys(t *testing.T, s tracing.IngestStore, chain uint64) []string {
+	t.Helper()
+	ts, err := s.Transfers(ctx(t), tracing.TransferQuery{Chain: chain, Source: "node"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(ts))
+	for i := range ts {
+		out[i] = transferKey(&ts[i])
+	}
+	return out
+}
+
+// TestAnvilIngestResumes ingests a range of a real node's blocks without a
+// break, and again into another store with the run cancelled in the middle
+// of several batches and resumed each time from the cursor: both stores
+// hold the same transfers, none twice, and the balances they imply for
+// every account touched equal eth_getBalance.
+func TestAnvilIngestResumes(t *testing.T) {
+	t.Parallel()
+	ch := newChain(t, ethrpc.Options{})
+	chainID, err := ch.client.ChainID(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end, touched := ingestChainActivity(t, ch, 4)
+	src := &ethrpc.TraceSource{Client: ch.client, Chain: chainID}
+
+	whole := sqlitetest.Open(t, sqlite.Options{})
+	in := &tracing.Ingester{Store: whole, Source: src, Chain: chainID, Start: start + 1, Batch: 4, Concurrency: 3}
+	res, err := in.Run(ctx(t), end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cursor != end || res.Blocks != int(end-start) {
+		t.Fatalf("uninterrupted run: %+v, want cursor %d after %d blocks", res, end, end-start)
+	}
+	want := storedKeys(t, whole, chainID)
+
+	broken := sqlitetest.Open(t, sqlite.Options{})
+	stops := []uint64{start + 3, start + 6, start + 7, start + 15} // mid-batch, a batch's first block, …
+	for _, stop := range append(stops, 0) {
+		rctx, cancel := context.WithCancel(ctx(t))
+		var stopped atomic.Bool
+		hs := &hookSource{BlockSource: src, before: func(n uint64) error {
+			if n == stop {
+				stopped.Store(true)
+				cancel()
+			}
+			return nil
+		}}
+		in := &tracing.Ingester{Store: broken, Source: hs, Chain: chainID, Start: start + 1, Batch: 4, Concurrency: 3}
+		res, err := in.Run(rctx, end)
+		cancel()
+		if stop == 0 {
+			if err != nil || res.Cursor != end {
+				t.Fatalf("last run: %+v, %v", res, err)
+			}
+			break
+		}
+		if err == nil || !stopped.Load() {
+			t.Fatalf("run stopped at %d: %+v, %v; want it cancelled", stop, res, err)
+		}
+		c, ok, cerr := broken.IngestCursor(ctx(t), chainID, "node")
+		if cerr != nil || ok && c.Block >= stop {
+			t.Fatalf("after the stop at %d: cursor %+v, %v, %v", stop, c, ok, cerr)
+		}
+	}
+	got := storedKeys(t, broken, chainID)
+	seen := map[string]bool{}
+	for _, k := range got {
+		if seen[k] {
+			t.Errorf("stored twice: %s", k)
+		}
+		seen[k] = true
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("interrupted run: %d transfers, uninterrupted %d\n%s\n---\n%s", len(got), len(want), strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The balances the transfers imply equal the node's.
+	ts, err := broken.Transfers(ctx(t), tracing.TransferQuery{Chain: chainID, Source: "node"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[tracing.Kind]int{}
+	for _, tf := range ts {
+		kinds[tf.Kind]++
+	}
+	for _, k := range []tracing.Kind{tracing.TopLevelCall, tracing.InternalCall, tracing.Create, tracing.SelfDestruct, tracing.BaseFeeBurn, tracing.GasTip} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s transfer ingested (%v)", k, kinds)
+		}
+	}
+	checkBalances(t, ch.client, ts, touched, start, end)
+}
+
+func checkBalances(t *testing.T, c *ethrpc.Client, ts []tracing.Transfer, touched []common.Address, start, end uint64) {
+	t.Helper()
+	for _, a := range touched {
+		before, err := c.BalanceAt(ctx(t), a, ethrpc.AtBlock(start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		implied := new(big.Int).Set(before)
+		for i := range ts {
+			tf := &ts[i]
+			debit, credit := tf.Effects()
+			if credit && tf.To == a {
+				implied.Add(implied, tf.Amount.ToBig())
+			}
+			if debit && tf.From == a {
+				implied.Sub(implied, tf.Amount.ToBig())
+			}
+		}
+		node, err := c.BalanceAt(ctx(t), a, ethrpc.AtBlock(end))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if node.Cmp(implied) != 0 {
+			t.Errorf("%s: the ingested transfers imply %s wei, the node says %s", a.Hex(), implied, node)
+		}
+	}
+}
+
+// TestAnvilIngestReorg ingests blocks, reverts the node to a snapshot and
+// mines other blocks at the same heights: the next run finds the stored
+// blocks' hashes gone, rolls them back and ingests the new branch, which
+// then equals a fresh store's ingestion of it.
+func TestAnvilIngestReorg(t *testing.T) {
+	t.Parallel()
+	ch := newChain(t, ethrpc.Options{})
+	chainID, err := ch.client.ChainID(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts := anviltest.DefaultAccounts()
+	base, err := ch.client.BlockNumber(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap hexutil.Uint64
+	ch.node.Call(t, &snap, "evm_snapshot")
+	for i := 0; i < 4; i++ {
+		ch.node.SendTransaction(t, map[string]any{"from": accts[1], "to": accts[2], "value": (*hexutil.Big)(ether(1))})
+	}
+	src := &ethrpc.TraceSource{Client: ch.client, Chain: chainID}
+	store := sqlitetest.Open(t, sqlite.Options{})
+	in := &tracing.Ingester{Store: store, Source: src, Chain: chainID, Start: 1, Batch: 2}
+	if _, err := in.Run(ctx(t), 0); err != nil {
+		t.Fatal(err)
+	}
+	var ok bool
+	ch.node.Call(t, &ok, "evm_revert", snap)
+	if !ok {
+		t.Fatal("evm_revert refused")
+	}
+	for i := 0; i < 6; i++ { // a longer branch from base, other payments
+		ch.node.SendTransaction(t, map[string]any{"from": accts[3], "to": accts[4], "value": (*hexutil.Big)(ether(int64(i + 2)))})
+	}
+	res, err := in.Run(ctx(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RolledBack != 4 || res.Cursor != base+6 {
+		t.Fatalf("after the reorg: %+v, want 4 blocks rolled back and the cursor at %d", res, base+6)
+	}
+	fresh := sqlitetest.Open(t, sqlite.Options{})
+	if _, err := (&tracing.Ingester{Store: fresh, Source: src, Chain: chainID, Start: 1}).Run(ctx(t), 0); err != nil {
+		t.Fatal(err)
+	}
+	got, want := storedKeys(t, store, chainID), storedKeys(t, fresh, chainID)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("after the reorg:\n%s\nfresh:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, k := range got {
+		if strings.Contains(k, accts[2].Hex()) {
+			t.Errorf("a transfer of the abandoned branch kept: %s", k)
+		}
+	}
+}
+
+// TestAnvilIngestLyingNode holds the ingester to a clear error naming the
+// block when the node answers with another block or has no block below its
+// head, after retrying; a node that fails transiently and then answers is
+// retried through; nothing of a failed batch is stored.
+func TestAnvilIngestLyingNode(t *testing.T) {
+	t.Parallel()
+	ch := newChain(t, ethrpc.Options{})
+	chainID, err := ch.client.ChainID(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts := anviltest.DefaultAccounts()
+	for i := 0; i < 5; i++ {
+		ch.node.SendTransaction(t, map[string]any{"from": accts[1], "to": accts[2], "value": (*hexutil.Big)(ether(1))})
+	}
+	src := &ethrpc.TraceSource{Client: ch.client, Chain: chainID}
+	for _, tc := range []struct {
+		name   string
+		hook   *hookSource
+		want   string // in the error; "" for success
+		cursor uint64 // the cursor after the run
+	}{
+		{"another block", &hookSource{BlockSource: src, after: func(b *tracing.NodeBlock) {
+			if b.Header.Number == 4 {
+				b.Header.Number = 5
+			}
+		}}, "the node answered a request for block 4 with block 5", 2},
+		{"missing block", &hookSource{BlockSource: src, before: func(n uint64) error {
+			if n == 3 {
+				return bulwark.Errorf(bulwark.ENOTFOUND, "block 3 not found")
+			}
+			return nil
+		}}, "the node has no block 3 though its head was 6", 2},
+		{"transient then fine", func() *hookSource {
+			var fails atomic.Int32
+			return &hookSource{BlockSource: src, before: func(n uint64) error {
+				if n == 5 && fails.Add(1) <= 2 {
+					return bulwark.Errorf(bulwark.EUNAVAILABLE, "node unreachable")
+				}
+				return nil
+			}}
+		}(), "", 6},
+		{"unavailable for good", &hookSource{BlockSource: src, before: func(n uint64) error {
+			if n == 6 {
+				return bulwark.Errorf(bulwark.EUNAVAILABLE, "node unreachable")
+			}
+			return nil
+		}}, "could not read block 6 after 3 attempts", 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			store := sqlitetest.Open(t, sqlite.Options{})
+			in := &tracing.Ingester{Store: store, Source: tc.hook, Chain: chainID, Start: 1, Batch: 2, Attempts: 3, Backoff: time.Millisecond}
+			_, err := in.Run(ctx(t), 6)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatal(err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("Run = %v, want an error saying %q", err, tc.want)
+			}
+			c, ok, err := store.IngestCursor(ctx(t), chainID, "node")
+			if err != nil || !ok || c.Block != tc.cursor {
+				t.Errorf("cursor = %+v, %v, %v; want block %d", c, ok, err, tc.cursor)
+			}
+			ts, err := store.Transfers(ctx(t), tracing.TransferQuery{Chain: chainID, Source: "node"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tf := range ts {
+				if tf.Block > tc.cursor {
+					t.Errorf("a transfer of block %d stored above the cursor", tf.Block)
+				}
+			}
+		})
+	}
+}
+
+// withoutMethods puts a proxy in front of url that answers the methods
+// named as a node without them does (-32601, method not found) and passes
+// everything else on.
+func withoutMethods(t *testing.T, url string, methods ...string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var req struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if json.Unmarshal(body, &req) == nil && slices.Contains(methods, req.Method) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"the method %s does not exist/is not available"}}`, req.ID, req.Method)
+			return
+		}
+		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestAnvilIngestFallbacks ingests through a node without trace_block and
+// eth_getBlockReceipts (as geth without the trace API): the callTracer and
+// per-transaction receipts give the same transfers.
+func TestAnvilIngestFallbacks(t *testing.T) {
+	t.Parallel()
+	ch := newChain(t, ethrpc.Options{})
+	chainID, err := ch.client.ChainID(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end, _ := ingestChainActivity(t, ch, 1)
+	direct := sqlitetest.Open(t, sqlite.Options{})
+	if _, err := (&tracing.Ingester{Store: direct, Source: &ethrpc.TraceSource{Client: ch.client, Chain: chainID}, Chain: chainID, Start: start + 1}).Run(ctx(t), end); err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int64
+	proxied, err := ethrpc.Dial(withoutMethods(t, ch.node.URL, "trace_block", "eth_getBlockReceipts"), ethrpc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxied.Close)
+	fallback := sqlitetest.Open(t, sqlite.Options{})
+	src := &hookSource{BlockSource: &ethrpc.TraceSource{Client: proxied, Chain: chainID}, before: func(uint64) error { calls.Add(1); return nil }}
+	if _, err := (&tracing.Ingester{Store: fallback, Source: src, Chain: chainID, Start: start + 1}).Run(ctx(t), end); err != nil {
+		t.Fatal(err)
+	}
+	got, want := storedKeys(t, fallback, chainID), storedKeys(t, direct, chainID)
+	if calls.Load() == 0 || len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("through the fallbacks (%d blocks read):\n%s\ndirect:\n%s", calls.Load(), strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

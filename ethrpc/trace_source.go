@@ -1,0 +1,225 @@
+package ethrpc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync/atomic"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/tracing"
+)
+
+// transferTopic is keccak256("Transfer(address,address,uint256)"), the
+// event of ERC-20 (three topics) and ERC-721 (four topics) transfers.
+var transferTopic = common.HexToHash("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+
+// TraceSource reads a chain's blocks for tracing.Ingester: each block's
+// header and transactions, its receipts (eth_getBlockReceipts, or one
+// eth_getTransactionReceipt per transaction on nodes without it) and its
+// traces (trace_block, or debug_traceBlockByNumber with callTracer on
+// nodes without it), turned into transfers: native transfers from the
+// traces, the gas fee of every transaction (the base fee burned, the rest
+// to the block's fee recipient) and ERC-20 and ERC-721 Transfer events.
+type TraceSource struct {
+	Client *Client
+	Chain  uint64
+
+	noBlockReceipts atomic.Bool // the node lacks eth_getBlockReceipts
+	noTraceBlock    atomic.Bool // the node lacks trace_block
+}
+
+var _ tracing.BlockSource = (*TraceSource)(nil)
+
+// Head returns the node's latest block number.
+func (s *TraceSource) Head(ctx context.Context) (uint64, error) { return s.Client.BlockNumber(ctx) }
+
+// Header returns block n's header.
+func (s *TraceSource) Header(ctx context.Context, n uint64) (tracing.BlockHeader, error) {
+	h, err := s.Client.HeaderByNumber(ctx, AtBlock(n))
+	if err != nil {
+		return tracing.BlockHeader{}, err
+	}
+	return tracing.BlockHeader{Number: h.Number, Hash: h.Hash, Parent: h.ParentHash, Time: h.Time.Unix()}, nil
+}
+
+func methodMissing(err error) bool {
+	var re *RPCError
+	return errors.As(err, &re) && re.Code == -32601
+}
+
+// Block returns block n's header and transfers.
+func (s *TraceSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, error) {
+	b, err := s.Client.BlockByNumber(ctx, AtBlock(n))
+	if err != nil {
+		return tracing.NodeBlock{}, err
+	}
+	out := tracing.NodeBlock{Header: tracing.BlockHeader{Number: b.Number, Hash: b.Hash, Parent: b.ParentHash, Time: b.Time.Unix()}}
+	if b.Number != n {
+		return out, nil // the ingester refuses it, naming both
+	}
+	rcpts, err := s.receipts(ctx, b)
+	if err != nil {
+		return out, err
+	}
+	trs, err := s.traces(ctx, b)
+	if err != nil {
+		return out, err
+	}
+	t := out.Header.Time
+	for i := range trs {
+		tf, ok, err := trs[i].Transfer(s.Chain, t)
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			out.Transfers = append(out.Transfers, tf)
+		}
+	}
+	for _, r := range rcpts {
+		if r.BlockHash != b.Hash || r.BlockNumber != n {
+			return out, bulwark.Errorf(bulwark.EINVALID, "node at %s gave block %d (%s) a receipt of block %d (%s), transaction %s: the node is out of step; retry the block", s.Client.safeURL, n, b.Hash.Hex(), r.BlockNumber, r.BlockHash.Hex(), r.TxHash.Hex())
+		}
+		fees, err := s.fees(b, r)
+		if err != nil {
+			return out, err
+		}
+		out.Transfers = append(out.Transfers, fees...)
+		out.Transfers = append(out.Transfers, s.tokenTransfers(b, r)...)
+	}
+	return out, nil
+}
+
+// receipts returns the receipts of b's transactions, in order.
+func (s *TraceSource) receipts(ctx context.Context, b *Block) ([]*Receipt, error) {
+	if !s.noBlockReceipts.Load() {
+		var raw []json.RawMessage
+		err := s.Client.Call(ctx, &raw, "eth_getBlockReceipts", AtBlock(b.Number))
+		switch {
+		case err == nil:
+			if len(raw) != len(b.Transactions) {
+				return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave %d receipts for block %d's %d transactions: the node is out of step; retry the block", s.Client.safeURL, len(raw), b.Number, len(b.Transactions))
+			}
+			out := make([]*Receipt, len(raw))
+			for i, r := range raw {
+				if out[i], err = s.Client.parseReceipt(r, b.Transactions[i]); err != nil {
+					return nil, err
+				}
+				if out[i].TxHash != b.Transactions[i] {
+					return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave block %d's receipt %d for transaction %s, not %s", s.Client.safeURL, b.Number, i, out[i].TxHash.Hex(), b.Transactions[i].Hex())
+				}
+			}
+			return out, nil
+		case methodMissing(err):
+			s.noBlockReceipts.Store(true)
+		default:
+			return nil, err
+		}
+	}
+	out := make([]*Receipt, len(b.Transactions))
+	for i, h := range b.Transactions {
+		r, err := s.Client.TransactionReceipt(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// traces returns b's traces, from trace_block or else callTracer.
+func (s *TraceSource) traces(ctx context.Context, b *Block) ([]tracing.Trace, error) {
+	if !s.noTraceBlock.Load() {
+		trs, err := s.Client.TraceBlock(ctx, b.Number)
+		if !methodMissing(err) {
+			return trs, err
+		}
+		s.noTraceBlock.Store(true)
+	}
+	return s.Client.TraceBlockCallTracer(ctx, b.Number, b.Transactions)
+}
+
+// fees returns the gas fee r's sender paid: the base fee burned and the
+// rest (the whole fee before London) to the block's fee recipient.
+func (s *TraceSource) fees(b *Block, r *Receipt) ([]tracing.Transfer, error) {
+	if r.EffectiveGasPrice == nil {
+		return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave no effective gas price for transaction %s in block %d: the fee is unknown; use a node that gives it", s.Client.safeURL, r.TxHash.Hex(), b.Number)
+	}
+	gas := new(big.Int).SetUint64(r.GasUsed)
+	fee := new(big.Int).Mul(gas, r.EffectiveGasPrice)
+	burn := new(big.Int)
+	if b.BaseFee != nil {
+		burn.Mul(gas, b.BaseFee)
+	}
+	tip := new(big.Int).Sub(fee, burn)
+	if tip.Sign() < 0 {
+		return nil, bulwark.Errorf(bulwark.EINVALID, "transaction %s in block %d paid %s wei per gas, below the base fee %s", r.TxHash.Hex(), b.Number, r.EffectiveGasPrice, b.BaseFee)
+	}
+	mk := func(k tracing.Kind, to common.Address, v *big.Int) (tracing.Transfer, bool, error) {
+		t := tracing.Transfer{Chain: s.Chain, Block: b.Number, TxIndex: uint32(r.TransactionIndex), TxHash: r.TxHash, Time: b.Time.Unix(),
+			Kind: k, From: r.From, To: to, Asset: tracing.NativeAsset(s.Chain)}
+		if t.Amount.SetFromBig(v) {
+			return t, false, bulwark.Errorf(bulwark.EINVALID, "transaction %s in block %d: a fee of %s wei overflows 256 bits", r.TxHash.Hex(), b.Number, v)
+		}
+		return t, v.Sign() > 0, nil
+	}
+	var out []tracing.Transfer
+	for _, f := range []struct {
+		k  tracing.Kind
+		to common.Address
+		v  *big.Int
+	}{{tracing.BaseFeeBurn, common.Address{}, burn}, {tracing.GasTip, b.Miner, tip}} {
+		t, ok, err := mk(f.k, f.to, f.v)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// tokenTransfers returns r's ERC-20 (three topics, the amount in the data)
+// and ERC-721 (four topics, the token id the last) Transfer events.
+func (s *TraceSource) tokenTransfers(b *Block, r *Receipt) []tracing.Transfer {
+	var out []tracing.Transfer
+	for _, l := range r.Logs {
+		if l.Removed || len(l.Topics) < 3 || l.Topics[0] != transferTopic {
+			continue
+		}
+		t := tracing.Transfer{Chain: s.Chain, Block: b.Number, TxIndex: uint32(r.TransactionIndex), TxHash: r.TxHash, Time: b.Time.Unix(),
+			Kind: tracing.TokenTransfer, LogIndex: uint32(l.LogIndex),
+			From: common.BytesToAddress(l.Topics[1][12:]), To: common.BytesToAddress(l.Topics[2][12:])}
+		switch {
+		case len(l.Topics) == 3 && len(l.Data) == 32:
+			t.Asset = tracing.TokenAsset(s.Chain, l.Address)
+			t.Amount.SetBytes32(l.Data)
+		case len(l.Topics) == 4 && len(l.Data) == 0:
+			id := new(uint256.Int).SetBytes32(l.Topics[3][:])
+			t.Asset = tracing.NFTAsset(s.Chain, l.Address, id)
+			t.Amount.SetOne()
+		default:
+			continue // not a standard Transfer event (another ABI sharing the topic)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// parseReceipt decodes one receipt of the transaction h.
+func (c *Client) parseReceipt(raw json.RawMessage, h common.Hash) (*Receipt, error) {
+	if isNull(raw) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no receipt for transaction %s on node at %s (unknown or not mined yet)", h.Hex(), c.safeURL)
+	}
+	var rr rpcReceipt
+	if err := json.Unmarshal(raw, &rr); err != nil {
+		return nil, bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("node at %s sent a malformed receipt for %s", c.safeURL, h.Hex()))
+	}
+	return rr.receipt(), nil
+}
