@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/holiman/uint256"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
@@ -419,5 +420,94 @@ func TestAnvilIngestFallbacks(t *testing.T) {
 	got, want := storedKeys(t, fallback, chainID), storedKeys(t, direct, chainID)
 	if calls.Load() == 0 || len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("through the fallbacks (%d blocks read):\n%s\ndirect:\n%s", calls.Load(), strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// emitterCode emits, with the value it receives as amount, an ERC-20
+// Transfer from the caller to x, an ERC-721 Transfer of token 7 from the
+// caller to x, and a WETH9 Deposit and Withdrawal of the caller:
+//
+//	CALLVALUE PUSH1 0 MSTORE
+//	PUSH20 x CALLER PUSH32 Transfer PUSH1 32 PUSH1 0 LOG3
+//	PUSH1 7 PUSH20 x CALLER PUSH32 Transfer PUSH1 0 PUSH1 0 LOG4
+//	CALLER PUSH32 Deposit PUSH1 32 PUSH1 0 LOG2
+//	CALLER PUSH32 Withdrawal PUSH1 32 PUSH1 0 LOG2 STOP
+func emitterCode(x common.Address) []byte {
+	push32 := func(code []byte, h common.Hash) []byte { return append(append(code, 0x7f), h.Bytes()...) }
+	push20 := func(code []byte, a common.Address) []byte { return append(append(code, 0x73), a.Bytes()...) }
+	transfer := common.HexToHash("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+	deposit := common.HexToHash("0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c")
+	withdrawal := common.HexToHash("0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65")
+	code := []byte{0x34, 0x60, 0x00, 0x52}
+	code = append(push32(append(push20(code, x), 0x33), transfer), 0x60, 32, 0x60, 0, 0xa3)
+	code = append(push32(append(push20(append(code, 0x60, 7), x), 0x33), transfer), 0x60, 0, 0x60, 0, 0xa4)
+	code = append(push32(append(code, 0x33), deposit), 0x60, 32, 0x60, 0, 0xa2)
+	code = append(push32(append(code, 0x33), withdrawal), 0x60, 32, 0x60, 0, 0xa2)
+	return append(code, 0x00)
+}
+
+// TestAnvilIngestEvents ingests a transaction whose contract emits an
+// ERC-20 and an ERC-721 Transfer and, registered as the chain's wrapped
+// native token, a Deposit and a Withdrawal: exactly those transfers, by
+// log index, beside the payment and the fee.
+func TestAnvilIngestEvents(t *testing.T) {
+	t.Parallel()
+	ch := newChain(t, ethrpc.Options{})
+	chainID, err := ch.client.ChainID(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts := anviltest.DefaultAccounts()
+	x := common.HexToAddress("0x000000000000000000000000000000000000ab07")
+	emitter := crypto.CreateAddress(accts[0], 1)
+	ch.node.SendTransaction(t, map[string]any{"from": accts[0], "data": hexutil.Bytes(deployer(emitterCode(x))), "gas": hexutil.Uint64(300000)})
+	payer := accts[5]
+	h := ch.node.SendTransaction(t, map[string]any{"from": payer, "to": emitter, "value": (*hexutil.Big)(ether(5)), "gas": hexutil.Uint64(200000)})
+	n, err := ch.client.BlockNumber(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := sqlitetest.Open(t, sqlite.Options{})
+	src := &ethrpc.TraceSource{Client: ch.client, Chain: chainID, Wrapped: tracing.WrappedNatives{chainID: emitter}}
+	if _, err := (&tracing.Ingester{Store: store, Source: src, Chain: chainID, Start: n}).Run(ctx(t), n); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := store.Transfers(ctx(t), tracing.TransferQuery{Chain: chainID, Source: "node"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	five := ether(5)
+	token := tracing.TokenAsset(chainID, emitter)
+	want := []struct {
+		kind     tracing.Kind
+		log      uint32
+		from, to common.Address
+		asset    tracing.Asset
+		amount   *big.Int
+	}{
+		{tracing.TopLevelCall, 0, payer, emitter, tracing.NativeAsset(chainID), five},
+		{tracing.TokenTransfer, 0, payer, x, token, five},
+		{tracing.TokenTransfer, 1, payer, x, tracing.NFTAsset(chainID, emitter, uint256.NewInt(7)), big.NewInt(1)},
+		{tracing.Wrap, 2, emitter, payer, token, five},
+		{tracing.Unwrap, 3, payer, emitter, token, five},
+	}
+	var got []tracing.Transfer
+	for _, tf := range ts {
+		if tf.TxHash != h {
+			t.Errorf("a transfer of another transaction: %+v", tf)
+		}
+		if tf.Kind != tracing.GasTip && tf.Kind != tracing.BaseFeeBurn {
+			got = append(got, tf)
+		}
+	}
+	if len(got) != len(want) || len(ts) == len(got) {
+		t.Fatalf("got %d transfers (%d with the fee) %+v, want %d and the fee", len(got), len(ts), got, len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Kind != w.kind || g.LogIndex != w.log || g.From != w.from || g.To != w.to || g.Asset != w.asset || g.Amount.ToBig().Cmp(w.amount) != 0 {
+			t.Errorf("transfer %d = %s log %d %s→%s %s %s, want %s log %d %s→%s %s %s", i, g.Kind, g.LogIndex, g.From.Hex(), g.To.Hex(), g.Asset, g.Amount.Dec(),
+				w.kind, w.log, w.from.Hex(), w.to.Hex(), w.asset, w.amount)
+		}
 	}
 }

@@ -15,9 +15,14 @@ import (
 	"github.com/bulwark-sec/bulwark/tracing"
 )
 
-// transferTopic is keccak256("Transfer(address,address,uint256)"), the
-// event of ERC-20 (three topics) and ERC-721 (four topics) transfers.
-var transferTopic = common.HexToHash("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+// Event topics: Transfer(address,address,uint256) of ERC-20 (three
+// topics) and ERC-721 (four topics), and WETH9's Deposit(address,uint256)
+// and Withdrawal(address,uint256).
+var (
+	transferTopic   = common.HexToHash("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+	depositTopic    = common.HexToHash("0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c")
+	withdrawalTopic = common.HexToHash("0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65")
+)
 
 // TraceSource reads a chain's blocks for tracing.Ingester: each block's
 // header and transactions, its receipts (eth_getBlockReceipts, or one
@@ -25,10 +30,15 @@ var transferTopic = common.HexToHash("0xddf252ad1be2c89b69c2b068fc378daa952ba7f1
 // traces (trace_block, or debug_traceBlockByNumber with callTracer on
 // nodes without it), turned into transfers: native transfers from the
 // traces, the gas fee of every transaction (the base fee burned, the rest
-// to the block's fee recipient) and ERC-20 and ERC-721 Transfer events.
+// to the block's fee recipient), ERC-20 and ERC-721 Transfer events, and
+// the wrapped native token's Deposit and Withdrawal events as wraps and
+// unwraps.
 type TraceSource struct {
 	Client *Client
 	Chain  uint64
+	// Wrapped gives the chain's wrapped native token; nil means
+	// tracing.DefaultWrappedNatives().
+	Wrapped tracing.WrappedNatives
 
 	noBlockReceipts atomic.Bool // the node lacks eth_getBlockReceipts
 	noTraceBlock    atomic.Bool // the node lacks trace_block
@@ -90,7 +100,11 @@ func (s *TraceSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, e
 			return out, err
 		}
 		out.Transfers = append(out.Transfers, fees...)
-		out.Transfers = append(out.Transfers, s.tokenTransfers(b, r)...)
+		ev, err := s.events(b, r)
+		if err != nil {
+			return out, err
+		}
+		out.Transfers = append(out.Transfers, ev...)
 	}
 	return out, nil
 }
@@ -185,31 +199,54 @@ func (s *TraceSource) fees(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 	return out, nil
 }
 
-// tokenTransfers returns r's ERC-20 (three topics, the amount in the data)
-// and ERC-721 (four topics, the token id the last) Transfer events.
-func (s *TraceSource) tokenTransfers(b *Block, r *Receipt) []tracing.Transfer {
+// events returns r's ERC-20 (three topics, the amount in the data) and
+// ERC-721 (four topics, the token id the last) Transfer events and the
+// wrapped native token's Deposit (a wrap: minted by the contract to the
+// payer) and Withdrawal (an unwrap: burned from the holder) events.
+func (s *TraceSource) events(b *Block, r *Receipt) ([]tracing.Transfer, error) {
+	wrapped := s.Wrapped
+	if wrapped == nil {
+		wrapped = tracing.DefaultWrappedNatives()
+	}
+	weth, hasWeth := wrapped.Asset(s.Chain)
 	var out []tracing.Transfer
 	for _, l := range r.Logs {
-		if l.Removed || len(l.Topics) < 3 || l.Topics[0] != transferTopic {
+		if l.Removed || len(l.Topics) == 0 {
 			continue
 		}
 		t := tracing.Transfer{Chain: s.Chain, Block: b.Number, TxIndex: uint32(r.TransactionIndex), TxHash: r.TxHash, Time: b.Time.Unix(),
-			Kind: tracing.TokenTransfer, LogIndex: uint32(l.LogIndex),
-			From: common.BytesToAddress(l.Topics[1][12:]), To: common.BytesToAddress(l.Topics[2][12:])}
+			Kind: tracing.TokenTransfer, LogIndex: uint32(l.LogIndex)}
 		switch {
-		case len(l.Topics) == 3 && len(l.Data) == 32:
+		case l.Topics[0] == transferTopic && len(l.Topics) == 3 && len(l.Data) == 32:
 			t.Asset = tracing.TokenAsset(s.Chain, l.Address)
 			t.Amount.SetBytes32(l.Data)
-		case len(l.Topics) == 4 && len(l.Data) == 0:
+			t.From, t.To = common.BytesToAddress(l.Topics[1][12:]), common.BytesToAddress(l.Topics[2][12:])
+		case l.Topics[0] == transferTopic && len(l.Topics) == 4 && len(l.Data) == 0:
 			id := new(uint256.Int).SetBytes32(l.Topics[3][:])
 			t.Asset = tracing.NFTAsset(s.Chain, l.Address, id)
 			t.Amount.SetOne()
+			t.From, t.To = common.BytesToAddress(l.Topics[1][12:]), common.BytesToAddress(l.Topics[2][12:])
+		case hasWeth && l.Address == weth.Contract && (l.Topics[0] == depositTopic || l.Topics[0] == withdrawalTopic):
+			if len(l.Topics) != 2 || len(l.Data) != 32 {
+				return nil, bulwark.Errorf(bulwark.EINVALID, "block %d transaction %s log %d: a wrapped native token event with %d topics and %d data bytes, not 2 and 32", b.Number, r.TxHash.Hex(), l.LogIndex, len(l.Topics), len(l.Data))
+			}
+			t.Asset = weth
+			t.Amount.SetBytes32(l.Data)
+			who := common.BytesToAddress(l.Topics[1][12:])
+			if l.Topics[0] == depositTopic {
+				t.Kind, t.From, t.To = tracing.Wrap, weth.Contract, who
+			} else {
+				t.Kind, t.From, t.To = tracing.Unwrap, who, weth.Contract
+			}
+			if t.Amount.IsZero() {
+				continue
+			}
 		default:
-			continue // not a standard Transfer event (another ABI sharing the topic)
+			continue // another event, or one sharing Transfer's topic with another layout
 		}
 		out = append(out, t)
 	}
-	return out
+	return out, nil
 }
 
 // parseReceipt decodes one receipt of the transaction h.
