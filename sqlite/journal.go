@@ -223,6 +223,9 @@ func (j *journal) segments() ([]int64, error) {
 // recover stores the decisions of segs that the store does not hold yet,
 // then removes the segments.
 func (j *journal) recover(ctx context.Context, segs []int64) error {
+	// A batch can be in the journal twice (appended again after a failed
+	// sync): store each decision once.
+	seen := make(map[string]bool)
 	for _, seg := range segs {
 		data, err := os.ReadFile(j.name(seg))
 		if err != nil {
@@ -236,6 +239,10 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 			}
 			data = rest
 			for _, r := range recs {
+				if seen[r.Decision.ID] {
+					continue
+				}
+				seen[r.Decision.ID] = true
 				var one int
 				err := j.db.w.QueryRowContext(ctx, `SELECT count(*) FROM screen_decisions WHERE id = ?`, r.Decision.ID).Scan(&one)
 				if err != nil {

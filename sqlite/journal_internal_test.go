@@ -71,7 +71,8 @@ func TestJournalRecord(t *testing.T) {
 
 // TestJournalRecovery: segments a killed process left are stored when the
 // store is next opened: decisions not stored yet with an audit entry, one
-// already stored skipped, a record cut short at the end ignored; the
+// already stored skipped, one journaled twice stored once, a record cut
+// short at the end ignored; the
 // segments are removed and the audit chain checks out, decisions included.
 func TestJournalRecovery(t *testing.T) {
 	t.Parallel()
@@ -93,6 +94,7 @@ func TestJournalRecovery(t *testing.T) {
 	seg1 := appendJournalRecord(nil, append(append([]screening.Recorded(nil), stored...), one...))
 	seg1 = append(seg1, make([]byte, 4096)...) // the rest of a preallocated segment
 	seg2 := appendJournalRecord(nil, two)
+	seg2 = appendJournalRecord(seg2, two[1:]) // appended again after a failed sync
 	torn := appendJournalRecord(nil, journalRecs("torn", 1))
 	seg2 = append(seg2, torn[:len(torn)-5]...)
 	for name, data := range map[string][]byte{path + "-decisions.000001": seg1, path + "-decisions.000002": seg2} {
