@@ -102,20 +102,8 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 				return err
 			}
 		}
-		var seq int64
-		var block uint64
-		for i := range sorted {
-			t := &sorted[i]
-			if i == 0 || t.Block != block {
-				block, seq = t.Block, 0
-			}
-			if _, err := q.ExecContext(ctx, `INSERT INTO trace_transfers (chain, source, block, seq, tx_index, tx_hash, time, kind, log_index, trace_address, from_addr, to_addr, asset, amount)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				int64(chain), source, int64(t.Block), seq, int64(t.TxIndex), t.TxHash.Hex(), t.Time, t.Kind.String(), int64(t.LogIndex),
-				formatTraceAddress(t.TraceAddress), lowerHex(t.From), lowerHex(t.To), t.Asset.String(), t.Amount.Dec()); err != nil {
-				return err
-			}
-			seq++
+		if err := insertTransfers(ctx, q, chain, source, sorted); err != nil {
+			return err
 		}
 		if have && cur.Block >= last {
 			return nil
@@ -125,6 +113,56 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 			int64(chain), source, int64(last), blocks[len(blocks)-1].Hash.Hex(), formatTime(time.Now()))
 		return err
 	})
+}
+
+// transfersPerInsert is how many transfers one INSERT statement writes (14
+// parameters each, well inside SQLite's 32,766).
+const transfersPerInsert = 64
+
+// insertTransfers writes ts (sorted by tracing.Compare), numbering them per
+// block, transfersPerInsert rows per statement.
+func insertTransfers(ctx context.Context, q querier, chain uint64, source string, ts []tracing.Transfer) error {
+	var (
+		seq   int64
+		block uint64
+		args  = make([]any, 0, transfersPerInsert*14)
+	)
+	for start := 0; start < len(ts); start += transfersPerInsert {
+		chunk := ts[start:min(start+transfersPerInsert, len(ts))]
+		args = args[:0]
+		for i := range chunk {
+			t := &chunk[i]
+			if start+i == 0 || t.Block != block {
+				block, seq = t.Block, 0
+			}
+			args = append(args, int64(chain), source, int64(t.Block), seq, int64(t.TxIndex), t.TxHash.Hex(), t.Time, t.Kind.String(), int64(t.LogIndex),
+				formatTraceAddress(t.TraceAddress), lowerHex(t.From), lowerHex(t.To), t.Asset.String(), t.Amount.Dec())
+			seq++
+		}
+		stmt := insertTransfersFull
+		if len(chunk) != transfersPerInsert {
+			stmt = insertTransfersStmt(len(chunk))
+		}
+		if _, err := q.ExecContext(ctx, stmt, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var insertTransfersFull = insertTransfersStmt(transfersPerInsert)
+
+// insertTransfersStmt returns the INSERT of n transfers.
+func insertTransfersStmt(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO trace_transfers (chain, source, block, seq, tx_index, tx_hash, time, kind, log_index, trace_address, from_addr, to_addr, asset, amount) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	return b.String()
 }
 
 // IngestCursor returns the cursor of (chain, source).

@@ -104,9 +104,48 @@ func (in *Ingester) Run(ctx context.Context, to uint64) (IngestResult, error) {
 		next = cur.Block + 1
 	}
 	res.Cursor = next - 1
+	// The next batch is fetched while the current one is stored; a
+	// prefetch is dropped when a reorg sends the run back.
+	type fetched struct {
+		from, to uint64
+		blocks   []NodeBlock
+		err      error
+	}
+	var (
+		pending    chan fetched
+		stopFetch  context.CancelFunc = func() {}
+		fetchAhead                    = func(from, to uint64) {
+			fctx, cancel := context.WithCancel(ctx)
+			ch := make(chan fetched, 1)
+			go func() {
+				bs, err := in.fetchRange(fctx, from, to, head)
+				ch <- fetched{from, to, bs, err}
+			}()
+			pending, stopFetch = ch, cancel
+		}
+		drop = func() {
+			if pending != nil {
+				stopFetch()
+				<-pending
+				pending = nil
+			}
+		}
+	)
+	defer drop()
 	for next <= to {
 		end := min(next+uint64(batch)-1, to)
-		blocks, err := in.fetchRange(ctx, next, end, head)
+		var blocks []NodeBlock
+		if pending != nil {
+			f := <-pending
+			pending = nil
+			stopFetch()
+			if f.from != next || f.to != end {
+				return res, bulwark.Errorf(bulwark.EINTERNAL, "ingester prefetched blocks %d to %d, wanted %d to %d", f.from, f.to, next, end)
+			}
+			blocks, err = f.blocks, f.err
+		} else {
+			blocks, err = in.fetchRange(ctx, next, end, head)
+		}
 		if err != nil {
 			return res, err
 		}
@@ -129,6 +168,9 @@ func (in *Ingester) Run(ctx context.Context, to uint64) (IngestResult, error) {
 				next, res.Cursor = fork+1, fork
 				continue
 			}
+		}
+		if end < to {
+			fetchAhead(end+1, min(end+uint64(batch), to))
 		}
 		hs := make([]BlockHeader, len(blocks))
 		var ts []Transfer
