@@ -6,11 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -101,15 +98,6 @@ type auditOutput struct {
 	AuditSeq int64 `json:"auditSeq"`
 }
 
-// parseBlockFlag reads a block number flag.
-func parseBlockFlag(field, s string) (uint64, error) {
-	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-	if err != nil {
-		return 0, bulwark.Invalid(field, "%q is not a block number (a decimal integer, 0 or more)", s)
-	}
-	return n, nil
-}
-
 func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture.Report, error) {
 	if err := required("--safe", "the Safe's address (several separated by commas)", f.safes); err != nil {
 		return nil, err
@@ -117,21 +105,9 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture
 	if err := required("--rpc", "the JSON-RPC URL of a node to read the Safe from, e.g. http://127.0.0.1:8545", f.rpc); err != nil {
 		return nil, err
 	}
-	// The same Safe twice is refused, as by 'safe watch': the output's
-	// shape (an object for one Safe, an array for several) follows what
-	// was meant, not a silent dedupe.
-	var addrs []common.Address
-	seen := map[common.Address]bool{}
-	for part := range strings.SplitSeq(f.safes, ",") {
-		a, err := safe.ParseAddress("--safe", strings.TrimSpace(part))
-		if err != nil {
-			return nil, err
-		}
-		if seen[a] {
-			return nil, bulwark.Invalid("--safe", "%s is listed twice; give each Safe once", a.Hex())
-		}
-		seen[a] = true
-		addrs = append(addrs, a)
+	addrs, err := safe.ParseAddressList("--safe", f.safes)
+	if err != nil {
+		return nil, err
 	}
 	if len(addrs) > maxAuditSafes {
 		return nil, bulwark.Invalid("--safe", "%d Safes given, at most %d per run", len(addrs), maxAuditSafes)
@@ -141,7 +117,7 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture
 		blockNum uint64
 	)
 	if f.block != "" {
-		n, err := parseBlockFlag("--block", f.block)
+		n, err := safe.ParseBlockNumber("--block", f.block)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +128,7 @@ func (m *Main) buildSafeAudit(ctx context.Context, f safeAuditFlags) ([]*posture
 	}
 	opt := posture.AuditOptions{SkipApprovals: f.noApprovals}
 	if f.approvalsFrom != "" {
-		n, err := parseBlockFlag("--approvals-from", f.approvalsFrom)
+		n, err := safe.ParseBlockNumber("--approvals-from", f.approvalsFrom)
 		if err != nil {
 			return nil, err
 		}

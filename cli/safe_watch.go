@@ -8,12 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
@@ -70,40 +67,14 @@ func (m *Main) safeWatchCmd() *command {
 	}
 }
 
-// parseSafeList parses --safe: comma-separated addresses, no duplicates.
-func parseSafeList(s string) ([]common.Address, error) {
-	if err := required("--safe", "the address of at least one Safe to watch (comma-separated for several)", s); err != nil {
-		return nil, err
-	}
-	var out []common.Address
-	seen := map[common.Address]bool{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			return nil, bulwark.Invalid("--safe", "empty address in %q", s)
-		}
-		a, err := safe.ParseAddress("--safe", part)
-		if err != nil {
-			return nil, err
-		}
-		if seen[a] {
-			return nil, bulwark.Invalid("--safe", "%s is listed twice", a.Hex())
-		}
-		seen[a] = true
-		out = append(out, a)
-	}
-	return out, nil
-}
-
+// parseWatchBlock reads an optional block number flag; false when it is
+// not given.
 func parseWatchBlock(field, s string) (uint64, bool, error) {
 	if strings.TrimSpace(s) == "" {
 		return 0, false, nil
 	}
-	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-	if err != nil {
-		return 0, false, bulwark.Invalid(field, "%q is not a block number (a decimal integer)", s)
-	}
-	return n, true, nil
+	n, err := safe.ParseBlockNumber(field, s)
+	return n, err == nil, err
 }
 
 // lockStderr serialises writes to m.Stderr (webhook deliveries and the
@@ -126,7 +97,10 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	}
 	defer restore()
 
-	addrs, err := parseSafeList(f.safes)
+	if err := required("--safe", "the address of at least one Safe to watch (comma-separated for several)", f.safes); err != nil {
+		return bulwark.ExitError, err
+	}
+	addrs, err := safe.ParseAddressList("--safe", f.safes)
 	if err != nil {
 		return bulwark.ExitError, err
 	}

@@ -3,11 +3,11 @@ package safe
 import (
 	"encoding/hex"
 	"math/big"
+	"strconv"
 	"strings"
 
-	"github.com/ethereum/go-ethereum/common"
-
 	"github.com/bulwark-sec/bulwark"
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // MaxUint256 is 2^256-1, the largest value of a uint256 field.
@@ -40,6 +40,40 @@ func ParseAddress(field, s string) (common.Address, error) {
 		return common.Address{}, bulwark.Invalid(field, "mixed-case address fails its EIP-55 checksum; check for a typo or pass it all lower-case")
 	}
 	return a, nil
+}
+
+// ParseAddressList parses comma-separated addresses (several Safes to
+// watch or audit), each as ParseAddress does. An empty item and an address
+// given twice are refused: the output follows what was meant, never a
+// silent dedupe. Errors name field.
+func ParseAddressList(field, s string) ([]common.Address, error) {
+	var out []common.Address
+	seen := map[common.Address]bool{}
+	for part := range strings.SplitSeq(s, ",") {
+		if strings.TrimSpace(part) == "" {
+			return nil, bulwark.Invalid(field, "empty address in %s", Quote(s))
+		}
+		a, err := ParseAddress(field, part)
+		if err != nil {
+			return nil, err
+		}
+		if seen[a] {
+			return nil, bulwark.Invalid(field, "%s is listed twice; give each Safe once", a.Hex())
+		}
+		seen[a] = true
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// ParseBlockNumber parses a block number: a decimal integer, 0 or more.
+// Errors name field.
+func ParseBlockNumber(field, s string) (uint64, error) {
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return 0, bulwark.Invalid(field, "%s is not a block number (a decimal integer, 0 or more)", Quote(s))
+	}
+	return n, nil
 }
 
 // ParseHex parses 0x-prefixed hex bytes such as calldata or signatures.

@@ -249,3 +249,68 @@ func TestParseOperation(t *testing.T) {
 		wantInvalid(t, err, "--operation", tc.msg)
 	}
 }
+
+// TestParseAddressList: comma-separated addresses in order; an empty item,
+// a bad address and the same address twice (in any case) are refused
+// naming the field.
+func TestParseAddressList(t *testing.T) {
+	t.Parallel()
+	const a, b = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
+	tests := []struct {
+		in   string
+		want []string
+		err  string
+	}{
+		{in: a, want: []string{a}},
+		{in: a + ", " + b, want: []string{a, b}},
+		{in: a + ",", err: "--safe: empty address in"},
+		{in: "", err: "--safe: empty address in"},
+		{in: a + ",0x12", err: "--safe: \"0x12\" is not an address"},
+		{in: a + "," + strings.ToLower(a), err: "--safe: " + a + " is listed twice; give each Safe once"},
+	}
+	for _, tt := range tests {
+		got, err := ParseAddressList("--safe", tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tt.err) {
+				t.Errorf("ParseAddressList(%q) = %v, %v; want an error starting %q", tt.in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(tt.want) {
+			t.Errorf("ParseAddressList(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i].Hex() != tt.want[i] {
+				t.Errorf("ParseAddressList(%q)[%d] = %s, want %s", tt.in, i, got[i].Hex(), tt.want[i])
+			}
+		}
+	}
+}
+
+// TestParseBlockNumber: a decimal integer, 0 or more, spaces trimmed;
+// anything else is refused naming the field.
+func TestParseBlockNumber(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want uint64
+		err  string
+	}{
+		{in: "0", want: 0},
+		{in: " 17 ", want: 17},
+		{in: "18446744073709551615", want: 18446744073709551615},
+		{in: "-1", err: `--block: "-1" is not a block number`},
+		{in: "0x10", err: `--block: "0x10" is not a block number`},
+		{in: "", err: `--block: "" is not a block number`},
+	}
+	for _, tt := range tests {
+		got, err := ParseBlockNumber("--block", tt.in)
+		switch {
+		case tt.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.err)):
+			t.Errorf("ParseBlockNumber(%q) = %d, %v; want an error starting %q", tt.in, got, err, tt.err)
+		case tt.err == "" && (err != nil || got != tt.want):
+			t.Errorf("ParseBlockNumber(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+}
