@@ -12,17 +12,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"github.com/bulwark-sec/bulwark/screening/names"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/search_golden.txt from the current Search")
 
-// TestSearchGolden pins Search's full output (matches, scores, explanations)
+// TestCorpusSearchGolden pins Search's full output (matches, scores, explanations)
 // for 3,000 queries on the benchmark corpus: exact names, one-typo names and
 // unlisted people, some with a type, date of birth, country, limit and
 // minimum score. A change meant to be a pure speed-up must leave every line
 // unchanged; a change of results regenerates the file with -update.
-func TestSearchGolden(t *testing.T) {
+func TestCorpusSearchGolden(t *testing.T) {
+	race.Corpus(t)
 	t.Parallel()
 	recs := benchCorpus(t)
 	ix := names.Build(recs)
@@ -65,7 +67,7 @@ func TestSearchGolden(t *testing.T) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatalf("%v (generate it with go test -run TestSearchGolden -update)", err)
+		t.Fatalf("%v (generate it with go test -run TestCorpusSearchGolden -update)", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
