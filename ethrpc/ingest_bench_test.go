@@ -54,7 +54,8 @@ func benchIngestChain(b *testing.B, ch *chain, blocks, txs int) (first, last uin
 // answers turned into transfers (ethrpc.TraceSource); "ingest", the whole
 // tracing.Ingester storing them with the cursor in a fresh SQLite store.
 // One op is the whole range; blocks/s and transfers/s are per second of
-// wall time. The figures and the ratios are in docs/benchmarks.md.
+// wall time, bulwark-cpu-ms/block the test process's CPU time (the node's
+// not included; the store's creation included) per block. The figures and the ratios are in docs/benchmarks.md.
 //
 //	go test -run '^$' -bench BenchmarkIngest -benchtime 5x ./ethrpc/
 func BenchmarkIngest(b *testing.B) {
@@ -89,13 +90,19 @@ func BenchmarkIngest(b *testing.B) {
 		wg.Wait()
 		return total
 	}
+	var cpu0 float64
+	start := func() { cpu0, _ = processCPU() }
 	report := func(b *testing.B, transfers int) {
+		if cpu1, ok := processCPU(); ok && cpu1 > cpu0 {
+			b.ReportMetric((cpu1-cpu0)*1e3/float64(blocks)/float64(b.N), "bulwark-cpu-ms/block")
+		}
 		b.ReportMetric(float64(blocks)*float64(b.N)/b.Elapsed().Seconds(), "blocks/s")
 		if transfers > 0 {
 			b.ReportMetric(float64(transfers)*float64(b.N)/b.Elapsed().Seconds(), "transfers/s")
 		}
 	}
 	b.Run("raw", func(b *testing.B) {
+		start()
 		for b.Loop() {
 			each(b, func(n uint64) int {
 				var blk, rcpts, trs json.RawMessage
@@ -119,6 +126,7 @@ func BenchmarkIngest(b *testing.B) {
 	})
 	var transfers int
 	b.Run("source", func(b *testing.B) {
+		start()
 		for b.Loop() {
 			transfers = each(b, func(n uint64) int {
 				nb, err := src.Block(ctx, n)
@@ -131,6 +139,7 @@ func BenchmarkIngest(b *testing.B) {
 		report(b, transfers)
 	})
 	b.Run("ingest", func(b *testing.B) {
+		start()
 		n := 0
 		for b.Loop() {
 			b.StopTimer()
