@@ -123,10 +123,13 @@ func TestScreenNameCLI(t *testing.T) {
 	}
 }
 
+// TestListsCLI: list, update (own lists, refused and failed updates),
+// export, import a snapshot and remove, on the small lists (what a first
+// command on a new data directory shows is TestListsExportFreshDataDir's).
 func TestListsCLI(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	code, out, _ := run(t, env, "lists", "--json")
 	var v struct {
 		Lists []struct {
@@ -198,7 +201,7 @@ func TestListsCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &exported); err != nil || code != 0 || exported.Out != snap || len(exported.Lists) != 4 {
 		t.Fatalf("export: %d %v %s %s", code, err, out, errOut)
 	}
-	other := map[string]string{"BULWARK_DATA": filepath.Join(dir, "other")}
+	other := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	if code, out, errOut := run(t, other, "lists", "update", "--from", snap); code != 0 || !strings.Contains(out, "custom:own") {
 		t.Errorf("import snapshot: %d %s %s", code, out, errOut)
 	}
@@ -340,7 +343,7 @@ func TestListsExportFreshDataDir(t *testing.T) {
 	if code, out, _ := run(t, fresh, "lists", "problems", "--json", "ofac-sdn"); code != 0 || !strings.Contains(out, `"problems"`) {
 		t.Errorf("problems on a fresh data dir: %d %.200s", code, out)
 	}
-	other := map[string]string{"BULWARK_DATA": filepath.Join(dir, "other")}
+	other := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	if code, out, errOut := run(t, other, "lists", "update", "--from", snap); code != 0 || !strings.Contains(out, "ofac-sdn") {
 		t.Errorf("import: %d %s %s", code, out, errOut)
 	}
