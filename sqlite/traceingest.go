@@ -126,6 +126,7 @@ func insertTransfers(ctx context.Context, q querier, chain uint64, source string
 		seq   int64
 		block uint64
 		args  = make([]any, 0, transfersPerInsert*14)
+		full  *sql.Stmt
 	)
 	for start := 0; start < len(ts); start += transfersPerInsert {
 		chunk := ts[start:min(start+transfersPerInsert, len(ts))]
@@ -139,11 +140,21 @@ func insertTransfers(ctx context.Context, q querier, chain uint64, source string
 				formatTraceAddress(t.TraceAddress), lowerHex(t.From), lowerHex(t.To), t.Asset.String(), t.Amount.Dec())
 			seq++
 		}
-		stmt := insertTransfersFull
-		if len(chunk) != transfersPerInsert {
-			stmt = insertTransfersStmt(len(chunk))
+		var err error
+		if len(chunk) == transfersPerInsert {
+			if full == nil {
+				// Prepared once for the range: preparing a statement of 896
+				// parameters costs about as much as running it.
+				if full, err = q.PrepareContext(ctx, insertTransfersFull); err != nil {
+					return err
+				}
+				defer full.Close()
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = q.ExecContext(ctx, insertTransfersStmt(len(chunk)), args...)
 		}
-		if _, err := q.ExecContext(ctx, stmt, args...); err != nil {
+		if err != nil {
 			return err
 		}
 	}

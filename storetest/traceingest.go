@@ -234,6 +234,32 @@ func IngestStore(t *testing.T, open func(t *testing.T) tracing.IngestStore) {
 		}
 	})
 
+	t.Run("ManyPerBlock", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		// Blocks of 1, 150 and 70 transfers: more than an adapter may write
+		// per statement, block boundaries falling anywhere in one.
+		blocks := ingestChainOf(30, 32, 0, 0)
+		var ts []tracing.Transfer
+		for i, n := range []int{1, 150, 70} {
+			b := blocks[i]
+			for k := range n {
+				tf := tracing.Transfer{Chain: ingestChain, Block: b.Number, TxIndex: uint32(k / 10), TxHash: common.Hash{0x7c, byte(i), byte(k / 10)}, Time: b.Time,
+					Kind: tracing.TokenTransfer, LogIndex: uint32(n - k), From: ingA, To: ingB, Asset: tracing.TokenAsset(ingestChain, ingToken)}
+				tf.Amount.SetUint64(uint64(1000*i + k))
+				ts = append(ts, tf)
+			}
+		}
+		for range 2 { // put again: the same, once
+			if err := s.PutBlocks(ctx, ingestChain, "node", blocks, ts); err != nil {
+				t.Fatal(err)
+			}
+			if err := sameTransfers(all(t, s, "node"), ts); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
 	t.Run("Refused", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
