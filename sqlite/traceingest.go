@@ -144,7 +144,7 @@ func insertTransfers(ctx context.Context, q querier, chain uint64, source string
 		if len(chunk) == transfersPerInsert {
 			if full == nil {
 				// Prepared once for the range: preparing a statement of 896
-				// parameters costs about as much as running it.
+				// parameters costs about a third of running it.
 				if full, err = q.PrepareContext(ctx, insertTransfersFull); err != nil {
 					return err
 				}
