@@ -81,7 +81,9 @@ func orDefault(v, d int) int {
 }
 
 // Run ingests the blocks after the cursor (or from Start) up to block to
-// inclusive, or up to the node's head when to is zero.
+// inclusive, or up to the node's head when to is zero or above it. The
+// result's Cursor is the store's cursor when Run returns (zero when there
+// is none).
 func (in *Ingester) Run(ctx context.Context, to uint64) (IngestResult, error) {
 	var res IngestResult
 	if in.Store == nil || in.Source == nil {
@@ -103,7 +105,9 @@ func (in *Ingester) Run(ctx context.Context, to uint64) (IngestResult, error) {
 	if ok {
 		next = cur.Block + 1
 	}
-	res.Cursor = next - 1
+	if ok {
+		res.Cursor = cur.Block
+	}
 	// The next batch is fetched while the current one is stored; a
 	// prefetch is dropped when a reorg sends the run back.
 	type fetched struct {

@@ -161,6 +161,25 @@ func TestIngesterAgainstFakeNode(t *testing.T) {
 	}
 }
 
+// TestIngesterFromGenesis starts at block 0, whose parent is no block,
+// and asks for more than the node has: it stops at the head.
+func TestIngesterFromGenesis(t *testing.T) {
+	t.Parallel()
+	store := sqlitetest.Open(t, sqlite.Options{})
+	f := &fakeSource{head: 5, forkAt: 1 << 62}
+	in := &tracing.Ingester{Store: store, Source: f, Chain: fakeChain, Batch: 4}
+	res, err := runIngest(t, in, 100)
+	if err != nil || res.Cursor != 5 || res.Blocks != 6 || res.Transfers != 6 {
+		t.Fatalf("Run = %+v, %v; want blocks 0 to 5", res, err)
+	}
+	if res, err := runIngest(t, in, 0); err != nil || res.Cursor != 5 || res.Blocks != 0 {
+		t.Errorf("nothing new: %+v, %v", res, err)
+	}
+	if b, ok, err := store.StoredBlock(context.Background(), fakeChain, "node", 0); err != nil || !ok || b.Hash != f.hash(0) {
+		t.Errorf("block 0 = %+v, %v, %v", b, ok, err)
+	}
+}
+
 func TestIngesterRefuses(t *testing.T) {
 	t.Parallel()
 	store := sqlitetest.Open(t, sqlite.Options{})
