@@ -17,7 +17,6 @@ import (
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/watch"
-	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
 
@@ -155,7 +154,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	if hasTo && to < from {
 		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before the first block to check, %d (the head)", to, from)
 	}
-	w, err := watch.New(node, addrs, watchOptions(client, db))
+	w, err := watch.New(node, addrs, watch.CheckingExecutions(client, db))
 	if err != nil {
 		return bulwark.ExitError, err
 	}
@@ -212,13 +211,6 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	mu.Lock()
 	defer mu.Unlock()
 	return watch.WorstVerdict(alerts).ExitCode(), nil
-}
-
-// watchOptions are the Watcher options of 'safe watch' and the serve
-// monitor: every ExecutionSuccess is checked against the verdicts on
-// record (safe verify, POST /api/v1/safe/verify).
-func watchOptions(client *ethrpc.Client, db *sqlite.DB) watch.Options {
-	return watch.Options{Executions: &watch.ExecutionCheck{Logs: client, Verified: db}}
 }
 
 // watchProgress prints catch-up progress on stderr, at most once a second,

@@ -114,7 +114,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		}
 		defer client.Close()
 		mon = watch.NewMonitor(watch.MonitorConfig{Node: ethrpc.WatchReader{Client: client}, Store: db,
-			Options: watch.Options{Executions: &watch.ExecutionCheck{Logs: client, Verified: db}},
+			Options: watch.CheckingExecutions(client, db),
 			Record:  (&watch.Recorder{Store: db, Log: alog, Actor: "system:monitor", Node: client.URL(), Stored: deliver.Wake}).Record,
 			Logger:  log, Interval: s.WatchInterval, MaxCatchup: s.WatchMaxCatchup})
 	}

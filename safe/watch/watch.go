@@ -136,6 +136,14 @@ type ExecutionCheck struct {
 	Verified policy.VerificationLookup
 }
 
+// CheckingExecutions returns the Options of a Watcher that checks every
+// ExecutionSuccess against the verdicts on record (safe verify, POST
+// /api/v1/safe/verify), reading the events from logs: 'bulwark safe watch'
+// and the server's Monitor watch this way.
+func CheckingExecutions(logs onchain.LogReader, verified policy.VerificationLookup) Options {
+	return Options{Executions: &ExecutionCheck{Logs: logs, Verified: verified}}
+}
+
 // ExecutionLogChunk is how many Safes one eth_getLogs query of
 // [ExecutionCheck] names.
 const ExecutionLogChunk = 256
