@@ -93,6 +93,7 @@ type journal struct {
 	spareWG   sync.WaitGroup
 	closed    bool
 	loadErr   error // the last failed load, cleared by a good one
+	failed    int64 // failed loads since open
 
 	wake       chan struct{} // nudges the loader (buffered 1)
 	urgent     chan struct{} // a reader waits: load now (buffered 1)
@@ -148,6 +149,24 @@ func (db *DB) CloseJournal() error {
 		return nil
 	}
 	return j.close()
+}
+
+// DecisionJournalErr says why the decision journal's loader cannot store
+// the decisions it holds (nil when its last attempt succeeded, or there is
+// no journal): the server's readiness check reports it, since the journal
+// then fills up until requests wait.
+func (db *DB) DecisionJournalErr() error {
+	j := db.activeJournal()
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.loadErr == nil {
+		return nil
+	}
+	return bulwark.Wrap(j.loadErr, bulwark.EUNAVAILABLE, fmt.Sprintf("%d screening decisions in the decision journal cannot be stored in the database (retrying): %s",
+		j.pendingCount(), bulwark.ErrorMessage(j.loadErr)))
 }
 
 // openJournal takes the journal's lock and stores what segments a
@@ -469,6 +488,7 @@ func (j *journal) loader() {
 				select {
 				case <-time.After(wait):
 				case <-j.stop:
+					return // close reports what is left, for the next start
 				}
 				wait = min(2*wait, 5*time.Second)
 				continue
@@ -509,7 +529,9 @@ func (j *journal) load(ctx context.Context) int {
 	defer j.mu.Unlock()
 	if err != nil {
 		j.loadErr = err
+		j.failed++
 		j.db.journalFailures.Add(1)
+		j.changed.Broadcast() // flush stops waiting
 		return -1
 	}
 	j.loadErr = nil
@@ -555,7 +577,8 @@ func (j *journal) flush(ctx context.Context) error {
 	defer stop()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for j.stored < target && ctx.Err() == nil && !j.closed {
+	failed := j.failed
+	for j.stored < target && ctx.Err() == nil && !j.closed && j.failed == failed {
 		j.changed.Wait()
 	}
 	if j.stored < target {

@@ -224,3 +224,45 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestJournalLoadFailure: decisions the loader cannot store stay in the
+// journal, DecisionJournalErr says why, a read waiting for them fails
+// instead of hanging, and closing the journal keeps the segment for the
+// next start.
+func TestJournalLoadFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulwark.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jr, err := db.DecisionJournal(ctx)
+	if err != nil || jr == nil {
+		t.Fatalf("DecisionJournal = %v, %v", jr, err)
+	}
+	if err := db.DecisionJournalErr(); err != nil {
+		t.Fatalf("DecisionJournalErr before any load = %v", err)
+	}
+	bad := journalRecs("bad", 1)
+	bad[0].Decision.Kind = "" // refused by the store
+	if err := jr.Append(ctx, bad, false); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := db.Decisions(rctx, screening.DecisionFilter{Limit: 1}); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE {
+		t.Errorf("read while the journal cannot be stored = %v, want unavailable", err)
+	}
+	jerr := db.DecisionJournalErr()
+	if bulwark.ErrorCode(jerr) != bulwark.EUNAVAILABLE || !strings.Contains(jerr.Error(), "1 screening decisions") {
+		t.Errorf("DecisionJournalErr = %v, want unavailable naming 1 decision", jerr)
+	}
+	if err := db.CloseJournal(); err == nil || !strings.Contains(err.Error(), "1 screening decisions are left in the decision journal") {
+		t.Errorf("CloseJournal = %v, want the decision left named", err)
+	}
+	_ = db.Close()
+	if m, _ := filepath.Glob(path + "-decisions.0*"); len(m) != 1 {
+		t.Errorf("segments after Close with a decision left: %v, want the one holding it", m)
+	}
+}

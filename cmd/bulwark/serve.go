@@ -138,7 +138,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			}
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
-		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc)},
+		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})
 	if err != nil {
@@ -213,8 +213,11 @@ func retentionJobs(svc *screening.Service, db *sqlite.DB, alog *audit.Log, actor
 
 // decisionsCheck is the "decisions" readiness check: a server that cannot
 // store its screening decisions must not take more (503).
-func decisionsCheck(svc *screening.Service) httpapi.ReadyCheck {
+func decisionsCheck(svc *screening.Service, journalErr func() error) httpapi.ReadyCheck {
 	return func(context.Context) error {
+		if err := journalErr(); err != nil {
+			return err
+		}
 		st := svc.RecorderStats()
 		if st.Failed == 0 {
 			return nil
