@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 	"github.com/bulwark-sec/bulwark/storetest"
 )
 
@@ -103,7 +104,7 @@ func TestGroupCommitChain(t *testing.T) {
 	for _, noGroup := range []bool{false, true} {
 		t.Run(fmt.Sprintf("NoGroupCommit=%v", noGroup), func(t *testing.T) {
 			ctx := context.Background()
-			db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), sqlite.Options{NoGroupCommit: noGroup})
+			db, err := sqlite.Open(ctx, sqlitetest.NewFile(t), sqlite.Options{NoGroupCommit: noGroup})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -488,7 +489,7 @@ func TestCloseStopsWriter(t *testing.T) {
 	before := writers()
 	var dbs []*sqlite.DB
 	for range 3 {
-		db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), sqlite.Options{})
+		db, err := sqlite.Open(ctx, sqlitetest.NewFile(t), sqlite.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -523,14 +524,7 @@ func TestCloseStopsWriter(t *testing.T) {
 // TestConformanceNoGroupCommit runs the conformance suite on the path
 // without group commit too: the benchmarks compare against it.
 func TestConformanceNoGroupCommit(t *testing.T) {
-	open := func(t *testing.T) *sqlite.DB {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bulwark.db"), sqlite.Options{NoGroupCommit: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return db
-	}
+	open := func(t *testing.T) *sqlite.DB { return sqlitetest.Open(t, sqlite.Options{NoGroupCommit: true}) }
 	storetest.AuditStore(t, func(t *testing.T) audit.Store { return open(t) })
 	storetest.Atomic(t, func(t *testing.T) storetest.Store { return open(t) })
 }
