@@ -26,7 +26,8 @@ type Entry struct {
 	Seq int64 `json:"seq"`
 	// Time is when the entry was appended (UTC, stored to the nanosecond).
 	Time time.Time `json:"time"`
-	// Actor is who acted: "token:<id>" for an API caller, "cli", "system".
+	// Actor is who acted: "token:<id>" for an API caller, "cli:<user>" for a
+	// command-line command ("cli" when $USER is unset), "system".
 	Actor string `json:"actor"`
 	// Action names what happened, e.g. "token.create" or "safe.verify".
 	Action string `json:"action"`

@@ -133,7 +133,7 @@ func (m *Main) listsUpdateCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			rep, err := sources.Update(ctx, svc, "cli", from, own, force)
+			rep, err := sources.Update(ctx, svc, m.cliActor(), from, own, force)
 			var ue *url.Error
 			if errors.As(err, &ue) {
 				// No answer from the server (offline, a proxy, DNS): say
@@ -276,7 +276,7 @@ func (m *Main) listsRemoveCmd() *command {
 				return bulwark.ExitError, err
 			}
 			defer closeService(svc)
-			li, err := svc.RemoveList(ctx, "cli", args[0])
+			li, err := svc.RemoveList(ctx, m.cliActor(), args[0])
 			if err != nil {
 				return bulwark.ExitError, seeLists(err)
 			}

@@ -102,13 +102,13 @@ func (m *Main) listsRepairCmd() *command {
 					// Forced: the version replaced states no publication
 					// date and may hold more addresses than the one restored.
 					source := fmt.Sprintf("lists repair: mislabelled version %.12s", ml.List.SHA256)
-					rep, err := svc.ImportWith(ctx, "cli", source, []*screening.List{l}, screening.ImportOptions{Force: true})
+					rep, err := svc.ImportWith(ctx, m.cliActor(), source, []*screening.List{l}, screening.ImportOptions{Force: true})
 					if err != nil {
 						return bulwark.ExitError, err
 					}
 					a.Action, a.Restored, a.Alerts = "restored", ml.Restore, rep.Alerts
 				} else {
-					if _, err := svc.RemoveList(ctx, "cli", ml.List.ID); err != nil {
+					if _, err := svc.RemoveList(ctx, m.cliActor(), ml.List.ID); err != nil {
 						return bulwark.ExitError, err
 					}
 					a.Action = "removed"

@@ -263,7 +263,7 @@ func (m *Main) screenAddressCmd() *command {
 			verdict := bulwark.VerdictClear
 			for start := 0; start < len(qs); start += screening.DefaultMaxBatch {
 				end := min(start+screening.DefaultMaxBatch, len(qs))
-				d, err := svc.ScreenAddresses(ctx, "cli", use, f.subject, qs[start:end])
+				d, err := svc.ScreenAddresses(ctx, m.cliActor(), use, f.subject, qs[start:end])
 				if err != nil {
 					_ = closeService(svc)
 					return bulwark.ExitError, err
@@ -429,7 +429,7 @@ func (m *Main) screenNameCmd() *command {
 			verdict := bulwark.VerdictClear
 			out := make([]*screening.NameDecision, 0, len(names))
 			for i, n := range names {
-				d, err := svc.ScreenName(ctx, "cli", use, f.subject, qs[i])
+				d, err := svc.ScreenName(ctx, m.cliActor(), use, f.subject, qs[i])
 				if err != nil {
 					_ = closeService(svc)
 					if f.file != "" {

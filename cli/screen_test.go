@@ -553,3 +553,64 @@ func TestStaleWarningOnce(t *testing.T) {
 		t.Errorf("token list: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestCLIAuditActor: every CLI command that changes or screens records
+// its user as the actor, cli:$USER, as the token and Safe commands do;
+// a screening is recorded in its decision's line of the batch entry.
+func TestCLIAuditActor(t *testing.T) {
+	t.Parallel()
+	own := filepath.Join(t.TempDir(), "src")
+	os.MkdirAll(own, 0o700)
+	os.WriteFile(filepath.Join(own, "own.csv"), []byte("address,chain,label,source,confidence,category\n0x00000000000000000000000000000000000000aa,ETH,Known mule,case 17,high,attribution\n"), 0o600)
+	for _, tc := range []struct {
+		name   string
+		cmds   [][]string
+		action string
+	}{
+		{"screen address", [][]string{{"screen", "address", lazarusRonin}}, "screen.decisions"},
+		{"screen name", [][]string{{"screen", "name", "Angela Merkel"}}, "screen.decisions"},
+		{"lists update", [][]string{{"lists", "update", "--from", own}}, "lists.import"},
+		{"lists remove", [][]string{{"lists", "update", "--from", own}, {"lists", "remove", "custom:own"}}, "lists.remove"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"BULWARK_DATA": smallDataDir(t), "USER": "alice"}
+			for _, c := range tc.cmds {
+				if code, out, errOut := run(t, env, c...); code != 0 && code != 3 {
+					t.Fatalf("%v: exit %d: %s %s", c, code, out, errOut)
+				}
+			}
+			code, out, _ := run(t, env, "audit", "list", "--json", "--limit", "10000")
+			var entries []struct {
+				Actor, Action string
+				Details       struct{ Decisions []struct{ Actor string } }
+			}
+			if err := json.Unmarshal([]byte(out), &entries); err != nil || code != 0 {
+				t.Fatalf("audit list: %d %v %s", code, err, out)
+			}
+			// Newest first: the data directory's own making recorded
+			// imports before the commands ran.
+			found := false
+			for _, e := range entries {
+				if e.Action != tc.action {
+					continue
+				}
+				found = true
+				actor := e.Actor
+				if e.Action == "screen.decisions" {
+					if len(e.Details.Decisions) != 1 {
+						t.Fatalf("decisions in %+v, want 1", e)
+					}
+					actor = e.Details.Decisions[0].Actor
+				}
+				if actor != "cli:alice" {
+					t.Errorf("%s recorded by %q, want cli:alice", e.Action, actor)
+				}
+				break
+			}
+			if !found {
+				t.Fatalf("no %s entry in %s", tc.action, out)
+			}
+		})
+	}
+}

@@ -18,7 +18,7 @@ type Decision struct {
 	// Subject is the caller's reference for whom or what was screened (a
 	// customer or withdrawal ID); optional.
 	Subject string `json:"subject,omitempty"`
-	// Actor is who asked ("token:<id>", "cli").
+	// Actor is who asked ("token:<id>", "cli:<user>").
 	Actor   string          `json:"actor,omitempty"`
 	Verdict bulwark.Verdict `json:"verdict"`
 	// Lists maps each list ID to the SHA-256 of the version screened
