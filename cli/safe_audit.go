@@ -33,14 +33,7 @@ func (m *Main) safeAuditCmd() *command {
 		name:    "audit",
 		summary: "audit a Safe's posture (version, singleton, owners, modules, guard, handler, approvals); exit by verdict",
 		usage:   "bulwark safe audit --safe ADDR[,ADDR…] --rpc URL [--block N] [--approvals-from N] [--no-approvals] [--json]",
-		long: "Reads each Safe's state from storage at one block (the latest unless --block), the code of every\n" +
-			"owner, module, guard and fallback handler, and the ApproveHash events of the last 10,000 blocks\n" +
-			"(--approvals-from N for a longer range), and reports findings with stable codes: LEGACY_VERSION,\n" +
-			"UNKNOWN_SINGLETON, THRESHOLD_RISK, OWNER_IS_CONTRACT, MODULES_ENABLED, NO_GUARD, GUARD_SET,\n" +
-			"MODULE_GUARD_SET, UNKNOWN_FALLBACK_HANDLER, LIST_CORRUPT, APPROVED_HASHES_PENDING (docs/safe.md).\n" +
-			"Verdict: reject (exit 3) if any finding is critical, review (2) if any is high or medium, ok (0).\n" +
-			"Several Safes are read in one batch; the exit code is the worst verdict. Every verdict is appended\n" +
-			"to the audit log of the data directory.",
+		long:    safeAuditLong(),
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.safes, "safe", "", "the Safe's `ADDR`ess; several separated by commas")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of the node to read from")
@@ -288,6 +281,18 @@ func accountText(a posture.Account) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// safeAuditLong is the --help paragraph of 'bulwark safe audit'; its
+// finding codes are posture.Codes, so the list cannot fall behind them.
+func safeAuditLong() string {
+	return strings.Join(wrapText("Reads each Safe's state from storage at one block (the latest unless --block), the code of every "+
+		"owner, module, guard and fallback handler, and the ApproveHash events of the last 10,000 blocks "+
+		"(--approvals-from N for a longer range), and reports findings with stable codes: "+
+		strings.Join(posture.Codes, ", ")+" (docs/safe.md). "+
+		"Verdict: reject (exit 3) if any finding is critical, review (2) if any is high or medium, ok (0). "+
+		"Several Safes are read in one batch; the exit code is the worst verdict. Every verdict is appended "+
+		"to the audit log of the data directory.", 100), "\n")
 }
 
 // wrapText splits s into lines of at most width characters at spaces.

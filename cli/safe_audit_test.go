@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe/posture"
 )
 
 // runAudit runs 'bulwark safe audit' in-process through the command
@@ -222,6 +224,24 @@ func TestSafeAuditErrors(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q (want %q)", code, stdout, stderr, tc.want)
 			}
 			noNodeSecrets(t, stderr)
+		})
+	}
+}
+
+// TestSafeAuditHelpNamesEveryCode: the --help of 'safe audit' lists every
+// finding code the posture audit emits.
+func TestSafeAuditHelpNamesEveryCode(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := run(t, nil, "safe", "audit", "--help")
+	if code != 0 || !strings.Contains(stdout, "Usage: bulwark safe audit") {
+		t.Fatalf("help: exit %d: %s %s", code, stdout, stderr)
+	}
+	for _, c := range posture.Codes {
+		t.Run(c, func(t *testing.T) {
+			t.Parallel()
+			if !regexp.MustCompile(`\b` + c + `\b`).MatchString(stdout) {
+				t.Errorf("safe audit --help does not name %s:\n%s", c, stdout)
+			}
 		})
 	}
 }
