@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -497,7 +498,17 @@ func (s *Server) listHistory(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(h) == 0 {
-		return bulwark.Errorf(bulwark.ENOTFOUND, "no list %q", r.PathValue("id"))
+		if s.cfg.Screening == nil {
+			return bulwark.Errorf(bulwark.ENOTFOUND, "no list %q", r.PathValue("id"))
+		}
+		// As the command line says it: naming the lists there are.
+		ls := s.cfg.Screening.Screener().Index().Lists()
+		ids := make([]string, 0, len(ls))
+		for _, l := range ls {
+			ids = append(ids, l.ID)
+		}
+		slices.Sort(ids)
+		return screening.UnknownList(r.PathValue("id"), ids)
 	}
 	s.writeJSON(w, r, http.StatusOK, map[string]any{"versions": h})
 	return nil

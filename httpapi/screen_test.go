@@ -488,3 +488,16 @@ func TestScreenAddressRequestLimits(t *testing.T) {
 			wantStatus: http.StatusBadRequest, wantField: "id", notBody: []string{huge[:100]}},
 	}))
 }
+
+// TestListHistoryAPI: an unknown list is refused as the command line
+// refuses it, naming the lists there are.
+func TestListHistoryAPI(t *testing.T) {
+	t.Parallel()
+	runScenarios(t, screeningScenarios([]scenario{
+		{name: "known", method: "GET", path: "/api/v1/lists/il-nbctf/history", headers: bearerFor("viewer"),
+			wantStatus: http.StatusOK, wantBody: []string{`"versions":[`, strings.Repeat("b", 64)}},
+		{name: "unknown names the lists", method: "GET", path: "/api/v1/lists/ofac/history", headers: bearerFor("viewer"),
+			wantStatus: http.StatusNotFound, wantCode: "not_found",
+			wantMsg: []string{screening.UnknownList("ofac", []string{"il-nbctf", "ofac-sdn"}).Error()}},
+	}))
+}
