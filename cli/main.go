@@ -287,12 +287,7 @@ func notADirectory(dir, path string, fi os.FileInfo) error {
 
 // plural returns n followed by one or many, as n requires ("1 match",
 // "0 matches").
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
+func plural(n int, one, many string) string { return bulwark.Plural(n, one, many) }
 
 // pathErr returns the bare reason of a filesystem error ("permission
 // denied", "not a directory") without repeating the path.

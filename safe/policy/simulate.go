@@ -180,7 +180,7 @@ func Simulate(ctx context.Context, r onchain.ChainReader, sim Simulator, v *Veri
 	}
 	th := onchain.IntOrZero(before.Threshold)
 	if before.OwnersStatus != onchain.ListOK || th.Sign() <= 0 || !th.IsInt64() || th.Int64() > int64(len(before.Owners)) {
-		return skip("skipped", "the Safe's owner list (%d owners, status %q) and threshold %s do not allow approved-hash signatures", len(before.Owners), before.OwnersStatus, th)
+		return skip("skipped", "the Safe's owner list (%s, status %q) and threshold %s do not allow approved-hash signatures", bulwark.Plural(len(before.Owners), "owner", "owners"), before.OwnersStatus, th)
 	}
 	hash := v.Hashes.SafeTxHash
 	if v.Chain.ContractSafeTxHash != nil {

@@ -624,7 +624,7 @@ func ChangeAlerts(h BlockHeader, before, after *onchain.State) []Alert {
 		case onchain.ChangeOwnerRemoved:
 			add(c, policy.CodeOwnerChange, policy.SeverityHigh, "owner %s removed (owners %d → %d)", c.Before, len(before.Owners), len(after.Owners))
 		case onchain.ChangeThreshold:
-			add(c, policy.CodeThresholdChange, policy.SeverityHigh, "threshold changed %s → %s (of %d owners)", c.Before, c.After, len(after.Owners))
+			add(c, policy.CodeThresholdChange, policy.SeverityHigh, "threshold changed %s → %s (of %s)", c.Before, c.After, bulwark.Plural(len(after.Owners), "owner", "owners"))
 		case onchain.ChangeOwnerList, onchain.ChangeModuleList:
 			list := "owner"
 			if c.Kind == onchain.ChangeModuleList {
@@ -637,7 +637,7 @@ func ChangeAlerts(h BlockHeader, before, after *onchain.State) []Alert {
 				add(c, policy.CodeListCorrupt, policy.SeverityHigh, "the %s list in storage is well-formed again (was %s)", list, c.Before)
 			}
 		case onchain.ChangeOwnerCount:
-			add(c, policy.CodeListCorrupt, policy.SeverityCritical, "ownerCount changed %s → %s out of step with the owner list (%d entries): the Safe's own code never does that", c.Before, c.After, len(after.Owners))
+			add(c, policy.CodeListCorrupt, policy.SeverityCritical, "ownerCount changed %s → %s out of step with the owner list (%s): the Safe's own code never does that", c.Before, c.After, bulwark.Plural(len(after.Owners), "entry", "entries"))
 		}
 	}
 	return out

@@ -597,3 +597,37 @@ func TestWatcherOneRoundTripPerBlock(t *testing.T) {
 		t.Errorf("%d round trips for an unchanged block, want 1", st.Batches)
 	}
 }
+
+// TestChangeAlertsCounts: the owner counts in alert messages are singular
+// for one owner.
+func TestChangeAlertsCounts(t *testing.T) {
+	t.Parallel()
+	owners := func(n int) []common.Address {
+		out := make([]common.Address, n)
+		for i := range out {
+			out[i] = common.BigToAddress(big.NewInt(int64(i + 1)))
+		}
+		return out
+	}
+	state := func(n, count, threshold int64) *onchain.State {
+		return &onchain.State{Owners: owners(int(n)), OwnersStatus: onchain.ListOK, OwnerCount: big.NewInt(count), Threshold: big.NewInt(threshold)}
+	}
+	for _, tc := range []struct {
+		name          string
+		before, after *onchain.State
+		code, want    string
+	}{
+		{"threshold, one owner", state(1, 1, 2), state(1, 1, 1), policy.CodeThresholdChange, "threshold changed 2 → 1 (of 1 owner)"},
+		{"threshold, two owners", state(2, 2, 1), state(2, 2, 2), policy.CodeThresholdChange, "threshold changed 1 → 2 (of 2 owners)"},
+		{"ownerCount, one entry", state(1, 1, 1), state(1, 2, 1), policy.CodeListCorrupt, "out of step with the owner list (1 entry)"},
+		{"ownerCount, two entries", state(2, 2, 1), state(2, 3, 1), policy.CodeListCorrupt, "out of step with the owner list (2 entries)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			as := ChangeAlerts(BlockHeader{Number: 7}, tc.before, tc.after)
+			if len(as) != 1 || as[0].Code != tc.code || !strings.Contains(as[0].Message, tc.want) {
+				t.Fatalf("alerts %+v, want one %s saying %q", as, tc.code, tc.want)
+			}
+		})
+	}
+}
