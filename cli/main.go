@@ -47,6 +47,9 @@ type Main struct {
 	mislabelWarned bool
 	// staleWarned is set once the warning about stale lists was given.
 	staleWarned bool
+	// readBuildInfo reads the build's stamp (debug.ReadBuildInfo when
+	// nil); tests replace it.
+	readBuildInfo func() (*debug.BuildInfo, bool)
 }
 
 // NewMain returns a Main wired to the process's streams and environment;
@@ -343,7 +346,11 @@ var pseudoVersion = regexp.MustCompile(`[-.]\d{14}-[0-9a-f]{12}(\+dirty)?$`)
 // tree was modified come from the build's version control stamp when
 // there is one, so `go build` and a stamped `go run` report the same.
 func (m *Main) buildVersion() buildInfo {
-	bi, _ := debug.ReadBuildInfo()
+	read := m.readBuildInfo
+	if read == nil {
+		read = debug.ReadBuildInfo
+	}
+	bi, _ := read()
 	return versionOf(m.Version, bi)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -634,6 +635,31 @@ func TestVersionOf(t *testing.T) {
 			t.Parallel()
 			if got := versionOf(tt.linked, tt.bi).String(); got != tt.want {
 				t.Errorf("version = %q, want %q", got, tt.want)
+			}
+			// serve (its startup log, whoami, metrics) and 'bulwark
+			// version' say the same.
+			var served string
+			data := t.TempDir()
+			m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Version: tt.linked,
+				LookupEnv: func(k string) (string, bool) {
+					if k == "BULWARK_DATA" {
+						return data, true
+					}
+					return "", false
+				},
+				readBuildInfo: func() (*debug.BuildInfo, bool) { return tt.bi, tt.bi != nil },
+				Serve:         func(_ context.Context, s *Serving) error { served = s.Version(); return nil },
+			}
+			if code := m.Run(context.Background(), []string{"serve"}); code != 0 || served != tt.want {
+				t.Errorf("serve: exit %d, version %q, want %q", code, served, tt.want)
+			}
+			var out bytes.Buffer
+			m.Stdout = &out
+			if code := m.Run(context.Background(), []string{"version"}); code != 0 || !strings.HasPrefix(out.String(), "bulwark "+tt.want+" go") {
+				t.Errorf("version: exit %d: %q, want it to start %q", code, out.String(), "bulwark "+tt.want+" go")
+			}
+			if err := m.Close(); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}

@@ -203,8 +203,10 @@ type Serving struct {
 // Logger is the server's logger.
 func (s *Serving) Logger() *slog.Logger { return s.m.logger }
 
-// Version is the build's version.
-func (s *Serving) Version() string { return s.m.buildVersion().Version }
+// Version is the build's version as 'bulwark version' prints it: the
+// version, then the commit, its time and "modified" when the build
+// recorded them ("dev (commit 3434ef666896 2026-12-06T22:45:49Z)").
+func (s *Serving) Version() string { return s.m.buildVersion().String() }
 
 // Listen binds the address of --addr; its errors name the flag and the
 // fix.
