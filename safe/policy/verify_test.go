@@ -527,19 +527,6 @@ func TestVerificationJSONAndAudit(t *testing.T) {
 	}
 }
 
-// TestFindingCodesDocumented: every code is in docs/safe.md's table.
-func TestFindingCodesDocumented(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "safe.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range FindingCodes {
-		if !strings.Contains(string(doc), "| `"+c+"`") {
-			t.Errorf("docs/safe.md has no table row for %s", c)
-		}
-	}
-}
-
 // batchTx is a MultiSendCallOnly batch of n ERC-20 transfers and self-calls.
 func batchTx(t testing.TB, n int) ServiceTx {
 	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(250_000_000))

@@ -1,0 +1,39 @@
+package bulwark_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/posture"
+	"github.com/bulwark-sec/bulwark/safe/watch"
+)
+
+// TestSafeCodesDocumented: every code the Safe guard can report (verify
+// findings, posture findings, watch alerts) has a row in a table of the
+// Safe guide (docs/safe.md), where users look up what to do about it: a
+// row starting with the code, alone or after other codes sharing the row.
+func TestSafeCodesDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("docs", "safe.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range []struct {
+		kind  string
+		codes []string
+	}{
+		{"verify finding", policy.FindingCodes},
+		{"posture finding", posture.Codes},
+		{"watch alert", watch.Codes},
+	} {
+		for _, c := range set.codes {
+			row := regexp.MustCompile("(?m)^\\| (`[A-Z_]+`, )*`" + regexp.QuoteMeta(c) + "`")
+			if !row.Match(doc) {
+				t.Errorf("docs/safe.md has no table row for the %s %s", set.kind, c)
+			}
+		}
+	}
+}
