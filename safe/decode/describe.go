@@ -2,6 +2,7 @@ package decode
 
 import (
 	"fmt"
+	"github.com/bulwark-sec/bulwark"
 	"math/big"
 
 	"github.com/bulwark-sec/bulwark/safe"
@@ -213,9 +214,5 @@ func sumPermit2Approve(s *decodeState, c *DecodedCall) string {
 	return fmt.Sprintf("allow %s to spend %s base units of token %s through Permit2 until %s", s.addrArg(c, "spender"), n, s.addrArg(c, "token"), ArgUint(c, "expiration"))
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+// plural is bulwark.Plural for nouns whose plural adds an "s".
+func plural(n int, noun string) string { return bulwark.Plural(n, noun, noun+"s") }
