@@ -1,0 +1,201 @@
+package tracing
+
+import (
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// Direction says which way a trace follows value from its seeds.
+type Direction string
+
+// Trace directions.
+const (
+	// Forward follows value out of the seeds: where did it go.
+	Forward Direction = "forward"
+	// Backward follows value into the seeds: where did it come from.
+	Backward Direction = "backward"
+)
+
+// Label says what an address is, and who says so. Labels come from
+// GraphSense TagPacks, the active screening lists and the user's own
+// labels.
+type Label struct {
+	// Source is where the label comes from: "tagpack:FILE", a screening
+	// list id ("ofac-sdn", "fbi-dprk"), or "user".
+	Source string `json:"source"`
+	// Name is the actor or entity, as the source names it ("Binance",
+	// "Tornado Cash", "Lazarus Group").
+	Name string `json:"name"`
+	// Category is the kind of actor in the GraphSense concept vocabulary
+	// where the source gives one: exchange, mixing_service, bridge, dex,
+	// defi, hacker, perpetrator, sanctioned, …; empty if unknown.
+	Category string `json:"category,omitempty"`
+	// Hub marks an address a trace does not traverse through by default:
+	// an exchange, router, bridge, mixer or other service whose outgoing
+	// value belongs to many owners.
+	Hub bool `json:"hub,omitempty"`
+}
+
+// Labeler answers the labels known for an address. Implementations combine
+// TagPacks, screening lists and user labels; nil and empty are both "no
+// label".
+type Labeler interface {
+	Labels(addr common.Address) []Label
+}
+
+// Graph is the result of a trace: the addresses reached, the transfers
+// that reached them with their taint, the cross-chain exits and the alerts
+// raised. It is what reports (JSON, CSV, GEXF, DOT) are written from and
+// what a case stores as its results.
+type Graph struct {
+	// Chain is the chain the trace ran on.
+	Chain uint64 `json:"chain"`
+	// Seeds are the seed addresses and transactions, as given.
+	Seeds []string `json:"seeds"`
+	// Policy is the taint policy the edges' taint was computed under.
+	Policy Policy `json:"policy"`
+	// Direction is forward or backward.
+	Direction Direction `json:"direction"`
+	// Bounds are the limits the traversal ran under.
+	Bounds Bounds `json:"bounds"`
+	// Nodes are the addresses reached, seeds at hop 0, ordered by hop,
+	// then address.
+	Nodes []Node `json:"nodes"`
+	// Edges are the transfers followed, in chain order (Compare).
+	Edges []Edge `json:"edges"`
+	// Exits are the bridge and cross-chain swap deposits the traced value
+	// left the chain through.
+	Exits []Exit `json:"exits,omitempty"`
+	// Alerts are the tainted arrivals at registered deposit addresses.
+	Alerts []Alert `json:"alerts,omitempty"`
+}
+
+// Bounds limit a traversal. Zero values mean no bound, except MaxHops,
+// whose zero means the default.
+type Bounds struct {
+	// MaxHops is the largest hop count from a seed to follow.
+	MaxHops int `json:"maxHops"`
+	// MinValue is the smallest tainted amount, in the asset's base unit,
+	// that an edge must carry to be followed; "" for no minimum.
+	MinValue string `json:"minValue,omitempty"`
+	// FromBlock and ToBlock bound the blocks read (inclusive; ToBlock 0
+	// for the last one available).
+	FromBlock uint64 `json:"fromBlock,omitempty"`
+	ToBlock   uint64 `json:"toBlock,omitempty"`
+	// FromTime and ToTime bound the block timestamps, Unix seconds
+	// (inclusive; 0 for no bound).
+	FromTime int64 `json:"fromTime,omitempty"`
+	ToTime   int64 `json:"toTime,omitempty"`
+	// ThroughHubs follows value through addresses labelled as hubs, which
+	// are otherwise end points.
+	ThroughHubs bool `json:"throughHubs,omitempty"`
+}
+
+// Node is one address reached by a trace.
+type Node struct {
+	Address common.Address `json:"address"`
+	// Hop is the fewest transfers from a seed (0 for a seed).
+	Hop int `json:"hop"`
+	// Taint is the tainted amount the address holds at the end of the
+	// trace, per asset key (Asset.String), in base units as a decimal
+	// string; assets with no taint are left out.
+	Taint map[string]string `json:"taint"`
+	// Received is the tainted amount that arrived at the address over the
+	// trace, per asset key, whether or not it moved on.
+	Received map[string]string `json:"received,omitempty"`
+	// Labels are what is known about the address.
+	Labels []Label `json:"labels"`
+	// Stop says why the trace did not go on from this address: "hub",
+	// "max-hops", "exit" or "" when it did (or had nothing to follow).
+	Stop string `json:"stop,omitempty"`
+}
+
+// Edge is one transfer a trace followed, with the taint it carried.
+type Edge struct {
+	Chain  uint64      `json:"chain"`
+	TxHash common.Hash `json:"txHash"`
+	Block  uint64      `json:"block"`
+	// Time is the block's timestamp, Unix seconds.
+	Time int64 `json:"timestamp"`
+	Kind Kind  `json:"kind"`
+	// LogIndex is set for transfers read from logs (tokens, wrap, unwrap).
+	LogIndex *uint32 `json:"logIndex,omitempty"`
+	// TraceAddress is set for call transfers: the call's path in the
+	// transaction's call tree ([] for the transaction itself).
+	TraceAddress []uint32       `json:"traceAddress,omitempty"`
+	From         common.Address `json:"from"`
+	To           common.Address `json:"to"`
+	// Asset is the asset key (Asset.String).
+	Asset string `json:"asset"`
+	// Amount and Taint are in the asset's base unit, decimal strings.
+	Amount string `json:"amount"`
+	Taint  string `json:"taint"`
+	Policy Policy `json:"policy"`
+	// Hop is the hop count of To.
+	Hop int `json:"hop"`
+}
+
+// Exit is traced value leaving the chain: a deposit into a bridge or a
+// cross-chain swap (THORChain), with where it said it was going.
+type Exit struct {
+	TxHash common.Hash    `json:"txHash"`
+	Block  uint64         `json:"block"`
+	Time   int64          `json:"timestamp"`
+	From   common.Address `json:"from"`
+	// Via is the bridge or router address and its label name.
+	Via     common.Address `json:"via"`
+	Service string         `json:"service"`
+	Asset   string         `json:"asset"`
+	Amount  string         `json:"amount"`
+	Taint   string         `json:"taint"`
+	// Memo is the memo or calldata field naming the destination, as sent
+	// (THORChain: "SWAP:BTC.BTC:bc1…").
+	Memo string `json:"memo,omitempty"`
+	// DestChain and DestAddress are the destination read from the memo;
+	// empty if it could not be read.
+	DestChain   string `json:"destChain,omitempty"`
+	DestAddress string `json:"destAddress,omitempty"`
+}
+
+// Alert is tainted value arriving at a registered deposit address above
+// the threshold that applies to it.
+type Alert struct {
+	// Deposit is the deposit address and the label it was registered with.
+	Deposit common.Address `json:"deposit"`
+	Label   string         `json:"label,omitempty"`
+	TxHash  common.Hash    `json:"txHash"`
+	Block   uint64         `json:"block"`
+	Time    int64          `json:"timestamp"`
+	Asset   string         `json:"asset"`
+	Amount  string         `json:"amount"`
+	Taint   string         `json:"taint"`
+	// Threshold is the taint, in the asset's base unit, at or above which
+	// an arrival alerts.
+	Threshold string `json:"threshold"`
+	Policy    Policy `json:"policy"`
+}
+
+// MarshalText writes the policy's name.
+func (p Policy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText reads a policy's name (ParsePolicy).
+func (p *Policy) UnmarshalText(b []byte) error {
+	v, err := ParsePolicy(string(b))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+// MarshalText writes the kind's name.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a kind's name (ParseKind).
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, err := ParseKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
