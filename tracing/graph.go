@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
 )
 
 // Direction says which way a trace follows value from its seeds.
@@ -198,4 +199,42 @@ func (k *Kind) UnmarshalText(b []byte) error {
 	}
 	*k = v
 	return nil
+}
+
+// ExitDetector recognises cross-chain exits: a transfer into a bridge or a
+// cross-chain swap router (THORChain), with the destination it names.
+// Implementations hold what they need beyond the transfer (the
+// transaction's input, for a memo).
+type ExitDetector interface {
+	Exit(t *Transfer) (Exit, bool)
+}
+
+// Deposit is an address registered to alert when tainted value arrives:
+// an exchange's deposit address, with its label.
+type Deposit struct {
+	Address common.Address `json:"address"`
+	Label   string         `json:"label,omitempty"`
+}
+
+// Request is what a trace is asked to do. Trace (traverse.go) runs it over
+// a stream of transfers ordered by Compare.
+type Request struct {
+	Chain         uint64
+	SeedAddresses []common.Address
+	SeedTxs       []common.Hash
+	Policy        Policy
+	Direction     Direction
+	Bounds        Bounds
+	// MinValue is Bounds.MinValue parsed; nil for no minimum.
+	MinValue *uint256.Int
+	// Labeler labels addresses (hubs among them); nil for none.
+	Labeler Labeler
+	// Exits recognises bridge deposits; nil for none.
+	Exits ExitDetector
+	// Deposits are the addresses that alert on tainted arrivals.
+	Deposits []Deposit
+	// Thresholds are the alert thresholds per asset key (Asset.String),
+	// in base units; the entry under "" applies to assets not listed; no
+	// entry at all means any taint alerts.
+	Thresholds map[string]*uint256.Int
 }
