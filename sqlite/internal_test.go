@@ -36,6 +36,7 @@ func TestPragmas(t *testing.T) {
 	}{
 		{db.w, "journal_mode", "wal"},
 		{db.w, "synchronous", "2"}, // FULL
+		{db.w, "temp_store", "2"},  // MEMORY: savepoint journals stay off disk
 		{db.w, "foreign_keys", "1"},
 		{db.w, "busy_timeout", "5000"},
 		{db.w, "query_only", "0"},

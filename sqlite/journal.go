@@ -56,7 +56,7 @@ const (
 	// journalLoadEvery is the least time between two load transactions
 	// while nobody waits for one, so that a busy server stores more
 	// decisions per transaction.
-	journalLoadEvery = 20 * time.Millisecond
+	journalLoadEvery = 100 * time.Millisecond
 	// journalPendingBytes bounds the bodies appended and not yet stored:
 	// Append waits beyond it.
 	journalPendingBytes = 64 << 20
