@@ -30,6 +30,9 @@ type Label struct {
 	// where the source gives one: exchange, mixing_service, bridge, dex,
 	// defi, hacker, perpetrator, sanctioned, …; empty if unknown.
 	Category string `json:"category,omitempty"`
+	// Abuse is the abuse the source names, in the same vocabulary
+	// (sanction, service_hack, ransomware, …); empty if none.
+	Abuse string `json:"abuse,omitempty"`
 	// Hub marks an address a trace does not traverse through by default:
 	// an exchange, router, bridge, mixer or other service whose outgoing
 	// value belongs to many owners.
