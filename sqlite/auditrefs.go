@@ -28,6 +28,7 @@ var activityTables = []struct{ table, what string }{
 	{"safe_verifications", "Safe verdicts"},
 	{"safe_watches", "Safe watches"},
 	{"safe_alerts", "Safe alerts"},
+	{"trace_cases", "tracing cases"},
 }
 
 // seqReferences are the columns that name the audit entry covering their

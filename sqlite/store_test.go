@@ -75,6 +75,7 @@ func TestConformance(t *testing.T) {
 	storetest.MonitorCursorStore(t, func(t *testing.T) watch.MonitorCursorStore { return openStore(t) })
 	storetest.ScreeningStore(t, func(t *testing.T) storetest.ScreeningAuditStore { return openStore(t) })
 	storetest.IngestStore(t, func(t *testing.T) tracing.IngestStore { return openStore(t) })
+	storetest.CaseStore(t, func(t *testing.T) storetest.CaseAuditStore { return openStore(t) })
 }
 
 // TestTokenTimesExact checks what the suite leaves to adapters that can:

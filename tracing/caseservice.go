@@ -1,0 +1,208 @@
+package tracing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+)
+
+// TraceFunc runs a trace over transfers ordered by Compare (Trace is the
+// one Bulwark uses).
+type TraceFunc func(ctx context.Context, transfers []Transfer, req Request) (*Graph, error)
+
+// CaseService opens, changes, runs and closes cases for the command line
+// and the API alike: one validation, and every change stored with its
+// history event and its audit entry in one transaction.
+type CaseService struct {
+	// Store keeps the cases; Audit records every change. Both are required
+	// and must be the same adapter, so that they share the transaction.
+	Store CaseStore
+	Audit *audit.Log
+	// Ingest holds the transfers a run reads; without it Run fails.
+	Ingest IngestStore
+	// Trace runs the trace; nil is an error until a tracer is wired.
+	Trace TraceFunc
+	// Labeler labels addresses beyond the case's own labels (TagPacks,
+	// screening lists); nil for none.
+	Labeler Labeler
+	// Exits recognises bridge deposits; nil for none.
+	Exits ExitDetector
+	// Deposits returns the deposit addresses registered on a chain, which
+	// alert on tainted arrivals; nil for none.
+	Deposits func(ctx context.Context, chain uint64) ([]Deposit, error)
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+func (s *CaseService) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Open checks spec, stores a new open case created by actor and returns
+// it; its id is returned only once the case and its audit entry are
+// committed.
+func (s *CaseService) Open(ctx context.Context, actor string, spec CaseSpec) (*Case, error) {
+	c, err := NewCase(spec)
+	if err != nil {
+		return nil, err
+	}
+	c.CreatedBy = actor
+	var out *Case
+	_, err = s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if out, err = s.Store.CreateCase(ctx, c); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Actor: actor, Action: "trace.case.open", Target: CaseTarget(out.ID), Details: map[string]any{
+			"id": out.ID, "title": out.Title, "chain": out.Chain, "source": out.Source, "seeds": out.Seeds,
+			"policy": out.Policy, "direction": out.Direction, "bounds": out.Bounds, "labels": len(out.Labels), "thresholds": out.Thresholds}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Get returns case id with its results and history.
+func (s *CaseService) Get(ctx context.Context, id int64) (*Case, error) {
+	return s.Store.Case(ctx, id)
+}
+
+// List returns the cases f selects, newest first.
+func (s *CaseService) List(ctx context.Context, f CaseFilter) ([]*Case, error) {
+	if f.Limit < 1 {
+		return nil, bulwark.Invalid("limit", "must be at least 1")
+	}
+	switch f.Status {
+	case "", CaseOpen, CaseClosed:
+	default:
+		return nil, bulwark.Invalid("status", "unknown status %q: use open or closed", f.Status)
+	}
+	return s.Store.Cases(ctx, f)
+}
+
+// Update applies u to case id as actor (see Case.Apply) and returns the
+// case as changed.
+func (s *CaseService) Update(ctx context.Context, actor string, id int64, u CaseUpdate) (*Case, error) {
+	var out *Case
+	_, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var (
+			ev  CaseEvent
+			err error
+		)
+		if out, ev, err = s.Store.UpdateCase(ctx, id, u, actor); err != nil {
+			return audit.Event{}, err
+		}
+		var details map[string]any
+		if err := json.Unmarshal(ev.Details, &details); err != nil || details == nil {
+			details = map[string]any{}
+		}
+		details["id"] = id
+		return audit.Event{Actor: actor, Action: "trace.case." + ev.Action, Target: CaseTarget(id), Details: details}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Label sets an analyst's label on case id.
+func (s *CaseService) Label(ctx context.Context, actor string, id int64, l CaseLabel) (*Case, error) {
+	return s.Update(ctx, actor, id, CaseUpdate{Label: &l})
+}
+
+// Close closes case id: it keeps its results and refuses changes until
+// reopened.
+func (s *CaseService) Close(ctx context.Context, actor string, id int64) (*Case, error) {
+	st := CaseClosed
+	return s.Update(ctx, actor, id, CaseUpdate{Status: &st})
+}
+
+// Run traces case id over the transfers ingested for its chain and source,
+// up to its bounds' last block or the last block ingested, and stores the
+// results (audited, as actor). A closed case is refused (ECONFLICT);
+// a chain and source with nothing ingested is ENOTFOUND.
+func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, error) {
+	c, err := s.Store.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Status == CaseClosed {
+		return nil, bulwark.Errorf(bulwark.ECONFLICT, "case %d is closed: reopen it to run it", id)
+	}
+	if s.Ingest == nil {
+		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no transfer store is configured to run cases on")
+	}
+	if s.Trace == nil {
+		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no tracer is configured to run cases with")
+	}
+	cur, ok, err := s.Ingest.IngestCursor(ctx, c.Chain, c.Source)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "case %d: nothing is ingested for chain %d from source %s: ingest the blocks to trace first", id, c.Chain, c.Source)
+	}
+	to := cur.Block
+	if c.Bounds.ToBlock != 0 && c.Bounds.ToBlock < to {
+		to = c.Bounds.ToBlock
+	}
+	if c.Bounds.FromBlock > to {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "case %d starts at block %d, but chain %d from source %s is ingested only to block %d", id, c.Bounds.FromBlock, c.Chain, c.Source, cur.Block)
+	}
+	transfers, err := s.Ingest.Transfers(ctx, TransferQuery{Chain: c.Chain, Source: c.Source, FromBlock: c.Bounds.FromBlock, ToBlock: to})
+	if err != nil {
+		return nil, err
+	}
+	req, err := c.Request(s.Labeler)
+	if err != nil {
+		return nil, err
+	}
+	req.Exits = s.Exits
+	if s.Deposits != nil {
+		if req.Deposits, err = s.Deposits(ctx, c.Chain); err != nil {
+			return nil, err
+		}
+	}
+	g, err := s.Trace(ctx, transfers, req)
+	if err != nil {
+		return nil, err
+	}
+	r := &CaseResults{Block: to, ComputedAt: s.now(), Transfers: len(transfers), Summary: Summarize(g), Graph: g}
+	digest, err := graphDigest(g)
+	if err != nil {
+		return nil, err
+	}
+	var out *Case
+	_, err = s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if out, err = s.Store.SetCaseResults(ctx, id, r, actor); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Actor: actor, Action: "trace.case.run", Target: CaseTarget(id), Details: map[string]any{
+			"id": id, "block": r.Block, "transfers": r.Transfers, "summary": r.Summary, "graphSha256": digest}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// graphDigest is the SHA-256 of g's JSON, which the run's audit entry
+// records so the stored results can be checked against it.
+func graphDigest(g *Graph) (string, error) {
+	b, err := json.Marshal(g)
+	if err != nil {
+		return "", bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode the trace")
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
