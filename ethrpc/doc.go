@@ -25,7 +25,7 @@
 // go-ethereum's common.Address, common.Hash and hexutil types. TraceBlock
 // (trace_block) and TraceBlockCallTracer (debug_traceBlockByNumber with
 // geth's callTracer) fetch a block's internal transfers and normalise
-// either format into the same tracing.Trace rows (ParseTraceBlock,
+// either format into the same tracing.Frame rows (ParseTraceBlock,
 // ParseGethCallTraces).
 //
 // The client is written on net/http and encoding/json rather than on

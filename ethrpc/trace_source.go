@@ -147,7 +147,7 @@ func (s *TraceSource) receipts(ctx context.Context, b *Block) ([]*Receipt, error
 }
 
 // traces returns b's traces, from trace_block or else callTracer.
-func (s *TraceSource) traces(ctx context.Context, b *Block) ([]tracing.Trace, error) {
+func (s *TraceSource) traces(ctx context.Context, b *Block) ([]tracing.Frame, error) {
 	if !s.noTraceBlock.Load() {
 		trs, err := s.Client.TraceBlock(ctx, b.Number)
 		if !methodMissing(err) {

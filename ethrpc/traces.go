@@ -16,7 +16,7 @@ import (
 )
 
 // The two wire formats of a block's internal transfers, normalised into
-// tracing.Trace rows:
+// tracing.Frame rows:
 //
 //   - trace_block (Parity style: Erigon, Reth, Nethermind, Besu, Anvil): a
 //     flat array of frames, each with its trace address;
@@ -34,7 +34,7 @@ import (
 // (tracing.PrunePrecompileCalls), as Erigon and Reth leave them out of
 // trace_block while geth and Anvil show them. Failed frames keep their
 // error and everything under them is marked reverted
-// (tracing.MarkReverted), so tracing.Trace.Transfer drops them.
+// (tracing.MarkReverted), so tracing.Frame.Transfer drops them.
 
 // parityAction is the union of the action objects of trace_block frames.
 type parityAction struct {
@@ -71,12 +71,12 @@ type parityTrace struct {
 // tracing.TraceReward rows. A frame that lacks what its type needs, or
 // has an address or amount that is not hex, is an EINVALID error naming
 // the block, transaction and trace address.
-func ParseTraceBlock(result []byte) ([]tracing.Trace, error) {
+func ParseTraceBlock(result []byte) ([]tracing.Frame, error) {
 	var wire []parityTrace
 	if err := json.Unmarshal(result, &wire); err != nil {
 		return nil, bulwark.Invalid("trace_block", "the result is not an array of trace_block frames: %v", jsonReason(err))
 	}
-	out := make([]tracing.Trace, 0, len(wire))
+	out := make([]tracing.Frame, 0, len(wire))
 	for i := range wire {
 		w := &wire[i]
 		t, err := parityRow(w, i)
@@ -90,8 +90,8 @@ func ParseTraceBlock(result []byte) ([]tracing.Trace, error) {
 	return out, nil
 }
 
-func parityRow(w *parityTrace, i int) (tracing.Trace, error) {
-	var t tracing.Trace
+func parityRow(w *parityTrace, i int) (tracing.Frame, error) {
+	var t tracing.Frame
 	if w.BlockNumber == nil {
 		return t, bulwark.Invalid("trace_block", "frame %d has no blockNumber: the node's answer is not a trace_block result", i)
 	}
@@ -189,7 +189,7 @@ type gethTxTrace struct {
 // gives each transaction's hash from 1.13 on; for older nodes pass the
 // block's transaction hashes in order (as eth_getBlockByNumber lists
 // them). When both are there they must agree.
-func ParseGethCallTraces(result []byte, block uint64, txHashes []common.Hash) ([]tracing.Trace, error) {
+func ParseGethCallTraces(result []byte, block uint64, txHashes []common.Hash) ([]tracing.Frame, error) {
 	var wire []gethTxTrace
 	if err := json.Unmarshal(result, &wire); err != nil {
 		return nil, bulwark.Invalid("debug_traceBlockByNumber", "the result for block %d is not an array of callTracer results: %v", block, jsonReason(err))
@@ -197,7 +197,7 @@ func ParseGethCallTraces(result []byte, block uint64, txHashes []common.Hash) ([
 	if txHashes != nil && len(txHashes) != len(wire) {
 		return nil, bulwark.Invalid("debug_traceBlockByNumber", "block %d has %d transactions but the node traced %d: the node is out of step (retry the block)", block, len(txHashes), len(wire))
 	}
-	var out []tracing.Trace
+	var out []tracing.Frame
 	for i := range wire {
 		w := &wire[i]
 		tx := uint32(i)
@@ -229,7 +229,7 @@ func ParseGethCallTraces(result []byte, block uint64, txHashes []common.Hash) ([
 		}
 	}
 	if out == nil {
-		out = []tracing.Trace{}
+		out = []tracing.Frame{}
 	}
 	out = tracing.PrunePrecompileCalls(out)
 	tracing.MarkReverted(out)
@@ -242,11 +242,11 @@ const maxCallDepth = 1025
 // gethWalk appends f and its subframes in pre-order. path is f's trace
 // address; context is the account the parent frame runs in (whose balance
 // a SELFDESTRUCT in it sends).
-func gethWalk(out []tracing.Trace, f *gethFrame, block uint64, tx uint32, h common.Hash, path []uint32, context common.Address, depth int) ([]tracing.Trace, error) {
+func gethWalk(out []tracing.Frame, f *gethFrame, block uint64, tx uint32, h common.Hash, path []uint32, context common.Address, depth int) ([]tracing.Frame, error) {
 	if depth >= maxCallDepth {
 		return out, bulwark.Invalid("debug_traceBlockByNumber", "block %d transaction %d: the call tree is deeper than the EVM allows (%d)", block, tx, maxCallDepth)
 	}
-	t := tracing.Trace{Block: block, TxIndex: tx, TxHash: h, TraceAddress: path, Error: f.Error}
+	t := tracing.Frame{Block: block, TxIndex: tx, TxHash: h, TraceAddress: path, Error: f.Error}
 	if t.TraceAddress == nil {
 		t.TraceAddress = []uint32{}
 	}
@@ -429,7 +429,7 @@ func fieldOr(f string) string {
 // Reth, Nethermind, Besu, Anvil) and normalises them (ParseTraceBlock).
 // ENOTFOUND when the node has no such block; EINVALID when the answer is
 // malformed or speaks of another block.
-func (c *Client) TraceBlock(ctx context.Context, n uint64) ([]tracing.Trace, error) {
+func (c *Client) TraceBlock(ctx context.Context, n uint64) ([]tracing.Frame, error) {
 	var raw json.RawMessage
 	if err := c.Call(ctx, &raw, "trace_block", hexutil.Uint64(n)); err != nil {
 		return nil, err
@@ -453,7 +453,7 @@ func (c *Client) TraceBlock(ctx context.Context, n uint64) ([]tracing.Trace, err
 // debug_traceBlockByNumber and geth's callTracer and normalises them
 // (ParseGethCallTraces); txHashes are the block's transaction hashes, in
 // order, for nodes whose answer does not carry them (nil otherwise).
-func (c *Client) TraceBlockCallTracer(ctx context.Context, n uint64, txHashes []common.Hash) ([]tracing.Trace, error) {
+func (c *Client) TraceBlockCallTracer(ctx context.Context, n uint64, txHashes []common.Hash) ([]tracing.Frame, error) {
 	var raw json.RawMessage
 	if err := c.Call(ctx, &raw, "debug_traceBlockByNumber", hexutil.Uint64(n), map[string]any{"tracer": "callTracer"}); err != nil {
 		return nil, err

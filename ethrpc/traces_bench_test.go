@@ -63,10 +63,10 @@ func BenchmarkTraceNormaliser(b *testing.B) {
 	for _, f := range []struct {
 		name  string
 		body  []byte
-		parse func([]byte) ([]tracing.Trace, error)
+		parse func([]byte) ([]tracing.Frame, error)
 	}{
 		{"trace_block", parity, ethrpc.ParseTraceBlock},
-		{"callTracer", geth, func(b []byte) ([]tracing.Trace, error) { return ethrpc.ParseGethCallTraces(b, 1, nil) }},
+		{"callTracer", geth, func(b []byte) ([]tracing.Frame, error) { return ethrpc.ParseGethCallTraces(b, 1, nil) }},
 	} {
 		b.Run(f.name, func(b *testing.B) {
 			b.SetBytes(int64(len(f.body)))

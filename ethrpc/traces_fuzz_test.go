@@ -17,18 +17,18 @@ import (
 // trace address one longer), reverted set on everything under a failed
 // frame, and Transfer either refusing an incomplete selfdestruct or giving
 // a valid native transfer, never one from a failed or reverted frame.
-func checkTraces(t *testing.T, trs []tracing.Trace) {
+func checkTraces(t *testing.T, trs []tracing.Frame) {
 	t.Helper()
 	type key struct {
 		block uint64
 		tx    uint32
 		path  string
 	}
-	pathKey := func(tr *tracing.Trace, n int) key {
+	pathKey := func(tr *tracing.Frame, n int) key {
 		b, _ := json.Marshal(tr.TraceAddress[:n])
 		return key{tr.Block, tr.TxIndex, string(b)}
 	}
-	seen := map[key]*tracing.Trace{}
+	seen := map[key]*tracing.Frame{}
 	for i := range trs {
 		tr := &trs[i]
 		if tr.Type == tracing.TraceReward {
@@ -62,7 +62,7 @@ func checkTraces(t *testing.T, trs []tracing.Trace) {
 
 // gethAsTraceBlock writes rows that came from geth's callTracer as the
 // trace_block response a Parity-style node would give for them.
-func gethAsTraceBlock(trs []tracing.Trace) []byte {
+func gethAsTraceBlock(trs []tracing.Frame) []byte {
 	out := make([]map[string]any, 0, len(trs))
 	for i := range trs {
 		tr := &trs[i]
@@ -133,7 +133,7 @@ func FuzzTraceNormaliser(f *testing.F) {
 		if err != nil {
 			t.Fatalf("callTracer rows written as trace_block: %v", err)
 		}
-		if !slices.EqualFunc(parity, geth, func(a, b tracing.Trace) bool {
+		if !slices.EqualFunc(parity, geth, func(a, b tracing.Frame) bool {
 			return a.Block == b.Block && a.TxIndex == b.TxIndex && a.TxHash == b.TxHash && a.Type == b.Type && a.CallType == b.CallType &&
 				a.From == b.From && a.To == b.To && a.Value == b.Value && slices.Equal(a.TraceAddress, b.TraceAddress) &&
 				a.Error == b.Error && a.Reverted == b.Reverted

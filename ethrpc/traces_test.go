@@ -93,7 +93,7 @@ func csvRows(t testing.TB, file string) []map[string]string {
 // case, amounts in decimal, trace addresses comma-separated, status 1 or 0.
 // What a source leaves unknown is empty (the contract of a failed create,
 // the beneficiary and amount of an incomplete selfdestruct).
-func etlRow(tr *tracing.Trace) map[string]string {
+func etlRow(tr *tracing.Frame) map[string]string {
 	m := map[string]string{
 		"block_number":      strconv.FormatUint(tr.Block, 10),
 		"transaction_index": strconv.FormatUint(uint64(tr.TxIndex), 10),
@@ -222,7 +222,7 @@ func TestTraceFormatsAgainstEthereumETL(t *testing.T) {
 	}
 }
 
-func transfers(trs []tracing.Trace) ([]tracing.Transfer, error) {
+func transfers(trs []tracing.Frame) ([]tracing.Transfer, error) {
 	out := []tracing.Transfer{}
 	for i := range trs {
 		tf, ok, err := trs[i].Transfer(1, 0)
@@ -248,7 +248,7 @@ func sameTransfer(a, b tracing.Transfer) bool {
 // compareRows holds rows to ethereum-etl's expected rows, column by
 // column; a column empty in the expected file (ethereum-etl's geth
 // extractor leaves hashes and status out) is not compared.
-func compareRows(t *testing.T, dir, format string, got []tracing.Trace, want []map[string]string, known map[string]struct{ ours, why string }) {
+func compareRows(t *testing.T, dir, format string, got []tracing.Frame, want []map[string]string, known map[string]struct{ ours, why string }) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d rows, ethereum-etl expects %d", format, len(got), len(want))
@@ -439,8 +439,8 @@ func TestTraceBlockEqualsTracesCSV(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			var file []tracing.Trace
-			err = etl.ReadTraces("traces.csv", f, func(_ int, tr *tracing.Trace) error {
+			var file []tracing.Frame
+			err = etl.ReadTraces("traces.csv", f, func(_ int, tr *tracing.Frame) error {
 				c := *tr
 				c.TraceAddress = slices.Clone(tr.TraceAddress)
 				file = append(file, c)

@@ -83,12 +83,12 @@ func ParseCallType(s string) (CallType, error) {
 	return 0, bulwark.Invalid("call_type", "unknown call type %q: use call, callcode, delegatecall, staticcall or leave it empty", s)
 }
 
-// Trace is one frame of a transaction's call tree (or a block reward), in
+// Frame is one frame of a transaction's call tree (or a block reward), in
 // the flat form of Parity-style trace_block and ethereum-etl's traces
-// table. Node adapters and file readers produce Traces; [Trace.Transfer]
+// table. Node adapters and file readers produce Frames; [Frame.Transfer]
 // turns the ones that move value into [Transfer]s, so every source follows
 // the same rules.
-type Trace struct {
+type Frame struct {
 	Block   uint64
 	TxIndex uint32      // unused for rewards
 	TxHash  common.Hash // zero for rewards
@@ -121,7 +121,7 @@ type Trace struct {
 // frame of the same transaction, failed (Error not empty): a failed call
 // undoes everything under it, whose own traces show no error. Traces of a
 // transaction need not be adjacent or in order.
-func MarkReverted(traces []Trace) {
+func MarkReverted(traces []Frame) {
 	type txKey struct {
 		block uint64
 		tx    uint32
@@ -169,7 +169,7 @@ func MarkReverted(traces []Trace) {
 //
 // An Incomplete selfdestruct that was not reverted is an error: its
 // amount is unknown.
-func (t *Trace) Transfer(chain uint64, time int64) (Transfer, bool, error) {
+func (t *Frame) Transfer(chain uint64, time int64) (Transfer, bool, error) {
 	if t.Error != "" || t.Reverted || t.Type == TraceReward {
 		return Transfer{}, false, nil
 	}
@@ -224,20 +224,20 @@ func IsPrecompile(a common.Address) bool {
 // it came from. Such a call moves nothing; a call to a precompile with
 // value moves value and is kept. It returns trs, shortened, and changes
 // the trace addresses in place.
-func PrunePrecompileCalls(trs []Trace) []Trace {
+func PrunePrecompileCalls(trs []Frame) []Frame {
 	type parent struct {
 		block uint64
 		tx    uint32
 		path  string
 	}
-	key := func(t *Trace, n int) parent {
+	key := func(t *Frame, n int) parent {
 		b := make([]byte, 0, 4*n)
 		for _, x := range t.TraceAddress[:n] {
 			b = append(b, byte(x>>24), byte(x>>16), byte(x>>8), byte(x))
 		}
 		return parent{t.Block, t.TxIndex, string(b)}
 	}
-	prunable := func(t *Trace) bool {
+	prunable := func(t *Frame) bool {
 		return t.Type == TraceCall && len(t.TraceAddress) > 0 && t.Value.IsZero() && IsPrecompile(t.To)
 	}
 	var dropped map[parent][]uint32

@@ -39,13 +39,13 @@ func TestTraceTypeNames(t *testing.T) {
 // with other transactions' rows in between, and nothing else.
 func TestMarkReverted(t *testing.T) {
 	t.Parallel()
-	row := func(tx uint32, err string, path ...uint32) Trace {
+	row := func(tx uint32, err string, path ...uint32) Frame {
 		if path == nil {
 			path = []uint32{}
 		}
-		return Trace{Block: 1, TxIndex: tx, Type: TraceCall, CallType: CallPlain, TraceAddress: path, Error: err}
+		return Frame{Block: 1, TxIndex: tx, Type: TraceCall, CallType: CallPlain, TraceAddress: path, Error: err}
 	}
-	trs := []Trace{
+	trs := []Frame{
 		row(0, "", 1, 0, 2), // under the failed [1 0], listed first
 		row(0, ""),
 		row(0, "", 1),
@@ -72,28 +72,28 @@ func TestMarkReverted(t *testing.T) {
 func TestTraceTransfer(t *testing.T) {
 	t.Parallel()
 	a, b := common.Address{1}, common.Address{2}
-	base := Trace{Block: 3, TxIndex: 4, TxHash: common.Hash{5}, From: a, To: b, Value: *uint256.NewInt(7)}
-	with := func(f func(*Trace)) Trace { c := base; c.TraceAddress = []uint32{}; f(&c); return c }
+	base := Frame{Block: 3, TxIndex: 4, TxHash: common.Hash{5}, From: a, To: b, Value: *uint256.NewInt(7)}
+	with := func(f func(*Frame)) Frame { c := base; c.TraceAddress = []uint32{}; f(&c); return c }
 	cases := []struct {
 		name string
-		tr   Trace
+		tr   Frame
 		kind Kind // 0: no transfer
 		err  string
 	}{
-		{"top-level call", with(func(c *Trace) { c.Type, c.CallType = TraceCall, CallPlain }), TopLevelCall, ""},
-		{"internal call", with(func(c *Trace) { c.Type, c.CallType, c.TraceAddress = TraceCall, CallPlain, []uint32{0} }), InternalCall, ""},
-		{"create", with(func(c *Trace) { c.Type = TraceCreate }), Create, ""},
-		{"selfdestruct", with(func(c *Trace) { c.Type, c.TraceAddress = TraceSuicide, []uint32{2} }), SelfDestruct, ""},
-		{"zero value", with(func(c *Trace) { c.Type, c.CallType = TraceCall, CallPlain; c.Value.Clear() }), 0, ""},
-		{"failed", with(func(c *Trace) { c.Type, c.CallType, c.Error = TraceCall, CallPlain, "Reverted" }), 0, ""},
-		{"reverted", with(func(c *Trace) { c.Type, c.CallType, c.Reverted = TraceCall, CallPlain, true }), 0, ""},
-		{"delegatecall", with(func(c *Trace) { c.Type, c.CallType = TraceCall, CallDelegate }), 0, ""},
-		{"staticcall", with(func(c *Trace) { c.Type, c.CallType = TraceCall, CallStatic }), 0, ""},
-		{"callcode", with(func(c *Trace) { c.Type, c.CallType = TraceCall, CallCode }), 0, ""},
-		{"reward", with(func(c *Trace) { c.Type = TraceReward }), 0, ""},
-		{"incomplete selfdestruct", with(func(c *Trace) { c.Type, c.Incomplete = TraceSuicide, true }), 0, "beneficiary and amount are missing"},
-		{"incomplete but reverted", with(func(c *Trace) { c.Type, c.Incomplete, c.Reverted = TraceSuicide, true, true }), 0, ""},
-		{"unknown type", with(func(c *Trace) { c.Type = 9 }), 0, "unknown trace type 9"},
+		{"top-level call", with(func(c *Frame) { c.Type, c.CallType = TraceCall, CallPlain }), TopLevelCall, ""},
+		{"internal call", with(func(c *Frame) { c.Type, c.CallType, c.TraceAddress = TraceCall, CallPlain, []uint32{0} }), InternalCall, ""},
+		{"create", with(func(c *Frame) { c.Type = TraceCreate }), Create, ""},
+		{"selfdestruct", with(func(c *Frame) { c.Type, c.TraceAddress = TraceSuicide, []uint32{2} }), SelfDestruct, ""},
+		{"zero value", with(func(c *Frame) { c.Type, c.CallType = TraceCall, CallPlain; c.Value.Clear() }), 0, ""},
+		{"failed", with(func(c *Frame) { c.Type, c.CallType, c.Error = TraceCall, CallPlain, "Reverted" }), 0, ""},
+		{"reverted", with(func(c *Frame) { c.Type, c.CallType, c.Reverted = TraceCall, CallPlain, true }), 0, ""},
+		{"delegatecall", with(func(c *Frame) { c.Type, c.CallType = TraceCall, CallDelegate }), 0, ""},
+		{"staticcall", with(func(c *Frame) { c.Type, c.CallType = TraceCall, CallStatic }), 0, ""},
+		{"callcode", with(func(c *Frame) { c.Type, c.CallType = TraceCall, CallCode }), 0, ""},
+		{"reward", with(func(c *Frame) { c.Type = TraceReward }), 0, ""},
+		{"incomplete selfdestruct", with(func(c *Frame) { c.Type, c.Incomplete = TraceSuicide, true }), 0, "beneficiary and amount are missing"},
+		{"incomplete but reverted", with(func(c *Frame) { c.Type, c.Incomplete, c.Reverted = TraceSuicide, true, true }), 0, ""},
+		{"unknown type", with(func(c *Frame) { c.Type = 9 }), 0, "unknown trace type 9"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -151,13 +151,13 @@ func TestIsPrecompile(t *testing.T) {
 func TestPrunePrecompileCalls(t *testing.T) {
 	t.Parallel()
 	pre, other := common.HexToAddress("0x01"), common.Address{9}
-	row := func(tx uint32, to common.Address, value uint64, path ...uint32) Trace {
+	row := func(tx uint32, to common.Address, value uint64, path ...uint32) Frame {
 		if path == nil {
 			path = []uint32{}
 		}
-		return Trace{Block: 1, TxIndex: tx, Type: TraceCall, CallType: CallStatic, To: to, Value: *uint256.NewInt(value), TraceAddress: path}
+		return Frame{Block: 1, TxIndex: tx, Type: TraceCall, CallType: CallStatic, To: to, Value: *uint256.NewInt(value), TraceAddress: path}
 	}
-	trs := []Trace{
+	trs := []Frame{
 		row(0, other, 0),
 		row(0, pre, 0, 0), // pruned
 		row(0, other, 5, 1),
@@ -183,7 +183,7 @@ func TestPrunePrecompileCalls(t *testing.T) {
 		t.Errorf("the precompile call with value: %+v", got[4])
 	}
 	// Nothing to prune: the same rows back.
-	same := []Trace{row(0, other, 0), row(0, other, 1, 0)}
+	same := []Frame{row(0, other, 0), row(0, other, 1, 0)}
 	if out := PrunePrecompileCalls(same); len(out) != 2 || &out[0] != &same[0] {
 		t.Errorf("rows without precompile calls came back changed: %+v", out)
 	}

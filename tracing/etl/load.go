@@ -150,8 +150,8 @@ func Load(fsys fs.FS, opt Options) (*Export, error) {
 
 	asset := tracing.NativeAsset(chain)
 	haveTraces, err := open(TracesFile, false, func(r io.Reader) error {
-		var trs []tracing.Trace
-		err := ReadTraces(TracesFile, r, func(line int, tr *tracing.Trace) error {
+		var trs []tracing.Frame
+		err := ReadTraces(TracesFile, r, func(line int, tr *tracing.Frame) error {
 			if tr.Type == tracing.TraceReward {
 				return nil // new coin, not a transfer
 			}

@@ -291,23 +291,23 @@ func ReadTokenTransfers(name string, r io.Reader, fn func(line int, row *TokenTr
 	}
 }
 
-// ReadTraces calls fn for every row of a traces.csv, as a tracing.Trace:
+// ReadTraces calls fn for every row of a traces.csv, as a tracing.Frame:
 // a status column of 0 marks the row reverted (ethereum-etl sets it for a
-// failed frame and everything under it). The Trace is reused between
+// failed frame and everything under it). The Frame is reused between
 // calls, its TraceAddress included: copy what you keep.
-func ReadTraces(name string, r io.Reader, fn func(line int, row *tracing.Trace) error) error {
+func ReadTraces(name string, r io.Reader, fn func(line int, row *tracing.Frame) error) error {
 	t, err := newTable(name, r, traceRequired, traceOptional)
 	if err != nil {
 		return err
 	}
-	var tr tracing.Trace
+	var tr tracing.Frame
 	path := make([]uint32, 0, 8)
 	for {
 		ok, err := t.next()
 		if !ok || err != nil {
 			return err
 		}
-		tr = tracing.Trace{}
+		tr = tracing.Frame{}
 		if tr.Block, err = t.uint("block_number", 64); err != nil {
 			return err
 		}
