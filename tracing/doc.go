@@ -35,4 +35,42 @@
 // poison conserves taint exactly: taint sourced = taint held + taint
 // burned, to the base unit; poison also counts the clean value it turns
 // tainted. [Engine.Check] verifies it.
+//
+// # Traversal
+//
+// [Trace] runs a [Request] over a stream of transfers with an Engine and
+// returns a [Graph]: the addresses reached (nodes, with their hop, taint
+// and labels), the transfers that carried taint to them (edges), the
+// cross-chain exits and the deposit alerts. Its rules:
+//
+//   - Forward follows value out of the seeds in chain order; Backward
+//     runs the same engine over the mirror of the stream (latest
+//     transaction first, every transfer's from and to swapped, a wrap read
+//     as an unwrap and back, fees left out), so the taint of an address is
+//     the part of what it sent towards the seeds that the policy
+//     attributes to it. Edges are always written as they happened.
+//   - An edge is a transfer that carries taint: at least MinValue of it
+//     when set. Taint below MinValue, and taint spent on gas, stops at
+//     the receiver without an edge. A node's hop is the fewest edges from
+//     a seed (seed addresses and the senders of seed transactions are at
+//     hop 0).
+//   - Stop points keep the taint that arrives there (it never leaves, and
+//     taint conservation still holds: Totals.Stopped): addresses at
+//     MaxHops, addresses labelled Hub (unless Bounds.ThroughHubs), the
+//     bridges and routers of exits the request's ExitDetector recognises,
+//     and the counterparties of a swap. A seed is never a stop.
+//   - Swaps and wraps: within one transaction, when an address sends
+//     tainted asset A to others and receives a different asset B from
+//     others, the taint of A stops at A's receivers and goes on in B: each
+//     transfer of B to the address gets floor(b × taintA ÷ amountA) more
+//     taint (the largest over the assets A it sent; at most its amount),
+//     turned tainted in its holding as continued taint (Totals.Continued).
+//     A wrap (ETH to the WETH contract, WETH minted back) and an unwrap
+//     (WETH burned, ETH paid back) are swaps by that rule.
+//   - Noise: zero-value transfers are never edges; with KnownTokens set,
+//     a token transfer out of an address that neither sent its
+//     transaction nor made a call with value in it, of a token not known,
+//     is taken as spoofed and left out. Addresses are compared in full.
+//   - Alerts (forward): a followed edge arriving at a registered deposit
+//     address with taint at or above the threshold of its asset.
 package tracing

@@ -62,6 +62,11 @@ type holding struct {
 	head     int
 	poisoned bool
 	key      holdingKey
+	// stopped is taint that arrived at a stop point of a trace (a hub, the
+	// hop bound, an exit, a swap's input): it stays with the holding and
+	// never leaves, outside balance and lots, which count its value as
+	// clean.
+	stopped uint256.Int
 }
 
 type lot struct {
@@ -92,18 +97,21 @@ func (w *wide) big() *big.Int {
 }
 
 type totals struct {
-	sourced, created, burned, unseen wide
+	sourced, created, burned, unseen, continued, stopped wide
 }
 
 // Totals is the taint ledger of one asset, in its base unit. For every
-// policy Sourced + Created = Held + Burned; Created is zero for all
-// policies but poison.
+// policy Sourced + Created + Continued = Held + Burned; Created is zero
+// for all policies but poison, Continued zero outside a trace's swap and
+// wrap continuation.
 type Totals struct {
-	Sourced *big.Int // taint emitted at seeds beyond the taint the seeds' holdings held
-	Created *big.Int // clean value poison turned tainted
-	Burned  *big.Int // taint destroyed by transfers that debit without crediting
-	Held    *big.Int // taint held, summed over all holdings
-	Unseen  *big.Int // clean opening balances assumed for debits larger than the seen balance
+	Sourced   *big.Int // taint emitted at seeds beyond the taint the seeds' holdings held
+	Created   *big.Int // clean value poison turned tainted
+	Continued *big.Int // taint carried over from another asset by a swap, wrap or unwrap (Trace)
+	Burned    *big.Int // taint destroyed by transfers that debit without crediting
+	Held      *big.Int // taint held, summed over all holdings, stopped taint included
+	Stopped   *big.Int // the part of Held that arrived at a trace's stop points and stays there
+	Unseen    *big.Int // clean opening balances assumed for debits larger than the seen balance
 }
 
 // NewEngine returns an empty engine applying policy p.
@@ -233,12 +241,24 @@ func (e *Engine) holdingIndex(k holdingKey) uint32 {
 // failed Apply moves nothing (it may leave the holdings it looked up
 // registered, empty).
 func (e *Engine) Apply(t *Transfer) (uint256.Int, error) {
+	moved, _, err := e.apply(t, nil)
+	return moved, err
+}
+
+// stopFunc decides, for a transfer carrying taint moved (not zero) to a
+// credited address, whether the taint stops at the receiver.
+type stopFunc func(t *Transfer, moved *uint256.Int) bool
+
+// apply is Apply with stop points: when stop is not nil and says so, the
+// taint the transfer carries is credited to the receiver as stopped taint
+// (it never leaves) and the value as clean. It reports whether it did.
+func (e *Engine) apply(t *Transfer, stop stopFunc) (uint256.Int, bool, error) {
 	var moved uint256.Int
 	if err := t.Validate(); err != nil {
-		return moved, err
+		return moved, false, err
 	}
 	if t.Amount.IsZero() {
-		return moved, nil
+		return moved, false, nil
 	}
 	debit, credit := t.Effects()
 	aid := e.assetID(&t.Asset)
@@ -251,7 +271,7 @@ func (e *Engine) Apply(t *Transfer) (uint256.Int, error) {
 		if !debit || ti != fi {
 			var sum uint256.Int
 			if _, over := sum.AddOverflow(&e.holdings[ti].balance, &t.Amount); over {
-				return moved, bulwark.Invalid("amount", "transaction %s (block %d) credits %s with %s of %s, past 2^256: no asset has that supply",
+				return moved, false, bulwark.Invalid("amount", "transaction %s (block %d) credits %s with %s of %s, past 2^256: no asset has that supply",
 					t.TxHash.Hex(), t.Block, t.To.Hex(), t.Amount.Dec(), t.Asset)
 			}
 		}
@@ -273,12 +293,119 @@ func (e *Engine) Apply(t *Transfer) (uint256.Int, error) {
 			e.scratch = append(e.scratch[:0], lot{amount: t.Amount, tainted: true})
 		}
 	}
+	stopped := false
 	if credit {
-		e.deposit(&e.holdings[ti], &t.Amount, &moved, tot)
+		if stop != nil && !moved.IsZero() && stop(t, &moved) {
+			stopped = true
+			e.depositStopped(&e.holdings[ti], &t.Amount, &moved, tot)
+		} else {
+			e.deposit(&e.holdings[ti], &t.Amount, &moved, tot)
+		}
 	} else {
 		tot.burned.add(&moved)
 	}
-	return moved, nil
+	return moved, stopped, nil
+}
+
+// depositStopped credits amount a to h as clean value and its taint to
+// h's stopped taint. A poisoned holding stays wholly tainted: the value
+// arriving is clean turned tainted.
+func (e *Engine) depositStopped(h *holding, a, taint *uint256.Int, tot *totals) {
+	h.balance.Add(&h.balance, a)
+	h.stopped.Add(&h.stopped, taint)
+	tot.stopped.add(taint)
+	switch {
+	case e.policy == Poison:
+		if h.poisoned {
+			tot.created.add(a)
+			h.tainted.Set(&h.balance)
+		}
+	case e.policy.lots():
+		h.pushLot(a, false)
+	}
+}
+
+// pushLot adds a lot newer than every other, merged with the newest when
+// of the same kind.
+func (h *holding) pushLot(a *uint256.Int, tainted bool) {
+	if n := len(h.lots); n > h.head && h.lots[n-1].tainted == tainted {
+		h.lots[n-1].amount.Add(&h.lots[n-1].amount, a)
+		return
+	}
+	h.lots = append(h.lots, lot{amount: *a, tainted: tainted})
+}
+
+// inject turns up to c of the clean value of (addr, asset) tainted (the
+// newest value, under FIFO and LIFO), counted as continued taint, or, when
+// stopped, adds c to the holding's stopped taint. It returns the taint
+// added: at most the holding's clean balance unless stopped.
+func (e *Engine) inject(addr common.Address, a *Asset, c *uint256.Int, stopped bool) uint256.Int {
+	var added uint256.Int
+	if c.IsZero() {
+		return added
+	}
+	aid := e.assetID(a)
+	tot := &e.totals[aid]
+	h := &e.holdings[e.holdingIndex(holdingKey{addr, aid})]
+	if stopped {
+		h.stopped.Add(&h.stopped, c)
+		tot.stopped.add(c)
+		tot.continued.add(c)
+		return *c
+	}
+	var clean uint256.Int
+	clean.Sub(&h.balance, &h.tainted)
+	added.Set(c)
+	if clean.Lt(&added) {
+		added.Set(&clean)
+	}
+	if added.IsZero() {
+		return added
+	}
+	tot.continued.add(&added)
+	switch {
+	case e.policy == Poison:
+		var turned uint256.Int
+		turned.Sub(&clean, &added)
+		tot.created.add(&turned)
+		h.tainted.Set(&h.balance)
+		h.poisoned = true
+	case e.policy.lots():
+		h.tainted.Add(&h.tainted, &added)
+		h.taintNewest(&added)
+	default:
+		h.tainted.Add(&h.tainted, &added)
+	}
+	return added
+}
+
+// taintNewest turns the newest c of clean value in h's lots tainted (c ≤
+// the clean lots' sum).
+func (h *holding) taintNewest(c *uint256.Int) {
+	var need uint256.Int
+	need.Set(c)
+	var tail uint256.Int // the value from lot i on that ends up tainted
+	i := len(h.lots)
+	var keepClean uint256.Int
+	for i > h.head && !need.IsZero() {
+		i--
+		l := &h.lots[i]
+		if !l.tainted && l.amount.Gt(&need) {
+			keepClean.Sub(&l.amount, &need)
+			tail.Add(&tail, &need)
+			need.Clear()
+			break
+		}
+		tail.Add(&tail, &l.amount)
+		if !l.tainted {
+			need.Sub(&need, &l.amount)
+		}
+	}
+	h.lots = h.lots[:i]
+	if !keepClean.IsZero() {
+		h.pushLot(&keepClean, false)
+	}
+	h.pushLot(&tail, true)
 }
 
 func (e *Engine) isSeed(t *Transfer) bool {
@@ -453,22 +580,46 @@ func (e *Engine) Holdings(fn func(h Holding, balance, tainted *uint256.Int)) {
 	}
 }
 
+// eachTaint calls fn for every holding with its taint and stopped taint.
+func (e *Engine) eachTaint(fn func(addr common.Address, a *Asset, tainted, stopped *uint256.Int)) {
+	for i := range e.holdings {
+		h := &e.holdings[i]
+		fn(h.key.addr, &e.assets[h.key.asset], &h.tainted, &h.stopped)
+	}
+}
+
+// Stopped returns the taint that arrived at (addr, asset) at a trace's
+// stop point and stays there.
+func (e *Engine) Stopped(addr common.Address, a Asset) uint256.Int {
+	id, ok := e.assetIDs[a]
+	if !ok {
+		return uint256.Int{}
+	}
+	i, ok := e.index[holdingKey{addr, id}]
+	if !ok {
+		return uint256.Int{}
+	}
+	return e.holdings[i].stopped
+}
+
 // Assets returns the assets the engine has seen, in the order first seen.
 func (e *Engine) Assets() []Asset { return slices.Clone(e.assets) }
 
 // Totals returns the taint ledger of asset a (all zero when unseen).
 func (e *Engine) Totals(a Asset) Totals {
-	t := Totals{Sourced: new(big.Int), Created: new(big.Int), Burned: new(big.Int), Held: new(big.Int), Unseen: new(big.Int)}
+	t := Totals{Sourced: new(big.Int), Created: new(big.Int), Continued: new(big.Int), Burned: new(big.Int), Held: new(big.Int), Stopped: new(big.Int), Unseen: new(big.Int)}
 	id, ok := e.assetIDs[a]
 	if !ok {
 		return t
 	}
 	tot := &e.totals[id]
 	t.Sourced, t.Created, t.Burned, t.Unseen = tot.sourced.big(), tot.created.big(), tot.burned.big(), tot.unseen.big()
+	t.Continued, t.Stopped = tot.continued.big(), tot.stopped.big()
 	var held wide
 	for i := range e.holdings {
 		if e.holdings[i].key.asset == id {
 			held.add(&e.holdings[i].tainted)
+			held.add(&e.holdings[i].stopped)
 		}
 	}
 	t.Held = held.big()
@@ -476,8 +627,9 @@ func (e *Engine) Totals(a Asset) Totals {
 }
 
 // Check verifies the engine's invariants and returns an EINTERNAL error
-// naming the first one broken: per asset Sourced + Created = Held +
-// Burned and Created = 0 unless the policy is poison; per holding tainted
+// naming the first one broken: per asset Sourced + Created + Continued =
+// Held + Burned (stopped taint held), the stopped taint summing to its
+// ledger, and Created = 0 unless the policy is poison; per holding tainted
 // ≤ balance, a poisoned holding wholly tainted, and the lots summing to
 // the balance and the taint, non-empty and merged.
 func (e *Engine) Check() error {
@@ -513,16 +665,23 @@ func (e *Engine) Check() error {
 		}
 	}
 	held := make([]wide, len(e.assets))
+	stopped := make([]wide, len(e.assets))
 	for i := range e.holdings {
 		held[e.holdings[i].key.asset].add(&e.holdings[i].tainted)
+		held[e.holdings[i].key.asset].add(&e.holdings[i].stopped)
+		stopped[e.holdings[i].key.asset].add(&e.holdings[i].stopped)
 	}
 	for id, a := range e.assets {
 		tot := &e.totals[id]
 		in := new(big.Int).Add(tot.sourced.big(), tot.created.big())
+		in.Add(in, tot.continued.big())
 		out := new(big.Int).Add(held[id].big(), tot.burned.big())
 		if in.Cmp(out) != 0 {
-			return bulwark.Errorf(bulwark.EINTERNAL, "taint of %s is not conserved: sourced %s + created %s ≠ held %s + burned %s",
-				a, tot.sourced.big(), tot.created.big(), held[id].big(), tot.burned.big())
+			return bulwark.Errorf(bulwark.EINTERNAL, "taint of %s is not conserved: sourced %s + created %s + continued %s ≠ held %s + burned %s",
+				a, tot.sourced.big(), tot.created.big(), tot.continued.big(), held[id].big(), tot.burned.big())
+		}
+		if stopped[id].big().Cmp(tot.stopped.big()) != 0 {
+			return bulwark.Errorf(bulwark.EINTERNAL, "stopped taint of %s: holdings hold %s, the ledger says %s", a, stopped[id].big(), tot.stopped.big())
 		}
 		if e.policy != Poison && (tot.created.hi != 0 || !tot.created.lo.IsZero()) {
 			return bulwark.Errorf(bulwark.EINTERNAL, "%s created %s taint of %s", e.policy, tot.created.big(), a)

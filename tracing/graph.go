@@ -134,7 +134,8 @@ type Edge struct {
 	Amount string `json:"amount"`
 	Taint  string `json:"taint"`
 	Policy Policy `json:"policy"`
-	// Hop is the hop count of To.
+	// Hop is the hop count of the address the edge reached: To in a
+	// forward trace, From in a backward one.
 	Hop int `json:"hop"`
 }
 
@@ -240,4 +241,11 @@ type Request struct {
 	// in base units; the entry under "" applies to assets not listed; no
 	// entry at all means any taint alerts.
 	Thresholds map[string]*uint256.Int
+	// KnownTokens are the token contracts recognised as genuine (the
+	// chain's wrapped native token always is). When set, a token transfer
+	// that looks spoofed (out of an address that neither sent its
+	// transaction nor made a call with value in it) of a token not listed
+	// is address-poisoning noise and left out; unset, only zero-value
+	// transfers are.
+	KnownTokens []common.Address
 }

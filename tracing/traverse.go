@@ -1,0 +1,816 @@
+package tracing
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
+)
+
+// Hop bounds of a trace.
+const (
+	// DefaultMaxHops is the hop bound of a request that gives none.
+	DefaultMaxHops = 5
+	// MaxMaxHops is the largest hop bound a request may give: a peel chain
+	// longer than that is followed in pieces, from a later seed.
+	MaxMaxHops = 1000
+)
+
+// Stop reasons (Node.Stop): why a trace did not go on from an address.
+const (
+	StopHub     = "hub"      // labelled as a hub (exchange, router, bridge, mixer)
+	StopMaxHops = "max-hops" // reached at the hop bound
+	StopExit    = "exit"     // a bridge or cross-chain swap took the value off the chain
+	StopSwap    = "swap"     // the counterparty of a swap: the taint went on in the asset swapped to
+)
+
+// stopRank orders stop reasons: a node keeps the highest it was given.
+func stopRank(s string) int {
+	switch s {
+	case StopExit:
+		return 4
+	case StopHub:
+		return 3
+	case StopMaxHops:
+		return 2
+	case StopSwap:
+		return 1
+	}
+	return 0
+}
+
+// Validate reports a request Trace cannot run, naming the field and the
+// fix: no seed, a zero seed, an unknown policy or direction, a hop bound
+// below 0 or above MaxMaxHops, a minimum value that is not a whole number
+// (or disagrees with MinValue), a window whose end comes before its start,
+// a deposit address given twice or zero, or a threshold under a key that
+// is not an asset key.
+func (r *Request) Validate() error {
+	_, err := r.normalize()
+	return err
+}
+
+// normalize validates r and returns it with its defaults filled in:
+// Direction forward, MaxHops DefaultMaxHops, MinValue parsed from
+// Bounds.MinValue (and Bounds.MinValue written from MinValue).
+func (r *Request) normalize() (Request, error) {
+	n := *r
+	if n.Chain == 0 {
+		return n, bulwark.Invalid("chain", "chain id 0 is not a chain: give the chain's EIP-155 id (1 for Ethereum mainnet)")
+	}
+	if len(n.SeedAddresses) == 0 && len(n.SeedTxs) == 0 {
+		return n, bulwark.Invalid("seeds", "a trace needs at least one seed: give the thief's addresses or the theft's transaction hashes")
+	}
+	for i, a := range n.SeedAddresses {
+		if a == (common.Address{}) {
+			return n, bulwark.Invalid("seeds", "seed address %d is the zero address: give the address the stolen value left from or arrived at", i+1)
+		}
+	}
+	for i, h := range n.SeedTxs {
+		if h == (common.Hash{}) {
+			return n, bulwark.Invalid("seeds", "seed transaction %d is the zero hash: give the 32-byte hash of the theft's transaction", i+1)
+		}
+	}
+	if n.Policy < Poison || n.Policy > CleanFirst {
+		return n, bulwark.Invalid("policy", "unknown taint policy %d: use poison, haircut, fifo, lifo, dirty-first or clean-first", int(n.Policy))
+	}
+	switch n.Direction {
+	case "":
+		n.Direction = Forward
+	case Forward, Backward:
+	default:
+		return n, bulwark.Invalid("direction", "unknown direction %q: use forward (where did it go) or backward (where did it come from)", string(n.Direction))
+	}
+	b := &n.Bounds
+	switch {
+	case b.MaxHops == 0:
+		b.MaxHops = DefaultMaxHops
+	case b.MaxHops < 0 || b.MaxHops > MaxMaxHops:
+		return n, bulwark.Invalid("maxHops", "a hop bound of %d is out of range: give 1 to %d (0 for the default, %d)", b.MaxHops, MaxMaxHops, DefaultMaxHops)
+	}
+	if b.MinValue != "" {
+		var v uint256.Int
+		if err := v.SetFromDecimal(b.MinValue); err != nil || strings.HasPrefix(b.MinValue, "+") {
+			return n, bulwark.Invalid("minValue", "minimum value %q is not a whole number of base units (wei, token units) from 0 to 2^256-1: write it in decimal, e.g. 1000000000000000000 for 1 ETH", bulwark.Echo(b.MinValue))
+		}
+		if n.MinValue != nil && !n.MinValue.Eq(&v) {
+			return n, bulwark.Invalid("minValue", "the minimum value is given twice, %s and %s: give it once", b.MinValue, n.MinValue.Dec())
+		}
+		n.MinValue = &v
+	}
+	if n.MinValue != nil {
+		if n.MinValue.IsZero() {
+			n.MinValue = nil
+			b.MinValue = ""
+		} else {
+			b.MinValue = n.MinValue.Dec()
+		}
+	}
+	if b.ToBlock != 0 && b.FromBlock > b.ToBlock {
+		return n, bulwark.Invalid("toBlock", "the block window ends (block %d) before it starts (block %d): give toBlock ≥ fromBlock, or 0 for the last block", b.ToBlock, b.FromBlock)
+	}
+	if b.FromTime < 0 || b.ToTime < 0 {
+		return n, bulwark.Invalid("fromTime", "a time bound is negative: give Unix seconds, or 0 for no bound")
+	}
+	if b.ToTime != 0 && b.FromTime > b.ToTime {
+		return n, bulwark.Invalid("toTime", "the time window ends (%d) before it starts (%d): give toTime ≥ fromTime, or 0 for no bound", b.ToTime, b.FromTime)
+	}
+	seen := map[common.Address]bool{}
+	for i, d := range n.Deposits {
+		if d.Address == (common.Address{}) {
+			return n, bulwark.Invalid("deposits", "deposit address %d is the zero address: give the exchange's deposit address", i+1)
+		}
+		if seen[d.Address] {
+			return n, bulwark.Invalid("deposits", "deposit address %s is registered twice: give each once", strings.ToLower(d.Address.Hex()))
+		}
+		seen[d.Address] = true
+	}
+	for k, v := range n.Thresholds {
+		if v == nil {
+			return n, bulwark.Invalid("thresholds", "the threshold for %q has no value: give an amount in base units", k)
+		}
+		if k == "" {
+			continue
+		}
+		if _, err := ParseAsset(k); err != nil {
+			return n, bulwark.Invalid("thresholds", "threshold key %q is not an asset key: write native:CHAIN, erc20:CHAIN:CONTRACT, … or \"\" for the default", bulwark.Echo(k))
+		}
+	}
+	return n, nil
+}
+
+// Trace follows value from the request's seeds through transfers, which
+// must be ordered by Compare and on the request's chain, and returns the
+// graph of what it reached. See the package documentation (Traversal) for
+// the rules. Bad input (an invalid request, transfers out of order, on
+// another chain or invalid) is an EINVALID error naming it; a cancelled
+// ctx stops the trace with ctx's error.
+func Trace(ctx context.Context, transfers []Transfer, req Request) (*Graph, error) {
+	g, _, err := trace(ctx, transfers, req)
+	return g, err
+}
+
+// trace is Trace, also returning the engine (tests check its invariants).
+func trace(ctx context.Context, transfers []Transfer, req Request) (*Graph, *Engine, error) {
+	r, err := req.normalize()
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := NewEngine(r.Policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr := newTracer(&r, e, transfers)
+	if err := tr.run(ctx); err != nil {
+		return nil, nil, err
+	}
+	return tr.graph(), e, nil
+}
+
+// node is the traversal's state of one address reached.
+type node struct {
+	hop      int
+	stop     string
+	seed     bool
+	hub      bool
+	labels   []Label
+	received map[Asset]*uint256.Int
+}
+
+// edgeRec is an edge as the traversal keeps it: the transfer (its index in
+// the stream as given) and the taint it carried.
+type edgeRec struct {
+	idx   int
+	taint uint256.Int
+	hop   int32
+}
+
+// swapIn is a tainted input of a possible swap: taint of asset that addr
+// sent into a transaction's counterparties.
+type swapIn struct {
+	addr  common.Address
+	asset Asset
+	taint uint256.Int
+}
+
+// decision is what the stop callback decided about the transfer being
+// applied.
+type decision struct {
+	follow bool   // the edge is recorded and its receiver reached
+	stop   string // the stop reason at the receiver, if any
+	hop    int    // the receiver's hop
+	exit   *Exit
+}
+
+type tracer struct {
+	req       *Request
+	e         *Engine
+	stream    []Transfer
+	backward  bool
+	minValue  *uint256.Int
+	nodes     map[common.Address]*node
+	edges     []edgeRec
+	exits     []Exit
+	alerts    []Alert
+	deposits  map[common.Address]string
+	known     map[common.Address]bool
+	assetKeys map[Asset]string
+
+	// The transaction being applied: its transfers (mirrored when
+	// backward, noise left out) and their indices in stream.
+	txbuf   []Transfer
+	txidx   []int
+	txMoved []uint256.Int // per txbuf entry, the taint the engine moved
+	swapIns []swapIn
+	segment int // len(edges) when the transaction began
+	dec     decision
+	stopFn  stopFunc
+}
+
+func newTracer(r *Request, e *Engine, stream []Transfer) *tracer {
+	tr := &tracer{req: r, e: e, stream: stream, backward: r.Direction == Backward, minValue: r.MinValue,
+		nodes: map[common.Address]*node{}, deposits: map[common.Address]string{}, assetKeys: map[Asset]string{}}
+	tr.stopFn = tr.decide
+	for _, a := range r.SeedAddresses {
+		e.SeedAddress(a)
+		n := tr.nodeOf(a, 0)
+		n.seed, n.hop = true, 0
+	}
+	for _, h := range r.SeedTxs {
+		e.SeedTransaction(h)
+	}
+	for _, d := range r.Deposits {
+		tr.deposits[d.Address] = d.Label
+	}
+	if len(r.KnownTokens) != 0 {
+		tr.known = map[common.Address]bool{}
+		for _, c := range r.KnownTokens {
+			tr.known[c] = true
+		}
+		if w, ok := DefaultWrappedNatives()[r.Chain]; ok {
+			tr.known[w] = true
+		}
+	}
+	return tr
+}
+
+// nodeOf returns the node of addr, creating it at hop when new.
+func (tr *tracer) nodeOf(addr common.Address, hop int) *node {
+	if n, ok := tr.nodes[addr]; ok {
+		return n
+	}
+	n := &node{hop: hop}
+	if tr.req.Labeler != nil {
+		n.labels = slices.Clone(tr.req.Labeler.Labels(addr))
+		slices.SortFunc(n.labels, func(a, b Label) int {
+			if c := strings.Compare(a.Source, b.Source); c != 0 {
+				return c
+			}
+			if c := strings.Compare(a.Name, b.Name); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Category, b.Category)
+		})
+		for _, l := range n.labels {
+			n.hub = n.hub || l.Hub
+		}
+	}
+	tr.nodes[addr] = n
+	return n
+}
+
+// hopOf returns the hop of an address that sends taint: its node's, or 0
+// for one that is not a node (the sender of a seed transaction).
+func (tr *tracer) hopOf(addr common.Address) int {
+	if n, ok := tr.nodes[addr]; ok {
+		return n.hop
+	}
+	return tr.nodeOf(addr, 0).hop
+}
+
+// txKey reports whether a and b belong to the same transaction.
+func sameTx(a, b *Transfer) bool {
+	return a.Block == b.Block && a.TxIndex == b.TxIndex && a.TxHash == b.TxHash && a.Chain == b.Chain
+}
+
+// run applies the stream transaction by transaction, forward from the
+// first or, backward, mirrored from the last.
+func (tr *tracer) run(ctx context.Context) error {
+	s := tr.stream
+	for i := range s {
+		if s[i].Chain != tr.req.Chain {
+			return bulwark.Invalid("transfers", "transfer %d (transaction %s) is on chain %d, the trace on chain %d: give the transfers of one chain", i, s[i].TxHash.Hex(), s[i].Chain, tr.req.Chain)
+		}
+		if i > 0 && Compare(&s[i-1], &s[i]) > 0 {
+			return bulwark.Invalid("transfers", "transfer %d (block %d, transaction %s) comes before transfer %d (block %d): order the transfers by tracing.Compare", i, s[i].Block, s[i].TxHash.Hex(), i-1, s[i-1].Block)
+		}
+	}
+	b := &tr.req.Bounds
+	inWindow := func(t *Transfer) bool {
+		return t.Block >= b.FromBlock && (b.ToBlock == 0 || t.Block <= b.ToBlock) &&
+			(b.FromTime == 0 || t.Time >= b.FromTime) && (b.ToTime == 0 || t.Time <= b.ToTime)
+	}
+	done := 0
+	if !tr.backward {
+		for i := 0; i < len(s); {
+			j := i + 1
+			for j < len(s) && sameTx(&s[i], &s[j]) {
+				j++
+			}
+			if b.ToBlock != 0 && s[i].Block > b.ToBlock {
+				break
+			}
+			if inWindow(&s[i]) {
+				if err := tr.runTx(i, j); err != nil {
+					return err
+				}
+			}
+			if done += j - i; done >= 1<<16 {
+				done = 0
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			i = j
+		}
+	} else {
+		for j := len(s); j > 0; {
+			i := j - 1
+			for i > 0 && sameTx(&s[i-1], &s[j-1]) {
+				i--
+			}
+			if inWindow(&s[i]) {
+				if err := tr.runTx(i, j); err != nil {
+					return err
+				}
+			}
+			if done += j - i; done >= 1<<16 {
+				done = 0
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			j = i
+		}
+		// Edges were recorded latest transaction first.
+		slices.SortFunc(tr.edges, func(a, b edgeRec) int { return a.idx - b.idx })
+		slices.Reverse(tr.exits)
+	}
+	return nil
+}
+
+// mirror returns t reversed in time: from and to swapped, a wrap (a mint)
+// an unwrap (a burn) and back.
+func mirror(t *Transfer) Transfer {
+	m := *t
+	m.From, m.To = t.To, t.From
+	switch t.Kind {
+	case Wrap:
+		m.Kind = Unwrap
+	case Unwrap:
+		m.Kind = Wrap
+	}
+	return m
+}
+
+// runTx applies the transfers stream[i:j] of one transaction.
+func (tr *tracer) runTx(i, j int) error {
+	tr.txbuf, tr.txidx = tr.txbuf[:0], tr.txidx[:0]
+	for k := i; k < j; k++ {
+		t := &tr.stream[k]
+		if t.Amount.IsZero() {
+			continue // zero-value transfers move nothing: address-poisoning noise
+		}
+		if tr.backward {
+			if t.Kind == GasTip || t.Kind == BaseFeeBurn {
+				continue // fees are not where value came from
+			}
+			kk := i + j - 1 - k
+			t = &tr.stream[kk]
+			if t.Amount.IsZero() || t.Kind == GasTip || t.Kind == BaseFeeBurn {
+				continue
+			}
+			tr.txbuf = append(tr.txbuf, mirror(t))
+			tr.txidx = append(tr.txidx, kk)
+			continue
+		}
+		tr.txbuf = append(tr.txbuf, *t)
+		tr.txidx = append(tr.txidx, k)
+	}
+	if tr.known != nil {
+		tr.dropSpoofed()
+	}
+	tr.swapIns = tr.swapIns[:0]
+	tr.segment = len(tr.edges)
+	tr.txMoved = slices.Grow(tr.txMoved[:0], len(tr.txbuf))[:len(tr.txbuf)]
+	for k := range tr.txbuf {
+		t := &tr.txbuf[k]
+		tr.dec = decision{}
+		moved, _, err := tr.e.apply(t, tr.stopFn)
+		if err != nil {
+			return wrapTransferErr(err, tr.txidx[k], &tr.stream[tr.txidx[k]])
+		}
+		tr.txMoved[k] = moved
+		if moved.IsZero() {
+			continue
+		}
+		_, credit := t.Effects()
+		if !credit {
+			// A burn: the base fee, a token burned, an unwrap. The taint
+			// is destroyed; a burn is an edge (to the zero address or the
+			// wrapped token's contract), and when the burner gets another
+			// asset back in the transaction (an unwrap, a redemption) a
+			// swap's input.
+			if t.Kind == BaseFeeBurn || (tr.minValue != nil && moved.Lt(tr.minValue)) {
+				continue
+			}
+			hop := tr.hopOf(t.From) + 1
+			n := tr.nodeOf(t.To, hop)
+			n.hop = min(n.hop, hop)
+			tr.dec = decision{follow: true, hop: n.hop}
+			if tr.receivesOther(t.From, &t.Asset) {
+				tr.swapIns = append(tr.swapIns, swapIn{addr: t.From, asset: t.Asset, taint: moved})
+				tr.dec.stop = StopSwap
+			}
+		}
+		if !tr.dec.follow {
+			continue
+		}
+		n := tr.nodes[t.To]
+		if rank := stopRank(tr.dec.stop); rank > stopRank(n.stop) {
+			n.stop = tr.dec.stop
+		}
+		n.addReceived(&t.Asset, &moved)
+		tr.edges = append(tr.edges, edgeRec{idx: tr.txidx[k], taint: moved, hop: int32(tr.dec.hop)})
+		if tr.dec.exit != nil {
+			x := tr.dec.exit
+			x.TxHash, x.Block, x.Time, x.From = t.TxHash, t.Block, t.Time, t.From
+			if x.Via == (common.Address{}) {
+				x.Via = t.To
+			}
+			if x.Service == "" && len(n.labels) > 0 {
+				x.Service = n.labels[0].Name
+			}
+			x.Asset, x.Amount, x.Taint = tr.assetKey(&t.Asset), t.Amount.Dec(), moved.Dec()
+			tr.exits = append(tr.exits, *x)
+		}
+		if tr.dec.stop == StopSwap && credit {
+			tr.swapIns = append(tr.swapIns, swapIn{addr: t.From, asset: t.Asset, taint: moved})
+		}
+	}
+	if len(tr.swapIns) != 0 {
+		tr.continueSwaps()
+	}
+	if !tr.backward && len(tr.deposits) != 0 {
+		tr.alert()
+	}
+	return nil
+}
+
+func wrapTransferErr(err error, i int, t *Transfer) error {
+	if be, ok := err.(*bulwark.Error); ok && be.Code == bulwark.EINVALID {
+		return bulwark.Invalid("transfers", "transfer %d (block %d, transaction %s): %s", i, t.Block, t.TxHash.Hex(), bulwark.ErrorMessage(err))
+	}
+	return err
+}
+
+func (n *node) addReceived(a *Asset, x *uint256.Int) {
+	if n.received == nil {
+		n.received = map[Asset]*uint256.Int{}
+	}
+	if r, ok := n.received[*a]; ok {
+		r.Add(r, x)
+		return
+	}
+	v := *x
+	n.received[*a] = &v
+}
+
+// decide is the engine's stop callback: whether the taint t carries is
+// followed to t.To, and whether it stops there.
+func (tr *tracer) decide(t *Transfer, moved *uint256.Int) bool {
+	d := &tr.dec
+	if t.From == t.To {
+		return false // a self-transfer changes nothing
+	}
+	if t.Kind == GasTip {
+		return true // taint spent on gas stops at the fee recipient, unfollowed
+	}
+	if tr.minValue != nil && moved.Lt(tr.minValue) {
+		return true // below the minimum: not followed
+	}
+	d.follow = true
+	hop := tr.hopOf(t.From) + 1
+	n := tr.nodeOf(t.To, hop)
+	if n.seed {
+		d.hop = 0
+		return false
+	}
+	n.hop = min(n.hop, hop)
+	d.hop = n.hop
+	if !tr.backward && tr.req.Exits != nil {
+		if x, ok := tr.req.Exits.Exit(t); ok {
+			d.exit, d.stop = &x, StopExit
+			return true
+		}
+	}
+	if tr.receivesOther(t.From, &t.Asset) {
+		d.stop = StopSwap
+		return true
+	}
+	if n.hub && !tr.req.Bounds.ThroughHubs {
+		d.stop = StopHub
+		return true
+	}
+	if n.hop >= tr.req.Bounds.MaxHops {
+		d.stop = StopMaxHops
+		return true
+	}
+	return false
+}
+
+// receivesOther reports whether addr, in the transaction being applied,
+// receives from another address an asset other than a (what makes its
+// sending a a swap's input). Fees are not counted.
+func (tr *tracer) receivesOther(addr common.Address, a *Asset) bool {
+	for k := range tr.txbuf {
+		u := &tr.txbuf[k]
+		if u.To == addr && u.From != addr && u.Asset != *a && u.Kind != GasTip && u.Kind != BaseFeeBurn {
+			if _, credit := u.Effects(); credit {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// continueSwaps carries the taint of the transaction's swap inputs onto
+// what their senders received in other assets: each such transfer of
+// amount b to a sender that sent assets A with taint tA of amount aA gets
+// max over A of floor(b × tA ÷ aA) more taint (at most its clean part),
+// turned tainted in the receiver's holding (continued taint).
+func (tr *tracer) continueSwaps() {
+	type in struct {
+		addr          common.Address
+		asset         Asset
+		amount, taint uint256.Int
+	}
+	var ins []in
+	for _, s := range tr.swapIns {
+		found := false
+		for k := range ins {
+			if ins[k].addr == s.addr && ins[k].asset == s.asset {
+				ins[k].taint.Add(&ins[k].taint, &s.taint)
+				found = true
+			}
+		}
+		if !found {
+			ins = append(ins, in{addr: s.addr, asset: s.asset, taint: s.taint})
+		}
+	}
+	for k := range ins {
+		for j := range tr.txbuf {
+			u := &tr.txbuf[j]
+			if u.From == ins[k].addr && u.To != u.From && u.Asset == ins[k].asset && u.Kind != GasTip && u.Kind != BaseFeeBurn {
+				ins[k].amount.Add(&ins[k].amount, &u.Amount)
+			}
+		}
+	}
+	resort := false
+	for j := range tr.txbuf {
+		u := &tr.txbuf[j]
+		if u.From == u.To || u.Kind == GasTip || u.Kind == BaseFeeBurn {
+			continue
+		}
+		if _, credit := u.Effects(); !credit {
+			continue
+		}
+		var c uint256.Int
+		for k := range ins {
+			if ins[k].addr != u.To || ins[k].asset == u.Asset || ins[k].amount.IsZero() {
+				continue
+			}
+			var x uint256.Int
+			x.MulDivOverflow(&u.Amount, &ins[k].taint, &ins[k].amount)
+			if x.Gt(&c) {
+				c = x
+			}
+		}
+		if c.IsZero() {
+			continue
+		}
+		moved := &tr.txMoved[j]
+		var room uint256.Int
+		room.Sub(&u.Amount, moved)
+		if room.Lt(&c) {
+			c = room
+		}
+		var total uint256.Int
+		total.Add(moved, &c)
+		if c.IsZero() || (tr.minValue != nil && total.Lt(tr.minValue)) {
+			continue
+		}
+		x := tr.nodes[u.To]
+		stopped := !x.seed && ((x.hub && !tr.req.Bounds.ThroughHubs) || x.hop >= tr.req.Bounds.MaxHops)
+		added := tr.e.inject(u.To, &u.Asset, &c, stopped)
+		if added.IsZero() {
+			continue
+		}
+		x.addReceived(&u.Asset, &added)
+		moved.Add(moved, &added)
+		from := tr.nodeOf(u.From, x.hop+1)
+		if from.stop == "" && !from.seed {
+			from.stop = StopSwap
+		}
+		idx := tr.txidx[j]
+		updated := false
+		for e := tr.segment; e < len(tr.edges); e++ {
+			if tr.edges[e].idx == idx {
+				tr.edges[e].taint = *moved
+				updated = true
+				break
+			}
+		}
+		if !updated {
+			tr.edges = append(tr.edges, edgeRec{idx: idx, taint: *moved, hop: int32(x.hop)})
+			resort = true
+		}
+	}
+	if resort {
+		seg := tr.edges[tr.segment:]
+		if tr.backward {
+			slices.SortFunc(seg, func(a, b edgeRec) int { return b.idx - a.idx })
+		} else {
+			slices.SortFunc(seg, func(a, b edgeRec) int { return a.idx - b.idx })
+		}
+	}
+}
+
+// alert raises an alert for every edge of the transaction that arrived at
+// a deposit address with taint at or above its threshold.
+func (tr *tracer) alert() {
+	for _, er := range tr.edges[tr.segment:] {
+		t := &tr.stream[er.idx]
+		label, ok := tr.deposits[t.To]
+		if !ok {
+			continue
+		}
+		key := tr.assetKey(&t.Asset)
+		th, ok := tr.req.Thresholds[key]
+		if !ok {
+			th = tr.req.Thresholds[""]
+		}
+		threshold := "0"
+		if th != nil {
+			if er.taint.Lt(th) {
+				continue
+			}
+			threshold = th.Dec()
+		}
+		tr.alerts = append(tr.alerts, Alert{Deposit: t.To, Label: label, TxHash: t.TxHash, Block: t.Block, Time: t.Time,
+			Asset: key, Amount: t.Amount.Dec(), Taint: er.taint.Dec(), Threshold: threshold, Policy: tr.req.Policy})
+	}
+}
+
+// dropSpoofed removes from the transaction the token transfers that look
+// spoofed (see the package documentation, Address poisoning): a token not
+// in Request.KnownTokens moved out of an address that neither sent the
+// transaction nor made a call with value in it, when the transaction's
+// sender is known.
+func (tr *tracer) dropSpoofed() {
+	var sender common.Address
+	have := false
+	for k := range tr.txbuf {
+		u := &tr.txbuf[k]
+		if u.Kind == TopLevelCall || u.Kind == GasTip || u.Kind == BaseFeeBurn {
+			sender, have = u.From, true
+			if tr.backward && u.Kind == TopLevelCall {
+				sender = u.To
+			}
+			break
+		}
+	}
+	if !have {
+		return
+	}
+	w := 0
+	for k := range tr.txbuf {
+		u := &tr.txbuf[k]
+		holder := u.From
+		if tr.backward {
+			holder = u.To
+		}
+		if u.Kind == TokenTransfer && holder != (common.Address{}) && holder != sender && !tr.known[u.Asset.Contract] && !tr.calls(holder) {
+			continue
+		}
+		tr.txbuf[w], tr.txidx[w] = tr.txbuf[k], tr.txidx[k]
+		w++
+	}
+	tr.txbuf, tr.txidx = tr.txbuf[:w], tr.txidx[:w]
+}
+
+// calls reports whether addr makes a call with value in the transaction
+// being applied.
+func (tr *tracer) calls(addr common.Address) bool {
+	for k := range tr.txbuf {
+		u := &tr.txbuf[k]
+		if !u.Kind.native() || u.Kind == GasTip || u.Kind == BaseFeeBurn {
+			continue
+		}
+		caller := u.From
+		if tr.backward {
+			caller = u.To
+		}
+		if caller == addr {
+			return true
+		}
+	}
+	return false
+}
+
+func (tr *tracer) assetKey(a *Asset) string {
+	if s, ok := tr.assetKeys[*a]; ok {
+		return s
+	}
+	s := a.String()
+	tr.assetKeys[*a] = s
+	return s
+}
+
+// graph writes the traversal's result.
+func (tr *tracer) graph() *Graph {
+	r := tr.req
+	g := &Graph{Chain: r.Chain, Policy: r.Policy, Direction: r.Direction, Bounds: r.Bounds,
+		Seeds: make([]string, 0, len(r.SeedAddresses)+len(r.SeedTxs)), Exits: tr.exits, Alerts: tr.alerts}
+	for _, a := range r.SeedAddresses {
+		g.Seeds = append(g.Seeds, strings.ToLower(a.Hex()))
+	}
+	for _, h := range r.SeedTxs {
+		g.Seeds = append(g.Seeds, h.Hex())
+	}
+	held := map[common.Address]map[string]string{}
+	tr.e.eachTaint(func(addr common.Address, a *Asset, tainted, stopped *uint256.Int) {
+		if _, ok := tr.nodes[addr]; !ok || (tainted.IsZero() && stopped.IsZero()) {
+			return
+		}
+		var sum uint256.Int
+		sum.Add(tainted, stopped)
+		m := held[addr]
+		if m == nil {
+			m = map[string]string{}
+			held[addr] = m
+		}
+		m[tr.assetKey(a)] = sum.Dec()
+	})
+	addrs := make([]common.Address, 0, len(tr.nodes))
+	for a := range tr.nodes {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, func(a, b common.Address) int {
+		if c := tr.nodes[a].hop - tr.nodes[b].hop; c != 0 {
+			return c
+		}
+		return bytes.Compare(a[:], b[:])
+	})
+	g.Nodes = make([]Node, len(addrs))
+	for i, a := range addrs {
+		n := tr.nodes[a]
+		out := Node{Address: a, Hop: n.hop, Taint: held[a], Labels: n.labels, Stop: n.stop}
+		if out.Taint == nil {
+			out.Taint = map[string]string{}
+		}
+		if out.Labels == nil {
+			out.Labels = []Label{}
+		}
+		if len(n.received) != 0 {
+			out.Received = make(map[string]string, len(n.received))
+			for as, v := range n.received {
+				out.Received[tr.assetKey(&as)] = v.Dec()
+			}
+		}
+		g.Nodes[i] = out
+	}
+	g.Edges = make([]Edge, len(tr.edges))
+	logs := make([]uint32, len(tr.edges))
+	for i := range tr.edges {
+		er := &tr.edges[i]
+		t := &tr.stream[er.idx]
+		e := Edge{Chain: t.Chain, TxHash: t.TxHash, Block: t.Block, Time: t.Time, Kind: t.Kind, From: t.From, To: t.To,
+			Asset: tr.assetKey(&t.Asset), Amount: t.Amount.Dec(), Taint: er.taint.Dec(), Policy: r.Policy, Hop: int(er.hop)}
+		if t.Kind.fromLog() {
+			logs[i] = t.LogIndex
+			e.LogIndex = &logs[i]
+		} else {
+			e.TraceAddress = t.TraceAddress
+		}
+		g.Edges[i] = e
+	}
+	if g.Edges == nil {
+		g.Edges = []Edge{}
+	}
+	return g
+}
