@@ -248,11 +248,20 @@ func deliveryCheck(svc *outbox.Service) httpapi.ReadyCheck {
 // harder as the heap nears the limit and returns freed memory to the
 // system promptly, so a burst of large batch screenings does not leave the
 // process holding its peak. It is soft: allocations never fail because of
-// it.
+// it. Under a limit, and unless GOGC is set, the collector also runs less
+// often while the heap is far below it (GOGC 400 instead of 100: the heap
+// may grow to five times the live data, never past the limit), which
+// spends less of a busy server's CPU on collection.
 func setMemoryLimit(limit int64, log *slog.Logger) {
 	if os.Getenv("GOMEMLIMIT") != "" || limit == 0 {
 		return
 	}
 	debug.SetMemoryLimit(limit)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercentUnderLimit)
+	}
 	log.Debug("memory limit set", "bytes", limit)
 }
+
+// gcPercentUnderLimit is the GOGC setMemoryLimit sets.
+const gcPercentUnderLimit = 400
