@@ -24,6 +24,15 @@ const (
 	ERC20Name  = "TestERC20"
 	GuardName  = "TestGuard"
 	TrojanName = "Trojan"
+	// WETHName is wrapped ether with WETH9's interface and events.
+	WETHName = "TestWETH"
+	// DEXName is a constant-product pool of ether and one ERC-20 token:
+	// constructor(token), swapETHForTokens(minOut, to) payable,
+	// swapTokensForETH(amountIn, minOut, to).
+	DEXName = "TestDEX"
+	// ForwarderName pays on all ether it receives to the target given to
+	// its constructor, with an internal call.
+	ForwarderName = "Forwarder"
 )
 
 var testContracts = sync.OnceValues(func() (map[string]*Artifact, error) {
@@ -48,8 +57,8 @@ var testContracts = sync.OnceValues(func() (map[string]*Artifact, error) {
 	return out, nil
 })
 
-// TestContract returns the embedded test contract name (ERC20Name,
-// GuardName or TrojanName). It panics on an unknown name or a broken
+// TestContract returns the embedded test contract name (one of the
+// *Name constants). It panics on an unknown name or a broken
 // compiled.json, both programming errors caught by the package's tests.
 func TestContract(name string) *Artifact {
 	m, err := testContracts()
