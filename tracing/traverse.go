@@ -381,22 +381,21 @@ func mirror(t *Transfer) Transfer {
 func (tr *tracer) runTx(i, j int) error {
 	tr.txbuf, tr.txidx = tr.txbuf[:0], tr.txidx[:0]
 	for k := i; k < j; k++ {
-		t := &tr.stream[k]
-		if t.Amount.IsZero() {
-			continue // zero-value transfers move nothing: address-poisoning noise
-		}
 		if tr.backward {
-			if t.Kind == GasTip || t.Kind == BaseFeeBurn {
-				continue // fees are not where value came from
-			}
 			kk := i + j - 1 - k
-			t = &tr.stream[kk]
+			t := &tr.stream[kk]
+			// Zero-value transfers move nothing (address-poisoning noise);
+			// fees are not where value came from.
 			if t.Amount.IsZero() || t.Kind == GasTip || t.Kind == BaseFeeBurn {
 				continue
 			}
 			tr.txbuf = append(tr.txbuf, mirror(t))
 			tr.txidx = append(tr.txidx, kk)
 			continue
+		}
+		t := &tr.stream[k]
+		if t.Amount.IsZero() {
+			continue // zero-value transfers move nothing: address-poisoning noise
 		}
 		tr.txbuf = append(tr.txbuf, *t)
 		tr.txidx = append(tr.txidx, k)

@@ -120,7 +120,7 @@ func reach(g *Graph) []string {
 
 func name(a common.Address) string {
 	for n, x := range map[string]common.Address{"thief": thief, "alice": alice, "bob": bob, "carol": carol, "dave": dave,
-		"pool": pool, "router": router, "thor": thor, "weth": weth9} {
+		"pool": pool, "router": router, "thor": thor, "weth": weth9, "payee": payee, "spoof": spoof, "wallet": wallet, "settlement": settlement} {
 		if x == a {
 			return n
 		}
@@ -353,5 +353,190 @@ func TestTraceWrap(t *testing.T) {
 		if n := nodeOf(g, carol); n == nil || n.Taint["native:1"] != "10" {
 			t.Errorf("%s: carol %+v", p, n)
 		}
+	}
+}
+
+var (
+	payee = common.HexToAddress("0xA1b2C3d4E5f60718293a4B5c6D7e8F9012d4e5F6")
+	// spoof looks like payee: the same first and last four bytes.
+	spoof      = common.HexToAddress("0xA1b2C3d40000000000000000000000000000e5F6")
+	fake       = common.HexToAddress("0xdAC17F958D2ee523a2206206994597C13D831ec8") // one bit off USDT
+	wallet     = common.HexToAddress("0x0000000000000000000000000000000000000a11")
+	attacker   = common.HexToAddress("0x00000000000000000000000000000000000bad00")
+	solver     = common.HexToAddress("0x0000000000000000000000000000000000050100")
+	settlement = common.HexToAddress("0x9008D19f58AAbD9eD0D60971565AA8510560ab41")
+)
+
+// TestTracePoisoning: zero-value transfers are never edges; with known
+// tokens given, a transfer of an unknown token out of an address that did
+// not send its transaction nor call in it is spoofed; tokens moved by an
+// approved spender in the holder's own transaction, known tokens moved in
+// someone else's (an intent settlement), and tokens of a contract that
+// makes a call in the transaction are kept.
+func TestTracePoisoning(t *testing.T) {
+	t.Parallel()
+	var s []Transfer
+	newTx(&s, 1, 0).call(thief, payee, 10)
+	// The attacker's transaction: a zero-value USDT transferFrom and a
+	// fake token's event, both "from" the thief to a look-alike.
+	newTx(&s, 2, 0).tip(attacker, 1).token(usdt, thief, spoof, 0).token(fake, thief, spoof, 10)
+	// The thief's own transaction through a router: transferFrom by an
+	// approved spender, of a token not on the list.
+	newTx(&s, 3, 0).tip(thief, 1).token(fake, thief, pool, 7)
+	// A solver's settlement moves the thief's USDT (known) and an unknown
+	// token: the first is kept, the second taken as spoofed.
+	newTx(&s, 4, 0).tip(solver, 1).token(usdt, thief, settlement, 5).token(router, thief, settlement, 9)
+	// A contract wallet that calls in the transaction moves its tokens.
+	newTx(&s, 5, 0).tip(alice, 1).call(alice, wallet, 1).call(wallet, bob, 1).token(router, wallet, carol, 3)
+	s = sorted(s)
+	req := Request{Chain: 1, Policy: Haircut, SeedAddresses: []common.Address{thief, wallet}}
+	withList := req
+	withList.KnownTokens = []common.Address{usdt}
+	g := traceOK(t, s, withList)
+	if nodeOf(g, spoof) != nil {
+		t.Errorf("the look-alike was reached: %v", edgesOf(g))
+	}
+	if n := nodeOf(g, payee); n == nil || n.Hop != 1 {
+		t.Errorf("payee %+v", n)
+	}
+	want := []string{"thief>payee:10", "thief>pool:7", "thief>settlement:5", "wallet>bob:1", "wallet>carol:3"}
+	got := edgesOf(g)
+	if !slices.Equal(got, want) {
+		t.Errorf("edges %v, want %v", got, want)
+	}
+	// Without the list, only the zero-value transfer is noise.
+	g = traceOK(t, s, req)
+	if n := nodeOf(g, spoof); n == nil || n.Taint[TokenAsset(1, fake).String()] != "10" {
+		t.Errorf("without known tokens, the look-alike should get the fake token's event: %+v", n)
+	}
+	for _, e := range g.Edges {
+		if e.Amount == "0" {
+			t.Errorf("a zero-value edge: %+v", e)
+		}
+	}
+}
+
+type thorExits struct{}
+
+func (thorExits) Exit(t *Transfer) (Exit, bool) {
+	if t.To != thor {
+		return Exit{}, false
+	}
+	return Exit{Service: "THORChain", Memo: "SWAP:BTC.BTC:bc1qxyz", DestChain: "BTC", DestAddress: "bc1qxyz"}, true
+}
+
+func TestTraceExit(t *testing.T) {
+	t.Parallel()
+	var s []Transfer
+	newTx(&s, 1, 0).call(thief, alice, 10)
+	newTx(&s, 2, 0).call(alice, thor, 6)
+	newTx(&s, 3, 0).call(thor, dave, 6)
+	for _, p := range Policies() {
+		g := traceOK(t, s, Request{Chain: 1, Policy: p, SeedAddresses: []common.Address{thief}, Exits: thorExits{}})
+		if len(g.Exits) != 1 {
+			t.Fatalf("%s: exits %+v", p, g.Exits)
+		}
+		x := g.Exits[0]
+		if x.From != alice || x.Via != thor || x.Service != "THORChain" || x.Taint != "6" || x.Amount != "6" || x.Block != 2 || x.DestAddress != "bc1qxyz" || x.Asset != "native:1" {
+			t.Errorf("%s: exit %+v", p, x)
+		}
+		if got, want := reach(g), []string{"thief:0", "alice:1", "thor:2:exit"}; !slices.Equal(got, want) {
+			t.Errorf("%s: nodes %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestTraceAlerts(t *testing.T) {
+	t.Parallel()
+	var s []Transfer
+	newTx(&s, 1, 0).call(thief, bob, 4)
+	newTx(&s, 2, 0).call(thief, bob, 6)
+	newTx(&s, 3, 0).token(usdt, thief, carol, 50)
+	newTx(&s, 4, 0).token(usdt, thief, carol, 150)
+	newTx(&s, 5, 0).call(thief, dave, 1)
+	deposits := []Deposit{{Address: bob, Label: "Binance deposit"}, {Address: carol}}
+	alertsOf := func(g *Graph) []string {
+		var out []string
+		for _, a := range g.Alerts {
+			out = append(out, name(a.Deposit)+"@"+big.NewInt(int64(a.Block)).String()+":"+a.Taint+"≥"+a.Threshold)
+		}
+		return out
+	}
+	cases := []struct {
+		name       string
+		thresholds map[string]*uint256.Int
+		want       []string
+	}{
+		{"per asset and default", map[string]*uint256.Int{"native:1": uint256.NewInt(5), "": uint256.NewInt(100)}, []string{"bob@2:6≥5", "carol@4:150≥100"}},
+		{"default only", map[string]*uint256.Int{"": uint256.NewInt(50)}, []string{"carol@3:50≥50", "carol@4:150≥50"}},
+		{"none: any taint", nil, []string{"bob@1:4≥0", "bob@2:6≥0", "carol@3:50≥0", "carol@4:150≥0"}},
+	}
+	for _, c := range cases {
+		g := traceOK(t, s, Request{Chain: 1, Policy: FIFO, SeedAddresses: []common.Address{thief}, Deposits: deposits, Thresholds: c.thresholds})
+		if got := alertsOf(g); !slices.Equal(got, c.want) {
+			t.Errorf("%s: alerts %v, want %v", c.name, got, c.want)
+		}
+		if len(g.Alerts) > 0 && g.Alerts[0].Policy != FIFO {
+			t.Errorf("%s: %+v", c.name, g.Alerts[0])
+		}
+	}
+	g := traceOK(t, s, Request{Chain: 1, Policy: FIFO, SeedAddresses: []common.Address{thief}, Deposits: deposits})
+	if a := g.Alerts[0]; a.Label != "Binance deposit" || a.Asset != "native:1" || a.Amount != "4" || a.TxHash != s[0].TxHash {
+		t.Errorf("alert %+v", a)
+	}
+}
+
+// TestTraceBackward: where did the value that reached the thief come
+// from. Haircut attributes alice's 5 to the thief to her earlier inflows
+// in proportion, read latest first; dirty-first to the most recent.
+func TestTraceBackward(t *testing.T) {
+	t.Parallel()
+	var s []Transfer
+	newTx(&s, 1, 0).call(carol, alice, 7)
+	newTx(&s, 2, 0).call(bob, alice, 3)
+	newTx(&s, 3, 0).tip(alice, 1).call(alice, thief, 5)
+	newTx(&s, 4, 0).call(alice, dave, 5)
+	newTx(&s, 5, 0).call(thief, dave, 5)
+	s = sorted(s)
+	cases := []struct {
+		p     Policy
+		edges []string
+	}{
+		// Mirrored, alice holds the 5 from the thief (tainted) and the 5
+		// to dave, latest first: bob's 3 takes floor(3×5/10) = 1, carol's
+		// 7 the remaining 4.
+		{Haircut, []string{"carol>alice:4", "bob>alice:1", "alice>thief:5"}},
+		{DirtyFirst, []string{"carol>alice:2", "bob>alice:3", "alice>thief:5"}},
+		{Poison, []string{"carol>alice:7", "bob>alice:3", "alice>thief:5"}},
+	}
+	for _, c := range cases {
+		g := traceOK(t, s, Request{Chain: 1, Policy: c.p, SeedAddresses: []common.Address{thief}, Direction: Backward})
+		if got := edgesOf(g); !slices.Equal(got, c.edges) {
+			t.Errorf("%s: edges %v, want %v", c.p, got, c.edges)
+		}
+		if got, want := reach(g), []string{"thief:0", "alice:1", "bob:2", "carol:2"}; !slices.Equal(got, want) {
+			t.Errorf("%s: nodes %v, want %v", c.p, got, want)
+		}
+		if g.Direction != Backward || g.Edges[0].Hop != 2 || g.Edges[2].Hop != 1 {
+			t.Errorf("%s: %+v", c.p, g.Edges)
+		}
+	}
+	for _, p := range Policies() {
+		traceOK(t, s, Request{Chain: 1, Policy: p, SeedAddresses: []common.Address{thief}, Direction: Backward, Bounds: Bounds{MaxHops: 1}})
+	}
+}
+
+// TestTraceBackwardSwap: backward through a swap: the USDT that reached
+// the thief came from ETH alice swapped.
+func TestTraceBackwardSwap(t *testing.T) {
+	t.Parallel()
+	var s []Transfer
+	newTx(&s, 1, 0).call(bob, alice, 10)
+	newTx(&s, 2, 0).call(alice, pool, 10).token(usdt, pool, alice, 30)
+	newTx(&s, 3, 0).token(usdt, alice, thief, 30)
+	s = sorted(s)
+	g := traceOK(t, s, Request{Chain: 1, Policy: Haircut, SeedAddresses: []common.Address{thief}, Direction: Backward})
+	if got, want := edgesOf(g), []string{"bob>alice:10", "alice>pool:10", "pool>alice:30", "alice>thief:30"}; !slices.Equal(got, want) {
+		t.Errorf("edges %v, want %v", got, want)
 	}
 }
