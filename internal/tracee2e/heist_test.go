@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/labels"
 )
 
 // Tranches is how many equal parts the exploiter splits the loot into, as
@@ -50,8 +51,6 @@ func addr(label string) common.Address {
 }
 
 func eth(n int64) *big.Int { return safetest.Ether(n) }
-
-func milliEth(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), big.NewInt(1e15)) }
 
 // pay sends value from `from` (impersonated) to `to`.
 func (h *heist) pay(t *testing.T, from, to common.Address, value *big.Int) *ethrpc.Receipt {
@@ -102,11 +101,11 @@ func script(t *testing.T) *heist {
 	for _, a := range append([]common.Address{h.victim, h.exploit, peel1, peel2, unwrapper}, h.tranche...) {
 		c.Impersonate(t, a)
 	}
-	// Clean money already there: the exploiter's own 5 ETH for gas, the
-	// unwrapper's 1 ETH, an honest customer's deposit at alice.
+	// Clean money, before the theft: the exploiter's own 5 ETH for gas,
+	// the unwrapper's 1 ETH, an honest customer's deposit at alice.
+	h.start = c.BlockNumber(t)
 	c.FundETH(t, h.exploit, eth(5))
 	c.FundETH(t, unwrapper, eth(1))
-	h.start = c.BlockNumber(t)
 	h.pay(t, accts[4], h.deposits["alice"], eth(50))
 
 	// The theft: 400 ETH from the victim's wallet to the exploiter.
@@ -224,6 +223,128 @@ func TestHeistBalances(t *testing.T) {
 			got := l.Balance(tracing.Holding{Address: a, Asset: asset})
 			if want := balanceAt(a, asset, h.end); got.Cmp(want) != 0 {
 				t.Errorf("%s %s: transfers imply %s, the node says %s", a, asset, got.Dec(), want.Dec())
+			}
+		}
+	}
+}
+
+// TestHeistPolicies traces the heist forward from the theft under every
+// taint policy and checks what an investigator relies on: each policy
+// finds the deposits its rule says it must, each alert names the block and
+// transaction where the deposit landed, the money is followed through the
+// wrap and unwrap, the swap into the token and the relay contracts, the
+// exchange's hot wallet (a hub) ends the trace, and the spoofed transfer
+// is not followed.
+func TestHeistPolicies(t *testing.T) {
+	t.Parallel()
+	h := script(t)
+	ts := h.ingest(t)
+	hub := labels.NewSet()
+	hub.Add(h.hot, tracing.Label{Source: "user", Name: "Exchange hot wallet", Category: "exchange", Hub: true})
+	var deposits []tracing.Deposit
+	for name, a := range h.deposits {
+		deposits = append(deposits, tracing.Deposit{Address: a, Label: name})
+	}
+	tokenKey := tracing.TokenAsset(h.chainID, h.token).String()
+	nativeKey := tracing.NativeAsset(h.chainID).String()
+
+	// Under these policies the exploiter's tranches, and so every deposit
+	// made from them, carry taint; under FIFO and clean-first the
+	// exploiter's own clean 5 ETH leave first, in tranche A, whose first
+	// peel (1 ETH) is then clean.
+	allDeposits := map[tracing.Policy]bool{tracing.Poison: true, tracing.Haircut: true, tracing.LIFO: true, tracing.DirtyFirst: true}
+	graphs := map[tracing.Policy]*tracing.Graph{}
+	for _, p := range tracing.Policies() {
+		t.Run(p.String(), func(t *testing.T) {
+			g, err := tracing.Trace(context.Background(), ts, tracing.Request{
+				Chain: h.chainID, SeedTxs: []common.Hash{h.theft}, Policy: p, Direction: tracing.Forward,
+				Bounds: tracing.Bounds{MaxHops: 8}, Labeler: hub, Deposits: deposits, KnownTokens: []common.Address{h.token},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			graphs[p] = g
+			alerts := map[common.Hash]tracing.Alert{}
+			for _, a := range g.Alerts {
+				alerts[a.TxHash] = a
+				if a.Policy != p {
+					t.Errorf("alert %s says policy %s", a.TxHash, a.Policy)
+				}
+			}
+			for name, r := range h.arrivals {
+				a, ok := alerts[r.TxHash]
+				want := allDeposits[p] || name != "alice/peel"
+				if !ok {
+					if want {
+						t.Errorf("%s: no alert for the deposit in transaction %s (block %d)", name, r.TxHash, r.BlockNumber)
+					}
+					continue
+				}
+				if !want {
+					t.Errorf("%s: alert for a deposit the policy says is clean: %+v", name, a)
+				}
+				if a.Block != r.BlockNumber {
+					t.Errorf("%s: alert in block %d, the deposit landed in block %d", name, a.Block, r.BlockNumber)
+				}
+				asset := nativeKey
+				if name == "alice/token" {
+					asset = tokenKey
+				}
+				if a.Asset != asset {
+					t.Errorf("%s: alert asset %s, want %s", name, a.Asset, asset)
+				}
+				taint, amount := uint256.MustFromDecimal(a.Taint), uint256.MustFromDecimal(a.Amount)
+				if taint.IsZero() || taint.Gt(amount) {
+					t.Errorf("%s: alert taint %s of amount %s", name, a.Taint, a.Amount)
+				}
+				if p == tracing.Poison && !taint.Eq(amount) {
+					t.Errorf("%s: poison taints all of a tainted transfer: %s of %s", name, a.Taint, a.Amount)
+				}
+				// Tranche D held only stolen ether (the exploiter's clean
+				// ether left in tranche A under the policies that spend it
+				// first), so its relayed 9 ETH are wholly tainted, but for
+				// haircut, which spreads the exploiter's 5 clean ETH over
+				// every tranche.
+				if name == "carol/relay" && (p == tracing.Haircut) == taint.Eq(amount) {
+					t.Errorf("%s: taint %s of %s under %s", name, a.Taint, a.Amount, p)
+				}
+			}
+			nodes := map[common.Address]tracing.Node{}
+			for _, n := range g.Nodes {
+				nodes[n.Address] = n
+			}
+			if n, ok := nodes[h.hot]; !ok || n.Stop != "hub" {
+				t.Errorf("hot wallet: node %+v (reached %v), want a hub stop", n, ok)
+			}
+			if n, ok := nodes[h.spoofTo]; ok {
+				t.Errorf("the spoofed zero-value transfer's recipient is in the graph: %+v", n)
+			}
+			if n := nodes[h.exploit]; n.Hop != 1 {
+				t.Errorf("exploiter at hop %d, want 1 (the victim, sender of the seed transaction, at 0)", n.Hop)
+			}
+			for _, tr := range h.tranche {
+				if n, ok := nodes[tr]; !ok || n.Hop != 2 {
+					t.Errorf("tranche %s: node %+v (reached %v), want hop 2", tr, n, ok)
+				}
+			}
+		})
+	}
+	// The policies differ where they should: FIFO raises fewer alerts
+	// than poison, and poison's alerts carry at least the taint of every
+	// other policy's for the same transfer.
+	if len(graphs) == len(tracing.Policies()) {
+		if f, p := len(graphs[tracing.FIFO].Alerts), len(graphs[tracing.Poison].Alerts); f >= p {
+			t.Errorf("FIFO raised %d alerts, poison %d: want fewer", f, p)
+		}
+		max := map[common.Hash]*uint256.Int{}
+		for _, a := range graphs[tracing.Poison].Alerts {
+			max[a.TxHash] = uint256.MustFromDecimal(a.Taint)
+		}
+		for p, g := range graphs {
+			for _, a := range g.Alerts {
+				if m, ok := max[a.TxHash]; !ok || uint256.MustFromDecimal(a.Taint).Gt(m) {
+					t.Errorf("%s: alert %s taint %s above poison's", p, a.TxHash, a.Taint)
+				}
 			}
 		}
 	}
