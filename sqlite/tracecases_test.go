@@ -51,17 +51,17 @@ func TestCaseServiceRun(t *testing.T) {
 			return g, nil
 		}}
 
-	if _, err := svc.Open(ctx, "cli:alice", tracing.CaseSpec{Chain: chain, Seeds: []string{"0x1234"}}); bulwark.ErrorCode(err) != bulwark.EINVALID {
+	if _, _, err := svc.Open(ctx, "cli:alice", tracing.CaseSpec{Chain: chain, Seeds: []string{"0x1234"}}); bulwark.ErrorCode(err) != bulwark.EINVALID {
 		t.Fatalf("Open(bad seed) = %v, want EINVALID", err)
 	}
-	c, err := svc.Open(ctx, "cli:alice", tracing.CaseSpec{Chain: chain, Seeds: []string{seed.Hex()}, Policy: "lifo", Bounds: tracing.Bounds{FromBlock: 2, ToBlock: 4}})
+	c, _, err := svc.Open(ctx, "cli:alice", tracing.CaseSpec{Chain: chain, Seeds: []string{seed.Hex()}, Policy: "lifo", Bounds: tracing.Bounds{FromBlock: 2, ToBlock: 4}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Label(ctx, "cli:bob", c.ID, tracing.CaseLabel{Address: hop, Name: "peel hop", Hub: true}); err != nil {
+	if _, _, err := svc.Label(ctx, "cli:bob", c.ID, tracing.CaseLabel{Address: hop, Name: "peel hop", Hub: true}); err != nil {
 		t.Fatal(err)
 	}
-	ran, err := svc.Run(ctx, "cli:bob", c.ID)
+	ran, _, err := svc.Run(ctx, "cli:bob", c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,27 +74,27 @@ func TestCaseServiceRun(t *testing.T) {
 
 	// Without an upper bound, the run goes to the last block ingested.
 	b := tracing.Bounds{FromBlock: 2}
-	if _, err := svc.Update(ctx, "cli:bob", c.ID, tracing.CaseUpdate{Bounds: &b}); err != nil {
+	if _, _, err := svc.Update(ctx, "cli:bob", c.ID, tracing.CaseUpdate{Bounds: &b}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := svc.Get(ctx, c.ID); got == nil || !got.Stale() {
 		t.Errorf("a case changed after its run is not stale: %+v", got)
 	}
-	if ran, err = svc.Run(ctx, "cli:bob", c.ID); err != nil || ran.Results.Block != 5 || gotN != 4 {
+	if ran, _, err = svc.Run(ctx, "cli:bob", c.ID); err != nil || ran.Results.Block != 5 || gotN != 4 {
 		t.Errorf("run to the cursor = %+v, %v (%d transfers)", ran, err, gotN)
 	}
 
-	other, err := svc.Open(ctx, "cli:alice", tracing.CaseSpec{Chain: 5, Seeds: []string{seed.Hex()}})
+	other, _, err := svc.Open(ctx, "cli:alice", tracing.CaseSpec{Chain: 5, Seeds: []string{seed.Hex()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Run(ctx, "cli:alice", other.ID); bulwark.ErrorCode(err) != bulwark.ENOTFOUND || !strings.Contains(err.Error(), "nothing is ingested for chain 5") {
+	if _, _, err := svc.Run(ctx, "cli:alice", other.ID); bulwark.ErrorCode(err) != bulwark.ENOTFOUND || !strings.Contains(err.Error(), "nothing is ingested for chain 5") {
 		t.Errorf("Run(nothing ingested) = %v", err)
 	}
-	if _, err := svc.Close(ctx, "cli:alice", c.ID); err != nil {
+	if _, _, err := svc.Close(ctx, "cli:alice", c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Run(ctx, "cli:alice", c.ID); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+	if _, _, err := svc.Run(ctx, "cli:alice", c.ID); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
 		t.Errorf("Run(closed) = %v, want ECONFLICT", err)
 	}
 	if _, err := svc.List(ctx, tracing.CaseFilter{Limit: 10, Status: "archived"}); bulwark.ErrorCode(err) != bulwark.EINVALID {

@@ -33,10 +33,9 @@ const (
 	MaxCaseSeeds      = 1000
 	MaxCaseLabels     = 10000
 	MaxCaseThresholds = 1000
-	MaxCaseTitle      = 200  // characters
-	MaxLabelName      = 100  // characters
-	MaxCaseHops       = 1000 // Bounds.MaxHops
-	MaxCaseSource     = 200  // bytes
+	MaxCaseTitle      = 200 // characters
+	MaxLabelName      = 100 // characters
+	MaxCaseSource     = 200 // bytes
 )
 
 // DefaultCaseSource is the ingestion source a case reads when none is
@@ -315,7 +314,16 @@ func normalizeSeed(s string) (string, error) {
 	if a == (common.Address{}) {
 		return "", bulwark.Invalid("seeds", "the zero address is not a seed (it stands for mints and burns)")
 	}
+	if badChecksum(a, hex) {
+		return "", bulwark.Invalid("seeds", "%s: mixed-case address fails its EIP-55 checksum; check for a typo or pass it all lower-case", s)
+	}
 	return a.Hex(), nil
+}
+
+// badChecksum reports whether digits, the hex digits of a, mix cases
+// without being a's EIP-55 form.
+func badChecksum(a common.Address, digits string) bool {
+	return strings.ToLower(digits) != digits && strings.ToUpper(digits) != digits && a.Hex()[2:] != digits
 }
 
 // SeedParts splits normalised seeds into addresses and transaction
@@ -331,12 +339,12 @@ func SeedParts(seeds []string) (addrs []common.Address, txs []common.Hash) {
 	return addrs, txs
 }
 
-// CheckBounds checks a case's bounds: hops from 0 (the default) to
-// MaxCaseHops, a minimum value in base units below 2^256, block and time
+// CheckBounds checks a case's bounds: hops from 0 (the default,
+// DefaultMaxHops) to MaxMaxHops, a minimum value in base units below 2^256, block and time
 // ranges that do not end before they start.
 func CheckBounds(b Bounds) (Bounds, error) {
-	if b.MaxHops < 0 || b.MaxHops > MaxCaseHops {
-		return b, bulwark.Invalid("bounds.maxHops", "%d is out of range: give 1 to %d, or 0 for the default", b.MaxHops, MaxCaseHops)
+	if b.MaxHops < 0 || b.MaxHops > MaxMaxHops {
+		return b, bulwark.Invalid("bounds.maxHops", "%d is out of range: give 1 to %d, or 0 for the default (%d)", b.MaxHops, MaxMaxHops, DefaultMaxHops)
 	}
 	if b.MinValue != "" {
 		v, err := ParseAmount("bounds.minValue", b.MinValue)
@@ -465,7 +473,11 @@ func ParseAddress(field, s string) (common.Address, error) {
 	if !common.IsHexAddress(s) || !strings.HasPrefix(strings.ToLower(s), "0x") {
 		return common.Address{}, bulwark.Invalid(field, "%q is not an address: give 0x and 40 hex digits", s)
 	}
-	return common.HexToAddress(s), nil
+	a := common.HexToAddress(s)
+	if badChecksum(a, s[2:]) {
+		return common.Address{}, bulwark.Invalid(field, "%s: mixed-case address fails its EIP-55 checksum; check for a typo or pass it all lower-case", s)
+	}
+	return a, nil
 }
 
 // setLabel checks l and puts it in place of the case's label of the same

@@ -31,6 +31,7 @@ func TestNewCase(t *testing.T) {
 		{"no seeds", CaseSpec{}, "seeds", "at least one seed"},
 		{"bad seed", CaseSpec{Seeds: []string{"0x1234"}}, "seeds", "neither an address"},
 		{"seed without 0x", CaseSpec{Seeds: []string{bybitExploiter[2:]}}, "seeds", "neither an address"},
+		{"seed checksum", CaseSpec{Seeds: []string{strings.Replace(bybitExploiter, "Fab", "fab", 1)}}, "seeds", "EIP-55"},
 		{"zero seed", CaseSpec{Seeds: []string{"0x0000000000000000000000000000000000000000"}}, "seeds", "zero address"},
 		{"seed twice", CaseSpec{Seeds: []string{bybitExploiter, strings.ToLower(bybitExploiter)}}, "seeds", "given twice"},
 		{"policy", CaseSpec{Seeds: []string{seedTx}, Policy: "fifo"}, "", ""},

@@ -25,7 +25,7 @@ type CaseService struct {
 	Audit *audit.Log
 	// Ingest holds the transfers a run reads; without it Run fails.
 	Ingest IngestStore
-	// Trace runs the trace; nil is an error until a tracer is wired.
+	// Trace runs the trace; nil means Trace.
 	Trace TraceFunc
 	// Labeler labels addresses beyond the case's own labels (TagPacks,
 	// screening lists); nil for none.
@@ -47,16 +47,16 @@ func (s *CaseService) now() time.Time {
 }
 
 // Open checks spec, stores a new open case created by actor and returns
-// it; its id is returned only once the case and its audit entry are
-// committed.
-func (s *CaseService) Open(ctx context.Context, actor string, spec CaseSpec) (*Case, error) {
+// it with its audit entry; its id is returned only once the case and its
+// audit entry are committed.
+func (s *CaseService) Open(ctx context.Context, actor string, spec CaseSpec) (*Case, *audit.Entry, error) {
 	c, err := NewCase(spec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.CreatedBy = actor
 	var out *Case
-	_, err = s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var err error
 		if out, err = s.Store.CreateCase(ctx, c); err != nil {
 			return audit.Event{}, err
@@ -66,9 +66,9 @@ func (s *CaseService) Open(ctx context.Context, actor string, spec CaseSpec) (*C
 			"policy": out.Policy, "direction": out.Direction, "bounds": out.Bounds, "labels": len(out.Labels), "thresholds": out.Thresholds}}, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, e, nil
 }
 
 // Get returns case id with its results and history.
@@ -90,10 +90,10 @@ func (s *CaseService) List(ctx context.Context, f CaseFilter) ([]*Case, error) {
 }
 
 // Update applies u to case id as actor (see Case.Apply) and returns the
-// case as changed.
-func (s *CaseService) Update(ctx context.Context, actor string, id int64, u CaseUpdate) (*Case, error) {
+// case as changed with the audit entry of the change.
+func (s *CaseService) Update(ctx context.Context, actor string, id int64, u CaseUpdate) (*Case, *audit.Entry, error) {
 	var out *Case
-	_, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var (
 			ev  CaseEvent
 			err error
@@ -109,19 +109,19 @@ func (s *CaseService) Update(ctx context.Context, actor string, id int64, u Case
 		return audit.Event{Actor: actor, Action: "trace.case." + ev.Action, Target: CaseTarget(id), Details: details}, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, e, nil
 }
 
 // Label sets an analyst's label on case id.
-func (s *CaseService) Label(ctx context.Context, actor string, id int64, l CaseLabel) (*Case, error) {
+func (s *CaseService) Label(ctx context.Context, actor string, id int64, l CaseLabel) (*Case, *audit.Entry, error) {
 	return s.Update(ctx, actor, id, CaseUpdate{Label: &l})
 }
 
 // Close closes case id: it keeps its results and refuses changes until
 // reopened.
-func (s *CaseService) Close(ctx context.Context, actor string, id int64) (*Case, error) {
+func (s *CaseService) Close(ctx context.Context, actor string, id int64) (*Case, *audit.Entry, error) {
 	st := CaseClosed
 	return s.Update(ctx, actor, id, CaseUpdate{Status: &st})
 }
@@ -130,59 +130,60 @@ func (s *CaseService) Close(ctx context.Context, actor string, id int64) (*Case,
 // up to its bounds' last block or the last block ingested, and stores the
 // results (audited, as actor). A closed case is refused (ECONFLICT);
 // a chain and source with nothing ingested is ENOTFOUND.
-func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, error) {
+func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, *audit.Entry, error) {
 	c, err := s.Store.Case(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.Status == CaseClosed {
-		return nil, bulwark.Errorf(bulwark.ECONFLICT, "case %d is closed: reopen it to run it", id)
+		return nil, nil, bulwark.Errorf(bulwark.ECONFLICT, "case %d is closed: reopen it to run it", id)
 	}
 	if s.Ingest == nil {
-		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no transfer store is configured to run cases on")
-	}
-	if s.Trace == nil {
-		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no tracer is configured to run cases with")
+		return nil, nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no transfer store is configured to run cases on")
 	}
 	cur, ok, err := s.Ingest.IngestCursor(ctx, c.Chain, c.Source)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !ok {
-		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "case %d: nothing is ingested for chain %d from source %s: ingest the blocks to trace first", id, c.Chain, c.Source)
+		return nil, nil, bulwark.Errorf(bulwark.ENOTFOUND, "case %d: nothing is ingested for chain %d from source %s: ingest the blocks to trace first", id, c.Chain, c.Source)
 	}
 	to := cur.Block
 	if c.Bounds.ToBlock != 0 && c.Bounds.ToBlock < to {
 		to = c.Bounds.ToBlock
 	}
 	if c.Bounds.FromBlock > to {
-		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "case %d starts at block %d, but chain %d from source %s is ingested only to block %d", id, c.Bounds.FromBlock, c.Chain, c.Source, cur.Block)
+		return nil, nil, bulwark.Errorf(bulwark.ENOTFOUND, "case %d starts at block %d, but chain %d from source %s is ingested only to block %d", id, c.Bounds.FromBlock, c.Chain, c.Source, cur.Block)
 	}
 	transfers, err := s.Ingest.Transfers(ctx, TransferQuery{Chain: c.Chain, Source: c.Source, FromBlock: c.Bounds.FromBlock, ToBlock: to})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req, err := c.Request(s.Labeler)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Exits = s.Exits
 	if s.Deposits != nil {
 		if req.Deposits, err = s.Deposits(ctx, c.Chain); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	g, err := s.Trace(ctx, transfers, req)
+	trace := s.Trace
+	if trace == nil {
+		trace = Trace
+	}
+	g, err := trace(ctx, transfers, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := &CaseResults{Block: to, ComputedAt: s.now(), Transfers: len(transfers), Summary: Summarize(g), Graph: g}
 	digest, err := graphDigest(g)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out *Case
-	_, err = s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var err error
 		if out, err = s.Store.SetCaseResults(ctx, id, r, actor); err != nil {
 			return audit.Event{}, err
@@ -191,9 +192,9 @@ func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, e
 			"id": id, "block": r.Block, "transfers": r.Transfers, "summary": r.Summary, "graphSha256": digest}}, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, e, nil
 }
 
 // graphDigest is the SHA-256 of g's JSON, which the run's audit entry

@@ -1,0 +1,556 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/report"
+)
+
+// traceCaseCmd is 'bulwark trace case': investigations stored in the data
+// directory, opened, followed and closed from here or the API.
+func (m *Main) traceCaseCmd() *command {
+	return &command{
+		name:    "case",
+		summary: "open, follow and close stored investigations (cases)",
+		long: "A case is a stored investigation: seeds, chain, policy, bounds, your own labels and alert thresholds,\n" +
+			"its latest results and the history of who changed what (each change audited). 'trace case run' traces\n" +
+			"it over the transfers ingested into the data directory. These commands work directly on the data\n" +
+			"directory, so they also work while 'bulwark serve' runs (the API's /api/v1/trace/cases routes).",
+		subs: []*command{m.traceCaseOpenCmd(), m.traceCaseListCmd(), m.traceCaseShowCmd(), m.traceCaseRunCmd(),
+			m.traceCaseResultsCmd(), m.traceCaseLabelCmd(), m.traceCaseCloseCmd(), m.traceCaseReopenCmd()},
+	}
+}
+
+// caseFlagNames maps the fields of the domain's errors to the flags and
+// arguments of the case commands, so an error names what the user typed.
+var caseFlagNames = map[string]string{
+	"seeds": "--seed", "policy": "--policy", "direction": "--direction", "title": "--title", "chain": "--chain-id",
+	"source": "--source", "thresholds": "--threshold", "bounds.maxHops": "--max-hops", "bounds.minValue": "--min-value",
+	"bounds.fromBlock": "--from-block", "bounds.toBlock": "--to-block", "bounds.fromTime": "--from-time",
+	"bounds.toTime": "--to-time", "address": "ADDR", "name": "NAME", "category": "--category",
+}
+
+// caseFlagError renames the field of a domain error to its flag.
+func caseFlagError(err error) error {
+	var be *bulwark.Error
+	if !errors.As(err, &be) || be.Code != bulwark.EINVALID {
+		return err
+	}
+	flagName, ok := caseFlagNames[be.Field]
+	if !ok {
+		return err
+	}
+	c := *be
+	c.Message = flagName + strings.TrimPrefix(be.Message, be.Field)
+	c.Field = flagName
+	return &c
+}
+
+// caseService returns the case service on the data directory's store.
+func (m *Main) caseService(ctx context.Context) (*tracing.CaseService, error) {
+	db, _, log, err := m.services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &tracing.CaseService{Store: db, Audit: log, Ingest: db}, nil
+}
+
+// caseID reads the one positional argument ID of a case command.
+func caseID(cmd string, args []string, more string) (int64, error) {
+	if len(args) == 0 {
+		return 0, bulwark.Invalid("ID", "give the case's id (see 'bulwark trace case list')")
+	}
+	if len(args) > 1 && more == "" {
+		return 0, bulwark.Invalid("ID", "%s takes one case id, got %d arguments (flags start with --)", cmd, len(args))
+	}
+	return tracing.ParseCaseID("ID", args[0])
+}
+
+// caseChangeJSON is the JSON of a change: the case and its audit entry,
+// as the API answers.
+type caseChangeJSON struct {
+	Case     *tracing.Case `json:"case"`
+	AuditSeq int64         `json:"auditSeq"`
+}
+
+func (m *Main) traceCaseOpenCmd() *command {
+	var (
+		seeds, policy, direction, title, threshold, minValue, source string
+		chain, fromBlock, toBlock                                    uint64
+		maxHops                                                      int
+		throughHubs                                                  bool
+	)
+	return &command{
+		name:    "open",
+		summary: "open a case",
+		usage: "bulwark trace case open --seed ADDR|TX[,…] [--title T] [--chain-id N] [--source node|etl:NAME] [--policy P]\n" +
+			"       [--direction forward|backward] [--max-hops N] [--min-value V] [--from-block N] [--to-block M] [--through-hubs]\n" +
+			"       [--threshold AMOUNT|ASSET=AMOUNT,…] [--json]",
+		long: "Stores a new open case and prints its id (only once it is committed). Amounts are whole base units\n" +
+			"(wei); a threshold is one amount for every asset or ASSET=AMOUNT pairs (native:1=…, erc20:1:0x…=…, *=…).",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&seeds, "seed", "", "seed `ADDR|TX`: addresses (0x + 40 hex) or transaction hashes (0x + 64 hex), comma-separated")
+			fs.StringVar(&title, "title", "", "the case's `TITLE`")
+			fs.Uint64Var(&chain, "chain-id", 1, "the chain `ID` (EIP-155)")
+			fs.StringVar(&source, "source", tracing.DefaultCaseSource, "the ingested transfers to trace over: `node`, or etl:NAME")
+			fs.StringVar(&policy, "policy", "haircut", "taint `POLICY`: poison, haircut, fifo, lifo, dirty-first or clean-first")
+			fs.StringVar(&direction, "direction", "forward", "`forward` (where did it go) or backward (where did it come from)")
+			fs.IntVar(&maxHops, "max-hops", 0, "follow at most `N` hops from a seed (0: the default)")
+			fs.StringVar(&minValue, "min-value", "", "follow only transfers carrying at least `V` tainted base units")
+			fs.Uint64Var(&fromBlock, "from-block", 0, "first block `N` to trace")
+			fs.Uint64Var(&toBlock, "to-block", 0, "last block `M` to trace (default: the last block ingested)")
+			fs.BoolVar(&throughHubs, "through-hubs", false, "follow value through exchanges, bridges, mixers and other hubs")
+			fs.StringVar(&threshold, "threshold", "", "alert `THRESHOLD`: AMOUNT for every asset, or ASSET=AMOUNT,…")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("trace case open", args); err != nil {
+				return 1, err
+			}
+			if strings.TrimSpace(seeds) == "" {
+				return 1, bulwark.Invalid("--seed", "required: give the seed addresses or transaction hashes, comma-separated")
+			}
+			th, err := tracing.ParseThresholds(threshold)
+			if err != nil {
+				return 1, caseFlagError(err)
+			}
+			spec := tracing.CaseSpec{Title: title, Chain: chain, Source: source, Seeds: strings.Split(seeds, ","), Policy: policy, Direction: direction,
+				Bounds:     tracing.Bounds{MaxHops: maxHops, MinValue: minValue, FromBlock: fromBlock, ToBlock: toBlock, ThroughHubs: throughHubs},
+				Thresholds: th}
+			if _, err := tracing.NewCase(spec); err != nil {
+				return 1, caseFlagError(err)
+			}
+			svc, err := m.caseService(ctx)
+			if err != nil {
+				return 1, err
+			}
+			c, e, err := svc.Open(ctx, m.cliActor(), spec)
+			if err != nil {
+				return 1, caseFlagError(err)
+			}
+			if m.g.json {
+				return 0, m.printJSON(caseChangeJSON{c, e.Seq})
+			}
+			fmt.Fprintf(m.Stdout, "Opened case %d%s: %s from %s on chain %d (%s).\n", c.ID, titled(c.Title), c.Direction, plural(len(c.Seeds), "seed", "seeds"), c.Chain, c.Policy)
+			fmt.Fprintf(m.Stderr, "Run it with 'bulwark trace case run %d' once the blocks are ingested.\n", c.ID)
+			return 0, nil
+		},
+	}
+}
+
+// withTraceCase puts 'bulwark trace case' under the trace command t.
+func (m *Main) withTraceCase(t *command) *command {
+	t.subs = append(t.subs, m.traceCaseCmd())
+	return t
+}
+
+func titled(t string) string {
+	if t == "" {
+		return ""
+	}
+	return " (" + t + ")"
+}
+
+// defaultCaseLimit is how many cases 'trace case list' shows by default.
+const defaultCaseLimit = 50
+
+func (m *Main) traceCaseListCmd() *command {
+	var (
+		status string
+		limit  int
+		before int64
+	)
+	return &command{
+		name:    "list",
+		summary: "list cases, newest first",
+		usage:   "bulwark trace case list [--status open|closed] [--limit N] [--before ID] [--json]",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&status, "status", "", "only cases of `STATUS` open or closed")
+			fs.IntVar(&limit, "limit", defaultCaseLimit, "show at most `N` cases")
+			fs.Int64Var(&before, "before", 0, "show the cases older than case `ID` (the next page)")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("trace case list", args); err != nil {
+				return 1, err
+			}
+			if limit < 1 || limit > 1000 {
+				return 1, bulwark.Invalid("--limit", "must be from 1 to 1000, not %d", limit)
+			}
+			if before < 0 {
+				return 1, bulwark.Invalid("--before", "must be a case id, not %d", before)
+			}
+			svc, err := m.caseService(ctx)
+			if err != nil {
+				return 1, err
+			}
+			cases, err := svc.List(ctx, tracing.CaseFilter{Status: tracing.CaseStatus(status), Limit: limit + 1, Before: before})
+			if err != nil {
+				if bulwark.ErrorCode(err) == bulwark.EINVALID {
+					return 1, bulwark.Invalid("--status", "unknown status %q: use open or closed", status)
+				}
+				return 1, err
+			}
+			var next *int64
+			if len(cases) > limit {
+				cases = cases[:limit]
+				n := cases[limit-1].ID
+				next = &n
+			}
+			if m.g.json {
+				return 0, m.printJSON(struct {
+					Cases []*tracing.Case `json:"cases"`
+					Next  *int64          `json:"next"`
+				}{cases, next})
+			}
+			if len(cases) == 0 {
+				fmt.Fprintln(m.Stdout, "No cases. Open one with 'bulwark trace case open --seed ADDR'.")
+				return 0, nil
+			}
+			tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATUS\tCHAIN\tPOLICY\tSEEDS\tPROGRESS\tFOUND\tOPENED\tTITLE")
+			for _, c := range cases {
+				progress, found := "not run", "-"
+				if r := c.Results; r != nil {
+					progress = "block " + strconv.FormatUint(r.Block, 10)
+					if c.Stale() {
+						progress += " (stale)"
+					}
+					found = fmt.Sprintf("%d addr, %d alerts", r.Summary.Nodes, r.Summary.Alerts)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Status, c.Chain, c.Policy, seedsShort(c.Seeds), progress, found,
+					c.CreatedAt.Format(time.RFC3339), c.Title)
+			}
+			if err := tw.Flush(); err != nil {
+				return 1, err
+			}
+			if next != nil {
+				fmt.Fprintf(m.Stderr, "More cases: 'bulwark trace case list --before %d'.\n", *next)
+			}
+			return 0, nil
+		},
+	}
+}
+
+// seedsShort is the first seed and how many more there are.
+func seedsShort(seeds []string) string {
+	if len(seeds) == 0 {
+		return "-"
+	}
+	if len(seeds) == 1 {
+		return seeds[0]
+	}
+	return fmt.Sprintf("%s +%d", seeds[0], len(seeds)-1)
+}
+
+func (m *Main) traceCaseShowCmd() *command {
+	return &command{
+		name:    "show",
+		summary: "show a case: its definition, progress, results summary, labels and history",
+		usage:   "bulwark trace case show ID [--json]",
+		long:    "--json prints the case with its history and its results' summary; the graph is 'trace case results ID'.",
+		run: func(ctx context.Context, args []string) (int, error) {
+			id, err := caseID("trace case show", args, "")
+			if err != nil {
+				return 1, err
+			}
+			svc, err := m.caseService(ctx)
+			if err != nil {
+				return 1, err
+			}
+			c, err := svc.Get(ctx, id)
+			if err != nil {
+				return 1, err
+			}
+			if c.Results != nil {
+				c.Results.Graph = nil
+			}
+			if m.g.json {
+				return 0, m.printJSON(c)
+			}
+			return 0, writeCase(m.Stdout, c)
+		},
+	}
+}
+
+// writeCase prints a case for a person.
+func writeCase(w io.Writer, c *tracing.Case) error {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("Case %d%s: %s\n", c.ID, titled(c.Title), c.Status)
+	p("  Chain %d, source %s, %s, policy %s\n", c.Chain, c.Source, c.Direction, c.Policy)
+	p("  Seeds: %s\n", strings.Join(c.Seeds, ", "))
+	p("  Bounds: %s\n", boundsText(c.Bounds))
+	if len(c.Thresholds) > 0 {
+		keys := make([]string, 0, len(c.Thresholds))
+		for k := range c.Thresholds {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			keys[i] = k + "=" + c.Thresholds[k]
+		}
+		p("  Alert thresholds: %s\n", strings.Join(keys, ", "))
+	} else {
+		p("  Alert thresholds: none (any taint alerts)\n")
+	}
+	p("  Opened %s by %s", c.CreatedAt.Format(time.RFC3339), c.CreatedBy)
+	if c.ClosedAt != nil {
+		p("; closed %s by %s", c.ClosedAt.Format(time.RFC3339), c.ClosedBy)
+	}
+	p("\n")
+	if r := c.Results; r != nil {
+		p("Progress: traced to block %d (%s read), computed %s", r.Block, plural(r.Transfers, "transfer", "transfers"), r.ComputedAt.Format(time.RFC3339))
+		if c.Stale() {
+			p("; the case changed since: run it again")
+		}
+		p("\n")
+		s := r.Summary
+		p("Results: %s, %s, %s, %s; up to %s from a seed\n", plural(s.Nodes, "address", "addresses"), plural(s.Edges, "transfer", "transfers"),
+			plural(s.Exits, "cross-chain exit", "cross-chain exits"), plural(s.Alerts, "alert", "alerts"), plural(s.MaxHop, "hop", "hops"))
+	} else {
+		p("Progress: not run yet ('bulwark trace case run %d')\n", c.ID)
+	}
+	if len(c.Labels) > 0 {
+		p("Labels:\n")
+		for _, l := range c.Labels {
+			extra := ""
+			if l.Category != "" {
+				extra += " [" + l.Category + "]"
+			}
+			if l.Hub {
+				extra += " (hub)"
+			}
+			p("  %s  %s%s\n", l.Address.Hex(), l.Name, extra)
+		}
+	}
+	if len(c.History) > 0 {
+		p("History:\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, ev := range c.History {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", ev.At.Format(time.RFC3339), ev.Actor, ev.Action, string(ev.Details))
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+// boundsText describes bounds for a person.
+func boundsText(b tracing.Bounds) string {
+	var parts []string
+	if b.MaxHops == 0 {
+		parts = append(parts, fmt.Sprintf("at most %s (the default)", plural(tracing.DefaultMaxHops, "hop", "hops")))
+	} else {
+		parts = append(parts, "at most "+plural(b.MaxHops, "hop", "hops"))
+	}
+	if b.MinValue != "" {
+		parts = append(parts, "min value "+b.MinValue)
+	}
+	switch {
+	case b.FromBlock != 0 && b.ToBlock != 0:
+		parts = append(parts, fmt.Sprintf("blocks %d to %d", b.FromBlock, b.ToBlock))
+	case b.FromBlock != 0:
+		parts = append(parts, fmt.Sprintf("from block %d", b.FromBlock))
+	case b.ToBlock != 0:
+		parts = append(parts, fmt.Sprintf("to block %d", b.ToBlock))
+	}
+	if b.FromTime != 0 {
+		parts = append(parts, "from "+time.Unix(b.FromTime, 0).UTC().Format(time.RFC3339))
+	}
+	if b.ToTime != 0 {
+		parts = append(parts, "to "+time.Unix(b.ToTime, 0).UTC().Format(time.RFC3339))
+	}
+	if b.ThroughHubs {
+		parts = append(parts, "through hubs")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (m *Main) traceCaseRunCmd() *command {
+	return &command{
+		name:    "run",
+		summary: "trace a case over the transfers ingested and store the results",
+		usage:   "bulwark trace case run ID [--json]",
+		long: "Traces the case over the transfers ingested into the data directory for its chain and source, up to its\n" +
+			"last block or the last block ingested, and stores the results (audited). Exit codes: 0 done, no alert;\n" +
+			"3 tainted value reached a registered deposit address above its threshold; 1 error.",
+		run: func(ctx context.Context, args []string) (int, error) {
+			id, err := caseID("trace case run", args, "")
+			if err != nil {
+				return 1, err
+			}
+			svc, err := m.caseService(ctx)
+			if err != nil {
+				return 1, err
+			}
+			c, e, err := svc.Run(ctx, m.cliActor(), id)
+			if err != nil {
+				return 1, err
+			}
+			code := bulwark.ExitOK
+			if c.Results.Summary.Alerts > 0 {
+				code = bulwark.ExitBlock
+			}
+			if m.g.json {
+				c.Results.Graph = nil
+				return code, m.printJSON(caseChangeJSON{c, e.Seq})
+			}
+			s := c.Results.Summary
+			fmt.Fprintf(m.Stdout, "Case %d traced to block %d: %s, %s, %s, %s.\n", c.ID, c.Results.Block, plural(s.Nodes, "address", "addresses"),
+				plural(s.Edges, "transfer", "transfers"), plural(s.Exits, "cross-chain exit", "cross-chain exits"), plural(s.Alerts, "alert", "alerts"))
+			return code, nil
+		},
+	}
+}
+
+func (m *Main) traceCaseResultsCmd() *command {
+	var format string
+	return &command{
+		name:    "results",
+		summary: "print a case's latest results (the graph)",
+		usage:   "bulwark trace case results ID [--format json|csv|gexf|dot]",
+		long: "Prints the graph of the case's latest run: JSON (nodes, edges, exits, alerts; what a graph view draws)\n" +
+			"by default, or CSV, GEXF or DOT.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&format, "format", "json", "output `FORMAT`: json, csv, gexf or dot")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			id, err := caseID("trace case results", args, "")
+			if err != nil {
+				return 1, err
+			}
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return 1, bulwark.Invalid("--format", "unknown format %q: use json, csv, gexf or dot", format)
+			}
+			svc, err := m.caseService(ctx)
+			if err != nil {
+				return 1, err
+			}
+			c, err := svc.Get(ctx, id)
+			if err != nil {
+				return 1, err
+			}
+			if c.Results == nil || c.Results.Graph == nil {
+				return 1, bulwark.Errorf(bulwark.ENOTFOUND, "case %d has no results yet: run it with 'bulwark trace case run %d'", id, id)
+			}
+			return 0, report.Write(m.Stdout, f, c.Results.Graph)
+		},
+	}
+}
+
+func (m *Main) traceCaseLabelCmd() *command {
+	var (
+		hub, remove bool
+		category    string
+	)
+	return &command{
+		name:    "label",
+		summary: "label an address in a case (or remove its label)",
+		usage:   "bulwark trace case label ID ADDR NAME [--hub] [--category C] [--json]\n       bulwark trace case label ID ADDR --remove [--json]",
+		long: "A label says what an address is, in this case's traces (source \"user\"); it replaces the address's\n" +
+			"earlier label. --hub makes the trace stop there (an exchange, a bridge, a service) unless the case\n" +
+			"goes through hubs.",
+		setup: func(fs *flag.FlagSet) {
+			fs.BoolVar(&hub, "hub", false, "the address is a hub: do not trace through it")
+			fs.StringVar(&category, "category", "", "the `CATEGORY` (exchange, bridge, mixing_service, …)")
+			fs.BoolVar(&remove, "remove", false, "remove the address's label")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			id, err := caseID("trace case label", args, "more")
+			if err != nil {
+				return 1, err
+			}
+			want := 3
+			if remove {
+				want = 2
+			}
+			if len(args) < 2 {
+				return 1, bulwark.Invalid("ADDR", "give the address to label after the case id")
+			}
+			if len(args) != want {
+				if remove {
+					return 1, bulwark.Invalid("NAME", "--remove takes the case id and the address only")
+				}
+				if len(args) == 2 {
+					return 1, bulwark.Invalid("NAME", "give the label's name after the address (quote it if it has spaces), or --remove")
+				}
+				return 1, bulwark.Invalid("NAME", "give one name after the address: quote it if it has spaces (got %d arguments)", len(args))
+			}
+			addr, err := tracing.ParseAddress("ADDR", args[1])
+			if err != nil {
+				return 1, err
+			}
+			u := tracing.CaseUpdate{Unlabel: &addr}
+			if !remove {
+				l, err := tracing.CheckLabel(tracing.CaseLabel{Address: addr, Name: args[2], Category: category, Hub: hub})
+				if err != nil {
+					return 1, caseFlagError(err)
+				}
+				u = tracing.CaseUpdate{Label: &l}
+			} else if hub || category != "" {
+				return 1, bulwark.Invalid("--remove", "goes without --hub and --category")
+			}
+			svc, err := m.caseService(ctx)
+			if err != nil {
+				return 1, err
+			}
+			c, e, err := svc.Update(ctx, m.cliActor(), id, u)
+			if err != nil {
+				return 1, caseFlagError(err)
+			}
+			if m.g.json {
+				return 0, m.printJSON(caseChangeJSON{c, e.Seq})
+			}
+			if remove {
+				fmt.Fprintf(m.Stdout, "Removed the label of %s from case %d.\n", addr.Hex(), id)
+			} else {
+				fmt.Fprintf(m.Stdout, "Labelled %s %q in case %d.\n", addr.Hex(), u.Label.Name, id)
+			}
+			return 0, nil
+		},
+	}
+}
+
+func (m *Main) traceCaseCloseCmd() *command {
+	return m.traceCaseStatusCmd("close", "close a case: keep it and its results as they are", tracing.CaseClosed, "Closed")
+}
+
+func (m *Main) traceCaseReopenCmd() *command {
+	return m.traceCaseStatusCmd("reopen", "reopen a closed case", tracing.CaseOpen, "Reopened")
+}
+
+func (m *Main) traceCaseStatusCmd(name, summary string, st tracing.CaseStatus, done string) *command {
+	return &command{
+		name:    name,
+		summary: summary,
+		usage:   "bulwark trace case " + name + " ID [--json]",
+		run: func(ctx context.Context, args []string) (int, error) {
+			id, err := caseID("trace case "+name, args, "")
+			if err != nil {
+				return 1, err
+			}
+			svc, err := m.caseService(ctx)
+			if err != nil {
+				return 1, err
+			}
+			c, e, err := svc.Update(ctx, m.cliActor(), id, tracing.CaseUpdate{Status: &st})
+			if err != nil {
+				return 1, err
+			}
+			if m.g.json {
+				return 0, m.printJSON(caseChangeJSON{c, e.Seq})
+			}
+			fmt.Fprintf(m.Stdout, "%s case %d%s.\n", done, c.ID, titled(c.Title))
+			return 0, nil
+		},
+	}
+}

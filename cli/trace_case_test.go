@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/tracing"
+)
+
+const (
+	caseThief = "0x47666Fab8bd0Ac7003bce3f5C3585383F09486E2"
+	caseMule  = "0x00000000000000000000000000000000000000B1"
+	caseHub   = "0x00000000000000000000000000000000000000c2"
+	caseSink  = "0x00000000000000000000000000000000000000d3"
+)
+
+// ingestCaseBlocks stores three blocks of chain 1 from source node in the
+// data directory: the thief sends 100 wei to a mule, which sends 60 to an
+// exchange and 40 on.
+func ingestCaseBlocks(t *testing.T, data string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(data, "bulwark.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var blocks []tracing.BlockHeader
+	var trs []tracing.Transfer
+	moves := []struct {
+		from, to string
+		amount   uint64
+	}{{caseThief, caseMule, 100}, {caseMule, caseHub, 60}, {caseMule, caseSink, 40}}
+	for i, mv := range moves {
+		n := uint64(i + 1)
+		h := tracing.BlockHeader{Number: n, Hash: common.Hash{0xbb, byte(n)}, Parent: common.Hash{0xbb, byte(n - 1)}, Time: int64(1_740_000_000 + n*12)}
+		blocks = append(blocks, h)
+		tr := tracing.Transfer{Chain: 1, Block: n, TxHash: common.Hash{0x7a, byte(n)}, Time: h.Time, Kind: tracing.TopLevelCall, TraceAddress: []uint32{},
+			From: common.HexToAddress(mv.from), To: common.HexToAddress(mv.to), Asset: tracing.NativeAsset(1)}
+		tr.Amount.SetUint64(mv.amount)
+		trs = append(trs, tr)
+	}
+	if err := db.PutBlocks(ctx, 1, "node", blocks, trs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTraceCaseCLI follows a case through its life on the command line:
+// refused input naming the flag, open, label, run over ingested blocks,
+// show, results as graph JSON and DOT, close, changes refused once closed,
+// and every change in the audit log.
+func TestTraceCaseCLI(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+
+	if code, stdout, stderr := run(t, env, "trace", "case", "list"); code != 0 || !strings.Contains(stdout, "No cases") {
+		t.Fatalf("empty list: exit %d\n%s%s", code, stdout, stderr)
+	}
+	bad := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"open"}, "--seed: required"},
+		{[]string{"open", "--seed", "0x12"}, "--seed: \"0x12\" is neither an address"},
+		{[]string{"open", "--seed", strings.Replace(caseThief, "Fab", "fab", 1)}, "--seed: " + strings.Replace(caseThief, "Fab", "fab", 1) + ": mixed-case address fails its EIP-55 checksum"},
+		{[]string{"open", "--seed", caseThief + "," + strings.ToLower(caseThief)}, "--seed: " + caseThief + " is given twice"},
+		{[]string{"open", "--seed", caseThief, "--policy", "taint"}, "--policy: unknown taint policy"},
+		{[]string{"open", "--seed", caseThief, "--direction", "up"}, "--direction: unknown direction"},
+		{[]string{"open", "--seed", caseThief, "--max-hops", "-1"}, "--max-hops: -1 is out of range"},
+		{[]string{"open", "--seed", caseThief, "--min-value", "1.5"}, "--min-value: \"1.5\" is not an amount"},
+		{[]string{"open", "--seed", caseThief, "--threshold", "eth=1"}, "--threshold: \"eth\" is neither an asset key"},
+		{[]string{"open", "--seed", caseThief, "--from-block", "9", "--to-block", "8"}, "--to-block: 8 is before fromBlock 9"},
+		{[]string{"open", "--seed", caseThief, "--source", "bigquery"}, "--source: unknown source"},
+		{[]string{"open", "--seed", caseThief, "extra"}, "takes no arguments"},
+		{[]string{"show"}, "ID: give the case's id"},
+		{[]string{"show", "x"}, "ID: \"x\" is not a case id"},
+		{[]string{"show", "7"}, "no case 7"},
+		{[]string{"results", "7", "--format", "pdf"}, "--format: unknown format"},
+		{[]string{"list", "--status", "archived"}, "--status: unknown status"},
+		{[]string{"list", "--limit", "0"}, "--limit: must be from 1 to 1000"},
+	}
+	for _, c := range bad {
+		code, stdout, stderr := run(t, env, append([]string{"trace", "case"}, c.args...)...)
+		if code != 1 || stdout != "" || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 1 and %q", c.args, code, stdout, stderr, c.want)
+		}
+	}
+
+	code, stdout, stderr := run(t, env, "trace", "case", "open", "--seed", strings.ToLower(caseThief), "--title", "Bybit", "--policy", "fifo",
+		"--max-hops", "3", "--threshold", "native:1=10", "--json")
+	if code != 0 {
+		t.Fatalf("open: exit %d: %s", code, stderr)
+	}
+	var opened caseChangeJSON
+	if err := json.Unmarshal([]byte(stdout), &opened); err != nil || opened.Case.ID != 1 || opened.AuditSeq < 1 || opened.Case.Seeds[0] != caseThief ||
+		opened.Case.CreatedBy != "cli:alice" || opened.Case.Policy != tracing.FIFO || opened.Case.Thresholds["native:1"] != "10" {
+		t.Fatalf("open --json: %s (%v)", stdout, err)
+	}
+	if code, stdout, _ = run(t, env, "trace", "case", "open", "--seed", caseThief); code != 0 || !strings.HasPrefix(stdout, "Opened case 2: forward from 1 seed on chain 1 (haircut).") {
+		t.Fatalf("open: exit %d, %q", code, stdout)
+	}
+
+	labelBad := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"1"}, "ADDR: give the address"},
+		{[]string{"1", caseHub}, "NAME: give the label's name"},
+		{[]string{"1", caseHub, "Binance", "14"}, "NAME: give one name"},
+		{[]string{"1", "0xzz", "x"}, "ADDR: \"0xzz\" is not an address"},
+		{[]string{"1", caseHub, "x", "--category", "Big Exchange"}, "--category: \"Big Exchange\" is not a category"},
+		{[]string{"1", caseSink, "--remove"}, "case 1 has no label for"},
+		{[]string{"9", caseHub, "x"}, "no case 9"},
+	}
+	for _, c := range labelBad {
+		code, _, stderr := run(t, env, append([]string{"trace", "case", "label"}, c.args...)...)
+		if code != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("label %v: exit %d, stderr %q; want 1 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	if code, stdout, stderr = run(t, env, "trace", "case", "label", "1", caseHub, "Exchange X deposit", "--hub", "--category", "exchange"); code != 0 || !strings.Contains(stdout, "Labelled "+common.HexToAddress(caseHub).Hex()+" \"Exchange X deposit\" in case 1.") {
+		t.Fatalf("label: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	if code, _, stderr = run(t, env, "trace", "case", "run", "1"); code != 1 || !strings.Contains(stderr, "nothing is ingested for chain 1 from source node") {
+		t.Errorf("run before ingestion: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr = run(t, env, "trace", "case", "results", "1"); code != 1 || !strings.Contains(stderr, "case 1 has no results yet") {
+		t.Errorf("results before a run: exit %d, %q", code, stderr)
+	}
+	ingestCaseBlocks(t, data)
+	if code, stdout, stderr = run(t, env, "trace", "case", "run", "1"); code != 0 || !strings.Contains(stdout, "Case 1 traced to block 3: 4 addresses, 3 transfers, 0 cross-chain exits, 0 alerts.") {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = run(t, env, "trace", "case", "show", "1")
+	for _, want := range []string{"Case 1 (Bybit): open", "Seeds: " + caseThief, "Bounds: at most 3 hops", "Alert thresholds: native:1=10",
+		"Progress: traced to block 3 (3 transfers read)", "Results: 4 addresses, 3 transfers", common.HexToAddress(caseHub).Hex() + "  Exchange X deposit [exchange] (hub)",
+		"cli:alice  open", "cli:alice  label", "cli:alice  run"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("show lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, _ = run(t, env, "trace", "case", "results", "1")
+	var g tracing.Graph
+	if err := json.Unmarshal([]byte(stdout), &g); code != 0 || err != nil || len(g.Nodes) != 4 || len(g.Edges) != 3 {
+		t.Fatalf("results: exit %d, %v:\n%s", code, err, stdout)
+	}
+	for _, n := range g.Nodes {
+		if n.Address == common.HexToAddress(caseHub) && (len(n.Labels) != 1 || n.Labels[0].Source != "user" || n.Stop != tracing.StopHub) {
+			t.Errorf("the labelled hub in the graph: %+v", n)
+		}
+	}
+	if code, stdout, _ = run(t, env, "trace", "case", "results", "1", "--format", "dot"); code != 0 || !strings.HasPrefix(stdout, "digraph") {
+		t.Errorf("results --format dot: exit %d:\n%s", code, stdout)
+	}
+	code, stdout, _ = run(t, env, "trace", "case", "list", "--json", "--limit", "1")
+	var page struct {
+		Cases []tracing.Case
+		Next  *int64
+	}
+	if err := json.Unmarshal([]byte(stdout), &page); code != 0 || err != nil || len(page.Cases) != 1 || page.Cases[0].ID != 2 || page.Next == nil || *page.Next != 2 {
+		t.Fatalf("list --limit 1: %s", stdout)
+	}
+	code, stdout, _ = run(t, env, "trace", "case", "list", "--before", "2")
+	if code != 0 || !strings.Contains(stdout, "1   open") || !strings.Contains(stdout, "block 3") || strings.Contains(stdout, "\n2 ") {
+		t.Errorf("list --before 2:\n%s", stdout)
+	}
+
+	if code, stdout, _ = run(t, env, "trace", "case", "close", "1"); code != 0 || stdout != "Closed case 1 (Bybit).\n" {
+		t.Fatalf("close: exit %d, %q", code, stdout)
+	}
+	for _, args := range [][]string{{"label", "1", caseSink, "x"}, {"run", "1"}, {"close", "1"}} {
+		if code, _, stderr := run(t, env, append([]string{"trace", "case"}, args...)...); code != 1 || !strings.Contains(stderr, "case 1 ") || !strings.Contains(stderr, "closed") {
+			t.Errorf("%v on a closed case: exit %d, %q", args, code, stderr)
+		}
+	}
+	if code, _, _ = run(t, env, "trace", "case", "results", "1"); code != 0 {
+		t.Errorf("a closed case's results: exit %d", code)
+	}
+	if code, stdout, _ = run(t, env, "trace", "case", "reopen", "1", "--json"); code != 0 || !strings.Contains(stdout, `"status": "open"`) {
+		t.Errorf("reopen: exit %d, %s", code, stdout)
+	}
+
+	code, stdout, _ = run(t, env, "audit", "list", "--json")
+	for action, n := range map[string]int{"trace.case.open": 2, "trace.case.label": 1, "trace.case.run": 1, "trace.case.close": 1, "trace.case.reopen": 1} {
+		if code != 0 || strings.Count(stdout, `"`+action+`"`) != n {
+			t.Errorf("audit log has %d %s entries, want %d", strings.Count(stdout, `"`+action+`"`), action, n)
+		}
+	}
+	if code, stdout, stderr = run(t, env, "audit", "verify"); code != 0 {
+		t.Errorf("audit verify: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
