@@ -2,6 +2,7 @@ package labels
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"slices"
@@ -68,30 +69,26 @@ var thorChains = map[string]string{
 // internal at high confidence, of the destination addresses of exits (the
 // addresses a THORChain or bridge deposit named on the other chain), one
 // entity per destination labelled with the service and the deposit
-// transaction. Imported into screening ('lists update', or
-// screening.Service.Import), it flags a deposit from or a withdrawal to
-// any of them: under the default policy a deposit screening of one needs
-// review and a withdrawal to one is blocked. Exits without a destination
-// address are skipped; with none left it returns a NOTFOUND error. The
-// list replaces the previous version under the same id, so give the full
-// set of exits each time (a case's exits, say, under an id naming the
-// case).
+// transaction. Imported into screening ([WatchExits], 'lists update', or
+// screening.Service.Import), it flags any of them wherever it is
+// screened: under the default policy (an internal list at high
+// confidence) a deposit from or a withdrawal to one is blocked. Exits
+// without a destination address are skipped; with none left it returns a
+// NOTFOUND error.
 func ExitList(id string, exits []tracing.Exit) (*screening.List, error) {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"address", "chain", "label", "source"})
-	seen := map[string]bool{}
-	n := 0
+	return exitList(id, nil, exits)
+}
+
+// exitRow is one destination of an exit list.
+type exitRow struct{ address, chain, label, source string }
+
+func exitList(id string, prev []exitRow, exits []tracing.Exit) (*screening.List, error) {
+	rows := prev
 	for _, e := range exits {
 		dest := strings.TrimSpace(e.DestAddress)
 		if dest == "" {
 			continue
 		}
-		key := e.DestChain + "\x00" + dest
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
 		chain, ok := thorChains[strings.ToUpper(e.DestChain)]
 		if !ok {
 			chain = strings.ToUpper(e.DestChain)
@@ -100,8 +97,22 @@ func ExitList(id string, exits []tracing.Exit) (*screening.List, error) {
 		if service == "" {
 			service = "cross-chain exit"
 		}
-		label := fmt.Sprintf("%s destination of traced funds (deposit tx %s from %s)", service, e.TxHash.Hex(), e.From.Hex())
-		_ = w.Write([]string{dest, chain, label, "trace exit " + e.TxHash.Hex()})
+		rows = append(rows, exitRow{dest, chain,
+			fmt.Sprintf("%s destination of traced funds (deposit tx %s from %s)", service, e.TxHash.Hex(), e.From.Hex()),
+			"trace exit " + e.TxHash.Hex()})
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"address", "chain", "label", "source"})
+	seen := map[string]bool{}
+	n := 0
+	for _, r := range rows {
+		key := r.chain + "\x00" + r.address
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		_ = w.Write([]string{r.address, r.chain, r.label, r.source})
 		n++
 	}
 	w.Flush()
@@ -110,4 +121,30 @@ func ExitList(id string, exits []tracing.Exit) (*screening.List, error) {
 	}
 	return lists.ParseOwn(lists.Own{ID: id, Category: screening.CategoryInternal, Confidence: screening.ConfidenceHigh},
 		map[string][]byte{id + ".csv": buf.Bytes()})
+}
+
+// WatchExits puts the destinations of exits on the screening list id of
+// svc (an [ExitList]), keeping the destinations the active version of
+// that list already holds, and imports it as actor (audited; watches are
+// re-screened against the new entries). Keep one id per case: the list
+// only grows, so narrowing a case's bounds takes no destination off it
+// (remove the list with 'bulwark lists remove' to start over). Exits
+// without a destination address are skipped; with none at all, and none
+// on the list, it returns a NOTFOUND error.
+func WatchExits(ctx context.Context, svc *screening.Service, actor, id string, exits []tracing.Exit) (*screening.ImportReport, error) {
+	var prev []exitRow
+	for _, e := range screening.ChangedEntities(nil, svc.Screener().Index()) {
+		if e.List != id {
+			continue
+		}
+		for _, a := range e.Addresses {
+			prev = append(prev, exitRow{a.Address, a.Currency, e.Name, e.Source})
+		}
+	}
+	l, err := exitList(id, prev, exits)
+	if err != nil {
+		return nil, err
+	}
+	l.Info.Source = "trace exits"
+	return svc.Import(ctx, actor, "trace exits", []*screening.List{l})
 }
