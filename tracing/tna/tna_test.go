@@ -9,11 +9,15 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/internal/shareddata"
+	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/etl"
+	"github.com/bulwark-sec/bulwark/tracing/labels"
+	"github.com/bulwark-sec/bulwark/tracing/tagpack"
 	"github.com/bulwark-sec/bulwark/tracing/tna"
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -202,4 +206,66 @@ func TestBybitFBIWithinTwoHops(t *testing.T) {
 		byHop[h]++
 	}
 	t.Logf("%d nodes, %d edges; FBI addresses by hop: %v", len(g.Nodes), len(g.Edges), byHop)
+}
+
+// TestBybitLabelled traces the Bybit graph two hops with labels from a
+// screening list of the FBI's addresses and the published TagPacks: every
+// FBI address on the path shows as such; traced backward, the Bybit
+// wallet the TagPacks label as an exchange stops the trace as a hub.
+func TestBybitLabelled(t *testing.T) {
+	t.Parallel()
+	transfers := bybit(t)
+	fbi := fbiAddresses(t)
+	packs, _, err := tagpack.ReadFS(os.DirFS(shareddata.Path(t, "trace", "graphsense-tagpacks")), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := &screening.List{Info: screening.ListInfo{ID: "fbi-dprk", SHA256: "test"}}
+	e := screening.Entity{ID: "fbi-dprk:I-022625-PSA", List: "fbi-dprk", SourceID: "I-022625-PSA", Category: screening.CategoryAttribution,
+		Confidence: screening.ConfidenceHigh, Name: "TraderTraitor (Lazarus Group)", Programs: []string{"DPRK"}}
+	for _, a := range fbi {
+		e.Addresses = append(e.Addresses, screening.ListedAddress{Currency: "ETH", Address: a.Hex()})
+	}
+	list.Entities = []screening.Entity{e}
+	ix := screening.BuildIndex([]*screening.List{list}, time.Unix(0, 0))
+	labeler := labels.Combine(labels.NewScreening(func() *screening.Index { return ix }), packs)
+	g, err := tracing.Trace(context.Background(), transfers, tracing.Request{Chain: 1, SeedAddresses: []common.Address{tna.Exploiter},
+		Policy: tracing.Poison, Bounds: tracing.Bounds{MaxHops: 2}, Labeler: labeler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[common.Address]tracing.Node{}
+	for _, n := range g.Nodes {
+		nodes[n.Address] = n
+	}
+	hubs := 0
+	for _, a := range fbi {
+		n, ok := nodes[a]
+		if !ok || n.Hop > 2 {
+			t.Errorf("FBI-listed %s not reached within 2 hops with hubs as stops", a.Hex())
+			continue
+		}
+		if len(n.Labels) == 0 || n.Labels[0].Source != "fbi-dprk" || n.Labels[0].Category != "attribution" {
+			t.Errorf("FBI-listed %s: labels %+v", a.Hex(), n.Labels)
+		}
+	}
+	// Backward: the stolen funds came from the Bybit wallet a TagPack
+	// labels as an exchange, a hub the trace stops at.
+	g, err = tracing.Trace(context.Background(), transfers, tracing.Request{Chain: 1, SeedAddresses: []common.Address{tna.Exploiter},
+		Policy: tracing.Poison, Direction: tracing.Backward, Bounds: tracing.Bounds{MaxHops: 3}, Labeler: labeler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range g.Nodes {
+		if labels.IsHub(n.Labels) {
+			hubs++
+			if n.Stop != tracing.StopHub {
+				t.Errorf("hub %s (%+v) does not stop the trace: stop %q", n.Address.Hex(), n.Labels, n.Stop)
+			}
+		}
+	}
+	if hubs == 0 {
+		t.Error("no labelled hub backward from the exploiter: the TagPacks label the Bybit wallet it stole from")
+	}
+	t.Logf("backward: %d nodes, %d of them labelled hubs", len(g.Nodes), hubs)
 }
