@@ -1,0 +1,66 @@
+package ethrpc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+)
+
+// TransactionInputs returns the input (calldata) of each transaction of
+// hashes, fetched with eth_getTransactionByHash in batches (the client's
+// batch size and concurrency limit). It is how a trace read from a node
+// gets the memos of bridge and THORChain deposits: pass the hashes
+// thorchain.Detector.Wanted lists and give the result to thorchain.New.
+// A transaction the node does not know is an ENOTFOUND error naming it;
+// the first failed call's error is returned.
+func (c *Client) TransactionInputs(ctx context.Context, hashes []common.Hash) (map[common.Hash][]byte, error) {
+	out := make(map[common.Hash][]byte, len(hashes))
+	if len(hashes) == 0 {
+		return out, nil
+	}
+	raws := make([]json.RawMessage, len(hashes))
+	batch := make([]BatchElem, len(hashes))
+	for i, h := range hashes {
+		batch[i] = BatchElem{Method: "eth_getTransactionByHash", Args: []any{h}, Result: &raws[i]}
+	}
+	if err := c.BatchCall(ctx, batch); err != nil {
+		return nil, err
+	}
+	for i, h := range hashes {
+		if batch[i].Error != nil {
+			return nil, batch[i].Error
+		}
+		if isNull(raws[i]) {
+			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "transaction %s is unknown to the node at %s: is it on this chain?", h.Hex(), c.safeURL)
+		}
+		var tx struct {
+			Hash  common.Hash    `json:"hash"`
+			Input *hexutil.Bytes `json:"input"`
+			Data  *hexutil.Bytes `json:"data"`
+		}
+		if err := json.Unmarshal(raws[i], &tx); err != nil {
+			return nil, c.malformed("eth_getTransactionByHash", err)
+		}
+		in := tx.Input
+		if in == nil {
+			in = tx.Data
+		}
+		if in == nil {
+			return nil, c.malformed("eth_getTransactionByHash", errNoInput)
+		}
+		if tx.Hash != h {
+			return nil, c.malformed("eth_getTransactionByHash", errWrongTx)
+		}
+		out[h] = []byte(*in)
+	}
+	return out, nil
+}
+
+var (
+	errNoInput = errors.New("the transaction has no input field")
+	errWrongTx = errors.New("the node answered with another transaction than asked")
+)
