@@ -157,6 +157,8 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 		// Every verdict is recorded, as serve wires it.
 		SafeVerifications: e.db,
 		SafeWatches:       e.db,
+		TraceDeposits:     e.db,
+		TraceAlerts:       e.db,
 		SafeAlerts:        e.db,
 		Outbox:            e.db,
 		// Screening routes read this store; withScreening adds the service.

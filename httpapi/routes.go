@@ -64,6 +64,7 @@ func (s *Server) routes() {
 	s.safeRoutes()
 	s.safeWatchRoutes()
 	s.outboxRoutes()
+	s.traceRoutes()
 	s.screenRoutes()
 
 	// Unknown API routes answer only after authentication, so probing

@@ -23,6 +23,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/screening/sources"
+	"github.com/bulwark-sec/bulwark/tracing"
 )
 
 // Defaults for the zero values of Config.
@@ -157,6 +158,12 @@ type Config struct {
 	// Outbox lists the alerts of every kind not delivered to the webhook
 	// yet (GET /api/v1/alerts/pending); nil makes the route answer 503.
 	Outbox outbox.Store
+	// TraceDeposits is the deposit-address registry (POST/GET/DELETE
+	// /api/v1/trace/deposits) and TraceAlerts the alerts the trace
+	// follower stored (GET /api/v1/trace/alerts); nil makes those routes
+	// answer 503. Both must be adapters of the audit log's store.
+	TraceDeposits tracing.DepositStore
+	TraceAlerts   tracing.AlertStore
 
 	// Screening answers the screening and list routes; ScreenStore is read
 	// for decisions, dispositions, watches, alerts and list history. nil

@@ -76,6 +76,8 @@ func TestConformance(t *testing.T) {
 	storetest.ScreeningStore(t, func(t *testing.T) storetest.ScreeningAuditStore { return openStore(t) })
 	storetest.IngestStore(t, func(t *testing.T) tracing.IngestStore { return openStore(t) })
 	storetest.CaseStore(t, func(t *testing.T) storetest.CaseAuditStore { return openStore(t) })
+	storetest.DepositStore(t, func(t *testing.T) storetest.DepositAuditStore { return openStore(t) })
+	storetest.TraceAlertStore(t, func(t *testing.T) storetest.TraceAlertAuditStore { return openStore(t) })
 }
 
 // TestTokenTimesExact checks what the suite leaves to adapters that can:

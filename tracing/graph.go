@@ -177,6 +177,17 @@ type Alert struct {
 	// an arrival alerts.
 	Threshold string `json:"threshold"`
 	Policy    Policy `json:"policy"`
+	// Chain and BlockHash place the arrival on its chain (the live
+	// follower sets them: a reorg that drops the block retracts the
+	// alert).
+	Chain     uint64      `json:"chain,omitempty"`
+	BlockHash common.Hash `json:"blockHash,omitzero"`
+	// From is the address the value came from; Kind, LogIndex and
+	// TraceAddress place the transfer in its transaction, as on an Edge.
+	From         common.Address `json:"from,omitzero"`
+	Kind         Kind           `json:"kind,omitempty"`
+	LogIndex     *uint32        `json:"logIndex,omitempty"`
+	TraceAddress []uint32       `json:"traceAddress,omitempty"`
 }
 
 // MarshalText writes the policy's name.
@@ -218,6 +229,11 @@ type ExitDetector interface {
 type Deposit struct {
 	Address common.Address `json:"address"`
 	Label   string         `json:"label,omitempty"`
+	// Thresholds are the address's own alert thresholds per asset key
+	// (Asset.String, or AnyAsset for every asset not listed), in base
+	// units; where one applies it wins over the trace's
+	// (Request.Thresholds).
+	Thresholds map[string]*uint256.Int `json:"thresholds,omitempty"`
 }
 
 // Request is what a trace is asked to do. Trace (traverse.go) runs it over

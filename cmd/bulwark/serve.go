@@ -131,7 +131,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		HandlerTimeout: s.RequestTimeout, ShutdownTimeout: s.ShutdownTimeout,
 		MetricsPublic: s.MetricsPublic, TrustedProxies: s.TrustedProxies,
 		SafeVerifier: verifier, SafeOnChain: onChain,
-		SafeVerifications: db, SafeWatches: db, SafeAlerts: db, Outbox: db,
+		SafeVerifications: db, SafeWatches: db, SafeAlerts: db, Outbox: db, TraceDeposits: db, TraceAlerts: db,
 		SafeWatchesChanged: func() {
 			if mon != nil {
 				mon.Nudge()
