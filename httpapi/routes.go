@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	s.outboxRoutes()
 	s.traceRoutes()
 	s.screenRoutes()
+	s.traceCaseRoutes()
 
 	// Unknown API routes answer only after authentication, so probing
 	// without a token learns nothing about which routes exist.

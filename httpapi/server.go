@@ -178,6 +178,10 @@ type Config struct {
 	// ListsUpdate refreshes the lists (POST /api/v1/lists/update); nil
 	// makes the route answer 503.
 	ListsUpdate ListsUpdater
+
+	// TraceCases answers the /api/v1/trace/cases routes; nil makes them
+	// answer 503. Its store must be an adapter of the audit log's store.
+	TraceCases *tracing.CaseService
 }
 
 // Server is Bulwark's JSON API over HTTP. Build one with New; it holds no

@@ -278,13 +278,18 @@ func (db *DB) UpdateCase(ctx context.Context, id int64, u tracing.CaseUpdate, ac
 // SetCaseResults replaces a case's results (see tracing.CaseStore). With a
 // context from audit.Log.Do it joins the audit transaction.
 func (db *DB) SetCaseResults(ctx context.Context, id int64, r *tracing.CaseResults, actor string) (*tracing.Case, error) {
+	if r == nil {
+		return nil, bulwark.Invalid("results", "a run's results need their graph")
+	}
 	var c *tracing.Case
 	err := db.inTx(ctx, "store the results of case "+strconv.FormatInt(id, 10), func(ctx context.Context, q querier) error {
 		var err error
 		if c, err = readCase(ctx, q, id); err != nil {
 			return err
 		}
-		ev, err := c.ResultsEvent(r, actor)
+		res := *r
+		res.ComputedAt = time.Now().UTC()
+		ev, err := c.ResultsEvent(&res, actor)
 		if err != nil {
 			return err
 		}
@@ -296,7 +301,7 @@ func (db *DB) SetCaseResults(ctx context.Context, id int64, r *tracing.CaseResul
 			return bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode the results")
 		}
 		summary, _ := json.Marshal(r.Summary)
-		at := r.ComputedAt.UTC()
+		at := res.ComputedAt
 		if _, err := q.ExecContext(ctx, `UPDATE trace_cases SET results_block = ?, results_at = ?, results_transfers = ?, results_summary = ? WHERE id = ?`,
 			int64(r.Block), formatTime(at), r.Transfers, string(summary), id); err != nil {
 			return err
@@ -308,8 +313,6 @@ func (db *DB) SetCaseResults(ctx context.Context, id int64, r *tracing.CaseResul
 		if err := addCaseEvent(ctx, q, id, ev); err != nil {
 			return err
 		}
-		res := *r
-		res.ComputedAt = at
 		c.Results = &res
 		return nil
 	})

@@ -113,7 +113,8 @@ func (l CaseLabel) Label() Label {
 type CaseResults struct {
 	// Block is the last block the run covered: the case's progress.
 	Block uint64 `json:"block"`
-	// ComputedAt is when the run finished (UTC).
+	// ComputedAt is when the results were stored (UTC; the store stamps
+	// it, as it stamps every time of a case).
 	ComputedAt time.Time `json:"computedAt"`
 	// Transfers is how many transfers the run read.
 	Transfers int         `json:"transfers"`
@@ -732,8 +733,8 @@ type CaseStore interface {
 	// event stored; ENOTFOUND when there is no such case.
 	UpdateCase(ctx context.Context, id int64, u CaseUpdate, actor string) (*Case, CaseEvent, error)
 	// SetCaseResults replaces the case's results with r as actor
-	// (Case.ResultsEvent) and returns the case with them (without its
-	// history); ENOTFOUND when
+	// (Case.ResultsEvent), stamping their ComputedAt, and returns the case
+	// with them (without its history); ENOTFOUND when
 	// there is no such case, ECONFLICT when it is closed.
 	SetCaseResults(ctx context.Context, id int64, r *CaseResults, actor string) (*Case, error)
 }

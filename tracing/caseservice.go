@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -35,15 +34,6 @@ type CaseService struct {
 	// Deposits returns the deposit addresses registered on a chain, which
 	// alert on tainted arrivals; nil for none.
 	Deposits func(ctx context.Context, chain uint64) ([]Deposit, error)
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
-}
-
-func (s *CaseService) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
 }
 
 // Open checks spec, stores a new open case created by actor and returns
@@ -177,7 +167,7 @@ func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, *
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &CaseResults{Block: to, ComputedAt: s.now(), Transfers: len(transfers), Summary: Summarize(g), Graph: g}
+	r := &CaseResults{Block: to, Transfers: len(transfers), Summary: Summarize(g), Graph: g}
 	digest, err := graphDigest(g)
 	if err != nil {
 		return nil, nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/screening/sources"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/tracing"
 )
 
 // tokenCacheTTL is how long serve keeps an API token read from the store
@@ -138,6 +139,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			}
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
+		TraceCases:     &tracing.CaseService{Store: db, Audit: alog, Ingest: db},
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})
