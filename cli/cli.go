@@ -544,6 +544,16 @@ func (m *Main) printGroupHelp(c *command, path []string) {
 		fmt.Fprintf(tw, "  %s\t%s\n", s.name, s.summary)
 	}
 	tw.Flush()
+	if c.run != nil && c.setup != nil && c.usage != "" {
+		// A group that also runs on its own ('bulwark trace --seed …'):
+		// that use and its flags too.
+		fmt.Fprintf(w, "\nWithout a command: %s\n", c.usage)
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		c.setup(fs)
+		var own []*flag.Flag
+		fs.VisitAll(func(f *flag.Flag) { own = append(own, f) })
+		m.flagSection("Flags (without a command)", own)
+	}
 	if len(planned) > 0 {
 		fmt.Fprintf(w, "\nPlanned, not built yet (they only say so and exit 1): %s\n", strings.Join(planned, ", "))
 	}

@@ -30,7 +30,8 @@ type Summary struct {
 	Alerts int `json:"alerts"`
 	// FreezeRequests are one per deposit address that received tainted
 	// value: registered deposit addresses that raised an alert first, then
-	// addresses labelled as exchanges, each group by address.
+	// addresses labelled as exchanges, each group by address. A backward
+	// trace has none.
 	FreezeRequests []FreezeRequest `json:"freezeRequests"`
 	// Exits are the cross-chain exits of the traced value.
 	Exits []tracing.Exit `json:"exits"`
@@ -146,6 +147,9 @@ func Summarize(g *tracing.Graph) *Summary {
 	}
 	var deposits []common.Address
 	for a := range incoming {
+		if g.Direction == tracing.Backward {
+			break // value traced back came from these addresses, not to them
+		}
 		if _, ok := registered[a]; ok || exchange(a) {
 			deposits = append(deposits, a)
 		}
@@ -303,7 +307,7 @@ func WriteSummaryMarkdown(w io.Writer, s *Summary) error {
 
 	p("\n## Freeze requests\n\n")
 	if len(s.FreezeRequests) == 0 {
-		p("No registered deposit address or address labelled as an exchange received tainted value.\n")
+		p("No registered deposit address or address labelled as an exchange received tainted value.\n\n")
 	}
 	for _, fr := range s.FreezeRequests {
 		p("### %s", fr.Deposit.Hex())
