@@ -54,7 +54,7 @@ func (m *Main) traceCmd() *command {
 			"deposit address and a SHA-256 manifest (the evidence bundle). The same inputs give byte-identical files.\n" +
 			"Exit codes: 0 done, no alert; 3 tainted value reached a registered deposit address (an alert); 1 error.",
 		setup: func(fs *flag.FlagSet) {
-			fs.StringVar(&f.seeds, "seed", "", "the seeds, comma-separated: addresses (0x + 40 hex digits) or transaction hashes (0x + 64) `ADDR|TX`")
+			fs.StringVar(&f.seeds, "seed", "", "the seeds `ADDR|TX`, comma-separated: addresses (0x + 40 hex digits) or transaction hashes (0x + 64)")
 			fs.StringVar(&f.etl, "etl", "", "read the transfers from the ethereum-etl export in `DIR`")
 			fs.Uint64Var(&f.chainID, "chain-id", 1, "the chain `ID` of an --etl export (with --rpc it is read from the node)")
 			fs.StringVar(&f.rpc, "rpc", "", "read the transfers from the node at JSON-RPC `URL`")
