@@ -227,8 +227,13 @@ type tracer struct {
 	txMoved []uint256.Int // per txbuf entry, the taint the engine moved
 	swapIns []swapIn
 	segment int // len(edges) when the transaction began
-	dec     decision
-	stopFn  stopFunc
+	// txSender is the transaction's sender, when a transfer shows it (its
+	// value, its fee).
+	txSender   common.Address
+	haveSender bool
+	resort     bool // edges were added to the transaction's segment out of order
+	dec        decision
+	stopFn     stopFunc
 }
 
 func newTracer(r *Request, e *Engine, stream []Transfer) *tracer {
@@ -400,7 +405,14 @@ func (tr *tracer) runTx(i, j int) error {
 		tr.txbuf = append(tr.txbuf, *t)
 		tr.txidx = append(tr.txidx, k)
 	}
-	if tr.known != nil {
+	tr.txSender, tr.haveSender = common.Address{}, false
+	for k := i; k < j; k++ {
+		if u := &tr.stream[k]; u.Kind == TopLevelCall || u.Kind == GasTip || u.Kind == BaseFeeBurn {
+			tr.txSender, tr.haveSender = u.From, true
+			break
+		}
+	}
+	if tr.known != nil && tr.haveSender {
 		tr.dropSpoofed()
 	}
 	tr.swapIns = tr.swapIns[:0]
@@ -431,7 +443,7 @@ func (tr *tracer) runTx(i, j int) error {
 			n := tr.nodeOf(t.To, hop)
 			n.hop = min(n.hop, hop)
 			tr.dec = decision{follow: true, hop: n.hop}
-			if tr.receivesOther(t.From, &t.Asset) {
+			if tr.swapInput(t) {
 				tr.swapIns = append(tr.swapIns, swapIn{addr: t.From, asset: t.Asset, taint: moved})
 				tr.dec.stop = StopSwap
 			}
@@ -517,7 +529,7 @@ func (tr *tracer) decide(t *Transfer, moved *uint256.Int) bool {
 			return true
 		}
 	}
-	if tr.receivesOther(t.From, &t.Asset) {
+	if tr.swapInput(t) {
 		d.stop = StopSwap
 		return true
 	}
@@ -532,13 +544,30 @@ func (tr *tracer) decide(t *Transfer, moved *uint256.Int) bool {
 	return false
 }
 
-// receivesOther reports whether addr, in the transaction being applied,
-// receives from another address an asset other than a (what makes its
-// sending a a swap's input). Fees are not counted.
-func (tr *tracer) receivesOther(addr common.Address, a *Asset) bool {
+// swapLeg reports whether transfer u can be a leg of a swap by x (an
+// input x sends or an output x receives): not a fee nor a self-transfer,
+// and not between x and the transaction's sender unless x is the sender
+// (what the sender pays a contract is funding, what the contract pays
+// the sender a payout, neither a swap of the contract's).
+func (tr *tracer) swapLeg(x common.Address, u *Transfer) bool {
+	if u.Kind == GasTip || u.Kind == BaseFeeBurn || u.From == u.To {
+		return false
+	}
+	return !tr.haveSender || x == tr.txSender || (u.From != tr.txSender && u.To != tr.txSender)
+}
+
+// swapInput reports whether t, sending taint, is the input of a swap by
+// its sender: in the transaction being applied, the sender also receives
+// from another address an asset other than t's (both legs of a swap,
+// swapLeg).
+func (tr *tracer) swapInput(t *Transfer) bool {
+	x := t.From
+	if !tr.swapLeg(x, t) {
+		return false
+	}
 	for k := range tr.txbuf {
 		u := &tr.txbuf[k]
-		if u.To == addr && u.From != addr && u.Asset != *a && u.Kind != GasTip && u.Kind != BaseFeeBurn {
+		if u.To == x && u.Asset != t.Asset && tr.swapLeg(x, u) {
 			if _, credit := u.Effects(); credit {
 				return true
 			}
@@ -574,18 +603,15 @@ func (tr *tracer) continueSwaps() {
 	for k := range ins {
 		for j := range tr.txbuf {
 			u := &tr.txbuf[j]
-			if u.From == ins[k].addr && u.To != u.From && u.Asset == ins[k].asset && u.Kind != GasTip && u.Kind != BaseFeeBurn {
+			if u.From == ins[k].addr && u.Asset == ins[k].asset && tr.swapLeg(u.From, u) {
 				ins[k].amount.Add(&ins[k].amount, &u.Amount)
 			}
 		}
 	}
-	resort := false
+	tr.resort = false
 	for j := range tr.txbuf {
 		u := &tr.txbuf[j]
-		if u.From == u.To || u.Kind == GasTip || u.Kind == BaseFeeBurn {
-			continue
-		}
-		if _, credit := u.Effects(); !credit {
+		if _, credit := u.Effects(); !credit || !tr.swapLeg(u.To, u) {
 			continue
 		}
 		var c uint256.Int
@@ -614,8 +640,7 @@ func (tr *tracer) continueSwaps() {
 			continue
 		}
 		x := tr.nodes[u.To]
-		stopped := !x.seed && ((x.hub && !tr.req.Bounds.ThroughHubs) || x.hop >= tr.req.Bounds.MaxHops)
-		added := tr.e.inject(u.To, &u.Asset, &c, stopped)
+		added := tr.place(u.To, &u.Asset, c, j, 0)
 		if added.IsZero() {
 			continue
 		}
@@ -625,21 +650,9 @@ func (tr *tracer) continueSwaps() {
 		if from.stop == "" && !from.seed {
 			from.stop = StopSwap
 		}
-		idx := tr.txidx[j]
-		updated := false
-		for e := tr.segment; e < len(tr.edges); e++ {
-			if tr.edges[e].idx == idx {
-				tr.edges[e].taint = *moved
-				updated = true
-				break
-			}
-		}
-		if !updated {
-			tr.edges = append(tr.edges, edgeRec{idx: idx, taint: *moved, hop: int32(x.hop)})
-			resort = true
-		}
+		tr.recordEdge(j, moved, x.hop)
 	}
-	if resort {
+	if tr.resort {
 		seg := tr.edges[tr.segment:]
 		if tr.backward {
 			slices.SortFunc(seg, func(a, b edgeRec) int { return b.idx - a.idx })
@@ -647,6 +660,81 @@ func (tr *tracer) continueSwaps() {
 			slices.SortFunc(seg, func(a, b edgeRec) int { return a.idx - b.idx })
 		}
 	}
+}
+
+// place puts continued taint c of asset a at addr, which received it in
+// the transaction's transfer at: first in what addr still holds of a at
+// the end of the transaction, the rest onward along addr's later
+// transfers of a in the transaction, in order, each up to its clean part
+// (and so on from their receivers). At a stop point (a hub, the hop
+// bound) all of it stays. It returns the taint placed.
+func (tr *tracer) place(addr common.Address, a *Asset, c uint256.Int, at, depth int) uint256.Int {
+	n := tr.nodes[addr]
+	stop := ""
+	if !n.seed {
+		switch {
+		case n.hub && !tr.req.Bounds.ThroughHubs:
+			stop = StopHub
+		case n.hop >= tr.req.Bounds.MaxHops:
+			stop = StopMaxHops
+		}
+	}
+	placed := tr.e.inject(addr, a, &c, stop != "")
+	if stop != "" {
+		if stopRank(stop) > stopRank(n.stop) {
+			n.stop = stop
+		}
+		return placed
+	}
+	var rem uint256.Int
+	rem.Sub(&c, &placed)
+	for k := at + 1; k < len(tr.txbuf) && !rem.IsZero() && depth < len(tr.txbuf); k++ {
+		v := &tr.txbuf[k]
+		if v.From != addr || v.To == addr || v.Asset != *a {
+			continue
+		}
+		if _, credit := v.Effects(); !credit {
+			continue
+		}
+		var give uint256.Int
+		give.Sub(&v.Amount, &tr.txMoved[k])
+		if rem.Lt(&give) {
+			give = rem
+		}
+		var total uint256.Int
+		total.Add(&tr.txMoved[k], &give)
+		if give.IsZero() || (tr.minValue != nil && total.Lt(tr.minValue)) {
+			continue
+		}
+		y := tr.nodeOf(v.To, n.hop+1)
+		if !y.seed {
+			y.hop = min(y.hop, n.hop+1)
+		}
+		got := tr.place(v.To, a, give, k, depth+1)
+		if got.IsZero() {
+			continue
+		}
+		y.addReceived(a, &got)
+		tr.txMoved[k].Add(&tr.txMoved[k], &got)
+		tr.recordEdge(k, &tr.txMoved[k], y.hop)
+		rem.Sub(&rem, &got)
+		placed.Add(&placed, &got)
+	}
+	return placed
+}
+
+// recordEdge sets the taint of the edge of the transaction's transfer k,
+// adding the edge if it is not recorded yet.
+func (tr *tracer) recordEdge(k int, taint *uint256.Int, hop int) {
+	idx := tr.txidx[k]
+	for e := tr.segment; e < len(tr.edges); e++ {
+		if tr.edges[e].idx == idx {
+			tr.edges[e].taint = *taint
+			return
+		}
+	}
+	tr.edges = append(tr.edges, edgeRec{idx: idx, taint: *taint, hop: int32(hop)})
+	tr.resort = true
 }
 
 // alert raises an alert for every edge of the transaction that arrived at
@@ -676,26 +764,12 @@ func (tr *tracer) alert() {
 }
 
 // dropSpoofed removes from the transaction the token transfers that look
-// spoofed (see the package documentation, Address poisoning): a token not
-// in Request.KnownTokens moved out of an address that neither sent the
-// transaction nor made a call with value in it, when the transaction's
-// sender is known.
+// spoofed (see the package documentation): a token not in
+// Request.KnownTokens moved out of an address that neither sent the
+// transaction nor made a call with value in it. Only called when the
+// transaction's sender is known.
 func (tr *tracer) dropSpoofed() {
-	var sender common.Address
-	have := false
-	for k := range tr.txbuf {
-		u := &tr.txbuf[k]
-		if u.Kind == TopLevelCall || u.Kind == GasTip || u.Kind == BaseFeeBurn {
-			sender, have = u.From, true
-			if tr.backward && u.Kind == TopLevelCall {
-				sender = u.To
-			}
-			break
-		}
-	}
-	if !have {
-		return
-	}
+	sender := tr.txSender
 	w := 0
 	for k := range tr.txbuf {
 		u := &tr.txbuf[k]

@@ -540,3 +540,25 @@ func TestTraceBackwardSwap(t *testing.T) {
 		t.Errorf("edges %v, want %v", got, want)
 	}
 }
+
+// TestTraceSwapFunding: what the transaction's sender pays a contract is
+// not a swap's output, what the contract pays the sender not its input:
+// a searcher funding its bot in the bot's swap is not reached, and the
+// bot's payout to it carries taint as any transfer does.
+func TestTraceSwapFunding(t *testing.T) {
+	t.Parallel()
+	bot := alice
+	var s []Transfer
+	newTx(&s, 1, 0).token(weth9, thief, bot, 10)
+	newTx(&s, 2, 0).tip(carol, 1).call(carol, bot, 3).token(weth9, bot, pool, 10).token(usdt, pool, bot, 40)
+	newTx(&s, 3, 0).tip(carol, 1).call(carol, bot, 0).token(usdt, bot, pool, 40).token(weth9, pool, bot, 12).token(weth9, bot, carol, 2)
+	s = sorted(s)
+	g := traceOK(t, s, Request{Chain: 1, Policy: Haircut, SeedAddresses: []common.Address{thief}})
+	want := []string{"thief>alice:10", "alice>pool:10", "pool>alice:40", "alice>pool:40", "pool>alice:12", "alice>carol:2"}
+	if got := edgesOf(g); !slices.Equal(got, want) {
+		t.Errorf("edges %v, want %v", got, want)
+	}
+	if n := nodeOf(g, carol); n == nil || n.Hop != 2 || n.Stop != "" {
+		t.Errorf("carol %+v", n)
+	}
+}
