@@ -43,8 +43,14 @@
 //
 // Migrations live in migrations/NNNN_name.sql, are embedded in the binary
 // and run in order when the store is opened, each in its own transaction
-// together with its row in schema_migrations. A store whose schema is
-// newer than this binary knows is refused rather than used.
+// together with its row in schema_migrations. A new, empty store instead
+// gets schema.sql, what all the migrations give together, in one
+// transaction that records every migration as applied: one pass over the
+// final tables rather than every ALTER TABLE re-reading the whole schema.
+// A test holds schema.sql equal to the migrations' result; after adding a
+// migration, rewrite it with `go test ./sqlite -run TestFreshSchema
+// -update`. A store whose schema is newer than this binary knows is
+// refused rather than used.
 //
 // Times are stored as RFC 3339 text in UTC with all nine fractional digits
 // (2006-01-02T15:04:05.000000000Z): the audit hash covers the time to the

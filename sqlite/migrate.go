@@ -22,6 +22,16 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
+// freshSchema is what every migration gives together: the tables, indexes
+// and triggers, and the rows the migrations insert. A new store gets it in
+// one transaction instead of replaying each migration, whose ALTER TABLEs
+// each re-read the whole schema. TestFreshSchema holds it equal to the
+// migrations' result and rewrites it with -update after a migration is
+// added.
+//
+//go:embed schema.sql
+var freshSchema string
+
 // migration is one embedded schema change.
 type migration struct {
 	version int
@@ -93,6 +103,12 @@ func (db *DB) migrate(ctx context.Context) error {
 	if int(current.Int64) > known {
 		return bulwark.Errorf(bulwark.ECONFLICT, "cannot open store at %s: its schema version %d is newer than this binary knows (%d) — run a newer bulwark, or restore a backup made by this version", db.path, current.Int64, known)
 	}
+	if current.Int64 == 0 && !db.stepwise {
+		created, err := db.createFresh(ctx, ms)
+		if err != nil || created {
+			return err
+		}
+	}
 	for _, m := range ms {
 		if m.version <= int(current.Int64) {
 			continue
@@ -121,11 +137,7 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 		return nil
 	}
 	fail := func(err error) error {
-		var se *msqlite.Error
-		if errors.As(err, &se) && se.Code()&0xff != sqlite3.SQLITE_ERROR && se.Code()&0xff != sqlite3.SQLITE_CONSTRAINT {
-			return db.openErr(err) // locked, read-only, disk full…: not a bug in the migration
-		}
-		return bulwark.Wrap(err, bulwark.EINTERNAL, fmt.Sprintf("cannot apply store migration %04d_%s to %s: %v", m.version, m.name, db.path, err))
+		return db.migrationErr(fmt.Sprintf("store migration %04d_%s", m.version, m.name), err)
 	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return fail(err)
@@ -141,6 +153,60 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 		return fail(err)
 	}
 	return nil
+}
+
+// createFresh gives a new, empty store its whole schema at once
+// (freshSchema) and records every migration as applied, in one
+// transaction. It reports false and changes nothing when the store is not
+// empty after all — another process created it meanwhile, or it holds
+// tables without any recorded migration — and the migrations then run one
+// by one, each checking again whether it is already applied.
+func (db *DB) createFresh(ctx context.Context, ms []migration) (bool, error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, db.openErr(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var others, applied int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name <> 'schema_migrations'`).Scan(&others); err != nil {
+		return false, db.openErr(err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied); err != nil {
+		return false, db.openErr(err)
+	}
+	if others > 0 || applied > 0 {
+		return false, nil
+	}
+	fail := func(err error) (bool, error) {
+		return false, db.migrationErr(fmt.Sprintf("the schema of store migrations 0001–%04d", ms[len(ms)-1].version), err)
+	}
+	if _, err := tx.ExecContext(ctx, freshSchema); err != nil {
+		return fail(err)
+	}
+	now := formatTime(time.Now())
+	for _, m := range ms {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, now); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `PRAGMA application_id = `+strconv.Itoa(applicationID)); err != nil {
+		return fail(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return true, nil
+}
+
+// migrationErr explains why what (a migration, or the fresh schema) could
+// not be applied: a bug in it is an internal error, while a locked,
+// read-only or full store is the store's problem.
+func (db *DB) migrationErr(what string, err error) error {
+	var se *msqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff != sqlite3.SQLITE_ERROR && se.Code()&0xff != sqlite3.SQLITE_CONSTRAINT {
+		return db.openErr(err) // locked, read-only, disk full…: not a bug in the migration
+	}
+	return bulwark.Wrap(err, bulwark.EINTERNAL, fmt.Sprintf("cannot apply %s to %s: %v", what, db.path, err))
 }
 
 // checkOwner refuses a SQLite database that belongs to another program:

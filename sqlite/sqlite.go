@@ -64,14 +64,19 @@ type Options struct {
 	// write (and every append with NoGroupCommit) is synced as it commits
 	// (synchronous=FULL).
 	WALSyncInterval time.Duration
+
+	// stepwise makes a new store run every migration one by one instead
+	// of taking freshSchema; set only by the tests that compare the two.
+	stepwise bool
 }
 
 // DB is an open store. It implements auth.TokenStore and audit.Store and is
 // safe for concurrent use.
 type DB struct {
-	path string
-	w    *sql.DB // the single writer connection
-	r    *sql.DB // query_only readers
+	path     string
+	stepwise bool    // Options.stepwise
+	w        *sql.DB // the single writer connection
+	r        *sql.DB // query_only readers
 
 	tokenByID    *sql.Stmt
 	auditHead    *sql.Stmt
@@ -149,7 +154,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: abs, noGroupCommit: opt.NoGroupCommit, walSyncEvery: opt.WALSyncInterval}
+	db := &DB{path: abs, noGroupCommit: opt.NoGroupCommit, walSyncEvery: opt.WALSyncInterval, stepwise: opt.stepwise}
 	if err := db.open(ctx, opt); err != nil {
 		_ = db.Close()
 		return nil, err

@@ -1,0 +1,213 @@
+-- The schema a new store gets: what every migration in migrations/ gives
+-- together. Generated; rewrite it with
+--   go test ./sqlite -run TestFreshSchema -update
+
+CREATE TABLE tokens (
+    id           TEXT NOT NULL PRIMARY KEY,   -- public id, 16 hex digits
+    name         TEXT NOT NULL UNIQUE,        -- unique among all tokens, revoked included
+    role         TEXT NOT NULL,
+    hash         BLOB NOT NULL,               -- SHA-256 of the whole token; the secret is never stored
+    created_at   TEXT NOT NULL,
+    created_by   TEXT NOT NULL DEFAULT '',
+    expires_at   TEXT,
+    last_used_at TEXT,
+    revoked_at   TEXT
+) STRICT;
+
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY CHECK (seq > 0),
+    time      TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    target    TEXT NOT NULL DEFAULT '',
+    details   TEXT,                          -- JSON object, byte for byte as hashed
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE audit_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE safe_alerts (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused
+    time              TEXT NOT NULL,                       -- when stored, RFC 3339 UTC, nine digits
+    block             INTEGER NOT NULL,
+    block_hash        TEXT NOT NULL DEFAULT '',
+    safe              TEXT NOT NULL DEFAULT '',            -- '' for node and chain alerts
+    code              TEXT NOT NULL,
+    severity          TEXT NOT NULL,
+    message           TEXT NOT NULL,
+    details           TEXT) STRICT;
+
+CREATE TABLE safe_verifications (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    safe_tx_hash TEXT NOT NULL,        -- 0x + 64 lower-case hex digits
+    safe         TEXT NOT NULL,        -- EIP-55
+    chain_id     TEXT NOT NULL,        -- decimal
+    verdict      TEXT NOT NULL,        -- ok, review, reject
+    audit_seq    INTEGER NOT NULL,     -- the verdict's audit entry (action safe.verify)
+    time         TEXT NOT NULL         -- when stored, RFC 3339 UTC, nine digits
+) STRICT;
+
+CREATE TABLE safe_watches (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order they were added
+    safe     TEXT NOT NULL UNIQUE,               -- EIP-55
+    added_at TEXT NOT NULL,                      -- RFC 3339 UTC, nine digits
+    added_by TEXT NOT NULL                       -- audit actor, e.g. token:<id>
+) STRICT;
+
+CREATE TABLE safe_monitor_cursor (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),  -- a single row
+    block      INTEGER NOT NULL CHECK (block >= 0),
+    hash       TEXT NOT NULL,                       -- 0x + 64 hex
+    updated_at TEXT NOT NULL                        -- RFC 3339 UTC, nine digits
+) STRICT;
+
+CREATE TABLE screen_lists (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    list_id     TEXT NOT NULL,          -- e.g. ofac-sdn
+    sha256      TEXT NOT NULL,          -- of the source files
+    info        TEXT NOT NULL,          -- screening.ListInfo JSON
+    content     BLOB NOT NULL,          -- gzip JSON: entities, problems
+    active      INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (list_id, sha256)
+) STRICT;
+
+CREATE TABLE screen_lists_generation (
+    one        INTEGER PRIMARY KEY CHECK (one = 1),
+    generation INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE screen_decisions (
+    id        TEXT PRIMARY KEY,         -- dec_ + 24 hex
+    time      TEXT NOT NULL,            -- RFC 3339 UTC, nine digits
+    kind      TEXT NOT NULL,            -- address or name
+    use       TEXT NOT NULL,
+    subject   TEXT NOT NULL DEFAULT '',
+    actor     TEXT NOT NULL DEFAULT '',
+    verdict   TEXT NOT NULL,
+    audit_seq INTEGER NOT NULL,
+    body      TEXT NOT NULL             -- the decision JSON as answered
+, packed BLOB NULL) STRICT, WITHOUT ROWID;
+
+CREATE TABLE screen_dispositions (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind          TEXT NOT NULL,
+    subject_key   TEXT NOT NULL,
+    entity_id     TEXT NOT NULL,
+    entity_digest TEXT NOT NULL,
+    disposition   TEXT NOT NULL,        -- false_positive or true_positive
+    note          TEXT NOT NULL DEFAULT '',
+    decision_id   TEXT NOT NULL DEFAULT '',
+    by            TEXT NOT NULL,
+    at            TEXT NOT NULL
+, subject TEXT NOT NULL DEFAULT '') STRICT;
+
+CREATE TABLE screen_watches (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind     TEXT NOT NULL,
+    use      TEXT NOT NULL,
+    key      TEXT NOT NULL,
+    subject  TEXT NOT NULL DEFAULT '',
+    address  TEXT NOT NULL DEFAULT '',
+    chain    TEXT NOT NULL DEFAULT '',
+    name     TEXT NOT NULL DEFAULT '',
+    type     TEXT NOT NULL DEFAULT '',
+    dob      TEXT NOT NULL DEFAULT '',
+    country  TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    UNIQUE (kind, key, use)
+) STRICT;
+
+CREATE TABLE screen_alerts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    time        TEXT NOT NULL,
+    watch_id    INTEGER NOT NULL,       -- the watch may since have been removed
+    subject     TEXT NOT NULL DEFAULT '',
+    kind        TEXT NOT NULL,
+    verdict     TEXT NOT NULL,
+    decision_id TEXT NOT NULL,
+    body        TEXT NOT NULL
+, key TEXT NOT NULL DEFAULT '') STRICT;
+
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused
+    kind            TEXT NOT NULL,                      -- 'safe.alert', 'screening.alert': the payload's "type"
+    ref             INTEGER NOT NULL,                   -- the alert's id in its kind's table: the payload's "id"
+    created_at      TEXT NOT NULL,                      -- RFC 3339 UTC, nine digits (all times here)
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error      TEXT NOT NULL DEFAULT '',           -- the receiver named as scheme://host only
+    delivered_at    TEXT,
+    UNIQUE (kind, ref)
+) STRICT;
+
+CREATE TABLE trace_cursors (
+    chain      INTEGER NOT NULL CHECK (chain >= 0),
+    source     TEXT NOT NULL,
+    block      INTEGER NOT NULL CHECK (block >= 0),  -- every block up to it is stored
+    hash       TEXT NOT NULL,                        -- 0x + 64 hex; zeros when not ingested
+    updated_at TEXT NOT NULL,                        -- RFC 3339 UTC, nine digits
+    PRIMARY KEY (chain, source)
+) STRICT;
+
+CREATE TABLE trace_blocks (
+    chain  INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    number INTEGER NOT NULL CHECK (number >= 0),
+    hash   TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    time   INTEGER NOT NULL,                          -- Unix seconds
+    PRIMARY KEY (chain, source, number)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE trace_transfers (
+    chain         INTEGER NOT NULL,
+    source        TEXT NOT NULL,
+    block         INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,                   -- position in the block, in tracing.Compare order
+    tx_index      INTEGER NOT NULL,
+    tx_hash       TEXT NOT NULL,
+    time          INTEGER NOT NULL,
+    kind          TEXT NOT NULL,                      -- tracing.Kind's name
+    log_index     INTEGER NOT NULL,
+    trace_address TEXT NOT NULL,                      -- '' or '0,2'
+    from_addr     TEXT NOT NULL,                      -- lower-case 0x + 40 hex (all addresses here)
+    to_addr       TEXT NOT NULL,
+    asset         TEXT NOT NULL,                      -- tracing.Asset's key
+    amount        TEXT NOT NULL,                      -- decimal, base units
+    PRIMARY KEY (chain, source, block, seq),
+    FOREIGN KEY (chain, source, block) REFERENCES trace_blocks (chain, source, number) ON DELETE CASCADE
+) STRICT;
+
+CREATE INDEX tokens_created_at ON tokens (created_at);
+
+CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
+
+CREATE INDEX safe_verifications_hash ON safe_verifications (safe_tx_hash, id);
+
+CREATE UNIQUE INDEX screen_lists_active ON screen_lists (list_id) WHERE active = 1;
+
+CREATE INDEX screen_decisions_time ON screen_decisions (time);
+
+CREATE INDEX screen_decisions_subject ON screen_decisions (subject, time) WHERE subject <> '';
+
+CREATE UNIQUE INDEX screen_alerts_key ON screen_alerts (key) WHERE key <> '';
+
+CREATE INDEX outbox_undelivered ON outbox (kind, next_attempt_at) WHERE delivered_at IS NULL;
+
+CREATE INDEX outbox_undelivered_id ON outbox (id) WHERE delivered_at IS NULL;
+
+CREATE INDEX screen_decisions_audit_seq ON screen_decisions (audit_seq);
+
+CREATE INDEX trace_transfers_from ON trace_transfers (chain, source, from_addr, block);
+
+CREATE INDEX trace_transfers_to ON trace_transfers (chain, source, to_addr, block);
+
+CREATE INDEX trace_transfers_asset ON trace_transfers (chain, source, asset, block);
+
+INSERT INTO "screen_lists_generation" VALUES (1, 0);
