@@ -184,6 +184,82 @@ CREATE TABLE trace_transfers (
     FOREIGN KEY (chain, source, block) REFERENCES trace_blocks (chain, source, number) ON DELETE CASCADE
 ) STRICT;
 
+CREATE TABLE trace_cases (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused
+    title             TEXT NOT NULL,
+    chain             INTEGER NOT NULL CHECK (chain > 0),
+    source            TEXT NOT NULL,                       -- ingestion source: node, etl:NAME
+    seeds             TEXT NOT NULL,                       -- JSON array of addresses and tx hashes
+    policy            TEXT NOT NULL,                       -- tracing.Policy's name
+    direction         TEXT NOT NULL CHECK (direction IN ('forward', 'backward')),
+    bounds            TEXT NOT NULL,                       -- JSON tracing.Bounds
+    labels            TEXT NOT NULL,                       -- JSON array of tracing.CaseLabel
+    thresholds        TEXT NOT NULL,                       -- JSON object, asset key or * -> base units
+    status            TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+    created_by        TEXT NOT NULL,
+    created_at        TEXT NOT NULL,                       -- RFC 3339 UTC, nine digits (all times here)
+    updated_at        TEXT NOT NULL,
+    closed_at         TEXT,
+    closed_by         TEXT NOT NULL DEFAULT '',
+    results_block     INTEGER,                             -- NULL until the first run
+    results_at        TEXT,
+    results_transfers INTEGER,
+    results_summary   TEXT                                 -- JSON tracing.CaseSummary
+) STRICT;
+
+CREATE TABLE trace_case_results (
+    case_id INTEGER PRIMARY KEY REFERENCES trace_cases (id) ON DELETE CASCADE,
+    graph   TEXT NOT NULL                                  -- JSON tracing.Graph
+) STRICT;
+
+CREATE TABLE trace_case_history (
+    case_id   INTEGER NOT NULL REFERENCES trace_cases (id) ON DELETE CASCADE,
+    seq       INTEGER NOT NULL,                            -- 1, 2, … per case
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    details   TEXT NOT NULL,                               -- JSON object
+    audit_seq INTEGER,                                     -- the audit entry recording it
+    PRIMARY KEY (case_id, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE trace_deposits (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order of registration
+    address    TEXT NOT NULL UNIQUE,               -- lower-case 0x + 40 hex
+    label      TEXT NOT NULL DEFAULT '',
+    thresholds TEXT,                               -- JSON object: asset key -> decimal base units
+    added_at   TEXT NOT NULL,                      -- RFC 3339 UTC, nine digits (all times here)
+    added_by   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE trace_alerts (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: the payload's "id"
+    time         TEXT NOT NULL,                     -- when stored
+    code         TEXT NOT NULL,                     -- TRACE_DEPOSIT, TRACE_ALERT_RETRACTED
+    severity     TEXT NOT NULL,
+    follow       TEXT NOT NULL,                     -- the followed trace: 'watch', 'case:ID'
+    chain        INTEGER NOT NULL,
+    block        INTEGER NOT NULL,
+    block_hash   TEXT NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    position     TEXT NOT NULL,                     -- the transfer in its transaction: 'log:5', 'call:0.2'
+    deposit      TEXT NOT NULL,                     -- lower-case 0x + 40 hex
+    message      TEXT NOT NULL,
+    alert        TEXT NOT NULL,                     -- JSON: tracing.Alert
+    retracts     INTEGER REFERENCES trace_alerts (id),  -- set on a retraction: the alert it retracts
+    retracted_by INTEGER REFERENCES trace_alerts (id),  -- set on a retracted alert: its retraction
+    UNIQUE (follow, code, chain, block_hash, tx_hash, position, deposit)
+) STRICT;
+
+CREATE TABLE trace_follow_cursors (
+    follow     TEXT PRIMARY KEY,
+    chain      INTEGER NOT NULL,
+    block      INTEGER NOT NULL CHECK (block >= 0),  -- every block up to it is processed
+    hash       TEXT NOT NULL,                        -- its hash as processed
+    from_block INTEGER NOT NULL CHECK (from_block >= 0),  -- the first block the trace applies
+    updated_at TEXT NOT NULL
+) STRICT;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
@@ -209,5 +285,11 @@ CREATE INDEX trace_transfers_from ON trace_transfers (chain, source, from_addr, 
 CREATE INDEX trace_transfers_to ON trace_transfers (chain, source, to_addr, block);
 
 CREATE INDEX trace_transfers_asset ON trace_transfers (chain, source, asset, block);
+
+CREATE INDEX trace_cases_status ON trace_cases (status, id);
+
+CREATE INDEX trace_alerts_follow ON trace_alerts (follow, id);
+
+CREATE INDEX trace_alerts_deposit ON trace_alerts (deposit, id);
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);
