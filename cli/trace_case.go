@@ -14,6 +14,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/labels"
 	"github.com/bulwark-sec/bulwark/tracing/report"
 )
 
@@ -63,7 +64,7 @@ func (m *Main) caseService(ctx context.Context) (*tracing.CaseService, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tracing.CaseService{Store: db, Audit: log, Ingest: db}, nil
+	return &tracing.CaseService{Store: db, Audit: log, Ingest: db, Deposits: db}, nil
 }
 
 // caseID reads the one positional argument ID of a case command.
@@ -380,8 +381,9 @@ func (m *Main) traceCaseRunCmd() *command {
 		summary: "trace a case over the transfers ingested and store the results",
 		usage:   "bulwark trace case run ID [--json]",
 		long: "Traces the case over the transfers ingested into the data directory for its chain and source, up to its\n" +
-			"last block or the last block ingested, and stores the results (audited). Exit codes: 0 done, no alert;\n" +
-			"3 tainted value reached a registered deposit address above its threshold; 1 error.",
+			"last block or the last block ingested, with the case's labels and the active screening lists' listings,\n" +
+			"alerting on the deposit addresses registered ('bulwark trace deposit'), and stores the results (audited).\n" +
+			"Exit codes: 0 done, no alert; 3 tainted value reached a registered deposit address above its threshold; 1 error.",
 		run: func(ctx context.Context, args []string) (int, error) {
 			id, err := caseID("trace case run", args, "")
 			if err != nil {
@@ -391,6 +393,14 @@ func (m *Main) traceCaseRunCmd() *command {
 			if err != nil {
 				return 1, err
 			}
+			// The active screening lists label the addresses reached: an
+			// OFAC- or FBI-listed address on the path shows as such.
+			screen, err := m.screeningService(ctx, screeningSettings{}, false, true)
+			if err != nil {
+				return 1, err
+			}
+			defer closeService(screen)
+			svc.Labeler = labels.NewScreening(screen.Screener().Index)
 			c, e, err := svc.Run(ctx, m.cliActor(), id)
 			if err != nil {
 				return 1, err

@@ -57,7 +57,7 @@ func ingestCaseBlocks(t *testing.T, data string) {
 // and every change in the audit log.
 func TestTraceCaseCLI(t *testing.T) {
 	t.Parallel()
-	data := t.TempDir()
+	data := smallDataDir(t)
 	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
 
 	if code, stdout, stderr := run(t, env, "trace", "case", "list"); code != 0 || !strings.Contains(stdout, "No cases") {
@@ -136,12 +136,17 @@ func TestTraceCaseCLI(t *testing.T) {
 		t.Errorf("results before a run: exit %d, %q", code, stderr)
 	}
 	ingestCaseBlocks(t, data)
-	if code, stdout, stderr = run(t, env, "trace", "case", "run", "1"); code != 0 || !strings.Contains(stdout, "Case 1 traced to block 3: 4 addresses, 3 transfers, 0 cross-chain exits, 0 alerts.") {
+	if code, stdout, stderr = run(t, env, "trace", "deposit", "add", caseSink, "--label", "our deposit"); code != 0 {
+		t.Fatalf("trace deposit add: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// The 40 wei the mule sent on reach the deposit address: an alert,
+	// exit 3.
+	if code, stdout, stderr = run(t, env, "trace", "case", "run", "1"); code != 3 || !strings.Contains(stdout, "Case 1 traced to block 3: 4 addresses, 3 transfers, 0 cross-chain exits, 1 alert.") {
 		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = run(t, env, "trace", "case", "show", "1")
 	for _, want := range []string{"Case 1 (Bybit): open", "Seeds: " + caseThief, "Bounds: at most 3 hops", "Alert thresholds: native:1=10",
-		"Progress: traced to block 3 (3 transfers read)", "Results: 4 addresses, 3 transfers", common.HexToAddress(caseHub).Hex() + "  Exchange X deposit [exchange] (hub)",
+		"Progress: traced to block 3 (3 transfers read)", "Results: 4 addresses, 3 transfers, 0 cross-chain exits, 1 alert", common.HexToAddress(caseHub).Hex() + "  Exchange X deposit [exchange] (hub)",
 		"cli:alice  open", "cli:alice  label", "cli:alice  run"} {
 		if code != 0 || !strings.Contains(stdout, want) {
 			t.Errorf("show lacks %q:\n%s", want, stdout)
@@ -149,7 +154,7 @@ func TestTraceCaseCLI(t *testing.T) {
 	}
 	code, stdout, _ = run(t, env, "trace", "case", "results", "1")
 	var g tracing.Graph
-	if err := json.Unmarshal([]byte(stdout), &g); code != 0 || err != nil || len(g.Nodes) != 4 || len(g.Edges) != 3 {
+	if err := json.Unmarshal([]byte(stdout), &g); code != 0 || err != nil || len(g.Nodes) != 4 || len(g.Edges) != 3 || len(g.Alerts) != 1 || g.Alerts[0].Taint != "40" || g.Alerts[0].Label != "our deposit" {
 		t.Fatalf("results: exit %d, %v:\n%s", code, err, stdout)
 	}
 	for _, n := range g.Nodes {

@@ -24,7 +24,7 @@ const (
 // withCases configures the case routes on the env's store, as serve does.
 func withCases(c *Config) {
 	db := c.Audit.Store.(*sqlite.DB)
-	c.TraceCases = &tracing.CaseService{Store: db, Audit: c.Audit, Ingest: db}
+	c.TraceCases = &tracing.CaseService{Store: db, Audit: c.Audit, Ingest: db, Deposits: db}
 }
 
 // openCases opens n cases of the thief's address, by "test".

@@ -31,9 +31,9 @@ type CaseService struct {
 	Labeler Labeler
 	// Exits recognises bridge deposits; nil for none.
 	Exits ExitDetector
-	// Deposits returns the deposit addresses registered on a chain, which
-	// alert on tainted arrivals; nil for none.
-	Deposits func(ctx context.Context, chain uint64) ([]Deposit, error)
+	// Deposits is the registry of deposit addresses, which alert on
+	// tainted arrivals; nil for none.
+	Deposits DepositStore
 }
 
 // Open checks spec, stores a new open case created by actor and returns
@@ -155,8 +155,12 @@ func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, *
 	}
 	req.Exits = s.Exits
 	if s.Deposits != nil {
-		if req.Deposits, err = s.Deposits(ctx, c.Chain); err != nil {
+		regs, err := s.Deposits.Deposits(ctx)
+		if err != nil {
 			return nil, nil, err
+		}
+		for _, r := range regs {
+			req.Deposits = append(req.Deposits, r.Deposit)
 		}
 	}
 	trace := s.Trace

@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-sec/bulwark/screening/sources"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/labels"
 )
 
 // tokenCacheTTL is how long serve keeps an API token read from the store
@@ -139,7 +140,8 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			}
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
-		TraceCases:     &tracing.CaseService{Store: db, Audit: alog, Ingest: db},
+		TraceCases: &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
+			Labeler: labels.NewScreening(svc.Screener().Index)},
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})
