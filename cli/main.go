@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
@@ -47,6 +48,9 @@ type Main struct {
 	mislabelWarned bool
 	// staleWarned is set once the warning about stale lists was given.
 	staleWarned bool
+	// traceScreening is the screening service 'bulwark trace' labels
+	// addresses from, closed when the trace is written.
+	traceScreening *screening.Service
 	// readBuildInfo reads the build's stamp (debug.ReadBuildInfo when
 	// nil); tests replace it.
 	readBuildInfo func() (*debug.BuildInfo, bool)

@@ -20,7 +20,10 @@ import (
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/etl"
+	"github.com/bulwark-sec/bulwark/tracing/labels"
 	"github.com/bulwark-sec/bulwark/tracing/report"
+	"github.com/bulwark-sec/bulwark/tracing/tagpack"
+	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
 // traceFlags are the flags of 'bulwark trace'.
@@ -36,6 +39,9 @@ type traceFlags struct {
 	throughHubs         bool
 	format, out         string
 	ingestBatch, ingest int
+	labels, tagpacks    string
+	thorchain           string
+	noScreening         bool
 }
 
 func (m *Main) traceCmd() *command {
@@ -69,6 +75,10 @@ func (m *Main) traceCmd() *command {
 			fs.BoolVar(&f.throughHubs, "through-hubs", false, "follow value through exchanges, routers, bridges and mixers, which are otherwise end points")
 			fs.StringVar(&f.format, "format", "", "write the graph as `FORMAT`: json, csv, gexf or dot (default: a summary; with --out FILE, from its extension)")
 			fs.StringVar(&f.out, "out", "", "write to `FILE|DIR`: one format to a file, or to a directory every format with summary.md, summary.json, manifest.json and SHA256SUMS")
+			fs.StringVar(&f.labels, "labels", "", "label addresses from your CSV `FILE` (address,name[,category][,hub]; docs/tracing.md)")
+			fs.StringVar(&f.tagpacks, "tagpacks", "", "label addresses from the GraphSense TagPacks (*.yaml) in `DIR`")
+			fs.StringVar(&f.thorchain, "thorchain", "", "THORChain routers and vaults from the constants `FILE` (kind,chain,value,label), beside the public routers")
+			fs.BoolVar(&f.noScreening, "no-screening-labels", false, "do not label addresses from the active screening lists (which opens the data directory's store)")
 			fs.IntVar(&f.ingestBatch, "ingest-batch", 0, "with --rpc, `N` blocks stored per transaction (default 32)")
 			fs.IntVar(&f.ingest, "ingest-concurrency", 0, "with --rpc, `N` blocks fetched at once (default 4)")
 		},
@@ -194,6 +204,9 @@ type traceInput struct {
 	transfers []tracing.Transfer
 	source    report.Source
 	chain     uint64
+	// inputs are the inputs of the transactions that pay a THORChain
+	// router or vault, for their memos.
+	inputs thorchain.Inputs
 }
 
 func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
@@ -258,18 +271,50 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 		return bulwark.ExitError, bulwark.Invalid("--chain-id", "chain id 0 is not a chain: give the chain's EIP-155 id (1 for Ethereum mainnet)")
 	}
 
+	consts := thorchain.DefaultConstants()
+	var inputFiles []report.FileHash
+	if f.thorchain != "" {
+		data, err := readInputFile("--thorchain", f.thorchain)
+		if err != nil {
+			return bulwark.ExitError, err
+		}
+		own, err := thorchain.ReadConstants(f.thorchain, bytes.NewReader(data))
+		if err != nil {
+			return bulwark.ExitError, flagFileError("--thorchain", err)
+		}
+		for a, l := range own.Routers {
+			consts.Routers[a] = l
+		}
+		for a, l := range own.Vaults {
+			consts.Vaults[a] = l
+		}
+		inputFiles = append(inputFiles, report.HashFile("thorchain:"+f.thorchain, data))
+	}
+	probe := thorchain.New(consts, nil)
+
 	var in *traceInput
 	if f.etl != "" {
-		in, err = m.loadETL(f.etl, f.chainID, from, to, hasFrom, hasTo)
+		in, err = m.loadETL(f.etl, f.chainID, from, to, hasFrom, hasTo, probe)
 	} else {
-		in, err = m.ingestNode(ctx, f, from, to, hasTo)
+		in, err = m.ingestNode(ctx, f, from, to, hasTo, probe)
 	}
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	labeler, files, lists, err := m.traceLabels(ctx, f)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	defer m.closeTraceScreening()
+	inputFiles = append(inputFiles, files...)
+	deposits, err := m.registeredDeposits(ctx)
 	if err != nil {
 		return bulwark.ExitError, err
 	}
 
 	req := tracing.Request{
 		Chain: in.chain, SeedAddresses: addrs, SeedTxs: txs, Policy: policy, Direction: dir, MinValue: minValue,
+		Labeler: labeler, Exits: thorchain.New(consts, in.inputs), Deposits: deposits,
 		Bounds: tracing.Bounds{MaxHops: f.maxHops, FromBlock: from, ToBlock: to, FromTime: fromTime, ToTime: toTime, ThroughHubs: f.throughHubs},
 	}
 	if !hasFrom {
@@ -287,7 +332,121 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 	if len(g.Alerts) > 0 {
 		code = bulwark.ExitBlock
 	}
-	return code, m.writeTrace(g, in, out)
+	inputs := report.Inputs{Source: in.source, Files: inputFiles, Lists: lists, Deposits: deposits}
+	return code, m.writeTrace(g, in, inputs, out)
+}
+
+// readInputFile reads a file a flag names.
+func readInputFile(field, name string) ([]byte, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, bulwark.Invalid(field, "cannot read %s: %s", name, pathErr(err))
+	}
+	return data, nil
+}
+
+// flagFileError puts the flag in front of a reader's error ("FILE: line
+// 3: …").
+func flagFileError(field string, err error) error {
+	return bulwark.Wrap(err, bulwark.ErrorCode(err), field+": "+bulwark.ErrorMessage(err))
+}
+
+// traceLabels builds the labeler of a trace: the active screening lists
+// (unless --no-screening-labels), the user's label file, then the
+// TagPacks; it returns the input files read, with their hashes, and the
+// lists' versions.
+func (m *Main) traceLabels(ctx context.Context, f traceFlags) (tracing.Labeler, []report.FileHash, []report.ListRef, error) {
+	var (
+		sources []tracing.Labeler
+		files   []report.FileHash
+		lists   []report.ListRef
+	)
+	if !f.noScreening {
+		svc, err := m.screeningService(ctx, screeningSettings{}, false, true)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		m.traceScreening = svc
+		for _, l := range svc.Screener().Index().Lists() {
+			lists = append(lists, report.ListRef{ID: l.ID, SHA256: l.SHA256})
+		}
+		sources = append(sources, labels.NewScreening(svc.Screener().Index))
+	}
+	if f.labels != "" {
+		data, err := readInputFile("--labels", f.labels)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		set, err := labels.ReadUser(f.labels, bytes.NewReader(data))
+		if err != nil {
+			return nil, nil, nil, flagFileError("--labels", err)
+		}
+		sources = append(sources, set)
+		files = append(files, report.HashFile("labels:"+f.labels, data))
+	}
+	if f.tagpacks != "" {
+		fi, err := os.Stat(f.tagpacks)
+		if err != nil || !fi.IsDir() {
+			return nil, nil, nil, bulwark.Invalid("--tagpacks", "%s is not a directory of TagPacks (*.yaml)", f.tagpacks)
+		}
+		set, st, err := tagpack.ReadFS(os.DirFS(f.tagpacks), ".")
+		if err != nil {
+			return nil, nil, nil, flagFileError("--tagpacks", err)
+		}
+		entries, err := os.ReadDir(f.tagpacks)
+		if err != nil {
+			return nil, nil, nil, bulwark.Invalid("--tagpacks", "cannot read %s: %s", f.tagpacks, pathErr(err))
+		}
+		for _, e := range entries {
+			if n := e.Name(); !e.IsDir() && (strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
+				data, err := readInputFile("--tagpacks", filepath.Join(f.tagpacks, n))
+				if err != nil {
+					return nil, nil, nil, err
+				}
+				files = append(files, report.HashFile("tagpack:"+filepath.Join(f.tagpacks, n), data))
+			}
+		}
+		fmt.Fprintf(m.Stderr, "bulwark: read %s from %s (%s of Ethereum addresses)\n", plural(st.Files, "TagPack", "TagPacks"), f.tagpacks, plural(st.Labels, "label", "labels"))
+		sources = append(sources, set)
+	}
+	if len(sources) == 0 {
+		return nil, nil, nil, nil
+	}
+	return labels.Combine(sources...), files, lists, nil
+}
+
+// closeTraceScreening closes the screening service traceLabels opened.
+func (m *Main) closeTraceScreening() {
+	if m.traceScreening != nil {
+		closeService(m.traceScreening)
+		m.traceScreening = nil
+	}
+}
+
+// registeredDeposits returns the deposit addresses registered in the
+// data directory's store ('bulwark trace deposit add'), which alert when
+// tainted value arrives; none when the store was not opened (with
+// --no-screening-labels and --etl, when there is no store yet).
+func (m *Main) registeredDeposits(ctx context.Context) ([]tracing.Deposit, error) {
+	if m.db == nil {
+		dir, err := m.dataDir()
+		if err != nil || !exists(filepath.Join(dir, "bulwark.db")) {
+			return nil, nil
+		}
+	}
+	db, err := m.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	regs, err := db.Deposits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []tracing.Deposit
+	for _, r := range regs {
+		out = append(out, r.Deposit)
+	}
+	return out, nil
 }
 
 // warnAbsentSeeds says on stderr which seeds no transfer of the data
@@ -312,7 +471,7 @@ func (m *Main) warnAbsentSeeds(transfers []tracing.Transfer, addrs []common.Addr
 
 // loadETL reads an ethereum-etl export, hashes the files read and keeps
 // the transfers in the block range.
-func (m *Main) loadETL(dir string, chain, from, to uint64, hasFrom, hasTo bool) (*traceInput, error) {
+func (m *Main) loadETL(dir string, chain, from, to uint64, hasFrom, hasTo bool, exits *thorchain.Detector) (*traceInput, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, bulwark.Invalid("--etl", "cannot read %s: %s", dir, pathErr(err))
@@ -323,12 +482,16 @@ func (m *Main) loadETL(dir string, chain, from, to uint64, hasFrom, hasTo bool) 
 	fsys := os.DirFS(dir)
 	ex, err := etl.Load(fsys, etl.Options{Chain: chain})
 	if err != nil {
-		if be, ok := err.(*bulwark.Error); ok && be.Field != "" && !strings.HasPrefix(be.Message, "--etl") {
-			return nil, bulwark.Wrap(err, be.Code, "--etl: "+filepath.Join(dir, be.Field)+": "+strings.TrimPrefix(be.Message, be.Field+": "))
-		}
-		return nil, err
+		return nil, etlError(dir, err)
 	}
 	in := &traceInput{chain: chain, source: report.Source{Kind: "etl", Location: dir}}
+	if len(exits.Wanted(ex.Transfers)) > 0 {
+		inputs, err := etl.ReadInputs(fsys, exits.Known)
+		if err != nil {
+			return nil, etlError(dir, err)
+		}
+		in.inputs = inputs
+	}
 	for _, name := range ex.Files {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -363,9 +526,18 @@ func (m *Main) loadETL(dir string, chain, from, to uint64, hasFrom, hasTo bool) 
 	return in, nil
 }
 
+// etlError names the export's file in an error of the etl reader:
+// "--etl: DIR/transactions.csv: line 2: …".
+func etlError(dir string, err error) error {
+	if be, ok := err.(*bulwark.Error); ok && be.Field != "" && !strings.HasPrefix(be.Message, "--etl") {
+		return bulwark.Wrap(err, be.Code, "--etl: "+filepath.Join(dir, be.Field)+": "+strings.TrimPrefix(be.Message, be.Field+": "))
+	}
+	return err
+}
+
 // ingestNode copies blocks from..to of the node at f.rpc into the store
 // (resuming what an earlier run stored) and reads their transfers back.
-func (m *Main) ingestNode(ctx context.Context, f traceFlags, from, to uint64, hasTo bool) (*traceInput, error) {
+func (m *Main) ingestNode(ctx context.Context, f traceFlags, from, to uint64, hasTo bool, exits *thorchain.Detector) (*traceInput, error) {
 	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 	if err != nil {
 		return nil, err
@@ -428,16 +600,22 @@ func (m *Main) ingestNode(ctx context.Context, f traceFlags, from, to uint64, ha
 		return nil, err
 	}
 	fmt.Fprintf(m.Stderr, "bulwark: read %s of blocks %d to %d from the store\n", plural(len(transfers), "transfer", "transfers"), from, to)
-	return &traceInput{transfers: transfers, chain: chain, source: report.Source{Kind: "node", Location: client.URL(), FromBlock: from, ToBlock: to,
+	var inputs thorchain.Inputs
+	if wanted := exits.Wanted(transfers); len(wanted) > 0 {
+		if inputs, err = client.TransactionInputs(ctx, wanted); err != nil {
+			return nil, rpcFlagError(err)
+		}
+	}
+	return &traceInput{transfers: transfers, chain: chain, inputs: inputs, source: report.Source{Kind: "node", Location: client.URL(), FromBlock: from, ToBlock: to,
 		Transfers: len(transfers), TransfersSHA256: report.TransfersDigest(transfers)}}, nil
 }
 
 // writeTrace writes the graph where out says, and the summary (or with
 // --json the graph or a note of the files written) on stdout.
-func (m *Main) writeTrace(g *tracing.Graph, in *traceInput, out traceOutput) error {
+func (m *Main) writeTrace(g *tracing.Graph, in *traceInput, inputs report.Inputs, out traceOutput) error {
 	switch {
 	case out.dir != "":
-		files, man, err := report.Bundle(g, report.Inputs{Source: in.source}, m.buildVersion().String())
+		files, man, err := report.Bundle(g, inputs, m.buildVersion().String())
 		if err != nil {
 			return err
 		}

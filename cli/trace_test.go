@@ -99,7 +99,7 @@ func TestTraceErrors(t *testing.T) {
 func TestTraceETL(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	args := []string{"trace", "--seed", heistExploiter, "--etl", heistETL, "--policy", "haircut"}
 
 	code, stdout, stderr := run(t, env, args...)
@@ -153,8 +153,14 @@ func TestTraceETL(t *testing.T) {
 		!strings.Contains(stderr, files.Files[0].SHA256) {
 		t.Fatalf("%s: %v, hash %s, stderr %s", gexf, err, files.Files[0].SHA256, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
-		t.Error("a trace of an export created the data directory")
+
+	// Without screening labels and without a store, nothing is created.
+	fresh := map[string]string{"BULWARK_DATA": filepath.Join(dir, "fresh")}
+	if code, _, stderr := run(t, fresh, append(args, "--no-screening-labels")...); code != 0 {
+		t.Fatalf("--no-screening-labels: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fresh")); err == nil {
+		t.Error("a trace of an export without screening labels created the data directory")
 	}
 }
 
@@ -164,7 +170,7 @@ func TestTraceETL(t *testing.T) {
 func TestTraceBundleTwice(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	var outs [2]string
 	for i := range outs {
 		outs[i] = filepath.Join(dir, []string{"first", "second"}[i])
@@ -192,7 +198,8 @@ func TestTraceBundleTwice(t *testing.T) {
 	}
 	if m.Format != report.ManifestFormat || m.Bulwark == "" || m.Inputs.Policy != tracing.FIFO || m.Inputs.Bounds.MaxHops != 4 ||
 		m.Inputs.Source.Kind != "etl" || m.Inputs.Source.Location != heistETL || m.Inputs.Source.Transfers != 7 ||
-		len(m.Inputs.Source.Files) != 2 || m.Inputs.Source.Files[0].Name != "transactions.csv" || len(m.Files) != 6 {
+		len(m.Inputs.Source.Files) != 2 || m.Inputs.Source.Files[0].Name != "transactions.csv" || len(m.Files) != 6 ||
+		len(m.Inputs.Lists) == 0 || len(m.Inputs.Lists[0].SHA256) != 64 {
 		t.Fatalf("manifest %s", raw)
 	}
 	export, err := os.ReadFile(filepath.Join(heistETL, "transactions.csv"))
@@ -243,7 +250,7 @@ func TestTraceSharedETL(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data")}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	var first string
 	for i := range 2 {
 		code, stdout, stderr := run(t, env, "trace", "--seed", "0x64a018b23b4d7a077dffa6723462bc722861c5ad", "--etl", export, "--json")
@@ -289,8 +296,7 @@ func TestTraceRPC(t *testing.T) {
 		t.Fatalf("the first transfer is in block %d, not %d", first.BlockNumber, from)
 	}
 
-	data := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": data}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
 	var outs [2]string
 	for i := range outs {
 		outs[i] = filepath.Join(t.TempDir(), "bundle")
@@ -330,5 +336,106 @@ func TestTraceRPC(t *testing.T) {
 	if s := m.Inputs.Source; s.Kind != "node" || s.FromBlock != from || s.ToBlock != to || s.Transfers == 0 || len(s.TransfersSHA256) != 64 ||
 		strings.Contains(s.Location, "?") {
 		t.Errorf("manifest source %+v", s)
+	}
+}
+
+// TestTraceAlert: with D registered as a deposit address ('trace deposit
+// add'), the heist's arrival at D raises an alert: exit 3, the alert in the
+// summary and the JSON, and in the bundle a freeze request for D with the
+// path from the exploiter through A and B, and D among the manifest's
+// inputs. The user's label file names C a hub, so the trace stops there
+// and X is not reached.
+func TestTraceAlert(t *testing.T) {
+	t.Parallel()
+	data := smallDataDir(t)
+	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+	if code, _, stderr := run(t, env, "trace", "deposit", "add", heistD, "--label", "hot wallet 7"); code != 0 {
+		t.Fatalf("deposit add: exit %d\n%s", code, stderr)
+	}
+	dir := t.TempDir()
+	labelFile := filepath.Join(dir, "labels.csv")
+	if err := os.WriteFile(labelFile, []byte("address,name,category\n0x3333333333333333333333333333333333333333,OTC desk,exchange\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"trace", "--seed", heistExploiter, "--etl", heistETL, "--labels", labelFile}
+
+	code, stdout, stderr := run(t, env, args...)
+	if code != 3 || !strings.Contains(stdout, "ALERT  block 103  "+heistD+" (hot wallet 7) received 24 ETH tainted of 30 ETH") ||
+		!strings.Contains(stdout, "OTC desk; stopped: hub") {
+		t.Fatalf("exit %d, want 3\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = run(t, env, append(args, "--json")...)
+	g, _ := traceGraphJSON(t, stdout)
+	if code != 3 || len(g.Alerts) != 1 || !strings.EqualFold(g.Alerts[0].Deposit.Hex(), heistD) || g.Alerts[0].Taint != "24000000000000000000" {
+		t.Fatalf("--json: exit %d, alerts %+v", code, g.Alerts)
+	}
+	for _, n := range g.Nodes {
+		if n.Address == common.HexToAddress("0x5555555555555555555555555555555555555555") {
+			t.Errorf("X was reached through C, a hub: %+v", n)
+		}
+	}
+
+	out := filepath.Join(dir, "evidence")
+	if code, _, stderr := run(t, env, append(args, "--out", out)...); code != 3 {
+		t.Fatalf("--out: exit %d\n%s", code, stderr)
+	}
+	var sum report.Summary
+	raw, err := os.ReadFile(filepath.Join(out, report.SummaryJSONFile))
+	if err != nil || json.Unmarshal(raw, &sum) != nil {
+		t.Fatalf("summary.json: %v\n%s", err, raw)
+	}
+	// D (registered) first, then C (labelled as an exchange).
+	if len(sum.FreezeRequests) != 2 || !strings.EqualFold(sum.FreezeRequests[0].Deposit.Hex(), heistD) || !sum.FreezeRequests[0].Registered {
+		t.Fatalf("freeze requests %s", raw)
+	}
+	path := sum.FreezeRequests[0].Arrivals[0].Path
+	if len(path) != 3 || path[0].TxHash != common.HexToHash("0x0101010101010101010101010101010101010101010101010101010101010101") ||
+		path[2].TxHash != common.HexToHash("0x0505050505050505050505050505050505050505050505050505050505050505") || !sum.FreezeRequests[0].Arrivals[0].FromSeed {
+		t.Fatalf("path %+v", path)
+	}
+	md, err := os.ReadFile(filepath.Join(out, report.SummaryMDFile))
+	if err != nil || !bytes.Contains(md, []byte("https://etherscan.io/tx/0x0505050505050505050505050505050505050505050505050505050505050505")) {
+		t.Fatalf("summary.md: %v\n%s", err, md)
+	}
+	var m report.Manifest
+	raw, err = os.ReadFile(filepath.Join(out, report.ManifestFile))
+	if err != nil || json.Unmarshal(raw, &m) != nil {
+		t.Fatal(err)
+	}
+	labelData, _ := os.ReadFile(labelFile)
+	if len(m.Inputs.Deposits) != 1 || m.Inputs.Deposits[0].Label != "hot wallet 7" || len(m.Inputs.Files) != 1 ||
+		m.Inputs.Files[0] != report.HashFile("labels:"+labelFile, labelData) {
+		t.Fatalf("manifest inputs %+v", m.Inputs)
+	}
+}
+
+// TestTraceInputFileErrors: a label file, TagPack folder or THORChain
+// constants file that cannot be read is one error naming the flag, the file
+// and the line.
+func TestTraceInputFileErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	badLabels := filepath.Join(dir, "labels.csv")
+	badConsts := filepath.Join(dir, "thorchain.csv")
+	for name, body := range map[string]string{badLabels: "address,name\n0x1234,Nobody\n", badConsts: "kind,chain,value,label\nrouter,ETH,0x12,bad\n"} {
+		if err := os.WriteFile(name, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seed := []string{"trace", "--seed", heistExploiter, "--etl", heistETL, "--no-screening-labels"}
+	for _, c := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"--labels", filepath.Join(dir, "none.csv")}, "--labels: cannot read " + filepath.Join(dir, "none.csv")},
+		{[]string{"--labels", badLabels}, "--labels: " + badLabels + ": line 2"},
+		{[]string{"--tagpacks", badLabels}, "--tagpacks: " + badLabels + " is not a directory"},
+		{[]string{"--thorchain", badConsts}, "--thorchain: " + badConsts + ": line 2"},
+	} {
+		code, stdout, stderr := run(t, env, append(seed, c.args...)...)
+		if code != 1 || stdout != "" || !strings.Contains(stderr, c.stderr) {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and %q", c.args, code, stderr, c.stderr)
+		}
 	}
 }

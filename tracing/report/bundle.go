@@ -76,9 +76,22 @@ type Inputs struct {
 	Direction tracing.Direction `json:"direction"`
 	Bounds    tracing.Bounds    `json:"bounds"`
 	Source    Source            `json:"source"`
-	// Files are other input files (labels, deposit addresses) with their
-	// hashes; Name is the role and the file as given ("labels:FILE").
+	// Files are other input files (labels, TagPacks, THORChain constants)
+	// with their hashes; Name is the role and the file as given
+	// ("labels:FILE", "tagpack:FILE", "thorchain:FILE").
 	Files []FileHash `json:"files,omitempty"`
+	// Lists are the screening lists whose entries labelled addresses: the
+	// list ID and the SHA-256 of its source files.
+	Lists []ListRef `json:"lists,omitempty"`
+	// Deposits are the registered deposit addresses that alert, with their
+	// labels and thresholds.
+	Deposits []tracing.Deposit `json:"deposits,omitempty"`
+}
+
+// ListRef names one version of a screening list.
+type ListRef struct {
+	ID     string `json:"id"`
+	SHA256 string `json:"sha256"`
 }
 
 // Manifest lists the files of a bundle with their hashes and the inputs
