@@ -247,7 +247,7 @@ func (e *Engine) Apply(t *Transfer) (uint256.Int, error) {
 
 // stopFunc decides, for a transfer carrying taint moved (not zero) to a
 // credited address, whether the taint stops at the receiver.
-type stopFunc func(t *Transfer, moved *uint256.Int) bool
+type stopFunc func(t *Transfer, moved uint256.Int) bool
 
 // apply is Apply with stop points: when stop is not nil and says so, the
 // taint the transfer carries is credited to the receiver as stopped taint
@@ -295,7 +295,7 @@ func (e *Engine) apply(t *Transfer, stop stopFunc) (uint256.Int, bool, error) {
 	}
 	stopped := false
 	if credit {
-		if stop != nil && !moved.IsZero() && stop(t, &moved) {
+		if stop != nil && !moved.IsZero() && stop(t, moved) {
 			stopped = true
 			e.depositStopped(&e.holdings[ti], &t.Amount, &moved, tot)
 		} else {
@@ -577,14 +577,6 @@ func (e *Engine) Holdings(fn func(h Holding, balance, tainted *uint256.Int)) {
 	for i := range e.holdings {
 		h := &e.holdings[i]
 		fn(Holding{h.key.addr, e.assets[h.key.asset]}, &h.balance, &h.tainted)
-	}
-}
-
-// eachTaint calls fn for every holding with its taint and stopped taint.
-func (e *Engine) eachTaint(fn func(addr common.Address, a *Asset, tainted, stopped *uint256.Int)) {
-	for i := range e.holdings {
-		h := &e.holdings[i]
-		fn(h.key.addr, &e.assets[h.key.asset], &h.tainted, &h.stopped)
 	}
 }
 

@@ -173,12 +173,20 @@ func trace(ctx context.Context, transfers []Transfer, req Request) (*Graph, *Eng
 
 // node is the traversal's state of one address reached.
 type node struct {
+	addr     common.Address
 	hop      int
 	stop     string
 	seed     bool
 	hub      bool
 	labels   []Label
-	received map[Asset]*uint256.Int
+	received []amount // per asset, the taint that arrived
+	held     []amount // per asset, the taint held at the end (graph)
+}
+
+// amount is an amount of one asset, by its engine id.
+type amount struct {
+	asset uint32
+	v     uint256.Int
 }
 
 // edgeRec is an edge as the traversal keeps it: the transfer (its index in
@@ -213,6 +221,7 @@ type tracer struct {
 	backward  bool
 	minValue  *uint256.Int
 	nodes     map[common.Address]*node
+	arena     []node // nodes are allocated from it, a block at a time
 	edges     []edgeRec
 	exits     []Exit
 	alerts    []Alert
@@ -268,7 +277,11 @@ func (tr *tracer) nodeOf(addr common.Address, hop int) *node {
 	if n, ok := tr.nodes[addr]; ok {
 		return n
 	}
-	n := &node{hop: hop}
+	if len(tr.arena) == cap(tr.arena) {
+		tr.arena = make([]node, 0, 1024)
+	}
+	tr.arena = append(tr.arena, node{addr: addr, hop: hop})
+	n := &tr.arena[len(tr.arena)-1]
 	if tr.req.Labeler != nil {
 		n.labels = slices.Clone(tr.req.Labeler.Labels(addr))
 		slices.SortFunc(n.labels, func(a, b Label) int {
@@ -455,7 +468,7 @@ func (tr *tracer) runTx(i, j int) error {
 		if rank := stopRank(tr.dec.stop); rank > stopRank(n.stop) {
 			n.stop = tr.dec.stop
 		}
-		n.addReceived(&t.Asset, &moved)
+		tr.addReceived(n, &t.Asset, &moved)
 		tr.edges = append(tr.edges, edgeRec{idx: tr.txidx[k], taint: moved, hop: int32(tr.dec.hop)})
 		if tr.dec.exit != nil {
 			x := tr.dec.exit
@@ -489,21 +502,23 @@ func wrapTransferErr(err error, i int, t *Transfer) error {
 	return err
 }
 
-func (n *node) addReceived(a *Asset, x *uint256.Int) {
-	if n.received == nil {
-		n.received = map[Asset]*uint256.Int{}
+func (tr *tracer) addReceived(n *node, a *Asset, x *uint256.Int) {
+	n.received = addAmount(n.received, tr.e.assetID(a), x)
+}
+
+func addAmount(as []amount, id uint32, x *uint256.Int) []amount {
+	for i := range as {
+		if as[i].asset == id {
+			as[i].v.Add(&as[i].v, x)
+			return as
+		}
 	}
-	if r, ok := n.received[*a]; ok {
-		r.Add(r, x)
-		return
-	}
-	v := *x
-	n.received[*a] = &v
+	return append(as, amount{asset: id, v: *x})
 }
 
 // decide is the engine's stop callback: whether the taint t carries is
 // followed to t.To, and whether it stops there.
-func (tr *tracer) decide(t *Transfer, moved *uint256.Int) bool {
+func (tr *tracer) decide(t *Transfer, moved uint256.Int) bool {
 	d := &tr.dec
 	if t.From == t.To {
 		return false // a self-transfer changes nothing
@@ -644,7 +659,7 @@ func (tr *tracer) continueSwaps() {
 		if added.IsZero() {
 			continue
 		}
-		x.addReceived(&u.Asset, &added)
+		tr.addReceived(x, &u.Asset, &added)
 		moved.Add(moved, &added)
 		from := tr.nodeOf(u.From, x.hop+1)
 		if from.stop == "" && !from.seed {
@@ -714,7 +729,7 @@ func (tr *tracer) place(addr common.Address, a *Asset, c uint256.Int, at, depth 
 		if got.IsZero() {
 			continue
 		}
-		y.addReceived(a, &got)
+		tr.addReceived(y, a, &got)
 		tr.txMoved[k].Add(&tr.txMoved[k], &got)
 		tr.recordEdge(k, &tr.txMoved[k], y.hop)
 		rem.Sub(&rem, &got)
@@ -825,45 +840,44 @@ func (tr *tracer) graph() *Graph {
 	for _, h := range r.SeedTxs {
 		g.Seeds = append(g.Seeds, h.Hex())
 	}
-	held := map[common.Address]map[string]string{}
-	tr.e.eachTaint(func(addr common.Address, a *Asset, tainted, stopped *uint256.Int) {
-		if _, ok := tr.nodes[addr]; !ok || (tainted.IsZero() && stopped.IsZero()) {
-			return
+	for i := range tr.e.holdings {
+		h := &tr.e.holdings[i]
+		if h.tainted.IsZero() && h.stopped.IsZero() {
+			continue
+		}
+		n, ok := tr.nodes[h.key.addr]
+		if !ok {
+			continue
 		}
 		var sum uint256.Int
-		sum.Add(tainted, stopped)
-		m := held[addr]
-		if m == nil {
-			m = map[string]string{}
-			held[addr] = m
-		}
-		m[tr.assetKey(a)] = sum.Dec()
-	})
-	addrs := make([]common.Address, 0, len(tr.nodes))
-	for a := range tr.nodes {
-		addrs = append(addrs, a)
+		sum.Add(&h.tainted, &h.stopped)
+		n.held = append(n.held, amount{asset: h.key.asset, v: sum})
 	}
-	slices.SortFunc(addrs, func(a, b common.Address) int {
-		if c := tr.nodes[a].hop - tr.nodes[b].hop; c != 0 {
+	nodes := make([]*node, 0, len(tr.nodes))
+	for _, n := range tr.nodes {
+		nodes = append(nodes, n)
+	}
+	slices.SortFunc(nodes, func(a, b *node) int {
+		if c := a.hop - b.hop; c != 0 {
 			return c
 		}
-		return bytes.Compare(a[:], b[:])
+		return bytes.Compare(a.addr[:], b.addr[:])
 	})
-	g.Nodes = make([]Node, len(addrs))
-	for i, a := range addrs {
-		n := tr.nodes[a]
-		out := Node{Address: a, Hop: n.hop, Taint: held[a], Labels: n.labels, Stop: n.stop}
-		if out.Taint == nil {
-			out.Taint = map[string]string{}
+	amounts := func(as []amount) map[string]string {
+		m := make(map[string]string, len(as))
+		for i := range as {
+			m[tr.assetKey(&tr.e.assets[as[i].asset])] = as[i].v.Dec()
 		}
+		return m
+	}
+	g.Nodes = make([]Node, len(nodes))
+	for i, n := range nodes {
+		out := Node{Address: n.addr, Hop: n.hop, Taint: amounts(n.held), Labels: n.labels, Stop: n.stop}
 		if out.Labels == nil {
 			out.Labels = []Label{}
 		}
 		if len(n.received) != 0 {
-			out.Received = make(map[string]string, len(n.received))
-			for as, v := range n.received {
-				out.Received[tr.assetKey(&as)] = v.Dec()
-			}
+			out.Received = amounts(n.received)
 		}
 		g.Nodes[i] = out
 	}
