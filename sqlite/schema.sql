@@ -165,25 +165,6 @@ CREATE TABLE trace_blocks (
     PRIMARY KEY (chain, source, number)
 ) STRICT, WITHOUT ROWID;
 
-CREATE TABLE trace_transfers (
-    chain         INTEGER NOT NULL,
-    source        TEXT NOT NULL,
-    block         INTEGER NOT NULL,
-    seq           INTEGER NOT NULL,                   -- position in the block, in tracing.Compare order
-    tx_index      INTEGER NOT NULL,
-    tx_hash       TEXT NOT NULL,
-    time          INTEGER NOT NULL,
-    kind          TEXT NOT NULL,                      -- tracing.Kind's name
-    log_index     INTEGER NOT NULL,
-    trace_address TEXT NOT NULL,                      -- '' or '0,2'
-    from_addr     TEXT NOT NULL,                      -- lower-case 0x + 40 hex (all addresses here)
-    to_addr       TEXT NOT NULL,
-    asset         TEXT NOT NULL,                      -- tracing.Asset's key
-    amount        TEXT NOT NULL,                      -- decimal, base units
-    PRIMARY KEY (chain, source, block, seq),
-    FOREIGN KEY (chain, source, block) REFERENCES trace_blocks (chain, source, number) ON DELETE CASCADE
-) STRICT;
-
 CREATE TABLE trace_cases (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused
     title             TEXT NOT NULL,
@@ -260,6 +241,44 @@ CREATE TABLE trace_follow_cursors (
     updated_at TEXT NOT NULL
 ) STRICT;
 
+CREATE TABLE trace_streams (
+    id     INTEGER PRIMARY KEY,
+    chain  INTEGER NOT NULL CHECK (chain >= 0),
+    source TEXT NOT NULL,
+    UNIQUE (chain, source)
+) STRICT;
+
+CREATE TABLE trace_assets (
+    id  INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE                          -- tracing.Asset's key
+) STRICT;
+
+CREATE TABLE "trace_transfers" (
+    stream        INTEGER NOT NULL,                   -- trace_streams.id
+    block         INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,                   -- position in the block, in tracing.Compare order
+    tx_index      INTEGER NOT NULL,
+    tx_hash       BLOB NOT NULL,                      -- 32 bytes
+    time          INTEGER NOT NULL,                   -- Unix seconds
+    kind          INTEGER NOT NULL,                   -- 1 call, 2 internal-call, 3 create, 4 selfdestruct,
+                                                      -- 5 token, 6 wrap, 7 unwrap, 8 gas-tip, 9 base-fee-burn
+    log_index     INTEGER NOT NULL,
+    trace_address TEXT NOT NULL,                      -- '' or '0,2'
+    from_addr     BLOB NOT NULL,                      -- 20 bytes
+    to_addr       BLOB NOT NULL,
+    asset         INTEGER NOT NULL,                   -- trace_assets.id
+    amount        BLOB NOT NULL,                      -- big-endian base units, no leading zero bytes (zero: one 0x00)
+    PRIMARY KEY (stream, block, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE trace_addresses (
+    addr   BLOB NOT NULL,                             -- the first 8 bytes of the transfer's from_addr or to_addr
+    stream INTEGER NOT NULL,
+    block  INTEGER NOT NULL,
+    seq    INTEGER NOT NULL,
+    PRIMARY KEY (addr, stream, block, seq)
+) STRICT, WITHOUT ROWID;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
@@ -280,16 +299,14 @@ CREATE INDEX outbox_undelivered_id ON outbox (id) WHERE delivered_at IS NULL;
 
 CREATE INDEX screen_decisions_audit_seq ON screen_decisions (audit_seq);
 
-CREATE INDEX trace_transfers_from ON trace_transfers (chain, source, from_addr, block);
-
-CREATE INDEX trace_transfers_to ON trace_transfers (chain, source, to_addr, block);
-
-CREATE INDEX trace_transfers_asset ON trace_transfers (chain, source, asset, block);
-
 CREATE INDEX trace_cases_status ON trace_cases (status, id);
 
 CREATE INDEX trace_alerts_follow ON trace_alerts (follow, id);
 
 CREATE INDEX trace_alerts_deposit ON trace_alerts (deposit, id);
+
+CREATE TRIGGER trace_transfers_unaddress AFTER DELETE ON trace_transfers BEGIN
+    DELETE FROM trace_addresses WHERE addr IN (substr(OLD.from_addr, 1, 8), substr(OLD.to_addr, 1, 8)) AND stream = OLD.stream AND block = OLD.block AND seq = OLD.seq;
+END;
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);

@@ -111,6 +111,9 @@ type DB struct {
 
 	// The decision journal (journal.go), once DecisionJournal is called.
 	journalMu sync.Mutex
+
+	// Ids of trace streams and assets (traceingest.go).
+	traceIDs traceIDs
 	// journalSegmentBytes, when set (by tests) before DecisionJournal, is
 	// the size of the journal's segments.
 	journalSegmentBytes int64

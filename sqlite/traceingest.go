@@ -1,22 +1,47 @@
 package sqlite
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
+	msqlite "modernc.org/sqlite"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/tracing"
 )
 
 var _ tracing.IngestStore = (*DB)(nil)
+
+func init() {
+	// bulwark_uint256(decimal) is the amount's bytes as trace_transfers
+	// holds them (big-endian, no leading zero bytes, zero as one 0x00): the
+	// migration to compact transfers converts the stored amounts with it.
+	msqlite.MustRegisterDeterministicScalarFunction("bulwark_uint256", 1, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return nil, fmt.Errorf("bulwark_uint256: %T is not a decimal text", args[0])
+		}
+		var v uint256.Int
+		if err := v.SetFromDecimal(s); err != nil {
+			return nil, fmt.Errorf("bulwark_uint256: %q is not a decimal amount below 2^256", s)
+		}
+		_, b := appendAmount(make([]byte, 0, 32), &v)
+		return b, nil
+	})
+}
 
 func checkIngestKey(chain uint64, source string) error {
 	if chain > math.MaxInt64 {
@@ -68,7 +93,9 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 	slices.SortStableFunc(sorted, func(a, b tracing.Transfer) int { return tracing.Compare(&a, &b) })
 
 	op := "store blocks " + strconv.FormatUint(first, 10) + " to " + strconv.FormatUint(last, 10) + " of " + source
-	return db.inTx(ctx, op, func(ctx context.Context, q querier) error {
+	var learned traceIDs
+	own := db.txFrom(ctx) == nil
+	err := db.inTx(ctx, op, func(ctx context.Context, q querier) error {
 		cur, have, err := db.IngestCursor(ctx, chain, source)
 		if err != nil {
 			return err
@@ -76,33 +103,45 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 		if have && first > cur.Block+1 {
 			return bulwark.Invalid("blocks", "block %d leaves a gap after the cursor at block %d of %s: resume from block %d", first, cur.Block, source, cur.Block+1)
 		}
-		if first > 0 {
-			below, ok, err := db.StoredBlock(ctx, chain, source, first-1)
-			if err != nil {
-				return err
-			}
-			if ok && below.Hash != blocks[0].Parent {
-				return bulwark.Errorf(bulwark.ECONFLICT, "block %d's parent %s is not the stored block %d's hash %s (a reorg: roll back above block %d first)", first, blocks[0].Parent.Hex(), first-1, below.Hash.Hex(), first-2)
-			}
+		stored, err := storedHashes(ctx, q, chain, source, max(first, 1)-1, last)
+		if err != nil {
+			return err
 		}
+		if below, ok := stored[first-1]; first > 0 && ok && below != blocks[0].Parent {
+			return bulwark.Errorf(bulwark.ECONFLICT, "block %d's parent %s is not the stored block %d's hash %s (a reorg: roll back above block %d first)", first, blocks[0].Parent.Hex(), first-1, below.Hex(), first-2)
+		}
+		replace := false
 		for _, b := range blocks {
-			old, ok, err := db.StoredBlock(ctx, chain, source, b.Number)
-			if err != nil {
+			old, ok := stored[b.Number]
+			if ok && old != b.Hash {
+				return bulwark.Errorf(bulwark.ECONFLICT, "block %d is stored with hash %s, not %s (a reorg: roll back above block %d first)", b.Number, old.Hex(), b.Hash.Hex(), b.Number-1)
+			}
+			replace = replace || ok
+		}
+		stream, _, err := db.streamID(ctx, q, chain, source, true, &learned)
+		if err != nil {
+			return err
+		}
+		if replace {
+			// Replacing a block replaces its transfers.
+			if _, err := q.ExecContext(ctx, `DELETE FROM trace_transfers WHERE stream = ? AND block >= ? AND block <= ?`, stream, int64(first), int64(last)); err != nil {
 				return err
 			}
-			if ok && old.Hash != b.Hash {
-				return bulwark.Errorf(bulwark.ECONFLICT, "block %d is stored with hash %s, not %s (a reorg: roll back above block %d first)", b.Number, old.Hash.Hex(), b.Hash.Hex(), b.Number-1)
-			}
-			// Replacing the block replaces its transfers (ON DELETE CASCADE).
-			if _, err := q.ExecContext(ctx, `DELETE FROM trace_blocks WHERE chain = ? AND source = ? AND number = ?`, int64(chain), source, int64(b.Number)); err != nil {
-				return err
-			}
-			if _, err := q.ExecContext(ctx, `INSERT INTO trace_blocks (chain, source, number, hash, parent, time) VALUES (?, ?, ?, ?, ?, ?)`,
-				int64(chain), source, int64(b.Number), b.Hash.Hex(), b.Parent.Hex(), b.Time); err != nil {
+			if _, err := q.ExecContext(ctx, `DELETE FROM trace_blocks WHERE chain = ? AND source = ? AND number >= ? AND number <= ?`, int64(chain), source, int64(first), int64(last)); err != nil {
 				return err
 			}
 		}
-		if err := insertTransfers(ctx, q, chain, source, sorted); err != nil {
+		if err := insertBlocks(ctx, q, chain, source, blocks); err != nil {
+			return err
+		}
+		assets, err := db.assetIDs(ctx, q, sorted, &learned)
+		if err != nil {
+			return err
+		}
+		if err := insertTransfers(ctx, q, stream, assets, sorted); err != nil {
+			return err
+		}
+		if err := insertAddresses(ctx, q, stream, sorted); err != nil {
 			return err
 		}
 		if have && cur.Block >= last {
@@ -113,37 +152,240 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 			int64(chain), source, int64(last), blocks[len(blocks)-1].Hash.Hex(), formatTime(time.Now()))
 		return err
 	})
+	if err == nil && own {
+		// Committed: the ids are the store's for good.
+		db.traceIDs.merge(&learned)
+	}
+	return err
 }
 
-// transfersPerInsert is how many transfers one INSERT statement writes (14
+// storedHashes returns the stored hashes of the blocks from..to of
+// (chain, source).
+func storedHashes(ctx context.Context, q querier, chain uint64, source string, from, to uint64) (map[uint64]common.Hash, error) {
+	rows, err := q.QueryContext(ctx, `SELECT number, hash FROM trace_blocks WHERE chain = ? AND source = ? AND number >= ? AND number <= ?`, int64(chain), source, int64(from), int64(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[uint64]common.Hash{}
+	for rows.Next() {
+		var (
+			n int64
+			h string
+		)
+		if err := rows.Scan(&n, &h); err != nil {
+			return nil, err
+		}
+		hash, err := hexHash(h)
+		if err != nil || n < 0 {
+			return nil, bulwark.Errorf(bulwark.EINTEGRITY, "stored block %d of %s on chain %d is malformed in the store (edited outside bulwark?)", n, source, chain)
+		}
+		out[uint64(n)] = hash
+	}
+	return out, rows.Err()
+}
+
+// blocksPerInsert is how many blocks one INSERT statement writes.
+const blocksPerInsert = 64
+
+func insertBlocks(ctx context.Context, q querier, chain uint64, source string, blocks []tracing.BlockHeader) error {
+	for start := 0; start < len(blocks); start += blocksPerInsert {
+		chunk := blocks[start:min(start+blocksPerInsert, len(blocks))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO trace_blocks (chain, source, number, hash, parent, time) VALUES `)
+		args := make([]any, 0, len(chunk)*6)
+		for i, h := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?)")
+			args = append(args, int64(chain), source, int64(h.Number), h.Hash.Hex(), h.Parent.Hex(), h.Time)
+		}
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// traceIDs caches the ids of trace streams and assets. An id, once
+// committed, never changes (streams and assets are never deleted), so
+// only ids read outside a transaction or created in one this store
+// committed are kept.
+type traceIDs struct {
+	mu      sync.Mutex
+	streams map[traceStream]int64
+	assets  map[tracing.Asset]int64
+	assetOf map[int64]tracing.Asset
+}
+
+type traceStream struct {
+	chain  uint64
+	source string
+}
+
+func (c *traceIDs) stream(k traceStream) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.streams[k]
+	return id, ok
+}
+
+func (c *traceIDs) asset(a tracing.Asset) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.assets[a]
+	return id, ok
+}
+
+func (c *traceIDs) assetByID(id int64) (tracing.Asset, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.assetOf[id]
+	return a, ok
+}
+
+func (c *traceIDs) putStream(k traceStream, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.streams == nil {
+		c.streams = map[traceStream]int64{}
+	}
+	c.streams[k] = id
+}
+
+func (c *traceIDs) putAsset(a tracing.Asset, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.assets == nil {
+		c.assets, c.assetOf = map[tracing.Asset]int64{}, map[int64]tracing.Asset{}
+	}
+	c.assets[a], c.assetOf[id] = id, a
+}
+
+// merge adds the ids in o (not shared) to c.
+func (c *traceIDs) merge(o *traceIDs) {
+	for k, id := range o.streams {
+		c.putStream(k, id)
+	}
+	for a, id := range o.assets {
+		c.putAsset(a, id)
+	}
+}
+
+// streamID returns the id of (chain, source), created when create is set
+// and it has none (false when it has none and create is not set). Ids
+// found or made inside a transaction go to learned, to be cached once
+// it commits; others straight to the cache.
+func (db *DB) streamID(ctx context.Context, q querier, chain uint64, source string, create bool, learned *traceIDs) (int64, bool, error) {
+	k := traceStream{chain, source}
+	if id, ok := db.traceIDs.stream(k); ok {
+		return id, true, nil
+	}
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM trace_streams WHERE chain = ? AND source = ?`, int64(chain), source).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if !create {
+			return 0, false, nil
+		}
+		err = q.QueryRowContext(ctx, `INSERT INTO trace_streams (chain, source) VALUES (?, ?) RETURNING id`, int64(chain), source).Scan(&id)
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if learned != nil {
+		learned.putStream(k, id)
+	} else {
+		db.traceIDs.putStream(k, id)
+	}
+	return id, true, nil
+}
+
+// assetIDs returns the ids of the assets of ts, creating the missing ones.
+func (db *DB) assetIDs(ctx context.Context, q querier, ts []tracing.Transfer, learned *traceIDs) (map[tracing.Asset]int64, error) {
+	out := map[tracing.Asset]int64{}
+	for i := range ts {
+		a := ts[i].Asset
+		if _, ok := out[a]; ok {
+			continue
+		}
+		id, ok := db.traceIDs.asset(a)
+		if !ok {
+			key := a.String()
+			err := q.QueryRowContext(ctx, `SELECT id FROM trace_assets WHERE key = ?`, key).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = q.QueryRowContext(ctx, `INSERT INTO trace_assets (key) VALUES (?) RETURNING id`, key).Scan(&id)
+			}
+			if err != nil {
+				return nil, err
+			}
+			learned.putAsset(a, id)
+		}
+		out[a] = id
+	}
+	return out, nil
+}
+
+// assetOf returns the asset with id, read through q on a cache miss
+// (cached unless inTx: a read inside a transaction may see its own
+// uncommitted rows).
+func (db *DB) assetOf(ctx context.Context, q querier, id int64, inTx bool) (tracing.Asset, error) {
+	if a, ok := db.traceIDs.assetByID(id); ok {
+		return a, nil
+	}
+	var key string
+	if err := q.QueryRowContext(ctx, `SELECT key FROM trace_assets WHERE id = ?`, id).Scan(&key); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return tracing.Asset{}, bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer names asset %d, which the store does not have (edited outside bulwark?)", id)
+		}
+		return tracing.Asset{}, err
+	}
+	a, err := tracing.ParseAsset(key)
+	if err != nil {
+		return tracing.Asset{}, bulwark.Errorf(bulwark.EINTEGRITY, "stored asset %d has a malformed key %q (edited outside bulwark?)", id, key)
+	}
+	if !inTx {
+		db.traceIDs.putAsset(a, id)
+	}
+	return a, nil
+}
+
+// transfersPerInsert is how many transfers one INSERT statement writes (12
 // parameters each, well inside SQLite's 32,766).
 const transfersPerInsert = 64
 
 // insertTransfers writes ts (sorted by tracing.Compare), numbering them per
 // block, transfersPerInsert rows per statement.
-func insertTransfers(ctx context.Context, q querier, chain uint64, source string, ts []tracing.Transfer) error {
+func insertTransfers(ctx context.Context, q querier, stream int64, assets map[tracing.Asset]int64, ts []tracing.Transfer) error {
 	var (
 		seq   int64
 		block uint64
-		args  = make([]any, 0, transfersPerInsert*14)
+		args  = make([]any, 0, transfersPerInsert*transferColumns)
 		full  *sql.Stmt
+		// One buffer for the byte columns of a statement's rows.
+		buf = make([]byte, 0, transfersPerInsert*(32+20+20+32+1))
 	)
 	for start := 0; start < len(ts); start += transfersPerInsert {
 		chunk := ts[start:min(start+transfersPerInsert, len(ts))]
-		args = args[:0]
+		args, buf = args[:0], buf[:0]
 		for i := range chunk {
 			t := &chunk[i]
 			if start+i == 0 || t.Block != block {
 				block, seq = t.Block, 0
 			}
-			args = append(args, int64(chain), source, int64(t.Block), seq, int64(t.TxIndex), t.TxHash.Hex(), t.Time, t.Kind.String(), int64(t.LogIndex),
-				formatTraceAddress(t.TraceAddress), lowerHex(t.From), lowerHex(t.To), t.Asset.String(), t.Amount.Dec())
+			var hash, from, to, amount []byte
+			buf, hash = appendBytes(buf, t.TxHash[:])
+			buf, from = appendBytes(buf, t.From[:])
+			buf, to = appendBytes(buf, t.To[:])
+			buf, amount = appendAmount(buf, &t.Amount)
+			args = append(args, stream, int64(t.Block), seq, int64(t.TxIndex), hash, t.Time, int64(t.Kind), int64(t.LogIndex),
+				formatTraceAddress(t.TraceAddress), from, to, assets[t.Asset], amount)
 			seq++
 		}
 		var err error
 		if len(chunk) == transfersPerInsert {
 			if full == nil {
-				// Prepared once for the range: preparing a statement of 896
+				// Prepared once for the range: preparing a statement of 768
 				// parameters costs about a third of running it.
 				if full, err = q.PrepareContext(ctx, insertTransfersFull); err != nil {
 					return err
@@ -161,17 +403,126 @@ func insertTransfers(ctx context.Context, q querier, chain uint64, source string
 	return nil
 }
 
+// appendBytes appends p to buf and returns the appended part; buf has the
+// room (its capacity is never exceeded, so earlier parts stay valid).
+func appendBytes(buf, p []byte) ([]byte, []byte) {
+	n := len(buf)
+	buf = append(buf, p...)
+	return buf, buf[n:len(buf):len(buf)]
+}
+
+// appendAmount appends v's big-endian bytes without leading zeros (one
+// zero byte for zero).
+func appendAmount(buf []byte, v *uint256.Int) ([]byte, []byte) {
+	b := v.Bytes32()
+	i := 0
+	for i < 31 && b[i] == 0 {
+		i++
+	}
+	return appendBytes(buf, b[i:])
+}
+
+// addressesPerInsert is how many rows of trace_addresses one INSERT
+// statement writes.
+const addressesPerInsert = 128
+
+// insertAddresses writes the trace_addresses rows of ts (sorted by
+// tracing.Compare and numbered as insertTransfers numbers them): one per
+// address key a transfer touches, in key order, which touches each page of
+// the index once per statement rather than at random.
+func insertAddresses(ctx context.Context, q querier, stream int64, ts []tracing.Transfer) error {
+	type row struct {
+		addr       common.Address
+		block, seq int64
+	}
+	var (
+		rows  = make([]row, 0, 2*len(ts))
+		seq   int64
+		block uint64
+	)
+	for i := range ts {
+		t := &ts[i]
+		if i == 0 || t.Block != block {
+			block, seq = t.Block, 0
+		}
+		rows = append(rows, row{t.From, int64(t.Block), seq})
+		if !bytes.Equal(t.To[:addrKeyLen], t.From[:addrKeyLen]) {
+			rows = append(rows, row{t.To, int64(t.Block), seq})
+		}
+		seq++
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := bytes.Compare(a.addr[:addrKeyLen], b.addr[:addrKeyLen]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.block, b.block); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	const per = addressesPerInsert
+	var (
+		full *sql.Stmt
+		args = make([]any, 0, per*4)
+	)
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		args = args[:0]
+		for i := range chunk {
+			args = append(args, addrKey(chunk[i].addr), stream, chunk[i].block, chunk[i].seq)
+		}
+		var err error
+		if len(chunk) == per {
+			if full == nil {
+				if full, err = q.PrepareContext(ctx, addrStmt(per)); err != nil {
+					return err
+				}
+				defer full.Close()
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = q.ExecContext(ctx, addrStmt(len(chunk)), args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addrKey is an address's key in trace_addresses: its first 8 bytes, as
+// unique as the whole address in practice and less than half as long (a
+// query compares the whole address in trace_transfers too).
+func addrKey(a common.Address) []byte { return a[:addrKeyLen:addrKeyLen] }
+
+const addrKeyLen = 8
+
+func addrStmt(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO trace_addresses (addr, stream, block, seq) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?)")
+	}
+	return b.String()
+}
+
+// transferColumns is the number of columns insertTransfers writes.
+const transferColumns = 13
+
 var insertTransfersFull = insertTransfersStmt(transfersPerInsert)
 
 // insertTransfersStmt returns the INSERT of n transfers.
 func insertTransfersStmt(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO trace_transfers (chain, source, block, seq, tx_index, tx_hash, time, kind, log_index, trace_address, from_addr, to_addr, asset, amount) VALUES `)
+	b.WriteString(`INSERT INTO trace_transfers (stream, block, seq, tx_index, tx_hash, time, kind, log_index, trace_address, from_addr, to_addr, asset, amount) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	return b.String()
 }
@@ -238,6 +589,15 @@ func (db *DB) RollbackAbove(ctx context.Context, chain uint64, source string, n 
 		return nil
 	}
 	return db.inTx(ctx, "roll back "+source+" above block "+strconv.FormatUint(n, 10), func(ctx context.Context, q querier) error {
+		stream, ok, err := db.streamID(ctx, q, chain, source, false, &traceIDs{})
+		if err != nil {
+			return err
+		}
+		if ok {
+			if _, err := q.ExecContext(ctx, `DELETE FROM trace_transfers WHERE stream = ? AND block > ?`, stream, int64(n)); err != nil {
+				return err
+			}
+		}
 		if _, err := q.ExecContext(ctx, `DELETE FROM trace_blocks WHERE chain = ? AND source = ? AND number > ?`, int64(chain), source, int64(n)); err != nil {
 			return err
 		}
@@ -267,65 +627,116 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 	if q.FromBlock > to {
 		return []tracing.Transfer{}, nil
 	}
-	var (
-		where = []string{"chain = ?", "source = ?", "block >= ?", "block <= ?"}
-		args  = []any{int64(q.Chain), q.Source, int64(q.FromBlock), int64(to)}
-	)
-	if q.Address != nil {
-		a := lowerHex(*q.Address)
-		where = append(where, "(from_addr = ? OR to_addr = ?)")
-		args = append(args, a, a)
-	}
-	if q.Asset != nil {
-		where = append(where, "asset = ?")
-		args = append(args, q.Asset.String())
-	}
 	op := "read the transfers of " + q.Source
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT chain, block, tx_index, tx_hash, time, kind, log_index, trace_address, from_addr, to_addr, asset, amount
-		FROM trace_transfers WHERE `+strings.Join(where, " AND ")+` ORDER BY block, seq`, args...)
+	r := db.reader(ctx)
+	inTx := db.txFrom(ctx) != nil
+	var learned *traceIDs
+	if inTx {
+		learned = &traceIDs{}
+	}
+	stream, ok, err := db.streamID(ctx, r, q.Chain, q.Source, false, learned)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	return collectRows(ctx, db, rows, op, scanTransfer)
+	if !ok {
+		return []tracing.Transfer{}, nil
+	}
+	const cols = `t.block, t.tx_index, t.tx_hash, t.time, t.kind, t.log_index, t.trace_address, t.from_addr, t.to_addr, t.asset, t.amount`
+	var (
+		query string
+		args  []any
+	)
+	if q.Address != nil {
+		// The address rows are in (block, seq) order for one address.
+		query = `SELECT ` + cols + ` FROM trace_addresses a JOIN trace_transfers t ON t.stream = a.stream AND t.block = a.block AND t.seq = a.seq
+			WHERE a.addr = ? AND a.stream = ? AND a.block >= ? AND a.block <= ? AND (t.from_addr = ? OR t.to_addr = ?)`
+		args = []any{addrKey(*q.Address), stream, int64(q.FromBlock), int64(to), q.Address.Bytes(), q.Address.Bytes()}
+	} else {
+		query = `SELECT ` + cols + ` FROM trace_transfers t WHERE t.stream = ? AND t.block >= ? AND t.block <= ?`
+		args = []any{stream, int64(q.FromBlock), int64(to)}
+	}
+	if q.Asset != nil {
+		id, ok := db.traceIDs.asset(*q.Asset)
+		if !ok {
+			err := r.QueryRowContext(ctx, `SELECT id FROM trace_assets WHERE key = ?`, q.Asset.String()).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				return []tracing.Transfer{}, nil
+			}
+			if err != nil {
+				return nil, db.fail(ctx, err, op)
+			}
+			if !inTx {
+				db.traceIDs.putAsset(*q.Asset, id)
+			}
+		}
+		query += ` AND t.asset = ?`
+		args = append(args, id)
+	}
+	if q.Address != nil {
+		query += ` ORDER BY a.block, a.seq`
+	} else {
+		query += ` ORDER BY t.block, t.seq`
+	}
+	rows, err := r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	var ids []int64
+	out, err := collectRows(ctx, db, rows, op, func(s scanner) (tracing.Transfer, error) {
+		t, asset, err := scanTransfer(s, q.Chain)
+		ids = append(ids, asset)
+		return t, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The assets, once the rows are read (a query inside a transaction
+	// runs on its one connection).
+	for i := range out {
+		if out[i].Asset, err = db.assetOf(ctx, r, ids[i], inTx); err != nil {
+			return nil, db.fail(ctx, err, op)
+		}
+	}
+	return out, nil
 }
 
-func scanTransfer(s scanner) (tracing.Transfer, error) {
+func scanTransfer(s scanner, chain uint64) (tracing.Transfer, int64, error) {
 	var (
-		t                                       tracing.Transfer
-		chain, block, txIndex, logIndex         int64
-		txHash, kind, trace, from, to, asset, a string
+		t                                     = tracing.Transfer{Chain: chain}
+		block, txIndex, kind, logIndex, asset int64
+		trace                                 string
+		txHash, from, to, amount              []byte
 	)
-	if err := s.Scan(&chain, &block, &txIndex, &txHash, &t.Time, &kind, &logIndex, &trace, &from, &to, &asset, &a); err != nil {
-		return t, err
+	if err := s.Scan(&block, &txIndex, &txHash, &t.Time, &kind, &logIndex, &trace, &from, &to, &asset, &amount); err != nil {
+		return t, 0, err
 	}
 	bad := func(what string) error {
-		return bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d (tx %s) has a malformed %s (edited outside bulwark?)", block, txHash, what)
+		return bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d (tx %x) has a malformed %s (edited outside bulwark?)", block, txHash, what)
 	}
 	var err error
-	t.Chain, t.Block, t.TxIndex, t.LogIndex = uint64(chain), uint64(block), uint32(txIndex), uint32(logIndex)
-	if t.TxHash, err = hexHash(txHash); err != nil {
-		return t, bad("transaction hash")
+	t.Block, t.TxIndex, t.LogIndex = uint64(block), uint32(txIndex), uint32(logIndex)
+	if len(txHash) != len(t.TxHash) {
+		return t, 0, bad("transaction hash")
 	}
-	if t.Kind, err = tracing.ParseKind(kind); err != nil {
-		return t, bad("kind")
+	copy(t.TxHash[:], txHash)
+	if kind < int64(tracing.TopLevelCall) || kind > int64(tracing.BaseFeeBurn) {
+		return t, 0, bad("kind")
 	}
+	t.Kind = tracing.Kind(kind)
 	if t.TraceAddress, err = parseTraceAddress(trace); err != nil {
-		return t, bad("trace address")
+		return t, 0, bad("trace address")
 	}
-	if !common.IsHexAddress(from) || !common.IsHexAddress(to) {
-		return t, bad("address")
+	if len(from) != len(t.From) || len(to) != len(t.To) {
+		return t, 0, bad("address")
 	}
-	t.From, t.To = common.HexToAddress(from), common.HexToAddress(to)
-	if t.Asset, err = tracing.ParseAsset(asset); err != nil {
-		return t, bad("asset")
+	copy(t.From[:], from)
+	copy(t.To[:], to)
+	if len(amount) == 0 || len(amount) > 32 {
+		return t, 0, bad("amount")
 	}
-	if err := t.Amount.SetFromDecimal(a); err != nil {
-		return t, bad("amount")
-	}
-	return t, nil
+	t.Amount.SetBytes(amount)
+	return t, asset, nil
 }
-
-func lowerHex(a common.Address) string { return strings.ToLower(a.Hex()) }
 
 func formatTraceAddress(p []uint32) string {
 	var b strings.Builder
