@@ -12,11 +12,12 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
 
 // startAlertDelivery starts delivering, in the background, the alerts of
-// kinds (watch.AlertKind, screening.AlertKind) stored in db to the
+// kinds (watch.AlertKind, screening.AlertKind, tracing.AlertKind) stored in db to the
 // webhook: those left by an earlier process at once, each new one when
 // Wake is called. Every stored alert has its outbox message (the store
 // writes it with the alert); with a nil notifier it returns nil, which
@@ -32,6 +33,8 @@ func (m *Main) startAlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook
 			bodies[k] = webhook.SafeAlertBodies(db)
 		case screening.AlertKind:
 			bodies[k] = webhook.ScreeningAlertBodies(db)
+		case tracing.AlertKind:
+			bodies[k] = webhook.TraceAlertBodies(db)
 		}
 	}
 	sender := webhook.NewSender(n, bodies)

@@ -448,7 +448,7 @@ func (m *Main) root() *command {
 			m.screenCmd(),
 			m.listsCmd(),
 			m.alertsCmd(),
-			m.withTraceDeposits(m.withTraceCase(m.traceCmd())),
+			m.withTraceWatch(m.withTraceDeposits(m.withTraceCase(m.traceCmd()))),
 			notBuilt("hire", "screen job candidates for DPRK IT-worker red flags", ""),
 			notBuilt("scan", "statically scan an untrusted repository for malware", ""),
 		},

@@ -44,6 +44,9 @@ type ServeSettings struct {
 	// The Safe monitor (with RPC).
 	WatchInterval   time.Duration
 	WatchMaxCatchup uint64
+	// TraceRPC is the node the trace follower follows ("": no follower):
+	// the open cases' taint, alerting on registered deposit addresses.
+	TraceRPC string
 	// The lists' sources and refresh interval (0: never).
 	ListsFrom    string
 	ListsRefresh time.Duration
@@ -68,6 +71,7 @@ type serveFlags struct {
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
 	rpc             string
+	traceRPC        string
 	// The webhook (screening alerts; with --rpc also the Safe monitor's).
 	webhook, webhookSecretFile string
 	// The Safe monitor (with --rpc).
@@ -100,7 +104,10 @@ func (m *Main) serveCmd() *command {
 			"With --webhook it POSTs, signed with HMAC-SHA256 (secret from --webhook-secret-file or\n" +
 			"$BULWARK_WEBHOOK_SECRET), every stored alert not delivered yet — screening watch alerts\n" +
 			"(\"type\": \"screening.alert\"), also those stored by 'bulwark lists update', and Safe alerts\n" +
-			"(\"type\": \"safe.alert\") — at start and as each is stored, at least once, retried until accepted.",
+			"(\"type\": \"safe.alert\"), trace alerts (\"type\": \"trace.alert\") — at start and as each is stored, at\n" +
+			"least once, retried until accepted.\n" +
+			"With --trace-rpc it follows that node's head for the open forward cases (bulwark trace case) and\n" +
+			"raises TRACE_DEPOSIT when their taint reaches an address registered with 'bulwark trace deposit add'.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.addr, "addr", httpapi.DefaultAddr, "listen on `HOST:PORT` (loopback by default)")
 			fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate `FILE` (PEM); with --tls-key serves HTTPS")
@@ -113,6 +120,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: POST /api/v1/safe/verify then reads chain id, version and code from it and simulates, and the Safes on the watch list are monitored")
+			fs.StringVar(&f.traceRPC, "trace-rpc", "", "JSON-RPC `URL` of a node (trace_block or debug_traceBlockByNumber): the trace follower follows its head for the open cases and alerts when their taint reaches a registered deposit address (see docs/tracing.md)")
 			fs.StringVar(&f.webhook, "webhook", "", "POST each screening watch alert (and with --rpc each monitor alert), signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
 			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
@@ -181,7 +189,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	return &Serving{m: m, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, ServeSettings: ServeSettings{
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
-		RPC: f.rpc, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
+		RPC: f.rpc, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
 		ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
 		Retention: time.Duration(f.retention), MemoryLimit: int64(f.memoryLimit),
 	}}, nil

@@ -134,3 +134,18 @@ func (d RegisteredDeposit) MarshalJSON() ([]byte, error) {
 		AddedBy    string                  `json:"addedBy"`
 	}{d.Address.Hex(), d.Label, d.Thresholds, d.AddedAt, d.AddedBy})
 }
+
+// threshold returns the taint at or above which an arrival of asset at d
+// alerts: d's own threshold for the asset, else d's for any asset
+// (AnyAsset), else the trace's for the asset, else the trace's for any
+// asset (AnyAsset, or ""), else nil (any taint).
+func (d *Deposit) threshold(asset string, trace map[string]*uint256.Int) *uint256.Int {
+	for _, m := range []map[string]*uint256.Int{d.Thresholds, trace} {
+		for _, k := range []string{asset, AnyAsset, ""} {
+			if v, ok := m[k]; ok && v != nil {
+				return v
+			}
+		}
+	}
+	return nil
+}

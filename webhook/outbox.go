@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/tracing"
 )
 
 // Body returns the JSON body of the alert an outbox message names (its
@@ -96,5 +97,25 @@ func ScreeningAlertBodies(store ScreeningAlertStore) Body {
 			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no screening alert with id %d", ref)
 		}
 		return json.Marshal(NewScreeningPayload(got[0]))
+	}
+}
+
+// TraceAlertStore is what TraceAlertBodies reads.
+type TraceAlertStore interface {
+	TraceAlerts(ctx context.Context, f tracing.AlertFilter) ([]tracing.StoredAlert, error)
+}
+
+// TraceAlertBodies renders trace alerts (kind tracing.AlertKind) as
+// TracePayloads, read from store.
+func TraceAlertBodies(store TraceAlertStore) Body {
+	return func(ctx context.Context, ref int64) ([]byte, error) {
+		got, err := store.TraceAlerts(ctx, tracing.AlertFilter{SinceID: ref - 1, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(got) != 1 || got[0].ID != ref {
+			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no trace alert with id %d", ref)
+		}
+		return json.Marshal(NewTracePayload(got[0]))
 	}
 }

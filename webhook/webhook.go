@@ -20,6 +20,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/tracing"
 )
 
 // Header names.
@@ -145,7 +146,34 @@ func (n *Notifier) Insecure() bool { return Insecure(n.u) }
 const (
 	TypeSafeAlert      = watch.AlertKind
 	TypeScreeningAlert = screening.AlertKind
+	TypeTraceAlert     = tracing.AlertKind
 )
+
+// TracePayload is the JSON body of a trace alert (TraceAlertBodies): a
+// TRACE_DEPOSIT or a TRACE_ALERT_RETRACTED.
+type TracePayload struct {
+	// Type is TypeTraceAlert.
+	Type string `json:"type"`
+	// ID is the stored alert's id: with Type, the alert's stable identity
+	// for receivers to deduplicate on.
+	ID    int64          `json:"id"`
+	Time  time.Time      `json:"time"`
+	Alert TraceAlertBody `json:"alert"`
+}
+
+// TraceAlertBody is a tracing.StoredAlert as posted: without its delivery
+// state.
+type TraceAlertBody struct {
+	tracing.StoredAlert
+	// Delivery hides the alert's own; it is always nil.
+	Delivery *struct{} `json:"delivery,omitempty"`
+}
+
+// NewTracePayload returns the payload of a stored trace alert.
+func NewTracePayload(a tracing.StoredAlert) TracePayload {
+	a.Time, a.Delivery = a.Time.UTC(), tracing.AlertDelivery{}
+	return TracePayload{Type: TypeTraceAlert, ID: a.ID, Time: a.Time, Alert: TraceAlertBody{StoredAlert: a}}
+}
 
 // Payload is the JSON body of a Safe alert (SafeAlertBodies).
 type Payload struct {

@@ -17,12 +17,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/webhook"
 )
 
@@ -437,5 +440,68 @@ func TestPayloadTypes(t *testing.T) {
 	var sp webhook.ScreeningPayload
 	if err := json.Unmarshal(rc.bodies[1], &sp); err != nil || sp.Alert.WatchID != 4 || sp.Alert.Delivery != nil || sp.Alert.Alert.Delivery != (screening.AlertDelivery{}) {
 		t.Errorf("ScreeningPayload %+v: %v", sp, err)
+	}
+}
+
+// traceStore holds one stored trace alert.
+type traceStore struct{ a tracing.StoredAlert }
+
+func (s traceStore) TraceAlerts(_ context.Context, f tracing.AlertFilter) ([]tracing.StoredAlert, error) {
+	if f.SinceID < s.a.ID {
+		return []tracing.StoredAlert{s.a}, nil
+	}
+	return []tracing.StoredAlert{}, nil
+}
+
+// TestTracePayload: a trace alert is posted as "trace.alert" with its id,
+// its transfer and taint, and without its delivery state; an id that is
+// not stored is a permanent failure.
+func TestTracePayload(t *testing.T) {
+	rc := &receiver{statuses: []int{200}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	at := time.Date(2026, 12, 7, 3, 10, 0, 5, time.FixedZone("CET", 3600))
+	li := uint32(4)
+	a := tracing.StoredAlert{ID: 12, Time: at, Code: tracing.CodeDeposit, Severity: tracing.SeverityCritical, Follow: "case:3", Message: "tainted",
+		Alert: tracing.Alert{Deposit: common.Address{0xde}, Label: "hot", TxHash: common.Hash{0x7a}, Block: 99, Asset: "erc20:1:0xdac17f958d2ee523a2206206994597c13d831ec7",
+			Amount: "10", Taint: "7", Threshold: "5", Policy: tracing.Haircut, Chain: 1, BlockHash: common.Hash{0xbb}, Kind: tracing.TokenTransfer, LogIndex: &li},
+		Delivery: tracing.AlertDelivery{Attempts: 2, LastError: "earlier"}}
+	sender := webhook.NewSender(newNotifier(t, srv.URL, nil, webhook.Options{}), map[string]webhook.Body{tracing.AlertKind: webhook.TraceAlertBodies(traceStore{a})})
+	if err := sender.Send(context.Background(), outbox.Message{Kind: tracing.AlertKind, Ref: 12}); err != nil {
+		t.Fatal(err)
+	}
+	var se *outbox.SendError
+	if err := sender.Send(context.Background(), outbox.Message{Kind: tracing.AlertKind, Ref: 13}); !errors.As(err, &se) || !se.Permanent {
+		t.Errorf("unknown alert: %v, want a permanent failure", err)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.bodies) != 1 {
+		t.Fatalf("received %d bodies", len(rc.bodies))
+	}
+	var got struct {
+		Type  string                     `json:"type"`
+		ID    int64                      `json:"id"`
+		Time  time.Time                  `json:"time"`
+		Alert map[string]json.RawMessage `json:"alert"`
+	}
+	if err := json.Unmarshal(rc.bodies[0], &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Type != "trace.alert" || got.ID != 12 || got.Time.Location() != time.UTC || !got.Time.Equal(at) {
+		t.Errorf("payload %s", rc.bodies[0])
+	}
+	for k, want := range map[string]string{"code": `"TRACE_DEPOSIT"`, "follow": `"case:3"`, "block": "99", "taint": `"7"`, "logIndex": "4",
+		"policy": `"haircut"`, "kind": `"token"`, "asset": `"erc20:1:0xdac17f958d2ee523a2206206994597c13d831ec7"`} {
+		if string(got.Alert[k]) != want {
+			t.Errorf("alert[%s] = %s, want %s", k, got.Alert[k], want)
+		}
+	}
+	if _, ok := got.Alert["delivery"]; ok {
+		t.Errorf("the posted alert holds its delivery: %s", rc.bodies[0])
+	}
+	var p webhook.TracePayload
+	if err := json.Unmarshal(rc.bodies[0], &p); err != nil || p.Alert.Taint != "7" || p.Alert.Deposit != a.Deposit {
+		t.Errorf("TracePayload %+v: %v", p, err)
 	}
 }

@@ -68,7 +68,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if err != nil {
 		return err
 	}
-	deliver := s.AlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind)
+	deliver := s.AlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind, tracing.AlertKind)
 	defer deliver.Stop()
 	// Decisions go to the store's decision journal (one write per batch,
 	// stored in the database in the background), unless another process
@@ -121,6 +121,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			Logger:  log, Interval: s.WatchInterval, MaxCatchup: s.WatchMaxCatchup})
 	}
 
+	follower, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, log)
+	if err != nil {
+		return err
+	}
+
 	// The server.
 	degraded := map[string]httpapi.ReadyCheck{"lists": lists.Check}
 	if notifier != nil {
@@ -160,8 +165,33 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if mon != nil {
 		services = append(services, mon.Run)
 	}
+	if follower != nil {
+		services = append(services, follower.Run)
+	}
 	defer runServices(ctx, services...)()
 	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
+}
+
+// traceFollower returns the trace follower of 'serve --trace-rpc': the
+// open forward cases of the node's chain followed from its head, their
+// alerts recorded with their audit entries and outbox messages (nil
+// without a node).
+func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), log *slog.Logger) (*tracing.Follower, error) {
+	if rpc == "" {
+		return nil, nil
+	}
+	client, err := ethrpc.Dial(rpc, ethrpc.Options{Logger: log})
+	if err != nil {
+		return nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: "+bulwark.ErrorMessage(err))
+	}
+	chain, err := client.ChainID(ctx)
+	if err != nil {
+		return nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: cannot read the node's chain id: "+bulwark.ErrorMessage(err))
+	}
+	return tracing.NewFollower(tracing.FollowerConfig{Chain: chain, Source: &ethrpc.TraceSource{Client: client, Chain: chain}, Store: db,
+		Follows: tracing.CaseFollows{Cases: db, Chain: chain},
+		Record:  (&tracing.Recorder{Store: db, Log: alog, Actor: "system:follower", Stored: stored}).Record,
+		Logger:  log, Interval: interval}), nil
 }
 
 // runServices runs each of services in its own goroutine until ctx ends or

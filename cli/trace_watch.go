@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/tracing"
+)
+
+// traceWatchFlags are the flags of 'bulwark trace watch'.
+type traceWatchFlags struct {
+	seeds, rpc, from, to, policy, thresholds string
+	interval                                 time.Duration
+	webhook, secretFile                      string
+}
+
+// withTraceWatch puts 'bulwark trace watch', the live follower in the
+// foreground, under the trace command t.
+func (m *Main) withTraceWatch(t *command) *command {
+	t.subs = append(t.subs, m.traceWatchCmd())
+	return t
+}
+
+func (m *Main) traceWatchCmd() *command {
+	var f traceWatchFlags
+	return &command{
+		name:    "watch",
+		summary: "follow the chain head from seed addresses and alert when their taint reaches a registered deposit address",
+		usage:   "bulwark trace watch --seed ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--policy P] [--threshold AMOUNT|ASSET=AMOUNT,…] [--webhook URL --webhook-secret-file FILE] [--json]",
+		long: "Ingests the node's blocks into the data directory's store (resumable, reorgs rolled back) from block N\n" +
+			"(default: the next block), applies the taint policy (default poison) to every transfer with the seeds'\n" +
+			"outgoing value tainted, and raises TRACE_DEPOSIT, in the block where it lands, when tainted value at\n" +
+			"or above the threshold arrives at an address registered with 'bulwark trace deposit add'. Each alert\n" +
+			"is printed (--json: one JSON object per line), stored with its audit entry and queued for the webhook\n" +
+			"in one transaction; with --webhook it is POSTed (\"type\": \"trace.alert\"), at least once. Run again,\n" +
+			"the same command resumes where it stopped without raising an alert twice. A reorg that drops an\n" +
+			"alert's block retracts it (TRACE_ALERT_RETRACTED) and raises it again where the new chain has it.\n" +
+			"With --to-block it stops after block M, otherwise on SIGINT/SIGTERM. Exit code: 3 when a\n" +
+			"TRACE_DEPOSIT was raised, 0 when none; 1 when it cannot start or the node or store fails.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.seeds, "seed", "", "the seed `ADDR`esses (the thief's), comma-separated")
+			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of the node to follow (trace_block or debug_traceBlockByNumber needed)")
+			fs.StringVar(&f.from, "from-block", "", "first block `N` whose transfers are applied (default: the block after the head)")
+			fs.StringVar(&f.to, "to-block", "", "stop after block `M` (default: never)")
+			fs.StringVar(&f.policy, "policy", "poison", "taint `POLICY`: poison, haircut, fifo, lifo, dirty-first or clean-first")
+			fs.StringVar(&f.thresholds, "threshold", "", "alert `THRESHOLD` in base units: one amount for every asset, or ASSET=AMOUNT pairs (a deposit address's own wins)")
+			fs.DurationVar(&f.interval, "interval", time.Second, "poll the node for new blocks every `DURATION`")
+			fs.StringVar(&f.webhook, "webhook", "", "POST each alert, signed with HMAC-SHA256, to this http(s) `URL`")
+			fs.StringVar(&f.secretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("trace watch", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			return m.runTraceWatch(ctx, f)
+		},
+	}
+}
+
+func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error) {
+	restore, err := m.lockStderr()
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	defer restore()
+	if err := required("--seed", "the seed addresses whose outgoing value is tainted (comma-separated)", f.seeds); err != nil {
+		return bulwark.ExitError, err
+	}
+	seeds, err := safe.ParseAddressList("--seed", f.seeds)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	if err := required("--rpc", "the JSON-RPC URL of the node to follow, e.g. http://127.0.0.1:8545", f.rpc); err != nil {
+		return bulwark.ExitError, err
+	}
+	from, hasFrom, err := parseWatchBlock("--from-block", f.from)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	to, hasTo, err := parseWatchBlock("--to-block", f.to)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	if hasFrom && from == 0 {
+		return bulwark.ExitError, bulwark.Invalid("--from-block", "must be at least 1 (block 0, the genesis, has no transfers)")
+	}
+	if hasFrom && hasTo && to < from {
+		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before --from-block %d", to, from)
+	}
+	policy, err := tracing.ParsePolicy(f.policy)
+	if err != nil {
+		return bulwark.ExitError, flagged("--policy", err)
+	}
+	th, err := tracing.ParseThresholds(f.thresholds)
+	if err != nil {
+		return bulwark.ExitError, flagged("--threshold", err)
+	}
+	thresholds, err := tracing.AmountThresholds(th)
+	if err != nil {
+		return bulwark.ExitError, flagged("--threshold", err)
+	}
+	if f.interval <= 0 {
+		return bulwark.ExitError, bulwark.Invalid("--interval", "must be positive")
+	}
+	notifier, err := m.webhookNotifier(f.webhook, f.secretFile)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	defer client.Close()
+	chain, err := client.ChainID(ctx)
+	if err != nil {
+		return bulwark.ExitError, rpcFlagError(err)
+	}
+	head, err := client.BlockNumber(ctx)
+	if err != nil {
+		return bulwark.ExitError, rpcFlagError(err)
+	}
+	if !hasFrom {
+		from = head + 1
+	}
+	if hasTo && to < from {
+		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before the first block to follow, %d (the block after the head)", to, from)
+	}
+	db, _, log, err := m.services(ctx)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	if regs, err := db.Deposits(ctx); err != nil {
+		return bulwark.ExitError, err
+	} else if len(regs) == 0 {
+		fmt.Fprintln(m.Stderr, "bulwark: warning: no deposit addresses are registered, so no alert can be raised; add them with 'bulwark trace deposit add ADDR'")
+	}
+	req := tracing.Request{Chain: chain, SeedAddresses: seeds, Policy: policy, Direction: tracing.Forward,
+		Bounds: tracing.Bounds{FromBlock: from}, Thresholds: thresholds}
+	id := tracing.WatchID(req)
+	deliver := m.startAlertDelivery(ctx, db, notifier, tracing.AlertKind)
+	defer deliver.Stop()
+	rec := &tracing.Recorder{Store: db, Log: log, Actor: m.cliActor(), Stored: deliver.Wake}
+
+	var (
+		mu      sync.Mutex
+		raised  int
+		encoder = json.NewEncoder(m.Stdout)
+	)
+	fol := tracing.NewFollower(tracing.FollowerConfig{Chain: chain, Source: &ethrpc.TraceSource{Client: client, Chain: chain}, Store: db,
+		Follows: tracing.StaticFollows{{ID: id, Request: req}}, Record: rec.Record, Logger: m.logger, Interval: f.interval,
+		Raised: func(a tracing.StoredAlert) {
+			mu.Lock()
+			defer mu.Unlock()
+			if a.Code == tracing.CodeDeposit {
+				raised++
+			}
+			if m.g.json {
+				_ = encoder.Encode(a)
+				return
+			}
+			fmt.Fprintf(m.Stdout, "%s block %d: %s\n", a.Code, a.Block, a.Message)
+		}})
+	fmt.Fprintf(m.Stderr, "bulwark: following %d seed(s) on %s (chain %d) from block %d under %s as %s\n",
+		len(seeds), client.URL(), chain, from, policy, id)
+	if hasTo {
+		err = fol.RunTo(ctx, to)
+	} else {
+		fol.Run(ctx)
+	}
+	if st := deliver.Drain(ctx); st.Pending > 0 {
+		fmt.Fprintf(m.Stderr, "bulwark: webhook: %d alert(s) not delivered yet; they stay queued in the store and go out with the next 'bulwark serve --webhook' or 'bulwark trace watch --webhook' ('bulwark alerts pending' lists them)\n", st.Pending)
+	}
+	if err != nil && ctx.Err() == nil {
+		return bulwark.ExitError, err
+	}
+	if c, ok, _ := db.FollowCursor(context.WithoutCancel(ctx), id); ok {
+		fmt.Fprintf(m.Stderr, "bulwark: stopped after block %d\n", c.Block)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if raised > 0 {
+		return bulwark.ExitBlock, nil
+	}
+	return bulwark.ExitOK, nil
+}
+
+// flagged names flag in err when it is an *bulwark.Error naming another
+// field.
+func flagged(flag string, err error) error {
+	if e, ok := err.(*bulwark.Error); ok && e.Field != flag {
+		if e.Field != "" && len(e.Message) > len(e.Field) && e.Message[:len(e.Field)] == e.Field {
+			e.Message = flag + e.Message[len(e.Field):]
+		} else {
+			e.Message = flag + ": " + e.Message
+		}
+		e.Field = flag
+	}
+	return err
+}

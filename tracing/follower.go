@@ -1,0 +1,647 @@
+package tracing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
+)
+
+// Follow is one trace the Follower follows live: its seeds, policy and
+// thresholds (Request.SeedAddresses, SeedTxs, Policy, Thresholds), the
+// first block it applies (Request.Bounds.FromBlock; 0 for the head when
+// first followed), under a stable ID that names its cursor and alerts.
+// Other fields of the request (hops, minimum value, labels) do not apply:
+// the follower applies the policy to every transfer, so taint reaching a
+// deposit address at any hop is seen.
+type Follow struct {
+	// ID names the follow: "watch:…" for 'bulwark trace watch', "case:ID"
+	// for a case.
+	ID      string
+	Request Request
+}
+
+// fingerprint changes when what the follow computes changes: its seeds,
+// policy, chain or first block.
+func (f *Follow) fingerprint() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%s|%d|", f.Request.Chain, f.Request.Policy, f.Request.Bounds.FromBlock)
+	for _, a := range f.Request.SeedAddresses {
+		b.WriteString(strings.ToLower(a.Hex()))
+	}
+	b.WriteByte('|')
+	for _, h := range f.Request.SeedTxs {
+		b.WriteString(h.Hex())
+	}
+	return b.String()
+}
+
+// WatchID returns the follow ID of 'bulwark trace watch' for a request:
+// "watch:" and 12 hex digits of a digest of its chain, seeds, policy and
+// first block, so the same command resumes where it stopped and another
+// one starts afresh.
+func WatchID(r Request) string {
+	f := Follow{Request: r}
+	sum := sha256.Sum256([]byte(f.fingerprint()))
+	return "watch:" + hex.EncodeToString(sum[:6])
+}
+
+// Follows says which traces to follow now. The follower asks at every
+// step, so follows added, changed or removed are picked up without a
+// restart.
+type Follows interface {
+	Follows(ctx context.Context) ([]Follow, error)
+}
+
+// StaticFollows is a fixed list of follows ('bulwark trace watch').
+type StaticFollows []Follow
+
+// Follows returns the list.
+func (s StaticFollows) Follows(context.Context) ([]Follow, error) { return s, nil }
+
+// CaseFollows follows the open forward cases of one chain traced over the
+// node's transfers (source "node"), each as "case:ID" with its seeds,
+// policy, first block and thresholds.
+type CaseFollows struct {
+	Cases interface {
+		Cases(ctx context.Context, f CaseFilter) ([]*Case, error)
+	}
+	Chain uint64
+}
+
+// Follows lists the open cases.
+func (c CaseFollows) Follows(ctx context.Context) ([]Follow, error) {
+	var out []Follow
+	before := int64(0)
+	for {
+		page, err := c.Cases.Cases(ctx, CaseFilter{Status: CaseOpen, Before: before, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		for _, cs := range page {
+			if cs.Chain != c.Chain || cs.Direction == Backward || (cs.Source != "" && cs.Source != DefaultCaseSource) {
+				continue
+			}
+			req, err := cs.Request(nil)
+			if err != nil {
+				return nil, err
+			}
+			req.Labeler = nil
+			out = append(out, Follow{ID: fmt.Sprintf("case:%d", cs.ID), Request: req})
+		}
+		if len(page) < 500 {
+			slices.Reverse(out) // oldest case first
+			return out, nil
+		}
+		before = page[len(page)-1].ID
+	}
+}
+
+// FollowerStore is what the Follower reads and writes: the ingested
+// blocks (the Ingester's store), the deposit registry, the alerts and the
+// follows' cursors.
+type FollowerStore interface {
+	IngestStore
+	AlertStore
+	Deposits(ctx context.Context) ([]RegisteredDeposit, error)
+}
+
+// AlertRecorder stores an alert with its audit entry and outbox message
+// in one transaction (Recorder.Record); it returns the alert's id and
+// whether it was new (an alert stored before is not stored or audited
+// again).
+type AlertRecorder func(ctx context.Context, a StoredAlert) (int64, bool, error)
+
+// FollowerConfig configures a Follower.
+type FollowerConfig struct {
+	// Chain is the chain followed; Source reads its blocks and Store keeps
+	// them (the Ingester's Store and Source; IngestName its source name,
+	// "node" unless set).
+	Chain      uint64
+	Source     BlockSource
+	Store      FollowerStore
+	IngestName string
+	// Follows are the traces followed.
+	Follows Follows
+	// Record stores an alert with its audit entry and outbox message.
+	Record AlertRecorder
+	// Raised, when set, is called with each alert newly stored (the CLI
+	// prints it); it must not block.
+	Raised func(StoredAlert)
+	Logger *slog.Logger
+	// Interval is how often the node is polled for new blocks (default
+	// 1s), and the first wait after a failure (doubling up to 30s).
+	Interval time.Duration
+	// Batch and Concurrency are the Ingester's.
+	Batch, Concurrency int
+	// Attempts and Backoff are the Ingester's retries of a failing node.
+	Attempts int
+	Backoff  time.Duration
+	// Chunk is the most blocks a follow processes between cursor saves
+	// (default 1000).
+	Chunk uint64
+}
+
+// Follower follows the chain head: it ingests new blocks through an
+// Ingester (resumable, rolling back reorgs), keeps a taint Engine per
+// followed trace fed with each new block's transfers, and raises an
+// alert, in the block where it lands, when tainted value at or above the
+// threshold arrives at a registered deposit address. Each alert is
+// stored, audited and queued for the webhook in one transaction; the
+// follower never waits for its delivery.
+//
+// After a restart each follow's engine is rebuilt from the stored
+// transfers up to its cursor, and the blocks above are processed as new:
+// an alert is identified by its follow, block hash, transaction, transfer
+// and deposit, so a block processed again never raises it twice. When a
+// reorg drops a block that had an alert, the alert is retracted (a
+// TRACE_ALERT_RETRACTED alert names it) and the follow is recomputed on
+// the new chain, raising a new TRACE_DEPOSIT if the deposit is there too.
+type Follower struct {
+	cfg    FollowerConfig
+	states map[string]*followState
+}
+
+type followState struct {
+	fp     string
+	engine *Engine
+	from   uint64      // the first block applied
+	block  uint64      // processed up to (from-1 before the first)
+	hash   common.Hash // block's hash as processed (zero when not stored)
+}
+
+// NewFollower returns the Follower of c; it does nothing until Run or
+// Step.
+func NewFollower(c FollowerConfig) *Follower {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Interval <= 0 {
+		c.Interval = time.Second
+	}
+	if c.Chunk == 0 {
+		c.Chunk = 1000
+	}
+	if c.IngestName == "" {
+		c.IngestName = "node"
+	}
+	return &Follower{cfg: c, states: map[string]*followState{}}
+}
+
+// Run follows until ctx ends. Node and store failures are logged and
+// retried with backoff; it never returns early.
+func (f *Follower) Run(ctx context.Context) {
+	wait := f.cfg.Interval
+	for ctx.Err() == nil {
+		if _, err := f.Step(ctx, 0); err != nil && ctx.Err() == nil {
+			f.cfg.Logger.Warn("trace follower: step failed; retrying", "err", bulwark.ErrorMessage(err), "retry", wait)
+			if !sleep(ctx, wait) {
+				return
+			}
+			wait = min(2*wait, 30*time.Second)
+			continue
+		}
+		wait = f.cfg.Interval
+		if !sleep(ctx, f.cfg.Interval) {
+			return
+		}
+	}
+}
+
+// RunTo follows until every follow has processed block to (waiting for
+// the node to mine it), or ctx ends, or a step fails (returned).
+func (f *Follower) RunTo(ctx context.Context, to uint64) error {
+	for {
+		done, err := f.Step(ctx, to)
+		if err != nil || done {
+			return err
+		}
+		if !sleep(ctx, f.cfg.Interval) {
+			return ctx.Err()
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// Step ingests the blocks mined since the last step (up to block to, when
+// not 0) and brings every follow up to the last block stored, raising
+// the alerts they call for. It reports whether every follow has processed
+// block to (always false for to 0).
+func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
+	c := &f.cfg
+	follows, err := c.Follows.Follows(ctx)
+	if err != nil {
+		return false, err
+	}
+	live := map[string]bool{}
+	for _, fl := range follows {
+		live[fl.ID] = true
+	}
+	for id := range f.states {
+		if !live[id] {
+			delete(f.states, id)
+		}
+	}
+	if len(follows) == 0 {
+		return false, nil
+	}
+	start, err := f.ingestStart(ctx, follows)
+	if err != nil {
+		return false, err
+	}
+	in := &Ingester{Store: c.Store, Source: c.Source, Chain: c.Chain, Name: c.IngestName, Start: start,
+		Batch: c.Batch, Concurrency: c.Concurrency, Attempts: c.Attempts, Backoff: c.Backoff}
+	res, err := in.Run(ctx, to)
+	if err != nil {
+		return false, err
+	}
+	if res.RolledBack > 0 {
+		c.Logger.Info("trace follower: reorg rolled back", "blocks", res.RolledBack, "cursor", res.Cursor)
+	}
+	cur, ok, err := c.Store.IngestCursor(ctx, c.Chain, c.IngestName)
+	if err != nil || !ok {
+		return false, err
+	}
+	regs, err := c.Store.Deposits(ctx)
+	if err != nil {
+		return false, err
+	}
+	deposits := make(map[common.Address]*Deposit, len(regs))
+	for i := range regs {
+		deposits[regs[i].Address] = &regs[i].Deposit
+	}
+	done := to != 0
+	for i := range follows {
+		fl := &follows[i]
+		if fl.Request.Chain != c.Chain {
+			continue
+		}
+		st, err := f.advance(ctx, fl, cur, deposits)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", fl.ID, err)
+		}
+		if st.block < to {
+			done = false
+		}
+	}
+	return done, nil
+}
+
+// ingestStart is where the Ingester starts when the store has no cursor:
+// the lowest first block of the follows (their cursors', else their
+// requests'), else the head.
+func (f *Follower) ingestStart(ctx context.Context, follows []Follow) (uint64, error) {
+	c := &f.cfg
+	if _, ok, err := c.Store.IngestCursor(ctx, c.Chain, c.IngestName); err != nil || ok {
+		return 0, err
+	}
+	start, have := uint64(0), false
+	for _, fl := range follows {
+		s := fl.Request.Bounds.FromBlock
+		if cur, ok, err := c.Store.FollowCursor(ctx, fl.ID); err != nil {
+			return 0, err
+		} else if ok {
+			s = cur.FromBlock
+		}
+		if s == 0 {
+			continue
+		}
+		if !have || s < start {
+			start, have = s, true
+		}
+	}
+	if have {
+		return start, nil
+	}
+	head, err := c.Source.Head(ctx)
+	return head, err
+}
+
+// advance brings follow fl up to the ingestion cursor cur.
+func (f *Follower) advance(ctx context.Context, fl *Follow, cur IngestCursor, deposits map[common.Address]*Deposit) (*followState, error) {
+	c := &f.cfg
+	st := f.states[fl.ID]
+	if st == nil || st.fp != fl.fingerprint() {
+		var err error
+		if st, err = f.resume(ctx, fl, cur); err != nil {
+			return nil, err
+		}
+		f.states[fl.ID] = st
+	}
+	// A reorg below what was processed: the block processed last is no
+	// longer the stored one.
+	if st.block >= st.from && st.block > 0 {
+		h, ok, err := c.Store.StoredBlock(ctx, c.Chain, c.IngestName, st.block)
+		if err != nil {
+			return nil, err
+		}
+		if (ok && h.Hash != st.hash) || (!ok && st.block > cur.Block) {
+			c.Logger.Warn("trace follower: a reorg replaced processed blocks; recomputing", "follow", fl.ID, "block", st.block)
+			return st, f.reconcile(ctx, fl, st, cur, deposits)
+		}
+	}
+	for st.block < cur.Block {
+		end := min(st.block+c.Chunk, cur.Block)
+		if err := f.apply(ctx, fl, st, st.block+1, end, deposits, nil); err != nil {
+			return nil, err
+		}
+		if err := f.saveCursor(ctx, fl, st, end); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// resume builds the state of fl: from its cursor (the engine replayed
+// from its first block up to the cursor, no alerts raised), or new, from
+// its first block (the head when it gives none).
+func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor) (*followState, error) {
+	c := &f.cfg
+	eng, err := NewEngine(fl.Request.Policy)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range fl.Request.SeedAddresses {
+		eng.SeedAddress(a)
+	}
+	for _, h := range fl.Request.SeedTxs {
+		eng.SeedTransaction(h)
+	}
+	st := &followState{fp: fl.fingerprint(), engine: eng}
+	fc, ok, err := c.Store.FollowCursor(ctx, fl.ID)
+	if err != nil {
+		return nil, err
+	}
+	want := fl.Request.Bounds.FromBlock
+	if ok && fc.Chain == c.Chain && (want == 0 || want == fc.FromBlock) {
+		st.from, st.block, st.hash = fc.FromBlock, fc.FromBlock-1, common.Hash{}
+		if fc.Block >= fc.FromBlock {
+			if err := f.apply(ctx, fl, st, fc.FromBlock, fc.Block, nil, nil); err != nil {
+				return nil, err
+			}
+		}
+		st.block, st.hash = fc.Block, fc.Hash
+		c.Logger.Info("trace follower: resuming", "follow", fl.ID, "fromBlock", fc.FromBlock, "cursor", fc.Block)
+		return st, nil
+	}
+	from := want
+	if from == 0 {
+		from = cur.Block + 1 // the head: the blocks from the next one
+	}
+	st.from, st.block = from, from-1
+	if h, ok, err := c.Store.StoredBlock(ctx, c.Chain, c.IngestName, st.block); err != nil {
+		return nil, err
+	} else if ok {
+		st.hash = h.Hash
+	}
+	c.Logger.Info("trace follower: following", "follow", fl.ID, "fromBlock", from, "seeds", len(fl.Request.SeedAddresses)+len(fl.Request.SeedTxs), "policy", fl.Request.Policy)
+	return st, c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.ID, Chain: c.Chain, Block: st.block, Hash: st.hash, FromBlock: from})
+}
+
+// saveCursor records that st is processed up to block end.
+func (f *Follower) saveCursor(ctx context.Context, fl *Follow, st *followState, end uint64) error {
+	c := &f.cfg
+	h, ok, err := c.Store.StoredBlock(ctx, c.Chain, c.IngestName, end)
+	if err != nil {
+		return err
+	}
+	// A block not stored (below the first block ingested) is saved with
+	// a zero hash.
+	_ = ok
+	st.block, st.hash = end, h.Hash
+	return c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.ID, Chain: c.Chain, Block: end, Hash: h.Hash, FromBlock: st.from})
+}
+
+// apply feeds st's engine the stored transfers of blocks from..to. With
+// deposits, each tainted arrival at one that meets its threshold is an
+// alert: recorded as it is met, or, with collect, appended to *collect.
+func (f *Follower) apply(ctx context.Context, fl *Follow, st *followState, from, to uint64, deposits map[common.Address]*Deposit, collect *[]StoredAlert) error {
+	c := &f.cfg
+	ts, err := c.Store.Transfers(ctx, TransferQuery{Chain: c.Chain, Source: c.IngestName, FromBlock: from, ToBlock: to})
+	if err != nil {
+		return err
+	}
+	hashes := map[uint64]common.Hash{}
+	for i := range ts {
+		t := &ts[i]
+		taint, err := st.engine.Apply(t)
+		if err != nil {
+			return fmt.Errorf("block %d tx %s: %w", t.Block, t.TxHash.Hex(), err)
+		}
+		if deposits == nil || taint.IsZero() {
+			continue
+		}
+		d := deposits[t.To]
+		if d == nil {
+			continue
+		}
+		if _, credit := t.Effects(); !credit {
+			continue
+		}
+		th := d.threshold(t.Asset.String(), fl.Request.Thresholds)
+		if th != nil && taint.Lt(th) {
+			continue
+		}
+		bh, ok := hashes[t.Block]
+		if !ok {
+			h, found, err := c.Store.StoredBlock(ctx, c.Chain, c.IngestName, t.Block)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return bulwark.Errorf(bulwark.ECONFLICT, "block %d is not stored though it has transfers (rolled back meanwhile?)", t.Block)
+			}
+			bh, hashes[t.Block] = h.Hash, h.Hash
+		}
+		a := depositAlert(fl, t, d, &taint, th, bh)
+		if collect != nil {
+			*collect = append(*collect, a)
+			continue
+		}
+		if err := f.record(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// depositAlert is the TRACE_DEPOSIT of transfer t into deposit d.
+func depositAlert(fl *Follow, t *Transfer, d *Deposit, taint, th *uint256.Int, blockHash common.Hash) StoredAlert {
+	a := Alert{Deposit: d.Address, Label: d.Label, TxHash: t.TxHash, Block: t.Block, Time: t.Time, Asset: t.Asset.String(),
+		Amount: t.Amount.Dec(), Taint: taint.Dec(), Threshold: "0", Policy: fl.Request.Policy, Chain: t.Chain, BlockHash: blockHash,
+		From: t.From, Kind: t.Kind}
+	if th != nil {
+		a.Threshold = th.Dec()
+	}
+	if t.Kind.fromLog() {
+		li := t.LogIndex
+		a.LogIndex = &li
+	} else if !(t.Kind == GasTip || t.Kind == BaseFeeBurn) {
+		a.TraceAddress = append([]uint32{}, t.TraceAddress...)
+	}
+	label := ""
+	if d.Label != "" {
+		label = " (" + d.Label + ")"
+	}
+	msg := fmt.Sprintf("%s of %s %s arriving at deposit address %s%s in block %d (tx %s, from %s) is tainted under %s (threshold %s)",
+		a.Taint, a.Amount, a.Asset, d.Address.Hex(), label, a.Block, a.TxHash.Hex(), a.From.Hex(), a.Policy, a.Threshold)
+	return StoredAlert{Code: CodeDeposit, Severity: SeverityCritical, Follow: fl.ID, Message: msg, Alert: a}
+}
+
+// record stores a and tells Raised when it is new.
+func (f *Follower) record(ctx context.Context, a StoredAlert) error {
+	id, fresh, err := f.cfg.Record(ctx, a)
+	if err != nil {
+		return err
+	}
+	if fresh {
+		a.ID = id
+		f.cfg.Logger.Warn("trace alert", "code", a.Code, "follow", a.Follow, "deposit", a.Deposit.Hex(), "block", a.Block, "tx", a.TxHash.Hex(),
+			"asset", a.Asset, "taint", a.Taint, "id", id)
+		if f.cfg.Raised != nil {
+			f.cfg.Raised(a)
+		}
+	}
+	return nil
+}
+
+// reconcile recomputes fl over the stored chain after a reorg: the engine
+// is rebuilt from the follow's first block, every stored alert of the
+// follow whose block is no longer stored with its hash is retracted, and
+// the alerts of the new chain are raised (those stored before are not
+// raised again).
+func (f *Follower) reconcile(ctx context.Context, fl *Follow, st *followState, cur IngestCursor, deposits map[common.Address]*Deposit) error {
+	c := &f.cfg
+	st.engine.Reset()
+	for _, a := range fl.Request.SeedAddresses {
+		st.engine.SeedAddress(a)
+	}
+	for _, h := range fl.Request.SeedTxs {
+		st.engine.SeedTransaction(h)
+	}
+	var found []StoredAlert
+	if cur.Block >= st.from {
+		if err := f.apply(ctx, fl, st, st.from, cur.Block, deposits, &found); err != nil {
+			return err
+		}
+	}
+	since := int64(0)
+	for {
+		page, err := c.Store.TraceAlerts(ctx, AlertFilter{Follow: fl.ID, SinceID: since, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, a := range page {
+			since = a.ID
+			if a.Code != CodeDeposit || a.RetractedBy != 0 {
+				continue
+			}
+			h, ok, err := c.Store.StoredBlock(ctx, c.Chain, c.IngestName, a.Block)
+			if err != nil {
+				return err
+			}
+			if ok && h.Hash == a.BlockHash {
+				continue
+			}
+			r := a
+			r.ID, r.Code, r.Severity, r.Retracts, r.Delivery = 0, CodeRetracted, SeverityMedium, a.ID, AlertDelivery{}
+			r.Message = fmt.Sprintf("alert %d is retracted: a reorg rolled back block %d (%s) where it saw %s of %s arrive at %s; if the deposit is on the new chain, a new %s names its block",
+				a.ID, a.Block, a.BlockHash.Hex(), a.Taint, a.Asset, a.Deposit.Hex(), CodeDeposit)
+			if err := f.record(ctx, r); err != nil {
+				return err
+			}
+		}
+		if len(page) < 500 {
+			break
+		}
+	}
+	for _, a := range found {
+		if err := f.record(ctx, a); err != nil {
+			return err
+		}
+	}
+	if cur.Block < st.from {
+		st.block, st.hash = st.from-1, common.Hash{}
+		return c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.ID, Chain: c.Chain, Block: st.block, FromBlock: st.from})
+	}
+	return f.saveCursor(ctx, fl, st, cur.Block)
+}
+
+// Recorder stores each trace alert with its audit entry ("trace.alert")
+// and its outbox message in one transaction, then calls Stored (a
+// delivery's wake).
+type Recorder struct {
+	Store interface {
+		SaveTraceAlert(ctx context.Context, a StoredAlert) (int64, bool, error)
+	}
+	Log   *audit.Log
+	Actor string
+	// Stored, when set, is called after each new alert is committed; it
+	// must not block.
+	Stored func()
+}
+
+// errStoredBefore rolls back the audit entry of an alert stored before.
+var errStoredBefore = errors.New("stored before")
+
+// Record stores a with its audit entry, even when ctx has ended; an alert
+// stored before is neither stored nor audited again (false).
+func (r *Recorder) Record(ctx context.Context, a StoredAlert) (int64, bool, error) {
+	var id int64
+	_, err := r.Log.Do(context.WithoutCancel(ctx), func(txctx context.Context) (audit.Event, error) {
+		var fresh bool
+		var err error
+		if id, fresh, err = r.Store.SaveTraceAlert(txctx, a); err != nil {
+			return audit.Event{}, err
+		}
+		if !fresh {
+			return audit.Event{}, errStoredBefore
+		}
+		d := map[string]any{"alertId": id, "code": a.Code, "follow": a.Follow, "chain": a.Chain, "block": a.Block, "blockHash": a.BlockHash.Hex(),
+			"txHash": a.TxHash.Hex(), "asset": a.Asset, "amount": a.Amount, "taint": a.Taint, "threshold": a.Threshold, "policy": a.Policy.String()}
+		if a.Retracts != 0 {
+			d["retracts"] = a.Retracts
+		}
+		return audit.Event{Actor: r.Actor, Action: "trace.alert", Target: "deposit:" + a.Deposit.Hex(), Details: d}, nil
+	})
+	if errors.Is(err, errStoredBefore) {
+		return id, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if r.Stored != nil {
+		r.Stored()
+	}
+	return id, true, nil
+}
+
+// Engine returns the taint engine of follow id as the last step left it
+// (nil when the follow is not followed), for inspection between steps;
+// it must not be used while a step runs.
+func (f *Follower) Engine(id string) *Engine {
+	if st := f.states[id]; st != nil {
+		return st.engine
+	}
+	return nil
+}

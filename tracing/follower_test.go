@@ -1,0 +1,427 @@
+package tracing_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
+
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/outbox"
+	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
+	"github.com/bulwark-sec/bulwark/tracing"
+)
+
+const followChain = 31337
+
+// scriptChain is a node whose blocks are scripted: block n holds the
+// payments given for it on its branch. Reorg replaces the blocks from n
+// up with another branch.
+type scriptChain struct {
+	mu       sync.Mutex
+	payments map[uint64][][3]any // block -> {from, to, amount}
+	branch   map[uint64]byte
+	head     uint64
+}
+
+func newScriptChain() *scriptChain {
+	return &scriptChain{payments: map[uint64][][3]any{}, branch: map[uint64]byte{}}
+}
+
+// mine appends a block with the given payments and returns its number.
+func (c *scriptChain) mine(pays ...[3]any) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.head++
+	c.payments[c.head] = pays
+	return c.head
+}
+
+// reorg drops the blocks from n up and puts branch b's in their place.
+func (c *scriptChain) reorg(n uint64, b byte, blocks ...[][3]any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := n; k <= c.head; k++ {
+		delete(c.payments, k)
+	}
+	c.head = n - 1
+	for _, pays := range blocks {
+		c.head++
+		c.payments[c.head], c.branch[c.head] = pays, b
+	}
+}
+
+func (c *scriptChain) hash(n uint64) common.Hash {
+	var h common.Hash
+	h[0] = 0xc0
+	// A block's hash depends on its branch and on every branch below.
+	for k := uint64(1); k <= n; k++ {
+		h[1] ^= c.branch[k] * byte(k)
+		h[2] += c.branch[k]
+	}
+	for i := 0; i < 8; i++ {
+		h[24+i] = byte(n >> (56 - 8*i))
+	}
+	return h
+}
+
+func (c *scriptChain) Head(context.Context) (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.head, nil
+}
+
+func (c *scriptChain) header(n uint64) tracing.BlockHeader {
+	return tracing.BlockHeader{Number: n, Hash: c.hash(n), Parent: c.hash(n - 1), Time: int64(1_700_000_000 + 12*n)}
+}
+
+func (c *scriptChain) Header(_ context.Context, n uint64) (tracing.BlockHeader, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.header(n), nil
+}
+
+func (c *scriptChain) Block(_ context.Context, n uint64) (tracing.NodeBlock, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := tracing.NodeBlock{Header: c.header(n)}
+	for i, p := range c.payments[n] {
+		t := tracing.Transfer{Chain: followChain, Block: n, TxIndex: uint32(i), TxHash: common.Hash{0x7a, c.branch[n], byte(n), byte(i)},
+			Time: b.Header.Time, Kind: tracing.TopLevelCall, TraceAddress: []uint32{}, From: p[0].(common.Address), To: p[1].(common.Address),
+			Asset: tracing.NativeAsset(followChain)}
+		t.Amount.SetUint64(p[2].(uint64))
+		b.Transfers = append(b.Transfers, t)
+	}
+	return b, nil
+}
+
+func pay(from, to common.Address, amount uint64) [3]any { return [3]any{from, to, amount} }
+
+var (
+	thief   = common.HexToAddress("0x00000000000000000000000000000000000bad01")
+	hop1    = common.HexToAddress("0x0000000000000000000000000000000000000a01")
+	hop2    = common.HexToAddress("0x0000000000000000000000000000000000000a02")
+	deposit = common.HexToAddress("0x00000000000000000000000000000000000de901")
+	clean   = common.HexToAddress("0x0000000000000000000000000000000000000c01")
+)
+
+type followerEnv struct {
+	db    *sqlite.DB
+	chain *scriptChain
+	raise []tracing.StoredAlert
+	mu    sync.Mutex
+	fail  func(tracing.StoredAlert) error // called before each record
+}
+
+func newFollowerEnv(t *testing.T) *followerEnv {
+	t.Helper()
+	e := &followerEnv{db: sqlitetest.Open(t, sqlite.Options{}), chain: newScriptChain()}
+	if _, err := e.db.AddDeposit(context.Background(), tracing.Deposit{Address: deposit, Label: "hot 7"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *followerEnv) follower(policy tracing.Policy, from uint64, th map[string]*uint256.Int) *tracing.Follower {
+	rec := &tracing.Recorder{Store: e.db, Log: &audit.Log{Store: e.db}, Actor: "system:follower"}
+	return tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Batch: 3,
+		Follows: tracing.StaticFollows{{ID: "watch:test", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
+			Policy: policy, Bounds: tracing.Bounds{FromBlock: from}, Thresholds: th}}},
+		Record: func(ctx context.Context, a tracing.StoredAlert) (int64, bool, error) {
+			if e.fail != nil {
+				if err := e.fail(a); err != nil {
+					return 0, false, err
+				}
+			}
+			return rec.Record(ctx, a)
+		},
+		Raised: func(a tracing.StoredAlert) { e.mu.Lock(); e.raise = append(e.raise, a); e.mu.Unlock() }})
+}
+
+func step(t *testing.T, f *tracing.Follower, to uint64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := f.RunTo(ctx, to); err != nil {
+		t.Fatalf("RunTo(%d): %v", to, err)
+	}
+}
+
+func (e *followerEnv) alerts(t *testing.T) []tracing.StoredAlert {
+	t.Helper()
+	got, err := e.db.TraceAlerts(context.Background(), tracing.AlertFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func (e *followerEnv) cursor(t *testing.T) uint64 {
+	t.Helper()
+	c, ok, err := e.db.FollowCursor(context.Background(), "watch:test")
+	if err != nil || !ok {
+		t.Fatalf("FollowCursor = %v, %v", ok, err)
+	}
+	return c.Block
+}
+
+// The heist in miniature: the thief's 10 ETH through two hops into the
+// deposit address, clean value mixed in on the way.
+func (e *followerEnv) heist() (depositBlock uint64) {
+	e.chain.mine(pay(clean, hop1, 5))           // 1: clean money first
+	e.chain.mine(pay(thief, hop1, 10))          // 2: stolen
+	e.chain.mine(pay(hop1, hop2, 12))           // 3
+	e.chain.mine(pay(clean, clean, 1))          // 4: unrelated
+	return e.chain.mine(pay(hop2, deposit, 12)) // 5: the deposit
+}
+
+func TestFollowerAlertsInTheDepositBlock(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	at := e.heist()
+	f := e.follower(tracing.Haircut, 1, nil)
+	step(t, f, at)
+	got := e.alerts(t)
+	if len(got) != 1 {
+		t.Fatalf("alerts = %+v", got)
+	}
+	a := got[0]
+	// Haircut: hop1 held 5 clean + 10 tainted, sent 12: floor(12×10/15) = 8.
+	if a.Code != tracing.CodeDeposit || a.Block != at || a.Deposit != deposit || a.Label != "hot 7" || a.Taint != "8" || a.Amount != "12" ||
+		a.From != hop2 || a.TxHash != (common.Hash{0x7a, 0, byte(at), 0}) || a.BlockHash != e.chain.hash(at) || a.Follow != "watch:test" ||
+		a.Severity != tracing.SeverityCritical || !strings.Contains(a.Message, fmt.Sprintf("in block %d", at)) {
+		t.Errorf("alert = %+v", a)
+	}
+	msgs, err := e.db.Undelivered(context.Background(), outbox.Filter{Kinds: []string{tracing.AlertKind}, Limit: 10})
+	if err != nil || len(msgs) != 1 || msgs[0].Ref != a.ID {
+		t.Errorf("outbox = %+v, %v", msgs, err)
+	}
+	entries, _ := e.db.AuditEntries(context.Background(), 0, 100)
+	if len(entries) != 1 || entries[0].Action != "trace.alert" || entries[0].Target != "deposit:"+deposit.Hex() || !strings.Contains(string(entries[0].Details), `"taint":"8"`) {
+		t.Errorf("audit = %+v", entries)
+	}
+	// Nothing more happens in blocks without deposits: asserted once the
+	// cursor has passed them.
+	next := e.chain.mine(pay(hop2, clean, 1))
+	e.chain.mine(pay(clean, deposit, 3)) // clean value into the deposit: no alert
+	step(t, f, next+1)
+	if c := e.cursor(t); c != next+1 {
+		t.Fatalf("cursor = %d, want %d", c, next+1)
+	}
+	if got := e.alerts(t); len(got) != 1 || len(e.raise) != 1 {
+		t.Errorf("alerts after quiet blocks = %+v (raised %d)", got, len(e.raise))
+	}
+}
+
+func TestFollowerThresholds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		follow    map[string]*uint256.Int
+		own       map[string]*uint256.Int
+		wantAlert bool
+	}{
+		{"no threshold: any taint", nil, nil, true},
+		{"trace threshold met", map[string]*uint256.Int{"native:31337": uint256.NewInt(8)}, nil, true},
+		{"trace threshold missed", map[string]*uint256.Int{"native:31337": uint256.NewInt(9)}, nil, false},
+		{"trace any-asset threshold missed", map[string]*uint256.Int{"": uint256.NewInt(9)}, nil, false},
+		{"deposit's own wins", map[string]*uint256.Int{"native:31337": uint256.NewInt(9)}, map[string]*uint256.Int{"*": uint256.NewInt(2)}, true},
+		{"deposit's own missed", nil, map[string]*uint256.Int{"native:31337": uint256.NewInt(100)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newFollowerEnv(t)
+			if tc.own != nil {
+				ctx := context.Background()
+				if _, err := e.db.RemoveDeposit(ctx, deposit); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := e.db.AddDeposit(ctx, tracing.Deposit{Address: deposit, Thresholds: tc.own}, "test"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			at := e.heist()
+			step(t, e.follower(tracing.Haircut, 1, tc.follow), at)
+			if got := e.alerts(t); (len(got) == 1) != tc.wantAlert {
+				t.Errorf("alerts = %+v, want alert %v", got, tc.wantAlert)
+			}
+		})
+	}
+}
+
+// randomChain mines n blocks of random payments among a few addresses,
+// the thief and the deposit among them.
+func randomChain(c *scriptChain, r *rand.Rand, n int) {
+	addrs := []common.Address{thief, hop1, hop2, deposit, clean}
+	for range n {
+		var pays [][3]any
+		for range r.IntN(4) {
+			pays = append(pays, pay(addrs[r.IntN(len(addrs))], addrs[r.IntN(len(addrs))], uint64(r.IntN(20)+1)))
+		}
+		c.mine(pays...)
+	}
+}
+
+// TestFollowerIncrementalMatchesScratch: a follower stepping block by
+// block, one restarted halfway and one run over the whole range at once
+// end with the same holdings, taint ledger and alerts, under every policy.
+func TestFollowerIncrementalMatchesScratch(t *testing.T) {
+	t.Parallel()
+	for _, p := range tracing.Policies() {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			r := rand.New(rand.NewPCG(7, uint64(p)))
+			inc, scratch := newFollowerEnv(t), newFollowerEnv(t)
+			randomChain(scratch.chain, r, 40)
+			// The same chain, mined block by block for the incremental run.
+			f := inc.follower(p, 1, nil)
+			for n := uint64(1); n <= 40; n++ {
+				scratch.chain.mu.Lock()
+				pays := scratch.chain.payments[n]
+				scratch.chain.mu.Unlock()
+				inc.chain.mine(pays...)
+				if n == 20 {
+					f = inc.follower(p, 1, nil) // a restart: rebuilt from the store and the cursor
+				}
+				step(t, f, n)
+			}
+			g := scratch.follower(p, 1, nil)
+			step(t, g, 40)
+			// The reference: one engine over every transfer.
+			eng, _ := tracing.NewEngine(p)
+			eng.SeedAddress(thief)
+			ts, err := scratch.db.Transfers(context.Background(), tracing.TransferQuery{Chain: followChain, Source: "node", FromBlock: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range ts {
+				if _, err := eng.Apply(&ts[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, fol := range []*tracing.Follower{f, g} {
+				got := fol.Engine("watch:test")
+				if got == nil {
+					t.Fatal("no engine")
+				}
+				if err := got.Check(); err != nil {
+					t.Fatal(err)
+				}
+				eng.Holdings(func(h tracing.Holding, bal, tainted *uint256.Int) {
+					b, tt := got.Holding(h.Address, h.Asset)
+					if !b.Eq(bal) || !tt.Eq(tainted) {
+						t.Errorf("%s: %s/%s", h.Address.Hex(), b.Dec(), tt.Dec())
+					}
+				})
+				a, want := got.Totals(tracing.NativeAsset(followChain)), eng.Totals(tracing.NativeAsset(followChain))
+				if a.Held.Cmp(want.Held) != 0 || a.Sourced.Cmp(want.Sourced) != 0 {
+					t.Errorf("totals %+v, want %+v", a, want)
+				}
+			}
+			ia, sa := inc.alerts(t), scratch.alerts(t)
+			if len(ia) != len(sa) {
+				t.Fatalf("incremental alerts %d, scratch %d", len(ia), len(sa))
+			}
+			for i := range ia {
+				if ia[i].Block != sa[i].Block || ia[i].Taint != sa[i].Taint || ia[i].TxHash != sa[i].TxHash {
+					t.Errorf("alert %d: %+v vs %+v", i, ia[i].Alert, sa[i].Alert)
+				}
+			}
+		})
+	}
+}
+
+// TestFollowerResumesWithoutDuplicates: a follower that stored an alert
+// and stopped before saving its cursor (the store failed next) raises it
+// once when it starts again.
+func TestFollowerResumesWithoutDuplicates(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	e.chain.mine(pay(thief, hop1, 10))                         // 1
+	e.chain.mine(pay(hop1, deposit, 4), pay(hop1, deposit, 3)) // 2: two deposits in one block
+	boom := errors.New("store went away")
+	n := 0
+	e.fail = func(tracing.StoredAlert) error {
+		if n++; n == 2 {
+			return boom
+		}
+		return nil
+	}
+	ctx := context.Background()
+	if err := e.follower(tracing.Poison, 1, nil).RunTo(ctx, 2); !errors.Is(err, boom) {
+		t.Fatalf("first run = %v, want the store failure", err)
+	}
+	if got := e.alerts(t); len(got) != 1 {
+		t.Fatalf("after the failure: %+v", got)
+	}
+	e.fail = nil
+	step(t, e.follower(tracing.Poison, 1, nil), 2)
+	got := e.alerts(t)
+	if len(got) != 2 || got[0].Amount != "4" || got[1].Amount != "3" || e.cursor(t) != 2 {
+		t.Fatalf("after the restart: %+v", got)
+	}
+	entries, _ := e.db.AuditEntries(ctx, 0, 100)
+	if len(entries) != 2 {
+		t.Errorf("audit entries = %d, want one per alert", len(entries))
+	}
+	// Started again over the same blocks: nothing new.
+	step(t, e.follower(tracing.Poison, 1, nil), 2)
+	if got := e.alerts(t); len(got) != 2 {
+		t.Errorf("a third start raised again: %+v", got)
+	}
+}
+
+// TestFollowerReorg: an alert whose block a reorg drops is retracted; the
+// deposit, landing again in a later block of the new chain, raises a new
+// alert naming that block; one that does not land again only retracts.
+func TestFollowerReorg(t *testing.T) {
+	t.Parallel()
+	for _, again := range []bool{true, false} {
+		t.Run(fmt.Sprint("deposit again ", again), func(t *testing.T) {
+			t.Parallel()
+			e := newFollowerEnv(t)
+			e.chain.mine(pay(thief, hop1, 10))         // 1
+			e.chain.mine(pay(clean, clean, 1))         // 2
+			at := e.chain.mine(pay(hop1, deposit, 10)) // 3
+			e.chain.mine(pay(clean, clean, 2))         // 4
+			f := e.follower(tracing.Poison, 1, nil)
+			step(t, f, 4)
+			first := e.alerts(t)
+			if len(first) != 1 || first[0].Block != at {
+				t.Fatalf("before the reorg: %+v", first)
+			}
+			blocks := [][][3]any{{pay(clean, clean, 3)}, {pay(clean, clean, 4)}, {pay(clean, clean, 5)}}
+			if again {
+				blocks[1] = [][3]any{pay(hop1, deposit, 10)}
+			}
+			e.chain.reorg(3, 1, blocks...)
+			step(t, f, 5)
+			got := e.alerts(t)
+			want := 2
+			if again {
+				want = 3
+			}
+			if len(got) != want {
+				t.Fatalf("after the reorg: %+v", got)
+			}
+			r := got[1]
+			if r.Code != tracing.CodeRetracted || r.Retracts != first[0].ID || got[0].RetractedBy != r.ID || r.Block != at {
+				t.Errorf("retraction = %+v; retracted = %+v", r, got[0])
+			}
+			if again && (got[2].Code != tracing.CodeDeposit || got[2].Block != 4 || got[2].BlockHash != e.chain.hash(4)) {
+				t.Errorf("new alert = %+v", got[2])
+			}
+			if e.cursor(t) != 5 {
+				t.Errorf("cursor = %d", e.cursor(t))
+			}
+		})
+	}
+}
