@@ -232,7 +232,10 @@ type tracer struct {
 	// The transaction being applied: its transfers (mirrored when
 	// backward, noise left out) and their indices in stream.
 	txbuf   []Transfer
-	txidx   []int
+	txidx   []int // unless direct
+	txbase  int   // direct: txbuf is stream[txbase:]
+	direct  bool
+	own     []Transfer    // the buffer txbuf uses when not direct
 	txMoved []uint256.Int // per txbuf entry, the taint the engine moved
 	swapIns []swapIn
 	segment int // len(edges) when the transaction began
@@ -381,6 +384,14 @@ func (tr *tracer) run(ctx context.Context) error {
 	return nil
 }
 
+// index returns the index in the stream of the transaction's transfer k.
+func (tr *tracer) index(k int) int {
+	if tr.direct {
+		return tr.txbase + k
+	}
+	return tr.txidx[k]
+}
+
 // mirror returns t reversed in time: from and to swapped, a wrap (a mint)
 // an unwrap (a burn) and back.
 func mirror(t *Transfer) Transfer {
@@ -397,26 +408,32 @@ func mirror(t *Transfer) Transfer {
 
 // runTx applies the transfers stream[i:j] of one transaction.
 func (tr *tracer) runTx(i, j int) error {
-	tr.txbuf, tr.txidx = tr.txbuf[:0], tr.txidx[:0]
-	for k := i; k < j; k++ {
-		if tr.backward {
-			kk := i + j - 1 - k
+	tr.txbase, tr.direct = i, !tr.backward && tr.known == nil
+	if tr.direct {
+		// Forward with nothing to leave out: the stream itself (zero
+		// amounts move nothing and are no swap's leg).
+		tr.txbuf = tr.stream[i:j:j]
+	} else {
+		tr.txbuf, tr.txidx = tr.own[:0], tr.txidx[:0]
+		for k := i; k < j; k++ {
+			kk := k
+			if tr.backward {
+				kk = i + j - 1 - k
+			}
 			t := &tr.stream[kk]
 			// Zero-value transfers move nothing (address-poisoning noise);
 			// fees are not where value came from.
-			if t.Amount.IsZero() || t.Kind == GasTip || t.Kind == BaseFeeBurn {
+			if t.Amount.IsZero() || tr.backward && (t.Kind == GasTip || t.Kind == BaseFeeBurn) {
 				continue
 			}
-			tr.txbuf = append(tr.txbuf, mirror(t))
+			if tr.backward {
+				tr.txbuf = append(tr.txbuf, mirror(t))
+			} else {
+				tr.txbuf = append(tr.txbuf, *t)
+			}
 			tr.txidx = append(tr.txidx, kk)
-			continue
 		}
-		t := &tr.stream[k]
-		if t.Amount.IsZero() {
-			continue // zero-value transfers move nothing: address-poisoning noise
-		}
-		tr.txbuf = append(tr.txbuf, *t)
-		tr.txidx = append(tr.txidx, k)
+		tr.own = tr.txbuf
 	}
 	tr.txSender, tr.haveSender = common.Address{}, false
 	for k := i; k < j; k++ {
@@ -436,7 +453,7 @@ func (tr *tracer) runTx(i, j int) error {
 		tr.dec = decision{}
 		moved, _, err := tr.e.apply(t, tr.stopFn)
 		if err != nil {
-			return wrapTransferErr(err, tr.txidx[k], &tr.stream[tr.txidx[k]])
+			return wrapTransferErr(err, tr.index(k), &tr.stream[tr.index(k)])
 		}
 		tr.txMoved[k] = moved
 		if moved.IsZero() {
@@ -469,7 +486,7 @@ func (tr *tracer) runTx(i, j int) error {
 			n.stop = tr.dec.stop
 		}
 		tr.addReceived(n, &t.Asset, &moved)
-		tr.edges = append(tr.edges, edgeRec{idx: tr.txidx[k], taint: moved, hop: int32(tr.dec.hop)})
+		tr.edges = append(tr.edges, edgeRec{idx: tr.index(k), taint: moved, hop: int32(tr.dec.hop)})
 		if tr.dec.exit != nil {
 			x := tr.dec.exit
 			x.TxHash, x.Block, x.Time, x.From = t.TxHash, t.Block, t.Time, t.From
@@ -565,7 +582,7 @@ func (tr *tracer) decide(t *Transfer, moved uint256.Int) bool {
 // (what the sender pays a contract is funding, what the contract pays
 // the sender a payout, neither a swap of the contract's).
 func (tr *tracer) swapLeg(x common.Address, u *Transfer) bool {
-	if u.Kind == GasTip || u.Kind == BaseFeeBurn || u.From == u.To {
+	if u.Kind == GasTip || u.Kind == BaseFeeBurn || u.From == u.To || u.Amount.IsZero() {
 		return false
 	}
 	return !tr.haveSender || x == tr.txSender || (u.From != tr.txSender && u.To != tr.txSender)
@@ -741,7 +758,7 @@ func (tr *tracer) place(addr common.Address, a *Asset, c uint256.Int, at, depth 
 // recordEdge sets the taint of the edge of the transaction's transfer k,
 // adding the edge if it is not recorded yet.
 func (tr *tracer) recordEdge(k int, taint *uint256.Int, hop int) {
-	idx := tr.txidx[k]
+	idx := tr.index(k)
 	for e := tr.segment; e < len(tr.edges); e++ {
 		if tr.edges[e].idx == idx {
 			tr.edges[e].taint = *taint

@@ -116,3 +116,38 @@ func BenchmarkTrace(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTraceEngineAlone applies the streams of BenchmarkTrace with a
+// bare Engine (no traversal, no graph): the floor the traversal's cost
+// is measured against on the same machine.
+func BenchmarkTraceEngineAlone(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		noise int
+	}{{"all tainted", 0}, {"10% tainted", 18}} {
+		b.Run(c.name, func(b *testing.B) {
+			stream, seed := peelStream(1_000_000, 1000, c.noise)
+			b.ReportAllocs()
+			cpu0, cpuOK := processCPU()
+			b.ResetTimer()
+			for range b.N {
+				e, err := NewEngine(Haircut)
+				if err != nil {
+					b.Fatal(err)
+				}
+				e.SeedAddress(seed)
+				for i := range stream {
+					if _, err := e.Apply(&stream[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.StopTimer()
+			updates := float64(b.N) * float64(len(stream))
+			b.ReportMetric(updates/b.Elapsed().Seconds(), "updates/s")
+			if cpu1, ok := processCPU(); cpuOK && ok && cpu1 > cpu0 {
+				b.ReportMetric(updates/(cpu1-cpu0), "updates/cpu-s")
+			}
+		})
+	}
+}
