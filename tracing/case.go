@@ -468,10 +468,18 @@ func CheckLabel(l CaseLabel) (CaseLabel, error) {
 	return l, nil
 }
 
+// IsHexAddress reports whether s is an EVM address written as 0x (or 0X)
+// and 40 hex digits in any letter case (common.IsHexAddress also takes it
+// without the 0x). It does not check an EIP-55 checksum: see
+// [ParseAddress].
+func IsHexAddress(s string) bool {
+	return len(s) == 42 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && common.IsHexAddress(s)
+}
+
 // ParseAddress reads an EVM address (0x + 40 hex digits) given as field.
 func ParseAddress(field, s string) (common.Address, error) {
 	s = strings.TrimSpace(s)
-	if !common.IsHexAddress(s) || !strings.HasPrefix(strings.ToLower(s), "0x") {
+	if !IsHexAddress(s) {
 		return common.Address{}, bulwark.Invalid(field, "%q is not an address: give 0x and 40 hex digits", s)
 	}
 	a := common.HexToAddress(s)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 )
@@ -142,7 +143,7 @@ func (t *table) addr(c string, optional bool) (common.Address, bool, error) {
 		}
 		return common.Address{}, false, t.bad(c, v, "an address (it is required)")
 	}
-	if len(v) != 42 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X') || !common.IsHexAddress(v) {
+	if !tracing.IsHexAddress(v) {
 		return common.Address{}, false, t.bad(c, v, "a 0x-prefixed 20-byte hex address")
 	}
 	return common.HexToAddress(v), true, nil

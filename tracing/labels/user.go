@@ -90,7 +90,7 @@ func ReadUser(name string, r io.Reader) (*Set, error) {
 			}
 		}
 		a := cell(rec, "address")
-		if !isHexAddress(a) {
+		if !tracing.IsHexAddress(a) {
 			return nil, bulwark.Invalid(name, "line %d: address %q is not an Ethereum address (0x and 40 hex digits)", line, bulwark.Echo(a))
 		}
 		l := tracing.Label{Source: UserSource, Name: cell(rec, "name"), Category: strings.ToLower(cell(rec, "category"))}
@@ -116,18 +116,4 @@ func csvErr(name string, err error) error {
 		return bulwark.Invalid(name, "line %d: malformed CSV (%v): check quotes and commas", pe.StartLine, pe.Err)
 	}
 	return bulwark.Wrap(err, bulwark.EINVALID, name+": cannot read the file: "+err.Error())
-}
-
-// isHexAddress reports whether s is 0x (or 0X) and 40 hex digits.
-func isHexAddress(s string) bool {
-	if len(s) != 42 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') {
-		return false
-	}
-	for i := 2; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }

@@ -113,7 +113,7 @@ func ReadConstants(name string, r io.Reader) (Constants, error) {
 			continue
 		}
 		v := cell(rec, "value")
-		if !isHexAddress(v) {
+		if !tracing.IsHexAddress(v) {
 			return c, bulwark.Invalid(name, "line %d: %s address %q is not 0x and 40 hex digits", line, kind, bulwark.Echo(v))
 		}
 		label := cell(rec, "label")
@@ -250,17 +250,4 @@ func (d *Detector) Exit(t *tracing.Transfer) (tracing.Exit, bool) {
 		}
 	}
 	return e, true
-}
-
-func isHexAddress(s string) bool {
-	if len(s) != 42 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') {
-		return false
-	}
-	for i := 2; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }

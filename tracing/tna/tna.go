@@ -59,6 +59,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/etl"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -185,10 +186,10 @@ func csvErr(name string, err error) error {
 func newEdge(line int, src, dst, weight string) (Edge, error) {
 	e := Edge{Line: line}
 	src, dst, weight = strings.TrimSpace(src), strings.TrimSpace(dst), strings.TrimSpace(weight)
-	if !isHexAddress(src) {
+	if !tracing.IsHexAddress(src) {
 		return e, fmt.Errorf("source %q is not an Ethereum address (0x and 40 hex digits)", bulwark.Echo(src))
 	}
-	if !isHexAddress(dst) {
+	if !tracing.IsHexAddress(dst) {
 		return e, fmt.Errorf("target %q is not an Ethereum address (0x and 40 hex digits)", bulwark.Echo(dst))
 	}
 	e.From, e.To = common.HexToAddress(src), common.HexToAddress(dst)
@@ -405,17 +406,4 @@ func lower(a common.Address) string {
 		b[2+2*i], b[3+2*i] = hexd[c>>4], hexd[c&15]
 	}
 	return string(b[:])
-}
-
-func isHexAddress(s string) bool {
-	if len(s) != 42 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') {
-		return false
-	}
-	for i := 2; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }

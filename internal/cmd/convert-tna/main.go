@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/tna"
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -35,7 +36,7 @@ func main() {
 	var opt tna.Options
 	for _, r := range strings.Split(*roots, ",") {
 		r = strings.TrimSpace(r)
-		if !common.IsHexAddress(r) || !strings.HasPrefix(strings.ToLower(r), "0x") {
+		if !tracing.IsHexAddress(r) {
 			fmt.Fprintf(os.Stderr, "convert-tna: -root: %q is not an Ethereum address (0x and 40 hex digits)\n", r)
 			os.Exit(2)
 		}
