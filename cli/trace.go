@@ -22,7 +22,6 @@ import (
 	"github.com/bulwark-sec/bulwark/tracing/etl"
 	"github.com/bulwark-sec/bulwark/tracing/labels"
 	"github.com/bulwark-sec/bulwark/tracing/report"
-	"github.com/bulwark-sec/bulwark/tracing/tagpack"
 	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
@@ -389,7 +388,7 @@ func (m *Main) traceLabels(ctx context.Context, f traceFlags) (tracing.Labeler, 
 		if err != nil || !fi.IsDir() {
 			return nil, nil, nil, bulwark.Invalid("--tagpacks", "%s is not a directory of TagPacks (*.yaml)", f.tagpacks)
 		}
-		set, st, err := tagpack.ReadFS(os.DirFS(f.tagpacks), ".")
+		set, st, err := labels.ReadTagPacks(os.DirFS(f.tagpacks), ".")
 		if err != nil {
 			return nil, nil, nil, flagFileError("--tagpacks", err)
 		}

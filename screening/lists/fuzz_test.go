@@ -86,14 +86,6 @@ func FuzzBulwarkCSV(f *testing.F) {
 	})
 }
 
-func FuzzTagPack(f *testing.F) {
-	f.Add(readTestdata(f, "tagpack_sample.yaml"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		l, err := ParseTagPack("pack.yaml", data)
-		checkFuzz(t, l, err)
-	})
-}
-
 func FuzzILNBCTF(f *testing.F) {
 	f.Add(readTestdata(f, "il_wallets_sample.csv"), readTestdata(f, "il_releases_sample.csv"))
 	f.Fuzz(func(t *testing.T, wallets, releases []byte) {

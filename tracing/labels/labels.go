@@ -1,10 +1,9 @@
 // Package labels holds the address labels a trace shows and stops at: a
 // [Set] of labels per address, the table of categories that make an
 // address a hub ([HubCategory]), a [Combine]d labeler over several sources
-// in a fixed order, the user's own label file ([ReadUser]) and a labeler
-// over the active screening lists ([Screening]).
-//
-// TagPacks are read by package tracing/tagpack into a Set.
+// in a fixed order, the user's own label file ([ReadUser]), GraphSense
+// TagPacks ([ReadTagPacks]; package tagpack reads the format) and a
+// labeler over the active screening lists ([Screening]).
 package labels
 
 import (

@@ -17,7 +17,6 @@ import (
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/etl"
 	"github.com/bulwark-sec/bulwark/tracing/labels"
-	"github.com/bulwark-sec/bulwark/tracing/tagpack"
 	"github.com/bulwark-sec/bulwark/tracing/tna"
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -216,7 +215,7 @@ func TestBybitLabelled(t *testing.T) {
 	t.Parallel()
 	transfers := bybit(t)
 	fbi := fbiAddresses(t)
-	packs, _, err := tagpack.ReadFS(os.DirFS(shareddata.Path(t, "trace", "graphsense-tagpacks")), ".")
+	packs, _, err := labels.ReadTagPacks(os.DirFS(shareddata.Path(t, "trace", "graphsense-tagpacks")), ".")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package tagpack_test
+package labels_test
 
 import (
 	"os"
@@ -10,21 +10,18 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/shareddata"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/labels"
-	"github.com/bulwark-sec/bulwark/tracing/tagpack"
-	"github.com/ethereum/go-ethereum/common"
 )
 
-func addr(s string) common.Address { return common.HexToAddress(s) }
-
-// TestReadOwnFiles reads the two TagPacks of testdata: header defaults,
-// tag overrides, concepts, hubs, other chains and transaction tags.
-func TestReadOwnFiles(t *testing.T) {
+// TestReadTagPacksOwnFiles reads the two TagPacks of testdata/tagpacks:
+// header defaults, tag overrides, concepts, hubs, other chains and
+// transaction tags.
+func TestReadTagPacksOwnFiles(t *testing.T) {
 	t.Parallel()
-	set, st, err := tagpack.ReadFS(os.DirFS("testdata"), ".")
+	set, st, err := labels.ReadTagPacks(os.DirFS("testdata/tagpacks"), ".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (tagpack.Stats{Files: 2, Tags: 9, Labels: 7, OtherChains: 1, TxTags: 1}); st != want {
+	if want := (labels.TagPackStats{Files: 2, Tags: 9, Labels: 7, OtherChains: 1, TxTags: 1}); st != want {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}
 	src := "tagpack:services"
@@ -58,9 +55,9 @@ func TestReadOwnFiles(t *testing.T) {
 	}
 }
 
-// TestReadBad checks that bad TagPacks are errors naming the file and the
-// line.
-func TestReadBad(t *testing.T) {
+// TestReadTagPackBad checks that bad TagPacks are errors naming the file
+// and the line.
+func TestReadTagPackBad(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, data, want string
@@ -78,7 +75,7 @@ func TestReadBad(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := tagpack.Read(labels.NewSet(), "dir/bad.yaml", []byte(tt.data))
+			_, err := labels.ReadTagPack(labels.NewSet(), "dir/bad.yaml", []byte(tt.data))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -92,11 +89,12 @@ func TestReadBad(t *testing.T) {
 	}
 }
 
-// TestReadShared reads the published TagPacks of the shared data folder.
-func TestReadShared(t *testing.T) {
+// TestReadTagPacksShared reads the published TagPacks of the shared data
+// folder.
+func TestReadTagPacksShared(t *testing.T) {
 	t.Parallel()
 	dir := shareddata.Path(t, "trace", "graphsense-tagpacks")
-	set, st, err := tagpack.ReadFS(os.DirFS(dir), ".")
+	set, st, err := labels.ReadTagPacks(os.DirFS(dir), ".")
 	if err != nil {
 		t.Fatal(err)
 	}
