@@ -88,6 +88,7 @@ type caseChangeJSON struct {
 func (m *Main) traceCaseOpenCmd() *command {
 	var (
 		seeds, policy, direction, title, threshold, minValue, source string
+		fromTime, toTime                                             string
 		chain, fromBlock, toBlock                                    uint64
 		maxHops                                                      int
 		throughHubs                                                  bool
@@ -95,8 +96,9 @@ func (m *Main) traceCaseOpenCmd() *command {
 	return &command{
 		name:    "open",
 		summary: "open a case",
-		usage: "bulwark trace case open --seed ADDR|TX[,…] [--title T] [--chain-id N] [--source node|etl:NAME] [--policy P]\n" +
-			"       [--direction forward|backward] [--max-hops N] [--min-value V] [--from-block N] [--to-block M] [--through-hubs]\n" +
+		usage: "bulwark trace case open --seed ADDR|TX[,…] [--title T] [--chain-id N] [--source node|trace:N] [--policy P]\n" +
+			"       [--direction forward|backward] [--max-hops N] [--min-value V] [--from-block N] [--to-block M]\n" +
+			"       [--from-time T] [--to-time T] [--through-hubs]\n" +
 			"       [--threshold AMOUNT|ASSET=AMOUNT,…] [--json]",
 		long: "Stores a new open case and prints its id (only once it is committed). Amounts are whole base units\n" +
 			"(wei); a threshold is one amount for every asset or ASSET=AMOUNT pairs (native:1=…, erc20:1:0x…=…, *=…).",
@@ -104,13 +106,15 @@ func (m *Main) traceCaseOpenCmd() *command {
 			fs.StringVar(&seeds, "seed", "", "seed `ADDR|TX`: addresses (0x + 40 hex) or transaction hashes (0x + 64 hex), comma-separated")
 			fs.StringVar(&title, "title", "", "the case's `TITLE`")
 			fs.Uint64Var(&chain, "chain-id", 1, "the chain `ID` (EIP-155)")
-			fs.StringVar(&source, "source", tracing.DefaultCaseSource, "the ingested transfers to trace over: `node`, or etl:NAME")
+			fs.StringVar(&source, "source", tracing.DefaultCaseSource, "the ingested transfers to trace over: `node` (serve's follower) or trace:N ('bulwark trace --rpc --from-block N')")
 			fs.StringVar(&policy, "policy", "haircut", "taint `POLICY`: poison, haircut, fifo, lifo, dirty-first or clean-first")
 			fs.StringVar(&direction, "direction", "forward", "`forward` (where did it go) or backward (where did it come from)")
 			fs.IntVar(&maxHops, "max-hops", 0, "follow at most `N` hops from a seed (0: the default)")
 			fs.StringVar(&minValue, "min-value", "", "follow only transfers carrying at least `V` tainted base units")
 			fs.Uint64Var(&fromBlock, "from-block", 0, "first block `N` to trace")
 			fs.Uint64Var(&toBlock, "to-block", 0, "last block `M` to trace (default: the last block ingested)")
+			fs.StringVar(&fromTime, "from-time", "", "ignore transfers before `TIME` (RFC 3339, e.g. 2025-02-21T14:00:00Z, or Unix seconds)")
+			fs.StringVar(&toTime, "to-time", "", "ignore transfers after `TIME` (RFC 3339 or Unix seconds)")
 			fs.BoolVar(&throughHubs, "through-hubs", false, "follow value through exchanges, bridges, mixers and other hubs")
 			fs.StringVar(&threshold, "threshold", "", "alert `THRESHOLD`: AMOUNT for every asset, or ASSET=AMOUNT,…")
 		},
@@ -125,8 +129,17 @@ func (m *Main) traceCaseOpenCmd() *command {
 			if err != nil {
 				return 1, caseFlagError(err)
 			}
+			from, err := parseTraceTime("--from-time", fromTime)
+			if err != nil {
+				return 1, err
+			}
+			to, err := parseTraceTime("--to-time", toTime)
+			if err != nil {
+				return 1, err
+			}
 			spec := tracing.CaseSpec{Title: title, Chain: chain, Source: source, Seeds: strings.Split(seeds, ","), Policy: policy, Direction: direction,
-				Bounds:     tracing.Bounds{MaxHops: maxHops, MinValue: minValue, FromBlock: fromBlock, ToBlock: toBlock, ThroughHubs: throughHubs},
+				Bounds: tracing.Bounds{MaxHops: maxHops, MinValue: minValue, FromBlock: fromBlock, ToBlock: toBlock, FromTime: from, ToTime: to,
+					ThroughHubs: throughHubs},
 				Thresholds: th}
 			if _, err := tracing.NewCase(spec); err != nil {
 				return 1, caseFlagError(err)

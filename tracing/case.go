@@ -55,7 +55,8 @@ type Case struct {
 	ID    int64  `json:"id"`
 	Title string `json:"title,omitempty"`
 	// Chain is the EIP-155 chain id; Source the ingestion source whose
-	// transfers the case is traced over ("node", or "etl:NAME").
+	// transfers the case is traced over: "node" (the follower of serve),
+	// "trace:N" (a one-shot trace from block N).
 	Chain  uint64 `json:"chain"`
 	Source string `json:"source"`
 	// Seeds are the seed addresses (EIP-55) and transaction hashes
@@ -235,11 +236,8 @@ func NewCase(spec CaseSpec) (*Case, error) {
 }
 
 func checkSource(s string) error {
-	if len(s) > MaxCaseSource || !printable(s) {
-		return bulwark.Invalid("source", "%q is not a source name: use node, or etl:NAME for an ethereum-etl import", s)
-	}
-	if s != DefaultCaseSource && !strings.HasPrefix(s, "etl:") {
-		return bulwark.Invalid("source", "unknown source %q: use node, or etl:NAME for an ethereum-etl import", s)
+	if len(s) > MaxCaseSource || !printable(s) || strings.ContainsFunc(s, unicode.IsSpace) {
+		return bulwark.Invalid("source", "%q is not a source name: give the name the transfers were ingested under: node (the follower of serve), or trace:N ('bulwark trace --rpc --from-block N')", s)
 	}
 	return nil
 }

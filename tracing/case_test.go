@@ -45,7 +45,7 @@ func TestNewCase(t *testing.T) {
 		{"title", CaseSpec{Seeds: []string{seedTx}, Title: long}, "title", "at most"},
 		{"title control", CaseSpec{Seeds: []string{seedTx}, Title: "a\x1bb"}, "title", "control"},
 		{"source", CaseSpec{Seeds: []string{seedTx}, Source: "etl:bybit"}, "", ""},
-		{"bad source", CaseSpec{Seeds: []string{seedTx}, Source: "bigquery"}, "source", "unknown source"},
+		{"bad source", CaseSpec{Seeds: []string{seedTx}, Source: "big query"}, "source", "not a source name"},
 		{"threshold", CaseSpec{Seeds: []string{seedTx}, Thresholds: map[string]string{"native:1": "x"}}, "thresholds", "not an amount"},
 		{"threshold asset", CaseSpec{Seeds: []string{seedTx}, Thresholds: map[string]string{"eth": "1"}}, "thresholds", "asset key"},
 		{"label", CaseSpec{Seeds: []string{seedTx}, Labels: []CaseLabel{{Address: common.Address{1}}}}, "name", "required"},
