@@ -658,6 +658,12 @@ func (c *Client) decodeResult(method string, raw json.RawMessage, dst any) error
 	if dst == nil {
 		return nil
 	}
+	if p, ok := dst.(*json.RawMessage); ok {
+		// Checked when the response was read: kept as it came, not
+		// validated and copied again.
+		*p = raw
+		return nil
+	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		// json's message names Go types: keep it for logs only.
 		return bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("node at %s sent a malformed result for %s", c.safeURL, method))

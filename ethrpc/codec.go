@@ -150,9 +150,44 @@ func decodeOne(raw []byte) (*response, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, errNotObject
 	}
-	var r response
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, errNotJSON
+	var (
+		r      response
+		errRaw []byte
+		seen   uint8
+	)
+	// One pass over the body; encoding/json (three passes) only for what
+	// the fast path leaves to it: invalid JSON (to fail as before), names
+	// with escapes or beyond ASCII, a member given twice.
+	fast := objectMembers(raw, func(name, value []byte) bool {
+		var bit uint8
+		switch {
+		case asciiFold(name, "id"):
+			bit, r.ID = 1, value
+		case asciiFold(name, "result"):
+			bit, r.Result = 2, value
+		case asciiFold(name, "error"):
+			bit, errRaw = 4, value
+		default:
+			return true
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return true
+	})
+	if fast {
+		if errRaw != nil && string(errRaw) != "null" {
+			r.Error = new(jsonError)
+			if err := json.Unmarshal(errRaw, r.Error); err != nil {
+				return nil, errNotJSON
+			}
+		}
+	} else {
+		r = response{}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, errNotJSON
+		}
 	}
 	if r.Error == nil && r.Result == nil {
 		return nil, errNoResult
@@ -175,4 +210,22 @@ func parseID(raw json.RawMessage) (uint64, bool) {
 	}
 	id, err := strconv.ParseUint(string(raw), 10, 64)
 	return id, err == nil
+}
+
+// asciiFold reports whether name equals the lower-case ASCII want but for
+// case, as encoding/json matches member names.
+func asciiFold(name []byte, want string) bool {
+	if len(name) != len(want) {
+		return false
+	}
+	for i := range name {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != want[i] {
+			return false
+		}
+	}
+	return true
 }

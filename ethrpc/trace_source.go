@@ -112,18 +112,21 @@ func (s *TraceSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, e
 // receipts returns the receipts of b's transactions, in order.
 func (s *TraceSource) receipts(ctx context.Context, b *Block) ([]*Receipt, error) {
 	if !s.noBlockReceipts.Load() {
-		var raw []json.RawMessage
-		err := s.Client.Call(ctx, &raw, "eth_getBlockReceipts", AtBlock(b.Number))
+		// Decoded in one go, not element by element (each a pass of
+		// its own over the answer).
+		var rrs []*rpcReceipt
+		err := s.Client.Call(ctx, &rrs, "eth_getBlockReceipts", AtBlock(b.Number))
 		switch {
 		case err == nil:
-			if len(raw) != len(b.Transactions) {
-				return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave %d receipts for block %d's %d transactions: the node is out of step; retry the block", s.Client.safeURL, len(raw), b.Number, len(b.Transactions))
+			if len(rrs) != len(b.Transactions) {
+				return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave %d receipts for block %d's %d transactions: the node is out of step; retry the block", s.Client.safeURL, len(rrs), b.Number, len(b.Transactions))
 			}
-			out := make([]*Receipt, len(raw))
-			for i, r := range raw {
-				if out[i], err = s.Client.parseReceipt(r, b.Transactions[i]); err != nil {
-					return nil, err
+			out := make([]*Receipt, len(rrs))
+			for i, rr := range rrs {
+				if rr == nil {
+					return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no receipt for transaction %s on node at %s (unknown or not mined yet)", b.Transactions[i].Hex(), s.Client.safeURL)
 				}
+				out[i] = rr.receipt()
 				if out[i].TxHash != b.Transactions[i] {
 					return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave block %d's receipt %d for transaction %s, not %s", s.Client.safeURL, b.Number, i, out[i].TxHash.Hex(), b.Transactions[i].Hex())
 				}

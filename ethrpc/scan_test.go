@@ -1,0 +1,102 @@
+package ethrpc
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// slowDecodeOne is decodeOne as encoding/json alone does it: the fast
+// path must agree with it.
+func slowDecodeOne(raw []byte) (*response, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, errNotObject
+	}
+	var r response
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, errNotJSON
+	}
+	if r.Error == nil && r.Result == nil {
+		return nil, errNoResult
+	}
+	if r.Error != nil {
+		r.Result = nil
+	}
+	return &r, nil
+}
+
+func TestSkipValue(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		`0`, `-0`, `-12.5e+3`, `1E9`, `"a\"\\\/\b\f\n\r\t\u00e9"`, `true`, `false`, `null`, `[]`, `{}`, ` [ 1 , { "a" : [ ] } ] `,
+		`{"a":{"b":{"c":[1,2,{"d":null}]}}}`, "\"\xff\"",
+		// invalid
+		``, `01`, `1.`, `.5`, `-`, `1e`, `+1`, `"\x"`, `"\u12g4"`, "\"\x01\"", `"abc`, `[1,]`, `{"a":1,}`, `{"a"}`, `{1:2}`, `[1 2]`,
+		`tru`, `nul`, `[`, `]`, `{"a":1}}`, `[1]]`, `{,}`, `[,1]`,
+	} {
+		end, ok := skipValue([]byte(s), 0)
+		if ok {
+			ok = skipSpace([]byte(s), end) == len(s)
+		}
+		if want := json.Valid([]byte(s)); ok != want {
+			t.Errorf("skipValue(%q) valid = %v, json.Valid %v", s, ok, want)
+		}
+	}
+	deep := strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)
+	if _, ok := skipValue([]byte(deep), 0); ok {
+		t.Error("nesting deeper than encoding/json allows accepted")
+	}
+}
+
+func TestDecodeOneAgrees(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"result":{"a":[1,2]}}`,
+		`{"ID":1,"Result":null}`,
+		`{"id":1,"result":1,"result":2}`,
+		`{"id":1,"error":{"code":-1,"message":"x"},"error":{"data":"0x"}}`,
+		`{"id":1,"re\u0073ult":3}`,
+		`{"id":1,"reſult":3}`,
+		`{"id":1,"error":null,"result":"0x"}`,
+		`{"id":1,"error":5}`,
+		`{"id":1,"result":[1,}`,
+		`{"id":1}`,
+		` {"id" : 1 , "result" : "x" } `,
+	} {
+		got, gerr := decodeOne([]byte(s))
+		want, werr := slowDecodeOne([]byte(s))
+		if gerr != werr || !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeOne(%s) = %+v, %v; encoding/json gives %+v, %v", s, got, gerr, want, werr)
+		}
+	}
+}
+
+// FuzzScan holds the one-pass reader to encoding/json: the same bodies
+// are valid, and a response decodes to the same members.
+func FuzzScan(f *testing.F) {
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"result":"0x1"}`,
+		`{"jsonrpc":"2.0","id":1,"error":{"code":3,"message":"execution reverted","data":"0x08c379a0"}}`,
+		`{"id":1,"result":[{"a":-1.5e3,"b":[true,false,null]}]}`,
+		`{"id":1,"result":"\u00e9\n"}`, `[1,2]`, `{"ID":2,"RESULT":{}}`, `01`, `{"a":1,}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		end, ok := skipValue(body, 0)
+		if ok {
+			ok = skipSpace(body, end) == len(body)
+		}
+		if want := json.Valid(body); ok != want {
+			t.Fatalf("valid = %v, json.Valid %v", ok, want)
+		}
+		got, gerr := decodeOne(body)
+		want, werr := slowDecodeOne(body)
+		if gerr != werr || !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeOne = %+v, %v; encoding/json gives %+v, %v", got, gerr, want, werr)
+		}
+	})
+}
