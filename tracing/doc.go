@@ -61,12 +61,16 @@
 //     and the counterparties of a swap. A seed is never a stop.
 //   - Swaps and wraps: within one transaction, when an address sends
 //     tainted asset A to others and receives a different asset B from
-//     others, the taint of A stops at A's receivers and goes on in B: each
-//     transfer of B to the address gets floor(b × taintA ÷ amountA) more
+//     others (or, when it is not the transaction's sender, the sender
+//     receives B from others: the swap's beneficiary), the taint of A
+//     stops at A's receivers and goes on in B: each transfer of B to the
+//     address (or beneficiary) gets floor(b × taintA ÷ amountA) more
 //     taint (the largest over the assets A it sent; at most its amount),
 //     turned tainted in its holding as continued taint (Totals.Continued).
 //     A wrap (ETH to the WETH contract, WETH minted back) and an unwrap
 //     (WETH burned, ETH paid back) are swaps by that rule.
+//     Transfers between a contract and the transaction's sender are
+//     neither side of the contract's swap (funding, payouts).
 //   - Noise: zero-value transfers are never edges; with KnownTokens set,
 //     a token transfer out of an address that neither sent its
 //     transaction nor made a call with value in it, of a token not known,

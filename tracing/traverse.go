@@ -598,14 +598,25 @@ func (tr *tracer) swapInput(t *Transfer) bool {
 		return false
 	}
 	for k := range tr.txbuf {
-		u := &tr.txbuf[k]
-		if u.To == x && u.Asset != t.Asset && tr.swapLeg(x, u) {
-			if _, credit := u.Effects(); credit {
-				return true
-			}
+		if u := &tr.txbuf[k]; u.Asset != t.Asset && tr.swapOutput(x, u) {
+			return true
 		}
 	}
 	return false
+}
+
+// swapOutput reports whether u can be the output of a swap by x: a credit
+// to x from another address (a swap leg), or, when x is not the
+// transaction's sender, to the sender (the swap's beneficiary) from an
+// address other than x.
+func (tr *tracer) swapOutput(x common.Address, u *Transfer) bool {
+	if _, credit := u.Effects(); !credit {
+		return false
+	}
+	if u.To == x {
+		return tr.swapLeg(x, u)
+	}
+	return tr.haveSender && x != tr.txSender && u.To == tr.txSender && u.From != x && tr.swapLeg(u.To, u)
 }
 
 // continueSwaps carries the taint of the transaction's swap inputs onto
@@ -643,18 +654,19 @@ func (tr *tracer) continueSwaps() {
 	tr.resort = false
 	for j := range tr.txbuf {
 		u := &tr.txbuf[j]
-		if _, credit := u.Effects(); !credit || !tr.swapLeg(u.To, u) {
-			continue
-		}
 		var c uint256.Int
+		hop := -1 // the swapper's
 		for k := range ins {
-			if ins[k].addr != u.To || ins[k].asset == u.Asset || ins[k].amount.IsZero() {
+			if ins[k].asset == u.Asset || ins[k].amount.IsZero() || !tr.swapOutput(ins[k].addr, u) {
 				continue
 			}
 			var x uint256.Int
 			x.MulDivOverflow(&u.Amount, &ins[k].taint, &ins[k].amount)
 			if x.Gt(&c) {
 				c = x
+			}
+			if h := tr.nodes[ins[k].addr].hop; hop < 0 || h < hop {
+				hop = h
 			}
 		}
 		if c.IsZero() {
@@ -671,7 +683,10 @@ func (tr *tracer) continueSwaps() {
 		if c.IsZero() || (tr.minValue != nil && total.Lt(tr.minValue)) {
 			continue
 		}
-		x := tr.nodes[u.To]
+		x := tr.nodeOf(u.To, hop+1) // the swapper itself, or the beneficiary
+		if !x.seed && !slices.ContainsFunc(ins, func(in in) bool { return in.addr == u.To }) {
+			x.hop = min(x.hop, hop+1)
+		}
 		added := tr.place(u.To, &u.Asset, c, j, 0)
 		if added.IsZero() {
 			continue

@@ -562,3 +562,22 @@ func TestTraceSwapFunding(t *testing.T) {
 		t.Errorf("carol %+v", n)
 	}
 }
+
+// TestTraceSwapBeneficiary: a contract wallet swaps tainted ETH and the
+// USDT goes to the transaction's sender, the swap's beneficiary.
+func TestTraceSwapBeneficiary(t *testing.T) {
+	t.Parallel()
+	var s []Transfer
+	newTx(&s, 1, 0).call(thief, wallet, 10)
+	newTx(&s, 2, 0).tip(carol, 1).call(wallet, pool, 10).token(usdt, pool, carol, 30)
+	s = sorted(s)
+	for _, p := range Policies() {
+		g := traceOK(t, s, Request{Chain: 1, Policy: p, SeedAddresses: []common.Address{thief}})
+		if got, want := edgesOf(g), []string{"thief>wallet:10", "wallet>pool:10", "pool>carol:30"}; !slices.Equal(got, want) {
+			t.Errorf("%s: edges %v, want %v", p, got, want)
+		}
+		if n := nodeOf(g, carol); n == nil || n.Hop != 2 || n.Taint[usdtA.String()] != "30" {
+			t.Errorf("%s: carol %+v", p, n)
+		}
+	}
+}
