@@ -2,12 +2,13 @@ package labels
 
 import (
 	"encoding/csv"
-	"errors"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/internal/csvfile"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -43,34 +44,24 @@ func ReadUser(name string, r io.Reader) (*Set, error) {
 		return nil, bulwark.Invalid(name, "the file is empty: a label file starts with the header address,name,category,hub")
 	}
 	if err != nil {
-		return nil, csvErr(name, err)
+		return nil, csvfile.Error(name, err, "check quotes and commas")
 	}
-	col := map[string]int{}
-	for i, h := range header {
+	col, dup := csvfile.Columns(header)
+	for _, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		known := false
-		for _, c := range userColumns {
-			known = known || c == h
-		}
-		if !known {
+		if !slices.Contains(userColumns, h) {
 			return nil, bulwark.Invalid(name, "line 1: unknown column %q: a label file has the columns address,name,category,hub", h)
 		}
-		if _, dup := col[h]; dup {
-			return nil, bulwark.Invalid(name, "line 1: column %q is named twice", h)
-		}
-		col[h] = i
+	}
+	if dup != "" {
+		return nil, bulwark.Invalid(name, "line 1: column %q is named twice", dup)
 	}
 	for _, c := range []string{"address", "name"} {
 		if _, ok := col[c]; !ok {
 			return nil, bulwark.Invalid(name, "line 1: the header has no %s column: a label file has the columns address,name,category,hub", c)
 		}
 	}
-	cell := func(rec []string, c string) string {
-		if i, ok := col[c]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
+	cell := func(rec []string, c string) string { return csvfile.Cell(rec, col, c) }
 	set := NewSet()
 	for {
 		rec, err := cr.Read()
@@ -78,7 +69,7 @@ func ReadUser(name string, r io.Reader) (*Set, error) {
 			return set, nil
 		}
 		if err != nil {
-			return nil, csvErr(name, err)
+			return nil, csvfile.Error(name, err, "check quotes and commas")
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {
@@ -108,12 +99,4 @@ func ReadUser(name string, r io.Reader) (*Set, error) {
 		}
 		set.Add(common.HexToAddress(a), l)
 	}
-}
-
-func csvErr(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return bulwark.Invalid(name, "line %d: malformed CSV (%v): check quotes and commas", pe.StartLine, pe.Err)
-	}
-	return bulwark.Wrap(err, bulwark.EINVALID, name+": cannot read the file: "+err.Error())
 }

@@ -17,12 +17,12 @@ package thorchain
 
 import (
 	"encoding/csv"
-	"errors"
 	"io"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/internal/csvfile"
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -69,30 +69,22 @@ func ReadConstants(name string, r io.Reader) (Constants, error) {
 		return c, bulwark.Invalid(name, "the file is empty: a THORChain constants file starts with the header kind,chain,value,label")
 	}
 	if err != nil {
-		return c, csvErr(name, err)
+		return c, csvfile.Error(name, err, "check quotes and commas")
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
+	col, _ := csvfile.Columns(header)
 	for _, k := range []string{"kind", "chain", "value"} {
 		if _, ok := col[k]; !ok {
 			return c, bulwark.Invalid(name, "line 1: no %s column: a THORChain constants file has the header kind,chain,value,label", k)
 		}
 	}
-	cell := func(rec []string, k string) string {
-		if i, ok := col[k]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
+	cell := func(rec []string, k string) string { return csvfile.Cell(rec, col, k) }
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return c, csvErr(name, err)
+			return c, csvfile.Error(name, err, "check quotes and commas")
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) < len(header) {
@@ -130,14 +122,6 @@ func ReadConstants(name string, r io.Reader) (Constants, error) {
 		return c, bulwark.Invalid(name, "no ETH router or vault row: nothing to detect")
 	}
 	return c, nil
-}
-
-func csvErr(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return bulwark.Invalid(name, "line %d: malformed CSV (%v): check quotes and commas", pe.StartLine, pe.Err)
-	}
-	return bulwark.Wrap(err, bulwark.EINVALID, name+": cannot read the file: "+err.Error())
 }
 
 // Inputs holds transaction inputs (calldata) by transaction hash: for a

@@ -61,6 +61,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/etl"
+	"github.com/bulwark-sec/bulwark/tracing/internal/csvfile"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/holiman/uint256"
@@ -142,12 +143,9 @@ func readCSV(name string, r io.Reader) ([]Edge, error) {
 		return nil, bulwark.Invalid(name, "the file is empty: it starts with the header source,target,weight_raw")
 	}
 	if err != nil {
-		return nil, csvErr(name, err)
+		return nil, csvfile.Error(name, err, "the file is damaged; convert it again")
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
+	col, _ := csvfile.Columns(header)
 	wcol := "weight_raw"
 	if _, ok := col[wcol]; !ok {
 		wcol = "weight"
@@ -164,7 +162,7 @@ func readCSV(name string, r io.Reader) ([]Edge, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, csvErr(name, err)
+			return nil, csvfile.Error(name, err, "the file is damaged; convert it again")
 		}
 		line, _ := cr.FieldPos(0)
 		e, err := newEdge(line, rec[col["source"]], rec[col["target"]], rec[col[wcol]])
@@ -173,14 +171,6 @@ func readCSV(name string, r io.Reader) ([]Edge, error) {
 		}
 		out = append(out, e)
 	}
-}
-
-func csvErr(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return bulwark.Invalid(name, "line %d: malformed CSV (%v): the file is damaged; convert it again", pe.StartLine, pe.Err)
-	}
-	return bulwark.Wrap(err, bulwark.EINVALID, name+": cannot read the file: "+err.Error())
 }
 
 func newEdge(line int, src, dst, weight string) (Edge, error) {
