@@ -180,7 +180,8 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 	if err != nil && ctx.Err() == nil {
 		return bulwark.ExitError, err
 	}
-	if c, ok, _ := db.FollowCursor(context.WithoutCancel(ctx), id); ok {
+	follow := tracing.Follow{ID: id, Request: req}
+	if c, ok, _ := db.FollowCursor(context.WithoutCancel(ctx), follow.CursorKey()); ok {
 		fmt.Fprintf(m.Stderr, "bulwark: stopped after block %d\n", c.Block)
 	}
 	mu.Lock()

@@ -101,6 +101,7 @@ type AlertFilter struct {
 // FromBlock is the first block the trace applies, where a restart replays
 // it from.
 type FollowCursor struct {
+	// Follow is the follow's cursor key (Follow.CursorKey).
 	Follow    string
 	Chain     uint64
 	Block     uint64

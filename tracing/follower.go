@@ -46,6 +46,15 @@ func (f *Follow) fingerprint() string {
 	return b.String()
 }
 
+// CursorKey is the name the follow's cursor is stored under: its ID and
+// a digest of its fingerprint, so a follow whose seeds, policy, chain or
+// first block change starts afresh instead of resuming a cursor computed
+// for other seeds.
+func (f *Follow) CursorKey() string {
+	sum := sha256.Sum256([]byte(f.fingerprint()))
+	return f.ID + "#" + hex.EncodeToString(sum[:4])
+}
+
 // WatchID returns the follow ID of 'bulwark trace watch' for a request:
 // "watch:" and 12 hex digits of a digest of its chain, seeds, policy and
 // first block, so the same command resumes where it stopped and another
@@ -282,6 +291,9 @@ func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
+	if to != 0 && cur.Block > to {
+		cur.Block = to // the store holds more (another ingester): stop at to
+	}
 	regs, err := c.Store.Deposits(ctx)
 	if err != nil {
 		return false, err
@@ -318,7 +330,7 @@ func (f *Follower) ingestStart(ctx context.Context, follows []Follow) (uint64, e
 	start, have := uint64(0), false
 	for _, fl := range follows {
 		s := fl.Request.Bounds.FromBlock
-		if cur, ok, err := c.Store.FollowCursor(ctx, fl.ID); err != nil {
+		if cur, ok, err := c.Store.FollowCursor(ctx, fl.CursorKey()); err != nil {
 			return 0, err
 		} else if ok {
 			s = cur.FromBlock
@@ -342,8 +354,12 @@ func (f *Follower) advance(ctx context.Context, fl *Follow, cur IngestCursor, de
 	c := &f.cfg
 	st := f.states[fl.ID]
 	if st == nil || st.fp != fl.fingerprint() {
+		prevFrom := uint64(0)
+		if st != nil {
+			prevFrom = st.from
+		}
 		var err error
-		if st, err = f.resume(ctx, fl, cur); err != nil {
+		if st, err = f.resume(ctx, fl, cur, prevFrom); err != nil {
 			return nil, err
 		}
 		f.states[fl.ID] = st
@@ -374,8 +390,9 @@ func (f *Follower) advance(ctx context.Context, fl *Follow, cur IngestCursor, de
 
 // resume builds the state of fl: from its cursor (the engine replayed
 // from its first block up to the cursor, no alerts raised), or new, from
-// its first block (the head when it gives none).
-func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor) (*followState, error) {
+// its first block (when it gives none: prevFrom, the first block of the
+// follow it replaces in this process, else the block after the head).
+func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor, prevFrom uint64) (*followState, error) {
 	c := &f.cfg
 	eng, err := NewEngine(fl.Request.Policy)
 	if err != nil {
@@ -388,7 +405,7 @@ func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor) (*f
 		eng.SeedTransaction(h)
 	}
 	st := &followState{fp: fl.fingerprint(), engine: eng}
-	fc, ok, err := c.Store.FollowCursor(ctx, fl.ID)
+	fc, ok, err := c.Store.FollowCursor(ctx, fl.CursorKey())
 	if err != nil {
 		return nil, err
 	}
@@ -406,6 +423,9 @@ func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor) (*f
 	}
 	from := want
 	if from == 0 {
+		from = prevFrom
+	}
+	if from == 0 {
 		from = cur.Block + 1 // the head: the blocks from the next one
 	}
 	st.from, st.block = from, from-1
@@ -415,7 +435,7 @@ func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor) (*f
 		st.hash = h.Hash
 	}
 	c.Logger.Info("trace follower: following", "follow", fl.ID, "fromBlock", from, "seeds", len(fl.Request.SeedAddresses)+len(fl.Request.SeedTxs), "policy", fl.Request.Policy)
-	return st, c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.ID, Chain: c.Chain, Block: st.block, Hash: st.hash, FromBlock: from})
+	return st, c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.CursorKey(), Chain: c.Chain, Block: st.block, Hash: st.hash, FromBlock: from})
 }
 
 // saveCursor records that st is processed up to block end.
@@ -429,7 +449,7 @@ func (f *Follower) saveCursor(ctx context.Context, fl *Follow, st *followState, 
 	// a zero hash.
 	_ = ok
 	st.block, st.hash = end, h.Hash
-	return c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.ID, Chain: c.Chain, Block: end, Hash: h.Hash, FromBlock: st.from})
+	return c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.CursorKey(), Chain: c.Chain, Block: end, Hash: h.Hash, FromBlock: st.from})
 }
 
 // apply feeds st's engine the stored transfers of blocks from..to. With
@@ -582,7 +602,7 @@ func (f *Follower) reconcile(ctx context.Context, fl *Follow, st *followState, c
 	}
 	if cur.Block < st.from {
 		st.block, st.hash = st.from-1, common.Hash{}
-		return c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.ID, Chain: c.Chain, Block: st.block, FromBlock: st.from})
+		return c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.CursorKey(), Chain: c.Chain, Block: st.block, FromBlock: st.from})
 	}
 	return f.saveCursor(ctx, fl, st, cur.Block)
 }

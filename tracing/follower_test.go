@@ -119,6 +119,8 @@ type followerEnv struct {
 	raise []tracing.StoredAlert
 	mu    sync.Mutex
 	fail  func(tracing.StoredAlert) error // called before each record
+	// follow is the follow of the last follower made.
+	follow tracing.Follow
 }
 
 func newFollowerEnv(t *testing.T) *followerEnv {
@@ -132,9 +134,10 @@ func newFollowerEnv(t *testing.T) *followerEnv {
 
 func (e *followerEnv) follower(policy tracing.Policy, from uint64, th map[string]*uint256.Int) *tracing.Follower {
 	rec := &tracing.Recorder{Store: e.db, Log: &audit.Log{Store: e.db}, Actor: "system:follower"}
+	e.follow = tracing.Follow{ID: "watch:test", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
+		Policy: policy, Bounds: tracing.Bounds{FromBlock: from}, Thresholds: th}}
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Batch: 3,
-		Follows: tracing.StaticFollows{{ID: "watch:test", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
-			Policy: policy, Bounds: tracing.Bounds{FromBlock: from}, Thresholds: th}}},
+		Follows: tracing.StaticFollows{e.follow},
 		Record: func(ctx context.Context, a tracing.StoredAlert) (int64, bool, error) {
 			if e.fail != nil {
 				if err := e.fail(a); err != nil {
@@ -166,7 +169,7 @@ func (e *followerEnv) alerts(t *testing.T) []tracing.StoredAlert {
 
 func (e *followerEnv) cursor(t *testing.T) uint64 {
 	t.Helper()
-	c, ok, err := e.db.FollowCursor(context.Background(), "watch:test")
+	c, ok, err := e.db.FollowCursor(context.Background(), e.follow.CursorKey())
 	if err != nil || !ok {
 		t.Fatalf("FollowCursor = %v, %v", ok, err)
 	}
@@ -423,5 +426,51 @@ func TestFollowerReorg(t *testing.T) {
 				t.Errorf("cursor = %d", e.cursor(t))
 			}
 		})
+	}
+}
+
+// mutableFollows is a follow list a test changes between steps.
+type mutableFollows struct {
+	mu sync.Mutex
+	fs []tracing.Follow
+}
+
+func (m *mutableFollows) Follows(context.Context) ([]tracing.Follow, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]tracing.Follow(nil), m.fs...), nil
+}
+
+// TestFollowerFollowChanged: a follow whose seeds change is computed
+// afresh from its first block, so a deposit the new seed's value made
+// before the change is alerted, in its block; a follow removed is
+// dropped.
+func TestFollowerFollowChanged(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	e.chain.mine(pay(thief, hop1, 10))         // 1
+	at := e.chain.mine(pay(clean, deposit, 5)) // 2: clean under the first seeds
+	list := &mutableFollows{fs: []tracing.Follow{{ID: "case:1", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
+		Policy: tracing.Poison, Bounds: tracing.Bounds{FromBlock: 1}}}}}
+	rec := &tracing.Recorder{Store: e.db, Log: &audit.Log{Store: e.db}, Actor: "system:follower"}
+	f := tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Follows: list, Record: rec.Record})
+	step(t, f, 2)
+	if got := e.alerts(t); len(got) != 0 {
+		t.Fatalf("alerts before the change: %+v", got)
+	}
+	list.mu.Lock()
+	list.fs[0].Request.SeedAddresses = []common.Address{clean}
+	list.mu.Unlock()
+	e.chain.mine() // 3
+	step(t, f, 3)
+	got := e.alerts(t)
+	if len(got) != 1 || got[0].Block != at || got[0].Follow != "case:1" {
+		t.Fatalf("alerts after the change: %+v", got)
+	}
+	list.mu.Lock()
+	list.fs = nil
+	list.mu.Unlock()
+	if _, err := f.Step(context.Background(), 0); err != nil || f.Engine("case:1") != nil {
+		t.Errorf("a removed follow is still followed: %v", err)
 	}
 }
