@@ -58,8 +58,9 @@ func (m *Main) alertsPendingCmd() *command {
 		name:    "pending",
 		summary: "list the alerts not delivered to the webhook yet, oldest first",
 		usage:   "bulwark alerts pending [--after ID] [--limit N] [--json]",
-		long: "Every stored alert (Safe watch and monitor, screening watches) has an outbox message, written\n" +
-			"with it, that 'bulwark serve --webhook' (or 'bulwark safe watch --webhook', for Safe alerts)\n" +
+		long: "Every stored alert (Safe watch and monitor, screening watches, trace deposits) has an outbox message,\n" +
+			"written with it, that 'bulwark serve --webhook' (or 'bulwark safe watch --webhook' for Safe alerts,\n" +
+			"'bulwark trace watch --webhook' for trace alerts)\n" +
 			"delivers, retrying with backoff until the receiver accepts it. This lists those not delivered\n" +
 			"yet: kind and alert id (the payload's \"type\" and \"id\"), attempts, next attempt, last error.",
 		setup: func(fs *flag.FlagSet) {
