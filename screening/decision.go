@@ -212,7 +212,7 @@ func (s *Screener) ValidateDisposition(d *Disposition) error {
 	if err := CheckSubject("subject", d.Subject); err != nil {
 		return err
 	}
-	cur := ix.digests[n]
+	cur := ix.digest(n)
 	if d.EntityDigest == "" {
 		d.EntityDigest = cur
 	} else if d.EntityDigest != cur {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-sec/bulwark/screening/chainaddr"
@@ -25,9 +26,11 @@ type Index struct {
 	lists    []ListInfo
 	problems map[string][]Problem
 	entities []Entity
-	// digests[i] is the SHA-256 of entities[i]'s canonical JSON: the
-	// version of that entity, which a disposition is tied to.
-	digests []string
+	// digests[i] holds, once asked for (digest), the SHA-256 of
+	// entities[i]'s canonical JSON: the version of that entity, which a
+	// match and a disposition are tied to. Hashed on demand, so that a
+	// command matching a few entities does not encode them all.
+	digests []atomic.Pointer[string]
 	byID    map[string]int32
 	// addrs maps a chainaddr key to the entities listing it; fold maps the
 	// case-folded text of listed addresses, so an address written in the
@@ -75,7 +78,6 @@ func BuildIndex(lists []*List, now time.Time) *Index {
 		total += len(l.Entities)
 	}
 	ix.entities = make([]Entity, 0, total)
-	ix.digests = make([]string, 0, total)
 	var records []names.Record
 	ix.listSources = make(map[string]string, len(sorted))
 	for _, l := range sorted {
@@ -89,7 +91,6 @@ func BuildIndex(lists []*List, now time.Time) *Index {
 			}
 			n := int32(len(ix.entities))
 			ix.entities = append(ix.entities, e)
-			ix.digests = append(ix.digests, EntityDigest(&e))
 			ix.byID[e.ID] = n
 			for _, la := range e.Addresses {
 				ref := addrRef{entity: n, listed: la}
@@ -137,6 +138,7 @@ func BuildIndex(lists []*List, now time.Time) *Index {
 		}
 	}
 	ix.records = records
+	ix.digests = make([]atomic.Pointer[string], len(ix.entities))
 	ix.versions = ix.Versions()
 	ix.versionsJSON, _ = json.Marshal(ix.versions) // strings only: cannot fail
 	return ix
@@ -164,6 +166,19 @@ func appendRef(refs []addrRef, r addrRef) []addrRef {
 		}
 	}
 	return append(refs, r)
+}
+
+// digest returns EntityDigest of entity n, hashing it on first use.
+// Concurrent first uses hash the same entity to the same digest, so
+// whichever store lands is the same.
+func (ix *Index) digest(n int32) string {
+	p := &ix.digests[n]
+	if d := p.Load(); d != nil {
+		return *d
+	}
+	d := EntityDigest(&ix.entities[n])
+	p.Store(&d)
+	return d
 }
 
 // EntityDigest is the hex SHA-256 of e's JSON encoding: it changes when

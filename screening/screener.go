@@ -220,7 +220,7 @@ func (ix *Index) LookupAddress(q AddressQuery, rules *Rules) AddressResult {
 		e := &ix.entities[ref.entity]
 		m := AddressMatch{List: e.List, EntityID: e.ID, Name: e.Name, Type: e.Type, Category: e.Category,
 			Confidence: e.Confidence, Programs: e.Programs, Source: ix.source(e), Listed: ref.listed,
-			MatchedBy: matchedBy, Verdict: rules.addressVerdict(e), EntityDigest: ix.digests[ref.entity]}
+			MatchedBy: matchedBy, Verdict: rules.addressVerdict(e), EntityDigest: ix.digest(ref.entity)}
 		if len(e.Programs) > 0 {
 			m.Program = strings.Join(e.Programs, ", ")
 		}
@@ -383,7 +383,7 @@ func (s *Screener) ScreenName(use Use, subject string, q NameQuery) (*NameDecisi
 		}
 		nm := NameMatch{EntityID: e.ID, Name: e.Name, MatchedName: m.MatchedName, Weak: m.Weak, Score: m.Score,
 			List: e.List, Type: e.Type, Category: e.Category, Programs: e.Programs, Source: ix.source(e),
-			Verdict: rules.nameVerdict(m.Score), Explanation: m.Explanation, EntityDigest: ix.digests[n]}
+			Verdict: rules.nameVerdict(m.Score), Explanation: m.Explanation, EntityDigest: ix.digest(n)}
 		if dd, ok := disp.suppresses(subject, d.Key, e.ID, nm.EntityDigest); ok {
 			nm.Suppressed = &dd
 		} else {

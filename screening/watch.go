@@ -64,7 +64,7 @@ func ChangedEntities(prev, next *Index) []Entity {
 	for i := range next.entities {
 		e := &next.entities[i]
 		if prev != nil {
-			if n, ok := prev.byID[e.ID]; ok && prev.digests[n] == next.digests[i] {
+			if n, ok := prev.byID[e.ID]; ok && prev.digest(n) == next.digest(int32(i)) {
 				continue
 			}
 		}
