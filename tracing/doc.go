@@ -41,7 +41,9 @@
 // [Trace] runs a [Request] over a stream of transfers with an Engine and
 // returns a [Graph]: the addresses reached (nodes, with their hop, taint
 // and labels), the transfers that carried taint to them (edges), the
-// cross-chain exits and the deposit alerts. Its rules:
+// cross-chain exits and the deposit alerts. A [Tracer] runs a forward
+// request over a stream fed in pieces (whole blocks, as a follower at the
+// chain head sees them) and reaches the same graph. Its rules:
 //
 //   - Forward follows value out of the seeds in chain order; Backward
 //     runs the same engine over the mirror of the stream (latest

@@ -231,14 +231,20 @@ type tracer struct {
 
 	// The transaction being applied: its transfers (mirrored when
 	// backward, noise left out) and their indices in stream.
-	txbuf   []Transfer
-	txidx   []int // unless direct
-	txbase  int   // direct: txbuf is stream[txbase:]
-	direct  bool
-	own     []Transfer    // the buffer txbuf uses when not direct
-	txMoved []uint256.Int // per txbuf entry, the taint the engine moved
-	swapIns []swapIn
-	segment int // len(edges) when the transaction began
+	txbuf  []Transfer
+	txidx  []int // unless direct
+	txbase int   // direct: txbuf is stream[txbase:]
+	direct bool
+	own    []Transfer // the buffer txbuf uses when not direct
+
+	// A Tracer's: the transfers of the edges (edges index kept), and the
+	// last transfer fed.
+	incremental bool
+	kept        []Transfer
+	last        *Transfer
+	txMoved     []uint256.Int // per txbuf entry, the taint the engine moved
+	swapIns     []swapIn
+	segment     int // len(edges) when the transaction began
 	// txSender is the transaction's sender, when a transfer shows it (its
 	// value, its fee).
 	txSender   common.Address
@@ -865,7 +871,14 @@ func (tr *tracer) assetKey(a *Asset) string {
 func (tr *tracer) graph() *Graph {
 	r := tr.req
 	g := &Graph{Chain: r.Chain, Policy: r.Policy, Direction: r.Direction, Bounds: r.Bounds,
-		Seeds: make([]string, 0, len(r.SeedAddresses)+len(r.SeedTxs)), Exits: tr.exits, Alerts: tr.alerts}
+		Seeds: make([]string, 0, len(r.SeedAddresses)+len(r.SeedTxs)), Exits: slices.Clone(tr.exits), Alerts: slices.Clone(tr.alerts)}
+	src := tr.stream
+	if tr.incremental {
+		src = tr.kept
+	}
+	for _, n := range tr.nodes {
+		n.held = n.held[:0]
+	}
 	for _, a := range r.SeedAddresses {
 		g.Seeds = append(g.Seeds, strings.ToLower(a.Hex()))
 	}
@@ -917,7 +930,7 @@ func (tr *tracer) graph() *Graph {
 	logs := make([]uint32, len(tr.edges))
 	for i := range tr.edges {
 		er := &tr.edges[i]
-		t := &tr.stream[er.idx]
+		t := &src[er.idx]
 		e := Edge{Chain: t.Chain, TxHash: t.TxHash, Block: t.Block, Time: t.Time, Kind: t.Kind, From: t.From, To: t.To,
 			Asset: tr.assetKey(&t.Asset), Amount: t.Amount.Dec(), Taint: er.taint.Dec(), Policy: r.Policy, Hop: int(er.hop)}
 		if t.Kind.fromLog() {
@@ -933,3 +946,73 @@ func (tr *tracer) graph() *Graph {
 	}
 	return g
 }
+
+// Tracer is a forward trace fed in pieces, as a follower at the chain head
+// sees them: each Feed applies the next transactions and returns the
+// alerts they raised, and Graph writes the graph so far. Fed the pieces
+// of a stream, it reaches exactly the graph Trace gives for the whole
+// stream. A Tracer keeps the transfers of its edges (copied), not the
+// transfers fed. It is not safe for concurrent use.
+type Tracer struct {
+	tr *tracer
+}
+
+// NewTracer validates req (Request.Validate) and returns a Tracer for it.
+// A backward trace cannot be fed in pieces (it reads the stream newest
+// first): run Trace for it.
+func NewTracer(req Request) (*Tracer, error) {
+	r, err := req.normalize()
+	if err != nil {
+		return nil, err
+	}
+	if r.Direction == Backward {
+		return nil, bulwark.Invalid("direction", "a trace fed block by block follows value forward: run a backward trace over the whole range instead")
+	}
+	e, err := NewEngine(r.Policy)
+	if err != nil {
+		return nil, err
+	}
+	tr := newTracer(&r, e, nil)
+	tr.incremental = true
+	return &Tracer{tr: tr}, nil
+}
+
+// Feed applies transfers, ordered by Compare, which must come after
+// everything fed before and hold whole transactions (whole blocks do: a
+// swap is recognised within its transaction). It returns the alerts the
+// transfers raised. A failed Feed (bad input, ctx cancelled) may have
+// applied part of the transfers: the Tracer is then to be discarded.
+func (t *Tracer) Feed(ctx context.Context, transfers []Transfer) ([]Alert, error) {
+	tr := t.tr
+	if len(transfers) == 0 {
+		return nil, nil
+	}
+	if tr.last != nil {
+		f := &transfers[0]
+		if Compare(tr.last, f) > 0 {
+			return nil, bulwark.Invalid("transfers", "the transfers fed (from block %d, transaction %s) come before those fed earlier (block %d): feed them in chain order", f.Block, f.TxHash.Hex(), tr.last.Block)
+		}
+		if sameTx(tr.last, f) {
+			return nil, bulwark.Invalid("transfers", "transaction %s (block %d) is split between two feeds: feed whole transactions (whole blocks)", f.TxHash.Hex(), f.Block)
+		}
+	}
+	alerts, edges := len(tr.alerts), len(tr.edges)
+	tr.stream = transfers
+	err := tr.run(ctx)
+	for i := edges; i < len(tr.edges); i++ {
+		k := transfers[tr.edges[i].idx]
+		k.TraceAddress = slices.Clone(k.TraceAddress)
+		tr.kept = append(tr.kept, k)
+		tr.edges[i].idx = len(tr.kept) - 1
+	}
+	last := transfers[len(transfers)-1]
+	last.TraceAddress = slices.Clone(last.TraceAddress)
+	tr.last, tr.stream = &last, nil
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(tr.alerts[alerts:]), nil
+}
+
+// Graph writes the graph of everything fed so far.
+func (t *Tracer) Graph() *Graph { return t.tr.graph() }

@@ -1,7 +1,9 @@
 package tracing
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"testing"
 
@@ -164,5 +166,73 @@ func TestTraceConservation(t *testing.T) {
 		data[0], data[1] = byte(round%6), byte(round/6)
 		req, stream := fuzzTrace(data)
 		checkTrace(t, req, stream)
+	}
+}
+
+// TestTracerFeedEqualsTrace: a stream fed to a Tracer block by block (and
+// in larger pieces) gives byte for byte the graph Trace gives for the
+// whole stream, and the alerts of each feed are the graph's, in order.
+func TestTracerFeedEqualsTrace(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(9, 9))
+	for round := range 200 {
+		data := make([]byte, 3+r.IntN(600))
+		for i := range data {
+			data[i] = byte(r.Uint32())
+		}
+		for i := 3; i+6 <= len(data); i += 6 + int(data[i+5])%33 {
+			data[i+5] = byte(r.IntN(3))
+		}
+		data[0], data[1] = byte(round%6), byte(round/6)&^1 // forward
+		req, stream := fuzzTrace(data)
+		want, err := Trace(context.Background(), stream, req)
+		if err != nil {
+			continue
+		}
+		tracer, err := NewTracer(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var alerts []Alert
+		for i := 0; i < len(stream); {
+			// A block, or with odds of 1 in 3 each, more whole blocks.
+			j := i + 1
+			for j < len(stream) && (stream[j].Block == stream[j-1].Block || r.IntN(3) == 0) {
+				j++
+			}
+			got, err := tracer.Feed(context.Background(), stream[i:j])
+			if err != nil {
+				t.Fatal(err)
+			}
+			alerts = append(alerts, got...)
+			i = j
+		}
+		g := tracer.Graph()
+		j1, _ := json.Marshal(want)
+		j2, _ := json.Marshal(g)
+		if !bytes.Equal(j1, j2) {
+			t.Fatalf("round %d: fed in pieces\n%s\nwhole\n%s", round, j2, j1)
+		}
+		a1, _ := json.Marshal(want.Alerts)
+		a2, _ := json.Marshal(alerts)
+		if !bytes.Equal(a1, a2) {
+			t.Fatalf("round %d: alerts %s, want %s", round, a2, a1)
+		}
+		j3, _ := json.Marshal(tracer.Graph())
+		if !bytes.Equal(j2, j3) {
+			t.Fatalf("round %d: a second Graph differs", round)
+		}
+	}
+	if _, err := NewTracer(Request{Chain: 1, Policy: Haircut, SeedAddresses: []common.Address{thief}, Direction: Backward}); !bulwark.IsCode(err, bulwark.EINVALID) {
+		t.Errorf("backward: %v", err)
+	}
+	var s []Transfer
+	newTx(&s, 1, 0).call(thief, alice, 1).call(alice, bob, 1)
+	tracer, _ := NewTracer(Request{Chain: 1, Policy: Haircut, SeedAddresses: []common.Address{thief}})
+	if _, err := tracer.Feed(context.Background(), s[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tracer.Feed(context.Background(), s[1:]); !bulwark.IsCode(err, bulwark.EINVALID) {
+		t.Errorf("a transaction split between feeds: %v", err)
 	}
 }
