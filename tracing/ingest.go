@@ -44,7 +44,8 @@ type Ingester struct {
 	// Start is the first block ingested when the store has no cursor.
 	Start uint64
 	// Batch is the number of blocks stored per transaction (default 32);
-	// Concurrency the number of blocks fetched at once (default 4).
+	// Concurrency the number of blocks fetched at once (default 4). Blocks
+	// are fetched up to two batches ahead of the one being stored.
 	Batch, Concurrency int
 	// Attempts bounds the tries of a fetch that fails transiently (the node
 	// unavailable or slow, or an answer that contradicts itself: another
@@ -108,48 +109,26 @@ func (in *Ingester) Run(ctx context.Context, to uint64) (IngestResult, error) {
 	if ok {
 		res.Cursor = cur.Block
 	}
-	// The next batch is fetched while the current one is stored; a
-	// prefetch is dropped when a reorg sends the run back.
-	type fetched struct {
-		from, to uint64
-		blocks   []NodeBlock
-		err      error
-	}
-	var (
-		pending    chan fetched
-		stopFetch  context.CancelFunc = func() {}
-		fetchAhead                    = func(from, to uint64) {
-			fctx, cancel := context.WithCancel(ctx)
-			ch := make(chan fetched, 1)
-			go func() {
-				bs, err := in.fetchRange(fctx, from, to, head)
-				ch <- fetched{from, to, bs, err}
-			}()
-			pending, stopFetch = ch, cancel
-		}
-		drop = func() {
-			if pending != nil {
-				stopFetch()
-				<-pending
-				pending = nil
-			}
-		}
-	)
-	defer drop()
+	// Blocks are fetched in a stream, Concurrency at a time and up to two
+	// batches ahead, while the batch before is stored; the stream starts
+	// again from the cursor when a batch does not link or a reorg sends
+	// the run back.
+	ahead := 2 * batch
+	fetch := in.startFetch(ctx, next, to, head, ahead)
+	defer func() { fetch.stop() }()
 	for next <= to {
 		end := min(next+uint64(batch)-1, to)
-		var blocks []NodeBlock
-		if pending != nil {
-			f := <-pending
-			pending = nil
-			stopFetch()
-			if f.from != next || f.to != end {
-				return res, bulwark.Errorf(bulwark.EINTERNAL, "ingester prefetched blocks %d to %d, wanted %d to %d", f.from, f.to, next, end)
+		blocks, err := retry(ctx, in, fmt.Sprintf("read blocks %d to %d", next, end), func() ([]NodeBlock, error) {
+			bs, err := fetch.take(ctx, int(end-next+1))
+			if err == nil {
+				err = linked(bs)
 			}
-			blocks, err = f.blocks, f.err
-		} else {
-			blocks, err = in.fetchRange(ctx, next, end, head)
-		}
+			if err != nil && isTransient(err) {
+				fetch.stop()
+				fetch = in.startFetch(ctx, next, to, head, ahead)
+			}
+			return bs, err
+		})
 		if err != nil {
 			return res, err
 		}
@@ -161,6 +140,7 @@ func (in *Ingester) Run(ctx context.Context, to uint64) (IngestResult, error) {
 				return res, err
 			}
 			if ok && below.Hash != blocks[0].Header.Parent {
+				fetch.stop()
 				fork, err := in.forkPoint(ctx, next-1)
 				if err != nil {
 					return res, err
@@ -170,16 +150,18 @@ func (in *Ingester) Run(ctx context.Context, to uint64) (IngestResult, error) {
 				}
 				res.RolledBack += int(next - 1 - fork)
 				next, res.Cursor = fork+1, fork
+				fetch = in.startFetch(ctx, next, to, head, ahead)
 				continue
 			}
 		}
-		if end < to {
-			fetchAhead(end+1, min(end+uint64(batch), to))
-		}
 		hs := make([]BlockHeader, len(blocks))
-		var ts []Transfer
+		n := 0
 		for i := range blocks {
 			hs[i] = blocks[i].Header
+			n += len(blocks[i].Transfers)
+		}
+		ts := make([]Transfer, 0, n)
+		for i := range blocks {
 			ts = append(ts, blocks[i].Transfers...)
 		}
 		if err := in.Store.PutBlocks(ctx, in.Chain, name, hs, ts); err != nil {
@@ -190,6 +172,92 @@ func (in *Ingester) Run(ctx context.Context, to uint64) (IngestResult, error) {
 		res.Cursor, next = end, end+1
 	}
 	return res, nil
+}
+
+// fetchStream fetches blocks in order in the background: at most
+// Concurrency at once, at most ahead fetched and not yet taken.
+type fetchStream struct {
+	cancel context.CancelFunc
+	order  chan chan fetchedBlock // one per block, in block order
+	wg     sync.WaitGroup
+}
+
+type fetchedBlock struct {
+	block NodeBlock
+	err   error
+}
+
+// startFetch starts fetching blocks from..to.
+func (in *Ingester) startFetch(ctx context.Context, from, to, head uint64, ahead int) *fetchStream {
+	fctx, cancel := context.WithCancel(ctx)
+	f := &fetchStream{cancel: cancel, order: make(chan chan fetchedBlock, ahead)}
+	sem := make(chan struct{}, orDefault(in.Concurrency, 4))
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		defer close(f.order)
+		for n := from; n <= to; n++ {
+			select {
+			case sem <- struct{}{}:
+			case <-fctx.Done():
+				return
+			}
+			ch := make(chan fetchedBlock, 1)
+			select {
+			case f.order <- ch:
+			case <-fctx.Done():
+				return
+			}
+			f.wg.Add(1)
+			go func() {
+				defer f.wg.Done()
+				b, err := in.fetchBlock(fctx, n, head)
+				<-sem
+				ch <- fetchedBlock{b, err}
+			}()
+			if n == to {
+				return // n++ would wrap at the largest block number
+			}
+		}
+	}()
+	return f
+}
+
+// take returns the next k blocks, in order.
+func (f *fetchStream) take(ctx context.Context, k int) ([]NodeBlock, error) {
+	out := make([]NodeBlock, 0, k)
+	for range k {
+		ch, ok := <-f.order
+		if !ok {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			return nil, bulwark.Errorf(bulwark.EINTERNAL, "the ingester's fetches ended early")
+		}
+		r := <-ch
+		if r.err != nil {
+			return nil, r.err
+		}
+		out = append(out, r.block)
+	}
+	return out, nil
+}
+
+// stop cancels the fetches still running and waits for them to end.
+func (f *fetchStream) stop() {
+	f.cancel()
+	f.wg.Wait()
+}
+
+// linked checks that each block names the one before as its parent; when
+// not, the node reorged while answering: worth fetching again.
+func linked(blocks []NodeBlock) error {
+	for i := 1; i < len(blocks); i++ {
+		if blocks[i].Header.Parent != blocks[i-1].Header.Hash {
+			return transient(bulwark.Errorf(bulwark.ECONFLICT, "block %d's parent %s is not block %d's hash %s: the node reorged while answering", blocks[i].Header.Number, blocks[i].Header.Parent.Hex(), blocks[i-1].Header.Number, blocks[i-1].Header.Hash.Hex()))
+		}
+	}
+	return nil
 }
 
 // forkPoint returns the highest stored block at or below n that the node
@@ -222,41 +290,6 @@ func (in *Ingester) forkPoint(ctx context.Context, n uint64) (uint64, error) {
 			return 0, bulwark.Errorf(bulwark.ECONFLICT, "reorg deeper than %d blocks below block %d (stored block %d is %s, the node's %s): check the node, or roll the store back by hand", maxReorg, n, k, stored.Hash.Hex(), h.Hash.Hex())
 		}
 	}
-}
-
-// fetchRange reads blocks from..to, Concurrency at a time, and checks the
-// node's answers hang together; a batch whose blocks do not link (the node
-// reorged while answering) is fetched again.
-func (in *Ingester) fetchRange(ctx context.Context, from, to, head uint64) ([]NodeBlock, error) {
-	what := fmt.Sprintf("read blocks %d to %d", from, to)
-	return retry(ctx, in, what, func() ([]NodeBlock, error) {
-		blocks := make([]NodeBlock, to-from+1)
-		errs := make([]error, len(blocks))
-		sem := make(chan struct{}, orDefault(in.Concurrency, 4))
-		var wg sync.WaitGroup
-		for i := range blocks {
-			n := from + uint64(i)
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				blocks[i], errs[i] = in.fetchBlock(ctx, n, head)
-			}()
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				return nil, err
-			}
-		}
-		for i := 1; i < len(blocks); i++ {
-			if blocks[i].Header.Parent != blocks[i-1].Header.Hash {
-				return nil, transient(bulwark.Errorf(bulwark.ECONFLICT, "block %d's parent %s is not block %d's hash %s: the node reorged while answering", blocks[i].Header.Number, blocks[i].Header.Parent.Hex(), blocks[i-1].Header.Number, blocks[i-1].Header.Hash.Hex()))
-			}
-		}
-		return blocks, nil
-	})
 }
 
 // fetchBlock reads block n, retrying transient failures, and refuses an
