@@ -92,6 +92,12 @@ type Bounds struct {
 	// ThroughHubs follows value through addresses labelled as hubs, which
 	// are otherwise end points.
 	ThroughHubs bool `json:"throughHubs,omitempty"`
+	// HubDegree, when not 0, makes every address with at least that many
+	// distinct counterparties among the transfers read a hub (labelled
+	// with source "degree"), as exchanges, routers and other services
+	// are: an address of very high degree is a service whatever its
+	// labels say.
+	HubDegree int `json:"hubDegree,omitempty"`
 }
 
 // Node is one address reached by a trace.

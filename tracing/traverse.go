@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
@@ -109,6 +110,9 @@ func (r *Request) normalize() (Request, error) {
 		} else {
 			b.MinValue = n.MinValue.Dec()
 		}
+	}
+	if b.HubDegree < 0 {
+		return n, bulwark.Invalid("hubDegree", "a hub degree of %d is negative: give the number of distinct counterparties that makes an address a hub (e.g. 1000), or 0 for none", b.HubDegree)
 	}
 	if b.ToBlock != 0 && b.FromBlock > b.ToBlock {
 		return n, bulwark.Invalid("toBlock", "the block window ends (block %d) before it starts (block %d): give toBlock ≥ fromBlock, or 0 for the last block", b.ToBlock, b.FromBlock)
@@ -237,6 +241,11 @@ type tracer struct {
 	direct bool
 	own    []Transfer // the buffer txbuf uses when not direct
 
+	// Bounds.HubDegree: the distinct counterparties of each address, and
+	// the pairs seen.
+	degree map[common.Address]int
+	pairs  map[[2]common.Address]struct{}
+
 	// A Tracer's: the transfers of the edges (edges index kept), and the
 	// last transfer fed.
 	incremental bool
@@ -306,8 +315,49 @@ func (tr *tracer) nodeOf(addr common.Address, hop int) *node {
 			n.hub = n.hub || l.Hub
 		}
 	}
+	if d := tr.req.Bounds.HubDegree; d > 0 && tr.degree[addr] >= d {
+		tr.degreeHub(n)
+	}
 	tr.nodes[addr] = n
 	return n
+}
+
+// degreeHub makes n a hub for its degree.
+func (tr *tracer) degreeHub(n *node) {
+	n.hub = true
+	n.labels = append(n.labels, Label{Source: "degree", Name: strconv.Itoa(tr.degree[n.addr]) + " counterparties", Hub: true})
+}
+
+// countDegrees counts the distinct counterparties of every address in
+// s[i:j] within the window (fees, zero amounts and self-transfers left
+// out) and returns the addresses that reached Bounds.HubDegree.
+func (tr *tracer) countDegrees(s []Transfer, inWindow func(*Transfer) bool) []common.Address {
+	if tr.degree == nil {
+		tr.degree, tr.pairs = map[common.Address]int{}, map[[2]common.Address]struct{}{}
+	}
+	var reached []common.Address
+	d := tr.req.Bounds.HubDegree
+	for k := range s {
+		t := &s[k]
+		if t.Amount.IsZero() || t.From == t.To || t.Kind == GasTip || t.Kind == BaseFeeBurn || !inWindow(t) {
+			continue
+		}
+		p := [2]common.Address{t.From, t.To}
+		if bytes.Compare(p[0][:], p[1][:]) > 0 {
+			p[0], p[1] = p[1], p[0]
+		}
+		if _, ok := tr.pairs[p]; ok {
+			continue
+		}
+		tr.pairs[p] = struct{}{}
+		for _, a := range p {
+			tr.degree[a]++
+			if tr.degree[a] == d {
+				reached = append(reached, a)
+			}
+		}
+	}
+	return reached
 }
 
 // hopOf returns the hop of an address that sends taint: its node's, or 0
@@ -340,6 +390,13 @@ func (tr *tracer) run(ctx context.Context) error {
 	inWindow := func(t *Transfer) bool {
 		return t.Block >= b.FromBlock && (b.ToBlock == 0 || t.Block <= b.ToBlock) &&
 			(b.FromTime == 0 || t.Time >= b.FromTime) && (b.ToTime == 0 || t.Time <= b.ToTime)
+	}
+	if b.HubDegree > 0 {
+		for _, a := range tr.countDegrees(s, inWindow) {
+			if n, ok := tr.nodes[a]; ok && !n.hub {
+				tr.degreeHub(n) // known from this piece on (a Tracer's)
+			}
+		}
 	}
 	done := 0
 	if !tr.backward {

@@ -14,7 +14,8 @@ import (
 
 // fuzzTrace decodes a fuzz input into a request and a stream ordered by
 // Compare: byte 0 picks the policy; byte 1's bits: backward, through
-// hubs, known tokens, deposits, a minimum value of 3, exits; byte 2 the
+// hubs, known tokens, deposits, a minimum value of 3, exits, a hub
+// degree of 3; byte 2 the
 // hop bound (1 to 4). Then records of [flags, kind, from, to, asset, n,
 // n amount bytes (big-endian, n ≤ 32)]: flags bit 0 starts a new
 // transaction, bit 1 a new block. Addresses: the thief (a seed), alice,
@@ -45,6 +46,9 @@ func fuzzTrace(data []byte) (Request, []Transfer) {
 	}
 	if opt&32 != 0 {
 		req.Exits = thorExits{}
+	}
+	if opt&64 != 0 {
+		req.Bounds.HubDegree = 3
 	}
 	req.Bounds.MaxHops = 1 + int(data[2])%4
 	addrs := []common.Address{thief, alice, bob, carol, {}, pool, weth9, thor}

@@ -257,6 +257,7 @@ func TestTraceRequestInvalid(t *testing.T) {
 		{"minValue", func(r *Request) { r.Bounds.MinValue = "-1" }},
 		{"minValue", func(r *Request) { r.Bounds.MinValue = "1.5" }},
 		{"minValue", func(r *Request) { r.Bounds.MinValue = "1"; r.MinValue = uint256.NewInt(2) }},
+		{"hubDegree", func(r *Request) { r.Bounds.HubDegree = -1 }},
 		{"toBlock", func(r *Request) { r.Bounds.FromBlock, r.Bounds.ToBlock = 5, 4 }},
 		{"toTime", func(r *Request) { r.Bounds.FromTime, r.Bounds.ToTime = 5, 4 }},
 		{"fromTime", func(r *Request) { r.Bounds.FromTime = -4 }},
@@ -578,6 +579,33 @@ func TestTraceSwapBeneficiary(t *testing.T) {
 		}
 		if n := nodeOf(g, carol); n == nil || n.Hop != 2 || n.Taint[usdtA.String()] != "30" {
 			t.Errorf("%s: carol %+v", p, n)
+		}
+	}
+}
+
+// TestTraceHubDegree: an address with at least Bounds.HubDegree distinct
+// counterparties is a hub.
+func TestTraceHubDegree(t *testing.T) {
+	t.Parallel()
+	var s []Transfer
+	newTx(&s, 1, 0).call(thief, alice, 10)
+	newTx(&s, 2, 0).call(alice, bob, 4)
+	newTx(&s, 3, 0).call(carol, alice, 4)
+	newTx(&s, 4, 0).call(alice, carol, 1)
+	newTx(&s, 5, 0).call(alice, dave, 4)
+	for _, c := range []struct {
+		degree int
+		nodes  []string
+	}{
+		{4, []string{"thief:0", "alice:1:hub"}},
+		{5, []string{"thief:0", "alice:1", "bob:2", "dave:2", "carol:2"}},
+	} {
+		g := traceOK(t, s, Request{Chain: 1, Policy: DirtyFirst, SeedAddresses: []common.Address{thief}, Bounds: Bounds{HubDegree: c.degree}})
+		if got := reach(g); !slices.Equal(got, c.nodes) {
+			t.Errorf("degree %d: nodes %v, want %v", c.degree, got, c.nodes)
+		}
+		if n := nodeOf(g, alice); c.degree == 4 && (len(n.Labels) != 1 || n.Labels[0] != (Label{Source: "degree", Name: "4 counterparties", Hub: true})) {
+			t.Errorf("alice's labels %+v", n.Labels)
 		}
 	}
 }
