@@ -1,5 +1,7 @@
 package ethrpc
 
+import "math"
+
 // A validating JSON skipper and a reader of a response object's members,
 // so that a response is checked and split into its members in one pass
 // over the body instead of encoding/json's three (validate, decode, and
@@ -256,4 +258,219 @@ func objectMembers(data []byte, f func(name, value []byte) bool) bool {
 			return false
 		}
 	}
+}
+
+// arrayElements calls f with each element of the JSON array data (the
+// whole of data but for surrounding whitespace). It reports false when
+// data is not a valid JSON array or f returns false.
+func arrayElements(data []byte, f func(value []byte) bool) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return false
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return skipSpace(data, i+1) == len(data)
+	}
+	for {
+		end, ok := skipValue(data, i)
+		if !ok || !f(data[i:end]) {
+			return false
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return false
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case ']':
+			return skipSpace(data, i+1) == len(data)
+		default:
+			return false
+		}
+	}
+}
+
+// plainString returns the JSON string v as encoding/json decodes it when
+// it has no escapes and only ASCII (others are left to encoding/json).
+func plainString(v []byte) (string, bool) {
+	if len(v) < 2 || v[0] != '"' {
+		return "", false
+	}
+	for _, c := range v[1 : len(v)-1] {
+		if c == '\\' || c >= 0x80 {
+			return "", false
+		}
+	}
+	return string(v[1 : len(v)-1]), true
+}
+
+// setString decodes v into *dst as encoding/json does a string field
+// (null leaves it), reporting false for anything else.
+func setString(dst *string, v []byte) bool {
+	if string(v) == "null" {
+		return true
+	}
+	s, ok := plainString(v)
+	if ok {
+		*dst = s
+	}
+	return ok
+}
+
+// plainUint returns the JSON number v when it is a whole number without
+// sign, fraction or exponent no larger than max.
+func plainUint(v []byte, max uint64) (uint64, bool) {
+	if len(v) == 0 || len(v) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range v {
+		if !isDigit(c) {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (max-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}
+
+// fastParityTraces decodes a trace_block result as encoding/json decodes
+// it into []parityTrace, for the answers nodes give; false for anything
+// else (invalid JSON, unexpected types, escapes, repeated members), left
+// to encoding/json and its errors. FuzzParityFast holds the two equal.
+func fastParityTraces(data []byte) ([]parityTrace, bool) {
+	out := make([]parityTrace, 0, 64)
+	ok := arrayElements(data, func(v []byte) bool {
+		if v[0] != '{' {
+			return false
+		}
+		out = append(out, parityTrace{})
+		w := &out[len(out)-1]
+		var seen uint16
+		return objectMembers(v, func(name, v []byte) bool {
+			var bit uint16
+			ok := true
+			null := string(v) == "null"
+			switch {
+			case asciiFold(name, "action"):
+				bit = 1
+				if !null {
+					ok = v[0] == '{' && parityActionMembers(&w.Action, v)
+				}
+			case asciiFold(name, "blocknumber"):
+				bit = 2
+				if null {
+					w.BlockNumber = nil
+				} else {
+					var n uint64
+					n, ok = plainUint(v, math.MaxUint64)
+					w.BlockNumber = &n
+				}
+			case asciiFold(name, "result"):
+				bit = 4
+				if null {
+					w.Result = nil
+				} else {
+					w.Result = &parityResult{}
+					var rseen bool
+					ok = v[0] == '{' && objectMembers(v, func(name, v []byte) bool {
+						if !asciiFold(name, "address") {
+							return true
+						}
+						if rseen {
+							return false
+						}
+						rseen = true
+						return setString(&w.Result.Address, v)
+					})
+				}
+			case asciiFold(name, "error"):
+				bit = 8
+				ok = setString(&w.Error, v)
+			case asciiFold(name, "traceaddress"):
+				bit = 16
+				if null {
+					w.TraceAddress = nil
+				} else {
+					w.TraceAddress = []uint32{}
+					ok = v[0] == '[' && arrayElements(v, func(e []byte) bool {
+						n, ok := plainUint(e, math.MaxUint32)
+						w.TraceAddress = append(w.TraceAddress, uint32(n))
+						return ok
+					})
+				}
+			case asciiFold(name, "transactionhash"):
+				bit = 32
+				if null {
+					w.TransactionHash = nil
+				} else {
+					var s string
+					s, ok = plainString(v)
+					w.TransactionHash = &s
+				}
+			case asciiFold(name, "transactionposition"):
+				bit = 64
+				if null {
+					w.TransactionPosition = nil
+				} else {
+					var n uint64
+					n, ok = plainUint(v, math.MaxUint32)
+					p := uint32(n)
+					w.TransactionPosition = &p
+				}
+			case asciiFold(name, "type"):
+				bit = 128
+				ok = setString(&w.Type, v)
+			default:
+				return true
+			}
+			if seen&bit != 0 {
+				return false
+			}
+			seen |= bit
+			return ok
+		})
+	})
+	return out, ok
+}
+
+// parityActionMembers decodes a frame's action object into a.
+func parityActionMembers(a *parityAction, v []byte) bool {
+	var seen uint8
+	return objectMembers(v, func(name, v []byte) bool {
+		var (
+			bit uint8
+			dst *string
+		)
+		switch {
+		case asciiFold(name, "calltype"):
+			bit, dst = 1, &a.CallType
+		case asciiFold(name, "from"):
+			bit, dst = 2, &a.From
+		case asciiFold(name, "to"):
+			bit, dst = 4, &a.To
+		case asciiFold(name, "value"):
+			bit, dst = 8, &a.Value
+		case asciiFold(name, "address"):
+			bit, dst = 16, &a.Address
+		case asciiFold(name, "balance"):
+			bit, dst = 32, &a.Balance
+		case asciiFold(name, "refundaddress"):
+			bit, dst = 64, &a.RefundAddress
+		case asciiFold(name, "author"):
+			bit, dst = 128, &a.Author
+		default:
+			return true
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return setString(dst, v)
+	})
 }

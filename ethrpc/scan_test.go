@@ -3,6 +3,8 @@ package ethrpc
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -97,6 +99,44 @@ func FuzzScan(f *testing.F) {
 		want, werr := slowDecodeOne(body)
 		if gerr != werr || !reflect.DeepEqual(got, want) {
 			t.Fatalf("decodeOne = %+v, %v; encoding/json gives %+v, %v", got, gerr, want, werr)
+		}
+	})
+}
+
+// FuzzParityFast holds the one-pass trace_block reader to encoding/json:
+// whatever it accepts, encoding/json decodes without error to the same
+// frames. Its seeds are the trace_block answers in testdata/traces.
+func FuzzParityFast(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "traces", "*trace_block*.json"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no trace_block answers in testdata/traces: %v", err)
+	}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var resp struct {
+			Result json.RawMessage `json:"result"`
+		}
+		if json.Unmarshal(raw, &resp) == nil && len(resp.Result) > 0 {
+			f.Add([]byte(resp.Result))
+		}
+	}
+	f.Add([]byte(`[{"Type":"call","TYPE":"create"}]`))
+	f.Add([]byte(`[{"blockNumber":1e3,"traceAddress":[0,4294967296]}]`))
+	f.Add([]byte(`[{"action":{"from":"\u0030x"},"result":null,"transactionHash":null},{}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, ok := fastParityTraces(data)
+		if !ok {
+			return
+		}
+		var want []parityTrace
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("fast reader accepted what encoding/json refuses: %v", err)
+		}
+		if len(got) != len(want) || len(got) > 0 && !reflect.DeepEqual(got, want) {
+			t.Fatalf("fast reader gives %+v, encoding/json %+v", got, want)
 		}
 	})
 }

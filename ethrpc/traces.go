@@ -72,9 +72,12 @@ type parityTrace struct {
 // has an address or amount that is not hex, is an EINVALID error naming
 // the block, transaction and trace address.
 func ParseTraceBlock(result []byte) ([]tracing.Frame, error) {
-	var wire []parityTrace
-	if err := json.Unmarshal(result, &wire); err != nil {
-		return nil, bulwark.Invalid("trace_block", "the result is not an array of trace_block frames: %v", jsonReason(err))
+	wire, ok := fastParityTraces(result)
+	if !ok {
+		wire = nil
+		if err := json.Unmarshal(result, &wire); err != nil {
+			return nil, bulwark.Invalid("trace_block", "the result is not an array of trace_block frames: %v", jsonReason(err))
+		}
 	}
 	out := make([]tracing.Frame, 0, len(wire))
 	for i := range wire {
