@@ -756,7 +756,7 @@ func (tr *tracer) continueSwaps() {
 		}
 		tr.addReceived(x, &u.Asset, &added)
 		moved.Add(moved, &added)
-		from := tr.nodeOf(u.From, x.hop+1)
+		from := tr.nodeOf(u.From, hop+1) // a counterparty of the swapper
 		if from.stop == "" && !from.seed {
 			from.stop = StopSwap
 		}
