@@ -16,6 +16,7 @@ import (
 	"github.com/holiman/uint256"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/tracing"
@@ -332,7 +333,42 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 		code = bulwark.ExitBlock
 	}
 	inputs := report.Inputs{Source: in.source, Files: inputFiles, Lists: lists, Deposits: deposits}
+	if err := m.auditTrace(ctx, g, inputs); err != nil {
+		return bulwark.ExitError, err
+	}
 	return code, m.writeTrace(g, in, inputs, out)
+}
+
+// auditTrace records the trace in the audit log (action trace.run) when
+// the command opened the data directory's store: what was traced, over
+// which data (the transfers' digest), what it found, and graphSha256, the
+// SHA-256 of the graph's JSON (graph.json of a bundle, the output of
+// --json), which ties any file written from it to the entry.
+func (m *Main) auditTrace(ctx context.Context, g *tracing.Graph, in report.Inputs) error {
+	if m.db == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := report.WriteJSON(&buf, g); err != nil {
+		return err
+	}
+	target := "trace"
+	if len(g.Seeds) > 0 {
+		target = "trace:" + g.Seeds[0]
+	}
+	src := in.Source
+	src.Files = nil
+	details := map[string]any{
+		"chain": g.Chain, "seeds": g.Seeds, "policy": g.Policy, "direction": g.Direction, "bounds": g.Bounds, "source": src,
+		"nodes": len(g.Nodes), "edges": len(g.Edges), "exits": len(g.Exits), "alerts": len(g.Alerts),
+		"graphSha256": report.HashFile("graph.json", buf.Bytes()).SHA256,
+	}
+	e, err := (&audit.Log{Store: m.db}).Record(ctx, audit.Event{Actor: m.cliActor(), Action: "trace.run", Target: target, Details: details})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "bulwark: recorded as audit entry %d (trace.run, graph SHA-256 %s)\n", e.Seq, details["graphSha256"])
+	return nil
 }
 
 // readInputFile reads a file a flag names.

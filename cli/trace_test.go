@@ -402,6 +402,28 @@ func TestTraceAlert(t *testing.T) {
 	if err != nil || json.Unmarshal(raw, &m) != nil {
 		t.Fatal(err)
 	}
+	// Each run is in the audit log, the bundle's graph.json hash with it.
+	code, stdout, _ = run(t, env, "audit", "list", "--json")
+	var entries []struct {
+		Action  string         `json:"action"`
+		Actor   string         `json:"actor"`
+		Target  string         `json:"target"`
+		Details map[string]any `json:"details"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &entries) != nil || len(entries) < 3 {
+		t.Fatalf("audit list: exit %d\n%s", code, stdout)
+	}
+	last := entries[0] // newest first
+	graphHash := ""
+	for _, f := range m.Files {
+		if f.Name == report.GraphJSONFile {
+			graphHash = f.SHA256
+		}
+	}
+	if last.Action != "trace.run" || last.Actor != "cli:alice" || last.Target != "trace:"+heistExploiter || last.Details["graphSha256"] != graphHash ||
+		last.Details["alerts"] != float64(1) || last.Details["policy"] != "haircut" {
+		t.Errorf("audit entry %+v, want trace.run with graphSha256 %s", last, graphHash)
+	}
 	labelData, _ := os.ReadFile(labelFile)
 	if len(m.Inputs.Deposits) != 1 || m.Inputs.Deposits[0].Label != "hot wallet 7" || len(m.Inputs.Files) != 1 ||
 		m.Inputs.Files[0] != report.HashFile("labels:"+labelFile, labelData) {
