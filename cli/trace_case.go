@@ -29,7 +29,7 @@ func (m *Main) traceCaseCmd() *command {
 			"it over the transfers ingested into the data directory. These commands work directly on the data\n" +
 			"directory, so they also work while 'bulwark serve' runs (the API's /api/v1/trace/cases routes).",
 		subs: []*command{m.traceCaseOpenCmd(), m.traceCaseListCmd(), m.traceCaseShowCmd(), m.traceCaseRunCmd(),
-			m.traceCaseResultsCmd(), m.traceCaseLabelCmd(), m.traceCaseCloseCmd(), m.traceCaseReopenCmd()},
+			m.traceCaseResultsCmd(), m.traceCaseUpdateCmd(), m.traceCaseLabelCmd(), m.traceCaseCloseCmd(), m.traceCaseReopenCmd()},
 	}
 }
 
@@ -576,4 +576,142 @@ func (m *Main) traceCaseStatusCmd(name, summary string, st tracing.CaseStatus, d
 			return 0, nil
 		},
 	}
+}
+
+func (m *Main) traceCaseUpdateCmd() *command {
+	var title, maxHops, minValue, fromBlock, toBlock, fromTime, toTime, throughHubs, threshold optFlag
+	return &command{
+		name:    "update",
+		summary: "change an open case's title, bounds or thresholds",
+		usage: "bulwark trace case update ID [--title T] [--max-hops N] [--min-value V] [--from-block N] [--to-block M]\n" +
+			"       [--from-time T] [--to-time T] [--through-hubs true|false] [--threshold AMOUNT|ASSET=AMOUNT,…|none] [--json]",
+		long: "Changes what the flags given name and keeps the rest; '' (an empty value) clears a bound, --threshold none\n" +
+			"removes the thresholds. The next run uses the new definition ('trace case show' says the results are stale).",
+		setup: func(fs *flag.FlagSet) {
+			fs.Var(&title, "title", "the new `TITLE`")
+			fs.Var(&maxHops, "max-hops", "follow at most `N` hops (0: the default)")
+			fs.Var(&minValue, "min-value", "follow only transfers carrying at least `V` tainted base units")
+			fs.Var(&fromBlock, "from-block", "first block `N` to trace")
+			fs.Var(&toBlock, "to-block", "last block `M` to trace (0: the last block ingested)")
+			fs.Var(&fromTime, "from-time", "ignore transfers before `TIME` (RFC 3339 or Unix seconds)")
+			fs.Var(&toTime, "to-time", "ignore transfers after `TIME` (RFC 3339 or Unix seconds)")
+			fs.Var(&throughHubs, "through-hubs", "`true` to follow value through hubs, false not to")
+			fs.Var(&threshold, "threshold", "alert `THRESHOLD`s: AMOUNT, ASSET=AMOUNT,…, or none")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			id, err := caseID("trace case update", args, "")
+			if err != nil {
+				return 1, err
+			}
+			svc, err := m.caseService(ctx)
+			if err != nil {
+				return 1, err
+			}
+			c, err := svc.Get(ctx, id)
+			if err != nil {
+				return 1, err
+			}
+			var u tracing.CaseUpdate
+			if title.set {
+				u.Title = &title.v
+			}
+			b, bounds := c.Bounds, false
+			uintFlag := func(name string, f optFlag, dst *uint64) error {
+				if !f.set {
+					return nil
+				}
+				bounds = true
+				v := f.v
+				if v == "" {
+					*dst = 0
+					return nil
+				}
+				n, err := strconv.ParseUint(v, 10, 64)
+				if err != nil {
+					return bulwark.Invalid(name, "%q is not a block number", v)
+				}
+				*dst = n
+				return nil
+			}
+			if err := uintFlag("--from-block", fromBlock, &b.FromBlock); err != nil {
+				return 1, err
+			}
+			if err := uintFlag("--to-block", toBlock, &b.ToBlock); err != nil {
+				return 1, err
+			}
+			if maxHops.set {
+				bounds = true
+				n, err := strconv.Atoi(maxHops.v)
+				if maxHops.v != "" && err != nil {
+					return 1, bulwark.Invalid("--max-hops", "%q is not a whole number", maxHops.v)
+				}
+				b.MaxHops = n
+			}
+			if minValue.set {
+				bounds, b.MinValue = true, minValue.v
+			}
+			for _, tf := range []struct {
+				name string
+				f    optFlag
+				dst  *int64
+			}{{"--from-time", fromTime, &b.FromTime}, {"--to-time", toTime, &b.ToTime}} {
+				if !tf.f.set {
+					continue
+				}
+				bounds = true
+				if *tf.dst, err = parseTraceTime(tf.name, tf.f.v); err != nil {
+					return 1, err
+				}
+			}
+			if throughHubs.set {
+				bounds = true
+				if b.ThroughHubs, err = strconv.ParseBool(throughHubs.v); err != nil {
+					return 1, bulwark.Invalid("--through-hubs", "%q: give true or false", throughHubs.v)
+				}
+			}
+			if bounds {
+				u.Bounds = &b
+			}
+			if threshold.set {
+				th := map[string]string{}
+				if threshold.v != "none" {
+					if th, err = tracing.ParseThresholds(threshold.v); err != nil {
+						return 1, caseFlagError(err)
+					}
+				}
+				u.Thresholds = &th
+			}
+			if u.Title == nil && u.Bounds == nil && u.Thresholds == nil {
+				return 1, bulwark.Invalid("update", "nothing to change: give --title, a bound (--max-hops, --min-value, --from-block, …) or --threshold")
+			}
+			c, e, err := svc.Update(ctx, m.cliActor(), id, u)
+			if err != nil {
+				return 1, caseFlagError(err)
+			}
+			if m.g.json {
+				return 0, m.printJSON(caseChangeJSON{c, e.Seq})
+			}
+			fmt.Fprintf(m.Stdout, "Updated case %d%s: %s.\n", c.ID, titled(c.Title), boundsText(c.Bounds))
+			return 0, nil
+		},
+	}
+}
+
+// optFlag is a string flag that knows whether it was given, so that an
+// empty value can mean "clear it".
+type optFlag struct {
+	v   string
+	set bool
+}
+
+func (o *optFlag) String() string {
+	if o == nil {
+		return ""
+	}
+	return o.v
+}
+
+func (o *optFlag) Set(s string) error {
+	o.v, o.set = s, true
+	return nil
 }

@@ -180,10 +180,35 @@ func TestTraceCaseCLI(t *testing.T) {
 		t.Errorf("list --before 2:\n%s", stdout)
 	}
 
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"1"}, "update: nothing to change"},
+		{[]string{"1", "--max-hops", "x"}, "--max-hops: \"x\" is not a whole number"},
+		{[]string{"1", "--max-hops", "-2"}, "--max-hops: -2 is out of range"},
+		{[]string{"1", "--to-block", "1", "--from-block", "2"}, "--to-block: 1 is before fromBlock 2"},
+		{[]string{"1", "--threshold", "native:1=x"}, "--threshold: \"x\" is not an amount"},
+		{[]string{"1", "--through-hubs", "maybe"}, "--through-hubs: \"maybe\": give true or false"},
+		{[]string{"9", "--title", "x"}, "no case 9"},
+	} {
+		if code, _, stderr := run(t, env, append([]string{"trace", "case", "update"}, c.args...)...); code != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("update %v: exit %d, %q; want 1 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	if code, stdout, stderr = run(t, env, "trace", "case", "update", "1", "--max-hops", "2", "--from-block", "2", "--threshold", "none"); code != 0 ||
+		stdout != "Updated case 1 (Bybit): at most 2 hops, from block 2.\n" {
+		t.Fatalf("update: exit %d, %q %s", code, stdout, stderr)
+	}
+	code, stdout, _ = run(t, env, "trace", "case", "show", "1")
+	if code != 0 || !strings.Contains(stdout, "Alert thresholds: none") || !strings.Contains(stdout, "the case changed since: run it again") || !strings.Contains(stdout, "cli:alice  update") {
+		t.Errorf("show after update:\n%s", stdout)
+	}
+
 	if code, stdout, _ = run(t, env, "trace", "case", "close", "1"); code != 0 || stdout != "Closed case 1 (Bybit).\n" {
 		t.Fatalf("close: exit %d, %q", code, stdout)
 	}
-	for _, args := range [][]string{{"label", "1", caseSink, "x"}, {"run", "1"}, {"close", "1"}} {
+	for _, args := range [][]string{{"label", "1", caseSink, "x"}, {"run", "1"}, {"close", "1"}, {"update", "1", "--title", "x"}} {
 		if code, _, stderr := run(t, env, append([]string{"trace", "case"}, args...)...); code != 1 || !strings.Contains(stderr, "case 1 ") || !strings.Contains(stderr, "closed") {
 			t.Errorf("%v on a closed case: exit %d, %q", args, code, stderr)
 		}
@@ -196,7 +221,7 @@ func TestTraceCaseCLI(t *testing.T) {
 	}
 
 	code, stdout, _ = run(t, env, "audit", "list", "--json")
-	for action, n := range map[string]int{"trace.case.open": 2, "trace.case.label": 1, "trace.case.run": 1, "trace.case.close": 1, "trace.case.reopen": 1} {
+	for action, n := range map[string]int{"trace.case.open": 2, "trace.case.label": 1, "trace.case.run": 1, "trace.case.update": 1, "trace.case.close": 1, "trace.case.reopen": 1} {
 		if code != 0 || strings.Count(stdout, `"`+action+`"`) != n {
 			t.Errorf("audit log has %d %s entries, want %d", strings.Count(stdout, `"`+action+`"`), action, n)
 		}
