@@ -428,7 +428,7 @@ const addressesPerInsert = 128
 
 // insertAddresses writes the trace_addresses rows of ts (sorted by
 // tracing.Compare and numbered as insertTransfers numbers them): one per
-// address key a transfer touches, in key order, which touches each page of
+// address key a transfer touches but the zero address's, in key order, which touches each page of
 // the index once per statement rather than at random.
 func insertAddresses(ctx context.Context, q querier, stream int64, ts []tracing.Transfer) error {
 	type row struct {
@@ -445,8 +445,11 @@ func insertAddresses(ctx context.Context, q querier, stream int64, ts []tracing.
 		if i == 0 || t.Block != block {
 			block, seq = t.Block, 0
 		}
-		rows = append(rows, row{t.From, int64(t.Block), seq})
-		if !bytes.Equal(t.To[:addrKeyLen], t.From[:addrKeyLen]) {
+		// The zero address gets none (see Transfers).
+		if t.From != (common.Address{}) {
+			rows = append(rows, row{t.From, int64(t.Block), seq})
+		}
+		if t.To != (common.Address{}) && (t.From == (common.Address{}) || !bytes.Equal(t.To[:addrKeyLen], t.From[:addrKeyLen])) {
 			rows = append(rows, row{t.To, int64(t.Block), seq})
 		}
 		seq++
@@ -646,7 +649,10 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 		query string
 		args  []any
 	)
-	if q.Address != nil {
+	// The zero address (mints, burns, every base fee) has no address
+	// rows: a query for it reads the block range.
+	indexed := q.Address != nil && *q.Address != (common.Address{})
+	if indexed {
 		// The address rows are in (block, seq) order for one address.
 		query = `SELECT ` + cols + ` FROM trace_addresses a JOIN trace_transfers t ON t.stream = a.stream AND t.block = a.block AND t.seq = a.seq
 			WHERE a.addr = ? AND a.stream = ? AND a.block >= ? AND a.block <= ? AND (t.from_addr = ? OR t.to_addr = ?)`
@@ -654,6 +660,10 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 	} else {
 		query = `SELECT ` + cols + ` FROM trace_transfers t WHERE t.stream = ? AND t.block >= ? AND t.block <= ?`
 		args = []any{stream, int64(q.FromBlock), int64(to)}
+		if q.Address != nil {
+			query += ` AND (t.from_addr = ? OR t.to_addr = ?)`
+			args = append(args, q.Address.Bytes(), q.Address.Bytes())
+		}
 	}
 	if q.Asset != nil {
 		id, ok := db.traceIDs.asset(*q.Asset)
@@ -672,7 +682,7 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 		query += ` AND t.asset = ?`
 		args = append(args, id)
 	}
-	if q.Address != nil {
+	if indexed {
 		query += ` ORDER BY a.block, a.seq`
 	} else {
 		query += ` ORDER BY t.block, t.seq`

@@ -156,13 +156,15 @@ func IngestStore(t *testing.T, open func(t *testing.T) tracing.IngestStore) {
 		if b, ok, err := s.StoredBlock(ctx, ingestChain, "node", 15); err != nil || ok {
 			t.Errorf("StoredBlock(15) = %+v, %v, %v", b, ok, err)
 		}
-		c, token := ingC, tracing.TokenAsset(ingestChain, ingToken)
+		c, token, zero := ingC, tracing.TokenAsset(ingestChain, ingToken), common.Address{}
 		for _, tc := range []struct {
 			name string
 			q    tracing.TransferQuery
 			keep func(*tracing.Transfer) bool
 		}{
 			{"address", tracing.TransferQuery{Address: &c}, func(t *tracing.Transfer) bool { return t.From == c || t.To == c }},
+			// Burns: a store may treat the zero address apart.
+			{"zero address", tracing.TransferQuery{Address: &zero}, func(t *tracing.Transfer) bool { return t.From == zero || t.To == zero }},
 			{"asset", tracing.TransferQuery{Asset: &token}, func(t *tracing.Transfer) bool { return t.Asset == token }},
 			{"range", tracing.TransferQuery{FromBlock: 11, ToBlock: 12}, func(t *tracing.Transfer) bool { return t.Block >= 11 && t.Block <= 12 }},
 			{"from", tracing.TransferQuery{FromBlock: 13}, func(t *tracing.Transfer) bool { return t.Block >= 13 }},
