@@ -39,7 +39,9 @@ type Label struct {
 	Hub bool `json:"hub,omitempty"`
 }
 
-// Labeler answers the labels known for an address. Implementations combine
+// Labeler answers the labels known for an address, always in the same
+// order for the same address (a trace's output is byte-identical for the
+// same inputs), which is the order they show in. Implementations combine
 // TagPacks, screening lists and user labels; nil and empty are both "no
 // label".
 type Labeler interface {
@@ -112,7 +114,8 @@ type Node struct {
 	// Received is the tainted amount that arrived at the address over the
 	// trace, per asset key, whether or not it moved on.
 	Received map[string]string `json:"received,omitempty"`
-	// Labels are what is known about the address.
+	// Labels are what is known about the address, in the order the
+	// Request's Labeler gives them.
 	Labels []Label `json:"labels"`
 	// Stop says why the trace did not go on from this address: "hub",
 	// "max-hops", "exit" or "" when it did (or had nothing to follow).

@@ -301,16 +301,9 @@ func (tr *tracer) nodeOf(addr common.Address, hop int) *node {
 	tr.arena = append(tr.arena, node{addr: addr, hop: hop})
 	n := &tr.arena[len(tr.arena)-1]
 	if tr.req.Labeler != nil {
+		// The labeler's order is the order the labels show in
+		// (labels.Combine: screening lists, the user's, TagPacks).
 		n.labels = slices.Clone(tr.req.Labeler.Labels(addr))
-		slices.SortFunc(n.labels, func(a, b Label) int {
-			if c := strings.Compare(a.Source, b.Source); c != 0 {
-				return c
-			}
-			if c := strings.Compare(a.Name, b.Name); c != 0 {
-				return c
-			}
-			return strings.Compare(a.Category, b.Category)
-		})
 		for _, l := range n.labels {
 			n.hub = n.hub || l.Hub
 		}
