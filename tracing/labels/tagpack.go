@@ -94,12 +94,17 @@ func ReadTagPack(set *Set, name string, data []byte) (TagPackStats, error) {
 
 // ReadTagPacks reads every *.yaml and *.yml file of the directory dir of
 // fsys, in name order, into one set ([ReadTagPack]). A directory without
-// one is an EINVALID error.
+// one is an EINVALID error. Errors name dir unless it is "." (the caller
+// knows which folder fsys is).
 func ReadTagPacks(fsys fs.FS, dir string) (*Set, TagPackStats, error) {
 	var total TagPackStats
+	folder := dir // what errors call it
+	if dir == "." {
+		folder = ""
+	}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, total, bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("cannot read the TagPack folder %s: %v", dir, err))
+		return nil, total, bulwark.Wrap(err, bulwark.EINVALID, strings.TrimSpace(fmt.Sprintf("cannot read the TagPack folder %s", folder))+": "+err.Error())
 	}
 	var names []string
 	for _, e := range entries {
@@ -110,7 +115,7 @@ func ReadTagPacks(fsys fs.FS, dir string) (*Set, TagPackStats, error) {
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		return nil, total, bulwark.Invalid(dir, "no TagPack (*.yaml) in the folder")
+		return nil, total, bulwark.Invalid(folder, "no TagPack (*.yaml or *.yml) in the folder")
 	}
 	set := NewSet()
 	for _, n := range names {
