@@ -156,8 +156,8 @@ type FollowerConfig struct {
 	// Attempts and Backoff are the Ingester's retries of a failing node.
 	Attempts int
 	Backoff  time.Duration
-	// Chunk is the most blocks a follow processes between cursor saves
-	// (default 1000).
+	// Chunk is the most blocks ingested per step and processed by a
+	// follow between cursor saves (default 1000).
 	Chunk uint64
 }
 
@@ -179,6 +179,9 @@ type FollowerConfig struct {
 type Follower struct {
 	cfg    FollowerConfig
 	states map[string]*followState
+	// behind is set by a step that ingested as much as one step may and
+	// may have left blocks to the next: that one starts at once.
+	behind bool
 }
 
 type followState struct {
@@ -221,7 +224,7 @@ func (f *Follower) Run(ctx context.Context) {
 			continue
 		}
 		wait = f.cfg.Interval
-		if !sleep(ctx, f.cfg.Interval) {
+		if !f.behind && !sleep(ctx, f.cfg.Interval) {
 			return
 		}
 	}
@@ -235,7 +238,7 @@ func (f *Follower) RunTo(ctx context.Context, to uint64) error {
 		if err != nil || done {
 			return err
 		}
-		if !sleep(ctx, f.cfg.Interval) {
+		if !f.behind && !sleep(ctx, f.cfg.Interval) {
 			return ctx.Err()
 		}
 	}
@@ -252,9 +255,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Step ingests the blocks mined since the last step (up to block to, when
-// not 0) and brings every follow up to the last block stored, raising
-// the alerts they call for. It reports whether every follow has processed
+// Step ingests the blocks mined since the last step (at most Chunk; up to
+// block to, when not 0) and brings every follow up to the last block
+// stored, raising the alerts they call for. It reports whether every follow has processed
 // block to (always false for to 0).
 func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 	c := &f.cfg
@@ -278,12 +281,26 @@ func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// Ingest at most Chunk blocks per step, so the follows (and their
+	// alerts) keep pace while a long gap is caught up.
+	base := start
+	if cur, ok, err := c.Store.IngestCursor(ctx, c.Chain, c.IngestName); err != nil {
+		return false, err
+	} else if ok {
+		base = cur.Block + 1
+	}
+	limit := base + c.Chunk - 1
+	capped := to == 0 || to > limit
+	if !capped {
+		limit = to
+	}
 	in := &Ingester{Store: c.Store, Source: c.Source, Chain: c.Chain, Name: c.IngestName, Start: start,
 		Batch: c.Batch, Concurrency: c.Concurrency, Attempts: c.Attempts, Backoff: c.Backoff}
-	res, err := in.Run(ctx, to)
+	res, err := in.Run(ctx, limit)
 	if err != nil {
 		return false, err
 	}
+	f.behind = capped && res.Cursor >= limit
 	if res.RolledBack > 0 {
 		c.Logger.Info("trace follower: reorg rolled back", "blocks", res.RolledBack, "cursor", res.Cursor)
 	}

@@ -474,3 +474,49 @@ func TestFollowerFollowChanged(t *testing.T) {
 		t.Errorf("a removed follow is still followed: %v", err)
 	}
 }
+
+// TestFollowerRunCatchesUpInChunks: Run, ingesting at most Chunk blocks
+// per step, catches up over a long gap and alerts in the deposit's
+// block; it stops when its context ends.
+func TestFollowerRunCatchesUpInChunks(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	at := e.heist()
+	for range 7 {
+		e.chain.mine(pay(clean, clean, 1))
+	}
+	head, _ := e.chain.Head(context.Background())
+	rec := &tracing.Recorder{Store: e.db, Log: &audit.Log{Store: e.db}, Actor: "system:follower"}
+	e.follow = tracing.Follow{ID: "case:7", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief}, Policy: tracing.Poison,
+		Bounds: tracing.Bounds{FromBlock: 1}}}
+	reached := make(chan struct{})
+	f := tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Chunk: 2, Interval: time.Hour,
+		Follows: tracing.StaticFollows{e.follow}, Record: rec.Record})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.Run(ctx)
+	}()
+	// The interval is an hour: only steps taken at once while behind can
+	// reach the head.
+	go func() {
+		for ctx.Err() == nil {
+			if c, ok, _ := e.db.FollowCursor(context.Background(), e.follow.CursorKey()); ok && c.Block == head {
+				close(reached)
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not reach the head")
+	}
+	cancel()
+	<-done
+	if got := e.alerts(t); len(got) != 1 || got[0].Block != at {
+		t.Errorf("alerts = %+v", got)
+	}
+}
