@@ -461,3 +461,20 @@ func TestTraceInputFileErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceHelp: 'bulwark trace --help' lists the subcommands and, for
+// the trace itself, its usage and flags; the top-level help lists trace
+// as a command.
+func TestTraceHelp(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data")}
+	code, stdout, _ := run(t, env, "trace", "--help")
+	for _, want := range []string{"Commands:\n", "  deposit ", "Without a command: bulwark trace --seed ADDR|TX", "Flags (without a command):", "--out FILE|DIR", "--policy POLICY"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("trace --help: exit %d, lacks %q:\n%s", code, want, stdout)
+		}
+	}
+	if code, stdout, _ = run(t, env, "--help"); code != 0 || !strings.Contains(stdout, "  trace ") {
+		t.Errorf("--help lacks trace:\n%s", stdout)
+	}
+}
