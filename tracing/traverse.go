@@ -976,13 +976,27 @@ func (tr *tracer) graph() *Graph {
 		}
 		g.Nodes[i] = out
 	}
+	// The edges' amounts and taints are written into one string and
+	// sliced from it: two allocations in all instead of two per edge.
+	buf := make([]byte, 0, 40*len(tr.edges))
+	ends := make([]int, 0, 2*len(tr.edges))
+	for i := range tr.edges {
+		buf = appendDec(buf, &src[tr.edges[i].idx].Amount)
+		ends = append(ends, len(buf))
+		buf = appendDec(buf, &tr.edges[i].taint)
+		ends = append(ends, len(buf))
+	}
+	decs := string(buf)
 	g.Edges = make([]Edge, len(tr.edges))
 	logs := make([]uint32, len(tr.edges))
+	start := 0
 	for i := range tr.edges {
 		er := &tr.edges[i]
 		t := &src[er.idx]
+		mid, end := ends[2*i], ends[2*i+1]
 		e := Edge{Chain: t.Chain, TxHash: t.TxHash, Block: t.Block, Time: t.Time, Kind: t.Kind, From: t.From, To: t.To,
-			Asset: tr.assetKey(&t.Asset), Amount: t.Amount.Dec(), Taint: er.taint.Dec(), Policy: r.Policy, Hop: int(er.hop)}
+			Asset: tr.assetKey(&t.Asset), Amount: decs[start:mid], Taint: decs[mid:end], Policy: r.Policy, Hop: int(er.hop)}
+		start = end
 		if t.Kind.fromLog() {
 			logs[i] = t.LogIndex
 			e.LogIndex = &logs[i]
@@ -995,6 +1009,14 @@ func (tr *tracer) graph() *Graph {
 		g.Edges = []Edge{}
 	}
 	return g
+}
+
+// appendDec appends x in decimal.
+func appendDec(b []byte, x *uint256.Int) []byte {
+	if x.IsUint64() {
+		return strconv.AppendUint(b, x.Uint64(), 10)
+	}
+	return append(b, x.Dec()...)
 }
 
 // Tracer is a forward trace fed in pieces, as a follower at the chain head
