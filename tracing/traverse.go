@@ -229,7 +229,7 @@ type tracer struct {
 	edges     []edgeRec
 	exits     []Exit
 	alerts    []Alert
-	deposits  map[common.Address]string
+	deposits  map[common.Address]*Deposit
 	known     map[common.Address]bool
 	assetKeys map[Asset]string
 
@@ -265,7 +265,7 @@ type tracer struct {
 
 func newTracer(r *Request, e *Engine, stream []Transfer) *tracer {
 	tr := &tracer{req: r, e: e, stream: stream, backward: r.Direction == Backward, minValue: r.MinValue,
-		nodes: map[common.Address]*node{}, deposits: map[common.Address]string{}, assetKeys: map[Asset]string{}}
+		nodes: map[common.Address]*node{}, deposits: map[common.Address]*Deposit{}, assetKeys: map[Asset]string{}}
 	tr.stopFn = tr.decide
 	for _, a := range r.SeedAddresses {
 		e.SeedAddress(a)
@@ -275,8 +275,8 @@ func newTracer(r *Request, e *Engine, stream []Transfer) *tracer {
 	for _, h := range r.SeedTxs {
 		e.SeedTransaction(h)
 	}
-	for _, d := range r.Deposits {
-		tr.deposits[d.Address] = d.Label
+	for i := range r.Deposits {
+		tr.deposits[r.Deposits[i].Address] = &r.Deposits[i]
 	}
 	if len(r.KnownTokens) != 0 {
 		tr.known = map[common.Address]bool{}
@@ -845,15 +845,14 @@ func (tr *tracer) recordEdge(k int, taint *uint256.Int, hop int) {
 func (tr *tracer) alert() {
 	for _, er := range tr.edges[tr.segment:] {
 		t := &tr.stream[er.idx]
-		label, ok := tr.deposits[t.To]
+		d, ok := tr.deposits[t.To]
 		if !ok {
 			continue
 		}
 		key := tr.assetKey(&t.Asset)
-		th, ok := tr.req.Thresholds[key]
-		if !ok {
-			th = tr.req.Thresholds[""]
-		}
+		// The deposit's own threshold, else the request's: as the live
+		// follower applies them.
+		th := d.threshold(key, tr.req.Thresholds)
 		threshold := "0"
 		if th != nil {
 			if er.taint.Lt(th) {
@@ -861,7 +860,7 @@ func (tr *tracer) alert() {
 			}
 			threshold = th.Dec()
 		}
-		tr.alerts = append(tr.alerts, Alert{Deposit: t.To, Label: label, TxHash: t.TxHash, Block: t.Block, Time: t.Time,
+		tr.alerts = append(tr.alerts, Alert{Deposit: t.To, Label: d.Label, TxHash: t.TxHash, Block: t.Block, Time: t.Time,
 			Asset: key, Amount: t.Amount.Dec(), Taint: er.taint.Dec(), Threshold: threshold, Policy: tr.req.Policy})
 	}
 }

@@ -481,7 +481,13 @@ func TestTraceAlerts(t *testing.T) {
 			t.Errorf("%s: %+v", c.name, g.Alerts[0])
 		}
 	}
-	g := traceOK(t, s, Request{Chain: 1, Policy: FIFO, SeedAddresses: []common.Address{thief}, Deposits: deposits})
+	// A deposit's own threshold wins over the request's.
+	own := []Deposit{{Address: bob, Label: "Binance deposit", Thresholds: map[string]*uint256.Int{AnyAsset: uint256.NewInt(5)}}, {Address: carol}}
+	g := traceOK(t, s, Request{Chain: 1, Policy: FIFO, SeedAddresses: []common.Address{thief}, Deposits: own, Thresholds: map[string]*uint256.Int{"": uint256.NewInt(100)}})
+	if got, want := alertsOf(g), []string{"bob@2:6≥5", "carol@4:150≥100"}; !slices.Equal(got, want) {
+		t.Errorf("deposit's own threshold: alerts %v, want %v", got, want)
+	}
+	g = traceOK(t, s, Request{Chain: 1, Policy: FIFO, SeedAddresses: []common.Address{thief}, Deposits: deposits})
 	if a := g.Alerts[0]; a.Label != "Binance deposit" || a.Asset != "native:1" || a.Amount != "4" || a.TxHash != s[0].TxHash {
 		t.Errorf("alert %+v", a)
 	}
