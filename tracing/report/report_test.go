@@ -446,6 +446,9 @@ func TestPaths(t *testing.T) {
 			e(1, hopA, deposit, "10"), e(2, exploiter, hopA, "10")}, Alerts: reg}, []byte{1}, false},
 		{"seed transaction", tracing.Graph{Seeds: []string{tx(1).Hex()}, Edges: []tracing.Edge{
 			e(1, hopA, hopB, "10"), e(9, hopB, deposit, "10")}, Alerts: reg}, []byte{1, 9}, true},
+		{"custodial label", tracing.Graph{Seeds: []string{exploiter.Hex()}, Nodes: []tracing.Node{{Address: deposit, Hop: 1,
+			Labels: []tracing.Label{{Source: "tagpack:x", Name: "X hot wallet", Category: "Hot_Wallet"}}}}, Edges: []tracing.Edge{
+			e(1, exploiter, deposit, "10")}}, []byte{1}, true},
 		{"clean arrival skipped", tracing.Graph{Seeds: []string{exploiter.Hex()}, Edges: []tracing.Edge{
 			e(1, exploiter, hopA, "10"), e(2, decoy, hopA, "0"), e(9, hopA, deposit, "10")}, Alerts: reg}, []byte{1, 9}, true},
 	} {

@@ -30,8 +30,9 @@ type Summary struct {
 	Alerts int `json:"alerts"`
 	// FreezeRequests are one per deposit address that received tainted
 	// value: registered deposit addresses that raised an alert first, then
-	// addresses labelled as exchanges, each group by address. A backward
-	// trace has none.
+	// addresses labelled as a custodial service (categories exchange,
+	// deposit_wallet, hot_wallet, wallet_service), each group by address.
+	// A backward trace has none.
 	FreezeRequests []FreezeRequest `json:"freezeRequests"`
 	// Exits are the cross-chain exits of the traced value.
 	Exits []tracing.Exit `json:"exits"`
@@ -113,6 +114,10 @@ type Arrival struct {
 	FromSeed bool `json:"fromSeed"`
 }
 
+// custodial are the label categories of services that hold their
+// customers' funds and can freeze them: a freeze request goes to them.
+var custodial = map[string]bool{"exchange": true, "deposit_wallet": true, "hot_wallet": true, "wallet_service": true}
+
 // Summarize builds the summary of g and its freeze requests.
 func Summarize(g *tracing.Graph) *Summary {
 	n := normalized(g)
@@ -133,7 +138,7 @@ func Summarize(g *tracing.Graph) *Summary {
 	}
 	exchange := func(a common.Address) bool {
 		for _, l := range labels[a] {
-			if l.Category == "exchange" {
+			if custodial[strings.ToLower(l.Category)] {
 				return true
 			}
 		}
@@ -307,7 +312,7 @@ func WriteSummaryMarkdown(w io.Writer, s *Summary) error {
 
 	p("\n## Freeze requests\n\n")
 	if len(s.FreezeRequests) == 0 {
-		p("No registered deposit address or address labelled as an exchange received tainted value.\n\n")
+		p("No registered deposit address or address labelled as an exchange or custodial wallet received tainted value.\n\n")
 	}
 	for _, fr := range s.FreezeRequests {
 		p("### %s", fr.Deposit.Hex())
@@ -326,7 +331,7 @@ func WriteSummaryMarkdown(w io.Writer, s *Summary) error {
 			}
 			p(": tainted value arriving here raised an alert.")
 		} else {
-			p("An address labelled as an exchange.")
+			p("An address labelled as an exchange or custodial wallet.")
 		}
 		if fr.Explorer != "" {
 			p(" [Explorer](%s)", fr.Explorer)
