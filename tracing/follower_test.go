@@ -520,3 +520,50 @@ func TestFollowerRunCatchesUpInChunks(t *testing.T) {
 		t.Errorf("alerts = %+v", got)
 	}
 }
+
+// TestCaseFollows: the open forward cases of the chain over the node's
+// transfers are followed, oldest first, with their seeds, policy, first
+// block and thresholds; closed, backward, other-chain and other-source
+// cases are not.
+func TestCaseFollows(t *testing.T) {
+	t.Parallel()
+	db := sqlitetest.Open(t, sqlite.Options{})
+	ctx := context.Background()
+	open := func(spec tracing.CaseSpec) int64 {
+		t.Helper()
+		c, err := tracing.NewCase(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.CreatedBy = "test"
+		got, err := db.CreateCase(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.ID
+	}
+	seed := []string{thief.Hex()}
+	a := open(tracing.CaseSpec{Chain: followChain, Seeds: seed, Policy: "fifo", Bounds: tracing.Bounds{FromBlock: 7}, Thresholds: map[string]string{"*": "5"}})
+	open(tracing.CaseSpec{Chain: followChain, Seeds: seed, Direction: "backward"})
+	open(tracing.CaseSpec{Chain: 1, Seeds: seed})
+	open(tracing.CaseSpec{Chain: followChain, Seeds: seed, Source: "trace:3"})
+	closed := open(tracing.CaseSpec{Chain: followChain, Seeds: seed})
+	if _, _, err := db.UpdateCase(ctx, closed, tracing.CaseUpdate{Status: ptr(tracing.CaseClosed)}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	b := open(tracing.CaseSpec{Chain: followChain, Seeds: seed})
+	fs, err := tracing.CaseFollows{Cases: db, Chain: followChain}.Follows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 || fs[0].ID != fmt.Sprintf("case:%d", a) || fs[1].ID != fmt.Sprintf("case:%d", b) {
+		t.Fatalf("follows = %+v", fs)
+	}
+	r := fs[0].Request
+	if r.Policy != tracing.FIFO || r.Bounds.FromBlock != 7 || len(r.SeedAddresses) != 1 || r.SeedAddresses[0] != thief ||
+		r.Thresholds[""] == nil || r.Thresholds[""].Uint64() != 5 || r.Labeler != nil {
+		t.Errorf("request = %+v", r)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

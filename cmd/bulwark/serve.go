@@ -121,10 +121,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			Logger:  log, Interval: s.WatchInterval, MaxCatchup: s.WatchMaxCatchup})
 	}
 
-	follower, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, log)
+	follower, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, log)
 	if err != nil {
 		return err
 	}
+	defer closeTrace()
 
 	// The server.
 	degraded := map[string]httpapi.ReadyCheck{"lists": lists.Check}
@@ -175,23 +176,24 @@ func serve(ctx context.Context, s *cli.Serving) error {
 // traceFollower returns the trace follower of 'serve --trace-rpc': the
 // open forward cases of the node's chain followed from its head, their
 // alerts recorded with their audit entries and outbox messages (nil
-// without a node).
-func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), log *slog.Logger) (*tracing.Follower, error) {
+// without a node), and what closes its node client.
+func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), log *slog.Logger) (*tracing.Follower, func(), error) {
 	if rpc == "" {
-		return nil, nil
+		return nil, func() {}, nil
 	}
 	client, err := ethrpc.Dial(rpc, ethrpc.Options{Logger: log})
 	if err != nil {
-		return nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: "+bulwark.ErrorMessage(err))
+		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: "+bulwark.ErrorMessage(err))
 	}
 	chain, err := client.ChainID(ctx)
 	if err != nil {
-		return nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: cannot read the node's chain id: "+bulwark.ErrorMessage(err))
+		client.Close()
+		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: cannot read the node's chain id: "+bulwark.ErrorMessage(err))
 	}
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: chain, Source: &ethrpc.TraceSource{Client: client, Chain: chain}, Store: db,
 		Follows: tracing.CaseFollows{Cases: db, Chain: chain},
 		Record:  (&tracing.Recorder{Store: db, Log: alog, Actor: "system:follower", Stored: stored}).Record,
-		Logger:  log, Interval: interval}), nil
+		Logger:  log, Interval: interval}), func() { client.Close() }, nil
 }
 
 // runServices runs each of services in its own goroutine until ctx ends or
