@@ -14,7 +14,6 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/tracing"
-	"github.com/bulwark-sec/bulwark/tracing/labels"
 	"github.com/bulwark-sec/bulwark/tracing/report"
 )
 
@@ -389,14 +388,21 @@ func boundsText(b tracing.Bounds) string {
 }
 
 func (m *Main) traceCaseRunCmd() *command {
+	var f traceFlags
 	return &command{
 		name:    "run",
 		summary: "trace a case over the transfers ingested and store the results",
-		usage:   "bulwark trace case run ID [--json]",
+		usage:   "bulwark trace case run ID [--labels FILE] [--tagpacks DIR] [--no-screening-labels] [--json]",
 		long: "Traces the case over the transfers ingested into the data directory for its chain and source, up to its\n" +
-			"last block or the last block ingested, with the case's labels and the active screening lists' listings,\n" +
+			"last block or the last block ingested, with the case's labels ahead of the active screening lists' listings,\n" +
+			"a label file's and TagPacks' (as 'bulwark trace' reads them),\n" +
 			"alerting on the deposit addresses registered ('bulwark trace deposit'), and stores the results (audited).\n" +
 			"Exit codes: 0 done, no alert; 3 tainted value reached a registered deposit address above its threshold; 1 error.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.labels, "labels", "", "label addresses from your CSV `FILE` (address,name,category,hub)")
+			fs.StringVar(&f.tagpacks, "tagpacks", "", "label addresses from the GraphSense TagPacks (*.yaml) in `DIR`")
+			fs.BoolVar(&f.noScreening, "no-screening-labels", false, "do not label addresses from the active screening lists")
+		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			id, err := caseID("trace case run", args, "")
 			if err != nil {
@@ -406,14 +412,15 @@ func (m *Main) traceCaseRunCmd() *command {
 			if err != nil {
 				return 1, err
 			}
-			// The active screening lists label the addresses reached: an
-			// OFAC- or FBI-listed address on the path shows as such.
-			screen, err := m.screeningService(ctx, screeningSettings{}, false, true)
+			// The active screening lists label the addresses reached (an
+			// OFAC- or FBI-listed address on the path shows as such), then
+			// the label file and the TagPacks given.
+			labeler, _, _, err := m.traceLabels(ctx, f)
+			defer m.closeTraceScreening()
 			if err != nil {
 				return 1, err
 			}
-			defer closeService(screen)
-			svc.Labeler = labels.NewScreening(screen.Screener().Index)
+			svc.Labeler = labeler
 			c, e, err := svc.Run(ctx, m.cliActor(), id)
 			if err != nil {
 				return 1, err

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,7 +144,14 @@ func TestTraceCaseCLI(t *testing.T) {
 	}
 	// The 40 wei the mule sent on reach the deposit address: an alert,
 	// exit 3.
-	if code, stdout, stderr = run(t, env, "trace", "case", "run", "1"); code != 3 || !strings.Contains(stdout, "Case 1 traced to block 3: 4 addresses, 3 transfers, 0 cross-chain exits, 1 alert.") {
+	labelFile := filepath.Join(t.TempDir(), "labels.csv")
+	if err := os.WriteFile(labelFile, []byte("address,name\n"+caseMule+",mule from the file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr = run(t, env, "trace", "case", "run", "1", "--labels", filepath.Join(t.TempDir(), "none.csv")); code != 1 || !strings.Contains(stderr, "--labels: ") {
+		t.Errorf("run with a missing label file: exit %d, %q", code, stderr)
+	}
+	if code, stdout, stderr = run(t, env, "trace", "case", "run", "1", "--labels", labelFile); code != 3 || !strings.Contains(stdout, "Case 1 traced to block 3: 4 addresses, 3 transfers, 0 cross-chain exits, 1 alert.") {
 		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = run(t, env, "trace", "case", "show", "1")
@@ -162,6 +170,9 @@ func TestTraceCaseCLI(t *testing.T) {
 	for _, n := range g.Nodes {
 		if n.Address == common.HexToAddress(caseHub) && (len(n.Labels) != 1 || n.Labels[0].Source != "user" || n.Stop != tracing.StopHub) {
 			t.Errorf("the labelled hub in the graph: %+v", n)
+		}
+		if n.Address == common.HexToAddress(caseMule) && (len(n.Labels) != 1 || n.Labels[0].Name != "mule from the file") {
+			t.Errorf("the mule labelled by the file: %+v", n)
 		}
 	}
 	if code, stdout, _ = run(t, env, "trace", "case", "results", "1", "--format", "dot"); code != 0 || !strings.HasPrefix(stdout, "digraph") {
