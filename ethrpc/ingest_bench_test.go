@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 	"github.com/bulwark-sec/bulwark/tracing"
@@ -91,9 +92,9 @@ func BenchmarkIngest(b *testing.B) {
 		return total
 	}
 	var cpu0 float64
-	start := func() { cpu0, _ = processCPU() }
+	start := func() { cpu0, _ = cputime.Seconds() }
 	report := func(b *testing.B, transfers int) {
-		if cpu1, ok := processCPU(); ok && cpu1 > cpu0 {
+		if cpu1, ok := cputime.Seconds(); ok && cpu1 > cpu0 {
 			b.ReportMetric((cpu1-cpu0)*1e3/float64(blocks)/float64(b.N), "bulwark-cpu-ms/block")
 		}
 		b.ReportMetric(float64(blocks)*float64(b.N)/b.Elapsed().Seconds(), "blocks/s")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 	"github.com/bulwark-sec/bulwark/tracing"
 )
 
@@ -72,7 +73,7 @@ func BenchmarkTraceNormaliser(b *testing.B) {
 			b.SetBytes(int64(len(f.body)))
 			b.ReportAllocs()
 			n := 0
-			cpu0, cpuOK := processCPU()
+			cpu0, cpuOK := cputime.Seconds()
 			for b.Loop() {
 				trs, err := f.parse(f.body)
 				if err != nil {
@@ -87,7 +88,7 @@ func BenchmarkTraceNormaliser(b *testing.B) {
 					}
 				}
 			}
-			if cpu1, ok := processCPU(); cpuOK && ok && cpu1 > cpu0 {
+			if cpu1, ok := cputime.Seconds(); cpuOK && ok && cpu1 > cpu0 {
 				b.ReportMetric(float64(frames)*float64(b.N)/(cpu1-cpu0), "frames/cpu-s")
 				b.ReportMetric(float64(n)*float64(b.N)/(cpu1-cpu0), "transfers/cpu-s")
 			}

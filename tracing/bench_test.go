@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 )
 
 // benchStream returns n transfers among addrs addresses: 70 % native
@@ -66,7 +68,7 @@ func BenchmarkTaint(b *testing.B) {
 				}
 			}
 			b.ReportAllocs()
-			cpu0, cpuOK := processCPU()
+			cpu0, cpuOK := cputime.Seconds()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := e.Apply(&stream[i&(len(stream)-1)]); err != nil {
@@ -75,7 +77,7 @@ func BenchmarkTaint(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
-			if cpu1, ok := processCPU(); cpuOK && ok && cpu1 > cpu0 {
+			if cpu1, ok := cputime.Seconds(); cpuOK && ok && cpu1 > cpu0 {
 				b.ReportMetric(float64(b.N)/(cpu1-cpu0), "updates/cpu-s")
 			}
 			if err := e.Check(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 )
 
 // peelStream returns about n transfers of a heist laundered through peel
@@ -90,7 +92,7 @@ func BenchmarkTrace(b *testing.B) {
 			runtime.GC()
 			runtime.ReadMemStats(&before)
 			b.ReportAllocs()
-			cpu0, cpuOK := processCPU()
+			cpu0, cpuOK := cputime.Seconds()
 			b.ResetTimer()
 			for range b.N {
 				g = nil
@@ -102,7 +104,7 @@ func BenchmarkTrace(b *testing.B) {
 			b.StopTimer()
 			updates := float64(b.N) * float64(len(stream))
 			b.ReportMetric(updates/b.Elapsed().Seconds(), "updates/s")
-			if cpu1, ok := processCPU(); cpuOK && ok && cpu1 > cpu0 {
+			if cpu1, ok := cputime.Seconds(); cpuOK && ok && cpu1 > cpu0 {
 				b.ReportMetric(updates/(cpu1-cpu0), "updates/cpu-s")
 			}
 			var after runtime.MemStats
@@ -128,7 +130,7 @@ func BenchmarkTraceEngineAlone(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			stream, seed := peelStream(1_000_000, 1000, c.noise)
 			b.ReportAllocs()
-			cpu0, cpuOK := processCPU()
+			cpu0, cpuOK := cputime.Seconds()
 			b.ResetTimer()
 			for range b.N {
 				e, err := NewEngine(Haircut)
@@ -145,7 +147,7 @@ func BenchmarkTraceEngineAlone(b *testing.B) {
 			b.StopTimer()
 			updates := float64(b.N) * float64(len(stream))
 			b.ReportMetric(updates/b.Elapsed().Seconds(), "updates/s")
-			if cpu1, ok := processCPU(); cpuOK && ok && cpu1 > cpu0 {
+			if cpu1, ok := cputime.Seconds(); cpuOK && ok && cpu1 > cpu0 {
 				b.ReportMetric(updates/(cpu1-cpu0), "updates/cpu-s")
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 	"github.com/bulwark-sec/bulwark/tracing/etl"
 )
 
@@ -66,7 +67,7 @@ func BenchmarkLoad(b *testing.B) {
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	transfers := 0
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := cputime.Seconds()
 	for b.Loop() {
 		ex, err := etl.Load(fsys, etl.Options{Chain: 1})
 		if err != nil {
@@ -76,7 +77,7 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	n := float64(b.N)
 	b.ReportMetric(n*float64(rows)/b.Elapsed().Seconds(), "rows/s")
-	if cpu1, ok := processCPU(); cpuOK && ok && cpu1 > cpu0 {
+	if cpu1, ok := cputime.Seconds(); cpuOK && ok && cpu1 > cpu0 {
 		b.ReportMetric(n*float64(rows)/(cpu1-cpu0), "rows/cpu-s")
 		b.ReportMetric(n*float64(transfers)/(cpu1-cpu0), "transfers/cpu-s")
 	}
@@ -92,7 +93,7 @@ func BenchmarkReadTransactions(b *testing.B) {
 	rows := 298 * 20
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := cputime.Seconds()
 	for b.Loop() {
 		n := 0
 		if err := etl.ReadTransactions("transactions.csv", bytes.NewReader(data), func(int, *etl.Transaction) error { n++; return nil }); err != nil {
@@ -102,7 +103,7 @@ func BenchmarkReadTransactions(b *testing.B) {
 			b.Fatalf("%d rows, want %d", n, rows)
 		}
 	}
-	if cpu1, ok := processCPU(); cpuOK && ok && cpu1 > cpu0 {
+	if cpu1, ok := cputime.Seconds(); cpuOK && ok && cpu1 > cpu0 {
 		b.ReportMetric(float64(b.N)*float64(rows)/(cpu1-cpu0), "rows/cpu-s")
 	}
 	b.ReportMetric(float64(b.N)*float64(rows)/b.Elapsed().Seconds(), "rows/s")

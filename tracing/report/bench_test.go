@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/report"
 	"github.com/ethereum/go-ethereum/common"
@@ -58,7 +59,7 @@ func BenchmarkBundle(b *testing.B) {
 	g := benchGraph(10000, 15000)
 	in := report.Inputs{Source: report.Source{Kind: "etl", Location: "bench"}}
 	b.ReportAllocs()
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := cputime.Seconds()
 	size := 0
 	for b.Loop() {
 		files, _, err := report.Bundle(g, in, "bench")
@@ -70,7 +71,7 @@ func BenchmarkBundle(b *testing.B) {
 			size += len(f.Data)
 		}
 	}
-	if cpu1, ok := processCPU(); cpuOK && ok && cpu1 > cpu0 {
+	if cpu1, ok := cputime.Seconds(); cpuOK && ok && cpu1 > cpu0 {
 		b.ReportMetric((cpu1-cpu0)*1000/float64(b.N), "cpu-ms/op")
 	}
 	b.ReportMetric(float64(size)/1e6, "MB-written/op")

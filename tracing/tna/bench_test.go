@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 	"github.com/bulwark-sec/bulwark/internal/shareddata"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/etl"
@@ -37,7 +38,7 @@ func BenchmarkBybit(b *testing.B) {
 	run := func(b *testing.B, op func() (*tracing.Graph, error)) {
 		b.ReportAllocs()
 		nodes := 0
-		cpu0, cpuOK := processCPU()
+		cpu0, cpuOK := cputime.Seconds()
 		for b.Loop() {
 			g, err := op()
 			if err != nil {
@@ -46,7 +47,7 @@ func BenchmarkBybit(b *testing.B) {
 			nodes = len(g.Nodes)
 		}
 		b.ReportMetric(float64(nodes), "nodes")
-		if cpu1, ok := processCPU(); cpuOK && ok && cpu1 > cpu0 {
+		if cpu1, ok := cputime.Seconds(); cpuOK && ok && cpu1 > cpu0 {
 			b.ReportMetric((cpu1-cpu0)*1000/float64(b.N), "cpu-ms/op")
 		}
 	}

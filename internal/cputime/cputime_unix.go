@@ -1,12 +1,10 @@
 //go:build unix
 
-package ethrpc_test
+package cputime
 
 import "syscall"
 
-// processCPU returns the process's user and system CPU time in seconds,
-// and whether it could be read.
-func processCPU() (float64, bool) {
+func seconds() (float64, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false

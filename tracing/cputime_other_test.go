@@ -1,6 +1,0 @@
-//go:build !unix
-
-package tracing
-
-// processCPU cannot read the process's CPU time here.
-func processCPU() (float64, bool) { return 0, false }
