@@ -57,6 +57,17 @@ type caseChange struct {
 	AuditSeq int64         `json:"auditSeq"`
 }
 
+// caseOf returns the case service and the id of the case the request's
+// path names: what every /api/v1/trace/cases/{id} handler starts with.
+func (s *Server) caseOf(r *http.Request) (*tracing.CaseService, int64, error) {
+	svc, err := s.cases()
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := pathCaseID(r)
+	return svc, id, err
+}
+
 // pathCaseID reads the {id} of a case route.
 func pathCaseID(r *http.Request) (int64, error) {
 	return tracing.ParseCaseID("id", r.PathValue("id"))
@@ -120,11 +131,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 // getCase answers GET /api/v1/trace/cases/{id}: the case with its history
 // and its results' summary (the graph is under /results).
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.cases()
-	if err != nil {
-		return err
-	}
-	id, err := pathCaseID(r)
+	svc, id, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
@@ -146,11 +153,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 // results with their graph, and whether the case changed since (stale);
 // 404 before the first run.
 func (s *Server) caseResults(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.cases()
-	if err != nil {
-		return err
-	}
-	id, err := pathCaseID(r)
+	svc, id, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
@@ -185,11 +188,7 @@ type caseUpdateRequest struct {
 // updateCase answers PATCH /api/v1/trace/cases/{id}: 200 with the case
 // changed; 409 for a closed case (reopen it with {"status": "open"}).
 func (s *Server) updateCase(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.cases()
-	if err != nil {
-		return err
-	}
-	id, err := pathCaseID(r)
+	svc, id, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
@@ -220,11 +219,7 @@ type caseLabelRequest struct {
 // labelCase answers POST /api/v1/trace/cases/{id}/labels: the label
 // replaces the address's earlier one; 200 with the case.
 func (s *Server) labelCase(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.cases()
-	if err != nil {
-		return err
-	}
-	id, err := pathCaseID(r)
+	svc, id, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
@@ -246,11 +241,7 @@ func (s *Server) labelCase(w http.ResponseWriter, r *http.Request) error {
 // unlabelCase answers DELETE /api/v1/trace/cases/{id}/labels/{address}:
 // 200 with the case; 404 when the address has no label in it.
 func (s *Server) unlabelCase(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.cases()
-	if err != nil {
-		return err
-	}
-	id, err := pathCaseID(r)
+	svc, id, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
@@ -265,11 +256,7 @@ func (s *Server) unlabelCase(w http.ResponseWriter, r *http.Request) error {
 // (no body): 200 with the case; 409 when it is so already.
 func (s *Server) caseStatus(st tracing.CaseStatus) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		svc, err := s.cases()
-		if err != nil {
-			return err
-		}
-		id, err := pathCaseID(r)
+		svc, id, err := s.caseOf(r)
 		if err != nil {
 			return err
 		}
@@ -282,11 +269,7 @@ func (s *Server) caseStatus(st tracing.CaseStatus) handlerFunc {
 // new results' summary; 409 for a closed case, 404 when nothing is
 // ingested for its chain and source.
 func (s *Server) runCase(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.cases()
-	if err != nil {
-		return err
-	}
-	id, err := pathCaseID(r)
+	svc, id, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
