@@ -77,6 +77,17 @@ func caseID(cmd string, args []string, more string) (int64, error) {
 	return tracing.ParseCaseID("ID", args[0])
 }
 
+// caseArg reads the case id of a case command's arguments (caseID), then
+// opens the case service: what the commands on one case start with.
+func (m *Main) caseArg(ctx context.Context, cmd string, args []string, more string) (*tracing.CaseService, int64, error) {
+	id, err := caseID(cmd, args, more)
+	if err != nil {
+		return nil, 0, err
+	}
+	svc, err := m.caseService(ctx)
+	return svc, id, err
+}
+
 // caseChangeJSON is the JSON of a change: the case and its audit entry,
 // as the API answers.
 type caseChangeJSON struct {
@@ -272,11 +283,7 @@ func (m *Main) traceCaseShowCmd() *command {
 		usage:   "bulwark trace case show ID [--json]",
 		long:    "--json prints the case with its history and its results' summary; the graph is 'trace case results ID'.",
 		run: func(ctx context.Context, args []string) (int, error) {
-			id, err := caseID("trace case show", args, "")
-			if err != nil {
-				return 1, err
-			}
-			svc, err := m.caseService(ctx)
+			svc, id, err := m.caseArg(ctx, "trace case show", args, "")
 			if err != nil {
 				return 1, err
 			}
@@ -404,11 +411,7 @@ func (m *Main) traceCaseRunCmd() *command {
 			fs.BoolVar(&f.noScreening, "no-screening-labels", false, "do not label addresses from the active screening lists")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
-			id, err := caseID("trace case run", args, "")
-			if err != nil {
-				return 1, err
-			}
-			svc, err := m.caseService(ctx)
+			svc, id, err := m.caseArg(ctx, "trace case run", args, "")
 			if err != nil {
 				return 1, err
 			}
@@ -564,11 +567,7 @@ func (m *Main) traceCaseStatusCmd(name, summary string, st tracing.CaseStatus, d
 		summary: summary,
 		usage:   "bulwark trace case " + name + " ID [--json]",
 		run: func(ctx context.Context, args []string) (int, error) {
-			id, err := caseID("trace case "+name, args, "")
-			if err != nil {
-				return 1, err
-			}
-			svc, err := m.caseService(ctx)
+			svc, id, err := m.caseArg(ctx, "trace case "+name, args, "")
 			if err != nil {
 				return 1, err
 			}
@@ -606,11 +605,7 @@ func (m *Main) traceCaseUpdateCmd() *command {
 			fs.Var(&threshold, "threshold", "alert `THRESHOLD`s: AMOUNT, ASSET=AMOUNT,…, or none")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
-			id, err := caseID("trace case update", args, "")
-			if err != nil {
-				return 1, err
-			}
-			svc, err := m.caseService(ctx)
+			svc, id, err := m.caseArg(ctx, "trace case update", args, "")
 			if err != nil {
 				return 1, err
 			}
