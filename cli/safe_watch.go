@@ -76,6 +76,29 @@ func parseWatchBlock(field, s string) (uint64, bool, error) {
 	return n, err == nil, err
 }
 
+// watchBlocks checks the --rpc, --from-block and --to-block of a command
+// that follows a node (safe watch, trace watch): the URL given, the first
+// block at least 1 (why0 says why block 0 is not) and the last not before
+// it. hasFrom and hasTo say which blocks were given.
+func watchBlocks(rpc, fromFlag, toFlag, why0 string) (from uint64, hasFrom bool, to uint64, hasTo bool, err error) {
+	if err = required("--rpc", "the JSON-RPC URL of the node to follow, e.g. http://127.0.0.1:8545", rpc); err != nil {
+		return
+	}
+	if from, hasFrom, err = parseWatchBlock("--from-block", fromFlag); err != nil {
+		return
+	}
+	if to, hasTo, err = parseWatchBlock("--to-block", toFlag); err != nil {
+		return
+	}
+	switch {
+	case hasFrom && from == 0:
+		err = bulwark.Invalid("--from-block", "must be at least 1: %s", why0)
+	case hasFrom && hasTo && to < from:
+		err = bulwark.Invalid("--to-block", "%d is before --from-block %d", to, from)
+	}
+	return
+}
+
 // lockStderr serialises writes to m.Stderr (webhook deliveries and the
 // serve monitor report from their own goroutines) and rebuilds the logger
 // on it; restore puts both back.
@@ -103,22 +126,9 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	if err != nil {
 		return bulwark.ExitError, err
 	}
-	if err := required("--rpc", "the JSON-RPC URL of the node to follow, e.g. http://127.0.0.1:8545", f.rpc); err != nil {
-		return bulwark.ExitError, err
-	}
-	from, hasFrom, err := parseWatchBlock("--from-block", f.from)
+	from, hasFrom, to, hasTo, err := watchBlocks(f.rpc, f.from, f.to, "block 0 has no earlier state to compare with")
 	if err != nil {
 		return bulwark.ExitError, err
-	}
-	to, hasTo, err := parseWatchBlock("--to-block", f.to)
-	if err != nil {
-		return bulwark.ExitError, err
-	}
-	if hasFrom && from == 0 {
-		return bulwark.ExitError, bulwark.Invalid("--from-block", "must be at least 1: block 0 has no earlier state to compare with")
-	}
-	if hasFrom && hasTo && to < from {
-		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before --from-block %d", to, from)
 	}
 	if f.interval <= 0 {
 		return bulwark.ExitError, bulwark.Invalid("--interval", "must be positive")

@@ -77,22 +77,9 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 	if err != nil {
 		return bulwark.ExitError, err
 	}
-	if err := required("--rpc", "the JSON-RPC URL of the node to follow, e.g. http://127.0.0.1:8545", f.rpc); err != nil {
-		return bulwark.ExitError, err
-	}
-	from, hasFrom, err := parseWatchBlock("--from-block", f.from)
+	from, hasFrom, to, hasTo, err := watchBlocks(f.rpc, f.from, f.to, "block 0, the genesis, has no transfers")
 	if err != nil {
 		return bulwark.ExitError, err
-	}
-	to, hasTo, err := parseWatchBlock("--to-block", f.to)
-	if err != nil {
-		return bulwark.ExitError, err
-	}
-	if hasFrom && from == 0 {
-		return bulwark.ExitError, bulwark.Invalid("--from-block", "must be at least 1 (block 0, the genesis, has no transfers)")
-	}
-	if hasFrom && hasTo && to < from {
-		return bulwark.ExitError, bulwark.Invalid("--to-block", "%d is before --from-block %d", to, from)
 	}
 	policy, err := tracing.ParsePolicy(f.policy)
 	if err != nil {
