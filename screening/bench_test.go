@@ -82,7 +82,8 @@ func BenchmarkScreenBatch(b *testing.B) {
 }
 
 // BenchmarkBuildIndex builds the index of the embedded lists (address
-// keys, entity digests, and the name index, which WarmNames builds).
+// keys, and the name index, which WarmNames builds; entity digests are
+// hashed when a match first needs them).
 func BenchmarkBuildIndex(b *testing.B) {
 	ls, err := sources.Embedded()
 	if err != nil {
