@@ -6,6 +6,12 @@
 
 GO      ?= go
 TOOLS   := $(CURDIR)/.tools
+
+# -trimpath: compiled packages are cached under their import path rather
+# than the directory they were built in, so a fresh clone anywhere reuses
+# what an earlier build compiled (go vet's results too), and the tests'
+# own `go build` (which inherits GOFLAGS) reuses them. Your GOFLAGS stay.
+export GOFLAGS := $(strip -trimpath $(filter-out -trimpath,$(shell $(GO) env GOFLAGS 2>/dev/null)))
 export PATH := $(TOOLS)/bin:$(PATH)
 export BULWARK_ANVIL ?= $(TOOLS)/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
