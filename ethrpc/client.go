@@ -446,14 +446,7 @@ func (c *Client) backoff(ctx context.Context, label string, attempt int, f *fail
 		slog.Int("attempt", attempt+2),
 		slog.Duration("delay", d),
 		slog.String("reason", f.err.Message))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return bulwark.Sleep(ctx, d)
 }
 
 // post sends one HTTP request within the in-flight limit and the attempt

@@ -217,14 +217,14 @@ func (f *Follower) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		if _, err := f.Step(ctx, 0); err != nil && ctx.Err() == nil {
 			f.cfg.Logger.Warn("trace follower: step failed; retrying", "err", bulwark.ErrorMessage(err), "retry", wait)
-			if !sleep(ctx, wait) {
+			if !bulwark.Sleep(ctx, wait) {
 				return
 			}
 			wait = min(2*wait, 30*time.Second)
 			continue
 		}
 		wait = f.cfg.Interval
-		if !f.behind && !sleep(ctx, f.cfg.Interval) {
+		if !f.behind && !bulwark.Sleep(ctx, f.cfg.Interval) {
 			return
 		}
 	}
@@ -238,20 +238,9 @@ func (f *Follower) RunTo(ctx context.Context, to uint64) error {
 		if err != nil || done {
 			return err
 		}
-		if !f.behind && !sleep(ctx, f.cfg.Interval) {
+		if !f.behind && !bulwark.Sleep(ctx, f.cfg.Interval) {
 			return ctx.Err()
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

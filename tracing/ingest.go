@@ -366,12 +366,8 @@ func retry[T any](ctx context.Context, in *Ingester, what string, f func() (T, e
 			err = unwrapTransient(err)
 			return v, spentError{bulwark.Wrap(err, bulwark.ErrorCode(err), fmt.Sprintf("could not %s after %d attempts: %s", what, attempts, bulwark.ErrorMessage(err)))}
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !bulwark.Sleep(ctx, wait) {
 			return v, unwrapTransient(err)
-		case <-t.C:
 		}
 		wait *= 2
 	}

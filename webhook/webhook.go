@@ -297,12 +297,8 @@ func (n *Notifier) Send(ctx context.Context, body []byte, logAttrs ...any) Deliv
 		if n.opt.Logger != nil {
 			n.opt.Logger.Info("webhook delivery failed; retrying", append(append([]any{"url", n.redacted}, logAttrs...), "attempt", d.Attempts, "wait", wait, "err", d.LastError)...)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !bulwark.Sleep(ctx, wait) {
 			return d
-		case <-t.C:
 		}
 	}
 }

@@ -777,7 +777,7 @@ func (w *Watcher) Follow(ctx context.Context, opt FollowOptions) error {
 			if opt.Retry != nil {
 				opt.Retry(err, attempt, wait)
 			}
-			if !sleep(ctx, wait) {
+			if !bulwark.Sleep(ctx, wait) {
 				return nil
 			}
 			continue
@@ -792,7 +792,7 @@ func (w *Watcher) Follow(ctx context.Context, opt FollowOptions) error {
 			}
 			downSince, alerted, attempt = time.Time{}, false, 0
 		}
-		if !progressed && !sleep(ctx, opt.PollInterval) {
+		if !progressed && !bulwark.Sleep(ctx, opt.PollInterval) {
 			return nil
 		}
 	}
@@ -842,15 +842,4 @@ func (w *Watcher) catchUp(ctx context.Context, opt FollowOptions, emit func([]Al
 		}
 	}
 	return progressed, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
