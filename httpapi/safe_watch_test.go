@@ -46,13 +46,24 @@ func saveAlerts(t *testing.T, e *env) {
 
 // watchAudit checks the audit entry of a watch-list change.
 func watchAudit(action, addr string) func(*testing.T, *env, *httptest.ResponseRecorder) {
+	return changeAudited(action, "safe:"+addr, "requestId")
+}
+
+// noWatchAudit checks that a refused request left no watch-list audit
+// entry.
+var noWatchAudit = noAuditWith("safe.watch.")
+
+// changeAudited checks the audit entry of the change a response answered:
+// its action, target, the analyst as actor, the response's auditSeq, and
+// details holding detail.
+func changeAudited(action, target, detail string) func(*testing.T, *env, *httptest.ResponseRecorder) {
 	return func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
 		t.Helper()
 		var out struct{ AuditSeq int64 }
 		_ = json.Unmarshal(rec.Body.Bytes(), &out)
 		for _, en := range e.auditEntries() {
 			if en.Action == action {
-				if en.Seq != out.AuditSeq || en.Target != "safe:"+addr || en.Actor != "token:"+e.ids["analyst"] || !strings.Contains(string(en.Details), "requestId") {
+				if en.Seq != out.AuditSeq || en.Target != target || en.Actor != "token:"+e.ids["analyst"] || !strings.Contains(string(en.Details), detail) {
 					t.Errorf("audit entry %+v %s (response auditSeq %d)", en, en.Details, out.AuditSeq)
 				}
 				return
@@ -62,11 +73,15 @@ func watchAudit(action, addr string) func(*testing.T, *env, *httptest.ResponseRe
 	}
 }
 
-func noWatchAudit(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
-	t.Helper()
-	for _, en := range e.auditEntries() {
-		if strings.HasPrefix(en.Action, "safe.watch.") {
-			t.Errorf("audit entry for a refused request: %+v", en)
+// noAuditWith checks that no audit entry's action starts with prefix
+// (after a refused request).
+func noAuditWith(prefix string) func(*testing.T, *env, *httptest.ResponseRecorder) {
+	return func(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
+		t.Helper()
+		for _, en := range e.auditEntries() {
+			if strings.HasPrefix(en.Action, prefix) {
+				t.Errorf("audit entry for a refused request: %+v", en)
+			}
 		}
 	}
 }

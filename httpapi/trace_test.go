@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,31 +27,14 @@ func addDeposits(addrs ...string) func(*testing.T, *env) {
 	}
 }
 
+// depositAudit checks the audit entry of a deposit registry change.
 func depositAudit(action, addr string) func(*testing.T, *env, *httptest.ResponseRecorder) {
-	return func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
-		t.Helper()
-		var out struct{ AuditSeq int64 }
-		_ = json.Unmarshal(rec.Body.Bytes(), &out)
-		for _, en := range e.auditEntries() {
-			if en.Action == action {
-				if en.Seq != out.AuditSeq || en.Target != "deposit:"+addr || en.Actor != "token:"+e.ids["analyst"] || !strings.Contains(string(en.Details), `"address":"`+addr) {
-					t.Errorf("audit entry %+v %s (response auditSeq %d)", en, en.Details, out.AuditSeq)
-				}
-				return
-			}
-		}
-		t.Errorf("no %s audit entry", action)
-	}
+	return changeAudited(action, "deposit:"+addr, `"address":"`+addr)
 }
 
-func noDepositAudit(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
-	t.Helper()
-	for _, en := range e.auditEntries() {
-		if strings.HasPrefix(en.Action, "trace.deposit.") {
-			t.Errorf("audit entry for a refused request: %+v", en)
-		}
-	}
-}
+// noDepositAudit checks that a refused request left no deposit registry
+// audit entry.
+var noDepositAudit = noAuditWith("trace.deposit.")
 
 func depositsAre(addrs ...string) func(*testing.T, *env, *httptest.ResponseRecorder) {
 	return func(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
