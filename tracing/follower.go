@@ -17,13 +17,15 @@ import (
 	"github.com/holiman/uint256"
 )
 
-// Follow is one trace the Follower follows live: its seeds, policy and
-// thresholds (Request.SeedAddresses, SeedTxs, Policy, Thresholds), the
-// first block it applies (Request.Bounds.FromBlock; 0 for the head when
-// first followed), under a stable ID that names its cursor and alerts.
-// Other fields of the request (hops, minimum value, labels) do not apply:
-// the follower applies the policy to every transfer, so taint reaching a
-// deposit address at any hop is seen.
+// Follow is one trace the Follower follows live: a forward Request (its
+// seeds, policy, bounds, labels, known tokens and thresholds) traced by a
+// Tracer fed block by block from its first block (Request.Bounds.FromBlock;
+// 0 for the head when first followed), under a stable ID that names its
+// cursor and alerts. The traversal's rules apply as in Trace: hubs and
+// the hop bound stop it, transfers below the minimum value and
+// address-poisoning noise are no edges, swaps and wraps carry the taint
+// on. The deposit addresses are the store's registry (Request.Deposits is
+// not used).
 type Follow struct {
 	// ID names the follow: "watch:…" for 'bulwark trace watch', "case:ID"
 	// for a case.
@@ -32,16 +34,36 @@ type Follow struct {
 }
 
 // fingerprint changes when what the follow computes changes: its seeds,
-// policy, chain or first block.
+// policy, chain, first block, or the traversal's bounds (hops, minimum
+// value, window end, hub degree, through hubs) and known tokens. Labels
+// are not in it: a label added later applies from the next block on.
 func (f *Follow) fingerprint() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d|%s|%d|", f.Request.Chain, f.Request.Policy, f.Request.Bounds.FromBlock)
-	for _, a := range f.Request.SeedAddresses {
+	r := &f.Request
+	fmt.Fprintf(&b, "%d|%s|%d|", r.Chain, r.Policy, r.Bounds.FromBlock)
+	for _, a := range r.SeedAddresses {
 		b.WriteString(strings.ToLower(a.Hex()))
 	}
 	b.WriteByte('|')
-	for _, h := range f.Request.SeedTxs {
+	for _, h := range r.SeedTxs {
 		b.WriteString(h.Hex())
+	}
+	// The traversal's bounds, written only when one is set, so a follow
+	// with the defaults keeps the cursor key it had.
+	minValue := r.Bounds.MinValue
+	if minValue == "" && r.MinValue != nil && !r.MinValue.IsZero() {
+		minValue = r.MinValue.Dec()
+	}
+	hops := r.Bounds.MaxHops
+	if hops == DefaultMaxHops {
+		hops = 0
+	}
+	if hops != 0 || minValue != "" || r.Bounds.ToBlock != 0 || r.Bounds.FromTime != 0 || r.Bounds.ToTime != 0 ||
+		r.Bounds.HubDegree != 0 || r.Bounds.ThroughHubs || len(r.KnownTokens) != 0 {
+		fmt.Fprintf(&b, "|%d|%s|%d|%d|%d|%d|%t|", hops, minValue, r.Bounds.ToBlock, r.Bounds.FromTime, r.Bounds.ToTime, r.Bounds.HubDegree, r.Bounds.ThroughHubs)
+		for _, a := range r.KnownTokens {
+			b.WriteString(strings.ToLower(a.Hex()))
+		}
 	}
 	return b.String()
 }
@@ -79,13 +101,18 @@ type StaticFollows []Follow
 func (s StaticFollows) Follows(context.Context) ([]Follow, error) { return s, nil }
 
 // CaseFollows follows the open forward cases of one chain traced over the
-// node's transfers (source "node"), each as "case:ID" with its seeds,
-// policy, first block and thresholds.
+// node's transfers (source "node"), each as "case:ID" with the request
+// 'bulwark trace case run' traces: its seeds, policy, bounds, thresholds,
+// and its own labels ahead of Labeler's.
 type CaseFollows struct {
 	Cases interface {
 		Cases(ctx context.Context, f CaseFilter) ([]*Case, error)
 	}
 	Chain uint64
+	// Labeler labels addresses beyond the cases' own labels (the screening
+	// lists, the user's labels, TagPacks), as CaseService.Labeler does;
+	// nil for none.
+	Labeler Labeler
 }
 
 // Follows lists the open cases.
@@ -101,11 +128,10 @@ func (c CaseFollows) Follows(ctx context.Context) ([]Follow, error) {
 			if cs.Chain != c.Chain || cs.Direction == Backward || (cs.Source != "" && cs.Source != DefaultCaseSource) {
 				continue
 			}
-			req, err := cs.Request(nil)
+			req, err := cs.Request(c.Labeler)
 			if err != nil {
 				return nil, err
 			}
-			req.Labeler = nil
 			out = append(out, Follow{ID: fmt.Sprintf("case:%d", cs.ID), Request: req})
 		}
 		if len(page) < 500 {
@@ -162,15 +188,17 @@ type FollowerConfig struct {
 }
 
 // Follower follows the chain head: it ingests new blocks through an
-// Ingester (resumable, rolling back reorgs), keeps a taint Engine per
-// followed trace fed with each new block's transfers, and raises an
-// alert, in the block where it lands, when tainted value at or above the
-// threshold arrives at a registered deposit address. Each alert is
+// Ingester (resumable, rolling back reorgs), keeps a Tracer per followed
+// trace fed with each new block's transfers, block by block, and raises
+// an alert, in the block where it lands, when tainted value at or above
+// the threshold arrives at a registered deposit address along the trace
+// (so, as in Trace, not through a hub or beyond the hop bound). Each alert is
 // stored, audited and queued for the webhook in one transaction; the
 // follower never waits for its delivery.
 //
-// After a restart each follow's engine is rebuilt from the stored
-// transfers up to its cursor, and the blocks above are processed as new:
+// After a restart each follow's Tracer is rebuilt from the stored
+// transfers up to its cursor (fed block by block, as live, so it reaches
+// the state it had), and the blocks above are processed as new:
 // an alert is identified by its follow, block hash, transaction, transfer
 // and deposit, so a block processed again never raises it twice. When a
 // reorg drops a block that had an alert, the alert is retracted (a
@@ -186,7 +214,7 @@ type Follower struct {
 
 type followState struct {
 	fp     string
-	engine *Engine
+	tracer *Tracer
 	from   uint64      // the first block applied
 	block  uint64      // processed up to (from-1 before the first)
 	hash   common.Hash // block's hash as processed (zero when not stored)
@@ -365,7 +393,7 @@ func (f *Follower) advance(ctx context.Context, fl *Follow, cur IngestCursor, de
 			prevFrom = st.from
 		}
 		var err error
-		if st, err = f.resume(ctx, fl, cur, prevFrom); err != nil {
+		if st, err = f.resume(ctx, fl, cur, prevFrom, deposits); err != nil {
 			return nil, err
 		}
 		f.states[fl.ID] = st
@@ -394,23 +422,17 @@ func (f *Follower) advance(ctx context.Context, fl *Follow, cur IngestCursor, de
 	return st, nil
 }
 
-// resume builds the state of fl: from its cursor (the engine replayed
+// resume builds the state of fl: from its cursor (the Tracer replayed
 // from its first block up to the cursor, no alerts raised), or new, from
 // its first block (when it gives none: prevFrom, the first block of the
 // follow it replaces in this process, else the block after the head).
-func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor, prevFrom uint64) (*followState, error) {
+func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor, prevFrom uint64, deposits map[common.Address]*Deposit) (*followState, error) {
 	c := &f.cfg
-	eng, err := NewEngine(fl.Request.Policy)
+	tracer, err := newFollowTracer(fl)
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range fl.Request.SeedAddresses {
-		eng.SeedAddress(a)
-	}
-	for _, h := range fl.Request.SeedTxs {
-		eng.SeedTransaction(h)
-	}
-	st := &followState{fp: fl.fingerprint(), engine: eng}
+	st := &followState{fp: fl.fingerprint(), tracer: tracer}
 	fc, ok, err := c.Store.FollowCursor(ctx, fl.CursorKey())
 	if err != nil {
 		return nil, err
@@ -419,7 +441,10 @@ func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor, pre
 	if ok && fc.Chain == c.Chain && (want == 0 || want == fc.FromBlock) {
 		st.from, st.block, st.hash = fc.FromBlock, fc.FromBlock-1, common.Hash{}
 		if fc.Block >= fc.FromBlock {
-			if err := f.apply(ctx, fl, st, fc.FromBlock, fc.Block, nil, nil); err != nil {
+			// The alerts of the blocks replayed were recorded before:
+			// collected and dropped (the Tracer's graph keeps them).
+			var replayed []StoredAlert
+			if err := f.apply(ctx, fl, st, fc.FromBlock, fc.Block, deposits, &replayed); err != nil {
 				return nil, err
 			}
 		}
@@ -458,57 +483,82 @@ func (f *Follower) saveCursor(ctx context.Context, fl *Follow, st *followState, 
 	return c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.CursorKey(), Chain: c.Chain, Block: end, Hash: h.Hash, FromBlock: st.from})
 }
 
-// apply feeds st's engine the stored transfers of blocks from..to. With
-// deposits, each tainted arrival at one that meets its threshold is an
-// alert: recorded as it is met, or, with collect, appended to *collect.
+// newFollowTracer returns a Tracer for fl's request, forward, with no
+// deposits of its own (the follower gives the registry's at each feed).
+func newFollowTracer(fl *Follow) (*Tracer, error) {
+	req := fl.Request
+	req.Direction, req.Deposits = Forward, nil
+	t, err := NewTracer(req)
+	if err != nil {
+		return nil, fmt.Errorf("the followed trace's request: %w", err)
+	}
+	return t, nil
+}
+
+// apply feeds st's Tracer the stored transfers of blocks from..to, block
+// by block. Each alert the Tracer raises (a tainted arrival along the
+// trace at a deposit address that meets its threshold) is recorded as it
+// is met, or, with collect, appended to *collect.
 func (f *Follower) apply(ctx context.Context, fl *Follow, st *followState, from, to uint64, deposits map[common.Address]*Deposit, collect *[]StoredAlert) error {
 	c := &f.cfg
 	ts, err := c.Store.Transfers(ctx, TransferQuery{Chain: c.Chain, Source: c.IngestName, FromBlock: from, ToBlock: to})
 	if err != nil {
 		return err
 	}
+	// The Tracer's deposits are the registry's, read at this step.
+	st.tracer.tr.deposits = deposits
+	defer func() { st.tracer.tr.deposits = nil }()
 	hashes := map[uint64]common.Hash{}
-	for i := range ts {
-		t := &ts[i]
-		taint, err := st.engine.Apply(t)
+	for i := 0; i < len(ts); {
+		j := i + 1
+		for j < len(ts) && ts[j].Block == ts[i].Block {
+			j++
+		}
+		block := ts[i:j:j]
+		i = j
+		alerts, idx, err := st.tracer.feed(ctx, block)
 		if err != nil {
-			return fmt.Errorf("block %d tx %s: %w", t.Block, t.TxHash.Hex(), err)
+			return fmt.Errorf("block %d: %w", block[0].Block, err)
 		}
-		if deposits == nil || taint.IsZero() {
-			continue
-		}
-		d := deposits[t.To]
-		if d == nil {
-			continue
-		}
-		if _, credit := t.Effects(); !credit {
-			continue
-		}
-		th := d.threshold(t.Asset.String(), fl.Request.Thresholds)
-		if th != nil && taint.Lt(th) {
-			continue
-		}
-		bh, ok := hashes[t.Block]
-		if !ok {
-			h, found, err := c.Store.StoredBlock(ctx, c.Chain, c.IngestName, t.Block)
-			if err != nil {
+		for k := range alerts {
+			if err := f.raise(ctx, fl, &block[idx[k]], &alerts[k], deposits, hashes, collect); err != nil {
 				return err
 			}
-			if !found {
-				return bulwark.Errorf(bulwark.ECONFLICT, "block %d is not stored though it has transfers (rolled back meanwhile?)", t.Block)
-			}
-			bh, hashes[t.Block] = h.Hash, h.Hash
-		}
-		a := depositAlert(fl, t, d, &taint, th, bh)
-		if collect != nil {
-			*collect = append(*collect, a)
-			continue
-		}
-		if err := f.record(ctx, a); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// raise records (or collects) the TRACE_DEPOSIT of alert al, which the
+// Tracer raised for transfer t.
+func (f *Follower) raise(ctx context.Context, fl *Follow, t *Transfer, al *Alert, deposits map[common.Address]*Deposit, hashes map[uint64]common.Hash, collect *[]StoredAlert) error {
+	c := &f.cfg
+	d := deposits[t.To]
+	if d == nil {
+		return nil
+	}
+	var taint uint256.Int
+	if err := taint.SetFromDecimal(al.Taint); err != nil {
+		return fmt.Errorf("alert taint %q: %w", al.Taint, err)
+	}
+	th := d.threshold(al.Asset, fl.Request.Thresholds)
+	bh, ok := hashes[t.Block]
+	if !ok {
+		h, found, err := c.Store.StoredBlock(ctx, c.Chain, c.IngestName, t.Block)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return bulwark.Errorf(bulwark.ECONFLICT, "block %d is not stored though it has transfers (rolled back meanwhile?)", t.Block)
+		}
+		bh, hashes[t.Block] = h.Hash, h.Hash
+	}
+	a := depositAlert(fl, t, d, &taint, th, bh)
+	if collect != nil {
+		*collect = append(*collect, a)
+		return nil
+	}
+	return f.record(ctx, a)
 }
 
 // depositAlert is the TRACE_DEPOSIT of transfer t into deposit d.
@@ -551,20 +601,18 @@ func (f *Follower) record(ctx context.Context, a StoredAlert) error {
 	return nil
 }
 
-// reconcile recomputes fl over the stored chain after a reorg: the engine
+// reconcile recomputes fl over the stored chain after a reorg: the Tracer
 // is rebuilt from the follow's first block, every stored alert of the
 // follow whose block is no longer stored with its hash is retracted, and
 // the alerts of the new chain are raised (those stored before are not
 // raised again).
 func (f *Follower) reconcile(ctx context.Context, fl *Follow, st *followState, cur IngestCursor, deposits map[common.Address]*Deposit) error {
 	c := &f.cfg
-	st.engine.Reset()
-	for _, a := range fl.Request.SeedAddresses {
-		st.engine.SeedAddress(a)
+	tracer, err := newFollowTracer(fl)
+	if err != nil {
+		return err
 	}
-	for _, h := range fl.Request.SeedTxs {
-		st.engine.SeedTransaction(h)
-	}
+	st.tracer = tracer
 	var found []StoredAlert
 	if cur.Block >= st.from {
 		if err := f.apply(ctx, fl, st, st.from, cur.Block, deposits, &found); err != nil {
@@ -667,7 +715,16 @@ func (r *Recorder) Record(ctx context.Context, a StoredAlert) (int64, bool, erro
 // it must not be used while a step runs.
 func (f *Follower) Engine(id string) *Engine {
 	if st := f.states[id]; st != nil {
-		return st.engine
+		return st.tracer.tr.e
+	}
+	return nil
+}
+
+// Graph returns the graph of follow id so far (the Tracer's; nil when the
+// follow is not followed); it must not be called while a step runs.
+func (f *Follower) Graph(id string) *Graph {
+	if st := f.states[id]; st != nil {
+		return st.tracer.Graph()
 	}
 	return nil
 }

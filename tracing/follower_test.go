@@ -1,7 +1,9 @@
 package tracing_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -121,6 +123,18 @@ type followerEnv struct {
 	fail  func(tracing.StoredAlert) error // called before each record
 	// follow is the follow of the last follower made.
 	follow tracing.Follow
+	// req, when set, changes the followed request (bounds, labels).
+	req func(*tracing.Request)
+}
+
+// hubLabels labels one address an exchange (a hub).
+type hubLabels common.Address
+
+func (h hubLabels) Labels(a common.Address) []tracing.Label {
+	if a != common.Address(h) {
+		return nil
+	}
+	return []tracing.Label{{Source: "user", Name: "Exchange hot wallet", Category: "exchange", Hub: true}}
 }
 
 func newFollowerEnv(t *testing.T) *followerEnv {
@@ -136,6 +150,9 @@ func (e *followerEnv) follower(policy tracing.Policy, from uint64, th map[string
 	rec := &tracing.Recorder{Store: e.db, Log: &audit.Log{Store: e.db}, Actor: "system:follower"}
 	e.follow = tracing.Follow{ID: "watch:test", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
 		Policy: policy, Bounds: tracing.Bounds{FromBlock: from}, Thresholds: th}}
+	if e.req != nil {
+		e.req(&e.follow.Request)
+	}
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Batch: 3,
 		Follows: tracing.StaticFollows{e.follow},
 		Record: func(ctx context.Context, a tracing.StoredAlert) (int64, bool, error) {
@@ -275,14 +292,22 @@ func randomChain(c *scriptChain, r *rand.Rand, n int) {
 
 // TestFollowerIncrementalMatchesScratch: a follower stepping block by
 // block, one restarted halfway and one run over the whole range at once
-// end with the same holdings, taint ledger and alerts, under every policy.
+// reach byte for byte the graph and alerts Trace gives for the whole
+// range, under every policy, with a hub, a hop bound and a minimum value
+// in play; their engines hold a consistent taint ledger.
 func TestFollowerIncrementalMatchesScratch(t *testing.T) {
 	t.Parallel()
 	for _, p := range tracing.Policies() {
 		t.Run(p.String(), func(t *testing.T) {
 			t.Parallel()
 			r := rand.New(rand.NewPCG(7, uint64(p)))
+			rules := func(req *tracing.Request) {
+				req.Labeler = hubLabels(clean)
+				req.Bounds.MaxHops = 3
+				req.MinValue = uint256.NewInt(2)
+			}
 			inc, scratch := newFollowerEnv(t), newFollowerEnv(t)
+			inc.req, scratch.req = rules, rules
 			randomChain(scratch.chain, r, 40)
 			// The same chain, mined block by block for the incremental run.
 			f := inc.follower(p, 1, nil)
@@ -298,19 +323,27 @@ func TestFollowerIncrementalMatchesScratch(t *testing.T) {
 			}
 			g := scratch.follower(p, 1, nil)
 			step(t, g, 40)
-			// The reference: one engine over every transfer.
-			eng, _ := tracing.NewEngine(p)
-			eng.SeedAddress(thief)
-			ts, err := scratch.db.Transfers(context.Background(), tracing.TransferQuery{Chain: followChain, Source: "node", FromBlock: 1})
+			// The reference: Trace over every transfer, with the registry's
+			// deposits.
+			ctx := context.Background()
+			ts, err := scratch.db.Transfers(ctx, tracing.TransferQuery{Chain: followChain, Source: "node", FromBlock: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := range ts {
-				if _, err := eng.Apply(&ts[i]); err != nil {
-					t.Fatal(err)
-				}
+			regs, err := scratch.db.Deposits(ctx)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for _, fol := range []*tracing.Follower{f, g} {
+			req := scratch.follow.Request
+			for _, d := range regs {
+				req.Deposits = append(req.Deposits, d.Deposit)
+			}
+			want, err := tracing.Trace(ctx, ts, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantJSON, _ := json.Marshal(want)
+			for name, fol := range map[string]*tracing.Follower{"incremental": f, "scratch": g} {
 				got := fol.Engine("watch:test")
 				if got == nil {
 					t.Fatal("no engine")
@@ -318,27 +351,70 @@ func TestFollowerIncrementalMatchesScratch(t *testing.T) {
 				if err := got.Check(); err != nil {
 					t.Fatal(err)
 				}
-				eng.Holdings(func(h tracing.Holding, bal, tainted *uint256.Int) {
-					b, tt := got.Holding(h.Address, h.Asset)
-					if !b.Eq(bal) || !tt.Eq(tainted) {
-						t.Errorf("%s: %s/%s", h.Address.Hex(), b.Dec(), tt.Dec())
-					}
-				})
-				a, want := got.Totals(tracing.NativeAsset(followChain)), eng.Totals(tracing.NativeAsset(followChain))
-				if a.Held.Cmp(want.Held) != 0 || a.Sourced.Cmp(want.Sourced) != 0 {
-					t.Errorf("totals %+v, want %+v", a, want)
+				gotJSON, _ := json.Marshal(fol.Graph("watch:test"))
+				if !bytes.Equal(gotJSON, wantJSON) {
+					t.Errorf("%s: the follower's graph\n%s\nTrace's\n%s", name, gotJSON, wantJSON)
 				}
 			}
-			ia, sa := inc.alerts(t), scratch.alerts(t)
-			if len(ia) != len(sa) {
-				t.Fatalf("incremental alerts %d, scratch %d", len(ia), len(sa))
-			}
-			for i := range ia {
-				if ia[i].Block != sa[i].Block || ia[i].Taint != sa[i].Taint || ia[i].TxHash != sa[i].TxHash {
-					t.Errorf("alert %d: %+v vs %+v", i, ia[i].Alert, sa[i].Alert)
+			for _, env := range []*followerEnv{inc, scratch} {
+				got := env.alerts(t)
+				if len(got) != len(want.Alerts) {
+					t.Fatalf("alerts %d, Trace's %d", len(got), len(want.Alerts))
+				}
+				for i := range got {
+					w := want.Alerts[i]
+					if got[i].Block != w.Block || got[i].Taint != w.Taint || got[i].TxHash != w.TxHash || got[i].Amount != w.Amount || got[i].Deposit != w.Deposit {
+						t.Errorf("alert %d: %+v, Trace's %+v", i, got[i].Alert, w)
+					}
 				}
 			}
 		})
+	}
+}
+
+// TestFollowerHubStops: taint that reaches a labelled hub (an exchange's
+// hot wallet) stops there: a deposit the hub funds afterwards raises no
+// alert, as Trace reports none; without the label it would.
+func TestFollowerHubStops(t *testing.T) {
+	t.Parallel()
+	for _, p := range tracing.Policies() {
+		for _, labelled := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/hub=%v", p, labelled), func(t *testing.T) {
+				t.Parallel()
+				e := newFollowerEnv(t)
+				if labelled {
+					e.req = func(r *tracing.Request) { r.Labeler = hubLabels(hop1) }
+				}
+				e.chain.mine(pay(thief, hop1, 10))  // 1: into the exchange
+				e.chain.mine(pay(clean, hop1, 10))  // 2
+				e.chain.mine(pay(hop1, deposit, 9)) // 3: a withdrawal into a deposit address
+				step(t, e.follower(p, 1, nil), 3)
+				got := e.alerts(t)
+				ctx := context.Background()
+				ts, err := e.db.Transfers(ctx, tracing.TransferQuery{Chain: followChain, Source: "node", FromBlock: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				req := e.follow.Request
+				req.Deposits = []tracing.Deposit{{Address: deposit, Label: "hot 7"}}
+				g, err := tracing.Trace(ctx, ts, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(g.Alerts) {
+					t.Fatalf("follower alerts %+v, Trace's %+v", got, g.Alerts)
+				}
+				if labelled && len(got) != 0 {
+					t.Errorf("an alert on a deposit funded from the hub: %+v", got)
+				}
+				// Without the label the withdrawal is tainted under the
+				// policies that do not send the clean 10 first: poison,
+				// haircut and dirty-first.
+				if tainted := p == tracing.Poison || p == tracing.Haircut || p == tracing.DirtyFirst; !labelled && tainted && len(got) != 1 {
+					t.Errorf("no alert without the hub label: %+v", got)
+				}
+			})
+		}
 	}
 }
 
@@ -523,7 +599,7 @@ func TestFollowerRunCatchesUpInChunks(t *testing.T) {
 
 // TestCaseFollows: the open forward cases of the chain over the node's
 // transfers are followed, oldest first, with their seeds, policy, first
-// block and thresholds; closed, backward, other-chain and other-source
+// block, thresholds and labels (the case's own, then the Labeler's); closed, backward, other-chain and other-source
 // cases are not.
 func TestCaseFollows(t *testing.T) {
 	t.Parallel()
@@ -552,7 +628,7 @@ func TestCaseFollows(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := open(tracing.CaseSpec{Chain: followChain, Seeds: seed})
-	fs, err := tracing.CaseFollows{Cases: db, Chain: followChain}.Follows(ctx)
+	fs, err := tracing.CaseFollows{Cases: db, Chain: followChain, Labeler: hubLabels(hop1)}.Follows(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -561,7 +637,7 @@ func TestCaseFollows(t *testing.T) {
 	}
 	r := fs[0].Request
 	if r.Policy != tracing.FIFO || r.Bounds.FromBlock != 7 || len(r.SeedAddresses) != 1 || r.SeedAddresses[0] != thief ||
-		r.Thresholds[""] == nil || r.Thresholds[""].Uint64() != 5 || r.Labeler != nil {
+		r.Thresholds[""] == nil || r.Thresholds[""].Uint64() != 5 || r.Labeler == nil || len(r.Labeler.Labels(hop1)) != 1 {
 		t.Errorf("request = %+v", r)
 	}
 }

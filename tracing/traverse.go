@@ -229,6 +229,7 @@ type tracer struct {
 	edges     []edgeRec
 	exits     []Exit
 	alerts    []Alert
+	alertIdx  []int // per alert, its transfer's index in stream
 	deposits  map[common.Address]*Deposit
 	known     map[common.Address]bool
 	assetKeys map[Asset]string
@@ -862,6 +863,7 @@ func (tr *tracer) alert() {
 		}
 		tr.alerts = append(tr.alerts, Alert{Deposit: t.To, Label: d.Label, TxHash: t.TxHash, Block: t.Block, Time: t.Time,
 			Asset: key, Amount: t.Amount.Dec(), Taint: er.taint.Dec(), Threshold: threshold, Policy: tr.req.Policy})
+		tr.alertIdx = append(tr.alertIdx, er.idx)
 	}
 }
 
@@ -1054,17 +1056,24 @@ func NewTracer(req Request) (*Tracer, error) {
 // transfers raised. A failed Feed (bad input, ctx cancelled) may have
 // applied part of the transfers: the Tracer is then to be discarded.
 func (t *Tracer) Feed(ctx context.Context, transfers []Transfer) ([]Alert, error) {
+	alerts, _, err := t.feed(ctx, transfers)
+	return alerts, err
+}
+
+// feed is Feed, also returning the index in transfers of each alert's
+// transfer.
+func (t *Tracer) feed(ctx context.Context, transfers []Transfer) ([]Alert, []int, error) {
 	tr := t.tr
 	if len(transfers) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if tr.last != nil {
 		f := &transfers[0]
 		if Compare(tr.last, f) > 0 {
-			return nil, bulwark.Invalid("transfers", "the transfers fed (from block %d, transaction %s) come before those fed earlier (block %d): feed them in chain order", f.Block, f.TxHash.Hex(), tr.last.Block)
+			return nil, nil, bulwark.Invalid("transfers", "the transfers fed (from block %d, transaction %s) come before those fed earlier (block %d): feed them in chain order", f.Block, f.TxHash.Hex(), tr.last.Block)
 		}
 		if sameTx(tr.last, f) {
-			return nil, bulwark.Invalid("transfers", "transaction %s (block %d) is split between two feeds: feed whole transactions (whole blocks)", f.TxHash.Hex(), f.Block)
+			return nil, nil, bulwark.Invalid("transfers", "transaction %s (block %d) is split between two feeds: feed whole transactions (whole blocks)", f.TxHash.Hex(), f.Block)
 		}
 	}
 	alerts, edges := len(tr.alerts), len(tr.edges)
@@ -1080,9 +1089,9 @@ func (t *Tracer) Feed(ctx context.Context, transfers []Transfer) ([]Alert, error
 	last.TraceAddress = slices.Clone(last.TraceAddress)
 	tr.last, tr.stream = &last, nil
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return slices.Clone(tr.alerts[alerts:]), nil
+	return slices.Clone(tr.alerts[alerts:]), slices.Clone(tr.alertIdx[alerts:]), nil
 }
 
 // Graph writes the graph of everything fed so far.

@@ -121,7 +121,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			Logger:  log, Interval: s.WatchInterval, MaxCatchup: s.WatchMaxCatchup})
 	}
 
-	follower, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, log)
+	follower, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, labels.NewScreening(svc.Screener().Index), log)
 	if err != nil {
 		return err
 	}
@@ -174,10 +174,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 }
 
 // traceFollower returns the trace follower of 'serve --trace-rpc': the
-// open forward cases of the node's chain followed from its head, their
-// alerts recorded with their audit entries and outbox messages (nil
-// without a node), and what closes its node client.
-func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), log *slog.Logger) (*tracing.Follower, func(), error) {
+// open forward cases of the node's chain followed from its head, with
+// their own labels ahead of labeler's (the active screening lists', as the
+// API's case runs), their alerts recorded with their audit entries and
+// outbox messages (nil without a node), and what closes its node client.
+func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), labeler tracing.Labeler, log *slog.Logger) (*tracing.Follower, func(), error) {
 	if rpc == "" {
 		return nil, func() {}, nil
 	}
@@ -191,7 +192,7 @@ func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *
 		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: cannot read the node's chain id: "+bulwark.ErrorMessage(err))
 	}
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: chain, Source: &ethrpc.TraceSource{Client: client, Chain: chain}, Store: db,
-		Follows: tracing.CaseFollows{Cases: db, Chain: chain},
+		Follows: tracing.CaseFollows{Cases: db, Chain: chain, Labeler: labeler},
 		Record:  (&tracing.Recorder{Store: db, Log: alog, Actor: "system:follower", Stored: stored}).Record,
 		Logger:  log, Interval: interval}), func() { client.Close() }, nil
 }
