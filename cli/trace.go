@@ -37,6 +37,8 @@ type traceFlags struct {
 	minValue            string
 	fromTime, toTime    string
 	throughHubs         bool
+	hubDegree           int
+	knownTokens         string
 	format, out         string
 	ingestBatch, ingest int
 	labels, tagpacks    string
@@ -50,7 +52,8 @@ func (m *Main) traceCmd() *command {
 		name:    "trace",
 		summary: "follow stolen funds from seed addresses or transactions, with exact taint, and write the evidence",
 		usage: "bulwark trace --seed ADDR|TX[,…] (--etl DIR | --rpc URL --from-block N [--to-block M]) [--policy P] [--direction forward|backward]\n" +
-			"       [--max-hops N] [--min-value V] [--from-time T] [--to-time T] [--through-hubs] [--format json|csv|gexf|dot] [--out FILE|DIR] [--json]",
+			"       [--max-hops N] [--min-value V] [--from-time T] [--to-time T] [--through-hubs] [--hub-degree N] [--known-token ADDR[,…]]\n" +
+			"       [--format json|csv|gexf|dot] [--out FILE|DIR] [--json]",
 		long: "Reads the transfers of an ethereum-etl export (--etl DIR: transactions.csv and, where present, traces.csv,\n" +
 			"token_transfers.csv, logs.csv, receipts.csv, blocks.csv) or of blocks N to M of a node (--rpc: ingested\n" +
 			"into the data directory's store first, resumably, with progress on stderr; blocks already stored are not\n" +
@@ -73,6 +76,7 @@ func (m *Main) traceCmd() *command {
 			fs.StringVar(&f.fromTime, "from-time", "", "ignore transfers before `TIME` (RFC 3339, e.g. 2025-02-21T14:00:00Z, or Unix seconds)")
 			fs.StringVar(&f.toTime, "to-time", "", "ignore transfers after `TIME` (RFC 3339 or Unix seconds)")
 			fs.BoolVar(&f.throughHubs, "through-hubs", false, "follow value through exchanges, routers, bridges and mixers, which are otherwise end points")
+			hubFlags(fs, &f)
 			fs.StringVar(&f.format, "format", "", "write the graph as `FORMAT`: json, csv, gexf or dot (default: a summary; with --out FILE, from its extension)")
 			fs.StringVar(&f.out, "out", "", "write to `FILE|DIR`: one format to a file, or to a directory every format with summary.md, summary.json, manifest.json and SHA256SUMS")
 			fs.StringVar(&f.labels, "labels", "", "label addresses from your CSV `FILE` (address,name[,category][,hub]; docs/tracing.md)")
@@ -182,6 +186,24 @@ func seedHex(digits string) ([]byte, error) {
 	return b, nil
 }
 
+// hubFlags defines --hub-degree and --known-token, shared by 'bulwark
+// trace' and 'trace watch'.
+func hubFlags(fs *flag.FlagSet, f *traceFlags) {
+	fs.IntVar(&f.hubDegree, "hub-degree", 0, "treat an address with at least `N` distinct counterparties as a hub, an end point (0: none)")
+	fs.StringVar(&f.knownTokens, "known-token", "", "the genuine token contracts `ADDR[,ADDR…]`: a transfer of another token out of an address that did not act in its transaction is ignored as spoofed (address poisoning)")
+}
+
+// parseHubFlags checks --hub-degree and reads --known-token.
+func parseHubFlags(f traceFlags) ([]common.Address, error) {
+	if f.hubDegree < 0 {
+		return nil, bulwark.Invalid("--hub-degree", "%d is negative: give the number of distinct counterparties that makes an address a hub (e.g. 1000), or 0 for none", f.hubDegree)
+	}
+	if strings.TrimSpace(f.knownTokens) == "" {
+		return nil, nil
+	}
+	return safe.ParseAddressList("--known-token", f.knownTokens)
+}
+
 // parseTraceTime reads --from-time or --to-time: RFC 3339 or Unix seconds.
 func parseTraceTime(field, s string) (int64, error) {
 	s = strings.TrimSpace(s)
@@ -230,6 +252,10 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 	}
 	if f.maxHops < 0 {
 		return bulwark.ExitError, bulwark.Invalid("--max-hops", "must be 1 or more (0 for the default)")
+	}
+	knownTokens, err := parseHubFlags(f)
+	if err != nil {
+		return bulwark.ExitError, err
 	}
 	var minValue *uint256.Int
 	if s := strings.TrimSpace(f.minValue); s != "" {
@@ -314,8 +340,9 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 
 	req := tracing.Request{
 		Chain: in.chain, SeedAddresses: addrs, SeedTxs: txs, Policy: policy, Direction: dir, MinValue: minValue,
-		Labeler: labeler, Exits: thorchain.New(consts, in.inputs), Deposits: deposits,
-		Bounds: tracing.Bounds{MaxHops: f.maxHops, FromBlock: from, ToBlock: to, FromTime: fromTime, ToTime: toTime, ThroughHubs: f.throughHubs},
+		Labeler: labeler, Exits: thorchain.New(consts, in.inputs), Deposits: deposits, KnownTokens: knownTokens,
+		Bounds: tracing.Bounds{MaxHops: f.maxHops, FromBlock: from, ToBlock: to, FromTime: fromTime, ToTime: toTime, ThroughHubs: f.throughHubs,
+			HubDegree: f.hubDegree},
 	}
 	if !hasFrom {
 		req.Bounds.FromBlock = in.source.FromBlock

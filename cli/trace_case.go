@@ -36,7 +36,7 @@ func (m *Main) traceCaseCmd() *command {
 // arguments of the case commands, so an error names what the user typed.
 var caseFlagNames = map[string]string{
 	"seeds": "--seed", "policy": "--policy", "direction": "--direction", "title": "--title", "chain": "--chain-id",
-	"source": "--source", "thresholds": "--threshold", "bounds.maxHops": "--max-hops", "bounds.minValue": "--min-value",
+	"source": "--source", "thresholds": "--threshold", "bounds.maxHops": "--max-hops", "bounds.minValue": "--min-value", "bounds.hubDegree": "--hub-degree",
 	"bounds.fromBlock": "--from-block", "bounds.toBlock": "--to-block", "bounds.fromTime": "--from-time",
 	"bounds.toTime": "--to-time", "address": "ADDR", "name": "NAME", "category": "--category",
 }
@@ -100,7 +100,7 @@ func (m *Main) traceCaseOpenCmd() *command {
 		seeds, policy, direction, title, threshold, minValue, source string
 		fromTime, toTime                                             string
 		chain, fromBlock, toBlock                                    uint64
-		maxHops                                                      int
+		maxHops, hubDegree                                           int
 		throughHubs                                                  bool
 	)
 	return &command{
@@ -108,7 +108,7 @@ func (m *Main) traceCaseOpenCmd() *command {
 		summary: "open a case",
 		usage: "bulwark trace case open --seed ADDR|TX[,…] [--title T] [--chain-id N] [--source node|trace:N] [--policy P]\n" +
 			"       [--direction forward|backward] [--max-hops N] [--min-value V] [--from-block N] [--to-block M]\n" +
-			"       [--from-time T] [--to-time T] [--through-hubs]\n" +
+			"       [--from-time T] [--to-time T] [--through-hubs] [--hub-degree N]\n" +
 			"       [--threshold AMOUNT|ASSET=AMOUNT,…] [--json]",
 		long: "Stores a new open case and prints its id (only once it is committed). Amounts are whole base units\n" +
 			"(wei); a threshold is one amount for every asset or ASSET=AMOUNT pairs (native:1=…, erc20:1:0x…=…, *=…).",
@@ -126,6 +126,7 @@ func (m *Main) traceCaseOpenCmd() *command {
 			fs.StringVar(&fromTime, "from-time", "", "ignore transfers before `TIME` (RFC 3339, e.g. 2025-02-21T14:00:00Z, or Unix seconds)")
 			fs.StringVar(&toTime, "to-time", "", "ignore transfers after `TIME` (RFC 3339 or Unix seconds)")
 			fs.BoolVar(&throughHubs, "through-hubs", false, "follow value through exchanges, bridges, mixers and other hubs")
+			fs.IntVar(&hubDegree, "hub-degree", 0, "treat an address with at least `N` distinct counterparties as a hub (0: none)")
 			fs.StringVar(&threshold, "threshold", "", "alert `THRESHOLD`: AMOUNT for every asset, or ASSET=AMOUNT,…")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -149,7 +150,7 @@ func (m *Main) traceCaseOpenCmd() *command {
 			}
 			spec := tracing.CaseSpec{Title: title, Chain: chain, Source: source, Seeds: strings.Split(seeds, ","), Policy: policy, Direction: direction,
 				Bounds: tracing.Bounds{MaxHops: maxHops, MinValue: minValue, FromBlock: fromBlock, ToBlock: toBlock, FromTime: from, ToTime: to,
-					ThroughHubs: throughHubs},
+					ThroughHubs: throughHubs, HubDegree: hubDegree},
 				Thresholds: th}
 			if _, err := tracing.NewCase(spec); err != nil {
 				return 1, caseFlagError(err)

@@ -75,6 +75,7 @@ func TestTraceCaseCLI(t *testing.T) {
 		{[]string{"open", "--seed", caseThief, "--policy", "taint"}, "--policy: unknown taint policy"},
 		{[]string{"open", "--seed", caseThief, "--direction", "up"}, "--direction: unknown direction"},
 		{[]string{"open", "--seed", caseThief, "--max-hops", "-1"}, "--max-hops: -1 is out of range"},
+		{[]string{"open", "--seed", caseThief, "--hub-degree", "-2"}, "--hub-degree: -2 is negative"},
 		{[]string{"open", "--seed", caseThief, "--min-value", "1.5"}, "--min-value: \"1.5\" is not an amount"},
 		{[]string{"open", "--seed", caseThief, "--threshold", "eth=1"}, "--threshold: \"eth\" is neither an asset key"},
 		{[]string{"open", "--seed", caseThief, "--from-block", "9", "--to-block", "8"}, "--to-block: 8 is before fromBlock 9"},
@@ -97,13 +98,14 @@ func TestTraceCaseCLI(t *testing.T) {
 	}
 
 	code, stdout, stderr := run(t, env, "trace", "case", "open", "--seed", strings.ToLower(caseThief), "--title", "Bybit", "--policy", "fifo",
-		"--max-hops", "3", "--threshold", "native:1=10", "--json")
+		"--max-hops", "3", "--hub-degree", "500", "--threshold", "native:1=10", "--json")
 	if code != 0 {
 		t.Fatalf("open: exit %d: %s", code, stderr)
 	}
 	var opened caseChangeJSON
 	if err := json.Unmarshal([]byte(stdout), &opened); err != nil || opened.Case.ID != 1 || opened.AuditSeq < 1 || opened.Case.Seeds[0] != caseThief ||
-		opened.Case.CreatedBy != "cli:alice" || opened.Case.Policy != tracing.FIFO || opened.Case.Thresholds["native:1"] != "10" {
+		opened.Case.CreatedBy != "cli:alice" || opened.Case.Policy != tracing.FIFO || opened.Case.Thresholds["native:1"] != "10" ||
+		opened.Case.Bounds.HubDegree != 500 {
 		t.Fatalf("open --json: %s (%v)", stdout, err)
 	}
 	if code, stdout, _ = run(t, env, "trace", "case", "open", "--seed", caseThief); code != 0 || !strings.HasPrefix(stdout, "Opened case 2: forward from 1 seed on chain 1 (haircut).") {

@@ -81,6 +81,8 @@ func TestTraceErrors(t *testing.T) {
 		{"export is a file", []string{seed, "--etl", filepath.Join(heistETL, "transactions.csv")}, "is not a directory"},
 		{"malformed export", []string{seed, "--etl", bad}, "--etl: " + filepath.Join(bad, "transactions.csv") + ": line 2"},
 		{"chain 0", []string{seed, "--etl", heistETL, "--chain-id", "0"}, "--chain-id: chain id 0 is not a chain"},
+		{"negative hub degree", []string{seed, "--etl", heistETL, "--hub-degree", "-1"}, "--hub-degree: -1 is negative"},
+		{"bad known token", []string{seed, "--etl", heistETL, "--known-token", "0x12"}, "--known-token: \"0x12\" is not an address"},
 		{"argument", []string{seed, "--etl", heistETL, "extra"}, "extra"},
 	} {
 		code, stdout, stderr := run(t, env, append([]string{"trace"}, c.args...)...)
@@ -476,5 +478,36 @@ func TestTraceHelp(t *testing.T) {
 	}
 	if code, stdout, _ = run(t, env, "--help"); code != 0 || !strings.Contains(stdout, "  trace ") {
 		t.Errorf("--help lacks trace:\n%s", stdout)
+	}
+}
+
+// TestTraceHubDegreeAndKnownTokens: --hub-degree makes an address with
+// that many counterparties a hub (labelled "degree", an end point) and
+// is written in the graph's bounds; --known-token is accepted.
+func TestTraceHubDegreeAndKnownTokens(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
+	code, stdout, stderr := run(t, env, "trace", "--seed", heistExploiter, "--etl", heistETL, "--hub-degree", "2",
+		"--known-token", "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", "--json")
+	if code != 0 && code != 3 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	g, _ := traceGraphJSON(t, stdout)
+	if g.Bounds.HubDegree != 2 {
+		t.Errorf("bounds %+v", g.Bounds)
+	}
+	degree := 0
+	for _, n := range g.Nodes {
+		for _, l := range n.Labels {
+			if l.Source == "degree" && l.Hub {
+				degree++
+				if n.Hop > 0 && n.Stop != tracing.StopHub { // a seed is traced from all the same
+					t.Errorf("%s: stop %q, want hub", n.Address.Hex(), n.Stop)
+				}
+			}
+		}
+	}
+	if degree == 0 {
+		t.Errorf("no address is a hub by degree: %s", stdout)
 	}
 }

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/holiman/uint256"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
@@ -19,6 +22,10 @@ type traceWatchFlags struct {
 	seeds, rpc, from, to, policy, thresholds string
 	interval                                 time.Duration
 	webhook, secretFile                      string
+	// The traversal's bounds and labels, as 'bulwark trace' reads them
+	// (maxHops, minValue, throughHubs, hubDegree, knownTokens, labels,
+	// tagpacks, noScreening).
+	trace traceFlags
 }
 
 // withTraceWatch puts 'bulwark trace watch', the live follower in the
@@ -33,10 +40,13 @@ func (m *Main) traceWatchCmd() *command {
 	return &command{
 		name:    "watch",
 		summary: "follow the chain head from seed addresses and alert when their taint reaches a registered deposit address",
-		usage:   "bulwark trace watch --seed ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--policy P] [--threshold AMOUNT|ASSET=AMOUNT,…] [--webhook URL --webhook-secret-file FILE] [--json]",
+		usage: "bulwark trace watch --seed ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--policy P] [--threshold AMOUNT|ASSET=AMOUNT,…]\n" +
+			"       [--max-hops N] [--min-value V] [--through-hubs] [--hub-degree N] [--known-token ADDR[,…]]\n" +
+			"       [--labels FILE] [--tagpacks DIR] [--no-screening-labels] [--webhook URL --webhook-secret-file FILE] [--json]",
 		long: "Ingests the node's blocks into the data directory's store (resumable, reorgs rolled back) from block N\n" +
-			"(default: the next block), applies the taint policy (default poison) to every transfer with the seeds'\n" +
-			"outgoing value tainted, and raises TRACE_DEPOSIT, in the block where it lands, when tainted value at\n" +
+			"(default: the next block), traces the seeds' outgoing value forward under the taint policy (default\n" +
+			"poison) by the rules of 'bulwark trace' (hubs are end points; hops, minimum value, labels as its flags),\n" +
+			"and raises TRACE_DEPOSIT, in the block where it lands, when tainted value at\n" +
 			"or above the threshold arrives at an address registered with 'bulwark trace deposit add'. Each alert\n" +
 			"is printed (--json: one JSON object per line), stored with its audit entry and queued for the webhook\n" +
 			"in one transaction; with --webhook it is POSTed (\"type\": \"trace.alert\"), at least once. Run again,\n" +
@@ -51,6 +61,13 @@ func (m *Main) traceWatchCmd() *command {
 			fs.StringVar(&f.to, "to-block", "", "stop after block `M` (default: never)")
 			fs.StringVar(&f.policy, "policy", "poison", "taint `POLICY`: poison, haircut, fifo, lifo, dirty-first or clean-first")
 			fs.StringVar(&f.thresholds, "threshold", "", "alert `THRESHOLD` in base units: one amount for every asset, or ASSET=AMOUNT pairs (a deposit address's own wins)")
+			fs.IntVar(&f.trace.maxHops, "max-hops", 0, "follow at most `N` transfers from a seed (default 5)")
+			fs.StringVar(&f.trace.minValue, "min-value", "", "follow only transfers carrying at least `V` tainted base units (wei, token units)")
+			fs.BoolVar(&f.trace.throughHubs, "through-hubs", false, "follow value through exchanges, routers, bridges and mixers, which are otherwise end points")
+			hubFlags(fs, &f.trace)
+			fs.StringVar(&f.trace.labels, "labels", "", "label addresses from your CSV `FILE` (address,name[,category][,hub]; docs/tracing.md)")
+			fs.StringVar(&f.trace.tagpacks, "tagpacks", "", "label addresses from the GraphSense TagPacks (*.yaml) in `DIR`")
+			fs.BoolVar(&f.trace.noScreening, "no-screening-labels", false, "do not label addresses from the active screening lists")
 			fs.DurationVar(&f.interval, "interval", time.Second, "poll the node for new blocks every `DURATION`")
 			fs.StringVar(&f.webhook, "webhook", "", "POST each alert, signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.secretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
@@ -96,6 +113,21 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 	if f.interval <= 0 {
 		return bulwark.ExitError, bulwark.Invalid("--interval", "must be positive")
 	}
+	if f.trace.maxHops < 0 || f.trace.maxHops > tracing.MaxMaxHops {
+		return bulwark.ExitError, bulwark.Invalid("--max-hops", "%d is out of range: give 1 to %d (0 for the default, %d)", f.trace.maxHops, tracing.MaxMaxHops, tracing.DefaultMaxHops)
+	}
+	var minValue *uint256.Int
+	if s := strings.TrimSpace(f.trace.minValue); s != "" {
+		v, err := tracing.ParseAmount("--min-value", s)
+		if err != nil {
+			return bulwark.ExitError, err
+		}
+		minValue = v
+	}
+	knownTokens, err := parseHubFlags(f.trace)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
 	notifier, err := m.webhookNotifier(f.webhook, f.secretFile)
 	if err != nil {
 		return bulwark.ExitError, err
@@ -128,8 +160,17 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 	} else if len(regs) == 0 {
 		fmt.Fprintln(m.Stderr, "bulwark: warning: no deposit addresses are registered, so no alert can be raised; add them with 'bulwark trace deposit add ADDR'")
 	}
-	req := tracing.Request{Chain: chain, SeedAddresses: seeds, Policy: policy, Direction: tracing.Forward,
-		Bounds: tracing.Bounds{FromBlock: from}, Thresholds: thresholds}
+	labeler, _, _, err := m.traceLabels(ctx, f.trace)
+	defer m.closeTraceScreening()
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	req := tracing.Request{Chain: chain, SeedAddresses: seeds, Policy: policy, Direction: tracing.Forward, MinValue: minValue,
+		Bounds:     tracing.Bounds{FromBlock: from, MaxHops: f.trace.maxHops, ThroughHubs: f.trace.throughHubs, HubDegree: f.trace.hubDegree},
+		Thresholds: thresholds, Labeler: labeler, KnownTokens: knownTokens}
+	if err := req.Validate(); err != nil {
+		return bulwark.ExitError, err
+	}
 	id := tracing.WatchID(req)
 	deliver := m.startAlertDelivery(ctx, db, notifier, tracing.AlertKind)
 	defer deliver.Stop()

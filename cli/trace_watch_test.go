@@ -205,3 +205,61 @@ func TestServeTraceFollower(t *testing.T) {
 		t.Fatalf("serve exit %d\n%s", code, s.stderr)
 	}
 }
+
+// TestTraceWatchTraversalRules: 'bulwark trace watch' follows by the
+// rules of 'bulwark trace': the same heist raises no alert when its first
+// hop is labelled an exchange (a hub, an end point) or when the deposit
+// is beyond --max-hops, and raises it with neither; bad flags are named.
+func TestTraceWatchTraversalRules(t *testing.T) {
+	t.Parallel()
+	node := anviltest.Start(t, anviltest.Silent())
+	dir := t.TempDir()
+	labelFile := filepath.Join(dir, "labels.csv")
+	hub := anviltest.DefaultAccounts()[2]
+	if err := os.WriteFile(labelFile, []byte("address,name,category\n"+hub.Hex()+",Exchange hot wallet,exchange\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	first, last, at, _ := traceHeist(t, node, traceDeposit)
+	seed := anviltest.DefaultAccounts()[1].Hex()
+	for _, c := range []struct {
+		name  string
+		extra []string
+		code  int
+	}{
+		{"hub", []string{"--labels", labelFile}, 0},
+		{"beyond the hop bound", []string{"--max-hops", "2"}, 0},
+		{"within the hop bound", []string{"--max-hops", "3", "--min-value", "1", "--hub-degree", "100"}, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"BULWARK_DATA": filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")), "USER": "alice"}
+			if code, _, stderr := run(t, env, "trace", "deposit", "add", traceDeposit.Hex()); code != 0 {
+				t.Fatalf("deposit add: %s", stderr)
+			}
+			args := append([]string{"trace", "watch", "--seed", seed, "--rpc", node.URL, "--from-block", fmt.Sprint(first), "--to-block", fmt.Sprint(last),
+				"--interval", "50ms", "--json"}, c.extra...)
+			code, stdout, stderr := run(t, env, args...)
+			if code != c.code || !strings.Contains(stderr, fmt.Sprintf("stopped after block %d", last)) {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, stdout, stderr)
+			}
+			if c.code == 3 && !strings.Contains(stdout, fmt.Sprintf(`"block":%d`, at)) {
+				t.Errorf("alert not in block %d: %s", at, stdout)
+			}
+			if c.code == 0 && strings.TrimSpace(stdout) != "" {
+				t.Errorf("alerts: %s", stdout)
+			}
+		})
+	}
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "bad")}
+	for _, c := range []struct{ flag, value, want string }{
+		{"--hub-degree", "-1", "--hub-degree: -1 is negative"},
+		{"--known-token", "0x12", "--known-token: \"0x12\" is not an address"},
+		{"--max-hops", "-1", "--max-hops: -1 is out of range"},
+		{"--min-value", "1.5", "--min-value: \"1.5\" is not an amount"},
+	} {
+		code, _, stderr := run(t, env, "trace", "watch", "--seed", seed, "--rpc", node.URL, c.flag, c.value)
+		if code != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%s %s: exit %d, stderr %q; want %q", c.flag, c.value, code, stderr, c.want)
+		}
+	}
+}

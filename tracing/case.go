@@ -339,11 +339,15 @@ func SeedParts(seeds []string) (addrs []common.Address, txs []common.Hash) {
 }
 
 // CheckBounds checks a case's bounds: hops from 0 (the default,
-// DefaultMaxHops) to MaxMaxHops, a minimum value in base units below 2^256, block and time
-// ranges that do not end before they start.
+// DefaultMaxHops) to MaxMaxHops, a hub degree not negative, a minimum
+// value in base units below 2^256, block and time ranges that do not end
+// before they start.
 func CheckBounds(b Bounds) (Bounds, error) {
 	if b.MaxHops < 0 || b.MaxHops > MaxMaxHops {
 		return b, bulwark.Invalid("bounds.maxHops", "%d is out of range: give 1 to %d, or 0 for the default (%d)", b.MaxHops, MaxMaxHops, DefaultMaxHops)
+	}
+	if b.HubDegree < 0 {
+		return b, bulwark.Invalid("bounds.hubDegree", "%d is negative: give the number of distinct counterparties that makes an address a hub (e.g. 1000), or 0 for none", b.HubDegree)
 	}
 	if b.MinValue != "" {
 		v, err := ParseAmount("bounds.minValue", b.MinValue)
