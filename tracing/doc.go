@@ -43,7 +43,9 @@
 // and labels), the transfers that carried taint to them (edges), the
 // cross-chain exits and the deposit alerts. A [Tracer] runs a forward
 // request over a stream fed in pieces (whole blocks, as a follower at the
-// chain head sees them) and reaches the same graph. Its rules:
+// chain head sees them) and reaches the same graph (a hub by degree
+// from the block where it reaches the degree); the live Follower traces
+// each followed request with one. Its rules:
 //
 //   - Forward follows value out of the seeds in chain order; Backward
 //     runs the same engine over the mirror of the stream (latest

@@ -36,7 +36,8 @@ type Follow struct {
 // fingerprint changes when what the follow computes changes: its seeds,
 // policy, chain, first block, or the traversal's bounds (hops, minimum
 // value, window end, hub degree, through hubs) and known tokens. Labels
-// are not in it: a label added later applies from the next block on.
+// are not in it: a label added later (a case's, a screening list's)
+// applies to the addresses the trace reaches from the next step on.
 func (f *Follow) fingerprint() string {
 	var b strings.Builder
 	r := &f.Request
@@ -398,6 +399,9 @@ func (f *Follower) advance(ctx context.Context, fl *Follow, cur IngestCursor, de
 		}
 		f.states[fl.ID] = st
 	}
+	// The follow's labels as they are now (a case labelled since the
+	// last step): addresses reached from now on are labelled by them.
+	st.tracer.tr.req.Labeler = fl.Request.Labeler
 	// A reorg below what was processed: the block processed last is no
 	// longer the stored one.
 	if st.block >= st.from && st.block > 0 {

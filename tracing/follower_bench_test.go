@@ -20,9 +20,10 @@ import (
 
 // BenchmarkFollowerCatchUp measures what a follower does per transfer
 // when it catches up over blocks already ingested (a new case, or the
-// rebuild of a restart): read the stored transfers, apply them under
-// haircut, check each credit against the deposit registry, save the
-// cursor every 1,000 blocks. The store holds 2,000 blocks of 50 payments
+// rebuild of a restart): read the stored transfers, feed them block by
+// block to the follow's Tracer under haircut (the default bounds), check
+// each traced arrival against the deposit registry, save the cursor
+// every 1,000 blocks. The store holds 2,000 blocks of 50 payments
 // among 1,000 addresses (100,000 transfers), one of them a registered
 // deposit address credited about 100 times, below its threshold (an
 // alert costs a synced transaction of its own). One op is one catch-up

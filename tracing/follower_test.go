@@ -125,7 +125,14 @@ type followerEnv struct {
 	follow tracing.Follow
 	// req, when set, changes the followed request (bounds, labels).
 	req func(*tracing.Request)
+	// follows, when set, are the follows instead of the one follow.
+	follows tracing.Follows
 }
+
+// followsFunc is a Follows that asks a function.
+type followsFunc func() []tracing.Follow
+
+func (f followsFunc) Follows(context.Context) ([]tracing.Follow, error) { return f(), nil }
 
 // hubLabels labels one address an exchange (a hub).
 type hubLabels common.Address
@@ -153,8 +160,12 @@ func (e *followerEnv) follower(policy tracing.Policy, from uint64, th map[string
 	if e.req != nil {
 		e.req(&e.follow.Request)
 	}
+	var follows tracing.Follows = tracing.StaticFollows{e.follow}
+	if e.follows != nil {
+		follows = e.follows
+	}
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Batch: 3,
-		Follows: tracing.StaticFollows{e.follow},
+		Follows: follows,
 		Record: func(ctx context.Context, a tracing.StoredAlert) (int64, bool, error) {
 			if e.fail != nil {
 				if err := e.fail(a); err != nil {
@@ -643,3 +654,42 @@ func TestCaseFollows(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestFollowerLabelAddedLater: a label given after the follow started (a
+// case labelled meanwhile: the follows name a new labeler) applies to the
+// addresses reached from the next step on: the taint stops at the newly
+// labelled hub.
+func TestFollowerLabelAddedLater(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	var labeler tracing.Labeler
+	e.follower(tracing.Poison, 1, nil) // sets e.follow
+	base := e.follow
+	e.follows = followsFunc(func() []tracing.Follow {
+		fl := base
+		fl.Request.Labeler = labeler
+		return []tracing.Follow{fl}
+	})
+	f := e.follower(tracing.Poison, 1, nil)
+	e.chain.mine(pay(thief, hop1, 10)) // 1
+	step(t, f, 1)
+	labeler = hubLabels(hop2)
+	e.chain.mine(pay(hop1, hop2, 10))   // 2: into the hub, labelled now
+	e.chain.mine(pay(hop2, deposit, 9)) // 3
+	step(t, f, 3)
+	if got := e.alerts(t); len(got) != 0 {
+		t.Errorf("alerts past the hub: %+v", got)
+	}
+	if n := nodeOf(f.Graph("watch:test"), hop2); n == nil || n.Stop != tracing.StopHub {
+		t.Errorf("hop2: %+v", n)
+	}
+}
+
+func nodeOf(g *tracing.Graph, a common.Address) *tracing.Node {
+	for i := range g.Nodes {
+		if g.Nodes[i].Address == a {
+			return &g.Nodes[i]
+		}
+	}
+	return nil
+}

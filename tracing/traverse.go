@@ -1024,7 +1024,9 @@ func appendDec(b []byte, x *uint256.Int) []byte {
 // sees them: each Feed applies the next transactions and returns the
 // alerts they raised, and Graph writes the graph so far. Fed the pieces
 // of a stream, it reaches exactly the graph Trace gives for the whole
-// stream. A Tracer keeps the transfers of its edges (copied), not the
+// stream, but for Bounds.HubDegree: a Tracer counts the counterparties
+// fed so far, so an address becomes a hub by degree from the piece where
+// it reaches it (Trace counts the whole stream first). A Tracer keeps the transfers of its edges (copied), not the
 // transfers fed. It is not safe for concurrent use.
 type Tracer struct {
 	tr *tracer
