@@ -320,6 +320,9 @@ func TestServeBadInput(t *testing.T) {
 		{"missing tls files", []string{"serve", "--tls-cert", "x.pem", "--tls-key", "y.pem"}, "cannot load the TLS certificate"},
 		{"bad body limit", []string{"serve", "--max-body-bytes", "0"}, "--max-body-bytes"},
 		{"data dir is a file", []string{"serve", "--data-dir", file, "--addr", "127.0.0.1:0"}, "--data-dir: " + file + " is a file, not a directory; give --data-dir a directory"},
+		{"missing trace labels", []string{"serve", "--trace-labels", filepath.Join(data, "none.csv")}, "--trace-labels: cannot read " + filepath.Join(data, "none.csv")},
+		{"trace tagpacks not a directory", []string{"serve", "--trace-tagpacks", file}, "--trace-tagpacks: " + file + " is not a directory"},
+		{"bad trace labels", []string{"serve", "--trace-labels", file}, "--trace-labels: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

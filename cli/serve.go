@@ -23,6 +23,8 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/labels"
 	"github.com/bulwark-sec/bulwark/webhook"
 	"github.com/mattn/go-isatty"
 )
@@ -72,6 +74,9 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	rpc             string
 	traceRPC        string
+	// The trace labels beyond the screening lists' (--trace-labels,
+	// --trace-tagpacks).
+	traceLabels, traceTagpacks string
 	// The webhook (screening alerts; with --rpc also the Safe monitor's).
 	webhook, webhookSecretFile string
 	// The Safe monitor (with --rpc).
@@ -121,6 +126,8 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: POST /api/v1/safe/verify then reads chain id, version and code from it and simulates, and the Safes on the watch list are monitored")
 			fs.StringVar(&f.traceRPC, "trace-rpc", "", "JSON-RPC `URL` of a node (trace_block or debug_traceBlockByNumber): the trace follower follows its head for the open cases and alerts when their taint reaches a registered deposit address (see docs/tracing.md)")
+			fs.StringVar(&f.traceLabels, "trace-labels", "", "label addresses for the trace follower and the API's case runs from your CSV `FILE` (address,name[,category][,hub]), after the cases' own labels and the screening lists'")
+			fs.StringVar(&f.traceTagpacks, "trace-tagpacks", "", "label addresses for the trace follower and the API's case runs from the GraphSense TagPacks (*.yaml) in `DIR`")
 			fs.StringVar(&f.webhook, "webhook", "", "POST each screening watch alert (and with --rpc each monitor alert), signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
 			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
@@ -186,7 +193,11 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Serving{m: m, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, ServeSettings: ServeSettings{
+	traceLabels, err := m.serveTraceLabels(f)
+	if err != nil {
+		return nil, err
+	}
+	return &Serving{m: m, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, ServeSettings: ServeSettings{
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
@@ -202,10 +213,40 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 // the first admin token.
 type Serving struct {
 	ServeSettings
+	// TraceLabels are the labels of --trace-labels and --trace-tagpacks
+	// (nil for none): the trace follower and the API's case runs label
+	// with them after the cases' own and the screening lists'.
+	TraceLabels                tracing.Labeler
 	m                          *Main
 	lists                      screeningSettings
 	webhook, webhookSecretFile string
 	stderr                     io.Writer // the process's, before BufferLog
+}
+
+// serveTraceLabels reads --trace-labels and --trace-tagpacks as 'bulwark
+// trace' reads --labels and --tagpacks.
+func (m *Main) serveTraceLabels(f serveFlags) (tracing.Labeler, error) {
+	var sources []tracing.Labeler
+	for _, src := range []struct {
+		flag string
+		tf   traceFlags
+	}{
+		{"--trace-labels", traceFlags{labels: f.traceLabels, noScreening: true}},
+		{"--trace-tagpacks", traceFlags{tagpacks: f.traceTagpacks, noScreening: true}},
+	} {
+		if src.tf.labels == "" && src.tf.tagpacks == "" {
+			continue
+		}
+		l, _, _, err := m.traceLabels(context.Background(), src.tf)
+		if err != nil {
+			return nil, flagged(src.flag, err)
+		}
+		sources = append(sources, l)
+	}
+	if len(sources) == 0 {
+		return nil, nil
+	}
+	return labels.Combine(sources...), nil
 }
 
 // Logger is the server's logger.

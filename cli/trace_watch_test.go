@@ -162,8 +162,8 @@ func TestTraceWatchKilledBeforeDelivery(t *testing.T) {
 	}
 }
 
-// TestServeTraceFollower: 'serve --trace-rpc' follows an open case and
-// stores the alert of its tainted deposit, in the deposit's block, as
+// TestServeTraceFollower: 'serve --trace-rpc' (with --trace-labels)
+// follows an open case and stores the alert of its tainted deposit, in the deposit's block, as
 // GET /api/v1/trace/alerts shows.
 func TestServeTraceFollower(t *testing.T) {
 	t.Parallel()
@@ -180,7 +180,12 @@ func TestServeTraceFollower(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
-	s := startServer(t, bin, data, "--lists-refresh", "0", "--trace-rpc", node.URL, "--watch-interval", "100ms")
+	// A label file read at start (its exchange is not on the heist's path).
+	labelFile := filepath.Join(t.TempDir(), "labels.csv")
+	if err := os.WriteFile(labelFile, []byte("address,name,category\n"+anviltest.DefaultAccounts()[5].Hex()+",Exchange,exchange\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, bin, data, "--lists-refresh", "0", "--trace-rpc", node.URL, "--watch-interval", "100ms", "--trace-labels", labelFile)
 	_, _, at, tx := traceHeist(t, node, traceDeposit)
 	deadline := time.Now().Add(60 * time.Second)
 	for {

@@ -121,7 +121,13 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			Logger:  log, Interval: s.WatchInterval, MaxCatchup: s.WatchMaxCatchup})
 	}
 
-	follower, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, labels.NewScreening(svc.Screener().Index), log)
+	// Trace labels: the active screening lists', then those of
+	// --trace-labels and --trace-tagpacks (after a case's own).
+	var traceLabeler tracing.Labeler = labels.NewScreening(svc.Screener().Index)
+	if s.TraceLabels != nil {
+		traceLabeler = labels.Combine(traceLabeler, s.TraceLabels)
+	}
+	follower, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, traceLabeler, log)
 	if err != nil {
 		return err
 	}
@@ -147,7 +153,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
 		TraceCases: &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
-			Labeler: labels.NewScreening(svc.Screener().Index)},
+			Labeler: traceLabeler},
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})
@@ -175,8 +181,8 @@ func serve(ctx context.Context, s *cli.Serving) error {
 
 // traceFollower returns the trace follower of 'serve --trace-rpc': the
 // open forward cases of the node's chain followed from its head, with
-// their own labels ahead of labeler's (the active screening lists', as the
-// API's case runs), their alerts recorded with their audit entries and
+// their own labels ahead of labeler's (the active screening lists' and
+// --trace-labels', as the API's case runs), their alerts recorded with their audit entries and
 // outbox messages (nil without a node), and what closes its node client.
 func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), labeler tracing.Labeler, log *slog.Logger) (*tracing.Follower, func(), error) {
 	if rpc == "" {
