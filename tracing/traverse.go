@@ -392,7 +392,21 @@ func (tr *tracer) run(ctx context.Context) error {
 			}
 		}
 	}
+	// step runs the transaction s[i:j] if it is in the window, and looks
+	// at ctx every 65,536 transfers.
 	done := 0
+	step := func(i, j int) error {
+		if inWindow(&s[i]) {
+			if err := tr.runTx(i, j); err != nil {
+				return err
+			}
+		}
+		if done += j - i; done >= 1<<16 {
+			done = 0
+			return ctx.Err()
+		}
+		return nil
+	}
 	if !tr.backward {
 		for i := 0; i < len(s); {
 			j := i + 1
@@ -402,16 +416,8 @@ func (tr *tracer) run(ctx context.Context) error {
 			if b.ToBlock != 0 && s[i].Block > b.ToBlock {
 				break
 			}
-			if inWindow(&s[i]) {
-				if err := tr.runTx(i, j); err != nil {
-					return err
-				}
-			}
-			if done += j - i; done >= 1<<16 {
-				done = 0
-				if err := ctx.Err(); err != nil {
-					return err
-				}
+			if err := step(i, j); err != nil {
+				return err
 			}
 			i = j
 		}
@@ -421,16 +427,8 @@ func (tr *tracer) run(ctx context.Context) error {
 			for i > 0 && sameTx(&s[i-1], &s[j-1]) {
 				i--
 			}
-			if inWindow(&s[i]) {
-				if err := tr.runTx(i, j); err != nil {
-					return err
-				}
-			}
-			if done += j - i; done >= 1<<16 {
-				done = 0
-				if err := ctx.Err(); err != nil {
-					return err
-				}
+			if err := step(i, j); err != nil {
+				return err
 			}
 			j = i
 		}
