@@ -48,14 +48,10 @@ func TestCreateAndAuthenticate(t *testing.T) {
 	}
 
 	secret := plain[len(plain)-64:]
-	flip := "0"
-	if strings.HasSuffix(plain, "0") {
-		flip = "1"
-	}
 	bad := []struct{ name, token string }{
 		{"empty", ""},
 		{"no prefix", strings.TrimPrefix(plain, "bwk_")},
-		{"wrong secret", plain[:len(plain)-1] + flip},
+		{"wrong secret", wrongSecret(plain)},
 		{"short secret", plain[:len(plain)-2]},
 		{"unknown id", "bwk_0000000000000000_" + secret},
 		{"upper-case id", "bwk_" + strings.ToUpper(tok.ID) + "_" + secret},
@@ -270,7 +266,7 @@ func TestTokenCache(t *testing.T) {
 		t.Errorf("5 requests within the TTL read the store %d times, want 1", cs.reads)
 	}
 	// The secret is still checked on every request.
-	if _, err := svc.Authenticate(ctx, plain[:len(plain)-1]+"0"); bulwark.ErrorCode(err) != bulwark.EUNAUTHORIZED {
+	if _, err := svc.Authenticate(ctx, wrongSecret(plain)); bulwark.ErrorCode(err) != bulwark.EUNAUTHORIZED {
 		t.Errorf("a wrong secret for a cached id: %v", err)
 	}
 	// Past the TTL the store is read again: a revocation made by another
@@ -296,4 +292,14 @@ func TestTokenCache(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, plain2); bulwark.ErrorCode(err) != bulwark.EUNAUTHORIZED {
 		t.Errorf("a token revoked through the service still authenticated: %v", err)
 	}
+}
+
+// wrongSecret returns plain with its last hex digit changed, never to
+// itself (a "0" replaced by "0" would be the right secret one time in 16).
+func wrongSecret(plain string) string {
+	last := "0"
+	if strings.HasSuffix(plain, "0") {
+		last = "1"
+	}
+	return plain[:len(plain)-1] + last
 }
