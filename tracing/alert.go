@@ -68,10 +68,13 @@ type AlertDelivery struct {
 }
 
 // Position names the transfer an alert is about within its transaction:
-// "log:5" for a transfer read from a log, "call:0.2" for a call (trace
-// address; "call:" for the transaction itself), "fee:gas-tip" for a fee.
+// "log:5" for a transfer read from a log ("log:5.2" for item 2 of an
+// ERC-1155 event), "call:0.2" for a call (trace address; "call:" for the
+// transaction itself), "fee:gas-tip" for a fee.
 func (a *Alert) Position() string {
 	switch {
+	case a.LogIndex != nil && a.ItemIndex != nil:
+		return "log:" + strconv.FormatUint(uint64(*a.LogIndex), 10) + "." + strconv.FormatUint(uint64(*a.ItemIndex), 10)
 	case a.LogIndex != nil:
 		return "log:" + strconv.FormatUint(uint64(*a.LogIndex), 10)
 	case a.Kind == GasTip || a.Kind == BaseFeeBurn:

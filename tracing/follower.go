@@ -576,6 +576,10 @@ func depositAlert(fl *Follow, t *Transfer, d *Deposit, taint, th *uint256.Int, b
 	if t.Kind.fromLog() {
 		li := t.LogIndex
 		a.LogIndex = &li
+		if t.Asset.Standard == ERC1155 {
+			item := t.ItemIndex
+			a.ItemIndex = &item
+		}
 	} else if !(t.Kind == GasTip || t.Kind == BaseFeeBurn) {
 		a.TraceAddress = append([]uint32{}, t.TraceAddress...)
 	}

@@ -132,6 +132,10 @@ type Edge struct {
 	Kind Kind  `json:"kind"`
 	// LogIndex is set for transfers read from logs (tokens, wrap, unwrap).
 	LogIndex *uint32 `json:"logIndex,omitempty"`
+	// ItemIndex is set for ERC-1155 transfers: the item's position in its
+	// TransferBatch event's ids and values (0 for a TransferSingle), so
+	// that the transaction, log and item name the transfer.
+	ItemIndex *uint32 `json:"itemIndex,omitempty"`
 	// TraceAddress is set for call transfers: the call's path in the
 	// transaction's call tree ([] for the transaction itself).
 	TraceAddress []uint32       `json:"traceAddress,omitempty"`
@@ -191,11 +195,13 @@ type Alert struct {
 	// alert).
 	Chain     uint64      `json:"chain,omitempty"`
 	BlockHash common.Hash `json:"blockHash,omitzero"`
-	// From is the address the value came from; Kind, LogIndex and
-	// TraceAddress place the transfer in its transaction, as on an Edge.
+	// From is the address the value came from; Kind, LogIndex, ItemIndex
+	// and TraceAddress place the transfer in its transaction, as on an
+	// Edge.
 	From         common.Address `json:"from,omitzero"`
 	Kind         Kind           `json:"kind,omitempty"`
 	LogIndex     *uint32        `json:"logIndex,omitempty"`
+	ItemIndex    *uint32        `json:"itemIndex,omitempty"`
 	TraceAddress []uint32       `json:"traceAddress,omitempty"`
 }
 

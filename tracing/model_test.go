@@ -111,6 +111,7 @@ func TestTransferValidate(t *testing.T) {
 		{Chain: 1, Kind: TokenTransfer, Asset: NFTAsset(1, usdt, uint256.NewInt(1)), Amount: *uint256.NewInt(1)},
 		{Chain: 1, Kind: Wrap, Asset: weth, LogIndex: 7},
 		{Chain: 1, Kind: BaseFeeBurn, Asset: eth},
+		{Chain: 1, Kind: TokenTransfer, Asset: MultiTokenAsset(1, usdt, uint256.NewInt(7)), LogIndex: 3, ItemIndex: 2, Amount: *uint256.NewInt(500)},
 	}
 	for i := range ok {
 		if err := ok[i].Validate(); err != nil {
@@ -129,6 +130,11 @@ func TestTransferValidate(t *testing.T) {
 		{Transfer{Chain: 1, Kind: Unwrap, Asset: NFTAsset(1, usdt, uint256.NewInt(1))}, "asset"},
 		{Transfer{Chain: 1, Kind: TokenTransfer, Asset: NFTAsset(1, usdt, uint256.NewInt(1)), Amount: *uint256.NewInt(2)}, "amount"},
 		{Transfer{Chain: 1, Kind: TokenTransfer, Asset: weth, TraceAddress: []uint32{1}}, "trace_address"},
+		{Transfer{Chain: 1, Kind: TokenTransfer, Asset: MultiTokenAsset(1, usdt, uint256.NewInt(7)), TraceAddress: []uint32{1}}, "trace_address"},
+		{Transfer{Chain: 1, Kind: TokenTransfer, Asset: weth, ItemIndex: 1}, "item_index"},
+		{Transfer{Chain: 1, Kind: TokenTransfer, Asset: NFTAsset(1, usdt, uint256.NewInt(1)), Amount: *uint256.NewInt(1), ItemIndex: 1}, "item_index"},
+		{Transfer{Chain: 1, Kind: InternalCall, Asset: eth, ItemIndex: 1}, "item_index"},
+		{Transfer{Chain: 1, Kind: Wrap, Asset: MultiTokenAsset(1, usdt, uint256.NewInt(7))}, "asset"},
 	} {
 		err := c.tr.Validate()
 		var be *bulwark.Error
@@ -181,6 +187,10 @@ func TestCompare(t *testing.T) {
 		{Chain: 1, Block: 10, TxIndex: 0, Kind: Create, TraceAddress: []uint32{1}},
 		{Chain: 1, Block: 10, TxIndex: 0, Kind: Wrap, LogIndex: 3},
 		{Chain: 1, Block: 10, TxIndex: 0, Kind: TokenTransfer, LogIndex: 4},
+		{Chain: 1, Block: 10, TxIndex: 0, Kind: TokenTransfer, LogIndex: 5},
+		{Chain: 1, Block: 10, TxIndex: 0, Kind: TokenTransfer, LogIndex: 5, ItemIndex: 1},
+		{Chain: 1, Block: 10, TxIndex: 0, Kind: TokenTransfer, LogIndex: 5, ItemIndex: 2},
+		{Chain: 1, Block: 10, TxIndex: 0, Kind: TokenTransfer, LogIndex: 6},
 		{Chain: 1, Block: 10, TxIndex: 1, Kind: GasTip},
 		{Chain: 10, Block: 1},
 	}
@@ -195,6 +205,13 @@ func TestCompare(t *testing.T) {
 			}
 		}
 	}
+}
+
+func multi(id uint64) Asset { return MultiTokenAsset(1, usdt, uint256.NewInt(id)) }
+
+func batchItem(t Transfer, item uint32) Transfer {
+	t.LogIndex, t.ItemIndex = 9, item
+	return t
 }
 
 // TestLedger applies the balance rules of every kind.
@@ -223,6 +240,13 @@ func TestLedger(t *testing.T) {
 		tr(TokenTransfer, bob, alice, token, 200),
 		tr(TokenTransfer, alice, common.Address{}, token, 50),
 		tr(TopLevelCall, alice, alice, eth, 51), // to oneself: unchanged
+		// ERC-1155: each (contract, id) is an asset of its own; a batch's
+		// items are transfers at one log index.
+		tr(TokenTransfer, common.Address{}, bob, multi(7), 30),
+		tr(TokenTransfer, common.Address{}, bob, multi(8), 5),
+		batchItem(tr(TokenTransfer, bob, carol, multi(7), 10), 0),
+		batchItem(tr(TokenTransfer, bob, carol, multi(8), 5), 1),
+		tr(TokenTransfer, carol, common.Address{}, multi(7), 4),
 	}
 	for i := range stream {
 		if err := l.Apply(&stream[i]); err != nil {
@@ -236,6 +260,7 @@ func TestLedger(t *testing.T) {
 		{Holding{alice, eth}, 51}, {Holding{bob, eth}, 0}, {Holding{carol, eth}, 21}, {Holding{w[1], eth}, 25},
 		{Holding{alice, weth}, 25}, {Holding{w[1], weth}, 0},
 		{Holding{alice, token}, 150}, {Holding{bob, token}, 300}, {Holding{common.Address{}, token}, 0},
+		{Holding{bob, multi(7)}, 20}, {Holding{carol, multi(7)}, 6}, {Holding{bob, multi(8)}, 0}, {Holding{carol, multi(8)}, 5},
 	} {
 		if b := l.Balance(c.h); b.Uint64() != c.want {
 			t.Errorf("%s in %s: %s, want %d", c.h.Address.Hex(), c.h.Asset, b.Dec(), c.want)
@@ -243,8 +268,8 @@ func TestLedger(t *testing.T) {
 	}
 	n := 0
 	l.Holdings(func(Holding, *uint256.Int) { n++ })
-	if n != 6 {
-		t.Errorf("%d holdings with a balance, want 6", n)
+	if n != 9 {
+		t.Errorf("%d holdings with a balance, want 9", n)
 	}
 
 	// A debit past the balance names the transaction, the address and the

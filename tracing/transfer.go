@@ -88,6 +88,10 @@ type Transfer struct {
 	// LogIndex is the event's index in its block, for kinds from logs
 	// (token, wrap, unwrap).
 	LogIndex uint32
+	// ItemIndex is the transfer's position in an ERC-1155 TransferBatch
+	// event's ids and values (one transfer per item, all at the same
+	// LogIndex); 0 for every other transfer, TransferSingle included.
+	ItemIndex uint32
 	// TraceAddress is the call's path in the transaction's call tree for
 	// call kinds ([] for the transaction itself, [0 2] for the third call
 	// of the first subcall). Empty for the other kinds.
@@ -117,7 +121,8 @@ func (t *Transfer) Effects() (debit, credit bool) {
 
 // Validate reports a transfer that cannot occur: an unknown kind, an
 // asset that does not fit the kind, a chain that differs from its asset's,
-// or an ERC-721 amount other than 1.
+// an ERC-721 amount other than 1, a trace address on a transfer from a log,
+// or an item index on anything but an ERC-1155 transfer.
 func (t *Transfer) Validate() error {
 	if t.Kind < TopLevelCall || t.Kind > BaseFeeBurn {
 		return bulwark.Invalid("kind", "unknown transfer kind %d", int(t.Kind))
@@ -138,6 +143,8 @@ func (t *Transfer) Validate() error {
 		return bulwark.Invalid("amount", "an erc721 transfer moves one token, not %s", t.Amount.Dec())
 	case !t.Kind.native() && len(t.TraceAddress) != 0:
 		return bulwark.Invalid("trace_address", "a %s transfer comes from a log: give its log index, not a trace address", t.Kind)
+	case t.ItemIndex != 0 && t.Asset.Standard != ERC1155:
+		return bulwark.Invalid("item_index", "only an erc1155 TransferBatch event holds several items: a %s transfer of %s has item index 0", t.Kind, t.Asset.Standard)
 	}
 	return nil
 }
@@ -160,7 +167,8 @@ func (t *Transfer) phase() int {
 // Compare orders transfers as they happened: by chain, block, transaction
 // index, then within a transaction the fee (base fee burn before tip),
 // the calls in execution order (a call before its subcalls, subcalls in
-// order) and the events by log index. It returns -1, 0 or +1.
+// order) and the events by log index, the items of an ERC-1155 batch event
+// by item index. It returns -1, 0 or +1.
 func Compare(a, b *Transfer) int {
 	if c := cmp.Compare(a.Chain, b.Chain); c != 0 {
 		return c
@@ -181,6 +189,9 @@ func Compare(a, b *Transfer) int {
 	case 1:
 		return slices.Compare(a.TraceAddress, b.TraceAddress)
 	default:
-		return cmp.Compare(a.LogIndex, b.LogIndex)
+		if c := cmp.Compare(a.LogIndex, b.LogIndex); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ItemIndex, b.ItemIndex)
 	}
 }

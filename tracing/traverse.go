@@ -988,6 +988,7 @@ func (tr *tracer) graph() *Graph {
 	decs := string(buf)
 	g.Edges = make([]Edge, len(tr.edges))
 	logs := make([]uint32, len(tr.edges))
+	var items []uint32 // ERC-1155 item indices, allocated at the first
 	start := 0
 	for i := range tr.edges {
 		er := &tr.edges[i]
@@ -999,6 +1000,13 @@ func (tr *tracer) graph() *Graph {
 		if t.Kind.fromLog() {
 			logs[i] = t.LogIndex
 			e.LogIndex = &logs[i]
+			if t.Asset.Standard == ERC1155 {
+				if items == nil {
+					items = make([]uint32, len(tr.edges))
+				}
+				items[i] = t.ItemIndex
+				e.ItemIndex = &items[i]
+			}
 		} else {
 			e.TraceAddress = t.TraceAddress
 		}

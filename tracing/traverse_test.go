@@ -615,3 +615,63 @@ func TestTraceHubDegree(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceERC1155: the items of an ERC-1155 batch event are transfers of
+// their own (one asset per contract and id) at one log index, each edge
+// placed by its item index; a zero-value item is noise and a spoofed
+// batch of a token not known is left out, as for ERC-20.
+func TestTraceERC1155(t *testing.T) {
+	t.Parallel()
+	multi := func(id uint64) Asset { return MultiTokenAsset(1, fake, uint256.NewInt(id)) }
+	var s []Transfer
+	batch := func(b *txb, from, to common.Address, items ...[2]uint64) *txb {
+		b.logs++
+		for i, it := range items {
+			b.add(Transfer{Kind: TokenTransfer, LogIndex: b.logs, ItemIndex: uint32(i), From: from, To: to, Asset: multi(it[0]), Amount: *uint256.NewInt(it[1])})
+		}
+		return b
+	}
+	batch(newTx(&s, 1, 0).tip(thief, 1), thief, bob, [2]uint64{7, 30}, [2]uint64{8, 0}, [2]uint64{8, 5})
+	newTx(&s, 2, 0).tip(bob, 1).event(TokenTransfer, multi(7), bob, carol, 10)
+	// An attacker's batch "from" the thief to a look-alike.
+	batch(newTx(&s, 3, 0).tip(attacker, 1), thief, spoof, [2]uint64{7, 1})
+	s = sorted(s)
+	req := Request{Chain: 1, Policy: Haircut, SeedAddresses: []common.Address{thief}}
+	g := traceOK(t, s, req)
+	if n := nodeOf(g, spoof); n == nil {
+		t.Errorf("without known tokens, the look-alike should be reached: %v", edgesOf(g))
+	}
+	req.KnownTokens = []common.Address{usdt}
+	g = traceOK(t, s, req)
+	want := []string{"thief>bob:30", "thief>bob:5", "bob>carol:10"}
+	if got := edgesOf(g); !slices.Equal(got, want) {
+		t.Fatalf("edges %v, want %v", got, want)
+	}
+	type pos struct{ log, item uint32 }
+	wantPos := []pos{{1, 0}, {1, 2}, {1, 0}}
+	for i, e := range g.Edges {
+		if e.LogIndex == nil || e.ItemIndex == nil || (pos{*e.LogIndex, *e.ItemIndex}) != wantPos[i] {
+			t.Errorf("edge %d: log %v item %v, want %+v", i, e.LogIndex, e.ItemIndex, wantPos[i])
+		}
+	}
+	if n := nodeOf(g, bob); n == nil || n.Taint[multi(7).String()] != "20" || n.Taint[multi(8).String()] != "5" {
+		t.Errorf("bob %+v", n)
+	}
+	j, _ := json.Marshal(g.Edges[1])
+	if !bytes.Contains(j, []byte(`"logIndex":1,"itemIndex":2`)) {
+		t.Errorf("edge JSON %s lacks its log and item index", j)
+	}
+	// An ERC-20 edge has no item index.
+	var s2 []Transfer
+	newTx(&s2, 1, 0).tip(thief, 1).token(usdt, thief, bob, 3)
+	if g := traceOK(t, s2, Request{Chain: 1, Policy: Haircut, SeedAddresses: []common.Address{thief}}); len(g.Edges) != 1 || g.Edges[0].ItemIndex != nil {
+		t.Errorf("erc20 edges %+v", g.Edges)
+	}
+	li, item := uint32(4), uint32(2)
+	if p := (&Alert{LogIndex: &li, ItemIndex: &item}).Position(); p != "log:4.2" {
+		t.Errorf("position %q, want log:4.2", p)
+	}
+	if p := (&Alert{LogIndex: &li}).Position(); p != "log:4" {
+		t.Errorf("position %q, want log:4", p)
+	}
+}
