@@ -11,6 +11,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/tracing"
 )
 
 // retention is a flag value: how long screening decisions and alerts are
@@ -54,13 +55,14 @@ func (m *Main) screenPruneCmd() *command {
 	var keep retention
 	return &command{
 		name:    "prune",
-		summary: "delete screening decisions (and the alerts they raised) and Safe alerts older than --older-than, audited",
+		summary: "delete screening decisions (and the alerts they raised), Safe alerts and trace alerts older than --older-than, audited",
 		usage:   "bulwark screen prune --older-than 400d [--json]",
 		long: "Deletes the decisions recorded before now minus --older-than, with the screening alerts they\n" +
-			"raised, and the Safe alerts stored before it (an alert whose webhook delivery is pending is kept,\n" +
-			"with its decision). Their audit entries stay; a screen.prune entry records the range of decisions\n" +
-			"deleted (safe.alerts.prune the Safe alerts), so 'bulwark audit verify' still checks the whole\n" +
-			"log. 'bulwark serve --retention 400d' does the same every hour.",
+			"raised, and the Safe and trace alerts stored before it (an alert whose webhook delivery is pending\n" +
+			"is kept, with its decision or its retraction). Their audit entries stay; a screen.prune entry records\n" +
+			"the range of decisions deleted (safe.alerts.prune the Safe alerts, trace.alerts.prune the trace\n" +
+			"alerts), so 'bulwark audit verify' still checks the whole log. 'bulwark serve --retention 400d'\n" +
+			"does the same every hour.",
 		setup: func(fs *flag.FlagSet) {
 			fs.Var(&keep, "older-than", "delete decisions older than `AGE` (400d: 400 days)")
 		},
@@ -88,14 +90,20 @@ func (m *Main) screenPruneCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
+			traceAlerts, traceSeq, err := tracing.PruneAlerts(ctx, db, alog, m.cliActor(), rep.Before)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
 			if m.g.json {
 				return bulwark.ExitOK, m.printJSON(struct {
 					*screening.PruneReport
-					SafeAlerts         int64 `json:"safeAlerts"`
-					SafeAlertsAuditSeq int64 `json:"safeAlertsAuditSeq,omitempty"`
-				}{rep, safeAlerts, safeSeq})
+					SafeAlerts          int64 `json:"safeAlerts"`
+					SafeAlertsAuditSeq  int64 `json:"safeAlertsAuditSeq,omitempty"`
+					TraceAlerts         int64 `json:"traceAlerts"`
+					TraceAlertsAuditSeq int64 `json:"traceAlertsAuditSeq,omitempty"`
+				}{rep, safeAlerts, safeSeq, traceAlerts, traceSeq})
 			}
-			if rep.AuditSeq == 0 && safeSeq == 0 {
+			if rep.AuditSeq == 0 && safeSeq == 0 && traceSeq == 0 {
 				fmt.Fprintf(m.Stdout, "nothing to prune: no decision or alert recorded before %s\n", rep.Before.Format(time.RFC3339))
 				return bulwark.ExitOK, nil
 			}
@@ -105,6 +113,9 @@ func (m *Main) screenPruneCmd() *command {
 			}
 			if safeSeq != 0 {
 				fmt.Fprintf(m.Stdout, "pruned %s stored before %s (audit entry %d)\n", plural(int(safeAlerts), "Safe alert", "Safe alerts"), rep.Before.Format(time.RFC3339), safeSeq)
+			}
+			if traceSeq != 0 {
+				fmt.Fprintf(m.Stdout, "pruned %s stored before %s (audit entry %d)\n", plural(int(traceAlerts), "trace alert", "trace alerts"), rep.Before.Format(time.RFC3339), traceSeq)
 			}
 			return bulwark.ExitOK, nil
 		},

@@ -44,8 +44,8 @@ func TestAuditVerifyEmptiedLog(t *testing.T) {
 }
 
 // TestRetention: decisions older than the retention are pruned, by
-// 'screen prune' and by 'serve --retention', each with an audit entry,
-// and the log still verifies.
+// 'screen prune' and by 'serve --retention' (trace alerts too), each with
+// an audit entry, and the log still verifies.
 func TestRetention(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
@@ -73,11 +73,14 @@ func TestRetention(t *testing.T) {
 		t.Fatalf("verify after the prune: exit %d\n%s%s", code, out, errb)
 	}
 
-	// serve --retention prunes at start.
-	rawExec(t, data, `UPDATE screen_decisions SET time = '`+old+`'`)
+	// serve --retention prunes at start, trace alerts too (one stored
+	// 500 days ago, its webhook delivery done).
+	rawExec(t, data, `UPDATE screen_decisions SET time = '`+old+`'`,
+		`INSERT INTO trace_alerts (time, code, severity, follow, chain, block, block_hash, tx_hash, position, deposit, message, alert)
+VALUES ('`+old+`', 'TRACE_DEPOSIT', 'critical', 'case:1', 1, 7, '0x01', '0x02', 'log:0', '0x00000000000000000000000000000000000000aa', 'm', '{}')`)
 	s := startServer(t, bin, data, "--retention", "400d")
 	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(s.stderr.String(), "retention: pruned screening decisions") {
+	for !strings.Contains(s.stderr.String(), "retention: pruned screening decisions") || !strings.Contains(s.stderr.String(), "retention: pruned trace alerts") {
 		if time.Now().After(deadline) {
 			t.Fatalf("serve --retention did not prune:\n%s", s.stderr)
 		}

@@ -186,6 +186,32 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 	return id, fresh, nil
 }
 
+// PruneTraceAlerts deletes the trace alerts stored before before, except
+// those whose webhook delivery is pending, with their delivered outbox
+// messages, and returns how many it deleted. An alert and its retraction
+// are deleted together or not at all (a retraction is stored after the
+// alert it retracts, so it is the later of the two).
+func (db *DB) PruneTraceAlerts(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.inTx(ctx, "prune trace alerts", func(ctx context.Context, q querier) error {
+		old := `SELECT a.id FROM trace_alerts a WHERE a.time < ?1 AND NOT EXISTS
+(SELECT 1 FROM outbox o WHERE o.kind = '` + tracing.AlertKind + `' AND o.ref = a.id AND o.delivered_at IS NULL)`
+		prunable := `SELECT p.id FROM trace_alerts p WHERE p.id IN (` + old + `)
+AND (p.retracted_by IS NULL OR p.retracted_by IN (` + old + `)) AND (p.retracts IS NULL OR p.retracts IN (` + old + `))`
+		cutoff := formatTime(before.UTC())
+		if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ?2 AND delivered_at IS NOT NULL AND ref IN (`+prunable+`)`, cutoff, tracing.AlertKind); err != nil {
+			return err
+		}
+		res, err := q.ExecContext(ctx, `DELETE FROM trace_alerts WHERE id IN (`+prunable+`)`, cutoff)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
 // TraceAlerts returns the stored trace alerts f selects, in id order.
 func (db *DB) TraceAlerts(ctx context.Context, f tracing.AlertFilter) ([]tracing.StoredAlert, error) {
 	if f.Limit < 1 {

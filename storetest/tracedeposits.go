@@ -127,14 +127,16 @@ func DepositStore(t *testing.T, open func(t *testing.T) DepositAuditStore) {
 // and the audit log.
 type TraceAlertAuditStore interface {
 	tracing.AlertStore
+	tracing.AlertPruner
 	outbox.Store
 	audit.Store
 }
 
 // TraceAlertStore runs the conformance suite for tracing.AlertStore: an
 // alert and its outbox message are stored together, once per identity;
-// a retraction marks the alert it retracts; filters; follow cursors; and
-// an alert saved inside audit.Log.Do rolls back with its entry.
+// a retraction marks the alert it retracts; filters; follow cursors; an
+// alert saved inside audit.Log.Do rolls back with its entry; and pruning
+// keeps undelivered alerts and never parts an alert from its retraction.
 func TraceAlertStore(t *testing.T, open func(t *testing.T) TraceAlertAuditStore) {
 	t.Helper()
 	ctx := context.Background()
@@ -228,6 +230,82 @@ func TraceAlertStore(t *testing.T, open func(t *testing.T) TraceAlertAuditStore)
 		}
 		if st, _ := s.OutboxStats(ctx, nil); st.Pending != 0 {
 			t.Errorf("outbox message kept without its alert: %+v", st)
+		}
+	})
+
+	t.Run("Prune", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		log := &audit.Log{Store: s}
+		save := func(a tracing.StoredAlert) int64 {
+			t.Helper()
+			id, fresh, err := s.SaveTraceAlert(ctx, a)
+			if err != nil || !fresh {
+				t.Fatalf("SaveTraceAlert = %d, %v, %v", id, fresh, err)
+			}
+			return id
+		}
+		deliver := func(id int64) {
+			t.Helper()
+			msgs, err := s.Undelivered(ctx, outbox.Filter{Kinds: []string{tracing.AlertKind}, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range msgs {
+				if m.Ref == id {
+					if _, err := s.MarkDelivered(ctx, m.ID, 1, time.Now()); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+			}
+			t.Fatalf("no undelivered message for alert %d", id)
+		}
+		ids := func() []int64 {
+			t.Helper()
+			got, err := s.TraceAlerts(ctx, tracing.AlertFilter{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, a := range got {
+				out = append(out, a.ID)
+			}
+			return out
+		}
+		delivered := save(alert("watch", 1))
+		pending := save(alert("watch", 2))
+		retracted := save(alert("watch", 3))
+		r := alert("watch", 3)
+		r.Code, r.Severity, r.Retracts = tracing.CodeRetracted, tracing.SeverityMedium, retracted
+		retraction := save(r)
+		deliver(delivered)
+		deliver(retracted)
+
+		if n, seq, err := tracing.PruneAlerts(ctx, s, log, "system:retention", time.Now().Add(-time.Hour)); err != nil || n != 0 || seq != 0 {
+			t.Fatalf("prune before every alert = %d, %d, %v; want nothing and no entry", n, seq, err)
+		}
+		// The retraction is undelivered: the alert it retracts stays with it.
+		n, seq, err := tracing.PruneAlerts(ctx, s, log, "system:retention", time.Now().Add(time.Hour))
+		if err != nil || n != 1 || seq == 0 {
+			t.Fatalf("prune = %d, %d, %v; want the delivered alert alone, audited", n, seq, err)
+		}
+		if got := ids(); len(got) != 3 || got[0] != pending || got[1] != retracted || got[2] != retraction {
+			t.Fatalf("kept %v, want %v", got, []int64{pending, retracted, retraction})
+		}
+		if msgs, _ := s.Undelivered(ctx, outbox.Filter{Kinds: []string{tracing.AlertKind}, Limit: 100}); len(msgs) != 2 {
+			t.Errorf("undelivered messages after the prune: %+v, want the pending alert's and the retraction's", msgs)
+		}
+		last, err := s.AuditEntries(ctx, seq-1, 1)
+		if err != nil || len(last) != 1 || last[0].Action != "trace.alerts.prune" || last[0].Actor != "system:retention" {
+			t.Fatalf("prune entry = %+v, %v", last, err)
+		}
+		deliver(retraction)
+		if n, _, err := tracing.PruneAlerts(ctx, s, log, "system:retention", time.Now().Add(time.Hour)); err != nil || n != 2 {
+			t.Fatalf("prune once the retraction is delivered = %d, %v; want the pair", n, err)
+		}
+		if got := ids(); len(got) != 1 || got[0] != pending {
+			t.Fatalf("kept %v, want the pending alert %d alone", got, pending)
 		}
 	})
 

@@ -2,11 +2,14 @@ package tracing
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/audit"
 )
 
 // AlertKind is the kind of a trace alert's outbox message, and the "type"
@@ -140,4 +143,42 @@ type AlertStore interface {
 	// SaveFollowCursor stores c as its follow's cursor (the store stamps
 	// UpdatedAt).
 	SaveFollowCursor(ctx context.Context, c FollowCursor) error
+}
+
+// AlertPruner deletes the trace alerts stored before a time, except those
+// whose webhook delivery is pending, with their delivered outbox
+// messages. An alert and its retraction go together: neither is deleted
+// while the other must stay.
+type AlertPruner interface {
+	PruneTraceAlerts(ctx context.Context, before time.Time) (int64, error)
+}
+
+// errNothingPruned rolls back a prune that deleted nothing: no entry.
+var errNothingPruned = errors.New("nothing pruned")
+
+// PruneAlerts deletes the trace alerts (TRACE_DEPOSIT and
+// TRACE_ALERT_RETRACTED) stored before before, except those whose webhook
+// delivery is pending and the alerts paired with them, audited as
+// trace.alerts.prune by actor in the same transaction; it writes no entry
+// when there is nothing to delete. It returns how many were deleted and
+// the entry's sequence number.
+func PruneAlerts(ctx context.Context, store AlertPruner, log *audit.Log, actor string, before time.Time) (n, seq int64, err error) {
+	e, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if n, err = store.PruneTraceAlerts(ctx, before); err != nil {
+			return audit.Event{}, err
+		}
+		if n == 0 {
+			return audit.Event{}, errNothingPruned
+		}
+		return audit.Event{Actor: actor, Action: "trace.alerts.prune", Target: "trace alerts before " + before.UTC().Format(time.RFC3339),
+			Details: map[string]any{"before": before.UTC(), "alerts": n}}, nil
+	})
+	if errors.Is(err, errNothingPruned) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return n, e.Seq, nil
 }

@@ -234,7 +234,7 @@ func safeVerifier(rpc string, log *slog.Logger) (httpapi.SafeVerifier, bool, err
 }
 
 // retentionJobs are serve's --retention: the screening decisions and
-// alerts, and the Safe alerts, pruned as actor.
+// alerts, the Safe alerts and the trace alerts, pruned as actor.
 func retentionJobs(svc *screening.Service, db *sqlite.DB, alog *audit.Log, actor string) []prune.Job {
 	return []prune.Job{
 		{Name: "screening decisions", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
@@ -246,6 +246,13 @@ func retentionJobs(svc *screening.Service, db *sqlite.DB, alog *audit.Log, actor
 		}},
 		{Name: "Safe alerts", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
 			n, seq, err := watch.PruneAlerts(ctx, db, alog, actor, before)
+			if err != nil || n == 0 {
+				return nil, err
+			}
+			return []any{"alerts", n, "before", before.UTC(), "auditSeq", seq}, nil
+		}},
+		{Name: "trace alerts", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
+			n, seq, err := tracing.PruneAlerts(ctx, db, alog, actor, before)
 			if err != nil || n == 0 {
 				return nil, err
 			}
