@@ -173,14 +173,23 @@ func HashToken(token string) []byte {
 	return sum[:]
 }
 
-// splitToken returns the public id of a well-formed token.
+// splitToken returns the public id of a well-formed token: the prefix, 16
+// lower-case hex digits (what idPattern matches), "_" and 2*secretBytes
+// bytes of secret (whose digits the hash comparison checks). It runs on
+// every request, so it checks the bytes itself rather than through
+// idPattern.
 func splitToken(token string) (id string, ok bool) {
-	rest, found := strings.CutPrefix(token, tokenPrefix)
-	if !found {
+	const idLen = 2 * idBytes
+	if len(token) != len(tokenPrefix)+idLen+1+2*secretBytes || token[:len(tokenPrefix)] != tokenPrefix {
 		return "", false
 	}
-	id, secret, found := strings.Cut(rest, "_")
-	if !found || !idPattern.MatchString(id) || len(secret) != 2*secretBytes {
+	id = token[len(tokenPrefix) : len(tokenPrefix)+idLen]
+	for i := 0; i < idLen; i++ {
+		if c := id[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", false
+		}
+	}
+	if token[len(tokenPrefix)+idLen] != '_' {
 		return "", false
 	}
 	return id, true
@@ -338,14 +347,16 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, e
 	}
 	now := s.now()
 	t, err := s.tokenByID(ctx, id, now)
+	sum := sha256.Sum256([]byte(presented)) // HashToken, on the stack
 	if bulwark.IsCode(err, bulwark.ENOTFOUND) {
 		// Compare anyway so a miss costs about what a hit costs.
-		subtle.ConstantTimeCompare(HashToken(presented), make([]byte, sha256.Size))
+		var zero [sha256.Size]byte
+		subtle.ConstantTimeCompare(sum[:], zero[:])
 		return nil, errBadToken()
 	} else if err != nil {
 		return nil, err
 	}
-	if subtle.ConstantTimeCompare(HashToken(presented), t.Hash) != 1 {
+	if subtle.ConstantTimeCompare(sum[:], t.Hash) != 1 {
 		return nil, errBadToken()
 	}
 	if !t.Active(now) {
@@ -354,11 +365,12 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, e
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery {
 		// Best effort: a failed touch must not fail the request.
 		_ = s.Store.TouchToken(ctx, t.ID, now)
-		t.LastUsedAt = &now
+		used := now // a copy, so that now stays on the stack when nothing is touched
+		t.LastUsedAt = &used
 		if s.CacheTTL > 0 {
 			s.cacheMu.Lock()
 			if c, ok := s.cache[t.ID]; ok {
-				c.t.LastUsedAt = &now
+				c.t.LastUsedAt = &used
 				s.cache[t.ID] = c
 			}
 			s.cacheMu.Unlock()
