@@ -38,7 +38,7 @@ var caseFlagNames = map[string]string{
 	"seeds": "--seed", "policy": "--policy", "direction": "--direction", "title": "--title", "chain": "--chain-id",
 	"source": "--source", "thresholds": "--threshold", "bounds.maxHops": "--max-hops", "bounds.minValue": "--min-value", "bounds.hubDegree": "--hub-degree",
 	"bounds.fromBlock": "--from-block", "bounds.toBlock": "--to-block", "bounds.fromTime": "--from-time",
-	"bounds.toTime": "--to-time", "address": "ADDR", "name": "NAME", "category": "--category",
+	"bounds.toTime": "--to-time", "knownTokens": "--known-token", "address": "ADDR", "name": "NAME", "category": "--category",
 }
 
 // caseFlagError renames the field of a domain error to its flag.
@@ -98,7 +98,7 @@ type caseChangeJSON struct {
 func (m *Main) traceCaseOpenCmd() *command {
 	var (
 		seeds, policy, direction, title, threshold, minValue, source string
-		fromTime, toTime                                             string
+		fromTime, toTime, knownTokens                                string
 		chain, fromBlock, toBlock                                    uint64
 		maxHops, hubDegree                                           int
 		throughHubs                                                  bool
@@ -108,7 +108,7 @@ func (m *Main) traceCaseOpenCmd() *command {
 		summary: "open a case",
 		usage: "bulwark trace case open --seed ADDR|TX[,…] [--title T] [--chain-id N] [--source node|trace:N] [--policy P]\n" +
 			"       [--direction forward|backward] [--max-hops N] [--min-value V] [--from-block N] [--to-block M]\n" +
-			"       [--from-time T] [--to-time T] [--through-hubs] [--hub-degree N]\n" +
+			"       [--from-time T] [--to-time T] [--through-hubs] [--hub-degree N] [--known-token ADDR[,…]]\n" +
 			"       [--threshold AMOUNT|ASSET=AMOUNT,…] [--json]",
 		long: "Stores a new open case and prints its id (only once it is committed). Amounts are whole base units\n" +
 			"(wei); a threshold is one amount for every asset or ASSET=AMOUNT pairs (native:1=…, erc20:1:0x…=…, *=…).",
@@ -128,6 +128,7 @@ func (m *Main) traceCaseOpenCmd() *command {
 			fs.BoolVar(&throughHubs, "through-hubs", false, "follow value through exchanges, bridges, mixers and other hubs")
 			fs.IntVar(&hubDegree, "hub-degree", 0, "treat an address with at least `N` distinct counterparties as a hub (0: none)")
 			fs.StringVar(&threshold, "threshold", "", "alert `THRESHOLD`: AMOUNT for every asset, or ASSET=AMOUNT,…")
+			fs.StringVar(&knownTokens, "known-token", "", "the genuine token contracts `ADDR[,ADDR…]`: a transfer of another token out of an address that did not act in its transaction is ignored as spoofed (address poisoning)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("trace case open", args); err != nil {
@@ -152,6 +153,9 @@ func (m *Main) traceCaseOpenCmd() *command {
 				Bounds: tracing.Bounds{MaxHops: maxHops, MinValue: minValue, FromBlock: fromBlock, ToBlock: toBlock, FromTime: from, ToTime: to,
 					ThroughHubs: throughHubs, HubDegree: hubDegree},
 				Thresholds: th}
+			if strings.TrimSpace(knownTokens) != "" {
+				spec.KnownTokens = strings.Split(knownTokens, ",")
+			}
 			if _, err := tracing.NewCase(spec); err != nil {
 				return 1, caseFlagError(err)
 			}
@@ -322,6 +326,9 @@ func writeCase(w io.Writer, c *tracing.Case) error {
 		p("  Alert thresholds: %s\n", strings.Join(keys, ", "))
 	} else {
 		p("  Alert thresholds: none (any taint alerts)\n")
+	}
+	if len(c.KnownTokens) > 0 {
+		p("  Known tokens: %s\n", strings.Join(c.KnownTokens, ", "))
 	}
 	p("  Opened %s by %s", c.CreatedAt.Format(time.RFC3339), c.CreatedBy)
 	if c.ClosedAt != nil {

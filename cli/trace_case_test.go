@@ -77,6 +77,7 @@ func TestTraceCaseCLI(t *testing.T) {
 		{[]string{"open", "--seed", caseThief, "--max-hops", "-1"}, "--max-hops: -1 is out of range"},
 		{[]string{"open", "--seed", caseThief, "--hub-degree", "-2"}, "--hub-degree: -2 is negative"},
 		{[]string{"open", "--seed", caseThief, "--min-value", "1.5"}, "--min-value: \"1.5\" is not an amount"},
+		{[]string{"open", "--seed", caseThief, "--known-token", "0x12"}, "--known-token: \"0x12\" is not an address"},
 		{[]string{"open", "--seed", caseThief, "--threshold", "eth=1"}, "--threshold: \"eth\" is neither an asset key"},
 		{[]string{"open", "--seed", caseThief, "--from-block", "9", "--to-block", "8"}, "--to-block: 8 is before fromBlock 9"},
 		{[]string{"open", "--seed", caseThief, "--source", "big query"}, "--source: \"big query\" is not a source name"},
@@ -98,14 +99,14 @@ func TestTraceCaseCLI(t *testing.T) {
 	}
 
 	code, stdout, stderr := run(t, env, "trace", "case", "open", "--seed", strings.ToLower(caseThief), "--title", "Bybit", "--policy", "fifo",
-		"--max-hops", "3", "--hub-degree", "500", "--threshold", "native:1=10", "--json")
+		"--max-hops", "3", "--hub-degree", "500", "--threshold", "native:1=10", "--known-token", "0xdac17f958d2ee523a2206206994597c13d831ec7", "--json")
 	if code != 0 {
 		t.Fatalf("open: exit %d: %s", code, stderr)
 	}
 	var opened caseChangeJSON
 	if err := json.Unmarshal([]byte(stdout), &opened); err != nil || opened.Case.ID != 1 || opened.AuditSeq < 1 || opened.Case.Seeds[0] != caseThief ||
 		opened.Case.CreatedBy != "cli:alice" || opened.Case.Policy != tracing.FIFO || opened.Case.Thresholds["native:1"] != "10" ||
-		opened.Case.Bounds.HubDegree != 500 {
+		opened.Case.Bounds.HubDegree != 500 || len(opened.Case.KnownTokens) != 1 || opened.Case.KnownTokens[0] != "0xdAC17F958D2ee523a2206206994597C13D831ec7" {
 		t.Fatalf("open --json: %s (%v)", stdout, err)
 	}
 	if code, stdout, _ = run(t, env, "trace", "case", "open", "--seed", caseThief); code != 0 || !strings.HasPrefix(stdout, "Opened case 2: forward from 1 seed on chain 1 (haircut).") {

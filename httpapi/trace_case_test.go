@@ -110,12 +110,16 @@ func noCaseChange(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
 func TestTraceCaseAPI(t *testing.T) {
 	t.Parallel()
 	const path = "/api/v1/trace/cases"
-	openBody := `{"title":"Bybit","seeds":["` + strings.ToLower(caseThief) + `"],"policy":"fifo","bounds":{"maxHops":3},"thresholds":{"native:1":"10"}}`
+	openBody := `{"title":"Bybit","seeds":["` + strings.ToLower(caseThief) + `"],"policy":"fifo","bounds":{"maxHops":3},"thresholds":{"native:1":"10"},` +
+		`"knownTokens":["0xdac17f958d2ee523a2206206994597c13d831ec7"]}`
 	runScenarios(t, []scenario{
 		{name: "open", configure: withCases, method: "POST", path: path, headers: jsonHeaders("analyst"), body: openBody,
 			wantStatus: http.StatusCreated, wantBody: []string{`"id":1,`, `"seeds":["` + caseThief + `"]`, `"policy":"fifo"`, `"status":"open"`,
-				`"createdBy":"token:{analyst.id}"`, `"thresholds":{"native:1":"10"}`, `"auditSeq":`},
+				`"createdBy":"token:{analyst.id}"`, `"thresholds":{"native:1":"10"}`, `"auditSeq":`,
+				`"knownTokens":["0xdAC17F958D2ee523a2206206994597C13D831ec7"]`},
 			after: caseAudit("trace.case.open", 1)},
+		{name: "open: known token", configure: withCases, method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"seeds":["` + caseThief + `"],"knownTokens":["0x0000000000000000000000000000000000000000"]}`,
+			wantStatus: http.StatusBadRequest, wantCode: bulwark.EINVALID, wantField: "knownTokens", wantMsg: []string{"the zero address is not a token contract"}, after: noCaseChange},
 		{name: "open: bad seed", configure: withCases, method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"seeds":["0x12"]}`,
 			wantStatus: http.StatusBadRequest, wantCode: bulwark.EINVALID, wantField: "seeds", wantMsg: []string{`seeds: "0x12" is neither an address`}, after: noCaseChange},
 		{name: "open: no seeds", configure: withCases, method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"title":"x"}`,

@@ -16,7 +16,7 @@ import (
 
 var _ tracing.CaseStore = (*DB)(nil)
 
-const caseColumns = `id, title, chain, source, seeds, policy, direction, bounds, labels, thresholds, status,
+const caseColumns = `id, title, chain, source, seeds, policy, direction, bounds, labels, thresholds, known_tokens, status,
 	created_by, created_at, updated_at, closed_at, closed_by, results_block, results_at, results_transfers, results_summary`
 
 // CreateCase stores a new open case with its open event (see
@@ -37,9 +37,9 @@ func (db *DB) CreateCase(ctx context.Context, c *tracing.Case) (*tracing.Case, e
 		return nil, err
 	}
 	err = db.inTx(ctx, "create a case", func(ctx context.Context, q querier) error {
-		if err := q.QueryRowContext(ctx, `INSERT INTO trace_cases (title, chain, source, seeds, policy, direction, bounds, labels, thresholds, status, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			n.Title, int64(n.Chain), n.Source, def.seeds, n.Policy.String(), string(n.Direction), def.bounds, def.labels, def.thresholds,
+		if err := q.QueryRowContext(ctx, `INSERT INTO trace_cases (title, chain, source, seeds, policy, direction, bounds, labels, thresholds, known_tokens, status, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			n.Title, int64(n.Chain), n.Source, def.seeds, n.Policy.String(), string(n.Direction), def.bounds, def.labels, def.thresholds, def.knownTokens,
 			string(n.Status), n.CreatedBy, formatTime(now), formatTime(now)).Scan(&n.ID); err != nil {
 			return err
 		}
@@ -52,7 +52,7 @@ func (db *DB) CreateCase(ctx context.Context, c *tracing.Case) (*tracing.Case, e
 }
 
 // caseDef is a case's definition encoded for its columns.
-type caseDef struct{ seeds, bounds, labels, thresholds string }
+type caseDef struct{ seeds, bounds, labels, thresholds, knownTokens string }
 
 func encodeCaseDef(c *tracing.Case) (caseDef, error) {
 	var d caseDef
@@ -60,10 +60,14 @@ func encodeCaseDef(c *tracing.Case) (caseDef, error) {
 	if th == nil {
 		th = map[string]string{}
 	}
+	known := c.KnownTokens
+	if known == nil {
+		known = []string{}
+	}
 	for _, f := range []struct {
 		dst *string
 		v   any
-	}{{&d.seeds, c.Seeds}, {&d.bounds, c.Bounds}, {&d.labels, c.Labels}, {&d.thresholds, th}} {
+	}{{&d.seeds, c.Seeds}, {&d.bounds, c.Bounds}, {&d.labels, c.Labels}, {&d.thresholds, th}, {&d.knownTokens, known}} {
 		b, err := json.Marshal(f.v)
 		if err != nil {
 			return d, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode the case")
@@ -169,13 +173,13 @@ func malformedCase(id int64, what string) error {
 // scanCase reads one row of caseColumns.
 func scanCase(s scanner) (*tracing.Case, error) {
 	var (
-		c                                                                    tracing.Case
-		chain                                                                int64
-		seeds, policy, direction, bounds, labels, thresholds, status, ca, ua string
-		closedAt, resultsAt, summary                                         sql.NullString
-		resultsBlock, resultsTransfers                                       sql.NullInt64
+		c                                                                           tracing.Case
+		chain                                                                       int64
+		seeds, policy, direction, bounds, labels, thresholds, known, status, ca, ua string
+		closedAt, resultsAt, summary                                                sql.NullString
+		resultsBlock, resultsTransfers                                              sql.NullInt64
 	)
-	if err := s.Scan(&c.ID, &c.Title, &chain, &c.Source, &seeds, &policy, &direction, &bounds, &labels, &thresholds, &status,
+	if err := s.Scan(&c.ID, &c.Title, &chain, &c.Source, &seeds, &policy, &direction, &bounds, &labels, &thresholds, &known, &status,
 		&c.CreatedBy, &ca, &ua, &closedAt, &c.ClosedBy, &resultsBlock, &resultsAt, &resultsTransfers, &summary); err != nil {
 		return nil, err
 	}
@@ -189,13 +193,16 @@ func scanCase(s scanner) (*tracing.Case, error) {
 		what string
 		src  string
 		dst  any
-	}{{"seeds", seeds, &c.Seeds}, {"bounds", bounds, &c.Bounds}, {"labels", labels, &c.Labels}, {"thresholds", thresholds, &c.Thresholds}} {
+	}{{"seeds", seeds, &c.Seeds}, {"bounds", bounds, &c.Bounds}, {"labels", labels, &c.Labels}, {"thresholds", thresholds, &c.Thresholds}, {"known tokens", known, &c.KnownTokens}} {
 		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
 			return bad(f.what)
 		}
 	}
 	if len(c.Thresholds) == 0 {
 		c.Thresholds = nil
+	}
+	if len(c.KnownTokens) == 0 {
+		c.KnownTokens = nil
 	}
 	if c.Labels == nil {
 		c.Labels = []tracing.CaseLabel{}

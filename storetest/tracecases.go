@@ -31,9 +31,10 @@ var (
 func newCase(t *testing.T, title, actor string) *tracing.Case {
 	t.Helper()
 	c, err := tracing.NewCase(tracing.CaseSpec{Title: title, Seeds: []string{caseSeed, caseSeedTx}, Policy: "fifo",
-		Bounds:     tracing.Bounds{MaxHops: 3, MinValue: "1000"},
-		Labels:     []tracing.CaseLabel{{Address: caseHop, Name: "peel hop"}},
-		Thresholds: map[string]string{"*": "5"}})
+		Bounds:      tracing.Bounds{MaxHops: 3, MinValue: "1000"},
+		Labels:      []tracing.CaseLabel{{Address: caseHop, Name: "peel hop"}},
+		Thresholds:  map[string]string{"*": "5"},
+		KnownTokens: []string{"0xdac17f958d2ee523a2206206994597c13d831ec7"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +92,7 @@ func CaseStore(t *testing.T, open func(t *testing.T) CaseAuditStore) {
 		if got.Title != "Bybit" || got.Chain != 1 || got.Source != "node" || !reflect.DeepEqual(got.Seeds, want.Seeds) ||
 			got.Policy != tracing.FIFO || got.Direction != tracing.Forward || got.Bounds != want.Bounds ||
 			!reflect.DeepEqual(got.Labels, want.Labels) || !reflect.DeepEqual(got.Thresholds, want.Thresholds) ||
+			!reflect.DeepEqual(got.KnownTokens, []string{"0xdAC17F958D2ee523a2206206994597C13D831ec7"}) ||
 			!got.CreatedAt.Equal(c1.CreatedAt) || got.CreatedAt.Location() != time.UTC || got.ClosedAt != nil {
 			t.Errorf("Case = %+v, want the case created (%+v)", got, want)
 		}

@@ -33,6 +33,7 @@ const (
 	MaxCaseSeeds      = 1000
 	MaxCaseLabels     = 10000
 	MaxCaseThresholds = 1000
+	MaxKnownTokens    = 1000
 	MaxCaseTitle      = 200 // characters
 	MaxLabelName      = 100 // characters
 	MaxCaseSource     = 200 // bytes
@@ -71,7 +72,11 @@ type Case struct {
 	// (Asset.String); the entry under AnyAsset applies to assets not
 	// listed. Empty: any taint alerts.
 	Thresholds map[string]string `json:"thresholds,omitempty"`
-	Status     CaseStatus        `json:"status"`
+	// KnownTokens are the genuine token contracts (EIP-55): set, a
+	// transfer of another token that looks spoofed is left out as
+	// address-poisoning noise (Request.KnownTokens).
+	KnownTokens []string   `json:"knownTokens,omitempty"`
+	Status      CaseStatus `json:"status"`
 	// CreatedBy is the audit actor who opened the case ("token:ID",
 	// "cli:USER").
 	CreatedBy string    `json:"createdBy"`
@@ -181,6 +186,9 @@ type CaseSpec struct {
 	Bounds     Bounds            `json:"bounds"`
 	Labels     []CaseLabel       `json:"labels"`
 	Thresholds map[string]string `json:"thresholds"`
+	// KnownTokens are the genuine token contracts (addresses); see
+	// Case.KnownTokens.
+	KnownTokens []string `json:"knownTokens"`
 }
 
 // NewCase checks spec and returns the case to create (open, without id or
@@ -232,7 +240,40 @@ func NewCase(spec CaseSpec) (*Case, error) {
 	if c.Thresholds, err = CheckThresholds(spec.Thresholds); err != nil {
 		return nil, err
 	}
+	if c.KnownTokens, err = CheckKnownTokens(spec.KnownTokens); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// CheckKnownTokens checks the genuine token contracts of a case: addresses
+// (0x + 40 hex digits, a mixed-case one passing its EIP-55 checksum), not
+// the zero address, none twice, at most MaxKnownTokens. It returns them in
+// EIP-55 form, in the order given (nil for none).
+func CheckKnownTokens(in []string) ([]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	if len(in) > MaxKnownTokens {
+		return nil, bulwark.Invalid("knownTokens", "%d token contracts; at most %d", len(in), MaxKnownTokens)
+	}
+	out := make([]string, 0, len(in))
+	seen := make(map[common.Address]bool, len(in))
+	for _, s := range in {
+		a, err := ParseAddress("knownTokens", s)
+		if err != nil {
+			return nil, err
+		}
+		if a == (common.Address{}) {
+			return nil, bulwark.Invalid("knownTokens", "the zero address is not a token contract")
+		}
+		if seen[a] {
+			return nil, bulwark.Invalid("knownTokens", "%s is given twice", a.Hex())
+		}
+		seen[a] = true
+		out = append(out, a.Hex())
+	}
+	return out, nil
 }
 
 func checkSource(s string) error {
@@ -646,8 +687,12 @@ func (c *Case) ResultsEvent(r *CaseResults, actor string) (CaseEvent, error) {
 
 // OpenEvent returns the history event of creating c.
 func (c *Case) OpenEvent() CaseEvent {
-	raw, _ := json.Marshal(map[string]any{"chain": c.Chain, "source": c.Source, "seeds": c.Seeds, "policy": c.Policy,
-		"direction": c.Direction, "bounds": c.Bounds})
+	d := map[string]any{"chain": c.Chain, "source": c.Source, "seeds": c.Seeds, "policy": c.Policy,
+		"direction": c.Direction, "bounds": c.Bounds}
+	if len(c.KnownTokens) > 0 {
+		d["knownTokens"] = c.KnownTokens
+	}
+	raw, _ := json.Marshal(d)
 	return CaseEvent{At: c.CreatedAt.UTC(), Actor: c.CreatedBy, Action: CaseActionOpen, Details: raw}
 }
 
@@ -658,11 +703,18 @@ func (c *Case) Stale() bool {
 }
 
 // Request returns the trace request of the case: its seeds, policy,
-// direction and bounds, its thresholds, and its labels ahead of those of
-// base (nil for none).
+// direction and bounds, its thresholds, its known tokens, and its labels
+// ahead of those of base (nil for none).
 func (c *Case) Request(base Labeler) (Request, error) {
 	req := Request{Chain: c.Chain, Policy: c.Policy, Direction: c.Direction, Bounds: c.Bounds}
 	req.SeedAddresses, req.SeedTxs = SeedParts(c.Seeds)
+	for _, s := range c.KnownTokens {
+		a, err := ParseAddress("knownTokens", s)
+		if err != nil {
+			return req, err
+		}
+		req.KnownTokens = append(req.KnownTokens, a)
+	}
 	if c.Bounds.MinValue != "" {
 		v, err := ParseAmount("bounds.minValue", c.Bounds.MinValue)
 		if err != nil {

@@ -49,6 +49,10 @@ func TestNewCase(t *testing.T) {
 		{"threshold", CaseSpec{Seeds: []string{seedTx}, Thresholds: map[string]string{"native:1": "x"}}, "thresholds", "not an amount"},
 		{"threshold asset", CaseSpec{Seeds: []string{seedTx}, Thresholds: map[string]string{"eth": "1"}}, "thresholds", "asset key"},
 		{"label", CaseSpec{Seeds: []string{seedTx}, Labels: []CaseLabel{{Address: common.Address{1}}}}, "name", "required"},
+		{"known token", CaseSpec{Seeds: []string{seedTx}, KnownTokens: []string{"0x12"}}, "knownTokens", "not an address"},
+		{"known token checksum", CaseSpec{Seeds: []string{seedTx}, KnownTokens: []string{strings.Replace(bybitExploiter, "Fab", "fab", 1)}}, "knownTokens", "EIP-55"},
+		{"known token zero", CaseSpec{Seeds: []string{seedTx}, KnownTokens: []string{"0x0000000000000000000000000000000000000000"}}, "knownTokens", "zero address"},
+		{"known token twice", CaseSpec{Seeds: []string{seedTx}, KnownTokens: []string{bybitExploiter, strings.ToLower(bybitExploiter)}}, "knownTokens", "given twice"},
 		{"label category", CaseSpec{Seeds: []string{seedTx}, Labels: []CaseLabel{{Address: common.Address{1}, Name: "x", Category: "Exchange"}}}, "category", "lower-case"},
 	}
 	for _, tc := range cases {
@@ -227,5 +231,39 @@ func TestCaseRequestThresholds(t *testing.T) {
 	}
 	if req.MinValue == nil || !req.MinValue.Eq(uint256.NewInt(15)) || len(req.Thresholds) != 1 || !req.Thresholds["native:1"].Eq(uint256.NewInt(3)) || req.Labeler != nil {
 		t.Errorf("request = %+v", req)
+	}
+}
+
+// TestCaseKnownTokens: a case's known tokens are normalised to EIP-55 and
+// reach its trace request, which then leaves spoofed transfers of other
+// tokens out (the fixture of TestTracePoisoning).
+func TestCaseKnownTokens(t *testing.T) {
+	t.Parallel()
+	c, err := NewCase(CaseSpec{Seeds: []string{thief.Hex(), wallet.Hex()}, KnownTokens: []string{" " + strings.ToLower(usdt.Hex())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.KnownTokens, []string{usdt.Hex()}) {
+		t.Fatalf("known tokens = %v, want [%s]", c.KnownTokens, usdt.Hex())
+	}
+	if open := string(c.OpenEvent().Details); !strings.Contains(open, `"knownTokens":["`+usdt.Hex()+`"]`) {
+		t.Errorf("open event %s does not record the known tokens", open)
+	}
+	req, err := c.Request(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(req.KnownTokens, []common.Address{usdt}) {
+		t.Fatalf("request's known tokens = %v", req.KnownTokens)
+	}
+	var s []Transfer
+	newTx(&s, 1, 0).call(thief, payee, 10)
+	newTx(&s, 2, 0).tip(attacker, 1).token(fake, thief, spoof, 10)
+	g := traceOK(t, sorted(s), req)
+	if nodeOf(g, spoof) != nil {
+		t.Errorf("the case's trace reached the look-alike through a spoofed token: %v", edgesOf(g))
+	}
+	if none, _ := NewCase(CaseSpec{Seeds: []string{seedTx}}); none.KnownTokens != nil {
+		t.Errorf("no known tokens = %#v, want nil", none.KnownTokens)
 	}
 }

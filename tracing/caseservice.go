@@ -51,9 +51,13 @@ func (s *CaseService) Open(ctx context.Context, actor string, spec CaseSpec) (*C
 		if out, err = s.Store.CreateCase(ctx, c); err != nil {
 			return audit.Event{}, err
 		}
-		return audit.Event{Actor: actor, Action: "trace.case.open", Target: CaseTarget(out.ID), Details: map[string]any{
+		details := map[string]any{
 			"id": out.ID, "title": out.Title, "chain": out.Chain, "source": out.Source, "seeds": out.Seeds,
-			"policy": out.Policy, "direction": out.Direction, "bounds": out.Bounds, "labels": len(out.Labels), "thresholds": out.Thresholds}}, nil
+			"policy": out.Policy, "direction": out.Direction, "bounds": out.Bounds, "labels": len(out.Labels), "thresholds": out.Thresholds}
+		if len(out.KnownTokens) > 0 {
+			details["knownTokens"] = out.KnownTokens
+		}
+		return audit.Event{Actor: actor, Action: "trace.case.open", Target: CaseTarget(out.ID), Details: details}, nil
 	})
 	if err != nil {
 		return nil, nil, err
