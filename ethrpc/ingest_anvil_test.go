@@ -511,3 +511,88 @@ func TestAnvilIngestEvents(t *testing.T) {
 		}
 	}
 }
+
+// multiTokenEmitterCode emits, called by S with x given: a TransferSingle
+// (operator S, from S, to x, id 7, value 30), a TransferBatch of ids 1
+// and 2 (values 5 and 6), a TransferBatch with one id and two values and a
+// TransferSingle with three topics (both malformed); then STOPs. Words are
+// stored with PUSH1 v; PUSH1 offset; MSTORE.
+func multiTokenEmitterCode(x common.Address) []byte {
+	push32 := func(code []byte, h common.Hash) []byte { return append(append(code, 0x7f), h.Bytes()...) }
+	push20 := func(code []byte, a common.Address) []byte { return append(append(code, 0x73), a.Bytes()...) }
+	store := func(code []byte, words ...byte) []byte {
+		for i, w := range words {
+			code = append(code, 0x60, w, 0x60, byte(32*i), 0x52)
+		}
+		return code
+	}
+	// LOG4(0, size, sig, operator S, from S, to x).
+	log4 := func(code []byte, sig common.Hash, size uint16) []byte {
+		return append(push32(append(push20(code, x), 0x33, 0x33), sig), 0x61, byte(size>>8), byte(size), 0x60, 0, 0xa4)
+	}
+	code := store(nil, 7, 30)
+	code = log4(code, tracing.TransferSingleTopic, 64)
+	code = store(code, 64, 160, 2, 1, 2, 2, 5, 6)
+	code = log4(code, tracing.TransferBatchTopic, 256)
+	code = store(code, 64, 128, 1, 9, 2, 5, 6)
+	code = log4(code, tracing.TransferBatchTopic, 224)
+	code = store(code, 7, 30)
+	code = append(push32(append(push20(code, x), 0x33), tracing.TransferSingleTopic), 0x60, 64, 0x60, 0, 0xa3)
+	return append(code, 0x00)
+}
+
+// TestAnvilIngestMultiToken ingests a transaction whose contract emits
+// ERC-1155 events: the TransferSingle is one transfer, the TransferBatch
+// one per item at its log index, stored and read back with their item
+// indices; the two malformed events are skipped and counted, not fatal.
+func TestAnvilIngestMultiToken(t *testing.T) {
+	t.Parallel()
+	ch := newChain(t, ethrpc.Options{})
+	chainID, err := ch.client.ChainID(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts := anviltest.DefaultAccounts()
+	x := common.HexToAddress("0x000000000000000000000000000000000000ab08")
+	code := multiTokenEmitterCode(x)
+	// The init code of deployer with PUSH2 for the length: the emitter is
+	// over 255 bytes.
+	init := append([]byte{0x61, byte(len(code) >> 8), byte(len(code)), 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3}, code...)
+	emitter := crypto.CreateAddress(accts[0], 1)
+	ch.node.SendTransaction(t, map[string]any{"from": accts[0], "data": hexutil.Bytes(init), "gas": hexutil.Uint64(500000)})
+	sender := accts[6]
+	h := ch.node.SendTransaction(t, map[string]any{"from": sender, "to": emitter, "gas": hexutil.Uint64(200000)})
+	n, err := ch.client.BlockNumber(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := sqlitetest.Open(t, sqlite.Options{})
+	src := &ethrpc.TraceSource{Client: ch.client, Chain: chainID}
+	if _, err := (&tracing.Ingester{Store: store, Source: src, Chain: chainID, Start: n}).Run(ctx(t), n); err != nil {
+		t.Fatal(err)
+	}
+	if k := src.Skipped.Load(); k != 2 {
+		t.Errorf("%d malformed events skipped, want 2", k)
+	}
+	ts, err := store.Transfers(ctx(t), tracing.TransferQuery{Chain: chainID, Source: "node", Address: &x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	multi := func(id uint64) tracing.Asset { return tracing.MultiTokenAsset(chainID, emitter, uint256.NewInt(id)) }
+	want := []struct {
+		log, item uint32
+		asset     tracing.Asset
+		amount    uint64
+	}{{0, 0, multi(7), 30}, {1, 0, multi(1), 5}, {1, 1, multi(2), 6}}
+	if len(ts) != len(want) {
+		t.Fatalf("%d transfers to x %+v, want %d", len(ts), ts, len(want))
+	}
+	for i, w := range want {
+		g := ts[i]
+		if g.TxHash != h || g.Kind != tracing.TokenTransfer || g.LogIndex != w.log || g.ItemIndex != w.item || g.From != sender || g.To != x ||
+			g.Asset != w.asset || g.Amount.Uint64() != w.amount {
+			t.Errorf("transfer %d = %s log %d item %d %s→%s %s %s, want log %d item %d %s %d", i, g.Kind, g.LogIndex, g.ItemIndex, g.From.Hex(), g.To.Hex(), g.Asset, g.Amount.Dec(),
+				w.log, w.item, w.asset, w.amount)
+		}
+	}
+}

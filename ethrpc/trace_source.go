@@ -30,15 +30,21 @@ var (
 // traces (trace_block, or debug_traceBlockByNumber with callTracer on
 // nodes without it), turned into transfers: native transfers from the
 // traces, the gas fee of every transaction (the base fee burned, the rest
-// to the block's fee recipient), ERC-20 and ERC-721 Transfer events, and
-// the wrapped native token's Deposit and Withdrawal events as wraps and
-// unwraps.
+// to the block's fee recipient), ERC-20 and ERC-721 Transfer events,
+// ERC-1155 TransferSingle and TransferBatch events (one transfer per
+// item), and the wrapped native token's Deposit and Withdrawal events as
+// wraps and unwraps. A malformed ERC-1155 event (any contract can emit
+// one) is skipped, with a warning on the client's Logger saying why, and
+// counted in Skipped.
 type TraceSource struct {
 	Client *Client
 	Chain  uint64
 	// Wrapped gives the chain's wrapped native token; nil means
 	// tracing.DefaultWrappedNatives().
 	Wrapped tracing.WrappedNatives
+
+	// Skipped counts the malformed ERC-1155 events skipped.
+	Skipped atomic.Int64
 
 	noBlockReceipts atomic.Bool // the node lacks eth_getBlockReceipts
 	noTraceBlock    atomic.Bool // the node lacks trace_block
@@ -203,9 +209,10 @@ func (s *TraceSource) fees(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 }
 
 // events returns r's ERC-20 (three topics, the amount in the data) and
-// ERC-721 (four topics, the token id the last) Transfer events and the
-// wrapped native token's Deposit (a wrap: minted by the contract to the
-// payer) and Withdrawal (an unwrap: burned from the holder) events.
+// ERC-721 (four topics, the token id the last) Transfer events, its
+// ERC-1155 TransferSingle and TransferBatch events (one transfer per item)
+// and the wrapped native token's Deposit (a wrap: minted by the contract
+// to the payer) and Withdrawal (an unwrap: burned from the holder) events.
 func (s *TraceSource) events(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 	wrapped := s.Wrapped
 	if wrapped == nil {
@@ -220,6 +227,14 @@ func (s *TraceSource) events(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 		t := tracing.Transfer{Chain: s.Chain, Block: b.Number, TxIndex: uint32(r.TransactionIndex), TxHash: r.TxHash, Time: b.Time.Unix(),
 			Kind: tracing.TokenTransfer, LogIndex: uint32(l.LogIndex)}
 		switch {
+		case tracing.IsMultiTokenEvent(l.Topics[0]):
+			var err error
+			if out, err = tracing.MultiTokenTransfers(out, t, l.Address, l.Topics, l.Data); err != nil {
+				s.Skipped.Add(1)
+				s.Client.log.Warn("skipped a malformed ERC-1155 event", "node", s.Client.safeURL, "block", b.Number, "tx", r.TxHash.Hex(),
+					"log", l.LogIndex, "contract", l.Address.Hex(), "reason", bulwark.ErrorMessage(err))
+			}
+			continue
 		case l.Topics[0] == transferTopic && len(l.Topics) == 3 && len(l.Data) == 32:
 			t.Asset = tracing.TokenAsset(s.Chain, l.Address)
 			t.Amount.SetBytes32(l.Data)
