@@ -253,6 +253,14 @@ CREATE TABLE trace_assets (
     key TEXT NOT NULL UNIQUE                          -- tracing.Asset's key
 ) STRICT;
 
+CREATE TABLE trace_addresses (
+    addr   BLOB NOT NULL,                             -- the first 8 bytes of the transfer's from_addr or to_addr
+    stream INTEGER NOT NULL,
+    block  INTEGER NOT NULL,
+    seq    INTEGER NOT NULL,
+    PRIMARY KEY (addr, stream, block, seq)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE "trace_transfers" (
     stream        INTEGER NOT NULL,                   -- trace_streams.id
     block         INTEGER NOT NULL,
@@ -263,20 +271,13 @@ CREATE TABLE "trace_transfers" (
     kind          INTEGER NOT NULL,                   -- 1 call, 2 internal-call, 3 create, 4 selfdestruct,
                                                       -- 5 token, 6 wrap, 7 unwrap, 8 gas-tip, 9 base-fee-burn
     log_index     INTEGER NOT NULL,
+    item_index    INTEGER NOT NULL DEFAULT 0,         -- the item of an ERC-1155 TransferBatch; else 0
     trace_address TEXT NOT NULL,                      -- '' or '0,2'
     from_addr     BLOB NOT NULL,                      -- 20 bytes
     to_addr       BLOB NOT NULL,
     asset         INTEGER NOT NULL,                   -- trace_assets.id
     amount        BLOB NOT NULL,                      -- big-endian base units, no leading zero bytes (zero: one 0x00)
     PRIMARY KEY (stream, block, seq)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE trace_addresses (
-    addr   BLOB NOT NULL,                             -- the first 8 bytes of the transfer's from_addr or to_addr
-    stream INTEGER NOT NULL,
-    block  INTEGER NOT NULL,
-    seq    INTEGER NOT NULL,
-    PRIMARY KEY (addr, stream, block, seq)
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX tokens_created_at ON tokens (created_at);

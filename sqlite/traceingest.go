@@ -350,7 +350,7 @@ func (db *DB) assetOf(ctx context.Context, q querier, id int64, inTx bool) (trac
 	return a, nil
 }
 
-// transfersPerInsert is how many transfers one INSERT statement writes (12
+// transfersPerInsert is how many transfers one INSERT statement writes (14
 // parameters each, well inside SQLite's 32,766).
 const transfersPerInsert = 64
 
@@ -379,7 +379,7 @@ func insertTransfers(ctx context.Context, q querier, stream int64, assets map[tr
 			buf, to = appendBytes(buf, t.To[:])
 			buf, amount = appendAmount(buf, &t.Amount)
 			args = append(args, stream, int64(t.Block), seq, int64(t.TxIndex), hash, t.Time, int64(t.Kind), int64(t.LogIndex),
-				formatTraceAddress(t.TraceAddress), from, to, assets[t.Asset], amount)
+				formatTraceAddress(t.TraceAddress), from, to, assets[t.Asset], amount, int64(t.ItemIndex))
 			seq++
 		}
 		var err error
@@ -513,19 +513,19 @@ func addrStmt(n int) string {
 }
 
 // transferColumns is the number of columns insertTransfers writes.
-const transferColumns = 13
+const transferColumns = 14
 
 var insertTransfersFull = insertTransfersStmt(transfersPerInsert)
 
 // insertTransfersStmt returns the INSERT of n transfers.
 func insertTransfersStmt(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO trace_transfers (stream, block, seq, tx_index, tx_hash, time, kind, log_index, trace_address, from_addr, to_addr, asset, amount) VALUES `)
+	b.WriteString(`INSERT INTO trace_transfers (stream, block, seq, tx_index, tx_hash, time, kind, log_index, trace_address, from_addr, to_addr, asset, amount, item_index) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	return b.String()
 }
@@ -644,7 +644,7 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 	if !ok {
 		return []tracing.Transfer{}, nil
 	}
-	const cols = `t.block, t.tx_index, t.tx_hash, t.time, t.kind, t.log_index, t.trace_address, t.from_addr, t.to_addr, t.asset, t.amount`
+	const cols = `t.block, t.tx_index, t.tx_hash, t.time, t.kind, t.log_index, t.trace_address, t.from_addr, t.to_addr, t.asset, t.amount, t.item_index`
 	var (
 		query string
 		args  []any
@@ -712,19 +712,19 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 
 func scanTransfer(s scanner, chain uint64) (tracing.Transfer, int64, error) {
 	var (
-		t                                     = tracing.Transfer{Chain: chain}
-		block, txIndex, kind, logIndex, asset int64
-		trace                                 string
-		txHash, from, to, amount              []byte
+		t                                           = tracing.Transfer{Chain: chain}
+		block, txIndex, kind, logIndex, asset, item int64
+		trace                                       string
+		txHash, from, to, amount                    []byte
 	)
-	if err := s.Scan(&block, &txIndex, &txHash, &t.Time, &kind, &logIndex, &trace, &from, &to, &asset, &amount); err != nil {
+	if err := s.Scan(&block, &txIndex, &txHash, &t.Time, &kind, &logIndex, &trace, &from, &to, &asset, &amount, &item); err != nil {
 		return t, 0, err
 	}
 	bad := func(what string) error {
 		return bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d (tx %x) has a malformed %s (edited outside bulwark?)", block, txHash, what)
 	}
 	var err error
-	t.Block, t.TxIndex, t.LogIndex = uint64(block), uint32(txIndex), uint32(logIndex)
+	t.Block, t.TxIndex, t.LogIndex, t.ItemIndex = uint64(block), uint32(txIndex), uint32(logIndex), uint32(item)
 	if len(txHash) != len(t.TxHash) {
 		return t, 0, bad("transaction hash")
 	}

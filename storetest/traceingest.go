@@ -47,7 +47,8 @@ func ingestChainOf(from, to uint64, fork, parentFork byte) []tracing.BlockHeader
 }
 
 // ingestTransfers returns transfers for each block: a top-level call from
-// A to B, an internal call from B to C, a token transfer from A to C, the
+// A to B, an internal call from B to C, a token transfer from A to C, an
+// ERC-1155 TransferSingle from A to B and a two-item batch from C to B, the
 // gas of A's transaction and (on fork 1) a second transaction from C; the
 // amounts depend on the block and on tag so that replaced transfers can
 // be told apart.
@@ -67,8 +68,16 @@ func ingestTransfers(blocks []tracing.BlockHeader, fork byte, tag uint64) []trac
 		in.TraceAddress = []uint32{0, 1}
 		tok := mk(tracing.TokenTransfer, 0, tx, ingA, ingC, token, 7)
 		tok.LogIndex = 4
+		// An ERC-1155 TransferBatch of two ids at log 6, its items given
+		// out of order, and a TransferSingle at log 5.
+		item0 := mk(tracing.TokenTransfer, 0, tx, ingC, ingB, tracing.MultiTokenAsset(ingestChain, ingToken, uint256.NewInt(5)), 2)
+		item0.LogIndex = 6
+		item1 := mk(tracing.TokenTransfer, 0, tx, ingC, ingB, tracing.MultiTokenAsset(ingestChain, ingToken, uint256.NewInt(9)), 4)
+		item1.LogIndex, item1.ItemIndex = 6, 1
+		single := mk(tracing.TokenTransfer, 0, tx, ingA, ingB, tracing.MultiTokenAsset(ingestChain, ingToken, uint256.NewInt(5)), 6)
+		single.LogIndex = 5
 		// Given out of order: the store keeps tracing.Compare's order.
-		out = append(out, tok, in, top,
+		out = append(out, item1, tok, single, in, item0, top,
 			mk(tracing.GasTip, 0, tx, ingA, ingC, native, 1),
 			mk(tracing.BaseFeeBurn, 0, tx, ingA, common.Address{}, native, 2))
 		if fork == 1 {
@@ -87,7 +96,7 @@ func sameTransfers(got, want []tracing.Transfer) error {
 	for i := range got {
 		g, w := got[i], want[i]
 		if g.Chain != w.Chain || g.Block != w.Block || g.TxIndex != w.TxIndex || g.TxHash != w.TxHash || g.Time != w.Time ||
-			g.Kind != w.Kind || g.LogIndex != w.LogIndex || !slices.Equal(g.TraceAddress, w.TraceAddress) ||
+			g.Kind != w.Kind || g.LogIndex != w.LogIndex || g.ItemIndex != w.ItemIndex || !slices.Equal(g.TraceAddress, w.TraceAddress) ||
 			g.From != w.From || g.To != w.To || g.Asset != w.Asset || !g.Amount.Eq(&w.Amount) {
 			return fmt.Errorf("transfer %d = %+v, want %+v", i, g, w)
 		}
