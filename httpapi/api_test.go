@@ -668,6 +668,47 @@ func TestEveryRouteNamedFromItsVariants(t *testing.T) {
 	}
 }
 
+// TestExactRoutesAsTheMux: a request route serves without the mux (see
+// exactRoute) is one the mux serves with the same route, for every
+// route's path under every method and as the request line can spell it
+// (escaped, with an escaped slash, a trailing or repeated slash, a dot
+// segment); and the hot routes do take the short way.
+func TestExactRoutesAsTheMux(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	var paths []string
+	for _, pat := range e.srv.patterns {
+		if _, p, ok := strings.Cut(pat, " "); ok {
+			paths = append(paths, p)
+		}
+	}
+	paths = append(paths, "/", "/api/v1", "/api/v1/", "/nope")
+	methods := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "get", "BREW"}
+	taken := map[string]bool{}
+	for _, p := range paths {
+		variants := []string{p, p + "/", strings.Replace(p, "/", "//", 2), strings.Replace(p, "/v1/", "/v1/./", 1),
+			strings.Replace(p, "e", "%65", 1), "/" + strings.Replace(p[1:], "/", "%2F", 2)}
+		for _, v := range variants {
+			for _, m := range methods {
+				r := httptest.NewRequest("GET", "http://bulwark"+v, nil)
+				r.Method = m
+				_, muxPattern := e.srv.mux.Handler(r)
+				if ex := e.srv.exactRoute(r); ex != nil {
+					taken[ex.pattern] = true
+					if ex.pattern != muxPattern {
+						t.Errorf("%s %s: the short way serves %q, the mux %q", m, v, ex.pattern, muxPattern)
+					}
+				}
+			}
+		}
+	}
+	for _, hot := range []string{routeScreenAddress, routeScreenName, routeWhoami, routeHealthz} {
+		if !taken[hot] {
+			t.Errorf("%s does not take the short way", hot)
+		}
+	}
+}
+
 func TestAuditFailure(t *testing.T) {
 	t.Parallel()
 	down := errors.New("disk I/O error at /var/lib/bulwark")

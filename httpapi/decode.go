@@ -39,8 +39,17 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) er
 			return badInput("Content-Type", "JSON bodies must be UTF-8, not charset %q", cs)
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	data, err := io.ReadAll(body)
+	var data []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= min(limit, smallBody) {
+		// The common case: a small body of a declared length, which the
+		// server's body reader holds to it. Read it into a buffer of its
+		// size.
+		data = make([]byte, n)
+		_, err = io.ReadFull(r.Body, data)
+	} else {
+		data, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -50,6 +59,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) er
 	}
 	return decodeBytes(data, dst)
 }
+
+// smallBody is the largest declared body length decodeJSON reads into a
+// buffer of that size at once.
+const smallBody = 64 << 10
 
 // decodeBytes decodes one JSON object from data into dst; see decodeJSON.
 func decodeBytes(data []byte, dst any) error {

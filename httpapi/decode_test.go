@@ -208,3 +208,47 @@ func TestDecodeFlat(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeJSONBodyLengths: a body is read whole whether its length is
+// declared (read at once when small) or not (chunked), refused 413 over
+// the limit either way, and a body shorter than its declared length is an
+// invalid request.
+func TestDecodeJSONBodyLengths(t *testing.T) {
+	t.Parallel()
+	body := `{"name":"x"}`
+	big := `{"name":"` + strings.Repeat("x", smallBody) + `"}`
+	for _, tc := range []struct {
+		name     string
+		body     string
+		length   int64 // the declared Content-Length; -1 unknown
+		limit    int64
+		wantCode string // "" for success
+		wantMsg  string
+	}{
+		{"declared", body, int64(len(body)), 1024, "", ""},
+		{"unknown length", body, -1, 1024, "", ""},
+		{"declared, over the limit", body, int64(len(body)), 5, bulwark.ETOOLARGE, "larger than the limit of 5 bytes"},
+		{"unknown length, over the limit", body, -1, 5, bulwark.ETOOLARGE, "larger than the limit of 5 bytes"},
+		{"declared, larger than read at once", big, int64(len(big)), 1 << 20, "", ""},
+		{"declared, cut short", body[:5], int64(len(body)), 1024, bulwark.EINVALID, "cannot read the request body"},
+		{"declared, exactly the limit", body, int64(len(body)), int64(len(body)), "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			r.ContentLength = tc.length
+			r.Header.Set("Content-Type", "application/json")
+			var dst decodeTarget
+			err := decodeJSON(httptest.NewRecorder(), r, &dst, tc.limit)
+			if tc.wantCode == "" {
+				if err != nil || dst.Name == "" {
+					t.Fatalf("decodeJSON = %v, name %q", err, dst.Name)
+				}
+				return
+			}
+			if bulwark.ErrorCode(err) != tc.wantCode || !strings.Contains(bulwark.ErrorMessage(err), tc.wantMsg) {
+				t.Fatalf("decodeJSON = %v, want %s %q", err, tc.wantCode, tc.wantMsg)
+			}
+		})
+	}
+}

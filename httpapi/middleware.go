@@ -25,9 +25,13 @@ const RequestIDHeader = "X-Request-Id"
 // the base middleware when it is done, for metrics and the access log.
 type reqInfo struct {
 	requestID string
-	route     string // the registered pattern that served the request
-	tokenID   string // the authenticated token's public id
-	errCode   string // the error code answered, if any
+	route     string      // the registered pattern that served the request
+	tokenID   string      // the authenticated token's public id
+	token     *auth.Token // the authenticated and authorized token (see tokenOf)
+	errCode   string      // the error code answered, if any
+	// sw wraps the request's ResponseWriter; it lives here so that a
+	// request allocates one struct for both.
+	sw statusWriter
 }
 
 type infoKey struct{}
@@ -35,6 +39,17 @@ type infoKey struct{}
 func infoFrom(ctx context.Context) *reqInfo {
 	i, _ := ctx.Value(infoKey{}).(*reqInfo)
 	return i
+}
+
+// tokenOf returns the token that authenticated r and holds its route's
+// permission, or nil on a route without one. The route's handler reads it
+// here rather than from the context (auth.FromContext), which would cost
+// each request a copy of the request to carry it.
+func tokenOf(r *http.Request) *auth.Token {
+	if info := infoFrom(r.Context()); info != nil {
+		return info.token
+	}
+	return nil
 }
 
 // statusWriter records the status and body size a handler wrote.
@@ -99,7 +114,8 @@ func (s *Server) base(next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), infoKey{}, info), s.cfg.HandlerTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &info.sw
+		sw.ResponseWriter = w
 		s.metrics.inFlight.Inc()
 		defer func() {
 			p := recover()
@@ -116,7 +132,8 @@ func (s *Server) base(next http.Handler) http.Handler {
 				sw.status = http.StatusOK
 			}
 			s.metrics.inFlight.Dec()
-			s.finish(ctx, r, info, sw, time.Since(start))
+			end := time.Now()
+			s.finish(ctx, r, info, sw, end, end.Sub(start))
 			if p != nil && !answered {
 				// The response had begun before the panic (or the handler
 				// asked to abort): drop the connection so the client cannot
@@ -128,10 +145,11 @@ func (s *Server) base(next http.Handler) http.Handler {
 	})
 }
 
-// finish records metrics and writes the access log line. It logs the
+// finish records metrics and writes the access log line (time end, the
+// request having taken d). It logs the
 // route pattern, never the raw path or query (which may carry secrets), and
 // the token id, never the token.
-func (s *Server) finish(ctx context.Context, r *http.Request, info *reqInfo, sw *statusWriter, d time.Duration) {
+func (s *Server) finish(ctx context.Context, r *http.Request, info *reqInfo, sw *statusWriter, end time.Time, d time.Duration) {
 	route := info.route
 	if route == "" {
 		route = "unrouted"
@@ -147,21 +165,25 @@ func (s *Server) finish(ctx context.Context, r *http.Request, info *reqInfo, sw 
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	attrs := []slog.Attr{
+	// The record goes straight to the handler: Logger.LogAttrs would also
+	// walk the stack for the caller's source line on every request, which
+	// an access line has no use for.
+	rec := slog.NewRecord(end, level, "http request", 0)
+	rec.AddAttrs(
 		slog.String("method", methodLabel(r.Method)),
 		slog.String("route", route),
 		slog.Int("status", sw.status),
 		slog.Duration("duration", d),
 		slog.Int64("bytes", sw.bytes),
 		slog.String("request_id", info.requestID),
-	}
+	)
 	if info.tokenID != "" {
-		attrs = append(attrs, slog.String("token", info.tokenID))
+		rec.AddAttrs(slog.String("token", info.tokenID))
 	}
 	if info.errCode != "" {
-		attrs = append(attrs, slog.String("code", info.errCode))
+		rec.AddAttrs(slog.String("code", info.errCode))
 	}
-	s.log.LogAttrs(ctx, level, "http request", attrs...)
+	_ = s.log.Handler().Handle(ctx, rec)
 }
 
 // requestID returns the caller's id when it is safe to echo and log, else a

@@ -80,7 +80,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // handle registers h under pattern. With a permission, the request must
 // carry a bearer token whose role holds it; the token is then available
-// through auth.FromContext. A state-changing API route must go through
+// through tokenOf. A state-changing API route must go through
 // handleChange instead, so that it is audited; handle refuses one.
 func (s *Server) handle(pattern string, perm auth.Permission, h handlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
@@ -96,7 +96,7 @@ func (s *Server) handle(pattern string, perm auth.Permission, h handlerFunc) {
 // register installs h under pattern behind authentication (see handle).
 func (s *Server) register(pattern string, perm auth.Permission, h handlerFunc) {
 	s.patterns = append(s.patterns, pattern)
-	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if info := infoFrom(r.Context()); info != nil {
 			info.route = pattern
 		}
@@ -109,12 +109,47 @@ func (s *Server) register(pattern string, perm auth.Permission, h handlerFunc) {
 				s.writeError(w, r, err)
 				return
 			}
-			r = r.WithContext(auth.NewContext(r.Context(), tok))
+			if info := infoFrom(r.Context()); info != nil {
+				info.token = tok
+			}
 		}
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
-	}))
+	})
+	s.mux.Handle(pattern, handler)
+	if method, p, _ := strings.Cut(pattern, " "); method != "" && p != "" && !strings.ContainsAny(p, "{") && !strings.HasSuffix(p, "/") {
+		if s.exact == nil {
+			s.exact = make(map[string][]exactRoute)
+		}
+		s.exact[p] = append(s.exact[p], exactRoute{method: method, pattern: pattern, h: handler})
+	}
+}
+
+// exactRoute is a route whose pattern is a method and a literal path (no
+// wildcard, no trailing slash): the mux would serve a request of that
+// method on that path with it, whatever else is registered, so route
+// serves it without the mux's lookup.
+type exactRoute struct {
+	method, pattern string
+	h               http.Handler
+}
+
+// exactRoute returns the exact route of r, or nil when r must go through
+// the mux: a path that is not literally a route's (escaped, or to be
+// cleaned or redirected), a method of no exact route on it (HEAD included,
+// which the mux serves with GET routes), CONNECT.
+func (s *Server) exactRoute(r *http.Request) *exactRoute {
+	if r.URL.RawPath != "" || r.Method == http.MethodConnect {
+		return nil
+	}
+	routes := s.exact[r.URL.Path]
+	for i := range routes {
+		if routes[i].method == r.Method {
+			return &routes[i]
+		}
+	}
+	return nil
 }
 
 // change is a state-changing request, checked and ready to apply.
@@ -155,7 +190,7 @@ type changeFunc func(w http.ResponseWriter, r *http.Request, tok *auth.Token) (*
 // change the log does not hold. If anything fails, nothing is kept.
 func (s *Server) handleChange(pattern string, perm auth.Permission, h changeFunc) {
 	s.register(pattern, perm, func(w http.ResponseWriter, r *http.Request) error {
-		tok := auth.FromContext(r.Context())
+		tok := tokenOf(r)
 		c, err := h(w, r, tok)
 		if err != nil {
 			return err
@@ -292,7 +327,7 @@ type whoamiResponse struct {
 }
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) error {
-	tok := auth.FromContext(r.Context())
+	tok := tokenOf(r)
 	resp := whoamiResponse{ID: tok.ID, Name: tok.Name, Role: tok.Role, ExpiresAt: tok.ExpiresAt, ServerVersion: s.cfg.Version}
 	for _, p := range []auth.Permission{auth.PermRead, auth.PermAnalyze, auth.PermAdmin} {
 		if tok.Role.Allows(p) {
@@ -554,6 +589,11 @@ func intParam(q url.Values, name string, def, min, max int64) (int64, error) {
 // that names the route's own path (see fallback), and under /api/v1 only
 // after authentication.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if e := s.exactRoute(r); e != nil {
+		r.Pattern = e.pattern // as the mux sets it
+		e.h.ServeHTTP(w, r)
+		return
+	}
 	p := r.URL.Path
 	if r.Method == http.MethodConnect || p == "" || p == cleanPath(p) && p != "/api/v1" {
 		s.mux.ServeHTTP(w, r)

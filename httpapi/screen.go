@@ -67,7 +67,7 @@ func (s *Server) screening() (*screening.Service, error) {
 }
 
 func actor(r *http.Request) string {
-	if tok := auth.FromContext(r.Context()); tok != nil {
+	if tok := tokenOf(r); tok != nil {
 		return "token:" + tok.ID
 	}
 	return "anonymous"
@@ -166,7 +166,7 @@ func (s *Server) writeDecision(w http.ResponseWriter, r *http.Request, v any, d 
 		s.writeJSON(w, r, http.StatusOK, v)
 		return
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.Header()["Content-Length"] = []string{strconv.Itoa(len(b) + 1)} // canonical already
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 	_, _ = w.Write([]byte{'\n'})

@@ -197,7 +197,8 @@ type Server struct {
 	tokenLim *limiterTable // nil when disabled
 	failLim  *limiterTable // nil when disabled
 	mux      *http.ServeMux
-	patterns []string // every route's pattern, in registration order
+	patterns []string                // every route's pattern, in registration order
+	exact    map[string][]exactRoute // by path: the routes the mux need not look up
 	handler  http.Handler
 
 	mu   sync.Mutex
