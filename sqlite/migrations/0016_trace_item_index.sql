@@ -1,4 +1,4 @@
--- 0015: ERC-1155. A TransferBatch event yields one transfer per item, all
+-- 0016: ERC-1155. A TransferBatch event yields one transfer per item, all
 -- at the event's log index; item_index is the item's position in the
 -- event's ids and values, 0 for every other transfer (so every row stored
 -- before gets 0 and keeps its meaning). The table is rebuilt so that the
