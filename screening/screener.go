@@ -369,7 +369,10 @@ func (s *Screener) ScreenName(use Use, subject string, q NameQuery) (*NameDecisi
 	d := &NameDecision{Decision: s.newDecision(ix, KindName, use, subject, names.AlgorithmVersion), Query: q.Name,
 		Type: q.Type, DOB: q.DateOfBirth, Country: q.Country, Limit: q.Limit, Matches: []NameMatch{}, Key: NameKey(q.Name)}
 	d.Verdict = bulwark.VerdictClear
-	for _, m := range ix.nameIndex().Search(names.Query{Name: q.Name, Type: q.Type, DateOfBirth: q.DateOfBirth, Country: q.Country, Limit: q.Limit * 2}) {
+	// MinScore lets the search skip the names that cannot reach the review
+	// threshold; it returns the same matches from the threshold up.
+	nq := names.Query{Name: q.Name, Type: q.Type, DateOfBirth: q.DateOfBirth, Country: q.Country, Limit: q.Limit * 2, MinScore: rules.NameReview}
+	for _, m := range ix.nameIndex().Search(nq) {
 		if m.Score < rules.NameReview || len(d.Matches) >= q.Limit {
 			continue
 		}

@@ -115,6 +115,22 @@ func BenchmarkSearchMiss(b *testing.B) {
 	benchSearch(b, func(_, _, m []names.Query) []names.Query { return m })
 }
 
+// BenchmarkSearchReview runs the mixed query set (exact hits, typo hits,
+// misses) as screening runs it: matches from ReviewThreshold up, at most
+// 20.
+func BenchmarkSearchReview(b *testing.B) {
+	benchSearch(b, func(h, t, m []names.Query) []names.Query {
+		var qs []names.Query
+		for i := range h {
+			for _, q := range []names.Query{h[i], t[i], m[i]} {
+				q.MinScore, q.Limit = names.ReviewThreshold, 20
+				qs = append(qs, q)
+			}
+		}
+		return qs
+	})
+}
+
 // BenchmarkSearchLatency runs a mixed query set (exact hits, typo hits,
 // misses) and reports the mean, p50 and p99 latency of single queries and
 // the throughput of all cores searching at once.

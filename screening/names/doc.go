@@ -91,7 +91,11 @@
 // pair keys still find the names), stops after a fixed number of postings,
 // ranks names by the IDF weight of the keys they share (at most one key per
 // query word counts) and scores only the best 150 with the full scorer, so
-// a miss costs what a hit costs. The best name of each record then gets
+// a miss costs what a hit costs. With a MinScore, a name whose score
+// cannot reach it is skipped before it is aligned: an upper bound of the
+// score from each token's best possible partner (bound.go), first without
+// edit distances, is compared with MinScore less its record's features.
+// The best name of each record then gets
 // the secondary features: weak alias, date of birth, country and type (see
 // the Penalty and Bonus constants), each listed in the Explanation.
 //

@@ -91,3 +91,51 @@ func TestCorpusSearchGolden(t *testing.T) {
 		t.Errorf("%d of %d queries differ from the golden file", diffs, len(lines))
 	}
 }
+
+// TestCorpusMinScoreSkipsExactly: a query with a MinScore (which lets
+// Search skip the names that cannot reach it) returns exactly the matches
+// of the same query without one that score MinScore or more.
+func TestCorpusMinScoreSkipsExactly(t *testing.T) {
+	race.Corpus(t)
+	t.Parallel()
+	recs := benchCorpus(t)
+	ix := names.Build(recs)
+	hits, typos, misses := benchQueries(t, recs, 400)
+	var qs []names.Query
+	for i := range hits {
+		qs = append(qs, hits[i], typos[i], misses[i])
+	}
+	checked := 0
+	for i, q := range qs {
+		switch i % 5 {
+		case 1:
+			q.Type = []string{"person", "organization"}[i%2]
+		case 2:
+			q.DateOfBirth = fmt.Sprintf("19%02d-%02d-%02d", 40+i%50, 1+i%12, 1+i%28)
+			q.Country = []string{"KP", "RU", "IR", "CN"}[i%4]
+		}
+		q.Limit = 20
+		q.MinScore = 0
+		all := ix.Search(q)
+		for _, min := range []float64{0.3, 0.5, names.ReviewThreshold, 0.9} {
+			q.MinScore = min
+			got, err := json.Marshal(ix.Search(q))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []names.Match{}
+			for _, m := range all {
+				if m.Score >= min {
+					want = append(want, m)
+				}
+			}
+			checked += len(want)
+			if w, _ := json.Marshal(want); string(w) != string(got) {
+				t.Fatalf("%+v: got\n%s\nwant\n%s", q, got, w)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no match reached any minimum score")
+	}
+}

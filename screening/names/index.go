@@ -49,7 +49,8 @@ type Query struct {
 	// Limit caps the matches returned; 0 means 10, at most 1000.
 	Limit int
 	// MinScore drops matches scoring below it; 0 returns the best Limit
-	// matches whatever their score.
+	// matches whatever their score. Names that cannot reach it are not
+	// scored, so a MinScore also makes the search cheaper.
 	MinScore float64
 }
 
@@ -704,9 +705,24 @@ type scratch struct {
 }
 
 type simEntry struct {
-	sim  float64
-	kind matchKind
-	set  bool
+	sim   float64
+	ub    float64 // tokenSimBound, when ubSet
+	kind  matchKind
+	set   bool
+	ubSet bool
+}
+
+// entry returns the memo entry of interned token t against query token i
+// (of nq).
+func (s *scratch) entry(t int32, i, nq int) *simEntry {
+	sl := s.slot[t]
+	if sl < 0 {
+		sl = int32(len(s.memo) / nq)
+		s.slot[t] = sl
+		s.memoToks = append(s.memoToks, t)
+		s.memo = append(s.memo, make([]simEntry, nq)...)
+	}
+	return &s.memo[int(sl)*nq+i]
 }
 
 func newScratch(names, toks int) *scratch {
@@ -834,6 +850,19 @@ func (ix *Index) Search(q Query) []Match {
 	results := make([]best, 0, 32)
 	for _, n := range cands {
 		in := &ix.names[n]
+		if q.MinScore > 0 {
+			// Skip a name whose score cannot reach MinScore once its
+			// record's features are added: first by bounds without edit
+			// distances, then with them. The margin covers the rounding
+			// of the final score.
+			tau := q.MinScore - ix.records[in.rec].features(qdob, hasDOB, qcountry, qtype) - 1e-6
+			if in.weak {
+				tau -= PenaltyWeakAlias
+			}
+			if tau > 0 && !ix.mayReach(&qn, in, tau, sc) {
+				continue
+			}
+		}
 		sc.ctoks = ix.nameToks(in, sc.ctoks[:0])
 		cn := name{raw: in.raw, norm: in.norm, toks: sc.ctoks}
 		al, _ := ix.scoreCached(&qn, &cn, in.ids, sc)
@@ -858,15 +887,13 @@ func (ix *Index) Search(q Query) []Match {
 	// Features: cheap, computed for every record before ranking.
 	for k := range results {
 		b := &results[k]
-		r := &ix.records[b.rec]
 		score := b.name0
+		r := &ix.records[b.rec]
 		if hasDOB && len(r.dobs) > 0 {
-			c, _ := dobFeature(qdob, r.dobs)
-			score += c
+			score += dobScore(qdob, r.dobs)
 		}
 		if qcountry != "" && len(r.countries) > 0 {
-			c, _ := countryFeature(qcountry, r.countries)
-			score += c
+			score += countryScore(qcountry, r.countries)
 		}
 		if qtype != "" && r.typ != "" && qtype != r.typ {
 			score += PenaltyType
@@ -994,18 +1021,10 @@ func (ix *Index) scoreCached(q, c *name, ids []int32, sc *scratch) (alignment, b
 	}
 	nq := len(q.toks)
 	simQC := func(i, j int) (float64, matchKind) {
-		t := ids[j]
-		sl := sc.slot[t]
-		if sl < 0 {
-			sl = int32(len(sc.memo) / nq)
-			sc.slot[t] = sl
-			sc.memoToks = append(sc.memoToks, t)
-			sc.memo = append(sc.memo, make([]simEntry, nq)...)
-		}
-		e := &sc.memo[int(sl)*nq+i]
+		e := sc.entry(ids[j], i, nq)
 		if !e.set {
-			s, kind := tokenSim(&q.toks[i], &c.toks[j])
-			*e = simEntry{s, kind, true}
+			e.sim, e.kind = tokenSim(&q.toks[i], &c.toks[j])
+			e.set = true
 		}
 		return e.sim, e.kind
 	}
@@ -1088,24 +1107,53 @@ func pad(n, w int) string {
 	return string(s)
 }
 
+// features is the sum of the record's feature contributions for a
+// query (date of birth, country, type; not the weak-alias penalty).
+func (r *record) features(qdob date, hasDOB bool, qcountry, qtype string) float64 {
+	f := 0.0
+	if hasDOB && len(r.dobs) > 0 {
+		f += dobScore(qdob, r.dobs)
+	}
+	if qcountry != "" && len(r.countries) > 0 {
+		f += countryScore(qcountry, r.countries)
+	}
+	if qtype != "" && r.typ != "" && qtype != r.typ {
+		f += PenaltyType
+	}
+	return f
+}
+
+// dobContribution is the contribution of a recorded date of birth d for
+// the query's q.
+func dobContribution(q, d date) float64 {
+	switch {
+	case d.y == q.y && d.m != 0 && d.m == q.m && d.d != 0 && d.d == q.d:
+		return BonusDOBExact
+	case d.y == q.y && d.m != 0 && d.m == q.m:
+		return BonusDOBMonth
+	case d.y == q.y:
+		return BonusDOBYear
+	case d.y == q.y+1 || d.y == q.y-1:
+		return PenaltyDOBNear
+	}
+	return PenaltyDOBMismatch
+}
+
+// dobScore is dobFeature's contribution without its detail.
+func dobScore(q date, dobs []date) float64 {
+	best := math.Inf(-1)
+	for _, d := range dobs {
+		best = max(best, dobContribution(q, d))
+	}
+	return best
+}
+
 // dobFeature compares the query's date of birth with a record's and returns
 // the best (largest) contribution.
 func dobFeature(q date, dobs []date) (float64, string) {
 	bestC, bestD := math.Inf(-1), ""
 	for _, d := range dobs {
-		var c float64
-		switch {
-		case d.y == q.y && d.m != 0 && d.m == q.m && d.d != 0 && d.d == q.d:
-			c = BonusDOBExact
-		case d.y == q.y && d.m != 0 && d.m == q.m:
-			c = BonusDOBMonth
-		case d.y == q.y:
-			c = BonusDOBYear
-		case d.y == q.y+1 || d.y == q.y-1:
-			c = PenaltyDOBNear
-		default:
-			c = PenaltyDOBMismatch
-		}
+		c := dobContribution(q, d)
 		if c > bestC {
 			rel := " ≠ "
 			if c > 0 {
@@ -1115,6 +1163,16 @@ func dobFeature(q date, dobs []date) (float64, string) {
 		}
 	}
 	return bestC, bestD
+}
+
+// countryScore is countryFeature's contribution without its detail.
+func countryScore(q string, cs []string) float64 {
+	for _, c := range cs {
+		if c == q {
+			return BonusCountry
+		}
+	}
+	return PenaltyCountry
 }
 
 func countryFeature(q string, cs []string) (float64, string) {
