@@ -48,6 +48,10 @@ type Engine struct {
 	lastAsset Asset
 	lastID    uint32
 	haveLast  bool
+
+	// fi and ti are the holdings the transfer being applied debits and
+	// credits (-1 for none), for a stop callback to read.
+	fi, ti int32
 }
 
 type holdingKey struct {
@@ -61,7 +65,10 @@ type holding struct {
 	lots     []lot // FIFO and LIFO: the live lots are lots[head:], oldest first
 	head     int
 	poisoned bool
-	key      holdingKey
+	// node is a tracer's cache: the index + 1 of the holder's node among
+	// its nodes (0: not looked up yet).
+	node uint32
+	key  holdingKey
 	// stopped is taint that arrived at a stop point of a trace (a hub, the
 	// hop bound, an exit, a swap's input): it stays with the holding and
 	// never leaves, outside balance and lots, which count its value as
@@ -263,11 +270,14 @@ func (e *Engine) apply(t *Transfer, stop stopFunc) (uint256.Int, bool, error) {
 	debit, credit := t.Effects()
 	aid := e.assetID(&t.Asset)
 	var fi, ti uint32
+	e.fi, e.ti = -1, -1
 	if debit {
 		fi = e.holdingIndex(holdingKey{t.From, aid})
+		e.fi = int32(fi)
 	}
 	if credit {
 		ti = e.holdingIndex(holdingKey{t.To, aid})
+		e.ti = int32(ti)
 		if !debit || ti != fi {
 			var sum uint256.Int
 			if _, over := sum.AddOverflow(&e.holdings[ti].balance, &t.Amount); over {

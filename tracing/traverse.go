@@ -178,6 +178,7 @@ func trace(ctx context.Context, transfers []Transfer, req Request) (*Graph, *Eng
 // node is the traversal's state of one address reached.
 type node struct {
 	addr     common.Address
+	idx      uint32 // its index in tracer.nodeList
 	hop      int
 	stop     string
 	seed     bool
@@ -185,6 +186,9 @@ type node struct {
 	labels   []Label
 	received []amount // per asset, the taint that arrived
 	held     []amount // per asset, the taint held at the end (graph)
+	// The first amount of received and of held, in place (most nodes
+	// see one asset): no allocation of their own.
+	received0, held0 [1]amount
 }
 
 // amount is an amount of one asset, by its engine id.
@@ -216,6 +220,7 @@ type decision struct {
 	stop   string // the stop reason at the receiver, if any
 	hop    int    // the receiver's hop
 	exit   *Exit
+	node   *node // the receiver's node, when followed
 }
 
 type tracer struct {
@@ -225,7 +230,8 @@ type tracer struct {
 	backward  bool
 	minValue  *uint256.Int
 	nodes     map[common.Address]*node
-	arena     []node // nodes are allocated from it, a block at a time
+	nodeList  []*node // the nodes by idx (a holding's node cache points here)
+	arena     []node  // nodes are allocated from it, a block at a time
 	edges     []edgeRec
 	exits     []Exit
 	alerts    []Alert
@@ -299,8 +305,10 @@ func (tr *tracer) nodeOf(addr common.Address, hop int) *node {
 	if len(tr.arena) == cap(tr.arena) {
 		tr.arena = make([]node, 0, 1024)
 	}
-	tr.arena = append(tr.arena, node{addr: addr, hop: hop})
+	tr.arena = append(tr.arena, node{addr: addr, hop: hop, idx: uint32(len(tr.nodeList))})
 	n := &tr.arena[len(tr.arena)-1]
+	n.received, n.held = n.received0[:0:1], n.held0[:0:1]
+	tr.nodeList = append(tr.nodeList, n)
 	if tr.req.Labeler != nil {
 		// The labeler's order is the order the labels show in
 		// (labels.Combine: screening lists, the user's, TagPacks).
@@ -354,13 +362,20 @@ func (tr *tracer) countDegrees(s []Transfer, inWindow func(*Transfer) bool) []co
 	return reached
 }
 
-// hopOf returns the hop of an address that sends taint: its node's, or 0
-// for one that is not a node (the sender of a seed transaction).
-func (tr *tracer) hopOf(addr common.Address) int {
-	if n, ok := tr.nodes[addr]; ok {
-		return n.hop
+// nodeAt is nodeOf for the holder of the engine's holding hi (-1: none),
+// looked up through the holding's node cache: one map lookup per holding
+// instead of one per transfer.
+func (tr *tracer) nodeAt(hi int32, addr common.Address, hop int) *node {
+	if hi < 0 {
+		return tr.nodeOf(addr, hop)
 	}
-	return tr.nodeOf(addr, 0).hop
+	h := &tr.e.holdings[hi]
+	if h.node != 0 {
+		return tr.nodeList[h.node-1]
+	}
+	n := tr.nodeOf(addr, hop)
+	h.node = n.idx + 1
+	return n
 }
 
 // txKey reports whether a and b belong to the same transaction.
@@ -524,10 +539,10 @@ func (tr *tracer) runTx(i, j int) error {
 			if t.Kind == BaseFeeBurn || (tr.minValue != nil && moved.Lt(tr.minValue)) {
 				continue
 			}
-			hop := tr.hopOf(t.From) + 1
+			hop := tr.nodeAt(tr.e.fi, t.From, 0).hop + 1
 			n := tr.nodeOf(t.To, hop)
 			n.hop = min(n.hop, hop)
-			tr.dec = decision{follow: true, hop: n.hop}
+			tr.dec = decision{follow: true, hop: n.hop, node: n}
 			if tr.swapInput(t) {
 				tr.swapIns = append(tr.swapIns, swapIn{addr: t.From, asset: t.Asset, taint: moved})
 				tr.dec.stop = StopSwap
@@ -536,7 +551,7 @@ func (tr *tracer) runTx(i, j int) error {
 		if !tr.dec.follow {
 			continue
 		}
-		n := tr.nodes[t.To]
+		n := tr.dec.node
 		if rank := stopRank(tr.dec.stop); rank > stopRank(n.stop) {
 			n.stop = tr.dec.stop
 		}
@@ -602,8 +617,9 @@ func (tr *tracer) decide(t *Transfer, moved uint256.Int) bool {
 		return true // below the minimum: not followed
 	}
 	d.follow = true
-	hop := tr.hopOf(t.From) + 1
-	n := tr.nodeOf(t.To, hop)
+	hop := tr.nodeAt(tr.e.fi, t.From, 0).hop + 1
+	n := tr.nodeAt(tr.e.ti, t.To, hop)
+	d.node = n
 	if n.seed {
 		d.hop = 0
 		return false
@@ -939,8 +955,10 @@ func (tr *tracer) graph() *Graph {
 		if h.tainted.IsZero() && h.stopped.IsZero() {
 			continue
 		}
-		n, ok := tr.nodes[h.key.addr]
-		if !ok {
+		var n *node
+		if h.node != 0 {
+			n = tr.nodeList[h.node-1]
+		} else if n = tr.nodes[h.key.addr]; n == nil {
 			continue
 		}
 		var sum uint256.Int
@@ -957,10 +975,27 @@ func (tr *tracer) graph() *Graph {
 		}
 		return bytes.Compare(a.addr[:], b.addr[:])
 	})
+	// The nodes' amounts are written into one string and sliced from it,
+	// as the edges' below.
+	var nb []byte
+	var nends []int
+	for _, n := range nodes {
+		for i := range n.held {
+			nb = appendDec(nb, &n.held[i].v)
+			nends = append(nends, len(nb))
+		}
+		for i := range n.received {
+			nb = appendDec(nb, &n.received[i].v)
+			nends = append(nends, len(nb))
+		}
+	}
+	nodeDecs, at, k := string(nb), 0, 0
 	amounts := func(as []amount) map[string]string {
 		m := make(map[string]string, len(as))
 		for i := range as {
-			m[tr.assetKey(&tr.e.assets[as[i].asset])] = as[i].v.Dec()
+			m[tr.assetKey(&tr.e.assets[as[i].asset])] = nodeDecs[at:nends[k]]
+			at = nends[k]
+			k++
 		}
 		return m
 	}
