@@ -583,7 +583,10 @@ func (m *Main) loadETL(dir string, chain, from, to uint64, hasFrom, hasTo bool, 
 		fmt.Fprintf(m.Stderr, "bulwark: note: the value of %s is left out: no file gives the created contract's address\n", plural(ex.CreatesUnknown, "contract creation", "contract creations"))
 	}
 	if ex.TokensUnverified > 0 {
-		fmt.Fprintf(m.Stderr, "bulwark: note: %s read as ERC-20 without logs.csv to confirm it (ERC-721 transfers look the same)\n", plural(ex.TokensUnverified, "token transfer", "token transfers"))
+		fmt.Fprintf(m.Stderr, "bulwark: note: %s read as ERC-20 without logs.csv to confirm it (ERC-721 transfers look the same), and ERC-1155 transfers, which only logs.csv gives, are missing\n", plural(ex.TokensUnverified, "token transfer", "token transfers"))
+	}
+	if ex.MultiTokenSkipped > 0 {
+		fmt.Fprintf(m.Stderr, "bulwark: note: %s left out, not being well-formed (the first: %s)\n", plural(ex.MultiTokenSkipped, "ERC-1155 event of logs.csv", "ERC-1155 events of logs.csv"), ex.MultiTokenWhy)
 	}
 	return in, nil
 }

@@ -48,6 +48,11 @@ type Export struct {
 	// ERC-721 transfers, their value the token id, and only the event's
 	// topics tell them apart. Give logs.csv to know.
 	TokensUnverified int
+	// MultiTokenSkipped counts the ERC-1155 events in logs.csv that are
+	// not well-formed (any contract can emit one) and were left out, and
+	// MultiTokenWhy says why the first was (empty when none was).
+	MultiTokenSkipped int
+	MultiTokenWhy     string
 }
 
 // Load reads an ethereum-etl export directory (or a BigQuery
@@ -63,7 +68,10 @@ type Export struct {
 //     logs.csv shows the event is an ERC-721 Transfer (four topics: the
 //     value is the token id);
 //   - logs.csv also gives the wrapped native token's Deposit and
-//     Withdrawal events as wraps and unwraps;
+//     Withdrawal events as wraps and unwraps, and the ERC-1155
+//     TransferSingle and TransferBatch events (one transfer per item):
+//     ethereum-etl's token_transfers has no ERC-1155 transfers, so without
+//     logs.csv they are missing;
 //   - receipts.csv (or the receipt columns of a BigQuery transactions
 //     table) gives each transaction's outcome, gas used and price, and
 //     with blocks.csv (fee recipient, base fee) its gas fee: the base fee
@@ -302,6 +310,21 @@ func Load(fsys fs.FS, opt Options) (*Export, error) {
 			switch {
 			case l.Topics[0] == transferEvent:
 				transferTopics[logKey{l.TxHash, l.LogIndex}] = len(l.Topics)
+				return nil
+			case tracing.IsMultiTokenEvent(l.Topics[0]):
+				i, ok := byHash[l.TxHash]
+				if !ok {
+					return bulwark.Invalid(LogsFile, "line %d: an event of %s has no transaction in %s: export both for the same blocks", line, l.TxHash.Hex(), TransactionsFile)
+				}
+				tx := &txs[i].tx
+				base := tracing.Transfer{Chain: chain, Block: tx.Block, TxIndex: tx.Index, TxHash: tx.Hash, Time: tx.Time, LogIndex: l.LogIndex}
+				var err error
+				if ex.Transfers, err = tracing.MultiTokenTransfers(ex.Transfers, base, l.Address, l.Topics, l.Data); err != nil {
+					if ex.MultiTokenSkipped == 0 {
+						ex.MultiTokenWhy = LogsFile + " line " + u64(uint64(line)) + " (" + l.TxHash.Hex() + " log " + u64(uint64(l.LogIndex)) + "): " + bulwark.ErrorMessage(err)
+					}
+					ex.MultiTokenSkipped++
+				}
 				return nil
 			case !hasWeth || l.Address != weth.Contract || l.Topics[0] != depositEvent && l.Topics[0] != withdrawalEvent:
 				return nil
