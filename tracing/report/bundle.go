@@ -173,10 +173,11 @@ func Bundle(g *tracing.Graph, inputs Inputs, version string) ([]File, *Manifest,
 
 // TransfersDigest returns the SHA-256 (lower-case hex) of transfers in a
 // canonical form: one line per transfer, in the order given, of its chain,
-// block, transaction index, transaction hash, block time, kind, log index,
-// trace address, from, to, asset key and amount, comma-separated
-// (addresses and hashes in lower-case hex, numbers in decimal, the trace
-// address's parts joined by '.'). Two sources that give the same transfers
+// block, transaction index, transaction hash, block time, kind, log index
+// (for an ERC-1155 transfer followed by '.' and its item index), trace
+// address, from, to, asset key and amount, comma-separated (addresses and
+// hashes in lower-case hex, numbers in decimal, the trace address's parts
+// joined by '.'). Two sources that give the same transfers
 // give the same digest.
 func TransfersDigest(transfers []tracing.Transfer) string {
 	h := sha256.New()
@@ -197,6 +198,10 @@ func TransfersDigest(transfers []tracing.Transfer) string {
 		b = append(b, t.Kind.String()...)
 		b = append(b, ',')
 		b = strconv.AppendUint(b, uint64(t.LogIndex), 10)
+		if t.Asset.Standard == tracing.ERC1155 {
+			b = append(b, '.')
+			b = strconv.AppendUint(b, uint64(t.ItemIndex), 10)
+		}
 		b = append(b, ',')
 		for k, n := range t.TraceAddress {
 			if k > 0 {

@@ -14,7 +14,8 @@ import (
 // address (its address, hop and labels; seeds red, addresses that raised
 // an alert orange, hubs grey, cross-chain exits' senders blue) and one
 // arrow per transfer, labelled with its amount, its taint, block and
-// transaction. Every string is quoted and escaped, so labels from any
+// transaction (and, for an ERC-1155 transfer, its log and item index: one
+// batch event moves several). Every string is quoted and escaped, so labels from any
 // source cannot break the file.
 func WriteDOT(w io.Writer, g *tracing.Graph) error {
 	bw := bufio.NewWriter(w)
@@ -63,9 +64,14 @@ func WriteDOT(w io.Writer, g *tracing.Graph) error {
 		if e.Taint != e.Amount {
 			lines = append(lines, "tainted "+HumanAmount(e.Asset, e.Taint))
 		}
-		lines = append(lines, "block "+strconv.FormatUint(e.Block, 10)+", tx "+shortHash(e.TxHash.Hex()))
+		where, tooltip := "block "+strconv.FormatUint(e.Block, 10)+", tx "+shortHash(e.TxHash.Hex()), e.TxHash.Hex()
+		if e.LogIndex != nil && e.ItemIndex != nil {
+			at := " log " + strconv.FormatUint(uint64(*e.LogIndex), 10) + " item " + strconv.FormatUint(uint64(*e.ItemIndex), 10)
+			where, tooltip = where+","+at, tooltip+at
+		}
+		lines = append(lines, where)
 		bw.WriteString("  " + dotQuote(lower(e.From.Hex())) + " -> " + dotQuote(lower(e.To.Hex())) +
-			" [label=" + dotLines(lines) + ", tooltip=" + dotQuote(e.TxHash.Hex()) + "];\n")
+			" [label=" + dotLines(lines) + ", tooltip=" + dotQuote(tooltip) + "];\n")
 	}
 	bw.WriteString("}\n")
 	return writeErr(bw.Flush(), "DOT")

@@ -70,7 +70,7 @@ var (
 	gexfEdgeAttrs = []gexfAttr{
 		{"chain", "chain", "long"}, {"txHash", "tx hash", "string"}, {"block", "block", "long"},
 		{"timestamp", "timestamp", "long"}, {"kind", "kind", "string"}, {"logIndex", "log index", "string"},
-		{"traceAddress", "trace address", "string"}, {"asset", "asset", "string"}, {"amount", "amount", "string"},
+		{"itemIndex", "item index", "string"}, {"traceAddress", "trace address", "string"}, {"asset", "asset", "string"}, {"amount", "amount", "string"},
 		{"taint", "taint", "string"}, {"policy", "policy", "string"}, {"hop", "hop", "integer"},
 	}
 )
@@ -80,7 +80,8 @@ var (
 // attributes hop, seed, labels, hub, taint and received as
 // "ASSET=AMOUNT; …", stop, alert) and one edge per transfer (id its
 // position in the graph; attributes chain, txHash, block, timestamp, kind,
-// logIndex, traceAddress, asset, amount, taint, policy, hop). An edge's end
+// logIndex, itemIndex (ERC-1155), traceAddress, asset, amount, taint,
+// policy, hop). An edge's end
 // that is not among the graph's nodes is added as a node without a hop.
 // Amounts are strings: they do not fit GEXF's numbers.
 func WriteGEXF(w io.Writer, g *tracing.Graph) error {
@@ -127,7 +128,7 @@ func WriteGEXF(w io.Writer, g *tracing.Graph) error {
 			Values: []gexfValue{
 				{"chain", strconv.FormatUint(e.Chain, 10)}, {"txHash", e.TxHash.Hex()}, {"block", strconv.FormatUint(e.Block, 10)},
 				{"timestamp", strconv.FormatInt(e.Time, 10)}, {"kind", e.Kind.String()}, {"logIndex", logIndex},
-				{"traceAddress", traceAddress(e.TraceAddress)}, {"asset", e.Asset}, {"amount", e.Amount},
+				{"itemIndex", itemIndex(e.ItemIndex)}, {"traceAddress", traceAddress(e.TraceAddress)}, {"asset", e.Asset}, {"amount", e.Amount},
 				{"taint", e.Taint}, {"policy", e.Policy.String()}, {"hop", strconv.Itoa(e.Hop)},
 			},
 		})

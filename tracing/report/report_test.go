@@ -14,6 +14,7 @@ import (
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/report"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -528,5 +529,67 @@ func TestFormats(t *testing.T) {
 	}
 	if _, ok := report.FormatOf("trace.txt"); ok {
 		t.Error("FormatOf(trace.txt) found a format")
+	}
+}
+
+// TestMultiTokenEdges: two ERC-1155 transfers of one TransferBatch event
+// (same transaction and log) stay apart in every format by their item
+// index, and in the transfers' digest.
+func TestMultiTokenEdges(t *testing.T) {
+	t.Parallel()
+	c := strings.ToLower(usdt.Hex())
+	g := &tracing.Graph{Chain: 1, Seeds: []string{strings.ToLower(exploiter.Hex())}, Policy: tracing.Haircut, Direction: tracing.Forward,
+		Nodes: []tracing.Node{{Address: exploiter, Taint: map[string]string{}}, {Address: deposit, Hop: 1, Taint: map[string]string{"erc1155:1:" + c + ":7": "5"}}},
+		Edges: []tracing.Edge{
+			{Chain: 1, TxHash: tx(9), Block: 200, Time: 1740000000, Kind: tracing.TokenTransfer, LogIndex: u32(3), ItemIndex: u32(0), From: exploiter, To: deposit,
+				Asset: "erc1155:1:" + c + ":7", Amount: "5", Taint: "5", Policy: tracing.Haircut, Hop: 1},
+			{Chain: 1, TxHash: tx(9), Block: 200, Time: 1740000000, Kind: tracing.TokenTransfer, LogIndex: u32(3), ItemIndex: u32(1), From: exploiter, To: deposit,
+				Asset: "erc1155:1:" + c + ":8", Amount: "2", Taint: "2", Policy: tracing.Haircut, Hop: 1},
+		},
+		Alerts: []tracing.Alert{{Deposit: deposit, TxHash: tx(9), Block: 200, Time: 1740000000, Asset: "erc1155:1:" + c + ":8", Amount: "2", Taint: "2",
+			Threshold: "1", Policy: tracing.Haircut, Kind: tracing.TokenTransfer, LogIndex: u32(3), ItemIndex: u32(1)}},
+	}
+	var csvOut bytes.Buffer
+	if err := report.WriteCSV(&csvOut, g); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&csvOut).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if len(rows) != 3 || rows[1][col["log_index"]] != "3" || rows[1][col["item_index"]] != "0" || rows[2][col["item_index"]] != "1" {
+		t.Errorf("CSV %v", rows)
+	}
+	var gexf bytes.Buffer
+	if err := report.WriteGEXF(&gexf, g); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(gexf.String(), `<attvalue for="itemIndex" value="0">`) || !strings.Contains(gexf.String(), `<attvalue for="itemIndex" value="1">`) {
+		t.Errorf("GEXF lacks the item indices:\n%s", gexf.String())
+	}
+	var dot bytes.Buffer
+	if err := report.WriteDOT(&dot, g); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(dot.String(), tx(9).Hex()+` log 3 item 0"`) || !strings.Contains(dot.String(), tx(9).Hex()+` log 3 item 1"`) {
+		t.Errorf("DOT tooltips do not tell the items apart:\n%s", dot.String())
+	}
+	var md bytes.Buffer
+	if err := report.WriteSummaryMarkdown(&md, report.Summarize(g)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "token, log 3 item 1") {
+		t.Errorf("the summary does not place the step by its item:\n%s", md.String())
+	}
+	mk := func(item uint32) tracing.Transfer {
+		return tracing.Transfer{Chain: 1, Block: 200, TxHash: tx(9), Kind: tracing.TokenTransfer, LogIndex: 3, ItemIndex: item, From: exploiter, To: deposit,
+			Asset: tracing.MultiTokenAsset(1, usdt, uint256.NewInt(7))}
+	}
+	if report.TransfersDigest([]tracing.Transfer{mk(0)}) == report.TransfersDigest([]tracing.Transfer{mk(1)}) {
+		t.Error("two items of one batch give the same digest")
 	}
 }

@@ -89,6 +89,7 @@ type Step struct {
 	Stamp
 	Kind         tracing.Kind   `json:"kind"`
 	LogIndex     *uint32        `json:"logIndex,omitempty"`
+	ItemIndex    *uint32        `json:"itemIndex,omitempty"` // ERC-1155: the item of its event
 	TraceAddress []uint32       `json:"traceAddress,omitempty"`
 	From         common.Address `json:"from"`
 	To           common.Address `json:"to"`
@@ -204,7 +205,7 @@ func Summarize(g *tracing.Graph) *Summary {
 
 func step(chain uint64, e *tracing.Edge) Step {
 	return Step{TxHash: e.TxHash, Stamp: Stamp{Block: e.Block, Time: e.Time, TimeUTC: utc(e.Time)}, Kind: e.Kind,
-		LogIndex: e.LogIndex, TraceAddress: e.TraceAddress, From: e.From, To: e.To, Asset: e.Asset, Amount: e.Amount,
+		LogIndex: e.LogIndex, ItemIndex: e.ItemIndex, TraceAddress: e.TraceAddress, From: e.From, To: e.To, Asset: e.Asset, Amount: e.Amount,
 		Taint: e.Taint, Explorer: ExplorerTx(chain, e.TxHash.Hex())}
 }
 
@@ -395,9 +396,11 @@ func stamp(s Stamp) string {
 }
 
 // position says where in its transaction a step is: "token, log 7",
-// "internal-call 0,2".
+// "token, log 7 item 2" (ERC-1155), "internal-call 0,2".
 func position(st Step) string {
 	switch {
+	case st.LogIndex != nil && st.ItemIndex != nil:
+		return st.Kind.String() + ", log " + strconv.FormatUint(uint64(*st.LogIndex), 10) + " item " + strconv.FormatUint(uint64(*st.ItemIndex), 10)
 	case st.LogIndex != nil:
 		return st.Kind.String() + ", log " + strconv.FormatUint(uint64(*st.LogIndex), 10)
 	case len(st.TraceAddress) > 0:
