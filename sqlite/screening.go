@@ -97,14 +97,21 @@ func (db *DB) inTx(ctx context.Context, op string, f func(ctx context.Context, q
 	return db.fail(ctx, tx.Commit(), op)
 }
 
-// ActiveLists returns the active version of every list.
+// ActiveLists returns the active version of every list. Their content
+// comes from the list cache next to the store when it holds exactly the
+// stored content's (listcache.go), which is then brought up to date.
 func (db *DB) ActiveLists(ctx context.Context) ([]*screening.List, error) {
 	op := "read the active lists"
 	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT info, content FROM screen_lists WHERE active = 1 ORDER BY list_id`)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	return collectRows(ctx, db, rows, op, scanList)
+	ls, err := collectRows(ctx, db, rows, op, scanStoredList)
+	if err != nil {
+		return nil, err
+	}
+	out, err := db.decodeLists(ls, true)
+	return out, db.fail(ctx, err, op)
 }
 
 // ListVersion returns one stored version of list id.
@@ -114,30 +121,33 @@ func (db *DB) ListVersion(ctx context.Context, id, sha string) (*screening.List,
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	ls, err := collectRows(ctx, db, rows, op, scanList)
+	ls, err := collectRows(ctx, db, rows, op, scanStoredList)
 	if err != nil {
 		return nil, err
 	}
 	if len(ls) == 0 {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "list %s has no stored version %s", id, sha)
 	}
-	return ls[0], nil
+	out, err := db.decodeLists(ls, false)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return out[0], nil
 }
 
-func scanList(s scanner) (*screening.List, error) {
+// scanStoredList reads a list version's info and its content, which
+// decodeLists decodes.
+func scanStoredList(s scanner) (storedList, error) {
 	var info string
 	var content []byte
 	if err := s.Scan(&info, &content); err != nil {
-		return nil, err
+		return storedList{}, err
 	}
 	l := &screening.List{}
 	if err := json.Unmarshal([]byte(info), &l.Info); err != nil {
-		return nil, bulwark.Errorf(bulwark.EINTEGRITY, "a stored list's info is malformed (edited outside bulwark?): %v", err)
+		return storedList{}, bulwark.Errorf(bulwark.EINTEGRITY, "a stored list's info is malformed (edited outside bulwark?): %v", err)
 	}
-	if err := screening.DecodeListContent(l, content); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return storedList{l: l, content: content}, nil
 }
 
 // ListHistory returns the stored versions of list id, newest first.
