@@ -485,6 +485,11 @@ func TestServeJSONLogsAndCLIRevocation(t *testing.T) {
 	if tokenRE.MatchString(s.stderr.String()) {
 		t.Errorf("the log holds a token secret:\n%s", s.stderr)
 	}
+	// The access lines, which the server writes itself, as JSON too.
+	if want := `"level":"INFO","msg":"http request","method":"GET","route":"GET /api/v1/whoami","status":200,`; !strings.Contains(s.stderr.String(), want) ||
+		!strings.Contains(s.stderr.String(), `"token":"`+created.Token.ID+`"}`) {
+		t.Errorf("the log lacks the whoami access lines (%s, the token id):\n%s", want, s.stderr)
+	}
 	_, out, _ := runBin(t, bin, "audit", "list", "--json", "--data-dir", data)
 	if n := strings.Count(out, `"token.revoke"`); n != 1 {
 		t.Errorf("%d token.revoke entries, want 1:\n%s", n, out)

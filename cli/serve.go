@@ -252,6 +252,12 @@ func (m *Main) serveTraceLabels(f serveFlags) (tracing.Labeler, error) {
 // Logger is the server's logger.
 func (s *Serving) Logger() *slog.Logger { return s.m.logger }
 
+// AccessLog is the writer of Logger's handler and whether it writes JSON
+// (--log-format json), for httpapi.Config's AccessLog and AccessLogJSON:
+// the API server then writes its access lines to it itself, as Logger's
+// handler would.
+func (s *Serving) AccessLog() (w io.Writer, json bool) { return s.m.Stderr, s.m.g.logFormat == "json" }
+
 // Version is the build's version as 'bulwark version' prints it: the
 // version, then the commit, its time and "modified" when the build
 // recorded them ("dev (commit 3434ef666896 2026-12-06T22:45:49Z)").

@@ -985,7 +985,19 @@ func TestRateLimitFailedAuth(t *testing.T) {
 
 func TestNoSecretsInLogs(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	for _, through := range []string{"AccessLog", "Logger"} {
+		t.Run(through, func(t *testing.T) {
+			t.Parallel()
+			var configure func(*Config)
+			if through == "Logger" {
+				configure = func(c *Config) { c.AccessLog = nil }
+			}
+			noSecretsInLogs(t, newEnv(t, configure))
+		})
+	}
+}
+
+func noSecretsInLogs(t *testing.T, e *env) {
 	rec := e.do("POST", "/api/v1/tokens?token=querysecret", jsonHeaders("admin"), `{"name":"logcheck","role":"viewer"}`)
 	mustStatus(t, rec, 201)
 	var resp createTokenResponse

@@ -150,7 +150,10 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Logger:  slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// The access log written by the server, as serve wires it
+		// (TestNoSecretsInLogs also checks it through the Logger).
+		AccessLog: e.logs, AccessLogJSON: true,
 		Auth:    e.auth,
 		Audit:   e.log,
 		Version: "test-1.0",

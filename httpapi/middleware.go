@@ -165,25 +165,13 @@ func (s *Server) finish(ctx context.Context, r *http.Request, info *reqInfo, sw 
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	// The record goes straight to the handler: Logger.LogAttrs would also
-	// walk the stack for the caller's source line on every request, which
-	// an access line has no use for.
-	rec := slog.NewRecord(end, level, "http request", 0)
-	rec.AddAttrs(
-		slog.String("method", methodLabel(r.Method)),
-		slog.String("route", route),
-		slog.Int("status", sw.status),
-		slog.Duration("duration", d),
-		slog.Int64("bytes", sw.bytes),
-		slog.String("request_id", info.requestID),
-	)
-	if info.tokenID != "" {
-		rec.AddAttrs(slog.String("token", info.tokenID))
-	}
-	if info.errCode != "" {
-		rec.AddAttrs(slog.String("code", info.errCode))
-	}
-	_ = s.log.Handler().Handle(ctx, rec)
+	// The record goes straight to the handler (or the line to AccessLog):
+	// Logger.LogAttrs would also walk the stack for the caller's source
+	// line on every request, which an access line has no use for.
+	s.writeAccessLine(ctx, &accessLine{
+		time: end, level: level, method: methodLabel(r.Method), route: route, status: sw.status,
+		duration: d, bytes: sw.bytes, requestID: info.requestID, token: info.tokenID, code: info.errCode,
+	})
 }
 
 // requestID returns the caller's id when it is safe to echo and log, else a

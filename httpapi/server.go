@@ -63,6 +63,16 @@ type Config struct {
 	TLSKeyFile  string
 	// Logger receives the access log, errors and warnings; nil discards.
 	Logger *slog.Logger
+	// AccessLog, when set, receives the access log lines instead of
+	// Logger: the writer of Logger's handler, which must be a
+	// slog.TextHandler (slog.JSONHandler with AccessLogJSON) with no
+	// options but its level, and no attributes or groups added. The
+	// server then writes each line itself, byte for byte as that handler
+	// would, in one Write (which must not keep the slice); Logger's level
+	// still decides which lines are written. It saves the handler's
+	// generic formatting on every request.
+	AccessLog     io.Writer
+	AccessLogJSON bool
 
 	// Auth checks API tokens and issues new ones.
 	Auth *auth.Service
@@ -197,9 +207,12 @@ type Server struct {
 	tokenLim *limiterTable // nil when disabled
 	failLim  *limiterTable // nil when disabled
 	mux      *http.ServeMux
-	patterns []string                // every route's pattern, in registration order
-	exact    map[string][]exactRoute // by path: the routes the mux need not look up
-	handler  http.Handler
+	// accessBufs recycles the buffers access lines are formatted in
+	// (*[]byte).
+	accessBufs sync.Pool
+	patterns   []string                // every route's pattern, in registration order
+	exact      map[string][]exactRoute // by path: the routes the mux need not look up
+	handler    http.Handler
 
 	mu   sync.Mutex
 	addr net.Addr

@@ -30,7 +30,8 @@ import (
 //
 // Every benchmark has a "serial" case (one request at a time) and a
 // "parallel" case (b.RunParallel, 8×GOMAXPROCS goroutines). Rate limits are
-// off; the access log is built at Info into a discarding JSON handler.
+// off; the access log is written at Info, as serve writes it (JSON lines
+// formatted by the server, Config.AccessLog), into a discarding writer.
 // docs/benchmarks.md ("API, in-process") holds the figures and the command.
 
 // sqliteBench is a server over a fresh SQLite store with an admin and a
@@ -57,6 +58,8 @@ func newSQLiteBench(b *testing.B, configure ...func(*httpapi.Config, *sqlite.DB)
 	log := &audit.Log{Store: db}
 	cfg := httpapi.Config{
 		Logger:          slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		AccessLog:       io.Discard, // written by the server, as serve wires it
+		AccessLogJSON:   true,
 		Auth:            svc,
 		Audit:           log,
 		Ready:           db.Ping,

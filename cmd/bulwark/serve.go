@@ -138,9 +138,10 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if notifier != nil {
 		degraded["webhook"] = deliveryCheck(deliver.Service())
 	}
+	accessLog, accessLogJSON := s.AccessLog()
 	srv, err := httpapi.New(httpapi.Config{
 		Addr: s.Addr, TLSCertFile: s.TLSCert, TLSKeyFile: s.TLSKey,
-		Logger: log, Auth: tokens, Audit: alog, Ready: db.Ping, Version: s.Version(),
+		Logger: log, AccessLog: accessLog, AccessLogJSON: accessLogJSON, Auth: tokens, Audit: alog, Ready: db.Ping, Version: s.Version(),
 		MaxBodyBytes: s.MaxBody, RateLimit: s.RateLimit, Burst: s.Burst,
 		HandlerTimeout: s.RequestTimeout, ShutdownTimeout: s.ShutdownTimeout,
 		MetricsPublic: s.MetricsPublic, TrustedProxies: s.TrustedProxies,
