@@ -33,6 +33,10 @@ const (
 	// ForwarderName pays on all ether it receives to the target given to
 	// its constructor, with an internal call.
 	ForwarderName = "Forwarder"
+	// ERC1155Name is a multi-token anyone may mint: mint(to, id, value),
+	// mintBatch(to, ids, values), safeTransferFrom, safeBatchTransferFrom,
+	// balanceOf(account, id); a transfer of zero needs no approval.
+	ERC1155Name = "TestERC1155"
 )
 
 var testContracts = sync.OnceValues(func() (map[string]*Artifact, error) {
