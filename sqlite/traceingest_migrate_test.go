@@ -16,8 +16,10 @@ import (
 )
 
 // TestTraceCompactMigration opens a store whose ingested transfers are in
-// the text layout of the migration before trace_compact with this binary:
-// every transfer reads back as it was, for each (chain, source), with
+// the text layout of the migration before trace_compact with this binary
+// (so through every later migration too, trace_item_index's rebuild of
+// the table among them): every transfer reads back as it was, item index
+// 0, for each (chain, source), with
 // amounts up to 2^256-1 and zero, token ids, trace addresses and a
 // transfer to its own sender; the address and asset queries find them.
 func TestTraceCompactMigration(t *testing.T) {
