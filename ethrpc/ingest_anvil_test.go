@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -544,10 +546,12 @@ func multiTokenEmitterCode(x common.Address) []byte {
 // TestAnvilIngestMultiToken ingests a transaction whose contract emits
 // ERC-1155 events: the TransferSingle is one transfer, the TransferBatch
 // one per item at its log index, stored and read back with their item
-// indices; the two malformed events are skipped and counted, not fatal.
+// indices; the two malformed events are skipped, counted and logged with
+// the reason, not fatal.
 func TestAnvilIngestMultiToken(t *testing.T) {
 	t.Parallel()
-	ch := newChain(t, ethrpc.Options{})
+	var logged syncBuffer
+	ch := newChain(t, ethrpc.Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	chainID, err := ch.client.ChainID(ctx(t))
 	if err != nil {
 		t.Fatal(err)
@@ -574,6 +578,10 @@ func TestAnvilIngestMultiToken(t *testing.T) {
 	if k := src.Skipped.Load(); k != 2 {
 		t.Errorf("%d malformed events skipped, want 2", k)
 	}
+	if l := logged.String(); strings.Count(l, "skipped a malformed ERC-1155 event") != 2 || !strings.Contains(l, "1 ids but 2 values") ||
+		!strings.Contains(l, "4 topics (signature, operator, from, to), not 3") || !strings.Contains(l, "log=2") {
+		t.Errorf("the log does not say which events were skipped and why:\n%s", l)
+	}
 	ts, err := store.Transfers(ctx(t), tracing.TransferQuery{Chain: chainID, Source: "node", Address: &x})
 	if err != nil {
 		t.Fatal(err)
@@ -595,4 +603,22 @@ func TestAnvilIngestMultiToken(t *testing.T) {
 				w.log, w.item, w.asset, w.amount)
 		}
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
