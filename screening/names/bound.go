@@ -77,19 +77,26 @@ func (ix *Index) mayReach(q *name, in *indexedName, tau float64, sc *scratch) bo
 	if nq == 0 || nc == 0 {
 		return false
 	}
-	b := nameBound{q: q, tau: tau, nq: nq, nc: nc}
+	b := nameBound{tau: tau, nq: nq, nc: nc, spans: sc.spans[:0]}
+	defer func() { sc.spans = b.spans[:0] }()
 	for i := range q.toks {
 		b.qp[i] = &q.toks[i]
 	}
 	for j, id := range in.ids {
 		b.cp[j] = &ix.toks[id]
 	}
+	leftoverWeights(b.qp[:nq], b.lq[:nq])
+	leftoverWeights(b.cp[:nc], b.lc[:nc])
+	b.spans = mergeSpans(b.qp[:nq], b.cp[:nc], false, b.spans)
+	b.spans = mergeSpans(b.cp[:nc], b.qp[:nq], true, b.spans)
+	acronymBounds(b.qp[:nq], b.cp[:nc], b.aq[:nq], b.ac[:nc])
+	acronymBounds(b.cp[:nc], b.qp[:nq], b.ac[:nc], b.aq[:nq])
 	// Below theta a token's aligned term is below its leftover term
 	// whatever its weight: the similarity there would seldom tighten the
 	// bound, so the bound is kept instead of computing it.
 	theta := tau * (alpha - 2*beta*dupExtraFactor) / (1 - tau + alpha*tau)
 	singles := func(exact bool) {
-		b.uq, b.uc = [maxTokens]float64{}, [maxTokens]float64{}
+		b.uq, b.uc = b.aq, b.ac
 		for j, id := range in.ids {
 			for i := range nq {
 				e := sc.entry(id, i, nq)
@@ -114,62 +121,116 @@ func (ix *Index) mayReach(q *name, in *indexedName, tau float64, sc *scratch) bo
 			}
 		}
 	}
-	factor := func(*token, []token, int, int) float64 { return mergeFactor }
+	factor := func(mergeSpan) float64 { return mergeFactor }
 	singles(false)
-	if !b.reaches(factor, nil) {
+	if !b.reaches(factor) {
 		return false
 	}
 	singles(true)
-	if !b.reaches(factor, nil) {
+	if !b.reaches(factor) {
 		return false
 	}
-	// joined spans need the candidate's tokens side by side
-	sc.ctoks = ix.nameToks(in, sc.ctoks[:0])
-	return b.reaches(func(x *token, y []token, from, to int) float64 {
-		jt := sc.al.joined(y, span{from, to})
-		s := tokenSimBound(x, &jt)
-		if s*mergeFactor >= theta {
-			s, _ = tokenSim(x, &jt)
+	// Joined spans compared, memoised for the query by the tokens
+	// involved: the query's token and the candidate's interned tokens, or
+	// the candidate's interned token and the query's span.
+	var ctoks []token
+	return b.reaches(func(m mergeSpan) float64 {
+		var k mergeKey
+		if m.querySpan {
+			k = mergeKey{x: in.ids[m.x], ids: [3]int32{-1, int32(m.from), int32(m.to)}}
+		} else {
+			k = mergeKey{x: int32(m.x), ids: [3]int32{-1, -1, -1}}
+			copy(k.ids[:], in.ids[m.from:m.to])
 		}
-		return s * mergeFactor
-	}, sc.ctoks)
+		if s, ok := sc.merges[k]; ok {
+			return s
+		}
+		var jt token
+		var xt *token
+		if m.querySpan {
+			jt, xt = sc.queryJoin(q.toks, span{int(m.from), int(m.to)}), b.cp[m.x]
+		} else {
+			if ctoks == nil {
+				ctoks = ix.nameToks(in, sc.ctoks[:0])
+				sc.ctoks = ctoks
+			}
+			jt, xt = sc.al.joined(ctoks, span{int(m.from), int(m.to)}), b.qp[m.x]
+		}
+		s := tokenSimBound(xt, &jt)
+		if s*mergeFactor >= theta {
+			s, _ = tokenSim(xt, &jt)
+		}
+		s *= mergeFactor
+		sc.merges[k] = s
+		return s
+	})
 }
 
-// nameBound is the state of mayReach: the tokens of both names and the
-// bounds of their single-token pairs.
+// mergeKey identifies a joined-span comparison of one query: a query
+// token (x) against a span of candidate tokens (their interned ids, -1
+// after the last), or a candidate's interned token (x) against the
+// query's span {-1, from, to}.
+type mergeKey struct {
+	x   int32
+	ids [3]int32
+}
+
+// mergeSpan is a pair appendMerges could try: token x of one name against
+// tokens [from, to) of the other, the query's when querySpan.
+type mergeSpan struct {
+	querySpan   bool
+	x, from, to int8
+}
+
+// nameBound is the state of mayReach: the tokens of both names, their
+// leftover weights, the joined spans that could pair them, the acronym
+// bounds and the bounds of their single-token pairs.
 type nameBound struct {
-	q      *name
 	tau    float64
 	nq, nc int
 	qp, cp [maxTokens]*token
+	lq, lc [maxTokens]float64 // leftoverWeight
+	aq, ac [maxTokens]float64 // simAcronym where an acronym could pair the token
 	uq, uc [maxTokens]float64
+	spans  []mergeSpan
 }
 
-// reaches adds to the single-token bounds those of joined spans (merged
-// gives the similarity of token x against tokens [from, to) of y; ctoks
-// are the candidate's tokens) and of acronyms, and tells whether the sum
-// of the bound is not negative.
-func (b *nameBound) reaches(merged func(x *token, y []token, from, to int) float64, ctoks []token) bool {
+// reaches adds to the single-token bounds those of the joined spans
+// (merged gives a span's similarity) and tells whether the sum of the
+// bound is not negative.
+func (b *nameBound) reaches(merged func(mergeSpan) float64) bool {
 	nq, nc := b.nq, b.nc
 	uq, uc := b.uq, b.uc
-	qp, cp := b.qp[:nq], b.cp[:nc]
-	mergeBounds(qp, cp, uq[:nq], uc[:nc], func(i, from, to int) float64 { return merged(qp[i], ctoks, from, to) })
-	mergeBounds(cp, qp, uc[:nc], uq[:nq], func(j, from, to int) float64 { return merged(cp[j], b.q.toks, from, to) })
-	acronymBounds(qp, cp, uq[:nq], uc[:nc])
-	acronymBounds(cp, qp, uc[:nc], uq[:nq])
+	for _, m := range b.spans {
+		ux, uy := uc[:nc], uq[:nq]
+		if !m.querySpan {
+			ux, uy = uq[:nq], uc[:nc]
+		}
+		if !raises(ux[m.x:m.x+1], mergeFactor) && !raises(uy[m.from:m.to], mergeFactor) {
+			continue // no similarity of the pair could raise a bound
+		}
+		s := merged(m)
+		if s < minPairSim {
+			continue
+		}
+		ux[m.x] = max(ux[m.x], s)
+		for k := m.from; k < m.to; k++ {
+			uy[k] = max(uy[k], s)
+		}
+	}
 	// The extra-token factor b is beta·max(1, minMatchedForCheapExtras/M)
 	// and M is at most mq + mc: with gamma = min(that factor, alpha/2),
 	// the penalty is at least gamma·(la + lb) + (alpha − 2·gamma)·min(la, lb),
 	// and la, lb are at least the leftover weights of the tokens that have
 	// no possible partner (fq, fc).
-	mq, fq := boundTerms(qp, uq[:nq])
-	mc, fc := boundTerms(cp, uc[:nc])
+	mq, fq := boundTerms(b.qp[:nq], uq[:nq], b.lq[:nq])
+	mc, fc := boundTerms(b.cp[:nc], uc[:nc], b.lc[:nc])
 	if mq+mc == 0 {
 		return false
 	}
 	tau := b.tau
 	gamma := min(beta*max(1, minMatchedForCheapExtras/(mq+mc)), alpha/2)
-	sum := tokenTerms(qp, uq[:nq], tau, gamma) + tokenTerms(cp, uc[:nc], tau, gamma)
+	sum := tokenTerms(b.qp[:nq], uq[:nq], b.lq[:nq], tau, gamma) + tokenTerms(b.cp[:nc], uc[:nc], b.lc[:nc], tau, gamma)
 	sum -= tau * (alpha - 2*gamma) * min(fq, fc)
 	return sum >= -boundSlack
 }
@@ -179,37 +240,41 @@ func (b *nameBound) reaches(merged func(x *token, y []token, from, to int) float
 const boundSlack = 1e-9
 
 // boundTerms returns the most a name's tokens can add to M (their weight
-// halves times their bounds) and the leftover weight of the tokens that
-// have no possible partner.
-func boundTerms(toks []*token, u []float64) (m, forced float64) {
+// halves times their bounds) and the leftover weight (lw) of the tokens
+// that have no possible partner.
+func boundTerms(toks []*token, u, lw []float64) (m, forced float64) {
 	for i, t := range toks {
 		if u[i] > 0 {
 			m += t.w / 2 * u[i]
 		} else {
-			forced += leftoverWeight(toks, i)
+			forced += lw[i]
 		}
 	}
 	return m, forced
 }
 
-// leftoverWeight is the least weight token i can add to its name's
-// leftover when unaligned (see leftover).
-func leftoverWeight(toks []*token, i int) float64 {
-	for j, o := range toks {
-		if j != i && o.s == toks[i].s {
-			return toks[i].w * dupExtraFactor
+// leftoverWeights sets lw[i] to the least weight token i can add to its
+// name's leftover when unaligned (see leftover): its weight, or less when
+// another token of the name is spelled the same.
+func leftoverWeights(toks []*token, lw []float64) {
+	for i, t := range toks {
+		lw[i] = t.w
+		for j, o := range toks {
+			if j != i && o.s == t.s {
+				lw[i] = t.w * dupExtraFactor
+				break
+			}
 		}
 	}
-	return toks[i].w
 }
 
 // tokenTerms sums, over the tokens of one name, the better of a token's
 // two terms in the bound (aligned with similarity u, or left over at
-// gamma per unit of weight).
-func tokenTerms(toks []*token, u []float64, tau, gamma float64) float64 {
+// gamma per unit of leftover weight lw).
+func tokenTerms(toks []*token, u, lw []float64, tau, gamma float64) float64 {
 	sum := 0.0
 	for i, t := range toks {
-		v := -tau * gamma * leftoverWeight(toks, i)
+		v := -tau * gamma * lw[i]
 		if e := u[i]; e > 0 {
 			v = max(v, t.w/2*(e-tau*(e+alpha*(1-e))))
 		}
@@ -218,11 +283,11 @@ func tokenTerms(toks []*token, u []float64, tau, gamma float64) float64 {
 	return sum
 }
 
-// mergeBounds raises the bounds of the tokens appendMerges(x, y) could pair
-// (token i of x against tokens [from, to) of y) to sim(i, from, to) when
-// that is at least minPairSim. It follows appendMerges' loops without its
-// goodX and goodY conditions, which only leave pairs out.
-func mergeBounds(x, y []*token, ux, uy []float64, sim func(i, from, to int) float64) {
+// mergeSpans appends the pairs appendMerges(x, y) could try (one token of
+// x against 2–3 adjacent tokens of y; querySpan says y is the query). It
+// follows appendMerges' loops without its goodX and goodY conditions,
+// which only leave pairs out.
+func mergeSpans(x, y []*token, querySpan bool, out []mergeSpan) []mergeSpan {
 	for i, xt := range x {
 		if xt.kind != kindWord || len(xt.s) < 3 {
 			continue
@@ -248,17 +313,11 @@ func mergeBounds(x, y []*token, ux, uy []float64, sim func(i, from, to int) floa
 				if !firstOK && (y[k].phon == "" || y[k].phon[len(y[k].phon)-1] != xt.phon[len(xt.phon)-1]) {
 					continue
 				}
-				s := sim(i, j, k+1)
-				if s < minPairSim {
-					continue
-				}
-				ux[i] = max(ux[i], s)
-				for m := j; m <= k; m++ {
-					uy[m] = max(uy[m], s)
-				}
+				out = append(out, mergeSpan{querySpan, int8(i), int8(j), int8(k + 1)})
 			}
 		}
 	}
+	return out
 }
 
 // acronymBounds raises the bounds of the tokens appendAcronyms(x, y) could
@@ -287,4 +346,14 @@ func acronymBounds(x, y []*token, ux, uy []float64) {
 			}
 		}
 	}
+}
+
+// raises reports whether s is above any of the bounds u.
+func raises(u []float64, s float64) bool {
+	for _, v := range u {
+		if s > v {
+			return true
+		}
+	}
+	return false
 }

@@ -120,8 +120,13 @@ type Index struct {
 	keys    []uint64
 	offs    []uint32
 	posts   []int32
-	maxDF   int
-	scratch sync.Pool
+	// prefix[b] is the first index in keys of a key whose top bits (the
+	// key shifted right by prefixShift) are b or more: a lookup searches
+	// only the few keys of its bucket.
+	prefix      []uint32
+	prefixShift uint
+	maxDF       int
+	scratch     sync.Pool
 }
 
 type record struct {
@@ -273,6 +278,7 @@ func Build(records []Record) *Index {
 		}
 	}
 	ix.offs = append(ix.offs, uint32(total))
+	ix.buildPrefix()
 	ix.maxDF = max(minMaxPosting, int(maxPostingFraction*float64(len(ix.names))))
 	n, nt := len(ix.names), len(ix.toks)
 	ix.scratch.New = func() any { return newScratch(n, nt) }
@@ -500,12 +506,40 @@ func insertionSortPostings(keys []uint64, posts []int32) {
 // postingRange returns the bounds of key's postings in ix.posts (equal
 // when no name holds key).
 func (ix *Index) postingRange(key uint64) (lo, hi uint32) {
-	i, ok := slices.BinarySearch(ix.keys, key)
+	b := key >> ix.prefixShift
+	from, to := ix.prefix[b], ix.prefix[b+1]
+	i, ok := slices.BinarySearch(ix.keys[from:to], key)
 	if !ok {
 		return 0, 0
 	}
+	i += int(from)
 	return ix.offs[i], ix.offs[i+1]
 }
+
+// buildPrefix fills ix.prefix with about one bucket per keysPerBucket keys
+// (keys are hashes, so buckets fill evenly).
+func (ix *Index) buildPrefix() {
+	bits := uint(1)
+	for bits < maxPrefixBits && len(ix.keys)>>bits > keysPerBucket {
+		bits++
+	}
+	ix.prefixShift = 64 - bits
+	ix.prefix = make([]uint32, 1<<bits+1)
+	b := 0
+	for i, k := range ix.keys {
+		for ; b <= int(k>>ix.prefixShift); b++ {
+			ix.prefix[b] = uint32(i)
+		}
+	}
+	for ; b < len(ix.prefix); b++ {
+		ix.prefix[b] = uint32(len(ix.keys))
+	}
+}
+
+const (
+	keysPerBucket = 4
+	maxPrefixBits = 22
+)
 
 // Blocking key spaces.
 const (
@@ -699,9 +733,17 @@ type scratch struct {
 	memoToks []int32
 	al       alignBuf
 	probes   []probe
-	cands    []int32
-	slots    map[int32]int
-	ctoks    []token // the tokens of the candidate being scored
+	cands    []uint64
+	lookups  []lookup
+	keys     []uint64
+	merges   map[mergeKey]float64 // mayReach's joined-span similarities
+	spans    []mergeSpan
+	// qjoins[from][to-from-2] is the query's span joined, when qjoined
+	// says so.
+	qjoins  [maxTokens][2]token
+	qjoined [maxTokens][2]bool
+	slots   map[int32]int
+	ctoks   []token // the tokens of the candidate being scored
 }
 
 type simEntry struct {
@@ -726,7 +768,7 @@ func (s *scratch) entry(t int32, i, nq int) *simEntry {
 }
 
 func newScratch(names, toks int) *scratch {
-	s := &scratch{acc: make([]float32, names), best: make([]float32, names), group: make([]int32, names), slot: make([]int32, toks), slots: map[int32]int{}}
+	s := &scratch{acc: make([]float32, names), best: make([]float32, names), group: make([]int32, names), slot: make([]int32, toks), slots: map[int32]int{}, merges: map[mergeKey]float64{}}
 	s.al.joins = map[string]token{}
 	for i := range s.group {
 		s.group[i] = -1
@@ -751,6 +793,8 @@ func (s *scratch) reset() {
 	clear(s.al.joins)
 	s.memo = s.memo[:0]
 	clear(s.slots)
+	clear(s.merges)
+	s.qjoined = [maxTokens][2]bool{}
 }
 
 // probe is a lookup with its posting count and bounds.
@@ -769,10 +813,9 @@ type lookup struct {
 
 // queryLookups lists the probes of a query, grouped so that a name
 // collects at most one key's weight per group.
-func queryLookups(toks []token) []lookup {
-	var out []lookup
+// It appends to out and uses buf for the joined and pair keys.
+func queryLookups(toks []token, out []lookup, buf []uint64) ([]lookup, []uint64) {
 	g := int32(0)
-	var buf []uint64
 	for i := range toks {
 		t := &toks[i]
 		if !blockable(t) {
@@ -814,7 +857,7 @@ func queryLookups(toks []token) []lookup {
 		out = append(out, lookup{g, k, wKeyPair})
 		g++
 	}
-	return out
+	return out, buf
 }
 
 // Search returns the records whose names best match q, best first. Its
@@ -950,7 +993,8 @@ func (ix *Index) Search(q Query) []Match {
 // candidates returns up to candidatesK names ranked by the IDF-weighted
 // blocking keys they share with the query.
 func (ix *Index) candidates(qt []token, sc *scratch) []int32 {
-	lks := queryLookups(qt)
+	lks, keys := queryLookups(qt, sc.lookups[:0], sc.keys[:0])
+	sc.lookups, sc.keys = lks[:0], keys[:0]
 	probes := sc.probes[:0]
 	defer func() { sc.probes = probes[:0] }()
 	for _, l := range lks {
@@ -989,24 +1033,20 @@ func (ix *Index) candidates(qt []token, sc *scratch) []int32 {
 			}
 		}
 	}
-	// top K by accumulated weight (ties: lower name index first)
-	top := make([]int32, 0, min(candidatesK, len(sc.touched)))
-	cand := append(sc.cands[:0], sc.touched...)
-	defer func() { sc.cands = cand[:0] }()
-	slices.SortFunc(cand, func(a, b int32) int {
-		if sc.acc[a] != sc.acc[b] {
-			if sc.acc[a] > sc.acc[b] {
-				return -1
-			}
-			return 1
-		}
-		return int(a - b)
-	})
-	for _, c := range cand {
-		if len(top) == candidatesK {
-			break
-		}
-		top = append(top, c)
+	// Top K by accumulated weight (ties: lower name index first). The
+	// weights are positive, so their bits order as they do: a key with the
+	// weight's bits inverted above the name index sorts best first.
+	cand := sc.cands[:0]
+	for _, nm := range sc.touched {
+		cand = append(cand, uint64(^math.Float32bits(sc.acc[nm]))<<32|uint64(uint32(nm)))
+	}
+	sc.cands = cand[:0]
+	k := min(candidatesK, len(cand))
+	selectSmallest(cand, k)
+	slices.Sort(cand[:k])
+	top := make([]int32, k)
+	for i, c := range cand[:k] {
+		top[i] = int32(uint32(c))
 	}
 	return top
 }
@@ -1235,4 +1275,56 @@ func upperAll(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// selectSmallest reorders s so that its k smallest elements (distinct
+// values) come first, in any order: a quickselect with a median-of-three
+// pivot.
+func selectSmallest(s []uint64, k int) {
+	lo, hi := 0, len(s)
+	if k <= 0 || k >= hi {
+		return
+	}
+	for hi-lo > 16 {
+		m := lo + (hi-lo)/2
+		a, b, c := s[lo], s[m], s[hi-1]
+		p := max(min(a, b), min(max(a, b), c))
+		i, j := lo, hi-1
+		for i <= j {
+			for s[i] < p {
+				i++
+			}
+			for s[j] > p {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		// s[lo:j+1] ≤ p ≤ s[i:hi], and what lies between equals p
+		switch {
+		case k == j+1:
+			return
+		case k <= j:
+			hi = j + 1
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+	slices.Sort(s[lo:hi])
+}
+
+// queryJoin is joined(toks, sp) for the query's tokens and a span of 2 or 3,
+// built once per search.
+func (s *scratch) queryJoin(toks []token, sp span) token {
+	k := sp.len() - 2
+	if !s.qjoined[sp.from][k] {
+		s.qjoins[sp.from][k] = joined(toks, sp)
+		s.qjoined[sp.from][k] = true
+	}
+	return s.qjoins[sp.from][k]
 }
