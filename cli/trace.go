@@ -226,9 +226,9 @@ type traceInput struct {
 	transfers []tracing.Transfer
 	source    report.Source
 	chain     uint64
-	// inputs are the inputs of the transactions that pay a THORChain
-	// router or vault, for their memos.
-	inputs thorchain.Inputs
+	// exits are the cross-chain exits among the transfers, with their
+	// memos (thorchain.Finder).
+	exits tracing.ExitDetector
 }
 
 func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
@@ -316,13 +316,11 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 		}
 		inputFiles = append(inputFiles, report.HashFile("thorchain:"+f.thorchain, data))
 	}
-	probe := thorchain.New(consts, nil)
-
 	var in *traceInput
 	if f.etl != "" {
-		in, err = m.loadETL(f.etl, f.chainID, from, to, hasFrom, hasTo, probe)
+		in, err = m.loadETL(ctx, f.etl, f.chainID, from, to, hasFrom, hasTo, consts)
 	} else {
-		in, err = m.ingestNode(ctx, f, from, to, hasTo, probe)
+		in, err = m.ingestNode(ctx, f, from, to, hasTo, consts)
 	}
 	if err != nil {
 		return bulwark.ExitError, err
@@ -340,7 +338,7 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 
 	req := tracing.Request{
 		Chain: in.chain, SeedAddresses: addrs, SeedTxs: txs, Policy: policy, Direction: dir, MinValue: minValue,
-		Labeler: labeler, Exits: thorchain.New(consts, in.inputs), Deposits: deposits, KnownTokens: knownTokens,
+		Labeler: labeler, Exits: in.exits, Deposits: deposits, KnownTokens: knownTokens,
 		Bounds: tracing.Bounds{MaxHops: f.maxHops, FromBlock: from, ToBlock: to, FromTime: fromTime, ToTime: toTime, ThroughHubs: f.throughHubs,
 			HubDegree: f.hubDegree},
 	}
@@ -533,7 +531,7 @@ func (m *Main) warnAbsentSeeds(transfers []tracing.Transfer, addrs []common.Addr
 
 // loadETL reads an ethereum-etl export, hashes the files read and keeps
 // the transfers in the block range.
-func (m *Main) loadETL(dir string, chain, from, to uint64, hasFrom, hasTo bool, exits *thorchain.Detector) (*traceInput, error) {
+func (m *Main) loadETL(ctx context.Context, dir string, chain, from, to uint64, hasFrom, hasTo bool, consts thorchain.Constants) (*traceInput, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, bulwark.Invalid("--etl", "cannot read %s: %s", dir, pathErr(err))
@@ -547,12 +545,13 @@ func (m *Main) loadETL(dir string, chain, from, to uint64, hasFrom, hasTo bool, 
 		return nil, etlError(dir, err)
 	}
 	in := &traceInput{chain: chain, source: report.Source{Kind: "etl", Location: dir}}
-	if len(exits.Wanted(ex.Transfers)) > 0 {
-		inputs, err := etl.ReadInputs(fsys, exits.Known)
+	finder := &thorchain.Finder{Constants: consts}
+	if probe := thorchain.New(consts, nil); len(probe.Wanted(ex.Transfers)) > 0 {
+		inputs, err := thorchain.ReadETL(fsys, probe)
 		if err != nil {
 			return nil, etlError(dir, err)
 		}
-		in.inputs = inputs
+		finder.Inputs = inputs
 	}
 	for _, name := range ex.Files {
 		data, err := os.ReadFile(filepath.Join(dir, name))
@@ -571,6 +570,9 @@ func (m *Main) loadETL(dir string, chain, from, to uint64, hasFrom, hasTo bool, 
 		in.source.FromBlock, in.source.ToBlock = in.transfers[0].Block, in.transfers[n-1].Block
 	}
 	in.source.Transfers, in.source.TransfersSHA256 = len(in.transfers), report.TransfersDigest(in.transfers)
+	if in.exits, err = finder.ExitsFor(ctx, in.transfers); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(m.Stderr, "bulwark: read %s of %s from %s (%s)\n", plural(len(in.transfers), "transfer", "transfers"),
 		plural(ex.Transactions, "transaction", "transactions"), dir, strings.Join(ex.Files, ", "))
 	if ex.FeesUnknown > 0 {
@@ -602,7 +604,7 @@ func etlError(dir string, err error) error {
 
 // ingestNode copies blocks from..to of the node at f.rpc into the store
 // (resuming what an earlier run stored) and reads their transfers back.
-func (m *Main) ingestNode(ctx context.Context, f traceFlags, from, to uint64, hasTo bool, exits *thorchain.Detector) (*traceInput, error) {
+func (m *Main) ingestNode(ctx context.Context, f traceFlags, from, to uint64, hasTo bool, consts thorchain.Constants) (*traceInput, error) {
 	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 	if err != nil {
 		return nil, err
@@ -665,13 +667,11 @@ func (m *Main) ingestNode(ctx context.Context, f traceFlags, from, to uint64, ha
 		return nil, err
 	}
 	fmt.Fprintf(m.Stderr, "bulwark: read %s of blocks %d to %d from the store\n", plural(len(transfers), "transfer", "transfers"), from, to)
-	var inputs thorchain.Inputs
-	if wanted := exits.Wanted(transfers); len(wanted) > 0 {
-		if inputs, err = client.TransactionInputs(ctx, wanted); err != nil {
-			return nil, rpcFlagError(err)
-		}
+	exits, err := (&thorchain.Finder{Constants: consts, Inputs: client}).ExitsFor(ctx, transfers)
+	if err != nil {
+		return nil, rpcFlagError(err)
 	}
-	return &traceInput{transfers: transfers, chain: chain, inputs: inputs, source: report.Source{Kind: "node", Location: client.URL(), FromBlock: from, ToBlock: to,
+	return &traceInput{transfers: transfers, chain: chain, exits: exits, source: report.Source{Kind: "node", Location: client.URL(), FromBlock: from, ToBlock: to,
 		Transfers: len(transfers), TransfersSHA256: report.TransfersDigest(transfers)}}, nil
 }
 

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/report"
+	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
 // traceCaseCmd is 'bulwark trace case': investigations stored in the data
@@ -63,7 +65,10 @@ func (m *Main) caseService(ctx context.Context) (*tracing.CaseService, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tracing.CaseService{Store: db, Audit: log, Ingest: db, Deposits: db}, nil
+	// Runs record the transfers into THORChain's routers as exits (their
+	// memos read from a node with 'trace case run --rpc').
+	return &tracing.CaseService{Store: db, Audit: log, Ingest: db, Deposits: db,
+		Exits: &thorchain.Finder{Constants: thorchain.DefaultConstants()}}, nil
 }
 
 // caseID reads the one positional argument ID of a case command.
@@ -407,21 +412,36 @@ func (m *Main) traceCaseRunCmd() *command {
 	return &command{
 		name:    "run",
 		summary: "trace a case over the transfers ingested and store the results",
-		usage:   "bulwark trace case run ID [--labels FILE] [--tagpacks DIR] [--no-screening-labels] [--json]",
+		usage:   "bulwark trace case run ID [--labels FILE] [--tagpacks DIR] [--no-screening-labels] [--rpc URL] [--json]",
 		long: "Traces the case over the transfers ingested into the data directory for its chain and source, up to its\n" +
 			"last block or the last block ingested, with the case's labels ahead of the active screening lists' listings,\n" +
 			"a label file's and TagPacks' (as 'bulwark trace' reads them),\n" +
 			"alerting on the deposit addresses registered ('bulwark trace deposit'), and stores the results (audited).\n" +
+			"Transfers into THORChain's routers are cross-chain exits; with --rpc their memos (the destination) are read\n" +
+			"from that node.\n" +
 			"Exit codes: 0 done, no alert; 3 tainted value reached a registered deposit address above its threshold; 1 error.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.labels, "labels", "", "label addresses from your CSV `FILE` (address,name,category,hub)")
 			fs.StringVar(&f.tagpacks, "tagpacks", "", "label addresses from the GraphSense TagPacks (*.yaml) in `DIR`")
 			fs.BoolVar(&f.noScreening, "no-screening-labels", false, "do not label addresses from the active screening lists")
+			fs.StringVar(&f.rpc, "rpc", "", "read the memos of THORChain deposits (their destinations) from the node at `URL`")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			svc, id, err := m.caseArg(ctx, "trace case run", args, "")
 			if err != nil {
 				return 1, err
+			}
+			if f.rpc != "" {
+				client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
+				if err != nil {
+					return 1, err
+				}
+				defer client.Close()
+				chain, err := client.ChainID(ctx)
+				if err != nil {
+					return 1, rpcFlagError(err)
+				}
+				svc.Exits = &thorchain.Finder{Constants: thorchain.DefaultConstants(), Inputs: client, Chain: chain}
 			}
 			// The active screening lists label the addresses reached (an
 			// OFAC- or FBI-listed address on the path shows as such), then

@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
 // traceWatchFlags are the flags of 'bulwark trace watch'.
@@ -183,6 +184,7 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 	)
 	fol := tracing.NewFollower(tracing.FollowerConfig{Chain: chain, Source: &ethrpc.TraceSource{Client: client, Chain: chain}, Store: db,
 		Follows: tracing.StaticFollows{{ID: id, Request: req}}, Record: rec.Record, Logger: m.logger, Interval: f.interval,
+		Exits: &thorchain.Finder{Constants: thorchain.DefaultConstants(), Inputs: client, Chain: chain},
 		Raised: func(a tracing.StoredAlert) {
 			mu.Lock()
 			defer mu.Unlock()

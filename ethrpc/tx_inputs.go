@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 )
@@ -64,3 +65,44 @@ var (
 	errNoInput = errors.New("the transaction has no input field")
 	errWrongTx = errors.New("the node answered with another transaction than asked")
 )
+
+// ExitInputs returns the inputs the exit detector d needs for the
+// transactions of hashes (thorchain.InputReader): each transaction's own
+// input (eth_getTransactionByHash) and, from its receipt
+// (eth_getTransactionReceipt, in the same batches), the input a known
+// router's Deposit event records (thorchain.Detector.AddEvent), so that a
+// deposit made through an aggregator contract has its memo too, as an
+// ethereum-etl export's logs.csv gives it. A transaction the node does not
+// know is an ENOTFOUND error naming it.
+func (c *Client) ExitInputs(ctx context.Context, d *thorchain.Detector, hashes []common.Hash) (thorchain.Inputs, error) {
+	in, err := c.TransactionInputs(ctx, hashes)
+	if err != nil {
+		return nil, err
+	}
+	raws := make([]json.RawMessage, len(hashes))
+	batch := make([]BatchElem, len(hashes))
+	for i, h := range hashes {
+		batch[i] = BatchElem{Method: "eth_getTransactionReceipt", Args: []any{h}, Result: &raws[i]}
+	}
+	if err := c.BatchCall(ctx, batch); err != nil {
+		return nil, err
+	}
+	for i, h := range hashes {
+		if batch[i].Error != nil {
+			return nil, batch[i].Error
+		}
+		r, err := c.parseReceipt(raws[i], h)
+		if err != nil {
+			return nil, err
+		}
+		if r.Status != 1 {
+			continue
+		}
+		for _, l := range r.Logs {
+			if !l.Removed && d.AddEvent(in, h, l.Address, l.Topics, l.Data) {
+				break
+			}
+		}
+	}
+	return in, nil
+}

@@ -2,14 +2,17 @@ package sqlite_test
 
 import (
 	"context"
+	"math/big"
 	"strings"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
 // TestCaseServiceRun runs a case through tracing.CaseService on SQLite:
@@ -120,5 +123,79 @@ func TestCaseServiceRun(t *testing.T) {
 	rep, err := audit.Verify(ctx, db, nil)
 	if err != nil || !rep.Intact() {
 		t.Errorf("audit verify = %+v, %v", rep, err)
+	}
+}
+
+// TestCaseRunExits: a case run detects cross-chain exits through its
+// service's ExitFinder, as a one-shot trace does: the value the mule paid
+// into THORChain's router is an exit with the memo's destination (read
+// through the finder for the transaction), is not followed to the vault,
+// and the stored results' graph and summary carry it.
+func TestCaseRunExits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openStore(t)
+	const (
+		chain = 1
+		dest  = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+	)
+	seed := common.HexToAddress("0x47666Fab8bd0Ac7003bce3f5C3585383F09486E2")
+	mule := common.HexToAddress("0x00000000000000000000000000000000000000a2")
+	router := common.HexToAddress("0xd37bbe5744d730a1d98d8dc97c42f0ca46ad7146")
+	vault := common.HexToAddress("0x00000000000000000000000000000000000000f1")
+	deposit := common.Hash{0x7a, 2}
+	var blocks []tracing.BlockHeader
+	var transfers []tracing.Transfer
+	add := func(n uint64, kind tracing.Kind, from, to common.Address, trace ...uint32) {
+		tr := tracing.Transfer{Chain: chain, Block: n, TxHash: common.Hash{0x7a, byte(n)}, Time: int64(1_700_000_000 + n*12), Kind: kind,
+			TraceAddress: append([]uint32{}, trace...), From: from, To: to, Asset: tracing.NativeAsset(chain)}
+		tr.Amount.SetUint64(100)
+		transfers = append(transfers, tr)
+	}
+	for n := uint64(1); n <= 2; n++ {
+		blocks = append(blocks, tracing.BlockHeader{Number: n, Hash: common.Hash{0xbb, byte(n)}, Parent: common.Hash{0xbb, byte(n - 1)}, Time: int64(1_700_000_000 + n*12)})
+	}
+	add(1, tracing.TopLevelCall, seed, mule)
+	add(2, tracing.TopLevelCall, mule, router)
+	add(2, tracing.InternalCall, router, vault, 0)
+	if err := db.PutBlocks(ctx, chain, "node", blocks, transfers); err != nil {
+		t.Fatal(err)
+	}
+	input, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, err := input.Pack("deposit", vault, common.Address{}, big.NewInt(100), "=:b:"+dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &tracing.CaseService{Store: db, Audit: &audit.Log{Store: db}, Ingest: db,
+		Exits: &thorchain.Finder{Constants: thorchain.DefaultConstants(), Inputs: thorchain.Inputs{deposit: call}}}
+	c, _, err := svc.Open(ctx, "cli:alice", tracing.CaseSpec{Chain: chain, Seeds: []string{seed.Hex()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran, _, err := svc.Run(ctx, "cli:alice", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.Get(ctx, ran.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := got.Results.Graph
+	if got.Results.Summary.Exits != 1 || len(g.Exits) != 1 {
+		t.Fatalf("results: summary %+v, exits %+v; want the deposit into the router", got.Results.Summary, g.Exits)
+	}
+	if x := g.Exits[0]; x.Via != router || x.TxHash != deposit || x.DestChain != "BTC" || x.DestAddress != dest || x.Taint != "100" {
+		t.Errorf("exit %+v", x)
+	}
+	for _, n := range g.Nodes {
+		if n.Address == vault {
+			t.Errorf("the run followed the value past the router to the vault: %+v", n)
+		}
+		if n.Address == router && n.Stop != tracing.StopExit {
+			t.Errorf("router node %+v: want stop exit", n)
+		}
 	}
 }

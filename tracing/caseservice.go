@@ -29,8 +29,10 @@ type CaseService struct {
 	// Labeler labels addresses beyond the case's own labels (TagPacks,
 	// screening lists); nil for none.
 	Labeler Labeler
-	// Exits recognises bridge deposits; nil for none.
-	Exits ExitDetector
+	// Exits finds the cross-chain exits (THORChain deposits, with their
+	// memos) among the transfers a run reads (thorchain.Finder); nil for
+	// none.
+	Exits ExitFinder
 	// Deposits is the registry of deposit addresses, which alert on
 	// tainted arrivals; nil for none.
 	Deposits DepositStore
@@ -157,7 +159,11 @@ func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, *
 	if err != nil {
 		return nil, nil, err
 	}
-	req.Exits = s.Exits
+	if s.Exits != nil {
+		if req.Exits, err = s.Exits.ExitsFor(ctx, transfers); err != nil {
+			return nil, nil, err
+		}
+	}
 	if s.Deposits != nil {
 		regs, err := s.Deposits.Deposits(ctx)
 		if err != nil {

@@ -186,6 +186,11 @@ type FollowerConfig struct {
 	// Chunk is the most blocks ingested per step and processed by a
 	// follow between cursor saves (default 1000).
 	Chunk uint64
+	// Exits finds the cross-chain exits among the blocks' transfers (as a
+	// case run's and a one-shot trace's): value paid into one is recorded
+	// as an exit and followed no further. Nil leaves each follow's own
+	// Request.Exits.
+	Exits ExitFinder
 }
 
 // Follower follows the chain head: it ingests new blocks through an
@@ -509,9 +514,18 @@ func (f *Follower) apply(ctx context.Context, fl *Follow, st *followState, from,
 	if err != nil {
 		return err
 	}
-	// The Tracer's deposits are the registry's, read at this step.
+	// The Tracer's deposits are the registry's, read at this step; its
+	// exits those the finder finds among these blocks' transfers.
 	st.tracer.tr.deposits = deposits
 	defer func() { st.tracer.tr.deposits = nil }()
+	if c.Exits != nil && len(ts) > 0 {
+		exits, err := c.Exits.ExitsFor(ctx, ts)
+		if err != nil {
+			return err
+		}
+		st.tracer.tr.req.Exits = exits
+		defer func() { st.tracer.tr.req.Exits = fl.Request.Exits }()
+	}
 	hashes := map[uint64]common.Hash{}
 	for i := 0; i < len(ts); {
 		j := i + 1

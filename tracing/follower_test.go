@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
 const followChain = 31337
@@ -127,6 +130,8 @@ type followerEnv struct {
 	req func(*tracing.Request)
 	// follows, when set, are the follows instead of the one follow.
 	follows tracing.Follows
+	// exits, when set, is the follower's exit finder.
+	exits tracing.ExitFinder
 }
 
 // followsFunc is a Follows that asks a function.
@@ -165,7 +170,7 @@ func (e *followerEnv) follower(policy tracing.Policy, from uint64, th map[string
 		follows = e.follows
 	}
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Batch: 3,
-		Follows: follows,
+		Follows: follows, Exits: e.exits,
 		Record: func(ctx context.Context, a tracing.StoredAlert) (int64, bool, error) {
 			if e.fail != nil {
 				if err := e.fail(a); err != nil {
@@ -692,4 +697,58 @@ func nodeOf(g *tracing.Graph, a common.Address) *tracing.Node {
 		}
 	}
 	return nil
+}
+
+// TestFollowerExits: the follower detects cross-chain exits through its
+// ExitFinder, as one-shot traces and case runs do: the stolen value paid
+// into a THORChain router is an exit, with the memo read for its
+// transaction, and is not followed on, so the router's later payment
+// into a deposit address raises no alert; without the finder it does.
+func TestFollowerExits(t *testing.T) {
+	t.Parallel()
+	const dest = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+	router := common.HexToAddress("0x0000000000000000000000000000000000007070")
+	call, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, err := call.Pack("deposit", router, common.Address{}, big.NewInt(10), "=:b:"+dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, withExits := range []bool{true, false} {
+		t.Run(fmt.Sprintf("exits=%v", withExits), func(t *testing.T) {
+			t.Parallel()
+			e := newFollowerEnv(t)
+			e.chain.mine(pay(thief, hop1, 10))        // 1
+			at := e.chain.mine(pay(hop1, router, 10)) // 2: into THORChain
+			last := e.chain.mine(pay(router, deposit, 10))
+			if withExits {
+				e.exits = &thorchain.Finder{Constants: thorchain.Constants{Routers: map[common.Address]string{router: "THORChain router"}},
+					Inputs: thorchain.Inputs{{0x7a, 0, byte(at), 0}: input}}
+			}
+			f := e.follower(tracing.Haircut, 1, nil)
+			step(t, f, last)
+			if c := e.cursor(t); c != last {
+				t.Fatalf("cursor = %d, want %d", c, last)
+			}
+			got := e.alerts(t)
+			g := f.Graph(e.follow.ID)
+			if !withExits {
+				if len(got) != 1 || len(g.Exits) != 0 {
+					t.Fatalf("without exits: alerts %+v, exits %+v; want the deposit alerted", got, g.Exits)
+				}
+				return
+			}
+			if len(got) != 0 {
+				t.Errorf("alerts %+v: the value was followed past the router", got)
+			}
+			if len(g.Exits) != 1 || g.Exits[0].Via != router || g.Exits[0].DestAddress != dest || g.Exits[0].Block != at || g.Exits[0].Taint != "10" {
+				t.Fatalf("exits %+v, want the deposit into the router with its destination", g.Exits)
+			}
+			if n := nodeOf(g, router); n == nil || n.Stop != tracing.StopExit {
+				t.Errorf("router node %+v, want stop exit", n)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"context"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 )
@@ -237,6 +238,14 @@ func (k *Kind) UnmarshalText(b []byte) error {
 // transaction's input, for a memo).
 type ExitDetector interface {
 	Exit(t *Transfer) (Exit, bool)
+}
+
+// ExitFinder gives the ExitDetector of a run over transfers, having
+// gathered what detection needs for them (the inputs of the deposits
+// among them, for their memos). thorchain.Finder is Bulwark's: one-shot
+// traces, case runs and the live follower all detect exits through one.
+type ExitFinder interface {
+	ExitsFor(ctx context.Context, transfers []Transfer) (ExitDetector, error)
 }
 
 // Deposit is an address registered to alert when tainted value arrives:

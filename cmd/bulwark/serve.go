@@ -23,6 +23,7 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/labels"
+	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
 // tokenCacheTTL is how long serve keeps an API token read from the store
@@ -127,7 +128,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if s.TraceLabels != nil {
 		traceLabeler = labels.Combine(traceLabeler, s.TraceLabels)
 	}
-	follower, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, traceLabeler, log)
+	follower, exits, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, traceLabeler, log)
 	if err != nil {
 		return err
 	}
@@ -154,7 +155,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
 		TraceCases: &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
-			Labeler: traceLabeler},
+			Labeler: traceLabeler, Exits: exits},
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})
@@ -184,24 +185,28 @@ func serve(ctx context.Context, s *cli.Serving) error {
 // open forward cases of the node's chain followed from its head, with
 // their own labels ahead of labeler's (the active screening lists' and
 // --trace-labels', as the API's case runs), their alerts recorded with their audit entries and
-// outbox messages (nil without a node), and what closes its node client.
-func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), labeler tracing.Labeler, log *slog.Logger) (*tracing.Follower, func(), error) {
+// outbox messages (nil without a node); the exit finder of the follower
+// and of the API's case runs (THORChain's routers, the memos read from the
+// node when there is one); and what closes its node client.
+func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), labeler tracing.Labeler, log *slog.Logger) (*tracing.Follower, tracing.ExitFinder, func(), error) {
+	exits := &thorchain.Finder{Constants: thorchain.DefaultConstants()}
 	if rpc == "" {
-		return nil, func() {}, nil
+		return nil, exits, func() {}, nil
 	}
 	client, err := ethrpc.Dial(rpc, ethrpc.Options{Logger: log})
 	if err != nil {
-		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: "+bulwark.ErrorMessage(err))
+		return nil, nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: "+bulwark.ErrorMessage(err))
 	}
 	chain, err := client.ChainID(ctx)
 	if err != nil {
 		client.Close()
-		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: cannot read the node's chain id: "+bulwark.ErrorMessage(err))
+		return nil, nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: cannot read the node's chain id: "+bulwark.ErrorMessage(err))
 	}
+	exits.Inputs, exits.Chain = client, chain
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: chain, Source: &ethrpc.TraceSource{Client: client, Chain: chain}, Store: db,
 		Follows: tracing.CaseFollows{Cases: db, Chain: chain, Labeler: labeler},
 		Record:  (&tracing.Recorder{Store: db, Log: alog, Actor: "system:follower", Stored: stored}).Record,
-		Logger:  log, Interval: interval}), func() { client.Close() }, nil
+		Logger:  log, Interval: interval, Exits: exits}), exits, func() { client.Close() }, nil
 }
 
 // runServices runs each of services in its own goroutine until ctx ends or

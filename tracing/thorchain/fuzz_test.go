@@ -2,10 +2,13 @@ package thorchain
 
 import (
 	"bytes"
+	"math/big"
 	"strings"
 	"testing"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/ethereum/go-ethereum/accounts/abi"
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // FuzzParseMemo holds that no memo crashes the parser and that a swap it
@@ -39,6 +42,40 @@ func FuzzRouterMemo(f *testing.F) {
 		}
 		if _, err := ReadConstants("c.csv", bytes.NewReader(constants)); err != nil && !bulwark.IsCode(err, bulwark.EINVALID) {
 			t.Fatalf("error code %q: %v", bulwark.ErrorCode(err), err)
+		}
+	})
+}
+
+// FuzzEventInput holds that no event data crashes the decoder, and that
+// the input it rebuilds from a router's Deposit event reads back, through
+// RouterMemo, as the memo the event carries.
+func FuzzEventInput(f *testing.F) {
+	u256, _ := abi.NewType("uint256", "", nil)
+	str, _ := abi.NewType("string", "", nil)
+	data, err := abi.Arguments{{Type: u256}, {Type: str}}.Pack(big.NewInt(4), "=:b:bc1qdest:0/1/0")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add(data[:40])
+	f.Add([]byte{})
+	d := New(DefaultConstants(), nil)
+	topics := []common.Hash{DepositTopic, common.BytesToHash(vault[:]), {}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, ok := d.EventInput(router, topics, data)
+		if !ok {
+			return
+		}
+		args, err := depositEvent.Unpack(data)
+		if err != nil {
+			t.Fatalf("EventInput took data the event's ABI refuses: %v", err)
+		}
+		if memo, ok := RouterMemo(in); !ok || memo != args[1].(string) {
+			t.Fatalf("rebuilt input reads %q, %v; the event's memo is %q", memo, ok, args[1])
+		}
+		inputs := Inputs{}
+		if !d.AddEvent(inputs, common.Hash{1}, router, topics, data) || d.AddEvent(inputs, common.Hash{1}, router, topics, data) {
+			t.Fatal("AddEvent: want the first event taken and a second one not to replace it")
 		}
 	})
 }

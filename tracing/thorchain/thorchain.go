@@ -16,15 +16,21 @@
 package thorchain
 
 import (
+	"context"
 	"encoding/csv"
+	"errors"
 	"io"
+	"io/fs"
+	"math/big"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/etl"
 	"github.com/bulwark-sec/bulwark/tracing/internal/csvfile"
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 )
 
 // Service is the Exit.Service of THORChain exits.
@@ -143,6 +149,18 @@ var routerABI = func() abi.ABI {
 	return a
 }()
 
+// DepositTopic is the first topic of the router's event
+// Deposit(address indexed to, address indexed asset, uint256 amount,
+// string memo), which it emits for every deposit, whoever called it.
+var DepositTopic = crypto.Keccak256Hash([]byte("Deposit(address,address,uint256,string)"))
+
+// depositEvent decodes the Deposit event's data (amount, memo).
+var depositEvent = func() abi.Arguments {
+	u, _ := abi.NewType("uint256", "", nil)
+	s, _ := abi.NewType("string", "", nil)
+	return abi.Arguments{{Name: "amount", Type: u}, {Name: "memo", Type: s}}
+}()
+
 // RouterMemo decodes a router call's input and returns its memo; false
 // when input is not a deposit or depositWithExpiry call.
 func RouterMemo(input []byte) (string, bool) {
@@ -159,6 +177,92 @@ func RouterMemo(input []byte) (string, bool) {
 	}
 	memo, ok := args[3].(string)
 	return memo, ok
+}
+
+// EventInput returns, for a Deposit event (DepositTopic) logged by a
+// router d knows, the input of the router call it records:
+// deposit(to, asset, amount, memo), ABI-encoded, which RouterMemo reads.
+// A deposit made through an aggregator contract has its memo in the
+// router's event though the transaction's own input is the aggregator's.
+// False for another event, one of an address that is not a known router,
+// or a malformed one.
+func (d *Detector) EventInput(addr common.Address, topics []common.Hash, data []byte) ([]byte, bool) {
+	if _, ok := d.c.Routers[addr]; !ok || len(topics) != 3 || topics[0] != DepositTopic {
+		return nil, false
+	}
+	args, err := depositEvent.Unpack(data)
+	if err != nil || len(args) != 2 {
+		return nil, false
+	}
+	amount, ok1 := args[0].(*big.Int)
+	memo, ok2 := args[1].(string)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	in, err := routerABI.Pack("deposit", common.BytesToAddress(topics[1][12:]), common.BytesToAddress(topics[2][12:]), amount, memo)
+	if err != nil {
+		return nil, false
+	}
+	return in, true
+}
+
+// AddEvent puts in in, for transaction tx, the input a router's Deposit
+// event records (EventInput), unless in already holds the input of a
+// router call for tx (the call's own arguments win). It reports whether it
+// did. Every source of events (an export's logs.csv, a node's receipts)
+// goes through it, so each reads the same memos.
+func (d *Detector) AddEvent(in Inputs, tx common.Hash, addr common.Address, topics []common.Hash, data []byte) bool {
+	if _, ok := RouterMemo(in[tx]); ok {
+		return false
+	}
+	input, ok := d.EventInput(addr, topics, data)
+	if !ok {
+		return false
+	}
+	in[tx] = input
+	return true
+}
+
+// InputReader reads the inputs (Inputs) of transactions for a Detector:
+// from a node (ethrpc.Client.ExitInputs) or from files read beforehand (an
+// Inputs map is one).
+type InputReader interface {
+	ExitInputs(ctx context.Context, d *Detector, hashes []common.Hash) (Inputs, error)
+}
+
+// ExitInputs returns in: the inputs read beforehand.
+func (in Inputs) ExitInputs(context.Context, *Detector, []common.Hash) (Inputs, error) {
+	return in, nil
+}
+
+// Finder is THORChain's tracing.ExitFinder: for a run over transfers it
+// finds the transactions paying a router or vault of Constants, reads
+// their inputs through Inputs (nil: exits without memos) and returns the
+// Detector over them. One-shot traces, case runs and the live follower
+// all detect exits through it.
+type Finder struct {
+	Constants Constants
+	Inputs    InputReader
+	// Chain, when set, is the chain Inputs reads (a node's): transfers of
+	// another chain get exits without memos.
+	Chain uint64
+}
+
+// ExitsFor returns the exit detector of a run over transfers.
+func (f *Finder) ExitsFor(ctx context.Context, transfers []tracing.Transfer) (tracing.ExitDetector, error) {
+	d := New(f.Constants, nil)
+	if f.Inputs == nil || len(transfers) == 0 || (f.Chain != 0 && transfers[0].Chain != f.Chain) {
+		return d, nil
+	}
+	wanted := d.Wanted(transfers)
+	if len(wanted) == 0 {
+		return d, nil
+	}
+	in, err := f.Inputs.ExitInputs(ctx, d, wanted)
+	if err != nil {
+		return nil, err
+	}
+	return New(f.Constants, in), nil
 }
 
 // Detector recognises THORChain deposits among transfers (it implements
@@ -234,4 +338,35 @@ func (d *Detector) Exit(t *tracing.Transfer) (tracing.Exit, bool) {
 		}
 	}
 	return e, true
+}
+
+// ReadETL reads from an ethereum-etl export the inputs d needs: the
+// inputs of the calls into its routers and vaults (etl.ReadInputs:
+// traces.csv, else transactions.csv) and the inputs its routers' Deposit
+// events in logs.csv record (AddEvent), for deposits made through an
+// aggregator contract in an export without traces. A node's inputs
+// (ethrpc.Client.ExitInputs) are read the same way.
+func ReadETL(fsys fs.FS, d *Detector) (Inputs, error) {
+	in, err := etl.ReadInputs(fsys, d.Known)
+	if err != nil {
+		return nil, err
+	}
+	f, err := fsys.Open(etl.LogsFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return in, nil
+	}
+	if err != nil {
+		return nil, bulwark.Wrap(err, bulwark.EINVALID, etl.LogsFile+": cannot open the file: "+err.Error())
+	}
+	defer f.Close()
+	err = etl.ReadLogs(etl.LogsFile, f, func(_ int, l *etl.Log) error {
+		if len(l.Topics) > 0 && l.Topics[0] == DepositTopic {
+			d.AddEvent(in, l.TxHash, l.Address, l.Topics, l.Data)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
 }
