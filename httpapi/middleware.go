@@ -29,9 +29,27 @@ type reqInfo struct {
 	tokenID   string      // the authenticated token's public id
 	token     *auth.Token // the authenticated and authorized token (see tokenOf)
 	errCode   string      // the error code answered, if any
-	// sw wraps the request's ResponseWriter; it lives here so that a
-	// request allocates one struct for both.
-	sw statusWriter
+	// sw wraps the request's ResponseWriter, idHeader is the value of its
+	// X-Request-Id header and ctx the request's context that carries the
+	// info: they live here so that a request allocates one struct for all.
+	sw       statusWriter
+	idHeader [1]string
+	ctx      infoCtx
+}
+
+// infoCtx is a context carrying a request's info (as context.WithValue
+// with infoKey would, without an allocation of its own).
+type infoCtx struct {
+	context.Context
+	info *reqInfo
+}
+
+// Value returns the info for infoKey, else the parent's value.
+func (c *infoCtx) Value(key any) any {
+	if key == (infoKey{}) {
+		return c.info
+	}
+	return c.Context.Value(key)
 }
 
 type infoKey struct{}
@@ -102,8 +120,9 @@ func (s *Server) base(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &reqInfo{requestID: requestID(r.Header.Get(RequestIDHeader))}
+		info.idHeader[0] = info.requestID
 		h := w.Header()
-		h[RequestIDHeader] = []string{info.requestID}
+		h[RequestIDHeader] = info.idHeader[:]
 		for _, kv := range securityHeaders {
 			h[kv.key] = kv.value
 		}
@@ -111,7 +130,8 @@ func (s *Server) base(next http.Handler) http.Handler {
 			h["Strict-Transport-Security"] = hstsValue
 		}
 
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), infoKey{}, info), s.cfg.HandlerTimeout)
+		info.ctx = infoCtx{Context: r.Context(), info: info}
+		ctx, cancel := context.WithTimeout(&info.ctx, s.cfg.HandlerTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 		sw := &info.sw

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -469,5 +470,37 @@ func TestLimiterTableIsBounded(t *testing.T) {
 	}
 	if got := retryAfter(0); got != 1 {
 		t.Errorf("retryAfter(0) = %d", got)
+	}
+}
+
+// TestRequestContext: the context a handler gets carries the request's
+// info and the handler deadline, and is cancelled when the client's is.
+func TestRequestContext(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *Config) { c.HandlerTimeout = time.Hour })
+	type seen struct {
+		info     *reqInfo
+		deadline bool
+		err      error
+	}
+	got := make(chan seen, 1)
+	h := e.srv.base(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, ok := r.Context().Deadline()
+		<-r.Context().Done()
+		got <- seen{infoFrom(r.Context()), ok, r.Context().Err()}
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	r := httptest.NewRequest("GET", "/x", nil).WithContext(ctx)
+	r.Header.Set(RequestIDHeader, "req-ctx-1")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}()
+	cancel()
+	s := <-got
+	<-done
+	if s.info == nil || s.info.requestID != "req-ctx-1" || !s.deadline || !errors.Is(s.err, context.Canceled) {
+		t.Fatalf("handler saw info %+v, deadline %v, err %v", s.info, s.deadline, s.err)
 	}
 }
