@@ -3,6 +3,7 @@ package screening
 import (
 	"encoding/binary"
 	"errors"
+	"unicode/utf8"
 )
 
 // The compact binary form of a list version's entities and problems: what
@@ -268,4 +269,47 @@ func DecodeListBinary(l *List, data []byte) error {
 	}
 	l.Entities, l.Problems = entities, problems
 	return nil
+}
+
+// ListJSONExact reports whether the JSON of l's entities and problems
+// (EncodeListContent) decodes to exactly them, so that l's binary form is
+// also that of its stored content: true unless a string is not valid
+// UTF-8 (which JSON replaces by U+FFFD).
+func ListJSONExact(l *List) bool {
+	ok := func(ss ...string) bool {
+		for _, s := range ss {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range l.Entities {
+		e := &l.Entities[i]
+		if !ok(e.ID, e.List, e.SourceID, string(e.Type), string(e.Category), string(e.Confidence), e.Name, e.Remarks, e.Source) ||
+			!ok(e.Programs...) || !ok(e.Countries...) || !ok(e.DatesOfBirth...) || !ok(e.Emails...) || !ok(e.Phones...) {
+			return false
+		}
+		for _, a := range e.Aliases {
+			if !ok(a.Name) {
+				return false
+			}
+		}
+		for _, id := range e.IDs {
+			if !ok(id.Type, id.Value, id.Country) {
+				return false
+			}
+		}
+		for _, a := range e.Addresses {
+			if !ok(a.Currency, a.Address) {
+				return false
+			}
+		}
+	}
+	for _, p := range l.Problems {
+		if !ok(p.Place, p.Message) {
+			return false
+		}
+	}
+	return true
 }

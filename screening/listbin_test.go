@@ -144,3 +144,64 @@ func FuzzDecodeListBinary(f *testing.F) {
 		}
 	})
 }
+
+// stringLeaves returns every string field of the value v points to,
+// recursively.
+func stringLeaves(v reflect.Value) []reflect.Value {
+	switch v.Kind() {
+	case reflect.String:
+		return []reflect.Value{v}
+	case reflect.Struct:
+		var out []reflect.Value
+		for i := 0; i < v.NumField(); i++ {
+			out = append(out, stringLeaves(v.Field(i))...)
+		}
+		return out
+	case reflect.Slice:
+		var out []reflect.Value
+		for i := 0; i < v.Len(); i++ {
+			out = append(out, stringLeaves(v.Index(i))...)
+		}
+		return out
+	}
+	return nil
+}
+
+// TestListJSONExact: a list is exact, its stored JSON decoding to its
+// binary form's entities, unless one of its strings (any of them) is not
+// UTF-8.
+func TestListJSONExact(t *testing.T) {
+	t.Parallel()
+	for name, l := range binaryLists() {
+		if !ListJSONExact(l) {
+			t.Errorf("%s: not exact", name)
+		}
+		l.Info.Entities = len(l.Entities)
+		blob, err := EncodeListContent(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromJSON, fromBinary := List{Info: l.Info}, List{}
+		if err := DecodeListContent(&fromJSON, blob); err != nil {
+			t.Fatal(err)
+		}
+		if err := DecodeListBinary(&fromBinary, AppendListBinary(nil, l)); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fromJSON.Entities, fromBinary.Entities) || !reflect.DeepEqual(fromJSON.Problems, fromBinary.Problems) {
+			t.Errorf("%s: the stored JSON decodes to\n%#v\nthe binary form to\n%#v", name, fromJSON, fromBinary)
+		}
+	}
+	// Every string that is stored, one at a time.
+	leaves := func(l *List) []reflect.Value {
+		return append(stringLeaves(reflect.ValueOf(&l.Entities).Elem()), stringLeaves(reflect.ValueOf(&l.Problems).Elem())...)
+	}
+	n := len(leaves(binaryLists()["every field"]))
+	for i := range n {
+		l := binaryLists()["every field"]
+		leaves(l)[i].SetString("bad \xff")
+		if ListJSONExact(l) {
+			t.Errorf("string %d of %d set to invalid UTF-8: ListJSONExact says exact", i, n)
+		}
+	}
+}

@@ -25,7 +25,8 @@ import (
 // file, another format version, a truncated, edited or stale entry) falls
 // back to decoding the stored content, and the file is then written
 // again, for the active versions only, by a rename, so readers never see
-// half of it. A file that cannot be written (a read-only data directory)
+// half of it. Storing a version adds its entry (addToListCache). A file
+// that cannot be written (a read-only data directory)
 // only costs the speed.
 //
 // Layout: listCacheMagic, the uvarint screening.ListBinaryVersion, then
@@ -115,6 +116,31 @@ func (db *DB) writeListCache(bodies map[[32]byte][]byte) {
 	}
 	if err != nil {
 		_ = os.Remove(f.Name())
+	}
+}
+
+// addToListCache adds the binary forms of lists, by the digest of the
+// content a store keeps for each (screening.EncodeListContent), to the
+// cache, keeping its entries: what the next read of the active lists
+// would otherwise decode from that content. A list whose stored content
+// would not decode to exactly it (screening.ListJSONExact) is left out.
+// An entry for content the store does not hold, or no longer holds
+// active, is never used, and the next read of the active lists drops it.
+func (db *DB) addToListCache(lists map[[32]byte]*screening.List) {
+	bodies := db.readListCache()
+	if bodies == nil {
+		bodies = map[[32]byte][]byte{}
+	}
+	added := false
+	for key, l := range lists {
+		if _, ok := bodies[key]; ok || !screening.ListJSONExact(l) {
+			continue
+		}
+		bodies[key] = screening.AppendListBinary(nil, l)
+		added = true
+	}
+	if added {
+		db.writeListCache(bodies)
 	}
 }
 

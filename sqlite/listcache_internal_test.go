@@ -68,18 +68,31 @@ func TestListCache(t *testing.T) {
 		}
 		return data
 	}
-	if _, err := os.Stat(cachePath); !os.IsNotExist(err) {
-		t.Fatalf("a cache before the lists were read: %v", err)
-	}
-	want(t, a, b)
+	// Storing the versions put their entries into the cache, which the
+	// first read uses as it is.
 	first, err := os.Stat(cachePath)
 	if err != nil || first.Mode().Perm() != 0o600 {
-		t.Fatalf("cache file: %v, %v", first, err)
+		t.Fatalf("cache file after storing lists: %v, %v", first, err)
 	}
 	if n := len(db.readListCache()); n != 2 {
 		t.Fatalf("the cache holds %d valid entries, want 2", n)
 	}
-	// Up to date: used and left alone.
+	want(t, a, b)
+	want(t, a, b)
+	if again, err := os.Stat(cachePath); err != nil || !os.SameFile(first, again) {
+		t.Fatalf("an up-to-date cache was written again (%v)", err)
+	}
+	// Without the cache, the first read writes it and the next uses it.
+	if err := os.Remove(cachePath); err != nil {
+		t.Fatal(err)
+	}
+	want(t, a, b)
+	if n := len(db.readListCache()); n != 2 {
+		t.Fatalf("the cache holds %d valid entries, want 2", n)
+	}
+	if first, err = os.Stat(cachePath); err != nil {
+		t.Fatal(err)
+	}
 	want(t, a, b)
 	if again, err := os.Stat(cachePath); err != nil || !os.SameFile(first, again) {
 		t.Fatalf("an up-to-date cache was written again (%v)", err)
@@ -157,9 +170,31 @@ func TestListCache(t *testing.T) {
 	if _, err := db.PutLists(ctx, []*screening.List{a2}); err != nil {
 		t.Fatal(err)
 	}
+	if n := len(db.readListCache()); n != 3 {
+		t.Fatalf("after storing a new version the cache holds %d entries, want 3", n)
+	}
 	want(t, a2, b)
 	if n := len(db.readListCache()); n != 2 {
 		t.Fatalf("the cache holds %d entries, want 2 (the active versions')", n)
+	}
+
+	// A version whose stored JSON does not decode to exactly what was
+	// stored (a string that is not UTF-8) gets no entry from storing it:
+	// its entry, made by the next read, is the stored JSON's.
+	c := cacheList("c", "one", 1)
+	c.Entities[0].Name = "Bad \xff name"
+	if _, err := db.PutLists(ctx, []*screening.List{c}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(db.readListCache()); n != 2 {
+		t.Fatalf("after storing a version that is not UTF-8 the cache holds %d entries, want 2", n)
+	}
+	fromJSON := cacheList("c", "one", 1)
+	fromJSON.Entities[0].Name = "Bad \uFFFD name"
+	want(t, a2, b, fromJSON)
+	want(t, a2, b, fromJSON)
+	if n := len(db.readListCache()); n != 3 {
+		t.Fatalf("the cache holds %d entries, want 3", n)
 	}
 	// An old version is read from the store, the cache left as it is.
 	before := cache(t)

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -77,6 +78,14 @@ ON CONFLICT (list_id, sha256) DO UPDATE SET active = 1, info = excluded.info`, p
 	if err != nil {
 		return nil, err
 	}
+	// Their binary forms go into the list cache under their content's
+	// digest, so that the next read of the active lists does not decode
+	// the JSON just stored (listcache.go).
+	add := make(map[[32]byte]*screening.List, len(todo))
+	for _, p := range todo {
+		add[sha256.Sum256(p.content)] = p.l
+	}
+	db.addToListCache(add)
 	return changed, nil
 }
 
