@@ -22,6 +22,7 @@ var activityTables = []struct{ table, what string }{
 	{"tokens", "tokens"},
 	{"screen_lists", "list versions"},
 	{"screen_decisions", "screening decisions"},
+	{"screen_decision_batches", "screening decision batches"},
 	{"screen_dispositions", "dispositions"},
 	{"screen_watches", "screening watches"},
 	{"screen_alerts", "screening alerts"},
@@ -38,6 +39,7 @@ var seqReferences = []struct {
 	actions         []string
 }{
 	{"screen_decisions", "id", "screening decision", []string{"screen.decisions", "screen.alert"}},
+	{"screen_decision_batches", "id", "screening decision batch", []string{"screen.decisions"}},
 	{"safe_verifications", "id", "Safe verdict", []string{"safe.verify"}},
 }
 
@@ -116,7 +118,8 @@ FROM audit_log WHERE action = 'screen.prune' AND seq <= ?`, head.Seq).Scan(&prun
 	var seq, listed, stored int64
 	err := tx.QueryRowContext(ctx, `SELECT seq, n, m FROM (
   SELECT a.seq AS seq, json_array_length(a.details, '$.decisions') AS n,
-         (SELECT count(*) FROM screen_decisions d WHERE d.audit_seq = a.seq) AS m
+         (SELECT count(*) FROM screen_decisions d WHERE d.audit_seq = a.seq)
+           + (SELECT COALESCE(SUM(b.n), 0) FROM screen_decision_batches b WHERE b.audit_seq = a.seq) AS m
   FROM audit_log a WHERE a.action = 'screen.decisions' AND a.seq >= ? AND a.seq <= ?
 ) WHERE n IS NOT m ORDER BY seq LIMIT 1`, pruned, head.Seq).Scan(&seq, &listed, &stored)
 	if err == nil {
@@ -127,7 +130,8 @@ FROM audit_log WHERE action = 'screen.prune' AND seq <= ?`, head.Seq).Scan(&prun
 	}
 	var target string
 	err = tx.QueryRowContext(ctx, `SELECT a.seq, a.target FROM audit_log a WHERE a.action = 'screen.alert' AND a.seq >= ? AND a.seq <= ?
-AND NOT EXISTS (SELECT 1 FROM screen_decisions d WHERE d.id = a.target) ORDER BY a.seq LIMIT 1`, pruned, head.Seq).Scan(&seq, &target)
+AND NOT EXISTS (SELECT 1 FROM screen_decisions d WHERE d.id = a.target)
+AND NOT EXISTS (SELECT 1 FROM screen_decision_ids i WHERE i.id = a.target) ORDER BY a.seq LIMIT 1`, pruned, head.Seq).Scan(&seq, &target)
 	if err == nil {
 		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records the alert decision %s, which the store no longer holds: it was deleted outside the log", seq, target)}, nil
 	}
@@ -149,6 +153,7 @@ func checkDecisionContents(ctx context.Context, tx *sql.Tx, from, to int64) (*au
 	type entry struct {
 		seq   int64
 		lines map[string]decisionLine
+		n     int // decisions listed
 	}
 	for after := from - 1; ; {
 		rows, err := tx.QueryContext(ctx, `SELECT seq, details FROM audit_log WHERE action = 'screen.decisions' AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
@@ -171,7 +176,7 @@ func checkDecisionContents(ctx context.Context, tx *sql.Tx, from, to int64) (*au
 				rows.Close()
 				return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d does not list its screening decisions", seq)}, nil
 			}
-			e := entry{seq: seq, lines: make(map[string]decisionLine, len(d.Decisions))}
+			e := entry{seq: seq, lines: make(map[string]decisionLine, len(d.Decisions)), n: len(d.Decisions)}
 			for _, l := range d.Decisions {
 				e.lines[l.ID] = l
 			}
@@ -184,7 +189,7 @@ func checkDecisionContents(ctx context.Context, tx *sql.Tx, from, to int64) (*au
 			return nil, err
 		}
 		for _, e := range page {
-			if b, err := checkEntryDecisions(ctx, tx, e.seq, e.lines); b != nil || err != nil {
+			if b, err := checkEntryDecisions(ctx, tx, e.seq, e.lines, e.n); b != nil || err != nil {
 				return b, err
 			}
 		}
@@ -202,7 +207,26 @@ type decisionLine struct {
 	BodySHA256 string `json:"bodySha256"`
 }
 
-func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[string]decisionLine) (*audit.Break, error) {
+// checkEntryDecisions checks the decisions stored with audit entry seq,
+// in rows of their own and in batches, against the entry's n lines.
+func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[string]decisionLine, n int) (*audit.Break, error) {
+	found := 0
+	check := func(id, verdict string, raw []byte) *audit.Break {
+		found++
+		l, ok := lines[id]
+		if !ok {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s names audit entry %d, which does not list it: the decision was altered", id, seq)}
+		}
+		js, err := screening.DecodeDecision(raw)
+		sum := sha256.Sum256(js)
+		if err != nil || hex.EncodeToString(sum[:]) != l.BodySHA256 {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s is not the one audit entry %d records (its SHA-256 differs): the decision was altered", id, seq)}
+		}
+		if verdict != l.Verdict {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s has verdict %s, audit entry %d records %s: the decision was altered", id, verdict, seq, l.Verdict)}
+		}
+		return nil
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, verdict, body, packed FROM screen_decisions WHERE audit_seq = ?`, seq)
 	if err != nil {
 		return nil, err
@@ -214,22 +238,46 @@ func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[s
 		if err := rows.Scan(&id, &verdict, &body, &packed); err != nil {
 			return nil, err
 		}
-		l, ok := lines[id]
-		if !ok {
-			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s names audit entry %d, which does not list it: the decision was altered", id, seq)}, nil
-		}
 		raw := []byte(body)
 		if packed != nil {
 			raw = packed
 		}
-		js, err := screening.DecodeDecision(raw)
-		sum := sha256.Sum256(js)
-		if err != nil || hex.EncodeToString(sum[:]) != l.BodySHA256 {
-			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s is not the one audit entry %d records (its SHA-256 differs): the decision was altered", id, seq)}, nil
-		}
-		if verdict != l.Verdict {
-			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s has verdict %s, audit entry %d records %s: the decision was altered", id, verdict, seq, l.Verdict)}, nil
+		if b := check(id, verdict, raw); b != nil {
+			return b, nil
 		}
 	}
-	return nil, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	brows, err := tx.QueryContext(ctx, `SELECT id, n, data FROM screen_decision_batches WHERE audit_seq = ?`, seq)
+	if err != nil {
+		return nil, err
+	}
+	defer brows.Close()
+	batched := false
+	for brows.Next() {
+		batched = true
+		var id int64
+		var count int
+		var data []byte
+		if err := brows.Scan(&id, &count, &data); err != nil {
+			return nil, err
+		}
+		ds, err := decodeDecisionBatch(data, seq, true)
+		if err != nil || len(ds) != count {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision batch %d of audit entry %d is malformed in the store: the batch was altered", id, seq)}, nil
+		}
+		for _, d := range ds {
+			if b := check(d.ID, string(d.Verdict), d.raw); b != nil {
+				return b, nil
+			}
+		}
+	}
+	if err := brows.Err(); err != nil {
+		return nil, err
+	}
+	if batched && found != n {
+		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records %d screening decisions, the store holds %d of them: decisions were deleted or added outside the log", seq, n, found)}, nil
+	}
+	return nil, nil
 }

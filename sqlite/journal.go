@@ -263,7 +263,8 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 				}
 				seen[r.Decision.ID] = true
 				var one int
-				err := j.db.w.QueryRowContext(ctx, `SELECT count(*) FROM screen_decisions WHERE id = ?`, r.Decision.ID).Scan(&one)
+				err := j.db.w.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM screen_decisions WHERE id = ?1)
+  + (SELECT count(*) FROM screen_decision_ids WHERE id = ?1)`, r.Decision.ID).Scan(&one)
 				if err != nil {
 					return j.db.fail(ctx, err, "recover the decision journal")
 				}

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -287,5 +288,106 @@ func TestPruneSafeAlerts(t *testing.T) {
 	}
 	if rep, err := audit.Verify(ctx, db, nil); err != nil || !rep.Intact() {
 		t.Fatalf("verify after pruning Safe alerts: %+v, %v", rep, err)
+	}
+}
+
+// batchRecs returns n decisions (IDs dec_<tag>NNNN) for one batch row:
+// JSON bodies with the list versions object; decision 7 blocks.
+func batchRecs(tag string, n int, at time.Time) []screening.Recorded {
+	lists := `"lists":{"ofac-sdn":"` + strings.Repeat("ab", 32) + `"}`
+	recs := make([]screening.Recorded, n)
+	for i := range recs {
+		d := &screening.Decision{ID: fmt.Sprintf("dec_%s%04d", tag, i), Time: at.Add(time.Duration(i) * time.Millisecond),
+			Kind: screening.KindAddress, Use: screening.UseDeposit, Actor: "token:t", Verdict: bulwark.VerdictClear}
+		if i == 7 {
+			d.Verdict = bulwark.VerdictBlock
+		}
+		body := fmt.Sprintf(`{"decisionId":%q,%s,"results":[{"i":"0x%040x"}]}`, d.ID, lists, 0xa000+i)
+		recs[i] = screening.Recorded{Decision: d, Body: []byte(body)}
+	}
+	return recs
+}
+
+// editBatch rewrites the data of the batch row of audit entry seq.
+func editBatch(t *testing.T, raw *sql.DB, seq int64, edit func([]byte) []byte) {
+	t.Helper()
+	var data []byte
+	if err := raw.QueryRow(`SELECT data FROM screen_decision_batches WHERE audit_seq = ?`, seq).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, raw, `UPDATE screen_decision_batches SET data = ? WHERE audit_seq = ?`, edit(data), seq)
+}
+
+// TestTamperingDecisionBatches: decisions stored as batch rows are held
+// to their audit entries as rows of their own are: a batch deleted,
+// moved, shrunk or edited (an ID, a verdict, a body, the encoding) is
+// found by Verify.
+func TestTamperingDecisionBatches(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		tamper func(t *testing.T, raw *sql.DB)
+		broken int64
+		reason string
+	}{
+		{"Untouched", func(*testing.T, *sql.DB) {}, 0, ""},
+		{"DeleteABatch", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `DELETE FROM screen_decision_batches WHERE audit_seq = 2`)
+		}, 2, "records 40 screening decisions, the store holds 0"},
+		{"MoveABatch", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `UPDATE screen_decision_batches SET audit_seq = 1 WHERE audit_seq = 3`)
+		}, 1, "records 40 screening decisions, the store holds 80"},
+		{"ABatchBeyondTheLog", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `UPDATE screen_decision_batches SET audit_seq = 99 WHERE audit_seq = 3`)
+		}, 4, "names audit entry 99, but the log ends at entry 3"},
+		{"MiscountABatch", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `UPDATE screen_decision_batches SET n = 39 WHERE audit_seq = 2`)
+		}, 2, "records 40 screening decisions, the store holds 39"},
+		{"EditAnID", func(t *testing.T, raw *sql.DB) {
+			editBatch(t, raw, 2, func(b []byte) []byte { return bytes.Replace(b, []byte("dec_b0005"), []byte("dec_x0005"), 1) })
+		}, 2, "screening decision dec_x0005 names audit entry 2, which does not list it"},
+		{"EditAVerdict", func(t *testing.T, raw *sql.DB) {
+			editBatch(t, raw, 2, func(b []byte) []byte { return bytes.Replace(b, []byte("block"), []byte("clear"), 1) })
+		}, 2, "has verdict clear, audit entry 2 records block"},
+		{"EditABody", func(t *testing.T, raw *sql.DB) {
+			editBatch(t, raw, 3, func(b []byte) []byte { return bytes.Replace(b, []byte("a00c"), []byte("a00d"), 1) })
+		}, 3, "is not the one audit entry 3 records"},
+		{"EditTheListVersions", func(t *testing.T, raw *sql.DB) {
+			editBatch(t, raw, 3, func(b []byte) []byte { return bytes.Replace(b, []byte("abab"), []byte("baba"), 1) })
+		}, 3, "is not the one audit entry 3 records"},
+		{"CutABatchShort", func(t *testing.T, raw *sql.DB) {
+			editBatch(t, raw, 1, func(b []byte) []byte { return b[:len(b)-3] })
+		}, 1, "is malformed in the store"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := openStore(t)
+			log := &audit.Log{Store: db}
+			base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			for i, tag := range []string{"a", "b", "c"} {
+				if err := screening.StoreDecisions(ctx, db, log, batchRecs(tag, 40, base.Add(time.Duration(i)*time.Hour)), false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.tamper(t, rawDB(t, db.Path()))
+			rep, err := audit.Verify(ctx, db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.broken == 0 {
+				if !rep.Intact() {
+					t.Fatalf("Verify = broken at %d (%s), want intact", rep.Broken.Seq, rep.Broken.Reason)
+				}
+				return
+			}
+			if rep.Intact() {
+				t.Fatalf("Verify = intact (%d entries), want broken at %d", rep.Entries, c.broken)
+			}
+			if rep.Broken.Seq != c.broken || !strings.Contains(rep.Broken.Reason, c.reason) {
+				t.Errorf("Verify = broken at %d (%s), want %d (%s)", rep.Broken.Seq, rep.Broken.Reason, c.broken, c.reason)
+			}
+		})
 	}
 }

@@ -280,6 +280,28 @@ CREATE TABLE "trace_transfers" (
     PRIMARY KEY (stream, block, seq)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE screen_decision_batches (
+    id         INTEGER PRIMARY KEY,
+    audit_seq  INTEGER NOT NULL,
+    n          INTEGER NOT NULL,       -- decisions in data
+    first_time TEXT NOT NULL,          -- RFC 3339 UTC, nine digits
+    last_time  TEXT NOT NULL,
+    verdicts   TEXT NOT NULL,
+    data       BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE screen_decision_ids (
+    id    TEXT PRIMARY KEY,
+    batch INTEGER NOT NULL              -- screen_decision_batches.id
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE screen_decision_subjects (
+    subject TEXT NOT NULL,
+    time    TEXT NOT NULL,
+    id      TEXT NOT NULL,
+    PRIMARY KEY (subject, time, id)
+) STRICT, WITHOUT ROWID;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
@@ -305,6 +327,10 @@ CREATE INDEX trace_cases_status ON trace_cases (status, id);
 CREATE INDEX trace_alerts_follow ON trace_alerts (follow, id);
 
 CREATE INDEX trace_alerts_deposit ON trace_alerts (deposit, id);
+
+CREATE INDEX screen_decision_batches_audit_seq ON screen_decision_batches (audit_seq);
+
+CREATE INDEX screen_decision_batches_last_time ON screen_decision_batches (last_time);
 
 CREATE TRIGGER trace_transfers_unaddress AFTER DELETE ON trace_transfers BEGIN
     DELETE FROM trace_addresses WHERE addr IN (substr(OLD.from_addr, 1, 8), substr(OLD.to_addr, 1, 8)) AND stream = OLD.stream AND block = OLD.block AND seq = OLD.seq;

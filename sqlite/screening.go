@@ -216,6 +216,13 @@ func (db *DB) SaveDecision(ctx context.Context, d *screening.Decision, body []by
 	if err != nil {
 		return err
 	}
+	var batched int
+	if err := db.writer(ctx).QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM screen_decision_ids WHERE id = ?)`, d.ID).Scan(&batched); err != nil {
+		return db.fail(ctx, err, "store decision "+d.ID)
+	}
+	if batched == 1 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", d.ID)
+	}
 	if tx := db.txFrom(ctx); tx != nil {
 		// The recorder's batches: one statement prepared once.
 		_, err = tx.StmtContext(ctx, db.wSaveDecision).ExecContext(ctx, args...)
@@ -250,12 +257,20 @@ func decisionArgs(args []any, d *screening.Decision, body []byte, auditSeq int64
 }
 
 // SaveDecisions stores a batch of decisions, all with audit sequence
-// number auditSeq, decisionRows per statement, in the transaction ctx
-// carries (audit.Log.Do's), or each on its own without one; ECONFLICT
-// names a decision whose ID is taken. It implements
+// number auditSeq, in the transaction ctx carries (audit.Log.Do's): a
+// batch of at least batchMin as one batch row (decisionbatch.go), a
+// smaller one decisionRows per statement; without a transaction each on
+// its own. ECONFLICT names a decision whose ID is taken. It implements
 // screening.DecisionBatchStore.
 func (db *DB) SaveDecisions(ctx context.Context, batch []screening.Recorded, auditSeq int64) error {
 	tx := db.txFrom(ctx)
+	if tx != nil && len(batch) >= batchMin {
+		err := db.saveDecisionBatch(ctx, tx, batch, auditSeq)
+		if bulwark.ErrorCode(err) != "" {
+			return err
+		}
+		return db.fail(ctx, err, "store decisions")
+	}
 	if tx == nil || len(batch) < decisionRows {
 		for _, r := range batch {
 			if err := db.SaveDecision(ctx, r.Decision, r.Body, auditSeq); err != nil {
@@ -317,10 +332,17 @@ func (db *DB) Decision(ctx context.Context, id string) (*screening.StoredDecisio
 	if err != nil {
 		return nil, err
 	}
-	if len(ds) == 0 {
+	if len(ds) > 0 {
+		return &ds[0], nil
+	}
+	d, err := db.batchedDecision(ctx, db.reader(ctx), id)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	if d == nil {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no decision %s", id)
 	}
-	return &ds[0], nil
+	return d, nil
 }
 
 // Decisions returns the newest decisions f selects.
@@ -332,19 +354,37 @@ func (db *DB) Decisions(ctx context.Context, f screening.DecisionFilter) ([]scre
 		return nil, bulwark.Invalid("limit", "limit: %d is below 1", f.Limit)
 	}
 	op := "read decisions"
-	// Without their bodies: a list of batch decisions would otherwise
-	// read (and expand) megabytes per row.
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, time, kind, use, subject, actor, verdict, audit_seq, '', NULL FROM screen_decisions
+	var ds []screening.StoredDecision
+	err := db.readTx(ctx, op, func(ctx context.Context, q querier) error {
+		// Without their bodies: a list of batch decisions would otherwise
+		// read (and expand) megabytes per row.
+		rows, err := q.QueryContext(ctx, `SELECT id, time, kind, use, subject, actor, verdict, audit_seq, '', NULL FROM screen_decisions
 WHERE (? = '' OR subject = ?) AND (? = '' OR verdict = ?) ORDER BY time DESC LIMIT ?`,
-		f.Subject, f.Subject, string(f.Verdict), string(f.Verdict), f.Limit)
+			f.Subject, f.Subject, string(f.Verdict), string(f.Verdict), f.Limit)
+		if err != nil {
+			return err
+		}
+		if ds, err = collectRows(ctx, db, rows, op, scanDecision); err != nil {
+			return err
+		}
+		batched, err := db.batchedDecisions(ctx, q, f)
+		if err != nil {
+			return err
+		}
+		if len(batched) > 0 {
+			ds = append(ds, batched...)
+			newerFirst(ds)
+			ds = ds[:min(len(ds), f.Limit)]
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, db.fail(ctx, err, op)
+		return nil, err
 	}
-	ds, err := collectRows(ctx, db, rows, op, scanDecision)
 	for i := range ds {
 		ds[i].Body = nil
 	}
-	return ds, err
+	return ds, nil
 }
 
 func scanDecision(s scanner) (screening.StoredDecision, error) {
@@ -531,8 +571,12 @@ func (db *DB) FirstDecisionSeqSince(ctx context.Context, t time.Time) (seq int64
 	if err := db.flushJournal(ctx); err != nil {
 		return 0, false, err
 	}
+	// A batch whose last decision is at or after t holds one recorded
+	// then: its audit entry counts.
 	var s sql.NullInt64
-	err = db.reader(ctx).QueryRowContext(ctx, `SELECT MIN(audit_seq) FROM screen_decisions WHERE time >= ?`, formatTime(t.UTC())).Scan(&s)
+	at := formatTime(t.UTC())
+	err = db.reader(ctx).QueryRowContext(ctx, `SELECT MIN(seq) FROM (SELECT MIN(audit_seq) AS seq FROM screen_decisions WHERE time >= ?
+UNION ALL SELECT MIN(audit_seq) FROM screen_decision_batches WHERE last_time >= ?)`, at, at).Scan(&s)
 	if err != nil {
 		return 0, false, db.fail(ctx, err, "read the decisions to keep")
 	}
@@ -548,7 +592,9 @@ func (db *DB) PruneDecisions(ctx context.Context, below int64) (decisions, alert
 		return 0, 0, err
 	}
 	err = db.inTx(ctx, "prune decisions", func(ctx context.Context, q querier) error {
-		const prunable = `SELECT a.id FROM screen_alerts a JOIN screen_decisions d ON d.id = a.decision_id WHERE d.audit_seq < ?
+		const prunable = `SELECT a.id FROM screen_alerts a WHERE (
+  EXISTS (SELECT 1 FROM screen_decisions d WHERE d.id = a.decision_id AND d.audit_seq < ?1)
+  OR EXISTS (SELECT 1 FROM screen_decision_ids i JOIN screen_decision_batches b ON b.id = i.batch WHERE i.id = a.decision_id AND b.audit_seq < ?1))
 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'screening.alert' AND o.ref = a.id AND o.delivered_at IS NULL)`
 		if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = 'screening.alert' AND delivered_at IS NOT NULL AND ref IN (`+prunable+`)`, below); err != nil {
 			return err
@@ -564,7 +610,9 @@ AND NOT EXISTS (SELECT 1 FROM screen_alerts a WHERE a.decision_id = screen_decis
 			return err
 		}
 		decisions, _ = res.RowsAffected()
-		return nil
+		n, err := db.pruneDecisionBatches(ctx, q, below)
+		decisions += n
+		return err
 	})
 	return decisions, alerts, err
 }

@@ -194,6 +194,148 @@ func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
 		}
 	})
 
+	t.Run("DecisionBatches", func(t *testing.T) {
+		// Large batches under one audit entry each (as the decision
+		// journal's loader stores them) next to decisions stored one by
+		// one: read, listed, found by subject and verdict, pruned and
+		// verified alike.
+		s := open(t)
+		log := &audit.Log{Store: s}
+		base := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+		lists := `"lists":{"ofac-sdn":"` + fmt.Sprintf("%064x", 1) + `","own":"` + fmt.Sprintf("%064x", 2) + `"}`
+		batch := func(tag string, n int, at time.Time) []screening.Recorded {
+			recs := make([]screening.Recorded, n)
+			for i := range recs {
+				d := &screening.Decision{ID: fmt.Sprintf("dec_%s%04d", tag, i), Time: at.Add(time.Duration(i) * time.Millisecond), Kind: screening.KindAddress,
+					Use: screening.UseDeposit, Actor: "token:a", Verdict: bulwark.VerdictClear}
+				if i%10 == 3 {
+					d.Subject = "cust-" + tag
+				}
+				if i == 7 {
+					d.Verdict = bulwark.VerdictBlock
+				}
+				body := fmt.Sprintf(`{"decisionId":%q,"kind":"address",%s,"verdict":%q,"results":[{"i":"0x%040x"}]}`, d.ID, lists, d.Verdict, i)
+				if i == 9 {
+					body = fmt.Sprintf(`{"decisionId":%q}`, d.ID) // no list versions
+				}
+				recs[i] = screening.Recorded{Decision: d, Body: []byte(body)}
+			}
+			return recs
+		}
+		a, b := batch("a", 100, base), batch("b", 64, base.Add(time.Hour))
+		for _, recs := range [][]screening.Recorded{a, b} {
+			if err := screening.StoreDecisions(ctx, s, log, recs, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// One on its own, between the batches in time.
+		single := &screening.Decision{ID: "dec_single", Time: base.Add(30 * time.Minute), Kind: screening.KindAddress,
+			Use: screening.UseDeposit, Subject: "cust-a", Actor: "token:a", Verdict: bulwark.VerdictBlock}
+		if err := screening.StoreDecisions(ctx, s, log, []screening.Recorded{{Decision: single, Body: []byte(`{"n":1}`)}}, false); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range append(append([]screening.Recorded{}, a...), b...) {
+			d, err := s.Decision(ctx, r.Decision.ID)
+			if err != nil {
+				t.Fatalf("Decision(%s): %v", r.Decision.ID, err)
+			}
+			if string(d.Body) != string(r.Body) || d.Verdict != r.Decision.Verdict || d.Subject != r.Decision.Subject ||
+				!d.Time.Equal(r.Decision.Time) || d.Actor != "token:a" || d.Use != screening.UseDeposit || d.Kind != screening.KindAddress {
+				t.Fatalf("Decision(%s) = %+v %s; want %+v %s", r.Decision.ID, d.Decision, d.Body, r.Decision, r.Body)
+			}
+		}
+		if d, err := s.Decision(ctx, "dec_a0001"); err != nil || d.AuditSeq != 1 {
+			t.Errorf("Decision of the first batch: %+v, %v; want audit entry 1", d, err)
+		}
+		// Taken IDs: a batch holding one stored on its own, one on its own
+		// holding one stored in a batch.
+		again := batch("c", 40, base.Add(2*time.Hour))
+		again[20] = screening.Recorded{Decision: single, Body: []byte(`{"n":1}`)}
+		if err := screening.StoreDecisions(ctx, s, log, again, false); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+			t.Errorf("batch with a taken ID: %v, want ECONFLICT", err)
+		}
+		again = batch("c", 40, base.Add(2*time.Hour))
+		again[20] = a[5]
+		if err := screening.StoreDecisions(ctx, s, log, again, false); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+			t.Errorf("batch with an ID taken by a batch: %v, want ECONFLICT", err)
+		}
+		if _, err := s.Decision(ctx, "dec_c0001"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("decision of a refused batch: %v, want ENOTFOUND", err)
+		}
+		if err := s.SaveDecision(ctx, a[6].Decision, a[6].Body, 9); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+			t.Errorf("SaveDecision of an ID taken by a batch: %v, want ECONFLICT", err)
+		}
+
+		ids := func(ds []screening.StoredDecision) []string {
+			var out []string
+			for _, d := range ds {
+				out = append(out, d.ID)
+			}
+			return out
+		}
+		ds, err := s.Decisions(ctx, screening.DecisionFilter{Limit: 3})
+		if got := ids(ds); err != nil || fmt.Sprint(got) != "[dec_b0063 dec_b0062 dec_b0061]" {
+			t.Errorf("Decisions(3) = %v, %v", got, err)
+		}
+		ds, err = s.Decisions(ctx, screening.DecisionFilter{Limit: 66})
+		if got := ids(ds); err != nil || len(got) != 66 || got[63] != "dec_b0000" || got[64] != "dec_single" || got[65] != "dec_a0099" {
+			t.Errorf("Decisions(66) = %v, %v", got, err)
+		}
+		for _, d := range ds {
+			if d.Body != nil {
+				t.Fatalf("Decisions returned the body of %s", d.ID)
+			}
+		}
+		ds, err = s.Decisions(ctx, screening.DecisionFilter{Verdict: bulwark.VerdictBlock, Limit: 10})
+		if got := ids(ds); err != nil || fmt.Sprint(got) != "[dec_b0007 dec_single dec_a0007]" {
+			t.Errorf("Decisions(block) = %v, %v", got, err)
+		}
+		ds, err = s.Decisions(ctx, screening.DecisionFilter{Subject: "cust-a", Limit: 3})
+		if got := ids(ds); err != nil || fmt.Sprint(got) != "[dec_single dec_a0093 dec_a0083]" {
+			t.Errorf("Decisions(cust-a) = %v, %v", got, err)
+		}
+		ds, err = s.Decisions(ctx, screening.DecisionFilter{Subject: "cust-a", Verdict: bulwark.VerdictBlock, Limit: 5})
+		if got := ids(ds); err != nil || fmt.Sprint(got) != "[dec_single]" {
+			t.Errorf("Decisions(cust-a, block) = %v, %v", got, err)
+		}
+		if ds, err := s.Decisions(ctx, screening.DecisionFilter{Subject: "nobody", Limit: 5}); err != nil || len(ds) != 0 {
+			t.Errorf("Decisions(nobody) = %v, %v", ids(ds), err)
+		}
+
+		if seq, ok, err := s.FirstDecisionSeqSince(ctx, base.Add(time.Minute)); err != nil || !ok || seq != 2 {
+			t.Errorf("FirstDecisionSeqSince(after batch a) = %d, %v, %v; want 2", seq, ok, err)
+		}
+		if seq, ok, err := s.FirstDecisionSeqSince(ctx, base.Add(50*time.Millisecond)); err != nil || !ok || seq != 1 {
+			t.Errorf("FirstDecisionSeqSince(inside batch a) = %d, %v, %v; want 1", seq, ok, err)
+		}
+
+		// An alert names a decision of batch a: it stays, its batch-mates go.
+		if _, err := s.SaveScreenAlert(ctx, screening.Alert{WatchID: 1, Kind: "address", Verdict: bulwark.VerdictBlock,
+			DecisionID: a[7].Decision.ID, Body: json.RawMessage(`{"x":1}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, err := s.PruneDecisions(ctx, 2); err != nil || n != 99 {
+			t.Fatalf("PruneDecisions(2) = %d, %v; want 99", n, err)
+		}
+		if d, err := s.Decision(ctx, a[7].Decision.ID); err != nil || string(d.Body) != string(a[7].Body) {
+			t.Errorf("decision an alert names, after the prune: %v", err)
+		}
+		for _, id := range []string{"dec_a0000", "dec_a0003", "dec_a0099"} {
+			if _, err := s.Decision(ctx, id); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+				t.Errorf("pruned decision %s: %v", id, err)
+			}
+		}
+		if ds, err := s.Decisions(ctx, screening.DecisionFilter{Subject: "cust-a", Limit: 5}); err != nil || fmt.Sprint(ids(ds)) != "[dec_single]" {
+			t.Errorf("Decisions(cust-a) after the prune = %v, %v", ids(ds), err)
+		}
+		if n, _, err := s.PruneDecisions(ctx, 4); err != nil || n != 65 {
+			t.Fatalf("PruneDecisions(4) = %d, %v; want 65 (batch b and the single)", n, err)
+		}
+		if ds, err := s.Decisions(ctx, screening.DecisionFilter{Limit: 10}); err != nil || fmt.Sprint(ids(ds)) != "[dec_a0007]" {
+			t.Errorf("Decisions after both prunes = %v, %v", ids(ds), err)
+		}
+	})
+
 	t.Run("Dispositions", func(t *testing.T) {
 		s := open(t)
 		d1, err := s.AddDisposition(ctx, screening.Disposition{Kind: "name", Subject: "cand-8", SubjectKey: "kim il", EntityID: "a:1", EntityDigest: "d1",
