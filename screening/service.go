@@ -130,11 +130,19 @@ func (s *Service) recordBatch(ctx context.Context, batch []Recorded) error {
 	return StoreDecisions(ctx, s.cfg.Store, s.cfg.Audit, batch, !s.cfg.Recorder.SyncEachCommit)
 }
 
+// DigestMin is the fewest decisions whose audit entry records the
+// digest of their lines (DecisionsDigest) instead of the lines.
+const DigestMin = 32
+
 // StoreDecisions stores a batch of decisions in st and one audit entry in
-// log covering them, atomically: per decision its ID, kind, use, verdict,
-// actor, subject and the SHA-256 of the stored body, which holds the list
-// versions and matches (Recorded.AuditItem). deferSync lets the store
-// commit without waiting for the disk (audit.WithDeferredSync).
+// log covering them, atomically. The entry covers, per decision, its ID,
+// kind, use, verdict, actor, subject and the SHA-256 of the stored body,
+// which holds the list versions and matches (Recorded.AuditItem): it
+// lists these lines ({"decisions":[line,...]}) or, for a batch of
+// DigestMin or more, records their count and digest
+// ({"decisionCount":n,"decisionsSha256":DecisionsDigest}). deferSync
+// lets the store commit without waiting for the disk
+// (audit.WithDeferredSync).
 func StoreDecisions(ctx context.Context, st DecisionStore, log *audit.Log, batch []Recorded, deferSync bool) error {
 	if len(batch) == 0 {
 		return nil
@@ -142,12 +150,18 @@ func StoreDecisions(ctx context.Context, st DecisionStore, log *audit.Log, batch
 	if deferSync {
 		ctx = audit.WithDeferredSync(ctx)
 	}
+	digest := len(batch) >= DigestMin
 	_, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		seq, _ := audit.PendingSeq(ctx)
 		// The details, {"decisions":[item,...]}, written directly: a
 		// batch of thousands would otherwise be encoded twice over.
-		details := make([]byte, 0, 16+len(batch)*256)
-		details = append(details, `{"decisions":[`...)
+		var details []byte
+		if digest {
+			details = fmt.Appendf(make([]byte, 0, 128), `{"decisionCount":%d,"decisionsSha256":"%s"}`, len(batch), DecisionsDigest(batch))
+		} else {
+			details = make([]byte, 0, 16+len(batch)*256)
+			details = append(details, `{"decisions":[`...)
+		}
 		bs, many := st.(DecisionBatchStore)
 		if many {
 			if err := bs.SaveDecisions(ctx, batch, seq); err != nil {
@@ -165,12 +179,17 @@ func StoreDecisions(ctx context.Context, st DecisionStore, log *audit.Log, batch
 					runtime.Gosched()
 				}
 			}
+			if digest {
+				continue
+			}
 			if i > 0 {
 				details = append(details, ',')
 			}
 			details = append(details, r.AuditItem()...)
 		}
-		details = append(details, "]}"...)
+		if !digest {
+			details = append(details, "]}"...)
+		}
 		target := batch[0].Decision.ID
 		if len(batch) > 1 {
 			target = fmt.Sprintf("%s and %d more", target, len(batch)-1)
@@ -179,6 +198,24 @@ func StoreDecisions(ctx context.Context, st DecisionStore, log *audit.Log, batch
 			Details: json.RawMessage(details)}, nil
 	})
 	return err
+}
+
+// DecisionsDigest returns the digest an audit entry records for a batch
+// of DigestMin or more decisions: the hex SHA-256 of their lines
+// (Recorded.AuditItem) in the order of their IDs, each line followed by a
+// newline. Audit verification recomputes it from the stored decisions.
+func DecisionsDigest(batch []Recorded) string {
+	order := make([]int, len(batch))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return batch[order[a]].Decision.ID < batch[order[b]].Decision.ID })
+	h := sha256.New()
+	for _, i := range order {
+		h.Write(batch[i].AuditItem())
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // auditItem is a decision's line in its batch's audit entry: its ID, kind,

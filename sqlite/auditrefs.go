@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/screening"
 )
@@ -117,7 +118,7 @@ FROM audit_log WHERE action = 'screen.prune' AND seq <= ?`, head.Seq).Scan(&prun
 	}
 	var seq, listed, stored int64
 	err := tx.QueryRowContext(ctx, `SELECT seq, n, m FROM (
-  SELECT a.seq AS seq, json_array_length(a.details, '$.decisions') AS n,
+  SELECT a.seq AS seq, COALESCE(json_extract(a.details, '$.decisionCount'), json_array_length(a.details, '$.decisions')) AS n,
          (SELECT count(*) FROM screen_decisions d WHERE d.audit_seq = a.seq)
            + (SELECT COALESCE(SUM(b.n), 0) FROM screen_decision_batches b WHERE b.audit_seq = a.seq) AS m
   FROM audit_log a WHERE a.action = 'screen.decisions' AND a.seq >= ? AND a.seq <= ?
@@ -154,6 +155,9 @@ func checkDecisionContents(ctx context.Context, tx *sql.Tx, from, to int64) (*au
 		seq   int64
 		lines map[string]decisionLine
 		n     int // decisions listed
+		// digest is what an entry that records the digest of its
+		// decisions' lines instead of the lines records.
+		digest string
 	}
 	for after := from - 1; ; {
 		rows, err := tx.QueryContext(ctx, `SELECT seq, details FROM audit_log WHERE action = 'screen.decisions' AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
@@ -171,12 +175,17 @@ func checkDecisionContents(ctx context.Context, tx *sql.Tx, from, to int64) (*au
 			}
 			var d struct {
 				Decisions []decisionLine `json:"decisions"`
+				Count     int            `json:"decisionCount"`
+				Digest    string         `json:"decisionsSha256"`
 			}
-			if err := json.Unmarshal([]byte(details.String), &d); err != nil {
+			if err := json.Unmarshal([]byte(details.String), &d); err != nil || (d.Digest != "") == (d.Decisions != nil) {
 				rows.Close()
 				return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d does not list its screening decisions", seq)}, nil
 			}
-			e := entry{seq: seq, lines: make(map[string]decisionLine, len(d.Decisions)), n: len(d.Decisions)}
+			e := entry{seq: seq, lines: make(map[string]decisionLine, len(d.Decisions)), n: len(d.Decisions), digest: d.Digest}
+			if d.Digest != "" {
+				e.n = d.Count
+			}
 			for _, l := range d.Decisions {
 				e.lines[l.ID] = l
 			}
@@ -189,7 +198,13 @@ func checkDecisionContents(ctx context.Context, tx *sql.Tx, from, to int64) (*au
 			return nil, err
 		}
 		for _, e := range page {
-			if b, err := checkEntryDecisions(ctx, tx, e.seq, e.lines, e.n); b != nil || err != nil {
+			check := checkEntryDecisions
+			if e.digest != "" {
+				check = func(ctx context.Context, tx *sql.Tx, seq int64, _ map[string]decisionLine, n int) (*audit.Break, error) {
+					return checkEntryDigest(ctx, tx, seq, e.digest, n)
+				}
+			}
+			if b, err := check(ctx, tx, e.seq, e.lines, e.n); b != nil || err != nil {
 				return b, err
 			}
 		}
@@ -278,6 +293,66 @@ func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[s
 	}
 	if batched && found != n {
 		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records %d screening decisions, the store holds %d of them: decisions were deleted or added outside the log", seq, n, found)}, nil
+	}
+	return nil, nil
+}
+
+// checkEntryDigest checks the decisions stored with audit entry seq, in
+// rows of their own and in batches, against the count and digest of their
+// lines (screening.DecisionsDigest) the entry records.
+func checkEntryDigest(ctx context.Context, tx *sql.Tx, seq int64, digest string, n int) (*audit.Break, error) {
+	var recs []screening.Recorded
+	rows, err := tx.QueryContext(ctx, `SELECT `+decisionColumns+` FROM screen_decisions WHERE audit_seq = ?`, seq)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d screening.Decision
+		var at, use, verdict, body string
+		var packed []byte
+		var dseq int64
+		if err := rows.Scan(&d.ID, &at, &d.Kind, &use, &d.Subject, &d.Actor, &verdict, &dseq, &body, &packed); err != nil {
+			return nil, err
+		}
+		d.Use, d.Verdict = screening.Use(use), bulwark.Verdict(verdict)
+		raw := []byte(body)
+		if packed != nil {
+			raw = packed
+		}
+		recs = append(recs, screening.Recorded{Decision: &d, Body: raw})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	brows, err := tx.QueryContext(ctx, `SELECT id, n, data FROM screen_decision_batches WHERE audit_seq = ?`, seq)
+	if err != nil {
+		return nil, err
+	}
+	defer brows.Close()
+	for brows.Next() {
+		var id int64
+		var count int
+		var data []byte
+		if err := brows.Scan(&id, &count, &data); err != nil {
+			return nil, err
+		}
+		ds, err := decodeDecisionBatch(data, seq, true)
+		if err != nil || len(ds) != count {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision batch %d of audit entry %d is malformed in the store: the batch was altered", id, seq)}, nil
+		}
+		for i := range ds {
+			recs = append(recs, screening.Recorded{Decision: &ds[i].Decision, Body: ds[i].raw})
+		}
+	}
+	if err := brows.Err(); err != nil {
+		return nil, err
+	}
+	if len(recs) != n {
+		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records %d screening decisions, the store holds %d of them: decisions were deleted or added outside the log", seq, n, len(recs))}, nil
+	}
+	if screening.DecisionsDigest(recs) != digest {
+		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("the %d screening decisions stored with audit entry %d are not the ones it records (the SHA-256 of their lines differs): a decision was altered", n, seq)}, nil
 	}
 	return nil, nil
 }

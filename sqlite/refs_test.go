@@ -318,10 +318,10 @@ func editBatch(t *testing.T, raw *sql.DB, seq int64, edit func([]byte) []byte) {
 	mustExec(t, raw, `UPDATE screen_decision_batches SET data = ? WHERE audit_seq = ?`, edit(data), seq)
 }
 
-// TestTamperingDecisionBatches: decisions stored as batch rows are held
-// to their audit entries as rows of their own are: a batch deleted,
-// moved, shrunk or edited (an ID, a verdict, a body, the encoding) is
-// found by Verify.
+// TestTamperingDecisionBatches: decisions stored as batch rows, under
+// audit entries that record the digest of their lines, are held to them
+// as rows of their own are: a batch deleted, moved, shrunk or edited (an
+// ID, a verdict, an actor, a body, the encoding) is found by Verify.
 func TestTamperingDecisionBatches(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -345,16 +345,19 @@ func TestTamperingDecisionBatches(t *testing.T) {
 		}, 2, "records 40 screening decisions, the store holds 39"},
 		{"EditAnID", func(t *testing.T, raw *sql.DB) {
 			editBatch(t, raw, 2, func(b []byte) []byte { return bytes.Replace(b, []byte("dec_b0005"), []byte("dec_x0005"), 1) })
-		}, 2, "screening decision dec_x0005 names audit entry 2, which does not list it"},
+		}, 2, "the SHA-256 of their lines differs"},
 		{"EditAVerdict", func(t *testing.T, raw *sql.DB) {
 			editBatch(t, raw, 2, func(b []byte) []byte { return bytes.Replace(b, []byte("block"), []byte("clear"), 1) })
-		}, 2, "has verdict clear, audit entry 2 records block"},
+		}, 2, "the SHA-256 of their lines differs"},
+		{"EditAnActor", func(t *testing.T, raw *sql.DB) {
+			editBatch(t, raw, 2, func(b []byte) []byte { return bytes.Replace(b, []byte("token:t"), []byte("token:u"), 1) })
+		}, 2, "the SHA-256 of their lines differs"},
 		{"EditABody", func(t *testing.T, raw *sql.DB) {
 			editBatch(t, raw, 3, func(b []byte) []byte { return bytes.Replace(b, []byte("a00c"), []byte("a00d"), 1) })
-		}, 3, "is not the one audit entry 3 records"},
+		}, 3, "the SHA-256 of their lines differs"},
 		{"EditTheListVersions", func(t *testing.T, raw *sql.DB) {
 			editBatch(t, raw, 3, func(b []byte) []byte { return bytes.Replace(b, []byte("abab"), []byte("baba"), 1) })
-		}, 3, "is not the one audit entry 3 records"},
+		}, 3, "the SHA-256 of their lines differs"},
 		{"CutABatchShort", func(t *testing.T, raw *sql.DB) {
 			editBatch(t, raw, 1, func(b []byte) []byte { return b[:len(b)-3] })
 		}, 1, "is malformed in the store"},
