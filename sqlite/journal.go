@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,8 +79,13 @@ type journal struct {
 	f       *os.File   // the segment appended to
 	seg     int64      // its number
 	size    int64      // its size
-	first   int64      // the oldest segment not yet removed
-	buf     []byte
+	// m maps f (mapSegment), so that appends are copies; nil writes them
+	// with pwrite (no mapping on this system, or one failed: unmapped
+	// stays true from then on).
+	m        []byte
+	unmapped bool
+	first    int64 // the oldest segment not yet removed
+	buf      []byte
 	// pending are the batches appended and not yet stored, oldest first.
 	pending      []journalBatch
 	pendingBytes int64
@@ -129,6 +135,7 @@ func (db *DB) DecisionJournal(ctx context.Context) (screening.Journal, error) {
 		return nil, err
 	}
 	j.mu.Lock()
+	j.mapCurrent()
 	j.prepareSpare()
 	j.mu.Unlock()
 	j.wake, j.urgent = make(chan struct{}, 1), make(chan struct{}, 1)
@@ -385,7 +392,13 @@ func (j *journal) Append(ctx context.Context, batch []screening.Recorded, sync b
 			return err
 		}
 	}
-	n, err := j.f.WriteAt(j.buf, j.size)
+	var n int
+	var err error
+	if j.m != nil && j.size+int64(len(j.buf)) <= int64(len(j.m)) {
+		n, err = j.copyMapped(j.buf)
+	} else {
+		n, err = j.f.WriteAt(j.buf, j.size)
+	}
 	j.size += int64(n)
 	if err != nil {
 		// A partial record ends the segment at the next recovery; start
@@ -434,10 +447,49 @@ func (j *journal) rotate() error {
 			return err
 		}
 	}
+	j.unmap()
 	_ = j.f.Close()
 	j.f, j.seg, j.size = f, j.seg+1, 0
+	j.mapCurrent()
 	j.prepareSpare()
 	return nil
+}
+
+// mapCurrent maps the segment appended to, unless mapping failed before;
+// j.mu is held (or the journal is not yet shared).
+func (j *journal) mapCurrent() {
+	if j.unmapped {
+		return
+	}
+	m, err := mapSegment(j.f, j.segmentBytes)
+	if err != nil {
+		j.unmapped = true // pwrite it is
+		return
+	}
+	j.m = m
+}
+
+// unmap drops the mapping of the segment appended to; j.mu is held.
+func (j *journal) unmap() {
+	if j.m != nil {
+		_ = unmapSegment(j.m)
+		j.m = nil
+	}
+}
+
+// copyMapped copies b into the mapped segment at j.size. A fault (the
+// file system could not back the page: an I/O error, a full copy-on-write
+// disk) is an error instead of a crash, and later appends use pwrite.
+func (j *journal) copyMapped(b []byte) (n int, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("cannot write the mapped decision journal: %v", v)
+			j.unmap()
+			j.unmapped = true
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	return copy(j.m[j.size:], b), nil
 }
 
 // sync syncs the segment appended to, if it holds unsynced records; the
@@ -617,6 +669,7 @@ func (j *journal) close() error {
 	if j.unsynced {
 		errs = append(errs, fdatasync(j.f))
 	}
+	j.unmap()
 	errs = append(errs, j.f.Close())
 	if len(j.pending) == 0 {
 		for ; j.first <= j.seg; j.first++ {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -214,6 +215,76 @@ func TestJournalAppend(t *testing.T) {
 	}
 	rep, err := audit.Verify(ctx, db, nil)
 	if err != nil || !rep.Intact() {
+		t.Fatalf("audit verify: %+v, %v", rep, err)
+	}
+}
+
+// TestJournalMappedAppend: on Linux an append is a copy into the mapped
+// segment, in the file as soon as Append returns (what a killed process
+// leaves); a fault on the mapping (here: the segment cut to nothing
+// under it) fails that append instead of crashing, and later appends are
+// written with pwrite and kept.
+func TestJournalMappedAppend(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the journal maps its segments on Linux only")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulwark.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jr, err := db.DecisionJournal(ctx)
+	if err != nil || jr == nil {
+		t.Fatalf("DecisionJournal = %v, %v", jr, err)
+	}
+	j := db.activeJournal()
+	j.mu.Lock()
+	mapped, seg := j.m != nil, j.name(j.seg)
+	j.mu.Unlock()
+	if !mapped {
+		t.Fatal("the segment is not mapped")
+	}
+	a := journalRecs("a", 3)
+	if err := jr.Append(ctx, a, false); err != nil {
+		t.Fatal(err)
+	}
+	recs, _, ok := decodeJournalRecord(must(os.ReadFile(seg)))
+	if !ok || len(recs) != 3 || recs[2].Decision.ID != "dec_a2" {
+		t.Fatalf("the segment file holds %d decisions (%v), want the 3 appended", len(recs), ok)
+	}
+
+	if err := os.Truncate(seg, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := jr.Append(ctx, journalRecs("lost", 1), false); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE {
+		t.Fatalf("Append onto a mapping without a file behind it = %v, want unavailable", err)
+	}
+	j.mu.Lock()
+	unmapped := j.unmapped && j.m == nil
+	j.mu.Unlock()
+	if !unmapped {
+		t.Error("still mapped after a fault")
+	}
+	b := journalRecs("b", 2)
+	if err := jr.Append(ctx, b, false); err != nil {
+		t.Fatalf("Append after the fault: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, r := range append(a, b...) {
+		if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
+			t.Errorf("decision %s after reopening: %v", r.Decision.ID, err)
+		}
+	}
+	if rep, err := audit.Verify(ctx, db, nil); err != nil || !rep.Intact() {
 		t.Fatalf("audit verify: %+v, %v", rep, err)
 	}
 }
