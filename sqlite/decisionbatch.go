@@ -39,10 +39,11 @@ import (
 //	  strings (0: none cut out), uvarint where in the body it goes,
 //	  body (without that object).
 //
-// The list versions object ("lists":{...}) is the same for every decision
-// screened on the same index: it is written once per batch, and cut out
-// of and put back into each body byte for byte, so a body reads back as
-// stored and its audit line's SHA-256 still holds.
+// The list versions object ("lists":{...}), with the algorithm and policy
+// members after it, is the same for every decision screened on the same
+// index: it is written once per batch, and cut out of and put back into
+// each body byte for byte, so a body reads back as stored and its audit
+// line's SHA-256 still holds.
 
 // batchMin is the fewest decisions stored as a batch row.
 const batchMin = 32
@@ -141,11 +142,16 @@ func appendBatchString[T string | []byte](b []byte, s T) []byte {
 	return append(b, s...)
 }
 
-var listsKey = []byte(`"lists":{`)
+var (
+	listsKey     = []byte(`"lists":{`)
+	algorithmKey = []byte(`,"algorithm":"`)
+	policyKey    = []byte(`,"policy":"`)
+)
 
 // listsObject returns where the list versions object of decision JSON
-// body starts and ends (from its '{' to its '}'), or 0, 0. A compressed
-// body has none.
+// body starts and ends (from its '{' to its '}'), with the algorithm and
+// policy members that follow it (the same for every decision screened on
+// one index), or 0, 0. A compressed body has none.
 func listsObject(body []byte) (at, end int) {
 	if len(body) < 2 || body[0] != '{' {
 		return 0, 0
@@ -159,7 +165,19 @@ func listsObject(body []byte) (at, end int) {
 	if j < 0 {
 		return 0, 0
 	}
-	return at, at + j + 1
+	end = at + j + 1
+	for _, key := range [...][]byte{algorithmKey, policyKey} {
+		if !bytes.HasPrefix(body[end:], key) {
+			break
+		}
+		v := body[end+len(key):]
+		k := bytes.IndexByte(v, '"')
+		if k < 0 || bytes.IndexByte(v[:k], '\\') >= 0 {
+			break
+		}
+		end += len(key) + k + 1
+	}
+	return at, end
 }
 
 var errBatchCorrupt = errors.New("malformed")

@@ -62,8 +62,8 @@ func TestSaveDecisionsBatch(t *testing.T) {
 func TestDecisionBatchRoundTrip(t *testing.T) {
 	t.Parallel()
 	recs := journalRecs("a", 5)
-	recs[1].Body = []byte(`{"packed":1,"decisionId":"dec_a1","lists":{"a":"1","b":"2"},"results":[]}`)
-	recs[2].Body = []byte(`{"packed":1,"decisionId":"dec_a2","lists":{"a":"1","b":"2"},"results":[{"i":"x"}]}`)
+	recs[1].Body = []byte(`{"packed":1,"decisionId":"dec_a1","lists":{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1","results":[]}`)
+	recs[2].Body = []byte(`{"packed":1,"decisionId":"dec_a2","lists":{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1","plain":"clear","results":[{"i":"x"}]}`)
 	recs[3].Body = []byte{0x1f, 0x8b, 0, 1, 2, '{', '"', 'l'}
 	recs[4].Body = []byte(`{"lists":{}}`)
 	recs[4].Decision.Verdict = bulwark.VerdictBlock
@@ -74,8 +74,8 @@ func TestDecisionBatchRoundTrip(t *testing.T) {
 	if !first.Equal(recs[0].Decision.Time) || !last.Equal(recs[4].Decision.Time) || verdicts != " block clear " {
 		t.Errorf("bounds %v %v, verdicts %q", first, last, verdicts)
 	}
-	if n := strings.Count(string(data), `{"a":"1","b":"2"}`); n != 1 {
-		t.Errorf("the list versions object is written %d times, want once", n)
+	if n := strings.Count(string(data), `{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1"`); n != 1 {
+		t.Errorf("the list versions object, algorithm and policy are written %d times, want once", n)
 	}
 	ds, err := decodeDecisionBatch(data, 7, true)
 	if err != nil || len(ds) != len(recs) {
