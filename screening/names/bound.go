@@ -1,5 +1,7 @@
 package names
 
+import "math/bits"
+
 // An upper bound of the name score, so that Search can skip the names
 // that cannot reach a query's MinScore without aligning them.
 //
@@ -72,7 +74,8 @@ func editSimBound(a, b string, ma, mb uint32) float64 {
 // try them; then the similarities (memoised, as align computes them) of
 // the pairs whose bound is not below theta; then joined spans compared
 // too.
-func (ix *Index) mayReach(q *name, in *indexedName, tau float64, sc *scratch) bool {
+// qdups is dupMask of the query's tokens.
+func (ix *Index) mayReach(q *name, qdups uint32, in *indexedName, tau float64, sc *scratch) bool {
 	nq, nc := len(q.toks), len(in.ids)
 	if nq == 0 || nc == 0 {
 		return false
@@ -85,8 +88,8 @@ func (ix *Index) mayReach(q *name, in *indexedName, tau float64, sc *scratch) bo
 	for j, id := range in.ids {
 		b.cp[j] = &ix.toks[id]
 	}
-	leftoverWeights(b.qp[:nq], b.lq[:nq])
-	leftoverWeights(b.cp[:nc], b.lc[:nc])
+	leftoverWeights(b.qp[:nq], qdups, b.lq[:nq])
+	leftoverWeights(b.cp[:nc], in.dups, b.lc[:nc])
 	b.spans = mergeSpans(b.qp[:nq], b.cp[:nc], false, b.spans)
 	b.spans = mergeSpans(b.cp[:nc], b.qp[:nq], true, b.spans)
 	acronymBounds(b.qp[:nq], b.cp[:nc], b.aq[:nq], b.ac[:nc])
@@ -98,15 +101,14 @@ func (ix *Index) mayReach(q *name, in *indexedName, tau float64, sc *scratch) bo
 	singles := func(exact bool) {
 		b.uq, b.uc = b.aq, b.ac
 		for j, id := range in.ids {
-			for i := range nq {
-				e := sc.entry(id, i, nq)
+			row, mask := sc.boundMask(id, b.cp[j], q.toks)
+			for ; mask != 0; mask &= mask - 1 {
+				i := bits.TrailingZeros32(mask)
+				e := &row[i]
 				var s float64
 				if e.set {
 					s = e.sim
 				} else {
-					if !e.ubSet {
-						e.ub, e.ubSet = tokenSimBound(b.qp[i], b.cp[j]), true
-					}
 					s = e.ub
 					if exact && s >= theta {
 						e.sim, e.kind = tokenSim(b.qp[i], b.cp[j])
@@ -255,15 +257,12 @@ func boundTerms(toks []*token, u, lw []float64) (m, forced float64) {
 
 // leftoverWeights sets lw[i] to the least weight token i can add to its
 // name's leftover when unaligned (see leftover): its weight, or less when
-// another token of the name is spelled the same.
-func leftoverWeights(toks []*token, lw []float64) {
+// another token of the name is spelled the same (bit i of dups).
+func leftoverWeights(toks []*token, dups uint32, lw []float64) {
 	for i, t := range toks {
 		lw[i] = t.w
-		for j, o := range toks {
-			if j != i && o.s == t.s {
-				lw[i] = t.w * dupExtraFactor
-				break
-			}
+		if dups&(1<<i) != 0 {
+			lw[i] = t.w * dupExtraFactor
 		}
 	}
 }

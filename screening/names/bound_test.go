@@ -92,13 +92,13 @@ func checkMayReach(t *testing.T, ix *Index, s string) int {
 			}
 			reached++
 			// a fresh memo, and one that the full score has filled
-			if !ix.mayReach(&qn, in, tau, sc) {
+			if !ix.mayReach(&qn, dupMask(qn.toks, nil), in, tau, sc) {
 				t.Fatalf("%q against %q scores %v, but mayReach(%v) rules it out", s, in.raw, score, tau)
 			}
 			sc.ctoks = ix.nameToks(in, sc.ctoks[:0])
 			cn.toks = sc.ctoks
 			ix.scoreCached(&qn, &cn, in.ids, sc)
-			if !ix.mayReach(&qn, in, tau, sc) {
+			if !ix.mayReach(&qn, dupMask(qn.toks, nil), in, tau, sc) {
 				t.Fatalf("%q against %q scores %v, but mayReach(%v) with a filled memo rules it out", s, in.raw, score, tau)
 			}
 			sc.reset()

@@ -139,6 +139,9 @@ type record struct {
 type indexedName struct {
 	rec  int32
 	weak bool
+	// dups has bit i set when token i is spelled as another token of the
+	// name (its leftover weight is discounted, see leftover).
+	dups uint32
 	raw  string
 	norm string
 	ids  []int32 // interned token ids: Index.toks[ids[i]] is token i
@@ -234,6 +237,7 @@ func Build(records []Record) *Index {
 			}
 			in.ids[t] = *r
 		}
+		in.dups = dupMask(ix.toks, in.ids)
 		ix.names = append(ix.names, in)
 	}
 
@@ -731,13 +735,16 @@ type scratch struct {
 	memo     []simEntry
 	slot     []int32
 	memoToks []int32
-	al       alignBuf
-	probes   []probe
-	cands    []uint64
-	lookups  []lookup
-	keys     []uint64
-	merges   map[mergeKey]float64 // mayReach's joined-span similarities
-	spans    []mergeSpan
+	// boundMasks[slot] is boundMask's mask, when boundMasked[slot].
+	boundMasks  []uint32
+	boundMasked []bool
+	al          alignBuf
+	probes      []probe
+	cands       []uint64
+	lookups     []lookup
+	keys        []uint64
+	merges      map[mergeKey]float64 // mayReach's joined-span similarities
+	spans       []mergeSpan
 	// qjoins[from][to-from-2] is the query's span joined, when qjoined
 	// says so.
 	qjoins  [maxTokens][2]token
@@ -759,12 +766,47 @@ type simEntry struct {
 func (s *scratch) entry(t int32, i, nq int) *simEntry {
 	sl := s.slot[t]
 	if sl < 0 {
-		sl = int32(len(s.memo) / nq)
-		s.slot[t] = sl
-		s.memoToks = append(s.memoToks, t)
-		s.memo = append(s.memo, make([]simEntry, nq)...)
+		sl = s.newSlot(t, nq)
 	}
 	return &s.memo[int(sl)*nq+i]
+}
+
+// newSlot gives interned token t its memo entries.
+func (s *scratch) newSlot(t int32, nq int) int32 {
+	sl := int32(len(s.memo) / nq)
+	s.slot[t] = sl
+	s.memoToks = append(s.memoToks, t)
+	s.memo = append(s.memo, make([]simEntry, nq)...)
+	s.boundMasks = append(s.boundMasks, 0)
+	s.boundMasked = append(s.boundMasked, false)
+	return sl
+}
+
+// boundMask returns the memo entries of interned token t (tok) against the
+// query's tokens, each with its tokenSimBound, and a mask of the query
+// tokens whose bound is at least minPairSim (a superset of those whose
+// similarity is).
+func (s *scratch) boundMask(t int32, tok *token, q []token) ([]simEntry, uint32) {
+	nq := len(q)
+	sl := s.slot[t]
+	if sl < 0 {
+		sl = s.newSlot(t, nq)
+	}
+	row := s.memo[int(sl)*nq:][:nq]
+	if !s.boundMasked[sl] {
+		var m uint32
+		for i := range row {
+			e := &row[i]
+			if !e.ubSet {
+				e.ub, e.ubSet = tokenSimBound(&q[i], tok), true
+			}
+			if e.ub >= minPairSim {
+				m |= 1 << i
+			}
+		}
+		s.boundMasks[sl], s.boundMasked[sl] = m, true
+	}
+	return row, s.boundMasks[sl]
 }
 
 func newScratch(names, toks int) *scratch {
@@ -790,6 +832,7 @@ func (s *scratch) reset() {
 		s.slot[t] = -1
 	}
 	s.memoToks = s.memoToks[:0]
+	s.boundMasks, s.boundMasked = s.boundMasks[:0], s.boundMasked[:0]
 	clear(s.al.joins)
 	s.memo = s.memo[:0]
 	clear(s.slots)
@@ -878,6 +921,10 @@ func (ix *Index) Search(q Query) []Match {
 	}()
 
 	cands := ix.candidates(qn.toks, sc)
+	var qdups uint32
+	if q.MinScore > 0 {
+		qdups = dupMask(qn.toks, nil)
+	}
 
 	// Score candidates, keep the best name per record.
 	type best struct {
@@ -902,7 +949,7 @@ func (ix *Index) Search(q Query) []Match {
 			if in.weak {
 				tau -= PenaltyWeakAlias
 			}
-			if tau > 0 && !ix.mayReach(&qn, in, tau, sc) {
+			if tau > 0 && !ix.mayReach(&qn, qdups, in, tau, sc) {
 				continue
 			}
 		}
@@ -1327,4 +1374,26 @@ func (s *scratch) queryJoin(toks []token, sp span) token {
 		s.qjoined[sp.from][k] = true
 	}
 	return s.qjoins[sp.from][k]
+}
+
+// dupMask sets bit i when token i is spelled as another token of the
+// name: toks are the name's tokens, or with ids the interned tokens
+// toks[ids[i]]. Names have at most maxTokens (< 32) tokens.
+func dupMask(toks []token, ids []int32) uint32 {
+	n := len(toks)
+	tok := func(i int) *token { return &toks[i] }
+	if ids != nil {
+		n = len(ids)
+		tok = func(i int) *token { return &toks[ids[i]] }
+	}
+	var m uint32
+	for i := range n {
+		for j := range n {
+			if j != i && tok(j).s == tok(i).s {
+				m |= 1 << i
+				break
+			}
+		}
+	}
+	return m
 }
