@@ -138,6 +138,17 @@ func NewEngine(p Policy) (*Engine, error) {
 // Policy returns the engine's policy.
 func (e *Engine) Policy() Policy { return e.policy }
 
+// reserve makes room for n holdings in an engine that holds none yet, so
+// that a stream of known length does not regrow the index and the
+// holdings as it goes.
+func (e *Engine) reserve(n int) {
+	if len(e.holdings) != 0 || n <= cap(e.holdings) {
+		return
+	}
+	e.index = make(map[holdingKey]uint32, n)
+	e.holdings = make([]holding, 0, n)
+}
+
 // SeedAddress makes every later transfer out of addr wholly tainted (a
 // thief's or exploiter's address).
 func (e *Engine) SeedAddress(addr common.Address) { e.seedAddr[addr] = struct{}{} }

@@ -2,7 +2,9 @@ package tracing
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/binary"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,6 +170,9 @@ func trace(ctx context.Context, transfers []Transfer, req Request) (*Graph, *Eng
 	if err != nil {
 		return nil, nil, err
 	}
+	// A transfer brings at most two holdings, most streams far fewer (the
+	// same addresses again): room for one per two transfers, bounded.
+	e.reserve(min(len(transfers)/2, 1<<20))
 	tr := newTracer(&r, e, transfers)
 	if err := tr.run(ctx); err != nil {
 		return nil, nil, err
@@ -941,7 +946,7 @@ func (tr *tracer) graph() *Graph {
 	if tr.incremental {
 		src = tr.kept
 	}
-	for _, n := range tr.nodes {
+	for _, n := range tr.nodeList {
 		n.held = n.held[:0]
 	}
 	for _, a := range r.SeedAddresses {
@@ -965,16 +970,34 @@ func (tr *tracer) graph() *Graph {
 		sum.Add(&h.tainted, &h.stopped)
 		n.held = append(n.held, amount{asset: h.key.asset, v: sum})
 	}
-	nodes := make([]*node, 0, len(tr.nodes))
-	for _, n := range tr.nodes {
-		nodes = append(nodes, n)
+	// Nodes in order of hop, then address: sorted as keys held by value
+	// (no pointer to follow per comparison).
+	type nodeKey struct {
+		hop    int
+		a0, a1 uint64
+		a2     uint32
+		n      *node
 	}
-	slices.SortFunc(nodes, func(a, b *node) int {
-		if c := a.hop - b.hop; c != 0 {
-			return c
+	keys := make([]nodeKey, len(tr.nodeList))
+	for i, n := range tr.nodeList {
+		keys[i] = nodeKey{hop: n.hop, a0: binary.BigEndian.Uint64(n.addr[0:8]), a1: binary.BigEndian.Uint64(n.addr[8:16]),
+			a2: binary.BigEndian.Uint32(n.addr[16:20]), n: n}
+	}
+	slices.SortFunc(keys, func(a, b nodeKey) int {
+		switch {
+		case a.hop != b.hop:
+			return cmp.Compare(a.hop, b.hop)
+		case a.a0 != b.a0:
+			return cmp.Compare(a.a0, b.a0)
+		case a.a1 != b.a1:
+			return cmp.Compare(a.a1, b.a1)
 		}
-		return bytes.Compare(a.addr[:], b.addr[:])
+		return cmp.Compare(a.a2, b.a2)
 	})
+	nodes := make([]*node, len(keys))
+	for i := range keys {
+		nodes[i] = keys[i].n
+	}
 	// The nodes' amounts are written into one string and sliced from it,
 	// as the edges' below.
 	var nb []byte
