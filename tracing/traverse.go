@@ -234,9 +234,9 @@ type tracer struct {
 	stream    []Transfer
 	backward  bool
 	minValue  *uint256.Int
-	nodes     map[common.Address]*node
-	nodeList  []*node // the nodes by idx (a holding's node cache points here)
-	arena     []node  // nodes are allocated from it, a block at a time
+	nodes     map[common.Address]uint32 // index in nodeList (no pointer for the collector to scan)
+	nodeList  []*node                   // the nodes by idx (a holding's node cache points here)
+	arena     []node                    // nodes are allocated from it, a block at a time
 	edges     []edgeRec
 	exits     []Exit
 	alerts    []Alert
@@ -277,7 +277,7 @@ type tracer struct {
 
 func newTracer(r *Request, e *Engine, stream []Transfer) *tracer {
 	tr := &tracer{req: r, e: e, stream: stream, backward: r.Direction == Backward, minValue: r.MinValue,
-		nodes: map[common.Address]*node{}, deposits: map[common.Address]*Deposit{}, assetKeys: map[Asset]string{}}
+		nodes: map[common.Address]uint32{}, deposits: map[common.Address]*Deposit{}, assetKeys: map[Asset]string{}}
 	tr.stopFn = tr.decide
 	for _, a := range r.SeedAddresses {
 		e.SeedAddress(a)
@@ -304,8 +304,8 @@ func newTracer(r *Request, e *Engine, stream []Transfer) *tracer {
 
 // nodeOf returns the node of addr, creating it at hop when new.
 func (tr *tracer) nodeOf(addr common.Address, hop int) *node {
-	if n, ok := tr.nodes[addr]; ok {
-		return n
+	if i, ok := tr.nodes[addr]; ok {
+		return tr.nodeList[i]
 	}
 	if len(tr.arena) == cap(tr.arena) {
 		tr.arena = make([]node, 0, 1024)
@@ -325,7 +325,7 @@ func (tr *tracer) nodeOf(addr common.Address, hop int) *node {
 	if d := tr.req.Bounds.HubDegree; d > 0 && tr.degree[addr] >= d {
 		tr.degreeHub(n)
 	}
-	tr.nodes[addr] = n
+	tr.nodes[addr] = n.idx
 	return n
 }
 
@@ -365,6 +365,15 @@ func (tr *tracer) countDegrees(s []Transfer, inWindow func(*Transfer) bool) []co
 		}
 	}
 	return reached
+}
+
+// node returns the node of addr, if it has one.
+func (tr *tracer) node(addr common.Address) (*node, bool) {
+	i, ok := tr.nodes[addr]
+	if !ok {
+		return nil, false
+	}
+	return tr.nodeList[i], true
 }
 
 // nodeAt is nodeOf for the holder of the engine's holding hi (-1: none),
@@ -407,7 +416,7 @@ func (tr *tracer) run(ctx context.Context) error {
 	}
 	if b.HubDegree > 0 {
 		for _, a := range tr.countDegrees(s, inWindow) {
-			if n, ok := tr.nodes[a]; ok && !n.hub {
+			if n, ok := tr.node(a); ok && !n.hub {
 				tr.degreeHub(n) // known from this piece on (a Tracer's)
 			}
 		}
@@ -741,7 +750,7 @@ func (tr *tracer) continueSwaps() {
 			if x.Gt(&c) {
 				c = x
 			}
-			if h := tr.nodes[ins[k].addr].hop; hop < 0 || h < hop {
+			if h := tr.nodeList[tr.nodes[ins[k].addr]].hop; hop < 0 || h < hop {
 				hop = h
 			}
 		}
@@ -792,7 +801,7 @@ func (tr *tracer) continueSwaps() {
 // (and so on from their receivers). At a stop point (a hub, the hop
 // bound) all of it stays. It returns the taint placed.
 func (tr *tracer) place(addr common.Address, a *Asset, c uint256.Int, at, depth int) uint256.Int {
-	n := tr.nodes[addr]
+	n := tr.nodeList[tr.nodes[addr]]
 	stop := ""
 	if !n.seed {
 		switch {
@@ -963,7 +972,9 @@ func (tr *tracer) graph() *Graph {
 		var n *node
 		if h.node != 0 {
 			n = tr.nodeList[h.node-1]
-		} else if n = tr.nodes[h.key.addr]; n == nil {
+		} else if m, ok := tr.node(h.key.addr); ok {
+			n = m
+		} else {
 			continue
 		}
 		var sum uint256.Int
