@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/labels"
 	"github.com/bulwark-sec/bulwark/tracing/report"
 	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
@@ -452,6 +453,13 @@ func (m *Main) traceCaseRunCmd() *command {
 				return 1, err
 			}
 			svc.Labeler = labeler
+			if scr := m.traceScreening; scr != nil {
+				// The exits' destinations go on the case's screening list.
+				svc.WatchExits = func(ctx context.Context, actor string, id int64, exits []tracing.Exit) error {
+					_, err := labels.WatchExits(ctx, scr, actor, tracing.CaseExitList(id), exits)
+					return err
+				}
+			}
 			c, e, err := svc.Run(ctx, m.cliActor(), id)
 			if err != nil {
 				return 1, err

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -130,7 +131,8 @@ func TestCaseServiceRun(t *testing.T) {
 // service's ExitFinder, as a one-shot trace does: the value the mule paid
 // into THORChain's router is an exit with the memo's destination (read
 // through the finder for the transaction), is not followed to the vault,
-// and the stored results' graph and summary carry it.
+// and the stored results' graph and summary carry it; its destination
+// is handed to the service's WatchExits for the case's screening list.
 func TestCaseRunExits(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -169,8 +171,15 @@ func TestCaseRunExits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var watched []string
 	svc := &tracing.CaseService{Store: db, Audit: &audit.Log{Store: db}, Ingest: db,
-		Exits: &thorchain.Finder{Constants: thorchain.DefaultConstants(), Inputs: thorchain.Inputs{deposit: call}}}
+		Exits: &thorchain.Finder{Constants: thorchain.DefaultConstants(), Inputs: thorchain.Inputs{deposit: call}},
+		WatchExits: func(_ context.Context, actor string, id int64, exits []tracing.Exit) error {
+			for _, x := range exits {
+				watched = append(watched, actor+" "+tracing.CaseExitList(id)+" "+x.DestAddress)
+			}
+			return nil
+		}}
 	c, _, err := svc.Open(ctx, "cli:alice", tracing.CaseSpec{Chain: chain, Seeds: []string{seed.Hex()}})
 	if err != nil {
 		t.Fatal(err)
@@ -189,6 +198,9 @@ func TestCaseRunExits(t *testing.T) {
 	}
 	if x := g.Exits[0]; x.Via != router || x.TxHash != deposit || x.DestChain != "BTC" || x.DestAddress != dest || x.Taint != "100" {
 		t.Errorf("exit %+v", x)
+	}
+	if want := "cli:alice case-" + strconv.FormatInt(c.ID, 10) + "-exits " + dest; len(watched) != 1 || watched[0] != want {
+		t.Errorf("watch list: %q, want [%q]", watched, want)
 	}
 	for _, n := range g.Nodes {
 		if n.Address == vault {

@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -36,7 +39,17 @@ type CaseService struct {
 	// Deposits is the registry of deposit addresses, which alert on
 	// tainted arrivals; nil for none.
 	Deposits DepositStore
+	// WatchExits, when set, is given the exits of a run whose results are
+	// stored, when one of them names a destination address, to put the
+	// destinations on the screening watch list of the case
+	// (labels.WatchExits under CaseExitList(id)); its failure fails the run
+	// after the results are stored.
+	WatchExits func(ctx context.Context, actor string, id int64, exits []Exit) error
 }
+
+// CaseExitList is the ID of the screening list a case's exit destinations
+// are put on: "case-ID-exits".
+func CaseExitList(id int64) string { return "case-" + strconv.FormatInt(id, 10) + "-exits" }
 
 // Open checks spec, stores a new open case created by actor and returns
 // it with its audit entry; its id is returned only once the case and its
@@ -197,6 +210,12 @@ func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, *
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if s.WatchExits != nil && slices.ContainsFunc(g.Exits, func(x Exit) bool { return x.DestAddress != "" }) {
+		if err := s.WatchExits(ctx, actor, id, g.Exits); err != nil {
+			return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), fmt.Sprintf("case %d: the results are stored, but the exits' destinations could not be put on screening list %s: %s",
+				id, CaseExitList(id), bulwark.ErrorMessage(err)))
+		}
 	}
 	return out, e, nil
 }

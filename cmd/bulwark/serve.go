@@ -155,7 +155,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
 		TraceCases: &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
-			Labeler: traceLabeler, Exits: exits},
+			Labeler: traceLabeler, Exits: exits,
+			WatchExits: func(ctx context.Context, actor string, id int64, x []tracing.Exit) error {
+				_, err := labels.WatchExits(ctx, svc, actor, tracing.CaseExitList(id), x)
+				return err
+			}},
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})
