@@ -1,8 +1,10 @@
 # Bulwark's build and test entry points. `make test` is the one command CI
-# runs (.ci/run): it installs what the tests need (Anvil from npm and
-# staticcheck, into the git-ignored .tools/), then runs the format check,
-# go vet, staticcheck, the whole race-enabled test suite, and the
-# corpus-wide runs without the race detector.
+# runs (.ci/run): scripts/test.sh installs what the tests need (Anvil from
+# npm and staticcheck, into the git-ignored .tools/) and runs the format
+# check, go vet, staticcheck, every package's tests under the race detector
+# but the cli package's, the cli package's tests and the corpus-wide runs
+# without it, overlapping what it can (the script says how and why).
+# `make race` runs every package's tests under the race detector.
 
 GO      ?= go
 TOOLS   := $(CURDIR)/.tools
@@ -15,7 +17,7 @@ export GOFLAGS := $(strip -trimpath $(filter-out -trimpath,$(shell $(GO) env GOF
 export PATH := $(TOOLS)/bin:$(PATH)
 export BULWARK_ANVIL ?= $(TOOLS)/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
-.PHONY: all build test test-deps lint fmt-check vet staticcheck unit bench fuzz serve clean
+.PHONY: all build test race test-deps lint fmt-check vet staticcheck bench fuzz serve clean
 
 all: build
 
@@ -28,7 +30,13 @@ serve: build
 test-deps:
 	@bash scripts/install-test-deps.sh
 
-test: test-deps lint unit
+test:
+	@GO="$(GO)" bash scripts/test.sh
+
+# Every package's tests under the race detector, the cli package's too (the
+# corpus-wide runs skip themselves under it: make test runs them without).
+race: test-deps
+	$(GO) test -race -count=1 -timeout 25m ./...
 
 lint: fmt-check vet staticcheck
 
@@ -40,17 +48,8 @@ vet:
 	$(GO) vet ./...
 
 staticcheck:
+	@bash scripts/install-test-deps.sh staticcheck
 	staticcheck ./...
-
-# Tests named TestCorpus… (internal/race.Corpus) check thousands of public
-# records or generated inputs in one goroutine: the race detector skips
-# them, and they run here a second time without it, in the packages that
-# have them.
-CORPUS_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' --exclude-dir=.tools --exclude-dir=.git 'func TestCorpus' .)))
-
-unit:
-	$(GO) test -race -count=1 -timeout 25m ./...
-	$(GO) test -count=1 -timeout 25m -run '^TestCorpus' $(CORPUS_PKGS)
 
 # Benchmarks (not part of `make test`); figures go to docs/benchmarks.md.
 bench:

@@ -19,7 +19,21 @@
 # alone. It prints nothing on success and says what failed otherwise.
 # Override the pins with ANVIL_VERSION / SOLC_VERSION / STATICCHECK_VERSION
 # if you must.
+#
+# Usage: install-test-deps.sh [npm|staticcheck]: with no argument, both;
+# `npm` installs Anvil, solc and the Safe packages (downloads, run side by
+# side), `staticcheck` builds staticcheck (make test runs the two apart, so
+# that the downloads overlap its compiling).
 set -euo pipefail
+
+what="${1:-all}"
+case "$what" in
+all | npm | staticcheck) ;;
+*)
+	echo "usage: install-test-deps.sh [npm|staticcheck]" >&2
+	exit 2
+	;;
+esac
 
 ANVIL_VERSION="${ANVIL_VERSION:-1.7.1}"
 SOLC_VERSION="${SOLC_VERSION:-0.8.30}"
@@ -60,7 +74,7 @@ run() {
 
 mkdir -p "$tools/bin"
 
-# work is a temporary folder being filled; it is removed however we exit.
+# work is a temporary folder being filled (see install_safe_package).
 work=""
 cleanup() {
 	if [[ -n "$work" ]]; then rm -rf "$work"; fi
@@ -68,11 +82,6 @@ cleanup() {
 trap cleanup EXIT
 
 # --- Anvil and solc ----------------------------------------------------------
-case "$(uname -s)-$(uname -m)" in
-Linux-x86_64 | Linux-amd64) ;;
-*) fail "Anvil via npm is wired for linux-amd64 only (this is $(uname -s)-$(uname -m)); set BULWARK_ANVIL to an anvil binary instead" ;;
-esac
-
 anvil_ok() {
 	[[ -x "$anvil" ]] && "$anvil" --version 2>/dev/null | grep -qE "^anvil Version: ${ANVIL_VERSION//./\\.}([^0-9.]|\$)"
 }
@@ -81,7 +90,10 @@ solc_ok() {
 	[[ -f "$solc_pkg" ]] && grep -qE "^[[:space:]]*\"version\": \"${SOLC_VERSION//./\\.}\"" "$solc_pkg"
 }
 
-if ! anvil_ok || ! solc_ok; then
+install_anvil_solc() {
+	if anvil_ok && solc_ok; then
+		return
+	fi
 	command -v npm >/dev/null || fail "npm not found; install Node.js (e.g. apt-get install nodejs npm)"
 	# npm creates .tools/package.json and package-lock.json on a fresh clone.
 	[[ -f "$tools/package.json" ]] || printf '{\n  "name": "bulwark-test-tools",\n  "private": true\n}\n' >"$tools/package.json"
@@ -90,25 +102,29 @@ if ! anvil_ok || ! solc_ok; then
 	[[ -x "$anvil" ]] || fail "npm installed @foundry-rs/anvil@$ANVIL_VERSION but $anvil is missing (was the optional dependency @foundry-rs/anvil-linux-amd64 skipped? check npm's --omit=optional setting)"
 	anvil_ok || fail "$anvil does not report version $ANVIL_VERSION: $("$anvil" --version 2>&1 | head -n1)"
 	solc_ok || fail "npm did not install solc@$SOLC_VERSION into $tools/node_modules/solc"
-fi
+}
 
 # --- Safe contract artifacts -------------------------------------------------
 # A package is in place when its folder holds the stamp with its pinned
 # SHA-256; it is unpacked into a temporary folder and renamed into place, so
 # an interrupted run leaves no half-unpacked package behind.
-for entry in "${SAFE_PACKAGES[@]}"; do
-	IFS='|' read -r alias spec sum <<<"$entry"
-	dest="$safe_dir/$alias"
-	stamp="$dest/.bulwark-sha256"
+install_safe_package() {
+	local alias="$1" spec="$2" sum="$3"
+	local dest="$safe_dir/$alias"
+	local stamp="$dest/.bulwark-sha256"
 	if [[ -f "$stamp" && "$(<"$stamp")" == "$sum" ]]; then
-		continue
+		return
 	fi
 	command -v npm >/dev/null || fail "npm not found; install Node.js (e.g. apt-get install nodejs npm)"
 	mkdir -p "$safe_dir"
+	# work is the temporary folder being filled; it is removed however
+	# this (background) shell exits.
 	work="$(mktemp -d "$safe_dir/.unpack.XXXXXX")"
+	trap cleanup EXIT
 	(cd "$work" && run npm pack --loglevel=error "$spec")
-	tarballs=("$work"/*.tgz)
+	local tarballs=("$work"/*.tgz)
 	[[ ${#tarballs[@]} -eq 1 && -f "${tarballs[0]}" ]] || fail "npm pack $spec did not produce one tarball"
+	local got
 	got="$(sha256sum "${tarballs[0]}" | cut -d' ' -f1)"
 	if [[ "$got" != "$sum" ]]; then
 		fail "npm pack $spec: SHA-256 $got, want $sum (pinned in scripts/install-test-deps.sh)"
@@ -120,14 +136,32 @@ for entry in "${SAFE_PACKAGES[@]}"; do
 	mv "$work/pkg" "$dest"
 	rm -rf "$work"
 	work=""
-done
+}
+
+# The npm downloads are independent: they run side by side, each in its
+# own shell, and the script fails if any failed.
+if [[ "$what" != staticcheck ]]; then
+	pids=()
+	install_anvil_solc &
+	pids+=($!)
+	for entry in "${SAFE_PACKAGES[@]}"; do
+		IFS='|' read -r alias spec sum <<<"$entry"
+		install_safe_package "$alias" "$spec" "$sum" &
+		pids+=($!)
+	done
+	npm_failed=0
+	for pid in "${pids[@]}"; do
+		wait "$pid" || npm_failed=1
+	done
+	((npm_failed == 0)) || exit 1
+fi
 
 # --- staticcheck -----------------------------------------------------------
 staticcheck_ok() {
 	[[ -x "$staticcheck" ]] && "$staticcheck" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"
 }
 
-if ! staticcheck_ok; then
+if [[ "$what" != npm ]] && ! staticcheck_ok; then
 	command -v go >/dev/null || fail "go not found on PATH"
 	(cd "$root" && GOBIN="$tools/bin" run go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION")
 	staticcheck_ok || fail "$staticcheck does not report version $STATICCHECK_VERSION: $("$staticcheck" -version 2>&1 | head -n1)"

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# test.sh is the body of `make test`, the whole suite as CI runs it
+# (.ci/run). Run it through make, which sets GOFLAGS (-trimpath), PATH
+# (.tools/bin) and BULWARK_ANVIL.
+#
+# What runs, and where the race detector runs:
+#
+#   - gofmt, go vet ./... and staticcheck ./... over every package;
+#   - every package's tests under -race, except the cli package's;
+#   - the cli package's tests without -race: they mostly run whole
+#     commands (in process on copied data directories, or the bulwark
+#     binary they build, which is not race-enabled either), and the
+#     concurrent code they pass through (the store's group commit and
+#     journal, the outbox, the webhook sender, the Safe watcher, the trace
+#     follower, the HTTP API) is tested under -race in its own package;
+#   - the corpus-wide runs (tests named TestCorpus…, see internal/race),
+#     which the race detector skips, without -race.
+#
+# `make race` runs every package's tests under -race, cli included.
+#
+# The steps overlap: the npm tools (Anvil, solc, the Safe contract
+# packages) download while Go compiles, and two lanes run side by side,
+# one building with -race and one without, so that no package is
+# compiled twice in the same mode:
+#
+#   tools:    npm install (Anvil, solc, Safe packages)
+#   non-race: gofmt, staticcheck install, go vet, staticcheck, [tools] cli tests,
+#             corpus runs
+#   race:     go build -race (the packages, not their tests),
+#             [tools] go test -race (all but cli)
+#
+# [tools]: waits for the npm tools first. go test's own vet pass is off in
+# the race lane (-vet=off): go vet ./... runs every check on every
+# package, tests included. Each lane prints what it starts and how it
+# ended; a lane that fails does not stop the others, and the script fails
+# if any did.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+GO="${GO:-go}"
+TEST_TIMEOUT="${TEST_TIMEOUT:-25m}"
+
+state="$(mktemp -d)"
+trap 'rm -rf "$state"' EXIT
+
+say() {
+	printf 'make test [%3ds] %s\n' "$SECONDS" "$*" >&2
+}
+
+# step NAME CMD...: runs CMD, saying when it starts and if it fails.
+step() {
+	local name="$1"
+	shift
+	say "$name"
+	if ! "$@"; then
+		say "FAILED: $name"
+		return 1
+	fi
+}
+
+# await_tools blocks until the npm tools are installed, failing if their
+# install failed.
+await_tools() {
+	while [[ ! -f "$state/tools.rc" ]]; do sleep 0.5; done
+	[[ "$(<"$state/tools.rc")" == 0 ]]
+}
+
+fmt_check() {
+	make --no-print-directory fmt-check
+}
+
+# The packages, with the slowest first in the race lane so that they do
+# not start last.
+# One go list: "name import-path module" for each package.
+mapfile -t listed < <($GO list -f '{{.Name}} {{.ImportPath}} {{.Module.Path}}' ./...)
+all=()
+libs=()
+for l in "${listed[@]}"; do
+	read -r name path module <<<"$l"
+	all+=("$path")
+	[[ "$name" == main ]] || libs+=("$path")
+done
+slow_first=(httpapi sqlite screening/sources screening/names internal/safetest internal/tracee2e screening tracing audit safe/watch)
+race_pkgs=()
+for p in "${slow_first[@]}"; do
+	[[ " ${all[*]} " == *" $module/$p "* ]] && race_pkgs+=("$module/$p")
+done
+for p in "${all[@]}"; do
+	case "$p" in
+	"$module/cli") ;;
+	*) [[ " ${race_pkgs[*]} " == *" $p "* ]] || race_pkgs+=("$p") ;;
+	esac
+done
+mapfile -t corpus_pkgs < <(grep -rl --include='*_test.go' --exclude-dir=.tools --exclude-dir=.git 'func TestCorpus' . | xargs -n1 dirname | sort -u)
+
+# cli_tests runs the cli package's test binary directly rather than
+# through go test, so that its progress lines (on stderr) show as it goes.
+cli_tests() {
+	local bin="$state/cli.test"
+	$GO test -c -o "$bin" ./cli
+	(cd cli && "$bin" -test.timeout="$TEST_TIMEOUT" -test.paniconexit0)
+}
+
+tools_lane() {
+	local rc=0
+	bash scripts/install-test-deps.sh npm || rc=$?
+	echo "$rc" >"$state/tools.rc"
+	[[ $rc == 0 ]] && say "npm tools installed" || say "FAILED: installing the npm tools"
+	return $rc
+}
+
+nonrace_lane() {
+	step "gofmt" fmt_check &&
+		step "installing staticcheck" bash scripts/install-test-deps.sh staticcheck &&
+		step "go vet ./..." $GO vet ./... &&
+		step "staticcheck ./..." staticcheck ./... &&
+		await_tools &&
+		step "cli tests (without -race)" cli_tests &&
+		step "corpus runs (without -race): ${corpus_pkgs[*]}" \
+			$GO test -count=1 -timeout "$TEST_TIMEOUT" -run '^TestCorpus' "${corpus_pkgs[@]}"
+}
+
+race_lane() {
+	step "go build -race (every package but the main ones, no tests)" $GO build -race "${libs[@]}" &&
+		await_tools &&
+		step "go test -race (every package but cli)" \
+			$GO test -race -vet=off -count=1 -timeout "$TEST_TIMEOUT" "${race_pkgs[@]}"
+}
+
+say "downloading Go modules and the npm tools"
+tools_lane &
+tools_pid=$!
+step "go mod download" $GO mod download
+
+nonrace_lane &
+nonrace_pid=$!
+race_lane &
+race_pid=$!
+
+failed=()
+wait "$tools_pid" || failed+=("npm tools")
+wait "$nonrace_pid" || failed+=("non-race lane (vet, staticcheck, cli tests, corpus runs)")
+wait "$race_pid" || failed+=("race lane (go test -race)")
+if ((${#failed[@]})); then
+	say "FAILED: $(IFS=,; echo "${failed[*]}")"
+	exit 1
+fi
+say "all passed"
