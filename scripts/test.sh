@@ -49,15 +49,33 @@ say() {
 	printf 'make test [%3ds] %s\n' "$SECONDS" "$*" >&2
 }
 
-# step NAME CMD...: runs CMD, saying when it starts and if it fails.
+# cpu_now sets $cpu to the CPU seconds (user + sys) of this shell's
+# finished children: a lane runs its steps one after the other, so the
+# difference across a step is the step's CPU. (It runs in this shell, never
+# in a $(…) subshell, whose children would be none.)
+cpu_now() {
+	local f="$state/times.$BASHPID" u s
+	times >"$f"
+	read -r u s < <(tail -n1 "$f" | tr -d s | tr m ' ' | awk '{ print $1*60 + $2, $3*60 + $4 }')
+	cpu="$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.1f", u + s }')"
+}
+
+# step NAME CMD...: runs CMD, saying when it starts and how it ended (wall
+# and CPU seconds).
 step() {
-	local name="$1"
+	local name="$1" start="$SECONDS" cpu before rc=0
 	shift
+	cpu_now
+	before="$cpu"
 	say "$name"
-	if ! "$@"; then
-		say "FAILED: $name"
+	"$@" || rc=$?
+	cpu_now
+	cpu="$(awk -v a="$before" -v b="$cpu" 'BEGIN { printf "%.1f", b - a }')"
+	if ((rc != 0)); then
+		say "FAILED: $name ($((SECONDS - start)) s, $cpu CPU s)"
 		return 1
 	fi
+	say "done: $name ($((SECONDS - start)) s, $cpu CPU s)"
 }
 
 # await_tools blocks until the npm tools are installed, failing if their
@@ -105,9 +123,8 @@ cli_tests() {
 
 tools_lane() {
 	local rc=0
-	bash scripts/install-test-deps.sh npm || rc=$?
+	step "installing the npm tools" bash scripts/install-test-deps.sh npm || rc=$?
 	echo "$rc" >"$state/tools.rc"
-	[[ $rc == 0 ]] && say "npm tools installed" || say "FAILED: installing the npm tools"
 	return $rc
 }
 
@@ -129,7 +146,6 @@ race_lane() {
 			$GO test -race -vet=off -count=1 -timeout "$TEST_TIMEOUT" "${race_pkgs[@]}"
 }
 
-say "downloading Go modules and the npm tools"
 tools_lane &
 tools_pid=$!
 step "go mod download" $GO mod download
@@ -147,4 +163,5 @@ if ((${#failed[@]})); then
 	say "FAILED: $(IFS=,; echo "${failed[*]}")"
 	exit 1
 fi
-say "all passed"
+cpu_now
+say "all passed ($cpu CPU s)"
