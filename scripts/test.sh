@@ -89,30 +89,6 @@ fmt_check() {
 	make --no-print-directory fmt-check
 }
 
-# The packages, with the slowest first in the race lane so that they do
-# not start last.
-# One go list: "name import-path module" for each package.
-mapfile -t listed < <($GO list -f '{{.Name}} {{.ImportPath}} {{.Module.Path}}' ./...)
-all=()
-libs=()
-for l in "${listed[@]}"; do
-	read -r name path module <<<"$l"
-	all+=("$path")
-	[[ "$name" == main ]] || libs+=("$path")
-done
-slow_first=(httpapi sqlite screening/sources screening/names internal/safetest internal/tracee2e screening tracing audit safe/watch)
-race_pkgs=()
-for p in "${slow_first[@]}"; do
-	[[ " ${all[*]} " == *" $module/$p "* ]] && race_pkgs+=("$module/$p")
-done
-for p in "${all[@]}"; do
-	case "$p" in
-	"$module/cli") ;;
-	*) [[ " ${race_pkgs[*]} " == *" $p "* ]] || race_pkgs+=("$p") ;;
-	esac
-done
-mapfile -t corpus_pkgs < <(grep -rl --include='*_test.go' --exclude-dir=.tools --exclude-dir=.git 'func TestCorpus' . | xargs -n1 dirname | sort -u)
-
 # cli_tests runs the cli package's test binary directly rather than
 # through go test, so that its progress lines (on stderr) show as it goes.
 cli_tests() {
@@ -149,6 +125,29 @@ race_lane() {
 tools_lane &
 tools_pid=$!
 step "go mod download" $GO mod download
+
+# The packages (one go list: name, import path, module of each), the
+# slowest first in the race lane so that they do not start last.
+mapfile -t listed < <($GO list -f '{{.Name}} {{.ImportPath}} {{.Module.Path}}' ./...)
+all=()
+libs=()
+for l in "${listed[@]}"; do
+	read -r name path module <<<"$l"
+	all+=("$path")
+	[[ "$name" == main ]] || libs+=("$path")
+done
+slow_first=(httpapi sqlite screening/sources screening/names internal/safetest internal/tracee2e screening tracing audit safe/watch)
+race_pkgs=()
+for p in "${slow_first[@]}"; do
+	[[ " ${all[*]} " == *" $module/$p "* ]] && race_pkgs+=("$module/$p")
+done
+for p in "${all[@]}"; do
+	case "$p" in
+	"$module/cli") ;;
+	*) [[ " ${race_pkgs[*]} " == *" $p "* ]] || race_pkgs+=("$p") ;;
+	esac
+done
+mapfile -t corpus_pkgs < <(grep -rl --include='*_test.go' --exclude-dir=.tools --exclude-dir=.git 'func TestCorpus' . | xargs -n1 dirname | sort -u)
 
 nonrace_lane &
 nonrace_pid=$!
