@@ -131,7 +131,7 @@ func (s *Server) base(next http.Handler) http.Handler {
 		}
 
 		info.ctx = infoCtx{Context: r.Context(), info: info}
-		ctx, cancel := context.WithTimeout(&info.ctx, s.cfg.HandlerTimeout)
+		ctx, cancel := context.WithDeadline(&info.ctx, start.Add(s.cfg.HandlerTimeout)) // no second clock read
 		defer cancel()
 		r = r.WithContext(ctx)
 		sw := &info.sw
