@@ -216,6 +216,18 @@ type Follower struct {
 	// behind is set by a step that ingested as much as one step may and
 	// may have left blocks to the next: that one starts at once.
 	behind bool
+	// exits is the exit detector of the last range of blocks applied in
+	// this step, shared by the follows that apply the same range (the
+	// store does not change between them).
+	exits exitsOf
+}
+
+// exitsOf is the exit detector of a range of stored transfers.
+type exitsOf struct {
+	from, to uint64
+	n        int
+	last     common.Hash
+	d        ExitDetector
 }
 
 type followState struct {
@@ -284,6 +296,7 @@ func (f *Follower) RunTo(ctx context.Context, to uint64) error {
 // block to (always false for to 0).
 func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 	c := &f.cfg
+	f.exits = exitsOf{}
 	follows, err := c.Follows.Follows(ctx)
 	if err != nil {
 		return false, err
@@ -519,11 +532,16 @@ func (f *Follower) apply(ctx context.Context, fl *Follow, st *followState, from,
 	st.tracer.tr.deposits = deposits
 	defer func() { st.tracer.tr.deposits = nil }()
 	if c.Exits != nil && len(ts) > 0 {
-		exits, err := c.Exits.ExitsFor(ctx, ts)
-		if err != nil {
-			return err
+		key := exitsOf{from: from, to: to, n: len(ts), last: ts[len(ts)-1].TxHash}
+		if f.exits.d == nil || f.exits.from != key.from || f.exits.to != key.to || f.exits.n != key.n || f.exits.last != key.last {
+			d, err := c.Exits.ExitsFor(ctx, ts)
+			if err != nil {
+				return err
+			}
+			key.d = d
+			f.exits = key
 		}
-		st.tracer.tr.req.Exits = exits
+		st.tracer.tr.req.Exits = f.exits.d
 		defer func() { st.tracer.tr.req.Exits = fl.Request.Exits }()
 	}
 	hashes := map[uint64]common.Hash{}

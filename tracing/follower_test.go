@@ -752,3 +752,36 @@ func TestFollowerExits(t *testing.T) {
 		})
 	}
 }
+
+// countingFinder counts the ranges it is asked for.
+type countingFinder struct {
+	tracing.ExitFinder
+	mu    sync.Mutex
+	calls int
+}
+
+func (c *countingFinder) ExitsFor(ctx context.Context, ts []tracing.Transfer) (tracing.ExitDetector, error) {
+	c.mu.Lock()
+	c.calls++
+	c.mu.Unlock()
+	return c.ExitFinder.ExitsFor(ctx, ts)
+}
+
+// TestFollowerExitsReadOncePerRange: follows that apply the same blocks in
+// a step share one read of their exits' inputs.
+func TestFollowerExitsReadOncePerRange(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	e.chain.mine(pay(thief, hop1, 10))
+	last := e.chain.mine(pay(hop1, hop2, 10))
+	finder := &countingFinder{ExitFinder: &thorchain.Finder{Constants: thorchain.DefaultConstants()}}
+	e.exits = finder
+	req := tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief}, Policy: tracing.Haircut, Bounds: tracing.Bounds{FromBlock: 1}}
+	other := req
+	other.Policy = tracing.FIFO
+	e.follows = tracing.StaticFollows{{ID: "case:1", Request: req}, {ID: "case:2", Request: other}}
+	step(t, e.follower(tracing.Haircut, 1, nil), last)
+	if finder.calls != 1 {
+		t.Errorf("%d reads of the exits for two follows of the same blocks, want 1", finder.calls)
+	}
+}
