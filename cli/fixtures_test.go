@@ -19,6 +19,35 @@ import (
 	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
+// embedded holds the embedded default lists, decoded once for the whole
+// test binary run; embeddedLists copies them.
+var embedded struct {
+	once  sync.Once
+	lists []*screening.List
+	err   error
+}
+
+// embeddedLists returns a copy of the embedded default lists
+// (sources.Embedded), decoded once per test binary run: what the commands
+// that run and runIn run import into a new data directory
+// (Main.defaultLists). Decoding them costs far more under the race
+// detector than copying them; the decoding itself is tested in
+// screening/sources.
+func embeddedLists() ([]*screening.List, error) {
+	embedded.once.Do(func() { embedded.lists, embedded.err = sources.Embedded() })
+	if embedded.err != nil {
+		return nil, embedded.err
+	}
+	out := make([]*screening.List, len(embedded.lists))
+	for i, l := range embedded.lists {
+		out[i] = &screening.List{Info: l.Info}
+		if err := screening.DecodeListBinary(out[i], screening.AppendListBinary(nil, l)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // imported is a data directory into which the embedded default lists were
 // imported once for the whole test binary run; importedDataDir copies it.
 var imported struct {
@@ -104,7 +133,7 @@ func smallDataDir(t *testing.T) string {
 				return
 			}
 		}
-		ls, err := sources.Embedded()
+		ls, err := embeddedLists()
 		if err != nil {
 			small.err = err
 			return
@@ -156,7 +185,8 @@ func runIn(dir string, args ...string) (string, error) {
 				return dir, true
 			}
 			return "", false
-		}}
+		},
+		defaultLists: embeddedLists}
 	code := m.Run(context.Background(), args)
 	if err := m.Close(); err != nil || code != 0 {
 		return "", fmt.Errorf("bulwark %s: exit %d, %v\n%s", strings.Join(args, " "), code, err, errb.String())

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
 // bybitPSA are the first addresses of the FBI's Bybit laundering list
@@ -129,7 +127,7 @@ func TestListsUpdateOwnFileNeverOfficial(t *testing.T) {
 // embeddedFBI returns the addresses of the embedded fbi-dprk list.
 func embeddedFBI(t *testing.T) []string {
 	t.Helper()
-	ls, err := sources.Embedded()
+	ls, err := embeddedLists()
 	if err != nil {
 		t.Fatal(err)
 	}

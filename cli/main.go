@@ -54,6 +54,10 @@ type Main struct {
 	// readBuildInfo reads the build's stamp (debug.ReadBuildInfo when
 	// nil); tests replace it.
 	readBuildInfo func() (*debug.BuildInfo, bool)
+	// defaultLists returns the lists a new data directory starts with
+	// (sources.Embedded when nil); tests replace it by a copy of lists
+	// decoded once.
+	defaultLists func() ([]*screening.List, error)
 }
 
 // NewMain returns a Main wired to the process's streams and environment;

@@ -29,6 +29,7 @@ func run(t *testing.T, env map[string]string, args ...string) (code int, stdout,
 			v, ok := env[k]
 			return v, ok
 		},
+		defaultLists: embeddedLists,
 	}
 	code = m.Run(context.Background(), args)
 	if err := m.Close(); err != nil {

@@ -49,11 +49,15 @@ func (m *Main) screeningService(ctx context.Context, st screeningSettings, async
 	if err != nil {
 		return nil, err
 	}
+	defaults := m.defaultLists
+	if defaults == nil {
+		defaults = sources.Embedded
+	}
 	cfg := screening.ServiceConfig{
 		Screener: screening.Config{MaxAge: st.maxAge, FailClosed: st.failClosed, Policy: policy},
 		Store:    db,
 		Audit:    log,
-		Defaults: sources.Embedded,
+		Defaults: defaults,
 		// One-shot commands build the name index only if they screen a
 		// name; serve builds it before an index goes into service.
 		LazyNames: lazyNames,
