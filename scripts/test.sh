@@ -24,16 +24,15 @@
 # compiled twice in the same mode:
 #
 #   tools:    npm install (Anvil, solc, Safe packages)
-#   non-race: gofmt, staticcheck install, go vet, staticcheck, [tools] cli tests,
-#             corpus runs
+#   non-race: gofmt, staticcheck install, go vet, staticcheck, [tools] cli tests
 #   race:     go build -race (the packages, not their tests),
-#             [tools] go test -race (all but cli)
+#             [tools] go test -race (all but cli), corpus runs (without -race)
 #
 # [tools]: waits for the npm tools first. go test's own vet pass is off in
 # the race lane (-vet=off): go vet ./... runs every check on every
-# package, tests included. Each lane prints what it starts and how it
-# ended; a lane that fails does not stop the others, and the script fails
-# if any did.
+# package, tests included. Each step prints what it starts and how it
+# ended; a failed step stops neither the other lane nor its own lane's
+# independent steps, and the script fails if any step did.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -108,23 +107,42 @@ tools_lane() {
 	return $rc
 }
 
+# A lane goes on past a failed check or test step, so that one run shows
+# every failure; it stops only where a later step needs what failed.
 nonrace_lane() {
-	step "gofmt" fmt_check &&
-		step "installing staticcheck" bash scripts/install-test-deps.sh staticcheck &&
-		step "go vet ./..." $GO vet ./... &&
-		step "staticcheck ./..." staticcheck ./... &&
-		await_tools &&
-		step "cli tests (without -race)" cli_tests &&
-		step "corpus runs (without -race): ${corpus_pkgs[*]}" \
-			$GO test "${LINK[@]}" -count=1 -timeout "$TEST_TIMEOUT" -run '^TestCorpus' "${corpus_pkgs[@]}"
+	local rc=0
+	step "gofmt" fmt_check || rc=1
+	if step "installing staticcheck" bash scripts/install-test-deps.sh staticcheck; then
+		step "go vet ./..." $GO vet ./... || rc=1
+		step "staticcheck ./..." staticcheck ./... || rc=1
+	else
+		rc=1
+		step "go vet ./..." $GO vet ./... || rc=1
+	fi
+	if await_tools; then
+		step "cli tests (without -race)" cli_tests || rc=1
+	else
+		rc=1
+	fi
+	return $rc
 }
 
 race_lane() {
-	step "go build -race (the packages whose tests run under -race, not their tests)" $GO build -race "${libs[@]}" &&
-		await_tools &&
+	local rc=0
+	if step "go build -race (the packages whose tests run under -race, not their tests)" $GO build -race "${libs[@]}" &&
+		await_tools; then
 		step "go test -race (every package but cli)" \
-			$GO test -race -vet=off "${LINK[@]}" -count=1 -timeout "$TEST_TIMEOUT" "${race_pkgs[@]}"
+			$GO test -race -vet=off "${LINK[@]}" -count=1 -timeout "$TEST_TIMEOUT" "${race_pkgs[@]}" || rc=1
+	else
+		rc=1
+	fi
+	# The corpus runs need no tools and come last here: the race lane has
+	# less to do than the other.
+	step "corpus runs (without -race): ${corpus_pkgs[*]}" \
+		$GO test "${LINK[@]}" -count=1 -timeout "$TEST_TIMEOUT" -run '^TestCorpus' "${corpus_pkgs[@]}" || rc=1
+	return $rc
 }
+
 
 tools_lane &
 tools_pid=$!
@@ -162,8 +180,8 @@ race_pid=$!
 
 failed=()
 wait "$tools_pid" || failed+=("npm tools")
-wait "$nonrace_pid" || failed+=("non-race lane (vet, staticcheck, cli tests, corpus runs)")
-wait "$race_pid" || failed+=("race lane (go test -race)")
+wait "$nonrace_pid" || failed+=("non-race lane (gofmt, vet, staticcheck, cli tests)")
+wait "$race_pid" || failed+=("race lane (go test -race, corpus runs)")
 if ((${#failed[@]})); then
 	say "FAILED: $(IFS=,; echo "${failed[*]}")"
 	exit 1
