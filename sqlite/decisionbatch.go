@@ -564,7 +564,7 @@ func (db *DB) pruneDecisionBatches(ctx context.Context, q querier, below int64) 
 		if err != nil {
 			return 0, bulwark.Errorf(bulwark.EINTEGRITY, "screening decision batch %d is malformed in the store", o.id)
 		}
-		var gone []byte
+		var gone, subjects []byte
 		var keep []screening.Recorded
 		for _, d := range ds {
 			if named[d.ID] {
@@ -574,13 +574,19 @@ func (db *DB) pruneDecisionBatches(ctx context.Context, q querier, below int64) 
 			}
 			gone = appendJSONText(append(gone, ','), d.ID)
 			if d.Subject != "" {
-				if _, err := q.ExecContext(ctx, `DELETE FROM screen_decision_subjects WHERE subject = ? AND time = ? AND id = ?`,
-					d.Subject, formatTime(d.Time), d.ID); err != nil {
-					return 0, err
-				}
+				subjects = appendJSONText(append(subjects, ",["...), d.Subject)
+				subjects = appendJSONText(append(subjects, ','), formatTime(d.Time))
+				subjects = append(appendJSONText(append(subjects, ','), d.ID), ']')
 			}
 		}
 		deleted += int64(len(ds) - len(keep))
+		if subjects != nil {
+			subjects[0] = '['
+			if _, err := q.ExecContext(ctx, `DELETE FROM screen_decision_subjects WHERE (subject, time, id) IN
+(SELECT value->>0, value->>1, value->>2 FROM json_each(?))`, string(append(subjects, ']'))); err != nil {
+				return 0, err
+			}
+		}
 		if gone != nil {
 			gone[0] = '['
 			if _, err := q.ExecContext(ctx, `DELETE FROM screen_decision_ids WHERE id IN (SELECT value FROM json_each(?))`, string(append(gone, ']'))); err != nil {

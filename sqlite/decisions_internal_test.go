@@ -132,3 +132,37 @@ func FuzzDecisionBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestPruneDecisionBatches: pruning a batch removes its row, its
+// decisions' ID rows and their subject rows.
+func TestPruneDecisionBatches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tag := range []string{"a", "b"} {
+		if err := screening.StoreDecisions(ctx, db, &audit.Log{Store: db}, journalRecs(tag, batchMin+3), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(table string) (n int) {
+		if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n, _, err := db.PruneDecisions(ctx, 2); err != nil || n != batchMin+3 {
+		t.Fatalf("PruneDecisions(2) = %d, %v", n, err)
+	}
+	for table, want := range map[string]int{"screen_decision_batches": 1, "screen_decision_ids": batchMin + 3, "screen_decision_subjects": batchMin + 3} {
+		if n := count(table); n != want {
+			t.Errorf("%s: %d rows after pruning the first batch, want %d", table, n, want)
+		}
+	}
+	if ds, err := db.Decisions(ctx, screening.DecisionFilter{Subject: "cust-b", Limit: 100}); err != nil || len(ds) != batchMin+3 {
+		t.Errorf("Decisions(cust-b) = %d, %v", len(ds), err)
+	}
+}
