@@ -455,10 +455,7 @@ func (m *Main) traceCaseRunCmd() *command {
 			svc.Labeler = labeler
 			if scr := m.traceScreening; scr != nil {
 				// The exits' destinations go on the case's screening list.
-				svc.WatchExits = func(ctx context.Context, actor string, id int64, exits []tracing.Exit) error {
-					_, err := labels.WatchExits(ctx, scr, actor, tracing.CaseExitList(id), exits)
-					return err
-				}
+				svc.WatchExits = labels.CaseExits(scr)
 			}
 			c, e, err := svc.Run(ctx, m.cliActor(), id)
 			if err != nil {

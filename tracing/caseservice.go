@@ -44,7 +44,21 @@ type CaseService struct {
 	// destinations on the screening watch list of the case
 	// (labels.WatchExits under CaseExitList(id)); its failure fails the run
 	// after the results are stored.
-	WatchExits func(ctx context.Context, actor string, id int64, exits []Exit) error
+	WatchExits ExitWatcher
+}
+
+// ExitWatcher puts the destination addresses of exits found for case id
+// on the case's screening list CaseExitList(id), audited as actor
+// (labels.CaseExits): the one path of case runs and of the follower.
+type ExitWatcher func(ctx context.Context, actor string, id int64, exits []Exit) error
+
+// watch hands w the exits when w is set and one of them names a
+// destination address.
+func (w ExitWatcher) watch(ctx context.Context, actor string, id int64, exits []Exit) error {
+	if w == nil || !slices.ContainsFunc(exits, func(x Exit) bool { return x.DestAddress != "" }) {
+		return nil
+	}
+	return w(ctx, actor, id, exits)
 }
 
 // CaseExitList is the ID of the screening list a case's exit destinations
@@ -211,11 +225,9 @@ func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, *
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.WatchExits != nil && slices.ContainsFunc(g.Exits, func(x Exit) bool { return x.DestAddress != "" }) {
-		if err := s.WatchExits(ctx, actor, id, g.Exits); err != nil {
-			return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), fmt.Sprintf("case %d: the results are stored, but the exits' destinations could not be put on screening list %s: %s",
-				id, CaseExitList(id), bulwark.ErrorMessage(err)))
-		}
+	if err := s.WatchExits.watch(ctx, actor, id, g.Exits); err != nil {
+		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), fmt.Sprintf("case %d: the results are stored, but the exits' destinations could not be put on screening list %s: %s",
+			id, CaseExitList(id), bulwark.ErrorMessage(err)))
 	}
 	return out, e, nil
 }

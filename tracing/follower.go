@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -191,6 +192,13 @@ type FollowerConfig struct {
 	// as an exit and followed no further. Nil leaves each follow's own
 	// Request.Exits.
 	Exits ExitFinder
+	// WatchExits, when set, puts the destinations of the exits a case's
+	// follow ("case:ID") meets in new blocks on the case's screening list,
+	// as the case's runs do (CaseService.WatchExits), audited as Actor
+	// (default "system:follower"). A failure is logged and retried at the
+	// next step; it holds neither the follow nor its alerts back.
+	WatchExits ExitWatcher
+	Actor      string
 }
 
 // Follower follows the chain head: it ingests new blocks through an
@@ -236,6 +244,9 @@ type followState struct {
 	from   uint64      // the first block applied
 	block  uint64      // processed up to (from-1 before the first)
 	hash   common.Hash // block's hash as processed (zero when not stored)
+	// unwatched are the exits met in new blocks whose destinations are
+	// not on the case's screening list yet.
+	unwatched []Exit
 }
 
 // NewFollower returns the Follower of c; it does nothing until Run or
@@ -252,6 +263,9 @@ func NewFollower(c FollowerConfig) *Follower {
 	}
 	if c.IngestName == "" {
 		c.IngestName = "node"
+	}
+	if c.Actor == "" {
+		c.Actor = "system:follower"
 	}
 	return &Follower{cfg: c, states: map[string]*followState{}}
 }
@@ -429,19 +443,57 @@ func (f *Follower) advance(ctx context.Context, fl *Follow, cur IngestCursor, de
 		}
 		if (ok && h.Hash != st.hash) || (!ok && st.block > cur.Block) {
 			c.Logger.Warn("trace follower: a reorg replaced processed blocks; recomputing", "follow", fl.ID, "block", st.block)
-			return st, f.reconcile(ctx, fl, st, cur, deposits)
+			if err := f.reconcile(ctx, fl, st, cur, deposits); err != nil {
+				return st, err
+			}
+			// The exits of the new chain (those listed before stay listed).
+			st.unwatched = append(st.unwatched, st.tracer.tr.exits...)
+			f.watchExits(ctx, fl, st)
+			return st, nil
 		}
 	}
 	for st.block < cur.Block {
 		end := min(st.block+c.Chunk, cur.Block)
+		n := len(st.tracer.tr.exits)
 		if err := f.apply(ctx, fl, st, st.block+1, end, deposits, nil); err != nil {
 			return nil, err
 		}
+		st.unwatched = append(st.unwatched, st.tracer.tr.exits[n:]...)
 		if err := f.saveCursor(ctx, fl, st, end); err != nil {
 			return nil, err
 		}
 	}
+	f.watchExits(ctx, fl, st)
 	return st, nil
+}
+
+// watchExits puts the destinations of st's unwatched exits on the
+// screening list of fl's case through WatchExits; a failure is logged and
+// the exits are kept for the next step.
+func (f *Follower) watchExits(ctx context.Context, fl *Follow, st *followState) {
+	c := &f.cfg
+	id, isCase := followCase(fl.ID)
+	if len(st.unwatched) == 0 || c.WatchExits == nil || !isCase {
+		st.unwatched = nil
+		return
+	}
+	if err := c.WatchExits.watch(ctx, c.Actor, id, st.unwatched); err != nil {
+		c.Logger.Warn("trace follower: the exits' destinations could not be put on the case's screening list; retrying at the next step",
+			"follow", fl.ID, "list", CaseExitList(id), "exits", len(st.unwatched), "err", bulwark.ErrorMessage(err))
+		return
+	}
+	c.Logger.Info("trace follower: exits' destinations on the case's screening list", "follow", fl.ID, "list", CaseExitList(id), "exits", len(st.unwatched))
+	st.unwatched = nil
+}
+
+// followCase is the case ID of a follow "case:ID".
+func followCase(follow string) (int64, bool) {
+	s, ok := strings.CutPrefix(follow, "case:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
 }
 
 // resume builds the state of fl: from its cursor (the Tracer replayed

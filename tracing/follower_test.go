@@ -17,11 +17,14 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 
+	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/outbox"
+	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/labels"
 	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
@@ -132,6 +135,8 @@ type followerEnv struct {
 	follows tracing.Follows
 	// exits, when set, is the follower's exit finder.
 	exits tracing.ExitFinder
+	// watch, when set, is the follower's WatchExits.
+	watch tracing.ExitWatcher
 }
 
 // followsFunc is a Follows that asks a function.
@@ -170,7 +175,7 @@ func (e *followerEnv) follower(policy tracing.Policy, from uint64, th map[string
 		follows = e.follows
 	}
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Batch: 3,
-		Follows: follows, Exits: e.exits,
+		Follows: follows, Exits: e.exits, WatchExits: e.watch,
 		Record: func(ctx context.Context, a tracing.StoredAlert) (int64, bool, error) {
 			if e.fail != nil {
 				if err := e.fail(a); err != nil {
@@ -748,6 +753,85 @@ func TestFollowerExits(t *testing.T) {
 			}
 			if n := nodeOf(g, router); n == nil || n.Stop != tracing.StopExit {
 				t.Errorf("router node %+v, want stop exit", n)
+			}
+		})
+	}
+}
+
+// TestFollowerWatchesCaseExits: the follow of a case that meets a
+// THORChain deposit whose memo names a destination puts the destination
+// on the case's screening list (labels.CaseExits, as case runs do), so
+// screening it afterwards hits case-7-exits; later blocks without exits
+// import nothing more, and a watch follow (no case) leaves the lists alone.
+func TestFollowerWatchesCaseExits(t *testing.T) {
+	t.Parallel()
+	const dest = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+	router := common.HexToAddress("0x0000000000000000000000000000000000007070")
+	call, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, err := call.Pack("deposit", router, common.Address{}, big.NewInt(10), "=:b:"+dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, follow := range []string{"case:7", "watch:test"} {
+		t.Run(follow, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newFollowerEnv(t)
+			svc, err := screening.OpenService(ctx, screening.ServiceConfig{Store: e.db, Audit: &audit.Log{Store: e.db}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { svc.Close(ctx) })
+			screen := func() *screening.AddressDecision {
+				t.Helper()
+				d, err := svc.ScreenAddresses(ctx, "test", screening.UseDeposit, "", []screening.AddressQuery{{Address: dest, Chain: "BTC"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return d
+			}
+			if d := screen(); len(d.Results[0].Matches) != 0 {
+				t.Fatalf("before the follow: matches %+v", d.Results[0].Matches)
+			}
+			var calls []string
+			watch := labels.CaseExits(svc)
+			e.watch = func(ctx context.Context, actor string, id int64, exits []tracing.Exit) error {
+				calls = append(calls, fmt.Sprintf("%s %d %d", actor, id, len(exits)))
+				return watch(ctx, actor, id, exits)
+			}
+			e.chain.mine(pay(thief, hop1, 10))        // 1
+			at := e.chain.mine(pay(hop1, router, 10)) // 2: into THORChain
+			last := e.chain.mine(pay(router, deposit, 10))
+			e.exits = &thorchain.Finder{Constants: thorchain.Constants{Routers: map[common.Address]string{router: "THORChain router"}},
+				Inputs: thorchain.Inputs{{0x7a, 0, byte(at), 0}: input}}
+			e.follows = tracing.StaticFollows{{ID: follow, Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
+				Policy: tracing.Haircut, Bounds: tracing.Bounds{FromBlock: 1}}}}
+			f := e.follower(tracing.Haircut, 1, nil)
+			step(t, f, last)
+			if g := f.Graph(follow); len(g.Exits) != 1 || g.Exits[0].DestAddress != dest {
+				t.Fatalf("exits %+v, want the deposit into the router", g.Exits)
+			}
+			d := screen()
+			if follow != "case:7" {
+				if len(calls) != 0 || len(d.Results[0].Matches) != 0 {
+					t.Errorf("a watch follow: WatchExits calls %q, matches %+v; want none", calls, d.Results[0].Matches)
+				}
+				return
+			}
+			if len(calls) != 1 || calls[0] != "system:follower 7 1" {
+				t.Errorf("WatchExits calls %q, want one for case 7 as system:follower", calls)
+			}
+			if d.Verdict != bulwark.VerdictBlock || len(d.Results[0].Matches) != 1 || d.Results[0].Matches[0].List != "case-7-exits" {
+				t.Fatalf("screening the destination: verdict %s, matches %+v; want a hit on case-7-exits", d.Verdict, d.Results[0].Matches)
+			}
+			// Later blocks without exits put nothing more on the list.
+			more := e.chain.mine(pay(clean, clean, 1))
+			step(t, f, more)
+			if len(calls) != 1 {
+				t.Errorf("WatchExits calls %q after a block without exits, want still one", calls)
 			}
 		})
 	}

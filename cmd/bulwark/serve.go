@@ -128,7 +128,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if s.TraceLabels != nil {
 		traceLabeler = labels.Combine(traceLabeler, s.TraceLabels)
 	}
-	follower, exits, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, traceLabeler, log)
+	follower, exits, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, traceLabeler, labels.CaseExits(svc), log)
 	if err != nil {
 		return err
 	}
@@ -155,11 +155,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
 		TraceCases: &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
-			Labeler: traceLabeler, Exits: exits,
-			WatchExits: func(ctx context.Context, actor string, id int64, x []tracing.Exit) error {
-				_, err := labels.WatchExits(ctx, svc, actor, tracing.CaseExitList(id), x)
-				return err
-			}},
+			Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc)},
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})
@@ -189,10 +185,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 // open forward cases of the node's chain followed from its head, with
 // their own labels ahead of labeler's (the active screening lists' and
 // --trace-labels', as the API's case runs), their alerts recorded with their audit entries and
-// outbox messages (nil without a node); the exit finder of the follower
+// outbox messages, the destinations of their exits put on the cases'
+// screening lists through watch (nil without a node); the exit finder of the follower
 // and of the API's case runs (THORChain's routers, the memos read from the
 // node when there is one); and what closes its node client.
-func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), labeler tracing.Labeler, log *slog.Logger) (*tracing.Follower, tracing.ExitFinder, func(), error) {
+func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), labeler tracing.Labeler, watch tracing.ExitWatcher, log *slog.Logger) (*tracing.Follower, tracing.ExitFinder, func(), error) {
 	exits := &thorchain.Finder{Constants: thorchain.DefaultConstants()}
 	if rpc == "" {
 		return nil, exits, func() {}, nil
@@ -210,7 +207,7 @@ func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: chain, Source: &ethrpc.TraceSource{Client: client, Chain: chain}, Store: db,
 		Follows: tracing.CaseFollows{Cases: db, Chain: chain, Labeler: labeler},
 		Record:  (&tracing.Recorder{Store: db, Log: alog, Actor: "system:follower", Stored: stored}).Record,
-		Logger:  log, Interval: interval, Exits: exits}), exits, func() { client.Close() }, nil
+		Logger:  log, Interval: interval, Exits: exits, WatchExits: watch, Actor: "system:follower"}), exits, func() { client.Close() }, nil
 }
 
 // runServices runs each of services in its own goroutine until ctx ends or

@@ -148,3 +148,13 @@ func WatchExits(ctx context.Context, svc *screening.Service, actor, id string, e
 	l.Info.Source = "trace exits"
 	return svc.Import(ctx, actor, "trace exits", []*screening.List{l})
 }
+
+// CaseExits is the tracing.ExitWatcher of svc: the exits' destinations go
+// on the case's list tracing.CaseExitList(id) through [WatchExits]. Case
+// runs (CLI and API) and the follower of open cases use it.
+func CaseExits(svc *screening.Service) tracing.ExitWatcher {
+	return func(ctx context.Context, actor string, id int64, exits []tracing.Exit) error {
+		_, err := WatchExits(ctx, svc, actor, tracing.CaseExitList(id), exits)
+		return err
+	}
+}
