@@ -130,3 +130,45 @@ func BenchmarkScreenName(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeLists decodes the content of every embedded list (what
+// reading the active lists of a fresh install does) from the form a store
+// keeps (gzip-compressed JSON, EncodeListContent) and from the binary form
+// of the list cache (AppendListBinary).
+func BenchmarkDecodeLists(b *testing.B) {
+	ls, err := sources.Embedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var stored, bins [][]byte
+	for _, l := range ls {
+		c, err := screening.EncodeListContent(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stored = append(stored, c)
+		bins = append(bins, screening.AppendListBinary(nil, l))
+	}
+	b.Run("stored-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for i, c := range stored {
+				l := screening.List{Info: ls[i].Info}
+				if err := screening.DecodeListContent(&l, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("binary", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, c := range bins {
+				var l screening.List
+				if err := screening.DecodeListBinary(&l, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
