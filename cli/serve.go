@@ -25,6 +25,7 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/labels"
+	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 	"github.com/bulwark-sec/bulwark/webhook"
 	"github.com/mattn/go-isatty"
 )
@@ -77,6 +78,8 @@ type serveFlags struct {
 	// The trace labels beyond the screening lists' (--trace-labels,
 	// --trace-tagpacks).
 	traceLabels, traceTagpacks string
+	// The THORChain constants file of the exit finder (--trace-thorchain).
+	traceThorchain string
 	// The webhook (screening alerts; with --rpc also the Safe monitor's).
 	webhook, webhookSecretFile string
 	// The Safe monitor (with --rpc).
@@ -128,6 +131,7 @@ func (m *Main) serveCmd() *command {
 			fs.StringVar(&f.traceRPC, "trace-rpc", "", "JSON-RPC `URL` of a node (trace_block or debug_traceBlockByNumber): the trace follower follows its head for the open cases and alerts when their taint reaches a registered deposit address (see docs/tracing.md)")
 			fs.StringVar(&f.traceLabels, "trace-labels", "", "label addresses for the trace follower and the API's case runs from your CSV `FILE` (address,name[,category][,hub]), after the cases' own labels and the screening lists'")
 			fs.StringVar(&f.traceTagpacks, "trace-tagpacks", "", "label addresses for the trace follower and the API's case runs from the GraphSense TagPacks (*.yaml) in `DIR`")
+			fs.StringVar(&f.traceThorchain, "trace-thorchain", "", "THORChain routers and vaults for the trace follower's and the API's case runs' exits from the constants `FILE` (kind,chain,value,label), beside the public routers")
 			fs.StringVar(&f.webhook, "webhook", "", "POST each screening watch alert (and with --rpc each monitor alert), signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
 			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
@@ -197,7 +201,11 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Serving{m: m, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, ServeSettings: ServeSettings{
+	traceExits, _, err := exitConstants("--trace-thorchain", f.traceThorchain)
+	if err != nil {
+		return nil, err
+	}
+	return &Serving{m: m, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, ServeSettings: ServeSettings{
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
@@ -216,7 +224,11 @@ type Serving struct {
 	// TraceLabels are the labels of --trace-labels and --trace-tagpacks
 	// (nil for none): the trace follower and the API's case runs label
 	// with them after the cases' own and the screening lists'.
-	TraceLabels                tracing.Labeler
+	TraceLabels tracing.Labeler
+	// TraceExits are the THORChain routers and vaults of the follower's
+	// and the API's case runs' exit finder: the public routers and those
+	// of --trace-thorchain.
+	TraceExits                 thorchain.Constants
 	m                          *Main
 	lists                      screeningSettings
 	webhook, webhookSecretFile string

@@ -297,24 +297,9 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 		return bulwark.ExitError, bulwark.Invalid("--chain-id", "chain id 0 is not a chain: give the chain's EIP-155 id (1 for Ethereum mainnet)")
 	}
 
-	consts := thorchain.DefaultConstants()
-	var inputFiles []report.FileHash
-	if f.thorchain != "" {
-		data, err := readInputFile("--thorchain", f.thorchain)
-		if err != nil {
-			return bulwark.ExitError, err
-		}
-		own, err := thorchain.ReadConstants(f.thorchain, bytes.NewReader(data))
-		if err != nil {
-			return bulwark.ExitError, flagFileError("--thorchain", err)
-		}
-		for a, l := range own.Routers {
-			consts.Routers[a] = l
-		}
-		for a, l := range own.Vaults {
-			consts.Vaults[a] = l
-		}
-		inputFiles = append(inputFiles, report.HashFile("thorchain:"+f.thorchain, data))
+	consts, inputFiles, err := exitConstants("--thorchain", f.thorchain)
+	if err != nil {
+		return bulwark.ExitError, err
 	}
 	var in *traceInput
 	if f.etl != "" {
@@ -869,4 +854,30 @@ func traceLabels(ls []tracing.Label, stop string) string {
 func (m *Main) withTraceDeposits(t *command) *command {
 	t.subs = append(t.subs, m.traceDepositCmd())
 	return t
+}
+
+// exitConstants returns THORChain's public routers with the routers and
+// vaults of the constants file given to flag (none when file is ""), and
+// the file's hash for an evidence manifest: the constants of every exit
+// finder the commands build (trace, trace case run, trace watch, serve).
+func exitConstants(flag, file string) (thorchain.Constants, []report.FileHash, error) {
+	consts := thorchain.DefaultConstants()
+	if file == "" {
+		return consts, nil, nil
+	}
+	data, err := readInputFile(flag, file)
+	if err != nil {
+		return thorchain.Constants{}, nil, err
+	}
+	own, err := thorchain.ReadConstants(file, bytes.NewReader(data))
+	if err != nil {
+		return thorchain.Constants{}, nil, flagFileError(flag, err)
+	}
+	for a, l := range own.Routers {
+		consts.Routers[a] = l
+	}
+	for a, l := range own.Vaults {
+		consts.Vaults[a] = l
+	}
+	return consts, []report.FileHash{report.HashFile("thorchain:"+file, data)}, nil
 }

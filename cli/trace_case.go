@@ -413,25 +413,31 @@ func (m *Main) traceCaseRunCmd() *command {
 	return &command{
 		name:    "run",
 		summary: "trace a case over the transfers ingested and store the results",
-		usage:   "bulwark trace case run ID [--labels FILE] [--tagpacks DIR] [--no-screening-labels] [--rpc URL] [--json]",
+		usage:   "bulwark trace case run ID [--labels FILE] [--tagpacks DIR] [--no-screening-labels] [--rpc URL] [--thorchain FILE] [--json]",
 		long: "Traces the case over the transfers ingested into the data directory for its chain and source, up to its\n" +
 			"last block or the last block ingested, with the case's labels ahead of the active screening lists' listings,\n" +
 			"a label file's and TagPacks' (as 'bulwark trace' reads them),\n" +
 			"alerting on the deposit addresses registered ('bulwark trace deposit'), and stores the results (audited).\n" +
-			"Transfers into THORChain's routers are cross-chain exits; with --rpc their memos (the destination) are read\n" +
-			"from that node.\n" +
+			"Transfers into THORChain's routers (and those of --thorchain FILE) are cross-chain exits; with --rpc their\n" +
+			"memos (the destination) are read from that node.\n" +
 			"Exit codes: 0 done, no alert; 3 tainted value reached a registered deposit address above its threshold; 1 error.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.labels, "labels", "", "label addresses from your CSV `FILE` (address,name,category,hub)")
 			fs.StringVar(&f.tagpacks, "tagpacks", "", "label addresses from the GraphSense TagPacks (*.yaml) in `DIR`")
 			fs.BoolVar(&f.noScreening, "no-screening-labels", false, "do not label addresses from the active screening lists")
 			fs.StringVar(&f.rpc, "rpc", "", "read the memos of THORChain deposits (their destinations) from the node at `URL`")
+			fs.StringVar(&f.thorchain, "thorchain", "", "THORChain routers and vaults from the constants `FILE` (kind,chain,value,label), beside the public routers")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			svc, id, err := m.caseArg(ctx, "trace case run", args, "")
 			if err != nil {
 				return 1, err
 			}
+			consts, _, err := exitConstants("--thorchain", f.thorchain)
+			if err != nil {
+				return 1, err
+			}
+			finder := &thorchain.Finder{Constants: consts}
 			if f.rpc != "" {
 				client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 				if err != nil {
@@ -442,8 +448,9 @@ func (m *Main) traceCaseRunCmd() *command {
 				if err != nil {
 					return 1, rpcFlagError(err)
 				}
-				svc.Exits = &thorchain.Finder{Constants: thorchain.DefaultConstants(), Inputs: client, Chain: chain}
+				finder.Inputs, finder.Chain = client, chain
 			}
+			svc.Exits = finder
 			// The active screening lists label the addresses reached (an
 			// OFAC- or FBI-listed address on the path shows as such), then
 			// the label file and the TagPacks given.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
 const (
@@ -242,5 +244,76 @@ func TestTraceCaseCLI(t *testing.T) {
 	}
 	if code, stdout, stderr = run(t, env, "audit", "verify"); code != 0 {
 		t.Errorf("audit verify: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestTraceThorchainFile: --thorchain FILE names routers for 'trace case
+// run' (value paid into one is an exit, not followed on) and 'trace
+// watch', and --trace-thorchain FILE for serve's follower and API case
+// runs, through the same reading as 'bulwark trace --thorchain'; a bad
+// file is one error naming the flag and the line.
+func TestTraceThorchainFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	consts := filepath.Join(dir, "thorchain.csv")
+	bad := filepath.Join(dir, "bad.csv")
+	for name, body := range map[string]string{consts: "kind,chain,value,label\nrouter,ETH," + caseSink + ",our router\n",
+		bad: "kind,chain,value,label\nrouter,ETH,0x12,bad\n"} {
+		if err := os.WriteFile(name, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := smallDataDir(t)
+	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+	if code, _, stderr := run(t, env, "trace", "case", "open", "--seed", caseThief); code != 0 {
+		t.Fatalf("open: exit %d: %s", code, stderr)
+	}
+	ingestCaseBlocks(t, data)
+	exits := func() []tracing.Exit {
+		t.Helper()
+		code, stdout, _ := run(t, env, "trace", "case", "results", "1")
+		var g tracing.Graph
+		if err := json.Unmarshal([]byte(stdout), &g); code != 0 || err != nil {
+			t.Fatalf("results: exit %d, %v", code, err)
+		}
+		return g.Exits
+	}
+	if code, stdout, stderr := run(t, env, "trace", "case", "run", "1", "--no-screening-labels"); code != 0 || len(exits()) != 0 {
+		t.Fatalf("run without --thorchain: exit %d, exits %+v\n%s%s", code, exits(), stdout, stderr)
+	}
+	if code, stdout, stderr := run(t, env, "trace", "case", "run", "1", "--no-screening-labels", "--thorchain", consts); code != 0 {
+		t.Fatalf("run --thorchain: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if x := exits(); len(x) != 1 || x[0].Via != common.HexToAddress(caseSink) || x[0].Taint != "40" {
+		t.Errorf("run --thorchain: exits %+v, want the 40 wei paid into the file's router", x)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"trace", "case", "run", "1", "--thorchain", bad}, "--thorchain: " + bad + ": line 2"},
+		{[]string{"trace", "watch", "--seed", caseThief, "--rpc", "http://127.0.0.1:1", "--thorchain", bad}, "--thorchain: " + bad + ": line 2"},
+		{[]string{"serve", "--trace-thorchain", bad}, "--trace-thorchain: " + bad + ": line 2"},
+	} {
+		if code, stdout, stderr := run(t, env, c.args...); code != 1 || stdout != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	// serve hands its wiring the public routers and the file's.
+	var got thorchain.Constants
+	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+		LookupEnv: func(k string) (string, bool) {
+			if k == "BULWARK_DATA" {
+				return filepath.Join(dir, "serve"), true
+			}
+			return "", false
+		},
+		Serve: func(_ context.Context, s *Serving) error { got = s.TraceExits; return nil }}
+	t.Cleanup(func() { _ = m.Close() })
+	if code := m.Run(context.Background(), []string{"serve", "--trace-thorchain", consts}); code != 0 {
+		t.Fatalf("serve --trace-thorchain: exit %d", code)
+	}
+	if got.Routers[common.HexToAddress(caseSink)] != "our router" || len(got.Routers) != len(thorchain.DefaultConstants().Routers)+1 {
+		t.Errorf("serve's exit constants: routers %v, want the public ones and the file's", got.Routers)
 	}
 }

@@ -43,7 +43,7 @@ func (m *Main) traceWatchCmd() *command {
 		summary: "follow the chain head from seed addresses and alert when their taint reaches a registered deposit address",
 		usage: "bulwark trace watch --seed ADDR[,ADDR…] --rpc URL [--from-block N] [--to-block M] [--policy P] [--threshold AMOUNT|ASSET=AMOUNT,…]\n" +
 			"       [--max-hops N] [--min-value V] [--through-hubs] [--hub-degree N] [--known-token ADDR[,…]]\n" +
-			"       [--labels FILE] [--tagpacks DIR] [--no-screening-labels] [--webhook URL --webhook-secret-file FILE] [--json]",
+			"       [--labels FILE] [--tagpacks DIR] [--no-screening-labels] [--thorchain FILE] [--webhook URL --webhook-secret-file FILE] [--json]",
 		long: "Ingests the node's blocks into the data directory's store (resumable, reorgs rolled back) from block N\n" +
 			"(default: the next block), traces the seeds' outgoing value forward under the taint policy (default\n" +
 			"poison) by the rules of 'bulwark trace' (hubs are end points; hops, minimum value, labels as its flags),\n" +
@@ -69,6 +69,7 @@ func (m *Main) traceWatchCmd() *command {
 			fs.StringVar(&f.trace.labels, "labels", "", "label addresses from your CSV `FILE` (address,name[,category][,hub]; docs/tracing.md)")
 			fs.StringVar(&f.trace.tagpacks, "tagpacks", "", "label addresses from the GraphSense TagPacks (*.yaml) in `DIR`")
 			fs.BoolVar(&f.trace.noScreening, "no-screening-labels", false, "do not label addresses from the active screening lists")
+			fs.StringVar(&f.trace.thorchain, "thorchain", "", "THORChain routers and vaults from the constants `FILE` (kind,chain,value,label), beside the public routers")
 			fs.DurationVar(&f.interval, "interval", time.Second, "poll the node for new blocks every `DURATION`")
 			fs.StringVar(&f.webhook, "webhook", "", "POST each alert, signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.secretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
@@ -110,6 +111,10 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 	thresholds, err := tracing.AmountThresholds(th)
 	if err != nil {
 		return bulwark.ExitError, flagged("--threshold", err)
+	}
+	consts, _, err := exitConstants("--thorchain", f.trace.thorchain)
+	if err != nil {
+		return bulwark.ExitError, err
 	}
 	if f.interval <= 0 {
 		return bulwark.ExitError, bulwark.Invalid("--interval", "must be positive")
@@ -184,7 +189,7 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 	)
 	fol := tracing.NewFollower(tracing.FollowerConfig{Chain: chain, Source: &ethrpc.TraceSource{Client: client, Chain: chain}, Store: db,
 		Follows: tracing.StaticFollows{{ID: id, Request: req}}, Record: rec.Record, Logger: m.logger, Interval: f.interval,
-		Exits: &thorchain.Finder{Constants: thorchain.DefaultConstants(), Inputs: client, Chain: chain},
+		Exits: &thorchain.Finder{Constants: consts, Inputs: client, Chain: chain},
 		Raised: func(a tracing.StoredAlert) {
 			mu.Lock()
 			defer mu.Unlock()

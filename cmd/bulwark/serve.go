@@ -128,7 +128,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if s.TraceLabels != nil {
 		traceLabeler = labels.Combine(traceLabeler, s.TraceLabels)
 	}
-	follower, exits, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, traceLabeler, labels.CaseExits(svc), log)
+	follower, exits, closeTrace, err := traceFollower(ctx, s.TraceRPC, s.WatchInterval, db, alog, deliver.Wake, traceLabeler, s.TraceExits, labels.CaseExits(svc), log)
 	if err != nil {
 		return err
 	}
@@ -187,10 +187,10 @@ func serve(ctx context.Context, s *cli.Serving) error {
 // --trace-labels', as the API's case runs), their alerts recorded with their audit entries and
 // outbox messages, the destinations of their exits put on the cases'
 // screening lists through watch (nil without a node); the exit finder of the follower
-// and of the API's case runs (THORChain's routers, the memos read from the
+// and of the API's case runs (consts' routers and vaults, the memos read from the
 // node when there is one); and what closes its node client.
-func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), labeler tracing.Labeler, watch tracing.ExitWatcher, log *slog.Logger) (*tracing.Follower, tracing.ExitFinder, func(), error) {
-	exits := &thorchain.Finder{Constants: thorchain.DefaultConstants()}
+func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *sqlite.DB, alog *audit.Log, stored func(), labeler tracing.Labeler, consts thorchain.Constants, watch tracing.ExitWatcher, log *slog.Logger) (*tracing.Follower, tracing.ExitFinder, func(), error) {
+	exits := &thorchain.Finder{Constants: consts}
 	if rpc == "" {
 		return nil, exits, func() {}, nil
 	}
