@@ -521,6 +521,10 @@ func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor, pre
 			if err := f.apply(ctx, fl, st, fc.FromBlock, fc.Block, deposits, &replayed); err != nil {
 				return nil, err
 			}
+			// The exits replayed go on the case's list again: those
+			// listed before leave it unchanged (no import), those the
+			// last process could not list are listed now.
+			st.unwatched = slices.Clone(st.tracer.tr.exits)
 		}
 		st.block, st.hash = fc.Block, fc.Hash
 		c.Logger.Info("trace follower: resuming", "follow", fl.ID, "fromBlock", fc.FromBlock, "cursor", fc.Block)

@@ -837,6 +837,76 @@ func TestFollowerWatchesCaseExits(t *testing.T) {
 	}
 }
 
+// TestFollowerWatchExitsRetried: when the case's list cannot be imported
+// the follow goes on (its cursor passes the exit) and the import is
+// retried at the next step; exits the process could not list before it
+// stopped are listed by the next one, which replays them.
+func TestFollowerWatchExitsRetried(t *testing.T) {
+	t.Parallel()
+	const dest = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+	router := common.HexToAddress("0x0000000000000000000000000000000000007070")
+	call, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, err := call.Pack("deposit", router, common.Address{}, big.NewInt(10), "=:b:"+dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, restart := range []bool{false, true} {
+		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newFollowerEnv(t)
+			svc, err := screening.OpenService(ctx, screening.ServiceConfig{Store: e.db, Audit: &audit.Log{Store: e.db}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { svc.Close(ctx) })
+			listed := func() bool {
+				t.Helper()
+				d, err := svc.ScreenAddresses(ctx, "test", screening.UseDeposit, "", []screening.AddressQuery{{Address: dest, Chain: "BTC"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(d.Results[0].Matches) == 1 && d.Results[0].Matches[0].List == "case-7-exits"
+			}
+			failing := true
+			watch := labels.CaseExits(svc)
+			e.watch = func(ctx context.Context, actor string, id int64, exits []tracing.Exit) error {
+				if failing {
+					return bulwark.Errorf(bulwark.EUNAVAILABLE, "the store is down")
+				}
+				return watch(ctx, actor, id, exits)
+			}
+			e.chain.mine(pay(thief, hop1, 10))        // 1
+			at := e.chain.mine(pay(hop1, router, 10)) // 2: into THORChain
+			last := e.chain.mine(pay(router, deposit, 10))
+			e.exits = &thorchain.Finder{Constants: thorchain.Constants{Routers: map[common.Address]string{router: "THORChain router"}},
+				Inputs: thorchain.Inputs{{0x7a, 0, byte(at), 0}: input}}
+			e.follows = tracing.StaticFollows{{ID: "case:7", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
+				Policy: tracing.Haircut, Bounds: tracing.Bounds{FromBlock: 1}}}}
+			f := e.follower(tracing.Haircut, 1, nil)
+			e.follow = e.follows.(tracing.StaticFollows)[0]
+			step(t, f, last)
+			if c := e.cursor(t); c != last || listed() {
+				t.Fatalf("with the import failing: cursor %d (want %d), listed %v (want not)", c, last, listed())
+			}
+			failing = false
+			if restart {
+				f = e.follower(tracing.Haircut, 1, nil)
+				step(t, f, last)
+			} else {
+				more := e.chain.mine(pay(clean, clean, 1))
+				step(t, f, more)
+			}
+			if !listed() {
+				t.Errorf("the destination is not on case-7-exits after the import works again")
+			}
+		})
+	}
+}
+
 // countingFinder counts the ranges it is asked for.
 type countingFinder struct {
 	tracing.ExitFinder
