@@ -497,7 +497,7 @@ func (j *journal) copyMapped(b []byte) (n int, err error) {
 func (j *journal) sync() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if !j.unsynced || j.f == nil {
+	if j.closed || !j.unsynced || j.f == nil {
 		return nil
 	}
 	if err := fdatasync(j.f); err != nil {
@@ -668,9 +668,11 @@ func (j *journal) close() error {
 	}
 	if j.unsynced {
 		errs = append(errs, fdatasync(j.f))
+		j.unsynced = false
 	}
 	j.unmap()
 	errs = append(errs, j.f.Close())
+	j.f = nil // the WAL syncer may still tick: sync finds nothing to do
 	if len(j.pending) == 0 {
 		for ; j.first <= j.seg; j.first++ {
 			if err := os.Remove(j.name(j.first)); err != nil && !errors.Is(err, os.ErrNotExist) {
