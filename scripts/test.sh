@@ -26,7 +26,8 @@
 #   tools:    npm install (Anvil, solc, Safe packages)
 #   non-race: gofmt, staticcheck install, go vet, staticcheck, [tools] cli tests
 #   race:     go build -race (the packages, not their tests),
-#             [tools] go test -race (all but cli), corpus runs (without -race)
+#             [tools] go test -race (all but cli)
+#   then, in whichever lane ends first: the corpus runs (without -race)
 #
 # [tools]: waits for the npm tools first. go test's own vet pass is off in
 # the race lane (-vet=off): go vet ./... runs every check on every
@@ -124,6 +125,7 @@ nonrace_lane() {
 	else
 		rc=1
 	fi
+	corpus_runs || rc=1
 	return $rc
 }
 
@@ -136,11 +138,19 @@ race_lane() {
 	else
 		rc=1
 	fi
-	# The corpus runs need no tools and come last here: the race lane has
-	# less to do than the other.
-	step "corpus runs (without -race): ${corpus_pkgs[*]}" \
-		$GO test "${LINK[@]}" -count=1 -timeout "$TEST_TIMEOUT" -run '^TestCorpus' "${corpus_pkgs[@]}" || rc=1
+	corpus_runs || rc=1
 	return $rc
+}
+
+# corpus_runs runs the corpus-wide tests in the lane that gets here first
+# (the other lane skips them): they need no tools, and which lane has
+# less to do depends on the caches (cold: the non-race lane builds
+# staticcheck and vets everything; warm: the race lane's tests are the
+# longer part).
+corpus_runs() {
+	mkdir "$state/corpus" 2>/dev/null || return 0
+	step "corpus runs (without -race): ${corpus_pkgs[*]}" \
+		$GO test "${LINK[@]}" -count=1 -timeout "$TEST_TIMEOUT" -run '^TestCorpus' "${corpus_pkgs[@]}"
 }
 
 
