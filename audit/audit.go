@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -122,6 +123,11 @@ func (l *Log) Record(ctx context.Context, ev Event) (*Entry, error) {
 	return l.Do(ctx, func(context.Context) (Event, error) { return ev, nil })
 }
 
+// ErrUnchanged, returned by the change given to [Log.Do], says the change
+// found nothing to do: it is rolled back, no entry is written, and Do
+// returns a nil entry and a nil error.
+var ErrUnchanged = errors.New("audit: nothing changed")
+
 // Do makes a change and records it atomically. change runs inside the
 // store's write transaction with a context bound to it; it makes the change
 // through stores of the same adapter with that context and returns the
@@ -129,7 +135,39 @@ func (l *Log) Record(ctx context.Context, ev Event) (*Entry, error) {
 // neither the change nor an entry is kept; if the entry cannot be stored,
 // the change is rolled back with it. So the log never misses a change that
 // was made, even across a crash. change must be quick: it holds the writer.
+// A change that returns [ErrUnchanged] leaves no entry: Do returns nil, nil.
 func (l *Log) Do(ctx context.Context, change func(ctx context.Context) (Event, error)) (*Entry, error) {
+	e, err := l.do(ctx, change)
+	if errors.Is(err, ErrUnchanged) {
+		return nil, nil
+	}
+	return e, err
+}
+
+// Prune deletes what del deletes, audited as action by actor in the same
+// transaction, the entry's target "what before <before>" and its details
+// the cutoff and the count (under countKey); when del deletes nothing no
+// entry is written. It returns how many del deleted and the entry's
+// sequence number (0 without an entry).
+func (l *Log) Prune(ctx context.Context, actor, action, what, countKey string, before time.Time, del func(ctx context.Context) (int64, error)) (n, seq int64, err error) {
+	e, err := l.Do(ctx, func(ctx context.Context) (Event, error) {
+		var err error
+		if n, err = del(ctx); err != nil {
+			return Event{}, err
+		}
+		if n == 0 {
+			return Event{}, ErrUnchanged
+		}
+		return Event{Actor: actor, Action: action, Target: what + " before " + before.UTC().Format(time.RFC3339),
+			Details: map[string]any{"before": before.UTC(), countKey: n}}, nil
+	})
+	if err != nil || e == nil {
+		return 0, 0, err
+	}
+	return n, e.Seq, nil
+}
+
+func (l *Log) do(ctx context.Context, change func(ctx context.Context) (Event, error)) (*Entry, error) {
 	now := time.Now
 	if l.Now != nil {
 		now = l.Now

@@ -139,3 +139,37 @@ func TestPendingSeq(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneWritesAnEntryOnlyForAChange: Log.Prune records what del
+// deleted in one entry, and nothing (no entry, no error) when del deleted
+// nothing; an error from del leaves no entry either.
+func TestPruneWritesAnEntryOnlyForAChange(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	log := &audit.Log{Store: db}
+	before := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	deleted := int64(0)
+	del := func(context.Context) (int64, error) { return deleted, nil }
+
+	if n, seq, err := log.Prune(ctx, "system", "test.prune", "things", "things", before, del); n != 0 || seq != 0 || err != nil {
+		t.Fatalf("nothing to delete: Prune = %d, %d, %v; want 0, 0, nil", n, seq, err)
+	}
+	if _, _, err := log.Prune(ctx, "system", "test.prune", "things", "things", before, func(context.Context) (int64, error) {
+		return 0, bulwark.Errorf(bulwark.EUNAVAILABLE, "store down")
+	}); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE {
+		t.Fatalf("a failing delete: err = %v, want unavailable", err)
+	}
+	deleted = 3
+	n, seq, err := log.Prune(ctx, "system", "test.prune", "things", "things", before, del)
+	if n != 3 || seq != 1 || err != nil {
+		t.Fatalf("Prune = %d, %d, %v; want 3, 1 (the first entry), nil", n, seq, err)
+	}
+	entries, err := db.AuditEntries(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Action != "test.prune" || entries[0].Target != "things before 2026-01-02T03:04:05Z" ||
+		!strings.Contains(string(entries[0].Details), `"things":3`) {
+		t.Fatalf("entries = %+v, want one test.prune entry counting 3 things", entries)
+	}
+}

@@ -2,7 +2,6 @@ package screening
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -23,10 +22,6 @@ type PruneReport struct {
 	// deleted: no entry is written then).
 	AuditSeq int64 `json:"auditSeq,omitempty"`
 }
-
-// errNothingPruned rolls back a prune that deleted nothing, so it leaves
-// no audit entry.
-var errNothingPruned = errors.New("nothing pruned")
 
 // Prune deletes the decisions recorded before before, with the alerts they
 // raised (an alert whose webhook delivery is pending is kept, with its
@@ -55,16 +50,16 @@ func (s *Service) Prune(ctx context.Context, actor string, before time.Time) (*P
 			return audit.Event{}, err
 		}
 		if rep.Decisions == 0 && rep.Alerts == 0 {
-			return audit.Event{}, errNothingPruned
+			return audit.Event{}, audit.ErrUnchanged
 		}
 		return audit.Event{Actor: actor, Action: "screen.prune", Target: "decisions before " + rep.Before.Format(time.RFC3339),
 			Details: map[string]any{"before": rep.Before, "auditSeqBelow": below, "decisions": rep.Decisions, "alerts": rep.Alerts}}, nil
 	})
-	if errors.Is(err, errNothingPruned) {
-		return rep, nil
-	}
 	if err != nil {
 		return nil, err
+	}
+	if e == nil { // nothing deleted: no entry
+		return rep, nil
 	}
 	rep.AuditSeq = e.Seq
 	return rep, nil

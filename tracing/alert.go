@@ -2,7 +2,6 @@ package tracing
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -153,9 +152,6 @@ type AlertPruner interface {
 	PruneTraceAlerts(ctx context.Context, before time.Time) (int64, error)
 }
 
-// errNothingPruned rolls back a prune that deleted nothing: no entry.
-var errNothingPruned = errors.New("nothing pruned")
-
 // PruneAlerts deletes the trace alerts (TRACE_DEPOSIT and
 // TRACE_ALERT_RETRACTED) stored before before, except those whose webhook
 // delivery is pending and the alerts paired with them, audited as
@@ -163,22 +159,7 @@ var errNothingPruned = errors.New("nothing pruned")
 // when there is nothing to delete. It returns how many were deleted and
 // the entry's sequence number.
 func PruneAlerts(ctx context.Context, store AlertPruner, log *audit.Log, actor string, before time.Time) (n, seq int64, err error) {
-	e, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
-		var err error
-		if n, err = store.PruneTraceAlerts(ctx, before); err != nil {
-			return audit.Event{}, err
-		}
-		if n == 0 {
-			return audit.Event{}, errNothingPruned
-		}
-		return audit.Event{Actor: actor, Action: "trace.alerts.prune", Target: "trace alerts before " + before.UTC().Format(time.RFC3339),
-			Details: map[string]any{"before": before.UTC(), "alerts": n}}, nil
+	return log.Prune(ctx, actor, "trace.alerts.prune", "trace alerts", "alerts", before, func(ctx context.Context) (int64, error) {
+		return store.PruneTraceAlerts(ctx, before)
 	})
-	if errors.Is(err, errNothingPruned) {
-		return 0, 0, nil
-	}
-	if err != nil {
-		return 0, 0, err
-	}
-	return n, e.Seq, nil
 }

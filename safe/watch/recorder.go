@@ -2,7 +2,6 @@ package watch
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/bulwark-sec/bulwark/audit"
@@ -75,31 +74,13 @@ type AlertPruner interface {
 	PruneSafeAlerts(ctx context.Context, before time.Time) (int64, error)
 }
 
-// errNothingPruned rolls back a prune that deleted nothing: no entry.
-var errNothingPruned = errors.New("nothing pruned")
-
 // PruneAlerts deletes the Safe alerts stored before before (not those
 // whose webhook delivery is pending), audited as safe.alerts.prune by
 // actor in the same transaction; it writes no entry when there is nothing
 // to delete. It returns how many were deleted and the entry's sequence
 // number.
 func PruneAlerts(ctx context.Context, store AlertPruner, log *audit.Log, actor string, before time.Time) (n, seq int64, err error) {
-	e, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
-		var err error
-		if n, err = store.PruneSafeAlerts(ctx, before); err != nil {
-			return audit.Event{}, err
-		}
-		if n == 0 {
-			return audit.Event{}, errNothingPruned
-		}
-		return audit.Event{Actor: actor, Action: "safe.alerts.prune", Target: "Safe alerts before " + before.UTC().Format(time.RFC3339),
-			Details: map[string]any{"before": before.UTC(), "alerts": n}}, nil
+	return log.Prune(ctx, actor, "safe.alerts.prune", "Safe alerts", "alerts", before, func(ctx context.Context) (int64, error) {
+		return store.PruneSafeAlerts(ctx, before)
 	})
-	if errors.Is(err, errNothingPruned) {
-		return 0, 0, nil
-	}
-	if err != nil {
-		return 0, 0, err
-	}
-	return n, e.Seq, nil
 }
