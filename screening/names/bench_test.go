@@ -81,8 +81,10 @@ var (
 	benchIx     *names.Index
 )
 
-func benchIndex(b *testing.B) *names.Index {
-	recs := benchCorpus(b)
+// benchIndex is the index over the benchmark corpus, built once and shared
+// by the benchmarks and the corpus tests (Search does not modify it).
+func benchIndex(tb testing.TB) *names.Index {
+	recs := benchCorpus(tb)
 	benchIxOnce.Do(func() { benchIx = names.Build(recs) })
 	return benchIx
 }

@@ -27,7 +27,7 @@ func TestCorpusSearchGolden(t *testing.T) {
 	race.Corpus(t)
 	t.Parallel()
 	recs := benchCorpus(t)
-	ix := names.Build(recs)
+	ix := benchIndex(t)
 	hits, typos, misses := benchQueries(t, recs, 1000)
 	var qs []names.Query
 	for i := range hits {
@@ -99,7 +99,7 @@ func TestCorpusMinScoreSkipsExactly(t *testing.T) {
 	race.Corpus(t)
 	t.Parallel()
 	recs := benchCorpus(t)
-	ix := names.Build(recs)
+	ix := benchIndex(t)
 	hits, typos, misses := benchQueries(t, recs, 400)
 	var qs []names.Query
 	for i := range hits {
