@@ -4,9 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,18 +21,7 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/internal/syncbuf"
 	"github.com/bulwark-sec/bulwark/sqlite"
-	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
-
-// openStore opens a fresh SQLite store in t.TempDir() (a copy of one
-// migrated once per test binary), closed when t ends. The tests run over
-// it rather than over fakes, so that what they check (rollback of a change
-// whose audit entry fails, the hash chain, token lookups) is what the
-// server does over its real store.
-func openStore(t testing.TB) *sqlite.DB {
-	t.Helper()
-	return sqlitetest.Open(t, sqlite.Options{})
-}
 
 // Failure injection: each wrapper embeds the real store and overrides one
 // method. A scenario installs one through its configure function, wrapping
@@ -120,35 +113,112 @@ type env struct {
 	ids     map[string]string
 }
 
+// envTokens is the store every env starts from. The tests run over a real
+// SQLite store rather than over fakes, so that what they check (rollback
+// of a change whose audit entry fails, the hash chain, token lookups) is
+// what the server does over its real store. It is an empty store holding
+// the env's token set, made once per test binary (creating and revoking
+// the tokens cost as much as the rest of a short scenario under the race
+// detector). Every env opens a copy of its file; the tokens (secrets,
+// IDs, times) are the same in every copy, each env's store its own.
+var envTokens struct {
+	once    sync.Once
+	file    []byte
+	now     time.Time
+	secrets map[string]string
+	ids     map[string]string
+	err     error
+}
+
+// tokenStore returns the file of the token store and the clock, secrets
+// and IDs that go with it.
+func tokenStore() ([]byte, time.Time, map[string]string, map[string]string, error) {
+	t := &envTokens
+	t.once.Do(func() {
+		t.err = func() error {
+			dir, err := os.MkdirTemp("", "bulwark-httpapi-tokens-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			path := filepath.Join(dir, "bulwark.db")
+			ctx := context.Background()
+			db, err := sqlite.Open(ctx, path, sqlite.Options{})
+			if err != nil {
+				return err
+			}
+			c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+			svc := &auth.Service{Store: db, Now: c.Now}
+			t.secrets, t.ids = map[string]string{}, map[string]string{}
+			add := func(name string, role auth.Role, ttl time.Duration) error {
+				secret, tok, err := svc.Create(ctx, name, role, auth.CreateOptions{CreatedBy: "test", TTL: ttl})
+				if err != nil {
+					return fmt.Errorf("create token %s: %w", name, err)
+				}
+				t.secrets[name], t.ids[name] = secret, tok.ID
+				return nil
+			}
+			err = add("expired", auth.RoleAdmin, time.Hour)
+			c.Advance(2 * time.Hour)
+			for _, tok := range []struct {
+				name string
+				role auth.Role
+			}{{"admin", auth.RoleAdmin}, {"analyst", auth.RoleAnalyst}, {"viewer", auth.RoleViewer}, {"revoked", auth.RoleAdmin}} {
+				if err == nil {
+					err = add(tok.name, tok.role, 0)
+				}
+			}
+			if err == nil {
+				_, err = svc.Revoke(ctx, t.ids["revoked"])
+			}
+			if cerr := db.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			// Closing the last connection checkpoints the WAL into the
+			// file: the file alone is the store.
+			if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+				return fmt.Errorf("the token store's WAL was not checkpointed on close (%d bytes left)", fi.Size())
+			}
+			t.now = c.Now()
+			t.file, err = os.ReadFile(path)
+			return err
+		}()
+	})
+	return t.file, t.now, t.secrets, t.ids, t.err
+}
+
 func newEnv(t testing.TB, configure func(*Config)) *env {
 	t.Helper()
+	file, now, secrets, ids, err := tokenStore()
+	if err != nil {
+		t.Fatalf("making the token store: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "bulwark.db")
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("open store %s: %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close store %s: %v", path, err)
+		}
+	})
 	e := &env{
 		t:       t,
-		db:      openStore(t),
-		clock:   &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
+		db:      db,
+		clock:   &clock{t: now},
 		logs:    &syncbuf.Buffer{},
-		secrets: map[string]string{},
-		ids:     map[string]string{},
+		secrets: maps.Clone(secrets),
+		ids:     maps.Clone(ids),
 	}
 	e.auth = &auth.Service{Store: e.db, Now: e.clock.Now}
 	e.log = &audit.Log{Store: e.db, Now: e.clock.Now}
-	ctx := context.Background()
-	add := func(name string, role auth.Role, ttl time.Duration) {
-		secret, tok, err := e.auth.Create(ctx, name, role, auth.CreateOptions{CreatedBy: "test", TTL: ttl})
-		if err != nil {
-			t.Fatalf("create token %s: %v", name, err)
-		}
-		e.secrets[name], e.ids[name] = secret, tok.ID
-	}
-	add("expired", auth.RoleAdmin, time.Hour)
-	e.clock.Advance(2 * time.Hour)
-	add("admin", auth.RoleAdmin, 0)
-	add("analyst", auth.RoleAnalyst, 0)
-	add("viewer", auth.RoleViewer, 0)
-	add("revoked", auth.RoleAdmin, 0)
-	if _, err := e.auth.Revoke(ctx, e.ids["revoked"]); err != nil {
-		t.Fatal(err)
-	}
 	cfg := Config{
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		// The access log written by the server, as serve wires it
