@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,12 @@ import (
 
 var now = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 
+// embedded returns sources.Embedded(), decoded once per test binary: the
+// tests that only read the embedded lists share them (decoding the
+// snapshot is the costliest step of each under the race detector).
+// Callers must not change them.
+var embedded = sync.OnceValues(sources.Embedded)
+
 const ownCSV = "address,chain,label,source,confidence\n0x00000000000000000000000000000000000000aa,ETH,Known mule,case 17,high\n"
 
 // fbiTable is the DPRK attribution table with one row.
@@ -27,7 +34,7 @@ const fbiTable = "chain,address,incident,attribution,primary_source,corroboratio
 	"ETH,0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D,Bybit theft 2025-02-21,DPRK/TraderTraitor per FBI,FBI PSA I-022625-PSA,,,high\n"
 
 func TestEmbedded(t *testing.T) {
-	ls, err := sources.Embedded()
+	ls, err := embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +69,7 @@ func TestEmbeddedIsReproducible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emb, _ := sources.Embedded()
+	emb, _ := embedded()
 	if len(again) != len(emb) {
 		t.Fatalf("%d lists, embedded %d", len(again), len(emb))
 	}
@@ -235,7 +242,7 @@ func TestFetch(t *testing.T) {
 
 func FuzzReadSnapshot(f *testing.F) {
 	var buf bytes.Buffer
-	ls, _ := sources.Embedded()
+	ls, _ := embedded()
 	_ = screening.WriteSnapshot(&buf, ls[:1])
 	f.Add(buf.Bytes()[:min(buf.Len(), 4096)])
 	f.Add([]byte{0x1f, 0x8b, 0x08, 0x00})
