@@ -24,10 +24,10 @@
 # compiled twice in the same mode:
 #
 #   tools:    npm install (Anvil, solc, Safe packages)
-#   non-race: gofmt, staticcheck install, go vet, staticcheck, [tools] cli tests
+#   non-race: gofmt, staticcheck install, go vet, staticcheck, [tools] cli tests,
+#             corpus runs (without -race); at a lower priority
 #   race:     go build -race (the packages, not their tests),
 #             [tools] go test -race (all but cli)
-#   then, in whichever lane ends first: the corpus runs (without -race)
 #
 # [tools]: waits for the npm tools first. go test's own vet pass is off in
 # the race lane (-vet=off): go vet ./... runs every check on every
@@ -149,17 +149,14 @@ race_lane() {
 	else
 		rc=1
 	fi
-	corpus_runs || rc=1
 	return $rc
 }
 
-# corpus_runs runs the corpus-wide tests in the lane that gets here first
-# (the other lane skips them): they need no tools, and which lane has
-# less to do depends on the caches (cold: the non-race lane builds
-# staticcheck and vets everything; warm: the race lane's tests are the
-# longer part).
+# corpus_runs runs the corpus-wide tests, at the end of the non-race lane:
+# they are built without -race, as go vet and the cli tests have built
+# their dependencies already (in the race lane a cold run would compile
+# them a second time).
 corpus_runs() {
-	mkdir "$state/corpus" 2>/dev/null || return 0
 	step "corpus runs (without -race): ${corpus_pkgs[*]}" \
 		$GO test "${LINK[@]}" -count=1 -timeout "$TEST_TIMEOUT" -run '^TestCorpus' "${corpus_pkgs[@]}"
 }
@@ -201,8 +198,8 @@ race_pid=$!
 
 failed=()
 wait "$tools_pid" || failed+=("npm tools")
-wait "$nonrace_pid" || failed+=("non-race lane (gofmt, vet, staticcheck, cli tests)")
-wait "$race_pid" || failed+=("race lane (go test -race, corpus runs)")
+wait "$nonrace_pid" || failed+=("non-race lane (gofmt, vet, staticcheck, cli tests, corpus runs)")
+wait "$race_pid" || failed+=("race lane (go test -race)")
 if ((${#failed[@]})); then
 	say "FAILED: $(IFS=,; echo "${failed[*]}")"
 	exit 1
