@@ -44,25 +44,17 @@ func startScreenLoad(url, token string, workers, enough int, round int) *screenL
 				if i%5 == 4 {
 					body = fmt.Sprintf(`{"addresses":["0x%08x%08x%024x","0x%08x%08x%024x"]}`, round, w, i, round, w+1000, i)
 				}
-				req, _ := http.NewRequest("POST", url+"/api/v1/screen/address", strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+token)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
-				if err != nil {
-					return // the server is gone
-				}
-				b, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					return // killed while answering: not acknowledged
+				status, b, ok := postUntilKilled(client, url+"/api/v1/screen/address", token, body)
+				if !ok {
+					return
 				}
 				var d struct {
 					ID     string `json:"decisionId"`
 					Stored *bool  `json:"stored"`
 				}
 				l.mu.Lock()
-				if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &d) != nil || d.ID == "" || d.Stored == nil || !*d.Stored {
-					l.bad = append(l.bad, fmt.Sprintf("%d %.300s", resp.StatusCode, b))
+				if status != http.StatusOK || json.Unmarshal(b, &d) != nil || d.ID == "" || d.Stored == nil || !*d.Stored {
+					l.bad = append(l.bad, fmt.Sprintf("%d %.300s", status, b))
 				} else {
 					l.ids = append(l.ids, d.ID)
 				}
@@ -248,4 +240,22 @@ func TestDecisionsModes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// postUntilKilled posts body (JSON) to url with token and returns the
+// answer's status and body; ok is false when the server was gone or was
+// killed before the answer was read in full (not acknowledged).
+func postUntilKilled(client *http.Client, url, token, body string) (status int, b []byte, ok bool) {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, false // the server is gone
+	}
+	defer resp.Body.Close()
+	if b, err = io.ReadAll(resp.Body); err != nil {
+		return 0, nil, false // killed while answering: not acknowledged
+	}
+	return resp.StatusCode, b, true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -46,17 +45,9 @@ func TestKillKeepsAcknowledgedCases(t *testing.T) {
 			defer wg.Done()
 			for i := 0; ; i++ {
 				seed := fmt.Sprintf("0x%08x%032x", w+1, i+1)
-				req, _ := http.NewRequest("POST", s.url+"/api/v1/trace/cases", strings.NewReader(`{"seeds":["`+seed+`"],"title":"crash"}`))
-				req.Header.Set("Authorization", "Bearer "+s.token)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
-				if err != nil {
-					return // the server is gone
-				}
-				b, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					return // killed while answering: not acknowledged
+				status, b, ok := postUntilKilled(client, s.url+"/api/v1/trace/cases", s.token, `{"seeds":["`+seed+`"],"title":"crash"}`)
+				if !ok {
+					return
 				}
 				var out struct {
 					Case struct {
@@ -66,8 +57,8 @@ func TestKillKeepsAcknowledgedCases(t *testing.T) {
 				}
 				mu.Lock()
 				switch {
-				case resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &out) != nil || out.Case.ID < 1:
-					bad = append(bad, fmt.Sprintf("%d %.300s", resp.StatusCode, b))
+				case status != http.StatusCreated || json.Unmarshal(b, &out) != nil || out.Case.ID < 1:
+					bad = append(bad, fmt.Sprintf("%d %.300s", status, b))
 				case acked[out.Case.ID] != "":
 					bad = append(bad, fmt.Sprintf("case id %d answered twice", out.Case.ID))
 				default:
