@@ -92,8 +92,15 @@ func (db *DB) activeJournal() *journal {
 }
 
 // flushJournal waits until the decisions the journal holds are stored,
-// so that a read sees every decision answered before it.
+// so that a read sees every decision answered before it. Inside the
+// writer's transaction (a retention prune's, audit.Log.Do) it does not
+// wait: the loader stores through that same writer, so it could not
+// finish until the transaction ends. The decisions still pending there
+// are stored after it, under later audit entries.
 func (db *DB) flushJournal(ctx context.Context) error {
+	if db.txFrom(ctx) != nil {
+		return nil
+	}
 	if j := db.activeJournal(); j != nil {
 		return j.flush(ctx)
 	}
