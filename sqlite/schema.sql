@@ -213,25 +213,6 @@ CREATE TABLE trace_deposits (
     added_by   TEXT NOT NULL
 ) STRICT;
 
-CREATE TABLE trace_alerts (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: the payload's "id"
-    time         TEXT NOT NULL,                     -- when stored
-    code         TEXT NOT NULL,                     -- TRACE_DEPOSIT, TRACE_ALERT_RETRACTED
-    severity     TEXT NOT NULL,
-    follow       TEXT NOT NULL,                     -- the followed trace: 'watch', 'case:ID'
-    chain        INTEGER NOT NULL,
-    block        INTEGER NOT NULL,
-    block_hash   TEXT NOT NULL,
-    tx_hash      TEXT NOT NULL,
-    position     TEXT NOT NULL,                     -- the transfer in its transaction: 'log:5', 'call:0.2'
-    deposit      TEXT NOT NULL,                     -- lower-case 0x + 40 hex
-    message      TEXT NOT NULL,
-    alert        TEXT NOT NULL,                     -- JSON: tracing.Alert
-    retracts     INTEGER REFERENCES trace_alerts (id),  -- set on a retraction: the alert it retracts
-    retracted_by INTEGER REFERENCES trace_alerts (id),  -- set on a retracted alert: its retraction
-    UNIQUE (follow, code, chain, block_hash, tx_hash, position, deposit)
-) STRICT;
-
 CREATE TABLE trace_follow_cursors (
     follow     TEXT PRIMARY KEY,
     chain      INTEGER NOT NULL,
@@ -302,6 +283,24 @@ CREATE TABLE screen_decision_subjects (
     PRIMARY KEY (subject, time, id)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE trace_alerts (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: the payload's "id"
+    time         TEXT NOT NULL,                     -- when stored
+    code         TEXT NOT NULL,                     -- TRACE_DEPOSIT, TRACE_ALERT_RETRACTED
+    severity     TEXT NOT NULL,
+    follow       TEXT NOT NULL,                     -- the followed trace: 'watch', 'case:ID'
+    chain        INTEGER NOT NULL,
+    block        INTEGER NOT NULL,
+    block_hash   TEXT NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    position     TEXT NOT NULL,                     -- the transfer in its transaction: 'log:5', 'call:0.2'
+    deposit      TEXT NOT NULL,                     -- lower-case 0x + 40 hex
+    message      TEXT NOT NULL,
+    alert        TEXT NOT NULL,                     -- JSON: tracing.Alert
+    retracts     INTEGER REFERENCES trace_alerts (id),  -- set on a retraction: the alert it retracts
+    retracted_by INTEGER REFERENCES trace_alerts (id)   -- set on a retracted alert: its retraction
+) STRICT;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
@@ -324,13 +323,16 @@ CREATE INDEX screen_decisions_audit_seq ON screen_decisions (audit_seq);
 
 CREATE INDEX trace_cases_status ON trace_cases (status, id);
 
+CREATE INDEX screen_decision_batches_audit_seq ON screen_decision_batches (audit_seq);
+
+CREATE INDEX screen_decision_batches_last_time ON screen_decision_batches (last_time);
+
 CREATE INDEX trace_alerts_follow ON trace_alerts (follow, id);
 
 CREATE INDEX trace_alerts_deposit ON trace_alerts (deposit, id);
 
-CREATE INDEX screen_decision_batches_audit_seq ON screen_decision_batches (audit_seq);
-
-CREATE INDEX screen_decision_batches_last_time ON screen_decision_batches (last_time);
+CREATE UNIQUE INDEX trace_alerts_identity ON trace_alerts (follow, code, chain, block_hash, tx_hash, position, deposit, coalesce(retracts, 0))
+    WHERE retracted_by IS NULL;
 
 CREATE TRIGGER trace_transfers_unaddress AFTER DELETE ON trace_transfers BEGIN
     DELETE FROM trace_addresses WHERE addr IN (substr(OLD.from_addr, 1, 8), substr(OLD.to_addr, 1, 8)) AND stream = OLD.stream AND block = OLD.block AND seq = OLD.seq;

@@ -130,7 +130,10 @@ const traceAlertColumns = `a.id, a.time, a.code, a.severity, a.follow, a.message
 
 // SaveTraceAlert stores a with its outbox message (kind tracing.AlertKind)
 // in one transaction, unless an alert with its identity is stored. With a
-// context from audit.Log.Do it joins the audit transaction.
+// context from audit.Log.Do it joins the audit transaction. A retracted
+// alert does not count: a chain that reorganises back to the block it
+// named has the deposit alerted again; a retraction's identity includes
+// the alert it retracts.
 func (db *DB) SaveTraceAlert(ctx context.Context, a tracing.StoredAlert) (int64, bool, error) {
 	if a.Code == "" || a.Follow == "" {
 		return 0, false, bulwark.Invalid("code", "a trace alert needs a code and the follow that raised it")
@@ -145,8 +148,9 @@ func (db *DB) SaveTraceAlert(ctx context.Context, a tracing.StoredAlert) (int64,
 	)
 	deposit := strings.ToLower(a.Deposit.Hex())
 	err = db.inTx(ctx, "store trace alert "+a.Code, func(ctx context.Context, q querier) error {
-		err := q.QueryRowContext(ctx, `SELECT id FROM trace_alerts WHERE follow = ? AND code = ? AND chain = ? AND block_hash = ? AND tx_hash = ? AND position = ? AND deposit = ?`,
-			a.Follow, a.Code, int64(a.Chain), a.BlockHash.Hex(), a.TxHash.Hex(), a.Position(), deposit).Scan(&id)
+		err := q.QueryRowContext(ctx, `SELECT id FROM trace_alerts WHERE follow = ? AND code = ? AND chain = ? AND block_hash = ? AND tx_hash = ? AND position = ? AND deposit = ?
+AND coalesce(retracts, 0) = ? AND retracted_by IS NULL`,
+			a.Follow, a.Code, int64(a.Chain), a.BlockHash.Hex(), a.TxHash.Hex(), a.Position(), deposit, a.Retracts).Scan(&id)
 		if err == nil {
 			return nil
 		}

@@ -1,0 +1,59 @@
+package tracing_test
+
+import (
+	"testing"
+
+	"github.com/bulwark-sec/bulwark/tracing"
+)
+
+// TestFollowerReorgBack: a chain that reorganises away from the block of
+// an alert and then back to it (the same block hash again) has the
+// deposit alerted again, open, after the first alert's retraction; and a
+// third reorg away retracts that second alert too.
+func TestFollowerReorgBack(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	e.chain.mine(pay(thief, hop1, 10))         // 1
+	e.chain.mine(pay(clean, clean, 1))         // 2
+	at := e.chain.mine(pay(hop1, deposit, 10)) // 3
+	e.chain.mine(pay(clean, clean, 2))         // 4
+	hashA := e.chain.hash(at)
+	f := e.follower(tracing.Poison, 1, nil)
+	step(t, f, 4)
+
+	away := [][][3]any{{pay(clean, clean, 3)}, {pay(clean, clean, 4)}, {pay(clean, clean, 5)}}
+	// Each reorg ends higher than the last, so that the node's head moves
+	// and the ingester sees it.
+	back := [][][3]any{{pay(hop1, deposit, 10)}, {pay(clean, clean, 2)}, {pay(clean, clean, 6)}, {pay(clean, clean, 7)}}
+	awayAgain := append(away, [][3]any{pay(clean, clean, 8)}, [][3]any{pay(clean, clean, 9)})
+	open := func() (deposits []tracing.StoredAlert) {
+		for _, a := range e.alerts(t) {
+			if a.Code == tracing.CodeDeposit && a.RetractedBy == 0 {
+				deposits = append(deposits, a)
+			}
+		}
+		return deposits
+	}
+
+	e.chain.reorg(3, 1, away...)
+	step(t, f, 5)
+	if o := open(); len(o) != 0 {
+		t.Fatalf("after the reorg away: open deposit alerts %+v", o)
+	}
+
+	e.chain.reorg(3, 0, back...)
+	if e.chain.hash(at) != hashA {
+		t.Fatal("the chain did not come back to the first block 3")
+	}
+	step(t, f, 6)
+	o := open()
+	if len(o) != 1 || o[0].Block != at || o[0].BlockHash != hashA {
+		t.Fatalf("after the reorg back: open deposit alerts %+v, want one in block %d %s (all: %+v)", o, at, hashA.Hex(), e.alerts(t))
+	}
+
+	e.chain.reorg(3, 1, awayAgain...)
+	step(t, f, 7)
+	if o := open(); len(o) != 0 {
+		t.Fatalf("after the second reorg away: open deposit alerts %+v", o)
+	}
+}
