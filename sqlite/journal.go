@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -32,7 +33,8 @@ import (
 // removed once everything in it is stored. When the store is opened and no
 // other process holds the journal, what segments are left (the process was
 // killed, or the machine lost power) is stored first, skipping decisions
-// already stored, so an acknowledged decision is never lost.
+// already stored (or pruned since), so an acknowledged decision is never
+// lost.
 //
 // A record is: uint32 length of the payload, uint32 CRC-32C of the
 // payload, the payload (little endian). A record cut short or failing its
@@ -252,6 +254,12 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 	// A batch can be in the journal twice (appended again after a failed
 	// sync): store each decision once.
 	seen := make(map[string]bool)
+	// A segment outlives the decisions stored from it until the journal
+	// moves to the next one, so retention may have deleted some: one the
+	// store does not hold, recorded before a retention cutoff, was pruned
+	// (one still to be stored is newer than any cutoff), and is not stored
+	// again.
+	var cutoff *time.Time
 	for _, seg := range segs {
 		data, err := os.ReadFile(j.name(seg))
 		if err != nil {
@@ -275,7 +283,14 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 				if err != nil {
 					return j.db.fail(ctx, err, "recover the decision journal")
 				}
-				if one == 0 {
+				if one == 0 && cutoff == nil {
+					c, err := j.pruneCutoff(ctx)
+					if err != nil {
+						return j.db.fail(ctx, err, "recover the decision journal")
+					}
+					cutoff = &c
+				}
+				if one == 0 && !r.Decision.Time.Before(*cutoff) {
 					todo = append(todo, r)
 				}
 			}
@@ -294,6 +309,32 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 		}
 	}
 	return nil
+}
+
+// pruneCutoff returns the latest cutoff of the retention prunes of
+// screening decisions (screen.prune entries), or the zero time.
+func (j *journal) pruneCutoff(ctx context.Context) (time.Time, error) {
+	var latest time.Time
+	rows, err := j.db.w.QueryContext(ctx, `SELECT seq, json_extract(details, '$.before') FROM audit_log WHERE action = 'screen.prune'`)
+	if err != nil {
+		return latest, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var before sql.NullString
+		if err := rows.Scan(&seq, &before); err != nil {
+			return latest, err
+		}
+		t, err := time.Parse(time.RFC3339Nano, before.String)
+		if err != nil {
+			return latest, bulwark.Errorf(bulwark.EINTEGRITY, "audit entry %d (screen.prune) has no valid cutoff time %q", seq, before.String)
+		}
+		if t.After(latest) {
+			latest = t
+		}
+	}
+	return latest, rows.Err()
 }
 
 // store stores recs with one audit entry, synced to disk.
