@@ -377,6 +377,10 @@ func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 		}
 		st, err := f.advance(ctx, fl, cur, deposits)
 		if err != nil {
+			// Its Tracer may have been fed blocks past its cursor: the
+			// next step rebuilds it from the stored cursor (a Tracer
+			// refuses blocks fed again, so it would fail forever).
+			delete(f.states, fl.ID)
 			return false, fmt.Errorf("%s: %w", fl.ID, err)
 		}
 		if st.block < to {

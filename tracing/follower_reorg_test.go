@@ -1,6 +1,8 @@
 package tracing_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/bulwark-sec/bulwark/tracing"
@@ -55,5 +57,33 @@ func TestFollowerReorgBack(t *testing.T) {
 	step(t, f, 7)
 	if o := open(); len(o) != 0 {
 		t.Fatalf("after the second reorg away: open deposit alerts %+v", o)
+	}
+}
+
+// TestFollowerRetriesWithoutFeedingTwice: a step that fails while raising
+// the alerts of a block (the store failed) and is retried by the same
+// follower, as Run does, raises each alert of that block once, with the
+// taint it has when the block is applied once.
+func TestFollowerRetriesWithoutFeedingTwice(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	e.chain.mine(pay(thief, hop1, 10))                         // 1
+	e.chain.mine(pay(hop1, deposit, 4), pay(hop1, deposit, 3)) // 2: two deposits in one block
+	boom := errors.New("store went away")
+	n := 0
+	e.fail = func(tracing.StoredAlert) error {
+		if n++; n == 2 {
+			return boom
+		}
+		return nil
+	}
+	f := e.follower(tracing.Poison, 1, nil)
+	if err := f.RunTo(context.Background(), 2); !errors.Is(err, boom) {
+		t.Fatalf("first step = %v, want the store failure", err)
+	}
+	step(t, f, 2) // the retry
+	got := e.alerts(t)
+	if len(got) != 2 || got[0].Amount != "4" || got[0].Taint != "4" || got[1].Amount != "3" || got[1].Taint != "3" {
+		t.Fatalf("after the retry: %+v, want the deposits of 4 and 3, wholly tainted", got)
 	}
 }
