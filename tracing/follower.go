@@ -307,7 +307,8 @@ func (f *Follower) RunTo(ctx context.Context, to uint64) error {
 // Step ingests the blocks mined since the last step (at most Chunk; up to
 // block to, when not 0) and brings every follow up to the last block
 // stored, raising the alerts they call for. It reports whether every follow has processed
-// block to (always false for to 0).
+// block to (always false for to 0). A follow that fails does not stop the
+// others: the error names each follow that failed.
 func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 	c := &f.cfg
 	f.exits = exitsOf{}
@@ -370,6 +371,10 @@ func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 		deposits[regs[i].Address] = &regs[i].Deposit
 	}
 	done := to != 0
+	// A follow that fails holds the others back neither in this step nor
+	// in the next (one whose request cannot be traced fails at every
+	// step): the step goes on and reports every failure.
+	var errs []error
 	for i := range follows {
 		fl := &follows[i]
 		if fl.Request.Chain != c.Chain {
@@ -381,11 +386,18 @@ func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 			// next step rebuilds it from the stored cursor (a Tracer
 			// refuses blocks fed again, so it would fail forever).
 			delete(f.states, fl.ID)
-			return false, fmt.Errorf("%s: %w", fl.ID, err)
+			errs = append(errs, fmt.Errorf("%s: %w", fl.ID, err))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
 		}
 		if st.block < to {
 			done = false
 		}
+	}
+	if len(errs) > 0 {
+		return false, errors.Join(errs...)
 	}
 	return done, nil
 }

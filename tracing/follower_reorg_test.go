@@ -3,7 +3,10 @@ package tracing_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark/tracing"
 )
@@ -85,5 +88,29 @@ func TestFollowerRetriesWithoutFeedingTwice(t *testing.T) {
 	got := e.alerts(t)
 	if len(got) != 2 || got[0].Amount != "4" || got[0].Taint != "4" || got[1].Amount != "3" || got[1].Taint != "3" {
 		t.Fatalf("after the retry: %+v, want the deposits of 4 and 3, wholly tainted", got)
+	}
+}
+
+// TestFollowerOneFollowFailing: a follow that fails at every step (its
+// request cannot be traced block by block) holds neither the other
+// follows nor their alerts back, and the step's error names it.
+func TestFollowerOneFollowFailing(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	e.chain.mine(pay(thief, hop1, 10))   // 1
+	e.chain.mine(pay(hop1, deposit, 10)) // 2
+	good := tracing.Follow{ID: "watch:good", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
+		Policy: tracing.Poison, Bounds: tracing.Bounds{FromBlock: 1}}}
+	bad := good
+	bad.ID, bad.Request.Policy = "watch:bad", tracing.Policy(99)
+	e.follows = tracing.StaticFollows{bad, good}
+	f := e.follower(tracing.Poison, 1, nil)
+	err := f.RunTo(context.Background(), 2)
+	if err == nil || !strings.Contains(err.Error(), "watch:bad") {
+		t.Fatalf("step = %v, want the failure of watch:bad", err)
+	}
+	got := e.alerts(t)
+	if len(got) != 1 || got[0].Follow != "watch:good" || got[0].Block != 2 {
+		t.Fatalf("alerts: %+v, want watch:good's deposit in block 2", got)
 	}
 }
