@@ -681,7 +681,7 @@ func (m *Main) writeTrace(g *tracing.Graph, in *traceInput, inputs report.Inputs
 		if m.g.json {
 			return m.printJSON(traceFilesJSON(g, out.dir, man))
 		}
-		return m.printTraceSummary(g, in)
+		return m.printTraceSummary(g, in, out.dir)
 	case out.file != "":
 		var buf bytes.Buffer
 		if err := report.Write(&buf, out.format, g); err != nil {
@@ -695,13 +695,13 @@ func (m *Main) writeTrace(g *tracing.Graph, in *traceInput, inputs report.Inputs
 		if m.g.json {
 			return m.printJSON(traceFilesJSON(g, out.file, &report.Manifest{Files: []report.FileHash{h}}))
 		}
-		return m.printTraceSummary(g, in)
+		return m.printTraceSummary(g, in, "")
 	case out.format != "":
 		return report.Write(m.Stdout, out.format, g)
 	case m.g.json:
 		return report.WriteJSON(m.Stdout, g)
 	}
-	return m.printTraceSummary(g, in)
+	return m.printTraceSummary(g, in, "")
 }
 
 // traceFilesJSON is --json's answer when the graph went to files: where,
@@ -753,8 +753,9 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// printTraceSummary prints what the trace found, for people.
-func (m *Main) printTraceSummary(g *tracing.Graph, in *traceInput) error {
+// printTraceSummary prints what the trace found, for people; bundle is the
+// directory the evidence bundle was written to ("" when none was).
+func (m *Main) printTraceSummary(g *tracing.Graph, in *traceInput, bundle string) error {
 	w := m.Stdout
 	s := report.Summarize(g)
 	dir := g.Direction
@@ -810,7 +811,11 @@ func (m *Main) printTraceSummary(g *tracing.Graph, in *traceInput) error {
 			report.HumanAmount(a.Asset, a.Taint), report.HumanAmount(a.Asset, a.Amount), a.TxHash.Hex())
 	}
 	if n := len(s.FreezeRequests); n > 0 {
-		fmt.Fprintf(w, "\n%s: write the evidence bundle with --out DIR (summary.md has each with its path from the seed)\n", plural(n, "freeze request", "freeze requests"))
+		where := "write the evidence bundle with --out DIR (summary.md has each with its path from the seed)"
+		if bundle != "" {
+			where = "each with its path from the seed in " + filepath.Join(bundle, report.SummaryMDFile)
+		}
+		fmt.Fprintf(w, "\n%s: %s\n", plural(n, "freeze request", "freeze requests"), where)
 		for _, fr := range s.FreezeRequests {
 			var parts []string
 			for _, r := range fr.Received {

@@ -363,7 +363,8 @@ func TestTraceAlert(t *testing.T) {
 
 	code, stdout, stderr := run(t, env, args...)
 	if code != 3 || !strings.Contains(stdout, "ALERT  block 103  "+heistD+" (hot wallet 7) received 24 ETH tainted of 30 ETH") ||
-		!strings.Contains(stdout, "OTC desk; stopped: hub") {
+		!strings.Contains(stdout, "OTC desk; stopped: hub") ||
+		!strings.Contains(stdout, "2 freeze requests: write the evidence bundle with --out DIR") {
 		t.Fatalf("exit %d, want 3\n%s\n%s", code, stdout, stderr)
 	}
 	code, stdout, _ = run(t, env, append(args, "--json")...)
@@ -377,9 +378,12 @@ func TestTraceAlert(t *testing.T) {
 		}
 	}
 
+	// With the bundle written, the summary points into it rather than
+	// asking for --out DIR again.
 	out := filepath.Join(dir, "evidence")
-	if code, _, stderr := run(t, env, append(args, "--out", out)...); code != 3 {
-		t.Fatalf("--out: exit %d\n%s", code, stderr)
+	if code, stdout, stderr := run(t, env, append(args, "--out", out)...); code != 3 ||
+		!strings.Contains(stdout, "2 freeze requests: each with its path from the seed in "+filepath.Join(out, "summary.md")) || strings.Contains(stdout, "with --out DIR") {
+		t.Fatalf("--out: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	var sum report.Summary
 	raw, err := os.ReadFile(filepath.Join(out, report.SummaryJSONFile))
