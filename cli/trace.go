@@ -250,8 +250,8 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 	if dir != tracing.Forward && dir != tracing.Backward {
 		return bulwark.ExitError, bulwark.Invalid("--direction", "unknown direction %q: use forward (where did the value go) or backward (where did it come from)", f.direction)
 	}
-	if f.maxHops < 0 {
-		return bulwark.ExitError, bulwark.Invalid("--max-hops", "must be 1 or more (0 for the default)")
+	if f.maxHops < 0 || f.maxHops > tracing.MaxMaxHops {
+		return bulwark.ExitError, bulwark.Invalid("--max-hops", "%d is out of range: give 1 to %d (0 for the default, %d)", f.maxHops, tracing.MaxMaxHops, tracing.DefaultMaxHops)
 	}
 	knownTokens, err := parseHubFlags(f)
 	if err != nil {
