@@ -301,6 +301,13 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 	if err != nil {
 		return bulwark.ExitError, err
 	}
+	// The label files are read before the export, so that a mistake in one
+	// is the only line on stderr, not one after the export's notes.
+	own, files, err := m.labelFiles(f)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	inputFiles = append(inputFiles, files...)
 	var in *traceInput
 	if f.etl != "" {
 		in, err = m.loadETL(ctx, f.etl, f.chainID, from, to, hasFrom, hasTo, consts)
@@ -310,12 +317,11 @@ func (m *Main) runTrace(ctx context.Context, f traceFlags) (int, error) {
 	if err != nil {
 		return bulwark.ExitError, err
 	}
-	labeler, files, lists, err := m.traceLabels(ctx, f)
+	labeler, lists, err := m.screeningLabels(ctx, f, own)
+	defer m.closeTraceScreening()
 	if err != nil {
 		return bulwark.ExitError, err
 	}
-	defer m.closeTraceScreening()
-	inputFiles = append(inputFiles, files...)
 	deposits, err := m.registeredDeposits(ctx)
 	if err != nil {
 		return bulwark.ExitError, err
@@ -399,32 +405,33 @@ func flagFileError(field string, err error) error {
 // traceLabels builds the labeler of a trace: the active screening lists
 // (unless --no-screening-labels), the user's label file, then the
 // TagPacks; it returns the input files read, with their hashes, and the
-// lists' versions.
+// lists' versions. The files are read first, so that a bad one is refused
+// before the store is opened.
 func (m *Main) traceLabels(ctx context.Context, f traceFlags) (tracing.Labeler, []report.FileHash, []report.ListRef, error) {
+	own, files, err := m.labelFiles(f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	labeler, lists, err := m.screeningLabels(ctx, f, own)
+	return labeler, files, lists, err
+}
+
+// labelFiles reads the label sources a trace's flags name: the user's
+// label file (--labels), then the TagPacks (--tagpacks), with the files'
+// hashes.
+func (m *Main) labelFiles(f traceFlags) ([]tracing.Labeler, []report.FileHash, error) {
 	var (
 		sources []tracing.Labeler
 		files   []report.FileHash
-		lists   []report.ListRef
 	)
-	if !f.noScreening {
-		svc, err := m.screeningService(ctx, screeningSettings{}, false, true)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		m.traceScreening = svc
-		for _, l := range svc.Screener().Index().Lists() {
-			lists = append(lists, report.ListRef{ID: l.ID, SHA256: l.SHA256})
-		}
-		sources = append(sources, labels.NewScreening(svc.Screener().Index))
-	}
 	if f.labels != "" {
 		data, err := readInputFile("--labels", f.labels)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		set, err := labels.ReadUser(f.labels, bytes.NewReader(data))
 		if err != nil {
-			return nil, nil, nil, flagFileError("--labels", err)
+			return nil, nil, flagFileError("--labels", err)
 		}
 		sources = append(sources, set)
 		files = append(files, report.HashFile("labels:"+f.labels, data))
@@ -432,21 +439,21 @@ func (m *Main) traceLabels(ctx context.Context, f traceFlags) (tracing.Labeler, 
 	if f.tagpacks != "" {
 		fi, err := os.Stat(f.tagpacks)
 		if err != nil || !fi.IsDir() {
-			return nil, nil, nil, bulwark.Invalid("--tagpacks", "%s is not a directory of TagPacks (*.yaml)", f.tagpacks)
+			return nil, nil, bulwark.Invalid("--tagpacks", "%s is not a directory of TagPacks (*.yaml)", f.tagpacks)
 		}
 		set, st, err := labels.ReadTagPacks(os.DirFS(f.tagpacks), ".")
 		if err != nil {
-			return nil, nil, nil, flagFileError("--tagpacks", err)
+			return nil, nil, flagFileError("--tagpacks", err)
 		}
 		entries, err := os.ReadDir(f.tagpacks)
 		if err != nil {
-			return nil, nil, nil, bulwark.Invalid("--tagpacks", "cannot read %s: %s", f.tagpacks, pathErr(err))
+			return nil, nil, bulwark.Invalid("--tagpacks", "cannot read %s: %s", f.tagpacks, pathErr(err))
 		}
 		for _, e := range entries {
 			if n := e.Name(); !e.IsDir() && (strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
 				data, err := readInputFile("--tagpacks", filepath.Join(f.tagpacks, n))
 				if err != nil {
-					return nil, nil, nil, err
+					return nil, nil, err
 				}
 				files = append(files, report.HashFile("tagpack:"+filepath.Join(f.tagpacks, n), data))
 			}
@@ -454,10 +461,33 @@ func (m *Main) traceLabels(ctx context.Context, f traceFlags) (tracing.Labeler, 
 		fmt.Fprintf(m.Stderr, "bulwark: read %s from %s (%s of Ethereum addresses)\n", plural(st.Files, "TagPack", "TagPacks"), f.tagpacks, plural(st.Labels, "label", "labels"))
 		sources = append(sources, set)
 	}
-	if len(sources) == 0 {
-		return nil, nil, nil, nil
+	return sources, files, nil
+}
+
+// screeningLabels puts the active screening lists (unless
+// --no-screening-labels) ahead of own, the label files' sources, and
+// returns the lists' versions; nil when there is no source at all.
+func (m *Main) screeningLabels(ctx context.Context, f traceFlags, own []tracing.Labeler) (tracing.Labeler, []report.ListRef, error) {
+	var (
+		sources []tracing.Labeler
+		lists   []report.ListRef
+	)
+	if !f.noScreening {
+		svc, err := m.screeningService(ctx, screeningSettings{}, false, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.traceScreening = svc
+		for _, l := range svc.Screener().Index().Lists() {
+			lists = append(lists, report.ListRef{ID: l.ID, SHA256: l.SHA256})
+		}
+		sources = append(sources, labels.NewScreening(svc.Screener().Index))
 	}
-	return labels.Combine(sources...), files, lists, nil
+	sources = append(sources, own...)
+	if len(sources) == 0 {
+		return nil, nil, nil
+	}
+	return labels.Combine(sources...), lists, nil
 }
 
 // closeTraceScreening closes the screening service traceLabels opened.

@@ -55,6 +55,10 @@ func TestTraceErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bad, "transactions.csv"), []byte("hash,block_number,transaction_index,from_address,to_address,value,block_timestamp\n0x01,1,0,0x1,0x2,5,1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	badLabels := filepath.Join(dir, "labels.csv")
+	if err := os.WriteFile(badLabels, []byte("address,name\n0x1234,typo\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	seed := "--seed=" + heistExploiter
 	for _, c := range []struct {
 		name   string
@@ -87,9 +91,13 @@ func TestTraceErrors(t *testing.T) {
 		{"negative hub degree", []string{seed, "--etl", heistETL, "--hub-degree", "-1"}, "--hub-degree: -1 is negative"},
 		{"bad known token", []string{seed, "--etl", heistETL, "--known-token", "0x12"}, "--known-token: \"0x12\" is not an address"},
 		{"argument", []string{seed, "--etl", heistETL, "extra"}, "extra"},
+		{"missing label file", []string{seed, "--etl", heistETL, "--labels", filepath.Join(dir, "nowhere.csv")}, "--labels: cannot read " + filepath.Join(dir, "nowhere.csv")},
+		{"bad label file", []string{seed, "--etl", heistETL, "--labels", badLabels}, "--labels: " + badLabels + ": line 2: address \"0x1234\" is not an Ethereum address"},
+		{"missing TagPacks", []string{seed, "--etl", heistETL, "--tagpacks", filepath.Join(dir, "nowhere")}, "--tagpacks: " + filepath.Join(dir, "nowhere") + " is not a directory"},
+		{"missing THORChain file", []string{seed, "--etl", heistETL, "--thorchain", filepath.Join(dir, "nowhere.csv")}, "--thorchain: cannot read"},
 	} {
 		code, stdout, stderr := run(t, env, append([]string{"trace"}, c.args...)...)
-		if code != 1 || stdout != "" || !strings.Contains(stderr, c.stderr) || strings.Count(stderr, "bulwark: ") != 1 && !strings.Contains(stderr, "bulwark: read") {
+		if code != 1 || stdout != "" || !strings.Contains(stderr, c.stderr) || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "bulwark: ") {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 1 and one line with %q", c.name, code, stdout, stderr, c.stderr)
 		}
 	}
