@@ -260,7 +260,7 @@ func (m *Main) traceCaseListCmd() *command {
 					if c.Stale() {
 						progress += " (stale)"
 					}
-					found = fmt.Sprintf("%d addr, %d alerts", r.Summary.Nodes, r.Summary.Alerts)
+					found = fmt.Sprintf("%d addr, %s", r.Summary.Nodes, plural(r.Summary.Alerts, "alert", "alerts"))
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Status, c.Chain, c.Policy, seedsShort(c.Seeds), progress, found,
 					c.CreatedAt.Format(time.RFC3339), c.Title)

@@ -192,7 +192,7 @@ func TestTraceCaseCLI(t *testing.T) {
 		t.Fatalf("list --limit 1: %s", stdout)
 	}
 	code, stdout, _ = run(t, env, "trace", "case", "list", "--before", "2")
-	if code != 0 || !strings.Contains(stdout, "1   open") || !strings.Contains(stdout, "block 3") || strings.Contains(stdout, "\n2 ") {
+	if code != 0 || !strings.Contains(stdout, "1   open") || !strings.Contains(stdout, "block 3") || !strings.Contains(stdout, "4 addr, 1 alert ") || strings.Contains(stdout, "\n2 ") {
 		t.Errorf("list --before 2:\n%s", stdout)
 	}
 
