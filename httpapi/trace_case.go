@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/tracing"
+	"github.com/bulwark-sec/bulwark/tracing/report"
 )
 
 const (
@@ -167,12 +170,19 @@ func (s *Server) caseResults(w http.ResponseWriter, r *http.Request) error {
 	if c.Results == nil || c.Results.Graph == nil {
 		return bulwark.Errorf(bulwark.ENOTFOUND, "case %d has no results yet: run it (POST /api/v1/trace/cases/%d/run)", id, id)
 	}
+	// The graph is written as every graph JSON is (report.WriteJSON): its
+	// lists are [] when empty, never left out.
+	var graph bytes.Buffer
+	if err := report.WriteJSON(&graph, c.Results.Graph); err != nil {
+		return err
+	}
 	s.writeJSON(w, r, http.StatusOK, struct {
 		ID     int64              `json:"id"`
 		Status tracing.CaseStatus `json:"status"`
 		Stale  bool               `json:"stale"`
 		*tracing.CaseResults
-	}{c.ID, c.Status, c.Stale(), c.Results})
+		Graph json.RawMessage `json:"graph"`
+	}{c.ID, c.Status, c.Stale(), c.Results, graph.Bytes()})
 	return nil
 }
 

@@ -173,7 +173,8 @@ func TestTraceCaseAPI(t *testing.T) {
 		{name: "run: closed", configure: withCases, setup: setups(openCases(1), ingestCase, closeCase(1)), method: "POST", path: path + "/1/run", headers: bearerFor("analyst"),
 			wantStatus: http.StatusConflict, wantCode: bulwark.ECONFLICT},
 		{name: "results", configure: withCases, setup: setups(openCases(1), ingestCase, runCase(1)), method: "GET", path: path + "/1/results", headers: bearerFor("viewer"),
-			wantStatus: http.StatusOK, wantBody: []string{`"id":1,"status":"open","stale":false,"block":2,`, `"graph":{"chain":1,`, `"nodes":[`, `"edges":[`}},
+			wantStatus: http.StatusOK, wantBody: []string{`"id":1,"status":"open","stale":false,"block":2,`, `"graph":{"chain":1,`, `"nodes":[`, `"edges":[`,
+				`"exits":[]`, `"alerts":[]`}, notBody: []string{`"graph":null`}},
 
 		{name: "patch", configure: withCases, setup: openCases(1), method: "PATCH", path: path + "/1", headers: jsonHeaders("analyst"),
 			body:       `{"title":"renamed","bounds":{"maxHops":2,"fromBlock":5}}`,
