@@ -197,6 +197,11 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 				raised++
 			}
 			if m.g.json {
+				// The store gave the alert its time: print it as stored
+				// (GET /api/v1/trace/alerts shows the same object).
+				if stored, err := db.TraceAlerts(context.WithoutCancel(ctx), tracing.AlertFilter{SinceID: a.ID - 1, Limit: 1}); err == nil && len(stored) == 1 && stored[0].ID == a.ID {
+					a = stored[0]
+				}
 				_ = encoder.Encode(a)
 				return
 			}

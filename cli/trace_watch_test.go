@@ -73,7 +73,7 @@ func TestTraceWatchAnvil(t *testing.T) {
 		t.Fatal(err)
 	}
 	if a.Code != tracing.CodeDeposit || a.Block != at || a.TxHash != tx || a.Deposit != traceDeposit || a.Label != "hot 7" ||
-		a.Taint != "30000000000000000000" || a.Policy != tracing.Poison || a.From != anviltest.DefaultAccounts()[3] {
+		a.Taint != "30000000000000000000" || a.Policy != tracing.Poison || a.From != anviltest.DefaultAccounts()[3] || a.ID == 0 || a.Time.IsZero() {
 		t.Errorf("alert = %s", lines[0])
 	}
 	code, stdout, stderr = run(t, env, args...)
