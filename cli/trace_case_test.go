@@ -137,7 +137,8 @@ func TestTraceCaseCLI(t *testing.T) {
 		t.Fatalf("label: exit %d\n%s%s", code, stdout, stderr)
 	}
 
-	if code, _, stderr = run(t, env, "trace", "case", "run", "1"); code != 1 || !strings.Contains(stderr, "nothing is ingested for chain 1 from source node") {
+	if code, _, stderr = run(t, env, "trace", "case", "run", "1"); code != 1 || !strings.Contains(stderr, "nothing is ingested for chain 1 from source node") ||
+		!strings.Contains(stderr, "'bulwark serve --trace-rpc URL' ingests source node") {
 		t.Errorf("run before ingestion: exit %d, %q", code, stderr)
 	}
 	if code, _, stderr = run(t, env, "trace", "case", "results", "1"); code != 1 || !strings.Contains(stderr, "case 1 has no results yet") {

@@ -267,3 +267,17 @@ func TestCaseKnownTokens(t *testing.T) {
 		t.Errorf("no known tokens = %#v, want nil", none.KnownTokens)
 	}
 }
+
+// TestIngestHint: a case run with nothing ingested names the command that
+// ingests the case's source.
+func TestIngestHint(t *testing.T) {
+	for _, c := range []struct{ source, want string }{
+		{"node", "'bulwark serve --trace-rpc URL' ingests source node"},
+		{"trace:21895238", "'bulwark trace --rpc URL --from-block 21895238' ingests source trace:21895238"},
+		{"nod", "the sources are node, which 'bulwark serve --trace-rpc URL' ingests, and trace:N"},
+	} {
+		if got := ingestHint(c.source); !strings.Contains(got, c.want) {
+			t.Errorf("ingestHint(%q) = %q, want it to contain %q", c.source, got, c.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -169,7 +170,7 @@ func (s *CaseService) Run(ctx context.Context, actor string, id int64) (*Case, *
 		return nil, nil, err
 	}
 	if !ok {
-		return nil, nil, bulwark.Errorf(bulwark.ENOTFOUND, "case %d: nothing is ingested for chain %d from source %s: ingest the blocks to trace first", id, c.Chain, c.Source)
+		return nil, nil, bulwark.Errorf(bulwark.ENOTFOUND, "case %d: nothing is ingested for chain %d from source %s: ingest the blocks to trace first (%s)", id, c.Chain, c.Source, ingestHint(c.Source))
 	}
 	to := cur.Block
 	if c.Bounds.ToBlock != 0 && c.Bounds.ToBlock < to {
@@ -241,4 +242,17 @@ func graphDigest(g *Graph) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// ingestHint says which command ingests the transfers of source, for an
+// error about a case with nothing to read.
+func ingestHint(source string) string {
+	if n, ok := strings.CutPrefix(source, "trace:"); ok {
+		return "'bulwark trace --rpc URL --from-block " + n + "' ingests source " + source
+	}
+	if source == DefaultCaseSource {
+		return "'bulwark serve --trace-rpc URL' ingests source node for the open cases, from their --from-block or else the head; " +
+			"blocks already ingested by 'bulwark trace --rpc URL --from-block N' are source trace:N, for a case opened with --source trace:N"
+	}
+	return "the sources are node, which 'bulwark serve --trace-rpc URL' ingests, and trace:N, which 'bulwark trace --rpc URL --from-block N' ingests"
 }
