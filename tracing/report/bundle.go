@@ -80,8 +80,9 @@ type Inputs struct {
 	// with their hashes; Name is the role and the file as given
 	// ("labels:FILE", "tagpack:FILE", "thorchain:FILE").
 	Files []FileHash `json:"files,omitempty"`
-	// Lists are the screening lists whose entries labelled addresses: the
-	// list ID and the SHA-256 of its source files.
+	// Lists are the screening lists the trace labelled addresses from
+	// (every active list, whether or not an entry was reached): the list
+	// ID and the SHA-256 of its source files.
 	Lists []ListRef `json:"lists,omitempty"`
 	// Deposits are the registered deposit addresses that alert, with their
 	// labels and thresholds.
