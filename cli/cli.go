@@ -307,6 +307,7 @@ func (e *repeatedFlagError) Error() string { return "--" + e.name + " given twic
 // with two dashes as every other error does.
 var (
 	reUnknownFlag  = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+	reNumber       = regexp.MustCompile(`^[0-9][0-9.]*$`)
 	reNeedsValue   = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
 	reInvalidValue = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-+([^:]+): (.*)$`)
 )
@@ -327,6 +328,11 @@ func flagError(fs *flag.FlagSet, path []string, err error) error {
 			// --data is calldata where a command takes calldata, and
 			// never the data directory.
 			return bulwark.Invalid("--data", "no such flag for %s: --data is a transaction's calldata, which this command does not take; the data directory is --data-dir DIR %s", cmd, see)
+		}
+		if reNumber.MatchString(g[1]) {
+			// A negative number where an argument goes ('trace case show
+			// -1') is parsed as a flag: say what it is.
+			return bulwark.Invalid("-"+g[1], "is read as a flag, and %s takes no negative number: give a positive one %s", cmd, see)
 		}
 		return bulwark.Invalid("--"+g[1], "no such flag for %s %s", cmd, see)
 	}

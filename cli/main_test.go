@@ -80,6 +80,7 @@ func TestCommandLine(t *testing.T) {
 		{name: "missing subcommand", args: []string{"token"}, code: 1, stderr: "missing subcommand", oneLineErr: true},
 		{name: "unknown flag", args: []string{"token", "list", "--bogus"}, code: 1, stderr: "bulwark: --bogus: no such flag for bulwark token list (see 'bulwark token list --help')\n", oneLineErr: true},
 		{name: "unknown flag, one dash", args: []string{"safe", "hash", "-bogus"}, code: 1, stderr: "bulwark: --bogus: no such flag for bulwark safe hash", oneLineErr: true},
+		{name: "negative number as an argument", args: []string{"trace", "case", "show", "-1"}, code: 1, stderr: "bulwark: -1: is read as a flag, and bulwark trace case show takes no negative number: give a positive one (see 'bulwark trace case show --help')\n", oneLineErr: true},
 		{name: "flag without its value", args: []string{"safe", "hash", "--to"}, code: 1, stderr: "bulwark: --to: needs a value", oneLineErr: true},
 		{name: "bad flag value", args: []string{"token", "create", "--name", "a", "--role", "viewer", "--ttl", "soon"}, code: 1, stderr: `bulwark: --ttl: invalid value "soon": want a duration such as 30s, 5m or 1h`, oneLineErr: true},
 		{name: "bad boolean flag value", args: []string{"version", "--json=maybe"}, code: 1, stderr: `bulwark: --json: invalid value "maybe": want true or false`, oneLineErr: true},
