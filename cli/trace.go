@@ -575,6 +575,17 @@ func (m *Main) loadETL(ctx context.Context, dir string, chain, from, to uint64, 
 		}
 		in.source.Files = append(in.source.Files, report.HashFile(name, data))
 	}
+	if n := len(ex.Transfers); n > 0 {
+		// A block range outside the export's blocks leaves nothing to
+		// trace: a typo, or the wrong export.
+		first, last := ex.Transfers[0].Block, ex.Transfers[n-1].Block
+		if hasFrom && from > last {
+			return nil, bulwark.Invalid("--from-block", "block %d is after the export's last block, %d (its transfers are in blocks %d to %d)", from, last, first, last)
+		}
+		if hasTo && to < first {
+			return nil, bulwark.Invalid("--to-block", "block %d is before the export's first block, %d (its transfers are in blocks %d to %d)", to, first, first, last)
+		}
+	}
 	for _, t := range ex.Transfers {
 		if (hasFrom && t.Block < from) || (hasTo && t.Block > to) {
 			continue
