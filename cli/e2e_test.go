@@ -306,6 +306,10 @@ func TestServeBadInput(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	badPacks := t.TempDir()
+	if err := os.WriteFile(filepath.Join(badPacks, "bad.yaml"), []byte("title: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -322,7 +326,8 @@ func TestServeBadInput(t *testing.T) {
 		{"data dir is a file", []string{"serve", "--data-dir", file, "--addr", "127.0.0.1:0"}, "--data-dir: " + file + " is a file, not a directory; give --data-dir a directory"},
 		{"missing trace labels", []string{"serve", "--trace-labels", filepath.Join(data, "none.csv")}, "--trace-labels: cannot read " + filepath.Join(data, "none.csv")},
 		{"trace tagpacks not a directory", []string{"serve", "--trace-tagpacks", file}, "--trace-tagpacks: " + file + " is not a directory"},
-		{"bad trace labels", []string{"serve", "--trace-labels", file}, "--trace-labels: "},
+		{"bad trace labels", []string{"serve", "--trace-labels", file}, "bulwark: --trace-labels: " + file + ": the file is empty"},
+		{"bad trace TagPacks", []string{"serve", "--trace-tagpacks", badPacks}, "bulwark: --trace-tagpacks: bad.yaml: line 1: no tags list"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -399,7 +399,9 @@ func readInputFile(field, name string) ([]byte, error) {
 // flagFileError puts the flag in front of a reader's error ("FILE: line
 // 3: …").
 func flagFileError(field string, err error) error {
-	return bulwark.Wrap(err, bulwark.ErrorCode(err), field+": "+bulwark.ErrorMessage(err))
+	e := bulwark.Wrap(err, bulwark.ErrorCode(err), field+": "+bulwark.ErrorMessage(err))
+	e.Field = field // so that flagged can name serve's --trace-labels instead
+	return e
 }
 
 // traceLabels builds the labeler of a trace: the active screening lists
