@@ -559,6 +559,9 @@ func onlyParams(q url.Values, known ...string) error {
 		for _, n := range known {
 			ok = ok || k == n
 		}
+		if !ok && len(known) == 0 {
+			return badInput(bulwark.Echo(k), "unknown query parameter %q: this route takes none", k)
+		}
 		if !ok {
 			return badInput(bulwark.Echo(k), "unknown query parameter %q (known: %s)", k, strings.Join(known, ", "))
 		}

@@ -160,6 +160,8 @@ func TestTraceCaseAPI(t *testing.T) {
 			wantStatus: http.StatusNotFound, wantCode: bulwark.ENOTFOUND, wantMsg: []string{"no case 7"}},
 		{name: "get: bad id", configure: withCases, method: "GET", path: path + "/x", headers: bearerFor("viewer"),
 			wantStatus: http.StatusBadRequest, wantField: "id"},
+		{name: "results: a query parameter", configure: withCases, setup: setups(openCases(1), ingestCase, runCase(1)), method: "GET", path: path + "/1/results?format=csv", headers: bearerFor("viewer"),
+			wantStatus: http.StatusBadRequest, wantField: "format", wantMsg: []string{`unknown query parameter "format": this route takes none`}},
 		{name: "results before a run", configure: withCases, setup: openCases(1), method: "GET", path: path + "/1/results", headers: bearerFor("viewer"),
 			wantStatus: http.StatusNotFound, wantMsg: []string{"case 1 has no results yet"}},
 
