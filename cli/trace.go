@@ -51,9 +51,9 @@ func (m *Main) traceCmd() *command {
 	return &command{
 		name:    "trace",
 		summary: "follow stolen funds from seed addresses or transactions, with exact taint, and write the evidence",
-		usage: "bulwark trace --seed ADDR|TX[,…] (--etl DIR | --rpc URL --from-block N [--to-block M]) [--policy P] [--direction forward|backward]\n" +
+		usage: "bulwark trace --seed ADDR|TX[,…] (--etl DIR [--chain-id N] | --rpc URL --from-block N [--to-block M]) [--policy P] [--direction forward|backward]\n" +
 			"       [--max-hops N] [--min-value V] [--from-time T] [--to-time T] [--through-hubs] [--hub-degree N] [--known-token ADDR[,…]]\n" +
-			"       [--format json|csv|gexf|dot] [--out FILE|DIR] [--json]",
+			"       [--labels FILE] [--tagpacks DIR] [--no-screening-labels] [--thorchain FILE] [--format json|csv|gexf|dot] [--out FILE|DIR] [--json]",
 		long: "Reads the transfers of an ethereum-etl export (--etl DIR: transactions.csv and, where present, traces.csv,\n" +
 			"token_transfers.csv, logs.csv, receipts.csv, blocks.csv) or of blocks N to M of a node (--rpc: ingested\n" +
 			"into the data directory's store first, resumably, with progress on stderr; blocks already stored are not\n" +
