@@ -326,6 +326,7 @@ func TestServeBadInput(t *testing.T) {
 		{"data dir is a file", []string{"serve", "--data-dir", file, "--addr", "127.0.0.1:0"}, "--data-dir: " + file + " is a file, not a directory; give --data-dir a directory"},
 		{"missing trace labels", []string{"serve", "--trace-labels", filepath.Join(data, "none.csv")}, "--trace-labels: cannot read " + filepath.Join(data, "none.csv")},
 		{"trace tagpacks not a directory", []string{"serve", "--trace-tagpacks", file}, "--trace-tagpacks: " + file + " is not a directory"},
+		{"trace node not http", []string{"serve", "--trace-rpc", "ftp://x"}, "bulwark: --trace-rpc: ftp://x has scheme \"ftp\""},
 		{"bad trace labels", []string{"serve", "--trace-labels", file}, "bulwark: --trace-labels: " + file + ": the file is empty"},
 		{"bad trace TagPacks", []string{"serve", "--trace-tagpacks", badPacks}, "bulwark: --trace-tagpacks: bad.yaml: line 1: no tags list"},
 	}

@@ -139,7 +139,7 @@ func (m *Main) runSafeWatch(ctx context.Context, f safeWatchFlags) (int, error) 
 	}
 	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 	if err != nil {
-		return bulwark.ExitError, err
+		return bulwark.ExitError, rpcFlagError(err)
 	}
 	defer client.Close()
 	db, _, log, err := m.services(ctx)

@@ -475,6 +475,7 @@ func TestSafeWatchErrors(t *testing.T) {
 		{[]string{"--safe", notSafe, "--rpc", chain.URL(), "--from-block", fmt.Sprint(head + 1), "--to-block", fmt.Sprint(head + 1)},
 			fmt.Sprintf("--safe: baseline block %d: 1 Safe(s) could not be read; %s is a contract but not a Safe proxy", head, notSafe)},
 		{[]string{"--safe", eoa, "--rpc", "http://127.0.0.1:1", "--from-block", "1"}, "--rpc: node at http://127.0.0.1:1 is unreachable"},
+		{[]string{"--safe", eoa, "--rpc", "ftp://x"}, "bulwark: --rpc: ftp://x has scheme \"ftp\""},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--from-block", "998"}, fmt.Sprintf("bulwark: --from-block: block 998 is beyond the node's head %d: the baseline, block 997, does not exist yet; give at most %d", head, head+1)},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "ftp://example.com/x", "--webhook-secret-file", "/dev/null"}, "--webhook"},
 		{[]string{"--safe", eoa, "--rpc", chain.URL(), "--webhook", "https://example.com/x"}, "--webhook-secret-file"},

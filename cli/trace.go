@@ -635,7 +635,7 @@ func etlError(dir string, err error) error {
 func (m *Main) ingestNode(ctx context.Context, f traceFlags, from, to uint64, hasTo bool, consts thorchain.Constants) (*traceInput, error) {
 	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 	if err != nil {
-		return nil, err
+		return nil, rpcFlagError(err)
 	}
 	defer client.Close()
 	chain, err := client.ChainID(ctx)

@@ -441,7 +441,7 @@ func (m *Main) traceCaseRunCmd() *command {
 			if f.rpc != "" {
 				client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 				if err != nil {
-					return 1, err
+					return 1, rpcFlagError(err)
 				}
 				defer client.Close()
 				chain, err := client.ChainID(ctx)

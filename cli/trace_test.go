@@ -72,6 +72,7 @@ func TestTraceErrors(t *testing.T) {
 		{"no source", []string{seed}, "--etl: required"},
 		{"two sources", []string{seed, "--etl", heistETL, "--rpc", "http://127.0.0.1:1"}, "--rpc: give --etl DIR or --rpc URL, not both"},
 		{"rpc without from", []string{seed, "--rpc", "http://127.0.0.1:1"}, "--from-block: required with --rpc"},
+		{"rpc not http", []string{seed, "--rpc", "ftp://x", "--from-block", "1"}, "bulwark: --rpc: ftp://x has scheme \"ftp\""},
 		{"blocks backwards", []string{seed, "--etl", heistETL, "--from-block", "9", "--to-block", "3"}, "--to-block: 3 is before --from-block 9"},
 		{"blocks after the export", []string{seed, "--etl", heistETL, "--from-block", "105"}, "--from-block: block 105 is after the export's last block, 104 (its transfers are in blocks 100 to 104)"},
 		{"blocks before the export", []string{seed, "--etl", heistETL, "--from-block", "1", "--to-block", "99"}, "--to-block: block 99 is before the export's first block, 100"},

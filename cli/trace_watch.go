@@ -140,7 +140,7 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 	}
 	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
 	if err != nil {
-		return bulwark.ExitError, err
+		return bulwark.ExitError, rpcFlagError(err)
 	}
 	defer client.Close()
 	chain, err := client.ChainID(ctx)

@@ -267,4 +267,7 @@ func TestTraceWatchTraversalRules(t *testing.T) {
 			t.Errorf("%s %s: exit %d, stderr %q; want %q", c.flag, c.value, code, stderr, c.want)
 		}
 	}
+	if code, _, stderr := run(t, env, "trace", "watch", "--seed", seed, "--rpc", "ftp://x"); code != 1 || !strings.HasPrefix(stderr, "bulwark: --rpc: ftp://x has scheme \"ftp\"") {
+		t.Errorf("--rpc ftp://x: exit %d, stderr %q; want the flag named once", code, stderr)
+	}
 }

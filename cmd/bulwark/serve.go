@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -196,7 +197,7 @@ func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *
 	}
 	client, err := ethrpc.Dial(rpc, ethrpc.Options{Logger: log})
 	if err != nil {
-		return nil, nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: "+bulwark.ErrorMessage(err))
+		return nil, nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--trace-rpc: "+strings.TrimPrefix(bulwark.ErrorMessage(err), "rpc: "))
 	}
 	chain, err := client.ChainID(ctx)
 	if err != nil {
