@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -264,23 +267,29 @@ func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[s
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	brows, err := tx.QueryContext(ctx, `SELECT id, n, data FROM screen_decision_batches WHERE audit_seq = ?`, seq)
+	brows, err := tx.QueryContext(ctx, `SELECT id, n, first_time, last_time, verdicts, data FROM screen_decision_batches WHERE audit_seq = ?`, seq)
 	if err != nil {
 		return nil, err
 	}
 	defer brows.Close()
 	batched := false
+	var columns *audit.Break
 	for brows.Next() {
 		batched = true
 		var id int64
 		var count int
+		var first, last, verdicts string
 		var data []byte
-		if err := brows.Scan(&id, &count, &data); err != nil {
+		if err := brows.Scan(&id, &count, &first, &last, &verdicts, &data); err != nil {
 			return nil, err
 		}
 		ds, err := decodeDecisionBatch(data, seq, true)
 		if err != nil || len(ds) != count {
 			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision batch %d of audit entry %d is malformed in the store: the batch was altered", id, seq)}, nil
+		}
+		if columns == nil {
+			// Reported once the decisions themselves check out.
+			columns = checkBatchColumns(seq, id, first, last, verdicts, ds)
 		}
 		for _, d := range ds {
 			if b := check(d.ID, string(d.Verdict), d.raw); b != nil {
@@ -294,7 +303,7 @@ func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[s
 	if batched && found != n {
 		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records %d screening decisions, the store holds %d of them: decisions were deleted or added outside the log", seq, n, found)}, nil
 	}
-	return nil, nil
+	return columns, nil
 }
 
 // checkEntryDigest checks the decisions stored with audit entry seq, in
@@ -325,21 +334,27 @@ func checkEntryDigest(ctx context.Context, tx *sql.Tx, seq int64, digest string,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	brows, err := tx.QueryContext(ctx, `SELECT id, n, data FROM screen_decision_batches WHERE audit_seq = ?`, seq)
+	brows, err := tx.QueryContext(ctx, `SELECT id, n, first_time, last_time, verdicts, data FROM screen_decision_batches WHERE audit_seq = ?`, seq)
 	if err != nil {
 		return nil, err
 	}
 	defer brows.Close()
+	var columns *audit.Break
 	for brows.Next() {
 		var id int64
 		var count int
+		var first, last, verdicts string
 		var data []byte
-		if err := brows.Scan(&id, &count, &data); err != nil {
+		if err := brows.Scan(&id, &count, &first, &last, &verdicts, &data); err != nil {
 			return nil, err
 		}
 		ds, err := decodeDecisionBatch(data, seq, true)
 		if err != nil || len(ds) != count {
 			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision batch %d of audit entry %d is malformed in the store: the batch was altered", id, seq)}, nil
+		}
+		if columns == nil {
+			// Reported once the decisions themselves check out.
+			columns = checkBatchColumns(seq, id, first, last, verdicts, ds)
 		}
 		for i := range ds {
 			recs = append(recs, screening.Recorded{Decision: &ds[i].Decision, Body: ds[i].raw})
@@ -354,5 +369,33 @@ func checkEntryDigest(ctx context.Context, tx *sql.Tx, seq int64, digest string,
 	if screening.DecisionsDigest(recs) != digest {
 		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("the %d screening decisions stored with audit entry %d are not the ones it records (the SHA-256 of their lines differs): a decision was altered", n, seq)}, nil
 	}
-	return nil, nil
+	return columns, nil
+}
+
+// checkBatchColumns checks the columns batch row id keeps beside its data
+// (the bounds of its decisions' times and the verdicts present, which
+// listings and retention read instead of the data) against its decisions
+// ds: a batch made to look older than it is would be taken by retention,
+// one hiding a verdict left out of listings of it.
+func checkBatchColumns(seq, id int64, first, last, verdicts string, ds []batchDecision) *audit.Break {
+	var lo, hi time.Time
+	var vs []string
+	for i, d := range ds {
+		if i == 0 || d.Time.Before(lo) {
+			lo = d.Time
+		}
+		if i == 0 || d.Time.After(hi) {
+			hi = d.Time
+		}
+		if !slices.Contains(vs, string(d.Verdict)) {
+			vs = append(vs, string(d.Verdict))
+		}
+	}
+	sort.Strings(vs)
+	want := " " + strings.Join(vs, " ") + " "
+	if first != formatTime(lo) || last != formatTime(hi) || verdicts != want {
+		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision batch %d of audit entry %d says its decisions are from %s to %s with verdicts %q, its data holds decisions from %s to %s with verdicts %q: the batch was altered",
+			id, seq, first, last, strings.TrimSpace(verdicts), formatTime(lo), formatTime(hi), strings.TrimSpace(want))}
+	}
+	return nil
 }
