@@ -39,7 +39,9 @@ import (
 // A record is: uint32 length of the payload, uint32 CRC-32C of the
 // payload, the payload (little endian). A record cut short or failing its
 // checksum ends its segment: it was being written when the machine stopped
-// and was never acknowledged. The payload is a uvarint count of decisions,
+// and was never acknowledged. One failing its checksum while the record
+// after it reads back was damaged in place: it is skipped, the records
+// after it are stored, and the segment is kept as NAME.corrupt. The payload is a uvarint count of decisions,
 // then per decision: uvarint-length-prefixed ID, kind, use, subject,
 // actor, verdict, stored body and audit line, and the varint Unix time in
 // nanoseconds.
@@ -260,6 +262,7 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 	// (one still to be stored is newer than any cutoff), and is not stored
 	// again.
 	var cutoff *time.Time
+	damaged := map[int64]bool{}
 	for _, seg := range segs {
 		data, err := os.ReadFile(j.name(seg))
 		if err != nil {
@@ -269,6 +272,13 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 		for len(data) > 0 {
 			recs, rest, ok := decodeJournalRecord(data)
 			if !ok {
+				// A record damaged in place (the one after it reads back)
+				// loses its own decisions only; the segment is kept.
+				if next, ok := nextJournalRecord(data); ok {
+					damaged[seg] = true
+					data = next
+					continue
+				}
 				break // cut short while written: never acknowledged
 			}
 			data = rest
@@ -304,11 +314,37 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 		}
 	}
 	for _, seg := range segs {
+		if damaged[seg] {
+			// Kept for whoever looks into it, no longer a segment.
+			if err := os.Rename(j.name(seg), j.name(seg)+".corrupt"); err != nil {
+				return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot set aside the damaged decision journal "+j.name(seg))
+			}
+			continue
+		}
 		if err := os.Remove(j.name(seg)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot remove the stored decision journal "+j.name(seg))
 		}
 	}
 	return nil
+}
+
+// nextJournalRecord returns what follows the record at the start of data
+// when that record cannot be read but its length can and the record after
+// it reads back: the record was damaged in place, not cut short while
+// written (which leaves nothing readable after it).
+func nextJournalRecord(data []byte) ([]byte, bool) {
+	if len(data) < 8 {
+		return nil, false
+	}
+	n := binary.LittleEndian.Uint32(data)
+	if n == 0 || uint64(n) > uint64(len(data)-8) {
+		return nil, false
+	}
+	next := data[8+n:]
+	if _, _, ok := decodeJournalRecord(next); !ok {
+		return nil, false
+	}
+	return next, true
 }
 
 // pruneCutoff returns the latest cutoff of the retention prunes of

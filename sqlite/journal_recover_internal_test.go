@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -89,5 +90,52 @@ func TestJournalRecoveryAfterPrune(t *testing.T) {
 	v, err := audit.Verify(ctx, db, nil)
 	if err != nil || !v.Intact() {
 		t.Fatalf("audit verify: %+v, %v", v, err)
+	}
+}
+
+// TestJournalRecoveryCorruptRecord: a record damaged in place in the
+// middle of a segment (its checksum fails, the record after it reads
+// back) costs only its own decisions: the decisions after it are stored,
+// and the segment is kept beside the store as .corrupt instead of
+// removed. A record cut short at the end still just ends the segment.
+func TestJournalRecoveryCorruptRecord(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulwark.db")
+	a, b, c := journalRecs("a", 2), journalRecs("b", 2), journalRecs("c", 2)
+	seg := appendJournalRecord(nil, a)
+	at := len(seg)
+	seg = appendJournalRecord(seg, b)
+	seg[at+20] ^= 0xff // a byte of b's payload
+	seg = appendJournalRecord(seg, c)
+	torn := appendJournalRecord(nil, journalRecs("torn", 1))
+	seg = append(seg, torn[:len(torn)-5]...)
+	seg = append(seg, make([]byte, 4096)...)
+	if err := os.WriteFile(path+"-decisions.000001", seg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, r := range append(a, c...) {
+		if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
+			t.Errorf("decision %s after recovery: %v", r.Decision.ID, err)
+		}
+	}
+	for _, r := range append(b, journalRecs("torn", 1)...) {
+		if _, err := db.Decision(ctx, r.Decision.ID); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("decision %s, unreadable: %v, want not found", r.Decision.ID, err)
+		}
+	}
+	if _, err := os.Stat(path + "-decisions.000001.corrupt"); err != nil {
+		t.Errorf("the damaged segment is not kept: %v", err)
+	}
+	if _, err := os.Stat(path + "-decisions.000001"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the damaged segment is still a segment: %v", err)
+	}
+	if rep, err := audit.Verify(ctx, db, nil); err != nil || !rep.Intact() {
+		t.Fatalf("audit verify: %+v, %v", rep, err)
 	}
 }
