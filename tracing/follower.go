@@ -276,7 +276,9 @@ func (f *Follower) Run(ctx context.Context) {
 	wait := f.cfg.Interval
 	for ctx.Err() == nil {
 		if _, err := f.Step(ctx, 0); err != nil && ctx.Err() == nil {
-			f.cfg.Logger.Warn("trace follower: step failed; retrying", "err", bulwark.ErrorMessage(err), "retry", wait)
+			// The whole message: which follow failed, in which block,
+			// and why (ErrorMessage keeps the innermost reason alone).
+			f.cfg.Logger.Warn("trace follower: step failed; retrying", "err", err.Error(), "retry", wait)
 			if !bulwark.Sleep(ctx, wait) {
 				return
 			}

@@ -3,6 +3,7 @@ package tracing_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -112,5 +113,52 @@ func TestFollowerOneFollowFailing(t *testing.T) {
 	got := e.alerts(t)
 	if len(got) != 1 || got[0].Follow != "watch:good" || got[0].Block != 2 {
 		t.Fatalf("alerts: %+v, want watch:good's deposit in block 2", got)
+	}
+}
+
+// logRecords is a slog handler that hands each record to a channel.
+type logRecords chan slog.Record
+
+func (h logRecords) Enabled(context.Context, slog.Level) bool { return true }
+func (h logRecords) Handle(_ context.Context, r slog.Record) error {
+	select {
+	case h <- r:
+	default:
+	}
+	return nil
+}
+func (h logRecords) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h logRecords) WithGroup(string) slog.Handler      { return h }
+
+// TestFollowerRunLogsWhichFollowFailed: Run's warning of a failed step
+// names the follow that failed and why.
+func TestFollowerRunLogsWhichFollowFailed(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	e.chain.mine(pay(thief, hop1, 10)) // 1
+	bad := tracing.Follow{ID: "watch:bad", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
+		Policy: tracing.Policy(99), Bounds: tracing.Bounds{FromBlock: 1}}}
+	logs := make(logRecords, 64)
+	f := tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Follows: tracing.StaticFollows{bad},
+		Record: func(context.Context, tracing.StoredAlert) (int64, bool, error) { return 0, false, nil }, Logger: slog.New(logs)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for r := range logs {
+		if r.Level != slog.LevelWarn {
+			continue
+		}
+		var msg string
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "err" {
+				msg = a.Value.String()
+			}
+			return true
+		})
+		if !strings.Contains(msg, "watch:bad") || !strings.Contains(msg, "unknown taint policy") {
+			t.Fatalf("Run's warning: %s err=%q; want the follow and the reason", r.Message, msg)
+		}
+		return
 	}
 }
