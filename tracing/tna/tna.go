@@ -125,7 +125,7 @@ func Read(dir fs.FS) ([]Edge, string, error) {
 	}
 	g, err := dir.Open(GraphGEXF)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", bulwark.Invalid("dir", "neither %s nor %s is in the folder: give the folder of the bybit-incident-tna dataset", EdgesCSV, GraphGEXF)
+		return nil, "", bulwark.Errorf(bulwark.EINVALID, "neither %s nor %s is in the folder: give the folder of the bybit-incident-tna dataset", EdgesCSV, GraphGEXF)
 	}
 	if err != nil {
 		return nil, GraphGEXF, bulwark.Wrap(err, bulwark.EINVALID, GraphGEXF+": cannot open the file: "+err.Error())
@@ -365,6 +365,11 @@ func ConvertDir(src, dst string, opt Options) (Stats, error) {
 	if as == ad {
 		return Stats{}, bulwark.Invalid("out", "the output folder is the dataset's folder: give another one")
 	}
+	if fi, err := os.Stat(src); err != nil {
+		return Stats{}, bulwark.Wrap(err, bulwark.EINVALID, "cannot read the dataset's folder "+src+": "+pathError(err))
+	} else if !fi.IsDir() {
+		return Stats{}, bulwark.Errorf(bulwark.EINVALID, "%s is not a folder: give the folder of the bybit-incident-tna dataset", src)
+	}
 	edges, name, err := Read(os.DirFS(src))
 	if err != nil {
 		return Stats{}, err
@@ -386,6 +391,16 @@ func ConvertDir(src, dst string, opt Options) (Stats, error) {
 		return st, bulwark.Wrap(err, bulwark.EINVALID, "cannot write "+out+": "+err.Error())
 	}
 	return st, nil
+}
+
+// pathError is err's reason without the path and operation an
+// *fs.PathError repeats.
+func pathError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 func lower(a common.Address) string {

@@ -137,6 +137,16 @@ func TestConvertDir(t *testing.T) {
 	if _, err := tna.ConvertDir("testdata/gexf", "testdata/gexf/", tna.Options{}); !bulwark.IsCode(err, bulwark.EINVALID) {
 		t.Errorf("writing into the dataset: %v", err)
 	}
+	for _, c := range []struct{ name, src, want string }{
+		{"missing folder", "testdata/nowhere", "cannot read the dataset's folder testdata/nowhere: no such file or directory"},
+		{"a file", "testdata/gexf/" + tna.GraphGEXF, "testdata/gexf/" + tna.GraphGEXF + " is not a folder"},
+		{"no dataset", t.TempDir(), "neither transaction_network_edges.csv nor transaction_network.gexf is in the folder"},
+	} {
+		_, err := tna.ConvertDir(c.src, t.TempDir(), tna.Options{})
+		if msg := bulwark.ErrorMessage(err); !bulwark.IsCode(err, bulwark.EINVALID) || !strings.HasPrefix(msg, c.want) {
+			t.Errorf("%s: %q, want it to start with %q", c.name, msg, c.want)
+		}
+	}
 }
 
 // bybit converts the real graph of the shared data folder and loads it.
