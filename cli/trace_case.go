@@ -56,6 +56,13 @@ func caseFlagError(err error) error {
 	}
 	c := *be
 	c.Message = flagName + strings.TrimPrefix(be.Message, be.Field)
+	// Another bound the message names ("8 is before bounds.fromBlock 9")
+	// is the flag the user typed too.
+	for field, name := range caseFlagNames {
+		if strings.HasPrefix(field, "bounds.") {
+			c.Message = strings.ReplaceAll(c.Message, " "+field+" ", " "+name+" ")
+		}
+	}
 	c.Field = flagName
 	return &c
 }

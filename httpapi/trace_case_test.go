@@ -184,7 +184,7 @@ func TestTraceCaseAPI(t *testing.T) {
 		{name: "patch: nothing", configure: withCases, setup: openCases(1), method: "PATCH", path: path + "/1", headers: jsonHeaders("analyst"), body: `{}`,
 			wantStatus: http.StatusBadRequest, wantField: "update", after: noCaseChange},
 		{name: "patch: bad bounds", configure: withCases, setup: openCases(1), method: "PATCH", path: path + "/1", headers: jsonHeaders("analyst"), body: `{"bounds":{"fromBlock":9,"toBlock":8}}`,
-			wantStatus: http.StatusBadRequest, wantField: "bounds.toBlock", after: noCaseChange},
+			wantStatus: http.StatusBadRequest, wantField: "bounds.toBlock", wantMsg: []string{"bounds.toBlock: 8 is before bounds.fromBlock 9"}, after: noCaseChange},
 		{name: "patch: closed", configure: withCases, setup: setups(openCases(1), closeCase(1)), method: "PATCH", path: path + "/1", headers: jsonHeaders("analyst"), body: `{"title":"x"}`,
 			wantStatus: http.StatusConflict, wantMsg: []string{"case 1 is closed: reopen it"}, after: noCaseChange},
 		{name: "patch: reopen", configure: withCases, setup: setups(openCases(1), closeCase(1)), method: "PATCH", path: path + "/1", headers: jsonHeaders("analyst"), body: `{"status":"open"}`,

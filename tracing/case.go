@@ -404,13 +404,13 @@ func CheckBounds(b Bounds) (Bounds, error) {
 		return b, bulwark.Invalid("bounds.toBlock", "block numbers go up to %d", int64(1<<63-1))
 	}
 	if b.ToBlock != 0 && b.ToBlock < b.FromBlock {
-		return b, bulwark.Invalid("bounds.toBlock", "%d is before fromBlock %d", b.ToBlock, b.FromBlock)
+		return b, bulwark.Invalid("bounds.toBlock", "%d is before bounds.fromBlock %d", b.ToBlock, b.FromBlock)
 	}
 	if b.FromTime < 0 || b.ToTime < 0 {
 		return b, bulwark.Invalid("bounds.fromTime", "times are Unix seconds, not negative")
 	}
 	if b.ToTime != 0 && b.ToTime < b.FromTime {
-		return b, bulwark.Invalid("bounds.toTime", "%d is before fromTime %d", b.ToTime, b.FromTime)
+		return b, bulwark.Invalid("bounds.toTime", "%d is before bounds.fromTime %d", b.ToTime, b.FromTime)
 	}
 	return b, nil
 }
