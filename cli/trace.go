@@ -125,6 +125,9 @@ func parseTraceOutput(format, out string) (traceOutput, error) {
 		if format != "" {
 			return o, bulwark.Invalid("--format", "--out %s is a directory, which gets every format: leave --format out, or give --out a file name", out)
 		}
+		if err := checkOutDir(out); err != nil {
+			return o, err
+		}
 		o.dir = out
 	case o.format == "" && !hasExt:
 		return o, bulwark.Invalid("--out", "cannot tell the format of %s: give --format json, csv, gexf or dot, or a name ending in .json, .csv, .gexf or .dot (a directory gets them all)", out)
@@ -135,7 +138,50 @@ func parseTraceOutput(format, out string) (traceOutput, error) {
 	default:
 		o.file = out
 	}
+	if o.file != "" {
+		if err := checkOutFile(o.file); err != nil {
+			return o, err
+		}
+	}
 	return o, nil
+}
+
+// checkOutDir refuses, before anything is traced, a bundle directory that
+// cannot be created: an existing file, or a path under one.
+func checkOutDir(out string) error {
+	p := filepath.Clean(out)
+	if fi, err := os.Stat(p); err == nil {
+		if !fi.IsDir() {
+			return bulwark.Invalid("--out", "%s is a file, not a directory: give a directory for the evidence bundle, or a file name ending in .json, .csv, .gexf or .dot for one format", out)
+		}
+		return nil
+	}
+	for dir := filepath.Dir(p); ; dir = filepath.Dir(dir) {
+		fi, err := os.Stat(dir)
+		if err == nil {
+			if !fi.IsDir() {
+				return bulwark.Invalid("--out", "cannot create directory %s: %s is a file", out, dir)
+			}
+			return nil
+		}
+		if dir == filepath.Dir(dir) {
+			return nil
+		}
+	}
+}
+
+// checkOutFile refuses, before anything is traced, a file whose directory
+// does not exist.
+func checkOutFile(out string) error {
+	dir := filepath.Dir(out)
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return bulwark.Invalid("--out", "cannot write %s: the directory %s does not exist (create it, or give --out a directory without extension for the whole bundle)", out, dir)
+	case !fi.IsDir():
+		return bulwark.Invalid("--out", "cannot write %s: %s is not a directory", out, dir)
+	}
+	return nil
 }
 
 // parseSeeds reads --seed: addresses and transaction hashes,

@@ -55,6 +55,10 @@ func TestTraceErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bad, "transactions.csv"), []byte("hash,block_number,transaction_index,from_address,to_address,value,block_timestamp\n0x01,1,0,0x1,0x2,5,1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	aFile := filepath.Join(dir, "evidence")
+	if err := os.WriteFile(aFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	badLabels := filepath.Join(dir, "labels.csv")
 	if err := os.WriteFile(badLabels, []byte("address,name\n0x1234,typo\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -84,6 +88,10 @@ func TestTraceErrors(t *testing.T) {
 		{"format and extension disagree", []string{seed, "--etl", heistETL, "--format", "csv", "--out", filepath.Join(dir, "g.dot")}, "--out: " + filepath.Join(dir, "g.dot") + " ends in .dot but --format is csv"},
 		{"unknown extension", []string{seed, "--etl", heistETL, "--out", filepath.Join(dir, "g.txt")}, "--out: cannot tell the format"},
 		{"format for a directory", []string{seed, "--etl", heistETL, "--format", "csv", "--out", dir + "/"}, "--format: --out " + dir + "/ is a directory"},
+		{"out is a file", []string{seed, "--etl", heistETL, "--out", aFile}, "--out: " + aFile + " is a file, not a directory: give a directory for the evidence bundle"},
+		{"out is a file, with /", []string{seed, "--etl", heistETL, "--out", aFile + "/"}, "--out: " + aFile + "/ is a file, not a directory"},
+		{"out under a file", []string{seed, "--etl", heistETL, "--out", filepath.Join(aFile, "sub", "evidence")}, "--out: cannot create directory " + filepath.Join(aFile, "sub", "evidence") + ": " + aFile + " is a file"},
+		{"out file in no directory", []string{seed, "--etl", heistETL, "--out", filepath.Join(dir, "none", "g.json")}, "--out: cannot write " + filepath.Join(dir, "none", "g.json") + ": the directory " + filepath.Join(dir, "none") + " does not exist"},
 		{"missing export", []string{seed, "--etl", filepath.Join(dir, "nowhere")}, "--etl: cannot read " + filepath.Join(dir, "nowhere") + ": no such file or directory"},
 		{"export is a file", []string{seed, "--etl", filepath.Join(heistETL, "transactions.csv")}, "is not a directory"},
 		{"malformed export", []string{seed, "--etl", bad}, "--etl: " + filepath.Join(bad, "transactions.csv") + ": line 2"},
@@ -458,6 +466,10 @@ func TestTraceInputFileErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
+	aFile := filepath.Join(dir, "evidence")
+	if err := os.WriteFile(aFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	badLabels := filepath.Join(dir, "labels.csv")
 	badConsts := filepath.Join(dir, "thorchain.csv")
 	for name, body := range map[string]string{badLabels: "address,name\n0x1234,Nobody\n", badConsts: "kind,chain,value,label\nrouter,ETH,0x12,bad\n"} {
