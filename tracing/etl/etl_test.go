@@ -521,6 +521,7 @@ func TestBadInput(t *testing.T) {
 		want  string
 	}{
 		{"no transactions", map[string]string{"token_transfers.csv": ""}, "transactions.csv: the export has no transactions.csv"},
+		{"a JSON export", map[string]string{"transactions.json": "{}\n"}, "transactions.csv: the export has no transactions.csv but a transactions.json: this reads the CSV export; write it with ethereum-etl export_blocks_and_transactions --transactions-output transactions.csv"},
 		{"missing column", map[string]string{"transactions.csv": "hash,block_number,from_address,to_address,value\n"}, "transactions.csv: line 1: the header lacks the column(s) transaction_index, block_timestamp"},
 		{"duplicate column", map[string]string{"transactions.csv": "hash,hash\n"}, `line 1: the column "hash" appears twice`},
 		{"short row", map[string]string{"transactions.csv": head + good + row(h1, "5")}, "transactions.csv: line 3 has a different number of fields from the header"},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/tracing"
@@ -95,6 +96,9 @@ func Load(fsys fs.FS, opt Options) (*Export, error) {
 		f, err := fsys.Open(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			if required {
+				if js := strings.TrimSuffix(name, ".csv") + ".json"; fileExists(fsys, js) {
+					return false, bulwark.Invalid(name, "the export has no %s but a %s: this reads the CSV export; write it with ethereum-etl export_blocks_and_transactions --transactions-output %s", name, js, name)
+				}
 				return false, bulwark.Invalid(name, "the export has no %s: ethereum-etl export_blocks_and_transactions writes it, and every other file needs it for transaction positions and block times", name)
 			}
 			return false, nil
@@ -413,4 +417,10 @@ func eventName(topic common.Hash) string {
 		return "Deposit"
 	}
 	return "Withdrawal"
+}
+
+// fileExists reports whether name is a file of fsys.
+func fileExists(fsys fs.FS, name string) bool {
+	fi, err := fs.Stat(fsys, name)
+	return err == nil && !fi.IsDir()
 }
