@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -229,7 +230,7 @@ type decisionLine struct {
 // in rows of their own and in batches, against the entry's n lines.
 func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[string]decisionLine, n int) (*audit.Break, error) {
 	found := 0
-	check := func(id, verdict string, raw []byte) *audit.Break {
+	check := func(id, verdict string, at time.Time, raw []byte) *audit.Break {
 		found++
 		l, ok := lines[id]
 		if !ok {
@@ -243,24 +244,28 @@ func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[s
 		if verdict != l.Verdict {
 			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s has verdict %s, audit entry %d records %s: the decision was altered", id, verdict, seq, l.Verdict)}
 		}
-		return nil
+		return checkDecisionTime(seq, id, at, js)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, verdict, body, packed FROM screen_decisions WHERE audit_seq = ?`, seq)
+	rows, err := tx.QueryContext(ctx, `SELECT id, verdict, time, body, packed FROM screen_decisions WHERE audit_seq = ?`, seq)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, verdict, body string
+		var id, verdict, at, body string
 		var packed []byte
-		if err := rows.Scan(&id, &verdict, &body, &packed); err != nil {
+		if err := rows.Scan(&id, &verdict, &at, &body, &packed); err != nil {
 			return nil, err
 		}
 		raw := []byte(body)
 		if packed != nil {
 			raw = packed
 		}
-		if b := check(id, verdict, raw); b != nil {
+		t, err := parseTime(at)
+		if err != nil {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s of audit entry %d has a malformed time %q: the decision was altered", id, seq, at)}, nil
+		}
+		if b := check(id, verdict, t, raw); b != nil {
 			return b, nil
 		}
 	}
@@ -292,7 +297,7 @@ func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[s
 			columns = checkBatchColumns(seq, id, first, last, verdicts, ds)
 		}
 		for _, d := range ds {
-			if b := check(d.ID, string(d.Verdict), d.raw); b != nil {
+			if b := check(d.ID, string(d.Verdict), d.Time, d.raw); b != nil {
 				return b, nil
 			}
 		}
@@ -328,6 +333,10 @@ func checkEntryDigest(ctx context.Context, tx *sql.Tx, seq int64, digest string,
 		raw := []byte(body)
 		if packed != nil {
 			raw = packed
+		}
+		var err error
+		if d.Time, err = parseTime(at); err != nil {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s of audit entry %d has a malformed time %q: the decision was altered", d.ID, seq, at)}, nil
 		}
 		recs = append(recs, screening.Recorded{Decision: &d, Body: raw})
 	}
@@ -366,6 +375,22 @@ func checkEntryDigest(ctx context.Context, tx *sql.Tx, seq int64, digest string,
 	if len(recs) != n {
 		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records %d screening decisions, the store holds %d of them: decisions were deleted or added outside the log", seq, n, len(recs))}, nil
 	}
+	// Each body decoded once: for its time here, and (as it reads back,
+	// the same lines) for the digest.
+	var times *audit.Break
+	for i := range recs {
+		js, err := screening.DecodeDecision(recs[i].Body)
+		if err != nil {
+			continue // its line's SHA-256 differs: the digest says so
+		}
+		recs[i].Body = js
+		if times == nil {
+			times = checkDecisionTime(seq, recs[i].Decision.ID, recs[i].Decision.Time, js)
+		}
+	}
+	if columns == nil {
+		columns = times
+	}
 	if screening.DecisionsDigest(recs) != digest {
 		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("the %d screening decisions stored with audit entry %d are not the ones it records (the SHA-256 of their lines differs): a decision was altered", n, seq)}, nil
 	}
@@ -398,4 +423,29 @@ func checkBatchColumns(seq, id int64, first, last, verdicts string, ds []batchDe
 			id, seq, first, last, strings.TrimSpace(verdicts), formatTime(lo), formatTime(hi), strings.TrimSpace(want))}
 	}
 	return nil
+}
+
+var bodyTimeKey = []byte(`"time":"`)
+
+// checkDecisionTime checks the time decision id is stored with (which
+// listings and retention read) against the time in its audited JSON js,
+// when js has one: a decision made to look older than it is would be
+// taken by retention.
+func checkDecisionTime(seq int64, id string, at time.Time, js []byte) *audit.Break {
+	// The decision's own members come first: the first "time" is its.
+	i := bytes.Index(js, bodyTimeKey)
+	if i < 0 {
+		return nil
+	}
+	v := js[i+len(bodyTimeKey):]
+	j := bytes.IndexByte(v, '"')
+	if j < 0 {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(v[:j]))
+	if err != nil || t.Equal(at) {
+		return nil
+	}
+	return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s is stored with time %s, the decision audit entry %d records was made at %s: the decision was altered",
+		id, formatTime(at), seq, formatTime(t))}
 }
