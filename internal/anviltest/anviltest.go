@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 )
 
 // EnvBinary names the environment variable that overrides the path of the
@@ -285,6 +287,19 @@ func (n *Node) Restart() {
 				head.Number, head.Hash, got, err, n.logs.tail(4096))
 		}
 	}
+}
+
+// CPUSeconds returns the CPU time (user and system, all threads) the
+// running node process has used, and whether it could be read (not when
+// the node is stopped, nor outside Linux): benchmarks compare the node's
+// work with Bulwark's.
+func (n *Node) CPUSeconds() (float64, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cmd == nil {
+		return 0, false
+	}
+	return cputime.OfProcess(n.cmd.Process.Pid)
 }
 
 // Logs returns what the node has written to stdout and stderr so far.

@@ -6,3 +6,8 @@ package cputime
 // Seconds returns the process's user and system CPU time in seconds, and
 // whether it could be read (not on every platform).
 func Seconds() (float64, bool) { return seconds() }
+
+// OfProcess returns the user and system CPU time in seconds of the process
+// pid (all its threads), and whether it could be read: on Linux from
+// /proc/PID/stat, in units of 10 ms; not on other platforms.
+func OfProcess(pid int) (float64, bool) { return ofProcess(pid) }
