@@ -2,6 +2,7 @@ package ethrpc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -84,6 +85,11 @@ func FuzzScan(f *testing.F) {
 		`{"jsonrpc":"2.0","id":1,"error":{"code":3,"message":"execution reverted","data":"0x08c379a0"}}`,
 		`{"id":1,"result":[{"a":-1.5e3,"b":[true,false,null]}]}`,
 		`{"id":1,"result":"\u00e9\n"}`, `[1,2]`, `{"ID":2,"RESULT":{}}`, `01`, `{"a":1,}`,
+		// Long strings, read eight bytes at a time: a quote, an escape and
+		// a control byte at different offsets of a word.
+		`{"id":1,"result":"0x0123456789abcdef0123456789abcdef\"0123456789abcdef\\0123456\"0123"}`,
+		"{\"id\":1,\"result\":\"0x0123456789abcdef0123456\x01789abcdef\"}",
+		`{"id":1,"result":["0123456","01234567","012345678","0123456789abcde\u0041f"]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -139,4 +145,26 @@ func FuzzParityFast(f *testing.F) {
 			t.Fatalf("fast reader gives %+v, encoding/json %+v", got, want)
 		}
 	})
+}
+
+// TestSpecialByte: the word test finds every byte a string reader must
+// stop at, in every position, among bytes it must not stop at.
+func TestSpecialByte(t *testing.T) {
+	t.Parallel()
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	for _, fill := range []byte{'a', '0', 0x20, 0x21, 0x5d, 0x7f, 0x80, 0xff} {
+		for pos := range 8 {
+			for c := range 256 {
+				var w [8]byte
+				for k := range w {
+					w[k] = fill
+				}
+				w[pos] = byte(c)
+				want := special(byte(c)) || special(fill)
+				if got := specialByte(binary.LittleEndian.Uint64(w[:])); got != want {
+					t.Fatalf("specialByte(% x) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
 }
