@@ -114,6 +114,11 @@ type DB struct {
 
 	// Ids of trace streams and assets (traceingest.go).
 	traceIDs traceIDs
+	// The INSERTs of ingestion, prepared on the writer once (traceingest.go).
+	ingestMu            sync.Mutex
+	ingestStmtsPrepared bool
+	ingestTransfers     []*sql.Stmt // by transferChunks
+	ingestAddresses     []*sql.Stmt // by addressChunks
 	// journalSegmentBytes, when set (by tests) before DecisionJournal, is
 	// the size of the journal's segments.
 	journalSegmentBytes int64
@@ -317,6 +322,14 @@ func (db *DB) Close() error {
 			errs = append(errs, s.Close())
 		}
 	}
+	db.ingestMu.Lock()
+	for _, s := range append(db.ingestTransfers, db.ingestAddresses...) {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	db.ingestTransfers, db.ingestAddresses = nil, nil
+	db.ingestMu.Unlock()
 	// Readers first, so that the writer is the last connection and SQLite
 	// checkpoints the write-ahead log into the main file as it closes.
 	if db.r != nil {

@@ -95,6 +95,12 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 	op := "store blocks " + strconv.FormatUint(first, 10) + " to " + strconv.FormatUint(last, 10) + " of " + source
 	var learned traceIDs
 	own := db.txFrom(ctx) == nil
+	var shared ingestShared
+	if own {
+		// Prepared on the writer connection now, while no transaction
+		// holds it; a caller's transaction prepares its own.
+		shared = db.ingestStmts(ctx)
+	}
 	err := db.inTx(ctx, op, func(ctx context.Context, q querier) error {
 		cur, have, err := db.IngestCursor(ctx, chain, source)
 		if err != nil {
@@ -138,10 +144,10 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 		if err != nil {
 			return err
 		}
-		if err := insertTransfers(ctx, q, stream, assets, sorted); err != nil {
+		if err := insertTransfers(ctx, q, shared.transfers, stream, assets, sorted); err != nil {
 			return err
 		}
-		if err := insertAddresses(ctx, q, stream, sorted); err != nil {
+		if err := insertAddresses(ctx, q, shared.addresses, stream, sorted); err != nil {
 			return err
 		}
 		if have && cur.Block >= last {
@@ -350,23 +356,28 @@ func (db *DB) assetOf(ctx context.Context, q querier, id int64, inTx bool) (trac
 	return a, nil
 }
 
-// transfersPerInsert is how many transfers one INSERT statement writes (14
-// parameters each, well inside SQLite's 32,766).
-const transfersPerInsert = 64
+// transferChunks are the sizes of the INSERTs of insertTransfers, in
+// transfers, largest first: a batch is written 64 rows per statement and
+// its rest in smaller ones, so that every statement is one of a few
+// prepared once (14 parameters per row, well inside SQLite's 32,766).
+var transferChunks = []int{64, 16, 4, 1}
 
 // insertTransfers writes ts (sorted by tracing.Compare), numbering them per
-// block, transfersPerInsert rows per statement.
-func insertTransfers(ctx context.Context, q querier, stream int64, assets map[tracing.Asset]int64, ts []tracing.Transfer) error {
+// block, in statements of transferChunks rows; shared holds them prepared
+// on the writer connection (nil: prepared here).
+func insertTransfers(ctx context.Context, q querier, shared []*sql.Stmt, stream int64, assets map[tracing.Asset]int64, ts []tracing.Transfer) error {
+	stmts := newStmtSet(q, shared, transferChunks, insertTransfersStmt)
+	defer stmts.close()
 	var (
 		seq   int64
 		block uint64
-		args  = make([]any, 0, transfersPerInsert*transferColumns)
-		full  *sql.Stmt
+		args  = make([]any, 0, transferChunks[0]*transferColumns)
 		// One buffer for the byte columns of a statement's rows.
-		buf = make([]byte, 0, transfersPerInsert*(32+20+20+32+1))
+		buf = make([]byte, 0, transferChunks[0]*(32+20+20+32+1))
 	)
-	for start := 0; start < len(ts); start += transfersPerInsert {
-		chunk := ts[start:min(start+transfersPerInsert, len(ts))]
+	for start := 0; start < len(ts); {
+		k := chunkFor(transferChunks, len(ts)-start)
+		chunk := ts[start : start+transferChunks[k]]
 		args, buf = args[:0], buf[:0]
 		for i := range chunk {
 			t := &chunk[i]
@@ -382,25 +393,103 @@ func insertTransfers(ctx context.Context, q querier, stream int64, assets map[tr
 				formatTraceAddress(t.TraceAddress), from, to, assets[t.Asset], amount, int64(t.ItemIndex))
 			seq++
 		}
-		var err error
-		if len(chunk) == transfersPerInsert {
-			if full == nil {
-				// Prepared once for the range: preparing a statement of 768
-				// parameters costs about a third of running it.
-				if full, err = q.PrepareContext(ctx, insertTransfersFull); err != nil {
-					return err
-				}
-				defer full.Close()
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = q.ExecContext(ctx, insertTransfersStmt(len(chunk)), args...)
-		}
+		st, err := stmts.get(ctx, k)
 		if err != nil {
 			return err
 		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		start += len(chunk)
 	}
 	return nil
+}
+
+// chunkFor returns the index in sizes (largest first, the last 1) of the
+// largest size not above n > 0.
+func chunkFor(sizes []int, n int) int {
+	for k, s := range sizes {
+		if s <= n {
+			return k
+		}
+	}
+	return len(sizes) - 1
+}
+
+// ingestShared are the INSERT statements of PutBlocks prepared on the
+// writer connection, by chunk size; nil when not prepared.
+type ingestShared struct {
+	transfers, addresses []*sql.Stmt
+}
+
+// ingestStmts returns the INSERTs of ingestion prepared on the writer
+// connection, preparing them on first use: a statement of hundreds of
+// parameters costs about a third of running it to prepare. It must not be
+// called with the writer connection held (inside a transaction). When
+// they cannot be prepared it returns none, and each batch prepares its own.
+func (db *DB) ingestStmts(ctx context.Context) ingestShared {
+	db.ingestMu.Lock()
+	defer db.ingestMu.Unlock()
+	if !db.ingestStmtsPrepared {
+		db.ingestStmtsPrepared = true
+		prep := func(sizes []int, text func(int) string) []*sql.Stmt {
+			out := make([]*sql.Stmt, len(sizes))
+			for k, n := range sizes {
+				st, err := db.w.PrepareContext(ctx, text(n))
+				if err != nil {
+					for _, s := range out[:k] {
+						_ = s.Close()
+					}
+					return nil
+				}
+				out[k] = st
+			}
+			return out
+		}
+		db.ingestTransfers = prep(transferChunks, insertTransfersStmt)
+		db.ingestAddresses = prep(addressChunks, addrStmt)
+		if db.ingestTransfers == nil || db.ingestAddresses == nil {
+			// Try again next time (the context may have ended).
+			db.ingestStmtsPrepared = false
+		}
+	}
+	return ingestShared{db.ingestTransfers, db.ingestAddresses}
+}
+
+// stmtSet hands out the statements of one kind of INSERT by chunk size in
+// one transaction: the shared ones moved into it, or else ones prepared
+// in it, closed by close.
+type stmtSet struct {
+	q      querier
+	shared []*sql.Stmt
+	sizes  []int
+	text   func(int) string
+	stmts  []*sql.Stmt
+}
+
+func newStmtSet(q querier, shared []*sql.Stmt, sizes []int, text func(int) string) *stmtSet {
+	return &stmtSet{q: q, shared: shared, sizes: sizes, text: text, stmts: make([]*sql.Stmt, len(sizes))}
+}
+
+func (s *stmtSet) get(ctx context.Context, k int) (*sql.Stmt, error) {
+	if s.stmts[k] != nil {
+		return s.stmts[k], nil
+	}
+	var err error
+	if tx, ok := s.q.(*sql.Tx); ok && s.shared != nil {
+		s.stmts[k] = tx.StmtContext(ctx, s.shared[k])
+	} else {
+		s.stmts[k], err = s.q.PrepareContext(ctx, s.text(s.sizes[k]))
+	}
+	return s.stmts[k], err
+}
+
+func (s *stmtSet) close() {
+	for _, st := range s.stmts {
+		if st != nil {
+			_ = st.Close()
+		}
+	}
 }
 
 // appendBytes appends p to buf and returns the appended part; buf has the
@@ -422,15 +511,15 @@ func appendAmount(buf []byte, v *uint256.Int) ([]byte, []byte) {
 	return appendBytes(buf, b[i:])
 }
 
-// addressesPerInsert is how many rows of trace_addresses one INSERT
-// statement writes.
-const addressesPerInsert = 128
+// addressChunks are the sizes of the INSERTs of insertAddresses, in rows,
+// largest first (see transferChunks).
+var addressChunks = []int{128, 32, 8, 1}
 
 // insertAddresses writes the trace_addresses rows of ts (sorted by
 // tracing.Compare and numbered as insertTransfers numbers them): one per
 // address key a transfer touches but the zero address's, in key order, which touches each page of
 // the index once per statement rather than at random.
-func insertAddresses(ctx context.Context, q querier, stream int64, ts []tracing.Transfer) error {
+func insertAddresses(ctx context.Context, q querier, shared []*sql.Stmt, stream int64, ts []tracing.Transfer) error {
 	type row struct {
 		addr       common.Address
 		block, seq int64
@@ -463,32 +552,24 @@ func insertAddresses(ctx context.Context, q querier, stream int64, ts []tracing.
 		}
 		return cmp.Compare(a.seq, b.seq)
 	})
-	const per = addressesPerInsert
-	var (
-		full *sql.Stmt
-		args = make([]any, 0, per*4)
-	)
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
+	stmts := newStmtSet(q, shared, addressChunks, addrStmt)
+	defer stmts.close()
+	args := make([]any, 0, addressChunks[0]*4)
+	for start := 0; start < len(rows); {
+		k := chunkFor(addressChunks, len(rows)-start)
+		chunk := rows[start : start+addressChunks[k]]
 		args = args[:0]
 		for i := range chunk {
 			args = append(args, addrKey(chunk[i].addr), stream, chunk[i].block, chunk[i].seq)
 		}
-		var err error
-		if len(chunk) == per {
-			if full == nil {
-				if full, err = q.PrepareContext(ctx, addrStmt(per)); err != nil {
-					return err
-				}
-				defer full.Close()
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = q.ExecContext(ctx, addrStmt(len(chunk)), args...)
-		}
+		st, err := stmts.get(ctx, k)
 		if err != nil {
 			return err
 		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		start += len(chunk)
 	}
 	return nil
 }
@@ -514,8 +595,6 @@ func addrStmt(n int) string {
 
 // transferColumns is the number of columns insertTransfers writes.
 const transferColumns = 14
-
-var insertTransfersFull = insertTransfersStmt(transfersPerInsert)
 
 // insertTransfersStmt returns the INSERT of n transfers.
 func insertTransfersStmt(n int) string {
