@@ -357,13 +357,15 @@ type rpcReceipt struct {
 	Status            hexutil.Uint64  `json:"status"`
 	GasUsed           hexutil.Uint64  `json:"gasUsed"`
 	EffectiveGasPrice *hexutil.Big    `json:"effectiveGasPrice"`
-	Logs              []struct {
-		Address  common.Address `json:"address"`
-		Topics   []common.Hash  `json:"topics"`
-		Data     hexutil.Bytes  `json:"data"`
-		LogIndex hexutil.Uint64 `json:"logIndex"`
-		Removed  bool           `json:"removed"`
-	} `json:"logs"`
+	Logs              []rpcReceiptLog `json:"logs"`
+}
+
+type rpcReceiptLog struct {
+	Address  common.Address `json:"address"`
+	Topics   []common.Hash  `json:"topics"`
+	Data     hexutil.Bytes  `json:"data"`
+	LogIndex hexutil.Uint64 `json:"logIndex"`
+	Removed  bool           `json:"removed"`
 }
 
 // TransactionReceipt returns the receipt of the transaction with hash h;

@@ -1,6 +1,7 @@
 package ethrpc
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 )
@@ -226,6 +227,60 @@ func skipLiteral(data []byte, i int, lit string) (int, bool) {
 	return i + len(lit), true
 }
 
+// skipValidValue returns the index after the value starting at data[i],
+// data known to be valid JSON.
+func skipValidValue(data []byte, i int) int {
+	depth := 0
+	for i < len(data) {
+		switch data[i] {
+		case '"':
+			i = skipValidString(data, i)
+			if depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		default:
+			if depth == 0 {
+				// A number or a literal, up to what follows it.
+				for i < len(data) && !isSpace(data[i]) && data[i] != ',' && data[i] != '}' && data[i] != ']' {
+					i++
+				}
+				return i
+			}
+		}
+		i++
+	}
+	return i
+}
+
+// skipValidString returns the index after the valid JSON string starting
+// at data[i]: after the first quote not escaped.
+func skipValidString(data []byte, i int) int {
+	i++
+	for {
+		q := bytes.IndexByte(data[i:], '"')
+		if q < 0 {
+			return len(data)
+		}
+		j := i + q
+		k := j
+		for k > i && data[k-1] == '\\' {
+			k--
+		}
+		if (j-k)%2 == 0 {
+			return j + 1
+		}
+		i = j + 1
+	}
+}
+
 // objectMembers calls f with the name (unquoted, when it has no escapes)
 // and the raw value of each member of the JSON object data, which must be
 // the whole of data but for surrounding whitespace. It reports false when
@@ -233,6 +288,26 @@ func skipLiteral(data []byte, i int, lit string) (int, bool) {
 // byte beyond ASCII (encoding/json matches such names by Unicode case
 // folding: the caller falls back to it), or when f returns false.
 func objectMembers(data []byte, f func(name, value []byte) bool) bool {
+	return scanner{}.objectMembers(data, f)
+}
+
+// scanner reads JSON values; valid says the data is known to be valid
+// JSON (a result the client checked as it read the response), so that a
+// value is skipped without checking it again, strings found with
+// bytes.IndexByte.
+type scanner struct{ valid bool }
+
+// skip returns the index after the value starting at data[i] (after any
+// whitespace), and whether it is valid JSON.
+func (s scanner) skip(data []byte, i int) (int, bool) {
+	if s.valid {
+		return skipValidValue(data, skipSpace(data, i)), true
+	}
+	return skipValue(data, i)
+}
+
+// objectMembers is the package's objectMembers with s's skipping.
+func (s scanner) objectMembers(data []byte, f func(name, value []byte) bool) bool {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return false
@@ -260,7 +335,7 @@ func objectMembers(data []byte, f func(name, value []byte) bool) bool {
 			return false
 		}
 		start := skipSpace(data, i+1)
-		if i, ok = skipValue(data, start); !ok {
+		if i, ok = s.skip(data, start); !ok {
 			return false
 		}
 		if !f(name, data[start:i]) {
@@ -285,6 +360,11 @@ func objectMembers(data []byte, f func(name, value []byte) bool) bool {
 // whole of data but for surrounding whitespace). It reports false when
 // data is not a valid JSON array or f returns false.
 func arrayElements(data []byte, f func(value []byte) bool) bool {
+	return scanner{}.arrayElements(data, f)
+}
+
+// arrayElements is the package's arrayElements with s's skipping.
+func (s scanner) arrayElements(data []byte, f func(value []byte) bool) bool {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '[' {
 		return false
@@ -294,7 +374,7 @@ func arrayElements(data []byte, f func(value []byte) bool) bool {
 		return skipSpace(data, i+1) == len(data)
 	}
 	for {
-		end, ok := skipValue(data, i)
+		end, ok := s.skip(data, i)
 		if !ok || !f(data[i:end]) {
 			return false
 		}
@@ -365,15 +445,20 @@ func plainUint(v []byte, max uint64) (uint64, bool) {
 // else (invalid JSON, unexpected types, escapes, repeated members), left
 // to encoding/json and its errors. FuzzParityFast holds the two equal.
 func fastParityTraces(data []byte) ([]parityTrace, bool) {
+	return scanner{}.parityTraces(data)
+}
+
+// parityTraces is fastParityTraces with s's skipping.
+func (s scanner) parityTraces(data []byte) ([]parityTrace, bool) {
 	out := make([]parityTrace, 0, 64)
-	ok := arrayElements(data, func(v []byte) bool {
+	ok := s.arrayElements(data, func(v []byte) bool {
 		if v[0] != '{' {
 			return false
 		}
 		out = append(out, parityTrace{})
 		w := &out[len(out)-1]
 		var seen uint16
-		return objectMembers(v, func(name, v []byte) bool {
+		return s.objectMembers(v, func(name, v []byte) bool {
 			var bit uint16
 			ok := true
 			null := string(v) == "null"
@@ -381,7 +466,7 @@ func fastParityTraces(data []byte) ([]parityTrace, bool) {
 			case asciiFold(name, "action"):
 				bit = 1
 				if !null {
-					ok = v[0] == '{' && parityActionMembers(&w.Action, v)
+					ok = v[0] == '{' && s.parityActionMembers(&w.Action, v)
 				}
 			case asciiFold(name, "blocknumber"):
 				bit = 2
@@ -399,7 +484,7 @@ func fastParityTraces(data []byte) ([]parityTrace, bool) {
 				} else {
 					w.Result = &parityResult{}
 					var rseen bool
-					ok = v[0] == '{' && objectMembers(v, func(name, v []byte) bool {
+					ok = v[0] == '{' && s.objectMembers(v, func(name, v []byte) bool {
 						if !asciiFold(name, "address") {
 							return true
 						}
@@ -419,7 +504,7 @@ func fastParityTraces(data []byte) ([]parityTrace, bool) {
 					w.TraceAddress = nil
 				} else {
 					w.TraceAddress = []uint32{}
-					ok = v[0] == '[' && arrayElements(v, func(e []byte) bool {
+					ok = v[0] == '[' && s.arrayElements(v, func(e []byte) bool {
 						n, ok := plainUint(e, math.MaxUint32)
 						w.TraceAddress = append(w.TraceAddress, uint32(n))
 						return ok
@@ -461,9 +546,9 @@ func fastParityTraces(data []byte) ([]parityTrace, bool) {
 }
 
 // parityActionMembers decodes a frame's action object into a.
-func parityActionMembers(a *parityAction, v []byte) bool {
+func (s scanner) parityActionMembers(a *parityAction, v []byte) bool {
 	var seen uint8
-	return objectMembers(v, func(name, v []byte) bool {
+	return s.objectMembers(v, func(name, v []byte) bool {
 		var (
 			bit uint8
 			dst *string

@@ -101,6 +101,12 @@ func FuzzScan(f *testing.F) {
 		if want := json.Valid(body); ok != want {
 			t.Fatalf("valid = %v, json.Valid %v", ok, want)
 		}
+		if ok {
+			// Valid JSON is skipped to the same end without checking.
+			if vend := skipValidValue(body, skipSpace(body, 0)); vend != end {
+				t.Fatalf("skipValidValue ends at %d, skipValue at %d", vend, end)
+			}
+		}
 		got, gerr := decodeOne(body)
 		want, werr := slowDecodeOne(body)
 		if gerr != werr || !reflect.DeepEqual(got, want) {
@@ -133,6 +139,14 @@ func FuzzParityFast(f *testing.F) {
 	f.Add([]byte(`[{"blockNumber":1e3,"traceAddress":[0,4294967296]}]`))
 	f.Add([]byte(`[{"action":{"from":"\u0030x"},"result":null,"transactionHash":null},{}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if json.Valid(data) {
+			// On valid JSON, reading without checking gives the same.
+			got, ok := fastParityTraces(data)
+			vgot, vok := scanner{valid: true}.parityTraces(data)
+			if ok != vok || !reflect.DeepEqual(got, vgot) {
+				t.Fatalf("read without checking: %+v, %v; checking: %+v, %v", vgot, vok, got, ok)
+			}
+		}
 		got, ok := fastParityTraces(data)
 		if !ok {
 			return

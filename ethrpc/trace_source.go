@@ -119,9 +119,14 @@ func (s *TraceSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, e
 func (s *TraceSource) receipts(ctx context.Context, b *Block) ([]*Receipt, error) {
 	if !s.noBlockReceipts.Load() {
 		// Decoded in one go, not element by element (each a pass of
-		// its own over the answer).
+		// its own over the answer), in one pass without reflection
+		// when the answer has the usual shape.
+		var raw json.RawMessage
+		err := s.Client.Call(ctx, &raw, "eth_getBlockReceipts", AtBlock(b.Number))
 		var rrs []*rpcReceipt
-		err := s.Client.Call(ctx, &rrs, "eth_getBlockReceipts", AtBlock(b.Number))
+		if err == nil {
+			rrs, err = s.Client.decodeReceipts(raw)
+		}
 		switch {
 		case err == nil:
 			if len(rrs) != len(b.Transactions) {
@@ -265,6 +270,17 @@ func (s *TraceSource) events(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// decodeReceipts decodes an eth_getBlockReceipts result, as Call read it,
+// as Call would decode it into []*rpcReceipt (a null result leaves none).
+func (c *Client) decodeReceipts(raw json.RawMessage) ([]*rpcReceipt, error) {
+	// Call checked that the result is valid JSON as it read it.
+	if rrs, ok := (scanner{valid: true}).receipts(raw); ok {
+		return rrs, nil
+	}
+	var rrs []*rpcReceipt
+	return rrs, c.decodeResult("eth_getBlockReceipts", raw, &rrs)
 }
 
 // parseReceipt decodes one receipt of the transaction h.

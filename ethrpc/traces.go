@@ -72,7 +72,13 @@ type parityTrace struct {
 // has an address or amount that is not hex, is an EINVALID error naming
 // the block, transaction and trace address.
 func ParseTraceBlock(result []byte) ([]tracing.Frame, error) {
-	wire, ok := fastParityTraces(result)
+	return parseTraceBlock(result, scanner{})
+}
+
+// parseTraceBlock is ParseTraceBlock reading with sc (a result the client
+// already checked is read without checking it again).
+func parseTraceBlock(result []byte, sc scanner) ([]tracing.Frame, error) {
+	wire, ok := sc.parityTraces(result)
 	if !ok {
 		wire = nil
 		if err := json.Unmarshal(result, &wire); err != nil {
@@ -440,7 +446,8 @@ func (c *Client) TraceBlock(ctx context.Context, n uint64) ([]tracing.Frame, err
 	if isNull(raw) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %d not found on node at %s", n, c.safeURL)
 	}
-	trs, err := ParseTraceBlock(raw)
+	// Call checked that the result is valid JSON as it read it.
+	trs, err := parseTraceBlock(raw, scanner{valid: true})
 	if err != nil {
 		return nil, c.malformedTraces("trace_block", n, err)
 	}

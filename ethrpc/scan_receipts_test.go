@@ -1,0 +1,88 @@
+package ethrpc
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// receiptSeeds are eth_getBlockReceipts answers of Anvil (a contract
+// created; a call that emitted a log) and shapes around them.
+func receiptSeeds(t testing.TB) [][]byte {
+	files, err := filepath.Glob(filepath.Join("testdata", "receipts", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no eth_getBlockReceipts answers in testdata/receipts: %v", err)
+	}
+	var out [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	for _, s := range []string{
+		`[]`, `null`, `[null]`, `{}`, `[{}]`, `[{"logs":[]}]`, `[{"logs":null,"to":null,"effectiveGasPrice":null}]`,
+		`[{"LOGS":[{"Topics":null,"removed":null}]}]`,
+		`[{"logs":[{"topics":[null]}]}]`, `[{"logs":[null]}]`, `[{"from":null}]`, `[{"gasUsed":"0x01"}]`, `[{"gasUsed":"0x"}]`,
+		`[{"status":"0x1","status":"0x0"}]`, `[{"status":"0x1","STATUS":"0x0"}]`, `[{"blockNumber":1}]`,
+		`[{"from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","to":"0xF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266"}]`,
+		`[{"to":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb9226"}]`, `[{"effectiveGasPrice":"0x1_0"}]`, `[{"effectiveGasPrice":"0x10000000000000000000000000000000000000000000000000000000000000000"}]`,
+		`[{"logs":[{"data":"0x0","removed":true}]}]`, `[{"logs":[{"data":"0x\u0030\u0030"}]}]`, `[{"logs":[{"removed":"true"}]}]`,
+		`[{"transactionHas\u0068":"0x00"}]`, `[{"x":"a\\\"b\\\\","logs":[{"y":["\\\\\\\"",{"z":[1,-2e5,true,null]}],"data":"0x"}]}]`, `[{"ſtatus":"0x1"}]`, ` [ { "status" : "0x1" } ] `, `[{"status":"0x1"},]`,
+	} {
+		out = append(out, []byte(s))
+	}
+	return out
+}
+
+// FuzzReceiptsFast holds the one-pass eth_getBlockReceipts reader to
+// encoding/json: what it reads, encoding/json reads the same way.
+func FuzzReceiptsFast(f *testing.F) {
+	for _, s := range receiptSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, ok := fastReceipts(data)
+		if json.Valid(data) {
+			// On valid JSON, reading without checking gives the same.
+			vgot, vok := scanner{valid: true}.receipts(data)
+			if ok != vok || !reflect.DeepEqual(got, vgot) {
+				t.Fatalf("read without checking: %s, %v; checking: %s, %v", dump(vgot), vok, dump(got), ok)
+			}
+		}
+		if !ok {
+			return
+		}
+		var want []*rpcReceipt
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("read %q where encoding/json fails: %v", data, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\nfast %s\njson %s", data, dump(got), dump(want))
+		}
+	})
+}
+
+func dump(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestReceiptsFastReadsNodeAnswers: the answers nodes give take the fast
+// path (the fuzz test only checks it agrees when it is taken).
+func TestReceiptsFastReadsNodeAnswers(t *testing.T) {
+	t.Parallel()
+	for _, s := range receiptSeeds(t)[:2] {
+		rrs, ok := fastReceipts(s)
+		if !ok || len(rrs) != 1 {
+			t.Fatalf("fastReceipts(%.80s…) = %d receipts, %v", s, len(rrs), ok)
+		}
+	}
+	rrs, ok := fastReceipts(receiptSeeds(t)[1])
+	if !ok || len(rrs[0].Logs) != 1 || len(rrs[0].Logs[0].Topics) != 2 || rrs[0].To == nil || rrs[0].ContractAddress != nil || rrs[0].EffectiveGasPrice == nil {
+		t.Fatalf("the log receipt read as %s", dump(rrs))
+	}
+}
