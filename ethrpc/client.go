@@ -481,7 +481,7 @@ func (c *Client) post(ctx context.Context, body []byte, label string, idem, retr
 		return nil, c.transportFailure(ctx, err, label, idem)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxResponseBytes+1))
+	data, err := readBody(resp.Body, resp.ContentLength, c.opt.MaxResponseBytes+1)
 	if err != nil {
 		return nil, c.transportFailure(ctx, err, label, idem)
 	}
@@ -497,6 +497,32 @@ func (c *Client) post(ctx context.Context, body []byte, label string, idem, retr
 		return data, nil
 	}
 	return nil, f
+}
+
+// readBody reads at most limit bytes of r, into one buffer of the size
+// the response declares (hint, -1 when unknown) when it is within limit,
+// rather than growing one as io.ReadAll does: a block's traces or
+// receipts are hundreds of kilobytes.
+func readBody(r io.Reader, hint, limit int64) ([]byte, error) {
+	size := int64(512)
+	if hint >= 0 && hint < limit {
+		size = hint + 1 // room to read the end of the body into
+	}
+	buf := make([]byte, 0, size)
+	r = io.LimitReader(r, limit)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // isRPCBody reports whether data is a JSON-RPC response or batch response.
