@@ -88,6 +88,13 @@ func (s *TraceSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, e
 		return out, err
 	}
 	t := out.Header.Time
+	// Room for every frame, two fees per transaction and every log, so
+	// that the slice is not regrown.
+	room := len(trs) + 2*len(rcpts)
+	for _, r := range rcpts {
+		room += len(r.Logs)
+	}
+	out.Transfers = make([]tracing.Transfer, 0, room)
 	for i := range trs {
 		tf, ok, err := trs[i].Transfer(s.Chain, t)
 		if err != nil {
@@ -97,20 +104,17 @@ func (s *TraceSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, e
 			out.Transfers = append(out.Transfers, tf)
 		}
 	}
+	weth, hasWeth := s.wrapped()
 	for _, r := range rcpts {
 		if r.BlockHash != b.Hash || r.BlockNumber != n {
 			return out, bulwark.Errorf(bulwark.EINVALID, "node at %s gave block %d (%s) a receipt of block %d (%s), transaction %s: the node is out of step; retry the block", s.Client.safeURL, n, b.Hash.Hex(), r.BlockNumber, r.BlockHash.Hex(), r.TxHash.Hex())
 		}
-		fees, err := s.fees(b, r)
-		if err != nil {
+		if out.Transfers, err = s.fees(out.Transfers, b, r); err != nil {
 			return out, err
 		}
-		out.Transfers = append(out.Transfers, fees...)
-		ev, err := s.events(b, r)
-		if err != nil {
+		if out.Transfers, err = s.events(out.Transfers, b, r, weth, hasWeth); err != nil {
 			return out, err
 		}
-		out.Transfers = append(out.Transfers, ev...)
 	}
 	return out, nil
 }
@@ -172,12 +176,43 @@ func (s *TraceSource) traces(ctx context.Context, b *Block) ([]tracing.Frame, er
 	return s.Client.TraceBlockCallTracer(ctx, b.Number, b.Transactions)
 }
 
-// fees returns the gas fee r's sender paid: the base fee burned and the
-// rest (the whole fee before London) to the block's fee recipient.
-func (s *TraceSource) fees(b *Block, r *Receipt) ([]tracing.Transfer, error) {
+// fees appends to out the gas fee r's sender paid: the base fee burned
+// and the rest (the whole fee before London) to the block's fee recipient.
+func (s *TraceSource) fees(out []tracing.Transfer, b *Block, r *Receipt) ([]tracing.Transfer, error) {
 	if r.EffectiveGasPrice == nil {
-		return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave no effective gas price for transaction %s in block %d: the fee is unknown; use a node that gives it", s.Client.safeURL, r.TxHash.Hex(), b.Number)
+		return out, bulwark.Errorf(bulwark.EINVALID, "node at %s gave no effective gas price for transaction %s in block %d: the fee is unknown; use a node that gives it", s.Client.safeURL, r.TxHash.Hex(), b.Number)
 	}
+	mk := func(k tracing.Kind, to common.Address, v *uint256.Int) {
+		if v.IsZero() {
+			return
+		}
+		out = append(out, tracing.Transfer{Chain: s.Chain, Block: b.Number, TxIndex: uint32(r.TransactionIndex), TxHash: r.TxHash, Time: b.Time.Unix(),
+			Kind: k, From: r.From, To: to, Asset: tracing.NativeAsset(s.Chain), Amount: *v})
+	}
+	// In 256 bits when the price and base fee fit and nothing overflows
+	// (always, on a real chain); else in big integers, for the errors.
+	var gas, price, baseFee, fee, burn uint256.Int
+	gas.SetUint64(r.GasUsed)
+	over := price.SetFromBig(r.EffectiveGasPrice) || r.EffectiveGasPrice.Sign() < 0
+	if b.BaseFee != nil {
+		over = over || baseFee.SetFromBig(b.BaseFee) || b.BaseFee.Sign() < 0
+	}
+	if !over {
+		_, o1 := fee.MulOverflow(&gas, &price)
+		_, o2 := burn.MulOverflow(&gas, &baseFee)
+		if !o1 && !o2 && !fee.Lt(&burn) {
+			var tip uint256.Int
+			tip.Sub(&fee, &burn)
+			mk(tracing.BaseFeeBurn, common.Address{}, &burn)
+			mk(tracing.GasTip, b.Miner, &tip)
+			return out, nil
+		}
+	}
+	return s.bigFees(out, b, r)
+}
+
+// bigFees is fees in big integers, for the amounts fees refuses.
+func (s *TraceSource) bigFees(out []tracing.Transfer, b *Block, r *Receipt) ([]tracing.Transfer, error) {
 	gas := new(big.Int).SetUint64(r.GasUsed)
 	fee := new(big.Int).Mul(gas, r.EffectiveGasPrice)
 	burn := new(big.Int)
@@ -186,7 +221,7 @@ func (s *TraceSource) fees(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 	}
 	tip := new(big.Int).Sub(fee, burn)
 	if tip.Sign() < 0 {
-		return nil, bulwark.Errorf(bulwark.EINVALID, "transaction %s in block %d paid %s wei per gas, below the base fee %s", r.TxHash.Hex(), b.Number, r.EffectiveGasPrice, b.BaseFee)
+		return out, bulwark.Errorf(bulwark.EINVALID, "transaction %s in block %d paid %s wei per gas, below the base fee %s", r.TxHash.Hex(), b.Number, r.EffectiveGasPrice, b.BaseFee)
 	}
 	mk := func(k tracing.Kind, to common.Address, v *big.Int) (tracing.Transfer, bool, error) {
 		t := tracing.Transfer{Chain: s.Chain, Block: b.Number, TxIndex: uint32(r.TransactionIndex), TxHash: r.TxHash, Time: b.Time.Unix(),
@@ -196,7 +231,6 @@ func (s *TraceSource) fees(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 		}
 		return t, v.Sign() > 0, nil
 	}
-	var out []tracing.Transfer
 	for _, f := range []struct {
 		k  tracing.Kind
 		to common.Address
@@ -204,7 +238,7 @@ func (s *TraceSource) fees(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 	}{{tracing.BaseFeeBurn, common.Address{}, burn}, {tracing.GasTip, b.Miner, tip}} {
 		t, ok, err := mk(f.k, f.to, f.v)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		if ok {
 			out = append(out, t)
@@ -213,18 +247,21 @@ func (s *TraceSource) fees(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 	return out, nil
 }
 
-// events returns r's ERC-20 (three topics, the amount in the data) and
-// ERC-721 (four topics, the token id the last) Transfer events, its
-// ERC-1155 TransferSingle and TransferBatch events (one transfer per item)
-// and the wrapped native token's Deposit (a wrap: minted by the contract
-// to the payer) and Withdrawal (an unwrap: burned from the holder) events.
-func (s *TraceSource) events(b *Block, r *Receipt) ([]tracing.Transfer, error) {
+// wrapped returns the chain's wrapped native token, if it has one.
+func (s *TraceSource) wrapped() (tracing.Asset, bool) {
 	wrapped := s.Wrapped
 	if wrapped == nil {
 		wrapped = tracing.DefaultWrappedNatives()
 	}
-	weth, hasWeth := wrapped.Asset(s.Chain)
-	var out []tracing.Transfer
+	return wrapped.Asset(s.Chain)
+}
+
+// events appends to out r's ERC-20 (three topics, the amount in the data) and
+// ERC-721 (four topics, the token id the last) Transfer events, its
+// ERC-1155 TransferSingle and TransferBatch events (one transfer per item)
+// and the wrapped native token's Deposit (a wrap: minted by the contract
+// to the payer) and Withdrawal (an unwrap: burned from the holder) events.
+func (s *TraceSource) events(out []tracing.Transfer, b *Block, r *Receipt, weth tracing.Asset, hasWeth bool) ([]tracing.Transfer, error) {
 	for _, l := range r.Logs {
 		if l.Removed || len(l.Topics) == 0 {
 			continue
@@ -251,7 +288,7 @@ func (s *TraceSource) events(b *Block, r *Receipt) ([]tracing.Transfer, error) {
 			t.From, t.To = common.BytesToAddress(l.Topics[1][12:]), common.BytesToAddress(l.Topics[2][12:])
 		case hasWeth && l.Address == weth.Contract && (l.Topics[0] == depositTopic || l.Topics[0] == withdrawalTopic):
 			if len(l.Topics) != 2 || len(l.Data) != 32 {
-				return nil, bulwark.Errorf(bulwark.EINVALID, "block %d transaction %s log %d: a wrapped native token event with %d topics and %d data bytes, not 2 and 32", b.Number, r.TxHash.Hex(), l.LogIndex, len(l.Topics), len(l.Data))
+				return out, bulwark.Errorf(bulwark.EINVALID, "block %d transaction %s log %d: a wrapped native token event with %d topics and %d data bytes, not 2 and 32", b.Number, r.TxHash.Hex(), l.LogIndex, len(l.Topics), len(l.Data))
 			}
 			t.Asset = weth
 			t.Amount.SetBytes32(l.Data)
