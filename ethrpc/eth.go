@@ -296,7 +296,12 @@ func (c *Client) getBlock(ctx context.Context, block BlockRef) (*Block, error) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %s not found on node at %s", block.describe(), c.safeURL)
 	}
 	var rb rpcBlock
-	if err := json.Unmarshal(raw, &rb); err != nil {
+	// Call checked that the result is valid JSON as it read it.
+	if !(scanner{valid: true}).block(raw, &rb) {
+		rb = rpcBlock{}
+		err = json.Unmarshal(raw, &rb)
+	}
+	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("node at %s sent a malformed block for %s", c.safeURL, method))
 	}
 	b := &Block{

@@ -162,3 +162,76 @@ func (s scanner) logMembers(l *rpcReceiptLog, v []byte) bool {
 		return ok
 	})
 }
+
+// block decodes an eth_getBlockByNumber result (transaction hashes only)
+// as encoding/json decodes it into rpcBlock, in one pass without
+// reflection; false for any other shape, left to encoding/json.
+// FuzzBlockFast holds the two equal.
+func (s scanner) block(data []byte, rb *rpcBlock) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	var seen uint16
+	return s.objectMembers(data, func(name, v []byte) bool {
+		var bit uint16
+		var ok bool
+		switch {
+		case asciiFold(name, "number"):
+			bit = 1
+			if jsonNull(v) {
+				rb.Number, ok = nil, true
+			} else {
+				rb.Number = new(hexutil.Uint64)
+				ok = rb.Number.UnmarshalJSON(v) == nil
+			}
+		case asciiFold(name, "hash"):
+			bit = 2
+			if jsonNull(v) {
+				rb.Hash, ok = nil, true
+			} else {
+				rb.Hash = new(common.Hash)
+				ok = rb.Hash.UnmarshalJSON(v) == nil
+			}
+		case asciiFold(name, "parenthash"):
+			bit, ok = 4, unmarshalValue(&rb.ParentHash, v)
+		case asciiFold(name, "timestamp"):
+			bit, ok = 8, unmarshalValue(&rb.Timestamp, v)
+		case asciiFold(name, "miner"):
+			bit, ok = 16, unmarshalValue(&rb.Miner, v)
+		case asciiFold(name, "stateroot"):
+			bit, ok = 32, unmarshalValue(&rb.StateRoot, v)
+		case asciiFold(name, "gaslimit"):
+			bit, ok = 64, unmarshalValue(&rb.GasLimit, v)
+		case asciiFold(name, "gasused"):
+			bit, ok = 128, unmarshalValue(&rb.GasUsed, v)
+		case asciiFold(name, "basefeepergas"):
+			bit = 256
+			if jsonNull(v) {
+				rb.BaseFee, ok = nil, true
+			} else {
+				rb.BaseFee = new(hexutil.Big)
+				ok = rb.BaseFee.UnmarshalJSON(v) == nil
+			}
+		case asciiFold(name, "transactions"):
+			bit = 512
+			switch {
+			case jsonNull(v):
+				rb.Transactions, ok = nil, true
+			case v[0] == '[':
+				rb.Transactions = make([]common.Hash, 0, 256)
+				ok = s.arrayElements(v, func(e []byte) bool {
+					rb.Transactions = append(rb.Transactions, common.Hash{})
+					return unmarshalValue(&rb.Transactions[len(rb.Transactions)-1], e)
+				})
+			}
+		default:
+			return true
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return ok
+	})
+}

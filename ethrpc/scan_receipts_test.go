@@ -86,3 +86,56 @@ func TestReceiptsFastReadsNodeAnswers(t *testing.T) {
 		t.Fatalf("the log receipt read as %s", dump(rrs))
 	}
 }
+
+// FuzzBlockFast holds the one-pass eth_getBlockByNumber reader to
+// encoding/json: what it reads, encoding/json reads the same way, and on
+// valid JSON reading without checking gives the same.
+func FuzzBlockFast(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("testdata", "blocks", "anvil.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	for _, s := range []string{
+		`{}`, `null`, `[]`, `{"number":null,"hash":null,"baseFeePerGas":null,"transactions":null}`, `{"transactions":[]}`,
+		`{"number":"0x1","NUMBER":"0x2"}`, `{"transactions":[null]}`, `{"miner":null}`, `{"timestamp":"0x01"}`,
+		`{"baseFeePerGas":"0x10000000000000000000000000000000000000000000000000000000000000000"}`, `{"hash":"0x1"}`,
+		`{"transactions":[{"hash":"0x00"}]}`, `{"x":"\"\\","uncles":[],"withdrawals":[{"a":1}]}`, `{"numbeR":"0x0"} `,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got rpcBlock
+		ok := scanner{}.block(data, &got)
+		if json.Valid(data) {
+			var vgot rpcBlock
+			vok := scanner{valid: true}.block(data, &vgot)
+			if ok != vok || !reflect.DeepEqual(got, vgot) {
+				t.Fatalf("read without checking: %s, %v; checking: %s, %v", dump(vgot), vok, dump(got), ok)
+			}
+		}
+		if !ok {
+			return
+		}
+		var want rpcBlock
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("read %q where encoding/json fails: %v", data, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\nfast %s\njson %s", data, dump(got), dump(want))
+		}
+	})
+}
+
+// TestBlockFastReadsNodeAnswers: Anvil's block takes the fast path.
+func TestBlockFastReadsNodeAnswers(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("testdata", "blocks", "anvil.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rb rpcBlock
+	if !(scanner{valid: true}).block(b, &rb) || rb.Number == nil || *rb.Number != 2 || len(rb.Transactions) != 1 || rb.BaseFee == nil {
+		t.Fatalf("Anvil's block read as %s", dump(rb))
+	}
+}
