@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
 // jsonError is the "error" member of a JSON-RPC response.
@@ -45,13 +47,19 @@ func encodeRequest(dst []byte, id uint64, method string, params []any) ([]byte, 
 	if params == nil {
 		params = []any{}
 	}
-	p, err := json.Marshal(params)
-	if err != nil {
-		return dst, err
+	p, ok := appendParams(nil, params)
+	if !ok {
+		var err error
+		if p, err = json.Marshal(params); err != nil {
+			return dst, err
+		}
 	}
-	m, err := json.Marshal(method)
-	if err != nil {
-		return dst, err
+	m, ok := appendPlainString(nil, method)
+	if !ok {
+		var err error
+		if m, err = json.Marshal(method); err != nil {
+			return dst, err
+		}
 	}
 	dst = append(dst, `{"jsonrpc":"2.0","id":`...)
 	dst = strconv.AppendUint(dst, id, 10)
@@ -61,6 +69,50 @@ func encodeRequest(dst []byte, id uint64, method string, params []any) ([]byte, 
 	dst = append(dst, p...)
 	dst = append(dst, '}')
 	return dst, nil
+}
+
+// appendParams appends params as json.Marshal encodes them when they are
+// of the kinds a block read sends (a block number or tag, a hex quantity,
+// a flag, a plain string); false for anything else, left to json.Marshal.
+func appendParams(dst []byte, params []any) ([]byte, bool) {
+	dst = append(dst, '[')
+	for i, p := range params {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var ok bool
+		switch v := p.(type) {
+		case bool:
+			dst, ok = strconv.AppendBool(dst, v), true
+		case hexutil.Uint64:
+			dst = append(dst, `"0x`...)
+			dst, ok = append(strconv.AppendUint(dst, uint64(v), 16), '"'), true
+		case BlockRef:
+			if !v.isHash() {
+				dst, ok = appendPlainString(dst, v.String())
+			}
+		case string:
+			dst, ok = appendPlainString(dst, v)
+		}
+		if !ok {
+			return dst, false
+		}
+	}
+	return append(dst, ']'), true
+}
+
+// appendPlainString appends s as a JSON string when it needs no escape
+// (printable ASCII but for the quote, the backslash and the characters
+// json.Marshal escapes for HTML); false otherwise.
+func appendPlainString(dst []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return dst, false
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"'), true
 }
 
 // decodeResponse parses the body answering a single request with the given
