@@ -357,13 +357,8 @@ func (s scanner) objectMembers(data []byte, f func(name, value []byte) bool) boo
 }
 
 // arrayElements calls f with each element of the JSON array data (the
-// whole of data but for surrounding whitespace). It reports false when
-// data is not a valid JSON array or f returns false.
-func arrayElements(data []byte, f func(value []byte) bool) bool {
-	return scanner{}.arrayElements(data, f)
-}
-
-// arrayElements is the package's arrayElements with s's skipping.
+// whole of data but for surrounding whitespace), skipping as s does. It
+// reports false when data is not a valid JSON array or f returns false.
 func (s scanner) arrayElements(data []byte, f func(value []byte) bool) bool {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '[' {
