@@ -247,6 +247,9 @@ type followState struct {
 	// unwatched are the exits met in new blocks whose destinations are
 	// not on the case's screening list yet.
 	unwatched []Exit
+	// fed is set while the Tracer has been fed blocks past block (a step
+	// failed after feeding some): it must be rebuilt from the cursor.
+	fed bool
 }
 
 // NewFollower returns the Follower of c; it does nothing until Run or
@@ -384,10 +387,13 @@ func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 		}
 		st, err := f.advance(ctx, fl, cur, deposits)
 		if err != nil {
-			// Its Tracer may have been fed blocks past its cursor: the
-			// next step rebuilds it from the stored cursor (a Tracer
-			// refuses blocks fed again, so it would fail forever).
-			delete(f.states, fl.ID)
+			// A Tracer fed blocks past its cursor is rebuilt from the
+			// stored cursor at the next step (a Tracer refuses blocks fed
+			// again, so it would fail forever); one that failed before it
+			// was fed goes on from where it stands.
+			if st := f.states[fl.ID]; st != nil && st.fed {
+				delete(f.states, fl.ID)
+			}
 			errs = append(errs, fmt.Errorf("%s: %w", fl.ID, err))
 			if ctx.Err() != nil {
 				break
@@ -544,7 +550,7 @@ func (f *Follower) resume(ctx context.Context, fl *Follow, cur IngestCursor, pre
 			// last process could not list are listed now.
 			st.unwatched = slices.Clone(st.tracer.tr.exits)
 		}
-		st.block, st.hash = fc.Block, fc.Hash
+		st.block, st.hash, st.fed = fc.Block, fc.Hash, false
 		c.Logger.Info("trace follower: resuming", "follow", fl.ID, "fromBlock", fc.FromBlock, "cursor", fc.Block)
 		return st, nil
 	}
@@ -575,7 +581,7 @@ func (f *Follower) saveCursor(ctx context.Context, fl *Follow, st *followState, 
 	// A block not stored (below the first block ingested) is saved with
 	// a zero hash.
 	_ = ok
-	st.block, st.hash = end, h.Hash
+	st.block, st.hash, st.fed = end, h.Hash, false
 	return c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.CursorKey(), Chain: c.Chain, Block: end, Hash: h.Hash, FromBlock: st.from})
 }
 
@@ -619,6 +625,7 @@ func (f *Follower) apply(ctx context.Context, fl *Follow, st *followState, from,
 		defer func() { st.tracer.tr.req.Exits = fl.Request.Exits }()
 	}
 	hashes := map[uint64]common.Hash{}
+	st.fed = st.fed || len(ts) > 0
 	for i := 0; i < len(ts); {
 		j := i + 1
 		for j < len(ts) && ts[j].Block == ts[i].Block {
@@ -726,7 +733,9 @@ func (f *Follower) reconcile(ctx context.Context, fl *Follow, st *followState, c
 	if err != nil {
 		return err
 	}
-	st.tracer = tracer
+	// The new Tracer is behind st.block until applied: rebuilt from the
+	// cursor if this fails.
+	st.tracer, st.fed = tracer, true
 	var found []StoredAlert
 	if cur.Block >= st.from {
 		if err := f.apply(ctx, fl, st, st.from, cur.Block, deposits, &found); err != nil {
@@ -769,7 +778,7 @@ func (f *Follower) reconcile(ctx context.Context, fl *Follow, st *followState, c
 		}
 	}
 	if cur.Block < st.from {
-		st.block, st.hash = st.from-1, common.Hash{}
+		st.block, st.hash, st.fed = st.from-1, common.Hash{}, false
 		return c.Store.SaveFollowCursor(ctx, FollowCursor{Follow: fl.CursorKey(), Chain: c.Chain, Block: st.block, FromBlock: st.from})
 	}
 	return f.saveCursor(ctx, fl, st, cur.Block)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -160,5 +161,52 @@ func TestFollowerRunLogsWhichFollowFailed(t *testing.T) {
 			t.Fatalf("Run's warning: %s err=%q; want the follow and the reason", r.Message, msg)
 		}
 		return
+	}
+}
+
+// flakyExits is an ExitFinder that finds no exit and fails its call
+// number failAt (from 1); it counts its calls.
+type flakyExits struct {
+	mu            sync.Mutex
+	calls, failAt int
+}
+
+type noExits struct{}
+
+func (noExits) Exit(*tracing.Transfer) (tracing.Exit, bool) { return tracing.Exit{}, false }
+
+func (f *flakyExits) ExitsFor(context.Context, []tracing.Transfer) (tracing.ExitDetector, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.calls++; f.calls == f.failAt {
+		return nil, errors.New("node went away")
+	}
+	return noExits{}, nil
+}
+
+// TestFollowerRetryKeepsTheTracer: a step that fails before the follow's
+// Tracer is fed (the node failed while the exits were read) is retried
+// from where the follow stands, without replaying the follow from its
+// first block (which reads every block's exits from the node again).
+func TestFollowerRetryKeepsTheTracer(t *testing.T) {
+	t.Parallel()
+	e := newFollowerEnv(t)
+	finder := &flakyExits{failAt: 2}
+	e.exits = finder
+	e.chain.mine(pay(thief, hop1, 10)) // 1
+	f := e.follower(tracing.Poison, 1, nil)
+	step(t, f, 1)
+	e.chain.mine(pay(hop1, deposit, 10)) // 2
+	if err := f.RunTo(context.Background(), 2); err == nil || !strings.Contains(err.Error(), "node went away") {
+		t.Fatalf("step = %v, want the node's failure", err)
+	}
+	step(t, f, 2)
+	if got := e.alerts(t); len(got) != 1 || got[0].Block != 2 {
+		t.Fatalf("alerts %+v, want the deposit in block 2", got)
+	}
+	finder.mu.Lock()
+	defer finder.mu.Unlock()
+	if finder.calls != 3 {
+		t.Errorf("the exits were read %d times, want 3 (block 1, block 2 failing, block 2 again)", finder.calls)
 	}
 }
