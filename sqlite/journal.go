@@ -315,8 +315,16 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 	}
 	for _, seg := range segs {
 		if damaged[seg] {
-			// Kept for whoever looks into it, no longer a segment.
-			if err := os.Rename(j.name(seg), j.name(seg)+".corrupt"); err != nil {
+			// Kept for whoever looks into it, no longer a segment (and
+			// beside one kept before: numbering starts over).
+			kept := j.name(seg) + ".corrupt"
+			for k := 2; ; k++ {
+				if _, err := os.Lstat(kept); err != nil {
+					break // free (or unreadable: Rename says so)
+				}
+				kept = fmt.Sprintf("%s.corrupt.%d", j.name(seg), k)
+			}
+			if err := os.Rename(j.name(seg), kept); err != nil {
 				return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot set aside the damaged decision journal "+j.name(seg))
 			}
 			continue

@@ -118,7 +118,6 @@ func TestJournalRecoveryCorruptRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	for _, r := range append(a, c...) {
 		if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
 			t.Errorf("decision %s after recovery: %v", r.Decision.ID, err)
@@ -137,5 +136,22 @@ func TestJournalRecoveryCorruptRecord(t *testing.T) {
 	}
 	if rep, err := audit.Verify(ctx, db, nil); err != nil || !rep.Intact() {
 		t.Fatalf("audit verify: %+v, %v", rep, err)
+	}
+
+	// Damaged again, in a segment of the same number (numbering starts
+	// over once none is left): the first one kept stays.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+"-decisions.000001", seg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if m, _ := filepath.Glob(path + "-decisions.000001.corrupt*"); len(m) != 2 {
+		t.Errorf("damaged segments kept after a second recovery: %v, want 2", m)
 	}
 }
