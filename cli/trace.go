@@ -215,9 +215,21 @@ func parseSeeds(s string) ([]common.Address, []common.Hash, error) {
 		if err != nil {
 			return nil, nil, bulwark.Invalid("--seed", "%s (a seed is an address, 0x + 40 hex digits, or a transaction hash, 0x + 64)", strings.TrimPrefix(bulwark.ErrorMessage(err), "--seed: "))
 		}
+		if err := nonZeroSeed(a); err != nil {
+			return nil, nil, err
+		}
 		addrs = append(addrs, a)
 	}
 	return addrs, txs, nil
+}
+
+// nonZeroSeed refuses the zero address as a seed, as 'trace case open'
+// does: it is no one's, it stands for mints and burns.
+func nonZeroSeed(a common.Address) error {
+	if a == (common.Address{}) {
+		return bulwark.Invalid("--seed", "the zero address is not a seed (it stands for mints and burns)")
+	}
+	return nil
 }
 
 func seedHex(digits string) ([]byte, error) {

@@ -96,6 +96,11 @@ func (m *Main) runTraceWatch(ctx context.Context, f traceWatchFlags) (int, error
 	if err != nil {
 		return bulwark.ExitError, err
 	}
+	for _, a := range seeds {
+		if err := nonZeroSeed(a); err != nil {
+			return bulwark.ExitError, err
+		}
+	}
 	from, hasFrom, to, hasTo, err := watchBlocks(f.rpc, f.from, f.to, "block 0, the genesis, has no transfers")
 	if err != nil {
 		return bulwark.ExitError, err

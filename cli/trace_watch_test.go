@@ -270,4 +270,8 @@ func TestTraceWatchTraversalRules(t *testing.T) {
 	if code, _, stderr := run(t, env, "trace", "watch", "--seed", seed, "--rpc", "ftp://x"); code != 1 || !strings.HasPrefix(stderr, "bulwark: --rpc: ftp://x has scheme \"ftp\"") {
 		t.Errorf("--rpc ftp://x: exit %d, stderr %q; want the flag named once", code, stderr)
 	}
+	if code, _, stderr := run(t, env, "trace", "watch", "--seed", "0x0000000000000000000000000000000000000000", "--rpc", node.URL); code != 1 ||
+		stderr != "bulwark: --seed: the zero address is not a seed (it stands for mints and burns)\n" {
+		t.Errorf("zero address seed: exit %d, stderr %q", code, stderr)
+	}
 }
