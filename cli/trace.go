@@ -208,8 +208,11 @@ func parseSeeds(s string) ([]common.Address, []common.Hash, error) {
 			if err != nil {
 				return nil, nil, bulwark.Invalid("--seed", "%s is not a transaction hash: %v", safe.Quote(part), err)
 			}
-			txs = append(txs, common.BytesToHash(b))
-			continue
+			if h := common.BytesToHash(b); h != (common.Hash{}) {
+				txs = append(txs, h)
+				continue
+			}
+			return nil, nil, bulwark.Invalid("--seed", "the zero hash is not a transaction: give the 32-byte hash of the theft's transaction")
 		}
 		a, err := safe.ParseAddress("--seed", part)
 		if err != nil {

@@ -10,15 +10,15 @@ import (
 )
 
 // FuzzTraceSeeds: any --seed value gives addresses and transactions, each
-// seed once, none zero-length and none the zero address, or an EINVALID
-// error naming --seed; never a panic.
+// seed once, none zero-length, the zero address or the zero hash, or an
+// EINVALID error naming --seed; never a panic.
 func FuzzTraceSeeds(f *testing.F) {
 	for _, s := range []string{
 		"0x47666fab8bd0ac7003bce3f5c3585383f09486e2",
 		"0x47666Fab8bd0Ac7003bce3f5C3585383F09486E2,0xb61413c495fdad6114a7aa863a00b2e3c28945979a10885b12b30316ea9f072c",
 		"0x47666fab8bd0ac7003bce3f5c3585383f09486e2,0x47666FAB8BD0AC7003BCE3F5C3585383F09486E2",
 		",", "0x", "0xzz", " 0x47666fab8bd0ac7003bce3f5c3585383f09486e2 ", "0x47666Fab8bd0Ac7003bce3f5C3585383F09486e2",
-		"0x0000000000000000000000000000000000000000",
+		"0x0000000000000000000000000000000000000000", "0x0000000000000000000000000000000000000000000000000000000000000000",
 	} {
 		f.Add(s)
 	}
@@ -36,6 +36,11 @@ func FuzzTraceSeeds(f *testing.F) {
 		for _, a := range addrs {
 			if a == (common.Address{}) {
 				t.Fatalf("%q gave the zero address as a seed", s)
+			}
+		}
+		for _, h := range txs {
+			if h == (common.Hash{}) {
+				t.Fatalf("%q gave the zero hash as a seed", s)
 			}
 		}
 	})

@@ -73,6 +73,7 @@ func TestTraceErrors(t *testing.T) {
 		{"bad seed", []string{"--seed", "0x1234", "--etl", heistETL}, "--seed: \"0x1234\" is not an address"},
 		{"seed repeated", []string{"--seed", heistExploiter + "," + heistExploiter, "--etl", heistETL}, "given twice"},
 		{"empty seed item", []string{"--seed", heistExploiter + ",", "--etl", heistETL}, "--seed: empty item"},
+		{"zero hash seed", []string{"--seed", "0x" + strings.Repeat("0", 64), "--etl", heistETL}, "--seed: the zero hash is not a transaction"},
 		{"zero address seed", []string{"--seed", "0x0000000000000000000000000000000000000000", "--etl", heistETL}, "--seed: the zero address is not a seed (it stands for mints and burns)"},
 		{"no source", []string{seed}, "--etl: required"},
 		{"two sources", []string{seed, "--etl", heistETL, "--rpc", "http://127.0.0.1:1"}, "--rpc: give --etl DIR or --rpc URL, not both"},

@@ -348,6 +348,9 @@ func normalizeSeed(s string) (string, error) {
 		return "", bulwark.Invalid("seeds", "%q is neither an address (0x + 40 hex digits) nor a transaction hash (0x + 64 hex digits)", s)
 	}
 	if len(hex) == 64 {
+		if strings.Trim(hex, "0") == "" {
+			return "", bulwark.Invalid("seeds", "the zero hash is not a transaction: give the 32-byte hash of the theft's transaction")
+		}
 		return "0x" + strings.ToLower(hex), nil
 	}
 	a := common.HexToAddress(hex)

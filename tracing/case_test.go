@@ -34,6 +34,7 @@ func TestNewCase(t *testing.T) {
 		{"seed checksum", CaseSpec{Seeds: []string{strings.Replace(bybitExploiter, "Fab", "fab", 1)}}, "seeds", "EIP-55"},
 		{"zero seed", CaseSpec{Seeds: []string{"0x0000000000000000000000000000000000000000"}}, "seeds", "zero address"},
 		{"seed twice", CaseSpec{Seeds: []string{bybitExploiter, strings.ToLower(bybitExploiter)}}, "seeds", "given twice"},
+		{"zero hash seed", CaseSpec{Seeds: []string{"0x" + strings.Repeat("0", 64)}}, "seeds", "the zero hash is not a transaction"},
 		{"policy", CaseSpec{Seeds: []string{seedTx}, Policy: "fifo"}, "", ""},
 		{"bad policy", CaseSpec{Seeds: []string{seedTx}, Policy: "taint"}, "policy", "unknown taint policy"},
 		{"bad direction", CaseSpec{Seeds: []string{seedTx}, Direction: "up"}, "direction", "forward or backward"},
