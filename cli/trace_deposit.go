@@ -61,8 +61,8 @@ func (m *Main) traceDepositAddCmd() *command {
 				err = d.Validate()
 			}
 			if err != nil {
-				if e, ok := err.(*bulwark.Error); ok && (e.Field == "label" || e.Field == "thresholds") {
-					flag := map[string]string{"label": "--label", "thresholds": "--threshold"}[e.Field]
+				if e, ok := err.(*bulwark.Error); ok && (e.Field == "label" || e.Field == "thresholds" || e.Field == "address") {
+					flag := map[string]string{"label": "--label", "thresholds": "--threshold", "address": "ADDR"}[e.Field]
 					e.Field, e.Message = flag, flag+strings.TrimPrefix(e.Message, e.Field)
 				}
 				return 1, err

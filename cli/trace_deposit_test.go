@@ -36,6 +36,7 @@ func TestTraceDepositCLI(t *testing.T) {
 		{[]string{"trace", "deposit", "add", a}, "is registered already"},
 		{[]string{"trace", "deposit", "add"}, "ADDR: give exactly one"},
 		{[]string{"trace", "deposit", "add", "0x12"}, "ADDR: "},
+		{[]string{"trace", "deposit", "add", "0x0000000000000000000000000000000000000000"}, "ADDR: required: the deposit address (0x and 40 hex digits); the zero address cannot receive deposits"},
 		{[]string{"trace", "deposit", "add", strings.Replace(b, "Ee", "ee", 1)}, "EIP-55"},
 		{[]string{"trace", "deposit", "add", "0x00000000000000000000000000000000000000aa", "--threshold", "eth=1"}, "--threshold: "},
 		{[]string{"trace", "deposit", "add", "0x00000000000000000000000000000000000000aa", "--threshold", "native:1=-1"}, "--threshold: \"-1\" is not an amount"},
