@@ -228,6 +228,11 @@ type Follower struct {
 	// this step, shared by the follows that apply the same range (the
 	// store does not change between them).
 	exits exitsOf
+	// forked says this step's ingestion rolled back a reorg; fork is the
+	// lowest block it kept (the chain up to it is the one processed
+	// before).
+	forked bool
+	fork   uint64
 }
 
 // exitsOf is the exit detector of a range of stored transfers.
@@ -317,6 +322,7 @@ func (f *Follower) RunTo(ctx context.Context, to uint64) error {
 func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 	c := &f.cfg
 	f.exits = exitsOf{}
+	f.forked = false
 	follows, err := c.Follows.Follows(ctx)
 	if err != nil {
 		return false, err
@@ -357,6 +363,7 @@ func (f *Follower) Step(ctx context.Context, to uint64) (bool, error) {
 		return false, err
 	}
 	f.behind = capped && res.Cursor >= limit
+	f.forked, f.fork = res.RolledBack > 0, res.Fork
 	if res.RolledBack > 0 {
 		c.Logger.Info("trace follower: reorg rolled back", "blocks", res.RolledBack, "cursor", res.Cursor)
 	}
@@ -726,7 +733,8 @@ func (f *Follower) record(ctx context.Context, a StoredAlert) error {
 // is rebuilt from the follow's first block, every stored alert of the
 // follow whose block is no longer stored with its hash is retracted, and
 // the alerts of the new chain are raised (those stored before are not
-// raised again).
+// raised again, nor those of the blocks below the fork, when this step's
+// ingestion found it).
 func (f *Follower) reconcile(ctx context.Context, fl *Follow, st *followState, cur IngestCursor, deposits map[common.Address]*Deposit) error {
 	c := &f.cfg
 	tracer, err := newFollowTracer(fl)
@@ -773,6 +781,12 @@ func (f *Follower) reconcile(ctx context.Context, fl *Follow, st *followState, c
 		}
 	}
 	for _, a := range found {
+		if f.forked && a.Block <= f.fork {
+			// A block this follow processed before on the same chain:
+			// its alert was raised then (and retention may have deleted
+			// it since: it must not come back as new).
+			continue
+		}
 		if err := f.record(ctx, a); err != nil {
 			return err
 		}

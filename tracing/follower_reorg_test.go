@@ -2,11 +2,13 @@ package tracing_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -208,5 +210,46 @@ func TestFollowerRetryKeepsTheTracer(t *testing.T) {
 	defer finder.mu.Unlock()
 	if finder.calls != 3 {
 		t.Errorf("the exits were read %d times, want 3 (block 1, block 2 failing, block 2 again)", finder.calls)
+	}
+}
+
+// TestFollowerReorgAfterRetention: a reorg above a block whose alert
+// retention has deleted (delivered, then pruned) does not raise that
+// alert again: the follow's recomputation raises only the alerts of the
+// blocks the reorg replaced.
+func TestFollowerReorgAfterRetention(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newFollowerEnv(t)
+	e.chain.mine(pay(thief, hop1, 10))  // 1
+	e.chain.mine(pay(hop1, deposit, 5)) // 2: alerted, later pruned
+	e.chain.mine(pay(clean, clean, 1))  // 3
+	e.chain.mine(pay(clean, clean, 2))  // 4
+	f := e.follower(tracing.Poison, 1, nil)
+	step(t, f, 4)
+	if got := e.alerts(t); len(got) != 1 || got[0].Block != 2 {
+		t.Fatalf("before the prune: %+v", got)
+	}
+	raw, err := sql.Open("sqlite", "file:"+e.db.Path()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE outbox SET delivered_at = '2026-01-01T00:00:00.000000000Z' WHERE kind = ?`, tracing.AlertKind); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.db.PruneTraceAlerts(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("PruneTraceAlerts = %d, %v; want 1", n, err)
+	}
+	e.mu.Lock()
+	e.raise = nil
+	e.mu.Unlock()
+
+	// A reorg of blocks 4 and up, with another deposit in the new block 5.
+	e.chain.reorg(4, 1, [][3]any{pay(clean, clean, 3)}, [][3]any{pay(hop1, deposit, 5)})
+	step(t, f, 5)
+	got := e.alerts(t)
+	if len(got) != 1 || got[0].Block != 5 {
+		t.Fatalf("after the reorg: %+v, want the new deposit in block 5 alone", got)
 	}
 }

@@ -65,6 +65,9 @@ type IngestResult struct {
 	Blocks     int    // blocks stored
 	Transfers  int    // transfers stored
 	RolledBack int    // blocks rolled back for reorgs
+	// Fork is the lowest block a reorg's rollback kept: every block above
+	// it was replaced (set when RolledBack is not 0).
+	Fork uint64
 }
 
 func (in *Ingester) name() string {
@@ -147,6 +150,9 @@ func (in *Ingester) Run(ctx context.Context, to uint64) (IngestResult, error) {
 				}
 				if err := in.Store.RollbackAbove(ctx, in.Chain, name, fork); err != nil {
 					return res, err
+				}
+				if res.RolledBack == 0 || fork < res.Fork {
+					res.Fork = fork
 				}
 				res.RolledBack += int(next - 1 - fork)
 				next, res.Cursor = fork+1, fork
