@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -76,6 +77,15 @@ func pathCaseID(r *http.Request) (int64, error) {
 	return tracing.ParseCaseID("id", r.PathValue("id"))
 }
 
+// caseOpenRequest is the body of POST /api/v1/trace/cases: a
+// tracing.CaseSpec whose labels' addresses are read as strings, so that a
+// bad one is refused naming it (labels[0].address) rather than as an
+// unreadable body.
+type caseOpenRequest struct {
+	tracing.CaseSpec
+	Labels []caseLabelRequest `json:"labels"`
+}
+
 // openCase answers POST /api/v1/trace/cases with a tracing.CaseSpec:
 // 201 with the case and its audit entry.
 func (s *Server) openCase(w http.ResponseWriter, r *http.Request) error {
@@ -83,9 +93,21 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var spec tracing.CaseSpec
-	if err := decodeJSON(w, r, &spec, s.cfg.MaxBodyBytes); err != nil {
+	var req caseOpenRequest
+	if err := decodeJSON(w, r, &req, s.cfg.MaxBodyBytes); err != nil {
 		return err
+	}
+	spec := req.CaseSpec
+	for i, l := range req.Labels {
+		field := fmt.Sprintf("labels[%d].address", i)
+		if strings.TrimSpace(l.Address) == "" {
+			return badInput(field, "%s: required: the address to label", field)
+		}
+		addr, err := tracing.ParseAddress(field, l.Address)
+		if err != nil {
+			return err
+		}
+		spec.Labels = append(spec.Labels, tracing.CaseLabel{Address: addr, Name: l.Name, Category: l.Category, Hub: l.Hub})
 	}
 	c, e, err := svc.Open(r.Context(), actor(r), spec)
 	if err != nil {
