@@ -188,7 +188,7 @@ func (db *DB) openJournal(ctx context.Context) (*journal, error) {
 	j.changed = sync.NewCond(&j.mu)
 	lock, ok, err := lockFile(db.path + "-decisions.lock")
 	if err != nil {
-		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot open the decision journal of "+db.path)
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot open the decision journal of "+db.path+": "+err.Error())
 	}
 	if !ok {
 		return nil, nil
@@ -234,7 +234,7 @@ func (j *journal) segments() ([]int64, error) {
 	dir, base := filepath.Dir(j.prefix), filepath.Base(j.prefix)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot read the decision journal in "+dir)
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot read the decision journal in "+dir+": "+err.Error())
 	}
 	var segs []int64
 	for _, e := range ents {
@@ -266,7 +266,7 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 	for _, seg := range segs {
 		data, err := os.ReadFile(j.name(seg))
 		if err != nil {
-			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot read the decision journal "+j.name(seg))
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot read the decision journal "+j.name(seg)+": "+err.Error())
 		}
 		var todo []screening.Recorded
 		for len(data) > 0 {
@@ -325,12 +325,12 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 				kept = fmt.Sprintf("%s.corrupt.%d", j.name(seg), k)
 			}
 			if err := os.Rename(j.name(seg), kept); err != nil {
-				return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot set aside the damaged decision journal "+j.name(seg))
+				return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot set aside the damaged decision journal "+j.name(seg)+": "+err.Error())
 			}
 			continue
 		}
 		if err := os.Remove(j.name(seg)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot remove the stored decision journal "+j.name(seg))
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot remove the stored decision journal "+j.name(seg)+": "+err.Error())
 		}
 	}
 	return nil
@@ -393,7 +393,7 @@ func (j *journal) store(ctx context.Context, recs []screening.Recorded) error {
 func (j *journal) create(seg int64, size int64) (*os.File, error) {
 	f, err := os.OpenFile(j.name(seg), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot create the decision journal "+j.name(seg))
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot create the decision journal "+j.name(seg)+": "+err.Error())
 	}
 	zeros := make([]byte, min(size, 1<<20))
 	for off := int64(0); off < size && err == nil; off += int64(len(zeros)) {
@@ -409,7 +409,7 @@ func (j *journal) create(seg int64, size int64) (*os.File, error) {
 	if err != nil {
 		_ = f.Close()
 		_ = os.Remove(j.name(seg))
-		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot create the decision journal "+j.name(seg))
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot create the decision journal "+j.name(seg)+": "+err.Error())
 	}
 	return f, nil
 }
@@ -488,13 +488,13 @@ func (j *journal) Append(ctx context.Context, batch []screening.Recorded, sync b
 		// A partial record ends the segment at the next recovery; start
 		// a new one so later records are not lost behind it.
 		_ = j.rotate()
-		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot write the decision journal")
+		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot write the decision journal"+": "+err.Error())
 	}
 	if sync {
 		if err := fdatasync(j.f); err != nil {
 			// Written but maybe not on disk: the caller is told it failed,
 			// and the decisions may still be stored.
-			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal")
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal"+": "+err.Error())
 		}
 	} else {
 		j.unsynced = true
@@ -519,7 +519,7 @@ func (j *journal) Append(ctx context.Context, batch []screening.Recorded, sync b
 func (j *journal) rotate() error {
 	if j.unsynced {
 		if err := fdatasync(j.f); err != nil {
-			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal")
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal"+": "+err.Error())
 		}
 		j.unsynced = false
 	}
@@ -585,7 +585,7 @@ func (j *journal) sync() error {
 		return nil
 	}
 	if err := fdatasync(j.f); err != nil {
-		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal")
+		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal"+": "+err.Error())
 	}
 	j.unsynced = false
 	return nil

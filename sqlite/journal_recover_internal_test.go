@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,5 +155,38 @@ func TestJournalRecoveryCorruptRecord(t *testing.T) {
 	defer again.Close()
 	if m, _ := filepath.Glob(path + "-decisions.000001.corrupt*"); len(m) != 2 {
 		t.Errorf("damaged segments kept after a second recovery: %v, want 2", m)
+	}
+}
+
+// TestJournalErrorsSayWhy: an append that cannot start the journal's next
+// segment fails saying why (here: the name is taken by a directory; a
+// full disk says "no space left on device" the same way), not only what
+// it could not do.
+func TestJournalErrorsSayWhy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulwark.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.journalSegmentBytes = 4096
+	j, err := db.DecisionJournal(ctx)
+	if err != nil || j == nil {
+		t.Fatalf("DecisionJournal: %v, %v", j, err)
+	}
+	if err := os.MkdirAll(filepath.Join(path+"-decisions.000003", "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var failed error
+	for i := 0; i < 100 && failed == nil; i++ {
+		failed = j.Append(ctx, journalRecs(fmt.Sprintf("r%d-", i), 8), false)
+	}
+	if failed == nil {
+		t.Fatal("100 appends of 8 decisions fit in one 4 KiB segment")
+	}
+	if msg := bulwark.ErrorMessage(failed); !strings.Contains(msg, "decisions.000003") || !strings.Contains(msg, "directory") {
+		t.Fatalf("append = %q, want the segment and why it could not be created", msg)
 	}
 }
