@@ -468,8 +468,17 @@ func (m *Main) traceCaseRunCmd() *command {
 			}
 			svc.Labeler = labeler
 			if scr := m.traceScreening; scr != nil {
-				// The exits' destinations go on the case's screening list.
-				svc.WatchExits = labels.CaseExits(scr)
+				// The exits' destinations go on the case's screening list
+				// (labels.CaseExits), and the user is told when it grew.
+				svc.WatchExits = func(ctx context.Context, actor string, id int64, exits []tracing.Exit) error {
+					rep, err := labels.WatchExits(ctx, scr, actor, tracing.CaseExitList(id), exits)
+					if err == nil && len(rep.Changed) > 0 {
+						l := rep.Changed[0]
+						fmt.Fprintf(m.Stderr, "bulwark: the exits' destinations are on the screening list %s (%s; audit entry %d): screening now flags them\n",
+							l.ID, plural(l.Addresses, "address", "addresses"), rep.AuditSeq)
+					}
+					return err
+				}
 			}
 			c, e, err := svc.Run(ctx, m.cliActor(), id)
 			if err != nil {

@@ -3,14 +3,19 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/thorchain"
@@ -316,5 +321,50 @@ func TestTraceThorchainFile(t *testing.T) {
 	}
 	if got.Routers[common.HexToAddress(caseSink)] != "our router" || len(got.Routers) != len(thorchain.DefaultConstants().Routers)+1 {
 		t.Errorf("serve's exit constants: routers %v, want the public ones and the file's", got.Routers)
+	}
+}
+
+// TestTraceCaseRunExitDestinations: a case run with --rpc reads the memo
+// of a THORChain router deposit from the node, puts its destination on
+// the case's screening list case-1-exits (screening then blocks it) and
+// says so on stderr; a second run, the list unchanged, says nothing of it.
+func TestTraceCaseRunExitDestinations(t *testing.T) {
+	t.Parallel()
+	node := anviltest.Start(t, anviltest.Silent())
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t), "USER": "alice"}
+	routerABI, err := abi.JSON(strings.NewReader(`[{"name":"deposit","type":"function","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		dest       = "0x1111111111111111111111111111111111111111"
+		thorRouter = "0xD37BbE5744D730a1d98d8DC97c42F0Ca46aD7146" // THORChain's current router, known without a file
+	)
+	input, err := routerABI.Pack("deposit", common.HexToAddress("0xf1"), common.Address{}, big.NewInt(0), "=:ETH.ETH:"+dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var head hexutil.Uint64
+	node.Call(t, &head, "eth_blockNumber")
+	first := uint64(head) + 1
+	accts := anviltest.DefaultAccounts()
+	node.SendTransaction(t, map[string]any{"from": accts[1], "to": common.HexToAddress(thorRouter), "value": (*hexutil.Big)(big.NewInt(1e18)),
+		"data": hexutil.Bytes(input), "gas": hexutil.Uint64(200_000)})
+	if code, stdout, stderr := run(t, env, "trace", "--seed", accts[1].Hex(), "--rpc", node.URL, "--from-block", fmt.Sprint(first)); code != 0 || !strings.Contains(stdout, "-> ETH "+dest) {
+		t.Fatalf("trace: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := run(t, env, "trace", "case", "open", "--seed", accts[1].Hex(), "--chain-id", "31337", "--source", fmt.Sprintf("trace:%d", first)); code != 0 {
+		t.Fatalf("open: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := run(t, env, "trace", "case", "run", "1", "--rpc", node.URL)
+	if code != 0 || !strings.Contains(stdout, "1 cross-chain exit") ||
+		!strings.Contains(stderr, "bulwark: the exits' destinations are on the screening list case-1-exits (1 address; audit entry ") {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ := run(t, env, "screen", "address", dest); code != 3 || !strings.Contains(stdout, "case-1-exits") {
+		t.Errorf("screen address %s: exit %d, want 3 (on case-1-exits)\n%s", dest, code, stdout)
+	}
+	if code, _, stderr := run(t, env, "trace", "case", "run", "1", "--rpc", node.URL); code != 0 || strings.Contains(stderr, "screening list") {
+		t.Errorf("second run: exit %d, stderr %q; want no word of an unchanged list", code, stderr)
 	}
 }
