@@ -69,6 +69,8 @@ const (
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
+var _ screening.DirectJournal = (*journal)(nil)
+
 // journal is the store's decision journal, held by one process at a time.
 type journal struct {
 	db     *DB
@@ -464,12 +466,44 @@ func (j *journal) Append(ctx context.Context, batch []screening.Recorded, sync b
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for !j.closed && len(j.pending) > 0 && j.pendingBytes+bytes > journalPendingBytes {
+	for !j.closed && j.full(bytes) {
 		j.changed.Wait()
 	}
 	if j.closed {
 		return bulwark.Errorf(bulwark.EUNAVAILABLE, "the decision journal is closed")
 	}
+	return j.appendLocked(batch, bytes, sync)
+}
+
+// TryAppend implements screening.DirectJournal.
+func (j *journal) TryAppend(batch []screening.Recorded) (bool, error) {
+	if len(batch) == 0 {
+		return true, nil
+	}
+	var bytes int64
+	for _, r := range batch {
+		bytes += int64(len(r.Body))
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed || j.full(bytes) {
+		return false, nil
+	}
+	if err := j.appendLocked(batch, bytes, false); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// full reports whether a batch of bodies of that many bytes must wait for
+// the loader; j.mu is held.
+func (j *journal) full(bytes int64) bool {
+	return len(j.pending) > 0 && j.pendingBytes+bytes > journalPendingBytes
+}
+
+// appendLocked writes batch (of bodies of that many bytes) to the journal
+// and hands it to the loader; j.mu is held and the journal open.
+func (j *journal) appendLocked(batch []screening.Recorded, bytes int64, sync bool) error {
 	j.buf = appendJournalRecord(j.buf[:0], batch)
 	if j.size > 0 && j.size+int64(len(j.buf)) > j.segmentBytes {
 		if err := j.rotate(); err != nil {
@@ -600,7 +634,7 @@ func (j *journal) loader() {
 	for {
 		select {
 		case <-j.stop:
-			for j.load(ctx) > 0 {
+			for n, _ := j.load(ctx); n > 0; n, _ = j.load(ctx) {
 			}
 			return
 		case <-j.urgent:
@@ -617,8 +651,15 @@ func (j *journal) loader() {
 			}
 		}
 		last = time.Now()
+		// One pass stores what was pending when it started, in as few
+		// transactions as journalLoadMax allows; what is appended
+		// meanwhile waits for the next pass, journalLoadEvery after this
+		// one started (unless a reader waits), rather than being stored
+		// at once in a transaction of its own: under steady load that
+		// would be a string of small transactions, each with its
+		// begin, audit entry and commit, back to back.
 		for {
-			n := j.load(ctx)
+			n, capped := j.load(ctx)
 			if n < 0 {
 				// Failed: try again after a pause (the decisions stay
 				// pending, and in the journal file).
@@ -631,35 +672,41 @@ func (j *journal) loader() {
 				continue
 			}
 			wait = 50 * time.Millisecond
-			if n == 0 {
-				break
-			}
-			j.mu.Lock()
-			more := len(j.pending) > 0
-			j.mu.Unlock()
-			if !more {
+			if n == 0 || !capped {
 				break
 			}
 		}
 	}
 }
 
-// load stores up to journalLoadMax pending decisions (whole batches) in
-// one transaction and returns how many, or -1 when that failed.
-func (j *journal) load(ctx context.Context) int {
-	j.mu.Lock()
-	var recs []screening.Recorded
-	nb := 0
-	for _, b := range j.pending {
-		if len(recs) > 0 && len(recs)+len(b.recs) > journalLoadMax {
-			break
+// loadable returns how many of the pending batches, oldest first, one
+// load takes (whole batches, up to journalLoadMax decisions unless the
+// first batch alone is larger), how many decisions they hold, and whether
+// it leaves batches behind.
+func loadable(pending []journalBatch) (nb, n int, capped bool) {
+	for _, b := range pending {
+		if n > 0 && n+len(b.recs) > journalLoadMax {
+			return nb, n, true
 		}
-		recs = append(recs, b.recs...)
+		n += len(b.recs)
 		nb++
+	}
+	return nb, n, false
+}
+
+// load stores up to journalLoadMax pending decisions (whole batches) in
+// one transaction and returns how many, or -1 when that failed, and
+// whether it left pending batches behind for lack of room.
+func (j *journal) load(ctx context.Context) (int, bool) {
+	j.mu.Lock()
+	nb, n, capped := loadable(j.pending)
+	recs := make([]screening.Recorded, 0, n)
+	for _, b := range j.pending[:nb] {
+		recs = append(recs, b.recs...)
 	}
 	j.mu.Unlock()
 	if nb == 0 {
-		return 0
+		return 0, false
 	}
 	err := j.store(ctx, recs)
 	j.mu.Lock()
@@ -669,7 +716,7 @@ func (j *journal) load(ctx context.Context) int {
 		j.failed++
 		j.db.journalFailures.Add(1)
 		j.changed.Broadcast() // flush stops waiting
-		return -1
+		return -1, false
 	}
 	j.loadErr = nil
 	for _, b := range j.pending[:nb] {
@@ -689,7 +736,7 @@ func (j *journal) load(ctx context.Context) int {
 		_ = os.Remove(j.name(j.first))
 	}
 	j.changed.Broadcast()
-	return len(recs)
+	return len(recs), capped
 }
 
 // flush waits until every batch appended before the call is stored, or ctx

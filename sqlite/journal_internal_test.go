@@ -369,3 +369,84 @@ func TestJournalSyncAfterClose(t *testing.T) {
 		t.Errorf("walSyncFailures = %d, want 0", n)
 	}
 }
+
+// TestJournalLoadable: a load takes whole pending batches, oldest first,
+// up to journalLoadMax decisions (a larger first batch whole), and says
+// when it leaves some behind, so that the loader goes on at once only
+// then.
+func TestJournalLoadable(t *testing.T) {
+	t.Parallel()
+	batch := func(n int) journalBatch { return journalBatch{recs: make([]screening.Recorded, n)} }
+	for _, c := range []struct {
+		name   string
+		sizes  []int
+		nb, n  int
+		capped bool
+	}{
+		{"nothing", nil, 0, 0, false},
+		{"small batches", []int{1, 1, 3}, 3, 5, false},
+		{"exactly the maximum", []int{journalLoadMax - 1, 1}, 2, journalLoadMax, false},
+		{"one past the maximum", []int{journalLoadMax - 1, 2, 1}, 1, journalLoadMax - 1, true},
+		{"a first batch larger than the maximum", []int{journalLoadMax + 5, 1}, 1, journalLoadMax + 5, true},
+	} {
+		var pending []journalBatch
+		for _, n := range c.sizes {
+			pending = append(pending, batch(n))
+		}
+		nb, n, capped := loadable(pending)
+		if nb != c.nb || n != c.n || capped != c.capped {
+			t.Errorf("%s: loadable = %d batches, %d decisions, capped %v; want %d, %d, %v", c.name, nb, n, capped, c.nb, c.n, c.capped)
+		}
+	}
+}
+
+// TestJournalTryAppend: TryAppend appends as Append does (the decision is
+// then read back), declines without appending while the decisions still to
+// be stored fill the journal's budget (where Append would wait), and
+// declines once the journal is closed.
+func TestJournalTryAppend(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	jr, err := db.DecisionJournal(ctx)
+	if err != nil || jr == nil {
+		t.Fatalf("DecisionJournal = %v, %v", jr, err)
+	}
+	dj := jr.(screening.DirectJournal)
+	if ok, err := dj.TryAppend(journalRecs("a", 2)); !ok || err != nil {
+		t.Fatalf("TryAppend = %v, %v", ok, err)
+	}
+	if _, err := db.Decision(ctx, "dec_a1"); err != nil {
+		t.Errorf("decision appended with TryAppend: %v", err)
+	}
+	// A decision the store refuses stays pending; then the pending bytes
+	// are said to fill the budget.
+	bad := journalRecs("bad", 1)
+	bad[0].Decision.Kind = ""
+	if ok, err := dj.TryAppend(bad); !ok || err != nil {
+		t.Fatalf("TryAppend = %v, %v", ok, err)
+	}
+	j := db.activeJournal()
+	j.mu.Lock()
+	was := j.pendingBytes
+	j.pendingBytes = journalPendingBytes
+	appended := j.appended
+	j.mu.Unlock()
+	if ok, err := dj.TryAppend(journalRecs("full", 1)); ok || err != nil {
+		t.Errorf("TryAppend with the journal full = %v, %v; want false, nil", ok, err)
+	}
+	j.mu.Lock()
+	if j.appended != appended {
+		t.Errorf("TryAppend with the journal full appended a batch")
+	}
+	j.pendingBytes = was
+	j.mu.Unlock()
+	_ = db.CloseJournal() // says the bad decision is left
+	if ok, err := dj.TryAppend(journalRecs("late", 1)); ok || err != nil {
+		t.Errorf("TryAppend after close = %v, %v; want false, nil", ok, err)
+	}
+}
