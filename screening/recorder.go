@@ -51,6 +51,21 @@ type Journal interface {
 	Append(ctx context.Context, batch []Recorded, sync bool) error
 }
 
+// DirectJournal is a Journal that callers can append to from their own
+// goroutines. A sync Recorder without SyncEachCommit appends each decision
+// to it directly (Journal.Append without sync is a copy into a file,
+// cheaper than handing the decision to the recorder's writer goroutine
+// and waiting to be woken); it falls back to its queue, which waits,
+// retries and counts failures, when TryAppend declines or fails.
+type DirectJournal interface {
+	Journal
+	// TryAppend appends batch as Append does without sync, unless Append
+	// would wait (too many decisions still to be stored) or the journal is
+	// closed: then it appends nothing and returns false. An error says the
+	// append failed and nothing of batch is in the journal.
+	TryAppend(batch []Recorded) (bool, error)
+}
+
 // RecordFunc stores a batch of decisions and the audit entry that covers
 // them, atomically: all of them or none.
 type RecordFunc func(ctx context.Context, batch []Recorded) error
@@ -88,7 +103,9 @@ type RecorderOptions struct {
 	Retries int
 	// Journal, when set, is where batches go instead of the RecordFunc:
 	// a batch is durable once appended, and the journal stores it later
-	// (see Journal).
+	// (see Journal). A DirectJournal is appended to by the callers of a
+	// sync Recorder without SyncEachCommit themselves, one decision at a
+	// time.
 	Journal Journal
 	// OnError is told of a batch that could not be stored after every
 	// retry; nil ignores it (it is still counted).
@@ -100,8 +117,10 @@ type RecorderOptions struct {
 type Recorder struct {
 	f    RecordFunc
 	opts RecorderOptions
-	q    chan queued
-	done chan struct{}
+	// direct is opts.Journal when callers append to it themselves.
+	direct DirectJournal
+	q      chan queued
+	done   chan struct{}
 	// budget bounds the bytes of the bodies queued or being written.
 	budget *budget
 	stop   context.CancelFunc
@@ -143,6 +162,9 @@ func NewRecorder(f RecordFunc, opts RecorderOptions) *Recorder {
 		opts.QueueBytes = DefaultQueueBytes
 	}
 	r := &Recorder{f: f, opts: opts, q: make(chan queued, opts.Queue), done: make(chan struct{}), budget: newBudget(opts.QueueBytes)}
+	if dj, ok := opts.Journal.(DirectJournal); ok && !opts.Async && !opts.SyncEachCommit {
+		r.direct = dj
+	}
 	r.ctx, r.stop = context.WithCancel(context.Background())
 	go r.write()
 	return r
@@ -156,6 +178,9 @@ func (r *Recorder) Record(ctx context.Context, d *Decision, body []byte) error {
 }
 
 func (r *Recorder) record(ctx context.Context, rec Recorded) error {
+	if r.direct != nil && r.appendDirect(rec) {
+		return nil
+	}
 	it := queued{Recorded: rec}
 	if !r.opts.Async {
 		it.result = make(chan error, 1)
@@ -172,6 +197,25 @@ func (r *Recorder) record(ctx context.Context, rec Recorded) error {
 	case <-ctx.Done():
 		return bulwark.Wrap(ctx.Err(), bulwark.ETIMEOUT, "the decision was not committed before the request ended; it is still being stored")
 	}
+}
+
+// appendDirect appends rec to the direct journal from the caller's
+// goroutine and reports whether it is there; false leaves it to the queue
+// (the recorder is closed, the journal would make the caller wait, or the
+// append failed: the writer retries it).
+func (r *Recorder) appendDirect(rec Recorded) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return false
+	}
+	one := [1]Recorded{rec}
+	if ok, err := r.direct.TryAppend(one[:]); !ok || err != nil {
+		return false
+	}
+	r.recorded.Add(1)
+	r.batches.Add(1)
+	return true
 }
 
 func (r *Recorder) enqueue(ctx context.Context, it queued) error {

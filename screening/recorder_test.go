@@ -3,6 +3,7 @@ package screening_test
 import (
 	"context"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -123,5 +124,97 @@ func TestRecorderKeepsNoStoredDecision(t *testing.T) {
 	}
 	if c.Value() != nil {
 		t.Fatal("a stored decision is still reachable from the recorder")
+	}
+}
+
+// directJournal is a DirectJournal that records who appended what.
+type directJournal struct {
+	mu       sync.Mutex
+	decline  bool  // TryAppend declines
+	fail     error // TryAppend fails
+	tried    []string
+	appended []string // by Append (the recorder's writer)
+	direct   []string // by TryAppend
+}
+
+func (j *directJournal) Append(_ context.Context, batch []screening.Recorded, _ bool) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, r := range batch {
+		j.appended = append(j.appended, r.Decision.ID)
+	}
+	return nil
+}
+
+func (j *directJournal) TryAppend(batch []screening.Recorded) (bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, r := range batch {
+		j.tried = append(j.tried, r.Decision.ID)
+	}
+	if j.decline || j.fail != nil {
+		return false, j.fail
+	}
+	for _, r := range batch {
+		j.direct = append(j.direct, r.Decision.ID)
+	}
+	return true, nil
+}
+
+// TestRecorderDirectJournal: a sync recorder over a DirectJournal appends
+// each decision from the caller (TryAppend), and counts it; when TryAppend
+// declines or fails, the decision goes through the queue (Append by the
+// writer) and Record still returns once it is appended. An async recorder,
+// or one syncing each commit, never appends directly; a closed one
+// appends nothing.
+func TestRecorderDirectJournal(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, c := range []struct {
+		name           string
+		opts           screening.RecorderOptions
+		decline        bool
+		fail           error
+		direct, queued bool
+	}{
+		{name: "sync", direct: true},
+		{name: "declined", decline: true, queued: true},
+		{name: "failed", fail: bulwark.Errorf(bulwark.EUNAVAILABLE, "disk full"), queued: true},
+		{name: "async", opts: screening.RecorderOptions{Async: true}, queued: true},
+		{name: "fsync", opts: screening.RecorderOptions{SyncEachCommit: true}, queued: true},
+	} {
+		j := &directJournal{decline: c.decline, fail: c.fail}
+		opts := c.opts
+		opts.Journal = j
+		r := screening.NewRecorder(nil, opts)
+		if err := r.Record(ctx, decisionN(0), []byte(`{}`)); err != nil {
+			t.Errorf("%s: Record = %v", c.name, err)
+		}
+		if err := r.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		st := r.Stats()
+		j.mu.Lock()
+		if got := len(j.direct) == 1; got != c.direct {
+			t.Errorf("%s: appended directly: %v, want %v (tried %v)", c.name, got, c.direct, j.tried)
+		}
+		if got := len(j.appended) == 1; got != c.queued {
+			t.Errorf("%s: appended by the writer: %v, want %v", c.name, got, c.queued)
+		}
+		if !c.direct && !c.decline && c.fail == nil && len(j.tried) > 0 {
+			t.Errorf("%s: TryAppend called: %v", c.name, j.tried)
+		}
+		j.mu.Unlock()
+		if st.Recorded != 1 || st.Failed != 0 {
+			t.Errorf("%s: stats %+v, want 1 recorded, none failed", c.name, st)
+		}
+		if err := r.Record(ctx, decisionN(1), []byte(`{}`)); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE {
+			t.Errorf("%s: Record after Close = %v, want unavailable", c.name, err)
+		}
+		j.mu.Lock()
+		if n := len(j.direct) + len(j.appended); n != 1 {
+			t.Errorf("%s: %d decisions appended after Close too, want 1 in all", c.name, n)
+		}
+		j.mu.Unlock()
 	}
 }
