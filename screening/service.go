@@ -278,7 +278,8 @@ func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 	}
 	item := auditItem(d, sha256.Sum256(js))
 	var body []byte
-	if _, ok := v.(*AddressDecision); ok {
+	_, packed := v.(*AddressDecision)
+	if packed {
 		body, err = EncodeDecision(v) // packed: not the answer's JSON
 	} else {
 		body, err = packJSON(js)
@@ -295,8 +296,13 @@ func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 	if stored {
 		mark = `,"stored":true}`
 	}
-	// A new array: body may share js's, and is still being stored.
-	d.answer = append(js[:len(js)-1:len(js)-1], mark...)
+	if packed {
+		// js is the answer's alone: mark it in place.
+		d.answer = append(js[:len(js)-1], mark...)
+	} else {
+		// A new array: body may share js's, and is still being stored.
+		d.answer = append(js[:len(js)-1:len(js)-1], mark...)
+	}
 	return nil
 }
 
