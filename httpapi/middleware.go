@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -37,17 +39,101 @@ type reqInfo struct {
 	ctx      infoCtx
 }
 
-// infoCtx is a context carrying a request's info (as context.WithValue
-// with infoKey would, without an allocation of its own).
+// infoCtx is a request's context: its parent's with the request's info
+// (as context.WithValue with infoKey would, without an allocation of its
+// own) and the handler deadline (as context.WithDeadline would). The
+// deadline's timer and Done channel are only made once something asks for
+// Done (a store query, a wait): a request that never waits (a screening
+// answered from memory) does without them. end cancels it, as
+// WithDeadline's cancel function would.
 type infoCtx struct {
-	context.Context
-	info *reqInfo
+	context.Context // the parent
+	info            *reqInfo
+	deadline        time.Time
+
+	mu    sync.Mutex
+	ended bool
+	// inner is context.WithDeadline(parent, deadline), made on demand.
+	inner atomic.Pointer[deadlineCtx]
 }
 
-// Value returns the info for infoKey, else the parent's value.
+type deadlineCtx struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// init readies c for a request with the parent context and the deadline.
+func (c *infoCtx) init(parent context.Context, info *reqInfo, deadline time.Time) {
+	c.Context, c.info, c.deadline = parent, info, deadline
+	if d, ok := parent.Deadline(); ok && d.Before(deadline) {
+		c.deadline = d
+	}
+}
+
+// made returns the deadline context, made now if not yet.
+func (c *infoCtx) made() context.Context {
+	if in := c.inner.Load(); in != nil {
+		return in.ctx
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if in := c.inner.Load(); in != nil {
+		return in.ctx
+	}
+	ctx, cancel := context.WithDeadline(c.Context, c.deadline)
+	if c.ended {
+		cancel()
+	}
+	c.inner.Store(&deadlineCtx{ctx: ctx, cancel: cancel})
+	return ctx
+}
+
+// end cancels c (the request is over).
+func (c *infoCtx) end() {
+	c.mu.Lock()
+	c.ended = true
+	in := c.inner.Load()
+	c.mu.Unlock()
+	if in != nil {
+		in.cancel()
+	}
+}
+
+// Deadline returns the handler deadline (or the parent's, if earlier).
+func (c *infoCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+// Done returns a channel closed once the deadline passes, the parent is
+// done or the request ends.
+func (c *infoCtx) Done() <-chan struct{} { return c.made().Done() }
+
+// Err is nil until the context is done, then why.
+func (c *infoCtx) Err() error {
+	if in := c.inner.Load(); in != nil {
+		return in.ctx.Err()
+	}
+	c.mu.Lock()
+	ended := c.ended
+	c.mu.Unlock()
+	if !ended && c.Context.Err() == nil && time.Now().Before(c.deadline) {
+		return nil
+	}
+	// Done now: from here on the deadline context says why, the same
+	// every time.
+	return c.made().Err()
+}
+
+// Value returns the info for infoKey; else the deadline context's value
+// once made (so that context.Cause and derived contexts see it), and for
+// the package context's own keys (pointers) it is made; else the parent's.
 func (c *infoCtx) Value(key any) any {
 	if key == (infoKey{}) {
 		return c.info
+	}
+	if in := c.inner.Load(); in != nil {
+		return in.ctx.Value(key)
+	}
+	if _, internal := key.(*int); internal {
+		return c.made().Value(key)
 	}
 	return c.Context.Value(key)
 }
@@ -130,9 +216,9 @@ func (s *Server) base(next http.Handler) http.Handler {
 			h["Strict-Transport-Security"] = hstsValue
 		}
 
-		info.ctx = infoCtx{Context: r.Context(), info: info}
-		ctx, cancel := context.WithDeadline(&info.ctx, start.Add(s.cfg.HandlerTimeout)) // no second clock read
-		defer cancel()
+		info.ctx.init(r.Context(), info, start.Add(s.cfg.HandlerTimeout)) // no second clock read
+		ctx := context.Context(&info.ctx)
+		defer info.ctx.end()
 		r = r.WithContext(ctx)
 		sw := &info.sw
 		sw.ResponseWriter = w

@@ -473,6 +473,66 @@ func TestLimiterTableIsBounded(t *testing.T) {
 	}
 }
 
+// TestRequestContextLazyDeadline: the handler deadline holds whether or
+// not anything asked for Done first (the context makes its timer only
+// then): Err, Done and context.Cause say the deadline passed, a context
+// derived in the handler is done with it, and once the request is over
+// its context is cancelled, made or not.
+func TestRequestContextLazyDeadline(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *Config) { c.HandlerTimeout = time.Nanosecond })
+	type seen struct{ err, errAgain, cause, derived error }
+	got := make(chan seen, 1)
+	var kept []context.Context
+	h := e.srv.base(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		var s seen
+		s.err = ctx.Err() // no Done asked for yet: the deadline has passed all the same
+		<-ctx.Done()
+		s.errAgain = ctx.Err()
+		s.cause = context.Cause(ctx)
+		d, cancel := context.WithCancel(ctx)
+		defer cancel()
+		<-d.Done()
+		s.derived = d.Err()
+		got <- s
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+	s := <-got
+	for name, err := range map[string]error{"Err": s.err, "Err after Done": s.errAgain, "Cause": s.cause, "derived Err": s.derived} {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s = %v, want the deadline exceeded", name, err)
+		}
+	}
+
+	e = newEnv(t, func(c *Config) { c.HandlerTimeout = time.Hour })
+	for _, askDone := range []bool{false, true} {
+		h = e.srv.base(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			if err := ctx.Err(); err != nil {
+				t.Errorf("Err during the request = %v", err)
+			}
+			if askDone {
+				select {
+				case <-ctx.Done():
+					t.Errorf("done during the request")
+				default:
+				}
+			}
+			kept = append(kept, ctx)
+		}))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+		ctx := kept[len(kept)-1]
+		if err := ctx.Err(); !errors.Is(err, context.Canceled) {
+			t.Errorf("Done asked for: %v: Err after the request = %v, want canceled", askDone, err)
+		}
+		<-ctx.Done()
+		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) < 30*time.Minute {
+			t.Errorf("Deadline = %v, %v; want about an hour from now", dl, ok)
+		}
+	}
+}
+
 // TestRequestContext: the context a handler gets carries the request's
 // info and the handler deadline, and is cancelled when the client's is.
 func TestRequestContext(t *testing.T) {
