@@ -22,8 +22,10 @@ const AddressAlgorithm = "addr/1"
 // Index is an immutable, searchable snapshot of a set of list versions.
 // Build one with [BuildIndex]; every method is safe for concurrent use.
 type Index struct {
-	built    time.Time
-	lists    []ListInfo
+	built time.Time
+	lists []ListInfo
+	// official[i] is OfficialListID(lists[i].ID), asked for every decision.
+	official []bool
 	problems map[string][]Problem
 	entities []Entity
 	// digests[i] holds, once asked for (digest), the SHA-256 of
@@ -82,6 +84,7 @@ func BuildIndex(lists []*List, now time.Time) *Index {
 	ix.listSources = make(map[string]string, len(sorted))
 	for _, l := range sorted {
 		ix.lists = append(ix.lists, l.Info)
+		ix.official = append(ix.official, OfficialListID(l.Info.ID))
 		ix.listSources[l.Info.ID] = l.Info.Source
 		probs := append([]Problem(nil), l.Problems...)
 		for _, e := range l.Entities {

@@ -100,8 +100,11 @@ func (s *Screener) stale(ix *Index) []StaleList {
 	}
 	now := s.cfg.Now()
 	var out []StaleList
-	for _, l := range ix.lists {
-		if age := ListAge(l, now); age > s.cfg.MaxAge && OfficialListID(l.ID) {
+	for i, l := range ix.lists {
+		if age := ListAge(l, now); age > s.cfg.MaxAge && ix.official[i] {
+			if out == nil {
+				out = make([]StaleList, 0, len(ix.lists)-i)
+			}
 			out = append(out, StaleList{ID: l.ID, Age: age, AgeSeconds: int64(age / time.Second)})
 		}
 	}
