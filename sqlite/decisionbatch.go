@@ -41,9 +41,10 @@ import (
 //
 // The list versions object ("lists":{...}), with the algorithm and policy
 // members after it, is the same for every decision screened on the same
-// index: it is written once per batch, and cut out of and put back into
-// each body byte for byte, so a body reads back as stored and its audit
-// line's SHA-256 still holds.
+// index (and the stale member after those, when the lists are old, for
+// every decision of the same second): it is written once per batch, and
+// cut out of and put back into each body byte for byte, so a body reads
+// back as stored and its audit line's SHA-256 still holds.
 
 // batchMin is the fewest decisions stored as a batch row.
 const batchMin = 32
@@ -146,12 +147,15 @@ var (
 	listsKey     = []byte(`"lists":{`)
 	algorithmKey = []byte(`,"algorithm":"`)
 	policyKey    = []byte(`,"policy":"`)
+	staleKey     = []byte(`,"stale":[`)
 )
 
 // listsObject returns where the list versions object of decision JSON
 // body starts and ends (from its '{' to its '}'), with the algorithm and
 // policy members that follow it (the same for every decision screened on
-// one index), or 0, 0. A compressed body has none.
+// one index) and the stale member after them, if any, or 0, 0. A
+// compressed body has none. What it spans is cut out and put back byte for
+// byte, so a span is only a matter of how much batches share.
 func listsObject(body []byte) (at, end int) {
 	if len(body) < 2 || body[0] != '{' {
 		return 0, 0
@@ -168,14 +172,22 @@ func listsObject(body []byte) (at, end int) {
 	end = at + j + 1
 	for _, key := range [...][]byte{algorithmKey, policyKey} {
 		if !bytes.HasPrefix(body[end:], key) {
-			break
+			return at, end
 		}
 		v := body[end+len(key):]
 		k := bytes.IndexByte(v, '"')
 		if k < 0 || bytes.IndexByte(v[:k], '\\') >= 0 {
-			break
+			return at, end
 		}
 		end += len(key) + k + 1
+	}
+	// The stale lists ([{"id","ageSeconds"}...]) follow when the lists
+	// are old: the same for every decision of the same second.
+	if bytes.HasPrefix(body[end:], staleKey) {
+		v := body[end+len(staleKey):]
+		if k := bytes.IndexByte(v, ']'); k >= 0 && bytes.IndexByte(v[:k], '\\') < 0 {
+			end += len(staleKey) + k + 1
+		}
 	}
 	return at, end
 }

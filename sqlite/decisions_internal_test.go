@@ -61,21 +61,30 @@ func TestSaveDecisionsBatch(t *testing.T) {
 // back, bodies without one and compressed ones as they were).
 func TestDecisionBatchRoundTrip(t *testing.T) {
 	t.Parallel()
-	recs := journalRecs("a", 5)
+	recs := journalRecs("a", 9)
 	recs[1].Body = []byte(`{"packed":1,"decisionId":"dec_a1","lists":{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1","results":[]}`)
 	recs[2].Body = []byte(`{"packed":1,"decisionId":"dec_a2","lists":{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1","plain":"clear","results":[{"i":"x"}]}`)
 	recs[3].Body = []byte{0x1f, 0x8b, 0, 1, 2, '{', '"', 'l'}
 	recs[4].Body = []byte(`{"lists":{}}`)
 	recs[4].Decision.Verdict = bulwark.VerdictBlock
+	// Stale lists after the policy: shared too; a stale member cut short
+	// or with an escape stays in its body.
+	recs[5].Body = []byte(`{"packed":1,"decisionId":"dec_a5","lists":{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1","stale":[{"id":"a","ageSeconds":90}],"results":[]}`)
+	recs[6].Body = []byte(`{"packed":1,"decisionId":"dec_a6","lists":{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1","stale":[{"id":"a","ageSeconds":90}],"plain":"clear","results":[{"i":"y"}]}`)
+	recs[7].Body = []byte(`{"packed":1,"decisionId":"dec_a7","lists":{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1","stale":[{"id":"a\"]","ageSeconds":1}],"results":[]}`)
+	recs[8].Body = []byte(`{"packed":1,"decisionId":"dec_a8","lists":{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1","stale":[{"id":"a"`)
 	data, first, last, verdicts, err := encodeDecisionBatch(recs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !first.Equal(recs[0].Decision.Time) || !last.Equal(recs[4].Decision.Time) || verdicts != " block clear " {
+	if !first.Equal(recs[0].Decision.Time) || !last.Equal(recs[8].Decision.Time) || verdicts != " block clear " {
 		t.Errorf("bounds %v %v, verdicts %q", first, last, verdicts)
 	}
-	if n := strings.Count(string(data), `{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1"`); n != 1 {
-		t.Errorf("the list versions object, algorithm and policy are written %d times, want once", n)
+	if n := strings.Count(string(data), `{"a":"1","b":"2"},"algorithm":"addr/1","policy":"p1"`); n != 2 {
+		t.Errorf("the list versions object, algorithm and policy are written %d times, want twice (with the stale lists and without)", n)
+	}
+	if n := strings.Count(string(data), `"stale":[{"id":"a","ageSeconds":90}]`); n != 1 {
+		t.Errorf("the stale lists shared by two decisions are written %d times, want once", n)
 	}
 	ds, err := decodeDecisionBatch(data, 7, true)
 	if err != nil || len(ds) != len(recs) {
