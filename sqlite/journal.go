@@ -98,6 +98,9 @@ type journal struct {
 	appended     int64 // batches appended since open
 	stored       int64 // of those, stored
 	unsynced     bool  // appended since the last sync
+	// syncing is set while sync flushes a segment without holding mu (the
+	// records appended before it began were in unsynced).
+	syncing bool
 	// spare is the next segment, made in the background (prepareSpare)
 	// while spareBusy.
 	spare     *os.File
@@ -551,7 +554,9 @@ func (j *journal) appendLocked(batch []screening.Recorded, bytes int64, sync boo
 
 // rotate starts the next segment; j.mu is held.
 func (j *journal) rotate() error {
-	if j.unsynced {
+	// A sync in flight may fail after the segment is let go: sync it here
+	// all the same.
+	if j.unsynced || j.syncing {
 		if err := fdatasync(j.f); err != nil {
 			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal"+": "+err.Error())
 		}
@@ -611,17 +616,31 @@ func (j *journal) copyMapped(b []byte) (n int, err error) {
 }
 
 // sync syncs the segment appended to, if it holds unsynced records; the
-// WAL syncer calls it.
+// WAL syncer calls it. It does not hold j.mu while the disk flushes, so
+// appends (each request's, in the default mode) go on meanwhile: the
+// records appended before it began are synced when it returns, those
+// appended during it at the next sync. A rotation or close meanwhile syncs
+// the segment itself (syncing), and the file stays open until the flush
+// is done (os.File defers the close of a descriptor in use).
 func (j *journal) sync() error {
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.closed || !j.unsynced || j.f == nil {
+	if j.closed || !j.unsynced || j.f == nil || j.syncing {
+		j.mu.Unlock()
 		return nil
 	}
-	if err := fdatasync(j.f); err != nil {
+	f := j.f
+	j.unsynced, j.syncing = false, true
+	j.mu.Unlock()
+	err := fdatasync(f)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.syncing = false
+	if err != nil {
+		if f == j.f {
+			j.unsynced = true // again at the next tick
+		}
 		return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal"+": "+err.Error())
 	}
-	j.unsynced = false
 	return nil
 }
 
@@ -797,7 +816,7 @@ func (j *journal) close() error {
 		_ = os.Remove(j.name(j.seg + 1))
 		j.spare = nil
 	}
-	if j.unsynced {
+	if j.unsynced || j.syncing {
 		errs = append(errs, fdatasync(j.f))
 		j.unsynced = false
 	}
