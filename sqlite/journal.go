@@ -102,9 +102,11 @@ type journal struct {
 	// records appended before it began were in unsynced).
 	syncing bool
 	// spare is the next segment, made in the background (prepareSpare)
-	// while spareBusy.
+	// while spareBusy; the goroutine making it hands it over on spareMade
+	// (buffered 1), taken by takeSpare.
 	spare     *os.File
 	spareBusy bool
+	spareMade chan *os.File
 	spareWG   sync.WaitGroup
 	closed    bool
 	loadErr   error // the last failed load, cleared by a good one
@@ -425,25 +427,36 @@ func (j *journal) prepareSpare() {
 	if j.spareBusy || j.spare != nil || j.closed {
 		return
 	}
+	if j.spareMade == nil {
+		j.spareMade = make(chan *os.File, 1)
+	}
 	j.spareBusy = true
 	seg, size := j.seg+1, j.segmentBytes
 	j.spareWG.Add(1)
 	go func() {
 		defer j.spareWG.Done()
 		f, err := j.create(seg, size)
-		j.mu.Lock()
-		defer j.mu.Unlock()
-		j.spareBusy = false
 		if err != nil {
-			return // rotate creates it, and says what fails
+			f = nil // rotate creates it, and says what fails
 		}
-		if j.closed || seg != j.seg+1 {
-			_ = f.Close()
-			_ = os.Remove(j.name(seg))
-			return
-		}
-		j.spare = f
+		j.spareMade <- f
 	}()
+}
+
+// takeSpare returns the next segment made in the background, waiting for
+// it if it is still being made, or nil when there is none (making it
+// failed, or none was asked for); j.mu is held. Nothing else makes that
+// segment meanwhile: a rotation that made it too would have two writers
+// truncating and zeroing one file, one of them under records already
+// appended.
+func (j *journal) takeSpare() *os.File {
+	if j.spareBusy {
+		j.spare = <-j.spareMade // the goroutine does not take j.mu
+		j.spareBusy = false
+	}
+	f := j.spare
+	j.spare = nil
+	return f
 }
 
 func syncDir(dir string) error {
@@ -562,8 +575,7 @@ func (j *journal) rotate() error {
 		}
 		j.unsynced = false
 	}
-	f := j.spare
-	j.spare = nil
+	f := j.takeSpare()
 	if f == nil {
 		var err error
 		if f, err = j.create(j.seg+1, j.segmentBytes); err != nil {
@@ -811,10 +823,9 @@ func (j *journal) close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var errs []error
-	if j.spare != nil {
-		_ = j.spare.Close()
+	if f := j.takeSpare(); f != nil {
+		_ = f.Close()
 		_ = os.Remove(j.name(j.seg + 1))
-		j.spare = nil
 	}
 	if j.unsynced || j.syncing {
 		errs = append(errs, fdatasync(j.f))

@@ -504,3 +504,42 @@ func TestJournalSyncDoesNotHoldAppends(t *testing.T) {
 		}
 	}
 }
+
+// TestJournalRotationWaitsForSpare: appends that fill segments faster
+// than the next one is made in the background wait for it at the
+// rotation instead of making that same file a second time (two writers
+// truncating and zeroing one file: an append faulting on the truncated
+// mapping, records overwritten with zeros, the segment's name removed);
+// every append succeeds and every decision is stored.
+func TestJournalRotationWaitsForSpare(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.journalSegmentBytes = 4096
+	jr, err := db.DecisionJournal(ctx)
+	if err != nil || jr == nil {
+		t.Fatalf("DecisionJournal = %v, %v", jr, err)
+	}
+	big := journalRecs("big", 40)
+	for i := range big {
+		big[i].Body = bytes.Repeat([]byte{'x'}, 3000) // a segment each
+		if ok, err := jr.(screening.DirectJournal).TryAppend(big[i : i+1]); !ok || err != nil {
+			t.Fatalf("append %d: %v, %v", i, ok, err)
+		}
+	}
+	j := db.activeJournal()
+	j.mu.Lock()
+	if j.seg < 40 {
+		t.Errorf("segment %d after 40 appends of a segment each, want 40 or later", j.seg)
+	}
+	j.mu.Unlock()
+	for _, r := range big {
+		if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
+			t.Errorf("decision %s: %v", r.Decision.ID, err)
+		}
+	}
+}
