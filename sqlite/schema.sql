@@ -234,33 +234,6 @@ CREATE TABLE trace_assets (
     key TEXT NOT NULL UNIQUE                          -- tracing.Asset's key
 ) STRICT;
 
-CREATE TABLE trace_addresses (
-    addr   BLOB NOT NULL,                             -- the first 8 bytes of the transfer's from_addr or to_addr
-    stream INTEGER NOT NULL,
-    block  INTEGER NOT NULL,
-    seq    INTEGER NOT NULL,
-    PRIMARY KEY (addr, stream, block, seq)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE "trace_transfers" (
-    stream        INTEGER NOT NULL,                   -- trace_streams.id
-    block         INTEGER NOT NULL,
-    seq           INTEGER NOT NULL,                   -- position in the block, in tracing.Compare order
-    tx_index      INTEGER NOT NULL,
-    tx_hash       BLOB NOT NULL,                      -- 32 bytes
-    time          INTEGER NOT NULL,                   -- Unix seconds
-    kind          INTEGER NOT NULL,                   -- 1 call, 2 internal-call, 3 create, 4 selfdestruct,
-                                                      -- 5 token, 6 wrap, 7 unwrap, 8 gas-tip, 9 base-fee-burn
-    log_index     INTEGER NOT NULL,
-    item_index    INTEGER NOT NULL DEFAULT 0,         -- the item of an ERC-1155 TransferBatch; else 0
-    trace_address TEXT NOT NULL,                      -- '' or '0,2'
-    from_addr     BLOB NOT NULL,                      -- 20 bytes
-    to_addr       BLOB NOT NULL,
-    asset         INTEGER NOT NULL,                   -- trace_assets.id
-    amount        BLOB NOT NULL,                      -- big-endian base units, no leading zero bytes (zero: one 0x00)
-    PRIMARY KEY (stream, block, seq)
-) STRICT, WITHOUT ROWID;
-
 CREATE TABLE screen_decision_batches (
     id         INTEGER PRIMARY KEY,
     audit_seq  INTEGER NOT NULL,
@@ -301,6 +274,23 @@ CREATE TABLE trace_alerts (
     retracted_by INTEGER REFERENCES trace_alerts (id)   -- set on a retracted alert: its retraction
 ) STRICT;
 
+CREATE TABLE "trace_transfers" (
+    stream INTEGER NOT NULL,                          -- trace_streams.id
+    block  INTEGER NOT NULL,
+    seq    INTEGER NOT NULL,                          -- position in the block, in tracing.Compare order
+    asset  INTEGER NOT NULL,                          -- trace_assets.id
+    record BLOB NOT NULL,
+    PRIMARY KEY (stream, block, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE "trace_addresses" (
+    addr   BLOB NOT NULL,                             -- the first 8 bytes of a from or to address
+    stream INTEGER NOT NULL,
+    block  INTEGER NOT NULL,
+    seqs   TEXT NOT NULL,                             -- the positions of its transfers in the block: '[0,7]'
+    PRIMARY KEY (addr, stream, block)
+) STRICT, WITHOUT ROWID;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
@@ -335,7 +325,7 @@ CREATE UNIQUE INDEX trace_alerts_identity ON trace_alerts (follow, code, chain, 
     WHERE retracted_by IS NULL;
 
 CREATE TRIGGER trace_transfers_unaddress AFTER DELETE ON trace_transfers BEGIN
-    DELETE FROM trace_addresses WHERE addr IN (substr(OLD.from_addr, 1, 8), substr(OLD.to_addr, 1, 8)) AND stream = OLD.stream AND block = OLD.block AND seq = OLD.seq;
+    DELETE FROM trace_addresses WHERE addr IN (substr(OLD.record, 1, 8), substr(OLD.record, 21, 8)) AND stream = OLD.stream AND block = OLD.block;
 END;
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);

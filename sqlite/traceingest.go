@@ -1,11 +1,11 @@
 package sqlite
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -40,6 +40,18 @@ func init() {
 		}
 		_, b := appendAmount(make([]byte, 0, 32), &v)
 		return b, nil
+	})
+	// bulwark_transfer_record(from_addr, to_addr, tx_hash, tx_index, time,
+	// kind, log_index, item_index, trace_address, amount) is a
+	// transfer's record (see appendRecord) from the columns trace_transfers
+	// had before: the migration to records converts the stored transfers
+	// with it.
+	msqlite.MustRegisterDeterministicScalarFunction("bulwark_transfer_record", 10, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		t, err := transferFromColumns(args)
+		if err != nil {
+			return nil, fmt.Errorf("bulwark_transfer_record: %w", err)
+		}
+		return appendRecord(nil, &t), nil
 	})
 }
 
@@ -359,7 +371,7 @@ func (db *DB) assetOf(ctx context.Context, q querier, id int64, inTx bool) (trac
 // transferChunks are the sizes of the INSERTs of insertTransfers, in
 // transfers, largest first: a batch is written 64 rows per statement and
 // its rest in smaller ones, so that every statement is one of a few
-// prepared once (14 parameters per row, well inside SQLite's 32,766).
+// prepared once.
 var transferChunks = []int{64, 16, 4, 1}
 
 // insertTransfers writes ts (sorted by tracing.Compare), numbering them per
@@ -371,26 +383,29 @@ func insertTransfers(ctx context.Context, q querier, shared []*sql.Stmt, stream 
 	var (
 		seq   int64
 		block uint64
-		args  = make([]any, 0, transferChunks[0]*transferColumns)
-		// One buffer for the byte columns of a statement's rows.
-		buf = make([]byte, 0, transferChunks[0]*(32+20+20+32+1))
+		args  = make([]any, 0, 1+transferChunks[0]*transferColumns)
+		// One buffer for the records of a statement's rows.
+		buf  []byte
+		ends = make([]int, 0, transferChunks[0])
 	)
 	for start := 0; start < len(ts); {
 		k := chunkFor(transferChunks, len(ts)-start)
 		chunk := ts[start : start+transferChunks[k]]
-		args, buf = args[:0], buf[:0]
+		buf, ends = buf[:0], ends[:0]
+		for i := range chunk {
+			buf = appendRecord(buf, &chunk[i])
+			ends = append(ends, len(buf))
+		}
+		// The stream is the statement's first parameter, shared by its rows.
+		args = append(args[:0], stream)
+		prev := 0
 		for i := range chunk {
 			t := &chunk[i]
 			if start+i == 0 || t.Block != block {
 				block, seq = t.Block, 0
 			}
-			var hash, from, to, amount []byte
-			buf, hash = appendBytes(buf, t.TxHash[:])
-			buf, from = appendBytes(buf, t.From[:])
-			buf, to = appendBytes(buf, t.To[:])
-			buf, amount = appendAmount(buf, &t.Amount)
-			args = append(args, stream, int64(t.Block), seq, int64(t.TxIndex), hash, t.Time, int64(t.Kind), int64(t.LogIndex),
-				formatTraceAddress(t.TraceAddress), from, to, assets[t.Asset], amount, int64(t.ItemIndex))
+			args = append(args, int64(t.Block), seq, assets[t.Asset], buf[prev:ends[i]:ends[i]])
+			prev = ends[i]
 			seq++
 		}
 		st, err := stmts.get(ctx, k)
@@ -517,34 +532,39 @@ var addressChunks = []int{128, 32, 8, 1}
 
 // insertAddresses writes the trace_addresses rows of ts (sorted by
 // tracing.Compare and numbered as insertTransfers numbers them): one per
-// address key a transfer touches but the zero address's, in key order, which touches each page of
-// the index once per statement rather than at random.
+// address key and block, but the zero address's, listing the positions in
+// the block of the transfers from or to the address, in key order, which
+// touches each page of the index once per statement rather than at random.
 func insertAddresses(ctx context.Context, q querier, shared []*sql.Stmt, stream int64, ts []tracing.Transfer) error {
-	type row struct {
-		addr       common.Address
+	// An entry is an address key (its 8 bytes as a big-endian integer,
+	// which orders as the bytes do) and the block and position of a
+	// transfer from or to the address.
+	type entry struct {
+		key        uint64
 		block, seq int64
 	}
 	var (
-		rows  = make([]row, 0, 2*len(ts))
-		seq   int64
-		block uint64
+		entries = make([]entry, 0, 2*len(ts))
+		seq     int64
+		block   uint64
 	)
 	for i := range ts {
 		t := &ts[i]
 		if i == 0 || t.Block != block {
 			block, seq = t.Block, 0
 		}
+		from, to := binary.BigEndian.Uint64(t.From[:addrKeyLen]), binary.BigEndian.Uint64(t.To[:addrKeyLen])
 		// The zero address gets none (see Transfers).
 		if t.From != (common.Address{}) {
-			rows = append(rows, row{t.From, int64(t.Block), seq})
+			entries = append(entries, entry{from, int64(t.Block), seq})
 		}
-		if t.To != (common.Address{}) && (t.From == (common.Address{}) || !bytes.Equal(t.To[:addrKeyLen], t.From[:addrKeyLen])) {
-			rows = append(rows, row{t.To, int64(t.Block), seq})
+		if t.To != (common.Address{}) && (t.From == (common.Address{}) || to != from) {
+			entries = append(entries, entry{to, int64(t.Block), seq})
 		}
 		seq++
 	}
-	slices.SortFunc(rows, func(a, b row) int {
-		if c := bytes.Compare(a.addr[:addrKeyLen], b.addr[:addrKeyLen]); c != 0 {
+	slices.SortFunc(entries, func(a, b entry) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.block, b.block); c != 0 {
@@ -552,15 +572,46 @@ func insertAddresses(ctx context.Context, q querier, shared []*sql.Stmt, stream 
 		}
 		return cmp.Compare(a.seq, b.seq)
 	})
+	// One row per (key, block): its key and block, and the end in text of
+	// its positions, a JSON array.
+	type row struct {
+		block int64
+		end   int
+	}
+	var (
+		rows = make([]row, 0, len(entries))
+		keys = make([]byte, 0, addrKeyLen*len(entries))
+		text = make([]byte, 0, 4*len(entries))
+	)
+	for i := 0; i < len(entries); {
+		e := &entries[i]
+		text = append(text, '[')
+		j := i
+		for ; j < len(entries) && entries[j].key == e.key && entries[j].block == e.block; j++ {
+			if j > i {
+				text = append(text, ',')
+			}
+			text = strconv.AppendInt(text, entries[j].seq, 10)
+		}
+		text = append(text, ']')
+		keys = binary.BigEndian.AppendUint64(keys, e.key)
+		rows = append(rows, row{e.block, len(text)})
+		i = j
+	}
+	seqs := string(text)
 	stmts := newStmtSet(q, shared, addressChunks, addrStmt)
 	defer stmts.close()
-	args := make([]any, 0, addressChunks[0]*4)
+	args := make([]any, 0, 1+addressChunks[0]*3)
+	prev := 0
 	for start := 0; start < len(rows); {
 		k := chunkFor(addressChunks, len(rows)-start)
 		chunk := rows[start : start+addressChunks[k]]
-		args = args[:0]
+		// The stream is the statement's first parameter, shared by its rows.
+		args = append(args[:0], stream)
 		for i := range chunk {
-			args = append(args, addrKey(chunk[i].addr), stream, chunk[i].block, chunk[i].seq)
+			n := (start + i) * addrKeyLen
+			args = append(args, keys[n:n+addrKeyLen:n+addrKeyLen], chunk[i].block, seqs[prev:chunk[i].end])
+			prev = chunk[i].end
 		}
 		st, err := stmts.get(ctx, k)
 		if err != nil {
@@ -581,30 +632,32 @@ func addrKey(a common.Address) []byte { return a[:addrKeyLen:addrKeyLen] }
 
 const addrKeyLen = 8
 
+// addrStmt returns the INSERT of n address rows: ?1 is the stream.
 func addrStmt(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO trace_addresses (addr, stream, block, seq) VALUES `)
+	b.WriteString(`INSERT INTO trace_addresses (stream, addr, block, seqs) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?)")
+		b.WriteString("(?1,?,?,?)")
 	}
 	return b.String()
 }
 
-// transferColumns is the number of columns insertTransfers writes.
-const transferColumns = 14
+// transferColumns is the number of parameters per row insertTransfers
+// binds (the stream is one per statement).
+const transferColumns = 4
 
-// insertTransfersStmt returns the INSERT of n transfers.
+// insertTransfersStmt returns the INSERT of n transfers: ?1 is the stream.
 func insertTransfersStmt(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO trace_transfers (stream, block, seq, tx_index, tx_hash, time, kind, log_index, trace_address, from_addr, to_addr, asset, amount, item_index) VALUES `)
+	b.WriteString(`INSERT INTO trace_transfers (stream, block, seq, asset, record) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?1,?,?,?,?)")
 	}
 	return b.String()
 }
@@ -723,25 +776,29 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 	if !ok {
 		return []tracing.Transfer{}, nil
 	}
-	const cols = `t.block, t.tx_index, t.tx_hash, t.time, t.kind, t.log_index, t.trace_address, t.from_addr, t.to_addr, t.asset, t.amount, t.item_index`
 	var (
 		query string
 		args  []any
 	)
 	// The zero address (mints, burns, every base fee) has no address
-	// rows: a query for it reads the block range.
+	// rows: a query for it reads the block range. An address row keys on
+	// the first 8 bytes of the address: the whole address is compared in
+	// the record.
 	indexed := q.Address != nil && *q.Address != (common.Address{})
 	if indexed {
-		// The address rows are in (block, seq) order for one address.
-		query = `SELECT ` + cols + ` FROM trace_addresses a JOIN trace_transfers t ON t.stream = a.stream AND t.block = a.block AND t.seq = a.seq
-			WHERE a.addr = ? AND a.stream = ? AND a.block >= ? AND a.block <= ? AND (t.from_addr = ? OR t.to_addr = ?)`
-		args = []any{addrKey(*q.Address), stream, int64(q.FromBlock), int64(to), q.Address.Bytes(), q.Address.Bytes()}
+		// The address rows of an address and a block list the positions
+		// of its transfers, in order (CROSS JOIN keeps the planner from
+		// reading the block range first).
+		query = `SELECT t.block, t.asset, t.record FROM trace_addresses a CROSS JOIN json_each(a.seqs) p CROSS JOIN trace_transfers t
+			WHERE a.addr = ?1 AND a.stream = ?2 AND a.block >= ?3 AND a.block <= ?4
+				AND t.stream = a.stream AND t.block = a.block AND t.seq = p.value AND (substr(t.record, 1, 20) = ?5 OR substr(t.record, 21, 20) = ?5)`
+		args = []any{addrKey(*q.Address), stream, int64(q.FromBlock), int64(to), q.Address.Bytes()}
 	} else {
-		query = `SELECT ` + cols + ` FROM trace_transfers t WHERE t.stream = ? AND t.block >= ? AND t.block <= ?`
+		query = `SELECT t.block, t.asset, t.record FROM trace_transfers t WHERE t.stream = ?1 AND t.block >= ?2 AND t.block <= ?3`
 		args = []any{stream, int64(q.FromBlock), int64(to)}
 		if q.Address != nil {
-			query += ` AND (t.from_addr = ? OR t.to_addr = ?)`
-			args = append(args, q.Address.Bytes(), q.Address.Bytes())
+			query += ` AND (substr(t.record, 1, 20) = ?4 OR substr(t.record, 21, 20) = ?4)`
+			args = append(args, q.Address.Bytes())
 		}
 	}
 	if q.Asset != nil {
@@ -758,11 +815,11 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 				db.traceIDs.putAsset(*q.Asset, id)
 			}
 		}
-		query += ` AND t.asset = ?`
+		query += ` AND t.asset = ?` + strconv.Itoa(len(args)+1)
 		args = append(args, id)
 	}
 	if indexed {
-		query += ` ORDER BY a.block, a.seq`
+		query += ` ORDER BY a.block, p.key`
 	} else {
 		query += ` ORDER BY t.block, t.seq`
 	}
@@ -770,15 +827,31 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	var ids []int64
-	out, err := collectRows(ctx, db, rows, op, func(s scanner) (tracing.Transfer, error) {
-		t, asset, err := scanTransfer(s, q.Chain)
+	var (
+		ids    []int64
+		out    = []tracing.Transfer{}
+		block  int64
+		asset  int64
+		record []byte
+	)
+	for rows.Next() {
+		if err := rows.Scan(&block, &asset, &record); err != nil {
+			rows.Close()
+			return nil, db.fail(ctx, err, op)
+		}
+		t := tracing.Transfer{Chain: q.Chain, Block: uint64(block)}
+		if field, err := parseRecord(record, &t); err != nil {
+			rows.Close()
+			return nil, bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d has a malformed record (its %s; edited outside bulwark?)", block, field)
+		}
 		ids = append(ids, asset)
-		return t, err
-	})
-	if err != nil {
-		return nil, err
+		out = append(out, t)
 	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, db.fail(ctx, err, op)
+	}
+	rows.Close()
 	// The assets, once the rows are read (a query inside a transaction
 	// runs on its one connection).
 	for i := range out {
@@ -789,55 +862,8 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 	return out, nil
 }
 
-func scanTransfer(s scanner, chain uint64) (tracing.Transfer, int64, error) {
-	var (
-		t                                           = tracing.Transfer{Chain: chain}
-		block, txIndex, kind, logIndex, asset, item int64
-		trace                                       string
-		txHash, from, to, amount                    []byte
-	)
-	if err := s.Scan(&block, &txIndex, &txHash, &t.Time, &kind, &logIndex, &trace, &from, &to, &asset, &amount, &item); err != nil {
-		return t, 0, err
-	}
-	bad := func(what string) error {
-		return bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d (tx %x) has a malformed %s (edited outside bulwark?)", block, txHash, what)
-	}
-	var err error
-	t.Block, t.TxIndex, t.LogIndex, t.ItemIndex = uint64(block), uint32(txIndex), uint32(logIndex), uint32(item)
-	if len(txHash) != len(t.TxHash) {
-		return t, 0, bad("transaction hash")
-	}
-	copy(t.TxHash[:], txHash)
-	if kind < int64(tracing.TopLevelCall) || kind > int64(tracing.BaseFeeBurn) {
-		return t, 0, bad("kind")
-	}
-	t.Kind = tracing.Kind(kind)
-	if t.TraceAddress, err = parseTraceAddress(trace); err != nil {
-		return t, 0, bad("trace address")
-	}
-	if len(from) != len(t.From) || len(to) != len(t.To) {
-		return t, 0, bad("address")
-	}
-	copy(t.From[:], from)
-	copy(t.To[:], to)
-	if len(amount) == 0 || len(amount) > 32 {
-		return t, 0, bad("amount")
-	}
-	t.Amount.SetBytes(amount)
-	return t, asset, nil
-}
-
-func formatTraceAddress(p []uint32) string {
-	var b strings.Builder
-	for i, n := range p {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatUint(uint64(n), 10))
-	}
-	return b.String()
-}
-
+// parseTraceAddress reads a trace address as trace_transfers held it
+// before records: empty or "0,2".
 func parseTraceAddress(s string) ([]uint32, error) {
 	if s == "" {
 		return nil, nil
