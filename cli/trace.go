@@ -425,8 +425,8 @@ func (m *Main) auditTrace(ctx context.Context, g *tracing.Graph, in report.Input
 	if m.db == nil {
 		return nil
 	}
-	var buf bytes.Buffer
-	if err := report.WriteJSON(&buf, g); err != nil {
+	digest, err := report.GraphSHA256(g)
+	if err != nil {
 		return err
 	}
 	target := "trace"
@@ -438,7 +438,7 @@ func (m *Main) auditTrace(ctx context.Context, g *tracing.Graph, in report.Input
 	details := map[string]any{
 		"chain": g.Chain, "seeds": g.Seeds, "policy": g.Policy, "direction": g.Direction, "bounds": g.Bounds, "source": src,
 		"nodes": len(g.Nodes), "edges": len(g.Edges), "exits": len(g.Exits), "alerts": len(g.Alerts),
-		"graphSha256": report.HashFile("graph.json", buf.Bytes()).SHA256,
+		"graphSha256": digest,
 	}
 	e, err := (&audit.Log{Store: m.db}).Record(ctx, audit.Event{Actor: m.cliActor(), Action: "trace.run", Target: target, Details: details})
 	if err != nil {

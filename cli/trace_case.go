@@ -76,7 +76,7 @@ func (m *Main) caseService(ctx context.Context) (*tracing.CaseService, error) {
 	// Runs record the transfers into THORChain's routers as exits (their
 	// memos read from a node with 'trace case run --rpc').
 	return &tracing.CaseService{Store: db, Audit: log, Ingest: db, Deposits: db,
-		Exits: &thorchain.Finder{Constants: thorchain.DefaultConstants()}}, nil
+		Exits: &thorchain.Finder{Constants: thorchain.DefaultConstants()}, Digest: report.GraphSHA256}, nil
 }
 
 // caseID reads the one positional argument ID of a case command.

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -184,6 +186,26 @@ func TestTraceCaseCLI(t *testing.T) {
 		}
 		if n.Address == common.HexToAddress(caseMule) && (len(n.Labels) != 1 || n.Labels[0].Name != "mule from the file") {
 			t.Errorf("the mule labelled by the file: %+v", n)
+		}
+	}
+	// The run's audit entry holds the SHA-256 of the results as printed:
+	// 'trace case results 1 | sha256sum' checks them against the log.
+	code, stdout, _ = run(t, env, "audit", "list", "--json")
+	var entries []struct {
+		Action  string         `json:"action"`
+		Details map[string]any `json:"details"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &entries); code != 0 || err != nil {
+		t.Fatalf("audit list: exit %d, %v", code, err)
+	}
+	_, printed, _ := run(t, env, "trace", "case", "results", "1")
+	sum := sha256.Sum256([]byte(printed))
+	for _, e := range entries { // newest first
+		if e.Action == "trace.case.run" {
+			if e.Details["graphSha256"] != hex.EncodeToString(sum[:]) {
+				t.Errorf("trace.case.run graphSha256 %v, want the SHA-256 of 'trace case results 1', %x", e.Details["graphSha256"], sum)
+			}
+			break
 		}
 	}
 	if code, stdout, _ = run(t, env, "trace", "case", "results", "1", "--format", "dot"); code != 0 || !strings.HasPrefix(stdout, "digraph") {

@@ -24,6 +24,7 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/tracing"
 	"github.com/bulwark-sec/bulwark/tracing/labels"
+	"github.com/bulwark-sec/bulwark/tracing/report"
 	"github.com/bulwark-sec/bulwark/tracing/thorchain"
 )
 
@@ -156,7 +157,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
 		TraceCases: &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
-			Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc)},
+			Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256},
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})

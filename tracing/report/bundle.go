@@ -42,6 +42,18 @@ type FileHash struct {
 	Bytes  int64  `json:"bytes"`
 }
 
+// GraphSHA256 is the SHA-256 of g's JSON as WriteJSON writes it: the
+// bundle's graph.json, 'bulwark trace --json', 'bulwark trace case results
+// ID'. The audit entries of trace runs and case runs record it
+// (graphSha256).
+func GraphSHA256(g *tracing.Graph) (string, error) {
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, g); err != nil {
+		return "", err
+	}
+	return HashFile("graph.json", buf.Bytes()).SHA256, nil
+}
+
 // HashFile returns the FileHash of data named name.
 func HashFile(name string, data []byte) FileHash {
 	sum := sha256.Sum256(data)
