@@ -1,15 +1,22 @@
 package sources_test
 
 import (
+	"os"
 	"os/exec"
 	"testing"
 )
 
-// goRun returns a command running a Go main package with go run.
+// goRun returns a command running a Go main package with go run. The
+// program is built without cgo (the commands it runs are pure Go): make
+// test runs this package's tests in its race lane, where cgo is on for
+// -race, and a build with cgo would compile again, C included, what its
+// non-race lane (without cgo) has compiled already.
 func goRun(t *testing.T, pkg string, args ...string) *exec.Cmd {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs go run; skipped in -short mode")
 	}
-	return exec.Command("go", append([]string{"run", pkg}, args...)...)
+	cmd := exec.Command("go", append([]string{"run", pkg}, args...)...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	return cmd
 }
