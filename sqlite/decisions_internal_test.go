@@ -175,3 +175,47 @@ func TestPruneDecisionBatches(t *testing.T) {
 		t.Errorf("Decisions(cust-b) = %d, %v", len(ds), err)
 	}
 }
+
+// TestDecisionsSameTimeOrder: single-row decisions recorded at exactly
+// the same time are listed by ID (descending) after time, so that the cut
+// at the limit is the same whatever order they were stored in and
+// whatever plan the query takes, with and without a subject or verdict.
+func TestDecisionsSameTimeOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs := journalRecs("t", 4)
+	for i, id := range []string{"dec_b", "dec_d", "dec_a", "dec_c"} {
+		recs[i].Decision.ID = id
+		recs[i].Decision.Time = recs[0].Decision.Time
+	}
+	// Fewer than batchMin: stored as rows of their own.
+	if err := screening.StoreDecisions(ctx, db, &audit.Log{Store: db}, recs, false); err != nil {
+		t.Fatal(err)
+	}
+	// The order must not hang on the plan: without the index on time
+	// the rows are sorted, not read from the index in (time, id) order.
+	if _, err := db.w.ExecContext(ctx, `DROP INDEX screen_decisions_time`); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []screening.DecisionFilter{{}, {Subject: "cust-t"}, {Verdict: bulwark.VerdictClear}, {Subject: "cust-t", Verdict: bulwark.VerdictClear}} {
+		for limit, want := range map[int]string{1: "dec_d", 2: "dec_d dec_c", 3: "dec_d dec_c dec_b", 4: "dec_d dec_c dec_b dec_a"} {
+			f.Limit = limit
+			ds, err := db.Decisions(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, d := range ds {
+				ids = append(ids, d.ID)
+			}
+			if got := strings.Join(ids, " "); got != want {
+				t.Errorf("Decisions(%+v) = %s, want %s", f, got, want)
+			}
+		}
+	}
+}

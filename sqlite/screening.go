@@ -345,7 +345,9 @@ func (db *DB) Decision(ctx context.Context, id string) (*screening.StoredDecisio
 	return d, nil
 }
 
-// Decisions returns the newest decisions f selects.
+// Decisions returns the newest decisions f selects, newest first and, at
+// the same time, by ID descending, so that the cut at the limit does not
+// depend on the query plan.
 func (db *DB) Decisions(ctx context.Context, f screening.DecisionFilter) ([]screening.StoredDecision, error) {
 	if err := db.flushJournal(ctx); err != nil {
 		return nil, err
@@ -359,7 +361,7 @@ func (db *DB) Decisions(ctx context.Context, f screening.DecisionFilter) ([]scre
 		// Without their bodies: a list of batch decisions would otherwise
 		// read (and expand) megabytes per row.
 		rows, err := q.QueryContext(ctx, `SELECT id, time, kind, use, subject, actor, verdict, audit_seq, '', NULL FROM screen_decisions
-WHERE (? = '' OR subject = ?) AND (? = '' OR verdict = ?) ORDER BY time DESC LIMIT ?`,
+WHERE (? = '' OR subject = ?) AND (? = '' OR verdict = ?) ORDER BY time DESC, id DESC LIMIT ?`,
 			f.Subject, f.Subject, string(f.Verdict), string(f.Verdict), f.Limit)
 		if err != nil {
 			return err
