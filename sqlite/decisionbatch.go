@@ -392,6 +392,9 @@ func (db *DB) batchedDecision(ctx context.Context, q querier, id string) (*scree
 	if err != nil {
 		return nil, err
 	}
+	if db.afterBatchID != nil {
+		db.afterBatchID()
+	}
 	ds, err := db.batchOf(ctx, q, batch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bulwark.Errorf(bulwark.EINTEGRITY, "decision %s names screening decision batch %d, which the store does not hold", id, batch)

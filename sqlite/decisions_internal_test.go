@@ -219,3 +219,42 @@ func TestDecisionsSameTimeOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestDecisionBatchedPrunedBetweenReads: a batched decision read while a
+// prune deletes its batch, between the read of its batch id and the read
+// of the batch, is the decision as it was stored (one snapshot), not an
+// integrity error saying the store lacks the batch.
+func TestDecisionBatchedPrunedBetweenReads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs := journalRecs("p", batchMin+3)
+	if err := screening.StoreDecisions(ctx, db, &audit.Log{Store: db}, recs, false); err != nil {
+		t.Fatal(err)
+	}
+	pruned := false
+	db.afterBatchID = func() {
+		if pruned {
+			return
+		}
+		pruned = true
+		if n, _, err := db.PruneDecisions(ctx, 2); err != nil || n != int64(len(recs)) {
+			t.Errorf("PruneDecisions(2) = %d, %v; want %d", n, err, len(recs))
+		}
+	}
+	id := recs[5].Decision.ID
+	d, err := db.Decision(ctx, id)
+	if !pruned {
+		t.Fatal("the prune did not run between the reads")
+	}
+	if err != nil || d.ID != id {
+		t.Fatalf("Decision(%s) with a prune between its reads = %+v, %v; want the decision", id, d, err)
+	}
+	if _, err := db.Decision(ctx, id); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+		t.Fatalf("Decision(%s) after the prune: %v, want not found", id, err)
+	}
+}

@@ -318,26 +318,33 @@ func (db *DB) SaveDecisions(ctx context.Context, batch []screening.Recorded, aud
 
 const decisionColumns = `id, time, kind, use, subject, actor, verdict, audit_seq, body, packed`
 
-// Decision returns one stored decision.
+// Decision returns one stored decision. Its row and, for a batched one,
+// its batch are read in one snapshot, so that a prune between the two
+// reads is not taken for a batch missing from the store.
 func (db *DB) Decision(ctx context.Context, id string) (*screening.StoredDecision, error) {
 	if err := db.flushJournal(ctx); err != nil {
 		return nil, err
 	}
 	op := "read decision " + id
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+decisionColumns+` FROM screen_decisions WHERE id = ?`, id)
-	if err != nil {
-		return nil, db.fail(ctx, err, op)
-	}
-	ds, err := collectRows(ctx, db, rows, op, scanDecision)
+	var d *screening.StoredDecision
+	err := db.readTx(ctx, op, func(ctx context.Context, q querier) error {
+		rows, err := q.QueryContext(ctx, `SELECT `+decisionColumns+` FROM screen_decisions WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		ds, err := collectRows(ctx, db, rows, op, scanDecision)
+		if err != nil {
+			return err
+		}
+		if len(ds) > 0 {
+			d = &ds[0]
+			return nil
+		}
+		d, err = db.batchedDecision(ctx, q, id)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	if len(ds) > 0 {
-		return &ds[0], nil
-	}
-	d, err := db.batchedDecision(ctx, db.reader(ctx), id)
-	if err != nil {
-		return nil, db.fail(ctx, err, op)
 	}
 	if d == nil {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no decision %s", id)

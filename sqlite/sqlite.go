@@ -123,6 +123,9 @@ type DB struct {
 	// the size of the journal's segments.
 	journalSegmentBytes int64
 	journal             *journal
+	// afterBatchID, when set (by tests), runs between batchedDecision's
+	// read of a decision's batch id and its read of the batch.
+	afterBatchID func()
 	// Counters for Stats.
 	journalAppends, journalUnsyncedAppends       atomic.Int64
 	journalStored, journalLoads, journalFailures atomic.Int64
