@@ -195,8 +195,10 @@ type FollowerConfig struct {
 	// WatchExits, when set, puts the destinations of the exits a case's
 	// follow ("case:ID") meets in new blocks on the case's screening list,
 	// as the case's runs do (CaseService.WatchExits), audited as Actor
-	// (default "system:follower"). A failure is logged and retried at the
-	// next step; it holds neither the follow nor its alerts back.
+	// (default "system:follower"). A failure is retried at the next step
+	// and holds neither the follow nor its alerts back; it is logged as a
+	// warning when it is the first for one of its destinations, at debug
+	// level when it is a retry.
 	WatchExits ExitWatcher
 	Actor      string
 }
@@ -233,7 +235,19 @@ type Follower struct {
 	// before).
 	forked bool
 	fork   uint64
+	// warnedDests are the exit destinations (by follow, chain and
+	// address) a failed WatchExits was logged for and that are not
+	// listed yet, so that an import that keeps failing over the same
+	// destinations is logged once, not at every step. It holds at most
+	// maxWarnedDests; when full it is emptied.
+	warnedDests map[string]bool
 }
+
+// maxWarnedDests bounds Follower.warnedDests.
+const maxWarnedDests = 4096
+
+// maxNamedDests is how many destinations one warning names.
+const maxNamedDests = 10
 
 // exitsOf is the exit detector of a range of stored transfers.
 type exitsOf struct {
@@ -275,7 +289,7 @@ func NewFollower(c FollowerConfig) *Follower {
 	if c.Actor == "" {
 		c.Actor = "system:follower"
 	}
-	return &Follower{cfg: c, states: map[string]*followState{}}
+	return &Follower{cfg: c, states: map[string]*followState{}, warnedDests: map[string]bool{}}
 }
 
 // Run follows until ctx ends. Node and store failures are logged and
@@ -500,7 +514,10 @@ func (f *Follower) advance(ctx context.Context, fl *Follow, cur IngestCursor, de
 
 // watchExits puts the destinations of st's unwatched exits on the
 // screening list of fl's case through WatchExits; a failure is logged and
-// the exits are kept for the next step.
+// the exits are kept for the next step. A failure is logged as a warning
+// when it holds a destination not logged before (named in it), at debug
+// level otherwise: a destination that fails at every step (one the list
+// refuses) is logged once, not at every step.
 func (f *Follower) watchExits(ctx context.Context, fl *Follow, st *followState) {
 	c := &f.cfg
 	id, isCase := followCase(fl.ID)
@@ -509,12 +526,44 @@ func (f *Follower) watchExits(ctx context.Context, fl *Follow, st *followState) 
 		return
 	}
 	if err := c.WatchExits.watch(ctx, c.Actor, id, st.unwatched); err != nil {
-		c.Logger.Warn("trace follower: the exits' destinations could not be put on the case's screening list; retrying at the next step",
-			"follow", fl.ID, "list", CaseExitList(id), "exits", len(st.unwatched), "err", bulwark.ErrorMessage(err))
+		var fresh []string
+		more := 0
+		for _, x := range st.unwatched {
+			k := warnedDest(fl.ID, x)
+			if x.DestAddress == "" || f.warnedDests[k] {
+				continue
+			}
+			if len(f.warnedDests) >= maxWarnedDests {
+				clear(f.warnedDests)
+			}
+			f.warnedDests[k] = true
+			if len(fresh) < maxNamedDests {
+				fresh = append(fresh, x.DestChain+" "+x.DestAddress)
+			} else {
+				more++
+			}
+		}
+		if more > 0 {
+			fresh = append(fresh, fmt.Sprintf("and %d more", more))
+		}
+		level := slog.LevelWarn
+		if len(fresh) == 0 {
+			level = slog.LevelDebug
+		}
+		c.Logger.Log(ctx, level, "trace follower: the exits' destinations could not be put on the case's screening list; retrying at the next step",
+			"follow", fl.ID, "list", CaseExitList(id), "exits", len(st.unwatched), "newDestinations", fresh, "err", bulwark.ErrorMessage(err))
 		return
 	}
 	c.Logger.Info("trace follower: exits' destinations on the case's screening list", "follow", fl.ID, "list", CaseExitList(id), "exits", len(st.unwatched))
+	for _, x := range st.unwatched {
+		delete(f.warnedDests, warnedDest(fl.ID, x))
+	}
 	st.unwatched = nil
+}
+
+// warnedDest is the key of x's destination in Follower.warnedDests.
+func warnedDest(follow string, x Exit) string {
+	return follow + "\x00" + x.DestChain + "\x00" + x.DestAddress
 }
 
 // followCase is the case ID of a follow "case:ID".

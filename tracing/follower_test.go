@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"math/rand/v2"
 	"strings"
@@ -137,6 +138,8 @@ type followerEnv struct {
 	exits tracing.ExitFinder
 	// watch, when set, is the follower's WatchExits.
 	watch tracing.ExitWatcher
+	// log, when set, is the follower's Logger.
+	log *slog.Logger
 }
 
 // followsFunc is a Follows that asks a function.
@@ -175,7 +178,7 @@ func (e *followerEnv) follower(policy tracing.Policy, from uint64, th map[string
 		follows = e.follows
 	}
 	return tracing.NewFollower(tracing.FollowerConfig{Chain: followChain, Source: e.chain, Store: e.db, Batch: 3,
-		Follows: follows, Exits: e.exits, WatchExits: e.watch,
+		Follows: follows, Exits: e.exits, WatchExits: e.watch, Logger: e.log,
 		Record: func(ctx context.Context, a tracing.StoredAlert) (int64, bool, error) {
 			if e.fail != nil {
 				if err := e.fail(a); err != nil {
@@ -937,5 +940,93 @@ func TestFollowerExitsReadOncePerRange(t *testing.T) {
 	step(t, e.follower(tracing.Haircut, 1, nil), last)
 	if finder.calls != 1 {
 		t.Errorf("%d reads of the exits for two follows of the same blocks, want 1", finder.calls)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestFollowerWatchExitsWarnsOnce: an exit destination the case's list
+// import always fails over is logged as a warning once, naming it, not at
+// every step that retries it; a new destination failing too is warned
+// about once, naming it alone.
+func TestFollowerWatchExitsWarnsOnce(t *testing.T) {
+	t.Parallel()
+	const bad, bad2 = "bc1-not-an-address", "bc1-not-one-either"
+	router := common.HexToAddress("0x0000000000000000000000000000000000007070")
+	call, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo := func(dest string) []byte {
+		input, err := call.Pack("deposit", router, common.Address{}, big.NewInt(10), "=:b:"+dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return input
+	}
+	e := newFollowerEnv(t)
+	var logs lockedBuffer
+	e.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	calls := 0
+	e.watch = func(ctx context.Context, actor string, id int64, exits []tracing.Exit) error {
+		calls++
+		for _, x := range exits {
+			if strings.HasPrefix(x.DestAddress, "bc1-not") {
+				return bulwark.Invalid("address", "%q is not a BTC address", x.DestAddress)
+			}
+		}
+		return nil
+	}
+	e.chain.mine(pay(thief, hop1, 10))       // 1
+	at := e.chain.mine(pay(hop1, router, 5)) // 2: into THORChain
+	last := e.chain.mine(pay(router, deposit, 10))
+	inputs := thorchain.Inputs{{0x7a, 0, byte(at), 0}: memo(bad)}
+	e.exits = &thorchain.Finder{Constants: thorchain.Constants{Routers: map[common.Address]string{router: "THORChain router"}}, Inputs: inputs}
+	e.follows = tracing.StaticFollows{{ID: "case:7", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
+		Policy: tracing.Haircut, Bounds: tracing.Bounds{FromBlock: 1}}}}
+	f := e.follower(tracing.Haircut, 1, nil)
+	warnings := func() []string {
+		var out []string
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, "level=WARN") && strings.Contains(line, "could not be put on the case's screening list") {
+				out = append(out, line)
+			}
+		}
+		return out
+	}
+	step(t, f, last)
+	for range 3 {
+		step(t, f, e.chain.mine(pay(clean, clean, 1)))
+	}
+	if w := warnings(); len(w) != 1 || !strings.Contains(w[0], `newDestinations="[BTC `+bad+`]"`) || calls != 4 {
+		t.Fatalf("after 4 steps failing over %s: %d calls, warnings:\n%s\nwant 4 calls and one warning naming it", bad, calls, strings.Join(w, "\n"))
+	}
+	if !strings.Contains(logs.String(), "level=DEBUG") {
+		t.Errorf("the retries are not logged at debug level:\n%s", logs.String())
+	}
+	// Another destination failing: warned about once, alone.
+	at2 := e.chain.mine(pay(hop1, router, 5))
+	inputs[common.Hash{0x7a, 0, byte(at2), 0}] = memo(bad2)
+	step(t, f, at2)
+	step(t, f, e.chain.mine(pay(clean, clean, 1)))
+	w := warnings()
+	if len(w) != 2 || !strings.Contains(w[1], `newDestinations="[BTC `+bad2+`]"`) || calls != 6 {
+		t.Fatalf("after 2 more steps, the second failing over %s too: %d calls, warnings:\n%s\nwant 6 calls and a second warning naming it alone", bad2, calls, strings.Join(w, "\n"))
 	}
 }
