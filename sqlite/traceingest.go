@@ -89,9 +89,9 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 			return bulwark.Errorf(bulwark.ECONFLICT, "block %d's parent %s is not block %d's hash %s (a reorg within the range)", blocks[i].Number, blocks[i].Parent.Hex(), blocks[i-1].Number, blocks[i-1].Hash.Hex())
 		}
 	}
-	sorted := slices.Clone(transfers)
-	for i := range sorted {
-		t := &sorted[i]
+	inOrder := true
+	for i := range transfers {
+		t := &transfers[i]
 		if t.Chain != chain {
 			return bulwark.Invalid("transfers", "transfer %d is on chain %d, not %d", i, t.Chain, chain)
 		}
@@ -101,8 +101,15 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 		if err := t.Validate(); err != nil {
 			return bulwark.Invalid("transfers", "transfer %d of block %d (tx %s): %s", i, t.Block, t.TxHash.Hex(), err.Error())
 		}
+		inOrder = inOrder && (i == 0 || tracing.Compare(&transfers[i-1], t) <= 0)
 	}
-	slices.SortStableFunc(sorted, func(a, b tracing.Transfer) int { return tracing.Compare(&a, &b) })
+	// Sources give them in order: then they are stored as given, else
+	// sorted in a copy (the caller's slice is left alone).
+	sorted := transfers
+	if !inOrder {
+		sorted = slices.Clone(transfers)
+		slices.SortStableFunc(sorted, func(a, b tracing.Transfer) int { return tracing.Compare(&a, &b) })
+	}
 
 	op := "store blocks " + strconv.FormatUint(first, 10) + " to " + strconv.FormatUint(last, 10) + " of " + source
 	var learned traceIDs

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -15,7 +16,8 @@ const benchChain, benchBlocks, benchPerBlock, benchAddrs = 31337, 40, 175, 200
 
 // benchTransfers returns benchBlocks blocks of benchPerBlock transfers each
 // (top-level and internal calls, token transfers and fees among
-// benchAddrs addresses and 4 assets), and the assets.
+// benchAddrs addresses and 4 assets) in tracing.Compare order, as a source
+// gives them, and the assets.
 func benchTransfers() ([]tracing.BlockHeader, [][]tracing.Transfer, []tracing.Asset) {
 	var (
 		headers   []tracing.BlockHeader
@@ -42,6 +44,8 @@ func benchTransfers() ([]tracing.BlockHeader, [][]tracing.Transfer, []tracing.As
 			}
 			ts = append(ts, t)
 		}
+		// In the order a source gives them.
+		slices.SortStableFunc(ts, func(a, b tracing.Transfer) int { return tracing.Compare(&a, &b) })
 		transfers = append(transfers, ts)
 	}
 	return headers, transfers, assets
@@ -53,8 +57,8 @@ func benchAddr(i int) common.Address {
 
 // BenchmarkPutBlocks stores 40 blocks of 175 transfers each (top-level
 // and internal calls, token transfers and fees among 200 addresses and 4
-// assets), 8 blocks per PutBlocks, into a fresh store: the store's side of
-// ingestion without a node. cpu-us/transfer is the process's CPU time per
+// assets, in the order a source gives them), 8 blocks per PutBlocks, into
+// a fresh store: the store's side of ingestion without a node. cpu-us/transfer is the process's CPU time per
 // transfer.
 //
 //	go test -run '^$' -bench BenchmarkPutBlocks ./sqlite/
