@@ -79,7 +79,7 @@ func (m *Main) traceCmd() *command {
 			hubFlags(fs, &f)
 			fs.StringVar(&f.format, "format", "", "write the graph as `FORMAT`: json, csv, gexf or dot (default: a summary; with --out FILE, from its extension)")
 			fs.StringVar(&f.out, "out", "", "write to `FILE|DIR`: one format to a file, or to a directory every format with summary.md, summary.json, manifest.json and SHA256SUMS")
-			fs.StringVar(&f.labels, "labels", "", "label addresses from your CSV `FILE` (address,name[,category][,hub]; docs/tracing.md)")
+			fs.StringVar(&f.labels, "labels", "", "label addresses from your CSV `FILE` (address,name[,category][,hub]; docs/tracing-reference.md)")
 			fs.StringVar(&f.tagpacks, "tagpacks", "", "label addresses from the GraphSense TagPacks (*.yaml) in `DIR`")
 			fs.StringVar(&f.thorchain, "thorchain", "", "THORChain routers and vaults from the constants `FILE` (kind,chain,value,label), beside the public routers")
 			fs.BoolVar(&f.noScreening, "no-screening-labels", false, "do not label addresses from the active screening lists (which opens the data directory's store)")

@@ -66,7 +66,7 @@ func (m *Main) traceWatchCmd() *command {
 			fs.StringVar(&f.trace.minValue, "min-value", "", "follow only transfers carrying at least `V` tainted base units (wei, token units)")
 			fs.BoolVar(&f.trace.throughHubs, "through-hubs", false, "follow value through exchanges, routers, bridges and mixers, which are otherwise end points")
 			hubFlags(fs, &f.trace)
-			fs.StringVar(&f.trace.labels, "labels", "", "label addresses from your CSV `FILE` (address,name[,category][,hub]; docs/tracing.md)")
+			fs.StringVar(&f.trace.labels, "labels", "", "label addresses from your CSV `FILE` (address,name[,category][,hub]; docs/tracing-reference.md)")
 			fs.StringVar(&f.trace.tagpacks, "tagpacks", "", "label addresses from the GraphSense TagPacks (*.yaml) in `DIR`")
 			fs.BoolVar(&f.trace.noScreening, "no-screening-labels", false, "do not label addresses from the active screening lists")
 			fs.StringVar(&f.trace.thorchain, "thorchain", "", "THORChain routers and vaults from the constants `FILE` (kind,chain,value,label), beside the public routers")

@@ -19,7 +19,7 @@ import (
 // traverse through by default: services whose outgoing value belongs to
 // many owners, so taint following it would spread to every customer. The
 // names are GraphSense concepts (concepts.yaml) plus a few plain words a
-// user's label file may use (bridge, dex, router, mixer). docs/tracing.md
+// user's label file may use (bridge, dex, router, mixer). docs/tracing-reference.md
 // shows this table; keep them in step.
 var hubCategories = map[string]string{
 	"exchange":          "a centralised exchange (hot, cold or reserve wallet)",

@@ -38,17 +38,17 @@ func TestHubCategory(t *testing.T) {
 	}
 }
 
-// TestDocsHubTable holds docs/tracing.md's hub table to HubCategories.
+// TestDocsHubTable holds docs/tracing-reference.md's hub table to HubCategories.
 func TestDocsHubTable(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../../docs/tracing.md")
+	b, err := os.ReadFile("../../docs/tracing-reference.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := string(b)
 	for _, c := range labels.HubCategories() {
 		if !strings.Contains(doc, "| `"+c[0]+"` |") {
-			t.Errorf("docs/tracing.md has no hub table row for `%s`", c[0])
+			t.Errorf("docs/tracing-reference.md has no hub table row for `%s`", c[0])
 		}
 	}
 }
