@@ -15,7 +15,8 @@ import (
 // of its webhook payload.
 const AlertKind = "trace.alert"
 
-// Alert codes of the live follower (docs/tracing.md has the table).
+// Alert codes of the live follower (docs/tracing.md has the table with what
+// to do; trace_codes_doc_test.go at the root holds it to these).
 const (
 	// CodeDeposit: tainted value at or above the threshold arrived at a
 	// registered deposit address.
