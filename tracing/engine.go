@@ -1,7 +1,10 @@
 package tracing
 
 import (
+	"encoding/binary"
 	"math/big"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/bulwark-sec/bulwark"
@@ -39,8 +42,16 @@ type Engine struct {
 	assetIDs map[Asset]uint32
 	assets   []Asset
 	totals   []totals
-	index    map[holdingKey]uint32
-	holdings []holding
+	// Addresses are interned to dense ids: addrIDs gives an address's id,
+	// holdings[id] its first holding, which also holds the address (one
+	// lookup and one holding read for an address of one asset, the usual
+	// case), extra its holdings of other assets, found through more.
+	// order lists them all (holdingRef) in the order first touched.
+	addrIDs  addrTable
+	holdings chunks[holding]
+	extra    chunks[holding]
+	more     map[holdingKey]uint32
+	order    chunks[holdingRef]
 	seedAddr map[common.Address]struct{}
 	seedTx   map[common.Hash]struct{}
 	scratch  []lot // the lots one transfer carries, FIFO and LIFO
@@ -49,26 +60,41 @@ type Engine struct {
 	lastID    uint32
 	haveLast  bool
 
-	// fi and ti are the holdings the transfer being applied debits and
-	// credits (-1 for none), for a stop callback to read.
-	fi, ti int32
+	// fa and ta are the address ids of the holdings the transfer being
+	// applied debits and credits (-1 for none), for a stop callback to
+	// read.
+	fa, ta int32
 }
 
+// holdingKey names a holding: its address's id and its asset's.
 type holdingKey struct {
-	addr  common.Address
-	asset uint32
+	addr, asset uint32
 }
 
+// holdingRef names a holding: an address id (its first holding), or
+// extraRef and an index in Engine.extra.
+type holdingRef = uint32
+
+const extraRef holdingRef = 1 << 31
+
+// noAsset is the asset of an address's first holding before it has one
+// (an address a trace reached before the engine moved anything of it).
+const noAsset = ^uint32(0)
+
+// holding is the state of one (address, asset). What a transfer reads
+// (the address, the balance, the taint) comes first, within 96 bytes.
 type holding struct {
+	addr  common.Address
+	asset uint32 // its asset's id
+	id    uint32 // its address's id
+	// node is a tracer's, in an address's first holding: the index + 1 of
+	// the address's node among its nodes (0: none).
+	node     uint32
 	balance  uint256.Int
 	tainted  uint256.Int
 	lots     []lot // FIFO and LIFO: the live lots are lots[head:], oldest first
 	head     int
 	poisoned bool
-	// node is a tracer's cache: the index + 1 of the holder's node among
-	// its nodes (0: not looked up yet).
-	node uint32
-	key  holdingKey
 	// stopped is taint that arrived at a stop point of a trace (a hub, the
 	// hop bound, an exit, a swap's input): it stays with the holding and
 	// never leaves, outside balance and lots, which count its value as
@@ -129,7 +155,8 @@ func NewEngine(p Policy) (*Engine, error) {
 	return &Engine{
 		policy:   p,
 		assetIDs: map[Asset]uint32{},
-		index:    map[holdingKey]uint32{},
+		addrIDs:  addrTable{seed: [4]uint64{rand.Uint64(), rand.Uint64(), rand.Uint64(), rand.Uint64()}},
+		more:     map[holdingKey]uint32{},
 		seedAddr: map[common.Address]struct{}{},
 		seedTx:   map[common.Hash]struct{}{},
 	}, nil
@@ -138,15 +165,14 @@ func NewEngine(p Policy) (*Engine, error) {
 // Policy returns the engine's policy.
 func (e *Engine) Policy() Policy { return e.policy }
 
-// reserve makes room for n holdings in an engine that holds none yet, so
-// that a stream of known length does not regrow the index and the
-// holdings as it goes.
+// reserve makes room for n addresses in an engine that holds none yet,
+// so that a stream of known length does not regrow the address index as
+// it goes (the holdings grow in chunks, never copied).
 func (e *Engine) reserve(n int) {
-	if len(e.holdings) != 0 || n <= cap(e.holdings) {
+	if e.holdings.n != 0 || 2*n <= len(e.addrIDs.slots) {
 		return
 	}
-	e.index = make(map[holdingKey]uint32, n)
-	e.holdings = make([]holding, 0, n)
+	e.addrIDs.slots = make([]uint64, tableSize(n))
 }
 
 // SeedAddress makes every later transfer out of addr wholly tainted (a
@@ -172,7 +198,7 @@ func (e *Engine) Open(h Holding, amount *uint256.Int, tainted bool) error {
 		return nil
 	}
 	aid := e.assetID(&h.Asset)
-	x := &e.holdings[e.holdingIndex(holdingKey{h.Address, aid})]
+	x := e.at(e.holdingIndex(h.Address, aid))
 	var sum uint256.Int
 	if _, over := sum.AddOverflow(&x.balance, amount); over {
 		return bulwark.Invalid("amount", "an opening balance of %s for %s in %s takes it past 2^256", amount.Dec(), h.Address.Hex(), h.Asset)
@@ -211,12 +237,15 @@ func (e *Engine) Open(h Holding, amount *uint256.Int, tainted bool) error {
 // memory for the next stream.
 func (e *Engine) Reset() {
 	clear(e.assetIDs)
-	clear(e.index)
+	clear(e.addrIDs.slots)
+	clear(e.more)
 	clear(e.seedAddr)
 	clear(e.seedTx)
 	e.assets = e.assets[:0]
 	e.totals = e.totals[:0]
-	e.holdings = e.holdings[:0]
+	e.holdings.n = 0
+	e.extra.n = 0
+	e.order.n = 0
 	e.haveLast = false
 }
 
@@ -235,22 +264,176 @@ func (e *Engine) assetID(a *Asset) uint32 {
 	return id
 }
 
-// holdingIndex returns the index of the holding, creating it (reusing the
-// lot memory of a holding dropped by Reset) when new.
-func (e *Engine) holdingIndex(k holdingKey) uint32 {
-	if i, ok := e.index[k]; ok {
-		return i
+// addrTable is the engine's index of addresses: an open-addressing hash
+// table (linear probing, at most half full) whose slots hold an address's
+// id + 1 (0: empty) under the top 32 bits of its hash, so that a probe
+// reads the address itself only when they match. At 8 bytes a slot it is
+// 16 to 32 bytes an address, and a lookup reads one cache line of it.
+type addrTable struct {
+	seed  [4]uint64 // random, so that no one can choose addresses that collide
+	slots []uint64  // len a power of two
+}
+
+// hash hashes an address as wyhash does (the hash of Go's maps where the
+// processor has no AES instructions), keyed with the table's seed.
+func (t *addrTable) hash(a *common.Address) uint64 {
+	mix := func(x, y uint64) uint64 {
+		hi, lo := bits.Mul64(x, y)
+		return hi ^ lo
 	}
-	i := uint32(len(e.holdings))
-	e.index[k] = i
-	if len(e.holdings) < cap(e.holdings) {
-		e.holdings = e.holdings[:i+1]
-		lots := e.holdings[i].lots[:0]
-		e.holdings[i] = holding{lots: lots, key: k}
-	} else {
-		e.holdings = append(e.holdings, holding{key: k})
+	a0, a1 := binary.LittleEndian.Uint64(a[0:8]), binary.LittleEndian.Uint64(a[8:16])
+	a2 := uint64(binary.LittleEndian.Uint32(a[16:20]))
+	return mix(mix(a0^t.seed[0], a1^t.seed[1])^t.seed[2], a2^t.seed[3])
+}
+
+// tableSize is the number of slots for n addresses.
+func tableSize(n int) int {
+	size := 64
+	for size < 2*n {
+		size *= 2
 	}
-	return i
+	return size
+}
+
+// lookupAddr returns the id of addr, if interned, and else the slot to
+// intern it in (-1 when the table is full) and the top bits of its hash.
+func (e *Engine) lookupAddr(addr *common.Address) (id uint32, ok bool, slot int, tag uint64) {
+	t := &e.addrIDs
+	if len(t.slots) == 0 {
+		return 0, false, -1, 0
+	}
+	h := t.hash(addr)
+	tag, mask := h>>32<<32, uint64(len(t.slots)-1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			if 2*(e.holdings.n+1) > len(t.slots) {
+				return 0, false, -1, tag
+			}
+			return 0, false, int(i), tag
+		}
+		if s&^(1<<32-1) == tag && e.holdings.at(uint32(s)-1).addr == *addr {
+			return uint32(s) - 1, true, 0, tag
+		}
+	}
+}
+
+// findAddr returns the id of addr, if interned.
+func (e *Engine) findAddr(addr common.Address) (uint32, bool) {
+	id, ok, _, _ := e.lookupAddr(&addr)
+	return id, ok
+}
+
+// addrID returns the id of addr, interning it when new.
+func (e *Engine) addrID(addr common.Address) uint32 {
+	id, ok, slot, tag := e.lookupAddr(&addr)
+	if ok {
+		return id
+	}
+	if slot < 0 {
+		e.growAddrs()
+		_, _, slot, tag = e.lookupAddr(&addr)
+	}
+	id, h := e.holdings.next()
+	*h = holding{addr: addr, asset: noAsset, id: id, lots: h.lots[:0]}
+	e.addrIDs.slots[slot] = tag | uint64(id+1)
+	return id
+}
+
+// addrID2 is addrID for a then b, with the cache misses of the two
+// lookups overlapping: the first slots of both are read before either is
+// looked at, then the holdings they name.
+func (e *Engine) addrID2(a, b *common.Address) (uint32, uint32) {
+	t := &e.addrIDs
+	if len(t.slots) != 0 {
+		ha, hb := t.hash(a), t.hash(b)
+		mask := uint64(len(t.slots) - 1)
+		sa, sb := t.slots[ha&mask], t.slots[hb&mask]
+		const tags = ^uint64(1<<32 - 1)
+		if sa != 0 && sb != 0 && sa&tags == ha&tags && sb&tags == hb&tags {
+			pa, pb := e.holdings.at(uint32(sa)-1), e.holdings.at(uint32(sb)-1)
+			if pa.addr == *a && pb.addr == *b {
+				return uint32(sa) - 1, uint32(sb) - 1
+			}
+		}
+	}
+	return e.addrID(*a), e.addrID(*b)
+}
+
+// growAddrs doubles the address index and puts every address back in.
+func (e *Engine) growAddrs() {
+	t := &e.addrIDs
+	t.slots = make([]uint64, tableSize(e.holdings.n+1))
+	mask := uint64(len(t.slots) - 1)
+	for id := range uint32(e.holdings.n) {
+		h := t.hash(&e.holdings.at(id).addr)
+		i := h & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = h>>32<<32 | uint64(id+1)
+	}
+}
+
+// at returns the holding r names.
+func (e *Engine) at(r holdingRef) *holding {
+	if r&extraRef != 0 {
+		return e.extra.at(r &^ extraRef)
+	}
+	return e.holdings.at(r)
+}
+
+// holdingIndex returns the holding of (addr, asset), creating it when
+// new.
+func (e *Engine) holdingIndex(addr common.Address, asset uint32) holdingRef {
+	return e.holdingOf(e.addrID(addr), asset)
+}
+
+// holdingOf returns the holding of (address id, asset), creating it
+// (reusing the lot memory of a holding dropped by Reset) when new.
+func (e *Engine) holdingOf(id, asset uint32) holdingRef {
+	first := e.holdings.at(id)
+	switch first.asset {
+	case asset:
+		return id
+	case noAsset:
+		first.asset = asset
+		_, o := e.order.next()
+		*o = id
+		return id
+	}
+	if i, ok := e.more[holdingKey{id, asset}]; ok {
+		return extraRef | i
+	}
+	i, h := e.extra.next()
+	*h = holding{addr: first.addr, asset: asset, id: id, lots: h.lots[:0]}
+	e.more[holdingKey{id, asset}] = i
+	_, o := e.order.next()
+	*o = extraRef | i
+	return extraRef | i
+}
+
+// findHolding returns the holding of (addr, asset), if the engine has it.
+func (e *Engine) findHolding(addr common.Address, asset uint32) (*holding, bool) {
+	id, ok := e.findAddr(addr)
+	if !ok {
+		return nil, false
+	}
+	if first := e.holdings.at(id); first.asset == asset {
+		return first, true
+	}
+	i, ok := e.more[holdingKey{id, asset}]
+	if !ok {
+		return nil, false
+	}
+	return e.extra.at(i), true
+}
+
+// touched calls fn for every holding, in the order first touched.
+func (e *Engine) touched(fn func(h *holding)) {
+	for i := range uint32(e.order.n) {
+		fn(e.at(*e.order.at(i)))
+	}
 }
 
 // Apply moves one transfer's value and taint and returns the tainted part
@@ -280,18 +463,25 @@ func (e *Engine) apply(t *Transfer, stop stopFunc) (uint256.Int, bool, error) {
 	}
 	debit, credit := t.Effects()
 	aid := e.assetID(&t.Asset)
-	var fi, ti uint32
-	e.fi, e.ti = -1, -1
+	var fi, ti holdingRef
+	var fa, ta uint32
+	switch {
+	case debit && credit:
+		fa, ta = e.addrID2(&t.From, &t.To)
+	case debit:
+		fa = e.addrID(t.From)
+	case credit:
+		ta = e.addrID(t.To)
+	}
+	e.fa, e.ta = -1, -1
 	if debit {
-		fi = e.holdingIndex(holdingKey{t.From, aid})
-		e.fi = int32(fi)
+		fi, e.fa = e.holdingOf(fa, aid), int32(fa)
 	}
 	if credit {
-		ti = e.holdingIndex(holdingKey{t.To, aid})
-		e.ti = int32(ti)
+		ti, e.ta = e.holdingOf(ta, aid), int32(ta)
 		if !debit || ti != fi {
 			var sum uint256.Int
-			if _, over := sum.AddOverflow(&e.holdings[ti].balance, &t.Amount); over {
+			if _, over := sum.AddOverflow(&e.at(ti).balance, &t.Amount); over {
 				return moved, false, bulwark.Invalid("amount", "transaction %s (block %d) credits %s with %s of %s, past 2^256: no asset has that supply",
 					t.TxHash.Hex(), t.Block, t.To.Hex(), t.Amount.Dec(), t.Asset)
 			}
@@ -301,7 +491,7 @@ func (e *Engine) apply(t *Transfer, stop stopFunc) (uint256.Int, bool, error) {
 	lots := e.policy.lots()
 	e.scratch = e.scratch[:0]
 	if debit {
-		e.draw(&e.holdings[fi], &t.Amount, tot, &moved)
+		e.draw(e.at(fi), &t.Amount, tot, &moved)
 	} else if lots {
 		e.scratch = append(e.scratch, lot{amount: t.Amount})
 	}
@@ -318,9 +508,10 @@ func (e *Engine) apply(t *Transfer, stop stopFunc) (uint256.Int, bool, error) {
 	if credit {
 		if stop != nil && !moved.IsZero() && stop(t, moved) {
 			stopped = true
-			e.depositStopped(&e.holdings[ti], &t.Amount, &moved, tot)
+			// Read again: the callback may have interned addresses.
+			e.depositStopped(e.at(ti), &t.Amount, &moved, tot)
 		} else {
-			e.deposit(&e.holdings[ti], &t.Amount, &moved, tot)
+			e.deposit(e.at(ti), &t.Amount, &moved, tot)
 		}
 	} else {
 		tot.burned.add(&moved)
@@ -367,7 +558,7 @@ func (e *Engine) inject(addr common.Address, a *Asset, c *uint256.Int, stopped b
 	}
 	aid := e.assetID(a)
 	tot := &e.totals[aid]
-	h := &e.holdings[e.holdingIndex(holdingKey{addr, aid})]
+	h := e.at(e.holdingIndex(addr, aid))
 	if stopped {
 		h.stopped.Add(&h.stopped, c)
 		tot.stopped.add(c)
@@ -584,21 +775,19 @@ func (e *Engine) Holding(addr common.Address, a Asset) (balance, tainted uint256
 	if !ok {
 		return
 	}
-	i, ok := e.index[holdingKey{addr, id}]
+	h, ok := e.findHolding(addr, id)
 	if !ok {
 		return
 	}
-	h := &e.holdings[i]
 	return h.balance, h.tainted
 }
 
 // Holdings calls fn for every holding the engine has touched, in the order
 // first touched.
 func (e *Engine) Holdings(fn func(h Holding, balance, tainted *uint256.Int)) {
-	for i := range e.holdings {
-		h := &e.holdings[i]
-		fn(Holding{h.key.addr, e.assets[h.key.asset]}, &h.balance, &h.tainted)
-	}
+	e.touched(func(h *holding) {
+		fn(Holding{h.addr, e.assets[h.asset]}, &h.balance, &h.tainted)
+	})
 }
 
 // Stopped returns the taint that arrived at (addr, asset) at a trace's
@@ -608,11 +797,11 @@ func (e *Engine) Stopped(addr common.Address, a Asset) uint256.Int {
 	if !ok {
 		return uint256.Int{}
 	}
-	i, ok := e.index[holdingKey{addr, id}]
+	h, ok := e.findHolding(addr, id)
 	if !ok {
 		return uint256.Int{}
 	}
-	return e.holdings[i].stopped
+	return h.stopped
 }
 
 // Assets returns the assets the engine has seen, in the order first seen.
@@ -629,12 +818,12 @@ func (e *Engine) Totals(a Asset) Totals {
 	t.Sourced, t.Created, t.Burned, t.Unseen = tot.sourced.big(), tot.created.big(), tot.burned.big(), tot.unseen.big()
 	t.Continued, t.Stopped = tot.continued.big(), tot.stopped.big()
 	var held wide
-	for i := range e.holdings {
-		if e.holdings[i].key.asset == id {
-			held.add(&e.holdings[i].tainted)
-			held.add(&e.holdings[i].stopped)
+	e.touched(func(h *holding) {
+		if h.asset == id {
+			held.add(&h.tainted)
+			held.add(&h.stopped)
 		}
-	}
+	})
 	t.Held = held.big()
 	return t
 }
@@ -646,9 +835,9 @@ func (e *Engine) Totals(a Asset) Totals {
 // ≤ balance, a poisoned holding wholly tainted, and the lots summing to
 // the balance and the taint, non-empty and merged.
 func (e *Engine) Check() error {
-	for i := range e.holdings {
-		h := &e.holdings[i]
-		where := func() string { return h.key.addr.Hex() + " in " + e.assets[h.key.asset].String() }
+	for i := range uint32(e.order.n) {
+		h := e.at(*e.order.at(i))
+		where := func() string { return h.addr.Hex() + " in " + e.assets[h.asset].String() }
 		if h.balance.Lt(&h.tainted) {
 			return bulwark.Errorf(bulwark.EINTERNAL, "%s holds %s tainted of a balance of %s", where(), h.tainted.Dec(), h.balance.Dec())
 		}
@@ -679,11 +868,11 @@ func (e *Engine) Check() error {
 	}
 	held := make([]wide, len(e.assets))
 	stopped := make([]wide, len(e.assets))
-	for i := range e.holdings {
-		held[e.holdings[i].key.asset].add(&e.holdings[i].tainted)
-		held[e.holdings[i].key.asset].add(&e.holdings[i].stopped)
-		stopped[e.holdings[i].key.asset].add(&e.holdings[i].stopped)
-	}
+	e.touched(func(h *holding) {
+		held[h.asset].add(&h.tainted)
+		held[h.asset].add(&h.stopped)
+		stopped[h.asset].add(&h.stopped)
+	})
 	for id, a := range e.assets {
 		tot := &e.totals[id]
 		in := new(big.Int).Add(tot.sourced.big(), tot.created.big())
@@ -701,4 +890,43 @@ func (e *Engine) Check() error {
 		}
 	}
 	return nil
+}
+
+// chunkBits sets the size of a chunk of chunks: 4,096 elements.
+const chunkBits = 12
+
+// chunks is a list of T that grows a chunk at a time: past the first
+// chunk nothing is copied when it grows. The first chunk grows as a slice
+// does (a small engine stays small), so a pointer to an element is only
+// valid until the next call of next. Elements past n keep what they held
+// (a Reset engine reuses their memory).
+type chunks[T any] struct {
+	c [][]T
+	n int
+}
+
+// at returns element i (< n).
+func (c *chunks[T]) at(i uint32) *T {
+	return &c.c[i>>chunkBits][i&(1<<chunkBits-1)]
+}
+
+// next adds an element, as it was left (zero when new), and returns its
+// index and itself.
+func (c *chunks[T]) next() (uint32, *T) {
+	i := c.n
+	k, j := i>>chunkBits, i&(1<<chunkBits-1)
+	if k == len(c.c) {
+		n := 1 << chunkBits
+		if k == 0 {
+			n = 16
+		}
+		c.c = append(c.c, make([]T, 0, n))
+	}
+	ch := &c.c[k]
+	if j == len(*ch) {
+		var zero T
+		*ch = append(*ch, zero)
+	}
+	c.n++
+	return uint32(i), &(*ch)[j]
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/ethereum/go-ethereum/common"
@@ -183,7 +184,7 @@ func trace(ctx context.Context, transfers []Transfer, req Request) (*Graph, *Eng
 // node is the traversal's state of one address reached.
 type node struct {
 	addr     common.Address
-	idx      uint32 // its index in tracer.nodeList
+	idx      uint32 // its index in tracer.nodes
 	hop      int
 	stop     string
 	seed     bool
@@ -208,6 +209,7 @@ type edgeRec struct {
 	idx   int
 	taint uint256.Int
 	hop   int32
+	asset uint32 // the engine's id of the transfer's asset
 }
 
 // swapIn is a tainted input of a possible swap: taint of asset that addr
@@ -229,14 +231,16 @@ type decision struct {
 }
 
 type tracer struct {
-	req       *Request
-	e         *Engine
-	stream    []Transfer
-	backward  bool
-	minValue  *uint256.Int
-	nodes     map[common.Address]uint32 // index in nodeList (no pointer for the collector to scan)
-	nodeList  []*node                   // the nodes by idx (a holding's node cache points here)
-	arena     []node                    // nodes are allocated from it, a block at a time
+	req      *Request
+	e        *Engine
+	stream   []Transfer
+	backward bool
+	minValue *uint256.Int
+	// nodes are the nodes by idx, in blocks of 1 << nodeBits (a node
+	// never moves); an address's node is found through its entry in the
+	// engine (holding.node), not a map of its own.
+	nodes     [][]node
+	nnodes    int
 	edges     []edgeRec
 	exits     []Exit
 	alerts    []Alert
@@ -277,7 +281,7 @@ type tracer struct {
 
 func newTracer(r *Request, e *Engine, stream []Transfer) *tracer {
 	tr := &tracer{req: r, e: e, stream: stream, backward: r.Direction == Backward, minValue: r.MinValue,
-		nodes: map[common.Address]uint32{}, deposits: map[common.Address]*Deposit{}, assetKeys: map[Asset]string{}}
+		deposits: map[common.Address]*Deposit{}, assetKeys: map[Asset]string{}}
 	tr.stopFn = tr.decide
 	for _, a := range r.SeedAddresses {
 		e.SeedAddress(a)
@@ -302,18 +306,32 @@ func newTracer(r *Request, e *Engine, stream []Transfer) *tracer {
 	return tr
 }
 
+// nodeBits sets the size of a block of nodes: 1,024.
+const nodeBits = 10
+
+// nodeAtIdx returns the node of index i.
+func (tr *tracer) nodeAtIdx(i uint32) *node {
+	return &tr.nodes[i>>nodeBits][i&(1<<nodeBits-1)]
+}
+
 // nodeOf returns the node of addr, creating it at hop when new.
 func (tr *tracer) nodeOf(addr common.Address, hop int) *node {
-	if i, ok := tr.nodes[addr]; ok {
-		return tr.nodeList[i]
+	return tr.nodeOfID(tr.e.addrID(addr), addr, hop)
+}
+
+// nodeOfID is nodeOf for the address of id id in the engine.
+func (tr *tracer) nodeOfID(id uint32, addr common.Address, hop int) *node {
+	if i := tr.e.holdings.at(id).node; i != 0 {
+		return tr.nodeAtIdx(i - 1)
 	}
-	if len(tr.arena) == cap(tr.arena) {
-		tr.arena = make([]node, 0, 1024)
+	i := uint32(tr.nnodes)
+	if tr.nnodes&(1<<nodeBits-1) == 0 {
+		tr.nodes = append(tr.nodes, make([]node, 1<<nodeBits))
 	}
-	tr.arena = append(tr.arena, node{addr: addr, hop: hop, idx: uint32(len(tr.nodeList))})
-	n := &tr.arena[len(tr.arena)-1]
+	tr.nnodes++
+	n := tr.nodeAtIdx(i)
+	*n = node{addr: addr, hop: hop, idx: i}
 	n.received, n.held = n.received0[:0:1], n.held0[:0:1]
-	tr.nodeList = append(tr.nodeList, n)
 	if tr.req.Labeler != nil {
 		// The labeler's order is the order the labels show in
 		// (labels.Combine: screening lists, the user's, TagPacks).
@@ -325,7 +343,7 @@ func (tr *tracer) nodeOf(addr common.Address, hop int) *node {
 	if d := tr.req.Bounds.HubDegree; d > 0 && tr.degree[addr] >= d {
 		tr.degreeHub(n)
 	}
-	tr.nodes[addr] = n.idx
+	tr.e.holdings.at(id).node = i + 1
 	return n
 }
 
@@ -369,27 +387,25 @@ func (tr *tracer) countDegrees(s []Transfer, inWindow func(*Transfer) bool) []co
 
 // node returns the node of addr, if it has one.
 func (tr *tracer) node(addr common.Address) (*node, bool) {
-	i, ok := tr.nodes[addr]
+	id, ok := tr.e.findAddr(addr)
 	if !ok {
 		return nil, false
 	}
-	return tr.nodeList[i], true
+	i := tr.e.holdings.at(id).node
+	if i == 0 {
+		return nil, false
+	}
+	return tr.nodeAtIdx(i - 1), true
 }
 
-// nodeAt is nodeOf for the holder of the engine's holding hi (-1: none),
-// looked up through the holding's node cache: one map lookup per holding
-// instead of one per transfer.
-func (tr *tracer) nodeAt(hi int32, addr common.Address, hop int) *node {
-	if hi < 0 {
+// nodeAt is nodeOf for addr, whose id in the engine is id (-1: not known):
+// the engine has just looked the address up for the transfer it applies
+// (Engine.fa, Engine.ta), so no map lookup is needed.
+func (tr *tracer) nodeAt(id int32, addr common.Address, hop int) *node {
+	if id < 0 {
 		return tr.nodeOf(addr, hop)
 	}
-	h := &tr.e.holdings[hi]
-	if h.node != 0 {
-		return tr.nodeList[h.node-1]
-	}
-	n := tr.nodeOf(addr, hop)
-	h.node = n.idx + 1
-	return n
+	return tr.nodeOfID(uint32(id), addr, hop)
 }
 
 // txKey reports whether a and b belong to the same transaction.
@@ -553,7 +569,7 @@ func (tr *tracer) runTx(i, j int) error {
 			if t.Kind == BaseFeeBurn || (tr.minValue != nil && moved.Lt(tr.minValue)) {
 				continue
 			}
-			hop := tr.nodeAt(tr.e.fi, t.From, 0).hop + 1
+			hop := tr.nodeAt(tr.e.fa, t.From, 0).hop + 1
 			n := tr.nodeOf(t.To, hop)
 			n.hop = min(n.hop, hop)
 			tr.dec = decision{follow: true, hop: n.hop, node: n}
@@ -570,7 +586,7 @@ func (tr *tracer) runTx(i, j int) error {
 			n.stop = tr.dec.stop
 		}
 		tr.addReceived(n, &t.Asset, &moved)
-		tr.edges = append(tr.edges, edgeRec{idx: tr.index(k), taint: moved, hop: int32(tr.dec.hop)})
+		tr.addEdge(edgeRec{idx: tr.index(k), taint: moved, hop: int32(tr.dec.hop), asset: tr.e.assetID(&t.Asset)})
 		if tr.dec.exit != nil {
 			x := tr.dec.exit
 			x.TxHash, x.Block, x.Time, x.From = t.TxHash, t.Block, t.Time, t.From
@@ -631,8 +647,8 @@ func (tr *tracer) decide(t *Transfer, moved uint256.Int) bool {
 		return true // below the minimum: not followed
 	}
 	d.follow = true
-	hop := tr.nodeAt(tr.e.fi, t.From, 0).hop + 1
-	n := tr.nodeAt(tr.e.ti, t.To, hop)
+	hop := tr.nodeAt(tr.e.fa, t.From, 0).hop + 1
+	n := tr.nodeAt(tr.e.ta, t.To, hop)
 	d.node = n
 	if n.seed {
 		d.hop = 0
@@ -750,7 +766,7 @@ func (tr *tracer) continueSwaps() {
 			if x.Gt(&c) {
 				c = x
 			}
-			if h := tr.nodeList[tr.nodes[ins[k].addr]].hop; hop < 0 || h < hop {
+			if h := tr.nodeOf(ins[k].addr, 0).hop; hop < 0 || h < hop { // reached: it sent taint
 				hop = h
 			}
 		}
@@ -801,7 +817,7 @@ func (tr *tracer) continueSwaps() {
 // (and so on from their receivers). At a stop point (a hub, the hop
 // bound) all of it stays. It returns the taint placed.
 func (tr *tracer) place(addr common.Address, a *Asset, c uint256.Int, at, depth int) uint256.Int {
-	n := tr.nodeList[tr.nodes[addr]]
+	n := tr.nodeOf(addr, 0) // reached: taint was continued to it
 	stop := ""
 	if !n.seed {
 		switch {
@@ -865,8 +881,18 @@ func (tr *tracer) recordEdge(k int, taint *uint256.Int, hop int) {
 			return
 		}
 	}
-	tr.edges = append(tr.edges, edgeRec{idx: idx, taint: *taint, hop: int32(hop)})
+	tr.addEdge(edgeRec{idx: idx, taint: *taint, hop: int32(hop), asset: tr.e.assetID(&tr.txbuf[k].Asset)})
 	tr.resort = true
+}
+
+// addEdge appends er to the edges, doubling their room when full (append
+// grows a large slice by a quarter at a time: four copies of it instead
+// of one).
+func (tr *tracer) addEdge(er edgeRec) {
+	if len(tr.edges) == cap(tr.edges) {
+		tr.edges = slices.Grow(tr.edges, max(len(tr.edges), 256))
+	}
+	tr.edges = append(tr.edges, er)
 }
 
 // alert raises an alert for every edge of the transaction that arrived at
@@ -955,7 +981,8 @@ func (tr *tracer) graph() *Graph {
 	if tr.incremental {
 		src = tr.kept
 	}
-	for _, n := range tr.nodeList {
+	for i := range uint32(tr.nnodes) {
+		n := tr.nodeAtIdx(i)
 		n.held = n.held[:0]
 	}
 	for _, a := range r.SeedAddresses {
@@ -964,109 +991,55 @@ func (tr *tracer) graph() *Graph {
 	for _, h := range r.SeedTxs {
 		g.Seeds = append(g.Seeds, h.Hex())
 	}
-	for i := range tr.e.holdings {
-		h := &tr.e.holdings[i]
+	tr.e.touched(func(h *holding) {
 		if h.tainted.IsZero() && h.stopped.IsZero() {
-			continue
+			return
 		}
-		var n *node
-		if h.node != 0 {
-			n = tr.nodeList[h.node-1]
-		} else if m, ok := tr.node(h.key.addr); ok {
-			n = m
-		} else {
-			continue
+		ni := tr.e.holdings.at(h.id).node
+		if ni == 0 {
+			return
 		}
+		n := tr.nodeAtIdx(ni - 1)
 		var sum uint256.Int
 		sum.Add(&h.tainted, &h.stopped)
-		n.held = append(n.held, amount{asset: h.key.asset, v: sum})
-	}
-	// Nodes in order of hop, then address: sorted as keys held by value
-	// (no pointer to follow per comparison).
-	type nodeKey struct {
-		hop    int
-		a0, a1 uint64
-		a2     uint32
-		n      *node
-	}
-	keys := make([]nodeKey, len(tr.nodeList))
-	for i, n := range tr.nodeList {
-		keys[i] = nodeKey{hop: n.hop, a0: binary.BigEndian.Uint64(n.addr[0:8]), a1: binary.BigEndian.Uint64(n.addr[8:16]),
-			a2: binary.BigEndian.Uint32(n.addr[16:20]), n: n}
-	}
-	slices.SortFunc(keys, func(a, b nodeKey) int {
-		switch {
-		case a.hop != b.hop:
-			return cmp.Compare(a.hop, b.hop)
-		case a.a0 != b.a0:
-			return cmp.Compare(a.a0, b.a0)
-		case a.a1 != b.a1:
-			return cmp.Compare(a.a1, b.a1)
-		}
-		return cmp.Compare(a.a2, b.a2)
+		n.held = append(n.held, amount{asset: h.asset, v: sum})
 	})
-	nodes := make([]*node, len(keys))
+	nodes := tr.sortedNodes()
+	keys := make([]string, len(tr.e.assets))
 	for i := range keys {
-		nodes[i] = keys[i].n
+		keys[i] = tr.assetKey(&tr.e.assets[i])
 	}
-	// The nodes' amounts are written into one string and sliced from it,
-	// as the edges' below.
-	var nb []byte
-	var nends []int
-	for _, n := range nodes {
-		for i := range n.held {
-			nb = appendDec(nb, &n.held[i].v)
-			nends = append(nends, len(nb))
-		}
-		for i := range n.received {
-			nb = appendDec(nb, &n.received[i].v)
-			nends = append(nends, len(nb))
-		}
-	}
-	nodeDecs, at, k := string(nb), 0, 0
+	var w decWriter
 	amounts := func(as []amount) map[string]string {
 		m := make(map[string]string, len(as))
 		for i := range as {
-			m[tr.assetKey(&tr.e.assets[as[i].asset])] = nodeDecs[at:nends[k]]
-			at = nends[k]
-			k++
+			m[keys[as[i].asset]] = w.dec(&as[i].v)
 		}
 		return m
 	}
 	g.Nodes = make([]Node, len(nodes))
 	for i, n := range nodes {
-		out := Node{Address: n.addr, Hop: n.hop, Taint: amounts(n.held), Labels: n.labels, Stop: n.stop}
+		out := &g.Nodes[i]
+		out.Address, out.Hop, out.Taint, out.Labels, out.Stop = n.addr, n.hop, amounts(n.held), n.labels, n.stop
 		if out.Labels == nil {
 			out.Labels = []Label{}
 		}
 		if len(n.received) != 0 {
 			out.Received = amounts(n.received)
 		}
-		g.Nodes[i] = out
 	}
-	// The edges' amounts and taints are written into one string and
-	// sliced from it: two allocations in all instead of two per edge.
-	buf := make([]byte, 0, 40*len(tr.edges))
-	ends := make([]int, 0, 2*len(tr.edges))
-	for i := range tr.edges {
-		buf = appendDec(buf, &src[tr.edges[i].idx].Amount)
-		ends = append(ends, len(buf))
-		buf = appendDec(buf, &tr.edges[i].taint)
-		ends = append(ends, len(buf))
-	}
-	decs := string(buf)
 	g.Edges = make([]Edge, len(tr.edges))
-	logs := make([]uint32, len(tr.edges))
-	var items []uint32 // ERC-1155 item indices, allocated at the first
-	start := 0
+	var logs, items []uint32 // log and ERC-1155 item indices, allocated at the first
 	for i := range tr.edges {
 		er := &tr.edges[i]
 		t := &src[er.idx]
-		mid, end := ends[2*i], ends[2*i+1]
-		e := Edge{Chain: t.Chain, TxHash: t.TxHash, Block: t.Block, Time: t.Time, Kind: t.Kind, From: t.From, To: t.To,
-			Asset: tr.assetKey(&t.Asset), Amount: decs[start:mid], Taint: decs[mid:end], Policy: r.Policy, Hop: int(er.hop)}
-		start = end
+		e := &g.Edges[i]
+		e.Chain, e.TxHash, e.Block, e.Time, e.Kind, e.From, e.To = t.Chain, t.TxHash, t.Block, t.Time, t.Kind, t.From, t.To
+		e.Asset, e.Amount, e.Taint, e.Policy, e.Hop = keys[er.asset], w.dec(&t.Amount), w.dec(&er.taint), r.Policy, int(er.hop)
 		if t.Kind.fromLog() {
+			if logs == nil {
+				logs = make([]uint32, len(tr.edges))
+			}
 			logs[i] = t.LogIndex
 			e.LogIndex = &logs[i]
 			if t.Asset.Standard == ERC1155 {
@@ -1079,12 +1052,90 @@ func (tr *tracer) graph() *Graph {
 		} else {
 			e.TraceAddress = t.TraceAddress
 		}
-		g.Edges[i] = e
 	}
 	if g.Edges == nil {
 		g.Edges = []Edge{}
 	}
 	return g
+}
+
+// sortedNodes returns the nodes in order of hop, then address: counted
+// into their hops, then each hop's sorted by address as keys held by
+// value (no pointer to follow per comparison).
+func (tr *tracer) sortedNodes() []*node {
+	type nodeKey struct {
+		a0, a1 uint64
+		a2     uint32
+		idx    uint32
+	}
+	lo, hi := 0, 0
+	for i := range uint32(tr.nnodes) {
+		h := tr.nodeAtIdx(i).hop
+		if i == 0 || h < lo {
+			lo = h
+		}
+		hi = max(hi, h)
+	}
+	// start[h-lo] is where hop h begins among the keys, start[h-lo+1]
+	// where it ends.
+	start := make([]int, hi-lo+2)
+	for i := range uint32(tr.nnodes) {
+		start[tr.nodeAtIdx(i).hop-lo+1]++
+	}
+	for h := 1; h < len(start); h++ {
+		start[h] += start[h-1]
+	}
+	keys := make([]nodeKey, tr.nnodes)
+	at := slices.Clone(start)
+	for i := range uint32(tr.nnodes) {
+		n := tr.nodeAtIdx(i)
+		keys[at[n.hop-lo]] = nodeKey{a0: binary.BigEndian.Uint64(n.addr[0:8]), a1: binary.BigEndian.Uint64(n.addr[8:16]),
+			a2: binary.BigEndian.Uint32(n.addr[16:20]), idx: i}
+		at[n.hop-lo]++
+	}
+	for h := range len(start) - 1 {
+		if seg := keys[start[h]:start[h+1]]; len(seg) > 1 {
+			slices.SortFunc(seg, func(a, b nodeKey) int {
+				switch {
+				case a.a0 != b.a0:
+					return cmp.Compare(a.a0, b.a0)
+				case a.a1 != b.a1:
+					return cmp.Compare(a.a1, b.a1)
+				}
+				return cmp.Compare(a.a2, b.a2)
+			})
+		}
+	}
+	nodes := make([]*node, len(keys))
+	for i := range keys {
+		nodes[i] = tr.nodeAtIdx(keys[i].idx)
+	}
+	return nodes
+}
+
+// decWriter writes the decimal strings of a graph into blocks of bytes
+// that its strings point into (no allocation per string, no copy): a byte
+// once written is never written again, and a full block is left to its
+// strings, which keep it alive.
+type decWriter struct {
+	buf []byte
+}
+
+// dec returns x in decimal.
+func (w *decWriter) dec(x *uint256.Int) string {
+	digits := 78 // 2^256-1
+	if x.IsUint64() {
+		digits = 20
+	}
+	if cap(w.buf)-len(w.buf) < digits {
+		// Blocks of 1 KiB, doubling up to 64 KiB: a small graph holds
+		// little, a large one few blocks.
+		w.buf = make([]byte, 0, min(max(2*cap(w.buf), 1<<10), 1<<16))
+	}
+	start := len(w.buf)
+	w.buf = appendDec(w.buf, x)
+	b := w.buf[start:]
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // appendDec appends x in decimal.
