@@ -52,6 +52,7 @@ type Engine struct {
 	extra    chunks[holding]
 	more     map[holdingKey]uint32
 	order    chunks[holdingRef]
+	queues   []lotQueue // holding.lots
 	seedAddr map[common.Address]struct{}
 	seedTx   map[common.Hash]struct{}
 	scratch  []lot // the lots one transfer carries, FIFO and LIFO
@@ -82,7 +83,8 @@ const extraRef holdingRef = 1 << 31
 const noAsset = ^uint32(0)
 
 // holding is the state of one (address, asset). What a transfer reads
-// (the address, the balance, the taint) comes first, within 96 bytes.
+// (the address, the balance, the taint) comes first, within 96 bytes. It
+// holds no pointer: the collector does not scan the holdings.
 type holding struct {
 	addr  common.Address
 	asset uint32 // its asset's id
@@ -92,14 +94,36 @@ type holding struct {
 	node     uint32
 	balance  uint256.Int
 	tainted  uint256.Int
-	lots     []lot // FIFO and LIFO: the live lots are lots[head:], oldest first
-	head     int
+	lots     uint32 // FIFO and LIFO: the index + 1 of its lots in Engine.queues (0: none yet)
 	poisoned bool
 	// stopped is taint that arrived at a stop point of a trace (a hub, the
 	// hop bound, an exit, a swap's input): it stays with the holding and
 	// never leaves, outside balance and lots, which count its value as
 	// clean.
 	stopped uint256.Int
+}
+
+// lotQueue is the lots of a holding, FIFO and LIFO: the live lots are
+// lots[head:], oldest first.
+type lotQueue struct {
+	lots []lot
+	head int
+}
+
+// lotsOf returns h's lots, giving it an empty queue (reusing the memory of
+// one dropped by Reset) when it has none; valid until the next is given.
+func (e *Engine) lotsOf(h *holding) *lotQueue {
+	if h.lots == 0 {
+		if n := len(e.queues); n < cap(e.queues) {
+			e.queues = e.queues[:n+1]
+			q := &e.queues[n]
+			q.lots, q.head = q.lots[:0], 0
+		} else {
+			e.queues = append(e.queues, lotQueue{})
+		}
+		h.lots = uint32(len(e.queues))
+	}
+	return &e.queues[h.lots-1]
 }
 
 type lot struct {
@@ -224,7 +248,7 @@ func (e *Engine) Open(h Holding, amount *uint256.Int, tainted bool) error {
 		if tainted {
 			x.tainted.Add(&x.tainted, amount)
 		}
-		x.prepend(amount, tainted)
+		e.lotsOf(x).prepend(amount, tainted)
 	default:
 		if tainted {
 			x.tainted.Add(&x.tainted, amount)
@@ -246,6 +270,7 @@ func (e *Engine) Reset() {
 	e.holdings.n = 0
 	e.extra.n = 0
 	e.order.n = 0
+	e.queues = e.queues[:0]
 	e.haveLast = false
 }
 
@@ -335,7 +360,7 @@ func (e *Engine) addrID(addr common.Address) uint32 {
 		_, _, slot, tag = e.lookupAddr(&addr)
 	}
 	id, h := e.holdings.next()
-	*h = holding{addr: addr, asset: noAsset, id: id, lots: h.lots[:0]}
+	*h = holding{addr: addr, asset: noAsset, id: id}
 	e.addrIDs.slots[slot] = tag | uint64(id+1)
 	return id
 }
@@ -389,8 +414,8 @@ func (e *Engine) holdingIndex(addr common.Address, asset uint32) holdingRef {
 	return e.holdingOf(e.addrID(addr), asset)
 }
 
-// holdingOf returns the holding of (address id, asset), creating it
-// (reusing the lot memory of a holding dropped by Reset) when new.
+// holdingOf returns the holding of (address id, asset), creating it when
+// new.
 func (e *Engine) holdingOf(id, asset uint32) holdingRef {
 	first := e.holdings.at(id)
 	switch first.asset {
@@ -406,7 +431,7 @@ func (e *Engine) holdingOf(id, asset uint32) holdingRef {
 		return extraRef | i
 	}
 	i, h := e.extra.next()
-	*h = holding{addr: first.addr, asset: asset, id: id, lots: h.lots[:0]}
+	*h = holding{addr: first.addr, asset: asset, id: id}
 	e.more[holdingKey{id, asset}] = i
 	_, o := e.order.next()
 	*o = extraRef | i
@@ -533,18 +558,18 @@ func (e *Engine) depositStopped(h *holding, a, taint *uint256.Int, tot *totals) 
 			h.tainted.Set(&h.balance)
 		}
 	case e.policy.lots():
-		h.pushLot(a, false)
+		e.lotsOf(h).pushLot(a, false)
 	}
 }
 
 // pushLot adds a lot newer than every other, merged with the newest when
 // of the same kind.
-func (h *holding) pushLot(a *uint256.Int, tainted bool) {
-	if n := len(h.lots); n > h.head && h.lots[n-1].tainted == tainted {
-		h.lots[n-1].amount.Add(&h.lots[n-1].amount, a)
+func (q *lotQueue) pushLot(a *uint256.Int, tainted bool) {
+	if n := len(q.lots); n > q.head && q.lots[n-1].tainted == tainted {
+		q.lots[n-1].amount.Add(&q.lots[n-1].amount, a)
 		return
 	}
-	h.lots = append(h.lots, lot{amount: *a, tainted: tainted})
+	q.lots = append(q.lots, lot{amount: *a, tainted: tainted})
 }
 
 // inject turns up to c of the clean value of (addr, asset) tainted (the
@@ -584,7 +609,7 @@ func (e *Engine) inject(addr common.Address, a *Asset, c *uint256.Int, stopped b
 		h.poisoned = true
 	case e.policy.lots():
 		h.tainted.Add(&h.tainted, &added)
-		h.taintNewest(&added)
+		e.lotsOf(h).taintNewest(&added)
 	default:
 		h.tainted.Add(&h.tainted, &added)
 	}
@@ -593,15 +618,15 @@ func (e *Engine) inject(addr common.Address, a *Asset, c *uint256.Int, stopped b
 
 // taintNewest turns the newest c of clean value in h's lots tainted (c ≤
 // the clean lots' sum).
-func (h *holding) taintNewest(c *uint256.Int) {
+func (q *lotQueue) taintNewest(c *uint256.Int) {
 	var need uint256.Int
 	need.Set(c)
 	var tail uint256.Int // the value from lot i on that ends up tainted
-	i := len(h.lots)
+	i := len(q.lots)
 	var keepClean uint256.Int
-	for i > h.head && !need.IsZero() {
+	for i > q.head && !need.IsZero() {
 		i--
-		l := &h.lots[i]
+		l := &q.lots[i]
 		if !l.tainted && l.amount.Gt(&need) {
 			keepClean.Sub(&l.amount, &need)
 			tail.Add(&tail, &need)
@@ -613,11 +638,11 @@ func (h *holding) taintNewest(c *uint256.Int) {
 			need.Sub(&need, &l.amount)
 		}
 	}
-	h.lots = h.lots[:i]
+	q.lots = q.lots[:i]
 	if !keepClean.IsZero() {
-		h.pushLot(&keepClean, false)
+		q.pushLot(&keepClean, false)
 	}
-	h.pushLot(&tail, true)
+	q.pushLot(&tail, true)
 }
 
 func (e *Engine) isSeed(t *Transfer) bool {
@@ -645,7 +670,7 @@ func (e *Engine) draw(h *holding, a *uint256.Int, tot *totals, taint *uint256.In
 		h.balance.Set(a)
 		switch {
 		case e.policy.lots():
-			h.prepend(&short, false)
+			e.lotsOf(h).prepend(&short, false)
 		case e.policy == Poison && h.poisoned:
 			h.tainted.Add(&h.tainted, &short)
 			tot.created.add(&short)
@@ -682,31 +707,32 @@ func (e *Engine) draw(h *holding, a *uint256.Int, tot *totals, taint *uint256.In
 }
 
 // prepend adds a lot older than every other.
-func (h *holding) prepend(a *uint256.Int, tainted bool) {
-	if h.head < len(h.lots) && h.lots[h.head].tainted == tainted {
-		h.lots[h.head].amount.Add(&h.lots[h.head].amount, a)
+func (q *lotQueue) prepend(a *uint256.Int, tainted bool) {
+	if q.head < len(q.lots) && q.lots[q.head].tainted == tainted {
+		q.lots[q.head].amount.Add(&q.lots[q.head].amount, a)
 		return
 	}
-	if h.head > 0 {
-		h.head--
-		h.lots[h.head] = lot{amount: *a, tainted: tainted}
+	if q.head > 0 {
+		q.head--
+		q.lots[q.head] = lot{amount: *a, tainted: tainted}
 		return
 	}
-	h.lots = slices.Insert(h.lots, 0, lot{amount: *a, tainted: tainted})
+	q.lots = slices.Insert(q.lots, 0, lot{amount: *a, tainted: tainted})
 }
 
 // takeLots removes a (≤ balance) from the front (FIFO) or back (LIFO) of
 // h's lots into e.scratch and sums the tainted part into taint.
 func (e *Engine) takeLots(h *holding, a *uint256.Int, taint *uint256.Int) {
+	q := e.lotsOf(h)
 	var need uint256.Int
 	need.Set(a)
 	fifo := e.policy == FIFO
 	for !need.IsZero() {
-		i := len(h.lots) - 1
+		i := len(q.lots) - 1
 		if fifo {
-			i = h.head
+			i = q.head
 		}
-		l := &h.lots[i]
+		l := &q.lots[i]
 		var took lot
 		took.tainted = l.tainted
 		if l.amount.Gt(&need) {
@@ -717,9 +743,9 @@ func (e *Engine) takeLots(h *holding, a *uint256.Int, taint *uint256.Int) {
 			took.amount = l.amount
 			need.Sub(&need, &l.amount)
 			if fifo {
-				h.head++
+				q.head++
 			} else {
-				h.lots = h.lots[:i]
+				q.lots = q.lots[:i]
 			}
 		}
 		if took.tainted {
@@ -729,11 +755,11 @@ func (e *Engine) takeLots(h *holding, a *uint256.Int, taint *uint256.Int) {
 	}
 	if fifo {
 		switch {
-		case h.head == len(h.lots):
-			h.lots, h.head = h.lots[:0], 0
-		case h.head >= 16 && h.head*2 >= len(h.lots):
-			n := copy(h.lots, h.lots[h.head:])
-			h.lots, h.head = h.lots[:n], 0
+		case q.head == len(q.lots):
+			q.lots, q.head = q.lots[:0], 0
+		case q.head >= 16 && q.head*2 >= len(q.lots):
+			n := copy(q.lots, q.lots[q.head:])
+			q.lots, q.head = q.lots[:n], 0
 		}
 	}
 }
@@ -756,11 +782,12 @@ func (e *Engine) deposit(h *holding, a, taint *uint256.Int, tot *totals) {
 		}
 	case e.policy.lots():
 		h.tainted.Add(&h.tainted, taint)
+		q := e.lotsOf(h)
 		for _, l := range e.scratch {
-			if n := len(h.lots); n > h.head && h.lots[n-1].tainted == l.tainted {
-				h.lots[n-1].amount.Add(&h.lots[n-1].amount, &l.amount)
+			if n := len(q.lots); n > q.head && q.lots[n-1].tainted == l.tainted {
+				q.lots[n-1].amount.Add(&q.lots[n-1].amount, &l.amount)
 			} else {
-				h.lots = append(h.lots, l)
+				q.lots = append(q.lots, l)
 			}
 		}
 	default:
@@ -848,13 +875,17 @@ func (e *Engine) Check() error {
 			continue
 		}
 		var sum, taint wide
-		for j := h.head; j < len(h.lots); j++ {
-			l := &h.lots[j]
+		var q lotQueue
+		if h.lots != 0 {
+			q = e.queues[h.lots-1]
+		}
+		for j := q.head; j < len(q.lots); j++ {
+			l := &q.lots[j]
 			if l.amount.IsZero() {
-				return bulwark.Errorf(bulwark.EINTERNAL, "%s has an empty lot at %d", where(), j-h.head)
+				return bulwark.Errorf(bulwark.EINTERNAL, "%s has an empty lot at %d", where(), j-q.head)
 			}
-			if j > h.head && h.lots[j-1].tainted == l.tainted {
-				return bulwark.Errorf(bulwark.EINTERNAL, "%s has unmerged lots at %d", where(), j-h.head)
+			if j > q.head && q.lots[j-1].tainted == l.tainted {
+				return bulwark.Errorf(bulwark.EINTERNAL, "%s has unmerged lots at %d", where(), j-q.head)
 			}
 			sum.add(&l.amount)
 			if l.tainted {
@@ -899,7 +930,7 @@ const chunkBits = 12
 // chunk nothing is copied when it grows. The first chunk grows as a slice
 // does (a small engine stays small), so a pointer to an element is only
 // valid until the next call of next. Elements past n keep what they held
-// (a Reset engine reuses their memory).
+// until added again (a Reset engine reuses the chunks).
 type chunks[T any] struct {
 	c [][]T
 	n int

@@ -181,20 +181,37 @@ func trace(ctx context.Context, transfers []Transfer, req Request) (*Graph, *Eng
 	return tr.graph(), e, nil
 }
 
-// node is the traversal's state of one address reached.
+// node is the traversal's state of one address reached. It holds no
+// pointer (the collector does not scan the nodes): what few nodes have,
+// labels and taint received in a second asset, is in tracer.extras.
 type node struct {
-	addr     common.Address
-	idx      uint32 // its index in tracer.nodes
-	hop      int
-	stop     string
-	seed     bool
-	hub      bool
+	addr common.Address
+	stop uint8 // the rank (stopRank) of the stop reason, 0 for none
+	seed bool
+	hub  bool
+	recv bool   // received0 holds the taint that arrived in its first asset
+	idx  uint32 // its index in tracer.nodes
+	hop  int
+	// received0 is the taint that arrived in the first asset the node
+	// received, in place (most nodes see one asset).
+	received0 amount
+	extra     uint32 // the index + 1 of its nodeExtra in tracer.extras (0: none)
+}
+
+// nodeExtra is what a node has beyond its own fields.
+type nodeExtra struct {
 	labels   []Label
-	received []amount // per asset, the taint that arrived
-	held     []amount // per asset, the taint held at the end (graph)
-	// The first amount of received and of held, in place (most nodes
-	// see one asset): no allocation of their own.
-	received0, held0 [1]amount
+	received []amount // per asset but the first, the taint that arrived
+}
+
+// stopNames are the stop reasons by rank (stopRank).
+var stopNames = [...]string{"", StopSwap, StopMaxHops, StopHub, StopExit}
+
+// setStop gives n the stop reason s unless it has a higher one.
+func (n *node) setStop(s string) {
+	if r := uint8(stopRank(s)); r > n.stop {
+		n.stop = r
+	}
 }
 
 // amount is an amount of one asset, by its engine id.
@@ -241,6 +258,7 @@ type tracer struct {
 	// engine (holding.node), not a map of its own.
 	nodes     [][]node
 	nnodes    int
+	extras    []nodeExtra // node.extra
 	edges     []edgeRec
 	exits     []Exit
 	alerts    []Alert
@@ -331,13 +349,14 @@ func (tr *tracer) nodeOfID(id uint32, addr common.Address, hop int) *node {
 	tr.nnodes++
 	n := tr.nodeAtIdx(i)
 	*n = node{addr: addr, hop: hop, idx: i}
-	n.received, n.held = n.received0[:0:1], n.held0[:0:1]
 	if tr.req.Labeler != nil {
 		// The labeler's order is the order the labels show in
 		// (labels.Combine: screening lists, the user's, TagPacks).
-		n.labels = slices.Clone(tr.req.Labeler.Labels(addr))
-		for _, l := range n.labels {
-			n.hub = n.hub || l.Hub
+		if ls := tr.req.Labeler.Labels(addr); len(ls) != 0 {
+			tr.extraOf(n).labels = slices.Clone(ls)
+			for _, l := range ls {
+				n.hub = n.hub || l.Hub
+			}
 		}
 	}
 	if d := tr.req.Bounds.HubDegree; d > 0 && tr.degree[addr] >= d {
@@ -347,10 +366,29 @@ func (tr *tracer) nodeOfID(id uint32, addr common.Address, hop int) *node {
 	return n
 }
 
+// extraOf returns n's nodeExtra, adding it when n has none (valid until
+// the next is added).
+func (tr *tracer) extraOf(n *node) *nodeExtra {
+	if n.extra == 0 {
+		tr.extras = append(tr.extras, nodeExtra{})
+		n.extra = uint32(len(tr.extras))
+	}
+	return &tr.extras[n.extra-1]
+}
+
+// labels returns n's labels.
+func (tr *tracer) labels(n *node) []Label {
+	if n.extra == 0 {
+		return nil
+	}
+	return tr.extras[n.extra-1].labels
+}
+
 // degreeHub makes n a hub for its degree.
 func (tr *tracer) degreeHub(n *node) {
 	n.hub = true
-	n.labels = append(n.labels, Label{Source: "degree", Name: strconv.Itoa(tr.degree[n.addr]) + " counterparties", Hub: true})
+	x := tr.extraOf(n)
+	x.labels = append(x.labels, Label{Source: "degree", Name: strconv.Itoa(tr.degree[n.addr]) + " counterparties", Hub: true})
 }
 
 // countDegrees counts the distinct counterparties of every address in
@@ -582,9 +620,7 @@ func (tr *tracer) runTx(i, j int) error {
 			continue
 		}
 		n := tr.dec.node
-		if rank := stopRank(tr.dec.stop); rank > stopRank(n.stop) {
-			n.stop = tr.dec.stop
-		}
+		n.setStop(tr.dec.stop)
 		tr.addReceived(n, &t.Asset, &moved)
 		tr.addEdge(edgeRec{idx: tr.index(k), taint: moved, hop: int32(tr.dec.hop), asset: tr.e.assetID(&t.Asset)})
 		if tr.dec.exit != nil {
@@ -593,8 +629,8 @@ func (tr *tracer) runTx(i, j int) error {
 			if x.Via == (common.Address{}) {
 				x.Via = t.To
 			}
-			if x.Service == "" && len(n.labels) > 0 {
-				x.Service = n.labels[0].Name
+			if ls := tr.labels(n); x.Service == "" && len(ls) > 0 {
+				x.Service = ls[0].Name
 			}
 			x.Asset, x.Amount, x.Taint = tr.assetKey(&t.Asset), t.Amount.Dec(), moved.Dec()
 			tr.exits = append(tr.exits, *x)
@@ -620,7 +656,16 @@ func wrapTransferErr(err error, i int, t *Transfer) error {
 }
 
 func (tr *tracer) addReceived(n *node, a *Asset, x *uint256.Int) {
-	n.received = addAmount(n.received, tr.e.assetID(a), x)
+	id := tr.e.assetID(a)
+	switch {
+	case !n.recv:
+		n.received0, n.recv = amount{asset: id, v: *x}, true
+	case n.received0.asset == id:
+		n.received0.v.Add(&n.received0.v, x)
+	default:
+		e := tr.extraOf(n)
+		e.received = addAmount(e.received, id, x)
+	}
 }
 
 func addAmount(as []amount, id uint32, x *uint256.Int) []amount {
@@ -795,8 +840,8 @@ func (tr *tracer) continueSwaps() {
 		tr.addReceived(x, &u.Asset, &added)
 		moved.Add(moved, &added)
 		from := tr.nodeOf(u.From, hop+1) // a counterparty of the swapper
-		if from.stop == "" && !from.seed {
-			from.stop = StopSwap
+		if from.stop == 0 && !from.seed {
+			from.setStop(StopSwap)
 		}
 		tr.recordEdge(j, moved, x.hop)
 	}
@@ -829,9 +874,7 @@ func (tr *tracer) place(addr common.Address, a *Asset, c uint256.Int, at, depth 
 	}
 	placed := tr.e.inject(addr, a, &c, stop != "")
 	if stop != "" {
-		if stopRank(stop) > stopRank(n.stop) {
-			n.stop = stop
-		}
+		n.setStop(stop)
 		return placed
 	}
 	var rem uint256.Int
@@ -981,16 +1024,21 @@ func (tr *tracer) graph() *Graph {
 	if tr.incremental {
 		src = tr.kept
 	}
-	for i := range uint32(tr.nnodes) {
-		n := tr.nodeAtIdx(i)
-		n.held = n.held[:0]
-	}
 	for _, a := range r.SeedAddresses {
 		g.Seeds = append(g.Seeds, strings.ToLower(a.Hex()))
 	}
 	for _, h := range r.SeedTxs {
 		g.Seeds = append(g.Seeds, h.Hex())
 	}
+	// The taint each node holds at the end, per asset: node i's is
+	// held[heldAt[i]:heldAt[i+1]], in the order the holdings were first
+	// touched.
+	type nodeAmount struct {
+		node uint32
+		amount
+	}
+	var hs []nodeAmount
+	heldAt := make([]int32, tr.nnodes+1)
 	tr.e.touched(func(h *holding) {
 		if h.tainted.IsZero() && h.stopped.IsZero() {
 			return
@@ -999,11 +1047,20 @@ func (tr *tracer) graph() *Graph {
 		if ni == 0 {
 			return
 		}
-		n := tr.nodeAtIdx(ni - 1)
 		var sum uint256.Int
 		sum.Add(&h.tainted, &h.stopped)
-		n.held = append(n.held, amount{asset: h.asset, v: sum})
+		hs = append(hs, nodeAmount{ni - 1, amount{asset: h.asset, v: sum}})
+		heldAt[ni]++
 	})
+	for i := 1; i < len(heldAt); i++ {
+		heldAt[i] += heldAt[i-1]
+	}
+	held := make([]amount, len(hs))
+	fill := slices.Clone(heldAt)
+	for _, x := range hs {
+		held[fill[x.node]] = x.amount
+		fill[x.node]++
+	}
 	nodes := tr.sortedNodes()
 	keys := make([]string, len(tr.e.assets))
 	for i := range keys {
@@ -1018,14 +1075,20 @@ func (tr *tracer) graph() *Graph {
 		return m
 	}
 	g.Nodes = make([]Node, len(nodes))
+	var recv []amount
 	for i, n := range nodes {
 		out := &g.Nodes[i]
-		out.Address, out.Hop, out.Taint, out.Labels, out.Stop = n.addr, n.hop, amounts(n.held), n.labels, n.stop
+		out.Address, out.Hop, out.Stop = n.addr, n.hop, stopNames[n.stop]
+		out.Taint, out.Labels = amounts(held[heldAt[n.idx]:heldAt[n.idx+1]]), tr.labels(n)
 		if out.Labels == nil {
 			out.Labels = []Label{}
 		}
-		if len(n.received) != 0 {
-			out.Received = amounts(n.received)
+		if n.recv {
+			recv = append(recv[:0], n.received0)
+			if n.extra != 0 {
+				recv = append(recv, tr.extras[n.extra-1].received...)
+			}
+			out.Received = amounts(recv)
 		}
 	}
 	g.Edges = make([]Edge, len(tr.edges))
@@ -1116,13 +1179,20 @@ func (tr *tracer) sortedNodes() []*node {
 // decWriter writes the decimal strings of a graph into blocks of bytes
 // that its strings point into (no allocation per string, no copy): a byte
 // once written is never written again, and a full block is left to its
-// strings, which keep it alive.
+// strings, which keep it alive. A value equal to the one before (an edge
+// wholly tainted: its taint is its amount) gets the same string.
 type decWriter struct {
-	buf []byte
+	buf  []byte
+	last uint256.Int
+	str  string
+	have bool
 }
 
 // dec returns x in decimal.
 func (w *decWriter) dec(x *uint256.Int) string {
+	if w.have && w.last.Eq(x) {
+		return w.str
+	}
 	digits := 78 // 2^256-1
 	if x.IsUint64() {
 		digits = 20
@@ -1135,7 +1205,8 @@ func (w *decWriter) dec(x *uint256.Int) string {
 	start := len(w.buf)
 	w.buf = appendDec(w.buf, x)
 	b := w.buf[start:]
-	return unsafe.String(unsafe.SliceData(b), len(b))
+	w.last, w.str, w.have = *x, unsafe.String(unsafe.SliceData(b), len(b)), true
+	return w.str
 }
 
 // appendDec appends x in decimal.
