@@ -293,6 +293,7 @@ type tracer struct {
 	txSender   common.Address
 	haveSender bool
 	resort     bool // edges were added to the transaction's segment out of order
+	applied    int  // the transfers of the stream run through so far
 	dec        decision
 	stopFn     stopFunc
 }
@@ -484,6 +485,7 @@ func (tr *tracer) run(ctx context.Context) error {
 				return err
 			}
 		}
+		tr.applied += j - i
 		if done += j - i; done >= 1<<16 {
 			done = 0
 			return ctx.Err()
@@ -928,12 +930,20 @@ func (tr *tracer) recordEdge(k int, taint *uint256.Int, hop int) {
 	tr.resort = true
 }
 
-// addEdge appends er to the edges, doubling their room when full (append
-// grows a large slice by a quarter at a time: four copies of it instead
-// of one).
+// addEdge appends er to the edges. When they are full it doubles their
+// room (append grows a large slice by a quarter at a time: four copies of
+// it instead of one) or, once a sixteenth of a trace's stream is applied,
+// makes room for the edges at the rate so far and an eighth more (a
+// stream has at most one edge a transfer): a long trace regrows them once
+// or twice.
 func (tr *tracer) addEdge(er edgeRec) {
-	if len(tr.edges) == cap(tr.edges) {
-		tr.edges = slices.Grow(tr.edges, max(len(tr.edges), 256))
+	if n := len(tr.edges); n == cap(tr.edges) {
+		grow := max(n, 256)
+		if m := len(tr.stream); !tr.incremental && tr.applied >= m/16 && tr.applied > 0 {
+			est := int(float64(n) * float64(m) / float64(tr.applied) * 1.125)
+			grow = max(min(est, m)-n, n/4, 256)
+		}
+		tr.edges = slices.Grow(tr.edges, grow)
 	}
 	tr.edges = append(tr.edges, er)
 }
