@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"unsafe"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/ethereum/go-ethereum/common"
@@ -383,6 +384,30 @@ func (e *Engine) addrID2(a, b *common.Address) (uint32, uint32) {
 		}
 	}
 	return e.addrID(*a), e.addrID(*b)
+}
+
+// prefetchSlots asks for the index slots of t's addresses ahead of the
+// transfer's lookups (a trace calls it a transaction ahead).
+func (e *Engine) prefetchSlots(t *Transfer) {
+	if n := uint64(len(e.addrIDs.slots)); n != 0 {
+		prefetch(unsafe.Pointer(&e.addrIDs.slots[e.addrIDs.hash(&t.From)&(n-1)]))
+		prefetch(unsafe.Pointer(&e.addrIDs.slots[e.addrIDs.hash(&t.To)&(n-1)]))
+	}
+}
+
+// prefetchHoldings asks for the first holdings of t's addresses that the
+// index slots read name (prefetchSlots having brought the slots in).
+func (e *Engine) prefetchHoldings(t *Transfer) {
+	t0 := &e.addrIDs
+	n := uint64(len(t0.slots))
+	if n == 0 {
+		return
+	}
+	for _, a := range [2]*common.Address{&t.From, &t.To} {
+		if s := t0.slots[t0.hash(a)&(n-1)]; s != 0 && int(uint32(s)-1) < e.holdings.n {
+			prefetch(unsafe.Pointer(e.holdings.at(uint32(s) - 1)))
+		}
+	}
 }
 
 // growAddrs doubles the address index and puts every address back in.

@@ -501,6 +501,13 @@ func (tr *tracer) run(ctx context.Context) error {
 			if b.ToBlock != 0 && s[i].Block > b.ToBlock {
 				break
 			}
+			// The engine's lookups are cache misses for addresses not
+			// seen lately: ask for the holdings of this transaction's
+			// first transfer and the index slots of the next one's ahead.
+			tr.e.prefetchHoldings(&s[i])
+			if j < len(s) {
+				tr.e.prefetchSlots(&s[j])
+			}
 			if err := step(i, j); err != nil {
 				return err
 			}
@@ -511,6 +518,10 @@ func (tr *tracer) run(ctx context.Context) error {
 			i := j - 1
 			for i > 0 && sameTx(&s[i-1], &s[j-1]) {
 				i--
+			}
+			tr.e.prefetchHoldings(&s[j-1]) // applied first, mirrored
+			if i > 0 {
+				tr.e.prefetchSlots(&s[i-1])
 			}
 			if err := step(i, j); err != nil {
 				return err
