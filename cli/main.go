@@ -185,7 +185,7 @@ func (m *Main) openStore(ctx context.Context) (*sqlite.DB, error) {
 	if err := ensureWritableDir(dir); err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "bulwark.db"), sqlite.Options{WALSyncInterval: m.walSyncInterval})
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "bulwark.db"), sqlite.Options{WALSyncInterval: m.walSyncInterval, Logger: m.logger})
 	if err != nil {
 		return nil, err
 	}

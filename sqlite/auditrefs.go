@@ -56,7 +56,10 @@ var seqReferences = []struct {
 //     action that records such a row;
 //   - every screen.decisions entry has as many decisions stored as it
 //     lists, and every screen.alert entry its decision, unless a
-//     screen.prune entry says they were pruned by retention.
+//     screen.prune entry says they were pruned by retention;
+//   - the list versions read from the list cache (the active ones, and
+//     any the cache holds) are in it, and have their binary digest
+//     recorded, as their stored content decodes (checkListCache).
 func (db *DB) CheckAuditReferences(ctx context.Context, verified audit.Head) (*audit.Break, error) {
 	op := "cross-check the audit log"
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -72,7 +75,63 @@ func (db *DB) CheckAuditReferences(ctx context.Context, verified audit.Head) (*a
 		head = verified // the head row was deleted: the chain walk said so already
 	}
 	b, err := checkRefs(ctx, tx, head)
+	if b == nil && err == nil {
+		b, err = db.checkListCache(ctx, tx, head)
+	}
 	return b, db.fail(ctx, err, op)
+}
+
+// checkListCache checks the list versions that may be read from the list
+// cache (listcache.go), the active ones and any the cache holds an entry
+// for, against their stored content: the binary digest the store records
+// for a version must be that of the binary form its content decodes to,
+// and so must the digest of the cache's entry for it. A break is reported
+// at the lists.import entry that recorded the version (the head when
+// none does).
+func (db *DB) checkListCache(ctx context.Context, tx *sql.Tx, head audit.Head) (*audit.Break, error) {
+	cache := db.readListCache()
+	rows, err := tx.QueryContext(ctx, `SELECT list_id, sha256, info, content, binary_digest, active FROM screen_lists ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, version, info string
+		var content []byte
+		var recorded sql.NullString
+		var active bool
+		if err := rows.Scan(&id, &version, &info, &content, &recorded, &active); err != nil {
+			return nil, err
+		}
+		e, cached := cache[sha256.Sum256(content)]
+		if !active && !cached {
+			continue
+		}
+		at := func(reason string) (*audit.Break, error) {
+			seq := head.Seq
+			err := tx.QueryRowContext(ctx, `SELECT a.seq FROM audit_log a, json_each(a.details, '$.lists') l
+WHERE a.action = 'lists.import' AND a.seq <= ? AND json_extract(l.value, '$.id') = ? AND json_extract(l.value, '$.sha256') = ?
+ORDER BY a.seq DESC LIMIT 1`, head.Seq, id, version).Scan(&seq)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, err
+			}
+			return &audit.Break{Seq: seq, Reason: reason}, nil
+		}
+		l := &screening.List{}
+		if json.Unmarshal([]byte(info), &l.Info) != nil || screening.DecodeListContent(l, content) != nil {
+			continue // malformed in the store: reading the lists reports it
+		}
+		want := binaryDigest(sha256.Sum256(screening.AppendListBinary(nil, l)))
+		if recorded.Valid && strings.HasPrefix(recorded.String, binaryDigestPrefix) && recorded.String != want {
+			return at(fmt.Sprintf("list %s version %s: the store records %s as the digest of its cached form, its stored content gives %s: the store was altered outside bulwark",
+				id, version, recorded.String, want))
+		}
+		if cached && binaryDigest(e.sum) != want {
+			return at(fmt.Sprintf("the list cache %s holds list %s version %s unlike the store (digest %s, its stored content gives %s): the file was altered outside bulwark (screening does not use the entry and writes the cache again)",
+				db.listCachePath(), id, version, binaryDigest(e.sum), want))
+		}
+	}
+	return nil, rows.Err()
 }
 
 func checkRefs(ctx context.Context, tx *sql.Tx, head audit.Head) (*audit.Break, error) {

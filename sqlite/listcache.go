@@ -2,10 +2,14 @@ package sqlite
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/bulwark-sec/bulwark/screening"
 )
@@ -19,15 +23,23 @@ import (
 //
 // The store stays the authority. Each entry is keyed by the SHA-256 of
 // the stored content it was decoded from and carries the SHA-256 of its
-// own bytes: an entry is used only for a stored version whose content has
-// exactly that digest, and only if its bytes match their digest, decode,
-// and give the entity count the version's info states. Anything else (no
-// file, another format version, a truncated, edited or stale entry) falls
-// back to decoding the stored content, and the file is then written
-// again, for the active versions only, by a rename, so readers never see
-// half of it. Storing a version adds its entry (addToListCache). A file
-// that cannot be written (a read-only data directory)
-// only costs the speed.
+// own bytes; the store records, with each version, the digest its binary
+// form has (binary_digest, "V:HEX" with V the ListBinaryVersion), written
+// with the version when it is stored, or when the cache is written from
+// the stored content of a version stored without it. An entry is used
+// only for a stored version whose content has exactly its key, whose
+// recorded binary digest is that of the entry's bytes, and only if they
+// decode and give the entity count the version's info states: someone
+// who can write the data directory cannot make screening read a list
+// other than the stored one (audit verify checks the recorded digests and
+// the cache against the stored content). Anything else (no file, another
+// format version, a truncated, edited, forged or stale entry, a version
+// without its digest) falls back to decoding the stored content, and the
+// file is then written again, for the active versions only, by a rename,
+// so readers never see half of it; an entry that is well formed but not
+// the one the store records is logged once, as a warning. Storing a
+// version adds its entry (addToListCache). A file that cannot be written
+// (a read-only data directory) only costs the speed.
 //
 // Layout: listCacheMagic, the uvarint screening.ListBinaryVersion, then
 // per entry the 32-byte digest of the stored content, the 32-byte digest
@@ -42,17 +54,37 @@ const listCacheMagic = "bulwark list cache\n"
 // storedList is a list version as read from the store: its info decoded,
 // its content not yet.
 type storedList struct {
+	row     int64 // screen_lists.id
 	l       *screening.List
 	content []byte
 	digest  [32]byte // SHA-256 of content
+	// binary is the digest the store records for the binary form
+	// (binaryDigest), "" when none.
+	binary string
 }
+
+// cacheEntry is one entry of the list cache: the binary form and its
+// SHA-256.
+type cacheEntry struct {
+	body []byte
+	sum  [32]byte
+}
+
+// binaryDigest is the digest the store records for a binary form whose
+// SHA-256 is sum: the binary form's version, a colon, sum in hex.
+func binaryDigest(sum [32]byte) string {
+	return binaryDigestPrefix + hex.EncodeToString(sum[:])
+}
+
+// binaryDigestPrefix starts the binary digests of this binary form.
+var binaryDigestPrefix = strconv.Itoa(screening.ListBinaryVersion) + ":"
 
 func (db *DB) listCachePath() string { return db.path + listCacheSuffix }
 
 // readListCache returns the entries of the cache file by content digest:
 // the binary forms whose bytes match their digest. A missing, unreadable
 // or malformed file is an empty cache.
-func (db *DB) readListCache() map[[32]byte][]byte {
+func (db *DB) readListCache() map[[32]byte]cacheEntry {
 	data, err := os.ReadFile(db.listCachePath())
 	if err != nil {
 		return nil
@@ -66,7 +98,7 @@ func (db *DB) readListCache() map[[32]byte][]byte {
 		return nil
 	}
 	rest = rest[n:]
-	out := map[[32]byte][]byte{}
+	out := map[[32]byte]cacheEntry{}
 	for len(rest) > 0 {
 		if len(rest) < 64 {
 			return out
@@ -79,7 +111,7 @@ func (db *DB) readListCache() map[[32]byte][]byte {
 		body := rest[64+n : 64+n+int(size)]
 		rest = rest[64+n+int(size):]
 		if sha256.Sum256(body) == sum {
-			out[key] = body
+			out[key] = cacheEntry{body, sum}
 		}
 	}
 	return out
@@ -119,24 +151,24 @@ func (db *DB) writeListCache(bodies map[[32]byte][]byte) {
 	}
 }
 
-// addToListCache adds the binary forms of lists, by the digest of the
+// addToListCache adds the binary forms bodies, by the digest of the
 // content a store keeps for each (screening.EncodeListContent), to the
 // cache, keeping its entries: what the next read of the active lists
-// would otherwise decode from that content. A list whose stored content
-// would not decode to exactly it (screening.ListJSONExact) is left out.
-// An entry for content the store does not hold, or no longer holds
-// active, is never used, and the next read of the active lists drops it.
-func (db *DB) addToListCache(lists map[[32]byte]*screening.List) {
-	bodies := db.readListCache()
-	if bodies == nil {
-		bodies = map[[32]byte][]byte{}
+// would otherwise decode from that content. An entry for content the
+// store does not hold, or no longer holds active, is never used, and the
+// next read of the active lists drops it.
+func (db *DB) addToListCache(add map[[32]byte][]byte) {
+	cache := db.readListCache()
+	bodies := make(map[[32]byte][]byte, len(cache)+len(add))
+	for key, e := range cache {
+		bodies[key] = e.body
 	}
 	added := false
-	for key, l := range lists {
-		if _, ok := bodies[key]; ok || !screening.ListJSONExact(l) {
+	for key, b := range add {
+		if _, ok := bodies[key]; ok {
 			continue
 		}
-		bodies[key] = screening.AppendListBinary(nil, l)
+		bodies[key] = b
 		added = true
 	}
 	if added {
@@ -145,30 +177,43 @@ func (db *DB) addToListCache(lists map[[32]byte]*screening.List) {
 }
 
 // decodeLists decodes the content of the stored versions ls, from the
-// cache where it holds them. With update, a cache that lacked one of them
-// or held others is written again with exactly theirs.
-func (db *DB) decodeLists(ls []storedList, update bool) ([]*screening.List, error) {
+// cache where it holds them as the store records. With update, a cache
+// that lacked one of them or held others is written again with exactly
+// theirs, and the binary digest of a version that the store lacks (or
+// records otherwise) is recorded.
+func (db *DB) decodeLists(ctx context.Context, ls []storedList, update bool) ([]*screening.List, error) {
 	cache := db.readListCache()
 	bodies := make(map[[32]byte][]byte, len(ls))
 	miss := false
+	var record []storedList // versions whose binary digest the store is to record
 	out := make([]*screening.List, len(ls))
 	for i := range ls {
 		s := &ls[i]
 		s.digest = sha256.Sum256(s.content)
 		out[i] = s.l
-		if b, ok := cache[s.digest]; ok {
-			if screening.DecodeListBinary(s.l, b) == nil && len(s.l.Entities) == s.l.Info.Entities {
-				bodies[s.digest] = b
-				continue
+		if e, ok := cache[s.digest]; ok {
+			if s.binary != "" && s.binary == binaryDigest(e.sum) {
+				if screening.DecodeListBinary(s.l, e.body) == nil && len(s.l.Entities) == s.l.Info.Entities {
+					bodies[s.digest] = e.body
+					continue
+				}
+				s.l.Entities, s.l.Problems = nil, nil
+			} else if strings.HasPrefix(s.binary, binaryDigestPrefix) && db.listCacheWarned.CompareAndSwap(false, true) {
+				db.log.Warn("the list cache does not hold a list as the store records it (the file was altered outside bulwark?): the lists are read from the store and the cache is written again; 'bulwark audit verify' reports it",
+					"cache", db.listCachePath(), "list", s.l.Info.ID, "version", s.l.Info.SHA256)
 			}
-			s.l.Entities, s.l.Problems = nil, nil
 		}
 		if err := screening.DecodeListContent(s.l, s.content); err != nil {
 			return nil, err
 		}
 		miss = true
 		if update {
-			bodies[s.digest] = screening.AppendListBinary(nil, s.l)
+			b := screening.AppendListBinary(nil, s.l)
+			bodies[s.digest] = b
+			if d := binaryDigest(sha256.Sum256(b)); d != s.binary {
+				s.binary = d
+				record = append(record, *s)
+			}
 		}
 	}
 	// Stale: an entry was missing, or the cache holds one for a version
@@ -176,5 +221,22 @@ func (db *DB) decodeLists(ls []storedList, update bool) ([]*screening.List, erro
 	if update && (miss || len(cache) != len(bodies)) {
 		db.writeListCache(bodies)
 	}
+	if len(record) > 0 {
+		db.recordBinaryDigests(ctx, record)
+	}
 	return out, nil
+}
+
+// recordBinaryDigests records the binary digest of the versions ls in the
+// store, ignoring failures (a store that cannot be written only costs the
+// speed: the cache is not used for them).
+func (db *DB) recordBinaryDigests(ctx context.Context, ls []storedList) {
+	_ = db.inTx(ctx, "record the digests of the cached lists", func(ctx context.Context, q querier) error {
+		for _, s := range ls {
+			if _, err := q.ExecContext(ctx, `UPDATE screen_lists SET binary_digest = ? WHERE id = ?`, s.binary, s.row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

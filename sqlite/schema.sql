@@ -72,7 +72,7 @@ CREATE TABLE screen_lists (
     sha256      TEXT NOT NULL,          -- of the source files
     info        TEXT NOT NULL,          -- screening.ListInfo JSON
     content     BLOB NOT NULL,          -- gzip JSON: entities, problems
-    active      INTEGER NOT NULL DEFAULT 0,
+    active      INTEGER NOT NULL DEFAULT 0, binary_digest TEXT NULL,
     UNIQUE (list_id, sha256)
 ) STRICT;
 

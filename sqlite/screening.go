@@ -31,6 +31,11 @@ func (db *DB) PutLists(ctx context.Context, lists []*screening.List) ([]screenin
 		l       *screening.List
 		info    []byte
 		content []byte
+		// binary is l's binary form for the list cache and digest its
+		// binaryDigest; nil and NULL when the stored content would not
+		// decode to exactly l (screening.ListJSONExact).
+		binary []byte
+		digest any
 	}
 	var todo []prepared
 	for i, l := range lists {
@@ -45,7 +50,12 @@ func (db *DB) PutLists(ctx context.Context, lists []*screening.List) ([]screenin
 		if err != nil {
 			return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "encode list "+l.Info.ID)
 		}
-		todo = append(todo, prepared{l, info, content})
+		p := prepared{l: l, info: info, content: content}
+		if screening.ListJSONExact(l) {
+			p.binary = screening.AppendListBinary(nil, l)
+			p.digest = binaryDigest(sha256.Sum256(p.binary))
+		}
+		todo = append(todo, p)
 	}
 	var changed []screening.ListInfo
 	err := db.inTx(ctx, "store lists", func(ctx context.Context, q querier) error {
@@ -62,9 +72,10 @@ func (db *DB) PutLists(ctx context.Context, lists []*screening.List) ([]screenin
 				return err
 			}
 			// A version seen before (a rollback to it) is reactivated with
-			// the info of this import.
-			if _, err := q.ExecContext(ctx, `INSERT INTO screen_lists (list_id, sha256, info, content, active) VALUES (?, ?, ?, ?, 1)
-ON CONFLICT (list_id, sha256) DO UPDATE SET active = 1, info = excluded.info`, p.l.Info.ID, p.l.Info.SHA256, string(p.info), p.content); err != nil {
+			// the info of this import (its content, and the digest of its
+			// binary form, stay those stored).
+			if _, err := q.ExecContext(ctx, `INSERT INTO screen_lists (list_id, sha256, info, content, active, binary_digest) VALUES (?, ?, ?, ?, 1, ?)
+ON CONFLICT (list_id, sha256) DO UPDATE SET active = 1, info = excluded.info`, p.l.Info.ID, p.l.Info.SHA256, string(p.info), p.content, p.digest); err != nil {
 				return err
 			}
 			changed = append(changed, p.l.Info)
@@ -81,9 +92,13 @@ ON CONFLICT (list_id, sha256) DO UPDATE SET active = 1, info = excluded.info`, p
 	// Their binary forms go into the list cache under their content's
 	// digest, so that the next read of the active lists does not decode
 	// the JSON just stored (listcache.go).
-	add := make(map[[32]byte]*screening.List, len(todo))
+	// A list whose stored content would not decode to exactly it is left
+	// out (its entry is written from the content when first read).
+	add := make(map[[32]byte][]byte, len(todo))
 	for _, p := range todo {
-		add[sha256.Sum256(p.content)] = p.l
+		if p.binary != nil {
+			add[sha256.Sum256(p.content)] = p.binary
+		}
 	}
 	db.addToListCache(add)
 	return changed, nil
@@ -111,7 +126,7 @@ func (db *DB) inTx(ctx context.Context, op string, f func(ctx context.Context, q
 // stored content's (listcache.go), which is then brought up to date.
 func (db *DB) ActiveLists(ctx context.Context) ([]*screening.List, error) {
 	op := "read the active lists"
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT info, content FROM screen_lists WHERE active = 1 ORDER BY list_id`)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, info, content, binary_digest FROM screen_lists WHERE active = 1 ORDER BY list_id`)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
@@ -119,14 +134,14 @@ func (db *DB) ActiveLists(ctx context.Context) ([]*screening.List, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := db.decodeLists(ls, true)
+	out, err := db.decodeLists(ctx, ls, true)
 	return out, db.fail(ctx, err, op)
 }
 
 // ListVersion returns one stored version of list id.
 func (db *DB) ListVersion(ctx context.Context, id, sha string) (*screening.List, error) {
 	op := "read list " + id
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT info, content FROM screen_lists WHERE list_id = ? AND sha256 = ?`, id, sha)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, info, content, binary_digest FROM screen_lists WHERE list_id = ? AND sha256 = ?`, id, sha)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
@@ -137,7 +152,7 @@ func (db *DB) ListVersion(ctx context.Context, id, sha string) (*screening.List,
 	if len(ls) == 0 {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "list %s has no stored version %s", id, sha)
 	}
-	out, err := db.decodeLists(ls, false)
+	out, err := db.decodeLists(ctx, ls, false)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
@@ -147,16 +162,18 @@ func (db *DB) ListVersion(ctx context.Context, id, sha string) (*screening.List,
 // scanStoredList reads a list version's info and its content, which
 // decodeLists decodes.
 func scanStoredList(s scanner) (storedList, error) {
+	var row int64
 	var info string
 	var content []byte
-	if err := s.Scan(&info, &content); err != nil {
+	var binary sql.NullString
+	if err := s.Scan(&row, &info, &content, &binary); err != nil {
 		return storedList{}, err
 	}
 	l := &screening.List{}
 	if err := json.Unmarshal([]byte(info), &l.Info); err != nil {
 		return storedList{}, bulwark.Errorf(bulwark.EINTEGRITY, "a stored list's info is malformed (edited outside bulwark?): %v", err)
 	}
-	return storedList{l: l, content: content}, nil
+	return storedList{row: row, l: l, content: content, binary: binary.String}, nil
 }
 
 // ListHistory returns the stored versions of list id, newest first.

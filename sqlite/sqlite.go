@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -64,6 +65,9 @@ type Options struct {
 	// write (and every append with NoGroupCommit) is synced as it commits
 	// (synchronous=FULL).
 	WALSyncInterval time.Duration
+	// Logger receives the store's warnings (a list cache that does not
+	// match the store, listcache.go); nil discards them.
+	Logger *slog.Logger
 
 	// stepwise makes a new store run every migration one by one instead
 	// of taking freshSchema; set only by the tests that compare the two.
@@ -123,6 +127,11 @@ type DB struct {
 	// the size of the journal's segments.
 	journalSegmentBytes int64
 	journal             *journal
+	// log receives the store's warnings (Options.Logger).
+	log *slog.Logger
+	// listCacheWarned is set once a list cache not matching the store
+	// was logged (listcache.go).
+	listCacheWarned atomic.Bool
 	// afterBatchID, when set (by tests), runs between batchedDecision's
 	// read of a decision's batch id and its read of the batch.
 	afterBatchID func()
@@ -165,7 +174,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: abs, noGroupCommit: opt.NoGroupCommit, walSyncEvery: opt.WALSyncInterval, stepwise: opt.stepwise}
+	db := &DB{path: abs, noGroupCommit: opt.NoGroupCommit, walSyncEvery: opt.WALSyncInterval, stepwise: opt.stepwise, log: opt.Logger}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
 	if err := db.open(ctx, opt); err != nil {
 		_ = db.Close()
 		return nil, err
