@@ -215,9 +215,10 @@ type Service struct {
 }
 
 // cachedToken is a token as read from the store, when, and the store's
-// token generation before it was read.
+// token generation before it was read. t is shared by every request that
+// authenticates with it and is never modified: a change makes a new one.
 type cachedToken struct {
-	t    Token
+	t    *Token
 	read time.Time
 	gen  uint64
 }
@@ -239,8 +240,7 @@ func (s *Service) tokenByID(ctx context.Context, id string, now time.Time) (*Tok
 	c, ok := s.cache[id]
 	s.cacheMu.Unlock()
 	if ok && now.Sub(c.read) < s.CacheTTL && now.Sub(c.read) >= 0 && c.gen == gen {
-		t := c.t
-		return &t, nil
+		return c.t, nil
 	}
 	// gen was read before the token: a change committed in between makes
 	// the next request read it again.
@@ -252,7 +252,8 @@ func (s *Service) tokenByID(ctx context.Context, id string, now time.Time) (*Tok
 	if s.cache == nil || len(s.cache) >= maxCachedTokens {
 		s.cache = make(map[string]cachedToken)
 	}
-	s.cache[id] = cachedToken{t: *t, read: now, gen: gen}
+	cached := *t // the store's own may change under it
+	s.cache[id] = cachedToken{t: &cached, read: now, gen: gen}
 	s.cacheMu.Unlock()
 	return t, nil
 }
@@ -339,7 +340,8 @@ func errBadToken() error {
 
 // Authenticate checks a presented token and returns its record. Every
 // failure is EUNAUTHORIZED with the same message. The hash comparison runs
-// in constant time.
+// in constant time. The record may be shared with other requests (see
+// CacheTTL): callers read it and never modify it.
 func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, error) {
 	id, ok := splitToken(presented)
 	if !ok {
@@ -347,7 +349,8 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, e
 	}
 	now := s.now()
 	t, err := s.tokenByID(ctx, id, now)
-	sum := sha256.Sum256([]byte(presented)) // HashToken, on the stack
+	var buf [128]byte                                   // a token's length, so that hashing it allocates nothing
+	sum := sha256.Sum256(append(buf[:0], presented...)) // HashToken, on the stack
 	if bulwark.IsCode(err, bulwark.ENOTFOUND) {
 		// Compare anyway so a miss costs about what a hit costs.
 		var zero [sha256.Size]byte
@@ -365,12 +368,14 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*Token, e
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery {
 		// Best effort: a failed touch must not fail the request.
 		_ = s.Store.TouchToken(ctx, t.ID, now)
-		used := now // a copy, so that now stays on the stack when nothing is touched
-		t.LastUsedAt = &used
+		used := now   // a copy, so that now stays on the stack when nothing is touched
+		touched := *t // t may be the cache's, which other requests read
+		touched.LastUsedAt = &used
+		t = &touched
 		if s.CacheTTL > 0 {
 			s.cacheMu.Lock()
 			if c, ok := s.cache[t.ID]; ok {
-				c.t.LastUsedAt = &used
+				c.t = t
 				s.cache[t.ID] = c
 			}
 			s.cacheMu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
@@ -41,10 +42,17 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) er
 	}
 	var data []byte
 	var err error
-	if n := r.ContentLength; n > 0 && n <= min(limit, smallBody) {
+	if n := r.ContentLength; n > 0 && n <= min(limit, pooledBody) {
 		// The common case: a small body of a declared length, which the
-		// server's body reader holds to it. Read it into a buffer of its
-		// size.
+		// server's body reader holds to it. Read it into a pooled buffer:
+		// decoding copies what it keeps (strings, json.RawMessage), so
+		// the buffer is free again once decodeBytes returns.
+		buf := bodyBufs.Get().(*[pooledBody]byte)
+		defer bodyBufs.Put(buf)
+		data = buf[:n]
+		_, err = io.ReadFull(r.Body, data)
+	} else if n > 0 && n <= min(limit, smallBody) {
+		// A larger body of a declared length: a buffer of its size.
 		data = make([]byte, n)
 		_, err = io.ReadFull(r.Body, data)
 	} else {
@@ -63,6 +71,14 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) er
 // smallBody is the largest declared body length decodeJSON reads into a
 // buffer of that size at once.
 const smallBody = 64 << 10
+
+// pooledBody is the largest declared body length decodeJSON reads into a
+// buffer from bodyBufs (a screening request's body is well under it).
+const pooledBody = 512
+
+// bodyBufs recycles the buffers small bodies are read into
+// (*[pooledBody]byte).
+var bodyBufs = sync.Pool{New: func() any { return new([pooledBody]byte) }}
 
 // decodeBytes decodes one JSON object from data into dst; see decodeJSON.
 func decodeBytes(data []byte, dst any) error {
@@ -286,9 +302,10 @@ func badInput(field, format string, args ...any) *bulwark.Error {
 
 // flatDecoder is a request type with a fast path for the common body: one
 // object whose members are all plain strings. set stores member key's
-// value and reports whether key is one of the type's own (exact) names.
+// value and reports whether key is one of the type's own (exact) names;
+// key points into the body, which is reused once decoding is done.
 type flatDecoder interface {
-	set(key, value string) bool
+	set(key []byte, value string) bool
 }
 
 // decodeFlat decodes data into f when it is one JSON object of distinct
@@ -305,28 +322,30 @@ func decodeFlat(data []byte, f flatDecoder) bool {
 			i++
 		}
 	}
-	str := func() (string, bool) {
+	// str reads a string without escapes and returns its bytes, which
+	// point into data.
+	str := func() ([]byte, bool) {
 		if i >= len(data) || data[i] != '"' {
-			return "", false
+			return nil, false
 		}
 		start := i + 1
 		for j := start; j < len(data); j++ {
 			switch c := data[j]; {
 			case c == '"':
 				i = j + 1
-				return string(data[start:j]), true
+				return data[start:j], true
 			case c == '\\' || c < 0x20:
-				return "", false
+				return nil, false
 			}
 		}
-		return "", false
+		return nil, false
 	}
 	ws()
 	if i >= len(data) || data[i] != '{' {
 		return false
 	}
 	i++
-	var seen [8]string
+	var seen [8][]byte
 	n := 0
 	for {
 		ws()
@@ -339,7 +358,7 @@ func decodeFlat(data []byte, f flatDecoder) bool {
 			return false
 		}
 		for _, k := range seen[:n] {
-			if k == key {
+			if string(k) == string(key) {
 				return false // a repeated member: let encoding/json decide
 			}
 		}
@@ -352,7 +371,7 @@ func decodeFlat(data []byte, f flatDecoder) bool {
 		i++
 		ws()
 		val, ok := str()
-		if !ok || !f.set(key, val) {
+		if !ok || !f.set(key, string(val)) {
 			return false
 		}
 		ws()

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/auth"
@@ -37,6 +38,26 @@ type reqInfo struct {
 	sw       statusWriter
 	idHeader [1]string
 	ctx      infoCtx
+	// idBuf holds a request id the server made, and lenBuf and lenHeader
+	// the digits and value of a Content-Length header a handler sets
+	// (setContentLength): the strings point into them, so that they cost
+	// the request no allocation of their own. Neither is written again
+	// once its string is made.
+	idBuf     [2 * requestIDBytes]byte
+	lenBuf    [20]byte
+	lenHeader [1]string
+}
+
+// setContentLength sets w's Content-Length header to n, its value kept in
+// info when there is one (see reqInfo.lenBuf).
+func setContentLength(w http.ResponseWriter, info *reqInfo, n int) {
+	if info == nil || info.lenHeader[0] != "" {
+		w.Header()["Content-Length"] = []string{strconv.Itoa(n)} // canonical already
+		return
+	}
+	b := strconv.AppendInt(info.lenBuf[:0], int64(n), 10)
+	info.lenHeader[0] = unsafe.String(&b[0], len(b))
+	w.Header()["Content-Length"] = info.lenHeader[:]
 }
 
 // infoCtx is a request's context: its parent's with the request's info
@@ -205,7 +226,8 @@ var hstsValue = []string{"max-age=63072000"}
 func (s *Server) base(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &reqInfo{requestID: requestID(r.Header.Get(RequestIDHeader))}
+		info := &reqInfo{}
+		info.requestID = requestID(&info.idBuf, r.Header.Get(RequestIDHeader))
 		info.idHeader[0] = info.requestID
 		h := w.Header()
 		h[RequestIDHeader] = info.idHeader[:]
@@ -280,9 +302,14 @@ func (s *Server) finish(ctx context.Context, r *http.Request, info *reqInfo, sw 
 	})
 }
 
+// requestIDBytes is the number of random bytes of a request id the server
+// makes (written as twice as many hex digits).
+const requestIDBytes = 12
+
 // requestID returns the caller's id when it is safe to echo and log, else a
-// new random one.
-func requestID(given string) string {
+// new random one, written into buf (which the returned string then points
+// into: buf must not change afterwards).
+func requestID(buf *[2 * requestIDBytes]byte, given string) string {
 	if n := len(given); n > 0 && n <= 64 {
 		ok := true
 		for i := 0; i < n; i++ {
@@ -296,9 +323,10 @@ func requestID(given string) string {
 			return given
 		}
 	}
-	var b [12]byte
+	var b [requestIDBytes]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	hex.Encode(buf[:], b[:])
+	return unsafe.String(&buf[0], len(buf))
 }
 
 // authenticate checks the request's bearer token and returns its record.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -66,11 +68,35 @@ func (s *Server) screening() (*screening.Service, error) {
 	return s.cfg.Screening, nil
 }
 
+// actor names the caller in decisions and audit entries: "token:<id>", or
+// "anonymous" on a route without a token.
 func actor(r *http.Request) string {
 	if tok := tokenOf(r); tok != nil {
-		return "token:" + tok.ID
+		return tokenActor(tok.ID)
 	}
 	return "anonymous"
+}
+
+// actors caches "token:<id>" by token id, so that a request does not build
+// the string again; it is emptied when it holds maxActors.
+var (
+	actors     sync.Map // token id → "token:<id>"
+	actorCount atomic.Int64
+)
+
+const maxActors = 10000
+
+func tokenActor(id string) string {
+	if a, ok := actors.Load(id); ok {
+		return a.(string)
+	}
+	a := "token:" + id
+	if actorCount.Add(1) > maxActors {
+		actors.Clear()
+		actorCount.Store(1)
+	}
+	actors.Store(id, a)
+	return a
 }
 
 // addressItem is one address of a batch: a string or {"address","chain"}.
@@ -99,8 +125,8 @@ type screenAddressRequest struct {
 }
 
 // set implements flatDecoder.
-func (q *screenAddressRequest) set(key, value string) bool {
-	switch key {
+func (q *screenAddressRequest) set(key []byte, value string) bool {
+	switch string(key) {
 	case "address":
 		q.Address = value
 	case "chain":
@@ -115,6 +141,15 @@ func (q *screenAddressRequest) set(key, value string) bool {
 	return true
 }
 
+// addressRequests recycles decoded address requests
+// (*screenAddressRequest); what a request keeps of one it copies.
+var addressRequests = sync.Pool{New: func() any { return new(screenAddressRequest) }}
+
+func putAddressRequest(req *screenAddressRequest) {
+	*req = screenAddressRequest{}
+	addressRequests.Put(req)
+}
+
 // screenAddress answers POST /api/v1/screen/address with one address
 // ({"address","chain"}) or a batch ({"addresses": ["0x…", {"address",
 // "chain"}]}), plus optional use (default deposit) and subject: 200 with
@@ -124,8 +159,9 @@ func (s *Server) screenAddress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req screenAddressRequest
-	if err := decodeJSON(w, r, &req, s.screenBodyLimit()); err != nil {
+	req := addressRequests.Get().(*screenAddressRequest)
+	defer putAddressRequest(req)
+	if err := decodeJSON(w, r, req, s.screenBodyLimit()); err != nil {
 		return err
 	}
 	use, err := screening.ParseUse("use", req.Use, string(screening.UseDeposit))
@@ -166,11 +202,14 @@ func (s *Server) writeDecision(w http.ResponseWriter, r *http.Request, v any, d 
 		s.writeJSON(w, r, http.StatusOK, v)
 		return
 	}
-	w.Header()["Content-Length"] = []string{strconv.Itoa(len(b) + 1)} // canonical already
+	setContentLength(w, infoFrom(r.Context()), len(b)+1)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
-	_, _ = w.Write([]byte{'\n'})
+	_, _ = w.Write(newline)
 }
+
+// newline ends a JSON answer.
+var newline = []byte{'\n'}
 
 // screenBodyLimit allows a full batch of addresses.
 func (s *Server) screenBodyLimit() int64 { return s.bodyLimitAtLeast(2 << 20) }

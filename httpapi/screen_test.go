@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -500,4 +501,78 @@ func TestListHistoryAPI(t *testing.T) {
 			wantStatus: http.StatusNotFound, wantCode: "not_found",
 			wantMsg: []string{screening.UnknownList("ofac", []string{"il-nbctf", "ofac-sdn"}).Error()}},
 	}))
+}
+
+// TestScreenAddressConcurrentAnswersApart sends distinct address requests
+// from several goroutines at once: each answer is its own request's
+// (address, subject, request id, decision id, Content-Length), although
+// the server recycles request bodies, decoded requests and header values
+// between requests.
+func TestScreenAddressConcurrentAnswersApart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *Config) {
+		withScreening(c)
+		c.RateLimit = -1
+	})
+	const workers, each = 4, 40
+	errs := make(chan string, workers*each)
+	ids := make(chan string, workers*each)
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				addr := fmt.Sprintf("0x%040x", g*1000+i+1)
+				if i%7 == 0 {
+					addr = listedETH
+				}
+				subject := fmt.Sprintf("cust-%d-%d", g, i)
+				h := jsonHeaders("analyst")
+				reqID := ""
+				if i%2 == 0 {
+					reqID = fmt.Sprintf("req-%d-%d", g, i)
+					h[RequestIDHeader] = reqID
+				}
+				rec := e.do("POST", "/api/v1/screen/address", h, `{"address":"`+addr+`","subject":"`+subject+`"}`)
+				var out struct {
+					DecisionID string `json:"decisionId"`
+					Subject    string `json:"subject"`
+					Results    []struct {
+						Input      string `json:"input"`
+						DecisionID string `json:"decisionId"`
+					} `json:"results"`
+				}
+				body := rec.Body.Bytes()
+				if rec.Code != http.StatusOK || json.Unmarshal(body, &out) != nil {
+					errs <- fmt.Sprintf("%s: %d %.300s", addr, rec.Code, body)
+					continue
+				}
+				if out.Subject != subject || len(out.Results) != 1 || out.Results[0].Input != addr || out.Results[0].DecisionID != out.DecisionID {
+					errs <- fmt.Sprintf("request for %s (%s) answered %.300s", addr, subject, body)
+				}
+				if got := rec.Header().Values("Content-Length"); len(got) != 1 || got[0] != strconv.Itoa(len(body)) {
+					errs <- fmt.Sprintf("Content-Length %q for a body of %d bytes", got, len(body))
+				}
+				if got := rec.Header().Get(RequestIDHeader); got == "" || reqID != "" && got != reqID {
+					errs <- fmt.Sprintf("X-Request-Id %q, sent %q", got, reqID)
+				}
+				ids <- out.DecisionID + " " + rec.Header().Get(RequestIDHeader)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	close(ids)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	seenDecision, seenRequest := map[string]bool{}, map[string]bool{}
+	for both := range ids {
+		dec, req, _ := strings.Cut(both, " ")
+		if seenDecision[dec] || seenRequest[req] {
+			t.Errorf("decision %s or request id %s answered twice", dec, req)
+		}
+		seenDecision[dec], seenRequest[req] = true, true
+	}
 }
