@@ -190,11 +190,12 @@ func appendAddressResultJSON(b []byte, r *AddressResult) ([]byte, error) {
 
 // appendAuditItemJSON appends a decision's line in its batch's audit
 // entry (as json.Marshal of auditItem's struct).
-func appendAuditItemJSON(b []byte, d *Decision, sumHex string) []byte {
+func appendAuditItemJSON(b []byte, d *Decision, sumHex []byte) []byte {
 	b = append(b, `{"actor":`...)
 	b = appendJSONString(b, d.Actor)
-	b = append(b, `,"bodySha256":`...)
-	b = appendJSONString(b, sumHex)
+	b = append(b, `,"bodySha256":"`...)
+	b = append(b, sumHex...) // hex digits: nothing to escape
+	b = append(b, '"')
 	b = append(b, `,"id":`...)
 	b = appendJSONString(b, d.ID)
 	b = append(b, `,"kind":`...)

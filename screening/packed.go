@@ -54,7 +54,15 @@ func plainResult(r *AddressResult, v bulwark.Verdict) bool {
 }
 
 func packAddress(d *AddressDecision) *packedAddressDecision {
-	p := &packedAddressDecision{Packed: 1, Decision: d.Decision, Results: make([]packedResult, len(d.Results))}
+	p := new(packedAddressDecision)
+	packAddressInto(p, d, make([]packedResult, len(d.Results)))
+	return p
+}
+
+// packAddressInto packs d into p, its results into results (of d's
+// length).
+func packAddressInto(p *packedAddressDecision, d *AddressDecision, results []packedResult) {
+	*p = packedAddressDecision{Packed: 1, Decision: d.Decision, Results: results}
 	p.Stored = nil
 	for i := range d.Results {
 		r := &d.Results[i]
@@ -70,7 +78,6 @@ func packAddress(d *AddressDecision) *packedAddressDecision {
 			p.Results[i].Full = &full
 		}
 	}
-	return p
 }
 
 func (p *packedAddressDecision) unpack() (*AddressDecision, error) {
@@ -108,13 +115,27 @@ var gzipWriters = sync.Pool{New: func() any {
 // compressed when large. DecodeDecision turns it back into the decision
 // as answered (without the answer's "stored" mark).
 func EncodeDecision(v any) ([]byte, error) {
-	var js []byte
-	var err error
 	if d, ok := v.(*AddressDecision); ok {
-		js, err = appendPackedJSON(make([]byte, 0, 1024), packAddress(d))
-	} else {
-		js, err = json.Marshal(v)
+		return encodeAddressDecision(d, make([]byte, 0, 1024))
 	}
+	js, err := json.Marshal(v)
+	if err != nil {
+		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
+	}
+	return packJSON(js)
+}
+
+// encodeAddressDecision is EncodeDecision of d, its JSON appended to b
+// (grown if d needs more).
+func encodeAddressDecision(d *AddressDecision, b []byte) ([]byte, error) {
+	var p packedAddressDecision
+	var one [1]packedResult // a single address's, without a make
+	results := one[:]
+	if len(d.Results) != 1 {
+		results = make([]packedResult, len(d.Results))
+	}
+	packAddressInto(&p, d, results)
+	js, err := appendPackedJSON(b, &p)
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
 	}

@@ -62,7 +62,9 @@ type DirectJournal interface {
 	// TryAppend appends batch as Append does without sync, unless Append
 	// would wait (too many decisions still to be stored) or the journal is
 	// closed: then it appends nothing and returns false. An error says the
-	// append failed and nothing of batch is in the journal.
+	// append failed and nothing of batch is in the journal. Having
+	// appended, the journal may keep batch itself: the caller must not
+	// change it afterwards.
 	TryAppend(batch []Recorded) (bool, error)
 }
 
@@ -209,7 +211,7 @@ func (r *Recorder) appendDirect(rec Recorded) bool {
 	if r.closed {
 		return false
 	}
-	one := [1]Recorded{rec}
+	one := [1]Recorded{rec} // the journal may keep it: a new one each time
 	if ok, err := r.direct.TryAppend(one[:]); !ok || err != nil {
 		return false
 	}

@@ -259,7 +259,19 @@ func (s *Screener) ScreenAddresses(use Use, subject string, qs []AddressQuery) (
 	}
 	ix := s.Index()
 	disp := s.disp.Load()
-	d := &AddressDecision{Decision: s.newDecision(ix, KindAddress, use, subject, AddressAlgorithm), Results: make([]AddressResult, len(qs))}
+	var d *AddressDecision
+	if len(qs) == 1 {
+		// A single address: the decision and its result in one allocation.
+		one := new(struct {
+			d AddressDecision
+			r [1]AddressResult
+		})
+		d = &one.d
+		d.Results = one.r[:]
+	} else {
+		d = &AddressDecision{Results: make([]AddressResult, len(qs))}
+	}
+	d.Decision = s.newDecision(ix, KindAddress, use, subject, AddressAlgorithm)
 	for i, q := range qs {
 		r := ix.LookupAddress(q, &rules)
 		if len(r.Matches) > 0 && disp.len() > 0 {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -51,6 +52,9 @@ type Service struct {
 	cfg      ServiceConfig
 	screener *Screener
 	recorder *Recorder
+	// encodedSize is the length of the previous single address
+	// decision's encodings (recordAddress).
+	encodedSize atomic.Int32
 
 	mu     sync.Mutex // serialises list changes
 	active map[string]*List
@@ -221,9 +225,17 @@ func DecisionsDigest(batch []Recorded) string {
 // auditItem is a decision's line in its batch's audit entry: its ID, kind,
 // use, verdict, actor, subject and the SHA-256 of its JSON.
 func auditItem(d *Decision, sum [32]byte) json.RawMessage {
+	return appendAuditItem(make([]byte, 0, auditItemSize(d)), d, sum)
+}
+
+// auditItemSize is about the length of d's audit item.
+func auditItemSize(d *Decision) int { return 160 + len(d.Actor) + len(d.ID) + len(d.Subject) }
+
+// appendAuditItem appends d's audit item (see auditItem) to b.
+func appendAuditItem(b []byte, d *Decision, sum [32]byte) []byte {
 	var h [64]byte
 	hex.Encode(h[:], sum[:])
-	return appendAuditItemJSON(make([]byte, 0, 160+len(d.Actor)+len(d.ID)+len(d.Subject)), d, string(h[:]))
+	return appendAuditItemJSON(b, d, h[:])
 }
 
 // ScreenAddresses screens and records (see Screener.ScreenAddresses).
@@ -263,13 +275,15 @@ func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject
 // bytes with the mark are the answer (Decision.AnswerJSON).
 func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 	d.Stored, d.answer = nil, nil
-	var js []byte
-	var err error
-	if ad, ok := v.(*AddressDecision); ok {
-		js, err = appendAddressDecisionJSON(make([]byte, 0, 1280), ad)
-	} else {
-		js, err = json.Marshal(v)
+	stored := !s.cfg.Recorder.Async
+	mark := `,"stored":false}`
+	if stored {
+		mark = `,"stored":true}`
 	}
+	if ad, ok := v.(*AddressDecision); ok {
+		return s.recordAddress(ctx, ad, stored, mark)
+	}
+	js, err := json.Marshal(v)
 	if err != nil {
 		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
 	}
@@ -277,34 +291,66 @@ func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 		return bulwark.Errorf(bulwark.EINTERNAL, "encode decision: not a JSON object")
 	}
 	item := auditItem(d, sha256.Sum256(js))
-	var body []byte
-	_, packed := v.(*AddressDecision)
-	if packed {
-		body, err = EncodeDecision(v) // packed: not the answer's JSON
-	} else {
-		body, err = packJSON(js)
-	}
+	body, err := packJSON(js)
 	if err != nil {
 		return err
 	}
 	if err := s.recorder.record(ctx, Recorded{Decision: d, Body: body, Item: item}); err != nil {
 		return err
 	}
-	stored := !s.cfg.Recorder.Async
-	d.Stored = &stored
-	mark := `,"stored":false}`
+	d.Stored = &storedFalse
 	if stored {
-		mark = `,"stored":true}`
+		d.Stored = &storedTrue
 	}
-	if packed {
-		// js is the answer's alone: mark it in place.
-		d.answer = append(js[:len(js)-1], mark...)
-	} else {
-		// A new array: body may share js's, and is still being stored.
-		d.answer = append(js[:len(js)-1:len(js)-1], mark...)
-	}
+	// A new array: body may share js's, and is still being stored.
+	d.answer = append(js[:len(js)-1:len(js)-1], mark...)
 	return nil
 }
+
+// recordAddress is recordJSON for an address decision: its answer (the
+// JSON, marked), audit item and packed body (not the answer's JSON) are
+// made in one array, each capped so that none can grow into the next; for
+// a single address, of about the size the previous one needed.
+func (s *Service) recordAddress(ctx context.Context, ad *AddressDecision, stored bool, mark string) error {
+	d := &ad.Decision
+	size := 1024
+	if len(ad.Results) == 1 {
+		n := int(s.encodedSize.Load())
+		size = min(max(n+n/8+64, size), 16<<10)
+	}
+	js, err := appendAddressDecisionJSON(make([]byte, 0, size), ad)
+	if err != nil {
+		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
+	}
+	if len(js) < 2 || js[len(js)-1] != '}' {
+		return bulwark.Errorf(bulwark.EINTERNAL, "encode decision: not a JSON object")
+	}
+	sum := sha256.Sum256(js) // before the mark
+	buf := append(js[:len(js)-1], mark...)
+	answer := buf[:len(buf):len(buf)]
+	buf = appendAuditItem(buf[len(buf):], d, sum)
+	item := buf[:len(buf):len(buf)]
+	body, err := encodeAddressDecision(ad, buf[len(buf):])
+	if err != nil {
+		return err
+	}
+	if len(ad.Results) == 1 {
+		s.encodedSize.Store(int32(min(len(answer)+len(item)+len(body), 1<<30)))
+	}
+	if err := s.recorder.record(ctx, Recorded{Decision: d, Body: body, Item: item}); err != nil {
+		return err
+	}
+	d.Stored = &storedFalse
+	if stored {
+		d.Stored = &storedTrue
+	}
+	d.answer = answer
+	return nil
+}
+
+// storedTrue and storedFalse are what a recorded decision's Stored points
+// to (read only).
+var storedTrue, storedFalse = true, false
 
 // ImportReport says what an import changed.
 type ImportReport struct {

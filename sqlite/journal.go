@@ -488,7 +488,7 @@ func (j *journal) Append(ctx context.Context, batch []screening.Recorded, sync b
 	if j.closed {
 		return bulwark.Errorf(bulwark.EUNAVAILABLE, "the decision journal is closed")
 	}
-	return j.appendLocked(batch, bytes, sync)
+	return j.appendLocked(batch, bytes, sync, false)
 }
 
 // TryAppend implements screening.DirectJournal.
@@ -505,7 +505,7 @@ func (j *journal) TryAppend(batch []screening.Recorded) (bool, error) {
 	if j.closed || j.full(bytes) {
 		return false, nil
 	}
-	if err := j.appendLocked(batch, bytes, false); err != nil {
+	if err := j.appendLocked(batch, bytes, false, true); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -518,8 +518,10 @@ func (j *journal) full(bytes int64) bool {
 }
 
 // appendLocked writes batch (of bodies of that many bytes) to the journal
-// and hands it to the loader; j.mu is held and the journal open.
-func (j *journal) appendLocked(batch []screening.Recorded, bytes int64, sync bool) error {
+// and hands it to the loader; j.mu is held and the journal open. keep
+// lets the loader have batch itself (TryAppend's) rather than a copy,
+// when every record of it has its audit item.
+func (j *journal) appendLocked(batch []screening.Recorded, bytes int64, sync, keep bool) error {
 	j.buf = appendJournalRecord(j.buf[:0], batch)
 	if j.size > 0 && j.size+int64(len(j.buf)) > j.segmentBytes {
 		if err := j.rotate(); err != nil {
@@ -551,9 +553,18 @@ func (j *journal) appendLocked(batch []screening.Recorded, bytes int64, sync boo
 		j.db.journalUnsyncedAppends.Add(1)
 	}
 	j.db.journalAppends.Add(1)
-	recs := make([]screening.Recorded, len(batch))
-	for i, r := range batch {
-		recs[i] = screening.Recorded{Decision: r.Decision, Body: r.Body, Item: r.AuditItem()}
+	recs := batch
+	for _, r := range batch {
+		if r.Item == nil {
+			keep = false
+			break
+		}
+	}
+	if !keep {
+		recs = make([]screening.Recorded, len(batch))
+		for i, r := range batch {
+			recs[i] = screening.Recorded{Decision: r.Decision, Body: r.Body, Item: r.AuditItem()}
+		}
 	}
 	j.pending = append(j.pending, journalBatch{seg: j.seg, recs: recs, bytes: bytes})
 	j.pendingBytes += bytes
