@@ -197,19 +197,15 @@ func (s *Server) screenAddress(w http.ResponseWriter, r *http.Request) error {
 // JSON the service encoded as it recorded it, or encodes v when there is
 // none.
 func (s *Server) writeDecision(w http.ResponseWriter, r *http.Request, v any, d *screening.Decision) {
-	b := d.AnswerJSON()
+	b := d.AnswerLine()
 	if b == nil {
 		s.writeJSON(w, r, http.StatusOK, v)
 		return
 	}
-	setContentLength(w, infoFrom(r.Context()), len(b)+1)
+	setContentLength(w, infoFrom(r.Context()), len(b))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
-	_, _ = w.Write(newline)
 }
-
-// newline ends a JSON answer.
-var newline = []byte{'\n'}
 
 // screenBodyLimit allows a full batch of addresses.
 func (s *Server) screenBodyLimit() int64 { return s.bodyLimitAtLeast(2 << 20) }

@@ -39,7 +39,7 @@ type Decision struct {
 	Stored *bool `json:"stored,omitempty"`
 
 	// answer is the JSON of the whole decision as recorded, with the
-	// stored mark last (Service.recordJSON).
+	// stored mark last (Service.recordJSON), then a newline.
 	answer []byte
 	// listsJSON is the JSON of listsOf, the screening index's shared
 	// copy of its versions (see Index.sharedVersions), which is never
@@ -53,7 +53,15 @@ type Decision struct {
 // "stored" as the last member: the answer, encoded once. It is nil for a
 // decision the service did not record, and after the decision is changed
 // it no longer describes it.
-func (d *Decision) AnswerJSON() []byte { return d.answer }
+func (d *Decision) AnswerJSON() []byte {
+	if len(d.answer) == 0 {
+		return nil
+	}
+	return d.answer[: len(d.answer)-1 : len(d.answer)-1]
+}
+
+// AnswerLine is AnswerJSON followed by a newline, as an HTTP answer ends.
+func (d *Decision) AnswerLine() []byte { return d.answer }
 
 // StoredDecision is a decision as a DecisionStore returns it, with its
 // results as recorded.

@@ -303,12 +303,12 @@ func (s *Service) recordJSON(ctx context.Context, d *Decision, v any) error {
 		d.Stored = &storedTrue
 	}
 	// A new array: body may share js's, and is still being stored.
-	d.answer = append(js[:len(js)-1:len(js)-1], mark...)
+	d.answer = append(append(js[:len(js)-1:len(js)-1], mark...), '\n')
 	return nil
 }
 
 // recordAddress is recordJSON for an address decision: its answer (the
-// JSON, marked), audit item and packed body (not the answer's JSON) are
+// JSON, marked, and a newline), audit item and packed body (not the answer's JSON) are
 // made in one array, each capped so that none can grow into the next; for
 // a single address, of about the size the previous one needed.
 func (s *Service) recordAddress(ctx context.Context, ad *AddressDecision, stored bool, mark string) error {
@@ -326,7 +326,7 @@ func (s *Service) recordAddress(ctx context.Context, ad *AddressDecision, stored
 		return bulwark.Errorf(bulwark.EINTERNAL, "encode decision: not a JSON object")
 	}
 	sum := sha256.Sum256(js) // before the mark
-	buf := append(js[:len(js)-1], mark...)
+	buf := append(append(js[:len(js)-1], mark...), '\n')
 	answer := buf[:len(buf):len(buf)]
 	buf = appendAuditItem(buf[len(buf):], d, sum)
 	item := buf[:len(buf):len(buf)]
