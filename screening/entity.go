@@ -165,6 +165,13 @@ type ListInfo struct {
 	Addresses int `json:"addresses"`
 	// Problems counts entries reported rather than imported.
 	Problems int `json:"problems"`
+	// ContentSHA256 is, in the versions ListStore.PutLists returns, the
+	// hex SHA-256 of the content the store holds for the version, in the
+	// form it holds it (for a version stored before and activated again,
+	// the content first stored): the lists.import audit entry records it
+	// and audit verify recomputes it from the store. Empty elsewhere, and
+	// when a store does not say.
+	ContentSHA256 string `json:"-"`
 }
 
 // List is one parsed list version.

@@ -450,8 +450,14 @@ func (s *Service) putLists(ctx context.Context, actor, source string, lists []*L
 		}
 		vs := make([]map[string]any, 0, len(changed))
 		for _, c := range changed {
-			vs = append(vs, map[string]any{"id": c.ID, "sha256": c.SHA256, "entities": c.Entities, "addresses": c.Addresses,
-				"problems": c.Problems, "published": c.Published})
+			v := map[string]any{"id": c.ID, "sha256": c.SHA256, "entities": c.Entities, "addresses": c.Addresses,
+				"problems": c.Problems, "published": c.Published}
+			if c.ContentSHA256 != "" {
+				// Binds the content stored to the log: audit verify
+				// recomputes it from the store.
+				v["contentSha256"] = c.ContentSHA256
+			}
+			vs = append(vs, v)
 		}
 		return audit.Event{Actor: actor, Action: "lists.import", Target: source, Details: map[string]any{"lists": vs}}, nil
 	})

@@ -57,6 +57,8 @@ var seqReferences = []struct {
 //   - every screen.decisions entry has as many decisions stored as it
 //     lists, and every screen.alert entry its decision, unless a
 //     screen.prune entry says they were pruned by retention;
+//   - every stored list version has the content its lists.import
+//     entries record (checkListContents);
 //   - the list versions read from the list cache (the active ones, and
 //     any the cache holds) are in it, and have their binary digest
 //     recorded, as their stored content decodes (checkListCache).
@@ -75,10 +77,113 @@ func (db *DB) CheckAuditReferences(ctx context.Context, verified audit.Head) (*a
 		head = verified // the head row was deleted: the chain walk said so already
 	}
 	b, err := checkRefs(ctx, tx, head)
+	var counted map[listVersion]listImport
 	if b == nil && err == nil {
-		b, err = db.checkListCache(ctx, tx, head)
+		b, counted, err = checkListContents(ctx, tx, head)
+	}
+	if b == nil && err == nil {
+		b, err = db.checkListCache(ctx, tx, head, counted)
 	}
 	return b, db.fail(ctx, err, op)
+}
+
+// listVersion names a stored list version: its list and the digest of
+// its source files.
+type listVersion struct{ id, version string }
+
+// listImport is what one lists.import entry records of a list version.
+type listImport struct {
+	seq                 int64
+	content             string // contentSha256, "" in entries written before it was recorded
+	entities, addresses int64
+}
+
+// checkListContents checks every stored list version against the
+// lists.import entries that record it (up to head): an entry's
+// contentSha256 must be the SHA-256 of the content the store holds for
+// the version (screen_lists.content, as PutLists returns it in
+// ListInfo.ContentSHA256). A version no entry records with a digest
+// (imported before the digest was recorded) is checked by its counts
+// alone when it is active: its stored content must hold the entities and
+// addresses its latest entry states: those versions are returned, with
+// that entry, for checkListCache, which decodes the active versions. An
+// active version no entry records at all was not stored by an import.
+// The first break (by entry) is returned: at the entry whose digest
+// differs, at the head for a version without any.
+func checkListContents(ctx context.Context, tx *sql.Tx, head audit.Head) (*audit.Break, map[listVersion]listImport, error) {
+	imports := map[listVersion][]listImport{}
+	counted := map[listVersion]listImport{}
+	rows, err := tx.QueryContext(ctx, `SELECT a.seq, json_extract(l.value, '$.id'), json_extract(l.value, '$.sha256'),
+ifnull(json_extract(l.value, '$.contentSha256'), ''), ifnull(json_extract(l.value, '$.entities'), -1), ifnull(json_extract(l.value, '$.addresses'), -1)
+FROM audit_log a, json_each(a.details, '$.lists') l WHERE a.action = 'lists.import' AND a.seq <= ? ORDER BY a.seq`, head.Seq)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var li listImport
+		var id, version sql.NullString
+		if err := rows.Scan(&li.seq, &id, &version, &li.content, &li.entities, &li.addresses); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		k := listVersion{id.String, version.String}
+		imports[k] = append(imports[k], li)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+
+	var first *audit.Break
+	found := func(b *audit.Break) {
+		if first == nil || b.Seq < first.Seq {
+			first = b
+		}
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT list_id, sha256, content, active FROM screen_lists ORDER BY id`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k listVersion
+		var content []byte
+		var active bool
+		if err := rows.Scan(&k.id, &k.version, &content, &active); err != nil {
+			return nil, nil, err
+		}
+		refs := imports[k]
+		bound := false
+		var sum string
+		for _, r := range refs {
+			if r.content == "" {
+				continue
+			}
+			if !bound {
+				s := sha256.Sum256(content)
+				sum, bound = hex.EncodeToString(s[:]), true
+			}
+			if r.content != sum {
+				found(&audit.Break{Seq: r.seq, Reason: fmt.Sprintf("list %s version %s: its stored content has SHA-256 %s, but the entry that imported it records %s: the stored list was altered outside bulwark",
+					k.id, k.version, sum, r.content)})
+				break // its first entry that differs
+			}
+		}
+		switch {
+		case bound || !active:
+		case len(refs) == 0:
+			found(&audit.Break{Seq: head.Seq, Reason: fmt.Sprintf("list %s version %s is active, but no lists.import entry records it: it was stored outside bulwark",
+				k.id, k.version)})
+		default:
+			// Recorded before content digests were: its counts, which
+			// checkListCache checks as it decodes the content.
+			counted[k] = refs[len(refs)-1]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	return first, counted, nil
 }
 
 // checkListCache checks the list versions that may be read from the list
@@ -87,8 +192,10 @@ func (db *DB) CheckAuditReferences(ctx context.Context, verified audit.Head) (*a
 // for a version must be that of the binary form its content decodes to,
 // and so must the digest of the cache's entry for it. A break is reported
 // at the lists.import entry that recorded the version (the head when
-// none does).
-func (db *DB) checkListCache(ctx context.Context, tx *sql.Tx, head audit.Head) (*audit.Break, error) {
+// none does). The versions counted (checkListContents), active ones
+// whose lists.import entry records no content digest, must hold the
+// entities and addresses that entry records.
+func (db *DB) checkListCache(ctx context.Context, tx *sql.Tx, head audit.Head, counted map[listVersion]listImport) (*audit.Break, error) {
 	cache := db.readListCache()
 	rows, err := tx.QueryContext(ctx, `SELECT list_id, sha256, info, content, binary_digest, active FROM screen_lists ORDER BY id`)
 	if err != nil {
@@ -120,6 +227,16 @@ ORDER BY a.seq DESC LIMIT 1`, head.Seq, id, version).Scan(&seq)
 		l := &screening.List{}
 		if json.Unmarshal([]byte(info), &l.Info) != nil || screening.DecodeListContent(l, content) != nil {
 			continue // malformed in the store: reading the lists reports it
+		}
+		if r, ok := counted[listVersion{id, version}]; ok {
+			addresses := 0
+			for _, e := range l.Entities {
+				addresses += len(e.Addresses)
+			}
+			if (r.entities >= 0 && int64(len(l.Entities)) != r.entities) || (r.addresses >= 0 && int64(addresses) != r.addresses) {
+				return &audit.Break{Seq: r.seq, Reason: fmt.Sprintf("list %s version %s: the store holds %d entities and %d addresses, the entry that imported it records %d and %d: the stored list was altered outside bulwark",
+					id, version, len(l.Entities), addresses, r.entities, r.addresses)}, nil
+			}
 		}
 		want := binaryDigest(sha256.Sum256(screening.AppendListBinary(nil, l)))
 		if recorded.Valid && strings.HasPrefix(recorded.String, binaryDigestPrefix) && recorded.String != want {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,7 @@ func (db *DB) PutLists(ctx context.Context, lists []*screening.List) ([]screenin
 		// decode to exactly l (screening.ListJSONExact).
 		binary []byte
 		digest any
+		sum    [32]byte // SHA-256 of content
 	}
 	var todo []prepared
 	for i, l := range lists {
@@ -50,7 +52,7 @@ func (db *DB) PutLists(ctx context.Context, lists []*screening.List) ([]screenin
 		if err != nil {
 			return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "encode list "+l.Info.ID)
 		}
-		p := prepared{l: l, info: info, content: content}
+		p := prepared{l: l, info: info, content: content, sum: sha256.Sum256(content)}
 		if screening.ListJSONExact(l) {
 			p.binary = screening.AppendListBinary(nil, l)
 			p.digest = binaryDigest(sha256.Sum256(p.binary))
@@ -73,12 +75,27 @@ func (db *DB) PutLists(ctx context.Context, lists []*screening.List) ([]screenin
 			}
 			// A version seen before (a rollback to it) is reactivated with
 			// the info of this import (its content, and the digest of its
-			// binary form, stay those stored).
-			if _, err := q.ExecContext(ctx, `INSERT INTO screen_lists (list_id, sha256, info, content, active, binary_digest) VALUES (?, ?, ?, ?, 1, ?)
-ON CONFLICT (list_id, sha256) DO UPDATE SET active = 1, info = excluded.info`, p.l.Info.ID, p.l.Info.SHA256, string(p.info), p.content, p.digest); err != nil {
+			// binary form, stay those stored). The digest of the content
+			// stored is returned for the audit entry: this import's when
+			// the stored content is its own (compared in the engine, not
+			// read back), else that of the content kept.
+			var same bool
+			if err := q.QueryRowContext(ctx, `INSERT INTO screen_lists (list_id, sha256, info, content, active, binary_digest) VALUES (?, ?, ?, ?, 1, ?)
+ON CONFLICT (list_id, sha256) DO UPDATE SET active = 1, info = excluded.info RETURNING content = ?`,
+				p.l.Info.ID, p.l.Info.SHA256, string(p.info), p.content, p.digest, p.content).Scan(&same); err != nil {
 				return err
 			}
-			changed = append(changed, p.l.Info)
+			sum := p.sum
+			if !same {
+				var kept []byte
+				if err := q.QueryRowContext(ctx, `SELECT content FROM screen_lists WHERE list_id = ? AND sha256 = ?`, p.l.Info.ID, p.l.Info.SHA256).Scan(&kept); err != nil {
+					return err
+				}
+				sum = sha256.Sum256(kept)
+			}
+			info := p.l.Info
+			info.ContentSHA256 = hex.EncodeToString(sum[:])
+			changed = append(changed, info)
 		}
 		if len(changed) > 0 {
 			_, err := q.ExecContext(ctx, `UPDATE screen_lists_generation SET generation = generation + 1`)
@@ -97,7 +114,7 @@ ON CONFLICT (list_id, sha256) DO UPDATE SET active = 1, info = excluded.info`, p
 	add := make(map[[32]byte][]byte, len(todo))
 	for _, p := range todo {
 		if p.binary != nil {
-			add[sha256.Sum256(p.content)] = p.binary
+			add[p.sum] = p.binary
 		}
 	}
 	db.addToListCache(add)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +63,14 @@ func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
 		if err != nil || len(ch) != 2 {
 			t.Fatalf("PutLists = %v, %v", ch, err)
 		}
+		// Each version returned names the digest of the content stored,
+		// which the lists.import audit entry records.
+		a1Content := ch[0].ContentSHA256
+		for _, c := range ch {
+			if len(c.ContentSHA256) != 64 || strings.Trim(c.ContentSHA256, "0123456789abcdef") != "" {
+				t.Fatalf("PutLists returned list %s with content digest %q, want 64 hex digits", c.ID, c.ContentSHA256)
+			}
+		}
 		g1, _ := s.ListsGeneration(ctx)
 		if g1 == g0 {
 			t.Error("generation did not change")
@@ -99,8 +108,8 @@ func ScreeningStore(t *testing.T, open func(t *testing.T) ScreeningAuditStore) {
 			t.Errorf("ListVersion(missing) = %v", err)
 		}
 		// Rolling back to an earlier version reactivates it.
-		if ch, err := s.PutLists(ctx, []*screening.List{a1}); err != nil || len(ch) != 1 {
-			t.Fatalf("rollback PutLists = %v, %v", ch, err)
+		if ch, err := s.PutLists(ctx, []*screening.List{a1}); err != nil || len(ch) != 1 || ch[0].ContentSHA256 != a1Content {
+			t.Fatalf("rollback PutLists = %v (want the content digest first returned, %s), %v", ch, a1Content, err)
 		}
 		if act, _ := s.ActiveLists(ctx); act[0].Info.SHA256 != a1.Info.SHA256 {
 			t.Errorf("after rollback the active version is %s", act[0].Info.SHA256)
