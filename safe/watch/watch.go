@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,13 @@ const (
 var Codes = []string{policy.CodeMasterCopyChange, policy.CodeListCorrupt, policy.CodeGuardChange, CodeModuleGuardChange,
 	policy.CodeFallbackHandlerChange, policy.CodeOwnerChange, policy.CodeThresholdChange, policy.CodeModuleChange, CodeSafeUnreadable,
 	CodeNodeUnreachable, CodeReorgTooDeep, CodeNodeRecovered, CodeChainReorg, CodeUnverifiedExecution, CodeExecutedRejected}
+
+// historyStorage is the EIP-2935 system contract (from Prague) that keeps
+// the hashes of the last historyServeWindow blocks: at the start of block
+// N+1 the node stores block N's hash at slot N mod historyServeWindow.
+var historyStorage = common.HexToAddress("0x0000F90827F1C53a10cb7A02335B175320002935")
+
+const historyServeWindow = 8191
 
 // DefaultMaxReorgDepth bounds how far back a Watcher looks for the common
 // ancestor of a reorganised chain.
@@ -151,7 +159,10 @@ const ExecutionLogChunk = 256
 // Watcher follows a chain block by block and turns the changes of the
 // watched Safes' state into alerts. Each block's states are read by block
 // hash, so that a reorg cannot swap the block under a read, and diffed
-// against the previous block's. It reads state, not events: the Bybit
+// against the previous block's. A block read while it may be the node's
+// head costs one read more, at latest, which tells a node that answered
+// with the state of the block it was mining (and then reads the block
+// again once the head has passed it; see [Watcher.Step]). It reads state, not events: the Bybit
 // DELEGATECALL emitted none.
 //
 // A watched address without code and with nonce 0 at the baseline is a
@@ -187,6 +198,10 @@ type Watcher struct {
 	notDeployed map[common.Address]bool
 	deployedAt  map[common.Address]uint64
 	started     bool
+	// head is the node's head when last asked: the blocks below it are
+	// read without checking that the node served their own state (see
+	// Watcher.read).
+	head uint64
 }
 
 // New returns a Watcher of safes (at least one, no duplicates) on
@@ -283,6 +298,19 @@ func (w *Watcher) Start(ctx context.Context, baseline uint64) error {
 // the baseline: nothing is known). With hints, the nonces of the addresses
 // without a state there (not deployed yet, or never a Safe) are read in
 // the first round trip, with their code; a Safe's never is.
+//
+// A read by hash is not always the state of that block: a node may answer
+// the reads of its head block from its live state, which the next block,
+// while it is being mined, has already changed (Anvil does, for a moment
+// that grows with the machine's load). So unless h is known to be below
+// the node's head, read then asks the node, at latest, for slot h mod 8191
+// of the EIP-2935 history contract: holding h's hash, it says that a
+// block after h has been executed, and every read made before may have
+// seen its state; read then waits for the node's head to pass h (blocks
+// below the head are read from their own state) and reads h again. The
+// state only moves forward, so a check that finds the slot without h's
+// hash vouches for the reads before it. On a chain without the contract
+// (before Prague) the slot stays empty and nothing is checked.
 func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Address]*onchain.State) ([]*onchain.State, error) {
 	opt := w.opt.Read
 	opt.Previous = prev
@@ -290,7 +318,58 @@ func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Addre
 	if prev != nil {
 		opt.NoCode = func(a common.Address) bool { return prev[a] == nil }
 	}
+	states, err := onchain.ReadStatesWith(ctx, w.r, w.safes, onchain.AtBlockHash(h.Hash), opt)
+	var rerr *onchain.ReadStatesError
+	if (err != nil && !errors.As(err, &rerr)) || h.Number < w.head {
+		return states, err
+	}
+	later, cerr := w.executedAfter(ctx, h)
+	if cerr != nil {
+		return nil, cerr
+	}
+	if !later {
+		return states, err
+	}
+	if err := w.waitHeadPast(ctx, h); err != nil {
+		return nil, err
+	}
 	return onchain.ReadStatesWith(ctx, w.r, w.safes, onchain.AtBlockHash(h.Hash), opt)
+}
+
+// executedAfter reports whether the node has executed a block after h: the
+// EIP-2935 history contract holds h's hash at latest. A node that refuses
+// that read tells nothing (false).
+func (w *Watcher) executedAfter(ctx context.Context, h BlockHeader) (bool, error) {
+	reads := []onchain.Read{{Kind: onchain.ReadStorage, Addr: historyStorage, Slot: common.BigToHash(new(big.Int).SetUint64(h.Number % historyServeWindow))}}
+	if err := w.r.BatchRead(ctx, onchain.LatestBlock, reads); err != nil {
+		return false, err
+	}
+	return reads[0].Err == nil && common.BytesToHash(reads[0].Out) == h.Hash, nil
+}
+
+// waitHeadPast waits, briefly, for the node's head to pass h, which it has
+// executed a block after; an EUNAVAILABLE error when it does not (the
+// caller's retry reads h again).
+func (w *Watcher) waitHeadPast(ctx context.Context, h BlockHeader) error {
+	wait := 5 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		head, err := w.r.BlockNumber(ctx)
+		if err != nil {
+			return err
+		}
+		w.head = head
+		if head > h.Number {
+			return nil
+		}
+		if attempt == 8 {
+			return bulwark.Errorf(bulwark.EUNAVAILABLE, "the node answered the reads of block %d (%s) with the state of a later block (its EIP-2935 history contract already holds block %d's hash) while its head stays at %d: block %d is read again once the head has passed it",
+				h.Number, h.Hash.Hex(), h.Number, head, h.Number)
+		}
+		if !bulwark.Sleep(ctx, wait) {
+			return ctx.Err()
+		}
+		wait *= 2
+	}
 }
 
 // Step processes block Last()+1, which the node must have: it reads the
@@ -300,6 +379,15 @@ func (w *Watcher) read(ctx context.Context, h BlockHeader, prev map[common.Addre
 // there) and returns a CHAIN_REORG alert; the following Steps process the
 // new canonical blocks. A node failure is returned as an error and leaves
 // the Watcher as it was, so the Step can be retried.
+//
+// Unless the block is known to be below the node's head (Follow asks for
+// the head), Step checks that the node did not answer with the state of a
+// block after it: some nodes (Anvil) serve their head block's reads from
+// their live state, which the next block already changes while it is
+// mined. The check reads, at latest, the EIP-2935 history contract (from
+// Prague; no check before), which holds the block's hash once a later
+// block has been executed; Step then waits briefly for the head to pass
+// the block and reads it again, or returns an EUNAVAILABLE error to retry.
 func (w *Watcher) Step(ctx context.Context) ([]Alert, error) {
 	if !w.started {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "safe: Watcher.Step before Start")
@@ -810,6 +898,7 @@ func (w *Watcher) catchUp(ctx context.Context, opt FollowOptions, emit func([]Al
 	if err != nil {
 		return false, err
 	}
+	w.head = head
 	if head < w.last.Number {
 		alerts, err := w.CheckHead(ctx, head)
 		if err != nil {

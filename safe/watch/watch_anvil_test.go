@@ -493,3 +493,63 @@ func TestWatchAnvilEOA(t *testing.T) {
 		t.Errorf("NotDeployed at the end: %v", nd)
 	}
 }
+
+// TestWatchAnvilHeadWhileMining follows a Safe on a real Anvil node, polling
+// every millisecond, while threshold changes are executed back to back, so
+// that the watcher often reads its head block while Anvil mines the next
+// one. Anvil then answers the reads of its head block from its live state,
+// which the block being mined has already changed: every change must still
+// be alerted at the block of its execTransaction, as its ExecutionSuccess
+// is, never at the block before.
+func TestWatchAnvilHeadWhileMining(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.3.0")
+	s := d.NewSafe(t, 2, safetest.NewOwners(3)...)
+	w, err := watch.New(ethrpc.WatchReader{Client: chain.RPC}, []common.Address{s.Address},
+		watch.Options{Executions: &watch.ExecutionCheck{Logs: chain.RPC, Verified: noVerifications{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background(), chain.BlockNumber(t)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &followed{cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		f.done <- w.Follow(ctx, watch.FollowOptions{PollInterval: time.Millisecond, RetryBase: time.Millisecond, RetryMax: 10 * time.Millisecond,
+			Emit: func(a watch.Alert) error {
+				f.mu.Lock()
+				f.alerts = append(f.alerts, a)
+				f.mu.Unlock()
+				return nil
+			}})
+	}()
+	t.Cleanup(func() { f.stop(t) })
+
+	const n = 30
+	var want []string
+	threshold := 2
+	for range n {
+		threshold = 5 - threshold // 2 ↔ 3
+		e := s.MustExec(t, s.ChangeThresholdTx(t, threshold), safetest.EIP712, s.Owners...)
+		want = append(want, fmt.Sprintf("block %d %s → %d", e.Block(), policy.CodeThresholdChange, threshold),
+			fmt.Sprintf("block %d %s %s", e.Block(), watch.CodeUnverifiedExecution, e.SafeTxHash.Hex()))
+	}
+	f.waitFor(t, "every execution", func(as []watch.Alert) bool { return countAlerts(as, watch.CodeUnverifiedExecution) == n })
+	f.stop(t)
+	var got []string
+	for _, a := range f.snapshot() {
+		switch a.Code {
+		case policy.CodeThresholdChange:
+			got = append(got, fmt.Sprintf("block %d %s → %s", a.Block, a.Code, a.After))
+		case watch.CodeUnverifiedExecution:
+			got = append(got, fmt.Sprintf("block %d %s %s", a.Block, a.Code, a.SafeTxHash))
+		default:
+			got = append(got, a.String())
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("alerts:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}

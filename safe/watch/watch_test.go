@@ -29,6 +29,13 @@ type fakeWatchChain struct {
 	blocks map[common.Hash]*fakeBlock
 	seed   int
 	down   bool // every call fails as a node that cannot be reached
+	// mining is the state of the block the node is mining (see
+	// startMining), committed as the next canonical block once
+	// commitAfter more BlockNumber calls have answered the old head.
+	mining      *fakechain.Chain
+	commitAfter int
+	// latestBatches counts the batches read at the latest block.
+	latestBatches int
 }
 
 type fakeBlock struct {
@@ -75,6 +82,25 @@ func (f *fakeWatchChain) drop(n int) {
 	f.canon = f.canon[:len(f.canon)-n]
 }
 
+// startMining makes the node mine a block holding the tip's state after
+// change and, as Anvil does while it mines, answer the reads of its head
+// block, by hash or at latest, with the new block's state until it commits
+// it: on the BlockNumber call after commitAfter more calls (which still
+// answer the old head). The new block's state holds its parent's hash in
+// the EIP-2935 history contract, as a Prague node's does.
+func (f *fakeWatchChain) startMining(change func(s *fakechain.Chain), commitAfter int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	tip := f.blocks[f.canon[len(f.canon)-1]]
+	st := cloneFake(tip.st)
+	change(st)
+	if st.Accounts[historyStorage] == nil {
+		st.Accounts[historyStorage] = &fakechain.Account{Code: []byte("history")}
+	}
+	st.Set(historyStorage, common.BigToHash(new(big.Int).SetUint64(tip.hdr.Number%historyServeWindow)), tip.hdr.Hash)
+	f.mining, f.commitAfter = st, commitAfter
+}
+
 func (f *fakeWatchChain) setDown(down bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -110,6 +136,14 @@ func (f *fakeWatchChain) BlockNumber(context.Context) (uint64, error) {
 	if f.down {
 		return 0, errFakeDown
 	}
+	if f.mining != nil {
+		if f.commitAfter == 0 {
+			f.push(f.mining)
+			f.mining = nil
+		} else {
+			f.commitAfter--
+		}
+	}
 	return uint64(len(f.canon) - 1), nil
 }
 
@@ -130,9 +164,20 @@ func (f *fakeWatchChain) BatchRead(ctx context.Context, block onchain.BlockID, r
 	down := f.down
 	h, byHash := block.Hash()
 	b := f.blocks[h]
+	tip := f.blocks[f.canon[len(f.canon)-1]]
+	mining := f.mining
+	if block.IsLatest() {
+		f.latestBatches++
+	}
 	f.mu.Unlock()
 	if down {
 		return errFakeDown
+	}
+	switch {
+	case mining != nil && (block.IsLatest() || b == tip):
+		return mining.BatchRead(ctx, block, reads)
+	case block.IsLatest():
+		return cloneFake(tip.st).BatchRead(ctx, block, reads) // not counted as a read of the tip's block
 	}
 	if !byHash || b == nil {
 		return bulwark.Errorf(bulwark.EINTERNAL, "fake: read at %s, want a known block hash", block)
@@ -432,6 +477,26 @@ func TestWatcherNoNonceForSafes(t *testing.T) {
 	}
 }
 
+// TestWatcherNodeMiningNextBlock: a node that, while it mines block 2,
+// answers the reads of its head, block 1, with block 2's state (Anvil
+// serves its head block's state from its live database, which the block
+// being mined has already written) must not make the Watcher report block
+// 2's change at block 1. The EIP-2935 history contract at latest already
+// holds block 1's hash then: the Watcher waits for the head to pass block
+// 1 and reads it again.
+func TestWatcherNodeMiningNextBlock(t *testing.T) {
+	chain, w := newWatchFixture(t)
+	h1 := chain.mine(nil)
+	chain.startMining(func(s *fakechain.Chain) { s.Set(watchSafeA, onchain.SlotThreshold, common.BigToHash(big.NewInt(3))) }, 2)
+	if alerts := step(t, w); len(alerts) != 0 || w.Last() != h1 {
+		t.Fatalf("block 1: alerts %v (the change is block 2's), last block %d", codesOf(alerts), w.Last().Number)
+	}
+	alerts := step(t, w)
+	if len(alerts) != 1 || alerts[0].Code != policy.CodeThresholdChange || alerts[0].Block != 2 || alerts[0].BlockHash != chain.canon[2].Hex() {
+		t.Fatalf("block 2: alerts %+v, want THRESHOLD_CHANGE at block 2 %s", alerts, chain.canon[2].Hex())
+	}
+}
+
 // TestWatcherReorg processes a guard change at block 2, then sees blocks 2
 // and 3 replaced by a branch where the change is a module at block 3: the
 // reorg is reported, the branch's alert follows, and nothing is reported
@@ -587,14 +652,27 @@ func TestWatcherFollow(t *testing.T) {
 }
 
 // TestWatcherOneRoundTripPerBlock checks that an unchanged block costs one
-// batch of state reads (hints) plus the header.
+// batch of state reads (hints) plus the header, and one read at latest
+// (the history contract) only while it may be the node's head.
 func TestWatcherOneRoundTripPerBlock(t *testing.T) {
 	chain, w := newWatchFixture(t)
 	h := chain.mine(nil)
 	st := chain.blocks[h.Hash].st
+	latest := chain.latestBatches
 	step(t, w)
-	if st.Batches != 1 {
-		t.Errorf("%d round trips for an unchanged block, want 1", st.Batches)
+	if st.Batches != 1 || chain.latestBatches != latest+1 {
+		t.Errorf("%d round trips for an unchanged block and %d at latest, want 1 and 1", st.Batches, chain.latestBatches-latest)
+	}
+	// Caught up from a head known to be above it: no read at latest.
+	h = chain.mine(nil)
+	chain.mine(nil)
+	st = chain.blocks[h.Hash].st
+	latest = chain.latestBatches
+	if _, err := w.catchUp(context.Background(), FollowOptions{ToBlock: h.Number, HasTo: true}, func([]Alert) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if st.Batches != 1 || chain.latestBatches != latest {
+		t.Errorf("below the head: %d round trips and %d at latest, want 1 and none", st.Batches, chain.latestBatches-latest)
 	}
 }
 
