@@ -707,6 +707,40 @@ func nodeOf(g *tracing.Graph, a common.Address) *tracing.Node {
 	return nil
 }
 
+// routerDeposit is the input of a THORChain router call
+// deposit(router, ETH, 10, "=:b:dest"): a swap to dest on Bitcoin.
+func routerDeposit(t *testing.T, router common.Address, dest string) []byte {
+	t.Helper()
+	call, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, err := call.Pack("deposit", router, common.Address{}, big.NewInt(10), "=:b:"+dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return input
+}
+
+// routerFinder finds the exits into router, a THORChain router, with the
+// transactions' inputs.
+func routerFinder(router common.Address, inputs thorchain.Inputs) *thorchain.Finder {
+	return &thorchain.Finder{Constants: thorchain.Constants{Routers: map[common.Address]string{router: "THORChain router"}}, Inputs: inputs}
+}
+
+// screening opens a screening service over e's store, closed at the end
+// of the test.
+func (e *followerEnv) screening(t *testing.T) *screening.Service {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := screening.OpenService(ctx, screening.ServiceConfig{Store: e.db, Audit: &audit.Log{Store: e.db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close(ctx) })
+	return svc
+}
+
 // TestFollowerExits: the follower detects cross-chain exits through its
 // ExitFinder, as one-shot traces and case runs do: the stolen value paid
 // into a THORChain router is an exit, with the memo read for its
@@ -716,14 +750,7 @@ func TestFollowerExits(t *testing.T) {
 	t.Parallel()
 	const dest = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 	router := common.HexToAddress("0x0000000000000000000000000000000000007070")
-	call, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	input, err := call.Pack("deposit", router, common.Address{}, big.NewInt(10), "=:b:"+dest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	input := routerDeposit(t, router, dest)
 	for _, withExits := range []bool{true, false} {
 		t.Run(fmt.Sprintf("exits=%v", withExits), func(t *testing.T) {
 			t.Parallel()
@@ -732,8 +759,7 @@ func TestFollowerExits(t *testing.T) {
 			at := e.chain.mine(pay(hop1, router, 10)) // 2: into THORChain
 			last := e.chain.mine(pay(router, deposit, 10))
 			if withExits {
-				e.exits = &thorchain.Finder{Constants: thorchain.Constants{Routers: map[common.Address]string{router: "THORChain router"}},
-					Inputs: thorchain.Inputs{{0x7a, 0, byte(at), 0}: input}}
+				e.exits = routerFinder(router, thorchain.Inputs{{0x7a, 0, byte(at), 0}: input})
 			}
 			f := e.follower(tracing.Haircut, 1, nil)
 			step(t, f, last)
@@ -770,24 +796,13 @@ func TestFollowerWatchesCaseExits(t *testing.T) {
 	t.Parallel()
 	const dest = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 	router := common.HexToAddress("0x0000000000000000000000000000000000007070")
-	call, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	input, err := call.Pack("deposit", router, common.Address{}, big.NewInt(10), "=:b:"+dest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	input := routerDeposit(t, router, dest)
 	for _, follow := range []string{"case:7", "watch:test"} {
 		t.Run(follow, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			e := newFollowerEnv(t)
-			svc, err := screening.OpenService(ctx, screening.ServiceConfig{Store: e.db, Audit: &audit.Log{Store: e.db}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { svc.Close(ctx) })
+			svc := e.screening(t)
 			screen := func() *screening.AddressDecision {
 				t.Helper()
 				d, err := svc.ScreenAddresses(ctx, "test", screening.UseDeposit, "", []screening.AddressQuery{{Address: dest, Chain: "BTC"}})
@@ -808,8 +823,7 @@ func TestFollowerWatchesCaseExits(t *testing.T) {
 			e.chain.mine(pay(thief, hop1, 10))        // 1
 			at := e.chain.mine(pay(hop1, router, 10)) // 2: into THORChain
 			last := e.chain.mine(pay(router, deposit, 10))
-			e.exits = &thorchain.Finder{Constants: thorchain.Constants{Routers: map[common.Address]string{router: "THORChain router"}},
-				Inputs: thorchain.Inputs{{0x7a, 0, byte(at), 0}: input}}
+			e.exits = routerFinder(router, thorchain.Inputs{{0x7a, 0, byte(at), 0}: input})
 			e.follows = tracing.StaticFollows{{ID: follow, Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
 				Policy: tracing.Haircut, Bounds: tracing.Bounds{FromBlock: 1}}}}
 			f := e.follower(tracing.Haircut, 1, nil)
@@ -848,24 +862,13 @@ func TestFollowerWatchExitsRetried(t *testing.T) {
 	t.Parallel()
 	const dest = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 	router := common.HexToAddress("0x0000000000000000000000000000000000007070")
-	call, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	input, err := call.Pack("deposit", router, common.Address{}, big.NewInt(10), "=:b:"+dest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	input := routerDeposit(t, router, dest)
 	for _, restart := range []bool{false, true} {
 		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			e := newFollowerEnv(t)
-			svc, err := screening.OpenService(ctx, screening.ServiceConfig{Store: e.db, Audit: &audit.Log{Store: e.db}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { svc.Close(ctx) })
+			svc := e.screening(t)
 			listed := func() bool {
 				t.Helper()
 				d, err := svc.ScreenAddresses(ctx, "test", screening.UseDeposit, "", []screening.AddressQuery{{Address: dest, Chain: "BTC"}})
@@ -885,8 +888,7 @@ func TestFollowerWatchExitsRetried(t *testing.T) {
 			e.chain.mine(pay(thief, hop1, 10))        // 1
 			at := e.chain.mine(pay(hop1, router, 10)) // 2: into THORChain
 			last := e.chain.mine(pay(router, deposit, 10))
-			e.exits = &thorchain.Finder{Constants: thorchain.Constants{Routers: map[common.Address]string{router: "THORChain router"}},
-				Inputs: thorchain.Inputs{{0x7a, 0, byte(at), 0}: input}}
+			e.exits = routerFinder(router, thorchain.Inputs{{0x7a, 0, byte(at), 0}: input})
 			e.follows = tracing.StaticFollows{{ID: "case:7", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
 				Policy: tracing.Haircut, Bounds: tracing.Bounds{FromBlock: 1}}}}
 			f := e.follower(tracing.Haircut, 1, nil)
@@ -969,17 +971,7 @@ func TestFollowerWatchExitsWarnsOnce(t *testing.T) {
 	t.Parallel()
 	const bad, bad2 = "bc1-not-an-address", "bc1-not-one-either"
 	router := common.HexToAddress("0x0000000000000000000000000000000000007070")
-	call, err := abi.JSON(strings.NewReader(`[{"type":"function","name":"deposit","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	memo := func(dest string) []byte {
-		input, err := call.Pack("deposit", router, common.Address{}, big.NewInt(10), "=:b:"+dest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return input
-	}
+	memo := func(dest string) []byte { return routerDeposit(t, router, dest) }
 	e := newFollowerEnv(t)
 	var logs lockedBuffer
 	e.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -997,7 +989,7 @@ func TestFollowerWatchExitsWarnsOnce(t *testing.T) {
 	at := e.chain.mine(pay(hop1, router, 5)) // 2: into THORChain
 	last := e.chain.mine(pay(router, deposit, 10))
 	inputs := thorchain.Inputs{{0x7a, 0, byte(at), 0}: memo(bad)}
-	e.exits = &thorchain.Finder{Constants: thorchain.Constants{Routers: map[common.Address]string{router: "THORChain router"}}, Inputs: inputs}
+	e.exits = routerFinder(router, inputs)
 	e.follows = tracing.StaticFollows{{ID: "case:7", Request: tracing.Request{Chain: followChain, SeedAddresses: []common.Address{thief},
 		Policy: tracing.Haircut, Bounds: tracing.Bounds{FromBlock: 1}}}}
 	f := e.follower(tracing.Haircut, 1, nil)
