@@ -251,10 +251,16 @@ const maxNamedDests = 10
 
 // exitsOf is the exit detector of a range of stored transfers.
 type exitsOf struct {
+	key exitsKey
+	d   ExitDetector
+}
+
+// exitsKey names a range of stored transfers: its blocks, how many
+// transfers and the last one's transaction.
+type exitsKey struct {
 	from, to uint64
 	n        int
 	last     common.Hash
-	d        ExitDetector
 }
 
 type followState struct {
@@ -668,14 +674,13 @@ func (f *Follower) apply(ctx context.Context, fl *Follow, st *followState, from,
 	st.tracer.tr.deposits = deposits
 	defer func() { st.tracer.tr.deposits = nil }()
 	if c.Exits != nil && len(ts) > 0 {
-		key := exitsOf{from: from, to: to, n: len(ts), last: ts[len(ts)-1].TxHash}
-		if f.exits.d == nil || f.exits.from != key.from || f.exits.to != key.to || f.exits.n != key.n || f.exits.last != key.last {
+		key := exitsKey{from: from, to: to, n: len(ts), last: ts[len(ts)-1].TxHash}
+		if f.exits.d == nil || f.exits.key != key {
 			d, err := c.Exits.ExitsFor(ctx, ts)
 			if err != nil {
 				return err
 			}
-			key.d = d
-			f.exits = key
+			f.exits = exitsOf{key: key, d: d}
 		}
 		st.tracer.tr.req.Exits = f.exits.d
 		defer func() { st.tracer.tr.req.Exits = fl.Request.Exits }()
