@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"encoding/binary"
+	"iter"
 	"math/big"
 	"math/bits"
 	"math/rand/v2"
@@ -479,10 +480,14 @@ func (e *Engine) findHolding(addr common.Address, asset uint32) (*holding, bool)
 	return e.extra.at(i), true
 }
 
-// touched calls fn for every holding, in the order first touched.
-func (e *Engine) touched(fn func(h *holding)) {
-	for i := range uint32(e.order.n) {
-		fn(e.at(*e.order.at(i)))
+// touched yields every holding, in the order first touched.
+func (e *Engine) touched() iter.Seq[*holding] {
+	return func(yield func(*holding) bool) {
+		for i := range uint32(e.order.n) {
+			if !yield(e.at(*e.order.at(i))) {
+				return
+			}
+		}
 	}
 }
 
@@ -837,9 +842,9 @@ func (e *Engine) Holding(addr common.Address, a Asset) (balance, tainted uint256
 // Holdings calls fn for every holding the engine has touched, in the order
 // first touched.
 func (e *Engine) Holdings(fn func(h Holding, balance, tainted *uint256.Int)) {
-	e.touched(func(h *holding) {
+	for h := range e.touched() {
 		fn(Holding{h.addr, e.assets[h.asset]}, &h.balance, &h.tainted)
-	})
+	}
 }
 
 // Stopped returns the taint that arrived at (addr, asset) at a trace's
@@ -870,12 +875,12 @@ func (e *Engine) Totals(a Asset) Totals {
 	t.Sourced, t.Created, t.Burned, t.Unseen = tot.sourced.big(), tot.created.big(), tot.burned.big(), tot.unseen.big()
 	t.Continued, t.Stopped = tot.continued.big(), tot.stopped.big()
 	var held wide
-	e.touched(func(h *holding) {
+	for h := range e.touched() {
 		if h.asset == id {
 			held.add(&h.tainted)
 			held.add(&h.stopped)
 		}
-	})
+	}
 	t.Held = held.big()
 	return t
 }
@@ -887,8 +892,12 @@ func (e *Engine) Totals(a Asset) Totals {
 // ≤ balance, a poisoned holding wholly tainted, and the lots summing to
 // the balance and the taint, non-empty and merged.
 func (e *Engine) Check() error {
-	for i := range uint32(e.order.n) {
-		h := e.at(*e.order.at(i))
+	held := make([]wide, len(e.assets))
+	stopped := make([]wide, len(e.assets))
+	for h := range e.touched() {
+		held[h.asset].add(&h.tainted)
+		held[h.asset].add(&h.stopped)
+		stopped[h.asset].add(&h.stopped)
 		where := func() string { return h.addr.Hex() + " in " + e.assets[h.asset].String() }
 		if h.balance.Lt(&h.tainted) {
 			return bulwark.Errorf(bulwark.EINTERNAL, "%s holds %s tainted of a balance of %s", where(), h.tainted.Dec(), h.balance.Dec())
@@ -922,13 +931,6 @@ func (e *Engine) Check() error {
 				where(), sum.big(), taint.big(), h.balance.Dec(), h.tainted.Dec())
 		}
 	}
-	held := make([]wide, len(e.assets))
-	stopped := make([]wide, len(e.assets))
-	e.touched(func(h *holding) {
-		held[h.asset].add(&h.tainted)
-		held[h.asset].add(&h.stopped)
-		stopped[h.asset].add(&h.stopped)
-	})
 	for id, a := range e.assets {
 		tot := &e.totals[id]
 		in := new(big.Int).Add(tot.sourced.big(), tot.created.big())

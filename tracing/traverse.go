@@ -1060,19 +1060,19 @@ func (tr *tracer) graph() *Graph {
 	}
 	var hs []nodeAmount
 	heldAt := make([]int32, tr.nnodes+1)
-	tr.e.touched(func(h *holding) {
+	for h := range tr.e.touched() {
 		if h.tainted.IsZero() && h.stopped.IsZero() {
-			return
+			continue
 		}
 		ni := tr.e.holdings.at(h.id).node
 		if ni == 0 {
-			return
+			continue
 		}
 		var sum uint256.Int
 		sum.Add(&h.tainted, &h.stopped)
 		hs = append(hs, nodeAmount{ni - 1, amount{asset: h.asset, v: sum}})
 		heldAt[ni]++
-	})
+	}
 	for i := 1; i < len(heldAt); i++ {
 		heldAt[i] += heldAt[i-1]
 	}
