@@ -73,10 +73,7 @@ func (m *Main) caseService(ctx context.Context) (*tracing.CaseService, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Runs record the transfers into THORChain's routers as exits (their
-	// memos read from a node with 'trace case run --rpc').
-	return &tracing.CaseService{Store: db, Audit: log, Ingest: db, Deposits: db,
-		Exits: &thorchain.Finder{Constants: thorchain.DefaultConstants()}, Digest: report.GraphSHA256}, nil
+	return &tracing.CaseService{Store: db, Audit: log, Ingest: db, Deposits: db, Digest: report.GraphSHA256}, nil
 }
 
 // caseID reads the one positional argument ID of a case command.
@@ -444,6 +441,9 @@ func (m *Main) traceCaseRunCmd() *command {
 			if err != nil {
 				return 1, err
 			}
+			// Runs record the transfers into THORChain's routers (the
+			// public ones and --thorchain's) as exits, their memos read
+			// from the node of --rpc when given.
 			finder := &thorchain.Finder{Constants: consts}
 			if f.rpc != "" {
 				client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Logger: m.logger})
