@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
 // fastReceipts decodes an eth_getBlockReceipts result as encoding/json
@@ -48,17 +47,42 @@ func unmarshalValue(u json.Unmarshaler, v []byte) bool {
 	return !jsonNull(v) && u.UnmarshalJSON(v) == nil
 }
 
-// optAddress decodes v into *dst as encoding/json does a *common.Address
-// field: null sets it to nil.
-func optAddress(dst **common.Address, v []byte) bool {
+// optional decodes v into *dst as encoding/json does a pointer field of a
+// type with UnmarshalJSON: null sets it to nil, anything else to a new
+// value decoded by its UnmarshalJSON.
+func optional[T any, P interface {
+	*T
+	json.Unmarshaler
+}](dst **T, v []byte) bool {
 	if jsonNull(v) {
 		*dst = nil
 		return true
 	}
-	a := new(common.Address)
-	*dst = a
-	return a.UnmarshalJSON(v) == nil
+	p := P(new(T))
+	*dst = p
+	return p.UnmarshalJSON(v) == nil
 }
+
+// array decodes v into *dst as encoding/json does a slice field: null
+// sets it to nil, an array to its elements (room made for n), each
+// decoded by elem; anything else is false.
+func array[T any](s scanner, dst *[]T, v []byte, n int, elem func(*T, []byte) bool) bool {
+	switch {
+	case jsonNull(v):
+		*dst = nil
+		return true
+	case v[0] == '[':
+		*dst = make([]T, 0, n)
+		return s.arrayElements(v, func(e []byte) bool {
+			*dst = append(*dst, *new(T))
+			return elem(&(*dst)[len(*dst)-1], e)
+		})
+	}
+	return false
+}
+
+// hashElem decodes an array's element e into h.
+func hashElem(h *common.Hash, e []byte) bool { return unmarshalValue(h, e) }
 
 func (s scanner) receiptMembers(r *rpcReceipt, v []byte) bool {
 	var seen uint16
@@ -77,36 +101,19 @@ func (s scanner) receiptMembers(r *rpcReceipt, v []byte) bool {
 		case asciiFold(name, "from"):
 			bit, ok = 16, unmarshalValue(&r.From, v)
 		case asciiFold(name, "to"):
-			bit, ok = 32, optAddress(&r.To, v)
+			bit, ok = 32, optional(&r.To, v)
 		case asciiFold(name, "contractaddress"):
-			bit, ok = 64, optAddress(&r.ContractAddress, v)
+			bit, ok = 64, optional(&r.ContractAddress, v)
 		case asciiFold(name, "status"):
 			bit, ok = 128, unmarshalValue(&r.Status, v)
 		case asciiFold(name, "gasused"):
 			bit, ok = 256, unmarshalValue(&r.GasUsed, v)
 		case asciiFold(name, "effectivegasprice"):
-			bit = 512
-			if jsonNull(v) {
-				r.EffectiveGasPrice, ok = nil, true
-			} else {
-				r.EffectiveGasPrice = new(hexutil.Big)
-				ok = r.EffectiveGasPrice.UnmarshalJSON(v) == nil
-			}
+			bit, ok = 512, optional(&r.EffectiveGasPrice, v)
 		case asciiFold(name, "logs"):
-			bit = 1024
-			switch {
-			case jsonNull(v):
-				r.Logs, ok = nil, true
-			case v[0] == '[':
-				r.Logs = make([]rpcReceiptLog, 0, 4)
-				ok = s.arrayElements(v, func(e []byte) bool {
-					if e[0] != '{' {
-						return false
-					}
-					r.Logs = append(r.Logs, rpcReceiptLog{})
-					return s.logMembers(&r.Logs[len(r.Logs)-1], e)
-				})
-			}
+			bit, ok = 1024, array(s, &r.Logs, v, 4, func(l *rpcReceiptLog, e []byte) bool {
+				return e[0] == '{' && s.logMembers(l, e)
+			})
 		default:
 			return true
 		}
@@ -127,17 +134,7 @@ func (s scanner) logMembers(l *rpcReceiptLog, v []byte) bool {
 		case asciiFold(name, "address"):
 			bit, ok = 1, unmarshalValue(&l.Address, v)
 		case asciiFold(name, "topics"):
-			bit = 2
-			switch {
-			case jsonNull(v):
-				l.Topics, ok = nil, true
-			case v[0] == '[':
-				l.Topics = make([]common.Hash, 0, 4)
-				ok = s.arrayElements(v, func(e []byte) bool {
-					l.Topics = append(l.Topics, common.Hash{})
-					return unmarshalValue(&l.Topics[len(l.Topics)-1], e)
-				})
-			}
+			bit, ok = 2, array(s, &l.Topics, v, 4, hashElem)
 		case asciiFold(name, "data"):
 			bit, ok = 4, unmarshalValue(&l.Data, v)
 		case asciiFold(name, "logindex"):
@@ -178,21 +175,9 @@ func (s scanner) block(data []byte, rb *rpcBlock) bool {
 		var ok bool
 		switch {
 		case asciiFold(name, "number"):
-			bit = 1
-			if jsonNull(v) {
-				rb.Number, ok = nil, true
-			} else {
-				rb.Number = new(hexutil.Uint64)
-				ok = rb.Number.UnmarshalJSON(v) == nil
-			}
+			bit, ok = 1, optional(&rb.Number, v)
 		case asciiFold(name, "hash"):
-			bit = 2
-			if jsonNull(v) {
-				rb.Hash, ok = nil, true
-			} else {
-				rb.Hash = new(common.Hash)
-				ok = rb.Hash.UnmarshalJSON(v) == nil
-			}
+			bit, ok = 2, optional(&rb.Hash, v)
 		case asciiFold(name, "parenthash"):
 			bit, ok = 4, unmarshalValue(&rb.ParentHash, v)
 		case asciiFold(name, "timestamp"):
@@ -206,25 +191,9 @@ func (s scanner) block(data []byte, rb *rpcBlock) bool {
 		case asciiFold(name, "gasused"):
 			bit, ok = 128, unmarshalValue(&rb.GasUsed, v)
 		case asciiFold(name, "basefeepergas"):
-			bit = 256
-			if jsonNull(v) {
-				rb.BaseFee, ok = nil, true
-			} else {
-				rb.BaseFee = new(hexutil.Big)
-				ok = rb.BaseFee.UnmarshalJSON(v) == nil
-			}
+			bit, ok = 256, optional(&rb.BaseFee, v)
 		case asciiFold(name, "transactions"):
-			bit = 512
-			switch {
-			case jsonNull(v):
-				rb.Transactions, ok = nil, true
-			case v[0] == '[':
-				rb.Transactions = make([]common.Hash, 0, 256)
-				ok = s.arrayElements(v, func(e []byte) bool {
-					rb.Transactions = append(rb.Transactions, common.Hash{})
-					return unmarshalValue(&rb.Transactions[len(rb.Transactions)-1], e)
-				})
-			}
+			bit, ok = 512, array(s, &rb.Transactions, v, 256, hashElem)
 		default:
 			return true
 		}
