@@ -834,31 +834,25 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	var (
-		ids    []int64
-		out    = []tracing.Transfer{}
-		block  int64
-		asset  int64
-		record []byte
-	)
-	for rows.Next() {
-		if err := rows.Scan(&block, &asset, &record); err != nil {
-			rows.Close()
-			return nil, db.fail(ctx, err, op)
+	var ids []int64
+	out, err := collectRows(ctx, db, rows, op, func(s scanner) (tracing.Transfer, error) {
+		var (
+			block, asset int64
+			record       []byte
+		)
+		if err := s.Scan(&block, &asset, &record); err != nil {
+			return tracing.Transfer{}, err
 		}
 		t := tracing.Transfer{Chain: q.Chain, Block: uint64(block)}
 		if field, err := parseRecord(record, &t); err != nil {
-			rows.Close()
-			return nil, bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d has a malformed record (its %s; edited outside bulwark?)", block, field)
+			return t, bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d has a malformed record (its %s; edited outside bulwark?)", block, field)
 		}
 		ids = append(ids, asset)
-		out = append(out, t)
+		return t, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		return nil, db.fail(ctx, err, op)
-	}
-	rows.Close()
 	// The assets, once the rows are read (a query inside a transaction
 	// runs on its one connection).
 	for i := range out {
