@@ -19,10 +19,6 @@ func fastReceipts(data []byte) ([]*rpcReceipt, bool) {
 
 // receipts is fastReceipts with s's skipping.
 func (s scanner) receipts(data []byte) ([]*rpcReceipt, bool) {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '[' {
-		return nil, false
-	}
 	out := make([]*rpcReceipt, 0, 64)
 	ok := s.arrayElements(data, func(v []byte) bool {
 		if jsonNull(v) {
@@ -165,10 +161,6 @@ func (s scanner) logMembers(l *rpcReceiptLog, v []byte) bool {
 // reflection; false for any other shape, left to encoding/json.
 // FuzzBlockFast holds the two equal.
 func (s scanner) block(data []byte, rb *rpcBlock) bool {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return false
-	}
 	var seen uint16
 	return s.objectMembers(data, func(name, v []byte) bool {
 		var bit uint16
