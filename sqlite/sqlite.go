@@ -119,10 +119,9 @@ type DB struct {
 	// Ids of trace streams and assets (traceingest.go).
 	traceIDs traceIDs
 	// The INSERTs of ingestion, prepared on the writer once (traceingest.go).
-	ingestMu            sync.Mutex
-	ingestStmtsPrepared bool
-	ingestTransfers     []*sql.Stmt // by transferChunks
-	ingestAddresses     []*sql.Stmt // by addressChunks
+	ingestMu        sync.Mutex
+	ingestTransfers []*sql.Stmt // by transferChunks; nil until prepared
+	ingestAddresses []*sql.Stmt // by addressChunks; nil until prepared
 	// journalSegmentBytes, when set (by tests) before DecisionJournal, is
 	// the size of the journal's segments.
 	journalSegmentBytes int64

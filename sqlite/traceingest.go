@@ -452,28 +452,27 @@ type ingestShared struct {
 func (db *DB) ingestStmts(ctx context.Context) ingestShared {
 	db.ingestMu.Lock()
 	defer db.ingestMu.Unlock()
-	if !db.ingestStmtsPrepared {
-		db.ingestStmtsPrepared = true
-		prep := func(sizes []int, text func(int) string) []*sql.Stmt {
-			out := make([]*sql.Stmt, len(sizes))
-			for k, n := range sizes {
-				st, err := db.w.PrepareContext(ctx, text(n))
-				if err != nil {
-					for _, s := range out[:k] {
-						_ = s.Close()
-					}
-					return nil
+	// A kind not prepared (the context may have ended) is tried again
+	// next time.
+	prep := func(sizes []int, text func(int) string) []*sql.Stmt {
+		out := make([]*sql.Stmt, len(sizes))
+		for k, n := range sizes {
+			st, err := db.w.PrepareContext(ctx, text(n))
+			if err != nil {
+				for _, s := range out[:k] {
+					_ = s.Close()
 				}
-				out[k] = st
+				return nil
 			}
-			return out
+			out[k] = st
 		}
+		return out
+	}
+	if db.ingestTransfers == nil {
 		db.ingestTransfers = prep(transferChunks, insertTransfersStmt)
+	}
+	if db.ingestAddresses == nil {
 		db.ingestAddresses = prep(addressChunks, addrStmt)
-		if db.ingestTransfers == nil || db.ingestAddresses == nil {
-			// Try again next time (the context may have ended).
-			db.ingestStmtsPrepared = false
-		}
 	}
 	return ingestShared{db.ingestTransfers, db.ingestAddresses}
 }
