@@ -233,11 +233,7 @@ func appendJSONString(b []byte, s string) []byte {
 			i++
 			continue
 		}
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
+		if c := s[i]; c < utf8.RuneSelf { // not plain: escaped
 			b = append(b, s[start:i]...)
 			switch c {
 			case '\\', '"':
