@@ -70,6 +70,9 @@ type cacheEntry struct {
 	sum  [32]byte
 }
 
+// newCacheEntry is the cache entry of the binary form body.
+func newCacheEntry(body []byte) cacheEntry { return cacheEntry{body, sha256.Sum256(body)} }
+
 // binaryDigest is the digest the store records for a binary form whose
 // SHA-256 is sum: the binary form's version, a colon, sum in hex.
 func binaryDigest(sum [32]byte) string {
@@ -117,22 +120,21 @@ func (db *DB) readListCache() map[[32]byte]cacheEntry {
 	return out
 }
 
-// writeListCache replaces the cache file by one holding bodies (the
+// writeListCache replaces the cache file by one holding entries (the
 // binary forms by content digest), ignoring failures.
-func (db *DB) writeListCache(bodies map[[32]byte][]byte) {
+func (db *DB) writeListCache(entries map[[32]byte]cacheEntry) {
 	size := len(listCacheMagic) + binary.MaxVarintLen64
-	for _, b := range bodies {
-		size += 64 + binary.MaxVarintLen64 + len(b)
+	for _, e := range entries {
+		size += 64 + binary.MaxVarintLen64 + len(e.body)
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, listCacheMagic...)
 	buf = binary.AppendUvarint(buf, screening.ListBinaryVersion)
-	for key, b := range bodies {
-		sum := sha256.Sum256(b)
+	for key, e := range entries {
 		buf = append(buf, key[:]...)
-		buf = append(buf, sum[:]...)
-		buf = binary.AppendUvarint(buf, uint64(len(b)))
-		buf = append(buf, b...)
+		buf = append(buf, e.sum[:]...)
+		buf = binary.AppendUvarint(buf, uint64(len(e.body)))
+		buf = append(buf, e.body...)
 	}
 	path := db.listCachePath()
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
@@ -157,22 +159,21 @@ func (db *DB) writeListCache(bodies map[[32]byte][]byte) {
 // would otherwise decode from that content. An entry for content the
 // store does not hold, or no longer holds active, is never used, and the
 // next read of the active lists drops it.
-func (db *DB) addToListCache(add map[[32]byte][]byte) {
-	cache := db.readListCache()
-	bodies := make(map[[32]byte][]byte, len(cache)+len(add))
-	for key, e := range cache {
-		bodies[key] = e.body
+func (db *DB) addToListCache(add map[[32]byte]cacheEntry) {
+	entries := db.readListCache()
+	if entries == nil {
+		entries = make(map[[32]byte]cacheEntry, len(add))
 	}
 	added := false
-	for key, b := range add {
-		if _, ok := bodies[key]; ok {
+	for key, e := range add {
+		if _, ok := entries[key]; ok {
 			continue
 		}
-		bodies[key] = b
+		entries[key] = e
 		added = true
 	}
 	if added {
-		db.writeListCache(bodies)
+		db.writeListCache(entries)
 	}
 }
 
@@ -183,7 +184,7 @@ func (db *DB) addToListCache(add map[[32]byte][]byte) {
 // records otherwise) is recorded.
 func (db *DB) decodeLists(ctx context.Context, ls []storedList, update bool) ([]*screening.List, error) {
 	cache := db.readListCache()
-	bodies := make(map[[32]byte][]byte, len(ls))
+	entries := make(map[[32]byte]cacheEntry, len(ls))
 	miss := false
 	var record []storedList // versions whose binary digest the store is to record
 	out := make([]*screening.List, len(ls))
@@ -194,7 +195,7 @@ func (db *DB) decodeLists(ctx context.Context, ls []storedList, update bool) ([]
 		if e, ok := cache[s.digest]; ok {
 			if s.binary != "" && s.binary == binaryDigest(e.sum) {
 				if screening.DecodeListBinary(s.l, e.body) == nil && len(s.l.Entities) == s.l.Info.Entities {
-					bodies[s.digest] = e.body
+					entries[s.digest] = e
 					continue
 				}
 				s.l.Entities, s.l.Problems = nil, nil
@@ -208,9 +209,9 @@ func (db *DB) decodeLists(ctx context.Context, ls []storedList, update bool) ([]
 		}
 		miss = true
 		if update {
-			b := screening.AppendListBinary(nil, s.l)
-			bodies[s.digest] = b
-			if d := binaryDigest(sha256.Sum256(b)); d != s.binary {
+			e := newCacheEntry(screening.AppendListBinary(nil, s.l))
+			entries[s.digest] = e
+			if d := binaryDigest(e.sum); d != s.binary {
 				s.binary = d
 				record = append(record, *s)
 			}
@@ -218,8 +219,8 @@ func (db *DB) decodeLists(ctx context.Context, ls []storedList, update bool) ([]
 	}
 	// Stale: an entry was missing, or the cache holds one for a version
 	// that is no longer asked for.
-	if update && (miss || len(cache) != len(bodies)) {
-		db.writeListCache(bodies)
+	if update && (miss || len(cache) != len(entries)) {
+		db.writeListCache(entries)
 	}
 	if len(record) > 0 {
 		db.recordBinaryDigests(ctx, record)

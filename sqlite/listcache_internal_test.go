@@ -117,7 +117,7 @@ func TestListCache(t *testing.T) {
 	forged := cacheList("a", "forged", 3)
 	forged.Info = a.Info
 	forged.Entities[1].Addresses[0].Address = "0x00000000000000000000000000000000000000ff"
-	db.writeListCache(map[[32]byte][]byte{sha256.Sum256(stored): screening.AppendListBinary(nil, forged)})
+	db.writeListCache(map[[32]byte]cacheEntry{sha256.Sum256(stored): newCacheEntry(screening.AppendListBinary(nil, forged))})
 	forgedFile := cache(t)
 	want(t, a, b)
 	warnings := func() int { return strings.Count(logs.String(), "level=WARN") }
@@ -154,7 +154,7 @@ func TestListCache(t *testing.T) {
 			switch {
 			case name == "wrong entity count":
 				short := cacheList("a", "forged", 2)
-				db.writeListCache(map[[32]byte][]byte{sha256.Sum256(stored): screening.AppendListBinary(nil, short)})
+				db.writeListCache(map[[32]byte]cacheEntry{sha256.Sum256(stored): newCacheEntry(screening.AppendListBinary(nil, short))})
 			case d == nil:
 				_ = os.Remove(cachePath)
 			default:
@@ -295,7 +295,7 @@ func TestVerifyListCache(t *testing.T) {
 			forged.Entities[1].Addresses[0].Address = "0x00000000000000000000000000000000000000ff"
 			body := screening.AppendListBinary(nil, forged)
 			if tamper == "cache" || tamper == "both" {
-				db.writeListCache(map[[32]byte][]byte{sha256.Sum256(stored): body})
+				db.writeListCache(map[[32]byte]cacheEntry{sha256.Sum256(stored): newCacheEntry(body)})
 			}
 			if tamper == "digest" || tamper == "both" {
 				if _, err := db.w.ExecContext(ctx, `UPDATE screen_lists SET binary_digest = ? WHERE list_id = 'a'`, binaryDigest(sha256.Sum256(body))); err != nil {

@@ -39,7 +39,7 @@ func forgeStoredList(t *testing.T, db *DB, id, version string) {
 		forged, binaryDigest(sha256.Sum256(body)), id, version); err != nil {
 		t.Fatal(err)
 	}
-	db.writeListCache(map[[32]byte][]byte{sha256.Sum256(forged): body})
+	db.writeListCache(map[[32]byte]cacheEntry{sha256.Sum256(forged): newCacheEntry(body)})
 }
 
 // TestVerifyListContent: the lists.import entry records the digest of the

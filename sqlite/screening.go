@@ -33,9 +33,9 @@ func (db *DB) PutLists(ctx context.Context, lists []*screening.List) ([]screenin
 		info    []byte
 		content []byte
 		// binary is l's binary form for the list cache and digest its
-		// binaryDigest; nil and NULL when the stored content would not
+		// binaryDigest; no body and NULL when the stored content would not
 		// decode to exactly l (screening.ListJSONExact).
-		binary []byte
+		binary cacheEntry
 		digest any
 		sum    [32]byte // SHA-256 of content
 	}
@@ -54,8 +54,8 @@ func (db *DB) PutLists(ctx context.Context, lists []*screening.List) ([]screenin
 		}
 		p := prepared{l: l, info: info, content: content, sum: sha256.Sum256(content)}
 		if screening.ListJSONExact(l) {
-			p.binary = screening.AppendListBinary(nil, l)
-			p.digest = binaryDigest(sha256.Sum256(p.binary))
+			p.binary = newCacheEntry(screening.AppendListBinary(nil, l))
+			p.digest = binaryDigest(p.binary.sum)
 		}
 		todo = append(todo, p)
 	}
@@ -111,9 +111,9 @@ ON CONFLICT (list_id, sha256) DO UPDATE SET active = 1, info = excluded.info RET
 	// the JSON just stored (listcache.go).
 	// A list whose stored content would not decode to exactly it is left
 	// out (its entry is written from the content when first read).
-	add := make(map[[32]byte][]byte, len(todo))
+	add := make(map[[32]byte]cacheEntry, len(todo))
 	for _, p := range todo {
-		if p.binary != nil {
+		if p.binary.body != nil {
 			add[p.sum] = p.binary
 		}
 	}
