@@ -99,15 +99,11 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) error {
 	}
 	spec := req.CaseSpec
 	for i, l := range req.Labels {
-		field := fmt.Sprintf("labels[%d].address", i)
-		if strings.TrimSpace(l.Address) == "" {
-			return badInput(field, "%s: required: the address to label", field)
-		}
-		addr, err := tracing.ParseAddress(field, l.Address)
+		label, err := l.label(fmt.Sprintf("labels[%d].address", i))
 		if err != nil {
 			return err
 		}
-		spec.Labels = append(spec.Labels, tracing.CaseLabel{Address: addr, Name: l.Name, Category: l.Category, Hub: l.Hub})
+		spec.Labels = append(spec.Labels, label)
 	}
 	c, e, err := svc.Open(r.Context(), actor(r), spec)
 	if err != nil {
@@ -248,6 +244,18 @@ type caseLabelRequest struct {
 	Hub      bool   `json:"hub"`
 }
 
+// label returns the label l asks for; field names its address in errors.
+func (l caseLabelRequest) label(field string) (tracing.CaseLabel, error) {
+	if strings.TrimSpace(l.Address) == "" {
+		return tracing.CaseLabel{}, badInput(field, "%s: required: the address to label", field)
+	}
+	addr, err := tracing.ParseAddress(field, l.Address)
+	if err != nil {
+		return tracing.CaseLabel{}, err
+	}
+	return tracing.CaseLabel{Address: addr, Name: l.Name, Category: l.Category, Hub: l.Hub}, nil
+}
+
 // labelCase answers POST /api/v1/trace/cases/{id}/labels: the label
 // replaces the address's earlier one; 200 with the case.
 func (s *Server) labelCase(w http.ResponseWriter, r *http.Request) error {
@@ -259,14 +267,10 @@ func (s *Server) labelCase(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &req, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Address) == "" {
-		return badInput("address", "address: required: the address to label")
-	}
-	addr, err := tracing.ParseAddress("address", req.Address)
+	l, err := req.label("address")
 	if err != nil {
 		return err
 	}
-	l := tracing.CaseLabel{Address: addr, Name: req.Name, Category: req.Category, Hub: req.Hub}
 	return s.changeCase(w, r, svc, id, tracing.CaseUpdate{Label: &l})
 }
 
