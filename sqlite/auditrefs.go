@@ -422,64 +422,11 @@ func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[s
 		}
 		return checkDecisionTime(seq, id, at, js)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, verdict, time, body, packed FROM screen_decisions WHERE audit_seq = ?`, seq)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, verdict, at, body string
-		var packed []byte
-		if err := rows.Scan(&id, &verdict, &at, &body, &packed); err != nil {
-			return nil, err
-		}
-		raw := []byte(body)
-		if packed != nil {
-			raw = packed
-		}
-		t, err := parseTime(at)
-		if err != nil {
-			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s of audit entry %d has a malformed time %q: the decision was altered", id, seq, at)}, nil
-		}
-		if b := check(id, verdict, t, raw); b != nil {
-			return b, nil
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	brows, err := tx.QueryContext(ctx, `SELECT id, n, first_time, last_time, verdicts, data FROM screen_decision_batches WHERE audit_seq = ?`, seq)
-	if err != nil {
-		return nil, err
-	}
-	defer brows.Close()
-	batched := false
-	var columns *audit.Break
-	for brows.Next() {
-		batched = true
-		var id int64
-		var count int
-		var first, last, verdicts string
-		var data []byte
-		if err := brows.Scan(&id, &count, &first, &last, &verdicts, &data); err != nil {
-			return nil, err
-		}
-		ds, err := decodeDecisionBatch(data, seq, true)
-		if err != nil || len(ds) != count {
-			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision batch %d of audit entry %d is malformed in the store: the batch was altered", id, seq)}, nil
-		}
-		if columns == nil {
-			// Reported once the decisions themselves check out.
-			columns = checkBatchColumns(seq, id, first, last, verdicts, ds)
-		}
-		for _, d := range ds {
-			if b := check(d.ID, string(d.Verdict), d.Time, d.raw); b != nil {
-				return b, nil
-			}
-		}
-	}
-	if err := brows.Err(); err != nil {
-		return nil, err
+	b, columns, batched, err := entryDecisions(ctx, tx, seq, func(d *screening.Decision, raw []byte) *audit.Break {
+		return check(d.ID, string(d.Verdict), d.Time, raw)
+	})
+	if b != nil || err != nil {
+		return b, err
 	}
 	if batched && found != n {
 		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records %d screening decisions, the store holds %d of them: decisions were deleted or added outside the log", seq, n, found)}, nil
@@ -492,61 +439,12 @@ func checkEntryDecisions(ctx context.Context, tx *sql.Tx, seq int64, lines map[s
 // lines (screening.DecisionsDigest) the entry records.
 func checkEntryDigest(ctx context.Context, tx *sql.Tx, seq int64, digest string, n int) (*audit.Break, error) {
 	var recs []screening.Recorded
-	rows, err := tx.QueryContext(ctx, `SELECT `+decisionColumns+` FROM screen_decisions WHERE audit_seq = ?`, seq)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d screening.Decision
-		var at, use, verdict, body string
-		var packed []byte
-		var dseq int64
-		if err := rows.Scan(&d.ID, &at, &d.Kind, &use, &d.Subject, &d.Actor, &verdict, &dseq, &body, &packed); err != nil {
-			return nil, err
-		}
-		d.Use, d.Verdict = screening.Use(use), bulwark.Verdict(verdict)
-		raw := []byte(body)
-		if packed != nil {
-			raw = packed
-		}
-		var err error
-		if d.Time, err = parseTime(at); err != nil {
-			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s of audit entry %d has a malformed time %q: the decision was altered", d.ID, seq, at)}, nil
-		}
-		recs = append(recs, screening.Recorded{Decision: &d, Body: raw})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	brows, err := tx.QueryContext(ctx, `SELECT id, n, first_time, last_time, verdicts, data FROM screen_decision_batches WHERE audit_seq = ?`, seq)
-	if err != nil {
-		return nil, err
-	}
-	defer brows.Close()
-	var columns *audit.Break
-	for brows.Next() {
-		var id int64
-		var count int
-		var first, last, verdicts string
-		var data []byte
-		if err := brows.Scan(&id, &count, &first, &last, &verdicts, &data); err != nil {
-			return nil, err
-		}
-		ds, err := decodeDecisionBatch(data, seq, true)
-		if err != nil || len(ds) != count {
-			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision batch %d of audit entry %d is malformed in the store: the batch was altered", id, seq)}, nil
-		}
-		if columns == nil {
-			// Reported once the decisions themselves check out.
-			columns = checkBatchColumns(seq, id, first, last, verdicts, ds)
-		}
-		for i := range ds {
-			recs = append(recs, screening.Recorded{Decision: &ds[i].Decision, Body: ds[i].raw})
-		}
-	}
-	if err := brows.Err(); err != nil {
-		return nil, err
+	b, columns, _, err := entryDecisions(ctx, tx, seq, func(d *screening.Decision, raw []byte) *audit.Break {
+		recs = append(recs, screening.Recorded{Decision: d, Body: raw})
+		return nil
+	})
+	if b != nil || err != nil {
+		return b, err
 	}
 	if len(recs) != n {
 		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("audit entry %d records %d screening decisions, the store holds %d of them: decisions were deleted or added outside the log", seq, n, len(recs))}, nil
@@ -571,6 +469,72 @@ func checkEntryDigest(ctx context.Context, tx *sql.Tx, seq int64, digest string,
 		return &audit.Break{Seq: seq, Reason: fmt.Sprintf("the %d screening decisions stored with audit entry %d are not the ones it records (the SHA-256 of their lines differs): a decision was altered", n, seq)}, nil
 	}
 	return columns, nil
+}
+
+// entryDecisions hands each the decisions stored with audit entry seq,
+// with their stored bodies: those in rows of their own, then those in
+// batches. It returns the first break each returns or a malformed row or
+// batch makes, else (as columns) the first of checkBatchColumns', which
+// its callers report once the decisions themselves check out; batched
+// says whether the entry has batches.
+func entryDecisions(ctx context.Context, tx *sql.Tx, seq int64, each func(d *screening.Decision, raw []byte) *audit.Break) (b, columns *audit.Break, batched bool, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+decisionColumns+` FROM screen_decisions WHERE audit_seq = ?`, seq)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d := &screening.Decision{}
+		var at, use, verdict, body string
+		var packed []byte
+		var dseq int64
+		if err := rows.Scan(&d.ID, &at, &d.Kind, &use, &d.Subject, &d.Actor, &verdict, &dseq, &body, &packed); err != nil {
+			return nil, nil, false, err
+		}
+		d.Use, d.Verdict = screening.Use(use), bulwark.Verdict(verdict)
+		raw := []byte(body)
+		if packed != nil {
+			raw = packed
+		}
+		var err error
+		if d.Time, err = parseTime(at); err != nil {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision %s of audit entry %d has a malformed time %q: the decision was altered", d.ID, seq, at)}, nil, false, nil
+		}
+		if b := each(d, raw); b != nil {
+			return b, nil, false, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, false, err
+	}
+	brows, err := tx.QueryContext(ctx, `SELECT id, n, first_time, last_time, verdicts, data FROM screen_decision_batches WHERE audit_seq = ?`, seq)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer brows.Close()
+	for brows.Next() {
+		batched = true
+		var id int64
+		var count int
+		var first, last, verdicts string
+		var data []byte
+		if err := brows.Scan(&id, &count, &first, &last, &verdicts, &data); err != nil {
+			return nil, nil, false, err
+		}
+		ds, err := decodeDecisionBatch(data, seq, true)
+		if err != nil || len(ds) != count {
+			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("screening decision batch %d of audit entry %d is malformed in the store: the batch was altered", id, seq)}, nil, false, nil
+		}
+		if columns == nil {
+			columns = checkBatchColumns(seq, id, first, last, verdicts, ds)
+		}
+		for i := range ds {
+			if b := each(&ds[i].Decision, ds[i].raw); b != nil {
+				return b, nil, false, nil
+			}
+		}
+	}
+	return nil, columns, batched, brows.Err()
 }
 
 // checkBatchColumns checks the columns batch row id keeps beside its data
