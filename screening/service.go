@@ -165,15 +165,20 @@ func StoreDecisions(ctx context.Context, st DecisionStore, log *audit.Log, batch
 		} else {
 			details = make([]byte, 0, 16+len(batch)*256)
 			details = append(details, `{"decisions":[`...)
+			for i, r := range batch {
+				if i > 0 {
+					details = append(details, ',')
+				}
+				details = append(details, r.AuditItem()...)
+			}
+			details = append(details, "]}"...)
 		}
-		bs, many := st.(DecisionBatchStore)
-		if many {
+		if bs, ok := st.(DecisionBatchStore); ok {
 			if err := bs.SaveDecisions(ctx, batch, seq); err != nil {
 				return audit.Event{}, err
 			}
-		}
-		for i, r := range batch {
-			if !many {
+		} else {
+			for i, r := range batch {
 				if err := st.SaveDecision(ctx, r.Decision, r.Body, seq); err != nil {
 					return audit.Event{}, err
 				}
@@ -183,16 +188,6 @@ func StoreDecisions(ctx context.Context, st DecisionStore, log *audit.Log, batch
 					runtime.Gosched()
 				}
 			}
-			if digest {
-				continue
-			}
-			if i > 0 {
-				details = append(details, ',')
-			}
-			details = append(details, r.AuditItem()...)
-		}
-		if !digest {
-			details = append(details, "]}"...)
 		}
 		target := batch[0].Decision.ID
 		if len(batch) > 1 {
