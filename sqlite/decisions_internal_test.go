@@ -11,10 +11,10 @@ import (
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
-// TestSaveDecisionsBatch: a batch of more than one statement's rows is
+// TestSaveDecisionsBatch: a batch of over twice batchMin decisions is
 // stored whole, each decision readable with its audit entry; a batch with
-// one taken ID in its second statement is refused naming that ID, and
-// none of it is stored.
+// one taken ID well inside it is refused naming that ID, and none of it is
+// stored.
 func TestSaveDecisionsBatch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -24,7 +24,7 @@ func TestSaveDecisionsBatch(t *testing.T) {
 	}
 	defer db.Close()
 	log := &audit.Log{Store: db}
-	first := journalRecs("a", 2*decisionRows+5)
+	first := journalRecs("a", 2*batchMin+5)
 	if err := screening.StoreDecisions(ctx, db, log, first, false); err != nil {
 		t.Fatal(err)
 	}
@@ -35,9 +35,9 @@ func TestSaveDecisionsBatch(t *testing.T) {
 		}
 	}
 
-	second := journalRecs("b", 2*decisionRows+5)
+	second := journalRecs("b", 2*batchMin+5)
 	taken := first[3].Decision.ID
-	second[decisionRows+7] = first[3]
+	second[batchMin+7] = first[3]
 	err = screening.StoreDecisions(ctx, db, log, second, false)
 	if bulwark.ErrorCode(err) != bulwark.ECONFLICT || !strings.Contains(err.Error(), taken) {
 		t.Fatalf("batch with %s taken: %v, want a conflict naming it", taken, err)

@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
-	"strings"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -272,12 +270,6 @@ func (db *DB) SaveDecision(ctx context.Context, d *screening.Decision, body []by
 const sqlSaveDecision = `INSERT INTO screen_decisions (id, time, kind, use, subject, actor, verdict, audit_seq, body, packed)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// decisionRows is how many decisions one statement of SaveDecisions
-// inserts: one statement's overhead shared by many rows.
-const decisionRows = 32
-
-var sqlSaveDecisions = sqlSaveDecision + strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, decisionRows-1)
-
 // decisionArgs appends the row of d to args.
 func decisionArgs(args []any, d *screening.Decision, body []byte, auditSeq int64) ([]any, error) {
 	if d.ID == "" || d.Kind == "" || d.Verdict == "" {
@@ -291,60 +283,21 @@ func decisionArgs(args []any, d *screening.Decision, body []byte, auditSeq int64
 }
 
 // SaveDecisions stores a batch of decisions, all with audit sequence
-// number auditSeq, in the transaction ctx carries (audit.Log.Do's): a
-// batch of at least batchMin as one batch row (decisionbatch.go), a
-// smaller one decisionRows per statement; without a transaction each on
-// its own. ECONFLICT names a decision whose ID is taken. It implements
-// screening.DecisionBatchStore.
+// number auditSeq: in the transaction ctx carries (audit.Log.Do's), a
+// batch of at least batchMin as one batch row (decisionbatch.go); else
+// each in a row of its own (SaveDecision). ECONFLICT names a decision
+// whose ID is taken. It implements screening.DecisionBatchStore.
 func (db *DB) SaveDecisions(ctx context.Context, batch []screening.Recorded, auditSeq int64) error {
-	tx := db.txFrom(ctx)
-	if tx != nil && len(batch) >= batchMin {
+	if tx := db.txFrom(ctx); tx != nil && len(batch) >= batchMin {
 		err := db.saveDecisionBatch(ctx, tx, batch, auditSeq)
 		if bulwark.ErrorCode(err) != "" {
 			return err
 		}
 		return db.fail(ctx, err, "store decisions")
 	}
-	if tx == nil || len(batch) < decisionRows {
-		for _, r := range batch {
-			if err := db.SaveDecision(ctx, r.Decision, r.Body, auditSeq); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	st := tx.StmtContext(ctx, db.wSaveDecisions)
-	args := make([]any, 0, 10*decisionRows)
-	for n := 0; len(batch) > 0; n++ {
-		if len(batch) < decisionRows {
-			return db.SaveDecisions(ctx, batch, auditSeq) // the rest, one by one
-		}
-		chunk := batch[:decisionRows]
-		batch = batch[decisionRows:]
-		args = args[:0]
-		for _, r := range chunk {
-			var err error
-			if args, err = decisionArgs(args, r.Decision, r.Body, auditSeq); err != nil {
-				return err
-			}
-		}
-		_, err := st.ExecContext(ctx, args...)
-		if constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
-			// The statement failed as a whole (and changed nothing): find
-			// the decision, one by one, to name it.
-			for _, r := range chunk {
-				if err := db.SaveDecision(ctx, r.Decision, r.Body, auditSeq); err != nil {
-					return err
-				}
-			}
-		}
-		if err != nil {
-			return db.fail(ctx, err, "store decisions")
-		}
-		if n%2 == 1 {
-			// A large batch holds the single writer for a while: let the
-			// requests waiting for a processor run meanwhile.
-			runtime.Gosched()
+	for _, r := range batch {
+		if err := db.SaveDecision(ctx, r.Decision, r.Body, auditSeq); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -91,7 +91,7 @@ type DB struct {
 	wAuditHead, wAuditInsert, wAuditMoveHead *sql.Stmt
 	wSavepoint, wRollbackTo, wRelease        *sql.Stmt
 	wMark, wReleaseMark                      *sql.Stmt
-	wSaveDecision, wSaveDecisions            *sql.Stmt
+	wSaveDecision                            *sql.Stmt
 
 	// The audit writer (group.go); nil channels with NoGroupCommit.
 	noGroupCommit bool
@@ -280,7 +280,6 @@ func (db *DB) open(ctx context.Context, opt Options) error {
 		{&db.wMark, `SAVEPOINT audit_build`},
 		{&db.wReleaseMark, `RELEASE audit_build`},
 		{&db.wSaveDecision, sqlSaveDecision},
-		{&db.wSaveDecisions, sqlSaveDecisions},
 	} {
 		if *p.stmt, err = w.PrepareContext(ctx, p.sql); err != nil {
 			return db.openErr(err)
@@ -331,7 +330,7 @@ func (db *DB) Close() error {
 	db.stopWriter()
 	errs = append(errs, db.stopSyncer())
 	for _, s := range []*sql.Stmt{db.tokenByID, db.auditHead, db.auditEntries,
-		db.wAuditHead, db.wAuditInsert, db.wAuditMoveHead, db.wSavepoint, db.wRollbackTo, db.wRelease, db.wMark, db.wReleaseMark, db.wSaveDecision, db.wSaveDecisions} {
+		db.wAuditHead, db.wAuditInsert, db.wAuditMoveHead, db.wSavepoint, db.wRollbackTo, db.wRelease, db.wMark, db.wReleaseMark, db.wSaveDecision} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
