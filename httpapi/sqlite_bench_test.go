@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/httpapi"
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
@@ -124,7 +125,7 @@ func (e *sqliteBench) serve(b *testing.B, newReq func(i int64) *http.Request, wa
 	var n atomic.Int64
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu := processCPU(b)
+		cpu, _ := cputime.Seconds()
 		for b.Loop() {
 			w := httptest.NewRecorder()
 			e.h.ServeHTTP(w, newReq(n.Add(1)))
@@ -139,7 +140,7 @@ func (e *sqliteBench) serve(b *testing.B, newReq func(i int64) *http.Request, wa
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(parallelism)
-		cpu := processCPU(b)
+		cpu, _ := cputime.Seconds()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				w := httptest.NewRecorder()
@@ -174,8 +175,9 @@ func (e *sqliteBench) drain(b *testing.B) {
 // start: on a shared machine a steadier figure than the wall clock, and it
 // includes the work of background goroutines (the decision journal's
 // loader) that the wall clock of a serial loop hides on a second core.
-func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64((processCPU(b)-start).Microseconds())/float64(b.N), "cpu-µs/req")
+func reportCPU(b *testing.B, start float64) {
+	now, _ := cputime.Seconds()
+	b.ReportMetric((now-start)*1e6/float64(b.N), "cpu-µs/req")
 }
 
 // reportOps adds requests per second, the unit docs/benchmarks.md uses.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/screening/sources"
 )
@@ -113,7 +114,7 @@ func BenchmarkScreenName(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var lat []time.Duration
 			i := 0
-			cpu0 := processCPU()
+			cpu0, _ := cputime.Seconds()
 			for b.Loop() {
 				start := time.Now()
 				if _, err := s.ScreenName(screening.UseOnboarding, "", screening.NameQuery{Name: qs[i%len(qs)]}); err != nil {
@@ -122,8 +123,8 @@ func BenchmarkScreenName(b *testing.B) {
 				lat = append(lat, time.Since(start))
 				i++
 			}
-			if cpu := processCPU() - cpu0; cpu > 0 {
-				b.ReportMetric(float64(cpu.Microseconds())/float64(i), "cpu-µs/op")
+			if cpu1, _ := cputime.Seconds(); cpu1 > cpu0 {
+				b.ReportMetric((cpu1-cpu0)*1e6/float64(i), "cpu-µs/op")
 			}
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
