@@ -1,0 +1,78 @@
+package cosign
+
+import (
+	"context"
+	"math/big"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// Signer holds the co-signer's private key.
+type Signer interface {
+	// Address is the Safe owner address of the key.
+	Address() common.Address
+	// SignHash signs hash as a Safe owner's ECDSA signature: 65 bytes
+	// r‖s‖v with v 27 or 28, which a Safe checks with
+	// ecrecover(safeTxHash, v, r, s).
+	SignHash(hash common.Hash) ([]byte, error)
+}
+
+// SignatureRecord is one co-signature Bulwark gave.
+type SignatureRecord struct {
+	ChainID    *big.Int
+	Safe       common.Address
+	Nonce      *big.Int
+	SafeTxHash common.Hash
+	// Signer is the co-signer's address that signed.
+	Signer common.Address
+	// Signature is r‖s‖v, 65 bytes.
+	Signature []byte
+	// Verdict is the verification's verdict (ok, or review with approvals).
+	Verdict bulwark.Verdict
+	// AuditSeq is the sequence number of the signature's audit entry.
+	AuditSeq int64
+	// Time is when it was stored (UTC); the store stamps it.
+	Time time.Time
+}
+
+// Approval is one person's approval of a transaction held for dual control.
+type Approval struct {
+	ChainID    *big.Int
+	Safe       common.Address
+	SafeTxHash common.Hash
+	// Approver names the person (an API token's or a console user's name).
+	Approver string
+	// Note is the approver's reason, free text (bounded by the store).
+	Note string
+	// AuditSeq is the sequence number of the approval's audit entry.
+	AuditSeq int64
+	// Time is when it was stored (UTC); the store stamps it.
+	Time time.Time
+}
+
+// Store keeps co-signatures and approvals.
+//
+// A store adapter that also holds the audit log joins the write
+// transaction that audit.Log.Do hands its change, so a record and its
+// audit entry commit together or not at all.
+type Store interface {
+	// SaveSignature stores r unless a co-signature for the same chain id,
+	// Safe and nonce is already stored. When one is, it stores nothing and
+	// returns that earlier record (whatever its safeTxHash), nil error; the
+	// caller refuses a different safeTxHash. A record missing any field
+	// but Time is EINVALID.
+	SaveSignature(ctx context.Context, r SignatureRecord) (prior *SignatureRecord, err error)
+	// Signature returns the co-signature stored for chainID, safe and
+	// nonce, or ENOTFOUND.
+	Signature(ctx context.Context, chainID *big.Int, safe common.Address, nonce *big.Int) (*SignatureRecord, error)
+	// AddApproval stores a. The same approver approving the same chain id,
+	// Safe and safeTxHash twice is ECONFLICT and stores nothing. A record
+	// without chain id, Safe, safeTxHash, approver or audit entry is
+	// EINVALID.
+	AddApproval(ctx context.Context, a Approval) error
+	// Approvals returns the approvals of chainID, safe and safeTxHash,
+	// oldest first; an empty slice when there are none.
+	Approvals(ctx context.Context, chainID *big.Int, safe common.Address, safeTxHash common.Hash) ([]Approval, error)
+}
