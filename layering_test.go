@@ -28,6 +28,7 @@ var safeLayers = map[string]int{
 	"safe/policy":             3,
 	"safe/posture":            4,
 	"safe/watch":              4,
+	"safe/cosign":             4,
 }
 
 // goListDeps returns, for every package of the module, its transitive

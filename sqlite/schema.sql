@@ -291,6 +291,32 @@ CREATE TABLE "trace_addresses" (
     PRIMARY KEY (addr, stream, block)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE safe_cosignatures (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    chain_id     TEXT NOT NULL,        -- decimal
+    safe         TEXT NOT NULL,        -- EIP-55
+    nonce        TEXT NOT NULL,        -- decimal
+    safe_tx_hash TEXT NOT NULL,        -- 0x + 64 lower-case hex digits
+    signer       TEXT NOT NULL,        -- the co-signer's address, EIP-55
+    signature    BLOB NOT NULL,        -- r‖s‖v, 65 bytes
+    verdict      TEXT NOT NULL,        -- ok or review
+    audit_seq    INTEGER NOT NULL,     -- the signature's audit entry
+    time         TEXT NOT NULL,        -- when stored, RFC 3339 UTC, nine digits
+    UNIQUE (chain_id, safe, nonce)
+) STRICT;
+
+CREATE TABLE safe_cosign_approvals (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    chain_id     TEXT NOT NULL,        -- decimal
+    safe         TEXT NOT NULL,        -- EIP-55
+    safe_tx_hash TEXT NOT NULL,        -- 0x + 64 lower-case hex digits
+    approver     TEXT NOT NULL,        -- the person (token or user name)
+    note         TEXT NOT NULL,        -- the approver's reason, bounded
+    audit_seq    INTEGER NOT NULL,     -- the approval's audit entry
+    time         TEXT NOT NULL,        -- when stored, RFC 3339 UTC, nine digits
+    UNIQUE (chain_id, safe, safe_tx_hash, approver)
+) STRICT;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);

@@ -554,3 +554,9 @@ func TestOpenReadOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestCosignConformance runs the co-signer's store suite (beside
+// TestConformance, so that -run Cosign selects it).
+func TestCosignConformance(t *testing.T) {
+	storetest.CosignStore(t, func(t *testing.T) storetest.CosignAuditStore { return openStore(t) })
+}

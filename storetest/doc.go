@@ -29,7 +29,10 @@
 //     and returned tokens are copies the caller may change;
 //   - every stored alert has its outbox message, written in the alert's
 //     transaction, and the alert shows that message's delivery state
-//     (AlertStore, ScreeningStore, Outbox).
+//     (AlertStore, ScreeningStore, Outbox);
+//   - a Safe co-signature is stored at most once per chain id, Safe and
+//     nonce, also when several goroutines race to store one: exactly one
+//     wins and the others get its record back (CosignStore).
 //
 // Tampering with stored rows needs the adapter's own query language, so
 // adapters test that themselves.
