@@ -26,6 +26,7 @@ var safeLayers = map[string]int{
 	"safe/onchain":            2,
 	"safe/internal/fakechain": 3,
 	"safe/policy":             3,
+	"safe/cosign":             4,
 	"safe/posture":            4,
 	"safe/watch":              4,
 	"safe/cosign":             4,

@@ -1,0 +1,47 @@
+package cosign
+
+import (
+	"fmt"
+
+	"github.com/bulwark-sec/bulwark/safe/policy"
+)
+
+// Finding codes of the co-signer's own checks (docs/safe.md, "Co-signing a
+// transaction"). They come beside the policy's findings; every one but
+// NEEDS_APPROVALS is critical: the co-signer refuses.
+const (
+	// CodeNotSimulated: the simulation did not run (no debug_traceCall on
+	// the node, a version before 1.0.0, a nonce ahead of the Safe's …), so
+	// what the transaction does on chain is unknown.
+	CodeNotSimulated = "NOT_SIMULATED"
+	// CodeCosignerNotOwner: the co-signer's key is not an owner of the Safe.
+	CodeCosignerNotOwner = "COSIGNER_NOT_OWNER"
+	// CodeNonceUsed: the transaction's nonce is below the Safe's: a
+	// transaction with it has already executed.
+	CodeNonceUsed = "NONCE_USED"
+	// CodeStateChanged: the Safe's nonce, owners, threshold, singleton,
+	// guard, modules or fallback handler read again just before signing
+	// differ from those verified.
+	CodeStateChanged = "STATE_CHANGED"
+	// CodeListsStale: a screening list or the registry of Safe deployments
+	// is older than the co-signer's maximum age, or its age is unknown.
+	CodeListsStale = "LISTS_STALE"
+	// CodeNonceAlreadyCosigned: another safeTxHash was already co-signed
+	// for this chain, Safe and nonce.
+	CodeNonceAlreadyCosigned = "NONCE_ALREADY_COSIGNED"
+	// CodeNeedsApprovals: the verdict is review and fewer than two people
+	// have approved the transaction (medium: the transaction is held).
+	CodeNeedsApprovals = "NEEDS_APPROVALS"
+)
+
+// Codes lists every finding code the co-signer adds to the policy's.
+var Codes = []string{CodeNotSimulated, CodeCosignerNotOwner, CodeNonceUsed, CodeStateChanged, CodeListsStale,
+	CodeNonceAlreadyCosigned, CodeNeedsApprovals}
+
+// RequiredApprovals is how many different people must approve a
+// transaction whose verdict is review before the co-signer signs it.
+const RequiredApprovals = 2
+
+func refusal(code, format string, args ...any) policy.Finding {
+	return policy.Finding{Code: code, Severity: policy.SeverityCritical, Message: fmt.Sprintf(format, args...)}
+}

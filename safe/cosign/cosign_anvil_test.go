@@ -1,0 +1,361 @@
+package cosign_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/big"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/policy"
+)
+
+// cosigner is the co-signer's key in these tests; humans are the Safe's
+// other owners.
+var (
+	cosignerOwner = safetest.OwnerAt(50)
+	humans        = []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
+)
+
+// fixture is a Safe owned by two humans and the co-signer, threshold 3,
+// with a co-signer service on the chain.
+type fixture struct {
+	chain *safetest.Chain
+	d     *safetest.Deployment
+	s     *safetest.Safe
+	env   *env
+	svc   *cosign.Service
+}
+
+func newFixture(t *testing.T, chain *safetest.Chain, d *safetest.Deployment) *fixture {
+	t.Helper()
+	s := d.NewSafe(t, 3, humans[0], humans[1], cosignerOwner)
+	s.FundETH(t, safetest.Ether(5))
+	e := newEnv(t)
+	return &fixture{chain: chain, d: d, s: s, env: e, svc: e.service(chain)}
+}
+
+func (e *env) service(chain *safetest.Chain) *cosign.Service {
+	return &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: keySigner{cosignerOwner.Key}, Store: e.store,
+		Audit: e.log, Verifications: e.db}
+}
+
+func (f *fixture) cosign(t *testing.T, tx safe.Tx, mod ...func(*cosign.Request)) *cosign.Result {
+	t.Helper()
+	req := cosign.Request{Tx: policy.ServiceTx{Safe: f.s.Address, Tx: tx}, Requester: "alice", Actor: "cli:alice"}
+	for _, m := range mod {
+		m(&req)
+	}
+	r, err := f.svc.Cosign(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Cosign: %v", err)
+	}
+	return r
+}
+
+// humanSigs are the two humans' EIP-712 signatures of tx, by signer.
+func (f *fixture) humanSigs(t *testing.T, tx safe.Tx) map[common.Address][]byte {
+	t.Helper()
+	h := f.s.Hash(t, tx)
+	out := map[common.Address][]byte{}
+	for _, o := range humans {
+		sig, err := o.Sign(h, safetest.EIP712)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[o.Address] = sig.Bytes[:]
+	}
+	return out
+}
+
+// revertReason is what execTransaction(tx, sigs) reverts with (eth_call),
+// or "" when it does not revert.
+func (f *fixture) revertReason(t *testing.T, tx safe.Tx, sigs []byte) string {
+	t.Helper()
+	data, err := safe.ExecTransactionCalldata(tx, sigs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.chain.RPC.CallContract(context.Background(), ethrpc.CallMsg{From: f.chain.Sender, To: &f.s.Address, Data: data}, ethrpc.Latest, nil)
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func wantDecision(t *testing.T, r *cosign.Result, d cosign.Decision, deciding ...string) {
+	t.Helper()
+	if r.Decision != d {
+		t.Fatalf("decision %s (verdict %s, deciding %v), want %s; findings %v", r.Decision, r.Verdict, r.Deciding, d, codesOf(r.Findings))
+	}
+	for _, c := range deciding {
+		if !slices.Contains(r.Deciding, c) {
+			t.Errorf("deciding %v, want %s among them (findings %v)", r.Deciding, c, codesOf(r.Findings))
+		}
+	}
+	if (d == cosign.DecisionSigned) != (len(r.Signature) == 65) {
+		t.Errorf("decision %s with a signature of %d bytes", d, len(r.Signature))
+	}
+}
+
+// TestCosignAnvil: a Safe of two humans and the co-signer, threshold 3,
+// on Safe 1.3.0 and 1.4.1. The Bybit trojan signed by both humans is
+// refused and cannot execute with their two signatures; a plain transfer
+// is co-signed and executes; a call of an unknown function is held until
+// two people approve it, then co-signed and executed.
+func TestCosignAnvil(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	for _, ver := range []string{"1.3.0", "1.4.1"} {
+		t.Run(ver, func(t *testing.T) {
+			f := newFixture(t, chain, safetest.Deploy(t, chain, ver))
+			ctx := context.Background()
+
+			t.Run("bybit", func(t *testing.T) {
+				trojan, backdoor := chain.DeployTrojan(t), chain.DeployTrojan(t)
+				tx := safetest.BybitTx(trojan, backdoor, f.s.Nonce(t))
+				r := f.cosign(t, tx)
+				wantDecision(t, r, cosign.DecisionRefused, policy.CodeUntrustedDelegateCall, policy.CodeSimulatedMasterCopyChange)
+				if r.Verdict != bulwark.VerdictReject || r.AuditSeq == 0 {
+					t.Errorf("verdict %s, audit entry %d", r.Verdict, r.AuditSeq)
+				}
+				if why := f.revertReason(t, tx, packed(f.humanSigs(t, tx))); !strings.Contains(why, "GS020") {
+					t.Errorf("execTransaction with the two humans' signatures: %q, want a GS020 revert (signatures too short)", why)
+				}
+				if e := f.s.Exec(t, tx, packed(f.humanSigs(t, tx))); e.Receipt.Status != 0 || e.Success {
+					t.Fatal("the trojan executed with two of three signatures")
+				}
+				if st := f.s.State(t); st.MasterCopy != f.d.Singleton {
+					t.Fatalf("slot 0 is %s", st.MasterCopy)
+				}
+				// A rejected transaction is never approved.
+				_, err := f.svc.Approve(ctx, cosign.ApproveRequest{ChainID: chain.ChainID, Safe: f.s.Address, SafeTxHash: r.SafeTxHash, Approver: "bob"})
+				if !bulwark.IsCode(err, bulwark.EINVALID) || !strings.Contains(bulwark.ErrorMessage(err), "never approved") {
+					t.Errorf("approving a rejected transaction: %v", err)
+				}
+			})
+
+			t.Run("transfer", func(t *testing.T) {
+				to := common.BigToAddress(big.NewInt(0xc0500 + int64(ver[2])))
+				tx := f.s.TransferETHTx(t, to, safetest.Ether(1))
+				dry := f.cosign(t, tx, func(r *cosign.Request) { r.DryRun = true })
+				if dry.Decision != cosign.DecisionSigned || dry.Signature != nil || dry.AuditSeq != 0 || len(f.env.store.signatures()) != 0 {
+					t.Fatalf("dry run: %+v, stored %d", dry, len(f.env.store.signatures()))
+				}
+				r := f.cosign(t, tx)
+				wantDecision(t, r, cosign.DecisionSigned)
+				if r.Verdict != bulwark.VerdictOK || len(r.Deciding) != 0 {
+					t.Errorf("verdict %s, deciding %v", r.Verdict, r.Deciding)
+				}
+				raw := slices.Clone(r.Signature)
+				raw[64] -= 27
+				pub, err := crypto.SigToPub(r.SafeTxHash[:], raw)
+				if err != nil || crypto.PubkeyToAddress(*pub) != cosignerOwner.Address || r.SafeTxHash != f.s.OnChainTxHash(t, tx) {
+					t.Fatalf("signature does not recover to the co-signer over the Safe's hash: %v", err)
+				}
+				again := f.cosign(t, tx)
+				if again.Decision != cosign.DecisionSigned || string(again.Signature) != string(r.Signature) {
+					t.Errorf("asked again: %s %x", again.Decision, again.Signature)
+				}
+				if n := len(f.env.store.signatures()); n != 1 {
+					t.Errorf("%d co-signatures stored", n)
+				}
+				sigs := f.humanSigs(t, tx)
+				if why := f.revertReason(t, tx, packed(sigs)); !strings.Contains(why, "GS020") {
+					t.Errorf("without the co-signature: %q", why)
+				}
+				sigs[cosignerOwner.Address] = r.Signature
+				f.s.Exec(t, tx, packed(sigs)).RequireSuccess(t)
+				if got := chain.Balance(t, to); got.Cmp(safetest.Ether(1)) != 0 {
+					t.Errorf("recipient holds %s", got)
+				}
+				// Now the nonce is used.
+				wantDecision(t, f.cosign(t, tx), cosign.DecisionRefused, cosign.CodeNonceUsed)
+			})
+
+			t.Run("review held then approved", func(t *testing.T) {
+				token := chain.DeployERC20(t)
+				data, err := safetest.TestContract(safetest.ERC20Name).Pack("mint", f.s.Address, big.NewInt(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				tx := f.s.Tx(t, token, nil, data, safe.Call)
+				r := f.cosign(t, tx)
+				wantDecision(t, r, cosign.DecisionHeld, policy.CodeUnknownTarget, cosign.CodeNeedsApprovals)
+				req := cosign.ApproveRequest{ChainID: chain.ChainID, Safe: f.s.Address, SafeTxHash: r.SafeTxHash, Approver: "carol", Note: "minting test tokens, planned"}
+				a, err := f.svc.Approve(ctx, req)
+				if err != nil || !slices.Equal(a.Approvers, []string{"carol"}) || a.Approval.AuditSeq == 0 {
+					t.Fatalf("approve: %+v, %v", a, err)
+				}
+				if _, err := f.svc.Approve(ctx, req); !bulwark.IsCode(err, bulwark.ECONFLICT) {
+					t.Fatalf("the same person twice: %v", err)
+				}
+				wantDecision(t, f.cosign(t, tx), cosign.DecisionHeld, cosign.CodeNeedsApprovals)
+				req.Approver = "dave"
+				if a, err = f.svc.Approve(ctx, req); err != nil || !slices.Equal(a.Approvers, []string{"carol", "dave"}) {
+					t.Fatalf("second approval: %+v, %v", a, err)
+				}
+				r = f.cosign(t, tx)
+				wantDecision(t, r, cosign.DecisionSigned, policy.CodeUnknownTarget)
+				if !slices.Equal(r.Approvals, []string{"carol", "dave"}) || r.Verdict != bulwark.VerdictReview {
+					t.Errorf("approvals %v, verdict %s", r.Approvals, r.Verdict)
+				}
+				sigs := f.humanSigs(t, tx)
+				sigs[cosignerOwner.Address] = r.Signature
+				f.s.Exec(t, tx, packed(sigs)).RequireSuccess(t)
+				if got := chain.ERC20Balance(t, token, f.s.Address); got.Int64() != 100 {
+					t.Errorf("minted %s", got)
+				}
+				// Every decision and approval is audited, refusals included.
+				var decisions []string
+				for _, en := range f.env.entries(t, "safe.cosign") {
+					var d struct{ Decision string }
+					if err := json.Unmarshal(en.Details, &d); err != nil {
+						t.Fatal(err)
+					}
+					decisions = append(decisions, d.Decision)
+				}
+				if want := []string{"refused", "signed", "signed", "refused", "held", "held", "signed"}; !slices.Equal(decisions, want) {
+					t.Errorf("audited decisions %v, want %v", decisions, want)
+				}
+				if n := len(f.env.entries(t, "safe.approve")); n != 4 { // bybit refused, carol, carol refused, dave
+					t.Errorf("%d safe.approve entries, want 4", n)
+				}
+			})
+		})
+	}
+}
+
+// TestCosignRefusals: the co-signer refuses, audited and without signing,
+// a Safe it does not own, a used nonce, a tampered safeTxHash, a Safe that
+// changed between verification and signature, a second transaction for a
+// nonce it co-signed, an unsimulated transaction and stale lists.
+func TestCosignRefusals(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	to := common.HexToAddress("0x00000000000000000000000000000000000c0502")
+
+	for _, tc := range []struct {
+		name string
+		// run asks for a co-signature of a plain transfer on f's Safe,
+		// changing what it needs.
+		run  func(t *testing.T, f *fixture) *cosign.Result
+		want []string
+		// signed is how many co-signatures run gives before the refusal.
+		signed int
+	}{
+		{"not an owner", func(t *testing.T, f *fixture) *cosign.Result {
+			other := d.NewSafe(t, 2, humans[0], humans[1], safetest.OwnerAt(2))
+			other.FundETH(t, safetest.Ether(1))
+			r, err := f.svc.Cosign(context.Background(), cosign.Request{Tx: policy.ServiceTx{Safe: other.Address, Tx: other.TransferETHTx(t, to, big.NewInt(1))}, Requester: "alice"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}, []string{cosign.CodeCosignerNotOwner}, 0},
+		{"used nonce", func(t *testing.T, f *fixture) *cosign.Result {
+			first := f.s.TransferETHTx(t, to, big.NewInt(1))
+			f.s.MustExec(t, first, safetest.EIP712, humans[0], humans[1], cosignerOwner)
+			return f.cosign(t, f.s.Tx(t, to, big.NewInt(2), nil, safe.Call), func(r *cosign.Request) { r.Tx.Tx.Nonce = big.NewInt(0) })
+		}, []string{cosign.CodeNonceUsed}, 0},
+		{"tampered safeTxHash", func(t *testing.T, f *fixture) *cosign.Result {
+			tx := f.s.TransferETHTx(t, to, big.NewInt(1))
+			h := f.s.Hash(t, tx).SafeTxHash
+			h[31] ^= 1
+			return f.cosign(t, tx, func(r *cosign.Request) { r.Tx.SafeTxHash = &h })
+		}, []string{policy.CodeHashMismatch}, 0},
+		{"nonce moved before signing", func(t *testing.T, f *fixture) *cosign.Result {
+			tx := f.s.TransferETHTx(t, to, big.NewInt(1))
+			other := f.s.Tx(t, to, big.NewInt(3), nil, safe.Call)
+			cosign.SetAfterVerify(f.svc, func(context.Context) {
+				f.s.MustExec(t, other, safetest.EIP712, humans[0], humans[1], cosignerOwner)
+			})
+			return f.cosign(t, tx)
+		}, []string{cosign.CodeStateChanged}, 0},
+		{"owners changed before signing", func(t *testing.T, f *fixture) *cosign.Result {
+			tx := f.s.TransferETHTx(t, to, big.NewInt(1))
+			cosign.SetAfterVerify(f.svc, func(context.Context) {
+				add := f.s.AddOwnerWithThresholdTx(t, safetest.OwnerAt(7).Address, 3)
+				f.s.MustExec(t, add, safetest.EIP712, humans[0], humans[1], cosignerOwner)
+			})
+			return f.cosign(t, tx)
+		}, []string{cosign.CodeStateChanged}, 0},
+		{"same nonce, another transaction", func(t *testing.T, f *fixture) *cosign.Result {
+			first := f.cosign(t, f.s.TransferETHTx(t, to, big.NewInt(1)))
+			wantDecision(t, first, cosign.DecisionSigned)
+			r := f.cosign(t, f.s.TransferETHTx(t, to, big.NewInt(2)))
+			if !strings.Contains(r.Findings[0].Message, first.SafeTxHash.Hex()) {
+				t.Errorf("the refusal does not name the earlier hash: %s", r.Findings[0].Message)
+			}
+			return r
+		}, []string{cosign.CodeNonceAlreadyCosigned}, 1},
+		{"not simulated", func(t *testing.T, f *fixture) *cosign.Result {
+			f.svc.Simulator = failingSimulator{}
+			return f.cosign(t, f.s.TransferETHTx(t, to, big.NewInt(1)))
+		}, []string{cosign.CodeNotSimulated}, 0},
+		{"nonce ahead, not simulated", func(t *testing.T, f *fixture) *cosign.Result {
+			tx := f.s.TransferETHTx(t, to, big.NewInt(1))
+			tx.Nonce = new(big.Int).Add(tx.Nonce, big.NewInt(1))
+			return f.cosign(t, tx)
+		}, []string{cosign.CodeNotSimulated}, 0},
+		{"lists stale", func(t *testing.T, f *fixture) *cosign.Result {
+			f.svc.MaxListAge = 7 * 24 * time.Hour
+			f.svc.Sources = cosign.SourcesFunc(func(context.Context) ([]cosign.Source, error) {
+				return []cosign.Source{{Name: "list us-ofac-sdn", Updated: time.Now().Add(-30 * 24 * time.Hour)}, {Name: "list fbi-dprk"}, {Name: "list un", Updated: time.Now()}}, nil
+			})
+			r := f.cosign(t, f.s.TransferETHTx(t, to, big.NewInt(1)))
+			var stale []string
+			for _, fd := range r.Findings {
+				if fd.Code == cosign.CodeListsStale {
+					stale = append(stale, fd.Fields["source"])
+				}
+			}
+			if !slices.Equal(stale, []string{"list us-ofac-sdn", "list fbi-dprk"}) {
+				t.Errorf("stale sources %v", stale)
+			}
+			return r
+		}, []string{cosign.CodeListsStale}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, chain, d)
+			before := len(f.env.store.signatures())
+			r := tc.run(t, f)
+			wantDecision(t, r, cosign.DecisionRefused, tc.want...)
+			if r.Verdict != bulwark.VerdictReject || r.AuditSeq == 0 {
+				t.Errorf("verdict %s, audit entry %d", r.Verdict, r.AuditSeq)
+			}
+			if after := len(f.env.store.signatures()); after != before+tc.signed {
+				t.Errorf("%d co-signatures stored by a refusal", after-before-tc.signed)
+			}
+			last := f.env.entries(t, "safe.cosign")
+			var details struct {
+				Decision string
+				Deciding []string
+			}
+			if err := json.Unmarshal(last[len(last)-1].Details, &details); err != nil {
+				t.Fatal(err)
+			}
+			if details.Decision != "refused" || !slices.Contains(details.Deciding, tc.want[0]) {
+				t.Errorf("audited %+v", details)
+			}
+		})
+	}
+}
+
+type failingSimulator struct{}
+
+func (failingSimulator) SimulateCall(context.Context, policy.SimCall) (*policy.SimTrace, error) {
+	return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "debug_traceCall is not available on this node")
+}

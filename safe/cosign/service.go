@@ -1,0 +1,515 @@
+package cosign
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
+	"github.com/bulwark-sec/bulwark/safe/policy"
+)
+
+// Source is one input a verdict depends on that can fall out of date: a
+// screening list, the registry of pinned Safe deployments.
+type Source struct {
+	// Name names it in findings: "list us-ofac-sdn", "registry safe-deployments/1.37.63".
+	Name string
+	// Updated is when it was published (or imported, when it states no
+	// date); zero when nobody knows, which counts as stale.
+	Updated time.Time
+}
+
+// Sources reports the sources behind a verdict and their dates.
+type Sources interface {
+	Sources(ctx context.Context) ([]Source, error)
+}
+
+// SourcesFunc is a function as a Sources.
+type SourcesFunc func(ctx context.Context) ([]Source, error)
+
+// Sources calls f.
+func (f SourcesFunc) Sources(ctx context.Context) ([]Source, error) { return f(ctx) }
+
+// Service is the co-signer. Chain, Simulator, Signer, Store and Audit are
+// required; a node is mandatory, there is no offline co-signature.
+type Service struct {
+	// Chain is the node the Safe is read from; Simulator simulates
+	// execTransaction on it (debug_traceCall).
+	Chain     onchain.ChainReader
+	Simulator policy.Simulator
+	// Signer holds the co-signer's key.
+	Signer Signer
+	// Store keeps co-signatures and approvals; Audit records every
+	// request, refusal, signature and approval. Store (and Verifications)
+	// must be adapters of the audit log's store, so that a record and its
+	// audit entry commit together.
+	Store Store
+	Audit *audit.Log
+	// Verifications receives the record of every verification the
+	// co-signer makes (as 'safe verify' records its verdicts), and is where
+	// Approve looks up the verdict of a safeTxHash. Required by Approve.
+	Verifications policy.VerificationStore
+	// Sources and MaxListAge: a source older than MaxListAge, or of
+	// unknown age, refuses every co-signature (LISTS_STALE). MaxListAge 0
+	// checks no age; with MaxListAge set, Sources is required.
+	Sources    Sources
+	MaxListAge time.Duration
+	// Policy is the rule set of the verification (the zero Policy is the
+	// strict default).
+	Policy policy.Policy
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+
+	// afterVerify, set by tests, runs between the verification and the
+	// re-read of the Safe's state at signing time.
+	afterVerify func(ctx context.Context)
+}
+
+func (s *Service) check() error {
+	switch {
+	case s.Chain == nil || s.Simulator == nil:
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "the co-signer needs a node that simulates (--rpc): it never co-signs an offline verdict")
+	case s.Signer == nil:
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "the co-signer has no key: create or import one with 'bulwark safe cosigner init' or 'import'")
+	case s.Store == nil || s.Audit == nil:
+		return bulwark.Errorf(bulwark.EINTERNAL, "the co-signer needs a store and an audit log")
+	case s.MaxListAge > 0 && s.Sources == nil:
+		return bulwark.Errorf(bulwark.EINTERNAL, "the co-signer has a maximum list age but nothing that reports the lists' ages")
+	}
+	return nil
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// maxNameLen bounds a requester's or approver's name; maxNoteLen an
+// approval's note (bytes).
+const (
+	maxNameLen = 200
+	maxNoteLen = 2000
+)
+
+// checkText checks a name or note: valid UTF-8, within max bytes, no
+// control characters (newlines and tabs allowed in a note). required says
+// whether it may be empty.
+func checkText(field, what, s string, max int, required, multiline bool) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "" && required:
+		return "", bulwark.Invalid(field, "required: %s", what)
+	case !utf8.ValidString(s):
+		return "", bulwark.Invalid(field, "not valid UTF-8")
+	case len(s) > max:
+		return "", bulwark.Invalid(field, "%d bytes: at most %d", len(s), max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
+			return "", bulwark.Invalid(field, "contains a control character (%U)", r)
+		}
+	}
+	return s, nil
+}
+
+// Cosign decides on req and, unless it is a dry run, records the decision
+// in the audit log and co-signs when the decision is signed. The
+// transaction is verified against the node with simulation
+// ([policy.VerifyOnChain]); then the co-signer's own checks add their
+// findings (see [Codes]). Decision:
+//
+//   - refused (verdict reject): a critical finding, the policy's or the
+//     co-signer's (not simulated, not an owner, nonce used, state changed
+//     at signing time, lists stale, another safeTxHash already co-signed
+//     for the nonce);
+//   - held (review): a medium or high finding and fewer than two
+//     different approvers (NEEDS_APPROVALS);
+//   - signed: ok, or review with two approvers. The same safeTxHash asked
+//     again gets the stored signature; it is never signed twice.
+//
+// The error is for a request that cannot be decided (invalid input, the
+// node unreachable, the store failing); such a request is audited too
+// (decision "error") unless it is a dry run.
+func (s *Service) Cosign(ctx context.Context, req Request) (*Result, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	requester, err := checkText("requester", "who asks for the co-signature", req.Requester, maxNameLen, true, false)
+	if err != nil {
+		return nil, err
+	}
+	actor := req.Actor
+	if actor == "" {
+		actor = requester
+	}
+	res, v, prior, err := s.decide(ctx, req)
+	if err != nil {
+		if !req.DryRun {
+			s.auditError(ctx, actor, requester, req, err)
+		}
+		return nil, err
+	}
+	if req.DryRun {
+		return res, nil
+	}
+	base := *res
+	var out *Result
+	entry, err := s.Audit.Do(ctx, func(txctx context.Context) (audit.Event, error) {
+		r := base
+		r.Findings = slices.Clone(base.Findings)
+		if s.Verifications != nil {
+			if err := policy.RecordInAudit(txctx, s.Verifications, v); err != nil {
+				return audit.Event{}, err
+			}
+		}
+		repeated := false
+		if r.Decision == DecisionSigned {
+			if err := s.sign(txctx, &r, v, prior, &repeated); err != nil {
+				return audit.Event{}, err
+			}
+		}
+		out = &r
+		return audit.Event{Actor: actor, Action: "safe.cosign", Target: v.AuditTarget(), Details: s.details(&r, v, requester, repeated)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.AuditSeq = entry.Seq
+	return out, nil
+}
+
+// sign co-signs r's safeTxHash inside the audit transaction and stores the
+// signature; a co-signature stored meanwhile for the nonce turns r into a
+// refusal (another hash) or is handed back (the same hash).
+func (s *Service) sign(ctx context.Context, r *Result, v *policy.Verification, prior *SignatureRecord, repeated *bool) error {
+	if prior != nil && prior.SafeTxHash == r.SafeTxHash {
+		r.Signature, *repeated = slices.Clone(prior.Signature), true
+		return nil
+	}
+	sig, err := s.Signer.SignHash(r.SafeTxHash)
+	if err != nil {
+		return err
+	}
+	if err := checkSignature(r.SafeTxHash, sig, s.Signer.Address()); err != nil {
+		return err
+	}
+	seq, ok := audit.PendingSeq(ctx)
+	if !ok {
+		return bulwark.Errorf(bulwark.EINTERNAL, "a co-signature stored outside an audit transaction")
+	}
+	p, err := s.Store.SaveSignature(ctx, SignatureRecord{ChainID: v.ChainID, Safe: v.Safe, Nonce: v.Tx.Nonce,
+		SafeTxHash: r.SafeTxHash, Signer: s.Signer.Address(), Signature: sig, Verdict: r.Verdict, AuditSeq: seq})
+	if err != nil {
+		return err
+	}
+	switch {
+	case p == nil:
+		r.Signature = sig
+	case p.SafeTxHash == r.SafeTxHash:
+		r.Signature, *repeated = slices.Clone(p.Signature), true
+	default:
+		r.Findings = append(r.Findings, alreadyCosigned(p))
+		settle(r)
+	}
+	return nil
+}
+
+// checkSignature makes sure sig is r‖s‖v with v 27 or 28 and recovers to
+// addr over hash, so that nothing else is ever handed out as a
+// co-signature.
+func checkSignature(hash common.Hash, sig []byte, addr common.Address) error {
+	if len(sig) != 65 || sig[64] != 27 && sig[64] != 28 {
+		return bulwark.Errorf(bulwark.EINTERNAL, "the co-signer's key gave a signature of %d bytes (v %d), not 65 bytes with v 27 or 28", len(sig), sig[len(sig)-1])
+	}
+	raw := slices.Clone(sig)
+	raw[64] -= 27
+	pub, err := crypto.SigToPub(hash[:], raw)
+	if err != nil || crypto.PubkeyToAddress(*pub) != addr {
+		return bulwark.Errorf(bulwark.EINTERNAL, "the co-signer's signature does not recover to its address %s", addr.Hex())
+	}
+	return nil
+}
+
+// decide verifies req and applies the co-signer's checks, without writing
+// anything.
+func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Verification, *SignatureRecord, error) {
+	vreq := policy.VerifyRequest{Tx: req.Tx, ChainID: req.Tx.ChainID, Policy: s.Policy}
+	if req.Tx.Version != nil {
+		vreq.Version = *req.Tx.Version
+	}
+	v, err := policy.VerifyOnChain(ctx, s.Chain, vreq, policy.ChainOptions{Simulator: s.Simulator})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r := &Result{Verdict: v.Verdict, PolicyVerdict: v.Verdict, SafeTxHash: v.Hashes.SafeTxHash, Safe: v.Safe, ChainID: v.ChainID,
+		Nonce: v.Tx.Nonce, Cosigner: s.Signer.Address(), DryRun: req.DryRun, Verification: v, Approvals: []string{}}
+	r.Findings = append(slices.Clone(v.Findings), s.chainChecks(v)...)
+	stale, err := s.staleSources(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r.Findings = append(r.Findings, stale...)
+	prior, err := s.Store.Signature(ctx, v.ChainID, v.Safe, v.Tx.Nonce)
+	if err != nil && !bulwark.IsCode(err, bulwark.ENOTFOUND) {
+		return nil, nil, nil, err
+	}
+	if err != nil {
+		prior = nil
+	}
+	if prior != nil && prior.SafeTxHash != r.SafeTxHash {
+		r.Findings = append(r.Findings, alreadyCosigned(prior))
+	}
+	if policy.VerdictOf(r.Findings) == bulwark.VerdictReview {
+		approvals, err := s.Store.Approvals(ctx, v.ChainID, v.Safe, r.SafeTxHash)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		r.Approvals = approvers(approvals)
+		if len(r.Approvals) < RequiredApprovals {
+			r.Findings = append(r.Findings, needsApprovals(r.Approvals))
+		}
+	}
+	if policy.VerdictOf(r.Findings) != bulwark.VerdictReject && !(prior != nil && prior.SafeTxHash == r.SafeTxHash) {
+		// About to sign (or held): read the Safe again, as it is now.
+		if s.afterVerify != nil {
+			s.afterVerify(ctx)
+		}
+		changed, err := s.stateChanged(ctx, v)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		r.Findings = append(r.Findings, changed...)
+	}
+	settle(r)
+	return r, v, prior, nil
+}
+
+// settle sorts r's findings and sets its verdict, decision and deciding
+// findings from them.
+func settle(r *Result) {
+	policy.SortFindings(r.Findings)
+	r.Verdict = policy.VerdictOf(r.Findings)
+	switch r.Verdict {
+	case bulwark.VerdictReject:
+		r.Decision = DecisionRefused
+	case bulwark.VerdictReview:
+		r.Decision = DecisionSigned
+		if len(r.Approvals) < RequiredApprovals {
+			r.Decision = DecisionHeld
+		}
+	default:
+		r.Decision = DecisionSigned
+	}
+	if r.Decision != DecisionSigned {
+		r.Signature = nil
+	}
+	r.Deciding = deciding(r)
+}
+
+// deciding returns the codes of the findings that decide r: those at the
+// most severe rank present (none for an ok verdict), and NEEDS_APPROVALS
+// for a held transaction; for review with approvals, the findings the
+// approvals answered.
+func deciding(r *Result) []string {
+	out := []string{}
+	if r.Verdict == bulwark.VerdictOK || len(r.Findings) == 0 {
+		return out
+	}
+	worst := r.Findings[0].Severity.Rank()
+	for _, f := range r.Findings {
+		if f.Severity.Rank() == worst || f.Code == CodeNeedsApprovals && r.Decision == DecisionHeld {
+			if !slices.Contains(out, f.Code) {
+				out = append(out, f.Code)
+			}
+		}
+	}
+	return out
+}
+
+func approvers(as []Approval) []string {
+	out := []string{}
+	for _, a := range as {
+		if !slices.Contains(out, a.Approver) {
+			out = append(out, a.Approver)
+		}
+	}
+	return out
+}
+
+func needsApprovals(have []string) policy.Finding {
+	msg := fmt.Sprintf("the verdict is review: %d different people must approve this transaction before the co-signer signs it (dual control); ", RequiredApprovals)
+	if len(have) == 0 {
+		msg += "nobody has approved it yet"
+	} else {
+		msg += fmt.Sprintf("approved so far by %s", strings.Join(have, ", "))
+	}
+	return policy.Finding{Code: CodeNeedsApprovals, Severity: policy.SeverityMedium, Message: msg}.
+		With("approvals", fmt.Sprint(len(have)), "required", fmt.Sprint(RequiredApprovals))
+}
+
+func alreadyCosigned(p *SignatureRecord) policy.Finding {
+	return refusal(CodeNonceAlreadyCosigned, "the co-signer already signed safeTxHash %s for nonce %s of this Safe (audit entry %d): it never signs a second transaction with the same nonce",
+		p.SafeTxHash.Hex(), p.Nonce, p.AuditSeq).With("cosignedSafeTxHash", p.SafeTxHash.Hex(), "auditSeq", fmt.Sprint(p.AuditSeq))
+}
+
+// chainChecks are the co-signer's checks of what the verification read:
+// the simulation ran, the co-signer owns the Safe, the nonce is not used.
+func (s *Service) chainChecks(v *policy.Verification) []policy.Finding {
+	var out []policy.Finding
+	switch sim := v.Simulation; {
+	case v.Chain == nil || v.Chain.State == nil:
+		return []policy.Finding{refusal(CodeNotSimulated, "the transaction was not verified against a node: the co-signer never signs an offline verdict")}
+	case sim == nil:
+		out = append(out, refusal(CodeNotSimulated, "the transaction was not simulated: the co-signer signs only what it has seen execute against the Safe's state"))
+	case sim.Status != "success" && sim.Status != "execution_failure":
+		msg := "the simulation did not run to the end (" + sim.Status + ": " + sim.Reason + "), so what the transaction does on chain is unknown, and unknown is never safe"
+		if n := onchain.IntOrZero(v.Chain.State.Nonce); v.Tx.Nonce != nil && v.Tx.Nonce.Cmp(n) > 0 {
+			msg += fmt.Sprintf("; its nonce %s is ahead of the Safe's %s: ask again when it is the next transaction", v.Tx.Nonce, n)
+		}
+		out = append(out, refusal(CodeNotSimulated, "%s", msg).With("status", sim.Status))
+	}
+	st := v.Chain.State
+	me := s.Signer.Address()
+	switch {
+	case st.OwnersStatus != onchain.ListOK:
+		out = append(out, refusal(CodeCosignerNotOwner, "the Safe's owner list cannot be read to its end (%s), so the co-signer cannot tell that its key %s is an owner", st.OwnersStatus, me.Hex()).
+			With("cosigner", me.Hex()))
+	case !slices.Contains(st.Owners, me):
+		out = append(out, refusal(CodeCosignerNotOwner, "the co-signer's key %s is not an owner of Safe %s at block %d (owners: %s): its signature would not count",
+			me.Hex(), v.Safe.Hex(), v.Chain.Block, addressList(st.Owners)).With("cosigner", me.Hex()))
+	}
+	if n := onchain.IntOrZero(st.Nonce); v.Tx.Nonce == nil || v.Tx.Nonce.Cmp(n) < 0 {
+		out = append(out, refusal(CodeNonceUsed, "nonce %s is below the Safe's nonce %s at block %d: a transaction with this nonce has already executed, this one never can",
+			decimal(v.Tx.Nonce), n, v.Chain.Block).With("nonce", decimal(v.Tx.Nonce), "safeNonce", n.String()))
+	}
+	return out
+}
+
+func decimal(n *big.Int) string {
+	if n == nil {
+		return "0"
+	}
+	return n.String()
+}
+
+func addressList(as []common.Address) string {
+	if len(as) == 0 {
+		return "none"
+	}
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.Hex()
+	}
+	return strings.Join(s, ", ")
+}
+
+// staleSources checks the sources' ages against MaxListAge.
+func (s *Service) staleSources(ctx context.Context) ([]policy.Finding, error) {
+	if s.MaxListAge <= 0 {
+		return nil, nil
+	}
+	srcs, err := s.Sources.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []policy.Finding
+	for _, src := range srcs {
+		switch {
+		case src.Updated.IsZero():
+			out = append(out, refusal(CodeListsStale, "%s has no known date: a verdict on data of unknown age is not signed", src.Name).With("source", src.Name))
+		case now.Sub(src.Updated) > s.MaxListAge:
+			age := now.Sub(src.Updated).Round(time.Hour)
+			out = append(out, refusal(CodeListsStale, "%s is %s old (from %s), more than the co-signer's maximum of %s: update it ('bulwark lists update') before asking again",
+				src.Name, age, src.Updated.UTC().Format(time.DateOnly), s.MaxListAge).With("source", src.Name, "age", age.String(), "maxAge", s.MaxListAge.String()))
+		}
+	}
+	return out, nil
+}
+
+// stateChanged reads the Safe again at the node's latest block and
+// compares what decides who can sign and what runs with what was
+// verified.
+func (s *Service) stateChanged(ctx context.Context, v *policy.Verification) ([]policy.Finding, error) {
+	block, err := s.Chain.BlockNumber(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now, err := onchain.ReadState(ctx, s.Chain, v.Safe, onchain.AtBlockNumber(block))
+	if err != nil {
+		return nil, err
+	}
+	was := v.Chain.State
+	var diffs []string
+	if a, b := onchain.IntOrZero(was.Nonce), onchain.IntOrZero(now.Nonce); a.Cmp(b) != 0 {
+		diffs = append(diffs, fmt.Sprintf("nonce %s → %s", a, b))
+	}
+	if a, b := onchain.IntOrZero(was.Threshold), onchain.IntOrZero(now.Threshold); a.Cmp(b) != 0 {
+		diffs = append(diffs, fmt.Sprintf("threshold %s → %s", a, b))
+	}
+	if !slices.Equal(was.Owners, now.Owners) || was.OwnersStatus != now.OwnersStatus {
+		diffs = append(diffs, fmt.Sprintf("owners [%s] → [%s]", addressList(was.Owners), addressList(now.Owners)))
+	}
+	if was.Singleton != now.Singleton || was.SingletonCodeHash != now.SingletonCodeHash || was.ProxyCodeHash != now.ProxyCodeHash {
+		diffs = append(diffs, fmt.Sprintf("singleton %s → %s", was.Singleton.Hex(), now.Singleton.Hex()))
+	}
+	if was.Guard != now.Guard || was.ModuleGuard != now.ModuleGuard {
+		diffs = append(diffs, fmt.Sprintf("guard %s → %s", was.Guard.Hex(), now.Guard.Hex()))
+	}
+	if was.FallbackHandler != now.FallbackHandler {
+		diffs = append(diffs, fmt.Sprintf("fallback handler %s → %s", was.FallbackHandler.Hex(), now.FallbackHandler.Hex()))
+	}
+	if !slices.Equal(was.Modules, now.Modules) || was.ModulesStatus != now.ModulesStatus {
+		diffs = append(diffs, fmt.Sprintf("modules [%s] → [%s]", addressList(was.Modules), addressList(now.Modules)))
+	}
+	if len(diffs) == 0 {
+		return nil, nil
+	}
+	return []policy.Finding{refusal(CodeStateChanged, "the Safe changed between the verification at block %d and the signature at block %d (%s): what was verified is not what would be signed against; ask again",
+		v.Chain.Block, block, strings.Join(diffs, "; ")).With("verifiedBlock", fmt.Sprint(v.Chain.Block), "block", fmt.Sprint(block))}, nil
+}
+
+// details are the audit details of a decision: the verification's (with
+// the co-signer's findings and verdict), the decision, the policy's own
+// verdict, who asked, the co-signer's address and the approvers. Never a
+// key, never the signature's secret.
+func (s *Service) details(r *Result, v *policy.Verification, requester string, repeated bool) map[string]any {
+	vv := *v
+	vv.Findings, vv.Verdict = r.Findings, r.Verdict
+	d := vv.AuditDetails()
+	d["decision"] = r.Decision
+	d["policyVerdict"] = r.PolicyVerdict
+	d["deciding"] = r.Deciding
+	d["requester"] = requester
+	d["cosigner"] = r.Cosigner.Hex()
+	d["approvals"] = r.Approvals
+	if r.Decision == DecisionSigned {
+		d["signed"] = true
+		if repeated {
+			d["repeated"] = true
+		}
+	}
+	return d
+}
+
+// auditError records a request that could not be decided.
+func (s *Service) auditError(ctx context.Context, actor, requester string, req Request, cause error) {
+	target := "safe:" + req.Tx.Safe.Hex()
+	if req.Tx.Tx.Nonce != nil {
+		target += "#" + req.Tx.Tx.Nonce.String()
+	}
+	_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: "safe.cosign", Target: target,
+		Details: map[string]any{"decision": "error", "error": bulwark.ErrorCode(cause), "requester": requester, "cosigner": s.Signer.Address().Hex()}})
+}
