@@ -26,7 +26,7 @@ type ApproveRequest struct {
 	// Approver names the person: the CLI's --as, the API token's name, the
 	// console user's name.
 	Approver string
-	// Note is the approver's reason (optional, at most 2000 bytes).
+	// Note is the approver's reason (optional, at most 1000 bytes).
 	Note string
 	// Actor is who the audit log names; Approver when empty.
 	Actor string

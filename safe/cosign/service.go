@@ -2,6 +2,7 @@ package cosign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -100,7 +101,7 @@ func (s *Service) now() time.Time {
 // approval's note (bytes).
 const (
 	maxNameLen = 200
-	maxNoteLen = 2000
+	maxNoteLen = 1000
 )
 
 // checkText checks a name or note: valid UTF-8, within max bytes, no
@@ -447,11 +448,19 @@ func (s *Service) stateChanged(ctx context.Context, v *policy.Verification) ([]p
 	if err != nil {
 		return nil, err
 	}
-	now, err := onchain.ReadState(ctx, s.Chain, v.Safe, onchain.AtBlockNumber(block))
+	// The verified state as a hint: an unchanged Safe is read in one
+	// round trip, and every link is still read at the new block.
+	was := v.Chain.State
+	states, err := onchain.ReadStatesWith(ctx, s.Chain, []common.Address{v.Safe}, onchain.AtBlockNumber(block),
+		onchain.ReadOptions{Previous: map[common.Address]*onchain.State{v.Safe: was}, Registry: s.Policy.Registry})
+	var rerr *onchain.ReadStatesError
+	if errors.As(err, &rerr) && len(rerr.Errs) == 1 {
+		err = rerr.Errs[0]
+	}
 	if err != nil {
 		return nil, err
 	}
-	was := v.Chain.State
+	now := states[0]
 	var diffs []string
 	if a, b := onchain.IntOrZero(was.Nonce), onchain.IntOrZero(now.Nonce); a.Cmp(b) != 0 {
 		diffs = append(diffs, fmt.Sprintf("nonce %s → %s", a, b))
