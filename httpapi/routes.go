@@ -62,6 +62,7 @@ func (s *Server) routes() {
 	s.handle(routeAuditList, auth.PermAdmin, s.listAudit)
 	s.handle(routeAuditVerify, auth.PermAdmin, s.verifyAudit)
 	s.safeRoutes()
+	s.safeCosignRoutes()
 	s.safeWatchRoutes()
 	s.outboxRoutes()
 	s.traceRoutes()

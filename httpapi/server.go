@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/outbox"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -156,6 +157,10 @@ type Config struct {
 	// that a watcher can tell a transaction Bulwark verified from one it
 	// never saw. It must be an adapter of the audit log's store.
 	SafeVerifications policy.VerificationStore
+	// Cosigner answers POST /api/v1/safe/cosign and POST
+	// /api/v1/safe/approvals (serve with --rpc and a co-signer key); nil
+	// makes those routes answer 503.
+	Cosigner *cosign.Service
 	// SafeWatches is the serve monitor's watch list (POST/GET/DELETE
 	// /api/v1/safe/watches) and SafeAlerts the alerts it stored (GET
 	// /api/v1/safe/alerts); nil makes those routes answer 503. Both must

@@ -1,0 +1,242 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
+)
+
+// keySigner is a cosign.Signer over a key in memory.
+type keySigner struct{ key *ecdsa.PrivateKey }
+
+func (k keySigner) Address() common.Address { return crypto.PubkeyToAddress(k.key.PublicKey) }
+
+func (k keySigner) SignHash(h common.Hash) ([]byte, error) {
+	sig, err := crypto.Sign(h[:], k.key)
+	if err != nil {
+		return nil, err
+	}
+	sig[64] += 27
+	return sig, nil
+}
+
+// memCosignStore is a cosign.Store in memory.
+type memCosignStore struct {
+	mu   sync.Mutex
+	sigs []cosign.SignatureRecord
+	apps []cosign.Approval
+}
+
+func eqInt(a, b *big.Int) bool { return a != nil && b != nil && a.Cmp(b) == 0 }
+
+func (m *memCosignStore) SaveSignature(_ context.Context, r cosign.SignatureRecord) (*cosign.SignatureRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.sigs {
+		if eqInt(p.ChainID, r.ChainID) && p.Safe == r.Safe && eqInt(p.Nonce, r.Nonce) {
+			return &p, nil
+		}
+	}
+	r.Time = time.Now()
+	m.sigs = append(m.sigs, r)
+	return nil, nil
+}
+
+func (m *memCosignStore) Signature(_ context.Context, chainID *big.Int, s common.Address, nonce *big.Int) (*cosign.SignatureRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.sigs {
+		if eqInt(p.ChainID, chainID) && p.Safe == s && eqInt(p.Nonce, nonce) {
+			return &p, nil
+		}
+	}
+	return nil, bulwark.Errorf(bulwark.ENOTFOUND, "none")
+}
+
+func (m *memCosignStore) AddApproval(_ context.Context, a cosign.Approval) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.apps {
+		if eqInt(p.ChainID, a.ChainID) && p.Safe == a.Safe && p.SafeTxHash == a.SafeTxHash && p.Approver == a.Approver {
+			return bulwark.Errorf(bulwark.ECONFLICT, "already approved")
+		}
+	}
+	m.apps = append(m.apps, a)
+	return nil
+}
+
+func (m *memCosignStore) Approvals(_ context.Context, chainID *big.Int, s common.Address, h common.Hash) ([]cosign.Approval, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := []cosign.Approval{}
+	for _, p := range m.apps {
+		if eqInt(p.ChainID, chainID) && p.Safe == s && p.SafeTxHash == h {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// cosignAnswer is the part of a co-sign answer the tests read.
+type cosignAnswer struct {
+	Verdict, Decision, SafeTxHash, Signature string
+	Deciding, Approvals, Approvers           []string
+	AuditSeq                                 int64
+}
+
+// TestSafeCosignAPI: POST /api/v1/safe/cosign co-signs a plain transfer,
+// which then executes with the two humans' signatures; it holds a call of
+// an unknown function until two tokens approve it through POST
+// /api/v1/safe/approvals (409 for the same token twice), then co-signs
+// it. Each decision and approval is audited under the token.
+func TestSafeCosignAPI(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	cosigner, humans := safetest.OwnerAt(50), []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
+	s := d.NewSafe(t, 3, humans[0], humans[1], cosigner)
+	s.FundETH(t, safetest.Ether(2))
+	e := newEnv(t, func(c *Config) {
+		c.Cosigner = &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: keySigner{cosigner.Key},
+			Store: &memCosignStore{}, Audit: c.Audit, Verifications: c.SafeVerifications}
+	})
+	body := func(tx safe.Tx, extra string) string {
+		return fmt.Sprintf(`{"safe":%q,"to":%q,"value":"%s","data":"0x%x","operation":%d,"nonce":"%s"%s}`,
+			s.Address.Hex(), tx.To.Hex(), tx.Value, tx.Data, tx.Operation, tx.Nonce, extra)
+	}
+	post := func(path, tok, b string, want int) *cosignAnswer {
+		t.Helper()
+		rec := e.do("POST", path, jsonHeaders(tok), b)
+		if rec.Code != want {
+			t.Fatalf("%s as %s: status %d, want %d: %s", path, tok, rec.Code, want, rec.Body)
+		}
+		var a cosignAnswer
+		if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
+			t.Fatal(err)
+		}
+		return &a
+	}
+	execute := func(tx safe.Tx, cosignature string) {
+		t.Helper()
+		sig := common.FromHex(cosignature)
+		var all []safetest.Signature
+		for _, o := range humans {
+			h, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, h)
+		}
+		c := safetest.Signature{Signer: cosigner.Address}
+		copy(c.Bytes[:], sig)
+		packed, err := safetest.PackSignatures(append(all, c)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Exec(t, tx, packed).RequireSuccess(t)
+	}
+
+	transfer := s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xa91)), big.NewInt(1))
+	if dry := post("/api/v1/safe/cosign", "analyst", body(transfer, `,"dryRun":true`), http.StatusOK); dry.Decision != "signed" || dry.Signature != "" || dry.AuditSeq != 0 {
+		t.Errorf("dry run %+v", dry)
+	}
+	got := post("/api/v1/safe/cosign", "analyst", body(transfer, ""), http.StatusOK)
+	if got.Decision != "signed" || got.Verdict != "ok" || len(got.Signature) != 2+130 || got.AuditSeq == 0 {
+		t.Fatalf("transfer: %+v", got)
+	}
+	execute(transfer, got.Signature)
+
+	token := chain.DeployERC20(t)
+	data, err := safetest.TestContract(safetest.ERC20Name).Pack("mint", s.Address, big.NewInt(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint := s.Tx(t, token, nil, data, safe.Call)
+	held := post("/api/v1/safe/cosign", "analyst", body(mint, ""), http.StatusOK)
+	if held.Decision != "held" || !slices.Contains(held.Deciding, cosign.CodeNeedsApprovals) || held.Signature != "" {
+		t.Fatalf("unknown function: %+v", held)
+	}
+	approval := fmt.Sprintf(`{"chainId":31337,"safe":%q,"safeTxHash":%q,"note":"planned mint"}`, s.Address.Hex(), held.SafeTxHash)
+	if a := post("/api/v1/safe/approvals", "analyst", approval, http.StatusCreated); !slices.Equal(a.Approvers, []string{"analyst"}) {
+		t.Errorf("first approval: %+v", a)
+	}
+	rec := e.do("POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), approval)
+	if rec.Code != http.StatusConflict {
+		t.Fatalf("the same token twice: %d %s", rec.Code, rec.Body)
+	}
+	if a := post("/api/v1/safe/cosign", "analyst", body(mint, ""), http.StatusOK); a.Decision != "held" {
+		t.Errorf("after one approval: %+v", a)
+	}
+	if a := post("/api/v1/safe/approvals", "admin", approval, http.StatusCreated); !slices.Equal(a.Approvers, []string{"analyst", "admin"}) {
+		t.Errorf("second approval: %+v", a)
+	}
+	signed := post("/api/v1/safe/cosign", "analyst", body(mint, ""), http.StatusOK)
+	if signed.Decision != "signed" || signed.Verdict != "review" || !slices.Equal(signed.Approvals, []string{"analyst", "admin"}) {
+		t.Fatalf("after two approvals: %+v", signed)
+	}
+	execute(mint, signed.Signature)
+
+	// Refusals: an unknown hash (404), a viewer (403), a node named in
+	// the request (400).
+	for _, tc := range []struct {
+		path, tok, body string
+		want            int
+	}{
+		{"/api/v1/safe/approvals", "analyst", fmt.Sprintf(`{"chainId":31337,"safe":%q,"safeTxHash":"0x%064x"}`, s.Address.Hex(), 1), http.StatusNotFound},
+		{"/api/v1/safe/approvals", "analyst", `{"chainId":31337,"safe":"0x12","safeTxHash":"0x00"}`, http.StatusBadRequest},
+		{"/api/v1/safe/approvals", "viewer", approval, http.StatusForbidden},
+		{"/api/v1/safe/cosign", "viewer", body(mint, ""), http.StatusForbidden},
+		{"/api/v1/safe/cosign", "analyst", body(mint, `,"rpc":"http://127.0.0.1:1"`), http.StatusBadRequest},
+	} {
+		if rec := e.do("POST", tc.path, jsonHeaders(tc.tok), tc.body); rec.Code != tc.want {
+			t.Errorf("%s as %s: %d, want %d: %s", tc.path, tc.tok, rec.Code, tc.want, rec.Body)
+		}
+	}
+
+	var decisions []string
+	for _, en := range e.auditEntries() {
+		if en.Action != "safe.cosign" {
+			continue
+		}
+		var dd struct{ Decision, Requester string }
+		if err := json.Unmarshal(en.Details, &dd); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(en.Actor, "token:") || dd.Requester != "analyst" {
+			t.Errorf("entry %d: actor %s, requester %s", en.Seq, en.Actor, dd.Requester)
+		}
+		decisions = append(decisions, dd.Decision)
+	}
+	if want := []string{"signed", "held", "held", "signed"}; !slices.Equal(decisions, want) {
+		t.Errorf("audited %v, want %v", decisions, want)
+	}
+}
+
+// TestSafeCosignAPIUnconfigured: without a co-signer both routes answer
+// 503.
+func TestSafeCosignAPIUnconfigured(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	for _, path := range []string{"/api/v1/safe/cosign", "/api/v1/safe/approvals"} {
+		if rec := e.do("POST", path, jsonHeaders("analyst"), `{}`); rec.Code != http.StatusServiceUnavailable {
+			t.Errorf("%s: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+}
