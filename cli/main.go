@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
@@ -58,6 +59,9 @@ type Main struct {
 	// (sources.Embedded when nil); tests replace it by a copy of lists
 	// decoded once.
 	defaultLists func() ([]*screening.List, error)
+	// testCosigner, when set, is the co-signer's key of 'safe cosign'
+	// instead of the keystore's; tests set it.
+	testCosigner cosign.Signer
 }
 
 // NewMain returns a Main wired to the process's streams and environment;

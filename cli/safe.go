@@ -38,6 +38,8 @@ func (m *Main) safeCmd() *command {
 			m.safeHashCmd(),
 			m.safeMessageHashCmd(),
 			m.safeVerifyCmd(),
+			m.safeCosignCmd(),
+			m.safeApproveCmd(),
 			m.safeAuditCmd(),
 			m.safeWatchCmd(),
 		},

@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/screening"
 )
 
 // Source is one input a verdict depends on that can fall out of date: a
@@ -521,4 +522,30 @@ func (s *Service) auditError(ctx context.Context, actor, requester string, req R
 	}
 	_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: "safe.cosign", Target: target,
 		Details: map[string]any{"decision": "error", "error": bulwark.ErrorCode(cause), "requester": requester, "cosigner": s.Signer.Address().Hex()}})
+}
+
+// ScreeningSources reports, as Sources, the official screening lists of
+// the index that index returns (each dated by its publication, else its
+// import; a user's own list is as current as its owner keeps it and is not
+// reported) and registry, the pinned Safe deployments, when it has a name.
+func ScreeningSources(index func() *screening.Index, registry Source) Sources {
+	return SourcesFunc(func(context.Context) ([]Source, error) {
+		var out []Source
+		if ix := index(); ix != nil {
+			for _, l := range ix.Lists() {
+				if !screening.OfficialListID(l.ID) {
+					continue
+				}
+				t := l.Published
+				if t.IsZero() {
+					t = l.Imported
+				}
+				out = append(out, Source{Name: "list " + l.ID, Updated: t})
+			}
+		}
+		if registry.Name != "" {
+			out = append(out, registry)
+		}
+		return out, nil
+	})
 }

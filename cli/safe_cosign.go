@@ -1,0 +1,400 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
+	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/sqlite"
+)
+
+// cosignFlags are the settings of 'bulwark safe cosign' and 'safe
+// approve'.
+type cosignFlags struct {
+	tx, rpc    string
+	dryRun     bool
+	maxListAge time.Duration
+	// approve only
+	safeTxHash, safe, chainID, as, note string
+}
+
+func (f *cosignFlags) registerNode(fs *flag.FlagSet) {
+	fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of the node the Safe is read from and the transaction simulated on (required: there is no offline co-signature)")
+	fs.DurationVar(&f.maxListAge, "lists-max-age", 7*24*time.Hour, "refuse to co-sign when a screening list or the Safe deployment registry is older than this `DURATION` (0: no limit)")
+}
+
+func (m *Main) safeCosignCmd() *command {
+	var f cosignFlags
+	return &command{
+		name:    "cosign",
+		summary: "co-sign a Safe transaction with Bulwark's key when it verifies ok, or review with two approvals",
+		usage:   "bulwark safe cosign --tx FILE|- --rpc URL [--dry-run] [--lists-max-age DURATION] [--json]",
+		long: "Verifies the transaction against the node with simulation, as 'safe verify --rpc' does, then checks\n" +
+			"what the co-signer itself requires: its key is an owner of the Safe, the nonce is not used, the\n" +
+			"Safe read again just before signing is what was verified, the lists are not stale, and no other\n" +
+			"transaction was co-signed for this nonce. It signs the safeTxHash (EIP-712, r||s||v) when the\n" +
+			"verdict is ok, or review and two different people approved it ('bulwark safe approve'); never a\n" +
+			"reject. Exit 0 signed, 2 held for dual control, 3 refused; the findings that decide are named.\n" +
+			"Every decision is written to the audit log; --dry-run decides without signing or recording.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (a Safe Transaction Service multisig-transaction; - for standard input)")
+			f.registerNode(fs)
+			fs.BoolVar(&f.dryRun, "dry-run", false, "decide and say which rules decide, without signing, storing or auditing")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("safe cosign", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			if err := required("--tx", "the transaction JSON file (a Safe Transaction Service multisig-transaction), or - for standard input", f.tx); err != nil {
+				return bulwark.ExitError, err
+			}
+			st, source, err := m.readServiceTx(f.tx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			svc, closeSvc, err := m.cosignService(ctx, f)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			defer closeSvc()
+			actor := m.cliActor()
+			res, err := svc.Cosign(ctx, cosign.Request{Tx: *st, Requester: strings.TrimPrefix(actor, "cli:"), Actor: actor, DryRun: f.dryRun})
+			if err != nil {
+				return bulwark.ExitError, cosignError(source, err)
+			}
+			code := res.Decision.ExitCode()
+			if m.g.json {
+				return code, m.printJSON(res.JSON())
+			}
+			writeCosignText(m.Stdout, res)
+			return code, nil
+		},
+	}
+}
+
+func (m *Main) safeApproveCmd() *command {
+	var f cosignFlags
+	return &command{
+		name:    "approve",
+		summary: "approve a Safe transaction held for dual control, naming the approver",
+		usage: "bulwark safe approve (--tx FILE|- --rpc URL | --safe-tx-hash HASH --safe ADDR --chain-id N) --as NAME\n" +
+			"       [--note TEXT] [--json]",
+		long: "Records NAME's approval of a transaction whose verdict is review; once two different people have\n" +
+			"approved it, 'bulwark safe cosign' co-signs it. With --tx the transaction is verified again on the\n" +
+			"node and that verdict decides; with --safe-tx-hash the co-signer's last verification of it does\n" +
+			"(ask 'safe cosign' first). A transaction that verifies reject is never approved; the same NAME\n" +
+			"twice is refused. The command line names the approver with --as; the API names the token's.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (- for standard input), verified again on --rpc")
+			f.registerNode(fs)
+			fs.StringVar(&f.safeTxHash, "safe-tx-hash", "", "the safeTxHash `HASH` to approve (with --safe and --chain-id)")
+			fs.StringVar(&f.safe, "safe", "", "the Safe's `ADDR`ess (with --safe-tx-hash)")
+			fs.StringVar(&f.chainID, "chain-id", "", "the chain id `N` (with --safe-tx-hash)")
+			fs.StringVar(&f.as, "as", "", "the `NAME` of the person approving (required)")
+			fs.StringVar(&f.note, "note", "", "why the transaction is approved (`TEXT`, optional)")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("safe approve", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			req, source, err := m.approveRequest(f)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			svc, closeSvc, err := m.approveService(ctx, f)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			defer closeSvc()
+			res, err := svc.Approve(ctx, *req)
+			if err != nil {
+				return bulwark.ExitError, cosignError(source, err)
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(res.JSON())
+			}
+			b := &textBlock{w: m.Stdout}
+			b.heading("Approved for dual control")
+			b.line("Safe", "%s (chain %s)", res.Approval.Safe.Hex(), res.Approval.ChainID)
+			b.line("safeTxHash", "%s", res.Approval.SafeTxHash.Hex())
+			b.line("Approver", "%s", res.Approval.Approver)
+			b.line("Approvals", "%s (%d of %d required)", strings.Join(res.Approvers, ", "), len(res.Approvers), cosign.RequiredApprovals)
+			b.printf("Recorded as audit entry %d.\n", res.Approval.AuditSeq)
+			return bulwark.ExitOK, b.err
+		},
+	}
+}
+
+// readServiceTx reads and parses a --tx file.
+func (m *Main) readServiceTx(name string) (*policy.ServiceTx, string, error) {
+	data, source, err := m.readInput("--tx", name, policy.MaxServiceTxSize)
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := policy.ReadServiceTx(data)
+	if err != nil {
+		return nil, "", txFileError(source, err)
+	}
+	return st, source, nil
+}
+
+// approveRequest reads the flags of 'safe approve' into a request.
+func (m *Main) approveRequest(f cosignFlags) (*cosign.ApproveRequest, string, error) {
+	if err := required("--as", "the name of the person approving (the API names the token's instead)", f.as); err != nil {
+		return nil, "", err
+	}
+	req := &cosign.ApproveRequest{Approver: f.as, Note: f.note, Actor: m.cliActor()}
+	switch {
+	case f.tx != "" && f.safeTxHash != "":
+		return nil, "", bulwark.Invalid("--safe-tx-hash", "give --tx or --safe-tx-hash, not both")
+	case f.tx != "":
+		if f.rpc == "" {
+			return nil, "", bulwark.Invalid("--rpc", "required with --tx: the transaction is verified again on the node")
+		}
+		st, source, err := m.readServiceTx(f.tx)
+		if err != nil {
+			return nil, "", err
+		}
+		req.Tx = st
+		return req, source, nil
+	case f.safeTxHash == "":
+		return nil, "", bulwark.Invalid("--tx", "required: the transaction (--tx FILE with --rpc URL), or --safe-tx-hash HASH with --safe and --chain-id")
+	}
+	b, err := safe.ParseHex("--safe-tx-hash", f.safeTxHash)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(b) != common.HashLength {
+		return nil, "", bulwark.Invalid("--safe-tx-hash", "%d bytes: a safeTxHash is 32 bytes (64 hex digits)", len(b))
+	}
+	req.SafeTxHash = common.BytesToHash(b)
+	if err := required("--safe", "the Safe's address (with --safe-tx-hash)", f.safe); err != nil {
+		return nil, "", err
+	}
+	if req.Safe, err = safe.ParseAddress("--safe", f.safe); err != nil {
+		return nil, "", err
+	}
+	if err := required("--chain-id", "the chain id (with --safe-tx-hash), e.g. 1 for Ethereum mainnet", f.chainID); err != nil {
+		return nil, "", err
+	}
+	if req.ChainID, err = safe.ParseChainID("--chain-id", f.chainID); err != nil {
+		return nil, "", err
+	}
+	return req, "", nil
+}
+
+// cosignService builds the co-signer over the node at f.rpc, the data
+// directory's store and audit log, and the co-signer's key.
+func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Service, func(), error) {
+	if err := required("--rpc", "the node the Safe is read from and the transaction simulated on: the co-signer never signs an offline verdict", f.rpc); err != nil {
+		return nil, nil, err
+	}
+	if f.maxListAge < 0 {
+		return nil, nil, bulwark.Invalid("--lists-max-age", "must not be negative")
+	}
+	signer, err := m.cosignSigner(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := m.cosignBase(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger, DebugRetries: true})
+	if err != nil {
+		return nil, nil, rpcFlagError(err)
+	}
+	svc.Chain, svc.Simulator, svc.Signer = client, client, signer
+	closeAll := func() { client.Close() }
+	if f.maxListAge > 0 {
+		sc, err := m.screeningService(ctx, screeningSettings{maxAge: f.maxListAge}, false, true)
+		if err != nil {
+			client.Close()
+			return nil, nil, err
+		}
+		registry := cosign.Source{}
+		if b := m.buildVersion(); b.CommitTime != "" {
+			if t, err := time.Parse(time.RFC3339, b.CommitTime); err == nil {
+				registry = cosign.Source{Name: "registry " + policy.RegistryVersion, Updated: t}
+			}
+		}
+		svc.Sources, svc.MaxListAge = cosign.ScreeningSources(sc.Screener().Index, registry), f.maxListAge
+		closeAll = func() { client.Close(); closeService(sc) }
+	}
+	return svc, closeAll, nil
+}
+
+// approveService is the co-signer 'safe approve' needs: with --tx, one
+// that verifies on the node (no key needed); else only the store.
+func (m *Main) approveService(ctx context.Context, f cosignFlags) (*cosign.Service, func(), error) {
+	if f.tx != "" {
+		svc, err := m.cosignBase(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger, DebugRetries: true})
+		if err != nil {
+			return nil, nil, rpcFlagError(err)
+		}
+		svc.Chain, svc.Simulator, svc.Signer = client, client, approveOnly{}
+		return svc, client.Close, nil
+	}
+	svc, err := m.cosignBase(ctx)
+	return svc, func() {}, err
+}
+
+// approveOnly stands in for the key where only approvals are recorded:
+// 'safe approve' never signs.
+type approveOnly struct{}
+
+func (approveOnly) Address() common.Address { return common.Address{} }
+
+func (approveOnly) SignHash(common.Hash) ([]byte, error) {
+	return nil, bulwark.Errorf(bulwark.EINTERNAL, "safe approve does not sign")
+}
+
+// cosignBase is the co-signer's store, audit log and verification records
+// in the data directory.
+func (m *Main) cosignBase(ctx context.Context) (*cosign.Service, error) {
+	db, _, log, err := m.services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	store, err := cosignStore(db)
+	if err != nil {
+		return nil, err
+	}
+	return &cosign.Service{Store: store, Audit: log, Verifications: db}, nil
+}
+
+// cosignStore is the store's co-signatures and approvals.
+func cosignStore(db *sqlite.DB) (cosign.Store, error) {
+	if s, ok := any(db).(cosign.Store); ok {
+		return s, nil
+	}
+	return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "this build's store does not keep co-signatures")
+}
+
+// cosignSigner loads the co-signer's key.
+func (m *Main) cosignSigner(ctx context.Context) (cosign.Signer, error) {
+	if m.testCosigner != nil {
+		return m.testCosigner, nil
+	}
+	return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no co-signer key: create one with 'bulwark safe cosigner init'")
+}
+
+// cosignError names what is at fault in an error of the co-signer: the
+// --tx file's fields, --rpc for the node.
+func cosignError(source string, err error) error {
+	var be *bulwark.Error
+	switch {
+	case errors.Is(err, onchain.ErrNotSafe):
+		e := bulwark.Invalid("--tx", "%s: safe: %s", source, bulwark.ErrorMessage(err))
+		e.Err = err
+		return e
+	case errors.As(err, &be) && (be.Field == "chainId" || be.Field == "safeVersion" || be.Field == "safe") && source != "":
+		return txFileError(source, err)
+	case errors.As(err, &be) && be.Field != "":
+		if strings.HasPrefix(be.Field, "-") {
+			return err
+		}
+		return bulwark.Wrap(err, be.Code, "--"+kebab(be.Field)+": "+be.Message)
+	case errors.As(err, &be) && (be.Code == bulwark.EUNAVAILABLE || be.Code == bulwark.ETIMEOUT):
+		return rpcFlagError(err)
+	}
+	return err
+}
+
+// kebab turns a JSON field name into its flag's: safeTxHash → safe-tx-hash.
+func kebab(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('-')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// writeCosignText prints a co-signer decision.
+func writeCosignText(w io.Writer, r *cosign.Result) {
+	b := &textBlock{w: w}
+	switch r.Decision {
+	case cosign.DecisionSigned:
+		b.heading("Co-signer: SIGNED (exit 0)")
+	case cosign.DecisionHeld:
+		b.heading("Co-signer: HELD for dual control (exit 2): two different people must approve it ('bulwark safe approve')")
+	default:
+		b.heading("Co-signer: REFUSED (exit 3): nothing was signed")
+	}
+	b.line("Safe", "%s (chain %s)", r.Safe.Hex(), decimal(r.ChainID))
+	if v := r.Verification; v != nil {
+		b.line("Version", "%s", v.Version)
+		b.line("To", "%s", v.Tx.To.Hex())
+		b.line("Value", "%s wei", decimal(v.Tx.Value))
+		b.line("Operation", "%d %s", v.Tx.Operation, v.Tx.Operation)
+	}
+	b.line("Nonce", "%s", decimal(r.Nonce))
+	b.line("safeTxHash", "%s", r.SafeTxHash.Hex())
+	b.line("Co-signer", "%s", r.Cosigner.Hex())
+	b.line("Verdict", "%s (the policy's: %s)", r.Verdict, r.PolicyVerdict)
+	if len(r.Approvals) > 0 {
+		b.line("Approvals", "%s", strings.Join(r.Approvals, ", "))
+	}
+	b.blank()
+	if v := r.Verification; v != nil && v.Decoded != nil {
+		b.heading("Decoded (what the transaction does)")
+		writeCallTree(b, v.Decoded, 1)
+		b.blank()
+	}
+	deciding := map[string]bool{}
+	for _, c := range r.Deciding {
+		deciding[c] = true
+	}
+	for _, part := range []struct {
+		heading string
+		want    bool
+	}{{"Deciding findings", true}, {"Other findings", false}} {
+		first := true
+		for _, f := range r.Findings {
+			if deciding[f.Code] != part.want {
+				continue
+			}
+			if first {
+				b.heading(part.heading)
+				first = false
+			}
+			where := "whole transaction"
+			if f.Path != "" {
+				where = "call " + f.Path
+			}
+			b.line(strings.ToUpper(string(f.Severity)), "%s (%s)", f.Code, where)
+			b.note("", f.Message)
+		}
+		if !first {
+			b.blank()
+		}
+	}
+	if len(r.Signature) > 0 {
+		b.line("Signature", "%s", hexBytes(r.Signature))
+		b.note("", "add it to the owners' signatures for execTransaction, all sorted by owner address (ascending)")
+	}
+	if r.DryRun {
+		b.printf("Dry run: nothing was signed, stored or recorded.\n")
+		return
+	}
+	b.printf("Policy %s; recorded as audit entry %d.\n", policy.PolicyVersion, r.AuditSeq)
+}
