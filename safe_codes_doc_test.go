@@ -6,13 +6,14 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/posture"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 // TestSafeCodesDocumented: every code the Safe guard can report (verify
-// findings, posture findings, watch alerts) has a row in a table of the
+// findings, posture findings, watch alerts, co-signer findings) has a row in a table of the
 // Safe guide (docs/safe.md), where users look up what to do about it: a
 // row starting with the code, alone or after other codes sharing the row.
 func TestSafeCodesDocumented(t *testing.T) {
@@ -28,6 +29,7 @@ func TestSafeCodesDocumented(t *testing.T) {
 		{"verify finding", policy.FindingCodes},
 		{"posture finding", posture.Codes},
 		{"watch alert", watch.Codes},
+		{"co-signer finding", cosign.Codes},
 	} {
 		for _, c := range set.codes {
 			row := regexp.MustCompile("(?m)^\\| (`[A-Z_]+`, )*`" + regexp.QuoteMeta(c) + "`")
