@@ -29,7 +29,6 @@ var safeLayers = map[string]int{
 	"safe/cosign":             4,
 	"safe/posture":            4,
 	"safe/watch":              4,
-	"safe/cosign":             4,
 }
 
 // goListDeps returns, for every package of the module, its transitive
