@@ -312,80 +312,126 @@ func (s scanner) objectMembers(data []byte, f func(name, value []byte) bool) boo
 	if i >= len(data) || data[i] != '{' {
 		return false
 	}
+	end, ok := s.members(data, i, func(name []byte, j int) (int, bool) {
+		v, end, ok := s.value(data, j)
+		return end, ok && f(name, v)
+	})
+	return ok && skipSpace(data, end) == len(data)
+}
+
+// The readers below walk a document once, from where a value starts to
+// where it ends: a reader of an object or array hands each member or
+// element's start to a function that reads it (descending into what it
+// decodes, skipping the rest) and returns the index after it, so that no
+// value is skipped to find its end and then read again.
+
+// members reads the object starting at data[i] (a '{'), calling f with
+// each member's name (unquoted) and the index where its value starts
+// (after any whitespace); f returns the index after the value. members
+// returns the index after the object. It reports false when the object
+// is not valid JSON (checked unless s.valid), a name has an escape or a
+// byte beyond ASCII (encoding/json matches such names by Unicode case
+// folding: the caller falls back to it), or f reports false.
+func (s scanner) members(data []byte, i int, f func(name []byte, j int) (int, bool)) (int, bool) {
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return skipSpace(data, i+1) == len(data)
+		return i + 1, true
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
-			return false
+			return 0, false
 		}
-		end, escaped, ok := skipString(data, i)
-		if !ok || escaped {
-			return false
+		var end int
+		if s.valid {
+			end = skipValidString(data, i)
+			if end-1 <= i || bytes.IndexByte(data[i+1:end-1], '\\') >= 0 {
+				return 0, false
+			}
+		} else {
+			var escaped, ok bool
+			if end, escaped, ok = skipString(data, i); !ok || escaped {
+				return 0, false
+			}
 		}
 		name := data[i+1 : end-1]
 		for _, c := range name {
 			if c >= 0x80 {
-				return false
+				return 0, false
 			}
 		}
 		i = skipSpace(data, end)
 		if i >= len(data) || data[i] != ':' {
-			return false
+			return 0, false
 		}
-		start := skipSpace(data, i+1)
-		if i, ok = s.skip(data, start); !ok {
-			return false
+		j := skipSpace(data, i+1)
+		if j >= len(data) {
+			return 0, false
 		}
-		if !f(name, data[start:i]) {
-			return false
+		var ok bool
+		if i, ok = f(name, j); !ok {
+			return 0, false
 		}
 		i = skipSpace(data, i)
 		if i >= len(data) {
-			return false
+			return 0, false
 		}
 		switch data[i] {
 		case ',':
 			i = skipSpace(data, i+1)
 		case '}':
-			return skipSpace(data, i+1) == len(data)
+			return i + 1, true
 		default:
-			return false
+			return 0, false
 		}
 	}
 }
 
-// arrayElements calls f with each element of the JSON array data (the
-// whole of data but for surrounding whitespace), skipping as s does. It
-// reports false when data is not a valid JSON array or f returns false.
-func (s scanner) arrayElements(data []byte, f func(value []byte) bool) bool {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '[' {
-		return false
-	}
+// elements reads the array starting at data[i] (a '['), calling f with
+// the index where each element starts; f returns the index after it.
+// elements returns the index after the array, or false when the array is
+// not valid JSON (checked unless s.valid) or f reports false.
+func (s scanner) elements(data []byte, i int, f func(j int) (int, bool)) (int, bool) {
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == ']' {
-		return skipSpace(data, i+1) == len(data)
+		return i + 1, true
 	}
 	for {
-		end, ok := s.skip(data, i)
-		if !ok || !f(data[i:end]) {
-			return false
-		}
-		i = skipSpace(data, end)
 		if i >= len(data) {
-			return false
+			return 0, false
+		}
+		var ok bool
+		if i, ok = f(i); !ok {
+			return 0, false
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return 0, false
 		}
 		switch data[i] {
 		case ',':
 			i = skipSpace(data, i+1)
 		case ']':
-			return skipSpace(data, i+1) == len(data)
+			return i + 1, true
 		default:
-			return false
+			return 0, false
 		}
 	}
+}
+
+// value returns the value starting at data[j] and the index after it,
+// checked unless s.valid.
+func (s scanner) value(data []byte, j int) ([]byte, int, bool) {
+	end, ok := s.skip(data, j)
+	if !ok || end <= j {
+		return nil, 0, false
+	}
+	return data[j:end], end, true
+}
+
+// nullAt reports whether the literal null starts at data[j] (what follows
+// it is the reader's to check).
+func nullAt(data []byte, j int) bool {
+	return len(data)-j >= 4 && string(data[j:j+4]) == "null"
 }
 
 // plainString returns the JSON string v as encoding/json decodes it when
@@ -446,77 +492,116 @@ func fastParityTraces(data []byte) ([]parityTrace, bool) {
 // parityTraces is fastParityTraces with s's skipping.
 func (s scanner) parityTraces(data []byte) ([]parityTrace, bool) {
 	out := make([]parityTrace, 0, 64)
-	ok := s.arrayElements(data, func(v []byte) bool {
-		if v[0] != '{' {
-			return false
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return out, false
+	}
+	end, ok := s.elements(data, i, func(j int) (int, bool) {
+		if data[j] != '{' {
+			return 0, false
 		}
 		out = append(out, parityTrace{})
-		w := &out[len(out)-1]
-		var seen uint16
-		return s.objectMembers(v, func(name, v []byte) bool {
-			var bit uint16
-			ok := true
-			null := string(v) == "null"
+		return s.parityFrame(&out[len(out)-1], data, j)
+	})
+	return out, ok && skipSpace(data, end) == len(data)
+}
+
+// parityFrame decodes the frame object starting at data[i] into w.
+func (s scanner) parityFrame(w *parityTrace, data []byte, i int) (int, bool) {
+	var seen uint16
+	return s.members(data, i, func(name []byte, j int) (int, bool) {
+		var (
+			bit uint16
+			end int
+			v   []byte
+			ok  = true
+		)
+		// leaf reads a value that is not a container.
+		leaf := func() bool {
+			v, end, ok = s.value(data, j)
+			return ok
+		}
+		switch {
+		case asciiFold(name, "action"):
+			bit = 1
 			switch {
-			case asciiFold(name, "action"):
-				bit = 1
-				if !null {
-					ok = v[0] == '{' && s.parityActionMembers(&w.Action, v)
-				}
-			case asciiFold(name, "blocknumber"):
-				bit = 2
-				if null {
+			case nullAt(data, j):
+				end = j + 4
+			case data[j] == '{':
+				end, ok = s.parityAction(&w.Action, data, j)
+			default:
+				ok = false
+			}
+		case asciiFold(name, "blocknumber"):
+			bit = 2
+			if leaf() {
+				if jsonNull(v) {
 					w.BlockNumber = nil
 				} else {
 					var n uint64
 					n, ok = plainUint(v, math.MaxUint64)
 					w.BlockNumber = &n
 				}
-			case asciiFold(name, "result"):
-				bit = 4
-				if null {
-					w.Result = nil
-				} else {
-					w.Result = &parityResult{}
-					var rseen bool
-					ok = v[0] == '{' && s.objectMembers(v, func(name, v []byte) bool {
-						if !asciiFold(name, "address") {
-							return true
-						}
-						if rseen {
-							return false
-						}
-						rseen = true
-						return setString(&w.Result.Address, v)
-					})
-				}
-			case asciiFold(name, "error"):
-				bit = 8
-				ok = setString(&w.Error, v)
-			case asciiFold(name, "traceaddress"):
-				bit = 16
-				if null {
-					w.TraceAddress = nil
-				} else {
-					w.TraceAddress = []uint32{}
-					ok = v[0] == '[' && s.arrayElements(v, func(e []byte) bool {
-						n, ok := plainUint(e, math.MaxUint32)
-						w.TraceAddress = append(w.TraceAddress, uint32(n))
-						return ok
-					})
-				}
-			case asciiFold(name, "transactionhash"):
-				bit = 32
-				if null {
+			}
+		case asciiFold(name, "result"):
+			bit = 4
+			switch {
+			case nullAt(data, j):
+				w.Result, end = nil, j+4
+			case data[j] == '{':
+				w.Result = &parityResult{}
+				var rseen bool
+				end, ok = s.members(data, j, func(name []byte, j int) (int, bool) {
+					v, end, ok := s.value(data, j)
+					if !ok || !asciiFold(name, "address") {
+						return end, ok
+					}
+					if rseen {
+						return 0, false
+					}
+					rseen = true
+					return end, setString(&w.Result.Address, v)
+				})
+			default:
+				ok = false
+			}
+		case asciiFold(name, "error"):
+			bit = 8
+			ok = leaf() && setString(&w.Error, v)
+		case asciiFold(name, "traceaddress"):
+			bit = 16
+			switch {
+			case nullAt(data, j):
+				w.TraceAddress, end = nil, j+4
+			case data[j] == '[':
+				w.TraceAddress = []uint32{}
+				end, ok = s.elements(data, j, func(j int) (int, bool) {
+					e, end, ok := s.value(data, j)
+					if !ok {
+						return 0, false
+					}
+					n, ok := plainUint(e, math.MaxUint32)
+					w.TraceAddress = append(w.TraceAddress, uint32(n))
+					return end, ok
+				})
+			default:
+				ok = false
+			}
+		case asciiFold(name, "transactionhash"):
+			bit = 32
+			if leaf() {
+				if jsonNull(v) {
 					w.TransactionHash = nil
 				} else {
 					var s string
 					s, ok = plainString(v)
 					w.TransactionHash = &s
 				}
-			case asciiFold(name, "transactionposition"):
-				bit = 64
-				if null {
+			}
+		case asciiFold(name, "transactionposition"):
+			bit = 64
+			if leaf() {
+				if jsonNull(v) {
 					w.TransactionPosition = nil
 				} else {
 					var n uint64
@@ -524,26 +609,26 @@ func (s scanner) parityTraces(data []byte) ([]parityTrace, bool) {
 					p := uint32(n)
 					w.TransactionPosition = &p
 				}
-			case asciiFold(name, "type"):
-				bit = 128
-				ok = setString(&w.Type, v)
-			default:
-				return true
 			}
-			if seen&bit != 0 {
-				return false
-			}
-			seen |= bit
-			return ok
-		})
+		case asciiFold(name, "type"):
+			bit = 128
+			ok = leaf() && setString(&w.Type, v)
+		default:
+			return s.skip(data, j)
+		}
+		if !ok || seen&bit != 0 {
+			return 0, false
+		}
+		seen |= bit
+		return end, true
 	})
-	return out, ok
 }
 
-// parityActionMembers decodes a frame's action object into a.
-func (s scanner) parityActionMembers(a *parityAction, v []byte) bool {
+// parityAction decodes a frame's action object, starting at data[i],
+// into a.
+func (s scanner) parityAction(a *parityAction, data []byte, i int) (int, bool) {
 	var seen uint8
-	return s.objectMembers(v, func(name, v []byte) bool {
+	return s.members(data, i, func(name []byte, j int) (int, bool) {
 		var (
 			bit uint8
 			dst *string
@@ -566,12 +651,13 @@ func (s scanner) parityActionMembers(a *parityAction, v []byte) bool {
 		case asciiFold(name, "author"):
 			bit, dst = 128, &a.Author
 		default:
-			return true
+			return s.skip(data, j)
 		}
-		if seen&bit != 0 {
-			return false
+		v, end, ok := s.value(data, j)
+		if !ok || seen&bit != 0 || !setString(dst, v) {
+			return 0, false
 		}
 		seen |= bit
-		return setString(dst, v)
+		return end, true
 	})
 }

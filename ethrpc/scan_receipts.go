@@ -20,19 +20,23 @@ func fastReceipts(data []byte) ([]*rpcReceipt, bool) {
 // receipts is fastReceipts with s's skipping.
 func (s scanner) receipts(data []byte) ([]*rpcReceipt, bool) {
 	out := make([]*rpcReceipt, 0, 64)
-	ok := s.arrayElements(data, func(v []byte) bool {
-		if jsonNull(v) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return out, false
+	}
+	end, ok := s.elements(data, i, func(j int) (int, bool) {
+		switch {
+		case nullAt(data, j):
 			out = append(out, nil)
-			return true
+			return j + 4, true
+		case data[j] == '{':
+			r := new(rpcReceipt)
+			out = append(out, r)
+			return s.receiptMembers(r, data, j)
 		}
-		if v[0] != '{' {
-			return false
-		}
-		r := new(rpcReceipt)
-		out = append(out, r)
-		return s.receiptMembers(r, v)
+		return 0, false
 	})
-	return out, ok
+	return out, ok && skipSpace(data, end) == len(data)
 }
 
 // jsonNull reports whether the JSON value v (no surrounding space) is null.
@@ -59,100 +63,127 @@ func optional[T any, P interface {
 	return p.UnmarshalJSON(v) == nil
 }
 
-// array decodes v into *dst as encoding/json does a slice field: null
-// sets it to nil, an array to its elements (room made for n), each
-// decoded by elem; anything else is false.
-func array[T any](s scanner, dst *[]T, v []byte, n int, elem func(*T, []byte) bool) bool {
+// array decodes the value starting at data[j] into *dst as encoding/json
+// does a slice field: null sets it to nil, an array to its elements (room
+// made for n), each read by elem from where it starts; anything else is
+// false. It returns the index after the value.
+func array[T any](s scanner, dst *[]T, data []byte, j, n int, elem func(*T, int) (int, bool)) (int, bool) {
 	switch {
-	case jsonNull(v):
+	case nullAt(data, j):
 		*dst = nil
-		return true
-	case v[0] == '[':
+		return j + 4, true
+	case data[j] == '[':
 		*dst = make([]T, 0, n)
-		return s.arrayElements(v, func(e []byte) bool {
+		return s.elements(data, j, func(j int) (int, bool) {
 			*dst = append(*dst, *new(T))
-			return elem(&(*dst)[len(*dst)-1], e)
+			return elem(&(*dst)[len(*dst)-1], j)
 		})
 	}
-	return false
+	return 0, false
 }
 
-// hashElem decodes an array's element e into h.
-func hashElem(h *common.Hash, e []byte) bool { return unmarshalValue(h, e) }
-
-func (s scanner) receiptMembers(r *rpcReceipt, v []byte) bool {
-	var seen uint16
-	return s.objectMembers(v, func(name, v []byte) bool {
-		var bit uint16
-		var ok bool
-		switch {
-		case asciiFold(name, "transactionhash"):
-			bit, ok = 1, unmarshalValue(&r.TxHash, v)
-		case asciiFold(name, "blockhash"):
-			bit, ok = 2, unmarshalValue(&r.BlockHash, v)
-		case asciiFold(name, "blocknumber"):
-			bit, ok = 4, unmarshalValue(&r.BlockNumber, v)
-		case asciiFold(name, "transactionindex"):
-			bit, ok = 8, unmarshalValue(&r.TransactionIndex, v)
-		case asciiFold(name, "from"):
-			bit, ok = 16, unmarshalValue(&r.From, v)
-		case asciiFold(name, "to"):
-			bit, ok = 32, optional(&r.To, v)
-		case asciiFold(name, "contractaddress"):
-			bit, ok = 64, optional(&r.ContractAddress, v)
-		case asciiFold(name, "status"):
-			bit, ok = 128, unmarshalValue(&r.Status, v)
-		case asciiFold(name, "gasused"):
-			bit, ok = 256, unmarshalValue(&r.GasUsed, v)
-		case asciiFold(name, "effectivegasprice"):
-			bit, ok = 512, optional(&r.EffectiveGasPrice, v)
-		case asciiFold(name, "logs"):
-			bit, ok = 1024, array(s, &r.Logs, v, 4, func(l *rpcReceiptLog, e []byte) bool {
-				return e[0] == '{' && s.logMembers(l, e)
-			})
-		default:
-			return true
-		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return ok
+// hashes decodes an array of hashes, starting at data[j], into *dst.
+func (s scanner) hashes(dst *[]common.Hash, data []byte, j, n int) (int, bool) {
+	return array(s, dst, data, j, n, func(h *common.Hash, j int) (int, bool) {
+		v, end, ok := s.value(data, j)
+		return end, ok && unmarshalValue(h, v)
 	})
 }
 
-func (s scanner) logMembers(l *rpcReceiptLog, v []byte) bool {
-	var seen uint8
-	return s.objectMembers(v, func(name, v []byte) bool {
-		var bit uint8
+func (s scanner) receiptMembers(r *rpcReceipt, data []byte, i int) (int, bool) {
+	var seen uint16
+	return s.members(data, i, func(name []byte, j int) (int, bool) {
+		var bit uint16
+		var end int
 		var ok bool
 		switch {
-		case asciiFold(name, "address"):
-			bit, ok = 1, unmarshalValue(&l.Address, v)
-		case asciiFold(name, "topics"):
-			bit, ok = 2, array(s, &l.Topics, v, 4, hashElem)
-		case asciiFold(name, "data"):
-			bit, ok = 4, unmarshalValue(&l.Data, v)
-		case asciiFold(name, "logindex"):
-			bit, ok = 8, unmarshalValue(&l.LogIndex, v)
-		case asciiFold(name, "removed"):
-			bit = 16
-			switch string(v) {
-			case "true":
-				l.Removed, ok = true, true
-			case "false":
-				l.Removed, ok = false, true
-			case "null":
-				ok = true // encoding/json leaves a bool as it is
-			}
+		case asciiFold(name, "logs"):
+			bit = 1024
+			end, ok = array(s, &r.Logs, data, j, 4, func(l *rpcReceiptLog, j int) (int, bool) {
+				if data[j] != '{' {
+					return 0, false
+				}
+				return s.logMembers(l, data, j)
+			})
 		default:
-			return true
+			var v []byte
+			if v, end, ok = s.value(data, j); !ok {
+				return 0, false
+			}
+			switch {
+			case asciiFold(name, "transactionhash"):
+				bit, ok = 1, unmarshalValue(&r.TxHash, v)
+			case asciiFold(name, "blockhash"):
+				bit, ok = 2, unmarshalValue(&r.BlockHash, v)
+			case asciiFold(name, "blocknumber"):
+				bit, ok = 4, unmarshalValue(&r.BlockNumber, v)
+			case asciiFold(name, "transactionindex"):
+				bit, ok = 8, unmarshalValue(&r.TransactionIndex, v)
+			case asciiFold(name, "from"):
+				bit, ok = 16, unmarshalValue(&r.From, v)
+			case asciiFold(name, "to"):
+				bit, ok = 32, optional(&r.To, v)
+			case asciiFold(name, "contractaddress"):
+				bit, ok = 64, optional(&r.ContractAddress, v)
+			case asciiFold(name, "status"):
+				bit, ok = 128, unmarshalValue(&r.Status, v)
+			case asciiFold(name, "gasused"):
+				bit, ok = 256, unmarshalValue(&r.GasUsed, v)
+			case asciiFold(name, "effectivegasprice"):
+				bit, ok = 512, optional(&r.EffectiveGasPrice, v)
+			default:
+				return end, true
+			}
 		}
-		if seen&bit != 0 {
-			return false
+		if !ok || seen&bit != 0 {
+			return 0, false
 		}
 		seen |= bit
-		return ok
+		return end, true
+	})
+}
+
+func (s scanner) logMembers(l *rpcReceiptLog, data []byte, i int) (int, bool) {
+	var seen uint8
+	return s.members(data, i, func(name []byte, j int) (int, bool) {
+		var bit uint8
+		var end int
+		var ok bool
+		switch {
+		case asciiFold(name, "topics"):
+			bit = 2
+			end, ok = s.hashes(&l.Topics, data, j, 4)
+		default:
+			var v []byte
+			if v, end, ok = s.value(data, j); !ok {
+				return 0, false
+			}
+			switch {
+			case asciiFold(name, "address"):
+				bit, ok = 1, unmarshalValue(&l.Address, v)
+			case asciiFold(name, "data"):
+				bit, ok = 4, unmarshalValue(&l.Data, v)
+			case asciiFold(name, "logindex"):
+				bit, ok = 8, unmarshalValue(&l.LogIndex, v)
+			case asciiFold(name, "removed"):
+				bit, ok = 16, false
+				switch string(v) {
+				case "true":
+					l.Removed, ok = true, true
+				case "false":
+					l.Removed, ok = false, true
+				case "null":
+					ok = true // encoding/json leaves a bool as it is
+				}
+			default:
+				return end, true
+			}
+		}
+		if !ok || seen&bit != 0 {
+			return 0, false
+		}
+		seen |= bit
+		return end, true
 	})
 }
 
@@ -161,38 +192,52 @@ func (s scanner) logMembers(l *rpcReceiptLog, v []byte) bool {
 // reflection; false for any other shape, left to encoding/json.
 // FuzzBlockFast holds the two equal.
 func (s scanner) block(data []byte, rb *rpcBlock) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
 	var seen uint16
-	return s.objectMembers(data, func(name, v []byte) bool {
+	end, ok := s.members(data, i, func(name []byte, j int) (int, bool) {
 		var bit uint16
+		var end int
 		var ok bool
 		switch {
-		case asciiFold(name, "number"):
-			bit, ok = 1, optional(&rb.Number, v)
-		case asciiFold(name, "hash"):
-			bit, ok = 2, optional(&rb.Hash, v)
-		case asciiFold(name, "parenthash"):
-			bit, ok = 4, unmarshalValue(&rb.ParentHash, v)
-		case asciiFold(name, "timestamp"):
-			bit, ok = 8, unmarshalValue(&rb.Timestamp, v)
-		case asciiFold(name, "miner"):
-			bit, ok = 16, unmarshalValue(&rb.Miner, v)
-		case asciiFold(name, "stateroot"):
-			bit, ok = 32, unmarshalValue(&rb.StateRoot, v)
-		case asciiFold(name, "gaslimit"):
-			bit, ok = 64, unmarshalValue(&rb.GasLimit, v)
-		case asciiFold(name, "gasused"):
-			bit, ok = 128, unmarshalValue(&rb.GasUsed, v)
-		case asciiFold(name, "basefeepergas"):
-			bit, ok = 256, optional(&rb.BaseFee, v)
 		case asciiFold(name, "transactions"):
-			bit, ok = 512, array(s, &rb.Transactions, v, 256, hashElem)
+			bit = 512
+			end, ok = s.hashes(&rb.Transactions, data, j, 256)
 		default:
-			return true
+			var v []byte
+			if v, end, ok = s.value(data, j); !ok {
+				return 0, false
+			}
+			switch {
+			case asciiFold(name, "number"):
+				bit, ok = 1, optional(&rb.Number, v)
+			case asciiFold(name, "hash"):
+				bit, ok = 2, optional(&rb.Hash, v)
+			case asciiFold(name, "parenthash"):
+				bit, ok = 4, unmarshalValue(&rb.ParentHash, v)
+			case asciiFold(name, "timestamp"):
+				bit, ok = 8, unmarshalValue(&rb.Timestamp, v)
+			case asciiFold(name, "miner"):
+				bit, ok = 16, unmarshalValue(&rb.Miner, v)
+			case asciiFold(name, "stateroot"):
+				bit, ok = 32, unmarshalValue(&rb.StateRoot, v)
+			case asciiFold(name, "gaslimit"):
+				bit, ok = 64, unmarshalValue(&rb.GasLimit, v)
+			case asciiFold(name, "gasused"):
+				bit, ok = 128, unmarshalValue(&rb.GasUsed, v)
+			case asciiFold(name, "basefeepergas"):
+				bit, ok = 256, optional(&rb.BaseFee, v)
+			default:
+				return end, true
+			}
 		}
-		if seen&bit != 0 {
-			return false
+		if !ok || seen&bit != 0 {
+			return 0, false
 		}
 		seen |= bit
-		return ok
+		return end, true
 	})
+	return ok && skipSpace(data, end) == len(data)
 }
