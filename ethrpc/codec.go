@@ -168,8 +168,16 @@ func decodeBatchResponse(body []byte, ids []uint64) (out []*response, whole *jso
 		}
 		return nil, nil, errNotJSON
 	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(body, &elems); err != nil {
+	// Checked and split in one pass; each element then read without
+	// checking it again.
+	var elems [][]byte
+	sc := scanner{}
+	end, ok := sc.elements(body, 0, func(j int) (int, bool) {
+		v, end, ok := sc.value(body, j)
+		elems = append(elems, v)
+		return end, ok
+	})
+	if !ok || end != len(body) {
 		return nil, nil, errNotJSON
 	}
 	pos := make(map[uint64]int, len(ids))
@@ -178,7 +186,7 @@ func decodeBatchResponse(body []byte, ids []uint64) (out []*response, whole *jso
 	}
 	out = make([]*response, len(ids))
 	for _, raw := range elems {
-		r, err := decodeOne(raw)
+		r, err := (scanner{valid: true}).response(raw)
 		if err != nil {
 			continue
 		}
@@ -197,7 +205,10 @@ func decodeBatchResponse(body []byte, ids []uint64) (out []*response, whole *jso
 
 // decodeOne decodes one response object and checks that it carries a
 // result or an error.
-func decodeOne(raw []byte) (*response, error) {
+func decodeOne(raw []byte) (*response, error) { return scanner{}.response(raw) }
+
+// response is decodeOne with s's skipping.
+func (s scanner) response(raw []byte) (*response, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, errNotObject
@@ -210,7 +221,7 @@ func decodeOne(raw []byte) (*response, error) {
 	// One pass over the body; encoding/json (three passes) only for what
 	// the fast path leaves to it: invalid JSON (to fail as before), names
 	// with escapes or beyond ASCII, a member given twice.
-	fast := objectMembers(raw, func(name, value []byte) bool {
+	fast := s.objectMembers(raw, func(name, value []byte) bool {
 		var bit uint8
 		switch {
 		case asciiFold(name, "id"):

@@ -281,16 +281,6 @@ func skipValidString(data []byte, i int) int {
 	}
 }
 
-// objectMembers calls f with the name (unquoted, when it has no escapes)
-// and the raw value of each member of the JSON object data, which must be
-// the whole of data but for surrounding whitespace. It reports false when
-// data is not valid JSON, not an object, or a name has an escape or a
-// byte beyond ASCII (encoding/json matches such names by Unicode case
-// folding: the caller falls back to it), or when f returns false.
-func objectMembers(data []byte, f func(name, value []byte) bool) bool {
-	return scanner{}.objectMembers(data, f)
-}
-
 // scanner reads JSON values; valid says the data is known to be valid
 // JSON (a result the client checked as it read the response), so that a
 // value is skipped without checking it again, strings found with
@@ -306,7 +296,13 @@ func (s scanner) skip(data []byte, i int) (int, bool) {
 	return skipValue(data, i)
 }
 
-// objectMembers is the package's objectMembers with s's skipping.
+// objectMembers calls f with the name (unquoted, when it has no escapes)
+// and the raw value of each member of the JSON object data, which must be
+// the whole of data but for surrounding whitespace. It reports false when
+// data is not valid JSON (checked unless s.valid), not an object, or a
+// name has an escape or a byte beyond ASCII (encoding/json matches such
+// names by Unicode case folding: the caller falls back to it), or when f
+// returns false.
 func (s scanner) objectMembers(data []byte, f func(name, value []byte) bool) bool {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {

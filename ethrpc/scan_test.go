@@ -31,6 +31,24 @@ func slowDecodeOne(raw []byte) (*response, error) {
 	return &r, nil
 }
 
+// slowBatchElements is how decodeBatchResponse split a batch body with
+// encoding/json: the one-pass split must agree with it.
+func slowBatchElements(body []byte) ([]*response, bool) {
+	var elems []json.RawMessage
+	if json.Unmarshal(body, &elems) != nil {
+		return nil, false
+	}
+	out := make([]*response, 0, len(elems))
+	for _, e := range elems {
+		r, err := slowDecodeOne(e)
+		if err != nil {
+			r = nil
+		}
+		out = append(out, r)
+	}
+	return out, true
+}
+
 func TestSkipValue(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{
@@ -90,6 +108,9 @@ func FuzzScan(f *testing.F) {
 		`{"id":1,"result":"0x0123456789abcdef0123456789abcdef\"0123456789abcdef\\0123456\"0123"}`,
 		"{\"id\":1,\"result\":\"0x0123456789abcdef0123456\x01789abcdef\"}",
 		`{"id":1,"result":["0123456","01234567","012345678","0123456789abcde\u0041f"]}`,
+		// Batch bodies.
+		`[{"jsonrpc":"2.0","id":2,"result":{"a":[1,"x"]}},{"id":"1","result":"0x1"},{"id":3,"error":{"code":-32601,"message":"no"}}]`,
+		` [ {"id":1,"result":null} , 7 , {"id":1,"result":2} , {"Id":2,"RESULT":"\u0041"}, {"id":3} ] `, `[{"id":1,"result":1},]`, `[]`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -111,6 +132,38 @@ func FuzzScan(f *testing.F) {
 		want, werr := slowDecodeOne(body)
 		if gerr != werr || !reflect.DeepEqual(got, want) {
 			t.Fatalf("decodeOne = %+v, %v; encoding/json gives %+v, %v", got, gerr, want, werr)
+		}
+		if ok {
+			// A batch's elements, checked as the body is split, are
+			// read without checking them again.
+			vgot, verr := scanner{valid: true}.response(body)
+			if verr != gerr || !reflect.DeepEqual(vgot, got) {
+				t.Fatalf("read without checking: %+v, %v; checking: %+v, %v", vgot, verr, got, gerr)
+			}
+		}
+		// A batch body: the elements with ids 1 to 3, as encoding/json
+		// splits and decodes them.
+		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
+			ids := []uint64{1, 2, 3}
+			out, _, err := decodeBatchResponse(body, ids)
+			elems, wok := slowBatchElements(trimmed)
+			if (err == nil) != wok {
+				t.Fatalf("batch split: %v; encoding/json splits: %v", err, wok)
+			}
+			if wok {
+				want := make([]*response, len(ids))
+				for _, r := range elems {
+					if r == nil {
+						continue
+					}
+					if id, ok := parseID(r.ID); ok && id >= 1 && id <= 3 && want[id-1] == nil {
+						want[id-1] = r
+					}
+				}
+				if !reflect.DeepEqual(out, want) {
+					t.Fatalf("batch elements %+v; encoding/json gives %+v", out, want)
+				}
+			}
 		}
 	})
 }
