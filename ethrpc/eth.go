@@ -292,10 +292,17 @@ func (c *Client) getBlock(ctx context.Context, block BlockRef) (*Block, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.parseBlock(raw, block, method)
+}
+
+// parseBlock decodes the answer to method (eth_getBlockByNumber or
+// ByHash, transaction hashes only) for block, as Call read it.
+func (c *Client) parseBlock(raw json.RawMessage, block BlockRef, method string) (*Block, error) {
 	if isNull(raw) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %s not found on node at %s", block.describe(), c.safeURL)
 	}
 	var rb rpcBlock
+	var err error
 	// Call checked that the result is valid JSON as it read it.
 	if !(scanner{valid: true}).block(raw, &rb) {
 		rb = rpcBlock{}

@@ -360,42 +360,69 @@ func TestAnvilIngestLyingNode(t *testing.T) {
 }
 
 // withoutMethods puts a proxy in front of url that answers the methods
-// named as a node without them does (-32601, method not found) and passes
-// everything else on.
-func withoutMethods(t *testing.T, url string, methods ...string) string {
+// named as a node without them does (-32601, method not found), in a
+// batch as alone, and passes everything else on; with noBatch, it
+// answers every batch as a node that takes none does (one error).
+func withoutMethods(t *testing.T, url string, noBatch bool, methods ...string) string {
 	t.Helper()
+	// one answers one request.
+	one := func(body []byte) ([]byte, int, error) {
+		var req struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if json.Unmarshal(body, &req) == nil && slices.Contains(methods, req.Method) {
+			return fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"the method %s does not exist/is not available"}}`, req.ID, req.Method), http.StatusOK, nil
+		}
+		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return nil, 0, err
+		}
+		defer resp.Body.Close()
+		out, err := io.ReadAll(resp.Body)
+		return out, resp.StatusCode, err
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		var req struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-		}
-		if json.Unmarshal(body, &req) == nil && slices.Contains(methods, req.Method) {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"the method %s does not exist/is not available"}}`, req.ID, req.Method)
-			return
-		}
-		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		var batch []json.RawMessage
+		if json.Unmarshal(body, &batch) != nil {
+			out, status, err := one(body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write(out)
+			return
+		}
+		if noBatch {
+			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch requests are not supported"}}`)
+			return
+		}
+		answers := make([]json.RawMessage, len(batch))
+		for i, req := range batch {
+			out, _, err := one(req)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			answers[i] = out
+		}
+		_ = json.NewEncoder(w).Encode(answers)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
 
 // TestAnvilIngestFallbacks ingests through a node without trace_block and
-// eth_getBlockReceipts (as geth without the trace API): the callTracer and
-// per-transaction receipts give the same transfers.
+// eth_getBlockReceipts (as geth without the trace API), and through one
+// that takes no batches: the callTracer, per-transaction receipts and
+// calls one at a time give the same transfers.
 func TestAnvilIngestFallbacks(t *testing.T) {
 	t.Parallel()
 	ch := newChain(t, ethrpc.Options{})
@@ -408,20 +435,33 @@ func TestAnvilIngestFallbacks(t *testing.T) {
 	if _, err := (&tracing.Ingester{Store: direct, Source: &ethrpc.TraceSource{Client: ch.client, Chain: chainID}, Chain: chainID, Start: start + 1}).Run(ctx(t), end); err != nil {
 		t.Fatal(err)
 	}
-	var calls atomic.Int64
-	proxied, err := ethrpc.Dial(withoutMethods(t, ch.node.URL, "trace_block", "eth_getBlockReceipts"), ethrpc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxied.Close)
-	fallback := sqlitetest.Open(t, sqlite.Options{})
-	src := &hookSource{BlockSource: &ethrpc.TraceSource{Client: proxied, Chain: chainID}, before: func(uint64) error { calls.Add(1); return nil }}
-	if _, err := (&tracing.Ingester{Store: fallback, Source: src, Chain: chainID, Start: start + 1}).Run(ctx(t), end); err != nil {
-		t.Fatal(err)
-	}
-	got, want := storedKeys(t, fallback, chainID), storedKeys(t, direct, chainID)
-	if calls.Load() == 0 || len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("through the fallbacks (%d blocks read):\n%s\ndirect:\n%s", calls.Load(), strings.Join(got, "\n"), strings.Join(want, "\n"))
+	want := storedKeys(t, direct, chainID)
+	for _, c := range []struct {
+		name    string
+		noBatch bool
+		methods []string
+	}{
+		{"no trace_block or eth_getBlockReceipts", false, []string{"trace_block", "eth_getBlockReceipts"}},
+		{"no batches", true, nil},
+		{"neither", true, []string{"trace_block", "eth_getBlockReceipts"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var calls atomic.Int64
+			proxied, err := ethrpc.Dial(withoutMethods(t, ch.node.URL, c.noBatch, c.methods...), ethrpc.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(proxied.Close)
+			fallback := sqlitetest.Open(t, sqlite.Options{})
+			src := &hookSource{BlockSource: &ethrpc.TraceSource{Client: proxied, Chain: chainID}, before: func(uint64) error { calls.Add(1); return nil }}
+			if _, err := (&tracing.Ingester{Store: fallback, Source: src, Chain: chainID, Start: start + 1}).Run(ctx(t), end); err != nil {
+				t.Fatal(err)
+			}
+			got := storedKeys(t, fallback, chainID)
+			if calls.Load() == 0 || len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("through the fallbacks (%d blocks read):\n%s\ndirect:\n%s", calls.Load(), strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
 	}
 }
 

@@ -51,9 +51,10 @@ func benchIngestChain(b *testing.B, ch *chain, blocks, txs int) (first, last uin
 
 // BenchmarkIngest reads the same blocks of a real Anvil node three ways,
 // four blocks at a time: "raw", the node's answers only (block, receipts
-// and trace_block per block, as JSON left undecoded); "source", those
-// answers turned into transfers (ethrpc.TraceSource); "ingest", the whole
-// tracing.Ingester storing them with the cursor in a fresh SQLite store.
+// and trace_block per block in one batch request, as ethrpc.TraceSource
+// asks for them, left undecoded); "source", those answers turned into
+// transfers (ethrpc.TraceSource); "ingest", the whole tracing.Ingester
+// storing them with the cursor in a fresh SQLite store.
 // One op is the whole range; blocks/s and transfers/s are per second of
 // wall time, bulwark-cpu-ms/block the test process's CPU time (the node's
 // not included, nor opening the fresh store) per block,
@@ -123,17 +124,17 @@ func BenchmarkIngest(b *testing.B) {
 		for b.Loop() {
 			each(b, func(n uint64) int {
 				var blk, rcpts, trs json.RawMessage
-				for _, c := range []struct {
-					dst    *json.RawMessage
-					method string
-					args   []any
-				}{
-					{&blk, "eth_getBlockByNumber", []any{ethrpc.AtBlock(n), false}},
-					{&rcpts, "eth_getBlockReceipts", []any{ethrpc.AtBlock(n)}},
-					{&trs, "trace_block", []any{hexutil.Uint64(n)}},
-				} {
-					if err := ch.client.Call(ctx, c.dst, c.method, c.args...); err != nil {
-						b.Error(err)
+				batch := []ethrpc.BatchElem{
+					{Method: "eth_getBlockByNumber", Args: []any{ethrpc.AtBlock(n), false}, Result: &blk},
+					{Method: "eth_getBlockReceipts", Args: []any{ethrpc.AtBlock(n)}, Result: &rcpts},
+					{Method: "trace_block", Args: []any{hexutil.Uint64(n)}, Result: &trs},
+				}
+				if err := ch.client.BatchCall(ctx, batch); err != nil {
+					b.Error(err)
+				}
+				for _, e := range batch {
+					if e.Error != nil {
+						b.Error(e.Error)
 					}
 				}
 				return 0

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/holiman/uint256"
 
 	"github.com/bulwark-sec/bulwark"
@@ -48,6 +49,7 @@ type TraceSource struct {
 
 	noBlockReceipts atomic.Bool // the node lacks eth_getBlockReceipts
 	noTraceBlock    atomic.Bool // the node lacks trace_block
+	noBatch         atomic.Bool // the node refuses JSON-RPC batches
 }
 
 var _ tracing.BlockSource = (*TraceSource)(nil)
@@ -71,21 +73,13 @@ func methodMissing(err error) bool {
 
 // Block returns block n's header and transfers.
 func (s *TraceSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, error) {
-	b, err := s.Client.BlockByNumber(ctx, AtBlock(n))
+	b, rcpts, trs, err := s.fetch(ctx, n)
 	if err != nil {
 		return tracing.NodeBlock{}, err
 	}
 	out := tracing.NodeBlock{Header: tracing.BlockHeader{Number: b.Number, Hash: b.Hash, Parent: b.ParentHash, Time: b.Time.Unix()}}
 	if b.Number != n {
 		return out, nil // the ingester refuses it, naming both
-	}
-	rcpts, err := s.receipts(ctx, b)
-	if err != nil {
-		return out, err
-	}
-	trs, err := s.traces(ctx, b)
-	if err != nil {
-		return out, err
 	}
 	t := out.Header.Time
 	// Room for every frame, two fees per transaction and every log, so
@@ -119,34 +113,104 @@ func (s *TraceSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, e
 	return out, nil
 }
 
+// fetch reads block n, its receipts and its traces. The three calls go
+// in one request (a JSON-RPC batch: one exchange with the node instead of
+// three) while the node answers them all; a method the node lacks is
+// replaced by the next best (eth_getTransactionReceipt per transaction,
+// debug_traceBlockByNumber with callTracer), and a node that refuses
+// batches is asked one call at a time.
+func (s *TraceSource) fetch(ctx context.Context, n uint64) (*Block, []*Receipt, []tracing.Frame, error) {
+	if s.noBatch.Load() {
+		return s.fetchEach(ctx, n)
+	}
+	var blk, rcpts, trs json.RawMessage
+	batch := make([]BatchElem, 1, 3)
+	batch[0] = BatchElem{Method: "eth_getBlockByNumber", Args: []any{AtBlock(n), false}, Result: &blk}
+	ri, ti := -1, -1
+	if !s.noBlockReceipts.Load() {
+		ri = len(batch)
+		batch = append(batch, BatchElem{Method: "eth_getBlockReceipts", Args: []any{AtBlock(n)}, Result: &rcpts})
+	}
+	if !s.noTraceBlock.Load() {
+		ti = len(batch)
+		batch = append(batch, BatchElem{Method: "trace_block", Args: []any{hexutil.Uint64(n)}, Result: &trs})
+	}
+	if err := s.Client.BatchCall(ctx, batch); err != nil {
+		if errors.As(err, new(*RPCError)) {
+			// The node answered the batch with one error: it does
+			// not take batches (or not this one).
+			s.noBatch.Store(true)
+			return s.fetchEach(ctx, n)
+		}
+		return nil, nil, nil, err
+	}
+	if err := batch[0].Error; err != nil {
+		return nil, nil, nil, err
+	}
+	b, err := s.Client.parseBlock(blk, AtBlock(n), "eth_getBlockByNumber")
+	if err != nil || b.Number != n {
+		return b, nil, nil, err
+	}
+	var rs []*Receipt
+	if ri >= 0 {
+		if err := batch[ri].Error; err == nil {
+			rs, err = s.blockReceipts(b, rcpts)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+		} else if !methodMissing(err) {
+			return nil, nil, nil, err
+		} else {
+			s.noBlockReceipts.Store(true)
+			ri = -1
+		}
+	}
+	if ri < 0 {
+		if rs, err = s.receipts(ctx, b); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	var frames []tracing.Frame
+	if ti >= 0 {
+		if err := batch[ti].Error; err == nil {
+			if frames, err = s.Client.decodeTraceBlock(trs, n); err != nil {
+				return nil, nil, nil, err
+			}
+			return b, rs, frames, nil
+		} else if !methodMissing(err) {
+			return nil, nil, nil, err
+		}
+		s.noTraceBlock.Store(true)
+	}
+	frames, err = s.traces(ctx, b)
+	return b, rs, frames, err
+}
+
+// fetchEach is fetch one call at a time.
+func (s *TraceSource) fetchEach(ctx context.Context, n uint64) (*Block, []*Receipt, []tracing.Frame, error) {
+	b, err := s.Client.BlockByNumber(ctx, AtBlock(n))
+	if err != nil || b.Number != n {
+		return b, nil, nil, err
+	}
+	rcpts, err := s.receipts(ctx, b)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	trs, err := s.traces(ctx, b)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return b, rcpts, trs, nil
+}
+
 // receipts returns the receipts of b's transactions, in order.
 func (s *TraceSource) receipts(ctx context.Context, b *Block) ([]*Receipt, error) {
 	if !s.noBlockReceipts.Load() {
-		// Decoded in one go, not element by element (each a pass of
-		// its own over the answer), in one pass without reflection
-		// when the answer has the usual shape.
 		var raw json.RawMessage
 		err := s.Client.Call(ctx, &raw, "eth_getBlockReceipts", AtBlock(b.Number))
-		var rrs []*rpcReceipt
-		if err == nil {
-			rrs, err = s.Client.decodeReceipts(raw)
-		}
 		switch {
 		case err == nil:
-			if len(rrs) != len(b.Transactions) {
-				return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave %d receipts for block %d's %d transactions: the node is out of step; retry the block", s.Client.safeURL, len(rrs), b.Number, len(b.Transactions))
-			}
-			out := make([]*Receipt, len(rrs))
-			for i, rr := range rrs {
-				if rr == nil {
-					return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no receipt for transaction %s on node at %s (unknown or not mined yet)", b.Transactions[i].Hex(), s.Client.safeURL)
-				}
-				out[i] = rr.receipt()
-				if out[i].TxHash != b.Transactions[i] {
-					return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave block %d's receipt %d for transaction %s, not %s", s.Client.safeURL, b.Number, i, out[i].TxHash.Hex(), b.Transactions[i].Hex())
-				}
-			}
-			return out, nil
+			return s.blockReceipts(b, raw)
 		case methodMissing(err):
 			s.noBlockReceipts.Store(true)
 		default:
@@ -160,6 +224,31 @@ func (s *TraceSource) receipts(ctx context.Context, b *Block) ([]*Receipt, error
 			return nil, err
 		}
 		out[i] = r
+	}
+	return out, nil
+}
+
+// blockReceipts decodes the eth_getBlockReceipts answer for b, as Call
+// read it, and checks it against b's transactions. It is decoded in one
+// go, not element by element (each a pass of its own over the answer), in
+// one pass without reflection when the answer has the usual shape.
+func (s *TraceSource) blockReceipts(b *Block, raw json.RawMessage) ([]*Receipt, error) {
+	rrs, err := s.Client.decodeReceipts(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(rrs) != len(b.Transactions) {
+		return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave %d receipts for block %d's %d transactions: the node is out of step; retry the block", s.Client.safeURL, len(rrs), b.Number, len(b.Transactions))
+	}
+	out := make([]*Receipt, len(rrs))
+	for i, rr := range rrs {
+		if rr == nil {
+			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no receipt for transaction %s on node at %s (unknown or not mined yet)", b.Transactions[i].Hex(), s.Client.safeURL)
+		}
+		out[i] = rr.receipt()
+		if out[i].TxHash != b.Transactions[i] {
+			return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave block %d's receipt %d for transaction %s, not %s", s.Client.safeURL, b.Number, i, out[i].TxHash.Hex(), b.Transactions[i].Hex())
+		}
 	}
 	return out, nil
 }

@@ -443,6 +443,11 @@ func (c *Client) TraceBlock(ctx context.Context, n uint64) ([]tracing.Frame, err
 	if err := c.Call(ctx, &raw, "trace_block", hexutil.Uint64(n)); err != nil {
 		return nil, err
 	}
+	return c.decodeTraceBlock(raw, n)
+}
+
+// decodeTraceBlock decodes block n's trace_block answer, as Call read it.
+func (c *Client) decodeTraceBlock(raw json.RawMessage, n uint64) ([]tracing.Frame, error) {
 	if isNull(raw) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %d not found on node at %s", n, c.safeURL)
 	}
