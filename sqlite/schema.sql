@@ -274,23 +274,6 @@ CREATE TABLE trace_alerts (
     retracted_by INTEGER REFERENCES trace_alerts (id)   -- set on a retracted alert: its retraction
 ) STRICT;
 
-CREATE TABLE "trace_transfers" (
-    stream INTEGER NOT NULL,                          -- trace_streams.id
-    block  INTEGER NOT NULL,
-    seq    INTEGER NOT NULL,                          -- position in the block, in tracing.Compare order
-    asset  INTEGER NOT NULL,                          -- trace_assets.id
-    record BLOB NOT NULL,
-    PRIMARY KEY (stream, block, seq)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE "trace_addresses" (
-    addr   BLOB NOT NULL,                             -- the first 8 bytes of a from or to address
-    stream INTEGER NOT NULL,
-    block  INTEGER NOT NULL,
-    seqs   TEXT NOT NULL,                             -- the positions of its transfers in the block: '[0,7]'
-    PRIMARY KEY (addr, stream, block)
-) STRICT, WITHOUT ROWID;
-
 CREATE TABLE safe_cosignatures (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     chain_id     TEXT NOT NULL,        -- decimal
@@ -316,6 +299,22 @@ CREATE TABLE safe_cosign_approvals (
     time         TEXT NOT NULL,        -- when stored, RFC 3339 UTC, nine digits
     UNIQUE (chain_id, safe, safe_tx_hash, approver)
 ) STRICT;
+
+CREATE TABLE "trace_transfers" (
+    stream  INTEGER NOT NULL,                         -- trace_streams.id
+    block   INTEGER NOT NULL,
+    chunk   INTEGER NOT NULL,                         -- the positions 8 × chunk to 8 × chunk + 7 in the block
+    records BLOB NOT NULL,                            -- their entries: asset id, record length (uvarints), record
+    PRIMARY KEY (stream, block, chunk)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE "trace_addresses" (
+    addr    BLOB NOT NULL,                            -- the first 8 bytes of a from or to address
+    stream  INTEGER NOT NULL,
+    block   INTEGER NOT NULL,                         -- the first block listed
+    entries TEXT NOT NULL,                            -- 64 × position + (block − this block), each: '[0,449,65]'
+    PRIMARY KEY (addr, stream, block)
+) STRICT, WITHOUT ROWID;
 
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
@@ -349,9 +348,5 @@ CREATE INDEX trace_alerts_deposit ON trace_alerts (deposit, id);
 
 CREATE UNIQUE INDEX trace_alerts_identity ON trace_alerts (follow, code, chain, block_hash, tx_hash, position, deposit, coalesce(retracts, 0))
     WHERE retracted_by IS NULL;
-
-CREATE TRIGGER trace_transfers_unaddress AFTER DELETE ON trace_transfers BEGIN
-    DELETE FROM trace_addresses WHERE addr IN (substr(OLD.record, 1, 8), substr(OLD.record, 21, 8)) AND stream = OLD.stream AND block = OLD.block;
-END;
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);

@@ -6,8 +6,10 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -52,6 +54,16 @@ func init() {
 			return nil, fmt.Errorf("bulwark_transfer_record: %w", err)
 		}
 		return appendRecord(nil, &t), nil
+	})
+	// bulwark_chunk_entry(asset, record) is the entry of a transfer in a
+	// chunk (see appendEntry): the migration to chunks builds them with it.
+	msqlite.MustRegisterDeterministicScalarFunction("bulwark_chunk_entry", 2, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		asset, ok := args[0].(int64)
+		rec, ok2 := args[1].([]byte)
+		if !ok || !ok2 || asset < 0 {
+			return nil, fmt.Errorf("bulwark_chunk_entry: (%T %v, %T) is not an asset id and a record", args[0], args[0], args[1])
+		}
+		return appendEntry(nil, asset, rec), nil
 	})
 }
 
@@ -149,7 +161,7 @@ func (db *DB) PutBlocks(ctx context.Context, chain uint64, source string, blocks
 		}
 		if replace {
 			// Replacing a block replaces its transfers.
-			if _, err := q.ExecContext(ctx, `DELETE FROM trace_transfers WHERE stream = ? AND block >= ? AND block <= ?`, stream, int64(first), int64(last)); err != nil {
+			if err := deleteTransfers(ctx, q, stream, int64(first), int64(last)); err != nil {
 				return err
 			}
 			if _, err := q.ExecContext(ctx, `DELETE FROM trace_blocks WHERE chain = ? AND source = ? AND number >= ? AND number <= ?`, int64(chain), source, int64(first), int64(last)); err != nil {
@@ -326,29 +338,36 @@ func (db *DB) streamID(ctx context.Context, q querier, chain uint64, source stri
 	return id, true, nil
 }
 
-// assetIDs returns the ids of the assets of ts, creating the missing ones.
-func (db *DB) assetIDs(ctx context.Context, q querier, ts []tracing.Transfer, learned *traceIDs) (map[tracing.Asset]int64, error) {
-	out := map[tracing.Asset]int64{}
+// assetIDs returns the ids of the assets of ts, one per transfer,
+// creating the missing ones.
+func (db *DB) assetIDs(ctx context.Context, q querier, ts []tracing.Transfer, learned *traceIDs) ([]int64, error) {
+	ids := make([]int64, len(ts))
+	known := map[tracing.Asset]int64{}
 	for i := range ts {
-		a := ts[i].Asset
-		if _, ok := out[a]; ok {
+		a := &ts[i].Asset
+		// Neighbours often share their asset: one comparison, no hash.
+		if i > 0 && *a == ts[i-1].Asset {
+			ids[i] = ids[i-1]
 			continue
 		}
-		id, ok := db.traceIDs.asset(a)
+		id, ok := known[*a]
 		if !ok {
-			key := a.String()
-			err := q.QueryRowContext(ctx, `SELECT id FROM trace_assets WHERE key = ?`, key).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				err = q.QueryRowContext(ctx, `INSERT INTO trace_assets (key) VALUES (?) RETURNING id`, key).Scan(&id)
+			if id, ok = db.traceIDs.asset(*a); !ok {
+				key := a.String()
+				err := q.QueryRowContext(ctx, `SELECT id FROM trace_assets WHERE key = ?`, key).Scan(&id)
+				if errors.Is(err, sql.ErrNoRows) {
+					err = q.QueryRowContext(ctx, `INSERT INTO trace_assets (key) VALUES (?) RETURNING id`, key).Scan(&id)
+				}
+				if err != nil {
+					return nil, err
+				}
+				learned.putAsset(*a, id)
 			}
-			if err != nil {
-				return nil, err
-			}
-			learned.putAsset(a, id)
+			known[*a] = id
 		}
-		out[a] = id
+		ids[i] = id
 	}
-	return out, nil
+	return ids, nil
 }
 
 // assetOf returns the asset with id, read through q on a cache miss
@@ -375,45 +394,54 @@ func (db *DB) assetOf(ctx context.Context, q querier, id int64, inTx bool) (trac
 	return a, nil
 }
 
-// transferChunks are the sizes of the INSERTs of insertTransfers, in
-// transfers, largest first: a batch is written 64 rows per statement and
-// its rest in smaller ones, so that every statement is one of a few
-// prepared once.
-var transferChunks = []int{64, 16, 4, 1}
+// transferChunks are the sizes of the INSERTs of insertTransfers, in rows
+// (of chunkLen transfers), largest first: a batch is written 32 rows per
+// statement and its rest in smaller ones, so that every statement is one
+// of a few prepared once.
+var transferChunks = []int{32, 8, 1}
 
-// insertTransfers writes ts (sorted by tracing.Compare), numbering them per
-// block, in statements of transferChunks rows; shared holds them prepared
-// on the writer connection (nil: prepared here).
-func insertTransfers(ctx context.Context, q querier, shared []*sql.Stmt, stream int64, assets map[tracing.Asset]int64, ts []tracing.Transfer) error {
-	stmts := newStmtSet(q, shared, transferChunks, insertTransfersStmt)
-	defer stmts.close()
+// insertTransfers writes ts (sorted by tracing.Compare; assets holds the
+// id of each one's asset), numbering them per block, chunkLen to a row
+// (see migration 0022), in statements of transferChunks rows; shared holds
+// them prepared on the writer connection (nil: prepared here).
+func insertTransfers(ctx context.Context, q querier, shared []*sql.Stmt, stream int64, assets []int64, ts []tracing.Transfer) error {
+	// A row: its block, chunk and the end of its entries in buf.
+	type row struct {
+		block, chunk int64
+		end          int
+	}
 	var (
+		rows  = make([]row, 0, len(ts)/chunkLen+8)
+		buf   = make([]byte, 0, 128*len(ts))
+		rec   = make([]byte, 0, 256)
 		seq   int64
 		block uint64
-		args  = make([]any, 0, 1+transferChunks[0]*transferColumns)
-		// One buffer for the records of a statement's rows.
-		buf  []byte
-		ends = make([]int, 0, transferChunks[0])
 	)
-	for start := 0; start < len(ts); {
-		k := chunkFor(transferChunks, len(ts)-start)
-		chunk := ts[start : start+transferChunks[k]]
-		buf, ends = buf[:0], ends[:0]
-		for i := range chunk {
-			buf = appendRecord(buf, &chunk[i])
-			ends = append(ends, len(buf))
+	for i := range ts {
+		t := &ts[i]
+		if i == 0 || t.Block != block {
+			block, seq = t.Block, 0
 		}
+		if seq%chunkLen == 0 {
+			rows = append(rows, row{block: int64(block), chunk: seq >> chunkShift})
+		}
+		rec = appendRecord(rec[:0], t)
+		buf = appendEntry(buf, assets[i], rec)
+		rows[len(rows)-1].end = len(buf)
+		seq++
+	}
+	stmts := newStmtSet(q, shared, transferChunks, insertTransfersStmt)
+	defer stmts.close()
+	args := make([]any, 0, 1+transferChunks[0]*transferColumns)
+	prev := 0
+	for start := 0; start < len(rows); {
+		k := chunkFor(transferChunks, len(rows)-start)
+		chunk := rows[start : start+transferChunks[k]]
 		// The stream is the statement's first parameter, shared by its rows.
 		args = append(args[:0], stream)
-		prev := 0
-		for i := range chunk {
-			t := &chunk[i]
-			if start+i == 0 || t.Block != block {
-				block, seq = t.Block, 0
-			}
-			args = append(args, int64(t.Block), seq, assets[t.Asset], buf[prev:ends[i]:ends[i]])
-			prev = ends[i]
-			seq++
+		for _, r := range chunk {
+			args = append(args, r.block, r.chunk, buf[prev:r.end:r.end])
+			prev = r.end
 		}
 		st, err := stmts.get(ctx, k)
 		if err != nil {
@@ -536,24 +564,59 @@ func appendAmount(buf []byte, v *uint256.Int) ([]byte, []byte) {
 // largest first (see transferChunks).
 var addressChunks = []int{128, 32, 8, 1}
 
-// insertAddresses writes the trace_addresses rows of ts (sorted by
-// tracing.Compare and numbered as insertTransfers numbers them): one per
-// address key and block, but the zero address's, listing the positions in
-// the block of the transfers from or to the address, in key order, which
-// touches each page of the index once per statement rather than at random.
-func insertAddresses(ctx context.Context, q querier, shared []*sql.Stmt, stream int64, ts []tracing.Transfer) error {
-	// An entry is an address key (its 8 bytes as a big-endian integer,
-	// which orders as the bytes do) and the block and position of a
-	// transfer from or to the address.
-	type entry struct {
-		key        uint64
-		block, seq int64
+// A row of trace_addresses lists the transfers from or to an address key
+// in up to addrSpan consecutive blocks from its block (see migration
+// 0022): an entry is a transfer's position in its block × addrSpan + its
+// block − the row's block.
+const (
+	addrSpanShift = 6
+	addrSpan      = 1 << addrSpanShift
+)
+
+// addrEntry is a transfer from or to an address key: the key (its 8
+// bytes as a big-endian integer, which orders as the bytes do), the
+// transfer's block and its position there.
+type addrEntry struct {
+	key        uint64
+	block, seq int64
+}
+
+func compareAddrEntries(a, b addrEntry) int {
+	if c := cmp.Compare(a.key, b.key); c != 0 {
+		return c
 	}
+	if c := cmp.Compare(a.block, b.block); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.seq, b.seq)
+}
+
+// insertAddresses writes the trace_addresses rows of ts (sorted by
+// tracing.Compare and numbered as insertTransfers numbers them): for each
+// address key but the zero address's, one per addrSpan blocks of ts from
+// the first where it appears, in key order, which touches each page of the
+// index once per statement rather than at random.
+func insertAddresses(ctx context.Context, q querier, shared []*sql.Stmt, stream int64, ts []tracing.Transfer) error {
+	// The entries in the order of ts (so by block and position), each
+	// with the ordinal of its key by first appearance.
 	var (
-		entries = make([]entry, 0, 2*len(ts))
+		entries = make([]addrEntry, 0, 2*len(ts))
+		ords    = make([]int32, 0, 2*len(ts))
+		ordOf   = map[uint64]int32{}
+		keys    []uint64
 		seq     int64
 		block   uint64
 	)
+	add := func(key uint64, block, seq int64) {
+		o, ok := ordOf[key]
+		if !ok {
+			o = int32(len(keys))
+			ordOf[key] = o
+			keys = append(keys, key)
+		}
+		entries = append(entries, addrEntry{key, block, seq})
+		ords = append(ords, o)
+	}
 	for i := range ts {
 		t := &ts[i]
 		if i == 0 || t.Block != block {
@@ -562,24 +625,45 @@ func insertAddresses(ctx context.Context, q querier, shared []*sql.Stmt, stream 
 		from, to := binary.BigEndian.Uint64(t.From[:addrKeyLen]), binary.BigEndian.Uint64(t.To[:addrKeyLen])
 		// The zero address gets none (see Transfers).
 		if t.From != (common.Address{}) {
-			entries = append(entries, entry{from, int64(t.Block), seq})
+			add(from, int64(t.Block), seq)
 		}
 		if t.To != (common.Address{}) && (t.From == (common.Address{}) || to != from) {
-			entries = append(entries, entry{to, int64(t.Block), seq})
+			add(to, int64(t.Block), seq)
 		}
 		seq++
 	}
-	slices.SortFunc(entries, func(a, b entry) int {
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.block, b.block); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
-	// One row per (key, block): its key and block, and the end in text of
-	// its positions, a JSON array.
+	// Sorted by key, each key's entries kept in their order (a counting
+	// sort: only the distinct keys are compared).
+	order := make([]int32, len(keys))
+	for o := range order {
+		order[o] = int32(o)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(keys[a], keys[b]) })
+	count := make([]int32, len(keys))
+	for _, o := range ords {
+		count[o]++
+	}
+	// start[o] is where key o's entries begin in key order.
+	start, at := make([]int32, len(keys)), int32(0)
+	for _, o := range order {
+		start[o] = at
+		at += count[o]
+	}
+	sorted := make([]addrEntry, len(entries))
+	for i, o := range ords {
+		sorted[start[o]] = entries[i]
+		start[o]++
+	}
+	entries = sorted
+	return writeAddrRows(ctx, q, shared, stream, entries)
+}
+
+// writeAddrRows writes the trace_addresses rows of entries (sorted by
+// compareAddrEntries), none of which a stored row lists: a row per key
+// and up to addrSpan blocks from its first entry's.
+func writeAddrRows(ctx context.Context, q querier, shared []*sql.Stmt, stream int64, entries []addrEntry) error {
+	// One row per key and span: its key and block, and the end in text of
+	// its entries, a JSON array.
 	type row struct {
 		block int64
 		end   int
@@ -587,24 +671,24 @@ func insertAddresses(ctx context.Context, q querier, shared []*sql.Stmt, stream 
 	var (
 		rows = make([]row, 0, len(entries))
 		keys = make([]byte, 0, addrKeyLen*len(entries))
-		text = make([]byte, 0, 4*len(entries))
+		text = make([]byte, 0, 6*len(entries))
 	)
 	for i := 0; i < len(entries); {
 		e := &entries[i]
 		text = append(text, '[')
 		j := i
-		for ; j < len(entries) && entries[j].key == e.key && entries[j].block == e.block; j++ {
+		for ; j < len(entries) && entries[j].key == e.key && entries[j].block-e.block < addrSpan; j++ {
 			if j > i {
 				text = append(text, ',')
 			}
-			text = strconv.AppendInt(text, entries[j].seq, 10)
+			text = strconv.AppendInt(text, entries[j].seq<<addrSpanShift|(entries[j].block-e.block), 10)
 		}
 		text = append(text, ']')
 		keys = binary.BigEndian.AppendUint64(keys, e.key)
 		rows = append(rows, row{e.block, len(text)})
 		i = j
 	}
-	seqs := string(text)
+	entriesText := string(text)
 	stmts := newStmtSet(q, shared, addressChunks, addrStmt)
 	defer stmts.close()
 	args := make([]any, 0, 1+addressChunks[0]*3)
@@ -616,7 +700,7 @@ func insertAddresses(ctx context.Context, q querier, shared []*sql.Stmt, stream 
 		args = append(args[:0], stream)
 		for i := range chunk {
 			n := (start + i) * addrKeyLen
-			args = append(args, keys[n:n+addrKeyLen:n+addrKeyLen], chunk[i].block, seqs[prev:chunk[i].end])
+			args = append(args, keys[n:n+addrKeyLen:n+addrKeyLen], chunk[i].block, entriesText[prev:chunk[i].end])
 			prev = chunk[i].end
 		}
 		st, err := stmts.get(ctx, k)
@@ -631,9 +715,123 @@ func insertAddresses(ctx context.Context, q querier, shared []*sql.Stmt, stream 
 	return nil
 }
 
+// parseAddrEntries appends the entries of the trace_addresses row of key
+// at block with entries text to out.
+func parseAddrEntries(out []addrEntry, key uint64, block int64, text string) ([]addrEntry, error) {
+	var vs []int64
+	if err := json.Unmarshal([]byte(text), &vs); err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		if v < 0 {
+			return nil, fmt.Errorf("negative entry %d", v)
+		}
+		out = append(out, addrEntry{key, block + v&(addrSpan-1), v >> addrSpanShift})
+	}
+	return out, nil
+}
+
+// deleteTransfers deletes the transfers of stream in the blocks lo..hi
+// and their address rows, rewriting the rows that list blocks outside
+// lo..hi too.
+func deleteTransfers(ctx context.Context, q querier, stream, lo, hi int64) error {
+	// The address keys of the transfers deleted.
+	rows, err := q.QueryContext(ctx, `SELECT block, records FROM trace_transfers WHERE stream = ? AND block >= ? AND block <= ?`, stream, lo, hi)
+	if err != nil {
+		return err
+	}
+	keys := map[uint64]struct{}{}
+	for rows.Next() {
+		var (
+			block int64
+			c     []byte
+		)
+		if err := rows.Scan(&block, &c); err != nil {
+			rows.Close()
+			return err
+		}
+		for len(c) > 0 {
+			_, rec, rest, field := nextEntry(c)
+			if field == "" && len(rec) < recordFixed {
+				field = "length"
+			}
+			if field != "" {
+				rows.Close()
+				return bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d has a malformed record (its %s; edited outside bulwark?)", block, field)
+			}
+			for _, a := range [][]byte{rec[recordFrom:recordTo], rec[recordTo:recordTxHash]} {
+				if common.Address(a) != (common.Address{}) {
+					keys[binary.BigEndian.Uint64(a)] = struct{}{}
+				}
+			}
+			c = rest
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// The rows of each key that may list a block in lo..hi: rewritten
+	// without those entries.
+	var kept []addrEntry
+	sorted := slices.Sorted(maps.Keys(keys))
+	for _, key := range sorted {
+		k := binary.BigEndian.AppendUint64(nil, key)
+		rows, err := q.QueryContext(ctx, `SELECT block, entries FROM trace_addresses WHERE addr = ? AND stream = ? AND block >= ? AND block <= ?`, k, stream, max(lo, addrSpan-1)-(addrSpan-1), hi)
+		if err != nil {
+			return err
+		}
+		var (
+			blocks []int64 // the rows that list a block in lo..hi
+			row    []addrEntry
+		)
+		for rows.Next() {
+			var (
+				block int64
+				text  string
+			)
+			if err := rows.Scan(&block, &text); err != nil {
+				rows.Close()
+				return err
+			}
+			if row, err = parseAddrEntries(row[:0], key, block, text); err != nil {
+				rows.Close()
+				return bulwark.Errorf(bulwark.EINTEGRITY, "the address index row of block %d is malformed (%v; edited outside bulwark?)", block, err)
+			}
+			if !slices.ContainsFunc(row, func(e addrEntry) bool { return e.block >= lo && e.block <= hi }) {
+				continue
+			}
+			blocks = append(blocks, block)
+			for _, e := range row {
+				if e.block < lo || e.block > hi {
+					kept = append(kept, e)
+				}
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, b := range blocks {
+			if _, err := q.ExecContext(ctx, `DELETE FROM trace_addresses WHERE addr = ? AND stream = ? AND block = ?`, k, stream, b); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM trace_transfers WHERE stream = ? AND block >= ? AND block <= ?`, stream, lo, hi); err != nil {
+		return err
+	}
+	slices.SortFunc(kept, compareAddrEntries)
+	return writeAddrRows(ctx, q, nil, stream, kept)
+}
+
 // addrKey is an address's key in trace_addresses: its first 8 bytes, as
 // unique as the whole address in practice and less than half as long (a
-// query compares the whole address in trace_transfers too).
+// query compares the whole address in the record too).
 func addrKey(a common.Address) []byte { return a[:addrKeyLen:addrKeyLen] }
 
 const addrKeyLen = 8
@@ -641,7 +839,7 @@ const addrKeyLen = 8
 // addrStmt returns the INSERT of n address rows: ?1 is the stream.
 func addrStmt(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO trace_addresses (stream, addr, block, seqs) VALUES `)
+	b.WriteString(`INSERT INTO trace_addresses (stream, addr, block, entries) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
@@ -653,17 +851,18 @@ func addrStmt(n int) string {
 
 // transferColumns is the number of parameters per row insertTransfers
 // binds (the stream is one per statement).
-const transferColumns = 4
+const transferColumns = 3
 
-// insertTransfersStmt returns the INSERT of n transfers: ?1 is the stream.
+// insertTransfersStmt returns the INSERT of n rows of transfers: ?1 is the
+// stream.
 func insertTransfersStmt(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO trace_transfers (stream, block, seq, asset, record) VALUES `)
+	b.WriteString(`INSERT INTO trace_transfers (stream, block, chunk, records) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?1,?,?,?,?)")
+		b.WriteString("(?1,?,?,?)")
 	}
 	return b.String()
 }
@@ -735,7 +934,7 @@ func (db *DB) RollbackAbove(ctx context.Context, chain uint64, source string, n 
 			return err
 		}
 		if ok {
-			if _, err := q.ExecContext(ctx, `DELETE FROM trace_transfers WHERE stream = ? AND block > ?`, stream, int64(n)); err != nil {
+			if err := deleteTransfers(ctx, q, stream, int64(n)+1, math.MaxInt64); err != nil {
 				return err
 			}
 		}
@@ -782,31 +981,9 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 	if !ok {
 		return []tracing.Transfer{}, nil
 	}
-	var (
-		query string
-		args  []any
-	)
-	// The zero address (mints, burns, every base fee) has no address
-	// rows: a query for it reads the block range. An address row keys on
-	// the first 8 bytes of the address: the whole address is compared in
-	// the record.
-	indexed := q.Address != nil && *q.Address != (common.Address{})
-	if indexed {
-		// The address rows of an address and a block list the positions
-		// of its transfers, in order (CROSS JOIN keeps the planner from
-		// reading the block range first).
-		query = `SELECT t.block, t.asset, t.record FROM trace_addresses a CROSS JOIN json_each(a.seqs) p CROSS JOIN trace_transfers t
-			WHERE a.addr = ?1 AND a.stream = ?2 AND a.block >= ?3 AND a.block <= ?4
-				AND t.stream = a.stream AND t.block = a.block AND t.seq = p.value AND (substr(t.record, 1, 20) = ?5 OR substr(t.record, 21, 20) = ?5)`
-		args = []any{addrKey(*q.Address), stream, int64(q.FromBlock), int64(to), q.Address.Bytes()}
-	} else {
-		query = `SELECT t.block, t.asset, t.record FROM trace_transfers t WHERE t.stream = ?1 AND t.block >= ?2 AND t.block <= ?3`
-		args = []any{stream, int64(q.FromBlock), int64(to)}
-		if q.Address != nil {
-			query += ` AND (substr(t.record, 1, 20) = ?4 OR substr(t.record, 21, 20) = ?4)`
-			args = append(args, q.Address.Bytes())
-		}
-	}
+	// The asset's id: transfers of an asset the store does not have are
+	// none.
+	var assetID int64
 	if q.Asset != nil {
 		id, ok := db.traceIDs.asset(*q.Asset)
 		if !ok {
@@ -821,41 +998,129 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 				db.traceIDs.putAsset(*q.Asset, id)
 			}
 		}
-		query += ` AND t.asset = ?` + strconv.Itoa(len(args)+1)
-		args = append(args, id)
+		assetID = id
 	}
+	var (
+		query string
+		args  []any
+	)
+	// The zero address (mints, burns, every base fee) has no address
+	// rows: a query for it reads the block range. An address row keys on
+	// the first 8 bytes of the address: the whole address is compared in
+	// the record.
+	indexed := q.Address != nil && *q.Address != (common.Address{})
 	if indexed {
-		query += ` ORDER BY a.block, p.key`
+		// Each entry of the address rows whose blocks may reach from
+		// names a transfer's block and position, so the row of its chunk
+		// (CROSS JOIN keeps the planner from reading the block range
+		// first).
+		query = `SELECT t.block, p.value >> ` + strconv.Itoa(addrSpanShift) + `, t.records FROM trace_addresses a CROSS JOIN json_each(a.entries) p CROSS JOIN trace_transfers t
+			WHERE a.addr = ?1 AND a.stream = ?2 AND a.block >= ?3 AND a.block <= ?5
+				AND t.stream = a.stream AND t.block = a.block + (p.value & ` + strconv.Itoa(addrSpan-1) + `) AND t.chunk = p.value >> ` + strconv.Itoa(addrSpanShift+chunkShift) + `
+				AND t.block >= ?4 AND t.block <= ?5`
+		args = []any{addrKey(*q.Address), stream, max(int64(q.FromBlock), addrSpan-1) - (addrSpan - 1), int64(q.FromBlock), int64(to)}
 	} else {
-		query += ` ORDER BY t.block, t.seq`
+		query = `SELECT block, chunk << ` + strconv.Itoa(chunkShift) + `, records FROM trace_transfers WHERE stream = ?1 AND block >= ?2 AND block <= ?3 ORDER BY block, chunk`
+		args = []any{stream, int64(q.FromBlock), int64(to)}
 	}
 	rows, err := r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	var ids []int64
-	out, err := collectRows(ctx, db, rows, op, func(s scanner) (tracing.Transfer, error) {
-		var (
-			block, asset int64
-			record       []byte
-		)
-		if err := s.Scan(&block, &asset, &record); err != nil {
-			return tracing.Transfer{}, err
+	// match reports whether the record rec of asset is one q asks for.
+	match := func(asset int64, rec []byte) bool {
+		if q.Asset != nil && asset != assetID {
+			return false
 		}
-		t := tracing.Transfer{Chain: q.Chain, Block: uint64(block)}
-		if field, err := parseRecord(record, &t); err != nil {
-			return t, bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d has a malformed record (its %s; edited outside bulwark?)", block, field)
+		if q.Address != nil {
+			a := q.Address.Bytes()
+			return string(rec[recordFrom:recordTo]) == string(a) || string(rec[recordTo:recordTxHash]) == string(a)
 		}
-		ids = append(ids, asset)
-		return t, nil
-	})
+		return true
+	}
+	type found struct {
+		seq   int64
+		asset int64
+	}
+	var (
+		out = []tracing.Transfer{}
+		ids []found
+		// Read in place: what is kept of it is copied out.
+		chunk sql.RawBytes
+	)
+	malformed := func(block int64, field string) error {
+		return bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d has a malformed record (its %s; edited outside bulwark?)", block, field)
+	}
+	err = func() error {
+		defer rows.Close()
+		for rows.Next() {
+			var block, seq int64
+			if err := rows.Scan(&block, &seq, &chunk); err != nil {
+				return err
+			}
+			// An indexed row names one transfer of the chunk (seq); a
+			// range row is the whole chunk, from its first (seq).
+			first, only := seq&^(chunkLen-1), seq
+			if !indexed {
+				only = -1
+			}
+			for i, c := first, chunk; len(c) > 0; i++ {
+				asset, rec, rest, field := nextEntry(c)
+				if field == "" && len(rec) < recordFixed {
+					field = "length"
+				}
+				if field != "" {
+					return malformed(block, field)
+				}
+				c = rest
+				if only >= 0 && i != only {
+					continue
+				}
+				if match(asset, rec) {
+					t := tracing.Transfer{Chain: q.Chain, Block: uint64(block)}
+					if field, err := parseRecord(rec, &t); err != nil {
+						return malformed(block, field)
+					}
+					out = append(out, t)
+					ids = append(ids, found{i, asset})
+				}
+				if only >= 0 {
+					break
+				}
+			}
+		}
+		return rows.Err()
+	}()
 	if err != nil {
-		return nil, err
+		return nil, db.fail(ctx, err, op)
+	}
+	// The rows of an address come in block order but for rows rewritten
+	// after a rollback: put them in order.
+	inOrder := true
+	for i := 1; i < len(out) && inOrder; i++ {
+		inOrder = out[i-1].Block < out[i].Block || out[i-1].Block == out[i].Block && ids[i-1].seq < ids[i].seq
+	}
+	if !inOrder {
+		order := make([]int, len(out))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(i, j int) int {
+			if c := cmp.Compare(out[i].Block, out[j].Block); c != 0 {
+				return c
+			}
+			return cmp.Compare(ids[i].seq, ids[j].seq)
+		})
+		sortedOut, sortedIDs := make([]tracing.Transfer, len(out)), make([]found, len(out))
+		for k, i := range order {
+			sortedOut[k], sortedIDs[k] = out[i], ids[i]
+		}
+		out, ids = sortedOut, sortedIDs
 	}
 	// The assets, once the rows are read (a query inside a transaction
 	// runs on its one connection).
 	for i := range out {
-		if out[i].Asset, err = db.assetOf(ctx, r, ids[i], inTx); err != nil {
+		if out[i].Asset, err = db.assetOf(ctx, r, ids[i].asset, inTx); err != nil {
 			return nil, db.fail(ctx, err, op)
 		}
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/bulwark-sec/bulwark/tracing"
 )
 
-// A transfer's record is what trace_transfers holds of it besides its key
-// (stream, block, seq) and its asset: one blob, so that storing a transfer
-// binds five values rather than fourteen. The layout (see migration 0019):
+// A transfer's record is what trace_transfers holds of it besides its
+// block, its position there and its asset, in an entry of a chunk (see
+// appendEntry). The layout (see migration 0019):
 //
 //	[0:20]   from address
 //	[20:40]  to address
@@ -22,8 +22,8 @@ import (
 //	         trace address (its length, then each element, uvarints)
 //	rest     the amount, big-endian without leading zero bytes (zero: none)
 //
-// The addresses and the hash are at fixed offsets so that SQL can read
-// them (the trigger deleting a transfer's address rows does).
+// The addresses and the hash are at fixed offsets so that a query can
+// compare them without parsing the rest.
 const (
 	recordFrom   = 0
 	recordTo     = 20
@@ -188,4 +188,37 @@ func transferFromColumns(args []driver.Value) (tracing.Transfer, error) {
 	t.TxIndex, t.Time, t.Kind, t.LogIndex, t.ItemIndex = uint32(txIndex), tm, tracing.Kind(kind), uint32(logIndex), uint32(item)
 	t.Amount.SetBytes(amount)
 	return t, nil
+}
+
+// A row of trace_transfers holds the transfers of a block at positions
+// chunkLen × chunk to chunkLen × chunk + chunkLen − 1 (see migration 0022),
+// as their entries one after the other: the asset's id and the record's
+// length (uvarints), then the record.
+const (
+	chunkShift = 3
+	chunkLen   = 1 << chunkShift
+)
+
+// appendEntry appends the chunk entry of asset and the record rec.
+func appendEntry(buf []byte, asset int64, rec []byte) []byte {
+	buf = binary.AppendUvarint(buf, uint64(asset))
+	buf = binary.AppendUvarint(buf, uint64(len(rec)))
+	return append(buf, rec...)
+}
+
+// nextEntry reads the entry at the start of the chunk c: its asset id, its
+// record and the rest of c; or, when the entry is malformed, the field
+// that is.
+func nextEntry(c []byte) (asset int64, rec, rest []byte, field string) {
+	a, n := binary.Uvarint(c)
+	if n <= 0 || a > math.MaxInt64 {
+		return 0, nil, nil, "asset"
+	}
+	c = c[n:]
+	l, n := binary.Uvarint(c)
+	if n <= 0 || l > uint64(len(c)-n) {
+		return 0, nil, nil, "length"
+	}
+	c = c[n:]
+	return int64(a), c[:l:l], c[l:], ""
 }

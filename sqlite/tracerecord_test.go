@@ -30,7 +30,7 @@ func TestTransfersMalformedRecord(t *testing.T) {
 	if ts, err := db.Transfers(ctx, q); err != nil || len(ts) != 1 {
 		t.Fatalf("Transfers before = %d, %v", len(ts), err)
 	}
-	mustExec(t, rawDB(t, db.Path()), `UPDATE trace_transfers SET record = substr(record, 1, 10)`)
+	mustExec(t, rawDB(t, db.Path()), `UPDATE trace_transfers SET records = substr(records, 1, 10)`)
 	ts, err := db.Transfers(ctx, q)
 	if bulwark.ErrorCode(err) != bulwark.EINTEGRITY || !strings.Contains(err.Error(), "block 7") || !strings.Contains(err.Error(), "its length") {
 		t.Fatalf("Transfers after = %d, %v; want EINTEGRITY naming block 7 and the length", len(ts), err)

@@ -133,6 +133,39 @@ func IngestStore(t *testing.T, open func(t *testing.T) tracing.IngestStore) {
 		}
 		return got
 	}
+	// holds checks that every query of the source reads what want (all its
+	// transfers) holds: by address (through an address index, if the
+	// store keeps one), by asset and by block range.
+	holds := func(t *testing.T, s tracing.IngestStore, source string, want []tracing.Transfer) {
+		t.Helper()
+		token, zero := tracing.TokenAsset(ingestChain, ingToken), common.Address{}
+		type check struct {
+			name string
+			q    tracing.TransferQuery
+			keep func(*tracing.Transfer) bool
+		}
+		checks := []check{
+			{"all", tracing.TransferQuery{}, func(*tracing.Transfer) bool { return true }},
+			{"asset", tracing.TransferQuery{Asset: &token}, func(t *tracing.Transfer) bool { return t.Asset == token }},
+		}
+		for _, a := range []common.Address{ingA, ingB, ingC, zero} {
+			checks = append(checks,
+				check{"address " + a.Hex(), tracing.TransferQuery{Address: &a}, func(t *tracing.Transfer) bool { return t.From == a || t.To == a }},
+				check{"address " + a.Hex() + " from 12 to 13", tracing.TransferQuery{Address: &a, FromBlock: 12, ToBlock: 13}, func(t *tracing.Transfer) bool {
+					return (t.From == a || t.To == a) && t.Block >= 12 && t.Block <= 13
+				}})
+		}
+		for _, c := range checks {
+			c.q.Chain, c.q.Source = ingestChain, source
+			got, err := s.Transfers(ctx, c.q)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if err := sameTransfers(got, filterTransfers(want, c.keep)); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+		}
+	}
 	cursorAt := func(t *testing.T, s tracing.IngestStore, source string, n uint64, h common.Hash) {
 		t.Helper()
 		c, ok, err := s.IngestCursor(ctx, ingestChain, source)
@@ -224,6 +257,7 @@ func IngestStore(t *testing.T, open func(t *testing.T) tracing.IngestStore) {
 		if err := sameTransfers(all(t, s, "node"), ts); err != nil {
 			t.Fatalf("after putting 11 and 12 again: %v", err)
 		}
+		holds(t, s, "node", ts)
 		cursorAt(t, s, "node", 14, blocks[4].Hash) // not moved back
 		// Put again with other transfers: they replace the block's.
 		re := ingestTransfers(blocks[2:3], 0, 5)
@@ -234,6 +268,7 @@ func IngestStore(t *testing.T, open func(t *testing.T) tracing.IngestStore) {
 		if err := sameTransfers(all(t, s, "node"), want); err != nil {
 			t.Fatalf("after replacing 12: %v", err)
 		}
+		holds(t, s, "node", want)
 		// A block without transfers, then the next range.
 		next := ingestChainOf(15, 16, 0, 0)
 		if err := s.PutBlocks(ctx, ingestChain, "node", next, nil); err != nil {
@@ -332,6 +367,7 @@ func IngestStore(t *testing.T, open func(t *testing.T) tracing.IngestStore) {
 		if err := sameTransfers(all(t, s, "node"), ts); err != nil {
 			t.Fatalf("after a refused put: %v", err)
 		}
+		holds(t, s, "node", ts)
 	})
 
 	t.Run("Rollback", func(t *testing.T) {
@@ -355,6 +391,8 @@ func IngestStore(t *testing.T, open func(t *testing.T) tracing.IngestStore) {
 		if err := sameTransfers(all(t, s, "node"), below); err != nil {
 			t.Fatalf("after rollback: %v", err)
 		}
+		holds(t, s, "node", below)
+		holds(t, s, "other", ts)
 		if err := sameTransfers(all(t, s, "other"), ts); err != nil {
 			t.Fatalf("another source rolled back: %v", err)
 		}
@@ -368,6 +406,7 @@ func IngestStore(t *testing.T, open func(t *testing.T) tracing.IngestStore) {
 		if err := sameTransfers(all(t, s, "node"), append(below, fts...)); err != nil {
 			t.Fatalf("after the new branch: %v", err)
 		}
+		holds(t, s, "node", append(below, fts...))
 		// Rolling back above the cursor changes nothing.
 		if err := s.RollbackAbove(ctx, ingestChain, "node", 20); err != nil {
 			t.Fatal(err)
@@ -382,6 +421,7 @@ func IngestStore(t *testing.T, open func(t *testing.T) tracing.IngestStore) {
 		if got := all(t, s, "node"); len(got) != 0 {
 			t.Fatalf("after rollback to 5: %d transfers", len(got))
 		}
+		holds(t, s, "node", nil)
 		if err := s.PutBlocks(ctx, ingestChain, "node", ingestChainOf(7, 7, 0, 0), nil); bulwark.ErrorCode(err) != bulwark.EINVALID {
 			t.Errorf("gap after rollback: %v", err)
 		}
