@@ -85,6 +85,8 @@ type DB struct {
 	tokenByID    *sql.Stmt
 	auditHead    *sql.Stmt
 	auditEntries *sql.Stmt
+	// The reads of Transfers (traceingest.go).
+	transfersOfAddress, transfersInRange *sql.Stmt
 
 	// Prepared once on the writer connection for the audit writer, which
 	// runs them in its transactions with Tx.StmtContext.
@@ -260,6 +262,8 @@ func (db *DB) open(ctx context.Context, opt Options) error {
 		sql  string
 	}{
 		{&db.tokenByID, sqlTokenByID},
+		{&db.transfersOfAddress, sqlTransfersOfAddress},
+		{&db.transfersInRange, sqlTransfersInRange},
 		{&db.auditHead, sqlAuditHead},
 		{&db.auditEntries, sqlAuditEntries},
 	} {
@@ -329,7 +333,7 @@ func (db *DB) Close() error {
 	errs := []error{db.CloseJournal()}
 	db.stopWriter()
 	errs = append(errs, db.stopSyncer())
-	for _, s := range []*sql.Stmt{db.tokenByID, db.auditHead, db.auditEntries,
+	for _, s := range []*sql.Stmt{db.tokenByID, db.transfersOfAddress, db.transfersInRange, db.auditHead, db.auditEntries,
 		db.wAuditHead, db.wAuditInsert, db.wAuditMoveHead, db.wSavepoint, db.wRollbackTo, db.wRelease, db.wMark, db.wReleaseMark, db.wSaveDecision} {
 		if s != nil {
 			errs = append(errs, s.Close())

@@ -1000,30 +1000,31 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 		}
 		assetID = id
 	}
-	var (
-		query string
-		args  []any
-	)
 	// The zero address (mints, burns, every base fee) has no address
 	// rows: a query for it reads the block range. An address row keys on
 	// the first 8 bytes of the address: the whole address is compared in
 	// the record.
 	indexed := q.Address != nil && *q.Address != (common.Address{})
+	var (
+		stmt *sql.Stmt
+		text string
+		args []any
+	)
 	if indexed {
-		// Each entry of the address rows whose blocks may reach from
-		// names a transfer's block and position, so the row of its chunk
-		// (CROSS JOIN keeps the planner from reading the block range
-		// first).
-		query = `SELECT t.block, p.value >> ` + strconv.Itoa(addrSpanShift) + `, t.records FROM trace_addresses a CROSS JOIN json_each(a.entries) p CROSS JOIN trace_transfers t
-			WHERE a.addr = ?1 AND a.stream = ?2 AND a.block >= ?3 AND a.block <= ?5
-				AND t.stream = a.stream AND t.block = a.block + (p.value & ` + strconv.Itoa(addrSpan-1) + `) AND t.chunk = p.value >> ` + strconv.Itoa(addrSpanShift+chunkShift) + `
-				AND t.block >= ?4 AND t.block <= ?5`
+		stmt, text = db.transfersOfAddress, sqlTransfersOfAddress
 		args = []any{addrKey(*q.Address), stream, max(int64(q.FromBlock), addrSpan-1) - (addrSpan - 1), int64(q.FromBlock), int64(to)}
 	} else {
-		query = `SELECT block, chunk << ` + strconv.Itoa(chunkShift) + `, records FROM trace_transfers WHERE stream = ?1 AND block >= ?2 AND block <= ?3 ORDER BY block, chunk`
+		stmt, text = db.transfersInRange, sqlTransfersInRange
 		args = []any{stream, int64(q.FromBlock), int64(to)}
 	}
-	rows, err := r.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	if tx := db.txFrom(ctx); tx != nil {
+		// A statement prepared on the reader pool cannot run in the
+		// writer's transaction.
+		rows, err = tx.QueryContext(ctx, text, args...)
+	} else {
+		rows, err = stmt.QueryContext(ctx, args...)
+	}
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
@@ -1126,6 +1127,23 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 	}
 	return out, nil
 }
+
+var (
+	// sqlTransfersOfAddress reads the transfers from or to an address key
+	// (?1) of stream ?2 in the blocks ?4..?5 (?3 is ?4 − addrSpan + 1, the
+	// first block of an address row that may list ?4): each entry of its
+	// address rows names a transfer's block and position, so the row of
+	// its chunk, given with the position (CROSS JOIN keeps the planner
+	// from reading the block range first).
+	sqlTransfersOfAddress = `SELECT t.block, p.value >> ` + strconv.Itoa(addrSpanShift) + `, t.records
+		FROM trace_addresses a CROSS JOIN json_each(a.entries) p CROSS JOIN trace_transfers t
+		WHERE a.addr = ?1 AND a.stream = ?2 AND a.block >= ?3 AND a.block <= ?5
+			AND t.stream = a.stream AND t.block = a.block + (p.value & ` + strconv.Itoa(addrSpan-1) + `) AND t.chunk = p.value >> ` + strconv.Itoa(addrSpanShift+chunkShift) + `
+			AND t.block >= ?4 AND t.block <= ?5`
+	// sqlTransfersInRange reads the chunks of stream ?1 in the blocks
+	// ?2..?3, each with the position of its first transfer.
+	sqlTransfersInRange = `SELECT block, chunk << ` + strconv.Itoa(chunkShift) + `, records FROM trace_transfers WHERE stream = ?1 AND block >= ?2 AND block <= ?3 ORDER BY block, chunk`
+)
 
 // parseTraceAddress reads a trace address as trace_transfers held it
 // before records: empty or "0,2".
