@@ -430,31 +430,70 @@ func nullAt(data []byte, j int) bool {
 	return len(data)-j >= 4 && string(data[j:j+4]) == "null"
 }
 
-// plainString returns the JSON string v as encoding/json decodes it when
-// it has no escapes and only ASCII (others are left to encoding/json).
-func plainString(v []byte) (string, bool) {
+// plainBytes returns the bytes of the JSON string v, as encoding/json
+// decodes it, when it has no escapes and only ASCII (others are left to
+// encoding/json).
+func plainBytes(v []byte) ([]byte, bool) {
 	if len(v) < 2 || v[0] != '"' {
-		return "", false
+		return nil, false
 	}
 	for _, c := range v[1 : len(v)-1] {
 		if c == '\\' || c >= 0x80 {
-			return "", false
+			return nil, false
 		}
 	}
-	return string(v[1 : len(v)-1]), true
+	return v[1 : len(v)-1], true
 }
 
 // setString decodes v into *dst as encoding/json does a string field
-// (null leaves it), reporting false for anything else.
+// (null leaves it), reporting false for anything else. The values trace
+// frames repeat are not copied.
 func setString(dst *string, v []byte) bool {
 	if string(v) == "null" {
 		return true
 	}
-	s, ok := plainString(v)
+	b, ok := plainBytes(v)
 	if ok {
-		*dst = s
+		*dst = intern(b)
 	}
 	return ok
+}
+
+// intern returns b as a string, the same string each time for the
+// values that recur in a block's traces (frame and call types, a zero
+// value, the usual errors) rather than a copy each.
+func intern(b []byte) string {
+	switch string(b) {
+	case "":
+		return ""
+	case "call":
+		return "call"
+	case "create":
+		return "create"
+	case "delegatecall":
+		return "delegatecall"
+	case "staticcall":
+		return "staticcall"
+	case "callcode":
+		return "callcode"
+	case "suicide":
+		return "suicide"
+	case "selfdestruct":
+		return "selfdestruct"
+	case "reward":
+		return "reward"
+	case "0x0":
+		return "0x0"
+	case "Reverted":
+		return "Reverted"
+	case "execution reverted":
+		return "execution reverted"
+	case "Out of gas":
+		return "Out of gas"
+	case "out of gas":
+		return "out of gas"
+	}
+	return string(b)
 }
 
 // plainUint returns the JSON number v when it is a whole number without
@@ -492,18 +531,22 @@ func (s scanner) parityTraces(data []byte) ([]parityTrace, bool) {
 	if i >= len(data) || data[i] != '[' {
 		return out, false
 	}
+	var prev parityTrace // the values frames share with the one before
 	end, ok := s.elements(data, i, func(j int) (int, bool) {
 		if data[j] != '{' {
 			return 0, false
 		}
 		out = append(out, parityTrace{})
-		return s.parityFrame(&out[len(out)-1], data, j)
+		return s.parityFrame(&out[len(out)-1], &prev, data, j)
 	})
 	return out, ok && skipSpace(data, end) == len(data)
 }
 
-// parityFrame decodes the frame object starting at data[i] into w.
-func (s scanner) parityFrame(w *parityTrace, data []byte, i int) (int, bool) {
+// parityFrame decodes the frame object starting at data[i] into w. The
+// block number, transaction hash and position, which the frames of a
+// transaction repeat, point where prev's do when they are the same
+// (never written through: a frame is only read), and are kept in prev.
+func (s scanner) parityFrame(w *parityTrace, prev *parityTrace, data []byte, i int) (int, bool) {
 	var seen uint16
 	return s.members(data, i, func(name []byte, j int) (int, bool) {
 		var (
@@ -536,7 +579,11 @@ func (s scanner) parityFrame(w *parityTrace, data []byte, i int) (int, bool) {
 				} else {
 					var n uint64
 					n, ok = plainUint(v, math.MaxUint64)
-					w.BlockNumber = &n
+					if prev.BlockNumber == nil || *prev.BlockNumber != n {
+						b := n
+						prev.BlockNumber = &b
+					}
+					w.BlockNumber = prev.BlockNumber
 				}
 			}
 		case asciiFold(name, "result"):
@@ -589,9 +636,13 @@ func (s scanner) parityFrame(w *parityTrace, data []byte, i int) (int, bool) {
 				if jsonNull(v) {
 					w.TransactionHash = nil
 				} else {
-					var s string
-					s, ok = plainString(v)
-					w.TransactionHash = &s
+					var b []byte
+					b, ok = plainBytes(v)
+					if prev.TransactionHash == nil || *prev.TransactionHash != string(b) {
+						h := string(b)
+						prev.TransactionHash = &h
+					}
+					w.TransactionHash = prev.TransactionHash
 				}
 			}
 		case asciiFold(name, "transactionposition"):
@@ -602,8 +653,11 @@ func (s scanner) parityFrame(w *parityTrace, data []byte, i int) (int, bool) {
 				} else {
 					var n uint64
 					n, ok = plainUint(v, math.MaxUint32)
-					p := uint32(n)
-					w.TransactionPosition = &p
+					if prev.TransactionPosition == nil || *prev.TransactionPosition != uint32(n) {
+						p := uint32(n)
+						prev.TransactionPosition = &p
+					}
+					w.TransactionPosition = prev.TransactionPosition
 				}
 			}
 		case asciiFold(name, "type"):

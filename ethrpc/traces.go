@@ -1,7 +1,6 @@
 package ethrpc
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -340,23 +339,49 @@ func gethWalk(out []tracing.Frame, f *gethFrame, block uint64, tx uint32, h comm
 }
 
 func address(s, field string, where func() string) (common.Address, error) {
-	if len(s) != 42 || !strings.HasPrefix(s, "0x") || !common.IsHexAddress(s) {
+	var a common.Address
+	if len(s) != 42 || !strings.HasPrefix(s, "0x") || !unhexTo(a[:], s[2:]) {
 		return common.Address{}, bulwark.Invalid("trace", "%s: %s %q is not a 0x-prefixed 20-byte hex address", where(), field, bulwark.Echo(s))
 	}
-	return common.HexToAddress(s), nil
+	return a, nil
 }
 
 func hash(s string, where func() string) (common.Hash, error) {
-	b := []byte(s)
-	if len(b) != 66 || !bytes.HasPrefix(b, []byte("0x")) {
+	var h common.Hash
+	if len(s) != 66 || !strings.HasPrefix(s, "0x") || !unhexTo(h[:], s[2:]) {
 		return common.Hash{}, bulwark.Invalid("trace", "%s: transaction hash %q is not a 0x-prefixed 32-byte hex string", where(), bulwark.Echo(s))
 	}
-	for _, c := range b[2:] {
-		if !isHex(c) {
-			return common.Hash{}, bulwark.Invalid("trace", "%s: transaction hash %q is not a 0x-prefixed 32-byte hex string", where(), bulwark.Echo(s))
-		}
+	return h, nil
+}
+
+// unhexTo decodes the hex digits s, two for each byte of dst, into dst
+// (without the copies common.HexToAddress makes); false when s has
+// another length or a byte that is not a hex digit.
+func unhexTo(dst []byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
 	}
-	return common.HexToHash(s), nil
+	for i := range dst {
+		hi, ok1 := unhex(s[2*i])
+		lo, ok2 := unhex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 func isHex(c byte) bool {
