@@ -484,6 +484,20 @@ func intern(b []byte) string {
 		return "reward"
 	case "0x0":
 		return "0x0"
+	case "CALL":
+		return "CALL"
+	case "STATICCALL":
+		return "STATICCALL"
+	case "DELEGATECALL":
+		return "DELEGATECALL"
+	case "CALLCODE":
+		return "CALLCODE"
+	case "CREATE":
+		return "CREATE"
+	case "CREATE2":
+		return "CREATE2"
+	case "SELFDESTRUCT":
+		return "SELFDESTRUCT"
 	case "Reverted":
 		return "Reverted"
 	case "execution reverted":

@@ -198,9 +198,18 @@ type gethTxTrace struct {
 // block's transaction hashes in order (as eth_getBlockByNumber lists
 // them). When both are there they must agree.
 func ParseGethCallTraces(result []byte, block uint64, txHashes []common.Hash) ([]tracing.Frame, error) {
-	var wire []gethTxTrace
-	if err := json.Unmarshal(result, &wire); err != nil {
-		return nil, bulwark.Invalid("debug_traceBlockByNumber", "the result for block %d is not an array of callTracer results: %v", block, jsonReason(err))
+	return parseGethCallTraces(result, block, txHashes, scanner{})
+}
+
+// parseGethCallTraces is ParseGethCallTraces reading with sc (a result
+// the client already checked is read without checking it again).
+func parseGethCallTraces(result []byte, block uint64, txHashes []common.Hash, sc scanner) ([]tracing.Frame, error) {
+	wire, ok := sc.gethTraces(result)
+	if !ok {
+		wire = nil
+		if err := json.Unmarshal(result, &wire); err != nil {
+			return nil, bulwark.Invalid("debug_traceBlockByNumber", "the result for block %d is not an array of callTracer results: %v", block, jsonReason(err))
+		}
 	}
 	if txHashes != nil && len(txHashes) != len(wire) {
 		return nil, bulwark.Invalid("debug_traceBlockByNumber", "block %d has %d transactions but the node traced %d: the node is out of step (retry the block)", block, len(txHashes), len(wire))
@@ -501,7 +510,8 @@ func (c *Client) TraceBlockCallTracer(ctx context.Context, n uint64, txHashes []
 	if isNull(raw) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %d not found on node at %s", n, c.safeURL)
 	}
-	trs, err := ParseGethCallTraces(raw, n, txHashes)
+	// Call checked that the result is valid JSON as it read it.
+	trs, err := parseGethCallTraces(raw, n, txHashes, scanner{valid: true})
 	if err != nil {
 		return nil, c.malformedTraces("debug_traceBlockByNumber", n, err)
 	}
