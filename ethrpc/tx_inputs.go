@@ -35,30 +35,40 @@ func (c *Client) TransactionInputs(ctx context.Context, hashes []common.Hash) (m
 		if batch[i].Error != nil {
 			return nil, batch[i].Error
 		}
-		if isNull(raws[i]) {
-			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "transaction %s is unknown to the node at %s: is it on this chain?", h.Hex(), c.safeURL)
+		in, err := c.txInput(raws[i], h)
+		if err != nil {
+			return nil, err
 		}
-		var tx struct {
-			Hash  common.Hash    `json:"hash"`
-			Input *hexutil.Bytes `json:"input"`
-			Data  *hexutil.Bytes `json:"data"`
-		}
-		if err := json.Unmarshal(raws[i], &tx); err != nil {
-			return nil, c.malformed("eth_getTransactionByHash", err)
-		}
-		in := tx.Input
-		if in == nil {
-			in = tx.Data
-		}
-		if in == nil {
-			return nil, c.malformed("eth_getTransactionByHash", errNoInput)
-		}
-		if tx.Hash != h {
-			return nil, c.malformed("eth_getTransactionByHash", errWrongTx)
-		}
-		out[h] = []byte(*in)
+		out[h] = in
 	}
 	return out, nil
+}
+
+// txInput decodes the eth_getTransactionByHash answer raw for the
+// transaction h and returns its input.
+func (c *Client) txInput(raw json.RawMessage, h common.Hash) ([]byte, error) {
+	if isNull(raw) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "transaction %s is unknown to the node at %s: is it on this chain?", h.Hex(), c.safeURL)
+	}
+	var tx struct {
+		Hash  common.Hash    `json:"hash"`
+		Input *hexutil.Bytes `json:"input"`
+		Data  *hexutil.Bytes `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &tx); err != nil {
+		return nil, c.malformed("eth_getTransactionByHash", err)
+	}
+	in := tx.Input
+	if in == nil {
+		in = tx.Data
+	}
+	if in == nil {
+		return nil, c.malformed("eth_getTransactionByHash", errNoInput)
+	}
+	if tx.Hash != h {
+		return nil, c.malformed("eth_getTransactionByHash", errWrongTx)
+	}
+	return []byte(*in), nil
 }
 
 var (
@@ -69,20 +79,25 @@ var (
 // ExitInputs returns the inputs the exit detector d needs for the
 // transactions of hashes (thorchain.InputReader): each transaction's own
 // input (eth_getTransactionByHash) and, from its receipt
-// (eth_getTransactionReceipt, in the same batches), the input a known
-// router's Deposit event records (thorchain.Detector.AddEvent), so that a
-// deposit made through an aggregator contract has its memo too, as an
-// ethereum-etl export's logs.csv gives it. A transaction the node does not
-// know is an ENOTFOUND error naming it.
+// (eth_getTransactionReceipt, asked in the same batches as the
+// transactions), the input a known router's Deposit event records
+// (thorchain.Detector.AddEvent), so that a deposit made through an
+// aggregator contract has its memo too, as an ethereum-etl export's
+// logs.csv gives it. A transaction the node does not know is an ENOTFOUND
+// error naming it; the first failed call's error is returned.
 func (c *Client) ExitInputs(ctx context.Context, d *thorchain.Detector, hashes []common.Hash) (thorchain.Inputs, error) {
-	in, err := c.TransactionInputs(ctx, hashes)
-	if err != nil {
-		return nil, err
+	in := make(thorchain.Inputs, len(hashes))
+	if len(hashes) == 0 {
+		return in, nil
 	}
-	raws := make([]json.RawMessage, len(hashes))
-	batch := make([]BatchElem, len(hashes))
+	// The transactions first, then their receipts, in one list of
+	// calls: batched together.
+	n := len(hashes)
+	raws := make([]json.RawMessage, 2*n)
+	batch := make([]BatchElem, 2*n)
 	for i, h := range hashes {
-		batch[i] = BatchElem{Method: "eth_getTransactionReceipt", Args: []any{h}, Result: &raws[i]}
+		batch[i] = BatchElem{Method: "eth_getTransactionByHash", Args: []any{h}, Result: &raws[i]}
+		batch[n+i] = BatchElem{Method: "eth_getTransactionReceipt", Args: []any{h}, Result: &raws[n+i]}
 	}
 	if err := c.BatchCall(ctx, batch); err != nil {
 		return nil, err
@@ -91,7 +106,17 @@ func (c *Client) ExitInputs(ctx context.Context, d *thorchain.Detector, hashes [
 		if batch[i].Error != nil {
 			return nil, batch[i].Error
 		}
-		r, err := c.parseReceipt(raws[i], h)
+		input, err := c.txInput(raws[i], h)
+		if err != nil {
+			return nil, err
+		}
+		in[h] = input
+	}
+	for i, h := range hashes {
+		if batch[n+i].Error != nil {
+			return nil, batch[n+i].Error
+		}
+		r, err := c.parseReceipt(raws[n+i], h)
 		if err != nil {
 			return nil, err
 		}

@@ -114,10 +114,14 @@ func TestExitInputsEqualFiles(t *testing.T) {
 			return nil
 		})
 	})
-	finder := &thorchain.Finder{Constants: thorchain.DefaultConstants(), Inputs: dial(t, node.URL, ethrpc.Options{}), Chain: 1}
+	client := dial(t, node.URL, ethrpc.Options{})
+	finder := &thorchain.Finder{Constants: thorchain.DefaultConstants(), Inputs: client, Chain: 1}
 	fromNode, err := finder.ExitsFor(context.Background(), transfers)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := client.Stats().Requests; n != 1 {
+		t.Errorf("%d requests to the node: want the transaction and its receipt in one batch", n)
 	}
 
 	var topicCell []string
