@@ -16,7 +16,6 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
-	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
 // cosignFlags are the settings of 'bulwark safe cosign' and 'safe
@@ -271,19 +270,7 @@ func (m *Main) cosignBase(ctx context.Context) (*cosign.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := cosignStore(db)
-	if err != nil {
-		return nil, err
-	}
-	return &cosign.Service{Store: store, Audit: log, Verifications: db}, nil
-}
-
-// cosignStore is the store's co-signatures and approvals.
-func cosignStore(db *sqlite.DB) (cosign.Store, error) {
-	if s, ok := any(db).(cosign.Store); ok {
-		return s, nil
-	}
-	return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "this build's store does not keep co-signatures")
+	return &cosign.Service{Store: db, Audit: log, Verifications: db}, nil
 }
 
 // cosignSigner loads the co-signer's key.

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
@@ -9,14 +8,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
@@ -35,63 +31,6 @@ func (k keySigner) SignHash(h common.Hash) ([]byte, error) {
 	}
 	sig[64] += 27
 	return sig, nil
-}
-
-// memCosignStore is a cosign.Store in memory.
-type memCosignStore struct {
-	mu   sync.Mutex
-	sigs []cosign.SignatureRecord
-	apps []cosign.Approval
-}
-
-func eqInt(a, b *big.Int) bool { return a != nil && b != nil && a.Cmp(b) == 0 }
-
-func (m *memCosignStore) SaveSignature(_ context.Context, r cosign.SignatureRecord) (*cosign.SignatureRecord, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, p := range m.sigs {
-		if eqInt(p.ChainID, r.ChainID) && p.Safe == r.Safe && eqInt(p.Nonce, r.Nonce) {
-			return &p, nil
-		}
-	}
-	r.Time = time.Now()
-	m.sigs = append(m.sigs, r)
-	return nil, nil
-}
-
-func (m *memCosignStore) Signature(_ context.Context, chainID *big.Int, s common.Address, nonce *big.Int) (*cosign.SignatureRecord, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, p := range m.sigs {
-		if eqInt(p.ChainID, chainID) && p.Safe == s && eqInt(p.Nonce, nonce) {
-			return &p, nil
-		}
-	}
-	return nil, bulwark.Errorf(bulwark.ENOTFOUND, "none")
-}
-
-func (m *memCosignStore) AddApproval(_ context.Context, a cosign.Approval) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, p := range m.apps {
-		if eqInt(p.ChainID, a.ChainID) && p.Safe == a.Safe && p.SafeTxHash == a.SafeTxHash && p.Approver == a.Approver {
-			return bulwark.Errorf(bulwark.ECONFLICT, "already approved")
-		}
-	}
-	m.apps = append(m.apps, a)
-	return nil
-}
-
-func (m *memCosignStore) Approvals(_ context.Context, chainID *big.Int, s common.Address, h common.Hash) ([]cosign.Approval, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := []cosign.Approval{}
-	for _, p := range m.apps {
-		if eqInt(p.ChainID, chainID) && p.Safe == s && p.SafeTxHash == h {
-			out = append(out, p)
-		}
-	}
-	return out, nil
 }
 
 // cosignAnswer is the part of a co-sign answer the tests read.
@@ -114,8 +53,9 @@ func TestSafeCosignAPI(t *testing.T) {
 	s := d.NewSafe(t, 3, humans[0], humans[1], cosigner)
 	s.FundETH(t, safetest.Ether(2))
 	e := newEnv(t, func(c *Config) {
+		// The env's store (a *sqlite.DB) keeps the co-signatures too.
 		c.Cosigner = &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: keySigner{cosigner.Key},
-			Store: &memCosignStore{}, Audit: c.Audit, Verifications: c.SafeVerifications}
+			Store: c.SafeVerifications.(cosign.Store), Audit: c.Audit, Verifications: c.SafeVerifications}
 	})
 	body := func(tx safe.Tx, extra string) string {
 		return fmt.Sprintf(`{"safe":%q,"to":%q,"value":"%s","data":"0x%x","operation":%d,"nonce":"%s"%s}`,

@@ -73,11 +73,11 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 	if s.Store == nil || s.Audit == nil || s.Verifications == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "approvals need the co-signer's store, the audit log and the verification records")
 	}
-	approver, err := checkText("approver", "the name of the person approving", req.Approver, maxNameLen, true, false)
+	approver, err := checkText("approver", "the name of the person approving", req.Approver, MaxApproverLen, true, false)
 	if err != nil {
 		return nil, err
 	}
-	note, err := checkText("note", "", req.Note, maxNoteLen, false, true)
+	note, err := checkText("note", "", req.Note, MaxNoteLen, false, true)
 	if err != nil {
 		return nil, err
 	}

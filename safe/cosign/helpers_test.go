@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"math/big"
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
@@ -35,83 +32,34 @@ func (k keySigner) SignHash(h common.Hash) ([]byte, error) {
 	return sig, nil
 }
 
-// memStore is a cosign.Store in memory, with the contract's semantics.
-type memStore struct {
-	mu   sync.Mutex
-	sigs []cosign.SignatureRecord
-	apps []cosign.Approval
+// countingStore is the SQLite store, counting the co-signatures it
+// stored.
+type countingStore struct {
+	cosign.Store
+	mu    sync.Mutex
+	saved []cosign.SignatureRecord
 }
 
-func sameKey(a, b *big.Int) bool { return a != nil && b != nil && a.Cmp(b) == 0 }
-
-func (m *memStore) SaveSignature(_ context.Context, r cosign.SignatureRecord) (*cosign.SignatureRecord, error) {
-	if r.ChainID == nil || r.Safe == (common.Address{}) || r.Nonce == nil || r.SafeTxHash == (common.Hash{}) ||
-		r.Signer == (common.Address{}) || len(r.Signature) != 65 || r.Verdict == "" || r.AuditSeq == 0 {
-		return nil, bulwark.Invalid("signature", "incomplete record %+v", r)
+func (c *countingStore) SaveSignature(ctx context.Context, r cosign.SignatureRecord) (*cosign.SignatureRecord, error) {
+	prior, err := c.Store.SaveSignature(ctx, r)
+	if err == nil && prior == nil {
+		c.mu.Lock()
+		c.saved = append(c.saved, r)
+		c.mu.Unlock()
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, p := range m.sigs {
-		if sameKey(p.ChainID, r.ChainID) && p.Safe == r.Safe && sameKey(p.Nonce, r.Nonce) {
-			p := p
-			return &p, nil
-		}
-	}
-	r.Time = time.Now().UTC()
-	m.sigs = append(m.sigs, r)
-	return nil, nil
+	return prior, err
 }
 
-func (m *memStore) Signature(_ context.Context, chainID *big.Int, safe common.Address, nonce *big.Int) (*cosign.SignatureRecord, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, p := range m.sigs {
-		if sameKey(p.ChainID, chainID) && p.Safe == safe && sameKey(p.Nonce, nonce) {
-			p := p
-			return &p, nil
-		}
-	}
-	return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no co-signature")
-}
-
-func (m *memStore) AddApproval(_ context.Context, a cosign.Approval) error {
-	if a.ChainID == nil || a.Safe == (common.Address{}) || a.SafeTxHash == (common.Hash{}) || a.Approver == "" || a.AuditSeq == 0 {
-		return bulwark.Invalid("approval", "incomplete approval %+v", a)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, p := range m.apps {
-		if sameKey(p.ChainID, a.ChainID) && p.Safe == a.Safe && p.SafeTxHash == a.SafeTxHash && p.Approver == a.Approver {
-			return bulwark.Errorf(bulwark.ECONFLICT, "already approved")
-		}
-	}
-	a.Time = time.Now().UTC()
-	m.apps = append(m.apps, a)
-	return nil
-}
-
-func (m *memStore) Approvals(_ context.Context, chainID *big.Int, safe common.Address, h common.Hash) ([]cosign.Approval, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := []cosign.Approval{}
-	for _, p := range m.apps {
-		if sameKey(p.ChainID, chainID) && p.Safe == safe && p.SafeTxHash == h {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-func (m *memStore) signatures() []cosign.SignatureRecord {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.sigs)
+func (c *countingStore) signatures() []cosign.SignatureRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.saved)
 }
 
 // env is a co-signer's store, audit log and verification records.
 type env struct {
 	db    *sqlite.DB
-	store *memStore
+	store *countingStore
 	log   *audit.Log
 }
 
@@ -123,7 +71,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &env{db: db, store: &memStore{}, log: &audit.Log{Store: db}}
+	return &env{db: db, store: &countingStore{Store: db}, log: &audit.Log{Store: db}}
 }
 
 // entries returns the audit entries of action.

@@ -98,13 +98,6 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// maxNameLen bounds a requester's or approver's name; maxNoteLen an
-// approval's note (bytes).
-const (
-	maxNameLen = 200
-	maxNoteLen = 1000
-)
-
 // checkText checks a name or note: valid UTF-8, within max bytes, no
 // control characters (newlines and tabs allowed in a note). required says
 // whether it may be empty.
@@ -119,7 +112,7 @@ func checkText(field, what, s string, max int, required, multiline bool) (string
 		return "", bulwark.Invalid(field, "%d bytes: at most %d", len(s), max)
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
 			return "", bulwark.Invalid(field, "contains a control character (%U)", r)
 		}
 	}
@@ -148,7 +141,7 @@ func (s *Service) Cosign(ctx context.Context, req Request) (*Result, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	requester, err := checkText("requester", "who asks for the co-signature", req.Requester, maxNameLen, true, false)
+	requester, err := checkText("requester", "who asks for the co-signature", req.Requester, MaxApproverLen, true, false)
 	if err != nil {
 		return nil, err
 	}
