@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"math/big"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe"
+)
+
+// keySigner is a co-signer key in memory.
+type keySigner struct{ key *ecdsa.PrivateKey }
+
+func (k keySigner) Address() common.Address { return crypto.PubkeyToAddress(k.key.PublicKey) }
+
+func (k keySigner) SignHash(h common.Hash) ([]byte, error) {
+	sig, err := crypto.Sign(h[:], k.key)
+	if err != nil {
+		return nil, err
+	}
+	sig[64] += 27
+	return sig, nil
+}
+
+// runCosigner runs bulwark in-process with the co-signer's key in memory.
+func runCosigner(t *testing.T, env map[string]string, key *ecdsa.PrivateKey, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+		LookupEnv: func(k string) (string, bool) {
+			v, ok := env[k]
+			return v, ok
+		},
+		defaultLists: embeddedLists, testCosigner: keySigner{key}}
+	code = m.Run(context.Background(), args)
+	if err := m.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return code, out.String(), errb.String()
+}
+
+type cosignOut struct {
+	Verdict, Decision, SafeTxHash, Signature string
+	Deciding, Approvals, Approvers           []string
+	Findings                                 []struct{ Code, Message string }
+}
+
+// TestSafeCosignCLI: 'bulwark safe cosign' on a Safe of two humans and the
+// co-signer (threshold 3) on Anvil: a transfer is signed (exit 0) and
+// executes with the humans' signatures; the Bybit trojan is refused (exit
+// 3); a call of an unknown function is held (exit 2) until 'safe approve'
+// by two names, then signed and executed; stale lists refuse.
+func TestSafeCosignCLI(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.3.0")
+	cosigner, humans := safetest.OwnerAt(50), []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
+	s := d.NewSafe(t, 3, humans[0], humans[1], cosigner)
+	s.FundETH(t, safetest.Ether(2))
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	cosign := func(t *testing.T, tx safe.Tx, want int, extra ...string) cosignOut {
+		t.Helper()
+		args := append([]string{"safe", "cosign", "--tx", writeServiceTx(t, s, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
+		code, stdout, stderr := runCosigner(t, env, cosigner.Key, args...)
+		var out cosignOut
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != want {
+			t.Fatalf("exit %d (want %d), stderr %q, %v\n%s", code, want, stderr, err, stdout)
+		}
+		return out
+	}
+	execute := func(t *testing.T, tx safe.Tx, cosignature string) {
+		t.Helper()
+		var sigs []safetest.Signature
+		for _, o := range humans {
+			sig, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sigs = append(sigs, sig)
+		}
+		c := safetest.Signature{Signer: cosigner.Address}
+		copy(c.Bytes[:], common.FromHex(cosignature))
+		packed, err := safetest.PackSignatures(append(sigs, c)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Exec(t, tx, packed).RequireSuccess(t)
+	}
+
+	// Sequential: each step uses the Safe's next nonce.
+	trojan := chain.DeployTrojan(t)
+	bybit := cosign(t, safetest.BybitTx(trojan, trojan, s.Nonce(t)), 3)
+	if bybit.Decision != "refused" || !slices.Contains(bybit.Deciding, "SIMULATED_MASTERCOPY_CHANGE") || bybit.Signature != "" {
+		t.Fatalf("bybit: %+v", bybit)
+	}
+
+	transfer := s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xc11)), big.NewInt(1))
+	code, stdout, _ := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s, transfer), "--rpc", chain.URL(), "--lists-max-age", "0", "--dry-run")
+	if code != 0 || !strings.Contains(stdout, "SIGNED") || !strings.Contains(stdout, "Dry run: nothing was signed") {
+		t.Fatalf("dry run: exit %d\n%s", code, stdout)
+	}
+	signed := cosign(t, transfer, 0)
+	if signed.Decision != "signed" || len(signed.Signature) != 132 {
+		t.Fatalf("transfer: %+v", signed)
+	}
+	execute(t, transfer, signed.Signature)
+
+	token := chain.DeployERC20(t)
+	data, err := safetest.TestContract(safetest.ERC20Name).Pack("mint", s.Address, big.NewInt(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint := s.Tx(t, token, nil, data, safe.Call)
+	held := cosign(t, mint, 2)
+	if held.Decision != "held" || !slices.Contains(held.Deciding, "NEEDS_APPROVALS") {
+		t.Fatalf("mint: %+v", held)
+	}
+	approve := func(name string, want int, by ...string) string {
+		t.Helper()
+		args := append([]string{"safe", "approve", "--as", name, "--note", "planned"}, by...)
+		code, stdout, stderr := run(t, env, args...)
+		if code != want {
+			t.Fatalf("approve as %s: exit %d (want %d), stderr %q\n%s", name, code, want, stderr, stdout)
+		}
+		return stderr
+	}
+	byHash := []string{"--safe-tx-hash", held.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}
+	approve("carol", 0, byHash...)
+	if msg := approve("carol", 1, byHash...); !strings.Contains(msg, "carol has already approved") {
+		t.Errorf("second approval by carol: %q", msg)
+	}
+	approve("dave", 0, "--tx", writeServiceTx(t, s, mint), "--rpc", chain.URL())
+	approved := cosign(t, mint, 0)
+	if !slices.Equal(approved.Approvals, []string{"carol", "dave"}) || approved.Verdict != "review" {
+		t.Fatalf("after two approvals: %+v", approved)
+	}
+	execute(t, mint, approved.Signature)
+	if msg := approve("erin", 1, "--safe-tx-hash", bybit.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"); !strings.Contains(msg, "never approved") {
+		t.Errorf("approving the trojan: %q", msg)
+	}
+
+	// With the default maximum age the embedded lists' dates decide.
+	code, stdout, stderr := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s, s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xc12)), big.NewInt(1))),
+		"--rpc", chain.URL(), "--lists-max-age", "1s", "--json")
+	var stale cosignOut
+	if err := json.Unmarshal([]byte(stdout), &stale); err != nil || code != 3 || !slices.Contains(stale.Deciding, "LISTS_STALE") {
+		t.Errorf("lists older than 1s: exit %d, stderr %q\n%s", code, stderr, stdout)
+	}
+
+	// Input errors: no node, no approver.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"safe", "cosign", "--tx", writeServiceTx(t, s, transfer)}, "--rpc: required"},
+		{[]string{"safe", "approve", "--safe-tx-hash", held.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}, "--as: required"},
+		{[]string{"safe", "approve", "--as", "x", "--tx", writeServiceTx(t, s, transfer)}, "--rpc: required with --tx"},
+	} {
+		code, _, stderr := runCosigner(t, env, cosigner.Key, tc.args...)
+		if code != 1 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q", tc.args, code, stderr)
+		}
+	}
+}
