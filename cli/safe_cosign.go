@@ -222,16 +222,22 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 			client.Close()
 			return nil, nil, err
 		}
-		registry := cosign.Source{}
-		if b := m.buildVersion(); b.CommitTime != "" {
-			if t, err := time.Parse(time.RFC3339, b.CommitTime); err == nil {
-				registry = cosign.Source{Name: "registry " + policy.RegistryVersion, Updated: t}
-			}
-		}
-		svc.Sources, svc.MaxListAge = cosign.ScreeningSources(sc.Screener().Index, registry), f.maxListAge
+		svc.Sources, svc.MaxListAge = cosign.ScreeningSources(sc.Screener().Index, m.registrySource()), f.maxListAge
 		closeAll = func() { client.Close(); closeService(sc) }
 	}
 	return svc, closeAll, nil
+}
+
+// registrySource is the registry of pinned Safe deployments as a source
+// of the co-signer, dated by the build's commit (it is compiled in); no
+// name (not checked) for a build that recorded no commit time.
+func (m *Main) registrySource() cosign.Source {
+	if b := m.buildVersion(); b.CommitTime != "" {
+		if t, err := time.Parse(time.RFC3339, b.CommitTime); err == nil {
+			return cosign.Source{Name: "registry " + policy.RegistryVersion, Updated: t}
+		}
+	}
+	return cosign.Source{}
 }
 
 // approveService is the co-signer 'safe approve' needs: with --tx, one

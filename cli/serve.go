@@ -20,6 +20,7 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
@@ -331,6 +332,17 @@ func (s *Serving) Screening(ctx context.Context, opts ...func(*screening.Service
 	s.m.mislabelWarned = true
 	return s.m.screeningService(ctx, s.lists, s.Decisions == "async", false, opts...)
 }
+
+// CosignSources are what the co-signer of POST /api/v1/safe/cosign checks
+// the age of, and the maximum age (--lists-max-age; 0: none): the official
+// lists of svc's index and the build's registry of Safe deployments.
+func (s *Serving) CosignSources(svc *screening.Service) (cosign.Sources, time.Duration) {
+	return cosign.ScreeningSources(svc.Screener().Index, s.m.registrySource()), s.lists.maxAge
+}
+
+// CosignerKey is the co-signer's key serve signs with, nil when none is
+// configured (POST /api/v1/safe/cosign and /approvals then answer 503).
+func (s *Serving) CosignerKey(context.Context) (cosign.Signer, error) { return nil, nil }
 
 // FirstToken creates the first admin token when the store has never held
 // one and hands its secret to the operator, never through the log (see

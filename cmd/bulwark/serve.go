@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/prune"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -124,6 +125,22 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			Logger:  log, Interval: s.WatchInterval, MaxCatchup: s.WatchMaxCatchup})
 	}
 
+	// The co-signer: with a node and a key.
+	var cosigner *cosign.Service
+	if key, err := s.CosignerKey(ctx); err != nil {
+		return err
+	} else if key != nil && s.RPC != "" {
+		client, err := ethrpc.Dial(s.RPC, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: log})
+		if err != nil {
+			return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
+		}
+		defer client.Close()
+		sources, maxAge := s.CosignSources(svc)
+		cosigner = &cosign.Service{Chain: client, Simulator: client, Signer: key, Store: db, Audit: alog, Verifications: db,
+			Sources: sources, MaxListAge: maxAge}
+		log.Info("co-signer ready", "address", key.Address().Hex())
+	}
+
 	// Trace labels: the active screening lists', then those of
 	// --trace-labels and --trace-tagpacks (after a case's own).
 	var traceLabeler tracing.Labeler = labels.NewScreening(svc.Screener().Index)
@@ -148,7 +165,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		MaxBodyBytes: s.MaxBody, RateLimit: s.RateLimit, Burst: s.Burst,
 		HandlerTimeout: s.RequestTimeout, ShutdownTimeout: s.ShutdownTimeout,
 		MetricsPublic: s.MetricsPublic, TrustedProxies: s.TrustedProxies,
-		SafeVerifier: verifier, SafeOnChain: onChain,
+		SafeVerifier: verifier, SafeOnChain: onChain, Cosigner: cosigner,
 		SafeVerifications: db, SafeWatches: db, SafeAlerts: db, Outbox: db, TraceDeposits: db, TraceAlerts: db,
 		SafeWatchesChanged: func() {
 			if mon != nil {
