@@ -30,6 +30,7 @@ var safeLayers = map[string]int{
 	"safe/cosign":             4,
 	"safe/posture":            4,
 	"safe/watch":              4,
+	"safe/queue":              5,
 }
 
 // goListDeps returns, for every package of the module, its transitive

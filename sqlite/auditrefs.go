@@ -34,6 +34,7 @@ var activityTables = []struct{ table, what string }{
 	{"safe_verifications", "Safe verdicts"},
 	{"safe_watches", "Safe watches"},
 	{"safe_alerts", "Safe alerts"},
+	{"safe_queue_decisions", "Safe queue decisions"},
 	{"trace_cases", "tracing cases"},
 }
 

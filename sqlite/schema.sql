@@ -316,6 +316,19 @@ CREATE TABLE "trace_addresses" (
     PRIMARY KEY (addr, stream, block)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE safe_queue_decisions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    safe         TEXT NOT NULL,        -- EIP-55
+    entry_key    TEXT NOT NULL,        -- 0x + 64 lower-case hex digits
+    safe_tx_hash TEXT NOT NULL,        -- as listed by the service; '' when none read
+    nonce        TEXT NOT NULL,        -- decimal as listed; '' when none read
+    decision     TEXT NOT NULL,        -- signed, verified, held, refused, malformed
+    verdict      TEXT NOT NULL,        -- ok, review, reject; '' for a malformed entry
+    pushed       INTEGER NOT NULL,     -- 1 when the service took the co-signature
+    audit_seq    INTEGER NOT NULL,     -- the decision's audit entry (action safe.queue.decision)
+    time         TEXT NOT NULL         -- when stored, RFC 3339 UTC, nine digits
+) STRICT;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
@@ -348,5 +361,7 @@ CREATE INDEX trace_alerts_deposit ON trace_alerts (deposit, id);
 
 CREATE UNIQUE INDEX trace_alerts_identity ON trace_alerts (follow, code, chain, block_hash, tx_hash, position, deposit, coalesce(retracts, 0))
     WHERE retracted_by IS NULL;
+
+CREATE UNIQUE INDEX safe_queue_decisions_key ON safe_queue_decisions (safe, entry_key);
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);

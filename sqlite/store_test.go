@@ -71,6 +71,7 @@ func TestConformance(t *testing.T) {
 	storetest.AlertStore(t, func(t *testing.T) storetest.AlertAuditStore { return openStore(t) })
 	storetest.Outbox(t, func(t *testing.T) storetest.OutboxAuditStore { return openStore(t) })
 	storetest.VerificationStore(t, func(t *testing.T) storetest.VerificationAuditStore { return openStore(t) })
+	storetest.QueueStore(t, func(t *testing.T) storetest.QueueAuditStore { return openStore(t) })
 	storetest.WatchListStore(t, func(t *testing.T) storetest.WatchListAuditStore { return openStore(t) })
 	storetest.MonitorCursorStore(t, func(t *testing.T) watch.MonitorCursorStore { return openStore(t) })
 	storetest.ScreeningStore(t, func(t *testing.T) storetest.ScreeningAuditStore { return openStore(t) })

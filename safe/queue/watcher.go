@@ -1,0 +1,443 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/watch"
+)
+
+// DefaultInterval is serve's --safe-queue-interval.
+const DefaultInterval = 30 * time.Second
+
+// DefaultConcurrency is how many Safes a Watcher reads at once.
+const DefaultConcurrency = 8
+
+// AuditAction is the action of a decision's audit entry.
+const AuditAction = "safe.queue.decision"
+
+// Config configures a Watcher.
+type Config struct {
+	Source   Source
+	Cosigner Cosigner
+	// Push, when set, gets every co-signature given (serve
+	// --safe-queue-push); nil pushes nothing.
+	Push Pusher
+	// Watches gives the Safes to watch at every poll.
+	Watches Watchlist
+	Store   Store
+	// Alerts stores an alert with its outbox message (watch.AlertStore's
+	// SaveAlert): the Safe watcher's alerts and their delivery.
+	Alerts watch.AlertSaver
+	Log    *audit.Log
+	// Actor is the audit entries' actor ("system:queue").
+	Actor string
+	// Stored, when set, is called after an alert is committed (the
+	// delivery's wake); it must not block.
+	Stored func()
+	Logger *slog.Logger
+	// Interval is how often every queue is read (0: DefaultInterval).
+	Interval time.Duration
+	// Concurrency is how many Safes are read at once (0:
+	// DefaultConcurrency).
+	Concurrency int
+}
+
+// Watcher reads the queues of the watched Safes and acts on what is new.
+type Watcher struct {
+	c Config
+	// mu guards unchecked and unreadable.
+	mu sync.Mutex
+	// unchecked holds the entries already alerted as QUEUE_TX_UNCHECKED by
+	// this process (they are retried, not alerted again).
+	unchecked map[common.Hash]bool
+	// unreadable is set from a poll that could not read a queue until one
+	// that read them all: QUEUE_UNREADABLE is raised once per outage.
+	unreadable bool
+}
+
+// NewWatcher returns the Watcher of c; it does nothing until Run or Poll.
+func NewWatcher(c Config) *Watcher {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Interval <= 0 {
+		c.Interval = DefaultInterval
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.Actor == "" {
+		c.Actor = "system:queue"
+	}
+	return &Watcher{c: c, unchecked: map[common.Hash]bool{}}
+}
+
+// PollStats counts what one poll did.
+type PollStats struct {
+	// Safes were polled; Unreadable of them could not be read.
+	Safes, Unreadable int
+	// Entries were listed; New of them had not been decided before.
+	Entries, New int
+	// What the new ones became.
+	Signed, Verified, Held, Refused, Malformed, Unchecked, Pushed int
+}
+
+func (s *PollStats) add(o PollStats) {
+	s.Safes += o.Safes
+	s.Unreadable += o.Unreadable
+	s.Entries += o.Entries
+	s.New += o.New
+	s.Signed += o.Signed
+	s.Verified += o.Verified
+	s.Held += o.Held
+	s.Refused += o.Refused
+	s.Malformed += o.Malformed
+	s.Unchecked += o.Unchecked
+	s.Pushed += o.Pushed
+}
+
+// Run polls every interval until ctx ends. Failures are logged (and
+// alerted) and the next poll tries again; it never returns early.
+func (w *Watcher) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		start := time.Now()
+		st, err := w.Poll(ctx)
+		took := time.Since(start)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			w.c.Logger.Warn("safe queue: cannot read the watch list", "err", bulwark.ErrorMessage(err))
+		default:
+			w.c.Logger.Debug("safe queue: polled", "safes", st.Safes, "entries", st.Entries, "new", st.New, "took", took)
+		}
+		if took > w.c.Interval {
+			w.c.Logger.Warn("safe queue: a poll took longer than --safe-queue-interval", "took", took.Round(time.Millisecond), "interval", w.c.Interval, "safes", st.Safes)
+		}
+		t := time.NewTimer(max(w.c.Interval-took, 0))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Poll reads the queue of every Safe on the watch list once.
+func (w *Watcher) Poll(ctx context.Context) (PollStats, error) {
+	ws, err := w.c.Watches.Watches(ctx)
+	if err != nil {
+		return PollStats{}, err
+	}
+	safes := make([]common.Address, len(ws))
+	for i, s := range ws {
+		safes[i] = s.Safe
+	}
+	return w.PollSafes(ctx, safes), nil
+}
+
+// PollSafes reads the queues of safes once, Concurrency at a time.
+func (w *Watcher) PollSafes(ctx context.Context, safes []common.Address) PollStats {
+	var (
+		mu    sync.Mutex
+		total = PollStats{Safes: len(safes)}
+		// failed is the first Safe that could not be read, and why.
+		failed    common.Address
+		failedErr error
+		sem       = make(chan struct{}, w.c.Concurrency)
+		wg        sync.WaitGroup
+	)
+	for _, s := range safes {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			st, err := w.pollSafe(ctx, s)
+			mu.Lock()
+			defer mu.Unlock()
+			total.add(st)
+			if err != nil {
+				total.Unreadable++
+				if failedErr == nil {
+					failed, failedErr = s, err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return total
+	}
+	w.mu.Lock()
+	was := w.unreadable
+	w.unreadable = total.Unreadable > 0
+	w.mu.Unlock()
+	switch {
+	case total.Unreadable > 0 && !was:
+		a := watch.Alert{Code: CodeUnreadable, Severity: policy.SeverityHigh,
+			Message: fmt.Sprintf("the pending transactions of %s could not be read from the Safe Transaction Service (%s: %s): transactions proposed there are not checked until it answers again",
+				bulwark.Plural(total.Unreadable, "watched Safe", "watched Safes"), failed.Hex(), bulwark.ErrorMessage(failedErr))}
+		if total.Unreadable == 1 {
+			a.Safe = failed.Hex()
+		}
+		w.alert(ctx, a)
+	case total.Unreadable > 0:
+		w.c.Logger.Warn("safe queue: queues still unreadable", "safes", total.Unreadable, "first", failed.Hex(), "err", bulwark.ErrorMessage(failedErr))
+	case was:
+		w.c.Logger.Info("safe queue: every watched queue reads again", "safes", total.Safes)
+	}
+	return total
+}
+
+// pollSafe reads one Safe's queue and decides on its new entries, in the
+// order listed. An error means the queue could not be read.
+func (w *Watcher) pollSafe(ctx context.Context, safe common.Address) (PollStats, error) {
+	var st PollStats
+	l, err := w.c.Source.Pending(ctx, safe)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.c.Logger.Warn("safe queue: cannot read the queue", "safe", safe.Hex(), "err", bulwark.ErrorMessage(err))
+		}
+		return st, err
+	}
+	if l.Truncated {
+		w.c.Logger.Warn("safe queue: more transactions pending than are read; the lowest nonces were read", "safe", safe.Hex(), "read", len(l.Entries))
+	}
+	st.Entries = len(l.Entries)
+	if len(l.Entries) == 0 {
+		return st, nil
+	}
+	keys := make([]common.Hash, len(l.Entries))
+	for i, e := range l.Entries {
+		keys[i] = e.Key(safe)
+	}
+	decided, err := w.c.Store.QueueDecided(ctx, safe, keys)
+	if err != nil {
+		w.c.Logger.Error("safe queue: cannot read what was decided", "safe", safe.Hex(), "err", bulwark.ErrorMessage(err))
+		return st, nil // the store, not the service, failed: not QUEUE_UNREADABLE
+	}
+	for i, e := range l.Entries {
+		if decided[keys[i]] || ctx.Err() != nil {
+			continue
+		}
+		decided[keys[i]] = true // an entry listed twice is decided once
+		st.New++
+		w.decide(ctx, safe, e, keys[i], &st)
+	}
+	return st, nil
+}
+
+// decide hands a new entry to the co-signer, pushes a co-signature when
+// asked, and records the decision with its alert, if any.
+func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key common.Hash, st *PollStats) {
+	log := w.c.Logger.With("safe", safe.Hex(), "nonce", nonceText(e.Nonce), "safeTxHash", e.SafeTxHash.Hex())
+	rec := Record{Safe: safe, Key: key, SafeTxHash: e.SafeTxHash}
+	if e.Nonce != nil {
+		rec.Nonce = e.Nonce.String()
+	}
+	base := watch.Alert{Safe: safe.Hex()}
+	if e.SafeTxHash != (common.Hash{}) {
+		base.SafeTxHash = e.SafeTxHash.Hex()
+	}
+	if e.Tx == nil {
+		st.Malformed++
+		rec.Decision = DecisionMalformed
+		a := base
+		a.Code, a.Severity = CodeTxMalformed, policy.SeverityHigh
+		a.Message = fmt.Sprintf("a pending transaction (%s) cannot be read: %s. Anyone can propose to the service: nobody should sign or execute what it lists there until it is explained",
+			e.describe(), bulwark.ErrorMessage(e.Err))
+		w.commit(ctx, rec, &a, nil)
+		return
+	}
+	res, err := w.c.Cosigner.Cosign(ctx, cosign.Request{Tx: *e.Tx, Requester: Requester})
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	if err != nil && bulwark.ErrorCode(err) != bulwark.EINVALID {
+		st.Unchecked++
+		log.Warn("safe queue: cannot check a pending transaction; it is tried again at the next poll", "err", bulwark.ErrorMessage(err))
+		w.mu.Lock()
+		seen := w.unchecked[key]
+		w.unchecked[key] = true
+		w.mu.Unlock()
+		if !seen {
+			a := base
+			a.Code, a.Severity = CodeTxUnchecked, policy.SeverityHigh
+			a.Message = fmt.Sprintf("a pending transaction (%s) could not be checked: %s. It is not known to be safe; it is checked again at every poll",
+				e.describe(), bulwark.ErrorMessage(err))
+			w.alert(ctx, a)
+		}
+		return
+	}
+	w.mu.Lock()
+	delete(w.unchecked, key)
+	w.mu.Unlock()
+	if err != nil { // EINVALID: the transaction itself cannot be verified
+		st.Refused++
+		rec.Decision, rec.Verdict = cosign.DecisionRefused, bulwark.VerdictReject
+		a := base
+		a.Code, a.Severity = CodeTxRefused, policy.SeverityHigh
+		a.Message = fmt.Sprintf("a pending transaction (%s) cannot be verified: %s. Nothing was signed; nobody should sign or execute it",
+			e.describe(), bulwark.ErrorMessage(err))
+		w.commit(ctx, rec, &a, nil)
+		return
+	}
+	rec.Decision, rec.Verdict = res.Decision, res.Verdict
+	if res.SafeTxHash != (common.Hash{}) {
+		base.SafeTxHash = res.SafeTxHash.Hex()
+	}
+	var a *watch.Alert
+	switch res.Decision {
+	case cosign.DecisionSigned:
+		st.Signed++
+		if w.c.Push != nil {
+			if perr := w.c.Push.Confirm(ctx, res.SafeTxHash, res.Signature); perr != nil {
+				log.Warn("safe queue: cannot push the co-signature", "err", bulwark.ErrorMessage(perr))
+				a = &watch.Alert{}
+				*a = base
+				a.Code, a.Severity = CodePushFailed, policy.SeverityMedium
+				a.Message = fmt.Sprintf("the co-signature of a pending transaction (%s, verdict %s) could not be pushed to the service: %s. It is stored: push it by hand if the owners need it",
+					e.describe(), res.Verdict, bulwark.ErrorMessage(perr))
+			} else {
+				st.Pushed++
+				rec.Pushed = true
+			}
+		}
+	case DecisionVerified:
+		st.Verified++
+	case cosign.DecisionHeld:
+		st.Held++
+		a = &watch.Alert{}
+		*a = base
+		a.Code, a.Severity = CodeTxHeld, policy.SeverityHigh
+		a.Message = fmt.Sprintf("a pending transaction (%s) is held: verdict %s: %s. Nobody should sign or execute it until someone other than the proposer has checked the findings (with the co-signer: two people approve it)",
+			e.describe(), res.Verdict, findingsText(res.Findings))
+	default: // refused, or a decision this watcher does not know: never treated as fine
+		st.Refused++
+		a = &watch.Alert{}
+		*a = base
+		a.Code, a.Severity = CodeTxRefused, policy.SeverityHigh
+		if res.Verdict == bulwark.VerdictReject {
+			a.Severity = policy.SeverityCritical
+		}
+		a.Message = fmt.Sprintf("a pending transaction (%s) is refused: verdict %s: %s. Nothing was signed; nobody should sign or execute it",
+			e.describe(), res.Verdict, findingsText(res.Findings))
+	}
+	w.commit(ctx, rec, a, res)
+}
+
+// maxFindingsShown bounds the findings an alert message spells out.
+const maxFindingsShown = 3
+
+// findingsText names the most severe findings, with their evidence.
+func findingsText(fs []policy.Finding) string {
+	if len(fs) == 0 {
+		return "no finding"
+	}
+	var parts []string
+	for i, f := range fs {
+		if i == maxFindingsShown {
+			parts = append(parts, fmt.Sprintf("and %d more", len(fs)-i))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s) %s", f.Code, f.Severity, bulwark.Echo(f.Message)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// commit stores rec, with its alert when there is one, and its audit
+// entry in one transaction, even when ctx has ended (a decision reached
+// as the watch stops is still recorded).
+func (w *Watcher) commit(ctx context.Context, rec Record, a *watch.Alert, res *cosign.Result) {
+	var id int64
+	_, err := w.c.Log.Do(context.WithoutCancel(ctx), func(txctx context.Context) (audit.Event, error) {
+		seq, ok := audit.PendingSeq(txctx)
+		if !ok {
+			return audit.Event{}, bulwark.Errorf(bulwark.EINTERNAL, "a queue decision recorded outside an audit transaction")
+		}
+		if a != nil {
+			var err error
+			if id, err = w.c.Alerts.SaveAlert(txctx, *a); err != nil {
+				return audit.Event{}, err
+			}
+		}
+		rec.AuditSeq = seq
+		if err := w.c.Store.SaveQueueRecord(txctx, rec); err != nil {
+			return audit.Event{}, err
+		}
+		d := map[string]any{"key": rec.Key.Hex(), "decision": rec.Decision, "pushed": rec.Pushed}
+		if rec.Verdict != "" {
+			d["verdict"] = rec.Verdict
+		}
+		if rec.SafeTxHash != (common.Hash{}) {
+			d["listedSafeTxHash"] = rec.SafeTxHash.Hex()
+		}
+		if res != nil {
+			d["safeTxHash"] = res.SafeTxHash.Hex()
+			codes := make([]string, len(res.Findings))
+			for i, f := range res.Findings {
+				codes[i] = f.Code
+			}
+			d["findings"] = codes
+			if res.AuditSeq > 0 {
+				d["decisionAuditSeq"] = res.AuditSeq
+			}
+		}
+		if a != nil {
+			d["alertId"], d["code"], d["severity"] = id, a.Code, a.Severity
+		}
+		target := "safe:" + rec.Safe.Hex()
+		if rec.Nonce != "" {
+			target += "#" + rec.Nonce
+		}
+		return audit.Event{Actor: w.c.Actor, Action: AuditAction, Target: target, Details: d}, nil
+	})
+	if err != nil {
+		if bulwark.ErrorCode(err) == bulwark.ECONFLICT {
+			return // another process decided it first
+		}
+		w.c.Logger.Error("safe queue: cannot record a decision; it is decided again at the next poll", "safe", rec.Safe.Hex(), "nonce", rec.Nonce, "err", bulwark.ErrorMessage(err))
+		return
+	}
+	if a != nil {
+		w.logAlert(*a)
+		if w.c.Stored != nil {
+			w.c.Stored()
+		}
+	}
+}
+
+// alert stores an alert that records no decision, with its audit entry.
+func (w *Watcher) alert(ctx context.Context, a watch.Alert) {
+	rec := &watch.Recorder{Store: w.c.Alerts, Log: w.c.Log, Actor: w.c.Actor, Stored: w.c.Stored}
+	if err := rec.Record(ctx, a); err != nil {
+		w.c.Logger.Error("safe queue: cannot store an alert", "code", a.Code, "err", bulwark.ErrorMessage(err))
+		return
+	}
+	w.logAlert(a)
+}
+
+func (w *Watcher) logAlert(a watch.Alert) {
+	lvl := slog.LevelWarn
+	if a.Severity == policy.SeverityCritical {
+		lvl = slog.LevelError
+	}
+	w.c.Logger.Log(context.Background(), lvl, "safe queue alert", "code", a.Code, "severity", a.Severity, "safe", a.Safe, "safeTxHash", a.SafeTxHash, "message", a.Message)
+}

@@ -1,0 +1,398 @@
+package queue_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/big"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/queue"
+	"github.com/bulwark-sec/bulwark/safe/watch"
+	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
+)
+
+var (
+	safeA = common.HexToAddress("0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4")
+	safeB = common.HexToAddress("0x96221423681A6d52E184D440a8eFCEbB105C7242")
+)
+
+// tx returns an entry of safe with the given nonce; its "to" tells the
+// fake co-signer what to decide.
+func tx(s common.Address, nonce int64, to string) queue.Entry {
+	h := common.BigToHash(big.NewInt(nonce*1000 + int64(len(to))))
+	return queue.Entry{Tx: &policy.ServiceTx{Safe: s, SafeTxHash: &h, Tx: safe.Tx{To: common.HexToAddress(to), Value: big.NewInt(1), Nonce: big.NewInt(nonce),
+		SafeTxGas: new(big.Int), BaseGas: new(big.Int), GasPrice: new(big.Int)}}, SafeTxHash: h, Nonce: big.NewInt(nonce), ConfirmationsRequired: 3,
+		Confirmations: []common.Address{safeB}}
+}
+
+// Targets the fake co-signer decides on.
+const (
+	toOK      = "0x00000000000000000000000000000000000000a1"
+	toReview  = "0x00000000000000000000000000000000000000a2"
+	toReject  = "0x00000000000000000000000000000000000000a3"
+	toStale   = "0x00000000000000000000000000000000000000a4" // refused with verdict ok: a pre-signing check failed
+	toInvalid = "0x00000000000000000000000000000000000000a5" // EINVALID: cannot be verified
+	toDown    = "0x00000000000000000000000000000000000000a6" // the node is down
+	toNoDec   = "0x00000000000000000000000000000000000000a7" // a decision the watcher does not know
+)
+
+// fakeSource lists the queues it holds; fail, per Safe, fails the listing.
+type fakeSource struct {
+	mu       sync.Mutex
+	queues   map[common.Address][]queue.Entry
+	fail     map[common.Address]error
+	inflight int
+	maxIn    int
+	calls    int
+}
+
+func (f *fakeSource) Pending(ctx context.Context, s common.Address) (queue.Listing, error) {
+	f.mu.Lock()
+	f.calls++
+	f.inflight++
+	f.maxIn = max(f.maxIn, f.inflight)
+	l, err := queue.Listing{Entries: f.queues[s]}, f.fail[s]
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.inflight--
+		f.mu.Unlock()
+	}()
+	return l, err
+}
+
+// fakeCosigner decides by the transaction's target; down makes toDown
+// fail until cleared.
+type fakeCosigner struct {
+	mu    sync.Mutex
+	down  bool
+	calls int
+}
+
+func (f *fakeCosigner) Cosign(ctx context.Context, req cosign.Request) (*cosign.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if req.Requester != queue.Requester {
+		return nil, bulwark.Errorf(bulwark.EINTERNAL, "requester %q", req.Requester)
+	}
+	res := &cosign.Result{SafeTxHash: *req.Tx.SafeTxHash, AuditSeq: 0}
+	finding := policy.Finding{Code: policy.CodeUnknownTarget, Severity: policy.SeverityMedium, Message: "the target is not known"}
+	switch req.Tx.Tx.To.Hex() {
+	case common.HexToAddress(toOK).Hex():
+		res.Decision, res.Verdict, res.Signature = cosign.DecisionSigned, bulwark.VerdictOK, make([]byte, 65)
+	case common.HexToAddress(toReview).Hex():
+		res.Decision, res.Verdict, res.Findings = cosign.DecisionHeld, bulwark.VerdictReview, []policy.Finding{finding}
+	case common.HexToAddress(toReject).Hex():
+		res.Decision, res.Verdict = cosign.DecisionRefused, bulwark.VerdictReject
+		res.Findings = []policy.Finding{{Code: policy.CodeUntrustedDelegateCall, Severity: policy.SeverityCritical, Message: "DELEGATECALL to an unknown contract"}, finding}
+	case common.HexToAddress(toStale).Hex():
+		res.Decision, res.Verdict = cosign.DecisionRefused, bulwark.VerdictOK
+	case common.HexToAddress(toInvalid).Hex():
+		return nil, bulwark.Invalid("safe", "not a Safe")
+	case common.HexToAddress(toDown).Hex():
+		if f.down {
+			return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "the node is unreachable")
+		}
+		res.Decision, res.Verdict = queue.DecisionVerified, bulwark.VerdictOK
+	case common.HexToAddress(toNoDec).Hex():
+		res.Decision, res.Verdict = "pondering", bulwark.VerdictOK
+	}
+	return res, nil
+}
+
+type fakePusher struct {
+	mu     sync.Mutex
+	pushed []common.Hash
+	fail   error
+}
+
+func (f *fakePusher) Confirm(ctx context.Context, h common.Hash, sig []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	f.pushed = append(f.pushed, h)
+	return nil
+}
+
+type watchlist []common.Address
+
+func (w watchlist) Watches(context.Context) ([]watch.WatchedSafe, error) {
+	out := make([]watch.WatchedSafe, len(w))
+	for i, a := range w {
+		out[i] = watch.WatchedSafe{Safe: a}
+	}
+	return out, nil
+}
+
+type rig struct {
+	db   *sqlite.DB
+	src  *fakeSource
+	cos  *fakeCosigner
+	push *fakePusher
+	wake int
+	mu   sync.Mutex
+}
+
+func newRig(t *testing.T) *rig {
+	return &rig{db: sqlitetest.Open(t, sqlite.Options{}), src: &fakeSource{queues: map[common.Address][]queue.Entry{}, fail: map[common.Address]error{}},
+		cos: &fakeCosigner{}, push: &fakePusher{}}
+}
+
+func (r *rig) watcher(safes ...common.Address) *queue.Watcher {
+	return queue.NewWatcher(queue.Config{Source: r.src, Cosigner: r.cos, Push: r.push, Watches: watchlist(safes), Store: r.db, Alerts: r.db,
+		Log: &audit.Log{Store: r.db}, Stored: func() { r.mu.Lock(); r.wake++; r.mu.Unlock() }, Concurrency: 3})
+}
+
+func (r *rig) alerts(t *testing.T) []watch.StoredAlert {
+	t.Helper()
+	as, err := r.db.Alerts(context.Background(), watch.AlertFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+// TestPollDecidesEachEntryOnce: every new entry goes to the co-signer
+// once; signed ones are pushed, held and refused ones alerted with the
+// rule and the evidence, a malformed one alerted without stopping the
+// others; a second poll, and a restarted watcher, decide nothing again.
+func TestPollDecidesEachEntryOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	malformed := queue.Entry{Err: bulwark.Invalid("results[1].value", "1.5e18 is not a whole number"), Nonce: big.NewInt(2), SafeTxHash: common.HexToHash("0x22")}
+	r.src.queues[safeA] = []queue.Entry{tx(safeA, 1, toOK), malformed, tx(safeA, 3, toReview), tx(safeA, 4, toReject), tx(safeA, 4, toStale)}
+	r.src.queues[safeB] = []queue.Entry{tx(safeB, 9, toInvalid), tx(safeB, 10, toNoDec), tx(safeB, 10, toNoDec)}
+	w := r.watcher(safeA, safeB)
+	st, err := w.Poll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := queue.PollStats{Safes: 2, Entries: 8, New: 7, Signed: 1, Held: 1, Refused: 4, Malformed: 1, Pushed: 1}
+	if st != want {
+		t.Fatalf("first poll %+v, want %+v", st, want)
+	}
+	if len(r.push.pushed) != 1 || r.push.pushed[0] != *tx(safeA, 1, toOK).Tx.SafeTxHash {
+		t.Errorf("pushed %v", r.push.pushed)
+	}
+	type alertWant struct {
+		safe     common.Address
+		code     string
+		severity policy.Severity
+		says     []string
+	}
+	wantAlerts := map[string]alertWant{
+		"2":  {safeA, queue.CodeTxMalformed, policy.SeverityHigh, []string{"nonce 2", "results[1].value", "1.5e18"}},
+		"3":  {safeA, queue.CodeTxHeld, policy.SeverityHigh, []string{"nonce 3", "1 of 3 confirmations", "verdict review", "UNKNOWN_TARGET (medium) the target is not known"}},
+		"4r": {safeA, queue.CodeTxRefused, policy.SeverityCritical, []string{"nonce 4", "verdict reject", "UNTRUSTED_DELEGATECALL (critical) DELEGATECALL to an unknown contract; UNKNOWN_TARGET"}},
+		"4s": {safeA, queue.CodeTxRefused, policy.SeverityHigh, []string{"nonce 4", "verdict ok", "no finding"}},
+		"9":  {safeB, queue.CodeTxRefused, policy.SeverityHigh, []string{"nonce 9", "cannot be verified", "not a Safe"}},
+		"10": {safeB, queue.CodeTxRefused, policy.SeverityHigh, []string{"nonce 10"}},
+	}
+	as := r.alerts(t)
+	if len(as) != len(wantAlerts) {
+		t.Fatalf("%d alerts, want %d: %+v", len(as), len(wantAlerts), as)
+	}
+	matched := 0
+	for _, a := range as {
+		for k, w := range wantAlerts {
+			ok := a.Safe == w.safe.Hex() && a.Code == w.code && a.Severity == w.severity && a.SafeTxHash != ""
+			for _, s := range w.says {
+				ok = ok && strings.Contains(a.Message, s)
+			}
+			if ok {
+				delete(wantAlerts, k)
+				matched++
+				break
+			}
+		}
+	}
+	if len(wantAlerts) != 0 {
+		t.Errorf("alerts missing: %+v\namong %+v", wantAlerts, as)
+	}
+	if r.wake != len(as) {
+		t.Errorf("delivery woken %d times for %d alerts", r.wake, len(as))
+	}
+	entries, err := r.db.AuditEntries(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decisions := 0
+	for _, e := range entries {
+		if e.Action == queue.AuditAction {
+			decisions++
+		}
+	}
+	if decisions != 7 {
+		t.Errorf("%d decisions audited, want 7", decisions)
+	}
+
+	calls := r.cos.calls
+	for name, w := range map[string]*queue.Watcher{"the same watcher": w, "a restarted watcher": r.watcher(safeA, safeB)} {
+		st, err := w.Poll(ctx)
+		if err != nil || st.New != 0 || st.Entries != 8 {
+			t.Errorf("%s: poll %+v, %v; want nothing new", name, st, err)
+		}
+	}
+	if r.cos.calls != calls || len(r.alerts(t)) != len(as) || len(r.push.pushed) != 1 {
+		t.Errorf("decided again: %d co-signer calls (was %d), %d alerts (was %d), %d pushes", r.cos.calls, calls, len(r.alerts(t)), len(as), len(r.push.pushed))
+	}
+
+	// The same claimed hash with other content is a new entry.
+	changed := tx(safeA, 3, toReview)
+	changed.Tx.Tx.Value = big.NewInt(2)
+	r.src.queues[safeA] = append(r.src.queues[safeA], changed)
+	if st, _ := w.Poll(ctx); st.New != 1 || st.Held != 1 {
+		t.Errorf("changed content under the same hash: %+v", st)
+	}
+}
+
+// TestPollUncheckedRetried: an entry the co-signer cannot check is alerted
+// once, not recorded, and decided at the first poll that can check it.
+func TestPollUncheckedRetried(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	r.cos.down = true
+	r.src.queues[safeA] = []queue.Entry{tx(safeA, 1, toDown), tx(safeA, 2, toOK)}
+	w := r.watcher(safeA)
+	for i, want := range []queue.PollStats{
+		{Safes: 1, Entries: 2, New: 2, Unchecked: 1, Signed: 1, Pushed: 1},
+		{Safes: 1, Entries: 2, New: 1, Unchecked: 1},
+	} {
+		if st, _ := w.Poll(ctx); st != want {
+			t.Fatalf("poll %d: %+v, want %+v", i, st, want)
+		}
+	}
+	as := r.alerts(t)
+	if len(as) != 1 || as[0].Code != queue.CodeTxUnchecked || as[0].Severity != policy.SeverityHigh || !strings.Contains(as[0].Message, "the node is unreachable") {
+		t.Fatalf("alerts %+v, want one QUEUE_TX_UNCHECKED", as)
+	}
+	r.cos.mu.Lock()
+	r.cos.down = false
+	r.cos.mu.Unlock()
+	if st, _ := w.Poll(ctx); st.New != 1 || st.Verified != 1 {
+		t.Fatalf("poll after the node came back: %+v", st)
+	}
+	if st, _ := w.Poll(ctx); st.New != 0 {
+		t.Fatalf("decided twice: %+v", st)
+	}
+}
+
+// TestPollUnreadable: queues that cannot be read raise one
+// QUEUE_UNREADABLE per outage, and never stop the other Safes' queues
+// from being read.
+func TestPollUnreadable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	safeC := common.HexToAddress("0x34CfAC646f301356fAa8B21e94227e3583Fe3F5F")
+	r.src.queues[safeC] = []queue.Entry{tx(safeC, 1, toReview)}
+	down := bulwark.Errorf(bulwark.EUNAVAILABLE, "the service answered 502 Bad Gateway")
+	w := r.watcher(safeA, safeB, safeC)
+	for i, tt := range []struct {
+		fail   []common.Address
+		alerts int
+		safe   string
+	}{
+		{[]common.Address{safeA, safeB}, 2, ""}, // the held entry of C, and the outage
+		{[]common.Address{safeA, safeB}, 2, ""},
+		{nil, 2, ""},
+		{[]common.Address{safeB}, 3, safeB.Hex()},
+	} {
+		r.src.mu.Lock()
+		r.src.fail = map[common.Address]error{}
+		for _, a := range tt.fail {
+			r.src.fail[a] = down
+		}
+		r.src.mu.Unlock()
+		st, err := w.Poll(ctx)
+		if err != nil || st.Unreadable != len(tt.fail) || st.Safes != 3 {
+			t.Fatalf("poll %d: %+v, %v", i, st, err)
+		}
+		as := r.alerts(t)
+		if len(as) != tt.alerts {
+			t.Fatalf("poll %d: %d alerts, want %d: %+v", i, len(as), tt.alerts, as)
+		}
+		last := as[len(as)-1]
+		if len(tt.fail) > 0 && i != 1 && i != 2 && (last.Code != queue.CodeUnreadable || last.Safe != tt.safe || !strings.Contains(last.Message, "502 Bad Gateway")) {
+			t.Errorf("poll %d: last alert %+v", i, last)
+		}
+	}
+}
+
+// TestPushFailed: a co-signature the service does not take is alerted
+// (medium), and the decision is still recorded.
+func TestPushFailed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	r.push.fail = bulwark.Errorf(bulwark.EINVALID, "the service answered 400 Bad Request: Signature is not valid")
+	r.src.queues[safeA] = []queue.Entry{tx(safeA, 1, toOK)}
+	w := r.watcher(safeA)
+	if st, _ := w.Poll(ctx); st.Signed != 1 || st.Pushed != 0 {
+		t.Fatalf("poll %+v", st)
+	}
+	as := r.alerts(t)
+	if len(as) != 1 || as[0].Code != queue.CodePushFailed || as[0].Severity != policy.SeverityMedium || !strings.Contains(as[0].Message, "Signature is not valid") {
+		t.Fatalf("alerts %+v", as)
+	}
+	if st, _ := w.Poll(ctx); st.New != 0 {
+		t.Fatalf("decided again: %+v", st)
+	}
+}
+
+// TestPollBoundsConcurrency: never more Safes are read at once than the
+// configured concurrency.
+func TestPollBoundsConcurrency(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	var safes []common.Address
+	for i := range 40 {
+		safes = append(safes, common.BigToAddress(big.NewInt(int64(i+1))))
+	}
+	st, err := r.watcher(safes...).Poll(context.Background())
+	if err != nil || st.Safes != 40 || r.src.calls != 40 {
+		t.Fatalf("poll %+v, %v; %d listings read", st, err, r.src.calls)
+	}
+	if r.src.maxIn > 3 {
+		t.Fatalf("%d queues read at once, bound 3", r.src.maxIn)
+	}
+}
+
+// TestEntryKey: the key follows the content and the Safe, and a malformed
+// entry's key follows what is known of it.
+func TestEntryKey(t *testing.T) {
+	t.Parallel()
+	a := tx(safeA, 1, toOK)
+	b := tx(safeA, 1, toOK)
+	if a.Key(safeA) != b.Key(safeA) || a.Key(safeA) == a.Key(safeB) {
+		t.Fatal("the key of one content differs, or two Safes share it")
+	}
+	b.Tx.Tx.Data = []byte{1}
+	if a.Key(safeA) == b.Key(safeA) {
+		t.Fatal("other calldata under the same claimed hash has the same key")
+	}
+	m1 := queue.Entry{Err: bulwark.Invalid("results[0].value", "bad"), Nonce: big.NewInt(1)}
+	m2 := queue.Entry{Err: bulwark.Invalid("results[0].to", "bad"), Nonce: big.NewInt(1)}
+	if m1.Key(safeA) == m2.Key(safeA) || m1.Key(safeA) == a.Key(safeA) {
+		t.Fatal("malformed entries with other faults share a key")
+	}
+	raw, _ := json.Marshal(a.Tx)
+	if len(raw) == 0 {
+		t.Fatal("no JSON")
+	}
+}
