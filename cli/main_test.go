@@ -187,7 +187,7 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 		{name: "bool given before and after", args: []string{"--json", "version", "--json"}, code: 1, stderr: "bulwark: --json given twice"},
 		{name: "own flag before the command", args: []string{"--addr", "127.0.0.1:0", "serve"}, code: 1, stderr: "bulwark: --addr: goes after the command name ('bulwark serve --addr …')"},
 		{name: "own flag before the subcommand", args: []string{"safe", "--to", "0x1", "hash"}, code: 1, stderr: "bulwark: --to: goes after the command name ('bulwark safe hash --to …')"},
-		{name: "a flag of several commands before them", args: []string{"--rpc", "http://127.0.0.1:1", "safe", "audit"}, code: 1, stderr: "bulwark: --rpc: goes after the command name ('bulwark COMMAND --rpc …', COMMAND one of: serve, safe verify, safe cosign, safe approve, safe audit, safe watch, trace, trace case run, trace watch)"},
+		{name: "a flag of several commands before them", args: []string{"--rpc", "http://127.0.0.1:1", "safe", "audit"}, code: 1, stderr: "bulwark: --rpc: goes after the command name ('bulwark COMMAND --rpc …', COMMAND one of: serve, safe verify, safe cosign, safe approve, safe audit, safe watch, safe queue, trace, trace case run, trace watch)"},
 		{name: "a flag no command has", args: []string{"--bogus", "serve"}, code: 1, stderr: "bulwark: --bogus: no such flag for bulwark or any of its commands (see 'bulwark --help')\n"},
 		{name: "--version", args: []string{"--version"}, code: 0, stdout: "bulwark "},
 		{name: "--data before the command", args: []string{"--data", "D", "serve"}, code: 1, stderr: "bulwark: --data: is a transaction's calldata"},

@@ -33,7 +33,8 @@ func (m *Main) safeCmd() *command {
 		summary: "verify, decode and simulate Safe transactions; audit and watch Safes",
 		long: "Compute, offline, the hashes a Safe owner's hardware wallet shows, for every Safe version from\n" +
 			"0.1.0 to 1.5.0; decode and check a proposed transaction against Bulwark's policy, and with --rpc\n" +
-			"simulate it against the Safe's current state; audit a Safe's posture; watch Safes block by block.",
+			"simulate it against the Safe's current state; audit a Safe's posture; watch Safes block by block;\n" +
+			"verify a Safe's queue of pending transactions.",
 		subs: []*command{
 			m.safeHashCmd(),
 			m.safeMessageHashCmd(),
@@ -42,6 +43,7 @@ func (m *Main) safeCmd() *command {
 			m.safeApproveCmd(),
 			m.safeAuditCmd(),
 			m.safeWatchCmd(),
+			m.safeQueueCmd(),
 		},
 	}
 }

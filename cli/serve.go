@@ -21,7 +21,9 @@ import (
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safe/watch"
+	"github.com/bulwark-sec/bulwark/safetxservice"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/tracing"
@@ -48,6 +50,12 @@ type ServeSettings struct {
 	// The Safe monitor (with RPC).
 	WatchInterval   time.Duration
 	WatchMaxCatchup uint64
+	// SafeQueue is the Safe Transaction Service whose queues of the
+	// watched Safes are watched ("": none; it needs RPC), every
+	// SafeQueueInterval; SafeQueuePush pushes the co-signatures given.
+	SafeQueue         string
+	SafeQueueInterval time.Duration
+	SafeQueuePush     bool
 	// TraceRPC is the node the trace follower follows ("": no follower):
 	// the open cases' taint, alerting on registered deposit addresses.
 	TraceRPC string
@@ -86,6 +94,10 @@ type serveFlags struct {
 	// The Safe monitor (with --rpc).
 	watchInterval   time.Duration
 	watchMaxCatchup int64
+	// The queue watch (with --rpc).
+	safeQueue         string
+	safeQueueInterval time.Duration
+	safeQueuePush     bool
 	// Screening.
 	lists              screeningSettings
 	listsFrom          string
@@ -109,7 +121,9 @@ func (m *Main) serveCmd() *command {
 			"the data directory (mode 0600; the log names the file), never logged. A start that cannot listen\n" +
 			"creates nothing. SIGINT or SIGTERM shuts down gracefully.\n" +
 			"With --rpc it also watches, block by block, the Safes added with POST /api/v1/safe/watches, as\n" +
-			"'bulwark safe watch' does: alerts are stored (GET /api/v1/safe/alerts) and logged.\n" +
+			"'bulwark safe watch' does: alerts are stored (GET /api/v1/safe/alerts) and logged. With --safe-queue\n" +
+			"also their queues at that Safe Transaction Service: each new pending transaction is verified\n" +
+			"against the node, and those held or refused are alerted before anyone executes them.\n" +
 			"With --webhook it POSTs, signed with HMAC-SHA256 (secret from --webhook-secret-file or\n" +
 			"$BULWARK_WEBHOOK_SECRET), every stored alert not delivered yet — screening watch alerts\n" +
 			"(\"type\": \"screening.alert\"), also those stored by 'bulwark lists update', and Safe alerts\n" +
@@ -136,6 +150,9 @@ func (m *Main) serveCmd() *command {
 			fs.StringVar(&f.webhook, "webhook", "", "POST each screening watch alert (and with --rpc each monitor alert), signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
 			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
+			fs.StringVar(&f.safeQueue, "safe-queue", "", "with --rpc, read the pending transactions of the watched Safes from the Safe Transaction Service at this base `URL` every --safe-queue-interval, verify each new one against the node, and alert on those held or refused (see docs/safe.md, Watching the queue)")
+			fs.DurationVar(&f.safeQueueInterval, "safe-queue-interval", queue.DefaultInterval, "with --safe-queue, how often every watched queue is read")
+			fs.BoolVar(&f.safeQueuePush, "safe-queue-push", false, "with --safe-queue and a co-signer, post each co-signature given to the service as the co-signer's confirmation")
 			f.lists.register(fs)
 			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
 			fs.DurationVar(&f.listsRefresh, "lists-refresh", 24*time.Hour, "refresh the lists this often, and at start when one is stale (0: never; a failed refresh keeps the lists in force)")
@@ -184,6 +201,20 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if f.watchMaxCatchup < 0 {
 		return nil, bulwark.Invalid("--watch-max-catchup", "must not be negative, got %d", f.watchMaxCatchup)
 	}
+	if f.safeQueue != "" {
+		if f.rpc == "" {
+			return nil, bulwark.Invalid("--safe-queue", "needs --rpc URL: the queued transactions are verified against the Safes' state on a node")
+		}
+		if _, err := safetxservice.New("--safe-queue", f.safeQueue, safetxservice.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	if f.safeQueueInterval <= 0 {
+		return nil, bulwark.Invalid("--safe-queue-interval", "must be positive, got %s", f.safeQueueInterval)
+	}
+	if f.safeQueuePush && f.safeQueue == "" {
+		return nil, bulwark.Invalid("--safe-queue-push", "needs --safe-queue URL: the service to push the co-signatures to")
+	}
 	if f.decisions != "async" && f.decisions != "sync" && f.decisions != "fsync" {
 		return nil, bulwark.Invalid("--decisions", "want sync, fsync or async, got %q", f.decisions)
 	}
@@ -210,6 +241,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
+		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush,
 		ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
 		Retention: time.Duration(f.retention), MemoryLimit: int64(f.memoryLimit),
 	}}, nil

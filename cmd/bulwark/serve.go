@@ -19,7 +19,9 @@ import (
 	"github.com/bulwark-sec/bulwark/prune"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safe/watch"
+	"github.com/bulwark-sec/bulwark/safetxservice"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/screening/sources"
 	"github.com/bulwark-sec/bulwark/sqlite"
@@ -124,6 +126,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			Record:  (&watch.Recorder{Store: db, Log: alog, Actor: "system:monitor", Node: client.URL(), Stored: deliver.Wake}).Record,
 			Logger:  log, Interval: s.WatchInterval, MaxCatchup: s.WatchMaxCatchup})
 	}
+	queueWatch, closeQueue, err := safeQueueWatch(s, db, alog, deliver.Wake, log)
+	if err != nil {
+		return err
+	}
+	defer closeQueue()
 
 	// The co-signer: with a node and a key.
 	var cosigner *cosign.Service
@@ -193,6 +200,9 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if mon != nil {
 		services = append(services, mon.Run)
 	}
+	if queueWatch != nil {
+		services = append(services, queueWatch.Run)
+	}
 	if follower != nil {
 		services = append(services, follower.Run)
 	}
@@ -227,6 +237,47 @@ func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *
 		Follows: tracing.CaseFollows{Cases: db, Chain: chain, Labeler: labeler},
 		Record:  (&tracing.Recorder{Store: db, Log: alog, Actor: "system:follower", Stored: stored}).Record,
 		Logger:  log, Interval: interval, Exits: exits, WatchExits: watch, Actor: "system:follower"}), exits, func() { client.Close() }, nil
+}
+
+// safeQueueWatch returns the queue watch of 'serve --safe-queue' (nil
+// without it): the Safes on the watch list have their pending transactions
+// read from the Safe Transaction Service every --safe-queue-interval and
+// handed to queueCosigner, their alerts recorded with their audit entries
+// and outbox messages; and what closes its node client.
+func safeQueueWatch(s *cli.Serving, db *sqlite.DB, alog *audit.Log, stored func(), log *slog.Logger) (*queue.Watcher, func(), error) {
+	if s.SafeQueue == "" {
+		return nil, func() {}, nil
+	}
+	svc, err := safetxservice.New("--safe-queue", s.SafeQueue, safetxservice.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := ethrpc.Dial(s.RPC, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: log})
+	if err != nil {
+		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
+	}
+	cosigner, signs := queueCosigner(client, db, alog)
+	var push queue.Pusher
+	switch {
+	case s.SafeQueuePush && signs:
+		push = svc
+	case s.SafeQueuePush:
+		log.Warn("--safe-queue-push: no co-signer is configured, so no co-signature is given and nothing is pushed; the queue is verified and alerted on only")
+	}
+	log.Info("safe queue watch", "service", svc.URL(), "interval", s.SafeQueueInterval, "cosigner", signs, "push", push != nil)
+	return queue.NewWatcher(queue.Config{Source: svc, Cosigner: cosigner, Push: push, Watches: db, Store: db, Alerts: db, Log: alog,
+		Actor: "system:queue", Stored: stored, Logger: log, Interval: s.SafeQueueInterval}), client.Close, nil
+}
+
+// queueCosigner is the co-signer the queue watch hands each new pending
+// transaction to, and whether it signs. Without a co-signer key it is a
+// verifier that never signs (queue.VerifyOnly: a full verification against
+// node, with simulation, each verdict recorded as 'safe verify' records
+// it), so bad queued transactions are still alerted before anyone executes
+// them. The policy co-signer, cosign.Service, is built here when serve is
+// given its key.
+func queueCosigner(node *ethrpc.Client, db *sqlite.DB, alog *audit.Log) (queue.Cosigner, bool) {
+	return &queue.VerifyOnly{Node: node, Simulator: node, Log: alog, Store: db, Actor: "system:queue"}, false
 }
 
 // runServices runs each of services in its own goroutine until ctx ends or
