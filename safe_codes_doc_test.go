@@ -9,11 +9,12 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/posture"
+	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
 // TestSafeCodesDocumented: every code the Safe guard can report (verify
-// findings, posture findings, watch alerts, co-signer findings) has a row in a table of the
+// findings, posture findings, watch and queue alerts, co-signer findings) has a row in a table of the
 // Safe guide (docs/safe.md), where users look up what to do about it: a
 // row starting with the code, alone or after other codes sharing the row.
 func TestSafeCodesDocumented(t *testing.T) {
@@ -30,6 +31,7 @@ func TestSafeCodesDocumented(t *testing.T) {
 		{"posture finding", posture.Codes},
 		{"watch alert", watch.Codes},
 		{"co-signer finding", cosign.Codes},
+		{"queue alert", queue.Codes},
 	} {
 		for _, c := range set.codes {
 			row := regexp.MustCompile("(?m)^\\| (`[A-Z_]+`, )*`" + regexp.QuoteMeta(c) + "`")
