@@ -126,12 +126,6 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			Record:  (&watch.Recorder{Store: db, Log: alog, Actor: "system:monitor", Node: client.URL(), Stored: deliver.Wake}).Record,
 			Logger:  log, Interval: s.WatchInterval, MaxCatchup: s.WatchMaxCatchup})
 	}
-	queueWatch, closeQueue, err := safeQueueWatch(s, db, alog, deliver.Wake, log)
-	if err != nil {
-		return err
-	}
-	defer closeQueue()
-
 	// The co-signer: with a node and a key.
 	var cosigner *cosign.Service
 	if key, err := s.CosignerKey(ctx); err != nil {
@@ -147,6 +141,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			Sources: sources, MaxListAge: maxAge}
 		log.Info("co-signer ready", "address", key.Address().Hex())
 	}
+	queueWatch, closeQueue, err := safeQueueWatch(s, cosigner, db, alog, deliver.Wake, log)
+	if err != nil {
+		return err
+	}
+	defer closeQueue()
 
 	// Trace labels: the active screening lists', then those of
 	// --trace-labels and --trace-tagpacks (after a case's own).
@@ -244,7 +243,7 @@ func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *
 // read from the Safe Transaction Service every --safe-queue-interval and
 // handed to queueCosigner, their alerts recorded with their audit entries
 // and outbox messages; and what closes its node client.
-func safeQueueWatch(s *cli.Serving, db *sqlite.DB, alog *audit.Log, stored func(), log *slog.Logger) (*queue.Watcher, func(), error) {
+func safeQueueWatch(s *cli.Serving, cosigner *cosign.Service, db *sqlite.DB, alog *audit.Log, stored func(), log *slog.Logger) (*queue.Watcher, func(), error) {
 	if s.SafeQueue == "" {
 		return nil, func() {}, nil
 	}
@@ -256,7 +255,7 @@ func safeQueueWatch(s *cli.Serving, db *sqlite.DB, alog *audit.Log, stored func(
 	if err != nil {
 		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
 	}
-	cosigner, signs := queueCosigner(client, db, alog)
+	decider, signs := queueCosigner(cosigner, client, db, alog)
 	var push queue.Pusher
 	switch {
 	case s.SafeQueuePush && signs:
@@ -265,18 +264,20 @@ func safeQueueWatch(s *cli.Serving, db *sqlite.DB, alog *audit.Log, stored func(
 		log.Warn("--safe-queue-push: no co-signer is configured, so no co-signature is given and nothing is pushed; the queue is verified and alerted on only")
 	}
 	log.Info("safe queue watch", "service", svc.URL(), "interval", s.SafeQueueInterval, "cosigner", signs, "push", push != nil)
-	return queue.NewWatcher(queue.Config{Source: svc, Cosigner: cosigner, Push: push, Watches: db, Store: db, Alerts: db, Log: alog,
+	return queue.NewWatcher(queue.Config{Source: svc, Cosigner: decider, Push: push, Watches: db, Store: db, Alerts: db, Log: alog,
 		Actor: "system:queue", Stored: stored, Logger: log, Interval: s.SafeQueueInterval}), client.Close, nil
 }
 
-// queueCosigner is the co-signer the queue watch hands each new pending
-// transaction to, and whether it signs. Without a co-signer key it is a
-// verifier that never signs (queue.VerifyOnly: a full verification against
-// node, with simulation, each verdict recorded as 'safe verify' records
-// it), so bad queued transactions are still alerted before anyone executes
-// them. The policy co-signer, cosign.Service, is built here when serve is
-// given its key.
-func queueCosigner(node *ethrpc.Client, db *sqlite.DB, alog *audit.Log) (queue.Cosigner, bool) {
+// queueCosigner is what the queue watch hands each new pending
+// transaction to, and whether it signs: serve's co-signer when serve has a
+// key (cosigner not nil), else a verifier that never signs
+// (queue.VerifyOnly: a full verification against the node, with
+// simulation, each verdict recorded as 'safe verify' records it), so that
+// bad queued transactions are still alerted before anyone executes them.
+func queueCosigner(cosigner *cosign.Service, node *ethrpc.Client, db *sqlite.DB, alog *audit.Log) (queue.Cosigner, bool) {
+	if cosigner != nil {
+		return cosigner, true
+	}
 	return &queue.VerifyOnly{Node: node, Simulator: node, Log: alog, Store: db, Actor: "system:queue"}, false
 }
 

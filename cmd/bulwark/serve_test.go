@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark/outbox"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
@@ -39,5 +41,27 @@ func TestDeliveryCheck(t *testing.T) {
 	err = check(ctx)
 	if err == nil || !strings.Contains(err.Error(), "1 alert(s) not delivered") || strings.Contains(err.Error(), "hooks.example.com") {
 		t.Fatalf("after a failed attempt: %v", err)
+	}
+}
+
+// TestQueueCosigner: the queue watch hands its transactions to serve's
+// co-signer when serve has one, and to a verifier that never signs
+// otherwise.
+func TestQueueCosigner(t *testing.T) {
+	t.Parallel()
+	svc := &cosign.Service{}
+	for _, tt := range []struct {
+		name     string
+		cosigner *cosign.Service
+		signs    bool
+	}{
+		{"with a key", svc, true},
+		{"without", nil, false},
+	} {
+		got, signs := queueCosigner(tt.cosigner, nil, nil, nil)
+		_, verifies := got.(*queue.VerifyOnly)
+		if signs != tt.signs || (tt.signs && got != queue.Cosigner(svc)) || (!tt.signs && !verifies) {
+			t.Errorf("%s: %T, signs %v", tt.name, got, signs)
+		}
 	}
 }
