@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
@@ -358,4 +359,67 @@ type failingSimulator struct{}
 
 func (failingSimulator) SimulateCall(context.Context, policy.SimCall) (*policy.SimTrace, error) {
 	return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "debug_traceCall is not available on this node")
+}
+
+// TestCosignRaceForNonce: two transactions for one nonce asked at once —
+// the second is decided while the first is signed and stored. The store's
+// answer inside the signature's transaction refuses the second, naming
+// the first; only one co-signature exists.
+func TestCosignRaceForNonce(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	f := newFixture(t, chain, safetest.Deploy(t, chain, "1.4.1"))
+	to := common.BigToAddress(big.NewInt(0xace))
+	first, second := f.s.TransferETHTx(t, to, big.NewInt(1)), f.s.TransferETHTx(t, to, big.NewInt(2))
+	var won *cosign.Result
+	once := false
+	cosign.SetAfterVerify(f.svc, func(context.Context) {
+		if once {
+			return
+		}
+		once = true
+		won = f.cosign(t, first) // runs to the end while the second waits here
+	})
+	lost := f.cosign(t, second)
+	wantDecision(t, won, cosign.DecisionSigned)
+	wantDecision(t, lost, cosign.DecisionRefused, cosign.CodeNonceAlreadyCosigned)
+	if n := len(f.env.store.signatures()); n != 1 {
+		t.Errorf("%d co-signatures stored", n)
+	}
+	if !strings.Contains(lost.Findings[0].Message, won.SafeTxHash.Hex()) {
+		t.Errorf("refusal %q does not name %s", lost.Findings[0].Message, won.SafeTxHash.Hex())
+	}
+}
+
+// TestCosignErrorAudited: a request the co-signer cannot decide (the node
+// fails) is an error, and audited as decision "error" naming no secret.
+func TestCosignErrorAudited(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	f := newFixture(t, chain, safetest.Deploy(t, chain, "1.4.1"))
+	f.svc.Chain = failingChain{f.svc.Chain}
+	_, err := f.svc.Cosign(context.Background(), cosign.Request{Tx: policy.ServiceTx{Safe: f.s.Address, Tx: f.s.TransferETHTx(t, to0, big.NewInt(1))}, Requester: "alice"})
+	if !bulwark.IsCode(err, bulwark.EUNAVAILABLE) {
+		t.Fatalf("err %v", err)
+	}
+	entries := f.env.entries(t, "safe.cosign")
+	if len(entries) != 1 || !strings.Contains(string(entries[0].Details), `"decision":"error"`) || !strings.Contains(string(entries[0].Details), `"error":"unavailable"`) {
+		t.Fatalf("audited %d entries: %v", len(entries), entries)
+	}
+	// A dry run is not recorded, even when it fails.
+	if _, err := f.svc.Cosign(context.Background(), cosign.Request{Tx: policy.ServiceTx{Safe: f.s.Address, Tx: f.s.TransferETHTx(t, to0, big.NewInt(1))}, Requester: "alice", DryRun: true}); err == nil {
+		t.Fatal("no error")
+	}
+	if n := len(f.env.entries(t, "safe.cosign")); n != 1 {
+		t.Errorf("%d entries after a dry run", n)
+	}
+}
+
+var to0 = common.BigToAddress(big.NewInt(0xe0))
+
+// failingChain is a node whose block number cannot be read.
+type failingChain struct{ onchain.ChainReader }
+
+func (failingChain) BlockNumber(context.Context) (uint64, error) {
+	return 0, bulwark.Errorf(bulwark.EUNAVAILABLE, "node unreachable")
 }
