@@ -77,6 +77,36 @@ type approvalRequest struct {
 	Note       string      `json:"note"`
 }
 
+// request reads the body's transaction; an error names the field. The
+// co-signer checks what is missing.
+func (b approvalRequest) request() (cosign.ApproveRequest, error) {
+	req := cosign.ApproveRequest{Note: b.Note}
+	if b.ChainID != "" {
+		n, ok := new(big.Int).SetString(b.ChainID.String(), 10)
+		if !ok || n.Sign() <= 0 || n.Cmp(safe.MaxUint256) > 0 {
+			return req, badInput("chainId", "chainId: want a whole number from 1 to 2^256-1, e.g. 1 for Ethereum mainnet")
+		}
+		req.ChainID = n
+	}
+	var err error
+	if b.Safe != "" {
+		if req.Safe, err = safe.ParseAddress("safe", b.Safe); err != nil {
+			return req, err
+		}
+	}
+	if b.SafeTxHash != "" {
+		h, err := safe.ParseHex("safeTxHash", b.SafeTxHash)
+		if err != nil {
+			return req, err
+		}
+		if len(h) != common.HashLength {
+			return req, badInput("safeTxHash", "safeTxHash: %d bytes: a safeTxHash is 32 bytes (64 hex digits)", len(h))
+		}
+		req.SafeTxHash = common.BytesToHash(h)
+	}
+	return req, nil
+}
+
 // approveSafe answers POST /api/v1/safe/approvals: the token's name
 // approves a transaction held for dual control. 201 with every approver
 // so far; 409 when the same name approved it already; 400 for a
@@ -90,29 +120,9 @@ func (s *Server) approveSafe(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &body, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
-	req := cosign.ApproveRequest{Note: body.Note}
-	if body.ChainID != "" {
-		n, ok := new(big.Int).SetString(body.ChainID.String(), 10)
-		if !ok {
-			return badInput("chainId", "chainId: want a whole number, e.g. 1 for Ethereum mainnet")
-		}
-		req.ChainID = n
-	}
-	var err error
-	if body.Safe != "" {
-		if req.Safe, err = safe.ParseAddress("safe", body.Safe); err != nil {
-			return err
-		}
-	}
-	if body.SafeTxHash != "" {
-		b, err := safe.ParseHex("safeTxHash", body.SafeTxHash)
-		if err != nil {
-			return err
-		}
-		if len(b) != common.HashLength {
-			return badInput("safeTxHash", "safeTxHash: %d bytes: a safeTxHash is 32 bytes (64 hex digits)", len(b))
-		}
-		req.SafeTxHash = common.BytesToHash(b)
+	req, err := body.request()
+	if err != nil {
+		return err
 	}
 	tok := tokenOf(r)
 	req.Approver, req.Actor = tok.Name, "token:"+tok.ID

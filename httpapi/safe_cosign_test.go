@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/ecdsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
@@ -179,4 +181,35 @@ func TestSafeCosignAPIUnconfigured(t *testing.T) {
 			t.Errorf("%s: %d %s", path, rec.Code, rec.Body)
 		}
 	}
+}
+
+// FuzzApprovalBody: any body of POST /api/v1/safe/approvals is decoded and
+// read into a request, or refused with an invalid error naming a field;
+// what is read keeps the body's values.
+func FuzzApprovalBody(f *testing.F) {
+	for _, s := range []string{
+		`{"chainId":1,"safe":"0x000000000000000000000000000000000000dEaD","safeTxHash":"0x` + strings.Repeat("ab", 32) + `","note":"ok"}`,
+		`{"chainId":0}`, `{"chainId":-1}`, `{"chainId":1.5}`, `{"chainId":"1"}`, `{"chainId":1e3}`, `{"safe":"0x12"}`,
+		`{"safeTxHash":"0x00"}`, `{"note":"\u0000"}`, `{}`, `{"chainId":115792089237316195423570985008687907853269984665640564039457584007913129639936}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var b approvalRequest
+		if err := decodeBytes(data, &b); err != nil {
+			return
+		}
+		req, err := b.request()
+		if err != nil {
+			var be *bulwark.Error
+			if !errors.As(err, &be) || be.Code != bulwark.EINVALID || be.Field == "" {
+				t.Fatalf("%q: %v", data, err)
+			}
+			return
+		}
+		if req.Note != b.Note || (b.ChainID != "" && (req.ChainID == nil || req.ChainID.Sign() <= 0)) ||
+			(b.Safe != "" && req.Safe == (common.Address{}) && !strings.EqualFold(b.Safe, "0x"+strings.Repeat("0", 40))) {
+			t.Fatalf("%q read as %+v", data, req)
+		}
+	})
 }
