@@ -266,7 +266,7 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 		w.commit(ctx, rec, &a, nil)
 		return
 	}
-	res, err := w.c.Cosigner.Cosign(ctx, cosign.Request{Tx: *e.Tx, Requester: Requester})
+	res, err := w.c.Cosigner.Cosign(ctx, cosign.Request{Tx: *e.Tx, Requester: Requester, Actor: w.c.Actor})
 	if err != nil && ctx.Err() != nil {
 		return
 	}

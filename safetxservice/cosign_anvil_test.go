@@ -1,0 +1,170 @@
+package safetxservice_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/queue"
+	"github.com/bulwark-sec/bulwark/safe/watch"
+	"github.com/bulwark-sec/bulwark/safetxservice"
+	"github.com/bulwark-sec/bulwark/safetxservice/servicetest"
+	"github.com/bulwark-sec/bulwark/sqlite"
+	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
+)
+
+type keySigner struct{ key *ecdsa.PrivateKey }
+
+func (k keySigner) Address() common.Address { return crypto.PubkeyToAddress(k.key.PublicKey) }
+
+func (k keySigner) SignHash(h common.Hash) ([]byte, error) {
+	sig, err := crypto.Sign(h[:], k.key)
+	if err != nil {
+		return nil, err
+	}
+	sig[64] += 27
+	return sig, nil
+}
+
+// listed is tx of Safe s as the service lists it, confirmed by owners.
+func listed(t *testing.T, s *safetest.Safe, tx safe.Tx, confirmed ...*safetest.Owner) json.RawMessage {
+	t.Helper()
+	confirmations := []map[string]any{}
+	for _, o := range confirmed {
+		sig, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confirmations = append(confirmations, map[string]any{"owner": o.Address.Hex(), "signature": "0x" + common.Bytes2Hex(sig.Bytes[:]), "signatureType": "EOA"})
+	}
+	b, err := json.Marshal(map[string]any{
+		"safe": s.Address.Hex(), "to": tx.To.Hex(), "value": tx.Value.String(), "data": "0x" + common.Bytes2Hex(tx.Data),
+		"operation": int(tx.Operation), "safeTxGas": tx.SafeTxGas.String(), "baseGas": "0", "gasPrice": "0",
+		"gasToken": common.Address{}.Hex(), "refundReceiver": common.Address{}.Hex(), "nonce": tx.Nonce.Int64(),
+		"safeTxHash": s.OnChainTxHash(t, tx).Hex(), "isExecuted": false, "confirmationsRequired": 3, "confirmations": confirmations,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestQueueWithCosignerAnvil runs the queue watch end to end with the
+// policy co-signer: a Safe 1.4.1 owned by two humans and the co-signer,
+// threshold 3, on Anvil; its queue, at the fake service, holds the Bybit
+// trojan confirmed by both humans and a plain transfer at the same nonce.
+// One poll refuses the trojan (QUEUE_TX_REFUSED, critical, nothing
+// pushed: the humans' two signatures cannot execute it) and co-signs the
+// transfer, pushing the co-signature to the service, where it completes
+// the signatures that execute it.
+func TestQueueWithCosignerAnvil(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	humans := []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
+	cosigner := safetest.OwnerAt(50)
+	s := d.NewSafe(t, 3, humans[0], humans[1], cosigner)
+	s.FundETH(t, safetest.Ether(5))
+	trojanAddr, backdoor := chain.DeployTrojan(t), chain.DeployTrojan(t)
+	trojan := safetest.BybitTx(trojanAddr, backdoor, s.Nonce(t))
+	transfer := s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1))
+
+	svc := servicetest.New()
+	defer svc.Close()
+	svc.SetQueue(s.Address, listed(t, s, trojan, humans...), listed(t, s, transfer, humans...))
+	client, err := safetxservice.New("--safe-queue", svc.URL, safetxservice.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlitetest.Open(t, sqlite.Options{})
+	log := &audit.Log{Store: db}
+	store, ok := any(db).(cosign.Store)
+	if !ok {
+		t.Fatal("the SQLite store keeps no co-signatures")
+	}
+	w := queue.NewWatcher(queue.Config{Source: client, Push: client, Watches: addrList{s.Address}, Store: db, Alerts: db, Log: log,
+		Cosigner: &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: keySigner{cosigner.Key}, Store: store, Audit: log, Verifications: db}})
+	st, err := w.Poll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (queue.PollStats{Safes: 1, Entries: 2, New: 2, Signed: 1, Refused: 1, Pushed: 1}); st != want {
+		t.Fatalf("poll %+v, want %+v", st, want)
+	}
+	as, err := db.Alerts(context.Background(), watch.AlertFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trojanHash, transferHash := s.OnChainTxHash(t, trojan), s.OnChainTxHash(t, transfer)
+	if len(as) != 1 || as[0].Code != queue.CodeTxRefused || as[0].Severity != policy.SeverityCritical || as[0].SafeTxHash != trojanHash.Hex() ||
+		!strings.Contains(as[0].Message, "2 of 3 confirmations collected") {
+		t.Fatalf("alerts %+v, want the trojan's QUEUE_TX_REFUSED", as)
+	}
+	pushed := svc.Confirmations()
+	if len(pushed) != 1 || pushed[0].SafeTxHash != transferHash.Hex() {
+		t.Fatalf("confirmations pushed %+v, want one of the transfer %s", pushed, transferHash.Hex())
+	}
+	coSig := common.FromHex(pushed[0].Signature)
+	if len(coSig) != 65 {
+		t.Fatalf("pushed signature %s", pushed[0].Signature)
+	}
+
+	// The humans' signatures and the pushed co-signature, by owner address
+	// as the Safe wants them.
+	sigs := func(tx safe.Tx, extra map[common.Address][]byte) []byte {
+		all := map[common.Address][]byte{}
+		for _, o := range humans {
+			sig, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all[o.Address] = sig.Bytes[:]
+		}
+		for a, b := range extra {
+			all[a] = b
+		}
+		owners := make([]common.Address, 0, len(all))
+		for a := range all {
+			owners = append(owners, a)
+		}
+		slices.SortFunc(owners, func(a, b common.Address) int { return bytes.Compare(a[:], b[:]) })
+		var out []byte
+		for _, a := range owners {
+			out = append(out, all[a]...)
+		}
+		return out
+	}
+	exec := func(tx safe.Tx, signatures []byte) error {
+		data, err := safe.ExecTransactionCalldata(tx, signatures)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = chain.RPC.CallContract(context.Background(), ethrpc.CallMsg{From: chain.Sender, To: &s.Address, Data: data}, ethrpc.Latest, nil)
+		return err
+	}
+	if err := exec(trojan, sigs(trojan, nil)); err == nil {
+		t.Error("the trojan executes with the humans' two signatures")
+	}
+	if err := exec(transfer, sigs(transfer, map[common.Address][]byte{cosigner.Address: coSig})); err != nil {
+		t.Errorf("the transfer with the pushed co-signature: %v", err)
+	}
+
+	// Nothing is decided again.
+	if st, err := w.Poll(context.Background()); err != nil || st.New != 0 || len(svc.Confirmations()) != 1 {
+		t.Errorf("second poll %+v, %v; %d confirmations", st, err, len(svc.Confirmations()))
+	}
+}
