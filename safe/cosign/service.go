@@ -426,12 +426,25 @@ func (s *Service) staleSources(ctx context.Context) ([]policy.Finding, error) {
 		case src.Updated.IsZero():
 			out = append(out, refusal(CodeListsStale, "%s has no known date: a verdict on data of unknown age is not signed", src.Name).With("source", src.Name))
 		case now.Sub(src.Updated) > s.MaxListAge:
-			age := now.Sub(src.Updated).Round(time.Hour)
+			age := now.Sub(src.Updated)
 			out = append(out, refusal(CodeListsStale, "%s is %s old (from %s), more than the co-signer's maximum of %s: update it ('bulwark lists update') before asking again",
-				src.Name, age, src.Updated.UTC().Format(time.DateOnly), s.MaxListAge).With("source", src.Name, "age", age.String(), "maxAge", s.MaxListAge.String()))
+				src.Name, humanDuration(age), src.Updated.UTC().Format(time.DateOnly), humanDuration(s.MaxListAge)).
+				With("source", src.Name, "ageSeconds", fmt.Sprint(int64(age/time.Second)), "maxAgeSeconds", fmt.Sprint(int64(s.MaxListAge/time.Second))))
 		}
 	}
 	return out, nil
+}
+
+// humanDuration writes d in days from two days up, else in hours (or
+// seconds below an hour).
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int64(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return fmt.Sprintf("%d hours", int64(d/time.Hour))
+	}
+	return d.Round(time.Second).String()
 }
 
 // stateChanged reads the Safe again at the node's latest block and
