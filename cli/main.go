@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/keystore"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
@@ -62,6 +63,9 @@ type Main struct {
 	// testCosigner, when set, is the co-signer's key of 'safe cosign'
 	// instead of the keystore's; tests set it.
 	testCosigner cosign.Signer
+	// cosignerParams, when set, is the scrypt cost of the co-signer's key
+	// files instead of keystore.Standard; tests set keystore.Light.
+	cosignerParams *keystore.Params
 }
 
 // NewMain returns a Main wired to the process's streams and environment;

@@ -40,6 +40,7 @@ func (m *Main) safeCmd() *command {
 			m.safeMessageHashCmd(),
 			m.safeVerifyCmd(),
 			m.safeCosignCmd(),
+			m.safeCosignerCmd(),
 			m.safeApproveCmd(),
 			m.safeAuditCmd(),
 			m.safeWatchCmd(),

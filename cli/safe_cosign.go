@@ -26,6 +26,8 @@ type cosignFlags struct {
 	maxListAge time.Duration
 	// approve only
 	safeTxHash, safe, chainID, as, note string
+	// cosign only: the co-signer's key
+	key cosignerKeyFlags
 }
 
 func (f *cosignFlags) registerNode(fs *flag.FlagSet) {
@@ -38,7 +40,7 @@ func (m *Main) safeCosignCmd() *command {
 	return &command{
 		name:    "cosign",
 		summary: "co-sign a Safe transaction with Bulwark's key when it verifies ok, or review with two approvals",
-		usage:   "bulwark safe cosign --tx FILE|- --rpc URL [--dry-run] [--lists-max-age DURATION] [--json]",
+		usage:   "bulwark safe cosign --tx FILE|- --rpc URL [--keystore FILE] [--passphrase-file FILE] [--dry-run] [--lists-max-age DURATION] [--json]",
 		long: "Verifies the transaction against the node with simulation, as 'safe verify --rpc' does, then checks\n" +
 			"what the co-signer itself requires: its key is an owner of the Safe, the nonce is not used, the\n" +
 			"Safe read again just before signing is what was verified, the lists are not stale, and no other\n" +
@@ -49,6 +51,7 @@ func (m *Main) safeCosignCmd() *command {
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (a Safe Transaction Service multisig-transaction; - for standard input)")
 			f.registerNode(fs)
+			f.key.register(fs)
 			fs.BoolVar(&f.dryRun, "dry-run", false, "decide and say which rules decide, without signing, storing or auditing")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -202,7 +205,7 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 	if f.maxListAge < 0 {
 		return nil, nil, bulwark.Invalid("--lists-max-age", "must not be negative")
 	}
-	signer, err := m.cosignSigner(ctx)
+	signer, err := m.cosignSigner(ctx, f.key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -277,14 +280,6 @@ func (m *Main) cosignBase(ctx context.Context) (*cosign.Service, error) {
 		return nil, err
 	}
 	return &cosign.Service{Store: db, Audit: log, Verifications: db}, nil
-}
-
-// cosignSigner loads the co-signer's key.
-func (m *Main) cosignSigner(ctx context.Context) (cosign.Signer, error) {
-	if m.testCosigner != nil {
-		return m.testCosigner, nil
-	}
-	return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no co-signer key: create one with 'bulwark safe cosigner init'")
 }
 
 // cosignError names what is at fault in an error of the co-signer: the

@@ -106,6 +106,8 @@ type serveFlags struct {
 	decisionsSyncEvery time.Duration
 	retention          retention
 	memoryLimit        byteSize
+	// The co-signer's key.
+	cosignerKeystore, cosignerPassFile string
 }
 
 func (m *Main) serveCmd() *command {
@@ -160,6 +162,8 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.decisionsSyncEvery, "decisions-fsync-interval", 100*time.Millisecond, "with --decisions sync or async, sync decisions committed but not yet on disk this often (and at shutdown)")
 			fs.Var(&f.memoryLimit, "memory-limit", "soft memory limit of the Go runtime in `BYTES` (384MiB, 2GiB; 0: none; GOMEMLIMIT wins when set): past it the collector works harder and returns memory to the system, so a burst of batch screenings does not leave the process at its peak")
 			fs.Var(&f.retention, "retention", "keep screening decisions, the alerts they raised and Safe alerts for `AGE` (400d: 400 days; 0 keeps them forever): older ones are deleted every hour (not an alert still to be delivered), audited, and audit verify still checks the whole log")
+			fs.StringVar(&f.cosignerKeystore, "cosigner-keystore", "", "the co-signer's keystore `FILE` (default: cosigner/keystore.json in the data directory when it exists; none: no co-signer)")
+			fs.StringVar(&f.cosignerPassFile, "cosigner-passphrase-file", "", "read the co-signer keystore's passphrase from `FILE` (not readable by other users; default: $"+envCosignerPassphrase+")")
 			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", watch.DefaultMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -237,7 +241,13 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Serving{m: m, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, ServeSettings: ServeSettings{
+	var signer cosign.Signer
+	if s, err := m.serveCosigner(f.cosignerKeystore, f.cosignerPassFile); err != nil {
+		return nil, err
+	} else if s != nil {
+		signer = s
+	}
+	return &Serving{m: m, Cosigner: signer, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, ServeSettings: ServeSettings{
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
@@ -261,7 +271,10 @@ type Serving struct {
 	// TraceExits are the THORChain routers and vaults of the follower's
 	// and the API's case runs' exit finder: the public routers and those
 	// of --trace-thorchain.
-	TraceExits                 thorchain.Constants
+	TraceExits thorchain.Constants
+	// Cosigner is the co-signer's key of --cosigner-keystore (or the data
+	// directory's keystore), decrypted at start; nil when there is none.
+	Cosigner                   cosign.Signer
 	m                          *Main
 	lists                      screeningSettings
 	webhook, webhookSecretFile string

@@ -58,6 +58,9 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	defer stopLog() // registered first, runs last: every line is written
 	log := s.Logger()
 	setMemoryLimit(s.MemoryLimit, log)
+	if s.Cosigner != nil {
+		log.Info("co-signer key loaded", "address", s.Cosigner.Address().Hex())
+	}
 
 	// The store.
 	db, err := s.OpenStore(ctx)
