@@ -132,7 +132,10 @@ func (m *Main) serveCmd() *command {
 			"(\"type\": \"safe.alert\"), trace alerts (\"type\": \"trace.alert\") — at start and as each is stored, at\n" +
 			"least once, retried until accepted.\n" +
 			"With --trace-rpc it follows that node's head for the open forward cases (bulwark trace case) and\n" +
-			"raises TRACE_DEPOSIT when their taint reaches an address registered with 'bulwark trace deposit add'.",
+			"raises TRACE_DEPOSIT when their taint reaches an address registered with 'bulwark trace deposit add'.\n" +
+			"The co-signer's key ('bulwark safe cosigner init') is loaded from --cosigner-keystore, else from\n" +
+			"cosigner/keystore.json in the data directory when it exists, with the passphrase of\n" +
+			"--cosigner-passphrase-file or $" + envCosignerPassphrase + "; a keystore that cannot be opened stops the start.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.addr, "addr", httpapi.DefaultAddr, "listen on `HOST:PORT` (loopback by default)")
 			fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate `FILE` (PEM); with --tls-key serves HTTPS")
