@@ -427,7 +427,7 @@ func (m *Main) serveCosigner(keystoreFlag, passFile string) (*keystore.Signer, e
 		if err != nil {
 			return nil, err
 		}
-		if _, err := os.Lstat(def); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(def); err != nil { // none there (or no data directory yet)
 			if passFile != "" {
 				return nil, bulwark.Invalid("--cosigner-passphrase-file", "given, but there is no co-signer keystore at %s: create one with 'bulwark safe cosigner init' or give --cosigner-keystore FILE", def)
 			}

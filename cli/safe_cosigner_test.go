@@ -335,6 +335,12 @@ func TestCosignerServe(t *testing.T) {
 	if s, err := m(env).serveCosigner("", ""); s != nil || err != nil {
 		t.Fatalf("no keystore: %v, %v; want no co-signer", s, err)
 	}
+	// A data directory that is a file is for the store to report.
+	file := writeFile(t, filepath.Join(t.TempDir(), "file"), "x", 0o600)
+	onFile := &Main{LookupEnv: func(string) (string, bool) { return "", false }, g: globals{dataDir: file}}
+	if s, err := onFile.serveCosigner("", ""); s != nil || err != nil {
+		t.Errorf("data directory a file: %v, %v; want no co-signer", s, err)
+	}
 	if _, err := m(env).serveCosigner(filepath.Join(data, "none.json"), ""); err == nil || !strings.Contains(err.Error(), "--cosigner-keystore") {
 		t.Errorf("a missing --cosigner-keystore: %v", err)
 	}
