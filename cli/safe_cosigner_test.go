@@ -19,9 +19,9 @@ const (
 	cosignerPass     = "Tr0ub4dor&3-co-signer"
 )
 
-// runCosigner runs bulwark as run does, writing key files with light
+// runKeyCmd runs bulwark as run does, writing key files with light
 // scrypt parameters.
-func runCosigner(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+func runKeyCmd(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	m := &Main{
@@ -86,7 +86,7 @@ func auditActions(t *testing.T, env map[string]string) ([]string, string) {
 func TestCosignerInitAddressExport(t *testing.T) {
 	t.Parallel()
 	env, data := cosignerEnv(t)
-	code, out, errOut := runCosigner(t, env, "safe", "cosigner", "init", "--json")
+	code, out, errOut := runKeyCmd(t, env, "safe", "cosigner", "init", "--json")
 	if code != 0 {
 		t.Fatalf("init: exit %d: %s", code, errOut)
 	}
@@ -108,7 +108,7 @@ func TestCosignerInitAddressExport(t *testing.T) {
 	}
 
 	// A second init refuses, and the key stays.
-	code, _, errOut = runCosigner(t, env, "safe", "cosigner", "init")
+	code, _, errOut = runKeyCmd(t, env, "safe", "cosigner", "init")
 	if code != 1 || !strings.Contains(errOut, "already exists") || !strings.Contains(errOut, "rotate") {
 		t.Errorf("init again: exit %d: %s", code, errOut)
 	}
@@ -117,17 +117,17 @@ func TestCosignerInitAddressExport(t *testing.T) {
 	}
 
 	// address: checked with the passphrase, the file's word without.
-	code, out, _ = runCosigner(t, env, "safe", "cosigner", "address", "--json")
+	code, out, _ = runKeyCmd(t, env, "safe", "cosigner", "address", "--json")
 	if code != 0 || !strings.Contains(out, got.Address) || !strings.Contains(out, `"checked": true`) {
 		t.Errorf("address: exit %d: %s", code, out)
 	}
 	noPass := map[string]string{"BULWARK_DATA": data}
-	code, out, errOut = runCosigner(t, noPass, "safe", "cosigner", "address")
+	code, out, errOut = runKeyCmd(t, noPass, "safe", "cosigner", "address")
 	if code != 0 || strings.TrimSpace(out) != got.Address || !strings.Contains(errOut, "not checked") {
 		t.Errorf("address without a passphrase: exit %d: %q %q", code, out, errOut)
 	}
 	wrong := map[string]string{"BULWARK_DATA": data, envCosignerPassphrase: "not-it"}
-	code, _, errOut = runCosigner(t, wrong, "safe", "cosigner", "address")
+	code, _, errOut = runKeyCmd(t, wrong, "safe", "cosigner", "address")
 	if code != 1 || !strings.Contains(errOut, "wrong passphrase") {
 		t.Errorf("address with a wrong passphrase: exit %d: %s", code, errOut)
 	}
@@ -135,7 +135,7 @@ func TestCosignerInitAddressExport(t *testing.T) {
 	// export: a new file, with the same or another passphrase.
 	dir := t.TempDir()
 	same := filepath.Join(dir, "same.json")
-	code, out, errOut = runCosigner(t, env, "safe", "cosigner", "export", "--out", same)
+	code, out, errOut = runKeyCmd(t, env, "safe", "cosigner", "export", "--out", same)
 	if code != 0 || !strings.Contains(out, got.Address) {
 		t.Fatalf("export: exit %d: %s %s", code, out, errOut)
 	}
@@ -147,7 +147,7 @@ func TestCosignerInitAddressExport(t *testing.T) {
 	}
 	other := filepath.Join(dir, "other.json")
 	otherPass := writeFile(t, filepath.Join(dir, "other-pass"), "another passphrase\n", 0o600)
-	if code, _, errOut := runCosigner(t, env, "safe", "cosigner", "export", "--out", other, "--out-passphrase-file", otherPass); code != 0 {
+	if code, _, errOut := runKeyCmd(t, env, "safe", "cosigner", "export", "--out", other, "--out-passphrase-file", otherPass); code != 0 {
 		t.Fatalf("export with another passphrase: exit %d: %s", code, errOut)
 	}
 	if s, err := keystore.Load(other, "another passphrase"); err != nil || s.Address().Hex() != got.Address {
@@ -163,7 +163,7 @@ func TestCosignerInitAddressExport(t *testing.T) {
 		{"a wrong passphrase", wrong, []string{"--out", filepath.Join(dir, "w.json")}, "wrong passphrase"},
 		{"no --out", env, nil, "--out"},
 	} {
-		code, _, errOut := runCosigner(t, tt.env, append([]string{"safe", "cosigner", "export"}, tt.args...)...)
+		code, _, errOut := runKeyCmd(t, tt.env, append([]string{"safe", "cosigner", "export"}, tt.args...)...)
 		if code != 1 || !strings.Contains(errOut, tt.msg) {
 			t.Errorf("export %s: exit %d: %s", tt.name, code, errOut)
 		}
@@ -216,7 +216,7 @@ func TestCosignerImport(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			env, data := cosignerEnv(t)
-			code, out, errOut := runCosigner(t, env, append([]string{"safe", "cosigner", "import"}, tt.args...)...)
+			code, out, errOut := runKeyCmd(t, env, append([]string{"safe", "cosigner", "import"}, tt.args...)...)
 			if code != tt.code || !strings.Contains(out+errOut, tt.msg) {
 				t.Fatalf("exit %d, want %d naming %q: %s %s", code, tt.code, tt.msg, out, errOut)
 			}
@@ -231,7 +231,7 @@ func TestCosignerImport(t *testing.T) {
 				t.Errorf("imported keystore: %v, %v", s, err)
 			}
 			// Importing again does not replace it.
-			if code, _, errOut := runCosigner(t, env, append([]string{"safe", "cosigner", "import"}, tt.args...)...); code != 1 || !strings.Contains(errOut, "already exists") {
+			if code, _, errOut := runKeyCmd(t, env, append([]string{"safe", "cosigner", "import"}, tt.args...)...); code != 1 || !strings.Contains(errOut, "already exists") {
 				t.Errorf("import again: exit %d: %s", code, errOut)
 			}
 			if actions, _ := auditActions(t, env); len(actions) != 1 || actions[0] != "safe.cosigner.import" {
@@ -281,7 +281,7 @@ func TestCosignerPassphrase(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			code, out, errOut := runCosigner(t, env, append([]string{"safe", "cosigner", "init"}, tt.args...)...)
+			code, out, errOut := runKeyCmd(t, env, append([]string{"safe", "cosigner", "init"}, tt.args...)...)
 			if code != tt.code || !strings.Contains(out+errOut, tt.msg) {
 				t.Fatalf("exit %d, want %d naming %q: %s %s", code, tt.code, tt.msg, out, errOut)
 			}
@@ -304,20 +304,20 @@ func TestCosignerKeystoreFlag(t *testing.T) {
 	t.Parallel()
 	env, data := cosignerEnv(t)
 	path := filepath.Join(t.TempDir(), "elsewhere", "co.json")
-	if code, _, errOut := runCosigner(t, env, "safe", "cosigner", "init", "--keystore", path); code != 0 {
+	if code, _, errOut := runKeyCmd(t, env, "safe", "cosigner", "init", "--keystore", path); code != 0 {
 		t.Fatalf("init --keystore: %d %s", code, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(data, "cosigner", "keystore.json")); err == nil {
 		t.Error("the default keystore was written too")
 	}
-	if code, out, _ := runCosigner(t, env, "safe", "cosigner", "address", "--keystore", path); code != 0 || !strings.HasPrefix(out, "0x") {
+	if code, out, _ := runKeyCmd(t, env, "safe", "cosigner", "address", "--keystore", path); code != 0 || !strings.HasPrefix(out, "0x") {
 		t.Errorf("address --keystore: %d %s", code, out)
 	}
-	code, _, errOut := runCosigner(t, env, "safe", "cosigner", "address")
+	code, _, errOut := runKeyCmd(t, env, "safe", "cosigner", "address")
 	if code != 1 || !strings.Contains(errOut, "cosigner init") {
 		t.Errorf("address without a key: %d %s", code, errOut)
 	}
-	code, _, errOut = runCosigner(t, env, "safe", "cosign", "--tx", "testdata/safe/verify/eth-transfer.json", "--rpc", "http://127.0.0.1:1")
+	code, _, errOut = runKeyCmd(t, env, "safe", "cosign", "--tx", "testdata/safe/verify/eth-transfer.json", "--rpc", "http://127.0.0.1:1")
 	if code != 1 || !strings.Contains(errOut, "no co-signer key") {
 		t.Errorf("safe cosign without a key: %d %s", code, errOut)
 	}
@@ -344,7 +344,7 @@ func TestCosignerServe(t *testing.T) {
 	if _, err := m(env).serveCosigner(filepath.Join(data, "none.json"), ""); err == nil || !strings.Contains(err.Error(), "--cosigner-keystore") {
 		t.Errorf("a missing --cosigner-keystore: %v", err)
 	}
-	if code, _, errOut := runCosigner(t, env, "safe", "cosigner", "import", "--key-file",
+	if code, _, errOut := runKeyCmd(t, env, "safe", "cosigner", "import", "--key-file",
 		writeFile(t, filepath.Join(t.TempDir(), "k"), cosignerTestKey, 0o600)); code != 0 {
 		t.Fatalf("import: %s", errOut)
 	}
@@ -368,7 +368,7 @@ func TestCosignerServe(t *testing.T) {
 		}
 	}
 	// Through the command line: serve stops before it listens.
-	code, _, errOut := runCosigner(t, map[string]string{"BULWARK_DATA": data, envCosignerPassphrase: "nope"}, "serve", "--addr", "127.0.0.1:0")
+	code, _, errOut := runKeyCmd(t, map[string]string{"BULWARK_DATA": data, envCosignerPassphrase: "nope"}, "serve", "--addr", "127.0.0.1:0")
 	if code != 1 || !strings.Contains(errOut, "wrong passphrase") {
 		t.Errorf("serve with a wrong passphrase: %d %s", code, errOut)
 	}

@@ -390,7 +390,7 @@ func (s *Serving) CosignSources(svc *screening.Service) (cosign.Sources, time.Du
 
 // CosignerKey is the co-signer's key serve signs with, nil when none is
 // configured (POST /api/v1/safe/cosign and /approvals then answer 503).
-func (s *Serving) CosignerKey(context.Context) (cosign.Signer, error) { return nil, nil }
+func (s *Serving) CosignerKey(context.Context) (cosign.Signer, error) { return s.Cosigner, nil }
 
 // FirstToken creates the first admin token when the store has never held
 // one and hands its secret to the operator, never through the log (see

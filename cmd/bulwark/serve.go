@@ -58,8 +58,8 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	defer stopLog() // registered first, runs last: every line is written
 	log := s.Logger()
 	setMemoryLimit(s.MemoryLimit, log)
-	if s.Cosigner != nil {
-		log.Info("co-signer key loaded", "address", s.Cosigner.Address().Hex())
+	if s.Cosigner != nil && s.RPC == "" {
+		log.Warn("co-signer key loaded but no --rpc: the co-signer never signs an offline verdict, so POST /api/v1/safe/cosign answers 503", "address", s.Cosigner.Address().Hex())
 	}
 
 	// The store.
