@@ -98,6 +98,47 @@ type Client struct {
 	nextID   atomic.Uint64
 	requests atomic.Uint64
 	retries  atomic.Uint64
+
+	// bodies holds response buffers (*[]byte) for the exchanges whose
+	// results are decoded, and then dropped, before the buffer is given
+	// back (see bodies).
+	bodies sync.Pool
+}
+
+// maxPooledBody is the largest response buffer kept for reuse.
+const maxPooledBody = 8 << 20
+
+// bodies are the response buffers of one exchange (its retries
+// included), taken from the client's pool and given back together by
+// release once nothing points into them: whatever was decoded from them
+// must have been copied out (strings, byte slices), and the raw results
+// dropped.
+type bodies struct {
+	c    *Client
+	bufs []*[]byte
+}
+
+// get returns an empty buffer to read a response into.
+func (b *bodies) get() []byte {
+	if p, ok := b.c.bodies.Get().(*[]byte); ok {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+// keep records buf, read into, to be given back by release.
+func (b *bodies) keep(buf []byte) {
+	b.bufs = append(b.bufs, &buf)
+}
+
+// release gives the buffers back to the client's pool.
+func (b *bodies) release() {
+	for _, p := range b.bufs {
+		if cap(*p) <= maxPooledBody {
+			b.c.bodies.Put(p)
+		}
+	}
+	b.bufs = nil
 }
 
 // Dial checks rawURL and opt and returns a Client for the node at rawURL.
@@ -237,7 +278,7 @@ func (c *Client) Call(ctx context.Context, result any, method string, params ...
 	}
 	idem := idempotent(method)
 	for attempt := 0; ; attempt++ {
-		data, f := c.post(ctx, body, method, idem, attempt > 0)
+		data, f := c.post(ctx, body, method, idem, attempt > 0, nil)
 		if f == nil {
 			resp, err := decodeResponse(data, id)
 			if err != nil {
@@ -277,13 +318,20 @@ type BatchElem struct {
 // filled in as usual. Elements the node rate-limited are retried on their
 // own.
 func (c *Client) BatchCall(ctx context.Context, b []BatchElem) error {
+	return c.batchCall(ctx, b, nil)
+}
+
+// batchCall is BatchCall reading a batch sent in one request into
+// buffers of bufs, when not nil: the raw results (json.RawMessage) point
+// into them until bufs.release.
+func (c *Client) batchCall(ctx context.Context, b []BatchElem, bufs *bodies) error {
 	if len(b) == 0 {
 		return nil
 	}
 	size := c.opt.MaxBatchSize
 	chunks := (len(b) + size - 1) / size
 	if chunks == 1 {
-		return c.sendChunk(ctx, b)
+		return c.sendChunk(ctx, b, bufs)
 	}
 	errs := make([]error, chunks)
 	var next atomic.Int64
@@ -295,7 +343,7 @@ func (c *Client) BatchCall(ctx context.Context, b []BatchElem) error {
 				if i >= chunks {
 					return
 				}
-				errs[i] = c.sendChunk(ctx, b[i*size:min((i+1)*size, len(b))])
+				errs[i] = c.sendChunk(ctx, b[i*size:min((i+1)*size, len(b))], nil)
 			}
 		})
 	}
@@ -309,8 +357,8 @@ func (c *Client) BatchCall(ctx context.Context, b []BatchElem) error {
 }
 
 // sendChunk exchanges one batch request (retrying as needed) and fills in
-// the elements.
-func (c *Client) sendChunk(ctx context.Context, elems []BatchElem) error {
+// the elements, reading the responses into buffers of bufs when not nil.
+func (c *Client) sendChunk(ctx context.Context, elems []BatchElem, bufs *bodies) error {
 	reqs := make([][]byte, len(elems))
 	ids := make([]uint64, len(elems))
 	pending := make([]int, 0, len(elems))
@@ -348,7 +396,7 @@ func (c *Client) sendChunk(ctx context.Context, elems []BatchElem) error {
 		}
 		body = append(body, ']')
 
-		data, f := c.post(ctx, body, label, idem, attempt > 0)
+		data, f := c.post(ctx, body, label, idem, attempt > 0, bufs)
 		whole := true // f concerns the whole chunk, not single elements
 		if f == nil {
 			resps, batchErr, err := decodeBatchResponse(data, pids)
@@ -450,8 +498,9 @@ func (c *Client) backoff(ctx context.Context, label string, attempt int, f *fail
 }
 
 // post sends one HTTP request within the in-flight limit and the attempt
-// timeout and returns the response body, or a classified failure.
-func (c *Client) post(ctx context.Context, body []byte, label string, idem, retry bool) ([]byte, *failure) {
+// timeout and returns the response body, or a classified failure. The
+// body is read into a buffer of bufs when bufs is not nil.
+func (c *Client) post(ctx context.Context, body []byte, label string, idem, retry bool, bufs *bodies) ([]byte, *failure) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -481,7 +530,14 @@ func (c *Client) post(ctx context.Context, body []byte, label string, idem, retr
 		return nil, c.transportFailure(ctx, err, label, idem)
 	}
 	defer resp.Body.Close()
-	data, err := readBody(resp.Body, resp.ContentLength, c.opt.MaxResponseBytes+1)
+	var buf []byte
+	if bufs != nil {
+		buf = bufs.get()
+	}
+	data, err := readBody(buf, resp.Body, resp.ContentLength, c.opt.MaxResponseBytes+1)
+	if bufs != nil {
+		bufs.keep(data)
+	}
 	if err != nil {
 		return nil, c.transportFailure(ctx, err, label, idem)
 	}
@@ -499,16 +555,20 @@ func (c *Client) post(ctx context.Context, body []byte, label string, idem, retr
 	return nil, f
 }
 
-// readBody reads at most limit bytes of r, into one buffer of the size
-// the response declares (hint, -1 when unknown) when it is within limit,
-// rather than growing one as io.ReadAll does: a block's traces or
-// receipts are hundreds of kilobytes.
-func readBody(r io.Reader, hint, limit int64) ([]byte, error) {
+// readBody reads at most limit bytes of r, into buf (empty, reused when
+// it has room enough) or else one buffer of the size the response
+// declares (hint, -1 when unknown) when it is within limit, rather than
+// growing one as io.ReadAll does: a block's traces or receipts are
+// hundreds of kilobytes.
+func readBody(buf []byte, r io.Reader, hint, limit int64) ([]byte, error) {
 	size := int64(512)
 	if hint >= 0 && hint < limit {
 		size = hint + 1 // room to read the end of the body into
 	}
-	buf := make([]byte, 0, size)
+	if int64(cap(buf)) < size {
+		buf = make([]byte, 0, size)
+	}
+	buf = buf[:0]
 	r = io.LimitReader(r, limit)
 	for {
 		if len(buf) == cap(buf) {

@@ -26,18 +26,18 @@ func TestReadBody(t *testing.T) {
 			if half {
 				r = iotest.HalfReader(r)
 			}
-			got, err := readBody(r, hint, 1<<20)
+			got, err := readBody(nil, r, hint, 1<<20)
 			if err != nil || string(got) != body {
 				t.Fatalf("hint %d: read %d bytes, %v", hint, len(got), err)
 			}
 		}
-		got, err := readBody(strings.NewReader(body), hint, 1001)
+		got, err := readBody(nil, strings.NewReader(body), hint, 1001)
 		if err != nil || len(got) != 1001 || !bytes.Equal(got, []byte(body[:1001])) {
 			t.Fatalf("hint %d, limit 1001: read %d bytes, %v", hint, len(got), err)
 		}
 	}
 	boom := errors.New("boom")
-	if _, err := readBody(iotest.ErrReader(boom), 10, 100); !errors.Is(err, boom) {
+	if _, err := readBody(nil, iotest.ErrReader(boom), 10, 100); !errors.Is(err, boom) {
 		t.Fatalf("a read error gives %v", err)
 	}
 }

@@ -118,11 +118,15 @@ func (s *TraceSource) Block(ctx context.Context, n uint64) (tracing.NodeBlock, e
 // three) while the node answers them all; a method the node lacks is
 // replaced by the next best (eth_getTransactionReceipt per transaction,
 // debug_traceBlockByNumber with callTracer), and a node that refuses
-// batches is asked one call at a time.
+// batches is asked one call at a time. The answer is read into a buffer
+// of the client's pool, given back once decoded: nothing decoded from it
+// points into it (TestTraceSourceReusesBuffers).
 func (s *TraceSource) fetch(ctx context.Context, n uint64) (*Block, []*Receipt, []tracing.Frame, error) {
 	if s.noBatch.Load() {
 		return s.fetchEach(ctx, n)
 	}
+	bufs := bodies{c: s.Client}
+	defer bufs.release()
 	var blk, rcpts, trs json.RawMessage
 	batch := make([]BatchElem, 1, 3)
 	batch[0] = BatchElem{Method: "eth_getBlockByNumber", Args: []any{AtBlock(n), false}, Result: &blk}
@@ -135,7 +139,7 @@ func (s *TraceSource) fetch(ctx context.Context, n uint64) (*Block, []*Receipt, 
 		ti = len(batch)
 		batch = append(batch, BatchElem{Method: "trace_block", Args: []any{hexutil.Uint64(n)}, Result: &trs})
 	}
-	if err := s.Client.BatchCall(ctx, batch); err != nil {
+	if err := s.Client.batchCall(ctx, batch, &bufs); err != nil {
 		if errors.As(err, new(*RPCError)) {
 			// The node answered the batch with one error: it does
 			// not take batches (or not this one).
