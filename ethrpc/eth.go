@@ -395,7 +395,14 @@ func (c *Client) TransactionReceipt(ctx context.Context, h common.Hash) (*Receip
 
 // receipt converts the JSON form.
 func (rr *rpcReceipt) receipt() *Receipt {
-	r := &Receipt{
+	r := new(Receipt)
+	rr.fill(r)
+	return r
+}
+
+// fill sets *r to the receipt rr is the JSON form of.
+func (rr *rpcReceipt) fill(r *Receipt) {
+	*r = Receipt{
 		TxHash:           rr.TxHash,
 		BlockHash:        rr.BlockHash,
 		BlockNumber:      uint64(rr.BlockNumber),
@@ -413,7 +420,6 @@ func (rr *rpcReceipt) receipt() *Receipt {
 	for i, l := range rr.Logs {
 		r.Logs[i] = Log{Address: l.Address, Topics: l.Topics, Data: l.Data, LogIndex: uint64(l.LogIndex), Removed: l.Removed}
 	}
-	return r
 }
 
 // Tracer names for TraceConfig.Tracer.

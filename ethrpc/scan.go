@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // A validating JSON skipper and a reader of a response object's members,
@@ -459,6 +460,19 @@ func setString(dst *string, v []byte) bool {
 	return ok
 }
 
+// setView is setString for a value only read while data is, never kept:
+// the string points into data rather than being a copy.
+func setView(dst *string, v []byte) bool {
+	if string(v) == "null" {
+		return true
+	}
+	b, ok := plainBytes(v)
+	if ok {
+		*dst = unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return ok
+}
+
 // intern returns b as a string, the same string each time for the
 // values that recur in a block's traces (frame and call types, a zero
 // value, the usual errors) rather than a copy each.
@@ -534,6 +548,10 @@ func plainUint(v []byte, max uint64) (uint64, bool) {
 // it into []parityTrace, for the answers nodes give; false for anything
 // else (invalid JSON, unexpected types, escapes, repeated members), left
 // to encoding/json and its errors. FuzzParityFast holds the two equal.
+// The action's addresses and amounts and the transaction hash point into
+// data (they are read into a frame's addresses, amounts and hash, and
+// dropped, while data is there); the types and the error are copies, the
+// error being kept.
 func fastParityTraces(data []byte) ([]parityTrace, bool) {
 	return scanner{}.parityTraces(data)
 }
@@ -545,22 +563,41 @@ func (s scanner) parityTraces(data []byte) ([]parityTrace, bool) {
 	if i >= len(data) || data[i] != '[' {
 		return out, false
 	}
-	var prev parityTrace // the values frames share with the one before
+	var sh parityShared
 	end, ok := s.elements(data, i, func(j int) (int, bool) {
 		if data[j] != '{' {
 			return 0, false
 		}
 		out = append(out, parityTrace{})
-		return s.parityFrame(&out[len(out)-1], &prev, data, j)
+		return s.parityFrame(&out[len(out)-1], &sh, data, j)
 	})
 	return out, ok && skipSpace(data, end) == len(data)
 }
 
-// parityFrame decodes the frame object starting at data[i] into w. The
-// block number, transaction hash and position, which the frames of a
-// transaction repeat, point where prev's do when they are the same
-// (never written through: a frame is only read), and are kept in prev.
-func (s scanner) parityFrame(w *parityTrace, prev *parityTrace, data []byte, i int) (int, bool) {
+// parityShared is what the frames of one answer share: the values they
+// repeat, and room for their results and trace addresses, so that each
+// frame does not allocate its own.
+type parityShared struct {
+	// The block number, transaction hash and position of the frame
+	// before: a frame's point where these do when they are the same
+	// (never written through: a frame is only read).
+	prev    parityTrace
+	results []parityResult // results[len:] is room for the next
+	addrs   []uint32       // addrs[len:] likewise
+}
+
+// result returns room for a frame's result.
+func (sh *parityShared) result() *parityResult {
+	if len(sh.results) == cap(sh.results) {
+		sh.results = make([]parityResult, 0, 64)
+	}
+	sh.results = sh.results[:len(sh.results)+1]
+	return &sh.results[len(sh.results)-1]
+}
+
+// parityFrame decodes the frame object starting at data[i] into w.
+func (s scanner) parityFrame(w *parityTrace, sh *parityShared, data []byte, i int) (int, bool) {
+	prev := &sh.prev
 	var seen uint16
 	return s.members(data, i, func(name []byte, j int) (int, bool) {
 		var (
@@ -606,7 +643,7 @@ func (s scanner) parityFrame(w *parityTrace, prev *parityTrace, data []byte, i i
 			case nullAt(data, j):
 				w.Result, end = nil, j+4
 			case data[j] == '{':
-				w.Result = &parityResult{}
+				w.Result = sh.result()
 				var rseen bool
 				end, ok = s.members(data, j, func(name []byte, j int) (int, bool) {
 					v, end, ok := s.value(data, j)
@@ -631,16 +668,21 @@ func (s scanner) parityFrame(w *parityTrace, prev *parityTrace, data []byte, i i
 			case nullAt(data, j):
 				w.TraceAddress, end = nil, j+4
 			case data[j] == '[':
-				w.TraceAddress = []uint32{}
+				if cap(sh.addrs)-len(sh.addrs) < 16 {
+					sh.addrs = make([]uint32, 0, 512)
+				}
+				start := len(sh.addrs)
 				end, ok = s.elements(data, j, func(j int) (int, bool) {
 					e, end, ok := s.value(data, j)
 					if !ok {
 						return 0, false
 					}
 					n, ok := plainUint(e, math.MaxUint32)
-					w.TraceAddress = append(w.TraceAddress, uint32(n))
+					sh.addrs = append(sh.addrs, uint32(n))
 					return end, ok
 				})
+				// Its own capacity: appending to it copies it.
+				w.TraceAddress = sh.addrs[start:len(sh.addrs):len(sh.addrs)]
 			default:
 				ok = false
 			}
@@ -653,7 +695,7 @@ func (s scanner) parityFrame(w *parityTrace, prev *parityTrace, data []byte, i i
 					var b []byte
 					b, ok = plainBytes(v)
 					if prev.TransactionHash == nil || *prev.TransactionHash != string(b) {
-						h := string(b)
+						h := unsafe.String(unsafe.SliceData(b), len(b))
 						prev.TransactionHash = &h
 					}
 					w.TransactionHash = prev.TransactionHash
@@ -697,8 +739,10 @@ func (s scanner) parityAction(a *parityAction, data []byte, i int) (int, bool) {
 			bit uint8
 			dst *string
 		)
+		set := setView
 		switch {
 		case asciiFold(name, "calltype"):
+			set = setString
 			bit, dst = 1, &a.CallType
 		case asciiFold(name, "from"):
 			bit, dst = 2, &a.From
@@ -718,7 +762,7 @@ func (s scanner) parityAction(a *parityAction, data []byte, i int) (int, bool) {
 			return s.skip(data, j)
 		}
 		v, end, ok := s.value(data, j)
-		if !ok || seen&bit != 0 || !setString(dst, v) {
+		if !ok || seen&bit != 0 || !set(dst, v) {
 			return 0, false
 		}
 		seen |= bit

@@ -24,13 +24,18 @@ func (s scanner) receipts(data []byte) ([]*rpcReceipt, bool) {
 	if i >= len(data) || data[i] != '[' {
 		return out, false
 	}
+	var room []rpcReceipt // room[len:] for the next receipts
 	end, ok := s.elements(data, i, func(j int) (int, bool) {
 		switch {
 		case nullAt(data, j):
 			out = append(out, nil)
 			return j + 4, true
 		case data[j] == '{':
-			r := new(rpcReceipt)
+			if len(room) == cap(room) {
+				room = make([]rpcReceipt, 0, 64)
+			}
+			room = room[:len(room)+1]
+			r := &room[len(room)-1]
 			out = append(out, r)
 			return s.receiptMembers(r, data, j)
 		}

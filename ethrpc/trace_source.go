@@ -245,11 +245,13 @@ func (s *TraceSource) blockReceipts(b *Block, raw json.RawMessage) ([]*Receipt, 
 		return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave %d receipts for block %d's %d transactions: the node is out of step; retry the block", s.Client.safeURL, len(rrs), b.Number, len(b.Transactions))
 	}
 	out := make([]*Receipt, len(rrs))
+	room := make([]Receipt, len(rrs))
 	for i, rr := range rrs {
 		if rr == nil {
 			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no receipt for transaction %s on node at %s (unknown or not mined yet)", b.Transactions[i].Hex(), s.Client.safeURL)
 		}
-		out[i] = rr.receipt()
+		rr.fill(&room[i])
+		out[i] = &room[i]
 		if out[i].TxHash != b.Transactions[i] {
 			return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave block %d's receipt %d for transaction %s, not %s", s.Client.safeURL, b.Number, i, out[i].TxHash.Hex(), b.Transactions[i].Hex())
 		}
