@@ -53,7 +53,7 @@ func init() {
 		if err != nil {
 			return nil, fmt.Errorf("bulwark_transfer_record: %w", err)
 		}
-		return appendRecord(nil, &t), nil
+		return appendRecordV1(nil, &t), nil
 	})
 	// bulwark_chunk_entry(asset, record) is the entry of a transfer in a
 	// chunk (see appendEntry): the migration to chunks builds them with it.
@@ -64,6 +64,21 @@ func init() {
 			return nil, fmt.Errorf("bulwark_chunk_entry: (%T %v, %T) is not an asset id and a record", args[0], args[0], args[1])
 		}
 		return appendEntry(nil, asset, rec), nil
+	})
+	// bulwark_chunk_0024(records) is a chunk of migration 0022 in the
+	// layout of 0024 (see chunkFromV1): the migration that shares a
+	// transaction's hash and the time between the records of a chunk
+	// converts the stored chunks with it.
+	msqlite.MustRegisterDeterministicScalarFunction("bulwark_chunk_0024", 1, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		c, ok := args[0].([]byte)
+		if !ok {
+			return nil, fmt.Errorf("bulwark_chunk_0024: %T is not a chunk", args[0])
+		}
+		out, err := chunkFromV1(c)
+		if err != nil {
+			return nil, fmt.Errorf("bulwark_chunk_0024: %w", err)
+		}
+		return out, nil
 	})
 }
 
@@ -414,6 +429,7 @@ func insertTransfers(ctx context.Context, q querier, shared []*sql.Stmt, stream 
 		rows  = make([]row, 0, len(ts)/chunkLen+8)
 		buf   = make([]byte, 0, 128*len(ts))
 		rec   = make([]byte, 0, 256)
+		rc    recordCtx
 		seq   int64
 		block uint64
 	)
@@ -424,8 +440,9 @@ func insertTransfers(ctx context.Context, q querier, shared []*sql.Stmt, stream 
 		}
 		if seq%chunkLen == 0 {
 			rows = append(rows, row{block: int64(block), chunk: seq >> chunkShift})
+			rc = recordCtx{}
 		}
-		rec = appendRecord(rec[:0], t)
+		rec = appendRecord(rec[:0], t, &rc)
 		buf = appendEntry(buf, assets[i], rec)
 		rows[len(rows)-1].end = len(buf)
 		seq++
@@ -759,7 +776,7 @@ func deleteTransfers(ctx context.Context, q querier, stream, lo, hi int64) error
 				rows.Close()
 				return bulwark.Errorf(bulwark.EINTEGRITY, "a stored transfer of block %d has a malformed record (its %s; edited outside bulwark?)", block, field)
 			}
-			for _, a := range [][]byte{rec[recordFrom:recordTo], rec[recordTo:recordTxHash]} {
+			for _, a := range [][]byte{rec[recordFrom:recordTo], rec[recordTo:recordHead]} {
 				if common.Address(a) != (common.Address{}) {
 					keys[binary.BigEndian.Uint64(a)] = struct{}{}
 				}
@@ -1035,7 +1052,7 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 		}
 		if q.Address != nil {
 			a := q.Address.Bytes()
-			return string(rec[recordFrom:recordTo]) == string(a) || string(rec[recordTo:recordTxHash]) == string(a)
+			return string(rec[recordFrom:recordTo]) == string(a) || string(rec[recordTo:recordHead]) == string(a)
 		}
 		return true
 	}
@@ -1065,6 +1082,9 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 			if !indexed {
 				only = -1
 			}
+			// A record may take its transaction and time from those
+			// before it in the chunk: each is read up to them.
+			var rc recordCtx
 			for i, c := first, chunk; len(c) > 0; i++ {
 				asset, rec, rest, field := nextEntry(c)
 				if field == "" && len(rec) < recordFixed {
@@ -1074,18 +1094,17 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 					return malformed(block, field)
 				}
 				c = rest
-				if only >= 0 && i != only {
-					continue
-				}
-				if match(asset, rec) {
+				if (only < 0 || i == only) && match(asset, rec) {
 					t := tracing.Transfer{Chain: q.Chain, Block: uint64(block)}
-					if field, err := parseRecord(rec, &t); err != nil {
+					if field, err := parseRecord(rec, &t, &rc); err != nil {
 						return malformed(block, field)
 					}
 					out = append(out, t)
 					ids = append(ids, found{i, asset})
+				} else if _, _, field := rc.read(rec); field != "" {
+					return malformed(block, field)
 				}
-				if only >= 0 {
+				if i == only {
 					break
 				}
 			}

@@ -325,6 +325,69 @@ func TestTraceRecordsMigration(t *testing.T) {
 // queries find what they found; a rollback removes the rolled-back
 // block's address entries; and ingestion goes on.
 func TestTraceChunksMigration(t *testing.T) {
+	testTransfersMigration(t, "trace_chunks", func(exec func(string, ...any), stream int64, block uint64, ts []tracing.Transfer, assetID func(tracing.Asset) int64) {
+		seqs := map[string][]int{}
+		for seq, tf := range ts {
+			exec(`INSERT INTO trace_transfers (stream, block, seq, asset, record) VALUES (?, ?, ?, ?, ?)`, stream, block, seq, assetID(tf.Asset), appendRecordV1(nil, &tf))
+			// The address rows as the store wrote them: none for the
+			// zero address, one position for a transfer to its sender.
+			for _, x := range []common.Address{tf.From, tf.To} {
+				k := string(x[:8])
+				if x != (common.Address{}) && !slices.Contains(seqs[k], seq) {
+					seqs[k] = append(seqs[k], seq)
+				}
+			}
+		}
+		for k, ss := range seqs {
+			text, _ := json.Marshal(ss)
+			exec(`INSERT INTO trace_addresses VALUES (?, ?, ?, ?)`, []byte(k), stream, block, string(text))
+		}
+	})
+}
+
+// TestTraceChunkSharedMigration opens a store whose chunks of transfers
+// hold every record whole (each with its transaction's hash and the
+// time: the layout of the migration before trace_chunk_shared) with this
+// binary: as TestTraceChunksMigration, every transfer reads back as it
+// was, the queries find what they found, a rollback and ingestion go on.
+func TestTraceChunkSharedMigration(t *testing.T) {
+	testTransfersMigration(t, "trace_chunk_shared", func(exec func(string, ...any), stream int64, block uint64, ts []tracing.Transfer, assetID func(tracing.Asset) int64) {
+		var seqs [][]int64
+		keys := map[string]int{}
+		for start := 0; start < len(ts); start += chunkLen {
+			var c []byte
+			for seq := start; seq < min(start+chunkLen, len(ts)); seq++ {
+				tf := &ts[seq]
+				c = appendEntry(c, assetID(tf.Asset), appendRecordV1(nil, tf))
+				// The address rows as the store wrote them, here one per
+				// address key and block.
+				for _, x := range []common.Address{tf.From, tf.To} {
+					k, ok := keys[string(x[:8])]
+					if !ok {
+						k = len(seqs)
+						keys[string(x[:8])] = k
+						seqs = append(seqs, nil)
+					}
+					if x != (common.Address{}) && !slices.Contains(seqs[k], int64(seq)*addrSpan) {
+						seqs[k] = append(seqs[k], int64(seq)*addrSpan)
+					}
+				}
+			}
+			exec(`INSERT INTO trace_transfers (stream, block, chunk, records) VALUES (?, ?, ?, ?)`, stream, block, start/chunkLen, c)
+		}
+		for k, i := range keys {
+			if len(seqs[i]) > 0 {
+				text, _ := json.Marshal(seqs[i])
+				exec(`INSERT INTO trace_addresses (addr, stream, block, entries) VALUES (?, ?, ?, ?)`, []byte(k), stream, block, string(text))
+			}
+		}
+	})
+}
+
+// testTransfersMigration opens a store at the migration before name,
+// whose transfers store writes in that layout (those of a block, in
+// order), with this binary: see TestTraceChunksMigration.
+func testTransfersMigration(t *testing.T, name string, store func(exec func(string, ...any), stream int64, block uint64, ts []tracing.Transfer, assetID func(tracing.Asset) int64)) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "bulwark.db")
 	raw, err := sql.Open("sqlite", path)
@@ -337,13 +400,13 @@ func TestTraceChunksMigration(t *testing.T) {
 	}
 	var before []migration
 	for _, m := range ms {
-		if m.name == "trace_chunks" {
+		if m.name == name {
 			break
 		}
 		before = append(before, m)
 	}
 	if len(before) == len(ms) {
-		t.Fatal("no trace_chunks migration")
+		t.Fatalf("no %s migration", name)
 	}
 	exec := func(q string, args ...any) {
 		t.Helper()
@@ -403,22 +466,7 @@ func TestTraceChunksMigration(t *testing.T) {
 				ts = append(ts, top, in, tok, item, fee)
 			}
 			slices.SortStableFunc(ts, func(x, y tracing.Transfer) int { return tracing.Compare(&x, &y) })
-			seqs := map[string][]int{}
-			for seq, tf := range ts {
-				exec(`INSERT INTO trace_transfers (stream, block, seq, asset, record) VALUES (?, ?, ?, ?, ?)`, si+1, n, seq, assetID(tf.Asset), appendRecord(nil, &tf))
-				// The address rows as the store wrote them: none for the
-				// zero address, one position for a transfer to its sender.
-				for _, x := range []common.Address{tf.From, tf.To} {
-					k := string(x[:8])
-					if x != (common.Address{}) && !slices.Contains(seqs[k], seq) {
-						seqs[k] = append(seqs[k], seq)
-					}
-				}
-			}
-			for k, ss := range seqs {
-				text, _ := json.Marshal(ss)
-				exec(`INSERT INTO trace_addresses VALUES (?, ?, ?, ?)`, []byte(k), si+1, n, string(text))
-			}
+			store(exec, int64(si+1), n, ts, assetID)
 			want[s] = append(want[s], ts...)
 		}
 		exec(`INSERT INTO trace_cursors VALUES (?, ?, 6, ?, ?)`, s.chain, s.source, hash(6).Hex(), formatTime(time.Now()))

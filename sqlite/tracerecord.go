@@ -7,12 +7,189 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/bulwark-sec/bulwark/tracing"
 )
 
 // A transfer's record is what trace_transfers holds of it besides its
 // block, its position there and its asset, in an entry of a chunk (see
-// appendEntry). The layout (see migration 0019):
+// appendEntry). The layout (see migration 0024):
+//
+//	[0:20]   from address
+//	[20:40]  to address
+//	[40]     head: the kind (tracing.Kind, the low 5 bits), recordNewTx,
+//	         recordNewTime
+//	then     with recordNewTx, the transaction hash (32 bytes) and tx
+//	         index (uvarint); with recordNewTime, the time (varint, Unix
+//	         seconds); without, those of the entry before in the chunk
+//	then     log index, item index (uvarints), the trace address (its
+//	         length, then each element, uvarints)
+//	rest     the amount, big-endian without leading zero bytes (zero: none)
+//
+// The transfers of a transaction are neighbours in a block, and those of
+// a block share its time: a chunk holds each once per run. The addresses
+// are at fixed offsets so that a query can compare them without parsing
+// the rest.
+const (
+	recordFrom  = 0
+	recordTo    = 20
+	recordHead  = 40
+	recordFixed = 41
+
+	recordKind    = 0x1f
+	recordNewTx   = 0x20
+	recordNewTime = 0x40
+)
+
+// recordCtx is what the records of a chunk read so far leave to the next:
+// the last transaction (hash and index) and time. The zero value is the
+// start of a chunk, where the first record has both.
+type recordCtx struct {
+	txHash  common.Hash
+	txIndex uint32
+	time    int64
+	hasTx   bool
+	hasTime bool
+}
+
+// appendRecord appends t's record to buf, the next of the chunk c is at
+// (updated).
+func appendRecord(buf []byte, t *tracing.Transfer, c *recordCtx) []byte {
+	head := byte(t.Kind)
+	newTx := !c.hasTx || c.txIndex != t.TxIndex || c.txHash != t.TxHash
+	newTime := !c.hasTime || c.time != t.Time
+	if newTx {
+		head |= recordNewTx
+	}
+	if newTime {
+		head |= recordNewTime
+	}
+	buf = append(buf, t.From[:]...)
+	buf = append(buf, t.To[:]...)
+	buf = append(buf, head)
+	if newTx {
+		buf = append(buf, t.TxHash[:]...)
+		buf = binary.AppendUvarint(buf, uint64(t.TxIndex))
+		c.txHash, c.txIndex, c.hasTx = t.TxHash, t.TxIndex, true
+	}
+	if newTime {
+		buf = binary.AppendVarint(buf, t.Time)
+		c.time, c.hasTime = t.Time, true
+	}
+	buf = binary.AppendUvarint(buf, uint64(t.LogIndex))
+	buf = binary.AppendUvarint(buf, uint64(t.ItemIndex))
+	buf = binary.AppendUvarint(buf, uint64(len(t.TraceAddress)))
+	for _, n := range t.TraceAddress {
+		buf = binary.AppendUvarint(buf, uint64(n))
+	}
+	b := t.Amount.Bytes32()
+	i := 0
+	for i < 32 && b[i] == 0 {
+		i++
+	}
+	return append(buf, b[i:]...)
+}
+
+var errRecord = errors.New("malformed transfer record")
+
+// read reads the head of the record r, the next of the chunk c is at, and
+// its transaction and time into c (updated even when the record is not
+// kept: the next may refer to them). It returns the kind and the rest of
+// r, or the field that is malformed.
+func (c *recordCtx) read(r []byte) (tracing.Kind, []byte, string) {
+	if len(r) < recordFixed {
+		return 0, nil, "length"
+	}
+	head := r[recordHead]
+	k := tracing.Kind(head & recordKind)
+	if head&^(recordKind|recordNewTx|recordNewTime) != 0 || k < tracing.TopLevelCall || k > tracing.BaseFeeBurn {
+		return 0, nil, "kind"
+	}
+	r = r[recordFixed:]
+	switch {
+	case head&recordNewTx != 0:
+		if len(r) < common.HashLength {
+			return 0, nil, "tx hash"
+		}
+		c.txHash = common.Hash(r[:common.HashLength])
+		r = r[common.HashLength:]
+		v, n := binary.Uvarint(r)
+		if n <= 0 || v > math.MaxUint32 {
+			return 0, nil, "tx index"
+		}
+		c.txIndex, c.hasTx, r = uint32(v), true, r[n:]
+	case !c.hasTx:
+		return 0, nil, "tx hash"
+	}
+	switch {
+	case head&recordNewTime != 0:
+		tm, n := binary.Varint(r)
+		if n <= 0 {
+			return 0, nil, "time"
+		}
+		c.time, c.hasTime, r = tm, true, r[n:]
+	case !c.hasTime:
+		return 0, nil, "time"
+	}
+	return k, r, ""
+}
+
+// parseRecord fills t's fields but Chain, Block and Asset from the record
+// r, the next of the chunk c is at (updated). It returns errRecord,
+// naming the field, when r is not a record appendRecord writes there.
+func parseRecord(r []byte, t *tracing.Transfer, c *recordCtx) (field string, err error) {
+	kind, rest, field := c.read(r)
+	if field != "" {
+		return field, errRecord
+	}
+	copy(t.From[:], r[recordFrom:recordTo])
+	copy(t.To[:], r[recordTo:recordHead])
+	t.Kind, t.TxHash, t.TxIndex, t.Time = kind, c.txHash, c.txIndex, c.time
+	r = rest
+	uvarint := func(max uint64) (uint64, bool) {
+		v, n := binary.Uvarint(r)
+		if n <= 0 || v > max {
+			return 0, false
+		}
+		r = r[n:]
+		return v, true
+	}
+	v, ok := uvarint(1<<32 - 1)
+	if !ok {
+		return "log index", errRecord
+	}
+	t.LogIndex = uint32(v)
+	if v, ok = uvarint(1<<32 - 1); !ok {
+		return "item index", errRecord
+	}
+	t.ItemIndex = uint32(v)
+	// Each element takes at least a byte: a length above what is left is
+	// malformed, not an allocation.
+	if v, ok = uvarint(uint64(len(r))); !ok {
+		return "trace address", errRecord
+	}
+	t.TraceAddress = nil
+	if v > 0 {
+		t.TraceAddress = make([]uint32, v)
+		for i := range t.TraceAddress {
+			e, ok := uvarint(1<<32 - 1)
+			if !ok {
+				return "trace address", errRecord
+			}
+			t.TraceAddress[i] = uint32(e)
+		}
+	}
+	if len(r) > 32 || len(r) > 0 && r[0] == 0 {
+		return "amount", errRecord
+	}
+	t.Amount.SetBytes(r)
+	return "", nil
+}
+
+// A record of migration 0019 (a transfer on its own, before chunks shared
+// a transaction's hash and the time between records; migration 0024
+// converts them):
 //
 //	[0:20]   from address
 //	[20:40]  to address
@@ -21,18 +198,10 @@ import (
 //	         byte, tracing.Kind), log index, item index (uvarints), the
 //	         trace address (its length, then each element, uvarints)
 //	rest     the amount, big-endian without leading zero bytes (zero: none)
-//
-// The addresses and the hash are at fixed offsets so that a query can
-// compare them without parsing the rest.
-const (
-	recordFrom   = 0
-	recordTo     = 20
-	recordTxHash = 40
-	recordFixed  = 72
-)
+const recordFixedV1 = 72
 
-// appendRecord appends t's record to buf.
-func appendRecord(buf []byte, t *tracing.Transfer) []byte {
+// appendRecordV1 appends t's record of migration 0019 to buf.
+func appendRecordV1(buf []byte, t *tracing.Transfer) []byte {
 	buf = append(buf, t.From[:]...)
 	buf = append(buf, t.To[:]...)
 	buf = append(buf, t.TxHash[:]...)
@@ -53,19 +222,17 @@ func appendRecord(buf []byte, t *tracing.Transfer) []byte {
 	return append(buf, b[i:]...)
 }
 
-var errRecord = errors.New("malformed transfer record")
-
-// parseRecord fills t's fields but Chain, Block and Asset from the record
-// r. It returns errRecord, naming the field, when r is not a record
-// appendRecord writes.
-func parseRecord(r []byte, t *tracing.Transfer) (field string, err error) {
-	if len(r) < recordFixed {
+// parseRecordV1 fills t's fields but Chain, Block and Asset from the
+// record r of migration 0019. It returns errRecord, naming the field,
+// when r is not a record appendRecordV1 writes.
+func parseRecordV1(r []byte, t *tracing.Transfer) (field string, err error) {
+	if len(r) < recordFixedV1 {
 		return "length", errRecord
 	}
-	copy(t.From[:], r[recordFrom:recordTo])
-	copy(t.To[:], r[recordTo:recordTxHash])
-	copy(t.TxHash[:], r[recordTxHash:recordFixed])
-	r = r[recordFixed:]
+	copy(t.From[:], r[0:20])
+	copy(t.To[:], r[20:40])
+	copy(t.TxHash[:], r[40:72])
+	r = r[recordFixedV1:]
 	uvarint := func(max uint64) (uint64, bool) {
 		v, n := binary.Uvarint(r)
 		if n <= 0 || v > max {
@@ -96,8 +263,6 @@ func parseRecord(r []byte, t *tracing.Transfer) (field string, err error) {
 		return "item index", errRecord
 	}
 	t.ItemIndex = uint32(v)
-	// Each element takes at least a byte: a length above what is left is
-	// malformed, not an allocation.
 	if v, ok = uvarint(uint64(len(r))); !ok {
 		return "trace address", errRecord
 	}
@@ -117,6 +282,31 @@ func parseRecord(r []byte, t *tracing.Transfer) (field string, err error) {
 	}
 	t.Amount.SetBytes(r)
 	return "", nil
+}
+
+// chunkFromV1 is the chunk c of migration 0022 (entries of records of
+// migration 0019) in the layout of migration 0024: the same entries, each
+// record rewritten.
+func chunkFromV1(c []byte) ([]byte, error) {
+	var (
+		out = make([]byte, 0, len(c))
+		rec []byte
+		ctx recordCtx
+	)
+	for len(c) > 0 {
+		asset, r, rest, field := nextEntry(c)
+		if field != "" {
+			return nil, fmt.Errorf("entry's %s is malformed", field)
+		}
+		var t tracing.Transfer
+		if field, err := parseRecordV1(r, &t); err != nil {
+			return nil, fmt.Errorf("record's %s: %w", field, err)
+		}
+		rec = appendRecord(rec[:0], &t, &ctx)
+		out = appendEntry(out, asset, rec)
+		c = rest
+	}
+	return out, nil
 }
 
 // transferFromColumns is the transfer (but its chain, block and asset) in
