@@ -14,7 +14,7 @@ import (
 // FuzzKeystoreParse: Parse never panics, fails only with EINVALID and a
 // message that does not repeat the input, and what it accepts is usable:
 // a plain key's address is its key's, and a keystore is decrypted (when
-// its derivation is cheap) without a panic, go-ethereum's decryption
+// its derivation is cheap) without a panic, the decryption
 // being reached only with checked parameters.
 func FuzzKeystoreParse(f *testing.F) {
 	light, err := docKeystore()

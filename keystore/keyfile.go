@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	gethks "github.com/ethereum/go-ethereum/accounts/keystore"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -18,7 +17,7 @@ import (
 )
 
 // ErrWrongPassphrase is the cause of the error a wrong passphrase gives.
-var ErrWrongPassphrase = gethks.ErrDecrypt
+var ErrWrongPassphrase = errDecrypt
 
 // Bounds of the key derivation an imported key file may ask for: beyond
 // them a file could make decryption take all memory or hours of CPU.
@@ -37,7 +36,7 @@ const (
 type KeyFile struct {
 	// encrypted is the checked keystore's crypto section, rebuilt from
 	// the checked values (nil for a plain key).
-	encrypted *gethks.CryptoJSON
+	encrypted *cryptoJSON
 	// address is the keystore's "address" field (zero when it has none).
 	address common.Address
 	plain   *ecdsa.PrivateKey
@@ -67,8 +66,8 @@ func (k *KeyFile) Key(passphrase string) (*ecdsa.PrivateKey, error) {
 	if passphrase == "" {
 		return nil, bulwark.Invalid("passphrase", "empty: give the keystore's passphrase")
 	}
-	raw, err := gethks.DecryptDataV3(*k.encrypted, passphrase)
-	if errors.Is(err, gethks.ErrDecrypt) {
+	raw, err := decryptV3(k.encrypted, passphrase)
+	if errors.Is(err, errDecrypt) {
 		return nil, &bulwark.Error{Code: bulwark.EINVALID, Field: "passphrase", Err: ErrWrongPassphrase,
 			Message: "wrong passphrase: the key cannot be decrypted with it (nothing was changed)"}
 	}
@@ -224,7 +223,7 @@ func parseKeystore(text []byte) (*KeyFile, error) {
 	default:
 		return nil, bad("kdf %q, want scrypt or pbkdf2", c.KDF)
 	}
-	kf.encrypted = &gethks.CryptoJSON{Cipher: c.Cipher, CipherText: c.CipherText, KDF: c.KDF, KDFParams: params, MAC: c.MAC}
+	kf.encrypted = &cryptoJSON{Cipher: c.Cipher, CipherText: c.CipherText, KDF: c.KDF, KDFParams: params, MAC: c.MAC}
 	kf.encrypted.CipherParams.IV = c.CipherParams.IV
 	return kf, nil
 }

@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 
-	gethks "github.com/ethereum/go-ethereum/accounts/keystore"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/google/uuid"
@@ -38,9 +37,9 @@ var (
 	// Standard is go-ethereum's standard: 256 MiB and about a second of
 	// CPU per encryption or decryption. Every key file Bulwark writes
 	// uses it.
-	Standard = Params{gethks.StandardScryptN, gethks.StandardScryptP}
+	Standard = Params{standardScryptN, standardScryptP}
 	// Light is go-ethereum's light setting (4 MiB), for tests only.
-	Light = Params{gethks.LightScryptN, gethks.LightScryptP}
+	Light = Params{lightScryptN, lightScryptP}
 )
 
 // MaxFileSize bounds a key file read.
@@ -104,7 +103,7 @@ func (s *Signer) Encrypt(passphrase string, p Params) ([]byte, error) {
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot generate the key file's id")
 	}
-	data, err := gethks.EncryptKey(&gethks.Key{Id: id, Address: s.addr, PrivateKey: s.key}, passphrase, p.ScryptN, p.ScryptP)
+	data, err := encryptKey(id, s.addr, crypto.FromECDSA(s.key), passphrase, p.ScryptN, p.ScryptP)
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encrypt the key")
 	}
