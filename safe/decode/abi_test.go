@@ -18,7 +18,7 @@ import (
 func allTables() []*fnTable {
 	return []*fnTable{safeFns, multiSendFns, multiSendCallOnlyFns, signMessageLibFns, createCallFns, safeMigrationFns,
 		safeToL2MigrationFns, safeToL2SetupFns, simulateTxAccessorFns, proxyFactoryFns, defaultCallbackHandlerFns,
-		compatibilityFallbackHandlerFns, extensibleFallbackHandlerFns, tokenCallbackHandlerFns, tokenFns, multicall3Fns}
+		compatibilityFallbackHandlerFns, extensibleFallbackHandlerFns, tokenCallbackHandlerFns, tokenFns, multicall3Fns, controlFns}
 }
 
 // gethArguments converts a declaration's parameters into go-ethereum ABI

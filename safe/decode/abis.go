@@ -295,7 +295,7 @@ var (
 		fnDef{decl: "approve(address spender,uint256 amountOrTokenId)", iface: "ERC-20/ERC-721", sum: sumApprove},
 		fnDef{decl: "increaseAllowance(address spender,uint256 addedValue)", sum: sumAllowance("raise", "addedValue")},
 		fnDef{decl: "decreaseAllowance(address spender,uint256 subtractedValue)", sum: sumAllowance("lower", "subtractedValue")},
-		fnDef{decl: "permit(address owner,address spender,uint256 value,uint256 deadline,uint8 v,bytes32 r,bytes32 s)", iface: "ERC-2612"},
+		fnDef{decl: "permit(address owner,address spender,uint256 value,uint256 deadline,uint8 v,bytes32 r,bytes32 s)", iface: "ERC-2612", sum: sumPermit},
 		fnDef{decl: "safeTransferFrom(address from,address to,uint256 tokenId)", iface: "ERC-721", sum: sumNFTTransfer},
 		fnDef{decl: "safeTransferFrom(address from,address to,uint256 tokenId,bytes data)", iface: "ERC-721", sum: sumNFTTransfer},
 		fnDef{decl: "setApprovalForAll(address operator,bool approved)", iface: "ERC-721/ERC-1155", sum: sumApprovalForAll},
@@ -304,6 +304,9 @@ var (
 		fnDef{decl: "deposit()", iface: "WETH"},
 		fnDef{decl: "withdraw(uint256 wad)", iface: "WETH"},
 		fnDef{decl: "approve(address token,address spender,uint160 amount,uint48 expiration)", iface: "Permit2", sum: sumPermit2Approve},
+		fnDef{decl: "permit(address owner,((address token,uint160 amount,uint48 expiration,uint48 nonce) details,address spender,uint256 sigDeadline) permitSingle,bytes signature)", iface: "Permit2", sum: sumPermit2Permit},
+		fnDef{decl: "permit(address owner,((address token,uint160 amount,uint48 expiration,uint48 nonce)[] details,address spender,uint256 sigDeadline) permitBatch,bytes signature)", iface: "Permit2", sum: sumPermit2Permit},
+		fnDef{decl: "permit(address holder,address spender,uint256 nonce,uint256 expiry,bool allowed,uint8 v,bytes32 r,bytes32 s)", iface: "DAI permit", sum: sumDAIPermit},
 	)
 	multicall3Fns = table("Multicall3",
 		fnDef{decl: "aggregate((address target,bytes callData)[] calls)", kids: multicallKids, sum: sumBatch},
@@ -343,7 +346,7 @@ var contractFns = map[string]*fnTable{
 // genericFns decodes calls to targets Bulwark does not know: what the
 // selector means if the target implements the standard function. Order
 // sets precedence where two declare the same signature.
-var genericFns = union(tokenFns, multicall3Fns, multiSendFns, signMessageLibFns, safeMigrationFns,
+var genericFns = union(tokenFns, controlFns, multicall3Fns, multiSendFns, signMessageLibFns, safeMigrationFns,
 	safeToL2MigrationFns, safeToL2SetupFns, createCallFns, simulateTxAccessorFns, safeFns, proxyFactoryFns)
 
 // maxUint256 renders "unlimited" approvals.

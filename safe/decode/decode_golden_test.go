@@ -13,6 +13,13 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 )
 
+// radiantPool stands for a protocol's own contract (Radiant's lending
+// pool on Arbitrum); usdt is Tether's USDT on Ethereum mainnet.
+var (
+	radiantPool = common.HexToAddress("0xF4B1486DD74D07706052A33d31d7c0AAFD0659E1")
+	usdt        = common.HexToAddress("0xdAC17F958D2ee523a2206206994597C13D831ec7")
+)
+
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/decode")
 
 // goldenDecode is what a golden file holds: the decoder's inputs, the
@@ -58,6 +65,11 @@ func TestDecodeGolden(t *testing.T) {
 					[]call3{{usdc, true, calldata(t, "approve(address spender,uint256 amount)", trojan, new(big.Int).Set(safe.MaxUint256))}})},
 			})},
 		}), false},
+		{"radiant-style-handover", safe130(), callOnly130, safe.DelegateCall, MultiSendCalldata([]MultiSendTx{
+			{To: radiantPool, Data: calldata(t, "transferOwnership(address newOwner)", trojan)},
+			{To: radiantPool, Data: calldata(t, "upgradeToAndCall(address newImplementation,bytes data)", trojan, calldata(t, "initialize(address owner)", trojan))},
+		}), false},
+		{"usdt-unlimited-approve", safe130(), usdt, safe.Call, calldata(t, "approve(address spender,uint256 amount)", trojan, new(big.Int).Set(safe.MaxUint256)), false},
 		{"sign-message-lib", safe130(), signLib130, safe.DelegateCall, calldata(t, "signMessage(bytes _data)", common.FromHex("0xcb8bbe7bf8f8a1f3f57658e450d07d4422356ac042d96a87ba425b19e67a78a1")), false},
 		{"truncated-batch", safe130(), callOnly141, safe.DelegateCall, calldata(t, "multiSend(bytes transactions)",
 			append(PackMultiSend([]MultiSendTx{{To: usdc, Data: transfer}}), PackMultiSend([]MultiSendTx{{To: usdc, Data: transfer}})[:100]...)), true},

@@ -216,3 +216,38 @@ func sumPermit2Approve(s *decodeState, c *DecodedCall) string {
 
 // plural is bulwark.Plural for nouns whose plural adds an "s".
 func plural(n int, noun string) string { return bulwark.Plural(n, noun, noun+"s") }
+
+func sumPermit(s *decodeState, c *DecodedCall) string {
+	return fmt.Sprintf("submit a signed permit: %s allows %s to spend %s of token %s (deadline %s)",
+		s.addrArg(c, "owner"), s.addrArg(c, "spender"), amount(ArgUint(c, "value")), s.label(c.To), ArgUint(c, "deadline"))
+}
+
+func sumDAIPermit(s *decodeState, c *DecodedCall) string {
+	if a, _ := c.Arg("allowed"); a.Value == true {
+		return fmt.Sprintf("submit a signed DAI-style permit: %s allows %s to spend an unlimited amount of token %s (expiry %s)",
+			s.addrArg(c, "holder"), s.addrArg(c, "spender"), s.label(c.To), ArgUint(c, "expiry"))
+	}
+	return fmt.Sprintf("submit a signed DAI-style permit: %s revokes the allowance of %s on token %s", s.addrArg(c, "holder"), s.addrArg(c, "spender"), s.label(c.To))
+}
+
+func sumPermit2Permit(s *decodeState, c *DecodedCall) string {
+	as := Approvals(c)
+	owner, _ := ArgAddr(c, "owner")
+	if len(as) == 1 {
+		a := as[0]
+		return fmt.Sprintf("submit a signed Permit2 permit: %s allows %s to spend %s of token %s through Permit2 until %s",
+			s.label(owner), s.label(a.Spender), permit2Amount(a.Amount), s.label(a.Token), a.Expiration)
+	}
+	spender := "?"
+	if len(as) > 0 {
+		spender = s.label(as[0].Spender)
+	}
+	return fmt.Sprintf("submit a signed Permit2 batch permit: %s allows %s to spend %s through Permit2", s.label(owner), spender, plural(len(as), "token"))
+}
+
+func permit2Amount(n *big.Int) string {
+	if n.Cmp(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 160), big.NewInt(1))) == 0 {
+		return "an unlimited amount (2^160-1)"
+	}
+	return n.String() + " base units"
+}
