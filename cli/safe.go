@@ -727,7 +727,7 @@ func (r *safeMessageResult) writeText(w io.Writer) {
 
 // safeVerifyFlags are the settings of 'bulwark safe verify'.
 type safeVerifyFlags struct {
-	tx, chainID, version, rpc        string
+	tx, chainID, version, rpc, book  string
 	allowMultiSend, trustAddressOnly bool
 }
 
@@ -736,7 +736,7 @@ func (m *Main) safeVerifyCmd() *command {
 	return &command{
 		name:    "verify",
 		summary: "decode a Safe transaction and check it against Bulwark's policy; exit by verdict",
-		usage:   "bulwark safe verify --tx FILE|- [--chain-id N] [--safe-version V] [--rpc URL] [--allow-multisend] [--trust-address-only] [--json]",
+		usage:   "bulwark safe verify --tx FILE|- [--chain-id N] [--safe-version V] [--rpc URL] [--address-book FILE] [--allow-multisend] [--trust-address-only] [--json]",
 		long: "FILE is a Safe Transaction Service multisig-transaction JSON (safe, to, value, data, operation,\n" +
 			"safeTxGas, baseGas, gasPrice, gasToken, refundReceiver, nonce, optional safeTxHash; other keys are\n" +
 			"ignored). Prints the hashes to compare with the hardware wallet, the decoded calls, the policy's\n" +
@@ -747,12 +747,16 @@ func (m *Main) safeVerifyCmd() *command {
 			"With --rpc the chain id and version are read from the node (a given one must agree), every call\n" +
 			"target's code hash is read, the Safe's own getTransactionHash must equal the recomputed safeTxHash,\n" +
 			"and execTransaction is simulated (debug_traceCall): a change of the Safe's singleton, owners,\n" +
-			"threshold, modules, guard or fallback handler that the decoded calls do not announce is critical.",
+			"threshold, modules, guard or fallback handler that the decoded calls do not announce is critical.\n" +
+			"--address-book names the organisation's own contracts, counterparties, allowed spenders and\n" +
+			"recipients (TOML, docs/safe-reference.md): calls to them are named, approvals to allowed spenders\n" +
+			"are info, and every new owner, implementation, admin, role holder or spender is checked against it.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (- for standard input)")
 			fs.StringVar(&f.chainID, "chain-id", "", "the chain's EIP-155 id `N` (required without --rpc)")
 			fs.StringVar(&f.version, "safe-version", "", "the Safe's `VERSION`, as its VERSION() returns it (required without --rpc)")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: read the chain id, version and code hashes from it, check getTransactionHash, and simulate")
+			fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML): name known targets, allow listed spenders, check new owners against it")
 			fs.BoolVar(&f.allowMultiSend, "allow-multisend", false, "trust a DELEGATECALL to the pinned MultiSend (which can itself DELEGATECALL anything)")
 			fs.BoolVar(&f.trustAddressOnly, "trust-address-only", false, "accept an allowlisted library by its pinned address without checking its code hash")
 		},
@@ -810,8 +814,12 @@ func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*policy.
 			return nil, policy.MissingVersion("--safe-version", "give it with --safe-version V, or give --rpc URL to read it from a node")
 		}
 	}
+	book, err := readAddressBook("--address-book", f.book)
+	if err != nil {
+		return nil, err
+	}
 	req := policy.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
-		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly}}
+		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly, AddressBook: book}}
 	if f.rpc != "" {
 		return m.verifyOnChain(ctx, f.rpc, source, req, policy.ChainFields{ChainID: d.ChainIDField, Version: d.VersionField, Node: "--rpc"})
 	}
@@ -1006,4 +1014,18 @@ func writeCallTree(b *textBlock, c *decode.DecodedCall, depth int) {
 	for _, k := range c.Calls {
 		writeCallTree(b, k, depth+1)
 	}
+}
+
+// readAddressBook reads the address-book file given with flag ("": none).
+func readAddressBook(flag, file string) (*policy.AddressBook, error) {
+	if file == "" {
+		return nil, nil
+	}
+	b, err := policy.ReadAddressBookFile(file)
+	if err != nil {
+		e := bulwark.Invalid(flag, "%s", bulwark.ErrorMessage(err))
+		e.Err = err
+		return nil, e
+	}
+	return b, nil
 }

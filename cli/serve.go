@@ -21,6 +21,7 @@ import (
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/safetxservice"
@@ -47,6 +48,9 @@ type ServeSettings struct {
 	// RPC is the node's URL ("": none): verification reads the chain and
 	// the watch list is monitored.
 	RPC string
+	// AddressBook is the address book of --address-book (nil: none) that
+	// POST /api/v1/safe/verify checks against.
+	AddressBook *policy.AddressBook
 	// The Safe monitor (with RPC).
 	WatchInterval   time.Duration
 	WatchMaxCatchup uint64
@@ -83,6 +87,7 @@ type serveFlags struct {
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
 	rpc             string
+	addressBook     string
 	traceRPC        string
 	// The trace labels beyond the screening lists' (--trace-labels,
 	// --trace-tagpacks).
@@ -148,6 +153,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: POST /api/v1/safe/verify then reads chain id, version and code from it and simulates, and the Safes on the watch list are monitored")
+			fs.StringVar(&f.addressBook, "address-book", "", "the organisation's address book `FILE` (TOML) that POST /api/v1/safe/verify checks against, read at start (see docs/safe-reference.md)")
 			fs.StringVar(&f.traceRPC, "trace-rpc", "", "JSON-RPC `URL` of a node (trace_block or debug_traceBlockByNumber): the trace follower follows its head for the open cases and alerts when their taint reaches a registered deposit address (see docs/tracing.md)")
 			fs.StringVar(&f.traceLabels, "trace-labels", "", "label addresses for the trace follower and the API's case runs from your CSV `FILE` (address,name[,category][,hub]), after the cases' own labels and the screening lists'")
 			fs.StringVar(&f.traceTagpacks, "trace-tagpacks", "", "label addresses for the trace follower and the API's case runs from the GraphSense TagPacks (*.yaml) in `DIR`")
@@ -244,6 +250,10 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if err != nil {
 		return nil, err
 	}
+	book, err := readAddressBook("--address-book", f.addressBook)
+	if err != nil {
+		return nil, err
+	}
 	var signer cosign.Signer
 	if s, err := m.serveCosigner(f.cosignerKeystore, f.cosignerPassFile); err != nil {
 		return nil, err
@@ -253,7 +263,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	return &Serving{m: m, Cosigner: signer, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, ServeSettings: ServeSettings{
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
-		RPC: f.rpc, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
+		RPC: f.rpc, AddressBook: book, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
 		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush,
 		ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
 		Retention: time.Duration(f.retention), MemoryLimit: int64(f.memoryLimit),

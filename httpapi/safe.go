@@ -115,7 +115,7 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 		}
 	}
 	v, err := s.cfg.SafeVerifier(r.Context(), policy.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
-		Policy: policy.Policy{AllowMultiSend: allowMultisend, TrustAddressOnly: trustAddressOnly}})
+		Policy: policy.Policy{AllowMultiSend: allowMultisend, TrustAddressOnly: trustAddressOnly, AddressBook: s.cfg.SafeAddressBook}})
 	if err != nil {
 		return nil, hideNodeURL(err)
 	}

@@ -339,3 +339,28 @@ func TestSafeVerifyAPILargeServiceFile(t *testing.T) {
 	}
 	noVerifyAudit(t, e, rec)
 }
+
+// TestSafeVerifyAPIAddressBook: with the server's address book (serve
+// --address-book) the unlimited USDT approve of the policy fixtures names
+// USDT from the book, says the spender is not in it, and the answer names
+// the book it was checked against.
+func TestSafeVerifyAPIAddressBook(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "cli", "testdata", "safe", "verify", "usdt-unlimited-approve.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	book, err := policy.ReadAddressBookFile(filepath.Join("..", "cli", "testdata", "safe", "addressbook.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) { c.SafeVerifier, c.SafeAddressBook = OfflineSafeVerifier, book })
+	rec := e.do("POST", "/api/v1/safe/verify?chainId=1&safeVersion=1.3.0", jsonHeaders("analyst"), string(raw))
+	mustStatus(t, rec, http.StatusOK)
+	verdictIs("review", "TOKEN_APPROVAL", "ADDRESS_BOOK_TARGET")(t, e, rec)
+	for _, s := range []string{`"sha256":"` + book.Digest + `"`, "NOT in the address book", `\"USDT\"`} {
+		if !strings.Contains(rec.Body.String(), s) {
+			t.Errorf("answer lacks %s: %s", s, rec.Body)
+		}
+	}
+}

@@ -152,6 +152,9 @@ type Config struct {
 	// SafeOnChain says SafeVerifier reads the Safe from a node (serve
 	// --rpc): chainId and safeVersion are then optional in a request.
 	SafeOnChain bool
+	// SafeAddressBook is the organisation's address book that POST
+	// /api/v1/safe/verify checks against (nil: none).
+	SafeAddressBook *policy.AddressBook
 	// SafeVerifications, when set, receives a record of every verdict of
 	// POST /api/v1/safe/verify, in the transaction of its audit entry, so
 	// that a watcher can tell a transaction Bulwark verified from one it

@@ -174,7 +174,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		MaxBodyBytes: s.MaxBody, RateLimit: s.RateLimit, Burst: s.Burst,
 		HandlerTimeout: s.RequestTimeout, ShutdownTimeout: s.ShutdownTimeout,
 		MetricsPublic: s.MetricsPublic, TrustedProxies: s.TrustedProxies,
-		SafeVerifier: verifier, SafeOnChain: onChain, Cosigner: cosigner,
+		SafeVerifier: verifier, SafeOnChain: onChain, Cosigner: cosigner, SafeAddressBook: s.AddressBook,
 		SafeVerifications: db, SafeWatches: db, SafeAlerts: db, Outbox: db, TraceDeposits: db, TraceAlerts: db,
 		SafeWatchesChanged: func() {
 			if mon != nil {

@@ -55,6 +55,9 @@ func calldata(t testing.TB, decl string, args ...any) []byte {
 	}
 	var inputs abi.Arguments
 	for p := range strings.SplitSeq(params, ",") {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
 		typ, _, _ := strings.Cut(strings.TrimSpace(p), " ")
 		at, err := abi.NewType(typ, "", nil)
 		if err != nil {

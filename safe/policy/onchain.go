@@ -178,7 +178,7 @@ func VerifyOnChain(ctx context.Context, r onchain.ChainReader, req VerifyRequest
 	}
 	req.CodeHashes = check.CodeHashes
 
-	v, err := Verify(req)
+	v, err := verifyOffline(req)
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +187,8 @@ func VerifyOnChain(ctx context.Context, r onchain.ChainReader, req VerifyRequest
 	if opt.Simulator != nil {
 		v.Simulation = Simulate(ctx, r, opt.Simulator, v)
 		v.Findings = append(v.Findings, v.Simulation.Findings...)
+	} else {
+		v.Findings = append(v.Findings, notSimulated(fmt.Sprintf("the Safe's state was read at block %d, but the transaction was not simulated: its effects on the Safe were not checked", check.Block)))
 	}
 	SortFindings(v.Findings)
 	v.Verdict = VerdictOf(v.Findings)

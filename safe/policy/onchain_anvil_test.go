@@ -72,6 +72,11 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 				if v.Verdict != "ok" || len(v.Findings) != 0 {
 					t.Fatalf("verdict %s, findings %+v", v.Verdict, v.Findings)
 				}
+				// Without a simulator the verdict says what was not checked.
+				ns, err := policy.VerifyOnChain(context.Background(), s.Chain().RPC, policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: s.TransferETHTx(t, to, safetest.Ether(1))}}, policy.ChainOptions{})
+				if err != nil || !slices.Equal(ns.Codes(), []string{policy.CodeNotSimulated}) || !strings.Contains(ns.Findings[0].Message, "not simulated") {
+					t.Fatalf("without a simulator: %v, findings %+v", err, ns.Findings)
+				}
 				ex, un := changeKinds(v.Simulation)
 				if len(un) != 0 || !slices.Equal(ex, []onchain.ChangeKind{onchain.ChangeNonce, onchain.ChangeBalance}) ||
 					v.Simulation.ETHLeaving.Cmp(safetest.Ether(1)) != 0 || len(v.Simulation.OtherStorage) != 0 {

@@ -22,7 +22,12 @@ import (
 //
 // safe-policy/2 added SIGN_MESSAGE (a signMessage through SignMessageLib,
 // or a legacy Safe's own, was ok under safe-policy/1 and is review now).
-const PolicyVersion = "safe-policy/2"
+// safe-policy/3 added the findings on calls that hand over control of a
+// contract (OWNERSHIP_TRANSFER, PROXY_UPGRADE, ADMIN_CHANGE, ROLE_GRANT,
+// ROLE_REVOKE) and on token allowances (TOKEN_APPROVAL, APPROVAL_FOR_ALL),
+// which were UNKNOWN_TARGET (low, ok) under safe-policy/2, and the address
+// book (ADDRESS_BOOK_TARGET, UNKNOWN_FUNCTION).
+const PolicyVersion = "safe-policy/3"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
 const RegistryVersion = "safe-deployments/1.37.63"
@@ -75,6 +80,18 @@ const (
 	CodeUnknownTarget         = "UNKNOWN_TARGET"
 	CodeMalformedCalldata     = "MALFORMED_CALLDATA"
 	CodeCreateOperation       = "CREATE_OPERATION"
+	CodeOwnershipTransfer     = "OWNERSHIP_TRANSFER"
+	CodeProxyUpgrade          = "PROXY_UPGRADE"
+	CodeAdminChange           = "ADMIN_CHANGE"
+	CodeRoleGrant             = "ROLE_GRANT"
+	CodeRoleRevoke            = "ROLE_REVOKE"
+	CodeTokenApproval         = "TOKEN_APPROVAL"
+	CodeApprovalForAll        = "APPROVAL_FOR_ALL"
+	CodeAddressBookTarget     = "ADDRESS_BOOK_TARGET"
+	CodeUnknownFunction       = "UNKNOWN_FUNCTION"
+	// CodeNotSimulated: the verification did not simulate the transaction
+	// (offline, or without a simulator): what was not checked is said.
+	CodeNotSimulated = "NOT_SIMULATED"
 	// CodeListCorrupt is posture's and the watcher's: a Safe's owner or
 	// module list that cannot be read to its end.
 	CodeListCorrupt = "LIST_CORRUPT"
@@ -83,7 +100,9 @@ const (
 // FindingCodes lists every finding code the policy emits.
 var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrustedDelegateCall, CodeDelegateCallSelector,
 	CodeDelegateCallUnchecked, CodeMasterCopyChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange,
-	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeSignMessage, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation}
+	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeSignMessage, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation,
+	CodeOwnershipTransfer, CodeProxyUpgrade, CodeAdminChange, CodeRoleGrant, CodeRoleRevoke, CodeTokenApproval, CodeApprovalForAll,
+	CodeUnknownFunction, CodeAddressBookTarget, CodeNotSimulated}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
 
@@ -120,6 +139,10 @@ type Policy struct {
 	TrustAddressOnly bool
 	// Registry of known deployments; nil means KnownDeployments.
 	Registry *decode.Registry
+	// AddressBook is the organisation's list of known addresses; nil means
+	// none (every target not in the registry is unknown, and no spender is
+	// allowed).
+	AddressBook *AddressBook
 }
 
 // Check applies the policy to tx, sent by safeAddr, whose decoded tree is
@@ -139,11 +162,17 @@ func (p Policy) CheckIn(d safe.Domain, tx safe.Tx, root *decode.DecodedCall) []F
 	if reg == nil {
 		reg = decode.KnownDeployments()
 	}
+	return p.check(callRules, reg, d, tx, root)
+}
+
+// check applies rules to tx and every call of root.
+func (p Policy) check(rules []callRule, reg *decode.Registry, d safe.Domain, tx safe.Tx, root *decode.DecodedCall) []Finding {
 	var out []Finding
 	out = append(out, gasRefundFindings(tx)...)
 	if root != nil {
+		env := checkEnv{reg: reg, d: d}
 		root.Walk(func(c *decode.DecodedCall) bool {
-			out = append(out, p.callFindings(reg, d, c)...)
+			out = append(out, p.callFindings(rules, env, c)...)
 			return true
 		})
 	}
@@ -259,46 +288,150 @@ var libraryInterfaces = map[string]bool{
 	"SafeMigration": true, "SafeToL2Migration": true, "SafeToL2Setup": true, "SimulateTxAccessor": true,
 }
 
-func (p Policy) callFindings(reg *decode.Registry, d safe.Domain, c *decode.DecodedCall) []Finding {
-	safeAddr := d.Safe
+// checkEnv is what the rules know besides the call: the registry and
+// the Safe's domain.
+type checkEnv struct {
+	reg *decode.Registry
+	d   safe.Domain
+}
+
+// A callRule is one rule of the policy, applied to every call of the
+// decoded tree. Rules are independent of each other: each states its own
+// conditions, none reads another's findings, and the findings of one call
+// are put in a canonical order (canonicalOrder) whatever order the rules
+// run in, so the verdict never depends on how the rules are listed.
+type callRule func(p Policy, env checkEnv, c *decode.DecodedCall) []Finding
+
+// callRules are the policy's rules.
+var callRules = []callRule{ruleMalformed, ruleDelegateCall, ruleCreate, ruleSelfCall, ruleTarget,
+	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals}
+
+func (p Policy) callFindings(rules []callRule, env checkEnv, c *decode.DecodedCall) []Finding {
 	var out []Finding
-	if c.Error != "" {
-		out = append(out, finding(CodeMalformedCalldata, SeverityCritical, c,
-			"Bulwark could not decode this call's data: %s. What cannot be read cannot be checked, and contracts may read the same bytes differently: do not sign", c.Error))
+	for _, r := range rules {
+		out = append(out, r(p, env, c)...)
 	}
-	onSafe := safeAddr != (common.Address{}) && c.From == safeAddr
-	if c.Operation == safe.DelegateCall {
-		out = append(out, p.delegateFindings(reg, c, onSafe)...)
+	canonicalOrder(out)
+	return out
+}
+
+// codeRank orders the codes of one call's findings of equal severity: the
+// order of FindingCodes, then the other codes alphabetically.
+var codeRank = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range FindingCodes {
+		m[c] = i
 	}
-	if c.Operation == safe.Create {
-		out = append(out, finding(CodeCreateOperation, SeverityMedium, c,
-			"this transaction deploys a contract (CREATE) from %d bytes of init code, which Bulwark does not analyse", len(c.Data)))
+	return m
+}()
+
+// canonicalOrder sorts one call's findings by severity (most severe
+// first), then code (codeRank), then message: an order that depends on
+// the findings alone, not on the order the rules produced them in.
+func canonicalOrder(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+			return ra > rb
+		}
+		ca, oka := codeRank[a.Code]
+		cb, okb := codeRank[b.Code]
+		switch {
+		case oka && okb && ca != cb:
+			return ca < cb
+		case oka != okb:
+			return oka
+		case a.Code != b.Code:
+			return a.Code < b.Code
+		}
+		return a.Message < b.Message
+	})
+}
+
+func ruleMalformed(_ Policy, _ checkEnv, c *decode.DecodedCall) []Finding {
+	if c.Error == "" {
+		return nil
+	}
+	return []Finding{finding(CodeMalformedCalldata, SeverityCritical, c,
+		"Bulwark could not decode this call's data: %s. What cannot be read cannot be checked, and contracts may read the same bytes differently: do not sign", c.Error)}
+}
+
+func ruleDelegateCall(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
+	if c.Operation != safe.DelegateCall {
+		return nil
+	}
+	onSafe := env.d.Safe != (common.Address{}) && c.From == env.d.Safe
+	return p.delegateFindings(env.reg, c, onSafe)
+}
+
+func ruleCreate(_ Policy, _ checkEnv, c *decode.DecodedCall) []Finding {
+	if c.Operation != safe.Create {
+		return nil
+	}
+	return []Finding{finding(CodeCreateOperation, SeverityMedium, c,
+		"this transaction deploys a contract (CREATE) from %d bytes of init code, which Bulwark does not analyse", len(c.Data))}
+}
+
+func ruleSelfCall(_ Policy, env checkEnv, c *decode.DecodedCall) []Finding {
+	if !c.SelfCall || c.Operation == safe.Create {
+		return nil
+	}
+	return selfCallFindings(env.reg, env.d, c)
+}
+
+// plainCall reports whether c is a CALL to another account than the Safe
+// itself: where the target and the function decide what happens.
+func plainCall(c *decode.DecodedCall) bool {
+	return c.Operation == safe.Call && !c.SelfCall && c.Target.Role != decode.RoleThisSafe
+}
+
+// ruleTarget names the target of a call: from the address book
+// (ADDRESS_BOOK_TARGET), or as unknown (UNKNOWN_TARGET). A function
+// Bulwark cannot decode stays a finding that needs review even on a
+// listed target (UNKNOWN_FUNCTION): the book says whose contract it is,
+// not what the call does.
+func ruleTarget(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
+	if !plainCall(c) {
+		return nil
+	}
+	if e, ok := p.AddressBook.Lookup(env.d.ChainID, c.To); ok {
+		out := []Finding{finding(CodeAddressBookTarget, SeverityInfo, c,
+			"the call goes to %s, %s in the address book", c.To.Hex(), e).With("target", c.To.Hex(), "label", e.Label, "kinds", kindsText(e))}
+		if c.Kind == decode.KindUnknown {
+			out = append(out, finding(CodeUnknownFunction, SeverityMedium, c,
+				"Bulwark cannot tell what this call does: %s on %s (%q in the address book), a function it does not know. The address book says whose contract it is, not what this call does: get the decoded call from someone other than the proposer",
+				selectorText(c), c.To.Hex(), e.Label).With("target", c.To.Hex(), "label", e.Label))
+		}
 		return out
 	}
-	if c.SelfCall {
-		return append(out, selfCallFindings(reg, d, c)...)
+	switch {
+	case c.Kind == decode.KindUnknown:
+		return []Finding{finding(CodeUnknownTarget, SeverityMedium, c,
+			"Bulwark cannot tell what this call does: %s on %s, a contract whose function it does not know. Get the contract's source and the decoded call from someone other than the proposer",
+			selectorText(c), c.To.Hex())}
+	case c.Kind == decode.KindCall && (c.Target.Role == decode.RoleUnknown || c.Target.CodeCheck == decode.CodeNotPinned):
+		return []Finding{finding(CodeUnknownTarget, SeverityLow, c,
+			"the call is decoded from its selector as %s.%s, but Bulwark does not know the contract at %s: check that it is the contract you mean",
+			c.Interface, c.Function, c.To.Hex())}
 	}
-	if c.Operation == safe.Call && c.Target.Role != decode.RoleThisSafe {
-		switch {
-		case c.Kind == decode.KindUnknown:
-			out = append(out, finding(CodeUnknownTarget, SeverityMedium, c,
-				"Bulwark cannot tell what this call does: %s on %s, a contract whose function it does not know. Get the contract's source and the decoded call from someone other than the proposer",
-				selectorText(c), c.To.Hex()))
-		case c.Kind == decode.KindCall && (c.Target.Role == decode.RoleUnknown || c.Target.CodeCheck == decode.CodeNotPinned):
-			out = append(out, finding(CodeUnknownTarget, SeverityLow, c,
-				"the call is decoded from its selector as %s.%s, but Bulwark does not know the contract at %s: check that it is the contract you mean",
-				c.Interface, c.Function, c.To.Hex()))
-		}
-	}
+	return nil
+}
+
+func ruleMigration(_ Policy, env checkEnv, c *decode.DecodedCall) []Finding {
+	onSafe := env.d.Safe != (common.Address{}) && c.From == env.d.Safe
 	if c.Kind == decode.KindCall && c.Operation == safe.DelegateCall && onSafe {
-		out = append(out, migrationFindings(c)...)
+		return migrationFindings(c)
 	}
+	return nil
+}
+
+func ruleSignMessage(_ Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 	if c.Kind == decode.KindCall && c.Operation == safe.DelegateCall && c.Function == "signMessage" &&
 		c.Target.Role == decode.RoleSignMessageLib && c.Target.CodeCheck != decode.CodeMismatch {
-		out = append(out, signMessageFinding(d, c, c.From,
-			fmt.Sprintf("DELEGATECALL of SignMessageLib %s's signMessage", c.Target.Version)))
+		return []Finding{signMessageFinding(env.d, c, c.From,
+			fmt.Sprintf("DELEGATECALL of SignMessageLib %s's signMessage", c.Target.Version))}
 	}
-	return out
+	return nil
 }
 
 func selectorText(c *decode.DecodedCall) string {

@@ -56,8 +56,28 @@ type Verification struct {
 // returns an error (code invalid, naming the field) only for input it
 // cannot hash: a missing chain id or version, an out-of-range integer, an
 // operation the version does not execute. Everything else, undecodable
-// calldata included, is a finding.
+// calldata included, is a finding. What an offline verification cannot
+// check is a finding too (NOT_SIMULATED, info): its verdict judges the
+// decoded calls alone, never the Safe's state or the transaction's effects.
 func Verify(req VerifyRequest) (*Verification, error) {
+	v, err := verifyOffline(req)
+	if err != nil {
+		return nil, err
+	}
+	v.Findings = append(v.Findings, notSimulated("verified offline: the Safe's state (singleton, owners, code of the targets) was not read from a node and the transaction was not simulated, so this verdict judges the decoded calls alone. Verify with a node (--rpc) before anyone signs"))
+	SortFindings(v.Findings)
+	return v, nil
+}
+
+// notSimulated is NOT_SIMULATED: what was not checked is said, never
+// shown as safe.
+func notSimulated(msg string) Finding {
+	return finding(CodeNotSimulated, SeverityInfo, nil, "%s", msg)
+}
+
+// verifyOffline is Verify without the NOT_SIMULATED finding: VerifyOnChain adds
+// what it read and simulated.
+func verifyOffline(req VerifyRequest) (*Verification, error) {
 	if req.ChainID == nil {
 		return nil, bulwark.Invalid("chainId", "required: the chain id is part of what is verified and is never guessed (e.g. 1 for Ethereum mainnet)")
 	}
@@ -152,6 +172,9 @@ func (v *Verification) AuditDetails() map[string]any {
 	if v.ProposedSafeTxHash != nil {
 		d["proposedSafeTxHash"] = v.ProposedSafeTxHash.Hex()
 	}
+	if b := v.Policy.AddressBook; b != nil {
+		d["addressBook"] = map[string]any{"source": b.Source, "sha256": b.Digest, "entries": b.Len()}
+	}
 	if c := v.Chain; c != nil {
 		d["block"] = c.Block
 		d["singleton"] = c.Singleton.Hex()
@@ -217,6 +240,16 @@ func txJSON(tx safe.Tx) VerifiedTxJSON {
 type VerifyOptionsJSON struct {
 	AllowMultisend   bool `json:"allowMultisend"`
 	TrustAddressOnly bool `json:"trustAddressOnly"`
+	// AddressBook is the address book in force, if any.
+	AddressBook *AddressBookJSON `json:"addressBook,omitempty"`
+}
+
+// AddressBookJSON identifies an address book: where it was read from, the
+// SHA-256 of its content and its number of entries.
+type AddressBookJSON struct {
+	Source  string `json:"source"`
+	SHA256  string `json:"sha256"`
+	Entries int    `json:"entries"`
 }
 
 // JSON returns the JSON form of v.
@@ -228,6 +261,9 @@ func (v *Verification) JSON() VerificationJSON {
 		Transaction:   txJSON(v.Tx),
 		PolicyVersion: v.PolicyVersion, RegistryVersion: v.RegistryVersion,
 		Options: VerifyOptionsJSON{AllowMultisend: v.Policy.AllowMultiSend, TrustAddressOnly: v.Policy.TrustAddressOnly},
+	}
+	if b := v.Policy.AddressBook; b != nil {
+		out.Options.AddressBook = &AddressBookJSON{Source: b.Source, SHA256: b.Digest, Entries: b.Len()}
 	}
 	if v.ProposedSafeTxHash != nil {
 		out.ProposedSafeTxHash = v.ProposedSafeTxHash.Hex()

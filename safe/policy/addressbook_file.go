@@ -1,0 +1,214 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Limits of an address-book file.
+const (
+	// MaxAddressBookSize bounds the file, in bytes.
+	MaxAddressBookSize = 4 << 20
+	// MaxAddressBookEntries bounds its entries.
+	MaxAddressBookEntries = 20000
+	// MaxLabelLength bounds a label, in characters.
+	MaxLabelLength = 100
+)
+
+// entryFields are the keys of an [[entry]] table.
+var entryFields = []string{"address", "chain_id", "kinds", "label"}
+
+// ReadAddressBookFile reads and validates the address-book file at path
+// (TOML; docs/safe-reference.md describes it). Errors have code invalid
+// and name the file, the entry and the field at fault.
+func ReadAddressBookFile(path string) (*AddressBook, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, bulwark.Errorf(bulwark.EINVALID, "%s does not exist", path)
+		}
+		return nil, bulwark.Errorf(bulwark.EINVALID, "cannot read %s: %v", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxAddressBookSize+1))
+	if err != nil {
+		return nil, bulwark.Errorf(bulwark.EINVALID, "cannot read %s: %v", path, err)
+	}
+	return ParseAddressBook(path, data)
+}
+
+// ParseAddressBook parses an address-book file's content; source names it
+// in errors and in the book (AddressBook.Source).
+func ParseAddressBook(source string, data []byte) (*AddressBook, error) {
+	fail := func(format string, args ...any) error {
+		return bulwark.Errorf(bulwark.EINVALID, "%s: %s", source, fmt.Sprintf(format, args...))
+	}
+	if len(data) > MaxAddressBookSize {
+		return nil, fail("larger than %d MiB", MaxAddressBookSize>>20)
+	}
+	if !utf8.Valid(data) {
+		return nil, fail("not UTF-8 text")
+	}
+	raw := map[string]any{}
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fail("not valid TOML: line %d: %s", pe.Position.Line, pe.Message)
+		}
+		return nil, fail("not valid TOML: %v", err)
+	}
+	for k := range raw {
+		if k != "entry" {
+			return nil, fail("unknown key %q: the file is a list of [[entry]] tables", k)
+		}
+	}
+	list, ok := raw["entry"].([]map[string]any)
+	if raw["entry"] != nil && !ok {
+		return nil, fail("entry: want a list of [[entry]] tables")
+	}
+	if len(list) > MaxAddressBookEntries {
+		return nil, fail("%d entries, more than the %d allowed", len(list), MaxAddressBookEntries)
+	}
+	entries := make([]AddressEntry, 0, len(list))
+	for i, m := range list {
+		e, err := parseEntry(m)
+		if err != nil {
+			name := ""
+			if l, ok := m["label"].(string); ok && strings.TrimSpace(l) != "" && len(l) <= 4*MaxLabelLength && strings.IndexFunc(l, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+				name = fmt.Sprintf(" (%q)", l)
+			}
+			return nil, fail("entry %d%s: %v", i+1, name, err)
+		}
+		entries = append(entries, e)
+	}
+	b, err := NewAddressBook(entries)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	sum := sha256.Sum256(data)
+	b.Source, b.Digest = source, hex.EncodeToString(sum[:])
+	return b, nil
+}
+
+func parseEntry(m map[string]any) (AddressEntry, error) {
+	var e AddressEntry
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !slices.Contains(entryFields, k) {
+			return e, fmt.Errorf("unknown field %q (fields: %s)", k, strings.Join(entryFields, ", "))
+		}
+	}
+	a, ok := m["address"].(string)
+	switch {
+	case m["address"] == nil:
+		return e, errors.New("address: required")
+	case !ok:
+		return e, errors.New("address: want a string such as \"0x…\" (40 hex digits)")
+	}
+	addr, err := parseBookAddress(a)
+	if err != nil {
+		return e, fmt.Errorf("address: %v", err)
+	}
+	e.Address = addr
+	l, ok := m["label"].(string)
+	switch {
+	case m["label"] == nil:
+		return e, errors.New("label: required: the name findings show for this address")
+	case !ok:
+		return e, errors.New("label: want a string")
+	case strings.TrimSpace(l) == "":
+		return e, errors.New("label: empty")
+	case utf8.RuneCountInString(l) > MaxLabelLength:
+		return e, fmt.Errorf("label: longer than %d characters", MaxLabelLength)
+	case strings.IndexFunc(l, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		return e, errors.New("label: contains a control or invisible character")
+	}
+	e.Label = l
+	ks, ok := m["kinds"].([]any)
+	switch {
+	case m["kinds"] == nil:
+		return e, fmt.Errorf("kinds: required: one or more of %s", kindList())
+	case !ok:
+		return e, fmt.Errorf("kinds: want a list such as [\"spender\"] of %s", kindList())
+	case len(ks) == 0:
+		return e, fmt.Errorf("kinds: empty: give one or more of %s", kindList())
+	}
+	for _, k := range ks {
+		s, ok := k.(string)
+		if !ok || !slices.Contains(EntryKinds, EntryKind(s)) {
+			return e, fmt.Errorf("kinds: %s is not a kind (kinds: %s)", quoteValue(k), kindList())
+		}
+		if slices.Contains(e.Kinds, EntryKind(s)) {
+			return e, fmt.Errorf("kinds: %q is listed twice", s)
+		}
+		e.Kinds = append(e.Kinds, EntryKind(s))
+	}
+	if c, present := m["chain_id"]; present {
+		n, ok := c.(int64)
+		if !ok || n <= 0 {
+			return e, fmt.Errorf("chain_id: %s is not a chain id (a positive integer such as 1; leave it out for every chain)", quoteValue(c))
+		}
+		e.ChainID = big.NewInt(n)
+	}
+	return e, nil
+}
+
+// parseBookAddress accepts 0x and 40 hex digits: all lower case, all upper
+// case, or mixed case with a valid EIP-55 checksum.
+func parseBookAddress(s string) (common.Address, error) {
+	if len(s) != 42 || !strings.HasPrefix(s, "0x") {
+		return common.Address{}, fmt.Errorf("%s is not 0x and 40 hex digits", quoteValue(s))
+	}
+	b, err := hex.DecodeString(s[2:])
+	if err != nil {
+		return common.Address{}, fmt.Errorf("%s is not 0x and 40 hex digits", quoteValue(s))
+	}
+	a := common.BytesToAddress(b)
+	body := s[2:]
+	if body != strings.ToLower(body) && body != strings.ToUpper(body) && a.Hex() != s {
+		return common.Address{}, fmt.Errorf("%s has a bad EIP-55 checksum (mixed case must be %s): a typo, or a tampered address", s, a.Hex())
+	}
+	if a == (common.Address{}) {
+		return common.Address{}, errors.New("the zero address cannot be in the address book")
+	}
+	return a, nil
+}
+
+func kindList() string {
+	ks := make([]string, len(EntryKinds))
+	for i, k := range EntryKinds {
+		ks[i] = string(k)
+	}
+	return strings.Join(ks, ", ")
+}
+
+// quoteValue renders a value from the file for an error, cut short.
+func quoteValue(v any) string {
+	s := fmt.Sprintf("%v", v)
+	if _, ok := v.(string); ok {
+		s = fmt.Sprintf("%q", v)
+	}
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:80]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,205 @@
+package policy
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
+)
+
+// Rules for calls that hand over control of a contract (ownership, proxy
+// upgrades and admins, AccessControl roles) and for token allowances. They
+// apply to CALLs from the Safe and from the accounts below it (a batch's
+// calls); the same data sent by DELEGATECALL is DELEGATECALL_SELECTOR_MISMATCH.
+
+// bookText says whether a is in the address book, for a finding's message.
+func (p Policy) bookText(chainID *big.Int, a common.Address) string {
+	switch e, ok := p.AddressBook.Lookup(chainID, a); {
+	case a == (common.Address{}):
+		return "the zero address"
+	case ok:
+		return "in the address book as " + e.String()
+	case p.AddressBook == nil:
+		return "no address book was given to check it against"
+	}
+	return "NOT in the address book"
+}
+
+// bookField is the "addressBook" field of a finding about a: the entry's
+// label, "not listed", or "no address book".
+func (p Policy) bookField(chainID *big.Int, a common.Address) string {
+	switch e, ok := p.AddressBook.Lookup(chainID, a); {
+	case ok:
+		return e.Label
+	case p.AddressBook == nil:
+		return "no address book"
+	}
+	return "not listed"
+}
+
+func kindsText(e AddressEntry) string {
+	ks := make([]string, len(e.Kinds))
+	for i, k := range e.Kinds {
+		ks[i] = string(k)
+	}
+	return strings.Join(ks, ",")
+}
+
+func ruleControl(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
+	if !plainCall(c) {
+		return nil
+	}
+	ch, ok := decode.Control(c)
+	if !ok {
+		return nil
+	}
+	chain := env.d.ChainID
+	contract := ch.Contract.Hex()
+	if e, ok := p.AddressBook.Lookup(chain, ch.Contract); ok {
+		contract += fmt.Sprintf(" (%q)", e.Label)
+	}
+	holder, holderBook, holderField := "", "", map[decode.ControlKind]string{
+		decode.ControlOwnership: "newOwner", decode.ControlUpgrade: "newImplementation", decode.ControlAdmin: "newAdmin",
+		decode.ControlRoleGrant: "account", decode.ControlRoleRevoke: "account"}[ch.Kind]
+	fields := []string{"contract", ch.Contract.Hex()}
+	if ch.Holder != nil {
+		holder, holderBook = ch.Holder.Hex(), p.bookText(chain, *ch.Holder)
+		fields = append(fields, holderField, holder, "addressBook", p.bookField(chain, *ch.Holder))
+	}
+	if ch.Role != "" {
+		fields = append(fields, "role", ch.Role)
+	}
+	confirm := " Confirm the address and the reason out of band with someone other than the proposer."
+	switch ch.Kind {
+	case decode.ControlOwnership:
+		switch {
+		case ch.Accept:
+			return []Finding{finding(CodeOwnershipTransfer, SeverityMedium, c,
+				"the account %s accepts the pending ownership of %s: it becomes the contract's owner. Check that this account is meant to own it", holder, contract).With(fields...)}
+		case ch.Renounce:
+			return []Finding{finding(CodeOwnershipTransfer, SeverityHigh, c,
+				"%s on %s: the contract is left without an owner for good, and what only its owner may do (upgrades, pausing, parameters, rescuing funds) can never be done again.%s", ch.Action, contract, confirm).With(fields...)}
+		}
+		return []Finding{finding(CodeOwnershipTransfer, SeverityHigh, c,
+			"transfers ownership of %s to %s (%s): the new owner can do everything the contract lets its owner do — upgrade it, pause it, change its parameters, move what it holds. Handing a protocol's contracts to an attacker's address this way is how Radiant lost its lending pools.%s",
+			contract, holder, holderBook, confirm).With(fields...)}
+	case decode.ControlUpgrade:
+		with := ""
+		if ch.WithCall {
+			with = ", which is then run at once with data chosen by the proposer"
+		}
+		return []Finding{finding(CodeProxyUpgrade, SeverityHigh, c,
+			"%s (%s): the code of %s is replaced by the code at %s (%s)%s. The new code decides everything the contract does with what it holds; get its source and audit, and check that it is the implementation your team deployed.%s",
+			c.Function, ch.Action, contract, holder, holderBook, with, confirm).With(fields...)}
+	case decode.ControlAdmin:
+		if ch.Accept {
+			return []Finding{finding(CodeAdminChange, SeverityMedium, c,
+				"the account %s accepts the pending admin role of %s: it becomes the contract's admin. Check that this account is meant to administer it", holder, contract).With(fields...)}
+		}
+		return []Finding{finding(CodeAdminChange, SeverityHigh, c,
+			"%s (%s) on %s: the new admin is %s (%s). The admin can upgrade the contract (replace its code) or change what only the admin may change.%s",
+			c.Function, ch.Action, contract, holder, holderBook, confirm).With(fields...)}
+	case decode.ControlRoleGrant:
+		more := ""
+		if ch.AdminRole {
+			more = " DEFAULT_ADMIN_ROLE administers every other role: its holder can grant itself any of them."
+		}
+		return []Finding{finding(CodeRoleGrant, SeverityHigh, c,
+			"grants role %s on %s to %s (%s): the holder can call every function that role guards.%s%s",
+			ch.Role, contract, holder, holderBook, more, confirm).With(fields...)}
+	case decode.ControlRoleRevoke:
+		sev, more := SeverityMedium, ""
+		if ch.AdminRole {
+			sev, more = SeverityHigh, " It is DEFAULT_ADMIN_ROLE: if no one else holds it, nobody can grant or revoke roles on this contract any more."
+		}
+		return []Finding{finding(CodeRoleRevoke, sev, c,
+			"%s %s on %s: %s (%s) loses it.%s", ch.Action, ch.Role, contract, holder, holderBook, more).With(fields...)}
+	}
+	return nil
+}
+
+var (
+	max160 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 160), big.NewInt(1))
+)
+
+// approvalAmount renders an allowance for a message.
+func approvalAmount(a decode.Approval) string {
+	switch {
+	case a.Amount == nil:
+		return "every token of the collection"
+	case a.Via == decode.ViaDAIPermit && a.Unlimited:
+		return "an unlimited amount (DAI-style permit, allowed=true)"
+	case a.Amount.Cmp(safe.MaxUint256) == 0:
+		return "an unlimited amount (2^256-1)"
+	case a.Amount.Cmp(max160) == 0 && (a.Via == decode.ViaPermit2Approve || a.Via == decode.ViaPermit2Permit):
+		return "an unlimited amount (2^160-1, Permit2's maximum)"
+	case a.Unlimited:
+		return a.Amount.String() + " base units (unlimited in practice: at least half the type's range)"
+	}
+	return a.Amount.String() + " base units"
+}
+
+func ruleApprovals(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
+	if !plainCall(c) {
+		return nil
+	}
+	var out []Finding
+	chain := env.d.ChainID
+	for _, a := range decode.Approvals(c) {
+		code := CodeTokenApproval
+		if a.Via == decode.ViaApprovalForAll {
+			code = CodeApprovalForAll
+		}
+		e, listed := p.AddressBook.Lookup(chain, a.Spender)
+		allowed := listed && e.Is(KindSpender)
+		token := a.Token.Hex()
+		if te, ok := p.AddressBook.Lookup(chain, a.Token); ok {
+			token += fmt.Sprintf(" (%q)", te.Label)
+		}
+		what := fmt.Sprintf("to spend %s of token %s", approvalAmount(a), token)
+		if a.Via == decode.ViaApprovalForAll {
+			what = "to move every token of collection " + token + " (ERC-721/ERC-1155 operator)"
+		}
+		how := "by " + string(a.Via)
+		if a.Via == decode.ViaPermit2Approve || a.Via == decode.ViaPermit2Permit {
+			how += fmt.Sprintf(" through %s, until %s (Unix time)", c.To.Hex(), a.Expiration)
+		}
+		if a.Owner != c.From {
+			how += ", signed by the owner " + a.Owner.Hex()
+		}
+		fields := []string{"token", a.Token.Hex(), "owner", a.Owner.Hex(), "spender", a.Spender.Hex(), "via", string(a.Via),
+			"unlimited", strconv.FormatBool(a.Unlimited), "addressBook", p.bookField(chain, a.Spender)}
+		if a.Amount != nil {
+			fields = append(fields, "amount", a.Amount.String())
+		}
+		if a.Expiration != nil {
+			fields = append(fields, "expiration", a.Expiration.String())
+		}
+		var f Finding
+		switch {
+		case a.Revoke:
+			f = finding(code, SeverityInfo, c, "owner %s revokes the allowance of spender %s on %s, %s", a.Owner.Hex(), a.Spender.Hex(), token, how)
+		case allowed:
+			f = finding(code, SeverityInfo, c, "owner %s allows spender %s, an allowed spender in the address book as %s, %s, %s",
+				a.Owner.Hex(), a.Spender.Hex(), e, what, how)
+		default:
+			sev, why := SeverityMedium, "an allowance lets the spender move the tokens whenever it likes, without another signature, until it is revoked: check the spender is the contract you mean"
+			if a.Unlimited {
+				sev, why = SeverityHigh, "the spender can take all of it that the owner holds, now and later, without another signature, until the allowance is revoked; drainers ask for exactly this. Approve only the amount needed, to a spender listed in the address book"
+			}
+			book := p.bookText(chain, a.Spender)
+			if listed {
+				book = "in the address book as " + e.String() + ", but not as an allowed spender"
+			}
+			f = finding(code, sev, c, "owner %s allows spender %s (%s) %s, %s: %s",
+				a.Owner.Hex(), a.Spender.Hex(), book, what, how, why)
+		}
+		out = append(out, f.With(fields...))
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+package policy
+
+import (
+	"math/big"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
+)
+
+// TestVerdictIndependentOfOrder: shuffling the order the rules run in and
+// the order the address book's entries are written in changes neither the
+// findings (nor their order) nor the verdict.
+func TestVerdictIndependentOfOrder(t *testing.T) {
+	t.Parallel()
+	book := testBook(t)
+	entries := book.Entries()
+	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(1))
+	batch := decode.MultiSendCalldata([]decode.MultiSendTx{
+		{To: lendingPool, Data: calldata(t, "transferOwnership(address newOwner)", trojan)},
+		{To: usdt, Data: calldata(t, "approve(address spender,uint256 amount)", trojan, safe.MaxUint256)},
+		{To: usdt, Data: calldata(t, "approve(address spender,uint256 amount)", router, safe.MaxUint256)},
+		{To: testSafe, Data: calldata(t, "setGuard(address guard)", trojan)},
+		{To: lendingPool, Data: common.FromHex("0xdeadbeef")},
+		{To: bob, Value: big.NewInt(5)},
+		{Operation: safe.DelegateCall, To: trojan, Data: transfer},
+		{Operation: safe.DelegateCall, To: signLib130, Data: calldata(t, "signMessage(bytes _data)", []byte("hello"))},
+	})
+	txs := map[string]safe.Tx{
+		"kitchen-sink batch": {To: multiSend130, Operation: safe.DelegateCall, Data: batch, GasPrice: big.NewInt(1), RefundReceiver: trojan},
+		"bybit":              bybitServiceTx().Tx,
+		"truncated batch":    {To: callOnly130, Operation: safe.DelegateCall, Data: batch[:len(batch)-7]},
+		"self-call":          {To: testSafe, Data: calldata(t, "changeMasterCopy(address _masterCopy)", trojan)},
+	}
+	d := safe.Domain{Safe: testSafe, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0")}
+	r := rand.New(rand.NewPCG(11, 12))
+	for name, tx := range txs {
+		root, _ := (&decode.Decoder{Safe: testSafe, Version: d.Version, ChainID: d.ChainID}).DecodeTx(tx)
+		base := Policy{AllowMultiSend: true, AddressBook: book}
+		want := base.check(callRules, decode.KnownDeployments(), d, tx, root)
+		if len(want) == 0 {
+			t.Fatalf("%s: %d findings: nothing to compare", name, len(want))
+		}
+		for round := range 30 {
+			rules := slices.Clone(callRules)
+			r.Shuffle(len(rules), func(i, j int) { rules[i], rules[j] = rules[j], rules[i] })
+			es := slices.Clone(entries)
+			r.Shuffle(len(es), func(i, j int) { es[i], es[j] = es[j], es[i] })
+			b, err := NewAddressBook(es)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := base
+			p.AddressBook = b
+			got := p.check(rules, decode.KnownDeployments(), d, tx, root)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s, round %d: findings differ with shuffled rules and entries:\n%v\nwant\n%v", name, round, codes(got), codes(want))
+			}
+			if VerdictOf(got) != VerdictOf(want) {
+				t.Fatalf("%s: verdict differs", name)
+			}
+		}
+	}
+}
+
+func codes(fs []Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Path + ":" + f.Code + ":" + string(f.Severity)
+	}
+	return out
+}
