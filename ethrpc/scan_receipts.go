@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
 // fastReceipts decodes an eth_getBlockReceipts result as encoding/json
@@ -52,6 +53,50 @@ func unmarshalValue(u json.Unmarshaler, v []byte) bool {
 	return !jsonNull(v) && u.UnmarshalJSON(v) == nil
 }
 
+// hexFixed decodes the JSON string v, when it is "0x" and two hex digits
+// for each byte of dst, into dst, as hexutil.UnmarshalFixedJSON does
+// (without its copies); false for anything else, which is left to it.
+func hexFixed(dst, v []byte) bool {
+	return len(v) == 4+2*len(dst) && v[0] == '"' && v[len(v)-1] == '"' && v[1] == '0' && (v[2] == 'x' || v[2] == 'X') &&
+		unhexTo(dst, v[3:len(v)-1])
+}
+
+// setHash, setAddress and setUint64 are unmarshalValue for a hash, an
+// address and a quantity, reading the usual forms themselves.
+func setHash(h *common.Hash, v []byte) bool { return hexFixed(h[:], v) || unmarshalValue(h, v) }
+
+func setAddress(a *common.Address, v []byte) bool { return hexFixed(a[:], v) || unmarshalValue(a, v) }
+
+func setUint64(n *hexutil.Uint64, v []byte) bool {
+	if x, ok := hexUint64(v); ok {
+		*n = hexutil.Uint64(x)
+		return true
+	}
+	return unmarshalValue(n, v)
+}
+
+// hexUint64 reads the JSON string v when it is a quantity as
+// hexutil.Uint64 takes it: "0x" and 1 to 16 hex digits, no leading zero
+// but for "0x0".
+func hexUint64(v []byte) (uint64, bool) {
+	if len(v) < 5 || len(v) > 20 || v[0] != '"' || v[len(v)-1] != '"' || v[1] != '0' || (v[2] != 'x' && v[2] != 'X') {
+		return 0, false
+	}
+	d := v[3 : len(v)-1]
+	if len(d) > 1 && d[0] == '0' {
+		return 0, false
+	}
+	var x uint64
+	for _, c := range d {
+		n, ok := unhex(c)
+		if !ok {
+			return 0, false
+		}
+		x = x<<4 | uint64(n)
+	}
+	return x, true
+}
+
 // optional decodes v into *dst as encoding/json does a pointer field of a
 // type with UnmarshalJSON: null sets it to nil, anything else to a new
 // value decoded by its UnmarshalJSON.
@@ -91,7 +136,7 @@ func array[T any](s scanner, dst *[]T, data []byte, j, n int, elem func(*T, int)
 func (s scanner) hashes(dst *[]common.Hash, data []byte, j, n int) (int, bool) {
 	return array(s, dst, data, j, n, func(h *common.Hash, j int) (int, bool) {
 		v, end, ok := s.value(data, j)
-		return end, ok && unmarshalValue(h, v)
+		return end, ok && setHash(h, v)
 	})
 }
 
@@ -117,23 +162,23 @@ func (s scanner) receiptMembers(r *rpcReceipt, data []byte, i int) (int, bool) {
 			}
 			switch {
 			case asciiFold(name, "transactionhash"):
-				bit, ok = 1, unmarshalValue(&r.TxHash, v)
+				bit, ok = 1, setHash(&r.TxHash, v)
 			case asciiFold(name, "blockhash"):
-				bit, ok = 2, unmarshalValue(&r.BlockHash, v)
+				bit, ok = 2, setHash(&r.BlockHash, v)
 			case asciiFold(name, "blocknumber"):
-				bit, ok = 4, unmarshalValue(&r.BlockNumber, v)
+				bit, ok = 4, setUint64(&r.BlockNumber, v)
 			case asciiFold(name, "transactionindex"):
-				bit, ok = 8, unmarshalValue(&r.TransactionIndex, v)
+				bit, ok = 8, setUint64(&r.TransactionIndex, v)
 			case asciiFold(name, "from"):
-				bit, ok = 16, unmarshalValue(&r.From, v)
+				bit, ok = 16, setAddress(&r.From, v)
 			case asciiFold(name, "to"):
 				bit, ok = 32, optional(&r.To, v)
 			case asciiFold(name, "contractaddress"):
 				bit, ok = 64, optional(&r.ContractAddress, v)
 			case asciiFold(name, "status"):
-				bit, ok = 128, unmarshalValue(&r.Status, v)
+				bit, ok = 128, setUint64(&r.Status, v)
 			case asciiFold(name, "gasused"):
-				bit, ok = 256, unmarshalValue(&r.GasUsed, v)
+				bit, ok = 256, setUint64(&r.GasUsed, v)
 			case asciiFold(name, "effectivegasprice"):
 				bit, ok = 512, optional(&r.EffectiveGasPrice, v)
 			default:
@@ -165,11 +210,11 @@ func (s scanner) logMembers(l *rpcReceiptLog, data []byte, i int) (int, bool) {
 			}
 			switch {
 			case asciiFold(name, "address"):
-				bit, ok = 1, unmarshalValue(&l.Address, v)
+				bit, ok = 1, setAddress(&l.Address, v)
 			case asciiFold(name, "data"):
 				bit, ok = 4, unmarshalValue(&l.Data, v)
 			case asciiFold(name, "logindex"):
-				bit, ok = 8, unmarshalValue(&l.LogIndex, v)
+				bit, ok = 8, setUint64(&l.LogIndex, v)
 			case asciiFold(name, "removed"):
 				bit, ok = 16, false
 				switch string(v) {
@@ -221,13 +266,13 @@ func (s scanner) block(data []byte, rb *rpcBlock) bool {
 			case asciiFold(name, "hash"):
 				bit, ok = 2, optional(&rb.Hash, v)
 			case asciiFold(name, "parenthash"):
-				bit, ok = 4, unmarshalValue(&rb.ParentHash, v)
+				bit, ok = 4, setHash(&rb.ParentHash, v)
 			case asciiFold(name, "timestamp"):
-				bit, ok = 8, unmarshalValue(&rb.Timestamp, v)
+				bit, ok = 8, setUint64(&rb.Timestamp, v)
 			case asciiFold(name, "miner"):
-				bit, ok = 16, unmarshalValue(&rb.Miner, v)
+				bit, ok = 16, setAddress(&rb.Miner, v)
 			case asciiFold(name, "stateroot"):
-				bit, ok = 32, unmarshalValue(&rb.StateRoot, v)
+				bit, ok = 32, setHash(&rb.StateRoot, v)
 			case asciiFold(name, "gaslimit"):
 				bit, ok = 64, unmarshalValue(&rb.GasLimit, v)
 			case asciiFold(name, "gasused"):

@@ -5,7 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
 // receiptSeeds are eth_getBlockReceipts answers of Anvil (a contract
@@ -137,5 +141,28 @@ func TestBlockFastReadsNodeAnswers(t *testing.T) {
 	var rb rpcBlock
 	if !(scanner{valid: true}).block(b, &rb) || rb.Number == nil || *rb.Number != 2 || len(rb.Transactions) != 1 || rb.BaseFee == nil {
 		t.Fatalf("Anvil's block read as %s", dump(rb))
+	}
+}
+
+// TestHexFast: the hashes, addresses and quantities read without
+// hexutil are read as it reads them, and what it refuses is left to it.
+func TestHexFast(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{`"0x0"`, `"0x1"`, `"0X1f"`, `"0x00"`, `"0x01"`, `"0x"`, `"0xffffffffffffffff"`, `"0x10000000000000000"`,
+		`"0xg"`, `"1"`, `1`, `null`, `"0x` + strings.Repeat("aB", 20) + `"`, `"0X` + strings.Repeat("01", 32) + `"`, `"0x` + strings.Repeat("0", 63) + `"`,
+		`"` + strings.Repeat("01", 32) + `"`, `"0x` + strings.Repeat("zz", 32) + `"`, `"\u0030x0"`} {
+		var n hexutil.Uint64
+		x, ok := hexUint64([]byte(v))
+		if err := n.UnmarshalJSON([]byte(v)); ok && (err != nil || uint64(n) != x) {
+			t.Errorf("%s: read as %d, hexutil %d, %v", v, x, n, err)
+		}
+		var h, wh common.Hash
+		if hexFixed(h[:], []byte(v)) && (wh.UnmarshalJSON([]byte(v)) != nil || h != wh) {
+			t.Errorf("%s: read as hash %s, hexutil %s", v, h, wh)
+		}
+		var a, wa common.Address
+		if hexFixed(a[:], []byte(v)) && (wa.UnmarshalJSON([]byte(v)) != nil || a != wa) {
+			t.Errorf("%s: read as address %s, hexutil %s", v, a, wa)
+		}
 	}
 }

@@ -366,7 +366,7 @@ func hash(s string, where func() string) (common.Hash, error) {
 // unhexTo decodes the hex digits s, two for each byte of dst, into dst
 // (without the copies common.HexToAddress makes); false when s has
 // another length or a byte that is not a hex digit.
-func unhexTo(dst []byte, s string) bool {
+func unhexTo[S ~string | ~[]byte](dst []byte, s S) bool {
 	if len(s) != 2*len(dst) {
 		return false
 	}
