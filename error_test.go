@@ -1,4 +1,4 @@
-package bulwark
+package bulwark_test
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-sec/bulwark"
 )
 
 func TestErrorTables(t *testing.T) {
@@ -16,32 +18,32 @@ func TestErrorTables(t *testing.T) {
 		exit int
 		msg  string
 	}{
-		{nil, "", ExitOK, ""},
-		{Invalid("--addr", "want HOST:PORT"), EINVALID, ExitError, "--addr: want HOST:PORT"},
-		{Errorf(ENOTFOUND, "no token %q", "x"), ENOTFOUND, ExitError, `no token "x"`},
-		{Errorf(EUNAUTHORIZED, "bad token"), EUNAUTHORIZED, ExitError, "bad token"},
-		{Errorf(EFORBIDDEN, "no"), EFORBIDDEN, ExitError, "no"},
-		{Errorf(ECONFLICT, "dup"), ECONFLICT, ExitError, "dup"},
-		{Errorf(EMETHOD, "use GET"), EMETHOD, ExitError, "use GET"},
-		{Errorf(ERATELIMITED, "slow down"), ERATELIMITED, ExitError, "slow down"},
-		{Errorf(ETOOLARGE, "big"), ETOOLARGE, ExitError, "big"},
-		{Errorf(EUNAVAILABLE, "node down"), EUNAVAILABLE, ExitError, "node down"},
-		{Errorf(ETIMEOUT, "slow"), ETIMEOUT, ExitError, "slow"},
-		{Errorf(EINTEGRITY, "chain broken"), EINTEGRITY, ExitBlock, "chain broken"},
-		{Errorf(EINTERNAL, "bug"), EINTERNAL, ExitError, "bug"},
-		{io.EOF, EINTERNAL, ExitError, "internal error"},
-		{fmt.Errorf("context: %w", Errorf(ENOTFOUND, "gone")), ENOTFOUND, ExitError, "gone"},
-		{&Error{Code: "made_up"}, "made_up", ExitError, "made_up"},
+		{nil, "", bulwark.ExitOK, ""},
+		{bulwark.Invalid("--addr", "want HOST:PORT"), bulwark.EINVALID, bulwark.ExitError, "--addr: want HOST:PORT"},
+		{bulwark.Errorf(bulwark.ENOTFOUND, "no token %q", "x"), bulwark.ENOTFOUND, bulwark.ExitError, `no token "x"`},
+		{bulwark.Errorf(bulwark.EUNAUTHORIZED, "bad token"), bulwark.EUNAUTHORIZED, bulwark.ExitError, "bad token"},
+		{bulwark.Errorf(bulwark.EFORBIDDEN, "no"), bulwark.EFORBIDDEN, bulwark.ExitError, "no"},
+		{bulwark.Errorf(bulwark.ECONFLICT, "dup"), bulwark.ECONFLICT, bulwark.ExitError, "dup"},
+		{bulwark.Errorf(bulwark.EMETHOD, "use GET"), bulwark.EMETHOD, bulwark.ExitError, "use GET"},
+		{bulwark.Errorf(bulwark.ERATELIMITED, "slow down"), bulwark.ERATELIMITED, bulwark.ExitError, "slow down"},
+		{bulwark.Errorf(bulwark.ETOOLARGE, "big"), bulwark.ETOOLARGE, bulwark.ExitError, "big"},
+		{bulwark.Errorf(bulwark.EUNAVAILABLE, "node down"), bulwark.EUNAVAILABLE, bulwark.ExitError, "node down"},
+		{bulwark.Errorf(bulwark.ETIMEOUT, "slow"), bulwark.ETIMEOUT, bulwark.ExitError, "slow"},
+		{bulwark.Errorf(bulwark.EINTEGRITY, "chain broken"), bulwark.EINTEGRITY, bulwark.ExitBlock, "chain broken"},
+		{bulwark.Errorf(bulwark.EINTERNAL, "bug"), bulwark.EINTERNAL, bulwark.ExitError, "bug"},
+		{io.EOF, bulwark.EINTERNAL, bulwark.ExitError, "internal error"},
+		{fmt.Errorf("context: %w", bulwark.Errorf(bulwark.ENOTFOUND, "gone")), bulwark.ENOTFOUND, bulwark.ExitError, "gone"},
+		{&bulwark.Error{Code: "made_up"}, "made_up", bulwark.ExitError, "made_up"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.err), func(t *testing.T) {
-			if got := ErrorCode(tt.err); got != tt.code {
+			if got := bulwark.ErrorCode(tt.err); got != tt.code {
 				t.Errorf("ErrorCode = %q, want %q", got, tt.code)
 			}
-			if got := ErrorExitCode(tt.err); got != tt.exit {
+			if got := bulwark.ErrorExitCode(tt.err); got != tt.exit {
 				t.Errorf("ErrorExitCode = %d, want %d", got, tt.exit)
 			}
-			if got := ErrorMessage(tt.err); got != tt.msg {
+			if got := bulwark.ErrorMessage(tt.err); got != tt.msg {
 				t.Errorf("ErrorMessage = %q, want %q", got, tt.msg)
 			}
 		})
@@ -50,33 +52,29 @@ func TestErrorTables(t *testing.T) {
 
 func TestErrorfWrapsCause(t *testing.T) {
 	cause := io.ErrUnexpectedEOF
-	err := Errorf(EUNAVAILABLE, "node: %w", cause)
+	err := bulwark.Errorf(bulwark.EUNAVAILABLE, "node: %w", cause)
 	if !errors.Is(err, cause) {
 		t.Fatal("Errorf with %w lost the cause")
 	}
 	if err.Error() != "node: unexpected EOF" {
 		t.Fatalf("message = %q", err.Error())
 	}
-	w := Wrap(cause, EINTERNAL, "cannot read")
+	w := bulwark.Wrap(cause, bulwark.EINTERNAL, "cannot read")
 	if !errors.Is(w, cause) || w.Error() != "cannot read" {
 		t.Fatalf("Wrap = %v", w)
 	}
-	if e := Invalid("role", "x"); e.Field != "role" {
+	if e := bulwark.Invalid("role", "x"); e.Field != "role" {
 		t.Fatalf("Invalid lost the field: %+v", e)
 	}
 }
 
 func TestEveryCodeHasARow(t *testing.T) {
-	codes := Codes()
-	for _, c := range codes {
-		if _, ok := exitCodes[c]; !ok {
-			t.Errorf("code %s has no exit code", c)
-		}
-	}
-	// Each constant must be in the table; a code added without a row (or
-	// without this list growing) fails here.
-	want := []string{EINVALID, ENOTFOUND, EUNAUTHORIZED, EFORBIDDEN, ECONFLICT, EMETHOD,
-		ERATELIMITED, ETOOLARGE, EUNAVAILABLE, ETIMEOUT, EINTEGRITY, EINTERNAL}
+	// Codes() lists the exit-code table's rows: each constant must be in
+	// the table, and a code added without a row (or without this list
+	// growing) fails here.
+	codes := bulwark.Codes()
+	want := []string{bulwark.EINVALID, bulwark.ENOTFOUND, bulwark.EUNAUTHORIZED, bulwark.EFORBIDDEN, bulwark.ECONFLICT, bulwark.EMETHOD,
+		bulwark.ERATELIMITED, bulwark.ETOOLARGE, bulwark.EUNAVAILABLE, bulwark.ETIMEOUT, bulwark.EINTEGRITY, bulwark.EINTERNAL}
 	slices.Sort(want)
 	if !slices.Equal(codes, want) {
 		t.Errorf("Codes() = %v, want %v: a code was added without a table row or this test", codes, want)
@@ -85,31 +83,31 @@ func TestEveryCodeHasARow(t *testing.T) {
 
 func TestVerdicts(t *testing.T) {
 	tests := []struct {
-		v    Verdict
+		v    bulwark.Verdict
 		exit int
 	}{
-		{VerdictOK, 0}, {VerdictClear, 0}, {VerdictReview, 2},
-		{VerdictBlock, 3}, {VerdictReject, 3}, {VerdictCritical, 3},
-		{Verdict("bogus"), 1},
+		{bulwark.VerdictOK, 0}, {bulwark.VerdictClear, 0}, {bulwark.VerdictReview, 2},
+		{bulwark.VerdictBlock, 3}, {bulwark.VerdictReject, 3}, {bulwark.VerdictCritical, 3},
+		{bulwark.Verdict("bogus"), 1},
 	}
 	for _, tt := range tests {
 		if got := tt.v.ExitCode(); got != tt.exit {
 			t.Errorf("%s.ExitCode() = %d, want %d", tt.v, got, tt.exit)
 		}
 	}
-	if w := Worst(VerdictOK, VerdictReview, VerdictClear); w != VerdictReview {
+	if w := bulwark.Worst(bulwark.VerdictOK, bulwark.VerdictReview, bulwark.VerdictClear); w != bulwark.VerdictReview {
 		t.Errorf("Worst = %s", w)
 	}
-	if w := Worst(VerdictReview, VerdictReject, VerdictBlock); w != VerdictReject {
+	if w := bulwark.Worst(bulwark.VerdictReview, bulwark.VerdictReject, bulwark.VerdictBlock); w != bulwark.VerdictReject {
 		t.Errorf("Worst = %s, want the first of the worst rank", w)
 	}
-	if w := Worst(); w != "" {
+	if w := bulwark.Worst(); w != "" {
 		t.Errorf("Worst() = %q", w)
 	}
-	if _, err := ParseVerdict("maybe"); ErrorCode(err) != EINVALID {
+	if _, err := bulwark.ParseVerdict("maybe"); bulwark.ErrorCode(err) != bulwark.EINVALID {
 		t.Errorf("ParseVerdict(maybe) = %v", err)
 	}
-	if v, err := ParseVerdict("block"); err != nil || v != VerdictBlock {
+	if v, err := bulwark.ParseVerdict("block"); err != nil || v != bulwark.VerdictBlock {
 		t.Errorf("ParseVerdict(block) = %v, %v", v, err)
 	}
 }
@@ -125,16 +123,16 @@ func TestErrorsDoNotEchoHugeInput(t *testing.T) {
 		want string
 		max  int
 	}{
-		{"quoted", Invalid("subject", "%q is not valid", huge), `subject: "` + strings.Repeat("A", MaxEcho) + `…(1048576 bytes)" is not valid`, 200},
-		{"plain", Errorf(EINVALID, "bad: %s", huge), "bad: " + strings.Repeat("A", 512) + "…(1048576 bytes)", 600},
-		{"bytes", Errorf(EINVALID, "bad: %q", []byte(huge)), `bad: "` + strings.Repeat("A", MaxEcho) + `…(1048576 bytes)"`, 200},
-		{"short kept", Errorf(EINVALID, "unknown use %q", "payroll"), `unknown use "payroll"`, 100},
-		{"multibyte", Invalid("name", "%q", strings.Repeat("é", 100)), `name: "` + strings.Repeat("é", MaxEcho) + `…(200 bytes)"`, 200},
-		{"invalid UTF-8", Invalid("x", "%s", "a\xffb"), "x: a\uFFFDb", 100},
-		{"built elsewhere", &Error{Code: EINVALID, Message: huge}, strings.Repeat("A", MaxMessageBytes) + "…(1048576 bytes)", MaxMessageBytes + 20},
-		{"Sprintf", errors.New(Sprintf("id %q", huge)), "", 100},
-		{"%w kept", Errorf(EUNAVAILABLE, "node: %w", io.ErrUnexpectedEOF), "node: unexpected EOF", 100},
-		{"width", Errorf(EINVALID, "[%-5s]", "ab"), "[ab   ]", 100},
+		{"quoted", bulwark.Invalid("subject", "%q is not valid", huge), `subject: "` + strings.Repeat("A", bulwark.MaxEcho) + `…(1048576 bytes)" is not valid`, 200},
+		{"plain", bulwark.Errorf(bulwark.EINVALID, "bad: %s", huge), "bad: " + strings.Repeat("A", 512) + "…(1048576 bytes)", 600},
+		{"bytes", bulwark.Errorf(bulwark.EINVALID, "bad: %q", []byte(huge)), `bad: "` + strings.Repeat("A", bulwark.MaxEcho) + `…(1048576 bytes)"`, 200},
+		{"short kept", bulwark.Errorf(bulwark.EINVALID, "unknown use %q", "payroll"), `unknown use "payroll"`, 100},
+		{"multibyte", bulwark.Invalid("name", "%q", strings.Repeat("é", 100)), `name: "` + strings.Repeat("é", bulwark.MaxEcho) + `…(200 bytes)"`, 200},
+		{"invalid UTF-8", bulwark.Invalid("x", "%s", "a\xffb"), "x: a\uFFFDb", 100},
+		{"built elsewhere", &bulwark.Error{Code: bulwark.EINVALID, Message: huge}, strings.Repeat("A", bulwark.MaxMessageBytes) + "…(1048576 bytes)", bulwark.MaxMessageBytes + 20},
+		{"Sprintf", errors.New(bulwark.Sprintf("id %q", huge)), "", 100},
+		{"%w kept", bulwark.Errorf(bulwark.EUNAVAILABLE, "node: %w", io.ErrUnexpectedEOF), "node: unexpected EOF", 100},
+		{"width", bulwark.Errorf(bulwark.EINVALID, "[%-5s]", "ab"), "[ab   ]", 100},
 	} {
 		got := tc.err.Error()
 		if tc.want != "" && got != tc.want {
@@ -144,7 +142,7 @@ func TestErrorsDoNotEchoHugeInput(t *testing.T) {
 			t.Errorf("%s: %d bytes", tc.name, len(got))
 		}
 	}
-	if got := Echo("short"); got != "short" {
+	if got := bulwark.Echo("short"); got != "short" {
 		t.Errorf("Echo kept %q", got)
 	}
 }

@@ -1,6 +1,10 @@
-package bulwark
+package bulwark_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+)
 
 func TestPlural(t *testing.T) {
 	t.Parallel()
@@ -15,7 +19,7 @@ func TestPlural(t *testing.T) {
 		{1, "entry", "entries", "1 entry"},
 		{12, "entry", "entries", "12 entries"},
 	} {
-		if got := Plural(tc.n, tc.one, tc.many); got != tc.want {
+		if got := bulwark.Plural(tc.n, tc.one, tc.many); got != tc.want {
 			t.Errorf("Plural(%d, %q, %q) = %q, want %q", tc.n, tc.one, tc.many, got, tc.want)
 		}
 	}
