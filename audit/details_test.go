@@ -1,17 +1,21 @@
-package audit
+package audit_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
 )
 
 // TestEncodeDetails: details given as a value or as JSON already
-// (json.RawMessage) are stored as the same compact object; JSON that is
+// (json.RawMessage) are recorded as the same compact object; JSON that is
 // not an object, or not JSON, is refused; null and nil are no details.
 func TestEncodeDetails(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
+	log := &audit.Log{Store: open(t)}
 	for _, tc := range []struct {
 		name    string
 		details any
@@ -25,7 +29,11 @@ func TestEncodeDetails(t *testing.T) {
 		{"raw null", json.RawMessage(`null`), "", ""},
 		{"nil", nil, "", ""},
 	} {
-		got, err := encodeDetails(Event{Action: "x", Details: tc.details})
+		e, err := log.Record(ctx, audit.Event{Action: "x", Details: tc.details})
+		var got json.RawMessage
+		if e != nil {
+			got = e.Details
+		}
 		if string(got) != tc.want || bulwark.ErrorCode(err) != tc.code && (tc.code != "" || err != nil) {
 			t.Errorf("%s: %s, %v; want %s (code %q)", tc.name, got, err, tc.want, tc.code)
 		}
