@@ -21,6 +21,13 @@ func appendAddressDecisionJSON(b []byte, d *AddressDecision) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return appendAddressResultsJSON(b, d)
+}
+
+// appendAddressResultsJSON appends the results member of d's JSON and its
+// closing brace, after its decision's members (appendDecisionFields).
+func appendAddressResultsJSON(b []byte, d *AddressDecision) ([]byte, error) {
+	var err error
 	b = append(b, `,"results":`...)
 	if d.Results == nil {
 		b = append(b, "null"...)
@@ -41,11 +48,20 @@ func appendAddressDecisionJSON(b []byte, d *AddressDecision) ([]byte, error) {
 
 // appendPackedJSON appends the JSON of p (as json.Marshal(p)).
 func appendPackedJSON(b []byte, p *packedAddressDecision) ([]byte, error) {
+	return appendPackedJSONFields(b, p, nil)
+}
+
+// appendPackedJSONFields is appendPackedJSON with the members of
+// p.Decision already encoded as fields (appendDecisionFields), or encoded
+// here when fields is nil.
+func appendPackedJSONFields(b []byte, p *packedAddressDecision, fields []byte) ([]byte, error) {
 	b = append(b, `{"packed":`...)
 	b = strconv.AppendInt(b, int64(p.Packed), 10)
 	b = append(b, ',')
-	b, err := appendDecisionFields(b, &p.Decision)
-	if err != nil {
+	var err error
+	if fields != nil {
+		b = append(b, fields...)
+	} else if b, err = appendDecisionFields(b, &p.Decision); err != nil {
 		return nil, err
 	}
 	if p.Plain != "" {

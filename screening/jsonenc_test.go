@@ -70,6 +70,18 @@ func checkDecisionJSON(t *testing.T, d *AddressDecision) {
 	if (werr != nil) != (gerr != nil) || !bytes.Equal(got, want) {
 		t.Errorf("packed:\n got %s (%v)\nwant %s (%v)", got, gerr, want, werr)
 	}
+	// The stored body made from the answer's members (as recordAddress
+	// makes it) is the packed JSON too.
+	if d.Stored == nil && werr == nil {
+		fields, err := appendDecisionFields(nil, &d.Decision)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, gerr = appendPackedJSONFields(nil, p, fields)
+		if gerr != nil || !bytes.Equal(got, want) {
+			t.Errorf("packed from the answer's members:\n got %s (%v)\nwant %s", got, gerr, want)
+		}
+	}
 	sum := sha256.Sum256([]byte(d.ID))
 	item := struct {
 		Actor      string          `json:"actor"`

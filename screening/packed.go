@@ -116,7 +116,7 @@ var gzipWriters = sync.Pool{New: func() any {
 // as answered (without the answer's "stored" mark).
 func EncodeDecision(v any) ([]byte, error) {
 	if d, ok := v.(*AddressDecision); ok {
-		return encodeAddressDecision(d, make([]byte, 0, 1024))
+		return encodeAddressDecision(d, make([]byte, 0, 1024), nil)
 	}
 	js, err := json.Marshal(v)
 	if err != nil {
@@ -126,8 +126,10 @@ func EncodeDecision(v any) ([]byte, error) {
 }
 
 // encodeAddressDecision is EncodeDecision of d, its JSON appended to b
-// (grown if d needs more).
-func encodeAddressDecision(d *AddressDecision, b []byte) ([]byte, error) {
+// (grown if d needs more). fields, when not nil, are the members of
+// d.Decision as appendDecisionFields encodes them with Stored nil, which
+// the stored body then copies rather than encoding them again.
+func encodeAddressDecision(d *AddressDecision, b, fields []byte) ([]byte, error) {
 	var p packedAddressDecision
 	var one [1]packedResult // a single address's, without a make
 	results := one[:]
@@ -135,7 +137,7 @@ func encodeAddressDecision(d *AddressDecision, b []byte) ([]byte, error) {
 		results = make([]packedResult, len(d.Results))
 	}
 	packAddressInto(&p, d, results)
-	js, err := appendPackedJSON(b, &p)
+	js, err := appendPackedJSONFields(b, &p, fields)
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
 	}

@@ -313,8 +313,14 @@ func (s *Service) recordAddress(ctx context.Context, ad *AddressDecision, stored
 		n := int(s.encodedSize.Load())
 		size = min(max(n+n/8+64, size), 16<<10)
 	}
-	js, err := appendAddressDecisionJSON(make([]byte, 0, size), ad)
+	// d.Stored is nil (recordJSON): the decision's members are those of
+	// the stored body too, which copies them (encodeAddressDecision).
+	js, err := appendDecisionFields(append(make([]byte, 0, size), '{'), d)
 	if err != nil {
+		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
+	}
+	fields := js[1:len(js):len(js)]
+	if js, err = appendAddressResultsJSON(js, ad); err != nil {
 		return bulwark.Wrap(err, bulwark.EINTERNAL, "encode decision")
 	}
 	if len(js) < 2 || js[len(js)-1] != '}' {
@@ -325,7 +331,7 @@ func (s *Service) recordAddress(ctx context.Context, ad *AddressDecision, stored
 	answer := buf[:len(buf):len(buf)]
 	buf = appendAuditItem(buf[len(buf):], d, sum)
 	item := buf[:len(buf):len(buf)]
-	body, err := encodeAddressDecision(ad, buf[len(buf):])
+	body, err := encodeAddressDecision(ad, buf[len(buf):], fields)
 	if err != nil {
 		return err
 	}
