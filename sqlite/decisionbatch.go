@@ -110,7 +110,13 @@ func encodeDecisionBatch(recs []screening.Recorded) (data []byte, first, last ti
 		body = appendBatchString(body, d.Subject)
 		at, end := listsObject(r.Body)
 		if end > at {
-			body = binary.AppendUvarint(body, 1+str(string(r.Body[at:end])))
+			// Looked up without a string of its own: most are in the
+			// table already.
+			shared, ok := strs[string(r.Body[at:end])]
+			if !ok {
+				shared = str(string(r.Body[at:end]))
+			}
+			body = binary.AppendUvarint(body, 1+shared)
 			body = binary.AppendUvarint(body, uint64(at))
 			body = binary.AppendUvarint(body, uint64(len(r.Body)-(end-at)))
 			body = append(body, r.Body[:at]...)
