@@ -91,14 +91,14 @@ type StaleList struct {
 // older than Config.MaxAge. A user's own list has no publication to fall
 // behind: it is as current as its owner keeps it, and never stale.
 func (s *Screener) Stale() []StaleList {
-	return s.stale(s.Index())
+	return s.stale(s.Index(), s.cfg.Now())
 }
 
-func (s *Screener) stale(ix *Index) []StaleList {
+// stale is Stale of ix at now (a decision's time: one clock read for both).
+func (s *Screener) stale(ix *Index, now time.Time) []StaleList {
 	if s.cfg.MaxAge <= 0 {
 		return nil
 	}
-	now := s.cfg.Now()
 	var out []StaleList
 	for i, l := range ix.lists {
 		if age := ListAge(l, now); age > s.cfg.MaxAge && ix.official[i] {
@@ -443,7 +443,7 @@ func (s *Screener) newDecision(ix *Index, kind string, use Use, subject, algorit
 	now := s.cfg.Now()
 	lists, listsJSON := ix.sharedVersions()
 	return Decision{ID: NewDecisionID(now), Time: now.UTC(), Kind: kind, Use: use, Subject: subject,
-		Lists: lists, listsJSON: listsJSON, listsOf: lists, Algorithm: algorithm, Policy: s.policy, Stale: s.stale(ix), Verdict: bulwark.VerdictClear}
+		Lists: lists, listsJSON: listsJSON, listsOf: lists, Algorithm: algorithm, Policy: s.policy, Stale: s.stale(ix, now), Verdict: bulwark.VerdictClear}
 }
 
 // NewDecisionID returns a fresh decision ID: "dec_", 12 hex digits of the

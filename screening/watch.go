@@ -165,14 +165,14 @@ func (s *Screener) Rescreen(prev, next *Index, watches []Watch) []WatchHit {
 			if err != nil || len(d.Results[0].Matches) == 0 {
 				continue
 			}
-			d.Lists, d.Stale = next.Versions(), s.stale(next)
+			d.Lists, d.Stale = next.Versions(), s.stale(next, d.Time)
 			h = WatchHit{Watch: w, Address: d}
 		case KindName:
 			d, err := sub.ScreenName(w.Use, w.Subject, NameQuery{Name: w.Name, Type: w.Type, DateOfBirth: w.DOB, Country: w.Country})
 			if err != nil || len(d.Matches) == 0 {
 				continue
 			}
-			d.Lists, d.Stale = next.Versions(), s.stale(next)
+			d.Lists, d.Stale = next.Versions(), s.stale(next, d.Time)
 			h = WatchHit{Watch: w, Name: d}
 		default:
 			continue
