@@ -325,3 +325,35 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 		}
 	}
 }
+
+// TestAuthenticateAt: a service on the system clock checks expiry at the
+// time the caller gives (the request's arrival); the zero time reads the
+// clock.
+func TestAuthenticateAt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc := &auth.Service{Store: sqlitetest.Open(t, sqlite.Options{})}
+	plain, tok, err := svc.Create(ctx, "ci", auth.RoleViewer, auth.CreateOptions{CreatedBy: "test", TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, c := range []struct {
+		name string
+		at   time.Time
+		ok   bool
+	}{
+		{"the clock", time.Time{}, true},
+		{"now", now, true},
+		{"before expiry", now.Add(59 * time.Minute), true},
+		{"after expiry", now.Add(2 * time.Hour), false},
+	} {
+		got, err := svc.AuthenticateAt(ctx, plain, c.at)
+		if c.ok != (err == nil) || (err == nil && got.ID != tok.ID) {
+			t.Errorf("%s: AuthenticateAt = %+v, %v; want ok %v", c.name, got, err, c.ok)
+		}
+		if !c.ok && bulwark.ErrorCode(err) != bulwark.EUNAUTHORIZED {
+			t.Errorf("%s: %v, want unauthorized", c.name, err)
+		}
+	}
+}

@@ -28,6 +28,7 @@ const RequestIDHeader = "X-Request-Id"
 // the base middleware when it is done, for metrics and the access log.
 type reqInfo struct {
 	requestID string
+	start     time.Time   // when the request arrived (base's clock read)
 	route     string      // the registered pattern that served the request
 	tokenID   string      // the authenticated token's public id
 	token     *auth.Token // the authenticated and authorized token (see tokenOf)
@@ -226,7 +227,7 @@ var hstsValue = []string{"max-age=63072000"}
 func (s *Server) base(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &reqInfo{}
+		info := &reqInfo{start: start}
 		info.requestID = requestID(&info.idBuf, r.Header.Get(RequestIDHeader))
 		info.idHeader[0] = info.requestID
 		h := w.Header()
@@ -340,7 +341,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Tok
 	if err != nil {
 		return nil, err
 	}
-	tok, err := s.auth.Authenticate(r.Context(), presented)
+	var start time.Time // the request's arrival: no clock read of its own
+	if info := infoFrom(r.Context()); info != nil {
+		start = info.start
+	}
+	tok, err := s.auth.AuthenticateAt(r.Context(), presented, start)
 	if err != nil {
 		if bulwark.IsCode(err, bulwark.EUNAUTHORIZED) && s.failLim != nil {
 			if d := s.failLim.take(s.clientKeyOf(r), time.Now()); d > 0 {
