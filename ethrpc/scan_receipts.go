@@ -25,20 +25,16 @@ func (s scanner) receipts(data []byte) ([]*rpcReceipt, bool) {
 	if i >= len(data) || data[i] != '[' {
 		return out, false
 	}
-	var room []rpcReceipt // room[len:] for the next receipts
+	var room receiptRoom
 	end, ok := s.elements(data, i, func(j int) (int, bool) {
 		switch {
 		case nullAt(data, j):
 			out = append(out, nil)
 			return j + 4, true
 		case data[j] == '{':
-			if len(room) == cap(room) {
-				room = make([]rpcReceipt, 0, 64)
-			}
-			room = room[:len(room)+1]
-			r := &room[len(room)-1]
+			r := next(&room.receipts)
 			out = append(out, r)
-			return s.receiptMembers(r, data, j)
+			return s.receiptMembers(r, &room, data, j)
 		}
 		return 0, false
 	})
@@ -97,6 +93,38 @@ func hexUint64(v []byte) (uint64, bool) {
 	return x, true
 }
 
+// receiptRoom is room for a block's receipts and the values they point
+// to, so that each does not allocate its own.
+type receiptRoom struct {
+	receipts []rpcReceipt
+	to       []common.Address
+	prices   []hexutil.Big
+}
+
+// next returns room for one more value in *room (whose room[len:] is
+// free), made 64 at a time.
+func next[T any](room *[]T) *T {
+	if len(*room) == cap(*room) {
+		*room = make([]T, 0, 64)
+	}
+	*room = (*room)[:len(*room)+1]
+	return &(*room)[len(*room)-1]
+}
+
+// optionalIn is optional with the value made in *room.
+func optionalIn[T any, P interface {
+	*T
+	json.Unmarshaler
+}](dst **T, room *[]T, v []byte) bool {
+	if jsonNull(v) {
+		*dst = nil
+		return true
+	}
+	p := next(room)
+	*dst = p
+	return P(p).UnmarshalJSON(v) == nil
+}
+
 // optional decodes v into *dst as encoding/json does a pointer field of a
 // type with UnmarshalJSON: null sets it to nil, anything else to a new
 // value decoded by its UnmarshalJSON.
@@ -140,7 +168,7 @@ func (s scanner) hashes(dst *[]common.Hash, data []byte, j, n int) (int, bool) {
 	})
 }
 
-func (s scanner) receiptMembers(r *rpcReceipt, data []byte, i int) (int, bool) {
+func (s scanner) receiptMembers(r *rpcReceipt, room *receiptRoom, data []byte, i int) (int, bool) {
 	var seen uint16
 	return s.members(data, i, func(name []byte, j int) (int, bool) {
 		var bit uint16
@@ -172,7 +200,7 @@ func (s scanner) receiptMembers(r *rpcReceipt, data []byte, i int) (int, bool) {
 			case asciiFold(name, "from"):
 				bit, ok = 16, setAddress(&r.From, v)
 			case asciiFold(name, "to"):
-				bit, ok = 32, optional(&r.To, v)
+				bit, ok = 32, optionalIn(&r.To, &room.to, v)
 			case asciiFold(name, "contractaddress"):
 				bit, ok = 64, optional(&r.ContractAddress, v)
 			case asciiFold(name, "status"):
@@ -180,7 +208,7 @@ func (s scanner) receiptMembers(r *rpcReceipt, data []byte, i int) (int, bool) {
 			case asciiFold(name, "gasused"):
 				bit, ok = 256, setUint64(&r.GasUsed, v)
 			case asciiFold(name, "effectivegasprice"):
-				bit, ok = 512, optional(&r.EffectiveGasPrice, v)
+				bit, ok = 512, optionalIn(&r.EffectiveGasPrice, &room.prices, v)
 			default:
 				return end, true
 			}
