@@ -22,6 +22,7 @@ import (
 // approve'.
 type cosignFlags struct {
 	tx, rpc    string
+	book       string
 	dryRun     bool
 	maxListAge time.Duration
 	// approve only
@@ -33,6 +34,7 @@ type cosignFlags struct {
 func (f *cosignFlags) registerNode(fs *flag.FlagSet) {
 	fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of the node the Safe is read from and the transaction simulated on (required: there is no offline co-signature)")
 	fs.DurationVar(&f.maxListAge, "lists-max-age", 7*24*time.Hour, "refuse to co-sign when a screening list or the Safe deployment registry is older than this `DURATION` (0: no limit)")
+	fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML) the transaction is verified against: names known targets, lets allowances to listed spenders through, checks new owners against it")
 }
 
 func (m *Main) safeCosignCmd() *command {
@@ -40,14 +42,18 @@ func (m *Main) safeCosignCmd() *command {
 	return &command{
 		name:    "cosign",
 		summary: "co-sign a Safe transaction with Bulwark's key when it verifies ok, or review with two approvals",
-		usage:   "bulwark safe cosign --tx FILE|- --rpc URL [--keystore FILE] [--passphrase-file FILE] [--dry-run] [--lists-max-age DURATION] [--json]",
+		usage: "bulwark safe cosign --tx FILE|- --rpc URL [--address-book FILE] [--keystore FILE] [--passphrase-file FILE] [--dry-run]\n" +
+			"       [--lists-max-age DURATION] [--json]",
 		long: "Verifies the transaction against the node with simulation, as 'safe verify --rpc' does, then checks\n" +
 			"what the co-signer itself requires: its key is an owner of the Safe, the nonce is not used, the\n" +
 			"Safe read again just before signing is what was verified, the lists are not stale, and no other\n" +
 			"transaction was co-signed for this nonce. It signs the safeTxHash (EIP-712, r||s||v) when the\n" +
 			"verdict is ok, or review and two different people approved it ('bulwark safe approve'); never a\n" +
 			"reject. Exit 0 signed, 2 held for dual control, 3 refused; the findings that decide are named.\n" +
-			"Every decision is written to the audit log; --dry-run decides without signing or recording.",
+			"Every decision is written to the audit log; --dry-run decides without signing or recording.\n" +
+			"--address-book verifies against the organisation's address book, as 'safe verify' does: an\n" +
+			"allowance to a listed spender is co-signed, one to any other spender is held; give the same book\n" +
+			"to 'safe approve --tx' and to serve.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (a Safe Transaction Service multisig-transaction; - for standard input)")
 			f.registerNode(fs)
@@ -90,8 +96,8 @@ func (m *Main) safeApproveCmd() *command {
 	return &command{
 		name:    "approve",
 		summary: "approve a Safe transaction held for dual control, naming the approver",
-		usage: "bulwark safe approve (--tx FILE|- --rpc URL | --safe-tx-hash HASH --safe ADDR --chain-id N) --as NAME\n" +
-			"       [--note TEXT] [--json]",
+		usage: "bulwark safe approve (--tx FILE|- --rpc URL [--address-book FILE] | --safe-tx-hash HASH --safe ADDR --chain-id N)\n" +
+			"       --as NAME [--note TEXT] [--json]",
 		long: "Records NAME's approval of a transaction whose verdict is review; once two different people have\n" +
 			"approved it, 'bulwark safe cosign' co-signs it. With --tx the transaction is verified again on the\n" +
 			"node and that verdict decides; with --safe-tx-hash the co-signer's last verification of it does\n" +
@@ -172,6 +178,8 @@ func (m *Main) approveRequest(f cosignFlags) (*cosign.ApproveRequest, string, er
 		return req, source, nil
 	case f.safeTxHash == "":
 		return nil, "", bulwark.Invalid("--tx", "required: the transaction (--tx FILE with --rpc URL), or --safe-tx-hash HASH with --safe and --chain-id")
+	case f.book != "":
+		return nil, "", bulwark.Invalid("--address-book", "only with --tx: with --safe-tx-hash the co-signer's last verification decides, with the address book it had")
 	}
 	b, err := safe.ParseHex("--safe-tx-hash", f.safeTxHash)
 	if err != nil {
@@ -205,6 +213,10 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 	if f.maxListAge < 0 {
 		return nil, nil, bulwark.Invalid("--lists-max-age", "must not be negative")
 	}
+	book, err := readAddressBook("--address-book", f.book)
+	if err != nil {
+		return nil, nil, err
+	}
 	signer, err := m.cosignSigner(ctx, f.key)
 	if err != nil {
 		return nil, nil, err
@@ -213,6 +225,7 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 	if err != nil {
 		return nil, nil, err
 	}
+	svc.Policy.AddressBook = book
 	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger, DebugRetries: true})
 	if err != nil {
 		return nil, nil, rpcFlagError(err)
@@ -247,10 +260,15 @@ func (m *Main) registrySource() cosign.Source {
 // that verifies on the node (no key needed); else only the store.
 func (m *Main) approveService(ctx context.Context, f cosignFlags) (*cosign.Service, func(), error) {
 	if f.tx != "" {
+		book, err := readAddressBook("--address-book", f.book)
+		if err != nil {
+			return nil, nil, err
+		}
 		svc, err := m.cosignBase(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
+		svc.Policy.AddressBook = book
 		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger, DebugRetries: true})
 		if err != nil {
 			return nil, nil, rpcFlagError(err)

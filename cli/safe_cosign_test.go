@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"math/big"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -170,5 +171,91 @@ func TestSafeCosignCLI(t *testing.T) {
 		if code != 1 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q", tc.args, code, stderr)
 		}
+	}
+}
+
+// TestSafeCosignAddressBook: 'safe cosign --address-book' verifies
+// against the organisation's address book. An unlimited approve to the
+// book's allowed spender is co-signed (exit 0) and executes; the same
+// approve without the book, or to a spender the book does not list, is
+// held for dual control (exit 2); 'safe approve --address-book' is only
+// for --tx.
+func TestSafeCosignAddressBook(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	cosigner, humans := safetest.OwnerAt(50), []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
+	s := d.NewSafe(t, 3, humans[0], humans[1], cosigner)
+	token := chain.DeployERC20(t)
+	router, unknown := common.HexToAddress("0x1111111254EEB25477B68fb85Ed929f73A960582"), common.HexToAddress("0x00000000000000000000000000000000000bad01")
+	book := writeFile(t, filepath.Join(t.TempDir(), "book.toml"), "[[entry]]\naddress = \""+router.Hex()+"\"\nlabel = \"1inch router v5\"\nkinds = [\"spender\"]\n", 0o600)
+	approveTx := func(spender common.Address) safe.Tx {
+		data, err := safetest.TestContract(safetest.ERC20Name).Pack("approve", spender, safe.MaxUint256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Tx(t, token, nil, data, safe.Call)
+	}
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	cosign := func(t *testing.T, tx safe.Tx, want int, extra ...string) cosignOut {
+		t.Helper()
+		args := append([]string{"safe", "cosign", "--tx", writeServiceTx(t, s, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
+		code, stdout, stderr := runCosigner(t, env, cosigner.Key, args...)
+		var out cosignOut
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != want {
+			t.Fatalf("exit %d (want %d), stderr %q, %v\n%s", code, want, stderr, err, stdout)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		spender common.Address
+		flags   []string
+		want    int
+	}{
+		{"unknown spender, with the book", unknown, []string{"--address-book", book}, 2},
+		{"listed spender, without the book", router, nil, 2},
+		{"listed spender, with the book", router, []string{"--address-book", book}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := cosign(t, approveTx(tc.spender), tc.want, append(tc.flags, "--dry-run")...)
+			held := tc.want == 2
+			if held != slices.Contains(out.Deciding, "TOKEN_APPROVAL") || held != slices.Contains(out.Deciding, "NEEDS_APPROVALS") {
+				t.Errorf("deciding %v", out.Deciding)
+			}
+		})
+	}
+
+	// For real: held for the unknown spender, signed for the router, and
+	// the router's allowance set on chain.
+	if out := cosign(t, approveTx(unknown), 2, "--address-book", book); out.Decision != "held" || out.Signature != "" {
+		t.Fatalf("unknown spender: %+v", out)
+	}
+	tx := approveTx(router)
+	out := cosign(t, tx, 0, "--address-book", book)
+	if out.Decision != "signed" || out.Verdict != "ok" {
+		t.Fatalf("the router: %+v", out)
+	}
+	sigs := []safetest.Signature{{Signer: cosigner.Address}}
+	copy(sigs[0].Bytes[:], common.FromHex(out.Signature))
+	for _, o := range humans {
+		sig, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sigs = append(sigs, sig)
+	}
+	packed, err := safetest.PackSignatures(sigs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Exec(t, tx, packed).RequireSuccess(t)
+	if got := chain.Call(t, safetest.TestContract(safetest.ERC20Name), token, "allowance", s.Address, router)[0].(*big.Int); got.Cmp(safe.MaxUint256) != 0 {
+		t.Errorf("the router's allowance is %s", got)
+	}
+
+	code, _, stderr := run(t, env, "safe", "approve", "--as", "carol", "--safe-tx-hash", out.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337", "--address-book", book)
+	if code != 1 || !strings.Contains(stderr, "--address-book: only with --tx") {
+		t.Errorf("approve --safe-tx-hash --address-book: exit %d, %q", code, stderr)
 	}
 }

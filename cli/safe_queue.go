@@ -20,7 +20,7 @@ import (
 )
 
 type safeQueueFlags struct {
-	service, safe, rpc               string
+	service, safe, rpc, book         string
 	allowMultiSend, trustAddressOnly bool
 }
 
@@ -29,7 +29,7 @@ func (m *Main) safeQueueCmd() *command {
 	return &command{
 		name:    "queue",
 		summary: "verify every pending transaction of a Safe in a Safe Transaction Service; exit by the worst verdict",
-		usage:   "bulwark safe queue --service URL --safe ADDR --rpc URL [--allow-multisend] [--trust-address-only] [--json]",
+		usage:   "bulwark safe queue --service URL --safe ADDR --rpc URL [--address-book FILE] [--allow-multisend] [--trust-address-only] [--json]",
 		long: "Lists the transactions proposed to the Safe at the Safe Transaction Service (or any service with its\n" +
 			"API) and not executed yet, lowest nonce first, and verifies each against the node as 'safe verify\n" +
 			"--rpc' does: hashes, decoded calls, the Safe's own getTransactionHash, simulation. Anyone can propose\n" +
@@ -40,6 +40,7 @@ func (m *Main) safeQueueCmd() *command {
 			fs.StringVar(&f.service, "service", "", "base `URL` of the Safe Transaction Service, e.g. https://safe-transaction-mainnet.safe.global")
 			fs.StringVar(&f.safe, "safe", "", "the Safe's `ADDRESS`")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node of the Safe's chain (required: the queue is verified against the Safe's state)")
+			fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML) the transactions are verified against, as 'safe verify' does")
 			fs.BoolVar(&f.allowMultiSend, "allow-multisend", false, "trust a DELEGATECALL to the pinned MultiSend (which can itself DELEGATECALL anything)")
 			fs.BoolVar(&f.trustAddressOnly, "trust-address-only", false, "accept an allowlisted library by its pinned address without checking its code hash")
 		},
@@ -103,6 +104,10 @@ func (m *Main) runSafeQueue(ctx context.Context, f safeQueueFlags) (*queueJSON, 
 	if err != nil {
 		return nil, err
 	}
+	book, err := readAddressBook("--address-book", f.book)
+	if err != nil {
+		return nil, err
+	}
 	svc, err := safetxservice.New("--service", f.service, safetxservice.Options{})
 	if err != nil {
 		return nil, err
@@ -121,7 +126,7 @@ func (m *Main) runSafeQueue(ctx context.Context, f safeQueueFlags) (*queueJSON, 
 		return nil, err
 	}
 	v := &queue.VerifyOnly{Node: client, Simulator: client, Log: log, Store: db, Actor: m.cliActor(),
-		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly}}
+		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly, AddressBook: book}}
 	out := &queueJSON{Safe: addr.Hex(), Service: svc.URL(), Truncated: listing.Truncated, Verdict: bulwark.VerdictOK, Transactions: []queueTxJSON{}}
 	worst := []policy.Finding{}
 	for _, e := range listing.Entries {

@@ -140,8 +140,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		}
 		defer client.Close()
 		sources, maxAge := s.CosignSources(svc)
-		cosigner = &cosign.Service{Chain: client, Simulator: client, Signer: key, Store: db, Audit: alog, Verifications: db,
-			Sources: sources, MaxListAge: maxAge}
+		cosigner = newCosigner(s, key, client, db, alog, sources, maxAge)
 		log.Info("co-signer ready", "address", key.Address().Hex())
 	}
 	queueWatch, closeQueue, err := safeQueueWatch(s, cosigner, db, alog, deliver.Wake, log)
@@ -258,7 +257,7 @@ func safeQueueWatch(s *cli.Serving, cosigner *cosign.Service, db *sqlite.DB, alo
 	if err != nil {
 		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
 	}
-	decider, signs := queueCosigner(cosigner, client, db, alog)
+	decider, signs := queueCosigner(cosigner, client, db, alog, servePolicy(s))
 	var push queue.Pusher
 	switch {
 	case s.SafeQueuePush && signs:
@@ -271,17 +270,33 @@ func safeQueueWatch(s *cli.Serving, cosigner *cosign.Service, db *sqlite.DB, alo
 		Actor: "system:queue", Stored: stored, Logger: log, Interval: s.SafeQueueInterval}), client.Close, nil
 }
 
+// servePolicy is the rule set of serve's co-signer and queue watch: the
+// strict default with the address book of --address-book.
+func servePolicy(s *cli.Serving) policy.Policy {
+	return policy.Policy{AddressBook: s.AddressBook}
+}
+
+// newCosigner is serve's co-signer: key, the node, the store's
+// co-signatures, approvals and verification records, the lists' ages
+// and the address book of --address-book.
+func newCosigner(s *cli.Serving, key cosign.Signer, node *ethrpc.Client, db *sqlite.DB, alog *audit.Log, sources cosign.Sources, maxAge time.Duration) *cosign.Service {
+	return &cosign.Service{Chain: node, Simulator: node, Signer: key, Store: db, Audit: alog, Verifications: db,
+		Sources: sources, MaxListAge: maxAge, Policy: servePolicy(s)}
+}
+
 // queueCosigner is what the queue watch hands each new pending
 // transaction to, and whether it signs: serve's co-signer when serve has a
 // key (cosigner not nil), else a verifier that never signs
 // (queue.VerifyOnly: a full verification against the node, with
 // simulation, each verdict recorded as 'safe verify' records it), so that
 // bad queued transactions are still alerted before anyone executes them.
-func queueCosigner(cosigner *cosign.Service, node *ethrpc.Client, db *sqlite.DB, alog *audit.Log) (queue.Cosigner, bool) {
+// The verifier applies p (serve's address book); the co-signer has its
+// own.
+func queueCosigner(cosigner *cosign.Service, node *ethrpc.Client, db *sqlite.DB, alog *audit.Log, p policy.Policy) (queue.Cosigner, bool) {
 	if cosigner != nil {
 		return cosigner, true
 	}
-	return &queue.VerifyOnly{Node: node, Simulator: node, Log: alog, Store: db, Actor: "system:queue"}, false
+	return &queue.VerifyOnly{Node: node, Simulator: node, Log: alog, Store: db, Actor: "system:queue", Policy: p}, false
 }
 
 // runServices runs each of services in its own goroutine until ctx ends or

@@ -7,8 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/cli"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
@@ -46,10 +50,19 @@ func TestDeliveryCheck(t *testing.T) {
 
 // TestQueueCosigner: the queue watch hands its transactions to serve's
 // co-signer when serve has one, and to a verifier that never signs
-// otherwise.
+// otherwise; both apply serve's --address-book.
 func TestQueueCosigner(t *testing.T) {
 	t.Parallel()
-	svc := &cosign.Service{}
+	book, err := policy.NewAddressBook([]policy.AddressEntry{{Address: common.HexToAddress("0x1111111254EEB25477B68fb85Ed929f73A960582"),
+		Label: "1inch router v5", Kinds: []policy.EntryKind{policy.KindSpender}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &cli.Serving{ServeSettings: cli.ServeSettings{AddressBook: book}}
+	svc := newCosigner(s, nil, nil, nil, nil, nil, 0)
+	if svc.Policy.AddressBook != book {
+		t.Fatalf("serve's co-signer's address book %v, want --address-book's", svc.Policy.AddressBook)
+	}
 	for _, tt := range []struct {
 		name     string
 		cosigner *cosign.Service
@@ -58,9 +71,9 @@ func TestQueueCosigner(t *testing.T) {
 		{"with a key", svc, true},
 		{"without", nil, false},
 	} {
-		got, signs := queueCosigner(tt.cosigner, nil, nil, nil)
-		_, verifies := got.(*queue.VerifyOnly)
-		if signs != tt.signs || (tt.signs && got != queue.Cosigner(svc)) || (!tt.signs && !verifies) {
+		got, signs := queueCosigner(tt.cosigner, nil, nil, nil, servePolicy(s))
+		v, verifies := got.(*queue.VerifyOnly)
+		if signs != tt.signs || (tt.signs && got != queue.Cosigner(svc)) || (!tt.signs && (!verifies || v.Policy.AddressBook != book)) {
 			t.Errorf("%s: %T, signs %v", tt.name, got, signs)
 		}
 	}
