@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -49,14 +50,25 @@ func (c *Client) SimulateCall(ctx context.Context, call policy.SimCall) (*policy
 	if err := c.BatchCall(ctx, b); err != nil {
 		return nil, err
 	}
-	if b[0].Error != nil {
-		return nil, bulwark.Wrap(b[0].Error, bulwark.EUNAVAILABLE, fmt.Sprintf("the node at %s cannot simulate with debug_traceCall and the prestateTracer: %s", c.safeURL, bulwark.ErrorMessage(b[0].Error)))
+	if err := b[0].Error; err != nil {
+		msg := fmt.Sprintf("the node at %s cannot simulate with debug_traceCall and the prestateTracer: %s", c.safeURL, bulwark.ErrorMessage(err))
+		if simulationRefused(err) {
+			err = errors.Join(policy.ErrCannotSimulate, err)
+		}
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, msg)
 	}
 	tr := &policy.SimTrace{}
 	if err := b[2].Error; err != nil {
 		var rerr *RPCError
-		if !errors.As(err, &rerr) || !rerr.Reverted() {
+		switch {
+		case !errors.As(err, &rerr):
 			return nil, err
+		case !rerr.Reverted():
+			msg := fmt.Sprintf("the node at %s cannot run the call with eth_call: %s", c.safeURL, bulwark.ErrorMessage(err))
+			if simulationRefused(err) {
+				err = errors.Join(policy.ErrCannotSimulate, err)
+			}
+			return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, msg)
 		}
 		tr.Reverted, tr.Output = true, rerr.RevertData()
 		tr.RevertReason = revertReason(rerr)
@@ -79,6 +91,20 @@ func (c *Client) SimulateCall(ctx context.Context, call policy.SimCall) (*policy
 		}
 	}
 	return tr, nil
+}
+
+// simulationRefused reports whether err, an error of a simulation's
+// call, is the node's answer that it cannot run it (an unknown method or
+// tracer, a refused parameter), which it gives again when asked again:
+// not a failure to answer, a rate limit or a node-side timeout, which
+// pass (see policy.ErrCannotSimulate).
+func simulationRefused(err error) bool {
+	var rerr *RPCError
+	if !errors.As(err, &rerr) || rerr.RateLimited() {
+		return false
+	}
+	m := strings.ToLower(rerr.Message)
+	return !strings.Contains(m, "timeout") && !strings.Contains(m, "timed out") && !strings.Contains(m, "deadline")
 }
 
 // revertReason is the node's message, with the revert data when there is

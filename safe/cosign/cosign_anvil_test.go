@@ -355,10 +355,11 @@ func TestCosignRefusals(t *testing.T) {
 	}
 }
 
+// failingSimulator is a node that answers that it cannot simulate.
 type failingSimulator struct{}
 
 func (failingSimulator) SimulateCall(context.Context, policy.SimCall) (*policy.SimTrace, error) {
-	return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "debug_traceCall is not available on this node")
+	return nil, bulwark.Wrap(policy.ErrCannotSimulate, bulwark.EUNAVAILABLE, "debug_traceCall is not available on this node")
 }
 
 // TestCosignRaceForNonce: two transactions for one nonce asked at once —

@@ -185,7 +185,11 @@ func VerifyOnChain(ctx context.Context, r onchain.ChainReader, req VerifyRequest
 	v.Chain = check
 	v.Findings = append(v.Findings, chainFindings(v)...)
 	if opt.Simulator != nil {
-		v.Simulation = Simulate(ctx, r, opt.Simulator, v)
+		sim, err := Simulate(ctx, r, opt.Simulator, v)
+		if err != nil {
+			return nil, bulwark.Wrap(err, bulwark.ErrorCode(err), fmt.Sprintf("cannot simulate the transaction at block %d: %s", check.Block, bulwark.ErrorMessage(err)))
+		}
+		v.Simulation = sim
 		v.Findings = append(v.Findings, v.Simulation.Findings...)
 	} else {
 		v.Findings = append(v.Findings, notSimulated(fmt.Sprintf("the Safe's state was read at block %d, but the transaction was not simulated: its effects on the Safe were not checked", check.Block)))

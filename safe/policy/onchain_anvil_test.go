@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"context"
+	"errors"
 	"math/big"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
@@ -194,4 +196,58 @@ func mustVersion(t testing.TB, s string) safe.Version {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// failingSim is a Simulator whose every call fails with err.
+type failingSim struct{ err error }
+
+func (f failingSim) SimulateCall(context.Context, policy.SimCall) (*policy.SimTrace, error) {
+	return nil, f.err
+}
+
+// TestVerifyOnChainSimulationErrors: a node that answers that it cannot
+// simulate gives a verdict without a simulation (SIMULATION_UNAVAILABLE,
+// review); a simulation that did not happen this time (the node did not
+// answer in time, could not be reached, the request was cancelled) gives
+// no verdict at all but the error, to be asked again: a passing failure
+// of a loaded node never becomes a held or refused transaction.
+func TestVerifyOnChainSimulationErrors(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(2)
+	s := d.NewSafe(t, 2, owners...)
+	req := policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: s.TransferETHTx(t, owners[0].Address, new(big.Int))}}
+	refused := bulwark.Wrap(errors.Join(policy.ErrCannotSimulate, errors.New("debug_traceCall: method not found (code -32601)")), bulwark.EUNAVAILABLE,
+		"the node cannot simulate with debug_traceCall and the prestateTracer: method not found")
+	for _, tc := range []struct {
+		name     string
+		err      error
+		wantCode string // the error's code; "" for a verdict
+	}{
+		{"the node cannot simulate", refused, ""},
+		{"timeout", bulwark.Errorf(bulwark.ETIMEOUT, "node at http://127.0.0.1:1 did not answer batch within 20s"), bulwark.ETIMEOUT},
+		{"unreachable", bulwark.Errorf(bulwark.EUNAVAILABLE, "node at http://127.0.0.1:1 is unreachable: connection reset"), bulwark.EUNAVAILABLE},
+		{"cancelled", context.Canceled, bulwark.EINTERNAL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := policy.VerifyOnChain(context.Background(), chain.RPC, req, policy.ChainOptions{Simulator: failingSim{tc.err}})
+			if tc.wantCode != "" {
+				if v != nil || err == nil || !strings.Contains(bulwark.ErrorMessage(err), "cannot simulate the transaction at block") {
+					t.Fatalf("verification %v, error %v; want no verdict and the error", v, err)
+				}
+				if tc.wantCode != bulwark.EINTERNAL && bulwark.ErrorCode(err) != tc.wantCode {
+					t.Errorf("error code %s, want %s", bulwark.ErrorCode(err), tc.wantCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Simulation.Status != "unavailable" || !slices.Contains(v.Codes(), policy.CodeSimulationUnavailable) || v.Verdict != bulwark.VerdictReview {
+				t.Errorf("simulation %s, verdict %s, codes %v", v.Simulation.Status, v.Verdict, v.Codes())
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -33,9 +34,21 @@ const (
 	CodeSimulationUnavailable          = "SIMULATION_UNAVAILABLE"
 )
 
+// ErrCannotSimulate marks a Simulator's error that is the node's own
+// answer that it cannot run the simulation (no debug_traceCall, no
+// prestate tracer, a call it refuses): asked again it answers the same, so
+// the verification goes on without a simulation (SIMULATION_UNAVAILABLE,
+// and the co-signer refuses NOT_SIMULATED). Any other error of a
+// Simulator is a simulation that did not happen this time (the node did
+// not answer in time, could not be reached, sent a broken answer, the
+// request was cancelled): the verification fails with it, to be asked
+// again, and no verdict is reached on a node's passing failure.
+var ErrCannotSimulate = errors.New("the node cannot simulate")
+
 // Simulator runs one call against a node's state at a block, with storage
 // overrides, and reports the state it changed (a prestate diff) and the
-// logs it emitted. The ethrpc client implements it with debug_traceCall
+// logs it emitted. An error that is the node's answer that it cannot
+// simulate wraps ErrCannotSimulate. The ethrpc client implements it with debug_traceCall
 // (prestateTracer in diffMode, callTracer with logs) and eth_call.
 type Simulator interface {
 	SimulateCall(ctx context.Context, call SimCall) (*SimTrace, error)
@@ -162,18 +175,20 @@ func simApprovedHashSlot(owner common.Address, hash common.Hash) common.Hash {
 // Every change the decoded transaction does not announce (see
 // explainedKinds) is a critical SIMULATED_* finding; a failed execution is
 // SIMULATION_FAILED and a node that cannot simulate SIMULATION_UNAVAILABLE
-// (both medium).
-func Simulate(ctx context.Context, r onchain.ChainReader, sim Simulator, v *Verification) *Simulation {
+// (both medium). The error is a simulation that could not be run this
+// time (see ErrCannotSimulate): the node failed to answer the simulation
+// or the reads of the simulated state.
+func Simulate(ctx context.Context, r onchain.ChainReader, sim Simulator, v *Verification) (*Simulation, error) {
 	s := &Simulation{Block: v.Chain.Block, ETHLeaving: new(big.Int)}
 	before := v.Chain.State
-	skip := func(status, format string, args ...any) *Simulation {
+	skip := func(status, format string, args ...any) (*Simulation, error) {
 		s.Status, s.Reason = status, fmt.Sprintf(format, args...)
 		code := CodeSimulationUnavailable
 		if status == "reverted" || status == "execution_failure" {
 			code = CodeSimulationFailed
 		}
 		s.Findings = append(s.Findings, finding(code, SeverityMedium, nil, simulationSkipMessage, s.Reason).With("status", status))
-		return s
+		return s, nil
 	}
 	if v.Version.Compare(simulationMinVersion) < 0 {
 		return skip("skipped", "Safe %s is not simulated (Bulwark knows the storage layout from 1.0.0)", v.Version)
@@ -210,8 +225,11 @@ func Simulate(ctx context.Context, r onchain.ChainReader, sim Simulator, v *Veri
 		call.Storage = map[common.Address]map[common.Hash]common.Hash{v.Safe: overrides}
 	}
 	tr, err := sim.SimulateCall(ctx, call)
-	if err != nil {
+	switch {
+	case err != nil && errors.Is(err, ErrCannotSimulate) && ctx.Err() == nil:
 		return skip("unavailable", "%s", bulwark.ErrorMessage(err))
+	case err != nil:
+		return nil, err
 	}
 	s.LogsAvailable = tr.LogsAvailable
 	switch {
@@ -231,7 +249,7 @@ func Simulate(ctx context.Context, r onchain.ChainReader, sim Simulator, v *Veri
 	after, err := onchain.ReadStatesWith(ctx, &overlayReader{ChainReader: r, safe: v.Safe, trace: tr}, []common.Address{v.Safe}, call.Block,
 		onchain.ReadOptions{Previous: map[common.Address]*onchain.State{v.Safe: before}, Registry: v.Policy.Registry})
 	if err != nil {
-		return skip("unavailable", "cannot read the simulated state: %s", bulwark.ErrorMessage(err))
+		return nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "cannot read the simulated state: "+bulwark.ErrorMessage(err))
 	}
 	s.After = after[0]
 	explained := explainedKinds(v.Findings)
@@ -263,7 +281,7 @@ func Simulate(ctx context.Context, r onchain.ChainReader, sim Simulator, v *Veri
 			len(s.OtherStorage), s.OtherStorage[0].Slot.Hex()).With("slots", fmt.Sprint(len(s.OtherStorage)))
 		s.Findings = append(s.Findings, f)
 	}
-	return s
+	return s, nil
 }
 
 // explainedKinds maps the policy's findings on the decoded tree (what the

@@ -33,8 +33,8 @@ func TestSimulateSkipCountsOwners(t *testing.T) {
 				st.Owners = append(st.Owners, common.BigToAddress(big.NewInt(int64(i+1))))
 			}
 			v := &Verification{Version: safe.Version{Major: 1, Minor: 3}, Chain: &ChainCheck{Block: 9, State: st}}
-			s := Simulate(context.Background(), nil, nil, v)
-			if s.Status != "skipped" || !strings.Contains(s.Reason, tc.want) {
+			s, err := Simulate(context.Background(), nil, nil, v)
+			if err != nil || s.Status != "skipped" || !strings.Contains(s.Reason, tc.want) {
 				t.Fatalf("simulation %s: %q, want skipped saying %q", s.Status, s.Reason, tc.want)
 			}
 		})
