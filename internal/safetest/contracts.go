@@ -37,6 +37,11 @@ const (
 	// mintBatch(to, ids, values), safeTransferFrom, safeBatchTransferFrom,
 	// balanceOf(account, id); a transfer of zero needs no approval.
 	ERC1155Name = "TestERC1155"
+	// OwnedProxyName is a protocol contract its owner hands over:
+	// constructor(owner), owner(), implementation(),
+	// transferOwnership(newOwner), upgradeToAndCall(impl, data), both only
+	// by the owner.
+	OwnedProxyName = "TestOwnedProxy"
 )
 
 var testContracts = sync.OnceValues(func() (map[string]*Artifact, error) {
@@ -108,6 +113,12 @@ func ERC20TransferData(to common.Address, amount *big.Int) []byte {
 		panic(err)
 	}
 	return data
+}
+
+// DeployOwnedProxy deploys a TestOwnedProxy owned by owner.
+func (c *Chain) DeployOwnedProxy(t testing.TB, owner common.Address) common.Address {
+	t.Helper()
+	return c.DeployArtifact(t, TestContract(OwnedProxyName), owner)
 }
 
 // DeployGuard deploys a TestGuard: a transaction guard that allows

@@ -424,3 +424,111 @@ type failingChain struct{ onchain.ChainReader }
 func (failingChain) BlockNumber(context.Context) (uint64, error) {
 	return 0, bulwark.Errorf(bulwark.EUNAVAILABLE, "node unreachable")
 }
+
+// TestCosignDualControlAnvil: the other signing attacks end to end, on a
+// Safe of two humans and the co-signer (threshold 3), Safe 1.3.0 and
+// 1.4.1. A Radiant-style handover of a protocol contract the Safe owns
+// (upgradeToAndCall, then transferOwnership to an address nobody listed)
+// and an unlimited ERC-20 approve to an unknown spender are each held for
+// dual control; one person approving twice does not release them; after
+// two different people approve, each is co-signed and executes with the
+// humans' signatures, and the chain shows it (implementation, owner,
+// allowance).
+func TestCosignDualControlAnvil(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	proxyABI, tokenABI := safetest.TestContract(safetest.OwnedProxyName), safetest.TestContract(safetest.ERC20Name)
+	pack := func(t *testing.T, a *safetest.Artifact, method string, args ...any) []byte {
+		t.Helper()
+		data, err := a.Pack(method, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	for _, ver := range []string{"1.3.0", "1.4.1"} {
+		t.Run(ver, func(t *testing.T) { // sequential: one chain, one sender
+			f := newFixture(t, chain, safetest.Deploy(t, chain, ver))
+			ctx := context.Background()
+			protocol := chain.DeployOwnedProxy(t, f.s.Address)
+			token := chain.DeployERC20(t)
+			impl := chain.DeployERC20(t) // any contract will do as the new implementation
+			attacker := common.HexToAddress("0x00000000000000000000000000000000000a7701")
+
+			for _, tc := range []struct {
+				name string
+				to   common.Address
+				data []byte
+				// codes the held decision names
+				codes []string
+				// after checks the chain once the transaction executed.
+				after func(t *testing.T)
+			}{
+				{"upgradeToAndCall", protocol, pack(t, proxyABI, "upgradeToAndCall", impl, []byte{}), []string{policy.CodeProxyUpgrade},
+					func(t *testing.T) {
+						if got := chain.Call(t, proxyABI, protocol, "implementation")[0].(common.Address); got != impl {
+							t.Errorf("implementation %s, want %s", got.Hex(), impl.Hex())
+						}
+					}},
+				{"transferOwnership", protocol, pack(t, proxyABI, "transferOwnership", attacker), []string{policy.CodeOwnershipTransfer},
+					func(t *testing.T) {
+						if got := chain.Call(t, proxyABI, protocol, "owner")[0].(common.Address); got != attacker {
+							t.Errorf("owner %s, want %s", got.Hex(), attacker.Hex())
+						}
+					}},
+				{"unlimited approve to an unknown spender", token, pack(t, tokenABI, "approve", attacker, safe.MaxUint256), []string{policy.CodeTokenApproval},
+					func(t *testing.T) {
+						if got := chain.Call(t, tokenABI, token, "allowance", f.s.Address, attacker)[0].(*big.Int); got.Cmp(safe.MaxUint256) != 0 {
+							t.Errorf("allowance %s, want 2^256-1", got)
+						}
+					}},
+			} {
+				// Sequential: each uses the Safe's next nonce.
+				t.Run(tc.name, func(t *testing.T) {
+					tx := f.s.Tx(t, tc.to, nil, tc.data, safe.Call)
+					r := f.cosign(t, tx)
+					wantDecision(t, r, cosign.DecisionHeld, append(tc.codes, cosign.CodeNeedsApprovals)...)
+					if r.PolicyVerdict != bulwark.VerdictReview || r.Verification.Simulation == nil || r.Verification.Simulation.Status != "success" {
+						t.Fatalf("policy verdict %s, simulation %+v", r.PolicyVerdict, r.Verification.Simulation)
+					}
+					for _, fd := range r.Findings {
+						if slices.Contains(tc.codes, fd.Code) && (fd.Severity != policy.SeverityHigh || !strings.Contains(fd.Message, attacker.Hex()) && tc.name != "upgradeToAndCall") {
+							t.Errorf("%s: %s %q", fd.Code, fd.Severity, fd.Message)
+						}
+					}
+					if why := f.revertReason(t, tx, packed(f.humanSigs(t, tx))); !strings.Contains(why, "GS020") {
+						t.Errorf("with the humans' signatures only: %q, want GS020", why)
+					}
+
+					// The same person twice does not release it.
+					req := cosign.ApproveRequest{ChainID: chain.ChainID, Safe: f.s.Address, SafeTxHash: r.SafeTxHash, Approver: "carol", Note: "checked with the protocol team"}
+					if _, err := f.svc.Approve(ctx, req); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := f.svc.Approve(ctx, req); !bulwark.IsCode(err, bulwark.ECONFLICT) {
+						t.Fatalf("carol again: %v", err)
+					}
+					again := f.cosign(t, tx)
+					wantDecision(t, again, cosign.DecisionHeld, cosign.CodeNeedsApprovals)
+					if !slices.Equal(again.Approvals, []string{"carol"}) {
+						t.Errorf("approvals %v after carol twice", again.Approvals)
+					}
+
+					req.Approver = "dave"
+					if _, err := f.svc.Approve(ctx, req); err != nil {
+						t.Fatal(err)
+					}
+					signed := f.cosign(t, tx)
+					wantDecision(t, signed, cosign.DecisionSigned, tc.codes...)
+					if !slices.Equal(signed.Approvals, []string{"carol", "dave"}) {
+						t.Errorf("approvals %v", signed.Approvals)
+					}
+					sigs := f.humanSigs(t, tx)
+					sigs[cosignerOwner.Address] = signed.Signature
+					f.s.Exec(t, tx, packed(sigs)).RequireSuccess(t)
+					tc.after(t)
+				})
+			}
+		})
+	}
+}
