@@ -148,7 +148,10 @@ func (c *Client) listPath(safe common.Address) string {
 
 // Pending returns safe's transactions not executed yet, lowest nonce
 // first (GET /api/v1/safes/{address}/multisig-transactions/?executed=false,
-// following "next"), at most MaxEntries of them (Truncated then).
+// following "next"), at most MaxEntries of them (Truncated then). A
+// listing that goes on past the pages MaxEntries needs, or an empty page
+// with a next one, is refused (EINVALID): a hostile service cannot keep
+// the watch reading.
 func (c *Client) Pending(ctx context.Context, safe common.Address) (queue.Listing, error) {
 	first := *c.base
 	first.Path = c.listPath(safe)
@@ -156,10 +159,17 @@ func (c *Client) Pending(ctx context.Context, safe common.Address) (queue.Listin
 	next := first.String()
 	var out queue.Listing
 	seen := map[string]bool{}
-	for next != "" {
+	// A hostile service can link page after page forever: at most the
+	// pages MaxEntries fill at PageSize, and one more that may be empty.
+	maxPages := (c.maxEntries+PageSize-1)/PageSize + 1
+	for pages := 0; next != ""; pages++ {
 		if len(out.Entries) >= c.maxEntries {
 			out.Truncated = true
 			break
+		}
+		if pages == maxPages {
+			return queue.Listing{}, bulwark.Errorf(bulwark.EINVALID, "the queue of Safe %s: the service's pagination goes on past %d pages with %d transactions read (%d asked per page): refused",
+				safe.Hex(), maxPages, len(out.Entries), PageSize)
 		}
 		u, err := c.checkNext(safe, next, seen)
 		if err != nil {
@@ -172,6 +182,10 @@ func (c *Client) Pending(ctx context.Context, safe common.Address) (queue.Listin
 		page, err := ParsePage(body, safe, len(out.Entries))
 		if err != nil {
 			return queue.Listing{}, bulwark.Wrap(err, bulwark.ErrorCode(err), fmt.Sprintf("the queue of Safe %s at %s: %s", safe.Hex(), Redact(u.String()), bulwark.ErrorMessage(err)))
+		}
+		if len(page.Entries) == 0 && page.Next != "" {
+			return queue.Listing{}, bulwark.Errorf(bulwark.EINVALID, "the queue of Safe %s at %s: an empty page links to a next one: refused",
+				safe.Hex(), Redact(u.String()))
 		}
 		room := c.maxEntries - len(out.Entries)
 		if len(page.Entries) > room {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -301,5 +302,57 @@ func TestNew(t *testing.T) {
 	c, err := safetxservice.New("--service", "https://safe-transaction-mainnet.safe.global/", safetxservice.Options{})
 	if err != nil || c.URL() != "https://safe-transaction-mainnet.safe.global" {
 		t.Errorf("New = %v, %v", c, err)
+	}
+}
+
+// TestPendingEndlessPagination: a service that links page after page,
+// each time to a fresh one, is refused after the pages the entry bound
+// needs: an empty page with a next link at once, a page of one entry
+// at the page bound. The fake gives up after 1000 pages, so a client
+// without the bounds reads them all and passes.
+func TestPendingEndlessPagination(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		perPage   int
+		max       int
+		wantPages int
+		want      string
+	}{
+		{"empty pages", 0, 0, 1, "an empty page links to a next one"},
+		{"one entry a page", 1, 0, 5, "goes on past 5 pages"},
+		{"one entry a page, small bound", 1, 10, 2, "goes on past 2 pages"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			served := 0
+			var s *httptest.Server
+			s = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				served++
+				n := served
+				mu.Unlock()
+				next := "null"
+				if n < 1000 {
+					next = fmt.Sprintf("%q", s.URL+listPath(bybit)+fmt.Sprintf("?executed=false&limit=50&ordering=nonce&o=%d", n))
+				}
+				var results []string
+				for i := range tt.perPage {
+					results = append(results, string(entry(bybit, n*10+i)))
+				}
+				fmt.Fprintf(w, `{"count": 1000, "next": %s, "previous": null, "results": [%s]}`, next, strings.Join(results, ","))
+			}))
+			defer s.Close()
+			_, err := newClient(t, s.URL, safetxservice.Options{MaxEntries: tt.max}).Pending(context.Background(), bybit)
+			mu.Lock()
+			defer mu.Unlock()
+			if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(bulwark.ErrorMessage(err), tt.want) || !strings.Contains(bulwark.ErrorMessage(err), bybit.Hex()) {
+				t.Fatalf("Pending = %v after %d pages; want EINVALID %q naming the Safe", err, served, tt.want)
+			}
+			if served != tt.wantPages {
+				t.Errorf("%d pages read, want %d", served, tt.wantPages)
+			}
+		})
 	}
 }

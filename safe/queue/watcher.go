@@ -23,6 +23,9 @@ const DefaultInterval = 30 * time.Second
 // DefaultConcurrency is how many Safes a Watcher reads at once.
 const DefaultConcurrency = 8
 
+// DefaultListTimeout bounds the reading of one Safe's queue in a poll.
+const DefaultListTimeout = 2 * time.Minute
+
 // AuditAction is the action of a decision's audit entry.
 const AuditAction = "safe.queue.decision"
 
@@ -51,6 +54,11 @@ type Config struct {
 	// Concurrency is how many Safes are read at once (0:
 	// DefaultConcurrency).
 	Concurrency int
+	// ListTimeout bounds the reading of one Safe's queue (0:
+	// DefaultListTimeout): a service that keeps it reading makes that
+	// queue unreadable (QUEUE_UNREADABLE) instead of stalling the poll of
+	// every Safe.
+	ListTimeout time.Duration
 }
 
 // Watcher reads the queues of the watched Safes and acts on what is new.
@@ -76,6 +84,9 @@ func NewWatcher(c Config) *Watcher {
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency
+	}
+	if c.ListTimeout <= 0 {
+		c.ListTimeout = DefaultListTimeout
 	}
 	if c.Actor == "" {
 		c.Actor = "system:queue"
@@ -210,7 +221,16 @@ func (w *Watcher) PollSafes(ctx context.Context, safes []common.Address) PollSta
 // order listed. An error means the queue could not be read.
 func (w *Watcher) pollSafe(ctx context.Context, safe common.Address) (PollStats, error) {
 	var st PollStats
-	l, err := w.c.Source.Pending(ctx, safe)
+	lctx, cancel := context.WithTimeout(ctx, w.c.ListTimeout)
+	l, err := w.c.Source.Pending(lctx, safe)
+	timedOut := lctx.Err() != nil && ctx.Err() == nil
+	cancel()
+	if err == nil && timedOut {
+		err = bulwark.Errorf(bulwark.ETIMEOUT, "the queue of Safe %s was not read within %s", safe.Hex(), w.c.ListTimeout)
+	}
+	if err != nil && timedOut && bulwark.ErrorCode(err) != bulwark.ETIMEOUT {
+		err = bulwark.Wrap(err, bulwark.ETIMEOUT, fmt.Sprintf("the queue of Safe %s was not read within %s: %s", safe.Hex(), w.c.ListTimeout, bulwark.ErrorMessage(err)))
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			w.c.Logger.Warn("safe queue: cannot read the queue", "safe", safe.Hex(), "err", bulwark.ErrorMessage(err))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -48,9 +49,13 @@ const (
 
 // fakeSource lists the queues it holds; fail, per Safe, fails the listing.
 type fakeSource struct {
-	mu       sync.Mutex
-	queues   map[common.Address][]queue.Entry
-	fail     map[common.Address]error
+	mu     sync.Mutex
+	queues map[common.Address][]queue.Entry
+	fail   map[common.Address]error
+	// hang, per Safe, keeps the listing going until its context ends, as
+	// a service linking page after page does; without a deadline it
+	// returns nothing at once instead of hanging the test.
+	hang     map[common.Address]bool
 	inflight int
 	maxIn    int
 	calls    int
@@ -62,7 +67,12 @@ func (f *fakeSource) Pending(ctx context.Context, s common.Address) (queue.Listi
 	f.inflight++
 	f.maxIn = max(f.maxIn, f.inflight)
 	l, err := queue.Listing{Entries: f.queues[s]}, f.fail[s]
+	hang := f.hang[s]
 	f.mu.Unlock()
+	if _, bounded := ctx.Deadline(); hang && bounded {
+		<-ctx.Done()
+		return queue.Listing{}, ctx.Err()
+	}
 	defer func() {
 		f.mu.Lock()
 		f.inflight--
@@ -147,13 +157,17 @@ type rig struct {
 }
 
 func newRig(t *testing.T) *rig {
-	return &rig{db: sqlitetest.Open(t, sqlite.Options{}), src: &fakeSource{queues: map[common.Address][]queue.Entry{}, fail: map[common.Address]error{}},
+	return &rig{db: sqlitetest.Open(t, sqlite.Options{}), src: &fakeSource{queues: map[common.Address][]queue.Entry{}, fail: map[common.Address]error{}, hang: map[common.Address]bool{}},
 		cos: &fakeCosigner{}, push: &fakePusher{}}
 }
 
+func (r *rig) config(safes ...common.Address) queue.Config {
+	return queue.Config{Source: r.src, Cosigner: r.cos, Push: r.push, Watches: watchlist(safes), Store: r.db, Alerts: r.db,
+		Log: &audit.Log{Store: r.db}, Stored: func() { r.mu.Lock(); r.wake++; r.mu.Unlock() }, Concurrency: 3}
+}
+
 func (r *rig) watcher(safes ...common.Address) *queue.Watcher {
-	return queue.NewWatcher(queue.Config{Source: r.src, Cosigner: r.cos, Push: r.push, Watches: watchlist(safes), Store: r.db, Alerts: r.db,
-		Log: &audit.Log{Store: r.db}, Stored: func() { r.mu.Lock(); r.wake++; r.mu.Unlock() }, Concurrency: 3})
+	return queue.NewWatcher(r.config(safes...))
 }
 
 func (r *rig) alerts(t *testing.T) []watch.StoredAlert {
@@ -394,5 +408,31 @@ func TestEntryKey(t *testing.T) {
 	raw, _ := json.Marshal(a.Tx)
 	if len(raw) == 0 {
 		t.Fatal("no JSON")
+	}
+}
+
+// TestPollListDeadline: a queue whose reading never ends (a service that
+// links page after page) is cut at the list deadline and alerted
+// QUEUE_UNREADABLE; the other Safes' queues are still decided.
+func TestPollListDeadline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	r.src.hang[safeA] = true
+	r.src.queues[safeB] = []queue.Entry{tx(safeB, 1, toReview)}
+	cfg := r.config(safeA, safeB)
+	cfg.ListTimeout = time.Millisecond
+	st, err := queue.NewWatcher(cfg).Poll(ctx)
+	if err != nil || st.Unreadable != 1 || st.Held != 1 {
+		t.Fatalf("poll %+v, %v; want safe A unreadable and B's entry held", st, err)
+	}
+	var unreadable []watch.StoredAlert
+	for _, a := range r.alerts(t) {
+		if a.Code == queue.CodeUnreadable {
+			unreadable = append(unreadable, a)
+		}
+	}
+	if len(unreadable) != 1 || unreadable[0].Safe != safeA.Hex() || !strings.Contains(unreadable[0].Message, "not read within 1ms") {
+		t.Fatalf("QUEUE_UNREADABLE alerts %+v, want one naming safe A and the deadline", unreadable)
 	}
 }
