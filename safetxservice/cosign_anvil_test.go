@@ -168,3 +168,70 @@ func TestQueueWithCosignerAnvil(t *testing.T) {
 		t.Errorf("second poll %+v, %v; %d confirmations", st, err, len(svc.Confirmations()))
 	}
 }
+
+// stopDuringSimulation is the node's simulator, except that its first
+// simulation stops the watch (cancels the poll) while it runs, as serve
+// stopping under load does, and fails as the node client then fails.
+type stopDuringSimulation struct {
+	policy.Simulator
+	stop    context.CancelFunc
+	stopped bool
+}
+
+func (s *stopDuringSimulation) SimulateCall(ctx context.Context, call policy.SimCall) (*policy.SimTrace, error) {
+	if !s.stopped {
+		s.stopped = true
+		s.stop()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return s.Simulator.SimulateCall(ctx, call)
+}
+
+// TestQueueStopDuringSimulation: a watch stopped while a transaction is
+// being simulated records no decision on it (a simulation that did not
+// run is no verdict: it was once recorded as held, SIMULATION_UNAVAILABLE,
+// and never checked again), and the next poll decides it: a plain
+// transfer, verified ok, raises nothing.
+func TestQueueStopDuringSimulation(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	owners := safetest.NewOwners(3)
+	s := d.NewSafe(t, 3, owners...)
+	s.FundETH(t, safetest.Ether(2))
+	transfer := s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b02"), safetest.Ether(1))
+	svc := servicetest.New()
+	defer svc.Close()
+	svc.SetQueue(s.Address, listed(t, s, transfer))
+	client, err := safetxservice.New("--safe-queue", svc.URL, safetxservice.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlitetest.Open(t, sqlite.Options{})
+	log := &audit.Log{Store: db}
+	pollCtx, stop := context.WithCancel(context.Background())
+	sim := &stopDuringSimulation{Simulator: chain.RPC, stop: stop}
+	w := queue.NewWatcher(queue.Config{Source: client, Watches: addrList{s.Address}, Store: db, Alerts: db, Log: log,
+		Cosigner: &queue.VerifyOnly{Node: chain.RPC, Simulator: sim, Log: log, Store: db}})
+	if _, err := w.Poll(pollCtx); err != nil {
+		t.Fatal(err)
+	}
+	if !sim.stopped {
+		t.Fatal("the poll did not simulate")
+	}
+	as, err := db.Alerts(context.Background(), watch.AlertFilter{Limit: 10})
+	if err != nil || len(as) != 0 {
+		t.Fatalf("alerts after a stop during the simulation: %+v, %v", as, err)
+	}
+	st, err := w.Poll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (queue.PollStats{Safes: 1, Entries: 1, New: 1, Verified: 1}); st != want {
+		t.Fatalf("the poll after the stop: %+v, want %+v", st, want)
+	}
+	if as, err := db.Alerts(context.Background(), watch.AlertFilter{Limit: 10}); err != nil || len(as) != 0 {
+		t.Errorf("alerts: %+v, %v", as, err)
+	}
+}
