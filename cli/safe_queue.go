@@ -129,6 +129,7 @@ func (m *Main) runSafeQueue(ctx context.Context, f safeQueueFlags) (*queueJSON, 
 		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly, AddressBook: book}}
 	out := &queueJSON{Safe: addr.Hex(), Service: svc.URL(), Truncated: listing.Truncated, Verdict: bulwark.VerdictOK, Transactions: []queueTxJSON{}}
 	worst := []policy.Finding{}
+	queue.SortByNonce(listing.Entries) // the service's ordering is a claim
 	for _, e := range listing.Entries {
 		t := queueTxJSON{Confirmations: len(e.Confirmations), ConfirmationsRequired: e.ConfirmationsRequired, Findings: []policy.Finding{}}
 		if e.Nonce != nil {

@@ -37,10 +37,13 @@ const (
 	// CodeUnreadable: the service did not list the pending transactions
 	// of one or more watched Safes.
 	CodeUnreadable = "QUEUE_UNREADABLE"
+	// CodeTruncated: a Safe's queue is longer than is read; the
+	// transactions past the bound are not checked.
+	CodeTruncated = "QUEUE_TRUNCATED"
 )
 
 // Codes lists every code a Watcher raises.
-var Codes = []string{CodeTxRefused, CodeTxHeld, CodeTxMalformed, CodeTxUnchecked, CodePushFailed, CodeUnreadable}
+var Codes = []string{CodeTxRefused, CodeTxHeld, CodeTxMalformed, CodeTxUnchecked, CodePushFailed, CodeUnreadable, CodeTruncated}
 
 // DecisionVerified is the decision of a co-signer that only verifies
 // ([VerifyOnly]) on a transaction whose verdict is ok: nothing to hold,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -72,6 +74,9 @@ type Watcher struct {
 	// unreadable is set from a poll that could not read a queue until one
 	// that read them all: QUEUE_UNREADABLE is raised once per outage.
 	unreadable bool
+	// truncated holds the Safes whose last listing was truncated:
+	// QUEUE_TRUNCATED is raised once until a listing reads whole.
+	truncated map[common.Address]bool
 }
 
 // NewWatcher returns the Watcher of c; it does nothing until Run or Poll.
@@ -91,7 +96,7 @@ func NewWatcher(c Config) *Watcher {
 	if c.Actor == "" {
 		c.Actor = "system:queue"
 	}
-	return &Watcher{c: c, unchecked: map[common.Hash]bool{}}
+	return &Watcher{c: c, unchecked: map[common.Hash]bool{}, truncated: map[common.Address]bool{}}
 }
 
 // PollStats counts what one poll did.
@@ -237,9 +242,26 @@ func (w *Watcher) pollSafe(ctx context.Context, safe common.Address) (PollStats,
 		}
 		return st, err
 	}
+	w.mu.Lock()
+	was := w.truncated[safe]
+	if l.Truncated {
+		w.truncated[safe] = true
+	} else {
+		delete(w.truncated, safe)
+	}
+	w.mu.Unlock()
 	if l.Truncated {
 		w.c.Logger.Warn("safe queue: more transactions pending than are read; the lowest nonces were read", "safe", safe.Hex(), "read", len(l.Entries))
+		if !was {
+			w.alert(ctx, watch.Alert{Code: CodeTruncated, Severity: policy.SeverityHigh, Safe: safe.Hex(),
+				Message: fmt.Sprintf("Safe %s has more pending transactions than are read (%d read, nonces %s): the ones past them are not checked. Nobody should sign or execute a transaction of this Safe the watch has not checked; clear the queue of what will not be executed",
+					safe.Hex(), len(l.Entries), nonceRange(l.Entries))})
+		}
 	}
+	// The service's ordering is a claim: the lowest nonce, the next to
+	// execute, is decided first whatever order it lists.
+	l.Entries = slices.Clone(l.Entries)
+	SortByNonce(l.Entries)
 	st.Entries = len(l.Entries)
 	if len(l.Entries) == 0 {
 		return st, nil
@@ -460,4 +482,40 @@ func (w *Watcher) logAlert(a watch.Alert) {
 		lvl = slog.LevelError
 	}
 	w.c.Logger.Log(context.Background(), lvl, "safe queue alert", "code", a.Code, "severity", a.Severity, "safe", a.Safe, "safeTxHash", a.SafeTxHash, "message", a.Message)
+}
+
+// SortByNonce orders entries by listed nonce, lowest first, those without
+// one last, keeping the listed order among equals.
+func SortByNonce(es []Entry) {
+	slices.SortStableFunc(es, func(a, b Entry) int {
+		switch {
+		case a.Nonce == nil && b.Nonce == nil:
+			return 0
+		case a.Nonce == nil:
+			return 1
+		case b.Nonce == nil:
+			return -1
+		}
+		return a.Nonce.Cmp(b.Nonce)
+	})
+}
+
+// nonceRange names the lowest and highest listed nonces of es.
+func nonceRange(es []Entry) string {
+	var lo, hi *big.Int
+	for _, e := range es {
+		if e.Nonce == nil {
+			continue
+		}
+		if lo == nil || e.Nonce.Cmp(lo) < 0 {
+			lo = e.Nonce
+		}
+		if hi == nil || e.Nonce.Cmp(hi) > 0 {
+			hi = e.Nonce
+		}
+	}
+	if lo == nil {
+		return "none read"
+	}
+	return lo.String() + " to " + hi.String()
 }

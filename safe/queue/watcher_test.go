@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -49,9 +50,10 @@ const (
 
 // fakeSource lists the queues it holds; fail, per Safe, fails the listing.
 type fakeSource struct {
-	mu     sync.Mutex
-	queues map[common.Address][]queue.Entry
-	fail   map[common.Address]error
+	mu       sync.Mutex
+	queues   map[common.Address][]queue.Entry
+	truncate map[common.Address]bool
+	fail     map[common.Address]error
 	// hang, per Safe, keeps the listing going until its context ends, as
 	// a service linking page after page does; without a deadline it
 	// returns nothing at once instead of hanging the test.
@@ -66,7 +68,7 @@ func (f *fakeSource) Pending(ctx context.Context, s common.Address) (queue.Listi
 	f.calls++
 	f.inflight++
 	f.maxIn = max(f.maxIn, f.inflight)
-	l, err := queue.Listing{Entries: f.queues[s]}, f.fail[s]
+	l, err := queue.Listing{Entries: f.queues[s], Truncated: f.truncate[s]}, f.fail[s]
 	hang := f.hang[s]
 	f.mu.Unlock()
 	if _, bounded := ctx.Deadline(); hang && bounded {
@@ -87,12 +89,15 @@ type fakeCosigner struct {
 	mu    sync.Mutex
 	down  bool
 	calls int
+	// nonces are the nonces asked, in order.
+	nonces []int64
 }
 
 func (f *fakeCosigner) Cosign(ctx context.Context, req cosign.Request) (*cosign.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
+	f.nonces = append(f.nonces, req.Tx.Tx.Nonce.Int64())
 	if req.Requester != queue.Requester {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "requester %q", req.Requester)
 	}
@@ -157,7 +162,7 @@ type rig struct {
 }
 
 func newRig(t *testing.T) *rig {
-	return &rig{db: sqlitetest.Open(t, sqlite.Options{}), src: &fakeSource{queues: map[common.Address][]queue.Entry{}, fail: map[common.Address]error{}, hang: map[common.Address]bool{}},
+	return &rig{db: sqlitetest.Open(t, sqlite.Options{}), src: &fakeSource{queues: map[common.Address][]queue.Entry{}, fail: map[common.Address]error{}, truncate: map[common.Address]bool{}, hang: map[common.Address]bool{}},
 		cos: &fakeCosigner{}, push: &fakePusher{}}
 }
 
@@ -434,5 +439,54 @@ func TestPollListDeadline(t *testing.T) {
 	}
 	if len(unreadable) != 1 || unreadable[0].Safe != safeA.Hex() || !strings.Contains(unreadable[0].Message, "not read within 1ms") {
 		t.Fatalf("QUEUE_UNREADABLE alerts %+v, want one naming safe A and the deadline", unreadable)
+	}
+}
+
+// TestPollTruncatedAndOrdered: a queue longer than is read raises one
+// high QUEUE_TRUNCATED per outage; its entries are decided lowest nonce
+// first whatever order the service lists them in.
+func TestPollTruncatedAndOrdered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	r.src.queues[safeA] = []queue.Entry{tx(safeA, 7, toReview), tx(safeA, 5, toReview), tx(safeA, 6, toReview)}
+	w := r.watcher(safeA)
+	truncatedAlerts := func() []watch.StoredAlert {
+		var out []watch.StoredAlert
+		for _, a := range r.alerts(t) {
+			if a.Code == queue.CodeTruncated {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	for i, tt := range []struct {
+		truncated bool
+		alerts    int
+	}{
+		{true, 1},
+		{true, 1}, // the same outage
+		{false, 1},
+		{true, 2}, // a new one
+	} {
+		r.src.mu.Lock()
+		r.src.truncate[safeA] = tt.truncated
+		r.src.mu.Unlock()
+		if _, err := w.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		as := truncatedAlerts()
+		if len(as) != tt.alerts {
+			t.Fatalf("poll %d: %d QUEUE_TRUNCATED alerts, want %d", i, len(as), tt.alerts)
+		}
+		if a := as[0]; a.Severity != policy.SeverityHigh || a.Safe != safeA.Hex() || !strings.Contains(a.Message, "3 read, nonces 5 to 7") {
+			t.Fatalf("poll %d: alert %+v", i, a)
+		}
+	}
+	if got := r.cos.nonces; !slices.Equal(got, []int64{5, 6, 7}) {
+		t.Errorf("decided nonces %v, want 5, 6, 7", got)
+	}
+	if r.src.queues[safeA][0].Nonce.Int64() != 7 {
+		t.Error("the source's listing was reordered in place")
 	}
 }
