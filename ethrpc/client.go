@@ -307,6 +307,10 @@ type BatchElem struct {
 	Args   []any
 	Result any
 	Error  error
+
+	// decode, when not nil, reads the result as it is checked (see
+	// decodeBatchResponse); Result is filled in as well.
+	decode func([]byte) bool
 }
 
 // BatchCall sends the calls in b as JSON-RPC batches of at most
@@ -387,7 +391,14 @@ func (c *Client) sendChunk(ctx context.Context, elems []BatchElem, bufs *bodies)
 		body = body[:0]
 		body = append(body, '[')
 		pids := make([]uint64, len(pending))
+		var decs []func([]byte) bool
 		for k, i := range pending {
+			if elems[i].decode != nil {
+				if decs == nil {
+					decs = make([]func([]byte) bool, len(pending))
+				}
+				decs[k] = elems[i].decode
+			}
 			if k > 0 {
 				body = append(body, ',')
 			}
@@ -399,7 +410,7 @@ func (c *Client) sendChunk(ctx context.Context, elems []BatchElem, bufs *bodies)
 		data, f := c.post(ctx, body, label, idem, attempt > 0, bufs)
 		whole := true // f concerns the whole chunk, not single elements
 		if f == nil {
-			resps, batchErr, err := decodeBatchResponse(data, pids)
+			resps, batchErr, err := decodeBatchResponse(data, pids, decs)
 			switch {
 			case err != nil:
 				f = &failure{err: c.malformed(label, err)}

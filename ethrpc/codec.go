@@ -146,7 +146,15 @@ func decodeResponse(body []byte, id uint64) (*response, error) {
 // usable answer for it (missing, duplicated or malformed element). When the
 // node answered the whole batch with one error object instead of an array,
 // that error is returned as whole.
-func decodeBatchResponse(body []byte, ids []uint64) (out []*response, whole *jsonError, err error) {
+//
+// The whole body is checked to be valid JSON (errNotJSON otherwise), but
+// the results are not checked as the body is split: decode[i], when not
+// nil, reads the result answering ids[i] and reports whether it read it,
+// which it does only when the result is valid JSON (a reader that checks
+// as it goes, such as scanner{}'s); a result it does not read, and every
+// other result, is checked on its own. So a result is walked once when it
+// is read, not checked first and read again.
+func decodeBatchResponse(body []byte, ids []uint64, decode []func([]byte) bool) (out []*response, whole *jsonError, err error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil, nil, errEmptyBody
@@ -168,13 +176,12 @@ func decodeBatchResponse(body []byte, ids []uint64) (out []*response, whole *jso
 		}
 		return nil, nil, errNotJSON
 	}
-	// Checked and split in one pass; each element then read without
-	// checking it again.
-	var elems [][]byte
-	sc := scanner{}
-	end, ok := sc.elements(body, 0, func(j int) (int, bool) {
-		v, end, ok := sc.value(body, j)
-		elems = append(elems, v)
+	// Split in one pass, each element's members read as it goes, all
+	// but the results checked.
+	var elems []batchElem
+	end, ok := scanner{}.elements(body, 0, func(j int) (int, bool) {
+		e, end, ok := splitElement(body, j)
+		elems = append(elems, e)
 		return end, ok
 	})
 	if !ok || end != len(body) {
@@ -185,12 +192,12 @@ func decodeBatchResponse(body []byte, ids []uint64) (out []*response, whole *jso
 		pos[id] = i
 	}
 	out = make([]*response, len(ids))
-	for _, raw := range elems {
-		r, err := (scanner{valid: true}).response(raw)
-		if err != nil {
+	for k := range elems {
+		e := &elems[k]
+		if e.r == nil {
 			continue
 		}
-		id, ok := parseID(r.ID)
+		id, ok := parseID(e.r.ID)
 		if !ok {
 			continue
 		}
@@ -198,9 +205,107 @@ func decodeBatchResponse(body []byte, ids []uint64) (out []*response, whole *jso
 		if !ok || out[i] != nil {
 			continue
 		}
-		out[i] = r
+		out[i] = e.r
+		if e.result != nil && e.r.Error == nil && i < len(decode) && decode[i] != nil && decode[i](e.result) {
+			e.result = nil // read, and so checked
+		}
+	}
+	for _, e := range elems {
+		if e.result != nil {
+			if end, ok := skipValue(e.result, 0); !ok || end != len(e.result) {
+				return nil, nil, errNotJSON
+			}
+		}
 	}
 	return out, nil, nil
+}
+
+// batchElem is one element of a batch answer as splitElement reads it:
+// the response (nil when it is not one) and its result when that is not
+// checked yet.
+type batchElem struct {
+	r      *response
+	result []byte
+}
+
+// splitElement reads the element of a batch answer starting at data[j]
+// (not a space) and returns the index after it. All of the element but
+// its result member's value is checked; that value, found by its
+// brackets and quotes (exactly, when it is valid JSON), is returned to be
+// checked. false when the element is not valid JSON but for its result.
+func splitElement(data []byte, j int) (batchElem, int, bool) {
+	if data[j] == '{' {
+		var (
+			r      response
+			result []byte
+			errRaw []byte
+			seen   uint8
+		)
+		sc := scanner{}
+		end, ok := sc.members(data, j, func(name []byte, j int) (int, bool) {
+			var bit uint8
+			var v []byte
+			var end int
+			var ok bool
+			if asciiFold(name, "result") {
+				end = skipValidValue(data, j)
+				bit, v, ok = 2, data[j:end], end > j
+			} else {
+				v, end, ok = sc.value(data, j)
+				switch {
+				case !ok:
+				case asciiFold(name, "id"):
+					bit = 1
+				case asciiFold(name, "error"):
+					bit = 4
+				default:
+					return end, true
+				}
+			}
+			if !ok || seen&bit != 0 {
+				return 0, false
+			}
+			seen |= bit
+			switch bit {
+			case 1:
+				r.ID = v
+			case 2:
+				result = v
+			case 4:
+				errRaw = v
+			}
+			return end, true
+		})
+		if ok {
+			e := batchElem{result: result}
+			r.Result = result
+			if errRaw != nil && string(errRaw) != "null" {
+				r.Error = new(jsonError)
+				if json.Unmarshal(errRaw, r.Error) != nil {
+					return e, end, true // unusable
+				}
+			}
+			if r.Error == nil && r.Result == nil {
+				return e, end, true // unusable
+			}
+			if r.Error != nil {
+				r.Result = nil
+			}
+			e.r = &r
+			return e, end, true
+		}
+		// Names with escapes or beyond ASCII, a member given twice, or
+		// invalid JSON: checked whole, then read as before.
+	}
+	end, ok := skipValue(data, j)
+	if !ok {
+		return batchElem{}, 0, false
+	}
+	r, err := (scanner{valid: true}).response(data[j:end])
+	if err != nil {
+		return batchElem{}, end, true
+	}
+	return batchElem{r: r}, end, true
 }
 
 // decodeOne decodes one response object and checks that it carries a

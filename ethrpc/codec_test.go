@@ -79,7 +79,7 @@ func TestDecodeBatchResponse(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, whole, err := decodeBatchResponse([]byte(tc.body), ids)
+			out, whole, err := decodeBatchResponse([]byte(tc.body), ids, nil)
 			if err != tc.wantErr {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
@@ -107,6 +107,62 @@ func TestDecodeBatchResponse(t *testing.T) {
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDecodeBatchResponseReadsResults: the results are read as the body
+// is checked, each read once, and a body with invalid JSON anywhere, in
+// a result read or not, is refused as a whole.
+func TestDecodeBatchResponseReadsResults(t *testing.T) {
+	t.Parallel()
+	ids := []uint64{10, 11, 12}
+	tests := []struct {
+		name    string
+		body    string
+		reads   string // what each id's reader read, "-" for nothing
+		wantErr error
+	}{
+		{"read", `[{"id":10,"result":{"a":[1]}},{"id":11,"result":2},{"id":12,"result":{}}]`, `{"a":[1]} - {}`, nil},
+		{"error element not read", `[{"id":10,"error":{"code":1,"message":"m"},"result":{}}]`, `- - -`, nil},
+		{"first of duplicates", `[{"id":10,"result":{"n":1}},{"id":10,"result":{"n":2}}]`, `{"n":1} - -`, nil},
+		{"spaces", ` [ { "id" : 10 , "result" : { } } ] `, `{ } - -`, nil},
+		{"invalid in a result read", `[{"id":10,"result":{"a":01}}]`, `- - -`, errNotJSON},
+		{"bad escape in a result read", `[{"id":10,"result":{"a":"\x"}}]`, `- - -`, errNotJSON},
+		{"invalid in a result not read", `[{"id":10,"result":{}},{"id":11,"result":1.}]`, `{} - -`, errNotJSON},
+		{"invalid in an error element's result", `[{"id":10,"error":{"code":1,"message":"m"},"result":[}]`, `- - -`, errNotJSON},
+		{"invalid in a duplicate's result", `[{"id":10,"result":{}},{"id":10,"result":"\u12g4"}]`, `{} - -`, errNotJSON},
+		{"invalid in an unknown id's result", `[{"id":99,"result":[1,]}]`, `- - -`, errNotJSON},
+		{"unbalanced result", `[{"id":10,"result":{"a":[1}]`, `- - -`, errNotJSON},
+		{"invalid in another member", `[{"id":10,"jsonrpc":tru,"result":{}}]`, `- - -`, errNotJSON},
+		{"trailing garbage", `[{"id":10,"result":{}}] x`, `- - -`, errNotJSON},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			reads := []string{"-", "-", "-"}
+			decode := make([]func([]byte) bool, len(ids))
+			for i := range decode {
+				decode[i] = func(raw []byte) bool {
+					// Reads objects, as a checking reader: invalid JSON
+					// is not read.
+					if end, ok := skipValue(raw, 0); !ok || end != len(raw) || raw[0] != '{' {
+						return false
+					}
+					if reads[i] != "-" {
+						t.Fatalf("id %d read twice", ids[i])
+					}
+					reads[i] = string(raw)
+					return true
+				}
+			}
+			_, _, err := decodeBatchResponse([]byte(tc.body), ids, decode)
+			if err != tc.wantErr {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantErr == nil && strings.Join(reads, " ") != tc.reads {
+				t.Fatalf("read %q, want %q", strings.Join(reads, " "), tc.reads)
 			}
 		})
 	}
@@ -271,7 +327,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		for i := range ids {
 			ids[i] = uint64(i + 1)
 		}
-		out, whole, err := decodeBatchResponse(body, ids)
+		out, whole, err := decodeBatchResponse(body, ids, nil)
 		switch {
 		case err != nil:
 			if out != nil || whole != nil {

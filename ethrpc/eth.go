@@ -298,18 +298,24 @@ func (c *Client) getBlock(ctx context.Context, block BlockRef) (*Block, error) {
 // parseBlock decodes the answer to method (eth_getBlockByNumber or
 // ByHash, transaction hashes only) for block, as Call read it.
 func (c *Client) parseBlock(raw json.RawMessage, block BlockRef, method string) (*Block, error) {
-	if isNull(raw) {
-		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %s not found on node at %s", block.describe(), c.safeURL)
-	}
-	var rb rpcBlock
-	var err error
-	// Call checked that the result is valid JSON as it read it.
-	if !(scanner{valid: true}).block(raw, &rb) {
-		rb = rpcBlock{}
-		err = json.Unmarshal(raw, &rb)
-	}
-	if err != nil {
-		return nil, bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("node at %s sent a malformed block for %s", c.safeURL, method))
+	return c.parseBlockRead(raw, nil, block, method)
+}
+
+// parseBlockRead is parseBlock given the block already read from raw
+// (scanner.block), when rb is not nil.
+func (c *Client) parseBlockRead(raw json.RawMessage, rb *rpcBlock, block BlockRef, method string) (*Block, error) {
+	if rb == nil {
+		if isNull(raw) {
+			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %s not found on node at %s", block.describe(), c.safeURL)
+		}
+		rb = new(rpcBlock)
+		// Call checked that the result is valid JSON as it read it.
+		if !(scanner{valid: true}).block(raw, rb) {
+			*rb = rpcBlock{}
+			if err := json.Unmarshal(raw, rb); err != nil {
+				return nil, bulwark.Wrap(err, bulwark.EINVALID, fmt.Sprintf("node at %s sent a malformed block for %s", c.safeURL, method))
+			}
+		}
 	}
 	b := &Block{
 		Header: Header{

@@ -43,8 +43,20 @@ func FuzzGethFast(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	for _, shape := range []string{
+		`[{"txHash":"0x1","x":%s}]`, `[{"result":{"type":"CALL","gasUsed":%s}}]`, `[{"result":{"calls":[{"input":[%s]}]}}]`,
+	} {
+		for _, b := range invalidSkipped(shape) {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, ok := fastGethTraces(data)
+		// What it reads is valid JSON, so that it can be read with no
+		// check before it.
+		if ok && !json.Valid(data) {
+			t.Fatalf("read %q, which is not valid JSON", data)
+		}
 		if json.Valid(data) {
 			vgot, vok := scanner{valid: true}.gethTraces(data)
 			if ok != vok || !reflect.DeepEqual(got, vgot) {

@@ -39,6 +39,11 @@ func receiptSeeds(t testing.TB) [][]byte {
 	} {
 		out = append(out, []byte(s))
 	}
+	for _, shape := range []string{
+		`[{"status":"0x1","x":%s}]`, `[{"logs":[{"data":"0x","y":%s}]}]`, `[{"logs":[{"topics":[],"z":[%s]}]}]`, `[null,%s]`,
+	} {
+		out = append(out, invalidSkipped(shape)...)
+	}
 	return out
 }
 
@@ -50,6 +55,11 @@ func FuzzReceiptsFast(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, ok := fastReceipts(data)
+		// What it reads is valid JSON: the client reads a batch's
+		// receipts with it instead of checking them first.
+		if ok && !json.Valid(data) {
+			t.Fatalf("read %q, which is not valid JSON", data)
+		}
 		if json.Valid(data) {
 			// On valid JSON, reading without checking gives the same.
 			vgot, vok := scanner{valid: true}.receipts(data)
@@ -108,9 +118,21 @@ func FuzzBlockFast(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	for _, shape := range []string{
+		`{"number":"0x1","logsBloom":%s}`, `{"uncles":[%s],"hash":null}`, `{"withdrawals":[{"index":%s}]}`, `{"transactions":["0x1",%s]}`,
+	} {
+		for _, b := range invalidSkipped(shape) {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got rpcBlock
 		ok := scanner{}.block(data, &got)
+		// What it reads is valid JSON: the client reads a batch's block
+		// with it instead of checking it first.
+		if ok && !json.Valid(data) {
+			t.Fatalf("read %q, which is not valid JSON", data)
+		}
 		if json.Valid(data) {
 			var vgot rpcBlock
 			vok := scanner{valid: true}.block(data, &vgot)

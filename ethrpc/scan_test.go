@@ -49,6 +49,29 @@ func slowBatchElements(body []byte) ([]*response, bool) {
 	return out, true
 }
 
+// badValues are invalid JSON values, and invalidSkipped puts each where a
+// reader skips a member (the %s of shape) and after a valid body
+// (trailing garbage): the readers that check as they go must refuse them
+// all, as encoding/json does. An invalid UTF-8 byte in a string is valid
+// JSON to encoding/json, and so to them.
+var badValues = []string{
+	`"\x"`, `"\u12g4"`, `"\u12"`, `"\`, "\"a\x01b\"", `"abc`, `01`, `1.`, `.5`, `-`, `+1`, `1e`, `1e+`, `0x10`, `NaN`, `tru`, `nul`, `True`,
+	`[1,]`, `[1 2]`, `[`, `]`, `{"a":1,}`, `{"a"}`, `{1:2}`, `{"a":[}]`, `[{"a":1]}`, `{"a":1}}`, `[1]]`, `{,}`, `[,1]`,
+	`{"\q":1}`, `["a\u00"]`, "\"\xff\"", "[\"\xc3\",{\"\xff\":\"\xed\xa0\x80\"}]",
+}
+
+func invalidSkipped(shape string) [][]byte {
+	var out [][]byte
+	for _, v := range badValues {
+		out = append(out, []byte(strings.Replace(shape, "%s", v, 1)))
+	}
+	valid := strings.Replace(shape, "%s", "null", 1)
+	for _, tail := range []string{` x`, `,`, `]`, `}`, `{}`, ` 1`, `"`, "\x00"} {
+		out = append(out, []byte(valid+tail))
+	}
+	return out
+}
+
 func TestSkipValue(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{
@@ -111,8 +134,21 @@ func FuzzScan(f *testing.F) {
 		// Batch bodies.
 		`[{"jsonrpc":"2.0","id":2,"result":{"a":[1,"x"]}},{"id":"1","result":"0x1"},{"id":3,"error":{"code":-32601,"message":"no"}}]`,
 		` [ {"id":1,"result":null} , 7 , {"id":1,"result":2} , {"Id":2,"RESULT":"\u0041"}, {"id":3} ] `, `[{"id":1,"result":1},]`, `[]`,
+		`[{"id":1,"result":[]},{"id":2,"result":{}},{"id":3,"result":[{"blockNumber":1}]}]`,
 	} {
 		f.Add([]byte(s))
+	}
+	// Invalid JSON where the batch split does not check (a result, read
+	// or checked later) and where it checks as it reads.
+	for _, shape := range []string{
+		`[{"jsonrpc":"2.0","id":1,"result":%s}]`, `[{"id":2,"result":{"number":"0x1","x":%s}}]`,
+		`[{"id":3,"result":[{"blockNumber":1,"y":%s}]}]`, `[{"id":1,"result":[{"logs":[],"z":[%s]}]}]`,
+		`[{"id":1,"error":{"code":1,"message":"m"},"result":%s}]`, `[{"id":9,"result":%s}]`, `[{"id":1,"result":1},{"id":1,"result":%s}]`,
+		`[{"id":1,"jsonrpc":%s,"result":"0x1"}]`, `[{"id":%s,"result":"0x1"}]`, `[{"id":1,"result":"0x1","error":%s}]`, `[{"id":1,"result":"0x1"},%s]`,
+	} {
+		for _, b := range invalidSkipped(shape) {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		end, ok := skipValue(body, 0)
@@ -145,7 +181,7 @@ func FuzzScan(f *testing.F) {
 		// splits and decodes them.
 		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
 			ids := []uint64{1, 2, 3}
-			out, _, err := decodeBatchResponse(body, ids)
+			out, _, err := decodeBatchResponse(body, ids, nil)
 			elems, wok := slowBatchElements(trimmed)
 			if (err == nil) != wok {
 				t.Fatalf("batch split: %v; encoding/json splits: %v", err, wok)
@@ -164,6 +200,33 @@ func FuzzScan(f *testing.F) {
 					t.Fatalf("batch elements %+v; encoding/json gives %+v", out, want)
 				}
 			}
+			// The results read as the body is checked, by the readers
+			// that check as they go: the same body is refused, the same
+			// elements found, and only valid results read.
+			var (
+				rrs  []*rpcReceipt
+				rb   rpcBlock
+				wire []parityTrace
+			)
+			read := func(r func([]byte) bool) func([]byte) bool {
+				return func(raw []byte) bool {
+					ok := r(raw)
+					if ok && !json.Valid(raw) {
+						t.Fatalf("read the invalid result %q", raw)
+					}
+					return ok
+				}
+			}
+			decode := []func([]byte) bool{
+				read(func(raw []byte) (ok bool) { rrs, ok = scanner{}.receipts(raw); return ok }),
+				read(func(raw []byte) bool { return scanner{}.block(raw, &rb) }),
+				read(func(raw []byte) (ok bool) { wire, ok = scanner{}.parityTraces(raw); return ok }),
+			}
+			dout, _, derr := decodeBatchResponse(body, ids, decode)
+			if derr != err || !reflect.DeepEqual(dout, out) {
+				t.Fatalf("reading the results: %+v, %v; checking them: %+v, %v", dout, derr, out, err)
+			}
+			_, _ = rrs, wire
 		}
 	})
 }
@@ -191,7 +254,20 @@ func FuzzParityFast(f *testing.F) {
 	f.Add([]byte(`[{"Type":"call","TYPE":"create"}]`))
 	f.Add([]byte(`[{"blockNumber":1e3,"traceAddress":[0,4294967296]}]`))
 	f.Add([]byte(`[{"action":{"from":"\u0030x"},"result":null,"transactionHash":null},{}]`))
+	for _, shape := range []string{
+		`[{"blockNumber":1,"x":%s}]`, `[{"action":{"from":"0x1","input":%s}}]`, `[{"result":{"gasUsed":%s,"address":"0x2"}}]`,
+		`[{"type":"call"},%s]`, `[{"subtraces":0,"y":[1,{"z":%s}]}]`,
+	} {
+		for _, b := range invalidSkipped(shape) {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// What it reads is valid JSON: the client reads a batch's
+		// trace_block result with it instead of checking it first.
+		if _, ok := fastParityTraces(data); ok && !json.Valid(data) {
+			t.Fatalf("read %q, which is not valid JSON", data)
+		}
 		if json.Valid(data) {
 			// On valid JSON, reading without checking gives the same.
 			got, ok := fastParityTraces(data)

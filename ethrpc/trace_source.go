@@ -128,16 +128,37 @@ func (s *TraceSource) fetch(ctx context.Context, n uint64) (*Block, []*Receipt, 
 	bufs := bodies{c: s.Client}
 	defer bufs.release()
 	var blk, rcpts, trs json.RawMessage
+	// Each result read as the answer is checked, in one pass (left to
+	// the usual decoding when the reader does not take it).
+	var (
+		rb                  rpcBlock
+		rrs                 []*rpcReceipt
+		wire                []parityTrace
+		rbOK, rrsOK, wireOK bool
+	)
 	batch := make([]BatchElem, 1, 3)
-	batch[0] = BatchElem{Method: "eth_getBlockByNumber", Args: []any{AtBlock(n), false}, Result: &blk}
+	batch[0] = BatchElem{Method: "eth_getBlockByNumber", Args: []any{AtBlock(n), false}, Result: &blk,
+		decode: func(raw []byte) bool {
+			rb = rpcBlock{}
+			rbOK = scanner{}.block(raw, &rb)
+			return rbOK
+		}}
 	ri, ti := -1, -1
 	if !s.noBlockReceipts.Load() {
 		ri = len(batch)
-		batch = append(batch, BatchElem{Method: "eth_getBlockReceipts", Args: []any{AtBlock(n)}, Result: &rcpts})
+		batch = append(batch, BatchElem{Method: "eth_getBlockReceipts", Args: []any{AtBlock(n)}, Result: &rcpts,
+			decode: func(raw []byte) bool {
+				rrs, rrsOK = scanner{}.receipts(raw)
+				return rrsOK
+			}})
 	}
 	if !s.noTraceBlock.Load() {
 		ti = len(batch)
-		batch = append(batch, BatchElem{Method: "trace_block", Args: []any{hexutil.Uint64(n)}, Result: &trs})
+		batch = append(batch, BatchElem{Method: "trace_block", Args: []any{hexutil.Uint64(n)}, Result: &trs,
+			decode: func(raw []byte) bool {
+				wire, wireOK = scanner{}.parityTraces(raw)
+				return wireOK
+			}})
 	}
 	if err := s.Client.batchCall(ctx, batch, &bufs); err != nil {
 		if errors.As(err, new(*RPCError)) {
@@ -151,14 +172,22 @@ func (s *TraceSource) fetch(ctx context.Context, n uint64) (*Block, []*Receipt, 
 	if err := batch[0].Error; err != nil {
 		return nil, nil, nil, err
 	}
-	b, err := s.Client.parseBlock(blk, AtBlock(n), "eth_getBlockByNumber")
+	var read *rpcBlock
+	if rbOK {
+		read = &rb
+	}
+	b, err := s.Client.parseBlockRead(blk, read, AtBlock(n), "eth_getBlockByNumber")
 	if err != nil || b.Number != n {
 		return b, nil, nil, err
 	}
 	var rs []*Receipt
 	if ri >= 0 {
 		if err := batch[ri].Error; err == nil {
-			rs, err = s.blockReceipts(b, rcpts)
+			if rrsOK {
+				rs, err = s.blockReceiptsRead(b, rrs)
+			} else {
+				rs, err = s.blockReceipts(b, rcpts)
+			}
 			if err != nil {
 				return nil, nil, nil, err
 			}
@@ -177,7 +206,7 @@ func (s *TraceSource) fetch(ctx context.Context, n uint64) (*Block, []*Receipt, 
 	var frames []tracing.Frame
 	if ti >= 0 {
 		if err := batch[ti].Error; err == nil {
-			if frames, err = s.Client.decodeTraceBlock(trs, n); err != nil {
+			if frames, err = s.Client.decodeTraceBlockRead(trs, wire, wireOK, n); err != nil {
 				return nil, nil, nil, err
 			}
 			return b, rs, frames, nil
@@ -241,6 +270,11 @@ func (s *TraceSource) blockReceipts(b *Block, raw json.RawMessage) ([]*Receipt, 
 	if err != nil {
 		return nil, err
 	}
+	return s.blockReceiptsRead(b, rrs)
+}
+
+// blockReceiptsRead is blockReceipts given the receipts as read.
+func (s *TraceSource) blockReceiptsRead(b *Block, rrs []*rpcReceipt) ([]*Receipt, error) {
 	if len(rrs) != len(b.Transactions) {
 		return nil, bulwark.Errorf(bulwark.EINVALID, "node at %s gave %d receipts for block %d's %d transactions: the node is out of step; retry the block", s.Client.safeURL, len(rrs), b.Number, len(b.Transactions))
 	}

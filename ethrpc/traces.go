@@ -84,6 +84,11 @@ func parseTraceBlock(result []byte, sc scanner) ([]tracing.Frame, error) {
 			return nil, bulwark.Invalid("trace_block", "the result is not an array of trace_block frames: %v", jsonReason(err))
 		}
 	}
+	return parityRows(wire)
+}
+
+// parityRows normalises trace_block's frames as read.
+func parityRows(wire []parityTrace) ([]tracing.Frame, error) {
 	out := make([]tracing.Frame, 0, len(wire))
 	for i := range wire {
 		w := &wire[i]
@@ -482,11 +487,23 @@ func (c *Client) TraceBlock(ctx context.Context, n uint64) ([]tracing.Frame, err
 
 // decodeTraceBlock decodes block n's trace_block answer, as Call read it.
 func (c *Client) decodeTraceBlock(raw json.RawMessage, n uint64) ([]tracing.Frame, error) {
-	if isNull(raw) {
+	return c.decodeTraceBlockRead(raw, nil, false, n)
+}
+
+// decodeTraceBlockRead is decodeTraceBlock given the frames already read
+// from raw (scanner.parityTraces), when read.
+func (c *Client) decodeTraceBlockRead(raw json.RawMessage, wire []parityTrace, read bool, n uint64) ([]tracing.Frame, error) {
+	var trs []tracing.Frame
+	var err error
+	switch {
+	case read:
+		trs, err = parityRows(wire)
+	case isNull(raw):
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "block %d not found on node at %s", n, c.safeURL)
+	default:
+		// Call checked that the result is valid JSON as it read it.
+		trs, err = parseTraceBlock(raw, scanner{valid: true})
 	}
-	// Call checked that the result is valid JSON as it read it.
-	trs, err := parseTraceBlock(raw, scanner{valid: true})
 	if err != nil {
 		return nil, c.malformedTraces("trace_block", n, err)
 	}
