@@ -102,7 +102,9 @@ func (m *Main) safeApproveCmd() *command {
 			"approved it, 'bulwark safe cosign' co-signs it. With --tx the transaction is verified again on the\n" +
 			"node and that verdict decides; with --safe-tx-hash the co-signer's last verification of it does\n" +
 			"(ask 'safe cosign' first). A transaction that verifies reject is never approved; the same NAME\n" +
-			"twice is refused. The command line names the approver with --as; the API names the token's.",
+			"twice is refused. The approval counts as cli:NAME, never as an API token (token:<id>). Anyone\n" +
+			"who can write the data directory can approve under any name: command-line approvals are for a\n" +
+			"single-operator set-up; where two people must approve, each approves with their own API token.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (- for standard input), verified again on --rpc")
 			f.registerNode(fs)
@@ -297,7 +299,7 @@ func (m *Main) cosignBase(ctx context.Context) (*cosign.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cosign.Service{Store: db, Audit: log, Verifications: db}, nil
+	return &cosign.Service{Store: db, Audit: log, Verifications: db, Tokens: cosign.AuthTokens(db, nil)}, nil
 }
 
 // cosignError names what is at fault in an error of the co-signer: the

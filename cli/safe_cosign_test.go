@@ -137,12 +137,12 @@ func TestSafeCosignCLI(t *testing.T) {
 	}
 	byHash := []string{"--safe-tx-hash", held.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}
 	approve("carol", 0, byHash...)
-	if msg := approve("carol", 1, byHash...); !strings.Contains(msg, "carol has already approved") {
+	if msg := approve("carol", 1, byHash...); !strings.Contains(msg, "cli:carol (carol) has already approved") {
 		t.Errorf("second approval by carol: %q", msg)
 	}
 	approve("dave", 0, "--tx", writeServiceTx(t, s, mint), "--rpc", chain.URL())
 	approved := cosign(t, mint, 0)
-	if !slices.Equal(approved.Approvals, []string{"carol", "dave"}) || approved.Verdict != "review" {
+	if !slices.Equal(approved.Approvals, []string{"cli:carol", "cli:dave"}) || approved.Verdict != "review" {
 		t.Fatalf("after two approvals: %+v", approved)
 	}
 	execute(t, mint, approved.Signature)

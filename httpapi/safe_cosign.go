@@ -107,9 +107,9 @@ func (b approvalRequest) request() (cosign.ApproveRequest, error) {
 	return req, nil
 }
 
-// approveSafe answers POST /api/v1/safe/approvals: the token's name
-// approves a transaction held for dual control. 201 with every approver
-// so far; 409 when the same name approved it already; 400 for a
+// approveSafe answers POST /api/v1/safe/approvals: the token (counted
+// as "token:<id>", whatever its name) approves a transaction held for dual control. 201 with every approver
+// so far; 409 when the same token approved it already; 400 for a
 // transaction whose verdict is not review (never a reject); 404 for one
 // the co-signer never verified.
 func (s *Server) approveSafe(w http.ResponseWriter, r *http.Request) error {
@@ -125,7 +125,7 @@ func (s *Server) approveSafe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tok := tokenOf(r)
-	req.Approver, req.Actor = tok.Name, "token:"+tok.ID
+	req.Approver, req.TokenID, req.Actor = tok.Name, tok.ID, "token:"+tok.ID
 	res, err := s.cfg.Cosigner.Approve(r.Context(), req)
 	if err != nil {
 		return hideNodeURL(err)

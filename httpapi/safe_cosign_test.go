@@ -57,7 +57,8 @@ func TestSafeCosignAPI(t *testing.T) {
 	e := newEnv(t, func(c *Config) {
 		// The env's store (a *sqlite.DB) keeps the co-signatures too.
 		c.Cosigner = &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: keySigner{cosigner.Key},
-			Store: c.SafeVerifications.(cosign.Store), Audit: c.Audit, Verifications: c.SafeVerifications}
+			Store: c.SafeVerifications.(cosign.Store), Audit: c.Audit, Verifications: c.SafeVerifications,
+			Tokens: cosign.AuthTokens(c.Auth.Store, c.Auth.Now)}
 	})
 	body := func(tx safe.Tx, extra string) string {
 		return fmt.Sprintf(`{"safe":%q,"to":%q,"value":"%s","data":"0x%x","operation":%d,"nonce":"%s"%s}`,
@@ -116,7 +117,8 @@ func TestSafeCosignAPI(t *testing.T) {
 		t.Fatalf("unknown function: %+v", held)
 	}
 	approval := fmt.Sprintf(`{"chainId":31337,"safe":%q,"safeTxHash":%q,"note":"planned mint"}`, s.Address.Hex(), held.SafeTxHash)
-	if a := post("/api/v1/safe/approvals", "analyst", approval, http.StatusCreated); !slices.Equal(a.Approvers, []string{"analyst"}) {
+	analyst, admin := "token:"+e.ids["analyst"], "token:"+e.ids["admin"]
+	if a := post("/api/v1/safe/approvals", "analyst", approval, http.StatusCreated); !slices.Equal(a.Approvers, []string{analyst}) {
 		t.Errorf("first approval: %+v", a)
 	}
 	rec := e.do("POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), approval)
@@ -126,11 +128,25 @@ func TestSafeCosignAPI(t *testing.T) {
 	if a := post("/api/v1/safe/cosign", "analyst", body(mint, ""), http.StatusOK); a.Decision != "held" {
 		t.Errorf("after one approval: %+v", a)
 	}
-	if a := post("/api/v1/safe/approvals", "admin", approval, http.StatusCreated); !slices.Equal(a.Approvers, []string{"analyst", "admin"}) {
+	if a := post("/api/v1/safe/approvals", "admin", approval, http.StatusCreated); !slices.Equal(a.Approvers, []string{analyst, admin}) {
 		t.Errorf("second approval: %+v", a)
 	}
+	// An approval by a token revoked since does not count.
+	revoked, err := e.auth.Revoke(t.Context(), e.ids["admin"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.auth.Forget(revoked.ID)
+	if a := post("/api/v1/safe/cosign", "analyst", body(mint, `,"dryRun":true`), http.StatusOK); a.Decision != "held" || !slices.Equal(a.Approvals, []string{analyst}) {
+		t.Fatalf("after the admin token was revoked: %+v", a)
+	}
+	// The command line's "analyst" is not the token named analyst.
+	if a, err := e.srv.cfg.Cosigner.Approve(t.Context(), cosign.ApproveRequest{ChainID: big.NewInt(31337), Safe: s.Address,
+		SafeTxHash: common.HexToHash(held.SafeTxHash), Approver: "analyst"}); err != nil || !slices.Equal(a.Approvers, []string{analyst, admin, "cli:analyst"}) {
+		t.Fatalf("approval on the command line as analyst: %+v, %v", a, err)
+	}
 	signed := post("/api/v1/safe/cosign", "analyst", body(mint, ""), http.StatusOK)
-	if signed.Decision != "signed" || signed.Verdict != "review" || !slices.Equal(signed.Approvals, []string{"analyst", "admin"}) {
+	if signed.Decision != "signed" || signed.Verdict != "review" || !slices.Equal(signed.Approvals, []string{analyst, "cli:analyst"}) {
 		t.Fatalf("after two approvals: %+v", signed)
 	}
 	execute(mint, signed.Signature)
@@ -166,7 +182,7 @@ func TestSafeCosignAPI(t *testing.T) {
 		}
 		decisions = append(decisions, dd.Decision)
 	}
-	if want := []string{"signed", "held", "held", "signed"}; !slices.Equal(decisions, want) {
+	if want := []string{"signed", "held", "held", "signed"}; !slices.Equal(decisions, want) { // dry runs are not audited
 		t.Errorf("audited %v, want %v", decisions, want)
 	}
 }

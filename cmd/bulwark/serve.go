@@ -281,7 +281,7 @@ func servePolicy(s *cli.Serving) policy.Policy {
 // and the address book of --address-book.
 func newCosigner(s *cli.Serving, key cosign.Signer, node *ethrpc.Client, db *sqlite.DB, alog *audit.Log, sources cosign.Sources, maxAge time.Duration) *cosign.Service {
 	return &cosign.Service{Chain: node, Simulator: node, Signer: key, Store: db, Audit: alog, Verifications: db,
-		Sources: sources, MaxListAge: maxAge, Policy: servePolicy(s)}
+		Tokens: cosign.AuthTokens(db, nil), Sources: sources, MaxListAge: maxAge, Policy: servePolicy(s)}
 }
 
 // queueCosigner is what the queue watch hands each new pending

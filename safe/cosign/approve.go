@@ -23,9 +23,14 @@ type ApproveRequest struct {
 	// Tx, when set, is verified again against the node and its verdict
 	// decides; otherwise the verifications on record decide.
 	Tx *policy.ServiceTx
-	// Approver names the person: the CLI's --as, the API token's name, the
-	// console user's name.
+	// Approver names the person: the CLI's --as, the API token's name.
 	Approver string
+	// TokenID is the id of the API token the approval comes through; the
+	// approval then counts as "token:<TokenID>", whatever the token's
+	// name, so one token approves a transaction once. Empty for the
+	// command line, whose approval counts as "cli:<Approver>": a name
+	// given on the command line never makes a token: identity.
+	TokenID string
 	// Note is the approver's reason (optional, at most 1000 bytes).
 	Note string
 	// Actor is who the audit log names; Approver when empty.
@@ -38,7 +43,7 @@ type ApproveResult struct {
 	// Verdict is the verdict the approval was given on (review).
 	Verdict bulwark.Verdict
 	// Approvers are the distinct approvers of the transaction, oldest
-	// first, this one included.
+	// first, this one included, as identities ("token:<id>", "cli:<name>").
 	Approvers []string
 }
 
@@ -73,9 +78,17 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 	if s.Store == nil || s.Audit == nil || s.Verifications == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "approvals need the co-signer's store, the audit log and the verification records")
 	}
-	approver, err := checkText("approver", "the name of the person approving", req.Approver, MaxApproverLen, true, false)
+	name, err := checkText("approver", "the name of the person approving", req.Approver, MaxApproverLen-len(SourceToken), true, false)
 	if err != nil {
 		return nil, err
+	}
+	approver := SourceCLI + name
+	if req.TokenID != "" {
+		id, err := checkText("token", "", req.TokenID, MaxApproverLen-len(SourceToken), true, false)
+		if err != nil {
+			return nil, err
+		}
+		approver = SourceToken + id
 	}
 	note, err := checkText("note", "", req.Note, MaxNoteLen, false, true)
 	if err != nil {
@@ -85,6 +98,7 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 	if actor == "" {
 		actor = approver
 	}
+	named := func(d map[string]any) map[string]any { d["name"] = name; return d }
 	var v *policy.Verification
 	if req.Tx != nil {
 		if err := s.check(); err != nil {
@@ -114,7 +128,7 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 	target := "safe:" + a.Safe.Hex() + "@" + a.SafeTxHash.Hex()
 	refuse := func(err error) (*ApproveResult, error) {
 		_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: "safe.approve", Target: target,
-			Details: approvalDetails(a, "refused", bulwark.ErrorCode(err))})
+			Details: named(approvalDetails(a, "refused", bulwark.ErrorCode(err)))})
 		return nil, err
 	}
 	verdict, err := s.approvable(ctx, a, v)
@@ -136,13 +150,13 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 		if err := s.Store.AddApproval(txctx, stored); err != nil {
 			return audit.Event{}, err
 		}
-		d := approvalDetails(a, "approved", "")
+		d := named(approvalDetails(a, "approved", ""))
 		d["verdict"] = verdict
 		return audit.Event{Actor: actor, Action: "safe.approve", Target: target, Details: d}, nil
 	})
 	if err != nil {
 		if bulwark.IsCode(err, bulwark.ECONFLICT) {
-			return refuse(bulwark.Errorf(bulwark.ECONFLICT, "%s has already approved safeTxHash %s: dual control needs another person", approver, a.SafeTxHash.Hex()))
+			return refuse(bulwark.Errorf(bulwark.ECONFLICT, "%s (%s) has already approved safeTxHash %s: dual control needs another person", approver, name, a.SafeTxHash.Hex()))
 		}
 		return nil, err
 	}

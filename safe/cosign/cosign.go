@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -42,7 +43,9 @@ type Approval struct {
 	ChainID    *big.Int
 	Safe       common.Address
 	SafeTxHash common.Hash
-	// Approver names the person (an API token's or a console user's name).
+	// Approver is the approver's identity, with its source: "token:<id>"
+	// for an API token (whatever its name), "cli:<name>" for the command
+	// line's --as.
 	Approver string
 	// Note is the approver's reason, free text (bounded by the store).
 	Note string
@@ -75,4 +78,47 @@ type Store interface {
 	// Approvals returns the approvals of chainID, safe and safeTxHash,
 	// oldest first; an empty slice when there are none.
 	Approvals(ctx context.Context, chainID *big.Int, safe common.Address, safeTxHash common.Hash) ([]Approval, error)
+}
+
+// The sources of an approver's identity (Approval.Approver).
+const (
+	// SourceToken prefixes the id of the API token an approval came
+	// through; it counts while the token is neither revoked nor expired.
+	SourceToken = "token:"
+	// SourceCLI prefixes the name given to 'bulwark safe approve --as'.
+	// Anyone who can write the data directory can give any name, so
+	// command-line approvals are for a single-operator set-up.
+	SourceCLI = "cli:"
+)
+
+// Tokens tells the co-signer whether the API token an approval came
+// through still counts.
+type Tokens interface {
+	// TokenActive reports whether the token with id exists and is neither
+	// revoked nor expired now.
+	TokenActive(ctx context.Context, id string) (bool, error)
+}
+
+// TokensFunc is a function as a Tokens.
+type TokensFunc func(ctx context.Context, id string) (bool, error)
+
+// TokenActive calls f.
+func (f TokensFunc) TokenActive(ctx context.Context, id string) (bool, error) { return f(ctx, id) }
+
+// AuthTokens is the Tokens of an auth token store: a token counts while
+// it is active (auth.Token.Active) at now's time (time.Now when nil).
+func AuthTokens(store interface {
+	TokenByID(ctx context.Context, id string) (*auth.Token, error)
+}, now func() time.Time) Tokens {
+	return TokensFunc(func(ctx context.Context, id string) (bool, error) {
+		t, err := store.TokenByID(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		at := time.Now()
+		if now != nil {
+			at = now()
+		}
+		return t.Active(at), nil
+	})
 }

@@ -196,7 +196,7 @@ func TestCosignAnvil(t *testing.T) {
 				wantDecision(t, r, cosign.DecisionHeld, policy.CodeUnknownTarget, cosign.CodeNeedsApprovals)
 				req := cosign.ApproveRequest{ChainID: chain.ChainID, Safe: f.s.Address, SafeTxHash: r.SafeTxHash, Approver: "carol", Note: "minting test tokens, planned"}
 				a, err := f.svc.Approve(ctx, req)
-				if err != nil || !slices.Equal(a.Approvers, []string{"carol"}) || a.Approval.AuditSeq == 0 {
+				if err != nil || !slices.Equal(a.Approvers, []string{"cli:carol"}) || a.Approval.AuditSeq == 0 {
 					t.Fatalf("approve: %+v, %v", a, err)
 				}
 				if _, err := f.svc.Approve(ctx, req); !bulwark.IsCode(err, bulwark.ECONFLICT) {
@@ -204,12 +204,12 @@ func TestCosignAnvil(t *testing.T) {
 				}
 				wantDecision(t, f.cosign(t, tx), cosign.DecisionHeld, cosign.CodeNeedsApprovals)
 				req.Approver = "dave"
-				if a, err = f.svc.Approve(ctx, req); err != nil || !slices.Equal(a.Approvers, []string{"carol", "dave"}) {
+				if a, err = f.svc.Approve(ctx, req); err != nil || !slices.Equal(a.Approvers, []string{"cli:carol", "cli:dave"}) {
 					t.Fatalf("second approval: %+v, %v", a, err)
 				}
 				r = f.cosign(t, tx)
 				wantDecision(t, r, cosign.DecisionSigned, policy.CodeUnknownTarget)
-				if !slices.Equal(r.Approvals, []string{"carol", "dave"}) || r.Verdict != bulwark.VerdictReview {
+				if !slices.Equal(r.Approvals, []string{"cli:carol", "cli:dave"}) || r.Verdict != bulwark.VerdictReview {
 					t.Errorf("approvals %v, verdict %s", r.Approvals, r.Verdict)
 				}
 				sigs := f.humanSigs(t, tx)

@@ -61,6 +61,10 @@ type Service struct {
 	// co-signer makes (as 'safe verify' records its verdicts), and is where
 	// Approve looks up the verdict of a safeTxHash. Required by Approve.
 	Verifications policy.VerificationStore
+	// Tokens says whether the API token of a "token:" approval is still
+	// active; an approval whose token is revoked, expired or unknown does
+	// not count. Without Tokens no token approval counts.
+	Tokens Tokens
 	// Sources and MaxListAge: a source older than MaxListAge, or of
 	// unknown age, refuses every co-signature (LISTS_STALE). MaxListAge 0
 	// checks no age; with MaxListAge set, Sources is required.
@@ -271,9 +275,13 @@ func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Ver
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		r.Approvals = approvers(approvals)
+		counted, ignored, err := s.countedApprovals(ctx, approvals)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		r.Approvals = approvers(counted)
 		if len(r.Approvals) < RequiredApprovals {
-			r.Findings = append(r.Findings, needsApprovals(r.Approvals))
+			r.Findings = append(r.Findings, needsApprovals(r.Approvals, ignored))
 		}
 	}
 	if policy.VerdictOf(r.Findings) != bulwark.VerdictReject && !(prior != nil && prior.SafeTxHash == r.SafeTxHash) {
@@ -343,12 +351,40 @@ func approvers(as []Approval) []string {
 	return out
 }
 
-func needsApprovals(have []string) policy.Finding {
+// countedApprovals splits as into the approvals that count and the
+// identities of those that do not: a token's that is revoked, expired or
+// unknown (or any token's without Tokens), and one recorded without its
+// source.
+func (s *Service) countedApprovals(ctx context.Context, as []Approval) ([]Approval, []string, error) {
+	var counted []Approval
+	var ignored []string
+	for _, a := range as {
+		ok := strings.HasPrefix(a.Approver, SourceCLI)
+		if id, isToken := strings.CutPrefix(a.Approver, SourceToken); isToken && s.Tokens != nil {
+			active, err := s.Tokens.TokenActive(ctx, id)
+			if err != nil && !bulwark.IsCode(err, bulwark.ENOTFOUND) {
+				return nil, nil, err
+			}
+			ok = err == nil && active
+		}
+		if ok {
+			counted = append(counted, a)
+		} else if !slices.Contains(ignored, a.Approver) {
+			ignored = append(ignored, a.Approver)
+		}
+	}
+	return counted, ignored, nil
+}
+
+func needsApprovals(have, ignored []string) policy.Finding {
 	msg := fmt.Sprintf("the verdict is review: %d different people must approve this transaction before the co-signer signs it (dual control); ", RequiredApprovals)
 	if len(have) == 0 {
 		msg += "nobody has approved it yet"
 	} else {
 		msg += fmt.Sprintf("approved so far by %s", strings.Join(have, ", "))
+	}
+	if len(ignored) > 0 {
+		msg += fmt.Sprintf("; not counted: %s (a revoked, expired or unknown token, or an approval recorded without its source)", strings.Join(ignored, ", "))
 	}
 	return policy.Finding{Code: CodeNeedsApprovals, Severity: policy.SeverityMedium, Message: msg}.
 		With("approvals", fmt.Sprint(len(have)), "required", fmt.Sprint(RequiredApprovals))

@@ -1,0 +1,111 @@
+package cosign_test
+
+import (
+	"context"
+	"math/big"
+	"slices"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/anviltest"
+	"github.com/bulwark-sec/bulwark/internal/safetest"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
+)
+
+// TestCosignApproverIdentity: an approval counts under its source
+// ("token:<id>" from the API, "cli:<name>" from the command line); a name
+// given on the command line never makes a token identity, one token never
+// approves twice under two names, an approval whose token was revoked or
+// expired since does not count, nor one recorded without its source.
+func TestCosignApproverIdentity(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	f := newFixture(t, chain, safetest.Deploy(t, chain, "1.4.1"))
+	ctx := context.Background()
+	active := map[string]bool{"t-alice": true, "t-bob": true, "t-revoked": false}
+	f.svc.Tokens = cosign.TokensFunc(func(_ context.Context, id string) (bool, error) {
+		ok, known := active[id]
+		if !known {
+			return false, bulwark.Errorf(bulwark.ENOTFOUND, "no token %s", id)
+		}
+		return ok, nil
+	})
+	token := chain.DeployERC20(t)
+	type approval struct{ name, tokenID string }
+	for i, tc := range []struct {
+		name      string
+		approvals []approval
+		// stored are the identities recorded; legacy ones are written to
+		// the store directly, as an older version recorded them.
+		stored, legacy []string
+		conflict       bool
+		counted        []string
+	}{
+		{"two tokens count", []approval{{"alice", "t-alice"}, {"bob", "t-bob"}}, []string{"token:t-alice", "token:t-bob"}, nil, false,
+			[]string{"token:t-alice", "token:t-bob"}},
+		{"--as never makes a token identity", []approval{{"token:t-alice", ""}, {"alice", "t-alice"}}, []string{"cli:token:t-alice", "token:t-alice"}, nil, false,
+			[]string{"cli:token:t-alice", "token:t-alice"}},
+		{"a CLI name is not a token's name", []approval{{"alice", ""}, {"alice", "t-alice"}}, []string{"cli:alice", "token:t-alice"}, nil, false,
+			[]string{"cli:alice", "token:t-alice"}},
+		{"one token under two names", []approval{{"alice", "t-alice"}, {"alicia", "t-alice"}}, []string{"token:t-alice"}, nil, true,
+			[]string{"token:t-alice"}},
+		{"a revoked or expired token does not count", []approval{{"alice", "t-alice"}, {"mallory", "t-revoked"}}, []string{"token:t-alice", "token:t-revoked"}, nil, false,
+			[]string{"token:t-alice"}},
+		{"a deleted token does not count", []approval{{"alice", "t-alice"}, {"ghost", "t-gone"}}, []string{"token:t-alice", "token:t-gone"}, nil, false,
+			[]string{"token:t-alice"}},
+		{"approvals without a source do not count", nil, nil, []string{"alice", "bob"}, false, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := safetest.TestContract(safetest.ERC20Name).Pack("mint", f.s.Address, big.NewInt(int64(1000+i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx := f.s.Tx(t, token, nil, data, safe.Call)
+			held := f.cosign(t, tx)
+			wantDecision(t, held, cosign.DecisionHeld, cosign.CodeNeedsApprovals)
+			for _, who := range tc.legacy {
+				if err := f.env.db.AddApproval(ctx, cosign.Approval{ChainID: chain.ChainID, Safe: f.s.Address, SafeTxHash: held.SafeTxHash, Approver: who, AuditSeq: held.AuditSeq}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var conflict bool
+			for _, a := range tc.approvals {
+				_, err := f.svc.Approve(ctx, cosign.ApproveRequest{ChainID: chain.ChainID, Safe: f.s.Address, SafeTxHash: held.SafeTxHash, Approver: a.name, TokenID: a.tokenID})
+				switch {
+				case bulwark.IsCode(err, bulwark.ECONFLICT):
+					conflict = true
+				case err != nil:
+					t.Fatalf("approve %+v: %v", a, err)
+				}
+			}
+			if conflict != tc.conflict {
+				t.Errorf("conflict %v, want %v", conflict, tc.conflict)
+			}
+			all, err := f.env.db.Approvals(ctx, chain.ChainID, f.s.Address, held.SafeTxHash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stored []string
+			for _, a := range all {
+				if !slices.Contains(tc.legacy, a.Approver) {
+					stored = append(stored, a.Approver)
+				}
+			}
+			if !slices.Equal(stored, tc.stored) {
+				t.Errorf("stored %v, want %v", stored, tc.stored)
+			}
+			r := f.cosign(t, tx, func(r *cosign.Request) { r.DryRun = true })
+			if !slices.Equal(r.Approvals, tc.counted) {
+				t.Errorf("counted %v, want %v", r.Approvals, tc.counted)
+			}
+			want := cosign.DecisionHeld
+			if len(tc.counted) >= cosign.RequiredApprovals {
+				want = cosign.DecisionSigned
+			}
+			if r.Decision != want {
+				t.Errorf("decision %s, want %s (findings %v)", r.Decision, want, codesOf(r.Findings))
+			}
+		})
+	}
+}
