@@ -2,6 +2,9 @@ package decode
 
 import (
 	"fmt"
+	"math/big"
+
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // Calls that hand over control of a contract: ownership (OpenZeppelin
@@ -16,11 +19,11 @@ var controlFns = table("Ownable",
 	fnDef{decl: "renounceOwnership()", sum: sumControl},
 	fnDef{decl: "acceptOwnership()", iface: "Ownable2Step", sum: sumControl},
 	fnDef{decl: "upgradeTo(address newImplementation)", iface: "ERC-1967 proxy", sum: sumControl},
-	fnDef{decl: "upgradeToAndCall(address newImplementation,bytes data)", iface: "ERC-1967 proxy", sum: sumControl},
+	fnDef{decl: "upgradeToAndCall(address newImplementation,bytes data)", iface: "ERC-1967 proxy", kids: upgradeCallKids, sum: sumControl},
 	fnDef{decl: "changeAdmin(address newAdmin)", iface: "TransparentUpgradeableProxy", sum: sumControl},
 	fnDef{decl: "changeProxyAdmin(address proxy,address newAdmin)", iface: "ProxyAdmin", sum: sumControl},
 	fnDef{decl: "upgrade(address proxy,address implementation)", iface: "ProxyAdmin", sum: sumControl},
-	fnDef{decl: "upgradeAndCall(address proxy,address implementation,bytes data)", iface: "ProxyAdmin", sum: sumControl},
+	fnDef{decl: "upgradeAndCall(address proxy,address implementation,bytes data)", iface: "ProxyAdmin", kids: upgradeCallKids, sum: sumControl},
 	fnDef{decl: "grantRole(bytes32 role,address account)", iface: "AccessControl", sum: sumControl},
 	fnDef{decl: "revokeRole(bytes32 role,address account)", iface: "AccessControl", sum: sumControl},
 	fnDef{decl: "renounceRole(bytes32 role,address account)", iface: "AccessControl", sum: sumControl},
@@ -31,6 +34,36 @@ var controlFns = table("Ownable",
 	fnDef{decl: "setPendingAdmin(address pendingAdmin_)", iface: "Compound Timelock", sum: sumControl},
 	fnDef{decl: "acceptAdmin()", iface: "Compound Timelock", sum: sumControl},
 )
+
+// upgradeCallKids is the call an upgrade-and-call makes once the new code
+// is in place: the proxy runs data in the new implementation's code
+// (DELEGATECALL from the proxy to it), so data acts as a call to the proxy
+// with msg.sender the caller of upgradeToAndCall (the Safe), or the
+// ProxyAdmin for ProxyAdmin.upgradeAndCall, which calls
+// proxy.upgradeToAndCall itself. Empty data runs nothing.
+func upgradeCallKids(s *decodeState, c *DecodedCall, exec account) ([]child, error) {
+	data, _ := ArgBytes(c, "data")
+	if len(data) == 0 {
+		return nil, nil
+	}
+	value := c.Value
+	if value == nil {
+		value = new(big.Int)
+	}
+	impl, _ := ArgAddr(c, "newImplementation")
+	k := child{op: safe.Call, value: value, data: data}
+	if c.Function == "upgradeAndCall" {
+		impl, _ = ArgAddr(c, "implementation")
+		k.to, _ = ArgAddr(c, "proxy")
+		k.from = exec
+		k.notes = []string{fmt.Sprintf("run by the proxy in the code of the new implementation %s once ProxyAdmin %s has upgraded it: msg.sender is the ProxyAdmin", impl.Hex(), exec.addr.Hex())}
+	} else {
+		k.to = exec.addr
+		k.from = s.accountAt(c.From)
+		k.notes = []string{fmt.Sprintf("run by the proxy in the code of the new implementation %s right after the upgrade: msg.sender is %s, the caller of upgradeToAndCall", impl.Hex(), c.From.Hex())}
+	}
+	return []child{k}, nil
+}
 
 func sumControl(s *decodeState, c *DecodedCall) string {
 	ch, ok := Control(c)

@@ -127,6 +127,51 @@ func TestDecodeControl(t *testing.T) {
 	}
 }
 
+// TestDecodeUpgradeAndCallData: the data of upgradeToAndCall and of
+// ProxyAdmin's upgradeAndCall decodes as a call to the proxy, from the Safe
+// (upgradeToAndCall) or from the ProxyAdmin (upgradeAndCall), so that a
+// handover inside it is read as one; empty data runs nothing.
+func TestDecodeUpgradeAndCallData(t *testing.T) {
+	t.Parallel()
+	proxy := common.HexToAddress("0xd50Cf00b6e600Dd036Ba8eF475677d816d6c4281")
+	proxyAdmin := common.HexToAddress("0x2032b9A8e9F7e76768CA9271003d3e43E1616B1F")
+	impl := common.HexToAddress("0x40A2aCCbd92BCA938b02010E17A5b8929b49130D")
+	handover := calldata(t, "transferOwnership(address newOwner)", trojan)
+	for _, tc := range []struct {
+		name string
+		to   common.Address
+		data []byte
+		from common.Address // of the inner call; zero for none
+	}{
+		{"upgradeToAndCall", proxy, calldata(t, "upgradeToAndCall(address newImplementation,bytes data)", impl, handover), testSafe},
+		{"ProxyAdmin upgradeAndCall", proxyAdmin, calldata(t, "upgradeAndCall(address proxy,address implementation,bytes data)", proxy, impl, handover), proxyAdmin},
+		{"upgradeToAndCall, empty data", proxy, calldata(t, "upgradeToAndCall(address newImplementation,bytes data)", impl, []byte{}), common.Address{}},
+		{"ProxyAdmin upgradeAndCall, empty data", proxyAdmin, calldata(t, "upgradeAndCall(address proxy,address implementation,bytes data)", proxy, impl, []byte{}), common.Address{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := decodeOK(t, safe130(), tc.to, 0, tc.data, safe.Call)
+			if tc.from == (common.Address{}) {
+				if len(c.Calls) != 0 {
+					t.Fatalf("empty data decoded as %d calls", len(c.Calls))
+				}
+				return
+			}
+			if len(c.Calls) != 1 {
+				t.Fatalf("%d inner calls, want 1 (%s)", len(c.Calls), c.Summary)
+			}
+			k := c.Calls[0]
+			if k.From != tc.from || k.To != proxy || k.Operation != safe.Call || k.Path != "0.0" {
+				t.Errorf("inner call from %s to %s op %d path %s, want from %s to the proxy by CALL at 0.0", k.From.Hex(), k.To.Hex(), k.Operation, k.Path, tc.from.Hex())
+			}
+			ch, ok := Control(k)
+			if !ok || ch.Kind != ControlOwnership || ch.Contract != proxy || ch.Holder == nil || *ch.Holder != trojan {
+				t.Errorf("inner call %s (%s) is not the handover to %s: %+v", k.Signature, k.Summary, trojan.Hex(), ch)
+			}
+		})
+	}
+}
+
 // TestDecodeApprovals: every way of giving an allowance, packed by
 // go-ethereum, with the unlimited threshold at half the type's range.
 func TestDecodeApprovals(t *testing.T) {

@@ -92,6 +92,9 @@ func ruleControl(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 		with := ""
 		if ch.WithCall {
 			with = ", which is then run at once with data chosen by the proposer"
+			if c.Function == "upgradeToAndCall" || c.Function == "upgradeAndCall" {
+				with = upgradeCallText(c)
+			}
 		}
 		return []Finding{finding(CodeProxyUpgrade, SeverityHigh, c,
 			"%s (%s): the code of %s is replaced by the code at %s (%s)%s. The new code decides everything the contract does with what it holds; get its source and audit, and check that it is the implementation your team deployed.%s",
@@ -121,6 +124,24 @@ func ruleControl(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 			"%s %s on %s: %s (%s) loses it.%s", ch.Action, ch.Role, contract, holder, holderBook, more).With(fields...)}
 	}
 	return nil
+}
+
+// upgradeCallText says what the data of upgradeToAndCall or ProxyAdmin's
+// upgradeAndCall runs once the new code is in place: the decoded inner call
+// (its own findings are at its path), or that the data is empty.
+func upgradeCallText(c *decode.DecodedCall) string {
+	if len(c.Calls) == 0 {
+		if data, _ := decode.ArgBytes(c, "data"); len(data) == 0 {
+			return "; the data is empty, so nothing else runs"
+		}
+		return ", which is then run at once with data chosen by the proposer (not decoded)"
+	}
+	k := c.Calls[0]
+	if k.Kind == decode.KindCall {
+		return fmt.Sprintf(", which then runs %s on the proxy in the new code with msg.sender %s (call %s: %s; its own findings are listed at that path)",
+			k.Signature, k.From.Hex(), k.Path, k.Summary)
+	}
+	return fmt.Sprintf(", which then runs data Bulwark cannot decode on the proxy in the new code with msg.sender %s (call %s: %s)", k.From.Hex(), k.Path, k.Summary)
 }
 
 var (
