@@ -9,13 +9,28 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/queue"
 )
 
-var _ queue.Store = (*DB)(nil)
+var (
+	_ queue.Store     = (*DB)(nil)
+	_ queue.HeldStore = (*DB)(nil)
+)
 
 // QueueDecided returns which of keys have a decision stored for safe.
 func (db *DB) QueueDecided(ctx context.Context, safe common.Address, keys []common.Hash) (map[common.Hash]bool, error) {
+	return db.queueKeys(ctx, safe, keys, "")
+}
+
+// QueueHeld returns which of keys have a decision held stored for safe.
+func (db *DB) QueueHeld(ctx context.Context, safe common.Address, keys []common.Hash) (map[common.Hash]bool, error) {
+	return db.queueKeys(ctx, safe, keys, string(cosign.DecisionHeld))
+}
+
+// queueKeys returns which of keys have a decision stored for safe; only
+// decision when it is not "".
+func (db *DB) queueKeys(ctx context.Context, safe common.Address, keys []common.Hash, decision string) (map[common.Hash]bool, error) {
 	out := make(map[common.Hash]bool, len(keys))
 	if len(keys) == 0 {
 		return out, nil
@@ -30,8 +45,12 @@ func (db *DB) QueueDecided(ctx context.Context, safe common.Address, keys []comm
 		for _, k := range keys[:n] {
 			args = append(args, strings.ToLower(k.Hex()))
 		}
-		rows, err := db.reader(ctx).QueryContext(ctx, `SELECT entry_key FROM safe_queue_decisions WHERE safe = ? AND entry_key IN (?`+
-			strings.Repeat(",?", n-1)+`)`, args...)
+		q := `SELECT entry_key FROM safe_queue_decisions WHERE safe = ? AND entry_key IN (?` + strings.Repeat(",?", n-1) + `)`
+		if decision != "" {
+			q += ` AND decision = ?`
+			args = append(args, decision)
+		}
+		rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, db.fail(ctx, err, op)
 		}

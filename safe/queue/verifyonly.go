@@ -31,7 +31,7 @@ type VerifyOnly struct {
 }
 
 // Verify verifies req's transaction against the node and records the
-// verdict (see VerifyOnly).
+// verdict (see VerifyOnly); a dry run records nothing.
 func (v *VerifyOnly) Verify(ctx context.Context, req cosign.Request) (*policy.Verification, int64, error) {
 	vr := policy.VerifyRequest{Tx: req.Tx, ChainID: req.Tx.ChainID, Policy: v.Policy}
 	if req.Tx.Version != nil {
@@ -41,7 +41,7 @@ func (v *VerifyOnly) Verify(ctx context.Context, req cosign.Request) (*policy.Ve
 	if err != nil {
 		return nil, 0, err
 	}
-	if v.Log == nil || v.Store == nil {
+	if v.Log == nil || v.Store == nil || req.DryRun {
 		return ver, 0, nil
 	}
 	actor := v.Actor
@@ -72,7 +72,8 @@ func (v *VerifyOnly) Cosign(ctx context.Context, req cosign.Request) (*cosign.Re
 // VerifiedResult is the Result of a co-signer that does not sign on
 // verification ver (audit entry seq).
 func VerifiedResult(ver *policy.Verification, seq int64) *cosign.Result {
-	res := &cosign.Result{Verdict: ver.Verdict, Findings: ver.Findings, SafeTxHash: ver.Hashes.SafeTxHash, AuditSeq: seq}
+	res := &cosign.Result{Verdict: ver.Verdict, PolicyVerdict: ver.Verdict, Findings: ver.Findings, SafeTxHash: ver.Hashes.SafeTxHash, AuditSeq: seq,
+		Safe: ver.Safe, ChainID: ver.ChainID, Nonce: ver.Tx.Nonce, Verification: ver}
 	switch ver.Verdict {
 	case bulwark.VerdictOK:
 		res.Decision = DecisionVerified

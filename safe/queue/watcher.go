@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -107,6 +108,10 @@ type PollStats struct {
 	Entries, New int
 	// What the new ones became.
 	Signed, Verified, Held, Refused, Malformed, Unchecked, Pushed int
+	// Waiting were not decided: their nonce is ahead of the Safe's.
+	Waiting int
+	// Released were held before and are now signed or verified.
+	Released int
 }
 
 func (s *PollStats) add(o PollStats) {
@@ -121,6 +126,8 @@ func (s *PollStats) add(o PollStats) {
 	s.Malformed += o.Malformed
 	s.Unchecked += o.Unchecked
 	s.Pushed += o.Pushed
+	s.Waiting += o.Waiting
+	s.Released += o.Released
 }
 
 // Run polls every interval until ctx ends. Failures are logged (and
@@ -275,15 +282,95 @@ func (w *Watcher) pollSafe(ctx context.Context, safe common.Address) (PollStats,
 		w.c.Logger.Error("safe queue: cannot read what was decided", "safe", safe.Hex(), "err", bulwark.ErrorMessage(err))
 		return st, nil // the store, not the service, failed: not QUEUE_UNREADABLE
 	}
+	held := w.heldUnreleased(ctx, safe, keys)
 	for i, e := range l.Entries {
-		if decided[keys[i]] || ctx.Err() != nil {
-			continue
+		if ctx.Err() != nil {
+			break
 		}
-		decided[keys[i]] = true // an entry listed twice is decided once
-		st.New++
-		w.decide(ctx, safe, e, keys[i], &st)
+		switch {
+		case held[keys[i]]:
+			delete(held, keys[i]) // an entry listed twice is checked once
+			w.recheckHeld(ctx, safe, e, keys[i], &st)
+		case decided[keys[i]]:
+		default:
+			decided[keys[i]] = true // an entry listed twice is decided once
+			st.New++
+			w.decide(ctx, safe, e, keys[i], &st)
+		}
 	}
 	return st, nil
+}
+
+// HeldStore is a Store that also tells which decided entries were held:
+// the watcher checks those again at every poll, so that once two people
+// have approved one the co-signer signs it (sqlite.DB implements it).
+type HeldStore interface {
+	// QueueHeld returns which of keys have a record for safe whose
+	// decision is held.
+	QueueHeld(ctx context.Context, safe common.Address, keys []common.Hash) (map[common.Hash]bool, error)
+}
+
+// ReleasedKey is the key under which the release of a held entry (key)
+// is recorded: signed, or verified, once people approved it or its
+// findings went away.
+func ReleasedKey(key common.Hash) common.Hash {
+	return crypto.Keccak256Hash([]byte("bulwark-queue-released/1"), key.Bytes())
+}
+
+// heldUnreleased returns which of keys were held and not released since.
+func (w *Watcher) heldUnreleased(ctx context.Context, safe common.Address, keys []common.Hash) map[common.Hash]bool {
+	hs, ok := w.c.Store.(HeldStore)
+	if !ok {
+		return nil
+	}
+	held, err := hs.QueueHeld(ctx, safe, keys)
+	if err == nil && len(held) > 0 {
+		var rel []common.Hash
+		for k := range held {
+			rel = append(rel, ReleasedKey(k))
+		}
+		var released map[common.Hash]bool
+		if released, err = w.c.Store.QueueDecided(ctx, safe, rel); err == nil {
+			for k := range held {
+				if released[ReleasedKey(k)] {
+					delete(held, k)
+				}
+			}
+		}
+	}
+	if err != nil {
+		w.c.Logger.Error("safe queue: cannot read the held entries", "safe", safe.Hex(), "err", bulwark.ErrorMessage(err))
+		return nil
+	}
+	return held
+}
+
+// recheckHeld asks the co-signer again, as a dry run (nothing recorded),
+// about an entry held before; when it would now sign it (two people
+// approved it) or the verification is now ok, it is decided for real and
+// the release recorded (with the co-signature pushed when asked). A held
+// entry is alerted once, when it is first held, never at every poll.
+func (w *Watcher) recheckHeld(ctx context.Context, safe common.Address, e Entry, key common.Hash, st *PollStats) {
+	if e.Tx == nil {
+		return
+	}
+	log := w.c.Logger.With("safe", safe.Hex(), "nonce", nonceText(e.Nonce), "safeTxHash", e.SafeTxHash.Hex())
+	req := cosign.Request{Tx: *e.Tx, Requester: Requester, Actor: w.c.Actor, DryRun: true}
+	dry, err := w.c.Cosigner.Cosign(ctx, req)
+	if err != nil || dry.Decision != cosign.DecisionSigned && dry.Decision != DecisionVerified {
+		if err != nil && ctx.Err() == nil {
+			log.Debug("safe queue: cannot check a held transaction again", "err", bulwark.ErrorMessage(err))
+		}
+		return
+	}
+	req.DryRun = false
+	res, err := w.c.Cosigner.Cosign(ctx, req)
+	if err != nil || res.Decision != cosign.DecisionSigned && res.Decision != DecisionVerified {
+		return
+	}
+	rec := Record{Safe: safe, Key: ReleasedKey(key), SafeTxHash: e.SafeTxHash, Nonce: nonceText(e.Nonce), Decision: res.Decision, Verdict: res.Verdict}
+	st.Released++
+	w.record(ctx, e, rec, res, st, log)
 }
 
 // decide hands a new entry to the co-signer, pushes a co-signature when
@@ -308,7 +395,21 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 		w.commit(ctx, rec, &a, nil)
 		return
 	}
-	res, err := w.c.Cosigner.Cosign(ctx, cosign.Request{Tx: *e.Tx, Requester: Requester, Actor: w.c.Actor})
+	// A dry run first: it records nothing, so an entry that is not to be
+	// decided yet (or that cannot be checked) leaves no audit entry at
+	// every poll.
+	req := cosign.Request{Tx: *e.Tx, Requester: Requester, Actor: w.c.Actor, DryRun: true}
+	res, err := w.c.Cosigner.Cosign(ctx, req)
+	if err == nil && w.notYet(ctx, e, key, res, base, st, log) {
+		return
+	}
+	if err == nil {
+		req.DryRun = false
+		res, err = w.c.Cosigner.Cosign(ctx, req)
+		if err == nil && w.notYet(ctx, e, key, res, base, st, log) {
+			return
+		}
+	}
 	if err != nil && ctx.Err() != nil {
 		return
 	}
@@ -342,6 +443,16 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 		return
 	}
 	rec.Decision, rec.Verdict = res.Decision, res.Verdict
+	w.record(ctx, e, rec, res, st, log)
+}
+
+// record pushes a co-signature when asked, raises the decision's alert if
+// any, and commits rec.
+func (w *Watcher) record(ctx context.Context, e Entry, rec Record, res *cosign.Result, st *PollStats, log *slog.Logger) {
+	base := watch.Alert{Safe: rec.Safe.Hex()}
+	if e.SafeTxHash != (common.Hash{}) {
+		base.SafeTxHash = e.SafeTxHash.Hex()
+	}
 	if res.SafeTxHash != (common.Hash{}) {
 		base.SafeTxHash = res.SafeTxHash.Hex()
 	}
@@ -383,6 +494,72 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 			e.describe(), res.Verdict, findingsText(res.Findings))
 	}
 	w.commit(ctx, rec, a, res)
+}
+
+// temporaryRefusals are the co-signer's refusals that a later poll can
+// lift: the simulation did not run (a nonce ahead of the Safe's), the
+// Safe changed under the check, stale lists, the co-signer not (yet) an
+// owner.
+var temporaryRefusals = []string{cosign.CodeNotSimulated, cosign.CodeStateChanged, cosign.CodeListsStale, cosign.CodeCosignerNotOwner}
+
+// temporaryOnly reports a refusal whose every critical finding is a
+// temporary one.
+func temporaryOnly(res *cosign.Result) bool {
+	if res.Decision != cosign.DecisionRefused || res.PolicyVerdict == bulwark.VerdictReject {
+		return false
+	}
+	n := 0
+	for _, f := range res.Findings {
+		if f.Severity != policy.SeverityCritical {
+			continue
+		}
+		if !slices.Contains(temporaryRefusals, f.Code) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// ahead reports an entry whose nonce is above the Safe's nonce as the
+// verification read it: not the next to execute.
+func ahead(e Entry, res *cosign.Result) bool {
+	v := res.Verification
+	if e.Tx == nil || e.Tx.Tx.Nonce == nil || v == nil || v.Chain == nil || v.Chain.State == nil || v.Chain.State.Nonce == nil {
+		return false
+	}
+	return e.Tx.Tx.Nonce.Cmp(v.Chain.State.Nonce) > 0
+}
+
+// notYet reports a result that is not a decision yet, and is not
+// recorded: an entry whose nonce is ahead of the Safe's (unless the
+// verification itself rejects it, which no later state changes), or a
+// refusal only for temporary reasons (alerted QUEUE_TX_UNCHECKED once).
+// Either is checked again at the next poll.
+func (w *Watcher) notYet(ctx context.Context, e Entry, key common.Hash, res *cosign.Result, base watch.Alert, st *PollStats, log *slog.Logger) bool {
+	temp := temporaryOnly(res)
+	switch {
+	case ahead(e, res) && (res.Decision != cosign.DecisionRefused || temp):
+		st.Waiting++
+		log.Debug("safe queue: a pending transaction is not the next one; it is checked when it is")
+		return true
+	case !temp:
+		return false
+	}
+	st.Unchecked++
+	log.Warn("safe queue: a pending transaction cannot be co-signed now; it is checked again at the next poll", "findings", findingsText(res.Findings))
+	w.mu.Lock()
+	seen := w.unchecked[key]
+	w.unchecked[key] = true
+	w.mu.Unlock()
+	if !seen {
+		a := base
+		a.Code, a.Severity = CodeTxUnchecked, policy.SeverityHigh
+		a.Message = fmt.Sprintf("a pending transaction (%s) cannot be co-signed now: %s. It is not known to be safe; it is checked again at every poll",
+			e.describe(), findingsText(res.Findings))
+		w.alert(ctx, a)
+	}
+	return true
 }
 
 // maxFindingsShown bounds the findings an alert message spells out.

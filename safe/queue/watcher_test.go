@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safe/watch"
@@ -89,15 +90,30 @@ type fakeCosigner struct {
 	mu    sync.Mutex
 	down  bool
 	calls int
-	// nonces are the nonces asked, in order.
+	// nonces are the nonces asked, in order (dry runs not counted in
+	// calls nor nonces: dry counts them).
 	nonces []int64
+	dry    int
+	// safeNonce, when set, is the Safe's nonce the verification reads:
+	// a transaction ahead of it is not simulated (NOT_SIMULATED).
+	safeNonce *big.Int
+	// refusing, when set, refuses every transaction with this co-signer
+	// finding (LISTS_STALE, …).
+	refusing string
+	// approved are the safeTxHashes two people approved: a review verdict
+	// is signed.
+	approved map[common.Hash]bool
 }
 
 func (f *fakeCosigner) Cosign(ctx context.Context, req cosign.Request) (*cosign.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls++
-	f.nonces = append(f.nonces, req.Tx.Tx.Nonce.Int64())
+	if req.DryRun {
+		f.dry++
+	} else {
+		f.calls++
+		f.nonces = append(f.nonces, req.Tx.Tx.Nonce.Int64())
+	}
 	if req.Requester != queue.Requester {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "requester %q", req.Requester)
 	}
@@ -122,6 +138,23 @@ func (f *fakeCosigner) Cosign(ctx context.Context, req cosign.Request) (*cosign.
 		res.Decision, res.Verdict = queue.DecisionVerified, bulwark.VerdictOK
 	case common.HexToAddress(toNoDec).Hex():
 		res.Decision, res.Verdict = "pondering", bulwark.VerdictOK
+	}
+	res.PolicyVerdict = res.Verdict
+	if res.Decision == cosign.DecisionHeld && f.approved[res.SafeTxHash] {
+		res.Decision, res.Signature = cosign.DecisionSigned, make([]byte, 65)
+	}
+	refuse := func(code string) {
+		res.Findings = append(res.Findings, policy.Finding{Code: code, Severity: policy.SeverityCritical, Message: code + " as told"})
+		res.Decision, res.Verdict, res.Signature = cosign.DecisionRefused, bulwark.VerdictReject, nil
+	}
+	if f.safeNonce != nil {
+		res.Verification = &policy.Verification{Chain: &policy.ChainCheck{State: &onchain.State{Nonce: f.safeNonce}}}
+		if req.Tx.Tx.Nonce.Cmp(f.safeNonce) > 0 {
+			refuse(cosign.CodeNotSimulated)
+		}
+	}
+	if f.refusing != "" {
+		refuse(f.refusing)
 	}
 	return res, nil
 }
@@ -163,7 +196,7 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	return &rig{db: sqlitetest.Open(t, sqlite.Options{}), src: &fakeSource{queues: map[common.Address][]queue.Entry{}, fail: map[common.Address]error{}, truncate: map[common.Address]bool{}, hang: map[common.Address]bool{}},
-		cos: &fakeCosigner{}, push: &fakePusher{}}
+		cos: &fakeCosigner{approved: map[common.Hash]bool{}}, push: &fakePusher{}}
 }
 
 func (r *rig) config(safes ...common.Address) queue.Config {
@@ -488,5 +521,116 @@ func TestPollTruncatedAndOrdered(t *testing.T) {
 	}
 	if r.src.queues[safeA][0].Nonce.Int64() != 7 {
 		t.Error("the source's listing was reordered in place")
+	}
+}
+
+// queueAlerts returns the alerts of code.
+func (r *rig) queueAlerts(t *testing.T, code string) []watch.StoredAlert {
+	t.Helper()
+	var out []watch.StoredAlert
+	for _, a := range r.alerts(t) {
+		if a.Code == code {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// TestPollAheadWaits: an entry whose nonce is ahead of the Safe's cannot
+// be simulated; it is not refused (no critical alert, nothing recorded)
+// but waits, and is decided once it is the next one. One the policy
+// rejects whatever the nonce is still refused at once.
+func TestPollAheadWaits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	r.cos.safeNonce = big.NewInt(4)
+	r.src.queues[safeA] = []queue.Entry{tx(safeA, 4, toReview), tx(safeA, 5, toOK), tx(safeA, 6, toReject)}
+	w := r.watcher(safeA)
+	for i := range 2 {
+		st, _ := w.Poll(ctx)
+		if want := (queue.PollStats{Safes: 1, Entries: 3, New: 3 - 2*i, Waiting: 1, Held: 1 - i, Refused: 1 - i}); st != want {
+			t.Fatalf("poll %d: %+v, want %+v", i, st, want)
+		}
+	}
+	if as := r.queueAlerts(t, queue.CodeTxRefused); len(as) != 1 || as[0].Severity != policy.SeverityCritical || !strings.Contains(as[0].Message, "nonce 6") {
+		t.Fatalf("refusals %+v, want only nonce 6's, critical", as)
+	}
+	r.cos.mu.Lock()
+	r.cos.safeNonce = big.NewInt(5) // nonce 4 executed
+	r.cos.mu.Unlock()
+	if st, _ := w.Poll(ctx); st.New != 1 || st.Signed != 1 || st.Pushed != 1 || st.Waiting != 0 {
+		t.Fatalf("poll once nonce 5 is next: %+v", st)
+	}
+	if n := len(r.queueAlerts(t, queue.CodeTxRefused)) + len(r.queueAlerts(t, queue.CodeTxUnchecked)); n != 1 {
+		t.Errorf("%d refused or unchecked alerts, want nonce 6's only", n)
+	}
+}
+
+// TestPollTemporaryRefusal: a refusal for a reason a later poll can lift
+// (stale lists, the Safe changed, the co-signer not an owner, not
+// simulated) is not recorded: alerted QUEUE_TX_UNCHECKED once, decided
+// when the reason is gone.
+func TestPollTemporaryRefusal(t *testing.T) {
+	t.Parallel()
+	for _, code := range []string{cosign.CodeListsStale, cosign.CodeStateChanged, cosign.CodeCosignerNotOwner, cosign.CodeNotSimulated} {
+		t.Run(code, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			r := newRig(t)
+			r.cos.refusing = code
+			r.src.queues[safeA] = []queue.Entry{tx(safeA, 1, toOK)}
+			w := r.watcher(safeA)
+			for i := range 2 {
+				if st, _ := w.Poll(ctx); st.New != 1 || st.Unchecked != 1 || st.Refused != 0 {
+					t.Fatalf("poll %d: %+v", i, st)
+				}
+			}
+			as := r.alerts(t)
+			if len(as) != 1 || as[0].Code != queue.CodeTxUnchecked || as[0].Severity != policy.SeverityHigh || !strings.Contains(as[0].Message, code) {
+				t.Fatalf("alerts %+v, want one QUEUE_TX_UNCHECKED naming %s", as, code)
+			}
+			r.cos.mu.Lock()
+			r.cos.refusing = ""
+			r.cos.mu.Unlock()
+			if st, _ := w.Poll(ctx); st.New != 1 || st.Signed != 1 {
+				t.Fatalf("poll once the reason is gone: %+v", st)
+			}
+		})
+	}
+}
+
+// TestPollHeldReleased: a held entry is alerted once, checked again (as a
+// dry run) at every poll, and co-signed and pushed once two people
+// approved it; never again after.
+func TestPollHeldReleased(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	e := tx(safeA, 1, toReview)
+	r.src.queues[safeA] = []queue.Entry{e}
+	w := r.watcher(safeA)
+	for i := range 2 {
+		if st, _ := w.Poll(ctx); st.Held != 1-i || st.Released != 0 {
+			t.Fatalf("poll %d: %+v", i, st)
+		}
+	}
+	if as := r.alerts(t); len(as) != 1 || as[0].Code != queue.CodeTxHeld {
+		t.Fatalf("alerts %+v, want one QUEUE_TX_HELD", as)
+	}
+	r.cos.mu.Lock()
+	r.cos.approved[e.SafeTxHash] = true
+	r.cos.mu.Unlock()
+	// A restarted watcher releases it too: what is held is in the store.
+	w = r.watcher(safeA)
+	if st, _ := w.Poll(ctx); st.Released != 1 || st.Signed != 1 || st.Pushed != 1 {
+		t.Fatalf("poll after two approvals: %+v", st)
+	}
+	if len(r.push.pushed) != 1 || r.push.pushed[0] != e.SafeTxHash {
+		t.Fatalf("pushed %v", r.push.pushed)
+	}
+	calls := r.cos.calls
+	if st, _ := w.Poll(ctx); st.Released != 0 || r.cos.calls != calls || len(r.alerts(t)) != 1 {
+		t.Fatalf("released again: %+v, %d co-signer calls (was %d)", st, r.cos.calls, calls)
 	}
 }
