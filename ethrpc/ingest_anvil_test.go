@@ -359,12 +359,26 @@ func TestAnvilIngestLyingNode(t *testing.T) {
 	}
 }
 
-// withoutMethods puts a proxy in front of url that answers the methods
-// named as a node without them does (-32601, method not found), in a
-// batch as alone, and passes everything else on; with noBatch, it
-// answers every batch as a node that takes none does (one error).
-func withoutMethods(t *testing.T, url string, noBatch bool, methods ...string) string {
+// proxyRules say how proxyNode departs from the node it forwards to.
+type proxyRules struct {
+	// noBatch refuses every batch (-32600, as a node without batches).
+	noBatch bool
+	// missing methods answer -32601 (method not found).
+	missing []string
+	// tooLarge methods answer -32003 (response too large) inside a
+	// batch, as geth past --rpc.batch-response-max-size; alone they work.
+	tooLarge []string
+	// limited batches (the first ones) are answered with one -32005 rate
+	// limit error for the whole batch.
+	limited *atomic.Int64
+	// served counts the batches answered element by element.
+	served *atomic.Int64
+}
+
+// proxyNode forwards JSON-RPC to url under rules.
+func proxyNode(t *testing.T, url string, rules proxyRules) string {
 	t.Helper()
+	methods := rules.missing
 	// one answers one request.
 	one := func(body []byte) ([]byte, int, error) {
 		var req struct {
@@ -400,12 +414,27 @@ func withoutMethods(t *testing.T, url string, noBatch bool, methods ...string) s
 			_, _ = w.Write(out)
 			return
 		}
-		if noBatch {
+		if rules.noBatch {
 			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch requests are not supported"}}`)
 			return
 		}
+		if rules.limited != nil && rules.limited.Add(-1) >= 0 {
+			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"limit exceeded"}}`)
+			return
+		}
+		if rules.served != nil {
+			rules.served.Add(1)
+		}
 		answers := make([]json.RawMessage, len(batch))
 		for i, req := range batch {
+			var head struct {
+				ID     json.RawMessage `json:"id"`
+				Method string          `json:"method"`
+			}
+			if json.Unmarshal(req, &head) == nil && slices.Contains(rules.tooLarge, head.Method) {
+				answers[i] = fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32003,"message":"response too large"}}`, head.ID)
+				continue
+			}
 			out, _, err := one(req)
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusBadGateway)
@@ -437,17 +466,18 @@ func TestAnvilIngestFallbacks(t *testing.T) {
 	}
 	want := storedKeys(t, direct, chainID)
 	for _, c := range []struct {
-		name    string
-		noBatch bool
-		methods []string
+		name  string
+		rules proxyRules
 	}{
-		{"no trace_block or eth_getBlockReceipts", false, []string{"trace_block", "eth_getBlockReceipts"}},
-		{"no batches", true, nil},
-		{"neither", true, []string{"trace_block", "eth_getBlockReceipts"}},
+		{"no trace_block or eth_getBlockReceipts", proxyRules{missing: []string{"trace_block", "eth_getBlockReceipts"}}},
+		{"no batches", proxyRules{noBatch: true}},
+		{"neither", proxyRules{noBatch: true, missing: []string{"trace_block", "eth_getBlockReceipts"}}},
+		{"batch answers too large", proxyRules{tooLarge: []string{"trace_block", "eth_getBlockReceipts"}}},
+		{"block too large in a batch", proxyRules{tooLarge: []string{"eth_getBlockByNumber"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var calls atomic.Int64
-			proxied, err := ethrpc.Dial(withoutMethods(t, ch.node.URL, c.noBatch, c.methods...), ethrpc.Options{})
+			proxied, err := ethrpc.Dial(proxyNode(t, ch.node.URL, c.rules), ethrpc.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -462,6 +492,45 @@ func TestAnvilIngestFallbacks(t *testing.T) {
 				t.Fatalf("through the fallbacks (%d blocks read):\n%s\ndirect:\n%s", calls.Load(), strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		})
+	}
+}
+
+// TestTraceSourceBatchRateLimit reads blocks one after the other through
+// a node whose first batch answer is a rate limit: that block is read one
+// call at a time, and the next ones in batches again (a limit is not a
+// refusal of batches).
+func TestTraceSourceBatchRateLimit(t *testing.T) {
+	t.Parallel()
+	ch := newChain(t, ethrpc.Options{})
+	chainID, err := ch.client.ChainID(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end, _ := ingestChainActivity(t, ch, 1)
+	limited, served := new(atomic.Int64), new(atomic.Int64)
+	limited.Store(1)
+	proxied, err := ethrpc.Dial(proxyNode(t, ch.node.URL, proxyRules{limited: limited, served: served}), ethrpc.Options{MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxied.Close)
+	src := &ethrpc.TraceSource{Client: proxied, Chain: chainID}
+	direct := &ethrpc.TraceSource{Client: ch.client, Chain: chainID}
+	for n := start + 1; n <= end; n++ {
+		got, err := src.Block(ctx(t), n)
+		if err != nil {
+			t.Fatalf("block %d: %v", n, err)
+		}
+		want, err := direct.Block(ctx(t), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("block %d through the limited node:\n%v\ndirect:\n%v", n, got, want)
+		}
+	}
+	if blocks := int64(end - start); blocks < 2 || served.Load() != blocks-1 {
+		t.Fatalf("%d blocks read, %d in batches after the first batch was rate-limited: want all but the first", end-start, served.Load())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -64,6 +65,13 @@ func (s *TraceSource) Header(ctx context.Context, n uint64) (tracing.BlockHeader
 		return tracing.BlockHeader{}, err
 	}
 	return tracing.BlockHeader{Number: h.Number, Hash: h.Hash, Parent: h.ParentHash, Time: h.Time.Unix()}, nil
+}
+
+// batchRefused reports whether re, the one answer to a whole batch, says
+// the node does not take batches: an invalid request (-32600), or a
+// message about batches (e.g. "batch requests are disabled").
+func batchRefused(re *RPCError) bool {
+	return re.Code == -32600 || re.Code == -32601 || strings.Contains(strings.ToLower(re.Message), "batch")
 }
 
 func methodMissing(err error) bool {
@@ -161,15 +169,25 @@ func (s *TraceSource) fetch(ctx context.Context, n uint64) (*Block, []*Receipt, 
 			}})
 	}
 	if err := s.Client.batchCall(ctx, batch, &bufs); err != nil {
-		if errors.As(err, new(*RPCError)) {
-			// The node answered the batch with one error: it does
-			// not take batches (or not this one).
-			s.noBatch.Store(true)
+		var re *RPCError
+		if errors.As(err, &re) {
+			// The node answered the batch with one error. Only a
+			// refusal of batches turns them off for good; any other
+			// (a rate limit, say) is this block's, asked one call at a
+			// time.
+			if batchRefused(re) {
+				s.noBatch.Store(true)
+			}
 			return s.fetchEach(ctx, n)
 		}
 		return nil, nil, nil, err
 	}
 	if err := batch[0].Error; err != nil {
+		if errors.As(err, new(*RPCError)) {
+			// A batch shares limits a single call does not (one
+			// deadline, one response size): ask again on its own.
+			return s.fetchEach(ctx, n)
+		}
 		return nil, nil, nil, err
 	}
 	var read *rpcBlock
@@ -191,10 +209,13 @@ func (s *TraceSource) fetch(ctx context.Context, n uint64) (*Block, []*Receipt, 
 			if err != nil {
 				return nil, nil, nil, err
 			}
-		} else if !methodMissing(err) {
-			return nil, nil, nil, err
 		} else {
-			s.noBlockReceipts.Store(true)
+			// Without the method, never ask for it again; any other
+			// error in the batch (a response too large, the batch's
+			// deadline) is asked again as a call of its own.
+			if methodMissing(err) {
+				s.noBlockReceipts.Store(true)
+			}
 			ri = -1
 		}
 	}
@@ -210,10 +231,9 @@ func (s *TraceSource) fetch(ctx context.Context, n uint64) (*Block, []*Receipt, 
 				return nil, nil, nil, err
 			}
 			return b, rs, frames, nil
-		} else if !methodMissing(err) {
-			return nil, nil, nil, err
+		} else if methodMissing(err) {
+			s.noTraceBlock.Store(true)
 		}
-		s.noTraceBlock.Store(true)
 	}
 	frames, err = s.traces(ctx, b)
 	return b, rs, frames, err

@@ -1085,6 +1085,7 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 			// A record may take its transaction and time from those
 			// before it in the chunk: each is read up to them.
 			var rc recordCtx
+			reached := only < 0
 			for i, c := first, chunk; len(c) > 0; i++ {
 				asset, rec, rest, field := nextEntry(c)
 				if field == "" && len(rec) < recordFixed {
@@ -1105,8 +1106,14 @@ func (db *DB) Transfers(ctx context.Context, q tracing.TransferQuery) ([]tracing
 					return malformed(block, field)
 				}
 				if i == only {
+					reached = true
 					break
 				}
+			}
+			if !reached {
+				// The address index names a transfer its chunk does
+				// not hold: say so rather than answer short.
+				return malformed(block, "position")
 			}
 		}
 		return rows.Err()
