@@ -510,7 +510,7 @@ func TestCosignDualControlAnvil(t *testing.T) {
 					}
 					again := f.cosign(t, tx)
 					wantDecision(t, again, cosign.DecisionHeld, cosign.CodeNeedsApprovals)
-					if !slices.Equal(again.Approvals, []string{"carol"}) {
+					if !slices.Equal(again.Approvals, []string{"cli:carol"}) {
 						t.Errorf("approvals %v after carol twice", again.Approvals)
 					}
 
@@ -520,7 +520,7 @@ func TestCosignDualControlAnvil(t *testing.T) {
 					}
 					signed := f.cosign(t, tx)
 					wantDecision(t, signed, cosign.DecisionSigned, tc.codes...)
-					if !slices.Equal(signed.Approvals, []string{"carol", "dave"}) {
+					if !slices.Equal(signed.Approvals, []string{"cli:carol", "cli:dave"}) {
 						t.Errorf("approvals %v", signed.Approvals)
 					}
 					sigs := f.humanSigs(t, tx)
