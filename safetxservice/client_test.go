@@ -73,6 +73,9 @@ func TestPendingRecordedPages(t *testing.T) {
 		if e.Err != nil || e.Tx == nil {
 			t.Fatalf("entry %d: %v", i, e.Err)
 		}
+		if len(e.Signatures) != len(e.Confirmations) || i == 0 && len(e.Signatures[0]) != 65 || i == 2 && e.Signatures[0] != nil {
+			t.Errorf("entry %d: signatures %x for %d confirmations (a 65-byte one read, \"0x00\" read as none)", i, e.Signatures, len(e.Confirmations))
+		}
 		if e.Nonce.String() != want.nonce || e.SafeTxHash.Hex() != want.hash || e.Tx.Tx.To.Hex() != want.to ||
 			uint8(e.Tx.Tx.Operation) != want.op || len(e.Confirmations) != want.confirmations || e.ConfirmationsRequired != 3 || e.Tx.Safe != bybit {
 			t.Errorf("entry %d: nonce %s hash %s to %s op %d confirmations %d of %d", i, e.Nonce, e.SafeTxHash.Hex(), e.Tx.Tx.To.Hex(),

@@ -2,6 +2,7 @@ package safetxservice
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,11 +113,11 @@ func readEntry(item []byte, safeAddr common.Address, where string) queue.Entry {
 		return fail(bulwark.Invalid("isExecuted", "want false in a listing of pending transactions, got %s", bulwark.Echo(string(raw))))
 	}
 	if raw, ok := fields["confirmations"]; ok && string(raw) != "null" {
-		owners, err := readConfirmations(raw)
+		owners, sigs, err := readConfirmations(raw)
 		if err != nil {
 			return fail(err)
 		}
-		e.Confirmations = owners
+		e.Confirmations, e.Signatures = owners, sigs
 	}
 	if raw, ok := fields["confirmationsRequired"]; ok && string(raw) != "null" {
 		n, err := strconv.Atoi(string(raw))
@@ -132,37 +133,47 @@ func readEntry(item []byte, safeAddr common.Address, where string) queue.Entry {
 	return e
 }
 
-// readConfirmations reads the owners of an entry's confirmations.
-func readConfirmations(raw json.RawMessage) ([]common.Address, error) {
+// readConfirmations reads the owners of an entry's confirmations, and
+// their signatures where one is given as 65 bytes of hex (a claim: the
+// queue watch recovers the signer itself before it counts one).
+func readConfirmations(raw json.RawMessage) ([]common.Address, [][]byte, error) {
 	var items []json.RawMessage
 	if raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
-		return nil, bulwark.Invalid("confirmations", "want an array of confirmations")
+		return nil, nil, bulwark.Invalid("confirmations", "want an array of confirmations")
 	}
 	if len(items) > maxConfirmations {
-		return nil, bulwark.Invalid("confirmations", "%d confirmations, over %d", len(items), maxConfirmations)
+		return nil, nil, bulwark.Invalid("confirmations", "%d confirmations, over %d", len(items), maxConfirmations)
 	}
 	owners := make([]common.Address, 0, len(items))
+	sigs := make([][]byte, 0, len(items))
 	seen := map[common.Address]bool{}
 	for i, it := range items {
 		f, err := readObject(it)
 		if err != nil {
-			return nil, prefixField(fmt.Sprintf("confirmations[%d]", i), err)
+			return nil, nil, prefixField(fmt.Sprintf("confirmations[%d]", i), err)
 		}
 		s, ok := stringField(f, "owner")
 		if !ok {
-			return nil, bulwark.Invalid(fmt.Sprintf("confirmations[%d].owner", i), "required: the confirming owner's address")
+			return nil, nil, bulwark.Invalid(fmt.Sprintf("confirmations[%d].owner", i), "required: the confirming owner's address")
 		}
 		a, err := safe.ParseAddress(fmt.Sprintf("confirmations[%d].owner", i), s)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if seen[a] {
-			return nil, bulwark.Invalid(fmt.Sprintf("confirmations[%d].owner", i), "%s confirms twice", a.Hex())
+			return nil, nil, bulwark.Invalid(fmt.Sprintf("confirmations[%d].owner", i), "%s confirms twice", a.Hex())
 		}
 		seen[a] = true
 		owners = append(owners, a)
+		var sig []byte
+		if h, ok := stringField(f, "signature"); ok && len(h) == 2+130 && strings.HasPrefix(h, "0x") {
+			if b, err := hex.DecodeString(h[2:]); err == nil {
+				sig = b
+			}
+		}
+		sigs = append(sigs, sig)
 	}
-	return owners, nil
+	return owners, sigs, nil
 }
 
 // prefixField puts where before the field an error names:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -81,6 +82,40 @@ type Entry struct {
 	// ConfirmationsRequired is the threshold it reports (0: not given).
 	Confirmations         []common.Address
 	ConfirmationsRequired int
+	// Signatures are the confirmations' signatures as listed, one per
+	// Confirmations entry (nil where none reads as 65 bytes): claims, which
+	// [OwnerConfirmed] checks.
+	Signatures [][]byte
+}
+
+// OwnerConfirmed returns a human owner whose listed confirmation is a
+// valid signature of safeTxHash (recomputed, never the listed one): the
+// signer recovered from it is the owner the service names, one of
+// owners, and not the co-signer. Only EOA signatures count (v 27 or 28,
+// and eth_sign's v 31 or 32); approved hashes and contract signatures
+// are not read, so such a confirmation counts as none.
+func (e Entry) OwnerConfirmed(safeTxHash common.Hash, owners []common.Address, cosigner common.Address) (common.Address, bool) {
+	for i, claimed := range e.Confirmations {
+		if i >= len(e.Signatures) || len(e.Signatures[i]) != 65 || claimed == cosigner || !slices.Contains(owners, claimed) {
+			continue
+		}
+		sig := slices.Clone(e.Signatures[i])
+		digest := safeTxHash.Bytes()
+		switch sig[64] {
+		case 27, 28:
+			sig[64] -= 27
+		case 31, 32:
+			sig[64] -= 31
+			digest = crypto.Keccak256([]byte("\x19Ethereum Signed Message:\n32"), safeTxHash.Bytes())
+		default:
+			continue
+		}
+		pub, err := crypto.SigToPub(digest, sig)
+		if err == nil && crypto.PubkeyToAddress(*pub) == claimed {
+			return claimed, true
+		}
+	}
+	return common.Address{}, false
 }
 
 // Key identifies the entry among the queue's entries of safe, by content:

@@ -112,6 +112,9 @@ type PollStats struct {
 	Waiting int
 	// Released were held before and are now signed or verified.
 	Released int
+	// Unconfirmed would be co-signed but no owner has confirmed them
+	// yet: not decided.
+	Unconfirmed int
 }
 
 func (s *PollStats) add(o PollStats) {
@@ -128,6 +131,7 @@ func (s *PollStats) add(o PollStats) {
 	s.Pushed += o.Pushed
 	s.Waiting += o.Waiting
 	s.Released += o.Released
+	s.Unconfirmed += o.Unconfirmed
 }
 
 // Run polls every interval until ctx ends. Failures are logged (and
@@ -363,6 +367,9 @@ func (w *Watcher) recheckHeld(ctx context.Context, safe common.Address, e Entry,
 		}
 		return
 	}
+	if !w.ownerConfirmed(e, dry, st, log) {
+		return
+	}
 	req.DryRun = false
 	res, err := w.c.Cosigner.Cosign(ctx, req)
 	if err != nil || res.Decision != cosign.DecisionSigned && res.Decision != DecisionVerified {
@@ -401,6 +408,9 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 	req := cosign.Request{Tx: *e.Tx, Requester: Requester, Actor: w.c.Actor, DryRun: true}
 	res, err := w.c.Cosigner.Cosign(ctx, req)
 	if err == nil && w.notYet(ctx, e, key, res, base, st, log) {
+		return
+	}
+	if err == nil && !w.ownerConfirmed(e, res, st, log) {
 		return
 	}
 	if err == nil {
@@ -560,6 +570,30 @@ func (w *Watcher) notYet(ctx context.Context, e Entry, key common.Hash, res *cos
 		w.alert(ctx, a)
 	}
 	return true
+}
+
+// ownerConfirmed reports whether dry, a dry run, may be followed by the
+// co-signature: only when it does not sign, or when one of the Safe's
+// owners other than the co-signer has already confirmed the transaction
+// with a signature the watch recovers itself ([Entry.OwnerConfirmed]).
+// Whoever can propose to the service could otherwise have the co-signer
+// sign a transaction of their own for the next nonce, and lock that
+// nonce for the organisation's. An entry not confirmed yet is not
+// decided: it is checked again at every poll.
+func (w *Watcher) ownerConfirmed(e Entry, dry *cosign.Result, st *PollStats, log *slog.Logger) bool {
+	if dry.Decision != cosign.DecisionSigned {
+		return true
+	}
+	v := dry.Verification
+	if v != nil && v.Chain != nil && v.Chain.State != nil {
+		if owner, ok := e.OwnerConfirmed(dry.SafeTxHash, v.Chain.State.Owners, dry.Cosigner); ok {
+			log.Debug("safe queue: confirmed by an owner", "owner", owner.Hex())
+			return true
+		}
+	}
+	st.Unconfirmed++
+	log.Info("safe queue: a pending transaction the co-signer would sign is not confirmed by an owner yet; it is co-signed once one has confirmed it")
+	return false
 }
 
 // maxFindingsShown bounds the findings an alert message spells out.

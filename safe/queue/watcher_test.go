@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"math/big"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -29,13 +31,44 @@ var (
 	safeB = common.HexToAddress("0x96221423681A6d52E184D440a8eFCEbB105C7242")
 )
 
-// tx returns an entry of safe with the given nonce; its "to" tells the
-// fake co-signer what to decide.
+// ownerKey is an owner of the fake co-signer's Safes; strangerKey is not.
+var (
+	ownerKey, _    = crypto.HexToECDSA("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+	strangerKey, _ = crypto.HexToECDSA("8da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f")
+	owner          = crypto.PubkeyToAddress(ownerKey.PublicKey)
+	cosignerAddr   = common.HexToAddress("0x00000000000000000000000000000000000C0516")
+)
+
+// sign signs h as an owner's confirmation: v 27/28, or eth_sign's 31/32.
+func sign(t testing.TB, h common.Hash, key *ecdsa.PrivateKey, ethSign bool) []byte {
+	digest := h.Bytes()
+	if ethSign {
+		digest = crypto.Keccak256([]byte("\x19Ethereum Signed Message:\n32"), h.Bytes())
+	}
+	sig, err := crypto.Sign(digest, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig[64] += 27
+	if ethSign {
+		sig[64] += 4
+	}
+	return sig
+}
+
+// tx returns an entry of safe with the given nonce, confirmed by owner;
+// its "to" tells the fake co-signer what to decide.
 func tx(s common.Address, nonce int64, to string) queue.Entry {
+	e := unconfirmed(s, nonce, to)
+	e.Confirmations, e.Signatures = []common.Address{owner}, [][]byte{sign(nil, e.SafeTxHash, ownerKey, false)}
+	return e
+}
+
+// unconfirmed is tx without a confirmation.
+func unconfirmed(s common.Address, nonce int64, to string) queue.Entry {
 	h := common.BigToHash(big.NewInt(nonce*1000 + int64(len(to))))
 	return queue.Entry{Tx: &policy.ServiceTx{Safe: s, SafeTxHash: &h, Tx: safe.Tx{To: common.HexToAddress(to), Value: big.NewInt(1), Nonce: big.NewInt(nonce),
-		SafeTxGas: new(big.Int), BaseGas: new(big.Int), GasPrice: new(big.Int)}}, SafeTxHash: h, Nonce: big.NewInt(nonce), ConfirmationsRequired: 3,
-		Confirmations: []common.Address{safeB}}
+		SafeTxGas: new(big.Int), BaseGas: new(big.Int), GasPrice: new(big.Int)}}, SafeTxHash: h, Nonce: big.NewInt(nonce), ConfirmationsRequired: 3}
 }
 
 // Targets the fake co-signer decides on.
@@ -147,8 +180,9 @@ func (f *fakeCosigner) Cosign(ctx context.Context, req cosign.Request) (*cosign.
 		res.Findings = append(res.Findings, policy.Finding{Code: code, Severity: policy.SeverityCritical, Message: code + " as told"})
 		res.Decision, res.Verdict, res.Signature = cosign.DecisionRefused, bulwark.VerdictReject, nil
 	}
+	res.Cosigner = cosignerAddr
+	res.Verification = &policy.Verification{Chain: &policy.ChainCheck{State: &onchain.State{Nonce: f.safeNonce, Owners: []common.Address{owner, cosignerAddr, safeB}}}}
 	if f.safeNonce != nil {
-		res.Verification = &policy.Verification{Chain: &policy.ChainCheck{State: &onchain.State{Nonce: f.safeNonce}}}
 		if req.Tx.Tx.Nonce.Cmp(f.safeNonce) > 0 {
 			refuse(cosign.CodeNotSimulated)
 		}
@@ -632,5 +666,60 @@ func TestPollHeldReleased(t *testing.T) {
 	calls := r.cos.calls
 	if st, _ := w.Poll(ctx); st.Released != 0 || r.cos.calls != calls || len(r.alerts(t)) != 1 {
 		t.Fatalf("released again: %+v, %d co-signer calls (was %d)", st, r.cos.calls, calls)
+	}
+}
+
+// TestPollCosignsOnlyOwnerConfirmed: the co-signer signs an ok entry only
+// once one of the Safe's owners (not the co-signer) has confirmed it with
+// a signature that recovers to that owner over the recomputed hash;
+// until then the entry is not decided and nothing is signed.
+func TestPollCosignsOnlyOwnerConfirmed(t *testing.T) {
+	t.Parallel()
+	e := unconfirmed(safeA, 1, toOK)
+	stranger := crypto.PubkeyToAddress(strangerKey.PublicKey)
+	other := common.HexToHash("0x1234")
+	for _, tt := range []struct {
+		name   string
+		owners []common.Address
+		sigs   [][]byte
+		signed bool
+	}{
+		{"no confirmation", nil, nil, false},
+		{"no signature listed", []common.Address{owner}, [][]byte{nil}, false},
+		{"a stranger's confirmation", []common.Address{stranger}, [][]byte{sign(t, e.SafeTxHash, strangerKey, false)}, false},
+		{"a stranger's signature claimed as an owner's", []common.Address{owner}, [][]byte{sign(t, e.SafeTxHash, strangerKey, false)}, false},
+		{"an owner's signature of another hash", []common.Address{owner}, [][]byte{sign(t, other, ownerKey, false)}, false},
+		{"the co-signer's own confirmation", []common.Address{cosignerAddr}, [][]byte{sign(t, e.SafeTxHash, ownerKey, false)}, false},
+		{"an approved hash (v 1)", []common.Address{owner}, [][]byte{append(make([]byte, 64), 1)}, false},
+		{"an owner's EOA signature", []common.Address{owner}, [][]byte{sign(t, e.SafeTxHash, ownerKey, false)}, true},
+		{"an owner's eth_sign signature", []common.Address{owner}, [][]byte{sign(t, e.SafeTxHash, ownerKey, true)}, true},
+		{"an owner after a stranger", []common.Address{stranger, owner}, [][]byte{sign(t, e.SafeTxHash, strangerKey, false), sign(t, e.SafeTxHash, ownerKey, true)}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			r := newRig(t)
+			entry := e
+			entry.Confirmations, entry.Signatures = tt.owners, tt.sigs
+			r.src.queues[safeA] = []queue.Entry{entry}
+			w := r.watcher(safeA)
+			st, _ := w.Poll(ctx)
+			if tt.signed {
+				if st.Signed != 1 || st.Pushed != 1 || st.Unconfirmed != 0 {
+					t.Fatalf("poll %+v, want signed", st)
+				}
+				return
+			}
+			if st.Signed != 0 || st.Unconfirmed != 1 || len(r.push.pushed) != 0 || r.cos.calls != 0 || len(r.alerts(t)) != 0 {
+				t.Fatalf("poll %+v, %d co-signatures asked, %d alerts; want nothing signed", st, r.cos.calls, len(r.alerts(t)))
+			}
+			// Confirmed by an owner later: signed at the next poll.
+			r.src.mu.Lock()
+			r.src.queues[safeA] = []queue.Entry{tx(safeA, 1, toOK)}
+			r.src.mu.Unlock()
+			if st, _ := w.Poll(ctx); st.Signed != 1 || st.Pushed != 1 {
+				t.Fatalf("poll once an owner confirmed: %+v", st)
+			}
+		})
 	}
 }
