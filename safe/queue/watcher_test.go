@@ -363,6 +363,11 @@ func TestPollUncheckedRetried(t *testing.T) {
 			t.Fatalf("poll %d: %+v, want %+v", i, st, want)
 		}
 	}
+	// The failing entry was only asked as a dry run, which the co-signer
+	// does not audit: no audit entry per failed poll.
+	if r.cos.calls != 1 {
+		t.Errorf("%d recorded co-signer requests, want 1 (nonce 2's)", r.cos.calls)
+	}
 	as := r.alerts(t)
 	if len(as) != 1 || as[0].Code != queue.CodeTxUnchecked || as[0].Severity != policy.SeverityHigh || !strings.Contains(as[0].Message, "the node is unreachable") {
 		t.Fatalf("alerts %+v, want one QUEUE_TX_UNCHECKED", as)
