@@ -35,6 +35,8 @@ var activityTables = []struct{ table, what string }{
 	{"safe_watches", "Safe watches"},
 	{"safe_alerts", "Safe alerts"},
 	{"safe_queue_decisions", "Safe queue decisions"},
+	{"safe_cosignatures", "co-signatures"},
+	{"safe_cosign_approvals", "co-signer approvals"},
 	{"trace_cases", "tracing cases"},
 }
 
@@ -47,6 +49,8 @@ var seqReferences = []struct {
 	{"screen_decisions", "id", "screening decision", []string{"screen.decisions", "screen.alert"}},
 	{"screen_decision_batches", "id", "screening decision batch", []string{"screen.decisions"}},
 	{"safe_verifications", "id", "Safe verdict", []string{"safe.verify"}},
+	{"safe_cosignatures", "id", "co-signature", []string{"safe.cosign"}},
+	{"safe_cosign_approvals", "id", "co-signer approval", []string{"safe.approve"}},
 }
 
 // CheckAuditReferences implements audit.ReferenceChecker. In one read

@@ -121,6 +121,22 @@ func TestTamperingReferences(t *testing.T) {
 		{"SafeVerdictBeyondTheLog", func(t *testing.T, raw *sql.DB) {
 			mustExec(t, raw, `INSERT INTO safe_verifications (safe_tx_hash, safe, chain_id, verdict, audit_seq, time) VALUES ('0x01', '0x02', 1, 'ok', 99, '2026-01-01T00:00:00.000000000Z')`)
 		}, 7, "Safe verdict 1 names audit entry 99, but the log ends at entry 6"},
+		{"CosignatureBeyondTheLog", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `INSERT INTO safe_cosignatures (chain_id, safe, nonce, safe_tx_hash, signer, signature, verdict, audit_seq, time)
+VALUES ('1', '0x02', '0', '0x01', '0x03', zeroblob(65), 'ok', 99, '2026-01-01T00:00:00.000000000Z')`)
+		}, 7, "co-signature 1 names audit entry 99, but the log ends at entry 6"},
+		{"CosignatureOnAnotherEntry", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `INSERT INTO safe_cosignatures (chain_id, safe, nonce, safe_tx_hash, signer, signature, verdict, audit_seq, time)
+VALUES ('1', '0x02', '0', '0x01', '0x03', zeroblob(65), 'ok', 2, '2026-01-01T00:00:00.000000000Z')`)
+		}, 2, `co-signature 1 names audit entry 2, which records "screen.decisions"`},
+		{"ApprovalBeyondTheLog", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `INSERT INTO safe_cosign_approvals (chain_id, safe, safe_tx_hash, approver, note, audit_seq, time)
+VALUES ('1', '0x02', '0x01', 'cli:mallory', '', 99, '2026-01-01T00:00:00.000000000Z')`)
+		}, 7, "co-signer approval 1 names audit entry 99, but the log ends at entry 6"},
+		{"ApprovalOnAnotherEntry", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `INSERT INTO safe_cosign_approvals (chain_id, safe, safe_tx_hash, approver, note, audit_seq, time)
+VALUES ('1', '0x02', '0x01', 'cli:mallory', '', 1, '2026-01-01T00:00:00.000000000Z')`)
+		}, 1, `co-signer approval 1 names audit entry 1, which records "lists.import"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
