@@ -941,7 +941,11 @@ func writeVerifyText(w io.Writer, v *policy.Verification, auditSeq int64) {
 	case bulwark.VerdictReview:
 		b.heading("Verdict: REVIEW (exit 2): someone other than the proposer must check the findings before anyone signs.")
 	default:
-		b.heading("Verdict: OK (exit 0): no finding needs a second look. Still compare the hashes with the device.")
+		if v.Simulated() {
+			b.heading("Verdict: OK (exit 0): no finding needs a second look. Still compare the hashes with the device.")
+		} else {
+			b.heading("Verdict: OK (exit 0) on the decoded calls only — NOT simulated; verify with --rpc before signing. Still compare the hashes with the device.")
+		}
 	}
 	b.printf("Policy %s, registry %s; recorded as audit entry %d.\n", v.PolicyVersion, v.RegistryVersion, auditSeq)
 }

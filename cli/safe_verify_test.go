@@ -49,6 +49,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 				Findings                                                    []struct{ Code, Severity, Message, Path string }
 				Decoded                                                     map[string]any
 				AuditSeq                                                    int64
+				Simulated                                                   *bool
 			}
 			if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 				t.Fatalf("%v\n%s", err, stdout)
@@ -79,6 +80,9 @@ func TestSafeVerifyGolden(t *testing.T) {
 			if !got["NOT_SIMULATED"] {
 				t.Error("an offline verify does not say it did not simulate (NOT_SIMULATED)")
 			}
+			if out.Simulated == nil || *out.Simulated {
+				t.Errorf("an offline verify's JSON has simulated %v, want false", out.Simulated)
+			}
 
 			// The verdict is in the audit log, with its fingerprints.
 			code, stdout, _ = run(t, env, "audit", "list", "--json")
@@ -105,6 +109,9 @@ func TestSafeVerifyGolden(t *testing.T) {
 				if !strings.Contains(stdout, strings.SplitN(c, "@", 2)[0]) {
 					t.Errorf("text output lacks %s", c)
 				}
+			}
+			if tc.code == 0 && (!strings.Contains(stdout, "OK (exit 0) on the decoded calls only — NOT simulated; verify with --rpc before signing") || strings.Contains(stdout, "no finding needs a second look")) {
+				t.Errorf("an offline OK reads as safe:\n%s", stdout)
 			}
 			golden := filepath.Join("testdata", "safe", "verify-"+tc.name+".golden")
 			if *updateGolden {

@@ -192,7 +192,8 @@ func VerifyOnChain(ctx context.Context, r onchain.ChainReader, req VerifyRequest
 		v.Simulation = sim
 		v.Findings = append(v.Findings, v.Simulation.Findings...)
 	} else {
-		v.Findings = append(v.Findings, notSimulated(fmt.Sprintf("the Safe's state was read at block %d, but the transaction was not simulated: its effects on the Safe were not checked", check.Block)))
+		v.Findings = append(v.Findings, finding(CodeSimulationUnavailable, SeverityMedium, nil, simulationSkipMessage,
+			fmt.Sprintf("the Safe's state was read at block %d, but no simulation was asked for: the transaction's effects on the Safe were not checked", check.Block)).With("status", "not_requested"))
 	}
 	SortFindings(v.Findings)
 	v.Verdict = VerdictOf(v.Findings)

@@ -74,10 +74,15 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 				if v.Verdict != "ok" || len(v.Findings) != 0 {
 					t.Fatalf("verdict %s, findings %+v", v.Verdict, v.Findings)
 				}
-				// Without a simulator the verdict says what was not checked.
+				if !v.Simulated() || !v.JSON().Simulated {
+					t.Error("a simulated verification does not say so")
+				}
+				// Without a simulator the verdict says what was not checked,
+				// and needs review as when the node cannot simulate.
 				ns, err := policy.VerifyOnChain(context.Background(), s.Chain().RPC, policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: s.TransferETHTx(t, to, safetest.Ether(1))}}, policy.ChainOptions{})
-				if err != nil || !slices.Equal(ns.Codes(), []string{policy.CodeNotSimulated}) || !strings.Contains(ns.Findings[0].Message, "not simulated") {
-					t.Fatalf("without a simulator: %v, findings %+v", err, ns.Findings)
+				if err != nil || !slices.Equal(ns.Codes(), []string{policy.CodeSimulationUnavailable}) || ns.Findings[0].Severity != policy.SeverityMedium ||
+					!strings.Contains(ns.Findings[0].Message, "no simulation was asked for") || ns.Verdict != "review" || ns.Simulated() {
+					t.Fatalf("without a simulator: %v, verdict %s, findings %+v", err, ns.Verdict, ns.Findings)
 				}
 				ex, un := changeKinds(v.Simulation)
 				if len(un) != 0 || !slices.Equal(ex, []onchain.ChangeKind{onchain.ChangeNonce, onchain.ChangeBalance}) ||

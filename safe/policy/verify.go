@@ -121,6 +121,23 @@ func verifyOffline(req VerifyRequest) (*Verification, error) {
 	return v, nil
 }
 
+// Simulated reports whether the transaction was executed against the
+// Safe's state on a node: the simulation ran, whether the transaction
+// succeeded, failed or reverted in it. An offline verification, one
+// without a simulator and one whose simulation was skipped or unavailable
+// are not simulated: their verdict judges the decoded calls (and what was
+// read from the node) alone.
+func (v *Verification) Simulated() bool {
+	if v.Simulation == nil {
+		return false
+	}
+	switch v.Simulation.Status {
+	case "success", "execution_failure", "reverted":
+		return true
+	}
+	return false
+}
+
 // HashMatches reports whether the proposer gave a safeTxHash and it is the
 // computed one.
 func (v *Verification) HashMatches() bool {
@@ -193,10 +210,14 @@ func (v *Verification) AuditDetails() map[string]any {
 // verify --json` and POST /api/v1/safe/verify print it (CLI.md): hashes
 // lower-case hex, addresses EIP-55, integers as decimal strings.
 type VerificationJSON struct {
-	SafeTxHash         string              `json:"safeTxHash"`
-	DomainHash         string              `json:"domainHash"`
-	MessageHash        string              `json:"messageHash"`
-	Verdict            bulwark.Verdict     `json:"verdict"`
+	SafeTxHash  string          `json:"safeTxHash"`
+	DomainHash  string          `json:"domainHash"`
+	MessageHash string          `json:"messageHash"`
+	Verdict     bulwark.Verdict `json:"verdict"`
+	// Simulated is true when the transaction was executed against the
+	// Safe's state on a node (the simulation ran, whatever its outcome); an
+	// "ok" verdict with simulated false judges the decoded calls alone.
+	Simulated          bool                `json:"simulated"`
 	Findings           []Finding           `json:"findings"`
 	Decoded            *decode.DecodedCall `json:"decoded"`
 	EthSignHash        string              `json:"ethSignHash"`
@@ -256,7 +277,7 @@ type AddressBookJSON struct {
 func (v *Verification) JSON() VerificationJSON {
 	out := VerificationJSON{
 		SafeTxHash: v.Hashes.SafeTxHash.Hex(), DomainHash: v.Hashes.DomainHash.Hex(), MessageHash: v.Hashes.MessageHash.Hex(),
-		Verdict: v.Verdict, Findings: v.Findings, Decoded: v.Decoded, EthSignHash: v.Hashes.EthSignHash.Hex(),
+		Verdict: v.Verdict, Simulated: v.Simulated(), Findings: v.Findings, Decoded: v.Decoded, EthSignHash: v.Hashes.EthSignHash.Hex(),
 		Safe: v.Safe.Hex(), ChainID: decString(v.ChainID), SafeVersion: v.Version.String(),
 		Transaction:   txJSON(v.Tx),
 		PolicyVersion: v.PolicyVersion, RegistryVersion: v.RegistryVersion,

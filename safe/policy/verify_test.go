@@ -636,4 +636,14 @@ func TestOfflineSaysNotSimulated(t *testing.T) {
 	if !has(verify(t, bybitServiceTx(), "1.1.1", Policy{}), CodeNotSimulated, SeverityInfo, "") {
 		t.Error("a rejected offline verdict does not say it was not simulated")
 	}
+	if v.Simulated() {
+		t.Error("an offline verification reads as simulated")
+	}
+	b, err := json.Marshal(v.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"simulated":false`) {
+		t.Errorf("the JSON of an offline verification lacks \"simulated\":false: %s", b)
+	}
 }
