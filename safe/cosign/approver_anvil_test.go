@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
@@ -107,5 +109,20 @@ func TestCosignApproverIdentity(t *testing.T) {
 				t.Errorf("decision %s, want %s (findings %v)", r.Decision, want, codesOf(r.Findings))
 			}
 		})
+	}
+}
+
+// TestCosignRefusesSafeBeforeChainID: a Safe 1.1.1, whose EIP-712 domain
+// has no chain id, is refused (COSIGNER_VERSION_UNSAFE), audited and
+// never signed: its co-signature would replay on another chain.
+func TestCosignRefusesSafeBeforeChainID(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	f := newFixture(t, chain, safetest.Deploy(t, chain, "1.1.1"))
+	tx := f.s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000c0503"), safetest.Ether(1))
+	r := f.cosign(t, tx)
+	wantDecision(t, r, cosign.DecisionRefused, cosign.CodeVersionUnsafe)
+	if r.AuditSeq == 0 || len(f.env.store.signatures()) != 0 {
+		t.Errorf("audit entry %d, %d co-signatures stored", r.AuditSeq, len(f.env.store.signatures()))
 	}
 }

@@ -29,6 +29,10 @@ const (
 	// CodeNonceAlreadyCosigned: another safeTxHash was already co-signed
 	// for this chain, Safe and nonce.
 	CodeNonceAlreadyCosigned = "NONCE_ALREADY_COSIGNED"
+	// CodeVersionUnsafe: the Safe is older than 1.3.0, whose EIP-712
+	// domain has no chain id: a co-signature of it would also be valid for
+	// the same Safe address and nonce on another chain.
+	CodeVersionUnsafe = "COSIGNER_VERSION_UNSAFE"
 	// CodeNeedsApprovals: the verdict is review and fewer than two people
 	// have approved the transaction (medium: the transaction is held).
 	CodeNeedsApprovals = "NEEDS_APPROVALS"
@@ -36,7 +40,7 @@ const (
 
 // Codes lists every finding code the co-signer adds to the policy's.
 var Codes = []string{CodeNotSimulated, CodeCosignerNotOwner, CodeNonceUsed, CodeStateChanged, CodeListsStale,
-	CodeNonceAlreadyCosigned, CodeNeedsApprovals}
+	CodeNonceAlreadyCosigned, CodeVersionUnsafe, CodeNeedsApprovals}
 
 // RequiredApprovals is how many different people must approve a
 // transaction whose verdict is review before the co-signer signs it.

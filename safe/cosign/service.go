@@ -411,6 +411,10 @@ func (s *Service) chainChecks(v *policy.Verification) []policy.Finding {
 		}
 		out = append(out, refusal(CodeNotSimulated, "%s", msg).With("status", sim.Status))
 	}
+	if !v.Version.DomainHasChainID() {
+		out = append(out, refusal(CodeVersionUnsafe, "Safe %s is version %s: before 1.3.0 the Safe's EIP-712 domain has no chain id, so a co-signature would also execute the same Safe address and nonce on another chain; the co-signer signs only 1.3.0 and later (upgrade the Safe)",
+			v.Safe.Hex(), v.Version).With("version", v.Version.String()))
+	}
 	st := v.Chain.State
 	me := s.Signer.Address()
 	switch {
