@@ -41,3 +41,19 @@ func TestSafeCodesDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestSafeCodesDistinct: a code means one thing. The co-signer adds its
+// findings to the policy's in one list, so none of its codes may be one
+// of the policy's with another meaning or severity.
+func TestSafeCodesDistinct(t *testing.T) {
+	t.Parallel()
+	verify := map[string]bool{}
+	for _, c := range policy.FindingCodes {
+		verify[c] = true
+	}
+	for _, c := range cosign.Codes {
+		if verify[c] {
+			t.Errorf("%s is both a verify finding and a co-signer finding", c)
+		}
+	}
+}

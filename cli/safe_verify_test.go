@@ -77,8 +77,8 @@ func TestSafeVerifyGolden(t *testing.T) {
 					t.Errorf("ok with finding %+v", f)
 				}
 			}
-			if !got["NOT_SIMULATED"] {
-				t.Error("an offline verify does not say it did not simulate (NOT_SIMULATED)")
+			if !got["VERIFIED_OFFLINE"] {
+				t.Error("an offline verify does not say it did not simulate (VERIFIED_OFFLINE)")
 			}
 			if out.Simulated == nil || *out.Simulated {
 				t.Errorf("an offline verify's JSON has simulated %v, want false", out.Simulated)

@@ -89,9 +89,10 @@ const (
 	CodeApprovalForAll        = "APPROVAL_FOR_ALL"
 	CodeAddressBookTarget     = "ADDRESS_BOOK_TARGET"
 	CodeUnknownFunction       = "UNKNOWN_FUNCTION"
-	// CodeNotSimulated: the verification did not simulate the transaction
-	// (offline, or without a simulator): what was not checked is said.
-	CodeNotSimulated = "NOT_SIMULATED"
+	// CodeVerifiedOffline: the verification was offline: neither the
+	// Safe's state nor the transaction's effects were checked, and that is
+	// said (the co-signer's NOT_SIMULATED is a refusal of its own).
+	CodeVerifiedOffline = "VERIFIED_OFFLINE"
 	// CodeListCorrupt is posture's and the watcher's: a Safe's owner or
 	// module list that cannot be read to its end.
 	CodeListCorrupt = "LIST_CORRUPT"
@@ -102,7 +103,7 @@ var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrust
 	CodeDelegateCallUnchecked, CodeMasterCopyChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange,
 	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeSignMessage, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation,
 	CodeOwnershipTransfer, CodeProxyUpgrade, CodeAdminChange, CodeRoleGrant, CodeRoleRevoke, CodeTokenApproval, CodeApprovalForAll,
-	CodeUnknownFunction, CodeAddressBookTarget, CodeNotSimulated}
+	CodeUnknownFunction, CodeAddressBookTarget, CodeVerifiedOffline}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
 

@@ -38,7 +38,7 @@ const (
 // answer that it cannot run the simulation (no debug_traceCall, no
 // prestate tracer, a call it refuses): asked again it answers the same, so
 // the verification goes on without a simulation (SIMULATION_UNAVAILABLE,
-// and the co-signer refuses NOT_SIMULATED). Any other error of a
+// and the co-signer refuses it, as its NOT_SIMULATED). Any other error of a
 // Simulator is a simulation that did not happen this time (the node did
 // not answer in time, could not be reached, sent a broken answer, the
 // request was cancelled): the verification fails with it, to be asked

@@ -57,25 +57,25 @@ type Verification struct {
 // cannot hash: a missing chain id or version, an out-of-range integer, an
 // operation the version does not execute. Everything else, undecodable
 // calldata included, is a finding. What an offline verification cannot
-// check is a finding too (NOT_SIMULATED, info): its verdict judges the
+// check is a finding too (VERIFIED_OFFLINE, info): its verdict judges the
 // decoded calls alone, never the Safe's state or the transaction's effects.
 func Verify(req VerifyRequest) (*Verification, error) {
 	v, err := verifyOffline(req)
 	if err != nil {
 		return nil, err
 	}
-	v.Findings = append(v.Findings, notSimulated("verified offline: the Safe's state (singleton, owners, code of the targets) was not read from a node and the transaction was not simulated, so this verdict judges the decoded calls alone. Verify with a node (--rpc) before anyone signs"))
+	v.Findings = append(v.Findings, verifiedOffline("verified offline: the Safe's state (singleton, owners, code of the targets) was not read from a node and the transaction was not simulated, so this verdict judges the decoded calls alone. Verify with a node (--rpc) before anyone signs"))
 	SortFindings(v.Findings)
 	return v, nil
 }
 
-// notSimulated is NOT_SIMULATED: what was not checked is said, never
+// verifiedOffline is VERIFIED_OFFLINE: what was not checked is said, never
 // shown as safe.
-func notSimulated(msg string) Finding {
-	return finding(CodeNotSimulated, SeverityInfo, nil, "%s", msg)
+func verifiedOffline(msg string) Finding {
+	return finding(CodeVerifiedOffline, SeverityInfo, nil, "%s", msg)
 }
 
-// verifyOffline is Verify without the NOT_SIMULATED finding: VerifyOnChain adds
+// verifyOffline is Verify without the VERIFIED_OFFLINE finding: VerifyOnChain adds
 // what it read and simulated.
 func verifyOffline(req VerifyRequest) (*Verification, error) {
 	if req.ChainID == nil {

@@ -625,15 +625,15 @@ func TestSettleDomain(t *testing.T) {
 }
 
 // TestOfflineSaysNotSimulated: an offline verdict says what it did not
-// check (NOT_SIMULATED, info) rather than show a plain transfer as clean.
+// check (VERIFIED_OFFLINE, info) rather than show a plain transfer as clean.
 func TestOfflineSaysNotSimulated(t *testing.T) {
 	t.Parallel()
 	v := verify(t, ServiceTx{Safe: testSafe, Tx: safe.Tx{To: bob, Value: big.NewInt(1), Nonce: big.NewInt(1)}}, "1.3.0", Policy{})
-	if v.Verdict != bulwark.VerdictOK || len(v.Findings) != 1 || v.Findings[0].Code != CodeNotSimulated || v.Findings[0].Severity != SeverityInfo ||
+	if v.Verdict != bulwark.VerdictOK || len(v.Findings) != 1 || v.Findings[0].Code != CodeVerifiedOffline || v.Findings[0].Severity != SeverityInfo ||
 		!strings.Contains(v.Findings[0].Message, "verified offline") {
 		t.Fatalf("verdict %s, findings %+v", v.Verdict, v.Findings)
 	}
-	if !has(verify(t, bybitServiceTx(), "1.1.1", Policy{}), CodeNotSimulated, SeverityInfo, "") {
+	if !has(verify(t, bybitServiceTx(), "1.1.1", Policy{}), CodeVerifiedOffline, SeverityInfo, "") {
 		t.Error("a rejected offline verdict does not say it was not simulated")
 	}
 	if v.Simulated() {
