@@ -176,11 +176,18 @@ func (m *Main) cosignerExportCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
+			wrote := false
 			_, err = log.Do(ctx, func(context.Context) (audit.Event, error) {
+				werr := keystore.WriteNew(out, data)
+				wrote = werr == nil
 				return audit.Event{Actor: m.cliActor(), Action: "safe.cosigner.export", Target: "cosigner:" + s.Address().Hex(),
-					Details: map[string]any{"address": s.Address().Hex(), "keystore": path, "out": out}}, flagged("--out", keystore.WriteNew(out, data))
+					Details: map[string]any{"address": s.Address().Hex(), "keystore": path, "out": out}}, flagged("--out", werr)
 			})
 			if err != nil {
+				if wrote {
+					// Not audited: no copy of the key is left behind.
+					_ = os.Remove(out)
+				}
 				return bulwark.ExitError, err
 			}
 			return m.printCosigner(s, out, "Exported the co-signer's key to")
@@ -331,6 +338,9 @@ func (m *Main) passphrase(flagName, file string) (string, error) {
 		return m.readPassphraseFile(flagName, file)
 	}
 	v, ok := m.lookupEnv(envCosignerPassphrase)
+	// Read once: child processes and later readers of the environment
+	// (a crash dump, /proc/self/environ) do not get it.
+	_ = os.Unsetenv(envCosignerPassphrase)
 	if !ok {
 		return "", bulwark.Invalid(flagName, "the co-signer key's passphrase is needed: give --passphrase-file FILE (a file only you can read) or set $%s (it is never a flag)", envCosignerPassphrase)
 	}
@@ -340,8 +350,8 @@ func (m *Main) passphrase(flagName, file string) (string, error) {
 	return v, nil
 }
 
-// readPassphraseFile reads a passphrase file: a regular file other users
-// can neither read nor write, whose first line (without its line break)
+// readPassphraseFile reads a passphrase file: a regular file neither its
+// group nor other users can read or write, whose first line (without its line break)
 // is the passphrase.
 func (m *Main) readPassphraseFile(flagName, file string) (string, error) {
 	fd, err := os.Open(file)
@@ -356,8 +366,8 @@ func (m *Main) readPassphraseFile(flagName, file string) (string, error) {
 	if !st.Mode().IsRegular() {
 		return "", bulwark.Invalid(flagName, "%s is not a regular file", file)
 	}
-	if perm := st.Mode().Perm(); perm&0o006 != 0 {
-		return "", bulwark.Invalid(flagName, "%s can be read or written by every user (mode %04o): the passphrase would not be secret; run chmod 600 %s", file, perm, file)
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return "", bulwark.Invalid(flagName, "%s can be read or written by its group or every user (mode %04o): the passphrase would not be secret; run chmod 600 %s", file, perm, file)
 	}
 	data, err := io.ReadAll(io.LimitReader(fd, maxPassphraseFile+1))
 	if err != nil {

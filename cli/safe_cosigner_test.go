@@ -261,13 +261,13 @@ func TestCosignerPassphrase(t *testing.T) {
 		msg  string
 	}{
 		{"file", nil, []string{"--passphrase-file", good}, 0, "0x"},
-		{"group-readable file", nil, []string{"--passphrase-file", groupOK}, 0, "0x"},
+		{"group-readable file", nil, []string{"--passphrase-file", groupOK}, 1, "chmod 600"},
 		{"environment", map[string]string{envCosignerPassphrase: cosignerPass}, nil, 0, "0x"},
 		{"the file wins over the environment", map[string]string{envCosignerPassphrase: "x"}, []string{"--passphrase-file", good}, 0, "0x"},
 		{"none", nil, nil, 1, "passphrase is needed"},
 		{"empty environment", map[string]string{envCosignerPassphrase: ""}, nil, 1, "is empty"},
 		{"world-readable file", nil, []string{"--passphrase-file", world}, 1, "chmod 600"},
-		{"world-writable file", nil, []string{"--passphrase-file", worldWritable}, 1, "every user"},
+		{"world-writable file", nil, []string{"--passphrase-file", worldWritable}, 1, "group or every user"},
 		{"empty file", nil, []string{"--passphrase-file", empty}, 1, "is empty"},
 		{"missing file", nil, []string{"--passphrase-file", filepath.Join(dir, "none")}, 1, "cannot read"},
 		{"a directory", nil, []string{"--passphrase-file", dir}, 1, "not a regular file"},

@@ -229,8 +229,11 @@ func (s *Service) sign(ctx context.Context, r *Result, v *policy.Verification, p
 // addr over hash, so that nothing else is ever handed out as a
 // co-signature.
 func checkSignature(hash common.Hash, sig []byte, addr common.Address) error {
-	if len(sig) != 65 || sig[64] != 27 && sig[64] != 28 {
-		return bulwark.Errorf(bulwark.EINTERNAL, "the co-signer's key gave a signature of %d bytes (v %d), not 65 bytes with v 27 or 28", len(sig), sig[len(sig)-1])
+	if len(sig) != 65 {
+		return bulwark.Errorf(bulwark.EINTERNAL, "the co-signer's key gave a signature of %d bytes, not 65", len(sig))
+	}
+	if sig[64] != 27 && sig[64] != 28 {
+		return bulwark.Errorf(bulwark.EINTERNAL, "the co-signer's key gave a signature with v %d, not 27 or 28", sig[64])
 	}
 	raw := slices.Clone(sig)
 	raw[64] -= 27
