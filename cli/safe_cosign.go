@@ -100,7 +100,7 @@ func (m *Main) safeApproveCmd() *command {
 			"       --as NAME [--note TEXT] [--json]",
 		long: "Records NAME's approval of a transaction whose verdict is review; once two different people have\n" +
 			"approved it, 'bulwark safe cosign' co-signs it. With --tx the transaction is verified again on the\n" +
-			"node and that verdict decides; with --safe-tx-hash the co-signer's last verification of it does\n" +
+			"node and that verdict decides; with --safe-tx-hash the latest verdict recorded for it does\n" +
 			"(ask 'safe cosign' first). A transaction that verifies reject is never approved; the same NAME\n" +
 			"twice is refused. The approval counts as cli:NAME, never as an API token (token:<id>). Anyone\n" +
 			"who can write the data directory can approve under any name: command-line approvals are for a\n" +
@@ -181,7 +181,7 @@ func (m *Main) approveRequest(f cosignFlags) (*cosign.ApproveRequest, string, er
 	case f.safeTxHash == "":
 		return nil, "", bulwark.Invalid("--tx", "required: the transaction (--tx FILE with --rpc URL), or --safe-tx-hash HASH with --safe and --chain-id")
 	case f.book != "":
-		return nil, "", bulwark.Invalid("--address-book", "only with --tx: with --safe-tx-hash the co-signer's last verification decides, with the address book it had")
+		return nil, "", bulwark.Invalid("--address-book", "only with --tx: with --safe-tx-hash the latest verdict recorded decides, with the address book it had")
 	}
 	b, err := safe.ParseHex("--safe-tx-hash", f.safeTxHash)
 	if err != nil {
