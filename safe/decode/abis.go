@@ -307,6 +307,8 @@ var (
 		fnDef{decl: "permit(address owner,((address token,uint160 amount,uint48 expiration,uint48 nonce) details,address spender,uint256 sigDeadline) permitSingle,bytes signature)", iface: "Permit2", sum: sumPermit2Permit},
 		fnDef{decl: "permit(address owner,((address token,uint160 amount,uint48 expiration,uint48 nonce)[] details,address spender,uint256 sigDeadline) permitBatch,bytes signature)", iface: "Permit2", sum: sumPermit2Permit},
 		fnDef{decl: "permit(address holder,address spender,uint256 nonce,uint256 expiry,bool allowed,uint8 v,bytes32 r,bytes32 s)", iface: "DAI permit", sum: sumDAIPermit},
+		fnDef{decl: "transferFrom(address from,address to,uint160 amount,address token)", iface: "Permit2", sum: sumPermit2Transfer},
+		fnDef{decl: "transferFrom((address from,address to,uint160 amount,address token)[] transferDetails)", iface: "Permit2", sum: sumPermit2TransferBatch},
 	)
 	multicall3Fns = table("Multicall3",
 		fnDef{decl: "aggregate((address target,bytes callData)[] calls)", kids: multicallKids, sum: sumBatch},

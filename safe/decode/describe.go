@@ -214,6 +214,17 @@ func sumPermit2Approve(s *decodeState, c *DecodedCall) string {
 	return fmt.Sprintf("allow %s to spend %s base units of token %s through Permit2 until %s", s.addrArg(c, "spender"), n, s.addrArg(c, "token"), ArgUint(c, "expiration"))
 }
 
+func sumPermit2Transfer(s *decodeState, c *DecodedCall) string {
+	return fmt.Sprintf("move %s base units of token %s from %s to %s through Permit2 (on an allowance %s gave the caller)",
+		ArgUint(c, "amount"), s.addrArg(c, "token"), s.addrArg(c, "from"), s.addrArg(c, "to"), s.addrArg(c, "from"))
+}
+
+func sumPermit2TransferBatch(_ *decodeState, c *DecodedCall) string {
+	a, _ := c.Arg("transferDetails")
+	list, _ := a.Value.([]any)
+	return fmt.Sprintf("move tokens through Permit2 in %s (on allowances their owners gave the caller)", plural(len(list), "transfer"))
+}
+
 // plural is bulwark.Plural for nouns whose plural adds an "s".
 func plural(n int, noun string) string { return bulwark.Plural(n, noun, noun+"s") }
 
