@@ -64,6 +64,8 @@ type AddressBook struct {
 	// (ChainID nil) and one per chain id.
 	byAddr map[common.Address][]AddressEntry
 	n      int
+	// limits are the file's [[limit]] tables, in file order.
+	limits []Limit
 	// Source names where the book was read from (a file name); Digest is
 	// the SHA-256 of its content, recorded with every verdict.
 	Source string
@@ -156,4 +158,13 @@ func (b *AddressBook) Entries() []AddressEntry {
 		return x.ChainID.Cmp(y.ChainID)
 	})
 	return out
+}
+
+// Limits returns the value limits read with the book (the file's [[limit]]
+// tables), in file order.
+func (b *AddressBook) Limits() []Limit {
+	if b == nil {
+		return nil
+	}
+	return slices.Clone(b.limits)
 }

@@ -28,13 +28,16 @@ const (
 	MaxAddressBookEntries = 20000
 	// MaxLabelLength bounds a label, in characters.
 	MaxLabelLength = 100
+	// MaxLimits bounds its [[limit]] tables.
+	MaxLimits = 1000
 )
 
 // entryFields are the keys of an [[entry]] table.
 var entryFields = []string{"address", "chain_id", "kinds", "label"}
 
 // ReadAddressBookFile reads and validates the address-book file at path
-// (TOML; docs/safe-reference.md describes it). Errors have code invalid
+// (TOML: [[entry]] and [[limit]] tables; docs/safe-reference.md describes
+// it). Errors have code invalid
 // and name the file, the entry and the field at fault.
 func ReadAddressBookFile(path string) (*AddressBook, error) {
 	f, err := os.Open(path)
@@ -73,8 +76,8 @@ func ParseAddressBook(source string, data []byte) (*AddressBook, error) {
 		return nil, fail("not valid TOML: %v", err)
 	}
 	for k := range raw {
-		if k != "entry" {
-			return nil, fail("unknown key %q: the file is a list of [[entry]] tables", k)
+		if k != "entry" && k != "limit" {
+			return nil, fail("unknown key %q: the file is a list of [[entry]] and [[limit]] tables", k)
 		}
 	}
 	list, ok := raw["entry"].([]map[string]any)
@@ -99,6 +102,25 @@ func ParseAddressBook(source string, data []byte) (*AddressBook, error) {
 	b, err := NewAddressBook(entries)
 	if err != nil {
 		return nil, fail("%v", err)
+	}
+	limits, ok := raw["limit"].([]map[string]any)
+	if raw["limit"] != nil && !ok {
+		return nil, fail("limit: want a list of [[limit]] tables")
+	}
+	if len(limits) > MaxLimits {
+		return nil, fail("%d limits, more than the %d allowed", len(limits), MaxLimits)
+	}
+	for i, m := range limits {
+		l, err := parseLimit(fmt.Sprintf("limit %d of %s", i+1, source), m)
+		if err != nil {
+			return nil, fail("limit %d: %v", i+1, err)
+		}
+		for j, o := range b.limits {
+			if o.Safe == l.Safe && sameChain(o.ChainID, l.ChainID) && o.Asset == l.Asset && o.Period == l.Period {
+				return nil, fail("limit %d: the same Safe, asset, period and chain as limit %d: keep one", i+1, j+1)
+			}
+		}
+		b.limits = append(b.limits, l)
 	}
 	sum := sha256.Sum256(data)
 	b.Source, b.Digest = source, hex.EncodeToString(sum[:])

@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
 )
 
 // TestParseAddressBook reads the test book and looks its entries up.
@@ -138,7 +139,8 @@ func TestReadAddressBookFile(t *testing.T) {
 }
 
 // FuzzParseAddressBook: any input either parses into a book whose every
-// entry is found again by its address, or is an invalid error naming the
+// entry is found again by its address and whose every limit is within
+// bounds, or is an invalid error naming the
 // file; nothing panics.
 func FuzzParseAddressBook(f *testing.F) {
 	if data, err := os.ReadFile(filepath.Join("testdata", "verify", "addressbook.toml")); err == nil {
@@ -152,6 +154,12 @@ func FuzzParseAddressBook(f *testing.F) {
 				t.Fatalf("error %v", err)
 			}
 			return
+		}
+		for _, l := range b.Limits() {
+			if l.Safe == (common.Address{}) || l.Amount == nil || l.Amount.Sign() <= 0 || l.Amount.Cmp(safe.MaxUint256) > 0 ||
+				l.Period < MinLimitPeriod || l.Period > MaxLimitPeriod || l.ChainID != nil && l.ChainID.Sign() <= 0 {
+				t.Fatalf("limit %+v", l)
+			}
 		}
 		for _, e := range b.Entries() {
 			got, ok := b.Lookup(e.ChainID, e.Address)

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -13,9 +14,10 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/decode"
 )
 
-// TestVerdictIndependentOfOrder: shuffling the order the rules run in and
-// the order the address book's entries are written in changes neither the
-// findings (nor their order) nor the verdict.
+// TestVerdictIndependentOfOrder: shuffling the order the rules run in,
+// the order the address book's entries are written in and the order of
+// the value limits changes neither the findings (nor their order) nor the
+// verdict.
 func TestVerdictIndependentOfOrder(t *testing.T) {
 	t.Parallel()
 	book := testBook(t)
@@ -28,6 +30,7 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 		{To: testSafe, Data: calldata(t, "setGuard(address guard)", trojan)},
 		{To: lendingPool, Data: common.FromHex("0xdeadbeef")},
 		{To: bob, Value: big.NewInt(5)},
+		{To: usdt, Data: calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(5))},
 		{Operation: safe.DelegateCall, To: trojan, Data: transfer},
 		{Operation: safe.DelegateCall, To: signLib130, Data: calldata(t, "signMessage(bytes _data)", []byte("hello"))},
 	})
@@ -38,11 +41,23 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 		"self-call":          {To: testSafe, Data: calldata(t, "changeMasterCopy(address _masterCopy)", trojan)},
 	}
 	d := safe.Domain{Safe: testSafe, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0")}
+	day := 24 * time.Hour
+	limits := []Limit{
+		{Name: "limit 1", Safe: testSafe, Asset: ETH, Amount: big.NewInt(1), Period: day},
+		{Name: "limit 2", Safe: testSafe, Asset: ETH, Amount: big.NewInt(100), Period: 7 * day},
+		{Name: "limit 3", Safe: testSafe, ChainID: big.NewInt(1), Asset: ETH, Amount: big.NewInt(10), Period: 30 * day},
+		{Name: "limit 4", Safe: testSafe, Asset: usdt, Amount: big.NewInt(1), Period: day},
+		{Name: "limit 5", Safe: otherSafe, Asset: ETH, Amount: big.NewInt(1), Period: day},
+	}
+	sent := map[SentKey]*big.Int{{Asset: ETH, Period: 7 * day}: big.NewInt(50)}
 	r := rand.New(rand.NewPCG(11, 12))
 	for name, tx := range txs {
 		root, _ := (&decode.Decoder{Safe: testSafe, Version: d.Version, ChainID: d.ChainID}).DecodeTx(tx)
-		base := Policy{AllowMultiSend: true, AddressBook: book}
-		want := base.check(callRules, decode.KnownDeployments(), d, tx, root)
+		base := Policy{AllowMultiSend: true, AddressBook: book, Limits: limits}
+		want := base.check(callRules, decode.KnownDeployments(), d, tx, root, sent)
+		if name == "kitchen-sink batch" && !slices.ContainsFunc(want, func(f Finding) bool { return f.Code == CodeValueLimitUnchecked }) {
+			t.Fatalf("%s: no limit findings to shuffle: %v", name, codes(want))
+		}
 		if len(want) == 0 {
 			t.Fatalf("%s: %d findings: nothing to compare", name, len(want))
 		}
@@ -57,7 +72,9 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 			}
 			p := base
 			p.AddressBook = b
-			got := p.check(rules, decode.KnownDeployments(), d, tx, root)
+			p.Limits = slices.Clone(limits)
+			r.Shuffle(len(p.Limits), func(i, j int) { p.Limits[i], p.Limits[j] = p.Limits[j], p.Limits[i] })
+			got := p.check(rules, decode.KnownDeployments(), d, tx, root, sent)
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s, round %d: findings differ with shuffled rules and entries:\n%v\nwant\n%v", name, round, codes(got), codes(want))
 			}

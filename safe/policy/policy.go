@@ -27,7 +27,9 @@ import (
 // ROLE_REVOKE) and on token allowances (TOKEN_APPROVAL, APPROVAL_FOR_ALL),
 // which were UNKNOWN_TARGET (low, ok) under safe-policy/2, and the address
 // book (ADDRESS_BOOK_TARGET, UNKNOWN_FUNCTION).
-const PolicyVersion = "safe-policy/3"
+// safe-policy/4 added value limits per Safe and period (VALUE_LIMIT,
+// VALUE_LIMIT_NOT_CHECKED).
+const PolicyVersion = "safe-policy/4"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
 const RegistryVersion = "safe-deployments/1.37.63"
@@ -89,6 +91,13 @@ const (
 	CodeApprovalForAll        = "APPROVAL_FOR_ALL"
 	CodeAddressBookTarget     = "ADDRESS_BOOK_TARGET"
 	CodeUnknownFunction       = "UNKNOWN_FUNCTION"
+	// CodeValueLimit: what the transaction sends of an asset, with what
+	// was already sent in the period, is over a value limit (high), or
+	// within it (info).
+	CodeValueLimit = "VALUE_LIMIT"
+	// CodeValueLimitUnchecked: a limit applies but what was already sent
+	// in its period is not known, so it was not checked.
+	CodeValueLimitUnchecked = "VALUE_LIMIT_NOT_CHECKED"
 	// CodeVerifiedOffline: the verification was offline: neither the
 	// Safe's state nor the transaction's effects were checked, and that is
 	// said (the co-signer's NOT_SIMULATED is a refusal of its own).
@@ -103,7 +112,7 @@ var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrust
 	CodeDelegateCallUnchecked, CodeMasterCopyChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange,
 	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeSignMessage, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation,
 	CodeOwnershipTransfer, CodeProxyUpgrade, CodeAdminChange, CodeRoleGrant, CodeRoleRevoke, CodeTokenApproval, CodeApprovalForAll,
-	CodeUnknownFunction, CodeAddressBookTarget, CodeVerifiedOffline}
+	CodeUnknownFunction, CodeAddressBookTarget, CodeValueLimit, CodeValueLimitUnchecked, CodeVerifiedOffline}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
 
@@ -144,6 +153,9 @@ type Policy struct {
 	// none (every target not in the registry is unknown, and no spender is
 	// allowed).
 	AddressBook *AddressBook
+	// Limits are value limits per Safe and period, on top of those read
+	// with the address book (its file's [[limit]] tables).
+	Limits []Limit
 }
 
 // Check applies the policy to tx, sent by safeAddr, whose decoded tree is
@@ -163,13 +175,16 @@ func (p Policy) CheckIn(d safe.Domain, tx safe.Tx, root *decode.DecodedCall) []F
 	if reg == nil {
 		reg = decode.KnownDeployments()
 	}
-	return p.check(callRules, reg, d, tx, root)
+	return p.check(callRules, reg, d, tx, root, nil)
 }
 
-// check applies rules to tx and every call of root.
-func (p Policy) check(rules []callRule, reg *decode.Registry, d safe.Domain, tx safe.Tx, root *decode.DecodedCall) []Finding {
+// check applies rules to tx and every call of root, and the value limits
+// of d.Safe given what was already sent in their periods (sent; nil when
+// not known).
+func (p Policy) check(rules []callRule, reg *decode.Registry, d safe.Domain, tx safe.Tx, root *decode.DecodedCall, sent map[SentKey]*big.Int) []Finding {
 	var out []Finding
 	out = append(out, gasRefundFindings(tx)...)
+	out = append(out, p.limitFindings(d, Outflows(d.Safe, root), sent)...)
 	if root != nil {
 		env := checkEnv{reg: reg, d: d}
 		root.Walk(func(c *decode.DecodedCall) bool {

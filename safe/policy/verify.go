@@ -24,6 +24,12 @@ type VerifyRequest struct {
 	CodeHashes map[common.Address]common.Hash
 	// Policy is the rule set; the zero Policy is the strict default.
 	Policy Policy
+	// SentInPeriod is what the Safe already sent, by asset and period,
+	// in the period before this transaction, for the Safe's value limits
+	// (Policy.LimitsFor). nil, or a key missing, means not known: a limit
+	// this transaction does not exceed alone is then VALUE_LIMIT_NOT_CHECKED,
+	// never passed. The co-signer fills it from the co-signatures it gave.
+	SentInPeriod map[SentKey]*big.Int
 }
 
 // Verification is the outcome of Verify: the hashes, the decoded tree, the
@@ -41,6 +47,9 @@ type Verification struct {
 	Decoded  *decode.DecodedCall
 	Findings []Finding
 	Verdict  bulwark.Verdict
+	// Outflows is what leaves the Safe in this transaction, by asset (ETH:
+	// the zero address), in base units (see Outflows).
+	Outflows map[common.Address]*big.Int
 	// PolicyVersion and RegistryVersion are the rules and the pinned
 	// deployments the verdict was reached with.
 	PolicyVersion   string
@@ -103,7 +112,12 @@ func verifyOffline(req VerifyRequest) (*Verification, error) {
 	d := &decode.Decoder{Safe: req.Tx.Safe, Version: req.Version, ChainID: req.ChainID, CodeHashes: req.CodeHashes, Registry: req.Policy.Registry}
 	root, decErr := d.DecodeTx(req.Tx.Tx)
 	v.Decoded = root
-	v.Findings = req.Policy.CheckIn(safe.Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}, req.Tx.Tx, root)
+	reg := req.Policy.Registry
+	if reg == nil {
+		reg = decode.KnownDeployments()
+	}
+	v.Outflows = Outflows(req.Tx.Safe, root)
+	v.Findings = req.Policy.check(callRules, reg, safe.Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}, req.Tx.Tx, root, req.SentInPeriod)
 	if root == nil && decErr != nil {
 		v.Findings = append(v.Findings, finding(CodeMalformedCalldata, SeverityCritical, nil,
 			"Bulwark could not decode the transaction: %s", bulwark.ErrorMessage(decErr)))

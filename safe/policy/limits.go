@@ -1,0 +1,314 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
+)
+
+// ETH is the asset of a limit on ether: the zero address.
+var ETH = common.Address{}
+
+// Bounds of a limit's period.
+const (
+	MinLimitPeriod = time.Minute
+	MaxLimitPeriod = 366 * 24 * time.Hour
+)
+
+// Limit is a value limit: when what a Safe sends of an asset in this
+// transaction, plus what it already sent in the period before, is more
+// than Amount, the transaction needs dual control (VALUE_LIMIT, high).
+type Limit struct {
+	// Name says where the limit comes from ("book.toml limit 2").
+	Name string
+	Safe common.Address
+	// ChainID limits it to one chain; nil means every chain.
+	ChainID *big.Int
+	// Asset is a token's address, or ETH (the zero address).
+	Asset common.Address
+	// Amount is in the asset's base units (wei for ETH).
+	Amount *big.Int
+	Period time.Duration
+}
+
+// AssetText names an asset: "ETH" or the token's EIP-55 address.
+func AssetText(a common.Address) string {
+	if a == ETH {
+		return "ETH"
+	}
+	return a.Hex()
+}
+
+// PeriodText writes a period as the file does: "24h", "7d", "90m".
+func PeriodText(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
+
+// String describes the limit as findings name it.
+func (l Limit) String() string {
+	return fmt.Sprintf("%s: %s base units of %s per %s for Safe %s%s", l.Name, l.Amount, AssetText(l.Asset), PeriodText(l.Period), l.Safe.Hex(), chainText(l.ChainID))
+}
+
+// SentKey is what SentInPeriod is keyed by: an asset (ETH: the zero
+// address) and a period.
+type SentKey struct {
+	Asset  common.Address
+	Period time.Duration
+}
+
+// Applies reports whether l is a limit of safe on chain chainID (nil:
+// unknown, where only a limit for every chain applies).
+func (l Limit) Applies(chainID *big.Int, s common.Address) bool {
+	if l.Safe != s {
+		return false
+	}
+	return l.ChainID == nil || chainID != nil && l.ChainID.Cmp(chainID) == 0
+}
+
+// LimitsFor returns the policy's limits that apply to Safe s on chain
+// chainID, in a canonical order (asset, period, amount, chain, name):
+// the limits of p.Limits and of the address book's file.
+func (p Policy) LimitsFor(chainID *big.Int, s common.Address) []Limit {
+	var out []Limit
+	for _, l := range slices.Concat(p.Limits, p.AddressBook.Limits()) {
+		if l.Applies(chainID, s) {
+			out = append(out, l)
+		}
+	}
+	sortLimits(out)
+	return out
+}
+
+func sortLimits(ls []Limit) {
+	sort.SliceStable(ls, func(i, j int) bool {
+		a, b := ls[i], ls[j]
+		if c := a.Asset.Cmp(b.Asset); c != 0 {
+			return c < 0
+		}
+		if a.Period != b.Period {
+			return a.Period < b.Period
+		}
+		if c := a.Amount.Cmp(b.Amount); c != 0 {
+			return c < 0
+		}
+		if (a.ChainID == nil) != (b.ChainID == nil) {
+			return a.ChainID == nil
+		}
+		if a.ChainID != nil && a.ChainID.Cmp(b.ChainID) != 0 {
+			return a.ChainID.Cmp(b.ChainID) < 0
+		}
+		return a.Name < b.Name
+	})
+}
+
+// Outflows returns what leaves Safe s in the transaction whose decoded
+// tree is root, by asset (ETH: the zero address), in base units: the ETH
+// value of every CALL (or CREATE) the Safe makes, inside a batch
+// included; ERC-20 transfer calls the Safe makes; transferFrom calls (an
+// ERC-20's, or Permit2's single and batch forms) that move the Safe's
+// tokens, whoever makes them. Assets with nothing leaving are left out.
+func Outflows(s common.Address, root *decode.DecodedCall) map[common.Address]*big.Int {
+	out := map[common.Address]*big.Int{}
+	add := func(asset common.Address, n *big.Int) {
+		if n == nil || n.Sign() <= 0 {
+			return
+		}
+		if out[asset] == nil {
+			out[asset] = new(big.Int)
+		}
+		out[asset].Add(out[asset], n)
+	}
+	if root == nil {
+		return out
+	}
+	root.Walk(func(c *decode.DecodedCall) bool {
+		if c.From == s && c.To != s && c.Operation != safe.DelegateCall {
+			add(ETH, c.Value)
+		}
+		if c.Kind != decode.KindCall || c.Operation != safe.Call || c.SelfCall {
+			return true
+		}
+		from := func(name string) bool { a, ok := decode.ArgAddr(c, name); return ok && a == s }
+		switch c.Signature {
+		case "transfer(address,uint256)":
+			if c.From == s {
+				add(c.To, decode.ArgUint(c, "amount"))
+			}
+		case "transferFrom(address,address,uint256)":
+			if from("from") {
+				add(c.To, decode.ArgUint(c, "amountOrTokenId"))
+			}
+		case "transferFrom(address,address,uint160,address)":
+			if from("from") {
+				token, _ := decode.ArgAddr(c, "token")
+				add(token, decode.ArgUint(c, "amount"))
+			}
+		case "transferFrom((address,address,uint160,address)[])":
+			a, _ := c.Arg("transferDetails")
+			list, _ := a.Value.([]any)
+			for _, e := range list {
+				d, _ := e.([]decode.Arg)
+				if len(d) != 4 {
+					continue
+				}
+				f, _ := d[0].Address()
+				token, _ := d[3].Address()
+				if n, ok := d[2].Uint(); ok && f == s {
+					add(token, n)
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// limitFindings applies the limits of Safe d.Safe to what the transaction
+// sends (out), given what was already sent in each limit's period (sent,
+// nil when not known).
+func (p Policy) limitFindings(d safe.Domain, out map[common.Address]*big.Int, sent map[SentKey]*big.Int) []Finding {
+	var fs []Finding
+	for _, l := range p.LimitsFor(d.ChainID, d.Safe) {
+		this := out[l.Asset]
+		if this == nil || this.Sign() == 0 {
+			continue
+		}
+		asset, period := AssetText(l.Asset), PeriodText(l.Period)
+		fields := []string{"limit", l.Name, "safe", l.Safe.Hex(), "asset", asset, "amount", l.Amount.String(), "period", period, "thisTransaction", this.String()}
+		already, known := sent[SentKey{Asset: l.Asset, Period: l.Period}]
+		switch {
+		case known && already != nil:
+			total := new(big.Int).Add(already, this)
+			fields = append(fields, "alreadySent", already.String(), "total", total.String())
+			if total.Cmp(l.Amount) > 0 {
+				fs = append(fs, finding(CodeValueLimit, SeverityHigh, nil,
+					"this transaction sends %s base units of %s from the Safe; with the %s already sent in the last %s that is %s, more than the limit (%s): two people must approve it (dual control)",
+					this, asset, already, period, total, l).With(fields...))
+				continue
+			}
+			fs = append(fs, finding(CodeValueLimit, SeverityInfo, nil,
+				"this transaction sends %s base units of %s from the Safe; with the %s already sent in the last %s that is %s, within the limit (%s)",
+				this, asset, already, period, total, l).With(fields...))
+		case this.Cmp(l.Amount) > 0:
+			fs = append(fs, finding(CodeValueLimit, SeverityHigh, nil,
+				"this transaction alone sends %s base units of %s from the Safe, more than the limit (%s), whatever was sent before it: two people must approve it (dual control)",
+				this, asset, l).With(append(fields, "alreadySent", "not known")...))
+		default:
+			fs = append(fs, finding(CodeValueLimitUnchecked, SeverityMedium, nil,
+				"this transaction sends %s base units of %s from the Safe, within the limit (%s) on its own, but what the Safe already sent in the last %s is not known here, so the limit was NOT checked: the co-signer checks it against the co-signatures it gave; until then treat it as not passed",
+				this, asset, l, period).With(append(fields, "alreadySent", "not known")...))
+		}
+	}
+	return fs
+}
+
+// limitFields are the keys of a [[limit]] table.
+var limitFields = []string{"amount", "asset", "chain_id", "period", "safe"}
+
+// parseLimit reads one [[limit]] table; name names it.
+func parseLimit(name string, m map[string]any) (Limit, error) {
+	l := Limit{Name: name}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !slices.Contains(limitFields, k) {
+			return l, fmt.Errorf("unknown field %q (fields: %s)", k, strings.Join(limitFields, ", "))
+		}
+	}
+	str := func(field, want string) (string, error) {
+		v, present := m[field]
+		s, ok := v.(string)
+		switch {
+		case !present:
+			return "", fmt.Errorf("%s: required: %s", field, want)
+		case !ok:
+			return "", fmt.Errorf("%s: %s is not a string: want %s", field, quoteValue(v), want)
+		}
+		return s, nil
+	}
+	s, err := str("safe", "the Safe's address, \"0x…\" (40 hex digits)")
+	if err != nil {
+		return l, err
+	}
+	if l.Safe, err = parseBookAddress(s); err != nil {
+		return l, fmt.Errorf("safe: %v", err)
+	}
+	a, err := str("asset", "\"ETH\" or a token's address")
+	if err != nil {
+		return l, err
+	}
+	if a != "ETH" {
+		if l.Asset, err = parseBookAddress(a); err != nil {
+			return l, fmt.Errorf("asset: want \"ETH\" or a token's address: %v", err)
+		}
+	}
+	amt, err := str("amount", "a decimal string in the asset's base units (wei for ETH), e.g. \"100000000000000000000\" for 100 ETH")
+	if err != nil {
+		return l, err
+	}
+	n, ok := new(big.Int).SetString(amt, 10)
+	if !ok || strings.TrimLeft(amt, "0123456789") != "" || n.Sign() <= 0 || n.Cmp(safe.MaxUint256) > 0 {
+		return l, fmt.Errorf("amount: %s is not a whole number of base units from 1 to 2^256-1 (write it in decimal digits, in wei for ETH)", quoteValue(amt))
+	}
+	l.Amount = n
+	per, err := str("period", "a duration such as \"24h\", \"7d\" or \"90m\"")
+	if err != nil {
+		return l, err
+	}
+	if l.Period, err = parsePeriod(per); err != nil {
+		return l, fmt.Errorf("period: %v", err)
+	}
+	if c, present := m["chain_id"]; present {
+		n, ok := c.(int64)
+		if !ok || n <= 0 {
+			return l, fmt.Errorf("chain_id: %s is not a chain id (a positive integer such as 1; leave it out for every chain)", quoteValue(c))
+		}
+		l.ChainID = big.NewInt(n)
+	}
+	return l, nil
+}
+
+// parsePeriod reads "24h", "90m", "7d" or any Go duration, from a minute
+// to 366 days.
+func parsePeriod(s string) (time.Duration, error) {
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int64
+		n, err = strconv.ParseInt(days, 10, 64)
+		if err == nil && (n <= 0 || n > 366) {
+			err = errors.New("out of range")
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%s is not a duration such as \"24h\", \"7d\" or \"90m\"", quoteValue(s))
+	case d < MinLimitPeriod || d > MaxLimitPeriod:
+		return 0, fmt.Errorf("%s is not from 1m to 366d", quoteValue(s))
+	}
+	return d, nil
+}
