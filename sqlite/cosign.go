@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -28,11 +30,11 @@ func (db *DB) SaveSignature(ctx context.Context, r cosign.SignatureRecord) (*cos
 	op := fmt.Sprintf("store the co-signature of %s nonce %s", r.Safe.Hex(), r.Nonce)
 	w := db.writer(ctx)
 	res, err := w.ExecContext(ctx, `INSERT INTO safe_cosignatures
-(chain_id, safe, nonce, safe_tx_hash, signer, signature, verdict, audit_seq, time)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+(chain_id, safe, nonce, safe_tx_hash, signer, signature, verdict, audit_seq, time, outflows)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (chain_id, safe, nonce) DO NOTHING`,
 		r.ChainID.String(), r.Safe.Hex(), r.Nonce.String(), strings.ToLower(r.SafeTxHash.Hex()), r.Signer.Hex(),
-		r.Signature, string(r.Verdict), r.AuditSeq, formatTime(time.Now()))
+		r.Signature, string(r.Verdict), r.AuditSeq, formatTime(time.Now()), encodeOutflows(r.Outflows))
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
@@ -63,7 +65,7 @@ func (db *DB) Signature(ctx context.Context, chainID *big.Int, safe common.Addre
 
 func (db *DB) signature(ctx context.Context, q querier, chainID *big.Int, safe common.Address, nonce *big.Int) (*cosign.SignatureRecord, error) {
 	op := fmt.Sprintf("read the co-signature of %s nonce %s", safe.Hex(), nonce)
-	rows, err := q.QueryContext(ctx, `SELECT id, chain_id, safe, nonce, safe_tx_hash, signer, signature, verdict, audit_seq, time
+	rows, err := q.QueryContext(ctx, `SELECT id, chain_id, safe, nonce, safe_tx_hash, signer, signature, verdict, audit_seq, time, outflows
 FROM safe_cosignatures WHERE chain_id = ? AND safe = ? AND nonce = ?`, chainID.String(), safe.Hex(), nonce.String())
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
@@ -76,6 +78,67 @@ FROM safe_cosignatures WHERE chain_id = ? AND safe = ? AND nonce = ?`, chainID.S
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no co-signature of Safe %s nonce %s on chain %s", safe.Hex(), nonce, chainID)
 	}
 	return &rs[0], nil
+}
+
+// SignaturesSince returns the co-signatures of chainID and safe stored at
+// or after since, oldest first.
+func (db *DB) SignaturesSince(ctx context.Context, chainID *big.Int, safe common.Address, since time.Time) ([]cosign.SignatureRecord, error) {
+	if chainID == nil {
+		return nil, bulwark.Invalid("chainId", "co-signatures are looked up by chain id and Safe")
+	}
+	op := fmt.Sprintf("read the co-signatures of %s since %s", safe.Hex(), since.UTC().Format(time.RFC3339))
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, chain_id, safe, nonce, safe_tx_hash, signer, signature, verdict, audit_seq, time, outflows
+FROM safe_cosignatures WHERE chain_id = ? AND safe = ? AND time >= ? ORDER BY time, id`, chainID.String(), safe.Hex(), formatTime(since))
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	rs, err := collectRows(ctx, db, rows, op, scanCosignature)
+	if rs == nil && err == nil {
+		rs = []cosign.SignatureRecord{}
+	}
+	return rs, err
+}
+
+// encodeOutflows writes outflows as the outflows column holds them: a JSON
+// object of asset ("ETH" or an EIP-55 address) to a decimal amount; ”
+// for nil (not known).
+func encodeOutflows(m map[common.Address]*big.Int) string {
+	if m == nil {
+		return ""
+	}
+	o := make(map[string]string, len(m))
+	for a, n := range m {
+		o[policy.AssetText(a)] = n.String()
+	}
+	b, _ := json.Marshal(o) // map[string]string always marshals
+	return string(b)
+}
+
+// decodeOutflows reads the outflows column.
+func decodeOutflows(s string) (map[common.Address]*big.Int, bool) {
+	if s == "" {
+		return nil, true
+	}
+	var o map[string]string
+	if err := json.Unmarshal([]byte(s), &o); err != nil || o == nil {
+		return nil, false
+	}
+	m := make(map[common.Address]*big.Int, len(o))
+	for k, v := range o {
+		n, ok := new(big.Int).SetString(v, 10)
+		if !ok || n.Sign() < 0 {
+			return nil, false
+		}
+		switch {
+		case k == "ETH":
+			m[policy.ETH] = n
+		case common.IsHexAddress(k) && strings.HasPrefix(k, "0x"):
+			m[common.HexToAddress(k)] = n
+		default:
+			return nil, false
+		}
+	}
+	return m, true
 }
 
 // AddApproval stores a, stamped with the current time; the same approver
@@ -118,10 +181,10 @@ func scanCosignature(s scanner) (cosign.SignatureRecord, error) {
 	var (
 		id                                        int64
 		chain, addr, nonce, hash, signer, verdict string
-		at                                        string
+		at, outflows                              string
 		r                                         cosign.SignatureRecord
 	)
-	if err := s.Scan(&id, &chain, &addr, &nonce, &hash, &signer, &r.Signature, &verdict, &r.AuditSeq, &at); err != nil {
+	if err := s.Scan(&id, &chain, &addr, &nonce, &hash, &signer, &r.Signature, &verdict, &r.AuditSeq, &at, &outflows); err != nil {
 		return r, err
 	}
 	bad := func(what string) error {
@@ -147,6 +210,9 @@ func scanCosignature(s scanner) (cosign.SignatureRecord, error) {
 	r.Safe, r.Signer, r.SafeTxHash, r.Verdict = common.HexToAddress(addr), common.HexToAddress(signer), common.HexToHash(hash), bulwark.Verdict(verdict)
 	if len(r.Signature) != cosign.SignatureLen {
 		return r, bad(fmt.Sprintf("signature of %d bytes", len(r.Signature)))
+	}
+	if r.Outflows, ok = decodeOutflows(outflows); !ok {
+		return r, bad(fmt.Sprintf("outflows %q", outflows))
 	}
 	return r, nil
 }

@@ -284,7 +284,7 @@ CREATE TABLE safe_cosignatures (
     signature    BLOB NOT NULL,        -- r‖s‖v, 65 bytes
     verdict      TEXT NOT NULL,        -- ok or review
     audit_seq    INTEGER NOT NULL,     -- the signature's audit entry
-    time         TEXT NOT NULL,        -- when stored, RFC 3339 UTC, nine digits
+    time         TEXT NOT NULL, outflows TEXT NOT NULL DEFAULT '',        -- when stored, RFC 3339 UTC, nine digits
     UNIQUE (chain_id, safe, nonce)
 ) STRICT;
 
@@ -363,5 +363,7 @@ CREATE UNIQUE INDEX trace_alerts_identity ON trace_alerts (follow, code, chain, 
     WHERE retracted_by IS NULL;
 
 CREATE UNIQUE INDEX safe_queue_decisions_key ON safe_queue_decisions (safe, entry_key);
+
+CREATE INDEX safe_cosignatures_time ON safe_cosignatures (chain_id, safe, time);
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);

@@ -26,7 +26,8 @@ type CosignAuditStore interface {
 }
 
 // CosignStore runs the conformance suite for cosign.Store on an adapter
-// that also holds the audit log: round trips, at most one co-signature per
+// that also holds the audit log: round trips (outflows included, and
+// co-signatures read back by time with SignaturesSince), at most one co-signature per
 // chain id, Safe and nonce (also when several goroutines save one at the
 // same time: exactly one wins and the others get it back), one approval
 // per approver and transaction, bad records refused with EINVALID and
@@ -101,6 +102,44 @@ func CosignStore(t *testing.T, open func(t *testing.T) CosignAuditStore) {
 			if bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
 				t.Errorf("Signature(%d, %s, %d) = %+v, %v; want ENOTFOUND", k.chain, k.safe, k.nonce, got, err)
 			}
+		}
+	})
+
+	t.Run("SignaturesSinceWithOutflows", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		token := common.HexToAddress("0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48")
+		before := time.Now().Add(-time.Second)
+		withOut := rec(1, safeA, 0, hashA, 1)
+		withOut.Outflows = map[common.Address]*big.Int{{}: new(big.Int).Lsh(big.NewInt(1), 200), token: big.NewInt(7)}
+		none := rec(1, safeA, 1, hashB, 2)
+		none.Outflows = map[common.Address]*big.Int{}
+		unknown := rec(1, safeA, 2, hashA, 3) // Outflows nil: not known
+		for _, r := range []cosign.SignatureRecord{withOut, none, unknown, rec(1, safeB, 0, hashA, 4), rec(5, safeA, 0, hashA, 5)} {
+			if prior, err := s.SaveSignature(ctx, r); err != nil || prior != nil {
+				t.Fatalf("SaveSignature = %+v, %v", prior, err)
+			}
+		}
+		got, err := s.SignaturesSince(ctx, big.NewInt(1), common.HexToAddress(safeA), before)
+		if err != nil || len(got) != 3 {
+			t.Fatalf("SignaturesSince = %d records, %v; want 3", len(got), err)
+		}
+		for i, want := range []cosign.SignatureRecord{withOut, none, unknown} {
+			if !sameSig(&got[i], want) {
+				t.Errorf("record %d: %+v, want %+v", i, got[i], want)
+			}
+			if (got[i].Outflows == nil) != (want.Outflows == nil) || len(got[i].Outflows) != len(want.Outflows) {
+				t.Errorf("record %d: outflows %v, want %v", i, got[i].Outflows, want.Outflows)
+			}
+			for a, n := range want.Outflows {
+				if got[i].Outflows[a] == nil || got[i].Outflows[a].Cmp(n) != 0 {
+					t.Errorf("record %d: outflow of %s %v, want %v", i, a.Hex(), got[i].Outflows[a], n)
+				}
+			}
+		}
+		later, err := s.SignaturesSince(ctx, big.NewInt(1), common.HexToAddress(safeA), time.Now().Add(time.Hour))
+		if err != nil || later == nil || len(later) != 0 {
+			t.Errorf("SignaturesSince(an hour from now) = %v, %v; want an empty slice", later, err)
 		}
 	})
 

@@ -34,6 +34,10 @@ type SignatureRecord struct {
 	Verdict bulwark.Verdict
 	// AuditSeq is the sequence number of the signature's audit entry.
 	AuditSeq int64
+	// Outflows is what the transaction sends from the Safe, by asset (ETH:
+	// the zero address), in base units (policy.Outflows); nil when not
+	// known (a record stored before outflows were kept).
+	Outflows map[common.Address]*big.Int
 	// Time is when it was stored (UTC); the store stamps it.
 	Time time.Time
 }
@@ -70,6 +74,9 @@ type Store interface {
 	// Signature returns the co-signature stored for chainID, safe and
 	// nonce, or ENOTFOUND.
 	Signature(ctx context.Context, chainID *big.Int, safe common.Address, nonce *big.Int) (*SignatureRecord, error)
+	// SignaturesSince returns the co-signatures of chainID and safe stored
+	// at or after since, oldest first; an empty slice when there are none.
+	SignaturesSince(ctx context.Context, chainID *big.Int, safe common.Address, since time.Time) ([]SignatureRecord, error)
 	// AddApproval stores a. The same approver approving the same chain id,
 	// Safe and safeTxHash twice is ECONFLICT and stores nothing. A record
 	// without chain id, Safe, safeTxHash, approver or audit entry is

@@ -209,7 +209,7 @@ func (s *Service) sign(ctx context.Context, r *Result, v *policy.Verification, p
 		return bulwark.Errorf(bulwark.EINTERNAL, "a co-signature stored outside an audit transaction")
 	}
 	p, err := s.Store.SaveSignature(ctx, SignatureRecord{ChainID: v.ChainID, Safe: v.Safe, Nonce: v.Tx.Nonce,
-		SafeTxHash: r.SafeTxHash, Signer: s.Signer.Address(), Signature: sig, Verdict: r.Verdict, AuditSeq: seq})
+		SafeTxHash: r.SafeTxHash, Signer: s.Signer.Address(), Signature: sig, Verdict: r.Verdict, AuditSeq: seq, Outflows: v.Outflows})
 	if err != nil {
 		return err
 	}
@@ -251,6 +251,11 @@ func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Ver
 	if req.Tx.Version != nil {
 		vreq.Version = *req.Tx.Version
 	}
+	sent, err := s.sentInPeriod(ctx, req)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	vreq.SentInPeriod = sent
 	v, err := policy.VerifyOnChain(ctx, s.Chain, vreq, policy.ChainOptions{Simulator: s.Simulator})
 	if err != nil {
 		return nil, nil, nil, err
@@ -300,6 +305,77 @@ func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Ver
 	}
 	settle(r)
 	return r, v, prior, nil
+}
+
+// sentInPeriod adds up, for each value limit of the request's Safe, what
+// the co-signatures it gave in the limit's period let the Safe send of
+// the limit's asset: the co-signer's own record of what left the Safe
+// with its signature. A co-signature counts from when it was given,
+// whether or not its transaction has executed; one for the request's own
+// nonce is left out (it is this transaction, or one it replaces). An
+// asset and period whose co-signatures include one stored without its
+// outflows is left out, so that limit is reported as not checked.
+func (s *Service) sentInPeriod(ctx context.Context, req Request) (map[policy.SentKey]*big.Int, error) {
+	safeAddr := req.Tx.Safe
+	if !s.hasLimits(safeAddr) {
+		return nil, nil
+	}
+	chainID := req.Tx.ChainID
+	if chainID == nil {
+		id, err := s.Chain.ChainID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		chainID = new(big.Int).SetUint64(id)
+	}
+	limits := s.Policy.LimitsFor(chainID, safeAddr)
+	if len(limits) == 0 {
+		return nil, nil
+	}
+	var longest time.Duration
+	for _, l := range limits {
+		longest = max(longest, l.Period)
+	}
+	now := s.now()
+	recs, err := s.Store.SignaturesSince(ctx, chainID, safeAddr, now.Add(-longest))
+	if err != nil {
+		return nil, err
+	}
+	out := map[policy.SentKey]*big.Int{}
+	for _, l := range limits {
+		key := policy.SentKey{Asset: l.Asset, Period: l.Period}
+		if _, done := out[key]; done {
+			continue
+		}
+		sum, known := new(big.Int), true
+		for _, r := range recs {
+			if r.Time.Before(now.Add(-l.Period)) || req.Tx.Tx.Nonce != nil && r.Nonce.Cmp(req.Tx.Tx.Nonce) == 0 {
+				continue
+			}
+			if r.Outflows == nil {
+				known = false
+				break
+			}
+			if n := r.Outflows[l.Asset]; n != nil {
+				sum.Add(sum, n)
+			}
+		}
+		if known {
+			out[key] = sum
+		}
+	}
+	return out, nil
+}
+
+// hasLimits reports whether the policy has a value limit of safeAddr, on
+// any chain.
+func (s *Service) hasLimits(safeAddr common.Address) bool {
+	for _, l := range slices.Concat(s.Policy.Limits, s.Policy.AddressBook.Limits()) {
+		if l.Safe == safeAddr {
+			return true
+		}
+	}
+	return false
 }
 
 // settle sorts r's findings and sets its verdict, decision and deciding
