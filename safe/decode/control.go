@@ -184,9 +184,17 @@ type Approval struct {
 	// (2^255 for uint256, 2^159 for Permit2's uint160), for a DAI permit
 	// with allowed=true, and for setApprovalForAll(true).
 	Unlimited bool
-	// Revoke is true when the call removes the allowance: amount 0, a DAI
-	// permit with allowed=false, setApprovalForAll(false).
+	// Revoke is true when the call removes the allowance: amount 0 (but
+	// see MaybeERC721), a DAI permit with allowed=false,
+	// setApprovalForAll(false), approve(0x0, id).
 	Revoke bool
+	// MaybeERC721 is true for approve(address,uint256), which ERC-20 and
+	// ERC-721 share: on an ERC-721 collection the amount is a token id, so
+	// approve(spender, 0) approves token #0 rather than revoking, and a
+	// huge amount approves one token rather than an unlimited allowance.
+	// approve(0x0, n) is a revoke either way (ERC-721 clears the token's
+	// approval; an ERC-20 approve to the zero address changes nothing).
+	MaybeERC721 bool
 	// Expiration is the Permit2 allowance's expiry (Unix time); nil
 	// otherwise.
 	Expiration *big.Int
@@ -210,7 +218,9 @@ func Approvals(c *DecodedCall) []Approval {
 	}
 	switch c.Signature {
 	case "approve(address,uint256)":
-		return []Approval{amt(Approval{Via: ViaApprove, Token: c.To, Owner: c.From, Spender: addr("spender")}, ArgUint(c, "amountOrTokenId"), half256)}
+		a := amt(Approval{Via: ViaApprove, Token: c.To, Owner: c.From, Spender: addr("spender"), MaybeERC721: true}, ArgUint(c, "amountOrTokenId"), half256)
+		a.Revoke = a.Spender == (common.Address{})
+		return []Approval{a}
 	case "increaseAllowance(address,uint256)":
 		a := amt(Approval{Via: ViaIncreaseAllowance, Token: c.To, Owner: c.From, Spender: addr("spender")}, ArgUint(c, "addedValue"), half256)
 		a.Revoke = false

@@ -155,6 +155,12 @@ func approvalAmount(a decode.Approval) string {
 		return "every token of the collection"
 	case a.Via == decode.ViaDAIPermit && a.Unlimited:
 		return "an unlimited amount (DAI-style permit, allowed=true)"
+	case a.MaybeERC721 && a.Unlimited:
+		n := a.Amount.String()
+		if a.Amount.Cmp(safe.MaxUint256) == 0 {
+			n = "2^256-1"
+		}
+		return fmt.Sprintf("%s base units — unlimited if the token is ERC-20; if it is an ERC-721 collection, this approves token #%s instead", n, a.Amount)
 	case a.Amount.Cmp(safe.MaxUint256) == 0:
 		return "an unlimited amount (2^256-1)"
 	case a.Amount.Cmp(max160) == 0 && (a.Via == decode.ViaPermit2Approve || a.Via == decode.ViaPermit2Permit):
@@ -203,6 +209,14 @@ func ruleApprovals(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 		}
 		var f Finding
 		switch {
+		case a.MaybeERC721 && !a.Revoke && a.Amount.Sign() == 0 && !listed:
+			f = finding(code, SeverityMedium, c, "owner %s calls approve(%s, 0) on %s, %s (%s): a revoke if the token is ERC-20; if it is an ERC-721 collection, this approves token #0 to the spender, who can then take it. An ERC-721 approval is revoked with approve(0x0, id)",
+				a.Owner.Hex(), a.Spender.Hex(), token, how, p.bookText(chain, a.Spender))
+		case a.MaybeERC721 && !a.Revoke && a.Amount.Sign() == 0:
+			f = finding(code, SeverityInfo, c, "owner %s calls approve(%s, 0) on %s, %s; the spender is in the address book as %s: a revoke if the token is ERC-20, token #0 approved to it if it is an ERC-721 collection",
+				a.Owner.Hex(), a.Spender.Hex(), token, how, e)
+		case a.Revoke && a.MaybeERC721:
+			f = finding(code, SeverityInfo, c, "owner %s calls approve(0x0, %s) on %s, %s: an ERC-721 collection clears token #%s's approval; an ERC-20 allowance to the zero address changes nothing", a.Owner.Hex(), a.Amount, token, how, a.Amount)
 		case a.Revoke:
 			f = finding(code, SeverityInfo, c, "owner %s revokes the allowance of spender %s on %s, %s", a.Owner.Hex(), a.Spender.Hex(), token, how)
 		case allowed:
