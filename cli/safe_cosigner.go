@@ -164,7 +164,7 @@ func (m *Main) cosignerExportCmd() *command {
 					return bulwark.ExitError, err
 				}
 			}
-			s, err := loadCosigner(path, pass)
+			s, err := m.loadCosigner(ctx, path, pass)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -223,7 +223,7 @@ func (m *Main) cosignerAddressCmd() *command {
 				if err != nil {
 					return bulwark.ExitError, err
 				}
-				s, err := loadCosigner(path, pass)
+				s, err := m.loadCosigner(ctx, path, pass)
 				if err != nil {
 					return bulwark.ExitError, err
 				}
@@ -384,10 +384,22 @@ func (m *Main) readPassphraseFile(flagName, file string) (string, error) {
 	return line, nil
 }
 
-// loadCosigner decrypts the co-signer's key at path.
-func loadCosigner(path, pass string) (*keystore.Signer, error) {
+// loadCosigner decrypts the co-signer's key at path. A keystore its
+// group or other users can read is loaded with a warning; a wrong
+// passphrase is refused and the refusal audited (action
+// safe.cosigner.unlock, the keystore's path, never the passphrase).
+func (m *Main) loadCosigner(ctx context.Context, path, pass string) (*keystore.Signer, error) {
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		m.logger.Warn("the co-signer's keystore can be read by its group or other users: run chmod 600", "keystore", path, "mode", fmt.Sprintf("%04o", st.Mode().Perm()))
+	}
 	s, err := keystore.Load(path, pass)
 	if err != nil {
+		if errors.Is(err, keystore.ErrWrongPassphrase) {
+			if _, _, log, lerr := m.services(ctx); lerr == nil {
+				_, _ = log.Record(context.WithoutCancel(ctx), audit.Event{Actor: m.cliActor(), Action: "safe.cosigner.unlock", Target: "keystore:" + path,
+					Details: map[string]any{"decision": "refused", "error": "wrong passphrase", "keystore": path}})
+			}
+		}
 		return nil, keystoreError(path, err)
 	}
 	return s, nil
@@ -408,7 +420,7 @@ func keystoreError(path string, err error) error {
 
 // cosignSigner loads the co-signer's key for 'safe cosign': the keystore
 // of f (or the data directory's) with its passphrase.
-func (m *Main) cosignSigner(_ context.Context, f cosignerKeyFlags) (cosign.Signer, error) {
+func (m *Main) cosignSigner(ctx context.Context, f cosignerKeyFlags) (cosign.Signer, error) {
 	if m.testCosigner != nil {
 		return m.testCosigner, nil
 	}
@@ -423,7 +435,7 @@ func (m *Main) cosignSigner(_ context.Context, f cosignerKeyFlags) (cosign.Signe
 	if err != nil {
 		return nil, err
 	}
-	return loadCosigner(path, pass)
+	return m.loadCosigner(ctx, path, pass)
 }
 
 // serveCosigner loads the co-signer's key for 'bulwark serve': the
@@ -451,7 +463,7 @@ func (m *Main) serveCosigner(keystoreFlag, passFile string) (*keystore.Signer, e
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "not starting: the co-signer's keystore "+path+" is there but cannot be opened: "+bulwark.ErrorMessage(err))
 	}
-	s, err := loadCosigner(path, pass)
+	s, err := m.loadCosigner(context.Background(), path, pass)
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "not starting: "+bulwark.ErrorMessage(err))
 	}

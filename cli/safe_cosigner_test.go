@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bulwark-sec/bulwark/keystore"
+	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
 // The key of web3.js's documentation example and its address.
@@ -131,6 +132,9 @@ func TestCosignerInitAddressExport(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "wrong passphrase") {
 		t.Errorf("address with a wrong passphrase: exit %d: %s", code, errOut)
 	}
+	if n := countAuditAction(t, data, "safe.cosigner.unlock"); n != 1 {
+		t.Errorf("%d safe.cosigner.unlock entries after a wrong passphrase, want 1", n)
+	}
 
 	// export: a new file, with the same or another passphrase.
 	dir := t.TempDir()
@@ -173,7 +177,8 @@ func TestCosignerInitAddressExport(t *testing.T) {
 	}
 
 	actions, log := auditActions(t, env)
-	if strings.Join(actions, ",") != "safe.cosigner.export,safe.cosigner.export,safe.cosigner.init" {
+	// Newest first: each wrong passphrase (address, export) is audited as a refused unlock.
+	if strings.Join(actions, ",") != "safe.cosigner.unlock,safe.cosigner.export,safe.cosigner.export,safe.cosigner.unlock,safe.cosigner.init" {
 		t.Errorf("audited %v", actions)
 	}
 	if !strings.Contains(log, got.Address) || strings.Contains(log, cosignerPass) || strings.Contains(log, "another passphrase") {
@@ -372,4 +377,26 @@ func TestCosignerServe(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "wrong passphrase") {
 		t.Errorf("serve with a wrong passphrase: %d %s", code, errOut)
 	}
+}
+
+// countAuditAction counts the entries of action in the audit log of the
+// data directory data.
+func countAuditAction(t *testing.T, data, action string) int {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, "bulwark.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	entries, err := db.AuditEntries(context.Background(), 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Action == action {
+			n++
+		}
+	}
+	return n
 }
