@@ -180,8 +180,8 @@ type Approval struct {
 	// increaseAllowance); nil for setApprovalForAll, which covers every
 	// token of the collection.
 	Amount *big.Int
-	// Unlimited is true for an amount of at least half the type's range
-	// (2^255 for uint256, 2^159 for Permit2's uint160), for a DAI permit
+	// Unlimited is true for an amount of at least 2^128 (2^96 for Permit2's
+	// uint160) — more than any token's supply in base units —, for a DAI permit
 	// with allowed=true, and for setApprovalForAll(true).
 	Unlimited bool
 	// Revoke is true when the call removes the allowance: amount 0 (but
@@ -201,8 +201,10 @@ type Approval struct {
 }
 
 var (
-	half256 = new(big.Int).Lsh(big.NewInt(1), 255)
-	half160 = new(big.Int).Lsh(big.NewInt(1), 159)
+	// half256 and half160 are where an allowance counts as
+	// unlimited: 2^128 for a uint256 amount, 2^96 for Permit2's uint160.
+	half256 = new(big.Int).Lsh(big.NewInt(1), 128)
+	half160 = new(big.Int).Lsh(big.NewInt(1), 96)
 )
 
 // Approvals returns the allowances a decoded CALL gives (several for a

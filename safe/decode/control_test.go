@@ -173,14 +173,15 @@ func TestDecodeUpgradeAndCallData(t *testing.T) {
 }
 
 // TestDecodeApprovals: every way of giving an allowance, packed by
-// go-ethereum, with the unlimited threshold at half the type's range.
+// go-ethereum, with the unlimited threshold at 2^128 (2^96 for Permit2).
 func TestDecodeApprovals(t *testing.T) {
 	t.Parallel()
 	permit2 := common.HexToAddress("0x000000000022D473030F116dDEE9F6B43aC78BA3")
 	max160 := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 160), big.NewInt(1))
-	two255 := new(big.Int).Lsh(big.NewInt(1), 255)
-	below255 := new(big.Int).Sub(two255, big.NewInt(1))
-	two159 := new(big.Int).Lsh(big.NewInt(1), 159)
+	two128 := new(big.Int).Lsh(big.NewInt(1), 128)
+	below128 := new(big.Int).Sub(two128, big.NewInt(1))
+	two96 := new(big.Int).Lsh(big.NewInt(1), 96)
+	below96 := new(big.Int).Sub(two96, big.NewInt(1))
 	sig := make([]byte, 65)
 	type want struct {
 		via       ApprovalVia
@@ -198,8 +199,8 @@ func TestDecodeApprovals(t *testing.T) {
 		want []want
 	}{
 		{"approve unlimited", usdt, calldata(t, "approve(address spender,uint256 amount)", trojan, safe.MaxUint256), []want{{ViaApprove, usdt, testSafe, trojan, safe.MaxUint256.String(), true, false}}},
-		{"approve 2^255", usdt, calldata(t, "approve(address spender,uint256 amount)", trojan, two255), []want{{ViaApprove, usdt, testSafe, trojan, two255.String(), true, false}}},
-		{"approve below 2^255", usdt, calldata(t, "approve(address spender,uint256 amount)", trojan, below255), []want{{ViaApprove, usdt, testSafe, trojan, below255.String(), false, false}}},
+		{"approve 2^128", usdt, calldata(t, "approve(address spender,uint256 amount)", trojan, two128), []want{{ViaApprove, usdt, testSafe, trojan, two128.String(), true, false}}},
+		{"approve below 2^128", usdt, calldata(t, "approve(address spender,uint256 amount)", trojan, below128), []want{{ViaApprove, usdt, testSafe, trojan, below128.String(), false, false}}},
 		{"approve zero is no revoke (ERC-721 token #0)", usdt, calldata(t, "approve(address spender,uint256 amount)", trojan, big.NewInt(0)), []want{{ViaApprove, usdt, testSafe, trojan, "0", false, false}}},
 		{"approve to the zero address revokes", usdt, calldata(t, "approve(address spender,uint256 amount)", common.Address{}, big.NewInt(7)), []want{{ViaApprove, usdt, testSafe, common.Address{}, "7", false, true}}},
 		{"increaseAllowance", usdc, calldata(t, "increaseAllowance(address spender,uint256 addedValue)", bob, big.NewInt(5)), []want{{ViaIncreaseAllowance, usdc, testSafe, bob, "5", false, false}}},
@@ -208,7 +209,8 @@ func TestDecodeApprovals(t *testing.T) {
 		{"DAI permit", usdc, calldata(t, "permit(address holder,address spender,uint256 nonce,uint256 expiry,bool allowed,uint8 v,bytes32 r,bytes32 s)", alice, trojan, big.NewInt(0), big.NewInt(0), true, uint8(27), [32]byte{}, [32]byte{}), []want{{ViaDAIPermit, usdc, alice, trojan, safe.MaxUint256.String(), true, false}}},
 		{"DAI permit revoke", usdc, calldata(t, "permit(address holder,address spender,uint256 nonce,uint256 expiry,bool allowed,uint8 v,bytes32 r,bytes32 s)", alice, trojan, big.NewInt(0), big.NewInt(0), false, uint8(27), [32]byte{}, [32]byte{}), []want{{ViaDAIPermit, usdc, alice, trojan, "0", false, true}}},
 		{"Permit2 approve max", permit2, calldata(t, "approve(address token,address spender,uint160 amount,uint48 expiration)", usdt, trojan, max160, big.NewInt(1900000000)), []want{{ViaPermit2Approve, usdt, testSafe, trojan, max160.String(), true, false}}},
-		{"Permit2 approve 2^159", permit2, calldata(t, "approve(address token,address spender,uint160 amount,uint48 expiration)", usdt, trojan, two159, big.NewInt(1)), []want{{ViaPermit2Approve, usdt, testSafe, trojan, two159.String(), true, false}}},
+		{"Permit2 approve 2^96", permit2, calldata(t, "approve(address token,address spender,uint160 amount,uint48 expiration)", usdt, trojan, two96, big.NewInt(1)), []want{{ViaPermit2Approve, usdt, testSafe, trojan, two96.String(), true, false}}},
+		{"Permit2 approve below 2^96", permit2, calldata(t, "approve(address token,address spender,uint160 amount,uint48 expiration)", usdt, trojan, below96, big.NewInt(1)), []want{{ViaPermit2Approve, usdt, testSafe, trojan, below96.String(), false, false}}},
 		{"Permit2 approve small", permit2, calldata(t, "approve(address token,address spender,uint160 amount,uint48 expiration)", usdt, bob, big.NewInt(10), big.NewInt(1)), []want{{ViaPermit2Approve, usdt, testSafe, bob, "10", false, false}}},
 		{"Permit2 permit single", permit2, calldata(t, "permit(address owner,((address token,uint160 amount,uint48 expiration,uint48 nonce) details,address spender,uint256 sigDeadline) permitSingle,bytes signature)",
 			alice, permitSingle{permitDetails{usdt, max160, big.NewInt(1), big.NewInt(0)}, trojan, big.NewInt(1)}, sig), []want{{ViaPermit2Permit, usdt, alice, trojan, max160.String(), true, false}}},

@@ -166,7 +166,7 @@ func approvalAmount(a decode.Approval) string {
 	case a.Amount.Cmp(max160) == 0 && (a.Via == decode.ViaPermit2Approve || a.Via == decode.ViaPermit2Permit):
 		return "an unlimited amount (2^160-1, Permit2's maximum)"
 	case a.Unlimited:
-		return a.Amount.String() + " base units (unlimited in practice: at least half the type's range)"
+		return a.Amount.String() + " base units (unlimited in practice: at least 2^128, or 2^96 for Permit2)"
 	}
 	return a.Amount.String() + " base units"
 }

@@ -133,7 +133,7 @@ func TestPolicyControlAndApprovals(t *testing.T) {
 			CodeTokenApproval, SeverityHigh, "0", []string{"owner " + testSafe.Hex() + " allows spender " + trojan.Hex(), "2^256-1 base units — unlimited if the token is ERC-20; if it is an ERC-721 collection, this approves token #" + safe.MaxUint256.String() + " instead of token " + usdt.Hex(), "drainers"}, bulwark.VerdictReview},
 		{"unlimited USDT approve, book loaded", call(usdt, approve(trojan, safe.MaxUint256)), book,
 			CodeTokenApproval, SeverityHigh, "0", []string{"(NOT in the address book)", usdt.Hex() + ` ("USDT")`}, bulwark.VerdictReview},
-		{"2^255 is unlimited", call(usdt, approve(trojan, new(big.Int).Lsh(big.NewInt(1), 255))), nil,
+		{"2^128 is unlimited", call(usdt, approve(trojan, new(big.Int).Lsh(big.NewInt(1), 128))), nil,
 			CodeTokenApproval, SeverityHigh, "0", []string{"unlimited if the token is ERC-20"}, bulwark.VerdictReview},
 		{"limited approve to an unknown spender", call(usdt, approve(trojan, big.NewInt(1_000_000))), book,
 			CodeTokenApproval, SeverityMedium, "0", []string{"1000000 base units"}, bulwark.VerdictReview},
