@@ -146,45 +146,7 @@ func parseRecord(r []byte, t *tracing.Transfer, c *recordCtx) (field string, err
 	copy(t.From[:], r[recordFrom:recordTo])
 	copy(t.To[:], r[recordTo:recordHead])
 	t.Kind, t.TxHash, t.TxIndex, t.Time = kind, c.txHash, c.txIndex, c.time
-	r = rest
-	uvarint := func(max uint64) (uint64, bool) {
-		v, n := binary.Uvarint(r)
-		if n <= 0 || v > max {
-			return 0, false
-		}
-		r = r[n:]
-		return v, true
-	}
-	v, ok := uvarint(1<<32 - 1)
-	if !ok {
-		return "log index", errRecord
-	}
-	t.LogIndex = uint32(v)
-	if v, ok = uvarint(1<<32 - 1); !ok {
-		return "item index", errRecord
-	}
-	t.ItemIndex = uint32(v)
-	// Each element takes at least a byte: a length above what is left is
-	// malformed, not an allocation.
-	if v, ok = uvarint(uint64(len(r))); !ok {
-		return "trace address", errRecord
-	}
-	t.TraceAddress = nil
-	if v > 0 {
-		t.TraceAddress = make([]uint32, v)
-		for i := range t.TraceAddress {
-			e, ok := uvarint(1<<32 - 1)
-			if !ok {
-				return "trace address", errRecord
-			}
-			t.TraceAddress[i] = uint32(e)
-		}
-	}
-	if len(r) > 32 || len(r) > 0 && r[0] == 0 {
-		return "amount", errRecord
-	}
-	t.Amount.SetBytes(r)
-	return "", nil
+	return parseRecordTail(rest, t)
 }
 
 // A record of migration 0019 (a transfer on its own, before chunks shared
@@ -255,7 +217,23 @@ func parseRecordV1(r []byte, t *tracing.Transfer) (field string, err error) {
 		return "kind", errRecord
 	}
 	t.Kind, r = tracing.Kind(r[0]), r[1:]
-	if v, ok = uvarint(1<<32 - 1); !ok {
+	return parseRecordTail(r, t)
+}
+
+// parseRecordTail fills t's log index, item index, trace address and
+// amount from r, the end every record layout shares. It returns
+// errRecord, naming the field, when r is not such an end.
+func parseRecordTail(r []byte, t *tracing.Transfer) (field string, err error) {
+	uvarint := func(max uint64) (uint64, bool) {
+		v, n := binary.Uvarint(r)
+		if n <= 0 || v > max {
+			return 0, false
+		}
+		r = r[n:]
+		return v, true
+	}
+	v, ok := uvarint(1<<32 - 1)
+	if !ok {
 		return "log index", errRecord
 	}
 	t.LogIndex = uint32(v)
@@ -263,6 +241,8 @@ func parseRecordV1(r []byte, t *tracing.Transfer) (field string, err error) {
 		return "item index", errRecord
 	}
 	t.ItemIndex = uint32(v)
+	// Each element takes at least a byte: a length above what is left is
+	// malformed, not an allocation.
 	if v, ok = uvarint(uint64(len(r))); !ok {
 		return "trace address", errRecord
 	}
