@@ -64,6 +64,10 @@ type AddressBook struct {
 	// (ChainID nil) and one per chain id.
 	byAddr map[common.Address][]AddressEntry
 	n      int
+	// recipientsAll counts the entries of kind recipient for every chain,
+	// recipientsOn those for one chain, by chain id.
+	recipientsAll int
+	recipientsOn  map[string]int
 	// limits are the file's [[limit]] tables, in file order.
 	limits []Limit
 	// Source names where the book was read from (a file name); Digest is
@@ -87,6 +91,16 @@ func NewAddressBook(entries []AddressEntry) (*AddressBook, error) {
 		e.Kinds = slices.Compact(e.Kinds)
 		b.byAddr[e.Address] = append(b.byAddr[e.Address], e)
 		b.n++
+		switch {
+		case !e.Is(KindRecipient):
+		case e.ChainID == nil:
+			b.recipientsAll++
+		default:
+			if b.recipientsOn == nil {
+				b.recipientsOn = map[string]int{}
+			}
+			b.recipientsOn[e.ChainID.String()]++
+		}
 	}
 	return b, nil
 }

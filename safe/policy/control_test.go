@@ -214,7 +214,9 @@ func TestAddressBookNamesTargets(t *testing.T) {
 	}{
 		{"token transfer on a listed token", usdt, transfer, 1, book, []string{CodeAddressBookTarget}, []string{CodeUnknownTarget}, bulwark.VerdictOK},
 		{"the same without a book", usdt, transfer, 1, nil, []string{CodeUnknownTarget}, []string{CodeAddressBookTarget}, bulwark.VerdictOK},
-		{"chain-specific entry on another chain", usdt, transfer, 10, book, []string{CodeUnknownTarget}, []string{CodeAddressBookTarget}, bulwark.VerdictOK},
+		// The 1 wei sent to USDT, which the book lists on chain 1 only, is
+		// a payment to an address the book does not list on chain 10.
+		{"chain-specific entry on another chain", usdt, transfer, 10, book, []string{CodeUnknownTarget, CodeRecipientNotListed}, []string{CodeAddressBookTarget}, bulwark.VerdictReview},
 		{"entry for every chain", lendingPool, transfer, 10, book, []string{CodeAddressBookTarget}, []string{CodeUnknownTarget}, bulwark.VerdictOK},
 		{"unknown function on a listed target", lendingPool, common.FromHex("0xdeadbeef"), 1, book, []string{CodeAddressBookTarget, CodeUnknownFunction}, []string{CodeUnknownTarget}, bulwark.VerdictReview},
 		{"ETH to a listed recipient", bob, nil, 1, book, []string{CodeAddressBookTarget}, nil, bulwark.VerdictOK},

@@ -29,7 +29,9 @@ import (
 // book (ADDRESS_BOOK_TARGET, UNKNOWN_FUNCTION).
 // safe-policy/4 added value limits per Safe and period (VALUE_LIMIT,
 // VALUE_LIMIT_NOT_CHECKED).
-const PolicyVersion = "safe-policy/4"
+// safe-policy/5 enforces the address book's recipients
+// (RECIPIENT_NOT_LISTED).
+const PolicyVersion = "safe-policy/5"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
 const RegistryVersion = "safe-deployments/1.37.63"
@@ -112,7 +114,7 @@ var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrust
 	CodeDelegateCallUnchecked, CodeMasterCopyChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange,
 	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeSignMessage, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation,
 	CodeOwnershipTransfer, CodeProxyUpgrade, CodeAdminChange, CodeRoleGrant, CodeRoleRevoke, CodeTokenApproval, CodeApprovalForAll,
-	CodeUnknownFunction, CodeAddressBookTarget, CodeValueLimit, CodeValueLimitUnchecked, CodeVerifiedOffline}
+	CodeUnknownFunction, CodeAddressBookTarget, CodeValueLimit, CodeValueLimitUnchecked, CodeRecipientNotListed, CodeVerifiedOffline}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
 
@@ -320,7 +322,7 @@ type callRule func(p Policy, env checkEnv, c *decode.DecodedCall) []Finding
 
 // callRules are the policy's rules.
 var callRules = []callRule{ruleMalformed, ruleDelegateCall, ruleCreate, ruleSelfCall, ruleTarget,
-	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals}
+	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals, ruleRecipient}
 
 func (p Policy) callFindings(rules []callRule, env checkEnv, c *decode.DecodedCall) []Finding {
 	var out []Finding

@@ -1,0 +1,104 @@
+package policy
+
+import (
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
+)
+
+// TestRecipientNotListed: once the book lists a recipient for the chain,
+// value (ETH, ERC-20 transfer and transferFrom, Permit2, inside a batch
+// too) sent to an address not listed as recipient, counterparty or own
+// contract is RECIPIENT_NOT_LISTED (high, review) naming the recipient,
+// amount, asset and the book's digest; with no recipient for the chain
+// nothing changes.
+func TestRecipientNotListed(t *testing.T) {
+	t.Parallel()
+	book := testBook(t) // Bob is a recipient on every chain
+	mk := func(es ...AddressEntry) *AddressBook {
+		b, err := NewAddressBook(es)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Digest = strings.Repeat("ab", 32)
+		return b
+	}
+	noRecipients := mk(AddressEntry{Address: bob, Label: "Bob", Kinds: []EntryKind{KindSpender}})
+	onChain5 := mk(AddressEntry{Address: bob, Label: "Bob", ChainID: big.NewInt(5), Kinds: []EntryKind{KindRecipient}})
+	transfer := func(to common.Address, n int64) []byte {
+		return calldata(t, "transfer(address to,uint256 amount)", to, big.NewInt(n))
+	}
+	batch := decode.MultiSendCalldata([]decode.MultiSendTx{
+		{To: bob, Value: big.NewInt(3)},
+		{To: usdt, Data: transfer(alice, 9)},
+	})
+	tx := func(to common.Address, value int64, data []byte) safe.Tx {
+		return safe.Tx{To: to, Value: big.NewInt(value), Data: data, Nonce: big.NewInt(1)}
+	}
+	for _, tc := range []struct {
+		name      string
+		tx        safe.Tx
+		book      *AddressBook
+		path      string // "" : no finding
+		recipient common.Address
+		amount    string
+		asset     string
+		says      string
+	}{
+		{name: "ETH to a listed recipient", tx: tx(bob, 5, nil), book: book},
+		{name: "ETH to an unlisted address", tx: tx(alice, 5, nil), book: book, path: "0", recipient: alice, amount: "5", asset: "ETH", says: "not in the address book"},
+		{name: "USDT to an unlisted address", tx: tx(usdt, 0, transfer(alice, 7)), book: book, path: "0", recipient: alice, amount: "7", asset: usdt.Hex(), says: `"USDT"`},
+		{name: "USDT to a spender only", tx: tx(usdt, 0, transfer(router, 7)), book: book, path: "0", recipient: router, amount: "7", asset: usdt.Hex(), says: `only as "1inch router v5" (spender)`},
+		{name: "USDT to a counterparty", tx: tx(usdt, 0, transfer(usdt, 7)), book: book},
+		{name: "ETH to an own contract", tx: tx(lendingPool, 1, nil), book: book},
+		{name: "transferFrom to an unlisted address", tx: tx(usdc, 0, calldata(t, "transferFrom(address from,address to,uint256 amount)", bob, alice, big.NewInt(11))), book: book,
+			path: "0", recipient: alice, amount: "11", asset: usdc.Hex()},
+		{name: "transferFrom to the Safe itself", tx: tx(usdc, 0, calldata(t, "transferFrom(address from,address to,uint256 amount)", alice, testSafe, big.NewInt(11))), book: book},
+		{name: "Permit2 transferFrom to an unlisted address", tx: tx(permit2, 0, calldata(t, "transferFrom(address from,address to,uint160 amount,address token)", testSafe, trojan, big.NewInt(13), usdc)), book: book,
+			path: "0", recipient: trojan, amount: "13", asset: usdc.Hex()},
+		{name: "inside a batch", tx: safe.Tx{To: callOnly130, Operation: safe.DelegateCall, Data: batch, Nonce: big.NewInt(1)}, book: book,
+			path: "0.1", recipient: alice, amount: "9", asset: usdt.Hex()},
+		{name: "zero amounts", tx: tx(usdt, 0, transfer(alice, 0)), book: book},
+		{name: "no recipient in the book", tx: tx(alice, 5, nil), book: noRecipients},
+		{name: "recipients on another chain only", tx: tx(alice, 5, nil), book: onChain5},
+		{name: "no book", tx: tx(alice, 5, nil)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := Verify(VerifyRequest{Tx: ServiceTx{Safe: testSafe, Tx: tc.tx}, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0"), Policy: Policy{AddressBook: tc.book}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.path == "" {
+				if has(v, CodeRecipientNotListed, "", "") {
+					t.Fatalf("unexpected %s: %+v", CodeRecipientNotListed, v.Findings)
+				}
+				return
+			}
+			f, ok := findingAt(v, CodeRecipientNotListed, tc.path)
+			if !ok {
+				t.Fatalf("no %s at %s: %v", CodeRecipientNotListed, tc.path, v.Codes())
+			}
+			if f.Severity != SeverityHigh || v.Verdict != bulwark.VerdictReview {
+				t.Errorf("severity %s, verdict %s; want high, review", f.Severity, v.Verdict)
+			}
+			want := map[string]string{"recipient": tc.recipient.Hex(), "amount": tc.amount, "asset": tc.asset, "addressBookSha256": tc.book.Digest}
+			for k, w := range want {
+				if f.Fields[k] != w {
+					t.Errorf("field %s = %q, want %q", k, f.Fields[k], w)
+				}
+			}
+			for _, s := range []string{tc.recipient.Hex(), tc.amount + " base units", tc.book.Digest, tc.says} {
+				if !strings.Contains(f.Message, s) {
+					t.Errorf("message %q lacks %q", f.Message, s)
+				}
+			}
+		})
+	}
+}
