@@ -139,7 +139,7 @@ type Edge struct {
 	ItemIndex *uint32 `json:"itemIndex,omitempty"`
 	// TraceAddress is set for call transfers: the call's path in the
 	// transaction's call tree ([] for the transaction itself).
-	TraceAddress []uint32       `json:"traceAddress,omitempty"`
+	TraceAddress []uint32       `json:"traceAddress,omitzero"`
 	From         common.Address `json:"from"`
 	To           common.Address `json:"to"`
 	// Asset is the asset key (Asset.String).
@@ -203,7 +203,7 @@ type Alert struct {
 	Kind         Kind           `json:"kind,omitempty"`
 	LogIndex     *uint32        `json:"logIndex,omitempty"`
 	ItemIndex    *uint32        `json:"itemIndex,omitempty"`
-	TraceAddress []uint32       `json:"traceAddress,omitempty"`
+	TraceAddress []uint32       `json:"traceAddress,omitzero"`
 }
 
 // MarshalText writes the policy's name.

@@ -1,6 +1,8 @@
 package tracing
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"slices"
@@ -79,6 +81,10 @@ func TestNames(t *testing.T) {
 	for _, p := range Policies() {
 		if q, err := ParsePolicy(p.String()); err != nil || q != p {
 			t.Errorf("ParsePolicy(%q) = %v, %v", p, q, err)
+		}
+		// Users write names as the docs capitalise them.
+		if q, err := ParsePolicy(" " + strings.ToUpper(p.String()) + " "); err != nil || q != p {
+			t.Errorf("ParsePolicy(upper %q) = %v, %v", p, q, err)
 		}
 	}
 	if got := strings.Join(func() (s []string) {
@@ -292,5 +298,41 @@ func TestLedger(t *testing.T) {
 	bad := tr(TopLevelCall, alice, bob, token, 1)
 	if err := l.Apply(&bad); !bulwark.IsCode(err, bulwark.EINVALID) {
 		t.Errorf("an invalid transfer: %v", err)
+	}
+}
+
+// A call transfer's JSON always carries its call path: the transaction's
+// own call as [], an internal call as its path; a fee carries none.
+func TestEdgeTraceAddressJSON(t *testing.T) {
+	t.Parallel()
+	fee := uint256.NewInt(1)
+	stream := []Transfer{
+		{Chain: 1, Block: 1, TxHash: common.HexToHash("0x01"), Kind: TopLevelCall, From: thief, To: alice, Asset: eth, Amount: *uint256.NewInt(10)},
+		{Chain: 1, Block: 2, TxHash: common.HexToHash("0x02"), Kind: InternalCall, TraceAddress: []uint32{0, 1}, From: alice, To: bob, Asset: eth, Amount: *uint256.NewInt(5)},
+		{Chain: 1, Block: 2, TxHash: common.HexToHash("0x02"), Kind: GasTip, From: alice, To: carol, Asset: eth, Amount: *fee},
+	}
+	slices.SortFunc(stream, func(a, b Transfer) int { return Compare(&a, &b) })
+	g, err := Trace(context.Background(), stream, Request{Chain: 1, Policy: Poison, SeedAddresses: []common.Address{thief}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[Kind]string{TopLevelCall: `"traceAddress":[]`, InternalCall: `"traceAddress":[0,1]`, GasTip: ""}
+	seen := 0
+	for _, e := range g.Edges {
+		w, ok := want[e.Kind]
+		if !ok {
+			continue
+		}
+		seen++
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w == "" && strings.Contains(string(b), "traceAddress") || w != "" && !strings.Contains(string(b), w) {
+			t.Errorf("%v edge JSON %s: want %q", e.Kind, b, w)
+		}
+	}
+	if seen < 2 { // the fee to the block's proposer need not be followed
+		t.Fatalf("%d of the calls traced: %+v", seen, g.Edges)
 	}
 }

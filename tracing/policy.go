@@ -53,7 +53,7 @@ func (p Policy) String() string {
 // ParsePolicy reads a policy's name as written by Policy.String.
 func ParsePolicy(s string) (Policy, error) {
 	for _, p := range Policies() {
-		if p.String() == s {
+		if strings.EqualFold(p.String(), strings.TrimSpace(s)) {
 			return p, nil
 		}
 	}

@@ -1133,8 +1133,13 @@ func (tr *tracer) graph() *Graph {
 				items[i] = t.ItemIndex
 				e.ItemIndex = &items[i]
 			}
-		} else {
+		} else if t.Kind != GasTip && t.Kind != BaseFeeBurn {
+			// A call's path; the transaction's own call has the empty
+			// path, written as [] (never omitted) in JSON.
 			e.TraceAddress = t.TraceAddress
+			if e.TraceAddress == nil {
+				e.TraceAddress = []uint32{}
+			}
 		}
 	}
 	if g.Edges == nil {

@@ -90,7 +90,7 @@ type Step struct {
 	Kind         tracing.Kind   `json:"kind"`
 	LogIndex     *uint32        `json:"logIndex,omitempty"`
 	ItemIndex    *uint32        `json:"itemIndex,omitempty"` // ERC-1155: the item of its event
-	TraceAddress []uint32       `json:"traceAddress,omitempty"`
+	TraceAddress []uint32       `json:"traceAddress,omitzero"`
 	From         common.Address `json:"from"`
 	To           common.Address `json:"to"`
 	Asset        string         `json:"asset"`
