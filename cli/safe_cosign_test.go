@@ -12,26 +12,11 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
 )
-
-// keySigner is a co-signer key in memory.
-type keySigner struct{ key *ecdsa.PrivateKey }
-
-func (k keySigner) Address() common.Address { return crypto.PubkeyToAddress(k.key.PublicKey) }
-
-func (k keySigner) SignHash(h common.Hash) ([]byte, error) {
-	sig, err := crypto.Sign(h[:], k.key)
-	if err != nil {
-		return nil, err
-	}
-	sig[64] += 27
-	return sig, nil
-}
 
 // runCosigner runs bulwark in-process with the co-signer's key in memory.
 func runCosigner(t *testing.T, env map[string]string, key *ecdsa.PrivateKey, args ...string) (code int, stdout, stderr string) {
@@ -42,7 +27,7 @@ func runCosigner(t *testing.T, env map[string]string, key *ecdsa.PrivateKey, arg
 			v, ok := env[k]
 			return v, ok
 		},
-		defaultLists: embeddedLists, testCosigner: keySigner{key}}
+		defaultLists: embeddedLists, testCosigner: safetest.KeySigner{Key: key}}
 	code = m.Run(context.Background(), args)
 	if err := m.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -65,13 +50,12 @@ func TestSafeCosignCLI(t *testing.T) {
 	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.3.0")
-	cosigner, humans := safetest.OwnerAt(50), []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
-	s := d.NewSafe(t, 3, humans[0], humans[1], cosigner)
-	s.FundETH(t, safetest.Ether(2))
+	cosigner := safetest.Cosigner()
+	s := d.NewCosignedSafe(t, cosigner, 2)
 	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
 	cosign := func(t *testing.T, tx safe.Tx, want int, extra ...string) cosignOut {
 		t.Helper()
-		args := append([]string{"safe", "cosign", "--tx", writeServiceTx(t, s, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
+		args := append([]string{"safe", "cosign", "--tx", writeServiceTx(t, s.Safe, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
 		code, stdout, stderr := runCosigner(t, env, cosigner.Key, args...)
 		var out cosignOut
 		if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != want {
@@ -81,21 +65,7 @@ func TestSafeCosignCLI(t *testing.T) {
 	}
 	execute := func(t *testing.T, tx safe.Tx, cosignature string) {
 		t.Helper()
-		var sigs []safetest.Signature
-		for _, o := range humans {
-			sig, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sigs = append(sigs, sig)
-		}
-		c := safetest.Signature{Signer: cosigner.Address}
-		copy(c.Bytes[:], common.FromHex(cosignature))
-		packed, err := safetest.PackSignatures(append(sigs, c)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Exec(t, tx, packed).RequireSuccess(t)
+		s.Exec(t, tx, s.Signatures(t, tx, common.FromHex(cosignature))).RequireSuccess(t)
 	}
 
 	// Sequential: each step uses the Safe's next nonce.
@@ -106,7 +76,7 @@ func TestSafeCosignCLI(t *testing.T) {
 	}
 
 	transfer := s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xc11)), big.NewInt(1))
-	code, stdout, _ := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s, transfer), "--rpc", chain.URL(), "--lists-max-age", "0", "--dry-run")
+	code, stdout, _ := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--lists-max-age", "0", "--dry-run")
 	if code != 0 || !strings.Contains(stdout, "SIGNED") || !strings.Contains(stdout, "Dry run: nothing was signed") {
 		t.Fatalf("dry run: exit %d\n%s", code, stdout)
 	}
@@ -140,7 +110,7 @@ func TestSafeCosignCLI(t *testing.T) {
 	if msg := approve("carol", 1, byHash...); !strings.Contains(msg, "cli:carol (carol) has already approved") {
 		t.Errorf("second approval by carol: %q", msg)
 	}
-	approve("dave", 0, "--tx", writeServiceTx(t, s, mint), "--rpc", chain.URL())
+	approve("dave", 0, "--tx", writeServiceTx(t, s.Safe, mint), "--rpc", chain.URL())
 	approved := cosign(t, mint, 0)
 	if !slices.Equal(approved.Approvals, []string{"cli:carol", "cli:dave"}) || approved.Verdict != "review" {
 		t.Fatalf("after two approvals: %+v", approved)
@@ -151,7 +121,7 @@ func TestSafeCosignCLI(t *testing.T) {
 	}
 
 	// With the default maximum age the embedded lists' dates decide.
-	code, stdout, stderr := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s, s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xc12)), big.NewInt(1))),
+	code, stdout, stderr := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s.Safe, s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xc12)), big.NewInt(1))),
 		"--rpc", chain.URL(), "--lists-max-age", "1s", "--json")
 	var stale cosignOut
 	if err := json.Unmarshal([]byte(stdout), &stale); err != nil || code != 3 || !slices.Contains(stale.Deciding, "LISTS_STALE") {
@@ -163,9 +133,9 @@ func TestSafeCosignCLI(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"safe", "cosign", "--tx", writeServiceTx(t, s, transfer)}, "--rpc: required"},
+		{[]string{"safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer)}, "--rpc: required"},
 		{[]string{"safe", "approve", "--safe-tx-hash", held.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}, "--as: required"},
-		{[]string{"safe", "approve", "--as", "x", "--tx", writeServiceTx(t, s, transfer)}, "--rpc: required with --tx"},
+		{[]string{"safe", "approve", "--as", "x", "--tx", writeServiceTx(t, s.Safe, transfer)}, "--rpc: required with --tx"},
 	} {
 		code, _, stderr := runCosigner(t, env, cosigner.Key, tc.args...)
 		if code != 1 || !strings.Contains(stderr, tc.want) {
@@ -184,8 +154,8 @@ func TestSafeCosignAddressBook(t *testing.T) {
 	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
-	cosigner, humans := safetest.OwnerAt(50), []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
-	s := d.NewSafe(t, 3, humans[0], humans[1], cosigner)
+	cosigner := safetest.Cosigner()
+	s := d.NewCosignedSafe(t, cosigner, 0)
 	token := chain.DeployERC20(t)
 	router, unknown := common.HexToAddress("0x1111111254EEB25477B68fb85Ed929f73A960582"), common.HexToAddress("0x00000000000000000000000000000000000bad01")
 	book := writeFile(t, filepath.Join(t.TempDir(), "book.toml"), "[[entry]]\naddress = \""+router.Hex()+"\"\nlabel = \"1inch router v5\"\nkinds = [\"spender\"]\n", 0o600)
@@ -199,7 +169,7 @@ func TestSafeCosignAddressBook(t *testing.T) {
 	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
 	cosign := func(t *testing.T, tx safe.Tx, want int, extra ...string) cosignOut {
 		t.Helper()
-		args := append([]string{"safe", "cosign", "--tx", writeServiceTx(t, s, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
+		args := append([]string{"safe", "cosign", "--tx", writeServiceTx(t, s.Safe, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
 		code, stdout, stderr := runCosigner(t, env, cosigner.Key, args...)
 		var out cosignOut
 		if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != want {
@@ -236,20 +206,7 @@ func TestSafeCosignAddressBook(t *testing.T) {
 	if out.Decision != "signed" || out.Verdict != "ok" {
 		t.Fatalf("the router: %+v", out)
 	}
-	sigs := []safetest.Signature{{Signer: cosigner.Address}}
-	copy(sigs[0].Bytes[:], common.FromHex(out.Signature))
-	for _, o := range humans {
-		sig, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sigs = append(sigs, sig)
-	}
-	packed, err := safetest.PackSignatures(sigs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Exec(t, tx, packed).RequireSuccess(t)
+	s.Exec(t, tx, s.Signatures(t, tx, common.FromHex(out.Signature))).RequireSuccess(t)
 	if got := chain.Call(t, safetest.TestContract(safetest.ERC20Name), token, "allowance", s.Address, router)[0].(*big.Int); got.Cmp(safe.MaxUint256) != 0 {
 		t.Errorf("the router's allowance is %s", got)
 	}

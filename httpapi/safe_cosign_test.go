@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
@@ -20,20 +18,6 @@ import (
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 )
-
-// keySigner is a cosign.Signer over a key in memory.
-type keySigner struct{ key *ecdsa.PrivateKey }
-
-func (k keySigner) Address() common.Address { return crypto.PubkeyToAddress(k.key.PublicKey) }
-
-func (k keySigner) SignHash(h common.Hash) ([]byte, error) {
-	sig, err := crypto.Sign(h[:], k.key)
-	if err != nil {
-		return nil, err
-	}
-	sig[64] += 27
-	return sig, nil
-}
 
 // cosignAnswer is the part of a co-sign answer the tests read.
 type cosignAnswer struct {
@@ -51,12 +35,11 @@ func TestSafeCosignAPI(t *testing.T) {
 	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
-	cosigner, humans := safetest.OwnerAt(50), []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
-	s := d.NewSafe(t, 3, humans[0], humans[1], cosigner)
-	s.FundETH(t, safetest.Ether(2))
+	cosigner := safetest.Cosigner()
+	s := d.NewCosignedSafe(t, cosigner, 2)
 	e := newEnv(t, func(c *Config) {
 		// The env's store (a *sqlite.DB) keeps the co-signatures too.
-		c.Cosigner = &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: keySigner{cosigner.Key},
+		c.Cosigner = &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosigner.Signer(),
 			Store: c.SafeVerifications.(cosign.Store), Audit: c.Audit, Verifications: c.SafeVerifications,
 			Tokens: cosign.AuthTokens(c.Auth.Store, c.Auth.Now)}
 	})
@@ -78,22 +61,7 @@ func TestSafeCosignAPI(t *testing.T) {
 	}
 	execute := func(tx safe.Tx, cosignature string) {
 		t.Helper()
-		sig := common.FromHex(cosignature)
-		var all []safetest.Signature
-		for _, o := range humans {
-			h, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all = append(all, h)
-		}
-		c := safetest.Signature{Signer: cosigner.Address}
-		copy(c.Bytes[:], sig)
-		packed, err := safetest.PackSignatures(append(all, c)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Exec(t, tx, packed).RequireSuccess(t)
+		s.Exec(t, tx, s.Signatures(t, tx, common.FromHex(cosignature))).RequireSuccess(t)
 	}
 
 	transfer := s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xa91)), big.NewInt(1))

@@ -1,19 +1,14 @@
 package safetxservice_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"encoding/json"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark/audit"
-	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
@@ -26,19 +21,6 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
-
-type keySigner struct{ key *ecdsa.PrivateKey }
-
-func (k keySigner) Address() common.Address { return crypto.PubkeyToAddress(k.key.PublicKey) }
-
-func (k keySigner) SignHash(h common.Hash) ([]byte, error) {
-	sig, err := crypto.Sign(h[:], k.key)
-	if err != nil {
-		return nil, err
-	}
-	sig[64] += 27
-	return sig, nil
-}
 
 // listed is tx of Safe s as the service lists it, confirmed by owners.
 func listed(t *testing.T, s *safetest.Safe, tx safe.Tx, confirmed ...*safetest.Owner) json.RawMessage {
@@ -75,17 +57,16 @@ func TestQueueWithCosignerAnvil(t *testing.T) {
 	t.Parallel()
 	chain := safetest.StartChain(t, anviltest.Silent())
 	d := safetest.Deploy(t, chain, "1.4.1")
-	humans := []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
-	cosigner := safetest.OwnerAt(50)
-	s := d.NewSafe(t, 3, humans[0], humans[1], cosigner)
-	s.FundETH(t, safetest.Ether(5))
+	cosigner := safetest.Cosigner()
+	s := d.NewCosignedSafe(t, cosigner, 5)
+	humans := s.Humans
 	trojanAddr, backdoor := chain.DeployTrojan(t), chain.DeployTrojan(t)
 	trojan := safetest.BybitTx(trojanAddr, backdoor, s.Nonce(t))
 	transfer := s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1))
 
 	svc := servicetest.New()
 	defer svc.Close()
-	svc.SetQueue(s.Address, listed(t, s, trojan, humans...), listed(t, s, transfer, humans...))
+	svc.SetQueue(s.Address, listed(t, s.Safe, trojan, humans...), listed(t, s.Safe, transfer, humans...))
 	client, err := safetxservice.New("--safe-queue", svc.URL, safetxservice.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +78,7 @@ func TestQueueWithCosignerAnvil(t *testing.T) {
 		t.Fatal("the SQLite store keeps no co-signatures")
 	}
 	w := queue.NewWatcher(queue.Config{Source: client, Push: client, Watches: addrList{s.Address}, Store: db, Alerts: db, Log: log,
-		Cosigner: &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: keySigner{cosigner.Key}, Store: store, Audit: log, Verifications: db}})
+		Cosigner: &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosigner.Signer(), Store: store, Audit: log, Verifications: db}})
 	st, err := w.Poll(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -123,44 +104,13 @@ func TestQueueWithCosignerAnvil(t *testing.T) {
 		t.Fatalf("pushed signature %s", pushed[0].Signature)
 	}
 
-	// The humans' signatures and the pushed co-signature, by owner address
-	// as the Safe wants them.
-	sigs := func(tx safe.Tx, extra map[common.Address][]byte) []byte {
-		all := map[common.Address][]byte{}
-		for _, o := range humans {
-			sig, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all[o.Address] = sig.Bytes[:]
-		}
-		for a, b := range extra {
-			all[a] = b
-		}
-		owners := make([]common.Address, 0, len(all))
-		for a := range all {
-			owners = append(owners, a)
-		}
-		slices.SortFunc(owners, func(a, b common.Address) int { return bytes.Compare(a[:], b[:]) })
-		var out []byte
-		for _, a := range owners {
-			out = append(out, all[a]...)
-		}
-		return out
-	}
-	exec := func(tx safe.Tx, signatures []byte) error {
-		data, err := safe.ExecTransactionCalldata(tx, signatures)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = chain.RPC.CallContract(context.Background(), ethrpc.CallMsg{From: chain.Sender, To: &s.Address, Data: data}, ethrpc.Latest, nil)
-		return err
-	}
-	if err := exec(trojan, sigs(trojan, nil)); err == nil {
+	// The humans' signatures alone do not execute the trojan; with the
+	// pushed co-signature they execute the transfer.
+	if why := s.RevertReason(t, trojan, s.Signatures(t, trojan, nil)); why == "" {
 		t.Error("the trojan executes with the humans' two signatures")
 	}
-	if err := exec(transfer, sigs(transfer, map[common.Address][]byte{cosigner.Address: coSig})); err != nil {
-		t.Errorf("the transfer with the pushed co-signature: %v", err)
+	if why := s.RevertReason(t, transfer, s.Signatures(t, transfer, coSig)); why != "" {
+		t.Errorf("the transfer with the pushed co-signature: %s", why)
 	}
 
 	// Nothing is decided again.

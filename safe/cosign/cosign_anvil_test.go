@@ -13,7 +13,6 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
@@ -25,8 +24,8 @@ import (
 // cosigner is the co-signer's key in these tests; humans are the Safe's
 // other owners.
 var (
-	cosignerOwner = safetest.OwnerAt(50)
-	humans        = []*safetest.Owner{safetest.OwnerAt(0), safetest.OwnerAt(1)}
+	cosignerOwner = safetest.Cosigner()
+	humans        = safetest.Humans()
 )
 
 // fixture is a Safe owned by two humans and the co-signer, threshold 3,
@@ -34,21 +33,20 @@ var (
 type fixture struct {
 	chain *safetest.Chain
 	d     *safetest.Deployment
-	s     *safetest.Safe
+	s     *safetest.CosignedSafe
 	env   *env
 	svc   *cosign.Service
 }
 
 func newFixture(t *testing.T, chain *safetest.Chain, d *safetest.Deployment) *fixture {
 	t.Helper()
-	s := d.NewSafe(t, 3, humans[0], humans[1], cosignerOwner)
-	s.FundETH(t, safetest.Ether(5))
+	s := d.NewCosignedSafe(t, cosignerOwner, 5)
 	e := newEnv(t)
 	return &fixture{chain: chain, d: d, s: s, env: e, svc: e.service(chain)}
 }
 
 func (e *env) service(chain *safetest.Chain) *cosign.Service {
-	return &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: keySigner{cosignerOwner.Key}, Store: e.store,
+	return &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosignerOwner.Signer(), Store: e.store,
 		Audit: e.log, Verifications: e.db}
 }
 
@@ -63,36 +61,6 @@ func (f *fixture) cosign(t *testing.T, tx safe.Tx, mod ...func(*cosign.Request))
 		t.Fatalf("Cosign: %v", err)
 	}
 	return r
-}
-
-// humanSigs are the two humans' EIP-712 signatures of tx, by signer.
-func (f *fixture) humanSigs(t *testing.T, tx safe.Tx) map[common.Address][]byte {
-	t.Helper()
-	h := f.s.Hash(t, tx)
-	out := map[common.Address][]byte{}
-	for _, o := range humans {
-		sig, err := o.Sign(h, safetest.EIP712)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[o.Address] = sig.Bytes[:]
-	}
-	return out
-}
-
-// revertReason is what execTransaction(tx, sigs) reverts with (eth_call),
-// or "" when it does not revert.
-func (f *fixture) revertReason(t *testing.T, tx safe.Tx, sigs []byte) string {
-	t.Helper()
-	data, err := safe.ExecTransactionCalldata(tx, sigs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.chain.RPC.CallContract(context.Background(), ethrpc.CallMsg{From: f.chain.Sender, To: &f.s.Address, Data: data}, ethrpc.Latest, nil)
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 func wantDecision(t *testing.T, r *cosign.Result, d cosign.Decision, deciding ...string) {
@@ -131,10 +99,10 @@ func TestCosignAnvil(t *testing.T) {
 				if r.Verdict != bulwark.VerdictReject || r.AuditSeq == 0 {
 					t.Errorf("verdict %s, audit entry %d", r.Verdict, r.AuditSeq)
 				}
-				if why := f.revertReason(t, tx, packed(f.humanSigs(t, tx))); !strings.Contains(why, "GS020") {
+				if why := f.s.RevertReason(t, tx, f.s.Signatures(t, tx, nil)); !strings.Contains(why, "GS020") {
 					t.Errorf("execTransaction with the two humans' signatures: %q, want a GS020 revert (signatures too short)", why)
 				}
-				if e := f.s.Exec(t, tx, packed(f.humanSigs(t, tx))); e.Receipt.Status != 0 || e.Success {
+				if e := f.s.Exec(t, tx, f.s.Signatures(t, tx, nil)); e.Receipt.Status != 0 || e.Success {
 					t.Fatal("the trojan executed with two of three signatures")
 				}
 				if st := f.s.State(t); st.MasterCopy != f.d.Singleton {
@@ -172,12 +140,10 @@ func TestCosignAnvil(t *testing.T) {
 				if n := len(f.env.store.signatures()); n != 1 {
 					t.Errorf("%d co-signatures stored", n)
 				}
-				sigs := f.humanSigs(t, tx)
-				if why := f.revertReason(t, tx, packed(sigs)); !strings.Contains(why, "GS020") {
+				if why := f.s.RevertReason(t, tx, f.s.Signatures(t, tx, nil)); !strings.Contains(why, "GS020") {
 					t.Errorf("without the co-signature: %q", why)
 				}
-				sigs[cosignerOwner.Address] = r.Signature
-				f.s.Exec(t, tx, packed(sigs)).RequireSuccess(t)
+				f.s.Exec(t, tx, f.s.Signatures(t, tx, r.Signature)).RequireSuccess(t)
 				if got := chain.Balance(t, to); got.Cmp(safetest.Ether(1)) != 0 {
 					t.Errorf("recipient holds %s", got)
 				}
@@ -212,9 +178,7 @@ func TestCosignAnvil(t *testing.T) {
 				if !slices.Equal(r.Approvals, []string{"cli:carol", "cli:dave"}) || r.Verdict != bulwark.VerdictReview {
 					t.Errorf("approvals %v, verdict %s", r.Approvals, r.Verdict)
 				}
-				sigs := f.humanSigs(t, tx)
-				sigs[cosignerOwner.Address] = r.Signature
-				f.s.Exec(t, tx, packed(sigs)).RequireSuccess(t)
+				f.s.Exec(t, tx, f.s.Signatures(t, tx, r.Signature)).RequireSuccess(t)
 				if got := chain.ERC20Balance(t, token, f.s.Address); got.Int64() != 100 {
 					t.Errorf("minted %s", got)
 				}
@@ -496,7 +460,7 @@ func TestCosignDualControlAnvil(t *testing.T) {
 							t.Errorf("%s: %s %q", fd.Code, fd.Severity, fd.Message)
 						}
 					}
-					if why := f.revertReason(t, tx, packed(f.humanSigs(t, tx))); !strings.Contains(why, "GS020") {
+					if why := f.s.RevertReason(t, tx, f.s.Signatures(t, tx, nil)); !strings.Contains(why, "GS020") {
 						t.Errorf("with the humans' signatures only: %q, want GS020", why)
 					}
 
@@ -523,9 +487,7 @@ func TestCosignDualControlAnvil(t *testing.T) {
 					if !slices.Equal(signed.Approvals, []string{"cli:carol", "cli:dave"}) {
 						t.Errorf("approvals %v", signed.Approvals)
 					}
-					sigs := f.humanSigs(t, tx)
-					sigs[cosignerOwner.Address] = signed.Signature
-					f.s.Exec(t, tx, packed(sigs)).RequireSuccess(t)
+					f.s.Exec(t, tx, f.s.Signatures(t, tx, signed.Signature)).RequireSuccess(t)
 					tc.after(t)
 				})
 			}

@@ -29,8 +29,7 @@ import (
 func BenchmarkCosign(b *testing.B) {
 	chain := safetest.StartChain(b, anviltest.Silent())
 	d := safetest.Deploy(b, chain, "1.4.1")
-	s := d.NewSafe(b, 3, humans[0], humans[1], cosignerOwner)
-	s.FundETH(b, safetest.Ether(5))
+	s := d.NewCosignedSafe(b, cosignerOwner, 5)
 	trojan := chain.DeployTrojan(b)
 	e := newEnv(b)
 	svc := e.service(chain)

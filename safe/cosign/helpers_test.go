@@ -1,15 +1,10 @@
 package cosign_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"slices"
 	"sync"
 	"testing"
-
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
@@ -17,20 +12,6 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
-
-// keySigner is a cosign.Signer over a go-ethereum key held in memory.
-type keySigner struct{ key *ecdsa.PrivateKey }
-
-func (k keySigner) Address() common.Address { return crypto.PubkeyToAddress(k.key.PublicKey) }
-
-func (k keySigner) SignHash(h common.Hash) ([]byte, error) {
-	sig, err := crypto.Sign(h[:], k.key)
-	if err != nil {
-		return nil, err
-	}
-	sig[64] += 27
-	return sig, nil
-}
 
 // countingStore is the SQLite store, counting the co-signatures it
 // stored.
@@ -94,20 +75,6 @@ func codesOf(fs []policy.Finding) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {
 		out[i] = f.Code
-	}
-	return out
-}
-
-// packed packs signatures by signer address, ascending.
-func packed(sigs map[common.Address][]byte) []byte {
-	keys := make([]common.Address, 0, len(sigs))
-	for a := range sigs {
-		keys = append(keys, a)
-	}
-	slices.SortFunc(keys, func(a, b common.Address) int { return bytes.Compare(a[:], b[:]) })
-	var out []byte
-	for _, k := range keys {
-		out = append(out, sigs[k]...)
 	}
 	return out
 }

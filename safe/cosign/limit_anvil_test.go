@@ -46,9 +46,7 @@ func TestCosignValueLimit(t *testing.T) {
 	}
 	// Asked again, the first is not counted against itself.
 	wantDecision(t, f.cosign(t, first), cosign.DecisionSigned)
-	sigs := f.humanSigs(t, first)
-	sigs[cosignerOwner.Address] = r.Signature
-	f.s.Exec(t, first, packed(sigs)).RequireSuccess(t)
+	f.s.Exec(t, first, f.s.Signatures(t, first, r.Signature)).RequireSuccess(t)
 
 	second := f.s.TransferETHTx(t, to, safetest.Ether(1))
 	r = f.cosign(t, second)
@@ -66,9 +64,7 @@ func TestCosignValueLimit(t *testing.T) {
 	}
 	r = f.cosign(t, second)
 	wantDecision(t, r, cosign.DecisionSigned, policy.CodeValueLimit)
-	sigs = f.humanSigs(t, second)
-	sigs[cosignerOwner.Address] = r.Signature
-	f.s.Exec(t, second, packed(sigs)).RequireSuccess(t)
+	f.s.Exec(t, second, f.s.Signatures(t, second, r.Signature)).RequireSuccess(t)
 	if got := chain.Balance(t, to); got.Cmp(safetest.Ether(2)) != 0 {
 		t.Errorf("recipient holds %s", got)
 	}
