@@ -41,16 +41,21 @@ var activityTables = []struct{ table, what string }{
 }
 
 // seqReferences are the columns that name the audit entry covering their
-// row, with the actions that entry may have.
+// row (column audit_seq unless col says otherwise; a NULL names none),
+// with the actions that entry may have.
 var seqReferences = []struct {
 	table, id, what string
 	actions         []string
+	col             string
 }{
-	{"screen_decisions", "id", "screening decision", []string{"screen.decisions", "screen.alert"}},
-	{"screen_decision_batches", "id", "screening decision batch", []string{"screen.decisions"}},
-	{"safe_verifications", "id", "Safe verdict", []string{"safe.verify"}},
-	{"safe_cosignatures", "id", "co-signature", []string{"safe.cosign"}},
-	{"safe_cosign_approvals", "id", "co-signer approval", []string{"safe.approve"}},
+	{"screen_decisions", "id", "screening decision", []string{"screen.decisions", "screen.alert"}, ""},
+	{"screen_decision_batches", "id", "screening decision batch", []string{"screen.decisions"}, ""},
+	{"safe_verifications", "id", "Safe verdict", []string{"safe.verify"}, ""},
+	{"safe_cosignatures", "id", "co-signature", []string{"safe.cosign"}, ""},
+	// An approval is withdrawn by its approver (safe.approve.withdraw) or
+	// replaced by the approver's next approval (safe.approve).
+	{"safe_cosign_approvals", "id", "co-signer approval withdrawal", []string{"safe.approve.withdraw", "safe.approve"}, "withdrawn_seq"},
+	{"safe_cosign_approvals", "id", "co-signer approval", []string{"safe.approve"}, ""},
 }
 
 // CheckAuditReferences implements audit.ReferenceChecker. In one read
@@ -277,7 +282,11 @@ func checkRefs(ctx context.Context, tx *sql.Tx, head audit.Head) (*audit.Break, 
 	for _, r := range seqReferences {
 		var id string
 		var seq int64
-		err := tx.QueryRowContext(ctx, `SELECT `+r.id+`, audit_seq FROM `+r.table+` WHERE audit_seq > ? OR audit_seq < 1 ORDER BY audit_seq LIMIT 1`, head.Seq).Scan(&id, &seq)
+		col := r.col
+		if col == "" {
+			col = "audit_seq"
+		}
+		err := tx.QueryRowContext(ctx, `SELECT `+r.id+`, `+col+` FROM `+r.table+` WHERE `+col+` > ? OR `+col+` < 1 ORDER BY `+col+` LIMIT 1`, head.Seq).Scan(&id, &seq)
 		if err == nil {
 			return &audit.Break{Seq: head.Seq + 1, Reason: fmt.Sprintf("%s %s names audit entry %d, but the log ends at entry %d: entries were removed", r.what, id, seq, head.Seq)}, nil
 		}
@@ -285,8 +294,8 @@ func checkRefs(ctx context.Context, tx *sql.Tx, head audit.Head) (*audit.Break, 
 			return nil, err
 		}
 		var action string
-		err = tx.QueryRowContext(ctx, `SELECT x.`+r.id+`, x.audit_seq, a.action FROM `+r.table+` x JOIN audit_log a ON a.seq = x.audit_seq
-WHERE a.action NOT IN ('`+strings.Join(r.actions, "', '")+`') ORDER BY x.audit_seq LIMIT 1`).Scan(&id, &seq, &action)
+		err = tx.QueryRowContext(ctx, `SELECT x.`+r.id+`, x.`+col+`, a.action FROM `+r.table+` x JOIN audit_log a ON a.seq = x.`+col+`
+WHERE a.action NOT IN ('`+strings.Join(r.actions, "', '")+`') ORDER BY x.`+col+` LIMIT 1`).Scan(&id, &seq, &action)
 		if err == nil {
 			return &audit.Break{Seq: seq, Reason: fmt.Sprintf("%s %s names audit entry %d, which records %q, not the %s: the row or the entry was altered", r.what, id, seq, action, r.what)}, nil
 		}

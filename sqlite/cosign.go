@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -141,16 +142,19 @@ func decodeOutflows(s string) (map[common.Address]*big.Int, bool) {
 	return m, true
 }
 
-// AddApproval stores a, stamped with the current time; the same approver
-// approving the same transaction twice is ECONFLICT. With a context from
-// audit.Log.Do it joins the audit transaction.
+// AddApproval stores a, standing, stamped with the current time; while
+// the same approver has a standing approval of the same transaction it is
+// ECONFLICT (the partial UNIQUE index decides, not a read before the
+// write). With a context from audit.Log.Do it joins the audit
+// transaction.
 func (db *DB) AddApproval(ctx context.Context, a cosign.Approval) error {
 	if err := a.Check(); err != nil {
 		return err
 	}
 	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO safe_cosign_approvals
-(chain_id, safe, safe_tx_hash, approver, note, audit_seq, time) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		a.ChainID.String(), a.Safe.Hex(), strings.ToLower(a.SafeTxHash.Hex()), a.Approver, a.Note, a.AuditSeq, formatTime(time.Now()))
+(chain_id, safe, safe_tx_hash, approver, note, audit_seq, time, digest, os_user, host, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ChainID.String(), a.Safe.Hex(), strings.ToLower(a.SafeTxHash.Hex()), a.Approver, a.Note, a.AuditSeq, formatTime(time.Now()),
+		a.Digest, a.OSUser, a.Host, formatTime(a.Expires))
 	if constraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
 		return bulwark.Errorf(bulwark.ECONFLICT, "%s has already approved %s of Safe %s", a.Approver, a.SafeTxHash.Hex(), a.Safe.Hex())
 	}
@@ -160,20 +164,58 @@ func (db *DB) AddApproval(ctx context.Context, a cosign.Approval) error {
 	return nil
 }
 
-// Approvals returns the approvals of chainID, safe and safeTxHash, oldest
-// first.
+// WithdrawApproval marks approver's standing approval of the transaction
+// withdrawn with w, stamped with the current time, and returns it;
+// ENOTFOUND when there is none. With a context from audit.Log.Do it joins
+// the audit transaction.
+func (db *DB) WithdrawApproval(ctx context.Context, chainID *big.Int, safe common.Address, safeTxHash common.Hash, approver string, w cosign.Withdrawal) (*cosign.Approval, error) {
+	if chainID == nil {
+		return nil, bulwark.Invalid("chainId", "an approval is withdrawn by chain id, Safe, safeTxHash and approver")
+	}
+	if err := w.Check(); err != nil {
+		return nil, err
+	}
+	op := "withdraw " + approver + "'s approval of " + safeTxHash.Hex()
+	q := db.writer(ctx)
+	rows, err := q.QueryContext(ctx, `UPDATE safe_cosign_approvals SET withdrawn_seq = ?, withdrawn_time = ?, withdrawn_reason = ?
+WHERE chain_id = ? AND safe = ? AND safe_tx_hash = ? AND approver = ? AND withdrawn_seq IS NULL
+RETURNING `+approvalColumns, w.AuditSeq, formatTime(time.Now()), w.Reason,
+		chainID.String(), safe.Hex(), strings.ToLower(safeTxHash.Hex()), approver)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	as, err := collectRows(ctx, db, rows, op, scanApproval)
+	if err != nil {
+		return nil, err
+	}
+	if len(as) == 0 {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "%s has no standing approval of %s of Safe %s", approver, safeTxHash.Hex(), safe.Hex())
+	}
+	return &as[0], nil
+}
+
+// approvalColumns are the columns scanApproval reads, in its order.
+const approvalColumns = `id, chain_id, safe, safe_tx_hash, approver, note, audit_seq, time, digest, os_user, host, expires,
+withdrawn_seq, withdrawn_time, withdrawn_reason`
+
+// Approvals returns every approval of chainID, safe and safeTxHash,
+// withdrawn ones included, oldest first.
 func (db *DB) Approvals(ctx context.Context, chainID *big.Int, safe common.Address, safeTxHash common.Hash) ([]cosign.Approval, error) {
 	if chainID == nil {
 		return nil, bulwark.Invalid("chainId", "approvals are looked up by chain id, Safe and safeTxHash")
 	}
 	op := "read the approvals of " + safeTxHash.Hex()
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, chain_id, safe, safe_tx_hash, approver, note, audit_seq, time
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+approvalColumns+`
 FROM safe_cosign_approvals WHERE chain_id = ? AND safe = ? AND safe_tx_hash = ? ORDER BY id`,
 		chainID.String(), safe.Hex(), strings.ToLower(safeTxHash.Hex()))
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}
-	return collectRows(ctx, db, rows, op, scanApproval)
+	as, err := collectRows(ctx, db, rows, op, scanApproval)
+	if as == nil && err == nil {
+		as = []cosign.Approval{}
+	}
+	return as, err
 }
 
 // scanCosignature reads one safe_cosignatures row.
@@ -217,14 +259,17 @@ func scanCosignature(s scanner) (cosign.SignatureRecord, error) {
 	return r, nil
 }
 
-// scanApproval reads one safe_cosign_approvals row.
+// scanApproval reads one safe_cosign_approvals row (approvalColumns).
 func scanApproval(s scanner) (cosign.Approval, error) {
 	var (
-		id                    int64
-		chain, addr, hash, at string
-		a                     cosign.Approval
+		id                             int64
+		chain, addr, hash, at, expires string
+		withdrawnSeq                   sql.NullInt64
+		withdrawnTime, withdrawnReason string
+		a                              cosign.Approval
 	)
-	if err := s.Scan(&id, &chain, &addr, &hash, &a.Approver, &a.Note, &a.AuditSeq, &at); err != nil {
+	if err := s.Scan(&id, &chain, &addr, &hash, &a.Approver, &a.Note, &a.AuditSeq, &at, &a.Digest, &a.OSUser, &a.Host, &expires,
+		&withdrawnSeq, &withdrawnTime, &withdrawnReason); err != nil {
 		return a, err
 	}
 	bad := func(what string) error {
@@ -243,6 +288,21 @@ func scanApproval(s scanner) (cosign.Approval, error) {
 	var err error
 	if a.Time, err = parseTime(at); err != nil {
 		return a, bad(fmt.Sprintf("time %q", at))
+	}
+	if expires != "" {
+		if a.Expires, err = parseTime(expires); err != nil {
+			return a, bad(fmt.Sprintf("expiry %q", expires))
+		}
+	}
+	if withdrawnSeq.Valid {
+		w := &cosign.Withdrawal{AuditSeq: withdrawnSeq.Int64, Reason: withdrawnReason}
+		if w.Time, err = parseTime(withdrawnTime); err != nil {
+			return a, bad(fmt.Sprintf("withdrawal time %q", withdrawnTime))
+		}
+		if err := w.Check(); err != nil {
+			return a, bad("withdrawal: " + bulwark.ErrorMessage(err))
+		}
+		a.Withdrawn = w
 	}
 	a.Safe, a.SafeTxHash = common.HexToAddress(addr), common.HexToHash(hash)
 	return a, nil

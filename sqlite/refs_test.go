@@ -137,6 +137,14 @@ VALUES ('1', '0x02', '0x01', 'cli:mallory', '', 99, '2026-01-01T00:00:00.0000000
 			mustExec(t, raw, `INSERT INTO safe_cosign_approvals (chain_id, safe, safe_tx_hash, approver, note, audit_seq, time)
 VALUES ('1', '0x02', '0x01', 'cli:mallory', '', 1, '2026-01-01T00:00:00.000000000Z')`)
 		}, 1, `co-signer approval 1 names audit entry 1, which records "lists.import"`},
+		{"WithdrawalBeyondTheLog", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `INSERT INTO safe_cosign_approvals (chain_id, safe, safe_tx_hash, approver, note, audit_seq, time, withdrawn_seq, withdrawn_time, withdrawn_reason)
+VALUES ('1', '0x02', '0x01', 'cli:mallory', '', 1, '2026-01-01T00:00:00.000000000Z', 99, '2026-01-01T00:00:00.000000000Z', 'withdrawn')`)
+		}, 7, "co-signer approval withdrawal 1 names audit entry 99, but the log ends at entry 6"},
+		{"WithdrawalOnAnotherEntry", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `INSERT INTO safe_cosign_approvals (chain_id, safe, safe_tx_hash, approver, note, audit_seq, time, withdrawn_seq, withdrawn_time, withdrawn_reason)
+VALUES ('1', '0x02', '0x01', 'cli:mallory', '', 1, '2026-01-01T00:00:00.000000000Z', 2, '2026-01-01T00:00:00.000000000Z', 'withdrawn')`)
+		}, 2, `co-signer approval withdrawal 1 names audit entry 2, which records "screen.decisions"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

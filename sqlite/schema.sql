@@ -50,7 +50,7 @@ CREATE TABLE safe_verifications (
     verdict      TEXT NOT NULL,        -- ok, review, reject
     audit_seq    INTEGER NOT NULL,     -- the verdict's audit entry (action safe.verify)
     time         TEXT NOT NULL         -- when stored, RFC 3339 UTC, nine digits
-) STRICT;
+, simulated INTEGER NOT NULL DEFAULT 0, approval_digest TEXT NOT NULL DEFAULT '') STRICT;
 
 CREATE TABLE safe_watches (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order they were added
@@ -288,18 +288,6 @@ CREATE TABLE safe_cosignatures (
     UNIQUE (chain_id, safe, nonce)
 ) STRICT;
 
-CREATE TABLE safe_cosign_approvals (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    chain_id     TEXT NOT NULL,        -- decimal
-    safe         TEXT NOT NULL,        -- EIP-55
-    safe_tx_hash TEXT NOT NULL,        -- 0x + 64 lower-case hex digits
-    approver     TEXT NOT NULL,        -- the person (token or user name)
-    note         TEXT NOT NULL,        -- the approver's reason, bounded
-    audit_seq    INTEGER NOT NULL,     -- the approval's audit entry
-    time         TEXT NOT NULL,        -- when stored, RFC 3339 UTC, nine digits
-    UNIQUE (chain_id, safe, safe_tx_hash, approver)
-) STRICT;
-
 CREATE TABLE "trace_transfers" (
     stream  INTEGER NOT NULL,                         -- trace_streams.id
     block   INTEGER NOT NULL,
@@ -327,6 +315,24 @@ CREATE TABLE safe_queue_decisions (
     pushed       INTEGER NOT NULL,     -- 1 when the service took the co-signature
     audit_seq    INTEGER NOT NULL,     -- the decision's audit entry (action safe.queue.decision)
     time         TEXT NOT NULL         -- when stored, RFC 3339 UTC, nine digits
+) STRICT;
+
+CREATE TABLE "safe_cosign_approvals" (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    chain_id         TEXT NOT NULL,        -- decimal
+    safe             TEXT NOT NULL,        -- EIP-55
+    safe_tx_hash     TEXT NOT NULL,        -- 0x + 64 lower-case hex digits
+    approver         TEXT NOT NULL,        -- token:<id> or cli:<name>
+    note             TEXT NOT NULL,        -- the approver's reason, bounded
+    audit_seq        INTEGER NOT NULL,     -- the approval's audit entry
+    time             TEXT NOT NULL,        -- when stored, RFC 3339 UTC, nine digits
+    digest           TEXT NOT NULL DEFAULT '',  -- what was approved (hex SHA-256); '' before 0026
+    os_user          TEXT NOT NULL DEFAULT '',  -- a command-line approval's OS user, '' through the API
+    host             TEXT NOT NULL DEFAULT '',  -- and its host
+    expires          TEXT NOT NULL DEFAULT '',  -- RFC 3339 UTC, nine digits; '' before 0026
+    withdrawn_seq    INTEGER,                   -- the audit entry that withdrew or replaced it; NULL while it stands
+    withdrawn_time   TEXT NOT NULL DEFAULT '',
+    withdrawn_reason TEXT NOT NULL DEFAULT ''   -- withdrawn or replaced
 ) STRICT;
 
 CREATE INDEX tokens_created_at ON tokens (created_at);
@@ -365,5 +371,10 @@ CREATE UNIQUE INDEX trace_alerts_identity ON trace_alerts (follow, code, chain, 
 CREATE UNIQUE INDEX safe_queue_decisions_key ON safe_queue_decisions (safe, entry_key);
 
 CREATE INDEX safe_cosignatures_time ON safe_cosignatures (chain_id, safe, time);
+
+CREATE UNIQUE INDEX safe_cosign_approvals_standing ON safe_cosign_approvals (chain_id, safe, safe_tx_hash, approver)
+WHERE withdrawn_seq IS NULL;
+
+CREATE INDEX safe_cosign_approvals_tx ON safe_cosign_approvals (chain_id, safe, safe_tx_hash, id);
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);

@@ -29,9 +29,16 @@ func (db *DB) RecordVerification(ctx context.Context, r policy.VerificationRecor
 		return bulwark.Invalid("verdict", "a verification record needs the verdict")
 	case r.AuditSeq < 1:
 		return bulwark.Invalid("auditSeq", "a verification record needs its audit entry's sequence number, got %d", r.AuditSeq)
+	case len(r.ApprovalDigest) > 512:
+		return bulwark.Invalid("approvalDigest", "at most 512 bytes, got %d", len(r.ApprovalDigest))
 	}
-	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO safe_verifications (safe_tx_hash, safe, chain_id, verdict, audit_seq, time)
-VALUES (?, ?, ?, ?, ?, ?)`, strings.ToLower(r.SafeTxHash.Hex()), r.Safe.Hex(), r.ChainID.String(), string(r.Verdict), r.AuditSeq, formatTime(time.Now()))
+	simulated := 0
+	if r.Simulated {
+		simulated = 1
+	}
+	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO safe_verifications (safe_tx_hash, safe, chain_id, verdict, audit_seq, time, simulated, approval_digest)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, strings.ToLower(r.SafeTxHash.Hex()), r.Safe.Hex(), r.ChainID.String(), string(r.Verdict), r.AuditSeq, formatTime(time.Now()),
+		simulated, r.ApprovalDigest)
 	if err != nil {
 		return db.fail(ctx, err, "record the verification of "+r.SafeTxHash.Hex())
 	}
@@ -41,7 +48,7 @@ VALUES (?, ?, ?, ?, ?, ?)`, strings.ToLower(r.SafeTxHash.Hex()), r.Safe.Hex(), r
 // Verifications returns the records of safeTxHash, oldest first.
 func (db *DB) Verifications(ctx context.Context, safeTxHash common.Hash) ([]policy.VerificationRecord, error) {
 	op := "read the verifications of " + safeTxHash.Hex()
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, safe_tx_hash, safe, chain_id, verdict, audit_seq, time
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, safe_tx_hash, safe, chain_id, verdict, audit_seq, time, simulated, approval_digest
 FROM safe_verifications WHERE safe_tx_hash = ? ORDER BY id`, strings.ToLower(safeTxHash.Hex()))
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
@@ -55,8 +62,9 @@ func scanVerification(s scanner) (policy.VerificationRecord, error) {
 		id                             int64
 		hash, addr, chain, verdict, at string
 		r                              policy.VerificationRecord
+		simulated                      int64
 	)
-	if err := s.Scan(&id, &hash, &addr, &chain, &verdict, &r.AuditSeq, &at); err != nil {
+	if err := s.Scan(&id, &hash, &addr, &chain, &verdict, &r.AuditSeq, &at, &simulated, &r.ApprovalDigest); err != nil {
 		return r, err
 	}
 	bad := func(what string) error {
@@ -73,6 +81,6 @@ func scanVerification(s scanner) (policy.VerificationRecord, error) {
 	if r.Time, err = parseTime(at); err != nil {
 		return r, bad(fmt.Sprintf("time %q", at))
 	}
-	r.SafeTxHash, r.Safe, r.Verdict = common.HexToHash(hash), common.HexToAddress(addr), bulwark.Verdict(verdict)
+	r.SafeTxHash, r.Safe, r.Verdict, r.Simulated = common.HexToHash(hash), common.HexToAddress(addr), bulwark.Verdict(verdict), simulated == 1
 	return r, nil
 }

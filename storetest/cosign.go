@@ -29,8 +29,9 @@ type CosignAuditStore interface {
 // that also holds the audit log: round trips (outflows included, and
 // co-signatures read back by time with SignaturesSince), at most one co-signature per
 // chain id, Safe and nonce (also when several goroutines save one at the
-// same time: exactly one wins and the others get it back), one approval
-// per approver and transaction, bad records refused with EINVALID and
+// same time: exactly one wins and the others get it back), one standing
+// approval per approver and transaction (withdrawn ones kept and read
+// back), bad records refused with EINVALID and
 // nothing stored, and records written inside audit.Log.Do committing or
 // rolling back with their entry. open must return a fresh, empty store
 // closed when t ends.
@@ -54,12 +55,16 @@ func CosignStore(t *testing.T, open func(t *testing.T) CosignAuditStore) {
 			got.SafeTxHash == want.SafeTxHash && got.Signer == want.Signer && bytes.Equal(got.Signature, want.Signature) &&
 			got.Verdict == want.Verdict && got.AuditSeq == want.AuditSeq
 	}
+	expires := time.Date(2031, 5, 6, 7, 8, 9, 123456789, time.UTC)
 	approval := func(chain int64, safe string, h common.Hash, who, note string, seq int64) cosign.Approval {
-		return cosign.Approval{ChainID: big.NewInt(chain), Safe: common.HexToAddress(safe), SafeTxHash: h, Approver: who, Note: note, AuditSeq: seq}
+		return cosign.Approval{ChainID: big.NewInt(chain), Safe: common.HexToAddress(safe), SafeTxHash: h, Approver: who, Note: note, AuditSeq: seq,
+			Digest: "tx=" + strings.Repeat("ab", 32) + ";book=" + who, Expires: expires}
 	}
 	sameApproval := func(got, want cosign.Approval) bool {
 		return got.ChainID.Cmp(want.ChainID) == 0 && got.Safe == want.Safe && got.SafeTxHash == want.SafeTxHash &&
-			got.Approver == want.Approver && got.Note == want.Note && got.AuditSeq == want.AuditSeq
+			got.Approver == want.Approver && got.Note == want.Note && got.AuditSeq == want.AuditSeq &&
+			got.Digest == want.Digest && got.OSUser == want.OSUser && got.Host == want.Host && got.Expires.Equal(want.Expires) &&
+			(got.Withdrawn == nil) == (want.Withdrawn == nil)
 	}
 	stamped := func(t *testing.T, at, before time.Time) {
 		t.Helper()
@@ -275,7 +280,11 @@ func CosignStore(t *testing.T, open func(t *testing.T) CosignAuditStore) {
 		want := []cosign.Approval{
 			approval(1, safeA, hashA, "alice", "checked the recipient with the treasury team by phone", 1),
 			approval(1, safeA, hashB, "alice", "", 2),
-			approval(1, safeA, hashA, "bob", "Ünïcödé ok\nsecond line", 3),
+			func() cosign.Approval {
+				a := approval(1, safeA, hashA, "bob", "Ünïcödé ok\nsecond line", 3)
+				a.OSUser, a.Host = "bob", "vault-1.example"
+				return a
+			}(),
 			approval(5, safeA, hashA, "alice", "", 4),
 			approval(1, safeB, hashA, "alice", "", 5),
 		}
@@ -309,6 +318,69 @@ func CosignStore(t *testing.T, open func(t *testing.T) CosignAuditStore) {
 		}
 	})
 
+	t.Run("WithdrawApproval", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		before := time.Now().Add(-time.Second)
+		alice := approval(1, safeA, hashA, "cli:alice", "", 1)
+		bob := approval(1, safeA, hashA, "cli:bob", "", 2)
+		for _, a := range []cosign.Approval{alice, bob} {
+			if err := s.AddApproval(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.WithdrawApproval(ctx, big.NewInt(1), common.HexToAddress(safeA), hashA, "cli:carol", cosign.Withdrawal{Reason: cosign.WithdrawnByApprover, AuditSeq: 3}); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("withdrawing an approval never given: %v, want ENOTFOUND", err)
+		}
+		for name, w := range map[string]cosign.Withdrawal{
+			"no reason":      {AuditSeq: 3},
+			"unknown reason": {Reason: "forgotten", AuditSeq: 3},
+			"no audit entry": {Reason: cosign.WithdrawnByApprover},
+		} {
+			if _, err := s.WithdrawApproval(ctx, big.NewInt(1), common.HexToAddress(safeA), hashA, "cli:alice", w); bulwark.ErrorCode(err) != bulwark.EINVALID {
+				t.Errorf("%s: WithdrawApproval = %v, want EINVALID", name, err)
+			}
+		}
+		got, err := s.WithdrawApproval(ctx, big.NewInt(1), common.HexToAddress(safeA), hashA, "cli:alice", cosign.Withdrawal{Reason: cosign.WithdrawnByApprover, AuditSeq: 3})
+		if err != nil || got.Approver != alice.Approver || got.AuditSeq != alice.AuditSeq || got.Digest != alice.Digest || got.Withdrawn == nil || got.Withdrawn.AuditSeq != 3 || got.Withdrawn.Reason != cosign.WithdrawnByApprover {
+			t.Fatalf("WithdrawApproval = %+v, %v", got, err)
+		}
+		stamped(t, got.Withdrawn.Time, before)
+		if _, err := s.WithdrawApproval(ctx, big.NewInt(1), common.HexToAddress(safeA), hashA, "cli:alice", cosign.Withdrawal{Reason: cosign.WithdrawnByApprover, AuditSeq: 4}); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("withdrawing twice: %v, want ENOTFOUND", err)
+		}
+		// Withdrawn, alice approves again; bob's standing approval still
+		// conflicts, and is replaced.
+		again := approval(1, safeA, hashA, "cli:alice", "again", 5)
+		if err := s.AddApproval(ctx, again); err != nil {
+			t.Fatalf("approving again after a withdrawal: %v", err)
+		}
+		if err := s.AddApproval(ctx, approval(1, safeA, hashA, "cli:bob", "", 6)); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+			t.Errorf("bob again while his approval stands: %v, want ECONFLICT", err)
+		}
+		if _, err := s.WithdrawApproval(ctx, big.NewInt(1), common.HexToAddress(safeA), hashA, "cli:bob", cosign.Withdrawal{Reason: cosign.WithdrawnReplaced, AuditSeq: 7}); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.Approvals(ctx, big.NewInt(1), common.HexToAddress(safeA), hashA)
+		if err != nil || len(all) != 3 {
+			t.Fatalf("Approvals = %+v, %v; want 3, withdrawn ones included", all, err)
+		}
+		for i, want := range []struct {
+			seq    int64
+			reason string
+		}{{1, cosign.WithdrawnByApprover}, {2, cosign.WithdrawnReplaced}, {5, ""}} {
+			a := all[i]
+			switch {
+			case a.AuditSeq != want.seq:
+				t.Errorf("approval %d: audit entry %d, want %d", i, a.AuditSeq, want.seq)
+			case want.reason == "" && a.Withdrawn != nil:
+				t.Errorf("approval %d: withdrawn %+v, want standing", i, a.Withdrawn)
+			case want.reason != "" && (a.Withdrawn == nil || a.Withdrawn.Reason != want.reason):
+				t.Errorf("approval %d: withdrawn %+v, want %s", i, a.Withdrawn, want.reason)
+			}
+		}
+	})
+
 	t.Run("BadApproval", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -325,6 +397,11 @@ func CosignStore(t *testing.T, open func(t *testing.T) CosignAuditStore) {
 			"invalid UTF-8 note":  func(a *cosign.Approval) { a.Note = "\xff\xfe" },
 			"control in note":     func(a *cosign.Approval) { a.Note = "ok\x00" },
 			"no audit entry":      func(a *cosign.Approval) { a.AuditSeq = 0 },
+			"no digest":           func(a *cosign.Approval) { a.Digest = "" },
+			"long digest":         func(a *cosign.Approval) { a.Digest = strings.Repeat("d", cosign.MaxDigestLen+1) },
+			"no expiry":           func(a *cosign.Approval) { a.Expires = time.Time{} },
+			"control in OS user":  func(a *cosign.Approval) { a.OSUser = "bob\n" },
+			"long host":           func(a *cosign.Approval) { a.Host = strings.Repeat("h", cosign.MaxApproverLen+1) },
 		} {
 			a := approval(1, safeA, hashA, "alice", "fine", 1)
 			mut(&a)
@@ -333,6 +410,8 @@ func CosignStore(t *testing.T, open func(t *testing.T) CosignAuditStore) {
 			}
 		}
 		longest := approval(1, safeA, hashA, strings.Repeat("a", cosign.MaxApproverLen), strings.Repeat("n", cosign.MaxNoteLen), 1)
+		longest.Digest = strings.Repeat("d", cosign.MaxDigestLen)
+		longest.OSUser, longest.Host = strings.Repeat("u", cosign.MaxApproverLen), strings.Repeat("h", cosign.MaxApproverLen)
 		if err := s.AddApproval(ctx, longest); err != nil {
 			t.Errorf("an approval at the bounds: %v", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func VerificationStore(t *testing.T, open func(t *testing.T) VerificationAuditSt
 	}
 	same := func(got, want policy.VerificationRecord) bool {
 		return got.SafeTxHash == want.SafeTxHash && got.Safe == want.Safe && got.ChainID.Cmp(want.ChainID) == 0 &&
-			got.Verdict == want.Verdict && got.AuditSeq == want.AuditSeq
+			got.Verdict == want.Verdict && got.AuditSeq == want.AuditSeq && got.Simulated == want.Simulated && got.ApprovalDigest == want.ApprovalDigest
 	}
 
 	t.Run("RecordAndRead", func(t *testing.T) {
@@ -48,6 +49,8 @@ func VerificationStore(t *testing.T, open func(t *testing.T) VerificationAuditSt
 			rec(hashB, safeB, 11155111, bulwark.VerdictOK, 2),
 			rec(hashA, safeA, 1, bulwark.VerdictOK, 3),
 		}
+		// Simulated on a node, with what an approval of it approves.
+		want[2].Simulated, want[2].ApprovalDigest = true, "tx=01;state=02"
 		for _, r := range want {
 			if err := s.RecordVerification(ctx, r); err != nil {
 				t.Fatalf("RecordVerification: %v", err)
@@ -84,6 +87,9 @@ func VerificationStore(t *testing.T, open func(t *testing.T) VerificationAuditSt
 			"chain 0":    func(r *policy.VerificationRecord) { r.ChainID = big.NewInt(0) },
 			"no verdict": func(r *policy.VerificationRecord) { r.Verdict = "" },
 			"no seq":     func(r *policy.VerificationRecord) { r.AuditSeq = 0 },
+			"long digest": func(r *policy.VerificationRecord) {
+				r.Simulated, r.ApprovalDigest = true, strings.Repeat("d", 513)
+			},
 		} {
 			r := good
 			mut(&r)

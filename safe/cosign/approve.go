@@ -2,8 +2,11 @@ package cosign
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -33,6 +36,10 @@ type ApproveRequest struct {
 	TokenID string
 	// Note is the approver's reason (optional, at most 1000 bytes).
 	Note string
+	// OSUser and Host are the operating-system user and host of a
+	// command-line approval (empty through the API): two command-line
+	// approvals from the same user on the same host count once.
+	OSUser, Host string
 	// Actor is who the audit log names; Approver when empty.
 	Actor string
 }
@@ -42,9 +49,14 @@ type ApproveResult struct {
 	Approval Approval
 	// Verdict is the verdict the approval was given on (review).
 	Verdict bulwark.Verdict
-	// Approvers are the distinct approvers of the transaction, oldest
-	// first, this one included, as identities ("token:<id>", "cli:<name>").
+	// Approvers are the distinct approvers whose approvals count now for
+	// what this one approved, oldest first, this one included, as
+	// identities ("token:<id>", "cli:<name>").
 	Approvers []string
+	// Replaced is the audit entry of the approver's earlier approval that
+	// this one replaced (it no longer counted: stale or expired); 0 when
+	// none.
+	Replaced int64
 }
 
 // ApprovalJSON is the answer of 'bulwark safe approve --json' and POST
@@ -58,39 +70,106 @@ type ApprovalJSON struct {
 	Approvers  []string `json:"approvers"`
 	Required   int      `json:"required"`
 	AuditSeq   int64    `json:"auditSeq"`
+	// Digest is what was approved (policy.Verification.ApprovalDigest);
+	// Expires when the approval stops counting (RFC 3339 UTC).
+	Digest  string `json:"digest"`
+	Expires string `json:"expires"`
+	OSUser  string `json:"osUser,omitempty"`
+	Host    string `json:"host,omitempty"`
+	// Replaced is the audit entry of the approver's earlier approval this
+	// one replaced.
+	Replaced int64 `json:"replaced,omitempty"`
 }
 
 // JSON returns the JSON form of r.
 func (r *ApproveResult) JSON() ApprovalJSON {
 	a := r.Approval
 	return ApprovalJSON{ChainID: decimal(a.ChainID), Safe: a.Safe.Hex(), SafeTxHash: a.SafeTxHash.Hex(), Approver: a.Approver,
-		Note: a.Note, Approvers: r.Approvers, Required: RequiredApprovals, AuditSeq: a.AuditSeq}
+		Note: a.Note, Approvers: r.Approvers, Required: RequiredApprovals, AuditSeq: a.AuditSeq, Digest: a.Digest,
+		Expires: a.Expires.UTC().Format(time.RFC3339), OSUser: a.OSUser, Host: a.Host, Replaced: r.Replaced}
+}
+
+// Bounds and default of the time an approval counts for
+// (Service.ApprovalTTL; serve and the CLI's --approval-ttl).
+const (
+	DefaultApprovalTTL = 24 * time.Hour
+	MinApprovalTTL     = time.Minute
+	MaxApprovalTTL     = 30 * 24 * time.Hour
+)
+
+// CheckApprovalTTL returns an EINVALID error naming field unless d is
+// from MinApprovalTTL to MaxApprovalTTL. 0 is refused, not taken for
+// "never": an approval that never expires is a standing permission to
+// co-sign, which dual control is there to prevent.
+func CheckApprovalTTL(field string, d time.Duration) error {
+	if d < MinApprovalTTL || d > MaxApprovalTTL {
+		return bulwark.Invalid(field, "%s: an approval lasts from %s to %s (%dh); 0 is refused: an approval that never expires is a standing permission",
+			d, MinApprovalTTL, humanDuration(MaxApprovalTTL), int64(MaxApprovalTTL/time.Hour))
+	}
+	return nil
+}
+
+// approvalTTL is the time an approval counts for: ApprovalTTL, or
+// DefaultApprovalTTL when it is 0.
+func (s *Service) approvalTTL() (time.Duration, error) {
+	if s.ApprovalTTL == 0 {
+		return DefaultApprovalTTL, nil
+	}
+	return s.ApprovalTTL, CheckApprovalTTL("approvalTtl", s.ApprovalTTL)
+}
+
+// identity returns the approver identity of a request ("cli:<name>", or
+// "token:<id>" when tokenID is given) and the name checked.
+func identity(approverName, tokenID string) (approver, name string, err error) {
+	name, err = checkText("approver", "the name of the person approving", approverName, MaxApproverLen-len(SourceToken), true, false)
+	if err != nil {
+		return "", "", err
+	}
+	approver = SourceCLI + name
+	if tokenID != "" {
+		id, err := checkText("token", "", tokenID, MaxApproverLen-len(SourceToken), true, false)
+		if err != nil {
+			return "", "", err
+		}
+		approver = SourceToken + id
+	}
+	return approver, name, nil
 }
 
 // Approve records req.Approver's approval of a transaction whose verdict
 // is review, in the same audit transaction as its entry (action
-// safe.approve). It is refused (and the refusal audited) for a
-// transaction never verified with its chain and Safe (ENOTFOUND), one
-// whose verdict is not review or that a verification on record rejected
-// (EINVALID: a reject is never approved, an ok needs no approval), and a
-// second approval by the same approver (ECONFLICT).
+// safe.approve). The approval records what was approved (the approval
+// digest of the verification it rests on) and expires after the
+// ApprovalTTL. It is refused (and the refusal audited) for a transaction
+// never verified with its chain and Safe (ENOTFOUND), one whose verdict is
+// not review or that a verification on record rejected (EINVALID: a
+// reject is never approved, an ok needs no approval), one whose
+// verification was not simulated against a node (EINVALID, naming rpc),
+// and a second approval by the same approver while the first still counts
+// (ECONFLICT). An approver whose earlier approval no longer counts (the
+// transaction verifies differently now, or it expired) approves again:
+// the earlier one is marked replaced.
 func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResult, error) {
 	if s.Store == nil || s.Audit == nil || s.Verifications == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "approvals need the co-signer's store, the audit log and the verification records")
 	}
-	name, err := checkText("approver", "the name of the person approving", req.Approver, MaxApproverLen-len(SourceToken), true, false)
+	ttl, err := s.approvalTTL()
 	if err != nil {
 		return nil, err
 	}
-	approver := SourceCLI + name
-	if req.TokenID != "" {
-		id, err := checkText("token", "", req.TokenID, MaxApproverLen-len(SourceToken), true, false)
-		if err != nil {
-			return nil, err
-		}
-		approver = SourceToken + id
+	approver, name, err := identity(req.Approver, req.TokenID)
+	if err != nil {
+		return nil, err
 	}
 	note, err := checkText("note", "", req.Note, MaxNoteLen, false, true)
+	if err != nil {
+		return nil, err
+	}
+	osUser, err := checkText("osUser", "", req.OSUser, MaxApproverLen, false, false)
+	if err != nil {
+		return nil, err
+	}
+	host, err := checkText("host", "", req.Host, MaxApproverLen, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +183,7 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 		if err := s.check(); err != nil {
 			return nil, err
 		}
-		vreq := policy.VerifyRequest{Tx: *req.Tx, ChainID: req.Tx.ChainID, Policy: s.Policy}
-		if req.Tx.Version != nil {
-			vreq.Version = *req.Tx.Version
-		}
-		if v, err = policy.VerifyOnChain(ctx, s.Chain, vreq, policy.ChainOptions{Simulator: s.Simulator}); err != nil {
+		if v, err = s.verify(ctx, *req.Tx); err != nil {
 			return nil, err
 		}
 		if err := sameTx(req, v); err != nil {
@@ -124,20 +199,24 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 	case req.SafeTxHash == (common.Hash{}):
 		return nil, bulwark.Invalid("safeTxHash", "required: the safeTxHash of the transaction to approve")
 	}
-	a := Approval{ChainID: req.ChainID, Safe: req.Safe, SafeTxHash: req.SafeTxHash, Approver: approver, Note: note}
+	a := Approval{ChainID: req.ChainID, Safe: req.Safe, SafeTxHash: req.SafeTxHash, Approver: approver, Note: note, OSUser: osUser, Host: host}
 	target := "safe:" + a.Safe.Hex() + "@" + a.SafeTxHash.Hex()
 	refuse := func(err error) (*ApproveResult, error) {
 		_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: "safe.approve", Target: target,
 			Details: named(approvalDetails(a, "refused", bulwark.ErrorCode(err)))})
 		return nil, err
 	}
-	verdict, err := s.approvable(ctx, a, v)
+	verdict, digest, err := s.approvable(ctx, a, v)
 	if err != nil {
 		if bulwark.IsCode(err, bulwark.EINVALID) || bulwark.IsCode(err, bulwark.ENOTFOUND) {
 			return refuse(err)
 		}
 		return nil, err
 	}
+	a.Digest = digest
+	now := s.now()
+	a.Expires = now.Add(ttl).UTC()
+	var replaced int64
 	entry, err := s.Audit.Do(ctx, func(txctx context.Context) (audit.Event, error) {
 		if v != nil {
 			if err := policy.RecordInAudit(txctx, s.Verifications, v); err != nil {
@@ -145,6 +224,23 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 			}
 		}
 		seq, _ := audit.PendingSeq(txctx)
+		all, err := s.Store.Approvals(txctx, a.ChainID, a.Safe, a.SafeTxHash)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		for _, p := range all {
+			if p.Approver != approver || p.Withdrawn != nil {
+				continue
+			}
+			if p.Digest == a.Digest && now.Before(s.expiry(p, ttl)) {
+				return audit.Event{}, bulwark.Errorf(bulwark.ECONFLICT, "%s (%s) has already approved safeTxHash %s (audit entry %d, until %s): dual control needs another person",
+					approver, name, a.SafeTxHash.Hex(), p.AuditSeq, s.expiry(p, ttl).UTC().Format(time.RFC3339))
+			}
+			if _, err := s.Store.WithdrawApproval(txctx, a.ChainID, a.Safe, a.SafeTxHash, approver, Withdrawal{Reason: WithdrawnReplaced, AuditSeq: seq}); err != nil {
+				return audit.Event{}, err
+			}
+			replaced = p.AuditSeq
+		}
 		stored := a
 		stored.AuditSeq = seq
 		if err := s.Store.AddApproval(txctx, stored); err != nil {
@@ -152,11 +248,17 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 		}
 		d := named(approvalDetails(a, "approved", ""))
 		d["verdict"] = verdict
+		if replaced != 0 {
+			d["replaced"] = replaced
+		}
 		return audit.Event{Actor: actor, Action: "safe.approve", Target: target, Details: d}, nil
 	})
 	if err != nil {
 		if bulwark.IsCode(err, bulwark.ECONFLICT) {
-			return refuse(bulwark.Errorf(bulwark.ECONFLICT, "%s (%s) has already approved safeTxHash %s: dual control needs another person", approver, name, a.SafeTxHash.Hex()))
+			if !strings.Contains(bulwark.ErrorMessage(err), "dual control") {
+				err = bulwark.Errorf(bulwark.ECONFLICT, "%s (%s) has already approved safeTxHash %s: dual control needs another person", approver, name, a.SafeTxHash.Hex())
+			}
+			return refuse(err)
 		}
 		return nil, err
 	}
@@ -165,7 +267,128 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 	if err != nil {
 		return nil, err
 	}
-	return &ApproveResult{Approval: a, Verdict: verdict, Approvers: approvers(all)}, nil
+	counted, _, err := s.countApprovals(ctx, all, a.Digest, now)
+	if err != nil {
+		return nil, err
+	}
+	return &ApproveResult{Approval: a, Verdict: verdict, Approvers: approvers(counted), Replaced: replaced}, nil
+}
+
+// WithdrawRequest withdraws one person's own approval.
+type WithdrawRequest struct {
+	ChainID    *big.Int
+	Safe       common.Address
+	SafeTxHash common.Hash
+	// Approver and TokenID name the approver as for ApproveRequest: one
+	// withdraws only one's own approval.
+	Approver, TokenID string
+	// Note is why (optional, at most MaxNoteLen bytes).
+	Note string
+	// Actor is who the audit log names; the approver when empty.
+	Actor string
+}
+
+// WithdrawResult is a withdrawn approval.
+type WithdrawResult struct {
+	// Approval is the approval withdrawn, Withdrawn set.
+	Approval Approval
+	// AuditSeq is the withdrawal's audit entry.
+	AuditSeq int64
+}
+
+// WithdrawJSON is the answer of 'bulwark safe approve --withdraw --json'
+// and of the API's withdrawal.
+type WithdrawJSON struct {
+	ChainID    string `json:"chainId"`
+	Safe       string `json:"safe"`
+	SafeTxHash string `json:"safeTxHash"`
+	Approver   string `json:"approver"`
+	// Approved is the audit entry of the approval withdrawn; AuditSeq the
+	// withdrawal's.
+	Approved int64 `json:"approved"`
+	AuditSeq int64 `json:"auditSeq"`
+}
+
+// JSON returns the JSON form of r.
+func (r *WithdrawResult) JSON() WithdrawJSON {
+	a := r.Approval
+	return WithdrawJSON{ChainID: decimal(a.ChainID), Safe: a.Safe.Hex(), SafeTxHash: a.SafeTxHash.Hex(), Approver: a.Approver,
+		Approved: a.AuditSeq, AuditSeq: r.AuditSeq}
+}
+
+// Withdraw withdraws req's approver's standing approval of a transaction,
+// in the same audit transaction as its entry (action
+// safe.approve.withdraw): it no longer counts, and the co-signer holds the
+// transaction again until another approval is given. An approver without
+// a standing approval of the transaction is ENOTFOUND; the refusal is
+// audited too.
+func (s *Service) Withdraw(ctx context.Context, req WithdrawRequest) (*WithdrawResult, error) {
+	if s.Store == nil || s.Audit == nil {
+		return nil, bulwark.Errorf(bulwark.EINTERNAL, "withdrawals need the co-signer's store and the audit log")
+	}
+	approver, name, err := identity(req.Approver, req.TokenID)
+	if err != nil {
+		return nil, err
+	}
+	note, err := checkText("note", "", req.Note, MaxNoteLen, false, true)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case req.ChainID == nil || req.ChainID.Sign() <= 0:
+		return nil, bulwark.Invalid("chainId", "required: the chain id of the Safe, e.g. 1 for Ethereum mainnet")
+	case req.Safe == (common.Address{}):
+		return nil, bulwark.Invalid("safe", "required: the Safe's address")
+	case req.SafeTxHash == (common.Hash{}):
+		return nil, bulwark.Invalid("safeTxHash", "required: the safeTxHash of the approved transaction")
+	}
+	actor := req.Actor
+	if actor == "" {
+		actor = approver
+	}
+	target := "safe:" + req.Safe.Hex() + "@" + req.SafeTxHash.Hex()
+	details := func(decision string) map[string]any {
+		return map[string]any{"decision": decision, "chainId": decimal(req.ChainID), "safe": req.Safe.Hex(),
+			"safeTxHash": req.SafeTxHash.Hex(), "approver": approver, "name": name, "note": note}
+	}
+	var out Approval
+	entry, err := s.Audit.Do(ctx, func(txctx context.Context) (audit.Event, error) {
+		seq, _ := audit.PendingSeq(txctx)
+		a, err := s.Store.WithdrawApproval(txctx, req.ChainID, req.Safe, req.SafeTxHash, approver, Withdrawal{Reason: WithdrawnByApprover, AuditSeq: seq})
+		if err != nil {
+			return audit.Event{}, err
+		}
+		out = *a
+		d := details("withdrawn")
+		d["approved"] = a.AuditSeq
+		return audit.Event{Actor: actor, Action: "safe.approve.withdraw", Target: target, Details: d}, nil
+	})
+	if err != nil {
+		if bulwark.IsCode(err, bulwark.ENOTFOUND) {
+			err = bulwark.Errorf(bulwark.ENOTFOUND, "%s (%s) has no standing approval of safeTxHash %s of Safe %s on chain %s to withdraw",
+				approver, name, req.SafeTxHash.Hex(), req.Safe.Hex(), req.ChainID)
+			d := details("refused")
+			d["error"] = bulwark.ENOTFOUND
+			_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: "safe.approve.withdraw", Target: target, Details: d})
+		}
+		return nil, err
+	}
+	return &WithdrawResult{Approval: out, AuditSeq: entry.Seq}, nil
+}
+
+// RecordBadRequest audits a request to the co-signer (action
+// "safe.cosign", "safe.approve" or "safe.approve.withdraw") refused before
+// it named a transaction: a body that does not parse, a field of the
+// wrong form. The details say what was refused and why, never the body.
+func (s *Service) RecordBadRequest(ctx context.Context, action, actor string, details map[string]any, cause error) {
+	if s.Audit == nil {
+		return
+	}
+	d := map[string]any{"decision": "refused", "error": bulwark.ErrorCode(cause), "reason": bulwark.ErrorMessage(cause)}
+	for k, v := range details {
+		d[k] = v
+	}
+	_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: action, Target: "safe:request", Details: d})
 }
 
 // sameTx checks the hash, chain and Safe a request gives beside its Tx.
@@ -181,45 +404,64 @@ func sameTx(req ApproveRequest, v *policy.Verification) error {
 	return nil
 }
 
-// approvable returns the verdict an approval of a would be given on:
-// review, from v when given (a fresh verification) and else from the
-// latest verification on record; a reject on record, fresh or not,
-// refuses.
-func (s *Service) approvable(ctx context.Context, a Approval, v *policy.Verification) (bulwark.Verdict, error) {
+// approvable returns the verdict an approval of a would be given on
+// (review) and the approval digest it approves: from v when given (a
+// fresh verification) and else from the latest verification on record; a
+// reject on record, fresh or not, refuses, and so does a verification
+// that was not simulated against a node.
+func (s *Service) approvable(ctx context.Context, a Approval, v *policy.Verification) (bulwark.Verdict, string, error) {
 	recs, err := s.Verifications.Verifications(ctx, a.SafeTxHash)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	recs = slices.DeleteFunc(recs, func(r policy.VerificationRecord) bool {
 		return r.Safe != a.Safe || r.ChainID == nil || r.ChainID.Cmp(a.ChainID) != 0
 	})
 	for _, r := range recs {
 		if r.Verdict == bulwark.VerdictReject {
-			return "", bulwark.Invalid("safeTxHash", "safeTxHash %s was rejected (audit entry %d): a rejected transaction is never approved", a.SafeTxHash.Hex(), r.AuditSeq)
+			return "", "", bulwark.Invalid("safeTxHash", "safeTxHash %s was rejected (audit entry %d): a rejected transaction is never approved", a.SafeTxHash.Hex(), r.AuditSeq)
 		}
 	}
 	var verdict bulwark.Verdict
+	var digest string
+	var simulated bool
+	var from string
 	switch {
 	case v != nil:
-		verdict = v.Verdict
+		verdict, simulated, digest, from = v.Verdict, v.Simulated(), v.ApprovalDigest(), "the verification on the node"
 	case len(recs) == 0:
-		return "", bulwark.Errorf(bulwark.ENOTFOUND, "safeTxHash %s of Safe %s on chain %s was never verified: ask the co-signer for it first ('bulwark safe cosign', POST /api/v1/safe/cosign), which holds it for approval when its verdict is review",
+		return "", "", bulwark.Errorf(bulwark.ENOTFOUND, "safeTxHash %s of Safe %s on chain %s was never verified: ask the co-signer for it first ('bulwark safe cosign', POST /api/v1/safe/cosign), which holds it for approval when its verdict is review",
 			a.SafeTxHash.Hex(), a.Safe.Hex(), a.ChainID)
 	default:
-		verdict = recs[len(recs)-1].Verdict
+		r := recs[len(recs)-1]
+		verdict, simulated, digest, from = r.Verdict, r.Simulated, r.ApprovalDigest, fmt.Sprintf("the latest verification on record (audit entry %d)", r.AuditSeq)
 	}
 	switch verdict {
 	case bulwark.VerdictReview:
-		return verdict, nil
 	case bulwark.VerdictReject:
-		return "", bulwark.Invalid("safeTxHash", "safeTxHash %s verifies reject: a rejected transaction is never approved", a.SafeTxHash.Hex())
+		return "", "", bulwark.Invalid("safeTxHash", "safeTxHash %s verifies reject: a rejected transaction is never approved", a.SafeTxHash.Hex())
+	default:
+		return "", "", bulwark.Invalid("safeTxHash", "safeTxHash %s verifies %s: only a transaction whose verdict is review is approved (an ok one is co-signed without approvals)", a.SafeTxHash.Hex(), verdict)
 	}
-	return "", bulwark.Invalid("safeTxHash", "safeTxHash %s verifies %s: only a transaction whose verdict is review is approved (an ok one is co-signed without approvals)", a.SafeTxHash.Hex(), verdict)
+	if !simulated || digest == "" {
+		return "", "", bulwark.Invalid("rpc", "%s of safeTxHash %s was not simulated against a node (an offline 'safe verify', or a node without debug_traceCall): an approval rests only on a simulated verification; approve with --tx FILE --rpc URL, or ask the co-signer first ('bulwark safe cosign --rpc URL', POST /api/v1/safe/cosign)",
+			from, a.SafeTxHash.Hex())
+	}
+	return verdict, digest, nil
 }
 
 func approvalDetails(a Approval, decision, code string) map[string]any {
 	d := map[string]any{"decision": decision, "chainId": decimal(a.ChainID), "safe": a.Safe.Hex(),
 		"safeTxHash": a.SafeTxHash.Hex(), "approver": a.Approver, "note": a.Note}
+	if a.OSUser != "" || a.Host != "" {
+		d["osUser"], d["host"] = a.OSUser, a.Host
+	}
+	if a.Digest != "" {
+		d["digest"] = a.Digest
+	}
+	if !a.Expires.IsZero() {
+		d["expires"] = a.Expires.UTC().Format(time.RFC3339)
+	}
 	if code != "" {
 		d["error"] = code
 	}

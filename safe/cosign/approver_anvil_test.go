@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -67,7 +68,8 @@ func TestCosignApproverIdentity(t *testing.T) {
 			held := f.cosign(t, tx)
 			wantDecision(t, held, cosign.DecisionHeld, cosign.CodeNeedsApprovals)
 			for _, who := range tc.legacy {
-				if err := f.env.db.AddApproval(ctx, cosign.Approval{ChainID: chain.ChainID, Safe: f.s.Address, SafeTxHash: held.SafeTxHash, Approver: who, AuditSeq: held.AuditSeq}); err != nil {
+				if err := f.env.db.AddApproval(ctx, cosign.Approval{ChainID: chain.ChainID, Safe: f.s.Address, SafeTxHash: held.SafeTxHash, Approver: who, AuditSeq: held.AuditSeq,
+					Digest: held.Verification.ApprovalDigest(), Expires: time.Now().Add(time.Hour)}); err != nil {
 					t.Fatal(err)
 				}
 			}

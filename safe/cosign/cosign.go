@@ -53,9 +53,45 @@ type Approval struct {
 	Approver string
 	// Note is the approver's reason, free text (bounded by the store).
 	Note string
+	// Digest is what was approved: the approval digest of the
+	// verification it rests on (policy.Verification.ApprovalDigest). It
+	// counts only while a fresh verification has the same digest; ""
+	// (stored before digests were kept) never counts.
+	Digest string
+	// OSUser and Host are the operating-system user and host a
+	// command-line approval was given from ("" through the API): two
+	// command-line approvals from the same user on the same host count
+	// once, whatever names --as gave.
+	OSUser, Host string
+	// Expires is when the approval stops counting; zero (stored before
+	// expiry was kept) never counts.
+	Expires time.Time
+	// Withdrawn is set once the approver withdrew the approval, or
+	// replaced it by approving again; it then never counts.
+	Withdrawn *Withdrawal
 	// AuditSeq is the sequence number of the approval's audit entry.
 	AuditSeq int64
 	// Time is when it was stored (UTC); the store stamps it.
+	Time time.Time
+}
+
+// The reasons an approval stops standing (Withdrawal.Reason).
+const (
+	// WithdrawnByApprover: the approver withdrew it.
+	WithdrawnByApprover = "withdrawn"
+	// WithdrawnReplaced: the approver approved the transaction again (the
+	// earlier approval no longer counted: stale or expired).
+	WithdrawnReplaced = "replaced"
+)
+
+// Withdrawal records when an approval stopped standing.
+type Withdrawal struct {
+	// Reason is WithdrawnByApprover or WithdrawnReplaced.
+	Reason string
+	// AuditSeq is the audit entry that withdrew it (safe.approve.withdraw)
+	// or replaced it (the new approval's safe.approve).
+	AuditSeq int64
+	// Time is when (UTC); the store stamps it.
 	Time time.Time
 }
 
@@ -77,13 +113,18 @@ type Store interface {
 	// SignaturesSince returns the co-signatures of chainID and safe stored
 	// at or after since, oldest first; an empty slice when there are none.
 	SignaturesSince(ctx context.Context, chainID *big.Int, safe common.Address, since time.Time) ([]SignatureRecord, error)
-	// AddApproval stores a. The same approver approving the same chain id,
-	// Safe and safeTxHash twice is ECONFLICT and stores nothing. A record
-	// without chain id, Safe, safeTxHash, approver or audit entry is
-	// EINVALID.
+	// AddApproval stores a, standing (a.Withdrawn is ignored). While the
+	// same approver has a standing approval of the same chain id, Safe
+	// and safeTxHash it is ECONFLICT and stores nothing. A record that
+	// fails Approval.Check is EINVALID.
 	AddApproval(ctx context.Context, a Approval) error
-	// Approvals returns the approvals of chainID, safe and safeTxHash,
-	// oldest first; an empty slice when there are none.
+	// WithdrawApproval marks approver's standing approval of chainID,
+	// safe and safeTxHash as withdrawn with w (Time stamped by the store)
+	// and returns it; ENOTFOUND when approver has none standing.
+	WithdrawApproval(ctx context.Context, chainID *big.Int, safe common.Address, safeTxHash common.Hash, approver string, w Withdrawal) (*Approval, error)
+	// Approvals returns every approval of chainID, safe and safeTxHash,
+	// withdrawn ones included, oldest first; an empty slice when there
+	// are none.
 	Approvals(ctx context.Context, chainID *big.Int, safe common.Address, safeTxHash common.Hash) ([]Approval, error)
 }
 

@@ -63,6 +63,10 @@ type Result struct {
 	Signature []byte
 	// Approvals are the distinct approvers counted for a review verdict.
 	Approvals []string
+	// SetAside are the approvals of the transaction that do not count,
+	// with why (withdrawn, stale, expired, …); empty unless the verdict
+	// is review.
+	SetAside []SetAside
 	// AuditSeq is the sequence number of the decision's audit entry (0 on
 	// a dry run, which is not recorded).
 	AuditSeq int64
@@ -83,6 +87,7 @@ type ResultJSON struct {
 	Deciding      []string         `json:"deciding"`
 	PolicyVerdict bulwark.Verdict  `json:"policyVerdict"`
 	Approvals     []string         `json:"approvals"`
+	SetAside      []SetAside       `json:"setAside,omitempty"`
 	Safe          string           `json:"safe"`
 	ChainID       string           `json:"chainId"`
 	Nonce         string           `json:"nonce"`
@@ -94,7 +99,7 @@ type ResultJSON struct {
 // JSON returns the JSON form of r.
 func (r *Result) JSON() ResultJSON {
 	out := ResultJSON{Verdict: r.Verdict, Findings: r.Findings, SafeTxHash: r.SafeTxHash.Hex(), Decision: r.Decision,
-		Deciding: r.Deciding, PolicyVerdict: r.PolicyVerdict, Approvals: r.Approvals, Safe: r.Safe.Hex(),
+		Deciding: r.Deciding, PolicyVerdict: r.PolicyVerdict, Approvals: r.Approvals, SetAside: r.SetAside, Safe: r.Safe.Hex(),
 		ChainID: decimal(r.ChainID), Nonce: decimal(r.Nonce), Cosigner: r.Cosigner.Hex(), DryRun: r.DryRun, AuditSeq: r.AuditSeq}
 	if len(r.Signature) > 0 {
 		out.Signature = "0x" + common.Bytes2Hex(r.Signature)

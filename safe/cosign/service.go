@@ -70,6 +70,11 @@ type Service struct {
 	// checks no age; with MaxListAge set, Sources is required.
 	Sources    Sources
 	MaxListAge time.Duration
+	// ApprovalTTL is how long an approval counts after it is given
+	// (CheckApprovalTTL's bounds); 0 means DefaultApprovalTTL. An approval
+	// lasts the TTL in force when it was given, cut short when the setting
+	// is lowered later.
+	ApprovalTTL time.Duration
 	// Policy is the rule set of the verification (the zero Policy is the
 	// strict default).
 	Policy policy.Policy
@@ -92,7 +97,8 @@ func (s *Service) check() error {
 	case s.MaxListAge > 0 && s.Sources == nil:
 		return bulwark.Errorf(bulwark.EINTERNAL, "the co-signer has a maximum list age but nothing that reports the lists' ages")
 	}
-	return nil
+	_, err := s.approvalTTL()
+	return err
 }
 
 func (s *Service) now() time.Time {
@@ -247,16 +253,7 @@ func checkSignature(hash common.Hash, sig []byte, addr common.Address) error {
 // decide verifies req and applies the co-signer's checks, without writing
 // anything.
 func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Verification, *SignatureRecord, error) {
-	vreq := policy.VerifyRequest{Tx: req.Tx, ChainID: req.Tx.ChainID, Policy: s.Policy}
-	if req.Tx.Version != nil {
-		vreq.Version = *req.Tx.Version
-	}
-	sent, err := s.sentInPeriod(ctx, req)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	vreq.SentInPeriod = sent
-	v, err := policy.VerifyOnChain(ctx, s.Chain, vreq, policy.ChainOptions{Simulator: s.Simulator})
+	v, err := s.verify(ctx, req.Tx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -283,13 +280,13 @@ func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Ver
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		counted, ignored, err := s.countedApprovals(ctx, approvals)
+		counted, aside, err := s.countApprovals(ctx, approvals, v.ApprovalDigest(), s.now())
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		r.Approvals = approvers(counted)
+		r.Approvals, r.SetAside = approvers(counted), aside
 		if len(r.Approvals) < RequiredApprovals {
-			r.Findings = append(r.Findings, needsApprovals(r.Approvals, ignored))
+			r.Findings = append(r.Findings, needsApprovals(r.Approvals, aside))
 		}
 	}
 	if policy.VerdictOf(r.Findings) != bulwark.VerdictReject && !(prior != nil && prior.SafeTxHash == r.SafeTxHash) {
@@ -307,6 +304,21 @@ func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Ver
 	return r, v, prior, nil
 }
 
+// verify verifies tx against the node with simulation, with what the
+// co-signatures given in its value limits' periods let the Safe send.
+func (s *Service) verify(ctx context.Context, tx policy.ServiceTx) (*policy.Verification, error) {
+	vreq := policy.VerifyRequest{Tx: tx, ChainID: tx.ChainID, Policy: s.Policy}
+	if tx.Version != nil {
+		vreq.Version = *tx.Version
+	}
+	sent, err := s.sentInPeriod(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	vreq.SentInPeriod = sent
+	return policy.VerifyOnChain(ctx, s.Chain, vreq, policy.ChainOptions{Simulator: s.Simulator})
+}
+
 // sentInPeriod adds up, for each value limit of the request's Safe, what
 // the co-signatures it gave in the limit's period let the Safe send of
 // the limit's asset: the co-signer's own record of what left the Safe
@@ -315,12 +327,12 @@ func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Ver
 // nonce is left out (it is this transaction, or one it replaces). An
 // asset and period whose co-signatures include one stored without its
 // outflows is left out, so that limit is reported as not checked.
-func (s *Service) sentInPeriod(ctx context.Context, req Request) (map[policy.SentKey]*big.Int, error) {
-	safeAddr := req.Tx.Safe
+func (s *Service) sentInPeriod(ctx context.Context, tx policy.ServiceTx) (map[policy.SentKey]*big.Int, error) {
+	safeAddr := tx.Safe
 	if !s.hasLimits(safeAddr) {
 		return nil, nil
 	}
-	chainID := req.Tx.ChainID
+	chainID := tx.ChainID
 	if chainID == nil {
 		id, err := s.Chain.ChainID(ctx)
 		if err != nil {
@@ -349,7 +361,7 @@ func (s *Service) sentInPeriod(ctx context.Context, req Request) (map[policy.Sen
 		}
 		sum, known := new(big.Int), true
 		for _, r := range recs {
-			if r.Time.Before(now.Add(-l.Period)) || req.Tx.Tx.Nonce != nil && r.Nonce.Cmp(req.Tx.Tx.Nonce) == 0 {
+			if r.Time.Before(now.Add(-l.Period)) || tx.Tx.Nonce != nil && r.Nonce.Cmp(tx.Tx.Nonce) == 0 {
 				continue
 			}
 			if r.Outflows == nil {
@@ -430,43 +442,134 @@ func approvers(as []Approval) []string {
 	return out
 }
 
-// countedApprovals splits as into the approvals that count and the
-// identities of those that do not: a token's that is revoked, expired or
-// unknown (or any token's without Tokens), and one recorded without its
-// source.
-func (s *Service) countedApprovals(ctx context.Context, as []Approval) ([]Approval, []string, error) {
+// SetAside is an approval the co-signer did not count, and why.
+type SetAside struct {
+	Approver string `json:"approver"`
+	// AuditSeq is the approval's audit entry.
+	AuditSeq int64 `json:"auditSeq"`
+	// Reason is one of the Aside* constants; Detail says more (what
+	// changed, when it expired, which approval it repeats).
+	Reason string `json:"reason"`
+	Detail string `json:"detail"`
+}
+
+// Why an approval is set aside (SetAside.Reason).
+const (
+	AsideWithdrawn = "withdrawn" // the approver withdrew it
+	AsideStale     = "stale"     // what was approved is not what verifies now
+	AsideExpired   = "expired"   // older than the approval TTL
+	AsideToken     = "token"     // its API token is revoked, expired or unknown
+	AsideSource    = "source"    // recorded without its source (token: or cli:)
+	AsideSameUser  = "same-os-user"
+)
+
+// digestPartNames are the words for the parts of an approval digest.
+var digestPartNames = map[string]string{
+	policy.DigestTx: "the transaction", policy.DigestPolicy: "the policy", policy.DigestBook: "the address book",
+	policy.DigestState: "the Safe's state", policy.DigestFindings: "the findings",
+}
+
+// expiry is when a stops counting: its recorded expiry, cut short to its
+// time plus ttl when the setting was lowered since.
+func (s *Service) expiry(a Approval, ttl time.Duration) time.Time {
+	if cut := a.Time.Add(ttl); !a.Time.IsZero() && cut.Before(a.Expires) {
+		return cut
+	}
+	return a.Expires
+}
+
+// countApprovals splits as into the approvals that count for a
+// transaction whose verification has the approval digest digest, at now,
+// and those set aside with why: a withdrawn one (one replaced by its
+// approver's newer approval is left out), one of a token that is revoked,
+// expired or unknown (or any token's without Tokens), one recorded
+// without its source, one whose digest differs (what it approved is not
+// what verifies now: the parts that changed are named), an expired one,
+// and a second command-line approval from the same OS user and host.
+func (s *Service) countApprovals(ctx context.Context, as []Approval, digest string, now time.Time) ([]Approval, []SetAside, error) {
+	ttl, err := s.approvalTTL()
+	if err != nil {
+		return nil, nil, err
+	}
 	var counted []Approval
-	var ignored []string
+	aside := []SetAside{}
+	users := map[string]string{}
 	for _, a := range as {
-		ok := strings.HasPrefix(a.Approver, SourceCLI)
-		if id, isToken := strings.CutPrefix(a.Approver, SourceToken); isToken && s.Tokens != nil {
+		set := func(reason, format string, args ...any) {
+			aside = append(aside, SetAside{Approver: a.Approver, AuditSeq: a.AuditSeq, Reason: reason, Detail: fmt.Sprintf(format, args...)})
+		}
+		if w := a.Withdrawn; w != nil {
+			if w.Reason != WithdrawnReplaced {
+				set(AsideWithdrawn, "withdrawn by the approver at %s (audit entry %d)", w.Time.UTC().Format(time.RFC3339), w.AuditSeq)
+			}
+			continue
+		}
+		id, isToken := strings.CutPrefix(a.Approver, SourceToken)
+		switch {
+		case isToken && s.Tokens == nil:
+			set(AsideToken, "its API token cannot be checked here")
+			continue
+		case isToken:
 			active, err := s.Tokens.TokenActive(ctx, id)
 			if err != nil && !bulwark.IsCode(err, bulwark.ENOTFOUND) {
 				return nil, nil, err
 			}
-			ok = err == nil && active
+			if err != nil || !active {
+				set(AsideToken, "its API token is revoked, expired or unknown")
+				continue
+			}
+		case !strings.HasPrefix(a.Approver, SourceCLI):
+			set(AsideSource, "recorded without its source (token: or cli:)")
+			continue
 		}
-		if ok {
-			counted = append(counted, a)
-		} else if !slices.Contains(ignored, a.Approver) {
-			ignored = append(ignored, a.Approver)
+		if a.Digest != digest {
+			if a.Digest == "" {
+				set(AsideStale, "given before approvals recorded what was approved: approve again")
+				continue
+			}
+			var what []string
+			for _, p := range policy.DigestChanges(a.Digest, digest) {
+				what = append(what, digestPartNames[p])
+			}
+			set(AsideStale, "what was approved is not what verifies now: %s changed since; approve again after reviewing it", strings.Join(what, ", "))
+			continue
 		}
+		if exp := s.expiry(a, ttl); !now.Before(exp) {
+			set(AsideExpired, "expired at %s (approvals last %s)", exp.UTC().Format(time.RFC3339), humanDuration(ttl))
+			continue
+		}
+		if a.OSUser != "" || a.Host != "" {
+			key := a.OSUser + "@" + a.Host
+			if first, dup := users[key]; dup && first != a.Approver {
+				set(AsideSameUser, "given by OS user %s, as %s was: one operator's command-line approvals count once, whatever --as names", key, first)
+				continue
+			}
+			users[key] = a.Approver
+		}
+		counted = append(counted, a)
 	}
-	return counted, ignored, nil
+	return counted, aside, nil
 }
 
-func needsApprovals(have, ignored []string) policy.Finding {
+func needsApprovals(have []string, aside []SetAside) policy.Finding {
 	msg := fmt.Sprintf("the verdict is review: %d different people must approve this transaction before the co-signer signs it (dual control); ", RequiredApprovals)
 	if len(have) == 0 {
-		msg += "nobody has approved it yet"
+		msg += "no approval counts yet"
 	} else {
 		msg += fmt.Sprintf("approved so far by %s", strings.Join(have, ", "))
 	}
-	if len(ignored) > 0 {
-		msg += fmt.Sprintf("; not counted: %s (a revoked, expired or unknown token, or an approval recorded without its source)", strings.Join(ignored, ", "))
+	f := policy.Finding{Code: CodeNeedsApprovals, Severity: policy.SeverityMedium}
+	fields := []string{"approvals", fmt.Sprint(len(have)), "required", fmt.Sprint(RequiredApprovals)}
+	if len(aside) > 0 {
+		var parts []string
+		for _, a := range aside {
+			parts = append(parts, fmt.Sprintf("%s (audit entry %d): %s: %s", a.Approver, a.AuditSeq, a.Reason, a.Detail))
+		}
+		msg += "; set aside: " + strings.Join(parts, "; ")
+		fields = append(fields, "setAside", strings.Join(parts, "; "))
 	}
-	return policy.Finding{Code: CodeNeedsApprovals, Severity: policy.SeverityMedium, Message: msg}.
-		With("approvals", fmt.Sprint(len(have)), "required", fmt.Sprint(RequiredApprovals))
+	f.Message = msg
+	return f.With(fields...)
 }
 
 func alreadyCosigned(p *SignatureRecord) policy.Finding {
@@ -630,6 +733,9 @@ func (s *Service) details(r *Result, v *policy.Verification, requester string, r
 	d["requester"] = requester
 	d["cosigner"] = r.Cosigner.Hex()
 	d["approvals"] = r.Approvals
+	if len(r.SetAside) > 0 {
+		d["setAside"] = r.SetAside
+	}
 	if r.Decision == DecisionSigned {
 		d["signed"] = true
 		if repeated {

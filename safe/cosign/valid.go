@@ -12,6 +12,8 @@ import (
 const (
 	MaxApproverLen = 200
 	MaxNoteLen     = 1000
+	// MaxDigestLen bounds an approval's digest.
+	MaxDigestLen = 512
 )
 
 // SignatureLen is the length of a co-signature: r‖s‖v.
@@ -46,10 +48,12 @@ func (r SignatureRecord) Check() error {
 }
 
 // Check returns an EINVALID error naming the first field of a a store
-// refuses: chain id, Safe, safeTxHash, approver and audit entry are
-// required; the approver (at most MaxApproverLen bytes) and the note (at
-// most MaxNoteLen bytes, may be empty) are UTF-8 text without control
-// characters other than a note's line breaks and tabs.
+// refuses: chain id, Safe, safeTxHash, approver, digest, expiry and audit
+// entry are required; the approver and the OS user and host (at most
+// MaxApproverLen bytes each, the last two may be empty), the digest (at
+// most MaxDigestLen) and the note (at most MaxNoteLen bytes, may be empty)
+// are UTF-8 text without control characters other than a note's line
+// breaks and tabs.
 func (a Approval) Check() error {
 	switch {
 	case a.ChainID == nil || a.ChainID.Sign() <= 0:
@@ -68,8 +72,31 @@ func (a Approval) Check() error {
 		return bulwark.Invalid("note", "at most %d bytes, got %d", MaxNoteLen, len(a.Note))
 	case !plainText(a.Note, true):
 		return bulwark.Invalid("note", "must be UTF-8 text without control characters other than line breaks and tabs")
+	case strings.TrimSpace(a.Digest) == "":
+		return bulwark.Invalid("digest", "an approval needs the digest of what was approved")
+	case len(a.Digest) > MaxDigestLen || !plainText(a.Digest, false):
+		return bulwark.Invalid("digest", "at most %d bytes of text, got %d", MaxDigestLen, len(a.Digest))
+	case len(a.OSUser) > MaxApproverLen || !plainText(a.OSUser, false):
+		return bulwark.Invalid("osUser", "at most %d bytes of UTF-8 text without control characters", MaxApproverLen)
+	case len(a.Host) > MaxApproverLen || !plainText(a.Host, false):
+		return bulwark.Invalid("host", "at most %d bytes of UTF-8 text without control characters", MaxApproverLen)
+	case a.Expires.IsZero():
+		return bulwark.Invalid("expires", "an approval needs its expiry")
 	case a.AuditSeq < 1:
 		return bulwark.Invalid("auditSeq", "an approval needs its audit entry's sequence number, got %d", a.AuditSeq)
+	}
+	return nil
+}
+
+// Check returns an EINVALID error naming the first field of w a store
+// refuses: the reason is WithdrawnByApprover or WithdrawnReplaced and the
+// audit entry is given.
+func (w Withdrawal) Check() error {
+	switch {
+	case w.Reason != WithdrawnByApprover && w.Reason != WithdrawnReplaced:
+		return bulwark.Invalid("reason", "a withdrawal is %q or %q, got %q", WithdrawnByApprover, WithdrawnReplaced, w.Reason)
+	case w.AuditSeq < 1:
+		return bulwark.Invalid("auditSeq", "a withdrawal needs its audit entry's sequence number, got %d", w.AuditSeq)
 	}
 	return nil
 }

@@ -21,13 +21,26 @@ type VerificationRecord struct {
 	// AuditSeq is the sequence number of the verdict's audit entry
 	// (action safe.verify).
 	AuditSeq int64
+	// Simulated is true when the verification ran against a node and
+	// simulated the transaction ([Verification.Simulated]); false for an
+	// offline one, and for a record stored before it was kept.
+	Simulated bool
+	// ApprovalDigest is the verification's [Verification.ApprovalDigest]:
+	// what a person approving the transaction on this record approves; ""
+	// offline, and for a record stored before it was kept.
+	ApprovalDigest string
 	// Time is when the record was stored (UTC); the store stamps it.
 	Time time.Time
 }
 
 // Record returns the record of v whose audit entry is auditSeq.
 func (v *Verification) Record(auditSeq int64) VerificationRecord {
-	return VerificationRecord{SafeTxHash: v.Hashes.SafeTxHash, Safe: v.Safe, ChainID: v.ChainID, Verdict: v.Verdict, AuditSeq: auditSeq}
+	r := VerificationRecord{SafeTxHash: v.Hashes.SafeTxHash, Safe: v.Safe, ChainID: v.ChainID, Verdict: v.Verdict, AuditSeq: auditSeq,
+		Simulated: v.Simulated()}
+	if r.Simulated {
+		r.ApprovalDigest = v.ApprovalDigest()
+	}
+	return r
 }
 
 // VerificationLookup answers which verdicts were reached on a safeTxHash.
