@@ -20,12 +20,17 @@ import (
 // Decision batches. A batch of at least batchMin decisions stored under
 // one audit entry (the decision journal's loader stores up to 2,048) is
 // one row of screen_decision_batches rather than a row per decision: one
-// B-tree entry for the batch, a narrow one per decision in
-// screen_decision_ids (by ID) and, for a decision with a subject, one in
-// screen_decision_subjects. Storing a decision so costs a few times less
-// than a row with its body and three indexes (docs/benchmarks.md,
-// "Decision recording"). Smaller batches, and decisions stored before
-// batches existed, are rows of screen_decisions; every read looks at both.
+// B-tree entry for the batch and, for a decision with a subject, one in
+// screen_decision_subjects. A decision is found by its ID's time
+// (screening.NewDecisionID holds the Unix millisecond of the decision's
+// time) among the batches whose span (first_time to last_time, at most
+// batchSpanMax) covers it; a decision whose ID does not tell its time,
+// every decision of a batch spanning more than batchSpanMax, and those
+// batched before migration 0027, have a row in screen_decision_ids (by
+// ID) instead. Storing a decision so costs a few times less than a row
+// with its body and three indexes (docs/benchmarks.md, "Decision
+// recording"). Smaller batches, and decisions stored before batches
+// existed, are rows of screen_decisions; every read looks at both.
 //
 // The data column holds, little endian and uvarint-length-prefixed:
 //
@@ -48,6 +53,53 @@ import (
 
 // batchMin is the fewest decisions stored as a batch row.
 const batchMin = 32
+
+// batchSpanMax is the longest time span of a batch whose decisions are
+// found by their time (batchesAt); a longer batch lists its decisions in
+// screen_decision_ids.
+const batchSpanMax = 10 * time.Minute
+
+// decisionIDMillis returns the Unix time in milliseconds that an ID made
+// by screening.NewDecisionID holds ("dec_", 12 hex digits of it, 12 of
+// randomness), or false for an ID of another form.
+func decisionIDMillis(id string) (int64, bool) {
+	if len(id) != 28 || id[:4] != "dec_" {
+		return 0, false
+	}
+	var ms int64
+	for i := 4; i < 16; i++ {
+		c := id[i]
+		switch {
+		case '0' <= c && c <= '9':
+			ms = ms<<4 | int64(c-'0')
+		case 'a' <= c && c <= 'f':
+			ms = ms<<4 | int64(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return ms, true
+}
+
+// foundByTime reports whether decision d, in a batch spanning at most
+// batchSpanMax, is found by its time: its ID holds the millisecond of its
+// time.
+func foundByTime(d *screening.Decision) bool {
+	ms, ok := decisionIDMillis(d.ID)
+	return ok && ms == d.Time.UnixMilli()
+}
+
+// sqlBatchesAt selects the batch rows that may hold a decision of a given
+// millisecond found by its time: those spanning at most batchSpanMax that
+// start no later than its end and end no earlier than its start
+// (batchesAtArgs).
+const sqlBatchesAt = `SELECT id, audit_seq, data FROM screen_decision_batches WHERE first_time >= ? AND first_time <= ? AND last_time >= ?`
+
+// batchesAtArgs are sqlBatchesAt's arguments for the millisecond ms.
+func batchesAtArgs(ms int64) []any {
+	lo := time.UnixMilli(ms)
+	return []any{formatTime(lo.Add(-batchSpanMax)), formatTime(lo.Add(time.Millisecond - 1)), formatTime(lo)}
+}
 
 const batchVersion = 1
 
@@ -203,6 +255,12 @@ var errBatchCorrupt = errors.New("malformed")
 // decodeDecisionBatch decodes a batch row's data, its decisions stamped
 // with auditSeq. With bodies false the bodies are left out.
 func decodeDecisionBatch(data []byte, auditSeq int64, bodies bool) ([]batchDecision, error) {
+	return decodeBatch(data, auditSeq, bodies, "")
+}
+
+// decodeBatch is decodeDecisionBatch; with bodies, only (when not empty)
+// is the one decision whose body is put together.
+func decodeBatch(data []byte, auditSeq int64, bodies bool, only string) ([]batchDecision, error) {
 	r := journalReader{b: data}
 	if len(data) == 0 || data[0] != batchVersion {
 		return nil, errBatchCorrupt
@@ -244,7 +302,7 @@ func decodeDecisionBatch(data []byte, auditSeq int64, bodies bool) ([]batchDecis
 		if r.err != nil {
 			return nil, errBatchCorrupt
 		}
-		if !bodies {
+		if !bodies || (only != "" && d.ID != only) {
 			continue
 		}
 		if li == 0 {
@@ -267,25 +325,32 @@ func decodeDecisionBatch(data []byte, auditSeq int64, bodies bool) ([]batchDecis
 }
 
 // saveDecisionBatch stores recs (at least batchMin) as one batch row with
-// audit sequence number auditSeq, in tx.
+// audit sequence number auditSeq, in tx. A decision found by its time
+// (foundByTime, in a batch spanning at most batchSpanMax) has no row of
+// its own; the others are listed in screen_decision_ids.
 func (db *DB) saveDecisionBatch(ctx context.Context, q querier, recs []screening.Recorded, auditSeq int64) error {
 	data, first, last, verdicts, err := encodeDecisionBatch(recs)
 	if err != nil {
 		return err
 	}
+	spanOK := last.Sub(first) <= batchSpanMax
 	// IDs sort by time: one taken by a decision stored on its own would
 	// lie between the batch's least and greatest.
 	lo, hi := recs[0].Decision.ID, recs[0].Decision.ID
-	ids := make([]byte, 0, len(recs)*32)
-	ids = append(ids, '[')
-	var subjects []byte
-	for i, r := range recs {
+	byTime := make([]string, 0, len(recs))
+	var listed, subjects []byte
+	for _, r := range recs {
 		id := r.Decision.ID
 		lo, hi = min(lo, id), max(hi, id)
-		if i > 0 {
-			ids = append(ids, ',')
+		timed := foundByTime(r.Decision)
+		if timed {
+			// Checked against the batches of its time, where it would be
+			// if stored before.
+			byTime = append(byTime, id)
 		}
-		ids = appendJSONText(ids, id)
+		if !timed || !spanOK {
+			listed = appendJSONText(append(listed, ','), id)
+		}
 		if r.Decision.Subject != "" {
 			if subjects == nil {
 				subjects = append(make([]byte, 0, 64*len(recs)), '[')
@@ -301,17 +366,69 @@ func (db *DB) saveDecisionBatch(ctx context.Context, q querier, recs []screening
 			subjects = append(subjects, ']')
 		}
 	}
-	ids = append(ids, ']')
-	rows, err := q.QueryContext(ctx, `SELECT id FROM screen_decisions WHERE id >= ? AND id <= ?`, lo, hi)
+	if err := idsTaken(ctx, q, `SELECT id FROM screen_decisions WHERE id >= ? AND id <= ?`, lo, hi, recs); err != nil {
+		return err
+	}
+	if len(byTime) > 0 {
+		if err := db.batchIDsTaken(ctx, q, byTime, first, last); err != nil {
+			return err
+		}
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO screen_decision_batches (audit_seq, n, first_time, last_time, verdicts, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		auditSeq, len(recs), formatTime(first), formatTime(last), verdicts, data)
 	if err != nil {
 		return err
 	}
-	taken := map[string]bool{}
+	if listed != nil {
+		batch, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		listed[0] = '['
+		_, err = q.ExecContext(ctx, `INSERT INTO screen_decision_ids (id, batch) SELECT value, ? FROM json_each(?)`, batch, string(append(listed, ']')))
+		if constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+			// Name the decision: one stored before, or twice in the batch.
+			seen := make(map[string]bool, len(recs))
+			for _, r := range recs {
+				var one int
+				if qerr := q.QueryRowContext(ctx, `SELECT count(*) FROM screen_decision_ids WHERE id = ?`, r.Decision.ID).Scan(&one); qerr != nil {
+					return qerr
+				}
+				if one > 0 || seen[r.Decision.ID] {
+					return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", r.Decision.ID)
+				}
+				seen[r.Decision.ID] = true
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if subjects != nil {
+		subjects = append(subjects, ']')
+		if _, err := q.ExecContext(ctx, `INSERT INTO screen_decision_subjects (subject, time, id) SELECT value->>0, value->>1, value->>2 FROM json_each(?)`, subjects); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// idsTaken returns ECONFLICT naming the first decision of recs that query
+// (of the IDs between lo and hi) returns.
+func idsTaken(ctx context.Context, q querier, query, lo, hi string, recs []screening.Recorded) error {
+	rows, err := q.QueryContext(ctx, query, lo, hi)
+	if err != nil {
+		return err
+	}
+	var taken map[string]bool
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return err
+		}
+		if taken == nil {
+			taken = map[string]bool{}
 		}
 		taken[id] = true
 	}
@@ -324,38 +441,104 @@ func (db *DB) saveDecisionBatch(ctx context.Context, q querier, recs []screening
 			return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", r.Decision.ID)
 		}
 	}
-	res, err := q.ExecContext(ctx, `INSERT INTO screen_decision_batches (audit_seq, n, first_time, last_time, verdicts, data) VALUES (?, ?, ?, ?, ?, ?)`,
-		auditSeq, len(recs), formatTime(first), formatTime(last), verdicts, data)
-	if err != nil {
-		return err
-	}
-	batch, err := res.LastInsertId()
-	if err != nil {
-		return err
-	}
-	_, err = q.ExecContext(ctx, `INSERT INTO screen_decision_ids (id, batch) SELECT value, ? FROM json_each(?)`, batch, ids)
-	if constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
-		// Name the decision: one stored before, or twice in the batch.
-		seen := make(map[string]bool, len(recs))
-		for _, r := range recs {
-			var one int
-			if qerr := q.QueryRowContext(ctx, `SELECT count(*) FROM screen_decision_ids WHERE id = ?`, r.Decision.ID).Scan(&one); qerr != nil {
-				return qerr
-			}
-			if one > 0 || seen[r.Decision.ID] {
-				return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", r.Decision.ID)
-			}
-			seen[r.Decision.ID] = true
+	return nil
+}
+
+// batchIDsTaken returns ECONFLICT naming an ID of ids (sorted here) given
+// twice or held by a batch already stored, among the batches a decision of
+// a time from first to last can be in, or by a row of screen_decision_ids.
+func (db *DB) batchIDsTaken(ctx context.Context, q querier, ids []string, first, last time.Time) error {
+	sort.Strings(ids) // nearly sorted already: IDs sort by time
+	for i := 1; i < len(ids); i++ {
+		if ids[i] == ids[i-1] {
+			return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", ids[i])
 		}
 	}
+	has := func(id []byte) bool {
+		i := sort.Search(len(ids), func(i int) bool { return ids[i] >= string(id) })
+		return i < len(ids) && ids[i] == string(id)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id FROM screen_decision_ids WHERE id >= ? AND id <= ?`, ids[0], ids[len(ids)-1])
 	if err != nil {
 		return err
 	}
-	if subjects != nil {
-		subjects = append(subjects, ']')
-		if _, err := q.ExecContext(ctx, `INSERT INTO screen_decision_subjects (subject, time, id) SELECT value->>0, value->>1, value->>2 FROM json_each(?)`, subjects); err != nil {
+	for rows.Next() {
+		var id []byte
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
 			return err
 		}
+		if has(id) {
+			rows.Close()
+			return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, sqlBatchesAt, formatTime(first.Add(-batchSpanMax)), formatTime(last), formatTime(first))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, seq int64
+		var data []byte
+		if err := rows.Scan(&id, &seq, &data); err != nil {
+			return err
+		}
+		var dup []byte
+		if err := walkBatchIDs(data, func(id []byte) bool {
+			if has(id) {
+				dup = id
+				return false
+			}
+			return true
+		}); err != nil {
+			return bulwark.Errorf(bulwark.EINTEGRITY, "screening decision batch %d is malformed in the store", id)
+		}
+		if dup != nil {
+			return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", dup)
+		}
+	}
+	return rows.Err()
+}
+
+// walkBatchIDs calls each with the ID of every decision of a batch row's
+// data, in order, until it returns false.
+func walkBatchIDs(data []byte, each func(id []byte) bool) error {
+	if len(data) == 0 || data[0] != batchVersion {
+		return errBatchCorrupt
+	}
+	r := journalReader{b: data[1:]}
+	ns := r.uvarint()
+	if r.err != nil || ns > uint64(len(r.b)) {
+		return errBatchCorrupt
+	}
+	for range ns {
+		r.bytes()
+	}
+	n := r.uvarint()
+	for range n {
+		id := r.bytes()
+		r.varint()
+		for range 4 {
+			r.uvarint()
+		}
+		r.bytes() // subject
+		r.uvarint()
+		r.uvarint()
+		r.bytes() // body
+		if r.err != nil {
+			return errBatchCorrupt
+		}
+		if !each(id) {
+			return nil
+		}
+	}
+	if r.err != nil {
+		return errBatchCorrupt
 	}
 	return nil
 }
@@ -373,40 +556,16 @@ func appendJSONText(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// batchOf reads batch row id's decisions (with bodies).
-func (db *DB) batchOf(ctx context.Context, q querier, id int64) ([]batchDecision, error) {
-	var seq int64
-	var data []byte
-	if err := q.QueryRowContext(ctx, `SELECT audit_seq, data FROM screen_decision_batches WHERE id = ?`, id).Scan(&seq, &data); err != nil {
-		return nil, err
-	}
-	ds, err := decodeDecisionBatch(data, seq, true)
-	if err != nil {
-		return nil, bulwark.Errorf(bulwark.EINTEGRITY, "screening decision batch %d is malformed in the store", id)
-	}
-	return ds, nil
-}
-
 // batchedDecision returns decision id from its batch, or nil when no
 // batch holds it.
 func (db *DB) batchedDecision(ctx context.Context, q querier, id string) (*screening.StoredDecision, error) {
-	var batch int64
-	err := q.QueryRowContext(ctx, `SELECT batch FROM screen_decision_ids WHERE id = ?`, id).Scan(&batch)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
+	batch, data, seq, err := db.batchHolding(ctx, q, id)
+	if err != nil || data == nil {
 		return nil, err
 	}
-	if db.afterBatchID != nil {
-		db.afterBatchID()
-	}
-	ds, err := db.batchOf(ctx, q, batch)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, bulwark.Errorf(bulwark.EINTEGRITY, "decision %s names screening decision batch %d, which the store does not hold", id, batch)
-	}
+	ds, err := decodeBatch(data, seq, true, id)
 	if err != nil {
-		return nil, err
+		return nil, bulwark.Errorf(bulwark.EINTEGRITY, "screening decision batch %d is malformed in the store", batch)
 	}
 	for i := range ds {
 		if ds[i].ID != id {
@@ -419,6 +578,102 @@ func (db *DB) batchedDecision(ctx context.Context, q querier, id string) (*scree
 		return &d, nil
 	}
 	return nil, bulwark.Errorf(bulwark.EINTEGRITY, "decision %s is not in screening decision batch %d, which its index names", id, batch)
+}
+
+// batchHolding returns the batch row (id, data, audit sequence number)
+// holding decision id, or nil data when none does: among the batches of
+// its time (a decision found by its time), else the one its row of
+// screen_decision_ids names.
+func (db *DB) batchHolding(ctx context.Context, q querier, id string) (batch int64, data []byte, seq int64, err error) {
+	if ms, ok := decisionIDMillis(id); ok {
+		rows, err := q.QueryContext(ctx, sqlBatchesAt, batchesAtArgs(ms)...)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := rows.Scan(&batch, &seq, &data); err != nil {
+				return 0, nil, 0, err
+			}
+			found := false
+			if err := walkBatchIDs(data, func(b []byte) bool {
+				found = string(b) == id
+				return !found
+			}); err != nil {
+				return 0, nil, 0, bulwark.Errorf(bulwark.EINTEGRITY, "screening decision batch %d is malformed in the store", batch)
+			}
+			if found {
+				return batch, data, seq, nil
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return 0, nil, 0, err
+		}
+		rows.Close()
+	}
+	err = q.QueryRowContext(ctx, `SELECT batch FROM screen_decision_ids WHERE id = ?`, id).Scan(&batch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, 0, nil
+	}
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	if db.afterBatchID != nil {
+		db.afterBatchID()
+	}
+	err = q.QueryRowContext(ctx, `SELECT audit_seq, data FROM screen_decision_batches WHERE id = ?`, batch).Scan(&seq, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, 0, bulwark.Errorf(bulwark.EINTEGRITY, "decision %s names screening decision batch %d, which the store does not hold", id, batch)
+	}
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	return batch, data, seq, nil
+}
+
+// decisionStored reports whether the store holds decision id, in a row of
+// its own or in a batch. timed, when not nil, holds the IDs of every
+// batched decision found by its time that id can be (batchedIDsBetween).
+func (db *DB) decisionStored(ctx context.Context, q querier, id string, timed map[string]bool) (bool, error) {
+	if timed[id] {
+		return true, nil
+	}
+	var one int
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM screen_decisions WHERE id = ?)`, id).Scan(&one); err != nil || one == 1 {
+		return one == 1, err
+	}
+	if timed != nil {
+		err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM screen_decision_ids WHERE id = ?)`, id).Scan(&one)
+		return one == 1, err
+	}
+	_, data, _, err := db.batchHolding(ctx, q, id)
+	return data != nil, err
+}
+
+// batchedIDsBetween returns the IDs of the batched decisions found by
+// their time that can be of a time from first to last (those of every
+// batch spanning at most batchSpanMax that overlaps the range).
+func (db *DB) batchedIDsBetween(ctx context.Context, q querier, first, last time.Time) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, sqlBatchesAt, formatTime(first.Truncate(time.Millisecond).Add(-batchSpanMax)), formatTime(last), formatTime(first.Truncate(time.Millisecond)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := map[string]bool{}
+	for rows.Next() {
+		var id, seq int64
+		var data []byte
+		if err := rows.Scan(&id, &seq, &data); err != nil {
+			return nil, err
+		}
+		if err := walkBatchIDs(data, func(b []byte) bool {
+			ids[string(b)] = true
+			return true
+		}); err != nil {
+			return nil, bulwark.Errorf(bulwark.EINTEGRITY, "screening decision batch %d is malformed in the store", id)
+		}
+	}
+	return ids, rows.Err()
 }
 
 // newerFirst orders decisions newest first (then by ID, descending).
@@ -477,19 +732,15 @@ WHERE ? = '' OR instr(verdicts, ' ' || ? || ' ') > 0 ORDER BY last_time DESC`, s
 
 // batchedDecisionsAbout is batchedDecisions for a subject.
 func (db *DB) batchedDecisionsAbout(ctx context.Context, q querier, f screening.DecisionFilter) ([]screening.StoredDecision, error) {
-	rows, err := q.QueryContext(ctx, `SELECT s.id, i.batch FROM screen_decision_subjects s JOIN screen_decision_ids i ON i.id = s.id
-WHERE s.subject = ? ORDER BY s.time DESC, s.id DESC`, f.Subject)
+	rows, err := q.QueryContext(ctx, `SELECT id FROM screen_decision_subjects WHERE subject = ? ORDER BY time DESC, id DESC`, f.Subject)
 	if err != nil {
 		return nil, err
 	}
-	type ref struct {
-		id    string
-		batch int64
-	}
+	type ref struct{ id string }
 	var refs []ref
 	for rows.Next() {
 		var r ref
-		if err := rows.Scan(&r.id, &r.batch); err != nil {
+		if err := rows.Scan(&r.id); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -500,31 +751,38 @@ WHERE s.subject = ? ORDER BY s.time DESC, s.id DESC`, f.Subject)
 		return nil, err
 	}
 	var out []screening.StoredDecision
-	cache := map[int64]map[string]screening.StoredDecision{}
+	// The subject's decisions of the batches read so far: those of one
+	// batch are usually next to each other.
+	found := map[string]screening.StoredDecision{}
+	decoded := map[int64]bool{}
 	for _, r := range refs {
 		if len(out) >= f.Limit {
 			break
 		}
-		m, ok := cache[r.batch]
+		d, ok := found[r.id]
 		if !ok {
-			var seq int64
-			var data []byte
-			if err := q.QueryRowContext(ctx, `SELECT audit_seq, data FROM screen_decision_batches WHERE id = ?`, r.batch).Scan(&seq, &data); err != nil {
+			batch, data, seq, err := db.batchHolding(ctx, q, r.id)
+			if err != nil {
 				return nil, err
 			}
+			if data == nil || decoded[batch] {
+				continue // the subject index names a decision no batch holds
+			}
+			decoded[batch] = true
 			ds, err := decodeDecisionBatch(data, seq, false)
 			if err != nil {
-				return nil, bulwark.Errorf(bulwark.EINTEGRITY, "screening decision batch %d is malformed in the store", r.batch)
+				return nil, bulwark.Errorf(bulwark.EINTEGRITY, "screening decision batch %d is malformed in the store", batch)
 			}
-			m = make(map[string]screening.StoredDecision, len(ds))
-			for _, d := range ds {
-				if d.Subject == f.Subject {
-					m[d.ID] = d.StoredDecision
+			for _, x := range ds {
+				if x.Subject == f.Subject {
+					found[x.ID] = x.StoredDecision
 				}
 			}
-			cache[r.batch] = m
+			if d, ok = found[r.id]; !ok {
+				continue
+			}
 		}
-		if d, ok := m[r.id]; ok && (f.Verdict == "" || d.Verdict == f.Verdict) {
+		if f.Verdict == "" || d.Verdict == f.Verdict {
 			out = append(out, d)
 		}
 	}

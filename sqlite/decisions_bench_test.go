@@ -97,7 +97,8 @@ func BenchmarkStoreDecisionBatch(b *testing.B) {
 	for i := 0; i < b.N; i += batch {
 		for j := range recs {
 			n++
-			recs[j] = screening.Recorded{Decision: &screening.Decision{ID: fmt.Sprintf("dec_%024x", n), Time: time.Now(), Kind: "address",
+			now := time.Now()
+			recs[j] = screening.Recorded{Decision: &screening.Decision{ID: screening.NewDecisionID(now), Time: now, Kind: "address",
 				Use: screening.UseDeposit, Actor: "token:8118973288fbd67d", Verdict: bulwark.VerdictClear}, Body: body, Item: item}
 		}
 		if err := screening.StoreDecisions(ctx, db, log, recs, false); err != nil {

@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -142,8 +144,8 @@ func FuzzDecisionBatch(f *testing.F) {
 	})
 }
 
-// TestPruneDecisionBatches: pruning a batch removes its row, its
-// decisions' ID rows and their subject rows.
+// TestPruneDecisionBatches: pruning a batch removes its row and its
+// decisions' subject rows.
 func TestPruneDecisionBatches(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -166,7 +168,8 @@ func TestPruneDecisionBatches(t *testing.T) {
 	if n, _, err := db.PruneDecisions(ctx, 2); err != nil || n != batchMin+3 {
 		t.Fatalf("PruneDecisions(2) = %d, %v", n, err)
 	}
-	for table, want := range map[string]int{"screen_decision_batches": 1, "screen_decision_ids": batchMin + 3, "screen_decision_subjects": batchMin + 3} {
+	// Found by their time: no ID rows.
+	for table, want := range map[string]int{"screen_decision_batches": 1, "screen_decision_ids": 0, "screen_decision_subjects": batchMin + 3} {
 		if n := count(table); n != want {
 			t.Errorf("%s: %d rows after pruning the first batch, want %d", table, n, want)
 		}
@@ -233,6 +236,11 @@ func TestDecisionBatchedPrunedBetweenReads(t *testing.T) {
 	}
 	defer db.Close()
 	recs := journalRecs("p", batchMin+3)
+	for i := range recs {
+		// IDs that do not tell the decisions' time: the batch lists them
+		// in screen_decision_ids, read before the batch.
+		recs[i].Decision.ID = fmt.Sprintf("dec_p%d", i)
+	}
 	if err := screening.StoreDecisions(ctx, db, &audit.Log{Store: db}, recs, false); err != nil {
 		t.Fatal(err)
 	}
@@ -256,5 +264,87 @@ func TestDecisionBatchedPrunedBetweenReads(t *testing.T) {
 	}
 	if _, err := db.Decision(ctx, id); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
 		t.Fatalf("Decision(%s) after the prune: %v, want not found", id, err)
+	}
+}
+
+// TestDecisionBatchFoundByTime: a batch's decisions whose IDs hold their
+// time have no ID rows and are read back by their time; a decision whose
+// ID does not, and every decision of a batch spanning more than
+// batchSpanMax, is listed in screen_decision_ids; either way each reads
+// back, by ID and by subject, a decision given twice (in one batch, in
+// two, or once batched and once on its own) is refused, and the audit
+// chain verifies.
+func TestDecisionBatchFoundByTime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		change func(recs []screening.Recorded)
+		listed int
+	}{
+		{"by time", func([]screening.Recorded) {}, 0},
+		{"two without time", func(recs []screening.Recorded) {
+			recs[3].Decision.ID = "dec_other-3"
+			recs[7].Decision.ID = strings.Replace(recs[7].Decision.ID, "dec_0", "dec_1", 1) // another millisecond
+		}, 2},
+		{"long span", func(recs []screening.Recorded) {
+			d := recs[len(recs)-1].Decision
+			d.Time = d.Time.Add(batchSpanMax + time.Second)
+			d.ID = testDecisionID(d.Time, "late", 0)
+		}, batchMin + 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db, err := Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			log := &audit.Log{Store: db}
+			recs := journalRecs("a", batchMin+2)
+			tc.change(recs)
+			if err := screening.StoreDecisions(ctx, db, log, recs, false); err != nil {
+				t.Fatal(err)
+			}
+			var batches, listed int
+			if err := db.w.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM screen_decision_batches), (SELECT count(*) FROM screen_decision_ids)`).Scan(&batches, &listed); err != nil {
+				t.Fatal(err)
+			}
+			if batches != 1 || listed != tc.listed {
+				t.Errorf("%d batch rows and %d ID rows, want 1 and %d", batches, listed, tc.listed)
+			}
+			for _, r := range recs {
+				d, err := db.Decision(ctx, r.Decision.ID)
+				if err != nil || d.ID != r.Decision.ID || !d.Time.Equal(r.Decision.Time) || string(d.Body) != string(r.Body) {
+					t.Fatalf("Decision(%s) = %+v, %v", r.Decision.ID, d, err)
+				}
+			}
+			if ds, err := db.Decisions(ctx, screening.DecisionFilter{Subject: "cust-a", Limit: 100}); err != nil || len(ds) != len(recs) {
+				t.Errorf("Decisions(cust-a) = %d, %v; want %d", len(ds), err, len(recs))
+			}
+			for _, id := range []string{testDecisionID(recs[0].Decision.Time, "none", 0), "dec_none"} {
+				if _, err := db.Decision(ctx, id); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+					t.Errorf("Decision(%s) = %v, want not found", id, err)
+				}
+			}
+
+			again := journalRecs("b", batchMin+2)
+			again[5] = recs[9]
+			twice := journalRecs("c", batchMin+2)
+			twice[4] = twice[11]
+			for name, batch := range map[string][]screening.Recorded{"stored before": again, "twice in the batch": twice} {
+				err := screening.StoreDecisions(ctx, db, log, batch, false)
+				if bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+					t.Errorf("a batch with a decision %s: %v, want a conflict", name, err)
+				}
+			}
+			if err := db.SaveDecision(ctx, recs[9].Decision, recs[9].Body, 7); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+				t.Errorf("SaveDecision of a batched decision: %v, want a conflict", err)
+			}
+			rep, err := audit.Verify(ctx, db, nil)
+			if err != nil || !rep.Intact() || rep.Entries != 1 {
+				t.Fatalf("audit verify: %+v, %v; want intact with 1 entry", rep, err)
+			}
+		})
 	}
 }

@@ -278,9 +278,9 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 		if err != nil {
 			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot read the decision journal "+j.name(seg)+": "+err.Error())
 		}
-		var todo []screening.Recorded
+		var todo, recs []screening.Recorded
 		for len(data) > 0 {
-			recs, rest, ok := decodeJournalRecord(data)
+			got, rest, ok := decodeJournalRecord(data)
 			if !ok {
 				// A record damaged in place (the one after it reads back)
 				// loses its own decisions only; the segment is kept.
@@ -292,27 +292,38 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 				break // cut short while written: never acknowledged
 			}
 			data = rest
+			recs = append(recs, got...)
+		}
+		// The batched decisions of the segment's times, read once.
+		var timed map[string]bool
+		if len(recs) > 0 {
+			first, last := recs[0].Decision.Time, recs[0].Decision.Time
 			for _, r := range recs {
-				if seen[r.Decision.ID] {
-					continue
-				}
-				seen[r.Decision.ID] = true
-				var one int
-				err := j.db.w.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM screen_decisions WHERE id = ?1)
-  + (SELECT count(*) FROM screen_decision_ids WHERE id = ?1)`, r.Decision.ID).Scan(&one)
+				first, last = minTime(first, r.Decision.Time), maxTime(last, r.Decision.Time)
+			}
+			var err error
+			if timed, err = j.db.batchedIDsBetween(ctx, j.db.w, first, last); err != nil {
+				return j.db.fail(ctx, err, "recover the decision journal")
+			}
+		}
+		for _, r := range recs {
+			if seen[r.Decision.ID] {
+				continue
+			}
+			seen[r.Decision.ID] = true
+			stored, err := j.db.decisionStored(ctx, j.db.w, r.Decision.ID, timed)
+			if err != nil {
+				return j.db.fail(ctx, err, "recover the decision journal")
+			}
+			if !stored && cutoff == nil {
+				c, err := j.pruneCutoff(ctx)
 				if err != nil {
 					return j.db.fail(ctx, err, "recover the decision journal")
 				}
-				if one == 0 && cutoff == nil {
-					c, err := j.pruneCutoff(ctx)
-					if err != nil {
-						return j.db.fail(ctx, err, "recover the decision journal")
-					}
-					cutoff = &c
-				}
-				if one == 0 && !r.Decision.Time.Before(*cutoff) {
-					todo = append(todo, r)
-				}
+				cutoff = &c
+			}
+			if !stored && !r.Decision.Time.Before(*cutoff) {
+				todo = append(todo, r)
 			}
 		}
 		for len(todo) > 0 {
@@ -344,6 +355,20 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 		}
 	}
 	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // nextJournalRecord returns what follows the record at the start of data

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,12 +22,20 @@ import (
 func journalRecs(prefix string, n int) []screening.Recorded {
 	recs := make([]screening.Recorded, n)
 	for i := range recs {
-		d := &screening.Decision{ID: fmt.Sprintf("dec_%s%d", prefix, i), Time: time.Date(2026, 1, 2, 3, 4, 5, 6+i, time.UTC),
+		at := time.Date(2026, 1, 2, 3, 4, 5, 6+i, time.UTC)
+		d := &screening.Decision{ID: testDecisionID(at, prefix, i), Time: at,
 			Kind: "address", Use: screening.UseDeposit, Subject: "cust-" + prefix, Actor: "token:x", Verdict: bulwark.VerdictClear}
 		body := []byte(fmt.Sprintf(`{"decisionId":%q,"verdict":"clear"}`, d.ID))
 		recs[i] = screening.Recorded{Decision: d, Body: body}
 	}
 	return recs
+}
+
+// testDecisionID is an ID as screening.NewDecisionID makes for a
+// decision at t (the batches find it by its time), its random part
+// standing for prefix and i.
+func testDecisionID(t time.Time, prefix string, i int) string {
+	return fmt.Sprintf("dec_%012x%06x%06x", t.UnixMilli(), crc32.ChecksumIEEE([]byte(prefix))&0xffffff, i)
 }
 
 // TestJournalRecord: a record decodes to what was encoded; a record cut
@@ -53,7 +62,7 @@ func TestJournalRecord(t *testing.T) {
 		}
 	}
 	got, rest, ok = decodeJournalRecord(rest)
-	if !ok || len(got) != 1 || got[0].Decision.ID != "dec_b0" || len(rest) != 0 {
+	if !ok || len(got) != 1 || got[0].Decision.ID != b[0].Decision.ID || len(rest) != 0 {
 		t.Fatalf("second record = %d decisions (ok %v), %d bytes left", len(got), ok, len(rest))
 	}
 
@@ -72,7 +81,8 @@ func TestJournalRecord(t *testing.T) {
 
 // TestJournalRecovery: segments a killed process left are stored when the
 // store is next opened: decisions not stored yet with an audit entry, one
-// already stored skipped, one journaled twice stored once, a record cut
+// already stored in a row of its own and a batch's worth already stored
+// skipped, one journaled twice stored once, a record cut
 // short at the end ignored; the
 // segments are removed and the audit chain checks out, decisions included.
 func TestJournalRecovery(t *testing.T) {
@@ -84,19 +94,24 @@ func TestJournalRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored := journalRecs("s", 1)
-	if err := screening.StoreDecisions(ctx, db, &audit.Log{Store: db}, stored, false); err != nil {
-		t.Fatal(err)
+	// And a batch row's worth, found by their time.
+	batched := journalRecs("t", batchMin)
+	for _, recs := range [][]screening.Recorded{stored, batched} {
+		if err := screening.StoreDecisions(ctx, db, &audit.Log{Store: db}, recs, false); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	one, two := journalRecs("j", 4), journalRecs("k", 2)
-	seg1 := appendJournalRecord(nil, append(append([]screening.Recorded(nil), stored...), one...))
+	seg1 := appendJournalRecord(nil, append(append(append([]screening.Recorded(nil), stored...), batched...), one...))
 	seg1 = append(seg1, make([]byte, 4096)...) // the rest of a preallocated segment
 	seg2 := appendJournalRecord(nil, two)
 	seg2 = appendJournalRecord(seg2, two[1:]) // appended again after a failed sync
-	torn := appendJournalRecord(nil, journalRecs("torn", 1))
+	tornRecs := journalRecs("torn", 1)
+	torn := appendJournalRecord(nil, tornRecs)
 	seg2 = append(seg2, torn[:len(torn)-5]...)
 	for name, data := range map[string][]byte{path + "-decisions.000001": seg1, path + "-decisions.000002": seg2} {
 		if err := os.WriteFile(name, data, 0o600); err != nil {
@@ -109,16 +124,16 @@ func TestJournalRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, r := range append(append(stored, one...), two...) {
+	for _, r := range append(append(append(stored, batched...), one...), two...) {
 		if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
 			t.Errorf("decision %s after recovery: %v", r.Decision.ID, err)
 		}
 	}
-	if _, err := db.Decision(ctx, "dec_torn0"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+	if _, err := db.Decision(ctx, tornRecs[0].Decision.ID); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
 		t.Errorf("the decision cut short: %v, want not found", err)
 	}
-	if ds, err := db.Decisions(ctx, screening.DecisionFilter{Limit: 100}); err != nil || len(ds) != 7 {
-		t.Errorf("decisions after recovery: %d (%v), want 7 (none twice)", len(ds), err)
+	if ds, err := db.Decisions(ctx, screening.DecisionFilter{Limit: 100}); err != nil || len(ds) != 7+batchMin {
+		t.Errorf("decisions after recovery: %d (%v), want %d (none twice)", len(ds), err, 7+batchMin)
 	}
 	rep, err := audit.Verify(ctx, db, nil)
 	if err != nil || !rep.Intact() {
@@ -161,7 +176,7 @@ func TestJournalAppend(t *testing.T) {
 	if err := jr.Append(ctx, a, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Decision(ctx, "dec_a2"); err != nil {
+	if _, err := db.Decision(ctx, a[2].Decision.ID); err != nil {
 		t.Errorf("decision read right after Append: %v", err)
 	}
 	// Rotation: bodies bigger than a segment.
@@ -251,7 +266,7 @@ func TestJournalMappedAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs, _, ok := decodeJournalRecord(must(os.ReadFile(seg)))
-	if !ok || len(recs) != 3 || recs[2].Decision.ID != "dec_a2" {
+	if !ok || len(recs) != 3 || recs[2].Decision.ID != a[2].Decision.ID {
 		t.Fatalf("the segment file holds %d decisions (%v), want the 3 appended", len(recs), ok)
 	}
 
@@ -417,10 +432,11 @@ func TestJournalTryAppend(t *testing.T) {
 		t.Fatalf("DecisionJournal = %v, %v", jr, err)
 	}
 	dj := jr.(screening.DirectJournal)
-	if ok, err := dj.TryAppend(journalRecs("a", 2)); !ok || err != nil {
+	two := journalRecs("a", 2)
+	if ok, err := dj.TryAppend(two); !ok || err != nil {
 		t.Fatalf("TryAppend = %v, %v", ok, err)
 	}
-	if _, err := db.Decision(ctx, "dec_a1"); err != nil {
+	if _, err := db.Decision(ctx, two[1].Decision.ID); err != nil {
 		t.Errorf("decision appended with TryAppend: %v", err)
 	}
 	// A decision the store refuses stays pending; then the pending bytes

@@ -377,4 +377,6 @@ WHERE withdrawn_seq IS NULL;
 
 CREATE INDEX safe_cosign_approvals_tx ON safe_cosign_approvals (chain_id, safe, safe_tx_hash, id);
 
+CREATE INDEX screen_decision_batches_span ON screen_decision_batches (first_time, last_time);
+
 INSERT INTO "screen_lists_generation" VALUES (1, 0);

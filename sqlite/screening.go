@@ -248,11 +248,11 @@ func (db *DB) SaveDecision(ctx context.Context, d *screening.Decision, body []by
 	if err != nil {
 		return err
 	}
-	var batched int
-	if err := db.writer(ctx).QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM screen_decision_ids WHERE id = ?)`, d.ID).Scan(&batched); err != nil {
+	_, batched, _, err := db.batchHolding(ctx, db.writer(ctx), d.ID)
+	if err != nil {
 		return db.fail(ctx, err, "store decision "+d.ID)
 	}
-	if batched == 1 {
+	if batched != nil {
 		return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", d.ID)
 	}
 	if tx := db.txFrom(ctx); tx != nil {
