@@ -27,6 +27,7 @@ const (
 	abiUint
 	abiInt
 	abiBytes      // dynamic bytes
+	abiString     // dynamic string: bytes shown as text
 	abiFixedBytes // bytes1 … bytes32
 	abiSlice      // T[]
 	abiTuple      // (T1,T2,…)
@@ -183,6 +184,8 @@ func elementary(s string) (*abiType, error) {
 		return &abiType{kind: abiBool, str: s, head: 32}, nil
 	case s == "bytes":
 		return &abiType{kind: abiBytes, str: s, dyn: true, head: 32}, nil
+	case s == "string":
+		return &abiType{kind: abiString, str: s, dyn: true, head: 32}, nil
 	case strings.HasPrefix(s, "bytes"):
 		n, err := strconv.Atoi(s[5:])
 		if err != nil || n < 1 || n > 32 {
@@ -205,8 +208,9 @@ func elementary(s string) (*abiType, error) {
 
 // Arg is one decoded argument (or tuple component). Value holds, by ABI type:
 // common.Address for address, *big.Int for uintN and intN, bool for bool,
-// []byte for bytes and bytesN (aliasing the decoded calldata), []any for
-// T[] and []Arg for a tuple.
+// []byte for bytes and bytesN (aliasing the decoded calldata), string for
+// string (its bytes as they are, UTF-8 or not), []any for T[] and []Arg for
+// a tuple.
 type Arg struct {
 	Name  string
 	Type  string
@@ -332,7 +336,7 @@ func (d *abiDecoder) value(t *abiType, at, head int) (any, int, error) {
 		return nil, head, d.fail(head, "offset %d points past the end of the data (byte %d)", off, d.base+len(d.buf))
 	}
 	switch t.kind {
-	case abiBytes:
+	case abiBytes, abiString:
 		n, err := d.smallInt(pos, "length")
 		if err != nil {
 			return nil, pos, err
@@ -343,6 +347,9 @@ func (d *abiDecoder) value(t *abiType, at, head int) (any, int, error) {
 		}
 		if err := d.charge(pos, n); err != nil {
 			return nil, pos, err
+		}
+		if t.kind == abiString {
+			return string(d.buf[start : start+n]), start, nil
 		}
 		return d.buf[start : start+n : start+n], start, nil
 	case abiSlice:

@@ -18,7 +18,7 @@ import (
 func allTables() []*fnTable {
 	return []*fnTable{safeFns, multiSendFns, multiSendCallOnlyFns, signMessageLibFns, createCallFns, safeMigrationFns,
 		safeToL2MigrationFns, safeToL2SetupFns, simulateTxAccessorFns, proxyFactoryFns, defaultCallbackHandlerFns,
-		compatibilityFallbackHandlerFns, extensibleFallbackHandlerFns, tokenCallbackHandlerFns, tokenFns, multicall3Fns, controlFns}
+		compatibilityFallbackHandlerFns, extensibleFallbackHandlerFns, tokenCallbackHandlerFns, tokenFns, multicall3Fns, controlFns, timelockFns}
 }
 
 // gethArguments converts a declaration's parameters into go-ethereum ABI
@@ -82,6 +82,10 @@ func randomValue(r *rand.Rand, typ abi.Type) reflect.Value {
 		b := make([]byte, r.IntN(80))
 		fillRandom(r, b)
 		v.SetBytes(b)
+	case abi.StringTy:
+		b := make([]byte, r.IntN(80))
+		fillRandom(r, b)
+		v.SetString(string(b))
 	case abi.FixedBytesTy:
 		b := make([]byte, typ.Size)
 		fillRandom(r, b)
@@ -131,6 +135,9 @@ func sameValue(got any, want reflect.Value, typ abi.Type) bool {
 	case abi.BytesTy:
 		g, ok := got.([]byte)
 		return ok && bytes.Equal(g, want.Bytes())
+	case abi.StringTy:
+		g, ok := got.(string)
+		return ok && g == want.String()
 	case abi.FixedBytesTy:
 		g, ok := got.([]byte)
 		w := make([]byte, want.Len())
@@ -272,7 +279,7 @@ func TestABIBudget(t *testing.T) {
 }
 
 func TestParseFuncRejects(t *testing.T) {
-	for _, decl := range []string{"f(uint)", "f(string s)", "f(address", "(address a)", "f(address a)x", "f(bytes33 b)", "f(uint7 a)"} {
+	for _, decl := range []string{"f(uint)", "f(fixed128x18 s)", "f(address", "(address a)", "f(address a)x", "f(bytes33 b)", "f(uint7 a)"} {
 		if _, err := parseFunc(decl); err == nil {
 			t.Errorf("parseFunc(%q) accepted", decl)
 		}

@@ -348,7 +348,7 @@ var contractFns = map[string]*fnTable{
 // genericFns decodes calls to targets Bulwark does not know: what the
 // selector means if the target implements the standard function. Order
 // sets precedence where two declare the same signature.
-var genericFns = union(tokenFns, controlFns, multicall3Fns, multiSendFns, signMessageLibFns, safeMigrationFns,
+var genericFns = union(tokenFns, controlFns, timelockFns, multicall3Fns, multiSendFns, signMessageLibFns, safeMigrationFns,
 	safeToL2MigrationFns, safeToL2SetupFns, createCallFns, simulateTxAccessorFns, safeFns, proxyFactoryFns)
 
 // maxUint256 renders "unlimited" approvals.

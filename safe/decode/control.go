@@ -25,7 +25,25 @@ const (
 	ControlRoleGrant ControlKind = "role-grant"
 	// ControlRoleRevoke: an AccessControl role is revoked or renounced.
 	ControlRoleRevoke ControlKind = "role-revoke"
+	// ControlRoleAdmin: the role that administers a role changes (Aave's
+	// ACLManager setRoleAdmin).
+	ControlRoleAdmin ControlKind = "role-admin"
+	// ControlAddress: a contract a protocol trusts is replaced (Aave's
+	// PoolAddressesProvider: price oracle, data provider, any id), or the
+	// market's id changes.
+	ControlAddress ControlKind = "protocol-address"
+	// ControlDelay: a timelock's minimum delay changes.
+	ControlDelay ControlKind = "timelock-delay"
 )
+
+// FacetCut is one cut of an EIP-2535 diamondCut.
+type FacetCut struct {
+	Facet common.Address
+	// Action is "add", "replace", "remove", or "action N" for a value the
+	// standard does not define (the diamond reverts).
+	Action    string
+	Selectors [][]byte
+}
 
 // ControlChange is what a call that changes control of a contract does.
 type ControlChange struct {
@@ -51,8 +69,22 @@ type ControlChange struct {
 	// admin role; Renounce when the contract is left without one.
 	Accept, Renounce bool
 	// WithCall is true when the new implementation is also called
-	// (upgradeToAndCall, upgradeAndCall, _setImplementation's data).
+	// (upgradeToAndCall, upgradeAndCall, _setImplementation's data,
+	// diamondCut's _init).
 	WithCall bool
+	// ID names the Aave PoolAddressesProvider id a setAddress or
+	// setAddressAsProxy replaces ("PRICE_ORACLE", or 0x-hex).
+	ID string
+	// NewAdminRole is the role that will administer Role (setRoleAdmin).
+	NewAdminRole string
+	// NewDelay is a timelock's new minimum delay in seconds (ControlDelay).
+	NewDelay *big.Int
+	// MarketID is the new market id of setMarketId.
+	MarketID *string
+	// Facets are a diamondCut's cuts; Init the contract it then
+	// DELEGATECALLs (nil for none).
+	Facets []FacetCut
+	Init   *common.Address
 }
 
 // Control returns the control change a decoded CALL makes, if it is one of
@@ -79,8 +111,17 @@ func Control(c *DecodedCall) (ControlChange, bool) {
 	case "acceptOwnership()":
 		ch.Kind, ch.Action, ch.Accept = ControlOwnership, "accept a pending ownership", true
 		ch.Holder, ch.HolderIs = &c.From, "new owner"
+	case "setOwner(address)":
+		ch.Kind, ch.Action = ControlOwnership, "set the owner"
+		holder("newOwner", "new owner")
+		if ch.Holder != nil && *ch.Holder == (common.Address{}) {
+			ch.Renounce = true
+		}
+	case "nominateNewOwner(address)":
+		ch.Kind, ch.Action = ControlOwnership, "nominate a new owner (it becomes the owner when it calls acceptOwnership)"
+		holder("_owner", "new owner")
 	case "upgradeTo(address)":
-		ch.Kind, ch.Action = ControlUpgrade, "upgrade the proxy"
+		ch.Kind, ch.Action = ControlUpgrade, "upgrade the proxy or beacon"
 		holder("newImplementation", "new implementation")
 	case "upgradeToAndCall(address,bytes)":
 		ch.Kind, ch.Action, ch.WithCall = ControlUpgrade, "upgrade the proxy and call the new code", true
@@ -126,10 +167,131 @@ func Control(c *DecodedCall) (ControlChange, bool) {
 	case "_setImplementation(address,bool,bytes)":
 		ch.Kind, ch.Action, ch.WithCall = ControlUpgrade, "replace the delegator's implementation", true
 		holder("implementation_", "new implementation")
+	case "_become(address)":
+		// Called on the new Comptroller implementation: it accepts the
+		// Unitroller's pending implementation, so the code at the target
+		// becomes the Unitroller's.
+		ch.Kind, ch.Action, ch.Accept = ControlUpgrade, "make this contract the Unitroller's implementation (accepts the pending implementation)", true
+		ch.Contract, _ = ArgAddr(c, "unitroller")
+		impl := c.To
+		ch.Holder, ch.HolderIs = &impl, "new implementation"
+	case "setDelay(uint256)", "updateDelay(uint256)":
+		ch.Kind, ch.Action = ControlDelay, "change the timelock's minimum delay"
+		ch.NewDelay = ArgUint(c, c.Args[0].Name)
+	case "setPoolImpl(address)":
+		ch.Kind, ch.Action, ch.ID = ControlUpgrade, "upgrade the Aave market's Pool (through its PoolAddressesProvider)", "POOL"
+		holder("newPoolImpl", "new implementation")
+	case "setPoolConfiguratorImpl(address)":
+		ch.Kind, ch.Action, ch.ID = ControlUpgrade, "upgrade the Aave market's PoolConfigurator (through its PoolAddressesProvider)", "POOL_CONFIGURATOR"
+		holder("newPoolConfiguratorImpl", "new implementation")
+	case "setAddressAsProxy(bytes32,address)":
+		id, _ := ArgBytes(c, "id")
+		ch.Kind, ch.Action, ch.ID = ControlUpgrade, "set the implementation behind the Aave market's proxy for an id (through its PoolAddressesProvider)", AaveID(id)
+		holder("newImplementationAddress", "new implementation")
+	case "setPriceOracle(address)":
+		ch.Kind, ch.Action, ch.ID = ControlAddress, "replace the Aave market's price oracle", "PRICE_ORACLE"
+		holder("newPriceOracle", "new price oracle")
+	case "setPriceOracleSentinel(address)":
+		ch.Kind, ch.Action, ch.ID = ControlAddress, "replace the Aave market's price oracle sentinel", "PRICE_ORACLE_SENTINEL"
+		holder("newPriceOracleSentinel", "new price oracle sentinel")
+	case "setPoolDataProvider(address)":
+		ch.Kind, ch.Action, ch.ID = ControlAddress, "replace the Aave market's data provider", "DATA_PROVIDER"
+		holder("newDataProvider", "new data provider")
+	case "setAddress(bytes32,address)":
+		id, _ := ArgBytes(c, "id")
+		ch.Kind, ch.Action, ch.ID = ControlAddress, "replace the address the Aave market's PoolAddressesProvider holds for an id (no proxy: the contract itself)", AaveID(id)
+		holder("newAddress", "new address")
+	case "setMarketId(string)":
+		a, _ := c.Arg("newMarketId")
+		id, _ := a.Value.(string)
+		ch.Kind, ch.Action, ch.MarketID = ControlAddress, "change the Aave market's id", &id
+	case "setACLAdmin(address)":
+		ch.Kind, ch.Action, ch.ID = ControlAdmin, "set the Aave market's ACL admin (it administers every role of the ACLManager)", "ACL_ADMIN"
+		holder("newAclAdmin", "new admin")
+	case "setACLManager(address)":
+		ch.Kind, ch.Action, ch.ID = ControlAdmin, "replace the Aave market's ACLManager (it decides who holds every role)", "ACL_MANAGER"
+		holder("newAclManager", "new ACL manager")
+	case "setRoleAdmin(bytes32,bytes32)":
+		role, _ := ArgBytes(c, "role")
+		admin, _ := ArgBytes(c, "adminRole")
+		ch.Kind, ch.Action = ControlRoleAdmin, "change which role administers a role"
+		ch.Role, _ = RoleName(role)
+		ch.NewAdminRole, _ = RoleName(admin)
+	case "addPoolAdmin(address)", "addEmergencyAdmin(address)", "addRiskAdmin(address)", "addFlashBorrower(address)", "addBridge(address)", "addAssetListingAdmin(address)":
+		ch.Kind, ch.Action, ch.Role = ControlRoleGrant, "grant a role (Aave ACLManager)", aaveRoles[c.Function[3:]]
+		holder(c.Args[0].Name, "role holder")
+	case "removePoolAdmin(address)", "removeEmergencyAdmin(address)", "removeRiskAdmin(address)", "removeFlashBorrower(address)", "removeBridge(address)", "removeAssetListingAdmin(address)":
+		ch.Kind, ch.Action, ch.Role = ControlRoleRevoke, "revoke a role (Aave ACLManager)", aaveRoles[c.Function[6:]]
+		holder(c.Args[0].Name, "account losing the role")
+	case "diamondCut((address,uint8,bytes4[])[],address,bytes)":
+		ch.Kind, ch.Action = ControlUpgrade, "cut the diamond's facets (EIP-2535)"
+		ch.Facets = facetCuts(c)
+		if init, ok := ArgAddr(c, "_init"); ok && init != (common.Address{}) {
+			ch.Init, ch.WithCall = &init, true
+		}
 	default:
 		return ControlChange{}, false
 	}
 	return ch, true
+}
+
+// aaveRoles name the ACLManager's roles by the suffix of their add/remove
+// functions.
+var aaveRoles = map[string]string{"PoolAdmin": "POOL_ADMIN", "EmergencyAdmin": "EMERGENCY_ADMIN", "RiskAdmin": "RISK_ADMIN",
+	"FlashBorrower": "FLASH_BORROWER", "Bridge": "BRIDGE", "AssetListingAdmin": "ASSET_LISTING_ADMIN"}
+
+// facetCuts reads diamondCut's FacetCut[].
+func facetCuts(c *DecodedCall) []FacetCut {
+	a, _ := c.Arg("_diamondCut")
+	list, _ := a.Value.([]any)
+	out := make([]FacetCut, 0, len(list))
+	for _, e := range list {
+		f, _ := e.([]Arg)
+		if len(f) != 3 {
+			continue
+		}
+		var cut FacetCut
+		cut.Facet, _ = f[0].Address()
+		switch n, _ := f[1].Uint(); {
+		case n == nil:
+		case n.Sign() == 0:
+			cut.Action = "add"
+		case n.Cmp(big.NewInt(1)) == 0:
+			cut.Action = "replace"
+		case n.Cmp(big.NewInt(2)) == 0:
+			cut.Action = "remove"
+		default:
+			cut.Action = "action " + n.String()
+		}
+		sels, _ := f[2].Value.([]any)
+		for _, s := range sels {
+			if b, ok := s.([]byte); ok {
+				cut.Selectors = append(cut.Selectors, b)
+			}
+		}
+		out = append(out, cut)
+	}
+	return out
+}
+
+// AaveID names a PoolAddressesProvider id: Aave's ids are short ASCII
+// names right-padded with zeros (bytes32 'PRICE_ORACLE'); anything else is
+// shown as 0x-hex.
+func AaveID(id []byte) string {
+	end := len(id)
+	for end > 0 && id[end-1] == 0 {
+		end--
+	}
+	ok := end > 0
+	for _, b := range id[:end] {
+		if !(b == '_' || b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9') {
+			ok = false
+		}
+	}
+	if ok {
+		return string(id[:end])
+	}
+	return "0x" + hex.EncodeToString(id)
 }
 
 // knownRoles are AccessControl role names whose hash Bulwark recognises.
@@ -137,7 +299,8 @@ var knownRoles = func() map[common.Hash]string {
 	m := map[common.Hash]string{{}: "DEFAULT_ADMIN_ROLE"}
 	for _, n := range []string{"ADMIN_ROLE", "MINTER_ROLE", "BURNER_ROLE", "PAUSER_ROLE", "UPGRADER_ROLE", "OPERATOR_ROLE",
 		"GOVERNOR_ROLE", "GUARDIAN_ROLE", "MANAGER_ROLE", "EXECUTOR_ROLE", "PROPOSER_ROLE", "CANCELLER_ROLE",
-		"TIMELOCK_ADMIN_ROLE", "EMERGENCY_ROLE", "KEEPER_ROLE", "ORACLE_ROLE", "POOL_ADMIN", "EMERGENCY_ADMIN", "RISK_ADMIN"} {
+		"TIMELOCK_ADMIN_ROLE", "EMERGENCY_ROLE", "KEEPER_ROLE", "ORACLE_ROLE", "POOL_ADMIN", "EMERGENCY_ADMIN", "RISK_ADMIN",
+		"FLASH_BORROWER", "BRIDGE", "ASSET_LISTING_ADMIN"} {
 		m[crypto.Keccak256Hash([]byte(n))] = n
 	}
 	return m

@@ -525,6 +525,8 @@ func (s *decodeState) short(v any) string {
 		return x.String()
 	case bool:
 		return strconv.FormatBool(x)
+	case string:
+		return safe.Quote(x)
 	case []byte:
 		if len(x) > 36 {
 			return fmt.Sprintf("0x%s… (%d bytes)", hex.EncodeToString(x[:8]), len(x))

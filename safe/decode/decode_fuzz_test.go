@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
@@ -42,7 +43,51 @@ func decodeSeeds(t testing.TB) map[string][]byte {
 			[]common.Address{alice}, big.NewInt(1), callOnly130, nested, handler130, common.Address{}, big.NewInt(0), common.Address{}),
 		"hugelen": append(common.FromHex("0x8d80ff0a"), append(common.LeftPadBytes([]byte{0x20}, 32), bytes.Repeat([]byte{0xff}, 32)...)...),
 		"short":   {0x8d, 0x80},
+		"timelock-batch": calldata(t, "scheduleBatch(address[] targets,uint256[] values,bytes[] payloads,bytes32 predecessor,bytes32 salt,uint256 delay)",
+			[]common.Address{usdc, trojan}, []*big.Int{big.NewInt(0), big.NewInt(1)}, [][]byte{transfer, calldata(t, "upgradeTo(address newImplementation)", bob)}, [32]byte{}, [32]byte{}, big.NewInt(60)),
+		"compound-queue": calldata(t, "queueTransaction(address target,uint256 value,string signature,bytes data,uint256 eta)",
+			trojan, big.NewInt(0), "transferOwnership(address)", common.LeftPadBytes(bob.Bytes(), 32), big.NewInt(1)),
+		"diamond-cut": calldata(t, "diamondCut((address facetAddress,uint8 action,bytes4[] functionSelectors)[] _diamondCut,address _init,bytes _calldata)",
+			[]facetCut{{bob, 0, [][4]byte{{1, 2, 3, 4}}}}, alice, transfer),
+		"aave-market-id": calldata(t, "setMarketId(string newMarketId)", "Aave Ethereum Market"),
 	}
+}
+
+// FuzzCompoundTimelock: whatever signature string and data a Compound
+// Timelock call carries, the inner call it decodes to is the timelock's
+// own rule: selector(signature) ‖ data, or data when the signature is
+// empty, from the timelock to the target.
+func FuzzCompoundTimelock(f *testing.F) {
+	for _, s := range compoundTimelockSeeds() {
+		f.Add(s.sig, s.data, s.queue)
+	}
+	f.Fuzz(func(t *testing.T, sig string, data []byte, queue bool) {
+		decl := "executeTransaction(address target,uint256 value,string signature,bytes data,uint256 eta)"
+		if queue {
+			decl = "queueTransaction(address target,uint256 value,string signature,bytes data,uint256 eta)"
+		}
+		c, err := (&Decoder{Safe: testSafe}).Decode(trojan, nil, calldata(t, decl, alice, big.NewInt(1), sig, data, big.NewInt(2)), safe.Call)
+		if c == nil || c.Kind != KindCall {
+			t.Fatalf("%v: %v", c, err)
+		}
+		want := data
+		if sig != "" {
+			want = append(append([]byte{}, crypto.Keccak256([]byte(sig))[:4]...), data...)
+		}
+		if len(c.Calls) != 1 {
+			t.Fatalf("%d inner calls", len(c.Calls))
+		}
+		k := c.Calls[0]
+		if !bytes.Equal(k.Data, want) || k.From != trojan || k.To != alice || k.Value.Int64() != 1 {
+			t.Fatalf("inner call %x from %s to %s value %s, want %x from the timelock to %s", k.Data, k.From.Hex(), k.To.Hex(), k.Value, want, alice.Hex())
+		}
+		if op, ok := Timelock(c); !ok || op.Calls != 1 || op.ETA.Int64() != 2 {
+			t.Fatalf("timelock op %+v", op)
+		}
+		if _, err := json.Marshal(c); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // FuzzDecode: any calldata, operation, target and Safe version decodes
@@ -176,5 +221,22 @@ func TestFuzzSeedCorpora(t *testing.T) {
 	}
 	for name, data := range multiSendSeeds() {
 		write("FuzzMultiSend", name, fmt.Sprintf("[]byte(%q)\n", data))
+	}
+	for name, seed := range compoundTimelockSeeds() {
+		write("FuzzCompoundTimelock", name, fmt.Sprintf("string(%q)\n[]byte(%q)\nbool(%v)\n", seed.sig, seed.data, seed.queue))
+	}
+}
+
+type compoundTimelockSeed struct {
+	sig   string
+	data  []byte
+	queue bool
+}
+
+func compoundTimelockSeeds() map[string]compoundTimelockSeed {
+	return map[string]compoundTimelockSeed{
+		"signature":    {"transferOwnership(address)", common.LeftPadBytes(bob.Bytes(), 32), true},
+		"no-signature": {"", []byte{0xf2, 0xfd, 0xe3, 0x8b}, false},
+		"binary":       {"\x00\xff", []byte{}, true},
 	}
 }
