@@ -57,7 +57,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 			var raw any
 			_ = json.Unmarshal([]byte(stdout), &raw)
 			checkJSONHex(t, "", raw)
-			if out.Verdict != tc.verdict || out.Decoded == nil || out.PolicyVersion != "safe-policy/5" || out.AuditSeq != 1 {
+			if out.Verdict != tc.verdict || out.Decoded == nil || out.PolicyVersion != "safe-policy/6" || out.AuditSeq != 1 {
 				t.Errorf("verdict %q, policy %q, auditSeq %d, decoded %v", out.Verdict, out.PolicyVersion, out.AuditSeq, out.Decoded != nil)
 			}
 			got := map[string]bool{}
@@ -96,7 +96,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 			e := entries[0]
 			if e.Actor != "cli:alice" || e.Action != "safe.verify" || !strings.HasPrefix(e.Target, "safe:0x") ||
 				e.Details["safeTxHash"] != out.SafeTxHash || e.Details["verdict"] != tc.verdict || e.Details["chainId"] != "1" ||
-				e.Details["policyVersion"] != "safe-policy/5" || e.Details["safeVersion"] != tc.version {
+				e.Details["policyVersion"] != "safe-policy/6" || e.Details["safeVersion"] != tc.version {
 				t.Errorf("audit entry %+v", e)
 			}
 

@@ -65,7 +65,7 @@ func ruleControl(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 	}
 	holder, holderBook, holderField := "", "", map[decode.ControlKind]string{
 		decode.ControlOwnership: "newOwner", decode.ControlUpgrade: "newImplementation", decode.ControlAdmin: "newAdmin",
-		decode.ControlRoleGrant: "account", decode.ControlRoleRevoke: "account"}[ch.Kind]
+		decode.ControlRoleGrant: "account", decode.ControlRoleRevoke: "account", decode.ControlAddress: "newAddress"}[ch.Kind]
 	fields := []string{"contract", ch.Contract.Hex()}
 	if ch.Holder != nil {
 		holder, holderBook = ch.Holder.Hex(), p.bookText(chain, *ch.Holder)
@@ -85,10 +85,22 @@ func ruleControl(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 			return []Finding{finding(CodeOwnershipTransfer, SeverityHigh, c,
 				"%s on %s: the contract is left without an owner for good, and what only its owner may do (upgrades, pausing, parameters, rescuing funds) can never be done again.%s", ch.Action, contract, confirm).With(fields...)}
 		}
+		if c.Function == "nominateNewOwner" {
+			return []Finding{finding(CodeOwnershipTransfer, SeverityHigh, c,
+				"nominates %s (%s) as the new owner of %s: once it calls acceptOwnership it owns the contract and can do everything the contract lets its owner do — upgrade it, pause it, change its parameters, move what it holds.%s",
+				holder, holderBook, contract, confirm).With(fields...)}
+		}
 		return []Finding{finding(CodeOwnershipTransfer, SeverityHigh, c,
 			"transfers ownership of %s to %s (%s): the new owner can do everything the contract lets its owner do — upgrade it, pause it, change its parameters, move what it holds. Handing a protocol's contracts to an attacker's address this way is how Radiant lost its lending pools.%s",
 			contract, holder, holderBook, confirm).With(fields...)}
 	case decode.ControlUpgrade:
+		if ch.Facets != nil {
+			return []Finding{diamondCutFinding(p, chain, c, ch, contract, confirm)}
+		}
+		if ch.ID != "" {
+			fields = append(fields, "id", ch.ID)
+			contract = fmt.Sprintf("the Aave market's %s proxy held by PoolAddressesProvider %s", ch.ID, contract)
+		}
 		with := ""
 		if ch.WithCall {
 			with = ", which is then run at once with data chosen by the proposer"
@@ -103,6 +115,12 @@ func ruleControl(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 		if ch.Accept {
 			return []Finding{finding(CodeAdminChange, SeverityMedium, c,
 				"the account %s accepts the pending admin role of %s: it becomes the contract's admin. Check that this account is meant to administer it", holder, contract).With(fields...)}
+		}
+		if ch.ID != "" {
+			fields = append(fields, "id", ch.ID)
+			return []Finding{finding(CodeAdminChange, SeverityHigh, c,
+				"%s (%s) on %s: the %s becomes %s (%s). It decides who may list assets, change risk parameters, pause the market and upgrade it.%s",
+				c.Function, ch.Action, contract, ch.HolderIs, holder, holderBook, confirm).With(fields...)}
 		}
 		return []Finding{finding(CodeAdminChange, SeverityHigh, c,
 			"%s (%s) on %s: the new admin is %s (%s). The admin can upgrade the contract (replace its code) or change what only the admin may change.%s",
@@ -122,8 +140,52 @@ func ruleControl(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 		}
 		return []Finding{finding(CodeRoleRevoke, sev, c,
 			"%s %s on %s: %s (%s) loses it.%s", ch.Action, ch.Role, contract, holder, holderBook, more).With(fields...)}
+	case decode.ControlRoleAdmin:
+		return []Finding{finding(CodeRoleGrant, SeverityHigh, c,
+			"%s: %s becomes the admin role of %s on %s, so whoever holds %s can grant %s to anyone and revoke it.%s",
+			c.Function, ch.NewAdminRole, ch.Role, contract, ch.NewAdminRole, ch.Role, confirm).With(append(fields, "adminRole", ch.NewAdminRole)...)}
+	case decode.ControlAddress:
+		if ch.MarketID != nil {
+			return []Finding{finding(CodeProtocolAddressChange, SeverityMedium, c,
+				"%s on %s: the market id becomes %s. Only the provider's owner may do this; it moves no funds, but check why",
+				c.Function, contract, safe.Quote(*ch.MarketID)).With(append(fields, "marketId", *ch.MarketID)...)}
+		}
+		return []Finding{finding(CodeProtocolAddressChange, SeverityHigh, c,
+			"%s (%s) on %s: the %s for %s is %s (%s). The protocol trusts this contract: a hostile price oracle or data provider lets whoever controls it misprice collateral and drain the market.%s",
+			c.Function, ch.Action, contract, ch.HolderIs, ch.ID, holder, holderBook, confirm).With(append(fields, "id", ch.ID)...)}
+	case decode.ControlDelay:
+		return []Finding{delayFinding(env, c, ch)}
 	}
 	return nil
+}
+
+// diamondCutFinding is PROXY_UPGRADE for an EIP-2535 diamondCut: each facet
+// added, replaced or removed, with its address checked against the address
+// book, and the init contract the diamond then DELEGATECALLs.
+func diamondCutFinding(p Policy, chain *big.Int, c *decode.DecodedCall, ch decode.ControlChange, contract, confirm string) Finding {
+	var cuts []string
+	fields := []string{"contract", ch.Contract.Hex(), "facets", strconv.Itoa(len(ch.Facets))}
+	for i, f := range ch.Facets {
+		sels := make([]string, len(f.Selectors))
+		for j, s := range f.Selectors {
+			sels[j] = fmt.Sprintf("0x%x", s)
+		}
+		what := fmt.Sprintf("%s %s for %s", f.Action, f.Facet.Hex(), strings.Join(sels, ","))
+		if f.Action != "remove" {
+			what += " (" + p.bookText(chain, f.Facet) + ")"
+		}
+		cuts = append(cuts, what)
+		fields = append(fields, fmt.Sprintf("facet%d", i), f.Facet.Hex(), fmt.Sprintf("facet%dAction", i), f.Action,
+			fmt.Sprintf("facet%dAddressBook", i), p.bookField(chain, f.Facet))
+	}
+	init := "; no init call"
+	if ch.Init != nil {
+		fields = append(fields, "init", ch.Init.Hex(), "initAddressBook", p.bookField(chain, *ch.Init))
+		init = fmt.Sprintf("; then the diamond DELEGATECALLs %s (%s) with data chosen by the proposer, on its own storage (its own findings are listed below this call)", ch.Init.Hex(), p.bookText(chain, *ch.Init))
+	}
+	return finding(CodeProxyUpgrade, SeverityHigh, c,
+		"diamondCut on %s replaces the code behind its functions: %s%s. A facet's code decides everything the diamond does with what it holds; get each facet's source and audit it, and check that it is the code your team deployed.%s",
+		contract, strings.Join(cuts, "; "), init, confirm).With(fields...)
 }
 
 // upgradeCallText says what the data of upgradeToAndCall or ProxyAdmin's
@@ -178,6 +240,7 @@ func ruleApprovals(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 	var out []Finding
 	chain := env.d.ChainID
 	for _, a := range decode.Approvals(c) {
+		a, erc := settleERC721(env, a)
 		code := CodeTokenApproval
 		if a.Via == decode.ViaApprovalForAll {
 			code = CodeApprovalForAll
@@ -207,16 +270,33 @@ func ruleApprovals(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 		if a.Expiration != nil {
 			fields = append(fields, "expiration", a.Expiration.String())
 		}
+		if a.Via == decode.ViaApprove {
+			fields = append(fields, "erc165", env.erc165Field(a.Token))
+		}
 		var f Finding
 		switch {
+		case erc == TokenERC721 && a.Revoke:
+			f = finding(code, SeverityInfo, c, "owner %s calls approve(0x0, %s) on %s, %s: it clears token #%s's approval (%s)", a.Owner.Hex(), a.Amount, token, how, a.Amount, env.erc165Text(a.Token))
+		case erc == TokenERC721 && allowed:
+			f = finding(code, SeverityInfo, c, "owner %s approves token #%s of collection %s to %s, an allowed spender in the address book as %s, %s (%s)",
+				a.Owner.Hex(), a.Amount, token, a.Spender.Hex(), e, how, env.erc165Text(a.Token))
+		case erc == TokenERC721:
+			book := p.bookText(chain, a.Spender)
+			if listed {
+				book = "in the address book as " + e.String() + ", but not as an allowed spender"
+			}
+			f = finding(code, SeverityMedium, c, "owner %s approves token #%s of collection %s to %s (%s), %s (%s): the spender can take that token whenever it likes, without another signature",
+				a.Owner.Hex(), a.Amount, token, a.Spender.Hex(), book, how, env.erc165Text(a.Token))
 		case a.MaybeERC721 && !a.Revoke && a.Amount.Sign() == 0 && !listed:
-			f = finding(code, SeverityMedium, c, "owner %s calls approve(%s, 0) on %s, %s (%s): a revoke if the token is ERC-20; if it is an ERC-721 collection, this approves token #0 to the spender, who can then take it. An ERC-721 approval is revoked with approve(0x0, id)",
-				a.Owner.Hex(), a.Spender.Hex(), token, how, p.bookText(chain, a.Spender))
+			f = finding(code, SeverityMedium, c, "owner %s calls approve(%s, 0) on %s, %s (%s): a revoke if the token is ERC-20; if it is an ERC-721 collection, this approves token #0 to the spender, who can then take it (%s). An ERC-721 approval is revoked with approve(0x0, id)",
+				a.Owner.Hex(), a.Spender.Hex(), token, how, p.bookText(chain, a.Spender), env.erc165Text(a.Token))
 		case a.MaybeERC721 && !a.Revoke && a.Amount.Sign() == 0:
-			f = finding(code, SeverityInfo, c, "owner %s calls approve(%s, 0) on %s, %s; the spender is in the address book as %s: a revoke if the token is ERC-20, token #0 approved to it if it is an ERC-721 collection",
-				a.Owner.Hex(), a.Spender.Hex(), token, how, e)
+			f = finding(code, SeverityInfo, c, "owner %s calls approve(%s, 0) on %s, %s; the spender is in the address book as %s: a revoke if the token is ERC-20, token #0 approved to it if it is an ERC-721 collection (%s)",
+				a.Owner.Hex(), a.Spender.Hex(), token, how, e, env.erc165Text(a.Token))
 		case a.Revoke && a.MaybeERC721:
 			f = finding(code, SeverityInfo, c, "owner %s calls approve(0x0, %s) on %s, %s: an ERC-721 collection clears token #%s's approval; an ERC-20 allowance to the zero address changes nothing", a.Owner.Hex(), a.Amount, token, how, a.Amount)
+		case a.Revoke && erc != "":
+			f = finding(code, SeverityInfo, c, "owner %s revokes the allowance of spender %s on %s, %s (%s)", a.Owner.Hex(), a.Spender.Hex(), token, how, env.erc165Text(a.Token))
 		case a.Revoke:
 			f = finding(code, SeverityInfo, c, "owner %s revokes the allowance of spender %s on %s, %s", a.Owner.Hex(), a.Spender.Hex(), token, how)
 		case allowed:
@@ -231,10 +311,35 @@ func ruleApprovals(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 			if listed {
 				book = "in the address book as " + e.String() + ", but not as an allowed spender"
 			}
+			if a.Via == decode.ViaApprove {
+				why += " (" + env.erc165Text(a.Token) + ")"
+			}
 			f = finding(code, sev, c, "owner %s allows spender %s (%s) %s, %s: %s",
 				a.Owner.Hex(), a.Spender.Hex(), book, what, how, why)
 		}
 		out = append(out, f.With(fields...))
 	}
 	return out
+}
+
+// settleERC721 resolves an approve(address,uint256) that ERC-20 and ERC-721
+// share with what the token's ERC-165 answered (env.probes): an ERC-721
+// collection's amount is a token id (one token, never unlimited; only
+// approve(0x0, id) revokes), any other token's is an ERC-20 amount (0
+// revokes). Not checked (offline), the approval stays ambiguous and the
+// kind is "".
+func settleERC721(env checkEnv, a decode.Approval) (decode.Approval, TokenKind) {
+	if !a.MaybeERC721 {
+		return a, ""
+	}
+	k := env.tokenKind(a.Token)
+	switch k {
+	case TokenERC721:
+		a.MaybeERC721, a.Unlimited = false, false
+		a.Revoke = a.Spender == (common.Address{})
+	case TokenNotERC721, TokenNoERC165:
+		a.MaybeERC721 = false
+		a.Revoke = a.Revoke || a.Amount.Sign() == 0
+	}
+	return a, k
 }

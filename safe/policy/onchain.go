@@ -149,12 +149,16 @@ func VerifyOnChain(ctx context.Context, r onchain.ChainReader, req VerifyRequest
 	d := &decode.Decoder{Safe: req.Tx.Safe, Version: version, ChainID: node, Registry: req.Policy.Registry}
 	root, _ := d.DecodeTx(req.Tx.Tx)
 	reads, targets := targetReads(root)
+	probes, questions := probeReads(root)
 	hashCall, herr := getTransactionHashData(req.Tx.Tx)
 	if herr != nil {
 		return nil, herr
 	}
-	reads = append(reads, onchain.Read{Kind: onchain.ReadCall, Addr: req.Tx.Safe, Data: hashCall})
+	reads = append(append(reads, probes...), onchain.Read{Kind: onchain.ReadCall, Addr: req.Tx.Safe, Data: hashCall})
 	if err := r.BatchRead(ctx, at, reads); err != nil {
+		return nil, err
+	}
+	if req.Probes, err = readProbes(block, reads[len(targets):len(targets)+len(probes)], questions); err != nil {
 		return nil, err
 	}
 	check.CodeHashes = make(map[common.Address]common.Hash, len(targets))

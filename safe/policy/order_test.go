@@ -40,6 +40,10 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 		"bybit":              bybitServiceTx().Tx,
 		"truncated batch":    {To: callOnly130, Operation: safe.DelegateCall, Data: batch[:len(batch)-7]},
 		"self-call":          {To: testSafe, Data: calldata(t, "changeMasterCopy(address _masterCopy)", trojan)},
+		"timelock batch": {To: lendingPool, Data: calldata(t, "scheduleBatch(address[] targets,uint256[] values,bytes[] payloads,bytes32 predecessor,bytes32 salt,uint256 delay)",
+			[]common.Address{lendingPool, usdt, lendingPool}, []*big.Int{big.NewInt(0), big.NewInt(0), big.NewInt(0)},
+			[][]byte{calldata(t, "upgradeTo(address newImplementation)", trojan), calldata(t, "approve(address spender,uint256 amount)", trojan, safe.MaxUint256),
+				calldata(t, "updateDelay(uint256 newDelay)", big.NewInt(0))}, [32]byte{}, [32]byte{}, big.NewInt(60))},
 	}
 	d := safe.Domain{Safe: testSafe, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0")}
 	day := 24 * time.Hour
@@ -55,7 +59,7 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 	for name, tx := range txs {
 		root, _ := (&decode.Decoder{Safe: testSafe, Version: d.Version, ChainID: d.ChainID}).DecodeTx(tx)
 		base := Policy{AllowMultiSend: true, AddressBook: book, Limits: limits}
-		want := base.check(callRules, decode.KnownDeployments(), d, tx, root, sent)
+		want := base.check(callRules, decode.KnownDeployments(), d, tx, root, sent, nil)
 		if name == "kitchen-sink batch" && !slices.ContainsFunc(want, func(f Finding) bool { return f.Code == CodeValueLimitUnchecked }) {
 			t.Fatalf("%s: no limit findings to shuffle: %v", name, codes(want))
 		}
@@ -79,7 +83,7 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 			p.AddressBook = b
 			p.Limits = slices.Clone(limits)
 			r.Shuffle(len(p.Limits), func(i, j int) { p.Limits[i], p.Limits[j] = p.Limits[j], p.Limits[i] })
-			got := p.check(rules, decode.KnownDeployments(), d, tx, root, sent)
+			got := p.check(rules, decode.KnownDeployments(), d, tx, root, sent, nil)
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s, round %d: findings differ with shuffled rules and entries:\n%v\nwant\n%v", name, round, codes(got), codes(want))
 			}

@@ -31,7 +31,14 @@ import (
 // VALUE_LIMIT_NOT_CHECKED).
 // safe-policy/5 enforces the address book's recipients
 // (RECIPIENT_NOT_LISTED).
-const PolicyVersion = "safe-policy/5"
+// safe-policy/6 recognises more privileged calls: timelock operations
+// (TIMELOCK_OPERATION, with the scheduled calls checked as calls from the
+// timelock), timelock delay changes (TIMELOCK_DELAY_CHANGE), Aave's
+// PoolAddressesProvider and ACLManager (PROTOCOL_ADDRESS_CHANGE and the
+// control codes), setOwner, nominateNewOwner, _become and diamondCut,
+// which were UNKNOWN_TARGET under safe-policy/5; and an approve checked
+// against a node asks the token's ERC-165 whether it is an ERC-721.
+const PolicyVersion = "safe-policy/6"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
 const RegistryVersion = "safe-deployments/1.37.63"
@@ -93,6 +100,16 @@ const (
 	CodeApprovalForAll        = "APPROVAL_FOR_ALL"
 	CodeAddressBookTarget     = "ADDRESS_BOOK_TARGET"
 	CodeUnknownFunction       = "UNKNOWN_FUNCTION"
+	// CodeProtocolAddressChange: a contract a protocol trusts (Aave's
+	// price oracle, data provider, an id of its PoolAddressesProvider) is
+	// replaced, or its market id changes.
+	CodeProtocolAddressChange = "PROTOCOL_ADDRESS_CHANGE"
+	// CodeTimelockOperation: a timelock operation is scheduled (queued),
+	// executed or cancelled; its calls have their own findings.
+	CodeTimelockOperation = "TIMELOCK_OPERATION"
+	// CodeTimelockDelayChange: a timelock's minimum delay changes (high
+	// when shorter, or when the current one was not read).
+	CodeTimelockDelayChange = "TIMELOCK_DELAY_CHANGE"
 	// CodeValueLimit: what the transaction sends of an asset, with what
 	// was already sent in the period, is over a value limit (high), or
 	// within it (info).
@@ -113,7 +130,8 @@ const (
 var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrustedDelegateCall, CodeDelegateCallSelector,
 	CodeDelegateCallUnchecked, CodeMasterCopyChange, CodeOwnerChange, CodeThresholdChange, CodeModuleChange,
 	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeSignMessage, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation,
-	CodeOwnershipTransfer, CodeProxyUpgrade, CodeAdminChange, CodeRoleGrant, CodeRoleRevoke, CodeTokenApproval, CodeApprovalForAll,
+	CodeOwnershipTransfer, CodeProxyUpgrade, CodeAdminChange, CodeRoleGrant, CodeRoleRevoke, CodeProtocolAddressChange, CodeTimelockOperation,
+	CodeTimelockDelayChange, CodeTokenApproval, CodeApprovalForAll,
 	CodeUnknownFunction, CodeAddressBookTarget, CodeValueLimit, CodeValueLimitUnchecked, CodeRecipientNotListed, CodeVerifiedOffline}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
@@ -177,18 +195,18 @@ func (p Policy) CheckIn(d safe.Domain, tx safe.Tx, root *decode.DecodedCall) []F
 	if reg == nil {
 		reg = decode.KnownDeployments()
 	}
-	return p.check(callRules, reg, d, tx, root, nil)
+	return p.check(callRules, reg, d, tx, root, nil, nil)
 }
 
 // check applies rules to tx and every call of root, and the value limits
 // of d.Safe given what was already sent in their periods (sent; nil when
 // not known).
-func (p Policy) check(rules []callRule, reg *decode.Registry, d safe.Domain, tx safe.Tx, root *decode.DecodedCall, sent map[SentKey]*big.Int) []Finding {
+func (p Policy) check(rules []callRule, reg *decode.Registry, d safe.Domain, tx safe.Tx, root *decode.DecodedCall, sent map[SentKey]*big.Int, probes *Probes) []Finding {
 	var out []Finding
 	out = append(out, gasRefundFindings(tx)...)
 	out = append(out, p.limitFindings(d, Outflows(d.Safe, root), sent)...)
 	if root != nil {
-		env := checkEnv{reg: reg, d: d}
+		env := checkEnv{reg: reg, d: d, probes: probes}
 		root.Walk(func(c *decode.DecodedCall) bool {
 			out = append(out, p.callFindings(rules, env, c)...)
 			return true
@@ -306,11 +324,12 @@ var libraryInterfaces = map[string]bool{
 	"SafeMigration": true, "SafeToL2Migration": true, "SafeToL2Setup": true, "SimulateTxAccessor": true,
 }
 
-// checkEnv is what the rules know besides the call: the registry and
-// the Safe's domain.
+// checkEnv is what the rules know besides the call: the registry, the
+// Safe's domain and what a node answered about the targets (nil offline).
 type checkEnv struct {
-	reg *decode.Registry
-	d   safe.Domain
+	reg    *decode.Registry
+	d      safe.Domain
+	probes *Probes
 }
 
 // A callRule is one rule of the policy, applied to every call of the
@@ -322,7 +341,7 @@ type callRule func(p Policy, env checkEnv, c *decode.DecodedCall) []Finding
 
 // callRules are the policy's rules.
 var callRules = []callRule{ruleMalformed, ruleDelegateCall, ruleCreate, ruleSelfCall, ruleTarget,
-	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals, ruleRecipient}
+	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals, ruleRecipient, ruleTimelock}
 
 func (p Policy) callFindings(rules []callRule, env checkEnv, c *decode.DecodedCall) []Finding {
 	var out []Finding

@@ -30,6 +30,9 @@ type VerifyRequest struct {
 	// this transaction does not exceed alone is then VALUE_LIMIT_NOT_CHECKED,
 	// never passed. The co-signer fills it from the co-signatures it gave.
 	SentInPeriod map[SentKey]*big.Int
+	// Probes are what a node answered about the call targets (nil
+	// offline); VerifyOnChain fills them.
+	Probes *Probes
 }
 
 // Verification is the outcome of Verify: the hashes, the decoded tree, the
@@ -117,7 +120,7 @@ func verifyOffline(req VerifyRequest) (*Verification, error) {
 		reg = decode.KnownDeployments()
 	}
 	v.Outflows = Outflows(req.Tx.Safe, root)
-	v.Findings = req.Policy.check(callRules, reg, safe.Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}, req.Tx.Tx, root, req.SentInPeriod)
+	v.Findings = req.Policy.check(callRules, reg, safe.Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}, req.Tx.Tx, root, req.SentInPeriod, req.Probes)
 	if root == nil && decErr != nil {
 		v.Findings = append(v.Findings, finding(CodeMalformedCalldata, SeverityCritical, nil,
 			"Bulwark could not decode the transaction: %s", bulwark.ErrorMessage(decErr)))

@@ -1,0 +1,250 @@
+package policy
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/decode"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
+)
+
+// Rules for timelock operations, and the facts about call targets that a
+// verification against a node reads for the rules (Probes): whether an
+// approve target is an ERC-721 collection (ERC-165) and a timelock's
+// current minimum delay.
+
+// TokenKind is what an ERC-165 query told of an approve target.
+type TokenKind string
+
+// Token kinds.
+const (
+	// TokenERC721: supportsInterface(0x80ac58cd) answered true.
+	TokenERC721 TokenKind = "erc721"
+	// TokenNotERC721: it answered false.
+	TokenNotERC721 TokenKind = "not-erc721"
+	// TokenNoERC165: the call reverted or did not answer a bool: the
+	// contract does not implement ERC-165, which every ERC-721 must, so it
+	// is not a standard ERC-721 collection (USDT is such a token).
+	TokenNoERC165 TokenKind = "no-erc165"
+)
+
+// ERC721InterfaceID is ERC-721's ERC-165 interface id.
+const ERC721InterfaceID = "0x80ac58cd"
+
+// Probes are what a node answered, at the verified block, about the
+// targets of the decoded calls, for the rules that need more than the
+// calldata. nil (offline) means nothing was asked, and the findings say
+// what was not checked.
+type Probes struct {
+	Block uint64
+	// Tokens maps the target of an approve(address,uint256) to the answer
+	// of supportsInterface(0x80ac58cd).
+	Tokens map[common.Address]TokenKind
+	// MinDelays maps a timelock whose delay a call changes to its current
+	// minimum delay in seconds (getMinDelay(), or Compound's delay());
+	// missing when it did not answer.
+	MinDelays map[common.Address]*big.Int
+}
+
+var (
+	supportsInterfaceSelector = safe.Selector("supportsInterface(bytes4)")
+	getMinDelaySelector       = safe.Selector("getMinDelay()")
+	compoundDelaySelector     = safe.Selector("delay()")
+)
+
+// probeRead is one question of probeReads: which map its answer goes to.
+type probeRead struct {
+	addr  common.Address
+	token bool // ERC-165 query; else a minimum delay
+}
+
+// probeReads returns the eth_calls the rules' probes need for the tree
+// under root, and what each asks.
+func probeReads(root *decode.DecodedCall) ([]onchain.Read, []probeRead) {
+	if root == nil {
+		return nil, nil
+	}
+	var reads []onchain.Read
+	var qs []probeRead
+	seen := map[probeRead]bool{}
+	ask := func(q probeRead, data []byte) {
+		if !seen[q] {
+			seen[q] = true
+			qs = append(qs, q)
+			reads = append(reads, onchain.Read{Kind: onchain.ReadCall, Addr: q.addr, Data: data})
+		}
+	}
+	root.Walk(func(c *decode.DecodedCall) bool {
+		if c.Kind != decode.KindCall || c.Operation != safe.Call {
+			return true
+		}
+		switch c.Signature {
+		case "approve(address,uint256)":
+			data := make([]byte, 36)
+			copy(data, supportsInterfaceSelector[:])
+			copy(data[4:], common.FromHex(ERC721InterfaceID))
+			ask(probeRead{addr: c.To, token: true}, data)
+		case "updateDelay(uint256)":
+			ask(probeRead{addr: c.To}, getMinDelaySelector[:])
+		case "setDelay(uint256)":
+			ask(probeRead{addr: c.To}, compoundDelaySelector[:])
+		}
+		return true
+	})
+	return reads, qs
+}
+
+// readProbes fills Probes from the answered reads. A read the node failed
+// is an error: the verification is asked again rather than decided on a
+// guess.
+func readProbes(block uint64, reads []onchain.Read, qs []probeRead) (*Probes, error) {
+	p := &Probes{Block: block, Tokens: map[common.Address]TokenKind{}, MinDelays: map[common.Address]*big.Int{}}
+	for i, q := range qs {
+		r := reads[i]
+		if r.Err != nil {
+			return nil, bulwark.Wrap(r.Err, bulwark.ErrorCode(r.Err), fmt.Sprintf("cannot call %s at block %d: %s", q.addr.Hex(), block, bulwark.ErrorMessage(r.Err)))
+		}
+		word := !r.Reverted && len(r.Out) == 32
+		if q.token {
+			switch {
+			case word && new(big.Int).SetBytes(r.Out).Cmp(big.NewInt(1)) == 0:
+				p.Tokens[q.addr] = TokenERC721
+			case word && new(big.Int).SetBytes(r.Out).Sign() == 0:
+				p.Tokens[q.addr] = TokenNotERC721
+			default:
+				p.Tokens[q.addr] = TokenNoERC165
+			}
+			continue
+		}
+		if word {
+			p.MinDelays[q.addr] = new(big.Int).SetBytes(r.Out)
+		}
+	}
+	return p, nil
+}
+
+// tokenKind is what the probes say of token; "" when it was not checked.
+func (e checkEnv) tokenKind(token common.Address) TokenKind {
+	if e.probes == nil {
+		return ""
+	}
+	return e.probes.Tokens[token]
+}
+
+// erc165Text is the evidence of an ERC-165 answer, for a message.
+func (e checkEnv) erc165Text(token common.Address) string {
+	switch e.tokenKind(token) {
+	case TokenERC721:
+		return fmt.Sprintf("supportsInterface(%s) answered true at block %d: an ERC-721 collection", ERC721InterfaceID, e.probes.Block)
+	case TokenNotERC721:
+		return fmt.Sprintf("supportsInterface(%s) answered false at block %d: not an ERC-721 collection, so an ERC-20 amount", ERC721InterfaceID, e.probes.Block)
+	case TokenNoERC165:
+		return fmt.Sprintf("supportsInterface(%s) reverted or gave no bool at block %d: no ERC-165, which every ERC-721 has, so an ERC-20 amount", ERC721InterfaceID, e.probes.Block)
+	}
+	return "whether the token is ERC-20 or ERC-721 was not checked: ERC-165 is asked only with a node (--rpc)"
+}
+
+// erc165Field is the "erc165" field of an approve finding.
+func (e checkEnv) erc165Field(token common.Address) string {
+	if k := e.tokenKind(token); k != "" {
+		return string(k)
+	}
+	return "not checked"
+}
+
+// ruleTimelock: scheduling, executing or cancelling a timelock operation.
+// The operation's calls are decoded below it and get their own findings (a
+// scheduled transferOwnership is OWNERSHIP_TRANSFER at its path).
+func ruleTimelock(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
+	if !plainCall(c) {
+		return nil
+	}
+	op, ok := decode.Timelock(c)
+	if !ok {
+		return nil
+	}
+	tl := c.To.Hex()
+	if e, ok := p.AddressBook.Lookup(env.d.ChainID, c.To); ok {
+		tl += fmt.Sprintf(" (%q)", e.Label)
+	}
+	kind := "TimelockController"
+	if op.Compound {
+		kind = "Compound Timelock"
+	}
+	fields := []string{"timelock", c.To.Hex(), "action", string(op.Action), "calls", strconv.Itoa(op.Calls)}
+	if op.Delay != nil {
+		fields = append(fields, "delay", op.Delay.String())
+	}
+	if op.ETA != nil {
+		fields = append(fields, "eta", op.ETA.String())
+	}
+	paths := make([]string, len(c.Calls))
+	for i, k := range c.Calls {
+		paths[i] = fmt.Sprintf("%s (%s)", k.Path, k.Summary)
+	}
+	calls := strings.Join(paths, "; ")
+	switch op.Action {
+	case decode.TimelockSchedule:
+		when := fmt.Sprintf("after a delay of %s seconds", op.Delay)
+		if op.Compound {
+			when = fmt.Sprintf("from eta %s (Unix time)", op.ETA)
+		}
+		return []Finding{finding(CodeTimelockOperation, SeverityMedium, c,
+			"schedules %s through %s %s, to run from the timelock %s: once scheduled, an executor can run it without asking the Safe again, so this signature is the decision. Calls: %s; each has its own findings at its path",
+			plural(op.Calls, "call"), kind, tl, when, calls).With(fields...)}
+	case decode.TimelockExecute:
+		return []Finding{finding(CodeTimelockOperation, SeverityMedium, c,
+			"executes %s queued in %s %s, now, from the timelock. Calls: %s; each has its own findings at its path",
+			plural(op.Calls, "call"), kind, tl, calls).With(fields...)}
+	}
+	what := fmt.Sprintf("operation 0x%x", op.ID)
+	if op.Compound {
+		what = "the queued transaction " + c.Summary
+		fields = append(fields, "target", decodeAddr(c, "target").Hex())
+	} else {
+		fields = append(fields, "id", fmt.Sprintf("0x%x", op.ID))
+	}
+	return []Finding{finding(CodeTimelockOperation, SeverityLow, c,
+		"cancels %s of %s %s: it will not run unless it is scheduled again", what, kind, tl).With(fields...)}
+}
+
+func decodeAddr(c *decode.DecodedCall, name string) common.Address {
+	a, _ := decode.ArgAddr(c, name)
+	return a
+}
+
+func plural(n int, noun string) string { return bulwark.Plural(n, noun, noun+"s") }
+
+// delayFinding is TIMELOCK_DELAY_CHANGE for a change of a timelock's
+// minimum delay: high when it is shorter than the current one, or when the
+// current one was not read; low when it is not shorter.
+func delayFinding(env checkEnv, c *decode.DecodedCall, ch decode.ControlChange) Finding {
+	fields := []string{"timelock", ch.Contract.Hex(), "newDelay", ch.NewDelay.String()}
+	var cur *big.Int
+	if env.probes != nil {
+		cur = env.probes.MinDelays[ch.Contract]
+	}
+	switch {
+	case cur == nil:
+		why := "the current delay was not read (no node)"
+		if env.probes != nil {
+			why = fmt.Sprintf("the timelock did not answer its current delay at block %d", env.probes.Block)
+		}
+		return finding(CodeTimelockDelayChange, SeverityHigh, c,
+			"%s sets the minimum delay of timelock %s to %s seconds; %s, so whether it shortens the delay was not checked. A shorter delay gives the community and the signers less time to see and stop a malicious operation before it runs",
+			c.Function, ch.Contract.Hex(), ch.NewDelay, why).With(append(fields, "currentDelay", "not checked")...)
+	case ch.NewDelay.Cmp(cur) < 0:
+		return finding(CodeTimelockDelayChange, SeverityHigh, c,
+			"%s shortens the minimum delay of timelock %s from %s to %s seconds (read at block %d): later operations can run sooner, leaving less time to see and stop a malicious one",
+			c.Function, ch.Contract.Hex(), cur, ch.NewDelay, env.probes.Block).With(append(fields, "currentDelay", cur.String())...)
+	}
+	return finding(CodeTimelockDelayChange, SeverityLow, c,
+		"%s sets the minimum delay of timelock %s to %s seconds, not shorter than the current %s (read at block %d)",
+		c.Function, ch.Contract.Hex(), ch.NewDelay, cur, env.probes.Block).With(append(fields, "currentDelay", cur.String())...)
+}
