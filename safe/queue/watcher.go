@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
@@ -62,6 +63,31 @@ type Config struct {
 	// queue unreadable (QUEUE_UNREADABLE) instead of stalling the poll of
 	// every Safe.
 	ListTimeout time.Duration
+	// Chain, when set, reads a Safe's nonce and the node's latest block
+	// (two reads per Safe and poll, only for a Safe with a waiting
+	// entry): a waiting entry, whose nonce is ahead of the Safe's, is
+	// then checked again (a dry run, with its reads and simulation) only
+	// when the Safe's nonce or the block changed, and at most
+	// MaxWaitingChecks of a Safe's waiting entries are checked again in a
+	// poll. Nil checks every waiting entry at every poll.
+	Chain onchain.ChainReader
+	// MaxWaitingChecks bounds how many of a Safe's waiting entries a poll
+	// checks again (0: DefaultMaxWaitingChecks); those that wait longest
+	// since their last check go first. Only with Chain: an entry that has
+	// become the Safe's next is never held back by it.
+	MaxWaitingChecks int
+}
+
+// DefaultMaxWaitingChecks is Config.MaxWaitingChecks' default.
+const DefaultMaxWaitingChecks = 4
+
+// waitState is what the last check of a waiting entry saw.
+type waitState struct {
+	// nonce and block are the Safe's nonce and the block it was read at.
+	nonce *big.Int
+	block uint64
+	// poll is the number of the poll that checked it.
+	poll uint64
 }
 
 // Watcher reads the queues of the watched Safes and acts on what is new.
@@ -78,6 +104,11 @@ type Watcher struct {
 	// truncated holds the Safes whose last listing was truncated:
 	// QUEUE_TRUNCATED is raised once until a listing reads whole.
 	truncated map[common.Address]bool
+	// waiting holds, by Safe and entry key, the entries found waiting
+	// (nonce ahead of the Safe's) and what their last check saw.
+	waiting map[common.Address]map[common.Hash]waitState
+	// polls counts the polls of Safes (PollSafes calls).
+	polls uint64
 }
 
 // NewWatcher returns the Watcher of c; it does nothing until Run or Poll.
@@ -97,7 +128,10 @@ func NewWatcher(c Config) *Watcher {
 	if c.Actor == "" {
 		c.Actor = "system:queue"
 	}
-	return &Watcher{c: c, unchecked: map[common.Hash]bool{}, truncated: map[common.Address]bool{}}
+	if c.MaxWaitingChecks <= 0 {
+		c.MaxWaitingChecks = DefaultMaxWaitingChecks
+	}
+	return &Watcher{c: c, unchecked: map[common.Hash]bool{}, truncated: map[common.Address]bool{}, waiting: map[common.Address]map[common.Hash]waitState{}}
 }
 
 // PollStats counts what one poll did.
@@ -115,6 +149,10 @@ type PollStats struct {
 	// Unconfirmed would be co-signed but no owner has confirmed them
 	// yet: not decided.
 	Unconfirmed int
+	// WaitingCached were waiting and not checked again: the Safe's nonce
+	// and the block are those of their last check, or the poll's bound
+	// on checks of waiting entries was reached (counted in Waiting too).
+	WaitingCached int
 }
 
 func (s *PollStats) add(o PollStats) {
@@ -132,6 +170,7 @@ func (s *PollStats) add(o PollStats) {
 	s.Waiting += o.Waiting
 	s.Released += o.Released
 	s.Unconfirmed += o.Unconfirmed
+	s.WaitingCached += o.WaitingCached
 }
 
 // Run polls every interval until ctx ends. Failures are logged (and
@@ -177,6 +216,10 @@ func (w *Watcher) Poll(ctx context.Context) (PollStats, error) {
 
 // PollSafes reads the queues of safes once, Concurrency at a time.
 func (w *Watcher) PollSafes(ctx context.Context, safes []common.Address) PollStats {
+	w.mu.Lock()
+	w.polls++
+	poll := w.polls
+	w.mu.Unlock()
 	var (
 		mu    sync.Mutex
 		total = PollStats{Safes: len(safes)}
@@ -196,7 +239,7 @@ func (w *Watcher) PollSafes(ctx context.Context, safes []common.Address) PollSta
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			st, err := w.pollSafe(ctx, s)
+			st, err := w.pollSafe(ctx, s, poll)
 			mu.Lock()
 			defer mu.Unlock()
 			total.add(st)
@@ -235,16 +278,17 @@ func (w *Watcher) PollSafes(ctx context.Context, safes []common.Address) PollSta
 
 // pollSafe reads one Safe's queue and decides on its new entries, in the
 // order listed. An error means the queue could not be read.
-func (w *Watcher) pollSafe(ctx context.Context, safe common.Address) (PollStats, error) {
+func (w *Watcher) pollSafe(ctx context.Context, safe common.Address, poll uint64) (PollStats, error) {
 	var st PollStats
 	lctx, cancel := context.WithTimeout(ctx, w.c.ListTimeout)
 	l, err := w.c.Source.Pending(lctx, safe)
 	timedOut := lctx.Err() != nil && ctx.Err() == nil
 	cancel()
-	if err == nil && timedOut {
+	switch {
+	case err == nil && timedOut:
 		err = bulwark.Errorf(bulwark.ETIMEOUT, "the queue of Safe %s was not read within %s", safe.Hex(), w.c.ListTimeout)
-	}
-	if err != nil && timedOut && bulwark.ErrorCode(err) != bulwark.ETIMEOUT {
+	case err != nil && timedOut:
+		// Whatever the source made of the deadline, the alert names it.
 		err = bulwark.Wrap(err, bulwark.ETIMEOUT, fmt.Sprintf("the queue of Safe %s was not read within %s: %s", safe.Hex(), w.c.ListTimeout, bulwark.ErrorMessage(err)))
 	}
 	if err != nil {
@@ -287,6 +331,7 @@ func (w *Watcher) pollSafe(ctx context.Context, safe common.Address) (PollStats,
 		return st, nil // the store, not the service, failed: not QUEUE_UNREADABLE
 	}
 	held := w.heldUnreleased(ctx, safe, keys)
+	skip := w.waitingUnchanged(ctx, safe, l.Entries, keys, decided, poll)
 	for i, e := range l.Entries {
 		if ctx.Err() != nil {
 			break
@@ -296,13 +341,119 @@ func (w *Watcher) pollSafe(ctx context.Context, safe common.Address) (PollStats,
 			delete(held, keys[i]) // an entry listed twice is checked once
 			w.recheckHeld(ctx, safe, e, keys[i], &st)
 		case decided[keys[i]]:
+		case skip[keys[i]]:
+			decided[keys[i]] = true
+			st.New++
+			st.Waiting++
+			st.WaitingCached++
 		default:
 			decided[keys[i]] = true // an entry listed twice is decided once
 			st.New++
-			w.decide(ctx, safe, e, keys[i], &st)
+			w.decide(ctx, safe, e, keys[i], &st, poll)
 		}
 	}
 	return st, nil
+}
+
+// waitingUnchanged returns the entries found waiting before that are not
+// checked again in this poll: with Config.Chain, those whose Safe nonce
+// and block are unchanged since their last check, and those past the
+// poll's bound on checks of waiting entries (the ones checked longest ago
+// go first). An entry no longer ahead of the Safe's nonce is always
+// checked. What the watcher keeps of waiting entries no longer listed
+// or decided is dropped.
+func (w *Watcher) waitingUnchanged(ctx context.Context, safe common.Address, entries []Entry, keys []common.Hash, decided map[common.Hash]bool, poll uint64) map[common.Hash]bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	cached := w.waiting[safe]
+	listed := make(map[common.Hash]bool, len(keys))
+	for _, k := range keys {
+		listed[k] = true
+	}
+	for k := range cached {
+		if !listed[k] || decided[k] {
+			delete(cached, k)
+		}
+	}
+	if len(cached) == 0 {
+		delete(w.waiting, safe)
+		return nil
+	}
+	if w.c.Chain == nil {
+		return nil
+	}
+	w.mu.Unlock()
+	nonce, block, err := safeNonce(ctx, w.c.Chain, safe)
+	w.mu.Lock()
+	if err != nil {
+		w.c.Logger.Debug("safe queue: cannot read the Safe's nonce; its waiting entries are checked again", "safe", safe.Hex(), "err", bulwark.ErrorMessage(err))
+		return nil
+	}
+	skip := map[common.Hash]bool{}
+	var stale []int
+	for i, e := range entries {
+		ws, ok := cached[keys[i]]
+		switch {
+		case !ok:
+		case e.Nonce == nil || e.Nonce.Cmp(nonce) <= 0: // the next one now, or behind: decide it
+			delete(cached, keys[i])
+		case ws.nonce != nil && ws.nonce.Cmp(nonce) == 0 && ws.block == block:
+			skip[keys[i]] = true
+		default:
+			stale = append(stale, i)
+		}
+	}
+	// Those checked longest ago first; by nonce among equals (entries is
+	// sorted by nonce and the sort is stable).
+	slices.SortStableFunc(stale, func(a, b int) int { return cmpUint(cached[keys[a]].poll, cached[keys[b]].poll) })
+	for n, i := range stale {
+		if n >= w.c.MaxWaitingChecks {
+			skip[keys[i]] = true
+		}
+	}
+	return skip
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// safeNonce reads the nonce of the Safe at the node's latest block, and
+// that block's number.
+func safeNonce(ctx context.Context, chain onchain.ChainReader, safe common.Address) (*big.Int, uint64, error) {
+	block, err := chain.BlockNumber(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	reads := []onchain.Read{{Kind: onchain.ReadStorage, Addr: safe, Slot: onchain.SlotNonce}}
+	if err := chain.BatchRead(ctx, onchain.AtBlockNumber(block), reads); err != nil {
+		return nil, 0, err
+	}
+	if reads[0].Err != nil {
+		return nil, 0, reads[0].Err
+	}
+	return new(big.Int).SetBytes(reads[0].Out), block, nil
+}
+
+// rememberWaiting keeps what the check of a waiting entry saw: the Safe's
+// nonce and the block of its verification.
+func (w *Watcher) rememberWaiting(safe common.Address, key common.Hash, res *cosign.Result, poll uint64) {
+	ws := waitState{poll: poll}
+	if v := res.Verification; v != nil && v.Chain != nil && v.Chain.State != nil && v.Chain.State.Nonce != nil {
+		ws.nonce, ws.block = new(big.Int).Set(v.Chain.State.Nonce), v.Chain.Block
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.waiting[safe] == nil {
+		w.waiting[safe] = map[common.Hash]waitState{}
+	}
+	w.waiting[safe][key] = ws
 }
 
 // HeldStore is a Store that also tells which decided entries were held:
@@ -382,7 +533,7 @@ func (w *Watcher) recheckHeld(ctx context.Context, safe common.Address, e Entry,
 
 // decide hands a new entry to the co-signer, pushes a co-signature when
 // asked, and records the decision with its alert, if any.
-func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key common.Hash, st *PollStats) {
+func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key common.Hash, st *PollStats, poll uint64) {
 	log := w.c.Logger.With("safe", safe.Hex(), "nonce", nonceText(e.Nonce), "safeTxHash", e.SafeTxHash.Hex())
 	rec := Record{Safe: safe, Key: key, SafeTxHash: e.SafeTxHash}
 	if e.Nonce != nil {
@@ -407,7 +558,10 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 	// every poll.
 	req := cosign.Request{Tx: *e.Tx, Requester: Requester, Actor: w.c.Actor, DryRun: true}
 	res, err := w.c.Cosigner.Cosign(ctx, req)
-	if err == nil && w.notYet(ctx, e, key, res, base, st, log) {
+	if err == nil && ahead(e, res) {
+		w.rememberWaiting(safe, key, res, poll)
+	}
+	if err == nil && w.notYet(ctx, safe, e, key, res, base, st, log) {
 		return
 	}
 	if err == nil && !w.ownerConfirmed(e, res, st, log) {
@@ -416,7 +570,7 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 	if err == nil {
 		req.DryRun = false
 		res, err = w.c.Cosigner.Cosign(ctx, req)
-		if err == nil && w.notYet(ctx, e, key, res, base, st, log) {
+		if err == nil && w.notYet(ctx, safe, e, key, res, base, st, log) {
 			return
 		}
 	}
@@ -426,17 +580,11 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 	if err != nil && bulwark.ErrorCode(err) != bulwark.EINVALID {
 		st.Unchecked++
 		log.Warn("safe queue: cannot check a pending transaction; it is tried again at the next poll", "err", bulwark.ErrorMessage(err))
-		w.mu.Lock()
-		seen := w.unchecked[key]
-		w.unchecked[key] = true
-		w.mu.Unlock()
-		if !seen {
-			a := base
-			a.Code, a.Severity = CodeTxUnchecked, policy.SeverityHigh
-			a.Message = fmt.Sprintf("a pending transaction (%s) could not be checked: %s. It is not known to be safe; it is checked again at every poll",
-				e.describe(), bulwark.ErrorMessage(err))
-			w.alert(ctx, a)
-		}
+		a := base
+		a.Code, a.Severity = CodeTxUnchecked, policy.SeverityHigh
+		a.Message = fmt.Sprintf("a pending transaction (%s) could not be checked: %s. It is not known to be safe; it is checked again at every poll",
+			e.describe(), bulwark.ErrorMessage(err))
+		w.raiseUnchecked(ctx, safe, e, key, a)
 		return
 	}
 	w.mu.Lock()
@@ -546,7 +694,7 @@ func ahead(e Entry, res *cosign.Result) bool {
 // verification itself rejects it, which no later state changes), or a
 // refusal only for temporary reasons (alerted QUEUE_TX_UNCHECKED once).
 // Either is checked again at the next poll.
-func (w *Watcher) notYet(ctx context.Context, e Entry, key common.Hash, res *cosign.Result, base watch.Alert, st *PollStats, log *slog.Logger) bool {
+func (w *Watcher) notYet(ctx context.Context, safe common.Address, e Entry, key common.Hash, res *cosign.Result, base watch.Alert, st *PollStats, log *slog.Logger) bool {
 	temp := temporaryOnly(res)
 	switch {
 	case ahead(e, res) && (res.Decision != cosign.DecisionRefused || temp):
@@ -558,18 +706,52 @@ func (w *Watcher) notYet(ctx context.Context, e Entry, key common.Hash, res *cos
 	}
 	st.Unchecked++
 	log.Warn("safe queue: a pending transaction cannot be co-signed now; it is checked again at the next poll", "findings", findingsText(res.Findings))
+	a := base
+	a.Code, a.Severity = CodeTxUnchecked, policy.SeverityHigh
+	a.Message = fmt.Sprintf("a pending transaction (%s) cannot be co-signed now: %s. It is not known to be safe; it is checked again at every poll",
+		e.describe(), findingsText(res.Findings))
+	w.raiseUnchecked(ctx, safe, e, key, a)
+	return true
+}
+
+// DecisionUnchecked is what is recorded, under [UncheckedKey], of an
+// entry alerted QUEUE_TX_UNCHECKED: not a decision (the entry is checked
+// again at every poll) but that its alert was raised, so that neither a
+// later poll nor a restarted watch raises it again.
+const DecisionUnchecked cosign.Decision = "unchecked"
+
+// UncheckedKey is the key under which the QUEUE_TX_UNCHECKED alert of the
+// entry of key is recorded.
+func UncheckedKey(key common.Hash) common.Hash {
+	return crypto.Keccak256Hash([]byte("bulwark-queue-unchecked/1"), key.Bytes())
+}
+
+// raiseUnchecked raises a, the QUEUE_TX_UNCHECKED alert of the entry of
+// key, once: it is committed with a record under UncheckedKey(key) (and
+// its audit entry), which this process also remembers.
+func (w *Watcher) raiseUnchecked(ctx context.Context, safe common.Address, e Entry, key common.Hash, a watch.Alert) {
 	w.mu.Lock()
 	seen := w.unchecked[key]
-	w.unchecked[key] = true
 	w.mu.Unlock()
-	if !seen {
-		a := base
-		a.Code, a.Severity = CodeTxUnchecked, policy.SeverityHigh
-		a.Message = fmt.Sprintf("a pending transaction (%s) cannot be co-signed now: %s. It is not known to be safe; it is checked again at every poll",
-			e.describe(), findingsText(res.Findings))
-		w.alert(ctx, a)
+	if seen {
+		return
 	}
-	return true
+	uk := UncheckedKey(key)
+	if done, err := w.c.Store.QueueDecided(ctx, safe, []common.Hash{uk}); err == nil && done[uk] {
+		w.mu.Lock()
+		w.unchecked[key] = true
+		w.mu.Unlock()
+		return
+	}
+	rec := Record{Safe: safe, Key: uk, SafeTxHash: e.SafeTxHash, Decision: DecisionUnchecked}
+	if e.Nonce != nil {
+		rec.Nonce = e.Nonce.String()
+	}
+	if w.commit(ctx, rec, &a, nil) {
+		w.mu.Lock()
+		w.unchecked[key] = true
+		w.mu.Unlock()
+	}
 }
 
 // ownerConfirmed reports whether dry, a dry run, may be followed by the
@@ -618,7 +800,7 @@ func findingsText(fs []policy.Finding) string {
 // commit stores rec, with its alert when there is one, and its audit
 // entry in one transaction, even when ctx has ended (a decision reached
 // as the watch stops is still recorded).
-func (w *Watcher) commit(ctx context.Context, rec Record, a *watch.Alert, res *cosign.Result) {
+func (w *Watcher) commit(ctx context.Context, rec Record, a *watch.Alert, res *cosign.Result) bool {
 	var id int64
 	_, err := w.c.Log.Do(context.WithoutCancel(ctx), func(txctx context.Context) (audit.Event, error) {
 		seq, ok := audit.PendingSeq(txctx)
@@ -664,10 +846,10 @@ func (w *Watcher) commit(ctx context.Context, rec Record, a *watch.Alert, res *c
 	})
 	if err != nil {
 		if bulwark.ErrorCode(err) == bulwark.ECONFLICT {
-			return // another process decided it first
+			return true // another process decided it first
 		}
 		w.c.Logger.Error("safe queue: cannot record a decision; it is decided again at the next poll", "safe", rec.Safe.Hex(), "nonce", rec.Nonce, "err", bulwark.ErrorMessage(err))
-		return
+		return false
 	}
 	if a != nil {
 		w.logAlert(*a)
@@ -675,6 +857,7 @@ func (w *Watcher) commit(ctx context.Context, rec Record, a *watch.Alert, res *c
 			w.c.Stored()
 		}
 	}
+	return true
 }
 
 // alert stores an alert that records no decision, with its audit entry.
