@@ -161,7 +161,8 @@ func TestSafeQueueErrors(t *testing.T) {
 }
 
 // TestServeSafeQueueFlags: --safe-queue needs --rpc and an http(s) URL;
-// --safe-queue-push needs --safe-queue; the interval must be positive.
+// --safe-queue-push needs --safe-queue; the interval and the timeout
+// must be positive durations.
 func TestServeSafeQueueFlags(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -173,6 +174,9 @@ func TestServeSafeQueueFlags(t *testing.T) {
 		{"bad url", []string{"--rpc", "http://127.0.0.1:1", "--safe-queue", "safe-transaction-mainnet.safe.global"}, "bulwark: --safe-queue: want the http(s) base URL"},
 		{"push alone", []string{"--safe-queue-push"}, "bulwark: --safe-queue-push: needs --safe-queue URL"},
 		{"zero interval", []string{"--safe-queue-interval", "0s"}, "bulwark: --safe-queue-interval: must be positive"},
+		{"zero timeout", []string{"--safe-queue-timeout", "0s"}, "bulwark: --safe-queue-timeout: must be positive, got 0s"},
+		{"negative timeout", []string{"--safe-queue-timeout", "-1s"}, "bulwark: --safe-queue-timeout: must be positive, got -1s"},
+		{"timeout not a duration", []string{"--safe-queue-timeout", "2"}, "bulwark: --safe-queue-timeout: invalid value \"2\": want a duration such as 30s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -61,6 +61,8 @@ type ServeSettings struct {
 	SafeQueue         string
 	SafeQueueInterval time.Duration
 	SafeQueuePush     bool
+	// SafeQueueTimeout bounds the reading of one Safe's queue in a poll.
+	SafeQueueTimeout time.Duration
 	// TraceRPC is the node the trace follower follows ("": no follower):
 	// the open cases' taint, alerting on registered deposit addresses.
 	TraceRPC string
@@ -104,6 +106,7 @@ type serveFlags struct {
 	safeQueue         string
 	safeQueueInterval time.Duration
 	safeQueuePush     bool
+	safeQueueTimeout  time.Duration
 	// Screening.
 	lists              screeningSettings
 	listsFrom          string
@@ -164,6 +167,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
 			fs.StringVar(&f.safeQueue, "safe-queue", "", "with --rpc, read the pending transactions of the watched Safes from the Safe Transaction Service at this base `URL` every --safe-queue-interval, verify each new one against the node, and alert on those held or refused (see docs/safe.md, Watching the queue)")
 			fs.DurationVar(&f.safeQueueInterval, "safe-queue-interval", queue.DefaultInterval, "with --safe-queue, how often every watched queue is read")
+			fs.DurationVar(&f.safeQueueTimeout, "safe-queue-timeout", queue.DefaultListTimeout, "with --safe-queue, how long the reading of one Safe's queue may take (all its pages); a queue not read by then is QUEUE_UNREADABLE for that poll")
 			fs.BoolVar(&f.safeQueuePush, "safe-queue-push", false, "with --safe-queue and a co-signer, post each co-signature given to the service as the co-signer's confirmation")
 			f.lists.register(fs)
 			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
@@ -226,6 +230,9 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if f.safeQueueInterval <= 0 {
 		return nil, bulwark.Invalid("--safe-queue-interval", "must be positive, got %s", f.safeQueueInterval)
 	}
+	if f.safeQueueTimeout <= 0 {
+		return nil, bulwark.Invalid("--safe-queue-timeout", "must be positive, got %s: it bounds the reading of one Safe's queue (all its pages) in a poll", f.safeQueueTimeout)
+	}
 	if f.safeQueuePush && f.safeQueue == "" {
 		return nil, bulwark.Invalid("--safe-queue-push", "needs --safe-queue URL: the service to push the co-signatures to")
 	}
@@ -265,7 +272,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, AddressBook: book, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
-		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush,
+		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout,
 		ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
 		Retention: time.Duration(f.retention), MemoryLimit: int64(f.memoryLimit),
 	}}, nil

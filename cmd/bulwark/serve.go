@@ -265,9 +265,9 @@ func safeQueueWatch(s *cli.Serving, cosigner *cosign.Service, db *sqlite.DB, alo
 	case s.SafeQueuePush:
 		log.Warn("--safe-queue-push: no co-signer is configured, so no co-signature is given and nothing is pushed; the queue is verified and alerted on only")
 	}
-	log.Info("safe queue watch", "service", svc.URL(), "interval", s.SafeQueueInterval, "cosigner", signs, "push", push != nil)
+	log.Info("safe queue watch", "service", svc.URL(), "interval", s.SafeQueueInterval, "timeout", s.SafeQueueTimeout, "cosigner", signs, "push", push != nil)
 	return queue.NewWatcher(queue.Config{Source: svc, Cosigner: decider, Push: push, Watches: db, Store: db, Alerts: db, Log: alog,
-		Actor: "system:queue", Stored: stored, Logger: log, Interval: s.SafeQueueInterval}), client.Close, nil
+		Actor: "system:queue", Stored: stored, Logger: log, Interval: s.SafeQueueInterval, ListTimeout: s.SafeQueueTimeout, Chain: client}), client.Close, nil
 }
 
 // servePolicy is the rule set of serve's co-signer and queue watch: the
