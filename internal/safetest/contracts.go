@@ -42,6 +42,10 @@ const (
 	// transferOwnership(newOwner), upgradeToAndCall(impl, data), both only
 	// by the owner.
 	OwnedProxyName = "TestOwnedProxy"
+	// TimelockName is a timelock with TimelockController's interface:
+	// constructor(minDelay, proposer), schedule, execute, updateDelay (only
+	// by the timelock itself), getMinDelay(), hashOperation, timestamps(id).
+	TimelockName = "TestTimelock"
 )
 
 var testContracts = sync.OnceValues(func() (map[string]*Artifact, error) {
@@ -119,6 +123,13 @@ func ERC20TransferData(to common.Address, amount *big.Int) []byte {
 func (c *Chain) DeployOwnedProxy(t testing.TB, owner common.Address) common.Address {
 	t.Helper()
 	return c.DeployArtifact(t, TestContract(OwnedProxyName), owner)
+}
+
+// DeployTimelock deploys a TestTimelock whose proposer is proposer, with
+// minDelay seconds of minimum delay.
+func (c *Chain) DeployTimelock(t testing.TB, minDelay uint64, proposer common.Address) common.Address {
+	t.Helper()
+	return c.DeployArtifact(t, TestContract(TimelockName), new(big.Int).SetUint64(minDelay), proposer)
 }
 
 // DeployGuard deploys a TestGuard: a transaction guard that allows

@@ -15,7 +15,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const SOURCES = ['TestERC20.sol', 'TestGuard.sol', 'Trojan.sol', 'TestWETH.sol', 'TestDEX.sol', 'Forwarder.sol', 'TestERC1155.sol', 'TestOwnedProxy.sol'];
+const SOURCES = ['TestERC20.sol', 'TestGuard.sol', 'Trojan.sol', 'TestWETH.sol', 'TestDEX.sol', 'Forwarder.sol', 'TestERC1155.sol', 'TestOwnedProxy.sol', 'TestTimelock.sol'];
 const SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   viaIR: true,
