@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"math/big"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -183,6 +187,42 @@ func TestServeSafeQueueFlags(t *testing.T) {
 			code, _, stderr := run(t, map[string]string{"BULWARK_DATA": t.TempDir()}, append([]string{"serve"}, tt.args...)...)
 			if code != 1 || !strings.HasPrefix(strings.TrimSpace(stderr), tt.want) {
 				t.Errorf("exit %d, stderr %q; want %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestServeSafeQueueTimeout: --safe-queue-timeout (or its environment
+// variable) is what serve hands its queue watch; 2m by default.
+func TestServeSafeQueueTimeout(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{"default", nil, nil, queue.DefaultListTimeout},
+		{"flag", []string{"--safe-queue-timeout", "5s"}, nil, 5 * time.Second},
+		{"environment", nil, map[string]string{"BULWARK_SAFE_QUEUE_TIMEOUT": "750ms"}, 750 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"BULWARK_DATA": t.TempDir()}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			var got time.Duration
+			var errb bytes.Buffer
+			m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &errb, defaultLists: embeddedLists,
+				LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+				Serve:     func(_ context.Context, s *Serving) error { got = s.SafeQueueTimeout; return nil }}
+			code := m.Run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...))
+			if err := m.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if code != 0 || got != tt.want {
+				t.Errorf("exit %d, timeout %s, want %s; stderr %q", code, got, tt.want, errb.String())
 			}
 		})
 	}
