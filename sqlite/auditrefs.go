@@ -16,6 +16,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/screening"
 )
 
@@ -37,6 +38,9 @@ var activityTables = []struct{ table, what string }{
 	{"safe_queue_decisions", "Safe queue decisions"},
 	{"safe_cosignatures", "co-signatures"},
 	{"safe_cosign_approvals", "co-signer approvals"},
+	{"safe_address_book", "address-book versions"},
+	{"safe_address_book_entries", "address-book entries"},
+	{"safe_address_book_limits", "address-book limits"},
 	{"trace_cases", "tracing cases"},
 }
 
@@ -56,6 +60,7 @@ var seqReferences = []struct {
 	// replaced by the approver's next approval (safe.approve).
 	{"safe_cosign_approvals", "id", "co-signer approval withdrawal", []string{"safe.approve.withdraw", "safe.approve"}, "withdrawn_seq"},
 	{"safe_cosign_approvals", "id", "co-signer approval", []string{"safe.approve"}, ""},
+	{"safe_address_book", "version", "address book version", policy.BookActions, ""},
 }
 
 // CheckAuditReferences implements audit.ReferenceChecker. In one read

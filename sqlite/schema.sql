@@ -335,6 +335,32 @@ CREATE TABLE "safe_cosign_approvals" (
     withdrawn_reason TEXT NOT NULL DEFAULT ''   -- withdrawn or replaced
 ) STRICT;
 
+CREATE TABLE safe_address_book (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    version    INTEGER NOT NULL CHECK (version >= 1),
+    digest     TEXT NOT NULL,        -- SHA-256 of the book's canonical JSON, 64 lower-case hex digits
+    changed_by TEXT NOT NULL,        -- the actor: token:<id>, cli:<user>
+    changed_at TEXT NOT NULL,        -- RFC 3339 UTC, nine digits
+    audit_seq  INTEGER NOT NULL      -- the change's audit entry
+) STRICT;
+
+CREATE TABLE safe_address_book_entries (
+    address  TEXT NOT NULL,          -- EIP-55
+    chain_id TEXT NOT NULL,          -- decimal; '' for every chain
+    label    TEXT NOT NULL,
+    kinds    TEXT NOT NULL,          -- sorted, comma-separated: own-contract, counterparty, spender, recipient
+    PRIMARY KEY (address, chain_id)
+) STRICT;
+
+CREATE TABLE safe_address_book_limits (
+    safe     TEXT NOT NULL,          -- EIP-55
+    chain_id TEXT NOT NULL,          -- decimal; '' for every chain
+    asset    TEXT NOT NULL,          -- 'ETH' or a token's EIP-55 address
+    amount   TEXT NOT NULL,          -- decimal, base units
+    period   INTEGER NOT NULL,       -- seconds
+    PRIMARY KEY (safe, chain_id, asset, period)
+) STRICT;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);

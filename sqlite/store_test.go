@@ -79,6 +79,7 @@ func TestConformance(t *testing.T) {
 	storetest.CaseStore(t, func(t *testing.T) storetest.CaseAuditStore { return openStore(t) })
 	storetest.DepositStore(t, func(t *testing.T) storetest.DepositAuditStore { return openStore(t) })
 	storetest.TraceAlertStore(t, func(t *testing.T) storetest.TraceAlertAuditStore { return openStore(t) })
+	storetest.BookStore(t, func(t *testing.T) storetest.BookAuditStore { return openStore(t) })
 }
 
 // TestTokenTimesExact checks what the suite leaves to adapters that can:

@@ -307,11 +307,14 @@ func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Ver
 // verify verifies tx against the node with simulation, with what the
 // co-signatures given in its value limits' periods let the Safe send.
 func (s *Service) verify(ctx context.Context, tx policy.ServiceTx) (*policy.Verification, error) {
-	vreq := policy.VerifyRequest{Tx: tx, ChainID: tx.ChainID, Policy: s.Policy}
+	// One address book for the whole verification: the limits counted
+	// and the verdict are the same book's, whatever changes meanwhile.
+	pol := s.Policy.Snapshot()
+	vreq := policy.VerifyRequest{Tx: tx, ChainID: tx.ChainID, Policy: pol}
 	if tx.Version != nil {
 		vreq.Version = *tx.Version
 	}
-	sent, err := s.sentInPeriod(ctx, tx)
+	sent, err := s.sentInPeriod(ctx, tx, pol)
 	if err != nil {
 		return nil, err
 	}
@@ -327,9 +330,9 @@ func (s *Service) verify(ctx context.Context, tx policy.ServiceTx) (*policy.Veri
 // nonce is left out (it is this transaction, or one it replaces). An
 // asset and period whose co-signatures include one stored without its
 // outflows is left out, so that limit is reported as not checked.
-func (s *Service) sentInPeriod(ctx context.Context, tx policy.ServiceTx) (map[policy.SentKey]*big.Int, error) {
+func (s *Service) sentInPeriod(ctx context.Context, tx policy.ServiceTx, pol policy.Policy) (map[policy.SentKey]*big.Int, error) {
 	safeAddr := tx.Safe
-	if !s.hasLimits(safeAddr) {
+	if !hasLimits(pol, safeAddr) {
 		return nil, nil
 	}
 	chainID := tx.ChainID
@@ -340,7 +343,7 @@ func (s *Service) sentInPeriod(ctx context.Context, tx policy.ServiceTx) (map[po
 		}
 		chainID = new(big.Int).SetUint64(id)
 	}
-	limits := s.Policy.LimitsFor(chainID, safeAddr)
+	limits := pol.LimitsFor(chainID, safeAddr)
 	if len(limits) == 0 {
 		return nil, nil
 	}
@@ -379,10 +382,10 @@ func (s *Service) sentInPeriod(ctx context.Context, tx policy.ServiceTx) (map[po
 	return out, nil
 }
 
-// hasLimits reports whether the policy has a value limit of safeAddr, on
-// any chain.
-func (s *Service) hasLimits(safeAddr common.Address) bool {
-	for _, l := range slices.Concat(s.Policy.Limits, s.Policy.AddressBook.Limits()) {
+// hasLimits reports whether pol has a value limit of safeAddr, on any
+// chain.
+func hasLimits(pol policy.Policy, safeAddr common.Address) bool {
+	for _, l := range slices.Concat(pol.Limits, pol.AddressBook.Limits()) {
 		if l.Safe == safeAddr {
 			return true
 		}

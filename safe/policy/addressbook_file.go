@@ -84,60 +84,23 @@ func ParseAddressBook(source string, data []byte) (*AddressBook, error) {
 	if raw["entry"] != nil && !ok {
 		return nil, fail("entry: want a list of [[entry]] tables")
 	}
-	if len(list) > MaxAddressBookEntries {
-		return nil, fail("%d entries, more than the %d allowed", len(list), MaxAddressBookEntries)
-	}
-	entries := make([]AddressEntry, 0, len(list))
-	for i, m := range list {
-		e, err := parseEntry(m)
-		if err != nil {
-			name := ""
-			if l, ok := m["label"].(string); ok && strings.TrimSpace(l) != "" && len(l) <= 4*MaxLabelLength && strings.IndexFunc(l, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
-				name = fmt.Sprintf(" (%q)", l)
-			}
-			return nil, fail("entry %d%s: %v", i+1, name, err)
-		}
-		entries = append(entries, e)
-	}
-	b, err := NewAddressBook(entries)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
 	limits, ok := raw["limit"].([]map[string]any)
 	if raw["limit"] != nil && !ok {
 		return nil, fail("limit: want a list of [[limit]] tables")
 	}
-	if len(limits) > MaxLimits {
-		return nil, fail("%d limits, more than the %d allowed", len(limits), MaxLimits)
-	}
-	for i, m := range limits {
-		l, err := parseLimit(fmt.Sprintf("limit %d of %s", i+1, source), m)
-		if err != nil {
-			return nil, fail("limit %d: %v", i+1, err)
-		}
-		for j, o := range b.limits {
-			if o.Safe == l.Safe && sameChain(o.ChainID, l.ChainID) && o.Asset == l.Asset && o.Period == l.Period {
-				return nil, fail("limit %d: the same Safe, asset, period and chain as limit %d: keep one", i+1, j+1)
-			}
-		}
-		b.limits = append(b.limits, l)
+	b, err := buildBook(source, list, limits, tomlSyntax)
+	if err != nil {
+		return nil, err
 	}
 	sum := sha256.Sum256(data)
 	b.Source, b.Digest = source, hex.EncodeToString(sum[:])
 	return b, nil
 }
 
-func parseEntry(m map[string]any) (AddressEntry, error) {
+func parseEntry(m map[string]any, syn bookSyntax) (AddressEntry, error) {
 	var e AddressEntry
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !slices.Contains(entryFields, k) {
-			return e, fmt.Errorf("unknown field %q (fields: %s)", k, strings.Join(entryFields, ", "))
-		}
+	if err := knownFields(m, syn.fields(entryFields)); err != nil {
+		return e, err
 	}
 	a, ok := m["address"].(string)
 	switch {
@@ -184,14 +147,120 @@ func parseEntry(m map[string]any) (AddressEntry, error) {
 		}
 		e.Kinds = append(e.Kinds, EntryKind(s))
 	}
-	if c, present := m["chain_id"]; present {
-		n, ok := c.(int64)
-		if !ok || n <= 0 {
-			return e, fmt.Errorf("chain_id: %s is not a chain id (a positive integer such as 1; leave it out for every chain)", quoteValue(c))
-		}
-		e.ChainID = big.NewInt(n)
+	id, err := parseChainID(m, syn)
+	if err != nil {
+		return e, err
 	}
+	e.ChainID = id
 	return e, nil
+}
+
+// bookSyntax is how a book's input names its fields: the TOML file's
+// chain_id, the JSON document's chainId.
+type bookSyntax struct{ chainKey string }
+
+var (
+	tomlSyntax = bookSyntax{chainKey: "chain_id"}
+	jsonSyntax = bookSyntax{chainKey: "chainId"}
+)
+
+// fields returns the field names of a table (written as the TOML file
+// writes them) as this syntax writes them.
+func (syn bookSyntax) fields(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if n == "chain_id" {
+			n = syn.chainKey
+		}
+		out[i] = n
+	}
+	sort.Strings(out)
+	return out
+}
+
+// knownFields refuses a key of m that is not one of fields, naming them.
+func knownFields(m map[string]any, fields []string) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !slices.Contains(fields, k) {
+			return fmt.Errorf("unknown field %q (fields: %s)", k, strings.Join(fields, ", "))
+		}
+	}
+	return nil
+}
+
+// parseChainID reads the optional chain id of an entry or limit: a
+// positive integer (nil when absent: every chain).
+func parseChainID(m map[string]any, syn bookSyntax) (*big.Int, error) {
+	c, present := m[syn.chainKey]
+	if !present {
+		return nil, nil
+	}
+	n, ok := c.(int64)
+	if !ok || n <= 0 {
+		return nil, fmt.Errorf("%s: %s is not a chain id (a positive integer such as 1; leave it out for every chain)", syn.chainKey, quoteValue(c))
+	}
+	return big.NewInt(n), nil
+}
+
+// buildBook checks the entries and limits of a book, read from source as
+// syn writes them, and builds it: the validation every way of giving a
+// book (the file, the API, the command line) goes through. Errors have
+// code invalid and name the source, the entry or limit, and the field.
+func buildBook(source string, list, limits []map[string]any, syn bookSyntax) (*AddressBook, error) {
+	fail := func(format string, args ...any) error {
+		return bulwark.Errorf(bulwark.EINVALID, "%s: %s", source, fmt.Sprintf(format, args...))
+	}
+	if len(list) > MaxAddressBookEntries {
+		return nil, fail("%d entries, more than the %d allowed", len(list), MaxAddressBookEntries)
+	}
+	entries := make([]AddressEntry, 0, len(list))
+	for i, m := range list {
+		e, err := parseEntry(m, syn)
+		if err != nil {
+			return nil, fail("entry %d%s: %v", i+1, entryName(m), err)
+		}
+		entries = append(entries, e)
+	}
+	b, err := NewAddressBook(entries)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	if len(limits) > MaxLimits {
+		return nil, fail("%d limits, more than the %d allowed", len(limits), MaxLimits)
+	}
+	for i, m := range limits {
+		l, err := parseLimit(fmt.Sprintf("limit %d of %s", i+1, source), m, syn)
+		if err != nil {
+			return nil, fail("limit %d: %v", i+1, err)
+		}
+		if j := sameLimit(b.limits, l); j >= 0 {
+			return nil, fail("limit %d: the same Safe, asset, period and chain as limit %d: keep one", i+1, j+1)
+		}
+		b.limits = append(b.limits, l)
+	}
+	return b, nil
+}
+
+// sameLimit returns the index of the limit of ls for the same Safe,
+// chain, asset and period as l, or -1.
+func sameLimit(ls []Limit, l Limit) int {
+	return slices.IndexFunc(ls, func(o Limit) bool {
+		return o.Safe == l.Safe && sameChain(o.ChainID, l.ChainID) && o.Asset == l.Asset && o.Period == l.Period
+	})
+}
+
+// entryName is ` ("label")` for an entry's error when its label is
+// printable, else "".
+func entryName(m map[string]any) string {
+	if l, ok := m["label"].(string); ok && strings.TrimSpace(l) != "" && len(l) <= 4*MaxLabelLength && strings.IndexFunc(l, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return fmt.Sprintf(" (%q)", l)
+	}
+	return ""
 }
 
 // parseBookAddress accepts 0x and 40 hex digits: all lower case, all upper

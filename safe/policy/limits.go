@@ -88,6 +88,7 @@ func (l Limit) Applies(chainID *big.Int, s common.Address) bool {
 // the limits of p.Limits and of the address book's file.
 func (p Policy) LimitsFor(chainID *big.Int, s common.Address) []Limit {
 	var out []Limit
+	p = p.Snapshot()
 	for _, l := range slices.Concat(p.Limits, p.AddressBook.Limits()) {
 		if l.Applies(chainID, s) {
 			out = append(out, l)
@@ -224,17 +225,10 @@ func (p Policy) limitFindings(d safe.Domain, out map[common.Address]*big.Int, se
 var limitFields = []string{"amount", "asset", "chain_id", "period", "safe"}
 
 // parseLimit reads one [[limit]] table; name names it.
-func parseLimit(name string, m map[string]any) (Limit, error) {
+func parseLimit(name string, m map[string]any, syn bookSyntax) (Limit, error) {
 	l := Limit{Name: name}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !slices.Contains(limitFields, k) {
-			return l, fmt.Errorf("unknown field %q (fields: %s)", k, strings.Join(limitFields, ", "))
-		}
+	if err := knownFields(m, syn.fields(limitFields)); err != nil {
+		return l, err
 	}
 	str := func(field, want string) (string, error) {
 		v, present := m[field]
@@ -279,12 +273,8 @@ func parseLimit(name string, m map[string]any) (Limit, error) {
 	if l.Period, err = parsePeriod(per); err != nil {
 		return l, fmt.Errorf("period: %v", err)
 	}
-	if c, present := m["chain_id"]; present {
-		n, ok := c.(int64)
-		if !ok || n <= 0 {
-			return l, fmt.Errorf("chain_id: %s is not a chain id (a positive integer such as 1; leave it out for every chain)", quoteValue(c))
-		}
-		l.ChainID = big.NewInt(n)
+	if l.ChainID, err = parseChainID(m, syn); err != nil {
+		return l, err
 	}
 	return l, nil
 }

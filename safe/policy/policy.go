@@ -173,6 +173,9 @@ type Policy struct {
 	// none (every target not in the registry is unknown, and no spender is
 	// allowed).
 	AddressBook *AddressBook
+	// Live, when set, holds the address book in force instead of
+	// AddressBook: each decision reads it once (Snapshot).
+	Live *LiveBook
 	// Limits are value limits per Safe and period, on top of those read
 	// with the address book (its file's [[limit]] tables).
 	Limits []Limit
@@ -191,6 +194,7 @@ func (p Policy) Check(safeAddr common.Address, tx safe.Tx, root *decode.DecodedC
 // hash the Safe marks as signed, and a legacy Safe's own signMessage is
 // told from a call a newer version passes to its fallback handler.
 func (p Policy) CheckIn(d safe.Domain, tx safe.Tx, root *decode.DecodedCall) []Finding {
+	p = p.Snapshot()
 	reg := p.Registry
 	if reg == nil {
 		reg = decode.KnownDeployments()

@@ -90,6 +90,7 @@ func verifiedOffline(msg string) Finding {
 // verifyOffline is Verify without the VERIFIED_OFFLINE finding: VerifyOnChain adds
 // what it read and simulated.
 func verifyOffline(req VerifyRequest) (*Verification, error) {
+	req.Policy = req.Policy.Snapshot()
 	if req.ChainID == nil {
 		return nil, bulwark.Invalid("chainId", "required: the chain id is part of what is verified and is never guessed (e.g. 1 for Ethereum mainnet)")
 	}

@@ -1,0 +1,81 @@
+package sqlite_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/sqlite"
+)
+
+// storeBook stores a two-entry book through an audited change.
+func storeBook(t *testing.T, db *sqlite.DB) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := policy.ParseAddressBookData("t.toml", []byte(`
+[[entry]]
+address = "0x3Cc3A225769900e003E264dd4CB43E90896BC21A"
+label = "Bob"
+kinds = ["recipient"]
+
+[[entry]]
+address = "0x1111111254EEB25477B68fb85Ed929f73A960582"
+label = "Router"
+kinds = ["spender"]
+chain_id = 1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&audit.Log{Store: db}).Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		c, err := policy.ChangeBook(ctx, db, "cli:t", nil, policy.ReplaceBook(b))
+		if err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Actor: "cli:t", Action: policy.ActionBookSet, Target: c.Target(), Details: c.Details()}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAddressBookTampering: a stored book edited outside bulwark no
+// longer has its digest and is refused when read (EINTERNAL), and a book
+// whose audit entries are gone breaks audit verify.
+func TestAddressBookTampering(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, stmt string
+		readErr    bool
+		broken     string
+	}{
+		{"label edited", `UPDATE safe_address_book_entries SET label = 'Mallory' WHERE label = 'Bob'`, true, ""},
+		{"entry added", `INSERT INTO safe_address_book_entries VALUES ('0x96221423681A6d52E184D440a8eFCEbB105C7242', '', 'Trojan', 'spender')`, true, ""},
+		{"limit added", `INSERT INTO safe_address_book_limits VALUES ('0x96221423681A6d52E184D440a8eFCEbB105C7242', '', 'ETH', '1', 86400)`, true, ""},
+		{"log deleted", `DELETE FROM audit_log; DELETE FROM audit_head`, false, "1 address-book versions, 2 address-book entries"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openStore(t)
+			storeBook(t, db)
+			mustExec(t, rawDB(t, db.Path()), tc.stmt)
+			_, err := db.StoredAddressBook(ctx)
+			if tc.readErr != (bulwark.ErrorCode(err) == bulwark.EINTERNAL) {
+				t.Errorf("StoredAddressBook after %s: %v", tc.name, err)
+			}
+			if tc.broken == "" {
+				return
+			}
+			rep, err := audit.Verify(ctx, db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Intact() || !strings.Contains(rep.Broken.Reason, tc.broken) {
+				t.Errorf("audit verify: %+v, want broken: %s", rep.Broken, tc.broken)
+			}
+		})
+	}
+}
