@@ -102,6 +102,9 @@ func ruleControl(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 			contract = fmt.Sprintf("the Aave market's %s proxy held by PoolAddressesProvider %s", ch.ID, contract)
 		}
 		with := ""
+		if c.Signature == "upgradeTo(address)" {
+			with = fmt.Sprintf("; if %s is an UpgradeableBeacon, every beacon proxy that points at it runs the new code at once", ch.Contract.Hex())
+		}
 		if ch.WithCall {
 			with = ", which is then run at once with data chosen by the proposer"
 			if c.Function == "upgradeToAndCall" || c.Function == "upgradeAndCall" {

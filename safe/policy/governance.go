@@ -50,6 +50,10 @@ type Probes struct {
 	// minimum delay in seconds (getMinDelay(), or Compound's delay());
 	// missing when it did not answer.
 	MinDelays map[common.Address]*big.Int
+	// Failed holds the node's error for a question it could not answer
+	// (an out-of-gas or invalid-opcode execution, a failed read), by
+	// address: what was asked is then not checked, never guessed.
+	Failed map[common.Address]string
 }
 
 var (
@@ -100,15 +104,18 @@ func probeReads(root *decode.DecodedCall) ([]onchain.Read, []probeRead) {
 	return reads, qs
 }
 
-// readProbes fills Probes from the answered reads. A read the node failed
-// is an error: the verification is asked again rather than decided on a
-// guess.
-func readProbes(block uint64, reads []onchain.Read, qs []probeRead) (*Probes, error) {
-	p := &Probes{Block: block, Tokens: map[common.Address]TokenKind{}, MinDelays: map[common.Address]*big.Int{}}
+// readProbes fills Probes from the answered reads. A question the node
+// failed (a hostile or old contract can make the call run out of gas or hit
+// an invalid opcode, which nodes report as errors) stays unanswered, with
+// the error in Failed: the rules then say it was not checked, and a target
+// cannot make the verification itself fail.
+func readProbes(block uint64, reads []onchain.Read, qs []probeRead) *Probes {
+	p := &Probes{Block: block, Tokens: map[common.Address]TokenKind{}, MinDelays: map[common.Address]*big.Int{}, Failed: map[common.Address]string{}}
 	for i, q := range qs {
 		r := reads[i]
 		if r.Err != nil {
-			return nil, bulwark.Wrap(r.Err, bulwark.ErrorCode(r.Err), fmt.Sprintf("cannot call %s at block %d: %s", q.addr.Hex(), block, bulwark.ErrorMessage(r.Err)))
+			p.Failed[q.addr] = bulwark.ErrorMessage(r.Err)
+			continue
 		}
 		word := !r.Reverted && len(r.Out) == 32
 		if q.token {
@@ -126,7 +133,7 @@ func readProbes(block uint64, reads []onchain.Read, qs []probeRead) (*Probes, er
 			p.MinDelays[q.addr] = new(big.Int).SetBytes(r.Out)
 		}
 	}
-	return p, nil
+	return p
 }
 
 // tokenKind is what the probes say of token; "" when it was not checked.
@@ -146,6 +153,11 @@ func (e checkEnv) erc165Text(token common.Address) string {
 		return fmt.Sprintf("supportsInterface(%s) answered false at block %d: not an ERC-721 collection, so an ERC-20 amount", ERC721InterfaceID, e.probes.Block)
 	case TokenNoERC165:
 		return fmt.Sprintf("supportsInterface(%s) reverted or gave no bool at block %d: no ERC-165, which every ERC-721 has, so an ERC-20 amount", ERC721InterfaceID, e.probes.Block)
+	}
+	if e.probes != nil {
+		if msg, ok := e.probes.Failed[token]; ok {
+			return fmt.Sprintf("whether the token is ERC-20 or ERC-721 was not checked: the node failed supportsInterface(%s) at block %d (%s)", ERC721InterfaceID, e.probes.Block, safe.Quote(msg))
+		}
 	}
 	return "whether the token is ERC-20 or ERC-721 was not checked: ERC-165 is asked only with a node (--rpc)"
 }
@@ -235,6 +247,9 @@ func delayFinding(env checkEnv, c *decode.DecodedCall, ch decode.ControlChange) 
 		why := "the current delay was not read (no node)"
 		if env.probes != nil {
 			why = fmt.Sprintf("the timelock did not answer its current delay at block %d", env.probes.Block)
+			if msg, ok := env.probes.Failed[ch.Contract]; ok {
+				why += " (" + safe.Quote(msg) + ")"
+			}
 		}
 		return finding(CodeTimelockDelayChange, SeverityHigh, c,
 			"%s sets the minimum delay of timelock %s to %s seconds; %s, so whether it shortens the delay was not checked. A shorter delay gives the community and the signers less time to see and stop a malicious operation before it runs",

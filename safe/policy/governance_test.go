@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 // Contracts of the governance tests: an OpenZeppelin TimelockController and
@@ -99,6 +100,8 @@ func TestPolicyGovernanceCalls(t *testing.T) {
 			CodeAdminChange, SeverityHigh, "0.0", []string{"the new admin is " + trojan.Hex()}, map[string]string{"newAdmin": trojan.Hex()}},
 		{"Compound executeTransaction", call(timelock, calldata(t, "executeTransaction(address target,uint256 value,string signature,bytes data,uint256 eta)",
 			lendingPool, big.NewInt(0), "", upgrade, big.NewInt(1))), CodeProxyUpgrade, SeverityHigh, "0.0", nil, nil},
+		{"beacon upgradeTo", call(bob, upgrade), CodeProxyUpgrade, SeverityHigh, "0",
+			[]string{"if " + bob.Hex() + " is an UpgradeableBeacon, every beacon proxy that points at it runs the new code at once"}, map[string]string{"newImplementation": trojan.Hex()}},
 		{"setOwner", call(lendingPool, calldata(t, "setOwner(address newOwner)", trojan)), CodeOwnershipTransfer, SeverityHigh, "0",
 			[]string{"transfers ownership of " + lendingPool.Hex() + ` ("Lending pool (proxy)") to ` + trojan.Hex() + " (NOT in the address book)"}, map[string]string{"newOwner": trojan.Hex(), "addressBook": "not listed"}},
 		{"setOwner(0) renounces", call(lendingPool, calldata(t, "setOwner(address newOwner)", common.Address{})), CodeOwnershipTransfer, SeverityHigh, "0", []string{"without an owner for good"}, nil},
@@ -268,5 +271,48 @@ func TestPolicyApproveERC165(t *testing.T) {
 				t.Errorf("erc165 field %q, want %q", f.Fields["erc165"], want)
 			}
 		})
+	}
+}
+
+// TestReadProbes: the node's answers to supportsInterface and
+// getMinDelay are read strictly: only a 32-byte 1 is ERC-721 and a 32-byte 0
+// not; a revert or any other answer is no ERC-165; an error leaves the
+// question unanswered (never an ERC-20 or ERC-721 guess, never a failed
+// verification).
+func TestReadProbes(t *testing.T) {
+	t.Parallel()
+	word := func(n int64) []byte { return common.LeftPadBytes(big.NewInt(n).Bytes(), 32) }
+	a := func(n byte) common.Address { return common.BytesToAddress([]byte{n}) }
+	qs := []probeRead{{a(1), true}, {a(2), true}, {a(3), true}, {a(4), true}, {a(5), true}, {a(6), true}, {a(7), false}, {a(8), false}, {a(9), false}}
+	reads := []onchain.Read{
+		{Out: word(1)}, {Out: word(0)}, {Reverted: true, Out: word(1)}, {Out: word(2)}, {Out: []byte{1}},
+		{Err: bulwark.Errorf(bulwark.EUNAVAILABLE, "out of gas")},
+		{Out: word(3600)}, {Out: []byte{1, 2}}, {Err: bulwark.Errorf(bulwark.EUNAVAILABLE, "invalid opcode")},
+	}
+	p := readProbes(5, reads, qs)
+	want := map[common.Address]TokenKind{a(1): TokenERC721, a(2): TokenNotERC721, a(3): TokenNoERC165, a(4): TokenNoERC165, a(5): TokenNoERC165}
+	if len(p.Tokens) != len(want) {
+		t.Errorf("tokens %v, want %v", p.Tokens, want)
+	}
+	for k, w := range want {
+		if p.Tokens[k] != w {
+			t.Errorf("%s: %s, want %s", k.Hex(), p.Tokens[k], w)
+		}
+	}
+	if len(p.MinDelays) != 1 || p.MinDelays[a(7)].Int64() != 3600 {
+		t.Errorf("delays %v", p.MinDelays)
+	}
+	if p.Failed[a(6)] != "out of gas" || p.Failed[a(9)] != "invalid opcode" || len(p.Failed) != 2 {
+		t.Errorf("failed %v", p.Failed)
+	}
+	// A failed question is said, and approve stays ambiguous.
+	st := ServiceTx{Safe: testSafe, Tx: safe.Tx{To: a(6), Nonce: big.NewInt(1), Data: calldata(t, "approve(address spender,uint256 amount)", trojan, big.NewInt(0))}}
+	v, err := Verify(VerifyRequest{Tx: st, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0"), Probes: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := findingAt(v, CodeTokenApproval, "0")
+	if !ok || f.Severity != SeverityMedium || f.Fields["erc165"] != "not checked" || !strings.Contains(f.Message, `the node failed supportsInterface(0x80ac58cd) at block 5 ("out of gas")`) {
+		t.Errorf("finding %+v", f)
 	}
 }

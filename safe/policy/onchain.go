@@ -158,9 +158,7 @@ func VerifyOnChain(ctx context.Context, r onchain.ChainReader, req VerifyRequest
 	if err := r.BatchRead(ctx, at, reads); err != nil {
 		return nil, err
 	}
-	if req.Probes, err = readProbes(block, reads[len(targets):len(targets)+len(probes)], questions); err != nil {
-		return nil, err
-	}
+	req.Probes = readProbes(block, reads[len(targets):len(targets)+len(probes)], questions)
 	check.CodeHashes = make(map[common.Address]common.Hash, len(targets))
 	for i, a := range targets {
 		if reads[i].Err != nil {
