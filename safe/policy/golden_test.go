@@ -24,7 +24,8 @@ var update = flag.Bool("update", false, "rewrite the fixtures and golden files u
 // (ownership to the attacker, then an upgrade to the attacker's code, in
 // one MultiSendCallOnly batch) and an unlimited USDT approve to an unknown
 // spender; and a USDT transfer to an address the address book does not
-// list as a recipient (ok without the book, review with it).
+// list as a recipient (ok without the book, review with it); privileged
+// calls of timelocks, Aave v3 and EIP-2535 diamonds.
 func goldenFixtures(t *testing.T) map[string]ServiceTx {
 	t.Helper()
 	radiant := decode.MultiSendCalldata([]decode.MultiSendTx{
@@ -38,6 +39,21 @@ func goldenFixtures(t *testing.T) map[string]ServiceTx {
 			Data: calldata(t, "approve(address spender,uint256 amount)", trojan, new(big.Int).Set(safe.MaxUint256))}},
 		"usdt-transfer-unlisted-recipient": {Safe: testSafe, Tx: safe.Tx{To: usdt, Nonce: big.NewInt(44),
 			Data: calldata(t, "transfer(address to,uint256 amount)", trojan, big.NewInt(250_000_000_000))}},
+		// Privileged calls of governance contracts: an upgrade and a zero
+		// delay scheduled in a TimelockController, Aave's price oracle and
+		// pool admin handed over in one batch, and a diamond cut.
+		"timelock-scheduled-upgrade": {Safe: testSafe, Tx: safe.Tx{To: ozTimelock, Nonce: big.NewInt(45),
+			Data: calldata(t, "scheduleBatch(address[] targets,uint256[] values,bytes[] payloads,bytes32 predecessor,bytes32 salt,uint256 delay)",
+				[]common.Address{lendingPool, ozTimelock}, []*big.Int{big.NewInt(0), big.NewInt(0)},
+				[][]byte{calldata(t, "upgradeTo(address newImplementation)", trojan), calldata(t, "updateDelay(uint256 newDelay)", big.NewInt(0))},
+				[32]byte{}, [32]byte{}, big.NewInt(172800))}},
+		"aave-oracle-and-admin": {Safe: testSafe, Tx: safe.Tx{To: callOnly130, Operation: safe.DelegateCall, Nonce: big.NewInt(46),
+			Data: decode.MultiSendCalldata([]decode.MultiSendTx{
+				{To: aaveProvide, Data: calldata(t, "setPriceOracle(address newPriceOracle)", trojan)},
+				{To: aaveProvide, Data: calldata(t, "addPoolAdmin(address admin)", trojan)},
+			})}},
+		"diamond-cut": {Safe: testSafe, Tx: safe.Tx{To: diamond, Nonce: big.NewInt(47),
+			Data: diamondCutData(t, trojan, 1, [][4]byte{{0xa9, 0x05, 0x9c, 0xbb}}, trojan, calldata(t, "transferOwnership(address newOwner)", trojan))}},
 	}
 }
 
