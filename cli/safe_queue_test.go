@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,39 +14,10 @@ import (
 
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
-	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safetxservice/servicetest"
 )
-
-// serviceEntry is tx of Safe s as the Safe Transaction Service lists it,
-// with the hash the Safe computes for it and the owners' confirmations.
-func serviceEntry(t *testing.T, s *safetest.Safe, tx safe.Tx, confirmed ...common.Address) json.RawMessage {
-	t.Helper()
-	n := func(x *big.Int) string {
-		if x == nil {
-			return "0"
-		}
-		return x.String()
-	}
-	confirmations := []map[string]any{}
-	for _, o := range confirmed {
-		confirmations = append(confirmations, map[string]any{"owner": o.Hex(), "signature": "0x00", "signatureType": "EOA", "submissionDate": "2026-02-21T14:13:35Z"})
-	}
-	doc := map[string]any{
-		"safe": s.Address.Hex(), "to": tx.To.Hex(), "value": n(tx.Value), "data": "0x" + common.Bytes2Hex(tx.Data),
-		"operation": int(tx.Operation), "safeTxGas": n(tx.SafeTxGas), "baseGas": n(tx.BaseGas), "gasPrice": n(tx.GasPrice),
-		"gasToken": tx.GasToken.Hex(), "refundReceiver": tx.RefundReceiver.Hex(), "nonce": n(tx.Nonce),
-		"safeTxHash": s.OnChainTxHash(t, tx).Hex(), "isExecuted": false, "confirmationsRequired": 3, "confirmations": confirmations,
-		"dataDecoded": nil, "proposer": s.Owners[0].Address.Hex(), "executor": nil, "origin": "{}",
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 type queueOut struct {
 	Safe, Service, Verdict string
@@ -79,9 +49,9 @@ func TestSafeQueueRPC(t *testing.T) {
 	defer svc.Close()
 	malformed := json.RawMessage(`{"safe": "` + s.Address.Hex() + `", "to": "0x3f5CE5FBFe3E9af3971dD833D26bA9b5C936f0bE", "value": "1.5e18", "operation": 0, "nonce": ` + nonce.String() + `, "isExecuted": false}`)
 	svc.SetQueue(s.Address,
-		serviceEntry(t, s, safetest.BybitTx(trojan, backdoor, nonce), owners[0].Address, owners[1].Address),
-		serviceEntry(t, s, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1))),
-		serviceEntry(t, s, s.AddOwnerWithThresholdTx(t, safetest.OwnerAt(41).Address, 3)),
+		s.ServiceTx(t, safetest.BybitTx(trojan, backdoor, nonce), owners[0], owners[1]),
+		s.ServiceTx(t, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1))),
+		s.ServiceTx(t, s.AddOwnerWithThresholdTx(t, safetest.OwnerAt(41).Address, 3)),
 		malformed)
 	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
 	code, stdout, stderr := run(t, env, "safe", "queue", "--service", svc.URL, "--safe", s.Address.Hex(), "--rpc", chain.URL(), "--json")
@@ -128,7 +98,7 @@ func TestSafeQueueRPC(t *testing.T) {
 	}
 
 	// Only the transfer: exit 0.
-	svc.SetQueue(s.Address, serviceEntry(t, s, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1))))
+	svc.SetQueue(s.Address, s.ServiceTx(t, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1))))
 	if code, stdout, _ := run(t, env, "safe", "queue", "--service", svc.URL, "--safe", s.Address.Hex(), "--rpc", chain.URL()); code != 0 {
 		t.Errorf("only a transfer: exit %d\n%s", code, stdout)
 	}
@@ -246,8 +216,8 @@ func TestServeSafeQueue(t *testing.T) {
 	trojan, backdoor := chain.DeployTrojan(t), chain.DeployTrojan(t)
 	svc := servicetest.New()
 	defer svc.Close()
-	bybit := serviceEntry(t, s, safetest.BybitTx(trojan, backdoor, s.Nonce(t)), owners[0].Address, owners[1].Address)
-	transfer := serviceEntry(t, s, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1)))
+	bybit := s.ServiceTx(t, safetest.BybitTx(trojan, backdoor, s.Nonce(t)), owners[0], owners[1])
+	transfer := s.ServiceTx(t, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1)))
 	svc.SetQueue(s.Address, bybit, transfer)
 
 	m := &monitorServer{t: t, bin: bin, chain: chain, data: smallDataDir(t)}
@@ -276,7 +246,7 @@ func TestServeSafeQueue(t *testing.T) {
 	}
 	m.stop()
 
-	added := serviceEntry(t, s, s.AddOwnerWithThresholdTx(t, safetest.OwnerAt(41).Address, 3))
+	added := s.ServiceTx(t, s.AddOwnerWithThresholdTx(t, safetest.OwnerAt(41).Address, 3))
 	svc.SetQueue(s.Address, bybit, transfer, added)
 	m.restart(queueFlags...)
 	m.waitFor("QUEUE_TX_HELD of the owner addition", func() bool { return len(byCode(queue.CodeTxHeld)) > 0 })

@@ -2,7 +2,6 @@ package safetxservice_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
-	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/queue"
@@ -21,29 +19,6 @@ import (
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
-
-// listed is tx of Safe s as the service lists it, confirmed by owners.
-func listed(t *testing.T, s *safetest.Safe, tx safe.Tx, confirmed ...*safetest.Owner) json.RawMessage {
-	t.Helper()
-	confirmations := []map[string]any{}
-	for _, o := range confirmed {
-		sig, err := o.Sign(s.Hash(t, tx), safetest.EIP712)
-		if err != nil {
-			t.Fatal(err)
-		}
-		confirmations = append(confirmations, map[string]any{"owner": o.Address.Hex(), "signature": "0x" + common.Bytes2Hex(sig.Bytes[:]), "signatureType": "EOA"})
-	}
-	b, err := json.Marshal(map[string]any{
-		"safe": s.Address.Hex(), "to": tx.To.Hex(), "value": tx.Value.String(), "data": "0x" + common.Bytes2Hex(tx.Data),
-		"operation": int(tx.Operation), "safeTxGas": tx.SafeTxGas.String(), "baseGas": "0", "gasPrice": "0",
-		"gasToken": common.Address{}.Hex(), "refundReceiver": common.Address{}.Hex(), "nonce": tx.Nonce.Int64(),
-		"safeTxHash": s.OnChainTxHash(t, tx).Hex(), "isExecuted": false, "confirmationsRequired": 3, "confirmations": confirmations,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // TestQueueWithCosignerAnvil runs the queue watch end to end with the
 // policy co-signer: a Safe 1.4.1 owned by two humans and the co-signer,
@@ -66,7 +41,7 @@ func TestQueueWithCosignerAnvil(t *testing.T) {
 
 	svc := servicetest.New()
 	defer svc.Close()
-	svc.SetQueue(s.Address, listed(t, s.Safe, trojan, humans...), listed(t, s.Safe, transfer, humans...))
+	svc.SetQueue(s.Address, s.ServiceTx(t, trojan, humans...), s.ServiceTx(t, transfer, humans...))
 	client, err := safetxservice.New("--safe-queue", svc.URL, safetxservice.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +128,7 @@ func TestQueueStopDuringSimulation(t *testing.T) {
 	transfer := s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b02"), safetest.Ether(1))
 	svc := servicetest.New()
 	defer svc.Close()
-	svc.SetQueue(s.Address, listed(t, s, transfer))
+	svc.SetQueue(s.Address, s.ServiceTx(t, transfer))
 	client, err := safetxservice.New("--safe-queue", svc.URL, safetxservice.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -101,7 +101,7 @@ func TestQueueWatchAnvil(t *testing.T) {
 		second, third := first, first
 		second.Nonce, third.Nonce = big.NewInt(n+1), big.NewInt(n+2)
 		second.Value, third.Value = safetest.Ether(2), safetest.Ether(3) // distinct hashes
-		svc.SetQueue(s.Address, listed(t, s, first), listed(t, s, second), listed(t, s, third))
+		svc.SetQueue(s.Address, s.ServiceTx(t, first), s.ServiceTx(t, second), s.ServiceTx(t, third))
 		log := &audit.Log{Store: db}
 		cos := &countingCosigner{Cosigner: &queue.VerifyOnly{Node: chain.RPC, Simulator: chain.RPC, Log: log, Store: db}}
 		w := queue.NewWatcher(queue.Config{Source: client, Watches: addrList{s.Address}, Store: db, Alerts: db, Log: log,
@@ -138,7 +138,7 @@ func TestQueueWatchAnvil(t *testing.T) {
 	t.Run("unchecked survives a restart", func(t *testing.T) {
 		s, svc, client, db := setup(t)
 		tx := s.TransferETHTx(t, to, safetest.Ether(1))
-		svc.SetQueue(s.Address, listed(t, s, tx))
+		svc.SetQueue(s.Address, s.ServiceTx(t, tx))
 		down, err := ethrpc.Dial("http://127.0.0.1:1", ethrpc.Options{MaxRetries: -1})
 		if err != nil {
 			t.Fatal(err)

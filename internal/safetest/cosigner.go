@@ -3,6 +3,7 @@ package safetest
 import (
 	"context"
 	"crypto/ecdsa"
+	"encoding/json"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -149,4 +150,34 @@ func (s *Safe) PrevOwner(t testing.TB, owner common.Address) common.Address {
 func (s *Safe) SwapOwnerTx(t testing.TB, oldOwner, newOwner common.Address) safe.Tx {
 	t.Helper()
 	return s.SelfCallTx(t, "swapOwner", s.PrevOwner(t, oldOwner), oldOwner, newOwner)
+}
+
+// ServiceTx is tx of the Safe as a Safe Transaction Service lists it
+// (GET /api/v1/safes/{address}/multisig-transactions/): pending, the
+// safeTxHash from the Safe's own getTransactionHash, proposed by the
+// first owner, with each of confirmed's EIP-712 signature as an EOA
+// confirmation and confirmationsRequired the Safe's threshold.
+func (s *Safe) ServiceTx(t testing.TB, tx safe.Tx, confirmed ...*Owner) json.RawMessage {
+	t.Helper()
+	confirmations := []map[string]any{}
+	for _, o := range confirmed {
+		sig, err := o.Sign(s.Hash(t, tx), EIP712)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confirmations = append(confirmations, map[string]any{"owner": o.Address.Hex(), "signature": "0x" + common.Bytes2Hex(sig.Bytes[:]),
+			"signatureType": "EOA", "submissionDate": "2026-02-21T14:13:35Z"})
+	}
+	b, err := json.Marshal(map[string]any{
+		"safe": s.Address.Hex(), "to": tx.To.Hex(), "value": orZero(tx.Value).String(), "data": "0x" + common.Bytes2Hex(tx.Data),
+		"operation": int(tx.Operation), "safeTxGas": orZero(tx.SafeTxGas).String(), "baseGas": orZero(tx.BaseGas).String(),
+		"gasPrice": orZero(tx.GasPrice).String(), "gasToken": tx.GasToken.Hex(), "refundReceiver": tx.RefundReceiver.Hex(),
+		"nonce": orZero(tx.Nonce).String(), "safeTxHash": s.OnChainTxHash(t, tx).Hex(), "isExecuted": false,
+		"confirmationsRequired": s.Threshold, "confirmations": confirmations,
+		"dataDecoded": nil, "proposer": s.Owners[0].Address.Hex(), "executor": nil, "origin": "{}",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
