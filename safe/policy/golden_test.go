@@ -102,7 +102,7 @@ func TestVerifyGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for suffix, p := range map[string]Policy{"": {TrustAddressOnly: true}, ".book": {TrustAddressOnly: true, AddressBook: book}} {
+		for suffix, p := range map[string]Policy{"": {TrustAddressOnly: true}, ".book": {TrustAddressOnly: true, AddressBook: book, Screener: testScreener(t)}} {
 			v := verify(t, *read, "1.3.0", p)
 			if !v.HashMatches() {
 				t.Fatalf("%s: safeTxHash does not match", name)

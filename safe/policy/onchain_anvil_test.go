@@ -70,7 +70,11 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 			})
 			t.Run("eth transfer", func(t *testing.T) {
 				to := common.HexToAddress("0x00000000000000000000000000000000000b0b01")
-				v := verifyOnChain(t, s, s.TransferETHTx(t, to, safetest.Ether(1)))
+				v, err := policy.VerifyOnChain(context.Background(), s.Chain().RPC, policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: s.TransferETHTx(t, to, safetest.Ether(1))},
+					Policy: policy.Policy{Screener: policy.TestdataScreener(t)}}, policy.ChainOptions{Simulator: s.Chain().RPC})
+				if err != nil {
+					t.Fatal(err)
+				}
 				if v.Verdict != "ok" || len(v.Findings) != 0 {
 					t.Fatalf("verdict %s, findings %+v", v.Verdict, v.Findings)
 				}
@@ -79,7 +83,8 @@ func TestVerifyOnChainAnvil(t *testing.T) {
 				}
 				// Without a simulator the verdict says what was not checked,
 				// and needs review as when the node cannot simulate.
-				ns, err := policy.VerifyOnChain(context.Background(), s.Chain().RPC, policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: s.TransferETHTx(t, to, safetest.Ether(1))}}, policy.ChainOptions{})
+				ns, err := policy.VerifyOnChain(context.Background(), s.Chain().RPC, policy.VerifyRequest{Tx: policy.ServiceTx{Safe: s.Address, Tx: s.TransferETHTx(t, to, safetest.Ether(1))},
+					Policy: policy.Policy{Screener: policy.TestdataScreener(t)}}, policy.ChainOptions{})
 				if err != nil || !slices.Equal(ns.Codes(), []string{policy.CodeSimulationUnavailable}) || ns.Findings[0].Severity != policy.SeverityMedium ||
 					!strings.Contains(ns.Findings[0].Message, "no simulation was asked for") || ns.Verdict != "review" || ns.Simulated() {
 					t.Fatalf("without a simulator: %v, verdict %s, findings %+v", err, ns.Verdict, ns.Findings)

@@ -34,6 +34,10 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 		{To: usdt, Data: calldata(t, "transfer(address to,uint256 amount)", alice, big.NewInt(6))},
 		{Operation: safe.DelegateCall, To: trojan, Data: transfer},
 		{Operation: safe.DelegateCall, To: signLib130, Data: calldata(t, "signMessage(bytes _data)", []byte("hello"))},
+		{To: bybitLaundering, Value: big.NewInt(3)},
+		{To: usdt, Data: calldata(t, "transfer(address to,uint256 amount)", lazarusOFAC, big.NewInt(5))},
+		{To: usdt, Data: calldata(t, "approve(address spender,uint256 amount)", watched, big.NewInt(5))},
+		{To: lendingPool, Data: calldata(t, "grantRole(bytes32 role,address account)", [32]byte{}, wazirx)},
 	})
 	txs := map[string]safe.Tx{
 		"kitchen-sink batch": {To: multiSend130, Operation: safe.DelegateCall, Data: batch, GasPrice: big.NewInt(1), RefundReceiver: trojan},
@@ -58,13 +62,16 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for name, tx := range txs {
 		root, _ := (&decode.Decoder{Safe: testSafe, Version: d.Version, ChainID: d.ChainID}).DecodeTx(tx)
-		base := Policy{AllowMultiSend: true, AddressBook: book, Limits: limits}
+		base := Policy{AllowMultiSend: true, AddressBook: book, Limits: limits, Screener: testScreener(t)}
 		want := base.check(callRules, decode.KnownDeployments(), d, tx, root, sent, nil)
 		if name == "kitchen-sink batch" && !slices.ContainsFunc(want, func(f Finding) bool { return f.Code == CodeValueLimitUnchecked }) {
 			t.Fatalf("%s: no limit findings to shuffle: %v", name, codes(want))
 		}
 		if name == "kitchen-sink batch" && !slices.ContainsFunc(want, func(f Finding) bool { return f.Code == CodeRecipientNotListed }) {
 			t.Fatalf("%s: no recipient finding: %v", name, codes(want))
+		}
+		if name == "kitchen-sink batch" && !slices.ContainsFunc(want, func(f Finding) bool { return f.Code == CodeSanctionedAddress }) {
+			t.Fatalf("%s: no screening findings to shuffle: %v", name, codes(want))
 		}
 		if len(want) == 0 {
 			t.Fatalf("%s: %d findings: nothing to compare", name, len(want))

@@ -38,7 +38,10 @@ import (
 // control codes), setOwner, nominateNewOwner, _become and diamondCut,
 // which were UNKNOWN_TARGET under safe-policy/5; and an approve checked
 // against a node asks the token's ERC-165 whether it is an ERC-721.
-const PolicyVersion = "safe-policy/6"
+// safe-policy/7 screens every address a transaction names against the
+// sanctions and attribution lists (SANCTIONED_ADDRESS, ATTRIBUTED_ADDRESS,
+// LISTED_ADDRESS, SCREENING_NOT_CHECKED).
+const PolicyVersion = "safe-policy/7"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
 const RegistryVersion = "safe-deployments/1.37.63"
@@ -121,6 +124,19 @@ const (
 	// Safe's state nor the transaction's effects were checked, and that is
 	// said (the co-signer's NOT_SIMULATED is a refusal of its own).
 	CodeVerifiedOffline = "VERIFIED_OFFLINE"
+	// CodeSanctionedAddress: an address the transaction names is on a
+	// sanctions list (OFAC, UN): critical.
+	CodeSanctionedAddress = "SANCTIONED_ADDRESS"
+	// CodeAttributedAddress: an address the transaction names is
+	// attributed to a threat actor (the FBI's DPRK addresses): critical at
+	// high confidence, high otherwise.
+	CodeAttributedAddress = "ATTRIBUTED_ADDRESS"
+	// CodeListedAddress: an address the transaction names is on another
+	// list (the organisation's own, a seizure order, a label): high.
+	CodeListedAddress = "LISTED_ADDRESS"
+	// CodeScreeningUnchecked: no screening list was available, so the
+	// addresses were not screened (info; the co-signer refuses).
+	CodeScreeningUnchecked = "SCREENING_NOT_CHECKED"
 	// CodeListCorrupt is posture's and the watcher's: a Safe's owner or
 	// module list that cannot be read to its end.
 	CodeListCorrupt = "LIST_CORRUPT"
@@ -132,7 +148,8 @@ var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrust
 	CodeGuardChange, CodeFallbackHandlerChange, CodeSelfCall, CodeSignMessage, CodeGasRefundRisk, CodeUnknownTarget, CodeCreateOperation,
 	CodeOwnershipTransfer, CodeProxyUpgrade, CodeAdminChange, CodeRoleGrant, CodeRoleRevoke, CodeProtocolAddressChange, CodeTimelockOperation,
 	CodeTimelockDelayChange, CodeTokenApproval, CodeApprovalForAll,
-	CodeUnknownFunction, CodeAddressBookTarget, CodeValueLimit, CodeValueLimitUnchecked, CodeRecipientNotListed, CodeVerifiedOffline}
+	CodeUnknownFunction, CodeAddressBookTarget, CodeValueLimit, CodeValueLimitUnchecked, CodeRecipientNotListed, CodeVerifiedOffline,
+	CodeSanctionedAddress, CodeAttributedAddress, CodeListedAddress, CodeScreeningUnchecked}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
 
@@ -179,6 +196,10 @@ type Policy struct {
 	// Limits are value limits per Safe and period, on top of those read
 	// with the address book (its file's [[limit]] tables).
 	Limits []Limit
+	// Screener looks up every address the transaction names in the
+	// sanctions and attribution lists; nil means no lists, and the
+	// verification says so (SCREENING_NOT_CHECKED).
+	Screener AddressScreener
 }
 
 // Check applies the policy to tx, sent by safeAddr, whose decoded tree is
@@ -207,10 +228,12 @@ func (p Policy) CheckIn(d safe.Domain, tx safe.Tx, root *decode.DecodedCall) []F
 // not known).
 func (p Policy) check(rules []callRule, reg *decode.Registry, d safe.Domain, tx safe.Tx, root *decode.DecodedCall, sent map[SentKey]*big.Int, probes *Probes) []Finding {
 	var out []Finding
+	scr := PinScreener(p.Screener)
 	out = append(out, gasRefundFindings(tx)...)
+	out = append(out, screeningTxFindings(scr, d, tx)...)
 	out = append(out, p.limitFindings(d, Outflows(d.Safe, root), sent)...)
 	if root != nil {
-		env := checkEnv{reg: reg, d: d, probes: probes}
+		env := checkEnv{reg: reg, d: d, probes: probes, scr: scr}
 		root.Walk(func(c *decode.DecodedCall) bool {
 			out = append(out, p.callFindings(rules, env, c)...)
 			return true
@@ -329,11 +352,13 @@ var libraryInterfaces = map[string]bool{
 }
 
 // checkEnv is what the rules know besides the call: the registry, the
-// Safe's domain and what a node answered about the targets (nil offline).
+// Safe's domain, what a node answered about the targets (nil offline)
+// and the screening lists (nil: none).
 type checkEnv struct {
 	reg    *decode.Registry
 	d      safe.Domain
 	probes *Probes
+	scr    AddressScreener
 }
 
 // A callRule is one rule of the policy, applied to every call of the
@@ -345,7 +370,7 @@ type callRule func(p Policy, env checkEnv, c *decode.DecodedCall) []Finding
 
 // callRules are the policy's rules.
 var callRules = []callRule{ruleMalformed, ruleDelegateCall, ruleCreate, ruleSelfCall, ruleTarget,
-	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals, ruleRecipient, ruleTimelock}
+	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals, ruleRecipient, ruleTimelock, ruleScreening}
 
 func (p Policy) callFindings(rules []callRule, env checkEnv, c *decode.DecodedCall) []Finding {
 	var out []Finding

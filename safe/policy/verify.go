@@ -58,6 +58,9 @@ type Verification struct {
 	PolicyVersion   string
 	RegistryVersion string
 	Policy          Policy
+	// Screening says which list versions the addresses were screened
+	// against (Checked false: none were available).
+	Screening ScreeningRecord
 	// Chain is what was read from the node (nil offline); Simulation the
 	// simulated execution (nil offline or when not asked for).
 	Chain      *ChainCheck
@@ -103,10 +106,12 @@ func verifyOffline(req VerifyRequest) (*Verification, error) {
 	if req.Tx.Safe == (common.Address{}) {
 		return nil, bulwark.Invalid("safe", "required: the Safe's address")
 	}
+	// One set of list versions for the whole verification, recorded with it.
+	req.Policy.Screener = PinScreener(req.Policy.Screener)
 	v := &Verification{
 		ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version, Tx: req.Tx.Tx,
 		ProposedSafeTxHash: req.Tx.SafeTxHash, PolicyVersion: PolicyVersion, RegistryVersion: RegistryVersion,
-		Policy: req.Policy,
+		Policy: req.Policy, Screening: screeningRecord(req.Policy.Screener),
 	}
 	var err error
 	v.Hashes, err = safe.Domain{ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version}.HashTx(req.Tx.Tx)
@@ -210,6 +215,7 @@ func (v *Verification) AuditDetails() map[string]any {
 	if b := v.Policy.AddressBook; b != nil {
 		d["addressBook"] = map[string]any{"source": b.Source, "sha256": b.Digest, "entries": b.Len()}
 	}
+	d["screening"] = v.Screening
 	if c := v.Chain; c != nil {
 		d["block"] = c.Block
 		d["singleton"] = c.Singleton.Hex()
@@ -235,7 +241,11 @@ type VerificationJSON struct {
 	// Simulated is true when the transaction was executed against the
 	// Safe's state on a node (the simulation ran, whatever its outcome); an
 	// "ok" verdict with simulated false judges the decoded calls alone.
-	Simulated          bool                `json:"simulated"`
+	Simulated bool `json:"simulated"`
+	// Screened is true when the addresses were screened against at least
+	// one list (options.screening names the versions); an "ok" verdict with
+	// screened false did not look at the lists.
+	Screened           bool                `json:"screened"`
 	Findings           []Finding           `json:"findings"`
 	Decoded            *decode.DecodedCall `json:"decoded"`
 	EthSignHash        string              `json:"ethSignHash"`
@@ -281,6 +291,9 @@ type VerifyOptionsJSON struct {
 	TrustAddressOnly bool `json:"trustAddressOnly"`
 	// AddressBook is the address book in force, if any.
 	AddressBook *AddressBookJSON `json:"addressBook,omitempty"`
+	// Screening names the list versions the addresses were screened
+	// against.
+	Screening ScreeningRecord `json:"screening"`
 }
 
 // AddressBookJSON identifies an address book: where it was read from, the
@@ -295,11 +308,11 @@ type AddressBookJSON struct {
 func (v *Verification) JSON() VerificationJSON {
 	out := VerificationJSON{
 		SafeTxHash: v.Hashes.SafeTxHash.Hex(), DomainHash: v.Hashes.DomainHash.Hex(), MessageHash: v.Hashes.MessageHash.Hex(),
-		Verdict: v.Verdict, Simulated: v.Simulated(), Findings: v.Findings, Decoded: v.Decoded, EthSignHash: v.Hashes.EthSignHash.Hex(),
+		Verdict: v.Verdict, Simulated: v.Simulated(), Screened: v.Screening.Checked, Findings: v.Findings, Decoded: v.Decoded, EthSignHash: v.Hashes.EthSignHash.Hex(),
 		Safe: v.Safe.Hex(), ChainID: decString(v.ChainID), SafeVersion: v.Version.String(),
 		Transaction:   txJSON(v.Tx),
 		PolicyVersion: v.PolicyVersion, RegistryVersion: v.RegistryVersion,
-		Options: VerifyOptionsJSON{AllowMultisend: v.Policy.AllowMultiSend, TrustAddressOnly: v.Policy.TrustAddressOnly},
+		Options: VerifyOptionsJSON{AllowMultisend: v.Policy.AllowMultiSend, TrustAddressOnly: v.Policy.TrustAddressOnly, Screening: v.Screening},
 	}
 	if b := v.Policy.AddressBook; b != nil {
 		out.Options.AddressBook = &AddressBookJSON{Source: b.Source, SHA256: b.Digest, Entries: b.Len()}

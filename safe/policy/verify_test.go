@@ -628,7 +628,7 @@ func TestSettleDomain(t *testing.T) {
 // check (VERIFIED_OFFLINE, info) rather than show a plain transfer as clean.
 func TestOfflineSaysNotSimulated(t *testing.T) {
 	t.Parallel()
-	v := verify(t, ServiceTx{Safe: testSafe, Tx: safe.Tx{To: bob, Value: big.NewInt(1), Nonce: big.NewInt(1)}}, "1.3.0", Policy{})
+	v := verify(t, ServiceTx{Safe: testSafe, Tx: safe.Tx{To: bob, Value: big.NewInt(1), Nonce: big.NewInt(1)}}, "1.3.0", Policy{Screener: testScreener(t)})
 	if v.Verdict != bulwark.VerdictOK || len(v.Findings) != 1 || v.Findings[0].Code != CodeVerifiedOffline || v.Findings[0].Severity != SeverityInfo ||
 		!strings.Contains(v.Findings[0].Message, "verified offline") {
 		t.Fatalf("verdict %s, findings %+v", v.Verdict, v.Findings)
