@@ -750,7 +750,10 @@ func (m *Main) safeVerifyCmd() *command {
 			"threshold, modules, guard or fallback handler that the decoded calls do not announce is critical.\n" +
 			"--address-book names the organisation's own contracts, counterparties, allowed spenders and\n" +
 			"recipients (TOML, docs/safe-reference.md): calls to them are named, approvals to allowed spenders\n" +
-			"are info, and every new owner, implementation, admin, role holder or spender is checked against it.",
+			"are info, and every new owner, implementation, admin, role holder or spender is checked against it.\n" +
+			"Every address the transaction names is screened against the data directory's sanctions and\n" +
+			"attribution lists (those 'bulwark screen address' uses): a sanctioned or FBI-attributed DPRK\n" +
+			"address is critical (SANCTIONED_ADDRESS, ATTRIBUTED_ADDRESS).",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (- for standard input)")
 			fs.StringVar(&f.chainID, "chain-id", "", "the chain's EIP-155 id `N` (required without --rpc)")
@@ -818,8 +821,13 @@ func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*policy.
 	if err != nil {
 		return nil, err
 	}
+	scr, closeScr, err := m.safeScreener(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer closeScr()
 	req := policy.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
-		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly, AddressBook: book}}
+		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly, AddressBook: book, Screener: scr}}
 	if f.rpc != "" {
 		return m.verifyOnChain(ctx, f.rpc, source, req, policy.ChainFields{ChainID: d.ChainIDField, Version: d.VersionField, Node: "--rpc"})
 	}
@@ -941,13 +949,35 @@ func writeVerifyText(w io.Writer, v *policy.Verification, auditSeq int64) {
 	case bulwark.VerdictReview:
 		b.heading("Verdict: REVIEW (exit 2): someone other than the proposer must check the findings before anyone signs.")
 	default:
-		if v.Simulated() {
+		switch {
+		case !v.Screening.Checked:
+			b.heading("Verdict: OK (exit 0) with the addresses NOT screened against any sanctions or attribution list; load the lists before signing. Still compare the hashes with the device.")
+		case v.Simulated():
 			b.heading("Verdict: OK (exit 0): no finding needs a second look. Still compare the hashes with the device.")
-		} else {
+		default:
 			b.heading("Verdict: OK (exit 0) on the decoded calls only — NOT simulated; verify with --rpc before signing. Still compare the hashes with the device.")
 		}
 	}
 	b.printf("Policy %s, registry %s; recorded as audit entry %d.\n", v.PolicyVersion, v.RegistryVersion, auditSeq)
+	writeScreeningLists(b, v.Screening)
+}
+
+// writeScreeningLists says which list versions the addresses were screened
+// against, or that they were not.
+func writeScreeningLists(b *textBlock, s policy.ScreeningRecord) {
+	if !s.Checked {
+		b.printf("Addresses NOT screened: no sanctions or attribution list was loaded.\n")
+		return
+	}
+	ls := make([]string, len(s.Lists))
+	for i, l := range s.Lists {
+		v := l.Version
+		if len(v) > 12 {
+			v = v[:12]
+		}
+		ls[i] = l.ID + " " + v
+	}
+	b.printf("Addresses screened against %s.\n", strings.Join(ls, ", "))
 }
 
 // writeChainCheck prints what --rpc read from the node.

@@ -233,17 +233,27 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 		return nil, nil, rpcFlagError(err)
 	}
 	svc.Chain, svc.Simulator, svc.Signer = client, client, signer
-	closeAll := func() { client.Close() }
-	if f.maxListAge > 0 {
-		sc, err := m.screeningService(ctx, screeningSettings{maxAge: f.maxListAge}, false, true)
-		if err != nil {
-			client.Close()
-			return nil, nil, err
-		}
-		svc.Sources, svc.MaxListAge = cosign.ScreeningSources(sc.Screener().Index, m.registrySource()), f.maxListAge
-		closeAll = func() { client.Close(); closeService(sc) }
+	sc, err := m.screeningService(ctx, screeningSettings{maxAge: f.maxListAge}, false, true)
+	if err != nil {
+		client.Close()
+		return nil, nil, err
 	}
-	return svc, closeAll, nil
+	svc.Policy.Screener = policy.IndexScreener(sc.Screener().Index)
+	if f.maxListAge > 0 {
+		svc.Sources, svc.MaxListAge = cosign.ScreeningSources(sc.Screener().Index, m.registrySource()), f.maxListAge
+	}
+	return svc, func() { client.Close(); closeService(sc) }, nil
+}
+
+// safeScreener is the policy's screener of the lists in the data
+// directory's store (the embedded default lists imported into an empty
+// store first, as 'bulwark screen address' does), and what closes it.
+func (m *Main) safeScreener(ctx context.Context) (policy.AddressScreener, func(), error) {
+	sc, err := m.screeningService(ctx, screeningSettings{}, false, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return policy.IndexScreener(sc.Screener().Index), func() { closeService(sc) }, nil
 }
 
 // registrySource is the registry of pinned Safe deployments as a source
@@ -271,12 +281,18 @@ func (m *Main) approveService(ctx context.Context, f cosignFlags) (*cosign.Servi
 			return nil, nil, err
 		}
 		svc.Policy.AddressBook = book
+		scr, closeScr, err := m.safeScreener(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		svc.Policy.Screener = scr
 		client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger, DebugRetries: true})
 		if err != nil {
+			closeScr()
 			return nil, nil, rpcFlagError(err)
 		}
 		svc.Chain, svc.Simulator, svc.Signer = client, client, approveOnly{}
-		return svc, client.Close, nil
+		return svc, func() { client.Close(); closeScr() }, nil
 	}
 	svc, err := m.cosignBase(ctx)
 	return svc, func() {}, err

@@ -125,8 +125,13 @@ func (m *Main) runSafeQueue(ctx context.Context, f safeQueueFlags) (*queueJSON, 
 	if err != nil {
 		return nil, err
 	}
+	scr, closeScr, err := m.safeScreener(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer closeScr()
 	v := &queue.VerifyOnly{Node: client, Simulator: client, Log: log, Store: db, Actor: m.cliActor(),
-		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly, AddressBook: book}}
+		Policy: policy.Policy{AllowMultiSend: f.allowMultiSend, TrustAddressOnly: f.trustAddressOnly, AddressBook: book, Screener: scr}}
 	out := &queueJSON{Safe: addr.Hex(), Service: svc.URL(), Truncated: listing.Truncated, Verdict: bulwark.VerdictOK, Transactions: []queueTxJSON{}}
 	worst := []policy.Finding{}
 	queue.SortByNonce(listing.Entries) // the service's ordering is a claim

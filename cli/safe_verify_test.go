@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -57,7 +58,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 			var raw any
 			_ = json.Unmarshal([]byte(stdout), &raw)
 			checkJSONHex(t, "", raw)
-			if out.Verdict != tc.verdict || out.Decoded == nil || out.PolicyVersion != "safe-policy/6" || out.AuditSeq != 1 {
+			if out.Verdict != tc.verdict || out.Decoded == nil || out.PolicyVersion != "safe-policy/7" || out.AuditSeq != 2 {
 				t.Errorf("verdict %q, policy %q, auditSeq %d, decoded %v", out.Verdict, out.PolicyVersion, out.AuditSeq, out.Decoded != nil)
 			}
 			got := map[string]bool{}
@@ -90,14 +91,20 @@ func TestSafeVerifyGolden(t *testing.T) {
 				Actor, Action, Target string
 				Details               map[string]any
 			}
-			if err := json.Unmarshal([]byte(stdout), &entries); code != 0 || err != nil || len(entries) != 1 {
+			// Newest first; the other entry is the import of the default
+			// lists the addresses were screened against (a new data
+			// directory's).
+			if err := json.Unmarshal([]byte(stdout), &entries); code != 0 || err != nil || len(entries) != 2 || entries[1].Action != "lists.import" {
 				t.Fatalf("audit list: exit %d, %v: %s", code, err, stdout)
 			}
 			e := entries[0]
 			if e.Actor != "cli:alice" || e.Action != "safe.verify" || !strings.HasPrefix(e.Target, "safe:0x") ||
 				e.Details["safeTxHash"] != out.SafeTxHash || e.Details["verdict"] != tc.verdict || e.Details["chainId"] != "1" ||
-				e.Details["policyVersion"] != "safe-policy/6" || e.Details["safeVersion"] != tc.version {
+				e.Details["policyVersion"] != "safe-policy/7" || e.Details["safeVersion"] != tc.version {
 				t.Errorf("audit entry %+v", e)
+			}
+			if sc, _ := e.Details["screening"].(map[string]any); sc["checked"] != true || !strings.Contains(fmt.Sprint(sc["lists"]), "fbi-dprk") {
+				t.Errorf("audit entry's screening %v, want the default lists' versions", e.Details["screening"])
 			}
 
 			// Human output, against the golden file.
@@ -367,7 +374,7 @@ func TestSafeVerifyAddressBook(t *testing.T) {
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(stdout), &entries); code != 0 || err != nil || len(entries) != 1 || entries[0].Details.AddressBook != out.Options.AddressBook {
+	if err := json.Unmarshal([]byte(stdout), &entries); code != 0 || err != nil || len(entries) != 2 || entries[0].Details.AddressBook != out.Options.AddressBook {
 		t.Errorf("audit entry lacks the address book (%v): %s", err, stdout)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // cosignAnswer is the part of a co-sign answer the tests read.
@@ -41,7 +42,7 @@ func TestSafeCosignAPI(t *testing.T) {
 		// The env's store (a *sqlite.DB) keeps the co-signatures too.
 		c.Cosigner = &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosigner.Signer(),
 			Store: c.SafeVerifications.(cosign.Store), Audit: c.Audit, Verifications: c.SafeVerifications,
-			Tokens: cosign.AuthTokens(c.Auth.Store, c.Auth.Now)}
+			Tokens: cosign.AuthTokens(c.Auth.Store, c.Auth.Now), Policy: policy.Policy{Screener: defaultScreener(t)}}
 	})
 	body := func(tx safe.Tx, extra string) string {
 		return fmt.Sprintf(`{"safe":%q,"to":%q,"value":"%s","data":"0x%x","operation":%d,"nonce":"%s"%s}`,

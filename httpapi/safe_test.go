@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -21,6 +23,8 @@ import (
 	"github.com/bulwark-sec/bulwark/safe"
 	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
 )
 
 const (
@@ -344,6 +348,50 @@ func TestSafeVerifyAPILargeServiceFile(t *testing.T) {
 // --address-book) the unlimited USDT approve of the policy fixtures names
 // USDT from the book, says the spender is not in it, and the answer names
 // the book it was checked against.
+// defaultIndex is the index of the default lists compiled into Bulwark,
+// which a new data directory starts with.
+var defaultIndex = sync.OnceValues(func() (*screening.Index, error) {
+	lists, err := sources.Embedded()
+	if err != nil {
+		return nil, err
+	}
+	return screening.BuildIndex(lists, time.Now()), nil
+})
+
+func defaultScreener(t testing.TB) policy.AddressScreener {
+	t.Helper()
+	ix, err := defaultIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return policy.IndexScreener(func() *screening.Index { return ix })
+}
+
+// TestSafeVerifyAPIScreening: with serve's lists, POST /api/v1/safe/verify
+// rejects a transfer to an address of the FBI's Bybit PSA, naming the
+// list and the recipient, and records the list versions; without them it
+// says the addresses were not screened.
+func TestSafeVerifyAPIScreening(t *testing.T) {
+	t.Parallel()
+	const body = `{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D","value":"1000000000000000000","data":"0x","operation":0,"nonce":"3"}`
+	e := newEnv(t, func(c *Config) { c.SafeVerifier, c.SafeScreener = OfflineSafeVerifier, defaultScreener(t) })
+	rec := e.do("POST", "/api/v1/safe/verify?chainId=1&safeVersion=1.4.1", jsonHeaders("analyst"), body)
+	mustStatus(t, rec, http.StatusOK)
+	verdictIs("reject", policy.CodeAttributedAddress)(t, e, rec)
+	for _, s := range []string{`"list":"fbi-dprk"`, "recipient of 1 ETH", `"screened":true`, `"id":"fbi-dprk","sha256":"`} {
+		if !strings.Contains(rec.Body.String(), s) {
+			t.Errorf("answer lacks %s: %s", s, rec.Body)
+		}
+	}
+	bare := newEnv(t, func(c *Config) { c.SafeVerifier = OfflineSafeVerifier })
+	rec = bare.do("POST", "/api/v1/safe/verify?chainId=1&safeVersion=1.4.1", jsonHeaders("analyst"), body)
+	mustStatus(t, rec, http.StatusOK)
+	verdictIs("ok", policy.CodeScreeningUnchecked)(t, bare, rec)
+	if !strings.Contains(rec.Body.String(), `"screened":false`) {
+		t.Errorf("an unscreened verdict does not say so: %s", rec.Body)
+	}
+}
+
 func TestSafeVerifyAPIAddressBook(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join("..", "cli", "testdata", "safe", "verify", "usdt-unlimited-approve.json"))

@@ -155,6 +155,10 @@ type Config struct {
 	// SafeAddressBook is the organisation's address book that POST
 	// /api/v1/safe/verify checks against (nil: none).
 	SafeAddressBook *policy.AddressBook
+	// SafeScreener screens the addresses a transaction of POST
+	// /api/v1/safe/verify names against the screening lists (nil: not
+	// screened, SCREENING_NOT_CHECKED).
+	SafeScreener policy.AddressScreener
 	// SafeVerifications, when set, receives a record of every verdict of
 	// POST /api/v1/safe/verify, in the transaction of its audit entry, so
 	// that a watcher can tell a transaction Bulwark verified from one it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -16,6 +17,8 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/safetxservice"
 	"github.com/bulwark-sec/bulwark/safetxservice/servicetest"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
@@ -52,8 +55,14 @@ func TestQueueWithCosignerAnvil(t *testing.T) {
 	if !ok {
 		t.Fatal("the SQLite store keeps no co-signatures")
 	}
+	lists, err := sources.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := screening.BuildIndex(lists, time.Now())
 	w := queue.NewWatcher(queue.Config{Source: client, Push: client, Watches: addrList{s.Address}, Store: db, Alerts: db, Log: log,
-		Cosigner: &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosigner.Signer(), Store: store, Audit: log, Verifications: db}})
+		Cosigner: &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosigner.Signer(), Store: store, Audit: log, Verifications: db,
+			Policy: policy.Policy{Screener: policy.IndexScreener(func() *screening.Index { return ix })}}})
 	st, err := w.Poll(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -94,6 +94,9 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if err != nil {
 		return err
 	}
+	// Every Safe transaction verified or co-signed has the addresses it
+	// names screened against the lists in service at the time.
+	screener := policy.IndexScreener(svc.Screener().Index)
 	started := false // a start that fails says so in its one error line
 	defer func() {
 		// Every queued decision is stored before the server exits.
@@ -140,10 +143,10 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		}
 		defer client.Close()
 		sources, maxAge := s.CosignSources(svc)
-		cosigner = newCosigner(s, key, client, db, alog, sources, maxAge)
+		cosigner = newCosigner(s, key, client, db, alog, sources, maxAge, screener)
 		log.Info("co-signer ready", "address", key.Address().Hex())
 	}
-	queueWatch, closeQueue, err := safeQueueWatch(s, cosigner, db, alog, deliver.Wake, log)
+	queueWatch, closeQueue, err := safeQueueWatch(s, cosigner, db, alog, deliver.Wake, log, screener)
 	if err != nil {
 		return err
 	}
@@ -173,7 +176,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		MaxBodyBytes: s.MaxBody, RateLimit: s.RateLimit, Burst: s.Burst,
 		HandlerTimeout: s.RequestTimeout, ShutdownTimeout: s.ShutdownTimeout,
 		MetricsPublic: s.MetricsPublic, TrustedProxies: s.TrustedProxies,
-		SafeVerifier: verifier, SafeOnChain: onChain, Cosigner: cosigner, SafeAddressBook: s.AddressBook,
+		SafeVerifier: verifier, SafeOnChain: onChain, Cosigner: cosigner, SafeAddressBook: s.AddressBook, SafeScreener: screener,
 		SafeVerifications: db, SafeWatches: db, SafeAlerts: db, Outbox: db, TraceDeposits: db, TraceAlerts: db,
 		SafeWatchesChanged: func() {
 			if mon != nil {
@@ -245,7 +248,7 @@ func traceFollower(ctx context.Context, rpc string, interval time.Duration, db *
 // read from the Safe Transaction Service every --safe-queue-interval and
 // handed to queueCosigner, their alerts recorded with their audit entries
 // and outbox messages; and what closes its node client.
-func safeQueueWatch(s *cli.Serving, cosigner *cosign.Service, db *sqlite.DB, alog *audit.Log, stored func(), log *slog.Logger) (*queue.Watcher, func(), error) {
+func safeQueueWatch(s *cli.Serving, cosigner *cosign.Service, db *sqlite.DB, alog *audit.Log, stored func(), log *slog.Logger, screener policy.AddressScreener) (*queue.Watcher, func(), error) {
 	if s.SafeQueue == "" {
 		return nil, func() {}, nil
 	}
@@ -257,7 +260,7 @@ func safeQueueWatch(s *cli.Serving, cosigner *cosign.Service, db *sqlite.DB, alo
 	if err != nil {
 		return nil, nil, bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
 	}
-	decider, signs := queueCosigner(cosigner, client, db, alog, servePolicy(s))
+	decider, signs := queueCosigner(cosigner, client, db, alog, servePolicy(s, screener))
 	var push queue.Pusher
 	switch {
 	case s.SafeQueuePush && signs:
@@ -271,17 +274,18 @@ func safeQueueWatch(s *cli.Serving, cosigner *cosign.Service, db *sqlite.DB, alo
 }
 
 // servePolicy is the rule set of serve's co-signer and queue watch: the
-// strict default with the address book of --address-book.
-func servePolicy(s *cli.Serving) policy.Policy {
-	return policy.Policy{AddressBook: s.AddressBook}
+// strict default with the address book of --address-book, screening the
+// addresses against the lists of the screening service (screener).
+func servePolicy(s *cli.Serving, screener policy.AddressScreener) policy.Policy {
+	return policy.Policy{AddressBook: s.AddressBook, Screener: screener}
 }
 
 // newCosigner is serve's co-signer: key, the node, the store's
 // co-signatures, approvals and verification records, the lists' ages
-// and the address book of --address-book.
-func newCosigner(s *cli.Serving, key cosign.Signer, node *ethrpc.Client, db *sqlite.DB, alog *audit.Log, sources cosign.Sources, maxAge time.Duration) *cosign.Service {
+// the address book of --address-book and the screening lists (screener).
+func newCosigner(s *cli.Serving, key cosign.Signer, node *ethrpc.Client, db *sqlite.DB, alog *audit.Log, sources cosign.Sources, maxAge time.Duration, screener policy.AddressScreener) *cosign.Service {
 	return &cosign.Service{Chain: node, Simulator: node, Signer: key, Store: db, Audit: alog, Verifications: db,
-		Tokens: cosign.AuthTokens(db, nil), Sources: sources, MaxListAge: maxAge, Policy: servePolicy(s)}
+		Tokens: cosign.AuthTokens(db, nil), Sources: sources, MaxListAge: maxAge, Policy: servePolicy(s, screener)}
 }
 
 // queueCosigner is what the queue watch hands each new pending

@@ -14,6 +14,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/queue"
+	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
@@ -50,7 +51,8 @@ func TestDeliveryCheck(t *testing.T) {
 
 // TestQueueCosigner: the queue watch hands its transactions to serve's
 // co-signer when serve has one, and to a verifier that never signs
-// otherwise; both apply serve's --address-book.
+// otherwise; both apply serve's --address-book and screen against the
+// screening service's lists.
 func TestQueueCosigner(t *testing.T) {
 	t.Parallel()
 	book, err := policy.NewAddressBook([]policy.AddressEntry{{Address: common.HexToAddress("0x1111111254EEB25477B68fb85Ed929f73A960582"),
@@ -59,9 +61,11 @@ func TestQueueCosigner(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &cli.Serving{ServeSettings: cli.ServeSettings{AddressBook: book}}
-	svc := newCosigner(s, nil, nil, nil, nil, nil, 0)
-	if svc.Policy.AddressBook != book {
-		t.Fatalf("serve's co-signer's address book %v, want --address-book's", svc.Policy.AddressBook)
+	ix := screening.BuildIndex(nil, time.Now())
+	screener := policy.IndexScreener(func() *screening.Index { return ix })
+	svc := newCosigner(s, nil, nil, nil, nil, nil, 0, screener)
+	if svc.Policy.AddressBook != book || svc.Policy.Screener != screener {
+		t.Fatalf("serve's co-signer's address book %v, screener %v: want --address-book's and the lists'", svc.Policy.AddressBook, svc.Policy.Screener)
 	}
 	for _, tt := range []struct {
 		name     string
@@ -71,9 +75,9 @@ func TestQueueCosigner(t *testing.T) {
 		{"with a key", svc, true},
 		{"without", nil, false},
 	} {
-		got, signs := queueCosigner(tt.cosigner, nil, nil, nil, servePolicy(s))
+		got, signs := queueCosigner(tt.cosigner, nil, nil, nil, servePolicy(s, screener))
 		v, verifies := got.(*queue.VerifyOnly)
-		if signs != tt.signs || (tt.signs && got != queue.Cosigner(svc)) || (!tt.signs && (!verifies || v.Policy.AddressBook != book)) {
+		if signs != tt.signs || (tt.signs && got != queue.Cosigner(svc)) || (!tt.signs && (!verifies || v.Policy.AddressBook != book || v.Policy.Screener != screener)) {
 			t.Errorf("%s: %T, signs %v", tt.name, got, signs)
 		}
 	}

@@ -33,6 +33,11 @@ const (
 	// domain has no chain id: a co-signature of it would also be valid for
 	// the same Safe address and nonce on another chain.
 	CodeVersionUnsafe = "COSIGNER_VERSION_UNSAFE"
+	// CodeNotScreened: no screening list was available to the
+	// verification (SCREENING_NOT_CHECKED), so the addresses the
+	// transaction names were not checked against the sanctions and
+	// attribution lists.
+	CodeNotScreened = "NOT_SCREENED"
 	// CodeNeedsApprovals: the verdict is review and fewer than two people
 	// have approved the transaction (medium: the transaction is held).
 	CodeNeedsApprovals = "NEEDS_APPROVALS"
@@ -40,7 +45,7 @@ const (
 
 // Codes lists every finding code the co-signer adds to the policy's.
 var Codes = []string{CodeNotSimulated, CodeCosignerNotOwner, CodeNonceUsed, CodeStateChanged, CodeListsStale,
-	CodeNonceAlreadyCosigned, CodeVersionUnsafe, CodeNeedsApprovals}
+	CodeNonceAlreadyCosigned, CodeVersionUnsafe, CodeNotScreened, CodeNeedsApprovals}
 
 // RequiredApprovals is how many different people must approve a
 // transaction whose verdict is review before the co-signer signs it.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"math/big"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/screening"
 )
 
 // cosigner is the co-signer's key in these tests; humans are the Safe's
@@ -47,7 +50,7 @@ func newFixture(t *testing.T, chain *safetest.Chain, d *safetest.Deployment) *fi
 
 func (e *env) service(chain *safetest.Chain) *cosign.Service {
 	return &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosignerOwner.Signer(), Store: e.store,
-		Audit: e.log, Verifications: e.db}
+		Audit: e.log, Verifications: e.db, Policy: policy.Policy{Screener: defaultScreener}}
 }
 
 func (f *fixture) cosign(t *testing.T, tx safe.Tx, mod ...func(*cosign.Request)) *cosign.Result {
@@ -292,6 +295,25 @@ func TestCosignRefusals(t *testing.T) {
 			}
 			return r
 		}, []string{cosign.CodeListsStale}, 0},
+		{"no screening lists", func(t *testing.T, f *fixture) *cosign.Result {
+			f.svc.Policy.Screener = nil
+			return f.cosign(t, f.s.TransferETHTx(t, to, big.NewInt(1)))
+		}, []string{cosign.CodeNotScreened}, 0},
+		{"recipient on the FBI's Bybit list", func(t *testing.T, f *fixture) *cosign.Result {
+			lazarus := fbiBybitAddress(t)
+			r := f.cosign(t, f.s.TransferETHTx(t, lazarus, safetest.Ether(1)))
+			var hit *policy.Finding
+			for i, fd := range r.Findings {
+				if fd.Code == policy.CodeAttributedAddress {
+					hit = &r.Findings[i]
+				}
+			}
+			if hit == nil || hit.Severity != policy.SeverityCritical || hit.Fields["list"] != "fbi-dprk" || hit.Fields["address"] != lazarus.Hex() ||
+				!strings.Contains(hit.Message, "recipient of 1 ETH") {
+				t.Fatalf("findings %+v: want ATTRIBUTED_ADDRESS (critical) on fbi-dprk naming the recipient", r.Findings)
+			}
+			return r
+		}, []string{policy.CodeAttributedAddress}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, chain, d)
@@ -317,6 +339,29 @@ func TestCosignRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fbiBybitAddress is the first address of the FBI's Bybit PSA
+// (I-022625-PSA) in the project's shared data, which must be on the
+// fbi-dprk list of the default lists compiled into Bulwark.
+func fbiBybitAddress(t *testing.T) common.Address {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "data", "screen", "dprk", "fbi_I-022625-PSA_bybit_eth_addresses.txt")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Skipf("the FBI's Bybit address list is not in the shared data (%v): cannot test the refusal of a transfer to one", err)
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	a := common.HexToAddress(strings.TrimSpace(first))
+	ix, err := defaultIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := policy.IndexScreener(func() *screening.Index { return ix }).Lookup(big.NewInt(1), a)
+	if !slices.ContainsFunc(hits, func(h policy.ScreeningHit) bool { return h.List == "fbi-dprk" && h.Confidence == "high" }) {
+		t.Fatalf("%s, the first address of %s, is not on the default lists' fbi-dprk at high confidence: %+v", a.Hex(), p, hits)
+	}
+	return a
 }
 
 // failingSimulator is a node that answers that it cannot simulate.

@@ -5,13 +5,37 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/screening"
+	"github.com/bulwark-sec/bulwark/screening/sources"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/sqlite/sqlitetest"
 )
+
+// defaultIndex is the index of the default lists compiled into Bulwark
+// (OFAC SDN, UN, the FBI's DPRK addresses), which a fresh data directory
+// starts with.
+var defaultIndex = sync.OnceValues(func() (*screening.Index, error) {
+	lists, err := sources.Embedded()
+	if err != nil {
+		return nil, err
+	}
+	return screening.BuildIndex(lists, time.Now()), nil
+})
+
+// defaultScreener screens against defaultIndex (a test that cannot read it
+// fails: nothing is screened then).
+var defaultScreener = policy.IndexScreener(func() *screening.Index {
+	ix, err := defaultIndex()
+	if err != nil {
+		panic("the embedded default lists do not read: " + err.Error())
+	}
+	return ix
+})
 
 // countingStore is the SQLite store, counting the co-signatures it
 // stored.

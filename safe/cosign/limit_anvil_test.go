@@ -25,7 +25,7 @@ func TestCosignValueLimit(t *testing.T) {
 	f := newFixture(t, chain, safetest.Deploy(t, chain, "1.4.1"))
 	limit := policy.Limit{Name: "limit 1 of book.toml", Safe: f.s.Address, Asset: policy.ETH,
 		Amount: new(big.Int).Div(safetest.Ether(3), big.NewInt(2)), Period: 24 * time.Hour}
-	f.svc.Policy = policy.Policy{Limits: []policy.Limit{limit}}
+	f.svc.Policy.Limits = []policy.Limit{limit}
 	to := common.BigToAddress(big.NewInt(0x11a11))
 	limitFinding := func(t *testing.T, r *cosign.Result) policy.Finding {
 		t.Helper()

@@ -596,6 +596,9 @@ func (s *Service) chainChecks(v *policy.Verification) []policy.Finding {
 		}
 		out = append(out, refusal(CodeNotSimulated, "%s", msg).With("status", sim.Status))
 	}
+	if !v.Screening.Checked {
+		out = append(out, refusal(CodeNotScreened, "the addresses this transaction names were not screened: no sanctions or attribution list was available to the co-signer, and it never signs a transfer it could not check against them (load the lists: 'bulwark lists update', or the data directory's default lists)"))
+	}
 	if !v.Version.DomainHasChainID() {
 		out = append(out, refusal(CodeVersionUnsafe, "Safe %s is version %s: before 1.3.0 the Safe's EIP-712 domain has no chain id, so a co-signature would also execute the same Safe address and nonce on another chain; the co-signer signs only 1.3.0 and later (upgrade the Safe)",
 			v.Safe.Hex(), v.Version).With("version", v.Version.String()))

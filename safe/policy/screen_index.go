@@ -13,14 +13,14 @@ import (
 // versions; a verification keeps the index it started with). index may
 // return nil: no lists.
 func IndexScreener(index func() *screening.Index) AddressScreener {
-	return indexScreener{index: index}
+	return &indexScreener{index: index}
 }
 
 type indexScreener struct {
 	index func() *screening.Index
 }
 
-func (s indexScreener) Snapshot() AddressScreener {
+func (s *indexScreener) Snapshot() AddressScreener {
 	ix := s.index()
 	if ix == nil {
 		return nil
@@ -28,14 +28,14 @@ func (s indexScreener) Snapshot() AddressScreener {
 	return newIndexSnapshot(ix)
 }
 
-func (s indexScreener) Lists() []ScreeningList {
+func (s *indexScreener) Lists() []ScreeningList {
 	if p := s.Snapshot(); p != nil {
 		return p.Lists()
 	}
 	return nil
 }
 
-func (s indexScreener) Lookup(chainID *big.Int, a common.Address) []ScreeningHit {
+func (s *indexScreener) Lookup(chainID *big.Int, a common.Address) []ScreeningHit {
 	if p := s.Snapshot(); p != nil {
 		return p.Lookup(chainID, a)
 	}

@@ -656,9 +656,9 @@ func (w *Watcher) record(ctx context.Context, e Entry, rec Record, res *cosign.R
 
 // temporaryRefusals are the co-signer's refusals that a later poll can
 // lift: the simulation did not run (a nonce ahead of the Safe's), the
-// Safe changed under the check, stale lists, the co-signer not (yet) an
-// owner.
-var temporaryRefusals = []string{cosign.CodeNotSimulated, cosign.CodeStateChanged, cosign.CodeListsStale, cosign.CodeCosignerNotOwner}
+// Safe changed under the check, stale lists or none loaded, the co-signer
+// not (yet) an owner.
+var temporaryRefusals = []string{cosign.CodeNotSimulated, cosign.CodeStateChanged, cosign.CodeListsStale, cosign.CodeNotScreened, cosign.CodeCosignerNotOwner}
 
 // temporaryOnly reports a refusal whose every critical finding is a
 // temporary one.

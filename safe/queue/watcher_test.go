@@ -607,12 +607,12 @@ func TestPollAheadWaits(t *testing.T) {
 }
 
 // TestPollTemporaryRefusal: a refusal for a reason a later poll can lift
-// (stale lists, the Safe changed, the co-signer not an owner, not
+// (stale lists or none, the Safe changed, the co-signer not an owner, not
 // simulated) is not recorded: alerted QUEUE_TX_UNCHECKED once, decided
 // when the reason is gone.
 func TestPollTemporaryRefusal(t *testing.T) {
 	t.Parallel()
-	for _, code := range []string{cosign.CodeListsStale, cosign.CodeStateChanged, cosign.CodeCosignerNotOwner, cosign.CodeNotSimulated} {
+	for _, code := range []string{cosign.CodeListsStale, cosign.CodeStateChanged, cosign.CodeCosignerNotOwner, cosign.CodeNotSimulated, cosign.CodeNotScreened} {
 		t.Run(code, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
