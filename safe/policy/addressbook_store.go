@@ -327,10 +327,12 @@ func (l *LiveBook) Load() *AddressBook { return l.p.Load() }
 func (l *LiveBook) Store(b *AddressBook) { l.p.Store(b) }
 
 // Snapshot returns p with the book in force now: with p.Live set, its
-// book as AddressBook (and Live cleared); otherwise p as it is.
+// book as AddressBook (and Live cleared); otherwise p as it is. The
+// screener is pinned to the lists in force now too (PinScreener).
 func (p Policy) Snapshot() Policy {
 	if p.Live != nil {
 		p.AddressBook, p.Live = p.Live.Load(), nil
 	}
+	p.Screener = PinScreener(p.Screener)
 	return p
 }

@@ -106,8 +106,8 @@ func verifyOffline(req VerifyRequest) (*Verification, error) {
 	if req.Tx.Safe == (common.Address{}) {
 		return nil, bulwark.Invalid("safe", "required: the Safe's address")
 	}
-	// One set of list versions for the whole verification, recorded with it.
-	req.Policy.Screener = PinScreener(req.Policy.Screener)
+	// Snapshot pinned one set of list versions for the whole verification,
+	// recorded with it.
 	v := &Verification{
 		ChainID: req.ChainID, Safe: req.Tx.Safe, Version: req.Version, Tx: req.Tx.Tx,
 		ProposedSafeTxHash: req.Tx.SafeTxHash, PolicyVersion: PolicyVersion, RegistryVersion: RegistryVersion,
