@@ -55,6 +55,10 @@
 // request body is read and checked before the transaction opens, so a slow
 // client never holds the store's writer.
 // Failed and refused calls are not audited; the access log records them.
+// The co-signer's routes (/api/v1/safe/cosign, /api/v1/safe/approvals) are
+// the exception: the co-signer audits every request, refusals included,
+// and a request refused before it reaches it (a body or path that does
+// not parse) is audited as refused too, under the token.
 //
 // # Limits
 //

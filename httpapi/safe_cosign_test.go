@@ -147,17 +147,20 @@ func TestSafeCosignAPI(t *testing.T) {
 		if err := json.Unmarshal(en.Details, &dd); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(en.Actor, "token:") || dd.Requester != "analyst" {
+		if !strings.HasPrefix(en.Actor, "token:") || dd.Requester != "analyst" && dd.Decision != "refused" {
 			t.Errorf("entry %d: actor %s, requester %s", en.Seq, en.Actor, dd.Requester)
 		}
 		decisions = append(decisions, dd.Decision)
 	}
-	if want := []string{"signed", "held", "held", "signed"}; !slices.Equal(decisions, want) { // dry runs are not audited
+	// Dry runs are not audited; the request naming a node is, refused
+	// before it reached the co-signer (the viewer's is refused by
+	// authorization, in the access log).
+	if want := []string{"signed", "held", "held", "signed", "refused"}; !slices.Equal(decisions, want) {
 		t.Errorf("audited %v, want %v", decisions, want)
 	}
 }
 
-// TestSafeCosignAPIUnconfigured: without a co-signer both routes answer
+// TestSafeCosignAPIUnconfigured: without a co-signer the routes answer
 // 503.
 func TestSafeCosignAPIUnconfigured(t *testing.T) {
 	t.Parallel()
@@ -165,6 +168,94 @@ func TestSafeCosignAPIUnconfigured(t *testing.T) {
 	for _, path := range []string{"/api/v1/safe/cosign", "/api/v1/safe/approvals"} {
 		if rec := e.do("POST", path, jsonHeaders("analyst"), `{}`); rec.Code != http.StatusServiceUnavailable {
 			t.Errorf("%s: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	if rec := e.do("DELETE", "/api/v1/safe/approvals/1/0x000000000000000000000000000000000000dEaD/0x"+strings.Repeat("ab", 32), bearerFor("analyst"), ""); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("DELETE: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestSafeApprovalWithdrawAPI: a token withdraws its own approval with
+// DELETE /api/v1/safe/approvals/{chainId}/{safe}/{safeTxHash} (200, then
+// 404), after which it no longer counts; requests to the co-signer's
+// routes whose body or path does not parse are 400s audited as refused,
+// under the token, with the field and the request id.
+func TestSafeApprovalWithdrawAPI(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	cosigner := safetest.Cosigner()
+	s := d.NewCosignedSafe(t, cosigner, 2)
+	e := newEnv(t, func(c *Config) {
+		c.Cosigner = &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosigner.Signer(),
+			Store: c.SafeVerifications.(cosign.Store), Audit: c.Audit, Verifications: c.SafeVerifications,
+			Tokens: cosign.AuthTokens(c.Auth.Store, c.Auth.Now)}
+	})
+	token := chain.DeployERC20(t)
+	data, err := safetest.TestContract(safetest.ERC20Name).Pack("mint", s.Address, big.NewInt(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint := s.Tx(t, token, nil, data, safe.Call)
+	body := fmt.Sprintf(`{"safe":%q,"to":%q,"value":"0","data":"0x%x","operation":0,"nonce":"%s"}`, s.Address.Hex(), mint.To.Hex(), mint.Data, mint.Nonce)
+	rec := e.do("POST", "/api/v1/safe/cosign", jsonHeaders("analyst"), body)
+	var held cosignAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &held); err != nil || held.Decision != "held" {
+		t.Fatalf("held: %d %s", rec.Code, rec.Body)
+	}
+	approval := fmt.Sprintf(`{"chainId":31337,"safe":%q,"safeTxHash":%q}`, s.Address.Hex(), held.SafeTxHash)
+	for _, tok := range []string{"analyst", "admin"} {
+		if rec := e.do("POST", "/api/v1/safe/approvals", jsonHeaders(tok), approval); rec.Code != http.StatusCreated {
+			t.Fatalf("approval as %s: %d %s", tok, rec.Code, rec.Body)
+		}
+	}
+	path := fmt.Sprintf("/api/v1/safe/approvals/31337/%s/%s", s.Address.Hex(), held.SafeTxHash)
+	rec = e.do("DELETE", path, bearerFor("admin"), "")
+	var w cosign.WithdrawJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &w); rec.Code != http.StatusOK || err != nil || w.Approver != "token:"+e.ids["admin"] || w.Approved == 0 || w.AuditSeq == 0 {
+		t.Fatalf("withdraw: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do("DELETE", path, bearerFor("admin"), ""); rec.Code != http.StatusNotFound {
+		t.Errorf("withdrawing twice: %d %s", rec.Code, rec.Body)
+	}
+	rec = e.do("POST", "/api/v1/safe/cosign", jsonHeaders("analyst"), strings.TrimSuffix(body, "}")+`,"dryRun":true}`)
+	var after cosignAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &after); err != nil || after.Decision != "held" || !slices.Equal(after.Approvals, []string{"token:" + e.ids["analyst"]}) {
+		t.Fatalf("after the withdrawal: %d %s", rec.Code, rec.Body)
+	}
+
+	n := len(e.auditEntries())
+	for _, tc := range []struct {
+		method, path string
+		headers      map[string]string
+		body, action string
+	}{
+		{"POST", "/api/v1/safe/cosign", jsonHeaders("analyst"), `{"safe":`, "safe.cosign"},
+		{"POST", "/api/v1/safe/cosign", bearerFor("analyst"), body, "safe.cosign"},
+		{"POST", "/api/v1/safe/cosign", jsonHeaders("analyst"), `{"safe":"0x12"}`, "safe.cosign"},
+		{"POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), `not json`, "safe.approve"},
+		{"POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), `{"chainId":"one"}`, "safe.approve"},
+		{"POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), `{"chainId":31337,"safeTxHash":"0x00"}`, "safe.approve"},
+		{"DELETE", "/api/v1/safe/approvals/0/" + s.Address.Hex() + "/" + held.SafeTxHash, bearerFor("analyst"), "", "safe.approve.withdraw"},
+		{"DELETE", "/api/v1/safe/approvals/31337/0x12/" + held.SafeTxHash, bearerFor("analyst"), "", "safe.approve.withdraw"},
+	} {
+		rec := e.do(tc.method, tc.path, tc.headers, tc.body)
+		if rec.Code != http.StatusBadRequest {
+			t.Errorf("%s %s %q: %d, want 400: %s", tc.method, tc.path, tc.body, rec.Code, rec.Body)
+			continue
+		}
+		all := e.auditEntries()
+		if len(all) != n+1 {
+			t.Errorf("%s %s %q: %d new audit entries, want 1", tc.method, tc.path, tc.body, len(all)-n)
+			n = len(all)
+			continue
+		}
+		n = len(all)
+		en := all[n-1]
+		var dd struct{ Decision, Error, RequestID string }
+		if err := json.Unmarshal(en.Details, &dd); err != nil || en.Action != tc.action || en.Actor != "token:"+e.ids["analyst"] ||
+			dd.Decision != "refused" || dd.Error != bulwark.EINVALID || dd.RequestID == "" {
+			t.Errorf("%s %s %q: audited %s by %s: %s", tc.method, tc.path, tc.body, en.Action, en.Actor, en.Details)
 		}
 	}
 }
