@@ -53,6 +53,9 @@ type Main struct {
 	// traceScreening is the screening service 'bulwark trace' labels
 	// addresses from, closed when the trace is written.
 	traceScreening *screening.Service
+	// osUser returns the OS user and host of a command-line approval
+	// (osIdentity when nil); tests replace it.
+	osUser func() (user, host string, err error)
 	// readBuildInfo reads the build's stamp (debug.ReadBuildInfo when
 	// nil); tests replace it.
 	readBuildInfo func() (*debug.BuildInfo, bool)

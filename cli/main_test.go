@@ -30,12 +30,24 @@ func run(t *testing.T, env map[string]string, args ...string) (code int, stdout,
 			return v, ok
 		},
 		defaultLists: embeddedLists,
+		osUser:       testOSUser(env),
 	}
 	code = m.Run(context.Background(), args)
 	if err := m.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	return code, out.String(), errb.String()
+}
+
+// testOSUser stands for the operating-system user and host of a
+// command-line approval: TEST_OS_USER of the test's environment map at
+// "test-host", or the process's real ones (nil) when the map has none.
+func testOSUser(env map[string]string) func() (string, string, error) {
+	u, ok := env["TEST_OS_USER"]
+	if !ok {
+		return nil
+	}
+	return func() (string, string, error) { return u, "test-host", nil }
 }
 
 func TestCommandLine(t *testing.T) {

@@ -21,12 +21,14 @@ import (
 // cosignFlags are the settings of 'bulwark safe cosign' and 'safe
 // approve'.
 type cosignFlags struct {
-	tx, rpc    string
-	book       string
-	dryRun     bool
-	maxListAge time.Duration
+	tx, rpc     string
+	book        string
+	dryRun      bool
+	maxListAge  time.Duration
+	approvalTTL time.Duration
 	// approve only
 	safeTxHash, safe, chainID, as, note string
+	withdraw                            bool
 	// cosign only: the co-signer's key
 	key cosignerKeyFlags
 }
@@ -37,13 +39,19 @@ func (f *cosignFlags) registerNode(fs *flag.FlagSet) {
 	fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML) the transaction is verified against: names known targets, lets allowances to listed spenders through, checks new owners against it")
 }
 
+// registerApprovalTTL registers --approval-ttl (serve, safe cosign, safe
+// approve).
+func registerApprovalTTL(fs *flag.FlagSet, d *time.Duration) {
+	fs.DurationVar(d, "approval-ttl", cosign.DefaultApprovalTTL, "an approval for dual control counts for this `DURATION` after it is given (1m to 720h; 0 is refused: an approval never lasts for ever); lowering it shortens the approvals already given")
+}
+
 func (m *Main) safeCosignCmd() *command {
 	var f cosignFlags
 	return &command{
 		name:    "cosign",
 		summary: "co-sign a Safe transaction with Bulwark's key when it verifies ok, or review with two approvals",
 		usage: "bulwark safe cosign --tx FILE|- --rpc URL [--address-book FILE] [--keystore FILE] [--passphrase-file FILE] [--dry-run]\n" +
-			"       [--lists-max-age DURATION] [--json]",
+			"       [--lists-max-age DURATION] [--approval-ttl DURATION] [--json]",
 		long: "Verifies the transaction against the node with simulation, as 'safe verify --rpc' does, then checks\n" +
 			"what the co-signer itself requires: its key is an owner of the Safe, the nonce is not used, the\n" +
 			"Safe read again just before signing is what was verified, the lists are not stale, and no other\n" +
@@ -58,6 +66,7 @@ func (m *Main) safeCosignCmd() *command {
 			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (a Safe Transaction Service multisig-transaction; - for standard input)")
 			f.registerNode(fs)
 			f.key.register(fs)
+			registerApprovalTTL(fs, &f.approvalTTL)
 			fs.BoolVar(&f.dryRun, "dry-run", false, "decide and say which rules decide, without signing, storing or auditing")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -95,15 +104,22 @@ func (m *Main) safeApproveCmd() *command {
 	var f cosignFlags
 	return &command{
 		name:    "approve",
-		summary: "approve a Safe transaction held for dual control, naming the approver",
+		summary: "approve a Safe transaction held for dual control, naming the approver, or withdraw one's approval",
 		usage: "bulwark safe approve (--tx FILE|- --rpc URL [--address-book FILE] | --safe-tx-hash HASH --safe ADDR --chain-id N)\n" +
-			"       --as NAME [--note TEXT] [--json]",
+			"       --as NAME [--note TEXT] [--approval-ttl DURATION] [--json]\n" +
+			"       bulwark safe approve --withdraw --safe-tx-hash HASH --safe ADDR --chain-id N --as NAME [--note TEXT] [--json]",
 		long: "Records NAME's approval of a transaction whose verdict is review; once two different people have\n" +
 			"approved it, 'bulwark safe cosign' co-signs it. With --tx the transaction is verified again on the\n" +
 			"node and that verdict decides; with --safe-tx-hash the latest verdict recorded for it does\n" +
-			"(ask 'safe cosign' first). A transaction that verifies reject is never approved; the same NAME\n" +
-			"twice is refused. The approval counts as cli:NAME, never as an API token (token:<id>). Anyone\n" +
-			"who can write the data directory can approve under any name: command-line approvals are for a\n" +
+			"(ask 'safe cosign' first), and it must have been simulated on a node: an offline 'safe verify' is\n" +
+			"never approved. The approval records what was approved (the transaction, policy, address book,\n" +
+			"Safe state and findings); when any of it changes, the co-signer sets the approval aside and the\n" +
+			"transaction must be approved again. An approval counts for --approval-ttl (default 24h). A\n" +
+			"transaction that verifies reject is never approved; the same NAME twice is refused while the first\n" +
+			"approval counts. --withdraw withdraws NAME's approval. The approval counts as cli:NAME, never as an\n" +
+			"API token (token:<id>), and records the operating-system user and host it was given from: two\n" +
+			"approvals from the same user on the same host count once, whatever names --as gave. Anyone who can\n" +
+			"write the data directory can still approve under any name: command-line approvals are for a\n" +
 			"single-operator set-up; where two people must approve, each approves with their own API token.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.tx, "tx", "", "the transaction JSON `FILE` (- for standard input), verified again on --rpc")
@@ -112,15 +128,23 @@ func (m *Main) safeApproveCmd() *command {
 			fs.StringVar(&f.safe, "safe", "", "the Safe's `ADDR`ess (with --safe-tx-hash)")
 			fs.StringVar(&f.chainID, "chain-id", "", "the chain id `N` (with --safe-tx-hash)")
 			fs.StringVar(&f.as, "as", "", "the `NAME` of the person approving (required)")
-			fs.StringVar(&f.note, "note", "", "why the transaction is approved (`TEXT`, optional)")
+			fs.StringVar(&f.note, "note", "", "why the transaction is approved, or the approval withdrawn (`TEXT`, optional)")
+			registerApprovalTTL(fs, &f.approvalTTL)
+			fs.BoolVar(&f.withdraw, "withdraw", false, "withdraw NAME's approval of the transaction (with --safe-tx-hash): it no longer counts")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("safe approve", args); err != nil {
 				return bulwark.ExitError, err
 			}
+			if err := cosign.CheckApprovalTTL("--approval-ttl", f.approvalTTL); err != nil {
+				return bulwark.ExitError, err
+			}
 			req, source, err := m.approveRequest(f)
 			if err != nil {
 				return bulwark.ExitError, err
+			}
+			if f.withdraw {
+				return m.withdrawApproval(ctx, f, req)
 			}
 			svc, closeSvc, err := m.approveService(ctx, f)
 			if err != nil {
@@ -139,11 +163,44 @@ func (m *Main) safeApproveCmd() *command {
 			b.line("Safe", "%s (chain %s)", res.Approval.Safe.Hex(), res.Approval.ChainID)
 			b.line("safeTxHash", "%s", res.Approval.SafeTxHash.Hex())
 			b.line("Approver", "%s", res.Approval.Approver)
+			if res.Approval.OSUser != "" || res.Approval.Host != "" {
+				b.line("OS user", "%s@%s", res.Approval.OSUser, res.Approval.Host)
+			}
+			b.line("Expires", "%s", res.Approval.Expires.UTC().Format(time.RFC3339))
 			b.line("Approvals", "%s (%d of %d required)", strings.Join(res.Approvers, ", "), len(res.Approvers), cosign.RequiredApprovals)
+			if res.Replaced != 0 {
+				b.printf("Replaces this approver's earlier approval (audit entry %d), which no longer counted.\n", res.Replaced)
+			}
 			b.printf("Recorded as audit entry %d.\n", res.Approval.AuditSeq)
 			return bulwark.ExitOK, b.err
 		},
 	}
+}
+
+// withdrawApproval runs 'safe approve --withdraw'.
+func (m *Main) withdrawApproval(ctx context.Context, f cosignFlags, req *cosign.ApproveRequest) (int, error) {
+	if f.tx != "" || f.book != "" || f.rpc != "" {
+		return bulwark.ExitError, bulwark.Invalid("--withdraw", "name the approval with --safe-tx-hash, --safe and --chain-id (no --tx, --rpc or --address-book)")
+	}
+	svc, err := m.cosignBase(ctx)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	res, err := svc.Withdraw(ctx, cosign.WithdrawRequest{ChainID: req.ChainID, Safe: req.Safe, SafeTxHash: req.SafeTxHash,
+		Approver: req.Approver, Note: req.Note, Actor: req.Actor})
+	if err != nil {
+		return bulwark.ExitError, cosignError("", err)
+	}
+	if m.g.json {
+		return bulwark.ExitOK, m.printJSON(res.JSON())
+	}
+	b := &textBlock{w: m.Stdout}
+	b.heading("Approval withdrawn")
+	b.line("Safe", "%s (chain %s)", res.Approval.Safe.Hex(), res.Approval.ChainID)
+	b.line("safeTxHash", "%s", res.Approval.SafeTxHash.Hex())
+	b.line("Approver", "%s (approval of audit entry %d)", res.Approval.Approver, res.Approval.AuditSeq)
+	b.printf("Recorded as audit entry %d.\n", res.AuditSeq)
+	return bulwark.ExitOK, b.err
 }
 
 // readServiceTx reads and parses a --tx file.
@@ -165,6 +222,10 @@ func (m *Main) approveRequest(f cosignFlags) (*cosign.ApproveRequest, string, er
 		return nil, "", err
 	}
 	req := &cosign.ApproveRequest{Approver: f.as, Note: f.note, Actor: m.cliActor()}
+	var err error
+	if req.OSUser, req.Host, err = m.osIdentity(); err != nil {
+		return nil, "", err
+	}
 	switch {
 	case f.tx != "" && f.safeTxHash != "":
 		return nil, "", bulwark.Invalid("--safe-tx-hash", "give --tx or --safe-tx-hash, not both")
@@ -215,6 +276,9 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 	if f.maxListAge < 0 {
 		return nil, nil, bulwark.Invalid("--lists-max-age", "must not be negative")
 	}
+	if err := cosign.CheckApprovalTTL("--approval-ttl", f.approvalTTL); err != nil {
+		return nil, nil, err
+	}
 	book, err := readAddressBook("--address-book", f.book)
 	if err != nil {
 		return nil, nil, err
@@ -227,7 +291,7 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 	if err != nil {
 		return nil, nil, err
 	}
-	svc.Policy.AddressBook = book
+	svc.Policy.AddressBook, svc.ApprovalTTL = book, f.approvalTTL
 	client, err := ethrpc.Dial(f.rpc, ethrpc.Options{Timeout: 20 * time.Second, MaxRetries: 1, Logger: m.logger, DebugRetries: true})
 	if err != nil {
 		return nil, nil, rpcFlagError(err)
@@ -280,7 +344,7 @@ func (m *Main) approveService(ctx context.Context, f cosignFlags) (*cosign.Servi
 		if err != nil {
 			return nil, nil, err
 		}
-		svc.Policy.AddressBook = book
+		svc.Policy.AddressBook, svc.ApprovalTTL = book, f.approvalTTL
 		scr, closeScr, err := m.safeScreener(ctx)
 		if err != nil {
 			return nil, nil, err
@@ -295,7 +359,11 @@ func (m *Main) approveService(ctx context.Context, f cosignFlags) (*cosign.Servi
 		return svc, func() { client.Close(); closeScr() }, nil
 	}
 	svc, err := m.cosignBase(ctx)
-	return svc, func() {}, err
+	if err != nil {
+		return nil, nil, err
+	}
+	svc.ApprovalTTL = f.approvalTTL
+	return svc, func() {}, nil
 }
 
 // approveOnly stands in for the key where only approvals are recorded:

@@ -94,6 +94,12 @@ func (u *keystoreUser) cosign(t *testing.T, s *safetest.Safe, tx safe.Tx, want i
 // approve runs 'safe approve --as name' for a held safeTxHash.
 func (u *keystoreUser) approve(t *testing.T, s *safetest.Safe, safeTxHash, name string) {
 	t.Helper()
+	env := u.env
+	u.env = map[string]string{"TEST_OS_USER": name} // each approver at their own account
+	for k, v := range env {
+		u.env[k] = v
+	}
+	defer func() { u.env = env }()
 	code, out, errOut := u.run(t, false, "safe", "approve", "--as", name, "--note", "planned", "--safe-tx-hash", safeTxHash,
 		"--safe", s.Address.Hex(), "--chain-id", s.Chain().ChainID.String())
 	if code != 0 {

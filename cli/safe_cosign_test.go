@@ -27,7 +27,7 @@ func runCosigner(t *testing.T, env map[string]string, key *ecdsa.PrivateKey, arg
 			v, ok := env[k]
 			return v, ok
 		},
-		defaultLists: embeddedLists, testCosigner: safetest.KeySigner{Key: key}}
+		defaultLists: embeddedLists, testCosigner: safetest.KeySigner{Key: key}, osUser: testOSUser(env)}
 	code = m.Run(context.Background(), args)
 	if err := m.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -96,14 +96,27 @@ func TestSafeCosignCLI(t *testing.T) {
 	if held.Decision != "held" || !slices.Contains(held.Deciding, "NEEDS_APPROVALS") {
 		t.Fatalf("mint: %+v", held)
 	}
-	approve := func(name string, want int, by ...string) string {
+	// approve approves as name; with osUser "" from the test process's own
+	// operating-system account, else from that account.
+	approveAs := func(name, osUser string, want int, by ...string) string {
 		t.Helper()
 		args := append([]string{"safe", "approve", "--as", name, "--note", "planned"}, by...)
-		code, stdout, stderr := run(t, env, args...)
+		e := map[string]string{}
+		for k, v := range env {
+			e[k] = v
+		}
+		if osUser != "" {
+			e["TEST_OS_USER"] = osUser
+		}
+		code, stdout, stderr := run(t, e, args...)
 		if code != want {
 			t.Fatalf("approve as %s: exit %d (want %d), stderr %q\n%s", name, code, want, stderr, stdout)
 		}
 		return stderr
+	}
+	approve := func(name string, want int, by ...string) string {
+		t.Helper()
+		return approveAs(name, name, want, by...)
 	}
 	byHash := []string{"--safe-tx-hash", held.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}
 	approve("carol", 0, byHash...)
@@ -119,6 +132,38 @@ func TestSafeCosignCLI(t *testing.T) {
 	if msg := approve("erin", 1, "--safe-tx-hash", bybit.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"); !strings.Contains(msg, "never approved") {
 		t.Errorf("approving the trojan: %q", msg)
 	}
+
+	// One operator under two --as names (this process's own OS account)
+	// counts once; frank withdraws, approves from another account, and
+	// the transaction is co-signed.
+	data, err = safetest.TestContract(safetest.ERC20Name).Pack("mint", s.Address, big.NewInt(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint2 := s.Tx(t, token, nil, data, safe.Call)
+	held2 := cosign(t, mint2, 2)
+	byHash2 := []string{"--safe-tx-hash", held2.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}
+	approveAs("grace", "", 0, byHash2...)
+	approveAs("frank", "", 0, byHash2...)
+	once := cosign(t, mint2, 2)
+	if !slices.Equal(once.Approvals, []string{"cli:grace"}) || !slices.ContainsFunc(once.Findings, func(f struct{ Code, Message string }) bool {
+		return f.Code == "NEEDS_APPROVALS" && strings.Contains(f.Message, "cli:frank") && strings.Contains(f.Message, "same-os-user")
+	}) {
+		t.Fatalf("two names from one OS account: %+v", once)
+	}
+	withdraw := append([]string{"safe", "approve", "--withdraw", "--as", "frank"}, byHash2...)
+	if code, stdout, stderr := run(t, env, withdraw...); code != 0 || !strings.Contains(stdout, "Approval withdrawn") {
+		t.Fatalf("withdraw: exit %d %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := run(t, env, withdraw...); code != 1 || !strings.Contains(stderr, "no standing approval") {
+		t.Errorf("withdrawing twice: exit %d %q", code, stderr)
+	}
+	approveAs("frank", "frank", 0, byHash2...)
+	twice := cosign(t, mint2, 0)
+	if !slices.Equal(twice.Approvals, []string{"cli:grace", "cli:frank"}) {
+		t.Fatalf("after frank approved from his own account: %+v", twice)
+	}
+	execute(t, mint2, twice.Signature)
 
 	// With the default maximum age the embedded lists' dates decide.
 	code, stdout, stderr := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s.Safe, s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xc12)), big.NewInt(1))),
@@ -136,6 +181,9 @@ func TestSafeCosignCLI(t *testing.T) {
 		{[]string{"safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer)}, "--rpc: required"},
 		{[]string{"safe", "approve", "--safe-tx-hash", held.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}, "--as: required"},
 		{[]string{"safe", "approve", "--as", "x", "--tx", writeServiceTx(t, s.Safe, transfer)}, "--rpc: required with --tx"},
+		{[]string{"safe", "approve", "--as", "x", "--approval-ttl", "0", "--safe-tx-hash", held.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}, "--approval-ttl: 0s"},
+		{[]string{"safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--approval-ttl", "1000h"}, "--approval-ttl"},
+		{[]string{"safe", "approve", "--withdraw", "--as", "x", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL()}, "--withdraw"},
 	} {
 		code, _, stderr := runCosigner(t, env, cosigner.Key, tc.args...)
 		if code != 1 || !strings.Contains(stderr, tc.want) {

@@ -33,6 +33,7 @@ func runKeyCmd(t *testing.T, env map[string]string, args ...string) (code int, s
 		},
 		defaultLists:   embeddedLists,
 		cosignerParams: &keystore.Light,
+		osUser:         testOSUser(env),
 	}
 	code = m.Run(context.Background(), args)
 	if err := m.Close(); err != nil {

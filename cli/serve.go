@@ -63,6 +63,9 @@ type ServeSettings struct {
 	SafeQueuePush     bool
 	// SafeQueueTimeout bounds the reading of one Safe's queue in a poll.
 	SafeQueueTimeout time.Duration
+	// ApprovalTTL is how long an approval for dual control counts
+	// (--approval-ttl; cosign.CheckApprovalTTL's bounds).
+	ApprovalTTL time.Duration
 	// TraceRPC is the node the trace follower follows ("": no follower):
 	// the open cases' taint, alerting on registered deposit addresses.
 	TraceRPC string
@@ -107,6 +110,7 @@ type serveFlags struct {
 	safeQueueInterval time.Duration
 	safeQueuePush     bool
 	safeQueueTimeout  time.Duration
+	approvalTTL       time.Duration
 	// Screening.
 	lists              screeningSettings
 	listsFrom          string
@@ -169,6 +173,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.safeQueueInterval, "safe-queue-interval", queue.DefaultInterval, "with --safe-queue, how often every watched queue is read")
 			fs.DurationVar(&f.safeQueueTimeout, "safe-queue-timeout", queue.DefaultListTimeout, "with --safe-queue, how long the reading of one Safe's queue may take (all its pages); a queue not read by then is QUEUE_UNREADABLE for that poll")
 			fs.BoolVar(&f.safeQueuePush, "safe-queue-push", false, "with --safe-queue and a co-signer, post each co-signature given to the service as the co-signer's confirmation")
+			registerApprovalTTL(fs, &f.approvalTTL)
 			f.lists.register(fs)
 			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
 			fs.DurationVar(&f.listsRefresh, "lists-refresh", 24*time.Hour, "refresh the lists this often, and at start when one is stale (0: never; a failed refresh keeps the lists in force)")
@@ -233,6 +238,9 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if f.safeQueueTimeout <= 0 {
 		return nil, bulwark.Invalid("--safe-queue-timeout", "must be positive, got %s: it bounds the reading of one Safe's queue (all its pages) in a poll", f.safeQueueTimeout)
 	}
+	if err := cosign.CheckApprovalTTL("--approval-ttl", f.approvalTTL); err != nil {
+		return nil, err
+	}
 	if f.safeQueuePush && f.safeQueue == "" {
 		return nil, bulwark.Invalid("--safe-queue-push", "needs --safe-queue URL: the service to push the co-signatures to")
 	}
@@ -272,7 +280,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, AddressBook: book, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
-		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout,
+		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout, ApprovalTTL: f.approvalTTL,
 		ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
 		Retention: time.Duration(f.retention), MemoryLimit: int64(f.memoryLimit),
 	}}, nil

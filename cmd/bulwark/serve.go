@@ -285,7 +285,7 @@ func servePolicy(s *cli.Serving, screener policy.AddressScreener) policy.Policy 
 // the address book of --address-book and the screening lists (screener).
 func newCosigner(s *cli.Serving, key cosign.Signer, node *ethrpc.Client, db *sqlite.DB, alog *audit.Log, sources cosign.Sources, maxAge time.Duration, screener policy.AddressScreener) *cosign.Service {
 	return &cosign.Service{Chain: node, Simulator: node, Signer: key, Store: db, Audit: alog, Verifications: db,
-		Tokens: cosign.AuthTokens(db, nil), Sources: sources, MaxListAge: maxAge, Policy: servePolicy(s, screener)}
+		Tokens: cosign.AuthTokens(db, nil), Sources: sources, MaxListAge: maxAge, Policy: servePolicy(s, screener), ApprovalTTL: s.ApprovalTTL}
 }
 
 // queueCosigner is what the queue watch hands each new pending
