@@ -189,7 +189,7 @@ func TestSafeApprovalWithdrawAPI(t *testing.T) {
 	e := newEnv(t, func(c *Config) {
 		c.Cosigner = &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosigner.Signer(),
 			Store: c.SafeVerifications.(cosign.Store), Audit: c.Audit, Verifications: c.SafeVerifications,
-			Tokens: cosign.AuthTokens(c.Auth.Store, c.Auth.Now)}
+			Tokens: cosign.AuthTokens(c.Auth.Store, c.Auth.Now), Policy: policy.Policy{Screener: defaultScreener(t)}}
 	})
 	token := chain.DeployERC20(t)
 	data, err := safetest.TestContract(safetest.ERC20Name).Pack("mint", s.Address, big.NewInt(2))
