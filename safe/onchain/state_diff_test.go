@@ -1,4 +1,4 @@
-package onchain
+package onchain_test
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 )
 
 func TestDiffStates(t *testing.T) {
@@ -16,8 +18,8 @@ func TestDiffStates(t *testing.T) {
 		single, evil   = common.HexToAddress("0x5a1e"), common.HexToAddress("0xbdd077f651ebe7f7b3ce16fe5f2b025be2969516")
 		code1, code2   = common.HexToHash("0xc1"), common.HexToHash("0xc2")
 	)
-	base := func() *State {
-		return &State{
+	base := func() *onchain.State {
+		return &onchain.State{
 			Address: common.HexToAddress("0x5afe"), ProxyCodeHash: code1,
 			Singleton: single, SingletonCodeHash: code1,
 			OwnerCount: big.NewInt(3), Threshold: big.NewInt(2), Nonce: big.NewInt(71),
@@ -28,132 +30,134 @@ func TestDiffStates(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		edit func(s *State)
-		want []Change
+		edit func(s *onchain.State)
+		want []onchain.Change
 	}{
-		{name: "nothing", edit: func(*State) {}},
+		{name: "nothing", edit: func(*onchain.State) {}},
 		{
 			name: "bybit: singleton and nonce",
-			edit: func(s *State) { s.Singleton, s.SingletonCodeHash, s.Nonce = evil, code2, big.NewInt(72) },
-			want: []Change{
-				{Kind: ChangeSingleton, Before: single.Hex(), After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"},
-				{Kind: ChangeNonce, Before: "71", After: "72"},
+			edit: func(s *onchain.State) { s.Singleton, s.SingletonCodeHash, s.Nonce = evil, code2, big.NewInt(72) },
+			want: []onchain.Change{
+				{Kind: onchain.ChangeSingleton, Before: single.Hex(), After: "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516"},
+				{Kind: onchain.ChangeNonce, Before: "71", After: "72"},
 			},
 		},
 		{
 			name: "same singleton, other code",
-			edit: func(s *State) { s.SingletonCodeHash = code2 },
-			want: []Change{{Kind: ChangeSingletonCode, Before: code1.Hex(), After: code2.Hex()}},
+			edit: func(s *onchain.State) { s.SingletonCodeHash = code2 },
+			want: []onchain.Change{{Kind: onchain.ChangeSingletonCode, Before: code1.Hex(), After: code2.Hex()}},
 		},
 		{
 			name: "proxy code",
-			edit: func(s *State) { s.ProxyCodeHash = code2 },
-			want: []Change{{Kind: ChangeProxyCode, Before: code1.Hex(), After: code2.Hex()}},
+			edit: func(s *onchain.State) { s.ProxyCodeHash = code2 },
+			want: []onchain.Change{{Kind: onchain.ChangeProxyCode, Before: code1.Hex(), After: code2.Hex()}},
 		},
 		{
 			name: "guard set",
-			edit: func(s *State) { s.Guard, s.Nonce = common.HexToAddress("0x6a"), big.NewInt(72) },
-			want: []Change{
-				{Kind: ChangeGuard, Before: common.Address{}.Hex(), After: common.HexToAddress("0x6a").Hex()},
-				{Kind: ChangeNonce, Before: "71", After: "72"},
+			edit: func(s *onchain.State) { s.Guard, s.Nonce = common.HexToAddress("0x6a"), big.NewInt(72) },
+			want: []onchain.Change{
+				{Kind: onchain.ChangeGuard, Before: common.Address{}.Hex(), After: common.HexToAddress("0x6a").Hex()},
+				{Kind: onchain.ChangeNonce, Before: "71", After: "72"},
 			},
 		},
 		{
 			name: "fallback handler removed, module guard set",
-			edit: func(s *State) { s.FallbackHandler, s.ModuleGuard = common.Address{}, common.HexToAddress("0x3e") },
-			want: []Change{
-				{Kind: ChangeFallbackHandler, Before: common.HexToAddress("0xfb").Hex(), After: common.Address{}.Hex()},
-				{Kind: ChangeModuleGuard, Before: common.Address{}.Hex(), After: common.HexToAddress("0x3e").Hex()},
+			edit: func(s *onchain.State) {
+				s.FallbackHandler, s.ModuleGuard = common.Address{}, common.HexToAddress("0x3e")
+			},
+			want: []onchain.Change{
+				{Kind: onchain.ChangeFallbackHandler, Before: common.HexToAddress("0xfb").Hex(), After: common.Address{}.Hex()},
+				{Kind: onchain.ChangeModuleGuard, Before: common.Address{}.Hex(), After: common.HexToAddress("0x3e").Hex()},
 			},
 		},
 		{
 			name: "addOwnerWithThreshold",
-			edit: func(s *State) {
+			edit: func(s *onchain.State) {
 				s.Owners = []common.Address{a4, a1, a2, a3}
 				s.OwnerCount, s.Threshold, s.Nonce = big.NewInt(4), big.NewInt(3), big.NewInt(72)
 			},
-			want: []Change{
-				{Kind: ChangeOwnerAdded, After: a4.Hex()},
-				{Kind: ChangeThreshold, Before: "2", After: "3"},
-				{Kind: ChangeNonce, Before: "71", After: "72"},
+			want: []onchain.Change{
+				{Kind: onchain.ChangeOwnerAdded, After: a4.Hex()},
+				{Kind: onchain.ChangeThreshold, Before: "2", After: "3"},
+				{Kind: onchain.ChangeNonce, Before: "71", After: "72"},
 			},
 		},
 		{
 			name: "swapOwner",
-			edit: func(s *State) { s.Owners = []common.Address{a1, a4, a3} },
-			want: []Change{{Kind: ChangeOwnerRemoved, Before: a2.Hex()}, {Kind: ChangeOwnerAdded, After: a4.Hex()}},
+			edit: func(s *onchain.State) { s.Owners = []common.Address{a1, a4, a3} },
+			want: []onchain.Change{{Kind: onchain.ChangeOwnerRemoved, Before: a2.Hex()}, {Kind: onchain.ChangeOwnerAdded, After: a4.Hex()}},
 		},
 		{
 			name: "reordered owners are no change",
-			edit: func(s *State) { s.Owners = []common.Address{a3, a2, a1} },
+			edit: func(s *onchain.State) { s.Owners = []common.Address{a3, a2, a1} },
 		},
 		{
 			name: "modules enabled and disabled",
-			edit: func(s *State) { s.Modules = []common.Address{m2} },
-			want: []Change{{Kind: ChangeModuleDisabled, Before: m1.Hex()}, {Kind: ChangeModuleEnabled, After: m2.Hex()}},
+			edit: func(s *onchain.State) { s.Modules = []common.Address{m2} },
+			want: []onchain.Change{{Kind: onchain.ChangeModuleDisabled, Before: m1.Hex()}, {Kind: onchain.ChangeModuleEnabled, After: m2.Hex()}},
 		},
 		{
 			name: "module list truncated",
-			edit: func(s *State) { s.ModulesStatus = ListTruncated },
-			want: []Change{{Kind: ChangeModuleList, After: "truncated"}},
+			edit: func(s *onchain.State) { s.ModulesStatus = onchain.ListTruncated },
+			want: []onchain.Change{{Kind: onchain.ChangeModuleList, After: "truncated"}},
 		},
 		{
 			name: "owner count out of step with the list",
-			edit: func(s *State) { s.OwnerCount = big.NewInt(1) },
-			want: []Change{{Kind: ChangeOwnerCount, Before: "3", After: "1"}},
+			edit: func(s *onchain.State) { s.OwnerCount = big.NewInt(1) },
+			want: []onchain.Change{{Kind: onchain.ChangeOwnerCount, Before: "3", After: "1"}},
 		},
 		{
 			name: "owner list looped",
-			edit: func(s *State) {
-				s.Owners, s.OwnersStatus, s.OwnerCount = []common.Address{a1, a2}, ListLoop, big.NewInt(2)
+			edit: func(s *onchain.State) {
+				s.Owners, s.OwnersStatus, s.OwnerCount = []common.Address{a1, a2}, onchain.ListLoop, big.NewInt(2)
 			},
-			want: []Change{
-				{Kind: ChangeOwnerRemoved, Before: a3.Hex()},
-				{Kind: ChangeOwnerList, After: "loop"},
-				{Kind: ChangeOwnerCount, Before: "3", After: "2"},
+			want: []onchain.Change{
+				{Kind: onchain.ChangeOwnerRemoved, Before: a3.Hex()},
+				{Kind: onchain.ChangeOwnerList, After: "loop"},
+				{Kind: onchain.ChangeOwnerCount, Before: "3", After: "2"},
 			},
 		},
 		{
 			name: "balance drained",
-			edit: func(s *State) { s.Balance = new(big.Int) },
-			want: []Change{{Kind: ChangeBalance, Before: "1000", After: "0"}},
+			edit: func(s *onchain.State) { s.Balance = new(big.Int) },
+			want: []onchain.Change{{Kind: onchain.ChangeBalance, Before: "1000", After: "0"}},
 		},
 		{
 			name: "nil numbers are zero",
-			edit: func(s *State) { s.Balance, s.Nonce, s.OwnerCount = nil, nil, nil },
-			want: []Change{
-				{Kind: ChangeOwnerCount, Before: "3", After: "0"},
-				{Kind: ChangeNonce, Before: "71", After: "0"},
-				{Kind: ChangeBalance, Before: "1000", After: "0"},
+			edit: func(s *onchain.State) { s.Balance, s.Nonce, s.OwnerCount = nil, nil, nil },
+			want: []onchain.Change{
+				{Kind: onchain.ChangeOwnerCount, Before: "3", After: "0"},
+				{Kind: onchain.ChangeNonce, Before: "71", After: "0"},
+				{Kind: onchain.ChangeBalance, Before: "1000", After: "0"},
 			},
 		},
 		{
 			name: "everything at once, in order",
-			edit: func(s *State) {
+			edit: func(s *onchain.State) {
 				s.Singleton, s.SingletonCodeHash, s.ProxyCodeHash = evil, code2, code2
 				s.Guard, s.FallbackHandler, s.ModuleGuard = a1, a2, a3
 				s.Modules, s.Owners = nil, []common.Address{a1, a2, a4}
 				s.Threshold, s.Nonce, s.Balance = big.NewInt(1), big.NewInt(99), big.NewInt(1)
 			},
-			want: []Change{
-				{Kind: ChangeSingleton, Before: single.Hex(), After: evil.Hex()},
-				{Kind: ChangeProxyCode, Before: code1.Hex(), After: code2.Hex()},
-				{Kind: ChangeGuard, Before: common.Address{}.Hex(), After: a1.Hex()},
-				{Kind: ChangeFallbackHandler, Before: common.HexToAddress("0xfb").Hex(), After: a2.Hex()},
-				{Kind: ChangeModuleGuard, Before: common.Address{}.Hex(), After: a3.Hex()},
-				{Kind: ChangeModuleDisabled, Before: m1.Hex()},
-				{Kind: ChangeOwnerRemoved, Before: a3.Hex()},
-				{Kind: ChangeOwnerAdded, After: a4.Hex()},
-				{Kind: ChangeThreshold, Before: "2", After: "1"},
-				{Kind: ChangeNonce, Before: "71", After: "99"},
-				{Kind: ChangeBalance, Before: "1000", After: "1"},
+			want: []onchain.Change{
+				{Kind: onchain.ChangeSingleton, Before: single.Hex(), After: evil.Hex()},
+				{Kind: onchain.ChangeProxyCode, Before: code1.Hex(), After: code2.Hex()},
+				{Kind: onchain.ChangeGuard, Before: common.Address{}.Hex(), After: a1.Hex()},
+				{Kind: onchain.ChangeFallbackHandler, Before: common.HexToAddress("0xfb").Hex(), After: a2.Hex()},
+				{Kind: onchain.ChangeModuleGuard, Before: common.Address{}.Hex(), After: a3.Hex()},
+				{Kind: onchain.ChangeModuleDisabled, Before: m1.Hex()},
+				{Kind: onchain.ChangeOwnerRemoved, Before: a3.Hex()},
+				{Kind: onchain.ChangeOwnerAdded, After: a4.Hex()},
+				{Kind: onchain.ChangeThreshold, Before: "2", After: "1"},
+				{Kind: onchain.ChangeNonce, Before: "71", After: "99"},
+				{Kind: onchain.ChangeBalance, Before: "1000", After: "1"},
 			},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before, after := base(), base()
 			tc.edit(after)
-			got := DiffStates(before, after)
+			got := onchain.DiffStates(before, after)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("DiffStates =\n  %v\nwant\n  %v", got, tc.want)
 			}
@@ -162,25 +166,25 @@ func TestDiffStates(t *testing.T) {
 			if !reflect.DeepEqual(before, base()) {
 				t.Error("DiffStates changed its input")
 			}
-			if back := DiffStates(after, before); len(back) != len(got) {
+			if back := onchain.DiffStates(after, before); len(back) != len(got) {
 				t.Errorf("reverse diff has %d changes, forward %d", len(back), len(got))
 			}
 		})
 	}
-	if DiffStates(nil, base()) != nil || DiffStates(base(), nil) != nil {
+	if onchain.DiffStates(nil, base()) != nil || onchain.DiffStates(base(), nil) != nil {
 		t.Error("a nil state diffs to something")
 	}
 }
 
 func TestChangeString(t *testing.T) {
 	for _, tc := range []struct {
-		c    Change
+		c    onchain.Change
 		want string
 		json string
 	}{
-		{Change{Kind: ChangeThreshold, Before: "2", After: "3"}, "threshold 2 → 3", `{"kind":"threshold","before":"2","after":"3"}`},
-		{Change{Kind: ChangeOwnerAdded, After: "0xA4"}, "owner_added 0xA4", `{"kind":"owner_added","after":"0xA4"}`},
-		{Change{Kind: ChangeModuleDisabled, Before: "0xD1"}, "module_disabled 0xD1", `{"kind":"module_disabled","before":"0xD1"}`},
+		{onchain.Change{Kind: onchain.ChangeThreshold, Before: "2", After: "3"}, "threshold 2 → 3", `{"kind":"threshold","before":"2","after":"3"}`},
+		{onchain.Change{Kind: onchain.ChangeOwnerAdded, After: "0xA4"}, "owner_added 0xA4", `{"kind":"owner_added","after":"0xA4"}`},
+		{onchain.Change{Kind: onchain.ChangeModuleDisabled, Before: "0xD1"}, "module_disabled 0xD1", `{"kind":"module_disabled","before":"0xD1"}`},
 	} {
 		if got := tc.c.String(); got != tc.want {
 			t.Errorf("String() = %q, want %q", got, tc.want)

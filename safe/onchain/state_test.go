@@ -543,8 +543,16 @@ func TestDecodeVersionString(t *testing.T) {
 		{"control", fakechain.VersionReturn("1.3.0\n"), "", "returned a string that is not a version"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, fails := onchain.DecodeVersionString(tc.out)
-			if got != tc.want || fails != tc.fails {
+			// The singleton answers VERSION() with tc.out; the state
+			// reader decodes it.
+			f := fakechain.New()
+			f.Accounts[fakechain.Singleton] = &fakechain.Account{Code: fakechain.SingletonCode, Ret: tc.out}
+			f.AddSafe(fakechain.Safe, fakechain.Owners(2), 1, nil)
+			st, err := onchain.ReadStatesWith(context.Background(), f, []common.Address{fakechain.Safe}, onchain.LatestBlock, onchain.ReadOptions{Registry: fakechain.Registry(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, fails := st[0].ReportedVersion, st[0].VersionCallFailure; got != tc.want || fails != tc.fails {
 				t.Errorf("= %q, %q; want %q, %q", got, fails, tc.want, tc.fails)
 			}
 		})

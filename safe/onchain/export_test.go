@@ -1,4 +1,0 @@
-package onchain
-
-// DecodeVersionString is decodeVersionString, for the external tests.
-var DecodeVersionString = decodeVersionString
