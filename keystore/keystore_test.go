@@ -17,8 +17,16 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"github.com/bulwark-sec/bulwark/keystore"
 )
+
+// testParams are the scrypt parameters of the key files the tests write
+// (n 1024, r 8, p 1): a twenty-fourth of keystore.Light's work, which the
+// race detector makes about half a second per key derivation. What these
+// tests check (mode, format, passphrase, errors) does not depend on the
+// cost; TestCorpusKeystoreVectors decrypts standard-cost files.
+var testParams = keystore.Params{ScryptN: 1 << 10, ScryptP: 1}
 
 // The key of web3.js's documentation example and its address.
 const (
@@ -104,7 +112,7 @@ func TestKeystoreSaveLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "cosigner", "keystore.json")
-	if err := s.Save(path, "correct horse", keystore.Light); err != nil {
+	if err := s.Save(path, "correct horse", testParams); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(path)
@@ -127,7 +135,7 @@ func TestKeystoreSaveLoad(t *testing.T) {
 		t.Errorf("ReadFile = %+v, %v", kf, err)
 	}
 	other, _ := keystore.Generate()
-	if err := other.Save(path, "x", keystore.Light); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+	if err := other.Save(path, "x", testParams); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
 		t.Errorf("Save over an existing file = %v, want ECONFLICT", err)
 	}
 	if after, _ := os.ReadFile(path); !bytes.Equal(after, data) {
@@ -178,7 +186,7 @@ func TestKeystoreLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	s, _ := keystore.Generate()
 	good := filepath.Join(dir, "good.json")
-	if err := s.Save(good, "correct-horse", keystore.Light); err != nil {
+	if err := s.Save(good, "correct-horse", testParams); err != nil {
 		t.Fatal(err)
 	}
 	plain := filepath.Join(dir, "plain.hex")
@@ -216,9 +224,14 @@ func TestKeystoreLoadErrors(t *testing.T) {
 	}
 }
 
-// TestKeystoreVectors decrypts the Web3 Secret Storage test vectors
-// (go-ethereum's accounts/keystore/testdata/v3_test_vector.json).
-func TestKeystoreVectors(t *testing.T) {
+// TestCorpusKeystoreVectors decrypts the Web3 Secret Storage test vectors
+// (go-ethereum's accounts/keystore/testdata/v3_test_vector.json): scrypt
+// and PBKDF2 at go-ethereum's standard cost, one goroutine deriving a key,
+// which the race detector makes about ten times slower (5 CPU seconds)
+// and adds nothing to. It is a corpus-wide run (race.Corpus): skipped under
+// the race detector, run without it by make test.
+func TestCorpusKeystoreVectors(t *testing.T) {
+	race.Corpus(t)
 	t.Parallel()
 	data, err := os.ReadFile("testdata/vectors.json")
 	if err != nil {
@@ -250,7 +263,7 @@ func TestKeystoreVectors(t *testing.T) {
 				t.Errorf("key %s, want %s", got, v.Priv)
 			}
 			if strings.Contains(name, "scrypt") {
-				return // a second standard-cost scrypt; Light files test the wrong passphrase
+				return // a second standard-cost scrypt; TestKeystoreLoadErrors tests the wrong passphrase
 			}
 			if _, err := kf.Key(v.Password + "x"); !errors.Is(err, keystore.ErrWrongPassphrase) {
 				t.Errorf("a wrong passphrase: %v", err)
@@ -267,7 +280,7 @@ var docKeystore = sync.OnceValues(func() ([]byte, error) {
 		return nil, err
 	}
 	key, _ := kf.Key("")
-	return keystore.NewSigner(key).Encrypt("pw", keystore.Light)
+	return keystore.NewSigner(key).Encrypt("pw", testParams)
 })
 
 // lightKeystore is docKeystore as a map to edit.

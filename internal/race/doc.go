@@ -13,8 +13,9 @@ const CorpusPrefix = "TestCorpus"
 
 // Corpus marks tb as a corpus-wide run: one goroutine checking thousands
 // of public records or generated inputs (recall, false-positive rates,
-// F1, round trips), which the race detector makes several times slower
-// and adds nothing to; the concurrent use of what they check is tested
+// F1, round trips) or deriving keys at full cost (the keystore's scrypt
+// and PBKDF2 test vectors), which the race detector makes several times
+// slower and adds nothing to; the concurrent use of what they check is tested
 // under the detector elsewhere. Under the race detector tb is skipped;
 // `make test` runs the tests named TestCorpus… again without -race, so
 // every corpus run stays in the suite. A test that calls Corpus must be
