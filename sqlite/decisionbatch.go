@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -379,11 +380,12 @@ func (db *DB) saveDecisionBatch(ctx context.Context, q querier, recs []screening
 	if err != nil {
 		return err
 	}
+	batch, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	db.lastBatches.add(storedBatch{id: batch, seq: auditSeq, n: int64(len(recs)), first: formatTime(first), last: formatTime(last), size: int64(len(data)), data: data})
 	if listed != nil {
-		batch, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
 		listed[0] = '['
 		_, err = q.ExecContext(ctx, `INSERT INTO screen_decision_ids (id, batch) SELECT value, ? FROM json_each(?)`, batch, string(append(listed, ']')))
 		if constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
@@ -455,8 +457,8 @@ func (db *DB) batchIDsTaken(ctx context.Context, q querier, ids []string, first,
 		}
 	}
 	has := func(id []byte) bool {
-		i := sort.Search(len(ids), func(i int) bool { return ids[i] >= string(id) })
-		return i < len(ids) && ids[i] == string(id)
+		_, found := slices.BinarySearchFunc(ids, id, func(s string, b []byte) int { return -bytes.Compare(b, []byte(s)) })
+		return found
 	}
 	rows, err := q.QueryContext(ctx, `SELECT id FROM screen_decision_ids WHERE id >= ? AND id <= ?`, ids[0], ids[len(ids)-1])
 	if err != nil {
@@ -477,17 +479,25 @@ func (db *DB) batchIDsTaken(ctx context.Context, q querier, ids []string, first,
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = q.QueryContext(ctx, sqlBatchesAt, formatTime(first.Add(-batchSpanMax)), formatTime(last), formatTime(first))
+	rows, err = q.QueryContext(ctx, `SELECT id, audit_seq, n, first_time, last_time, length(data) FROM screen_decision_batches
+WHERE first_time >= ? AND first_time <= ? AND last_time >= ?`, formatTime(first.Add(-batchSpanMax)), formatTime(last), formatTime(first))
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	var overlap []storedBatch
 	for rows.Next() {
-		var id, seq int64
-		var data []byte
-		if err := rows.Scan(&id, &seq, &data); err != nil {
+		var b storedBatch
+		if err := rows.Scan(&b.id, &b.seq, &b.n, &b.first, &b.last, &b.size); err != nil {
+			rows.Close()
 			return err
 		}
+		overlap = append(overlap, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	check := func(id int64, data []byte) error {
 		var dup []byte
 		if err := walkBatchIDs(data, func(id []byte) bool {
 			if has(id) {
@@ -501,8 +511,73 @@ func (db *DB) batchIDsTaken(ctx context.Context, q querier, ids []string, first,
 		if dup != nil {
 			return bulwark.Errorf(bulwark.ECONFLICT, "decision %s is already stored", dup)
 		}
+		return nil
 	}
-	return rows.Err()
+	for _, b := range overlap {
+		if data := db.lastBatches.find(b); data != nil {
+			if err := check(b.id, data); err != nil {
+				return err
+			}
+			continue
+		}
+		// Not one of those written last (or its transaction was rolled
+		// back and its row taken since): read it.
+		rows, err := q.QueryContext(ctx, `SELECT data FROM screen_decision_batches WHERE id = ?`, b.id)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var data sql.RawBytes
+			if err = rows.Scan(&data); err == nil {
+				err = check(b.id, data)
+			}
+			if err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recentBatches are the batch rows saveDecisionBatch wrote last, newest
+// first: a batch is checked against those of overlapping times, which
+// under load (a decision made before its batch was stored, appended after
+// it) are mostly these, without reading them back. Only the single writer
+// touches them.
+type recentBatches [4]storedBatch
+
+// find returns the data of b if it is one of them, else nil.
+func (r *recentBatches) find(b storedBatch) []byte {
+	for i := range r {
+		if r[i].same(b) {
+			return r[i].data
+		}
+	}
+	return nil
+}
+
+// add makes b the newest, forgetting the oldest.
+func (r *recentBatches) add(b storedBatch) {
+	copy(r[1:], r[:len(r)-1])
+	r[0] = b
+}
+
+// storedBatch describes a batch row as written: its columns and the size
+// of its data (and the data, for recentBatches).
+type storedBatch struct {
+	id, seq, n, size int64
+	first, last      string
+	data             []byte
+}
+
+// same reports whether b describes the batch row o read back.
+func (b *storedBatch) same(o storedBatch) bool {
+	return b.data != nil && b.id == o.id && b.seq == o.seq && b.n == o.n && b.first == o.first && b.last == o.last && b.size == o.size
 }
 
 // walkBatchIDs calls each with the ID of every decision of a batch row's

@@ -332,10 +332,17 @@ func TestDecisionBatchFoundByTime(t *testing.T) {
 			again[5] = recs[9]
 			twice := journalRecs("c", batchMin+2)
 			twice[4] = twice[11]
-			for name, batch := range map[string][]screening.Recorded{"stored before": again, "twice in the batch": twice} {
-				err := screening.StoreDecisions(ctx, db, log, batch, false)
-				if bulwark.ErrorCode(err) != bulwark.ECONFLICT {
-					t.Errorf("a batch with a decision %s: %v, want a conflict", name, err)
+			for _, forget := range []bool{false, true} {
+				if forget {
+					// The batch is read back, not found among the
+					// batches this process wrote last.
+					db.lastBatches = recentBatches{}
+				}
+				for name, batch := range map[string][]screening.Recorded{"stored before": again, "twice in the batch": twice} {
+					err := screening.StoreDecisions(ctx, db, log, batch, false)
+					if bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+						t.Errorf("a batch with a decision %s (forgotten %v): %v, want a conflict", name, forget, err)
+					}
 				}
 			}
 			if err := db.SaveDecision(ctx, recs[9].Decision, recs[9].Body, 7); bulwark.ErrorCode(err) != bulwark.ECONFLICT {

@@ -36,15 +36,28 @@ import (
 // already stored (or pruned since), so an acknowledged decision is never
 // lost.
 //
-// A record is: uint32 length of the payload, uint32 CRC-32C of the
+// A record is: uint32 length of the payload with the top bit set (format
+// 2), uint32 CRC-32C of the segment's number (uint64) followed by the
 // payload, the payload (little endian). A record cut short or failing its
 // checksum ends its segment: it was being written when the machine stopped
 // and was never acknowledged. One failing its checksum while the record
 // after it reads back was damaged in place: it is skipped, the records
-// after it are stored, and the segment is kept as NAME.corrupt. The payload is a uvarint count of decisions,
-// then per decision: uvarint-length-prefixed ID, kind, use, subject,
-// actor, verdict, stored body and audit line, and the varint Unix time in
-// nanoseconds.
+// after it are stored, and the segment is kept as NAME.corrupt. The
+// payload is a uvarint count of decisions, then per decision:
+// uvarint-length-prefixed ID, kind, use, subject, actor, verdict and
+// stored body, and the varint Unix time in nanoseconds. A decision's audit
+// line is not in it: the loader has it from the append, and a recovery
+// derives it from the stored body (screening.Recorded.AuditItem).
+//
+// A stored segment is not removed but kept (as NAME-free, one at a time)
+// to be the next segment but one, renamed: its blocks are already
+// allocated and written, so the journal does not write a new segment's
+// zeros. The records left in it name their old segment in their
+// checksum, so they read as the end of the new one.
+//
+// Format 1 (a length without the top bit, a CRC-32C of the payload alone,
+// each decision's audit line after its body) is still read, from segments
+// an earlier version left.
 //
 // Reads of decisions (Decision, Decisions, FirstDecisionSeqSince,
 // PruneDecisions) first wait until everything appended before them is
@@ -109,6 +122,9 @@ type journal struct {
 	// (buffered 1), taken by takeSpare.
 	spare     *os.File
 	spareBusy bool
+	// free says that a stored segment waits, as freeName, to be the
+	// next spare.
+	free      bool
 	spareMade chan *os.File
 	spareWG   sync.WaitGroup
 	closed    bool
@@ -216,6 +232,10 @@ func (db *DB) openJournal(ctx context.Context) (*journal, error) {
 	if n := len(segs); n > 0 {
 		j.seg, j.first = segs[n-1]+1, segs[n-1]+1
 	}
+	if err := os.Remove(j.freeName()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		j.release()
+		return nil, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot remove the stored decision journal "+j.freeName()+": "+err.Error())
+	}
 	return j, nil
 }
 
@@ -238,6 +258,9 @@ func (j *journal) release() {
 }
 
 func (j *journal) name(seg int64) string { return fmt.Sprintf("%s%06d", j.prefix, seg) }
+
+// freeName is the name of a stored segment kept to be reused.
+func (j *journal) freeName() string { return j.prefix + "free" }
 
 // segments lists the numbers of the segment files, in order.
 func (j *journal) segments() ([]int64, error) {
@@ -280,11 +303,11 @@ func (j *journal) recover(ctx context.Context, segs []int64) error {
 		}
 		var todo, recs []screening.Recorded
 		for len(data) > 0 {
-			got, rest, ok := decodeJournalRecord(data)
+			got, rest, ok := decodeJournalRecord(data, seg)
 			if !ok {
 				// A record damaged in place (the one after it reads back)
 				// loses its own decisions only; the segment is kept.
-				if next, ok := nextJournalRecord(data); ok {
+				if next, ok := nextJournalRecord(data, seg); ok {
 					damaged[seg] = true
 					data = next
 					continue
@@ -375,16 +398,16 @@ func maxTime(a, b time.Time) time.Time {
 // when that record cannot be read but its length can and the record after
 // it reads back: the record was damaged in place, not cut short while
 // written (which leaves nothing readable after it).
-func nextJournalRecord(data []byte) ([]byte, bool) {
+func nextJournalRecord(data []byte, seg int64) ([]byte, bool) {
 	if len(data) < 8 {
 		return nil, false
 	}
-	n := binary.LittleEndian.Uint32(data)
+	n := binary.LittleEndian.Uint32(data) &^ journalFormat2
 	if n == 0 || uint64(n) > uint64(len(data)-8) {
 		return nil, false
 	}
 	next := data[8+n:]
-	if _, _, ok := decodeJournalRecord(next); !ok {
+	if _, _, ok := decodeJournalRecord(next, seg); !ok {
 		return nil, false
 	}
 	return next, true
@@ -468,15 +491,52 @@ func (j *journal) prepareSpare() {
 	}
 	j.spareBusy = true
 	seg, size := j.seg+1, j.segmentBytes
+	// The stored segment kept takes the spare's name now (a rename), so
+	// that the next one stored can be kept meanwhile.
+	reuse := j.free && os.Rename(j.freeName(), j.name(seg)) == nil
+	if j.free && !reuse {
+		_ = os.Remove(j.freeName())
+	}
+	j.free = false
 	j.spareWG.Add(1)
 	go func() {
 		defer j.spareWG.Done()
-		f, err := j.create(seg, size)
-		if err != nil {
-			f = nil // rotate creates it, and says what fails
+		var f *os.File
+		if reuse {
+			f = j.reuse(seg, size)
+		}
+		if f == nil {
+			var err error
+			if f, err = j.create(seg, size); err != nil {
+				f = nil // rotate creates it, and says what fails
+			}
 		}
 		j.spareMade <- f
 	}()
+}
+
+// reuse opens segment seg, a stored segment renamed (prepareSpare), or
+// returns nil (then the segment is created). It must be size bytes: its
+// records stay, each naming its old segment in its checksum, so none
+// reads back as seg's.
+func (j *journal) reuse(seg, size int64) *os.File {
+	f, err := os.OpenFile(j.name(seg), os.O_RDWR, 0o600)
+	if err != nil {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Size() != size {
+		err = errors.New("not a whole segment")
+	}
+	if err == nil {
+		// The new name must survive a power loss.
+		err = syncDir(filepath.Dir(j.prefix))
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil // create truncates it
+	}
+	return f
 }
 
 // takeSpare returns the next segment made in the background, waiting for
@@ -558,11 +618,12 @@ func (j *journal) full(bytes int64) bool {
 // lets the loader have batch itself (TryAppend's) rather than a copy,
 // when every record of it has its audit item.
 func (j *journal) appendLocked(batch []screening.Recorded, bytes int64, sync, keep bool) error {
-	j.buf = appendJournalRecord(j.buf[:0], batch)
+	j.buf = appendJournalRecord(j.buf[:0], batch, j.seg)
 	if j.size > 0 && j.size+int64(len(j.buf)) > j.segmentBytes {
 		if err := j.rotate(); err != nil {
 			return err
 		}
+		j.buf = appendJournalRecord(j.buf[:0], batch, j.seg) // its checksum names the segment
 	}
 	var n int
 	var err error
@@ -811,6 +872,11 @@ func (j *journal) load(ctx context.Context) (int, bool) {
 		keep = j.pending[0].seg
 	}
 	for ; j.first < keep; j.first++ {
+		// One is kept to be reused (prepareSpare).
+		if !j.free && !j.closed && os.Rename(j.name(j.first), j.freeName()) == nil {
+			j.free = true
+			continue
+		}
 		_ = os.Remove(j.name(j.first))
 	}
 	j.changed.Broadcast()
@@ -881,6 +947,12 @@ func (j *journal) close() error {
 	j.unmap()
 	errs = append(errs, j.f.Close())
 	j.f = nil // the WAL syncer may still tick: sync finds nothing to do
+	if j.free {
+		if err := os.Remove(j.freeName()); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+		j.free = false
+	}
 	if len(j.pending) == 0 {
 		for ; j.first <= j.seg; j.first++ {
 			if err := os.Remove(j.name(j.first)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -903,8 +975,23 @@ func (j *journal) pendingCount() int {
 	return n
 }
 
-// appendJournalRecord appends the framed record of batch to b.
-func appendJournalRecord(b []byte, batch []screening.Recorded) []byte {
+// journalFormat2 marks a format 2 record in its length word.
+const journalFormat2 = 1 << 31
+
+// recordCRC is the checksum of a format 2 record of segment seg.
+func recordCRC(seg int64, payload []byte) uint32 {
+	// The CRC-32C of the 8 bytes of seg, little endian, by the table (a
+	// slice of them would escape to the heap, once per append).
+	crc := ^uint32(0)
+	for i := range 8 {
+		crc = crcTable[byte(crc)^byte(uint64(seg)>>(8*i))] ^ crc>>8
+	}
+	return crc32.Update(^crc, crcTable, payload)
+}
+
+// appendJournalRecord appends the framed record of batch, for segment
+// seg, to b.
+func appendJournalRecord(b []byte, batch []screening.Recorded, seg int64) []byte {
 	start := len(b)
 	b = append(b, 0, 0, 0, 0, 0, 0, 0, 0)
 	b = binary.AppendUvarint(b, uint64(len(batch)))
@@ -916,29 +1003,34 @@ func appendJournalRecord(b []byte, batch []screening.Recorded) []byte {
 		}
 		b = binary.AppendUvarint(b, uint64(len(r.Body)))
 		b = append(b, r.Body...)
-		item := r.AuditItem()
-		b = binary.AppendUvarint(b, uint64(len(item)))
-		b = append(b, item...)
 		b = binary.AppendVarint(b, d.Time.UnixNano())
 	}
 	payload := b[start+8:]
-	binary.LittleEndian.PutUint32(b[start:], uint32(len(payload)))
-	binary.LittleEndian.PutUint32(b[start+4:], crc32.Checksum(payload, crcTable))
+	binary.LittleEndian.PutUint32(b[start:], uint32(len(payload))|journalFormat2)
+	binary.LittleEndian.PutUint32(b[start+4:], recordCRC(seg, payload))
 	return b
 }
 
-// decodeJournalRecord decodes the record at the start of data; ok is false
-// when it is cut short or corrupt.
-func decodeJournalRecord(data []byte) (recs []screening.Recorded, rest []byte, ok bool) {
+// decodeJournalRecord decodes the record of segment seg at the start of
+// data; ok is false when it is cut short or corrupt, or (format 2) of
+// another segment. A format 2 record's decisions have no audit line
+// (Item): AuditItem derives it.
+func decodeJournalRecord(data []byte, seg int64) (recs []screening.Recorded, rest []byte, ok bool) {
 	if len(data) < 8 {
 		return nil, nil, false
 	}
-	n := binary.LittleEndian.Uint32(data)
+	word := binary.LittleEndian.Uint32(data)
+	v2 := word&journalFormat2 != 0
+	n := word &^ journalFormat2
 	if uint64(n) > uint64(len(data)-8) {
 		return nil, nil, false
 	}
 	payload := data[8 : 8+n]
-	if crc32.Checksum(payload, crcTable) != binary.LittleEndian.Uint32(data[4:]) {
+	sum := crc32.Checksum(payload, crcTable)
+	if v2 {
+		sum = recordCRC(seg, payload)
+	}
+	if sum != binary.LittleEndian.Uint32(data[4:]) {
 		return nil, nil, false
 	}
 	r := journalReader{b: payload}
@@ -952,7 +1044,11 @@ func decodeJournalRecord(data []byte) (recs []screening.Recorded, rest []byte, o
 		d.ID, d.Kind = string(r.bytes()), string(r.bytes())
 		d.Use, d.Subject, d.Actor = screening.Use(r.bytes()), string(r.bytes()), string(r.bytes())
 		d.Verdict = bulwark.Verdict(r.bytes())
-		body, item := r.bytes(), r.bytes()
+		body := r.bytes()
+		var item []byte
+		if !v2 {
+			item = r.bytes()
+		}
 		d.Time = time.Unix(0, r.varint()).UTC()
 		if r.err != nil {
 			return nil, nil, false

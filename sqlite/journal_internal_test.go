@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"os"
@@ -44,11 +45,11 @@ func testDecisionID(t time.Time, prefix string, i int) string {
 func TestJournalRecord(t *testing.T) {
 	t.Parallel()
 	a, b := journalRecs("a", 3), journalRecs("b", 1)
-	data := appendJournalRecord(nil, a)
+	data := appendJournalRecord(nil, a, 1)
 	first := len(data)
-	data = appendJournalRecord(data, b)
+	data = appendJournalRecord(data, b, 1)
 
-	got, rest, ok := decodeJournalRecord(data)
+	got, rest, ok := decodeJournalRecord(data, 1)
 	if !ok || len(got) != 3 {
 		t.Fatalf("decode = %d decisions, ok %v", len(got), ok)
 	}
@@ -57,11 +58,11 @@ func TestJournalRecord(t *testing.T) {
 		g, x := r.Decision, w.Decision
 		same := g.ID == x.ID && g.Time.Equal(x.Time) && g.Kind == x.Kind && g.Use == x.Use && g.Subject == x.Subject &&
 			g.Actor == x.Actor && g.Verdict == x.Verdict
-		if !same || !bytes.Equal(r.Body, w.Body) || !bytes.Equal(r.Item, w.AuditItem()) {
-			t.Errorf("decision %d = %+v %s %s, want %+v %s %s", i, *r.Decision, r.Body, r.Item, *w.Decision, w.Body, w.AuditItem())
+		if !same || !bytes.Equal(r.Body, w.Body) || r.Item != nil || !bytes.Equal(r.AuditItem(), w.AuditItem()) {
+			t.Errorf("decision %d = %+v %s %s, want %+v %s %s (no audit line in the record)", i, *r.Decision, r.Body, r.Item, *w.Decision, w.Body, w.AuditItem())
 		}
 	}
-	got, rest, ok = decodeJournalRecord(rest)
+	got, rest, ok = decodeJournalRecord(rest, 1)
 	if !ok || len(got) != 1 || got[0].Decision.ID != b[0].Decision.ID || len(rest) != 0 {
 		t.Fatalf("second record = %d decisions (ok %v), %d bytes left", len(got), ok, len(rest))
 	}
@@ -73,17 +74,66 @@ func TestJournalRecord(t *testing.T) {
 		"flipped byte":  append(append([]byte(nil), data[:first-3]...), data[first-3]^1, data[first-2], data[first-1]),
 		"zero checksum": append(append([]byte(nil), data[:4]...), append([]byte{0, 0, 0, 0}, data[8:first]...)...),
 	} {
-		if recs, _, ok := decodeJournalRecord(bad); ok {
+		if recs, _, ok := decodeJournalRecord(bad, 1); ok {
 			t.Errorf("%s: decoded %d decisions, want refused", name, len(recs))
 		}
 	}
+	// The checksum is the CRC-32C of the segment's number and the payload.
+	var seg [8]byte
+	binary.LittleEndian.PutUint64(seg[:], 0x0102030405060708)
+	if got, want := recordCRC(0x0102030405060708, []byte("payload")), crc32.Checksum(append(seg[:], "payload"...), crcTable); got != want {
+		t.Errorf("recordCRC = %08x, want %08x", got, want)
+	}
+	// Left in a segment reused as another: not that segment's.
+	if recs, _, ok := decodeJournalRecord(data, 2); ok {
+		t.Errorf("a record of segment 1 read as segment 2's: %d decisions", len(recs))
+	}
+	// Format 1, as an earlier version wrote it: read in any segment, with
+	// its audit lines.
+	old := appendJournalRecordFormat1(nil, a)
+	for _, seg := range []int64{1, 7} {
+		got, rest, ok := decodeJournalRecord(old, seg)
+		if !ok || len(got) != len(a) || len(rest) != 0 {
+			t.Fatalf("format 1 record in segment %d: %d decisions, ok %v, %d bytes left", seg, len(got), ok, len(rest))
+		}
+		for i, r := range got {
+			if r.Decision.ID != a[i].Decision.ID || !bytes.Equal(r.Body, a[i].Body) || !bytes.Equal(r.Item, a[i].AuditItem()) {
+				t.Errorf("format 1 decision %d = %+v %s %s", i, *r.Decision, r.Body, r.Item)
+			}
+		}
+	}
+}
+
+// appendJournalRecordFormat1 appends batch's record in format 1: the
+// payload's CRC-32C alone, each decision's audit line after its body.
+func appendJournalRecordFormat1(b []byte, batch []screening.Recorded) []byte {
+	start := len(b)
+	b = append(b, 0, 0, 0, 0, 0, 0, 0, 0)
+	b = binary.AppendUvarint(b, uint64(len(batch)))
+	for _, r := range batch {
+		d := r.Decision
+		for _, s := range [...]string{d.ID, d.Kind, string(d.Use), d.Subject, d.Actor, string(d.Verdict)} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+		b = binary.AppendUvarint(b, uint64(len(r.Body)))
+		b = append(b, r.Body...)
+		item := r.AuditItem()
+		b = binary.AppendUvarint(b, uint64(len(item)))
+		b = append(b, item...)
+		b = binary.AppendVarint(b, d.Time.UnixNano())
+	}
+	payload := b[start+8:]
+	binary.LittleEndian.PutUint32(b[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(b[start+4:], crc32.Checksum(payload, crcTable))
+	return b
 }
 
 // TestJournalRecovery: segments a killed process left are stored when the
 // store is next opened: decisions not stored yet with an audit entry, one
 // already stored in a row of its own and a batch's worth already stored
 // skipped, one journaled twice stored once, a record cut
-// short at the end ignored; the
+// short at the end ignored, a segment of format 1 read; the
 // segments are removed and the audit chain checks out, decisions included.
 func TestJournalRecovery(t *testing.T) {
 	t.Parallel()
@@ -106,12 +156,13 @@ func TestJournalRecovery(t *testing.T) {
 	}
 
 	one, two := journalRecs("j", 4), journalRecs("k", 2)
-	seg1 := appendJournalRecord(nil, append(append(append([]screening.Recorded(nil), stored...), batched...), one...))
+	seg1 := appendJournalRecord(nil, append(append(append([]screening.Recorded(nil), stored...), batched...), one...), 1)
 	seg1 = append(seg1, make([]byte, 4096)...) // the rest of a preallocated segment
-	seg2 := appendJournalRecord(nil, two)
-	seg2 = appendJournalRecord(seg2, two[1:]) // appended again after a failed sync
+	// Segment 2 as an earlier version left it (format 1).
+	seg2 := appendJournalRecordFormat1(nil, two)
+	seg2 = appendJournalRecordFormat1(seg2, two[1:]) // appended again after a failed sync
 	tornRecs := journalRecs("torn", 1)
-	torn := appendJournalRecord(nil, tornRecs)
+	torn := appendJournalRecord(nil, tornRecs, 2)
 	seg2 = append(seg2, torn[:len(torn)-5]...)
 	for name, data := range map[string][]byte{path + "-decisions.000001": seg1, path + "-decisions.000002": seg2} {
 		if err := os.WriteFile(name, data, 0o600); err != nil {
@@ -265,7 +316,7 @@ func TestJournalMappedAppend(t *testing.T) {
 	if err := jr.Append(ctx, a, false); err != nil {
 		t.Fatal(err)
 	}
-	recs, _, ok := decodeJournalRecord(must(os.ReadFile(seg)))
+	recs, _, ok := decodeJournalRecord(must(os.ReadFile(seg)), 1)
 	if !ok || len(recs) != 3 || recs[2].Decision.ID != a[2].Decision.ID {
 		t.Fatalf("the segment file holds %d decisions (%v), want the 3 appended", len(recs), ok)
 	}
@@ -557,5 +608,100 @@ func TestJournalRotationWaitsForSpare(t *testing.T) {
 		if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
 			t.Errorf("decision %s: %v", r.Decision.ID, err)
 		}
+	}
+}
+
+// TestJournalReusesSegments: a stored segment is kept and becomes the
+// segment after next (the same file, renamed, not written with zeros
+// again); the records it held before are not read as the new segment's,
+// only those appended to it since; Close leaves no file behind, and the
+// decisions and the audit chain are whole after reopening.
+func TestJournalReusesSegments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulwark.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.journalSegmentBytes = 8192
+	jr, err := db.DecisionJournal(ctx)
+	if err != nil || jr == nil {
+		t.Fatalf("DecisionJournal = %v, %v", jr, err)
+	}
+	j := db.activeJournal()
+	first, err := os.Stat(j.name(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []screening.Recorded
+	// Two 3,000-byte bodies fill a segment of 8,192: each third append
+	// starts the next segment.
+	appendTo := func(tag string, n int) {
+		t.Helper()
+		recs := journalRecs(tag, n)
+		for i := range recs {
+			recs[i].Body = []byte(fmt.Sprintf(`{"decisionId":%q,"pad":"%s"}`, recs[i].Decision.ID, strings.Repeat("x", 3000)))
+			if err := jr.Append(ctx, recs[i:i+1], false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all = append(all, recs...)
+		// Stored: the segments before the current one are let go.
+		if _, err := db.Decisions(ctx, screening.DecisionFilter{Limit: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendTo("a", 3) // segment 1 full, on 2; 1 is kept
+	appendTo("b", 2) // on 3; segment 4 is 1's file; 2 kept
+	appendTo("c", 2) // on 4
+	j.mu.Lock()
+	seg := j.seg
+	j.mu.Unlock()
+	if seg != 4 {
+		t.Fatalf("on segment %d, want 4", seg)
+	}
+	fourth, err := os.Stat(j.name(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(first, fourth) {
+		t.Errorf("segment 4 is a new file, want segment 1's reused")
+	}
+	// What a killed process would leave in segment 4: the record appended
+	// to it, then segment 1's records, which end it.
+	data := must(os.ReadFile(j.name(4)))
+	var read []string
+	for {
+		recs, rest, ok := decodeJournalRecord(data, 4)
+		if !ok {
+			break
+		}
+		for _, r := range recs {
+			read = append(read, r.Decision.ID)
+		}
+		data = rest
+	}
+	if want := all[len(all)-1].Decision.ID; len(read) != 1 || read[0] != want {
+		t.Errorf("segment 4 reads back as %v, want only %s", read, want)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := filepath.Glob(path + "-decisions.*"); len(m) != 1 || m[0] != path+"-decisions.lock" {
+		t.Errorf("files left after Close: %v", m)
+	}
+	db, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, r := range all {
+		if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
+			t.Errorf("decision %s after reopening: %v", r.Decision.ID, err)
+		}
+	}
+	if rep, err := audit.Verify(ctx, db, nil); err != nil || !rep.Intact() {
+		t.Fatalf("audit verify: %+v, %v", rep, err)
 	}
 }

@@ -105,12 +105,12 @@ func TestJournalRecoveryCorruptRecord(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "bulwark.db")
 	a, b, c := journalRecs("a", 2), journalRecs("b", 2), journalRecs("c", 2)
-	seg := appendJournalRecord(nil, a)
+	seg := appendJournalRecord(nil, a, 1)
 	at := len(seg)
-	seg = appendJournalRecord(seg, b)
+	seg = appendJournalRecord(seg, b, 1)
 	seg[at+20] ^= 0xff // a byte of b's payload
-	seg = appendJournalRecord(seg, c)
-	torn := appendJournalRecord(nil, journalRecs("torn", 1))
+	seg = appendJournalRecord(seg, c, 1)
+	torn := appendJournalRecord(nil, journalRecs("torn", 1), 1)
 	seg = append(seg, torn[:len(torn)-5]...)
 	seg = append(seg, make([]byte, 4096)...)
 	if err := os.WriteFile(path+"-decisions.000001", seg, 0o600); err != nil {

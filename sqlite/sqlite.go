@@ -136,6 +136,8 @@ type DB struct {
 	// afterBatchID, when set (by tests), runs between batchedDecision's
 	// read of a decision's batch id and its read of the batch.
 	afterBatchID func()
+	// lastBatches are the batch rows saveDecisionBatch wrote last.
+	lastBatches recentBatches
 	// Counters for Stats.
 	journalAppends, journalUnsyncedAppends       atomic.Int64
 	journalStored, journalLoads, journalFailures atomic.Int64
