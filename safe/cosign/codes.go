@@ -23,6 +23,10 @@ const (
 	// guard, modules or fallback handler read again just before signing
 	// differ from those verified.
 	CodeStateChanged = "STATE_CHANGED"
+	// CodeNodeBehind: the node reports a latest block below the block the
+	// transaction was verified at, so the Safe cannot be read again as it
+	// is now before signing.
+	CodeNodeBehind = "NODE_BEHIND"
 	// CodeListsStale: a screening list or the registry of Safe deployments
 	// is older than the co-signer's maximum age, or its age is unknown.
 	CodeListsStale = "LISTS_STALE"
@@ -44,7 +48,7 @@ const (
 )
 
 // Codes lists every finding code the co-signer adds to the policy's.
-var Codes = []string{CodeNotSimulated, CodeCosignerNotOwner, CodeNonceUsed, CodeStateChanged, CodeListsStale,
+var Codes = []string{CodeNotSimulated, CodeCosignerNotOwner, CodeNonceUsed, CodeStateChanged, CodeNodeBehind, CodeListsStale,
 	CodeNonceAlreadyCosigned, CodeVersionUnsafe, CodeNotScreened, CodeNeedsApprovals}
 
 // RequiredApprovals is how many different people must approve a

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,6 +261,17 @@ func TestCosignRefusals(t *testing.T) {
 			})
 			return f.cosign(t, tx)
 		}, []string{cosign.CodeStateChanged}, 0},
+		{"node behind the verification", func(t *testing.T, f *fixture) *cosign.Result {
+			tx := f.s.TransferETHTx(t, to, big.NewInt(1))
+			lag := &laggingChain{ChainReader: f.svc.Chain}
+			f.svc.Chain = lag
+			cosign.SetAfterVerify(f.svc, func(context.Context) { lag.behind.Store(true) })
+			r := f.cosign(t, tx)
+			if fd := r.Findings[0]; fd.Code == cosign.CodeNodeBehind && fd.Fields["verifiedBlock"] == fd.Fields["block"] {
+				t.Errorf("NODE_BEHIND names the same block twice: %+v", fd)
+			}
+			return r
+		}, []string{cosign.CodeNodeBehind}, 0},
 		{"same nonce, another transaction", func(t *testing.T, f *fixture) *cosign.Result {
 			first := f.cosign(t, f.s.TransferETHTx(t, to, big.NewInt(1)))
 			wantDecision(t, first, cosign.DecisionSigned)
@@ -362,6 +374,22 @@ func fbiBybitAddress(t *testing.T) common.Address {
 		t.Fatalf("%s, the first address of %s, is not on the default lists' fbi-dprk at high confidence: %+v", a.Hex(), p, hits)
 	}
 	return a
+}
+
+// laggingChain is a node that, once behind is set, reports a latest
+// block one below the real one: a pool of nodes whose next answer comes
+// from one that has not caught up.
+type laggingChain struct {
+	onchain.ChainReader
+	behind atomic.Bool
+}
+
+func (c *laggingChain) BlockNumber(ctx context.Context) (uint64, error) {
+	n, err := c.ChainReader.BlockNumber(ctx)
+	if err == nil && c.behind.Load() && n > 0 {
+		n--
+	}
+	return n, err
 }
 
 // failingSimulator is a node that answers that it cannot simulate.

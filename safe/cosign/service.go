@@ -683,6 +683,13 @@ func (s *Service) stateChanged(ctx context.Context, v *policy.Verification) ([]p
 	if err != nil {
 		return nil, err
 	}
+	if block < v.Chain.Block {
+		// A node behind the verification (a load balancer's other
+		// backend, a node resyncing) would read an older Safe: what was
+		// verified is not checked again.
+		return []policy.Finding{refusal(CodeNodeBehind, "the node reports block %d, behind block %d the transaction was verified at: the Safe cannot be read again as it is now, so nothing is signed; ask again when the node has caught up (or use one node, not a pool of them)",
+			block, v.Chain.Block).With("verifiedBlock", fmt.Sprint(v.Chain.Block), "block", fmt.Sprint(block))}, nil
+	}
 	// The verified state as a hint: an unchanged Safe is read in one
 	// round trip, and every link is still read at the new block.
 	was := v.Chain.State

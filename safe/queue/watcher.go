@@ -658,7 +658,7 @@ func (w *Watcher) record(ctx context.Context, e Entry, rec Record, res *cosign.R
 // lift: the simulation did not run (a nonce ahead of the Safe's), the
 // Safe changed under the check, stale lists or none loaded, the co-signer
 // not (yet) an owner.
-var temporaryRefusals = []string{cosign.CodeNotSimulated, cosign.CodeStateChanged, cosign.CodeListsStale, cosign.CodeNotScreened, cosign.CodeCosignerNotOwner}
+var temporaryRefusals = []string{cosign.CodeNotSimulated, cosign.CodeStateChanged, cosign.CodeNodeBehind, cosign.CodeListsStale, cosign.CodeNotScreened, cosign.CodeCosignerNotOwner}
 
 // temporaryOnly reports a refusal whose every critical finding is a
 // temporary one.
