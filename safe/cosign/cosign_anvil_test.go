@@ -555,6 +555,33 @@ func TestCosignDualControlAnvil(t *testing.T) {
 					if _, err := f.svc.Approve(ctx, req); err != nil {
 						t.Fatal(err)
 					}
+					// Two approvals given, the address book changes before
+					// the co-signer is asked: what carol and dave approved
+					// is not what verifies now, so both are set aside and
+					// the transaction is held until they approve again.
+					book, err := policy.NewAddressBook([]policy.AddressEntry{{Address: common.HexToAddress("0x00000000000000000000000000000000000b0012"),
+						Label: "payroll " + tc.name, Kinds: []policy.EntryKind{policy.KindRecipient}}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					f.svc.Policy.AddressBook = book
+					defer func() { f.svc.Policy.AddressBook = nil }()
+					stale := f.cosign(t, tx)
+					wantDecision(t, stale, cosign.DecisionHeld, cosign.CodeNeedsApprovals)
+					if len(stale.Approvals) != 0 || len(stale.SetAside) != 2 || stale.SetAside[0].Reason != cosign.AsideStale ||
+						!strings.Contains(stale.SetAside[1].Detail, "the address book") {
+						t.Fatalf("after the address book changed: approvals %v, set aside %+v", stale.Approvals, stale.SetAside)
+					}
+					if why := f.s.RevertReason(t, tx, f.s.Signatures(t, tx, nil)); !strings.Contains(why, "GS020") {
+						t.Errorf("still not executable with the humans' signatures: %q", why)
+					}
+					for _, who := range []string{"carol", "dave"} {
+						req.Approver = who
+						a, err := f.svc.Approve(ctx, req)
+						if err != nil || a.Replaced == 0 {
+							t.Fatalf("%s approves again: %+v, %v", who, a, err)
+						}
+					}
 					signed := f.cosign(t, tx)
 					wantDecision(t, signed, cosign.DecisionSigned, tc.codes...)
 					if !slices.Equal(signed.Approvals, []string{"cli:carol", "cli:dave"}) {

@@ -534,7 +534,14 @@ func (s *Service) countApprovals(ctx context.Context, as []Approval, digest stri
 			for _, p := range policy.DigestChanges(a.Digest, digest) {
 				what = append(what, digestPartNames[p])
 			}
-			set(AsideStale, "what was approved is not what verifies now: %s changed since; approve again after reviewing it", strings.Join(what, ", "))
+			if len(what) == 0 { // not reached: digests that differ differ in a part
+				what = []string{"what it covers"}
+			}
+			changed := what[len(what)-1]
+			if len(what) > 1 {
+				changed = strings.Join(what[:len(what)-1], ", ") + " and " + changed
+			}
+			set(AsideStale, "what was approved is not what verifies now: %s changed since it was given; approve again after reviewing it", changed)
 			continue
 		}
 		if exp := s.expiry(a, ttl); !now.Before(exp) {
