@@ -469,7 +469,7 @@ const (
 // digestPartNames are the words for the parts of an approval digest.
 var digestPartNames = map[string]string{
 	policy.DigestTx: "the transaction", policy.DigestPolicy: "the policy", policy.DigestBook: "the address book",
-	policy.DigestState: "the Safe's state", policy.DigestFindings: "the findings",
+	policy.DigestState: "the Safe's state", policy.DigestFindings: "the findings", policy.DigestLists: "the screening lists",
 }
 
 // expiry is when a stops counting: its recorded expiry, cut short to its

@@ -24,13 +24,14 @@ const (
 	DigestBook     = "book"     // the address book: entries, labels, kinds, limits
 	DigestState    = "state"    // the Safe as read from the node
 	DigestFindings = "findings" // the findings that make the verdict review or worse
+	DigestLists    = "lists"    // the screening list versions the addresses were checked against
 )
 
 // DigestParts lists the parts of an approval digest in order.
-var DigestParts = []string{DigestTx, DigestPolicy, DigestBook, DigestState, DigestFindings}
+var DigestParts = []string{DigestTx, DigestPolicy, DigestBook, DigestState, DigestFindings, DigestLists}
 
 // ApprovalDigest is what a person approving v for dual control is shown
-// and relies on, as "tx=H;policy=H;book=H;state=H;findings=H", each H the
+// and relies on, as "tx=H;policy=H;book=H;state=H;findings=H;lists=H", each H the
 // hex SHA-256 of one part: the chain, Safe and safeTxHash; the policy and
 // registry versions, the policy's options and value limits; the address
 // book (its entries, labels, kinds and limits, whatever file or API they
@@ -38,7 +39,9 @@ var DigestParts = []string{DigestTx, DigestPolicy, DigestBook, DigestState, Dige
 // owners, singleton and its code, guards, fallback handler, modules); and
 // the findings that make the verdict review or worse, as a set, each by
 // code, severity, call (path, target, function) and evidence (its
-// fields). A finding's message is left out: its prose may name the block
+// fields); and the screening list versions the addresses were checked
+// against (v.Screening), so that a list update makes approvals stale. A
+// finding's message is left out: its prose may name the block
 // it was read at, which changes without anything the approver saw
 // changing. [DigestChanges] names the parts two digests differ in.
 //
@@ -119,6 +122,7 @@ func (v *Verification) ApprovalDigest() string {
 	// A set: the digest does not depend on the order the rules ran in.
 	slices.Sort(fs)
 	parts[DigestFindings] = fs
+	parts[DigestLists] = v.Screening
 	out := make([]string, len(DigestParts))
 	for i, name := range DigestParts {
 		b, _ := json.Marshal([]any{ApprovalDigestVersion, name, parts[name]}) // strings, bools, slices of them

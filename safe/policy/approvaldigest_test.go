@@ -70,6 +70,9 @@ func TestApprovalDigest(t *testing.T) {
 		{"the guard", func(v *policy.Verification) { v.Chain.State.Guard = common.Address{7} }, []string{policy.DigestState}},
 		{"the Safe", func(v *policy.Verification) { v.Safe = common.Address{8} }, []string{policy.DigestTx}},
 		{"the hash", func(v *policy.Verification) { v.Hashes.SafeTxHash = common.HexToHash("0x02") }, []string{policy.DigestTx}},
+		{"a list version", func(v *policy.Verification) {
+			v.Screening = policy.ScreeningRecord{Checked: true, Lists: []policy.ScreeningList{{ID: "us-ofac-sdn", Version: "2"}}}
+		}, []string{policy.DigestLists}},
 	} {
 		v := digestBase()
 		tc.mut(v)
