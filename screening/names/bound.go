@@ -23,35 +23,40 @@ import "math/bits"
 
 // tokenSimBound is an upper bound of tokenSim(a, b) when that is at least
 // minPairSim (pairs below it are never aligned), computed without the
-// edit distance: the letters one key lacks bound it from below (see
-// missingCost).
+// edit distance: the letters one key lacks and the difference of the
+// keys' lengths bound it from below (see missingCost). A bound below
+// minPairSim only says that the pair is never aligned.
 func tokenSimBound(a, b *token) float64 {
-	if a.kind == kindLegal || b.kind == kindLegal || a.s == b.s || a.cjk && b.cjk ||
+	// Equal strings have equal masks: comparing those first saves most
+	// string comparisons.
+	if a.kind == kindLegal || b.kind == kindLegal || a.smask == b.smask && a.s == b.s || a.cjk && b.cjk ||
 		a.kind == kindNumber || b.kind == kindNumber || a.kind == kindInitial || b.kind == kindInitial ||
-		a.phon == b.phon {
+		a.mask == b.mask && a.phon == b.phon {
 		s, _ := tokenSim(a, b) // no edit distance on these paths
 		return s
 	}
 	if a.abjad || b.abjad {
 		return 1 // the skeleton comparison is not bounded here
 	}
-	best := 0.0
-	if korEqual(a, b) {
+	// The letter and length bounds first: they cost a few instructions.
+	best := editSimBound(a.phon, b.phon, a.mask, b.mask)
+	if a.s != a.phon || b.s != b.phon {
+		best = max(best, editSimBound(a.s, b.s, a.smask, b.smask))
+	}
+	if best < simKorean && a.kor != "" && b.kor != "" && korEqual(a, b) {
 		best = simKorean
 	}
-	if oneEdit(a, b) {
+	// oneEditSim is at most simOneEdit.
+	if best < simOneEdit && oneEdit(a, b) {
 		best = max(best, oneEditSim(a, b))
-	}
-	best = max(best, editSimBound(a.phon, b.phon, a.mask, b.mask))
-	if a.s != a.phon || b.s != b.phon {
-		best = max(best, editSimBound(a.s, b.s, letterMask(a.s), letterMask(b.s)))
 	}
 	return best
 }
 
 // editSimBound bounds editSim(a, b) from above where editSim is at least
-// minPairSim (there the edit distance is computed in full). ma and mb are
-// letterMask(a) and letterMask(b).
+// minPairSim (there the edit distance is computed in full); below
+// minPairSim it may return 0. ma and mb are letterMask(a) and
+// letterMask(b).
 func editSimBound(a, b string, ma, mb uint32) float64 {
 	l := max(len(a), len(b))
 	switch {
@@ -63,6 +68,16 @@ func editSimBound(a, b string, ma, mb uint32) float64 {
 	// Non-ASCII strings have the mask's other bit: missingCost is 0 and l
 	// counts bytes, not fewer than editSim's runes.
 	lb := max(missingCost(ma, mb), missingCost(mb, ma))
+	if (ma|mb)&otherMask == 0 {
+		// Letters a–z only, one byte each: every letter of the length
+		// difference is deleted at costHIndel or more.
+		lb = max(lb, costHIndel*float64(max(len(a)-len(b), len(b)-len(a))))
+	}
+	// Clearly below minPairSim (the margin is far above rounding): no
+	// division.
+	if editSensitivity*lb > (1-minPairSim)*float64(l)+1e-9 {
+		return 0
+	}
 	return 1 - editSensitivity*lb/float64(l)
 }
 
@@ -90,10 +105,14 @@ func (ix *Index) mayReach(q *name, qdups uint32, in *indexedName, tau float64, s
 	}
 	leftoverWeights(b.qp[:nq], qdups, b.lq[:nq])
 	leftoverWeights(b.cp[:nc], in.dups, b.lc[:nc])
-	b.spans = mergeSpans(b.qp[:nq], b.cp[:nc], false, b.spans)
-	b.spans = mergeSpans(b.cp[:nc], b.qp[:nq], true, b.spans)
-	acronymBounds(b.qp[:nq], b.cp[:nc], b.aq[:nq], b.ac[:nc])
-	acronymBounds(b.cp[:nc], b.qp[:nq], b.ac[:nc], b.aq[:nq])
+	qs := sc.queryShapes(q.toks)
+	var cs [maxTokens]shape
+	for j, id := range in.ids {
+		cs[j] = ix.shapes[id]
+	}
+	b.spans = qs.mergeSpans(cs[:nc], b.spans)
+	acronymBounds(qs.shapes[:nq], b.qp[:nq], cs[:nc], b.aq[:nq], b.ac[:nc])
+	acronymBounds(cs[:nc], b.cp[:nc], qs.shapes[:nq], b.ac[:nc], b.aq[:nq])
 	// Below theta a token's aligned term is below its leftover term
 	// whatever its weight: the similarity there would seldom tighten the
 	// bound, so the bound is kept instead of computing it.
@@ -101,7 +120,7 @@ func (ix *Index) mayReach(q *name, qdups uint32, in *indexedName, tau float64, s
 	singles := func(exact bool) {
 		b.uq, b.uc = b.aq, b.ac
 		for j, id := range in.ids {
-			row, mask := sc.boundMask(id, b.cp[j], q.toks)
+			row, mask := sc.boundMask(id, b.cp[j], &cs[j], q.toks, qs.shapes[:nq])
 			for ; mask != 0; mask &= mask - 1 {
 				i := bits.TrailingZeros32(mask)
 				e := &row[i]
@@ -282,56 +301,346 @@ func tokenTerms(toks []*token, u, lw []float64, tau, gamma float64) float64 {
 	return sum
 }
 
-// mergeSpans appends the pairs appendMerges(x, y) could try (one token of
-// x against 2–3 adjacent tokens of y; querySpan says y is the query). It
-// follows appendMerges' loops without its goodX and goodY conditions,
-// which only leave pairs out.
-func mergeSpans(x, y []*token, querySpan bool, out []mergeSpan) []mergeSpan {
-	for i, xt := range x {
-		if xt.kind != kindWord || len(xt.s) < 3 {
+// shape is what mergeSpans, acronymBounds and quickReject read of a
+// token, packed so that the loops over every pair of tokens of two names
+// stay in a few cache lines.
+type shape struct {
+	n, pn       int32  // len(s), len(phon)
+	mask, smask uint32 // letterMask(phon), letterMask(s)
+	kor         uint32 // hashKor(kor), when shapeKor
+	first, last byte   // the first and last bytes of phon, 0 when phon is ""
+	s0          byte   // s[0], 0 when s is ""
+	flags       uint8
+}
+
+const (
+	shapeWord      = 1 << iota // kind is kindWord
+	shapeMergeable             // mergeable
+	shapeLegal                 // kind is kindLegal
+	shapeAcronym               // a word of 2–6 letters a–z: appendAcronyms may spell it
+	// shapeSpecial: tokenSimBound compares the token without bounds (a
+	// legal form, a number, an initial, a CJK syllable, an abjad
+	// transliteration).
+	shapeSpecial
+	shapeKor    // kor is not ""
+	shapeSIsKey // s is phon
+)
+
+func shapeOf(t *token) shape {
+	sh := shape{n: int32(len(t.s)), pn: int32(len(t.phon)), mask: t.mask, smask: t.smask}
+	if t.phon != "" {
+		sh.first, sh.last = t.phon[0], t.phon[len(t.phon)-1]
+	}
+	if t.s != "" {
+		sh.s0 = t.s[0]
+	}
+	if t.kind == kindWord {
+		sh.flags |= shapeWord
+		if len(t.s) >= 2 && len(t.s) <= 6 && isLetters(t.s) {
+			sh.flags |= shapeAcronym
+		}
+	}
+	if mergeable(t) {
+		sh.flags |= shapeMergeable
+	}
+	if t.kind == kindLegal {
+		sh.flags |= shapeLegal
+	}
+	if t.kind == kindLegal || t.kind == kindNumber || t.kind == kindInitial || t.cjk || t.abjad {
+		sh.flags |= shapeSpecial
+	}
+	if t.kor != "" {
+		sh.flags |= shapeKor
+		sh.kor = uint32(hashKor(t.kor))
+	}
+	if t.s == t.phon {
+		sh.flags |= shapeSIsKey
+	}
+	return sh
+}
+
+// quickReject reports, from their shapes alone, that tokenSimBound of two
+// tokens is below minPairSim: neither is compared without bounds, their
+// spellings and keys differ, both letter-and-length bounds are below
+// minPairSim, they cannot share a Korean key (korEqual keys hash the same
+// with NK read N) and they are not one edit apart (one edit changes the
+// length by one at most and adds and removes a letter at most). It
+// follows tokenSimBound; false says nothing.
+func quickReject(a, b *shape) bool {
+	f := a.flags | b.flags
+	switch {
+	case f&shapeSpecial != 0, // compared in full, or not bounded
+		a.n == b.n && a.smask == b.smask, a.pn == b.pn && a.mask == b.mask, // possibly equal
+		a.flags&b.flags&shapeKor != 0 && a.kor == b.kor: // possibly korEqual
+		return false
+	}
+	if a.flags&b.flags&shapeWord != 0 && max(a.n, b.n) >= 3 && min(a.n, b.n) >= 2 &&
+		(a.n-b.n <= 1 && b.n-a.n <= 1 && bits.OnesCount32(a.smask^b.smask) <= 2 ||
+			a.pn-b.pn <= 1 && b.pn-a.pn <= 1 && bits.OnesCount32(a.mask^b.mask) <= 2) {
+		return false // possibly oneEdit
+	}
+	if !editBoundBelow(a.pn, b.pn, a.mask, b.mask) {
+		return false
+	}
+	return a.flags&b.flags&shapeSIsKey != 0 || editBoundBelow(a.n, b.n, a.smask, b.smask)
+}
+
+// editBoundBelow reports whether editSimBound of two strings of lengths
+// la and lb and letter masks ma and mb is below minPairSim, in exact
+// arithmetic: costs in tenths (costVowelSub 4, costHIndel 5, costNearSub
+// 7), and 1 − 1.4·cost/l < 0.4 when 7·cost > 30·l.
+func editBoundBelow(la, lb int32, ma, mb uint32) bool {
+	l := max(la, lb)
+	if l == 0 {
+		return true
+	}
+	if l > maxEditLen {
+		return false
+	}
+	lc := max(missingTenths(ma, mb), missingTenths(mb, ma))
+	if (ma|mb)&otherMask == 0 {
+		lc = max(lc, 5*max(la-lb, lb-la))
+	}
+	return 7*lc > 30*l
+}
+
+// missingTenths is missingCost in tenths.
+func missingTenths(a, b uint32) int32 {
+	if a&otherMask != 0 {
+		return 0
+	}
+	miss := a &^ b
+	v := bits.OnesCount32(miss & vowelMask)
+	h := bits.OnesCount32(miss & hMask)
+	c := bits.OnesCount32(miss) - v - h
+	return int32(4*v + 5*h + 7*c)
+}
+
+// queryShapes is what mergeSpans reads of a query, indexed for the
+// candidates' tokens: the shapes of its tokens, the tokens that can be
+// joined against (words of 3 letters or more: x) by the first and last
+// byte of their phonetic keys and by length, and the query's own spans of
+// 2–3 tokens that a candidate's word can be joined against, indexed the
+// same way.
+type queryShapes struct {
+	shapes [maxTokens]shape
+	n      int // the query's tokens
+	// x: bit i is query token i.
+	xFirst, xLast [256]uint32
+	xLen          [shapeLens]uint32 // tokens of length within 3 of the index
+	// spans: bit s is spans[s].
+	spans         []qspan
+	sFirst, sLast [256]uint64
+	sLen          [shapeLens]uint64 // spans of total length within 3 of the index
+}
+
+// shapeLens is how many lengths queryShapes indexes; longer ones are
+// looked up token by token.
+const shapeLens = 128
+
+// qspan is a span of the query's tokens [from, to) that a candidate's word
+// could be joined against: its total length and the first and last bytes
+// of its first and last tokens' phonetic keys.
+type qspan struct {
+	from, to    int8
+	first, last byte
+	n           int32
+	joined      shape // of the span's tokens joined
+}
+
+// queryShapes returns the query's shapes, built once per search.
+func (s *scratch) queryShapes(toks []token) *queryShapes {
+	qs := &s.qshapes
+	if s.qshaped {
+		return qs
+	}
+	s.qshaped = true
+	qs.xFirst, qs.xLast, qs.xLen = [256]uint32{}, [256]uint32{}, [shapeLens]uint32{}
+	qs.sFirst, qs.sLast, qs.sLen = [256]uint64{}, [256]uint64{}, [shapeLens]uint64{}
+	qs.spans = qs.spans[:0]
+	qs.n = len(toks)
+	y := qs.shapes[:len(toks)]
+	var tp [maxTokens]*token
+	for i := range toks {
+		y[i] = shapeOf(&toks[i])
+		tp[i] = &toks[i]
+	}
+	for i := range y {
+		x := &y[i]
+		if x.flags&shapeWord == 0 || x.n < 3 {
 			continue
 		}
-		lx := len(xt.s)
-		for j := range y {
-			firstOK := y[j].phon != "" && y[j].phon[0] == xt.phon[0]
-			total := 0
-			for k := j; k < len(y) && k < j+3; k++ {
-				if !mergeable(y[k]) && !(k > j && y[k].kind == kindLegal) {
-					break
-				}
-				total += len(y[k].s)
-				if k == j {
-					continue
-				}
-				if total > lx+3 || total < lx-3 {
-					if total > lx+3 {
-						break
-					}
-					continue
-				}
-				if !firstOK && (y[k].phon == "" || y[k].phon[len(y[k].phon)-1] != xt.phon[len(xt.phon)-1]) {
-					continue
-				}
-				out = append(out, mergeSpan{querySpan, int8(i), int8(j), int8(k + 1)})
+		bit := uint32(1) << i
+		if x.first != 0 {
+			qs.xFirst[x.first] |= bit
+		}
+		if x.last != 0 {
+			qs.xLast[x.last] |= bit
+		}
+		for t := max(0, x.n-3); t <= x.n+3 && t < shapeLens; t++ {
+			qs.xLen[t] |= bit
+		}
+	}
+	for j := range y {
+		if y[j].flags&shapeMergeable == 0 {
+			continue
+		}
+		total := y[j].n
+		for k := j + 1; k < len(y) && k < j+3; k++ {
+			if y[k].flags&(shapeMergeable|shapeLegal) == 0 {
+				break
+			}
+			total += y[k].n
+			bit := uint64(1) << len(qs.spans)
+			qs.spans = append(qs.spans, qspan{from: int8(j), to: int8(k + 1), first: y[j].first, last: y[k].last, n: total,
+				joined: joinedShape(tp[:len(toks)], j, k+1)})
+			if y[j].first != 0 {
+				qs.sFirst[y[j].first] |= bit
+			}
+			if y[k].last != 0 {
+				qs.sLast[y[k].last] |= bit
+			}
+			for t := max(0, total-3); t <= total+3 && t < shapeLens; t++ {
+				qs.sLen[t] |= bit
+			}
+		}
+	}
+	return qs
+}
+
+// xLenMask is the query's words whose length is within 3 of n.
+func (qs *queryShapes) xLenMask(n int32) uint32 {
+	if n < shapeLens {
+		return qs.xLen[n]
+	}
+	var m uint32
+	for i := range qs.shapes[:qs.n] {
+		if x := &qs.shapes[i]; x.flags&shapeWord != 0 && x.n >= 3 && x.n-n <= 3 && n-x.n <= 3 {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// sLenMask is the query's spans whose total length is within 3 of n.
+func (qs *queryShapes) sLenMask(n int32) uint64 {
+	if n < shapeLens {
+		return qs.sLen[n]
+	}
+	var m uint64
+	for s, sp := range qs.spans {
+		if sp.n-n <= 3 && n-sp.n <= 3 {
+			m |= 1 << s
+		}
+	}
+	return m
+}
+
+// mergeSpans appends the pairs appendMerges could try between the query
+// and a candidate whose tokens have shapes cs: a query word against 2–3
+// adjacent tokens of the candidate and a candidate's word against 2–3 of
+// the query's. It finds what appendMerges' loops would, without their
+// goodX and goodY conditions (which only leave pairs out): the spans'
+// first tokens mergeable and the others mergeable or legal forms, a total
+// length within 3 of the word's, and the span's phonetic key starting or
+// ending as the word's (a joined name starts like its first part or ends
+// like its last). A candidate's word is then paired with a query span only
+// if quickReject does not rule it out against the joined span's shape
+// (computed once per query): a similarity below minPairSim never aligns
+// the pair.
+func (qs *queryShapes) mergeSpans(cs []shape, out []mergeSpan) []mergeSpan {
+	// query words against the candidate's spans
+	for j := range cs {
+		if cs[j].flags&shapeMergeable == 0 {
+			continue
+		}
+		total := cs[j].n
+		first := qs.xFirst[cs[j].first]
+		for k := j + 1; k < len(cs) && k < j+3; k++ {
+			if cs[k].flags&(shapeMergeable|shapeLegal) == 0 {
+				break
+			}
+			total += cs[k].n
+			for m := qs.xLenMask(total) & (first | qs.xLast[cs[k].last]); m != 0; m &= m - 1 {
+				out = append(out, mergeSpan{false, int8(bits.TrailingZeros32(m)), int8(j), int8(k + 1)})
+			}
+		}
+	}
+	// the candidate's words against the query's spans
+	if len(qs.spans) == 0 {
+		return out
+	}
+	for i := range cs {
+		x := &cs[i]
+		if x.flags&shapeWord == 0 || x.n < 3 {
+			continue
+		}
+		for m := qs.sLenMask(x.n) & (qs.sFirst[x.first] | qs.sLast[x.last]); m != 0; m &= m - 1 {
+			sp := &qs.spans[bits.TrailingZeros64(m)]
+			if !quickReject(x, &sp.joined) {
+				out = append(out, mergeSpan{true, int8(i), sp.from, sp.to})
 			}
 		}
 	}
 	return out
 }
 
+// joinedShape is shapeOf(&t) for t = joined(toks, span{from, to}) (of the
+// tokens themselves, not pointers), computed without building t.
+func joinedShape(toks []*token, from, to int) shape {
+	var sbuf, kbuf [64]byte
+	var pbuf [128]byte
+	s, kor := sbuf[:0], kbuf[:0]
+	korOK, abjad := true, false
+	var smask uint32
+	for k := from; k < to; k++ {
+		t := toks[k]
+		s = append(s, t.s...)
+		smask |= t.smask
+		abjad = abjad || t.abjad
+		korOK = korOK && t.kor != ""
+		kor = append(kor, t.kor...)
+	}
+	phon := appendPhonetic(pbuf[:0], s)
+	sh := shape{n: int32(len(s)), pn: int32(len(phon)), mask: letterMask(phon), smask: smask,
+		flags: shapeWord | shapeMergeable}
+	if len(phon) > 0 {
+		sh.first, sh.last = phon[0], phon[len(phon)-1]
+	}
+	if len(s) > 0 {
+		sh.s0 = s[0]
+	}
+	if len(s) >= 2 && len(s) <= 6 && isLetters(string(s)) {
+		sh.flags |= shapeAcronym
+	}
+	if abjad {
+		sh.flags |= shapeSpecial
+	}
+	if korOK {
+		sh.flags |= shapeKor
+		sh.kor = uint32(hashKor(kor))
+	}
+	if string(s) == string(phon) {
+		sh.flags |= shapeSIsKey
+	}
+	return sh
+}
+
 // acronymBounds raises the bounds of the tokens appendAcronyms(x, y) could
-// pair to simAcronym, without its goodness conditions.
-func acronymBounds(x, y []*token, ux, uy []float64) {
-	for i, t := range x {
-		if t.kind != kindWord || len(t.s) < 2 || len(t.s) > 6 || !isLetters(t.s) {
+// pair to simAcronym, without its goodness conditions; xs and ys are the
+// tokens' shapes.
+func acronymBounds(xs []shape, x []*token, ys []shape, ux, uy []float64) {
+	for i := range xs {
+		if xs[i].flags&shapeAcronym == 0 {
 			continue
 		}
+		t := x[i]
 		n := len(t.s)
-		for j := 0; j+n <= len(y); j++ {
+		for j := 0; j+n <= len(ys); j++ {
 			ok := true
 			for k := 0; k < n; k++ {
-				yt := y[j+k]
-				if yt.kind != kindWord || len(yt.s) < 2 || yt.s[0] != t.s[k] {
+				yt := &ys[j+k]
+				if yt.flags&shapeWord == 0 || yt.n < 2 || yt.s0 != t.s[k] {
 					ok = false
 					break
 				}

@@ -146,6 +146,7 @@ func joined(toks []token, s span) token {
 	t.phon = phoneticKey(t.s)
 	t.skel = skeleton(t.phon)
 	t.mask = letterMask(t.phon)
+	t.smask = letterMask(t.s)
 	if korOK {
 		t.kor = kor
 	}

@@ -117,6 +117,7 @@ type Index struct {
 	records []record
 	names   []indexedName
 	toks    []token // interned tokens
+	shapes  []shape // shapeOf(&toks[i])
 	keys    []uint64
 	offs    []uint32
 	posts   []int32
@@ -239,6 +240,10 @@ func Build(records []Record) *Index {
 		}
 		in.dups = dupMask(ix.toks, in.ids)
 		ix.names = append(ix.names, in)
+	}
+	ix.shapes = make([]shape, len(ix.toks))
+	for i := range ix.toks {
+		ix.shapes[i] = shapeOf(&ix.toks[i])
 	}
 
 	// Blocking keys: counted per name, then written name by name (key and
@@ -615,7 +620,7 @@ func hashPair(a, b string) uint64 {
 }
 
 // hashKor hashes a Korean key with every NK read N (relaxKor).
-func hashKor(k string) uint64 {
+func hashKor[S string | []byte](k S) uint64 {
 	h := hashStart(keyKor)
 	for i := 0; i < len(k); i++ {
 		h ^= uint64(k[i])
@@ -749,6 +754,9 @@ type scratch struct {
 	// says so.
 	qjoins  [maxTokens][2]token
 	qjoined [maxTokens][2]bool
+	// qshapes is the query's queryShapes, when qshaped.
+	qshapes queryShapes
+	qshaped bool
 	slots   map[int32]int
 	ctoks   []token // the tokens of the candidate being scored
 }
@@ -782,11 +790,12 @@ func (s *scratch) newSlot(t int32, nq int) int32 {
 	return sl
 }
 
-// boundMask returns the memo entries of interned token t (tok) against the
-// query's tokens, each with its tokenSimBound, and a mask of the query
+// boundMask returns the memo entries of interned token t (tok, of shape
+// tsh) against the query's tokens (of shapes qsh), each with its
+// tokenSimBound (0 where quickReject rules the pair out), and a mask of the query
 // tokens whose bound is at least minPairSim (a superset of those whose
 // similarity is).
-func (s *scratch) boundMask(t int32, tok *token, q []token) ([]simEntry, uint32) {
+func (s *scratch) boundMask(t int32, tok *token, tsh *shape, q []token, qsh []shape) ([]simEntry, uint32) {
 	nq := len(q)
 	sl := s.slot[t]
 	if sl < 0 {
@@ -798,7 +807,12 @@ func (s *scratch) boundMask(t int32, tok *token, q []token) ([]simEntry, uint32)
 		for i := range row {
 			e := &row[i]
 			if !e.ubSet {
-				e.ub, e.ubSet = tokenSimBound(&q[i], tok), true
+				if quickReject(&qsh[i], tsh) {
+					e.ub = 0 // below minPairSim
+				} else {
+					e.ub = tokenSimBound(&q[i], tok)
+				}
+				e.ubSet = true
 			}
 			if e.ub >= minPairSim {
 				m |= 1 << i
@@ -838,6 +852,7 @@ func (s *scratch) reset() {
 	clear(s.slots)
 	clear(s.merges)
 	s.qjoined = [maxTokens][2]bool{}
+	s.qshaped = false
 }
 
 // probe is a lookup with its posting count and bounds.

@@ -454,6 +454,7 @@ func (tz *tokenizer) tokenize(name string) []token {
 		}
 		t.skel = skeleton(t.phon)
 		t.mask = letterMask(t.phon)
+		t.smask = letterMask(t.s)
 	}
 	return toks
 }

@@ -299,7 +299,7 @@ func (k matchKind) String() string {
 
 // letterMask sets bit c-'a' for each letter of s, bit 26 for any other
 // rune.
-func letterMask(s string) uint32 {
+func letterMask[S string | []byte](s S) uint32 {
 	var m uint32
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'a' && c <= 'z' {

@@ -38,6 +38,7 @@ type token struct {
 	kor   string  // romanised-Korean syllable key, "" when s is not Korean-like
 	skel  string  // consonant skeleton of phon
 	mask  uint32  // letters a–z present in phon (bit 26: any other rune)
+	smask uint32  // letterMask(s)
 	w     float64 // weight
 	kind  tokKind
 	abjad bool // transliterated from Arabic/Hebrew script (vowels unwritten)
