@@ -101,3 +101,36 @@ func TestApprovalDigest(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDigestChanges: DigestChanges reads any two strings (an approval's
+// digest comes from the store) without failing: the parts it names are
+// DigestParts' in order, all of them unless both are digests, none for a
+// digest and itself.
+func FuzzDigestChanges(f *testing.F) {
+	base := digestBase().ApprovalDigest()
+	other := digestBase()
+	other.Chain.State.Guard = common.Address{7}
+	for _, s := range [][2]string{{base, base}, {base, other.ApprovalDigest()}, {"", base}, {"tx=1", "tx=1"},
+		{strings.Replace(base, ";", ";;", 1), base}, {base + ";", base}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		got := policy.DigestChanges(a, b)
+		i := 0
+		for _, p := range got {
+			for i < len(policy.DigestParts) && policy.DigestParts[i] != p {
+				i++
+			}
+			if i == len(policy.DigestParts) {
+				t.Fatalf("DigestChanges(%q, %q) = %v: not parts in order", a, b, got)
+			}
+			i++
+		}
+		if a == b && len(got) != 0 && len(got) != len(policy.DigestParts) {
+			t.Fatalf("DigestChanges(%q, itself) = %v", a, got)
+		}
+		if len(got) == 0 && a != b {
+			t.Fatalf("DigestChanges(%q, %q) = none, but they differ", a, b)
+		}
+	})
+}
