@@ -103,6 +103,63 @@ func TestQueueWithCosignerAnvil(t *testing.T) {
 	}
 }
 
+// TestQueueScreeningAnvil: a queued 1 ETH transfer to an address of the
+// FBI's Bybit PSA (on the default lists' fbi-dprk), confirmed by both
+// humans, is refused by the co-signer at the first poll and alerted
+// QUEUE_TX_REFUSED (critical) naming ATTRIBUTED_ADDRESS; nothing is
+// signed or pushed, and the humans' signatures cannot execute it.
+func TestQueueScreeningAnvil(t *testing.T) {
+	t.Parallel()
+	lazarus := common.HexToAddress("0x51E9d833Ecae4E8D9D8Be17300AEE6D3398C135D")
+	lists, err := sources.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := screening.BuildIndex(lists, time.Now())
+	screener := policy.IndexScreener(func() *screening.Index { return ix })
+	if hits := screener.Lookup(nil, lazarus); len(hits) == 0 || hits[0].List != "fbi-dprk" {
+		t.Fatalf("%s is not on the default lists' fbi-dprk: %+v", lazarus.Hex(), hits)
+	}
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	cosigner := safetest.Cosigner()
+	s := d.NewCosignedSafe(t, cosigner, 5)
+	tx := s.TransferETHTx(t, lazarus, safetest.Ether(1))
+	svc := servicetest.New()
+	defer svc.Close()
+	svc.SetQueue(s.Address, s.ServiceTx(t, tx, s.Humans...))
+	client, err := safetxservice.New("--safe-queue", svc.URL, safetxservice.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlitetest.Open(t, sqlite.Options{})
+	log := &audit.Log{Store: db}
+	w := queue.NewWatcher(queue.Config{Source: client, Push: client, Watches: addrList{s.Address}, Store: db, Alerts: db, Log: log,
+		Cosigner: &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosigner.Signer(), Store: any(db).(cosign.Store), Audit: log,
+			Verifications: db, Policy: policy.Policy{Screener: screener}}})
+	st, err := w.Poll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (queue.PollStats{Safes: 1, Entries: 1, New: 1, Refused: 1}); st != want {
+		t.Fatalf("poll %+v, want %+v", st, want)
+	}
+	as, err := db.Alerts(context.Background(), watch.AlertFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 1 || as[0].Code != queue.CodeTxRefused || as[0].Severity != policy.SeverityCritical ||
+		as[0].SafeTxHash != s.OnChainTxHash(t, tx).Hex() || !strings.Contains(as[0].Message, policy.CodeAttributedAddress) {
+		t.Fatalf("alerts %+v, want QUEUE_TX_REFUSED naming ATTRIBUTED_ADDRESS", as)
+	}
+	if n := len(svc.Confirmations()); n != 0 {
+		t.Errorf("%d confirmations pushed", n)
+	}
+	if why := s.RevertReason(t, tx, s.Signatures(t, tx, nil)); why == "" {
+		t.Error("the transfer executes with the humans' two signatures")
+	}
+}
+
 // stopDuringSimulation is the node's simulator, except that its first
 // simulation stops the watch (cancels the poll) while it runs, as serve
 // stopping under load does, and fails as the node client then fails.

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 
@@ -114,33 +115,29 @@ func screeningRecord(s AddressScreener) ScreeningRecord {
 	return r
 }
 
-// addressRole is an address a call names and what it is in the call.
+// addressRole is an address a call names and what it is in the call
+// (role, written only for an address that is listed).
 type addressRole struct {
 	addr common.Address
-	role string
+	role func() string
 }
 
 // roles collects the roles of the addresses one call names, in the order
 // found, one entry per address (roles joined).
 type roles struct {
 	order []common.Address
-	by    map[common.Address][]string
+	by    map[common.Address][]func() string
 }
 
-func (r *roles) add(a common.Address, role string) {
+func (r *roles) add(a common.Address, role func() string) {
 	if a == (common.Address{}) {
 		return
 	}
 	if r.by == nil {
-		r.by = map[common.Address][]string{}
+		r.by = map[common.Address][]func() string{}
 	}
 	if _, ok := r.by[a]; !ok {
 		r.order = append(r.order, a)
-	}
-	for _, x := range r.by[a] {
-		if x == role {
-			return
-		}
 	}
 	r.by[a] = append(r.by[a], role)
 }
@@ -150,7 +147,16 @@ func (r *roles) has(a common.Address) bool { _, ok := r.by[a]; return ok }
 func (r *roles) list() []addressRole {
 	out := make([]addressRole, len(r.order))
 	for i, a := range r.order {
-		out[i] = addressRole{a, strings.Join(r.by[a], "; ")}
+		fns := r.by[a]
+		out[i] = addressRole{a, func() string {
+			var texts []string
+			for _, fn := range fns {
+				if t := fn(); !slices.Contains(texts, t) {
+					texts = append(texts, t)
+				}
+			}
+			return strings.Join(texts, "; ")
+		}}
 	}
 	return out
 }
@@ -200,67 +206,88 @@ var selfCallRoles = map[string]string{
 func (p Policy) callAddressRoles(env checkEnv, c *decode.DecodedCall) []addressRole {
 	var r roles
 	chain := env.d.ChainID
-	what := fmt.Sprintf("call %s", c.Path)
-	if c.Signature != "" {
-		what += " (" + c.Signature + ")"
+	what := func() string {
+		if c.Signature != "" {
+			return "call " + c.Path + " (" + c.Signature + ")"
+		}
+		return "call " + c.Path
 	}
 	value := c.Value != nil && c.Value.Sign() > 0
 	switch {
 	case c.Operation == safe.DelegateCall:
-		r.add(c.To, fmt.Sprintf("DELEGATECALL target of %s: its code runs with %s's storage and balance", what, c.From.Hex()))
+		r.add(c.To, func() string {
+			return fmt.Sprintf("DELEGATECALL target of %s: its code runs with %s's storage and balance", what(), c.From.Hex())
+		})
 	case c.Operation == safe.Create:
 	case value && (c.Kind == decode.KindEmpty || len(c.Data) == 0):
-		r.add(c.To, "recipient of "+ethText(c.Value))
+		r.add(c.To, func() string { return "recipient of " + ethText(c.Value) })
 	case value:
-		r.add(c.To, fmt.Sprintf("target of %s, which receives %s", what, ethText(c.Value)))
+		r.add(c.To, func() string { return fmt.Sprintf("target of %s, which receives %s", what(), ethText(c.Value)) })
 	default:
-		r.add(c.To, "target of "+what)
+		r.add(c.To, func() string { return "target of " + what() })
 	}
 	if c.Kind == decode.KindCall && c.Operation == safe.Call {
-		token := p.tokenText(chain, c.To)
+		token := func() string { return p.tokenText(chain, c.To) }
 		to, _ := decode.ArgAddr(c, "to")
 		switch c.Signature {
 		case "transfer(address,uint256)":
-			r.add(to, fmt.Sprintf("recipient of %s base units of token %s", decode.ArgUint(c, "amount"), token))
+			r.add(to, func() string {
+				return fmt.Sprintf("recipient of %s base units of token %s", decode.ArgUint(c, "amount"), token())
+			})
 		case "transferFrom(address,address,uint256)":
 			from, _ := decode.ArgAddr(c, "from")
-			r.add(to, fmt.Sprintf("recipient of %s (an ERC-20 amount in base units, or an ERC-721 token id) of token %s, moved from %s", decode.ArgUint(c, "amountOrTokenId"), token, from.Hex()))
-			r.add(from, fmt.Sprintf("account token %s is moved from", token))
+			r.add(to, func() string {
+				return fmt.Sprintf("recipient of %s (an ERC-20 amount in base units, or an ERC-721 token id) of token %s, moved from %s", decode.ArgUint(c, "amountOrTokenId"), token(), from.Hex())
+			})
+			r.add(from, func() string { return fmt.Sprintf("account token %s is moved from", token()) })
 		case "safeTransferFrom(address,address,uint256)", "safeTransferFrom(address,address,uint256,bytes)":
-			r.add(to, fmt.Sprintf("recipient of token #%s of collection %s", decode.ArgUint(c, "tokenId"), token))
+			r.add(to, func() string {
+				return fmt.Sprintf("recipient of token #%s of collection %s", decode.ArgUint(c, "tokenId"), token())
+			})
 		case "safeTransferFrom(address,address,uint256,uint256,bytes)":
-			r.add(to, fmt.Sprintf("recipient of %s of token #%s of collection %s", decode.ArgUint(c, "amount"), decode.ArgUint(c, "id"), token))
+			r.add(to, func() string {
+				return fmt.Sprintf("recipient of %s of token #%s of collection %s", decode.ArgUint(c, "amount"), decode.ArgUint(c, "id"), token())
+			})
 		case "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)":
-			r.add(to, fmt.Sprintf("recipient of a batch of tokens of collection %s", token))
+			r.add(to, func() string { return fmt.Sprintf("recipient of a batch of tokens of collection %s", token()) })
 		case "transferFrom(address,address,uint160,address)":
 			t, _ := decode.ArgAddr(c, "token")
-			r.add(to, fmt.Sprintf("recipient of %s base units of token %s through Permit2", decode.ArgUint(c, "amount"), p.tokenText(chain, t)))
+			r.add(to, func() string {
+				return fmt.Sprintf("recipient of %s base units of token %s through Permit2", decode.ArgUint(c, "amount"), p.tokenText(chain, t))
+			})
 		}
 		for _, a := range decode.Approvals(c) {
 			if a.Revoke {
-				r.add(a.Spender, fmt.Sprintf("spender whose allowance on token %s is revoked", p.tokenText(chain, a.Token)))
+				r.add(a.Spender, func() string {
+					return fmt.Sprintf("spender whose allowance on token %s is revoked", p.tokenText(chain, a.Token))
+				})
 				continue
 			}
 			if a.Via == decode.ViaApprovalForAll {
-				r.add(a.Spender, fmt.Sprintf("operator allowed to move every token of collection %s", p.tokenText(chain, a.Token)))
+				r.add(a.Spender, func() string {
+					return fmt.Sprintf("operator allowed to move every token of collection %s", p.tokenText(chain, a.Token))
+				})
 				continue
 			}
 			amount := "an unlimited amount"
 			if !a.Unlimited && a.Amount != nil {
 				amount = a.Amount.String() + " base units"
 			}
-			r.add(a.Spender, fmt.Sprintf("spender allowed to spend %s of token %s", amount, p.tokenText(chain, a.Token)))
+			r.add(a.Spender, func() string {
+				return fmt.Sprintf("spender allowed to spend %s of token %s", amount, p.tokenText(chain, a.Token))
+			})
 		}
 		if ch, ok := decode.Control(c); ok && ch.Holder != nil {
 			is := ch.HolderIs
 			if is == "" {
 				is = "holder"
 			}
-			role := fmt.Sprintf("%s of %s", is, ch.Contract.Hex())
-			if ch.Role != "" {
-				role = fmt.Sprintf("%s (role %s) of %s", is, ch.Role, ch.Contract.Hex())
-			}
-			r.add(*ch.Holder, role)
+			r.add(*ch.Holder, func() string {
+				if ch.Role != "" {
+					return fmt.Sprintf("%s (role %s) of %s", is, ch.Role, ch.Contract.Hex())
+				}
+				return fmt.Sprintf("%s of %s", is, ch.Contract.Hex())
+			})
 		}
 	}
 	if c.Kind == decode.KindCall {
@@ -271,17 +298,19 @@ func (p Policy) callAddressRoles(env checkEnv, c *decode.DecodedCall) []addressR
 				}
 				if c.SelfCall {
 					if role, ok := selfCallRoles[c.Function+"."+name]; ok {
-						r.add(addr, role)
+						r.add(addr, func() string { return role })
 						return
 					}
 				}
-				r.add(addr, fmt.Sprintf("argument %s of %s", name, what))
+				r.add(addr, func() string { return fmt.Sprintf("argument %s of %s", name, what()) })
 			})
 		}
 	}
 	if c.Kind == decode.KindUnknown || c.Kind == decode.KindMalformed {
 		for _, addr := range addressWords(c.Data) {
-			r.add(addr, fmt.Sprintf("a 32-byte word of the data of %s that Bulwark cannot decode, read as an address", what))
+			r.add(addr, func() string {
+				return fmt.Sprintf("a 32-byte word of the data of %s that Bulwark cannot decode, read as an address", what())
+			})
 		}
 	}
 	out := r.list()
@@ -368,8 +397,13 @@ func ruleScreening(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 	}
 	var out []Finding
 	for _, ar := range p.callAddressRoles(env, c) {
-		for _, h := range env.scr.Lookup(env.d.ChainID, ar.addr) {
-			out = append(out, screeningFinding(c, ar, h))
+		hits := env.scr.Lookup(env.d.ChainID, ar.addr)
+		if len(hits) == 0 {
+			continue
+		}
+		role := ar.role()
+		for _, h := range hits {
+			out = append(out, screeningFinding(c, ar.addr, role, h))
 		}
 	}
 	return out
@@ -385,42 +419,42 @@ func screeningTxFindings(scr AddressScreener, d safe.Domain, tx safe.Tx) []Findi
 	}
 	var out []Finding
 	if tx.GasPrice != nil && tx.GasPrice.Sign() > 0 && tx.RefundReceiver != (common.Address{}) {
-		ar := addressRole{tx.RefundReceiver, "receiver of the gas refund the Safe pays (refundReceiver)"}
+		ar := addressRole{tx.RefundReceiver, func() string { return "receiver of the gas refund the Safe pays (refundReceiver)" }}
 		for _, h := range scr.Lookup(d.ChainID, ar.addr) {
-			out = append(out, screeningFinding(nil, ar, h))
+			out = append(out, screeningFinding(nil, ar.addr, ar.role(), h))
 		}
 	}
 	return out
 }
 
-// screeningFinding is the finding of hit h on the address ar of call c
-// (nil: the transaction itself).
-func screeningFinding(c *decode.DecodedCall, ar addressRole, h ScreeningHit) Finding {
+// screeningFinding is the finding of hit h on address a, whose role in
+// call c (nil: the transaction itself) is role.
+func screeningFinding(c *decode.DecodedCall, a common.Address, role string, h ScreeningHit) Finding {
 	programme := "none stated"
 	if len(h.Programs) > 0 {
 		programme = strings.Join(h.Programs, ", ")
 	}
-	fields := []string{"address", ar.addr.Hex(), "role", ar.role, "list", h.List, "listVersion", h.ListVersion,
+	fields := []string{"address", a.Hex(), "role", role, "list", h.List, "listVersion", h.ListVersion,
 		"entityId", h.EntityID, "entity", h.Entity, "programme", programme, "category", h.Category, "confidence", h.Confidence}
 	listed := fmt.Sprintf("%s is listed on %s (version %s) as %q (%s; programme %s; confidence %s)",
-		ar.addr.Hex(), h.List, shortVersion(h.ListVersion), h.Entity, h.EntityID, programme, h.Confidence)
+		a.Hex(), h.List, shortVersion(h.ListVersion), h.Entity, h.EntityID, programme, h.Confidence)
 	switch {
 	case h.Category == ScreeningSanctions:
 		return finding(CodeSanctionedAddress, SeverityCritical, c,
-			"%s. It is the %s. Sending to, approving or handing control to a sanctioned address is prohibited: do not sign", listed, ar.role).With(fields...)
+			"%s. It is the %s. Sending to, approving or handing control to a sanctioned address is prohibited: do not sign", listed, role).With(fields...)
 	case h.Category == ScreeningAttribution && h.Confidence == "high":
 		return finding(CodeAttributedAddress, SeverityCritical, c,
-			"%s, an attribution to a threat actor. It is the %s. Funds or control sent there go to the attacker (DPRK's Lazarus group laundered the Bybit theft through such addresses): do not sign", listed, ar.role).With(fields...)
+			"%s, an attribution to a threat actor. It is the %s. Funds or control sent there go to the attacker (DPRK's Lazarus group laundered the Bybit theft through such addresses): do not sign", listed, role).With(fields...)
 	case h.Category == ScreeningAttribution:
 		return finding(CodeAttributedAddress, SeverityHigh, c,
-			"%s, an attribution to a threat actor that the list does not state with high confidence. It is the %s. Find out whose address it is before anyone signs: two people must approve it (dual control)", listed, ar.role).With(fields...)
+			"%s, an attribution to a threat actor that the list does not state with high confidence. It is the %s. Find out whose address it is before anyone signs: two people must approve it (dual control)", listed, role).With(fields...)
 	}
 	what := "an entry"
 	if h.Category != "" {
 		what = "an entry of category " + h.Category
 	}
 	return finding(CodeListedAddress, SeverityHigh, c,
-		"%s, %s. It is the %s. Find out why it is listed before anyone signs: two people must approve it (dual control)", listed, what, ar.role).With(fields...)
+		"%s, %s. It is the %s. Find out why it is listed before anyone signs: two people must approve it (dual control)", listed, what, role).With(fields...)
 }
 
 // shortVersion shortens a list version (a SHA-256) for a message; the

@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"encoding/hex"
 	"math/big"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -49,11 +51,15 @@ type indexSnapshot struct {
 	rules    *screening.Rules
 }
 
+// lookupRules grade a match for the screening package only; the policy
+// grades it itself from its category and confidence.
+var lookupRules = sync.OnceValue(func() *screening.Rules {
+	r := screening.DefaultPolicy()[screening.UseWithdrawal]
+	return &r
+})
+
 func newIndexSnapshot(ix *screening.Index) indexSnapshot {
-	// The rules only grade a match for the screening package; the policy
-	// grades it itself from its category and confidence.
-	rules := screening.DefaultPolicy()[screening.UseWithdrawal]
-	return indexSnapshot{ix: ix, versions: ix.Versions(), rules: &rules}
+	return indexSnapshot{ix: ix, versions: ix.Versions(), rules: lookupRules()}
 }
 
 func (s indexSnapshot) Lists() []ScreeningList {
@@ -68,7 +74,9 @@ func (s indexSnapshot) Lists() []ScreeningList {
 // Lookup looks a up as an EVM address: the index matches it whatever the
 // EVM chain a list filed it under (ETH, BSC, ARB, USDT …).
 func (s indexSnapshot) Lookup(_ *big.Int, a common.Address) []ScreeningHit {
-	res := s.ix.LookupAddress(screening.AddressQuery{Address: a.Hex(), Chain: "ETH"}, s.rules)
+	// Lower-case hex: the index matches any letter case, and a.Hex()
+	// would hash the address for its EIP-55 checksum.
+	res := s.ix.LookupAddress(screening.AddressQuery{Address: "0x" + hex.EncodeToString(a[:]), Chain: "ETH"}, s.rules)
 	if len(res.Matches) == 0 {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/big"
 	"path/filepath"
@@ -330,5 +331,56 @@ func TestEthText(t *testing.T) {
 		if got := ethText(n); got != want {
 			t.Errorf("ethText(%s) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// FuzzScreenCalldata: screening any call the Safe makes never panics and
+// never names an address the transaction does not carry: every screening
+// finding's address is the target or 20 bytes of the data, never the Safe.
+func FuzzScreenCalldata(f *testing.F) {
+	f.Add(usdt.Bytes(), calldata(f, "transfer(address to,uint256 amount)", lazarusOFAC, big.NewInt(1)), uint8(0))
+	f.Add(multiSend130.Bytes(), decode.MultiSendCalldata([]decode.MultiSendTx{
+		{To: bybitLaundering, Value: big.NewInt(1)},
+		{To: usdt, Data: calldata(f, "approve(address spender,uint256 amount)", watched, safe.MaxUint256)},
+	}), uint8(1))
+	f.Add(lendingPool.Bytes(), calldata(f, "grantRole(bytes32 role,address account)", [32]byte{}, wazirx), uint8(0))
+	f.Add(testSafe.Bytes(), calldata(f, "swapOwner(address prevOwner,address oldOwner,address newOwner)", common.HexToAddress("0x1"), alice, bybitLaundering), uint8(0))
+	f.Add(bybitImplementation.Bytes(), []byte{0xde, 0xad}, uint8(1))
+	scr := testScreener(f)
+	f.Fuzz(func(t *testing.T, to, data []byte, op uint8) {
+		tx := safe.Tx{To: common.BytesToAddress(to), Data: data, Operation: safe.Operation(op % 2), Value: big.NewInt(1)}
+		v, err := Verify(VerifyRequest{Tx: ServiceTx{Safe: testSafe, Tx: tx}, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0"),
+			Policy: Policy{Screener: scr, AllowMultiSend: true}})
+		if err != nil {
+			return
+		}
+		for _, fd := range screeningFindings(v) {
+			a := common.HexToAddress(fd.Fields["address"])
+			if a == testSafe || (a != tx.To && !bytes.Contains(data, a.Bytes())) {
+				t.Fatalf("finding %s names %s, which the transaction does not carry (or is the Safe)", fd.Code, a.Hex())
+			}
+		}
+	})
+}
+
+// BenchmarkVerifyScreening: an offline verification of a MultiSend batch
+// of 50 ERC-20 transfers, without lists and with the lists of
+// testdata/screening (each address is one map lookup, whatever the lists'
+// size).
+func BenchmarkVerifyScreening(b *testing.B) {
+	var txs []decode.MultiSendTx
+	for i := range 50 {
+		txs = append(txs, decode.MultiSendTx{To: usdt, Data: calldata(b, "transfer(address to,uint256 amount)", common.BigToAddress(big.NewInt(int64(0x10000+i))), big.NewInt(1))})
+	}
+	tx := safe.Tx{To: callOnly130, Operation: safe.DelegateCall, Data: decode.MultiSendCalldata(txs)}
+	for name, scr := range map[string]AddressScreener{"unscreened": nil, "screened": testScreener(b)} {
+		b.Run(name, func(b *testing.B) {
+			req := VerifyRequest{Tx: ServiceTx{Safe: testSafe, Tx: tx}, ChainID: big.NewInt(1), Version: mustVersion(b, "1.3.0"), Policy: Policy{Screener: scr}}
+			for b.Loop() {
+				if _, err := Verify(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
