@@ -35,15 +35,23 @@ import (
 //
 // The data column holds, little endian and uvarint-length-prefixed:
 //
-//	version byte (1)
+//	version byte (2; 1 for batches stored before, without the head)
 //	uvarint count of shared strings, then each string
 //	uvarint count of decisions, then per decision:
 //	  ID, varint Unix time in nanoseconds,
 //	  uvarint index of its kind, use, actor and verdict among the shared strings,
 //	  subject,
+//	  uvarint head (version 2): which opening was cut from the body (see
+//	  decisionHead), 0 for none,
 //	  uvarint 1 + index of its body's list versions object among the shared
 //	  strings (0: none cut out), uvarint where in the body it goes,
 //	  body (without that object).
+//
+// A body opens with the decision's own members ({"packed":1,"decisionId":
+// ...,"time":...,"kind":...,"use":...,"subject":...,"actor":...,
+// "verdict":...,), which the batch already holds: that opening is cut
+// out and written again when read, byte for byte, when it reads so
+// (decisionHead).
 //
 // The list versions object ("lists":{...}), with the algorithm and policy
 // members after it, is the same for every decision screened on the same
@@ -102,7 +110,71 @@ func batchesAtArgs(ms int64) []any {
 	return []any{formatTime(lo.Add(-batchSpanMax)), formatTime(lo.Add(time.Millisecond - 1)), formatTime(lo)}
 }
 
-const batchVersion = 1
+const batchVersion = 2
+
+// Heads of a body (decisionHead).
+const (
+	headNone   = 0
+	headPlain  = 1 // {"decisionId":...,
+	headPacked = 2 // {"packed":1,"decisionId":...,
+)
+
+// decisionHead appends to b the opening of d's JSON body with head h: "{"
+// or `{"packed":1,`, then its ID, time (RFC 3339 with nanoseconds, UTC),
+// kind, use, subject and actor (when not empty) and verdict members and a
+// comma, as the screening service encodes them. ok is false when a string
+// would need escaping (then nothing is cut).
+func decisionHead(b []byte, h uint64, id string, t time.Time, kind, use, subject, actor, verdict string) (_ []byte, ok bool) {
+	for _, s := range [...]string{id, kind, use, subject, actor, verdict} {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
+				return b, false
+			}
+		}
+	}
+	if y := t.Year(); y < 0 || y >= 10000 {
+		return b, false
+	}
+	if h == headPacked {
+		b = append(b, `{"packed":1,"decisionId":"`...)
+	} else {
+		b = append(b, `{"decisionId":"`...)
+	}
+	b = append(b, id...)
+	b = append(b, `","time":"`...)
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","kind":"`...)
+	b = append(b, kind...)
+	b = append(b, `","use":"`...)
+	b = append(b, use...)
+	if subject != "" {
+		b = append(b, `","subject":"`...)
+		b = append(b, subject...)
+	}
+	if actor != "" {
+		b = append(b, `","actor":"`...)
+		b = append(b, actor...)
+	}
+	b = append(b, `","verdict":"`...)
+	b = append(b, verdict...)
+	return append(b, `",`...), true
+}
+
+// cutHead returns which head opens body (headNone when neither reads as
+// d's) and its length; scratch is room to write it in.
+func cutHead(body []byte, d *screening.Decision, scratch []byte) (h uint64, n int, _ []byte) {
+	h = headPlain
+	if bytes.HasPrefix(body, packedKey) {
+		h = headPacked
+	}
+	head, ok := decisionHead(scratch[:0], h, d.ID, d.Time, d.Kind, string(d.Use), d.Subject, d.Actor, string(d.Verdict))
+	if !ok || !bytes.HasPrefix(body, head) {
+		return headNone, 0, head
+	}
+	return h, len(head), head
+}
+
+var packedKey = []byte(`{"packed":1,`)
 
 // batchDecision is one decision of a batch, as encoded.
 type batchDecision struct {
@@ -125,13 +197,20 @@ func encodeDecisionBatch(recs []screening.Recorded) (data []byte, first, last ti
 		table = append(table, s)
 		return i
 	}
-	size := 0
+	// What the bodies keep, estimated from the first: most lose as much
+	// (the list versions object and their opening) as it does.
+	size, shared := 0, 0
+	if len(recs) > 0 {
+		at, end := listsObject(recs[0].Body)
+		shared = end - at + 64 + len(recs[0].Decision.ID) + len(recs[0].Decision.Actor)
+	}
 	for _, r := range recs {
-		size += len(r.Body) + len(r.Decision.ID) + len(r.Decision.Subject) + 24
+		size += max(len(r.Body)-shared, 0) + len(r.Decision.ID) + len(r.Decision.Subject) + 24
 	}
 	body := make([]byte, 0, size)
 	var seen [4]string
 	nv := 0
+	var scratch []byte
 	for i, r := range recs {
 		d := r.Decision
 		if d.ID == "" || d.Kind == "" || d.Verdict == "" {
@@ -161,23 +240,29 @@ func encodeDecisionBatch(recs []screening.Recorded) (data []byte, first, last ti
 		body = binary.AppendUvarint(body, str(d.Actor))
 		body = binary.AppendUvarint(body, str(v))
 		body = appendBatchString(body, d.Subject)
+		var head uint64
+		var cut int
+		head, cut, scratch = cutHead(r.Body, d, scratch)
+		body = binary.AppendUvarint(body, head)
+		rest := r.Body[cut:]
 		at, end := listsObject(r.Body)
-		if end > at {
+		if end > at && at >= cut {
 			// Looked up without a string of its own: most are in the
 			// table already.
 			shared, ok := strs[string(r.Body[at:end])]
 			if !ok {
 				shared = str(string(r.Body[at:end]))
 			}
+			at, end = at-cut, end-cut
 			body = binary.AppendUvarint(body, 1+shared)
 			body = binary.AppendUvarint(body, uint64(at))
-			body = binary.AppendUvarint(body, uint64(len(r.Body)-(end-at)))
-			body = append(body, r.Body[:at]...)
-			body = append(body, r.Body[end:]...)
+			body = binary.AppendUvarint(body, uint64(len(rest)-(end-at)))
+			body = append(body, rest[:at]...)
+			body = append(body, rest[end:]...)
 		} else {
 			body = binary.AppendUvarint(body, 0)
 			body = binary.AppendUvarint(body, 0)
-			body = appendBatchString(body, r.Body)
+			body = appendBatchString(body, rest)
 		}
 	}
 	n := 1 + binary.MaxVarintLen64*2
@@ -263,9 +348,10 @@ func decodeDecisionBatch(data []byte, auditSeq int64, bodies bool) ([]batchDecis
 // is the one decision whose body is put together.
 func decodeBatch(data []byte, auditSeq int64, bodies bool, only string) ([]batchDecision, error) {
 	r := journalReader{b: data}
-	if len(data) == 0 || data[0] != batchVersion {
+	if len(data) == 0 || (data[0] != 1 && data[0] != batchVersion) {
 		return nil, errBatchCorrupt
 	}
+	heads := data[0] >= 2
 	r.b = r.b[1:]
 	ns := r.uvarint()
 	if r.err != nil || ns > uint64(len(r.b)) {
@@ -298,26 +384,39 @@ func decodeBatch(data []byte, auditSeq int64, bodies bool, only string) ([]batch
 		d.Verdict = bulwark.Verdict(idx())
 		d.Subject = string(r.bytes())
 		d.AuditSeq = auditSeq
+		var head uint64
+		if heads {
+			head = r.uvarint()
+		}
 		li, at := r.uvarint(), r.uvarint()
 		b := r.bytes()
-		if r.err != nil {
+		if r.err != nil || head > headPacked {
 			return nil, errBatchCorrupt
 		}
 		if !bodies || (only != "" && d.ID != only) {
 			continue
 		}
-		if li == 0 {
+		if li == 0 && head == headNone {
 			d.raw = b
-		} else {
+			continue
+		}
+		var obj string
+		if li > 0 {
 			if li > uint64(len(table)) || at > uint64(len(b)) {
 				return nil, errBatchCorrupt
 			}
-			obj := table[li-1]
-			raw := make([]byte, 0, len(b)+len(obj))
-			raw = append(raw, b[:at]...)
-			raw = append(raw, obj...)
-			d.raw = append(raw, b[at:]...)
+			obj = table[li-1]
 		}
+		raw := make([]byte, 0, 200+len(b)+len(obj))
+		if head != headNone {
+			var ok bool
+			if raw, ok = decisionHead(raw, head, d.ID, d.Time, d.Kind, string(d.Use), d.Subject, d.Actor, string(d.Verdict)); !ok {
+				return nil, errBatchCorrupt
+			}
+		}
+		raw = append(raw, b[:at]...)
+		raw = append(raw, obj...)
+		d.raw = append(raw, b[at:]...)
 	}
 	if len(r.b) != 0 {
 		return nil, errBatchCorrupt
@@ -583,9 +682,10 @@ func (b *storedBatch) same(o storedBatch) bool {
 // walkBatchIDs calls each with the ID of every decision of a batch row's
 // data, in order, until it returns false.
 func walkBatchIDs(data []byte, each func(id []byte) bool) error {
-	if len(data) == 0 || data[0] != batchVersion {
+	if len(data) == 0 || (data[0] != 1 && data[0] != batchVersion) {
 		return errBatchCorrupt
 	}
+	heads := data[0] >= 2
 	r := journalReader{b: data[1:]}
 	ns := r.uvarint()
 	if r.err != nil || ns > uint64(len(r.b)) {
@@ -602,6 +702,9 @@ func walkBatchIDs(data []byte, each func(id []byte) bool) error {
 			r.uvarint()
 		}
 		r.bytes() // subject
+		if heads {
+			r.uvarint()
+		}
 		r.uvarint()
 		r.uvarint()
 		r.bytes() // body

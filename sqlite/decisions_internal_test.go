@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -354,4 +356,112 @@ func TestDecisionBatchFoundByTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDecisionBatchCutsHeads: the opening of a body the screening service
+// encoded (the decision's own members, which the batch holds) is cut out
+// and written back byte for byte, for address and name decisions, with and
+// without subject and actor; a body whose opening would need escaping, or
+// does not read as its decision's, is kept whole; a batch of format 1
+// (without heads) still decodes.
+func TestDecisionBatchCutsHeads(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 7, 13, 40, 1, 123456789, time.UTC)
+	lists := map[string]string{"ofac-sdn": strings.Repeat("ab", 32), "fbi-dprk": strings.Repeat("cd", 32)}
+	var recs []screening.Recorded
+	add := func(d screening.Decision, name bool) {
+		d.Time = at.Add(time.Duration(len(recs)) * time.Millisecond)
+		d.ID = testDecisionID(d.Time, "h", len(recs))
+		d.Lists, d.Algorithm, d.Policy = lists, "addr/1", "p1"
+		var v any = &screening.AddressDecision{Decision: d, Results: []screening.AddressResult{}}
+		if name {
+			v = &screening.NameDecision{Decision: d, Query: "Kim Il"}
+		}
+		body, err := screening.EncodeDecision(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dd := d
+		recs = append(recs, screening.Recorded{Decision: &dd, Body: body})
+	}
+	base := screening.Decision{Kind: screening.KindAddress, Use: screening.UseDeposit, Verdict: bulwark.VerdictClear}
+	add(base, false)
+	withBoth := base
+	withBoth.Subject, withBoth.Actor = "cust-1", "token:ab12"
+	add(withBoth, false)
+	name := withBoth
+	name.Kind, name.Use = screening.KindName, screening.UseOnboarding
+	add(name, true)
+	escaped := withBoth
+	escaped.Subject = `cust "2" <b>`
+	add(escaped, false)
+	recs = append(recs, journalRecs("h", 1)...) // a body not of its decision
+	data, _, _, _, err := encodeDecisionBatch(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range recs {
+		opening := []byte(`"decisionId":"` + r.Decision.ID + `"`)
+		if kept, want := bytes.Contains(data, opening), i >= 3; kept != want {
+			t.Errorf("decision %d: its opening is in the batch: %v, want %v", i, kept, want)
+		}
+	}
+	ds, err := decodeDecisionBatch(data, 3, true)
+	if err != nil || len(ds) != len(recs) {
+		t.Fatalf("decode: %d decisions, %v", len(ds), err)
+	}
+	for i, d := range ds {
+		if !bytes.Equal(d.raw, recs[i].Body) {
+			t.Errorf("decision %d reads back as %s, want %s", i, d.raw, recs[i].Body)
+		}
+	}
+
+	v1 := batchFormat1(recs[:2])
+	ds, err = decodeDecisionBatch(v1, 3, true)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("format 1: %d decisions, %v", len(ds), err)
+	}
+	var ids []string
+	if err := walkBatchIDs(v1, func(id []byte) bool { ids = append(ids, string(id)); return true }); err != nil || len(ids) != 2 {
+		t.Fatalf("format 1 IDs: %v, %v", ids, err)
+	}
+	for i, d := range ds {
+		if !bytes.Equal(d.raw, recs[i].Body) || d.ID != recs[i].Decision.ID || ids[i] != d.ID {
+			t.Errorf("format 1 decision %d reads back as %s %s, want %s", i, d.ID, d.raw, recs[i].Body)
+		}
+	}
+}
+
+// batchFormat1 encodes recs as a batch of format 1 did, bodies whole.
+func batchFormat1(recs []screening.Recorded) []byte {
+	var table []string
+	idx := func(s string) uint64 {
+		for i, x := range table {
+			if x == s {
+				return uint64(i)
+			}
+		}
+		table = append(table, s)
+		return uint64(len(table) - 1)
+	}
+	var body []byte
+	for _, r := range recs {
+		d := r.Decision
+		body = appendBatchString(body, d.ID)
+		body = binary.AppendVarint(body, d.Time.UnixNano())
+		for _, s := range []string{d.Kind, string(d.Use), d.Actor, string(d.Verdict)} {
+			body = binary.AppendUvarint(body, idx(s))
+		}
+		body = appendBatchString(body, d.Subject)
+		body = binary.AppendUvarint(body, 0)
+		body = binary.AppendUvarint(body, 0)
+		body = appendBatchString(body, r.Body)
+	}
+	data := []byte{1}
+	data = binary.AppendUvarint(data, uint64(len(table)))
+	for _, s := range table {
+		data = appendBatchString(data, s)
+	}
+	data = binary.AppendUvarint(data, uint64(len(recs)))
+	return append(data, body...)
 }
