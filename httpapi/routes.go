@@ -64,6 +64,7 @@ func (s *Server) routes() {
 	s.safeRoutes()
 	s.safeCosignRoutes()
 	s.safeWatchRoutes()
+	s.safeBookRoutes()
 	s.outboxRoutes()
 	s.traceRoutes()
 	s.screenRoutes()

@@ -116,7 +116,7 @@ func (s *Server) verifySafe(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 	}
 	v, err := s.cfg.SafeVerifier(r.Context(), policy.VerifyRequest{Tx: *st, ChainID: d.ChainID, Version: d.Version,
 		Policy: policy.Policy{AllowMultiSend: allowMultisend, TrustAddressOnly: trustAddressOnly, AddressBook: s.cfg.SafeAddressBook,
-			Screener: s.cfg.SafeScreener}})
+			Live: s.cfg.SafeLiveBook, Screener: s.cfg.SafeScreener}})
 	if err != nil {
 		return nil, hideNodeURL(err)
 	}

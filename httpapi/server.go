@@ -159,6 +159,18 @@ type Config struct {
 	// /api/v1/safe/verify names against the screening lists (nil: not
 	// screened, SCREENING_NOT_CHECKED).
 	SafeScreener policy.AddressScreener
+	// SafeLiveBook, when set, holds the address book in force for POST
+	// /api/v1/safe/verify instead of SafeAddressBook (each verification
+	// reads it once); a change made through /api/v1/safe/address-book is
+	// put in it once committed.
+	SafeLiveBook *policy.LiveBook
+	// SafeBooks keeps the address book managed through
+	// /api/v1/safe/address-book (nil: those routes answer 503).
+	SafeBooks policy.BookStore
+	// SafeBookFile, when set, names the address-book file of serve
+	// --address-book, the book in force (SafeAddressBook): GET shows it,
+	// and changes through the API are refused (409) naming the flag.
+	SafeBookFile string
 	// SafeVerifications, when set, receives a record of every verdict of
 	// POST /api/v1/safe/verify, in the transaction of its audit entry, so
 	// that a watcher can tell a transaction Bulwark verified from one it
