@@ -45,6 +45,7 @@ func (m *Main) safeCmd() *command {
 			m.safeAuditCmd(),
 			m.safeWatchCmd(),
 			m.safeQueueCmd(),
+			m.safeAddressBookCmd(),
 		},
 	}
 }
@@ -817,7 +818,7 @@ func (m *Main) buildSafeVerify(ctx context.Context, f safeVerifyFlags) (*policy.
 			return nil, policy.MissingVersion("--safe-version", "give it with --safe-version V, or give --rpc URL to read it from a node")
 		}
 	}
-	book, err := readAddressBook("--address-book", f.book)
+	book, err := m.bookInForce(ctx, "--address-book", f.book)
 	if err != nil {
 		return nil, err
 	}

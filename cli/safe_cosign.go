@@ -279,7 +279,7 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 	if err := cosign.CheckApprovalTTL("--approval-ttl", f.approvalTTL); err != nil {
 		return nil, nil, err
 	}
-	book, err := readAddressBook("--address-book", f.book)
+	book, err := m.bookInForce(ctx, "--address-book", f.book)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -336,7 +336,7 @@ func (m *Main) registrySource() cosign.Source {
 // that verifies on the node (no key needed); else only the store.
 func (m *Main) approveService(ctx context.Context, f cosignFlags) (*cosign.Service, func(), error) {
 	if f.tx != "" {
-		book, err := readAddressBook("--address-book", f.book)
+		book, err := m.bookInForce(ctx, "--address-book", f.book)
 		if err != nil {
 			return nil, nil, err
 		}

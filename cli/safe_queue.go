@@ -104,7 +104,7 @@ func (m *Main) runSafeQueue(ctx context.Context, f safeQueueFlags) (*queueJSON, 
 	if err != nil {
 		return nil, err
 	}
-	book, err := readAddressBook("--address-book", f.book)
+	book, err := m.bookInForce(ctx, "--address-book", f.book)
 	if err != nil {
 		return nil, err
 	}

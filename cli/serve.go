@@ -52,6 +52,12 @@ type ServeSettings struct {
 	// POST /api/v1/safe/verify, the co-signer and the queue watch check
 	// against.
 	AddressBook *policy.AddressBook
+	// AddressBookFile is the file of --address-book ("": none, the
+	// store's book is in force).
+	AddressBookFile string
+	// LiveBook is the address book in force, set by serve's wiring at
+	// start: AddressBook, or the store's, read once per decision.
+	LiveBook *policy.LiveBook
 	// The Safe monitor (with RPC).
 	WatchInterval   time.Duration
 	WatchMaxCatchup uint64
@@ -279,7 +285,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	return &Serving{m: m, Cosigner: signer, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, ServeSettings: ServeSettings{
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
-		RPC: f.rpc, AddressBook: book, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
+		RPC: f.rpc, AddressBook: book, AddressBookFile: f.addressBook, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
 		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout, ApprovalTTL: f.approvalTTL,
 		ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
 		Retention: time.Duration(f.retention), MemoryLimit: int64(f.memoryLimit),

@@ -178,3 +178,15 @@ func scanBookLimit(s scanner) (policy.Limit, error) {
 	}
 	return l, nil
 }
+
+// AddressBookVersion returns the version of the stored address book (0:
+// none stored), a cheap read for a process that follows the book (serve
+// takes changes made with the command line this way).
+func (db *DB) AddressBookVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := db.reader(ctx).QueryRowContext(ctx, `SELECT version FROM safe_address_book WHERE id = 1`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, db.fail(ctx, err, "read the address book's version")
+}

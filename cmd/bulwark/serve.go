@@ -68,6 +68,13 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		return err
 	}
 	tokens := &auth.Service{Store: db, CacheTTL: tokenCacheTTL}
+	// The address book in force, read once per decision by the
+	// co-signer, the queue watch and the API (servePolicy).
+	book, followBook, bookInForce, err := addressBookInForce(ctx, s, db, log)
+	if err != nil {
+		return err
+	}
+	s.LiveBook = book
 	alog := &audit.Log{Store: db}
 
 	// The services. Every stored alert goes to the webhook from the
@@ -177,6 +184,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		HandlerTimeout: s.RequestTimeout, ShutdownTimeout: s.ShutdownTimeout,
 		MetricsPublic: s.MetricsPublic, TrustedProxies: s.TrustedProxies,
 		SafeVerifier: verifier, SafeOnChain: onChain, Cosigner: cosigner, SafeAddressBook: s.AddressBook, SafeScreener: screener,
+		SafeLiveBook: book, SafeBooks: db, SafeBookFile: s.AddressBookFile,
 		SafeVerifications: db, SafeWatches: db, SafeAlerts: db, Outbox: db, TraceDeposits: db, TraceAlerts: db,
 		SafeWatchesChanged: func() {
 			if mon != nil {
@@ -198,6 +206,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	}
 	started = true
 	log.Info("starting", "url", s.URL(ln), "data", db.Path(), "version", s.Version())
+	bookInForce()
 	// The background services run until the server stops (SIGINT/SIGTERM,
 	// or Serve fails).
 	services := []func(context.Context){lists.Run, retention.Run}
@@ -209,6 +218,9 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	}
 	if follower != nil {
 		services = append(services, follower.Run)
+	}
+	if followBook != nil {
+		services = append(services, followBook)
 	}
 	defer runServices(ctx, services...)()
 	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
@@ -274,10 +286,72 @@ func safeQueueWatch(s *cli.Serving, cosigner *cosign.Service, db *sqlite.DB, alo
 }
 
 // servePolicy is the rule set of serve's co-signer and queue watch: the
-// strict default with the address book of --address-book, screening the
+// strict default with the address book in force (s.LiveBook, read once
+// per decision; s.AddressBook when there is none), screening the
 // addresses against the lists of the screening service (screener).
 func servePolicy(s *cli.Serving, screener policy.AddressScreener) policy.Policy {
-	return policy.Policy{AddressBook: s.AddressBook, Screener: screener}
+	return policy.Policy{AddressBook: s.AddressBook, Live: s.LiveBook, Screener: screener}
+}
+
+// bookPollInterval is how often serve looks for a change of the stored
+// address book made outside it ('bulwark safe address-book' on the same
+// data directory); changes through the API take effect at once.
+const bookPollInterval = 2 * time.Second
+
+// addressBookInForce returns the address book in force for serve: the file
+// of --address-book, which nothing changes while serve runs; otherwise the
+// store's (none until one is stored), with the service that follows
+// changes made to it outside the API (nil for the file), and what logs
+// which book is in force once serve starts.
+func addressBookInForce(ctx context.Context, s *cli.Serving, db *sqlite.DB, log *slog.Logger) (*policy.LiveBook, func(context.Context), func(), error) {
+	live := &policy.LiveBook{}
+	if s.AddressBook != nil {
+		live.Store(s.AddressBook)
+		return live, nil, func() {
+			log.Info("address book in force: the file of --address-book; changes through the API are refused",
+				"file", s.AddressBookFile, "sha256", s.AddressBook.Digest, "entries", s.AddressBook.Len())
+		}, nil
+	}
+	stored, err := db.StoredAddressBook(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if stored.Version > 0 {
+		live.Store(stored.Book)
+	}
+	logged := func() {
+		log.Info("address book in force: the store's", "version", stored.Version, "sha256", stored.Book.Digest, "entries", stored.Book.Len())
+	}
+	last := stored.Version
+	follow := func(ctx context.Context) {
+		t := time.NewTicker(bookPollInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			v, err := db.AddressBookVersion(ctx)
+			if err != nil || v == last {
+				if err != nil && ctx.Err() == nil {
+					log.Warn("address book: cannot read the store's version; the book in force is unchanged", "err", err)
+				}
+				continue
+			}
+			b, err := db.StoredAddressBook(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("address book: cannot read the changed book from the store; the book in force is unchanged", "err", err)
+				}
+				continue
+			}
+			live.Store(b.Book)
+			last = b.Version
+			log.Info("address book changed", "version", b.Version, "sha256", b.Book.Digest, "entries", b.Book.Len(), "changedBy", b.ChangedBy)
+		}
+	}
+	return live, follow, logged, nil
 }
 
 // newCosigner is serve's co-signer: key, the node, the store's
