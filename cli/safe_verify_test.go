@@ -58,7 +58,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 			var raw any
 			_ = json.Unmarshal([]byte(stdout), &raw)
 			checkJSONHex(t, "", raw)
-			if out.Verdict != tc.verdict || out.Decoded == nil || out.PolicyVersion != "safe-policy/7" || out.AuditSeq != 2 {
+			if out.Verdict != tc.verdict || out.Decoded == nil || out.PolicyVersion != policy.PolicyVersion || out.AuditSeq != 2 {
 				t.Errorf("verdict %q, policy %q, auditSeq %d, decoded %v", out.Verdict, out.PolicyVersion, out.AuditSeq, out.Decoded != nil)
 			}
 			got := map[string]bool{}
@@ -100,7 +100,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 			e := entries[0]
 			if e.Actor != "cli:alice" || e.Action != "safe.verify" || !strings.HasPrefix(e.Target, "safe:0x") ||
 				e.Details["safeTxHash"] != out.SafeTxHash || e.Details["verdict"] != tc.verdict || e.Details["chainId"] != "1" ||
-				e.Details["policyVersion"] != "safe-policy/7" || e.Details["safeVersion"] != tc.version {
+				e.Details["policyVersion"] != policy.PolicyVersion || e.Details["safeVersion"] != tc.version {
 				t.Errorf("audit entry %+v", e)
 			}
 			if sc, _ := e.Details["screening"].(map[string]any); sc["checked"] != true || !strings.Contains(fmt.Sprint(sc["lists"]), "fbi-dprk") {

@@ -225,6 +225,9 @@ type abiDecoder struct {
 	buf    []byte
 	base   int
 	budget *int
+	// end is one past the last byte a value was read from (bytes and
+	// strings with their padding): what follows it are trailing bytes.
+	end int
 }
 
 // abiError is a decoding failure at a byte offset of the call's data.
@@ -272,6 +275,7 @@ func (d *abiDecoder) word(at int) ([]byte, error) {
 	if at < 0 || at > len(d.buf)-32 {
 		return nil, d.fail(at, "truncated: a 32-byte word needs bytes %d–%d, the data ends at byte %d", d.base+at, d.base+at+31, d.base+len(d.buf))
 	}
+	d.end = max(d.end, at+32)
 	return d.buf[at : at+32], nil
 }
 
@@ -348,6 +352,7 @@ func (d *abiDecoder) value(t *abiType, at, head int) (any, int, error) {
 		if err := d.charge(pos, n); err != nil {
 			return nil, pos, err
 		}
+		d.end = max(d.end, start+(n+31)/32*32)
 		if t.kind == abiString {
 			return string(d.buf[start : start+n]), start, nil
 		}

@@ -349,7 +349,7 @@ var contractFns = map[string]*fnTable{
 // selector means if the target implements the standard function. Order
 // sets precedence where two declare the same signature.
 var genericFns = union(tokenFns, controlFns, timelockFns, multicall3Fns, multiSendFns, signMessageLibFns, safeMigrationFns,
-	safeToL2MigrationFns, safeToL2SetupFns, createCallFns, simulateTxAccessorFns, safeFns, proxyFactoryFns)
+	safeToL2MigrationFns, safeToL2SetupFns, createCallFns, simulateTxAccessorFns, safeFns, proxyFactoryFns, extensibleFallbackHandlerFns)
 
 // maxUint256 renders "unlimited" approvals.
 func amount(n *big.Int) string {

@@ -84,6 +84,11 @@ type DecodedCall struct {
 	// exist in this Safe version, a batch contract that reverts when called,
 	// …).
 	Notes []string
+	// Trailing are the bytes after the arguments' encoding (the last
+	// value read, bytes padded to 32): a Solidity function ignores them,
+	// but a contract can read them (a Safe fallback handler takes the
+	// last 20 bytes as its caller). It aliases Data; nil when none.
+	Trailing []byte
 	// Error says why the call's data could not be decoded completely.
 	Error string
 	Calls []*DecodedCall
@@ -340,8 +345,9 @@ func (s *decodeState) decode(path string, depth int, from account, to common.Add
 		return c
 	}
 	c.Kind, c.Args = KindCall, args
-	if extra := len(data) - 4 - def.staticSize; def.staticSize >= 0 && extra > 0 {
-		c.Notes = append(c.Notes, fmt.Sprintf("%d bytes after the arguments are ignored by a Solidity contract but reach the target", extra))
+	if end := 4 + dec.end; end < len(data) {
+		c.Trailing = data[end:len(data):len(data)]
+		c.Notes = append(c.Notes, fmt.Sprintf("%d bytes after the arguments are ignored by a Solidity contract but reach the target", len(c.Trailing)))
 	}
 	if def.note != "" {
 		c.Notes = append(c.Notes, def.note)

@@ -41,7 +41,13 @@ import (
 // safe-policy/7 screens every address a transaction names against the
 // sanctions and attribution lists (SANCTIONED_ADDRESS, ATTRIBUTED_ADDRESS,
 // LISTED_ADDRESS, SCREENING_NOT_CHECKED).
-const PolicyVersion = "safe-policy/7"
+// safe-policy/8 closes ways around the rules: an ExtensibleFallbackHandler
+// settings call made directly to the handler contract (with the Safe's
+// address appended, which passes its onlySelf check) is
+// FALLBACK_HANDLER_CHANGE like the self-call, and bytes after the
+// arguments of a call to a handler contract are TRAILING_CALLDATA; under
+// safe-policy/7 both were ok.
+const PolicyVersion = "safe-policy/8"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
 const RegistryVersion = "safe-deployments/1.37.63"
@@ -149,7 +155,7 @@ var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrust
 	CodeOwnershipTransfer, CodeProxyUpgrade, CodeAdminChange, CodeRoleGrant, CodeRoleRevoke, CodeProtocolAddressChange, CodeTimelockOperation,
 	CodeTimelockDelayChange, CodeTokenApproval, CodeApprovalForAll,
 	CodeUnknownFunction, CodeAddressBookTarget, CodeValueLimit, CodeValueLimitUnchecked, CodeRecipientNotListed, CodeVerifiedOffline,
-	CodeSanctionedAddress, CodeAttributedAddress, CodeListedAddress, CodeScreeningUnchecked}
+	CodeSanctionedAddress, CodeAttributedAddress, CodeListedAddress, CodeScreeningUnchecked, CodeTrailingCalldata}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
 
@@ -370,7 +376,8 @@ type callRule func(p Policy, env checkEnv, c *decode.DecodedCall) []Finding
 
 // callRules are the policy's rules.
 var callRules = []callRule{ruleMalformed, ruleDelegateCall, ruleCreate, ruleSelfCall, ruleTarget,
-	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals, ruleRecipient, ruleTimelock, ruleScreening}
+	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals, ruleRecipient, ruleTimelock, ruleScreening, ruleHandlerSettings,
+	ruleTrailingCalldata}
 
 func (p Policy) callFindings(rules []callRule, env checkEnv, c *decode.DecodedCall) []Finding {
 	var out []Finding
@@ -438,9 +445,12 @@ func ruleCreate(_ Policy, _ checkEnv, c *decode.DecodedCall) []Finding {
 		"this transaction deploys a contract (CREATE) from %d bytes of init code, which Bulwark does not analyse", len(c.Data))}
 }
 
-func ruleSelfCall(_ Policy, env checkEnv, c *decode.DecodedCall) []Finding {
+func ruleSelfCall(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 	if !c.SelfCall || c.Operation == safe.Create {
 		return nil
+	}
+	if c.Kind == decode.KindCall && handlerSettings[c.Function] {
+		return []Finding{handlerSettingsFinding(p, env, c, true)}
 	}
 	return selfCallFindings(env.reg, env.d, c)
 }
@@ -613,9 +623,6 @@ func selfCallFindings(reg *decode.Registry, d safe.Domain, c *decode.DecodedCall
 		return []Finding{finding(CodeFallbackHandlerChange, SeverityHigh, c,
 			"sets the fallback handler to %s (%s): it answers every call the Safe does not implement, including EIP-1271 signature checks that dApps trust as the Safe's signature", h.Hex(), known).
 			With("handler", h.Hex())}
-	case "setSafeMethod", "setDomainVerifier", "setSupportedInterface", "addSupportedInterfaceBatch", "removeSupportedInterfaceBatch":
-		return []Finding{finding(CodeFallbackHandlerChange, SeverityHigh, c,
-			"changes the ExtensibleFallbackHandler's settings for this Safe (%s): it decides which contracts answer calls and sign EIP-1271 messages for the Safe", c.Summary)}
 	case "changeMasterCopy":
 		return []Finding{masterCopyFinding(reg, c, addr("_masterCopy"))}
 	case "signMessage":
