@@ -6,13 +6,15 @@ import (
 	"testing"
 
 	"github.com/holiman/uint256"
+
+	"github.com/bulwark-sec/bulwark/internal/race"
 )
 
 // propertySeeds is how many random streams each policy runs: fixed seeds,
 // so a failure names its seed and reproduces.
 const propertySeeds = 60
 
-// TestEngineMatchesReference runs random streams (every kind and
+// TestCorpusEngineMatchesReference runs random streams (every kind and
 // standard, mints, burns, self-transfers, zero amounts, seed addresses
 // and seed transactions, with and without debits past the seen balance)
 // through each policy and holds the engine, after every transfer, to:
@@ -29,7 +31,12 @@ const propertySeeds = 60
 //     tainted left;
 //   - balances: the reference model's, and without overdrawing the
 //     Ledger's, with nothing assumed unseen.
-func TestEngineMatchesReference(t *testing.T) {
+//
+// It is a corpus run (race.Corpus): one goroutine per policy through
+// thousands of generated transfers (the engine has no concurrency), which
+// the race detector makes about ten times slower (4 CPU seconds).
+func TestCorpusEngineMatchesReference(t *testing.T) {
+	race.Corpus(t)
 	t.Parallel()
 	for _, p := range Policies() {
 		t.Run(p.String(), func(t *testing.T) {
