@@ -76,7 +76,7 @@ func (s *historyStore) ListHistory(_ context.Context, id string) ([]screening.Li
 
 func TestFindMislabelled(t *testing.T) {
 	t.Parallel()
-	embedded, err := sources.Embedded()
+	embedded, err := embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
