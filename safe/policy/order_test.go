@@ -38,6 +38,9 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 		{To: usdt, Data: calldata(t, "transfer(address to,uint256 amount)", lazarusOFAC, big.NewInt(5))},
 		{To: usdt, Data: calldata(t, "approve(address spender,uint256 amount)", watched, big.NewInt(5))},
 		{To: lendingPool, Data: calldata(t, "grantRole(bytes32 role,address account)", [32]byte{}, wazirx)},
+		{To: otherSafe, Data: safe.ApproveHashData(common.HexToHash("0x01"))},
+		{To: otherSafe, Data: calldata(t, "execTransactionFromModule(address to,uint256 value,bytes data,uint8 operation)", bob, big.NewInt(2), []byte{}, uint8(0))},
+		{To: extensibleHandler150, Data: append(calldata(t, "setDomainVerifier(bytes32 domainSeparator,address newVerifier)", [32]byte{1}, trojan), testSafe.Bytes()...)},
 	})
 	txs := map[string]safe.Tx{
 		"kitchen-sink batch": {To: multiSend130, Operation: safe.DelegateCall, Data: batch, GasPrice: big.NewInt(1), RefundReceiver: trojan},
@@ -72,6 +75,9 @@ func TestVerdictIndependentOfOrder(t *testing.T) {
 		}
 		if name == "kitchen-sink batch" && !slices.ContainsFunc(want, func(f Finding) bool { return f.Code == CodeSanctionedAddress }) {
 			t.Fatalf("%s: no screening findings to shuffle: %v", name, codes(want))
+		}
+		if name == "kitchen-sink batch" && !slices.ContainsFunc(want, func(f Finding) bool { return f.Code == CodeValueLimit && f.Fields["safe"] == otherSafe.Hex() }) {
+			t.Fatalf("%s: no limit finding for the other Safe: %v", name, codes(want))
 		}
 		if len(want) == 0 {
 			t.Fatalf("%s: %d findings: nothing to compare", name, len(want))

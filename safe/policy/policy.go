@@ -46,7 +46,10 @@ import (
 // address appended, which passes its onlySelf check) is
 // FALLBACK_HANDLER_CHANGE like the self-call, and bytes after the
 // arguments of a call to a handler contract are TRAILING_CALLDATA; under
-// safe-policy/7 both were ok.
+// safe-policy/7 both were ok. approveHash on another Safe is
+// OTHER_SAFE_APPROVE_HASH (high) and executing another Safe's transaction
+// OTHER_SAFE_EXEC (medium), with what leaves that Safe checked against its
+// own value limits; they were UNKNOWN_TARGET (low) or ADDRESS_BOOK_TARGET.
 const PolicyVersion = "safe-policy/8"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
@@ -155,7 +158,8 @@ var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrust
 	CodeOwnershipTransfer, CodeProxyUpgrade, CodeAdminChange, CodeRoleGrant, CodeRoleRevoke, CodeProtocolAddressChange, CodeTimelockOperation,
 	CodeTimelockDelayChange, CodeTokenApproval, CodeApprovalForAll,
 	CodeUnknownFunction, CodeAddressBookTarget, CodeValueLimit, CodeValueLimitUnchecked, CodeRecipientNotListed, CodeVerifiedOffline,
-	CodeSanctionedAddress, CodeAttributedAddress, CodeListedAddress, CodeScreeningUnchecked, CodeTrailingCalldata}
+	CodeSanctionedAddress, CodeAttributedAddress, CodeListedAddress, CodeScreeningUnchecked, CodeTrailingCalldata,
+	CodeOtherSafeApproveHash, CodeOtherSafeExec}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
 
@@ -238,6 +242,11 @@ func (p Policy) check(rules []callRule, reg *decode.Registry, d safe.Domain, tx 
 	out = append(out, gasRefundFindings(tx)...)
 	out = append(out, screeningTxFindings(scr, d, tx)...)
 	out = append(out, p.limitFindings(d, Outflows(d.Safe, root), sent)...)
+	// What the transaction makes another Safe send counts against that
+	// Safe's limits, with what it already sent not known here.
+	for _, s := range otherSafes(d.Safe, root) {
+		out = append(out, p.limitFindings(safe.Domain{ChainID: d.ChainID, Safe: s, Version: d.Version}, Outflows(s, root), nil)...)
+	}
 	if root != nil {
 		env := checkEnv{reg: reg, d: d, probes: probes, scr: scr}
 		root.Walk(func(c *decode.DecodedCall) bool {
@@ -377,7 +386,7 @@ type callRule func(p Policy, env checkEnv, c *decode.DecodedCall) []Finding
 // callRules are the policy's rules.
 var callRules = []callRule{ruleMalformed, ruleDelegateCall, ruleCreate, ruleSelfCall, ruleTarget,
 	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals, ruleRecipient, ruleTimelock, ruleScreening, ruleHandlerSettings,
-	ruleTrailingCalldata}
+	ruleTrailingCalldata, ruleOtherSafe}
 
 func (p Policy) callFindings(rules []callRule, env checkEnv, c *decode.DecodedCall) []Finding {
 	var out []Finding
