@@ -91,8 +91,7 @@ func (s *Server) getSafeBook(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r.URL.Query()); err != nil {
 		return err
 	}
-	if s.cfg.SafeBookFile != "" {
-		b := s.cfg.SafeAddressBook
+	if b := s.cfg.SafeAddressBook; s.cfg.SafeBookFile != "" && b != nil {
 		s.writeJSON(w, r, http.StatusOK, bookAnswer{Digest: b.Digest, Source: b.Source, InForce: bookInForceFile, BookDoc: b.Doc()})
 		return nil
 	}

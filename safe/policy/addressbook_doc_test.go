@@ -201,3 +201,37 @@ func FuzzParseAddressBookJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseAddressBookData: the entry point of 'safe address-book set'
+// and of PUT with either format. Any input either parses into a book
+// whose content digest is its Digest and which reads back, from its TOML
+// and from its JSON, to that digest, or is an invalid error naming the
+// source; nothing panics.
+func FuzzParseAddressBookData(f *testing.F) {
+	if data, err := os.ReadFile(filepath.Join("testdata", "verify", "addressbook.toml")); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte(`{"entries": [{"address": "0x3Cc3A225769900e003E264dd4CB43E90896BC21A", "label": "Bob", "kinds": ["recipient"]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := ParseAddressBookData("in", data)
+		if err != nil {
+			if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.HasPrefix(bulwark.ErrorMessage(err), "in: ") {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		if b.Digest != b.ContentDigest() {
+			t.Fatalf("digest %s, content %s", b.Digest, b.ContentDigest())
+		}
+		js, err := json.Marshal(b.Doc())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, again := range map[string][]byte{"toml": b.TOML(), "json": js} {
+			back, err := ParseAddressBookData(name, again)
+			if err != nil || back.Digest != b.Digest {
+				t.Fatalf("%s round trip: %v\n%s", name, err, again)
+			}
+		}
+	})
+}
