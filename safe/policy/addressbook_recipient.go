@@ -12,43 +12,87 @@ import (
 
 // CodeRecipientNotListed: the address book lists recipients for the
 // transaction's chain, and a call sends value (ETH, an ERC-20 transfer or
-// transferFrom, a Permit2 transferFrom) to an address it lists neither as
-// a recipient, a counterparty nor an own contract (high).
+// transferFrom, a Permit2 transferFrom, an ERC-721 or ERC-1155 transfer)
+// to an address it lists neither as a recipient, a counterparty nor an
+// own contract (high).
 const CodeRecipientNotListed = "RECIPIENT_NOT_LISTED"
 
 // valueTransfer is value one call sends: amount base units of asset (ETH:
-// the zero address) to recipient.
+// the zero address) to recipient from (the zero address: the caller's own
+// ETH or tokens). An NFT transfer has tokenID set and counts as one token
+// (an ERC-1155 transfer: its amount) whatever the id.
 type valueTransfer struct {
-	recipient, asset common.Address
-	amount           *big.Int
+	from, recipient, asset common.Address
+	amount                 *big.Int
+	tokenID                *big.Int
+	// what says what moves, for a message: "10 base units of USDT",
+	// "token #0 of collection X".
+	what string
 }
 
+var one = big.NewInt(1)
+
 // transfersOf returns the value call c sends: its ETH value (a CALL), and
-// what an ERC-20 transfer or transferFrom, or a Permit2 transferFrom
-// (single or batch), moves. Amounts of zero are left out.
+// what an ERC-20 transfer or transferFrom (an ERC-721 transferFrom too, of
+// any token id, #0 included), a Permit2 transferFrom (single or batch), an
+// ERC-721 safeTransferFrom (both forms) or an ERC-1155 safeTransferFrom or
+// safeBatchTransferFrom moves. Amounts of zero (but an NFT id of zero) are
+// left out.
 func transfersOf(c *decode.DecodedCall) []valueTransfer {
 	if c.Operation != safe.Call || c.SelfCall {
 		return nil
 	}
 	var out []valueTransfer
-	add := func(to, asset common.Address, n *big.Int) {
+	add := func(from, to, asset common.Address, n *big.Int) {
 		if n != nil && n.Sign() > 0 {
-			out = append(out, valueTransfer{recipient: to, asset: asset, amount: n})
+			out = append(out, valueTransfer{from: from, recipient: to, asset: asset, amount: n, what: fmt.Sprintf("%s base units of %s", n, AssetText(asset))})
 		}
 	}
-	add(c.To, ETH, c.Value)
+	nft := func(from, to, asset common.Address, id, n *big.Int, what string) {
+		if n.Sign() > 0 {
+			out = append(out, valueTransfer{from: from, recipient: to, asset: asset, amount: n, tokenID: id, what: what})
+		}
+	}
+	add(common.Address{}, c.To, ETH, c.Value)
 	if c.Kind != decode.KindCall {
 		return out
 	}
 	to, _ := decode.ArgAddr(c, "to")
+	from, _ := decode.ArgAddr(c, "from")
 	switch c.Signature {
 	case "transfer(address,uint256)":
-		add(to, c.To, decode.ArgUint(c, "amount"))
+		add(common.Address{}, to, c.To, decode.ArgUint(c, "amount"))
 	case "transferFrom(address,address,uint256)":
-		add(to, c.To, decode.ArgUint(c, "amountOrTokenId"))
+		// ERC-20 amount or ERC-721 token id: a zero is token #0 of a
+		// collection, counted as one token.
+		n := decode.ArgUint(c, "amountOrTokenId")
+		if n.Sign() == 0 {
+			nft(from, to, c.To, n, one, fmt.Sprintf("token #0 of collection %s (or 0 base units, if it is an ERC-20)", c.To.Hex()))
+			break
+		}
+		add(from, to, c.To, n)
+		out[len(out)-1].what = fmt.Sprintf("%s base units of %s (or token #%s, if it is an ERC-721 collection)", n, c.To.Hex(), n)
+	case "safeTransferFrom(address,address,uint256)", "safeTransferFrom(address,address,uint256,bytes)":
+		id := decode.ArgUint(c, "tokenId")
+		nft(from, to, c.To, id, one, fmt.Sprintf("ERC-721 token #%s of collection %s", id, c.To.Hex()))
+	case "safeTransferFrom(address,address,uint256,uint256,bytes)":
+		id, n := decode.ArgUint(c, "id"), decode.ArgUint(c, "amount")
+		nft(from, to, c.To, id, n, fmt.Sprintf("%s of ERC-1155 token #%s of %s", n, id, c.To.Hex()))
+	case "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)":
+		ids, _ := c.Arg("ids")
+		ns, _ := c.Arg("amounts")
+		il, _ := ids.Value.([]any)
+		nl, _ := ns.Value.([]any)
+		for i := range min(len(il), len(nl)) {
+			id, _ := il[i].(*big.Int)
+			n, _ := nl[i].(*big.Int)
+			if id != nil && n != nil {
+				nft(from, to, c.To, id, n, fmt.Sprintf("%s of ERC-1155 token #%s of %s", n, id, c.To.Hex()))
+			}
+		}
 	case "transferFrom(address,address,uint160,address)":
 		token, _ := decode.ArgAddr(c, "token")
-		add(to, token, decode.ArgUint(c, "amount"))
+		add(from, to, token, decode.ArgUint(c, "amount"))
 	case "transferFrom((address,address,uint160,address)[])":
 		a, _ := c.Arg("transferDetails")
 		list, _ := a.Value.([]any)
@@ -57,10 +101,11 @@ func transfersOf(c *decode.DecodedCall) []valueTransfer {
 			if len(d) != 4 {
 				continue
 			}
+			f, _ := d[0].Address()
 			r, _ := d[1].Address()
 			token, _ := d[3].Address()
 			n, _ := d[2].Uint()
-			add(r, token, n)
+			add(f, r, token, n)
 		}
 	}
 	return out
@@ -93,9 +138,13 @@ func ruleRecipient(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 		if listed && payee(e) {
 			continue
 		}
-		asset := AssetText(t.asset)
+		what := t.what
 		if te, ok := p.AddressBook.Lookup(chain, t.asset); ok && t.asset != ETH {
-			asset += fmt.Sprintf(" (%q)", te.Label)
+			what += fmt.Sprintf(" (%q)", te.Label)
+		}
+		var fields []string
+		if t.tokenID != nil {
+			fields = []string{"tokenId", t.tokenID.String()}
 		}
 		listedAs := "not in the address book"
 		bookField := "not listed"
@@ -104,10 +153,10 @@ func ruleRecipient(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 			bookField = e.Label
 		}
 		out = append(out, finding(CodeRecipientNotListed, SeverityHigh, c,
-			"this call sends %s base units of %s to %s, %s. The address book lists %d recipient(s)%s and this is not one of them, nor a counterparty or own contract (address book sha256 %s): a swapped recipient is how a poisoned or tampered payment looks. Confirm the address out of band, then add it to the address book as a recipient",
-			t.amount, asset, t.recipient.Hex(), listedAs, n, chainText(chain), p.AddressBook.Digest).
-			With("recipient", t.recipient.Hex(), "amount", t.amount.String(), "asset", AssetText(t.asset),
-				"addressBook", bookField, "addressBookSha256", p.AddressBook.Digest))
+			"this call sends %s to %s, %s. The address book lists %d recipient(s)%s and this is not one of them, nor a counterparty or own contract (address book sha256 %s): a swapped recipient is how a poisoned or tampered payment looks. Confirm the address out of band, then add it to the address book as a recipient",
+			what, t.recipient.Hex(), listedAs, n, chainText(chain), p.AddressBook.Digest).
+			With(append(fields, "recipient", t.recipient.Hex(), "amount", t.amount.String(), "asset", AssetText(t.asset),
+				"addressBook", bookField, "addressBookSha256", p.AddressBook.Digest)...))
 	}
 	return out
 }

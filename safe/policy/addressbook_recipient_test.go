@@ -50,6 +50,7 @@ func TestRecipientNotListed(t *testing.T) {
 		amount    string
 		asset     string
 		says      string
+		tokenID   string // an NFT's id: its amount counts tokens
 	}{
 		{name: "ETH to a listed recipient", tx: tx(bob, 5, nil), book: book},
 		{name: "ETH to an unlisted address", tx: tx(alice, 5, nil), book: book, path: "0", recipient: alice, amount: "5", asset: "ETH", says: "not in the address book"},
@@ -65,6 +66,19 @@ func TestRecipientNotListed(t *testing.T) {
 		{name: "inside a batch", tx: safe.Tx{To: callOnly130, Operation: safe.DelegateCall, Data: batch, Nonce: big.NewInt(1)}, book: book,
 			path: "0.1", recipient: alice, amount: "9", asset: usdt.Hex()},
 		{name: "zero amounts", tx: tx(usdt, 0, transfer(alice, 0)), book: book},
+		{name: "ERC-721 safeTransferFrom", tx: tx(usdc, 0, calldata(t, "safeTransferFrom(address from,address to,uint256 tokenId)", testSafe, alice, big.NewInt(42))), book: book,
+			path: "0", recipient: alice, amount: "1", asset: usdc.Hex(), tokenID: "42", says: "ERC-721 token #42 of collection " + usdc.Hex()},
+		{name: "ERC-721 safeTransferFrom with data", tx: tx(usdc, 0, calldata(t, "safeTransferFrom(address from,address to,uint256 tokenId,bytes data)", testSafe, alice, big.NewInt(0), []byte{1})), book: book,
+			path: "0", recipient: alice, amount: "1", asset: usdc.Hex(), tokenID: "0", says: "ERC-721 token #0"},
+		{name: "transferFrom of NFT #0", tx: tx(usdc, 0, calldata(t, "transferFrom(address from,address to,uint256 amount)", testSafe, alice, big.NewInt(0))), book: book,
+			path: "0", recipient: alice, amount: "1", asset: usdc.Hex(), tokenID: "0", says: "token #0 of collection"},
+		{name: "ERC-1155 safeTransferFrom", tx: tx(usdc, 0, calldata(t, "safeTransferFrom(address from,address to,uint256 id,uint256 amount,bytes data)", testSafe, alice, big.NewInt(7), big.NewInt(3), []byte{})), book: book,
+			path: "0", recipient: alice, amount: "3", asset: usdc.Hex(), tokenID: "7", says: "3 of ERC-1155 token #7"},
+		{name: "ERC-1155 safeBatchTransferFrom", tx: tx(usdc, 0, calldata(t, "safeBatchTransferFrom(address from,address to,uint256[] ids,uint256[] amounts,bytes data)", testSafe, alice,
+			[]*big.Int{big.NewInt(1), big.NewInt(2)}, []*big.Int{big.NewInt(4), big.NewInt(5)}, []byte{})), book: book,
+			path: "0", recipient: alice, amount: "4", asset: usdc.Hex(), tokenID: "1", says: "4 of ERC-1155 token #1"},
+		{name: "ERC-1155 amount 0", tx: tx(usdc, 0, calldata(t, "safeTransferFrom(address from,address to,uint256 id,uint256 amount,bytes data)", testSafe, alice, big.NewInt(7), big.NewInt(0), []byte{})), book: book},
+		{name: "ERC-721 to a listed recipient", tx: tx(usdc, 0, calldata(t, "safeTransferFrom(address from,address to,uint256 tokenId)", testSafe, bob, big.NewInt(42))), book: book},
 		{name: "no recipient in the book", tx: tx(alice, 5, nil), book: noRecipients},
 		{name: "recipients on another chain only", tx: tx(alice, 5, nil), book: onChain5},
 		{name: "no book", tx: tx(alice, 5, nil)},
@@ -88,13 +102,17 @@ func TestRecipientNotListed(t *testing.T) {
 			if f.Severity != SeverityHigh || v.Verdict != bulwark.VerdictReview {
 				t.Errorf("severity %s, verdict %s; want high, review", f.Severity, v.Verdict)
 			}
-			want := map[string]string{"recipient": tc.recipient.Hex(), "amount": tc.amount, "asset": tc.asset, "addressBookSha256": tc.book.Digest}
+			want := map[string]string{"recipient": tc.recipient.Hex(), "amount": tc.amount, "asset": tc.asset, "addressBookSha256": tc.book.Digest, "tokenId": tc.tokenID}
 			for k, w := range want {
 				if f.Fields[k] != w {
 					t.Errorf("field %s = %q, want %q", k, f.Fields[k], w)
 				}
 			}
-			for _, s := range []string{tc.recipient.Hex(), tc.amount + " base units", tc.book.Digest, tc.says} {
+			says := []string{tc.recipient.Hex(), tc.book.Digest, tc.says}
+			if tc.tokenID == "" {
+				says = append(says, tc.amount+" base units")
+			}
+			for _, s := range says {
 				if !strings.Contains(f.Message, s) {
 					t.Errorf("message %q lacks %q", f.Message, s)
 				}

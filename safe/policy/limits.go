@@ -123,63 +123,46 @@ func sortLimits(ls []Limit) {
 // Outflows returns what leaves Safe s in the transaction whose decoded
 // tree is root, by asset (ETH: the zero address), in base units: the ETH
 // value of every CALL (or CREATE) the Safe makes, inside a batch
-// included; ERC-20 transfer calls the Safe makes; transferFrom calls (an
-// ERC-20's, or Permit2's single and batch forms) that move the Safe's
-// tokens, whoever makes them. Assets with nothing leaving are left out.
+// included; ERC-20 transfer calls the Safe makes; calls that move the
+// Safe's tokens whoever makes them: transferFrom (an ERC-20's or an
+// ERC-721's, Permit2's single and batch forms), ERC-721 safeTransferFrom
+// and ERC-1155 safeTransferFrom and safeBatchTransferFrom. An ERC-721
+// token counts as one unit of its collection whatever its id (#0
+// included); an ERC-1155 transfer counts its amount. Assets with nothing
+// leaving are left out.
 func Outflows(s common.Address, root *decode.DecodedCall) map[common.Address]*big.Int {
 	out := map[common.Address]*big.Int{}
-	add := func(asset common.Address, n *big.Int) {
-		if n == nil || n.Sign() <= 0 {
-			return
-		}
-		if out[asset] == nil {
-			out[asset] = new(big.Int)
-		}
-		out[asset].Add(out[asset], n)
-	}
 	if root == nil {
 		return out
 	}
 	root.Walk(func(c *decode.DecodedCall) bool {
-		if c.From == s && c.To != s && c.Operation != safe.DelegateCall {
-			add(ETH, c.Value)
+		if c.From == s && c.To != s && c.Operation != safe.DelegateCall && c.Value != nil && c.Value.Sign() > 0 {
+			addTo(out, ETH, c.Value)
 		}
-		if c.Kind != decode.KindCall || c.Operation != safe.Call || c.SelfCall {
-			return true
-		}
-		from := func(name string) bool { a, ok := decode.ArgAddr(c, name); return ok && a == s }
-		switch c.Signature {
-		case "transfer(address,uint256)":
-			if c.From == s {
-				add(c.To, decode.ArgUint(c, "amount"))
+		for _, t := range transfersOf(c) {
+			if t.asset == ETH && t.from == (common.Address{}) {
+				continue // counted above, CREATE included
 			}
-		case "transferFrom(address,address,uint256)":
-			if from("from") {
-				add(c.To, decode.ArgUint(c, "amountOrTokenId"))
+			if t.recipient == s {
+				continue
 			}
-		case "transferFrom(address,address,uint160,address)":
-			if from("from") {
-				token, _ := decode.ArgAddr(c, "token")
-				add(token, decode.ArgUint(c, "amount"))
-			}
-		case "transferFrom((address,address,uint160,address)[])":
-			a, _ := c.Arg("transferDetails")
-			list, _ := a.Value.([]any)
-			for _, e := range list {
-				d, _ := e.([]decode.Arg)
-				if len(d) != 4 {
-					continue
-				}
-				f, _ := d[0].Address()
-				token, _ := d[3].Address()
-				if n, ok := d[2].Uint(); ok && f == s {
-					add(token, n)
-				}
+			if t.from == s || t.from == (common.Address{}) && c.From == s {
+				addTo(out, t.asset, t.amount)
 			}
 		}
 		return true
 	})
 	return out
+}
+
+func addTo(out map[common.Address]*big.Int, asset common.Address, n *big.Int) {
+	if n == nil || n.Sign() <= 0 {
+		return
+	}
+	if out[asset] == nil {
+		out[asset] = new(big.Int)
+	}
+	out[asset].Add(out[asset], n)
 }
 
 // limitFindings applies the limits of Safe d.Safe to what the transaction

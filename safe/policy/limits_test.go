@@ -69,6 +69,17 @@ func TestOutflows(t *testing.T) {
 		{"batch", safe.Tx{To: callOnly130, Operation: safe.DelegateCall, Data: batch},
 			map[common.Address]*big.Int{ETH: eth(42), usdc: big.NewInt(708), usdt: big.NewInt(42)}},
 		{"value to itself", safe.Tx{To: testSafe, Value: eth(1)}, map[common.Address]*big.Int{}},
+		{"ERC-721 safeTransferFrom counts one token whatever the id", safe.Tx{To: usdt, Data: calldata(t, "safeTransferFrom(address from,address to,uint256 tokenId)", testSafe, bob, big.NewInt(999))},
+			map[common.Address]*big.Int{usdt: big.NewInt(1)}},
+		{"NFTs in a batch", safe.Tx{To: callOnly130, Operation: safe.DelegateCall, Data: decode.MultiSendCalldata([]decode.MultiSendTx{
+			{To: usdt, Data: calldata(t, "safeTransferFrom(address from,address to,uint256 tokenId,bytes data)", testSafe, bob, big.NewInt(0), []byte{})},
+			{To: usdt, Data: calldata(t, "transferFrom(address from,address to,uint256 amount)", testSafe, bob, big.NewInt(0))},
+			{To: usdc, Data: calldata(t, "safeTransferFrom(address from,address to,uint256 id,uint256 amount,bytes data)", testSafe, bob, big.NewInt(3), big.NewInt(6), []byte{})},
+			{To: usdc, Data: calldata(t, "safeBatchTransferFrom(address from,address to,uint256[] ids,uint256[] amounts,bytes data)", testSafe, bob,
+				[]*big.Int{big.NewInt(1), big.NewInt(2)}, []*big.Int{big.NewInt(4), big.NewInt(5)}, []byte{})},
+			{To: usdc, Data: calldata(t, "safeTransferFrom(address from,address to,uint256 id,uint256 amount,bytes data)", alice, bob, big.NewInt(3), big.NewInt(100), []byte{})},
+			{To: usdc, Data: calldata(t, "safeTransferFrom(address from,address to,uint256 id,uint256 amount,bytes data)", testSafe, testSafe, big.NewInt(3), big.NewInt(100), []byte{})},
+		})}, map[common.Address]*big.Int{usdt: big.NewInt(2), usdc: big.NewInt(15)}},
 		{"approval only", safe.Tx{To: usdc, Data: calldata(t, "approve(address spender,uint256 amount)", bob, big.NewInt(1000))}, map[common.Address]*big.Int{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -50,6 +50,10 @@ import (
 // OTHER_SAFE_APPROVE_HASH (high) and executing another Safe's transaction
 // OTHER_SAFE_EXEC (medium), with what leaves that Safe checked against its
 // own value limits; they were UNKNOWN_TARGET (low) or ADDRESS_BOOK_TARGET.
+// ERC-721 transferFrom of token #0, safeTransferFrom (both forms) and
+// ERC-1155 transfers are checked against the address book's recipients
+// (RECIPIENT_NOT_LISTED) and counted by the value limits (an NFT as one
+// token); they were neither.
 const PolicyVersion = "safe-policy/8"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
