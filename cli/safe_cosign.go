@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -428,6 +429,10 @@ func writeCosignText(w io.Writer, r *cosign.Result) {
 	case cosign.DecisionSigned:
 		b.heading("Co-signer: SIGNED (exit 0)")
 	case cosign.DecisionHeld:
+		if slices.Contains(r.Deciding, cosign.CodeNoOwnerConfirmation) {
+			b.heading("Co-signer: HELD (exit 2): no human owner of the Safe has signed it: add an owner's signature to the transaction file")
+			break
+		}
 		b.heading("Co-signer: HELD for dual control (exit 2): two different people must approve it ('bulwark safe approve')")
 	default:
 		b.heading("Co-signer: REFUSED (exit 3): nothing was signed")
@@ -445,6 +450,9 @@ func writeCosignText(w io.Writer, r *cosign.Result) {
 	b.line("Verdict", "%s (the policy's: %s)", r.Verdict, r.PolicyVerdict)
 	if len(r.Approvals) > 0 {
 		b.line("Approvals", "%s", strings.Join(r.Approvals, ", "))
+	}
+	if r.ConfirmedBy != (common.Address{}) {
+		b.line("Confirmed by", "%s (a human owner's signature of the safeTxHash)", r.ConfirmedBy.Hex())
 	}
 	b.blank()
 	if v := r.Verification; v != nil && v.Decoded != nil {
@@ -483,6 +491,9 @@ func writeCosignText(w io.Writer, r *cosign.Result) {
 	if len(r.Signature) > 0 {
 		b.line("Signature", "%s", hexBytes(r.Signature))
 		b.note("", "add it to the owners' signatures for execTransaction, all sorted by owner address (ascending)")
+	}
+	for _, sk := range r.Skipped {
+		b.line("Not checked", "%s", sk)
 	}
 	if r.DryRun {
 		b.printf("Dry run: nothing was signed, stored or recorded.\n")

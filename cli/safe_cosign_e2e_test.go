@@ -82,7 +82,7 @@ func (u *keystoreUser) init(t *testing.T, extra ...string) common.Address {
 // --keystore FILE) and checks its exit code.
 func (u *keystoreUser) cosign(t *testing.T, s *safetest.Safe, tx safe.Tx, want int, extra ...string) cosignOut {
 	t.Helper()
-	args := append([]string{"safe", "cosign", "--tx", writeServiceTx(t, s, tx), "--rpc", u.chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
+	args := append([]string{"safe", "cosign", "--tx", writeConfirmedTx(t, s, tx), "--rpc", u.chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
 	code, stdout, stderr := u.run(t, true, args...)
 	var out cosignOut
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != want {
@@ -160,7 +160,7 @@ func TestSafeCosignKeystoreE2E(t *testing.T) {
 			for k, v := range u.env {
 				wrong[k] = v
 			}
-			code, out, errOut := runKeyCmd(t, wrong, "safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--lists-max-age", "0", "--json")
+			code, out, errOut := runKeyCmd(t, wrong, "safe", "cosign", "--tx", writeConfirmedTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--lists-max-age", "0", "--json")
 			if code != 1 || !strings.Contains(errOut, "wrong passphrase") || strings.Contains(out, "signature") {
 				t.Fatalf("a wrong passphrase: exit %d: %s %s", code, out, errOut)
 			}

@@ -55,7 +55,7 @@ func TestSafeCosignCLI(t *testing.T) {
 	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
 	cosign := func(t *testing.T, tx safe.Tx, want int, extra ...string) cosignOut {
 		t.Helper()
-		args := append([]string{"safe", "cosign", "--tx", writeServiceTx(t, s.Safe, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
+		args := append([]string{"safe", "cosign", "--tx", writeConfirmedTx(t, s.Safe, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
 		code, stdout, stderr := runCosigner(t, env, cosigner.Key, args...)
 		var out cosignOut
 		if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != want {
@@ -76,9 +76,22 @@ func TestSafeCosignCLI(t *testing.T) {
 	}
 
 	transfer := s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xc11)), big.NewInt(1))
-	code, stdout, _ := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--lists-max-age", "0", "--dry-run")
+	code, stdout, _ := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeConfirmedTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--lists-max-age", "0", "--dry-run")
 	if code != 0 || !strings.Contains(stdout, "SIGNED") || !strings.Contains(stdout, "Dry run: nothing was signed") {
 		t.Fatalf("dry run: exit %d\n%s", code, stdout)
+	}
+	if strings.Contains(stdout, "Not checked") || !strings.Contains(stdout, "Confirmed by") {
+		t.Errorf("dry run of a confirmed transaction:\n%s", stdout)
+	}
+	// Without a human owner's signature in the file: held, exit 2,
+	// whatever the verdict; a dry run does not require it, and says so.
+	code, stdout, _ = runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--lists-max-age", "0", "--dry-run")
+	if code != 0 || !strings.Contains(stdout, "Not checked") || !strings.Contains(stdout, "NO_OWNER_CONFIRMATION") {
+		t.Fatalf("dry run without an owner's signature: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--lists-max-age", "0")
+	if code != 2 || !strings.Contains(stdout, "HELD (exit 2): no human owner") || !strings.Contains(stdout, "NO_OWNER_CONFIRMATION") {
+		t.Fatalf("transfer without an owner's signature: exit %d\n%s", code, stdout)
 	}
 	signed := cosign(t, transfer, 0)
 	if signed.Decision != "signed" || len(signed.Signature) != 132 {
@@ -166,7 +179,7 @@ func TestSafeCosignCLI(t *testing.T) {
 	execute(t, mint2, twice.Signature)
 
 	// With the default maximum age the embedded lists' dates decide.
-	code, stdout, stderr := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeServiceTx(t, s.Safe, s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xc12)), big.NewInt(1))),
+	code, stdout, stderr := runCosigner(t, env, cosigner.Key, "safe", "cosign", "--tx", writeConfirmedTx(t, s.Safe, s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xc12)), big.NewInt(1))),
 		"--rpc", chain.URL(), "--lists-max-age", "1s", "--json")
 	var stale cosignOut
 	if err := json.Unmarshal([]byte(stdout), &stale); err != nil || code != 3 || !slices.Contains(stale.Deciding, "LISTS_STALE") {
@@ -217,7 +230,7 @@ func TestSafeCosignAddressBook(t *testing.T) {
 	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
 	cosign := func(t *testing.T, tx safe.Tx, want int, extra ...string) cosignOut {
 		t.Helper()
-		args := append([]string{"safe", "cosign", "--tx", writeServiceTx(t, s.Safe, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
+		args := append([]string{"safe", "cosign", "--tx", writeConfirmedTx(t, s.Safe, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
 		code, stdout, stderr := runCosigner(t, env, cosigner.Key, args...)
 		var out cosignOut
 		if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != want {

@@ -173,3 +173,15 @@ func TestSafeVerifyRPC(t *testing.T) {
 		}
 	})
 }
+
+// writeConfirmedTx writes tx as the Safe Transaction Service lists it,
+// confirmed by the first human owner (safetest.Humans): the owner's
+// confirmation the co-signer requires before it signs.
+func writeConfirmedTx(t *testing.T, s *safetest.Safe, tx safe.Tx) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "tx.json")
+	if err := os.WriteFile(p, s.ServiceTx(t, tx, safetest.Humans()[0]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -25,6 +25,8 @@ type cosignAnswer struct {
 	Verdict, Decision, SafeTxHash, Signature string
 	Deciding, Approvals, Approvers           []string
 	AuditSeq                                 int64
+	ConfirmedBy                              string
+	Skipped                                  []string
 }
 
 // TestSafeCosignAPI: POST /api/v1/safe/cosign co-signs a plain transfer,
@@ -44,9 +46,15 @@ func TestSafeCosignAPI(t *testing.T) {
 			Store: c.SafeVerifications.(cosign.Store), Audit: c.Audit, Verifications: c.SafeVerifications,
 			Tokens: cosign.AuthTokens(c.Auth.Store, c.Auth.Now), Policy: policy.Policy{Screener: defaultScreener(t)}}
 	})
-	body := func(tx safe.Tx, extra string) string {
+	// unconfirmed is the transaction without an owner's confirmation; body
+	// adds a human owner's, as the co-signer requires before signing.
+	unconfirmed := func(tx safe.Tx, extra string) string {
 		return fmt.Sprintf(`{"safe":%q,"to":%q,"value":"%s","data":"0x%x","operation":%d,"nonce":"%s"%s}`,
 			s.Address.Hex(), tx.To.Hex(), tx.Value, tx.Data, tx.Operation, tx.Nonce, extra)
+	}
+	body := func(tx safe.Tx, extra string) string {
+		c := s.Confirmations(t, tx, s.Humans[0])[0]
+		return unconfirmed(tx, fmt.Sprintf(`,"confirmations":[{"owner":%q,"signature":"0x%x"}]%s`, c.Owner.Hex(), c.Signature, extra))
 	}
 	post := func(path, tok, b string, want int) *cosignAnswer {
 		t.Helper()
@@ -68,6 +76,22 @@ func TestSafeCosignAPI(t *testing.T) {
 	transfer := s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xa91)), big.NewInt(1))
 	if dry := post("/api/v1/safe/cosign", "analyst", body(transfer, `,"dryRun":true`), http.StatusOK); dry.Decision != "signed" || dry.Signature != "" || dry.AuditSeq != 0 {
 		t.Errorf("dry run %+v", dry)
+	}
+	// Without a human owner's confirmation: held, whoever asks.
+	if a := post("/api/v1/safe/cosign", "analyst", unconfirmed(transfer, ""), http.StatusOK); a.Decision != "held" || a.Verdict != "review" ||
+		!slices.Equal(a.Deciding, []string{cosign.CodeNoOwnerConfirmation}) || a.Signature != "" || a.AuditSeq == 0 {
+		t.Fatalf("transfer without an owner's confirmation: %+v", a)
+	}
+	// The packed signatures of execTransaction do as well.
+	sig := s.Confirmations(t, transfer, s.Humans[1])[0].Signature
+	if a := post("/api/v1/safe/cosign", "analyst", unconfirmed(transfer, fmt.Sprintf(`,"signatures":"0x%x","dryRun":true`, sig)), http.StatusOK); a.Decision != "signed" ||
+		a.ConfirmedBy != s.Humans[1].Address.Hex() || len(a.Skipped) != 0 {
+		t.Fatalf("transfer with packed signatures: %+v", a)
+	}
+	// A dry run does not require it, and says so.
+	if a := post("/api/v1/safe/cosign", "analyst", unconfirmed(transfer, `,"dryRun":true`), http.StatusOK); a.Decision != "signed" ||
+		len(a.Skipped) != 1 || !strings.HasPrefix(a.Skipped[0], cosign.CodeNoOwnerConfirmation) {
+		t.Fatalf("dry run without an owner's confirmation: %+v", a)
 	}
 	got := post("/api/v1/safe/cosign", "analyst", body(transfer, ""), http.StatusOK)
 	if got.Decision != "signed" || got.Verdict != "ok" || len(got.Signature) != 2+130 || got.AuditSeq == 0 {
@@ -155,7 +179,7 @@ func TestSafeCosignAPI(t *testing.T) {
 	// Dry runs are not audited; the request naming a node is, refused
 	// before it reached the co-signer (the viewer's is refused by
 	// authorization, in the access log).
-	if want := []string{"signed", "held", "held", "signed", "refused"}; !slices.Equal(decisions, want) {
+	if want := []string{"held", "signed", "held", "held", "signed", "refused"}; !slices.Equal(decisions, want) {
 		t.Errorf("audited %v, want %v", decisions, want)
 	}
 }

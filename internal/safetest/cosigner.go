@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/safe"
+	"github.com/bulwark-sec/bulwark/safe/policy"
 )
 
 // CosignerIndex is the OwnerAt index of the co-signer's key in the
@@ -180,4 +182,20 @@ func (s *Safe) ServiceTx(t testing.TB, tx safe.Tx, confirmed ...*Owner) json.Raw
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Confirmations are owners' EIP-712 signatures of tx as a request to the
+// co-signer carries them (the service's confirmations): the human owner's
+// confirmation the co-signer requires before it signs.
+func (s *Safe) Confirmations(t testing.TB, tx safe.Tx, owners ...*Owner) []policy.Confirmation {
+	t.Helper()
+	out := make([]policy.Confirmation, len(owners))
+	for i, o := range owners {
+		sig, err := o.Sign(s.Hash(t, tx), EIP712)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = policy.Confirmation{Owner: o.Address, Signature: slices.Clone(sig.Bytes[:])}
+	}
+	return out
 }

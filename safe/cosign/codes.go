@@ -42,6 +42,11 @@ const (
 	// transaction names were not checked against the sanctions and
 	// attribution lists.
 	CodeNotScreened = "NOT_SCREENED"
+	// CodeNoOwnerConfirmation: the co-signer would sign, but the request
+	// carries no valid signature of the safeTxHash by an owner other than
+	// the co-signer (medium: the transaction is held, whatever the
+	// approvals, until the request carries one).
+	CodeNoOwnerConfirmation = "NO_OWNER_CONFIRMATION"
 	// CodeNeedsApprovals: the verdict is review and fewer than two people
 	// have approved the transaction (medium: the transaction is held).
 	CodeNeedsApprovals = "NEEDS_APPROVALS"
@@ -49,7 +54,7 @@ const (
 
 // Codes lists every finding code the co-signer adds to the policy's.
 var Codes = []string{CodeNotSimulated, CodeCosignerNotOwner, CodeNonceUsed, CodeStateChanged, CodeNodeBehind, CodeListsStale,
-	CodeNonceAlreadyCosigned, CodeVersionUnsafe, CodeNotScreened, CodeNeedsApprovals}
+	CodeNonceAlreadyCosigned, CodeVersionUnsafe, CodeNotScreened, CodeNoOwnerConfirmation, CodeNeedsApprovals}
 
 // RequiredApprovals is how many different people must approve a
 // transaction whose verdict is review before the co-signer signs it.

@@ -56,7 +56,8 @@ func (e *env) service(chain *safetest.Chain) *cosign.Service {
 
 func (f *fixture) cosign(t *testing.T, tx safe.Tx, mod ...func(*cosign.Request)) *cosign.Result {
 	t.Helper()
-	req := cosign.Request{Tx: policy.ServiceTx{Safe: f.s.Address, Tx: tx}, Requester: "alice", Actor: "cli:alice"}
+	// Confirmed by a human owner, as the co-signer requires before it signs.
+	req := cosign.Request{Tx: policy.ServiceTx{Safe: f.s.Address, Tx: tx, Confirmations: f.s.Confirmations(t, tx, humans[0])}, Requester: "alice", Actor: "cli:alice"}
 	for _, m := range mod {
 		m(&req)
 	}
@@ -349,6 +350,96 @@ func TestCosignRefusals(t *testing.T) {
 			if details.Decision != "refused" || !slices.Contains(details.Deciding, tc.want[0]) {
 				t.Errorf("audited %+v", details)
 			}
+		})
+	}
+}
+
+// TestCosignNeedsOwnerConfirmation: whoever can ask for a co-signature
+// cannot have a transaction of their own (a 1-wei transfer at the Safe's
+// next nonce) signed, which would lock that nonce for the organisation's
+// (NONCE_ALREADY_COSIGNED): without a valid signature of the recomputed
+// safeTxHash by an owner other than the co-signer it is held
+// (NO_OWNER_CONFIRMATION), audited, nothing stored, approvals do not
+// stand in for it; a dry run says it would be; with a human owner's
+// confirmation (the service's confirmations or packed signatures,
+// EIP-712 or eth_sign) it is signed.
+func TestCosignNeedsOwnerConfirmation(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	to := common.HexToAddress("0x00000000000000000000000000000000000c0503")
+	stranger := safetest.OwnerAt(9)
+	sigOf := func(t *testing.T, f *fixture, tx safe.Tx, o *safetest.Owner, kind safetest.SigKind) []byte {
+		s, err := o.Sign(f.s.Hash(t, tx), kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Bytes[:]
+	}
+	for _, tc := range []struct {
+		name   string
+		confs  func(t *testing.T, f *fixture, tx safe.Tx) []policy.Confirmation
+		signed bool
+	}{
+		{"none", func(*testing.T, *fixture, safe.Tx) []policy.Confirmation { return nil }, false},
+		{"the co-signer's own", func(t *testing.T, f *fixture, tx safe.Tx) []policy.Confirmation {
+			return f.s.Confirmations(t, tx, cosignerOwner)
+		}, false},
+		{"a stranger's", func(t *testing.T, f *fixture, tx safe.Tx) []policy.Confirmation {
+			return f.s.Confirmations(t, tx, stranger)
+		}, false},
+		{"a stranger's signature claimed as an owner's", func(t *testing.T, f *fixture, tx safe.Tx) []policy.Confirmation {
+			return []policy.Confirmation{{Owner: humans[0].Address, Signature: sigOf(t, f, tx, stranger, safetest.EIP712)}}
+		}, false},
+		{"an owner's signature of another transaction", func(t *testing.T, f *fixture, tx safe.Tx) []policy.Confirmation {
+			other := f.s.TransferETHTx(t, to, big.NewInt(2))
+			return f.s.Confirmations(t, other, humans[0])
+		}, false},
+		{"an approved hash", func(t *testing.T, f *fixture, tx safe.Tx) []policy.Confirmation {
+			return []policy.Confirmation{{Owner: humans[0].Address, Signature: sigOf(t, f, tx, humans[0], safetest.ApprovedHash)}}
+		}, false},
+		{"an owner's EIP-712 confirmation", func(t *testing.T, f *fixture, tx safe.Tx) []policy.Confirmation {
+			return f.s.Confirmations(t, tx, humans[1])
+		}, true},
+		{"an owner's eth_sign signature in signatures", func(t *testing.T, f *fixture, tx safe.Tx) []policy.Confirmation {
+			return []policy.Confirmation{{Signature: sigOf(t, f, tx, stranger, safetest.EIP712)}, {Signature: sigOf(t, f, tx, humans[1], safetest.EthSign)}}
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, chain, d)
+			tx := f.s.TransferETHTx(t, to, big.NewInt(1))
+			confs := tc.confs(t, f, tx)
+			with := func(dry bool) func(*cosign.Request) {
+				return func(r *cosign.Request) { r.Tx.Confirmations, r.DryRun = confs, dry }
+			}
+			dry := f.cosign(t, tx, with(true))
+			if dry.Decision != cosign.DecisionSigned || (len(dry.Skipped) == 1) == tc.signed {
+				t.Fatalf("dry run: %s, skipped %q", dry.Decision, dry.Skipped)
+			}
+			r := f.cosign(t, tx, with(false))
+			if tc.signed {
+				wantDecision(t, r, cosign.DecisionSigned)
+				if r.ConfirmedBy != humans[1].Address {
+					t.Errorf("confirmed by %s, want %s", r.ConfirmedBy.Hex(), humans[1].Address.Hex())
+				}
+				return
+			}
+			wantDecision(t, r, cosign.DecisionHeld, cosign.CodeNoOwnerConfirmation)
+			if r.Verdict != bulwark.VerdictReview || r.Decision.ExitCode() != bulwark.ExitReview || r.AuditSeq == 0 || len(f.env.store.signatures()) != 0 {
+				t.Fatalf("verdict %s, audit entry %d, %d co-signatures stored", r.Verdict, r.AuditSeq, len(f.env.store.signatures()))
+			}
+			if msg := r.Findings[0].Message; !strings.Contains(msg, r.SafeTxHash.Hex()) || !strings.Contains(msg, "confirmations") || !strings.Contains(msg, "signatures") {
+				t.Errorf("the refusal does not say what to add: %s", msg)
+			}
+			// An ok transaction is not approved, so approvals cannot
+			// stand in for the owner's confirmation.
+			if _, err := f.svc.Approve(context.Background(), cosign.ApproveRequest{ChainID: chain.ChainID, Safe: f.s.Address, SafeTxHash: r.SafeTxHash, Approver: "bob"}); !bulwark.IsCode(err, bulwark.EINVALID) {
+				t.Errorf("approving an unconfirmed ok transaction: %v", err)
+			}
+			// The organisation's own transaction for that nonce, confirmed
+			// by an owner, is still co-signed.
+			own := f.s.TransferETHTx(t, to, safetest.Ether(1))
+			wantDecision(t, f.cosign(t, own), cosign.DecisionSigned)
 		})
 	}
 }

@@ -63,6 +63,12 @@ type Result struct {
 	Signature []byte
 	// Approvals are the distinct approvers counted for a review verdict.
 	Approvals []string
+	// ConfirmedBy is the human owner whose signature of the safeTxHash the
+	// request carries (zero when none counted, or none was needed).
+	ConfirmedBy common.Address
+	// Skipped are the checks a dry run did not apply, each with what a
+	// real request would have found (NO_OWNER_CONFIRMATION).
+	Skipped []string
 	// SetAside are the approvals of the transaction that do not count,
 	// with why (withdrawn, stale, expired, …); empty unless the verdict
 	// is review.
@@ -92,7 +98,9 @@ type ResultJSON struct {
 	ChainID       string           `json:"chainId"`
 	Nonce         string           `json:"nonce"`
 	Cosigner      string           `json:"cosigner"`
+	ConfirmedBy   string           `json:"confirmedBy,omitempty"`
 	DryRun        bool             `json:"dryRun,omitempty"`
+	Skipped       []string         `json:"skipped,omitempty"`
 	AuditSeq      int64            `json:"auditSeq,omitempty"`
 }
 
@@ -100,7 +108,10 @@ type ResultJSON struct {
 func (r *Result) JSON() ResultJSON {
 	out := ResultJSON{Verdict: r.Verdict, Findings: r.Findings, SafeTxHash: r.SafeTxHash.Hex(), Decision: r.Decision,
 		Deciding: r.Deciding, PolicyVerdict: r.PolicyVerdict, Approvals: r.Approvals, SetAside: r.SetAside, Safe: r.Safe.Hex(),
-		ChainID: decimal(r.ChainID), Nonce: decimal(r.Nonce), Cosigner: r.Cosigner.Hex(), DryRun: r.DryRun, AuditSeq: r.AuditSeq}
+		ChainID: decimal(r.ChainID), Nonce: decimal(r.Nonce), Cosigner: r.Cosigner.Hex(), DryRun: r.DryRun, Skipped: r.Skipped, AuditSeq: r.AuditSeq}
+	if r.ConfirmedBy != (common.Address{}) {
+		out.ConfirmedBy = r.ConfirmedBy.Hex()
+	}
 	if len(r.Signature) > 0 {
 		out.Signature = "0x" + common.Bytes2Hex(r.Signature)
 	}

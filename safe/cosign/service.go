@@ -140,7 +140,9 @@ func checkText(field, what, s string, max int, required, multiline bool) (string
 //     at signing time, lists stale, another safeTxHash already co-signed
 //     for the nonce);
 //   - held (review): a medium or high finding and fewer than two
-//     different approvers (NEEDS_APPROVALS);
+//     different approvers (NEEDS_APPROVALS), or a transaction that would
+//     be signed but that no human owner has signed in the request
+//     (NO_OWNER_CONFIRMATION; a dry run only notes it in Skipped);
 //   - signed: ok, or review with two approvers. The same safeTxHash asked
 //     again gets the stored signature; it is never signed twice.
 //
@@ -301,7 +303,41 @@ func (s *Service) decide(ctx context.Context, req Request) (*Result, *policy.Ver
 		r.Findings = append(r.Findings, changed...)
 	}
 	settle(r)
+	if r.Decision == DecisionSigned && !(prior != nil && prior.SafeTxHash == r.SafeTxHash) {
+		s.requireOwnerConfirmation(r, v, req)
+	}
 	return r, v, prior, nil
+}
+
+// requireOwnerConfirmation holds r, about to be signed, unless the
+// request carries a valid signature of its safeTxHash by an owner other
+// than the co-signer: whoever can ask for a co-signature could otherwise
+// have a transaction of their own (a 1-wei transfer) signed for the
+// Safe's next nonce, and lock that nonce for the organisation's
+// (NONCE_ALREADY_COSIGNED). A dry run only says so.
+func (s *Service) requireOwnerConfirmation(r *Result, v *policy.Verification, req Request) {
+	var owners []common.Address
+	if v.Chain != nil && v.Chain.State != nil {
+		owners = v.Chain.State.Owners
+	}
+	if owner, ok := OwnerConfirmation(r.SafeTxHash, owners, s.Signer.Address(), req.Tx.Confirmations); ok {
+		r.ConfirmedBy = owner
+		return
+	}
+	f := noOwnerConfirmation(r.SafeTxHash, len(req.Tx.Confirmations))
+	if req.DryRun {
+		r.Skipped = append(r.Skipped, f.Code+": "+f.Message+" (a dry run does not require it; a real request would be held)")
+		return
+	}
+	r.Findings = append(r.Findings, f)
+	settle(r)
+}
+
+func noOwnerConfirmation(h common.Hash, given int) policy.Finding {
+	f := policy.Finding{Code: CodeNoOwnerConfirmation, Severity: policy.SeverityMedium,
+		Message: fmt.Sprintf("no owner of the Safe other than the co-signer has signed safeTxHash %s (%d signatures given, none counts): the co-signer signs only what a human owner has confirmed; "+
+			"add an owner's signature of that hash to the request (the Safe Transaction Service's \"confirmations\", or \"signatures\": the owners' 65-byte signatures, EIP-712 or eth_sign) and ask again", h.Hex(), given)}
+	return f.With("safeTxHash", h.Hex(), "given", fmt.Sprint(given))
 }
 
 // verify verifies tx against the node with simulation, with what the
@@ -403,7 +439,8 @@ func settle(r *Result) {
 		r.Decision = DecisionRefused
 	case bulwark.VerdictReview:
 		r.Decision = DecisionSigned
-		if len(r.Approvals) < RequiredApprovals {
+		if len(r.Approvals) < RequiredApprovals || slices.ContainsFunc(r.Findings, func(f policy.Finding) bool { return f.Code == CodeNoOwnerConfirmation }) {
+			// Approvals never stand in for an owner's confirmation.
 			r.Decision = DecisionHeld
 		}
 	default:
@@ -426,7 +463,7 @@ func deciding(r *Result) []string {
 	}
 	worst := r.Findings[0].Severity.Rank()
 	for _, f := range r.Findings {
-		if f.Severity.Rank() == worst || f.Code == CodeNeedsApprovals && r.Decision == DecisionHeld {
+		if f.Severity.Rank() == worst || (f.Code == CodeNeedsApprovals || f.Code == CodeNoOwnerConfirmation) && r.Decision == DecisionHeld {
 			if !slices.Contains(out, f.Code) {
 				out = append(out, f.Code)
 			}
@@ -755,6 +792,9 @@ func (s *Service) details(r *Result, v *policy.Verification, requester string, r
 	d["approvals"] = r.Approvals
 	if len(r.SetAside) > 0 {
 		d["setAside"] = r.SetAside
+	}
+	if r.ConfirmedBy != (common.Address{}) {
+		d["confirmedBy"] = r.ConfirmedBy.Hex()
 	}
 	if r.Decision == DecisionSigned {
 		d["signed"] = true

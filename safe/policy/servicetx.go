@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -32,7 +33,26 @@ type ServiceTx struct {
 	// accepted. See [SettleDomain].
 	ChainID *big.Int
 	Version *safe.Version
+	// Confirmations are the owners' signatures the JSON carries: the
+	// service's "confirmations" and the packed "signatures". Claims: the
+	// co-signer recovers each signer over the recomputed safeTxHash
+	// before one counts. Not written back by MarshalJSON.
+	Confirmations []Confirmation
 }
+
+// Confirmation is one owner's signature of a transaction as a request
+// carries it.
+type Confirmation struct {
+	// Owner is the owner a "confirmations" entry names; zero for a
+	// signature of "signatures", whose signer is only recovered.
+	Owner common.Address
+	// Signature is 65 bytes r‖s‖v.
+	Signature []byte
+}
+
+// MaxConfirmations bounds the confirmations (and the packed signatures)
+// read from one transaction.
+const MaxConfirmations = 256
 
 // MaxServiceTxSize bounds a Safe Transaction Service transaction file, as
 // 'bulwark safe verify --tx' reads it and as POST /api/v1/safe/verify takes
@@ -43,8 +63,10 @@ const MaxServiceTxSize = 8 << 20
 // ReadServiceTx parses a Safe Transaction Service multisig-transaction JSON
 // object. It reads safe, to, value, data, operation, safeTxGas, baseGas
 // (dataGas is accepted for pre-1.0 Safes), gasPrice, gasToken,
-// refundReceiver, nonce and the optional safeTxHash, and ignores every other
-// key (the service returns many: confirmations, dataDecoded, executor, …).
+// refundReceiver, nonce, the optional safeTxHash and the owners'
+// signatures (confirmations, signatures: see [ServiceTx.Confirmations]),
+// and ignores every other key (the service returns many: dataDecoded,
+// executor, …).
 //
 //   - safe, to, value, operation and nonce are required; safeTxGas, baseGas
 //     and gasPrice default to 0, gasToken and refundReceiver to the zero
@@ -92,6 +114,7 @@ func ReadServiceTx(data []byte) (*ServiceTx, error) {
 	out.SafeTxHash = r.hash("safeTxHash")
 	out.ChainID = r.chainID("chainId")
 	out.Version = r.version("safeVersion")
+	out.Confirmations = r.confirmations("confirmations", "signatures")
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -293,6 +316,70 @@ func (r *fieldReader) bytes(name string) []byte {
 		return nil
 	}
 	return b
+}
+
+// confirmations reads the owners' signatures: the service's
+// "confirmations" (an array of objects with "owner" and "signature", other
+// keys ignored) and "signatures" (0x-hex, owners' 65-byte signatures one
+// after the other, as execTransaction takes them). The service's
+// confirmations are read leniently, as before they were read at all: an
+// entry without a readable owner and a 65-byte hex signature (an approved
+// hash, a contract signature) is left out, and so is a "confirmations"
+// that is not an array, since only a signature that recovers to an owner
+// ever counts. "signatures" is refused when it does not read.
+func (r *fieldReader) confirmations(confName, sigName string) []Confirmation {
+	if r.err != nil {
+		return nil
+	}
+	var out []Confirmation
+	var items []json.RawMessage
+	if raw, ok := r.fields[confName]; ok && len(raw) > 0 && raw[0] == '[' && json.Unmarshal(raw, &items) == nil {
+		for _, it := range items {
+			if len(out) == MaxConfirmations {
+				break
+			}
+			var c struct {
+				Owner     json.RawMessage `json:"owner"`
+				Signature json.RawMessage `json:"signature"`
+			}
+			var owner, sig string
+			if len(it) == 0 || it[0] != '{' || json.Unmarshal(it, &c) != nil ||
+				json.Unmarshal(c.Owner, &owner) != nil || json.Unmarshal(c.Signature, &sig) != nil {
+				continue
+			}
+			a, err := safe.ParseAddress(confName, owner)
+			if err != nil {
+				continue
+			}
+			if b, err := safe.ParseHex(confName, sig); err == nil && len(b) == 65 {
+				out = append(out, Confirmation{Owner: a, Signature: b})
+			}
+		}
+	}
+	s, isNumber, ok := r.scalar(sigName, false, "the owners' signatures as 0x-prefixed hex")
+	if !ok {
+		return out
+	}
+	if isNumber {
+		r.err = bulwark.Invalid(sigName, "want the owners' signatures as 0x-prefixed hex, got a number")
+		return nil
+	}
+	b, err := safe.ParseHex(sigName, s)
+	switch {
+	case err != nil:
+		r.err = err
+		return nil
+	case len(b)%65 != 0:
+		r.err = bulwark.Invalid(sigName, "%d bytes: want owners' 65-byte signatures (r‖s‖v) one after the other", len(b))
+		return nil
+	case len(b)/65 > MaxConfirmations:
+		r.err = bulwark.Invalid(sigName, "%d signatures, over %d", len(b)/65, MaxConfirmations)
+		return nil
+	}
+	for i := 0; i < len(b); i += 65 {
+		out = append(out, Confirmation{Signature: slices.Clone(b[i : i+65])})
+	}
+	return out
 }
 
 func (r *fieldReader) operation(name string) safe.Operation {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -156,6 +157,20 @@ func TestReadServiceTx(t *testing.T) {
 			return s.ChainID.Int64() == 137 && s.Version != nil && s.Version.String() == "1.3.0+L2"
 		}},
 		{"chainId in hex, null safeVersion", with("chainId", "0x89", "safeVersion", nil), func(s *ServiceTx) bool { return s.ChainID.Int64() == 137 && s.Version == nil }},
+		{"a confirmation without a signature counts as none", with(), func(s *ServiceTx) bool { return len(s.Confirmations) == 0 }},
+		{"the service's confirmations", with("confirmations", []any{
+			map[string]any{"owner": "0x3Cc3A225769900e003E264dd4CB43E90896BC21A", "signature": sig65(0xaa, 27), "signatureType": "EOA"},
+			map[string]any{"owner": "0x3Cc3A225769900e003E264dd4CB43E90896BC21A", "signature": nil, "signatureType": "APPROVED_HASH"},
+			map[string]any{"owner": "nobody", "signature": sig65(0xbb, 28)},
+			map[string]any{"owner": "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "signature": "0x" + strings.Repeat("cc", 130), "signatureType": "CONTRACT_SIGNATURE"},
+		}), func(s *ServiceTx) bool {
+			return len(s.Confirmations) == 1 && s.Confirmations[0].Owner == common.HexToAddress("0x3Cc3A225769900e003E264dd4CB43E90896BC21A") &&
+				len(s.Confirmations[0].Signature) == 65 && s.Confirmations[0].Signature[0] == 0xaa
+		}},
+		{"confirmations not an array are ignored", with("confirmations", "0x12"), func(s *ServiceTx) bool { return len(s.Confirmations) == 0 }},
+		{"packed signatures", with("confirmations", nil, "signatures", sig65(0x11, 27)+sig65(0x22, 32)[2:]), func(s *ServiceTx) bool {
+			return len(s.Confirmations) == 2 && s.Confirmations[0].Owner == (common.Address{}) && s.Confirmations[1].Signature[64] == 32
+		}},
 	} {
 		s, err := ReadServiceTx(tc.in)
 		if err != nil || !tc.want(s) {
@@ -182,6 +197,9 @@ func TestReadServiceTx(t *testing.T) {
 		{"chainId 0", "chainId", with("chainId", 0)},
 		{"chainId fraction", "chainId", with("chainId", 1.5)},
 		{"chainId word", "chainId", with("chainId", "mainnet")},
+		{"signatures not hex", "signatures", with("signatures", "0xzz")},
+		{"signatures not whole", "signatures", with("signatures", sig65(1, 27)+"00")},
+		{"signatures number", "signatures", with("signatures", 12)},
 		{"safeVersion number", "safeVersion", with("safeVersion", 1.3)},
 		{"safeVersion unknown", "safeVersion", with("safeVersion", "1.6.0")},
 		{"duplicate key", "to", []byte(`{"to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","to":"0x0000000000000000000000000000000000000001"}`)},
@@ -199,6 +217,11 @@ func TestReadServiceTx(t *testing.T) {
 	}
 }
 
+// sig65 is 65 bytes of hex, each b but the last, v.
+func sig65(b, v byte) string {
+	return "0x" + strings.Repeat(fmt.Sprintf("%02x", b), 64) + fmt.Sprintf("%02x", v)
+}
+
 // FuzzReadServiceTx: the reader never panics, every error is invalid and
 // names a field, and what it reads writes back to the same transaction.
 func FuzzReadServiceTx(f *testing.F) {
@@ -207,6 +230,7 @@ func FuzzReadServiceTx(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte(`{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","value":1,"operation":0,"nonce":"0x1","data":null}`))
 	f.Add([]byte(`{"count":1,"results":[{}]}`))
+	f.Add([]byte(`{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","value":1,"operation":0,"nonce":1,"confirmations":[{"owner":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","signature":"` + sig65(0xaa, 27) + `"}],"signatures":"` + sig65(0xbb, 31) + `"}`))
 	f.Add([]byte(`{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x3Cc3A225769900e003E264dd4CB43E90896BC21A","value":1,"operation":0,"nonce":1,"chainId":"0x89","safeVersion":"1.3.0+L2"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ReadServiceTx(data)

@@ -89,33 +89,24 @@ type Entry struct {
 }
 
 // OwnerConfirmed returns a human owner whose listed confirmation is a
-// valid signature of safeTxHash (recomputed, never the listed one): the
-// signer recovered from it is the owner the service names, one of
-// owners, and not the co-signer. Only EOA signatures count (v 27 or 28,
-// and eth_sign's v 31 or 32); approved hashes and contract signatures
-// are not read, so such a confirmation counts as none.
+// valid signature of safeTxHash (recomputed, never the listed one), as
+// the co-signer decides it ([cosign.OwnerConfirmation]).
 func (e Entry) OwnerConfirmed(safeTxHash common.Hash, owners []common.Address, cosigner common.Address) (common.Address, bool) {
-	for i, claimed := range e.Confirmations {
-		if i >= len(e.Signatures) || len(e.Signatures[i]) != 65 || claimed == cosigner || !slices.Contains(owners, claimed) {
-			continue
+	return cosign.OwnerConfirmation(safeTxHash, owners, cosigner, e.ConfirmationList())
+}
+
+// ConfirmationList is the entry's listed confirmations as the co-signer
+// reads them from a request.
+func (e Entry) ConfirmationList() []policy.Confirmation {
+	out := make([]policy.Confirmation, 0, len(e.Confirmations))
+	for i, o := range e.Confirmations {
+		c := policy.Confirmation{Owner: o}
+		if i < len(e.Signatures) && len(e.Signatures[i]) == 65 {
+			c.Signature = slices.Clone(e.Signatures[i])
 		}
-		sig := slices.Clone(e.Signatures[i])
-		digest := safeTxHash.Bytes()
-		switch sig[64] {
-		case 27, 28:
-			sig[64] -= 27
-		case 31, 32:
-			sig[64] -= 31
-			digest = crypto.Keccak256([]byte("\x19Ethereum Signed Message:\n32"), safeTxHash.Bytes())
-		default:
-			continue
-		}
-		pub, err := crypto.SigToPub(digest, sig)
-		if err == nil && crypto.PubkeyToAddress(*pub) == claimed {
-			return claimed, true
-		}
+		out = append(out, c)
 	}
-	return common.Address{}, false
+	return out
 }
 
 // Key identifies the entry among the queue's entries of safe, by content:

@@ -510,7 +510,7 @@ func (w *Watcher) recheckHeld(ctx context.Context, safe common.Address, e Entry,
 		return
 	}
 	log := w.c.Logger.With("safe", safe.Hex(), "nonce", nonceText(e.Nonce), "safeTxHash", e.SafeTxHash.Hex())
-	req := cosign.Request{Tx: *e.Tx, Requester: Requester, Actor: w.c.Actor, DryRun: true}
+	req := cosign.Request{Tx: e.serviceTx(), Requester: Requester, Actor: w.c.Actor, DryRun: true}
 	dry, err := w.c.Cosigner.Cosign(ctx, req)
 	if err != nil || dry.Decision != cosign.DecisionSigned && dry.Decision != DecisionVerified {
 		if err != nil && ctx.Err() == nil {
@@ -556,7 +556,7 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 	// A dry run first: it records nothing, so an entry that is not to be
 	// decided yet (or that cannot be checked) leaves no audit entry at
 	// every poll.
-	req := cosign.Request{Tx: *e.Tx, Requester: Requester, Actor: w.c.Actor, DryRun: true}
+	req := cosign.Request{Tx: e.serviceTx(), Requester: Requester, Actor: w.c.Actor, DryRun: true}
 	res, err := w.c.Cosigner.Cosign(ctx, req)
 	if err == nil && ahead(e, res) {
 		w.rememberWaiting(safe, key, res, poll)
@@ -752,6 +752,17 @@ func (w *Watcher) raiseUnchecked(ctx context.Context, safe common.Address, e Ent
 		w.unchecked[key] = true
 		w.mu.Unlock()
 	}
+}
+
+// serviceTx is the entry's transaction with its listed confirmations, so
+// that the co-signer finds the owner's confirmation it requires before
+// signing.
+func (e Entry) serviceTx() policy.ServiceTx {
+	tx := *e.Tx
+	if len(tx.Confirmations) == 0 {
+		tx.Confirmations = e.ConfirmationList()
+	}
+	return tx
 }
 
 // ownerConfirmed reports whether dry, a dry run, may be followed by the
