@@ -219,7 +219,9 @@ func TestSafeCosignAddressBook(t *testing.T) {
 	s := d.NewCosignedSafe(t, cosigner, 0)
 	token := chain.DeployERC20(t)
 	router, unknown := common.HexToAddress("0x1111111254EEB25477B68fb85Ed929f73A960582"), common.HexToAddress("0x00000000000000000000000000000000000bad01")
-	book := writeFile(t, filepath.Join(t.TempDir(), "book.toml"), "[[entry]]\naddress = \""+router.Hex()+"\"\nlabel = \"1inch router v5\"\nkinds = [\"spender\"]\n", 0o600)
+	// The spender is listed for the node's chain: an entry for every
+	// chain would not let the allowance through alone (ADDRESS_BOOK_ALL_CHAINS).
+	book := writeFile(t, filepath.Join(t.TempDir(), "book.toml"), "[[entry]]\naddress = \""+router.Hex()+"\"\nlabel = \"1inch router v5\"\nkinds = [\"spender\"]\nchain_id = "+chain.ChainID.String()+"\n", 0o600)
 	approveTx := func(spender common.Address) safe.Tx {
 		data, err := safetest.TestContract(safetest.ERC20Name).Pack("approve", spender, safe.MaxUint256)
 		if err != nil {

@@ -173,3 +173,56 @@ func (b *AddressBook) recipients(chainID *big.Int) int {
 	}
 	return n
 }
+
+// CodeAddressBookAllChains: a finding was lowered (an allowance to an
+// allowed spender, a payment to a recipient, counterparty or own contract)
+// only because of an address-book entry for every chain: the address was
+// confirmed on some chain, not necessarily this one (medium).
+const CodeAddressBookAllChains = "ADDRESS_BOOK_ALL_CHAINS"
+
+// ruleBookAllChains: an entry without a chain id that lets an allowance
+// or a payment through is ADDRESS_BOOK_ALL_CHAINS (medium), naming the
+// entry and the chain to confirm it on. The same address can be someone
+// else's on another chain (a counterfactual or CREATE-derived address
+// nobody deployed there yet).
+func ruleBookAllChains(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
+	if p.AddressBook == nil || !plainCall(c) {
+		return nil
+	}
+	chain := env.d.ChainID
+	type use struct {
+		addr common.Address
+		what string
+	}
+	var uses []use
+	for _, a := range decode.Approvals(c) {
+		a, _ = settleERC721(env, a)
+		if e, ok := p.AddressBook.Lookup(chain, a.Spender); ok && e.ChainID == nil && e.Is(KindSpender) && !a.Revoke {
+			uses = append(uses, use{a.Spender, "lets the allowance to it through as an allowed spender"})
+		}
+	}
+	if p.AddressBook.recipients(chain) > 0 {
+		for _, t := range transfersOf(c) {
+			if e, ok := p.AddressBook.Lookup(chain, t.recipient); ok && e.ChainID == nil && payee(e) && t.recipient != env.d.Safe {
+				uses = append(uses, use{t.recipient, "lets the payment to it through (" + t.what + ")"})
+			}
+		}
+	}
+	var out []Finding
+	seen := map[use]bool{}
+	where, chainField := "the chain this transaction runs on (not known here)", "not known"
+	if chain != nil {
+		where, chainField = "chain "+chain.String(), chain.String()
+	}
+	for _, u := range uses {
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		e, _ := p.AddressBook.Lookup(chain, u.addr)
+		out = append(out, finding(CodeAddressBookAllChains, SeverityMedium, c,
+			"%s is in the address book as %s for every chain (no chain_id), and that entry %s. An address confirmed on one chain is not necessarily the same party's on %s: a contract address can be deployed there by someone else (Wintermute lost 20M OP on Optimism to an address it controlled only on Ethereum). Confirm it on %s, then list it with chain_id",
+			u.addr.Hex(), e, u.what, where, where).With("address", u.addr.Hex(), "label", e.Label, "kinds", kindsText(e), "chainId", chainField))
+	}
+	return out
+}

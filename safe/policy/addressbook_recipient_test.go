@@ -120,3 +120,76 @@ func TestRecipientNotListed(t *testing.T) {
 		})
 	}
 }
+
+// TestAddressBookAllChains: an entry without a chain id that lets an
+// allowance (an allowed spender) or a payment (a recipient, counterparty
+// or own contract) through is ADDRESS_BOOK_ALL_CHAINS (medium, review),
+// naming the entry and the chain to confirm it on; the same entry for the
+// transaction's chain lets it through silently, and a revoke needs no
+// entry at all.
+func TestAddressBookAllChains(t *testing.T) {
+	t.Parallel()
+	mk := func(chain *big.Int) *AddressBook {
+		b, err := NewAddressBook([]AddressEntry{
+			{Address: router, Label: "1inch router v5", ChainID: chain, Kinds: []EntryKind{KindSpender}},
+			{Address: bob, Label: "Bob", ChainID: chain, Kinds: []EntryKind{KindRecipient}},
+			{Address: lendingPool, Label: "Lending pool", ChainID: chain, Kinds: []EntryKind{KindOwnContract}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	every, onL2 := mk(nil), mk(big.NewInt(10))
+	call := func(to common.Address, value int64, data []byte) safe.Tx {
+		return safe.Tx{To: to, Value: big.NewInt(value), Data: data, Nonce: big.NewInt(1)}
+	}
+	approve := func(spender common.Address, n *big.Int) []byte {
+		return calldata(t, "approve(address spender,uint256 amount)", spender, n)
+	}
+	for _, tc := range []struct {
+		name    string
+		tx      safe.Tx
+		book    *AddressBook
+		addr    common.Address // zero: no finding
+		says    string
+		verdict bulwark.Verdict
+	}{
+		{"unlimited approve to a spender listed for every chain", call(usdt, 0, approve(router, safe.MaxUint256)), every, router, "lets the allowance to it through", bulwark.VerdictReview},
+		{"the same spender listed for this chain", call(usdt, 0, approve(router, safe.MaxUint256)), onL2, common.Address{}, "", bulwark.VerdictOK},
+		{"setApprovalForAll to a spender listed for every chain", call(usdc, 0, calldata(t, "setApprovalForAll(address operator,bool approved)", router, true)), every, router, "allowed spender", bulwark.VerdictReview},
+		{"setApprovalForAll(false) needs no entry", call(usdc, 0, calldata(t, "setApprovalForAll(address operator,bool approved)", router, false)), every, common.Address{}, "", bulwark.VerdictOK},
+		{"ETH to a recipient listed for every chain", call(bob, 5, nil), every, bob, "lets the payment to it through (5 base units of ETH)", bulwark.VerdictReview},
+		{"ETH to the recipient listed for this chain", call(bob, 5, nil), onL2, common.Address{}, "", bulwark.VerdictOK},
+		{"an NFT to an own contract listed for every chain", call(usdc, 0, calldata(t, "safeTransferFrom(address from,address to,uint256 tokenId)", testSafe, lendingPool, big.NewInt(3))), every, lendingPool, "ERC-721 token #3", bulwark.VerdictReview},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := Verify(VerifyRequest{Tx: ServiceTx{Safe: testSafe, Tx: tc.tx}, ChainID: big.NewInt(10), Version: mustVersion(t, "1.3.0"), Policy: Policy{AddressBook: tc.book}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Verdict != tc.verdict {
+				t.Errorf("verdict %s, want %s: %v", v.Verdict, tc.verdict, codes(v.Findings))
+			}
+			f, ok := findingAt(v, CodeAddressBookAllChains, "0")
+			if tc.addr == (common.Address{}) {
+				if ok {
+					t.Fatalf("unexpected %s: %s", f.Code, f.Message)
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("no %s: %v", CodeAddressBookAllChains, codes(v.Findings))
+			}
+			if f.Severity != SeverityMedium || f.Fields["address"] != tc.addr.Hex() || f.Fields["chainId"] != "10" {
+				t.Errorf("%s %v", f.Severity, f.Fields)
+			}
+			for _, s := range []string{tc.addr.Hex(), "for every chain (no chain_id)", "Confirm it on chain 10", tc.says} {
+				if !strings.Contains(f.Message, s) {
+					t.Errorf("message %q lacks %q", f.Message, s)
+				}
+			}
+		})
+	}
+}

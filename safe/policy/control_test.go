@@ -212,14 +212,18 @@ func TestAddressBookNamesTargets(t *testing.T) {
 		not     []string
 		verdict bulwark.Verdict
 	}{
-		{"token transfer on a listed token", usdt, transfer, 1, book, []string{CodeAddressBookTarget}, []string{CodeUnknownTarget}, bulwark.VerdictOK},
+		{"token transfer on a listed token", usdt, calldata(t, "transfer(address to,uint256 amount)", usdt, big.NewInt(1)), 1, book, []string{CodeAddressBookTarget}, []string{CodeUnknownTarget, CodeAddressBookAllChains}, bulwark.VerdictOK},
+		// Bob is a recipient for every chain: the payment goes through
+		// the book only on that entry, which is said (medium).
+		{"token transfer to a recipient listed for every chain", usdt, transfer, 1, book, []string{CodeAddressBookTarget, CodeAddressBookAllChains}, []string{CodeUnknownTarget, CodeRecipientNotListed}, bulwark.VerdictReview},
 		{"the same without a book", usdt, transfer, 1, nil, []string{CodeUnknownTarget}, []string{CodeAddressBookTarget}, bulwark.VerdictOK},
 		// The 1 wei sent to USDT, which the book lists on chain 1 only, is
 		// a payment to an address the book does not list on chain 10.
 		{"chain-specific entry on another chain", usdt, transfer, 10, book, []string{CodeUnknownTarget, CodeRecipientNotListed}, []string{CodeAddressBookTarget}, bulwark.VerdictReview},
-		{"entry for every chain", lendingPool, transfer, 10, book, []string{CodeAddressBookTarget}, []string{CodeUnknownTarget}, bulwark.VerdictOK},
+		{"entry for every chain", lendingPool, transfer, 10, book, []string{CodeAddressBookTarget, CodeAddressBookAllChains}, []string{CodeUnknownTarget, CodeRecipientNotListed}, bulwark.VerdictReview},
 		{"unknown function on a listed target", lendingPool, common.FromHex("0xdeadbeef"), 1, book, []string{CodeAddressBookTarget, CodeUnknownFunction}, []string{CodeUnknownTarget}, bulwark.VerdictReview},
-		{"ETH to a listed recipient", bob, nil, 1, book, []string{CodeAddressBookTarget}, nil, bulwark.VerdictOK},
+		{"ETH to a recipient listed for every chain", bob, nil, 1, book, []string{CodeAddressBookTarget, CodeAddressBookAllChains}, nil, bulwark.VerdictReview},
+		{"ETH to a counterparty listed on this chain", usdt, nil, 1, book, []string{CodeAddressBookTarget}, []string{CodeAddressBookAllChains}, bulwark.VerdictOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -76,7 +76,7 @@ func TestHandlerSettings(t *testing.T) {
 		[][32]byte{method(true, [4]byte{1, 2, 3, 4}, trojan), method(false, [4]byte{5, 6, 7, 8}, router)})
 	batchRemove := calldata(t, "removeSupportedInterfaceBatch(bytes4 _interfaceId,bytes4[] selectors)", [4]byte{0xde, 0xad, 0xbe, 0xef}, [][4]byte{{1, 2, 3, 4}})
 	received := calldata(t, "onERC721Received(address operator,address from,uint256 tokenId,bytes data)", bob, bob, big.NewInt(1), []byte{})
-	transfer := calldata(t, "transfer(address to,uint256 amount)", bob, big.NewInt(1))
+	transfer := calldata(t, "transfer(address to,uint256 amount)", usdt, big.NewInt(1))
 	type want struct {
 		code string
 		sev  Severity

@@ -53,7 +53,9 @@ import (
 // ERC-721 transferFrom of token #0, safeTransferFrom (both forms) and
 // ERC-1155 transfers are checked against the address book's recipients
 // (RECIPIENT_NOT_LISTED) and counted by the value limits (an NFT as one
-// token); they were neither.
+// token); they were neither. An allowance or a payment let through only by
+// an address-book entry for every chain is ADDRESS_BOOK_ALL_CHAINS
+// (medium): under safe-policy/7 it was ok on every chain.
 const PolicyVersion = "safe-policy/8"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
@@ -163,7 +165,7 @@ var FindingCodes = []string{CodeHashMismatch, CodeMalformedCalldata, CodeUntrust
 	CodeTimelockDelayChange, CodeTokenApproval, CodeApprovalForAll,
 	CodeUnknownFunction, CodeAddressBookTarget, CodeValueLimit, CodeValueLimitUnchecked, CodeRecipientNotListed, CodeVerifiedOffline,
 	CodeSanctionedAddress, CodeAttributedAddress, CodeListedAddress, CodeScreeningUnchecked, CodeTrailingCalldata,
-	CodeOtherSafeApproveHash, CodeOtherSafeExec}
+	CodeOtherSafeApproveHash, CodeOtherSafeExec, CodeAddressBookAllChains}
 
 const delegateCallLibrariesNotice = "the pinned DELEGATECALL allowlist is MultiSendCallOnly, SignMessageLib and SafeMigration (MultiSend only with --allow-multisend)"
 
@@ -390,7 +392,7 @@ type callRule func(p Policy, env checkEnv, c *decode.DecodedCall) []Finding
 // callRules are the policy's rules.
 var callRules = []callRule{ruleMalformed, ruleDelegateCall, ruleCreate, ruleSelfCall, ruleTarget,
 	ruleMigration, ruleSignMessage, ruleControl, ruleApprovals, ruleRecipient, ruleTimelock, ruleScreening, ruleHandlerSettings,
-	ruleTrailingCalldata, ruleOtherSafe}
+	ruleTrailingCalldata, ruleOtherSafe, ruleBookAllChains}
 
 func (p Policy) callFindings(rules []callRule, env checkEnv, c *decode.DecodedCall) []Finding {
 	var out []Finding
