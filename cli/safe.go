@@ -760,7 +760,7 @@ func (m *Main) safeVerifyCmd() *command {
 			fs.StringVar(&f.chainID, "chain-id", "", "the chain's EIP-155 id `N` (required without --rpc)")
 			fs.StringVar(&f.version, "safe-version", "", "the Safe's `VERSION`, as its VERSION() returns it (required without --rpc)")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: read the chain id, version and code hashes from it, check getTransactionHash, and simulate")
-			fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML): name known targets, allow listed spenders, check new owners against it")
+			fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML): name known targets, allow listed spenders, check new owners against it (default: the book stored in the data directory, if any)")
 			fs.BoolVar(&f.allowMultiSend, "allow-multisend", false, "trust a DELEGATECALL to the pinned MultiSend (which can itself DELEGATECALL anything)")
 			fs.BoolVar(&f.trustAddressOnly, "trust-address-only", false, "accept an allowlisted library by its pinned address without checking its code hash")
 		},

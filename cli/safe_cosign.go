@@ -37,7 +37,7 @@ type cosignFlags struct {
 func (f *cosignFlags) registerNode(fs *flag.FlagSet) {
 	fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of the node the Safe is read from and the transaction simulated on (required: there is no offline co-signature)")
 	fs.DurationVar(&f.maxListAge, "lists-max-age", 7*24*time.Hour, "refuse to co-sign when a screening list or the Safe deployment registry is older than this `DURATION` (0: no limit)")
-	fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML) the transaction is verified against: names known targets, lets allowances to listed spenders through, checks new owners against it")
+	fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML) the transaction is verified against: names known targets, lets allowances to listed spenders through, checks new owners against it (default: the book stored in the data directory, if any)")
 }
 
 // registerApprovalTTL registers --approval-ttl (serve, safe cosign, safe

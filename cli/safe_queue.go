@@ -40,7 +40,7 @@ func (m *Main) safeQueueCmd() *command {
 			fs.StringVar(&f.service, "service", "", "base `URL` of the Safe Transaction Service, e.g. https://safe-transaction-mainnet.safe.global")
 			fs.StringVar(&f.safe, "safe", "", "the Safe's `ADDRESS`")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node of the Safe's chain (required: the queue is verified against the Safe's state)")
-			fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML) the transactions are verified against, as 'safe verify' does")
+			fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML) the transactions are verified against, as 'safe verify' does (default: the book stored in the data directory, if any)")
 			fs.BoolVar(&f.allowMultiSend, "allow-multisend", false, "trust a DELEGATECALL to the pinned MultiSend (which can itself DELEGATECALL anything)")
 			fs.BoolVar(&f.trustAddressOnly, "trust-address-only", false, "accept an allowlisted library by its pinned address without checking its code hash")
 		},

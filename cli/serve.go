@@ -167,7 +167,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 			fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of a node: POST /api/v1/safe/verify then reads chain id, version and code from it and simulates, and the Safes on the watch list are monitored")
-			fs.StringVar(&f.addressBook, "address-book", "", "the organisation's address book `FILE` (TOML) that POST /api/v1/safe/verify, the co-signer and the queue watch check against, read at start (see docs/safe-reference.md)")
+			fs.StringVar(&f.addressBook, "address-book", "", "the organisation's address book `FILE` (TOML) that POST /api/v1/safe/verify, the co-signer and the queue watch check against, read at start (see docs/safe-reference.md); without it, the book stored in the data directory, changed through the API or 'bulwark safe address-book' while serve runs")
 			fs.StringVar(&f.traceRPC, "trace-rpc", "", "JSON-RPC `URL` of a node (trace_block or debug_traceBlockByNumber): the trace follower follows its head for the open cases and alerts when their taint reaches a registered deposit address (see docs/tracing.md)")
 			fs.StringVar(&f.traceLabels, "trace-labels", "", "label addresses for the trace follower and the API's case runs from your CSV `FILE` (address,name[,category][,hub]), after the cases' own labels and the screening lists'")
 			fs.StringVar(&f.traceTagpacks, "trace-tagpacks", "", "label addresses for the trace follower and the API's case runs from the GraphSense TagPacks (*.yaml) in `DIR`")
