@@ -58,27 +58,7 @@ func tokenSimBound(a, b *token) float64 {
 // minPairSim it may return 0. ma and mb are letterMask(a) and
 // letterMask(b).
 func editSimBound(a, b string, ma, mb uint32) float64 {
-	l := max(len(a), len(b))
-	switch {
-	case l == 0:
-		return 0
-	case l > maxEditLen:
-		return 1 // editSim reads truncated strings
-	}
-	// Non-ASCII strings have the mask's other bit: missingCost is 0 and l
-	// counts bytes, not fewer than editSim's runes.
-	lb := max(missingCost(ma, mb), missingCost(mb, ma))
-	if (ma|mb)&otherMask == 0 {
-		// Letters a–z only, one byte each: every letter of the length
-		// difference is deleted at costHIndel or more.
-		lb = max(lb, costHIndel*float64(max(len(a)-len(b), len(b)-len(a))))
-	}
-	// Clearly below minPairSim (the margin is far above rounding): no
-	// division.
-	if editSensitivity*lb > (1-minPairSim)*float64(l)+1e-9 {
-		return 0
-	}
-	return 1 - editSensitivity*lb/float64(l)
+	return shapeEditBound(int32(len(a)), int32(len(b)), ma, mb)
 }
 
 // mayReach reports whether the name score of q against the indexed name
@@ -95,21 +75,25 @@ func (ix *Index) mayReach(q *name, qdups uint32, in *indexedName, tau float64, s
 	if nq == 0 || nc == 0 {
 		return false
 	}
-	b := nameBound{tau: tau, nq: nq, nc: nc, spans: sc.spans[:0]}
-	defer func() { sc.spans = b.spans[:0] }()
+	// The state lives in the scratch: only what is read before it is
+	// written is cleared.
+	b := &sc.bound
+	b.tau, b.nq, b.nc, b.spans = tau, nq, nc, b.spans[:0]
+	clear(b.aq[:nq])
+	clear(b.ac[:nc])
+	qs := sc.queryShapes(q.toks)
+	cs := &b.cs
 	for i := range q.toks {
 		b.qp[i] = &q.toks[i]
+		b.wq[i] = qs.shapes[i].w
 	}
 	for j, id := range in.ids {
 		b.cp[j] = &ix.toks[id]
-	}
-	leftoverWeights(b.qp[:nq], qdups, b.lq[:nq])
-	leftoverWeights(b.cp[:nc], in.dups, b.lc[:nc])
-	qs := sc.queryShapes(q.toks)
-	var cs [maxTokens]shape
-	for j, id := range in.ids {
 		cs[j] = ix.shapes[id]
+		b.wc[j] = cs[j].w
 	}
+	leftoverWeights(b.wq[:nq], qdups, b.lq[:nq])
+	leftoverWeights(b.wc[:nc], in.dups, b.lc[:nc])
 	b.spans = qs.mergeSpans(cs[:nc], b.spans)
 	acronymBounds(qs.shapes[:nq], b.qp[:nq], cs[:nc], b.aq[:nq], b.ac[:nc])
 	acronymBounds(cs[:nc], b.cp[:nc], qs.shapes[:nq], b.ac[:nc], b.aq[:nq])
@@ -117,8 +101,12 @@ func (ix *Index) mayReach(q *name, qdups uint32, in *indexedName, tau float64, s
 	// whatever its weight: the similarity there would seldom tighten the
 	// bound, so the bound is kept instead of computing it.
 	theta := tau * (alpha - 2*beta*dupExtraFactor) / (1 - tau + alpha*tau)
-	singles := func(exact bool) {
-		b.uq, b.uc = b.aq, b.ac
+	// singles sets the single-token bounds; it reports whether a pair's
+	// bound is at theta or more without its similarity (exact: whether it
+	// computed one).
+	singles := func(exact bool) (pending bool) {
+		copy(b.uq[:nq], b.aq[:nq])
+		copy(b.uc[:nc], b.ac[:nc])
 		for j, id := range in.ids {
 			row, mask := sc.boundMask(id, b.cp[j], &cs[j], q.toks, qs.shapes[:nq])
 			for ; mask != 0; mask &= mask - 1 {
@@ -129,10 +117,13 @@ func (ix *Index) mayReach(q *name, qdups uint32, in *indexedName, tau float64, s
 					s = e.sim
 				} else {
 					s = e.ub
-					if exact && s >= theta {
-						e.sim, e.kind = tokenSim(b.qp[i], b.cp[j])
-						e.set = true
-						s = e.sim
+					if s >= theta {
+						pending = true
+						if exact {
+							e.sim, e.kind = tokenSim(b.qp[i], b.cp[j])
+							e.set = true
+							s = e.sim
+						}
 					}
 				}
 				if s >= minPairSim {
@@ -141,20 +132,26 @@ func (ix *Index) mayReach(q *name, qdups uint32, in *indexedName, tau float64, s
 				}
 			}
 		}
+		return pending
 	}
 	factor := func(mergeSpan) float64 { return mergeFactor }
-	singles(false)
+	pending := singles(false)
 	if !b.reaches(factor) {
 		return false
 	}
-	singles(true)
-	if !b.reaches(factor) {
-		return false
+	// With no similarity left to compute, the second pass would find the
+	// same bounds.
+	if pending {
+		singles(true)
+		if !b.reaches(factor) {
+			return false
+		}
 	}
 	// Joined spans compared, memoised for the query by the tokens
 	// involved: the query's token and the candidate's interned tokens, or
-	// the candidate's interned token and the query's span.
-	var ctoks []token
+	// the candidate's interned token and the query's span. A candidate's
+	// span is joined only if the shapes leave its similarity at theta or
+	// more.
 	return b.reaches(func(m mergeSpan) float64 {
 		var k mergeKey
 		if m.querySpan {
@@ -171,11 +168,12 @@ func (ix *Index) mayReach(q *name, qdups uint32, in *indexedName, tau float64, s
 		if m.querySpan {
 			jt, xt = sc.queryJoin(q.toks, span{int(m.from), int(m.to)}), b.cp[m.x]
 		} else {
-			if ctoks == nil {
-				ctoks = ix.nameToks(in, sc.ctoks[:0])
-				sc.ctoks = ctoks
+			js := joinedShape(b.cp[:nc], int(m.from), int(m.to))
+			if s := shapeBoundLoose(&qs.shapes[m.x], &js) * mergeFactor; s < theta {
+				sc.merges[k] = s
+				return s
 			}
-			jt, xt = sc.al.joined(ctoks, span{int(m.from), int(m.to)}), b.qp[m.x]
+			jt, xt = sc.joinedIDs(k.ids, b.cp[m.from:m.to]), b.qp[m.x]
 		}
 		s := tokenSimBound(xt, &jt)
 		if s*mergeFactor >= theta {
@@ -210,10 +208,14 @@ type nameBound struct {
 	tau    float64
 	nq, nc int
 	qp, cp [maxTokens]*token
+	cs     [maxTokens]shape   // the candidate's
+	wq, wc [maxTokens]float64 // token weights
 	lq, lc [maxTokens]float64 // leftoverWeight
 	aq, ac [maxTokens]float64 // simAcronym where an acronym could pair the token
 	uq, uc [maxTokens]float64
-	spans  []mergeSpan
+	// ruq, ruc are the bounds reaches raises by joined spans.
+	ruq, ruc [maxTokens]float64
+	spans    []mergeSpan
 }
 
 // reaches adds to the single-token bounds those of the joined spans
@@ -221,7 +223,9 @@ type nameBound struct {
 // bound is not negative.
 func (b *nameBound) reaches(merged func(mergeSpan) float64) bool {
 	nq, nc := b.nq, b.nc
-	uq, uc := b.uq, b.uc
+	uq, uc := b.ruq[:nq], b.ruc[:nc]
+	copy(uq, b.uq[:nq])
+	copy(uc, b.uc[:nc])
 	for _, m := range b.spans {
 		ux, uy := uc[:nc], uq[:nq]
 		if !m.querySpan {
@@ -244,14 +248,14 @@ func (b *nameBound) reaches(merged func(mergeSpan) float64) bool {
 	// the penalty is at least gamma·(la + lb) + (alpha − 2·gamma)·min(la, lb),
 	// and la, lb are at least the leftover weights of the tokens that have
 	// no possible partner (fq, fc).
-	mq, fq := boundTerms(b.qp[:nq], uq[:nq], b.lq[:nq])
-	mc, fc := boundTerms(b.cp[:nc], uc[:nc], b.lc[:nc])
+	mq, fq := boundTerms(b.wq[:nq], uq[:nq], b.lq[:nq])
+	mc, fc := boundTerms(b.wc[:nc], uc[:nc], b.lc[:nc])
 	if mq+mc == 0 {
 		return false
 	}
 	tau := b.tau
 	gamma := min(beta*max(1, minMatchedForCheapExtras/(mq+mc)), alpha/2)
-	sum := tokenTerms(b.qp[:nq], uq[:nq], b.lq[:nq], tau, gamma) + tokenTerms(b.cp[:nc], uc[:nc], b.lc[:nc], tau, gamma)
+	sum := tokenTerms(b.wq[:nq], uq[:nq], b.lq[:nq], tau, gamma) + tokenTerms(b.wc[:nc], uc[:nc], b.lc[:nc], tau, gamma)
 	sum -= tau * (alpha - 2*gamma) * min(fq, fc)
 	return sum >= -boundSlack
 }
@@ -263,10 +267,10 @@ const boundSlack = 1e-9
 // boundTerms returns the most a name's tokens can add to M (their weight
 // halves times their bounds) and the leftover weight (lw) of the tokens
 // that have no possible partner.
-func boundTerms(toks []*token, u, lw []float64) (m, forced float64) {
-	for i, t := range toks {
+func boundTerms(ws, u, lw []float64) (m, forced float64) {
+	for i, w := range ws {
 		if u[i] > 0 {
-			m += t.w / 2 * u[i]
+			m += w / 2 * u[i]
 		} else {
 			forced += lw[i]
 		}
@@ -277,11 +281,11 @@ func boundTerms(toks []*token, u, lw []float64) (m, forced float64) {
 // leftoverWeights sets lw[i] to the least weight token i can add to its
 // name's leftover when unaligned (see leftover): its weight, or less when
 // another token of the name is spelled the same (bit i of dups).
-func leftoverWeights(toks []*token, dups uint32, lw []float64) {
-	for i, t := range toks {
-		lw[i] = t.w
+func leftoverWeights(ws []float64, dups uint32, lw []float64) {
+	for i, w := range ws {
+		lw[i] = w
 		if dups&(1<<i) != 0 {
-			lw[i] = t.w * dupExtraFactor
+			lw[i] = w * dupExtraFactor
 		}
 	}
 }
@@ -289,12 +293,12 @@ func leftoverWeights(toks []*token, dups uint32, lw []float64) {
 // tokenTerms sums, over the tokens of one name, the better of a token's
 // two terms in the bound (aligned with similarity u, or left over at
 // gamma per unit of leftover weight lw).
-func tokenTerms(toks []*token, u, lw []float64, tau, gamma float64) float64 {
+func tokenTerms(ws, u, lw []float64, tau, gamma float64) float64 {
 	sum := 0.0
-	for i, t := range toks {
+	for i, w := range ws {
 		v := -tau * gamma * lw[i]
 		if e := u[i]; e > 0 {
-			v = max(v, t.w/2*(e-tau*(e+alpha*(1-e))))
+			v = max(v, w/2*(e-tau*(e+alpha*(1-e))))
 		}
 		sum += v
 	}
@@ -305,6 +309,7 @@ func tokenTerms(toks []*token, u, lw []float64, tau, gamma float64) float64 {
 // token, packed so that the loops over every pair of tokens of two names
 // stay in a few cache lines.
 type shape struct {
+	w           float64
 	n, pn       int32  // len(s), len(phon)
 	mask, smask uint32 // letterMask(phon), letterMask(s)
 	kor         uint32 // hashKor(kor), when shapeKor
@@ -327,7 +332,7 @@ const (
 )
 
 func shapeOf(t *token) shape {
-	sh := shape{n: int32(len(t.s)), pn: int32(len(t.phon)), mask: t.mask, smask: t.smask}
+	sh := shape{w: t.w, n: int32(len(t.s)), pn: int32(len(t.phon)), mask: t.mask, smask: t.smask}
 	if t.phon != "" {
 		sh.first, sh.last = t.phon[0], t.phon[len(t.phon)-1]
 	}
@@ -374,15 +379,90 @@ func quickReject(a, b *shape) bool {
 		a.flags&b.flags&shapeKor != 0 && a.kor == b.kor: // possibly korEqual
 		return false
 	}
-	if a.flags&b.flags&shapeWord != 0 && max(a.n, b.n) >= 3 && min(a.n, b.n) >= 2 &&
-		(a.n-b.n <= 1 && b.n-a.n <= 1 && bits.OnesCount32(a.smask^b.smask) <= 2 ||
-			a.pn-b.pn <= 1 && b.pn-a.pn <= 1 && bits.OnesCount32(a.mask^b.mask) <= 2) {
-		return false // possibly oneEdit
+	if mayBeOneEdit(a, b) {
+		return false
 	}
 	if !editBoundBelow(a.pn, b.pn, a.mask, b.mask) {
 		return false
 	}
 	return a.flags&b.flags&shapeSIsKey != 0 || editBoundBelow(a.n, b.n, a.smask, b.smask)
+}
+
+// shapeBound is tokenSimBound(a, b) for tokens of shapes sa and sb,
+// reading the tokens only where the shapes cannot tell (a pair compared in
+// full, a shared Korean key hash, a possible single edit): most pairs of a
+// query's and a candidate's tokens are bounded from the shapes alone.
+func shapeBound(sa, sb *shape, a, b *token) float64 {
+	if (sa.flags|sb.flags)&shapeSpecial != 0 || sa.n == sb.n && sa.smask == sb.smask || sa.pn == sb.pn && sa.mask == sb.mask {
+		return tokenSimBound(a, b)
+	}
+	// The spellings differ, and so do the keys.
+	best := shapeEditBound(sa.pn, sb.pn, sa.mask, sb.mask)
+	if sa.flags&sb.flags&shapeSIsKey == 0 {
+		best = max(best, shapeEditBound(sa.n, sb.n, sa.smask, sb.smask))
+	}
+	if best < simKorean && sa.flags&sb.flags&shapeKor != 0 && sa.kor == sb.kor && korEqual(a, b) {
+		best = simKorean
+	}
+	if best < simOneEdit && mayBeOneEdit(sa, sb) && oneEdit(a, b) {
+		best = max(best, oneEditSim(a, b))
+	}
+	return best
+}
+
+// shapeEditBound is editSimBound for strings of lengths la and lb and
+// letter masks ma and mb.
+func shapeEditBound(la, lb int32, ma, mb uint32) float64 {
+	l := max(la, lb)
+	switch {
+	case l == 0:
+		return 0
+	case l > maxEditLen:
+		return 1 // editSim reads truncated strings
+	}
+	// Non-ASCII strings have the mask's other bit: missingCost is 0 and l
+	// counts bytes, not fewer than editSim's runes.
+	cost := max(missingCost(ma, mb), missingCost(mb, ma))
+	if (ma|mb)&otherMask == 0 {
+		// Letters a–z only, one byte each: every letter of the length
+		// difference is deleted at costHIndel or more.
+		cost = max(cost, costHIndel*float64(max(la-lb, lb-la)))
+	}
+	// Clearly below minPairSim (the margin is far above rounding): no
+	// division.
+	if editSensitivity*cost > (1-minPairSim)*float64(l)+1e-9 {
+		return 0
+	}
+	return 1 - editSensitivity*cost/float64(l)
+}
+
+// shapeBoundLoose is at least tokenSimBound(a, b) for tokens of shapes sa
+// and sb, from the shapes alone: a Korean key or a single edit the shapes
+// allow is taken to be there.
+func shapeBoundLoose(sa, sb *shape) float64 {
+	if (sa.flags|sb.flags)&shapeSpecial != 0 || sa.n == sb.n && sa.smask == sb.smask || sa.pn == sb.pn && sa.mask == sb.mask {
+		return 1
+	}
+	best := shapeEditBound(sa.pn, sb.pn, sa.mask, sb.mask)
+	if sa.flags&sb.flags&shapeSIsKey == 0 {
+		best = max(best, shapeEditBound(sa.n, sb.n, sa.smask, sb.smask))
+	}
+	if sa.flags&sb.flags&shapeKor != 0 && sa.kor == sb.kor {
+		best = max(best, simKorean)
+	}
+	if mayBeOneEdit(sa, sb) {
+		best = max(best, simOneEdit)
+	}
+	return best
+}
+
+// mayBeOneEdit is false when oneEdit of tokens of shapes a and b is: one
+// edit changes a length by one at most and adds and removes a letter at
+// most.
+func mayBeOneEdit(a, b *shape) bool {
+	return a.flags&b.flags&shapeWord != 0 && max(a.n, b.n) >= 3 && min(a.n, b.n) >= 2 &&
+		(a.n-b.n <= 1 && b.n-a.n <= 1 && bits.OnesCount32(a.smask^b.smask) <= 2 ||
+			a.pn-b.pn <= 1 && b.pn-a.pn <= 1 && bits.OnesCount32(a.mask^b.mask) <= 2)
 }
 
 // editBoundBelow reports whether editSimBound of two strings of lengths
@@ -602,7 +682,7 @@ func joinedShape(toks []*token, from, to int) shape {
 		kor = append(kor, t.kor...)
 	}
 	phon := appendPhonetic(pbuf[:0], s)
-	sh := shape{n: int32(len(s)), pn: int32(len(phon)), mask: letterMask(phon), smask: smask,
+	sh := shape{w: 1, n: int32(len(s)), pn: int32(len(phon)), mask: letterMask(phon), smask: smask,
 		flags: shapeWord | shapeMergeable}
 	if len(phon) > 0 {
 		sh.first, sh.last = phon[0], phon[len(phon)-1]

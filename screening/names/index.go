@@ -289,8 +289,8 @@ func Build(records []Record) *Index {
 	ix.offs = append(ix.offs, uint32(total))
 	ix.buildPrefix()
 	ix.maxDF = max(minMaxPosting, int(maxPostingFraction*float64(len(ix.names))))
-	n, nt := len(ix.names), len(ix.toks)
-	ix.scratch.New = func() any { return newScratch(n, nt) }
+	n := len(ix.names)
+	ix.scratch.New = func() any { return newScratch(n) }
 	return ix
 }
 
@@ -730,15 +730,17 @@ func appendPairKeys(toks []token, out []uint64) []uint64 {
 
 // scratch is per-search working memory, pooled.
 type scratch struct {
-	acc     []float32
-	best    []float32
-	group   []int32
+	// accs[n] is name n's accumulated blocking weight, the weight of
+	// its best key in the current group and that group (-1: none yet),
+	// side by side so that a posting touches one cache line.
+	accs    []accum
 	touched []int32
 	// memo caches token similarities for one query: the entries of
-	// interned token t are memo[slot[t]*nq:][:nq], one per query token;
-	// slot[t] is -1 until t is first met (memoToks lists the tokens met).
+	// interned token t are memo[slot*nq:][:nq], one per query token, where
+	// slots maps t to its slot once t is met (memoToks lists the tokens
+	// met).
 	memo     []simEntry
-	slot     []int32
+	slot     slotTable
 	memoToks []int32
 	// boundMasks[slot] is boundMask's mask, when boundMasked[slot].
 	boundMasks  []uint32
@@ -749,7 +751,8 @@ type scratch struct {
 	lookups     []lookup
 	keys        []uint64
 	merges      map[mergeKey]float64 // mayReach's joined-span similarities
-	spans       []mergeSpan
+	cjoins      map[[3]int32]token   // joinedIDs
+	bound       nameBound            // mayReach's state
 	// qjoins[from][to-from-2] is the query's span joined, when qjoined
 	// says so.
 	qjoins  [maxTokens][2]token
@@ -769,10 +772,80 @@ type simEntry struct {
 	ubSet bool
 }
 
+// accum is a name's blocking-key accumulator (see scratch.accs).
+type accum struct {
+	acc, best float32
+	group     int32
+}
+
+// slotTable maps the interned tokens a query meets (a few hundred) to
+// their memo slots: a small open-addressing table that stays in cache,
+// where an array over every interned token would miss it at each token.
+// keys[i] is a token id + 1 (0: empty); the table is at most half full.
+type slotTable struct {
+	keys, slots []int32
+	n           int
+}
+
+func (st *slotTable) pos(t int32) int {
+	return int(uint32(t) * 0x9E3779B1 >> 8 & uint32(len(st.keys)-1))
+}
+
+// get returns t's slot, -1 when t has none.
+func (st *slotTable) get(t int32) int32 {
+	if len(st.keys) == 0 {
+		return -1
+	}
+	for i := st.pos(t); ; i = (i + 1) & (len(st.keys) - 1) {
+		switch st.keys[i] {
+		case t + 1:
+			return st.slots[i]
+		case 0:
+			return -1
+		}
+	}
+}
+
+// put gives t (which has none) slot sl.
+func (st *slotTable) put(t, sl int32) {
+	if 2*(st.n+1) > len(st.keys) {
+		old, olds := st.keys, st.slots
+		size := max(256, 2*len(old))
+		st.keys, st.slots, st.n = make([]int32, size), make([]int32, size), 0
+		for i, k := range old {
+			if k != 0 {
+				st.put(k-1, olds[i])
+			}
+		}
+	}
+	i := st.pos(t)
+	for st.keys[i] != 0 {
+		i = (i + 1) & (len(st.keys) - 1)
+	}
+	st.keys[i], st.slots[i] = t+1, sl
+	st.n++
+}
+
+// clear empties the table; ts are the tokens it holds.
+func (st *slotTable) clear(ts []int32) {
+	if len(ts) > len(st.keys)/8 {
+		clear(st.keys)
+	} else {
+		for _, t := range ts {
+			i := st.pos(t)
+			for st.keys[i] != t+1 {
+				i = (i + 1) & (len(st.keys) - 1)
+			}
+			st.keys[i] = 0
+		}
+	}
+	st.n = 0
+}
+
 // entry returns the memo entry of interned token t against query token i
 // (of nq).
 func (s *scratch) entry(t int32, i, nq int) *simEntry {
-	sl := s.slot[t]
+	sl := s.slot.get(t)
 	if sl < 0 {
 		sl = s.newSlot(t, nq)
 	}
@@ -782,7 +855,7 @@ func (s *scratch) entry(t int32, i, nq int) *simEntry {
 // newSlot gives interned token t its memo entries.
 func (s *scratch) newSlot(t int32, nq int) int32 {
 	sl := int32(len(s.memo) / nq)
-	s.slot[t] = sl
+	s.slot.put(t, sl)
 	s.memoToks = append(s.memoToks, t)
 	s.memo = append(s.memo, make([]simEntry, nq)...)
 	s.boundMasks = append(s.boundMasks, 0)
@@ -792,12 +865,12 @@ func (s *scratch) newSlot(t int32, nq int) int32 {
 
 // boundMask returns the memo entries of interned token t (tok, of shape
 // tsh) against the query's tokens (of shapes qsh), each with its
-// tokenSimBound (0 where quickReject rules the pair out), and a mask of the query
+// tokenSimBound (computed from their shapes where they tell), and a mask of the query
 // tokens whose bound is at least minPairSim (a superset of those whose
 // similarity is).
 func (s *scratch) boundMask(t int32, tok *token, tsh *shape, q []token, qsh []shape) ([]simEntry, uint32) {
 	nq := len(q)
-	sl := s.slot[t]
+	sl := s.slot.get(t)
 	if sl < 0 {
 		sl = s.newSlot(t, nq)
 	}
@@ -807,12 +880,7 @@ func (s *scratch) boundMask(t int32, tok *token, tsh *shape, q []token, qsh []sh
 		for i := range row {
 			e := &row[i]
 			if !e.ubSet {
-				if quickReject(&qsh[i], tsh) {
-					e.ub = 0 // below minPairSim
-				} else {
-					e.ub = tokenSimBound(&q[i], tok)
-				}
-				e.ubSet = true
+				e.ub, e.ubSet = shapeBound(&qsh[i], tsh, &q[i], tok), true
 			}
 			if e.ub >= minPairSim {
 				m |= 1 << i
@@ -823,34 +891,28 @@ func (s *scratch) boundMask(t int32, tok *token, tsh *shape, q []token, qsh []sh
 	return row, s.boundMasks[sl]
 }
 
-func newScratch(names, toks int) *scratch {
-	s := &scratch{acc: make([]float32, names), best: make([]float32, names), group: make([]int32, names), slot: make([]int32, toks), slots: map[int32]int{}, merges: map[mergeKey]float64{}}
+func newScratch(names int) *scratch {
+	s := &scratch{accs: make([]accum, names), slots: map[int32]int{}, merges: map[mergeKey]float64{}, cjoins: map[[3]int32]token{}}
 	s.al.joins = map[string]token{}
-	for i := range s.group {
-		s.group[i] = -1
-	}
-	for i := range s.slot {
-		s.slot[i] = -1
+	for i := range s.accs {
+		s.accs[i].group = -1
 	}
 	return s
 }
 
 func (s *scratch) reset() {
 	for _, n := range s.touched {
-		s.acc[n] = 0
-		s.best[n] = 0
-		s.group[n] = -1
+		s.accs[n] = accum{group: -1}
 	}
 	s.touched = s.touched[:0]
-	for _, t := range s.memoToks {
-		s.slot[t] = -1
-	}
+	s.slot.clear(s.memoToks)
 	s.memoToks = s.memoToks[:0]
 	s.boundMasks, s.boundMasked = s.boundMasks[:0], s.boundMasked[:0]
 	clear(s.al.joins)
 	s.memo = s.memo[:0]
 	clear(s.slots)
 	clear(s.merges)
+	clear(s.cjoins)
 	s.qjoined = [maxTokens][2]bool{}
 	s.qshaped = false
 }
@@ -1082,16 +1144,17 @@ func (ix *Index) candidates(qt []token, sc *scratch) []int32 {
 		read += p.df
 		v := p.w * float32(math.Log(1+n/float64(p.df)))
 		for _, nm := range ix.posts[p.lo:p.hi] {
-			if sc.group[nm] != p.group {
-				if sc.group[nm] == -1 && sc.acc[nm] == 0 {
+			a := &sc.accs[nm]
+			if a.group != p.group {
+				if a.group == -1 && a.acc == 0 {
 					sc.touched = append(sc.touched, nm)
 				}
-				sc.group[nm] = p.group
-				sc.best[nm] = 0
+				a.group = p.group
+				a.best = 0
 			}
-			if v > sc.best[nm] {
-				sc.acc[nm] += v - sc.best[nm]
-				sc.best[nm] = v
+			if v > a.best {
+				a.acc += v - a.best
+				a.best = v
 			}
 		}
 	}
@@ -1100,7 +1163,7 @@ func (ix *Index) candidates(qt []token, sc *scratch) []int32 {
 	// weight's bits inverted above the name index sorts best first.
 	cand := sc.cands[:0]
 	for _, nm := range sc.touched {
-		cand = append(cand, uint64(^math.Float32bits(sc.acc[nm]))<<32|uint64(uint32(nm)))
+		cand = append(cand, uint64(^math.Float32bits(sc.accs[nm].acc))<<32|uint64(uint32(nm)))
 	}
 	sc.cands = cand[:0]
 	k := min(candidatesK, len(cand))
@@ -1389,6 +1452,21 @@ func (s *scratch) queryJoin(toks []token, sp span) token {
 		s.qjoined[sp.from][k] = true
 	}
 	return s.qjoins[sp.from][k]
+}
+
+// joinedIDs is joined of the tokens toks (2 or 3), whose interned ids are
+// ids (-1 after the last), built once per search.
+func (s *scratch) joinedIDs(ids [3]int32, toks []*token) token {
+	if t, ok := s.cjoins[ids]; ok {
+		return t
+	}
+	var parts [3]token
+	for i, t := range toks {
+		parts[i] = *t
+	}
+	t := joined(parts[:len(toks)], span{0, len(toks)})
+	s.cjoins[ids] = t
+	return t
 }
 
 // dupMask sets bit i when token i is spelled as another token of the
