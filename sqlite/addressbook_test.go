@@ -2,6 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -78,4 +82,75 @@ func TestAddressBookTampering(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAddressBookStoreRoundTrip: every book the parser accepts from the
+// seed corpus of FuzzParseAddressBookData (TOML and JSON, the inputs of
+// PUT and 'safe address-book set') is stored and reads back from the
+// store with the digest it was stored with; one that did not would be
+// refused as altered outside bulwark at every read.
+func TestAddressBookStoreRoundTrip(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "safe", "policy", "testdata", "fuzz", "FuzzParseAddressBookData")
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := 0
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := corpusBytes(t, f.Name(), data)
+		b, err := policy.ParseAddressBookData(f.Name(), in)
+		if err != nil {
+			continue
+		}
+		stored++
+		t.Run(f.Name(), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := openStore(t)
+			if _, err := (&audit.Log{Store: db}).Do(ctx, func(ctx context.Context) (audit.Event, error) {
+				c, err := policy.ChangeBook(ctx, db, "cli:t", nil, policy.ReplaceBook(b))
+				if err != nil {
+					return audit.Event{}, err
+				}
+				return audit.Event{Actor: "cli:t", Action: policy.ActionBookSet, Target: c.Target(), Details: c.Details()}, nil
+			}); err != nil && !errors.Is(err, policy.ErrBookUnchanged) {
+				t.Fatal(err)
+			}
+			got, err := db.StoredAddressBook(ctx)
+			if err != nil {
+				t.Fatalf("read back: %v\n%s", err, in)
+			}
+			if got.Book.Digest != b.Digest {
+				t.Fatalf("read back with digest %s, parsed %s\n%s", got.Book.Digest, b.Digest, in)
+			}
+		})
+	}
+	if stored == 0 {
+		t.Fatal("no seed of the corpus parses into a book")
+	}
+}
+
+// corpusBytes reads a Go fuzz corpus file of one []byte value.
+func corpusBytes(t *testing.T, name string, data []byte) []byte {
+	t.Helper()
+	rest, ok := strings.CutPrefix(string(data), "go test fuzz v1\n")
+	if !ok {
+		t.Fatalf("%s: not a fuzz corpus file", name)
+	}
+	rest = strings.TrimSpace(rest)
+	lit, ok := strings.CutPrefix(rest, "[]byte(")
+	lit, ok2 := strings.CutSuffix(lit, ")")
+	if !ok || !ok2 {
+		t.Fatalf("%s: not one []byte value", name)
+	}
+	s, err := strconv.Unquote(lit)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return []byte(s)
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -74,6 +75,8 @@ kinds = ["recipient"]`, `{"entries": [{"address": "0x3cc3A225769900e003E264dd4CB
 			`{"entries": [{"address": ` + bob + `, "label": "A", "kinds": ["recipient"]}, {"address": ` + bob + `, "label": "B", "kinds": ["spender"]}]}`, "is already listed as \"A\" for every chain"},
 		{"limit amount", "[[limit]]\nsafe = " + safeAddr + "\nasset = \"ETH\"\namount = \"1.5\"\nperiod = \"24h\"",
 			`{"limits": [{"safe": ` + safeAddr + `, "asset": "ETH", "amount": "1.5", "period": "24h"}]}`, `limit 1: amount: "1.5" is not a whole number`},
+		{"limit period a fraction of a minute", "[[limit]]\nsafe = " + safeAddr + "\nasset = \"ETH\"\namount = \"1\"\nperiod = \"1.01m\"",
+			`{"limits": [{"safe": ` + safeAddr + `, "asset": "ETH", "amount": "1", "period": "1.01m"}]}`, `limit 1: period: `},
 		{"limit period", "[[limit]]\nsafe = " + safeAddr + "\nasset = \"ETH\"\namount = \"1\"\nperiod = \"400d\"",
 			`{"limits": [{"safe": ` + safeAddr + `, "asset": "ETH", "amount": "1", "period": "400d"}]}`, `limit 1: period: "400d" is not a duration`},
 	} {
@@ -222,6 +225,11 @@ func FuzzParseAddressBookData(f *testing.F) {
 		}
 		if b.Digest != b.ContentDigest() {
 			t.Fatalf("digest %s, content %s", b.Digest, b.ContentDigest())
+		}
+		for _, l := range b.Limits() {
+			if l.Period%time.Minute != 0 {
+				t.Fatalf("%s: a period of %s, not whole minutes: it would not read back from the store", l.Name, l.Period)
+			}
 		}
 		js, err := json.Marshal(b.Doc())
 		if err != nil {

@@ -94,7 +94,9 @@ func storedBook(version int64, entries []AddressEntry, limits []Limit) (*Address
 		return nil, err
 	}
 	for i, l := range canonicalLimits(limits) {
-		if l.Amount == nil || l.Amount.Sign() <= 0 || l.Period < MinLimitPeriod || l.Period > MaxLimitPeriod {
+		// A period is stored in whole seconds: one with a fraction of a
+		// second would not read back with the digest it was stored with.
+		if l.Amount == nil || l.Amount.Sign() <= 0 || l.Period < MinLimitPeriod || l.Period > MaxLimitPeriod || l.Period%time.Second != 0 {
 			return nil, fmt.Errorf("limit %d (%s) is out of bounds", i+1, l)
 		}
 		l.Name = fmt.Sprintf("limit %d of %s", i+1, storedLimitSource)

@@ -262,8 +262,11 @@ func parseLimit(name string, m map[string]any, syn bookSyntax) (Limit, error) {
 	return l, nil
 }
 
-// parsePeriod reads "24h", "90m", "7d" or any Go duration, from a minute
-// to 366 days.
+// parsePeriod reads "24h", "90m", "7d" or any Go duration that is a
+// whole number of minutes, from a minute to 366 days. A fraction of a
+// minute ("1.01m", "61500ms") is refused: a period is stored in whole
+// seconds and named in whole minutes, hours or days, and a book must
+// read back from the store with the digest it was stored with.
 func parsePeriod(s string) (time.Duration, error) {
 	var d time.Duration
 	var err error
@@ -282,6 +285,8 @@ func parsePeriod(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s is not a duration such as \"24h\", \"7d\" or \"90m\"", quoteValue(s))
 	case d < MinLimitPeriod || d > MaxLimitPeriod:
 		return 0, fmt.Errorf("%s is not from 1m to 366d", quoteValue(s))
+	case d%time.Minute != 0:
+		return 0, fmt.Errorf("%s is not a whole number of minutes: write it in whole minutes, hours or days, such as %q", quoteValue(s), PeriodText(d.Round(time.Minute)))
 	}
 	return d, nil
 }
