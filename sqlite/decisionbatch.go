@@ -914,15 +914,14 @@ func (db *DB) batchedDecisionsAbout(ctx context.Context, q querier, f screening.
 	if err != nil {
 		return nil, err
 	}
-	type ref struct{ id string }
-	var refs []ref
+	var ids []string
 	for rows.Next() {
-		var r ref
-		if err := rows.Scan(&r.id); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		refs = append(refs, r)
+		ids = append(ids, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -933,13 +932,13 @@ func (db *DB) batchedDecisionsAbout(ctx context.Context, q querier, f screening.
 	// batch are usually next to each other.
 	found := map[string]screening.StoredDecision{}
 	decoded := map[int64]bool{}
-	for _, r := range refs {
+	for _, id := range ids {
 		if len(out) >= f.Limit {
 			break
 		}
-		d, ok := found[r.id]
+		d, ok := found[id]
 		if !ok {
-			batch, data, seq, err := db.batchHolding(ctx, q, r.id)
+			batch, data, seq, err := db.batchHolding(ctx, q, id)
 			if err != nil {
 				return nil, err
 			}
@@ -956,7 +955,7 @@ func (db *DB) batchedDecisionsAbout(ctx context.Context, q querier, f screening.
 					found[x.ID] = x.StoredDecision
 				}
 			}
-			if d, ok = found[r.id]; !ok {
+			if d, ok = found[id]; !ok {
 				continue
 			}
 		}
