@@ -2,6 +2,8 @@ package safetest_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,13 @@ import (
 // TestCompiledContractsUpToDate recompiles testdata/contracts/*.sol with
 // compile.js and checks the committed compiled.json is what it produces:
 // the embedded bytecode is reproducible from the committed sources.
+//
+// Compiling takes solc-js about 7 CPU seconds, and its output is a
+// function of the files the check reads (the sources, compile.js, solc's
+// package, compiled.json): a check that passed leaves a stamp named by
+// their SHA-256 in the user's cache folder (os.UserCacheDir, e.g.
+// $XDG_CACHE_HOME), and a run that finds it skips the compiling, as go
+// test's own cache would. A change to any of those files checks again.
 func TestCompiledContractsUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("recompiling with solc-js takes a few seconds")
@@ -35,6 +44,13 @@ func TestCompiledContractsUpToDate(t *testing.T) {
 		t.Skip(msg)
 	}
 	t.Parallel()
+	stamp := compiledStamp(t, filepath.Dir(solc))
+	if stamp != "" {
+		if _, err := os.Stat(stamp); err == nil {
+			t.Logf("compiled.json was checked against these sources, compile.js and solc already (%s)", stamp)
+			return
+		}
+	}
 	var stderr bytes.Buffer
 	cmd := exec.Command(node, "testdata/contracts/compile.js", "--stdout")
 	cmd.Stderr = &stderr
@@ -49,6 +65,54 @@ func TestCompiledContractsUpToDate(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatal("testdata/contracts/compiled.json is stale: run `go generate ./internal/safetest` and commit the result")
 	}
+	if stamp != "" {
+		// A stamp that cannot be written only means checking again next time.
+		if os.MkdirAll(filepath.Dir(stamp), 0o700) == nil {
+			_ = os.WriteFile(stamp, nil, 0o600)
+		}
+	}
+}
+
+// compiledStamp returns the path of the stamp of a passed
+// TestCompiledContractsUpToDate with these inputs: every file of
+// testdata/contracts (the sources, compile.js, compiled.json) and every
+// file of solc's package folder but its node_modules, by name and
+// content. It returns "" when there is no user cache folder.
+func compiledStamp(t *testing.T, solcDir string) string {
+	t.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	h := sha256.New()
+	add := func(dir string) {
+		err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if d.Name() == "node_modules" {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			sum := sha256.Sum256(data)
+			h.Write([]byte(rel + "\x00" + hex.EncodeToString(sum[:]) + "\n"))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("testdata/contracts")
+	h.Write([]byte("solc\n"))
+	add(solcDir)
+	return filepath.Join(cache, "bulwark-tests", "compiled-contracts-"+hex.EncodeToString(h.Sum(nil)))
 }
 
 func TestTestContracts(t *testing.T) {
