@@ -274,7 +274,7 @@ func ruleApprovals(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 			fields = append(fields, "expiration", a.Expiration.String())
 		}
 		if a.Via == decode.ViaApprove {
-			fields = append(fields, "erc165", env.erc165Field(a.Token))
+			fields = append(fields, "erc165", env.erc165Field(a.Token), "decimals", env.decimalsField(a.Token))
 		}
 		var f Finding
 		switch {
@@ -326,11 +326,12 @@ func ruleApprovals(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 }
 
 // settleERC721 resolves an approve(address,uint256) that ERC-20 and ERC-721
-// share with what the token's ERC-165 answered (env.probes): an ERC-721
-// collection's amount is a token id (one token, never unlimited; only
-// approve(0x0, id) revokes), any other token's is an ERC-20 amount (0
-// revokes). Not checked (offline), the approval stays ambiguous and the
-// kind is "".
+// share with what the token answered (env.probes): an ERC-721 collection
+// by ERC-165 has a token id (one token, never unlimited; only
+// approve(0x0, id) revokes); a token ERC-165 does not call an ERC-721 has
+// an ERC-20 amount (0 revokes) only when it also answers decimals(), the
+// ERC-20 shape: early collections predate ERC-165's ERC-721 id. Otherwise,
+// and when not checked (offline, kind ""), the approval stays ambiguous.
 func settleERC721(env checkEnv, a decode.Approval) (decode.Approval, TokenKind) {
 	if !a.MaybeERC721 {
 		return a, ""
@@ -341,8 +342,12 @@ func settleERC721(env checkEnv, a decode.Approval) (decode.Approval, TokenKind) 
 		a.MaybeERC721, a.Unlimited = false, false
 		a.Revoke = a.Spender == (common.Address{})
 	case TokenNotERC721, TokenNoERC165:
-		a.MaybeERC721 = false
-		a.Revoke = a.Revoke || a.Amount.Sign() == 0
+		// Not an ERC-721 by ERC-165, but early collections do not say
+		// so: only the ERC-20 shape (decimals()) settles it as ERC-20.
+		if env.erc20Shape(a.Token) {
+			a.MaybeERC721 = false
+			a.Revoke = a.Revoke || a.Amount.Sign() == 0
+		}
 	}
 	return a, k
 }

@@ -46,6 +46,14 @@ type Probes struct {
 	// Tokens maps the target of an approve(address,uint256) to the answer
 	// of supportsInterface(0x80ac58cd).
 	Tokens map[common.Address]TokenKind
+	// Decimals maps the target of an approve(address,uint256) to its
+	// decimals() answer when it gave one (a 32-byte word up to 255): the
+	// ERC-20 shape. A target that answered anything else is in NoDecimals.
+	// Early ERC-721 collections (CryptoKitties) predate ERC-165's ERC-721
+	// id, so without the ERC-20 shape a "not ERC-721" answer settles
+	// nothing.
+	Decimals   map[common.Address]uint8
+	NoDecimals map[common.Address]bool
 	// MinDelays maps a timelock whose delay a call changes to its current
 	// minimum delay in seconds (getMinDelay(), or Compound's delay());
 	// missing when it did not answer.
@@ -58,15 +66,25 @@ type Probes struct {
 
 var (
 	supportsInterfaceSelector = safe.Selector("supportsInterface(bytes4)")
+	decimalsSelector          = safe.Selector("decimals()")
 	getMinDelaySelector       = safe.Selector("getMinDelay()")
 	compoundDelaySelector     = safe.Selector("delay()")
 )
 
 // probeRead is one question of probeReads: which map its answer goes to.
 type probeRead struct {
-	addr  common.Address
-	token bool // ERC-165 query; else a minimum delay
+	addr common.Address
+	kind probeKind
 }
+
+// probeKind is what a probe asks.
+type probeKind uint8
+
+const (
+	probeDelay    probeKind = iota // a timelock's minimum delay
+	probeERC165                    // supportsInterface(ERC-721)
+	probeDecimals                  // decimals(): the ERC-20 shape
+)
 
 // probeReads returns the eth_calls the rules' probes need for the tree
 // under root, and what each asks.
@@ -93,11 +111,12 @@ func probeReads(root *decode.DecodedCall) ([]onchain.Read, []probeRead) {
 			data := make([]byte, 36)
 			copy(data, supportsInterfaceSelector[:])
 			copy(data[4:], common.FromHex(ERC721InterfaceID))
-			ask(probeRead{addr: c.To, token: true}, data)
+			ask(probeRead{addr: c.To, kind: probeERC165}, data)
+			ask(probeRead{addr: c.To, kind: probeDecimals}, decimalsSelector[:])
 		case "updateDelay(uint256)":
-			ask(probeRead{addr: c.To}, getMinDelaySelector[:])
+			ask(probeRead{addr: c.To, kind: probeDelay}, getMinDelaySelector[:])
 		case "setDelay(uint256)":
-			ask(probeRead{addr: c.To}, compoundDelaySelector[:])
+			ask(probeRead{addr: c.To, kind: probeDelay}, compoundDelaySelector[:])
 		}
 		return true
 	})
@@ -110,7 +129,8 @@ func probeReads(root *decode.DecodedCall) ([]onchain.Read, []probeRead) {
 // the error in Failed: the rules then say it was not checked, and a target
 // cannot make the verification itself fail.
 func readProbes(block uint64, reads []onchain.Read, qs []probeRead) *Probes {
-	p := &Probes{Block: block, Tokens: map[common.Address]TokenKind{}, MinDelays: map[common.Address]*big.Int{}, Failed: map[common.Address]string{}}
+	p := &Probes{Block: block, Tokens: map[common.Address]TokenKind{}, Decimals: map[common.Address]uint8{}, NoDecimals: map[common.Address]bool{},
+		MinDelays: map[common.Address]*big.Int{}, Failed: map[common.Address]string{}}
 	for i, q := range qs {
 		r := reads[i]
 		if r.Err != nil {
@@ -118,7 +138,15 @@ func readProbes(block uint64, reads []onchain.Read, qs []probeRead) *Probes {
 			continue
 		}
 		word := !r.Reverted && len(r.Out) == 32
-		if q.token {
+		if q.kind == probeDecimals {
+			if n := new(big.Int).SetBytes(r.Out); word && n.Cmp(big.NewInt(255)) <= 0 {
+				p.Decimals[q.addr] = uint8(n.Uint64())
+			} else {
+				p.NoDecimals[q.addr] = true
+			}
+			continue
+		}
+		if q.kind == probeERC165 {
 			switch {
 			case word && new(big.Int).SetBytes(r.Out).Cmp(big.NewInt(1)) == 0:
 				p.Tokens[q.addr] = TokenERC721
@@ -144,15 +172,16 @@ func (e checkEnv) tokenKind(token common.Address) TokenKind {
 	return e.probes.Tokens[token]
 }
 
-// erc165Text is the evidence of an ERC-165 answer, for a message.
+// erc165Text is the evidence of an ERC-165 answer, for a message, with the
+// ERC-20 shape when ERC-165 does not say ERC-721.
 func (e checkEnv) erc165Text(token common.Address) string {
 	switch e.tokenKind(token) {
 	case TokenERC721:
 		return fmt.Sprintf("supportsInterface(%s) answered true at block %d: an ERC-721 collection", ERC721InterfaceID, e.probes.Block)
 	case TokenNotERC721:
-		return fmt.Sprintf("supportsInterface(%s) answered false at block %d: not an ERC-721 collection, so an ERC-20 amount", ERC721InterfaceID, e.probes.Block)
+		return fmt.Sprintf("supportsInterface(%s) answered false at block %d%s", ERC721InterfaceID, e.probes.Block, e.shapeText(token))
 	case TokenNoERC165:
-		return fmt.Sprintf("supportsInterface(%s) reverted or gave no bool at block %d: no ERC-165, which every ERC-721 has, so an ERC-20 amount", ERC721InterfaceID, e.probes.Block)
+		return fmt.Sprintf("supportsInterface(%s) reverted or gave no bool at block %d%s", ERC721InterfaceID, e.probes.Block, e.shapeText(token))
 	}
 	if e.probes != nil {
 		if msg, ok := e.probes.Failed[token]; ok {
@@ -162,10 +191,49 @@ func (e checkEnv) erc165Text(token common.Address) string {
 	return "whether the token is ERC-20 or ERC-721 was not checked: ERC-165 is asked only with a node (--rpc)"
 }
 
+// shapeText says what decimals() answered, for a token ERC-165 does not
+// call an ERC-721.
+func (e checkEnv) shapeText(token common.Address) string {
+	if d, ok := e.probes.Decimals[token]; ok {
+		return fmt.Sprintf(", and decimals() answered %d: an ERC-20, so an ERC-20 amount", d)
+	}
+	if e.probes.NoDecimals[token] {
+		return ", but decimals() gave no answer: not the shape of an ERC-20, and early ERC-721 collections (CryptoKitties) predate ERC-165's ERC-721 id, so both readings stand"
+	}
+	if msg, ok := e.probes.Failed[token]; ok {
+		return fmt.Sprintf(", but the node failed decimals() (%s): whether it is an ERC-20 was not checked, so both readings stand", safe.Quote(msg))
+	}
+	return ", but decimals() was not asked: whether it is an ERC-20 was not checked, so both readings stand"
+}
+
+// erc20Shape reports whether token answered decimals() (the ERC-20 shape).
+func (e checkEnv) erc20Shape(token common.Address) bool {
+	if e.probes == nil {
+		return false
+	}
+	_, ok := e.probes.Decimals[token]
+	return ok
+}
+
 // erc165Field is the "erc165" field of an approve finding.
 func (e checkEnv) erc165Field(token common.Address) string {
 	if k := e.tokenKind(token); k != "" {
 		return string(k)
+	}
+	return "not checked"
+}
+
+// decimalsField is the "decimals" field of an approve finding: the
+// answer, "none" (answered, not the ERC-20 shape) or "not checked".
+func (e checkEnv) decimalsField(token common.Address) string {
+	switch {
+	case e.probes == nil:
+		return "not checked"
+	case e.probes.NoDecimals[token]:
+		return "none"
+	}
+	if d, ok := e.probes.Decimals[token]; ok {
+		return fmt.Sprint(d)
 	}
 	return "not checked"
 }

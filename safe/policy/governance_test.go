@@ -212,7 +212,10 @@ func TestPolicyTimelockDelayProbe(t *testing.T) {
 }
 
 // TestPolicyApproveERC165: with the token's ERC-165 answer, approve is
-// read as ERC-20 or ERC-721 instead of both; without it the finding says
+// read as ERC-721, or as ERC-20 when ERC-165 does not say ERC-721 and the
+// token answers decimals() (the ERC-20 shape); an early collection that
+// does neither (CryptoKitties) keeps both readings, so approve(spender, 0)
+// to an unlisted spender is medium; without the probes the finding says
 // it was not checked.
 func TestPolicyApproveERC165(t *testing.T) {
 	t.Parallel()
@@ -223,26 +226,37 @@ func TestPolicyApproveERC165(t *testing.T) {
 		name    string
 		st      ServiceTx
 		kind    TokenKind // "" offline
+		dec     int       // decimals(): -1 not answered (not the ERC-20 shape), -2 not asked
 		sev     Severity
 		says    []string
 		not     string
 		verdict bulwark.Verdict
 	}{
-		{"unlimited, not checked", approve(trojan, safe.MaxUint256), "", SeverityHigh, []string{"unlimited if the token is ERC-20", "was not checked: ERC-165 is asked only with a node"}, "", bulwark.VerdictReview},
-		{"unlimited ERC-20 (no ERC-165)", approve(trojan, safe.MaxUint256), TokenNoERC165, SeverityHigh, []string{"an unlimited amount (2^256-1)", "reverted or gave no bool at block 9"}, "ERC-721 collection, this approves", bulwark.VerdictReview},
-		{"unlimited ERC-20 (ERC-165 false)", approve(trojan, safe.MaxUint256), TokenNotERC721, SeverityHigh, []string{"an unlimited amount", "answered false at block 9"}, "", bulwark.VerdictReview},
-		{"huge id on an ERC-721", approve(trojan, safe.MaxUint256), TokenERC721, SeverityMedium, []string{"approves token #" + safe.MaxUint256.String() + " of collection", "answered true at block 9"}, "unlimited", bulwark.VerdictReview},
-		{"approve 0 on an ERC-20 revokes", approve(trojan, big.NewInt(0)), TokenNoERC165, SeverityInfo, []string{"revokes the allowance of spender " + trojan.Hex()}, "", bulwark.VerdictOK},
-		{"approve 0 not checked", approve(trojan, big.NewInt(0)), "", SeverityMedium, []string{"approves token #0", "not checked"}, "", bulwark.VerdictReview},
-		{"approve 0 on an ERC-721 approves token #0", approve(trojan, big.NewInt(0)), TokenERC721, SeverityMedium, []string{"approves token #0 of collection"}, "", bulwark.VerdictReview},
-		{"approve(0x0, id) on an ERC-721 clears", approve(common.Address{}, big.NewInt(5)), TokenERC721, SeverityInfo, []string{"clears token #5's approval"}, "", bulwark.VerdictOK},
-		{"approve to an allowed spender on an ERC-721", approve(router, big.NewInt(5)), TokenERC721, SeverityInfo, []string{"approves token #5", "1inch router v5"}, "", bulwark.VerdictOK},
+		{"unlimited, not checked", approve(trojan, safe.MaxUint256), "", -2, SeverityHigh, []string{"unlimited if the token is ERC-20", "was not checked: ERC-165 is asked only with a node"}, "", bulwark.VerdictReview},
+		{"unlimited ERC-20 (no ERC-165)", approve(trojan, safe.MaxUint256), TokenNoERC165, 6, SeverityHigh, []string{"an unlimited amount (2^256-1)", "reverted or gave no bool at block 9", "decimals() answered 6"}, "ERC-721 collection, this approves", bulwark.VerdictReview},
+		{"unlimited ERC-20 (ERC-165 false)", approve(trojan, safe.MaxUint256), TokenNotERC721, 18, SeverityHigh, []string{"an unlimited amount", "answered false at block 9"}, "", bulwark.VerdictReview},
+		{"unlimited, no ERC-165 and no decimals", approve(trojan, safe.MaxUint256), TokenNoERC165, -1, SeverityHigh, []string{"unlimited if the token is ERC-20", "decimals() gave no answer", "CryptoKitties"}, "", bulwark.VerdictReview},
+		{"huge id on an ERC-721", approve(trojan, safe.MaxUint256), TokenERC721, -2, SeverityMedium, []string{"approves token #" + safe.MaxUint256.String() + " of collection", "answered true at block 9"}, "unlimited", bulwark.VerdictReview},
+		{"approve 0 on an ERC-20 revokes", approve(trojan, big.NewInt(0)), TokenNoERC165, 6, SeverityInfo, []string{"revokes the allowance of spender " + trojan.Hex(), "decimals() answered 6"}, "", bulwark.VerdictOK},
+		{"approve 0, ERC-165 false, no decimals: maybe an early NFT", approve(trojan, big.NewInt(0)), TokenNotERC721, -1, SeverityMedium, []string{"approves token #0", "answered false at block 9, but decimals() gave no answer"}, "", bulwark.VerdictReview},
+		{"approve 0, no ERC-165, no decimals (CryptoKitties)", approve(trojan, big.NewInt(0)), TokenNoERC165, -1, SeverityMedium, []string{"approves token #0", "CryptoKitties"}, "", bulwark.VerdictReview},
+		{"approve 0, no ERC-165, decimals not asked", approve(trojan, big.NewInt(0)), TokenNoERC165, -2, SeverityMedium, []string{"approves token #0", "decimals() was not asked"}, "", bulwark.VerdictReview},
+		{"approve 0 not checked", approve(trojan, big.NewInt(0)), "", -2, SeverityMedium, []string{"approves token #0", "not checked"}, "", bulwark.VerdictReview},
+		{"approve 0 on an ERC-721 approves token #0", approve(trojan, big.NewInt(0)), TokenERC721, -2, SeverityMedium, []string{"approves token #0 of collection"}, "", bulwark.VerdictReview},
+		{"approve(0x0, id) on an ERC-721 clears", approve(common.Address{}, big.NewInt(5)), TokenERC721, -2, SeverityInfo, []string{"clears token #5's approval"}, "", bulwark.VerdictOK},
+		{"approve to an allowed spender on an ERC-721", approve(router, big.NewInt(5)), TokenERC721, -2, SeverityInfo, []string{"approves token #5", "1inch router v5"}, "", bulwark.VerdictOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			req := VerifyRequest{Tx: tc.st, ChainID: big.NewInt(1), Version: mustVersion(t, "1.3.0"), Policy: Policy{AddressBook: testBook(t)}}
 			if tc.kind != "" {
-				req.Probes = &Probes{Block: 9, Tokens: map[common.Address]TokenKind{usdt: tc.kind}}
+				req.Probes = &Probes{Block: 9, Tokens: map[common.Address]TokenKind{usdt: tc.kind}, Decimals: map[common.Address]uint8{}, NoDecimals: map[common.Address]bool{}}
+				switch {
+				case tc.dec >= 0:
+					req.Probes.Decimals[usdt] = uint8(tc.dec)
+				case tc.dec == -1:
+					req.Probes.NoDecimals[usdt] = true
+				}
 			}
 			v, err := Verify(req)
 			if err != nil {
@@ -283,11 +297,13 @@ func TestReadProbes(t *testing.T) {
 	t.Parallel()
 	word := func(n int64) []byte { return common.LeftPadBytes(big.NewInt(n).Bytes(), 32) }
 	a := func(n byte) common.Address { return common.BytesToAddress([]byte{n}) }
-	qs := []probeRead{{a(1), true}, {a(2), true}, {a(3), true}, {a(4), true}, {a(5), true}, {a(6), true}, {a(7), false}, {a(8), false}, {a(9), false}}
+	qs := []probeRead{{a(1), probeERC165}, {a(2), probeERC165}, {a(3), probeERC165}, {a(4), probeERC165}, {a(5), probeERC165}, {a(6), probeERC165},
+		{a(7), probeDelay}, {a(8), probeDelay}, {a(9), probeDelay}, {a(1), probeDecimals}, {a(2), probeDecimals}, {a(3), probeDecimals}, {a(4), probeDecimals}}
 	reads := []onchain.Read{
 		{Out: word(1)}, {Out: word(0)}, {Reverted: true, Out: word(1)}, {Out: word(2)}, {Out: []byte{1}},
 		{Err: bulwark.Errorf(bulwark.EUNAVAILABLE, "out of gas")},
 		{Out: word(3600)}, {Out: []byte{1, 2}}, {Err: bulwark.Errorf(bulwark.EUNAVAILABLE, "invalid opcode")},
+		{Out: word(18)}, {Out: word(256)}, {Reverted: true, Out: word(6)}, {Out: []byte{6}},
 	}
 	p := readProbes(5, reads, qs)
 	want := map[common.Address]TokenKind{a(1): TokenERC721, a(2): TokenNotERC721, a(3): TokenNoERC165, a(4): TokenNoERC165, a(5): TokenNoERC165}
@@ -298,6 +314,9 @@ func TestReadProbes(t *testing.T) {
 		if p.Tokens[k] != w {
 			t.Errorf("%s: %s, want %s", k.Hex(), p.Tokens[k], w)
 		}
+	}
+	if len(p.Decimals) != 1 || p.Decimals[a(1)] != 18 || len(p.NoDecimals) != 3 || !p.NoDecimals[a(2)] || !p.NoDecimals[a(3)] || !p.NoDecimals[a(4)] {
+		t.Errorf("decimals %v, none %v: only a 32-byte word up to 255 is the ERC-20 shape", p.Decimals, p.NoDecimals)
 	}
 	if len(p.MinDelays) != 1 || p.MinDelays[a(7)].Int64() != 3600 {
 		t.Errorf("delays %v", p.MinDelays)

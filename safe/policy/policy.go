@@ -55,7 +55,11 @@ import (
 // (RECIPIENT_NOT_LISTED) and counted by the value limits (an NFT as one
 // token); they were neither. An allowance or a payment let through only by
 // an address-book entry for every chain is ADDRESS_BOOK_ALL_CHAINS
-// (medium): under safe-policy/7 it was ok on every chain.
+// (medium): under safe-policy/7 it was ok on every chain. approve's token
+// is also asked decimals(): a "not ERC-721" ERC-165 answer settles it as
+// an ERC-20 only with that ERC-20 shape (early collections predate
+// ERC-165), so approve(spender, 0) to an unlisted spender on a token that
+// answers neither stays medium (it was an info revoke).
 const PolicyVersion = "safe-policy/8"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
