@@ -290,8 +290,8 @@ func ruleTimelock(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 	} else {
 		fields = append(fields, "id", fmt.Sprintf("0x%x", op.ID))
 	}
-	return []Finding{finding(CodeTimelockOperation, SeverityLow, c,
-		"cancels %s of %s %s: it will not run unless it is scheduled again", what, kind, tl).With(fields...)}
+	return []Finding{finding(CodeTimelockOperation, SeverityMedium, c,
+		"cancels %s of %s %s: it will not run unless it is scheduled again, and scheduling it again waits the whole delay. Cancelling a pending security fix or parameter change keeps the protocol exposed: check which operation this is and why it is cancelled", what, kind, tl).With(fields...)}
 }
 
 func decodeAddr(c *decode.DecodedCall, name string) common.Address {

@@ -91,7 +91,10 @@ func TestPolicyGovernanceCalls(t *testing.T) {
 		{"executeBatch runs the handover", call(ozTimelock, calldata(t, "executeBatch(address[] targets,uint256[] values,bytes[] payloads,bytes32 predecessor,bytes32 salt)",
 			[]common.Address{lendingPool}, []*big.Int{big.NewInt(0)}, [][]byte{handover}, [32]byte{}, [32]byte{})),
 			CodeOwnershipTransfer, SeverityHigh, "0.0", []string{trojan.Hex() + " (NOT in the address book)"}, nil},
-		{"cancel", call(ozTimelock, calldata(t, "cancel(bytes32 id)", [32]byte{1})), CodeTimelockOperation, SeverityLow, "0", []string{"cancels operation 0x01"}, map[string]string{"action": "cancel"}},
+		{"cancel", call(ozTimelock, calldata(t, "cancel(bytes32 id)", [32]byte{1})), CodeTimelockOperation, SeverityMedium, "0", []string{"cancels operation 0x01", "pending security fix"}, map[string]string{"action": "cancel"}},
+		{"Compound cancelTransaction", call(timelock, calldata(t, "cancelTransaction(address target,uint256 value,string signature,bytes data,uint256 eta)",
+			lendingPool, big.NewInt(0), "_setPendingAdmin(address)", common.LeftPadBytes(trojan.Bytes(), 32), big.NewInt(1900000000))),
+			CodeTimelockOperation, SeverityMedium, "0", []string{"cancels the queued transaction"}, map[string]string{"action": "cancel", "target": lendingPool.Hex()}},
 		{"Compound queueTransaction", call(timelock, calldata(t, "queueTransaction(address target,uint256 value,string signature,bytes data,uint256 eta)",
 			lendingPool, big.NewInt(0), "_setPendingAdmin(address)", common.LeftPadBytes(trojan.Bytes(), 32), big.NewInt(1900000000))),
 			CodeTimelockOperation, SeverityMedium, "0", []string{`Compound Timelock ` + timelock.Hex() + ` ("Protocol timelock")`, "from eta 1900000000"}, map[string]string{"eta": "1900000000"}},
@@ -145,9 +148,6 @@ func TestPolicyGovernanceCalls(t *testing.T) {
 			t.Parallel()
 			v := verify(t, tc.st, "1.3.0", Policy{AddressBook: book})
 			want := bulwark.VerdictReview
-			if tc.sev == SeverityLow {
-				want = bulwark.VerdictOK // cancelling an operation hands nothing over
-			}
 			if v.Verdict != want {
 				t.Errorf("verdict %s, want %s; findings %v", v.Verdict, want, v.Codes())
 			}

@@ -59,7 +59,8 @@ import (
 // is also asked decimals(): a "not ERC-721" ERC-165 answer settles it as
 // an ERC-20 only with that ERC-20 shape (early collections predate
 // ERC-165), so approve(spender, 0) to an unlisted spender on a token that
-// answers neither stays medium (it was an info revoke).
+// answers neither stays medium (it was an info revoke). Cancelling a
+// timelock operation is medium (it was low).
 const PolicyVersion = "safe-policy/8"
 
 // RegistryVersion names the pinned deployment table the policy trusts.
