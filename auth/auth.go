@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -72,9 +74,13 @@ func (r Role) Allows(p Permission) bool {
 // Token is a stored API token. The secret itself is never stored: Hash is
 // SHA-256 over the whole token string.
 type Token struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Role       Role       `json:"role"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// Person names the person the token belongs to ("" when it names
+	// none): the co-signer counts one approval per person, whatever
+	// tokens they hold (compared with PersonKey).
+	Person     string     `json:"person,omitempty"`
 	Hash       []byte     `json:"-"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	CreatedBy  string     `json:"createdBy"`
@@ -99,6 +105,9 @@ func (t *Token) AuditTarget() string { return "token:" + t.ID }
 // secret or its hash.
 func (t *Token) AuditDetails() map[string]any {
 	details := map[string]any{"name": t.Name, "role": t.Role}
+	if t.Person != "" {
+		details["person"] = t.Person
+	}
 	if t.ExpiresAt != nil {
 		details["expiresAt"] = t.ExpiresAt.UTC().Format(time.RFC3339)
 	}
@@ -157,6 +166,34 @@ func ValidateName(name string) error {
 		return bulwark.Invalid("name", "token name %q must be 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit", name)
 	}
 	return nil
+}
+
+// MaxPersonLen bounds a token's person, in bytes of UTF-8.
+const MaxPersonLen = 100
+
+// ValidatePerson checks and returns a token's person, spaces trimmed: ""
+// (none), or up to MaxPersonLen bytes of UTF-8 text without control
+// characters.
+func ValidatePerson(person string) (string, error) {
+	p := strings.TrimSpace(person)
+	switch {
+	case !utf8.ValidString(p):
+		return "", bulwark.Invalid("person", "not valid UTF-8")
+	case len(p) > MaxPersonLen:
+		return "", bulwark.Invalid("person", "%d bytes: a person's name is at most %d", len(p), MaxPersonLen)
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) {
+			return "", bulwark.Invalid("person", "contains a control character (%U)", r)
+		}
+	}
+	return p, nil
+}
+
+// PersonKey is how two persons are compared: case-folded, inner spaces
+// collapsed, so "Alice  Smith" and "alice smith" are one person.
+func PersonKey(person string) string {
+	return strings.ToLower(strings.Join(strings.Fields(person), " "))
 }
 
 // ValidateID checks a public token id (16 lower-case hex digits).
@@ -297,6 +334,9 @@ type CreateOptions struct {
 	CreatedBy string
 	// TTL, when positive, makes the token expire after that long.
 	TTL time.Duration
+	// Person names the person the token belongs to (ValidatePerson);
+	// optional.
+	Person string
 }
 
 // Create issues a new token and returns its secret form, which is shown once
@@ -311,6 +351,10 @@ func (s *Service) Create(ctx context.Context, name string, role Role, opt Create
 	if opt.TTL < 0 {
 		return "", nil, bulwark.Invalid("ttl", "must not be negative")
 	}
+	person, err := ValidatePerson(opt.Person)
+	if err != nil {
+		return "", nil, err
+	}
 	id, err := s.random(idBytes)
 	if err != nil {
 		return "", nil, err
@@ -321,7 +365,7 @@ func (s *Service) Create(ctx context.Context, name string, role Role, opt Create
 	}
 	plain := tokenPrefix + id + "_" + secret
 	now := s.now()
-	t := &Token{ID: id, Name: name, Role: role, Hash: HashToken(plain), CreatedAt: now, CreatedBy: opt.CreatedBy}
+	t := &Token{ID: id, Name: name, Role: role, Person: person, Hash: HashToken(plain), CreatedAt: now, CreatedBy: opt.CreatedBy}
 	if opt.TTL > 0 {
 		exp := now.Add(opt.TTL)
 		t.ExpiresAt = &exp

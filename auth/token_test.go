@@ -152,24 +152,29 @@ func TestCreateValidates(t *testing.T) {
 		role          auth.Role
 		ttl           time.Duration
 		field         string
+		person        string
 	}{
-		{"empty name", "", auth.RoleViewer, 0, "name"},
-		{"name with space", "a b", auth.RoleViewer, 0, "name"},
-		{"name too long", strings.Repeat("a", 65), auth.RoleViewer, 0, "name"},
-		{"unknown role", "ok", auth.Role("root"), 0, "role"},
-		{"negative ttl", "ok", auth.RoleViewer, -time.Second, "ttl"},
+		{"person too long", "ok", auth.RoleViewer, 0, "person", strings.Repeat("é", 51)},
+		{"person with a newline", "ok", auth.RoleViewer, 0, "person", "alice\nbob"},
+		{"person not UTF-8", "ok", auth.RoleViewer, 0, "person", "al\xffice"},
+		{"empty name", "", auth.RoleViewer, 0, "name", ""},
+		{"name with space", "a b", auth.RoleViewer, 0, "name", ""},
+		{"name too long", strings.Repeat("a", 65), auth.RoleViewer, 0, "name", ""},
+		{"unknown role", "ok", auth.Role("root"), 0, "role", ""},
+		{"negative ttl", "ok", auth.RoleViewer, -time.Second, "ttl", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := svc.Create(ctx, tt.tokName, tt.role, auth.CreateOptions{TTL: tt.ttl})
+			_, _, err := svc.Create(ctx, tt.tokName, tt.role, auth.CreateOptions{TTL: tt.ttl, Person: tt.person})
 			var e *bulwark.Error
 			if !errors.As(err, &e) || e.Code != bulwark.EINVALID || e.Field != tt.field {
 				t.Fatalf("Create = %v, want invalid %s", err, tt.field)
 			}
 		})
 	}
-	if _, _, err := svc.Create(ctx, "dup", auth.RoleViewer, auth.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	if _, tok, err := svc.Create(ctx, "dup", auth.RoleViewer, auth.CreateOptions{Person: "  Alice Smith "}); err != nil || tok.Person != "Alice Smith" ||
+		tok.AuditDetails()["person"] != "Alice Smith" || auth.PersonKey(tok.Person) != auth.PersonKey("alice   SMITH") {
+		t.Fatalf("token with a person: %+v, %v", tok, err)
 	}
 	if _, _, err := svc.Create(ctx, "dup", auth.RoleViewer, auth.CreateOptions{}); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
 		t.Fatalf("duplicate name: %v", err)

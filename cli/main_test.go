@@ -268,7 +268,7 @@ func TestTokenLifecycleIsAudited(t *testing.T) {
 	}
 
 	// Human form prints the token alone on stdout.
-	code, stdout, stderr = run(t, env, "token", "create", "--name", "second", "--role", "viewer")
+	code, stdout, stderr = run(t, env, "token", "create", "--name", "second", "--role", "viewer", "--person", "Dana Scully")
 	if code != 0 || !strings.HasPrefix(stdout, "bwk_") || strings.Count(stdout, "\n") != 1 || !strings.Contains(stderr, "shown once") {
 		t.Fatalf("human create: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
@@ -289,8 +289,11 @@ func TestTokenLifecycleIsAudited(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "was already revoked at") || !strings.Contains(stdout, "nothing changed") {
 		t.Fatalf("second revoke: exit %d: %s", code, stdout)
 	}
+	if code, _, stderr := run(t, env, "token", "create", "--name", "third", "--role", "viewer", "--person", strings.Repeat("x", 101)); code != 1 || !strings.Contains(stderr, "--person") {
+		t.Fatalf("a person too long: exit %d: %s", code, stderr)
+	}
 	code, stdout, _ = run(t, env, "token", "list")
-	if code != 0 || !strings.Contains(stdout, "revoked") || !strings.Contains(stdout, "second") {
+	if code != 0 || !strings.Contains(stdout, "revoked") || !strings.Contains(stdout, "second") || !strings.Contains(stdout, "PERSON") || !strings.Contains(stdout, "Dana Scully") {
 		t.Fatalf("list: exit %d:\n%s", code, stdout)
 	}
 	if strings.Contains(stdout, created.Token) {
@@ -321,6 +324,9 @@ func TestTokenLifecycleIsAudited(t *testing.T) {
 	}
 	if strings.Contains(stdout, created.Token) || strings.Contains(stdout, strings.TrimPrefix(created.Token, "bwk_"+created.ID+"_")) {
 		t.Fatal("audit log holds a token secret")
+	}
+	if !strings.Contains(stdout, `"person": "Dana Scully"`) {
+		t.Errorf("the creation's audit entry does not name the token's person:\n%s", stdout)
 	}
 
 	code, stdout, _ = run(t, env, "audit", "verify")

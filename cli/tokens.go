@@ -23,17 +23,20 @@ func (m *Main) tokenCmd() *command {
 }
 
 func (m *Main) tokenCreateCmd() *command {
-	var name, role string
+	var name, role, person string
 	var ttl time.Duration
 	return &command{
 		name:    "create",
 		summary: "create a token and print it once (only its hash is stored)",
-		usage:   "bulwark token create --name NAME --role admin|analyst|viewer [--ttl DURATION] [--json]",
-		long:    "The token goes to stdout alone, so TOKEN=$(bulwark token create ...) captures it; the notes go to stderr.",
+		usage:   "bulwark token create --name NAME --role admin|analyst|viewer [--person NAME] [--ttl DURATION] [--json]",
+		long: "The token goes to stdout alone, so TOKEN=$(bulwark token create ...) captures it; the notes go to stderr.\n" +
+			"--person names the person the token belongs to: the co-signer counts one approval per person\n" +
+			"(compared case-folded), however many tokens that person holds; a token without one counts as itself.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&name, "name", "", "token `NAME` (letters, digits, . _ @ -)")
 			fs.StringVar(&role, "role", "", "`ROLE`: admin, analyst or viewer")
 			fs.DurationVar(&ttl, "ttl", 0, "expire after this `DURATION` (e.g. 720h); 0 never expires")
+			fs.StringVar(&person, "person", "", "the `NAME` of the person the token belongs to (dual control counts one approval per person)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("token create", args); err != nil {
@@ -52,6 +55,9 @@ func (m *Main) tokenCreateCmd() *command {
 			if ttl < 0 {
 				return 1, bulwark.Invalid("--ttl", "must not be negative")
 			}
+			if _, err := auth.ValidatePerson(person); err != nil {
+				return 1, bulwark.Invalid("--person", "%s", bulwark.ErrorMessage(err))
+			}
 			_, tokens, log, err := m.services(ctx)
 			if err != nil {
 				return 1, err
@@ -63,7 +69,7 @@ func (m *Main) tokenCreateCmd() *command {
 			)
 			if _, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 				var err error
-				if plain, t, err = tokens.Create(ctx, name, r, auth.CreateOptions{CreatedBy: actor, TTL: ttl}); err != nil {
+				if plain, t, err = tokens.Create(ctx, name, r, auth.CreateOptions{CreatedBy: actor, TTL: ttl, Person: person}); err != nil {
 					return audit.Event{}, err
 				}
 				return tokenEvent(actor, "token.create", t), nil
@@ -115,7 +121,7 @@ func (m *Main) tokenListCmd() *command {
 			}
 			now := time.Now()
 			tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tROLE\tSTATUS\tCREATED\tLAST USED\tEXPIRES")
+			fmt.Fprintln(tw, "ID\tNAME\tROLE\tPERSON\tSTATUS\tCREATED\tLAST USED\tEXPIRES")
 			for _, t := range list {
 				status := "active"
 				switch {
@@ -124,7 +130,11 @@ func (m *Main) tokenListCmd() *command {
 				case !t.Active(now):
 					status = "expired"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, status,
+				person := t.Person
+				if person == "" {
+					person = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, person, status,
 					formatTime(&t.CreatedAt), formatTime(t.LastUsedAt), formatTime(t.ExpiresAt))
 			}
 			return 0, tw.Flush()

@@ -359,6 +359,9 @@ type createTokenRequest struct {
 	// TTL is a duration such as "720h", "90m" or "30d"; empty means the
 	// token does not expire.
 	TTL string `json:"ttl"`
+	// Person names the person the token belongs to (optional): dual
+	// control counts one approval per person.
+	Person string `json:"person"`
 }
 
 // createTokenResponse carries a new token's secret, shown this once.
@@ -387,6 +390,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, caller *aut
 	if err != nil {
 		return nil, err
 	}
+	if _, err := auth.ValidatePerson(req.Person); err != nil {
+		return nil, err
+	}
 	var (
 		secret string
 		tok    *auth.Token
@@ -395,7 +401,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, caller *aut
 		action: "token.create",
 		apply: func(ctx context.Context) (string, map[string]any, error) {
 			var err error
-			secret, tok, err = s.auth.Create(ctx, req.Name, role, auth.CreateOptions{CreatedBy: "token:" + caller.ID, TTL: ttl})
+			secret, tok, err = s.auth.Create(ctx, req.Name, role, auth.CreateOptions{CreatedBy: "token:" + caller.ID, TTL: ttl, Person: req.Person})
 			if err != nil {
 				return "", nil, err
 			}

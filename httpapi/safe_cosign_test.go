@@ -314,3 +314,95 @@ func FuzzApprovalBody(f *testing.F) {
 		}
 	})
 }
+
+// TestSafeApprovalsPerPerson: an admin who mints two analyst tokens for
+// one person (POST /api/v1/tokens "person", stored, listed and audited)
+// approves a held transaction once, however many of them approve: the
+// co-signer counts one approval per person (case-folded), per token for
+// tokens naming none; the approval's audit entry names the person.
+func TestSafeApprovalsPerPerson(t *testing.T) {
+	t.Parallel()
+	chain := safetest.StartChain(t, anviltest.Silent())
+	d := safetest.Deploy(t, chain, "1.4.1")
+	cosigner := safetest.Cosigner()
+	s := d.NewCosignedSafe(t, cosigner, 1)
+	e := newEnv(t, func(c *Config) {
+		c.Cosigner = &cosign.Service{Chain: chain.RPC, Simulator: chain.RPC, Signer: cosigner.Signer(),
+			Store: c.SafeVerifications.(cosign.Store), Audit: c.Audit, Verifications: c.SafeVerifications,
+			Tokens: cosign.AuthTokens(c.Auth.Store, c.Auth.Now), Policy: policy.Policy{Screener: defaultScreener(t)}}
+	})
+	mint := func(name, person string) {
+		t.Helper()
+		rec := e.do("POST", "/api/v1/tokens", jsonHeaders("admin"), fmt.Sprintf(`{"name":%q,"role":"analyst","person":%q}`, name, person))
+		var out struct {
+			Secret string
+			Token  struct{ ID, Person string }
+		}
+		if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &out) != nil || out.Token.Person != strings.TrimSpace(person) {
+			t.Fatalf("create %s: %d %s", name, rec.Code, rec.Body)
+		}
+		e.secrets[name], e.ids[name] = out.Secret, out.Token.ID
+	}
+	mint("mallory-1", "Mallory")
+	mint("mallory-2", " mallory ")
+	if rec := e.do("POST", "/api/v1/tokens", jsonHeaders("admin"), `{"name":"x","role":"analyst","person":"a\nb"}`); rec.Code != http.StatusBadRequest {
+		t.Errorf("a person with a newline: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do("GET", "/api/v1/tokens", bearerFor("admin"), ""); !strings.Contains(rec.Body.String(), `"person":"Mallory"`) {
+		t.Errorf("list: %s", rec.Body)
+	}
+
+	token := chain.DeployERC20(t)
+	data, err := safetest.TestContract(safetest.ERC20Name).Pack("mint", s.Address, big.NewInt(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := s.Tx(t, token, nil, data, safe.Call)
+	c := s.Confirmations(t, tx, s.Humans[0])[0]
+	body := fmt.Sprintf(`{"safe":%q,"to":%q,"value":"0","data":"0x%x","operation":0,"nonce":"%s","confirmations":[{"owner":%q,"signature":"0x%x"}]}`,
+		s.Address.Hex(), tx.To.Hex(), tx.Data, tx.Nonce, c.Owner.Hex(), c.Signature)
+	cosignAs := func() cosignAnswer {
+		t.Helper()
+		rec := e.do("POST", "/api/v1/safe/cosign", jsonHeaders("analyst"), body)
+		var a cosignAnswer
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &a) != nil {
+			t.Fatalf("cosign: %d %s", rec.Code, rec.Body)
+		}
+		return a
+	}
+	held := cosignAs()
+	if held.Decision != "held" {
+		t.Fatalf("mint: %+v", held)
+	}
+	approval := fmt.Sprintf(`{"chainId":31337,"safe":%q,"safeTxHash":%q}`, s.Address.Hex(), held.SafeTxHash)
+	for _, tok := range []string{"mallory-1", "mallory-2"} {
+		if rec := e.do("POST", "/api/v1/safe/approvals", jsonHeaders(tok), approval); rec.Code != http.StatusCreated {
+			t.Fatalf("approval by %s: %d %s", tok, rec.Code, rec.Body)
+		}
+	}
+	if a := cosignAs(); a.Decision != "held" || !slices.Equal(a.Approvals, []string{"token:" + e.ids["mallory-1"]}) {
+		t.Fatalf("two tokens of one person: %+v, want held with one approval", a)
+	}
+	if rec := e.do("POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), approval); rec.Code != http.StatusCreated {
+		t.Fatalf("approval by analyst: %d %s", rec.Code, rec.Body)
+	}
+	if a := cosignAs(); a.Decision != "signed" {
+		t.Fatalf("after another person approved: %+v", a)
+	}
+	var created, approved int
+	for _, en := range e.auditEntries() {
+		var dd struct{ Person, Decision string }
+		if err := json.Unmarshal(en.Details, &dd); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case en.Action == "token.create" && strings.EqualFold(strings.TrimSpace(dd.Person), "mallory"):
+			created++
+		case en.Action == "safe.approve" && dd.Decision == "approved" && dd.Person != "":
+			approved++
+		}
+	}
+	if created != 2 || approved != 2 {
+		t.Errorf("audit: %d token.create and %d safe.approve entries name the person, want 2 and 2", created, approved)
+	}
+}

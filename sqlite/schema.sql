@@ -12,7 +12,7 @@ CREATE TABLE tokens (
     expires_at   TEXT,
     last_used_at TEXT,
     revoked_at   TEXT
-) STRICT;
+, person TEXT NOT NULL DEFAULT '') STRICT;
 
 CREATE TABLE audit_log (
     seq       INTEGER PRIMARY KEY CHECK (seq > 0),

@@ -14,7 +14,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-const tokenColumns = `id, name, role, hash, created_at, created_by, expires_at, last_used_at, revoked_at`
+const tokenColumns = `id, name, role, hash, created_at, created_by, expires_at, last_used_at, revoked_at, person`
 
 const sqlTokenByID = `SELECT ` + tokenColumns + ` FROM tokens WHERE id = ?`
 
@@ -23,9 +23,9 @@ func (db *DB) CreateToken(ctx context.Context, t *auth.Token) error {
 	if t == nil {
 		return bulwark.Errorf(bulwark.EINTERNAL, "store: CreateToken called with a nil token")
 	}
-	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.Name, string(t.Role), t.Hash, formatTime(t.CreatedAt), t.CreatedBy,
-		nullTime(t.ExpiresAt), nullTime(t.LastUsedAt), nullTime(t.RevokedAt))
+		nullTime(t.ExpiresAt), nullTime(t.LastUsedAt), nullTime(t.RevokedAt), t.Person)
 	switch {
 	case constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
 		return bulwark.Wrap(err, bulwark.ECONFLICT, fmt.Sprintf("a token with id %s already exists", t.ID))
@@ -129,7 +129,7 @@ func scanToken(s scanner) (*auth.Token, error) {
 		role, created              string
 		expires, lastUsed, revoked sql.NullString
 	)
-	if err := s.Scan(&t.ID, &t.Name, &role, &t.Hash, &created, &t.CreatedBy, &expires, &lastUsed, &revoked); err != nil {
+	if err := s.Scan(&t.ID, &t.Name, &role, &t.Hash, &created, &t.CreatedBy, &expires, &lastUsed, &revoked, &t.Person); err != nil {
 		return nil, err
 	}
 	t.Role = auth.Role(role)

@@ -50,6 +50,7 @@ func TokenStore(t *testing.T, open func(t *testing.T) auth.TokenStore) {
 		full.Role = auth.RoleAdmin
 		full.Hash = append([]byte{0, 0xff, 0}, full.Hash[3:]...) // NULs and high bytes survive
 		full.CreatedBy = "token:00000000000000aa"
+		full.Person = "Ana María O'Neil"
 		full.ExpiresAt = ptr(base.Add(90 * 24 * time.Hour))
 		full.LastUsedAt = ptr(base.Add(time.Hour + 1))
 		full.RevokedAt = ptr(base.Add(2*time.Hour + 999))
@@ -402,9 +403,9 @@ func assertCount(t *testing.T, s auth.TokenStore, want int) {
 // assertToken compares every field; times to TokenTimePrecision, in UTC.
 func assertToken(t *testing.T, got, want *auth.Token) {
 	t.Helper()
-	if got.ID != want.ID || got.Name != want.Name || got.Role != want.Role || got.CreatedBy != want.CreatedBy {
-		t.Errorf("token = {%q %q %q by %q}, want {%q %q %q by %q}",
-			got.ID, got.Name, got.Role, got.CreatedBy, want.ID, want.Name, want.Role, want.CreatedBy)
+	if got.ID != want.ID || got.Name != want.Name || got.Role != want.Role || got.CreatedBy != want.CreatedBy || got.Person != want.Person {
+		t.Errorf("token = {%q %q %q by %q person %q}, want {%q %q %q by %q person %q}",
+			got.ID, got.Name, got.Role, got.CreatedBy, got.Person, want.ID, want.Name, want.Role, want.CreatedBy, want.Person)
 	}
 	if !bytes.Equal(got.Hash, want.Hash) {
 		t.Errorf("hash = %x, want %x", got.Hash, want.Hash)

@@ -359,7 +359,9 @@ func addressBookInForce(ctx context.Context, s *cli.Serving, db *sqlite.DB, log 
 // the address book of --address-book and the screening lists (screener).
 func newCosigner(s *cli.Serving, key cosign.Signer, node *ethrpc.Client, db *sqlite.DB, alog *audit.Log, sources cosign.Sources, maxAge time.Duration, screener policy.AddressScreener) *cosign.Service {
 	return &cosign.Service{Chain: node, Simulator: node, Signer: key, Store: db, Audit: alog, Verifications: db,
-		Tokens: cosign.AuthTokens(db, nil), Sources: sources, MaxListAge: maxAge, Policy: servePolicy(s, screener), ApprovalTTL: s.ApprovalTTL}
+		Tokens: cosign.AuthTokens(db, nil), Sources: sources, MaxListAge: maxAge, Policy: servePolicy(s, screener), ApprovalTTL: s.ApprovalTTL,
+		// The command line on serve's data directory is one operator.
+		OneCLIApproval: true}
 }
 
 // queueCosigner is what the queue watch hands each new pending

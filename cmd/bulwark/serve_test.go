@@ -64,6 +64,9 @@ func TestQueueCosigner(t *testing.T) {
 	ix := screening.BuildIndex(nil, time.Now())
 	screener := policy.IndexScreener(func() *screening.Index { return ix })
 	svc := newCosigner(s, nil, nil, nil, nil, nil, 0, screener)
+	if !svc.OneCLIApproval {
+		t.Error("serve's co-signer counts more than one command-line approval per transaction: one operator on its data directory could approve twice")
+	}
 	if svc.Policy.AddressBook != book || svc.Policy.Screener != screener {
 		t.Fatalf("serve's co-signer's address book %v, screener %v: want --address-book's and the lists'", svc.Policy.AddressBook, svc.Policy.Screener)
 	}

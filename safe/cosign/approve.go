@@ -57,6 +57,9 @@ type ApproveResult struct {
 	// this one replaced (it no longer counted: stale or expired); 0 when
 	// none.
 	Replaced int64
+	// Person is the person the approval's API token belongs to ("" when
+	// it names none, and on the command line).
+	Person string
 }
 
 // ApprovalJSON is the answer of 'bulwark safe approve --json' and POST
@@ -66,6 +69,7 @@ type ApprovalJSON struct {
 	Safe       string   `json:"safe"`
 	SafeTxHash string   `json:"safeTxHash"`
 	Approver   string   `json:"approver"`
+	Person     string   `json:"person,omitempty"`
 	Note       string   `json:"note,omitempty"`
 	Approvers  []string `json:"approvers"`
 	Required   int      `json:"required"`
@@ -84,7 +88,7 @@ type ApprovalJSON struct {
 // JSON returns the JSON form of r.
 func (r *ApproveResult) JSON() ApprovalJSON {
 	a := r.Approval
-	return ApprovalJSON{ChainID: decimal(a.ChainID), Safe: a.Safe.Hex(), SafeTxHash: a.SafeTxHash.Hex(), Approver: a.Approver,
+	return ApprovalJSON{ChainID: decimal(a.ChainID), Safe: a.Safe.Hex(), SafeTxHash: a.SafeTxHash.Hex(), Approver: a.Approver, Person: r.Person,
 		Note: a.Note, Approvers: r.Approvers, Required: RequiredApprovals, AuditSeq: a.AuditSeq, Digest: a.Digest,
 		Expires: a.Expires.UTC().Format(time.RFC3339), OSUser: a.OSUser, Host: a.Host, Replaced: r.Replaced}
 }
@@ -177,7 +181,21 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 	if actor == "" {
 		actor = approver
 	}
-	named := func(d map[string]any) map[string]any { d["name"] = name; return d }
+	// The person a token belongs to, as the token store says (never as
+	// the request says): the audit entry names the person approving.
+	var person string
+	if req.TokenID != "" && s.Tokens != nil {
+		if person, err = s.tokenPerson(ctx, req.TokenID); err != nil {
+			return nil, err
+		}
+	}
+	named := func(d map[string]any) map[string]any {
+		d["name"] = name
+		if person != "" {
+			d["person"] = person
+		}
+		return d
+	}
 	var v *policy.Verification
 	if req.Tx != nil {
 		if err := s.check(); err != nil {
@@ -271,7 +289,7 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 	if err != nil {
 		return nil, err
 	}
-	return &ApproveResult{Approval: a, Verdict: verdict, Approvers: approvers(counted), Replaced: replaced}, nil
+	return &ApproveResult{Approval: a, Verdict: verdict, Approvers: approvers(counted), Replaced: replaced, Person: person}, nil
 }
 
 // WithdrawRequest withdraws one person's own approval.

@@ -153,20 +153,47 @@ type TokensFunc func(ctx context.Context, id string) (bool, error)
 // TokenActive calls f.
 func (f TokensFunc) TokenActive(ctx context.Context, id string) (bool, error) { return f(ctx, id) }
 
+// TokenPersons is implemented by a Tokens that knows the person each
+// token belongs to (auth.Token.Person): approvals through two tokens of
+// one person count once.
+type TokenPersons interface {
+	// TokenPerson returns the person of the token with id, "" when it
+	// names none; ENOTFOUND for an unknown token.
+	TokenPerson(ctx context.Context, id string) (string, error)
+}
+
 // AuthTokens is the Tokens of an auth token store: a token counts while
-// it is active (auth.Token.Active) at now's time (time.Now when nil).
+// it is active (auth.Token.Active) at now's time (time.Now when nil). It
+// is a TokenPersons too.
 func AuthTokens(store interface {
 	TokenByID(ctx context.Context, id string) (*auth.Token, error)
 }, now func() time.Time) Tokens {
-	return TokensFunc(func(ctx context.Context, id string) (bool, error) {
-		t, err := store.TokenByID(ctx, id)
-		if err != nil {
-			return false, err
-		}
-		at := time.Now()
-		if now != nil {
-			at = now()
-		}
-		return t.Active(at), nil
-	})
+	return authTokens{store: store, now: now}
+}
+
+type authTokens struct {
+	store interface {
+		TokenByID(ctx context.Context, id string) (*auth.Token, error)
+	}
+	now func() time.Time
+}
+
+func (a authTokens) TokenActive(ctx context.Context, id string) (bool, error) {
+	t, err := a.store.TokenByID(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	at := time.Now()
+	if a.now != nil {
+		at = a.now()
+	}
+	return t.Active(at), nil
+}
+
+func (a authTokens) TokenPerson(ctx context.Context, id string) (string, error) {
+	t, err := a.store.TokenByID(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return t.Person, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -75,6 +76,10 @@ type Service struct {
 	// lasts the TTL in force when it was given, cut short when the setting
 	// is lowered later.
 	ApprovalTTL time.Duration
+	// OneCLIApproval counts at most one command-line ("cli:") approval
+	// per transaction: serve sets it, since whoever runs the command line
+	// on its data directory is one operator, whatever names --as gives.
+	OneCLIApproval bool
 	// Policy is the rule set of the verification (the zero Policy is the
 	// strict default).
 	Policy policy.Policy
@@ -501,6 +506,12 @@ const (
 	AsideToken     = "token"     // its API token is revoked, expired or unknown
 	AsideSource    = "source"    // recorded without its source (token: or cli:)
 	AsideSameUser  = "same-os-user"
+	// AsideSamePerson: another token of the same person (auth.Token.Person)
+	// approved already.
+	AsideSamePerson = "same-person"
+	// AsideCLI: another command-line approval counts already (serve:
+	// Service.OneCLIApproval).
+	AsideCLI = "one-cli-approval"
 )
 
 // digestPartNames are the words for the parts of an approval digest.
@@ -534,6 +545,8 @@ func (s *Service) countApprovals(ctx context.Context, as []Approval, digest stri
 	var counted []Approval
 	aside := []SetAside{}
 	users := map[string]string{}
+	persons := map[string]string{} // PersonKey → the approver counted for that person
+	firstCLI := ""
 	for _, a := range as {
 		set := func(reason, format string, args ...any) {
 			aside = append(aside, SetAside{Approver: a.Approver, AuditSeq: a.AuditSeq, Reason: reason, Detail: fmt.Sprintf(format, args...)})
@@ -593,9 +606,42 @@ func (s *Service) countApprovals(ctx context.Context, as []Approval, digest stri
 			}
 			users[key] = a.Approver
 		}
+		if isToken {
+			person, err := s.tokenPerson(ctx, id)
+			if err != nil {
+				return nil, nil, err
+			}
+			if key := auth.PersonKey(person); key != "" {
+				if first, dup := persons[key]; dup && first != a.Approver {
+					set(AsideSamePerson, "given through another token of %s, as %s was: one person's approvals count once, whatever tokens they hold", person, first)
+					continue
+				}
+				persons[key] = a.Approver
+			}
+		} else if s.OneCLIApproval {
+			if firstCLI != "" && firstCLI != a.Approver {
+				set(AsideCLI, "%s approved on the command line already: the server counts one command-line approval per transaction (whoever runs the command line on its data directory is one operator, whatever --as names); the second person approves with their own API token", firstCLI)
+				continue
+			}
+			firstCLI = a.Approver
+		}
 		counted = append(counted, a)
 	}
 	return counted, aside, nil
+}
+
+// tokenPerson is the person of the token with id ("" when it names none,
+// the token is unknown, or Tokens does not say).
+func (s *Service) tokenPerson(ctx context.Context, id string) (string, error) {
+	tp, ok := s.Tokens.(TokenPersons)
+	if !ok {
+		return "", nil
+	}
+	p, err := tp.TokenPerson(ctx, id)
+	if bulwark.IsCode(err, bulwark.ENOTFOUND) {
+		return "", nil
+	}
+	return p, err
 }
 
 func needsApprovals(have []string, aside []SetAside) policy.Finding {
