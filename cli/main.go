@@ -67,7 +67,7 @@ type Main struct {
 	// instead of the keystore's; tests set it.
 	testCosigner cosign.Signer
 	// cosignerParams, when set, is the scrypt cost of the co-signer's key
-	// files instead of keystore.Standard; tests set keystore.Light.
+	// files instead of keystore.Standard; tests set a lighter one.
 	cosignerParams *keystore.Params
 }
 

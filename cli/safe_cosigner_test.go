@@ -20,6 +20,12 @@ const (
 	cosignerPass     = "Tr0ub4dor&3-co-signer"
 )
 
+// testKeyParams are the scrypt parameters of the key files these tests
+// write (n 1024, r 8, p 1): a twenty-fourth of keystore.Light's work, since
+// every command that loads the co-signer's key derives it again. What the
+// tests check does not depend on the cost.
+var testKeyParams = keystore.Params{ScryptN: 1 << 10, ScryptP: 1}
+
 // runKeyCmd runs bulwark as run does, writing key files with light
 // scrypt parameters.
 func runKeyCmd(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
@@ -32,7 +38,7 @@ func runKeyCmd(t *testing.T, env map[string]string, args ...string) (code int, s
 			return v, ok
 		},
 		defaultLists:   embeddedLists,
-		cosignerParams: &keystore.Light,
+		cosignerParams: &testKeyParams,
 		osUser:         testOSUser(env),
 	}
 	code = m.Run(context.Background(), args)
@@ -195,7 +201,7 @@ func TestCosignerImport(t *testing.T) {
 	// exports it.
 	kf, _ := keystore.Parse([]byte(cosignerTestKey))
 	key, _ := kf.Key("")
-	ks, err := keystore.NewSigner(key).Encrypt("wallet passphrase", keystore.Light)
+	ks, err := keystore.NewSigner(key).Encrypt("wallet passphrase", testKeyParams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +342,7 @@ func TestCosignerServe(t *testing.T) {
 	t.Parallel()
 	env, data := cosignerEnv(t)
 	m := func(env map[string]string) *Main {
-		return &Main{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, g: globals{dataDir: data}, cosignerParams: &keystore.Light}
+		return &Main{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, g: globals{dataDir: data}, cosignerParams: &testKeyParams}
 	}
 	if s, err := m(env).serveCosigner("", ""); s != nil || err != nil {
 		t.Fatalf("no keystore: %v, %v; want no co-signer", s, err)
