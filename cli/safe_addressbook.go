@@ -312,6 +312,9 @@ func (m *Main) serveBookFile() (file, from string) {
 // changeBook applies edit to the stored book as the command's user, in
 // one audited change, and prints the new version and what changed.
 func (m *Main) changeBook(ctx context.Context, action string, want *int64, edit policy.BookEdit) (int, error) {
+	if file, pid := m.runningServeBook(); file != "" {
+		return bulwark.ExitError, bulwark.Errorf(bulwark.ECONFLICT, "serve (process %d) runs on this data directory with --address-book %s: that file is the book in force there and the stored book is not used, so it is not changed here; edit the file and restart serve, or restart serve without --address-book to manage the book with this command", pid, file)
+	}
 	if file, from := m.serveBookFile(); file != "" {
 		return bulwark.ExitError, bulwark.Errorf(bulwark.ECONFLICT, "serve is configured with --address-book %s (%s): that file is the book in force and the stored book is not used, so it is not changed here; edit the file and restart serve, or remove the setting to manage the book with this command", file, from)
 	}

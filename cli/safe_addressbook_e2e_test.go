@@ -70,8 +70,16 @@ func TestServeAddressBookE2E(t *testing.T) {
 	if code, body := request(t, "GET", s.url+"/api/v1/safe/address-book", token, ""); code != http.StatusOK || !strings.Contains(body, `"inForce":"file"`) {
 		t.Errorf("GET under --address-book: %d %s", code, body)
 	}
+	add := []string{"safe", "address-book", "add", "--data-dir", data, "--address", "0x96221423681A6d52E184D440a8eFCEbB105C7242", "--label", "Carol", "--kinds", "recipient"}
+	if code, _, stderr := runBin(t, bin, add...); code != 1 || !strings.Contains(stderr, "runs on this data directory with --address-book") {
+		t.Errorf("address-book add under serve --address-book: exit %d, %s", code, stderr)
+	}
 	if code := s.stop(t); code != 0 {
 		t.Fatalf("serve exit %d", code)
+	}
+	// Once that serve has stopped, the stored book can be changed again.
+	if code, _, stderr := runBin(t, bin, add...); code != 0 {
+		t.Errorf("address-book add after serve stopped: exit %d, %s", code, stderr)
 	}
 }
 

@@ -25,6 +25,7 @@ func TestSafeAddressBookCLI(t *testing.T) {
 	carol := "0x96221423681A6d52E184D440a8eFCEbB105C7242"
 	steps := []struct {
 		name   string
+		setup  func()
 		env    map[string]string
 		args   []string
 		code   int
@@ -46,10 +47,17 @@ func TestSafeAddressBookCLI(t *testing.T) {
 		{name: "remove on another chain", args: []string{"safe", "address-book", "remove", "--address", carol, "--chain-id", "5"}, code: 1, stderr: "has no entry on chain 5"},
 		{name: "remove", args: []string{"safe", "address-book", "remove", "--address", carol, "--chain-id", "1"}, stdout: []string{"Address book version 3", "1 removed"}},
 		{name: "show", args: []string{"safe", "address-book", "show"}, stdout: []string{"# Address book version 3", "Changed by cli:alice", "[[entry]]", `label = "Bob (OTC desk)"`}},
-		{name: "serve configured with a file", env: map[string]string{"BULWARK_ADDRESS_BOOK": book},
+		{name: "a marker of a serve that is gone", setup: func() { writeMarker(t, env["BULWARK_DATA"], 1<<30) },
+			args: []string{"safe", "address-book", "add", "--address", carol, "--label", "Carol", "--kinds", "recipient"}, stdout: []string{"Address book version 4"}},
+		{name: "a serve running with a file", setup: func() { writeMarker(t, env["BULWARK_DATA"], os.Getpid()) },
+			args: []string{"safe", "address-book", "remove", "--address", carol}, code: 1, stderr: "runs on this data directory with --address-book /etc/book.toml"},
+		{name: "serve configured with a file", setup: func() { _ = os.Remove(filepath.Join(env["BULWARK_DATA"], serveBookMarker)) }, env: map[string]string{"BULWARK_ADDRESS_BOOK": book},
 			args: []string{"safe", "address-book", "remove", "--address", "0x3Cc3A225769900e003E264dd4CB43E90896BC21A"}, code: 1, stderr: "serve is configured with --address-book"},
 	}
 	for _, s := range steps {
+		if s.setup != nil {
+			s.setup()
+		}
 		e := env
 		if s.env != nil {
 			e = map[string]string{}
@@ -87,7 +95,7 @@ func TestSafeAddressBookCLI(t *testing.T) {
 		ChangedBy string
 		Entries   []struct{ Address, Label string }
 	}
-	if err := json.Unmarshal([]byte(stdout), &out); code != 0 || err != nil || out.Version != 3 || len(out.Digest) != 64 || out.ChangedBy != "cli:alice" || len(out.Entries) != 5 {
+	if err := json.Unmarshal([]byte(stdout), &out); code != 0 || err != nil || out.Version != 4 || len(out.Digest) != 64 || out.ChangedBy != "cli:alice" || len(out.Entries) != 6 {
 		t.Fatalf("show --json: %d %v %s", code, err, stdout)
 	}
 	code, stdout, _ = run(t, env, "audit", "list", "--json")
@@ -99,13 +107,16 @@ func TestSafeAddressBookCLI(t *testing.T) {
 			Removed []struct{ Label string }
 		}
 	}
-	if err := json.Unmarshal([]byte(stdout), &entries); code != 0 || err != nil || len(entries) != 3 {
+	if err := json.Unmarshal([]byte(stdout), &entries); code != 0 || err != nil || len(entries) != 4 {
 		t.Fatalf("audit list: %d %v %s", code, err, stdout)
 	}
-	if e := entries[1]; e.Action != "safe.addressbook.add" || e.Actor != "cli:alice" || e.Target != "address-book:v2" || len(e.Details.Added) != 1 || e.Details.Added[0].Label != "Carol" {
+	if e := entries[0]; e.Action != "safe.addressbook.add" || len(e.Details.Added) != 1 || e.Details.Added[0].Label != "Carol" {
+		t.Errorf("the last add's audit entry %+v", e)
+	}
+	if e := entries[2]; e.Action != "safe.addressbook.add" || e.Actor != "cli:alice" || e.Target != "address-book:v2" || len(e.Details.Added) != 1 || e.Details.Added[0].Label != "Carol" {
 		t.Errorf("add's audit entry %+v", e)
 	}
-	if e := entries[0]; e.Action != "safe.addressbook.remove" || len(e.Details.Removed) != 1 || e.Details.Removed[0].Label != "Carol" {
+	if e := entries[1]; e.Action != "safe.addressbook.remove" || len(e.Details.Removed) != 1 || e.Details.Removed[0].Label != "Carol" {
 		t.Errorf("remove's audit entry %+v", e)
 	}
 	if code, stdout, _ := run(t, env, "audit", "verify"); code != 0 {
@@ -157,5 +168,18 @@ func TestSafeVerifyStoredAddressBook(t *testing.T) {
 	file := filepath.Join("testdata", "safe", "addressbook.toml")
 	if src, _ := verify("--address-book", file); src != file {
 		t.Errorf("with --address-book: verified against %q", src)
+	}
+}
+
+// writeMarker writes the marker of a serve with --address-book running as
+// process pid on data directory dir.
+func writeMarker(t *testing.T, dir string, pid int) {
+	t.Helper()
+	data, err := json.Marshal(bookMarker{File: "/etc/book.toml", PID: pid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, serveBookMarker), data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

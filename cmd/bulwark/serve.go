@@ -75,6 +75,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		return err
 	}
 	s.LiveBook = book
+	unannounce, err := s.AnnounceAddressBook()
+	if err != nil {
+		return err
+	}
+	defer unannounce()
 	alog := &audit.Log{Store: db}
 
 	// The services. Every stored alert goes to the webhook from the
