@@ -15,9 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/tomlsafe"
 )
 
 // command is one node of the command tree. A command has either subcommands
@@ -474,7 +473,7 @@ func loadConfig(file string, explicit bool, tables map[string]bool) (map[string]
 // parseConfig parses a TOML config file's contents; file names it in errors.
 func parseConfig(data []byte, file string, tables map[string]bool) (map[string]string, error) {
 	raw := map[string]any{}
-	if _, err := toml.Decode(string(data), &raw); err != nil {
+	if _, err := tomlsafe.Decode(string(data), &raw); err != nil {
 		return nil, bulwark.Invalid("config", "cannot parse %s: %v", file, err)
 	}
 	out := map[string]string{}

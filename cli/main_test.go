@@ -739,3 +739,14 @@ func TestAuditListNewestFirst(t *testing.T) {
 		t.Errorf("paging visits %q, want 5 4 3 2 1", got)
 	}
 }
+
+// TestConfigDeepNesting: a config file nested past the TOML guard's
+// limit is refused with its line, not handed to the decoder (which
+// recurses once per bracket, past the stack's limit for a large file).
+func TestConfigDeepNesting(t *testing.T) {
+	t.Parallel()
+	_, err := parseConfig([]byte("[serve]\naddr = "+strings.Repeat("[", 1<<20)), "bulwark.toml", map[string]bool{"serve": true})
+	if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(bulwark.ErrorMessage(err), "cannot parse bulwark.toml: line 2: arrays and inline tables nested more than 16 deep") {
+		t.Fatalf("error %v", err)
+	}
+}

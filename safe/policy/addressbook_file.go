@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/tomlsafe"
 )
 
 // Limits of an address-book file.
@@ -68,7 +69,7 @@ func ParseAddressBook(source string, data []byte) (*AddressBook, error) {
 		return nil, fail("not UTF-8 text")
 	}
 	raw := map[string]any{}
-	if _, err := toml.Decode(string(data), &raw); err != nil {
+	if _, err := tomlsafe.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return nil, fail("not valid TOML: line %d: %s", pe.Position.Line, pe.Message)

@@ -1,9 +1,12 @@
 package policy
 
 import (
+	"fmt"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -168,4 +171,30 @@ func FuzzParseAddressBook(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseAddressBookDeepNesting: a book of 4 MiB of "[" (TOML) is
+// refused with an invalid error; the TOML decoder would recurse once per
+// bracket and overflow the stack, which ends the process (no recover
+// catches it), so the parse runs in a child process whose stack is
+// bounded at 64 MiB, where the unguarded decoder fails at once.
+func TestParseAddressBookDeepNesting(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("BULWARK_DEEP_TOML_CHILD") == "1" {
+		debug.SetMaxStack(64 << 20)
+		for _, in := range []string{"a = " + strings.Repeat("[", MaxAddressBookSize-8), "a = " + strings.Repeat("{b=", (MaxAddressBookSize-8)/3)} {
+			_, err := ParseAddressBookData("book", []byte(in))
+			fmt.Println(err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestParseAddressBookDeepNesting$")
+	cmd.Env = append(os.Environ(), "BULWARK_DEEP_TOML_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the child ended with %v:\n%.2000s", err, out)
+	}
+	if n := strings.Count(string(out), "book: not valid TOML: line 1: arrays and inline tables nested more than 16 deep"); n != 2 {
+		t.Fatalf("%d refusals, want 2:\n%.2000s", n, out)
+	}
 }
