@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,7 +65,45 @@ func (db *DB) StoredAddressBook(ctx context.Context) (*policy.StoredBook, error)
 	if out.Book, err = policy.NewStoredBook(out.Version, entries, limits, digest); err != nil {
 		return nil, err
 	}
+	// The digest is a plain SHA-256 anyone can recompute: the audit entry
+	// of the change records it, and the chain protects the entry.
+	var action string
+	var auditDigest sql.NullString
+	var auditVersion sql.NullInt64
+	err = q.QueryRowContext(ctx, `SELECT action, json_extract(details, '$.digest'), json_extract(details, '$.version') FROM audit_log WHERE seq = ?`, out.AuditSeq).
+		Scan(&action, &auditDigest, &auditVersion)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, bulwark.Errorf(bulwark.EINTERNAL, "the stored address book (version %d) names audit entry %d, which is not in the log: it was altered outside bulwark", out.Version, out.AuditSeq)
+	case err != nil:
+		return nil, db.fail(ctx, err, op)
+	}
+	if reason := bookEntryMismatch(out.Version, digest, action, auditDigest, auditVersion); reason != "" {
+		return nil, bulwark.Errorf(bulwark.EINTERNAL, "the stored address book %s: it was altered outside bulwark", reason)
+	}
 	return out, nil
+}
+
+// bookEntryMismatch says how the stored book (version, digest) differs
+// from its audit entry (action, details' digest and version), "" when it
+// does not.
+func bookEntryMismatch(version int64, digest, action string, auditDigest sql.NullString, auditVersion sql.NullInt64) string {
+	switch {
+	case !slices.Contains(policy.BookActions, action):
+		return fmt.Sprintf("(version %d) names audit entry of action %q, not a change of the address book", version, action)
+	case !auditVersion.Valid || auditVersion.Int64 != version:
+		return fmt.Sprintf("is at version %d, its audit entry records version %s", version, nullText(auditVersion.Valid, fmt.Sprint(auditVersion.Int64)))
+	case !auditDigest.Valid || auditDigest.String != digest:
+		return fmt.Sprintf("(version %d) has digest %s, its audit entry records %s", version, digest, nullText(auditDigest.Valid, auditDigest.String))
+	}
+	return ""
+}
+
+func nullText(valid bool, s string) string {
+	if !valid {
+		return "none"
+	}
+	return s
 }
 
 // PutAddressBook implements policy.BookStore: with a context from

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/safe/policy"
@@ -59,7 +61,7 @@ func TestAddressBookTampering(t *testing.T) {
 		{"label edited", `UPDATE safe_address_book_entries SET label = 'Mallory' WHERE label = 'Bob'`, true, ""},
 		{"entry added", `INSERT INTO safe_address_book_entries VALUES ('0x96221423681A6d52E184D440a8eFCEbB105C7242', '', 'Trojan', 'spender')`, true, ""},
 		{"limit added", `INSERT INTO safe_address_book_limits VALUES ('0x96221423681A6d52E184D440a8eFCEbB105C7242', '', 'ETH', '1', 86400)`, true, ""},
-		{"log deleted", `DELETE FROM audit_log; DELETE FROM audit_head`, false, "1 address-book versions, 2 address-book entries"},
+		{"log deleted", `DELETE FROM audit_log; DELETE FROM audit_head`, true, "1 address-book versions, 2 address-book entries"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -153,4 +155,54 @@ func corpusBytes(t *testing.T, name string, data []byte) []byte {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return []byte(s)
+}
+
+// TestAddressBookTamperingRecomputed: someone with write access to the
+// database adds an entry and writes the digest of the new content (a
+// plain SHA-256 anyone can recompute), or moves the version: the audit
+// entry of the change still records the digest and version it was stored
+// as, so the read is refused (EINTERNAL) and audit verify breaks at that
+// entry.
+func TestAddressBookTamperingRecomputed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, want string
+		tamper     func(t *testing.T, db *sqlite.DB, sb *policy.StoredBook) string
+	}{
+		{"entry added, digest recomputed", "has digest", func(t *testing.T, db *sqlite.DB, sb *policy.StoredBook) string {
+			trojan := policy.AddressEntry{Address: common.HexToAddress("0x96221423681A6d52E184D440a8eFCEbB105C7242"), Label: "Trojan", Kinds: []policy.EntryKind{"spender"}}
+			b, err := policy.NewStoredBook(0, append(sb.Book.Entries(), trojan), sb.Book.Limits(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return `INSERT INTO safe_address_book_entries VALUES ('0x96221423681A6d52E184D440a8eFCEbB105C7242', '', 'Trojan', 'spender');
+UPDATE safe_address_book SET digest = '` + b.ContentDigest() + `'`
+		}},
+		{"version moved", "is at version 7, its audit entry records version 1", func(*testing.T, *sqlite.DB, *policy.StoredBook) string {
+			return `UPDATE safe_address_book SET version = 7`
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openStore(t)
+			storeBook(t, db)
+			sb, err := db.StoredAddressBook(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustExec(t, rawDB(t, db.Path()), tc.tamper(t, db, sb))
+			_, err = db.StoredAddressBook(ctx)
+			if bulwark.ErrorCode(err) != bulwark.EINTERNAL || !strings.Contains(bulwark.ErrorMessage(err), tc.want) {
+				t.Errorf("StoredAddressBook: %v, want internal containing %q", err, tc.want)
+			}
+			rep, err := audit.Verify(ctx, db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Intact() || rep.Broken.Seq != sb.AuditSeq || !strings.Contains(rep.Broken.Reason, tc.want) {
+				t.Errorf("audit verify: %+v, want broken at %d: %s", rep.Broken, sb.AuditSeq, tc.want)
+			}
+		})
+	}
 }

@@ -308,6 +308,22 @@ WHERE a.action NOT IN ('`+strings.Join(r.actions, "', '")+`') ORDER BY x.`+col+`
 			return nil, err
 		}
 	}
+	// The stored address book's digest is a plain SHA-256 of its content:
+	// its audit entry records the digest and version it was stored as.
+	var bookVersion, bookSeq int64
+	var bookDigest, bookAction string
+	var auditDigest sql.NullString
+	var auditVersion sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT b.version, b.digest, b.audit_seq, a.action, json_extract(a.details, '$.digest'), json_extract(a.details, '$.version')
+FROM safe_address_book b JOIN audit_log a ON a.seq = b.audit_seq`).Scan(&bookVersion, &bookDigest, &bookSeq, &bookAction, &auditDigest, &auditVersion)
+	switch {
+	case err == nil:
+		if reason := bookEntryMismatch(bookVersion, bookDigest, bookAction, auditDigest, auditVersion); reason != "" {
+			return &audit.Break{Seq: bookSeq, Reason: "the stored address book " + reason + ": the book or the entry was altered"}, nil
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	}
 	// Entries whose decisions retention pruned: those below the highest
 	// auditSeqBelow a screen.prune entry records.
 	var pruned int64
@@ -316,7 +332,7 @@ FROM audit_log WHERE action = 'screen.prune' AND seq <= ?`, head.Seq).Scan(&prun
 		return nil, err
 	}
 	var seq, listed, stored int64
-	err := tx.QueryRowContext(ctx, `SELECT seq, n, m FROM (
+	err = tx.QueryRowContext(ctx, `SELECT seq, n, m FROM (
   SELECT a.seq AS seq, COALESCE(json_extract(a.details, '$.decisionCount'), json_array_length(a.details, '$.decisions')) AS n,
          (SELECT count(*) FROM screen_decisions d WHERE d.audit_seq = a.seq)
            + (SELECT COALESCE(SUM(b.n), 0) FROM screen_decision_batches b WHERE b.audit_seq = a.seq) AS m
