@@ -950,14 +950,23 @@ func writeVerifyText(w io.Writer, v *policy.Verification, auditSeq int64) {
 	case bulwark.VerdictReview:
 		b.heading("Verdict: REVIEW (exit 2): someone other than the proposer must check the findings before anyone signs.")
 	default:
-		switch {
-		case !v.Screening.Checked:
-			b.heading("Verdict: OK (exit 0) with the addresses NOT screened against any sanctions or attribution list; load the lists before signing. Still compare the hashes with the device.")
-		case v.Simulated():
+		switch nc := v.NotChecked(); {
+		case len(nc) == 0:
 			b.heading("Verdict: OK (exit 0): no finding needs a second look. Still compare the hashes with the device.")
+		case !v.Screening.Checked:
+			b.heading("Verdict: OK, NOT FULLY CHECKED (exit 0): nothing checked needs a second look, but the addresses were NOT screened against any sanctions or attribution list; load the lists before signing. Still compare the hashes with the device.")
+		case !v.Simulated():
+			b.heading("Verdict: OK, NOT FULLY CHECKED (exit 0) on the decoded calls only — NOT simulated; verify with --rpc before signing. Still compare the hashes with the device.")
 		default:
-			b.heading("Verdict: OK (exit 0) on the decoded calls only — NOT simulated; verify with --rpc before signing. Still compare the hashes with the device.")
+			b.heading("Verdict: OK, NOT FULLY CHECKED (exit 0): nothing checked needs a second look, but what is listed below was not checked; do not take it as passed. Still compare the hashes with the device.")
 		}
+	}
+	if nc := v.NotChecked(); len(nc) > 0 {
+		ws := make([]string, len(nc))
+		for i, k := range nc {
+			ws[i] = policy.NotCheckedText(k)
+		}
+		b.printf("NOT checked: %s.\n", strings.Join(ws, "; "))
 	}
 	b.printf("Policy %s, registry %s; recorded as audit entry %d.\n", v.PolicyVersion, v.RegistryVersion, auditSeq)
 	writeScreeningLists(b, v.Screening)

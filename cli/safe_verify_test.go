@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,6 +52,8 @@ func TestSafeVerifyGolden(t *testing.T) {
 				Decoded                                                     map[string]any
 				AuditSeq                                                    int64
 				Simulated                                                   *bool
+				VerdictText                                                 string
+				NotChecked                                                  []string
 			}
 			if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 				t.Fatalf("%v\n%s", err, stdout)
@@ -83,6 +86,14 @@ func TestSafeVerifyGolden(t *testing.T) {
 			}
 			if out.Simulated == nil || *out.Simulated {
 				t.Errorf("an offline verify's JSON has simulated %v, want false", out.Simulated)
+			}
+			// Offline, the chain state and the effects were not checked,
+			// and an ok says so.
+			if !slices.Contains(out.NotChecked, policy.NotCheckedChainState) || !slices.Contains(out.NotChecked, policy.NotCheckedSimulation) {
+				t.Errorf("an offline verify's notChecked is %v", out.NotChecked)
+			}
+			if wantText := map[string]string{"ok": "ok, not fully checked"}[tc.verdict]; wantText != "" && out.VerdictText != wantText || wantText == "" && out.VerdictText != tc.verdict {
+				t.Errorf("verdictText %q for verdict %s", out.VerdictText, tc.verdict)
 			}
 
 			// The verdict is in the audit log, with its fingerprints.
@@ -117,8 +128,11 @@ func TestSafeVerifyGolden(t *testing.T) {
 					t.Errorf("text output lacks %s", c)
 				}
 			}
-			if tc.code == 0 && (!strings.Contains(stdout, "OK (exit 0) on the decoded calls only — NOT simulated; verify with --rpc before signing") || strings.Contains(stdout, "no finding needs a second look")) {
+			if tc.code == 0 && (!strings.Contains(stdout, "OK, NOT FULLY CHECKED (exit 0) on the decoded calls only — NOT simulated; verify with --rpc before signing") || strings.Contains(stdout, "no finding needs a second look")) {
 				t.Errorf("an offline OK reads as safe:\n%s", stdout)
+			}
+			if !strings.Contains(stdout, "NOT checked: the Safe's state on chain") {
+				t.Errorf("the text output does not say what was not checked:\n%s", stdout)
 			}
 			golden := filepath.Join("testdata", "safe", "verify-"+tc.name+".golden")
 			if *updateGolden {

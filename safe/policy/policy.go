@@ -60,7 +60,9 @@ import (
 // an ERC-20 only with that ERC-20 shape (early collections predate
 // ERC-165), so approve(spender, 0) to an unlisted spender on a token that
 // answers neither stays medium (it was an info revoke). Cancelling a
-// timelock operation is medium (it was low).
+// timelock operation is medium (it was low). A verification lists what it
+// did not check (NotChecked), and an ok with anything left out reads "ok,
+// not fully checked"; the verdict and its exit code are unchanged.
 const PolicyVersion = "safe-policy/8"
 
 // RegistryVersion names the pinned deployment table the policy trusts.

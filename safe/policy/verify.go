@@ -245,7 +245,14 @@ type VerificationJSON struct {
 	// Screened is true when the addresses were screened against at least
 	// one list (options.screening names the versions); an "ok" verdict with
 	// screened false did not look at the lists.
-	Screened           bool                `json:"screened"`
+	Screened bool `json:"screened"`
+	// VerdictText is "ok, not fully checked" for an ok verdict with
+	// anything in NotChecked, else the verdict.
+	VerdictText string `json:"verdictText"`
+	// NotChecked lists what was not checked (chain-state, simulation,
+	// screening, library-code, value-limit-history, token-kind,
+	// timelock-delay); empty when nothing was left out.
+	NotChecked         []string            `json:"notChecked"`
 	Findings           []Finding           `json:"findings"`
 	Decoded            *decode.DecodedCall `json:"decoded"`
 	EthSignHash        string              `json:"ethSignHash"`
@@ -308,7 +315,7 @@ type AddressBookJSON struct {
 func (v *Verification) JSON() VerificationJSON {
 	out := VerificationJSON{
 		SafeTxHash: v.Hashes.SafeTxHash.Hex(), DomainHash: v.Hashes.DomainHash.Hex(), MessageHash: v.Hashes.MessageHash.Hex(),
-		Verdict: v.Verdict, Simulated: v.Simulated(), Screened: v.Screening.Checked, Findings: v.Findings, Decoded: v.Decoded, EthSignHash: v.Hashes.EthSignHash.Hex(),
+		Verdict: v.Verdict, Simulated: v.Simulated(), Screened: v.Screening.Checked, VerdictText: v.VerdictText(), NotChecked: v.NotChecked(), Findings: v.Findings, Decoded: v.Decoded, EthSignHash: v.Hashes.EthSignHash.Hex(),
 		Safe: v.Safe.Hex(), ChainID: decString(v.ChainID), SafeVersion: v.Version.String(),
 		Transaction:   txJSON(v.Tx),
 		PolicyVersion: v.PolicyVersion, RegistryVersion: v.RegistryVersion,
