@@ -59,7 +59,7 @@ func (m *Main) safeCosignCmd() *command {
 			"transaction was co-signed for this nonce. It signs the safeTxHash (EIP-712, r||s||v) when the\n" +
 			"verdict is ok, or review and two different people approved it ('bulwark safe approve'); never a\n" +
 			"reject. Exit 0 signed, 2 held for dual control, 3 refused; the findings that decide are named.\n" +
-			"Every decision is written to the audit log; --dry-run decides without signing or recording.\n" +
+			"Every decision is written to the audit log; --dry-run decides without signing or storing (audited as a dry run).\n" +
 			"--address-book verifies against the organisation's address book, as 'safe verify' does: an\n" +
 			"allowance to a listed spender is co-signed, one to any other spender is held; give the same book\n" +
 			"to 'safe approve --tx' and to serve.",
@@ -68,7 +68,7 @@ func (m *Main) safeCosignCmd() *command {
 			f.registerNode(fs)
 			f.key.register(fs)
 			registerApprovalTTL(fs, &f.approvalTTL)
-			fs.BoolVar(&f.dryRun, "dry-run", false, "decide and say which rules decide, without signing, storing or auditing")
+			fs.BoolVar(&f.dryRun, "dry-run", false, "decide and say which rules decide, without signing or storing (the dry run is audited)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if err := noArgs("safe cosign", args); err != nil {
@@ -496,7 +496,7 @@ func writeCosignText(w io.Writer, r *cosign.Result) {
 		b.line("Not checked", "%s", sk)
 	}
 	if r.DryRun {
-		b.printf("Dry run: nothing was signed, stored or recorded.\n")
+		b.printf("Dry run: nothing was signed or stored; recorded as audit entry %d.\n", r.AuditSeq)
 		return
 	}
 	b.printf("Policy %s; recorded as audit entry %d.\n", policy.PolicyVersion, r.AuditSeq)

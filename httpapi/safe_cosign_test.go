@@ -74,7 +74,7 @@ func TestSafeCosignAPI(t *testing.T) {
 	}
 
 	transfer := s.TransferETHTx(t, common.BigToAddress(big.NewInt(0xa91)), big.NewInt(1))
-	if dry := post("/api/v1/safe/cosign", "analyst", body(transfer, `,"dryRun":true`), http.StatusOK); dry.Decision != "signed" || dry.Signature != "" || dry.AuditSeq != 0 {
+	if dry := post("/api/v1/safe/cosign", "analyst", body(transfer, `,"dryRun":true`), http.StatusOK); dry.Decision != "signed" || dry.Signature != "" || dry.AuditSeq == 0 {
 		t.Errorf("dry run %+v", dry)
 	}
 	// Without a human owner's confirmation: held, whoever asks.
@@ -176,10 +176,10 @@ func TestSafeCosignAPI(t *testing.T) {
 		}
 		decisions = append(decisions, dd.Decision)
 	}
-	// Dry runs are not audited; the request naming a node is, refused
+	// Dry runs are audited as such; the request naming a node is, refused
 	// before it reached the co-signer (the viewer's is refused by
 	// authorization, in the access log).
-	if want := []string{"held", "signed", "held", "held", "signed", "refused"}; !slices.Equal(decisions, want) {
+	if want := []string{"dry-run", "held", "dry-run", "dry-run", "signed", "held", "held", "dry-run", "signed", "refused"}; !slices.Equal(decisions, want) {
 		t.Errorf("audited %v, want %v", decisions, want)
 	}
 }

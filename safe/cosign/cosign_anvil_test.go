@@ -124,8 +124,22 @@ func TestCosignAnvil(t *testing.T) {
 				to := common.BigToAddress(big.NewInt(0xc0500 + int64(ver[2])))
 				tx := f.s.TransferETHTx(t, to, safetest.Ether(1))
 				dry := f.cosign(t, tx, func(r *cosign.Request) { r.DryRun = true })
-				if dry.Decision != cosign.DecisionSigned || dry.Signature != nil || dry.AuditSeq != 0 || len(f.env.store.signatures()) != 0 {
+				if dry.Decision != cosign.DecisionSigned || dry.Signature != nil || dry.AuditSeq == 0 || len(f.env.store.signatures()) != 0 {
 					t.Fatalf("dry run: %+v, stored %d", dry, len(f.env.store.signatures()))
+				}
+				// The dry run is audited, with what it would decide.
+				dries := f.env.entries(t, "safe.cosign")
+				var dd struct {
+					Decision, WouldDecide, Verdict string
+					DryRun                         bool
+					Deciding                       []string
+				}
+				if err := json.Unmarshal(dries[len(dries)-1].Details, &dd); err != nil || dd.Decision != "dry-run" || !dd.DryRun || dd.WouldDecide != "signed" || dd.Verdict != "ok" || dd.Deciding == nil {
+					t.Fatalf("dry run audited as %s (%v)", dries[len(dries)-1].Details, err)
+				}
+				// The queue watch's look-ahead is not.
+				if r := f.cosign(t, tx, func(r *cosign.Request) { r.DryRun, r.Unaudited = true, true }); r.AuditSeq != 0 || len(f.env.entries(t, "safe.cosign")) != len(dries) {
+					t.Fatalf("an unaudited dry run was audited: %d", r.AuditSeq)
 				}
 				r := f.cosign(t, tx)
 				wantDecision(t, r, cosign.DecisionSigned)
@@ -196,7 +210,7 @@ func TestCosignAnvil(t *testing.T) {
 					}
 					decisions = append(decisions, d.Decision)
 				}
-				if want := []string{"refused", "signed", "signed", "refused", "held", "held", "signed"}; !slices.Equal(decisions, want) {
+				if want := []string{"refused", "dry-run", "signed", "signed", "refused", "held", "held", "signed"}; !slices.Equal(decisions, want) {
 					t.Errorf("audited decisions %v, want %v", decisions, want)
 				}
 				if n := len(f.env.entries(t, "safe.approve")); n != 4 { // bybit refused, carol, carol refused, dave
@@ -535,12 +549,17 @@ func TestCosignErrorAudited(t *testing.T) {
 	if len(entries) != 1 || !strings.Contains(string(entries[0].Details), `"decision":"error"`) || !strings.Contains(string(entries[0].Details), `"error":"unavailable"`) {
 		t.Fatalf("audited %d entries: %v", len(entries), entries)
 	}
-	// A dry run is not recorded, even when it fails.
+	// A dry run that fails is recorded as one; the queue watch's
+	// look-ahead is not.
 	if _, err := f.svc.Cosign(context.Background(), cosign.Request{Tx: policy.ServiceTx{Safe: f.s.Address, Tx: f.s.TransferETHTx(t, to0, big.NewInt(1))}, Requester: "alice", DryRun: true}); err == nil {
 		t.Fatal("no error")
 	}
-	if n := len(f.env.entries(t, "safe.cosign")); n != 1 {
-		t.Errorf("%d entries after a dry run", n)
+	if _, err := f.svc.Cosign(context.Background(), cosign.Request{Tx: policy.ServiceTx{Safe: f.s.Address, Tx: f.s.TransferETHTx(t, to0, big.NewInt(1))}, Requester: "queue", DryRun: true, Unaudited: true}); err == nil {
+		t.Fatal("no error")
+	}
+	entries = f.env.entries(t, "safe.cosign")
+	if len(entries) != 2 || !strings.Contains(string(entries[1].Details), `"dryRun":true`) || !strings.Contains(string(entries[1].Details), `"decision":"error"`) {
+		t.Errorf("%d entries after two dry runs: %v", len(entries), entries)
 	}
 }
 

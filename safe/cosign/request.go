@@ -34,8 +34,13 @@ type Request struct {
 	// Requester when empty.
 	Actor string
 	// DryRun decides without signing or storing a co-signature: the
-	// answer says which rules would decide.
+	// answer says which rules would decide. A dry run is audited
+	// (decision "dry-run") unless Unaudited.
 	DryRun bool
+	// Unaudited leaves a dry run out of the audit log: only for a
+	// component's internal look-ahead (the queue watch asks before it
+	// decides, at every poll), never for a person's request.
+	Unaudited bool
 }
 
 // Result is the co-signer's answer.
@@ -73,8 +78,8 @@ type Result struct {
 	// with why (withdrawn, stale, expired, …); empty unless the verdict
 	// is review.
 	SetAside []SetAside
-	// AuditSeq is the sequence number of the decision's audit entry (0 on
-	// a dry run, which is not recorded).
+	// AuditSeq is the sequence number of the decision's audit entry (0
+	// for an unaudited dry run).
 	AuditSeq int64
 	// Verification is what the node showed (decoded calls, simulation),
 	// for a caller that prints it.

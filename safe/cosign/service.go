@@ -153,7 +153,9 @@ func checkText(field, what, s string, max int, required, multiline bool) (string
 //
 // The error is for a request that cannot be decided (invalid input, the
 // node unreachable, the store failing); such a request is audited too
-// (decision "error") unless it is a dry run.
+// (decision "error"). A dry run is audited as decision "dry-run" (with
+// the verdict, the deciding codes and the decision it would make),
+// unless the request is Unaudited (the queue watch's look-ahead).
 func (s *Service) Cosign(ctx context.Context, req Request) (*Result, error) {
 	if err := s.check(); err != nil {
 		return nil, err
@@ -168,12 +170,27 @@ func (s *Service) Cosign(ctx context.Context, req Request) (*Result, error) {
 	}
 	res, v, prior, err := s.decide(ctx, req)
 	if err != nil {
-		if !req.DryRun {
+		if !req.Unaudited {
 			s.auditError(ctx, actor, requester, req, err)
 		}
 		return nil, err
 	}
 	if req.DryRun {
+		if !req.Unaudited {
+			// What a dry run said is on record too: who asked, what would
+			// have decided. Nothing is stored but the entry.
+			d := s.details(res, v, requester, false)
+			d["decision"], d["dryRun"] = "dry-run", true
+			d["wouldDecide"] = res.Decision
+			if len(res.Skipped) > 0 {
+				d["skipped"] = res.Skipped
+			}
+			entry, err := s.Audit.Record(ctx, audit.Event{Actor: actor, Action: "safe.cosign", Target: v.AuditTarget(), Details: d})
+			if err != nil {
+				return nil, err
+			}
+			res.AuditSeq = entry.Seq
+		}
 		return res, nil
 	}
 	base := *res
@@ -857,8 +874,11 @@ func (s *Service) auditError(ctx context.Context, actor, requester string, req R
 	if req.Tx.Tx.Nonce != nil {
 		target += "#" + req.Tx.Tx.Nonce.String()
 	}
-	_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: "safe.cosign", Target: target,
-		Details: map[string]any{"decision": "error", "error": bulwark.ErrorCode(cause), "requester": requester, "cosigner": s.Signer.Address().Hex()}})
+	d := map[string]any{"decision": "error", "error": bulwark.ErrorCode(cause), "requester": requester, "cosigner": s.Signer.Address().Hex()}
+	if req.DryRun {
+		d["dryRun"] = true
+	}
+	_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: "safe.cosign", Target: target, Details: d})
 }
 
 // ScreeningSources reports, as Sources, the official screening lists of

@@ -510,7 +510,7 @@ func (w *Watcher) recheckHeld(ctx context.Context, safe common.Address, e Entry,
 		return
 	}
 	log := w.c.Logger.With("safe", safe.Hex(), "nonce", nonceText(e.Nonce), "safeTxHash", e.SafeTxHash.Hex())
-	req := cosign.Request{Tx: e.serviceTx(), Requester: Requester, Actor: w.c.Actor, DryRun: true}
+	req := cosign.Request{Tx: e.serviceTx(), Requester: Requester, Actor: w.c.Actor, DryRun: true, Unaudited: true}
 	dry, err := w.c.Cosigner.Cosign(ctx, req)
 	if err != nil || dry.Decision != cosign.DecisionSigned && dry.Decision != DecisionVerified {
 		if err != nil && ctx.Err() == nil {
@@ -521,7 +521,7 @@ func (w *Watcher) recheckHeld(ctx context.Context, safe common.Address, e Entry,
 	if !w.ownerConfirmed(e, dry, st, log) {
 		return
 	}
-	req.DryRun = false
+	req.DryRun, req.Unaudited = false, false
 	res, err := w.c.Cosigner.Cosign(ctx, req)
 	if err != nil || res.Decision != cosign.DecisionSigned && res.Decision != DecisionVerified {
 		return
@@ -556,7 +556,7 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 	// A dry run first: it records nothing, so an entry that is not to be
 	// decided yet (or that cannot be checked) leaves no audit entry at
 	// every poll.
-	req := cosign.Request{Tx: e.serviceTx(), Requester: Requester, Actor: w.c.Actor, DryRun: true}
+	req := cosign.Request{Tx: e.serviceTx(), Requester: Requester, Actor: w.c.Actor, DryRun: true, Unaudited: true}
 	res, err := w.c.Cosigner.Cosign(ctx, req)
 	if err == nil && ahead(e, res) {
 		w.rememberWaiting(safe, key, res, poll)
@@ -568,7 +568,7 @@ func (w *Watcher) decide(ctx context.Context, safe common.Address, e Entry, key 
 		return
 	}
 	if err == nil {
-		req.DryRun = false
+		req.DryRun, req.Unaudited = false, false
 		res, err = w.c.Cosigner.Cosign(ctx, req)
 		if err == nil && w.notYet(ctx, safe, e, key, res, base, st, log) {
 			return

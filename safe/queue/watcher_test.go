@@ -150,6 +150,10 @@ func (f *fakeCosigner) Cosign(ctx context.Context, req cosign.Request) (*cosign.
 	if req.Requester != queue.Requester {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "requester %q", req.Requester)
 	}
+	// The watch's look-ahead at every poll is not audited; its decisions are.
+	if req.DryRun != req.Unaudited {
+		return nil, bulwark.Errorf(bulwark.EINTERNAL, "a request with dry run %v and unaudited %v", req.DryRun, req.Unaudited)
+	}
 	res := &cosign.Result{SafeTxHash: *req.Tx.SafeTxHash, AuditSeq: 0}
 	finding := policy.Finding{Code: policy.CodeUnknownTarget, Severity: policy.SeverityMedium, Message: "the target is not known"}
 	switch req.Tx.Tx.To.Hex() {
