@@ -245,6 +245,12 @@ func TestAddressBookNamesTargets(t *testing.T) {
 			if v.Verdict != tc.verdict {
 				t.Errorf("verdict %s, want %s", v.Verdict, tc.verdict)
 			}
+			if f, ok := findingAt(v, CodeAddressBookTarget, "0"); ok {
+				every := strings.Contains(f.Message, "for every chain (no chain_id)") && f.Fields["chainId"] == "every"
+				if want := tc.to != usdt; every != want {
+					t.Errorf("an entry for every chain said %v, want %v: %s %v", every, want, f.Message, f.Fields)
+				}
+			}
 		})
 	}
 }

@@ -493,8 +493,12 @@ func ruleTarget(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 		return nil
 	}
 	if e, ok := p.AddressBook.Lookup(env.d.ChainID, c.To); ok {
+		where := ""
+		if e.ChainID == nil {
+			where = fmt.Sprintf(" for every chain (no chain_id): the label says whose the address is where it was confirmed, which need not be %s; confirm it there and give the entry a chain_id", onChainText(env.d.ChainID))
+		}
 		out := []Finding{finding(CodeAddressBookTarget, SeverityInfo, c,
-			"the call goes to %s, %s in the address book", c.To.Hex(), e).With("target", c.To.Hex(), "label", e.Label, "kinds", kindsText(e))}
+			"the call goes to %s, %s in the address book%s", c.To.Hex(), e, where).With("target", c.To.Hex(), "label", e.Label, "kinds", kindsText(e), "chainId", entryChainText(e))}
 		if c.Kind == decode.KindUnknown {
 			out = append(out, finding(CodeUnknownFunction, SeverityMedium, c,
 				"Bulwark cannot tell what this call does: %s on %s (%q in the address book), a function it does not know. The address book says whose contract it is, not what this call does: get the decoded call from someone other than the proposer",
@@ -530,6 +534,22 @@ func ruleSignMessage(_ Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 			fmt.Sprintf("DELEGATECALL of SignMessageLib %s's signMessage", c.Target.Version))}
 	}
 	return nil
+}
+
+// onChainText names the transaction's chain in a sentence.
+func onChainText(chain *big.Int) string {
+	if chain == nil {
+		return "the chain this transaction runs on"
+	}
+	return "chain " + chain.String()
+}
+
+// entryChainText is an entry's "chainId" field: its chain, or "every".
+func entryChainText(e AddressEntry) string {
+	if e.ChainID == nil {
+		return "every"
+	}
+	return e.ChainID.String()
 }
 
 func selectorText(c *decode.DecodedCall) string {
