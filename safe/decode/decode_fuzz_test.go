@@ -133,6 +133,9 @@ func FuzzDecode(f *testing.F) {
 			if k.Kind == "" || k.Summary == "" {
 				t.Fatalf("call %s without kind or summary", k.Path)
 			}
+			if len(k.Trailing) > 0 && (k.Kind != KindCall || len(k.Trailing) > len(k.Data)-4 || !bytes.HasSuffix(k.Data, k.Trailing)) {
+				t.Fatalf("call %s: trailing %x is not the end of its %d bytes of data after the selector", k.Path, k.Trailing, len(k.Data))
+			}
 			return true
 		})
 		if (errs > 0) != (err != nil) {

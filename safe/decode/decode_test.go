@@ -1,8 +1,10 @@
 package decode
 
 import (
+	"bytes"
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -401,5 +403,45 @@ func TestDecodeRejectsInputs(t *testing.T) {
 	c, err := (&Decoder{Safe: testSafe, Version: mustVersion(t, "0.1.0")}).Decode(usdc, nil, []byte{0x60}, safe.Create)
 	if err != nil || c.Kind != KindCreate || !strings.Contains(strings.Join(c.Notes, " "), "1.0.0 ABI") {
 		t.Errorf("CREATE on 0.1.0: %v %v %q", c, err, c.Notes)
+	}
+}
+
+// TestTrailingBytes: the bytes after a call's arguments — after the last
+// value read, bytes padded to 32, dynamic arguments included — are
+// Trailing and noted; a call whose encoding ends where its data ends has
+// none.
+func TestTrailingBytes(t *testing.T) {
+	t.Parallel()
+	safeAddr := testSafe
+	handler := common.HexToAddress("0x85a8ca358D388530ad0fB95D0cb89Dd44Fc242c3")
+	batch := calldata(t, "addSupportedInterfaceBatch(bytes4 _interfaceId,bytes32[] handlerWithSelectors)", [4]byte{1, 2, 3, 4}, [][32]byte{{1}, {2}})
+	verifier := calldata(t, "setDomainVerifier(bytes32 domainSeparator,address newVerifier)", [32]byte{9}, safeAddr)
+	sign := calldata(t, "signMessage(bytes _data)", []byte("hello"))
+	for _, tc := range []struct {
+		name     string
+		to       common.Address
+		data     []byte
+		trailing []byte
+	}{
+		{"static arguments and an address appended", handler, append(slices.Clone(verifier), safeAddr.Bytes()...), safeAddr.Bytes()},
+		{"dynamic arguments and an address appended", handler, append(slices.Clone(batch), safeAddr.Bytes()...), safeAddr.Bytes()},
+		{"dynamic arguments, nothing appended", handler, batch, nil},
+		{"bytes padded to 32, then one byte", safeAddr, append(slices.Clone(sign), 0xff), []byte{0xff}},
+		{"bytes padded to 32", safeAddr, sign, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := (&Decoder{}).Decode(tc.to, nil, tc.data, safe.Call)
+			if err != nil || c.Kind != KindCall {
+				t.Fatalf("%v, kind %s", err, c.Kind)
+			}
+			if !bytes.Equal(c.Trailing, tc.trailing) {
+				t.Fatalf("trailing %x, want %x", c.Trailing, tc.trailing)
+			}
+			noted := slices.ContainsFunc(c.Notes, func(n string) bool { return strings.Contains(n, "bytes after the arguments") })
+			if noted != (len(tc.trailing) > 0) {
+				t.Errorf("noted %v, notes %v", noted, c.Notes)
+			}
+		})
 	}
 }
