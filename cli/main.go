@@ -321,12 +321,16 @@ func pathErr(err error) string {
 	return err.Error()
 }
 
-// actor names the person running a CLI command in the audit log.
+// cliActor names the person running a CLI command in the audit log:
+// "cli:USER@HOST", the operating-system user by the process's user id
+// (not $USER, which the caller sets as they like) and the host, as
+// command-line approvals record them; "cli" when they cannot be read.
 func (m *Main) cliActor() string {
-	if u, ok := m.lookupEnv("USER"); ok && u != "" {
-		return "cli:" + u
+	u, host, err := m.osIdentity()
+	if err != nil || u == "" {
+		return "cli"
 	}
-	return "cli"
+	return "cli:" + u + "@" + host
 }
 
 func (m *Main) services(ctx context.Context) (*sqlite.DB, *auth.Service, *audit.Log, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -249,7 +250,7 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 
 func TestTokenLifecycleIsAudited(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 
 	code, stdout, stderr := run(t, env, "token", "create", "--name", "ci-bot", "--role", "analyst", "--json")
 	if code != 0 {
@@ -318,8 +319,8 @@ func TestTokenLifecycleIsAudited(t *testing.T) {
 		t.Fatalf("audit entries = %+v, want actions %v", entries, want)
 	}
 	for i, e := range entries {
-		if e.Action != want[i] || e.Actor != "cli:alice" || e.Seq != int64(len(want)-i) {
-			t.Errorf("entry %d = %+v, want action %s by cli:alice", i, e, want[i])
+		if e.Action != want[i] || e.Actor != "cli:alice@test-host" || e.Seq != int64(len(want)-i) {
+			t.Errorf("entry %d = %+v, want action %s by cli:alice@test-host", i, e, want[i])
 		}
 	}
 	if strings.Contains(stdout, created.Token) || strings.Contains(stdout, strings.TrimPrefix(created.Token, "bwk_"+created.ID+"_")) {
@@ -748,5 +749,34 @@ func TestConfigDeepNesting(t *testing.T) {
 	_, err := parseConfig([]byte("[serve]\naddr = "+strings.Repeat("[", 1<<20)), "bulwark.toml", map[string]bool{"serve": true})
 	if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(bulwark.ErrorMessage(err), "cannot parse bulwark.toml: line 2: arrays and inline tables nested more than 16 deep") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestCLIActorFromOSUser: the audit actor of a command is the
+// operating-system user (by user id) and host, whatever $USER says; with
+// neither readable it is plain "cli".
+func TestCLIActorFromOSUser(t *testing.T) {
+	t.Parallel()
+	env := func(k string) (string, bool) {
+		if k == "USER" {
+			return "mallory", true
+		}
+		return "", false
+	}
+	for _, tc := range []struct {
+		name string
+		os   func() (string, string, error)
+		want string
+	}{
+		{"os user and host", func() (string, string, error) { return "alice", "desk-7", nil }, "cli:alice@desk-7"},
+		{"unreadable", func() (string, string, error) { return "", "", errors.New("no passwd entry") }, "cli"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := &Main{LookupEnv: env, osUser: tc.os}
+			if got := m.cliActor(); got != tc.want {
+				t.Errorf("actor %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -16,7 +16,7 @@ import (
 func TestSafeAddressBookCLI(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data"), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data"), "TEST_OS_USER": "alice"}
 	book := filepath.Join("testdata", "safe", "addressbook.toml")
 	bad := filepath.Join(dir, "bad.toml")
 	if err := os.WriteFile(bad, []byte("[[entry]]\naddress = \"0x3cc3A225769900e003E264dd4CB43E90896BC21A\"\nlabel = \"Bob\"\nkinds = [\"recipient\"]\n"), 0o600); err != nil {
@@ -46,7 +46,7 @@ func TestSafeAddressBookCLI(t *testing.T) {
 		{name: "remove an unknown address", args: []string{"safe", "address-book", "remove", "--address", "0x657ff0D4eC65D82b2bC1247b0a558bcd2f80A0f1"}, code: 1, stderr: "has no entry"},
 		{name: "remove on another chain", args: []string{"safe", "address-book", "remove", "--address", carol, "--chain-id", "5"}, code: 1, stderr: "has no entry on chain 5"},
 		{name: "remove", args: []string{"safe", "address-book", "remove", "--address", carol, "--chain-id", "1"}, stdout: []string{"Address book version 3", "1 removed"}},
-		{name: "show", args: []string{"safe", "address-book", "show"}, stdout: []string{"# Address book version 3", "Changed by cli:alice", "[[entry]]", `label = "Bob (OTC desk)"`}},
+		{name: "show", args: []string{"safe", "address-book", "show"}, stdout: []string{"# Address book version 3", "Changed by cli:alice@test-host", "[[entry]]", `label = "Bob (OTC desk)"`}},
 		{name: "a marker of a serve that is gone", setup: func() { writeMarker(t, env["BULWARK_DATA"], 1<<30) },
 			args: []string{"safe", "address-book", "add", "--address", carol, "--label", "Carol", "--kinds", "recipient"}, stdout: []string{"Address book version 4"}},
 		{name: "a serve running with a file", setup: func() { writeMarker(t, env["BULWARK_DATA"], os.Getpid()) },
@@ -95,7 +95,7 @@ func TestSafeAddressBookCLI(t *testing.T) {
 		ChangedBy string
 		Entries   []struct{ Address, Label string }
 	}
-	if err := json.Unmarshal([]byte(stdout), &out); code != 0 || err != nil || out.Version != 4 || len(out.Digest) != 64 || out.ChangedBy != "cli:alice" || len(out.Entries) != 6 {
+	if err := json.Unmarshal([]byte(stdout), &out); code != 0 || err != nil || out.Version != 4 || len(out.Digest) != 64 || out.ChangedBy != "cli:alice@test-host" || len(out.Entries) != 6 {
 		t.Fatalf("show --json: %d %v %s", code, err, stdout)
 	}
 	code, stdout, _ = run(t, env, "audit", "list", "--json")
@@ -113,7 +113,7 @@ func TestSafeAddressBookCLI(t *testing.T) {
 	if e := entries[0]; e.Action != "safe.addressbook.add" || len(e.Details.Added) != 1 || e.Details.Added[0].Label != "Carol" {
 		t.Errorf("the last add's audit entry %+v", e)
 	}
-	if e := entries[2]; e.Action != "safe.addressbook.add" || e.Actor != "cli:alice" || e.Target != "address-book:v2" || len(e.Details.Added) != 1 || e.Details.Added[0].Label != "Carol" {
+	if e := entries[2]; e.Action != "safe.addressbook.add" || e.Actor != "cli:alice@test-host" || e.Target != "address-book:v2" || len(e.Details.Added) != 1 || e.Details.Added[0].Label != "Carol" {
 		t.Errorf("add's audit entry %+v", e)
 	}
 	if e := entries[1]; e.Action != "safe.addressbook.remove" || len(e.Details.Removed) != 1 || e.Details.Removed[0].Label != "Carol" {
@@ -130,7 +130,7 @@ func TestSafeAddressBookCLI(t *testing.T) {
 func TestSafeVerifyStoredAddressBook(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data"), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data"), "TEST_OS_USER": "alice"}
 	verify := func(extra ...string) (string, string) {
 		t.Helper()
 		args := append([]string{"safe", "verify", "--tx", verifyFile("usdt-unlimited-approve"), "--chain-id", "1", "--safe-version", "1.3.0", "--json"}, extra...)

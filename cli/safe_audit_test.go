@@ -29,7 +29,7 @@ func runAudit(t *testing.T, env map[string]string, args ...string) (code int, st
 	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, LookupEnv: func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
-	}}
+	}, osUser: testOSUser(env)}
 	m.configTables = map[string]bool{}
 	root := &command{name: "bulwark", subs: []*command{{name: "safe", subs: []*command{m.safeAuditCmd()}}}}
 	code, err := m.dispatch(context.Background(), root, append([]string{"safe", "audit"}, args...))
@@ -80,7 +80,7 @@ func TestSafeAuditOnAnvil(t *testing.T) {
 	head := chain.BlockNumber(t)
 
 	t.Run("golden", func(t *testing.T) {
-		env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+		env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 		code, stdout, stderr := runAudit(t, env, "--safe", withModule.Address.Hex(), "--rpc", chain.URL(), "--block", strconv.FormatUint(head, 10))
 		if code != 2 || stderr != "" {
 			t.Fatalf("exit %d, stderr %q\n%s", code, stderr, stdout)
@@ -107,7 +107,7 @@ func TestSafeAuditOnAnvil(t *testing.T) {
 	})
 
 	t.Run("bybit", func(t *testing.T) {
-		env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+		env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 		code, stdout, stderr := runAudit(t, env, "--safe", bybit.Address.Hex(), "--rpc", chain.URL(), "--json")
 		if code != 3 || stderr != "" {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -133,7 +133,7 @@ func TestSafeAuditOnAnvil(t *testing.T) {
 			t.Fatalf("audit list: exit %d, %v: %s", code, err, stdout)
 		}
 		e := entries[0]
-		if e.Actor != "cli:alice" || e.Action != "safe.audit" || e.Target != "safe:"+bybit.Address.Hex() ||
+		if e.Actor != "cli:alice@test-host" || e.Action != "safe.audit" || e.Target != "safe:"+bybit.Address.Hex() ||
 			e.Details["verdict"] != "reject" || e.Details["singleton"] != backdoor.Hex() || e.Details["policyVersion"] != "safe-posture/1" ||
 			e.Details["block"] == "" || e.Details["safe"] != bybit.Address.Hex() {
 			t.Errorf("audit entry %+v", e)
@@ -144,7 +144,7 @@ func TestSafeAuditOnAnvil(t *testing.T) {
 	})
 
 	t.Run("several", func(t *testing.T) {
-		env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+		env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 		list := healthy.Address.Hex() + "," + withModule.Address.Hex()
 		code, stdout, stderr := runAudit(t, env, "--safe", list, "--rpc", chain.URL(), "--json")
 		if code != 2 || stderr != "" {

@@ -33,7 +33,7 @@ type keystoreUser struct {
 func newKeystoreUser(t *testing.T, chain *safetest.Chain, fromFile bool) *keystoreUser {
 	t.Helper()
 	u := &keystoreUser{data: filepath.Join(t.TempDir(), "data"), chain: chain}
-	u.env = map[string]string{"BULWARK_DATA": u.data, "USER": "alice"}
+	u.env = map[string]string{"BULWARK_DATA": u.data, "TEST_OS_USER": "alice"}
 	if fromFile {
 		u.passFile = writeFile(t, filepath.Join(t.TempDir(), "passphrase"), cosignerPass+"\n", 0o600)
 	}
@@ -95,10 +95,11 @@ func (u *keystoreUser) cosign(t *testing.T, s *safetest.Safe, tx safe.Tx, want i
 func (u *keystoreUser) approve(t *testing.T, s *safetest.Safe, safeTxHash, name string) {
 	t.Helper()
 	env := u.env
-	u.env = map[string]string{"TEST_OS_USER": name} // each approver at their own account
+	u.env = map[string]string{}
 	for k, v := range env {
 		u.env[k] = v
 	}
+	u.env["TEST_OS_USER"] = name // each approver at their own account
 	defer func() { u.env = env }()
 	code, out, errOut := u.run(t, false, "safe", "approve", "--as", name, "--note", "planned", "--safe-tx-hash", safeTxHash,
 		"--safe", s.Address.Hex(), "--chain-id", s.Chain().ChainID.String())

@@ -52,7 +52,7 @@ func TestSafeCosignCLI(t *testing.T) {
 	d := safetest.Deploy(t, chain, "1.3.0")
 	cosigner := safetest.Cosigner()
 	s := d.NewCosignedSafe(t, cosigner, 2)
-	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 	cosign := func(t *testing.T, tx safe.Tx, want int, extra ...string) cosignOut {
 		t.Helper()
 		args := append([]string{"safe", "cosign", "--tx", writeConfirmedTx(t, s.Safe, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)
@@ -109,8 +109,9 @@ func TestSafeCosignCLI(t *testing.T) {
 	if held.Decision != "held" || !slices.Contains(held.Deciding, "NEEDS_APPROVALS") {
 		t.Fatalf("mint: %+v", held)
 	}
-	// approve approves as name; with osUser "" from the test process's own
-	// operating-system account, else from that account.
+	// approve approves as name; with osUser "" from the environment's
+	// TEST_OS_USER (the test process's own account without one), else
+	// from that account.
 	approveAs := func(name, osUser string, want int, by ...string) string {
 		t.Helper()
 		args := append([]string{"safe", "approve", "--as", name, "--note", "planned"}, by...)
@@ -229,7 +230,7 @@ func TestSafeCosignAddressBook(t *testing.T) {
 		}
 		return s.Tx(t, token, nil, data, safe.Call)
 	}
-	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 	cosign := func(t *testing.T, tx safe.Tx, want int, extra ...string) cosignOut {
 		t.Helper()
 		args := append([]string{"safe", "cosign", "--tx", writeConfirmedTx(t, s.Safe, tx), "--rpc", chain.URL(), "--lists-max-age", "0", "--json"}, extra...)

@@ -56,7 +56,7 @@ func runKeyCmd(t *testing.T, env map[string]string, args ...string) (code int, s
 func cosignerEnv(t *testing.T) (map[string]string, string) {
 	t.Helper()
 	data := filepath.Join(t.TempDir(), "data")
-	return map[string]string{"BULWARK_DATA": data, envCosignerPassphrase: cosignerPass, "USER": "alice"}, data
+	return map[string]string{"BULWARK_DATA": data, envCosignerPassphrase: cosignerPass, "TEST_OS_USER": "alice"}, data
 }
 
 func writeFile(t *testing.T, path, content string, mode os.FileMode) string {

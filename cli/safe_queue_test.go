@@ -53,7 +53,7 @@ func TestSafeQueueRPC(t *testing.T) {
 		s.ServiceTx(t, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1))),
 		s.ServiceTx(t, s.AddOwnerWithThresholdTx(t, safetest.OwnerAt(41).Address, 3)),
 		malformed)
-	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 	code, stdout, stderr := run(t, env, "safe", "queue", "--service", svc.URL, "--safe", s.Address.Hex(), "--rpc", chain.URL(), "--json")
 	var out queueOut
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {

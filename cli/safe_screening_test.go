@@ -45,7 +45,7 @@ func TestSafeCosignRefusesFBIAddress(t *testing.T) {
 	d := safetest.Deploy(t, chain, "1.4.1")
 	cosigner := safetest.Cosigner()
 	s := d.NewCosignedSafe(t, cosigner, 2)
-	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 	tx := s.TransferETHTx(t, lazarus, safetest.Ether(1))
 	file := writeServiceTx(t, s.Safe, tx)
 

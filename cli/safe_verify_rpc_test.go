@@ -78,7 +78,7 @@ func TestSafeVerifyRPC(t *testing.T) {
 			owners := safetest.NewOwners(6)
 			s := d.NewSafe(t, 3, owners...)
 			s.FundETH(t, safetest.Ether(10))
-			env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+			env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 			verify := func(t *testing.T, tx safe.Tx, extra ...string) (int, rpcVerifyOut, string) {
 				t.Helper()
 				args := append([]string{"safe", "verify", "--tx", writeServiceTx(t, s, tx), "--rpc", chain.URL(), "--json"}, extra...)

@@ -39,7 +39,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 		{"usdt-unlimited-approve", "1.3.0", nil, 2, "review", []string{"TOKEN_APPROVAL@0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+			env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 			args := append([]string{"safe", "verify", "--tx", verifyFile(tc.name), "--chain-id", "1", "--safe-version", tc.version}, tc.extra...)
 
 			code, stdout, stderr := run(t, env, append(args, "--json")...)
@@ -109,7 +109,7 @@ func TestSafeVerifyGolden(t *testing.T) {
 				t.Fatalf("audit list: exit %d, %v: %s", code, err, stdout)
 			}
 			e := entries[0]
-			if e.Actor != "cli:alice" || e.Action != "safe.verify" || !strings.HasPrefix(e.Target, "safe:0x") ||
+			if e.Actor != "cli:alice@test-host" || e.Action != "safe.verify" || !strings.HasPrefix(e.Target, "safe:0x") ||
 				e.Details["safeTxHash"] != out.SafeTxHash || e.Details["verdict"] != tc.verdict || e.Details["chainId"] != "1" ||
 				e.Details["policyVersion"] != policy.PolicyVersion || e.Details["safeVersion"] != tc.version {
 				t.Errorf("audit entry %+v", e)
@@ -269,7 +269,7 @@ func TestDataIsNeverTheDataDirectory(t *testing.T) {
 	}
 	work := t.TempDir()
 	t.Chdir(work)
-	env := map[string]string{"BULWARK_DATA": filepath.Join(work, "data"), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": filepath.Join(work, "data"), "TEST_OS_USER": "alice"}
 	for _, args := range [][]string{
 		{"safe", "verify", "--tx", tx, "--chain-id", "1", "--safe-version", "1.4.1", "--data", "0xa9059cbb"},
 		{"safe", "verify", "--data=0xa9059cbb", "--tx", tx, "--chain-id", "1", "--safe-version", "1.4.1"},
@@ -349,7 +349,7 @@ func TestSafeVerifyFileCarriesDomain(t *testing.T) {
 func TestSafeVerifyAddressBook(t *testing.T) {
 	t.Parallel()
 	book := filepath.Join("testdata", "safe", "addressbook.toml")
-	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 	code, stdout, stderr := run(t, env, "safe", "verify", "--tx", verifyFile("usdt-unlimited-approve"), "--chain-id", "1", "--safe-version", "1.3.0",
 		"--address-book", book, "--json")
 	if code != 2 || stderr != "" {

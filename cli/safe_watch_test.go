@@ -48,7 +48,7 @@ func runWatchEnv(t *testing.T, ctx context.Context, data string, extra map[strin
 func runWatchTo(t *testing.T, ctx context.Context, data string, errb *syncbuf.Buffer, extra map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out bytes.Buffer
-	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": data, "TEST_OS_USER": "alice"}
 	for k, v := range extra {
 		env[k] = v
 	}
@@ -139,7 +139,7 @@ func TestSafeWatchBybit(t *testing.T) {
 	trojan, backdoor := chain.DeployTrojan(t), chain.DeployTrojan(t)
 	tx := safetest.BybitTx(trojan, backdoor, s.Nonce(t))
 	data := t.TempDir()
-	if code, stdout, stderr := run(t, map[string]string{"BULWARK_DATA": data, "USER": "alice"},
+	if code, stdout, stderr := run(t, map[string]string{"BULWARK_DATA": data, "TEST_OS_USER": "alice"},
 		"safe", "verify", "--tx", writeServiceTx(t, s, tx), "--rpc", chain.URL()); code != 3 {
 		t.Fatalf("verify: exit %d, want 3\n%s\n%s", code, stdout, stderr)
 	}
@@ -242,7 +242,7 @@ func TestSafeWatchGuardModule(t *testing.T) {
 		t.Helper()
 		// 1.4.1's guard and module are not pinned deployments: without
 		// --rpc the verdict is review for the first two, ok for the last.
-		if code, stdout, stderr := run(t, map[string]string{"BULWARK_DATA": data, "USER": "alice"},
+		if code, stdout, stderr := run(t, map[string]string{"BULWARK_DATA": data, "TEST_OS_USER": "alice"},
 			"safe", "verify", "--tx", writeServiceTx(t, s, tx), "--chain-id", "31337", "--safe-version", "1.4.1"); code != wantExit {
 			t.Fatalf("verify: exit %d, want %d\n%s\n%s", code, wantExit, stdout, stderr)
 		}

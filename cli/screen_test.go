@@ -555,7 +555,7 @@ func TestStaleWarningOnce(t *testing.T) {
 }
 
 // TestCLIAuditActor: every CLI command that changes or screens records
-// its user as the actor, cli:$USER, as the token and Safe commands do;
+// its user as the actor, cli:USER@HOST, as the token and Safe commands do;
 // a screening is recorded in its decision's line of the batch entry.
 func TestCLIAuditActor(t *testing.T) {
 	t.Parallel()
@@ -574,7 +574,7 @@ func TestCLIAuditActor(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := map[string]string{"BULWARK_DATA": smallDataDir(t), "USER": "alice"}
+			env := map[string]string{"BULWARK_DATA": smallDataDir(t), "TEST_OS_USER": "alice"}
 			for _, c := range tc.cmds {
 				if code, out, errOut := run(t, env, c...); code != 0 && code != 3 {
 					t.Fatalf("%v: exit %d: %s %s", c, code, out, errOut)
@@ -603,8 +603,8 @@ func TestCLIAuditActor(t *testing.T) {
 					}
 					actor = e.Details.Decisions[0].Actor
 				}
-				if actor != "cli:alice" {
-					t.Errorf("%s recorded by %q, want cli:alice", e.Action, actor)
+				if actor != "cli:alice@test-host" {
+					t.Errorf("%s recorded by %q, want cli:alice@test-host", e.Action, actor)
 				}
 				break
 			}

@@ -68,7 +68,7 @@ func ingestCaseBlocks(t *testing.T, data string) {
 func TestTraceCaseCLI(t *testing.T) {
 	t.Parallel()
 	data := smallDataDir(t)
-	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": data, "TEST_OS_USER": "alice"}
 
 	if code, stdout, stderr := run(t, env, "trace", "case", "list"); code != 0 || !strings.Contains(stdout, "No cases") {
 		t.Fatalf("empty list: exit %d\n%s%s", code, stdout, stderr)
@@ -114,7 +114,7 @@ func TestTraceCaseCLI(t *testing.T) {
 	}
 	var opened caseChangeJSON
 	if err := json.Unmarshal([]byte(stdout), &opened); err != nil || opened.Case.ID != 1 || opened.AuditSeq < 1 || opened.Case.Seeds[0] != caseThief ||
-		opened.Case.CreatedBy != "cli:alice" || opened.Case.Policy != tracing.FIFO || opened.Case.Thresholds["native:1"] != "10" ||
+		opened.Case.CreatedBy != "cli:alice@test-host" || opened.Case.Policy != tracing.FIFO || opened.Case.Thresholds["native:1"] != "10" ||
 		opened.Case.Bounds.HubDegree != 500 || len(opened.Case.KnownTokens) != 1 || opened.Case.KnownTokens[0] != "0xdAC17F958D2ee523a2206206994597C13D831ec7" {
 		t.Fatalf("open --json: %s (%v)", stdout, err)
 	}
@@ -170,7 +170,7 @@ func TestTraceCaseCLI(t *testing.T) {
 	code, stdout, _ = run(t, env, "trace", "case", "show", "1")
 	for _, want := range []string{"Case 1 (Bybit): open", "Seeds: " + caseThief, "Bounds: at most 3 hops", "Alert thresholds: native:1=10",
 		"Progress: traced to block 3 (3 transfers read)", "Results: 4 addresses, 3 transfers, 0 cross-chain exits, 1 alert", common.HexToAddress(caseHub).Hex() + "  Exchange X deposit [exchange] (hub)",
-		"cli:alice  open", "cli:alice  label", "cli:alice  run"} {
+		"cli:alice@test-host  open", "cli:alice@test-host  label", "cli:alice@test-host  run"} {
 		if code != 0 || !strings.Contains(stdout, want) {
 			t.Errorf("show lacks %q:\n%s", want, stdout)
 		}
@@ -245,7 +245,7 @@ func TestTraceCaseCLI(t *testing.T) {
 		t.Fatalf("update: exit %d, %q %s", code, stdout, stderr)
 	}
 	code, stdout, _ = run(t, env, "trace", "case", "show", "1")
-	if code != 0 || !strings.Contains(stdout, "Alert thresholds: none") || !strings.Contains(stdout, "the case changed since: run it again") || !strings.Contains(stdout, "cli:alice  update") {
+	if code != 0 || !strings.Contains(stdout, "Alert thresholds: none") || !strings.Contains(stdout, "the case changed since: run it again") || !strings.Contains(stdout, "cli:alice@test-host  update") {
 		t.Errorf("show after update:\n%s", stdout)
 	}
 
@@ -292,7 +292,7 @@ func TestTraceThorchainFile(t *testing.T) {
 		}
 	}
 	data := smallDataDir(t)
-	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": data, "TEST_OS_USER": "alice"}
 	if code, _, stderr := run(t, env, "trace", "case", "open", "--seed", caseThief); code != 0 {
 		t.Fatalf("open: exit %d: %s", code, stderr)
 	}
@@ -353,7 +353,7 @@ func TestTraceThorchainFile(t *testing.T) {
 func TestTraceCaseRunExitDestinations(t *testing.T) {
 	t.Parallel()
 	node := anviltest.Start(t, anviltest.Silent())
-	env := map[string]string{"BULWARK_DATA": smallDataDir(t), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t), "TEST_OS_USER": "alice"}
 	routerABI, err := abi.JSON(strings.NewReader(`[{"name":"deposit","type":"function","inputs":[{"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},{"name":"memo","type":"string"}]}]`))
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 
 func TestTraceDepositCLI(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 	const a, b = "0x28C6c06298d514Db089934071355E5743bf21d60", "0x21a31Ee1afC51d94C2eFcCAa2092aD1028285549"
 
 	code, stdout, stderr := run(t, env, "trace", "deposit", "list")
@@ -23,7 +23,7 @@ func TestTraceDepositCLI(t *testing.T) {
 		Deposit  struct{ Address, Label, AddedBy string }
 		AuditSeq int64
 	}
-	if err := json.Unmarshal([]byte(stdout), &added); err != nil || added.Deposit.Address != a || added.Deposit.AddedBy != "cli:alice" || added.AuditSeq < 1 {
+	if err := json.Unmarshal([]byte(stdout), &added); err != nil || added.Deposit.Address != a || added.Deposit.AddedBy != "cli:alice@test-host" || added.AuditSeq < 1 {
 		t.Fatalf("add output %s: %v", stdout, err)
 	}
 	if code, stdout, stderr = run(t, env, "trace", "deposit", "add", b); code != 0 || !strings.Contains(stdout, "Registered deposit address "+b) {

@@ -40,7 +40,7 @@ tags:
 func TestTraceLabelSources(t *testing.T) {
 	t.Parallel()
 	data := smallDataDir(t)
-	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": data, "TEST_OS_USER": "alice"}
 	dir := t.TempDir()
 	watch := filepath.Join(dir, "watch.txt")
 	userFile := filepath.Join(dir, "labels.csv")

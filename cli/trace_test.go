@@ -374,7 +374,7 @@ func TestTraceRPC(t *testing.T) {
 func TestTraceAlert(t *testing.T) {
 	t.Parallel()
 	data := smallDataDir(t)
-	env := map[string]string{"BULWARK_DATA": data, "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": data, "TEST_OS_USER": "alice"}
 	if code, _, stderr := run(t, env, "trace", "deposit", "add", heistD, "--label", "hot wallet 7"); code != 0 {
 		t.Fatalf("deposit add: exit %d\n%s", code, stderr)
 	}
@@ -450,7 +450,7 @@ func TestTraceAlert(t *testing.T) {
 			graphHash = f.SHA256
 		}
 	}
-	if last.Action != "trace.run" || last.Actor != "cli:alice" || last.Target != "trace:"+heistExploiter || last.Details["graphSha256"] != graphHash ||
+	if last.Action != "trace.run" || last.Actor != "cli:alice@test-host" || last.Target != "trace:"+heistExploiter || last.Details["graphSha256"] != graphHash ||
 		last.Details["alerts"] != float64(1) || last.Details["policy"] != "haircut" {
 		t.Errorf("audit entry %+v, want trace.run with graphSha256 %s", last, graphHash)
 	}

@@ -50,7 +50,7 @@ var traceDeposit = common.HexToAddress("0x00000000000000000000000000000000000De9
 func TestTraceWatchAnvil(t *testing.T) {
 	t.Parallel()
 	node := anviltest.Start(t, anviltest.Silent())
-	env := map[string]string{"BULWARK_DATA": t.TempDir(), "USER": "alice"}
+	env := map[string]string{"BULWARK_DATA": t.TempDir(), "TEST_OS_USER": "alice"}
 	if code, _, stderr := run(t, env, "trace", "deposit", "add", traceDeposit.Hex(), "--label", "hot 7", "--threshold", "native:31337=1000000000000000000"); code != 0 {
 		t.Fatalf("deposit add: %s", stderr)
 	}
@@ -237,7 +237,7 @@ func TestTraceWatchTraversalRules(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			env := map[string]string{"BULWARK_DATA": filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")), "USER": "alice"}
+			env := map[string]string{"BULWARK_DATA": filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")), "TEST_OS_USER": "alice"}
 			if code, _, stderr := run(t, env, "trace", "deposit", "add", traceDeposit.Hex()); code != 0 {
 				t.Fatalf("deposit add: %s", stderr)
 			}
