@@ -91,6 +91,67 @@ func TestStoredDecisionIsCompact(t *testing.T) {
 	}
 }
 
+// TestStoredNameDecisionIsPlain: a name decision with the default limit
+// is stored as its JSON answer, not compressed (compressing it cost a
+// fifth of the request), and reads back byte for byte; a decision above
+// 8 KiB of JSON is still compressed.
+func TestStoredNameDecisionIsPlain(t *testing.T) {
+	t.Parallel()
+	ix, _ := defaultIndex(t) // the embedded lists: answers of their real size
+	s, err := screening.NewScreener(ix, screening.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []screening.AddressQuery
+	for i := range 200 {
+		qs = append(qs, screening.AddressQuery{Address: fmt.Sprintf("0x%040x", i*7919)})
+	}
+	batch, err := s.ScreenAddresses(screening.UseDeposit, "", qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name       string
+		v          any
+		compressed bool
+	}{
+		{"name, typo", mustScreenName(t, s, "KIM YOGN CHOL"), false},
+		{"name, hit", mustScreenName(t, s, "Kim Jong Un"), false},
+		{"200 addresses", batch, true},
+	} {
+		want, _ := json.Marshal(c.v)
+		if len(want) <= 1024 {
+			t.Fatalf("%s: %d bytes of JSON, want a decision above 1 KiB", c.name, len(want))
+		}
+		stored, err := screening.EncodeDecision(c.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gz := bytes.HasPrefix(stored, []byte{0x1f, 0x8b}); gz != c.compressed {
+			t.Errorf("%s (%d bytes of JSON): compressed %v, want %v", c.name, len(want), gz, c.compressed)
+		}
+		if !c.compressed && !bytes.Equal(stored, want) {
+			t.Errorf("%s: stored body differs from the answer:\n got %.300s\nwant %.300s", c.name, stored, want)
+		}
+		got, err := screening.DecodeDecision(stored)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: read back differs from the answer (%v)", c.name, err)
+		}
+	}
+}
+
+func mustScreenName(t *testing.T, s *screening.Screener, name string) *screening.NameDecision {
+	t.Helper()
+	d, err := s.ScreenName(screening.UseOnboarding, "", screening.NameQuery{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Matches) == 0 {
+		t.Fatalf("%q: no matches", name)
+	}
+	return d
+}
+
 // FuzzDecodeDecision: a corrupt stored body is an error, never a panic.
 func FuzzDecodeDecision(f *testing.F) {
 	s := newScreener(f, screening.Config{})
