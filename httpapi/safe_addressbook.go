@@ -197,7 +197,9 @@ func (s *Server) bookChange(w http.ResponseWriter, store policy.BookStore, tok *
 		},
 		committed: func() {
 			if s.cfg.SafeLiveBook != nil {
-				s.cfg.SafeLiveBook.Store(c.After.Book)
+				// Forward only: a newer version put in force meanwhile
+				// (by serve's follower, or a later change) stays.
+				s.cfg.SafeLiveBook.Advance(c.After.Version, c.After.Book)
 			}
 		},
 		unchanged: func() any {

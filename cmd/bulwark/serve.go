@@ -322,7 +322,7 @@ func addressBookInForce(ctx context.Context, s *cli.Serving, db *sqlite.DB, log 
 		return nil, nil, nil, err
 	}
 	if stored.Version > 0 {
-		live.Store(stored.Book)
+		live.Advance(stored.Version, stored.Book)
 	}
 	logged := func() {
 		log.Info("address book in force: the store's", "version", stored.Version, "sha256", stored.Book.Digest, "entries", stored.Book.Len())
@@ -351,8 +351,10 @@ func addressBookInForce(ctx context.Context, s *cli.Serving, db *sqlite.DB, log 
 				}
 				continue
 			}
-			live.Store(b.Book)
 			last = b.Version
+			if !live.Advance(b.Version, b.Book) {
+				continue // a change through the API put it (or a newer one) in force already
+			}
 			log.Info("address book changed", "version", b.Version, "sha256", b.Book.Digest, "entries", b.Book.Len(), "changedBy", b.ChangedBy)
 		}
 	}

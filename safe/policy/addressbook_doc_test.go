@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,6 +169,43 @@ func TestLiveBookSnapshot(t *testing.T) {
 	}
 	if ls := (Policy{Live: &live}).LimitsFor(nil, common.Address{}); len(ls) != 0 {
 		t.Errorf("limits %v", ls)
+	}
+}
+
+// TestLiveBookAdvance: the store's book in force only moves forward: a
+// reader that read an older version after a newer one was put in force
+// (serve's follower racing a change through the API) cannot put it back,
+// whatever the order the versions arrive in.
+func TestLiveBookAdvance(t *testing.T) {
+	t.Parallel()
+	books := make([]*AddressBook, 41)
+	for v := range books {
+		b, err := NewStoredBook(0, nil, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		books[v] = b
+	}
+	var live LiveBook
+	if !live.Advance(5, books[5]) || live.Version() != 5 || live.Load() != books[5] {
+		t.Fatalf("version 5 not in force: %d", live.Version())
+	}
+	for _, v := range []int64{4, 5, 1} {
+		if live.Advance(v, books[v]) || live.Load() != books[5] {
+			t.Fatalf("version %d replaced version 5", v)
+		}
+	}
+	var wg sync.WaitGroup
+	for v := 40; v >= 1; v-- {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			live.Advance(int64(v), books[v])
+		}()
+	}
+	wg.Wait()
+	if live.Version() != 40 || live.Load() != books[40] {
+		t.Fatalf("after concurrent advances: version %d", live.Version())
 	}
 }
 

@@ -316,17 +316,55 @@ func ChangeBook(ctx context.Context, store BookStore, actor string, ifMatch *int
 // LiveBook holds the address book in force where it can change while
 // Bulwark runs (the store's book under serve): each decision reads the
 // book once (Policy.Snapshot) and keeps it to the end, so a change takes
-// effect at the next decision, never in the middle of one. The zero
+// effect at the next decision, never in the middle of one. A book of the
+// store only moves forward (Advance): a reader that read an older version
+// before a newer one was put in force cannot put it back. The zero
 // LiveBook holds no book.
 type LiveBook struct {
-	p atomic.Pointer[AddressBook]
+	p atomic.Pointer[liveBook]
+}
+
+type liveBook struct {
+	book    *AddressBook
+	version int64
 }
 
 // Load returns the book in force (nil: none).
-func (l *LiveBook) Load() *AddressBook { return l.p.Load() }
+func (l *LiveBook) Load() *AddressBook {
+	if c := l.p.Load(); c != nil {
+		return c.book
+	}
+	return nil
+}
 
-// Store makes b the book in force.
-func (l *LiveBook) Store(b *AddressBook) { l.p.Store(b) }
+// Version returns the store's version of the book in force (0: none, or
+// a book not from the store).
+func (l *LiveBook) Version() int64 {
+	if c := l.p.Load(); c != nil {
+		return c.version
+	}
+	return 0
+}
+
+// Store makes b the book in force, whatever was in force (a book not
+// from the store: the file of serve --address-book).
+func (l *LiveBook) Store(b *AddressBook) { l.p.Store(&liveBook{book: b}) }
+
+// Advance makes b, the store's book at version, the book in force when
+// version is newer than the book in force's, and reports whether it did:
+// an older or the same version leaves the book in force as it is.
+func (l *LiveBook) Advance(version int64, b *AddressBook) bool {
+	next := &liveBook{book: b, version: version}
+	for {
+		cur := l.p.Load()
+		if cur != nil && cur.version >= version {
+			return false
+		}
+		if l.p.CompareAndSwap(cur, next) {
+			return true
+		}
+	}
+}
 
 // Snapshot returns p with the book in force now: with p.Live set, its
 // book as AddressBook (and Live cleared); otherwise p as it is. The
