@@ -79,7 +79,7 @@ func (m *Main) safeCosignCmd() *command {
 			}
 			st, source, err := m.readServiceTx(f.tx)
 			if err != nil {
-				return bulwark.ExitError, err
+				return bulwark.ExitError, m.refusedInput(ctx, "safe.cosign", err)
 			}
 			svc, closeSvc, err := m.cosignService(ctx, f)
 			if err != nil {
@@ -236,7 +236,7 @@ func (m *Main) approveRequest(f cosignFlags) (*cosign.ApproveRequest, string, er
 		}
 		st, source, err := m.readServiceTx(f.tx)
 		if err != nil {
-			return nil, "", err
+			return nil, "", m.refusedInput(context.Background(), "safe.approve", err)
 		}
 		req.Tx = st
 		return req, source, nil
@@ -375,6 +375,21 @@ func (approveOnly) Address() common.Address { return common.Address{} }
 
 func (approveOnly) SignHash(common.Hash) ([]byte, error) {
 	return nil, bulwark.Errorf(bulwark.EINTERNAL, "safe approve does not sign")
+}
+
+// refusedInput audits a co-signer request of action (safe.cosign,
+// safe.approve) refused because its transaction file cannot be read
+// (missing, too large, not JSON, a field that does not read), with the
+// field and why, and returns err. A data directory that cannot be opened
+// records nothing: the error is the input's either way.
+func (m *Main) refusedInput(ctx context.Context, action string, err error) error {
+	if !bulwark.IsCode(err, bulwark.EINVALID) && !bulwark.IsCode(err, bulwark.ETOOLARGE) && !bulwark.IsCode(err, bulwark.ENOTFOUND) {
+		return err
+	}
+	if svc, serr := m.cosignBase(ctx); serr == nil {
+		svc.RecordBadRequest(ctx, action, m.cliActor(), map[string]any{"input": "--tx"}, err)
+	}
+	return err
 }
 
 // cosignBase is the co-signer's store, audit log and verification records

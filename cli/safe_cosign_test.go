@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"math/big"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -202,6 +203,30 @@ func TestSafeCosignCLI(t *testing.T) {
 		code, _, stderr := runCosigner(t, env, cosigner.Key, tc.args...)
 		if code != 1 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q", tc.args, code, stderr)
+		}
+	}
+
+	// A transaction file that does not read is a refused request, audited
+	// with the field and why.
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"safe":"0x12","to":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"safe", "cosign", "--tx", bad, "--rpc", chain.URL(), "--lists-max-age", "0"},
+		{"safe", "approve", "--as", "x", "--tx", bad, "--rpc", chain.URL()},
+	} {
+		if code, _, stderr := runCosigner(t, env, cosigner.Key, args...); code != 1 || !strings.Contains(stderr, "safe") {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+		_, stdout, _ := runCosigner(t, env, cosigner.Key, "audit", "list", "--json", "--limit", "1")
+		var last []struct {
+			Action  string
+			Details struct{ Decision, Error, Field, Reason, Input string }
+		}
+		if err := json.Unmarshal([]byte(stdout), &last); err != nil || len(last) != 1 || last[0].Action != args[1] && last[0].Action != "safe."+args[1] ||
+			last[0].Details.Decision != "refused" || last[0].Details.Field != "--tx" || !strings.Contains(last[0].Details.Reason, "safe: \"0x12\" is not an address") {
+			t.Errorf("%v audited as %s (%v)", args, stdout, err)
 		}
 	}
 }

@@ -260,6 +260,10 @@ func TestSafeApprovalWithdrawAPI(t *testing.T) {
 		{"POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), `not json`, "safe.approve"},
 		{"POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), `{"chainId":"one"}`, "safe.approve"},
 		{"POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), `{"chainId":31337,"safeTxHash":"0x00"}`, "safe.approve"},
+		{"POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), `{"chainId":31337,"bogus":1}`, "safe.approve"},
+		// Refused by the co-signer itself, not by the route's parsing.
+		{"POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), fmt.Sprintf(`{"safe":%q,"safeTxHash":%q}`, s.Address.Hex(), held.SafeTxHash), "safe.approve"},
+		{"POST", "/api/v1/safe/approvals", jsonHeaders("analyst"), fmt.Sprintf(`{"chainId":31337,"safe":%q,"safeTxHash":%q,"note":%q}`, s.Address.Hex(), held.SafeTxHash, strings.Repeat("n", 1001)), "safe.approve"},
 		{"DELETE", "/api/v1/safe/approvals/0/" + s.Address.Hex() + "/" + held.SafeTxHash, bearerFor("analyst"), "", "safe.approve.withdraw"},
 		{"DELETE", "/api/v1/safe/approvals/31337/0x12/" + held.SafeTxHash, bearerFor("analyst"), "", "safe.approve.withdraw"},
 	} {
@@ -276,9 +280,9 @@ func TestSafeApprovalWithdrawAPI(t *testing.T) {
 		}
 		n = len(all)
 		en := all[n-1]
-		var dd struct{ Decision, Error, RequestID string }
+		var dd struct{ Decision, Error, RequestID, Reason, Field string }
 		if err := json.Unmarshal(en.Details, &dd); err != nil || en.Action != tc.action || en.Actor != "token:"+e.ids["analyst"] ||
-			dd.Decision != "refused" || dd.Error != bulwark.EINVALID || dd.RequestID == "" {
+			dd.Decision != "refused" || dd.Error != bulwark.EINVALID || dd.Reason == "" || dd.Field != "" && !strings.Contains(rec.Body.String(), dd.Field) {
 			t.Errorf("%s %s %q: audited %s by %s: %s", tc.method, tc.path, tc.body, en.Action, en.Actor, en.Details)
 		}
 	}

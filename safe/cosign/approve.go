@@ -2,11 +2,15 @@ package cosign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -161,25 +165,31 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 	if err != nil {
 		return nil, err
 	}
+	// An invalid request is audited as refused, under the actor the
+	// caller vouches for (the token, the CLI user), or the name given.
+	actor := req.Actor
+	refuseInput := func(err error) (*ApproveResult, error) { return nil, s.refuseInput(ctx, "safe.approve", actor, err) }
 	approver, name, err := identity(req.Approver, req.TokenID)
+	if actor == "" {
+		actor = approver
+		if err != nil {
+			actor = SourceCLI + "(invalid name)"
+		}
+	}
 	if err != nil {
-		return nil, err
+		return refuseInput(err)
 	}
 	note, err := checkText("note", "", req.Note, MaxNoteLen, false, true)
 	if err != nil {
-		return nil, err
+		return refuseInput(err)
 	}
 	osUser, err := checkText("osUser", "", req.OSUser, MaxApproverLen, false, false)
 	if err != nil {
-		return nil, err
+		return refuseInput(err)
 	}
 	host, err := checkText("host", "", req.Host, MaxApproverLen, false, false)
 	if err != nil {
-		return nil, err
-	}
-	actor := req.Actor
-	if actor == "" {
-		actor = approver
+		return refuseInput(err)
 	}
 	// The person a token belongs to, as the token store says (never as
 	// the request says): the audit entry names the person approving.
@@ -202,26 +212,26 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 			return nil, err
 		}
 		if v, err = s.verify(ctx, *req.Tx); err != nil {
-			return nil, err
+			return refuseInput(err)
 		}
 		if err := sameTx(req, v); err != nil {
-			return nil, err
+			return refuseInput(err)
 		}
 		req.ChainID, req.Safe, req.SafeTxHash = v.ChainID, v.Safe, v.Hashes.SafeTxHash
 	}
 	switch {
 	case req.ChainID == nil || req.ChainID.Sign() <= 0:
-		return nil, bulwark.Invalid("chainId", "required: the chain id of the Safe, e.g. 1 for Ethereum mainnet")
+		return refuseInput(bulwark.Invalid("chainId", "required: the chain id of the Safe, e.g. 1 for Ethereum mainnet"))
 	case req.Safe == (common.Address{}):
-		return nil, bulwark.Invalid("safe", "required: the Safe's address")
+		return refuseInput(bulwark.Invalid("safe", "required: the Safe's address"))
 	case req.SafeTxHash == (common.Hash{}):
-		return nil, bulwark.Invalid("safeTxHash", "required: the safeTxHash of the transaction to approve")
+		return refuseInput(bulwark.Invalid("safeTxHash", "required: the safeTxHash of the transaction to approve"))
 	}
 	a := Approval{ChainID: req.ChainID, Safe: req.Safe, SafeTxHash: req.SafeTxHash, Approver: approver, Note: note, OSUser: osUser, Host: host}
 	target := "safe:" + a.Safe.Hex() + "@" + a.SafeTxHash.Hex()
 	refuse := func(err error) (*ApproveResult, error) {
 		_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: "safe.approve", Target: target,
-			Details: named(approvalDetails(a, "refused", bulwark.ErrorCode(err)))})
+			Details: named(refusalDetails(a, err))})
 		return nil, err
 	}
 	verdict, digest, err := s.approvable(ctx, a, v)
@@ -344,25 +354,31 @@ func (s *Service) Withdraw(ctx context.Context, req WithdrawRequest) (*WithdrawR
 	if s.Store == nil || s.Audit == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "withdrawals need the co-signer's store and the audit log")
 	}
+	actor := req.Actor
+	refuseInput := func(err error) (*WithdrawResult, error) {
+		return nil, s.refuseInput(ctx, "safe.approve.withdraw", actor, err)
+	}
 	approver, name, err := identity(req.Approver, req.TokenID)
+	if actor == "" {
+		actor = approver
+		if err != nil {
+			actor = SourceCLI + "(invalid name)"
+		}
+	}
 	if err != nil {
-		return nil, err
+		return refuseInput(err)
 	}
 	note, err := checkText("note", "", req.Note, MaxNoteLen, false, true)
 	if err != nil {
-		return nil, err
+		return refuseInput(err)
 	}
 	switch {
 	case req.ChainID == nil || req.ChainID.Sign() <= 0:
-		return nil, bulwark.Invalid("chainId", "required: the chain id of the Safe, e.g. 1 for Ethereum mainnet")
+		return refuseInput(bulwark.Invalid("chainId", "required: the chain id of the Safe, e.g. 1 for Ethereum mainnet"))
 	case req.Safe == (common.Address{}):
-		return nil, bulwark.Invalid("safe", "required: the Safe's address")
+		return refuseInput(bulwark.Invalid("safe", "required: the Safe's address"))
 	case req.SafeTxHash == (common.Hash{}):
-		return nil, bulwark.Invalid("safeTxHash", "required: the safeTxHash of the approved transaction")
-	}
-	actor := req.Actor
-	if actor == "" {
-		actor = approver
+		return refuseInput(bulwark.Invalid("safeTxHash", "required: the safeTxHash of the approved transaction"))
 	}
 	target := "safe:" + req.Safe.Hex() + "@" + req.SafeTxHash.Hex()
 	details := func(decision string) map[string]any {
@@ -386,7 +402,7 @@ func (s *Service) Withdraw(ctx context.Context, req WithdrawRequest) (*WithdrawR
 			err = bulwark.Errorf(bulwark.ENOTFOUND, "%s (%s) has no standing approval of safeTxHash %s of Safe %s on chain %s to withdraw",
 				approver, name, req.SafeTxHash.Hex(), req.Safe.Hex(), req.ChainID)
 			d := details("refused")
-			d["error"] = bulwark.ENOTFOUND
+			d["error"], d["reason"] = bulwark.ENOTFOUND, AuditReason(err)
 			_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: "safe.approve.withdraw", Target: target, Details: d})
 		}
 		return nil, err
@@ -402,11 +418,53 @@ func (s *Service) RecordBadRequest(ctx context.Context, action, actor string, de
 	if s.Audit == nil {
 		return
 	}
-	d := map[string]any{"decision": "refused", "error": bulwark.ErrorCode(cause), "reason": bulwark.ErrorMessage(cause)}
+	d := map[string]any{"decision": "refused", "error": bulwark.ErrorCode(cause), "reason": AuditReason(cause)}
+	var be *bulwark.Error
+	if errors.As(cause, &be) && be.Field != "" {
+		d["field"] = be.Field
+	}
 	for k, v := range details {
 		d[k] = v
 	}
 	_, _ = s.Audit.Record(context.WithoutCancel(ctx), audit.Event{Actor: actor, Action: action, Target: "safe:request", Details: d})
+}
+
+// refuseInput audits err, when it is the request's fault (invalid, too
+// large), as a request of action refused before it was decided, and
+// returns it; another error (the node, the store) is returned as it is.
+func (s *Service) refuseInput(ctx context.Context, action, actor string, err error) error {
+	if bulwark.IsCode(err, bulwark.EINVALID) || bulwark.IsCode(err, bulwark.ETOOLARGE) {
+		s.RecordBadRequest(ctx, action, actor, nil, err)
+	}
+	return err
+}
+
+// MaxAuditReason bounds the error message an audited refusal keeps, in
+// bytes.
+const MaxAuditReason = 500
+
+// urlInText finds URLs in an error message.
+var urlInText = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]*[^\s"'<>.,;:)]`)
+
+// AuditReason is err's message as an audited refusal keeps it: a URL
+// reduced to its scheme and host (a node's URL may carry an API key in
+// its path, query or user part), cut to MaxAuditReason bytes on a
+// character boundary.
+func AuditReason(err error) string {
+	msg := urlInText.ReplaceAllStringFunc(bulwark.ErrorMessage(err), func(u string) string {
+		if p, perr := url.Parse(u); perr == nil && p.Host != "" {
+			return p.Scheme + "://" + p.Host + "/…"
+		}
+		return "<url>"
+	})
+	if len(msg) <= MaxAuditReason {
+		return msg
+	}
+	cut := MaxAuditReason
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
 }
 
 // sameTx checks the hash, chain and Safe a request gives beside its Tx.
@@ -483,5 +541,12 @@ func approvalDetails(a Approval, decision, code string) map[string]any {
 	if code != "" {
 		d["error"] = code
 	}
+	return d
+}
+
+// refusalDetails are approvalDetails of a refused approval, with why.
+func refusalDetails(a Approval, err error) map[string]any {
+	d := approvalDetails(a, "refused", bulwark.ErrorCode(err))
+	d["reason"] = AuditReason(err)
 	return d
 }

@@ -546,9 +546,30 @@ func TestCosignErrorAudited(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	entries := f.env.entries(t, "safe.cosign")
-	if len(entries) != 1 || !strings.Contains(string(entries[0].Details), `"decision":"error"`) || !strings.Contains(string(entries[0].Details), `"error":"unavailable"`) {
+	if len(entries) != 1 || !strings.Contains(string(entries[0].Details), `"decision":"error"`) || !strings.Contains(string(entries[0].Details), `"error":"unavailable"`) ||
+		!strings.Contains(string(entries[0].Details), `"reason":"node unreachable"`) {
 		t.Fatalf("audited %d entries: %v", len(entries), entries)
 	}
+	// A request refused before it is decided is audited with why.
+	for _, req := range []cosign.Request{{Tx: policy.ServiceTx{Safe: f.s.Address}, Requester: " "}, {Tx: policy.ServiceTx{Safe: f.s.Address}, Requester: "al\x00ice", Actor: "token:abc"}} {
+		if _, err := f.svc.Cosign(context.Background(), req); !bulwark.IsCode(err, bulwark.EINVALID) {
+			t.Fatalf("requester %q: %v", req.Requester, err)
+		}
+	}
+	if _, err := f.svc.Approve(context.Background(), cosign.ApproveRequest{Safe: f.s.Address, SafeTxHash: common.HexToHash("0x01"), Approver: "bob", Actor: "cli:bob"}); !bulwark.IsCode(err, bulwark.EINVALID) {
+		t.Fatalf("approval without a chain id: %v", err)
+	}
+	refused := append(f.env.entries(t, "safe.cosign")[1:], f.env.entries(t, "safe.approve")...)
+	for i, want := range []string{`"field":"requester"`, `"field":"requester"`, `"field":"chainId"`} {
+		if i >= len(refused) || !strings.Contains(string(refused[i].Details), want) || !strings.Contains(string(refused[i].Details), `"decision":"refused"`) ||
+			!strings.Contains(string(refused[i].Details), `"reason":"`) {
+			t.Fatalf("refused requests audited as %d entries, want %s in entry %d: %v", len(refused), want, i, refused)
+		}
+	}
+	if refused[1].Actor != "token:abc" || refused[2].Actor != "cli:bob" {
+		t.Errorf("refusals audited under %s and %s", refused[1].Actor, refused[2].Actor)
+	}
+	entries = f.env.entries(t, "safe.cosign")[:1]
 	// A dry run that fails is recorded as one; the queue watch's
 	// look-ahead is not.
 	if _, err := f.svc.Cosign(context.Background(), cosign.Request{Tx: policy.ServiceTx{Safe: f.s.Address, Tx: f.s.TransferETHTx(t, to0, big.NewInt(1))}, Requester: "alice", DryRun: true}); err == nil {
@@ -558,7 +579,7 @@ func TestCosignErrorAudited(t *testing.T) {
 		t.Fatal("no error")
 	}
 	entries = f.env.entries(t, "safe.cosign")
-	if len(entries) != 2 || !strings.Contains(string(entries[1].Details), `"dryRun":true`) || !strings.Contains(string(entries[1].Details), `"decision":"error"`) {
+	if len(entries) != 4 || !strings.Contains(string(entries[3].Details), `"dryRun":true`) || !strings.Contains(string(entries[3].Details), `"decision":"error"`) {
 		t.Errorf("%d entries after two dry runs: %v", len(entries), entries)
 	}
 }

@@ -161,12 +161,15 @@ func (s *Service) Cosign(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	requester, err := checkText("requester", "who asks for the co-signature", req.Requester, MaxApproverLen, true, false)
-	if err != nil {
-		return nil, err
-	}
 	actor := req.Actor
 	if actor == "" {
 		actor = requester
+	}
+	if err != nil {
+		if actor == "" {
+			actor = "(invalid requester)"
+		}
+		return nil, s.refuseInput(ctx, "safe.cosign", actor, err)
 	}
 	res, v, prior, err := s.decide(ctx, req)
 	if err != nil {
@@ -874,7 +877,7 @@ func (s *Service) auditError(ctx context.Context, actor, requester string, req R
 	if req.Tx.Tx.Nonce != nil {
 		target += "#" + req.Tx.Tx.Nonce.String()
 	}
-	d := map[string]any{"decision": "error", "error": bulwark.ErrorCode(cause), "requester": requester, "cosigner": s.Signer.Address().Hex()}
+	d := map[string]any{"decision": "error", "error": bulwark.ErrorCode(cause), "reason": AuditReason(cause), "requester": requester, "cosigner": s.Signer.Address().Hex()}
 	if req.DryRun {
 		d["dryRun"] = true
 	}
