@@ -121,7 +121,8 @@ func (m *Main) bookSetCmd() *command {
 		usage:   "bulwark safe address-book set FILE|- [--if-version N] [--json]",
 		long: "Reads the whole book from FILE (- for stdin): the --address-book file's TOML, or JSON as the API\n" +
 			"takes it (a file whose first character is '{'), checks it as --address-book does, and stores it as\n" +
-			"the next version. The same content as the stored book stores nothing.",
+			"the next version. The same content as the stored book stores nothing. A JSON book's \"version\"\n" +
+			"(as 'show --json' prints it) is taken as --if-version: the book must still be at that version.",
 		setup: f.register,
 		run: func(ctx context.Context, args []string) (int, error) {
 			if len(args) != 1 {
@@ -131,8 +132,11 @@ func (m *Main) bookSetCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			b, err := m.readBookArg(args[0])
+			b, version, err := m.readBookArg(args[0])
 			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if want, err = policy.BookIfMatch(want, version, "--if-version"); err != nil {
 				return bulwark.ExitError, err
 			}
 			return m.changeBook(ctx, policy.ActionBookSet, want, policy.ReplaceBook(b))
@@ -140,8 +144,9 @@ func (m *Main) bookSetCmd() *command {
 	}
 }
 
-// readBookArg reads the book of 'set': a file, or stdin for "-".
-func (m *Main) readBookArg(name string) (*policy.AddressBook, error) {
+// readBookArg reads the book of 'set': a file, or stdin for "-"; with
+// the version a JSON book names (nil: none).
+func (m *Main) readBookArg(name string) (*policy.AddressBook, *int64, error) {
 	var data []byte
 	var err error
 	source := name
@@ -156,15 +161,21 @@ func (m *Main) readBookArg(name string) (*policy.AddressBook, error) {
 		}
 	}
 	if err != nil {
-		return nil, bulwark.Invalid("FILE", "cannot read %s: %v", source, err)
+		return nil, nil, bulwark.Invalid("FILE", "cannot read %s: %v", source, err)
 	}
-	b, err := policy.ParseAddressBookData(source, data)
+	var b *policy.AddressBook
+	var version *int64
+	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
+		b, version, err = policy.ParseBookDocJSON(source, data)
+	} else {
+		b, err = policy.ParseAddressBookTOML(source, data)
+	}
 	if err != nil {
 		e := bulwark.Invalid("FILE", "%s", bulwark.ErrorMessage(err))
 		e.Err = err
-		return nil, e
+		return nil, nil, e
 	}
-	return b, nil
+	return b, version, nil
 }
 
 func (m *Main) bookAddCmd() *command {

@@ -23,6 +23,10 @@ func TestSafeAddressBookCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	carol := "0x96221423681A6d52E184D440a8eFCEbB105C7242"
+	staleJSON := filepath.Join(dir, "stale.json")
+	if err := os.WriteFile(staleJSON, []byte(`{"version": 0, "entries": [], "limits": []}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	steps := []struct {
 		name   string
 		setup  func()
@@ -37,6 +41,8 @@ func TestSafeAddressBookCLI(t *testing.T) {
 		{name: "set without a file", args: []string{"safe", "address-book", "set"}, code: 1, stderr: "FILE"},
 		{name: "set", args: []string{"safe", "address-book", "set", book}, stdout: []string{"Address book version 1", "entries 5 added", "now 5 entries and 0 limits"}},
 		{name: "set again", args: []string{"safe", "address-book", "set", book}, stdout: []string{"Unchanged", "version 1"}},
+		{name: "set a stale show --json answer", args: []string{"safe", "address-book", "set", staleJSON}, code: 1, stderr: "at version 1, not 0"},
+		{name: "set a version unlike --if-version", args: []string{"safe", "address-book", "set", "--if-version", "1", staleJSON}, code: 1, stderr: `--if-version says version 1, the book's "version" says 0`},
 		{name: "add with a stale version", args: []string{"safe", "address-book", "add", "--address", carol, "--label", "Carol", "--kinds", "recipient", "--if-version", "0"}, code: 1, stderr: "at version 1, not 0"},
 		{name: "add an unknown kind", args: []string{"safe", "address-book", "add", "--address", carol, "--label", "Carol", "--kinds", "friend"}, code: 1, stderr: `--kinds: "friend" is not a kind`},
 		{name: "add without a label", args: []string{"safe", "address-book", "add", "--address", carol, "--kinds", "recipient"}, code: 1, stderr: "--label: required"},

@@ -154,15 +154,20 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, types ...stri
 // readBookBody reads a PUT body: JSON (application/json) or TOML
 // (application/toml), at most the book's size bound (or the server's body
 // limit when higher).
-func (s *Server) readBookBody(w http.ResponseWriter, r *http.Request) (*policy.AddressBook, error) {
+//
+// The body is read as its Content-Type says, never by its first
+// character; a JSON body's version key (a GET answer sent back) is
+// returned as the version the change expects.
+func (s *Server) readBookBody(w http.ResponseWriter, r *http.Request) (*policy.AddressBook, *int64, error) {
 	mt, data, err := readBody(w, r, s.bodyLimitAtLeast(policy.MaxAddressBookSize), "application/json", "application/toml")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if mt == "application/toml" {
-		return policy.ParseAddressBookData("body", data)
+		b, err := policy.ParseAddressBookTOML("body", data)
+		return b, nil, err
 	}
-	return policy.ParseAddressBookJSON("body", data)
+	return policy.ParseBookDocJSON("body", data)
 }
 
 // bookChange is the change of an address-book route: edit applied to
@@ -213,8 +218,8 @@ func (s *Server) bookChange(w http.ResponseWriter, store policy.BookStore, tok *
 // putSafeBook answers PUT /api/v1/safe/address-book: the whole book, as
 // JSON or TOML, replaces the stored one (200 with the new version and
 // what changed; 200 "unchanged" when it is the same content; 409 on an
-// If-Match version that is not the stored one, or under serve
-// --address-book).
+// If-Match version, or a JSON body's version, that is not the stored
+// one, or under serve --address-book).
 func (s *Server) putSafeBook(w http.ResponseWriter, r *http.Request, tok *auth.Token) (*change, error) {
 	store, err := s.bookWritable()
 	if err != nil {
@@ -227,8 +232,11 @@ func (s *Server) putSafeBook(w http.ResponseWriter, r *http.Request, tok *auth.T
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.readBookBody(w, r)
+	b, bodyVersion, err := s.readBookBody(w, r)
 	if err != nil {
+		return nil, err
+	}
+	if want, err = policy.BookIfMatch(want, bodyVersion, "If-Match"); err != nil {
 		return nil, err
 	}
 	return s.bookChange(w, store, tok, policy.ActionBookSet, want, http.StatusOK, policy.ReplaceBook(b)), nil

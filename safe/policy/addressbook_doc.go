@@ -44,8 +44,9 @@ type LimitDoc struct {
 }
 
 // bookDocReadOnly are the keys a book's JSON may carry besides entries
-// and limits, ignored on input: what GET answers about the stored book,
-// so that its answer can be edited and sent back as it is.
+// and limits: what GET answers about the stored book, so that its answer
+// can be edited and sent back as it is. All are ignored on input but
+// version, which a change takes as its If-Match version.
 var bookDocReadOnly = []string{"version", "digest", "changedBy", "changedAt", "auditSeq", "source", "inForce"}
 
 func chainDoc(id *big.Int) *int64 {
@@ -130,43 +131,82 @@ func (b *AddressBook) ContentDigest() string {
 // ParseAddressBookJSON parses a book sent as JSON ({"entries": […],
 // "limits": […]}, keys as EntryDoc and LimitDoc write them) with the
 // checks of the file (ParseAddressBook): what the file refuses, this
-// refuses, with the same messages (chainId for chain_id). The keys GET
-// adds about the stored book (version, digest, changedBy, changedAt,
-// auditSeq, source, inForce) are ignored. source names the input in
-// errors; the book's Source is source and its Digest its ContentDigest.
+// refuses, with the same messages (chainId for chain_id); a key given
+// twice in an object is refused, as TOML refuses it. The keys GET adds
+// about the stored book (version, digest, changedBy, changedAt, auditSeq,
+// source, inForce) are ignored; ParseBookDocJSON gives the version.
+// source names the input in errors; the book's Source is source and its
+// Digest its ContentDigest.
 func ParseAddressBookJSON(source string, data []byte) (*AddressBook, error) {
+	b, _, err := ParseBookDocJSON(source, data)
+	return b, err
+}
+
+// ParseBookDocJSON parses a book as ParseAddressBookJSON does and also
+// returns its version key (nil when absent or null): the version of the
+// stored book a GET answer edited and sent back was read at, which a
+// change takes as its If-Match version (BookIfMatch).
+func ParseBookDocJSON(source string, data []byte) (*AddressBook, *int64, error) {
+	return parseBookJSON(source, data)
+}
+
+// BookIfMatch returns the version a change expects the stored book to
+// be at: given (If-Match, --if-version) or the body's version key (nil:
+// none); both, when they differ, are EINVALID.
+func BookIfMatch(given, body *int64, givenName string) (*int64, error) {
+	switch {
+	case given == nil:
+		return body, nil
+	case body != nil && *body != *given:
+		return nil, bulwark.Invalid(givenName, "%s says version %d, the book's \"version\" says %d: send one, or the same in both", givenName, *given, *body)
+	}
+	return given, nil
+}
+
+func parseBookJSON(source string, data []byte) (*AddressBook, *int64, error) {
 	fail := func(format string, args ...any) error {
 		return bulwark.Errorf(bulwark.EINVALID, "%s: %s", source, fmt.Sprintf(format, args...))
 	}
 	if len(data) > MaxAddressBookSize {
-		return nil, fail("larger than %d MiB", MaxAddressBookSize>>20)
+		return nil, nil, fail("larger than %d MiB", MaxAddressBookSize>>20)
 	}
 	if !utf8.Valid(data) {
-		return nil, fail("not UTF-8 text")
+		return nil, nil, fail("not UTF-8 text")
 	}
 	raw, err := decodeJSONObject(data)
 	if err != nil {
-		return nil, fail("%v", err)
+		return nil, nil, fail("%v", err)
 	}
 	for _, k := range sortedKeys(raw) {
 		if k != "entries" && k != "limits" && !slices.Contains(bookDocReadOnly, k) {
-			return nil, fail("unknown key %q: the book is {\"entries\": […], \"limits\": […]}", k)
+			return nil, nil, fail("unknown key %q: the book is {\"entries\": […], \"limits\": […]}", k)
 		}
 	}
 	list, err := objectList(raw, "entries")
 	if err != nil {
-		return nil, fail("%v", err)
+		return nil, nil, fail("%v", err)
 	}
 	limits, err := objectList(raw, "limits")
 	if err != nil {
-		return nil, fail("%v", err)
+		return nil, nil, fail("%v", err)
+	}
+	var version *int64
+	switch v := raw["version"].(type) {
+	case nil:
+	case int64:
+		if v < 0 {
+			return nil, nil, fail("version: %d is not a version (0, 1, 2 …, as GET answers it)", v)
+		}
+		version = &v
+	default:
+		return nil, nil, fail("version: %s is not a version (0, 1, 2 …, as GET answers it)", quoteValue(v))
 	}
 	b, err := buildBook(source, list, limits, jsonSyntax)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b.Source, b.Digest = source, b.ContentDigest()
-	return b, nil
+	return b, version, nil
 }
 
 // ParseEntryJSON parses one entry sent as JSON (an EntryDoc) with the
@@ -193,6 +233,9 @@ func ParseEntryJSON(source string, data []byte) (AddressEntry, error) {
 // decodeJSONObject decodes one JSON object, numbers that are integers as
 // int64 (as TOML gives them), others as their text.
 func decodeJSONObject(data []byte) (map[string]any, error) {
+	if err := duplicateKey(data); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -207,6 +250,59 @@ func decodeJSONObject(data []byte) (map[string]any, error) {
 		return nil, errors.New("want a JSON object")
 	}
 	return m, nil
+}
+
+// duplicateKey refuses a key given twice in one object (encoding/json
+// keeps the last, so a reviewer reading the first would be misled).
+// Input that is not valid JSON is left to the decoder to refuse.
+func duplicateKey(data []byte) error {
+	type frame struct {
+		keys      map[string]bool // nil: an array
+		expectKey bool
+	}
+	var stack []*frame
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if top != nil && top.keys != nil {
+					top.expectKey = true // after this value, a key
+				}
+				f := &frame{}
+				if d == '{' {
+					f.keys, f.expectKey = map[string]bool{}, true
+				}
+				stack = append(stack, f)
+			default:
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
+				}
+			}
+			continue
+		}
+		if top == nil || top.keys == nil {
+			continue
+		}
+		if !top.expectKey {
+			top.expectKey = true
+			continue
+		}
+		k, _ := tok.(string)
+		if top.keys[k] {
+			return fmt.Errorf("not valid JSON: key %q given twice in one object: give each key once", k)
+		}
+		top.keys[k], top.expectKey = true, false
+	}
 }
 
 func normalizeJSON(v any) any {
@@ -267,6 +363,12 @@ func ParseAddressBookData(source string, data []byte) (*AddressBook, error) {
 	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
 		return ParseAddressBookJSON(source, data)
 	}
+	return ParseAddressBookTOML(source, data)
+}
+
+// ParseAddressBookTOML parses a book given as TOML only (a body sent as
+// application/toml): ParseAddressBook with the ContentDigest as Digest.
+func ParseAddressBookTOML(source string, data []byte) (*AddressBook, error) {
 	b, err := ParseAddressBook(source, data)
 	if err != nil {
 		return nil, err

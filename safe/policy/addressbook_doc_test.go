@@ -281,3 +281,28 @@ func FuzzParseAddressBookData(f *testing.F) {
 		}
 	})
 }
+
+// TestBookJSONDuplicateKeys: a key given twice in any object of the book
+// is refused (encoding/json would keep the last one); the same key in
+// different objects is not a duplicate.
+func TestBookJSONDuplicateKeys(t *testing.T) {
+	t.Parallel()
+	const bob = `"0x3Cc3A225769900e003E264dd4CB43E90896BC21A"`
+	for _, tc := range []struct{ name, in, want string }{
+		{"top level", `{"entries": [], "entries": []}`, `key "entries" given twice`},
+		{"in an entry", `{"entries": [{"address": ` + bob + `, "label": "Bob", "label": "Mallory", "kinds": ["recipient"]}]}`, `key "label" given twice`},
+		{"after a nested value", `{"entries": [{"kinds": ["recipient"], "address": ` + bob + `, "label": "Bob", "kinds": ["spender"]}]}`, `key "kinds" given twice`},
+		{"in different objects", `{"entries": [{"address": ` + bob + `, "label": "Bob", "kinds": ["recipient"]}, {"address": "0x96221423681A6d52E184D440a8eFCEbB105C7242", "label": "Carol", "kinds": ["recipient"]}]}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseAddressBookJSON("in", []byte(tc.in))
+			if tc.want == "" && err != nil || tc.want != "" && (bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(bulwark.ErrorMessage(err), tc.want)) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	if _, v, err := ParseBookDocJSON("in", []byte(`{"version": 3, "entries": []}`)); err != nil || v == nil || *v != 3 {
+		t.Fatalf("version %v, %v", v, err)
+	}
+}
