@@ -69,6 +69,10 @@ type Main struct {
 	// cosignerParams, when set, is the scrypt cost of the co-signer's key
 	// files instead of keystore.Standard; tests set a lighter one.
 	cosignerParams *keystore.Params
+	// keyWritten, set by tests, runs once a co-signer key file is written
+	// and before its completion is audited: where a kill -9 would leave a
+	// file with only its "started" entry.
+	keyWritten func(path string)
 }
 
 // NewMain returns a Main wired to the process's streams and environment;

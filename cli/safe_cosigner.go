@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,18 +177,8 @@ func (m *Main) cosignerExportCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			wrote := false
-			_, err = log.Do(ctx, func(context.Context) (audit.Event, error) {
-				werr := keystore.WriteNew(out, data)
-				wrote = werr == nil
-				return audit.Event{Actor: m.cliActor(), Action: "safe.cosigner.export", Target: "cosigner:" + s.Address().Hex(),
-					Details: map[string]any{"address": s.Address().Hex(), "keystore": path, "out": out}}, flagged("--out", werr)
-			})
-			if err != nil {
-				if wrote {
-					// Not audited: no copy of the key is left behind.
-					_ = os.Remove(out)
-				}
+			if err := m.writeKeyAudited(ctx, log, "safe.cosigner.export", "cosigner:"+s.Address().Hex(), "--out", out, data,
+				map[string]any{"address": s.Address().Hex(), "keystore": path, "out": out}); err != nil {
 				return bulwark.ExitError, err
 			}
 			return m.printCosigner(s, out, "Exported the co-signer's key to")
@@ -281,19 +272,44 @@ func (m *Main) saveCosigner(ctx context.Context, f cosignerKeyFlags, action stri
 	if source != nil {
 		details["keyFile"] = *source
 	}
-	written := false
-	_, err = log.Do(ctx, func(context.Context) (audit.Event, error) {
-		err := keystore.WriteNew(path, data)
-		written = err == nil
-		return audit.Event{Actor: m.cliActor(), Action: action, Target: "cosigner:" + s.Address().Hex(), Details: details}, flagged("--keystore", err)
-	})
-	if err != nil {
-		if written {
-			_ = os.Remove(path)
-		}
+	if err := m.writeKeyAudited(ctx, log, action, "cosigner:"+s.Address().Hex(), "--keystore", path, data, details); err != nil {
 		return bulwark.ExitError, err
 	}
 	return m.printCosigner(s, path, "Co-signer key written to")
+}
+
+// writeKeyAudited writes a co-signer key file (init, import, export) in
+// three steps, so that no key file exists without an audit record, even
+// after a kill -9: the entry action+".started" is committed first, then
+// the file is written, then the entry action records its completion
+// ("started" names the first entry). A write that fails is audited as
+// action+".failed" and leaves no file; a completion that cannot be
+// audited removes the file again.
+func (m *Main) writeKeyAudited(ctx context.Context, log *audit.Log, action, target, flag, path string, data []byte, details map[string]any) error {
+	ev := func(suffix string, extra ...any) audit.Event {
+		d := maps.Clone(details)
+		for i := 0; i+1 < len(extra); i += 2 {
+			d[extra[i].(string)] = extra[i+1]
+		}
+		return audit.Event{Actor: m.cliActor(), Action: action + suffix, Target: target, Details: d}
+	}
+	started, err := log.Record(ctx, ev(".started"))
+	if err != nil {
+		return err
+	}
+	if werr := keystore.WriteNew(path, data); werr != nil {
+		werr = flagged(flag, werr)
+		_, _ = log.Record(context.WithoutCancel(ctx), ev(".failed", "started", started.Seq, "error", bulwark.ErrorCode(werr), "reason", bulwark.ErrorMessage(werr)))
+		return werr
+	}
+	if m.keyWritten != nil {
+		m.keyWritten(path)
+	}
+	if _, err := log.Record(context.WithoutCancel(ctx), ev("", "started", started.Seq)); err != nil {
+		_ = os.Remove(path)
+		return err
+	}
+	return nil
 }
 
 // printCosigner prints the co-signer's address and the file its key was

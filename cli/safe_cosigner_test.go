@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -184,8 +186,10 @@ func TestCosignerInitAddressExport(t *testing.T) {
 	}
 
 	actions, log := auditActions(t, env)
-	// Newest first: each wrong passphrase (address, export) is audited as a refused unlock.
-	if strings.Join(actions, ",") != "safe.cosigner.unlock,safe.cosigner.export,safe.cosigner.export,safe.cosigner.unlock,safe.cosigner.init" {
+	// Newest first: each wrong passphrase (address, export) is audited as a
+	// refused unlock; each key file written has its started entry before it.
+	if strings.Join(actions, ",") != "safe.cosigner.unlock,safe.cosigner.export,safe.cosigner.export.started,safe.cosigner.export,safe.cosigner.export.started,"+
+		"safe.cosigner.unlock,safe.cosigner.init,safe.cosigner.init.started" {
 		t.Errorf("audited %v", actions)
 	}
 	if !strings.Contains(log, got.Address) || strings.Contains(log, cosignerPass) || strings.Contains(log, "another passphrase") {
@@ -246,7 +250,7 @@ func TestCosignerImport(t *testing.T) {
 			if code, _, errOut := runKeyCmd(t, env, append([]string{"safe", "cosigner", "import"}, tt.args...)...); code != 1 || !strings.Contains(errOut, "already exists") {
 				t.Errorf("import again: exit %d: %s", code, errOut)
 			}
-			if actions, _ := auditActions(t, env); len(actions) != 1 || actions[0] != "safe.cosigner.import" {
+			if actions, _ := auditActions(t, env); !slices.Equal(actions, []string{"safe.cosigner.import", "safe.cosigner.import.started"}) {
 				t.Errorf("audited %v", actions)
 			}
 		})
@@ -406,4 +410,63 @@ func countAuditAction(t *testing.T, data, action string) int {
 		}
 	}
 	return n
+}
+
+// TestCosignerKeyFileAuditedFirst: init, import and export commit an
+// audited "started" entry before the key file is written, then write it,
+// then audit its completion; a kill -9 between the write and the
+// completion (the keyWritten hook) leaves a key file with its started
+// entry, never a key file the audit log does not know of.
+func TestCosignerKeyFileAuditedFirst(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, action string
+		args         func(dir string) []string
+	}{
+		{"init", "safe.cosigner.init", func(dir string) []string { return []string{"safe", "cosigner", "init"} }},
+		{"import", "safe.cosigner.import", func(dir string) []string {
+			key := filepath.Join(dir, "key.hex")
+			if err := os.WriteFile(key, []byte(cosignerTestKey), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"safe", "cosigner", "import", "--key-file", key}
+		}},
+		{"export", "safe.cosigner.export", func(dir string) []string {
+			return []string{"safe", "cosigner", "export", "--out", filepath.Join(dir, "backup.json")}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env, data := cosignerEnv(t)
+			dir := t.TempDir()
+			if tc.name == "export" {
+				if code, _, errOut := runKeyCmd(t, env, "safe", "cosigner", "init"); code != 0 {
+					t.Fatalf("init: %s", errOut)
+				}
+			}
+			var seen []string
+			var out, errb bytes.Buffer
+			m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+				LookupEnv:    func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+				defaultLists: embeddedLists, cosignerParams: &testKeyParams, osUser: testOSUser(env),
+				keyWritten: func(path string) {
+					// Where a kill -9 would stop it: the file is there and
+					// so is its started entry.
+					if _, err := os.Stat(path); err != nil {
+						t.Errorf("key file %s not written yet: %v", path, err)
+					}
+					seen = append(seen, fmt.Sprint(countAuditAction(t, data, tc.action+".started"), countAuditAction(t, data, tc.action)))
+				}}
+			code := m.Run(context.Background(), tc.args(dir))
+			if err := m.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if code != 0 || !slices.Equal(seen, []string{"1 0"}) {
+				t.Fatalf("exit %d (%s); at the write: started and completed entries %v, want [1 0]", code, errb.String(), seen)
+			}
+			if n := countAuditAction(t, data, tc.action); n != 1 {
+				t.Errorf("%d completion entries", n)
+			}
+		})
+	}
 }
