@@ -128,6 +128,9 @@ func parseEntry(m map[string]any, syn bookSyntax) (AddressEntry, error) {
 	case strings.IndexFunc(l, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
 		return e, errors.New("label: contains a control or invisible character")
 	}
+	if err := labelShows(l); err != nil {
+		return e, fmt.Errorf("label: %v", err)
+	}
 	e.Label = l
 	ks, ok := m["kinds"].([]any)
 	switch {
@@ -154,6 +157,45 @@ func parseEntry(m map[string]any, syn bookSyntax) (AddressEntry, error) {
 	}
 	e.ChainID = id
 	return e, nil
+}
+
+// blankRunes are printable code points that show as blank space: a
+// label made of them, or holding them, could pass for another.
+var blankRunes = map[rune]string{
+	'\u115F': "HANGUL CHOSEONG FILLER",
+	'\u1160': "HANGUL JUNGSEONG FILLER",
+	'\u2800': "BRAILLE PATTERN BLANK",
+	'\u3164': "HANGUL FILLER",
+	'\uFFA0': "HALFWIDTH HANGUL FILLER",
+}
+
+// labelShows refuses a label that would not show what it is: one with
+// a code point that shows as blank, or that starts with a combining mark
+// (which joins what is printed before it).
+func labelShows(l string) error {
+	for _, r := range l {
+		if name, ok := blankRunes[r]; ok {
+			return fmt.Errorf("contains U+%04X (%s), which shows as blank: write the label in visible characters", r, name)
+		}
+	}
+	if r, _ := utf8.DecodeRuneInString(l); unicode.Is(unicode.M, r) {
+		return fmt.Errorf("starts with the combining mark U+%04X, which joins what is shown before it: start it with a letter, digit or sign", r)
+	}
+	return nil
+}
+
+// labelKey is what two labels are compared by: case folded, runs of
+// spaces as one, without spaces around.
+func labelKey(l string) string {
+	return strings.ToLower(strings.ToUpper(strings.Join(strings.Fields(l), " ")))
+}
+
+// sameLabel returns the index of an entry of es for another address
+// whose label reads as e's (labelKey), or -1: findings name an address
+// by its label, so two addresses must not share one.
+func sameLabel(es []AddressEntry, e AddressEntry) int {
+	k := labelKey(e.Label)
+	return slices.IndexFunc(es, func(o AddressEntry) bool { return o.Address != e.Address && labelKey(o.Label) == k })
 }
 
 // bookSyntax is how a book's input names its fields: the TOML file's
@@ -220,10 +262,17 @@ func buildBook(source string, list, limits []map[string]any, syn bookSyntax) (*A
 		return nil, fail("%d entries, more than the %d allowed", len(list), MaxAddressBookEntries)
 	}
 	entries := make([]AddressEntry, 0, len(list))
+	labels := map[string]int{}
 	for i, m := range list {
 		e, err := parseEntry(m, syn)
 		if err != nil {
 			return nil, fail("entry %d%s: %v", i+1, entryName(m), err)
+		}
+		k := labelKey(e.Label)
+		if j, ok := labels[k]; ok && entries[j].Address != e.Address {
+			return nil, fail("entry %d%s: label: the same label as entry %d (%q, %s), ignoring case and spaces: give each address a label of its own", i+1, entryName(m), j+1, entries[j].Label, entries[j].Address.Hex())
+		} else if !ok {
+			labels[k] = i
 		}
 		entries = append(entries, e)
 	}

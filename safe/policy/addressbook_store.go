@@ -215,6 +215,10 @@ func AddEntry(e AddressEntry) BookEdit {
 				return nil, bulwark.Errorf(bulwark.ECONFLICT, "address %s is already in the address book as %s%s: remove it first, or replace the whole book", e.Address.Hex(), o, chainText(o.ChainID))
 			}
 		}
+		if j := sameLabel(cur.Entries(), e); j >= 0 {
+			o := cur.Entries()[j]
+			return nil, bulwark.Errorf(bulwark.EINVALID, "label %q reads as %q, the label of %s, ignoring case and spaces: give each address a label of its own", e.Label, o.Label, o.Address.Hex())
+		}
 		if cur.Len() >= MaxAddressBookEntries {
 			return nil, bulwark.Errorf(bulwark.EINVALID, "the address book holds %d entries, the most allowed", cur.Len())
 		}
