@@ -361,6 +361,9 @@ func (m *Main) changeBook(ctx context.Context, action string, want *int64, edit 
 	fmt.Fprintf(m.Stdout, "Address book version %d (sha256 %s), audit entry %d: entries %d added, %d removed, %d changed; limits %d added, %d removed, %d changed; now %s and %s.\n",
 		c.After.Version, c.After.Book.Digest, e.Seq, len(d.Added), len(d.Removed), len(d.Changed), len(d.LimitsAdded), len(d.LimitsRemoved), len(d.LimitsChanged),
 		plural(c.After.Book.Len(), "entry", "entries"), plural(len(c.After.Book.Limits()), "limit", "limits"))
+	for _, rc := range d.RecipientChecks {
+		fmt.Fprintf(m.Stdout, "Recipient check: %s.\n", rc.Detail)
+	}
 	return bulwark.ExitOK, nil
 }
 

@@ -39,7 +39,7 @@ func TestSafeAddressBookCLI(t *testing.T) {
 		{name: "show empty", args: []string{"safe", "address-book", "show"}, stdout: []string{"No address book is stored yet (version 0)"}},
 		{name: "set a bad file", args: []string{"safe", "address-book", "set", bad}, code: 1, stderr: `entry 1 ("Bob"): address: 0x3cc3A225769900e003E264dd4CB43E90896BC21A has a bad EIP-55 checksum`},
 		{name: "set without a file", args: []string{"safe", "address-book", "set"}, code: 1, stderr: "FILE"},
-		{name: "set", args: []string{"safe", "address-book", "set", book}, stdout: []string{"Address book version 1", "entries 5 added", "now 5 entries and 0 limits"}},
+		{name: "set", args: []string{"safe", "address-book", "set", book}, stdout: []string{"Address book version 1", "entries 5 added", "now 5 entries and 0 limits", "Recipient check: recipients are now checked on every chain"}},
 		{name: "set again", args: []string{"safe", "address-book", "set", book}, stdout: []string{"Unchanged", "version 1"}},
 		{name: "set a stale show --json answer", args: []string{"safe", "address-book", "set", staleJSON}, code: 1, stderr: "at version 1, not 0"},
 		{name: "set a version unlike --if-version", args: []string{"safe", "address-book", "set", "--if-version", "1", staleJSON}, code: 1, stderr: `--if-version says version 1, the book's "version" says 0`},

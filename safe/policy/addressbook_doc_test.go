@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -319,5 +320,58 @@ func TestBookJSONDuplicateKeys(t *testing.T) {
 	}
 	if _, v, err := ParseBookDocJSON("in", []byte(`{"version": 3, "entries": []}`)); err != nil || v == nil || *v != 3 {
 		t.Fatalf("version %v, %v", v, err)
+	}
+}
+
+// TestDiffRecipientChecks: a change says where it turns the check of
+// recipients (RECIPIENT_NOT_LISTED) on or off: for every chain, or for a
+// chain that goes another way.
+func TestDiffRecipientChecks(t *testing.T) {
+	t.Parallel()
+	entry := func(addr, label, kind string, chain int64) string {
+		s := fmt.Sprintf("[[entry]]\naddress = %q\nlabel = %q\nkinds = [%q]\n", addr, label, kind)
+		if chain != 0 {
+			s += fmt.Sprintf("chain_id = %d\n", chain)
+		}
+		return s
+	}
+	const bob, carol = "0x3Cc3A225769900e003E264dd4CB43E90896BC21A", "0x96221423681A6d52E184D440a8eFCEbB105C7242"
+	book := func(toml string) *AddressBook {
+		b, err := ParseAddressBookData("b", []byte(toml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name, old, next string
+		want            string // chain:checked, …
+	}{
+		{"first recipient for every chain", "", entry(bob, "Bob", "recipient", 0), "every:true"},
+		{"last recipient removed", entry(bob, "Bob", "recipient", 0), entry(bob, "Bob", "counterparty", 0), "every:false"},
+		{"first recipient on chain 1", "", entry(bob, "Bob", "recipient", 1), "1:true"},
+		{"chain 1's last recipient removed, chain 10's kept", entry(bob, "Bob", "recipient", 1) + entry(carol, "Carol", "recipient", 10), entry(carol, "Carol", "recipient", 10), "1:false"},
+		{"every chain off, chain 1 kept", entry(bob, "Bob", "recipient", 0) + entry(carol, "Carol", "recipient", 1), entry(carol, "Carol", "recipient", 1), "every:false"},
+		{"every chain on over chain 1", entry(carol, "Carol", "recipient", 1), entry(bob, "Bob", "recipient", 0) + entry(carol, "Carol", "recipient", 1), "every:true"},
+		{"another recipient", entry(bob, "Bob", "recipient", 0), entry(bob, "Bob", "recipient", 0) + entry(carol, "Carol", "recipient", 0), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d := DiffBooks(book(tc.old), book(tc.next))
+			var got []string
+			for _, c := range d.RecipientChecks {
+				where := "every"
+				if c.ChainID != nil {
+					where = fmt.Sprint(*c.ChainID)
+				}
+				got = append(got, fmt.Sprintf("%s:%v", where, c.Checked))
+				if c.Checked == strings.Contains(c.Detail, "NO LONGER") {
+					t.Errorf("detail %q for checked %v", c.Detail, c.Checked)
+				}
+			}
+			if strings.Join(got, ",") != tc.want {
+				t.Errorf("recipient checks %v, want %s", got, tc.want)
+			}
+		})
 	}
 }

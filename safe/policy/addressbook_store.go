@@ -129,6 +129,65 @@ type BookDiff struct {
 	LimitsAdded   []LimitDoc    `json:"limitsAdded"`
 	LimitsRemoved []LimitDoc    `json:"limitsRemoved"`
 	LimitsChanged []LimitChange `json:"limitsChanged"`
+	// RecipientChecks are the chains where the change turns the check of
+	// recipients (RECIPIENT_NOT_LISTED) on or off: it is on where the
+	// book lists a recipient for that chain or for every chain.
+	RecipientChecks []RecipientCheckChange `json:"recipientChecks"`
+}
+
+// RecipientCheckChange says that a change turns the check of recipients
+// on or off: for one chain (ChainID), or for every chain the book has no
+// recipient of its own for (ChainID nil).
+type RecipientCheckChange struct {
+	ChainID *int64 `json:"chainId,omitempty"`
+	Checked bool   `json:"checked"`
+	Detail  string `json:"detail"`
+}
+
+// recipientCheckChanges lists where the check of recipients turns on or
+// off from old to next: every chain first, then by chain id.
+func recipientCheckChanges(old, next *AddressBook) []RecipientCheckChange {
+	out := []RecipientCheckChange{}
+	add := func(id *big.Int, before, after bool) {
+		if before == after {
+			return
+		}
+		where := "on every chain without recipients of its own"
+		if id != nil {
+			where = "on chain " + id.String()
+		}
+		d := "recipients are now checked " + where + ": a payment to an address the book does not list as a recipient is RECIPIENT_NOT_LISTED"
+		if !after {
+			d = "recipients are NO LONGER checked " + where + ": the book lists no recipient there, so RECIPIENT_NOT_LISTED is off and a payment goes to any address"
+		}
+		out = append(out, RecipientCheckChange{ChainID: chainDoc(id), Checked: after, Detail: d})
+	}
+	add(nil, old.recipients(nil) > 0, next.recipients(nil) > 0)
+	chains := map[string]*big.Int{}
+	for _, b := range []*AddressBook{old, next} {
+		for _, e := range b.Entries() {
+			if e.ChainID != nil && e.Is(KindRecipient) {
+				chains[e.ChainID.String()] = e.ChainID
+			}
+		}
+	}
+	ids := make([]*big.Int, 0, len(chains))
+	for _, id := range chains {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b *big.Int) int { return a.Cmp(b) })
+	for _, id := range ids {
+		before, after := old.recipients(id) > 0, next.recipients(id) > 0
+		if old.recipients(nil) > 0 != (next.recipients(nil) > 0) {
+			// Told for every chain above; a chain is named only when
+			// it goes another way than every chain.
+			if after == (next.recipients(nil) > 0) {
+				continue
+			}
+		}
+		add(id, before, after)
+	}
+	return out
 }
 
 // Empty reports whether nothing changed.
@@ -140,7 +199,8 @@ func (d BookDiff) Empty() bool {
 // empty), in Doc order.
 func DiffBooks(old, next *AddressBook) BookDiff {
 	d := BookDiff{Added: []EntryDoc{}, Removed: []EntryDoc{}, Changed: []EntryChange{},
-		LimitsAdded: []LimitDoc{}, LimitsRemoved: []LimitDoc{}, LimitsChanged: []LimitChange{}}
+		LimitsAdded: []LimitDoc{}, LimitsRemoved: []LimitDoc{}, LimitsChanged: []LimitChange{},
+		RecipientChecks: recipientCheckChanges(old, next)}
 	entryKey := func(e AddressEntry) string { return e.Address.Hex() + chainText(e.ChainID) }
 	was := map[string]AddressEntry{}
 	for _, e := range old.Entries() {
@@ -272,6 +332,7 @@ func (c *BookChange) Details() map[string]any {
 		"entries": c.After.Book.Len(), "limits": len(c.After.Book.Limits()),
 		"added": c.Diff.Added, "removed": c.Diff.Removed, "changed": c.Diff.Changed,
 		"limitsAdded": c.Diff.LimitsAdded, "limitsRemoved": c.Diff.LimitsRemoved, "limitsChanged": c.Diff.LimitsChanged,
+		"recipientChecks": c.Diff.RecipientChecks,
 	}
 }
 
