@@ -74,6 +74,9 @@ type queueTxJSON struct {
 	ConfirmationsRequired int              `json:"confirmationsRequired"`
 	Verdict               bulwark.Verdict  `json:"verdict"`
 	Findings              []policy.Finding `json:"findings"`
+	// NotChecked lists what the verification did not check
+	// (policy.Verification.NotChecked); empty when it checked everything.
+	NotChecked []string `json:"notChecked"`
 	// Error says why the entry could not be read or verified.
 	Error    string `json:"error,omitempty"`
 	AuditSeq int64  `json:"auditSeq,omitempty"`
@@ -85,9 +88,12 @@ type queueJSON struct {
 	Service string `json:"service"`
 	// Truncated reports a queue longer than is read (the lowest nonces
 	// were).
-	Truncated    bool            `json:"truncated"`
-	Verdict      bulwark.Verdict `json:"verdict"`
-	Transactions []queueTxJSON   `json:"transactions"`
+	Truncated bool            `json:"truncated"`
+	Verdict   bulwark.Verdict `json:"verdict"`
+	// NotChecked is true when some transaction's verification left
+	// something unchecked: an ok verdict is then not a full pass.
+	NotChecked   bool          `json:"notChecked"`
+	Transactions []queueTxJSON `json:"transactions"`
 }
 
 func (m *Main) runSafeQueue(ctx context.Context, f safeQueueFlags) (*queueJSON, error) {
@@ -136,7 +142,7 @@ func (m *Main) runSafeQueue(ctx context.Context, f safeQueueFlags) (*queueJSON, 
 	worst := []policy.Finding{}
 	queue.SortByNonce(listing.Entries) // the service's ordering is a claim
 	for _, e := range listing.Entries {
-		t := queueTxJSON{Confirmations: len(e.Confirmations), ConfirmationsRequired: e.ConfirmationsRequired, Findings: []policy.Finding{}}
+		t := queueTxJSON{Confirmations: len(e.Confirmations), ConfirmationsRequired: e.ConfirmationsRequired, Findings: []policy.Finding{}, NotChecked: []string{}}
 		if e.Nonce != nil {
 			t.Nonce = e.Nonce.String()
 		}
@@ -157,6 +163,8 @@ func (m *Main) runSafeQueue(ctx context.Context, f safeQueueFlags) (*queueJSON, 
 				return nil, rpcFlagError(err)
 			default:
 				t.SafeTxHash, t.Verdict, t.Findings, t.AuditSeq = ver.Hashes.SafeTxHash.Hex(), ver.Verdict, ver.Findings, seq
+				t.NotChecked = ver.NotChecked()
+				out.NotChecked = out.NotChecked || len(t.NotChecked) > 0
 				worst = append(worst, ver.Findings...)
 			}
 		}
@@ -194,6 +202,13 @@ func writeQueueText(w io.Writer, q *queueJSON) {
 			b.line(strings.ToUpper(string(f.Severity)), "%s", f.Code)
 			b.note("", f.Message)
 		}
+		if len(t.NotChecked) > 0 {
+			ws := make([]string, len(t.NotChecked))
+			for i, k := range t.NotChecked {
+				ws[i] = policy.NotCheckedText(k)
+			}
+			b.note("", "NOT checked: "+strings.Join(ws, "; "))
+		}
 	}
 	b.blank()
 	switch q.Verdict {
@@ -201,8 +216,14 @@ func writeQueueText(w io.Writer, q *queueJSON) {
 		b.heading("Worst verdict: REJECT (exit 3): nobody should sign or execute the rejected transactions.")
 	case bulwark.VerdictReview:
 		b.heading("Worst verdict: REVIEW (exit 2): someone other than the proposer must check the findings before anyone signs.")
-	default:
+	case bulwark.VerdictOK:
+		if q.NotChecked {
+			b.heading("Worst verdict: OK, NOT FULLY CHECKED (exit 0): no finding needs a second look, but what each transaction lists as NOT checked was not; do not take it as passed. Still compare the hashes with the device.")
+			break
+		}
 		b.heading("Worst verdict: OK (exit 0): no finding needs a second look. Still compare the hashes with the device.")
+	default:
+		b.heading("Worst verdict: " + strings.ToUpper(string(q.Verdict)) + ".")
 	}
 }
 

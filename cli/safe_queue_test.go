@@ -12,6 +12,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/internal/anviltest"
 	"github.com/bulwark-sec/bulwark/internal/safetest"
 	"github.com/bulwark-sec/bulwark/safe/policy"
@@ -21,12 +22,13 @@ import (
 
 type queueOut struct {
 	Safe, Service, Verdict string
-	Truncated              bool
+	Truncated, NotChecked  bool
 	Transactions           []struct {
 		Nonce, ListedSafeTxHash, SafeTxHash, Verdict, Error string
 		Confirmations, ConfirmationsRequired                int
 		Findings                                            []struct{ Code, Severity string }
 		AuditSeq                                            int64
+		NotChecked                                          []string
 	}
 }
 
@@ -74,7 +76,7 @@ func TestSafeQueueRPC(t *testing.T) {
 	if tx[0].Verdict != "reject" || !has(0, policy.CodeUntrustedDelegateCall) || tx[0].Confirmations != 2 || tx[0].SafeTxHash != tx[0].ListedSafeTxHash || tx[0].AuditSeq == 0 {
 		t.Errorf("the trojan: %+v", tx[0])
 	}
-	if tx[1].Verdict != "ok" || len(tx[1].Findings) != 0 || tx[1].Nonce != nonce.String() {
+	if tx[1].Verdict != "ok" || len(tx[1].Findings) != 0 || tx[1].Nonce != nonce.String() || tx[1].NotChecked == nil || len(tx[1].NotChecked) != 0 || out.NotChecked {
 		t.Errorf("the transfer: %+v", tx[1])
 	}
 	if tx[2].Verdict != "review" || !has(2, policy.CodeOwnerChange) {
@@ -99,8 +101,27 @@ func TestSafeQueueRPC(t *testing.T) {
 
 	// Only the transfer: exit 0.
 	svc.SetQueue(s.Address, s.ServiceTx(t, s.TransferETHTx(t, common.HexToAddress("0x00000000000000000000000000000000000b0b01"), safetest.Ether(1))))
-	if code, stdout, _ := run(t, env, "safe", "queue", "--service", svc.URL, "--safe", s.Address.Hex(), "--rpc", chain.URL()); code != 0 {
+	if code, stdout, _ := run(t, env, "safe", "queue", "--service", svc.URL, "--safe", s.Address.Hex(), "--rpc", chain.URL()); code != 0 || !strings.Contains(stdout, "Worst verdict: OK (exit 0)") {
 		t.Errorf("only a transfer: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestSafeQueueTextNotChecked: an ok queue whose verifications left
+// something unchecked never reads as a plain OK.
+func TestSafeQueueTextNotChecked(t *testing.T) {
+	t.Parallel()
+	q := &queueJSON{Safe: "0x1", Service: "http://svc", Verdict: bulwark.VerdictOK, NotChecked: true, Transactions: []queueTxJSON{
+		{Nonce: "7", SafeTxHash: "0xab", Verdict: bulwark.VerdictOK, Findings: []policy.Finding{}, NotChecked: []string{policy.NotCheckedValueLimitHistory}},
+	}}
+	var b strings.Builder
+	writeQueueText(&b, q)
+	for _, want := range []string{"NOT checked: " + policy.NotCheckedText(policy.NotCheckedValueLimitHistory), "Worst verdict: OK, NOT FULLY CHECKED (exit 0)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "Worst verdict: OK (exit 0)") {
+		t.Errorf("reads as a plain OK:\n%s", b.String())
 	}
 }
 
