@@ -150,7 +150,7 @@ func ruleRecipient(p Policy, env checkEnv, c *decode.DecodedCall) []Finding {
 		bookField := "not listed"
 		if listed {
 			listedAs = "in the address book only as " + e.String() + ", which does not allow payments to it"
-			bookField = e.Label
+			bookField = labelWithAddress(e)
 		}
 		out = append(out, finding(CodeRecipientNotListed, SeverityHigh, c,
 			"this call sends %s to %s, %s. The address book lists %d recipient(s)%s and this is not one of them, nor a counterparty or own contract (address book sha256 %s): a swapped recipient is how a poisoned or tampered payment looks. Confirm the address out of band, then add it to the address book as a recipient",

@@ -31,15 +31,21 @@ func (p Policy) bookText(chainID *big.Int, a common.Address) string {
 }
 
 // bookField is the "addressBook" field of a finding about a: the entry's
-// label, "not listed", or "no address book".
+// label with the address next to it ("Bob (0x3Cc3…)": a label alone
+// could pass for another's), "not listed", or "no address book".
 func (p Policy) bookField(chainID *big.Int, a common.Address) string {
 	switch e, ok := p.AddressBook.Lookup(chainID, a); {
 	case ok:
-		return e.Label
+		return labelWithAddress(e)
 	case p.AddressBook == nil:
 		return "no address book"
 	}
 	return "not listed"
+}
+
+// labelWithAddress is e's label and address: "Bob (0x3Cc3…)".
+func labelWithAddress(e AddressEntry) string {
+	return e.Label + " (" + e.Address.Hex() + ")"
 }
 
 func kindsText(e AddressEntry) string {

@@ -125,7 +125,7 @@ func TestPolicyGovernanceCalls(t *testing.T) {
 		{"Aave setPriceOracle", call(aaveProvide, calldata(t, "setPriceOracle(address newPriceOracle)", trojan)), CodeProtocolAddressChange, SeverityHigh, "0",
 			[]string{"the new price oracle for PRICE_ORACLE is " + trojan.Hex() + " (NOT in the address book)", "misprice"}, map[string]string{"id": "PRICE_ORACLE", "newAddress": trojan.Hex(), "addressBook": "not listed"}},
 		{"Aave setAddress", call(aaveProvide, calldata(t, "setAddress(bytes32 id,address newAddress)", aaveID("ACL_MANAGER"), bob)), CodeProtocolAddressChange, SeverityHigh, "0",
-			[]string{"for ACL_MANAGER is " + bob.Hex() + ` (in the address book as "Bob (OTC desk)"`}, map[string]string{"id": "ACL_MANAGER", "addressBook": "Bob (OTC desk)"}},
+			[]string{"for ACL_MANAGER is " + bob.Hex() + ` (in the address book as "Bob (OTC desk)"`}, map[string]string{"id": "ACL_MANAGER", "addressBook": "Bob (OTC desk) (" + bob.Hex() + ")"}},
 		{"Aave setMarketId", call(aaveProvide, calldata(t, "setMarketId(string newMarketId)", "Aave\x1b[2J")), CodeProtocolAddressChange, SeverityMedium, "0",
 			[]string{`the market id becomes "Aave\x1b[2J"`}, map[string]string{"marketId": "Aave\x1b[2J"}},
 		{"Aave setACLAdmin", call(aaveProvide, calldata(t, "setACLAdmin(address newAclAdmin)", trojan)), CodeAdminChange, SeverityHigh, "0",
