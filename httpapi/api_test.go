@@ -464,7 +464,7 @@ func TestDecodingErrors(t *testing.T) {
 	tooLarge.configure = func(c *Config) { c.MaxBodyBytes = 1024 }
 	runScenarios(t, []scenario{
 		post("syntax error", `{"name":"a",}`, nil, 400, bulwark.EINVALID, "invalid JSON body: syntax error at byte 13"),
-		post("unknown field", `{"name":"x","rol":"admin"}`, nil, 400, bulwark.EINVALID, `unknown field "rol"`, "known fields: name, role, ttl"),
+		post("unknown field", `{"name":"x","rol":"admin"}`, nil, 400, bulwark.EINVALID, `unknown field "rol"`, "known fields: name, person, role, ttl"),
 		post("wrong type", `{"name":"x","role":5}`, nil, 400, bulwark.EINVALID, `field "role": want string, got number at byte 20`),
 		post("wrong type: object", `{"name":{"a":1},"role":"viewer"}`, nil, 400, bulwark.EINVALID, `field "name": want string, got object`),
 		post("not an object", `["name"]`, nil, 400, bulwark.EINVALID, "want a JSON object, got array"),
