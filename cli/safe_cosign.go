@@ -26,6 +26,7 @@ type cosignFlags struct {
 	book        string
 	dryRun      bool
 	maxListAge  time.Duration
+	registryAge time.Duration
 	approvalTTL time.Duration
 	// approve only
 	safeTxHash, safe, chainID, as, note string
@@ -36,8 +37,20 @@ type cosignFlags struct {
 
 func (f *cosignFlags) registerNode(fs *flag.FlagSet) {
 	fs.StringVar(&f.rpc, "rpc", "", "JSON-RPC `URL` of the node the Safe is read from and the transaction simulated on (required: there is no offline co-signature)")
-	fs.DurationVar(&f.maxListAge, "lists-max-age", 7*24*time.Hour, "refuse to co-sign when a screening list or the Safe deployment registry is older than this `DURATION` (0: no limit)")
+	fs.DurationVar(&f.maxListAge, "lists-max-age", 7*24*time.Hour, "refuse to co-sign when an official screening list is older than this `DURATION` (0: no limit)")
+	registerRegistryMaxAge(fs, &f.registryAge)
 	fs.StringVar(&f.book, "address-book", "", "the organisation's address book `FILE` (TOML) the transaction is verified against: names known targets, lets allowances to listed spenders through, checks new owners against it (default: the book stored in the data directory, if any)")
+}
+
+// DefaultRegistryMaxAge is how old the built-in registry of Safe
+// deployments may be before the co-signer refuses: a new deployment it
+// does not know is a review finding, never a trusted one, so its age is
+// measured in months, a sanctions list's in days.
+const DefaultRegistryMaxAge = 180 * 24 * time.Hour
+
+// registerRegistryMaxAge registers --registry-max-age (serve, safe cosign).
+func registerRegistryMaxAge(fs *flag.FlagSet, d *time.Duration) {
+	fs.DurationVar(d, "registry-max-age", DefaultRegistryMaxAge, "refuse to co-sign when the built-in registry of Safe deployments (dated by the build's commit) is older than this `DURATION` (0: no limit)")
 }
 
 // registerApprovalTTL registers --approval-ttl (serve, safe cosign, safe
@@ -277,6 +290,9 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 	if f.maxListAge < 0 {
 		return nil, nil, bulwark.Invalid("--lists-max-age", "must not be negative")
 	}
+	if f.registryAge < 0 {
+		return nil, nil, bulwark.Invalid("--registry-max-age", "must not be negative (0: no limit)")
+	}
 	if err := cosign.CheckApprovalTTL("--approval-ttl", f.approvalTTL); err != nil {
 		return nil, nil, err
 	}
@@ -304,9 +320,7 @@ func (m *Main) cosignService(ctx context.Context, f cosignFlags) (*cosign.Servic
 		return nil, nil, err
 	}
 	svc.Policy.Screener = policy.IndexScreener(sc.Screener().Index)
-	if f.maxListAge > 0 {
-		svc.Sources, svc.MaxListAge = cosign.ScreeningSources(sc.Screener().Index, m.registrySource()), f.maxListAge
-	}
+	svc.Sources, svc.MaxListAge = cosign.ScreeningSources(sc.Screener().Index, m.registrySource(f.registryAge)), f.maxListAge
 	return svc, func() { client.Close(); closeService(sc) }, nil
 }
 
@@ -324,10 +338,13 @@ func (m *Main) safeScreener(ctx context.Context) (policy.AddressScreener, func()
 // registrySource is the registry of pinned Safe deployments as a source
 // of the co-signer, dated by the build's commit (it is compiled in); no
 // name (not checked) for a build that recorded no commit time.
-func (m *Main) registrySource() cosign.Source {
+func (m *Main) registrySource(maxAge time.Duration) cosign.Source {
+	if maxAge == 0 {
+		return cosign.Source{}
+	}
 	if b := m.buildVersion(); b.CommitTime != "" {
 		if t, err := time.Parse(time.RFC3339, b.CommitTime); err == nil {
-			return cosign.Source{Name: "registry " + policy.RegistryVersion, Updated: t}
+			return cosign.Source{Name: "registry " + policy.RegistryVersion, Updated: t, MaxAge: maxAge}
 		}
 	}
 	return cosign.Source{}

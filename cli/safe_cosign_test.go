@@ -198,6 +198,7 @@ func TestSafeCosignCLI(t *testing.T) {
 		{[]string{"safe", "approve", "--as", "x", "--tx", writeServiceTx(t, s.Safe, transfer)}, "--rpc: required with --tx"},
 		{[]string{"safe", "approve", "--as", "x", "--approval-ttl", "0", "--safe-tx-hash", held.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}, "--approval-ttl: 0s"},
 		{[]string{"safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--approval-ttl", "1000h"}, "--approval-ttl"},
+		{[]string{"safe", "cosign", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL(), "--registry-max-age", "-1h"}, "--registry-max-age: must not be negative"},
 		{[]string{"safe", "approve", "--withdraw", "--as", "x", "--tx", writeServiceTx(t, s.Safe, transfer), "--rpc", chain.URL()}, "--withdraw"},
 	} {
 		code, _, stderr := runCosigner(t, env, cosigner.Key, tc.args...)

@@ -72,6 +72,10 @@ type ServeSettings struct {
 	// ApprovalTTL is how long an approval for dual control counts
 	// (--approval-ttl; cosign.CheckApprovalTTL's bounds).
 	ApprovalTTL time.Duration
+	// RegistryMaxAge is how old the built-in registry of Safe deployments
+	// may be before the co-signer refuses (--registry-max-age; 0: no
+	// limit).
+	RegistryMaxAge time.Duration
 	// TraceRPC is the node the trace follower follows ("": no follower):
 	// the open cases' taint, alerting on registered deposit addresses.
 	TraceRPC string
@@ -117,6 +121,7 @@ type serveFlags struct {
 	safeQueuePush     bool
 	safeQueueTimeout  time.Duration
 	approvalTTL       time.Duration
+	registryMaxAge    time.Duration
 	// Screening.
 	lists              screeningSettings
 	listsFrom          string
@@ -180,6 +185,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.safeQueueTimeout, "safe-queue-timeout", queue.DefaultListTimeout, "with --safe-queue, how long the reading of one Safe's queue may take (all its pages); a queue not read by then is QUEUE_UNREADABLE for that poll")
 			fs.BoolVar(&f.safeQueuePush, "safe-queue-push", false, "with --safe-queue and a co-signer, post each co-signature given to the service as the co-signer's confirmation")
 			registerApprovalTTL(fs, &f.approvalTTL)
+			registerRegistryMaxAge(fs, &f.registryMaxAge)
 			f.lists.register(fs)
 			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
 			fs.DurationVar(&f.listsRefresh, "lists-refresh", 24*time.Hour, "refresh the lists this often, and at start when one is stale (0: never; a failed refresh keeps the lists in force)")
@@ -247,6 +253,9 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if err := cosign.CheckApprovalTTL("--approval-ttl", f.approvalTTL); err != nil {
 		return nil, err
 	}
+	if f.registryMaxAge < 0 {
+		return nil, bulwark.Invalid("--registry-max-age", "must not be negative, got %s (0: no limit)", f.registryMaxAge)
+	}
 	if f.safeQueuePush && f.safeQueue == "" {
 		return nil, bulwark.Invalid("--safe-queue-push", "needs --safe-queue URL: the service to push the co-signatures to")
 	}
@@ -287,7 +296,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, AddressBook: book, AddressBookFile: f.addressBook, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
 		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout, ApprovalTTL: f.approvalTTL,
-		ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
+		RegistryMaxAge: f.registryMaxAge, ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
 		Retention: time.Duration(f.retention), MemoryLimit: int64(f.memoryLimit),
 	}}, nil
 }
@@ -414,10 +423,11 @@ func (s *Serving) Screening(ctx context.Context, opts ...func(*screening.Service
 }
 
 // CosignSources are what the co-signer of POST /api/v1/safe/cosign checks
-// the age of, and the maximum age (--lists-max-age; 0: none): the official
-// lists of svc's index and the build's registry of Safe deployments.
+// the age of, and the lists' maximum age (--lists-max-age; 0: none): the
+// official lists of svc's index and the build's registry of Safe
+// deployments, which has its own maximum (--registry-max-age).
 func (s *Serving) CosignSources(svc *screening.Service) (cosign.Sources, time.Duration) {
-	return cosign.ScreeningSources(svc.Screener().Index, s.m.registrySource()), s.lists.maxAge
+	return cosign.ScreeningSources(svc.Screener().Index, s.m.registrySource(s.RegistryMaxAge)), s.lists.maxAge
 }
 
 // CosignerKey is the co-signer's key serve signs with, nil when none is

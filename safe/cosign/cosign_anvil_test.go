@@ -308,17 +308,30 @@ func TestCosignRefusals(t *testing.T) {
 		{"lists stale", func(t *testing.T, f *fixture) *cosign.Result {
 			f.svc.MaxListAge = 7 * 24 * time.Hour
 			f.svc.Sources = cosign.SourcesFunc(func(context.Context) ([]cosign.Source, error) {
-				return []cosign.Source{{Name: "list us-ofac-sdn", Updated: time.Now().Add(-30 * 24 * time.Hour)}, {Name: "list fbi-dprk"}, {Name: "list un", Updated: time.Now()}}, nil
+				month := time.Now().Add(-30 * 24 * time.Hour)
+				return []cosign.Source{{Name: "list us-ofac-sdn", Updated: month}, {Name: "list fbi-dprk"}, {Name: "list un", Updated: time.Now()},
+					// A source's own maximum replaces the lists'.
+					{Name: "registry fresh", Updated: month, MaxAge: 180 * 24 * time.Hour}, {Name: "registry old", Updated: month, MaxAge: 10 * 24 * time.Hour}}, nil
 			})
 			r := f.cosign(t, f.s.TransferETHTx(t, to, big.NewInt(1)))
-			var stale []string
-			for _, fd := range r.Findings {
-				if fd.Code == cosign.CodeListsStale {
-					stale = append(stale, fd.Fields["source"])
-				}
+			if got := staleSources(r); !slices.Equal(got, []string{"list us-ofac-sdn", "list fbi-dprk", "registry old"}) {
+				t.Errorf("stale sources %v", got)
 			}
-			if !slices.Equal(stale, []string{"list us-ofac-sdn", "list fbi-dprk"}) {
-				t.Errorf("stale sources %v", stale)
+			return r
+		}, []string{cosign.CodeListsStale}, 0},
+		{"registry stale, lists unlimited", func(t *testing.T, f *fixture) *cosign.Result {
+			f.svc.MaxListAge = 0
+			f.svc.Sources = cosign.SourcesFunc(func(context.Context) ([]cosign.Source, error) {
+				return []cosign.Source{{Name: "list fbi-dprk"}, {Name: "registry old", Updated: time.Now().Add(-400 * 24 * time.Hour), MaxAge: 180 * 24 * time.Hour}}, nil
+			})
+			r := f.cosign(t, f.s.TransferETHTx(t, to, big.NewInt(1)))
+			if got := staleSources(r); !slices.Equal(got, []string{"registry old"}) {
+				t.Errorf("stale sources %v", got)
+			}
+			for _, fd := range r.Findings {
+				if fd.Code == cosign.CodeListsStale && !strings.Contains(fd.Message, "--registry-max-age") {
+					t.Errorf("the registry's refusal does not say how to lift it: %s", fd.Message)
+				}
 			}
 			return r
 		}, []string{cosign.CodeListsStale}, 0},
@@ -723,4 +736,15 @@ func TestCosignDualControlAnvil(t *testing.T) {
 			}
 		})
 	}
+}
+
+// staleSources names the sources r's LISTS_STALE findings refuse for.
+func staleSources(r *cosign.Result) []string {
+	var out []string
+	for _, fd := range r.Findings {
+		if fd.Code == cosign.CodeListsStale {
+			out = append(out, fd.Fields["source"])
+		}
+	}
+	return out
 }

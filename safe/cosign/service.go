@@ -30,6 +30,11 @@ type Source struct {
 	// Updated is when it was published (or imported, when it states no
 	// date); zero when nobody knows, which counts as stale.
 	Updated time.Time
+	// MaxAge, when set, is this source's own maximum age in place of the
+	// Service's MaxListAge: the registry of Safe deployments changes
+	// far less often than a sanctions list, and its age only leaves a new
+	// deployment unknown (a review finding), never an unsafe one trusted.
+	MaxAge time.Duration
 }
 
 // Sources reports the sources behind a verdict and their dates.
@@ -66,9 +71,10 @@ type Service struct {
 	// active; an approval whose token is revoked, expired or unknown does
 	// not count. Without Tokens no token approval counts.
 	Tokens Tokens
-	// Sources and MaxListAge: a source older than MaxListAge, or of
-	// unknown age, refuses every co-signature (LISTS_STALE). MaxListAge 0
-	// checks no age; with MaxListAge set, Sources is required.
+	// Sources and MaxListAge: a source older than its maximum age (its own
+	// MaxAge, else MaxListAge), or of unknown age, refuses every
+	// co-signature (LISTS_STALE). A source whose maximum is 0 is not
+	// checked; with MaxListAge set, Sources is required.
 	Sources    Sources
 	MaxListAge time.Duration
 	// ApprovalTTL is how long an approval counts after it is given
@@ -748,9 +754,9 @@ func addressList(as []common.Address) string {
 	return strings.Join(s, ", ")
 }
 
-// staleSources checks the sources' ages against MaxListAge.
+// staleSources checks the sources' ages against their maximum ages.
 func (s *Service) staleSources(ctx context.Context) ([]policy.Finding, error) {
-	if s.MaxListAge <= 0 {
+	if s.Sources == nil {
 		return nil, nil
 	}
 	srcs, err := s.Sources.Sources(ctx)
@@ -760,17 +766,31 @@ func (s *Service) staleSources(ctx context.Context) ([]policy.Finding, error) {
 	now := s.now()
 	var out []policy.Finding
 	for _, src := range srcs {
+		maxAge := s.MaxListAge
+		if src.MaxAge > 0 {
+			maxAge = src.MaxAge
+		}
 		switch {
+		case maxAge <= 0:
+			// not checked: the setting says no limit
 		case src.Updated.IsZero():
 			out = append(out, refusal(CodeListsStale, "%s has no known date: a verdict on data of unknown age is not signed", src.Name).With("source", src.Name))
-		case now.Sub(src.Updated) > s.MaxListAge:
+		case now.Sub(src.Updated) > maxAge:
 			age := now.Sub(src.Updated)
-			out = append(out, refusal(CodeListsStale, "%s is %s old (from %s), more than the co-signer's maximum of %s: update it ('bulwark lists update') before asking again",
-				src.Name, humanDuration(age), src.Updated.UTC().Format(time.DateOnly), humanDuration(s.MaxListAge)).
-				With("source", src.Name, "ageSeconds", fmt.Sprint(int64(age/time.Second)), "maxAgeSeconds", fmt.Sprint(int64(s.MaxListAge/time.Second))))
+			out = append(out, refusal(CodeListsStale, "%s is %s old (from %s), more than the co-signer's maximum of %s: %s before asking again",
+				src.Name, humanDuration(age), src.Updated.UTC().Format(time.DateOnly), humanDuration(maxAge), updateHint(src)).
+				With("source", src.Name, "ageSeconds", fmt.Sprint(int64(age/time.Second)), "maxAgeSeconds", fmt.Sprint(int64(maxAge/time.Second))))
 		}
 	}
 	return out, nil
+}
+
+// updateHint says how to bring a stale source up to date.
+func updateHint(src Source) string {
+	if strings.HasPrefix(src.Name, "registry ") {
+		return "run a newer Bulwark (its registry is built in), or raise --registry-max-age"
+	}
+	return "update it ('bulwark lists update')"
 }
 
 // humanDuration writes d in days from two days up, else in hours (or
