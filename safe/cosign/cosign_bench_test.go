@@ -19,8 +19,9 @@ import (
 // node's reads, simulation (debug_traceCall and eth_call), the co-signer's
 // checks and the re-read of the Safe's state before signing.
 //
-//   - transfer: a plain ETH transfer, decided "signed" as a dry run (no
-//     audit entry, nothing stored: every iteration takes the whole path);
+//   - transfer: a plain ETH transfer, decided "signed" as a dry run
+//     (nothing signed or stored but the dry run's audit entry: every
+//     iteration takes the whole path);
 //   - bybit: the Bybit trojan, refused and audited (one audit entry per
 //     decision, in a SQLite store).
 //
