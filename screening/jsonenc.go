@@ -107,7 +107,7 @@ func appendDecisionFields(b []byte, d *Decision) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, '"')
-	b = d.Time.AppendFormat(b, time.RFC3339Nano)
+	b = appendRFC3339Nano(b, d.Time)
 	b = append(b, `","kind":`...)
 	b = appendJSONString(b, d.Kind)
 	b = append(b, `,"use":`...)
@@ -295,4 +295,34 @@ func appendJSONString(b []byte, s string) []byte {
 // sameMap reports whether a and b are the same map (not equal ones).
 func sameMap(a, b map[string]string) bool {
 	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// appendRFC3339Nano appends t as t.AppendFormat(b, time.RFC3339Nano) does,
+// by hand for a UTC time of years 0-9999 (a decision's: the layout's
+// general parser was a sixtieth of an address screening's time) and
+// through AppendFormat otherwise.
+func appendRFC3339Nano(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	if t.Location() != time.UTC || year < 0 || year > 9999 {
+		return t.AppendFormat(b, time.RFC3339Nano)
+	}
+	hour, minute, sec := t.Clock()
+	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, 'Z')
 }

@@ -147,3 +147,35 @@ func TestScreenedDecisionJSON(t *testing.T) {
 	d.Lists = map[string]string{"other": "ee"}
 	checkDecisionJSON(t, d)
 }
+
+// TestAppendRFC3339Nano: the hand-written format is AppendFormat's with
+// time.RFC3339Nano, for UTC times (trailing zeros of the fraction trimmed,
+// none at all on a whole second) and for the times it hands on (other
+// zones, years outside 0-9999).
+func TestAppendRFC3339Nano(t *testing.T) {
+	t.Parallel()
+	east := time.FixedZone("east", 5*3600+30*60)
+	times := []time.Time{
+		time.Date(2026, 12, 7, 14, 51, 3, 0, time.UTC),
+		time.Date(2026, 12, 7, 14, 51, 3, 120_000_000, time.UTC),
+		time.Date(2026, 1, 2, 3, 4, 5, 1, time.UTC),
+		time.Date(2026, 10, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(0, 1, 1, 0, 0, 0, 100, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 10_000, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 5, time.UTC),
+		time.Date(2026, 12, 7, 14, 51, 3, 5_000, east),
+		time.Date(2026, 12, 7, 14, 51, 3, 5_000, time.Local),
+		time.Unix(1765065600, 123456789).UTC(),
+		time.Unix(1765065600, 123456789), // a monotonic-free local time
+	}
+	for i := range 2000 {
+		times = append(times, time.Unix(int64(i)*7919*86413, int64(i)*104729%1_000_000_000).UTC())
+	}
+	for _, at := range times {
+		want := at.AppendFormat([]byte("x"), time.RFC3339Nano)
+		if got := appendRFC3339Nano([]byte("x"), at); string(got) != string(want) {
+			t.Errorf("appendRFC3339Nano(%v) = %q, want %q", at, got, want)
+		}
+	}
+}
