@@ -564,3 +564,53 @@ func TestRequestContext(t *testing.T) {
 		t.Fatalf("handler saw info %+v, deadline %v, err %v", s.info, s.deadline, s.err)
 	}
 }
+
+// TestDateHeader: every answer carries one Date header of the current
+// second in HTTP date format, answers of the same second share it, and a
+// handler's own Date is kept.
+func TestDateHeader(t *testing.T) {
+	t.Parallel()
+	h := http.Header{}
+	before := time.Now().Truncate(time.Second)
+	setDate(h)
+	after := time.Now()
+	if len(h["Date"]) != 1 {
+		t.Fatalf("Date = %q, want one value", h["Date"])
+	}
+	got, err := http.ParseTime(h.Get("Date"))
+	if err != nil || got.Before(before) || got.After(after) {
+		t.Errorf("Date = %q (%v), want a time in [%v, %v]", h.Get("Date"), err, before, after)
+	}
+	if want := got.UTC().Format(http.TimeFormat); h.Get("Date") != want {
+		t.Errorf("Date = %q, want %q", h.Get("Date"), want)
+	}
+	own := http.Header{"Date": {"Sun, 06 Nov 1994 08:49:37 GMT"}}
+	setDate(own)
+	if own.Get("Date") != "Sun, 06 Nov 1994 08:49:37 GMT" || len(own["Date"]) != 1 {
+		t.Errorf("a handler's Date became %q", own["Date"])
+	}
+
+	// Over HTTP: net/http writes the value set, once.
+	for _, write := range []func(w http.ResponseWriter){
+		func(w http.ResponseWriter) { w.WriteHeader(http.StatusTeapot) },
+		func(w http.ResponseWriter) { _, _ = w.Write([]byte("{}")) },
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			write(&statusWriter{ResponseWriter: w})
+		}))
+		start := time.Now().Truncate(time.Second)
+		resp, err := srv.Client().Get(srv.URL)
+		end := time.Now()
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if len(resp.Header["Date"]) != 1 {
+			t.Fatalf("Date = %q, want one value", resp.Header["Date"])
+		}
+		if at, err := http.ParseTime(resp.Header.Get("Date")); err != nil || at.Before(start) || at.After(end) {
+			t.Errorf("Date = %q (%v), want a time in [%v, %v]", resp.Header.Get("Date"), err, start, end)
+		}
+	}
+}
