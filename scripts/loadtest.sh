@@ -30,7 +30,9 @@
 # PORT (18471), BARE_PORT (18470), DECISIONS ("sync fsync async": one server
 # each; sync is the default mode), CLIENTS ("raw nethttp"),
 # PPROF (empty; a loopback HOST:PORT builds bulwark with -tags pprof and
-# serves net/http/pprof there), KEEP (0; 1 keeps the work directory).
+# serves net/http/pprof there), KEEP (0; 1 keeps the work directory),
+# LOADGEN_PROF (empty; a directory: each row's load generator writes its
+# CPU profile there, as N.pprof for the Nth row).
 set -euo pipefail
 
 WORKERS="${WORKERS:-4}"
@@ -42,6 +44,7 @@ DECISIONS="${DECISIONS:-sync fsync async}"
 CLIENTS="${CLIENTS:-raw nethttp}"
 PPROF="${PPROF:-}"
 KEEP="${KEEP:-0}"
+LOADGEN_PROF="${LOADGEN_PROF:-}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bare="http://127.0.0.1:${BARE_PORT}"
@@ -149,12 +152,18 @@ for i in "${!modes[@]}"; do
 done
 
 results="$work/results.jsonl"
+row=0
 # run LABEL PID URL [loadgen args...]
 run() {
 	local label="$1" pid="$2" url="$3"
 	shift 3
-	local out
-	out="$("$LOADGEN" -json -label "$label" -workers "$WORKERS" -duration "$DURATION" -warmup "$WARMUP" \
+	local out prof=()
+	row=$((row + 1))
+	if [ -n "$LOADGEN_PROF" ]; then
+		mkdir -p "$LOADGEN_PROF"
+		prof=(-cpuprofile "$LOADGEN_PROF/$row.pprof")
+	fi
+	out="$("$LOADGEN" "${prof[@]}" -json -label "$label" -workers "$WORKERS" -duration "$DURATION" -warmup "$WARMUP" \
 		-server-pid "$pid" -url "$url" "$@")"
 	echo "$out" >>"$results"
 	echo "loadtest: $label: $(json_num rps "$out" | cut -d. -f1) req/s" >&2

@@ -41,6 +41,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,7 @@ type options struct {
 	json      bool
 	label     string
 	serveBare string
+	cpuProf   string
 	serverPID int
 	client    string
 }
@@ -96,6 +98,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.IntVar(&o.serverPID, "server-pid", 0, "also report the CPU time this server `PID` used per request over the measured window (Linux /proc)")
 	fs.StringVar(&o.client, "client", "raw", "how requests are sent: raw (requests written on each worker's own connection, responses read with http.ReadResponse) or nethttp (Go's standard http.Client, keep-alive)")
 	fs.StringVar(&o.serveBare, "serve-bare", "", "instead of loading, serve a constant JSON answer on loopback `HOST:PORT` until SIGINT/SIGTERM")
+	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of the load generator over the whole run (warm-up included) to `FILE`, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -131,7 +134,20 @@ func run(args []string, stdout io.Writer) error {
 			return fmt.Errorf("-server-pid: %w", err)
 		}
 	}
+	if o.cpuProf != "" {
+		f, err := os.Create(o.cpuProf)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+	}
 	res, err := load(context.Background(), addr, reqs, client, o.workers, o.warmup, o.duration, cpu)
+	if o.cpuProf != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
 	}

@@ -178,3 +178,30 @@ func TestBareServer(t *testing.T) {
 		t.Fatalf("bareServe: %v", err)
 	}
 }
+
+// TestCPUProfile: -cpuprofile writes the load generator's CPU profile (a
+// gzipped profile.proto, as go tool pprof reads) after a run.
+func TestCPUProfile(t *testing.T) { // not parallel: one CPU profile per process
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "loadgen.pprof")
+	var out bytes.Buffer
+	if err := run([]string{"-url", srv.URL, "-workers", "2", "-warmup", "0", "-duration", "100ms", "-json", "-cpuprofile", file}, &out); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("%s: not a gzipped profile (%d bytes)", file, len(data))
+	}
+	if !strings.Contains(out.String(), `"requests":`) {
+		t.Errorf("no result: %q", out.String())
+	}
+	if err := run([]string{"-url", srv.URL, "-cpuprofile", filepath.Join(file, "no", "such")}, &out); err == nil || !strings.Contains(err.Error(), "-cpuprofile") {
+		t.Errorf("an unwritable profile: %v", err)
+	}
+}
