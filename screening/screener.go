@@ -456,6 +456,9 @@ func NewDecisionID(now time.Time) string {
 		b[i] = byte(ms)
 		ms >>= 8
 	}
-	rand.Read(b[6:]) // never fails (Go 1.24+)
-	return "dec_" + hex.EncodeToString(b[:])
+	rand.Read(b[6:])                    // never fails (Go 1.24+)
+	var id [len("dec_") + 2*len(b)]byte // one allocation, the string's
+	copy(id[:], "dec_")
+	hex.Encode(id[len("dec_"):], b[:])
+	return string(id[:])
 }

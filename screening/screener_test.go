@@ -338,3 +338,21 @@ func TestPolicyValidate(t *testing.T) {
 		t.Errorf("a weaker but allowed policy: %v", err)
 	}
 }
+
+// TestNewDecisionID: "dec_", then 24 lower-case hex digits: the time in
+// Unix milliseconds (48 bits), then 48 random bits.
+func TestNewDecisionID(t *testing.T) {
+	t.Parallel()
+	at := time.UnixMilli(0x0123456789ab)
+	seen := map[string]bool{}
+	for range 100 {
+		id := screening.NewDecisionID(at)
+		if len(id) != 28 || !strings.HasPrefix(id, "dec_0123456789ab") || strings.Trim(id[4:], "0123456789abcdef") != "" {
+			t.Fatalf("NewDecisionID = %q, want dec_0123456789ab and 12 hex digits", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) < 99 {
+		t.Errorf("%d different ids of 100", len(seen))
+	}
+}
