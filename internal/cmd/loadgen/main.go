@@ -264,6 +264,13 @@ type Result struct {
 	// ServerCPUus is the server's CPU time (user + system) per request in
 	// microseconds over the measured window, with -server-pid.
 	ServerCPUus float64 `json:"server_cpu_us,omitempty"`
+	// ClientCPUus is the load generator's own CPU time per request, and
+	// IdlePct and SoftirqPct the machine's idle (iowait included) and
+	// softirq shares of its CPU time, over the measured window (Linux
+	// /proc; omitted elsewhere): what the server's share leaves out.
+	ClientCPUus float64 `json:"client_cpu_us,omitempty"`
+	IdlePct     float64 `json:"idle_pct"`
+	SoftirqPct  float64 `json:"softirq_pct"`
 }
 
 func (r Result) String() string {
@@ -280,8 +287,38 @@ func (r Result) String() string {
 	if r.ServerCPUus > 0 {
 		cpu = fmt.Sprintf("; server CPU %.1f µs/request", r.ServerCPUus)
 	}
+	if r.ClientCPUus > 0 {
+		cpu += fmt.Sprintf("; client CPU %.1f µs/request; machine idle %.0f %%, softirq %.0f %%", r.ClientCPUus, r.IdlePct, r.SoftirqPct)
+	}
 	return fmt.Sprintf("%s%d requests in %.1fs with %d workers: %.0f req/s, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms; statuses %s; errors %d%s",
 		label, r.Requests, r.Seconds, r.Workers, r.RPS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs, strings.Join(st, " "), r.Errors, cpu)
+}
+
+// cpuTicks are the machine's CPU times from /proc/stat, in USER_HZ ticks.
+type cpuTicks struct{ total, idle, softirq int64 }
+
+// machineCPU reads the "cpu" line of /proc/stat: user nice system idle
+// iowait irq softirq steal (guest time is within user).
+func machineCPU() (cpuTicks, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTicks{}, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return cpuTicks{}, errors.New("/proc/stat: unexpected format")
+	}
+	var v [8]int64
+	var t cpuTicks
+	for i := range v {
+		if v[i], err = strconv.ParseInt(f[i+1], 10, 64); err != nil {
+			return cpuTicks{}, errors.New("/proc/stat: unexpected format")
+		}
+		t.total += v[i]
+	}
+	t.idle, t.softirq = v[3]+v[4], v[6]
+	return t, nil
 }
 
 // processCPU returns the user + system CPU time process pid has used,
@@ -463,6 +500,8 @@ func load(ctx context.Context, addr string, reqs [][]byte, client *stdClient, wo
 	if cpu != nil {
 		cpu0, cpuErr = cpu()
 	}
+	self0, selfErr := processCPU(os.Getpid())
+	mach0, machErr := machineCPU()
 	counting.Store(true)
 	start := time.Now()
 	time.Sleep(d)
@@ -471,6 +510,8 @@ func load(ctx context.Context, addr string, reqs [][]byte, client *stdClient, wo
 	if cpu != nil && cpuErr == nil {
 		cpu1, cpuErr = cpu()
 	}
+	self1, selfErr1 := processCPU(os.Getpid())
+	mach1, machErr1 := machineCPU()
 	// A worker waits at most for its request's 30 s deadline.
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -500,6 +541,14 @@ func load(ctx context.Context, addr string, reqs [][]byte, client *stdClient, wo
 		if all.n > 0 {
 			res.ServerCPUus = float64((cpu1 - cpu0).Microseconds()) / float64(all.n)
 		}
+	}
+	if selfErr == nil && selfErr1 == nil && all.n > 0 {
+		res.ClientCPUus = float64((self1 - self0).Microseconds()) / float64(all.n)
+	}
+	if machErr == nil && machErr1 == nil && mach1.total > mach0.total {
+		total := float64(mach1.total - mach0.total)
+		res.IdlePct = 100 * float64(mach1.idle-mach0.idle) / total
+		res.SoftirqPct = 100 * float64(mach1.softirq-mach0.softirq) / total
 	}
 	ms := func(ns int64) float64 { return float64(ns) / 1e6 }
 	res.P50ms, res.P90ms, res.P99ms, res.MaxMs = ms(all.quantile(0.50)), ms(all.quantile(0.90)), ms(all.quantile(0.99)), ms(all.max)

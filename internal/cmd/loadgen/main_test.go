@@ -134,8 +134,11 @@ func loadCountsEveryAnswer(t *testing.T, mode, file string) {
 	if !bodies["x"] || !bodies["y"] {
 		t.Error("not every body was sent")
 	}
-	if res.ServerCPUus <= 0 {
-		t.Errorf("no CPU time per request measured for the (in-process) server: %+v", res)
+	if res.ServerCPUus <= 0 || res.ClientCPUus <= 0 {
+		t.Errorf("no CPU time per request measured for the (in-process) server or the client: %+v", res)
+	}
+	if res.IdlePct < 0 || res.SoftirqPct < 0 || res.IdlePct+res.SoftirqPct > 100 {
+		t.Errorf("machine shares %+v", res)
 	}
 	if res.P50ms <= 0 || res.P99ms < res.P50ms || res.MaxMs < res.P99ms {
 		t.Errorf("quantiles %+v", res)
