@@ -188,9 +188,6 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
-		if code >= 200 {
-			setDate(w.Header())
-		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -198,39 +195,11 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
-		setDate(w.Header())
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
 	return n, err
 }
-
-// setDate sets h's Date header, unless the handler set one, to the current
-// second as net/http would (http.TimeFormat), from a value formatted once a
-// second and shared by the responses of that second: net/http formats it
-// for every response that has none, a seventieth of an address
-// screening's time.
-func setDate(h http.Header) {
-	if _, ok := h["Date"]; ok {
-		return
-	}
-	now := time.Now()
-	sec := now.Unix()
-	c := httpDate.Load()
-	if c == nil || c.sec != sec {
-		c = &dateValue{sec: sec, value: []string{now.UTC().Format(http.TimeFormat)}}
-		httpDate.Store(c)
-	}
-	h["Date"] = c.value // read only, as securityHeaders' values
-}
-
-// dateValue is the Date header of the responses of second sec (Unix time).
-type dateValue struct {
-	sec   int64
-	value []string
-}
-
-var httpDate atomic.Pointer[dateValue]
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
