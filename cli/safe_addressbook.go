@@ -71,25 +71,11 @@ func bookHeader(b *policy.StoredBook) string {
 		b.Version, b.Book.Digest, b.ChangedBy, b.ChangedAt.Format(time.RFC3339), plural(b.Book.Len(), "entry", "entries"), plural(len(b.Book.Limits()), "limit", "limits"))
 }
 
-// bookAnswer is the JSON of show and of a change, as the API answers.
-type bookAnswer struct {
-	Version   int64      `json:"version"`
-	Digest    string     `json:"digest"`
-	Source    string     `json:"source"`
-	ChangedBy string     `json:"changedBy,omitempty"`
-	ChangedAt *time.Time `json:"changedAt,omitempty"`
-	policy.BookDoc
-	Changes   *policy.BookDiff `json:"changes,omitempty"`
-	Unchanged bool             `json:"unchanged,omitempty"`
-	AuditSeq  int64            `json:"auditSeq,omitempty"`
-}
-
-func bookJSON(b *policy.StoredBook, diff *policy.BookDiff, seq int64) bookAnswer {
-	a := bookAnswer{Version: b.Version, Digest: b.Book.Digest, Source: b.Book.Source, ChangedBy: b.ChangedBy, BookDoc: b.Book.Doc(), Changes: diff, AuditSeq: seq}
-	if b.Version > 0 {
-		at := b.ChangedAt
-		a.ChangedAt = &at
-	}
+// bookJSON is the JSON of show and of a change (diff, audit entry seq),
+// as the API answers.
+func bookJSON(b *policy.StoredBook, diff *policy.BookDiff, seq int64) policy.BookAnswer {
+	a := b.Answer()
+	a.Changes, a.AuditSeq = diff, seq
 	return a
 }
 

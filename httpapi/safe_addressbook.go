@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
@@ -27,7 +26,7 @@ const (
 	routeSafeBookRemove = "DELETE /api/v1/safe/address-book/entries/{address}"
 )
 
-// The sources of the address book in force (bookAnswer.InForce).
+// The sources of the address book in force (policy.BookAnswer.InForce).
 const (
 	bookInForceStore = "store"
 	bookInForceFile  = "file"
@@ -40,29 +39,11 @@ func (s *Server) safeBookRoutes() {
 	s.handleChange(routeSafeBookRemove, auth.PermAdmin, s.removeSafeBookEntry)
 }
 
-// bookAnswer is the body of GET /api/v1/safe/address-book and of a change:
-// the book with its version, digest and last change, where the book in
-// force comes from, and for a change what changed and its audit entry.
-type bookAnswer struct {
-	Version   int64      `json:"version"`
-	Digest    string     `json:"digest"`
-	Source    string     `json:"source"`
-	InForce   string     `json:"inForce"`
-	ChangedBy string     `json:"changedBy,omitempty"`
-	ChangedAt *time.Time `json:"changedAt,omitempty"`
-	policy.BookDoc
-	Changes   *policy.BookDiff `json:"changes,omitempty"`
-	Unchanged bool             `json:"unchanged,omitempty"`
-	AuditSeq  int64            `json:"auditSeq,omitempty"`
-}
-
-func storedAnswer(b *policy.StoredBook) bookAnswer {
-	a := bookAnswer{Version: b.Version, Digest: b.Book.Digest, Source: b.Book.Source, InForce: bookInForceStore,
-		ChangedBy: b.ChangedBy, BookDoc: b.Book.Doc()}
-	if b.Version > 0 {
-		at := b.ChangedAt
-		a.ChangedAt = &at
-	}
+// storedAnswer is the body of GET /api/v1/safe/address-book and of a
+// change for the store's book (the book in force).
+func storedAnswer(b *policy.StoredBook) policy.BookAnswer {
+	a := b.Answer()
+	a.InForce = bookInForceStore
 	return a
 }
 
@@ -92,7 +73,7 @@ func (s *Server) getSafeBook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if b := s.cfg.SafeAddressBook; s.cfg.SafeBookFile != "" && b != nil {
-		s.writeJSON(w, r, http.StatusOK, bookAnswer{Digest: b.Digest, Source: b.Source, InForce: bookInForceFile, BookDoc: b.Doc()})
+		s.writeJSON(w, r, http.StatusOK, policy.BookAnswer{Digest: b.Digest, Source: b.Source, InForce: bookInForceFile, BookDoc: b.Doc()})
 		return nil
 	}
 	store, err := s.bookStore()
@@ -174,7 +155,7 @@ func (s *Server) readBookBody(w http.ResponseWriter, r *http.Request) (*policy.A
 // the stored book as the token, expecting version want (nil: any).
 func (s *Server) bookChange(w http.ResponseWriter, store policy.BookStore, tok *auth.Token, action string, want *int64, status int, edit policy.BookEdit) *change {
 	var c *policy.BookChange
-	answer := func() bookAnswer {
+	answer := func() policy.BookAnswer {
 		a := storedAnswer(c.After)
 		w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(c.After.Version, 10)))
 		return a

@@ -26,6 +26,34 @@ type StoredBook struct {
 	AuditSeq  int64
 }
 
+// BookAnswer is an address book as the API and 'bulwark safe address-book
+// --json' answer it: the book with its version, digest and last change,
+// where the book in force comes from (the API only), and for a change
+// what changed and its audit entry.
+type BookAnswer struct {
+	Version   int64      `json:"version"`
+	Digest    string     `json:"digest"`
+	Source    string     `json:"source"`
+	InForce   string     `json:"inForce,omitempty"`
+	ChangedBy string     `json:"changedBy,omitempty"`
+	ChangedAt *time.Time `json:"changedAt,omitempty"`
+	BookDoc
+	Changes   *BookDiff `json:"changes,omitempty"`
+	Unchanged bool      `json:"unchanged,omitempty"`
+	AuditSeq  int64     `json:"auditSeq,omitempty"`
+}
+
+// Answer returns b as a BookAnswer, without a change (no Changes,
+// AuditSeq 0); ChangedAt is set once a book was stored.
+func (b *StoredBook) Answer() BookAnswer {
+	a := BookAnswer{Version: b.Version, Digest: b.Book.Digest, Source: b.Book.Source, ChangedBy: b.ChangedBy, BookDoc: b.Book.Doc()}
+	if b.Version > 0 {
+		at := b.ChangedAt
+		a.ChangedAt = &at
+	}
+	return a
+}
+
 // StoredBookSource is the Source of the store's book at version v.
 func StoredBookSource(v int64) string { return fmt.Sprintf("store (version %d)", v) }
 
