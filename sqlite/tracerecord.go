@@ -77,18 +77,7 @@ func appendRecord(buf []byte, t *tracing.Transfer, c *recordCtx) []byte {
 		buf = binary.AppendVarint(buf, t.Time)
 		c.time, c.hasTime = t.Time, true
 	}
-	buf = binary.AppendUvarint(buf, uint64(t.LogIndex))
-	buf = binary.AppendUvarint(buf, uint64(t.ItemIndex))
-	buf = binary.AppendUvarint(buf, uint64(len(t.TraceAddress)))
-	for _, n := range t.TraceAddress {
-		buf = binary.AppendUvarint(buf, uint64(n))
-	}
-	b := t.Amount.Bytes32()
-	i := 0
-	for i < 32 && b[i] == 0 {
-		i++
-	}
-	return append(buf, b[i:]...)
+	return appendRecordTail(buf, t)
 }
 
 var errRecord = errors.New("malformed transfer record")
@@ -170,18 +159,7 @@ func appendRecordV1(buf []byte, t *tracing.Transfer) []byte {
 	buf = binary.AppendUvarint(buf, uint64(t.TxIndex))
 	buf = binary.AppendVarint(buf, t.Time)
 	buf = append(buf, byte(t.Kind))
-	buf = binary.AppendUvarint(buf, uint64(t.LogIndex))
-	buf = binary.AppendUvarint(buf, uint64(t.ItemIndex))
-	buf = binary.AppendUvarint(buf, uint64(len(t.TraceAddress)))
-	for _, n := range t.TraceAddress {
-		buf = binary.AppendUvarint(buf, uint64(n))
-	}
-	b := t.Amount.Bytes32()
-	i := 0
-	for i < 32 && b[i] == 0 {
-		i++
-	}
-	return append(buf, b[i:]...)
+	return appendRecordTail(buf, t)
 }
 
 // parseRecordV1 fills t's fields but Chain, Block and Asset from the
@@ -218,6 +196,24 @@ func parseRecordV1(r []byte, t *tracing.Transfer) (field string, err error) {
 	}
 	t.Kind, r = tracing.Kind(r[0]), r[1:]
 	return parseRecordTail(r, t)
+}
+
+// appendRecordTail appends the end every record layout has, as
+// parseRecordTail reads it: the log index, the item index, the trace
+// address and the amount (big-endian, leading zeros cut).
+func appendRecordTail(buf []byte, t *tracing.Transfer) []byte {
+	buf = binary.AppendUvarint(buf, uint64(t.LogIndex))
+	buf = binary.AppendUvarint(buf, uint64(t.ItemIndex))
+	buf = binary.AppendUvarint(buf, uint64(len(t.TraceAddress)))
+	for _, n := range t.TraceAddress {
+		buf = binary.AppendUvarint(buf, uint64(n))
+	}
+	b := t.Amount.Bytes32()
+	i := 0
+	for i < 32 && b[i] == 0 {
+		i++
+	}
+	return append(buf, b[i:]...)
 }
 
 // parseRecordTail fills t's log index, item index, trace address and
