@@ -66,8 +66,8 @@ type Person struct {
 type SignIn struct {
 	// User is the account as the identity provider names it (login,
 	// e-mail or user principal name).
-	User string `json:"user"`
-	Time time.Time `json:"time"`
+	User string     `json:"user"`
+	Time time.Time  `json:"time"`
 	IP   netip.Addr `json:"ip"`
 	// UserAgent is the raw user agent string.
 	UserAgent string `json:"user_agent,omitempty"`
