@@ -1,0 +1,208 @@
+package linkage
+
+import (
+	"encoding/csv"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark/internal/shareddata"
+)
+
+// readFEBRL reads a FEBRL CSV into records and each record's entity (the
+// N of rec-N-org / rec-N-dup-M).
+func readFEBRL(t *testing.T, name string) ([]Record, map[string]string) {
+	t.Helper()
+	path := shareddata.Path(t, "hire", "datasets", "febrl", name)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[strings.TrimSpace(h)] = i
+	}
+	get := func(row []string, c string) string {
+		i, ok := col[c]
+		if !ok {
+			t.Fatalf("%s: no column %q", path, c)
+		}
+		return strings.TrimSpace(row[i])
+	}
+	var recs []Record
+	entity := map[string]string{}
+	for _, row := range rows[1:] {
+		id := get(row, "rec_id")
+		parts := strings.Split(id, "-")
+		entity[id] = parts[1]
+		addr := strings.Join(nonEmpty(get(row, "street_number"), get(row, "address_1"), get(row, "address_2"),
+			get(row, "suburb"), get(row, "postcode"), get(row, "state")), " ")
+		recs = append(recs, Record{
+			ID:         id,
+			Name:       get(row, "surname") + ", " + get(row, "given_name"),
+			DOB:        get(row, "date_of_birth"),
+			Address:    addr,
+			NationalID: get(row, "soc_sec_id"),
+		})
+	}
+	return recs, entity
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// readSplink reads splink's fake_1000 (cluster column = truth).
+func readSplink(t *testing.T) ([]Record, map[string]string) {
+	t.Helper()
+	path := shareddata.Path(t, "hire", "datasets", "splink_fake_1000.csv")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	var recs []Record
+	entity := map[string]string{}
+	for _, row := range rows[1:] {
+		id := row[col["unique_id"]]
+		entity[id] = row[col["cluster"]]
+		recs = append(recs, Record{
+			ID:      id,
+			Name:    strings.TrimSpace(row[col["surname"]]) + ", " + strings.TrimSpace(row[col["first_name"]]),
+			DOB:     row[col["dob"]],
+			Address: row[col["city"]],
+		})
+	}
+	return recs, entity
+}
+
+type prf struct{ tp, fp, fn int }
+
+func (p prf) precision() float64 { return float64(p.tp) / float64(max(1, p.tp+p.fp)) }
+func (p prf) recall() float64    { return float64(p.tp) / float64(max(1, p.tp+p.fn)) }
+func (p prf) f1() float64 {
+	pr, rc := p.precision(), p.recall()
+	if pr+rc == 0 {
+		return 0
+	}
+	return 2 * pr * rc / (pr + rc)
+}
+
+// pairwise scores found pairs against the true pairs among recs (or
+// between a and b when cross is set).
+func pairwise(found []Match, truePairs map[[2]string]bool) prf {
+	var p prf
+	seen := map[[2]string]bool{}
+	for _, m := range found {
+		k := pairKey(m.A, m.B)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if truePairs[k] {
+			p.tp++
+		} else {
+			p.fp++
+		}
+	}
+	p.fn = len(truePairs) - p.tp
+	return p
+}
+
+func pairKey(a, b string) [2]string {
+	if a > b {
+		a, b = b, a
+	}
+	return [2]string{a, b}
+}
+
+func truthWithin(recs []Record, entity map[string]string) map[[2]string]bool {
+	by := map[string][]string{}
+	for _, r := range recs {
+		by[entity[r.ID]] = append(by[entity[r.ID]], r.ID)
+	}
+	out := map[[2]string]bool{}
+	for _, ids := range by {
+		for i := range ids {
+			for j := i + 1; j < len(ids); j++ {
+				out[pairKey(ids[i], ids[j])] = true
+			}
+		}
+	}
+	return out
+}
+
+func truthAcross(a, b []Record, ea, eb map[string]string) map[[2]string]bool {
+	by := map[string][]string{}
+	for _, r := range b {
+		by[eb[r.ID]] = append(by[eb[r.ID]], r.ID)
+	}
+	out := map[[2]string]bool{}
+	for _, r := range a {
+		for _, id := range by[ea[r.ID]] {
+			out[pairKey(r.ID, id)] = true
+		}
+	}
+	return out
+}
+
+func TestFEBRL4LinkF1(t *testing.T) {
+	t.Parallel()
+	a, ea := readFEBRL(t, "dataset4a.csv")
+	b, eb := readFEBRL(t, "dataset4b.csv")
+	found, err := LinkSets(a, b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pairwise(found, truthAcross(a, b, ea, eb))
+	t.Logf("FEBRL dataset4a × dataset4b: %d pairs found, tp %d fp %d fn %d, precision %.4f recall %.4f F1 %.4f",
+		len(found), p.tp, p.fp, p.fn, p.precision(), p.recall(), p.f1())
+	if p.f1() < 0.95 {
+		t.Errorf("FEBRL 4 pairwise F1 %.4f < 0.95", p.f1())
+	}
+}
+
+func TestFEBRLDedupeFigures(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"dataset1.csv", "dataset2.csv", "dataset3.csv"} {
+		recs, ent := readFEBRL(t, name)
+		found, err := Dedupe(recs, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := pairwise(found, truthWithin(recs, ent))
+		t.Logf("FEBRL %s dedupe: %d records, %d pairs found, tp %d fp %d fn %d, precision %.4f recall %.4f F1 %.4f",
+			name, len(recs), len(found), p.tp, p.fp, p.fn, p.precision(), p.recall(), p.f1())
+	}
+}
+
+func TestSplinkFake1000Figures(t *testing.T) {
+	t.Parallel()
+	recs, ent := readSplink(t)
+	found, err := Dedupe(recs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pairwise(found, truthWithin(recs, ent))
+	t.Logf("splink fake_1000 dedupe: %d records, %d pairs found, tp %d fp %d fn %d, precision %.4f recall %.4f F1 %.4f",
+		len(recs), len(found), p.tp, p.fp, p.fn, p.precision(), p.recall(), p.f1())
+}
