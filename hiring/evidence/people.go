@@ -1,0 +1,342 @@
+package evidence
+
+import (
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/hiring"
+	"github.com/bulwark-sec/bulwark/screening/country"
+)
+
+// PeopleOptions are ReadPeople's options.
+type PeopleOptions struct {
+	Limits
+	// Mapping, when not nil, reads a layout other than Bulwark's own (an
+	// applicant-tracking system's export): see Mapping.
+	Mapping *Mapping
+}
+
+// A people field is one field of hiring.Person that a column fills.
+type peopleField int
+
+const (
+	fID peopleField = iota
+	fFullName
+	fDateOfBirth
+	fNationalID
+	fEmails
+	fPhones
+	fHomeAddress
+	fShippingAddress
+	fCountry
+	fBankAccounts
+	fDeviceSerials
+	fIPs
+	fGitHub
+	fResumeText
+	fRole
+	fTimeZone
+	fLanguages
+	fReferredBy
+	fSource
+	numPeopleFields
+)
+
+// PeopleColumns are the columns of a people file, in Bulwark's order.
+// A column's name is compared without case, with blanks, "-" and "." read
+// as "_" ("Full Name" is full_name).
+var PeopleColumns = [...]string{
+	fID: "id", fFullName: "full_name", fDateOfBirth: "date_of_birth",
+	fNationalID: "national_id", fEmails: "emails", fPhones: "phones",
+	fHomeAddress: "home_address", fShippingAddress: "shipping_address",
+	fCountry: "country", fBankAccounts: "bank_accounts",
+	fDeviceSerials: "device_serials", fIPs: "ips", fGitHub: "github",
+	fResumeText: "resume_text", fRole: "role", fTimeZone: "time_zone",
+	fLanguages: "languages", fReferredBy: "referred_by", fSource: "source",
+}
+
+// multiValued tells the fields whose cells hold several values (";"
+// between them in a CSV cell, or a JSON array).
+func (f peopleField) multiValued() bool {
+	switch f {
+	case fEmails, fPhones, fBankAccounts, fDeviceSerials, fIPs, fLanguages:
+		return true
+	}
+	return false
+}
+
+// peopleAliases are other names Bulwark reads for its columns.
+var peopleAliases = map[string]peopleField{
+	"email": fEmails, "phone": fPhones, "bank_account": fBankAccounts,
+	"device_serial": fDeviceSerials, "ip": fIPs, "language": fLanguages,
+	"name": fFullName, "dob": fDateOfBirth, "birth_date": fDateOfBirth,
+	"timezone": fTimeZone, "github_handle": fGitHub, "resume": fResumeText,
+}
+
+// peopleFieldOf returns the field a normalised column key names.
+func peopleFieldOf(key string) (peopleField, bool) {
+	for i, c := range PeopleColumns {
+		if c == key {
+			return peopleField(i), true
+		}
+	}
+	f, ok := peopleAliases[key]
+	return f, ok
+}
+
+// source is where a field's value comes from in a row: the cells at
+// these indexes, in order.
+type peopleLayout struct {
+	// cells[f] are the row's cells that fill field f, in order.
+	cells [numPeopleFields][]int
+	// names are the file's column names, for messages.
+	names []string
+}
+
+// layout resolves a row's column names to fields: Bulwark's columns (and
+// their aliases), then the mapping's. An unknown column is an error
+// unless the mapping ignores it; a single-valued field given by two
+// columns (other than full_name's parts) is an error.
+func (in *input) peopleLayout(line int, cols []string, m *Mapping) (*peopleLayout, error) {
+	l := &peopleLayout{names: cols}
+	var unknown []string
+	type part struct{ order, cell int }
+	var nameParts []part
+	for i, c := range cols {
+		key := columnKey(c)
+		if m != nil {
+			if _, ok := m.ignore[key]; ok {
+				continue
+			}
+			if o, ok := m.nameParts[key]; ok {
+				nameParts = append(nameParts, part{o, i})
+				continue
+			}
+			if f, ok := m.columns[key]; ok {
+				l.cells[f] = append(l.cells[f], i)
+				continue
+			}
+		}
+		if f, ok := peopleFieldOf(key); ok {
+			l.cells[f] = append(l.cells[f], i)
+			continue
+		}
+		if m != nil && m.IgnoreUnknown {
+			continue
+		}
+		unknown = append(unknown, c)
+	}
+	if len(unknown) > 0 {
+		fix := "rename them, drop them, or give a column mapping that maps or ignores them"
+		if m != nil {
+			fix = "map them under [columns] or list them under ignore in the mapping"
+		}
+		return nil, in.errf(line, "", "unknown column%s %s: the known columns are %s; %s",
+			plural(len(unknown)), quoteList(unknown), strings.Join(PeopleColumns[:], ", "), fix)
+	}
+	for f, idx := range l.cells {
+		if len(idx) > 1 && !peopleField(f).multiValued() {
+			return nil, in.errf(line, "", "columns %q and %q both give %s: keep one, or map one of them elsewhere",
+				cols[idx[0]], cols[idx[1]], PeopleColumns[f])
+		}
+	}
+	if len(nameParts) > 0 {
+		if idx := l.cells[fFullName]; len(idx) > 0 {
+			return nil, in.errf(line, "", "column %q gives full_name, and so do the mapping's full_name parts: keep one", cols[idx[0]])
+		}
+		// The mapping's full_name parts, in the mapping's order.
+		for o := 0; o < len(m.FullName); o++ {
+			for _, p := range nameParts {
+				if p.order == o {
+					l.cells[fFullName] = append(l.cells[fFullName], p.cell)
+				}
+			}
+		}
+	}
+	if len(l.cells[fID]) == 0 {
+		return nil, in.errf(line, "", "no id column: every record needs an id (its id in the source system); the known columns are %s",
+			strings.Join(PeopleColumns[:], ", "))
+	}
+	return l, nil
+}
+
+// ReadPeople reads people records from r, a file called name (for
+// messages), in CSV or JSON.
+//
+// CSV: a header row naming the columns, then one row per person (RFC
+// 4180 quoting; a UTF-8 byte-order mark is skipped; UTF-16 with a
+// byte-order mark is decoded; the delimiter, ",", ";" or tab, is the one
+// the header row uses most). JSON: one object a line (JSON lines), or one
+// array of objects; a multi-valued field may be an array of strings.
+//
+// The columns are PeopleColumns: id, full_name, date_of_birth,
+// national_id, emails, phones, home_address, shipping_address, country,
+// bank_accounts, device_serials, ips, github, resume_text, role,
+// time_zone, languages, referred_by and source; only id is required.
+// emails, phones, bank_accounts, device_serials, ips and languages hold
+// several values separated by ";". Values are kept as given (trimmed),
+// except:
+//
+//   - date_of_birth becomes YYYY-MM-DD (or YYYY-MM, YYYY when only those
+//     are given): ISO dates, YYYYMMDD and YYYY/MM/DD are read as such; a
+//     day-first or month-first date (03/04/1990, 03.04.1990) only when it
+//     can be read one way (25/04/1990) or the mapping's date_format says
+//     which;
+//   - country becomes its ISO 3166-1 alpha-2 code (from alpha-2, alpha-3
+//     or an English name);
+//   - role is applicant, contractor or employee (any case; empty means
+//     applicant).
+//
+// A file with anything wrong is refused whole, with an EINVALID error
+// naming the file, the line and the column: a row with the wrong number
+// of cells, an unknown column (unless the mapping ignores it), invalid
+// UTF-8 or UTF-16 without a byte-order mark, a record without an id, an
+// id given twice (naming both lines), a bad date of birth, country or
+// role. A file or row over opt's limits is an ETOOLARGE error.
+func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, error) {
+	in, err := openInput(r, name, opt.Limits)
+	if err != nil {
+		return nil, err
+	}
+	m := opt.Mapping
+	if m != nil && !m.compiled {
+		c := *m
+		if err := c.compile(name + " (column mapping)"); err != nil {
+			return nil, err
+		}
+		m = &c
+	}
+	var (
+		out      []hiring.Person
+		layout   *peopleLayout
+		lastCols []string
+		seen     = map[string]int{}
+	)
+	setLayout := func(line int, cols []string) error {
+		l, err := in.peopleLayout(line, cols, m)
+		if err != nil {
+			return err
+		}
+		layout = l
+		lastCols = append(lastCols[:0], cols...)
+		return nil
+	}
+	err = in.rows(func(cols []string) error { return setLayout(1, cols) }, func(line int, cols []string, cells []cell) error {
+		if in.format != formatCSV && (layout == nil || !slices.Equal(cols, lastCols)) {
+			if err := setLayout(line, cols); err != nil {
+				return err
+			}
+		}
+		p, err := in.person(line, layout, cells, m)
+		if err != nil {
+			return err
+		}
+		if first, dup := seen[p.ID]; dup {
+			return in.errf(line, "id", "%q is also the id of line %d: every record needs its own id", p.ID, first)
+		}
+		seen[p.ID] = line
+		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// person builds one record from a row's cells.
+func (in *input) person(line int, l *peopleLayout, cells []cell, m *Mapping) (hiring.Person, error) {
+	p := hiring.Person{Line: line}
+	for fi, idx := range l.cells {
+		if len(idx) == 0 {
+			continue
+		}
+		f := peopleField(fi)
+		col := PeopleColumns[f]
+		if f.multiValued() {
+			var vals []string
+			for _, i := range idx {
+				vals = cells[i].values(vals)
+			}
+			switch f {
+			case fEmails:
+				p.Emails = vals
+			case fPhones:
+				p.Phones = vals
+			case fBankAccounts:
+				p.BankAccounts = vals
+			case fDeviceSerials:
+				p.DeviceSerials = vals
+			case fIPs:
+				p.IPs = vals
+			case fLanguages:
+				p.Languages = vals
+			}
+			continue
+		}
+		var v string
+		for _, i := range idx {
+			s, ok := cells[i].one()
+			if !ok {
+				return p, in.errf(line, l.names[i], "a list where one value is expected: give one %s", col)
+			}
+			if s == "" {
+				continue
+			}
+			if v != "" {
+				v += " "
+			}
+			v += s
+		}
+		if v == "" {
+			continue
+		}
+		switch f {
+		case fID:
+			p.ID = v
+		case fFullName:
+			p.FullName = v
+		case fDateOfBirth:
+			dob, err := parseBirthDate(v, m.dateFormat())
+			if err != nil {
+				return p, in.errf(line, col, "%s", err.Error())
+			}
+			p.DateOfBirth = dob
+		case fNationalID:
+			p.NationalID = v
+		case fHomeAddress:
+			p.HomeAddress = v
+		case fShippingAddress:
+			p.ShippingAddress = v
+		case fCountry:
+			c, err := country.Parse("", v)
+			if err != nil {
+				return p, in.errf(line, col, "%s", bulwark.ErrorMessage(err))
+			}
+			p.Country = c
+		case fGitHub:
+			p.GitHub = v
+		case fResumeText:
+			p.ResumeText = v
+		case fRole:
+			switch r := hiring.Role(strings.ToLower(v)); r {
+			case hiring.RoleApplicant, hiring.RoleContractor, hiring.RoleEmployee:
+				p.Role = r
+			default:
+				return p, in.errf(line, col, "%q is not a role: give applicant, contractor or employee (empty: applicant)", v)
+			}
+		case fTimeZone:
+			p.TimeZone = v
+		case fReferredBy:
+			p.ReferredBy = v
+		case fSource:
+			p.Source = v
+		}
+	}
+	if p.ID == "" {
+		return p, in.errf(line, "id", "missing: every record needs an id (its id in the source system)")
+	}
+	return p, nil
+}

@@ -1,0 +1,259 @@
+package evidence
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/hiring"
+)
+
+// readPeopleFile reads testdata/NAME with ReadPeople.
+func readPeopleFile(t *testing.T, name string, opt PeopleOptions) []hiring.Person {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	people, err := ReadPeople(f, name, opt)
+	if err != nil {
+		t.Fatalf("ReadPeople(%s): %v", name, err)
+	}
+	return people
+}
+
+func TestReadPeopleExamples(t *testing.T) {
+	t.Parallel()
+	m, err := os.ReadFile(filepath.Join("testdata", "greenhouse.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapping, err := ParseMapping(m, "greenhouse.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file string
+		opt  PeopleOptions
+	}{
+		{"people.csv", PeopleOptions{}},
+		{"people.jsonl", PeopleOptions{}},
+		{"greenhouse.csv", PeopleOptions{Mapping: mapping}},
+	} {
+		people := readPeopleFile(t, tc.file, tc.opt)
+		type withLine struct {
+			Line int `json:"line"`
+			hiring.Person
+		}
+		out := make([]withLine, len(people))
+		for i, p := range people {
+			out[i] = withLine{p.Line, p}
+		}
+		golden(t, strings.TrimSuffix(tc.file, filepath.Ext(tc.file))+"."+strings.TrimPrefix(filepath.Ext(tc.file), ".")+".json", out)
+	}
+}
+
+// TestReadPeopleLayouts reads one record in every layout ReadPeople takes.
+func TestReadPeopleLayouts(t *testing.T) {
+	t.Parallel()
+	want := hiring.Person{ID: "A1", FullName: "Ann Lee", DateOfBirth: "1990-04-25", Emails: []string{"a@x.example", "b@y.example"},
+		Country: "KR", Role: hiring.RoleEmployee, Line: 2}
+	for name, in := range map[string]string{
+		"comma.csv":     "id,full_name,date_of_birth,emails,country,role\nA1,Ann Lee,1990-04-25,a@x.example;b@y.example,KOR,Employee\n",
+		"semicolon.csv": "id;full_name;date_of_birth;emails;country;role\r\nA1;Ann Lee;25/04/1990;\"a@x.example;b@y.example\";South Korea;employee\r\n",
+		"tab.tsv":       "id\tFull Name\tDate of Birth\temails\tcountry\trole\nA1\tAnn Lee\t19900425\t a@x.example ; b@y.example ;\tkr\temployee\n",
+		"bom.csv":       "\ufeffid,full_name,dob,email,country,role\nA1, Ann Lee ,1990/04/25,a@x.example;b@y.example,KR,employee\n",
+		"utf16.csv":     utf16LE("\ufeffid,full_name,date_of_birth,emails,country,role\r\nA1,Ann Lee,04/25/1990,a@x.example;b@y.example,KR,employee\r\n"),
+		"lines.jsonl":   "\n" + `{"id":"A1","full_name":"Ann Lee","date_of_birth":"1990-04-25","emails":["a@x.example","b@y.example"],"country":"KR","role":"employee"}` + "\n",
+		"array.json":    "[\n" + `{"id":"A1","full_name":"Ann Lee","date_of_birth":"1990-04-25T00:00:00Z","emails":"a@x.example;b@y.example","country":"KR","role":"employee","national_id":null}` + "\n]",
+	} {
+		people, err := ReadPeople(strings.NewReader(in), name, PeopleOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(people) != 1 || !samePerson(people[0], want) {
+			t.Errorf("%s: got %+v, want %+v", name, people, want)
+		}
+	}
+}
+
+func samePerson(a, b hiring.Person) bool {
+	return a.ID == b.ID && a.FullName == b.FullName && a.DateOfBirth == b.DateOfBirth &&
+		strings.Join(a.Emails, "|") == strings.Join(b.Emails, "|") && a.Country == b.Country && a.Role == b.Role && a.Line == b.Line
+}
+
+// utf16LE encodes s as UTF-16 little-endian (s is ASCII or has a BOM).
+func utf16LE(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		b.WriteByte(byte(r))
+		b.WriteByte(byte(r >> 8))
+	}
+	return b.String()
+}
+
+// TestReadPeopleBadInput: every kind of bad input is refused whole, with
+// an error naming the file, the line and (where there is one) the column.
+func TestReadPeopleBadInput(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("y", 70)
+	for _, tc := range []struct {
+		name, in string
+		mapping  *Mapping
+		want     []string
+	}{
+		{"count.csv", "id,full_name\nA,Ann\nB,Bob,extra\n", nil, []string{"count.csv: line 3: 3 cells where the header has 2"}},
+		{"short.csv", "id,full_name,emails\nA,Ann\n", nil, []string{"short.csv: line 2: 2 cells where the header has 3"}},
+		{"unknown.csv", "id,full_name,Favourite Colour,Stage\nA,Ann,red,x\n", nil,
+			[]string{"unknown.csv: line 1: unknown columns \"Favourite Colour\", \"Stage\"", "the known columns are id, full_name,", "column mapping"}},
+		{"unknown.jsonl", `{"id":"A"}` + "\n" + `{"id":"B","colour":"red"}` + "\n", nil, []string{"unknown.jsonl: line 2: unknown column \"colour\""}},
+		{"unmapped.csv", "Candidate ID,Stage\n1,x\n", &Mapping{Columns: map[string]string{"Candidate ID": "id"}}, []string{"line 1: unknown column \"Stage\"", "list them under ignore"}},
+		{"noid.csv", "full_name\nAnn\n", nil, []string{"noid.csv: line 1: no id column"}},
+		{"missing.csv", "id,full_name\nA,Ann\n ,Bob\n", nil, []string{"missing.csv: line 3: id: missing"}},
+		{"missing.jsonl", `{"id":"A"}` + "\n" + `{"full_name":"Bob"}` + "\n", nil, []string{"missing.jsonl: line 2: no id column"}},
+		{"dup.csv", "id,full_name\nA,Ann\nB,Bob\n\"A\",Anne\n", nil, []string{"dup.csv: line 4: id: \"A\" is also the id of line 2"}},
+		{"dupcol.csv", "id,full_name,name\nA,Ann,Anne\n", nil, []string{"dupcol.csv: line 1: columns \"full_name\" and \"name\" both give full_name"}},
+		{"utf8.csv", "id,full_name\nA,Ann\nB,Bj\xf6rn\n", nil, []string{"utf8.csv: line 3: column 2 (full_name): invalid UTF-8: save the file as UTF-8"}},
+		{"utf8.jsonl", `{"id":"A"}` + "\n" + "{\"id\":\"B\",\"full_name\":\"Bj\xf6rn\"}\n", nil, []string{"utf8.jsonl: line 2: invalid UTF-8"}},
+		{"utf8.json", "[\n" + `{"id":"A"},` + "\n" + "{\"id\":\"B\",\"full_name\":\"Bj\xf6rn\"}]", nil, []string{"utf8.json: line 3: invalid UTF-8"}},
+		{"utf16.csv", utf16LE("id,full_name\r\nA,Ann\r\n"), nil, []string{"utf16.csv: line 1: a NUL byte: the file looks UTF-16 encoded without a byte-order mark"}},
+		{"nul.jsonl", `{"id":"A"}` + "\n" + "{\"id\":\"B\x00\"}\n", nil, []string{"nul.jsonl: line 2: a NUL byte"}},
+		{"quote.csv", "id,full_name\nA,\"Ann\nB,Bob\n", nil, []string{"quote.csv: line 2: malformed CSV", "check the quotes"}},
+		{"json.jsonl", `{"id":"A"}` + "\n" + `{"id":"B",}` + "\n", nil, []string{"json.jsonl: line 2: malformed JSON"}},
+		{"notobj.jsonl", `{"id":"A"}` + "\n" + `{"id":"B"}` + "\n" + `{"id":{"x":1}}` + "\n", nil, []string{"notobj.jsonl: line 3: id: a JSON object or array where a string is expected"}},
+		{"array.json", "[\n" + `{"id":"A"},` + "\n" + `"B"` + "\n]", nil, []string{"array.json: line 3: a JSON string where an object is expected"}},
+		{"trailing.json", `[{"id":"A"}] {"id":"B"}`, nil, []string{"trailing.json: line 1: text after the JSON array"}},
+		{"list.jsonl", `{"id":"A","full_name":["Ann","Lee"]}`, nil, []string{"list.jsonl: line 1: full_name: a list where one value is expected"}},
+		{"ambiguous.csv", "id,date_of_birth\nA,25/04/1990\nB,03/04/1990\n", nil,
+			[]string{"ambiguous.csv: line 3: date_of_birth: \"03/04/1990\" can be read day first or month first", "date_format = \"DD/MM/YYYY\""}},
+		{"baddate.csv", "id,date_of_birth\nA,1990-02-30\n", nil, []string{"baddate.csv: line 2: date_of_birth: \"1990-02-30\": day 30 does not exist in February"}},
+		{"twodigit.csv", "id,date_of_birth\nA,03/04/90\n", nil, []string{"line 2: date_of_birth: \"03/04/90\" has a two-digit year"}},
+		{"country.csv", "id,country\nA,Korea\n", nil, []string{"country.csv: line 2: country: \"Korea\" is ambiguous"}},
+		{"country2.csv", "id,country\nA,Atlantis\n", nil, []string{"country2.csv: line 2: country: \"Atlantis\" is not a country"}},
+		{"role.csv", "id,role\nA,intern\n", nil, []string{"role.csv: line 2: role: \"intern\" is not a role"}},
+		{"empty.csv", "", nil, []string{"empty.csv: the file is empty"}},
+		{"blank.csv", " \n\n", nil, []string{"blank.csv: the file is empty"}},
+		{"long.csv", "id,full_name\nA," + long + "\n", nil, []string{"long.csv: line 2: the row is over the limit"}},
+	} {
+		people, err := ReadPeople(strings.NewReader(tc.in), tc.name, PeopleOptions{Mapping: tc.mapping, Limits: Limits{MaxRowBytes: 64}})
+		if people != nil {
+			t.Errorf("%s: a partial result of %d records with the error", tc.name, len(people))
+		}
+		code := bulwark.EINVALID
+		if strings.Contains(tc.want[0], "over the limit") {
+			code = bulwark.ETOOLARGE
+		}
+		t.Run(tc.name, func(t *testing.T) { wantErr(t, err, code, tc.want...) })
+	}
+}
+
+func TestParseBirthDate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in    string
+		order dateOrder
+		want  string // the date, or a part of the error
+	}{
+		{"1990-04-03", orderUnknown, "1990-04-03"},
+		{"1990-4-3", orderUnknown, "1990-04-03"},
+		{"1990/04/03", orderUnknown, "1990-04-03"},
+		{"1990-04-03T12:00:00Z", orderUnknown, "1990-04-03"},
+		{"19900403", orderUnknown, "1990-04-03"},
+		{"1990-04", orderUnknown, "1990-04"},
+		{"1990", orderUnknown, "1990"},
+		{"25/04/1990", orderUnknown, "1990-04-25"},
+		{"04/25/1990", orderUnknown, "1990-04-25"},
+		{"25.04.1990", orderUnknown, "1990-04-25"},
+		{"04/04/1990", orderUnknown, "1990-04-04"},
+		{"03/04/1990", orderUnknown, "can be read day first or month first"},
+		{"03/04/1990", orderDMY, "1990-04-03"},
+		{"03/04/1990", orderMDY, "1990-03-04"},
+		{"25/04/1990", orderMDY, "month 25 does not exist"},
+		{"13/13/1990", orderUnknown, "month 13 does not exist"},
+		{"1990-13-01", orderUnknown, "month 13 does not exist"},
+		{"2000-02-29", orderUnknown, "2000-02-29"},
+		{"1900-02-29", orderUnknown, "day 29 does not exist"},
+		{"1850-01-01", orderUnknown, "year 1850 is not a year of birth"},
+		{"0/04/1990", orderDMY, "day 0 does not exist"},
+		{"+1990", orderUnknown, "is not a date"},
+		{"April 3, 1990", orderUnknown, "is not a date"},
+		{"", orderUnknown, "is not a date"},
+	} {
+		got, err := parseBirthDate(tc.in, tc.order)
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("parseBirthDate(%q, %d) = %q, want %q", tc.in, tc.order, got, tc.want)
+		}
+	}
+}
+
+func TestParseMapping(t *testing.T) {
+	t.Parallel()
+	good := []string{
+		"[columns]\n\"Candidate ID\" = \"id\"\n",
+		`{"columns": {"Candidate ID": "id"}, "full_name": ["First", "Last"], "date_format": "DD.MM.YYYY"}`,
+		"date_format = \"MM/DD/YYYY\"\nignore_unknown = true\n",
+	}
+	for _, in := range good {
+		if _, err := ParseMapping([]byte(in), "m"); err != nil {
+			t.Errorf("ParseMapping(%q): %v", in, err)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"[columns]\n\"Candidate ID\" = \"candidate\"\n", "m: columns: \"Candidate ID\" maps to \"candidate\", which is not a Bulwark column"},
+		{"colums = {}\n", "m: unknown setting \"colums\""},
+		{`{"colums": {}}`, "m: unknown field \"colums\""},
+		{"date_format = \"YY-MM-DD\"\n", "m: date_format: \"YY-MM-DD\" is not a date format"},
+		{"ignore = [\"Stage\"]\n[columns]\nStage = \"source\"\n", "m: columns: \"Stage\" is both mapped and ignored"},
+		{"full_name = [\"First\", \"first\"]\n", "m: full_name: column \"first\" is named twice"},
+		{"[[[", "m: "},
+	} {
+		_, err := ParseMapping([]byte(tc.in), "m")
+		wantErr(t, err, bulwark.EINVALID, tc.want)
+	}
+}
+
+func TestReadPeopleMapping(t *testing.T) {
+	t.Parallel()
+	m := &Mapping{
+		Columns:  map[string]string{"Candidate ID": "id", "Email Address": "emails", "Work Email": "emails", "Nationality ID": "national_id"},
+		FullName: []string{"First Name", "Middle Name", "Last Name"},
+		Ignore:   []string{"Stage"},
+	}
+	in := "Last Name,Stage,First Name,Candidate ID,Email Address,Work Email,Middle Name,Country\n" +
+		"Lee,Offer,Ann,7,ann@x.example,ann@work.example,,Canada\n"
+	people, err := ReadPeople(strings.NewReader(in), "ats.csv", PeopleOptions{Mapping: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := people[0]
+	if p.ID != "7" || p.FullName != "Ann Lee" || strings.Join(p.Emails, " ") != "ann@x.example ann@work.example" || p.Country != "CA" {
+		t.Errorf("got %+v", p)
+	}
+	if m.compiled {
+		t.Error("ReadPeople changed the caller's Mapping")
+	}
+	// ignore_unknown skips what is neither mapped nor Bulwark's.
+	m2 := &Mapping{Columns: map[string]string{"Candidate ID": "id"}, IgnoreUnknown: true}
+	if _, err := ReadPeople(strings.NewReader("Candidate ID,Stage,Whatever\n1,a,b\n"), "ats.csv", PeopleOptions{Mapping: m2}); err != nil {
+		t.Error(err)
+	}
+	// A bad mapping built in code is refused naming it.
+	_, err = ReadPeople(strings.NewReader("id\n1\n"), "ats.csv", PeopleOptions{Mapping: &Mapping{Columns: map[string]string{"x": "nope"}}})
+	wantErr(t, err, bulwark.EINVALID, "ats.csv (column mapping): columns: \"x\" maps to \"nope\"")
+}
+
+func TestReadPeopleHeaderOnly(t *testing.T) {
+	t.Parallel()
+	people, err := ReadPeople(strings.NewReader("id,full_name\n"), "h.csv", PeopleOptions{})
+	if err != nil || len(people) != 0 {
+		t.Errorf("a header-only file: %v, %v", people, err)
+	}
+}

@@ -1,0 +1,798 @@
+package evidence
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bulwark-sec/bulwark"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// Default limits of every reader of this package.
+const (
+	// DefaultMaxFileBytes bounds a file: 100 MiB.
+	DefaultMaxFileBytes = 100 << 20
+	// DefaultMaxRowBytes bounds one row: a CSV record (with its quoted
+	// line breaks), a JSON line or one element of a JSON array: 1 MiB.
+	DefaultMaxRowBytes = 1 << 20
+	// DefaultMaxRows bounds the records of a file: 1,000,000. A record
+	// takes a few hundred bytes of memory besides its text, so a file of
+	// tiny rows could otherwise take many times its size.
+	DefaultMaxRows = 1_000_000
+)
+
+// Limits bound what a reader accepts. A zero field takes its default.
+type Limits struct {
+	// MaxFileBytes is the largest file accepted, in bytes
+	// (DefaultMaxFileBytes when 0). A reader that tells its size (an
+	// *os.File, a *bytes.Reader, a *strings.Reader) is refused before
+	// anything is read; any other is refused as soon as it goes past it.
+	MaxFileBytes int64
+	// MaxRowBytes is the largest row accepted, in bytes
+	// (DefaultMaxRowBytes when 0).
+	MaxRowBytes int
+	// MaxRows is the most records a file may hold (DefaultMaxRows when
+	// 0).
+	MaxRows int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if l.MaxRowBytes <= 0 {
+		l.MaxRowBytes = DefaultMaxRowBytes
+	}
+	if l.MaxRows <= 0 {
+		l.MaxRows = DefaultMaxRows
+	}
+	return l
+}
+
+// format is a file's layout, found from its first bytes.
+type format int
+
+const (
+	formatCSV       format = iota // a header row, then records
+	formatJSONLines               // one JSON object a line
+	formatJSONArray               // one JSON array of objects
+	formatEmpty                   // nothing but blanks
+)
+
+// input is a file being read: its name for messages, its limits, and a
+// buffered reader positioned after any byte-order mark, in UTF-8.
+type input struct {
+	name   string
+	lim    Limits
+	br     *bufio.Reader
+	format format
+	// delim is the CSV delimiter found in the header (',', ';' or '\t').
+	delim rune
+	// header is a CSV file's header row, once read.
+	header []string
+}
+
+// errf returns the EINVALID error of a bad row: "NAME: line N: FIELD:
+// message" (without "FIELD: " when field is empty; without the line when
+// line is 0). Its Field is the file's name.
+func errf(name string, line int, field, format string, args ...any) error {
+	prefix := ""
+	if line > 0 {
+		prefix = "line " + strconv.Itoa(line) + ": "
+	}
+	if field != "" {
+		prefix += field + ": "
+	}
+	return bulwark.Invalid(name, "%s%s", prefix, bulwark.Sprintf(format, args...))
+}
+
+func (in *input) errf(line int, field, format string, args ...any) error {
+	return errf(in.name, line, field, format, args...)
+}
+
+// tooLarge is the error of a file or row over its limit.
+func tooLarge(name string, line int, what string, limit int64, option string) error {
+	at := ""
+	if line > 0 {
+		at = "line " + strconv.Itoa(line) + ": "
+	}
+	e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: %s%s is over the limit of %s: split the file or raise the limit (%s)",
+		name, at, what, sizeText(limit), option)
+	e.Field = name
+	return e
+}
+
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// sizeGuard fails a read that takes the file past max bytes.
+type sizeGuard struct {
+	r    io.Reader
+	name string
+	max  int64
+	n    int64
+}
+
+var errFileTooLarge = errors.New("file too large")
+
+func (g *sizeGuard) Read(p []byte) (int, error) {
+	if g.n > g.max {
+		return 0, errFileTooLarge
+	}
+	// Read one byte past the limit at most, to tell "exactly max" from
+	// "more".
+	if rest := g.max + 1 - g.n; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := g.r.Read(p)
+	g.n += int64(n)
+	if g.n > g.max {
+		return n, errFileTooLarge
+	}
+	return n, err
+}
+
+// lineGuard fails a read that makes one physical line longer than max
+// bytes; line counts the lines it has passed on.
+type lineGuard struct {
+	r    io.Reader
+	max  int
+	cur  int // bytes of the current line so far
+	line int // the current line, from 1
+}
+
+type lineTooLong struct{ line int }
+
+func (e *lineTooLong) Error() string { return "line " + strconv.Itoa(e.line) + " too long" }
+
+func (g *lineGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\n' {
+			g.line++
+			g.cur = 0
+			continue
+		}
+		g.cur++
+		if g.cur > g.max {
+			return i, &lineTooLong{g.line}
+		}
+	}
+	return n, err
+}
+
+// readErr turns an error of reading the file into the reader's error:
+// over a limit, or unreadable.
+func (in *input) readErr(err error) error {
+	var lt *lineTooLong
+	switch {
+	case errors.Is(err, errFileTooLarge):
+		return tooLarge(in.name, 0, "the file", in.lim.MaxFileBytes, "MaxFileBytes")
+	case errors.As(err, &lt):
+		return tooLarge(in.name, lt.line, "the row", int64(in.lim.MaxRowBytes), "MaxRowBytes")
+	}
+	var be *bulwark.Error
+	if errors.As(err, &be) {
+		return err
+	}
+	return bulwark.Wrap(err, bulwark.EINVALID, in.name+": cannot read the file: "+err.Error())
+}
+
+// openInput checks r's size when it tells it, skips a UTF-8 byte-order
+// mark, decodes UTF-16 with a byte-order mark, refuses UTF-16 without
+// one, and finds the layout: JSON lines when the first non-blank byte is
+// "{", a JSON array when it is "[", CSV otherwise (with its delimiter
+// found from the header line).
+func openInput(r io.Reader, name string, lim Limits) (*input, error) {
+	lim = lim.withDefaults()
+	in := &input{name: name, lim: lim}
+	if size, ok := sizeOf(r); ok && size > lim.MaxFileBytes {
+		return nil, tooLarge(name, 0, "the file ("+strconv.FormatInt(size, 10)+" bytes)", lim.MaxFileBytes, "MaxFileBytes")
+	}
+	in.br = bufio.NewReaderSize(&sizeGuard{r: r, name: name, max: lim.MaxFileBytes}, 64<<10)
+	head, err := in.br.Peek(4)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, in.readErr(err)
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		_, _ = in.br.Discard(3)
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		// UTF-16 with a byte-order mark (Excel's "Unicode text"): decode.
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+		in.br = bufio.NewReaderSize(transform.NewReader(in.br, dec), 64<<10)
+	}
+	// The first 64 KiB (or the whole file when shorter) tell the format.
+	head, err = in.br.Peek(64 << 10)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, in.readErr(err)
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		line := 1 + bytes.Count(head[:bytes.IndexByte(head, 0)], []byte("\n"))
+		return nil, in.errf(line, "", "a NUL byte: the file looks UTF-16 encoded without a byte-order mark (or is not text); save it as UTF-8")
+	}
+	trimmed := bytes.TrimLeft(head, " \t\r\n")
+	switch {
+	case len(trimmed) == 0:
+		in.format = formatEmpty
+	case trimmed[0] == '{':
+		in.format = formatJSONLines
+	case trimmed[0] == '[':
+		in.format = formatJSONArray
+	default:
+		in.format = formatCSV
+		first := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			first = head[:i]
+		}
+		in.delim = sniffDelimiter(first)
+	}
+	return in, nil
+}
+
+// sizeOf returns r's size when r tells it.
+func sizeOf(r io.Reader) (int64, bool) {
+	switch v := r.(type) {
+	case interface{ Size() int64 }:
+		return v.Size(), true
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if st, err := v.Stat(); err == nil && st.Mode().IsRegular() {
+			return st.Size(), true
+		}
+	}
+	return 0, false
+}
+
+// sniffDelimiter returns the delimiter a CSV header line uses: the most
+// frequent of ',', ';' and tab outside quotes; ',' on a tie or when none.
+func sniffDelimiter(line []byte) rune {
+	var comma, semi, tab int
+	quoted := false
+	for _, b := range line {
+		switch b {
+		case '"':
+			quoted = !quoted
+		case ',':
+			if !quoted {
+				comma++
+			}
+		case ';':
+			if !quoted {
+				semi++
+			}
+		case '\t':
+			if !quoted {
+				tab++
+			}
+		}
+	}
+	switch {
+	case tab > comma && tab > semi:
+		return '\t'
+	case semi > comma:
+		return ';'
+	}
+	return ','
+}
+
+// csvRows reads a CSV file (RFC 4180, the delimiter openInput found): it
+// calls header with the header row, then row with each record and the
+// line it starts on. Every record must have the header's number of cells,
+// every cell must be UTF-8 without NUL bytes, and a record must fit
+// MaxRowBytes. rec is reused between calls.
+func (in *input) csvRows(header func(cols []string) error, row func(line int, rec []string) error) error {
+	lg := &lineGuard{r: in.br, max: in.lim.MaxRowBytes, line: 1}
+	cr := csv.NewReader(lg)
+	cr.Comma = in.delim
+	cr.ReuseRecord = true
+	first := true
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			if first {
+				return in.errf(0, "", "the file is empty: give a header row and one row per record")
+			}
+			return nil
+		}
+		if err != nil {
+			return in.csvErr(err, len(rec))
+		}
+		line, _ := cr.FieldPos(0)
+		size := 0
+		for i, c := range rec {
+			size += len(c)
+			if !utf8.ValidString(c) {
+				return in.errf(line, in.colName(first, i), "invalid UTF-8: save the file as UTF-8")
+			}
+		}
+		if size > in.lim.MaxRowBytes {
+			return tooLarge(in.name, line, "the row", int64(in.lim.MaxRowBytes), "MaxRowBytes")
+		}
+		if first {
+			first = false
+			in.header = append([]string(nil), rec...)
+			cr.FieldsPerRecord = len(rec)
+			if err := header(in.header); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := row(line, rec); err != nil {
+			return err
+		}
+	}
+}
+
+func (in *input) colName(header bool, i int) string {
+	if header || i >= len(in.header) {
+		return "column " + strconv.Itoa(i+1)
+	}
+	return "column " + strconv.Itoa(i+1) + " (" + strings.TrimSpace(in.header[i]) + ")"
+}
+
+// csvErr turns an error of csv.Reader into the reader's error.
+// cells is the number of cells of the record read with err.
+func (in *input) csvErr(err error, cells int) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, csv.ErrFieldCount) {
+			return in.errf(pe.StartLine, "", "%d cells where the header has %d: every row needs one cell per column (quote cells holding %q)",
+				cells, len(in.header), string(in.delim))
+		}
+		if pe.Err != nil && !errors.Is(pe.Err, csv.ErrQuote) && !errors.Is(pe.Err, csv.ErrBareQuote) {
+			return in.readErr(pe.Err)
+		}
+		return in.errf(pe.StartLine, "", "malformed CSV (%v): check the quotes (a quote inside a quoted cell is written twice)", pe.Err)
+	}
+	return in.readErr(err)
+}
+
+// jsonRows reads JSON lines (one object a line; blank lines skipped) or
+// one JSON array of objects, calling row with each object's bytes and its
+// line (for an array, the line its element starts on).
+func (in *input) jsonRows(row func(line int, data []byte) error) error {
+	if in.format == formatJSONArray {
+		return in.jsonArray(row)
+	}
+	line := 0
+	var buf []byte
+	for {
+		line++
+		buf = buf[:0]
+		var err error
+		for {
+			var chunk []byte
+			chunk, err = in.br.ReadSlice('\n')
+			if len(buf)+len(chunk) > in.lim.MaxRowBytes+2 { // "\r\n"
+				return tooLarge(in.name, line, "the row", int64(in.lim.MaxRowBytes), "MaxRowBytes")
+			}
+			buf = append(buf, chunk...)
+			if err != bufio.ErrBufferFull {
+				break
+			}
+		}
+		if err != nil && err != io.EOF {
+			return in.readErr(err)
+		}
+		data := bytes.TrimSpace(buf)
+		if len(data) > 0 {
+			if err := in.checkText(line, data); err != nil {
+				return err
+			}
+			if err := row(line, data); err != nil {
+				return err
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+// checkText refuses invalid UTF-8 and NUL bytes in a row.
+func (in *input) checkText(line int, data []byte) error {
+	if bytes.IndexByte(data, 0) >= 0 {
+		return in.errf(line, "", "a NUL byte: the file looks UTF-16 encoded without a byte-order mark (or is not text); save it as UTF-8")
+	}
+	if !utf8.Valid(data) {
+		return in.errf(line, "", "invalid UTF-8: save the file as UTF-8")
+	}
+	return nil
+}
+
+// jsonArray reads the file whole (it is within MaxFileBytes) and calls
+// row with each element of its one array.
+func (in *input) jsonArray(row func(line int, data []byte) error) error {
+	data, err := io.ReadAll(in.br)
+	if err != nil {
+		return in.readErr(err)
+	}
+	if !utf8.Valid(data) {
+		bad := 0
+		for rest := data; len(rest) > 0; {
+			r, size := utf8.DecodeRune(rest)
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			rest = rest[size:]
+			bad += size
+		}
+		return in.errf(1+bytes.Count(data[:bad], []byte("\n")), "", "invalid UTF-8: save the file as UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	lines, at := 1, 0 // lines before offset at
+	lineAt := func(off int) int {
+		off = min(off, len(data))
+		if off > at {
+			lines += bytes.Count(data[at:off], []byte("\n"))
+			at = off
+		}
+		return lines
+	}
+	if _, err := dec.Token(); err != nil {
+		return in.jsonErr(lineAt(int(dec.InputOffset())), err)
+	}
+	for dec.More() {
+		start := int(dec.InputOffset())
+		// The element starts after the comma and blanks that follow start.
+		for start < len(data) && strings.IndexByte(" \t\r\n,", data[start]) >= 0 {
+			start++
+		}
+		line := lineAt(start)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return in.jsonErr(line, err)
+		}
+		if len(raw) > in.lim.MaxRowBytes {
+			return tooLarge(in.name, line, "the array element", int64(in.lim.MaxRowBytes), "MaxRowBytes")
+		}
+		if err := row(line, raw); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return in.jsonErr(lineAt(int(dec.InputOffset())), err)
+	}
+	if rest := bytes.TrimSpace(data[dec.InputOffset():]); len(rest) > 0 {
+		return in.errf(lineAt(int(dec.InputOffset())), "", "text after the JSON array: give one array, or one object a line (JSON lines)")
+	}
+	return nil
+}
+
+// jsonErr is the error of JSON that does not parse.
+func (in *input) jsonErr(line int, err error) error {
+	return in.errf(line, "", "malformed JSON (%s): give one JSON object a line, or one array of objects", jsonMessage(err))
+}
+
+// jsonMessage is encoding/json's error text without its package prefix.
+func jsonMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// A cell is one value of a row: a string, or a list (a JSON array).
+type cell struct {
+	s      string
+	list   []string
+	isList bool
+}
+
+// table reads a file of flat records, CSV or JSON, as rows of cells by
+// column name: rows calls fn once per record with its line, the column
+// names (as the file spells them; the same slice for every row of a CSV
+// file, a sorted one per object for JSON) and the cells in their order.
+// JSON values may be strings, numbers, booleans, null (an empty cell) or
+// arrays of those (a multi-valued cell).
+//
+// header, when not nil, is called with a CSV file's header row (line 1)
+// before any row.
+func (in *input) rows(header func(cols []string) error, fn func(line int, cols []string, cells []cell) error) error {
+	n := 0
+	count := func(line int) error {
+		if n++; n > in.lim.MaxRows {
+			e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: line %d: more than %d records: split the file or raise the limit (MaxRows)",
+				in.name, line, in.lim.MaxRows)
+			e.Field = in.name
+			return e
+		}
+		return nil
+	}
+	switch in.format {
+	case formatEmpty:
+		return in.errf(0, "", "the file is empty: give a header row and one row per record, or one JSON object a line")
+	case formatCSV:
+		var cols []string
+		var cells []cell
+		return in.csvRows(func(h []string) error {
+			cols = make([]string, len(h))
+			for i, c := range h {
+				cols[i] = strings.TrimSpace(c)
+			}
+			cells = make([]cell, len(h))
+			if header != nil {
+				return header(cols)
+			}
+			return nil
+		}, func(line int, rec []string) error {
+			if err := count(line); err != nil {
+				return err
+			}
+			for i, c := range rec {
+				cells[i] = cell{s: c}
+			}
+			return fn(line, cols, cells)
+		})
+	}
+	var cols []string
+	var cells []cell
+	return in.jsonRows(func(line int, data []byte) error {
+		if err := count(line); err != nil {
+			return err
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(data, &obj); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return in.errf(line, "", "a JSON %s where an object is expected: give one object per record", te.Value)
+			}
+			return in.jsonErr(line, err)
+		}
+		cols = cols[:0]
+		for k := range obj {
+			cols = append(cols, k)
+		}
+		slices.Sort(cols)
+		cells = cells[:0]
+		for _, k := range cols {
+			c, err := jsonCell(obj[k])
+			if err != nil {
+				return in.errf(line, k, "%s", err.Error())
+			}
+			cells = append(cells, c)
+		}
+		return fn(line, cols, cells)
+	})
+}
+
+// jsonCell reads one JSON value as a cell.
+func jsonCell(raw json.RawMessage) (cell, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '[' {
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return cell{}, err
+		}
+		c := cell{isList: true}
+		for _, it := range items {
+			s, err := scalarCell(it)
+			if err != nil {
+				return cell{}, fmt.Errorf("an array item: %w", err)
+			}
+			if s != "" {
+				c.list = append(c.list, s)
+			}
+		}
+		return c, nil
+	}
+	s, err := scalarCell(raw)
+	return cell{s: s}, err
+}
+
+func scalarCell(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "", nil
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return s, err
+	case 'n':
+		return "", nil
+	case '{', '[':
+		return "", errors.New("a JSON object or array where a string is expected: give a string (or an array of strings)")
+	}
+	// A number or a boolean, as written.
+	return string(raw), nil
+}
+
+// one returns c as a single value: a list of more than one value is an
+// error.
+func (c cell) one() (string, bool) {
+	if !c.isList {
+		return strings.TrimSpace(c.s), true
+	}
+	switch len(c.list) {
+	case 0:
+		return "", true
+	case 1:
+		return strings.TrimSpace(c.list[0]), true
+	}
+	return "", false
+}
+
+// values returns c's values: a list's items, or a string's values
+// separated by ";"; each trimmed, empty ones dropped.
+func (c cell) values(dst []string) []string {
+	if c.isList {
+		for _, v := range c.list {
+			if v = strings.TrimSpace(v); v != "" {
+				dst = append(dst, v)
+			}
+		}
+		return dst
+	}
+	s := c.s
+	for s != "" {
+		v := s
+		if i := strings.IndexByte(s, ';'); i >= 0 {
+			v, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
+		if v = strings.TrimSpace(v); v != "" {
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+// columnKey is how a column name is compared: lower case, surrounding
+// blanks dropped, runs of blanks, "-" and "." inside it as one "_".
+func columnKey(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	var b strings.Builder
+	sep := false
+	for _, r := range s {
+		switch r {
+		case ' ', '\t', '-', '.', '_':
+			sep = true
+			continue
+		}
+		if sep && b.Len() > 0 {
+			b.WriteByte('_')
+		}
+		sep = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// errorf is fmt.Errorf shortening quoted input as bulwark.Sprintf does.
+func errorf(format string, args ...any) error {
+	return errors.New(bulwark.Sprintf(format, args...))
+}
+
+// parseStamp reads a timestamp: RFC 3339 with a zone ("2025-03-04T09:15:00Z",
+// "…+09:00"; a space for the "T" accepted), or when dateOK a date
+// YYYY-MM-DD, read as midnight UTC. A time without a zone is an error
+// saying to add one.
+func parseStamp(s string, dateOK bool) (time.Time, error) {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		if !dateOK {
+			return time.Time{}, errorf("%q is a date where a time is needed: give an RFC 3339 time with its zone (2025-03-04T09:15:00Z)", s)
+		}
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return time.Time{}, errorf("%q is not a date: give YYYY-MM-DD or an RFC 3339 time with its zone (2025-03-04T09:15:00Z)", s)
+		}
+		return t, nil
+	}
+	v := s
+	if len(v) > 10 && v[10] == ' ' {
+		v = v[:10] + "T" + v[11:]
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {
+		if _, err := time.Parse(layout, v); err == nil {
+			return time.Time{}, errorf("%q has no time zone: add Z (UTC) or the offset it was taken in, as in %sZ or %s+09:00", s, v, v)
+		}
+	}
+	want := "an RFC 3339 time with its zone (2025-03-04T09:15:00Z)"
+	if dateOK {
+		want += " or a date (2025-03-04)"
+	}
+	return time.Time{}, errorf("%q is not a time: give %s", s, want)
+}
+
+// columnsOf maps a row's columns to known: idx[k] is the cell of known[k],
+// -1 when the row has no such column. A column not in known (compared by
+// columnKey) or given twice is an error naming the known ones.
+func (in *input) columnsOf(line int, cols, known []string) ([]int, error) {
+	idx := make([]int, len(known))
+	for k := range idx {
+		idx[k] = -1
+	}
+	var unknown []string
+	for i, c := range cols {
+		key := columnKey(c)
+		k := slices.Index(known, key)
+		switch {
+		case k < 0:
+			unknown = append(unknown, c)
+		case idx[k] >= 0:
+			return nil, in.errf(line, "", "columns %q and %q both give %s: keep one", cols[idx[k]], c, known[k])
+		default:
+			idx[k] = i
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, in.errf(line, "", "unknown column%s %s: the known columns are %s; rename or drop them",
+			plural(len(unknown)), quoteList(unknown), strings.Join(known, ", "))
+	}
+	return idx, nil
+}
+
+// readFixed reads a file of flat records whose columns are known (CSV or
+// JSON, as rows reads them): fn gets each record's line and its values,
+// vals[k] the trimmed value of known[k] ("" when absent or empty). A
+// column outside known, or a list where one value is expected, is an
+// error.
+func (in *input) readFixed(known []string, fn func(line int, vals []string) error) error {
+	var idx []int
+	var last []string
+	vals := make([]string, len(known))
+	return in.rows(func(cols []string) error {
+		var err error
+		idx, err = in.columnsOf(1, cols, known)
+		return err
+	}, func(line int, cols []string, cells []cell) error {
+		if in.format != formatCSV && (idx == nil || !slices.Equal(cols, last)) {
+			var err error
+			if idx, err = in.columnsOf(line, cols, known); err != nil {
+				return err
+			}
+			last = append(last[:0], cols...)
+		}
+		for k, i := range idx {
+			vals[k] = ""
+			if i < 0 {
+				continue
+			}
+			v, ok := cells[i].one()
+			if !ok {
+				return in.errf(line, known[k], "a list where one value is expected")
+			}
+			vals[k] = v
+		}
+		return fn(line, vals)
+	})
+}
+
+// plural is "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// quoteList quotes each of s, shortened (bulwark.Echo), joined by ", ".
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = strconv.Quote(bulwark.Echo(v))
+	}
+	return strings.Join(q, ", ")
+}
