@@ -1,0 +1,50 @@
+package evidence
+
+import (
+	"io"
+
+	"github.com/bulwark-sec/bulwark/hiring"
+)
+
+// ShipmentColumns are the columns of a shipping file.
+var ShipmentColumns = []string{"device_serial", "person", "address", "shipped_at", "carrier"}
+
+// ReadShipments reads laptop shipping records from r, a file called name
+// (for messages): CSV with a header row or JSON (lines or an array), as
+// ReadPeople reads them, with the columns ShipmentColumns. person (the
+// id or e-mail of whom it was shipped for) and address are required;
+// shipped_at is an RFC 3339 time with its zone (2025-03-04T09:15:00Z,
+// 2025-03-04T18:15:00+09:00) or a date (2025-03-04), read as midnight
+// UTC. A time without a zone is an error saying to add Z or an offset.
+//
+// As every reader here, it is all or nothing: any bad row refuses the
+// file with an error naming the file, line and column.
+func ReadShipments(r io.Reader, name string, lim Limits) ([]hiring.Shipment, error) {
+	in, err := openInput(r, name, lim)
+	if err != nil {
+		return nil, err
+	}
+	var out []hiring.Shipment
+	err = in.readFixed(ShipmentColumns, func(line int, v []string) error {
+		s := hiring.Shipment{DeviceSerial: v[0], Person: v[1], Address: v[2], Carrier: v[4], Line: line}
+		if s.Person == "" {
+			return in.errf(line, "person", "missing: give the id or e-mail of the person the device was shipped for")
+		}
+		if s.Address == "" {
+			return in.errf(line, "address", "missing: give the address the device was shipped to")
+		}
+		if v[3] != "" {
+			t, err := parseStamp(v[3], true)
+			if err != nil {
+				return in.errf(line, "shipped_at", "%s", err.Error())
+			}
+			s.ShippedAt = t
+		}
+		out = append(out, s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
