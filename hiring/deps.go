@@ -27,8 +27,9 @@ type NetworkIntel interface {
 // ToolMatch is a remote-access or IP-KVM product recognised in an
 // endpoint inventory.
 type ToolMatch struct {
-	// Kind is "remote-access" (RMM, remote desktop, tunnelling tool) or
-	// "ip-kvm" (PiKVM, TinyPilot, JetKVM and similar hardware).
+	// Kind is "remote-access" (RMM, remote desktop, tunnelling tool),
+	// "ip-kvm" (PiKVM, TinyPilot, JetKVM and similar hardware) or
+	// "vpn-client" (VPN software such as Astrill VPN on the endpoint).
 	Kind string `json:"kind"`
 	// Product names the tool (e.g. "AnyDesk", "PiKVM").
 	Product string `json:"product"`
@@ -36,6 +37,12 @@ type ToolMatch struct {
 	Signal string `json:"signal"`
 	// Source cites the reference data.
 	Source string `json:"source"`
+	// Confidence is "high" (the product's own name, file or fingerprint),
+	// "medium" (a generic sign such as the Linux USB gadget id 1d6b:0104
+	// alone, or a catalogue entry that is often a sanctioned IT tool) or
+	// "low" (an operating system's own remote-desktop tool, an EDID name
+	// real monitors share).
+	Confidence string `json:"confidence,omitempty"`
 }
 
 // DeviceIntel recognises remote-access software and IP-KVM hardware.
