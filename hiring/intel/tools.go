@@ -1,0 +1,222 @@
+package intel
+
+import (
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/hiring"
+)
+
+// Kinds of tool matches.
+const (
+	KindRemoteAccess = "remote-access"
+	KindIPKVM        = "ip-kvm"
+	// KindVPNClient is VPN client software (Astrill VPN) on an endpoint.
+	KindVPNClient = "vpn-client"
+)
+
+// Confidences of a tool match.
+const (
+	ConfidenceHigh   = "high"
+	ConfidenceMedium = "medium"
+	ConfidenceLow    = "low"
+)
+
+// tool is one product the catalogue recognises.
+type tool struct {
+	product    string
+	aliases    []string // other names, folded, for the allow-list
+	kind       string
+	confidence string
+	source     string
+}
+
+func (t *tool) match(signal string) hiring.ToolMatch {
+	return hiring.ToolMatch{Kind: t.kind, Product: t.product, Signal: signal, Source: t.source, Confidence: t.confidence}
+}
+
+// pathRule is one path or file-name pattern of a tool, folded.
+type pathRule struct {
+	pattern string
+	tool    *tool
+	// under: the pattern names a file or folder with no trailing star; it
+	// also matches every path under it.
+	under bool
+}
+
+func (r *pathRule) matches(p string) bool {
+	if globMatch(r.pattern, p) {
+		return true
+	}
+	if !r.under || len(p) <= len(r.pattern) {
+		return false
+	}
+	// p = <something matching pattern> + `\` + rest
+	for i := len(p) - 1; i > 0; i-- {
+		if p[i] == '\\' && globMatch(r.pattern, p[:i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// genericSegments are path elements too common to index a pattern by.
+var genericSegments = map[string]bool{
+	"": true, "*": true, "c:": true, "program files": true, "program files (x86)": true,
+	"programdata": true, "users": true, "appdata": true, "local": true, "roaming": true,
+	"windows": true, "system32": true, "syswow64": true, "temp": true, "tmp": true, "opt": true,
+	"applications": true, "library": true, "etc": true, "systemd": true, "system": true,
+	"usr": true, "bin": true, "sbin": true, "share": true, "var": true, "lib": true, "home": true,
+	"contents": true, "macos": true, "resources": true, "launchagents": true, "launchdaemons": true,
+	"application support": true, "default": true, "user data": true, "extensions": true,
+}
+
+// catalogue indexes software patterns for lookup without scanning every
+// rule: exact file names in a map, path patterns by their most distinctive
+// literal path element, and the few patterns with no such element in a
+// short list tried in order.
+type catalogue struct {
+	files    map[string]*tool      // exact file or process name, folded
+	names    map[string]*tool      // display names (installed-programs lists), folded
+	segments map[string][]pathRule // path patterns by a literal element
+	nameGlob map[string][]pathRule // file-name patterns by their first 3 bytes
+	slow     []pathRule            // patterns with no literal element or prefix
+}
+
+func newCatalogue() *catalogue {
+	return &catalogue{
+		files: map[string]*tool{}, names: map[string]*tool{},
+		segments: map[string][]pathRule{}, nameGlob: map[string][]pathRule{},
+	}
+}
+
+// addName indexes a display name.
+func (c *catalogue) addName(name string, t *tool) {
+	k := fold(strings.TrimSpace(name))
+	if k == "" {
+		return
+	}
+	if _, ok := c.names[k]; !ok {
+		c.names[k] = t
+	}
+}
+
+// addPattern indexes a file name, process name or path pattern. The first
+// tool to claim an exact file name keeps it, so the built-in table's
+// product names win over a catalogue's.
+func (c *catalogue) addPattern(pat string, t *tool) {
+	p := fold(strings.TrimSpace(pat))
+	for strings.Contains(p, "**") {
+		p = strings.ReplaceAll(p, "**", "*")
+	}
+	if p == "" || strings.Trim(p, `*\`) == "" {
+		return
+	}
+	if !strings.Contains(p, `\`) {
+		if !strings.Contains(p, "*") {
+			if _, ok := c.files[p]; !ok {
+				c.files[p] = t
+			}
+			return
+		}
+		r := pathRule{pattern: p, tool: t}
+		if i := strings.IndexByte(p, '*'); i >= 3 {
+			c.nameGlob[p[:3]] = append(c.nameGlob[p[:3]], r)
+		} else {
+			c.slow = append(c.slow, r)
+		}
+		return
+	}
+	under := false
+	if strings.HasSuffix(p, `\`) {
+		p += "*"
+	} else if !strings.HasSuffix(p, "*") {
+		under = true
+	}
+	r := pathRule{pattern: p, tool: t, under: under}
+	best := ""
+	for _, seg := range strings.Split(p, `\`) {
+		if strings.Contains(seg, "*") || genericSegments[seg] {
+			continue
+		}
+		if len(seg) > len(best) {
+			best = seg
+		}
+	}
+	if best == "" {
+		c.slow = append(c.slow, r)
+		return
+	}
+	c.segments[best] = append(c.segments[best], r)
+}
+
+// find calls yield with each tool the software matches, best signal first,
+// until yield returns false.
+func (c *catalogue) find(s hiring.Software, yield func(*tool, string) bool) {
+	path := fold(s.Path)
+	name := fold(strings.TrimSpace(s.Name))
+	base := baseName(path)
+	if base != "" {
+		if t := c.files[base]; t != nil && !yield(t, "file "+base) {
+			return
+		}
+	}
+	if name != "" && name != base {
+		if t := c.files[name]; t != nil && !yield(t, "process "+name) {
+			return
+		}
+		if t := c.files[name+".exe"]; t != nil && !yield(t, "process "+name) {
+			return
+		}
+		// A display name, or its leading words ("TeamViewer 15 Host").
+		for n := name; n != ""; {
+			if t := c.names[n]; t != nil && !yield(t, "program "+name) {
+				return
+			}
+			i := strings.LastIndexByte(n, ' ')
+			if i < 0 {
+				break
+			}
+			n = n[:i]
+		}
+	}
+	if path != "" {
+		for rest := path; rest != ""; {
+			seg := rest
+			if i := strings.IndexByte(rest, '\\'); i >= 0 {
+				seg, rest = rest[:i], rest[i+1:]
+			} else {
+				rest = ""
+			}
+			for i := range c.segments[seg] {
+				r := &c.segments[seg][i]
+				if r.matches(path) && !yield(r.tool, "path "+r.pattern) {
+					return
+				}
+			}
+		}
+	}
+	for _, cand := range [2]string{base, name} {
+		if len(cand) < 3 {
+			continue
+		}
+		for i := range c.nameGlob[cand[:3]] {
+			r := &c.nameGlob[cand[:3]][i]
+			if globMatch(r.pattern, cand) && !yield(r.tool, "file "+r.pattern) {
+				return
+			}
+		}
+	}
+	for i := range c.slow {
+		r := &c.slow[i]
+		text := path
+		if !strings.Contains(r.pattern, `\`) {
+			text = base
+			if text == "" {
+				text = name
+			}
+		}
+		if text != "" && r.matches(text) && !yield(r.tool, "path "+r.pattern) {
+			return
+		}
+	}
+}
