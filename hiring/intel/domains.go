@@ -35,7 +35,7 @@ func (d *domainIndex) add(pat string, t *tool) bool {
 			d.suffix[s] = t
 		}
 	default:
-		d.globs = append(d.globs, pathRule{pattern: p, tool: t})
+		d.globs = append(d.globs, newRule(p, t, false))
 	}
 	return true
 }
@@ -60,7 +60,7 @@ func (d *domainIndex) find(host string, allowed func(*tool) bool) (hiring.ToolMa
 	}
 	for i := range d.globs {
 		r := &d.globs[i]
-		if !allowed(r.tool) && globMatch(r.pattern, h) {
+		if !allowed(r.tool) && r.matches(h) {
 			return r.tool.match("domain " + h + " (" + r.pattern + ")"), true
 		}
 	}

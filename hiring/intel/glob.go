@@ -56,7 +56,42 @@ func fold(s string) string {
 	if clean {
 		return s
 	}
-	return strings.ReplaceAll(strings.ToLower(s), "/", `\`)
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		return strings.ReplaceAll(strings.ToLower(s), "/", `\`)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '/':
+			c = '\\'
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// needle is the longest run of pattern without a wildcard: a text that
+// does not contain it cannot match, which strings.Contains tells faster
+// than the matcher.
+func needle(pattern string) string {
+	best := ""
+	for _, part := range strings.Split(pattern, "*") {
+		if len(part) > len(best) {
+			best = part
+		}
+	}
+	return best
 }
 
 // baseName is the last element of a folded path.

@@ -41,9 +41,18 @@ type pathRule struct {
 	// under: the pattern names a file or folder with no trailing star; it
 	// also matches every path under it.
 	under bool
+	// needle is the pattern's longest literal run (see needle).
+	needle string
+}
+
+func newRule(pattern string, t *tool, under bool) pathRule {
+	return pathRule{pattern: pattern, tool: t, under: under, needle: needle(pattern)}
 }
 
 func (r *pathRule) matches(p string) bool {
+	if !strings.Contains(p, r.needle) {
+		return false
+	}
 	if globMatch(r.pattern, p) {
 		return true
 	}
@@ -118,7 +127,7 @@ func (c *catalogue) addPattern(pat string, t *tool) {
 			}
 			return
 		}
-		r := pathRule{pattern: p, tool: t}
+		r := newRule(p, t, false)
 		if i := strings.IndexByte(p, '*'); i >= 3 {
 			c.nameGlob[p[:3]] = append(c.nameGlob[p[:3]], r)
 		} else {
@@ -132,7 +141,7 @@ func (c *catalogue) addPattern(pat string, t *tool) {
 	} else if !strings.HasSuffix(p, "*") {
 		under = true
 	}
-	r := pathRule{pattern: p, tool: t, under: under}
+	r := newRule(p, t, under)
 	best := ""
 	for _, seg := range strings.Split(p, `\`) {
 		if strings.Contains(seg, "*") || genericSegments[seg] {
@@ -201,7 +210,7 @@ func (c *catalogue) find(s hiring.Software, yield func(*tool, string) bool) {
 		}
 		for i := range c.nameGlob[cand[:3]] {
 			r := &c.nameGlob[cand[:3]][i]
-			if globMatch(r.pattern, cand) && !yield(r.tool, "file "+r.pattern) {
+			if r.matches(cand) && !yield(r.tool, "file "+r.pattern) {
 				return
 			}
 		}
