@@ -1,0 +1,378 @@
+package hiring
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Checker runs the red-flag rules (see Rules) over people records, the
+// evidence about them and the identity graph's clusters, and scores each
+// person. The zero value with a Screener is usable; each dependency left nil
+// switches off the checks that need it, and Report.Skipped says so.
+//
+// How evidence is matched to people: a sign-in's User, a device's User, a
+// shipment's Person and a payroll account's Person may name the person by
+// id or by any of their e-mails (compared trimmed and lower-cased); a
+// device is also matched by a serial the person record lists or a shipment
+// names, a GitHub profile by the person's GitHub handle. Evidence that
+// matches no person, or several (an e-mail two records share: the
+// SHARED_IDENTIFIER rule reports that), is counted in Report.Unmatched and
+// used by no rule; it is never silently dropped.
+//
+// Only successful sign-ins count: a failed one may be someone else's
+// attempt on the account.
+type Checker struct {
+	// Network classifies sign-in addresses (VPN, hosting, DPRK space).
+	// Without it only the identity provider's own proxy flag and country
+	// are used.
+	Network NetworkIntel
+	// Devices recognises remote-access tools and IP-KVM hardware in the
+	// endpoint inventories; without it the inventories are not checked.
+	Devices DeviceIntel
+	// Screener screens names and payroll crypto addresses against the
+	// sanctions lists; without it neither is screened.
+	Screener Screener
+	// Now is the clock (time.Now when nil); the payroll-churn window ends
+	// at Now.
+	Now func() time.Time
+	// OfficeNetworks are the company's own egress networks: sharing them
+	// is no laptop farm, and sign-ins from them count as at home.
+	OfficeNetworks []netip.Prefix
+	// OfficeAddresses are the company's own postal addresses: laptops
+	// shipped there are neither mismatched nor shared.
+	OfficeAddresses []string
+	// AllowedTools are remote-access products IT has sanctioned (compared
+	// case-insensitively with the product the device intel names).
+	AllowedTools []string
+	// Subject returns the fingerprint of a person passed to the screener
+	// as its subject; by default the first 16 bytes of SHA-256 of
+	// "bulwark/hiring/subject:" and the id, in hex. Never an identifier.
+	Subject func(id string) string
+}
+
+// Unmatched counts the evidence that matched no person (or several).
+type Unmatched struct {
+	SignIns   int `json:"sign_ins"`
+	Devices   int `json:"devices"`
+	Shipments int `json:"shipments"`
+	Payroll   int `json:"payroll"`
+	GitHub    int `json:"github"`
+	// ClusterIDs are cluster members that are not among the people.
+	ClusterIDs int `json:"cluster_ids"`
+	// Referrals are referred_by values that name no person.
+	Referrals int `json:"referrals"`
+}
+
+// Total is the sum of the counts.
+func (u Unmatched) Total() int {
+	return u.SignIns + u.Devices + u.Shipments + u.Payroll + u.GitHub + u.ClusterIDs + u.Referrals
+}
+
+// Report is the outcome of a check: one assessment per person, in the
+// order of the people given, the count of evidence that matched nobody,
+// and the checks that could not run (a dependency missing, an address too
+// widely shared to count), one sentence each.
+type Report struct {
+	Assessments []Assessment `json:"assessments"`
+	Unmatched   Unmatched    `json:"unmatched"`
+	Skipped     []string     `json:"skipped,omitempty"`
+}
+
+// Check is Run without the report's counts: the assessments only.
+func (c *Checker) Check(ctx context.Context, people []Person, ev Evidence, clusters []Cluster) ([]Assessment, error) {
+	r, err := c.Run(ctx, people, ev, clusters)
+	return r.Assessments, err
+}
+
+// Run checks every person against every rule and scores them (see Score).
+// People ids must be non-empty and unique (an Invalid error names the
+// record otherwise). An error of the screener (cancellation included)
+// ends the run with that error: a check with names unscreened is not
+// handed out as clear.
+func (c *Checker) Run(ctx context.Context, people []Person, ev Evidence, clusters []Cluster) (Report, error) {
+	x, err := c.index(people, ev)
+	if err != nil {
+		return Report{}, err
+	}
+	c.checkClusters(x, clusters)
+	c.checkSignIns(x, ev.SignIns)
+	c.checkZones(x, ev)
+	c.checkDevices(x, ev)
+	c.checkShipping(x, ev.Shipments)
+	c.checkPayroll(x, ev.Payroll)
+	c.checkGitHub(x, ev.GitHub)
+	c.checkLanguage(x)
+	if err := c.screen(ctx, x, ev.Payroll); err != nil {
+		return Report{}, err
+	}
+	// Referrals last: they look at the referrer's flags from every other
+	// rule (one hop; see checkReferrals).
+	c.checkReferrals(x)
+	r := Report{Assessments: make([]Assessment, len(people)), Unmatched: x.unmatched, Skipped: x.skipped}
+	for i := range x.people {
+		r.Assessments[i] = x.assess(i)
+	}
+	return r, nil
+}
+
+// index is a check's working state: the people, how evidence names them,
+// and the flags raised so far.
+type index struct {
+	people []Person
+	names  [][]string
+	// byKey maps an id or e-mail (matchKey) to the person, -1 when several
+	// people claim it.
+	byKey    map[string]int32
+	bySerial map[string]int32
+	byGitHub map[string]int32
+	// same holds pairs of people the identity graph says are one person
+	// (an identity link): sharing identifiers between them is no flag.
+	same      map[[2]int32]bool
+	flags     []map[string]*flagDraft
+	unmatched Unmatched
+	skipped   []string
+	now       time.Time
+}
+
+// flagDraft collects the observations of one rule on one person.
+type flagDraft struct {
+	evidence []string
+	related  map[int32]bool
+	// more counts observations beyond those kept for the evidence text.
+	more int
+}
+
+// maxObservations is how many observations a flag's evidence spells out;
+// the rest are counted.
+const maxObservations = 5
+
+func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
+	x := &index{
+		people:   people,
+		names:    make([][]string, len(people)),
+		byKey:    make(map[string]int32, 2*len(people)),
+		bySerial: map[string]int32{},
+		byGitHub: map[string]int32{},
+		same:     map[[2]int32]bool{},
+		flags:    make([]map[string]*flagDraft, len(people)),
+		now:      time.Now(),
+	}
+	if c.Now != nil {
+		x.now = c.Now()
+	}
+	ids := make(map[string]int, len(people))
+	claim := func(m map[string]int32, k string, i int32) {
+		if k == "" {
+			return
+		}
+		if j, ok := m[k]; ok && j != i {
+			m[k] = -1
+			return
+		}
+		m[k] = i
+	}
+	for i := range people {
+		p := &people[i]
+		id := strings.TrimSpace(p.ID)
+		if id == "" {
+			return nil, bulwark.Invalid("id", "person record %d%s has no id: give every person a unique id", i+1, lineOf(p.Line))
+		}
+		if j, dup := ids[id]; dup {
+			return nil, bulwark.Invalid("id", "person id %q is given twice (records %d and %d%s): ids must be unique", id, j+1, i+1, lineOf(p.Line))
+		}
+		ids[id] = i
+		x.names[i] = nameTokens(p.FullName)
+		claim(x.byKey, matchKey(id), int32(i))
+		for _, e := range p.Emails {
+			claim(x.byKey, matchKey(e), int32(i))
+		}
+		for _, s := range p.DeviceSerials {
+			claim(x.bySerial, serialKey(s), int32(i))
+		}
+		claim(x.byGitHub, githubKey(p.GitHub), int32(i))
+	}
+	for _, s := range ev.Shipments {
+		if i, ok := x.person(s.Person); ok && s.DeviceSerial != "" {
+			if _, known := x.bySerial[serialKey(s.DeviceSerial)]; !known {
+				x.bySerial[serialKey(s.DeviceSerial)] = i
+			}
+		}
+	}
+	return x, nil
+}
+
+func lineOf(line int) string {
+	if line <= 0 {
+		return ""
+	}
+	return ", line " + strconv.Itoa(line)
+}
+
+// person resolves how evidence names a person.
+func (x *index) person(name string) (int32, bool) {
+	i, ok := x.byKey[matchKey(name)]
+	return i, ok && i >= 0
+}
+
+// flag records one observation of rule code on person i.
+func (x *index) flag(i int32, code, evidence string, related ...int32) {
+	m := x.flags[i]
+	if m == nil {
+		m = map[string]*flagDraft{}
+		x.flags[i] = m
+	}
+	d := m[code]
+	if d == nil {
+		d = &flagDraft{}
+		m[code] = d
+	}
+	switch {
+	case evidence == "" || slices.Contains(d.evidence, evidence):
+	case len(d.evidence) < maxObservations:
+		d.evidence = append(d.evidence, evidence)
+	default:
+		d.more++
+	}
+	for _, r := range related {
+		if r == i {
+			continue
+		}
+		if d.related == nil {
+			d.related = map[int32]bool{}
+		}
+		d.related[r] = true
+	}
+}
+
+// isSame reports whether the identity graph linked i and j as one person.
+func (x *index) isSame(i, j int32) bool {
+	if i > j {
+		i, j = j, i
+	}
+	return i == j || x.same[[2]int32{i, j}]
+}
+
+// differ reports whether i and j are different people by name: neither
+// linked as one person by the graph nor bearing names that can be one
+// person's.
+func (x *index) differ(i, j int32) bool {
+	return !x.isSame(i, j) && !sameName(x.names[i], x.names[j])
+}
+
+// label names person i for evidence text: the id and the name.
+func (x *index) label(i int32) string {
+	p := &x.people[i]
+	if p.FullName == "" {
+		return p.ID
+	}
+	return p.ID + " (" + p.FullName + ")"
+}
+
+// labels names several people.
+func (x *index) labels(is []int32) string {
+	s := make([]string, 0, len(is))
+	for _, i := range is {
+		s = append(s, x.label(i))
+	}
+	return joinCapped(s, maxObservations)
+}
+
+// joinCapped joins at most n items with ", " and says how many more.
+func joinCapped(s []string, n int) string {
+	if len(s) <= n {
+		return strings.Join(s, ", ")
+	}
+	return strings.Join(s[:n], ", ") + " and " + strconv.Itoa(len(s)-n) + " more"
+}
+
+func (x *index) skip(msg string) { x.skipped = append(x.skipped, msg) }
+
+// subject is the screener's fingerprint of person i.
+func (c *Checker) subject(id string) string {
+	if c.Subject != nil {
+		return c.Subject(id)
+	}
+	h := sha256.Sum256([]byte("bulwark/hiring/subject:" + id))
+	return hex.EncodeToString(h[:16])
+}
+
+// others returns the members of set other than i, sorted.
+func others(set []int32, i int32) []int32 {
+	out := make([]int32, 0, len(set)-1)
+	for _, j := range set {
+		if j != i {
+			out = append(out, j)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// addUnique appends i to set unless present (the sets are small).
+func addUnique(set []int32, i int32) []int32 {
+	if slices.Contains(set, i) {
+		return set
+	}
+	return append(set, i)
+}
+
+// flagGroup raises code on every member of a group of people sharing
+// something, against those members of a different name; what describes the
+// shared thing for the evidence text.
+func (x *index) flagGroup(group []int32, code, what string) {
+	for _, i := range group {
+		var rel []int32
+		for _, j := range group {
+			if j != i && x.differ(i, j) {
+				rel = append(rel, j)
+			}
+		}
+		if len(rel) == 0 {
+			continue
+		}
+		slices.Sort(rel)
+		x.flag(i, code, what+" "+x.labels(rel), rel...)
+	}
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// sortedAddrs returns the keys of m, sorted.
+func sortedAddrs[V any](m map[netip.Addr]V) []netip.Addr {
+	ks := make([]netip.Addr, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.SortFunc(ks, netip.Addr.Compare)
+	return ks
+}
+
+// inOffice reports whether ip is in one of the company's networks.
+func (c *Checker) inOffice(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, p := range c.OfficeNetworks {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// day is the UTC day number of t.
+func day(t time.Time) int32 { return int32(t.Unix() / 86400) }

@@ -1,0 +1,684 @@
+package hiring
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Thresholds of the rules. Each is a reason not to flag what ordinary
+// people do: sign in through a VPN now and then, travel, share a café's
+// network once.
+const (
+	// vpnMinSignIns and vpnMinShare: VPN_OR_HOSTING_EGRESS needs at least
+	// 3 sign-ins through VPN or hosting networks making at least a fifth
+	// of the person's sign-ins.
+	vpnMinSignIns = 3
+	vpnMinShare   = 0.2
+	// foreignMinSignIns and foreignMinShare: FOREIGN_SIGN_IN needs at least
+	// 3 sign-ins from other countries making at least a tenth of the
+	// sign-ins whose country is known (a holiday abroad is a few days).
+	foreignMinSignIns = 3
+	foreignMinShare   = 0.1
+	// highRiskMinSignIns: HIGH_RISK_COUNTRY_SIGN_IN needs 2 sign-ins from
+	// CN or RU (one can be a geolocation error).
+	highRiskMinSignIns = 2
+	// travelWindow and travelMinHops: IMPOSSIBLE_TRAVEL needs 2 changes of
+	// country between consecutive sign-ins less than two hours apart. The
+	// evidence gives cities and countries but no coordinates, so speed
+	// between cities cannot be computed; a change of country within two
+	// hours stands for it. Sign-ins through VPN, hosting or proxy networks
+	// are left out (their country is the exit's).
+	travelWindow  = 2 * time.Hour
+	travelMinHops = 2
+	// sharedMinSpan and sharedMinShare: an address counts as a person's
+	// regular network when their sign-ins from it span at least 7 days, or
+	// come on at least 2 different days and make at least half their
+	// sign-ins. Two people sharing a regular network share a home or a
+	// farm; a conference's, hotel's or café's network, or a team's week
+	// abroad, is shared for a few days among many others.
+	sharedMinSpan  = 7
+	sharedMinShare = 0.5
+	// sharedMaxPeople: an address more than 10 people sign in from is an
+	// office or a carrier's NAT not listed in OfficeNetworks, not a farm;
+	// it is left out and Report.Skipped says so.
+	sharedMaxPeople = 10
+	// githubMinEarlyCommits and githubGrace: the GitHub rule needs 3
+	// commits dated more than a week before the account was created (one
+	// re-uploaded old project is common).
+	githubMinEarlyCommits = 3
+	githubGrace           = 7 * 24 * time.Hour
+	// churnWindow and churnMinAccounts: PAYROLL_ACCOUNT_CHURN needs 3
+	// payroll accounts that became the person's within the year before
+	// Now.
+	churnWindow      = 365 * 24 * time.Hour
+	churnMinAccounts = 3
+)
+
+// strongLinkKinds are the identifiers whose sharing between different
+// names raises SHARED_IDENTIFIER (ID-01).
+var strongLinkKinds = map[string]bool{"email": true, "phone": true, "national_id": true, "github": true, "resume": true}
+
+// checkClusters raises the rules on identifiers the identity graph found
+// shared: SHARED_IDENTIFIER, SHARED_HOME_ADDRESS, SHARED_NETWORK (ip),
+// SHARED_DEVICE (device_serial), SHARED_PAYROLL_ACCOUNT (bank_account),
+// SHARED_MFA_DEVICE (mfa_device). Records of one name, or linked by an
+// identity link (a fuzzy match of one person), are the same person twice:
+// what they share raises nothing.
+func (c *Checker) checkClusters(x *index, clusters []Cluster) {
+	byID := make(map[string]int32, len(x.people))
+	for i := range x.people {
+		byID[strings.TrimSpace(x.people[i].ID)] = int32(i)
+	}
+	resolve := func(ids []string) []int32 {
+		var out []int32
+		for _, id := range ids {
+			i, ok := byID[strings.TrimSpace(id)]
+			if !ok {
+				x.unmatched.ClusterIDs++
+				continue
+			}
+			out = addUnique(out, i)
+		}
+		return out
+	}
+	for _, cl := range clusters {
+		for _, l := range cl.Links {
+			if l.Kind != "identity" {
+				continue
+			}
+			m := resolve(l.IDs)
+			for a := range m {
+				for b := a + 1; b < len(m); b++ {
+					i, j := min(m[a], m[b]), max(m[a], m[b])
+					x.same[[2]int32{i, j}] = true
+				}
+			}
+		}
+	}
+	for _, cl := range clusters {
+		for _, l := range cl.Links {
+			var code string
+			switch {
+			case strongLinkKinds[l.Kind]:
+				code = CodeSharedIdentifier
+			case l.Kind == "address":
+				if c.isOfficeAddress(l.Value) {
+					continue
+				}
+				code = CodeSharedHomeAddress
+			case l.Kind == "ip":
+				if ip, err := netip.ParseAddr(l.Value); err == nil && c.inOffice(ip) {
+					continue
+				}
+				code = CodeSharedNetwork
+			case l.Kind == "device_serial":
+				code = CodeSharedDevice
+			case l.Kind == "bank_account":
+				code = CodeSharedPayrollAccount
+			case l.Kind == "mfa_device":
+				code = CodeSharedMFADevice
+			default:
+				continue
+			}
+			what := "shares " + strings.ReplaceAll(l.Kind, "_", " ")
+			if l.Value != "" {
+				what += " " + l.Value
+			} else if l.Score > 0 && l.Score < 1 {
+				what += " (similarity " + strconv.FormatFloat(l.Score, 'f', 2, 64) + ")"
+			}
+			x.flagGroup(resolve(l.IDs), code, what+" with")
+		}
+	}
+}
+
+// signInStats are one person's sign-in counts.
+type signInStats struct {
+	ok, vpn, located, foreign int
+	highRisk                  map[string]int
+	vpnNames                  []string
+	foreignCountries          []string
+	dprk                      []string
+	hops                      int
+	hopExample                string
+}
+
+// ipPerson is a network and a person signing in from it.
+type ipPerson struct {
+	ip netip.Addr
+	p  int32
+}
+
+// ipDays is when and how often a person signed in from a network: the
+// first and last day and the count.
+type ipDays struct {
+	first, last, n int32
+}
+
+// netKey is the network an address stands for: the address itself for
+// IPv4, its /64 for IPv6 (a home network's prefix; the host part changes).
+func netKey(ip netip.Addr) netip.Addr {
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.Addr()
+	}
+	return ip
+}
+
+// checkSignIns raises the sign-in rules: VPN_OR_HOSTING_EGRESS,
+// DPRK_NETWORK, HIGH_RISK_COUNTRY_SIGN_IN, FOREIGN_SIGN_IN,
+// IMPOSSIBLE_TRAVEL, SHARED_NETWORK and SHARED_MFA_DEVICE.
+func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
+	if c.Network == nil && len(signIns) > 0 {
+		x.skip("sign-in addresses not classified (no network reference data): VPN and DPRK checks use the identity provider's own proxy flag and country only")
+	}
+	classes := map[netip.Addr]*NetworkClass{}
+	classify := func(s *SignIn) *NetworkClass {
+		if c.Network == nil || !s.IP.IsValid() {
+			return nil
+		}
+		if cl, ok := classes[s.IP]; ok {
+			return cl
+		}
+		var res *NetworkClass
+		if cl, ok := c.Network.Network(s.IP.Unmap(), s.ASN); ok {
+			res = &cl
+		}
+		classes[s.IP] = res
+		return res
+	}
+	stats := make([]signInStats, len(x.people))
+	perPerson := make([][]int32, len(x.people))
+	useDays := map[ipPerson]ipDays{}
+	mfa := map[string][]int32{}
+	for k := range signIns {
+		s := &signIns[k]
+		i, ok := x.person(s.User)
+		if !ok {
+			x.unmatched.SignIns++
+			continue
+		}
+		if !s.Success {
+			continue
+		}
+		st := &stats[i]
+		st.ok++
+		cl := classify(s)
+		anon := s.Proxy || (cl != nil && (cl.Kind == "vpn" || cl.Kind == "hosting"))
+		if cl != nil && cl.Kind == "dprk" || s.Country == "KP" {
+			what := s.IP.String() + " at " + s.Time.UTC().Format(time.RFC3339)
+			if cl != nil && cl.Kind == "dprk" {
+				what += " (" + classLabel(cl) + ")"
+			} else {
+				what += " (located in KP by the identity provider)"
+			}
+			x.flag(i, CodeDPRKNetwork, "signed in from "+what)
+		}
+		if anon {
+			st.vpn++
+			name := "a proxy the identity provider flagged"
+			if cl != nil {
+				name = classLabel(cl)
+			}
+			if !slices.Contains(st.vpnNames, name) {
+				st.vpnNames = append(st.vpnNames, name)
+			}
+		}
+		if s.Country != "" && !anon {
+			st.located++
+			claimed := strings.ToUpper(x.people[i].Country)
+			cc := strings.ToUpper(s.Country)
+			if claimed != "" && cc != claimed && !c.inOffice(s.IP) {
+				switch cc {
+				case "KP":
+				case "CN", "RU":
+					if st.highRisk == nil {
+						st.highRisk = map[string]int{}
+					}
+					st.highRisk[cc]++
+				default:
+					st.foreign++
+					if !slices.Contains(st.foreignCountries, cc) {
+						st.foreignCountries = append(st.foreignCountries, cc)
+					}
+				}
+			}
+			perPerson[i] = append(perPerson[i], int32(k))
+		}
+		if s.IP.IsValid() && !anon && !c.inOffice(s.IP) {
+			key := ipPerson{netKey(s.IP), i}
+			dd := day(s.Time)
+			d, seen := useDays[key]
+			if !seen {
+				d = ipDays{first: dd, last: dd}
+			}
+			d.first, d.last, d.n = min(d.first, dd), max(d.last, dd), d.n+1
+			useDays[key] = d
+		}
+		if dev := matchKey(s.MFADevice); dev != "" {
+			mfa[dev] = addUnique(mfa[dev], i)
+		}
+	}
+	for i := range stats {
+		st := &stats[i]
+		p := int32(i)
+		if st.vpn >= vpnMinSignIns && float64(st.vpn) >= vpnMinShare*float64(st.ok) {
+			x.flag(p, CodeVPNOrHostingEgress, fmt.Sprintf("%d of %d sign-ins through %s", st.vpn, st.ok, joinCapped(st.vpnNames, 3)))
+		}
+		for _, cc := range sortedKeys(st.highRisk) {
+			if n := st.highRisk[cc]; n >= highRiskMinSignIns {
+				x.flag(p, CodeHighRiskCountrySignIn, fmt.Sprintf("%d sign-ins from %s, claims to live in %s", n, cc, x.people[i].Country))
+			}
+		}
+		if st.foreign >= foreignMinSignIns && float64(st.foreign) >= foreignMinShare*float64(st.located) {
+			slices.Sort(st.foreignCountries)
+			x.flag(p, CodeForeignSignIn, fmt.Sprintf("%d of %d located sign-ins from %s, claims to live in %s", st.foreign, st.located, joinCapped(st.foreignCountries, 5), x.people[i].Country))
+		}
+		// Impossible travel over the located, non-anonymised sign-ins in
+		// time order.
+		ks := perPerson[i]
+		slices.SortFunc(ks, func(a, b int32) int { return signIns[a].Time.Compare(signIns[b].Time) })
+		for n := 1; n < len(ks); n++ {
+			a, b := &signIns[ks[n-1]], &signIns[ks[n]]
+			if !strings.EqualFold(a.Country, b.Country) && b.Time.Sub(a.Time) < travelWindow {
+				st.hops++
+				if st.hopExample == "" {
+					st.hopExample = fmt.Sprintf("%s at %s, %s at %s", a.Country, a.Time.UTC().Format(time.RFC3339), b.Country, b.Time.UTC().Format(time.RFC3339))
+				}
+			}
+		}
+		if st.hops >= travelMinHops {
+			x.flag(p, CodeImpossibleTravel, fmt.Sprintf("%d changes of country within two hours, e.g. %s", st.hops, st.hopExample))
+		}
+	}
+	// Shared networks: people signing in from one address regularly.
+	byNet := map[netip.Addr][]int32{}
+	for k, d := range useDays {
+		span := d.last - d.first
+		if span >= sharedMinSpan || (span > 0 && float64(d.n) >= sharedMinShare*float64(stats[k.p].ok)) {
+			byNet[k.ip] = append(byNet[k.ip], k.p)
+		}
+	}
+	tooShared := 0
+	for _, ip := range sortedAddrs(byNet) {
+		group := byNet[ip]
+		if len(group) < 2 {
+			continue
+		}
+		if len(group) > sharedMaxPeople {
+			tooShared++
+			continue
+		}
+		slices.Sort(group)
+		x.flagGroup(group, CodeSharedNetwork, "signs in from "+ip.String()+" regularly, as do")
+	}
+	if tooShared > 0 {
+		x.skip(fmt.Sprintf("%d network addresses more than %d people use regularly were not counted as shared (an office or carrier NAT: list the company's own in OfficeNetworks)", tooShared, sharedMaxPeople))
+	}
+	for _, dev := range sortedKeys(mfa) {
+		if group := mfa[dev]; len(group) > 1 {
+			slices.Sort(group)
+			x.flagGroup(group, CodeSharedMFADevice, "MFA device "+dev+" also satisfies MFA for")
+		}
+	}
+}
+
+// classLabel names a network class for evidence text.
+func classLabel(cl *NetworkClass) string {
+	s := cl.Kind
+	if cl.Name != "" {
+		s += " " + cl.Name
+	}
+	return s
+}
+
+// checkDevices raises REMOTE_ACCESS_TOOL, IP_KVM and SHARED_DEVICE from
+// the endpoint inventories and shipments.
+func (c *Checker) checkDevices(x *index, ev Evidence) {
+	if c.Devices == nil && len(ev.Devices) > 0 {
+		x.skip("endpoint inventories not checked for remote-access tools and IP-KVMs (no device reference data)")
+	}
+	serials := map[string][]int32{}
+	for i := range x.people {
+		for _, s := range x.people[i].DeviceSerials {
+			if k := serialKey(s); k != "" {
+				serials[k] = addUnique(serials[k], int32(i))
+			}
+		}
+	}
+	for _, s := range ev.Shipments {
+		if i, ok := x.person(s.Person); ok && serialKey(s.DeviceSerial) != "" {
+			k := serialKey(s.DeviceSerial)
+			serials[k] = addUnique(serials[k], i)
+		}
+	}
+	for k := range ev.Devices {
+		d := &ev.Devices[k]
+		i, ok := x.person(d.User)
+		if !ok && d.User == "" {
+			j, found := x.bySerial[serialKey(d.Serial)]
+			i, ok = j, found && j >= 0
+		}
+		if !ok {
+			x.unmatched.Devices++
+			continue
+		}
+		if sk := serialKey(d.Serial); sk != "" {
+			serials[sk] = addUnique(serials[sk], i)
+		}
+		if c.Devices == nil {
+			continue
+		}
+		on := " on " + deviceLabel(d)
+		for _, s := range d.Software {
+			if m, ok := c.Devices.Software(s); ok {
+				c.flagTool(x, i, m, on)
+			}
+		}
+		for _, u := range d.USB {
+			if m, ok := c.Devices.USB(u); ok {
+				c.flagTool(x, i, m, on)
+			}
+		}
+		for _, disp := range d.Displays {
+			if m, ok := c.Devices.Display(disp); ok {
+				c.flagTool(x, i, m, on)
+			}
+		}
+	}
+	for _, k := range sortedKeys(serials) {
+		if group := serials[k]; len(group) > 1 {
+			slices.Sort(group)
+			x.flagGroup(group, CodeSharedDevice, "device "+k+" is assigned or shipped to this person and to")
+		}
+	}
+}
+
+func deviceLabel(d *Device) string {
+	if d.Hostname != "" {
+		return d.Hostname + " (" + d.Serial + ")"
+	}
+	return d.Serial
+}
+
+// flagTool raises REMOTE_ACCESS_TOOL or IP_KVM for a recognised product,
+// unless IT allows it.
+func (c *Checker) flagTool(x *index, i int32, m ToolMatch, on string) {
+	for _, a := range c.AllowedTools {
+		if strings.EqualFold(strings.TrimSpace(a), m.Product) {
+			return
+		}
+	}
+	code := CodeRemoteAccessTool
+	if m.Kind == "ip-kvm" {
+		code = CodeIPKVM
+	}
+	x.flag(i, code, m.Product+" ("+m.Signal+")"+on)
+}
+
+func (c *Checker) isOfficeAddress(a string) bool {
+	k := addressKey(a)
+	for _, o := range c.OfficeAddresses {
+		if addressKey(o) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// checkShipping raises SHIPPING_ADDRESS_MISMATCH (a laptop shipped
+// elsewhere than the home address, compared normalised: see addressKey)
+// and SHARED_SHIPPING_ADDRESS (laptops of people of different names
+// shipped to one address). The shipping address of the person record
+// counts as a shipment. Company offices are neither.
+func (c *Checker) checkShipping(x *index, shipments []Shipment) {
+	byAddr := map[string][]int32{}
+	shown := map[string]string{}
+	one := func(i int32, addr, serial string) {
+		k := addressKey(addr)
+		if k == "" || c.isOfficeAddress(addr) {
+			return
+		}
+		byAddr[k] = addUnique(byAddr[k], i)
+		if _, ok := shown[k]; !ok {
+			shown[k] = strings.TrimSpace(addr)
+		}
+		home := x.people[i].HomeAddress
+		if hk := addressKey(home); hk != "" && hk != k {
+			what := "laptop"
+			if serial != "" {
+				what += " " + serial
+			}
+			x.flag(i, CodeShippingAddressMismatch, fmt.Sprintf("%s shipped to %q, home address %q", what, strings.TrimSpace(addr), strings.TrimSpace(home)))
+		}
+	}
+	for i := range x.people {
+		if a := x.people[i].ShippingAddress; a != "" {
+			one(int32(i), a, "")
+		}
+	}
+	for k := range shipments {
+		s := &shipments[k]
+		i, ok := x.person(s.Person)
+		if !ok {
+			x.unmatched.Shipments++
+			continue
+		}
+		one(i, s.Address, s.DeviceSerial)
+	}
+	for _, k := range sortedKeys(byAddr) {
+		if group := byAddr[k]; len(group) > 1 {
+			slices.Sort(group)
+			x.flagGroup(group, CodeSharedShippingAddress, fmt.Sprintf("laptop shipped to %q, as for", shown[k]))
+		}
+	}
+}
+
+// checkPayroll raises SHARED_PAYROLL_ACCOUNT, PAYROLL_HOLDER_MISMATCH,
+// PAYROLL_ACCOUNT_CHURN and CRYPTO_PAYROLL. The crypto addresses are
+// screened in screen.
+func (c *Checker) checkPayroll(x *index, payroll []PayrollAccount) {
+	byAcct := map[string][]int32{}
+	recent := make(map[int32]map[string]bool)
+	for k := range payroll {
+		a := &payroll[k]
+		i, ok := x.person(a.Person)
+		if !ok {
+			x.unmatched.Payroll++
+			continue
+		}
+		key := accountKey(a.Account)
+		if key == "" {
+			continue
+		}
+		byAcct[key] = addUnique(byAcct[key], i)
+		if a.Holder != "" && !sameName(nameTokens(a.Holder), x.names[i]) {
+			x.flag(i, CodePayrollHolderMismatch, fmt.Sprintf("account %s is held by %q, the person is %q", a.Account, a.Holder, x.people[i].FullName))
+		}
+		if !a.Since.IsZero() && !a.Since.After(x.now) && x.now.Sub(a.Since) <= churnWindow {
+			if recent[i] == nil {
+				recent[i] = map[string]bool{}
+			}
+			recent[i][key] = true
+		}
+		if isCrypto(a.Kind) {
+			x.flag(i, CodeCryptoPayroll, "paid to crypto address "+a.Account+chainNote(a.Chain))
+		}
+	}
+	for i, accts := range recent {
+		if len(accts) >= churnMinAccounts {
+			x.flag(i, CodePayrollAccountChurn, fmt.Sprintf("%d payroll accounts became the person's within the year before %s", len(accts), x.now.UTC().Format(time.DateOnly)))
+		}
+	}
+	for _, k := range sortedKeys(byAcct) {
+		if group := byAcct[k]; len(group) > 1 {
+			slices.Sort(group)
+			x.flagGroup(group, CodeSharedPayrollAccount, "salary account "+k+" also pays")
+		}
+	}
+}
+
+func chainNote(chain string) string {
+	if chain == "" {
+		return ""
+	}
+	return " (" + chain + ")"
+}
+
+func isCrypto(kind string) bool { return strings.EqualFold(strings.TrimSpace(kind), "crypto") }
+
+// checkGitHub raises GITHUB_ACCOUNT_YOUNGER_THAN_COMMITS.
+func (c *Checker) checkGitHub(x *index, profiles []GitHubProfile) {
+	for k := range profiles {
+		g := &profiles[k]
+		i, ok := x.byGitHub[githubKey(g.Login)]
+		if !ok || i < 0 || g.Login == "" {
+			x.unmatched.GitHub++
+			continue
+		}
+		if g.CreatedAt.IsZero() {
+			continue
+		}
+		early := 0
+		var oldest time.Time
+		for _, t := range g.CommitTimes {
+			if t.Before(g.CreatedAt.Add(-githubGrace)) {
+				early++
+				if oldest.IsZero() || t.Before(oldest) {
+					oldest = t
+				}
+			}
+		}
+		if early >= githubMinEarlyCommits {
+			x.flag(i, CodeGitHubYoungerThanCommits, fmt.Sprintf("GitHub account %s created %s; %d of %d commits shown are older, the oldest %s", g.Login, g.CreatedAt.UTC().Format(time.DateOnly), early, len(g.CommitTimes), oldest.UTC().Format(time.DateOnly)))
+		}
+	}
+}
+
+// koreanSpeaking are the countries where Korean is spoken as a national
+// language.
+var koreanSpeaking = map[string]bool{"KR": true, "KP": true}
+
+// checkLanguage raises KOREAN_LANGUAGE_MISMATCH: Korean declared while the
+// claimed country of residence is not Korean-speaking. Its weight (5) is
+// below the review threshold: on its own it never changes a verdict, since
+// many people who speak Korean live anywhere; it adds weight only beside
+// other flags.
+func (c *Checker) checkLanguage(x *index) {
+	for i := range x.people {
+		p := &x.people[i]
+		cc := strings.ToUpper(strings.TrimSpace(p.Country))
+		if cc == "" || koreanSpeaking[cc] {
+			continue
+		}
+		for _, l := range p.Languages {
+			switch strings.ToLower(strings.TrimSpace(l)) {
+			case "ko", "kor", "korean", "한국어", "조선말", "조선어":
+				x.flag(int32(i), CodeKoreanLanguageMismatch, fmt.Sprintf("declares %s, claims to live in %s", strings.TrimSpace(l), cc))
+			}
+		}
+	}
+}
+
+// screen screens every name and payroll crypto address through the
+// screening service: SANCTIONED_NAME on a block verdict,
+// SANCTIONED_NAME_REVIEW on review; the same for payroll addresses.
+func (c *Checker) screen(ctx context.Context, x *index, payroll []PayrollAccount) error {
+	if c.Screener == nil {
+		x.skip("names and payroll crypto addresses not screened (no screener)")
+		return nil
+	}
+	for i := range x.people {
+		p := &x.people[i]
+		if strings.TrimSpace(p.FullName) == "" {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hit, err := c.Screener.ScreenPersonName(ctx, c.subject(p.ID), p.FullName, p.DateOfBirth, p.Country)
+		if err != nil {
+			return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening person record %d%s: %v", i+1, lineOf(p.Line), err)
+		}
+		switch bulwark.Verdict(hit.Verdict) {
+		case bulwark.VerdictBlock, bulwark.VerdictReject:
+			x.flag(int32(i), CodeSanctionedName, screenEvidence("name "+strconv.Quote(p.FullName), hit.Verdict, hit.DecisionID, hit.Matches))
+		case bulwark.VerdictReview:
+			x.flag(int32(i), CodeSanctionedNameReview, screenEvidence("name "+strconv.Quote(p.FullName), hit.Verdict, hit.DecisionID, hit.Matches))
+		}
+	}
+	for k := range payroll {
+		a := &payroll[k]
+		if !isCrypto(a.Kind) {
+			continue
+		}
+		i, ok := x.person(a.Person)
+		if !ok {
+			continue // counted in checkPayroll
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hit, err := c.Screener.ScreenPayrollAddress(ctx, c.subject(x.people[i].ID), a.Chain, a.Account)
+		if err != nil {
+			return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening payroll address of record %d%s: %v", k+1, lineOf(a.Line), err)
+		}
+		what := "payroll crypto address " + a.Account + chainNote(a.Chain)
+		switch bulwark.Verdict(hit.Verdict) {
+		case bulwark.VerdictBlock, bulwark.VerdictReject:
+			x.flag(i, CodeSanctionedPayrollAddress, screenEvidence(what, hit.Verdict, hit.DecisionID, hit.Matches))
+		case bulwark.VerdictReview:
+			x.flag(i, CodeSanctionedPayrollAddressRv, screenEvidence(what, hit.Verdict, hit.DecisionID, hit.Matches))
+		}
+	}
+	return nil
+}
+
+func screenEvidence(what, verdict, decision string, matches []string) string {
+	s := what + ": screening verdict " + verdict
+	if len(matches) > 0 {
+		s += ", matches " + joinCapped(matches, 3)
+	}
+	if decision != "" {
+		s += " (decision " + decision + ")"
+	}
+	return s
+}
+
+// checkReferrals raises REFERRED_BY_FLAGGED on people whose referrer's
+// flags (from every other rule) reach the review threshold. One hop only:
+// a referral chain is seen link by link (each flagged person's referrals
+// are flagged), but the flag does not propagate on its own, so that one
+// flagged person does not paint a whole referral tree.
+func (c *Checker) checkReferrals(x *index) {
+	base := make([]Assessment, len(x.people))
+	for i := range x.people {
+		base[i] = x.assess(i)
+	}
+	for i := range x.people {
+		ref := strings.TrimSpace(x.people[i].ReferredBy)
+		if ref == "" {
+			continue
+		}
+		j, ok := x.person(ref)
+		if !ok {
+			x.unmatched.Referrals++
+			continue
+		}
+		if j == int32(i) || base[j].Verdict == bulwark.VerdictClear {
+			continue
+		}
+		codes := make([]string, 0, len(base[j].Flags))
+		for _, f := range base[j].Flags {
+			codes = append(codes, f.Rule)
+		}
+		x.flag(int32(i), CodeReferredByFlagged, fmt.Sprintf("referred by %s, verdict %s (score %d: %s)", x.label(j), base[j].Verdict, base[j].Score, strings.Join(codes, ", ")), j)
+	}
+}

@@ -1,0 +1,222 @@
+package hiring
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// laptopFarm is three "people" claiming to live in three US states whose
+// laptops go to one address, who sign in from one residential address with
+// one MFA device in Korean working hours, with AnyDesk and a PiKVM on
+// every laptop.
+func laptopFarm(t testing.TB) ([]Person, Evidence) {
+	seoul := mustLoc(t, "Asia/Seoul")
+	rng := rand.New(rand.NewPCG(1, 2))
+	homes := []string{"12 Oak Street, Springfield, IL 62704", "7 Elm Ave, Austin, TX 78701", "300 Bay Rd, Tampa, FL 33602"}
+	names := []string{"Daniel Brooks", "Kevin Alvarez", "Ethan Price"}
+	zones := []string{"America/Chicago", "America/Chicago", "America/New_York"}
+	var people []Person
+	var ev Evidence
+	for k := range 3 {
+		id := fmt.Sprintf("farm-%d", k+1)
+		p := person(id, names[k], func(p *Person) { p.Country = "US"; p.HomeAddress = homes[k]; p.TimeZone = zones[k] })
+		people = append(people, p)
+		serial := fmt.Sprintf("C02FARM%d", k)
+		ev.Shipments = append(ev.Shipments, Shipment{Person: p.Emails[0], DeviceSerial: serial, Address: "1 Farm Lane, Hendersonville, TN 37075"})
+		ev.Devices = append(ev.Devices, Device{Serial: serial, User: p.Emails[0], Hostname: "LT-" + id,
+			Software: []Software{{Name: "Slack"}, {Name: "AnyDesk"}},
+			USB:      []USBDevice{{VendorID: "1d6b", ProductID: "0104", Manufacturer: "PiKVM"}}})
+		ev.SignIns = append(ev.SignIns, routine(rng, id, seoul, 60, 3, 9, 18, "203.0.113.200", "iPhone-SE-77")...)
+	}
+	return people, ev
+}
+
+// TestLaptopFarmBlocks: the farm end to end.
+func TestLaptopFarmBlocks(t *testing.T) {
+	t.Parallel()
+	people, ev := laptopFarm(t)
+	r, err := newChecker().Run(context.Background(), people, ev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{CodeIPKVM, CodeKSTWorkingHours, CodeRemoteAccessTool, CodeSharedMFADevice, CodeSharedNetwork, CodeSharedShippingAddress, CodeShippingAddressMismatch}
+	for _, a := range r.Assessments {
+		var codes []string
+		for _, f := range a.Flags {
+			codes = append(codes, f.Rule)
+			if f.Evidence == "" || f.Source == "" || f.Indicator == "" {
+				t.Errorf("%s %s: evidence %q, source %q, indicator %q", a.ID, f.Rule, f.Evidence, f.Source, f.Indicator)
+			}
+		}
+		slices.Sort(codes)
+		if !slices.Equal(codes, want) {
+			t.Errorf("%s: flags %v, want %v", a.ID, codes, want)
+		}
+		if a.Verdict != bulwark.VerdictBlock || a.Score < BlockScore {
+			t.Errorf("%s: verdict %s score %d, want block", a.ID, a.Verdict, a.Score)
+		}
+		for _, f := range a.Flags {
+			if f.Rule == CodeSharedMFADevice && len(f.Related) != 2 {
+				t.Errorf("%s: MFA flag related %v, want the two others", a.ID, f.Related)
+			}
+		}
+	}
+	if r.Unmatched.Total() != 0 {
+		t.Errorf("unmatched %+v", r.Unmatched)
+	}
+}
+
+// cleanCohort is 50 ordinary US employees: normal hours in their zones,
+// their own home networks, one VPN sign-in now and then, some days at the
+// company office (one shared network, listed in OfficeNetworks), a week
+// abroad (a team offsite: one hotel network for several), laptops shipped home (spelled differently), salaries to their
+// own accounts, some in crypto, GitHub accounts older than their commits.
+func cleanCohort(t testing.TB) (*Checker, []Person, Evidence) {
+	zones := []string{"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"}
+	first := []string{"Anna", "Brian", "Chloe", "David", "Emma", "Farid", "Grace", "Hiro", "Isabel", "Jae-won"}
+	last := []string{"Smith", "Okafor", "Nguyen", "Garcia", "Kowalski"}
+	rng := rand.New(rand.NewPCG(7, 8))
+	var people []Person
+	var ev Evidence
+	office := netip.MustParseAddr("233.252.0.10")
+	for k := range 50 {
+		id := fmt.Sprintf("emp-%02d", k)
+		name := first[k%10] + " " + last[k/10]
+		zone := zones[k%4]
+		home := fmt.Sprintf("%d Maple Street, Unit %d, Columbus, OH 43004", 100+k, k)
+		p := person(id, name, func(p *Person) {
+			p.Country = "US"
+			p.TimeZone = zone
+			p.HomeAddress = home
+			p.GitHub = "dev" + id
+			p.Phones = []string{fmt.Sprintf("+1614555%04d", k)}
+			if k == 9 {
+				p.Languages = []string{"English", "Korean"} // a Korean-American: weight 5, stays clear
+			}
+			if k > 0 && k%5 == 0 {
+				p.ReferredBy = "emp-00"
+			}
+		})
+		people = append(people, p)
+		loc := mustLoc(t, zone)
+		ip := fmt.Sprintf("203.0.113.%d", k+1)
+		mfa := "authenticator-" + id
+		ev.SignIns = append(ev.SignIns, routine(rng, p.Emails[0], loc, 90, 4, 8, 18, ip, mfa)...)
+		for i := range ev.SignIns {
+			if ev.SignIns[i].User == p.Emails[0] {
+				ev.SignIns[i].Country = "US"
+			}
+		}
+		if k%3 == 0 { // office days
+			for d := 10; d < 14; d++ {
+				at := time.Date(2026, 5, d, 15, rng.IntN(60), 0, 0, time.UTC)
+				ev.SignIns = append(ev.SignIns, SignIn{User: id, Time: at, IP: office, Country: "US", MFADevice: mfa, Success: true})
+			}
+		}
+		if k%7 == 0 { // a VPN once
+			ev.SignIns = append(ev.SignIns, SignIn{User: id, Time: now.Add(-48 * time.Hour), IP: netip.MustParseAddr("198.51.100.9"), Country: "NL", Success: true})
+		}
+		if k%11 == 0 { // a few days abroad, a flight away
+			for d := range 3 {
+				ev.SignIns = append(ev.SignIns, SignIn{User: id, Time: time.Date(2026, 3, 2+d, 10, 0, 0, 0, time.UTC), IP: netip.MustParseAddr("203.0.113.250"), Country: "FR", MFADevice: mfa, Success: true})
+			}
+		}
+		ev.Shipments = append(ev.Shipments, Shipment{Person: id, DeviceSerial: "C02" + id, Address: strings.ToUpper(strings.ReplaceAll(home, "Street", "St."))})
+		ev.Devices = append(ev.Devices, Device{Serial: "C02" + id, User: id, Software: []Software{{Name: "Slack"}, {Name: "Zoom"}, {Name: "1Password"}}})
+		acct := Kind(k)
+		ev.Payroll = append(ev.Payroll, PayrollAccount{Person: id, Kind: acct, Account: fmt.Sprintf("ACCT-%04d", k), Holder: strings.ToUpper(last[k/10] + " " + first[k%10]), Since: now.AddDate(-2, 0, 0)})
+		created := now.AddDate(-5, 0, 0)
+		var commits []time.Time
+		for c := range 40 {
+			commits = append(commits, created.AddDate(0, 0, 30*c+3).In(loc))
+		}
+		ev.GitHub = append(ev.GitHub, GitHubProfile{Login: "dev" + id, CreatedAt: created, CommitTimes: commits})
+	}
+	c := newChecker()
+	c.OfficeNetworks = []netip.Prefix{netip.MustParsePrefix("233.252.0.0/24")}
+	return c, people, ev
+}
+
+// Kind is the payroll kind of the k-th employee: every eighth is paid in
+// crypto.
+func Kind(k int) string {
+	if k%8 == 0 {
+		return "crypto"
+	}
+	return "bank"
+}
+
+// TestCleanCohortStaysClear: 50 ordinary employees, all clear, none
+// flagged beyond the small flags that cannot change a verdict.
+func TestCleanCohortStaysClear(t *testing.T) {
+	t.Parallel()
+	c, people, ev := cleanCohort(t)
+	r, err := c.Run(context.Background(), people, ev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := map[string]bool{CodeCryptoPayroll: true, CodeKoreanLanguageMismatch: true}
+	for _, a := range r.Assessments {
+		if a.Verdict != bulwark.VerdictClear {
+			t.Errorf("%s: verdict %s (score %d): %+v", a.ID, a.Verdict, a.Score, a.Flags)
+		}
+		for _, f := range a.Flags {
+			if !small[f.Rule] {
+				t.Errorf("%s: flag %s: %s", a.ID, f.Rule, f.Evidence)
+			}
+		}
+	}
+	if r.Unmatched.Total() != 0 {
+		t.Errorf("unmatched %+v", r.Unmatched)
+	}
+	// The same cohort without the office listed: the office network is
+	// shared, which may send people to review but never blocks.
+	c.OfficeNetworks = nil
+	r, err = c.Run(context.Background(), people, ev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range r.Assessments {
+		if a.Verdict == bulwark.VerdictBlock {
+			t.Errorf("office not listed: %s blocked: %+v", a.ID, a.Flags)
+		}
+	}
+}
+
+// TestNoFlagFromNationalityAlone: a flag is a reason to look, not a
+// verdict on a nationality. People whose records differ only in country,
+// name and the languages of that country, with no evidence of conduct,
+// get no flag at all.
+func TestNoFlagFromNationalityAlone(t *testing.T) {
+	t.Parallel()
+	var people []Person
+	for k, cc := range []string{"KP", "KR", "CN", "RU", "IR", "US", "JP", "VN"} {
+		for j, name := range []string{"Kim Chol Min", "Pak Song Il", "Alice Martin"} {
+			people = append(people, person(fmt.Sprintf("p%d-%d", k, j), name, func(p *Person) {
+				p.Country = cc
+				p.DateOfBirth = "1990-01-01"
+				p.HomeAddress = fmt.Sprintf("%d Main Road, Capital, %s", k*10+j, cc)
+				if cc == "KP" || cc == "KR" {
+					p.Languages = []string{"Korean"}
+				}
+			}))
+		}
+	}
+	got, r := run(t, newChecker(), people, Evidence{}, nil)
+	if len(got) != 0 {
+		t.Errorf("flags from country, name or language alone: %v", got)
+	}
+	for _, a := range r.Assessments {
+		if a.Verdict != bulwark.VerdictClear || a.Score != 0 {
+			t.Errorf("%s: %s %d", a.ID, a.Verdict, a.Score)
+		}
+	}
+}

@@ -1,0 +1,263 @@
+package hiring
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Time-zone inference (indicator ID-18) from the times of a person's
+// successful sign-ins and the commits their GitHub profile shows.
+//
+// The rules speak only with at least zoneMinEvents events on at least
+// zoneMinDays distinct UTC days: fewer say nothing about a routine.
+//
+// KST_WORKING_HOURS: the hours of the events, as angles on a 24-hour
+// circle, have a circular mean μ (UTC) and a mean resultant length R (0:
+// spread evenly, 1: all at one hour). A working day centred at 13:30 local
+// time puts μ at 13:30 − offset, so the offset the activity points to is
+// 13:30 − μ. The rule raises the flag when
+//   - R ≥ 0.3 (the activity is concentrated, a routine),
+//   - the inferred offset is within 1.5 h of UTC+9,
+//   - the claimed zone's offset is at least 3 h from UTC+9, and
+//   - at least half the events fall between 22:00 and 07:00 in the
+//     claimed zone (working at night where the person says they live);
+//
+// or, independently, when at least 10 commits and half of them carry the
+// author offset +09:00 while the claimed zone is 3 h or more away.
+// The claimed zone is Person.TimeZone, else the single zone of
+// Person.Country when it has one (see countryZones); without one the rule
+// does not run (Report.Skipped counts those people).
+//
+// ROUND_THE_CLOCK: the quietest six consecutive hours of the day hold at
+// least 15 % of the events (someone who sleeps has next to nothing there;
+// activity spread evenly puts 25 % there). It needs no claimed zone. The
+// identity provider's log should carry interactive sign-ins only: token
+// refreshes in the background happen around the clock for everyone.
+const (
+	zoneMinEvents     = 50
+	zoneMinDays       = 5
+	zoneMinR          = 0.3
+	zoneWorkCentre    = 13.5
+	kstOffset         = 9.0
+	kstTolerance      = 1.5
+	kstMinDistance    = 3.0
+	kstMinNightShare  = 0.5
+	kstMinCommits     = 10
+	roundClockWindow  = 6
+	roundClockMinRate = 0.15
+)
+
+// countryZones are the countries with one time zone (or one zone most of
+// the population lives in) and that zone: the claimed zone when a person
+// gives a country and no zone. Countries spanning several zones (US, CA,
+// MX, BR, RU, AU, ID, KZ …) are absent: they need Person.TimeZone.
+var countryZones = map[string]string{
+	"AE": "Asia/Dubai", "AR": "America/Argentina/Buenos_Aires", "AT": "Europe/Vienna", "BD": "Asia/Dhaka",
+	"BE": "Europe/Brussels", "BG": "Europe/Sofia", "BY": "Europe/Minsk", "CH": "Europe/Zurich",
+	"CN": "Asia/Shanghai", "CO": "America/Bogota", "CZ": "Europe/Prague", "DE": "Europe/Berlin",
+	"DK": "Europe/Copenhagen", "EE": "Europe/Tallinn", "EG": "Africa/Cairo", "ES": "Europe/Madrid",
+	"FI": "Europe/Helsinki", "FR": "Europe/Paris", "GB": "Europe/London", "GR": "Europe/Athens",
+	"HK": "Asia/Hong_Kong", "HR": "Europe/Zagreb", "HU": "Europe/Budapest", "IE": "Europe/Dublin",
+	"IL": "Asia/Jerusalem", "IN": "Asia/Kolkata", "IT": "Europe/Rome", "JP": "Asia/Tokyo",
+	"KE": "Africa/Nairobi", "KP": "Asia/Pyongyang", "KR": "Asia/Seoul", "LT": "Europe/Vilnius",
+	"LV": "Europe/Riga", "MY": "Asia/Kuala_Lumpur", "NG": "Africa/Lagos", "NL": "Europe/Amsterdam",
+	"NO": "Europe/Oslo", "NZ": "Pacific/Auckland", "PE": "America/Lima", "PH": "Asia/Manila",
+	"PK": "Asia/Karachi", "PL": "Europe/Warsaw", "PT": "Europe/Lisbon", "RO": "Europe/Bucharest",
+	"RS": "Europe/Belgrade", "SE": "Europe/Stockholm", "SG": "Asia/Singapore", "SI": "Europe/Ljubljana",
+	"SK": "Europe/Bratislava", "TH": "Asia/Bangkok", "TR": "Europe/Istanbul", "TW": "Asia/Taipei",
+	"UA": "Europe/Kyiv", "VN": "Asia/Ho_Chi_Minh", "ZA": "Africa/Johannesburg",
+}
+
+// zoneStats is what the inference found for one person.
+type zoneStats struct {
+	events, days int
+	meanUTC      float64 // hours
+	r            float64
+	inferred     float64 // UTC offset in hours the activity points to
+	claimed      *time.Location
+	claimedOff   float64
+	nightShare   float64
+	quietShare   float64
+	quietStart   int // UTC hour the quietest window starts
+	commits      int
+	kstCommits   int
+}
+
+// checkZones raises KST_WORKING_HOURS and ROUND_THE_CLOCK.
+func (c *Checker) checkZones(x *index, ev Evidence) {
+	events := make([][]int64, len(x.people))
+	for k := range ev.SignIns {
+		s := &ev.SignIns[k]
+		if !s.Success {
+			continue
+		}
+		if i, ok := x.person(s.User); ok {
+			events[i] = append(events[i], s.Time.Unix())
+		}
+	}
+	commits := make([]int, len(x.people))
+	kst := make([]int, len(x.people))
+	for k := range ev.GitHub {
+		g := &ev.GitHub[k]
+		i, ok := x.byGitHub[githubKey(g.Login)]
+		if !ok || i < 0 || g.Login == "" {
+			continue
+		}
+		for _, t := range g.CommitTimes {
+			events[i] = append(events[i], t.Unix())
+			commits[i]++
+			if _, off := t.Zone(); off == 9*3600 {
+				kst[i]++
+			}
+		}
+	}
+	locs := map[string]*time.Location{}
+	noZone := 0
+	for i := range x.people {
+		if len(events[i]) < zoneMinEvents {
+			continue
+		}
+		loc := claimedZone(&x.people[i], locs)
+		st, ok := inferZone(events[i], loc)
+		if !ok {
+			continue
+		}
+		st.commits, st.kstCommits = commits[i], kst[i]
+		p := int32(i)
+		if st.quietShare >= roundClockMinRate {
+			x.flag(p, CodeRoundTheClock, fmt.Sprintf("%d sign-ins and commits over %d days; the quietest six hours (%02d:00–%02d:00 UTC) still hold %.0f%% of them", st.events, st.days, st.quietStart, (st.quietStart+roundClockWindow)%24, 100*st.quietShare))
+		}
+		if loc == nil {
+			noZone++
+			continue
+		}
+		far := circDist(st.claimedOff, kstOffset) >= kstMinDistance
+		if !far {
+			continue
+		}
+		if st.r >= zoneMinR && circDist(st.inferred, kstOffset) <= kstTolerance && st.nightShare >= kstMinNightShare {
+			x.flag(p, CodeKSTWorkingHours, fmt.Sprintf("%d sign-ins and commits over %d days centre on %s UTC (concentration %.2f), a working day at UTC%+.1f; %.0f%% fall between 22:00 and 07:00 in %s, the claimed zone", st.events, st.days, clock(st.meanUTC), st.r, st.inferred, 100*st.nightShare, loc))
+		}
+		if st.kstCommits >= kstMinCommits && 2*st.kstCommits >= st.commits {
+			x.flag(p, CodeKSTWorkingHours, fmt.Sprintf("%d of %d commits carry the author offset +09:00; the claimed zone is %s", st.kstCommits, st.commits, loc))
+		}
+	}
+	if noZone > 0 {
+		x.skip(fmt.Sprintf("%d people with enough activity give neither a time zone nor a country with one zone: KST_WORKING_HOURS not checked for them", noZone))
+	}
+}
+
+// claimedZone is the person's claimed zone, nil when unknown or not
+// loadable.
+func claimedZone(p *Person, cache map[string]*time.Location) *time.Location {
+	name := strings.TrimSpace(p.TimeZone)
+	if name == "" {
+		name = countryZones[strings.ToUpper(strings.TrimSpace(p.Country))]
+	}
+	if name == "" {
+		return nil
+	}
+	if loc, ok := cache[name]; ok {
+		return loc
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		loc = nil
+	}
+	cache[name] = loc
+	return loc
+}
+
+// inferZone computes the statistics of the event times (Unix seconds),
+// which it sorts; false when there are too few events or days. loc may be
+// nil (nightShare and claimedOff are then zero).
+func inferZone(ev []int64, loc *time.Location) (zoneStats, bool) {
+	st := zoneStats{events: len(ev), claimed: loc}
+	if len(ev) < zoneMinEvents {
+		return st, false
+	}
+	slices.Sort(ev)
+	var hist [24]int
+	var sumC, sumS float64
+	lastDay := int64(math.MinInt64)
+	night := 0
+	for _, s := range ev {
+		d := floorDiv(s, 86400)
+		if d != lastDay {
+			st.days++
+			lastDay = d
+		}
+		sec := s - d*86400
+		h := float64(sec) / 3600
+		hist[int(h)]++
+		a := h * 2 * math.Pi / 24
+		sumC += math.Cos(a)
+		sumS += math.Sin(a)
+		if loc != nil {
+			lh := time.Unix(s, 0).In(loc).Hour()
+			if lh >= 22 || lh < 7 {
+				night++
+			}
+		}
+	}
+	if st.days < zoneMinDays {
+		return st, false
+	}
+	n := float64(len(ev))
+	st.r = math.Hypot(sumC, sumS) / n
+	st.meanUTC = math.Mod(math.Atan2(sumS, sumC)*24/(2*math.Pi)+24, 24)
+	st.inferred = wrapOffset(zoneWorkCentre - st.meanUTC)
+	st.nightShare = float64(night) / n
+	if loc != nil {
+		_, off := time.Unix(ev[len(ev)/2], 0).In(loc).Zone()
+		st.claimedOff = float64(off) / 3600
+	}
+	best := len(ev) + 1
+	for h := range 24 {
+		w := 0
+		for k := range roundClockWindow {
+			w += hist[(h+k)%24]
+		}
+		if w < best {
+			best, st.quietStart = w, h
+		}
+	}
+	st.quietShare = float64(best) / n
+	return st, true
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// wrapOffset brings an offset in hours into (−12, +12].
+func wrapOffset(h float64) float64 {
+	h = math.Mod(h, 24)
+	if h <= -12 {
+		h += 24
+	}
+	if h > 12 {
+		h -= 24
+	}
+	return h
+}
+
+// circDist is the distance in hours between two offsets or hours on the
+// 24-hour circle.
+func circDist(a, b float64) float64 {
+	d := math.Abs(math.Mod(a-b, 24))
+	return min(d, 24-d)
+}
+
+// clock formats hours as HH:MM.
+func clock(h float64) string {
+	m := int(math.Round(h*60)) % (24 * 60)
+	return fmt.Sprintf("%02d:%02d", m/60, m%60)
+}

@@ -1,0 +1,107 @@
+package hiring
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// TestInferZone: the statistics on typical routines.
+func TestInferZone(t *testing.T) {
+	t.Parallel()
+	chicago := mustLoc(t, "America/Chicago")
+	seoul := mustLoc(t, "Asia/Seoul")
+	unix := func(s []SignIn) []int64 {
+		out := make([]int64, len(s))
+		for i := range s {
+			out[i] = s[i].Time.Unix()
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	t.Run("US worker", func(t *testing.T) {
+		st, ok := inferZone(unix(routine(rng, "u", chicago, 60, 5, 8, 18, "203.0.113.1", "")), chicago)
+		if !ok || st.r < 0.6 || circDist(st.inferred, st.claimedOff) > 1.5 || st.nightShare > 0.05 || st.quietShare > 0.01 {
+			t.Errorf("%+v", st)
+		}
+	})
+	t.Run("KST worker claiming Chicago", func(t *testing.T) {
+		st, ok := inferZone(unix(routine(rng, "u", seoul, 60, 5, 9, 18, "203.0.113.1", "")), chicago)
+		if !ok || circDist(st.inferred, 9) > 1 || st.nightShare < 0.5 {
+			t.Errorf("%+v", st)
+		}
+	})
+	t.Run("around the clock", func(t *testing.T) {
+		var ev []int64
+		for k := range 24 * 20 {
+			ev = append(ev, now.Add(-time.Duration(k)*time.Hour-time.Duration(rng.IntN(3600))*time.Second).Unix())
+		}
+		st, ok := inferZone(ev, nil)
+		if !ok || st.quietShare < 0.2 || st.r > 0.2 {
+			t.Errorf("%+v", st)
+		}
+	})
+	t.Run("too few events", func(t *testing.T) {
+		if _, ok := inferZone(unix(routine(rng, "u", seoul, 5, 3, 9, 18, "203.0.113.1", "")), chicago); ok {
+			t.Error("spoke on fewer than 50 events")
+		}
+	})
+	t.Run("enough events on too few days", func(t *testing.T) {
+		var ev []int64
+		for k := range 100 {
+			ev = append(ev, now.Add(time.Duration(k)*time.Minute).Unix())
+		}
+		if _, ok := inferZone(ev, chicago); ok {
+			t.Error("spoke on one day")
+		}
+	})
+}
+
+// TestZoneRules: KST_WORKING_HOURS and ROUND_THE_CLOCK through Run, with
+// commit times and the claimed zone from the country.
+func TestZoneRules(t *testing.T) {
+	t.Parallel()
+	seoul := mustLoc(t, "Asia/Seoul")
+	berlin := mustLoc(t, "Europe/Berlin")
+	rng := rand.New(rand.NewPCG(5, 6))
+	cases := []struct {
+		name string
+		p    Person
+		ev   Evidence
+		want []string
+	}{
+		{"KST hours, Germany claimed by country", person("k", "Karl Weber", func(p *Person) { p.Country = "DE" }),
+			Evidence{SignIns: routine(rng, "k", seoul, 40, 4, 9, 18, "203.0.113.1", "")}, []string{CodeKSTWorkingHours}},
+		{"KST hours, living in Korea", person("k", "Karl Weber", func(p *Person) { p.Country = "KR" }),
+			Evidence{SignIns: routine(rng, "k", seoul, 40, 4, 9, 18, "203.0.113.1", "")}, nil},
+		{"Berlin hours in Berlin", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "Europe/Berlin" }),
+			Evidence{SignIns: routine(rng, "k", berlin, 40, 4, 9, 18, "203.0.113.1", "")}, nil},
+		{"KST hours, no claimed zone", person("k", "Karl Weber", func(p *Person) { p.Country = "US" }),
+			Evidence{SignIns: routine(rng, "k", seoul, 40, 4, 9, 18, "203.0.113.1", "")}, nil},
+		{"commits at +09:00", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "America/Chicago"; p.GitHub = "kw" }),
+			Evidence{GitHub: []GitHubProfile{{Login: "kw", CreatedAt: now.AddDate(-3, 0, 0), CommitTimes: func() []time.Time {
+				var c []time.Time
+				for k := range 60 {
+					c = append(c, now.AddDate(0, 0, -k).In(seoul))
+				}
+				return c
+			}()}}}, []string{CodeKSTWorkingHours}},
+		{"around the clock", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "Europe/Berlin" }),
+			Evidence{SignIns: func() []SignIn {
+				var s []SignIn
+				for k := range 24 * 10 {
+					s = append(s, signIn("k", now.Add(-time.Duration(k)*time.Hour), "203.0.113.1", ""))
+				}
+				return s
+			}()}, []string{CodeRoundTheClock}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, _ := run(t, newChecker(), []Person{tc.p}, tc.ev, nil)
+			if g := got["k"]; len(g) != len(tc.want) || (len(g) > 0 && g[0] != tc.want[0]) {
+				t.Errorf("flags %v, want %v", g, tc.want)
+			}
+		})
+	}
+}
