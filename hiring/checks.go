@@ -135,8 +135,11 @@ type index struct {
 	byGitHub map[string]int32
 	// same holds pairs of people the identity graph says are one person
 	// (an identity link): sharing identifiers between them is no flag.
-	same      map[[2]int32]bool
-	flags     []map[string]*flagDraft
+	same  map[[2]int32]bool
+	flags []map[string]*flagDraft
+	// events are the Unix times of each person's successful sign-ins, for
+	// the time-zone inference.
+	events    [][]int64
 	unmatched Unmatched
 	skipped   []string
 	now       time.Time
@@ -163,6 +166,7 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 		byGitHub: map[string]int32{},
 		same:     map[[2]int32]bool{},
 		flags:    make([]map[string]*flagDraft, len(people)),
+		events:   make([][]int64, len(people)),
 		now:      time.Now(),
 	}
 	if c.Now != nil {
@@ -302,18 +306,6 @@ func (c *Checker) subject(id string) string {
 	}
 	h := sha256.Sum256([]byte("bulwark/hiring/subject:" + id))
 	return hex.EncodeToString(h[:16])
-}
-
-// others returns the members of set other than i, sorted.
-func others(set []int32, i int32) []int32 {
-	out := make([]int32, 0, len(set)-1)
-	for _, j := range set {
-		if j != i {
-			out = append(out, j)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // addUnique appends i to set unless present (the sets are small).

@@ -75,7 +75,8 @@ func nameTokens(s string) []string {
 // sameName reports whether two personal names can be the same person's:
 // the shorter name's words each match a distinct word of the longer one
 // exactly, as an initial, or with a Jaro-Winkler similarity of at least
-// 0.9 (a typo), in any order. "Jon A. Smith" and "Smith, John" are the same
+// 0.93 between words of five letters or more (a typo: "Jonathan" and
+// "Jonathon", not "Maria" and "Mario"), in any order. "Jon A. Smith" and "Smith, John" are the same
 // name; "John Smith" and "Jane Smith" are not. A name missing on either
 // side counts as the same (nothing says they differ).
 func sameName(a, b []string) bool {
@@ -99,7 +100,7 @@ func sameName(a, b []string) bool {
 				case 0:
 					ok = w == v
 				case 1:
-					ok = len(w) > 2 && len(v) > 2 && jaroWinkler(w, v) >= 0.9
+					ok = len(w) >= 5 && len(v) >= 5 && !hasDigit(w) && !hasDigit(v) && jaroWinkler(w, v) >= 0.93
 				case 2:
 					ok = (len(w) == 1 && strings.HasPrefix(v, w)) || (len(v) == 1 && strings.HasPrefix(w, v))
 				}
@@ -215,6 +216,10 @@ func addressKey(s string) string {
 		dedup = append(dedup, w)
 	}
 	return strings.Join(dedup, " ")
+}
+
+func hasDigit(s string) bool {
+	return strings.ContainsAny(s, "0123456789")
 }
 
 func isDigits(s string) bool {

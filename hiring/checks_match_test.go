@@ -15,6 +15,7 @@ func TestSameName(t *testing.T) {
 		{"José Álvarez", "Jose Alvarez", true},
 		{"Jonathan Smith", "Jonathon Smith", true},
 		{"John Smith", "Jane Smith", false},
+		{"Maria Rossi", "Mario Rossi", false},
 		{"Alice Martin", "Robert Chen", false},
 		{"J", "John Smith", false},
 		{"", "John Smith", true},

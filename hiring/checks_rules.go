@@ -144,7 +144,6 @@ type signInStats struct {
 	highRisk                  map[string]int
 	vpnNames                  []string
 	foreignCountries          []string
-	dprk                      []string
 	hops                      int
 	hopExample                string
 }
@@ -198,9 +197,15 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 	perPerson := make([][]int32, len(x.people))
 	useDays := map[ipPerson]ipDays{}
 	mfa := map[string][]int32{}
+	lastUser, lastI, lastOK := "", int32(0), false
 	for k := range signIns {
 		s := &signIns[k]
-		i, ok := x.person(s.User)
+		// Logs often hold runs of one user's events: resolve once a run.
+		if k == 0 || s.User != lastUser {
+			lastUser = s.User
+			lastI, lastOK = x.person(s.User)
+		}
+		i, ok := lastI, lastOK
 		if !ok {
 			x.unmatched.SignIns++
 			continue
@@ -210,6 +215,7 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		}
 		st := &stats[i]
 		st.ok++
+		x.events[i] = append(x.events[i], s.Time.Unix())
 		cl := classify(s)
 		anon := s.Proxy || (cl != nil && (cl.Kind == "vpn" || cl.Kind == "hosting"))
 		if cl != nil && cl.Kind == "dprk" || s.Country == "KP" {
@@ -284,7 +290,10 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		// Impossible travel over the located, non-anonymised sign-ins in
 		// time order.
 		ks := perPerson[i]
-		slices.SortFunc(ks, func(a, b int32) int { return signIns[a].Time.Compare(signIns[b].Time) })
+		byTime := func(a, b int32) int { return signIns[a].Time.Compare(signIns[b].Time) }
+		if !slices.IsSortedFunc(ks, byTime) { // logs usually come in time order
+			slices.SortFunc(ks, byTime)
+		}
 		for n := 1; n < len(ks); n++ {
 			a, b := &signIns[ks[n-1]], &signIns[ks[n]]
 			if !strings.EqualFold(a.Country, b.Country) && b.Time.Sub(a.Time) < travelWindow {

@@ -15,7 +15,9 @@ import (
 // codes per person (people not named get no flag).
 func TestRules(t *testing.T) {
 	t.Parallel()
-	d := func(days int, hour int) time.Time { return now.AddDate(0, 0, -days).Add(time.Duration(hour-12) * time.Hour) }
+	d := func(days int, hour int) time.Time {
+		return now.AddDate(0, 0, -days).Add(time.Duration(hour-12) * time.Hour)
+	}
 	alice := person("a", "Alice Martin", func(p *Person) { p.Country = "US"; p.HomeAddress = "12 Oak Street, Springfield, IL 62704" })
 	bob := person("b", "Robert Chen", func(p *Person) { p.Country = "US"; p.HomeAddress = "7 Elm Ave, Austin, TX 78701" })
 	carol := person("c", "Carol Diaz", func(p *Person) { p.Country = "US" })
@@ -50,7 +52,7 @@ func TestRules(t *testing.T) {
 		{name: "Korean in Korea", people: []Person{person("k", "Min Kim", func(p *Person) { p.Country = "KR"; p.Languages = []string{"ko"} })}},
 		// ID-08
 		{name: "GitHub account younger than its commits", people: []Person{person("g", "Gina Roe", func(p *Person) { p.GitHub = "@GinaDev" })},
-			ev: Evidence{GitHub: []GitHubProfile{{Login: "ginadev", CreatedAt: d(30, 12), CommitTimes: []time.Time{d(900, 10), d(800, 10), d(700, 10), d(10, 10)}}}},
+			ev:   Evidence{GitHub: []GitHubProfile{{Login: "ginadev", CreatedAt: d(30, 12), CommitTimes: []time.Time{d(900, 10), d(800, 10), d(700, 10), d(10, 10)}}}},
 			want: map[string][]string{"g": {CodeGitHubYoungerThanCommits}}},
 		{name: "GitHub one re-uploaded project", people: []Person{person("g", "Gina Roe", func(p *Person) { p.GitHub = "https://github.com/ginadev" })},
 			ev: Evidence{GitHub: []GitHubProfile{{Login: "ginadev", CreatedAt: d(30, 12), CommitTimes: []time.Time{d(900, 10), d(33, 10), d(10, 10)}}}}},

@@ -88,16 +88,7 @@ type zoneStats struct {
 
 // checkZones raises KST_WORKING_HOURS and ROUND_THE_CLOCK.
 func (c *Checker) checkZones(x *index, ev Evidence) {
-	events := make([][]int64, len(x.people))
-	for k := range ev.SignIns {
-		s := &ev.SignIns[k]
-		if !s.Success {
-			continue
-		}
-		if i, ok := x.person(s.User); ok {
-			events[i] = append(events[i], s.Time.Unix())
-		}
-	}
+	events := x.events // the sign-ins', gathered by checkSignIns
 	commits := make([]int, len(x.people))
 	kst := make([]int, len(x.people))
 	for k := range ev.GitHub {
