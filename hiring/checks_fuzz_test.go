@@ -22,6 +22,5 @@ func FuzzNormalize(f *testing.F) {
 		}
 		_ = accountKey(s)
 		_ = githubKey(s)
-		_ = jaroWinkler(s, k)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/bulwark-sec/bulwark/hiring/linkage"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -100,7 +101,7 @@ func sameName(a, b []string) bool {
 				case 0:
 					ok = w == v
 				case 1:
-					ok = len(w) >= 5 && len(v) >= 5 && !hasDigit(w) && !hasDigit(v) && jaroWinkler(w, v) >= 0.93
+					ok = len(w) >= 5 && len(v) >= 5 && !hasDigit(w) && !hasDigit(v) && linkage.JaroWinkler(w, v) >= 0.93
 				case 2:
 					ok = (len(w) == 1 && strings.HasPrefix(v, w)) || (len(v) == 1 && strings.HasPrefix(w, v))
 				}
@@ -121,52 +122,6 @@ func sameName(a, b []string) bool {
 	// A one-word name matches only a one-word name or a surname-only record
 	// in full; "J" alone matches nothing.
 	return full >= 1
-}
-
-// jaroWinkler is the Jaro-Winkler similarity of two words.
-func jaroWinkler(a, b string) float64 {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) == 0 || len(rb) == 0 {
-		return 0
-	}
-	window := max(len(ra), len(rb))/2 - 1
-	window = max(window, 0)
-	ma := make([]bool, len(ra))
-	mb := make([]bool, len(rb))
-	m := 0
-	for i := range ra {
-		lo, hi := max(0, i-window), min(len(rb)-1, i+window)
-		for j := lo; j <= hi; j++ {
-			if !mb[j] && ra[i] == rb[j] {
-				ma[i], mb[j] = true, true
-				m++
-				break
-			}
-		}
-	}
-	if m == 0 {
-		return 0
-	}
-	t, j := 0, 0
-	for i := range ra {
-		if !ma[i] {
-			continue
-		}
-		for !mb[j] {
-			j++
-		}
-		if ra[i] != rb[j] {
-			t++
-		}
-		j++
-	}
-	fm := float64(m)
-	jaro := (fm/float64(len(ra)) + fm/float64(len(rb)) + (fm-float64(t)/2)/fm) / 3
-	p := 0
-	for p < min(4, len(ra), len(rb)) && ra[p] == rb[p] {
-		p++
-	}
-	return jaro + float64(p)*0.1*(1-jaro)
 }
 
 // addressWords maps the common spellings of postal-address words to one.
