@@ -193,6 +193,21 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		classes[s.IP] = res
 		return res
 	}
+	// The addresses of the people records (where they applied from):
+	// North Korean address space there is the DPRK_NETWORK flag too.
+	if c.Network != nil {
+		for i := range x.people {
+			for _, v := range x.people[i].IPs {
+				ip, err := netip.ParseAddr(strings.TrimSpace(v))
+				if err != nil {
+					continue
+				}
+				if cl, ok := c.Network.Network(ip.Unmap(), 0); ok && cl.Kind == "dprk" {
+					x.flag(int32(i), CodeDPRKNetwork, "the person record gives the address "+ip.String()+" ("+classLabel(&cl)+")")
+				}
+			}
+		}
+	}
 	stats := make([]signInStats, len(x.people))
 	perPerson := make([][]int32, len(x.people))
 	useDays := map[ipPerson]ipDays{}

@@ -116,6 +116,8 @@ func TestRules(t *testing.T) {
 		// ID-16
 		{name: "DPRK address space", people: []Person{alice}, ev: Evidence{SignIns: []SignIn{signIn("a", d(5, 10), "175.45.178.9", "")}},
 			want: map[string][]string{"a": {CodeDPRKNetwork}}},
+		{name: "applied from DPRK space", people: []Person{person("a", "Alice Martin", func(p *Person) { p.IPs = []string{"not an ip", "175.45.177.1"} })},
+			want: map[string][]string{"a": {CodeDPRKNetwork}}},
 		{name: "failed sign-in from DPRK space is someone else's attempt", people: []Person{alice},
 			ev: Evidence{SignIns: []SignIn{signIn("a", d(5, 10), "175.45.178.9", "KP", func(s *SignIn) { s.Success = false })}}},
 		{name: "sign-ins from Russia", people: []Person{alice},

@@ -1,6 +1,7 @@
 package hiring
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -28,8 +29,10 @@ import (
 // or, independently, when at least 10 commits and half of them carry the
 // author offset +09:00 while the claimed zone is 3 h or more away.
 // The claimed zone is Person.TimeZone, else the single zone of
-// Person.Country when it has one (see countryZones); without one the rule
-// does not run (Report.Skipped counts those people).
+// Person.Country when it has one (see countryZones), else the central zone
+// of a country whose zones are all far from UTC+9 (countryMainZones: US,
+// CA, MX, BR); without one the rule does not run (Report.Skipped counts
+// those people).
 //
 // ROUND_THE_CLOCK: the quietest six consecutive hours of the day hold at
 // least 15 % of the events (someone who sleeps has next to nothing there;
@@ -69,6 +72,17 @@ var countryZones = map[string]string{
 	"RS": "Europe/Belgrade", "SE": "Europe/Stockholm", "SG": "Asia/Singapore", "SI": "Europe/Ljubljana",
 	"SK": "Europe/Bratislava", "TH": "Asia/Bangkok", "TR": "Europe/Istanbul", "TW": "Asia/Taipei",
 	"UA": "Europe/Kyiv", "VN": "Asia/Ho_Chi_Minh", "ZA": "Africa/Johannesburg",
+}
+
+// countryMainZones stand for the claimed zone of a country spanning
+// several zones when a person gives no zone: the KST rule only asks whether
+// the claimed zone is far from UTC+9 and whether the activity falls at
+// night there, and every zone of these countries is 12 to 16 hours from
+// UTC+9, so the central zone's night is within two or three hours of every
+// other's. Countries with zones near UTC+9 (RU, ID, AU, MN) have none:
+// Vladivostok's working day would look like Korea's.
+var countryMainZones = map[string]string{
+	"US": "America/Chicago", "CA": "America/Toronto", "MX": "America/Mexico_City", "BR": "America/Sao_Paulo",
 }
 
 // zoneStats is what the inference found for one person.
@@ -146,7 +160,8 @@ func (c *Checker) checkZones(x *index, ev Evidence) {
 func claimedZone(p *Person, cache map[string]*time.Location) *time.Location {
 	name := strings.TrimSpace(p.TimeZone)
 	if name == "" {
-		name = countryZones[strings.ToUpper(strings.TrimSpace(p.Country))]
+		cc := strings.ToUpper(strings.TrimSpace(p.Country))
+		name = cmp.Or(countryZones[cc], countryMainZones[cc])
 	}
 	if name == "" {
 		return nil

@@ -76,8 +76,12 @@ func TestZoneRules(t *testing.T) {
 			Evidence{SignIns: routine(rng, "k", seoul, 40, 4, 9, 18, "203.0.113.1", "")}, nil},
 		{"Berlin hours in Berlin", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "Europe/Berlin" }),
 			Evidence{SignIns: routine(rng, "k", berlin, 40, 4, 9, 18, "203.0.113.1", "")}, nil},
-		{"KST hours, no claimed zone", person("k", "Karl Weber", func(p *Person) { p.Country = "US" }),
-			Evidence{SignIns: routine(rng, "k", seoul, 40, 4, 9, 18, "203.0.113.1", "")}, nil},
+		{"KST hours, US claimed without a zone", person("k", "Karl Weber", func(p *Person) { p.Country = "US" }),
+			Evidence{SignIns: routine(rng, "k", seoul, 40, 4, 9, 18, "203.0.113.1", "")}, []string{CodeKSTWorkingHours}},
+		{"Vladivostok hours, Russia claimed without a zone", person("k", "Karl Weber", func(p *Person) { p.Country = "RU" }),
+			Evidence{SignIns: routine(rng, "k", mustLoc(t, "Asia/Vladivostok"), 40, 4, 9, 18, "203.0.113.1", "")}, nil},
+		{"Los Angeles hours, US claimed without a zone", person("k", "Karl Weber", func(p *Person) { p.Country = "US" }),
+			Evidence{SignIns: routine(rng, "k", mustLoc(t, "America/Los_Angeles"), 40, 4, 8, 18, "203.0.113.1", "")}, nil},
 		{"commits at +09:00", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "America/Chicago"; p.GitHub = "kw" }),
 			Evidence{GitHub: []GitHubProfile{{Login: "kw", CreatedAt: now.AddDate(-3, 0, 0), CommitTimes: func() []time.Time {
 				var c []time.Time
