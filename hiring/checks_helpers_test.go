@@ -32,6 +32,14 @@ func (fakeNet) Network(ip netip.Addr, asn uint32) (NetworkClass, bool) {
 type fakeDevices struct{}
 
 func (fakeDevices) Software(s Software) (ToolMatch, bool) {
+	switch s.Name {
+	case "Astrill":
+		return ToolMatch{Kind: "vpn-client", Product: "Astrill VPN", Signal: "software Astrill", Confidence: "high"}, true
+	case "mstsc.exe":
+		return ToolMatch{Kind: "remote-access", Product: "Microsoft Remote Desktop Connection", Signal: "software mstsc.exe", Confidence: "low"}, true
+	case "Atera":
+		return ToolMatch{Kind: "remote-access", Product: "Atera", Signal: "LOLRMM", Confidence: "medium"}, true
+	}
 	for _, p := range []string{"AnyDesk", "TeamViewer", "RustDesk"} {
 		if strings.Contains(strings.ToLower(s.Name), strings.ToLower(p)) {
 			return ToolMatch{Kind: "remote-access", Product: p, Signal: "software " + s.Name, Source: "test"}, true
@@ -41,6 +49,9 @@ func (fakeDevices) Software(s Software) (ToolMatch, bool) {
 }
 
 func (fakeDevices) USB(u USBDevice) (ToolMatch, bool) {
+	if u.VendorID == "1d6b" && u.ProductID == "0104" && u.Manufacturer == "" {
+		return ToolMatch{Kind: "ip-kvm", Product: "Linux USB gadget", Signal: "USB 1d6b:0104", Confidence: "medium"}, true
+	}
 	if u.VendorID == "1d6b" && u.ProductID == "0104" {
 		return ToolMatch{Kind: "ip-kvm", Product: "PiKVM", Signal: "USB 1d6b:0104", Source: "test"}, true
 	}

@@ -363,8 +363,8 @@ func classLabel(cl *NetworkClass) string {
 	return s
 }
 
-// checkDevices raises REMOTE_ACCESS_TOOL, IP_KVM and SHARED_DEVICE from
-// the endpoint inventories and shipments.
+// checkDevices raises the tool rules (see flagTool) and SHARED_DEVICE
+// from the endpoint inventories and shipments.
 func (c *Checker) checkDevices(x *index, ev Evidence) {
 	if c.Devices == nil && len(ev.Devices) > 0 {
 		x.skip("endpoint inventories not checked for remote-access tools and IP-KVMs (no device reference data)")
@@ -432,17 +432,40 @@ func deviceLabel(d *Device) string {
 	return d.Serial
 }
 
-// flagTool raises REMOTE_ACCESS_TOOL or IP_KVM for a recognised product,
-// unless IT allows it.
+// flagTool raises the rule of a recognised product, unless IT allows it:
+// REMOTE_ACCESS_TOOL and IP_KVM on a product's own fingerprint (confidence
+// high, or none given), REMOTE_ACCESS_TOOL_POSSIBLE and IP_KVM_POSSIBLE on
+// a generic sign (confidence medium: a catalogue entry IT often uses, the
+// Linux USB gadget id alone), VPN_CLIENT for a VPN client. A low-confidence
+// match (an operating system's own remote-desktop client, an EDID name
+// real monitors share) raises nothing: everyone has one.
 func (c *Checker) flagTool(x *index, i int32, m ToolMatch, on string) {
 	for _, a := range c.AllowedTools {
 		if strings.EqualFold(strings.TrimSpace(a), m.Product) {
 			return
 		}
 	}
-	code := CodeRemoteAccessTool
-	if m.Kind == "ip-kvm" {
+	conf := strings.ToLower(m.Confidence)
+	if conf == "low" {
+		return
+	}
+	weak := conf == "medium"
+	var code string
+	switch m.Kind {
+	case "ip-kvm":
 		code = CodeIPKVM
+		if weak {
+			code = CodeIPKVMPossible
+		}
+	case "vpn-client":
+		code = CodeVPNClient
+	case "remote-access":
+		code = CodeRemoteAccessTool
+		if weak {
+			code = CodeRemoteAccessToolPossible
+		}
+	default:
+		code = CodeRemoteAccessToolPossible
 	}
 	x.flag(i, code, m.Product+" ("+m.Signal+")"+on)
 }

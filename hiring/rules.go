@@ -41,7 +41,10 @@ const (
 	CodeSharedNetwork              = "SHARED_NETWORK"
 	CodeSharedDevice               = "SHARED_DEVICE"
 	CodeRemoteAccessTool           = "REMOTE_ACCESS_TOOL"
+	CodeRemoteAccessToolPossible   = "REMOTE_ACCESS_TOOL_POSSIBLE"
 	CodeIPKVM                      = "IP_KVM"
+	CodeIPKVMPossible              = "IP_KVM_POSSIBLE"
+	CodeVPNClient                  = "VPN_CLIENT"
 	CodeVPNOrHostingEgress         = "VPN_OR_HOSTING_EGRESS"
 	CodeDPRKNetwork                = "DPRK_NETWORK"
 	CodeHighRiskCountrySignIn      = "HIGH_RISK_COUNTRY_SIGN_IN"
@@ -91,8 +94,11 @@ var rules = []Rule{
 	{CodeSharedNetwork, "ID-12", SeverityHigh, 25, false, "a network the person signs in from regularly that other people sign in from regularly too (a laptop farm)", srcID12},
 	{CodeSharedDevice, "ID-12", SeverityHigh, 25, false, "a device serial assigned or shipped to several people", srcID12},
 	{CodeRemoteAccessTool, "ID-13", SeverityHigh, 25, false, "remote-access software on the company laptop", srcID13},
+	{CodeRemoteAccessToolPossible, "ID-13", SeverityMedium, 10, false, "a remote-access tool IT departments often use themselves (a catalogue entry, not a product's own fingerprint) on the company laptop", srcID13},
 	{CodeIPKVM, "ID-14", SeverityHigh, 40, false, "IP-KVM hardware attached to the company laptop", srcID14},
+	{CodeIPKVMPossible, "ID-14", SeverityMedium, 15, false, "a generic sign of IP-KVM hardware (the Linux USB gadget id alone) on the company laptop", srcID14},
 	{CodeVPNOrHostingEgress, "ID-15", SeverityMedium, 15, false, "sign-ins mostly through a VPN, anonymising proxy or hosting network", srcID15},
+	{CodeVPNClient, "ID-15", SeverityMedium, 10, false, "a commercial VPN client (such as Astrill VPN) on the company laptop", srcID15},
 	{CodeDPRKNetwork, "ID-16", SeverityHigh, 100, true, "a sign-in from North Korean address space", srcID16},
 	{CodeHighRiskCountrySignIn, "ID-16", SeverityHigh, 25, false, "sign-ins from China or Russia while claiming to live elsewhere", srcID16},
 	{CodeForeignSignIn, "ID-16", SeverityMedium, 15, false, "sign-ins from countries other than the claimed one", srcID16},

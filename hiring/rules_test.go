@@ -31,7 +31,7 @@ func TestRuleTable(t *testing.T) {
 	}
 	for _, c := range []string{CodeSharedIdentifier, CodeSharedHomeAddress, CodeKoreanLanguageMismatch, CodeGitHubYoungerThanCommits,
 		CodeReferredByFlagged, CodeShippingAddressMismatch, CodeSharedShippingAddress, CodeSharedNetwork, CodeSharedDevice,
-		CodeRemoteAccessTool, CodeIPKVM, CodeVPNOrHostingEgress, CodeDPRKNetwork, CodeHighRiskCountrySignIn, CodeForeignSignIn,
+		CodeRemoteAccessTool, CodeRemoteAccessToolPossible, CodeIPKVM, CodeIPKVMPossible, CodeVPNClient, CodeVPNOrHostingEgress, CodeDPRKNetwork, CodeHighRiskCountrySignIn, CodeForeignSignIn,
 		CodeImpossibleTravel, CodeSharedMFADevice, CodeKSTWorkingHours, CodeRoundTheClock, CodeSharedPayrollAccount,
 		CodePayrollHolderMismatch, CodePayrollAccountChurn, CodeCryptoPayroll, CodeSanctionedPayrollAddress,
 		CodeSanctionedPayrollAddressRv, CodeSanctionedName, CodeSanctionedNameReview} {
@@ -39,7 +39,7 @@ func TestRuleTable(t *testing.T) {
 			t.Errorf("code %s not in the table", c)
 		}
 	}
-	if len(seen) != 27 {
+	if len(seen) != 30 {
 		t.Errorf("%d rules; update this test's list with the table", len(seen))
 	}
 	Rules()[0].Code = "CHANGED"
