@@ -149,7 +149,7 @@ var uncheckedIndicators = []Unchecked{
 	{"ID-08", "copied repositories, fake organisations, mass following, avatars: needs repository and follower data beyond the profile's creation date and commit times"},
 	{"ID-10", "agency hires without own verification: needs the in-house identity-verification events (the source alone is no red flag)"},
 	{"ID-12", "shared Wi-Fi (BSSID): needs Wi-Fi telemetry from the endpoints"},
-	{"ID-15", "VPN clients on the endpoint are reported as remote-access tools only when the device reference data lists them"},
+	{"ID-15", "VPN clients the device reference data does not name (it names Astrill VPN): needs a wider catalogue of VPN clients"},
 	{"ID-19", "long-lived sessions, replayed cookies: needs token and CASB logs"},
 	{"ID-20", "bulk cloning to personal accounts: needs SCM audit and DLP logs"},
 	{"ID-21", "several operators per account: needs manager attestations"},

@@ -1,9 +1,13 @@
 package hiring
 
 import (
+	"cmp"
 	"encoding/csv"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/bulwark-sec/bulwark/internal/shareddata"
@@ -88,6 +92,26 @@ func TestRuleSourcesFromIndicatorTable(t *testing.T) {
 	for id := range sources {
 		if !covered[id] {
 			t.Errorf("%s neither checked nor listed as unchecked", id)
+		}
+	}
+}
+
+// TestRulesDocumented: every rule code has a row in docs/hiring-rules.md,
+// and every unchecked indicator a row in its "Not checked" table.
+func TestRulesDocumented(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "docs", "hiring-rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Rules() {
+		if !regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(r.Code) + "` \\| " + regexp.QuoteMeta(cmp.Or(r.Indicator, "lists")) + " \\| " + string(r.Severity) + " \\| " + strconv.Itoa(r.Weight) + "[ ,]").Match(raw) {
+			t.Errorf("docs/hiring-rules.md has no row for %s (%s, %s, weight %d)", r.Code, r.Indicator, r.Severity, r.Weight)
+		}
+	}
+	for _, u := range UncheckedIndicators() {
+		if !regexp.MustCompile("(?m)^\\| " + u.Indicator + " \\| ").Match(raw) {
+			t.Errorf("docs/hiring-rules.md has no unchecked row for %s", u.Indicator)
 		}
 	}
 }
