@@ -26,7 +26,7 @@ func ReadPayroll(r io.Reader, name string, lim Limits) ([]hiring.PayrollAccount,
 	if err != nil {
 		return nil, err
 	}
-	var out []hiring.PayrollAccount
+	var out collector[hiring.PayrollAccount]
 	err = in.readFixed(PayrollColumns, func(line int, v []string) error {
 		a := hiring.PayrollAccount{Person: v[0], Kind: strings.ToLower(v[1]), Account: v[2], Holder: v[3],
 			Institution: v[4], Chain: strings.ToLower(v[5]), Line: line}
@@ -53,11 +53,11 @@ func ReadPayroll(r io.Reader, name string, lim Limits) ([]hiring.PayrollAccount,
 			}
 			a.Since = t
 		}
-		out = append(out, a)
+		out.add(a)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out.all(), nil
 }

@@ -126,7 +126,7 @@ func (in *input) peopleLayout(line int, cols []string, m *Mapping) (*peopleLayou
 		if m != nil && m.IgnoreUnknown {
 			continue
 		}
-		unknown = append(unknown, c)
+		unknown = append(unknown, columnLabel(c, i))
 	}
 	if len(unknown) > 0 {
 		fix := "rename them, drop them, or give a column mapping that maps or ignores them"
@@ -200,6 +200,7 @@ func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, e
 	if err != nil {
 		return nil, err
 	}
+	in.countries = map[string]string{}
 	m := opt.Mapping
 	if m != nil && !m.compiled {
 		c := *m
@@ -209,7 +210,7 @@ func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, e
 		m = &c
 	}
 	var (
-		out      []hiring.Person
+		out      collector[hiring.Person]
 		layout   *peopleLayout
 		lastCols []string
 		seen     = map[string]int{}
@@ -237,13 +238,13 @@ func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, e
 			return in.errf(line, "id", "%q is also the id of line %d: every record needs its own id", p.ID, first)
 		}
 		seen[p.ID] = line
-		out = append(out, p)
+		out.add(p)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out.all(), nil
 }
 
 // person builds one record from a row's cells.
@@ -311,9 +312,15 @@ func (in *input) person(line int, l *peopleLayout, cells []cell, m *Mapping) (hi
 		case fShippingAddress:
 			p.ShippingAddress = v
 		case fCountry:
-			c, err := country.Parse("", v)
-			if err != nil {
-				return p, in.errf(line, col, "%s", bulwark.ErrorMessage(err))
+			c, ok := in.countries[v]
+			if !ok {
+				var err error
+				if c, err = country.Parse("", v); err != nil {
+					return p, in.errf(line, col, "%s", bulwark.ErrorMessage(err))
+				}
+				if len(in.countries) < 1000 {
+					in.countries[v] = c
+				}
 			}
 			p.Country = c
 		case fGitHub:

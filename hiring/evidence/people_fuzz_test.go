@@ -1,10 +1,13 @@
 package evidence
 
 import (
+	"bufio"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,5 +100,78 @@ func FuzzParseMapping(f *testing.F) {
 		}
 		// A mapping that parses reads a file without panicking.
 		_, _ = ReadPeople(strings.NewReader("id,a,b\n1,x,y\n"), "f.csv", PeopleOptions{Mapping: m})
+	})
+}
+
+// FuzzJSONObject checks the scanner of JSON objects against
+// encoding/json: the same keys and values for every valid object.
+func FuzzJSONObject(f *testing.F) {
+	f.Add(`{"id":"A","emails":["a","b"],"n":1.5e3,"t":true,"z":null}`)
+	f.Add(`{ "k\u0041" : "v\"w" , "e" : [ ] }`)
+	f.Add(`{"a":{"b":[1,{"c":"]"}]}}`)
+	f.Fuzz(func(t *testing.T, obj string) {
+		var want map[string]any
+		if !json.Valid([]byte(obj)) || json.Unmarshal([]byte(obj), &want) != nil {
+			return
+		}
+		in := &input{name: "f.jsonl", lim: Limits{}.withDefaults(), format: formatJSONLines,
+			br: bufio.NewReader(strings.NewReader(strings.ReplaceAll(obj, "\n", " ")))}
+		got := map[string]any{}
+		err := in.rows(nil, func(_ int, cols []string, cells []cell) error {
+			for i, c := range cols {
+				got[c] = cells[i]
+			}
+			return nil
+		})
+		if err != nil {
+			// Only duplicate keys, nested values or a line that is not
+			// one object are refused.
+			if !strings.Contains(err.Error(), "given twice") && !strings.Contains(err.Error(), "object or array") &&
+				!strings.Contains(err.Error(), "malformed JSON") && !strings.Contains(err.Error(), "invalid UTF-8") && !strings.Contains(err.Error(), "NUL") {
+				t.Fatalf("%q: %v", obj, err)
+			}
+			return
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: keys %v, want %v", obj, got, want)
+		}
+		for k, w := range want {
+			c, ok := got[k].(cell)
+			if !ok {
+				t.Fatalf("%q: key %q missing", obj, k)
+			}
+			switch w := w.(type) {
+			case string:
+				if c.s != w || c.isList {
+					t.Errorf("%q: %q = %+v, want %q", obj, k, c, w)
+				}
+			case nil:
+				if c.s != "" || c.isList {
+					t.Errorf("%q: %q = %+v, want empty", obj, k, c)
+				}
+			case float64, bool:
+				var v any
+				if c.isList || json.Unmarshal([]byte(c.s), &v) != nil || v != w {
+					t.Errorf("%q: %q = %+v, want %v", obj, k, c, w)
+				}
+			case []any:
+				var strs []string
+				for _, it := range w {
+					switch it := it.(type) {
+					case string:
+						if it != "" {
+							strs = append(strs, it)
+						}
+					case nil:
+					default:
+						strs = nil
+						c.list = nil
+					}
+				}
+				if !c.isList || !slices.Equal(c.list, strs) {
+					t.Errorf("%q: %q = %+v, want %v", obj, k, c, w)
+				}
+			}
+		}
 	})
 }

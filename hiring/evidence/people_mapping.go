@@ -184,6 +184,9 @@ func (m *Mapping) compile(name string) error {
 // DD/MM/YYYY and MM/DD/YYYY with "/", "." or "-".
 func parseBirthDate(s string, order dateOrder) (string, error) {
 	const fix = "give YYYY-MM-DD"
+	if isISODate(s) {
+		return s, nil
+	}
 	v := s
 	if len(v) > 10 && (v[10] == 'T' || v[10] == ' ') && v[4] == '-' {
 		v = v[:10]
@@ -268,4 +271,27 @@ func pad2(n int) string {
 		return "0" + strconv.Itoa(n)
 	}
 	return strconv.Itoa(n)
+}
+
+// isISODate reports whether s is a YYYY-MM-DD date of birth as
+// parseBirthDate would return it.
+func isISODate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	n := 0
+	for i := 0; i < 10; i++ {
+		if i == 4 || i == 7 {
+			continue
+		}
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	y, mo, d := n/10000, n/100%100, n%100
+	if y < 1900 || y > 2100 || mo < 1 || mo > 12 || d < 1 {
+		return false
+	}
+	return d <= 28 || time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC).Day() == d
 }

@@ -113,6 +113,7 @@ func TestReadPeopleBadInput(t *testing.T) {
 			[]string{"unknown.csv: line 1: unknown columns \"Favourite Colour\", \"Stage\"", "the known columns are id, full_name,", "column mapping"}},
 		{"unknown.jsonl", `{"id":"A"}` + "\n" + `{"id":"B","colour":"red"}` + "\n", nil, []string{"unknown.jsonl: line 2: unknown column \"colour\""}},
 		{"unmapped.csv", "Candidate ID,Stage\n1,x\n", &Mapping{Columns: map[string]string{"Candidate ID": "id"}}, []string{"line 1: unknown column \"Stage\"", "list them under ignore"}},
+		{"unnamed.csv", "id,full_name,\nA,Ann,\n", nil, []string{"unnamed.csv: line 1: unknown column \"column 3 (no name)\""}},
 		{"noid.csv", "full_name\nAnn\n", nil, []string{"noid.csv: line 1: no id column"}},
 		{"missing.csv", "id,full_name\nA,Ann\n ,Bob\n", nil, []string{"missing.csv: line 3: id: missing"}},
 		{"missing.jsonl", `{"id":"A"}` + "\n" + `{"full_name":"Bob"}` + "\n", nil, []string{"missing.jsonl: line 2: no id column"}},
@@ -128,6 +129,8 @@ func TestReadPeopleBadInput(t *testing.T) {
 		{"notobj.jsonl", `{"id":"A"}` + "\n" + `{"id":"B"}` + "\n" + `{"id":{"x":1}}` + "\n", nil, []string{"notobj.jsonl: line 3: id: a JSON object or array where a string is expected"}},
 		{"array.json", "[\n" + `{"id":"A"},` + "\n" + `"B"` + "\n]", nil, []string{"array.json: line 3: a JSON string where an object is expected"}},
 		{"trailing.json", `[{"id":"A"}] {"id":"B"}`, nil, []string{"trailing.json: line 1: text after the JSON array"}},
+		{"twice.jsonl", `{"id":"A","full_name":"Ann","id":"B"}`, nil, []string{"twice.jsonl: line 1: id: given twice in one object"}},
+		{"nested.jsonl", `{"id":"A","emails":[["a"]]}`, nil, []string{"nested.jsonl: line 1: emails: an array item: a JSON object or array"}},
 		{"list.jsonl", `{"id":"A","full_name":["Ann","Lee"]}`, nil, []string{"list.jsonl: line 1: full_name: a list where one value is expected"}},
 		{"ambiguous.csv", "id,date_of_birth\nA,25/04/1990\nB,03/04/1990\n", nil,
 			[]string{"ambiguous.csv: line 3: date_of_birth: \"03/04/1990\" can be read day first or month first", "date_format = \"DD/MM/YYYY\""}},
@@ -255,5 +258,20 @@ func TestReadPeopleHeaderOnly(t *testing.T) {
 	people, err := ReadPeople(strings.NewReader("id,full_name\n"), "h.csv", PeopleOptions{})
 	if err != nil || len(people) != 0 {
 		t.Errorf("a header-only file: %v, %v", people, err)
+	}
+}
+
+func TestReadPeopleJSONValues(t *testing.T) {
+	t.Parallel()
+	in := `{ "i\u0064" : "A\u0031" , "full_name":"Ann \"Jo\" Lee","emails":[ "a@x.example" , null, "b\\y" ],"github":12,` +
+		`"source":true,"national_id":null,"ips":[],"phones":"+1 555;+2 555"}`
+	people, err := ReadPeople(strings.NewReader(in), "v.jsonl", PeopleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := people[0]
+	if p.ID != "A1" || p.FullName != `Ann "Jo" Lee` || strings.Join(p.Emails, "|") != `a@x.example|b\y` || p.GitHub != "12" ||
+		p.Source != "true" || p.NationalID != "" || p.IPs != nil || len(p.Phones) != 2 {
+		t.Errorf("got %+v", p)
 	}
 }

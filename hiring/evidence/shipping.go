@@ -24,7 +24,7 @@ func ReadShipments(r io.Reader, name string, lim Limits) ([]hiring.Shipment, err
 	if err != nil {
 		return nil, err
 	}
-	var out []hiring.Shipment
+	var out collector[hiring.Shipment]
 	err = in.readFixed(ShipmentColumns, func(line int, v []string) error {
 		s := hiring.Shipment{DeviceSerial: v[0], Person: v[1], Address: v[2], Carrier: v[4], Line: line}
 		if s.Person == "" {
@@ -40,11 +40,11 @@ func ReadShipments(r io.Reader, name string, lim Limits) ([]hiring.Shipment, err
 			}
 			s.ShippedAt = t
 		}
-		out = append(out, s)
+		out.add(s)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out.all(), nil
 }

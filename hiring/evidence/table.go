@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"slices"
@@ -82,6 +81,8 @@ type input struct {
 	delim rune
 	// header is a CSV file's header row, once read.
 	header []string
+	// countries caches what country.Parse made of the values seen.
+	countries map[string]string
 }
 
 // errf returns the EINVALID error of a bad row: "NAME: line N: FIELD:
@@ -495,12 +496,16 @@ type cell struct {
 	isList bool
 }
 
-// table reads a file of flat records, CSV or JSON, as rows of cells by
-// column name: rows calls fn once per record with its line, the column
-// names (as the file spells them; the same slice for every row of a CSV
-// file, a sorted one per object for JSON) and the cells in their order.
-// JSON values may be strings, numbers, booleans, null (an empty cell) or
-// arrays of those (a multi-valued cell).
+// rows reads a file of flat records, CSV or JSON, as rows of cells by
+// column name: it calls fn once per record with its line, the column
+// names (as the file spells them: for CSV the header, the same slice for
+// every row; for JSON the object's keys, in their order, reused between
+// calls) and the cells in the same order. JSON values may be strings,
+// numbers, booleans, null (an empty cell) or arrays of those (a
+// multi-valued cell); a key given twice in one object is an error. JSON
+// objects are split by a scanner of their own after json.Valid: a few
+// times faster than decoding them into maps, and every value is a part
+// of one string per line.
 //
 // header, when not nil, is called with a CSV file's header row (line 1)
 // before any row.
@@ -543,68 +548,170 @@ func (in *input) rows(header func(cols []string) error, fn func(line int, cols [
 	}
 	var cols []string
 	var cells []cell
+	keys := map[string]string{} // the keys seen, so a line's keys take no memory of their own
 	return in.jsonRows(func(line int, data []byte) error {
 		if err := count(line); err != nil {
 			return err
 		}
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(data, &obj); err != nil {
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) {
-				return in.errf(line, "", "a JSON %s where an object is expected: give one object per record", te.Value)
+		if !json.Valid(data) {
+			var v any
+			return in.jsonErr(line, json.Unmarshal(data, &v))
+		}
+		if data[0] != '{' {
+			return in.errf(line, "", "a JSON %s where an object is expected: give one object per record", jsonKind(data[0]))
+		}
+		// One string holds the line's values; cells are parts of it.
+		text := string(data)
+		cols, cells = cols[:0], cells[:0]
+		for i := skipSpace(text, 1); i < len(text) && text[i] == '"'; {
+			end := skipString(text, i)
+			key, ok := keys[text[i+1:end-1]]
+			if !ok {
+				raw := strings.Clone(text[i+1 : end-1])
+				key = raw
+				if strings.IndexByte(key, '\\') >= 0 {
+					key = unquote(text[i:end])
+				}
+				if len(keys) < 10000 {
+					keys[raw] = key
+				}
 			}
-			return in.jsonErr(line, err)
-		}
-		cols = cols[:0]
-		for k := range obj {
-			cols = append(cols, k)
-		}
-		slices.Sort(cols)
-		cells = cells[:0]
-		for _, k := range cols {
-			c, err := jsonCell(obj[k])
+			i = skipSpace(text, end)
+			i = skipSpace(text, i+1) // ':'
+			end = skipValue(text, i)
+			c, err := jsonCell(text[i:end])
 			if err != nil {
-				return in.errf(line, k, "%s", err.Error())
+				return in.errf(line, key, "%s", err.Error())
 			}
+			if slices.Contains(cols, key) {
+				return in.errf(line, key, "given twice in one object: give it once")
+			}
+			cols = append(cols, key)
 			cells = append(cells, c)
+			i = skipSpace(text, end)
+			if i < len(text) && text[i] == ',' {
+				i = skipSpace(text, i+1)
+			}
 		}
 		return fn(line, cols, cells)
 	})
 }
 
-// jsonCell reads one JSON value as a cell.
-func jsonCell(raw json.RawMessage) (cell, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '[' {
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return cell{}, err
-		}
-		c := cell{isList: true}
-		for _, it := range items {
-			s, err := scalarCell(it)
-			if err != nil {
-				return cell{}, fmt.Errorf("an array item: %w", err)
-			}
-			if s != "" {
-				c.list = append(c.list, s)
-			}
-		}
-		return c, nil
-	}
-	s, err := scalarCell(raw)
-	return cell{s: s}, err
+// unquote returns the JSON string q (valid JSON) unescaped.
+func unquote(q string) string {
+	var s string
+	_ = json.Unmarshal([]byte(q), &s)
+	return s
 }
 
-func scalarCell(raw json.RawMessage) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
+// jsonKind names the kind of JSON value that starts with b.
+func jsonKind(b byte) string {
+	switch b {
+	case '"':
+		return "string"
+	case '[':
+		return "array"
+	case '{':
+		return "object"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// skipSpace returns the index of the first non-blank byte of s at or
+// after i.
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string that starts at s[i]
+// (a quote) in valid JSON.
+func skipString(s string, i int) int {
+	for i++; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(s)
+}
+
+// skipValue returns the index after the value that starts at s[i] in
+// valid JSON.
+func skipValue(s string, i int) int {
+	if i >= len(s) {
+		return i
+	}
+	switch s[i] {
+	case '"':
+		return skipString(s, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(s); i++ {
+			switch s[i] {
+			case '"':
+				i = skipString(s, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(s) && strings.IndexByte(",}] \t\r\n", s[i]) < 0 {
+		i++
+	}
+	return i
+}
+
+// jsonCell reads one JSON value (valid JSON) as a cell: a string, number
+// or boolean as written, null as empty, an array of those as a list.
+func jsonCell(v string) (cell, error) {
+	if v == "" || v[0] != '[' {
+		s, err := scalarCell(v)
+		return cell{s: s}, err
+	}
+	c := cell{isList: true}
+	for i := skipSpace(v, 1); i < len(v) && v[i] != ']'; {
+		end := skipValue(v, i)
+		s, err := scalarCell(v[i:end])
+		if err != nil {
+			return cell{}, errors.New("an array item: " + err.Error())
+		}
+		if s != "" {
+			c.list = append(c.list, s)
+		}
+		i = skipSpace(v, end)
+		if i < len(v) && v[i] == ',' {
+			i = skipSpace(v, i+1)
+		}
+	}
+	return c, nil
+}
+
+// scalarCell reads a JSON string, number, boolean or null (valid JSON).
+func scalarCell(v string) (string, error) {
+	if v == "" {
 		return "", nil
 	}
-	switch raw[0] {
+	switch v[0] {
 	case '"':
+		if strings.IndexByte(v, '\\') < 0 {
+			return v[1 : len(v)-1], nil
+		}
 		var s string
-		err := json.Unmarshal(raw, &s)
+		err := json.Unmarshal([]byte(v), &s)
 		return s, err
 	case 'n':
 		return "", nil
@@ -612,7 +719,7 @@ func scalarCell(raw json.RawMessage) (string, error) {
 		return "", errors.New("a JSON object or array where a string is expected: give a string (or an array of strings)")
 	}
 	// A number or a boolean, as written.
-	return string(raw), nil
+	return v, nil
 }
 
 // one returns c as a single value: a list of more than one value is an
@@ -730,7 +837,7 @@ func (in *input) columnsOf(line int, cols, known []string) ([]int, error) {
 		k := slices.Index(known, key)
 		switch {
 		case k < 0:
-			unknown = append(unknown, c)
+			unknown = append(unknown, columnLabel(c, i))
 		case idx[k] >= 0:
 			return nil, in.errf(line, "", "columns %q and %q both give %s: keep one", cols[idx[k]], c, known[k])
 		default:
@@ -780,6 +887,16 @@ func (in *input) readFixed(known []string, fn func(line int, vals []string) erro
 	})
 }
 
+// columnLabel names column i (from 0), called c, in a list of unknown
+// columns: c itself, or "column N (no name)" when c is blank, as a
+// trailing delimiter in a header makes it.
+func columnLabel(c string, i int) string {
+	if strings.TrimSpace(c) == "" {
+		return "column " + strconv.Itoa(i+1) + " (no name)"
+	}
+	return c
+}
+
 // plural is "s" unless n is 1.
 func plural(n int) string {
 	if n == 1 {
@@ -795,4 +912,43 @@ func quoteList(s []string) string {
 		q[i] = strconv.Quote(bulwark.Echo(v))
 	}
 	return strings.Join(q, ", ")
+}
+
+// collector gathers a reader's records in chunks, so that a large file
+// is not copied again and again as one slice grows: all returns them in
+// one slice of the exact length (nil when there are none).
+type collector[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const collectorChunk = 4096
+
+func (c *collector[T]) add(v T) {
+	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == collectorChunk {
+		c.chunks = append(c.chunks, make([]T, 0, min(collectorChunk, 64<<len(c.chunks))))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	if len(*last) == cap(*last) {
+		// The first chunks start small (64, 128, … records) for small files.
+		grown := make([]T, len(*last), min(collectorChunk, 2*cap(*last)))
+		copy(grown, *last)
+		*last = grown
+	}
+	*last = append(*last, v)
+	c.n++
+}
+
+func (c *collector[T]) all() []T {
+	if c.n == 0 {
+		return nil
+	}
+	if len(c.chunks) == 1 {
+		return c.chunks[0]
+	}
+	out := make([]T, 0, c.n)
+	for _, ch := range c.chunks {
+		out = append(out, ch...)
+	}
+	return out
 }

@@ -243,3 +243,22 @@ func itoa(i int) string {
 		}
 	}
 }
+
+func TestCollector(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 64, 65, collectorChunk, collectorChunk + 1, 3*collectorChunk + 17} {
+		var c collector[int]
+		for i := range n {
+			c.add(i)
+		}
+		got := c.all()
+		if len(got) != n || (n == 0) != (got == nil) {
+			t.Fatalf("%d added, %d returned (nil %v)", n, len(got), got == nil)
+		}
+		for i, v := range got {
+			if v != i {
+				t.Fatalf("n=%d: [%d] = %d", n, i, v)
+			}
+		}
+	}
+}
