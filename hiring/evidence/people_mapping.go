@@ -179,6 +179,8 @@ func (m *Mapping) compile(name string) error {
 }
 
 // parseBirthDate reads a date of birth as YYYY-MM-DD (or YYYY-MM, YYYY).
+// Its errors do not repeat the date (a personal datum): the caller names
+// the line and column.
 // It reads ISO dates (a time after them dropped), YYYYMMDD, YYYY/MM/DD
 // and, in the order order gives or when only one reading is possible,
 // DD/MM/YYYY and MM/DD/YYYY with "/", "." or "-".
@@ -196,7 +198,7 @@ func parseBirthDate(s string, order dateOrder) (string, error) {
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
 		if err != nil || p[0] == '+' || p[0] == '-' {
-			return "", errorf("%q is not a date: %s", s, fix)
+			return "", errorf("not a date: %s", fix)
 		}
 		nums[i] = n
 	}
@@ -205,9 +207,9 @@ func parseBirthDate(s string, order dateOrder) (string, error) {
 	case len(parts) == 1 && len(parts[0]) == 8:
 		y, mo, d = nums[0]/10000, nums[0]/100%100, nums[0]%100
 	case len(parts) == 1 && len(parts[0]) == 4:
-		return checkDate(s, nums[0], 0, 0)
+		return checkDate(nums[0], 0, 0)
 	case len(parts) == 2 && len(parts[0]) == 4 && len(parts[1]) <= 2:
-		return checkDate(s, nums[0], nums[1], 0)
+		return checkDate(nums[0], nums[1], 0)
 	case len(parts) == 3 && len(parts[0]) == 4 && len(parts[1]) <= 2 && len(parts[2]) <= 2:
 		y, mo, d = nums[0], nums[1], nums[2]
 	case len(parts) == 3 && len(parts[2]) == 4 && len(parts[0]) <= 2 && len(parts[1]) <= 2:
@@ -225,43 +227,43 @@ func parseBirthDate(s string, order dateOrder) (string, error) {
 		case a == b:
 			d, mo = a, b
 		case a <= 12 && b <= 12:
-			return "", errorf("%q can be read day first or month first: set date_format = \"DD/MM/YYYY\" or \"MM/DD/YYYY\" in the column mapping, or %s", s, fix)
+			return "", errorf("the date can be read day first or month first: set date_format = \"DD/MM/YYYY\" or \"MM/DD/YYYY\" in the column mapping, or %s", fix)
 		default:
-			return "", errorf("%q is not a date: %s", s, fix)
+			return "", errorf("not a date: %s", fix)
 		}
 	case len(parts) == 3 && len(parts[2]) == 2:
-		return "", errorf("%q has a two-digit year: give the year in four digits (YYYY-MM-DD)", s)
+		return "", errorf("a two-digit year: give the year in four digits (YYYY-MM-DD)")
 	default:
-		return "", errorf("%q is not a date: %s", s, fix)
+		return "", errorf("not a date: %s", fix)
 	}
 	if mo == 0 {
-		return "", errorf("%q: month 0 does not exist: give YYYY-MM-DD", s)
+		return "", errorf("month 0 does not exist: give YYYY-MM-DD")
 	}
 	if d == 0 {
-		return "", errorf("%q: day 0 does not exist: give YYYY-MM-DD", s)
+		return "", errorf("day 0 does not exist: give YYYY-MM-DD")
 	}
-	return checkDate(s, y, mo, d)
+	return checkDate(y, mo, d)
 }
 
 // checkDate formats a date of birth (mo and d 0 when not given) after
 // checking it is a calendar date between 1900 and 2100.
-func checkDate(s string, y, mo, d int) (string, error) {
+func checkDate(y, mo, d int) (string, error) {
 	if y < 1900 || y > 2100 {
-		return "", errorf("%q: year %d is not a year of birth: give YYYY-MM-DD", s, y)
+		return "", errorf("year %d is not a year of birth: give YYYY-MM-DD", y)
 	}
 	out := strconv.Itoa(y)
 	if mo == 0 {
 		return out, nil
 	}
 	if mo < 1 || mo > 12 {
-		return "", errorf("%q: month %d does not exist: give YYYY-MM-DD", s, mo)
+		return "", errorf("month %d does not exist: give YYYY-MM-DD", mo)
 	}
 	out += "-" + pad2(mo)
 	if d == 0 {
 		return out, nil
 	}
 	if t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC); d < 1 || t.Day() != d {
-		return "", errorf("%q: day %d does not exist in %s: give YYYY-MM-DD", s, d, time.Month(mo))
+		return "", errorf("day %d does not exist in %s: give YYYY-MM-DD", d, time.Month(mo))
 	}
 	return out + "-" + pad2(d), nil
 }

@@ -133,9 +133,9 @@ func TestReadPeopleBadInput(t *testing.T) {
 		{"nested.jsonl", `{"id":"A","emails":[["a"]]}`, nil, []string{"nested.jsonl: line 1: emails: an array item: a JSON object or array"}},
 		{"list.jsonl", `{"id":"A","full_name":["Ann","Lee"]}`, nil, []string{"list.jsonl: line 1: full_name: a list where one value is expected"}},
 		{"ambiguous.csv", "id,date_of_birth\nA,25/04/1990\nB,03/04/1990\n", nil,
-			[]string{"ambiguous.csv: line 3: date_of_birth: \"03/04/1990\" can be read day first or month first", "date_format = \"DD/MM/YYYY\""}},
-		{"baddate.csv", "id,date_of_birth\nA,1990-02-30\n", nil, []string{"baddate.csv: line 2: date_of_birth: \"1990-02-30\": day 30 does not exist in February"}},
-		{"twodigit.csv", "id,date_of_birth\nA,03/04/90\n", nil, []string{"line 2: date_of_birth: \"03/04/90\" has a two-digit year"}},
+			[]string{"ambiguous.csv: line 3: date_of_birth: the date can be read day first or month first", "date_format = \"DD/MM/YYYY\""}},
+		{"baddate.csv", "id,date_of_birth\nA,1990-02-30\n", nil, []string{"baddate.csv: line 2: date_of_birth: day 30 does not exist in February"}},
+		{"twodigit.csv", "id,date_of_birth\nA,03/04/90\n", nil, []string{"line 2: date_of_birth: a two-digit year"}},
 		{"country.csv", "id,country\nA,Korea\n", nil, []string{"country.csv: line 2: country: \"Korea\" is ambiguous"}},
 		{"country2.csv", "id,country\nA,Atlantis\n", nil, []string{"country2.csv: line 2: country: \"Atlantis\" is not a country"}},
 		{"role.csv", "id,role\nA,intern\n", nil, []string{"role.csv: line 2: role: \"intern\" is not a role"}},
@@ -183,9 +183,9 @@ func TestParseBirthDate(t *testing.T) {
 		{"1900-02-29", orderUnknown, "day 29 does not exist"},
 		{"1850-01-01", orderUnknown, "year 1850 is not a year of birth"},
 		{"0/04/1990", orderDMY, "day 0 does not exist"},
-		{"+1990", orderUnknown, "is not a date"},
-		{"April 3, 1990", orderUnknown, "is not a date"},
-		{"", orderUnknown, "is not a date"},
+		{"+1990", orderUnknown, "not a date"},
+		{"April 3, 1990", orderUnknown, "not a date"},
+		{"", orderUnknown, "not a date"},
 	} {
 		got, err := parseBirthDate(tc.in, tc.order)
 		if err != nil {
@@ -273,5 +273,31 @@ func TestReadPeopleJSONValues(t *testing.T) {
 	if p.ID != "A1" || p.FullName != `Ann "Jo" Lee` || strings.Join(p.Emails, "|") != `a@x.example|b\y` || p.GitHub != "12" ||
 		p.Source != "true" || p.NationalID != "" || p.IPs != nil || len(p.Phones) != 2 {
 		t.Errorf("got %+v", p)
+	}
+}
+
+// TestBirthDateNotEchoed: an error about a date of birth names the line
+// and column, not the date.
+func TestBirthDateNotEchoed(t *testing.T) {
+	t.Parallel()
+	for _, dob := range []string{"03/04/1990", "1990-02-30", "03/04/90", "1850-01-01", "April 1990"} {
+		_, err := ReadPeople(strings.NewReader("id,date_of_birth\nA,"+dob+"\n"), "d.csv", PeopleOptions{})
+		wantErr(t, err, bulwark.EINVALID, "d.csv: line 2: date_of_birth: ")
+		if err != nil && strings.Contains(err.Error(), dob) {
+			t.Errorf("the error repeats the date of birth: %v", err)
+		}
+	}
+}
+
+func TestReadPeopleUTF16BigEndian(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for _, r := range "\ufeffid,full_name\nA,Zo\u00eb\n" {
+		b.WriteByte(byte(r >> 8))
+		b.WriteByte(byte(r))
+	}
+	people, err := ReadPeople(strings.NewReader(b.String()), "be.csv", PeopleOptions{})
+	if err != nil || len(people) != 1 || people[0].FullName != "Zo\u00eb" {
+		t.Errorf("got %+v, %v", people, err)
 	}
 }

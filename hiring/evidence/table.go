@@ -558,7 +558,7 @@ func (in *input) rows(header func(cols []string) error, fn func(line int, cols [
 			return in.jsonErr(line, json.Unmarshal(data, &v))
 		}
 		if data[0] != '{' {
-			return in.errf(line, "", "a JSON %s where an object is expected: give one object per record", jsonKind(data[0]))
+			return in.errf(line, "", "a JSON %s where an object is expected: give one object per record", valueKind(data[0]))
 		}
 		// One string holds the line's values; cells are parts of it.
 		text := string(data)
@@ -604,8 +604,8 @@ func unquote(q string) string {
 	return s
 }
 
-// jsonKind names the kind of JSON value that starts with b.
-func jsonKind(b byte) string {
+// valueKind names the kind of JSON value that starts with b.
+func valueKind(b byte) string {
 	switch b {
 	case '"':
 		return "string"
