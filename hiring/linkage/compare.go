@@ -39,20 +39,82 @@ const (
 
 // Agreement weights in bits (log2 m/u). They are fixed, chosen once from
 // how often each level occurs among true matches and among random pairs in
-// typical person data; they are not fitted to any evaluation set.
+// typical person data; they are not fitted to any evaluation set. Exact
+// name agreement is weighted by how common the name is among the indexed
+// records (see stats.exact).
 const (
-	wGivenExact, wGivenClose, wGivenSimilar, wGivenInitial, wGivenDisagree      = 6.0, 4.5, 2.0, 1.5, -2.5
-	wFamilyExact, wFamilyClose, wFamilySimilar, wFamilyInitial, wFamilyDisagree = 8.0, 6.0, 2.5, 1.0, -3.5
-	wSwapPenalty                                                                = 1.0
-	wDOBExact, wDOBClose, wDOBPartialMonth, wDOBPartialYear, wDOBSameYear       = 9.0, 5.0, 4.0, 2.0, -1.0
-	wDOBDisagree                                                                = -4.5
-	wAddrMax, wAddrSimilar, wAddrWeak, wAddrDisagree                            = 6.0, 3.0, 0.5, -2.0
-	wIDExact, wIDClose, wIDDisagree                                             = 10.0, 6.0, -4.0
-	// priorBits converts a total weight into a score: Score =
-	// 1/(1+2^-(W-priorBits)), so a pair scores 0.5 when its evidence is
-	// priorBits in favour of a match.
-	priorBits = 10.0
+	wGivenInitial, wGivenDisagree                                         = 1.5, -2.5
+	wFamilyInitial, wFamilyDisagree                                       = 1.0, -3.5
+	wCloseLess, wSimilarShare                                             = 2.0, 1.0 / 3
+	wSwapPenalty                                                          = 1.0
+	wDOBExact, wDOBClose, wDOBPartialMonth, wDOBPartialYear, wDOBSameYear = 9.0, 5.0, 4.0, 2.0, -1.0
+	wDOBDisagree                                                          = -4.5
+	wAddrMax, wAddrSimilar, wAddrWeak, wAddrDisagree                      = 6.0, 3.0, 0.5, -2.0
+	wIDExact, wIDClose, wIDDisagree                                       = 10.0, 6.0, -4.0
+	// mName is the chance that a true match's name part agrees exactly.
+	mName = 0.9
+	// uGivenMin and uFamilyMin bound how rare a name may be taken to be:
+	// a name seen once among few records is not that rare in the
+	// population.
+	uGivenMin, uFamilyMin = 1.0 / 2000, 1.0 / 20000
+	// Least exact-agreement weights, for the commonest names.
+	wGivenFloor, wFamilyFloor = 2.0, 3.0
+	// priorCount is how many pseudo-records of frequency uMin smooth the
+	// observed name frequencies.
+	priorCount = 1000
+	// minPriorN is the least record count the prior assumes.
+	minPriorN = 1000
 )
+
+// stats are the name frequencies among the indexed records, from which
+// exact name agreement is weighted (agreeing on "smith" says less than on
+// "sondergeld"), and the prior odds of a match.
+type stats struct {
+	given, family map[string]int32
+	nGiven        int
+	nFamily       int
+	// prior is the evidence in bits a pair needs for even odds: log2 of
+	// the number of records, as each record is expected to match about
+	// one of them.
+	prior float64
+}
+
+func newStats(feats []features) *stats {
+	s := &stats{given: map[string]int32{}, family: map[string]int32{}}
+	for i := range feats {
+		f := &feats[i]
+		if f.given != "" {
+			s.given[f.given]++
+			s.nGiven++
+		}
+		if f.family != "" {
+			s.family[f.family]++
+			s.nFamily++
+		}
+	}
+	s.prior = math.Log2(float64(max(len(feats), minPriorN)))
+	return s
+}
+
+// exactWeight is log2(m/u) for exact agreement on a name seen count times
+// among n: u is the name's frequency, smoothed towards uMin by
+// priorCount pseudo-records so that a few records do not make a name
+// look common, and never below uMin.
+func exactWeight(count int32, n int, uMin, floor float64) float64 {
+	u := max(uMin, (float64(count)+priorCount*uMin)/float64(n+priorCount))
+	return max(floor, math.Log2(mName/u))
+}
+
+// weigh sets f's exact-agreement weights. A lone token of unknown role is
+// weighed as both.
+func (s *stats) weigh(f *features) {
+	g := f.given
+	if !f.ordered {
+		g = f.family
+	}
+	f.gw = exactWeight(s.given[g], s.nGiven, uGivenMin, wGivenFloor)
+	f.fw = exactWeight(s.family[f.family], s.nFamily, uFamilyMin, wFamilyFloor)
+}
 
 // features is a record normalised once for comparison.
 type features struct {
@@ -61,6 +123,9 @@ type features struct {
 	dob           Date
 	addr          []string
 	id            string
+	// gw and fw are the weights of exact agreement on the given and the
+	// family name, from stats.weigh.
+	gw, fw float64
 }
 
 func newFeatures(r Record) features {
@@ -81,7 +146,9 @@ type level struct {
 	w    float64
 }
 
-func nameLevel(a, b string, exact, close, similar, initial, disagree float64) level {
+// nameLevel grades two name parts; exact is the weight of exact
+// agreement, from which the weights of near agreement derive.
+func nameLevel(a, b string, exact, initial, disagree float64) level {
 	if a == "" || b == "" {
 		return level{LevelMissing, 0, 0}
 	}
@@ -94,24 +161,17 @@ func nameLevel(a, b string, exact, close, similar, initial, disagree float64) le
 	s := JaroWinkler(a, b)
 	switch {
 	case s >= 0.92:
-		return level{LevelClose, s, close}
+		return level{LevelClose, s, max(exact-wCloseLess, exact*wSimilarShare)}
 	case s >= 0.85:
-		return level{LevelSimilar, s, similar}
+		return level{LevelSimilar, s, exact * wSimilarShare}
 	}
 	return level{LevelDisagree, s, disagree}
 }
 
-func givenLevel(a, b string) level {
-	return nameLevel(a, b, wGivenExact, wGivenClose, wGivenSimilar, wGivenInitial, wGivenDisagree)
-}
-
-func familyLevel(a, b string) level {
-	return nameLevel(a, b, wFamilyExact, wFamilyClose, wFamilySimilar, wFamilyInitial, wFamilyDisagree)
-}
-
 // compareNames returns the name fields' levels: given and family straight,
 // or crosswise when that agrees better (swapped columns), or for an
-// unordered single token its best agreement with either part.
+// unordered single token its best agreement with either part. It is
+// symmetric in a and b.
 func compareNames(a, b *features, out []FieldScore) ([]FieldScore, float64) {
 	if !a.ordered || !b.ordered {
 		if !a.ordered && b.ordered {
@@ -121,31 +181,37 @@ func compareNames(a, b *features, out []FieldScore) ([]FieldScore, float64) {
 		if b.family == "" {
 			return out, 0
 		}
-		var best level
-		var field string
+		best := nameLevel(a.family, b.family, min(a.fw, b.fw), wFamilyInitial, wFamilyDisagree)
+		field := FieldFamily
 		if a.ordered {
-			lf, lg := familyLevel(a.family, b.family), givenLevel(a.given, b.family)
-			best, field = lf, FieldFamily
-			if lg.w > lf.w {
+			if lg := nameLevel(a.given, b.family, min(a.gw, b.gw), wGivenInitial, wGivenDisagree); lg.w > best.w || best.name == LevelMissing {
 				best, field = lg, FieldGiven
 			}
-		} else {
-			best, field = familyLevel(a.family, b.family), FieldFamily
 		}
 		if out != nil {
 			out = append(out, FieldScore{field, best.name, best.sim, best.w})
 		}
 		return out, best.w
 	}
-	g, f := givenLevel(a.given, b.given), familyLevel(a.family, b.family)
+	g := nameLevel(a.given, b.given, min(a.gw, b.gw), wGivenInitial, wGivenDisagree)
+	f := nameLevel(a.family, b.family, min(a.fw, b.fw), wFamilyInitial, wFamilyDisagree)
 	straight := g.w + f.w
-	xg, xf := givenLevel(a.given, b.family), familyLevel(a.family, b.given)
-	crossed := xg.w + xf.w - wSwapPenalty
-	if crossed > straight && xg.name != LevelMissing && xf.name != LevelMissing {
+	if g.name == LevelExact && f.name == LevelExact || a.given == "" || b.given == "" || a.family == "" || b.family == "" {
+		// Nothing crosswise could agree better.
 		if out != nil {
-			sim := (xg.sim + xf.sim) / 2
+			out = append(out, FieldScore{FieldGiven, g.name, g.sim, g.w}, FieldScore{FieldFamily, f.name, f.sim, f.w})
+		}
+		return out, straight
+	}
+	const xInitial, xDisagree = (wGivenInitial + wFamilyInitial) / 2, (wGivenDisagree + wFamilyDisagree) / 2
+	x := nameLevel(a.given, b.family, (min(a.gw, b.fw)+min(a.fw, b.gw))/2, xInitial, xDisagree)
+	y := nameLevel(a.family, b.given, (min(a.fw, b.gw)+min(a.gw, b.fw))/2, xInitial, xDisagree)
+	crossed := x.w + y.w - wSwapPenalty
+	if crossed > straight && x.name != LevelMissing && y.name != LevelMissing {
+		if out != nil {
+			sim := (x.sim + y.sim) / 2
 			lvl := LevelClose
-			if xg.name == LevelExact && xf.name == LevelExact {
+			if x.name == LevelExact && y.name == LevelExact {
 				lvl = LevelExact
 			}
 			out = append(out, FieldScore{FieldNames, lvl, sim, crossed})
@@ -328,18 +394,22 @@ func compareID(a, b string) level {
 
 // weight returns the total evidence for a and b being one person, in
 // bits, and with explain the per-field scores. Without explain it stops
-// early once the address, the last field, could not lift the total over
-// cut.
+// early, returning a total below cut, once the fields left could not lift
+// the total over cut.
 func weight(a, b *features, cut float64, explain bool) (float64, []FieldScore) {
+	d := compareDOB(a.dob, b.dob)
+	id := compareID(a.id, b.id)
+	w := d.w + id.w
+	if !explain && w+max(a.gw, b.gw)+max(a.fw, b.fw)+wAddrMax < cut {
+		// Even agreeing names and addresses could not make it a match.
+		return w + wGivenDisagree + wFamilyDisagree, nil
+	}
 	var out []FieldScore
 	if explain {
 		out = make([]FieldScore, 0, 6)
 	}
-	out, w := compareNames(a, b, out)
-	d := compareDOB(a.dob, b.dob)
-	w += d.w
-	id := compareID(a.id, b.id)
-	w += id.w
+	out, nw := compareNames(a, b, out)
+	w += nw
 	if explain {
 		out = append(out, FieldScore{FieldDOB, d.name, d.sim, d.w}, FieldScore{FieldID, id.name, id.sim, id.w})
 	} else if w+wAddrMax < cut {
@@ -353,20 +423,21 @@ func weight(a, b *features, cut float64, explain bool) (float64, []FieldScore) {
 	return w, out
 }
 
-// scoreOf maps a total weight in bits to a score in [0,1].
-func scoreOf(w float64) float64 {
-	return 1 / (1 + math.Exp2(-(w - priorBits)))
+// scoreOf maps a total weight in bits to a score in [0,1] given the prior
+// (the weight of even odds).
+func scoreOf(w, prior float64) float64 {
+	return 1 / (1 + math.Exp2(-(w - prior)))
 }
 
 // bitsOf is scoreOf's inverse: the weight a score corresponds to.
-func bitsOf(score float64) float64 {
+func bitsOf(score, prior float64) float64 {
 	if score <= 0 {
 		return math.Inf(-1)
 	}
 	if score >= 1 {
 		return math.Inf(1)
 	}
-	return priorBits - math.Log2(1/score-1)
+	return prior - math.Log2(1/score-1)
 }
 
 // why renders per-field scores as one line, e.g. "family_name exact,

@@ -84,14 +84,14 @@ func FuzzCompare(f *testing.F) {
 	f.Add("M. Neumann", "1915-11-11", "8 stanley st 4223", "", "Neumann", "1915", "", "5304218")
 	f.Add("", "", "", "", "", "", "", "")
 	f.Fuzz(func(t *testing.T, n1, d1, a1, i1, n2, d2, a2, i2 string) {
-		x := newFeatures(Record{Name: n1, DOB: d1, Address: a1, NationalID: i1})
-		y := newFeatures(Record{Name: n2, DOB: d2, Address: a2, NationalID: i2})
+		x := testFeatures(Record{Name: n1, DOB: d1, Address: a1, NationalID: i1})
+		y := testFeatures(Record{Name: n2, DOB: d2, Address: a2, NationalID: i2})
 		wxy, fs := weight(&x, &y, 0, true)
 		wyx, _ := weight(&y, &x, 0, true)
 		if math.IsNaN(wxy) || math.Abs(wxy-wyx) > 1e-9 {
 			t.Fatalf("weight not symmetric: %v vs %v (%s)", wxy, wyx, why(fs))
 		}
-		if s := scoreOf(wxy); !(s >= 0 && s <= 1) {
+		if s := scoreOf(wxy, 10); !(s >= 0 && s <= 1) {
 			t.Fatalf("score %v", s)
 		}
 		if js := JaroWinkler(x.family, y.family); js < 0 || js > 1+1e-12 {

@@ -163,6 +163,7 @@ type posting struct {
 type Index struct {
 	opt      Options
 	cut      float64
+	stats    *stats
 	keyer    keyer
 	ids      []string
 	feats    []features
@@ -176,7 +177,7 @@ func NewIndex(recs []Record, opt Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{opt: opt, cut: bitsOf(opt.Threshold), keyer: keyer{maphash.MakeSeed()}}
+	ix := &Index{opt: opt, keyer: keyer{maphash.MakeSeed()}}
 	ix.ids = make([]string, len(recs))
 	ix.feats = make([]features, len(recs))
 	chunks := splitRange(len(recs), opt.Workers)
@@ -200,6 +201,18 @@ func NewIndex(recs []Record, opt Options) (*Index, error) {
 		}()
 	}
 	wg.Wait()
+	ix.stats = newStats(ix.feats)
+	ix.cut = bitsOf(opt.Threshold, ix.stats.prior)
+	for _, ch := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := ch[0]; i < ch[1]; i++ {
+				ix.stats.weigh(&ix.feats[i])
+			}
+		}()
+	}
+	wg.Wait()
 	n := 0
 	for _, p := range parts {
 		n += len(p)
@@ -216,6 +229,13 @@ func NewIndex(recs []Record, opt Options) (*Index, error) {
 		return cmp.Compare(a.rec, b.rec)
 	})
 	return ix, nil
+}
+
+// features normalises a record to compare with the indexed ones.
+func (ix *Index) features(r Record) features {
+	f := newFeatures(r)
+	ix.stats.weigh(&f)
+	return f
 }
 
 // Len is the number of records indexed.
@@ -279,7 +299,7 @@ func (ix *Index) match(a *features, aID string, j int32) (Match, bool) {
 		return Match{}, false
 	}
 	w, fs := weight(a, b, ix.cut, true)
-	return Match{A: aID, B: ix.ids[j], Score: scoreOf(w), Fields: fs, Why: why(fs)}, true
+	return Match{A: aID, B: ix.ids[j], Score: scoreOf(w, ix.stats.prior), Fields: fs, Why: why(fs)}, true
 }
 
 // Query returns the known records matching r, best first (ties by ID).
@@ -287,7 +307,7 @@ func (ix *Index) match(a *features, aID string, j int32) (Match, bool) {
 // grows with the size of those blocks (at most MaxBlock each), not with
 // the index.
 func (ix *Index) Query(r Record) []Match {
-	f := newFeatures(r)
+	f := ix.features(r)
 	var s scratch
 	var out []Match
 	for _, j := range ix.candidates(&f, -1, &s) {
@@ -326,31 +346,44 @@ func Dedupe(recs []Record, opt Options) ([]Match, error) {
 
 // Dedupe returns the matching pairs among the indexed records themselves,
 // each pair once (A the earlier record), sorted by A then B.
+//
+// It walks the blocks in key order and compares each pair of a block
+// unless the two records share a usable key earlier in that order (where
+// the pair was already compared), so no pair is compared twice and no set
+// of compared pairs is kept.
 func (ix *Index) Dedupe() []Match {
-	n := len(ix.feats)
+	runs := ix.usableRuns()
+	off, keys := ix.recordKeys(runs)
 	results := make([][]Match, ix.opt.Workers)
-	var next int64
+	var next int
 	var mu sync.Mutex
-	const batch = 1024
+	const batch = 4096
 	var wg sync.WaitGroup
 	for w := range ix.opt.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var s scratch
 			for {
 				mu.Lock()
 				lo := next
 				next += batch
 				mu.Unlock()
-				if lo >= int64(n) {
+				if lo >= len(runs) {
 					return
 				}
-				for i := int32(lo); i < int32(min(int64(n), lo+batch)); i++ {
-					f := &ix.feats[i]
-					for _, j := range ix.candidates(f, i, &s) {
-						if m, ok := ix.match(f, ix.ids[i], j); ok {
-							results[w] = append(results[w], m)
+				for _, r := range runs[lo:min(len(runs), lo+batch)] {
+					block := ix.postings[r[0]:r[1]]
+					k := block[0].key
+					for x, p := range block {
+						kp := keys[off[p.rec]:off[p.rec+1]]
+						f := &ix.feats[p.rec]
+						for _, q := range block[x+1:] {
+							if firstShared(kp, keys[off[q.rec]:off[q.rec+1]]) != k {
+								continue
+							}
+							if m, ok := ix.match(f, ix.ids[p.rec], q.rec); ok {
+								results[w] = append(results[w], m)
+							}
 						}
 					}
 				}
@@ -364,6 +397,64 @@ func (ix *Index) Dedupe() []Match {
 	}
 	sortMatches(out, false)
 	return out
+}
+
+// usableRuns returns the [start, end) ranges of postings sharing a key
+// that at least two and at most MaxBlock records share.
+func (ix *Index) usableRuns() [][2]int32 {
+	var runs [][2]int32
+	ps := ix.postings
+	for lo := 0; lo < len(ps); {
+		hi := lo + 1
+		for hi < len(ps) && ps[hi].key == ps[lo].key {
+			hi++
+		}
+		if n := hi - lo; n >= 2 && n <= ix.opt.MaxBlock {
+			runs = append(runs, [2]int32{int32(lo), int32(hi)})
+		}
+		lo = hi
+	}
+	return runs
+}
+
+// recordKeys lists each record's usable keys, ascending: record i's are
+// keys[off[i]:off[i+1]].
+func (ix *Index) recordKeys(runs [][2]int32) (off []int32, keys []uint64) {
+	off = make([]int32, len(ix.feats)+1)
+	for _, r := range runs {
+		for _, p := range ix.postings[r[0]:r[1]] {
+			off[p.rec+1]++
+		}
+	}
+	for i := 1; i < len(off); i++ {
+		off[i] += off[i-1]
+	}
+	keys = make([]uint64, off[len(off)-1])
+	fill := slices.Clone(off[:len(off)-1])
+	for _, r := range runs {
+		for _, p := range ix.postings[r[0]:r[1]] {
+			keys[fill[p.rec]] = p.key
+			fill[p.rec]++
+		}
+	}
+	return off, keys
+}
+
+// firstShared returns the least key in both ascending lists (which the
+// caller knows share one).
+func firstShared(a, b []uint64) uint64 {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			return a[i]
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return 0
 }
 
 // LinkSets finds the pairs (a record of a, a record of b) that are the
@@ -382,7 +473,7 @@ func LinkSets(a, b []Record, opt Options) ([]Match, error) {
 			defer wg.Done()
 			var s scratch
 			for i := ch[0]; i < ch[1]; i++ {
-				f := newFeatures(a[i])
+				f := ix.features(a[i])
 				for _, j := range ix.candidates(&f, -1, &s) {
 					if m, ok := ix.match(&f, a[i].ID, j); ok {
 						results[c] = append(results[c], m)

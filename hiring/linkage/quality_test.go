@@ -135,6 +135,39 @@ func pairKey(a, b string) [2]string {
 	return [2]string{a, b}
 }
 
+// closure returns every pair within the connected components of the
+// found pairs (the clusters an identity graph would form).
+func closure(found []Match) []Match {
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(x string) string {
+		p, ok := parent[x]
+		if !ok || p == x {
+			parent[x] = x
+			return x
+		}
+		r := find(p)
+		parent[x] = r
+		return r
+	}
+	for _, m := range found {
+		parent[find(m.A)] = find(m.B)
+	}
+	groups := map[string][]string{}
+	for x := range parent {
+		groups[find(x)] = append(groups[find(x)], x)
+	}
+	var out []Match
+	for _, g := range groups {
+		for i := range g {
+			for j := i + 1; j < len(g); j++ {
+				out = append(out, Match{A: g[i], B: g[j]})
+			}
+		}
+	}
+	return out
+}
+
 func truthWithin(recs []Record, entity map[string]string) map[[2]string]bool {
 	by := map[string][]string{}
 	for _, r := range recs {
@@ -192,6 +225,11 @@ func TestFEBRLDedupeFigures(t *testing.T) {
 		p := pairwise(found, truthWithin(recs, ent))
 		t.Logf("FEBRL %s dedupe: %d records, %d pairs found, tp %d fp %d fn %d, precision %.4f recall %.4f F1 %.4f",
 			name, len(recs), len(found), p.tp, p.fp, p.fn, p.precision(), p.recall(), p.f1())
+		c := pairwise(closure(found), truthWithin(recs, ent))
+		t.Logf("FEBRL %s clusters (transitive closure): precision %.4f recall %.4f F1 %.4f", name, c.precision(), c.recall(), c.f1())
+		if p.f1() < 0.98 {
+			t.Errorf("FEBRL %s pairwise F1 %.4f < 0.98", name, p.f1())
+		}
 	}
 }
 
@@ -205,4 +243,9 @@ func TestSplinkFake1000Figures(t *testing.T) {
 	p := pairwise(found, truthWithin(recs, ent))
 	t.Logf("splink fake_1000 dedupe: %d records, %d pairs found, tp %d fp %d fn %d, precision %.4f recall %.4f F1 %.4f",
 		len(recs), len(found), p.tp, p.fp, p.fn, p.precision(), p.recall(), p.f1())
+	c := pairwise(closure(found), truthWithin(recs, ent))
+	t.Logf("splink fake_1000 clusters (transitive closure): precision %.4f recall %.4f F1 %.4f", c.precision(), c.recall(), c.f1())
+	if p.precision() < 0.98 || c.f1() < 0.9 {
+		t.Errorf("splink fake_1000: pairwise precision %.4f < 0.98 or cluster F1 %.4f < 0.9", p.precision(), c.f1())
+	}
 }
