@@ -1,0 +1,188 @@
+package evidence
+
+import (
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/hiring"
+)
+
+// Microsoft Entra ID sign-in logs. JSON (the portal's Download JSON, a
+// Microsoft Graph auditLogs/signIns page or JSON lines of signIn
+// resources) fields read:
+//
+//	userPrincipalName
+//	createdDateTime                     RFC 3339 with zone
+//	ipAddress
+//	userAgent                           (Graph beta and the portal)
+//	location.countryOrRegion, .city     ISO alpha-2 country
+//	autonomousSystemNumber              (Graph beta and the portal)
+//	status.errorCode                    0 is a success
+//	authenticationDetails[]             the first succeeded step whose
+//	  .authenticationMethod             method is not a password and that has a
+//	  .authenticationMethodDetail       detail (a phone, an authenticator device) is
+//	                                    the MFA device: "METHOD: DETAIL"
+//	mfaDetail.authMethod, .authDetail   the same, when there are no authenticationDetails
+//
+// The portal's CSV download, columns read (names compared without case
+// and repeated spaces; the portal writes "Autonomous system  number"):
+//
+//	Date (UTC)                          RFC 3339; read as UTC when it has no zone
+//	Username (or User principal name)
+//	IP address, Location ("City, State, CC"), Status (Success, Failure, Interrupted)
+//	Sign-in error code                  0 or empty is a success when there is no Status
+//	User agent, Autonomous system number
+//	Multifactor authentication auth method, Multifactor authentication auth detail
+
+// entraSignIn is the part of a signIn resource the checks need.
+type entraSignIn struct {
+	CreatedDateTime   string `json:"createdDateTime"`
+	UserPrincipalName string `json:"userPrincipalName"`
+	IPAddress         string `json:"ipAddress"`
+	UserAgent         string `json:"userAgent"`
+	Location          struct {
+		City            string `json:"city"`
+		CountryOrRegion string `json:"countryOrRegion"`
+	} `json:"location"`
+	AutonomousSystemNumber uint32 `json:"autonomousSystemNumber"`
+	Status                 struct {
+		ErrorCode *int64 `json:"errorCode"`
+	} `json:"status"`
+	AuthenticationDetails []struct {
+		AuthenticationMethod       string `json:"authenticationMethod"`
+		AuthenticationMethodDetail string `json:"authenticationMethodDetail"`
+		Succeeded                  *bool  `json:"succeeded"`
+	} `json:"authenticationDetails"`
+	MFADetail struct {
+		AuthMethod string `json:"authMethod"`
+		AuthDetail string `json:"authDetail"`
+	} `json:"mfaDetail"`
+}
+
+func parseEntraJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
+	var ev entraSignIn
+	if err := unmarshalRecord(rec, name, &ev); err != nil {
+		return hiring.SignIn{}, false, err
+	}
+	s := hiring.SignIn{User: strings.TrimSpace(ev.UserPrincipalName), UserAgent: ev.UserAgent,
+		Country: countryCode(ev.Location.CountryOrRegion), City: ev.Location.City,
+		ASN: ev.AutonomousSystemNumber, Provider: "entra", Line: rec.line}
+	if s.User == "" {
+		return s, false, requireUser(name, rec.line, "userPrincipalName")
+	}
+	var err error
+	if s.Time, err = parseTime(ev.CreatedDateTime, false); err != nil {
+		return s, false, lineError(name, rec.line, "createdDateTime", "%s", msg(err))
+	}
+	if s.IP, err = parseIP(ev.IPAddress); err != nil {
+		return s, false, lineError(name, rec.line, "ipAddress", "%s", msg(err))
+	}
+	if ev.Status.ErrorCode == nil {
+		return s, false, lineError(name, rec.line, "status.errorCode", "is missing: a sign-in's status says whether it succeeded (0)")
+	}
+	s.Success = *ev.Status.ErrorCode == 0
+	for _, d := range ev.AuthenticationDetails {
+		if d.Succeeded != nil && !*d.Succeeded {
+			continue
+		}
+		if m := entraMFADevice(d.AuthenticationMethod, d.AuthenticationMethodDetail); m != "" {
+			s.MFADevice = m
+			break
+		}
+	}
+	if s.MFADevice == "" {
+		s.MFADevice = entraMFADevice(ev.MFADetail.AuthMethod, ev.MFADetail.AuthDetail)
+	}
+	return s, true, nil
+}
+
+// entraMFADevice names the second factor of an authentication step: ""
+// for a password, a step satisfied earlier or a method without a detail
+// (which would name no one device).
+func entraMFADevice(method, detail string) string {
+	method, detail = strings.TrimSpace(method), strings.TrimSpace(detail)
+	if detail == "" || method == "" {
+		return ""
+	}
+	switch strings.ToLower(method) {
+	case "password", "previously satisfied", "none":
+		return ""
+	}
+	return method + ": " + detail
+}
+
+func readEntraCSV(t *csvTable) ([]hiring.SignIn, error) {
+	dateCol, utc := "date (utc)", true
+	if !t.has(dateCol) {
+		dateCol, utc = "date", false
+	}
+	userCol := "username"
+	if !t.has(userCol) {
+		userCol = "user principal name"
+	}
+	var out []hiring.SignIn
+	for {
+		rec, line, err := t.next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		s := hiring.SignIn{User: t.cell(rec, userCol), UserAgent: t.cell(rec, "user agent"),
+			Provider: "entra", Line: line}
+		if s.User == "" {
+			return nil, requireUser(t.name, line, headerName(userCol))
+		}
+		if s.Time, err = parseTime(t.cell(rec, dateCol), utc); err != nil {
+			return nil, lineError(t.name, line, headerName(dateCol), "%s", msg(err))
+		}
+		if s.IP, err = parseIP(t.cell(rec, "ip address")); err != nil {
+			return nil, lineError(t.name, line, "IP address", "%s", msg(err))
+		}
+		if s.ASN, err = parseASN(t.cell(rec, "autonomous system number")); err != nil {
+			return nil, lineError(t.name, line, "Autonomous system number", "%s", msg(err))
+		}
+		if loc := t.cell(rec, "location"); loc != "" {
+			parts := strings.Split(loc, ",")
+			s.Country = countryCode(parts[len(parts)-1])
+			if len(parts) > 1 {
+				s.City = strings.TrimSpace(parts[0])
+			}
+		}
+		switch st := strings.ToLower(t.cell(rec, "status")); st {
+		case "success":
+			s.Success = true
+		case "failure", "interrupted":
+		case "":
+			code := t.cell(rec, "sign-in error code")
+			if code != "" {
+				if _, err := strconv.ParseInt(code, 10, 64); err != nil {
+					return nil, lineError(t.name, line, "Sign-in error code", "%q is not a number", code)
+				}
+			}
+			s.Success = code == "" || code == "0"
+		default:
+			return nil, lineError(t.name, line, "Status", "%q is not Success, Failure or Interrupted", t.cell(rec, "status"))
+		}
+		s.MFADevice = entraMFADevice(t.cell(rec, "multifactor authentication auth method"), t.cell(rec, "multifactor authentication auth detail"))
+		out = append(out, s)
+	}
+}
+
+// headerName gives a normalised Entra column name back its portal
+// spelling for messages.
+func headerName(c string) string {
+	switch c {
+	case "date (utc)":
+		return "Date (UTC)"
+	case "date":
+		return "Date"
+	case "username":
+		return "Username"
+	case "user principal name":
+		return "User principal name"
+	}
+	return c
+}

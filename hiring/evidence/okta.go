@@ -1,0 +1,186 @@
+package evidence
+
+import (
+	"io"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/hiring"
+)
+
+// The Okta System Log (developer.okta.com, System Log API, LogEvent
+// object). Fields read, by their LogEvent names (the CSV download uses the
+// same dotted paths as column names; it has no request.ipChain, so an
+// event without client.ipAddress has no address there):
+//
+//	eventType                               user.session.start, user.authentication.*; others are skipped
+//	published                               RFC 3339 with zone
+//	actor.alternateId                       the account (login or e-mail)
+//	client.ipAddress                        else the first request.ipChain[].ip
+//	client.userAgent.rawUserAgent
+//	client.geographicalContext.country      a country name ("United States"), mapped to ISO alpha-2
+//	client.geographicalContext.city
+//	securityContext.asNumber, .asOrg, .isProxy
+//	outcome.result                          SUCCESS or ALLOW is a success
+//	device.id                               the Okta device (Okta Verify, FastPass) of an
+//	                                        MFA event: the MFA device
+//	target[type=AuthenticatorEnrollment].id the enrolled authenticator of an MFA event,
+//	                                        when there is no device.id
+//	debugContext.debugData.factor           the factor type, prefixed to the enrollment id
+
+// oktaEvent is the part of a LogEvent the checks need.
+type oktaEvent struct {
+	EventType string `json:"eventType"`
+	Published string `json:"published"`
+	Actor     struct {
+		AlternateID string `json:"alternateId"`
+	} `json:"actor"`
+	Client struct {
+		IPAddress string `json:"ipAddress"`
+		UserAgent struct {
+			RawUserAgent string `json:"rawUserAgent"`
+		} `json:"userAgent"`
+		Geo struct {
+			Country string `json:"country"`
+			City    string `json:"city"`
+		} `json:"geographicalContext"`
+	} `json:"client"`
+	Device struct {
+		ID string `json:"id"`
+	} `json:"device"`
+	SecurityContext struct {
+		AsNumber uint32 `json:"asNumber"`
+		AsOrg    string `json:"asOrg"`
+		IsProxy  bool   `json:"isProxy"`
+	} `json:"securityContext"`
+	Outcome struct {
+		Result string `json:"result"`
+	} `json:"outcome"`
+	Target []struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	} `json:"target"`
+	Request struct {
+		IPChain []struct {
+			IP string `json:"ip"`
+		} `json:"ipChain"`
+	} `json:"request"`
+	DebugContext struct {
+		DebugData struct {
+			Factor string `json:"factor"`
+		} `json:"debugData"`
+	} `json:"debugContext"`
+}
+
+// oktaSignInEvent reports whether an Okta event type is a sign-in.
+func oktaSignInEvent(t string) bool {
+	return t == "user.session.start" || strings.HasPrefix(t, "user.authentication.")
+}
+
+// oktaMFAEvent reports whether an Okta event type is a second factor's
+// verification.
+func oktaMFAEvent(t string) bool {
+	return t == "user.authentication.auth_via_mfa" || t == "user.authentication.verify"
+}
+
+func parseOktaJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
+	var ev oktaEvent
+	if err := unmarshalRecord(rec, name, &ev); err != nil {
+		return hiring.SignIn{}, false, err
+	}
+	if !oktaSignInEvent(ev.EventType) {
+		return hiring.SignIn{}, false, nil
+	}
+	ip := ev.Client.IPAddress
+	ipField := "client.ipAddress"
+	if ip == "" && len(ev.Request.IPChain) > 0 {
+		ip, ipField = ev.Request.IPChain[0].IP, "request.ipChain[0].ip"
+	}
+	mfa := ""
+	if oktaMFAEvent(ev.EventType) {
+		mfa = ev.Device.ID
+		if mfa == "" {
+			for _, t := range ev.Target {
+				if t.Type == "AuthenticatorEnrollment" && t.ID != "" {
+					mfa = t.ID
+					if f := ev.DebugContext.DebugData.Factor; f != "" {
+						mfa = f + ":" + t.ID
+					}
+					break
+				}
+			}
+		}
+	}
+	s, err := oktaSignIn(name, rec.line, oktaFields{
+		user: ev.Actor.AlternateID, published: ev.Published, ip: ip, ipField: ipField,
+		ua: ev.Client.UserAgent.RawUserAgent, country: ev.Client.Geo.Country, city: ev.Client.Geo.City,
+		asOrg: ev.SecurityContext.AsOrg, result: ev.Outcome.Result, mfa: mfa,
+	})
+	s.ASN = ev.SecurityContext.AsNumber
+	s.Proxy = ev.SecurityContext.IsProxy
+	return s, true, err
+}
+
+// oktaFields are an event's fields as text, from JSON or CSV.
+type oktaFields struct {
+	user, published, ip, ipField, ua, country, city, asOrg, result, mfa string
+}
+
+func oktaSignIn(name string, line int, f oktaFields) (hiring.SignIn, error) {
+	s := hiring.SignIn{User: strings.TrimSpace(f.user), UserAgent: f.ua, MFADevice: f.mfa,
+		Country: countryCode(f.country), City: f.city, ASOrg: f.asOrg,
+		Success: f.result == "SUCCESS" || f.result == "ALLOW", Provider: "okta", Line: line}
+	if s.User == "" {
+		return s, requireUser(name, line, "actor.alternateId")
+	}
+	var err error
+	if s.Time, err = parseTime(f.published, false); err != nil {
+		return s, lineError(name, line, "published", "%s", msg(err))
+	}
+	if s.IP, err = parseIP(f.ip); err != nil {
+		return s, lineError(name, line, f.ipField, "%s", msg(err))
+	}
+	return s, nil
+}
+
+// readOktaCSV reads the System Log as the admin console's Download CSV
+// gives it: one column per dotted LogEvent path.
+func readOktaCSV(t *csvTable) ([]hiring.SignIn, error) {
+	hasType := t.has("eventtype")
+	var out []hiring.SignIn
+	for {
+		rec, line, err := t.next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		et := t.cell(rec, "eventtype")
+		if hasType && !oktaSignInEvent(et) {
+			continue
+		}
+		ip, ipField := t.cell(rec, "client.ipaddress"), "client.ipAddress"
+		mfa := ""
+		if oktaMFAEvent(et) {
+			mfa = t.cell(rec, "device.id")
+		}
+		s, err := oktaSignIn(t.name, line, oktaFields{
+			user: t.cell(rec, "actor.alternateid"), published: t.cell(rec, "published"), ip: ip, ipField: ipField,
+			ua: t.cell(rec, "client.useragent.rawuseragent"), country: t.cell(rec, "client.geographicalcontext.country"),
+			city: t.cell(rec, "client.geographicalcontext.city"), asOrg: t.cell(rec, "securitycontext.asorg"),
+			result: t.cell(rec, "outcome.result"), mfa: mfa,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if s.ASN, err = parseASN(t.cell(rec, "securitycontext.asnumber")); err != nil {
+			return nil, lineError(t.name, line, "securityContext.asNumber", "%s", msg(err))
+		}
+		if v := t.cell(rec, "securitycontext.isproxy"); v != "" {
+			if s.Proxy, err = parseBool(v); err != nil {
+				return nil, lineError(t.name, line, "securityContext.isProxy", "%s", msg(err))
+			}
+		}
+		out = append(out, s)
+	}
+}

@@ -1,0 +1,235 @@
+package evidence
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/hiring"
+	"github.com/bulwark-sec/bulwark/screening/country"
+)
+
+// signInFormats lists the sign-in log formats ReadSignIns recognises, for
+// the error about a file that is none of them.
+const signInFormats = "Okta System Log JSON (an /api/v1/logs array or JSON lines of LogEvent objects), " +
+	"Okta System Log CSV (the admin console's Download CSV: published, actor.alternateId, client.ipAddress, …), " +
+	"Microsoft Entra sign-in JSON (the portal's JSON download, or a Graph auditLogs/signIns page with value[]), " +
+	"Microsoft Entra sign-in CSV (the portal's CSV download: Date (UTC), Username, IP address, …), " +
+	"or the generic CSV or JSON lines with user, time, ip, user_agent, mfa_device, country, asn, success"
+
+// ReadSignIns reads an identity provider's sign-in log, recognising its
+// format by its content (see signInFormats in the package documentation's
+// list): the Okta System Log as JSON (the /api/v1/logs array or JSON
+// lines of LogEvent objects) or as the admin console's CSV download; the
+// Microsoft Entra ID sign-in log as JSON (the portal's download, a Graph
+// auditLogs/signIns page with its value array, or JSON lines of signIn
+// objects) or as the portal's CSV download; or a generic CSV or JSON
+// lines file with the columns user, time, ip, user_agent, mfa_device,
+// country, asn and success (and optionally city, as_org, proxy).
+//
+// Only sign-in events are kept: Okta's user.session.start and
+// user.authentication.* events; every Entra record is a sign-in. Times
+// must carry a zone (only Entra's "Date (UTC)" column is read as UTC
+// without one). name is the file's name for error messages. The file is
+// at most DefaultMaxEvidenceBytes; an error names the line and field, and
+// nothing is returned with it.
+func ReadSignIns(r io.Reader, name string) ([]hiring.SignIn, error) {
+	return ReadSignInsLimit(r, name, DefaultMaxEvidenceBytes)
+}
+
+// ReadSignInsLimit is ReadSignIns with another size limit in bytes (0 or
+// less: no limit).
+func ReadSignInsLimit(r io.Reader, name string, maxBytes int64) ([]hiring.SignIn, error) {
+	br, first, err := openEvidence(r, name, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	switch first {
+	case 0:
+		return nil, fileError(name, "is empty: expected %s", signInFormats)
+	case '[', '{':
+		return readSignInJSON(br, name)
+	}
+	t, err := newCSVTable(br, name)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case t.has("published", "actor.alternateid"):
+		return readOktaCSV(t)
+	case t.has("ip address") && (t.has("date (utc)") || t.has("date")) &&
+		(t.has("username") || t.has("user principal name")):
+		return readEntraCSV(t)
+	case t.has("user", "time", "ip"):
+		return readGenericSignInCSV(t)
+	}
+	return nil, fileError(name, "is not a sign-in log Bulwark recognises: expected %s", signInFormats)
+}
+
+// signInShape is what tells the JSON formats apart.
+type signInShape struct {
+	EventType         *string `json:"eventType"`
+	Published         *string `json:"published"`
+	CreatedDateTime   *string `json:"createdDateTime"`
+	UserPrincipalName *string `json:"userPrincipalName"`
+	User              *string `json:"user"`
+	Time              *string `json:"time"`
+}
+
+func readSignInJSON(br *bufio.Reader, name string) ([]hiring.SignIn, error) {
+	var out []hiring.SignIn
+	var parse func(rec jsonRecord) (hiring.SignIn, bool, error)
+	err := eachJSON(br, name, func(rec jsonRecord) error {
+		if parse == nil {
+			var s signInShape
+			if err := json.Unmarshal(rec.raw, &s); err != nil {
+				return unmarshalRecord(rec, name, &s)
+			}
+			switch {
+			case s.EventType != nil || s.Published != nil:
+				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseOktaJSON(rec, name) }
+			case s.CreatedDateTime != nil || s.UserPrincipalName != nil:
+				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseEntraJSON(rec, name) }
+			case s.User != nil && s.Time != nil:
+				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseGenericSignInJSON(rec, name) }
+			default:
+				return lineError(name, rec.line, "record", "is not a sign-in event Bulwark recognises: expected %s", signInFormats)
+			}
+		}
+		s, keep, err := parse(rec)
+		if err != nil {
+			return err
+		}
+		if keep {
+			out = append(out, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// genericSignInColumns are the columns of the generic sign-in CSV.
+var genericSignInColumns = []string{"user", "time", "ip", "user_agent", "mfa_device", "country", "city", "asn", "as_org", "proxy", "success"}
+
+// genericSignIn is one row of the generic format, as JSON.
+type genericSignIn struct {
+	User      string          `json:"user"`
+	Time      string          `json:"time"`
+	IP        string          `json:"ip"`
+	UserAgent string          `json:"user_agent"`
+	MFADevice string          `json:"mfa_device"`
+	Country   string          `json:"country"`
+	City      string          `json:"city"`
+	ASN       json.RawMessage `json:"asn"`
+	ASOrg     string          `json:"as_org"`
+	Proxy     json.RawMessage `json:"proxy"`
+	Success   json.RawMessage `json:"success"`
+}
+
+func readGenericSignInCSV(t *csvTable) ([]hiring.SignIn, error) {
+	if u := t.unknown(genericSignInColumns); u != "" {
+		return nil, lineError(t.name, 1, "header", "unknown column %q: the generic sign-in CSV has the columns %s", u, strings.Join(genericSignInColumns, ", "))
+	}
+	var out []hiring.SignIn
+	for {
+		rec, line, err := t.next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		g := genericSignIn{
+			User: t.cell(rec, "user"), Time: t.cell(rec, "time"), IP: t.cell(rec, "ip"),
+			UserAgent: t.cell(rec, "user_agent"), MFADevice: t.cell(rec, "mfa_device"),
+			Country: t.cell(rec, "country"), City: t.cell(rec, "city"), ASOrg: t.cell(rec, "as_org"),
+		}
+		s, err := g.signIn(t.name, line, t.cell(rec, "asn"), t.cell(rec, "proxy"), t.cell(rec, "success"))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+}
+
+func parseGenericSignInJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
+	var g genericSignIn
+	if err := unmarshalRecord(rec, name, &g); err != nil {
+		return hiring.SignIn{}, false, err
+	}
+	s, err := g.signIn(name, rec.line, jsonScalar(g.ASN), jsonScalar(g.Proxy), jsonScalar(g.Success))
+	return s, true, err
+}
+
+// jsonScalar returns a JSON string's text or a number's or boolean's
+// literal ("" for null or absent).
+func jsonScalar(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+func (g genericSignIn) signIn(name string, line int, asn, proxy, success string) (hiring.SignIn, error) {
+	s := hiring.SignIn{User: strings.TrimSpace(g.User), UserAgent: g.UserAgent, MFADevice: strings.TrimSpace(g.MFADevice),
+		City: g.City, ASOrg: g.ASOrg, Success: true, Provider: "csv", Line: line}
+	if s.User == "" {
+		return s, lineError(name, line, "user", "is empty: name the account that signed in")
+	}
+	var err error
+	if s.Time, err = parseTime(g.Time, false); err != nil {
+		return s, lineError(name, line, "time", "%s", msg(err))
+	}
+	if s.IP, err = parseIP(g.IP); err != nil {
+		return s, lineError(name, line, "ip", "%s", msg(err))
+	}
+	if s.ASN, err = parseASN(asn); err != nil {
+		return s, lineError(name, line, "asn", "%s", msg(err))
+	}
+	if g.Country != "" {
+		c, err := country.Parse("country", g.Country)
+		if err != nil {
+			return s, lineError(name, line, "country", "%s", strings.TrimPrefix(msg(err), "country: "))
+		}
+		s.Country = c
+	}
+	if proxy != "" {
+		if s.Proxy, err = parseBool(proxy); err != nil {
+			return s, lineError(name, line, "proxy", "%s", msg(err))
+		}
+	}
+	if success != "" {
+		if s.Success, err = parseBool(success); err != nil {
+			return s, lineError(name, line, "success", "%s", msg(err))
+		}
+	}
+	return s, nil
+}
+
+// countryCode maps a provider's country (a name such as Okta's "United
+// States", or an ISO code such as Entra's "US") to ISO 3166-1 alpha-2,
+// "" when it names no country Bulwark knows.
+func countryCode(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	c, ok := country.Code(s)
+	if !ok {
+		return ""
+	}
+	return c
+}
+
+// requireUser is the error for a sign-in without an account.
+func requireUser(name string, line int, field string) error {
+	return lineError(name, line, field, "is empty: a sign-in event must name its account")
+}

@@ -1,0 +1,508 @@
+package evidence
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// DefaultMaxEvidenceBytes is the largest sign-in log, inventory or GitHub
+// file ReadSignIns, ReadInventory and ReadGitHub read (100 MiB); the
+// …Limit variants take another limit.
+const DefaultMaxEvidenceBytes = 100 << 20
+
+// lineError is an EINVALID error naming the file, line and field:
+// "okta.jsonl:12: client.ipAddress: "x" is not an IP address".
+func lineError(name string, line int, field, format string, args ...any) *bulwark.Error {
+	e := bulwark.Errorf(bulwark.EINVALID, "%s:%d: %s: "+format, append([]any{name, line, field}, args...)...)
+	e.Field = field
+	return e
+}
+
+// fileError is an EINVALID error about a whole file.
+func fileError(name, format string, args ...any) *bulwark.Error {
+	return bulwark.Errorf(bulwark.EINVALID, "%s: "+format, append([]any{name}, args...)...)
+}
+
+// capReader fails with ETOOLARGE once more than max bytes were read (max
+// <= 0: no limit).
+type capReader struct {
+	r    io.Reader
+	left int64
+	max  int64
+	name string
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.max <= 0 {
+		return c.r.Read(p)
+	}
+	if c.left <= 0 {
+		var b [1]byte
+		n, err := c.r.Read(b[:])
+		if n > 0 {
+			return 0, bulwark.Errorf(bulwark.ETOOLARGE, "%s is larger than the limit of %d MiB: split it into smaller files or raise the limit", c.name, c.max>>20)
+		}
+		return 0, err
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// openEvidence wraps r in the size limit and a buffered reader positioned
+// after a UTF-8 byte-order mark, and returns the first byte that is not
+// white space (0 for an empty file). A UTF-16 or UTF-32 file is refused
+// with a hint to save it as UTF-8.
+func openEvidence(r io.Reader, name string, max int64) (*bufio.Reader, byte, error) {
+	br := bufio.NewReaderSize(&capReader{r: r, left: max, max: max, name: name}, 64<<10)
+	head, err := br.Peek(4)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, 0, readError(name, err)
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		_, _ = br.Discard(3)
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}),
+		bytes.HasPrefix(head, []byte{0, 0, 0xFE, 0xFF}):
+		return nil, 0, fileError(name, "is UTF-16 or UTF-32 encoded: save it as UTF-8 (for example with iconv -f UTF-16 -t UTF-8)")
+	}
+	for n := 64; ; n *= 2 {
+		buf, err := br.Peek(n)
+		for _, b := range buf {
+			switch b {
+			case ' ', '\t', '\r', '\n':
+				continue
+			}
+			return br, b, nil
+		}
+		if err != nil {
+			if err == io.EOF || errors.Is(err, bufio.ErrBufferFull) {
+				if err == io.EOF {
+					return br, 0, nil
+				}
+				return nil, 0, fileError(name, "starts with more than 64 KiB of white space")
+			}
+			return nil, 0, readError(name, err)
+		}
+	}
+}
+
+// readError passes a size-limit error through and wraps anything else.
+func readError(name string, err error) error {
+	var be *bulwark.Error
+	if errors.As(err, &be) {
+		return be
+	}
+	return bulwark.Wrap(err, bulwark.EINVALID, name+": cannot read the file: "+err.Error())
+}
+
+// lineCounter counts the lines of what a JSON decoder reads, so that a
+// record's byte offset can be turned into its line. Queries go forward
+// only.
+type lineCounter struct {
+	r    io.Reader
+	off  int64
+	nl   []int64 // offsets of newlines not yet passed by a query
+	line int     // newlines before the last query's offset
+}
+
+func (lc *lineCounter) Read(p []byte) (int, error) {
+	n, err := lc.r.Read(p)
+	for i := 0; i < n; {
+		j := bytes.IndexByte(p[i:n], '\n')
+		if j < 0 {
+			break
+		}
+		lc.nl = append(lc.nl, lc.off+int64(i+j))
+		i += j + 1
+	}
+	lc.off += int64(n)
+	return n, err
+}
+
+// lineAt returns the 1-based line of offset off.
+func (lc *lineCounter) lineAt(off int64) int {
+	i := 0
+	for i < len(lc.nl) && lc.nl[i] < off {
+		i++
+	}
+	lc.line += i
+	lc.nl = lc.nl[i:]
+	return lc.line + 1
+}
+
+// jsonRecord is one record of a JSON evidence file: its line and bytes.
+type jsonRecord struct {
+	line int
+	raw  []byte
+}
+
+// eachJSON calls fn with every record of a JSON file: the elements of a
+// top-level array, each top-level object (JSON lines, or objects one after
+// another), and the elements of the "value" array of a Microsoft Graph
+// page ({"@odata.context": …, "value": […]}). Several top-level arrays or
+// pages may follow each other. Every record must be valid UTF-8.
+func eachJSON(br *bufio.Reader, name string, fn func(rec jsonRecord) error) error {
+	lc := &lineCounter{r: br}
+	dec := json.NewDecoder(lc)
+	var raw json.RawMessage
+	for first := true; ; first = false {
+		err := dec.Decode(&raw)
+		if err == io.EOF {
+			if first {
+				return fileError(name, "has no JSON records")
+			}
+			return nil
+		}
+		if err != nil {
+			return jsonSyntaxError(name, err, func(off int64) int { return lc.lineAt(off) })
+		}
+		start := dec.InputOffset() - int64(len(raw))
+		line := lc.lineAt(start)
+		switch raw[0] {
+		case '[':
+			if err := eachElement(raw, name, line, "", fn); err != nil {
+				return err
+			}
+		case '{':
+			if isGraphPage(raw) {
+				if err := eachElement(raw, name, line, "value", fn); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := checkUTF8(raw, name, line); err != nil {
+				return err
+			}
+			if err := fn(jsonRecord{line: line, raw: raw}); err != nil {
+				return err
+			}
+		default:
+			return lineError(name, line, "record", "is %s, not a JSON object or array of objects", jsonKind(raw[0]))
+		}
+	}
+}
+
+// isGraphPage reports whether an object is a page of a Microsoft Graph
+// collection: an object with a "value" array and no fields of a record.
+func isGraphPage(raw []byte) bool {
+	if !bytes.Contains(raw, []byte(`"value"`)) {
+		return false
+	}
+	var page struct {
+		Value json.RawMessage `json:"value"`
+	}
+	if json.Unmarshal(raw, &page) != nil {
+		return false
+	}
+	v := bytes.TrimLeft(page.Value, " \t\r\n")
+	return len(v) > 0 && v[0] == '['
+}
+
+// eachElement calls fn with the elements of the array raw (key == "") or
+// of the array under key in the object raw; line is raw's first line.
+func eachElement(raw []byte, name string, line int, key string, fn func(rec jsonRecord) error) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var prev int64
+	lineAt := func(off int64) int {
+		line += bytes.Count(raw[prev:off], []byte{'\n'})
+		prev = off
+		return line
+	}
+	if key != "" {
+		if _, err := dec.Token(); err != nil { // {
+			return jsonSyntaxError(name, err, lineAt)
+		}
+		for {
+			t, err := dec.Token()
+			if err != nil {
+				return jsonSyntaxError(name, err, lineAt)
+			}
+			if k, ok := t.(string); ok && k == key {
+				break
+			}
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return jsonSyntaxError(name, err, lineAt)
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil { // [
+		return jsonSyntaxError(name, err, lineAt)
+	}
+	var el json.RawMessage
+	for dec.More() {
+		if err := dec.Decode(&el); err != nil {
+			return jsonSyntaxError(name, err, lineAt)
+		}
+		l := lineAt(dec.InputOffset() - int64(len(el)))
+		if el[0] != '{' {
+			return lineError(name, l, "record", "is %s, not a JSON object", jsonKind(el[0]))
+		}
+		if err := checkUTF8(el, name, l); err != nil {
+			return err
+		}
+		if err := fn(jsonRecord{line: l, raw: el}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func jsonKind(b byte) string {
+	switch b {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+// jsonSyntaxError turns a decoder error into one naming the line.
+func jsonSyntaxError(name string, err error, lineAt func(int64) int) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return lineError(name, lineAt(se.Offset), "JSON", "%v: fix the JSON (a file holds a JSON array, JSON lines or a Microsoft Graph page)", se)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fileError(name, "ends in the middle of a JSON value: the file is cut short")
+	}
+	return readError(name, err)
+}
+
+// unmarshalRecord decodes a record into v, naming the field of a type
+// error.
+func unmarshalRecord(rec jsonRecord, name string, v any) error {
+	if err := json.Unmarshal(rec.raw, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			line := rec.line + bytes.Count(rec.raw[:min(max(te.Offset, 0), int64(len(rec.raw)))], []byte{'\n'})
+			return lineError(name, line, te.Field, "is a JSON %s, want %s", te.Value, typeName(te.Type.String()))
+		}
+		return lineError(name, rec.line, "record", "%v", err)
+	}
+	return nil
+}
+
+func typeName(t string) string {
+	switch {
+	case strings.HasPrefix(t, "uint"), strings.HasPrefix(t, "int"):
+		return "a whole number"
+	case t == "string":
+		return "a string"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "[]"):
+		return "an array"
+	}
+	return "an object"
+}
+
+// checkUTF8 refuses bytes that are not UTF-8, naming the line.
+func checkUTF8(b []byte, name string, line int) error {
+	if utf8.Valid(b) {
+		return nil
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return lineError(name, line+bytes.Count(b[:i], []byte{'\n'}), "encoding", "byte 0x%02x is not UTF-8: save the file as UTF-8", b[i])
+		}
+		i += size
+	}
+	return nil
+}
+
+// csvTable reads a CSV file with a header row: every row must have the
+// header's number of columns and be valid UTF-8.
+type csvTable struct {
+	name string
+	r    *csv.Reader
+	col  map[string]int
+	head []string
+}
+
+// newCSVTable reads the header. Column names are compared in lower case
+// with surrounding and repeated spaces dropped.
+func newCSVTable(br *bufio.Reader, name string) (*csvTable, error) {
+	r := csv.NewReader(br)
+	r.ReuseRecord = true
+	head, err := r.Read()
+	if err != nil {
+		return nil, csvError(name, err)
+	}
+	t := &csvTable{name: name, r: r, col: make(map[string]int, len(head))}
+	for i, h := range head {
+		if err := checkUTF8([]byte(h), name, 1); err != nil {
+			return nil, err
+		}
+		k := normHeader(h)
+		if _, dup := t.col[k]; dup && k != "" {
+			return nil, lineError(name, 1, "header", "column %q appears twice: keep one", h)
+		}
+		t.col[k] = i
+		t.head = append(t.head, k)
+	}
+	return t, nil
+}
+
+func normHeader(h string) string {
+	return strings.ToLower(strings.Join(strings.Fields(h), " "))
+}
+
+// has reports whether the header has every column.
+func (t *csvTable) has(cols ...string) bool {
+	for _, c := range cols {
+		if _, ok := t.col[c]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// next returns the next row and its line; io.EOF at the end.
+func (t *csvTable) next() ([]string, int, error) {
+	rec, err := t.r.Read()
+	if err != nil {
+		if err == io.EOF {
+			return nil, 0, err
+		}
+		return nil, 0, csvError(t.name, err)
+	}
+	line, _ := t.r.FieldPos(0)
+	for _, f := range rec {
+		if !utf8.ValidString(f) {
+			return nil, 0, checkUTF8([]byte(f), t.name, line)
+		}
+	}
+	return rec, line, nil
+}
+
+// cell returns the trimmed cell of column c ("" when absent).
+func (t *csvTable) cell(rec []string, c string) string {
+	if i, ok := t.col[c]; ok && i < len(rec) {
+		return strings.TrimSpace(rec[i])
+	}
+	return ""
+}
+
+// unknown returns the first header column not in known ("" when none).
+func (t *csvTable) unknown(known []string) string {
+	for _, h := range t.head {
+		found := false
+		for _, k := range known {
+			if h == k {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return h
+		}
+	}
+	return ""
+}
+
+func csvError(name string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, csv.ErrFieldCount) {
+			return lineError(name, pe.StartLine, "columns", "the row has a different number of columns than the header: quote cells that contain commas")
+		}
+		return lineError(name, pe.StartLine, "CSV", "%v: check the quotes", pe.Err)
+	}
+	return readError(name, err)
+}
+
+// parseTime reads an RFC 3339 time (a space may stand for the T). A time
+// without a zone is refused unless utc is set (a column documented as
+// UTC, such as Entra's "Date (UTC)").
+func parseTime(s string, utc bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errors.New("is empty: give the time as RFC 3339, e.g. 2026-03-02T09:15:00Z")
+	}
+	t := s
+	if len(t) > 10 && t[10] == ' ' {
+		t = t[:10] + "T" + t[11:]
+	}
+	if ts, err := time.Parse(time.RFC3339Nano, t); err == nil {
+		return ts, nil
+	}
+	if ts, err := time.Parse("2006-01-02T15:04:05.999999999Z0700", t); err == nil {
+		return ts, nil
+	}
+	if ts, err := time.Parse("2006-01-02T15:04:05.999999999", t); err == nil {
+		if utc {
+			return ts.UTC(), nil
+		}
+		return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "%q has no time zone: add Z or an offset (2026-03-02T09:15:00Z, 2026-03-02T18:15:00+09:00)", s)
+	}
+	return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "%q is not an RFC 3339 time (2026-03-02T09:15:00Z)", s)
+}
+
+// parseIP reads an IPv4 or IPv6 address (an IPv4-mapped IPv6 address is
+// unmapped, a zone dropped). Empty gives the zero Addr.
+func parseIP(s string) (netip.Addr, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return netip.Addr{}, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, bulwark.Errorf(bulwark.EINVALID, "%q is not an IP address", s)
+	}
+	return a.Unmap().WithZone(""), nil
+}
+
+// parseASN reads an autonomous system number: 13335 or AS13335.
+func parseASN(s string) (uint32, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	t := s
+	if len(t) > 2 && (t[:2] == "AS" || t[:2] == "as") {
+		t = t[2:]
+	}
+	n, err := strconv.ParseUint(t, 10, 32)
+	if err != nil {
+		return 0, bulwark.Errorf(bulwark.EINVALID, "%q is not an autonomous system number (13335 or AS13335)", s)
+	}
+	return uint32(n), nil
+}
+
+// parseBool reads true/false, yes/no, 1/0, success/failure.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "y", "1", "success", "succeeded":
+		return true, nil
+	case "false", "no", "n", "0", "failure", "failed":
+		return false, nil
+	}
+	return false, bulwark.Errorf(bulwark.EINVALID, "%q is not true or false", s)
+}
+
+// msg returns the message of an error made by parseTime, parseIP and
+// the like.
+func msg(err error) string { return bulwark.ErrorMessage(err) }

@@ -1,0 +1,291 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/hiring"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// golden compares v, as indented JSON, with testdata/golden/NAME.json.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *updateGolden {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./hiring/evidence -run %s -update to write it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s (run with -update after checking the change):\n%s", t.Name(), path, got)
+	}
+}
+
+// lined shows a record's line, which its JSON leaves out.
+type lined[T any] struct {
+	Line   int `json:"line"`
+	Record T   `json:"record"`
+}
+
+func signInsLined(ss []hiring.SignIn) []lined[hiring.SignIn] {
+	out := make([]lined[hiring.SignIn], len(ss))
+	for i, s := range ss {
+		out[i] = lined[hiring.SignIn]{s.Line, s}
+	}
+	return out
+}
+
+func TestReadSignInsFiles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		file     string
+		n        int
+		provider string
+	}{
+		{"okta_api.json", 6, "okta"},
+		{"okta.jsonl", 6, "okta"},
+		{"okta_export.csv", 6, "okta"},
+		{"entra_graph.json", 4, "entra"},
+		{"entra_portal.json", 4, "entra"},
+		{"entra_portal.csv", 4, "entra"},
+		{"generic.csv", 3, "csv"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			f, err := os.Open(filepath.Join("testdata", "signins", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			got, err := ReadSignIns(f, tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tc.n {
+				t.Fatalf("%d sign-ins, want %d", len(got), tc.n)
+			}
+			for _, s := range got {
+				if s.Provider != tc.provider {
+					t.Errorf("line %d: provider %q, want %q", s.Line, s.Provider, tc.provider)
+				}
+				if s.Time.IsZero() || s.User == "" || s.Line == 0 {
+					t.Errorf("incomplete sign-in %+v", s)
+				}
+			}
+			golden(t, "signins_"+strings.ReplaceAll(tc.file, ".", "_"), signInsLined(got))
+		})
+	}
+}
+
+// TestReadSignInsSameEvents checks that the three Okta forms, and the
+// three Entra forms, of the same events read alike.
+func TestReadSignInsSameEvents(t *testing.T) {
+	t.Parallel()
+	read := func(file string) []hiring.SignIn {
+		data, err := os.ReadFile(filepath.Join("testdata", "signins", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ss, err := ReadSignIns(bytes.NewReader(data), file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range ss {
+			ss[i].Line = 0
+		}
+		return ss
+	}
+	same := func(a, b string, ignoreMFA bool) {
+		x, y := read(a), read(b)
+		if strings.HasSuffix(b, ".csv") && strings.HasPrefix(b, "okta") {
+			// The CSV download has no request.ipChain, where event 5's
+			// address is.
+			x[4].IP = y[4].IP
+		}
+		if len(x) != len(y) {
+			t.Fatalf("%s: %d sign-ins, %s: %d", a, len(x), b, len(y))
+		}
+		for i := range x {
+			if ignoreMFA {
+				x[i].MFADevice, y[i].MFADevice = "", ""
+			}
+			if !x[i].Time.Equal(y[i].Time) {
+				t.Errorf("%s and %s differ in event %d's time: %v, %v", a, b, i, x[i].Time, y[i].Time)
+			}
+			x[i].Time = y[i].Time
+			if x[i] != y[i] {
+				t.Errorf("%s and %s differ in event %d:\n%+v\n%+v", a, b, i, x[i], y[i])
+			}
+		}
+	}
+	same("okta_api.json", "okta.jsonl", false)
+	same("okta_api.json", "okta_export.csv", false)
+	same("entra_graph.json", "entra_portal.json", false)
+	same("entra_graph.json", "entra_portal.csv", false)
+}
+
+func TestReadSignInsFields(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open(filepath.Join("testdata", "signins", "okta_api.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ss, err := ReadSignIns(f, "okta_api.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The MFA events of two accounts name the same Okta Verify device.
+	if ss[1].MFADevice == "" || ss[1].MFADevice != ss[3].MFADevice || ss[1].User == ss[3].User {
+		t.Errorf("MFA devices %q (%s), %q (%s): want one device for two accounts", ss[1].MFADevice, ss[1].User, ss[3].MFADevice, ss[3].User)
+	}
+	if ss[0].Country != "US" || ss[3].Country != "NL" || ss[5].Country != "KR" {
+		t.Errorf("countries %q %q %q, want US NL KR", ss[0].Country, ss[3].Country, ss[5].Country)
+	}
+	if !ss[2].Proxy || ss[2].ASN != 64511 || ss[2].ASOrg != "Example Hosting B.V." {
+		t.Errorf("security context not read: %+v", ss[2])
+	}
+	// No client.ipAddress: the first address of the request's ipChain.
+	if ss[4].IP.String() != "203.0.113.78" || ss[4].Success {
+		t.Errorf("event 5: ip %v success %v, want 203.0.113.78 false", ss[4].IP, ss[4].Success)
+	}
+	if ss[5].IP.String() != "2001:db8::17" {
+		t.Errorf("IPv6 address %v", ss[5].IP)
+	}
+	if line := ss[1].Line; line < 60 || line > 90 {
+		t.Errorf("second kept event on line %d of the pretty-printed array, want its opening brace's line", line)
+	}
+}
+
+// errCase is a bad input and what its error must say.
+type errCase struct {
+	name string
+	in   string
+	code string
+	want []string // substrings of the message
+}
+
+func runErrCases(t *testing.T, cases []errCase, read func(data []byte) (int, error)) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n, err := read([]byte(tc.in))
+			if err == nil {
+				t.Fatalf("no error (%d records)", n)
+			}
+			if n != 0 {
+				t.Errorf("%d records returned with the error: all or nothing", n)
+			}
+			code := tc.code
+			if code == "" {
+				code = bulwark.EINVALID
+			}
+			if c := bulwark.ErrorCode(err); c != code {
+				t.Errorf("code %s, want %s (%v)", c, code, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+const oktaOK = `{"eventType":"user.session.start","published":"2026-03-02T14:03:11Z","actor":{"alternateId":"a@example.com"},"client":{"ipAddress":"192.0.2.1"},"outcome":{"result":"SUCCESS"}}`
+
+func TestReadSignInsErrors(t *testing.T) {
+	t.Parallel()
+	generic := "user,time,ip,user_agent,mfa_device,country,asn,success\n"
+	entraCSV := "Date (UTC),Username,IP address,Location,Status\n"
+	cases := []errCase{
+		{"empty", "", "", []string{"f: is empty", "Okta System Log JSON"}},
+		{"unknown CSV", "a,b,c\n1,2,3\n", "", []string{"f: is not a sign-in log", "Okta System Log CSV", "Microsoft Entra sign-in CSV", "generic CSV"}},
+		{"unknown JSON", `{"foo":1}`, "", []string{"f:1: record: is not a sign-in event", "Microsoft Entra"}},
+		{"okta zone-less time", strings.Replace(oktaOK, "14:03:11Z", "14:03:11", 1), "", []string{"f:1: published:", "has no time zone"}},
+		{"okta bad ip", oktaOK + "\n" + strings.Replace(oktaOK, "192.0.2.1", "192.0.2.300", 1), "", []string{"f:2: client.ipAddress:", `"192.0.2.300" is not an IP address`}},
+		{"okta no user", strings.Replace(oktaOK, "a@example.com", "", 1), "", []string{"f:1: actor.alternateId: is empty"}},
+		{"okta type", strings.Replace(oktaOK, `"published":"2026-03-02T14:03:11Z"`, `"published":12`, 1), "", []string{"f:1: published: is a JSON number, want a string"}},
+		{"okta asn negative", strings.Replace(oktaOK, `"outcome"`, `"securityContext":{"asNumber":-1},"outcome"`, 1), "", []string{"f:1: securityContext.asNumber:"}},
+		{"json syntax", oktaOK + "\n" + oktaOK + "\n{\"eventType\": }\n", "", []string{"f:3: JSON:"}},
+		{"json cut", "[" + oktaOK + ",\n" + oktaOK[:40], "", []string{"f: ends in the middle"}},
+		{"json scalar", oktaOK + "\n42\n", "", []string{"f:2: record: is a number"}},
+		{"array of scalars", "[\n" + oktaOK + ",\n\"x\"]", "", []string{"f:3: record: is a string"}},
+		{"not utf-8 json", strings.Replace(oktaOK, "a@example", "a\xff@example", 1), "", []string{"f:1: encoding:", "0xff is not UTF-8"}},
+		{"utf-16", "\xff\xfeu\x00s\x00", "", []string{"UTF-16", "save it as UTF-8"}},
+		{"generic columns", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1\n", "", []string{"f:2: columns:"}},
+		{"generic unknown column", "user,time,ip,password\n", "", []string{"f:1: header: unknown column \"password\"", "user, time, ip"}},
+		{"generic zone-less", generic + "a@example.com,2026-03-02 09:00:00,192.0.2.1,,,,,\n", "", []string{"f:2: time:", "has no time zone"}},
+		{"generic bad ip", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\nb@example.com,2026-03-02T09:00:00Z,10.0.0.0/8,,,,,\n", "", []string{"f:3: ip:", `"10.0.0.0/8" is not an IP address`}},
+		{"generic bad asn", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,ASx,\n", "", []string{"f:2: asn:"}},
+		{"generic bad success", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,maybe\n", "", []string{"f:2: success:", "not true or false"}},
+		{"generic bad country", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,Atlantis,,\n", "", []string{"f:2: country:", "Atlantis"}},
+		{"generic no user", generic + ",2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f:2: user: is empty"}},
+		{"not utf-8 csv", generic + "a\xe9@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f:2: encoding:"}},
+		{"bad quotes", generic + "\"a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f:2: CSV:"}},
+		{"entra status", entraCSV + "2026-03-04T08:00:01Z,a@contoso.example,192.0.2.1,\"Chicago, Illinois, US\",Maybe\n", "", []string{"f:2: Status:"}},
+		{"entra date", entraCSV + "04/03/2026 08:00,a@contoso.example,192.0.2.1,,Success\n", "", []string{"f:2: Date (UTC):", "not an RFC 3339 time"}},
+		{"entra json status", `{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1"}`, "", []string{"f:1: status.errorCode: is missing"}},
+		{"entra graph page bad element", `{"@odata.context":"x","value":[` + "\n" + `{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1","status":{"errorCode":0}},` + "\n" + `{"createdDateTime":"2026-03-04T08:00:01","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1","status":{"errorCode":0}}]}`, "", []string{"f:3: createdDateTime:", "no time zone"}},
+	}
+	runErrCases(t, cases, func(data []byte) (int, error) {
+		ss, err := ReadSignIns(bytes.NewReader(data), "f")
+		return len(ss), err
+	})
+}
+
+func TestReadSignInsLimit(t *testing.T) {
+	t.Parallel()
+	data := []byte(strings.Repeat(oktaOK+"\n", 100))
+	if _, err := ReadSignInsLimit(bytes.NewReader(data), "big.jsonl", int64(len(data))); err != nil {
+		t.Fatalf("a file of exactly the limit: %v", err)
+	}
+	_, err := ReadSignInsLimit(bytes.NewReader(data), "big.jsonl", int64(len(data))-1)
+	if bulwark.ErrorCode(err) != bulwark.ETOOLARGE || !strings.Contains(err.Error(), "big.jsonl is larger than the limit") {
+		t.Fatalf("over the limit: %v", err)
+	}
+	csvData := []byte("user,time,ip\n" + strings.Repeat("a@example.com,2026-03-02T09:00:00Z,192.0.2.1\n", 100))
+	_, err = ReadSignInsLimit(bytes.NewReader(csvData), "big.csv", 1000)
+	if bulwark.ErrorCode(err) != bulwark.ETOOLARGE {
+		t.Fatalf("CSV over the limit: %v", err)
+	}
+	if ss, err := ReadSignInsLimit(bytes.NewReader(csvData), "big.csv", 0); err != nil || len(ss) != 100 {
+		t.Fatalf("no limit: %d, %v", len(ss), err)
+	}
+}
+
+func TestReadSignInsSkipsOtherEvents(t *testing.T) {
+	t.Parallel()
+	other := strings.Replace(oktaOK, "user.session.start", "user.account.lock", 1)
+	// An event that is not a sign-in is skipped even when its fields would
+	// not pass.
+	bad := strings.Replace(other, "192.0.2.1", "nonsense", 1)
+	ss, err := ReadSignIns(strings.NewReader(bad+"\n"+oktaOK+"\n"), "f")
+	if err != nil || len(ss) != 1 || ss[0].Line != 2 {
+		t.Fatalf("%+v, %v", ss, err)
+	}
+	// A file of events none of which is a sign-in reads as none.
+	ss, err = ReadSignIns(strings.NewReader(other), "f")
+	if err != nil || len(ss) != 0 {
+		t.Fatalf("%+v, %v", ss, err)
+	}
+}
