@@ -265,6 +265,8 @@ func eachElement(raw []byte, name string, line int, key string, fn func(rec json
 
 func jsonKind(b byte) string {
 	switch b {
+	case '{':
+		return "an object"
 	case '[':
 		return "an array"
 	case '"':
@@ -440,7 +442,7 @@ func csvError(name string, err error) error {
 func parseTime(s string, utc bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}, errors.New("is empty: give the time as RFC 3339, e.g. 2026-03-02T09:15:00Z")
+		return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "is empty: give the time as RFC 3339, e.g. 2026-03-02T09:15:00Z")
 	}
 	t := s
 	if len(t) > 10 && t[10] == ' ' {

@@ -1,0 +1,416 @@
+package evidence
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/hiring"
+)
+
+// inventoryFormats lists the inventory formats ReadInventory recognises.
+const inventoryFormats = "JSON (an array or JSON lines of devices: serial, hostname, user, software[], usb[], displays[]), " +
+	"the long CSV (serial, hostname, user, item_type, name, version, publisher, path, vendor_id, product_id, manufacturer, product, usb_serial), " +
+	"or osquery results (osqueryi --json arrays of system_info, programs, apps, deb_packages, rpm_packages, processes or usb_devices rows, " +
+	"or osqueryd result log lines)"
+
+// ReadInventory reads an endpoint inventory (an EDR or MDM export): the
+// devices with their software, USB devices and displays. It recognises by
+// content:
+//
+//   - JSON: an array, or JSON lines, of devices as hiring.Device encodes
+//     them: {"serial", "hostname", "user", "software": [{"name",
+//     "version", "publisher", "path"}], "usb": [{"vendor_id",
+//     "product_id", "manufacturer", "product", "serial"}], "displays":
+//     [{"name", "manufacturer"}]}. A serial may appear once.
+//   - CSV in long form, one row per device and item: serial, hostname,
+//     user, item_type (software, usb or display; empty for a device
+//     without items), name, version, publisher, path, vendor_id,
+//     product_id, manufacturer, product, usb_serial. A device's rows may
+//     be anywhere in the file; its hostname and user must agree.
+//   - osquery results as `osqueryi --json` prints them: one JSON array of
+//     rows per query, several arrays one after another. A row names its
+//     device by a hardware_serial column (SELECT (SELECT hardware_serial
+//     FROM system_info) AS hardware_serial, * FROM programs), or a
+//     `SELECT * FROM system_info` result comes first and names the device
+//     for the rows after it. Tables recognised by their columns:
+//     programs (name, version, publisher, install_location), apps (name,
+//     path, bundle_short_version), deb_packages and rpm_packages (name,
+//     version, maintainer or vendor), processes (pid, name, path) and
+//     usb_devices (vendor_id, model_id, vendor, model, serial).
+//   - osqueryd result log lines ({"name", "hostIdentifier", "decorations",
+//     "columns", "action"} or {"snapshot": […]}); the device is
+//     decorations.hardware_serial, else the hostIdentifier; "removed" rows
+//     are skipped.
+//
+// USB vendor and product ids are normalised to four lower-case hex digits
+// ("0x1D6B", "VID_1D6B", "1d6b" → "1d6b"). Devices come back in the order
+// of their first appearance; Line is that line. The file is at most
+// DefaultMaxEvidenceBytes; all or nothing.
+func ReadInventory(r io.Reader, name string) ([]hiring.Device, error) {
+	return ReadInventoryLimit(r, name, DefaultMaxEvidenceBytes)
+}
+
+// ReadInventoryLimit is ReadInventory with another size limit in bytes (0
+// or less: no limit).
+func ReadInventoryLimit(r io.Reader, name string, maxBytes int64) ([]hiring.Device, error) {
+	br, first, err := openEvidence(r, name, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	inv := &inventory{name: name, index: map[string]int{}}
+	switch first {
+	case 0:
+		return nil, fileError(name, "is empty: expected %s", inventoryFormats)
+	case '[', '{':
+		err = inv.readJSON(br)
+	default:
+		err = inv.readCSV(br)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return inv.devices, nil
+}
+
+// inventory collects devices by serial.
+type inventory struct {
+	name    string
+	devices []hiring.Device
+	index   map[string]int
+	// whole marks serials read as whole device objects (which may not
+	// repeat).
+	whole map[string]int
+	// cur is the device an osquery system_info row named.
+	cur, curHost string
+}
+
+// device returns the device with serial, adding it at line.
+func (inv *inventory) device(serial string, line int) *hiring.Device {
+	if i, ok := inv.index[serial]; ok {
+		return &inv.devices[i]
+	}
+	inv.index[serial] = len(inv.devices)
+	inv.devices = append(inv.devices, hiring.Device{Serial: serial, Line: line})
+	return &inv.devices[len(inv.devices)-1]
+}
+
+// setOnce sets *dst to v, refusing a different value given before.
+func (inv *inventory) setOnce(dst *string, v string, line int, field, serial string) error {
+	if v == "" {
+		return nil
+	}
+	if *dst != "" && *dst != v {
+		return lineError(inv.name, line, field, "%q differs from %q given for device %q before: a device has one %s", v, *dst, serial, field)
+	}
+	*dst = v
+	return nil
+}
+
+var inventoryColumns = []string{"serial", "hostname", "user", "item_type", "name", "version", "publisher", "path",
+	"vendor_id", "product_id", "manufacturer", "product", "usb_serial"}
+
+func (inv *inventory) readCSV(br *bufio.Reader) error {
+	t, err := newCSVTable(br, inv.name)
+	if err != nil {
+		return err
+	}
+	if !t.has("serial") {
+		return fileError(inv.name, "is not an inventory Bulwark recognises (no serial column): expected %s", inventoryFormats)
+	}
+	if u := t.unknown(inventoryColumns); u != "" {
+		return lineError(inv.name, 1, "header", "unknown column %q: the inventory CSV has the columns %s", u, strings.Join(inventoryColumns, ", "))
+	}
+	for {
+		rec, line, err := t.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		serial := t.cell(rec, "serial")
+		if serial == "" {
+			return lineError(inv.name, line, "serial", "is empty: every row names its device's serial number")
+		}
+		d := inv.device(serial, line)
+		if err := inv.setOnce(&d.Hostname, t.cell(rec, "hostname"), line, "hostname", serial); err != nil {
+			return err
+		}
+		if err := inv.setOnce(&d.User, t.cell(rec, "user"), line, "user", serial); err != nil {
+			return err
+		}
+		switch typ := strings.ToLower(t.cell(rec, "item_type")); typ {
+		case "":
+		case "software", "process":
+			sw := hiring.Software{Name: t.cell(rec, "name"), Version: t.cell(rec, "version"),
+				Publisher: t.cell(rec, "publisher"), Path: t.cell(rec, "path")}
+			if sw.Name == "" && sw.Path == "" {
+				return lineError(inv.name, line, "name", "is empty: a software row names the program (or its path)")
+			}
+			d.Software = append(d.Software, sw)
+		case "usb":
+			u, err := usbDevice(inv.name, line, t.cell(rec, "vendor_id"), t.cell(rec, "product_id"),
+				t.cell(rec, "manufacturer"), t.cell(rec, "product"), t.cell(rec, "usb_serial"), "vendor_id", "product_id")
+			if err != nil {
+				return err
+			}
+			d.USB = append(d.USB, u)
+		case "display":
+			di := hiring.DisplayInfo{Name: firstNonEmpty(t.cell(rec, "product"), t.cell(rec, "name")), Manufacturer: t.cell(rec, "manufacturer")}
+			if di.Name == "" && di.Manufacturer == "" {
+				return lineError(inv.name, line, "name", "is empty: a display row names the monitor (name) or its manufacturer")
+			}
+			d.Displays = append(d.Displays, di)
+		default:
+			return lineError(inv.name, line, "item_type", "%q is not software, usb or display", t.cell(rec, "item_type"))
+		}
+	}
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// usbDevice checks and normalises a USB device's ids.
+func usbDevice(name string, line int, vid, pid, mfr, product, serial, vidField, pidField string) (hiring.USBDevice, error) {
+	u := hiring.USBDevice{Manufacturer: mfr, Product: product, Serial: serial}
+	var err error
+	if u.VendorID, err = normUSBID(vid); err != nil {
+		return u, lineError(name, line, vidField, "%s", msg(err))
+	}
+	if u.ProductID, err = normUSBID(pid); err != nil {
+		return u, lineError(name, line, pidField, "%s", msg(err))
+	}
+	if u.VendorID == "" && u.ProductID == "" && mfr == "" && product == "" {
+		return u, lineError(name, line, vidField, "is empty: a USB row gives the vendor and product ids or names")
+	}
+	return u, nil
+}
+
+// NormUSBID normalises a USB vendor or product id to four lower-case hex
+// digits: "0x1D6B", "VID_1D6B", "PID_0104", "1d6b", "0x05ac  (Apple
+// Inc.)" and "5ac" are accepted; "" stays "".
+func NormUSBID(s string) (string, error) { return normUSBID(s) }
+
+func normUSBID(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	t := s
+	if i := strings.IndexAny(t, " \t("); i > 0 {
+		t = t[:i] // "0x05ac  (Apple Inc.)" as macOS system_profiler prints it
+	}
+	lt := strings.ToLower(t)
+	for _, p := range []string{"0x", "vid_", "pid_", "vid:", "pid:"} {
+		if strings.HasPrefix(lt, p) {
+			lt = lt[len(p):]
+			break
+		}
+	}
+	if lt == "" || len(lt) > 4 {
+		return "", bulwark.Errorf(bulwark.EINVALID, "%q is not a USB id (four hex digits such as 1d6b)", s)
+	}
+	if _, err := strconv.ParseUint(lt, 16, 16); err != nil {
+		return "", bulwark.Errorf(bulwark.EINVALID, "%q is not a USB id (four hex digits such as 1d6b)", s)
+	}
+	return strings.Repeat("0", 4-len(lt)) + lt, nil
+}
+
+// jsonDevice is a device as hiring.Device encodes it.
+type jsonDevice struct {
+	Serial   string `json:"serial"`
+	Hostname string `json:"hostname"`
+	User     string `json:"user"`
+	Software []struct {
+		Name      string `json:"name"`
+		Version   string `json:"version"`
+		Publisher string `json:"publisher"`
+		Path      string `json:"path"`
+	} `json:"software"`
+	USB []struct {
+		VendorID     string `json:"vendor_id"`
+		ProductID    string `json:"product_id"`
+		Manufacturer string `json:"manufacturer"`
+		Product      string `json:"product"`
+		Serial       string `json:"serial"`
+	} `json:"usb"`
+	Displays []hiring.DisplayInfo `json:"displays"`
+}
+
+var deviceKeys = map[string]bool{"serial": true, "hostname": true, "user": true, "software": true, "usb": true, "displays": true}
+
+func (inv *inventory) readJSON(br *bufio.Reader) error {
+	return eachJSON(br, inv.name, func(rec jsonRecord) error {
+		var keys map[string]json.RawMessage
+		if err := unmarshalRecord(rec, inv.name, &keys); err != nil {
+			return err
+		}
+		isDevice := len(keys) > 0
+		for k := range keys {
+			if !deviceKeys[k] {
+				isDevice = false
+				break
+			}
+		}
+		switch {
+		case isDevice:
+			return inv.jsonDevice(rec)
+		case keys["hostIdentifier"] != nil || keys["snapshot"] != nil || keys["columns"] != nil:
+			return inv.osquerydLine(rec, keys)
+		}
+		row, err := osqueryRow(inv.name, rec.line, keys)
+		if err != nil {
+			return err
+		}
+		return inv.osqueryRow(rec.line, row, "", "")
+	})
+}
+
+func (inv *inventory) jsonDevice(rec jsonRecord) error {
+	var jd jsonDevice
+	if err := unmarshalRecord(rec, inv.name, &jd); err != nil {
+		return err
+	}
+	serial := strings.TrimSpace(jd.Serial)
+	if serial == "" {
+		return lineError(inv.name, rec.line, "serial", "is empty: every device names its serial number")
+	}
+	if inv.whole == nil {
+		inv.whole = map[string]int{}
+	}
+	if l, dup := inv.whole[serial]; dup {
+		return lineError(inv.name, rec.line, "serial", "%q is also the serial of the device on line %d: give each device once", serial, l)
+	}
+	inv.whole[serial] = rec.line
+	d := inv.device(serial, rec.line)
+	d.Hostname, d.User = jd.Hostname, jd.User
+	for _, s := range jd.Software {
+		d.Software = append(d.Software, hiring.Software(s))
+	}
+	for i, u := range jd.USB {
+		f := "usb[" + strconv.Itoa(i) + "]."
+		ud, err := usbDevice(inv.name, rec.line, u.VendorID, u.ProductID, u.Manufacturer, u.Product, u.Serial, f+"vendor_id", f+"product_id")
+		if err != nil {
+			return err
+		}
+		d.USB = append(d.USB, ud)
+	}
+	d.Displays = append(d.Displays, jd.Displays...)
+	return nil
+}
+
+// osqueryRow turns a row's values into text (osquery prints strings, or
+// numbers for integer columns in newer versions).
+func osqueryRow(name string, line int, keys map[string]json.RawMessage) (map[string]string, error) {
+	row := make(map[string]string, len(keys))
+	for k, v := range keys {
+		s := jsonScalar(v)
+		if len(v) > 0 && (v[0] == '{' || v[0] == '[') {
+			return nil, lineError(name, line, k, "is %s: an osquery row's values are strings or numbers", jsonKind(v[0]))
+		}
+		row[k] = strings.TrimSpace(s)
+	}
+	return row, nil
+}
+
+// osqueryRow adds one osquery row; serial and host are the device a
+// result log line names ("" to use the row's or the last system_info's).
+func (inv *inventory) osqueryRow(line int, row map[string]string, serial, host string) error {
+	if v := row["hardware_serial"]; v != "" {
+		serial = v
+	}
+	if v := firstNonEmpty(row["hostname"], row["computer_name"]); v != "" && row["hardware_serial"] != "" {
+		host = v
+	}
+	_, hasSerialCol := row["hardware_serial"]
+	isSystemInfo := hasSerialCol && (row["cpu_brand"] != "" || row["uuid"] != "" || row["computer_name"] != "") && row["name"] == "" && row["vendor_id"] == ""
+	if isSystemInfo {
+		if serial == "" {
+			return lineError(inv.name, line, "hardware_serial", "is empty: the system_info row must name the device's serial")
+		}
+		inv.cur, inv.curHost = serial, host
+	}
+	if serial == "" {
+		serial, host = inv.cur, firstNonEmpty(host, inv.curHost)
+	}
+	if serial == "" {
+		return lineError(inv.name, line, "hardware_serial", "the osquery row names no device: select (SELECT hardware_serial FROM system_info) AS hardware_serial in the query, or put a SELECT * FROM system_info result first")
+	}
+	d := inv.device(serial, line)
+	if d.Hostname == "" {
+		d.Hostname = host
+	}
+	if isSystemInfo {
+		return nil
+	}
+	_, hasVID := row["vendor_id"]
+	_, hasPID := row["model_id"]
+	switch {
+	case hasVID || hasPID:
+		u, err := usbDevice(inv.name, line, row["vendor_id"], row["model_id"], row["vendor"], row["model"], row["serial"], "vendor_id", "model_id")
+		if err != nil {
+			return err
+		}
+		d.USB = append(d.USB, u)
+	case row["name"] != "" || row["path"] != "":
+		sw := hiring.Software{Name: row["name"], Version: firstNonEmpty(row["version"], row["bundle_short_version"], row["bundle_version"]),
+			Publisher: firstNonEmpty(row["publisher"], row["maintainer"], row["vendor"]),
+			Path:      firstNonEmpty(row["install_location"], row["path"])}
+		if sw.Name == "" {
+			sw.Name = row["bundle_name"]
+		}
+		d.Software = append(d.Software, sw)
+	default:
+		return lineError(inv.name, line, "record", "is not an osquery row Bulwark recognises: expected %s", inventoryFormats)
+	}
+	return nil
+}
+
+// osquerydLine adds the rows of one osqueryd result log line.
+func (inv *inventory) osquerydLine(rec jsonRecord, keys map[string]json.RawMessage) error {
+	var l struct {
+		HostIdentifier string                       `json:"hostIdentifier"`
+		Action         string                       `json:"action"`
+		Decorations    map[string]json.RawMessage   `json:"decorations"`
+		Columns        map[string]json.RawMessage   `json:"columns"`
+		Snapshot       []map[string]json.RawMessage `json:"snapshot"`
+	}
+	if err := unmarshalRecord(rec, inv.name, &l); err != nil {
+		return err
+	}
+	if l.Action == "removed" {
+		return nil
+	}
+	serial := strings.TrimSpace(jsonScalar(l.Decorations["hardware_serial"]))
+	host := strings.TrimSpace(firstNonEmpty(jsonScalar(l.Decorations["hostname"]), l.HostIdentifier))
+	if serial == "" {
+		serial = strings.TrimSpace(l.HostIdentifier)
+	}
+	if serial == "" && l.Columns["hardware_serial"] == nil {
+		return lineError(inv.name, rec.line, "hostIdentifier", "is empty: an osqueryd result line names its host")
+	}
+	rows := l.Snapshot
+	if l.Columns != nil {
+		rows = append(rows, l.Columns)
+	}
+	for _, r := range rows {
+		row, err := osqueryRow(inv.name, rec.line, r)
+		if err != nil {
+			return err
+		}
+		if err := inv.osqueryRow(rec.line, row, serial, host); err != nil {
+			return err
+		}
+	}
+	return nil
+}
