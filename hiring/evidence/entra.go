@@ -66,7 +66,7 @@ func parseEntraJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
 		return hiring.SignIn{}, false, err
 	}
 	s := hiring.SignIn{User: strings.TrimSpace(ev.UserPrincipalName), UserAgent: ev.UserAgent,
-		Country: countryCode(ev.Location.CountryOrRegion), City: ev.Location.City,
+		Country: ev.Location.CountryOrRegion, City: ev.Location.City,
 		ASN: ev.AutonomousSystemNumber, Provider: "entra", Line: rec.line}
 	if s.User == "" {
 		return s, false, requireUser(name, rec.line, "userPrincipalName")
@@ -122,6 +122,7 @@ func readEntraCSV(t *csvTable) ([]hiring.SignIn, error) {
 		userCol = "user principal name"
 	}
 	var out []hiring.SignIn
+	dd := newDedup()
 	for {
 		rec, line, err := t.next()
 		if err == io.EOF {
@@ -146,7 +147,7 @@ func readEntraCSV(t *csvTable) ([]hiring.SignIn, error) {
 		}
 		if loc := t.cell(rec, "location"); loc != "" {
 			parts := strings.Split(loc, ",")
-			s.Country = countryCode(parts[len(parts)-1])
+			s.Country = parts[len(parts)-1]
 			if len(parts) > 1 {
 				s.City = strings.TrimSpace(parts[0])
 			}
@@ -167,7 +168,7 @@ func readEntraCSV(t *csvTable) ([]hiring.SignIn, error) {
 			return nil, lineError(t.name, line, "Status", "%q is not Success, Failure or Interrupted", t.cell(rec, "status"))
 		}
 		s.MFADevice = entraMFADevice(t.cell(rec, "multifactor authentication auth method"), t.cell(rec, "multifactor authentication auth detail"))
-		out = append(out, s)
+		out = append(out, dd.signIn(s))
 	}
 }
 

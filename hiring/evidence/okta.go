@@ -127,7 +127,7 @@ type oktaFields struct {
 
 func oktaSignIn(name string, line int, f oktaFields) (hiring.SignIn, error) {
 	s := hiring.SignIn{User: strings.TrimSpace(f.user), UserAgent: f.ua, MFADevice: f.mfa,
-		Country: countryCode(f.country), City: f.city, ASOrg: f.asOrg,
+		Country: f.country, City: f.city, ASOrg: f.asOrg,
 		Success: f.result == "SUCCESS" || f.result == "ALLOW", Provider: "okta", Line: line}
 	if s.User == "" {
 		return s, requireUser(name, line, "actor.alternateId")
@@ -147,6 +147,7 @@ func oktaSignIn(name string, line int, f oktaFields) (hiring.SignIn, error) {
 func readOktaCSV(t *csvTable) ([]hiring.SignIn, error) {
 	hasType := t.has("eventtype")
 	var out []hiring.SignIn
+	dd := newDedup()
 	for {
 		rec, line, err := t.next()
 		if err == io.EOF {
@@ -181,6 +182,6 @@ func readOktaCSV(t *csvTable) ([]hiring.SignIn, error) {
 				return nil, lineError(t.name, line, "securityContext.isProxy", "%s", msg(err))
 			}
 		}
-		out = append(out, s)
+		out = append(out, dd.signIn(s))
 	}
 }

@@ -79,6 +79,7 @@ type signInShape struct {
 
 func readSignInJSON(br *bufio.Reader, name string) ([]hiring.SignIn, error) {
 	var out []hiring.SignIn
+	dd := newDedup()
 	var parse func(rec jsonRecord) (hiring.SignIn, bool, error)
 	err := eachJSON(br, name, func(rec jsonRecord) error {
 		if parse == nil {
@@ -102,7 +103,7 @@ func readSignInJSON(br *bufio.Reader, name string) ([]hiring.SignIn, error) {
 			return err
 		}
 		if keep {
-			out = append(out, s)
+			out = append(out, dd.signIn(s))
 		}
 		return nil
 	})
@@ -135,6 +136,7 @@ func readGenericSignInCSV(t *csvTable) ([]hiring.SignIn, error) {
 		return nil, lineError(t.name, 1, "header", "unknown column %q: the generic sign-in CSV has the columns %s", u, strings.Join(genericSignInColumns, ", "))
 	}
 	var out []hiring.SignIn
+	dd := newDedup()
 	for {
 		rec, line, err := t.next()
 		if err == io.EOF {
@@ -152,7 +154,7 @@ func readGenericSignInCSV(t *csvTable) ([]hiring.SignIn, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, dd.signIn(s))
 	}
 }
 
@@ -214,19 +216,52 @@ func (g genericSignIn) signIn(name string, line int, asn, proxy, success string)
 	return s, nil
 }
 
-// countryCode maps a provider's country (a name such as Okta's "United
-// States", or an ISO code such as Entra's "US") to ISO 3166-1 alpha-2,
-// "" when it names no country Bulwark knows.
-func countryCode(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return ""
+// dedup shares the strings sign-ins repeat (accounts, user agents,
+// cities, networks, MFA devices) and maps each country once: a log of a
+// million events of a few thousand people keeps each string once. It
+// stops adding after maxDedup distinct strings.
+type dedup struct {
+	strs      map[string]string
+	countries map[string]string
+}
+
+const maxDedup = 1 << 16
+
+func newDedup() *dedup {
+	return &dedup{strs: map[string]string{}, countries: map[string]string{}}
+}
+
+func (d *dedup) str(s string) string {
+	if v, ok := d.strs[s]; ok {
+		return v
 	}
-	c, ok := country.Code(s)
-	if !ok {
-		return ""
+	if len(d.strs) < maxDedup {
+		d.strs[s] = s
 	}
-	return c
+	return s
+}
+
+// signIn shares s's strings and maps its Country, as the provider gave
+// it (a name such as Okta's "United States" or a code such as Entra's
+// "US"), to ISO 3166-1 alpha-2; "" when it names no country Bulwark
+// knows.
+func (d *dedup) signIn(s hiring.SignIn) hiring.SignIn {
+	s.User, s.UserAgent, s.MFADevice = d.str(s.User), d.str(s.UserAgent), d.str(s.MFADevice)
+	s.City, s.ASOrg = d.str(s.City), d.str(s.ASOrg)
+	if s.Country != "" {
+		c, ok := d.countries[s.Country]
+		if !ok {
+			c = ""
+			if code, known := country.Code(strings.TrimSpace(s.Country)); known {
+				c = code
+			}
+			if len(d.countries) < maxDedup {
+				d.countries[s.Country] = c
+			}
+		}
+		s.Country = c
+	}
+	return s
 }
 
 // requireUser is the error for a sign-in without an account.

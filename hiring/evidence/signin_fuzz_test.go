@@ -1,0 +1,94 @@
+package evidence
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// addSeedFiles adds every file under testdata/DIR to the corpus.
+func addSeedFiles(f *testing.F, dir string) {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+}
+
+// checkReadError fails unless err is nil or a *bulwark.Error with a
+// message: a reader never panics and never returns an internal error.
+func checkReadError(t *testing.T, n int, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var be *bulwark.Error
+	if !errors.As(err, &be) || be.Code == bulwark.EINTERNAL || be.Message == "" {
+		t.Fatalf("error %T %v is not a user-facing bulwark.Error", err, err)
+	}
+	if n != 0 {
+		t.Fatalf("%d records with an error", n)
+	}
+}
+
+func FuzzReadSignIns(f *testing.F) {
+	addSeedFiles(f, "signins")
+	f.Add([]byte(oktaOK))
+	f.Add([]byte("user,time,ip\na@example.com,2026-03-02T09:00:00Z,192.0.2.1\n"))
+	f.Add([]byte("Date (UTC),Username,IP address,Location,Status\n2026-03-04 08:00:01,a@contoso.example,192.0.2.1,\"Chicago, Illinois, US\",Success\n"))
+	f.Add([]byte(`{"value":[{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a","status":{"errorCode":0}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ss, err := ReadSignInsLimit(bytes.NewReader(data), "f", 1<<20)
+		checkReadError(t, len(ss), err)
+		for _, s := range ss {
+			if s.User == "" || s.Time.IsZero() || s.Line < 1 {
+				t.Fatalf("incomplete sign-in %+v", s)
+			}
+		}
+	})
+}
+
+func FuzzReadInventory(f *testing.F) {
+	addSeedFiles(f, "inventory")
+	f.Add([]byte(`[{"hardware_serial":"S1","cpu_brand":"x"}][{"vendor_id":"0x1D6B","model_id":"104"}]`))
+	f.Add([]byte("serial,item_type,vendor_id,product_id\nS1,usb,VID_1D6B,PID_0104\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ds, err := ReadInventoryLimit(bytes.NewReader(data), "f", 1<<20)
+		checkReadError(t, len(ds), err)
+		for _, d := range ds {
+			if d.Serial == "" || d.Line < 1 {
+				t.Fatalf("incomplete device %+v", d)
+			}
+			for _, u := range d.USB {
+				if (u.VendorID != "" && len(u.VendorID) != 4) || (u.ProductID != "" && len(u.ProductID) != 4) {
+					t.Fatalf("USB ids not normalised: %+v", u)
+				}
+			}
+		}
+	})
+}
+
+func FuzzReadGitHub(f *testing.F) {
+	addSeedFiles(f, "github")
+	f.Add([]byte(`{"login":"a","created_at":"2020-01-01T00:00:00Z","commits":[{"commit":{"author":{"date":"2019-01-01T09:00:00+09:00"}}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ps, err := ReadGitHubLimit(bytes.NewReader(data), "f", 1<<20)
+		checkReadError(t, len(ps), err)
+		for _, p := range ps {
+			if p.Login == "" || p.Line < 1 {
+				t.Fatalf("incomplete profile %+v", p)
+			}
+		}
+	})
+}
