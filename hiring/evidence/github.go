@@ -21,15 +21,16 @@ import (
 //	 "commits": [{"sha": "…", "commit": {"author": {"date": "2019-03-01T09:12:44+09:00"}}}]}
 //
 // A login (compared without case) may appear once; times must carry a
-// zone. The file is at most DefaultMaxEvidenceBytes; all or nothing.
+// zone. The file is within the default Limits; all or nothing.
 func ReadGitHub(r io.Reader, name string) ([]hiring.GitHubProfile, error) {
-	return ReadGitHubLimit(r, name, DefaultMaxEvidenceBytes)
+	return ReadGitHubLimits(r, name, Limits{})
 }
 
-// ReadGitHubLimit is ReadGitHub with another size limit in bytes (0 or
-// less: no limit).
-func ReadGitHubLimit(r io.Reader, name string, maxBytes int64) ([]hiring.GitHubProfile, error) {
-	br, first, err := openEvidence(r, name, maxBytes)
+// ReadGitHubLimits is ReadGitHub with other limits (a zero field takes
+// its default).
+func ReadGitHubLimits(r io.Reader, name string, lim Limits) ([]hiring.GitHubProfile, error) {
+	lim = lim.withDefaults()
+	br, first, err := openEvidence(r, name, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +42,7 @@ func ReadGitHubLimit(r io.Reader, name string, maxBytes int64) ([]hiring.GitHubP
 	}
 	var out []hiring.GitHubProfile
 	seen := map[string]int{}
-	err = eachJSON(br, name, func(rec jsonRecord) error {
+	err = eachJSON(br, name, lim, func(rec jsonRecord) error {
 		var u struct {
 			Login     string  `json:"login"`
 			CreatedAt *string `json:"created_at"`

@@ -31,7 +31,7 @@ func TestReadGitHubFile(t *testing.T) {
 	for i, p := range ps {
 		out[i] = lined[hiring.GitHubProfile]{p.Line, p}
 	}
-	golden(t, "github_users_json", out)
+	golden(t, "github_users_json.json", out)
 }
 
 func TestReadGitHubForms(t *testing.T) {
@@ -59,13 +59,13 @@ func TestReadGitHubErrors(t *testing.T) {
 	cases := []errCase{
 		{"empty", "", "", []string{"f: is empty"}},
 		{"csv", "login,created_at\n", "", []string{"f: is not JSON"}},
-		{"no login", `{"created_at":"2020-01-01T00:00:00Z"}`, "", []string{"f:1: login: is empty"}},
-		{"no created_at", `{"login":"a"}`, "", []string{"f:1: created_at: is missing"}},
-		{"zone-less", `{"login":"a","created_at":"2020-01-01T00:00:00"}`, "", []string{"f:1: created_at:", "no time zone"}},
-		{"duplicate", `{"login":"a","created_at":"2020-01-01T00:00:00Z"}` + "\n" + `{"login":"A","created_at":"2020-01-01T00:00:00Z"}`, "", []string{"f:2: login:", "line 1"}},
-		{"commit date", `{"login":"a","created_at":"2020-01-01T00:00:00Z","commits":[{"commit":{"author":{"date":"2020-01-01T00:00:00Z"}}},{"commit":{"author":{"date":"yesterday"}}}]}`, "", []string{"f:1: commits[1].commit.author.date:"}},
-		{"no commit date", `{"login":"a","created_at":"2020-01-01T00:00:00Z","commits":[{"sha":"x"}]}`, "", []string{"f:1: commits[0].commit.author.date: is empty"}},
-		{"commits type", `{"login":"a","created_at":"2020-01-01T00:00:00Z","commits":"many"}`, "", []string{"f:1: commits: is a JSON string"}},
+		{"no login", `{"created_at":"2020-01-01T00:00:00Z"}`, "", []string{"f: line 1: login: is empty"}},
+		{"no created_at", `{"login":"a"}`, "", []string{"f: line 1: created_at: is missing"}},
+		{"zone-less", `{"login":"a","created_at":"2020-01-01T00:00:00"}`, "", []string{"f: line 1: created_at:", "no time zone"}},
+		{"duplicate", `{"login":"a","created_at":"2020-01-01T00:00:00Z"}` + "\n" + `{"login":"A","created_at":"2020-01-01T00:00:00Z"}`, "", []string{"f: line 2: login:", "line 1"}},
+		{"commit date", `{"login":"a","created_at":"2020-01-01T00:00:00Z","commits":[{"commit":{"author":{"date":"2020-01-01T00:00:00Z"}}},{"commit":{"author":{"date":"yesterday"}}}]}`, "", []string{"f: line 1: commits[1].commit.author.date:"}},
+		{"no commit date", `{"login":"a","created_at":"2020-01-01T00:00:00Z","commits":[{"sha":"x"}]}`, "", []string{"f: line 1: commits[0].commit.author.date: is empty"}},
+		{"commits type", `{"login":"a","created_at":"2020-01-01T00:00:00Z","commits":"many"}`, "", []string{"f: line 1: commits: is a JSON string"}},
 	}
 	runErrCases(t, cases, func(data []byte) (int, error) {
 		ps, err := ReadGitHub(bytes.NewReader(data), "f")

@@ -48,20 +48,21 @@ const inventoryFormats = "JSON (an array or JSON lines of devices: serial, hostn
 //
 // USB vendor and product ids are normalised to four lower-case hex digits
 // ("0x1D6B", "VID_1D6B", "1d6b" → "1d6b"). Devices come back in the order
-// of their first appearance; Line is that line. The file is at most
-// DefaultMaxEvidenceBytes; all or nothing.
+// of their first appearance; Line is that line. The file is within the
+// default Limits; all or nothing.
 func ReadInventory(r io.Reader, name string) ([]hiring.Device, error) {
-	return ReadInventoryLimit(r, name, DefaultMaxEvidenceBytes)
+	return ReadInventoryLimits(r, name, Limits{})
 }
 
-// ReadInventoryLimit is ReadInventory with another size limit in bytes (0
-// or less: no limit).
-func ReadInventoryLimit(r io.Reader, name string, maxBytes int64) ([]hiring.Device, error) {
-	br, first, err := openEvidence(r, name, maxBytes)
+// ReadInventoryLimits is ReadInventory with other limits (a zero field
+// takes its default).
+func ReadInventoryLimits(r io.Reader, name string, lim Limits) ([]hiring.Device, error) {
+	lim = lim.withDefaults()
+	br, first, err := openEvidence(r, name, lim)
 	if err != nil {
 		return nil, err
 	}
-	inv := &inventory{name: name, index: map[string]int{}}
+	inv := &inventory{name: name, lim: lim, index: map[string]int{}}
 	switch first {
 	case 0:
 		return nil, fileError(name, "is empty: expected %s", inventoryFormats)
@@ -79,6 +80,7 @@ func ReadInventoryLimit(r io.Reader, name string, maxBytes int64) ([]hiring.Devi
 // inventory collects devices by serial.
 type inventory struct {
 	name    string
+	lim     Limits
 	devices []hiring.Device
 	index   map[string]int
 	// whole marks serials read as whole device objects (which may not
@@ -114,7 +116,7 @@ var inventoryColumns = []string{"serial", "hostname", "user", "item_type", "name
 	"vendor_id", "product_id", "manufacturer", "product", "usb_serial"}
 
 func (inv *inventory) readCSV(br *bufio.Reader) error {
-	t, err := newCSVTable(br, inv.name)
+	t, err := newCSVTable(br, inv.name, inv.lim)
 	if err != nil {
 		return err
 	}
@@ -250,7 +252,7 @@ type jsonDevice struct {
 var deviceKeys = map[string]bool{"serial": true, "hostname": true, "user": true, "software": true, "usb": true, "displays": true}
 
 func (inv *inventory) readJSON(br *bufio.Reader) error {
-	return eachJSON(br, inv.name, func(rec jsonRecord) error {
+	return eachJSON(br, inv.name, inv.lim, func(rec jsonRecord) error {
 		var keys map[string]json.RawMessage
 		if err := unmarshalRecord(rec, inv.name, &keys); err != nil {
 			return err

@@ -45,7 +45,7 @@ func TestReadInventoryFiles(t *testing.T) {
 			for i, d := range ds {
 				out[i] = lined[hiring.Device]{d.Line, d}
 			}
-			golden(t, "inventory_"+strings.ReplaceAll(tc.file, ".", "_"), out)
+			golden(t, "inventory_"+strings.ReplaceAll(tc.file, ".", "_")+".json", out)
 		})
 	}
 }
@@ -114,20 +114,20 @@ func TestReadInventoryErrors(t *testing.T) {
 	cases := []errCase{
 		{"empty", "", "", []string{"f: is empty", "osquery"}},
 		{"no serial column", "host,name\nx,y\n", "", []string{"f: is not an inventory", "long CSV"}},
-		{"unknown column", "serial,colour\n", "", []string{"f:1: header: unknown column \"colour\""}},
-		{"columns", head + "S1,h,u,software,Chrome\n", "", []string{"f:2: columns:"}},
-		{"no serial", head + ",h,u,software,Chrome,,,,,,,,\n", "", []string{"f:2: serial: is empty"}},
-		{"item type", head + "S1,h,u,firmware,x,,,,,,,,\n", "", []string{"f:2: item_type:", "software, usb or display"}},
-		{"bad usb id", head + "S1,h,u,usb,,,,,1d6b,01044,,,\n", "", []string{"f:2: product_id:", "not a USB id"}},
-		{"empty usb", head + "S1,h,u,usb,,,,,,,,,\n", "", []string{"f:2: vendor_id: is empty"}},
-		{"hostname conflict", head + "S1,h1,u,,,,,,,,,,\nS1,h2,u,,,,,,,,,,\n", "", []string{"f:3: hostname:", "differs"}},
-		{"duplicate device", `{"serial":"S1"}` + "\n" + `{"serial":"S1"}`, "", []string{"f:2: serial:", "line 1"}},
-		{"json usb id", `{"serial":"S1","usb":[{"vendor_id":"zz","product_id":"0104"}]}`, "", []string{"f:1: usb[0].vendor_id:"}},
-		{"json type", `{"serial":"S1","software":"AnyDesk"}`, "", []string{"f:1: software: is a JSON string, want an array"}},
-		{"osquery no device", `[{"name":"AnyDesk","version":"8","publisher":"x","install_location":"C:\\x"}]`, "", []string{"f:1: hardware_serial:", "system_info"}},
-		{"osquery unknown row", `[{"hardware_serial":"S1","colour":"red"}]`, "", []string{"f:1: record: is not an osquery row"}},
-		{"osquery nested", `[{"hardware_serial":"S1","name":{"x":1}}]`, "", []string{"f:1: name: is an object"}},
-		{"not utf-8", head + "S1,h\xff,u,,,,,,,,,,\n", "", []string{"f:2: encoding:"}},
+		{"unknown column", "serial,colour\n", "", []string{"f: line 1: header: unknown column \"colour\""}},
+		{"columns", head + "S1,h,u,software,Chrome\n", "", []string{"f: line 2: columns:"}},
+		{"no serial", head + ",h,u,software,Chrome,,,,,,,,\n", "", []string{"f: line 2: serial: is empty"}},
+		{"item type", head + "S1,h,u,firmware,x,,,,,,,,\n", "", []string{"f: line 2: item_type:", "software, usb or display"}},
+		{"bad usb id", head + "S1,h,u,usb,,,,,1d6b,01044,,,\n", "", []string{"f: line 2: product_id:", "not a USB id"}},
+		{"empty usb", head + "S1,h,u,usb,,,,,,,,,\n", "", []string{"f: line 2: vendor_id: is empty"}},
+		{"hostname conflict", head + "S1,h1,u,,,,,,,,,,\nS1,h2,u,,,,,,,,,,\n", "", []string{"f: line 3: hostname:", "differs"}},
+		{"duplicate device", `{"serial":"S1"}` + "\n" + `{"serial":"S1"}`, "", []string{"f: line 2: serial:", "line 1"}},
+		{"json usb id", `{"serial":"S1","usb":[{"vendor_id":"zz","product_id":"0104"}]}`, "", []string{"f: line 1: usb[0].vendor_id:"}},
+		{"json type", `{"serial":"S1","software":"AnyDesk"}`, "", []string{"f: line 1: software: is a JSON string, want an array"}},
+		{"osquery no device", `[{"name":"AnyDesk","version":"8","publisher":"x","install_location":"C:\\x"}]`, "", []string{"f: line 1: hardware_serial:", "system_info"}},
+		{"osquery unknown row", `[{"hardware_serial":"S1","colour":"red"}]`, "", []string{"f: line 1: record: is not an osquery row"}},
+		{"osquery nested", `[{"hardware_serial":"S1","name":{"x":1}}]`, "", []string{"f: line 1: name: is an object"}},
+		{"not utf-8", head + "S1,h\xff,u,,,,,,,,,,\n", "", []string{"f: line 2: encoding:"}},
 	}
 	runErrCases(t, cases, func(data []byte) (int, error) {
 		ds, err := ReadInventory(bytes.NewReader(data), "f")

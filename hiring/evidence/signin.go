@@ -32,16 +32,19 @@ const signInFormats = "Okta System Log JSON (an /api/v1/logs array or JSON lines
 // user.authentication.* events; every Entra record is a sign-in. Times
 // must carry a zone (only Entra's "Date (UTC)" column is read as UTC
 // without one). name is the file's name for error messages. The file is
-// at most DefaultMaxEvidenceBytes; an error names the line and field, and
+// at most DefaultMaxFileBytes (and DefaultMaxRows records of at most
+// DefaultMaxRowBytes); an error names the line and field, and
 // nothing is returned with it.
 func ReadSignIns(r io.Reader, name string) ([]hiring.SignIn, error) {
-	return ReadSignInsLimit(r, name, DefaultMaxEvidenceBytes)
+	return ReadSignInsLimits(r, name, Limits{})
 }
 
-// ReadSignInsLimit is ReadSignIns with another size limit in bytes (0 or
-// less: no limit).
-func ReadSignInsLimit(r io.Reader, name string, maxBytes int64) ([]hiring.SignIn, error) {
-	br, first, err := openEvidence(r, name, maxBytes)
+// ReadSignInsLimits is ReadSignIns with other limits on the file's size,
+// a record's size and the number of records (a zero field takes its
+// default).
+func ReadSignInsLimits(r io.Reader, name string, lim Limits) ([]hiring.SignIn, error) {
+	lim = lim.withDefaults()
+	br, first, err := openEvidence(r, name, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -49,9 +52,9 @@ func ReadSignInsLimit(r io.Reader, name string, maxBytes int64) ([]hiring.SignIn
 	case 0:
 		return nil, fileError(name, "is empty: expected %s", signInFormats)
 	case '[', '{':
-		return readSignInJSON(br, name)
+		return readSignInJSON(br, name, lim)
 	}
-	t, err := newCSVTable(br, name)
+	t, err := newCSVTable(br, name, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -77,11 +80,11 @@ type signInShape struct {
 	Time              *string `json:"time"`
 }
 
-func readSignInJSON(br *bufio.Reader, name string) ([]hiring.SignIn, error) {
+func readSignInJSON(br *bufio.Reader, name string, lim Limits) ([]hiring.SignIn, error) {
 	var out []hiring.SignIn
 	dd := newDedup()
 	var parse func(rec jsonRecord) (hiring.SignIn, bool, error)
-	err := eachJSON(br, name, func(rec jsonRecord) error {
+	err := eachJSON(br, name, lim, func(rec jsonRecord) error {
 		if parse == nil {
 			var s signInShape
 			if err := json.Unmarshal(rec.raw, &s); err != nil {

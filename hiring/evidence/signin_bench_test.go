@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"io"
+	"math"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -124,7 +125,7 @@ func BenchmarkReadSignInsOkta(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		ss, err := ReadSignInsLimit(newOktaGen(events), "generated.jsonl", 0)
+		ss, err := ReadSignInsLimits(newOktaGen(events), "generated.jsonl", Limits{MaxFileBytes: math.MaxInt64})
 		if err != nil || len(ss) != events {
 			b.Fatalf("%d sign-ins, %v", len(ss), err)
 		}

@@ -49,7 +49,7 @@ func FuzzReadSignIns(f *testing.F) {
 	f.Add([]byte("Date (UTC),Username,IP address,Location,Status\n2026-03-04 08:00:01,a@contoso.example,192.0.2.1,\"Chicago, Illinois, US\",Success\n"))
 	f.Add([]byte(`{"value":[{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a","status":{"errorCode":0}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ss, err := ReadSignInsLimit(bytes.NewReader(data), "f", 1<<20)
+		ss, err := ReadSignInsLimits(bytes.NewReader(data), "f", Limits{MaxFileBytes: 1 << 20})
 		checkReadError(t, len(ss), err)
 		for _, s := range ss {
 			if s.User == "" || s.Time.IsZero() || s.Line < 1 {
@@ -64,7 +64,7 @@ func FuzzReadInventory(f *testing.F) {
 	f.Add([]byte(`[{"hardware_serial":"S1","cpu_brand":"x"}][{"vendor_id":"0x1D6B","model_id":"104"}]`))
 	f.Add([]byte("serial,item_type,vendor_id,product_id\nS1,usb,VID_1D6B,PID_0104\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ds, err := ReadInventoryLimit(bytes.NewReader(data), "f", 1<<20)
+		ds, err := ReadInventoryLimits(bytes.NewReader(data), "f", Limits{MaxFileBytes: 1 << 20})
 		checkReadError(t, len(ds), err)
 		for _, d := range ds {
 			if d.Serial == "" || d.Line < 1 {
@@ -83,7 +83,7 @@ func FuzzReadGitHub(f *testing.F) {
 	addSeedFiles(f, "github")
 	f.Add([]byte(`{"login":"a","created_at":"2020-01-01T00:00:00Z","commits":[{"commit":{"author":{"date":"2019-01-01T09:00:00+09:00"}}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ps, err := ReadGitHubLimit(bytes.NewReader(data), "f", 1<<20)
+		ps, err := ReadGitHubLimits(bytes.NewReader(data), "f", Limits{MaxFileBytes: 1 << 20})
 		checkReadError(t, len(ps), err)
 		for _, p := range ps {
 			if p.Login == "" || p.Line < 1 {

@@ -16,17 +16,11 @@ import (
 	"github.com/bulwark-sec/bulwark"
 )
 
-// DefaultMaxEvidenceBytes is the largest sign-in log, inventory or GitHub
-// file ReadSignIns, ReadInventory and ReadGitHub read (100 MiB); the
-// …Limit variants take another limit.
-const DefaultMaxEvidenceBytes = 100 << 20
-
-// lineError is an EINVALID error naming the file, line and field:
-// "okta.jsonl:12: client.ipAddress: "x" is not an IP address".
-func lineError(name string, line int, field, format string, args ...any) *bulwark.Error {
-	e := bulwark.Errorf(bulwark.EINVALID, "%s:%d: %s: "+format, append([]any{name, line, field}, args...)...)
-	e.Field = field
-	return e
+// lineError is an EINVALID error naming the file, line and field, as
+// errf writes it: "okta.jsonl: line 12: client.ipAddress: "x" is not an
+// IP address".
+func lineError(name string, line int, field, format string, args ...any) error {
+	return errf(name, line, field, format, args...)
 }
 
 // fileError is an EINVALID error about a whole file.
@@ -34,8 +28,7 @@ func fileError(name, format string, args ...any) *bulwark.Error {
 	return bulwark.Errorf(bulwark.EINVALID, "%s: "+format, append([]any{name}, args...)...)
 }
 
-// capReader fails with ETOOLARGE once more than max bytes were read (max
-// <= 0: no limit).
+// capReader fails with ETOOLARGE once more than max bytes were read.
 type capReader struct {
 	r    io.Reader
 	left int64
@@ -44,14 +37,11 @@ type capReader struct {
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
-	if c.max <= 0 {
-		return c.r.Read(p)
-	}
 	if c.left <= 0 {
 		var b [1]byte
 		n, err := c.r.Read(b[:])
 		if n > 0 {
-			return 0, bulwark.Errorf(bulwark.ETOOLARGE, "%s is larger than the limit of %d MiB: split it into smaller files or raise the limit", c.name, c.max>>20)
+			return 0, tooLarge(c.name, 0, "the file", c.max, "MaxFileBytes")
 		}
 		return 0, err
 	}
@@ -63,12 +53,15 @@ func (c *capReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openEvidence wraps r in the size limit and a buffered reader positioned
-// after a UTF-8 byte-order mark, and returns the first byte that is not
-// white space (0 for an empty file). A UTF-16 or UTF-32 file is refused
-// with a hint to save it as UTF-8.
-func openEvidence(r io.Reader, name string, max int64) (*bufio.Reader, byte, error) {
-	br := bufio.NewReaderSize(&capReader{r: r, left: max, max: max, name: name}, 64<<10)
+// openEvidence wraps r in the file size limit and a buffered reader
+// positioned after a UTF-8 byte-order mark, and returns the first byte
+// that is not white space (0 for an empty file). A UTF-16 or UTF-32 file
+// is refused with a hint to save it as UTF-8.
+func openEvidence(r io.Reader, name string, lim Limits) (*bufio.Reader, byte, error) {
+	if size, ok := sizeOf(r); ok && size > lim.MaxFileBytes {
+		return nil, 0, tooLarge(name, 0, "the file ("+strconv.FormatInt(size, 10)+" bytes)", lim.MaxFileBytes, "MaxFileBytes")
+	}
+	br := bufio.NewReaderSize(&capReader{r: r, left: lim.MaxFileBytes, max: lim.MaxFileBytes, name: name}, 64<<10)
 	head, err := br.Peek(4)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, 0, readError(name, err)
@@ -151,12 +144,40 @@ type jsonRecord struct {
 	raw  []byte
 }
 
+// rowGuard counts a file's records against Limits.MaxRows and bounds each
+// record's size by Limits.MaxRowBytes.
+type rowGuard struct {
+	name string
+	lim  Limits
+	n    int
+}
+
+func (g *rowGuard) check(line, size int) error {
+	if size > g.lim.MaxRowBytes {
+		return tooLarge(g.name, line, "the record", int64(g.lim.MaxRowBytes), "MaxRowBytes")
+	}
+	if g.n++; g.n > g.lim.MaxRows {
+		e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: line %d: more than %d records: split the file or raise the limit (MaxRows)", g.name, line, g.lim.MaxRows)
+		e.Field = g.name
+		return e
+	}
+	return nil
+}
+
 // eachJSON calls fn with every record of a JSON file: the elements of a
 // top-level array, each top-level object (JSON lines, or objects one after
 // another), and the elements of the "value" array of a Microsoft Graph
 // page ({"@odata.context": …, "value": […]}). Several top-level arrays or
 // pages may follow each other. Every record must be valid UTF-8.
-func eachJSON(br *bufio.Reader, name string, fn func(rec jsonRecord) error) error {
+func eachJSON(br *bufio.Reader, name string, lim Limits, fn func(rec jsonRecord) error) error {
+	g := &rowGuard{name: name, lim: lim}
+	inner := fn
+	fn = func(rec jsonRecord) error {
+		if err := g.check(rec.line, len(rec.raw)); err != nil {
+			return err
+		}
+		return inner(rec)
+	}
 	lc := &lineCounter{r: br}
 	dec := json.NewDecoder(lc)
 	var raw json.RawMessage
@@ -338,22 +359,23 @@ func checkUTF8(b []byte, name string, line int) error {
 // csvTable reads a CSV file with a header row: every row must have the
 // header's number of columns and be valid UTF-8.
 type csvTable struct {
-	name string
-	r    *csv.Reader
-	col  map[string]int
-	head []string
+	name  string
+	guard *rowGuard
+	r     *csv.Reader
+	col   map[string]int
+	head  []string
 }
 
 // newCSVTable reads the header. Column names are compared in lower case
 // with surrounding and repeated spaces dropped.
-func newCSVTable(br *bufio.Reader, name string) (*csvTable, error) {
+func newCSVTable(br *bufio.Reader, name string, lim Limits) (*csvTable, error) {
 	r := csv.NewReader(br)
 	r.ReuseRecord = true
 	head, err := r.Read()
 	if err != nil {
 		return nil, csvError(name, err)
 	}
-	t := &csvTable{name: name, r: r, col: make(map[string]int, len(head))}
+	t := &csvTable{name: name, guard: &rowGuard{name: name, lim: lim}, r: r, col: make(map[string]int, len(head))}
 	for i, h := range head {
 		if err := checkUTF8([]byte(h), name, 1); err != nil {
 			return nil, err
@@ -392,10 +414,15 @@ func (t *csvTable) next() ([]string, int, error) {
 		return nil, 0, csvError(t.name, err)
 	}
 	line, _ := t.r.FieldPos(0)
+	size := 0
 	for _, f := range rec {
 		if !utf8.ValidString(f) {
 			return nil, 0, checkUTF8([]byte(f), t.name, line)
 		}
+		size += len(f) + 1
+	}
+	if err := t.guard.check(line, size); err != nil {
+		return nil, 0, err
 	}
 	return rec, line, nil
 }

@@ -2,42 +2,16 @@ package evidence
 
 import (
 	"bytes"
-	"encoding/json"
-	"flag"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/hiring"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
-
-// golden compares v, as indented JSON, with testdata/golden/NAME.json.
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./hiring/evidence -run %s -update to write it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s (run with -update after checking the change):\n%s", t.Name(), path, got)
-	}
-}
 
 // lined shows a record's line, which its JSON leaves out.
 type lined[T any] struct {
@@ -90,7 +64,7 @@ func TestReadSignInsFiles(t *testing.T) {
 					t.Errorf("incomplete sign-in %+v", s)
 				}
 			}
-			golden(t, "signins_"+strings.ReplaceAll(tc.file, ".", "_"), signInsLined(got))
+			golden(t, "signins_"+strings.ReplaceAll(tc.file, ".", "_")+".json", signInsLined(got))
 		})
 	}
 }
@@ -220,32 +194,32 @@ func TestReadSignInsErrors(t *testing.T) {
 	cases := []errCase{
 		{"empty", "", "", []string{"f: is empty", "Okta System Log JSON"}},
 		{"unknown CSV", "a,b,c\n1,2,3\n", "", []string{"f: is not a sign-in log", "Okta System Log CSV", "Microsoft Entra sign-in CSV", "generic CSV"}},
-		{"unknown JSON", `{"foo":1}`, "", []string{"f:1: record: is not a sign-in event", "Microsoft Entra"}},
-		{"okta zone-less time", strings.Replace(oktaOK, "14:03:11Z", "14:03:11", 1), "", []string{"f:1: published:", "has no time zone"}},
-		{"okta bad ip", oktaOK + "\n" + strings.Replace(oktaOK, "192.0.2.1", "192.0.2.300", 1), "", []string{"f:2: client.ipAddress:", `"192.0.2.300" is not an IP address`}},
-		{"okta no user", strings.Replace(oktaOK, "a@example.com", "", 1), "", []string{"f:1: actor.alternateId: is empty"}},
-		{"okta type", strings.Replace(oktaOK, `"published":"2026-03-02T14:03:11Z"`, `"published":12`, 1), "", []string{"f:1: published: is a JSON number, want a string"}},
-		{"okta asn negative", strings.Replace(oktaOK, `"outcome"`, `"securityContext":{"asNumber":-1},"outcome"`, 1), "", []string{"f:1: securityContext.asNumber:"}},
-		{"json syntax", oktaOK + "\n" + oktaOK + "\n{\"eventType\": }\n", "", []string{"f:3: JSON:"}},
+		{"unknown JSON", `{"foo":1}`, "", []string{"f: line 1: record: is not a sign-in event", "Microsoft Entra"}},
+		{"okta zone-less time", strings.Replace(oktaOK, "14:03:11Z", "14:03:11", 1), "", []string{"f: line 1: published:", "has no time zone"}},
+		{"okta bad ip", oktaOK + "\n" + strings.Replace(oktaOK, "192.0.2.1", "192.0.2.300", 1), "", []string{"f: line 2: client.ipAddress:", `"192.0.2.300" is not an IP address`}},
+		{"okta no user", strings.Replace(oktaOK, "a@example.com", "", 1), "", []string{"f: line 1: actor.alternateId: is empty"}},
+		{"okta type", strings.Replace(oktaOK, `"published":"2026-03-02T14:03:11Z"`, `"published":12`, 1), "", []string{"f: line 1: published: is a JSON number, want a string"}},
+		{"okta asn negative", strings.Replace(oktaOK, `"outcome"`, `"securityContext":{"asNumber":-1},"outcome"`, 1), "", []string{"f: line 1: securityContext.asNumber:"}},
+		{"json syntax", oktaOK + "\n" + oktaOK + "\n{\"eventType\": }\n", "", []string{"f: line 3: JSON:"}},
 		{"json cut", "[" + oktaOK + ",\n" + oktaOK[:40], "", []string{"f: ends in the middle"}},
-		{"json scalar", oktaOK + "\n42\n", "", []string{"f:2: record: is a number"}},
-		{"array of scalars", "[\n" + oktaOK + ",\n\"x\"]", "", []string{"f:3: record: is a string"}},
-		{"not utf-8 json", strings.Replace(oktaOK, "a@example", "a\xff@example", 1), "", []string{"f:1: encoding:", "0xff is not UTF-8"}},
+		{"json scalar", oktaOK + "\n42\n", "", []string{"f: line 2: record: is a number"}},
+		{"array of scalars", "[\n" + oktaOK + ",\n\"x\"]", "", []string{"f: line 3: record: is a string"}},
+		{"not utf-8 json", strings.Replace(oktaOK, "a@example", "a\xff@example", 1), "", []string{"f: line 1: encoding:", "0xff is not UTF-8"}},
 		{"utf-16", "\xff\xfeu\x00s\x00", "", []string{"UTF-16", "save it as UTF-8"}},
-		{"generic columns", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1\n", "", []string{"f:2: columns:"}},
-		{"generic unknown column", "user,time,ip,password\n", "", []string{"f:1: header: unknown column \"password\"", "user, time, ip"}},
-		{"generic zone-less", generic + "a@example.com,2026-03-02 09:00:00,192.0.2.1,,,,,\n", "", []string{"f:2: time:", "has no time zone"}},
-		{"generic bad ip", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\nb@example.com,2026-03-02T09:00:00Z,10.0.0.0/8,,,,,\n", "", []string{"f:3: ip:", `"10.0.0.0/8" is not an IP address`}},
-		{"generic bad asn", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,ASx,\n", "", []string{"f:2: asn:"}},
-		{"generic bad success", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,maybe\n", "", []string{"f:2: success:", "not true or false"}},
-		{"generic bad country", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,Atlantis,,\n", "", []string{"f:2: country:", "Atlantis"}},
-		{"generic no user", generic + ",2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f:2: user: is empty"}},
-		{"not utf-8 csv", generic + "a\xe9@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f:2: encoding:"}},
-		{"bad quotes", generic + "\"a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f:2: CSV:"}},
-		{"entra status", entraCSV + "2026-03-04T08:00:01Z,a@contoso.example,192.0.2.1,\"Chicago, Illinois, US\",Maybe\n", "", []string{"f:2: Status:"}},
-		{"entra date", entraCSV + "04/03/2026 08:00,a@contoso.example,192.0.2.1,,Success\n", "", []string{"f:2: Date (UTC):", "not an RFC 3339 time"}},
-		{"entra json status", `{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1"}`, "", []string{"f:1: status.errorCode: is missing"}},
-		{"entra graph page bad element", `{"@odata.context":"x","value":[` + "\n" + `{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1","status":{"errorCode":0}},` + "\n" + `{"createdDateTime":"2026-03-04T08:00:01","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1","status":{"errorCode":0}}]}`, "", []string{"f:3: createdDateTime:", "no time zone"}},
+		{"generic columns", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1\n", "", []string{"f: line 2: columns:"}},
+		{"generic unknown column", "user,time,ip,password\n", "", []string{"f: line 1: header: unknown column \"password\"", "user, time, ip"}},
+		{"generic zone-less", generic + "a@example.com,2026-03-02 09:00:00,192.0.2.1,,,,,\n", "", []string{"f: line 2: time:", "has no time zone"}},
+		{"generic bad ip", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\nb@example.com,2026-03-02T09:00:00Z,10.0.0.0/8,,,,,\n", "", []string{"f: line 3: ip:", `"10.0.0.0/8" is not an IP address`}},
+		{"generic bad asn", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,ASx,\n", "", []string{"f: line 2: asn:"}},
+		{"generic bad success", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,maybe\n", "", []string{"f: line 2: success:", "not true or false"}},
+		{"generic bad country", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,Atlantis,,\n", "", []string{"f: line 2: country:", "Atlantis"}},
+		{"generic no user", generic + ",2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f: line 2: user: is empty"}},
+		{"not utf-8 csv", generic + "a\xe9@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f: line 2: encoding:"}},
+		{"bad quotes", generic + "\"a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f: line 2: CSV:"}},
+		{"entra status", entraCSV + "2026-03-04T08:00:01Z,a@contoso.example,192.0.2.1,\"Chicago, Illinois, US\",Maybe\n", "", []string{"f: line 2: Status:"}},
+		{"entra date", entraCSV + "04/03/2026 08:00,a@contoso.example,192.0.2.1,,Success\n", "", []string{"f: line 2: Date (UTC):", "not an RFC 3339 time"}},
+		{"entra json status", `{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1"}`, "", []string{"f: line 1: status.errorCode: is missing"}},
+		{"entra graph page bad element", `{"@odata.context":"x","value":[` + "\n" + `{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1","status":{"errorCode":0}},` + "\n" + `{"createdDateTime":"2026-03-04T08:00:01","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1","status":{"errorCode":0}}]}`, "", []string{"f: line 3: createdDateTime:", "no time zone"}},
 	}
 	runErrCases(t, cases, func(data []byte) (int, error) {
 		ss, err := ReadSignIns(bytes.NewReader(data), "f")
@@ -253,23 +227,29 @@ func TestReadSignInsErrors(t *testing.T) {
 	})
 }
 
-func TestReadSignInsLimit(t *testing.T) {
+func TestReadSignInsLimits(t *testing.T) {
 	t.Parallel()
 	data := []byte(strings.Repeat(oktaOK+"\n", 100))
-	if _, err := ReadSignInsLimit(bytes.NewReader(data), "big.jsonl", int64(len(data))); err != nil {
+	size := int64(len(data))
+	if _, err := ReadSignInsLimits(bytes.NewReader(data), "big.jsonl", Limits{MaxFileBytes: size}); err != nil {
 		t.Fatalf("a file of exactly the limit: %v", err)
 	}
-	_, err := ReadSignInsLimit(bytes.NewReader(data), "big.jsonl", int64(len(data))-1)
-	if bulwark.ErrorCode(err) != bulwark.ETOOLARGE || !strings.Contains(err.Error(), "big.jsonl is larger than the limit") {
-		t.Fatalf("over the limit: %v", err)
-	}
-	csvData := []byte("user,time,ip\n" + strings.Repeat("a@example.com,2026-03-02T09:00:00Z,192.0.2.1\n", 100))
-	_, err = ReadSignInsLimit(bytes.NewReader(csvData), "big.csv", 1000)
-	if bulwark.ErrorCode(err) != bulwark.ETOOLARGE {
-		t.Fatalf("CSV over the limit: %v", err)
-	}
-	if ss, err := ReadSignInsLimit(bytes.NewReader(csvData), "big.csv", 0); err != nil || len(ss) != 100 {
-		t.Fatalf("no limit: %d, %v", len(ss), err)
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+		lim  Limits
+		want string
+	}{
+		{"file told size", bytes.NewReader(data), Limits{MaxFileBytes: size - 1}, "big.jsonl: the file (" + strconv.FormatInt(size, 10) + " bytes) is over the limit"},
+		{"file streamed", io.MultiReader(bytes.NewReader(data)), Limits{MaxFileBytes: size - 1}, "big.jsonl: the file is over the limit"},
+		{"rows", bytes.NewReader(data), Limits{MaxRows: 99}, "big.jsonl: line 100: more than 99 records"},
+		{"row size", bytes.NewReader(data), Limits{MaxRowBytes: 100}, "big.jsonl: line 1: the record is over the limit of 100 bytes"},
+		{"csv rows", strings.NewReader("user,time,ip\n" + strings.Repeat("a@example.com,2026-03-02T09:00:00Z,192.0.2.1\n", 3)), Limits{MaxRows: 2}, "big.jsonl: line 4: more than 2 records"},
+	} {
+		_, err := ReadSignInsLimits(tc.r, "big.jsonl", tc.lim)
+		if bulwark.ErrorCode(err) != bulwark.ETOOLARGE || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }
 
