@@ -43,6 +43,7 @@ func TestReadGitHubForms(t *testing.T) {
 		"lines":      one + "\n" + two + "\n",
 		"array":      "[" + one + "," + two + "]",
 		"two arrays": "[" + one + "]\n[" + two + "]",
+		"pretty":     "{\n  \"login\": \"a\",\n  \"created_at\": \"2020-01-01T00:00:00Z\"\n}\n" + two,
 	} {
 		ps, err := ReadGitHub(bytes.NewReader([]byte(in)), "f")
 		if err != nil || len(ps) == 0 || ps[0].Login != "a" {

@@ -9,8 +9,9 @@ import (
 
 // The Okta System Log (developer.okta.com, System Log API, LogEvent
 // object). Fields read, by their LogEvent names (the CSV download uses the
-// same dotted paths as column names; it has no request.ipChain, so an
-// event without client.ipAddress has no address there):
+// same dotted paths as column names; request.ipChain and target are not
+// read from it, so there an event without client.ipAddress has no
+// address and the MFA device is device.id only):
 //
 //	eventType                               user.session.start, user.authentication.*; others are skipped
 //	published                               RFC 3339 with zone

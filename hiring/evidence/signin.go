@@ -19,8 +19,7 @@ const signInFormats = "Okta System Log JSON (an /api/v1/logs array or JSON lines
 	"or the generic CSV or JSON lines with user, time, ip, user_agent, mfa_device, country, asn, success"
 
 // ReadSignIns reads an identity provider's sign-in log, recognising its
-// format by its content (see signInFormats in the package documentation's
-// list): the Okta System Log as JSON (the /api/v1/logs array or JSON
+// format by its content: the Okta System Log as JSON (the /api/v1/logs array or JSON
 // lines of LogEvent objects) or as the admin console's CSV download; the
 // Microsoft Entra ID sign-in log as JSON (the portal's download, a Graph
 // auditLogs/signIns page with its value array, or JSON lines of signIn

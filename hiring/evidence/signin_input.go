@@ -178,10 +178,45 @@ func eachJSON(br *bufio.Reader, name string, lim Limits, fn func(rec jsonRecord)
 		}
 		return inner(rec)
 	}
-	lc := &lineCounter{r: br}
+	// top handles one top-level value; only the first object may be a
+	// Graph page (then every object is one).
+	graph, first := false, true
+	top := func(raw []byte, line int) error {
+		switch raw[0] {
+		case '[':
+			first = false
+			return eachElement(raw, name, line, "", fn)
+		case '{':
+			if first {
+				graph, first = isGraphPage(raw), false
+			}
+			if graph {
+				return eachElement(raw, name, line, "value", fn)
+			}
+			if err := checkUTF8(raw, name, line); err != nil {
+				return err
+			}
+			return fn(jsonRecord{line: line, raw: raw})
+		}
+		return lineError(name, line, "record", "is %s, not a JSON object or array of objects", jsonKind(raw[0]))
+	}
+	// JSON lines, each object on a line of its own, are split at the line
+	// breaks: the decoder below would scan each record once more to find
+	// its end.
+	line1, err := readLine(br, name, lim, 1)
+	if err != nil {
+		return err
+	}
+	if t := bytes.TrimSpace(line1); len(t) > 0 && t[0] == '{' && t[len(t)-1] == '}' && json.Valid(t) {
+		if err := top(t, 1); err != nil {
+			return err
+		}
+		return eachLine(br, name, lim, top)
+	}
+	lc := &lineCounter{r: io.MultiReader(bytes.NewReader(bytes.Clone(line1)), br)}
 	dec := json.NewDecoder(lc)
 	var raw json.RawMessage
-	for first := true; ; first = false {
+	for {
 		err := dec.Decode(&raw)
 		if err == io.EOF {
 			if first {
@@ -192,30 +227,77 @@ func eachJSON(br *bufio.Reader, name string, lim Limits, fn func(rec jsonRecord)
 		if err != nil {
 			return jsonSyntaxError(name, err, func(off int64) int { return lc.lineAt(off) })
 		}
-		start := dec.InputOffset() - int64(len(raw))
-		line := lc.lineAt(start)
-		switch raw[0] {
-		case '[':
-			if err := eachElement(raw, name, line, "", fn); err != nil {
-				return err
-			}
-		case '{':
-			if isGraphPage(raw) {
-				if err := eachElement(raw, name, line, "value", fn); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := checkUTF8(raw, name, line); err != nil {
-				return err
-			}
-			if err := fn(jsonRecord{line: line, raw: raw}); err != nil {
-				return err
-			}
-		default:
-			return lineError(name, line, "record", "is %s, not a JSON object or array of objects", jsonKind(raw[0]))
+		if err := top(raw, lc.lineAt(dec.InputOffset()-int64(len(raw)))); err != nil {
+			return err
 		}
 	}
+}
+
+// readLine returns the next line (with its line break; empty at the end
+// of the file), valid until the next read. A line longer than
+// MaxRowBytes is refused.
+func readLine(br *bufio.Reader, name string, lim Limits, line int) ([]byte, error) {
+	b, err := br.ReadSlice('\n')
+	if err == nil || err == io.EOF {
+		return b, nil
+	}
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, readError(name, err)
+	}
+	long := bytes.Clone(b)
+	for {
+		b, err = br.ReadSlice('\n')
+		long = append(long, b...)
+		if len(long) > lim.MaxRowBytes {
+			return nil, tooLarge(name, line, "the line", int64(lim.MaxRowBytes), "MaxRowBytes")
+		}
+		switch {
+		case err == nil || err == io.EOF:
+			return long, nil
+		case !errors.Is(err, bufio.ErrBufferFull):
+			return nil, readError(name, err)
+		}
+	}
+}
+
+// eachLine hands top every non-blank line after the first, as JSON
+// lines; a line that is not one JSON value is a syntax error on it.
+func eachLine(br *bufio.Reader, name string, lim Limits, top func(raw []byte, line int) error) error {
+	for line := 2; ; line++ {
+		b, err := readLine(br, name, lim, line)
+		if err != nil {
+			return err
+		}
+		if len(b) == 0 {
+			return nil
+		}
+		t := bytes.TrimSpace(b)
+		if len(t) == 0 {
+			continue
+		}
+		if t[0] != '{' && t[0] != '[' {
+			if !json.Valid(t) {
+				return jsonLineError(name, line, t)
+			}
+		} else if t[len(t)-1] != t[0]+2 || (t[0] == '[' && !json.Valid(t)) {
+			// '{'+2 is '}', '['+2 is ']'. An object is checked by the
+			// record's decoding; an array here, for its elements' lines.
+			return jsonLineError(name, line, t)
+		}
+		if err := top(t, line); err != nil {
+			return err
+		}
+	}
+}
+
+// jsonLineError is the syntax error of a JSON line.
+func jsonLineError(name string, line int, t []byte) error {
+	var v any
+	err := json.Unmarshal(t, &v)
+	if err == nil {
+		err = errors.New("not one JSON value")
+	}
+	return lineError(name, line, "JSON", "%v: each line of a JSON lines file holds one JSON object", err)
 }
 
 // isGraphPage reports whether an object is a page of a Microsoft Graph
@@ -321,6 +403,10 @@ func unmarshalRecord(rec jsonRecord, name string, v any) error {
 		if errors.As(err, &te) {
 			line := rec.line + bytes.Count(rec.raw[:min(max(te.Offset, 0), int64(len(rec.raw)))], []byte{'\n'})
 			return lineError(name, line, te.Field, "is a JSON %s, want %s", te.Value, typeName(te.Type.String()))
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return lineError(name, rec.line, "JSON", "%v: each line of a JSON lines file holds one JSON object", se)
 		}
 		return lineError(name, rec.line, "record", "%v", err)
 	}
