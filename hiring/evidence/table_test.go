@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/race"
 )
 
 // update rewrites the golden files under testdata/golden (go test
@@ -190,7 +191,10 @@ func TestFileLimit(t *testing.T) {
 	}
 }
 
-func TestDefaultFileLimitStreaming(t *testing.T) {
+// TestCorpusDefaultFileLimit streams 100 MiB: a corpus-wide run, skipped
+// under the race detector and with -short.
+func TestCorpusDefaultFileLimit(t *testing.T) {
+	race.Corpus(t)
 	if testing.Short() {
 		t.Skip("reads 100 MiB")
 	}
