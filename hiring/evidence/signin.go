@@ -30,7 +30,9 @@ const signInFormats = "Okta System Log JSON (an /api/v1/logs array or JSON lines
 // Only sign-in events are kept: Okta's user.session.start and
 // user.authentication.* events; every Entra record is a sign-in. Times
 // must carry a zone (only Entra's "Date (UTC)" column is read as UTC
-// without one). name is the file's name for error messages. The file is
+// without one). Files are UTF-8 (a byte-order mark is skipped) or UTF-16
+// with a byte-order mark; a CSV's delimiter (comma, semicolon or tab) is
+// found from its header. name is the file's name for error messages. The file is
 // at most DefaultMaxFileBytes (and DefaultMaxRows records of at most
 // DefaultMaxRowBytes); an error names the line and field, and
 // nothing is returned with it.

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // lineError is an EINVALID error naming the file, line and field, as
@@ -54,9 +56,11 @@ func (c *capReader) Read(p []byte) (int, error) {
 }
 
 // openEvidence wraps r in the file size limit and a buffered reader
-// positioned after a UTF-8 byte-order mark, and returns the first byte
-// that is not white space (0 for an empty file). A UTF-16 or UTF-32 file
-// is refused with a hint to save it as UTF-8.
+// positioned after a UTF-8 byte-order mark (UTF-16 with a byte-order mark
+// is decoded, as ReadPeople does), and returns the first byte that is not
+// white space (0 for an empty file). A NUL byte in the first 64 KiB (UTF-16
+// without a byte-order mark, or not text) is refused with a hint to save
+// the file as UTF-8.
 func openEvidence(r io.Reader, name string, lim Limits) (*bufio.Reader, byte, error) {
 	if size, ok := sizeOf(r); ok && size > lim.MaxFileBytes {
 		return nil, 0, tooLarge(name, 0, "the file ("+strconv.FormatInt(size, 10)+" bytes)", lim.MaxFileBytes, "MaxFileBytes")
@@ -69,29 +73,24 @@ func openEvidence(r io.Reader, name string, lim Limits) (*bufio.Reader, byte, er
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		_, _ = br.Discard(3)
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}),
-		bytes.HasPrefix(head, []byte{0, 0, 0xFE, 0xFF}):
-		return nil, 0, fileError(name, "is UTF-16 or UTF-32 encoded: save it as UTF-8 (for example with iconv -f UTF-16 -t UTF-8)")
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), 64<<10)
 	}
-	for n := 64; ; n *= 2 {
-		buf, err := br.Peek(n)
-		for _, b := range buf {
-			switch b {
-			case ' ', '\t', '\r', '\n':
-				continue
-			}
-			return br, b, nil
-		}
-		if err != nil {
-			if err == io.EOF || errors.Is(err, bufio.ErrBufferFull) {
-				if err == io.EOF {
-					return br, 0, nil
-				}
-				return nil, 0, fileError(name, "starts with more than 64 KiB of white space")
-			}
-			return nil, 0, readError(name, err)
-		}
+	head, err = br.Peek(64 << 10)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, 0, readError(name, err)
 	}
+	if i := bytes.IndexByte(head, 0); i >= 0 {
+		return nil, 0, lineError(name, 1+bytes.Count(head[:i], []byte{'\n'}), "encoding", "a NUL byte: the file looks UTF-16 or UTF-32 encoded without a byte-order mark (or is not text); save it as UTF-8")
+	}
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 {
+		return br, t[0], nil
+	}
+	if len(head) == 64<<10 {
+		return nil, 0, fileError(name, "starts with more than 64 KiB of white space")
+	}
+	return br, 0, nil
 }
 
 // readError passes a size-limit error through and wraps anything else.
@@ -457,6 +456,14 @@ type csvTable struct {
 func newCSVTable(br *bufio.Reader, name string, lim Limits) (*csvTable, error) {
 	r := csv.NewReader(br)
 	r.ReuseRecord = true
+	// The delimiter is found from the header line, as ReadPeople does: a
+	// spreadsheet saved in a locale with a decimal comma writes ";".
+	if head, _ := br.Peek(64 << 10); len(head) > 0 {
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			head = head[:i]
+		}
+		r.Comma = sniffDelimiter(head)
+	}
 	head, err := r.Read()
 	if err != nil {
 		return nil, csvError(name, err)

@@ -205,7 +205,7 @@ func TestReadSignInsErrors(t *testing.T) {
 		{"json scalar", oktaOK + "\n42\n", "", []string{"f: line 2: record: is a number"}},
 		{"array of scalars", "[\n" + oktaOK + ",\n\"x\"]", "", []string{"f: line 3: record: is a string"}},
 		{"not utf-8 json", strings.Replace(oktaOK, "a@example", "a\xff@example", 1), "", []string{"f: line 1: encoding:", "0xff is not UTF-8"}},
-		{"utf-16", "\xff\xfeu\x00s\x00", "", []string{"UTF-16", "save it as UTF-8"}},
+		{"utf-16 without BOM", "u\x00s\x00e\x00r\x00", "", []string{"f: line 1: encoding: a NUL byte", "save it as UTF-8"}},
 		{"generic columns", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1\n", "", []string{"f: line 2: columns:"}},
 		{"generic unknown column", "user,time,ip,password\n", "", []string{"f: line 1: header: unknown column \"password\"", "user, time, ip"}},
 		{"generic zone-less", generic + "a@example.com,2026-03-02 09:00:00,192.0.2.1,,,,,\n", "", []string{"f: line 2: time:", "has no time zone"}},
@@ -249,6 +249,23 @@ func TestReadSignInsLimits(t *testing.T) {
 		_, err := ReadSignInsLimits(tc.r, "big.jsonl", tc.lim)
 		if bulwark.ErrorCode(err) != bulwark.ETOOLARGE || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestReadSignInsEncodings reads the generic CSV as UTF-16 with a
+// byte-order mark and with semicolons, as spreadsheets save it.
+func TestReadSignInsEncodings(t *testing.T) {
+	t.Parallel()
+	text := "user;time;ip;country\r\nana@example.com;2026-03-02T09:00:00+01:00;192.0.2.7;Côte d’Ivoire\r\n"
+	u16 := []byte{0xFF, 0xFE}
+	for _, r := range text {
+		u16 = append(u16, byte(r), byte(r>>8))
+	}
+	for name, data := range map[string][]byte{"utf-8": []byte(text), "utf-16": u16} {
+		ss, err := ReadSignIns(bytes.NewReader(data), name)
+		if err != nil || len(ss) != 1 || ss[0].Country != "CI" || ss[0].IP.String() != "192.0.2.7" || ss[0].Line != 2 {
+			t.Errorf("%s: %+v, %v", name, ss, err)
 		}
 	}
 }
