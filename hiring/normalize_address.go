@@ -1,0 +1,130 @@
+package hiring
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// NormalizeAddress returns the comparable form of a postal address: accents
+// and compatibility forms folded (NFKD, combining marks removed, Unicode
+// case folding, so "Straße" and "STRASSE", "Café" and "cafe" agree),
+// punctuation removed, runs of spaces collapsed, and the usual abbreviations
+// written one way: street types (st → street, rd → road, ave → avenue, blvd,
+// dr, ln, ct, pl, hwy, pkwy, …), unit designators (apt, apartment, unit,
+// flat, "#" → unit; ste → suite; fl → floor), directions (n → north, ne →
+// northeast, …) and "p.o. box" → "po box". "12 Main St., Apt 4" and
+// "12 main street unit 4" both become "12 main street unit 4". An address
+// with nothing left (only punctuation) normalises to "".
+//
+// Abbreviations are read word by word, so "St" is always "street" (also in
+// "St. John's Road"); both sides of a comparison go through the same rule,
+// which is all the identity graph needs.
+func NormalizeAddress(s string) string {
+	if s == "" {
+		return ""
+	}
+	folded := fold(s)
+	var words []string
+	var w strings.Builder
+	flush := func() {
+		if w.Len() > 0 {
+			words = append(words, w.String())
+			w.Reset()
+		}
+	}
+	// Punctuation, apostrophes included ("l'église" → "l eglise"), ends
+	// a word.
+	for _, r := range folded {
+		switch {
+		case r == '#':
+			flush()
+			words = append(words, "unit")
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			w.WriteRune(r)
+		default:
+			flush()
+		}
+	}
+	flush()
+	out := words[:0]
+	for i := 0; i < len(words); i++ {
+		word := words[i]
+		if word == "po" || word == "p" && i+1 < len(words) && words[i+1] == "o" {
+			if word == "p" {
+				i++
+			}
+			out = append(out, "po")
+			if i+1 < len(words) && words[i+1] == "box" {
+				out = append(out, "box")
+				i++
+			}
+			continue
+		}
+		if full, ok := addressWords[word]; ok {
+			word = full
+		}
+		// "unit unit 4" (from "Apt #4") says it once.
+		if word == "unit" && len(out) > 0 && out[len(out)-1] == "unit" {
+			continue
+		}
+		out = append(out, word)
+	}
+	return strings.Join(out, " ")
+}
+
+// fold applies NFKD, removes combining marks and case-folds s; pure ASCII
+// only needs lower-casing.
+func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	d := norm.NFKD.String(s)
+	d = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Mn, r) {
+			return -1
+		}
+		return r
+	}, d)
+	return cases.Fold().String(d)
+}
+
+// addressWords maps the abbreviations and variants of address words to the
+// one word NormalizeAddress writes.
+var addressWords = map[string]string{
+	// street types (USPS Publication 28, Canada Post, Royal Mail usage)
+	"st": "street", "str": "street", "strt": "street",
+	"rd":  "road",
+	"ave": "avenue", "av": "avenue", "avn": "avenue", "aven": "avenue", "avenu": "avenue",
+	"blvd": "boulevard", "boul": "boulevard", "blv": "boulevard",
+	"dr": "drive", "drv": "drive", "driv": "drive",
+	"ln": "lane",
+	"ct": "court", "crt": "court",
+	"pl": "place",
+	"sq": "square", "sqr": "square",
+	"hwy": "highway", "hway": "highway",
+	"pkwy": "parkway", "pky": "parkway", "parkwy": "parkway",
+	"cir": "circle", "circ": "circle",
+	"ter": "terrace", "terr": "terrace",
+	"trl":  "trail",
+	"cres": "crescent", "cr": "crescent",
+	"expy": "expressway", "fwy": "freeway",
+	"mt": "mount", "ft": "fort",
+	"cv": "cove", "pt": "point", "plz": "plaza", "aly": "alley",
+	// units
+	"apt": "unit", "apartment": "unit", "appt": "unit", "unit": "unit", "flat": "unit", "no": "unit",
+	"ste": "suite", "fl": "floor", "flr": "floor", "rm": "room", "bldg": "building",
+	// directions
+	"n": "north", "s": "south", "e": "east", "w": "west",
+	"ne": "northeast", "nw": "northwest", "se": "southeast", "sw": "southwest",
+	"nth": "north", "sth": "south",
+}
