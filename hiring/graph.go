@@ -42,8 +42,11 @@ type FuzzyLinker interface {
 // LinkOptions configure the identity graph.
 type LinkOptions struct {
 	// Fuzzy are the sources of fuzzy links; each link they return merges
-	// its records' clusters. None: only shared identifiers link.
+	// its records' clusters. Nil means DefaultFuzzy() (hiring/linkage's
+	// identity matcher and resume near-duplicates).
 	Fuzzy []FuzzyLinker
+	// ExactOnly turns the fuzzy linkers off: only shared identifiers link.
+	ExactOnly bool
 	// MaxShare bounds how many records one strong identifier may merge. A
 	// value more records share (a recruiter's phone typed into every
 	// application, a company's shared mailbox, a test serial) says little
@@ -143,8 +146,15 @@ func BuildGraph(people []Person, opts LinkOptions) (*Graph, error) {
 			}
 		}
 	}
+	linkers := opts.Fuzzy
+	if linkers == nil {
+		linkers = DefaultFuzzy()
+	}
+	if opts.ExactOnly {
+		linkers = nil
+	}
 	var fuzzy []Link
-	for _, f := range opts.Fuzzy {
+	for _, f := range linkers {
 		links, err := f.Links(people)
 		if err != nil {
 			return nil, err
@@ -469,6 +479,9 @@ func fuzzyReason(l Link) string {
 	score := strconv.FormatFloat(l.Score, 'f', 2, 64)
 	switch l.Kind {
 	case LinkKindIdentity:
+		if l.Why != "" {
+			return joinIDs(l.IDs) + " match as one person (score " + score + ": " + l.Why + ")"
+		}
 		return joinIDs(l.IDs) + " match as one person by name, birth date and address (score " + score + ")"
 	case LinkKindResume:
 		return joinIDs(l.IDs) + " have near-duplicate resume text (similarity " + score + ")"

@@ -229,6 +229,9 @@ type Link struct {
 	Value string `json:"value,omitempty"`
 	// Score is 1 for an exact shared identifier, the similarity otherwise.
 	Score float64 `json:"score"`
+	// Why explains a fuzzy link field by field (e.g. "family_name exact,
+	// given_name close 0.93, date_of_birth close"); empty otherwise.
+	Why string `json:"why,omitempty"`
 }
 
 // Cluster is a set of two or more records the identity graph links, with

@@ -95,7 +95,8 @@ func fold(s string) string {
 		}
 		return r
 	}, d)
-	return cases.Fold().String(d)
+	// Fold, then lower: folding takes Cherokee to upper case.
+	return strings.ToLower(cases.Fold().String(d))
 }
 
 // addressWords maps the abbreviations and variants of address words to the

@@ -1,0 +1,85 @@
+package hiring
+
+import (
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/hiring/linkage"
+)
+
+// DefaultFuzzy are the fuzzy linkers the identity graph uses when
+// LinkOptions.Fuzzy is nil (and ExactOnly is not set): the same person by
+// name, birth date, address and national id, and near-duplicate resumes,
+// both with hiring/linkage's defaults.
+func DefaultFuzzy() []FuzzyLinker {
+	return []FuzzyLinker{IdentityLinker{}, ResumeLinker{}}
+}
+
+// IdentityLinker links records that describe one person despite typos,
+// swapped or missing fields: hiring/linkage's matcher (blocking, then
+// Jaro-Winkler names, tolerant birth dates, address tokens and national ids
+// within one typo, weighed Fellegi–Sunter style) over FullName,
+// DateOfBirth, HomeAddress and NationalID. Records without a name are left
+// out. Its links have Kind "identity", the match probability as Score and
+// the per-field explanation as Why.
+type IdentityLinker struct {
+	// Options tune the matcher; the zero value is linkage's default
+	// (threshold 0.5).
+	Options linkage.Options
+}
+
+// Links implements FuzzyLinker.
+func (l IdentityLinker) Links(people []Person) ([]Link, error) {
+	recs := make([]linkage.Record, 0, len(people))
+	for i := range people {
+		p := &people[i]
+		if strings.TrimSpace(p.FullName) == "" {
+			continue
+		}
+		recs = append(recs, linkage.Record{ID: p.ID, Name: p.FullName, DOB: p.DateOfBirth, Address: p.HomeAddress, NationalID: p.NationalID})
+	}
+	if len(recs) < 2 {
+		return nil, nil
+	}
+	ms, err := linkage.Dedupe(recs, l.Options)
+	if err != nil {
+		return nil, err
+	}
+	links := make([]Link, len(ms))
+	for i, m := range ms {
+		links[i] = Link{Kind: LinkKindIdentity, IDs: []string{m.A, m.B}, Score: m.Score, Why: m.Why}
+	}
+	return links, nil
+}
+
+// ResumeLinker links records whose resume texts are near-duplicates:
+// hiring/linkage's MinHash index over word shingles, pairs verified by
+// their exact Jaccard similarity. Records without resume text are left
+// out. Its links have Kind "resume" and the similarity as Score.
+type ResumeLinker struct {
+	// Options tune the index; the zero value is linkage's default
+	// (Jaccard ≥ 0.8 over 3-word shingles).
+	Options linkage.TextOptions
+}
+
+// Links implements FuzzyLinker.
+func (l ResumeLinker) Links(people []Person) ([]Link, error) {
+	ix, err := linkage.NewTextIndex(l.Options)
+	if err != nil {
+		return nil, err
+	}
+	for i := range people {
+		p := &people[i]
+		if strings.TrimSpace(p.ResumeText) == "" {
+			continue
+		}
+		// The ids are unique and not empty (the graph checked), so the
+		// index refuses a text only when it has no words: nothing to
+		// compare, not an error of the import.
+		_ = ix.Add(p.ID, p.ResumeText)
+	}
+	var links []Link
+	for _, m := range ix.Duplicates() {
+		links = append(links, Link{Kind: LinkKindResume, IDs: []string{m.A, m.B}, Score: m.Jaccard})
+	}
+	return links, nil
+}
