@@ -83,7 +83,7 @@ func synthIBAN(i int) string {
 
 func TestSynthPeople(t *testing.T) {
 	t.Parallel()
-	people := synthPeople(20000)
+	people := synthPeople(5000)
 	g, err := BuildGraph(people, LinkOptions{})
 	if err != nil {
 		t.Fatal(err)
