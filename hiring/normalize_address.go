@@ -15,9 +15,10 @@ import (
 // written one way: street types (st → street, rd → road, ave → avenue, blvd,
 // dr, ln, ct, pl, hwy, pkwy, …), unit designators (apt, apartment, unit,
 // flat, "#" → unit; ste → suite; fl → floor), directions (n → north, ne →
-// northeast, …) and "p.o. box" → "po box". "12 Main St., Apt 4" and
-// "12 main street unit 4" both become "12 main street unit 4". An address
-// with nothing left (only punctuation) normalises to "".
+// northeast, …), "p.o. box" → "po box", and a ZIP+4 cut to its ZIP.
+// "12 Main St., Apt 4" and "12 main street unit 4" both become
+// "12 main street unit 4". An address with nothing left (only punctuation)
+// normalises to "".
 //
 // Abbreviations are read word by word, so "St" is always "street" (also in
 // "St. John's Road"); both sides of a comparison go through the same rule,
@@ -63,8 +64,12 @@ func NormalizeAddress(s string) string {
 			}
 			continue
 		}
-		if full, ok := addressWords[word]; ok {
+		if full, ok := addressAbbrev[word]; ok {
 			word = full
+		}
+		// A ZIP+4 ("62704-1234") compares as its five-digit ZIP.
+		if len(word) == 4 && len(out) > 0 && len(out[len(out)-1]) == 5 && allDigits(word) && allDigits(out[len(out)-1]) {
+			continue
 		}
 		// "unit unit 4" (from "Apt #4") says it once.
 		if word == "unit" && len(out) > 0 && out[len(out)-1] == "unit" {
@@ -73,6 +78,15 @@ func NormalizeAddress(s string) string {
 		out = append(out, word)
 	}
 	return strings.Join(out, " ")
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // fold applies NFKD, removes combining marks and case-folds s; pure ASCII
@@ -99,9 +113,9 @@ func fold(s string) string {
 	return strings.ToLower(cases.Fold().String(d))
 }
 
-// addressWords maps the abbreviations and variants of address words to the
+// addressAbbrev maps the abbreviations and variants of address words to the
 // one word NormalizeAddress writes.
-var addressWords = map[string]string{
+var addressAbbrev = map[string]string{
 	// street types (USPS Publication 28, Canada Post, Royal Mail usage)
 	"st": "street", "str": "street", "strt": "street",
 	"rd":  "road",

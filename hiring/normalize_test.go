@@ -117,6 +117,7 @@ func TestNormalizeAddress(t *testing.T) {
 		{"77 Sunset Blvd, Ste 200", "77 sunset boulevard suite 200"},
 		{"9 Elm Rd NW", "9 elm road northwest"},
 		{"Ｔｏｋｙｏ　１－２－３", "tokyo 1 2 3"},
+		{"1 Elm St, Springfield IL 62704-1234", "1 elm street springfield il 62704"},
 	}
 	for _, group := range same {
 		want := NormalizeAddress(group[0])
