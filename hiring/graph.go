@@ -69,7 +69,8 @@ type Rejected struct {
 	ID string `json:"id"`
 	// Kind is the identifier's link kind (email, phone, …).
 	Kind string `json:"kind"`
-	// Value is the identifier as given.
+	// Value is the identifier as given (at most bulwark.MaxEcho
+	// characters of it).
 	Value string `json:"value"`
 	// Reason says what is wrong with it.
 	Reason string `json:"reason"`
@@ -456,7 +457,7 @@ func (g *group) reason(people []Person, maxShare int) string {
 	b.WriteString(" share ")
 	b.WriteString(g.kind.label())
 	b.WriteByte(' ')
-	b.WriteString(g.raw)
+	b.WriteString(bulwark.Echo(g.raw))
 	if strings.TrimSpace(g.raw) != g.value {
 		b.WriteString(" (normalised ")
 		b.WriteString(g.value)
@@ -523,7 +524,12 @@ func newBuilder(people []Person) *builder {
 	n := 0
 	for i := range people {
 		p := &people[i]
-		n += len(p.Emails) + len(p.Phones) + len(p.BankAccounts) + len(p.DeviceSerials) + len(p.IPs) + 4
+		n += len(p.Emails) + len(p.Phones) + len(p.BankAccounts) + len(p.DeviceSerials) + len(p.IPs)
+		for _, v := range [...]string{p.NationalID, p.GitHub, p.HomeAddress, p.ShippingAddress} {
+			if v != "" {
+				n++
+			}
+		}
 	}
 	return &builder{
 		people:  people,
@@ -564,7 +570,7 @@ func (b *builder) index() {
 					p := &b.people[i]
 					r.rejected = r.rejected[:0]
 					r.ids = identsOf(p, numKinds, r.ids[:0], func(k idKind, raw, reason string) {
-						r.rejected = append(r.rejected, Rejected{ID: p.ID, Kind: k.String(), Value: raw, Reason: reason})
+						r.rejected = append(r.rejected, Rejected{ID: p.ID, Kind: k.String(), Value: bulwark.Echo(raw), Reason: reason})
 					})
 				}
 			})
