@@ -19,9 +19,11 @@
 //     Jaro-Winkler 0.9 count as shared, numbers must agree);
 //   - national identifiers: exact, or close within one edit.
 //
-// Each field's agreement level adds a fixed weight in bits (Fellegi–Sunter
-// log-likelihood ratios; a missing field adds nothing) and the total maps to
-// a score in [0,1]. Pairs at or above [Options].Threshold (0.5 by default)
+// Each field's agreement level adds a weight in bits (Fellegi–Sunter
+// log-likelihood ratios; a missing field adds nothing; exact agreement on
+// a name weighs less the more common the name is among the indexed
+// records) and the total, against a prior of log2 of the number of indexed
+// records, maps to a score in [0,1]. Pairs at or above [Options].Threshold (0.5 by default)
 // match; every [Match] says which fields agreed ([FieldScore], Match.Why).
 //
 // # Blocking

@@ -33,8 +33,11 @@ type Match struct {
 	// and B from the second; in Dedupe A is the earlier record; in
 	// Index.Query A is the query and B the known record.
 	A, B string
-	// Score is the match probability in [0,1] under the fixed weights;
-	// pairs at or above Options.Threshold are returned.
+	// Score is the match probability in [0,1]: the fields' weights in
+	// bits (exact name agreement weighed by how common the name is among
+	// the indexed records) against a prior of log2 of the number of
+	// indexed records (at least 1,000), so 0.5 means the evidence
+	// equals the prior. Pairs at or above Options.Threshold are returned.
 	Score float64
 	// Fields explains each field's part, and Why puts it in one line.
 	Fields []FieldScore
@@ -302,10 +305,12 @@ func (ix *Index) match(a *features, aID string, j int32) (Match, bool) {
 	return Match{A: aID, B: ix.ids[j], Score: scoreOf(w, ix.stats.prior), Fields: fs, Why: why(fs)}, true
 }
 
-// Query returns the known records matching r, best first (ties by ID).
-// It compares r only with records sharing a blocking key, so its cost
-// grows with the size of those blocks (at most MaxBlock each), not with
-// the index.
+// Query returns the known records matching r, best first (ties by ID);
+// a record that is itself indexed matches its own entry. It compares r
+// only with records sharing a blocking key, so its cost grows with the
+// size of those blocks (at most MaxBlock each), not with the index. The
+// score's prior is the index's size: the more known records, the more
+// evidence a match needs.
 func (ix *Index) Query(r Record) []Match {
 	f := ix.features(r)
 	var s scratch
