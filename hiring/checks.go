@@ -20,7 +20,7 @@ import (
 //
 // How evidence is matched to people: a sign-in's User, a device's User, a
 // shipment's Person and a payroll account's Person may name the person by
-// id or by any of their e-mails (compared trimmed and lower-cased); a
+// id or by any of their e-mails (compared as NormalizeEmail has them); a
 // device is also matched by a serial the person record lists or a shipment
 // names, a GitHub profile by the person's GitHub handle. Evidence that
 // matches no person, or several (an e-mail two records share: the

@@ -14,9 +14,17 @@ import (
 // of records is the identity graph's job, and sanctions matching the
 // screening service's.
 
-// matchKey is how evidence names a person (an id or an e-mail): trimmed
-// and lower-cased.
-func matchKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// matchKey is how evidence names a person (an id or an e-mail): an e-mail
+// as NormalizeEmail has it (lower case, a provider's dot and tag aliases
+// folded), anything else trimmed and lower-cased.
+func matchKey(s string) string {
+	if strings.IndexByte(s, '@') >= 0 {
+		if e, ok := NormalizeEmail(s); ok {
+			return e
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(s))
+}
 
 // githubKey normalises a GitHub handle or profile URL to the lower-case
 // login.

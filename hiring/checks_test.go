@@ -159,6 +159,9 @@ func TestRules(t *testing.T) {
 		{name: "one MFA device, one person's two accounts", people: []Person{alice},
 			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "203.0.113.1", "US", func(s *SignIn) { s.MFADevice = "key1" }),
 				signIn("alice.martin@example.com", d(3, 10), "203.0.113.2", "US", func(s *SignIn) { s.MFADevice = "key1" })}}},
+		{name: "one MFA device, one person's Gmail aliases", people: []Person{person("g", "Gina Roe", func(p *Person) { p.Emails = []string{"gina.roe@gmail.com"} }), bob},
+			ev: Evidence{SignIns: []SignIn{signIn("GinaRoe+work@googlemail.com", d(3, 10), "203.0.113.1", "US", func(s *SignIn) { s.MFADevice = "key1" }),
+				signIn("g", d(3, 10), "203.0.113.2", "US", func(s *SignIn) { s.MFADevice = "key1" })}}},
 		// ID-24
 		{name: "salary account shared", people: []Person{alice, bob},
 			ev:   Evidence{Payroll: []PayrollAccount{{Person: "a", Kind: "iban", Account: "DE89 3704 0044 0532 0130 00"}, {Person: "b", Kind: "iban", Account: "de89370400440532013000"}}},
@@ -268,9 +271,9 @@ func TestFlagOrderDeterministic(t *testing.T) {
 func TestUnmatchedEvidenceCounted(t *testing.T) {
 	t.Parallel()
 	a := person("a", "Alice Martin", func(p *Person) { p.Emails = []string{"shared@example.com"}; p.ReferredBy = "nobody" })
-	b := person("b", "Robert Chen", func(p *Person) { p.Emails = []string{"Shared@Example.com"} })
+	b := person("b", "Robert Chen", func(p *Person) { p.Emails = []string{"Shared@Example.com", "robert.chen@gmail.com"} })
 	ev := Evidence{
-		SignIns:   []SignIn{signIn("ghost", now, "203.0.113.1", "US"), signIn("shared@example.com", now, "203.0.113.1", "US"), signIn("A", now, "203.0.113.1", "US")},
+		SignIns:   []SignIn{signIn("ghost", now, "203.0.113.1", "US"), signIn("shared@example.com", now, "203.0.113.1", "US"), signIn("A", now, "203.0.113.1", "US"), signIn("RobertChen+hr@googlemail.com", now, "203.0.113.2", "US")},
 		Devices:   []Device{{Serial: "X", User: "ghost"}, {Serial: "unknown"}},
 		Shipments: []Shipment{{Person: "ghost", Address: "1 A St"}},
 		Payroll:   []PayrollAccount{{Person: "ghost", Kind: "bank", Account: "1"}},
