@@ -42,6 +42,8 @@ var activityTables = []struct{ table, what string }{
 	{"safe_address_book_entries", "address-book entries"},
 	{"safe_address_book_limits", "address-book limits"},
 	{"trace_cases", "tracing cases"},
+	{"hire_people", "hiring people records"},
+	{"hire_runs", "hiring runs"},
 }
 
 // seqReferences are the columns that name the audit entry covering their
@@ -61,6 +63,7 @@ var seqReferences = []struct {
 	{"safe_cosign_approvals", "id", "co-signer approval withdrawal", []string{"safe.approve.withdraw", "safe.approve"}, "withdrawn_seq"},
 	{"safe_cosign_approvals", "id", "co-signer approval", []string{"safe.approve"}, ""},
 	{"safe_address_book", "version", "address book version", policy.BookActions, ""},
+	{"hire_runs", "id", "hiring run", []string{"hire.screen", "hire.link", "hire.recheck"}, ""},
 }
 
 // CheckAuditReferences implements audit.ReferenceChecker. In one read

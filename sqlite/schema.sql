@@ -361,6 +361,58 @@ CREATE TABLE safe_address_book_limits (
     PRIMARY KEY (safe, chain_id, asset, period)
 ) STRICT;
 
+CREATE TABLE hire_people (
+    id          TEXT PRIMARY KEY,        -- the source system's id
+    role        TEXT NOT NULL,           -- applicant, contractor, employee
+    record      TEXT NOT NULL,           -- JSON of hiring.Person
+    referred_by TEXT NOT NULL DEFAULT '', -- the referrer's id, for forgetting it
+    created_at  TEXT NOT NULL,           -- RFC 3339 UTC, nine digits
+    updated_at  TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE hire_evidence (
+    person_id TEXT NOT NULL REFERENCES hire_people (id) ON DELETE CASCADE,
+    kind      TEXT NOT NULL,             -- sign_in, device, shipment, payroll, github
+    digest    TEXT NOT NULL,             -- SHA-256 of body: an item is stored once per person
+    body      TEXT NOT NULL,             -- JSON of the item
+    PRIMARY KEY (person_id, kind, digest)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE hire_runs (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused
+    kind      TEXT NOT NULL,             -- screen, link, recheck
+    actor     TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    imported  INTEGER NOT NULL,
+    clusters  INTEGER NOT NULL,
+    verdicts  TEXT NOT NULL,             -- JSON: verdict → count
+    inputs    TEXT NOT NULL,             -- JSON of hiring.Inputs
+    audit_seq INTEGER                    -- the run's audit entry
+) STRICT;
+
+CREATE TABLE hire_assessments (
+    person_id   TEXT PRIMARY KEY REFERENCES hire_people (id) ON DELETE CASCADE,
+    run_id      INTEGER NOT NULL REFERENCES hire_runs (id),
+    verdict     TEXT NOT NULL,
+    score       INTEGER NOT NULL,
+    flags       TEXT NOT NULL,           -- JSON of []hiring.Flag
+    computed_at TEXT NOT NULL,
+    stale       INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE hire_related (
+    related_id TEXT NOT NULL,
+    person_id  TEXT NOT NULL REFERENCES hire_assessments (person_id) ON DELETE CASCADE,
+    PRIMARY KEY (related_id, person_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE hire_state (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    key        BLOB,
+    generation INTEGER NOT NULL
+) STRICT;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
@@ -405,4 +457,14 @@ CREATE INDEX safe_cosign_approvals_tx ON safe_cosign_approvals (chain_id, safe, 
 
 CREATE INDEX screen_decision_batches_span ON screen_decision_batches (first_time, last_time);
 
+CREATE INDEX hire_people_updated ON hire_people (updated_at);
+
+CREATE INDEX hire_people_referred_by ON hire_people (referred_by) WHERE referred_by <> '';
+
+CREATE INDEX hire_assessments_run ON hire_assessments (run_id);
+
+CREATE INDEX hire_related_person ON hire_related (person_id);
+
 INSERT INTO "screen_lists_generation" VALUES (1, 0);
+
+INSERT INTO "hire_state" VALUES (1, NULL, 0);

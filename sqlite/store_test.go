@@ -80,6 +80,20 @@ func TestConformance(t *testing.T) {
 	storetest.DepositStore(t, func(t *testing.T) storetest.DepositAuditStore { return openStore(t) })
 	storetest.TraceAlertStore(t, func(t *testing.T) storetest.TraceAlertAuditStore { return openStore(t) })
 	storetest.BookStore(t, func(t *testing.T) storetest.BookAuditStore { return openStore(t) })
+	storetest.HiringStore(t, func(t *testing.T) (storetest.HiringAuditStore, func() storetest.HiringAuditStore) {
+		path := sqlitetest.NewFile(t)
+		db, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() }) // Close is idempotent
+		return db, func() storetest.HiringAuditStore {
+			if err := db.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			return openAt(t, path)
+		}
+	})
 }
 
 // TestTokenTimesExact checks what the suite leaves to adapters that can:

@@ -1,0 +1,419 @@
+package hiring
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+)
+
+// LinkFunc is the identity graph: the clusters of records that share
+// identifiers, with their reasons.
+type LinkFunc func(people []Person) ([]Cluster, error)
+
+// CheckFunc is the rules: one assessment per person, from the records,
+// their evidence and the clusters (Checker.Check).
+type CheckFunc func(ctx context.Context, people []Person, ev Evidence, clusters []Cluster) ([]Assessment, error)
+
+// Service runs the vetting of people for the command line and the API
+// alike: imports, screening runs, link runs, re-checks, forgetting and
+// retention, each stored with its audit entry in one transaction. The
+// audit entries and errors never carry a person's id or any other
+// identifier: a person appears only as their keyed Fingerprint.
+type Service struct {
+	// Store keeps the people and results; Audit records every change.
+	// Both are required and must be the same adapter, so that they share
+	// the transaction.
+	Store Store
+	Audit *audit.Log
+	// Link is the identity graph; Check the rules. Screen and Recheck
+	// need both, Link needs Link; a run without them is EUNAVAILABLE.
+	Link  LinkFunc
+	Check CheckFunc
+	// Lists returns the versions of the screening lists in force (list
+	// id → version), recorded with every assessment; nil for none.
+	Lists func() map[string]string
+	// Rules names the rules' version, recorded with every assessment.
+	Rules string
+}
+
+// RunResult is what a run returns: the stored run (its ID is committed),
+// the assessments stored (none for a link run) and the clusters found.
+type RunResult struct {
+	Run         *Run         `json:"run"`
+	Assessments []Assessment `json:"assessments"`
+	Clusters    []Cluster    `json:"clusters"`
+}
+
+// ImportReport is what Import returns.
+type ImportReport struct {
+	ImportCounts
+	// Unattached counts the evidence items that matched no person (not
+	// stored).
+	Unattached int `json:"unattached"`
+	// AuditSeq is the import's audit entry (0 when nothing changed).
+	AuditSeq int64 `json:"auditSeq,omitempty"`
+}
+
+// ForgetReport is what Forget returns.
+type ForgetReport struct {
+	Forgotten
+	// Fingerprint is the forgotten person's fingerprint, as the audit log
+	// names them.
+	Fingerprint string `json:"fingerprint"`
+	AuditSeq    int64  `json:"auditSeq"`
+}
+
+// maxRunAttempts bounds how often a run is computed again because people
+// were forgotten while it ran.
+const maxRunAttempts = 3
+
+// Fingerprint returns the fingerprint of person id under the store's key.
+func (s *Service) Fingerprint(ctx context.Context, id string) (string, error) {
+	key, err := s.Store.HiringKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	return Fingerprint(key, id), nil
+}
+
+// Import stores people and the evidence about them (AttachEvidence
+// attaches it to the people imported and to those stored), all or
+// nothing, audited as hire.import by actor with counts only. Evidence no
+// person matches is counted, not stored.
+func (s *Service) Import(ctx context.Context, actor string, people []Person, ev Evidence) (*ImportReport, error) {
+	records, unattached, err := s.records(ctx, people, ev)
+	if err != nil {
+		return nil, err
+	}
+	rep := &ImportReport{Unattached: unattached}
+	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if rep.ImportCounts, err = s.Store.SavePeople(ctx, records); err != nil {
+			return audit.Event{}, err
+		}
+		if rep.Added+rep.Updated == 0 {
+			return audit.Event{}, audit.ErrUnchanged
+		}
+		return audit.Event{Actor: actor, Action: "hire.import", Target: "hire:people", Details: importDetails(rep, len(records))}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if e != nil {
+		rep.AuditSeq = e.Seq
+	}
+	return rep, nil
+}
+
+func importDetails(rep *ImportReport, records int) map[string]any {
+	return map[string]any{"records": records, "added": rep.Added, "updated": rep.Updated, "unchanged": rep.Unchanged,
+		"evidence": rep.Evidence, "unattached": rep.Unattached}
+}
+
+// records checks people and attaches ev to them, or to the stored people
+// for the items none of them matches.
+func (s *Service) records(ctx context.Context, people []Person, ev Evidence) ([]Record, int, error) {
+	records := make([]Record, len(people))
+	for i, p := range people {
+		records[i].Person = p
+	}
+	if err := CheckRecords(records); err != nil {
+		return nil, 0, err
+	}
+	attached, rest := AttachEvidence(people, ev)
+	for i := range records {
+		records[i].Evidence = attached[records[i].Person.ID]
+	}
+	if rest.Count() > 0 {
+		snap, err := s.Store.Snapshot(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		stored, left := AttachEvidence(snap.Persons(), rest)
+		rest = left
+		for _, sp := range snap.People {
+			if e, ok := stored[sp.Person.ID]; ok {
+				records = append(records, Record{Person: sp.Person, Evidence: e})
+			}
+		}
+	}
+	return records, rest.Count(), nil
+}
+
+// Screen imports people and ev (as Import, in the run's transaction) and
+// screens every stored person with them: the identity graph links them,
+// the rules assess them, and the run with every assessment is stored and
+// audited as hire.screen by actor, in one transaction; the run's id is
+// returned once committed. The audit entry carries the counts, the list
+// and rule versions, the SHA-256 of the assessments and, for each person
+// with a flag or a verdict other than clear, their fingerprint, verdict,
+// score and rule codes. people may be empty (a re-screening of the stored
+// people with new evidence).
+func (s *Service) Screen(ctx context.Context, actor string, people []Person, ev Evidence) (*RunResult, error) {
+	return s.run(ctx, actor, RunScreen, "", people, ev)
+}
+
+// Recheck screens every stored person again, as Screen does without an
+// import, audited as hire.recheck by actor with reason (e.g. "lists
+// changed: ofac-sdn"). A server calls it when the screening lists in
+// force change (the lists refresher's reload, a list import) or new
+// evidence arrives; it also makes stale assessments current.
+func (s *Service) Recheck(ctx context.Context, actor, reason string) (*RunResult, error) {
+	return s.run(ctx, actor, RunRecheck, reason, nil, Evidence{})
+}
+
+// LinkRun runs the identity graph over the stored people and people (not
+// stored), and records the run (hire.link: counts, and the clusters as
+// lists of fingerprints) without assessments.
+func (s *Service) LinkRun(ctx context.Context, actor string, people []Person) (*RunResult, error) {
+	if s.Link == nil {
+		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no identity graph is configured")
+	}
+	records := make([]Record, len(people))
+	for i, p := range people {
+		records[i].Person = p
+	}
+	if err := CheckRecords(records); err != nil {
+		return nil, err
+	}
+	key, err := s.Store.HiringKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := s.Store.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := merge(snap.Persons(), people)
+	clusters, err := s.Link(all)
+	if err != nil {
+		return nil, err
+	}
+	run := &Run{Kind: RunLink, Actor: actor, Clusters: len(clusters), Inputs: Inputs{People: len(all)}}
+	var out *Run
+	_, err = s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if out, err = s.Store.SaveRun(ctx, run, nil, snap.Generation); err != nil {
+			return audit.Event{}, err
+		}
+		fps := make([][]string, len(clusters))
+		for i, c := range clusters {
+			fps[i] = make([]string, len(c.IDs))
+			for j, id := range c.IDs {
+				fps[i][j] = Fingerprint(key, id)
+			}
+		}
+		return audit.Event{Actor: actor, Action: "hire.link", Target: RunTarget(out.ID), Details: map[string]any{
+			"run": out.ID, "people": len(all), "clusters": fps}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &RunResult{Run: out, Assessments: []Assessment{}, Clusters: clusters}, nil
+}
+
+// RunTarget is the audit target of a run: "hire:run:ID".
+func RunTarget(id int64) string { return "hire:run:" + strconv.FormatInt(id, 10) }
+
+func (s *Service) run(ctx context.Context, actor, kind, reason string, people []Person, ev Evidence) (*RunResult, error) {
+	if s.Link == nil || s.Check == nil {
+		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no identity graph or rules are configured")
+	}
+	key, err := s.Store.HiringKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := s.runOnce(ctx, key, actor, kind, reason, people, ev)
+		if bulwark.ErrorCode(err) == bulwark.ECONFLICT && attempt < maxRunAttempts {
+			continue // people were forgotten while the run was computed
+		}
+		return res, err
+	}
+}
+
+func (s *Service) runOnce(ctx context.Context, key []byte, actor, kind, reason string, people []Person, ev Evidence) (*RunResult, error) {
+	var records []Record
+	var unattached int
+	if len(people) > 0 || ev.Count() > 0 {
+		var err error
+		if records, unattached, err = s.records(ctx, people, ev); err != nil {
+			return nil, err
+		}
+	}
+	snap, err := s.Store.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The run sees the stored people as this import leaves them.
+	all := snap.Persons()
+	allEv := snap.Evidence
+	imported := make([]Person, len(records))
+	for i, r := range records {
+		imported[i] = r.Person
+		allEv.Append(r.Evidence)
+	}
+	all = merge(all, imported)
+	clusters, err := s.Link(all)
+	if err != nil {
+		return nil, err
+	}
+	as, err := s.Check(ctx, all, allEv, clusters)
+	if err != nil {
+		return nil, err
+	}
+	inputs := Inputs{Rules: s.Rules, People: len(all), Evidence: allEv.Count()}
+	if s.Lists != nil {
+		inputs.Lists = s.Lists()
+	}
+	run := &Run{Kind: kind, Actor: actor, Reason: reason, Imported: len(people), Clusters: len(clusters),
+		Verdicts: map[bulwark.Verdict]int{}, Inputs: inputs}
+	for _, a := range as {
+		run.Verdicts[a.Verdict]++
+	}
+	digest, err := assessmentsDigest(as)
+	if err != nil {
+		return nil, err
+	}
+	var out *Run
+	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var counts ImportCounts
+		if len(records) > 0 {
+			var err error
+			if counts, err = s.Store.SavePeople(ctx, records); err != nil {
+				return audit.Event{}, err
+			}
+		}
+		var err error
+		if out, err = s.Store.SaveRun(ctx, run, as, snap.Generation); err != nil {
+			return audit.Event{}, err
+		}
+		details := map[string]any{"run": out.ID, "people": len(all), "clusters": len(clusters), "verdicts": run.Verdicts,
+			"inputs": inputs, "assessmentsSha256": digest, "flagged": flagged(key, as)}
+		if reason != "" {
+			details["reason"] = reason
+		}
+		if kind == RunScreen {
+			details["import"] = importDetails(&ImportReport{ImportCounts: counts, Unattached: unattached}, len(records))
+		}
+		return audit.Event{Actor: actor, Action: "hire." + kind, Target: RunTarget(out.ID), Details: details}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.AuditSeq = e.Seq
+	return &RunResult{Run: out, Assessments: as, Clusters: clusters}, nil
+}
+
+// flaggedPerson is how the audit log names an assessment: fingerprint,
+// verdict, score and rule codes.
+type flaggedPerson struct {
+	Person  string          `json:"person"`
+	Verdict bulwark.Verdict `json:"verdict"`
+	Score   int             `json:"score"`
+	Rules   []string        `json:"rules,omitempty"`
+}
+
+// flagged returns the assessments with a flag or a verdict other than
+// clear, as the audit log names them.
+func flagged(key []byte, as []Assessment) []flaggedPerson {
+	out := []flaggedPerson{}
+	for _, a := range as {
+		if len(a.Flags) == 0 && a.Verdict == bulwark.VerdictClear {
+			continue
+		}
+		f := flaggedPerson{Person: Fingerprint(key, a.ID), Verdict: a.Verdict, Score: a.Score}
+		for _, fl := range a.Flags {
+			if !slices.Contains(f.Rules, fl.Rule) {
+				f.Rules = append(f.Rules, fl.Rule)
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// assessmentsDigest is the SHA-256 of the assessments' JSON encoding, as
+// the audit entry of a run records it.
+func assessmentsDigest(as []Assessment) (string, error) {
+	b, err := json.Marshal(as)
+	if err != nil {
+		return "", bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode the assessments")
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// merge returns stored with the people of add replacing those with the
+// same id, and the others appended.
+func merge(stored, add []Person) []Person {
+	if len(add) == 0 {
+		return stored
+	}
+	at := make(map[string]int, len(stored))
+	for i, p := range stored {
+		at[p.ID] = i
+	}
+	out := slices.Clone(stored)
+	for _, p := range add {
+		if i, ok := at[p.ID]; ok {
+			out[i] = p
+		} else {
+			at[p.ID] = len(out)
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Forget deletes person id's record, evidence and assessment and removes
+// the id from other people's flags (Store.ForgetPerson), audited as
+// hire.forget by actor with the person's fingerprint only, in one
+// transaction. The audit log, which never held the id, stays verifiable.
+// An unknown id is ENOTFOUND.
+func (s *Service) Forget(ctx context.Context, id, actor string) (*ForgetReport, error) {
+	if id == "" {
+		return nil, bulwark.Invalid("id", "the id of the person to forget is required")
+	}
+	key, err := s.Store.HiringKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &ForgetReport{Fingerprint: Fingerprint(key, id)}
+	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if rep.Forgotten, err = s.Store.ForgetPerson(ctx, id); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Actor: actor, Action: "hire.forget", Target: PersonTarget(rep.Fingerprint), Details: map[string]any{
+			"person": rep.Fingerprint, "evidence": rep.Evidence, "assessment": rep.Assessment, "scrubbed": rep.Scrubbed, "referrals": rep.Referrals}}, nil
+	})
+	if err != nil {
+		if bulwark.ErrorCode(err) == bulwark.ENOTFOUND {
+			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no person with that id is stored (fingerprint %s)", rep.Fingerprint)
+		}
+		return nil, err
+	}
+	rep.AuditSeq = e.Seq
+	return rep, nil
+}
+
+// PurgeBefore forgets every person not updated since t (retention),
+// audited as hire.purge by actor with the cutoff and the count; nothing
+// to purge writes no entry. It returns the count and the entry's sequence
+// number (0 without one).
+func (s *Service) PurgeBefore(ctx context.Context, t time.Time, actor string) (n, seq int64, err error) {
+	if t.IsZero() {
+		return 0, 0, bulwark.Invalid("before", "a cutoff time is required")
+	}
+	return s.Audit.Prune(ctx, actor, "hire.purge", "hiring people records", "people", t, func(ctx context.Context) (int64, error) {
+		return s.Store.PurgePeople(ctx, t)
+	})
+}

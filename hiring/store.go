@@ -1,0 +1,222 @@
+package hiring
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Record is one person as the store keeps it: the record and the evidence
+// attached to it (AttachEvidence).
+type Record struct {
+	Person   Person   `json:"person"`
+	Evidence Evidence `json:"evidence"`
+}
+
+// StoredPerson is a stored person with the times the store stamped (UTC).
+type StoredPerson struct {
+	Person Person `json:"person"`
+	// CreatedAt is when the record was first imported; UpdatedAt when an
+	// import last changed it or added evidence to it. Retention
+	// (PurgePeople) goes by UpdatedAt.
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// ImportCounts says what SavePeople did.
+type ImportCounts struct {
+	// Added people were not stored before; Updated ones were and had
+	// their record replaced or evidence added; Unchanged ones were stored
+	// exactly so.
+	Added     int `json:"added"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	// Evidence is how many evidence items were new (an item stored before
+	// for the same person is not stored twice).
+	Evidence int `json:"evidence"`
+}
+
+// Snapshot is every stored person with their evidence, read in one
+// transaction.
+type Snapshot struct {
+	People []StoredPerson `json:"people"`
+	// Evidence is the evidence of all of them, merged.
+	Evidence Evidence `json:"evidence"`
+	// Generation counts the deletions of people (ForgetPerson,
+	// PurgePeople) the store has made: SaveRun refuses results computed
+	// on a snapshot older than the last deletion.
+	Generation int64 `json:"generation"`
+}
+
+// Persons returns the people records of the snapshot.
+func (s *Snapshot) Persons() []Person {
+	out := make([]Person, len(s.People))
+	for i, p := range s.People {
+		out[i] = p.Person
+	}
+	return out
+}
+
+// Run kinds.
+const (
+	RunScreen  = "screen"  // people imported and every stored person screened
+	RunLink    = "link"    // the identity graph only: clusters, no assessments
+	RunRecheck = "recheck" // every stored person screened again
+)
+
+// Inputs are what a run's assessments were computed against.
+type Inputs struct {
+	// Lists are the screening lists in force, by list id: their versions
+	// (the SHA-256 of their sources).
+	Lists map[string]string `json:"lists,omitempty"`
+	// Rules names the version of the rules (empty when the checker gives
+	// none).
+	Rules string `json:"rules,omitempty"`
+	// People and Evidence count the records and evidence items checked.
+	People   int `json:"people"`
+	Evidence int `json:"evidence"`
+}
+
+// Run is one screening, link or recheck run. Its id is given by the store
+// and returned only once the run and its results are committed, so a run
+// id a caller holds survives a crash; ids increase and are never reused.
+type Run struct {
+	ID     int64  `json:"id"`
+	Kind   string `json:"kind"`
+	Actor  string `json:"actor"`
+	Reason string `json:"reason,omitempty"`
+	// At is when the run was stored (UTC; the store stamps it).
+	At time.Time `json:"at"`
+	// Imported counts the people records the run imported (screen runs).
+	Imported int `json:"imported"`
+	// Clusters counts the clusters the identity graph found.
+	Clusters int `json:"clusters"`
+	// Verdicts counts the assessments by verdict.
+	Verdicts map[bulwark.Verdict]int `json:"verdicts,omitempty"`
+	Inputs   Inputs                  `json:"inputs"`
+	// AuditSeq is the audit entry that records the run.
+	AuditSeq int64 `json:"auditSeq,omitempty"`
+}
+
+// StoredAssessment is a person's latest assessment with what it was
+// computed against.
+type StoredAssessment struct {
+	Assessment
+	// RunID is the run that computed it; ComputedAt when it was stored.
+	RunID      int64     `json:"runId"`
+	ComputedAt time.Time `json:"computedAt"`
+	Inputs     Inputs    `json:"inputs"`
+	// Stale is true once something it was computed from has changed: the
+	// person's record or evidence was imported again, or a person one of
+	// its flags related it to was forgotten (the id is then removed from
+	// the flags, see ForgetPerson). Recheck computes it again.
+	Stale bool `json:"stale,omitempty"`
+}
+
+// Forgotten says what ForgetPerson deleted and changed.
+type Forgotten struct {
+	// Evidence counts the evidence items deleted with the record;
+	// Assessment is true when the person had an assessment, deleted too.
+	Evidence   int  `json:"evidence"`
+	Assessment bool `json:"assessment"`
+	// Scrubbed counts other people's assessments whose flags named the
+	// person: the id (and the person's full name) are removed from their
+	// Related lists and evidence texts and they are marked stale.
+	Scrubbed int `json:"scrubbed"`
+	// Referrals counts other people's records that named the person as
+	// their referrer; the reference is cleared.
+	Referrals int `json:"referrals"`
+}
+
+// Store keeps people records, their evidence, assessments and runs. An
+// adapter implements it beside audit.Store; with a context from
+// audit.Log.Do every write joins the audit transaction, so a change and its
+// audit entry commit together or not at all. Times are stamped by the
+// store in UTC. Errors are *bulwark.Error: EINVALID for bad arguments
+// (naming the field), ENOTFOUND for an unknown person or run.
+type Store interface {
+	// HiringKey returns the instance's fingerprint key (KeySize random
+	// bytes), creating it on the first call; it never changes afterwards.
+	HiringKey(ctx context.Context) ([]byte, error)
+	// SavePeople stores the records in one transaction, all or nothing.
+	// A record whose person id is stored already replaces the stored
+	// record (its creation time is kept) and adds its evidence items to
+	// the stored ones; the assessment of a person so changed is marked
+	// stale. Ids must be non-empty and unique within the call (EINVALID
+	// naming the duplicated id's line, "people[i].id"). At most
+	// MaxImport records per call.
+	SavePeople(ctx context.Context, records []Record) (ImportCounts, error)
+	// Snapshot returns every stored person, oldest first, with all
+	// their evidence and the deletion generation, in one read.
+	Snapshot(ctx context.Context) (*Snapshot, error)
+	// Person returns one stored person with their evidence (ENOTFOUND).
+	Person(ctx context.Context, id string) (*StoredPerson, Evidence, error)
+	// SaveRun stores run and the assessments, each replacing the
+	// person's previous assessment (no longer stale), and returns the run
+	// with its id and time. generation is the Snapshot's the assessments
+	// were computed on: when people were deleted since, nothing is stored
+	// and the error is ECONFLICT (compute again). An assessment of a
+	// person not stored is EINVALID.
+	SaveRun(ctx context.Context, run *Run, assessments []Assessment, generation int64) (*Run, error)
+	// Run returns a stored run (ENOTFOUND).
+	Run(ctx context.Context, id int64) (*Run, error)
+	// Assessment returns a person's latest assessment (ENOTFOUND when the
+	// person is unknown or was never screened).
+	Assessment(ctx context.Context, id string) (*StoredAssessment, error)
+	// ForgetPerson deletes the person's record, evidence and assessment,
+	// removes the id (and the person's full name) from the flags of
+	// other people's assessments, marking those stale, and clears other
+	// records' references to the person, in one transaction; ENOTFOUND
+	// for an unknown id. Runs keep their counts, which name nobody.
+	ForgetPerson(ctx context.Context, id string) (Forgotten, error)
+	// PurgePeople forgets, as ForgetPerson does, every person not
+	// updated since before, in one transaction, and returns how many.
+	PurgePeople(ctx context.Context, before time.Time) (int64, error)
+}
+
+// MaxImport is the most people records one SavePeople call takes.
+const MaxImport = 1_000_000
+
+// CheckRecords checks records for SavePeople: ids non-empty, at most
+// MaxIDLen bytes and unique, and at most MaxImport records. An error is
+// EINVALID naming the record (its file line when it has one).
+func CheckRecords(records []Record) error {
+	if len(records) > MaxImport {
+		return bulwark.Errorf(bulwark.ETOOLARGE, "%d people records in one import: at most %d; split the file", len(records), MaxImport)
+	}
+	seen := make(map[string]int, len(records))
+	for i := range records {
+		p := &records[i].Person
+		where := recordName(i, p.Line)
+		if p.ID == "" {
+			return bulwark.Invalid(where+".id", "a person record needs an id (the id column)")
+		}
+		if len(p.ID) > MaxIDLen {
+			return bulwark.Invalid(where+".id", "an id of %d bytes: at most %d", len(p.ID), MaxIDLen)
+		}
+		switch p.Role {
+		case "", RoleApplicant, RoleContractor, RoleEmployee:
+		default:
+			return bulwark.Invalid(where+".role", "unknown role %q: use applicant, contractor or employee", bulwark.Echo(string(p.Role)))
+		}
+		if j, dup := seen[p.ID]; dup {
+			return bulwark.Invalid(where+".id", "the id of %s is also that of %s: ids must be unique within an import", where, recordName(j, records[j].Person.Line))
+		}
+		seen[p.ID] = i
+	}
+	return nil
+}
+
+// MaxIDLen is the longest person id in bytes.
+const MaxIDLen = 256
+
+// recordName names record i for an error: "line N" when it was read from
+// a file, "people[i]" otherwise. It never contains the id.
+func recordName(i, line int) string {
+	if line > 0 {
+		return "line " + strconv.Itoa(line)
+	}
+	return "people[" + strconv.Itoa(i) + "]"
+}

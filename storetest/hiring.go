@@ -1,0 +1,414 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/hiring"
+)
+
+// HiringAuditStore is an adapter that holds hiring people records and the
+// audit log.
+type HiringAuditStore interface {
+	hiring.Store
+	audit.Store
+}
+
+// HiringOpen opens a fresh, empty store closed when t ends, and returns
+// with it a function that closes it and opens the same data again (the
+// store it returns is closed when t ends).
+type HiringOpen func(t *testing.T) (s HiringAuditStore, reopen func() HiringAuditStore)
+
+// hirePerson returns a person record; people sharing mail share an
+// e-mail address.
+func hirePerson(id, name, mail string) hiring.Person {
+	return hiring.Person{ID: id, FullName: name, Emails: []string{mail}, Country: "US", DateOfBirth: "1990-01-02"}
+}
+
+// hireLink links the people sharing an e-mail (a stand-in for the
+// identity graph).
+func hireLink(people []hiring.Person) ([]hiring.Cluster, error) {
+	by := map[string][]string{}
+	var keys []string
+	for _, p := range people {
+		for _, e := range p.Emails {
+			if by[e] == nil {
+				keys = append(keys, e)
+			}
+			by[e] = append(by[e], p.ID)
+		}
+	}
+	var out []hiring.Cluster
+	for _, k := range keys {
+		if ids := by[k]; len(ids) > 1 {
+			out = append(out, hiring.Cluster{IDs: ids, Reasons: []string{"share an e-mail"}, Links: []hiring.Link{{Kind: "email", IDs: ids, Value: k, Score: 1}}})
+		}
+	}
+	return out, nil
+}
+
+// hireCheck flags everyone in a cluster with the others as Related (a
+// stand-in for the rules), naming them in the evidence text.
+func hireCheck(_ context.Context, people []hiring.Person, _ hiring.Evidence, clusters []hiring.Cluster) ([]hiring.Assessment, error) {
+	name := map[string]string{}
+	for _, p := range people {
+		name[p.ID] = p.FullName
+	}
+	out := make([]hiring.Assessment, 0, len(people))
+	for _, p := range people {
+		a := hiring.Assessment{ID: p.ID, Verdict: bulwark.VerdictClear, Flags: []hiring.Flag{}}
+		for _, c := range clusters {
+			if !slices.Contains(c.IDs, p.ID) {
+				continue
+			}
+			var others, text []string
+			for _, id := range c.IDs {
+				if id != p.ID {
+					others = append(others, id)
+					text = append(text, id+" ("+name[id]+")")
+				}
+			}
+			a.Flags = append(a.Flags, hiring.Flag{Rule: "SHARED_IDENTIFIER", Indicator: "ID-01", Severity: hiring.SeverityHigh, Weight: 40,
+				Evidence: "shares an e-mail with " + strings.Join(text, ", "), Source: "FBI PSA I-051624", Related: others})
+			a.Score += 40
+			a.Verdict = bulwark.VerdictReview
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func hireService(s HiringAuditStore) *hiring.Service {
+	return &hiring.Service{Store: s, Audit: &audit.Log{Store: s}, Link: hireLink, Check: hireCheck, Rules: "test-1",
+		Lists: func() map[string]string { return map[string]string{"ofac-sdn": "abc"} }}
+}
+
+// auditText returns every audit entry as one text, to look for
+// identifiers in.
+func auditText(t *testing.T, s audit.Store) string {
+	t.Helper()
+	es, err := s.AuditEntries(context.Background(), 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range es {
+		fmt.Fprintf(&b, "%s %s %s %s\n", e.Actor, e.Action, e.Target, e.Details)
+	}
+	return b.String()
+}
+
+func verifyChain(t *testing.T, s audit.Store) {
+	t.Helper()
+	rep, err := audit.Verify(context.Background(), s, nil)
+	if err != nil || !rep.Intact() {
+		t.Fatalf("audit.Verify = %+v, %v", rep, err)
+	}
+}
+
+// HiringStore runs the conformance suite for hiring.Store on an adapter
+// that also holds the audit log, through hiring.Service: imports all or
+// nothing and audited without identifiers, duplicate ids refused,
+// evidence stored once per person, runs with increasing ids that survive
+// a reopen and assessments with their inputs, forgetting that removes a
+// person everywhere while the audit chain verifies, retention, runs
+// computed again when a person is forgotten meanwhile, and concurrent
+// imports.
+func HiringStore(t *testing.T, open HiringOpen) {
+	t.Helper()
+	ctx := context.Background()
+
+	t.Run("HireImportAllOrNothing", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		svc := hireService(s)
+		ev := hiring.Evidence{SignIns: []hiring.SignIn{{User: "a@x.test", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Success: true, Provider: "okta"}},
+			Devices: []hiring.Device{{Serial: "SN-1", User: "p-1"}}, Payroll: []hiring.PayrollAccount{{Person: "nobody@x.test", Kind: "bank", Account: "123"}}}
+		rep, err := svc.Import(ctx, "cli:hr", []hiring.Person{hirePerson("p-1", "Ann Lee", "a@x.test"), hirePerson("p-2", "Bob Roe", "b@x.test")}, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Added != 2 || rep.Evidence != 2 || rep.Unattached != 1 || rep.AuditSeq != 1 {
+			t.Fatalf("Import = %+v", rep)
+		}
+		// The same again changes nothing and writes no entry.
+		if rep, err := svc.Import(ctx, "cli:hr", []hiring.Person{hirePerson("p-1", "Ann Lee", "a@x.test")}, ev); err != nil || rep.Unchanged != 1 || rep.AuditSeq != 0 || rep.Evidence != 0 {
+			t.Fatalf("second Import = %+v, %v", rep, err)
+		}
+		sp, pev, err := s.Person(ctx, "p-1")
+		if err != nil || sp.Person.FullName != "Ann Lee" || len(pev.SignIns) != 1 || len(pev.Devices) != 1 || sp.CreatedAt.Location() != time.UTC {
+			t.Fatalf("Person = %+v, %+v, %v", sp, pev, err)
+		}
+		// A change that fails after storing people rolls them back.
+		boom := bulwark.Errorf(bulwark.EINTERNAL, "boom")
+		_, err = svc.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+			if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("p-3", "Cy Poe", "c@x.test")}}); err != nil {
+				return audit.Event{}, err
+			}
+			return audit.Event{}, boom
+		})
+		if err != boom {
+			t.Fatalf("Do = %v", err)
+		}
+		if _, _, err := s.Person(ctx, "p-3"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Fatalf("a person of a failed import is stored: %v", err)
+		}
+		// A bad record refuses the whole import.
+		_, err = svc.Import(ctx, "cli:hr", []hiring.Person{hirePerson("p-4", "Di", "d@x.test"), {ID: "p-5", Role: "boss", Line: 7}}, hiring.Evidence{})
+		if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), "line 7") {
+			t.Fatalf("Import(bad role) = %v, want EINVALID naming line 7", err)
+		}
+		if _, _, err := s.Person(ctx, "p-4"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Fatalf("a person of a refused import is stored: %v", err)
+		}
+		if txt := auditText(t, s); strings.Contains(txt, "p-1") || strings.Contains(txt, "Ann") || strings.Contains(txt, "a@x.test") {
+			t.Errorf("the audit log names a person:\n%s", txt)
+		}
+		verifyChain(t, s)
+	})
+
+	t.Run("HireDuplicateIDs", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		dup := []hiring.Record{{Person: hiring.Person{ID: "secret-42", Line: 2}}, {Person: hiring.Person{ID: "x"}}, {Person: hiring.Person{ID: "secret-42", Line: 4}}}
+		_, err := s.SavePeople(ctx, dup)
+		if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), "line 2") {
+			t.Fatalf("SavePeople(duplicate) = %v, want EINVALID naming lines 2 and 4", err)
+		}
+		if strings.Contains(err.Error(), "secret-42") {
+			t.Errorf("the error names the id: %v", err)
+		}
+		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hiring.Person{}}}); bulwark.ErrorCode(err) != bulwark.EINVALID {
+			t.Fatalf("SavePeople(no id) = %v", err)
+		}
+		snap, err := s.Snapshot(ctx)
+		if err != nil || len(snap.People) != 0 {
+			t.Fatalf("Snapshot = %+v, %v; want nothing stored", snap, err)
+		}
+	})
+
+	t.Run("HireScreenAndForget", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		svc := hireService(s)
+		key, err := s.HiringKey(ctx)
+		if err != nil || len(key) != hiring.KeySize {
+			t.Fatalf("HiringKey = %x, %v", key, err)
+		}
+		people := []hiring.Person{hirePerson("p-1", "Ann Lee", "shared@x.test"), hirePerson("p-2", "Bob Roe", "shared@x.test"), hirePerson("p-3", "Cy Poe", "c@x.test")}
+		people[2].ReferredBy = "p-1"
+		ev := hiring.Evidence{Shipments: []hiring.Shipment{{Person: "p-1", Address: "1 Main St"}}}
+		res, err := svc.Screen(ctx, "token:t1", people, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Run.ID < 1 || res.Run.Kind != hiring.RunScreen || len(res.Assessments) != 3 || len(res.Clusters) != 1 || res.Run.AuditSeq < 1 ||
+			res.Run.Verdicts[bulwark.VerdictReview] != 2 || res.Run.Inputs.Lists["ofac-sdn"] != "abc" || res.Run.Inputs.Rules != "test-1" {
+			t.Fatalf("Screen = %+v", res)
+		}
+		if got, err := s.Run(ctx, res.Run.ID); err != nil || got.Kind != hiring.RunScreen || got.AuditSeq != res.Run.AuditSeq || got.Verdicts[bulwark.VerdictReview] != 2 || !got.At.Equal(res.Run.At) {
+			t.Fatalf("Run = %+v, %v; want %+v", got, err, res.Run)
+		}
+		a2, err := s.Assessment(ctx, "p-2")
+		if err != nil || a2.Verdict != bulwark.VerdictReview || a2.RunID != res.Run.ID || a2.Stale || len(a2.Flags) != 1 ||
+			!slices.Equal(a2.Flags[0].Related, []string{"p-1"}) || a2.Inputs.Rules != "test-1" {
+			t.Fatalf("Assessment(p-2) = %+v, %v", a2, err)
+		}
+		fp1 := hiring.Fingerprint(key, "p-1")
+		if txt := auditText(t, s); !strings.Contains(txt, fp1) || strings.Contains(txt, "p-1") || strings.Contains(txt, "Ann") || strings.Contains(txt, "shared@") {
+			t.Errorf("the audit log should name p-1 by its fingerprint %s only:\n%s", fp1, txt)
+		}
+
+		rep, err := svc.Forget(ctx, "p-1", "cli:dpo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Fingerprint != fp1 || rep.Evidence != 1 || !rep.Assessment || rep.Scrubbed != 1 || rep.Referrals != 1 || rep.AuditSeq <= res.Run.AuditSeq {
+			t.Fatalf("Forget = %+v", rep)
+		}
+		if _, _, err := s.Person(ctx, "p-1"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("Person(forgotten) = %v", err)
+		}
+		if _, err := s.Assessment(ctx, "p-1"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("Assessment(forgotten) = %v", err)
+		}
+		a2, err = s.Assessment(ctx, "p-2")
+		if err != nil || !a2.Stale || len(a2.Flags[0].Related) != 0 || strings.Contains(a2.Flags[0].Evidence, "p-1") || strings.Contains(a2.Flags[0].Evidence, "Ann Lee") {
+			t.Fatalf("Assessment(p-2) after the forget = %+v, %v; want p-1 gone and stale", a2, err)
+		}
+		p3, _, err := s.Person(ctx, "p-3")
+		if err != nil || p3.Person.ReferredBy != "" {
+			t.Fatalf("Person(p-3) = %+v, %v; want the referral cleared", p3, err)
+		}
+		snap, err := s.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(snap)
+		if strings.Contains(string(b), "p-1") || strings.Contains(string(b), "Ann Lee") || len(snap.Evidence.Shipments) != 0 {
+			t.Errorf("the store still holds the forgotten person: %s", b)
+		}
+		if _, err := svc.Forget(ctx, "p-1", "cli:dpo"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND || strings.Contains(err.Error(), "p-1") {
+			t.Errorf("second Forget = %v, want ENOTFOUND without the id", err)
+		}
+		if txt := auditText(t, s); strings.Contains(txt, "p-1") || !strings.Contains(txt, "hire.forget") {
+			t.Errorf("audit log after the forget:\n%s", txt)
+		}
+		verifyChain(t, s)
+
+		// A re-check makes the stale assessment current.
+		rc, err := svc.Recheck(ctx, "system:hire", "lists changed")
+		if err != nil || rc.Run.ID <= res.Run.ID || rc.Run.Kind != hiring.RunRecheck || len(rc.Assessments) != 2 {
+			t.Fatalf("Recheck = %+v, %v", rc, err)
+		}
+		if a2, err := s.Assessment(ctx, "p-2"); err != nil || a2.Stale || a2.Verdict != bulwark.VerdictClear || a2.RunID != rc.Run.ID {
+			t.Fatalf("Assessment(p-2) after the re-check = %+v, %v", a2, err)
+		}
+		verifyChain(t, s)
+	})
+
+	t.Run("HireRunAgainAfterForget", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		svc := hireService(s)
+		if _, err := svc.Import(ctx, "cli:hr", []hiring.Person{hirePerson("p-1", "Ann Lee", "s@x.test"), hirePerson("p-2", "Bob Roe", "s@x.test")}, hiring.Evidence{}); err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		svc.Check = func(ctx context.Context, people []hiring.Person, ev hiring.Evidence, cs []hiring.Cluster) ([]hiring.Assessment, error) {
+			calls++
+			if calls == 1 { // p-1 is forgotten while the first attempt computes
+				if _, err := svc.Forget(ctx, "p-1", "cli:dpo"); err != nil {
+					return nil, err
+				}
+			}
+			return hireCheck(ctx, people, ev, cs)
+		}
+		res, err := svc.Recheck(ctx, "system:hire", "test")
+		if err != nil || calls != 2 || len(res.Assessments) != 1 || res.Assessments[0].ID != "p-2" || len(res.Assessments[0].Flags) != 0 {
+			t.Fatalf("Recheck = %+v, %v after %d attempts; want p-2 alone, clear, on the second", res, err, calls)
+		}
+		if _, err := s.Assessment(ctx, "p-1"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Fatalf("the forgotten person was assessed: %v", err)
+		}
+		verifyChain(t, s)
+	})
+
+	t.Run("HirePurge", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		svc := hireService(s)
+		if _, err := svc.Screen(ctx, "cli:hr", []hiring.Person{hirePerson("old", "Old One", "s@x.test")}, hiring.Evidence{}); err != nil {
+			t.Fatal(err)
+		}
+		cut := time.Now()
+		for !time.Now().After(cut) {
+			// the clock moves on (coarse clocks)
+		}
+		if _, err := svc.Screen(ctx, "cli:hr", []hiring.Person{hirePerson("new", "New One", "s@x.test")}, hiring.Evidence{}); err != nil {
+			t.Fatal(err)
+		}
+		if n, seq, err := svc.PurgeBefore(ctx, cut.Add(-time.Hour), "system:retention"); err != nil || n != 0 || seq != 0 {
+			t.Fatalf("PurgeBefore(an hour before) = %d, %d, %v; want nothing", n, seq, err)
+		}
+		n, seq, err := svc.PurgeBefore(ctx, cut, "system:retention")
+		if err != nil || n != 1 || seq == 0 {
+			t.Fatalf("PurgeBefore = %d, %d, %v", n, seq, err)
+		}
+		if _, _, err := s.Person(ctx, "old"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("the old person is still stored: %v", err)
+		}
+		if a, err := s.Assessment(ctx, "new"); err != nil || !a.Stale || len(a.Flags[0].Related) != 0 {
+			t.Errorf("Assessment(new) = %+v, %v; want the purged person removed, stale", a, err)
+		}
+		if txt := auditText(t, s); !strings.Contains(txt, "hire.purge") || strings.Contains(txt, "Old One") || strings.Contains(txt, `"old"`) {
+			t.Errorf("audit log:\n%s", txt)
+		}
+		verifyChain(t, s)
+	})
+
+	t.Run("HireRunIDsSurviveReopen", func(t *testing.T) {
+		t.Parallel()
+		s, reopen := open(t)
+		svc := hireService(s)
+		key, err := s.HiringKey(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last int64
+		for i := range 3 {
+			res, err := svc.Screen(ctx, "cli:hr", []hiring.Person{hirePerson(fmt.Sprint("p-", i), "N", "s@x.test")}, hiring.Evidence{})
+			if err != nil || res.Run.ID <= last {
+				t.Fatalf("Screen %d = %+v, %v (last id %d)", i, res, err, last)
+			}
+			last = res.Run.ID
+		}
+		link, err := svc.LinkRun(ctx, "cli:hr", []hiring.Person{hirePerson("q", "Q", "s@x.test")})
+		if err != nil || link.Run.ID <= last || len(link.Clusters) != 1 || len(link.Clusters[0].IDs) != 4 || len(link.Assessments) != 0 {
+			t.Fatalf("LinkRun = %+v, %v", link, err)
+		}
+		if _, _, err := s.Person(ctx, "q"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Fatalf("a link run stored its people: %v", err)
+		}
+		last = link.Run.ID
+		s = reopen()
+		if got, err := s.Run(ctx, last); err != nil || got.Kind != hiring.RunLink || got.Clusters != 1 {
+			t.Fatalf("Run after reopen = %+v, %v", got, err)
+		}
+		if k2, err := s.HiringKey(ctx); err != nil || string(k2) != string(key) {
+			t.Fatalf("the fingerprint key changed on reopen: %v", err)
+		}
+		res, err := hireService(s).Recheck(ctx, "system:hire", "reopen")
+		if err != nil || res.Run.ID <= last {
+			t.Fatalf("Recheck after reopen = %+v, %v (last id %d)", res, err, last)
+		}
+		if _, err := s.Run(ctx, res.Run.ID+1); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("Run(unknown) = %v", err)
+		}
+		verifyChain(t, s)
+	})
+
+	t.Run("HireConcurrentImports", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		svc := hireService(s)
+		const writers, each = 8, 25
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				people := make([]hiring.Person, each)
+				for i := range people {
+					people[i] = hirePerson(fmt.Sprintf("w%d-%d", w, i), "N", fmt.Sprintf("w%d-%d@x.test", w, i))
+				}
+				if _, err := svc.Import(ctx, "cli:hr", people, hiring.Evidence{}); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		snap, err := s.Snapshot(ctx)
+		if err != nil || len(snap.People) != writers*each {
+			t.Fatalf("Snapshot holds %d people, %v; want %d", len(snap.People), err, writers*each)
+		}
+		head, err := s.AuditHead(ctx)
+		if err != nil || head.Seq != writers {
+			t.Fatalf("AuditHead = %+v, %v; want %d entries", head, err, writers)
+		}
+		verifyChain(t, s)
+	})
+}
