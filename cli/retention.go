@@ -51,6 +51,10 @@ func (r *retention) Set(s string) error {
 
 var _ flag.Value = (*retention)(nil)
 
+// DefaultHireRetention is serve's --hire-retention: the people records of
+// hire screening not updated for a year are forgotten.
+const DefaultHireRetention = 365 * 24 * time.Hour
+
 func (m *Main) screenPruneCmd() *command {
 	var keep retention
 	return &command{

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,4 +168,44 @@ func FuzzByteSizeFlag(f *testing.F) {
 			t.Fatalf("%q: String %q parses back to %d, %v", s, b.String(), int64(back), err)
 		}
 	})
+}
+
+// TestServeHireRetention: --hire-retention (or its environment variable)
+// is what serve hands its wiring; 365 days by default, 0 keeps the people
+// records forever, less than a day is refused.
+func TestServeHireRetention(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want time.Duration
+		code int
+	}{
+		{"default", nil, nil, DefaultHireRetention, 0},
+		{"flag", []string{"--hire-retention", "30d"}, nil, 30 * 24 * time.Hour, 0},
+		{"keep", []string{"--hire-retention", "0"}, nil, 0, 0},
+		{"environment", nil, map[string]string{"BULWARK_HIRE_RETENTION": "90d"}, 90 * 24 * time.Hour, 0},
+		{"too short", []string{"--hire-retention", "1h"}, nil, 0, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"BULWARK_DATA": t.TempDir()}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			var got time.Duration
+			var errb bytes.Buffer
+			m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &errb, defaultLists: embeddedLists,
+				LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+				Serve:     func(_ context.Context, s *Serving) error { got = s.HireRetention; return nil }}
+			code := m.Run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...))
+			if err := m.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.code || got != tt.want {
+				t.Errorf("exit %d, hire retention %s, want exit %d, %s; stderr %q", code, got, tt.code, tt.want, errb.String())
+			}
+		})
+	}
 }

@@ -87,6 +87,9 @@ type ServeSettings struct {
 	Decisions string
 	// Retention is how long decisions and alerts are kept (0: forever).
 	Retention time.Duration
+	// HireRetention is how long hiring people records not updated are
+	// kept, with their evidence and assessments (0: forever).
+	HireRetention time.Duration
 	// MemoryLimit is the Go runtime's soft memory limit in bytes (0: none).
 	MemoryLimit int64
 }
@@ -129,13 +132,14 @@ type serveFlags struct {
 	decisions          string
 	decisionsSyncEvery time.Duration
 	retention          retention
+	hireRetention      retention
 	memoryLimit        byteSize
 	// The co-signer's key.
 	cosignerKeystore, cosignerPassFile string
 }
 
 func (m *Main) serveCmd() *command {
-	f := serveFlags{memoryLimit: DefaultMemoryLimit}
+	f := serveFlags{memoryLimit: DefaultMemoryLimit, hireRetention: retention(DefaultHireRetention)}
 	return &command{
 		name:         "serve",
 		summary:      "run the API server on the embedded store",
@@ -193,6 +197,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.decisionsSyncEvery, "decisions-fsync-interval", 100*time.Millisecond, "with --decisions sync or async, sync decisions committed but not yet on disk this often (and at shutdown)")
 			fs.Var(&f.memoryLimit, "memory-limit", "soft memory limit of the Go runtime in `BYTES` (384MiB, 2GiB; 0: none; GOMEMLIMIT wins when set): past it the collector works harder and returns memory to the system, so a burst of batch screenings does not leave the process at its peak")
 			fs.Var(&f.retention, "retention", "keep screening decisions, the alerts they raised and Safe alerts for `AGE` (400d: 400 days; 0 keeps them forever): older ones are deleted every hour (not an alert still to be delivered), audited, and audit verify still checks the whole log")
+			fs.Var(&f.hireRetention, "hire-retention", "keep the people records of hire screening for `AGE` after their last import (365d: 365 days; 0 keeps them forever): older ones are forgotten every hour with their evidence and assessments, audited (hire.purge), and audit verify still checks the whole log")
 			fs.StringVar(&f.cosignerKeystore, "cosigner-keystore", "", "the co-signer's keystore `FILE` (default: cosigner/keystore.json in the data directory when it exists; none: no co-signer)")
 			fs.StringVar(&f.cosignerPassFile, "cosigner-passphrase-file", "", "read the co-signer keystore's passphrase from `FILE` (not readable by other users; default: $"+envCosignerPassphrase+")")
 			fs.Int64Var(&f.watchMaxCatchup, "watch-max-catchup", watch.DefaultMaxCatchup, "with --rpc, at most this many `BLOCKS` mined while the server was down are checked on restart (beyond: a WATCH_GAP alert)")
@@ -297,7 +302,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 		RPC: f.rpc, AddressBook: book, AddressBookFile: f.addressBook, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
 		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout, ApprovalTTL: f.approvalTTL,
 		RegistryMaxAge: f.registryMaxAge, ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
-		Retention: time.Duration(f.retention), MemoryLimit: int64(f.memoryLimit),
+		Retention: time.Duration(f.retention), HireRetention: time.Duration(f.hireRetention), MemoryLimit: int64(f.memoryLimit),
 	}}, nil
 }
 

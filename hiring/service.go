@@ -261,6 +261,12 @@ func (s *Service) runOnce(ctx context.Context, key []byte, actor, kind, reason s
 		allEv.Append(r.Evidence)
 	}
 	all = merge(all, imported)
+	if len(all) == 0 {
+		if kind == RunRecheck {
+			return nil, nil
+		}
+		return nil, bulwark.Invalid("people", "no people to screen: none given and none stored")
+	}
 	clusters, err := s.Link(all)
 	if err != nil {
 		return nil, err

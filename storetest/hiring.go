@@ -193,6 +193,16 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		if err != nil || len(snap.People) != 0 {
 			t.Fatalf("Snapshot = %+v, %v; want nothing stored", snap, err)
 		}
+		svc := hireService(s)
+		if res, err := svc.Recheck(ctx, "system:hire", "empty"); res != nil || err != nil {
+			t.Errorf("Recheck of an empty store = %+v, %v; want nil, nil", res, err)
+		}
+		if _, err := svc.Screen(ctx, "cli:hr", nil, hiring.Evidence{}); bulwark.ErrorCode(err) != bulwark.EINVALID {
+			t.Errorf("Screen of nobody = %v, want EINVALID", err)
+		}
+		if head, err := s.AuditHead(ctx); err != nil || head.Seq != 0 {
+			t.Errorf("AuditHead = %+v, %v; want no entry", head, err)
+		}
 	})
 
 	t.Run("HireScreenAndForget", func(t *testing.T) {

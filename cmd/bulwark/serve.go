@@ -14,6 +14,7 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/cli"
 	"github.com/bulwark-sec/bulwark/ethrpc"
+	"github.com/bulwark-sec/bulwark/hiring"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/prune"
@@ -132,6 +133,8 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		Store: db, Reloaded: deliver.Wake})
 	lists.WarnMislabelled(ctx)
 	retention := &prune.Service{Keep: s.Retention, Jobs: retentionJobs(svc, db, alog, "system:retention"), Logger: log}
+	// People records of hire screening have their own retention.
+	hireRetention := &prune.Service{Keep: s.HireRetention, Jobs: hireRetentionJobs(&hiring.Service{Store: db, Audit: alog}, "system:retention"), Logger: log}
 	var mon *watch.Monitor
 	if s.RPC != "" {
 		client, err := ethrpc.Dial(s.RPC, ethrpc.Options{Logger: log})
@@ -214,7 +217,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	bookInForce()
 	// The background services run until the server stops (SIGINT/SIGTERM,
 	// or Serve fails).
-	services := []func(context.Context){lists.Run, retention.Run}
+	services := []func(context.Context){lists.Run, retention.Run, hireRetention.Run}
 	if mon != nil {
 		services = append(services, mon.Run)
 	}
@@ -442,6 +445,19 @@ func retentionJobs(svc *screening.Service, db *sqlite.DB, alog *audit.Log, actor
 			return []any{"alerts", n, "before", before.UTC(), "auditSeq", seq}, nil
 		}},
 	}
+}
+
+// hireRetentionJobs is the retention of 'serve --hire-retention': the
+// people records not updated since the cutoff are forgotten, with their
+// evidence and assessments (hiring.Service.PurgeBefore).
+func hireRetentionJobs(svc *hiring.Service, actor string) []prune.Job {
+	return []prune.Job{{Name: "hiring people records", Prune: func(ctx context.Context, before time.Time) ([]any, error) {
+		n, seq, err := svc.PurgeBefore(ctx, before, actor)
+		if err != nil || n == 0 {
+			return nil, err
+		}
+		return []any{"people", n, "before", before.UTC(), "auditSeq", seq}, nil
+	}}}
 }
 
 // decisionsCheck is the "decisions" readiness check: a server that cannot
