@@ -156,9 +156,9 @@ type Store interface {
 	// SaveRun stores run and the assessments, each replacing the
 	// person's previous assessment (no longer stale), and returns the run
 	// with its id and time. generation is the Snapshot's the assessments
-	// were computed on: when people were deleted since, nothing is stored
-	// and the error is ECONFLICT (compute again). An assessment of a
-	// person not stored is EINVALID.
+	// were computed on: when there are assessments and people were
+	// deleted since, nothing is stored and the error is ECONFLICT
+	// (compute again). An assessment of a person not stored is EINVALID.
 	SaveRun(ctx context.Context, run *Run, assessments []Assessment, generation int64) (*Run, error)
 	// Run returns a stored run (ENOTFOUND).
 	Run(ctx context.Context, id int64) (*Run, error)

@@ -312,6 +312,47 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		verifyChain(t, s)
 	})
 
+	t.Run("HireSaveRunChecks", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("p-1", "Ann Lee", "a@x.test")}}); err != nil {
+			t.Fatal(err)
+		}
+		snap, err := s.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := []hiring.Assessment{{ID: "p-1", Verdict: bulwark.VerdictClear}}
+		for _, tt := range []struct {
+			name string
+			run  *hiring.Run
+			as   []hiring.Assessment
+			gen  int64
+			code string
+		}{
+			{"no run", nil, ok, snap.Generation, bulwark.EINVALID},
+			{"bad kind", &hiring.Run{Kind: "x"}, ok, snap.Generation, bulwark.EINVALID},
+			{"bad verdict", &hiring.Run{Kind: hiring.RunScreen}, []hiring.Assessment{{ID: "p-1", Verdict: "maybe"}}, snap.Generation, bulwark.EINVALID},
+			{"unknown person", &hiring.Run{Kind: hiring.RunScreen}, append(ok, hiring.Assessment{ID: "p-9", Verdict: bulwark.VerdictClear}), snap.Generation, bulwark.EINVALID},
+			{"old snapshot", &hiring.Run{Kind: hiring.RunScreen}, ok, snap.Generation - 1, bulwark.ECONFLICT},
+			{"old snapshot, no assessments", &hiring.Run{Kind: hiring.RunLink}, nil, snap.Generation - 1, ""},
+			{"ok", &hiring.Run{Kind: hiring.RunScreen}, ok, snap.Generation, ""},
+		} {
+			_, err := s.SaveRun(ctx, tt.run, tt.as, tt.gen)
+			if bulwark.ErrorCode(err) != tt.code {
+				t.Errorf("%s: SaveRun = %v, want %q", tt.name, err, tt.code)
+			}
+		}
+		// The refused runs stored nothing: the assessment is the last run's.
+		a, err := s.Assessment(ctx, "p-1")
+		if err != nil || a.Verdict != bulwark.VerdictClear {
+			t.Fatalf("Assessment = %+v, %v", a, err)
+		}
+		if a.RunID != 2 {
+			t.Errorf("the last run stored has id %d, want 2: only the link run came before", a.RunID)
+		}
+	})
+
 	t.Run("HirePurge", func(t *testing.T) {
 		t.Parallel()
 		s, _ := open(t)
