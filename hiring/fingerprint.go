@@ -35,3 +35,10 @@ func Fingerprint(key []byte, id string) string {
 // PersonTarget is the audit target of the entries about one person:
 // "hire:person:" and the person's fingerprint.
 func PersonTarget(fingerprint string) string { return "hire:person:" + fingerprint }
+
+// SubjectFunc returns Fingerprint under key as a function of the id: the
+// Checker's Subject, so that the screening decisions about a person name
+// them by the fingerprint the audit log uses.
+func SubjectFunc(key []byte) func(id string) string {
+	return func(id string) string { return Fingerprint(key, id) }
+}

@@ -32,8 +32,11 @@ type Service struct {
 	// the transaction.
 	Store Store
 	Audit *audit.Log
-	// Link is the identity graph; Check the rules. Screen and Recheck
-	// need both, Link needs Link; a run without them is EUNAVAILABLE.
+	// Link is the identity graph; Screen, Recheck and LinkRun without it
+	// are EUNAVAILABLE. Check is the rules; nil means a Checker without
+	// reference data or screener (only the checks that need neither), its
+	// Subject the keyed Fingerprint: a server sets a configured
+	// Checker's Check (with Subject from SubjectFunc).
 	Link  LinkFunc
 	Check CheckFunc
 	// Lists returns the versions of the screening lists in force (list
@@ -223,15 +226,19 @@ func (s *Service) LinkRun(ctx context.Context, actor string, people []Person) (*
 func RunTarget(id int64) string { return "hire:run:" + strconv.FormatInt(id, 10) }
 
 func (s *Service) run(ctx context.Context, actor, kind, reason string, people []Person, ev Evidence) (*RunResult, error) {
-	if s.Link == nil || s.Check == nil {
-		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no identity graph or rules are configured")
+	if s.Link == nil {
+		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no identity graph is configured")
 	}
 	key, err := s.Store.HiringKey(ctx)
 	if err != nil {
 		return nil, err
 	}
+	check := s.Check
+	if check == nil {
+		check = (&Checker{Subject: SubjectFunc(key)}).Check
+	}
 	for attempt := 1; ; attempt++ {
-		res, err := s.runOnce(ctx, key, actor, kind, reason, people, ev)
+		res, err := s.runOnce(ctx, key, check, actor, kind, reason, people, ev)
 		if bulwark.ErrorCode(err) == bulwark.ECONFLICT && attempt < maxRunAttempts {
 			continue // people were forgotten while the run was computed
 		}
@@ -239,7 +246,7 @@ func (s *Service) run(ctx context.Context, actor, kind, reason string, people []
 	}
 }
 
-func (s *Service) runOnce(ctx context.Context, key []byte, actor, kind, reason string, people []Person, ev Evidence) (*RunResult, error) {
+func (s *Service) runOnce(ctx context.Context, key []byte, check CheckFunc, actor, kind, reason string, people []Person, ev Evidence) (*RunResult, error) {
 	var records []Record
 	var unattached int
 	if len(people) > 0 || ev.Count() > 0 {
@@ -271,7 +278,7 @@ func (s *Service) runOnce(ctx context.Context, key []byte, actor, kind, reason s
 	if err != nil {
 		return nil, err
 	}
-	as, err := s.Check(ctx, all, allEv, clusters)
+	as, err := check(ctx, all, allEv, clusters)
 	if err != nil {
 		return nil, err
 	}
