@@ -593,7 +593,8 @@ func forgetPerson(ctx context.Context, q querier, id string) (hiring.Forgotten, 
 	if _, err := q.ExecContext(ctx, `DELETE FROM hire_related WHERE related_id = ?`, id); err != nil {
 		return f, err
 	}
-	res, err := q.ExecContext(ctx, `UPDATE hire_people SET record = json_remove(record, '$.referred_by'), referred_by = '' WHERE referred_by = ? AND id <> ?`, id, id)
+	// "referred_by <> ''" lets SQLite use the partial index.
+	res, err := q.ExecContext(ctx, `UPDATE hire_people SET record = json_remove(record, '$.referred_by'), referred_by = '' WHERE referred_by = ? AND referred_by <> '' AND id <> ?`, id, id)
 	if err != nil {
 		return f, err
 	}
