@@ -32,8 +32,9 @@ type Service struct {
 	// the transaction.
 	Store Store
 	Audit *audit.Log
-	// Link is the identity graph; Screen, Recheck and LinkRun without it
-	// are EUNAVAILABLE. Check is the rules; nil means a Checker without
+	// Link is the identity graph; nil means LinkRecords with the default
+	// options (exact identifiers and the fuzzy linkers). Check is the
+	// rules; nil means a Checker without
 	// reference data or screener (only the checks that need neither), its
 	// Subject the keyed Fingerprint: a server sets a configured
 	// Checker's Check (with Subject from SubjectFunc).
@@ -176,9 +177,6 @@ func (s *Service) Recheck(ctx context.Context, actor, reason string) (*RunResult
 // stored), and records the run (hire.link: counts, and the clusters as
 // lists of fingerprints) without assessments.
 func (s *Service) LinkRun(ctx context.Context, actor string, people []Person) (*RunResult, error) {
-	if s.Link == nil {
-		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no identity graph is configured")
-	}
 	records := make([]Record, len(people))
 	for i, p := range people {
 		records[i].Person = p
@@ -195,7 +193,7 @@ func (s *Service) LinkRun(ctx context.Context, actor string, people []Person) (*
 		return nil, err
 	}
 	all := merge(snap.Persons(), people)
-	clusters, err := s.Link(all)
+	clusters, err := s.link(all)
 	if err != nil {
 		return nil, err
 	}
@@ -222,13 +220,18 @@ func (s *Service) LinkRun(ctx context.Context, actor string, people []Person) (*
 	return &RunResult{Run: out, Assessments: []Assessment{}, Clusters: clusters}, nil
 }
 
+// link runs Link, or LinkRecords with the default options.
+func (s *Service) link(people []Person) ([]Cluster, error) {
+	if s.Link != nil {
+		return s.Link(people)
+	}
+	return LinkRecords(people, LinkOptions{})
+}
+
 // RunTarget is the audit target of a run: "hire:run:ID".
 func RunTarget(id int64) string { return "hire:run:" + strconv.FormatInt(id, 10) }
 
 func (s *Service) run(ctx context.Context, actor, kind, reason string, people []Person, ev Evidence) (*RunResult, error) {
-	if s.Link == nil {
-		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "no identity graph is configured")
-	}
 	key, err := s.Store.HiringKey(ctx)
 	if err != nil {
 		return nil, err
@@ -274,7 +277,7 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check CheckFunc, acto
 		}
 		return nil, bulwark.Invalid("people", "no people to screen: none given and none stored")
 	}
-	clusters, err := s.Link(all)
+	clusters, err := s.link(all)
 	if err != nil {
 		return nil, err
 	}

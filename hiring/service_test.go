@@ -11,20 +11,10 @@ import (
 // The service's runs against a store are checked by storetest.HiringStore
 // (run on SQLite by the sqlite package's tests); here what needs none.
 
-func TestServiceNeedsGraphAndRules(t *testing.T) {
+func TestServiceRefusesNoID(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	s := &Service{Audit: &audit.Log{}}
-	if _, err := s.Screen(ctx, "test", nil, Evidence{}); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE {
-		t.Errorf("Screen without Link and Check = %v, want EUNAVAILABLE", err)
-	}
-	if _, err := s.Recheck(ctx, "test", "x"); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE {
-		t.Errorf("Recheck without Link and Check = %v, want EUNAVAILABLE", err)
-	}
-	if _, err := s.LinkRun(ctx, "test", nil); bulwark.ErrorCode(err) != bulwark.EUNAVAILABLE {
-		t.Errorf("LinkRun without Link = %v, want EUNAVAILABLE", err)
-	}
-	if _, err := s.Forget(ctx, "", "test"); bulwark.ErrorCode(err) != bulwark.EINVALID {
+	if _, err := s.Forget(context.Background(), "", "test"); bulwark.ErrorCode(err) != bulwark.EINVALID {
 		t.Errorf("Forget(\"\") = %v, want EINVALID", err)
 	}
 }

@@ -285,6 +285,50 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		verifyChain(t, s)
 	})
 
+	t.Run("HireScreenWithTheRealGraphAndRules", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		svc := &hiring.Service{Store: s, Audit: &audit.Log{Store: s}} // LinkRecords and a Checker
+		people := []hiring.Person{
+			{ID: "app-1", FullName: "Ann Lee", Emails: []string{"ann.lee@example.com"}, Phones: []string{"+1 415 555 0101"}, Country: "US"},
+			{ID: "app-2", FullName: "Ken Park", Emails: []string{"ken.park@example.com"}, Phones: []string{"+1 415 555 0101"}, Country: "US"},
+			{ID: "app-3", FullName: "Zoe Ray", Emails: []string{"zoe@example.org"}, Country: "US"},
+		}
+		res, err := svc.Screen(ctx, "cli:hr", people, hiring.Evidence{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Clusters) != 1 || !slices.Equal(res.Clusters[0].IDs, []string{"app-1", "app-2"}) {
+			t.Fatalf("clusters = %+v, want app-1 and app-2 (one phone)", res.Clusters)
+		}
+		a, err := s.Assessment(ctx, "app-1")
+		if err != nil || !slices.ContainsFunc(a.Flags, func(f hiring.Flag) bool {
+			return f.Rule == hiring.CodeSharedIdentifier && slices.Contains(f.Related, "app-2")
+		}) {
+			t.Fatalf("Assessment(app-1) = %+v, %v; want SHARED_IDENTIFIER with app-2", a, err)
+		}
+		if _, err := svc.Forget(ctx, "app-2", "cli:dpo"); err != nil {
+			t.Fatal(err)
+		}
+		a, err = s.Assessment(ctx, "app-1")
+		if err != nil || !a.Stale {
+			t.Fatalf("Assessment(app-1) after the forget = %+v, %v", a, err)
+		}
+		for _, f := range a.Flags {
+			if slices.Contains(f.Related, "app-2") || strings.Contains(f.Evidence, "app-2") || strings.Contains(f.Evidence, "Ken Park") {
+				t.Errorf("flag still names the forgotten person: %+v", f)
+			}
+		}
+		if txt := auditText(t, s); strings.Contains(txt, "app-") || strings.Contains(txt, "555") || strings.Contains(txt, "Ann Lee") {
+			t.Errorf("the audit log names a person:\n%s", txt)
+		}
+		rc, err := svc.Recheck(ctx, "system:hire", "after a forget")
+		if err != nil || len(rc.Clusters) != 0 || rc.Run.Verdicts[bulwark.VerdictClear] != 2 {
+			t.Fatalf("Recheck = %+v, %v", rc, err)
+		}
+		verifyChain(t, s)
+	})
+
 	t.Run("HireRunAgainAfterForget", func(t *testing.T) {
 		t.Parallel()
 		s, _ := open(t)
