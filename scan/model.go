@@ -1,0 +1,106 @@
+package scan
+
+import (
+	"io/fs"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// Severity of a finding, from least to most.
+type Severity string
+
+// Severities. Critical and high findings make the verdict block, medium
+// ones review; low and info findings are shown but leave it clear.
+const (
+	SeverityInfo     Severity = "info"
+	SeverityLow      Severity = "low"
+	SeverityMedium   Severity = "medium"
+	SeverityHigh     Severity = "high"
+	SeverityCritical Severity = "critical"
+)
+
+// Finding is one thing the scanner saw, with where it is and what the
+// trick behind it is.
+type Finding struct {
+	// Rule is the rule's id (e.g. NPM-LIFECYCLE-SCRIPT).
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	// File is the path inside the scanned tree, slash-separated; inside a
+	// nested archive it is "outer.zip!/inner/path".
+	File string `json:"file"`
+	// Line is the 1-based line of the match, 0 for a whole-file finding.
+	Line int `json:"line"`
+	// Snippet is the matched text, cut to a readable length, with control
+	// and invisible characters escaped so it cannot fool a terminal.
+	Snippet string `json:"snippet"`
+	// Explanation says in plain words what was attempted: the
+	// social-engineering tactic behind the finding.
+	Explanation string `json:"explanation"`
+	// Decoded is a safe preview of an encoded payload, when one was
+	// decoded (never executed).
+	Decoded string `json:"decoded,omitempty"`
+	// Source cites the public report the rule is based on.
+	Source string `json:"source,omitempty"`
+}
+
+// Report is the outcome of scanning one tree.
+type Report struct {
+	Verdict  bulwark.Verdict `json:"verdict"`
+	Findings []Finding       `json:"findings"`
+	// Files and Bytes count what was read.
+	Files int   `json:"files"`
+	Bytes int64 `json:"bytes"`
+	// Skipped says, one sentence each, what was not read and why (a file
+	// over the size limit, a link out of the tree, a nested archive too
+	// deep).
+	Skipped []string `json:"skipped,omitempty"`
+}
+
+// File is one regular file of the tree being scanned.
+type File struct {
+	// Path is slash-separated and relative to the tree's root, cleaned,
+	// never absolute and never containing "..". Inside a nested archive it
+	// is "outer.zip!/inner/path".
+	Path string
+	// Size is the file's size as the tree or archive declares it.
+	Size int64
+	// Mode holds the permission bits (an executable bit matters to some
+	// rules).
+	Mode fs.FileMode
+	// Data is the file's content, or its first Limits.MaxFileBytes bytes
+	// when Truncated.
+	Data      []byte
+	Truncated bool
+}
+
+// Limits bound what a scan reads.
+type Limits struct {
+	// MaxFileBytes is how much of one file is read (the rest is skipped
+	// and reported).
+	MaxFileBytes int64
+	// MaxTotalBytes is how many bytes the whole scan reads, archives
+	// decompressed.
+	MaxTotalBytes int64
+	// MaxFiles is how many files the scan reads.
+	MaxFiles int
+	// MaxDepth is how deep archives may nest (0: archives inside the tree
+	// are not opened).
+	MaxDepth int
+	// MaxRatio is the largest decompressed-to-compressed size ratio
+	// accepted for an archive member (a zip bomb exceeds it).
+	MaxRatio int64
+}
+
+// Detector is a check written in Go for what a pattern in the rule file
+// cannot express (decoding a blob, parsing a lockfile, finding code after
+// a run of whitespace). The scanner calls Detect for every file whose path
+// Applies to.
+type Detector interface {
+	// ID names the detector; its findings' rule ids start with it or are
+	// listed in its documentation.
+	ID() string
+	// Applies says whether the detector wants to see the file at path.
+	Applies(path string) bool
+	// Detect returns the findings in f. It must not retain f.Data.
+	Detect(f *File) []Finding
+}
