@@ -13,14 +13,16 @@ func FuzzNormalize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		k := addressKey(s)
-		if addressKey(k) != k {
-			t.Errorf("addressKey not stable: %q → %q → %q", s, k, addressKey(k))
+		k := NormalizeAddress(s)
+		if NormalizeAddress(k) != k {
+			t.Errorf("NormalizeAddress not stable: %q → %q → %q", s, k, NormalizeAddress(k))
 		}
 		if utf8.ValidString(s) && !sameName(nameTokens(s), nameTokens(s)) {
 			t.Errorf("%q is not the same name as itself", s)
 		}
-		_ = accountKey(s)
+		_ = payrollKey("bank", s)
+		_ = payrollKey("crypto", s)
 		_ = githubKey(s)
+		_ = serialKey(s)
 	})
 }

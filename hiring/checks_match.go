@@ -26,34 +26,35 @@ func matchKey(s string) string {
 	return strings.ToLower(strings.TrimSpace(s))
 }
 
-// githubKey normalises a GitHub handle or profile URL to the lower-case
-// login.
+// The rules compare identifiers in the identity graph's normal forms, so
+// that a rule and the graph never disagree about whether two values are the
+// same: a serial with or without its dashes, a GitHub handle or its profile
+// URL, an IBAN in groups of four or run together. A value that does not
+// normalise (a firmware placeholder serial, a URL that is no handle) is ""
+// and matches nothing.
+
+// githubKey is s as NormalizeGitHub has it, "" when s is not a handle.
 func githubKey(s string) string {
-	s = matchKey(s)
-	for _, p := range []string{"https://", "http://", "www.", "github.com/"} {
-		s = strings.TrimPrefix(s, p)
-	}
-	s = strings.TrimPrefix(s, "@")
-	s, _, _ = strings.Cut(s, "/")
-	return s
+	v, _ := NormalizeGitHub(s)
+	return v
 }
 
-// accountKey normalises a bank account, IBAN or crypto address: spaces,
-// dashes and dots removed, lower case.
-func accountKey(s string) string {
-	var b strings.Builder
-	for _, r := range strings.TrimSpace(s) {
-		switch r {
-		case ' ', '-', '.', '\t':
-			continue
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
+// serialKey is s as NormalizeSerial has it, "" when s is not a serial.
+func serialKey(s string) string {
+	v, _ := NormalizeSerial(s)
+	return v
 }
 
-// serialKey normalises a device serial: trimmed, upper case.
-func serialKey(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+// payrollKey is a payroll account as the graph compares it: a bank account
+// or IBAN as NormalizeBankAccount has it, a crypto address as
+// normalizeCrypto has it; "" when it does not normalise.
+func payrollKey(kind, account string) string {
+	if isCrypto(kind) {
+		return normalizeCrypto(account)
+	}
+	a, _ := NormalizeBankAccount(account)
+	return a.Value
+}
 
 // foldTokens lower-cases s, strips diacritics and splits it into words of
 // letters and digits.
@@ -132,64 +133,6 @@ func sameName(a, b []string) bool {
 	return full >= 1
 }
 
-// addressWords maps the common spellings of postal-address words to one.
-var addressWords = map[string]string{
-	"street": "st", "str": "st", "avenue": "ave", "av": "ave", "road": "rd", "drive": "dr",
-	"boulevard": "blvd", "lane": "ln", "court": "ct", "place": "pl", "terrace": "ter",
-	"highway": "hwy", "parkway": "pkwy", "circle": "cir", "square": "sq", "suite": "unit",
-	"ste": "unit", "apartment": "unit", "apt": "unit", "#": "unit", "no": "unit", "flat": "unit",
-	"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne", "northwest": "nw",
-	"southeast": "se", "southwest": "sw", "floor": "fl", "building": "bldg", "mount": "mt",
-	"saint": "st", "fort": "ft",
-}
-
-// addressTail are words a postal address may end with or not (the
-// country).
-var addressTail = map[string]bool{"usa": true, "us": true, "america": true, "united": true, "states": true, "of": true, "uk": true, "kingdom": true}
-
-// addressKey normalises a postal address for comparison: diacritics and
-// punctuation dropped, common words abbreviated one way ("Street" → "st",
-// "Apt"/"#"/"Suite" → "unit"), a ZIP+4 cut to its five digits and a
-// trailing country name dropped. Two addresses are the same when their
-// keys are equal; no geocoding.
-func addressKey(s string) string {
-	t := foldTokens(s)
-	for i, w := range t {
-		if a, ok := addressWords[w]; ok {
-			t[i] = a
-		}
-	}
-	// "62704 1234" (a ZIP+4 split at its dash) → "62704".
-	out := t[:0]
-	for i, w := range t {
-		if i > 0 && len(w) == 4 && isDigits(w) && len(t[i-1]) == 5 && isDigits(t[i-1]) {
-			continue
-		}
-		out = append(out, w)
-	}
-	for len(out) > 0 && addressTail[out[len(out)-1]] {
-		out = out[:len(out)-1]
-	}
-	// "unit unit 4" from "Apt #4".
-	dedup := out[:0]
-	for i, w := range out {
-		if i > 0 && w == "unit" && out[i-1] == "unit" {
-			continue
-		}
-		dedup = append(dedup, w)
-	}
-	return strings.Join(dedup, " ")
-}
-
 func hasDigit(s string) bool {
 	return strings.ContainsAny(s, "0123456789")
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -471,9 +471,9 @@ func (c *Checker) flagTool(x *index, i int32, m ToolMatch, on string) {
 }
 
 func (c *Checker) isOfficeAddress(a string) bool {
-	k := addressKey(a)
+	k := NormalizeAddress(a)
 	for _, o := range c.OfficeAddresses {
-		if addressKey(o) == k {
+		if NormalizeAddress(o) == k {
 			return true
 		}
 	}
@@ -481,7 +481,7 @@ func (c *Checker) isOfficeAddress(a string) bool {
 }
 
 // checkShipping raises SHIPPING_ADDRESS_MISMATCH (a laptop shipped
-// elsewhere than the home address, compared normalised: see addressKey)
+// elsewhere than the home address, compared normalised: see NormalizeAddress)
 // and SHARED_SHIPPING_ADDRESS (laptops of people of different names
 // shipped to one address). The shipping address of the person record
 // counts as a shipment. Company offices are neither.
@@ -489,7 +489,7 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 	byAddr := map[string][]int32{}
 	shown := map[string]string{}
 	one := func(i int32, addr, serial string) {
-		k := addressKey(addr)
+		k := NormalizeAddress(addr)
 		if k == "" || c.isOfficeAddress(addr) {
 			return
 		}
@@ -498,7 +498,7 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 			shown[k] = strings.TrimSpace(addr)
 		}
 		home := x.people[i].HomeAddress
-		if hk := addressKey(home); hk != "" && hk != k {
+		if hk := NormalizeAddress(home); hk != "" && hk != k {
 			what := "laptop"
 			if serial != "" {
 				what += " " + serial
@@ -541,15 +541,19 @@ func (c *Checker) checkPayroll(x *index, payroll []PayrollAccount) {
 			x.unmatched.Payroll++
 			continue
 		}
-		key := accountKey(a.Account)
-		if key == "" {
+		if strings.TrimSpace(a.Account) == "" {
 			continue
 		}
-		byAcct[key] = addUnique(byAcct[key], i)
+		// An account that does not normalise (a placeholder such as
+		// "000000") is neither shared nor counted as a new account.
+		key := payrollKey(a.Kind, a.Account)
+		if key != "" {
+			byAcct[key] = addUnique(byAcct[key], i)
+		}
 		if a.Holder != "" && !sameName(nameTokens(a.Holder), x.names[i]) {
 			x.flag(i, CodePayrollHolderMismatch, fmt.Sprintf("account %s is held by %q, the person is %q", a.Account, a.Holder, x.people[i].FullName))
 		}
-		if !a.Since.IsZero() && !a.Since.After(x.now) && x.now.Sub(a.Since) <= churnWindow {
+		if key != "" && !a.Since.IsZero() && !a.Since.After(x.now) && x.now.Sub(a.Since) <= churnWindow {
 			if recent[i] == nil {
 				recent[i] = map[string]bool{}
 			}

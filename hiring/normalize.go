@@ -430,3 +430,30 @@ var ibanLength = map[string]int{
 	"RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25,
 	"SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }
+
+// normalizeCrypto returns a crypto address in the form two spellings of one
+// address share: trimmed; an EVM address (0x and 40 hex digits, whose mixed
+// case is only a checksum) and a bech32 address (bc1…, tb1…, ltc1…, which
+// is case-insensitive) in lower case; any other address (base58, whose case
+// is part of the address) as given. "" for an empty value.
+func normalizeCrypto(s string) string {
+	s = strings.TrimSpace(s)
+	l := strings.ToLower(s)
+	switch {
+	case len(l) == 42 && strings.HasPrefix(l, "0x") && isHex(l[2:]):
+		return l
+	case strings.HasPrefix(l, "bc1") || strings.HasPrefix(l, "tb1") || strings.HasPrefix(l, "ltc1"):
+		return l
+	}
+	return s
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

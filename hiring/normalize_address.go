@@ -15,7 +15,9 @@ import (
 // written one way: street types (st → street, rd → road, ave → avenue, blvd,
 // dr, ln, ct, pl, hwy, pkwy, …), unit designators (apt, apartment, unit,
 // flat, "#" → unit; ste → suite; fl → floor), directions (n → north, ne →
-// northeast, …), "p.o. box" → "po box", and a ZIP+4 cut to its ZIP.
+// northeast, …), "p.o. box" → "po box", a ZIP+4 cut to its ZIP, and a
+// trailing "USA", "United States (of America)", "UK" or "United Kingdom"
+// dropped.
 // "12 Main St., Apt 4" and "12 main street unit 4" both become
 // "12 main street unit 4". An address with nothing left (only punctuation)
 // normalises to "".
@@ -77,7 +79,43 @@ func NormalizeAddress(s string) string {
 		}
 		out = append(out, word)
 	}
-	return strings.Join(out, " ")
+	return strings.Join(dropCountry(out), " ")
+}
+
+// trailingCountries are country names an address may end with or not,
+// word by word, last word first.
+var trailingCountries = [][]string{
+	{"america", "of", "states", "united"},
+	{"states", "united"},
+	{"kingdom", "united"},
+	{"usa"}, {"us"}, {"uk"},
+}
+
+// dropCountry removes trailing country names ("USA", "United States of
+// America", "UK", "United Kingdom") from an address of more than that.
+func dropCountry(words []string) []string {
+	for {
+		n := len(words)
+		for _, c := range trailingCountries {
+			if len(words) > len(c) && endsWith(words, c) {
+				words = words[:len(words)-len(c)]
+				break
+			}
+		}
+		if len(words) == n {
+			return words
+		}
+	}
+}
+
+// endsWith reports whether words end with rev read backwards.
+func endsWith(words, rev []string) bool {
+	for k, w := range rev {
+		if words[len(words)-1-k] != w {
+			return false
+		}
+	}
+	return true
 }
 
 func allDigits(s string) bool {
