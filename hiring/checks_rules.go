@@ -49,6 +49,13 @@ const (
 	// office or a carrier's NAT not listed in OfficeNetworks, not a farm;
 	// it is left out and Report.Skipped says so.
 	sharedMaxPeople = 10
+	// mfaMaxPeople: a value more than 20 people's sign-ins name as their
+	// MFA device names no one device: a model name ("iPhone 15"), a
+	// hardware key model the company hands out, a method. A device a farm
+	// shares approves for a few accounts; 20 is twice the shared-network
+	// cap and well below the identity graph's DefaultMaxShare (50). Such
+	// values are left out and Report.Skipped counts them.
+	mfaMaxPeople = 20
 	// githubMinEarlyCommits and githubGrace: the GitHub rule needs 3
 	// commits dated more than a week before the account was created (one
 	// re-uploaded old project is common).
@@ -230,7 +237,9 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		}
 		st := &stats[i]
 		st.ok++
-		x.events[i] = append(x.events[i], s.Time.Unix())
+		if s.Interactive == nil || *s.Interactive {
+			x.events[i] = append(x.events[i], s.Time.Unix())
+		}
 		cl := classify(s)
 		anon := s.Proxy || (cl != nil && (cl.Kind == "vpn" || cl.Kind == "hosting"))
 		if cl != nil && cl.Kind == "dprk" || s.Country == "KP" {
@@ -346,12 +355,30 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 	if tooShared > 0 {
 		x.skip(fmt.Sprintf("%d network addresses more than %d people use regularly were not counted as shared (an office or carrier NAT: list the company's own in OfficeNetworks)", tooShared, sharedMaxPeople))
 	}
+	generic := 0
 	for _, dev := range sortedKeys(mfa) {
-		if group := mfa[dev]; len(group) > 1 {
-			slices.Sort(group)
-			x.flagGroup(group, CodeSharedMFADevice, "MFA device "+dev+" also satisfies MFA for")
+		group := mfa[dev]
+		if len(group) < 2 {
+			continue
 		}
+		if len(group) > mfaMaxPeople || maskedMFA(dev) {
+			generic++
+			continue
+		}
+		slices.Sort(group)
+		x.flagGroup(group, CodeSharedMFADevice, "MFA device "+dev+" also satisfies MFA for")
 	}
+	if generic > 0 {
+		x.skip(fmt.Sprintf("%d MFA device values that several people share were not counted as one device: masked phone numbers, or values more than %d people share (a model name or a key type, not a device)", generic, mfaMaxPeople))
+	}
+}
+
+// maskedMFA reports whether an MFA device value (matchKey's lower case) is
+// a masked phone number or address, as identity providers display them
+// ("+1 XXXXXXXX23", "+44 *** *** 789", "•••• 1234"): many people's phones
+// share what is left.
+func maskedMFA(dev string) bool {
+	return strings.Contains(dev, "xxx") || strings.Contains(dev, "***") || strings.Contains(dev, "•••")
 }
 
 // classLabel names a network class for evidence text.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/netip"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -317,6 +319,55 @@ func TestBadInput(t *testing.T) {
 	cancel()
 	if _, err := newChecker().Check(ctx, []Person{person("a", "Alice Martin")}, Evidence{}, nil); err == nil {
 		t.Error("cancelled context: no error")
+	}
+}
+
+// TestSharedMFACap: a value many people's sign-ins give as their MFA device
+// (a model name, a masked phone number) links nobody and is counted in
+// Skipped without naming it; up to the cap, a shared device is flagged.
+func TestSharedMFACap(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		people  int
+		device  string
+		flagged bool
+	}{
+		{"three people, one authenticator", 3, "authenticator 7f3a9c", true},
+		{"at the cap", mfaMaxPeople, "yubikey 5 nfc sn 1234567", true},
+		{"one past the cap: a model name", mfaMaxPeople + 1, "iPhone 15", false},
+		{"two people, a masked phone", 2, "+1 XXXXXXXX23", false},
+		{"two people, a masked phone with stars", 2, "+44 *** *** 789", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var people []Person
+			var ev Evidence
+			for k := range tc.people {
+				id := "p" + strconv.Itoa(k)
+				people = append(people, person(id, "Tester Q"+string(rune('a'+k))))
+				ev.SignIns = append(ev.SignIns, signIn(id, now.Add(-time.Hour), "203.0.113.1", "US", func(s *SignIn) { s.MFADevice = tc.device }))
+			}
+			got, r := run(t, newChecker(), people, ev, nil)
+			flagged := 0
+			for _, codes := range got {
+				if slices.Contains(codes, CodeSharedMFADevice) {
+					flagged++
+				}
+			}
+			skipped := slices.ContainsFunc(r.Skipped, func(s string) bool { return strings.Contains(s, "MFA device") })
+			if tc.flagged && (flagged != tc.people || skipped) {
+				t.Errorf("%d of %d people flagged, skipped %q; want all flagged, none skipped", flagged, tc.people, r.Skipped)
+			}
+			if !tc.flagged && (flagged != 0 || !skipped) {
+				t.Errorf("%d people flagged, skipped %q; want none flagged and the value counted in Skipped", flagged, r.Skipped)
+			}
+			for _, s := range r.Skipped {
+				if strings.Contains(strings.ToLower(s), strings.ToLower(tc.device)) {
+					t.Errorf("Skipped names the device value: %q", s)
+				}
+			}
+		})
 	}
 }
 

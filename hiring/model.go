@@ -85,6 +85,13 @@ type SignIn struct {
 	Proxy bool `json:"proxy,omitempty"`
 	// Success is false for a failed sign-in.
 	Success bool `json:"success"`
+	// Interactive is false for a sign-in no person made at that moment (a
+	// client's background token refresh, Entra's non-interactive sign-ins),
+	// true for one a person made, nil when the log does not say. The
+	// time-zone rules (KST_WORKING_HOURS, ROUND_THE_CLOCK) leave
+	// non-interactive sign-ins out: refreshes happen around the clock for
+	// everyone.
+	Interactive *bool `json:"interactive,omitempty"`
 	// Provider names the log's format: "okta", "entra" or "csv".
 	Provider string `json:"provider"`
 	// Line is the event's line or array index in its file (not stored).

@@ -36,9 +36,11 @@ import (
 //
 // ROUND_THE_CLOCK: the quietest six consecutive hours of the day hold at
 // least 15 % of the events (someone who sleeps has next to nothing there;
-// activity spread evenly puts 25 % there). It needs no claimed zone. The
-// identity provider's log should carry interactive sign-ins only: token
-// refreshes in the background happen around the clock for everyone.
+// activity spread evenly puts 25 % there). It needs no claimed zone.
+// Sign-ins marked non-interactive (SignIn.Interactive false: token
+// refreshes in the background, which happen around the clock for everyone)
+// are not events; a log that does not say should carry interactive
+// sign-ins only.
 const (
 	zoneMinEvents     = 50
 	zoneMinDays       = 5

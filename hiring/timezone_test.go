@@ -98,6 +98,18 @@ func TestZoneRules(t *testing.T) {
 				}
 				return s
 			}()}, []string{CodeRoundTheClock}},
+		{"Berlin hours and token refreshes around the clock", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "Europe/Berlin" }),
+			Evidence{SignIns: func() []SignIn {
+				s := routine(rng, "k", berlin, 40, 4, 9, 18, "203.0.113.1", "")
+				interactive, background := true, false
+				for k := range s {
+					s[k].Interactive = &interactive
+				}
+				for k := range 24 * 40 {
+					s = append(s, signIn("k", now.Add(-time.Duration(k)*time.Hour), "203.0.113.1", "", func(s *SignIn) { s.Interactive = &background }))
+				}
+				return s
+			}()}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
