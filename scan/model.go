@@ -71,6 +71,11 @@ type File struct {
 	// when Truncated.
 	Data      []byte
 	Truncated bool
+	// Link is a symbolic link's target, as written in the tree or archive,
+	// when Mode has fs.ModeSymlink (then Data is empty). The walk never
+	// follows a link; rules see the target to flag one pointing out of
+	// the tree.
+	Link string
 }
 
 // Limits bound what a scan reads.

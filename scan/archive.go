@@ -1,0 +1,357 @@
+package scan
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// archiveKind is what a file's first bytes say it is.
+type archiveKind int
+
+const (
+	notArchive archiveKind = iota
+	zipArchive
+	gzipArchive // a gzip stream, read as a compressed tar
+	tarArchive
+)
+
+// sniff tells an archive by its signature: "PK\x03\x04" (or an empty
+// zip's "PK\x05\x06"), gzip's 1f 8b 08, or "ustar" at offset 257.
+func sniff(data []byte) archiveKind {
+	switch {
+	case len(data) >= 4 && (string(data[:4]) == "PK\x03\x04" || string(data[:4]) == "PK\x05\x06"):
+		return zipArchive
+	case len(data) >= 3 && data[0] == 0x1f && data[1] == 0x8b && data[2] == 8:
+		return gzipArchive
+	case len(data) >= 262 && string(data[257:262]) == "ustar":
+		return tarArchive
+	}
+	return notArchive
+}
+
+// rootFile walks a file given as the tree: an archive by signature or
+// name, or else a single file.
+func (w *walker) rootFile(path string, size int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return bulwark.Errorf(bulwark.EINVALID, "%s: cannot be opened (%v)", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return bulwark.Errorf(bulwark.EINVALID, "%s: cannot be read (%v)", path, err)
+	}
+	kind := sniff(head[:n])
+	lower := strings.ToLower(path)
+	if kind == notArchive {
+		switch {
+		case strings.HasSuffix(lower, ".zip"):
+			kind = zipArchive // a self-extracting zip starts with a program
+		case strings.HasSuffix(lower, ".tar"):
+			kind = tarArchive // an old tar has no "ustar" signature
+		case strings.HasSuffix(lower, ".tgz") || strings.HasSuffix(lower, ".tar.gz"):
+			return bulwark.Errorf(bulwark.EINVALID, "%s: not a gzip-compressed tar: it does not start with gzip's signature (the file is corrupt or mislabelled)", path)
+		}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return bulwark.Errorf(bulwark.EINVALID, "%s: cannot be read (%v)", path, err)
+	}
+	switch kind {
+	case zipArchive:
+		w.st.Archives++
+		return w.zip("", path, f, size, 0, true)
+	case gzipArchive:
+		w.st.Archives++
+		return w.gzip("", path, f, 0, true)
+	case tarArchive:
+		w.st.Archives++
+		return w.tar("", path, f, 0, true)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		return bulwark.Errorf(bulwark.EINVALID, "%s: cannot be read (%v)", path, err)
+	}
+	err = w.emit(filepath.Base(path), size, info.Mode(), f, 0)
+	var a *abort
+	if err != nil && !errors.As(err, &a) {
+		return bulwark.Errorf(bulwark.EINVALID, "%s: read failed (%v)", path, err)
+	}
+	return err
+}
+
+// archive walks an archive found inside the tree, held in data.
+func (w *walker) archive(prefix, name string, kind archiveKind, data []byte, depth int) error {
+	w.st.Archives++
+	switch kind {
+	case zipArchive:
+		return w.zip(prefix, name, bytes.NewReader(data), int64(len(data)), depth, false)
+	case gzipArchive:
+		return w.gzip(prefix, name, bytes.NewReader(data), depth, false)
+	default:
+		return w.tar(prefix, name, bytes.NewReader(data), depth, false)
+	}
+}
+
+// zip walks a zip archive's members in the order of its central
+// directory. A root archive that cannot be opened is an error; a nested
+// one is noted.
+func (w *walker) zip(prefix, name string, ra io.ReaderAt, size int64, depth int, root bool) error {
+	zr, err := zip.NewReader(ra, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		if root {
+			return bulwark.Errorf(bulwark.EINVALID, "%s: not a readable zip archive (%v): the file is corrupt, truncated or not a zip", name, err)
+		}
+		w.incomplete("%q: a corrupt zip archive (%v), not opened", name, err)
+		return nil
+	}
+	for _, f := range zr.File {
+		if err := w.zipMember(prefix, name, f, depth); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// zipMember reads one member of a zip archive.
+func (w *walker) zipMember(prefix, name string, f *zip.File, depth int) error {
+	mode := f.Mode()
+	if mode.IsDir() || strings.HasSuffix(f.Name, "/") {
+		return nil
+	}
+	p, why := safeName(f.Name)
+	if why != "" {
+		w.note("%q in %q: %s; skipped, never extracted", f.Name, name, why)
+		return nil
+	}
+	p = prefix + p
+	if underGitObjects(p) {
+		w.noteOnce("git:"+prefix, "%s.git/objects: git's object store (compressed history, not the working tree), not read", prefix)
+		return nil
+	}
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		rc, err := f.Open()
+		if err != nil {
+			w.note("%q: a symbolic link that cannot be read (%v), skipped", p, err)
+			return nil
+		}
+		target, _, err := w.read(rc, maxLink, maxLink)
+		rc.Close()
+		if err != nil {
+			w.note("%q: a symbolic link that cannot be read (%v), skipped", p, err)
+			return nil
+		}
+		return w.emitLink(p, string(target))
+	case mode&fs.ModeType != 0:
+		w.note("%q: not a regular file (%v), not read", p, mode.Type())
+		return nil
+	}
+	u, c := f.UncompressedSize64, f.CompressedSize64
+	if u > math.MaxInt64/2 {
+		w.note("%q: declares %d bytes, impossible; skipped", p, u)
+		return nil
+	}
+	if u > ratioFloor && (c == 0 || u/c > uint64(w.lim.MaxRatio)) {
+		w.note("%q: declares %d bytes compressed to %d, a ratio over %d (a zip bomb?); skipped", p, u, c, w.lim.MaxRatio)
+		return nil
+	}
+	rc, err := f.Open()
+	if err != nil {
+		w.note("%q: cannot be decompressed (%v), skipped", p, err)
+		return nil
+	}
+	err = w.emit(p, int64(u), mode, rc, depth)
+	rc.Close()
+	var a *abort
+	switch {
+	case err == nil || errors.As(err, &a):
+		return err
+	case errors.Is(err, zip.ErrFormat):
+		w.note("%q: decompresses beyond its declared %d bytes (a zip bomb?) or is corrupt; skipped", p, u)
+	case errors.Is(err, zip.ErrChecksum):
+		w.note("%q: fails its checksum (corrupt or tampered); skipped", p)
+	default:
+		w.note("%q: cannot be decompressed (%v); skipped", p, err)
+	}
+	return nil
+}
+
+// gzip walks a gzip-compressed tar, cutting the stream when it expands
+// beyond MaxTotalBytes or MaxRatio.
+func (w *walker) gzip(prefix, name string, r io.Reader, depth int, root bool) error {
+	in := &countingReader{r: r}
+	gz, err := gzip.NewReader(in)
+	if err != nil {
+		if root {
+			return bulwark.Errorf(bulwark.EINVALID, "%s: not a readable gzip stream (%v): the file is corrupt or truncated", name, err)
+		}
+		w.incomplete("%q: a corrupt gzip stream (%v), not opened", name, err)
+		return nil
+	}
+	defer gz.Close()
+	return w.tar(prefix, name, &boundedReader{r: gz, in: in, max: w.lim.MaxTotalBytes, ratio: w.lim.MaxRatio}, depth, root)
+}
+
+// tar walks a tar stream's entries in order.
+func (w *walker) tar(prefix, name string, r io.Reader, depth int, root bool) error {
+	tr := tar.NewReader(r)
+	for entries := 0; ; entries++ {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err == nil {
+			err = w.tarEntry(prefix, tr, hdr, depth)
+		}
+		var a *abort
+		if err == nil || errors.As(err, &a) {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		return w.tarError(name, err, entries, root)
+	}
+}
+
+// tarError says what a failed read of a tar stream means: a bomb cut
+// short or a truncated archive is noted (what came before was read); a
+// root archive that is not a tar, or is corrupt, is an error.
+func (w *walker) tarError(name string, err error, entries int, root bool) error {
+	var bomb *bombError
+	switch {
+	case errors.As(err, &bomb):
+		w.incomplete("%q: %s; the stream was cut there, after %d entries", name, bomb.msg, entries)
+		return nil
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		w.incomplete("%q: the archive is truncated (it ends part way through entry %d); the entries before were read", name, entries+1)
+		return nil
+	case root && entries == 0:
+		return bulwark.Errorf(bulwark.EINVALID, "%s: not a readable tar archive (%v): the file is corrupt or not a tar", name, err)
+	case root:
+		w.st.Incomplete = true
+		return bulwark.Errorf(bulwark.EINVALID, "%s: the archive is corrupt at entry %d (%v); the entries before were read", name, entries+1, err)
+	}
+	w.incomplete("%q: a corrupt archive (%v) at entry %d; the entries before were read", name, err, entries+1)
+	return nil
+}
+
+// tarEntry reads one tar entry: regular files and symbolic links are
+// handed over, the rest noted.
+func (w *walker) tarEntry(prefix string, tr *tar.Reader, hdr *tar.Header, depth int) error {
+	switch hdr.Typeflag {
+	case tar.TypeDir, tar.TypeXGlobalHeader:
+		return nil
+	}
+	p, why := safeName(hdr.Name)
+	if why != "" {
+		w.note("%q: %s; skipped, never extracted", hdr.Name, why)
+		return nil
+	}
+	p = prefix + p
+	if underGitObjects(p) {
+		w.noteOnce("git:"+prefix, "%s.git/objects: git's object store (compressed history, not the working tree), not read", prefix)
+		return nil
+	}
+	switch hdr.Typeflag {
+	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:
+		return w.emit(p, hdr.Size, fs.FileMode(hdr.Mode).Perm(), tr, depth)
+	case tar.TypeSymlink:
+		return w.emitLink(p, hdr.Linkname)
+	case tar.TypeLink:
+		w.note("%q: a hard link to %q, not followed", p, hdr.Linkname)
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		w.note("%q: a device or pipe, not read", p)
+	default:
+		w.note("%q: a tar entry of type %q, not read", p, string(hdr.Typeflag))
+	}
+	return nil
+}
+
+// safeName cleans an archive member's name into a relative slash path,
+// or says why it is unsafe: empty, absolute, a Windows drive letter, a
+// ".." element, a NUL byte. Backslashes count as separators.
+func safeName(name string) (string, string) {
+	if strings.IndexByte(name, 0) >= 0 {
+		return "", "a NUL byte in the name"
+	}
+	n := strings.ReplaceAll(name, `\`, "/")
+	if strings.HasPrefix(n, "/") {
+		return "", "an absolute path"
+	}
+	if len(n) >= 2 && n[1] == ':' && ('a' <= n[0]|0x20 && n[0]|0x20 <= 'z') {
+		return "", "a Windows drive letter"
+	}
+	elems := strings.Split(n, "/")
+	out := elems[:0]
+	for _, e := range elems {
+		switch e {
+		case "", ".":
+			continue
+		case "..":
+			return "", `a ".." element (path traversal)`
+		}
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return "", "an empty name"
+	}
+	return strings.Join(out, "/"), ""
+}
+
+// underGitObjects says whether p lies in a git object store.
+func underGitObjects(p string) bool {
+	return strings.HasPrefix(p, ".git/objects/") || strings.Contains(p, "/.git/objects/") ||
+		(strings.Contains(p, ".git/modules/") && strings.Contains(p, "/objects/"))
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// bombError is a decompressed stream cut at a limit.
+type bombError struct{ msg string }
+
+func (e *bombError) Error() string { return e.msg }
+
+// boundedReader fails once the stream it decompresses (r, read from in)
+// has given more than max bytes, or more than ratio times what it read
+// (past ratioFloor).
+type boundedReader struct {
+	r          io.Reader
+	in         *countingReader
+	n          int64
+	max, ratio int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	m, err := b.r.Read(p)
+	b.n += int64(m)
+	if b.n > b.max {
+		return 0, &bombError{bulwark.Sprintf("the gzip stream expands beyond %d bytes, the total limit (a gzip bomb?)", b.max)}
+	}
+	if b.n > ratioFloor && b.n/max(b.in.n, 1) > b.ratio {
+		return 0, &bombError{bulwark.Sprintf("the gzip stream expands more than %d times (%d bytes from %d; a gzip bomb?)", b.ratio, b.n, b.in.n)}
+	}
+	return m, err
+}
