@@ -174,7 +174,9 @@ const maxPhoneLen = 64
 // person's ISO 3166-1 alpha-2 country of residence (empty: only numbers
 // with a "+" or international prefix parse). ok is false for a number that
 // does not parse or that the numbering plan says cannot exist; an extension
-// is dropped.
+// is dropped. North American numbers written the common ways take a fast
+// path that gives the library's answer without its parser (see
+// normalize_phone.go).
 func NormalizePhone(s, country string) (e164 string, ok bool) {
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > maxPhoneLen || !utf8.ValidString(s) {
@@ -184,6 +186,18 @@ func NormalizePhone(s, country string) (e164 string, ok bool) {
 	if len(region) != 2 {
 		region = "ZZ"
 	}
+	digits := phoneDigits(s)
+	if n := nanpTable(); n != nil {
+		if e164, ok, handled := n.fastPhone(digits, region); handled {
+			return e164, ok
+		}
+	}
+	return libraryPhone(digits, region)
+}
+
+// libraryPhone is NormalizePhone by libphonenumber's parser and validation
+// (s as phoneDigits leaves it, region upper case or "ZZ").
+func libraryPhone(s, region string) (e164 string, ok bool) {
 	defer func() {
 		// The parser is a port of Java code; never let an input it trips
 		// on take the process down.
@@ -191,7 +205,7 @@ func NormalizePhone(s, country string) (e164 string, ok bool) {
 			e164, ok = "", false
 		}
 	}()
-	num, err := phonenumbers.Parse(phoneDigits(s), region)
+	num, err := phonenumbers.Parse(s, region)
 	if err != nil {
 		return "", false
 	}

@@ -301,6 +301,12 @@ func FuzzNormalizePhone(f *testing.F) {
 	f.Add("++--()", "ZZ")
 	f.Add("+44 (0) 20 7946 0958", "GB")
 	f.Add("1-800-FLOWERS", "US")
+	// The fast path's forms: "+1" and ten digits, ten digits in a plain
+	// region, a Caribbean region's own number.
+	f.Add("+12125550123", "")
+	f.Add("(809) 555-0123", "DO")
+	f.Add("268 464 1234", "AG")
+	f.Add("+1 (671) 300-1234", "gu")
 	f.Fuzz(func(t *testing.T, s, country string) {
 		v, ok := NormalizePhone(s, country)
 		if rv, rok := referencePhone(s, country); rv != v || rok != ok {
