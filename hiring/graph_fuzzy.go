@@ -1,7 +1,9 @@
 package hiring
 
 import (
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/bulwark-sec/bulwark/hiring/linkage"
 )
@@ -67,16 +69,26 @@ func (l ResumeLinker) Links(people []Person) ([]Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := range people {
-		p := &people[i]
-		if strings.TrimSpace(p.ResumeText) == "" {
-			continue
-		}
-		// The ids are unique and not empty (the graph checked), so the
-		// index refuses a text only when it has no words: nothing to
-		// compare, not an error of the import.
-		_ = ix.Add(p.ID, p.ResumeText)
+	// Shingling and hashing take nearly all the time and the index is
+	// safe for concurrent use: every core adds its share.
+	workers := max(1, runtime.GOMAXPROCS(0))
+	chunk := (len(people) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(people); lo += chunk {
+		wg.Go(func() {
+			for i := lo; i < min(lo+chunk, len(people)); i++ {
+				p := &people[i]
+				if strings.TrimSpace(p.ResumeText) == "" {
+					continue
+				}
+				// The ids are unique and not empty (the graph checked),
+				// so the index refuses a text only when it has no words:
+				// nothing to compare, not an error of the import.
+				_ = ix.Add(p.ID, p.ResumeText)
+			}
+		})
 	}
+	wg.Wait()
 	var links []Link
 	for _, m := range ix.Duplicates() {
 		links = append(links, Link{Kind: LinkKindResume, IDs: []string{m.A, m.B}, Score: m.Jaccard})

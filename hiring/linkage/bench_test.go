@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bulwark-sec/bulwark/hiring/internal/synth"
 )
 
 // The 1,000,000-record fixtures are built once per test binary, and only
@@ -118,19 +120,18 @@ func BenchmarkIndexQuery1M(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := newSynthGen(7)
+	g := synth.New(7)
 	recs, _ := synth1M()
 	var queries []Record
 	for i := range 1000 {
 		if i%2 == 0 {
-			queries = append(queries, g.person().record("q"))
+			queries = append(queries, record(g.Person(), "q"))
 			continue
 		}
-		r := recs[g.r.IntN(len(recs))]
-		p := synthPerson{}
+		r := recs[g.R.IntN(len(recs))]
 		n := ParseName(r.Name)
-		p.given, p.family, p.dob, p.addr, p.id = n.Given, n.Family, r.DOB, r.Address, r.NationalID
-		queries = append(queries, g.corrupt(p).record("q"))
+		p := synth.Person{Given: n.Given, Family: n.Family, DOB: r.DOB, Address: r.Address, NationalID: r.NationalID}
+		queries = append(queries, record(g.Corrupt(p), "q"))
 	}
 	b.ResetTimer()
 	c0 := cpuTime()
