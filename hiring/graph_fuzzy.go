@@ -33,11 +33,9 @@ type IdentityLinker struct {
 func (l IdentityLinker) Links(people []Person) ([]Link, error) {
 	recs := make([]linkage.Record, 0, len(people))
 	for i := range people {
-		p := &people[i]
-		if strings.TrimSpace(p.FullName) == "" {
-			continue
+		if r, ok := identityRecord(&people[i]); ok {
+			recs = append(recs, r)
 		}
-		recs = append(recs, linkage.Record{ID: p.ID, Name: p.FullName, DOB: p.DateOfBirth, Address: p.HomeAddress, NationalID: p.NationalID})
 	}
 	if len(recs) < 2 {
 		return nil, nil
@@ -65,14 +63,36 @@ type ResumeLinker struct {
 
 // Links implements FuzzyLinker.
 func (l ResumeLinker) Links(people []Person) ([]Link, error) {
-	ix, err := linkage.NewTextIndex(l.Options)
+	ix, err := newResumeIndex(people, l.Options)
+	if err != nil {
+		return nil, err
+	}
+	var links []Link
+	for _, m := range ix.Duplicates() {
+		links = append(links, Link{Kind: LinkKindResume, IDs: []string{m.A, m.B}, Score: m.Jaccard})
+	}
+	return links, nil
+}
+
+// identityRecord is p as the identity matcher reads it; false for a record
+// without a name, which it leaves out.
+func identityRecord(p *Person) (linkage.Record, bool) {
+	if strings.TrimSpace(p.FullName) == "" {
+		return linkage.Record{}, false
+	}
+	return linkage.Record{ID: p.ID, Name: p.FullName, DOB: p.DateOfBirth, Address: p.HomeAddress, NationalID: p.NationalID}, true
+}
+
+// newResumeIndex indexes the resume texts of people.
+func newResumeIndex(people []Person, opt linkage.TextOptions) (*linkage.TextIndex, error) {
+	ix, err := linkage.NewTextIndex(opt)
 	if err != nil {
 		return nil, err
 	}
 	// Shingling and hashing take nearly all the time and the index is
 	// safe for concurrent use: every core adds its share.
 	workers := max(1, runtime.GOMAXPROCS(0))
-	chunk := (len(people) + workers - 1) / workers
+	chunk := max(1, (len(people)+workers-1)/workers)
 	var wg sync.WaitGroup
 	for lo := 0; lo < len(people); lo += chunk {
 		wg.Go(func() {
@@ -89,9 +109,5 @@ func (l ResumeLinker) Links(people []Person) ([]Link, error) {
 		})
 	}
 	wg.Wait()
-	var links []Link
-	for _, m := range ix.Duplicates() {
-		links = append(links, Link{Kind: LinkKindResume, IDs: []string{m.A, m.B}, Score: m.Jaccard})
-	}
-	return links, nil
+	return ix, nil
 }
