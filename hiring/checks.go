@@ -92,17 +92,38 @@ func (c *Checker) Check(ctx context.Context, people []Person, ev Evidence, clust
 	return r.Assessments, err
 }
 
-// Run checks every person against every rule and scores them (see Score).
-// People ids must be non-empty and unique (an Invalid error names the
-// record otherwise). An error of the screener (cancellation included)
-// ends the run with that error: a check with names unscreened is not
-// handed out as clear.
+// CheckGraph is RunGraph without the report's counts: the assessments
+// only.
+func (c *Checker) CheckGraph(ctx context.Context, people []Person, ev Evidence, g *Graph) ([]Assessment, error) {
+	r, err := c.RunGraph(ctx, people, ev, g)
+	return r.Assessments, err
+}
+
+// Run is RunGraph over a graph of clusters alone: the identity graph's
+// shared links (addresses, public IPs, identifiers shared by more records
+// than it merges) are not seen. Prefer RunGraph.
 func (c *Checker) Run(ctx context.Context, people []Person, ev Evidence, clusters []Cluster) (Report, error) {
+	return c.RunGraph(ctx, people, ev, &Graph{Clusters: clusters})
+}
+
+// RunGraph checks every person against every rule and scores them (see
+// Score), with the identity graph g of the people (BuildGraph): its
+// clusters and its shared links, which raise the SHARED_* rules too (a
+// home address or public IP a few records share, a strong identifier
+// more records share than the graph merges). People ids must be
+// non-empty and unique (an Invalid error names the record otherwise). An
+// error of the screener (cancellation included) ends the run with that
+// error: a check with names unscreened is not handed out as clear.
+func (c *Checker) RunGraph(ctx context.Context, people []Person, ev Evidence, g *Graph) (Report, error) {
 	x, err := c.index(people, ev)
 	if err != nil {
 		return Report{}, err
 	}
-	c.checkClusters(x, clusters)
+	if g == nil {
+		g = &Graph{}
+	}
+	c.checkClusters(x, g.Clusters)
+	c.checkShared(x, g.Shared)
 	c.checkSignIns(x, ev.SignIns)
 	c.checkZones(x, ev)
 	c.checkDevices(x, ev)

@@ -145,6 +145,103 @@ func (c *Checker) checkClusters(x *index, clusters []Cluster) {
 	}
 }
 
+// checkShared raises the rules on the identity graph's shared links
+// (Graph.Shared), which annotate without merging identities: a home
+// address (SHARED_HOME_ADDRESS) or a public IP given in the records
+// (SHARED_NETWORK) that at most sharedMaxPeople records share, offices
+// excluded (more: an apartment block, an office or a carrier's NAT, left
+// out and Report.Skipped says so); and a strong identifier more records
+// share than the graph merges (e-mail, phone, national id, GitHub handle:
+// SHARED_IDENTIFIER; bank account: SHARED_PAYROLL_ACCOUNT; device serial:
+// SHARED_DEVICE). The last do not make the records one identity, but one
+// mailbox or account behind many applications is the strongest sign of
+// a facilitator, so every record of a different name is flagged, naming
+// a few of the others.
+func (c *Checker) checkShared(x *index, shared []SharedLink) {
+	if len(shared) == 0 {
+		return
+	}
+	byID := make(map[string]int32, len(x.people))
+	for i := range x.people {
+		byID[strings.TrimSpace(x.people[i].ID)] = int32(i)
+	}
+	skippedWide := 0
+	for _, l := range shared {
+		var members []int32
+		for _, id := range l.IDs {
+			if i, ok := byID[strings.TrimSpace(id)]; ok {
+				members = addUnique(members, i)
+			} else {
+				x.unmatched.ClusterIDs++
+			}
+		}
+		what := "shares " + strings.ReplaceAll(l.Kind, "_", " ") + " " + l.Value + " with"
+		switch {
+		case l.Kind == LinkKindAddress || l.Kind == LinkKindIP:
+			code := CodeSharedNetwork
+			if l.Kind == LinkKindAddress {
+				if c.isOfficeAddress(l.Value) {
+					continue
+				}
+				code = CodeSharedHomeAddress
+				// The graph's address links hold shipping addresses too:
+				// only the records whose home address it is count here.
+				home := members[:0:0]
+				for _, i := range members {
+					if NormalizeAddress(x.people[i].HomeAddress) == l.Value {
+						home = append(home, i)
+					}
+				}
+				members = home
+			} else if ip, err := netip.ParseAddr(l.Value); err == nil && c.inOffice(ip) {
+				continue
+			}
+			if len(members) > sharedMaxPeople {
+				skippedWide++
+				continue
+			}
+			x.flagGroup(members, code, what)
+		case strongLinkKinds[l.Kind]:
+			x.flagWide(members, CodeSharedIdentifier, what)
+		case l.Kind == LinkKindBankAccount:
+			x.flagWide(members, CodeSharedPayrollAccount, what)
+		case l.Kind == LinkKindDeviceSerial:
+			x.flagWide(members, CodeSharedDevice, what)
+		}
+	}
+	if skippedWide > 0 {
+		x.skip(fmt.Sprintf("%d home addresses or record IP addresses shared by more than %d records not counted (an apartment block, an office or a carrier's NAT)", skippedWide, sharedMaxPeople))
+	}
+}
+
+// flagWide is flagGroup for a group of any size: each member is related
+// to at most maxObservations others of a different name (the first in
+// the group), the rest counted, so that the work and the flags stay
+// linear in the group's size.
+func (x *index) flagWide(group []int32, code, what string) {
+	if len(group) <= maxObservations+1 {
+		x.flagGroup(group, code, what)
+		return
+	}
+	const maxScan = 4 * maxObservations * maxObservations
+	for _, i := range group {
+		var rel []int32
+		for n, j := range group {
+			if len(rel) == maxObservations || n >= maxScan {
+				break
+			}
+			if j != i && x.differ(i, j) {
+				rel = append(rel, j)
+			}
+		}
+		if len(rel) == 0 {
+			continue
+		}
+		text := what + " " + x.labels(rel) + " and " + strconv.Itoa(len(group)-1-len(rel)) + " other records"
+		x.flag(i, code, text, rel...)
+	}
+}
+
 // signInStats are one person's sign-in counts.
 type signInStats struct {
 	ok, vpn, located, foreign int
