@@ -21,6 +21,14 @@ type LinkFunc func(people []Person) ([]Cluster, error)
 // their evidence and the clusters (Checker.Check).
 type CheckFunc func(ctx context.Context, people []Person, ev Evidence, clusters []Cluster) ([]Assessment, error)
 
+// GraphFunc is the identity graph: clusters, the links that annotate
+// without merging, and the identifiers rejected (BuildGraph).
+type GraphFunc func(people []Person) (*Graph, error)
+
+// GraphCheckFunc is the rules over the whole identity graph
+// (Checker.CheckGraph).
+type GraphCheckFunc func(ctx context.Context, people []Person, ev Evidence, g *Graph) ([]Assessment, error)
+
 // Service runs the vetting of people for the command line and the API
 // alike: imports, screening runs, link runs, re-checks, forgetting and
 // retention, each stored with its audit entry in one transaction. The
@@ -32,12 +40,19 @@ type Service struct {
 	// the transaction.
 	Store Store
 	Audit *audit.Log
-	// Link is the identity graph; nil means LinkRecords with the default
-	// options (exact identifiers and the fuzzy linkers). Check is the
-	// rules; nil means a Checker without
-	// reference data or screener (only the checks that need neither), its
-	// Subject the keyed Fingerprint: a server sets a configured
-	// Checker's Check (with Subject from SubjectFunc).
+	// Graph is the identity graph; nil means Link when it is set, else
+	// BuildGraph with the default options (exact identifiers and the
+	// fuzzy linkers). CheckGraph is the rules; nil means Check when it is
+	// set, else a Checker without reference data or screener (only the
+	// checks that need neither), its Subject the keyed Fingerprint: a
+	// server sets a configured Checker's CheckGraph (with Subject from
+	// SubjectFunc).
+	Graph      GraphFunc
+	CheckGraph GraphCheckFunc
+	// Link and Check are the older forms of Graph and CheckGraph: they
+	// pass the clusters alone, so the rules never see the graph's shared
+	// links (shared addresses and IPs, an identifier more records share
+	// than the graph merges). Used only when Graph, CheckGraph are nil.
 	Link  LinkFunc
 	Check CheckFunc
 	// Lists returns the versions of the screening lists in force (list
@@ -48,11 +63,15 @@ type Service struct {
 }
 
 // RunResult is what a run returns: the stored run (its ID is committed),
-// the assessments stored (none for a link run) and the clusters found.
+// the assessments stored (none for a link run) and the identity graph's
+// clusters, shared links and rejected identifiers (to be fixed in the
+// records: they link nothing).
 type RunResult struct {
 	Run         *Run         `json:"run"`
 	Assessments []Assessment `json:"assessments"`
 	Clusters    []Cluster    `json:"clusters"`
+	Shared      []SharedLink `json:"shared,omitempty"`
+	Rejected    []Rejected   `json:"rejected,omitempty"`
 }
 
 // ImportReport is what Import returns.
@@ -193,10 +212,11 @@ func (s *Service) LinkRun(ctx context.Context, actor string, people []Person) (*
 		return nil, err
 	}
 	all := merge(snap.Persons(), people)
-	clusters, err := s.link(all)
+	g, err := s.graph(all)
 	if err != nil {
 		return nil, err
 	}
+	clusters := g.Clusters
 	run := &Run{Kind: RunLink, Actor: actor, Clusters: len(clusters), Inputs: Inputs{People: len(all)}}
 	var out *Run
 	_, err = s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
@@ -217,15 +237,23 @@ func (s *Service) LinkRun(ctx context.Context, actor string, people []Person) (*
 	if err != nil {
 		return nil, err
 	}
-	return &RunResult{Run: out, Assessments: []Assessment{}, Clusters: clusters}, nil
+	return &RunResult{Run: out, Assessments: []Assessment{}, Clusters: clusters, Shared: g.Shared, Rejected: g.Rejected}, nil
 }
 
-// link runs Link, or LinkRecords with the default options.
-func (s *Service) link(people []Person) ([]Cluster, error) {
-	if s.Link != nil {
-		return s.Link(people)
+// graph runs Graph, or Link, or BuildGraph with the default options.
+func (s *Service) graph(people []Person) (*Graph, error) {
+	switch {
+	case s.Graph != nil:
+		g, err := s.Graph(people)
+		if err == nil && g == nil {
+			g = &Graph{}
+		}
+		return g, err
+	case s.Link != nil:
+		clusters, err := s.Link(people)
+		return &Graph{Clusters: clusters}, err
 	}
-	return LinkRecords(people, LinkOptions{})
+	return BuildGraph(people, LinkOptions{})
 }
 
 // RunTarget is the audit target of a run: "hire:run:ID".
@@ -236,9 +264,15 @@ func (s *Service) run(ctx context.Context, actor, kind, reason string, people []
 	if err != nil {
 		return nil, err
 	}
-	check := s.Check
-	if check == nil {
-		check = (&Checker{Subject: SubjectFunc(key)}).Check
+	check := s.CheckGraph
+	switch {
+	case check != nil:
+	case s.Check != nil:
+		check = func(ctx context.Context, people []Person, ev Evidence, g *Graph) ([]Assessment, error) {
+			return s.Check(ctx, people, ev, g.Clusters)
+		}
+	default:
+		check = (&Checker{Subject: SubjectFunc(key)}).CheckGraph
 	}
 	for attempt := 1; ; attempt++ {
 		res, err := s.runOnce(ctx, key, check, actor, kind, reason, people, ev)
@@ -249,7 +283,7 @@ func (s *Service) run(ctx context.Context, actor, kind, reason string, people []
 	}
 }
 
-func (s *Service) runOnce(ctx context.Context, key []byte, check CheckFunc, actor, kind, reason string, people []Person, ev Evidence) (*RunResult, error) {
+func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc, actor, kind, reason string, people []Person, ev Evidence) (*RunResult, error) {
 	var records []Record
 	var unattached int
 	if len(people) > 0 || ev.Count() > 0 {
@@ -277,11 +311,12 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check CheckFunc, acto
 		}
 		return nil, bulwark.Invalid("people", "no people to screen: none given and none stored")
 	}
-	clusters, err := s.link(all)
+	g, err := s.graph(all)
 	if err != nil {
 		return nil, err
 	}
-	as, err := check(ctx, all, allEv, clusters)
+	clusters := g.Clusters
+	as, err := check(ctx, all, allEv, g)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +360,7 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check CheckFunc, acto
 		return nil, err
 	}
 	out.AuditSeq = e.Seq
-	return &RunResult{Run: out, Assessments: as, Clusters: clusters}, nil
+	return &RunResult{Run: out, Assessments: as, Clusters: clusters, Shared: g.Shared, Rejected: g.Rejected}, nil
 }
 
 // flaggedPerson is how the audit log names an assessment: fingerprint,

@@ -329,6 +329,40 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		verifyChain(t, s)
 	})
 
+	t.Run("HireSharedByMoreThanTheGraphMerges", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		svc := &hiring.Service{Store: s, Audit: &audit.Log{Store: s}} // BuildGraph and a Checker
+		// 51 applications (one more than the graph merges) with one
+		// mailbox and one IBAN: a facilitator's, not one identity.
+		var people []hiring.Person
+		for i := range hiring.DefaultMaxShare + 1 {
+			people = append(people, hiring.Person{ID: fmt.Sprintf("app-%02d", i), FullName: fmt.Sprintf("Applicant %c%c Person", 'A'+i/26, 'a'+i%26),
+				Emails: []string{"handler@proton.me"}, BankAccounts: []string{"GB82WEST12345698765432"}, Country: "GB"})
+		}
+		res, err := svc.Screen(ctx, "cli:hr", people, hiring.Evidence{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Shared) == 0 {
+			t.Errorf("RunResult.Shared is empty, want the e-mail and the IBAN")
+		}
+		for _, a := range res.Assessments {
+			if a.Verdict == bulwark.VerdictClear {
+				t.Fatalf("%s is clear (%+v): one mailbox and IBAN among 51 applications must be flagged", a.ID, a.Flags)
+			}
+			for _, code := range []string{hiring.CodeSharedIdentifier, hiring.CodeSharedPayrollAccount} {
+				i := slices.IndexFunc(a.Flags, func(f hiring.Flag) bool { return f.Rule == code })
+				if i < 0 {
+					t.Fatalf("%s has no %s: %+v", a.ID, code, a.Flags)
+				}
+				if n := len(a.Flags[i].Related); n == 0 || n > 5 {
+					t.Errorf("%s's %s relates %d people, want 1 to 5", a.ID, code, n)
+				}
+			}
+		}
+	})
+
 	t.Run("HireRunAgainAfterForget", func(t *testing.T) {
 		t.Parallel()
 		s, _ := open(t)
