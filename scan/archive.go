@@ -240,6 +240,11 @@ func (w *walker) tarError(name string, err error, entries int, root bool) error 
 		return nil
 	case root && entries == 0:
 		return bulwark.Errorf(bulwark.EINVALID, "%s: not a readable tar archive (%v): the file is corrupt or not a tar", name, err)
+	case entries == 0:
+		// A nested gzip file holding something other than a tar (a
+		// compressed asset): handed over as it is, not opened.
+		w.note("%q: compressed data that is not a tar archive, not opened", name)
+		return nil
 	case root:
 		w.st.Incomplete = true
 		return bulwark.Errorf(bulwark.EINVALID, "%s: the archive is corrupt at entry %d (%v); the entries before were read", name, entries+1, err)

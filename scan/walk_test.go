@@ -142,6 +142,12 @@ func TestWalkArchives(t *testing.T) {
 			incompl: true,
 		},
 		{
+			name: "gzip of no tar inside", file: "t.tar",
+			data:  tarOf(t, ent{name: "asset.css.gz", body: string(gz(t, []byte(strings.Repeat("body{}", 100))))}),
+			want:  []string{"asset.css.gz"},
+			notes: []string{`"asset.css.gz": compressed data that is not a tar archive`},
+		},
+		{
 			name: "npm pack tarball", file: "pkg-1.0.0.tgz",
 			data: gz(t, tarOf(t, ent{name: "package/package.json", body: `{"scripts":{"postinstall":"node x.js"}}`}, ent{name: "package/x.js", body: "x"})),
 			want: []string{"package/package.json", "package/x.js"},
