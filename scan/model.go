@@ -41,6 +41,9 @@ type Finding struct {
 	Decoded string `json:"decoded,omitempty"`
 	// Source cites the public report the rule is based on.
 	Source string `json:"source,omitempty"`
+	// More counts further findings of the same rule in the same file that
+	// the report does not list (it lists a few per rule and file).
+	More int `json:"more,omitempty"`
 }
 
 // Report is the outcome of scanning one tree.
@@ -54,6 +57,9 @@ type Report struct {
 	// over the size limit, a link out of the tree, a nested archive too
 	// deep).
 	Skipped []string `json:"skipped,omitempty"`
+	// Incomplete is set when part of the tree was not read (a limit
+	// reached, an archive cut short): such a report is never clear.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // File is one regular file of the tree being scanned.

@@ -1,0 +1,186 @@
+package scan
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+func scanMem(t *testing.T, rules string, files ...*File) *Report {
+	t.Helper()
+	rs, err := ParseRules("t.yaml", []byte("version: 1\nrules:\n"+rules), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScanner(Options{Rules: rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.ScanFiles(context.Background(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestRegexLinesCapAndOrder(t *testing.T) {
+	t.Parallel()
+	rules := `  - id: EVIL
+    type: regex
+    target: "**/*.{js,ts}"
+    exclude: "vendor/**"
+    regex: 'evil\(\d\)'
+    unless: 'harmless'
+    severity: medium
+    why: w
+`
+	var b strings.Builder
+	b.WriteString("ok\n")
+	for i := range 6 {
+		b.WriteString("x = evil(" + string(rune('0'+i)) + ")\n")
+	}
+	b.WriteString("evil(9) // harmless\n")
+	rep := scanMem(t, rules,
+		&File{Path: "src/b.ts", Data: []byte(b.String())},
+		&File{Path: "src/a.js", Data: []byte("evil(1)")},
+		&File{Path: "vendor/c.js", Data: []byte("evil(1)")},
+		&File{Path: "src/d.py", Data: []byte("evil(1)")},
+	)
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, f.File+":"+itoa(f.Line)+" "+f.Snippet+" +"+itoa(f.More))
+	}
+	want := []string{"src/a.js:1 evil(1) +0", "src/b.ts:2 x = evil(0) +0", "src/b.ts:3 x = evil(1) +0", "src/b.ts:4 x = evil(2) +3"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if rep.Verdict != bulwark.VerdictReview || rep.Files != 4 {
+		t.Fatalf("verdict %s files %d", rep.Verdict, rep.Files)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestJSONCKeysAndRegex(t *testing.T) {
+	t.Parallel()
+	rules := `  - id: TASK
+    type: json_regex
+    target: "**/.vscode/tasks.json"
+    key: 'tasks\.\d+\.runOptions\.runOn'
+    regex: '^folderOpen$'
+    severity: critical
+    why: w
+  - id: LIFE
+    type: json_keys
+    target: "**/package.json"
+    keys: ["scripts.postinstall", "bin.*"]
+    severity: high
+    why: w
+`
+	tasks := `// VS Code tasks, with comments
+{
+  "version": "2.0.0",
+  /* block
+     comment */
+  "tasks": [
+    {
+      'label': "build",
+      runOptions: { "runOn": "folderOpen", },
+    },
+  ],
+}
+`
+	pkg := `{"name": "x", "scripts": {"test": "jest", "postinstall": "node setup.js"}, "bin": {"x": "cli.js"}}`
+	rep := scanMem(t, rules, &File{Path: ".vscode/tasks.json", Data: []byte(tasks)}, &File{Path: "package.json", Data: []byte(pkg)})
+	want := []string{
+		`.vscode/tasks.json:9 TASK tasks.0.runOptions.runOn: "folderOpen"`,
+		`package.json:1 LIFE bin.x: "cli.js"`,
+		`package.json:1 LIFE scripts.postinstall: "node setup.js"`,
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, f.File+":"+itoa(f.Line)+" "+f.Rule+" "+f.Snippet)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if rep.Verdict != bulwark.VerdictBlock {
+		t.Fatalf("verdict %s", rep.Verdict)
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"plain", "plain"},
+		{"a\tb", "a b"},
+		{"esc\x1b[31mred", `esc\u001B[31mred`},
+		{"bidi\u202eevil\u2066", `bidi\u202Eevil\u2066`},
+		{"zw\u200bsp\ufeff", `zw\u200Bsp\uFEFF`},
+		{"tag\U000E0041", `tag\U000E0041`},
+		{"bad\xffutf8", `bad\xffutf8`},
+		{"emoji ✓ é", "emoji ✓ é"},
+		{strings.Repeat("x", 200), strings.Repeat("x", 160) + "…"},
+	} {
+		if got := sanitize(tc.in, MaxSnippetChars); got != tc.want {
+			t.Errorf("sanitize(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestGlob(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		glob, path string
+		want       bool
+	}{
+		{"**/package.json", "package.json", true},
+		{"**/package.json", "a/b/package.json", true},
+		{"**/package.json", "a.zip!/package/package.json", true},
+		{"**/package.json", "a/package.json5", false},
+		{"**/*.{js,ts}", "src/x.ts", true},
+		{"**/*.{js,ts}", "src/x.tsx", false},
+		{"**/.vscode/*.json", "p/.vscode/tasks.json", true},
+		{"**/.vscode/*.json", "p/.vscode/x/tasks.json", false},
+		{"**/node_modules/**", "node_modules/a/b.js", true},
+		{"**/node_modules/**", "src/node_modules_x/b.js", false},
+		{"src/**/*.js", "src/a.js", true},
+		{"src/**/*.js", "src/a/b/c.js", true},
+		{"**/.husky/_/**", ".husky/_/husky.sh", true},
+		{"**/postcss.config.*", "web/postcss.config.mjs", true},
+		{"**/file[0-9].txt", "file7.txt", true},
+		{"**/file[!0-9].txt", "file7.txt", false},
+	} {
+		g, err := compileGlob(tc.glob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := g.match(tc.path); got != tc.want {
+			t.Errorf("%s ~ %s = %v, want %v", tc.glob, tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestRequiredLiterals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ re, want string }{
+		{`abc`, "abc"},
+		{`:(1224|2245)\b`, ":1224|:2245"},
+		{`(spawn|exec)\(\s*x`, "spawn(|exec("},
+		{`a*b`, "b"},
+		{`\w+`, ""},
+		{`(?i)abc`, ""},
+		{`\S {150,}\S`, strings.Repeat(" ", 149)},
+	} {
+		var got []string
+		for _, l := range requiredLiterals(tc.re) {
+			got = append(got, string(l))
+		}
+		if strings.Join(got, "|") != tc.want {
+			t.Errorf("requiredLiterals(%q) = %q, want %q", tc.re, got, tc.want)
+		}
+	}
+}

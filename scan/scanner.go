@@ -1,0 +1,240 @@
+package scan
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+// MaxFindings bounds the findings of one scan; past it the report says
+// how many more were left out.
+const MaxFindings = 10000
+
+// Options configure a Scanner.
+type Options struct {
+	// Rules are the rules to apply; nil means DefaultRules.
+	Rules *RuleSet
+	// Detectors are Go checks run besides the rules (those built from
+	// registered rule types are in Rules already).
+	Detectors []Detector
+	// Limits bound what a scan reads; zero fields take DefaultLimits'.
+	Limits Limits
+	// Walk reads the tree at a path; nil means the package's Walk.
+	Walk WalkFunc
+}
+
+// WalkFunc calls fn for every file of the tree, tarball or zip at path,
+// within the limits, as Walk does.
+type WalkFunc func(ctx context.Context, path string, l Limits, fn func(*File) error) (WalkStats, error)
+
+// Scanner applies rules and detectors to a tree. It is safe for
+// concurrent use: each Scan keeps its own state.
+type Scanner struct {
+	rules     []*Rule
+	detectors []Detector
+	limits    Limits
+	walk      WalkFunc
+}
+
+// NewScanner returns a Scanner for opts.
+func NewScanner(opts Options) (*Scanner, error) {
+	rs := opts.Rules
+	if rs == nil {
+		var err error
+		if rs, err = DefaultRules(nil); err != nil {
+			return nil, err
+		}
+	}
+	walk := opts.Walk
+	if walk == nil {
+		walk = Walk
+	}
+	return &Scanner{rules: rs.Rules, detectors: opts.Detectors, limits: opts.Limits, walk: walk}, nil
+}
+
+// Scan reads the tree, tarball or zip at path and returns its report. A
+// tree the walk could not read whole (a limit reached, an archive cut
+// short) is never clear: its verdict is at least review, and Skipped says
+// why.
+func (s *Scanner) Scan(ctx context.Context, path string) (*Report, error) {
+	sess := s.session()
+	st, err := s.walk(ctx, path, s.limits, func(f *File) error {
+		sess.add(f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sess.rep.Skipped = append(sess.rep.Skipped, st.Skipped...)
+	if more := st.SkippedCount - len(st.Skipped); more > 0 {
+		sess.rep.Skipped = append(sess.rep.Skipped, bulwark.Sprintf("and %d more files skipped", more))
+	}
+	sess.rep.Incomplete = st.Incomplete
+	return sess.report(), nil
+}
+
+// ScanFiles scans files held in memory (tests, uploads already read).
+func (s *Scanner) ScanFiles(ctx context.Context, files []*File) (*Report, error) {
+	sess := s.session()
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		sess.add(f)
+	}
+	return sess.report(), nil
+}
+
+// Session accumulates the findings of one scan, file by file. Walk
+// implementations that report what they skipped call Skip.
+type Session struct {
+	s        *Scanner
+	rep      Report
+	hidden   map[string]bool // folders exists_except reported
+	dropped  int
+	findings []Finding
+}
+
+func (s *Scanner) session() *Session {
+	return &Session{s: s, hidden: map[string]bool{}}
+}
+
+// Skip records a sentence saying what was not read and why.
+func (ss *Session) Skip(why string) { ss.rep.Skipped = append(ss.rep.Skipped, why) }
+
+// add scans one file. It does not retain f.Data.
+func (ss *Session) add(f *File) {
+	ss.rep.Files++
+	ss.rep.Bytes += int64(len(f.Data))
+	fs := &fileState{f: f}
+	var out []Finding
+	for _, r := range ss.s.rules {
+		if !r.Match(f.Path) {
+			continue
+		}
+		switch {
+		case r.detector != nil:
+			if r.detector.Applies(f.Path) {
+				for _, x := range r.detector.Detect(f) {
+					out = append(out, fillFromRule(x, r, f.Path))
+				}
+			}
+		case r.Type == TypeExistsExcept:
+			if x, ok := ss.existsExcept(r, f.Path); ok {
+				out = append(out, x)
+			}
+		default:
+			out = fs.evalRule(r, out)
+		}
+	}
+	for _, d := range ss.s.detectors {
+		if d.Applies(f.Path) {
+			for _, x := range d.Detect(f) {
+				if x.File == "" {
+					x.File = f.Path
+				}
+				x.Snippet = sanitize(x.Snippet, MaxSnippetChars)
+				x.Decoded = sanitize(x.Decoded, MaxSnippetChars*2)
+				out = append(out, x)
+			}
+		}
+	}
+	out = capFindings(out)
+	if room := MaxFindings - len(ss.findings); len(out) > room {
+		ss.dropped += len(out) - room
+		out = out[:room]
+	}
+	ss.findings = append(ss.findings, out...)
+}
+
+// fillFromRule completes a registered detector's finding with its rule's
+// fields.
+func fillFromRule(x Finding, r *Rule, path string) Finding {
+	if x.Rule == "" {
+		x.Rule = r.ID
+	}
+	if x.Severity == "" {
+		x.Severity = r.Severity
+	}
+	if x.Explanation == "" {
+		x.Explanation = r.Why
+	}
+	if x.Source == "" {
+		x.Source = r.Source
+	}
+	if x.File == "" {
+		x.File = path
+	}
+	x.Snippet = sanitize(x.Snippet, MaxSnippetChars)
+	x.Decoded = sanitize(x.Decoded, MaxSnippetChars*2)
+	return x
+}
+
+// existsExcept reports the outermost path component of path that matches
+// none of the rule's allowed names, once per folder in a scan. Only
+// components starting with a dot are considered when every target is a
+// dot pattern.
+func (ss *Session) existsExcept(r *Rule, path string) (Finding, bool) {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		allowed := false
+		for _, g := range r.allow {
+			if g.match(p) {
+				allowed = true
+				break
+			}
+		}
+		if allowed {
+			return Finding{}, false
+		}
+		if !strings.HasPrefix(p, ".") {
+			continue
+		}
+		at := strings.Join(parts[:i+1], "/")
+		if i < len(parts)-1 {
+			if ss.hidden[at] {
+				return Finding{}, false
+			}
+			ss.hidden[at] = true
+			at += "/"
+		}
+		return Finding{
+			Rule: r.ID, Severity: r.Severity, File: strings.TrimSuffix(at, "/"),
+			Snippet: sanitize(at, MaxSnippetChars), Explanation: r.Why, Source: r.Source,
+		}, true
+	}
+	return Finding{}, false
+}
+
+// report returns the report: findings in a deterministic order (file,
+// line, rule) and the verdict.
+func (ss *Session) report() *Report {
+	rep := ss.rep
+	sort.SliceStable(ss.findings, func(i, j int) bool {
+		a, b := ss.findings[i], ss.findings[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Snippet < b.Snippet
+	})
+	rep.Findings = ss.findings
+	if rep.Findings == nil {
+		rep.Findings = []Finding{}
+	}
+	if ss.dropped > 0 {
+		rep.Skipped = append(rep.Skipped, bulwark.Sprintf("%d more findings past the first %d were left out of the report", ss.dropped, MaxFindings))
+	}
+	rep.Verdict = VerdictOf(rep.Findings)
+	if rep.Incomplete && rep.Verdict == bulwark.VerdictClear {
+		rep.Verdict = bulwark.VerdictReview
+	}
+	return &rep
+}
