@@ -46,7 +46,7 @@ length push map filter reduce Object.keys Array.isArray JSON.stringify Promise r
 'use strict' "lodash" 'path' "fs" 0 1 2 10 100 0x1f // /* */ * @param {string} @returns`)
 
 // genTree writes a deterministic tree of JavaScript-like files, about
-// 100 MB in about 10,000 files, sizes log-normal (median 5 KB, a few
+// 100 MB in about 9,000 files, sizes log-normal (median 5 KB, a few
 // files of a few hundred KB to 2 MB, like minified bundles), then the
 // same tree as a .tgz and a .zip.
 func genTree(dir string) (files int, total int64, err error) {
@@ -146,7 +146,7 @@ func tree(b *testing.B) (dir string, files int, bytes int64) {
 	return benchTree.dir, benchTree.files, benchTree.bytes
 }
 
-// BenchmarkWalk walks the generated 100 MB tree (about 10,000 JavaScript
+// BenchmarkWalk walks the generated 100 MB tree (about 9,000 JavaScript
 // files) as a directory, a .tgz and a .zip, handing each file to a
 // callback that only counts it. It reports CPU seconds per walk, MB/s of
 // file content per CPU second, and the peak heap (live and not yet
