@@ -139,7 +139,8 @@ type WalkStats struct {
 // or whose declared ratio exceeds lim.MaxRatio, is skipped; a gzip stream
 // that expands beyond lim.MaxTotalBytes or lim.MaxRatio is cut there.
 // Archives inside the tree (found by their signature, not their name) are
-// opened to lim.MaxDepth levels when they fit in lim.MaxFileBytes. Git's
+// opened to lim.MaxDepth levels: one in a directory whatever its size,
+// one inside an archive when it fits in lim.MaxFileBytes. Git's
 // object store (.git/objects) is not read; .git/hooks and .git/config
 // are. node_modules is read and counted. When lim.MaxFiles or
 // lim.MaxTotalBytes is reached, the walk stops, notes it and sets
@@ -288,10 +289,14 @@ func (w *walker) emit(p string, size int64, mode fs.FileMode, r io.Reader, depth
 	}
 	var nested []byte
 	kind := sniff(data)
+	// An archive file of a directory tree is opened from the file itself,
+	// whatever its size; one inside an archive only when it fits the
+	// file limit (it is held in memory).
+	file, onDisk := r.(*os.File)
 	if kind != notArchive && depth < w.lim.MaxDepth {
-		if truncated {
+		if truncated && !onDisk {
 			w.note("%q: an archive larger than %d bytes (the file limit), not opened", p, w.lim.MaxFileBytes)
-		} else {
+		} else if !truncated {
 			nested = append([]byte(nil), data...)
 		}
 	} else if kind != notArchive {
@@ -309,10 +314,31 @@ func (w *walker) emit(p string, size int64, mode fs.FileMode, r io.Reader, depth
 	if err := w.fn(&w.file); err != nil {
 		return &abort{err}
 	}
-	if nested != nil {
+	switch {
+	case nested != nil:
 		return w.archive(p+"!/", p, kind, nested, depth+1)
+	case truncated && onDisk && kind != notArchive && depth < w.lim.MaxDepth:
+		return w.archiveFile(p+"!/", p, kind, file, size, depth+1)
 	}
 	return nil
+}
+
+// archiveFile walks an archive file of a directory tree too large to
+// hold in memory, reading it from the file.
+func (w *walker) archiveFile(prefix, name string, kind archiveKind, f *os.File, size int64, depth int) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		w.note("%q: cannot be reread (%v), not opened", name, err)
+		return nil
+	}
+	w.st.Archives++
+	switch kind {
+	case zipArchive:
+		return w.zip(prefix, name, f, size, depth, false)
+	case gzipArchive:
+		return w.gzip(prefix, name, f, depth, false)
+	default:
+		return w.tar(prefix, name, f, depth, false)
+	}
 }
 
 // emitLink hands a symbolic link to fn.

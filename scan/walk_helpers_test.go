@@ -149,3 +149,16 @@ func walkAll(t testing.TB, path string, lim Limits) (seen, WalkStats, error) {
 	})
 	return s, st, err
 }
+
+// randomText returns n bytes of letters that do not compress.
+func randomText(n int) string {
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = 'a' + byte(x%26)
+	}
+	return string(b)
+}

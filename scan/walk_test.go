@@ -273,31 +273,34 @@ func TestWalkDir(t *testing.T) {
 	mk(".git/config", "[core]")
 	mk("node_modules/evil/index.js", "eval(x)")
 	mk("vendor/lib.zip", string(zipOf(t, ent{name: "a.js", body: "a"})))
+	// Over the file limit below: opened from the file all the same.
+	mk("vendor/big.tgz", string(gz(t, tarOf(t, ent{name: "pad", body: randomText(3000)}, ent{name: "b.js", body: "b"}))))
 	for _, l := range []struct{ name, target string }{{"loop", "."}, {"src/up", ".."}, {"out", "/etc"}, {"passwd", "/etc/passwd"}} {
 		if err := os.Symlink(l.target, filepath.Join(root, filepath.FromSlash(l.name))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s, st, err := walkAll(t, root, Limits{MaxDepth: 1})
+	s, st, err := walkAll(t, root, Limits{MaxDepth: 1, MaxFileBytes: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{".git/config", ".git/hooks/pre-commit", "loop", "node_modules/evil/index.js", "out",
-		"package.json", "passwd", "src/index.js", "src/up", "vendor/lib.zip", "vendor/lib.zip!/a.js"}
+		"package.json", "passwd", "src/index.js", "src/up", "vendor/big.tgz", "vendor/big.tgz!/pad", "vendor/big.tgz!/b.js",
+		"vendor/lib.zip", "vendor/lib.zip!/a.js"}
 	if !slices.Equal(s.paths, want) {
 		t.Errorf("paths = %q\nwant %q", s.paths, want)
 	}
 	if f := s.files["loop"]; f.Link != "." || f.Mode&fs.ModeSymlink == 0 {
 		t.Errorf("loop = %+v", f)
 	}
-	if st.Links != 4 || st.NodeModulesFiles != 1 || st.Archives != 1 || st.Incomplete {
+	if st.Links != 4 || st.NodeModulesFiles != 1 || st.Archives != 2 || st.Incomplete || !s.files["vendor/big.tgz"].Truncated {
 		t.Errorf("stats = %+v", st)
 	}
 	if !strings.Contains(strings.Join(st.Skipped, "\n"), `".git/objects": git's object store`) {
 		t.Errorf("skipped = %q", st.Skipped)
 	}
 	// Deterministic: a second walk sees the same.
-	s2, _, _ := walkAll(t, root, Limits{MaxDepth: 1})
+	s2, _, _ := walkAll(t, root, Limits{MaxDepth: 1, MaxFileBytes: 1000})
 	if !slices.Equal(s.paths, s2.paths) {
 		t.Errorf("second walk = %q", s2.paths)
 	}
