@@ -56,10 +56,14 @@ func DefaultLimits() Limits {
 	}
 }
 
-// withDefaults returns lim with its zero size, count and ratio limits set
-// to the defaults (MaxDepth 0 is kept: it means nested archives are not
-// opened), or an error naming a negative one.
+// withDefaults returns DefaultLimits for a zero lim, else lim with its
+// zero size, count and ratio limits set to the defaults (MaxDepth 0 is
+// kept: it means nested archives are not opened), or an error naming a
+// negative one.
 func (lim Limits) withDefaults() (Limits, error) {
+	if lim == (Limits{}) {
+		return DefaultLimits(), nil
+	}
 	if lim.MaxFileBytes < 0 || lim.MaxTotalBytes < 0 || lim.MaxFiles < 0 || lim.MaxDepth < 0 || lim.MaxRatio < 0 {
 		return lim, bulwark.Invalid("limits", "a scan limit is negative (%+v); use 0 for the default", lim)
 	}
@@ -146,8 +150,9 @@ type WalkStats struct {
 // lim.MaxTotalBytes is reached, the walk stops, notes it and sets
 // WalkStats.Incomplete.
 //
-// Zero fields of lim take the defaults (see DefaultLimits), except
-// MaxDepth: 0 means archives inside the tree are not opened.
+// A zero lim (Limits{}) means DefaultLimits(). Otherwise zero fields of
+// lim take the defaults, except MaxDepth: 0 means archives inside the
+// tree are not opened.
 //
 // Errors: a path that cannot be read, or a root archive that cannot be
 // opened as what its name or signature says (not a zip, not a gzip

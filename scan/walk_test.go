@@ -325,6 +325,11 @@ func TestWalkErrors(t *testing.T) {
 	if _, err := Walk(ctx, p, Limits{}, func(*File) error { return nil }); bulwark.ErrorCode(err) != bulwark.ETIMEOUT {
 		t.Errorf("cancelled: %v", err)
 	}
+	// Limits{} is DefaultLimits(): nested archives are opened.
+	nested := write(t, "n.zip", zipOf(t, ent{name: "in.zip", body: string(zipOf(t, ent{name: "a", body: "a"}))}))
+	if s, _, err := walkAll(t, nested, Limits{}); err != nil || !slices.Equal(s.paths, []string{"in.zip", "in.zip!/a"}) {
+		t.Errorf("zero limits: %q, %v", s.paths, err)
+	}
 	// A plain file is a tree of one file.
 	s, _, err := walkAll(t, write(t, "x.js", []byte("eval(1)")), Limits{})
 	if err != nil || !slices.Equal(s.paths, []string{"x.js"}) {
