@@ -111,14 +111,34 @@ func (s *Service) Fingerprint(ctx context.Context, id string) (string, error) {
 // nothing, audited as hire.import by actor with counts only. Evidence no
 // person matches is counted, not stored.
 func (s *Service) Import(ctx context.Context, actor string, people []Person, ev Evidence) (*ImportReport, error) {
-	records, unattached, err := s.records(ctx, people, ev)
+	for attempt := 1; ; attempt++ {
+		rep, err := s.importOnce(ctx, actor, people, ev)
+		if bulwark.ErrorCode(err) == bulwark.ECONFLICT && attempt < maxRunAttempts {
+			continue // people were forgotten while the evidence was attached
+		}
+		return rep, err
+	}
+}
+
+func (s *Service) importOnce(ctx context.Context, actor string, people []Person, ev Evidence) (*ImportReport, error) {
+	var snap *Snapshot
+	snapshot := func() (*Snapshot, error) {
+		var err error
+		snap, err = s.Store.Snapshot(ctx)
+		return snap, err
+	}
+	records, unattached, err := s.records(people, ev, snapshot)
 	if err != nil {
 		return nil, err
+	}
+	generation := NoGeneration
+	if snap != nil {
+		generation = snap.Generation
 	}
 	rep := &ImportReport{Unattached: unattached}
 	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var err error
-		if rep.ImportCounts, err = s.Store.SavePeople(ctx, records); err != nil {
+		if rep.ImportCounts, err = s.Store.SavePeople(ctx, records, generation); err != nil {
 			return audit.Event{}, err
 		}
 		if rep.Added+rep.Updated == 0 {
@@ -137,12 +157,13 @@ func (s *Service) Import(ctx context.Context, actor string, people []Person, ev 
 
 func importDetails(rep *ImportReport, records int) map[string]any {
 	return map[string]any{"records": records, "added": rep.Added, "updated": rep.Updated, "unchanged": rep.Unchanged,
-		"evidence": rep.Evidence, "unattached": rep.Unattached}
+		"evidence": rep.Evidence, "unattached": rep.Unattached, "gone": rep.Gone}
 }
 
 // records checks people and attaches ev to them, or to the stored people
-// for the items none of them matches.
-func (s *Service) records(ctx context.Context, people []Person, ev Evidence) ([]Record, int, error) {
+// of snapshot (called only when some items match none of people) for the
+// items none of them matches: those are EvidenceOnly records.
+func (s *Service) records(people []Person, ev Evidence, snapshot func() (*Snapshot, error)) ([]Record, int, error) {
 	records := make([]Record, len(people))
 	for i, p := range people {
 		records[i].Person = p
@@ -155,7 +176,7 @@ func (s *Service) records(ctx context.Context, people []Person, ev Evidence) ([]
 		records[i].Evidence = attached[records[i].Person.ID]
 	}
 	if rest.Count() > 0 {
-		snap, err := s.Store.Snapshot(ctx)
+		snap, err := snapshot()
 		if err != nil {
 			return nil, 0, err
 		}
@@ -163,7 +184,7 @@ func (s *Service) records(ctx context.Context, people []Person, ev Evidence) ([]
 		rest = left
 		for _, sp := range snap.People {
 			if e, ok := stored[sp.Person.ID]; ok {
-				records = append(records, Record{Person: sp.Person, Evidence: e})
+				records = append(records, Record{Person: sp.Person, Evidence: e, EvidenceOnly: true})
 			}
 		}
 	}
@@ -284,24 +305,28 @@ func (s *Service) run(ctx context.Context, actor, kind, reason string, people []
 }
 
 func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc, actor, kind, reason string, people []Person, ev Evidence) (*RunResult, error) {
-	var records []Record
-	var unattached int
-	if len(people) > 0 || ev.Count() > 0 {
-		var err error
-		if records, unattached, err = s.records(ctx, people, ev); err != nil {
-			return nil, err
-		}
-	}
+	// One snapshot for attaching the evidence and for the run: SaveRun's
+	// generation check then covers both.
 	snap, err := s.Store.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var records []Record
+	var unattached int
+	if len(people) > 0 || ev.Count() > 0 {
+		var err error
+		if records, unattached, err = s.records(people, ev, func() (*Snapshot, error) { return snap, nil }); err != nil {
+			return nil, err
+		}
+	}
 	// The run sees the stored people as this import leaves them.
 	all := snap.Persons()
 	allEv := snap.Evidence
-	imported := make([]Person, len(records))
-	for i, r := range records {
-		imported[i] = r.Person
+	var imported []Person
+	for _, r := range records {
+		if !r.EvidenceOnly {
+			imported = append(imported, r.Person)
+		}
 		allEv.Append(r.Evidence)
 	}
 	all = merge(all, imported)
@@ -338,7 +363,7 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 		var counts ImportCounts
 		if len(records) > 0 {
 			var err error
-			if counts, err = s.Store.SavePeople(ctx, records); err != nil {
+			if counts, err = s.Store.SavePeople(ctx, records, snap.Generation); err != nil {
 				return audit.Event{}, err
 			}
 		}

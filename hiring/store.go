@@ -13,6 +13,12 @@ import (
 type Record struct {
 	Person   Person   `json:"person"`
 	Evidence Evidence `json:"evidence"`
+	// EvidenceOnly marks a stored person's record given for its evidence
+	// alone (evidence an import attaches to people already stored): the
+	// stored record is neither replaced nor, when the person is no longer
+	// stored (forgotten meanwhile), created again; the evidence of a
+	// person no longer stored is not stored (ImportCounts.Gone).
+	EvidenceOnly bool `json:"-"`
 }
 
 // StoredPerson is a stored person with the times the store stamped (UTC).
@@ -36,6 +42,9 @@ type ImportCounts struct {
 	// Evidence is how many evidence items were new (an item stored before
 	// for the same person is not stored twice).
 	Evidence int `json:"evidence"`
+	// Gone counts the EvidenceOnly records of people no longer stored:
+	// neither they nor their evidence were stored.
+	Gone int `json:"gone,omitempty"`
 }
 
 // Snapshot is every stored person with their evidence, read in one
@@ -144,10 +153,15 @@ type Store interface {
 	// A record whose person id is stored already replaces the stored
 	// record (its creation time is kept) and adds its evidence items to
 	// the stored ones; the assessment of a person so changed is marked
-	// stale. Ids must be non-empty and unique within the call (EINVALID
-	// naming the duplicated id's line, "people[i].id"). At most
-	// MaxImport records per call.
-	SavePeople(ctx context.Context, records []Record) (ImportCounts, error)
+	// stale. An EvidenceOnly record adds its evidence to the stored
+	// person and never writes the record. generation is the Snapshot's
+	// the records were built on, or NoGeneration when none was read: when
+	// people were deleted since, nothing is stored and the error is
+	// ECONFLICT (build them again), so that a stored record read before a
+	// forget is not written back after it. Ids must be non-empty and
+	// unique within the call (EINVALID naming the duplicated id's line,
+	// "people[i].id"). At most MaxImport records per call.
+	SavePeople(ctx context.Context, records []Record, generation int64) (ImportCounts, error)
 	// Snapshot returns every stored person, oldest first, with all
 	// their evidence and the deletion generation, in one read.
 	Snapshot(ctx context.Context) (*Snapshot, error)
@@ -175,6 +189,10 @@ type Store interface {
 	// updated since before, in one transaction, and returns how many.
 	PurgePeople(ctx context.Context, before time.Time) (int64, error)
 }
+
+// NoGeneration is SavePeople's generation when the records were built
+// without reading the store: no deletion makes them stale.
+const NoGeneration int64 = -1
 
 // MaxImport is the most people records one SavePeople call takes.
 const MaxImport = 1_000_000

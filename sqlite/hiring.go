@@ -127,7 +127,7 @@ func decodeEvidence(ev *hiring.Evidence, kind, body string) error {
 // SavePeople stores people records with their evidence, all or nothing
 // (see hiring.Store). With a context from audit.Log.Do it joins the audit
 // transaction.
-func (db *DB) SavePeople(ctx context.Context, records []hiring.Record) (hiring.ImportCounts, error) {
+func (db *DB) SavePeople(ctx context.Context, records []hiring.Record, generation int64) (hiring.ImportCounts, error) {
 	var counts hiring.ImportCounts
 	if err := hiring.CheckRecords(records); err != nil {
 		return counts, err
@@ -150,6 +150,15 @@ func (db *DB) SavePeople(ctx context.Context, records []hiring.Record) (hiring.I
 	now := formatTime(time.Now())
 	err := db.inTx(ctx, "store people records", func(ctx context.Context, q querier) error {
 		counts = hiring.ImportCounts{}
+		if generation != hiring.NoGeneration {
+			var gen int64
+			if err := q.QueryRowContext(ctx, `SELECT generation FROM hire_state WHERE id = 1`).Scan(&gen); err != nil {
+				return err
+			}
+			if gen != generation {
+				return bulwark.Errorf(bulwark.ECONFLICT, "people were forgotten while the import was prepared: import again")
+			}
+		}
 		stmts := map[string]*sql.Stmt{}
 		for name, text := range map[string]string{
 			"get":    `SELECT record FROM hire_people WHERE id = ?`,
@@ -180,6 +189,10 @@ func (db *DB) SavePeople(ctx context.Context, records []hiring.Record) (hiring.I
 			}
 			changed := false
 			switch {
+			case records[i].EvidenceOnly && !exists:
+				counts.Gone++
+				continue
+			case records[i].EvidenceOnly:
 			case !exists:
 				if _, err := stmts["insert"].ExecContext(ctx, p.ID, string(role), enc[i].record, p.ReferredBy, now, now); err != nil {
 					return err

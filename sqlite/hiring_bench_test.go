@@ -56,7 +56,7 @@ func BenchmarkHiringStoreRun(b *testing.B) {
 	for i := range b.N {
 		as := benchAssessments(batches[i])
 		_, err := log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
-			if _, err := db.SavePeople(ctx, batches[i]); err != nil {
+			if _, err := db.SavePeople(ctx, batches[i], hiring.NoGeneration); err != nil {
 				return audit.Event{}, err
 			}
 			run, err := db.SaveRun(ctx, &hiring.Run{Kind: hiring.RunScreen, Actor: "bench", Imported: people}, as, 0)
@@ -84,7 +84,7 @@ func BenchmarkHiringForget(b *testing.B) {
 	db := openStore(b)
 	for off := 0; off < total; off += batch {
 		records := benchPeople(fmt.Sprint("f", off/batch), batch)
-		if _, err := db.SavePeople(ctx, records); err != nil {
+		if _, err := db.SavePeople(ctx, records, hiring.NoGeneration); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := db.SaveRun(ctx, &hiring.Run{Kind: hiring.RunScreen, Actor: "bench"}, benchAssessments(records), 0); err != nil {

@@ -114,6 +114,27 @@ func verifyChain(t *testing.T, s audit.Store) {
 	}
 }
 
+// forgetOnSnapshot is a store that forgets person id through the hiring
+// service right after its first Snapshot has been read: a forget landing
+// between the reading of the stored people and the writing of what was
+// computed from them, as a concurrent "hire forget" can.
+type forgetOnSnapshot struct {
+	HiringAuditStore
+	id   string
+	once sync.Once
+	done bool
+	err  error
+}
+
+func (s *forgetOnSnapshot) Snapshot(ctx context.Context) (*hiring.Snapshot, error) {
+	snap, err := s.HiringAuditStore.Snapshot(ctx)
+	s.once.Do(func() {
+		_, s.err = (&hiring.Service{Store: s.HiringAuditStore, Audit: &audit.Log{Store: s.HiringAuditStore}}).Forget(ctx, s.id, "cli:dpo")
+		s.done = true
+	})
+	return snap, err
+}
+
 // HiringStore runs the conformance suite for hiring.Store on an adapter
 // that also holds the audit log, through hiring.Service: imports all or
 // nothing and audited without identifiers, duplicate ids refused,
@@ -150,7 +171,7 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		// A change that fails after storing people rolls them back.
 		boom := bulwark.Errorf(bulwark.EINTERNAL, "boom")
 		_, err = svc.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
-			if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("p-3", "Cy Poe", "c@x.test")}}); err != nil {
+			if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("p-3", "Cy Poe", "c@x.test")}}, hiring.NoGeneration); err != nil {
 				return audit.Event{}, err
 			}
 			return audit.Event{}, boom
@@ -179,14 +200,14 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		t.Parallel()
 		s, _ := open(t)
 		dup := []hiring.Record{{Person: hiring.Person{ID: "secret-42", Line: 2}}, {Person: hiring.Person{ID: "x"}}, {Person: hiring.Person{ID: "secret-42", Line: 4}}}
-		_, err := s.SavePeople(ctx, dup)
+		_, err := s.SavePeople(ctx, dup, hiring.NoGeneration)
 		if bulwark.ErrorCode(err) != bulwark.EINVALID || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), "line 2") {
 			t.Fatalf("SavePeople(duplicate) = %v, want EINVALID naming lines 2 and 4", err)
 		}
 		if strings.Contains(err.Error(), "secret-42") {
 			t.Errorf("the error names the id: %v", err)
 		}
-		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hiring.Person{}}}); bulwark.ErrorCode(err) != bulwark.EINVALID {
+		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hiring.Person{}}}, hiring.NoGeneration); bulwark.ErrorCode(err) != bulwark.EINVALID {
 			t.Fatalf("SavePeople(no id) = %v", err)
 		}
 		snap, err := s.Snapshot(ctx)
@@ -363,6 +384,79 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		}
 	})
 
+	t.Run("HireForgetDuringImport", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		x := hiring.Person{ID: "x", FullName: "Xavier Forgotten", Emails: []string{"x@corp.example"}}
+		if _, err := hireService(s).Import(ctx, "cli:hr", []hiring.Person{x, hirePerson("y", "Yve Stays", "y@corp.example")}, hiring.Evidence{}); err != nil {
+			t.Fatal(err)
+		}
+		fs := &forgetOnSnapshot{HiringAuditStore: s, id: "x"}
+		ev := hiring.Evidence{SignIns: []hiring.SignIn{{User: "x@corp.example", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Success: true, Provider: "okta"}}}
+		rep, err := hireService(fs).Import(ctx, "cli:hr", nil, ev)
+		if fs.err != nil || !fs.done {
+			t.Fatalf("the concurrent forget: done %v, %v", fs.done, fs.err)
+		}
+		if err != nil || rep.Added != 0 || rep.Evidence != 0 || rep.Unattached != 1 {
+			t.Fatalf("Import = %+v, %v; want the sign-in unattached (its person forgotten meanwhile)", rep, err)
+		}
+		if sp, ev, err := s.Person(ctx, "x"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Fatalf("the forgotten person is back: %+v, %d evidence items, %v", sp, ev.Count(), err)
+		}
+		verifyChain(t, s)
+	})
+
+	t.Run("HireForgetDuringScreen", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		x := hiring.Person{ID: "x", FullName: "Xavier Forgotten", Emails: []string{"x@corp.example"}}
+		if _, err := hireService(s).Import(ctx, "cli:hr", []hiring.Person{x, hirePerson("y", "Yve Stays", "y@corp.example")}, hiring.Evidence{}); err != nil {
+			t.Fatal(err)
+		}
+		fs := &forgetOnSnapshot{HiringAuditStore: s, id: "x"}
+		ev := hiring.Evidence{SignIns: []hiring.SignIn{{User: "x@corp.example", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Success: true, Provider: "okta"}}}
+		res, err := hireService(fs).Screen(ctx, "cli:hr", nil, ev)
+		if fs.err != nil || !fs.done {
+			t.Fatalf("the concurrent forget: done %v, %v", fs.done, fs.err)
+		}
+		if err != nil || len(res.Assessments) != 1 || res.Assessments[0].ID != "y" {
+			t.Fatalf("Screen = %+v, %v; want y assessed alone", res, err)
+		}
+		if sp, ev, err := s.Person(ctx, "x"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Fatalf("the forgotten person is back: %+v, %d evidence items, %v", sp, ev.Count(), err)
+		}
+		verifyChain(t, s)
+	})
+
+	t.Run("HireSavePeopleNeverRecreates", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		snap, err := s.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := hiring.Evidence{Devices: []hiring.Device{{Serial: "SN-9", User: "gone"}}}
+		counts, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("gone", "Gone Person", "g@x.test"), Evidence: ev, EvidenceOnly: true}}, snap.Generation)
+		if err != nil || counts.Gone != 1 || counts.Added+counts.Updated+counts.Evidence != 0 {
+			t.Fatalf("SavePeople(evidence only, unknown person) = %+v, %v; want Gone 1 and nothing stored", counts, err)
+		}
+		if _, _, err := s.Person(ctx, "gone"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Fatalf("Person(gone) = %v, want ENOTFOUND", err)
+		}
+		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("p-1", "Ann Lee", "a@x.test")}}, hiring.NoGeneration); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ForgetPerson(ctx, "p-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("p-2", "Bob Roe", "b@x.test")}}, snap.Generation); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
+			t.Fatalf("SavePeople(records built before a forget) = %v, want ECONFLICT", err)
+		}
+		if _, _, err := s.Person(ctx, "p-2"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Fatalf("a refused SavePeople stored a person: %v", err)
+		}
+	})
+
 	t.Run("HireRunAgainAfterForget", func(t *testing.T) {
 		t.Parallel()
 		s, _ := open(t)
@@ -393,7 +487,7 @@ func HiringStore(t *testing.T, open HiringOpen) {
 	t.Run("HireSaveRunChecks", func(t *testing.T) {
 		t.Parallel()
 		s, _ := open(t)
-		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("p-1", "Ann Lee", "a@x.test")}}); err != nil {
+		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("p-1", "Ann Lee", "a@x.test")}}, hiring.NoGeneration); err != nil {
 			t.Fatal(err)
 		}
 		snap, err := s.Snapshot(ctx)
