@@ -8,6 +8,11 @@ package main
 //
 //	go tool pprof -seconds 10 http://127.0.0.1:6060/debug/pprof/profile
 //
+// BULWARK_PPROF_CONTENTION=N (N > 0) also samples one in N mutex
+// contention events and blocking events of at least N ns, for
+// /debug/pprof/mutex and /debug/pprof/block (they cost CPU: leave it
+// unset while measuring CPU).
+//
 // Release builds do not contain this file.
 
 import (
@@ -16,6 +21,8 @@ import (
 	"net/http"
 	_ "net/http/pprof" // registers /debug/pprof on http.DefaultServeMux
 	"os"
+	"runtime"
+	"strconv"
 
 	"github.com/bulwark-sec/bulwark/httpapi"
 )
@@ -31,6 +38,10 @@ func init() {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatalf("BULWARK_PPROF: %v", err)
+	}
+	if n, err := strconv.Atoi(os.Getenv("BULWARK_PPROF_CONTENTION")); err == nil && n > 0 {
+		runtime.SetMutexProfileFraction(n)
+		runtime.SetBlockProfileRate(n)
 	}
 	go func() { _ = http.Serve(ln, nil) }()
 }
