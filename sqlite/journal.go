@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +28,11 @@ import (
 // written it is in the operating system's page cache and survives the
 // process being killed. With sync the segment is also fdatasync'd before
 // Append returns (a power loss cannot lose it); without, the WAL syncer
-// syncs it every WALSyncInterval. A loader goroutine stores what was
+// syncs it every WALSyncInterval: the segment appended to, and the
+// segments a rotation let go since its last tick with records not yet
+// synced (retired: a rotation does not wait for the disk while appends
+// wait for it), so a power loss loses at most about one interval of
+// appends either way. A loader goroutine stores what was
 // appended in the store, many batches per transaction with one audit entry
 // each (screening.StoreDecisions), committed with an fsync; a segment is
 // removed once everything in it is stored. When the store is opened and no
@@ -48,6 +53,12 @@ import (
 // stored body, and the varint Unix time in nanoseconds. A decision's audit
 // line is not in it: the loader has it from the append, and a recovery
 // derives it from the stored body (screening.Recorded.AuditItem).
+//
+// The next segment is made in the background as soon as the journal
+// moves to a new one. When a segment is full and its successor is not
+// ready yet, appends go on past its end (written with pwrite: the file
+// grows) rather than wait for the disk, up to journalOverrun segments'
+// worth; only then does an append wait for the next segment.
 //
 // A stored segment is not removed but kept (as NAME-free, one at a time)
 // to be the next segment but one, renamed: its blocks are already
@@ -81,6 +92,10 @@ const (
 	// journalZeroChunk is the size of the writes that fill a new segment
 	// with zeros (see create).
 	journalZeroChunk = 2 << 20
+	// journalOverrun bounds, in segments, how large a segment grows while
+	// the next one is still being made (appends past its end then wait
+	// for it).
+	journalOverrun = 4
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -117,6 +132,11 @@ type journal struct {
 	// syncing is set while sync flushes a segment without holding mu (the
 	// records appended before it began were in unsynced).
 	syncing bool
+	// retired are the segments a rotation let go with records not known
+	// to be on disk (unsynced, or a sync in flight that may fail), oldest
+	// first: sync flushes and closes them (close does, at the end), so
+	// that the rotation, which holds mu, does not wait for the disk.
+	retired []*os.File
 	// spare is the next segment, made in the background (prepareSpare)
 	// while spareBusy; the goroutine making it hands it over on spareMade
 	// (buffered 1), taken by takeSpare.
@@ -539,6 +559,21 @@ func (j *journal) reuse(seg, size int64) *os.File {
 	return f
 }
 
+// spareReady reports whether the next segment is made (or making it
+// failed, or none was asked for): takeSpare would not wait; j.mu is held.
+func (j *journal) spareReady() bool {
+	if !j.spareBusy {
+		return true
+	}
+	select {
+	case j.spare = <-j.spareMade:
+		j.spareBusy = false
+		return true
+	default:
+		return false
+	}
+}
+
 // takeSpare returns the next segment made in the background, waiting for
 // it if it is still being made, or nil when there is none (making it
 // failed, or none was asked for); j.mu is held. Nothing else makes that
@@ -619,7 +654,8 @@ func (j *journal) full(bytes int64) bool {
 // when every record of it has its audit item.
 func (j *journal) appendLocked(batch []screening.Recorded, bytes int64, sync, keep bool) error {
 	j.buf = appendJournalRecord(j.buf[:0], batch, j.seg)
-	if j.size > 0 && j.size+int64(len(j.buf)) > j.segmentBytes {
+	if end := j.size + int64(len(j.buf)); j.size > 0 && end > j.segmentBytes &&
+		(end > journalOverrun*j.segmentBytes || j.spareReady()) {
 		if err := j.rotate(); err != nil {
 			return err
 		}
@@ -673,16 +709,10 @@ func (j *journal) appendLocked(batch []screening.Recorded, bytes int64, sync, ke
 	return nil
 }
 
-// rotate starts the next segment; j.mu is held.
+// rotate starts the next segment; j.mu is held. The segment let go is
+// synced by the WAL syncer's next tick (retired) when it holds records not
+// known to be on disk: a sync in flight may fail after it is let go.
 func (j *journal) rotate() error {
-	// A sync in flight may fail after the segment is let go: sync it here
-	// all the same.
-	if j.unsynced || j.syncing {
-		if err := fdatasync(j.f); err != nil {
-			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal"+": "+err.Error())
-		}
-		j.unsynced = false
-	}
 	f := j.takeSpare()
 	if f == nil {
 		var err error
@@ -691,7 +721,12 @@ func (j *journal) rotate() error {
 		}
 	}
 	j.unmap()
-	_ = j.f.Close()
+	if j.unsynced || j.syncing {
+		j.retired = append(j.retired, j.f)
+		j.unsynced = false
+	} else {
+		_ = j.f.Close()
+	}
 	j.f, j.seg, j.size = f, j.seg+1, 0
 	j.mapCurrent()
 	j.prepareSpare()
@@ -735,14 +770,43 @@ func (j *journal) copyMapped(b []byte) (n int, err error) {
 	return copy(j.m[j.size:], b), nil
 }
 
-// sync syncs the segment appended to, if it holds unsynced records; the
-// WAL syncer calls it. It does not hold j.mu while the disk flushes, so
-// appends (each request's, in the default mode) go on meanwhile: the
-// records appended before it began are synced when it returns, those
-// appended during it at the next sync. A rotation or close meanwhile syncs
-// the segment itself (syncing), and the file stays open until the flush
-// is done (os.File defers the close of a descriptor in use).
+// sync syncs the segments rotations retired, then the segment appended
+// to if it holds unsynced records; the WAL syncer calls it. It does not
+// hold j.mu while the disk flushes, so appends (each request's, in the
+// default mode) and rotations go on meanwhile: the records appended before
+// it began are synced when it returns, those appended during it at the
+// next sync. A rotation meanwhile retires the segment being synced
+// (syncing), to be synced again; a close syncs every segment itself, and
+// a file stays open until the flush is done (os.File defers the close of a
+// descriptor in use).
 func (j *journal) sync() error {
+	j.mu.Lock()
+	retired := slices.Clone(j.retired)
+	j.mu.Unlock()
+	var errs []error
+	for _, f := range retired {
+		err := fdatasync(f)
+		j.mu.Lock()
+		// No longer listed: close synced and closed it meanwhile.
+		i := slices.Index(j.retired, f)
+		if i >= 0 && err == nil {
+			j.retired = slices.Delete(j.retired, i, i+1)
+			_ = f.Close()
+		}
+		j.mu.Unlock()
+		if i >= 0 && err != nil { // kept: again at the next tick
+			errs = append(errs, bulwark.Wrap(err, bulwark.EUNAVAILABLE, "cannot sync the decision journal"+": "+err.Error()))
+		}
+	}
+	if err := j.syncCurrent(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// syncCurrent syncs the segment appended to if it holds unsynced records
+// (see sync).
+func (j *journal) syncCurrent() error {
 	j.mu.Lock()
 	if j.closed || !j.unsynced || j.f == nil || j.syncing {
 		j.mu.Unlock()
@@ -940,6 +1004,10 @@ func (j *journal) close() error {
 		_ = f.Close()
 		_ = os.Remove(j.name(j.seg + 1))
 	}
+	for _, f := range j.retired {
+		errs = append(errs, fdatasync(f), f.Close())
+	}
+	j.retired = nil
 	if j.unsynced || j.syncing {
 		errs = append(errs, fdatasync(j.f))
 		j.unsynced = false

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"os"
@@ -37,6 +38,18 @@ func journalRecs(prefix string, n int) []screening.Recorded {
 // standing for prefix and i.
 func testDecisionID(t time.Time, prefix string, i int) string {
 	return fmt.Sprintf("dec_%012x%06x%06x", t.UnixMilli(), crc32.ChecksumIEEE([]byte(prefix))&0xffffff, i)
+}
+
+// waitSpare waits until the journal's next segment is made, so that the
+// next append past the end of the current one starts it (instead of
+// going on past the end while it is being made).
+func waitSpare(j *journal) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.spareBusy {
+		j.spare = <-j.spareMade
+		j.spareBusy = false
+	}
 }
 
 // TestJournalRecord: a record decodes to what was encoded; a record cut
@@ -235,6 +248,7 @@ func TestJournalAppend(t *testing.T) {
 	big := journalRecs("big", 3)
 	for i := range big {
 		big[i].Body = bytes.Repeat([]byte{'x'}, 3000)
+		waitSpare(j)
 		if err := jr.Append(ctx, big[i:i+1], true); err != nil {
 			t.Fatal(err)
 		}
@@ -550,6 +564,7 @@ func TestJournalSyncDoesNotHoldAppends(t *testing.T) {
 	// Appends go through, as far as a rotation (which syncs the segment
 	// the sync in flight was flushing).
 	big := journalRecs("big", 4)
+	waitSpare(j)
 	for i := range big {
 		big[i].Body = bytes.Repeat([]byte{'x'}, 3000)
 		if ok, err := jr.(screening.DirectJournal).TryAppend(big[i : i+1]); !ok || err != nil {
@@ -572,13 +587,15 @@ func TestJournalSyncDoesNotHoldAppends(t *testing.T) {
 	}
 }
 
-// TestJournalRotationWaitsForSpare: appends that fill segments faster
-// than the next one is made in the background wait for it at the
-// rotation instead of making that same file a second time (two writers
-// truncating and zeroing one file: an append faulting on the truncated
-// mapping, records overwritten with zeros, the segment's name removed);
-// every append succeeds and every decision is stored.
-func TestJournalRotationWaitsForSpare(t *testing.T) {
+// TestJournalRotationDoesNotWaitForSpare: appends that fill segments
+// faster than the next one is made in the background go on past the end
+// of the full segment (up to journalOverrun segments' worth, then they
+// wait for it) instead of waiting at once, and never make that same file
+// a second time (two writers truncating and zeroing one file: an append
+// faulting on the truncated mapping, records overwritten with zeros, the
+// segment's name removed); every append succeeds and every decision is
+// stored.
+func TestJournalRotationDoesNotWaitForSpare(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), Options{})
@@ -591,22 +608,195 @@ func TestJournalRotationWaitsForSpare(t *testing.T) {
 	if err != nil || jr == nil {
 		t.Fatalf("DecisionJournal = %v, %v", jr, err)
 	}
+	j := db.activeJournal()
 	big := journalRecs("big", 40)
 	for i := range big {
 		big[i].Body = bytes.Repeat([]byte{'x'}, 3000) // a segment each
 		if ok, err := jr.(screening.DirectJournal).TryAppend(big[i : i+1]); !ok || err != nil {
 			t.Fatalf("append %d: %v, %v", i, ok, err)
 		}
+		j.mu.Lock()
+		if j.size > journalOverrun*j.segmentBytes {
+			t.Errorf("segment %d holds %d bytes, more than %d segments' worth", j.seg, j.size, journalOverrun)
+		}
+		j.mu.Unlock()
 	}
-	j := db.activeJournal()
 	j.mu.Lock()
-	if j.seg < 40 {
-		t.Errorf("segment %d after 40 appends of a segment each, want 40 or later", j.seg)
+	if min := int64(40 * 3000 / (journalOverrun * 4096)); j.seg < min {
+		t.Errorf("segment %d after 40 appends of a segment each, want %d or later", j.seg, min)
 	}
 	j.mu.Unlock()
 	for _, r := range big {
 		if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
 			t.Errorf("decision %s: %v", r.Decision.ID, err)
+		}
+	}
+}
+
+// TestJournalRotationLeavesSyncToSyncer: a rotation does not sync the
+// segment it lets go (appends would wait for the disk meanwhile) but
+// leaves it to the syncer's next tick, which syncs and closes it; one
+// with nothing unsynced is closed at once.
+func TestJournalRotationLeavesSyncToSyncer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), Options{WALSyncInterval: time.Hour}) // this test syncs
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.journalSegmentBytes = 8192
+	jr, err := db.DecisionJournal(ctx)
+	if err != nil || jr == nil {
+		t.Fatalf("DecisionJournal = %v, %v", jr, err)
+	}
+	j := db.activeJournal()
+	dj := jr.(screening.DirectJournal)
+	big := journalRecs("big", 6)
+	for i := range big {
+		big[i].Body = bytes.Repeat([]byte{'x'}, 3000)
+	}
+	waitSpare(j)
+	j.mu.Lock()
+	first := j.f
+	j.mu.Unlock()
+	for i := range 3 { // the third starts segment 2
+		if ok, err := dj.TryAppend(big[i : i+1]); !ok || err != nil {
+			t.Fatalf("append %d: %v, %v", i, ok, err)
+		}
+	}
+	j.mu.Lock()
+	if j.seg != 2 || len(j.retired) != 1 || j.retired[0] != first {
+		t.Errorf("after a rotation: segment %d, retired %v; want segment 2 and segment 1 retired", j.seg, j.retired)
+	}
+	j.mu.Unlock()
+	if err := j.sync(); err != nil {
+		t.Fatal(err)
+	}
+	j.mu.Lock()
+	if len(j.retired) != 0 || j.unsynced {
+		t.Errorf("after a sync: retired %v, unsynced %v; want none", j.retired, j.unsynced)
+	}
+	j.mu.Unlock()
+	if _, err := first.Stat(); err == nil {
+		t.Error("the retired segment is still open after it was synced")
+	}
+	// Synced, then rotated: nothing to retire.
+	if ok, err := dj.TryAppend(big[3:4]); !ok || err != nil {
+		t.Fatalf("append: %v, %v", ok, err)
+	}
+	if err := j.sync(); err != nil {
+		t.Fatal(err)
+	}
+	waitSpare(j)
+	j.mu.Lock()
+	second := j.f
+	j.mu.Unlock()
+	for i := 4; i < 6; i++ {
+		if err := jr.Append(ctx, big[i:i+1], true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.mu.Lock()
+	if j.seg != 3 || len(j.retired) != 0 {
+		t.Errorf("after a rotation of a synced segment: segment %d, retired %v; want segment 3, none retired", j.seg, j.retired)
+	}
+	j.mu.Unlock()
+	if _, err := second.Stat(); err == nil {
+		t.Error("a synced segment let go is still open")
+	}
+	for _, r := range big {
+		if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
+			t.Errorf("decision %s: %v", r.Decision.ID, err)
+		}
+	}
+}
+
+// TestJournalRotationsWhileSyncing: appends from several goroutines
+// rotate through many small segments while the syncer syncs over and
+// over (run with -race); every append succeeds, a last sync leaves no
+// segment retired, and every decision is stored, also after reopening.
+func TestJournalRotationsWhileSyncing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulwark.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.journalSegmentBytes = 8192
+	jr, err := db.DecisionJournal(ctx)
+	if err != nil || jr == nil {
+		t.Fatalf("DecisionJournal = %v, %v", jr, err)
+	}
+	j := db.activeJournal()
+	stop, synced := make(chan struct{}), make(chan error, 1)
+	go func() {
+		var errs []error
+		for {
+			select {
+			case <-stop:
+				synced <- errors.Join(errs...)
+				return
+			default:
+			}
+			if err := j.sync(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}()
+	const writers, each = 4, 60
+	all := make([][]screening.Recorded, writers)
+	errs := make(chan error, writers)
+	for w := range writers {
+		all[w] = journalRecs(fmt.Sprintf("w%d-", w), each)
+		go func() {
+			for i := range all[w] {
+				all[w][i].Body = bytes.Repeat([]byte{'x'}, 700)
+				var err error
+				if i%3 == 2 {
+					err = jr.Append(ctx, all[w][i:i+1], i%2 == 0)
+				} else if ok, terr := jr.(screening.DirectJournal).TryAppend(all[w][i : i+1]); terr != nil || !ok {
+					err = fmt.Errorf("TryAppend = %v, %v", ok, terr)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if err := <-synced; err != nil {
+		t.Errorf("sync while rotating: %v", err)
+	}
+	if err := j.sync(); err != nil {
+		t.Fatal(err)
+	}
+	j.mu.Lock()
+	if len(j.retired) != 0 || j.seg < 5 {
+		t.Errorf("segment %d, retired %v; want 5 or later (204 kB in segments of 8 kB growing to 32 kB at most) and none retired after a sync", j.seg, j.retired)
+	}
+	j.mu.Unlock()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, recs := range all {
+		for _, r := range recs {
+			if _, err := db.Decision(ctx, r.Decision.ID); err != nil {
+				t.Errorf("decision %s: %v", r.Decision.ID, err)
+			}
 		}
 	}
 }
@@ -642,6 +832,7 @@ func TestJournalReusesSegments(t *testing.T) {
 		recs := journalRecs(tag, n)
 		for i := range recs {
 			recs[i].Body = []byte(fmt.Sprintf(`{"decisionId":%q,"pad":"%s"}`, recs[i].Decision.ID, strings.Repeat("x", 3000)))
+			waitSpare(j)
 			if err := jr.Append(ctx, recs[i:i+1], false); err != nil {
 				t.Fatal(err)
 			}
