@@ -44,24 +44,41 @@ func ParseDependencies(p string, data []byte) []Dependency {
 	return nil
 }
 
-// keyLine finds the line of the first "key" followed by a colon.
-func keyLine(data []byte, key string) int {
-	q := []byte(`"` + key + `"`)
-	for from := 0; ; {
-		i := bytes.Index(data[from:], q)
-		if i < 0 {
-			return 0
-		}
-		i += from
-		from = i + len(q)
-		j := from
-		for j < len(data) && (data[j] == ' ' || data[j] == '\t') {
-			j++
-		}
-		if j < len(data) && data[j] == ':' {
-			return lineAt(data, i)
+// keyLines maps each JSON object key (a quoted string followed by a
+// colon) to the line it first appears on, in one pass.
+func keyLines(data []byte) map[string]int {
+	m := map[string]int{}
+	line := 1
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '\n':
+			line++
+		case '"':
+			j := i + 1
+			for j < len(data) && data[j] != '"' && data[j] != '\n' {
+				if data[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(data) || data[j] != '"' {
+				i = j - 1
+				continue
+			}
+			k := j + 1
+			for k < len(data) && (data[k] == ' ' || data[k] == '\t') {
+				k++
+			}
+			if k < len(data) && data[k] == ':' {
+				key := string(data[i+1 : j])
+				if _, ok := m[key]; !ok {
+					m[key] = line
+				}
+			}
+			i = j
 		}
 	}
+	return m
 }
 
 func parsePackageJSON(data []byte) []Dependency {
@@ -70,6 +87,7 @@ func parsePackageJSON(data []byte) []Dependency {
 		return nil
 	}
 	var out []Dependency
+	lines := keyLines(data)
 	for _, kind := range []string{"dependencies", "devDependencies", "peerDependencies", "optionalDependencies", "overrides", "resolutions"} {
 		var deps map[string]any
 		if json.Unmarshal(m[kind], &deps) != nil {
@@ -82,7 +100,7 @@ func parsePackageJSON(data []byte) []Dependency {
 		sort.Strings(names)
 		for _, n := range names {
 			spec, _ := deps[n].(string)
-			out = append(out, Dependency{Ecosystem: "npm", Name: n, Spec: spec, Line: keyLine(data, n)})
+			out = append(out, Dependency{Ecosystem: "npm", Name: n, Spec: spec, Line: lines[n]})
 		}
 	}
 	for _, kind := range []string{"bundleDependencies", "bundledDependencies"} {
@@ -111,6 +129,7 @@ func parsePackageLock(data []byte) []Dependency {
 		return nil
 	}
 	var out []Dependency
+	lines := keyLines(data)
 	seen := map[string]bool{}
 	addDep := func(name, version, resolved, key string) {
 		spec := version
@@ -122,7 +141,7 @@ func parsePackageLock(data []byte) []Dependency {
 			return
 		}
 		seen[k] = true
-		out = append(out, Dependency{Ecosystem: "npm", Name: name, Spec: spec, Line: keyLine(data, key)})
+		out = append(out, Dependency{Ecosystem: "npm", Name: name, Spec: spec, Line: lines[key]})
 	}
 	if len(lock.Packages) > 0 {
 		keys := make([]string, 0, len(lock.Packages))
@@ -289,8 +308,11 @@ func pyName(s string) string {
 		}
 	}
 	s = s[:end]
-	return strings.NewReplacer("_", "-", ".", "-").Replace(s)
+	return pySeparators.Replace(s)
 }
+
+// pySeparators is read-only after initialisation.
+var pySeparators = strings.NewReplacer("_", "-", ".", "-")
 
 // pyRequirement parses one PEP 508 requirement ("name[extra]>=1; marker",
 // "name @ https://…").

@@ -312,27 +312,34 @@ func windowText(data []byte, s, e int) string {
 // being an IP address or a domain name (not localhost).
 func c2PortFindings(p string, data []byte, li *lineIndex) []Finding {
 	var out []Finding
-	for _, port := range c2Ports {
-		needle := []byte(":" + port)
-		for from := 0; len(out) < 10; {
-			i := bytes.Index(data[from:], needle)
-			if i < 0 {
-				break
-			}
-			i += from
-			from = i + len(needle)
-			if from < len(data) && data[from] >= '0' && data[from] <= '9' {
-				continue
-			}
-			host, ok := hostBefore(data, i)
-			if !ok {
-				continue
-			}
-			out = append(out, Finding{Rule: "C2-PORT", Severity: SeverityHigh, File: p, Line: li.line(i),
-				Snippet:     sanitize(windowText(data, i-len(host), from), maxSnippet),
-				Explanation: "Connects to " + host + " on port " + port + ", a port the BeaverTail and InvisibleFerret command-and-control servers of the Contagious Interview campaign use. A take-home test has no reason to talk to a server on it.",
-				Source:      srcMITREPorts})
+	// One pass over the colons, each followed by one of the ports.
+	for from := 0; len(out) < 10; {
+		i := bytes.IndexByte(data[from:], ':')
+		if i < 0 {
+			break
 		}
+		i += from
+		from = i + 1
+		if i+5 > len(data) || data[i+1] != '1' && data[i+1] != '2' && data[i+1] != '8' {
+			continue
+		}
+		port := ""
+		for _, c := range c2Ports {
+			if string(data[i+1:i+5]) == c {
+				port = c
+			}
+		}
+		if port == "" || i+5 < len(data) && data[i+5] >= '0' && data[i+5] <= '9' {
+			continue
+		}
+		host, ok := hostBefore(data, i)
+		if !ok {
+			continue
+		}
+		out = append(out, Finding{Rule: "C2-PORT", Severity: SeverityHigh, File: p, Line: li.line(i),
+			Snippet:     sanitize(windowText(data, i-len(host), i+5), maxSnippet),
+			Explanation: "Connects to " + host + " on port " + port + ", a port the BeaverTail and InvisibleFerret command-and-control servers of the Contagious Interview campaign use. A take-home test has no reason to talk to a server on it.",
+			Source:      srcMITREPorts})
 	}
 	return out
 }
@@ -373,12 +380,13 @@ func hostBefore(data []byte, end int) (string, bool) {
 // it.
 var deadDrops = []struct {
 	chain     string
+	anchor    string
 	endpoints []string
 	reads     []string
 }{
-	{"TRON", []string{"api.trongrid.io", "api.shasta.trongrid.io", "apilist.tronscan"}, []string{"/transactions", "gettransactionbyid", "gettransactioninfobyid", "/v1/accounts/"}},
-	{"Aptos", []string{"fullnode.mainnet.aptoslabs.com", "api.mainnet.aptoslabs.com"}, []string{"/transactions", "/accounts/"}},
-	{"BNB Smart Chain", []string{"bsc-dataseed", "bsc-rpc", "bsc.publicnode.com", "binance.llamarpc.com", "api.bscscan.com"}, []string{"eth_getTransactionByHash", "getTransaction(", "txlist"}},
+	{"TRON", "tron", []string{"api.trongrid.io", "api.shasta.trongrid.io", "apilist.tronscan"}, []string{"/transactions", "gettransactionbyid", "gettransactioninfobyid", "/v1/accounts/"}},
+	{"Aptos", "aptoslabs", []string{"fullnode.mainnet.aptoslabs.com", "api.mainnet.aptoslabs.com"}, []string{"/transactions", "/accounts/"}},
+	{"BNB Smart Chain", "bsc", []string{"bsc-dataseed", "bsc-rpc", "bsc.publicnode.com", "binance.llamarpc.com", "api.bscscan.com"}, []string{"eth_getTransactionByHash", "getTransaction(", "txlist"}},
 }
 
 // deadDropFindings reports an endpoint of a blockchain used as a dead
@@ -386,6 +394,9 @@ var deadDrops = []struct {
 func deadDropFindings(p string, data []byte, li *lineIndex) []Finding {
 	var out []Finding
 	for _, dd := range deadDrops {
+		if !bytes.Contains(data, []byte(dd.anchor)) && !(dd.anchor == "bsc" && bytes.Contains(data, []byte("binance"))) {
+			continue
+		}
 		for _, ep := range dd.endpoints {
 			i := bytes.Index(data, []byte(ep))
 			if i < 0 {

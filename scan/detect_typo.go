@@ -186,10 +186,11 @@ func swapped(a, b string) bool {
 // skeleton folds lookalike characters and drops separators, so that
 // "reactd0m" and "react-dom" compare equal.
 func skeleton(s string) string {
-	s = strings.ToLower(s)
-	s = strings.NewReplacer("0", "o", "1", "l", "rn", "m", "vv", "w", "-", "", "_", "", ".", "", "3", "e", "5", "s").Replace(s)
-	return s
+	return skeletonFold.Replace(strings.ToLower(s))
 }
+
+// skeletonFold is read-only after initialisation.
+var skeletonFold = strings.NewReplacer("0", "o", "1", "l", "rn", "m", "vv", "w", "-", "", "_", "", ".", "", "3", "e", "5", "s")
 
 // osa is the optimal string alignment distance (Levenshtein with adjacent
 // transpositions), over bytes; names are short and ASCII.
