@@ -149,18 +149,6 @@ func hex2(c byte) string {
 	return string([]byte{digits[c>>4], digits[c&15]})
 }
 
-// lineText returns the text of the line holding off, trimmed.
-func lineText(data []byte, off int) string {
-	s := bytes.LastIndexByte(data[:off], '\n') + 1
-	e := bytes.IndexByte(data[off:], '\n')
-	if e < 0 {
-		e = len(data)
-	} else {
-		e += off
-	}
-	return string(bytes.TrimSpace(data[s:e]))
-}
-
 // ext returns the lower-case extension of p without the dot.
 func ext(p string) string {
 	e := path.Ext(p)

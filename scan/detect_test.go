@@ -223,6 +223,10 @@ func TestUnicodeDetector(t *testing.T) {
 			want: []want{{"UNICODE-BIDI", scan.SeverityLow, 1, "U+202B"}}, maxSev: scan.SeverityLow},
 		{name: "vendored is medium", path: "node_modules/x/index.js", data: "/*\u202e*/",
 			want: []want{{"UNICODE-BIDI", scan.SeverityMedium, 1, "U+202E"}}, maxSev: scan.SeverityMedium},
+		{name: "zero width space in a comment is low", path: "src/d.ts", data: "/**\n * The idea of\u200b this function\n */\n",
+			want: []want{{"UNICODE-INVISIBLE", scan.SeverityLow, 2, "U+200B"}}, maxSev: scan.SeverityLow},
+		{name: "whitespace list is low", path: "src/trim.js", data: "var ws = '\\t\\n\u00a0\u1680\u180e\u2000\u2001\u2028\u2029\ufeff';\n",
+			want: []want{{"UNICODE-INVISIBLE", scan.SeverityLow, 1, "U+180E"}}, maxSev: scan.SeverityLow},
 		// negatives
 		{name: "hebrew i18n", path: "locales/he.json", data: "{\n  \"greeting\": \"שלום עולם\",\n  \"bye\": \"להתראות\"\n}\n"},
 		{name: "emoji zwj sequence", path: "src/emoji.js", data: "const family = '👨\u200d👩\u200d👧\u200d👦';\nconst flag = '🏳️\u200d🌈';\n"},

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"fmt"
 	"unicode"
 	"unicode/utf8"
@@ -103,7 +104,7 @@ func (UnicodeDetector) Detect(f *File) []Finding {
 			prev = r
 			i += size
 			continue
-		case r == 0x200C && (needsJoiner(prev) || needsJoiner(next)):
+		case (r == 0x200C || r == 0x200D) && (needsJoiner(prev) || needsJoiner(next)):
 			prev = r
 			i += size
 			continue
@@ -138,7 +139,9 @@ func (UnicodeDetector) Detect(f *File) []Finding {
 			why = "A Hangul filler renders as nothing but counts as a letter, so it can name an invisible variable or parameter: code that looks harmless passes a hidden value to an exec or eval."
 		default:
 			why = "An invisible character inside code makes two identifiers that look the same different, or hides text from a reviewer; source files rarely need one."
-			if json {
+			if json || isUnicodeSpace(prev) || isUnicodeSpace(next) || inComment(data, i) {
+				// a translation, a list of whitespace characters (a trim
+				// polyfill) or prose in a comment
 				sev = SeverityLow
 			}
 		}
@@ -157,7 +160,7 @@ func (UnicodeDetector) Detect(f *File) []Finding {
 			}
 			out = append(out, Finding{
 				Rule: rule, Severity: sev, File: f.Path, Line: line,
-				Snippet:     sanitize(lineText(data, i), maxSnippet),
+				Snippet:     sanitize(windowText(data, i, i+size), maxSnippet),
 				Explanation: "Contains " + label + ". " + why,
 				Source:      srcTrojanSource,
 			})
@@ -166,4 +169,19 @@ func (UnicodeDetector) Detect(f *File) []Finding {
 		i += size
 	}
 	return out
+}
+
+// isUnicodeSpace says whether r is a non-ASCII space character, the
+// neighbours of invisible characters in whitespace lists.
+func isUnicodeSpace(r rune) bool {
+	return r == 0xA0 || r == 0x1680 || r >= 0x2000 && r <= 0x200A || r == 0x2028 || r == 0x2029 || r == 0x202F ||
+		r == 0x205F || r == 0x3000
+}
+
+// inComment says whether the line holding off starts as a comment (//,
+// /*, *, #) before off.
+func inComment(data []byte, off int) bool {
+	s := bytes.LastIndexByte(data[:off], '\n') + 1
+	t := bytes.TrimLeft(data[s:off], " \t")
+	return bytes.HasPrefix(t, []byte("//")) || bytes.HasPrefix(t, []byte("/*")) || bytes.HasPrefix(t, []byte("*")) || bytes.HasPrefix(t, []byte("#"))
 }
