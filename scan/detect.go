@@ -103,10 +103,10 @@ func lineAt(data []byte, off int) int {
 // maxSnippet is how many runes of matched text a finding shows.
 const maxSnippet = 160
 
-// sanitize makes s safe to print: control, bidirectional and invisible
+// safeText makes s safe to print: control, bidirectional and invisible
 // characters are escaped (\u202e, \x1b), invalid UTF-8 shown as \xNN,
 // and the result cut to max runes with "…".
-func sanitize(s string, max int) string {
+func safeText(s string, max int) string {
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(s); {

@@ -287,5 +287,5 @@ func snippetAround(data []byte, start, end int) string {
 		s--
 	}
 	e := min(end, start+100)
-	return sanitize(string(data[s:e]), maxSnippet)
+	return safeText(string(data[s:e]), maxSnippet)
 }

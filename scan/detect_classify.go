@@ -45,7 +45,7 @@ func classifyDecoded(dec []byte) decodedClass {
 		return c
 	}
 	head := dec[:min(len(dec), 4096)]
-	prev := sanitize(string(head), previewRunes)
+	prev := safeText(string(head), previewRunes)
 	if bytes.Contains(head, []byte(`"mappings"`)) && bytes.Contains(head, []byte(`"version"`)) {
 		return decodedClass{kind: "a source map", skip: true}
 	}

@@ -89,7 +89,7 @@ func (HiddenCodeDetector) Detect(f *File) []Finding {
 				shown = append(shown, rest...)
 				out = append(out, Finding{
 					Rule: "HIDDEN-AFTER-WHITESPACE", Severity: sev, File: f.Path, Line: line,
-					Snippet:     sanitize(string(shown), maxSnippet),
+					Snippet:     safeText(string(shown), maxSnippet),
 					Explanation: "After " + strconv.Itoa(e-s) + " blanks, off-screen to the right of the editor, this line carries more code. Padding a line pushes a loader out of view so a quick review of the file sees nothing wrong.",
 					Source:      srcChainFlip + "; " + srcPolinRider,
 				})
@@ -102,7 +102,7 @@ func (HiddenCodeDetector) Detect(f *File) []Finding {
 			}
 			out = append(out, Finding{
 				Rule: "CONFIG-LONG-LINE", Severity: sev, File: f.Path, Line: line,
-				Snippet:     sanitize(string(bytes.TrimSpace(l)), maxSnippet),
+				Snippet:     safeText(string(bytes.TrimSpace(l)), maxSnippet),
 				Explanation: "A line of " + strconv.Itoa(len(l)) + " characters in a build tool's config file. Config files are short and hand-written; a very long line is typically an obfuscated payload appended to a config that the dev server or build runs on every start.",
 				Source:      srcPolinRider,
 			})
@@ -170,7 +170,7 @@ func appendedCode(p string, data []byte) (Finding, bool) {
 	}
 	return Finding{
 		Rule: "CONFIG-APPENDED-CODE", Severity: sev, File: p, Line: lineAt(data, end+start),
-		Snippet:     sanitize(string(tail[:min(len(tail), 400)]), maxSnippet),
+		Snippet:     safeText(string(tail[:min(len(tail), 400)]), maxSnippet),
 		Explanation: why,
 		Source:      srcPolinRider,
 	}, true

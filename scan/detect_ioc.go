@@ -258,7 +258,7 @@ func (d IOCDetector) Detect(f *File) []Finding {
 				continue
 			}
 			out = append(out, Finding{Rule: "KNOWN-IOC", Severity: iocSeverity(ioc.Confidence), File: f.Path, Line: li.line(i),
-				Snippet:     sanitize(windowText(data, i, from), maxSnippet),
+				Snippet:     safeText(windowText(data, i, from), maxSnippet),
 				Explanation: "Contains a known indicator of the " + ioc.Family + " campaign (" + ioc.Type + ": " + ioc.Context + "). Attackers reuse their infrastructure across lures; a match means this repository talks to, or is, part of a known operation.",
 				Source:      ioc.Source})
 			break
@@ -337,7 +337,7 @@ func c2PortFindings(p string, data []byte, li *lineIndex) []Finding {
 			continue
 		}
 		out = append(out, Finding{Rule: "C2-PORT", Severity: SeverityHigh, File: p, Line: li.line(i),
-			Snippet:     sanitize(windowText(data, i-len(host), i+5), maxSnippet),
+			Snippet:     safeText(windowText(data, i-len(host), i+5), maxSnippet),
 			Explanation: "Connects to " + host + " on port " + port + ", a port the BeaverTail and InvisibleFerret command-and-control servers of the Contagious Interview campaign use. A take-home test has no reason to talk to a server on it.",
 			Source:      srcMITREPorts})
 	}
@@ -413,7 +413,7 @@ func deadDropFindings(p string, data []byte, li *lineIndex) []Finding {
 				continue
 			}
 			out = append(out, Finding{Rule: "BLOCKCHAIN-DEAD-DROP-FETCH", Severity: SeverityHigh, File: p, Line: li.line(i),
-				Snippet:     sanitize(windowText(data, i, i+len(ep)), maxSnippet),
+				Snippet:     safeText(windowText(data, i, i+len(ep)), maxSnippet),
 				Explanation: "Reads transaction data from a public " + dd.chain + " node (" + ep + ", " + strconv.Quote(read) + "). Attackers store the next stage or the C2 address in a transaction on a blockchain, which nobody can take down, and the loader fetches it from there: an interview project has no reason to.",
 				Source:      srcGTIGEther + "; " + srcPolinRider})
 			break

@@ -450,3 +450,22 @@ func TestDetectorsFindingsAreSafe(t *testing.T) {
 		}
 	}
 }
+
+// TestDependencyChecks: each check can be routed to its own rule.
+func TestDependencyChecks(t *testing.T) {
+	t.Parallel()
+	data := []byte(`{"dependencies": {"react-plaid-sdk": "1", "lodahs": "1", "x": "github:a/b"}}`)
+	for _, tc := range []struct {
+		c    scan.DependencyChecks
+		want string
+	}{
+		{scan.DependencyChecks{Known: true}, "KNOWN-MALICIOUS-DEPENDENCY"},
+		{scan.DependencyChecks{Typosquat: true}, "TYPOSQUAT-DEPENDENCY"},
+		{scan.DependencyChecks{Sources: true}, "DEP-URL-SOURCE"},
+	} {
+		got := scan.NewDependencyDetectorWith(nil, tc.c).Detect(&scan.File{Path: "package.json", Data: data})
+		if len(got) != 1 || got[0].Rule != tc.want {
+			t.Errorf("%+v: %s", tc.c, dump(got))
+		}
+	}
+}

@@ -15,6 +15,7 @@ import "strings"
 //     URL instead of the registry (medium);
 //   - DEP-RAW-IP-SOURCE: one installed from a raw IP address (high).
 type DependencyDetector struct {
+	checks   DependencyChecks
 	iocs     *IOCs
 	npm, py  map[string]bool
 	npmSkel  map[string]string
@@ -25,9 +26,33 @@ type DependencyDetector struct {
 	byLenPy  map[int][]string
 }
 
-// NewDependencyDetector returns a DependencyDetector for the indicators.
+// DependencyChecks selects what a DependencyDetector reports (a rule
+// file may route each to its own rule).
+type DependencyChecks struct {
+	// Known: KNOWN-MALICIOUS-DEPENDENCY.
+	Known bool
+	// Typosquat: TYPOSQUAT-DEPENDENCY.
+	Typosquat bool
+	// Sources: DEP-URL-SOURCE and DEP-RAW-IP-SOURCE.
+	Sources bool
+}
+
+// AllDependencyChecks reports everything.
+var AllDependencyChecks = DependencyChecks{Known: true, Typosquat: true, Sources: true}
+
+// NewDependencyDetector returns a DependencyDetector for the indicators,
+// making every check.
 func NewDependencyDetector(iocs *IOCs) *DependencyDetector {
-	d := &DependencyDetector{iocs: iocs, npm: map[string]bool{}, py: map[string]bool{}, npmSkel: map[string]string{},
+	return NewDependencyDetectorWith(iocs, AllDependencyChecks)
+}
+
+// NewDependencyDetectorWith returns a DependencyDetector making the
+// checks c.
+func NewDependencyDetectorWith(iocs *IOCs, c DependencyChecks) *DependencyDetector {
+	if iocs == nil {
+		iocs = BuiltinIOCs()
+	}
+	d := &DependencyDetector{checks: c, iocs: iocs, npm: map[string]bool{}, py: map[string]bool{}, npmSkel: map[string]string{},
 		pySkel: map[string]string{}, legit: map[string]bool{}, scopes: map[string]bool{}, byLenNPM: map[int][]string{}, byLenPy: map[int][]string{}}
 	for _, n := range popularNPM {
 		d.npm[n] = true
@@ -69,15 +94,18 @@ func (d *DependencyDetector) Detect(f *File) []Finding {
 		if len(out) >= 200 {
 			break
 		}
-		snip := sanitize(dep.Name+" "+dep.Spec, maxSnippet)
-		if ioc, ok := d.iocs.Package(dep.Name); ok && (dep.Ecosystem == "npm" || ioc.Type == "pypi_package") {
+		snip := safeText(dep.Name+" "+dep.Spec, maxSnippet)
+		if ioc, ok := d.iocs.Package(dep.Name); ok && (dep.Ecosystem == "npm" && ioc.Type != "pypi_package" || dep.Ecosystem == "pypi" && ioc.Type == "pypi_package") {
+			if !d.checks.Known {
+				continue
+			}
 			out = append(out, Finding{Rule: "KNOWN-MALICIOUS-DEPENDENCY", Severity: SeverityCritical, File: f.Path, Line: dep.Line,
 				Snippet:     snip,
 				Explanation: "Depends on " + dep.Name + ", a known malicious package (" + ioc.Context + "). Installing it runs the attacker's code: the fake recruiter's project only needs `npm install` to infect the machine.",
 				Source:      ioc.Source})
 			continue
 		}
-		if target, how := d.Typosquat(dep.Ecosystem, dep.Name); target != "" {
+		if target, how := d.Typosquat(dep.Ecosystem, dep.Name); d.checks.Typosquat && target != "" {
 			sev := SeverityHigh
 			if how == "suffix" {
 				sev = SeverityMedium
@@ -90,7 +118,7 @@ func (d *DependencyDetector) Detect(f *File) []Finding {
 				Explanation: "Depends on " + dep.Name + ", which imitates the popular package " + target + " (" + typoWhy[how] + "). Lookalike names get a malicious package installed by someone who reads the manifest and sees a familiar library.",
 				Source:      srcTyposquat})
 		}
-		if kind, rawIP := sourceURL(dep.Spec); kind != "" {
+		if kind, rawIP := sourceURL(dep.Spec); d.checks.Sources && kind != "" {
 			rule, sev := "DEP-URL-SOURCE", SeverityMedium
 			why := "Installed from " + kind + " instead of the registry: the code can change at any time, is not covered by the registry's malware takedowns, and is not what the version number suggests (the Contagious Interview campaign served payloads from Bitbucket and GitHub)."
 			if rawIP {

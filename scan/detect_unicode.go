@@ -160,7 +160,7 @@ func (UnicodeDetector) Detect(f *File) []Finding {
 			}
 			out = append(out, Finding{
 				Rule: rule, Severity: sev, File: f.Path, Line: line,
-				Snippet:     sanitize(windowText(data, i, i+size), maxSnippet),
+				Snippet:     safeText(windowText(data, i, i+size), maxSnippet),
 				Explanation: "Contains " + label + ". " + why,
 				Source:      srcTrojanSource,
 			})
