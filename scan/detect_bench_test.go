@@ -99,7 +99,11 @@ func BenchmarkLockfile(b *testing.B) {
 	f := &scan.File{Path: "package-lock.json", Data: data}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu0, ok0 := cputime.Seconds()
 	for b.Loop() {
 		d.Detect(f)
+	}
+	if cpu1, ok := cputime.Seconds(); ok && ok0 {
+		b.ReportMetric((cpu1-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 	}
 }
