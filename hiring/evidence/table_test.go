@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -264,5 +265,38 @@ func TestCollector(t *testing.T) {
 				t.Fatalf("n=%d: [%d] = %d", n, i, v)
 			}
 		}
+	}
+}
+
+// wideObject is one JSON line of an object with an id and n more keys.
+func wideObject(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"id":"x0"`)
+	for i := range n {
+		b.WriteString(`,"` + strconv.FormatInt(int64(i), 16) + `":1`)
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
+}
+
+// TestWideObjectLinear: the duplicate-key check of the JSON splitter does
+// a bounded number of comparisons per key, so an object of 100,000 keys
+// (a 1 MiB row) costs linear time, not 5·10⁹ string comparisons.
+func TestWideObjectLinear(t *testing.T) {
+	t.Parallel()
+	const keys = 100_000
+	in, err := openInput(bytes.NewReader(wideObject(keys)), "p.jsonl", Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := in.rows(nil, func(_ int, cols []string, _ []cell) error { n = len(cols); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != keys+1 {
+		t.Fatalf("%d columns, want %d", n, keys+1)
+	}
+	if in.keyProbes > 2*(keys+1) {
+		t.Errorf("%d key comparisons for %d keys, want at most 2 a key", in.keyProbes, keys+1)
 	}
 }
