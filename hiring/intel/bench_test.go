@@ -2,6 +2,7 @@ package intel
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,21 @@ func BenchmarkSoftware(b *testing.B) {
 	start := cpuTime()
 	for i := 0; i < b.N; i++ {
 		in.Software(soft[i%len(soft)])
+	}
+	reportCPU(b, start)
+}
+
+// BenchmarkSoftwareLongPath looks up one 36 KB path (above the 32 KiB
+// an OS allows, but inventories are data) that repeats a catalogue's
+// folder name 3,000 times, against the full catalogues.
+func BenchmarkSoftwareLongPath(b *testing.B) {
+	in := loadShared(b)
+	s := hiring.Software{Path: "/x" + strings.Repeat("/AnyDesk.app", 3000)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		in.Software(s)
 	}
 	reportCPU(b, start)
 }

@@ -60,7 +60,7 @@ func (d *domainIndex) find(host string, allowed func(*tool) bool) (hiring.ToolMa
 	}
 	for i := range d.globs {
 		r := &d.globs[i]
-		if !allowed(r.tool) && r.matches(h) {
+		if !allowed(r.tool) && r.matches(h, nil) {
 			return r.tool.match("domain " + h + " (" + r.pattern + ")"), true
 		}
 	}

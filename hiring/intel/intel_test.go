@@ -336,3 +336,32 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftwareLookupBounded: one lookup scans the path (a needle search
+// or a run of the pattern matcher) a number of times that does not grow
+// with the path. A path that repeats a catalogue's folder name (the
+// worker names the folders of the laptop under review) ran every rule of
+// that folder once per repetition, and an "or under it" rule once per
+// separator: 16 CPU-seconds for a 360 KB path.
+func TestSoftwareLookupBounded(t *testing.T) {
+	t.Parallel()
+	in := Builtin()
+	for _, tc := range []struct{ name, prefix, rep string }{
+		{"repeated folder", "/x", "/AnyDesk.app"},
+		{"deep under a listed folder", "/Applications/AnyDesk.app", "/x"},
+	} {
+		scans := func(n int) int {
+			c := 0
+			s := hiring.Software{Path: tc.prefix + strings.Repeat(tc.rep, n)}
+			in.soft.lookup(s, &c, func(*tool, string) bool { return true })
+			return c
+		}
+		small, big := scans(2), scans(2000)
+		if big > small {
+			t.Errorf("%s: %d scans of the path for 2 repetitions, %d for 2,000: want no growth", tc.name, small, big)
+		}
+		if small > 8 {
+			t.Errorf("%s: %d scans of the path for one lookup, want at most 8", tc.name, small)
+		}
+	}
+}

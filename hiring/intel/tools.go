@@ -1,6 +1,7 @@
 package intel
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark/hiring"
@@ -38,34 +39,45 @@ func (t *tool) match(signal string) hiring.ToolMatch {
 type pathRule struct {
 	pattern string
 	tool    *tool
-	// under: the pattern names a file or folder with no trailing star; it
-	// also matches every path under it.
-	under bool
+	// under, when not empty, is pattern + `\*`: the pattern names a file
+	// or folder with no trailing star, and also matches every path under
+	// it, which is what under matches.
+	under string
 	// needle is the pattern's longest literal run (see needle).
 	needle string
 }
 
 func newRule(pattern string, t *tool, under bool) pathRule {
-	return pathRule{pattern: pattern, tool: t, under: under, needle: needle(pattern)}
+	r := pathRule{pattern: pattern, tool: t, needle: needle(pattern)}
+	if under {
+		r.under = pattern + `\*`
+	}
+	return r
 }
 
-func (r *pathRule) matches(p string) bool {
+// matches reports whether p matches the rule: at most one needle search
+// and two runs of the matcher, whatever p holds. calls, when not nil,
+// counts those scans of p.
+func (r *pathRule) matches(p string, calls *int) bool {
+	count(calls)
 	if !strings.Contains(p, r.needle) {
 		return false
 	}
+	count(calls)
 	if globMatch(r.pattern, p) {
 		return true
 	}
-	if !r.under || len(p) <= len(r.pattern) {
-		return false
+	// p = <something matching pattern> + `\` + rest: one run of the
+	// matcher, not one per separator of p.
+	return r.under != "" && count(calls) && globMatch(r.under, p)
+}
+
+// count adds one to *n when n is not nil; it returns true.
+func count(n *int) bool {
+	if n != nil {
+		*n++
 	}
-	// p = <something matching pattern> + `\` + rest
-	for i := len(p) - 1; i > 0; i-- {
-		if p[i] == '\\' && globMatch(r.pattern, p[:i]) {
-			return true
-		}
-	}
-	return false
+	return true
 }
 
 // genericSegments are path elements too common to index a pattern by.
@@ -161,6 +173,12 @@ func (c *catalogue) addPattern(pat string, t *tool) {
 // find calls yield with each tool the software matches, best signal first,
 // until yield returns false.
 func (c *catalogue) find(s hiring.Software, yield func(*tool, string) bool) {
+	c.lookup(s, nil, yield)
+}
+
+// lookup is find; calls, when not nil, counts the runs of the pattern
+// matcher, so that a test can tell one lookup does a bounded number.
+func (c *catalogue) lookup(s hiring.Software, calls *int, yield func(*tool, string) bool) {
 	path := fold(s.Path)
 	name := fold(strings.TrimSpace(s.Name))
 	base := baseName(path)
@@ -189,6 +207,10 @@ func (c *catalogue) find(s hiring.Software, yield func(*tool, string) bool) {
 		}
 	}
 	if path != "" {
+		// Each indexed element's rules run once, however often the
+		// element recurs in the path: the rules match the whole path.
+		var tried []string
+		var triedSet map[string]bool
 		for rest := path; rest != ""; {
 			seg := rest
 			if i := strings.IndexByte(rest, '\\'); i >= 0 {
@@ -196,9 +218,25 @@ func (c *catalogue) find(s hiring.Software, yield func(*tool, string) bool) {
 			} else {
 				rest = ""
 			}
+			if len(c.segments[seg]) == 0 {
+				continue
+			}
+			if triedSet != nil {
+				if triedSet[seg] {
+					continue
+				}
+				triedSet[seg] = true
+			} else if slices.Contains(tried, seg) {
+				continue
+			} else if tried = append(tried, seg); len(tried) > 8 {
+				triedSet = map[string]bool{}
+				for _, t := range tried {
+					triedSet[t] = true
+				}
+			}
 			for i := range c.segments[seg] {
 				r := &c.segments[seg][i]
-				if r.matches(path) && !yield(r.tool, "path "+r.pattern) {
+				if r.matches(path, calls) && !yield(r.tool, "path "+r.pattern) {
 					return
 				}
 			}
@@ -210,7 +248,7 @@ func (c *catalogue) find(s hiring.Software, yield func(*tool, string) bool) {
 		}
 		for i := range c.nameGlob[cand[:3]] {
 			r := &c.nameGlob[cand[:3]][i]
-			if r.matches(cand) && !yield(r.tool, "file "+r.pattern) {
+			if r.matches(cand, calls) && !yield(r.tool, "file "+r.pattern) {
 				return
 			}
 		}
@@ -224,7 +262,7 @@ func (c *catalogue) find(s hiring.Software, yield func(*tool, string) bool) {
 				text = name
 			}
 		}
-		if text != "" && r.matches(text) && !yield(r.tool, "path "+r.pattern) {
+		if text != "" && r.matches(text, calls) && !yield(r.tool, "path "+r.pattern) {
 			return
 		}
 	}
