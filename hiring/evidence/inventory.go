@@ -42,9 +42,18 @@ const inventoryFormats = "JSON (an array or JSON lines of devices: serial, hostn
 //     version, maintainer or vendor), processes (pid, name, path) and
 //     usb_devices (vendor_id, model_id, vendor, model, serial).
 //   - osqueryd result log lines ({"name", "hostIdentifier", "decorations",
-//     "columns", "action"} or {"snapshot": […]}); the device is
+//     "columns", "action"}, {"snapshot": […]} or, in the batch format,
+//     {"diffResults": {"added": […], "removed": […]}}); the device is
 //     decorations.hardware_serial, else the hostIdentifier; "removed" rows
 //     are skipped.
+//
+// A serial that firmware leaves as a placeholder ("To Be Filled By
+// O.E.M.", "Default string", "System Serial Number", "0" …) names no
+// machine: it is refused, except in an osqueryd line, where the host
+// identifier names the device instead. A device has one hostname and one
+// user whatever the format; a row giving another is refused, as is an
+// osquery row whose hardware_serial is empty. A software name or path over
+// 32 KiB is refused.
 //
 // USB vendor and product ids are normalised to four lower-case hex digits
 // ("0x1D6B", "VID_1D6B", "1d6b" → "1d6b"). Devices come back in the order
@@ -100,17 +109,59 @@ func (inv *inventory) device(serial string, line int) *hiring.Device {
 	return &inv.devices[len(inv.devices)-1]
 }
 
-// setOnce sets *dst to v, refusing a different value given before.
-func (inv *inventory) setOnce(dst *string, v string, line int, field, serial string) error {
+// setOnce sets *dst, a field of d, to v, refusing a different value given
+// before. The message names neither value: hostnames and users are
+// personal data.
+func (inv *inventory) setOnce(d *hiring.Device, dst *string, v string, line int, field string) error {
 	if v == "" {
 		return nil
 	}
 	if *dst != "" && *dst != v {
-		return lineError(inv.name, line, field, "%q differs from %q given for device %q before: a device has one %s", v, *dst, serial, field)
+		return lineError(inv.name, line, field, "differs from the %s given before for the device first seen on line %d: a device has one %s; "+
+			"if these are two devices, their serial numbers must differ", field, d.Line, field)
 	}
 	*dst = v
 	return nil
 }
+
+// maxItemText bounds a software row's name and path, in bytes: no
+// operating system's path is longer than 32 KiB, and the tool catalogue
+// matches every path.
+const maxItemText = 32 << 10
+
+// addSoftware checks sw's lengths and adds it to d.
+func (inv *inventory) addSoftware(d *hiring.Device, sw hiring.Software, line int, nameField, pathField string) error {
+	if len(sw.Name) > maxItemText {
+		return lineError(inv.name, line, nameField, "is over %s: a program's name is shorter", sizeText(maxItemText))
+	}
+	if len(sw.Path) > maxItemText {
+		return lineError(inv.name, line, pathField, "is over %s: no operating system's path is longer", sizeText(maxItemText))
+	}
+	d.Software = append(d.Software, sw)
+	return nil
+}
+
+// placeholderSerials are the values firmware leaves in the serial number
+// field of whitebox PCs and virtual machines, folded by placeholderSerial:
+// shared by many machines, they name none.
+var placeholderSerials = map[string]bool{
+	"to be filled by o.e.m.": true, "to be filled by oem": true, "default string": true,
+	"system serial number": true, "not specified": true, "not applicable": true, "none": true,
+	"0": true, "00000000": true, "0000000000": true, "000000000000": true, "0123456789": true,
+	"123456789": true, "1234567890": true, "n/a": true, "na": true, "unknown": true,
+	"invalid": true, "oem": true, "serial": true, "chassis serial number": true,
+	"base board serial number": true, "xxxxxxxxxxxx": true, "-": true, "null": true,
+}
+
+// placeholderSerial reports whether s is a firmware placeholder, not a
+// serial number.
+func placeholderSerial(s string) bool {
+	return placeholderSerials[strings.ToLower(strings.TrimSpace(s))]
+}
+
+// placeholderMsg is the error text of a placeholder serial.
+const placeholderMsg = "is a placeholder the firmware left (such as \"To Be Filled By O.E.M.\"), not a serial number: " +
+	"many machines share it, so it cannot name one; give the machine's real serial or its hardware UUID"
 
 var inventoryColumns = []string{"serial", "hostname", "user", "item_type", "name", "version", "publisher", "path",
 	"vendor_id", "product_id", "manufacturer", "product", "usb_serial"}
@@ -138,11 +189,14 @@ func (inv *inventory) readCSV(br *bufio.Reader) error {
 		if serial == "" {
 			return lineError(inv.name, line, "serial", "is empty: every row names its device's serial number")
 		}
+		if placeholderSerial(serial) {
+			return lineError(inv.name, line, "serial", placeholderMsg)
+		}
 		d := inv.device(serial, line)
-		if err := inv.setOnce(&d.Hostname, t.cell(rec, "hostname"), line, "hostname", serial); err != nil {
+		if err := inv.setOnce(d, &d.Hostname, t.cell(rec, "hostname"), line, "hostname"); err != nil {
 			return err
 		}
-		if err := inv.setOnce(&d.User, t.cell(rec, "user"), line, "user", serial); err != nil {
+		if err := inv.setOnce(d, &d.User, t.cell(rec, "user"), line, "user"); err != nil {
 			return err
 		}
 		switch typ := strings.ToLower(t.cell(rec, "item_type")); typ {
@@ -153,7 +207,9 @@ func (inv *inventory) readCSV(br *bufio.Reader) error {
 			if sw.Name == "" && sw.Path == "" {
 				return lineError(inv.name, line, "name", "is empty: a software row names the program (or its path)")
 			}
-			d.Software = append(d.Software, sw)
+			if err := inv.addSoftware(d, sw, line, "name", "path"); err != nil {
+				return err
+			}
 		case "usb":
 			u, err := usbDevice(inv.name, line, t.cell(rec, "vendor_id"), t.cell(rec, "product_id"),
 				t.cell(rec, "manufacturer"), t.cell(rec, "product"), t.cell(rec, "usb_serial"), "vendor_id", "product_id")
@@ -287,17 +343,31 @@ func (inv *inventory) jsonDevice(rec jsonRecord) error {
 	if serial == "" {
 		return lineError(inv.name, rec.line, "serial", "is empty: every device names its serial number")
 	}
+	if placeholderSerial(serial) {
+		return lineError(inv.name, rec.line, "serial", placeholderMsg)
+	}
 	if inv.whole == nil {
 		inv.whole = map[string]int{}
 	}
 	if l, dup := inv.whole[serial]; dup {
-		return lineError(inv.name, rec.line, "serial", "%q is also the serial of the device on line %d: give each device once", serial, l)
+		return lineError(inv.name, rec.line, "serial", "is also the serial of the device on line %d: give each device once", l)
 	}
 	inv.whole[serial] = rec.line
 	d := inv.device(serial, rec.line)
-	d.Hostname, d.User = jd.Hostname, jd.User
-	for _, s := range jd.Software {
-		d.Software = append(d.Software, hiring.Software(s))
+	if err := inv.setOnce(d, &d.Hostname, strings.TrimSpace(jd.Hostname), rec.line, "hostname"); err != nil {
+		return err
+	}
+	if err := inv.setOnce(d, &d.User, strings.TrimSpace(jd.User), rec.line, "user"); err != nil {
+		return err
+	}
+	for i, s := range jd.Software {
+		f := "software[" + strconv.Itoa(i) + "]."
+		if s.Name == "" && s.Path == "" {
+			return lineError(inv.name, rec.line, f+"name", "is empty: a software entry names the program (or its path)")
+		}
+		if err := inv.addSoftware(d, hiring.Software(s), rec.line, f+"name", f+"path"); err != nil {
+			return err
+		}
 	}
 	for i, u := range jd.USB {
 		f := "usb[" + strconv.Itoa(i) + "]."
@@ -328,13 +398,24 @@ func osqueryRow(name string, line int, keys map[string]json.RawMessage) (map[str
 // osqueryRow adds one osquery row; serial and host are the device a
 // result log line names ("" to use the row's or the last system_info's).
 func (inv *inventory) osqueryRow(line int, row map[string]string, serial, host string) error {
-	if v := row["hardware_serial"]; v != "" {
+	v, hasSerialCol := row["hardware_serial"]
+	switch {
+	case placeholderSerial(v) && serial == "":
+		return lineError(inv.name, line, "hardware_serial", placeholderMsg)
+	case placeholderSerial(v):
+		// The result line names its host.
+	case v != "":
 		serial = v
+		if h := firstNonEmpty(row["hostname"], row["computer_name"]); h != "" {
+			host = h
+		}
+	case hasSerialCol && serial == "":
+		// The row says which device it is from, and it names none: not
+		// the device of an earlier system_info result (a VM's rows
+		// often come with an empty serial).
+		return lineError(inv.name, line, "hardware_serial", "is empty: the row names no device; give the machine's serial "+
+			"(or its hardware UUID) as hardware_serial")
 	}
-	if v := firstNonEmpty(row["hostname"], row["computer_name"]); v != "" && row["hardware_serial"] != "" {
-		host = v
-	}
-	_, hasSerialCol := row["hardware_serial"]
 	isSystemInfo := hasSerialCol && (row["cpu_brand"] != "" || row["uuid"] != "" || row["computer_name"] != "") && row["name"] == "" && row["vendor_id"] == ""
 	if isSystemInfo {
 		if serial == "" {
@@ -349,8 +430,8 @@ func (inv *inventory) osqueryRow(line int, row map[string]string, serial, host s
 		return lineError(inv.name, line, "hardware_serial", "the osquery row names no device: select (SELECT hardware_serial FROM system_info) AS hardware_serial in the query, or put a SELECT * FROM system_info result first")
 	}
 	d := inv.device(serial, line)
-	if d.Hostname == "" {
-		d.Hostname = host
+	if err := inv.setOnce(d, &d.Hostname, host, line, "hostname"); err != nil {
+		return err
 	}
 	if isSystemInfo {
 		return nil
@@ -371,7 +452,9 @@ func (inv *inventory) osqueryRow(line int, row map[string]string, serial, host s
 		if sw.Name == "" {
 			sw.Name = row["bundle_name"]
 		}
-		d.Software = append(d.Software, sw)
+		if err := inv.addSoftware(d, sw, line, "name", "path"); err != nil {
+			return err
+		}
 	default:
 		return lineError(inv.name, line, "record", "is not an osquery row Bulwark recognises: expected %s", inventoryFormats)
 	}
@@ -386,6 +469,10 @@ func (inv *inventory) osquerydLine(rec jsonRecord, keys map[string]json.RawMessa
 		Decorations    map[string]json.RawMessage   `json:"decorations"`
 		Columns        map[string]json.RawMessage   `json:"columns"`
 		Snapshot       []map[string]json.RawMessage `json:"snapshot"`
+		// DiffResults is the batch format (--logger_event_type=false).
+		DiffResults *struct {
+			Added []map[string]json.RawMessage `json:"added"`
+		} `json:"diffResults"`
 	}
 	if err := unmarshalRecord(rec, inv.name, &l); err != nil {
 		return err
@@ -393,8 +480,14 @@ func (inv *inventory) osquerydLine(rec jsonRecord, keys map[string]json.RawMessa
 	if l.Action == "removed" {
 		return nil
 	}
+	if l.Columns == nil && l.Snapshot == nil && l.DiffResults == nil {
+		return lineError(inv.name, rec.line, "record", "has no columns, snapshot or diffResults: it is not an osqueryd result line Bulwark reads")
+	}
 	serial := strings.TrimSpace(jsonScalar(l.Decorations["hardware_serial"]))
 	host := strings.TrimSpace(firstNonEmpty(jsonScalar(l.Decorations["hostname"]), l.HostIdentifier))
+	if placeholderSerial(serial) {
+		serial = "" // names no machine: the host identifier does
+	}
 	if serial == "" {
 		serial = strings.TrimSpace(l.HostIdentifier)
 	}
@@ -404,6 +497,9 @@ func (inv *inventory) osquerydLine(rec jsonRecord, keys map[string]json.RawMessa
 	rows := l.Snapshot
 	if l.Columns != nil {
 		rows = append(rows, l.Columns)
+	}
+	if l.DiffResults != nil {
+		rows = append(rows, l.DiffResults.Added...) // "removed" rows are skipped
 	}
 	for _, r := range rows {
 		row, err := osqueryRow(inv.name, rec.line, r)

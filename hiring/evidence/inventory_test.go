@@ -134,3 +134,57 @@ func TestReadInventoryErrors(t *testing.T) {
 		return len(ds), err
 	})
 }
+
+// TestReadInventoryDeviceIdentity: a row lands on the device it names,
+// never on another one. Placeholder serials from the firmware ("To Be
+// Filled By O.E.M.") name no device, and an osquery row whose
+// hardware_serial is empty does not fall back to the device of an
+// earlier system_info result.
+func TestReadInventoryDeviceIdentity(t *testing.T) {
+	t.Parallel()
+	osqd := func(host, serial, name string) string {
+		return `{"name":"programs","hostIdentifier":"` + host + `","action":"added","decorations":{"hardware_serial":"` + serial +
+			`","hostname":"` + host + `"},"columns":{"name":"` + name + `","install_location":"C:\\Program Files\\` + name + `"}}` + "\n"
+	}
+	head := "serial,hostname,user,item_type,name\n"
+	runErrCases(t, []errCase{
+		{"osqueryd hostname conflict", osqd("alice-pc", "S1", "Slack") + osqd("bob-pc", "S1", "AnyDesk"), "",
+			[]string{"f: line 2: hostname: differs from the hostname given before for the device first seen on line 1"}},
+		{"osquery empty serial", `[{"hardware_serial":"SERIAL-A","computer_name":"alice-mbp","cpu_brand":"Apple M2","uuid":"U-A","hostname":"alice-mbp"}]` + "\n" +
+			`[{"hardware_serial":"","name":"AnyDesk","install_location":"C:\\x"}]`, "",
+			[]string{"f: line 2: hardware_serial: is empty"}},
+		{"osquery placeholder", `[{"hardware_serial":"To Be Filled By O.E.M.","name":"AnyDesk"}]`, "",
+			[]string{"f: line 1: hardware_serial: is a placeholder"}},
+		{"csv placeholder", head + "Default string,h,u,software,AnyDesk\n", "", []string{"f: line 2: serial: is a placeholder"}},
+		{"json placeholder", `{"serial":"System Serial Number"}`, "", []string{"f: line 1: serial: is a placeholder"}},
+		{"json hostname conflict", osqd("alice-pc", "S1", "Slack") + `{"serial":"S1","hostname":"bob-pc"}`, "",
+			[]string{"f: line 2: hostname: differs"}},
+		{"osqueryd no rows", `{"name":"programs","hostIdentifier":"h","decorations":{"hardware_serial":"S1"}}`, "",
+			[]string{"f: line 1: record: has no columns, snapshot or diffResults"}},
+		{"long path", head + "S1,h,u,software,\"" + strings.Repeat("x", maxItemText+1) + "\"\n", "",
+			[]string{"f: line 2: name: is over", "32 KiB"}},
+	}, func(data []byte) (int, error) {
+		ds, err := ReadInventory(bytes.NewReader(data), "f")
+		return len(ds), err
+	})
+
+	// osqueryd: a placeholder serial names no device, so the host
+	// identifier does (as when the decoration is absent).
+	ds, err := ReadInventory(strings.NewReader(osqd("alice-pc", "To Be Filled By O.E.M.", "Slack")+osqd("bob-pc", "To Be Filled By O.E.M.", "AnyDesk")), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 2 || ds[0].Serial != "alice-pc" || ds[1].Serial != "bob-pc" || len(ds[1].Software) != 1 {
+		t.Errorf("placeholder serials merged two hosts: %+v", ds)
+	}
+	// osqueryd batch format (--logger_event_type=false): diffResults.added
+	// rows are read, removed ones skipped.
+	batch := `{"name":"programs","hostIdentifier":"bob-pc","decorations":{"hardware_serial":"S2"},"diffResults":{"added":[{"name":"AnyDesk","install_location":"C:\\AnyDesk"}],"removed":[{"name":"Zoom"}]}}`
+	ds, err = ReadInventory(strings.NewReader(batch), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].Serial != "S2" || len(ds[0].Software) != 1 || ds[0].Software[0].Name != "AnyDesk" {
+		t.Errorf("batch format: %+v", ds)
+	}
+}
