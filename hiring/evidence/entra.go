@@ -19,11 +19,15 @@ import (
 //	location.countryOrRegion, .city     ISO alpha-2 country
 //	autonomousSystemNumber              (Graph beta and the portal)
 //	status.errorCode                    0 is a success
-//	authenticationDetails[]             the first succeeded step whose
-//	  .authenticationMethod             method is not a password and that has a
-//	  .authenticationMethodDetail       detail (a phone, an authenticator device) is
-//	                                    the MFA device: "METHOD: DETAIL"
+//	authenticationDetails[]             the first succeeded SMS or voice step with
+//	  .authenticationMethod             an unmasked phone number is the MFA device
+//	  .authenticationMethodDetail       ("phone +13125550100"); see entraMFADevice
 //	mfaDetail.authMethod, .authDetail   the same, when there are no authenticationDetails
+//
+// Entra masks phone numbers and gives device display names or key models
+// for other methods, which many people share: those leave MFADevice
+// empty, and the shared-MFA-device check has nothing to compare on such a
+// log.
 //
 // The portal's CSV download, columns read (names compared without case
 // and repeated spaces; the portal writes "Autonomous system  number"):
@@ -97,19 +101,54 @@ func parseEntraJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
 	return s, true, nil
 }
 
-// entraMFADevice names the second factor of an authentication step: ""
-// for a password, a step satisfied earlier or a method without a detail
-// (which would name no one device).
+// entraMFADevice names the second factor of an authentication step when
+// the log identifies it, and is "" otherwise. Entra's
+// authenticationMethodDetail is a phone number for SMS and voice, masked
+// in real logs ("+1 XXXXXXXX23"), and for the Authenticator app, FIDO2
+// keys and Windows Hello a device's display name or a key model
+// ("iPhone 15", "YubiKey 5 NFC"). Neither names one device: people whose
+// numbers share a country code and last two digits, or who own the same
+// model, would get the same value and be linked as sharing an MFA device.
+// So only a phone method's unmasked number becomes the MFA device
+// ("phone +13125550100", one phone line); every other detail is dropped.
+// The Authenticator's device id is in the authentication-methods API, not
+// in sign-in logs.
 func entraMFADevice(method, detail string) string {
 	method, detail = strings.TrimSpace(method), strings.TrimSpace(detail)
 	if detail == "" || method == "" {
 		return ""
 	}
 	switch strings.ToLower(method) {
-	case "password", "previously satisfied", "none":
+	case "text message", "sms", "phone call", "voice", "voice call", "phone call (mobile)", "phone call (office)", "phone call (alternate)":
+		if p := unmaskedPhone(detail); p != "" {
+			return "phone " + p
+		}
+	}
+	return ""
+}
+
+// unmaskedPhone returns the digits of a whole phone number ("+" and at
+// least 8 digits, written with spaces, dashes, dots or brackets), or ""
+// when s is masked or not a number.
+func unmaskedPhone(s string) string {
+	var b strings.Builder
+	digits := 0
+	for i, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+			b.WriteRune(c)
+		case c == '+' && i == 0:
+			b.WriteRune(c)
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return "" // a mask (X, *, •) or text
+		}
+	}
+	if digits < 8 {
 		return ""
 	}
-	return method + ": " + detail
+	return b.String()
 }
 
 func readEntraCSV(t *csvTable) ([]hiring.SignIn, error) {

@@ -286,3 +286,30 @@ func TestReadSignInsSkipsOtherEvents(t *testing.T) {
 		t.Fatalf("%+v, %v", ss, err)
 	}
 }
+
+// TestEntraMFADevice: only a value that names one phone line or device
+// becomes the MFA device. Entra masks phone numbers ("+1 XXXXXXXX23"),
+// and its Authenticator and FIDO2 details are device display names or key
+// models ("iPhone 15", "YubiKey 5 NFC") that many people share: they
+// would link unrelated accounts as SHARED_MFA_DEVICE.
+func TestEntraMFADevice(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ method, detail, want string }{
+		{"Text message", "+1 XXXXXXXX23", ""},
+		{"Text message", "+65 XXXXXX12", ""},
+		{"Phone call", "+44 *******789", ""},
+		{"Mobile app notification", "iPhone 15", ""},
+		{"Mobile app notification", "Pixel 8 (a1f3)", ""},
+		{"FIDO2 security key", "YubiKey 5 NFC", ""},
+		{"OATH verification code", "Authenticator app", ""},
+		{"Windows Hello for Business", "DESKTOP-1", ""},
+		{"Password", "Password in the cloud", ""},
+		{"Text message", "", ""},
+		{"Text message", "+1 312 555 0100", "phone +13125550100"},
+		{"Phone call", "+1 (312) 555-0100", "phone +13125550100"},
+	} {
+		if got := entraMFADevice(tc.method, tc.detail); got != tc.want {
+			t.Errorf("entraMFADevice(%q, %q) = %q, want %q", tc.method, tc.detail, got, tc.want)
+		}
+	}
+}
