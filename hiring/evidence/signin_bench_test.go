@@ -1,11 +1,13 @@
 package evidence
 
 import (
+	"bytes"
 	"io"
 	"math"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -147,4 +149,18 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkNewlineDenseArray reads a JSON array of one generic sign-in
+// after 16 MiB of line breaks: B/op is what the line counting costs.
+func BenchmarkNewlineDenseArray(b *testing.B) {
+	data := []byte("[\n" + strings.Repeat("\n", 16<<20) +
+		`{"user":"a@example.com","time":"2026-03-02T09:00:00Z","ip":"192.0.2.1","success":true}` + "]\n")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadSignIns(bytes.NewReader(data), "dense.json"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

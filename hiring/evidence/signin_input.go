@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/bits"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,36 +106,64 @@ func readError(name string, err error) error {
 
 // lineCounter counts the lines of what a JSON decoder reads, so that a
 // record's byte offset can be turned into its line. Queries go forward
-// only.
+// only. It marks line breaks in a bitset, one bit per byte read and not
+// yet passed by a query: the decoder reads a whole top-level array before
+// the first query, and a slice of offsets would hold 8 bytes per line
+// break of it.
 type lineCounter struct {
 	r    io.Reader
-	off  int64
-	nl   []int64 // offsets of newlines not yet passed by a query
-	line int     // newlines before the last query's offset
+	off  int64    // bytes read
+	base int64    // the offset of bits[0]'s bit 0, a multiple of 64
+	bits []uint64 // line breaks at offsets base, base+1, …, off-1
+	q    int64    // the last query's offset
+	line int      // line breaks before q
 }
 
 func (lc *lineCounter) Read(p []byte) (int, error) {
 	n, err := lc.r.Read(p)
+	if words := int((lc.off + int64(n) - lc.base + 63) / 64); words > len(lc.bits) {
+		lc.bits = slices.Grow(lc.bits, words-len(lc.bits))[:words]
+	}
 	for i := 0; i < n; {
 		j := bytes.IndexByte(p[i:n], '\n')
 		if j < 0 {
 			break
 		}
-		lc.nl = append(lc.nl, lc.off+int64(i+j))
+		o := lc.off + int64(i+j) - lc.base
+		lc.bits[o/64] |= 1 << (o % 64)
 		i += j + 1
 	}
 	lc.off += int64(n)
 	return n, err
 }
 
+// held is the bytes the counter holds for offsets not yet queried.
+func (lc *lineCounter) held() int { return 8 * cap(lc.bits) }
+
 // lineAt returns the 1-based line of offset off.
 func (lc *lineCounter) lineAt(off int64) int {
-	i := 0
-	for i < len(lc.nl) && lc.nl[i] < off {
-		i++
+	if off > lc.off {
+		off = lc.off
 	}
-	lc.line += i
-	lc.nl = lc.nl[i:]
+	for lc.q < off {
+		w := (lc.q - lc.base) / 64
+		bit := (lc.q - lc.base) % 64
+		end := min(off-lc.base, (w+1)*64) // exclusive, within word w
+		word := lc.bits[w] >> bit
+		if width := end - (w*64 + bit); width < 64 {
+			word &= 1<<width - 1
+		}
+		lc.line += bits.OnesCount64(word)
+		lc.q = lc.base + end
+	}
+	// Drop the words wholly before the query; copy the rest down once
+	// half the slice is dead, so the memory held follows the read-ahead.
+	if dead := int((lc.q - lc.base) / 64); dead > 0 && dead >= len(lc.bits)/2 {
+		n := copy(lc.bits, lc.bits[dead:])
+		clear(lc.bits[n:])
+		lc.bits = lc.bits[:n]
+		lc.base += int64(dead) * 64
+	}
 	return lc.line + 1
 }
 
