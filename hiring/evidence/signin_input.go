@@ -484,7 +484,7 @@ type csvTable struct {
 // newCSVTable reads the header. Column names are compared in lower case
 // with surrounding and repeated spaces dropped.
 func newCSVTable(br *bufio.Reader, name string, lim Limits) (*csvTable, error) {
-	r := csv.NewReader(br)
+	r := csv.NewReader(newRecordGuard(br, name, lim.MaxRowBytes))
 	r.ReuseRecord = true
 	// The delimiter is found from the header line, as ReadPeople does: a
 	// spreadsheet saved in a locale with a decimal comma writes ";".
@@ -576,6 +576,10 @@ func (t *csvTable) unknown(known []string) string {
 }
 
 func csvError(name string, err error) error {
+	var be *bulwark.Error
+	if errors.As(err, &be) {
+		return be // over a limit
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if errors.Is(pe.Err, csv.ErrFieldCount) {

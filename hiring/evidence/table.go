@@ -156,30 +156,42 @@ func (g *sizeGuard) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// lineGuard fails a read that makes one physical line longer than max
-// bytes; line counts the lines it has passed on.
-type lineGuard struct {
-	r    io.Reader
-	max  int
-	cur  int // bytes of the current line so far
-	line int // the current line, from 1
+// recordGuard fails a read that makes one CSV record longer than max
+// bytes, quoted line breaks included, as the record is read: encoding/csv
+// would otherwise buffer a record of any size before its length could be
+// checked. A '"' toggles the quoted state (an escaped quote toggles it
+// twice); a line break outside quotes ends the record. The error is
+// ETOOLARGE, naming the line the record starts on.
+type recordGuard struct {
+	r      io.Reader
+	name   string
+	max    int
+	cur    int  // bytes of the current record so far
+	line   int  // the current physical line, from 1
+	start  int  // the line the current record starts on
+	quoted bool // inside a quoted cell
 }
 
-type lineTooLong struct{ line int }
+func newRecordGuard(r io.Reader, name string, max int) *recordGuard {
+	return &recordGuard{r: r, name: name, max: max, line: 1, start: 1}
+}
 
-func (e *lineTooLong) Error() string { return "line " + strconv.Itoa(e.line) + " too long" }
-
-func (g *lineGuard) Read(p []byte) (int, error) {
+func (g *recordGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
 	for i, b := range p[:n] {
-		if b == '\n' {
+		switch b {
+		case '"':
+			g.quoted = !g.quoted
+		case '\n':
 			g.line++
-			g.cur = 0
-			continue
+			if !g.quoted {
+				g.cur, g.start = 0, g.line
+				continue
+			}
 		}
 		g.cur++
 		if g.cur > g.max {
-			return i, &lineTooLong{g.line}
+			return i, tooLarge(g.name, g.start, "the row", int64(g.max), "MaxRowBytes")
 		}
 	}
 	return n, err
@@ -188,12 +200,8 @@ func (g *lineGuard) Read(p []byte) (int, error) {
 // readErr turns an error of reading the file into the reader's error:
 // over a limit, or unreadable.
 func (in *input) readErr(err error) error {
-	var lt *lineTooLong
-	switch {
-	case errors.Is(err, errFileTooLarge):
+	if errors.Is(err, errFileTooLarge) {
 		return tooLarge(in.name, 0, "the file", in.lim.MaxFileBytes, "MaxFileBytes")
-	case errors.As(err, &lt):
-		return tooLarge(in.name, lt.line, "the row", int64(in.lim.MaxRowBytes), "MaxRowBytes")
 	}
 	var be *bulwark.Error
 	if errors.As(err, &be) {
@@ -305,8 +313,7 @@ func sniffDelimiter(line []byte) rune {
 // every cell must be UTF-8 without NUL bytes, and a record must fit
 // MaxRowBytes. rec is reused between calls.
 func (in *input) csvRows(header func(cols []string) error, row func(line int, rec []string) error) error {
-	lg := &lineGuard{r: in.br, max: in.lim.MaxRowBytes, line: 1}
-	cr := csv.NewReader(lg)
+	cr := csv.NewReader(newRecordGuard(in.br, in.name, in.lim.MaxRowBytes))
 	cr.Comma = in.delim
 	cr.ReuseRecord = true
 	first := true

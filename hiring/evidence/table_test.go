@@ -300,3 +300,54 @@ func TestWideObjectLinear(t *testing.T) {
 		t.Errorf("%d key comparisons for %d keys, want at most 2 a key", in.keyProbes, keys+1)
 	}
 }
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestQuotedRecordLimit: MaxRowBytes bounds a CSV record with its quoted
+// line breaks while it is read, in every CSV reader: a quoted cell of 8
+// MiB of short lines is refused after reading about MaxRowBytes, not
+// after encoding/csv has buffered all of it (4-5 times the file in the
+// reviewer's run).
+func TestQuotedRecordLimit(t *testing.T) {
+	t.Parallel()
+	const max = 64 << 10
+	lim := Limits{MaxRowBytes: max}
+	cell := `"` + strings.Repeat("aaaaaaa\n", 1<<20) + `"` + "\n"
+	for _, tc := range []struct {
+		name, head string
+		read       func(r io.Reader) error
+	}{
+		{"people", "id,resume_text\n1,", func(r io.Reader) error {
+			_, err := ReadPeople(r, "f.csv", PeopleOptions{Limits: lim})
+			return err
+		}},
+		{"sign-ins", "user,time,ip,user_agent\na@example.com,2026-03-02T09:00:00Z,192.0.2.1,", func(r io.Reader) error {
+			_, err := ReadSignInsLimits(r, "f.csv", lim)
+			return err
+		}},
+		{"inventory", "serial,hostname,user,item_type,name\nS1,h,u,software,", func(r io.Reader) error {
+			_, err := ReadInventoryLimits(r, "f.csv", lim)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cr := &countingReader{r: strings.NewReader(tc.head + cell)}
+			err := tc.read(cr)
+			wantErr(t, err, bulwark.ETOOLARGE, "f.csv: line 2: ", "MaxRowBytes")
+			if cr.n > 2*max+128<<10 {
+				t.Errorf("read %d bytes before refusing a record over %d bytes", cr.n, max)
+			}
+		})
+	}
+}
