@@ -199,12 +199,12 @@ func readEntraCSV(t *csvTable) ([]hiring.SignIn, error) {
 			code := t.cell(rec, "sign-in error code")
 			if code != "" {
 				if _, err := strconv.ParseInt(code, 10, 64); err != nil {
-					return nil, lineError(t.name, line, "Sign-in error code", "%q is not a number", code)
+					return nil, lineError(t.name, line, "Sign-in error code", "is not a number: give the error code (0 for a success)")
 				}
 			}
 			s.Success = code == "" || code == "0"
 		default:
-			return nil, lineError(t.name, line, "Status", "%q is not Success, Failure or Interrupted", t.cell(rec, "status"))
+			return nil, lineError(t.name, line, "Status", "is not Success, Failure or Interrupted")
 		}
 		s.MFADevice = entraMFADevice(t.cell(rec, "multifactor authentication auth method"), t.cell(rec, "multifactor authentication auth detail"))
 		out = append(out, dd.signIn(s))

@@ -66,7 +66,7 @@ func ReadGitHubLimits(r io.Reader, name string, lim Limits) ([]hiring.GitHubProf
 		}
 		k := strings.ToLower(p.Login)
 		if l, dup := seen[k]; dup {
-			return lineError(name, rec.line, "login", "%q is also the login on line %d: give each profile once", p.Login, l)
+			return lineError(name, rec.line, "login", "is also the login on line %d: give each profile once", l)
 		}
 		seen[k] = rec.line
 		if u.CreatedAt == nil {

@@ -224,7 +224,7 @@ func (inv *inventory) readCSV(br *bufio.Reader) error {
 			}
 			d.Displays = append(d.Displays, di)
 		default:
-			return lineError(inv.name, line, "item_type", "%q is not software, usb or display", t.cell(rec, "item_type"))
+			return lineError(inv.name, line, "item_type", "is not software, usb or display")
 		}
 	}
 }
@@ -276,10 +276,10 @@ func normUSBID(s string) (string, error) {
 		}
 	}
 	if lt == "" || len(lt) > 4 {
-		return "", bulwark.Errorf(bulwark.EINVALID, "%q is not a USB id (four hex digits such as 1d6b)", s)
+		return "", bulwark.Errorf(bulwark.EINVALID, "is not a USB id (four hex digits such as 1d6b)")
 	}
 	if _, err := strconv.ParseUint(lt, 16, 16); err != nil {
-		return "", bulwark.Errorf(bulwark.EINVALID, "%q is not a USB id (four hex digits such as 1d6b)", s)
+		return "", bulwark.Errorf(bulwark.EINVALID, "is not a USB id (four hex digits such as 1d6b)")
 	}
 	return strings.Repeat("0", 4-len(lt)) + lt, nil
 }

@@ -38,7 +38,7 @@ func ReadPayroll(r io.Reader, name string, lim Limits) ([]hiring.PayrollAccount,
 		case "":
 			return in.errf(line, "kind", "missing: give bank, iban, crypto or wallet")
 		default:
-			return in.errf(line, "kind", "%q is not a kind of account: give bank, iban, crypto or wallet", v[1])
+			return in.errf(line, "kind", "is not a kind of account: give bank, iban, crypto or wallet")
 		}
 		if a.Account == "" {
 			return in.errf(line, "account", "missing: give the account number, IBAN or address")

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/hiring"
 	"github.com/bulwark-sec/bulwark/screening/country"
 )
@@ -193,8 +192,9 @@ func (in *input) peopleLayout(line int, cols []string, m *Mapping) (*peopleLayou
 // naming the file, the line and the column: a row with the wrong number
 // of cells, an unknown column (unless the mapping ignores it), invalid
 // UTF-8 or UTF-16 without a byte-order mark, a record without an id, an
-// id given twice (naming both lines), a bad date of birth, country or
-// role. A file or row over opt's limits is an ETOOLARGE error.
+// id given twice (naming both lines), a bad date of birth, IP address,
+// country or role. Errors never repeat a value of a data row: they name
+// the line and column (and which value of a list). A file or row over opt's limits is an ETOOLARGE error.
 func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, error) {
 	in, err := openInput(r, name, opt.Limits)
 	if err != nil {
@@ -235,7 +235,7 @@ func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, e
 			return err
 		}
 		if first, dup := seen[p.ID]; dup {
-			return in.errf(line, "id", "%q is also the id of line %d: every record needs its own id", p.ID, first)
+			return in.errf(line, "id", "is also the id of line %d: every record needs its own id", first)
 		}
 		seen[p.ID] = line
 		out.add(p)
@@ -271,6 +271,11 @@ func (in *input) person(line int, l *peopleLayout, cells []cell, m *Mapping) (hi
 			case fDeviceSerials:
 				p.DeviceSerials = vals
 			case fIPs:
+				for i, v := range vals {
+					if _, err := parseIP(v); err != nil {
+						return p, in.errf(line, col, "value %d %s: give IP addresses separated by \";\"", i+1, msg(err))
+					}
+				}
 				p.IPs = vals
 			case fLanguages:
 				p.Languages = vals
@@ -316,7 +321,7 @@ func (in *input) person(line int, l *peopleLayout, cells []cell, m *Mapping) (hi
 			if !ok {
 				var err error
 				if c, err = country.Parse("", v); err != nil {
-					return p, in.errf(line, col, "%s", bulwark.ErrorMessage(err))
+					return p, in.errf(line, col, "%s", countryMessage(err))
 				}
 				if len(in.countries) < 1000 {
 					in.countries[v] = c
@@ -332,7 +337,7 @@ func (in *input) person(line int, l *peopleLayout, cells []cell, m *Mapping) (hi
 			case hiring.RoleApplicant, hiring.RoleContractor, hiring.RoleEmployee:
 				p.Role = r
 			default:
-				return p, in.errf(line, col, "%q is not a role: give applicant, contractor or employee (empty: applicant)", v)
+				return p, in.errf(line, col, "is not a role: give applicant, contractor or employee (empty: applicant)")
 			}
 		case fTimeZone:
 			p.TimeZone = v

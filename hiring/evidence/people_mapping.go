@@ -237,10 +237,10 @@ func parseBirthDate(s string, order dateOrder) (string, error) {
 		return "", errorf("not a date: %s", fix)
 	}
 	if mo == 0 {
-		return "", errorf("month 0 does not exist: give YYYY-MM-DD")
+		return "", errorf("a month that does not exist: give YYYY-MM-DD")
 	}
 	if d == 0 {
-		return "", errorf("day 0 does not exist: give YYYY-MM-DD")
+		return "", errorf("a day that does not exist: give YYYY-MM-DD")
 	}
 	return checkDate(y, mo, d)
 }
@@ -249,21 +249,21 @@ func parseBirthDate(s string, order dateOrder) (string, error) {
 // checking it is a calendar date between 1900 and 2100.
 func checkDate(y, mo, d int) (string, error) {
 	if y < 1900 || y > 2100 {
-		return "", errorf("year %d is not a year of birth: give YYYY-MM-DD", y)
+		return "", errorf("a year out of the range 1900-2100 of a year of birth: give YYYY-MM-DD")
 	}
 	out := strconv.Itoa(y)
 	if mo == 0 {
 		return out, nil
 	}
 	if mo < 1 || mo > 12 {
-		return "", errorf("month %d does not exist: give YYYY-MM-DD", mo)
+		return "", errorf("a month that does not exist: give YYYY-MM-DD")
 	}
 	out += "-" + pad2(mo)
 	if d == 0 {
 		return out, nil
 	}
 	if t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC); d < 1 || t.Day() != d {
-		return "", errorf("day %d does not exist in %s: give YYYY-MM-DD", d, time.Month(mo))
+		return "", errorf("a day that does not exist in its month: give YYYY-MM-DD")
 	}
 	return out + "-" + pad2(d), nil
 }

@@ -203,7 +203,7 @@ func (g genericSignIn) signIn(name string, line int, asn, proxy, success string)
 	if g.Country != "" {
 		c, err := country.Parse("country", g.Country)
 		if err != nil {
-			return s, lineError(name, line, "country", "%s", strings.TrimPrefix(msg(err), "country: "))
+			return s, lineError(name, line, "country", "%s", countryMessage(err))
 		}
 		s.Country = c
 	}

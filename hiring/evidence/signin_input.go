@@ -612,9 +612,9 @@ func parseTime(s string, utc bool) (time.Time, error) {
 		if utc {
 			return ts.UTC(), nil
 		}
-		return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "%q has no time zone: add Z or an offset (2026-03-02T09:15:00Z, 2026-03-02T18:15:00+09:00)", s)
+		return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "has no time zone: add Z or an offset (2026-03-02T09:15:00Z, 2026-03-02T18:15:00+09:00)")
 	}
-	return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "%q is not an RFC 3339 time (2026-03-02T09:15:00Z)", s)
+	return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "is not an RFC 3339 time (2026-03-02T09:15:00Z)")
 }
 
 // parseIP reads an IPv4 or IPv6 address (an IPv4-mapped IPv6 address is
@@ -626,7 +626,7 @@ func parseIP(s string) (netip.Addr, error) {
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return netip.Addr{}, bulwark.Errorf(bulwark.EINVALID, "%q is not an IP address", s)
+		return netip.Addr{}, bulwark.Errorf(bulwark.EINVALID, "is not an IP address (192.0.2.1 or 2001:db8::1)")
 	}
 	return a.Unmap().WithZone(""), nil
 }
@@ -643,7 +643,7 @@ func parseASN(s string) (uint32, error) {
 	}
 	n, err := strconv.ParseUint(t, 10, 32)
 	if err != nil {
-		return 0, bulwark.Errorf(bulwark.EINVALID, "%q is not an autonomous system number (13335 or AS13335)", s)
+		return 0, bulwark.Errorf(bulwark.EINVALID, "is not an autonomous system number (13335 or AS13335)")
 	}
 	return uint32(n), nil
 }
@@ -656,9 +656,26 @@ func parseBool(s string) (bool, error) {
 	case "false", "no", "n", "0", "failure", "failed":
 		return false, nil
 	}
-	return false, bulwark.Errorf(bulwark.EINVALID, "%q is not true or false", s)
+	return false, bulwark.Errorf(bulwark.EINVALID, "is not true or false")
 }
 
 // msg returns the message of an error made by parseTime, parseIP and
 // the like.
 func msg(err error) string { return bulwark.ErrorMessage(err) }
+
+// countryMessage is the message of country.Parse's error without the
+// value (which starts it, quoted, after any field prefix): errors repeat
+// no value of a data row, and a cell in the wrong column may hold
+// anything.
+func countryMessage(err error) string {
+	m := msg(err)
+	if i := strings.IndexByte(m, '"'); i >= 0 {
+		if q, qerr := strconv.QuotedPrefix(m[i:]); qerr == nil {
+			m = strings.TrimSpace(m[i+len(q):])
+		}
+	}
+	if !strings.HasPrefix(m, "is ") {
+		return "is not a country Bulwark knows: give an ISO 3166-1 code (KP, PRK) or an English country name (North Korea)"
+	}
+	return m
+}

@@ -819,11 +819,11 @@ func errorf(format string, args ...any) error {
 func parseStamp(s string, dateOK bool) (time.Time, error) {
 	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
 		if !dateOK {
-			return time.Time{}, errorf("%q is a date where a time is needed: give an RFC 3339 time with its zone (2025-03-04T09:15:00Z)", s)
+			return time.Time{}, errorf("is a date where a time is needed: give an RFC 3339 time with its zone (2025-03-04T09:15:00Z)")
 		}
 		t, err := time.Parse(time.DateOnly, s)
 		if err != nil {
-			return time.Time{}, errorf("%q is not a date: give YYYY-MM-DD or an RFC 3339 time with its zone (2025-03-04T09:15:00Z)", s)
+			return time.Time{}, errorf("is not a date: give YYYY-MM-DD or an RFC 3339 time with its zone (2025-03-04T09:15:00Z)")
 		}
 		return t, nil
 	}
@@ -836,14 +836,14 @@ func parseStamp(s string, dateOK bool) (time.Time, error) {
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {
 		if _, err := time.Parse(layout, v); err == nil {
-			return time.Time{}, errorf("%q has no time zone: add Z (UTC) or the offset it was taken in, as in %sZ or %s+09:00", s, v, v)
+			return time.Time{}, errorf("has no time zone: add Z (UTC) or the offset it was taken in, as in 2025-03-04T09:15:00Z or 2025-03-04T09:15:00+09:00")
 		}
 	}
 	want := "an RFC 3339 time with its zone (2025-03-04T09:15:00Z)"
 	if dateOK {
 		want += " or a date (2025-03-04)"
 	}
-	return time.Time{}, errorf("%q is not a time: give %s", s, want)
+	return time.Time{}, errorf("is not a time: give %s", want)
 }
 
 // columnsOf maps a row's columns to known: idx[k] is the cell of known[k],
