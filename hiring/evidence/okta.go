@@ -22,16 +22,25 @@ import (
 //	client.geographicalContext.city
 //	securityContext.asNumber, .asOrg, .isProxy
 //	outcome.result                          SUCCESS or ALLOW is a success
-//	device.id                               the Okta device (Okta Verify, FastPass) of an
-//	                                        MFA event: the MFA device
-//	target[type=AuthenticatorEnrollment].id the enrolled authenticator of an MFA event,
-//	                                        when there is no device.id
-//	debugContext.debugData.factor           the factor type, prefixed to the enrollment id
+//	device.id                               the Okta device (Okta Verify, FastPass) of a
+//	                                        sign-in event: the MFA device
+//
+// Only device.id names an MFA device. An AuthenticatorEnrollment target id
+// is one user's enrolment of an authenticator (the same phone enrolled by
+// two users has two), so it can never show two accounts sharing a device
+// and is not read. Events without device.id (Classic Engine; SMS, voice
+// and TOTP factors; Okta Verify without device registration) leave
+// MFADevice empty: the shared-MFA-device check has nothing to compare on
+// such a log.
+//
+// The format of a JSON file is fixed by its first record: in an Okta file
+// a record without eventType is an error, and only events whose type is
+// not a sign-in are skipped.
 
 // oktaEvent is the part of a LogEvent the checks need.
 type oktaEvent struct {
-	EventType string `json:"eventType"`
-	Published string `json:"published"`
+	EventType *string `json:"eventType"`
+	Published string  `json:"published"`
 	Actor     struct {
 		AlternateID string `json:"alternateId"`
 	} `json:"actor"`
@@ -56,20 +65,11 @@ type oktaEvent struct {
 	Outcome struct {
 		Result string `json:"result"`
 	} `json:"outcome"`
-	Target []struct {
-		ID   string `json:"id"`
-		Type string `json:"type"`
-	} `json:"target"`
 	Request struct {
 		IPChain []struct {
 			IP string `json:"ip"`
 		} `json:"ipChain"`
 	} `json:"request"`
-	DebugContext struct {
-		DebugData struct {
-			Factor string `json:"factor"`
-		} `json:"debugData"`
-	} `json:"debugContext"`
 }
 
 // oktaSignInEvent reports whether an Okta event type is a sign-in.
@@ -77,18 +77,18 @@ func oktaSignInEvent(t string) bool {
 	return t == "user.session.start" || strings.HasPrefix(t, "user.authentication.")
 }
 
-// oktaMFAEvent reports whether an Okta event type is a second factor's
-// verification.
-func oktaMFAEvent(t string) bool {
-	return t == "user.authentication.auth_via_mfa" || t == "user.authentication.verify"
-}
-
 func parseOktaJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
 	var ev oktaEvent
 	if err := unmarshalRecord(rec, name, &ev); err != nil {
 		return hiring.SignIn{}, false, err
 	}
-	if !oktaSignInEvent(ev.EventType) {
+	if ev.EventType == nil {
+		// Not a LogEvent: skipping it as a non-sign-in event would drop
+		// another format's records silently (cat okta.jsonl entra.jsonl).
+		return hiring.SignIn{}, false, lineError(name, rec.line, "eventType", "is missing: the file's first record is an Okta LogEvent, "+
+			"so every record must be one; give each log format in a file of its own")
+	}
+	if !oktaSignInEvent(*ev.EventType) {
 		return hiring.SignIn{}, false, nil
 	}
 	ip := ev.Client.IPAddress
@@ -96,25 +96,10 @@ func parseOktaJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
 	if ip == "" && len(ev.Request.IPChain) > 0 {
 		ip, ipField = ev.Request.IPChain[0].IP, "request.ipChain[0].ip"
 	}
-	mfa := ""
-	if oktaMFAEvent(ev.EventType) {
-		mfa = ev.Device.ID
-		if mfa == "" {
-			for _, t := range ev.Target {
-				if t.Type == "AuthenticatorEnrollment" && t.ID != "" {
-					mfa = t.ID
-					if f := ev.DebugContext.DebugData.Factor; f != "" {
-						mfa = f + ":" + t.ID
-					}
-					break
-				}
-			}
-		}
-	}
 	s, err := oktaSignIn(name, rec.line, oktaFields{
 		user: ev.Actor.AlternateID, published: ev.Published, ip: ip, ipField: ipField,
 		ua: ev.Client.UserAgent.RawUserAgent, country: ev.Client.Geo.Country, city: ev.Client.Geo.City,
-		asOrg: ev.SecurityContext.AsOrg, result: ev.Outcome.Result, mfa: mfa,
+		asOrg: ev.SecurityContext.AsOrg, result: ev.Outcome.Result, mfa: strings.TrimSpace(ev.Device.ID),
 	})
 	s.ASN = ev.SecurityContext.AsNumber
 	s.Proxy = ev.SecurityContext.IsProxy
@@ -162,10 +147,7 @@ func readOktaCSV(t *csvTable) ([]hiring.SignIn, error) {
 			continue
 		}
 		ip, ipField := t.cell(rec, "client.ipaddress"), "client.ipAddress"
-		mfa := ""
-		if oktaMFAEvent(et) {
-			mfa = t.cell(rec, "device.id")
-		}
+		mfa := t.cell(rec, "device.id")
 		s, err := oktaSignIn(t.name, line, oktaFields{
 			user: t.cell(rec, "actor.alternateid"), published: t.cell(rec, "published"), ip: ip, ipField: ipField,
 			ua: t.cell(rec, "client.useragent.rawuseragent"), country: t.cell(rec, "client.geographicalcontext.country"),

@@ -338,3 +338,42 @@ func TestLineCounterMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestOktaMixedFile: the format of a JSON sign-in file is fixed by its
+// first record, so in an Okta file a record that is no LogEvent (a generic
+// or Entra record, as `cat okta.jsonl entra.jsonl` makes) is refused, not
+// skipped as a non-sign-in event.
+func TestOktaMixedFile(t *testing.T) {
+	t.Parallel()
+	okta := `{"eventType":"user.session.start","published":"2026-03-02T09:00:00Z","actor":{"alternateId":"a@example.com"},"client":{"ipAddress":"192.0.2.1"},"outcome":{"result":"SUCCESS"}}` + "\n"
+	runErrCases(t, []errCase{
+		{"generic after okta", okta + `{"user":"b@example.com","time":"2026-03-02T09:00:00Z","ip":"192.0.2.9"}` + "\n", "",
+			[]string{"f: line 2: eventType: is missing: the file's first record is an Okta LogEvent"}},
+		{"entra after okta", okta + `{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"c@contoso.example","ipAddress":"192.0.2.1","status":{"errorCode":0}}` + "\n", "",
+			[]string{"f: line 2: eventType: is missing"}},
+	}, func(data []byte) (int, error) {
+		ss, err := ReadSignIns(bytes.NewReader(data), "f")
+		return len(ss), err
+	})
+}
+
+// TestOktaMFADeviceIsDeviceID: only an Okta device id names an MFA
+// device. An AuthenticatorEnrollment id is one user's enrolment of an
+// authenticator, so the same phone enrolled by two users has two of them:
+// it can never link two accounts and is not used. device.id is read on
+// every sign-in event (FastPass gives it on user.session.start).
+func TestOktaMFADeviceIsDeviceID(t *testing.T) {
+	t.Parallel()
+	ev := func(typ, extra string) string {
+		return `{"eventType":"` + typ + `","published":"2026-03-02T09:00:00Z","actor":{"alternateId":"a@example.com"},"client":{"ipAddress":"192.0.2.1"},"outcome":{"result":"SUCCESS"}` + extra + "}\n"
+	}
+	in := ev("user.authentication.auth_via_mfa", `,"target":[{"id":"pfd1","type":"AuthenticatorEnrollment"}],"debugContext":{"debugData":{"factor":"SMS"}}`) +
+		ev("user.session.start", `,"device":{"id":"guo7"}`)
+	ss, err := ReadSignIns(strings.NewReader(in), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 2 || ss[0].MFADevice != "" || ss[1].MFADevice != "guo7" {
+		t.Errorf("MFA devices %q, %q; want \"\" (an enrolment id) and \"guo7\"", ss[0].MFADevice, ss[1].MFADevice)
+	}
+}
