@@ -215,10 +215,23 @@ func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, e
 		lastCols []string
 		seen     = map[string]int{}
 	)
+	present := map[string]bool{} // the column keys of the file, for the mapping's check
 	setLayout := func(line int, cols []string) error {
 		l, err := in.peopleLayout(line, cols, m)
 		if err != nil {
 			return err
+		}
+		if m != nil && len(present) < len(m.sources) {
+			for _, c := range cols {
+				if k := columnKey(c); m.sourceKey(k) {
+					present[k] = true
+				}
+			}
+			if in.format == formatCSV {
+				if err := m.missingSource(in, present, cols); err != nil {
+					return err
+				}
+			}
 		}
 		layout = l
 		lastCols = append(lastCols[:0], cols...)
@@ -243,6 +256,11 @@ func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, e
 	})
 	if err != nil {
 		return nil, err
+	}
+	if m != nil && in.format != formatCSV {
+		if err := m.missingSource(in, present, nil); err != nil {
+			return nil, err
+		}
 	}
 	return out.all(), nil
 }

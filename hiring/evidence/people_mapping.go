@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,11 @@ const MaxMappingBytes = 1 << 20
 // Columns are compared as ReadPeople compares them (no case; blanks, "-"
 // and "." as "_"). A column the mapping does not name is read as
 // Bulwark's column of that name when there is one; any other is an
-// error unless it is ignored.
+// error unless it is ignored. Every column the mapping reads (under
+// columns or full_name) must be in the file, in the CSV header or in at
+// least one JSON record: a renamed export column would otherwise drop a
+// name part or every e-mail silently. Two entries for the same column are
+// an error.
 type Mapping struct {
 	// Columns maps a source column to a Bulwark column (PeopleColumns).
 	// Several source columns may map to a multi-valued column; their
@@ -66,7 +71,11 @@ type Mapping struct {
 	columns   map[string]peopleField
 	ignore    map[string]struct{}
 	nameParts map[string]int
-	order     dateOrder
+	// sources are the columns the mapping reads (columns and full_name
+	// parts), by column key: their spelling in the mapping and what they
+	// fill, for the error of a file without them. Sorted by key.
+	sources []mappedSource
+	order   dateOrder
 }
 
 // dateOrder is the order of a date's day and month.
@@ -143,8 +152,19 @@ func (m *Mapping) compile(name string) error {
 		}
 		m.nameParts[k] = i
 	}
-	for src, dst := range m.Columns {
+	srcs := make([]string, 0, len(m.Columns))
+	for src := range m.Columns {
+		srcs = append(srcs, src)
+	}
+	slices.Sort(srcs) // one error for the same mapping, whatever the map's order
+	byKey := make(map[string]string, len(m.Columns))
+	for _, src := range srcs {
+		dst := m.Columns[src]
 		k := columnKey(src)
+		if other, dup := byKey[k]; dup {
+			return bulwark.Invalid(name, "columns: %q and %q are the same column (compared without case, blanks, \"-\" and \".\"): give it once", other, src)
+		}
+		byKey[k] = src
 		f, ok := peopleFieldOf(columnKey(dst))
 		if !ok {
 			return bulwark.Invalid(name, "columns: %q maps to %q, which is not a Bulwark column: give one of %s",
@@ -157,7 +177,12 @@ func (m *Mapping) compile(name string) error {
 			return bulwark.Invalid(name, "columns: %q is both mapped and a part of full_name: drop it from one of them", src)
 		}
 		m.columns[k] = f
+		m.sources = append(m.sources, mappedSource{key: k, name: src, fills: PeopleColumns[f]})
 	}
+	for i, src := range m.FullName {
+		m.sources = append(m.sources, mappedSource{key: columnKey(src), name: src, fills: "full_name part " + strconv.Itoa(i+1)})
+	}
+	slices.SortFunc(m.sources, func(a, b mappedSource) int { return strings.Compare(a.key, b.key) })
 	letters := strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) {
 			return unicode.ToUpper(r)
@@ -296,4 +321,31 @@ func isISODate(s string) bool {
 		return false
 	}
 	return d <= 28 || time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC).Day() == d
+}
+
+// mappedSource is a column a mapping reads.
+type mappedSource struct {
+	key, name, fills string
+}
+
+// missingSource is the error of a mapping column the file lacks: in a
+// CSV header (line 1) or in every JSON record.
+func (m *Mapping) missingSource(in *input, present map[string]bool, cols []string) error {
+	for _, s := range m.sources {
+		if present[s.key] {
+			continue
+		}
+		if in.format == formatCSV {
+			return in.errf(1, "", "the mapping's column %q (%s) is not in the file: its columns are %s; fix the mapping's column name",
+				s.name, s.fills, quoteList(cols))
+		}
+		return in.errf(0, "", "the mapping's column %q (%s) is in no record of the file: fix the mapping's column name", s.name, s.fills)
+	}
+	return nil
+}
+
+// sourceKey reports whether the column key k is one the mapping reads.
+func (m *Mapping) sourceKey(k string) bool {
+	_, ok := slices.BinarySearchFunc(m.sources, k, func(s mappedSource, k string) int { return strings.Compare(s.key, k) })
+	return ok
 }

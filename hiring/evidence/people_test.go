@@ -226,7 +226,7 @@ func TestParseMapping(t *testing.T) {
 func TestReadPeopleMapping(t *testing.T) {
 	t.Parallel()
 	m := &Mapping{
-		Columns:  map[string]string{"Candidate ID": "id", "Email Address": "emails", "Work Email": "emails", "Nationality ID": "national_id"},
+		Columns:  map[string]string{"Candidate ID": "id", "Email Address": "emails", "Work Email": "emails"},
 		FullName: []string{"First Name", "Middle Name", "Last Name"},
 		Ignore:   []string{"Stage"},
 	}
@@ -300,4 +300,37 @@ func TestReadPeopleUTF16BigEndian(t *testing.T) {
 	if err != nil || len(people) != 1 || people[0].FullName != "Zo\u00eb" {
 		t.Errorf("got %+v, %v", people, err)
 	}
+}
+
+// TestMappingColumnsMustExist: a mapping that names a column the file
+// lacks is an error, with or without ignore_unknown: otherwise a renamed
+// export column (Surname for Last Name) silently drops a name part, or
+// every e-mail, and the linker matches on less than it should. Two
+// mapping entries for the same column (compared as columns are) are an
+// error too.
+func TestMappingColumnsMustExist(t *testing.T) {
+	t.Parallel()
+	mapping := func(s string) *Mapping {
+		m, err := ParseMapping([]byte(s), "m.toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	greenhouse := "Candidate ID,First Name,Last Name,Email Address,Phone Number\n1,Kim,Lee,k@example.com,+1 312 555 0100\n"
+	m := mapping("full_name = [\"First Name\", \"Surname\"]\nignore_unknown = true\n[columns]\n\"Candidate ID\" = \"id\"\n\"E-mail Address\" = \"emails\"\n")
+	_, err := ReadPeople(strings.NewReader(greenhouse), "p.csv", PeopleOptions{Mapping: m})
+	wantErr(t, err, bulwark.EINVALID, "p.csv: line 1: ", "\"E-mail Address\" (emails)", "is not in the file")
+	_, err = ReadPeople(strings.NewReader("Candidate ID,First Name,Last Name,E-mail Address\n1,Kim,Lee,k@example.com\n"), "p.csv", PeopleOptions{Mapping: m})
+	wantErr(t, err, bulwark.EINVALID, "p.csv: line 1: ", "\"Surname\" (full_name part 2)", "is not in the file")
+	// JSON: a mapped column in no record at all.
+	_, err = ReadPeople(strings.NewReader(`{"Candidate ID":"1","First Name":"Kim","Surname":"Lee"}`+"\n"), "p.jsonl", PeopleOptions{Mapping: m})
+	wantErr(t, err, bulwark.EINVALID, "p.jsonl: ", "\"E-mail Address\"", "is in no record")
+	// Both present: read.
+	ps, err := ReadPeople(strings.NewReader("Candidate ID,First Name,Surname,E-mail Address\n1,Kim,Lee,k@example.com\n"), "p.csv", PeopleOptions{Mapping: m})
+	if err != nil || len(ps) != 1 || ps[0].FullName != "Kim Lee" {
+		t.Errorf("ReadPeople = %+v, %v", ps, err)
+	}
+	_, err = ParseMapping([]byte("[columns]\n\"Home-Address\" = \"home_address\"\n\"home address\" = \"shipping_address\"\n"), "m.toml")
+	wantErr(t, err, bulwark.EINVALID, "m.toml: columns: ", "are the same column")
 }
