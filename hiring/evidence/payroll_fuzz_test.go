@@ -10,7 +10,7 @@ func FuzzReadPayroll(f *testing.F) {
 	f.Add([]byte(`{"person":"A","kind":"crypto","account":"0xabc","chain":"Ethereum","since":"2025-03-04T09:15:00+09:00"}`))
 	f.Add([]byte("person\tkind\taccount\nA\tIBAN\tDE89370400440532013000\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := ReadPayroll(strings.NewReader(string(data)), "f.csv", Limits{MaxRowBytes: 4 << 10, MaxRows: 1000})
+		got, err := ReadPayroll(strings.NewReader(string(data)), "f.csv", Limits{})
 		if err != nil {
 			checkReadErr(t, err, len(got))
 			return

@@ -60,8 +60,15 @@ func FuzzReadPeople(f *testing.F) {
 	f.Add([]byte("[{\"id\":\"A\",\"emails\":[\"a\",\"b\"]},\n{\"id\":2}]"))
 	f.Add([]byte("\xff\xfei\x00d\x00\n\x00A\x00\n\x00"))
 	f.Add([]byte("i\x00d\x00\n\x00"))
+	// Shapes whose cost grows with the row: a wide object, a quoted cell
+	// of many lines, an array of line breaks.
+	f.Add(wideObject(2000))
+	f.Add([]byte("id,resume_text\n1,\"" + strings.Repeat("a\n", 4000) + "\"\n"))
+	f.Add([]byte("[" + strings.Repeat("\n", 4000) + `{"id":"A"}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		people, err := ReadPeople(strings.NewReader(string(data)), "f.csv", PeopleOptions{Limits: Limits{MaxRowBytes: 4 << 10, MaxRows: 1000}})
+		// The default row limit (1 MiB), so that wide rows and long
+		// quoted cells reach the code paths whose cost grows with them.
+		people, err := ReadPeople(strings.NewReader(string(data)), "f.csv", PeopleOptions{})
 		if err != nil {
 			checkReadErr(t, err, len(people))
 			return
@@ -109,6 +116,7 @@ func FuzzJSONObject(f *testing.F) {
 	f.Add(`{"id":"A","emails":["a","b"],"n":1.5e3,"t":true,"z":null}`)
 	f.Add(`{ "k\u0041" : "v\"w" , "e" : [ ] }`)
 	f.Add(`{"a":{"b":[1,{"c":"]"}]}}`)
+	f.Add(string(wideObject(2000)))
 	f.Fuzz(func(t *testing.T, obj string) {
 		var want map[string]any
 		if !json.Valid([]byte(obj)) || json.Unmarshal([]byte(obj), &want) != nil {
@@ -134,6 +142,9 @@ func FuzzJSONObject(f *testing.F) {
 		}
 		if len(got) != len(want) {
 			t.Fatalf("%q: keys %v, want %v", obj, got, want)
+		}
+		if in.keyProbes > len(got) {
+			t.Fatalf("%d duplicate-key lookups for %d keys: want one a key", in.keyProbes, len(got))
 		}
 		for k, w := range want {
 			c, ok := got[k].(cell)

@@ -10,7 +10,7 @@ func FuzzReadShipments(f *testing.F) {
 	f.Add([]byte(`{"person":"A","address":"x","shipped_at":"2025-03-04T09:15:00"}`))
 	f.Add([]byte("person;address;shipped_at\nA;x;2025-03-04\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := ReadShipments(strings.NewReader(string(data)), "f.csv", Limits{MaxRowBytes: 4 << 10, MaxRows: 1000})
+		got, err := ReadShipments(strings.NewReader(string(data)), "f.csv", Limits{})
 		if err != nil {
 			checkReadErr(t, err, len(got))
 			return

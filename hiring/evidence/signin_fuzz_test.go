@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bulwark-sec/bulwark"
@@ -48,6 +49,10 @@ func FuzzReadSignIns(f *testing.F) {
 	f.Add([]byte("user,time,ip\na@example.com,2026-03-02T09:00:00Z,192.0.2.1\n"))
 	f.Add([]byte("Date (UTC),Username,IP address,Location,Status\n2026-03-04 08:00:01,a@contoso.example,192.0.2.1,\"Chicago, Illinois, US\",Success\n"))
 	f.Add([]byte(`{"value":[{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a","status":{"errorCode":0}}]}`))
+	// Shapes whose cost grows with the input: an array of line breaks, a
+	// quoted cell of many lines.
+	f.Add([]byte("[" + strings.Repeat("\n", 4000) + `{"user":"a@example.com","time":"2026-03-02T09:00:00Z","ip":"192.0.2.1"}]`))
+	f.Add([]byte("user,time,ip,user_agent\na@example.com,2026-03-02T09:00:00Z,192.0.2.1,\"" + strings.Repeat("a\n", 4000) + "\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ss, err := ReadSignInsLimits(bytes.NewReader(data), "f", Limits{MaxFileBytes: 1 << 20})
 		checkReadError(t, len(ss), err)
@@ -63,6 +68,8 @@ func FuzzReadInventory(f *testing.F) {
 	addSeedFiles(f, "inventory")
 	f.Add([]byte(`[{"hardware_serial":"S1","cpu_brand":"x"}][{"vendor_id":"0x1D6B","model_id":"104"}]`))
 	f.Add([]byte("serial,item_type,vendor_id,product_id\nS1,usb,VID_1D6B,PID_0104\n"))
+	f.Add([]byte(`{"name":"p","hostIdentifier":"h","decorations":{"hardware_serial":"To Be Filled By O.E.M."},"diffResults":{"added":[{"name":"AnyDesk"}],"removed":[]}}`))
+	f.Add([]byte(`[{"hardware_serial":"S1","name":"x","path":"/x` + strings.Repeat("/AnyDesk.app", 300) + `"}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ds, err := ReadInventoryLimits(bytes.NewReader(data), "f", Limits{MaxFileBytes: 1 << 20})
 		checkReadError(t, len(ds), err)

@@ -119,3 +119,28 @@ func refGlob(p, s string) bool {
 	}
 	return s != "" && p[0] == s[0] && refGlob(p[1:], s[1:])
 }
+
+// FuzzSoftwareLookup checks that one lookup's work does not grow with a
+// path that repeats its elements (a worker names the folders of the
+// laptop under review): the path "/x" + seg repeated n times scans the
+// path at most a bounded number of times more than for one repetition.
+func FuzzSoftwareLookup(f *testing.F) {
+	f.Add("/AnyDesk.app", uint16(3000))
+	f.Add("/Applications/AnyDesk.app/x", uint16(500))
+	f.Add(`\Program Files (x86)\TeamViewer`, uint16(2000))
+	in := Builtin()
+	f.Fuzz(func(t *testing.T, seg string, n uint16) {
+		if !strings.HasPrefix(seg, "/") && !strings.HasPrefix(seg, `\`) || len(seg) > 64 {
+			return
+		}
+		reps := 1 + int(n)%4096
+		scans := func(k int) int {
+			c := 0
+			in.soft.lookup(hiring.Software{Path: "/x" + strings.Repeat(seg, k)}, &c, func(*tool, string) bool { return true })
+			return c
+		}
+		if one, many := scans(1), scans(reps); many > 3*one+3 {
+			t.Fatalf("%q: %d scans of the path for 1 repetition, %d for %d", seg, one, many, reps)
+		}
+	})
+}
