@@ -33,7 +33,9 @@
 //	    input/datacenter/ASN.txt.
 //	netintel/*dprk*.csv
 //	    CSV with a header; column cidr required, asn (a label) and source
-//	    optional: address space allocated to North Korea.
+//	    optional: address space allocated to North Korea. An asn label
+//	    that starts with an AS number ("AS131279 (…)") classes that
+//	    autonomous system as dprk too.
 //	rmm/*.csv
 //	    Remote-access catalogues, told apart by their header:
 //	    LOLRMM rmm_tools.csv (Name, InstallationPaths, and Filename,
@@ -50,7 +52,9 @@
 // # Matching
 //
 // Network looks an address up in a binary prefix trie (IPv4 and IPv6; an
-// address in DPRK space is dprk even when a VPN range covers it too), then
+// address in DPRK space is dprk even when a VPN range covers it too; an
+// IPv6 address that carries an IPv4 one, NAT64 64:ff9b::/96, 6to4
+// 2002::/16 or Teredo 2001::/32, is looked up by that IPv4 address too), then
 // the autonomous system number in a map. Software matches the file name of
 // the path or the process name exactly, a program name from an
 // installed-programs list by its leading words ("TeamViewer 15" is

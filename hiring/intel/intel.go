@@ -160,6 +160,11 @@ func (in *Intel) Network(ip netip.Addr, asn uint32) (hiring.NetworkClass, bool) 
 			t = in.v6
 		}
 		best, found = t.lookup(ip)
+		if v4, ok := embeddedV4(ip); ok {
+			if c, ok := in.v4.lookup(v4); ok && (!found || kindRank(c.Kind) > kindRank(best.Kind)) {
+				best, found = c, true
+			}
+		}
 	}
 	if asn != 0 {
 		if c, ok := in.asns[asn]; ok && (!found || kindRank(c.Kind) > kindRank(best.Kind)) {
@@ -209,4 +214,31 @@ func (in *Intel) Display(d hiring.DisplayInfo) (hiring.ToolMatch, bool) {
 // Products in the allow-list are skipped.
 func (in *Intel) Domain(host string) (hiring.ToolMatch, bool) {
 	return in.domains.find(host, in.allowed)
+}
+
+// Prefixes of IPv6 transition addresses that carry an IPv4 address.
+var (
+	nat64  = netip.MustParsePrefix("64:ff9b::/96")
+	sixTo4 = netip.MustParsePrefix("2002::/16")
+	teredo = netip.MustParsePrefix("2001::/32")
+)
+
+// embeddedV4 returns the IPv4 address an IPv6 transition address carries:
+// the last 32 bits of a NAT64 address (64:ff9b::/96), bits 16-47 of a
+// 6to4 one (2002::/16), the inverted last 32 bits of a Teredo one (the
+// client's public address).
+func embeddedV4(ip netip.Addr) (netip.Addr, bool) {
+	if !ip.Is6() {
+		return netip.Addr{}, false
+	}
+	b := ip.As16()
+	switch {
+	case nat64.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
+	case sixTo4.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), true
+	case teredo.Contains(ip):
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), true
+	}
+	return netip.Addr{}, false
 }

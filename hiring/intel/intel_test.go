@@ -365,3 +365,36 @@ func TestSoftwareLookupBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestNetworkTransitionAndDPRKASN: an IPv6 address that carries an IPv4
+// one (NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo 2001::/32) is looked up
+// by that IPv4 address too, and the DPRK list's asn column classes that
+// autonomous system as DPRK.
+func TestNetworkTransitionAndDPRKASN(t *testing.T) {
+	t.Parallel()
+	b := newBuilder(Builtin())
+	csv := "cidr,asn,source\n175.45.176.0/22,AS131279 (Ryugyong-dong),test\n"
+	if err := b.parseDPRK("dprk.csv", strings.NewReader(csv)); err != nil {
+		t.Fatal(err)
+	}
+	in := b.in
+	for _, tc := range []struct {
+		ip  string
+		asn uint32
+	}{
+		{"175.45.176.1", 0},
+		{"64:ff9b::af2d:b001", 0},
+		{"2002:af2d:b001::1", 0},
+		{"2001:0:4136:e378:8000:63bf:50d2:4ffe", 0}, // Teredo: client 175.45.176.1 (bits inverted)
+		{"", 131279},
+	} {
+		var ip netip.Addr
+		if tc.ip != "" {
+			ip = netip.MustParseAddr(tc.ip)
+		}
+		c, ok := in.Network(ip, tc.asn)
+		if !ok || c.Kind != KindDPRK {
+			t.Errorf("Network(%s, %d) = %+v, %v; want dprk", tc.ip, tc.asn, c, ok)
+		}
+	}
+}

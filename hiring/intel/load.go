@@ -324,7 +324,26 @@ func csvError(name string, err error) error {
 	return bulwark.Invalid("intel", "%s: %v", name, err)
 }
 
-// parseDPRK reads a CSV with a cidr column (and optional asn, source).
+// leadingASN reads the autonomous system number a label starts with:
+// "AS131279 (…)", "131279".
+func leadingASN(s string) (uint32, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 2 && strings.EqualFold(s[:2], "as") {
+		s = s[2:]
+	}
+	end := 0
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	if end == 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s[:end], 10, 32)
+	return uint32(n), err == nil && n != 0
+}
+
+// parseDPRK reads a CSV with a cidr column (and optional asn, source; an
+// asn that starts with an AS number classes that system as DPRK too).
 func (b *builder) parseDPRK(name string, r io.Reader) error {
 	return csvRows(name, r, []string{"cidr"}, func(line int, col func(string) string) error {
 		p, ok := parsePrefix(col("cidr"))
@@ -339,7 +358,13 @@ func (b *builder) parseDPRK(name string, r io.Reader) error {
 		if label == "" {
 			label = "DPRK address space"
 		}
-		b.in.addPrefix(p, hiring.NetworkClass{Kind: KindDPRK, Name: label, Source: src})
+		c := hiring.NetworkClass{Kind: KindDPRK, Name: label, Source: src}
+		b.in.addPrefix(p, c)
+		// "AS131279 (Ryugyong-dong …)": the autonomous system is DPRK's
+		// too, for evidence that gives the ASN without the address.
+		if asn, ok := leadingASN(label); ok {
+			b.in.addASN(asn, c)
+		}
 		return nil
 	})
 }
