@@ -31,6 +31,11 @@
 //	    "AS9009 # M247, GB (NordVPN)": one AS number per line, the
 //	    provider's name after '#'; e.g. X4BNet's input/vpn/ASN.txt and
 //	    input/datacenter/ASN.txt.
+//	netintel/egress-ip-ranges.csv (or *private-relay*.csv)
+//	    Apple's published iCloud Private Relay egress ranges
+//	    ("prefix,country,region,city," lines): class relay, which outranks
+//	    the VPN lists and hosting ASNs that cover the same addresses, so
+//	    that a Safari user with iCloud+ is not counted as using a VPN.
 //	netintel/*dprk*.csv
 //	    CSV with a header; column cidr required, asn (a label) and source
 //	    optional: address space allocated to North Korea. An asn label
@@ -50,6 +55,12 @@
 //	    serial string; EDID: monitor name (several joined by " | ").
 //
 // # Matching
+//
+// Parts of the operating system that catalogues list (macOS's ARDAgent,
+// Windows's msra.exe, mstsc.exe, quickassist.exe) match with low
+// confidence whatever the catalogue says, and a catalogue's bare file
+// names that ordinary software shares (g2mcomm.exe of GoTo Meeting,
+// connect.exe, rdp.exe, update.exe …) are not indexed; their paths are.
 //
 // Network looks an address up in a binary prefix trie (IPv4 and IPv6; an
 // address in DPRK space is dprk even when a VPN range covers it too; an

@@ -188,6 +188,9 @@ func (in *Intel) Software(s hiring.Software) (hiring.ToolMatch, bool) {
 		m, found = t.match(signal), true
 		return false
 	})
+	if found && osComponent(s) {
+		m.Confidence = ConfidenceLow
+	}
 	return m, found
 }
 

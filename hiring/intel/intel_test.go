@@ -398,3 +398,62 @@ func TestNetworkTransitionAndDPRKASN(t *testing.T) {
 		}
 	}
 }
+
+// TestOrdinaryMachinesNotFlagged: parts of the operating system that a
+// catalogue lists (macOS's ARDAgent, Windows's msra.exe) match with low
+// confidence whatever the catalogue says, bare file names too generic to
+// name one product (GoTo Meeting's g2mcomm.exe, connect.exe) are not
+// taken from catalogues, and Apple's iCloud Private Relay egress ranges
+// are their own class, relay, not the VPN or hosting of a list or ASN
+// that covers them.
+func TestOrdinaryMachinesNotFlagged(t *testing.T) {
+	t.Parallel()
+	b := newBuilder(Builtin())
+	tools := "Name,Category,InstallationPaths,Filename\n" +
+		"Apple Remote Desktop,RMM,/System/Library/CoreServices/RemoteManagement/ARDAgent.app,ARDAgent\n" +
+		"Windows Remote Assistance,RMM,,msra.exe\n" +
+		"GoToAssist,RMM,,g2mcomm.exe\n" +
+		"Adobe Connect,RMM,,\"connect.exe,rdp.exe\"\n" +
+		"Foo Remote,RMM,,fooremote.exe\n"
+	if err := b.parseRMM("rmm_tools.csv", strings.NewReader(tools)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.parseCIDRList("vpn.txt", strings.NewReader("172.224.0.0/12\n"), KindVPN); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.parseASNList("hosting-asn.txt", strings.NewReader("AS36183 # Akamai\n"), KindHosting); err != nil {
+		t.Fatal(err)
+	}
+	relay := b.parserFor("netintel", "egress-ip-ranges.csv")
+	if relay == nil {
+		t.Fatal("egress-ip-ranges.csv is not read")
+	}
+	if err := relay("egress-ip-ranges.csv", strings.NewReader("172.224.226.0/27,US,US-CA,Los Angeles,\n2a02:26f7:b3c0:4000::/64,US,US-CA,Los Angeles,\n")); err != nil {
+		t.Fatal(err)
+	}
+	in := b.in
+	for _, tc := range []struct {
+		s    hiring.Software
+		want string // confidence; "" for no match
+	}{
+		{hiring.Software{Path: "/System/Library/CoreServices/RemoteManagement/ARDAgent.app"}, ConfidenceLow},
+		{hiring.Software{Path: "/System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/Info.plist"}, ConfidenceLow},
+		{hiring.Software{Name: "ARDAgent"}, ConfidenceLow},
+		{hiring.Software{Path: `C:\Windows\System32\msra.exe`}, ConfidenceLow},
+		{hiring.Software{Path: `C:\Program Files (x86)\GoToMeeting\20134\g2mcomm.exe`}, ""},
+		{hiring.Software{Name: "connect.exe"}, ""},
+		{hiring.Software{Name: "rdp.exe"}, ""},
+		{hiring.Software{Name: "fooremote.exe"}, ConfidenceMedium},
+	} {
+		m, ok := in.Software(tc.s)
+		if got := map[bool]string{true: m.Confidence}[ok]; got != tc.want {
+			t.Errorf("Software(%+v) = %+v, %v; want confidence %q", tc.s, m, ok, tc.want)
+		}
+	}
+	for _, ip := range []string{"172.224.226.1", "2a02:26f7:b3c0:4000::1"} {
+		c, ok := in.Network(netip.MustParseAddr(ip), 36183)
+		if !ok || c.Kind != KindRelay {
+			t.Errorf("Network(%s, AS36183) = %+v, %v; want relay", ip, c, ok)
+		}
+	}
+}

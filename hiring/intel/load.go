@@ -139,6 +139,10 @@ func (b *builder) parserFor(sub, file string) func(string, io.Reader) error {
 	lower := strings.ToLower(file)
 	switch sub {
 	case "netintel":
+		if strings.HasSuffix(lower, ".csv") && (strings.Contains(lower, "egress-ip-ranges") ||
+			strings.Contains(lower, "private-relay") || strings.Contains(lower, "privaterelay")) {
+			return b.parseRelay
+		}
 		kind := ""
 		switch {
 		case strings.Contains(lower, "vpn"):
@@ -226,6 +230,25 @@ func (b *builder) parseCIDRList(name string, r io.Reader, kind string) error {
 		p, ok := parsePrefix(v)
 		if !ok {
 			return bulwark.Invalid("intel", "%s:%d: %q is not a CIDR prefix (203.0.113.0/24, 2001:db8::/32) or an address", name, n, v)
+		}
+		b.in.addPrefix(p, class)
+		return nil
+	})
+}
+
+// parseRelay reads Apple's iCloud Private Relay egress ranges
+// (egress-ip-ranges.csv, published by Apple: "prefix,country,region,city,"
+// lines without a header) as the relay class.
+func (b *builder) parseRelay(name string, r io.Reader) error {
+	class := hiring.NetworkClass{Kind: KindRelay, Name: "iCloud Private Relay egress", Source: "Apple: " + filepath.Base(name)}
+	return lines(name, r, func(n int, line string) error {
+		v, _, _ := strings.Cut(strings.TrimSpace(line), ",")
+		if v = strings.TrimSpace(v); v == "" {
+			return nil
+		}
+		p, ok := parsePrefix(v)
+		if !ok {
+			return bulwark.Invalid("intel", "%s:%d: %q is not a CIDR prefix: expected Apple's egress-ip-ranges.csv lines (prefix,country,region,city,)", name, n, v)
 		}
 		b.in.addPrefix(p, class)
 		return nil
@@ -405,7 +428,7 @@ func (b *builder) parseRMM(name string, r io.Reader) error {
 func (b *builder) addPatterns(name string, line int, list string, t *tool) error {
 	for _, p := range strings.Split(list, ",") {
 		p = strings.TrimSpace(p)
-		if p == "" {
+		if p == "" || genericFileName(p) {
 			continue
 		}
 		if len(p) > maxPattern || strings.Count(p, "*") > maxStars {
@@ -467,7 +490,7 @@ func (b *builder) parseSplunk(name string, r io.Reader) error {
 			conf = ConfidenceLow
 		}
 		t := b.product(product, KindRemoteAccess, conf, srcSplunk)
-		if u := col("remote_utility"); u != "" {
+		if u := col("remote_utility"); u != "" && !genericFileName(u) {
 			if len(u) > maxPattern || strings.Count(u, "*") > maxStars {
 				return bulwark.Invalid("intel", "%s:%d: pattern %q is over %d bytes or %d wildcards", name, line, u, maxPattern, maxStars)
 			}

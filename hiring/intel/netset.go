@@ -11,12 +11,18 @@ import (
 const (
 	KindHosting = "hosting"
 	KindVPN     = "vpn"
-	KindDPRK    = "dprk"
+	// KindRelay is Apple's iCloud Private Relay egress: ordinary Safari
+	// users with iCloud+, not a VPN a worker chose. It outranks the VPN
+	// lists and hosting ASNs that cover the same addresses.
+	KindRelay = "relay"
+	KindDPRK  = "dprk"
 )
 
 func kindRank(kind string) int {
 	switch kind {
 	case KindDPRK:
+		return 4
+	case KindRelay:
 		return 3
 	case KindVPN:
 		return 2

@@ -267,3 +267,51 @@ func (c *catalogue) lookup(s hiring.Software, calls *int, yield func(*tool, stri
 		}
 	}
 }
+
+// genericFileNames are bare file names that catalogues list for one
+// product but that other, ordinary software uses too: GoTo Meeting's
+// g2mcomm.exe (listed for GoToAssist), connect.exe (Adobe Connect),
+// rdp.exe (Pilixo), update.exe and the like. A catalogue's bare file name
+// in this set is not indexed; its paths still are.
+var genericFileNames = map[string]bool{
+	"g2mcomm.exe": true, "connect.exe": true, "rdp.exe": true, "update.exe": true, "updater.exe": true,
+	"setup.exe": true, "install.exe": true, "installer.exe": true, "launcher.exe": true, "agent.exe": true,
+	"client.exe": true, "service.exe": true, "helper.exe": true, "remote.exe": true, "support.exe": true,
+	"host.exe": true, "server.exe": true, "viewer.exe": true, "main.exe": true, "app.exe": true,
+	"start.exe": true, "run.exe": true, "uninstall.exe": true, "unins000.exe": true,
+}
+
+// genericFileName reports whether a catalogue pattern is a bare file name
+// in genericFileNames.
+func genericFileName(p string) bool {
+	return genericFileNames[fold(strings.TrimSpace(p))]
+}
+
+// osComponents are parts of the operating system that catalogues list as
+// remote-access tools: present on every machine of that system, they say
+// nothing about the worker, so a match on them is low confidence whatever
+// the catalogue says. Folded file names, and folded folders whose every
+// path is such a part.
+var (
+	osComponentFiles = map[string]bool{
+		"ardagent": true, "ardagent.app": true, "msra.exe": true, "quickassist.exe": true, "mstsc.exe": true,
+	}
+	osComponentFolders = []string{
+		`\system\library\coreservices\remotemanagement\`,
+	}
+)
+
+// osComponent reports whether the software is a part of the operating
+// system (see osComponents).
+func osComponent(s hiring.Software) bool {
+	path := fold(s.Path)
+	if osComponentFiles[baseName(path)] || osComponentFiles[fold(strings.TrimSpace(s.Name))] {
+		return true
+	}
+	for _, f := range osComponentFolders {
+		if strings.Contains(path+`\`, f) {
+			return true
+		}
+	}
+	return false
+}
