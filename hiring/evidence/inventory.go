@@ -171,6 +171,9 @@ func (inv *inventory) readCSV(br *bufio.Reader) error {
 	if err != nil {
 		return err
 	}
+	if err := t.useColumnKeys(); err != nil {
+		return err
+	}
 	if !t.has("serial") {
 		return fileError(inv.name, "is not an inventory Bulwark recognises (no serial column): expected %s", inventoryFormats)
 	}

@@ -25,7 +25,11 @@ const signInFormats = "Okta System Log JSON (an /api/v1/logs array or JSON lines
 // auditLogs/signIns page with its value array, or JSON lines of signIn
 // objects) or as the portal's CSV download; or a generic CSV or JSON
 // lines file with the columns user, time, ip, user_agent, mfa_device,
-// country, asn and success (and optionally city, as_org, proxy).
+// country, asn and success (and optionally city, as_org, proxy). Its CSV
+// header is compared as ReadPeople compares columns ("User Agent" is
+// user_agent). A generic record without success counts as a successful
+// sign-in: give success=false for failed attempts, or every rule counts
+// them as sign-ins.
 //
 // Only sign-in events are kept: Okta's user.session.start and
 // user.authentication.* events; every Entra record is a sign-in. Times
@@ -136,6 +140,9 @@ type genericSignIn struct {
 }
 
 func readGenericSignInCSV(t *csvTable) ([]hiring.SignIn, error) {
+	if err := t.useColumnKeys(); err != nil {
+		return nil, err
+	}
 	if u := t.unknown(genericSignInColumns); u != "" {
 		return nil, lineError(t.name, 1, "header", "unknown column %q: the generic sign-in CSV has the columns %s", u, strings.Join(genericSignInColumns, ", "))
 	}

@@ -559,6 +559,23 @@ func (t *csvTable) cell(rec []string, c string) string {
 }
 
 // unknown returns the first header column not in known ("" when none).
+// useColumnKeys compares the header's columns as ReadPeople does
+// (columnKey: no case; blanks, "-" and "." as "_"), for the formats whose
+// columns are Bulwark's own.
+func (t *csvTable) useColumnKeys() error {
+	col := make(map[string]int, len(t.head))
+	for i, h := range t.head {
+		k := columnKey(h)
+		if _, dup := col[k]; dup && k != "" {
+			return lineError(t.name, 1, "header", "column %q appears twice (compared without case, blanks, \"-\" and \".\"): keep one", h)
+		}
+		col[k] = i
+		t.head[i] = k
+	}
+	t.col = col
+	return nil
+}
+
 func (t *csvTable) unknown(known []string) string {
 	for _, h := range t.head {
 		found := false

@@ -377,3 +377,20 @@ func TestOktaMFADeviceIsDeviceID(t *testing.T) {
 		t.Errorf("MFA devices %q, %q; want \"\" (an enrolment id) and \"guo7\"", ss[0].MFADevice, ss[1].MFADevice)
 	}
 }
+
+// TestHeaderSpelling: the generic sign-in CSV and the long inventory CSV
+// compare column names as ReadPeople does ("User Agent", "Item-Type"),
+// and an absent success column is documented as a success.
+func TestHeaderSpelling(t *testing.T) {
+	t.Parallel()
+	ss, err := ReadSignIns(strings.NewReader("User,Time,IP,User Agent,MFA Device\na@example.com,2026-03-02T09:00:00Z,192.0.2.1,curl/8,\n"), "s.csv")
+	if err != nil || len(ss) != 1 || ss[0].UserAgent != "curl/8" {
+		t.Errorf("generic sign-in CSV with spaced headers: %+v, %v", ss, err)
+	}
+	ds, err := ReadInventory(strings.NewReader("Serial,Hostname,User,Item-Type,Name\nS1,h,u,software,AnyDesk\n"), "i.csv")
+	if err != nil || len(ds) != 1 || len(ds[0].Software) != 1 {
+		t.Errorf("inventory CSV with spaced headers: %+v, %v", ds, err)
+	}
+	_, err = ReadSignIns(strings.NewReader("user,time,ip,User Agent,user-agent\na,2026-03-02T09:00:00Z,192.0.2.1,x,y\n"), "s.csv")
+	wantErr(t, err, bulwark.EINVALID, "s.csv: line 1: header: ", "appears twice")
+}
