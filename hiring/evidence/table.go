@@ -813,7 +813,8 @@ func errorf(format string, args ...any) error {
 }
 
 // parseStamp reads a timestamp: RFC 3339 with a zone ("2025-03-04T09:15:00Z",
-// "…+09:00"; a space for the "T" accepted), or when dateOK a date
+// "…+09:00", or "…+0900" as the sign-in readers take it; a space for the
+// "T" accepted), or when dateOK a date
 // YYYY-MM-DD, read as midnight UTC. A time without a zone is an error
 // saying to add one.
 func parseStamp(s string, dateOK bool) (time.Time, error) {
@@ -832,6 +833,10 @@ func parseStamp(s string, dateOK bool) (time.Time, error) {
 		v = v[:10] + "T" + v[11:]
 	}
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	// "+0900", as the sign-in readers take it.
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999Z0700", v); err == nil {
 		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {

@@ -117,6 +117,8 @@ func TestParseTime(t *testing.T) {
 		{"2025-03-04T09:15:00Z", false, "2025-03-04T09:15:00Z", false},
 		{"2025-03-04T18:15:00+09:00", false, "2025-03-04T18:15:00+09:00", false},
 		{"2025-03-04 18:15:00.5+09:00", false, "2025-03-04T18:15:00.5+09:00", false},
+		// As the sign-in readers take it (ISO 8601 basic offset).
+		{"2025-03-04T18:15:00+0900", false, "2025-03-04T18:15:00+09:00", false},
 		{"2025-03-04", true, "2025-03-04T00:00:00Z", false},
 		{"2025-03-04", false, "a date where a time is needed", true},
 		{"2025-02-30", true, "not a date", true},
