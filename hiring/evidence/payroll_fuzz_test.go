@@ -12,7 +12,7 @@ func FuzzReadPayroll(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := ReadPayroll(strings.NewReader(string(data)), "f.csv", Limits{})
 		if err != nil {
-			checkReadErr(t, err, len(got))
+			checkReadError(t, "f.csv", len(got), err)
 			return
 		}
 		for _, a := range got {

@@ -12,7 +12,7 @@ func FuzzReadShipments(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := ReadShipments(strings.NewReader(string(data)), "f.csv", Limits{})
 		if err != nil {
-			checkReadErr(t, err, len(got))
+			checkReadError(t, "f.csv", len(got), err)
 			return
 		}
 		for _, s := range got {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 	"time"
 )
 
@@ -158,9 +160,13 @@ func BenchmarkNewlineDenseArray(b *testing.B) {
 		`{"user":"a@example.com","time":"2026-03-02T09:00:00Z","ip":"192.0.2.1","success":true}` + "]\n")
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu0, cpuOK := cputime.Seconds()
 	for b.Loop() {
 		if _, err := ReadSignIns(bytes.NewReader(data), "dense.json"); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if cpu1, ok := cputime.Seconds(); cpuOK && ok && cpu1 > cpu0 {
+		b.ReportMetric((cpu1-cpu0)*1e9/float64(b.N), "cpu-ns/op")
 	}
 }
