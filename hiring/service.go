@@ -91,6 +91,10 @@ type ForgetReport struct {
 	// names them.
 	Fingerprint string `json:"fingerprint"`
 	AuditSeq    int64  `json:"auditSeq"`
+	// Remains is empty when the person's data is gone from the store's
+	// files; otherwise it says what stays and until when (the store could
+	// not scrub its write-ahead log now: until its next checkpoint).
+	Remains string `json:"remains,omitempty"`
 }
 
 // maxRunAttempts bounds how often a run is computed again because people
@@ -478,18 +482,29 @@ func (s *Service) Forget(ctx context.Context, id, actor string) (*ForgetReport, 
 		return nil, err
 	}
 	rep.AuditSeq = e.Seq
+	if err := s.Store.ScrubDeleted(ctx); err != nil {
+		rep.Remains = bulwark.ErrorMessage(err)
+	}
 	return rep, nil
 }
 
 // PurgeBefore forgets every person not updated since t (retention),
 // audited as hire.purge by actor with the cutoff and the count; nothing
 // to purge writes no entry. It returns the count and the entry's sequence
-// number (0 without one).
+// number (0 without one). Once people are purged, the store scrubs its
+// files of them (Store.ScrubDeleted); when it cannot now, the next forget
+// or purge does, and the error says so with the count.
 func (s *Service) PurgeBefore(ctx context.Context, t time.Time, actor string) (n, seq int64, err error) {
 	if t.IsZero() {
 		return 0, 0, bulwark.Invalid("before", "a cutoff time is required")
 	}
-	return s.Audit.Prune(ctx, actor, "hire.purge", "hiring people records", "people", t, func(ctx context.Context) (int64, error) {
+	n, seq, err = s.Audit.Prune(ctx, actor, "hire.purge", "hiring people records", "people", t, func(ctx context.Context) (int64, error) {
 		return s.Store.PurgePeople(ctx, t)
 	})
+	if err == nil && n > 0 {
+		if serr := s.Store.ScrubDeleted(ctx); serr != nil {
+			return n, seq, bulwark.Errorf(bulwark.ErrorCode(serr), "%d people purged and audited, but %s", n, bulwark.ErrorMessage(serr))
+		}
+	}
+	return n, seq, err
 }

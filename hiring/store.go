@@ -188,6 +188,13 @@ type Store interface {
 	// PurgePeople forgets, as ForgetPerson does, every person not
 	// updated since before, in one transaction, and returns how many.
 	PurgePeople(ctx context.Context, before time.Time) (int64, error)
+	// ScrubDeleted is called after people were deleted, outside any
+	// transaction: it removes the copies of deleted data the store's
+	// files keep besides the live data (SQLite: the write-ahead log's
+	// frames, by a checkpoint that truncates it; deleted content in the
+	// database file itself is overwritten as it is deleted). An error
+	// says what stays and until when, naming nobody.
+	ScrubDeleted(ctx context.Context) error
 }
 
 // NoGeneration is SavePeople's generation when the records were built

@@ -659,3 +659,21 @@ func (db *DB) PurgePeople(ctx context.Context, before time.Time) (int64, error) 
 	}
 	return n, nil
 }
+
+// ScrubDeleted truncates the write-ahead log by a checkpoint, so that
+// the frames holding deleted people records leave the files (see
+// hiring.Store); the database file holds no trace of them, as the writer
+// connection deletes with secure_delete on. When a reader keeps the log
+// in use past the busy timeout the error is EUNAVAILABLE: the frames stay
+// until the next checkpoint (the next forget, or closing the store).
+func (db *DB) ScrubDeleted(ctx context.Context) error {
+	op := "truncate the write-ahead log after a deletion"
+	var busy, frames, done int
+	if err := db.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
+		return db.fail(ctx, err, op)
+	}
+	if busy != 0 {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "the write-ahead log could not be truncated (a reader was using it): the deleted data stays in %s-wal until its next checkpoint (the next forget, or closing the store)", db.path)
+	}
+	return nil
+}

@@ -208,6 +208,10 @@ func (db *DB) open(ctx context.Context, opt Options) error {
 			// in memory, not in a temporary file (a seventh of the
 			// decision loader's CPU went to writing that file).
 			"temp_store(MEMORY)",
+			// Deleted content is overwritten, not left in free pages
+			// and cells: a forgotten person's record is gone from the
+			// file, not merely unreachable (hiring.Store.ForgetPerson).
+			"secure_delete(1)",
 		},
 		"_txlock": {"immediate"},
 	}))
