@@ -1,0 +1,88 @@
+package vetting
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/hiring"
+	"github.com/bulwark-sec/bulwark/hiring/intel"
+	"github.com/bulwark-sec/bulwark/hiring/sanctions"
+)
+
+// Config is what a hiring service is made of.
+type Config struct {
+	// Store keeps people, evidence and results; Audit records every
+	// change (the same adapter, so that they share transactions).
+	Store hiring.Store
+	Audit *audit.Log
+	// Screening screens names and payroll crypto addresses (nil: neither
+	// is screened, and the report says so).
+	Screening sanctions.Service
+	// Lists returns the versions of the screening lists in force, recorded
+	// with every assessment (nil: none).
+	Lists func() map[string]string
+	// Intel is the reference data (nil: intel.Builtin()).
+	Intel *intel.Intel
+	// AllowTools are remote-access products the employer sanctions.
+	AllowTools []string
+}
+
+// Service returns the hiring service acting as actor: the screening
+// decisions of its runs are recorded as actor's, with the person's keyed
+// fingerprint (hiring.Fingerprint, as the audit log names them) as their
+// subject.
+func (c Config) Service(ctx context.Context, actor string) (*hiring.Service, error) {
+	key, err := c.Store.HiringKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := c.Intel
+	if in == nil {
+		in = intel.Builtin()
+	}
+	if len(c.AllowTools) > 0 {
+		in = in.WithOptions(intel.Options{Allow: c.AllowTools})
+	}
+	chk := &hiring.Checker{Network: in, Devices: in, AllowedTools: c.AllowTools,
+		Subject: func(id string) string { return hiring.Fingerprint(key, id) }}
+	if c.Screening != nil {
+		chk.Screener = &sanctions.Screener{Service: c.Screening, Actor: actor}
+	}
+	return &hiring.Service{
+		Store: c.Store,
+		Audit: c.Audit,
+		Link:  Link,
+		Check: chk.Check,
+		Lists: c.Lists,
+		Rules: RulesVersion(),
+	}, nil
+}
+
+// Link is the identity graph with its default options (shared strong
+// identifiers, the fuzzy identity matcher and near-duplicate resumes).
+func Link(people []hiring.Person) ([]hiring.Cluster, error) {
+	return hiring.LinkRecords(people, hiring.LinkOptions{})
+}
+
+// Recheck screens every stored person again as actor, with reason (e.g.
+// "lists changed"); an empty store is no error and stores no run.
+func (c Config) Recheck(ctx context.Context, actor, reason string) (*hiring.RunResult, error) {
+	svc, err := c.Service(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	return svc.Recheck(ctx, actor, reason)
+}
+
+// RulesVersion names the version of the rules recorded with every
+// assessment: "rules-" and the first 12 hex digits of the SHA-256 of the
+// rule table (codes, severities, weights), so that a changed weight is a
+// new version.
+func RulesVersion() string {
+	b, _ := json.Marshal(hiring.Rules()) // a table of strings and numbers: cannot fail
+	sum := sha256.Sum256(b)
+	return "rules-" + hex.EncodeToString(sum[:6])
+}
