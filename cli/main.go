@@ -472,7 +472,7 @@ func (m *Main) root() *command {
 			m.listsCmd(),
 			m.alertsCmd(),
 			m.withTraceWatch(m.withTraceDeposits(m.withTraceCase(m.traceCmd()))),
-			notBuilt("hire", "screen job candidates for DPRK IT-worker red flags", ""),
+			m.hireCmd(),
 			notBuilt("scan", "statically scan an untrusted repository for malware", ""),
 		},
 	}

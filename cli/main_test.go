@@ -122,7 +122,6 @@ func TestCommandLine(t *testing.T) {
 		{name: "version takes no args", args: []string{"version", "x"}, code: 1, stderr: "takes no arguments", oneLineErr: true},
 		{name: "trace without a seed", args: []string{"trace"}, code: 1, stderr: "--seed: required", oneLineErr: true},
 		{name: "safe audit needs --rpc", args: []string{"safe", "audit", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4"}, code: 1, stderr: "--rpc", oneLineErr: true},
-		{name: "placeholder hire", args: []string{"hire"}, code: 1, stderr: "not built yet", oneLineErr: true},
 		{name: "token create needs name", args: []string{"token", "create", "--role", "viewer"}, code: 1, stderr: "--name: required", oneLineErr: true},
 		{name: "token create needs role", args: []string{"token", "create", "--name", "x"}, code: 1, stderr: "--role: required", oneLineErr: true},
 		{name: "token create bad role", args: []string{"token", "create", "--name", "x", "--role", "god"}, code: 1, stderr: `--role: unknown role "god"`, oneLineErr: true},
@@ -605,7 +604,7 @@ func TestPlannedCommandsHelp(t *testing.T) {
 	if !strings.Contains(commands, "  serve ") || !strings.Contains(commands, "  trace ") {
 		t.Fatalf("command list lacks serve or trace:\n%s", commands)
 	}
-	planned := []string{"hire", "scan"}
+	planned := []string{"scan"}
 	for _, name := range planned {
 		for _, line := range strings.Split(commands, "\n") {
 			if f := strings.Fields(line); len(f) > 0 && f[0] == name {
@@ -613,7 +612,7 @@ func TestPlannedCommandsHelp(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(stdout, "Planned, not built yet (they only say so and exit 1): hire, scan\n") {
+	if !strings.Contains(stdout, "Planned, not built yet (they only say so and exit 1): scan\n") {
 		t.Errorf("--help does not name the planned commands:\n%s", stdout)
 	}
 	for _, name := range planned {

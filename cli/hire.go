@@ -1,0 +1,634 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/hiring"
+	"github.com/bulwark-sec/bulwark/hiring/evidence"
+	"github.com/bulwark-sec/bulwark/hiring/intel"
+	"github.com/bulwark-sec/bulwark/hiring/vetting"
+	"github.com/bulwark-sec/bulwark/screening"
+)
+
+// envHireIntel is the variable naming the reference-data folder of the
+// hire commands (--intel).
+const envHireIntel = "BULWARK_HIRE_INTEL"
+
+// stringList is a flag given several times, each adding a value.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+func (s *stringList) Repeatable() bool   { return true }
+
+var _ repeatable = (*stringList)(nil)
+
+// hireFiles are the evidence files of 'hire screen'.
+type hireFiles struct {
+	mapping, shipping, payroll, github string
+	logins, inventory                  stringList
+}
+
+func (f *hireFiles) register(fs *flag.FlagSet, evidenceFiles bool) {
+	fs.StringVar(&f.mapping, "mapping", "", "column mapping `FILE` (TOML or JSON) for a people file in another layout, such as an ATS export (docs/hiring-reference.md)")
+	if !evidenceFiles {
+		return
+	}
+	fs.Var(&f.logins, "logins", "identity-provider sign-in log `FILE` (Okta System Log or Entra sign-ins, JSON or CSV, or the generic CSV); repeat for several")
+	fs.Var(&f.inventory, "inventory", "endpoint inventory `FILE` (device JSON lines, the long CSV, osquery results); repeat for several")
+	fs.StringVar(&f.shipping, "shipping", "", "laptop shipping records `FILE` (CSV or JSON lines)")
+	fs.StringVar(&f.payroll, "payroll", "", "payroll accounts `FILE` (CSV or JSON lines)")
+	fs.StringVar(&f.github, "github", "", "GitHub profiles `FILE` (REST user objects with commit times)")
+}
+
+// hireSettings are the reference-data settings of 'hire screen' and
+// 'hire recheck'.
+type hireSettings struct {
+	intel      string
+	allowTools stringList
+	lists      screeningSettings
+}
+
+func (h *hireSettings) register(fs *flag.FlagSet) {
+	fs.StringVar(&h.intel, "intel", "", "reference-data `DIR` holding netintel/, rmm/ and ipkvm/ (default $"+envHireIntel+", else the built-in facts)")
+	fs.Var(&h.allowTools, "allow-tool", "a remote-access `PRODUCT` IT sanctions (e.g. TeamViewer), not flagged; repeat for several")
+	h.lists.register(fs)
+}
+
+func (m *Main) hireCmd() *command {
+	return &command{
+		name:    "hire",
+		summary: "vet remote hires for DPRK IT-worker red flags and link identities that share identifiers",
+		long: "Vets applicants, contractors and employees for the indicators of North Korean IT workers (shared\n" +
+			"identifiers, laptop farms, remote-access tools, VPN sign-ins, Korean working hours, payroll to shared\n" +
+			"accounts, names on the sanctions lists) and links records that belong together. A flag is a reason\n" +
+			"to look, not a verdict on a person: see docs/hiring.md and docs/hiring-privacy.md.",
+		subs: []*command{m.hireScreenCmd(), m.hireLinkCmd(), m.hireShowCmd(), m.hireListCmd(), m.hireRecheckCmd(), m.hireForgetCmd()},
+	}
+}
+
+// openFile opens path for reading, refusing a directory; flag names the
+// flag it was given with.
+func openFile(flagName, path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, bulwark.Invalid(flagName, "%s: %s", path, pathErr(err))
+	}
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, bulwark.Invalid(flagName, "%s is a directory; give a file", path)
+	}
+	return f, nil
+}
+
+// readWith opens path and reads it with read.
+func readWith[T any](flagName, path string, read func(r io.Reader, name string) ([]T, error)) ([]T, error) {
+	f, err := openFile(flagName, path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return read(f, path)
+}
+
+// readPeople reads the people file with the mapping of --mapping.
+func (m *Main) readPeople(path, mapping string) ([]hiring.Person, error) {
+	opt := evidence.PeopleOptions{}
+	if mapping != "" {
+		data, err := os.ReadFile(mapping)
+		if err != nil {
+			return nil, bulwark.Invalid("--mapping", "%s: %s", mapping, pathErr(err))
+		}
+		if opt.Mapping, err = evidence.ParseMapping(data, mapping); err != nil {
+			return nil, err
+		}
+	}
+	m.progress("reading people from %s", path)
+	people, err := readWith("FILE", path, func(r io.Reader, name string) ([]hiring.Person, error) {
+		return evidence.ReadPeople(r, name, opt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(people) == 0 {
+		return nil, bulwark.Invalid("FILE", "%s holds no people records: give a header line and one record per line (docs/hiring-reference.md)", path)
+	}
+	return people, nil
+}
+
+// readEvidence reads the evidence files.
+func (m *Main) readEvidence(f *hireFiles) (hiring.Evidence, error) {
+	var ev hiring.Evidence
+	for _, p := range f.logins {
+		m.progress("reading sign-ins from %s", p)
+		s, err := readWith("--logins", p, evidence.ReadSignIns)
+		if err != nil {
+			return ev, err
+		}
+		ev.SignIns = append(ev.SignIns, s...)
+	}
+	for _, p := range f.inventory {
+		m.progress("reading the inventory %s", p)
+		d, err := readWith("--inventory", p, evidence.ReadInventory)
+		if err != nil {
+			return ev, err
+		}
+		ev.Devices = append(ev.Devices, d...)
+	}
+	limited := func(read func(io.Reader, string, evidence.Limits) ([]hiring.Shipment, error)) func(io.Reader, string) ([]hiring.Shipment, error) {
+		return func(r io.Reader, name string) ([]hiring.Shipment, error) { return read(r, name, evidence.Limits{}) }
+	}
+	var err error
+	if f.shipping != "" {
+		m.progress("reading shipments from %s", f.shipping)
+		if ev.Shipments, err = readWith("--shipping", f.shipping, limited(evidence.ReadShipments)); err != nil {
+			return ev, err
+		}
+	}
+	if f.payroll != "" {
+		m.progress("reading payroll accounts from %s", f.payroll)
+		if ev.Payroll, err = readWith("--payroll", f.payroll, func(r io.Reader, name string) ([]hiring.PayrollAccount, error) {
+			return evidence.ReadPayroll(r, name, evidence.Limits{})
+		}); err != nil {
+			return ev, err
+		}
+	}
+	if f.github != "" {
+		m.progress("reading GitHub profiles from %s", f.github)
+		if ev.GitHub, err = readWith("--github", f.github, evidence.ReadGitHub); err != nil {
+			return ev, err
+		}
+	}
+	return ev, nil
+}
+
+// progress tells, on stderr, what a long command is doing (not with
+// --log-level warn or error).
+func (m *Main) progress(format string, args ...any) {
+	if m.logger != nil && !m.logger.Enabled(context.Background(), slog.LevelInfo) {
+		return
+	}
+	fmt.Fprintf(m.Stderr, "bulwark: "+format+"\n", args...)
+}
+
+// hiringConfig opens the store and the screening service and returns the
+// hiring service's parts, and what closes the screening service.
+func (m *Main) hiringConfig(ctx context.Context, h *hireSettings) (vetting.Config, func() error, error) {
+	dir := h.intel
+	if dir == "" {
+		dir, _ = m.lookupEnv(envHireIntel)
+	}
+	in := intel.Builtin()
+	if dir != "" {
+		m.progress("loading reference data from %s", dir)
+		var err error
+		if in, err = intel.Load(dir); err != nil {
+			return vetting.Config{}, nil, asIntelFlag(err, h.intel == "")
+		}
+	}
+	svc, err := m.screeningService(ctx, h.lists, false, true)
+	if err != nil {
+		return vetting.Config{}, nil, err
+	}
+	db, _, log, err := m.services(ctx)
+	if err != nil {
+		_ = closeService(svc)
+		return vetting.Config{}, nil, err
+	}
+	return vetting.Config{Store: db, Audit: log, Screening: svc, Lists: svc.Screener().Index().Versions,
+		Intel: in, AllowTools: h.allowTools}, func() error { return closeService(svc) }, nil
+}
+
+// asIntelFlag names --intel (or its variable) in an error of intel.Load.
+func asIntelFlag(err error, fromEnv bool) error {
+	name := "--intel"
+	if fromEnv {
+		name = envHireIntel
+	}
+	return bulwark.Wrap(err, bulwark.ErrorCode(err), name+": "+strings.TrimPrefix(bulwark.ErrorMessage(err), "intel: "))
+}
+
+// hireScreenOutput is the JSON of 'hire screen' and 'hire recheck'.
+type hireScreenOutput struct {
+	People   []hiring.Assessment `json:"people"`
+	Clusters []hiring.Cluster    `json:"clusters"`
+	// Run is the stored run (its id, the verdict counts over every stored
+	// person, the audit entry).
+	Run *hiring.Run `json:"run,omitempty"`
+}
+
+func (m *Main) hireScreenCmd() *command {
+	var files hireFiles
+	var h hireSettings
+	return &command{
+		name:    "screen",
+		summary: "screen people records and their evidence; exit 3 if anyone is blocked, 2 if anyone needs review",
+		usage:   "bulwark hire screen FILE [--logins FILE]... [--inventory FILE]... [--shipping FILE] [--payroll FILE] [--github FILE] [--mapping FILE] [--intel DIR] [--allow-tool NAME]... [--json]",
+		long: "FILE holds people records, CSV or JSON lines (docs/hiring-reference.md). They are stored with the\n" +
+			"evidence the other files give, linked by the identity graph and checked by the red-flag rules\n" +
+			"together with everyone stored before; names and payroll crypto addresses are screened against the\n" +
+			"lists (use hiring). The people of FILE are printed with their verdict, score and flags, then the\n" +
+			"clusters they are in. The run is audited with fingerprints only. A file with anything wrong is\n" +
+			"refused whole, naming the file and line; nothing is stored. Exit 3 if a person of FILE is blocked,\n" +
+			"2 if one needs review, 0 if all are clear, 1 on error.",
+		setup: func(fs *flag.FlagSet) {
+			files.register(fs, true)
+			h.register(fs)
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) != 1 {
+				return bulwark.ExitError, bulwark.Invalid("FILE", "give one people file (CSV or JSON lines), e.g. 'bulwark hire screen people.csv --logins okta.json'")
+			}
+			people, err := m.readPeople(args[0], files.mapping)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			ev, err := m.readEvidence(&files)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			cfg, closeSvc, err := m.hiringConfig(ctx, &h)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			m.progress("screening %s", plural(len(people), "person", "people"))
+			actor := m.cliActor()
+			svc, err := cfg.Service(ctx, actor)
+			if err != nil {
+				_ = closeSvc()
+				return bulwark.ExitError, err
+			}
+			res, err := svc.Screen(ctx, actor, people, ev)
+			if cerr := closeSvc(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			out := screenOutput(people, res)
+			code := worstExit(out.People)
+			if m.g.json {
+				return code, m.printJSON(out)
+			}
+			m.printAssessments(out.People)
+			m.printClusters(out.Clusters)
+			if others := len(res.Assessments) - len(out.People); others > 0 {
+				fmt.Fprintf(m.Stdout, "\n%s stored before re-checked with them (run %d; 'bulwark hire list' shows everyone).\n",
+					plural(others, "other person", "other people"), res.Run.ID)
+			}
+			return code, nil
+		},
+	}
+}
+
+// screenOutput keeps of a run's result the assessments of people, in
+// their order, and the clusters that hold one of them.
+func screenOutput(people []hiring.Person, res *hiring.RunResult) hireScreenOutput {
+	ids := make(map[string]bool, len(people))
+	for _, p := range people {
+		ids[p.ID] = true
+	}
+	byID := make(map[string]hiring.Assessment, len(res.Assessments))
+	for _, a := range res.Assessments {
+		byID[a.ID] = a
+	}
+	out := hireScreenOutput{People: []hiring.Assessment{}, Clusters: clustersOf(ids, res.Clusters), Run: res.Run}
+	for _, p := range people {
+		if a, ok := byID[p.ID]; ok {
+			if a.Flags == nil {
+				a.Flags = []hiring.Flag{}
+			}
+			out.People = append(out.People, a)
+		}
+	}
+	return out
+}
+
+// clustersOf returns the clusters that hold one of ids (all when ids is
+// nil).
+func clustersOf(ids map[string]bool, clusters []hiring.Cluster) []hiring.Cluster {
+	out := []hiring.Cluster{}
+	for _, c := range clusters {
+		if ids == nil || slices.ContainsFunc(c.IDs, func(id string) bool { return ids[id] }) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// worstExit is the exit code of the worst verdict of as.
+func worstExit(as []hiring.Assessment) int {
+	v := bulwark.VerdictClear
+	for _, a := range as {
+		v = screening.WorstOf(v, a.Verdict)
+	}
+	return v.ExitCode()
+}
+
+func (m *Main) printAssessments(as []hiring.Assessment) {
+	for _, a := range as {
+		fmt.Fprintf(m.Stdout, "%-6s  %s  score %d  (%s)\n", strings.ToUpper(string(a.Verdict)), a.ID, a.Score, plural(len(a.Flags), "flag", "flags"))
+		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+		for _, f := range a.Flags {
+			fmt.Fprintf(tw, "  %s\t%s\t+%d\t%s\n", f.Severity, f.Rule, f.Weight, f.Evidence)
+		}
+		tw.Flush()
+	}
+}
+
+func (m *Main) printClusters(cs []hiring.Cluster) {
+	if len(cs) == 0 {
+		return
+	}
+	fmt.Fprintf(m.Stdout, "\n%s:\n", plural(len(cs), "cluster", "clusters"))
+	for _, c := range cs {
+		fmt.Fprintf(m.Stdout, "  %s\n", strings.Join(c.IDs, ", "))
+		for _, r := range c.Reasons {
+			fmt.Fprintf(m.Stdout, "    - %s\n", r)
+		}
+	}
+}
+
+func (m *Main) hireLinkCmd() *command {
+	var files hireFiles
+	return &command{
+		name:    "link",
+		summary: "link people records that share identifiers or describe one person",
+		usage:   "bulwark hire link FILE [--mapping FILE] [--json]",
+		long: "Runs the identity graph over the people of FILE and those stored: records sharing a strong\n" +
+			"identifier (e-mail, phone, national id, bank account, device serial, GitHub handle), the same\n" +
+			"person by name, birth date and address, and near-duplicate resumes. Prints each cluster of two or\n" +
+			"more records holding one of FILE's with the reasons that link them. FILE is not stored; the run is\n" +
+			"audited with fingerprints only. Exit 0, 1 on error.",
+		setup: func(fs *flag.FlagSet) { files.register(fs, false) },
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) != 1 {
+				return bulwark.ExitError, bulwark.Invalid("FILE", "give one people file (CSV or JSON lines)")
+			}
+			people, err := m.readPeople(args[0], files.mapping)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			db, _, log, err := m.services(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			m.progress("linking %s", plural(len(people), "record", "records"))
+			svc, err := (vetting.Config{Store: db, Audit: log}).Service(ctx, m.cliActor())
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			res, err := svc.LinkRun(ctx, m.cliActor(), people)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			ids := make(map[string]bool, len(people))
+			for _, p := range people {
+				ids[p.ID] = true
+			}
+			cs := clustersOf(ids, res.Clusters)
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(map[string]any{"clusters": cs})
+			}
+			if len(cs) == 0 {
+				fmt.Fprintf(m.Stdout, "no clusters: none of the %s shares an identifier with another record\n", plural(len(people), "record", "records"))
+				return bulwark.ExitOK, nil
+			}
+			m.printClusters(cs)
+			return bulwark.ExitOK, nil
+		},
+	}
+}
+
+// hireShowOutput is the JSON of 'hire show'.
+type hireShowOutput struct {
+	*hiring.StoredAssessment
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
+	// Evidence counts the evidence items stored for the person.
+	Evidence int `json:"evidence"`
+}
+
+func (m *Main) hireShowCmd() *command {
+	return &command{
+		name:    "show",
+		summary: "show a stored person's latest verdict, score and flags; exit by the verdict",
+		usage:   "bulwark hire show ID [--json]",
+		long: "Prints the latest assessment of the person with id ID (as the people file gave it): verdict, score,\n" +
+			"flags with their evidence and sources, the run that computed it and whether it is stale (the record\n" +
+			"or evidence changed since: 'bulwark hire recheck'). Exit 0 clear, 2 review, 3 block, 1 unknown id.",
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) != 1 {
+				return bulwark.ExitError, bulwark.Invalid("ID", "give one person id, as the people file has it")
+			}
+			db, err := m.openStore(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			p, ev, err := db.Person(ctx, args[0])
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			a, err := db.Assessment(ctx, args[0])
+			if bulwark.ErrorCode(err) == bulwark.ENOTFOUND {
+				return bulwark.ExitError, bulwark.Errorf(bulwark.ENOTFOUND, "the person is stored but was never screened: run 'bulwark hire recheck'")
+			}
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if a.Flags == nil {
+				a.Flags = []hiring.Flag{}
+			}
+			code := a.Verdict.ExitCode()
+			if m.g.json {
+				return code, m.printJSON(hireShowOutput{StoredAssessment: a, CreatedAt: formatTime(&p.CreatedAt), UpdatedAt: formatTime(&p.UpdatedAt), Evidence: ev.Count()})
+			}
+			m.printAssessments([]hiring.Assessment{a.Assessment})
+			stale := ""
+			if a.Stale {
+				stale = "; stale: the record or evidence changed since ('bulwark hire recheck')"
+			}
+			fmt.Fprintf(m.Stdout, "\nrun %d at %s; %s stored%s\n", a.RunID, formatTime(&a.ComputedAt), plural(ev.Count(), "evidence item", "evidence items"), stale)
+			for _, f := range a.Flags {
+				fmt.Fprintf(m.Stdout, "  %s: %s\n", f.Rule, f.Source)
+			}
+			return code, nil
+		},
+	}
+}
+
+// hireListEntry is one person of 'hire list'.
+type hireListEntry struct {
+	ID      string          `json:"id"`
+	Verdict bulwark.Verdict `json:"verdict,omitempty"`
+	Score   int             `json:"score"`
+	Rules   []string        `json:"rules"`
+	Stale   bool            `json:"stale,omitempty"`
+	Updated string          `json:"updatedAt"`
+}
+
+func (m *Main) hireListCmd() *command {
+	var verdict string
+	return &command{
+		name:    "list",
+		summary: "list the stored people with their latest verdict, score and flag codes",
+		usage:   "bulwark hire list [--verdict block|review|clear] [--json]",
+		long: "One line per stored person, oldest first: id, verdict (none when never screened), score, the codes\n" +
+			"of their flags, and stale when the record or evidence changed since. Exit 0, 1 on error.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&verdict, "verdict", "", "only people with this `VERDICT`: block, review or clear")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) > 0 {
+				return bulwark.ExitError, bulwark.Invalid("list", "takes no arguments, got %q", args[0])
+			}
+			switch verdict {
+			case "", "block", "review", "clear":
+			default:
+				return bulwark.ExitError, bulwark.Invalid("--verdict", "unknown verdict %q: use block, review or clear", verdict)
+			}
+			db, err := m.openStore(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			snap, err := db.Snapshot(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			out := []hireListEntry{}
+			for _, sp := range snap.People {
+				e := hireListEntry{ID: sp.Person.ID, Rules: []string{}, Updated: formatTime(&sp.UpdatedAt)}
+				a, err := db.Assessment(ctx, sp.Person.ID)
+				switch {
+				case err == nil:
+					e.Verdict, e.Score, e.Stale = a.Verdict, a.Score, a.Stale
+					for _, f := range a.Flags {
+						e.Rules = append(e.Rules, f.Rule)
+					}
+				case bulwark.ErrorCode(err) != bulwark.ENOTFOUND:
+					return bulwark.ExitError, err
+				}
+				if verdict != "" && string(e.Verdict) != verdict {
+					continue
+				}
+				out = append(out, e)
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "ID\tVERDICT\tSCORE\tUPDATED\tFLAGS\n")
+			for _, e := range out {
+				v := strings.ToUpper(string(e.Verdict))
+				if v == "" {
+					v = "-"
+				}
+				if e.Stale {
+					v += " (stale)"
+				}
+				rules := strings.Join(e.Rules, ",")
+				if rules == "" {
+					rules = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.ID, v, e.Score, e.Updated, rules)
+			}
+			tw.Flush()
+			return bulwark.ExitOK, nil
+		},
+	}
+}
+
+func (m *Main) hireRecheckCmd() *command {
+	var h hireSettings
+	return &command{
+		name:    "recheck",
+		summary: "screen every stored person again (after a list update); exit by the worst verdict",
+		usage:   "bulwark hire recheck [--intel DIR] [--allow-tool NAME]... [--json]",
+		long: "Runs the identity graph and the rules over every stored person and their evidence again, with the\n" +
+			"lists and reference data in force now, and stores the assessments (audited as hire.recheck). A\n" +
+			"running server does this by itself when its lists change. Exit 3 if anyone is blocked, 2 if anyone\n" +
+			"needs review, 0 otherwise (also with nobody stored), 1 on error.",
+		setup: func(fs *flag.FlagSet) { h.register(fs) },
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) > 0 {
+				return bulwark.ExitError, bulwark.Invalid("recheck", "takes no arguments, got %q", args[0])
+			}
+			cfg, closeSvc, err := m.hiringConfig(ctx, &h)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			res, err := cfg.Recheck(ctx, m.cliActor(), "asked on the command line")
+			if cerr := closeSvc(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			out := hireScreenOutput{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}
+			if res != nil {
+				out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
+			}
+			code := worstExit(out.People)
+			if m.g.json {
+				return code, m.printJSON(out)
+			}
+			if res == nil {
+				fmt.Fprintln(m.Stdout, "nobody is stored: nothing to re-check")
+				return code, nil
+			}
+			m.printAssessments(out.People)
+			m.printClusters(out.Clusters)
+			return code, nil
+		},
+	}
+}
+
+func (m *Main) hireForgetCmd() *command {
+	return &command{
+		name:    "forget",
+		summary: "delete a person's record, evidence and assessment (a data subject's request)",
+		usage:   "bulwark hire forget ID [--json]",
+		long: "Deletes the stored record of the person with id ID, the evidence attached to it and their\n" +
+			"assessment, and removes the id from other people's flags (marking those stale). The audit log,\n" +
+			"which names people only by fingerprint, records it as hire.forget and stays verifiable. The\n" +
+			"screening decisions of the person's name (subject: that fingerprint) follow the screening\n" +
+			"retention ('bulwark screen prune', serve --retention).\n" +
+			"Exit 0, 1 when no such person is stored.",
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) != 1 {
+				return bulwark.ExitError, bulwark.Invalid("ID", "give one person id, as the people file has it")
+			}
+			db, _, log, err := m.services(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			rep, err := (&hiring.Service{Store: db, Audit: log}).Forget(ctx, args[0], m.cliActor())
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(rep)
+			}
+			fmt.Fprintf(m.Stdout, "forgotten: person %s (%s, assessment %s); %s scrubbed, %s cleared; audit entry %d\n",
+				rep.Fingerprint, plural(rep.Evidence, "evidence item", "evidence items"), yesNo(rep.Assessment),
+				plural(rep.Scrubbed, "other assessment", "other assessments"), plural(rep.Referrals, "referral", "referrals"), rep.AuditSeq)
+			return bulwark.ExitOK, nil
+		},
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "deleted"
+	}
+	return "none"
+}

@@ -1,0 +1,290 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark/hiring"
+)
+
+// hireExamples is the folder of the example files docs/hiring.md uses.
+const hireExamples = "../testdata/hire"
+
+// exampleArgs are the arguments of the docs' first 'hire screen'.
+func exampleArgs() []string {
+	ex := func(name string) string { return filepath.Join(hireExamples, name) }
+	return []string{"hire", "screen", ex("people.csv"), "--logins", ex("signins.csv"), "--inventory", ex("inventory.csv"),
+		"--shipping", ex("shipments.csv"), "--payroll", ex("payroll.csv")}
+}
+
+// screenJSON decodes the JSON of 'hire screen'.
+func hireJSON(t *testing.T, stdout string) hireScreenOutput {
+	t.Helper()
+	var out hireScreenOutput
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("hire screen --json: %v\n%s", err, stdout)
+	}
+	return out
+}
+
+func verdicts(as []hiring.Assessment) map[string]string {
+	out := map[string]string{}
+	for _, a := range as {
+		out[a.ID] = string(a.Verdict)
+	}
+	return out
+}
+
+func rulesOf(a hiring.Assessment) []string {
+	var out []string
+	for _, f := range a.Flags {
+		out = append(out, f.Rule)
+	}
+	return out
+}
+
+// TestHireExampleFlow is what a new user runs from docs/hiring.md on a
+// new data directory: the example files screened (the laptop-farm cohort
+// blocked, the others clear, exit 3), the cluster with its reason, a person
+// forgotten (gone, and the audit log intact and without any identifier).
+func TestHireExampleFlow(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data")}
+
+	code, stdout, stderr := run(t, env, append(exampleArgs(), "--json")...)
+	if code != 3 {
+		t.Fatalf("hire screen: exit %d, want 3 (a block); stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "screening 5 people") {
+		t.Errorf("no progress on stderr: %q", stderr)
+	}
+	out := hireJSON(t, stdout)
+	want := map[string]string{"A-1001": "clear", "A-1002": "clear", "A-2001": "block", "A-2002": "block", "A-2003": "block"}
+	if got := verdicts(out.People); !sameVerdicts(got, want) {
+		t.Errorf("verdicts %v, want %v", got, want)
+	}
+	for _, a := range out.People {
+		if a.ID[:3] == "A-1" && len(a.Flags) != 0 {
+			t.Errorf("%s is clean but has flags %v", a.ID, rulesOf(a))
+		}
+		if a.ID[:3] == "A-2" {
+			for _, r := range []string{"SHARED_SHIPPING_ADDRESS", "SHARED_NETWORK", "SHARED_MFA_DEVICE"} {
+				if !slices.Contains(rulesOf(a), r) {
+					t.Errorf("%s: no %s among %v", a.ID, r, rulesOf(a))
+				}
+			}
+			for _, f := range a.Flags {
+				if f.Evidence == "" || f.Source == "" || f.Severity == "" {
+					t.Errorf("%s: flag %s without evidence, source or severity", a.ID, f.Rule)
+				}
+			}
+		}
+	}
+	if len(out.Clusters) != 1 || !slices.Equal(out.Clusters[0].IDs, []string{"A-2002", "A-2003"}) || len(out.Clusters[0].Reasons) == 0 {
+		t.Errorf("clusters %+v, want A-2002 and A-2003 with their reason", out.Clusters)
+	}
+	if out.Run == nil || out.Run.ID == 0 || out.Run.AuditSeq == 0 {
+		t.Errorf("run %+v: want a stored, audited run", out.Run)
+	}
+
+	// The human output names the verdicts, the flags and the cluster.
+	code, stdout, _ = run(t, env, "hire", "show", "A-2001")
+	if code != 3 || !strings.Contains(stdout, "BLOCK   A-2001") || !strings.Contains(stdout, "IP_KVM") {
+		t.Errorf("hire show A-2001: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, _ = run(t, env, "hire", "show", "A-1001"); code != 0 || !strings.Contains(stdout, "CLEAR") {
+		t.Errorf("hire show A-1001: exit %d\n%s", code, stdout)
+	}
+
+	code, stdout, stderr = run(t, env, "hire", "forget", "A-2002")
+	if code != 0 || !strings.Contains(stdout, "forgotten: person ") {
+		t.Fatalf("hire forget: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, _, stderr = run(t, env, "hire", "show", "A-2002"); code != 1 || !strings.Contains(stderr, "no person with that id") {
+		t.Errorf("hire show of a forgotten person: exit %d, %q", code, stderr)
+	}
+	code, stdout, _ = run(t, env, "hire", "list", "--json")
+	if code != 0 || strings.Contains(stdout, "A-2002") || !strings.Contains(stdout, "A-2003") {
+		t.Errorf("hire list after forget: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, stderr = run(t, env, "audit", "verify"); code != 0 || !strings.Contains(stdout, "intact") {
+		t.Errorf("audit verify after forget: exit %d\n%s%s", code, stdout, stderr)
+	}
+	_, stdout, _ = run(t, env, "audit", "list", "--limit", "1000", "--json")
+	for _, action := range []string{"hire.screen", "hire.forget"} {
+		if !strings.Contains(stdout, action) {
+			t.Errorf("audit log has no %s entry", action)
+		}
+	}
+	for _, secret := range []string{"A-2002", "Kevin", "kevin.brooks", "4120 Ranch", "198.51.100.77"} {
+		if strings.Contains(stdout, secret) {
+			t.Errorf("the audit log holds the identifier %q", secret)
+		}
+	}
+
+	// A re-check keeps the remaining cohort blocked.
+	code, stdout, _ = run(t, env, "hire", "recheck", "--json")
+	if code != 3 {
+		t.Errorf("hire recheck: exit %d", code)
+	}
+	if got := verdicts(hireJSON(t, stdout).People); got["A-2001"] != "block" || got["A-1001"] != "clear" || got["A-2002"] != "" {
+		t.Errorf("recheck verdicts %v", got)
+	}
+}
+
+func sameVerdicts(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestHireExitCodes: the exit code is that of the worst verdict of the
+// file's people: 0 all clear, 2 a review, 3 a block.
+func TestHireExitCodes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	header := "id,full_name,home_address,shipping_address,country\n"
+	clear := filepath.Join(dir, "clear.csv")
+	review := filepath.Join(dir, "review.csv")
+	ships := filepath.Join(dir, "ships.csv")
+	write(t, clear, header+"C-1,Ana Lima,\"1 Main St, Springfield, IL 62701, US\",,US\n")
+	write(t, review, header+"R-1,Ben Okafor,\"1 Main St, Springfield, IL 62701, US\",,US\n")
+	write(t, ships, "device_serial,person,address,shipped_at,carrier\nX1,R-1,\"9 Dock Rd, Newark, NJ 07114, US\",2026-03-01T10:00:00Z,UPS\n")
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"clear", []string{"hire", "screen", clear}, 0},
+		{"review", []string{"hire", "screen", review, "--shipping", ships}, 2},
+		{"block", exampleArgs(), 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
+			code, stdout, stderr := run(t, env, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.code, stdout, stderr)
+			}
+		})
+	}
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHireBadInput: a bad file or flag is one error line naming the file
+// and line (or the flag) and the fix, exit 1, and nothing is stored.
+func TestHireBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(hireExamples, "people.csv")
+	f := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		write(t, p, content)
+		return p
+	}
+	columns := f("columns.csv", "id,full_name\nA-1,Ana Lima\nA-2,Ben,extra\n")
+	dup := f("dup.csv", "id,full_name\nA-1,Ana Lima\nA-1,Ben Okafor\n")
+	unknown := f("unknown.csv", "id,full_name,favourite_colour\nA-1,Ana Lima,blue\n")
+	empty := f("empty.csv", "id,full_name\n")
+	zoneless := f("zoneless.csv", "user,time,ip,user_agent,mfa_device,country,asn,success\nana@example.com,2026-03-01 10:00:00,192.0.2.1,,,US,,true\n")
+	badMapping := f("mapping.toml", "columns = { \"Given\" = \"no_such_column\" }\n")
+	for _, tt := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"no file", []string{"hire", "screen"}, []string{"give one people file"}},
+		{"missing file", []string{"hire", "screen", filepath.Join(dir, "nope.csv")}, []string{"nope.csv", "no such file"}},
+		{"directory", []string{"hire", "screen", dir}, []string{"is a directory"}},
+		{"column count", []string{"hire", "screen", columns}, []string{"columns.csv", "line 3"}},
+		{"duplicated id", []string{"hire", "screen", dup}, []string{"dup.csv", "line 3"}},
+		{"unknown column", []string{"hire", "screen", unknown}, []string{"unknown.csv", "favourite_colour"}},
+		{"no records", []string{"hire", "screen", empty}, []string{"empty.csv", "no people records"}},
+		{"zoneless sign-in", []string{"hire", "screen", good, "--logins", zoneless}, []string{"zoneless.csv", "line 2"}},
+		{"bad mapping", []string{"hire", "screen", good, "--mapping", badMapping}, []string{"mapping.toml", "no_such_column"}},
+		{"intel not a folder", []string{"hire", "screen", good, "--intel", good}, []string{"--intel", "not a folder"}},
+		{"link without file", []string{"hire", "link"}, []string{"give one people file"}},
+		{"forget without id", []string{"hire", "forget"}, []string{"give one person id"}},
+		{"forget unknown", []string{"hire", "forget", "Z-9"}, []string{"no person with that id"}},
+		{"list bad verdict", []string{"hire", "list", "--verdict", "maybe"}, []string{"--verdict", "maybe"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data")}
+			code, stdout, stderr := run(t, env, tt.args...)
+			errLine := strings.TrimSpace(stderr[strings.LastIndex(strings.TrimSuffix(stderr, "\n"), "\n")+1:])
+			if code != 1 || stdout != "" || !strings.HasPrefix(errLine, "bulwark: ") {
+				t.Fatalf("exit %d, stdout %q, stderr %q: want exit 1 and one error line", code, stdout, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errLine, w) {
+					t.Errorf("error %q does not say %q", errLine, w)
+				}
+			}
+			if strings.Contains(errLine, "panic") || strings.Contains(errLine, "internal error") {
+				t.Errorf("error %q", errLine)
+			}
+			// Nothing was stored.
+			if _, out, _ := run(t, env, "hire", "list", "--json"); strings.TrimSpace(out) != "[]" {
+				t.Errorf("people stored after a refused command: %s", out)
+			}
+		})
+	}
+}
+
+// TestHireIntelFromEnvironment: BULWARK_HIRE_INTEL stands for --intel,
+// and an error names the variable.
+func TestHireIntelFromEnvironment(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data"), envHireIntel: filepath.Join(t.TempDir(), "missing")}
+	code, _, stderr := run(t, env, "hire", "screen", filepath.Join(hireExamples, "people.csv"))
+	if code != 1 || !strings.Contains(stderr, envHireIntel+": ") {
+		t.Errorf("exit %d, stderr %q: want the variable named", code, stderr)
+	}
+}
+
+// TestHireLink: the clusters of a file, in the contract's shape, without
+// storing the people; the mapping reads another layout.
+func TestHireLink(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data")}
+	code, stdout, stderr := run(t, env, "hire", "link", filepath.Join(hireExamples, "people.csv"), "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var out struct {
+		Clusters []struct {
+			IDs     []string `json:"ids"`
+			Reasons []string `json:"reasons"`
+		} `json:"clusters"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Clusters) != 1 || !slices.Equal(out.Clusters[0].IDs, []string{"A-2002", "A-2003"}) || !strings.Contains(out.Clusters[0].Reasons[0], "phone") {
+		t.Errorf("clusters %+v", out.Clusters)
+	}
+	if _, list, _ := run(t, env, "hire", "list", "--json"); strings.TrimSpace(list) != "[]" {
+		t.Errorf("hire link stored people: %s", list)
+	}
+	code, stdout, _ = run(t, env, "hire", "link", filepath.Join(hireExamples, "greenhouse.csv"), "--mapping", filepath.Join(hireExamples, "greenhouse.toml"))
+	if code != 0 || !strings.Contains(stdout, "no clusters") {
+		t.Errorf("hire link with a mapping: exit %d\n%s", code, stdout)
+	}
+}
