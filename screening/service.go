@@ -39,6 +39,12 @@ type ServiceConfig struct {
 	Recorder RecorderOptions
 	// OnAlert is told of every alert stored after a list change.
 	OnAlert func(Alert)
+	// OnListsChanged is told each time a new set of lists goes into
+	// service (an import, a reload of another process's import, a list
+	// removed), once the new index answers screenings. It is called with
+	// the service's list lock held: it must only signal, not screen or
+	// change lists (e.g. nudge a re-check of hiring assessments).
+	OnListsChanged func()
 	// LazyNames builds an index's name index on the first name screening
 	// instead of before the index is put in service (for one-shot
 	// commands that may screen only addresses).
@@ -501,6 +507,9 @@ func (s *Service) swap(ctx context.Context, next map[string]*List) ([]Alert, err
 	}
 	prev := s.screener.Swap(ix)
 	s.active = next
+	if s.cfg.OnListsChanged != nil {
+		s.cfg.OnListsChanged()
+	}
 	return s.rescreen(ctx, prev, ix)
 }
 

@@ -522,3 +522,55 @@ func TestStoreDecisionsDigest(t *testing.T) {
 		t.Fatalf("verify: %+v, %v", rep, err)
 	}
 }
+
+// TestServiceAnnouncesListChanges: OnListsChanged hears of every set of
+// lists put into service (an import, a reload of another process's
+// import, a removal), once the new index answers, and of nothing else.
+func TestServiceAnnouncesListChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	var heard []string // what the index screened when told
+	var svc *screening.Service
+	var err error
+	svc, err = screening.OpenService(ctx, screening.ServiceConfig{
+		Store: db, Audit: &audit.Log{Store: db},
+		Defaults: func() ([]*screening.List, error) { return fixture(), nil },
+		OnListsChanged: func() {
+			heard = append(heard, strings.Join(slices.Sorted(func(yield func(string) bool) {
+				for id := range svc.Screener().Index().Versions() {
+					if !yield(id) {
+						return
+					}
+				}
+			}), ","))
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close(ctx)
+	if len(heard) != 0 {
+		t.Fatalf("told %v while opening", heard)
+	}
+	if _, err := svc.Import(ctx, "cli", "test", fixture()); err != nil || len(heard) != 0 {
+		t.Fatalf("an import changing nothing: told %v, %v", heard, err)
+	}
+	ls := fixture()
+	ls[0].Info.SHA256 = "a2"
+	ls[0].Entities = append(ls[0].Entities, screening.Entity{ID: "ofac-sdn:99999", List: "ofac-sdn", Name: "NEW FRONT LLC"})
+	if _, err := svc.Import(ctx, "cli", "test", ls[:1]); err != nil || len(heard) != 1 {
+		t.Fatalf("an import: told %v, %v", heard, err)
+	}
+	other := openService(t, db, false)
+	ls[0].Info.SHA256 = "a3"
+	if _, err := other.ImportWith(ctx, "cli", "test", ls[:1], screening.ImportOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if changed, _, err := svc.Reload(ctx); err != nil || !changed || len(heard) != 2 {
+		t.Fatalf("a reload: told %v, %v", heard, err)
+	}
+	if _, err := svc.RemoveList(ctx, "cli", "tagpack:binance"); err != nil || len(heard) != 3 || strings.Contains(heard[2], "tagpack:binance") {
+		t.Fatalf("a removal: told %v (the removed list must be out of service when told), %v", heard, err)
+	}
+}
