@@ -216,6 +216,14 @@ type Config struct {
 	// TraceCases answers the /api/v1/trace/cases routes; nil makes them
 	// answer 503. Its store must be an adapter of the audit log's store.
 	TraceCases *tracing.CaseService
+
+	// Hiring returns the hiring service of the /api/v1/hire routes acting
+	// for a request's caller; nil makes them answer 503.
+	Hiring HiringService
+	// HireMaxBodyBytes caps the body of POST /api/v1/hire/screen and
+	// /link, which carry whole evidence files (0: the larger of
+	// MaxBodyBytes and DefaultHireMaxBodyBytes).
+	HireMaxBodyBytes int64
 }
 
 // Server is Bulwark's JSON API over HTTP. Build one with New; it holds no

@@ -1,0 +1,471 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/hiring"
+	"github.com/bulwark-sec/bulwark/hiring/evidence"
+)
+
+const (
+	routeHireScreen  = "POST /api/v1/hire/screen"
+	routeHireLink    = "POST /api/v1/hire/link"
+	routeHireRecheck = "POST /api/v1/hire/recheck"
+	routeHireList    = "GET /api/v1/hire/people"
+	routeHireGet     = "GET /api/v1/hire/people/{id}"
+	routeHireForget  = "DELETE /api/v1/hire/people/{id}"
+)
+
+// DefaultHireMaxBodyBytes is Config.HireMaxBodyBytes when it is zero: a
+// screening request carries whole evidence files.
+const DefaultHireMaxBodyBytes = 64 << 20
+
+// HiringService returns the hiring service acting as actor (a token's
+// "token:<id>"): vetting.Config.Service, whose screening decisions are
+// recorded as the caller's.
+type HiringService func(ctx context.Context, actor string) (*hiring.Service, error)
+
+func (s *Server) hireRoutes() {
+	// Personal data: every route needs the analyst role, reading too. The
+	// hiring service records each change with its audit entry, in the
+	// change's transaction, as the screening service does.
+	s.register(routeHireScreen, auth.PermAnalyze, s.hireScreen)
+	s.register(routeHireLink, auth.PermAnalyze, s.hireLink)
+	s.register(routeHireRecheck, auth.PermAnalyze, s.hireRecheck)
+	s.handle(routeHireList, auth.PermAnalyze, s.hireList)
+	s.handle(routeHireGet, auth.PermAnalyze, s.hireGet)
+	s.register(routeHireForget, auth.PermAnalyze, s.hireForget)
+}
+
+func (s *Server) hiring(r *http.Request) (*hiring.Service, error) {
+	if s.cfg.Hiring == nil {
+		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "hiring is not configured on this server")
+	}
+	return s.cfg.Hiring(r.Context(), actor(r))
+}
+
+// hireRequest is the body of POST /api/v1/hire/screen and /link. Each
+// field but mapping is a file, given as a JSON string holding the file's
+// contents (any format the command line reads: an Okta or Entra export, a
+// CSV), or as an array whose elements are records (JSON objects with the
+// generic format's fields, read as JSON lines: line N is the Nth object)
+// or whole files (strings). Every file goes through the reader the
+// command line uses, so what one refuses the other refuses.
+type hireRequest struct {
+	People    json.RawMessage `json:"people"`
+	Mapping   json.RawMessage `json:"mapping"`
+	Logins    json.RawMessage `json:"logins"`
+	Inventory json.RawMessage `json:"inventory"`
+	Shipping  json.RawMessage `json:"shipping"`
+	Payroll   json.RawMessage `json:"payroll"`
+	GitHub    json.RawMessage `json:"github"`
+}
+
+// hireFile is one file of a request: its name for messages and contents.
+type hireFile struct {
+	name string
+	data []byte
+}
+
+// hireFiles splits field's value into files: a string is one, an array's
+// objects are gathered into one JSON-lines file named after the field
+// ("logins"), its strings are files of their own ("logins[2]").
+func hireFiles(field string, raw json.RawMessage) ([]hireFile, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, badInput(field, "%s: not a valid JSON string", field)
+		}
+		return []hireFile{{field, []byte(s)}}, nil
+	case '[':
+	default:
+		return nil, badInput(field, "%s: give the file's contents as a string, or an array of records (objects) and files (strings)", field)
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, badInput(field, "%s: not a valid JSON array", field)
+	}
+	var records bytes.Buffer
+	var files []hireFile
+	for i, e := range elems {
+		switch e = bytes.TrimSpace(e); {
+		case len(e) > 0 && e[0] == '{':
+			// One object a line: json.Compact keeps it on one.
+			if err := json.Compact(&records, e); err != nil {
+				return nil, badInput(fmt.Sprintf("%s[%d]", field, i), "%s[%d]: not a valid JSON object", field, i)
+			}
+			records.WriteByte('\n')
+		case len(e) > 0 && e[0] == '"':
+			var s string
+			if err := json.Unmarshal(e, &s); err != nil {
+				return nil, badInput(fmt.Sprintf("%s[%d]", field, i), "%s[%d]: not a valid JSON string", field, i)
+			}
+			files = append(files, hireFile{fmt.Sprintf("%s[%d]", field, i), []byte(s)})
+		default:
+			return nil, badInput(fmt.Sprintf("%s[%d]", field, i), "%s[%d]: want a record (an object) or a file's contents (a string)", field, i)
+		}
+	}
+	if records.Len() > 0 {
+		files = append([]hireFile{{field, records.Bytes()}}, files...)
+	}
+	return files, nil
+}
+
+// readHireFiles reads field's files with read and returns all their items.
+func readHireFiles[T any](field string, raw json.RawMessage, read func(io.Reader, string) ([]T, error)) ([]T, error) {
+	files, err := hireFiles(field, raw)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for _, f := range files {
+		items, err := read(bytes.NewReader(f.data), f.name)
+		if err != nil {
+			return nil, asField(err, field)
+		}
+		out = append(out, items...)
+	}
+	return out, nil
+}
+
+// asField makes field the Field of a reader's error (its message names
+// the file, line and column already).
+func asField(err error, field string) error {
+	return &bulwark.Error{Code: bulwark.ErrorCode(err), Field: field, Message: bulwark.ErrorMessage(err), Err: err}
+}
+
+// people reads the request's people (required) with its mapping.
+func (q *hireRequest) people() ([]hiring.Person, error) {
+	opt := evidence.PeopleOptions{}
+	if m := bytes.TrimSpace(q.Mapping); len(m) > 0 && string(m) != "null" {
+		data := []byte(m)
+		if m[0] == '"' {
+			var s string
+			if err := json.Unmarshal(m, &s); err != nil {
+				return nil, badInput("mapping", "mapping: not a valid JSON string")
+			}
+			data = []byte(s)
+		}
+		mp, err := evidence.ParseMapping(data, "mapping")
+		if err != nil {
+			return nil, asField(err, "mapping")
+		}
+		opt.Mapping = mp
+	}
+	people, err := readHireFiles("people", q.People, func(r io.Reader, name string) ([]hiring.Person, error) {
+		return evidence.ReadPeople(r, name, opt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(people) == 0 {
+		return nil, badInput("people", "people: required: give the people records, an array of objects (id, full_name, emails, …) or a file's contents")
+	}
+	return people, nil
+}
+
+// evidence reads the request's evidence files.
+func (q *hireRequest) evidence() (hiring.Evidence, error) {
+	var ev hiring.Evidence
+	var err error
+	if ev.SignIns, err = readHireFiles("logins", q.Logins, evidence.ReadSignIns); err != nil {
+		return ev, err
+	}
+	if ev.Devices, err = readHireFiles("inventory", q.Inventory, evidence.ReadInventory); err != nil {
+		return ev, err
+	}
+	if ev.Shipments, err = readHireFiles("shipping", q.Shipping, func(r io.Reader, name string) ([]hiring.Shipment, error) {
+		return evidence.ReadShipments(r, name, evidence.Limits{})
+	}); err != nil {
+		return ev, err
+	}
+	if ev.Payroll, err = readHireFiles("payroll", q.Payroll, func(r io.Reader, name string) ([]hiring.PayrollAccount, error) {
+		return evidence.ReadPayroll(r, name, evidence.Limits{})
+	}); err != nil {
+		return ev, err
+	}
+	if ev.GitHub, err = readHireFiles("github", q.GitHub, evidence.ReadGitHub); err != nil {
+		return ev, err
+	}
+	return ev, nil
+}
+
+func (s *Server) hireBodyLimit() int64 {
+	if s.cfg.HireMaxBodyBytes > 0 {
+		return s.cfg.HireMaxBodyBytes
+	}
+	return max(s.cfg.MaxBodyBytes, DefaultHireMaxBodyBytes)
+}
+
+// hireScreenResponse is the answer of POST /api/v1/hire/screen: the
+// command line's JSON.
+type hireScreenResponse struct {
+	People   []hiring.Assessment `json:"people"`
+	Clusters []hiring.Cluster    `json:"clusters"`
+	Run      *hiring.Run         `json:"run,omitempty"`
+}
+
+// hireScreen answers POST /api/v1/hire/screen: the people and evidence
+// stored and every stored person screened (hiring.Service.Screen); 200
+// with the request's people's assessments, the clusters holding one of
+// them and the run.
+func (s *Server) hireScreen(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.hiring(r)
+	if err != nil {
+		return err
+	}
+	var q hireRequest
+	if err := decodeJSON(w, r, &q, s.hireBodyLimit()); err != nil {
+		return err
+	}
+	people, err := q.people()
+	if err != nil {
+		return err
+	}
+	ev, err := q.evidence()
+	if err != nil {
+		return err
+	}
+	res, err := svc.Screen(r.Context(), actor(r), people, ev)
+	if err != nil {
+		return err
+	}
+	out := hireScreenResponse{People: []hiring.Assessment{}, Clusters: clustersHolding(people, res.Clusters), Run: res.Run}
+	byID := make(map[string]hiring.Assessment, len(res.Assessments))
+	for _, a := range res.Assessments {
+		byID[a.ID] = a
+	}
+	for _, p := range people {
+		if a, ok := byID[p.ID]; ok {
+			if a.Flags == nil {
+				a.Flags = []hiring.Flag{}
+			}
+			out.People = append(out.People, a)
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// clustersHolding returns the clusters that hold one of people.
+func clustersHolding(people []hiring.Person, clusters []hiring.Cluster) []hiring.Cluster {
+	ids := make(map[string]bool, len(people))
+	for _, p := range people {
+		ids[p.ID] = true
+	}
+	out := []hiring.Cluster{}
+	for _, c := range clusters {
+		if slices.ContainsFunc(c.IDs, func(id string) bool { return ids[id] }) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// hireLink answers POST /api/v1/hire/link: the clusters holding one of the
+// request's people, linked with the stored ones; the people are not
+// stored (evidence fields are refused).
+func (s *Server) hireLink(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.hiring(r)
+	if err != nil {
+		return err
+	}
+	var q hireRequest
+	if err := decodeJSON(w, r, &q, s.hireBodyLimit()); err != nil {
+		return err
+	}
+	for field, v := range map[string]json.RawMessage{"logins": q.Logins, "inventory": q.Inventory, "shipping": q.Shipping, "payroll": q.Payroll, "github": q.GitHub} {
+		if len(v) > 0 && string(v) != "null" {
+			return badInput(field, "%s: linking takes people records only (and their mapping); send evidence to POST /api/v1/hire/screen", field)
+		}
+	}
+	people, err := q.people()
+	if err != nil {
+		return err
+	}
+	res, err := svc.LinkRun(r.Context(), actor(r), people)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, struct {
+		Clusters []hiring.Cluster `json:"clusters"`
+		Run      *hiring.Run      `json:"run"`
+	}{clustersHolding(people, res.Clusters), res.Run})
+	return nil
+}
+
+// hireRecheck answers POST /api/v1/hire/recheck (no body): every stored
+// person screened again; people and clusters are everyone's (empty when
+// nobody is stored).
+func (s *Server) hireRecheck(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.hiring(r)
+	if err != nil {
+		return err
+	}
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	res, err := svc.Recheck(r.Context(), actor(r), "asked through the API")
+	if err != nil {
+		return err
+	}
+	out := hireScreenResponse{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}
+	if res != nil {
+		out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// hirePerson is the answer of GET /api/v1/hire/people/{id}: the latest
+// assessment (null before the first screening), the record's times and
+// the count of evidence items stored. The record itself is not returned.
+type hirePerson struct {
+	ID         string                   `json:"id"`
+	CreatedAt  string                   `json:"createdAt"`
+	UpdatedAt  string                   `json:"updatedAt"`
+	Evidence   int                      `json:"evidence"`
+	Assessment *hiring.StoredAssessment `json:"assessment"`
+}
+
+func (s *Server) hireGet(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.hiring(r)
+	if err != nil {
+		return err
+	}
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	p, ev, err := svc.Store.Person(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := hirePerson{ID: id, CreatedAt: rfc3339(p.CreatedAt), UpdatedAt: rfc3339(p.UpdatedAt), Evidence: ev.Count()}
+	a, err := svc.Store.Assessment(r.Context(), id)
+	switch {
+	case err == nil:
+		if a.Flags == nil {
+			a.Flags = []hiring.Flag{}
+		}
+		out.Assessment = a
+	case bulwark.ErrorCode(err) != bulwark.ENOTFOUND:
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// hireListEntry is one person of GET /api/v1/hire/people.
+type hireListEntry struct {
+	ID        string          `json:"id"`
+	Verdict   bulwark.Verdict `json:"verdict,omitempty"`
+	Score     int             `json:"score"`
+	Rules     []string        `json:"rules"`
+	Stale     bool            `json:"stale,omitempty"`
+	UpdatedAt string          `json:"updatedAt"`
+}
+
+// Paging of GET /api/v1/hire/people.
+const (
+	defaultHireLimit = 100
+	maxHireLimit     = 1000
+)
+
+// hireList answers GET /api/v1/hire/people?verdict=&offset=&limit=: the
+// stored people, oldest first, with their latest verdict, score and flag
+// codes; next, when set, is the offset of the following page.
+func (s *Server) hireList(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.hiring(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if err := onlyParams(q, "verdict", "offset", "limit"); err != nil {
+		return err
+	}
+	verdict := q.Get("verdict")
+	switch verdict {
+	case "", "block", "review", "clear":
+	default:
+		return badInput("verdict", "verdict: unknown verdict %q: use block, review or clear", bulwark.Echo(verdict))
+	}
+	offset, err := intParam(q, "offset", 0, 0, 1<<40)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q, "limit", defaultHireLimit, 1, maxHireLimit)
+	if err != nil {
+		return err
+	}
+	snap, err := svc.Store.Snapshot(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []hireListEntry{}
+	var next *int64
+	for i := int(offset); i < len(snap.People); i++ {
+		sp := &snap.People[i]
+		e := hireListEntry{ID: sp.Person.ID, Rules: []string{}, UpdatedAt: rfc3339(sp.UpdatedAt)}
+		a, err := svc.Store.Assessment(r.Context(), sp.Person.ID)
+		switch {
+		case err == nil:
+			e.Verdict, e.Score, e.Stale = a.Verdict, a.Score, a.Stale
+			for _, f := range a.Flags {
+				e.Rules = append(e.Rules, f.Rule)
+			}
+		case bulwark.ErrorCode(err) != bulwark.ENOTFOUND:
+			return err
+		}
+		if verdict != "" && string(e.Verdict) != verdict {
+			continue
+		}
+		if len(out) == int(limit) {
+			n := int64(i)
+			next = &n
+			break
+		}
+		out = append(out, e)
+	}
+	s.writeJSON(w, r, http.StatusOK, struct {
+		People []hireListEntry `json:"people"`
+		Next   *int64          `json:"next"`
+	}{out, next})
+	return nil
+}
+
+// hireForget answers DELETE /api/v1/hire/people/{id}: the person's
+// record, evidence and assessment deleted (hiring.Service.Forget), 200
+// with the fingerprint the audit log names them by; 404 for an unknown id.
+func (s *Server) hireForget(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.hiring(r)
+	if err != nil {
+		return err
+	}
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	rep, err := svc.Forget(r.Context(), r.PathValue("id"), actor(r))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, rep)
+	return nil
+}
+
+// rfc3339 formats t in UTC.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
