@@ -217,6 +217,11 @@ func asIntelFlag(err error, fromEnv bool) error {
 	return bulwark.Wrap(err, bulwark.ErrorCode(err), name+": "+strings.TrimPrefix(bulwark.ErrorMessage(err), "intel: "))
 }
 
+// asHireIntelFlag names serve's --hire-intel in an error of intel.Load.
+func asHireIntelFlag(err error) error {
+	return bulwark.Wrap(err, bulwark.ErrorCode(err), "--hire-intel: "+strings.TrimPrefix(bulwark.ErrorMessage(err), "intel: "))
+}
+
 // hireScreenOutput is the JSON of 'hire screen' and 'hire recheck'.
 type hireScreenOutput struct {
 	People   []hiring.Assessment `json:"people"`

@@ -12,12 +12,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/hiring/intel"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
@@ -133,7 +135,9 @@ type serveFlags struct {
 	decisionsSyncEvery time.Duration
 	retention          retention
 	hireRetention      retention
-	memoryLimit        byteSize
+	// Hiring: the reference data and the remote-access tools IT sanctions.
+	hireIntel, hireAllowTools string
+	memoryLimit               byteSize
 	// The co-signer's key.
 	cosignerKeystore, cosignerPassFile string
 }
@@ -197,6 +201,8 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.decisionsSyncEvery, "decisions-fsync-interval", 100*time.Millisecond, "with --decisions sync or async, sync decisions committed but not yet on disk this often (and at shutdown)")
 			fs.Var(&f.memoryLimit, "memory-limit", "soft memory limit of the Go runtime in `BYTES` (384MiB, 2GiB; 0: none; GOMEMLIMIT wins when set): past it the collector works harder and returns memory to the system, so a burst of batch screenings does not leave the process at its peak")
 			fs.Var(&f.retention, "retention", "keep screening decisions, the alerts they raised and Safe alerts for `AGE` (400d: 400 days; 0 keeps them forever): older ones are deleted every hour (not an alert still to be delivered), audited, and audit verify still checks the whole log")
+			fs.StringVar(&f.hireIntel, "hire-intel", "", "reference-data `DIR` of the hiring checks, holding netintel/, rmm/ and ipkvm/ (default: the built-in facts); read at start")
+			fs.StringVar(&f.hireAllowTools, "hire-allow-tools", "", "remote-access `PRODUCTS` IT sanctions, comma-separated (e.g. TeamViewer,Microsoft Quick Assist): the hiring checks do not flag them")
 			fs.Var(&f.hireRetention, "hire-retention", "keep the people records of hire screening for `AGE` after their last import (365d: 365 days; 0 keeps them forever): older ones are forgotten every hour with their evidence and assessments, audited (hire.purge), and audit verify still checks the whole log")
 			fs.StringVar(&f.cosignerKeystore, "cosigner-keystore", "", "the co-signer's keystore `FILE` (default: cosigner/keystore.json in the data directory when it exists; none: no co-signer)")
 			fs.StringVar(&f.cosignerPassFile, "cosigner-passphrase-file", "", "read the co-signer keystore's passphrase from `FILE` (not readable by other users; default: $"+envCosignerPassphrase+")")
@@ -290,13 +296,25 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if err != nil {
 		return nil, err
 	}
+	hireIntel := intel.Builtin()
+	if f.hireIntel != "" {
+		if hireIntel, err = intel.Load(f.hireIntel); err != nil {
+			return nil, asHireIntelFlag(err)
+		}
+	}
+	var allowTools []string
+	for _, t := range strings.Split(f.hireAllowTools, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			allowTools = append(allowTools, t)
+		}
+	}
 	var signer cosign.Signer
 	if s, err := m.serveCosigner(f.cosignerKeystore, f.cosignerPassFile); err != nil {
 		return nil, err
 	} else if s != nil {
 		signer = s
 	}
-	return &Serving{m: m, Cosigner: signer, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, ServeSettings: ServeSettings{
+	return &Serving{m: m, Cosigner: signer, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, HireIntel: hireIntel, HireAllowTools: allowTools, ServeSettings: ServeSettings{
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, AddressBook: book, AddressBookFile: f.addressBook, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
@@ -321,6 +339,11 @@ type Serving struct {
 	// and the API's case runs' exit finder: the public routers and those
 	// of --trace-thorchain.
 	TraceExits thorchain.Constants
+	// HireIntel is the reference data of the hiring checks (--hire-intel,
+	// else the built-in facts); HireAllowTools the remote-access products
+	// of --hire-allow-tools.
+	HireIntel      *intel.Intel
+	HireAllowTools []string
 	// Cosigner is the co-signer's key of --cosigner-keystore (or the data
 	// directory's keystore), decrypted at start; nil when there is none.
 	Cosigner                   cosign.Signer

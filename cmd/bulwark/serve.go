@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-sec/bulwark/cli"
 	"github.com/bulwark-sec/bulwark/ethrpc"
 	"github.com/bulwark-sec/bulwark/hiring"
+	"github.com/bulwark-sec/bulwark/hiring/vetting"
 	"github.com/bulwark-sec/bulwark/httpapi"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/prune"
@@ -99,8 +100,15 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if err != nil {
 		return err
 	}
+	// The hiring assessments are re-checked whenever new lists go into
+	// service (hireCfg is set once the screening service is open).
+	var hireCfg vetting.Config
+	rechecker := vetting.NewRechecker(func(ctx context.Context, actor, reason string) (*hiring.RunResult, error) {
+		return hireCfg.Recheck(ctx, actor, reason)
+	}, log)
 	svc, err := s.Screening(ctx, func(c *screening.ServiceConfig) {
 		c.OnAlert = func(screening.Alert) { deliver.Wake() }
+		c.OnListsChanged = func() { rechecker.Nudge("screening lists changed") }
 		c.Recorder.SyncEachCommit = s.Decisions == "fsync"
 		c.Recorder.Journal = journal
 	})
@@ -133,6 +141,8 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		Store: db, Reloaded: deliver.Wake})
 	lists.WarnMislabelled(ctx)
 	retention := &prune.Service{Keep: s.Retention, Jobs: retentionJobs(svc, db, alog, "system:retention"), Logger: log}
+	hireCfg = vetting.Config{Store: db, Audit: alog, Screening: svc, Lists: func() map[string]string { return svc.Screener().Index().Versions() },
+		Intel: s.HireIntel, AllowTools: s.HireAllowTools}
 	// People records of hire screening have their own retention.
 	hireRetention := &prune.Service{Keep: s.HireRetention, Jobs: hireRetentionJobs(&hiring.Service{Store: db, Audit: alog}, "system:retention"), Logger: log}
 	var mon *watch.Monitor
@@ -200,6 +210,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			}
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
+		Hiring: hireCfg.Service,
 		TraceCases: &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
 			Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256},
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
@@ -217,7 +228,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	bookInForce()
 	// The background services run until the server stops (SIGINT/SIGTERM,
 	// or Serve fails).
-	services := []func(context.Context){lists.Run, retention.Run, hireRetention.Run}
+	services := []func(context.Context){lists.Run, retention.Run, hireRetention.Run, rechecker.Run}
 	if mon != nil {
 		services = append(services, mon.Run)
 	}
