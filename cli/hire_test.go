@@ -288,3 +288,23 @@ func TestHireLink(t *testing.T) {
 		t.Errorf("hire link with a mapping: exit %d\n%s", code, stdout)
 	}
 }
+
+// TestHireAllowTool: a remote-access product IT sanctions (--allow-tool)
+// raises no flag; the others still do.
+func TestHireAllowTool(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
+	code, stdout, stderr := run(t, env, append(exampleArgs(), "--allow-tool", "AnyDesk", "--json")...)
+	if code != 3 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, a := range hireJSON(t, stdout).People {
+		rules := rulesOf(a)
+		if slices.Contains(rules, "REMOTE_ACCESS_TOOL") {
+			t.Errorf("%s: AnyDesk is allowed but flagged: %v", a.ID, rules)
+		}
+		if a.ID == "A-2001" && !slices.Contains(rules, "IP_KVM") {
+			t.Errorf("A-2001: the IP-KVM is no longer flagged: %v", rules)
+		}
+	}
+}
