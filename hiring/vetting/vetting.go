@@ -47,24 +47,19 @@ func (c Config) Service(ctx context.Context, actor string) (*hiring.Service, err
 		in = in.WithOptions(intel.Options{Allow: c.AllowTools})
 	}
 	chk := &hiring.Checker{Network: in, Devices: in, AllowedTools: c.AllowTools,
-		Subject: func(id string) string { return hiring.Fingerprint(key, id) }}
+		Subject: hiring.SubjectFunc(key)}
 	if c.Screening != nil {
 		chk.Screener = &sanctions.Screener{Service: c.Screening, Actor: actor}
 	}
 	return &hiring.Service{
 		Store: c.Store,
 		Audit: c.Audit,
-		Link:  Link,
-		Check: chk.Check,
-		Lists: c.Lists,
-		Rules: RulesVersion(),
+		// Graph nil: the whole default identity graph (BuildGraph), whose
+		// shared links the rules see.
+		CheckGraph: chk.CheckGraph,
+		Lists:      c.Lists,
+		Rules:      RulesVersion(),
 	}, nil
-}
-
-// Link is the identity graph with its default options (shared strong
-// identifiers, the fuzzy identity matcher and near-duplicate resumes).
-func Link(people []hiring.Person) ([]hiring.Cluster, error) {
-	return hiring.LinkRecords(people, hiring.LinkOptions{})
 }
 
 // Recheck screens every stored person again as actor, with reason (e.g.
