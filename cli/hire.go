@@ -226,6 +226,9 @@ func asHireIntelFlag(err error) error {
 type hireScreenOutput struct {
 	People   []hiring.Assessment `json:"people"`
 	Clusters []hiring.Cluster    `json:"clusters"`
+	// Rejected are identifiers of the people that could not be read (a
+	// phone number that cannot exist): fix them in the records.
+	Rejected []hiring.Rejected `json:"rejected,omitempty"`
 	// Run is the stored run (its id, the verdict counts over every stored
 	// person, the audit entry).
 	Run *hiring.Run `json:"run,omitempty"`
@@ -286,6 +289,7 @@ func (m *Main) hireScreenCmd() *command {
 			}
 			m.printAssessments(out.People)
 			m.printClusters(out.Clusters)
+			m.printRejected(out.Rejected)
 			if others := len(res.Assessments) - len(out.People); others > 0 {
 				fmt.Fprintf(m.Stdout, "\n%s stored before re-checked with them (run %d; 'bulwark hire list' shows everyone).\n",
 					plural(others, "other person", "other people"), res.Run.ID)
@@ -307,6 +311,11 @@ func screenOutput(people []hiring.Person, res *hiring.RunResult) hireScreenOutpu
 		byID[a.ID] = a
 	}
 	out := hireScreenOutput{People: []hiring.Assessment{}, Clusters: clustersOf(ids, res.Clusters), Run: res.Run}
+	for _, r := range res.Rejected {
+		if ids[r.ID] {
+			out.Rejected = append(out.Rejected, r)
+		}
+	}
 	for _, p := range people {
 		if a, ok := byID[p.ID]; ok {
 			if a.Flags == nil {
@@ -360,6 +369,16 @@ func (m *Main) printClusters(cs []hiring.Cluster) {
 		for _, r := range c.Reasons {
 			fmt.Fprintf(m.Stdout, "    - %s\n", r)
 		}
+	}
+}
+
+func (m *Main) printRejected(rs []hiring.Rejected) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(m.Stdout, "\n%s not read (fix them in the records; they link nothing):\n", plural(len(rs), "identifier", "identifiers"))
+	for _, r := range rs {
+		fmt.Fprintf(m.Stdout, "  %s  %s %q: %s\n", r.ID, r.Kind, r.Value, r.Reason)
 	}
 }
 

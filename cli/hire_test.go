@@ -308,3 +308,20 @@ func TestHireAllowTool(t *testing.T) {
 		}
 	}
 }
+
+// TestHireRejectedIdentifiers: an identifier that cannot be read is named
+// with the fix, and links nothing.
+func TestHireRejectedIdentifiers(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "p.csv")
+	write(t, file, "id,full_name,emails\nX-1,Ana Lima,not-an-email\n")
+	env := map[string]string{"BULWARK_DATA": smallDataDir(t)}
+	code, stdout, _ := run(t, env, "hire", "screen", file)
+	if code != 0 || !strings.Contains(stdout, "1 identifier not read (fix them in the records") || !strings.Contains(stdout, `X-1  email "not-an-email"`) {
+		t.Errorf("exit %d\n%s", code, stdout)
+	}
+	_, stdout, _ = run(t, env, "hire", "screen", file, "--json")
+	if out := hireJSON(t, stdout); len(out.Rejected) != 1 || out.Rejected[0].Kind != "email" {
+		t.Errorf("rejected %+v", out.Rejected)
+	}
+}

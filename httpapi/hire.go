@@ -216,6 +216,7 @@ func (s *Server) hireBodyLimit() int64 {
 type hireScreenResponse struct {
 	People   []hiring.Assessment `json:"people"`
 	Clusters []hiring.Cluster    `json:"clusters"`
+	Rejected []hiring.Rejected   `json:"rejected,omitempty"`
 	Run      *hiring.Run         `json:"run,omitempty"`
 }
 
@@ -245,6 +246,11 @@ func (s *Server) hireScreen(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := hireScreenResponse{People: []hiring.Assessment{}, Clusters: clustersHolding(people, res.Clusters), Run: res.Run}
+	for _, rj := range res.Rejected {
+		if slices.ContainsFunc(people, func(p hiring.Person) bool { return p.ID == rj.ID }) {
+			out.Rejected = append(out.Rejected, rj)
+		}
+	}
 	byID := make(map[string]hiring.Assessment, len(res.Assessments))
 	for _, a := range res.Assessments {
 		byID[a.ID] = a
