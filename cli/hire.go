@@ -645,6 +645,9 @@ func (m *Main) hireForgetCmd() *command {
 			fmt.Fprintf(m.Stdout, "forgotten: person %s (%s, assessment %s); %s scrubbed, %s cleared; audit entry %d\n",
 				rep.Fingerprint, plural(rep.Evidence, "evidence item", "evidence items"), yesNo(rep.Assessment),
 				plural(rep.Scrubbed, "other assessment", "other assessments"), plural(rep.Referrals, "referral", "referrals"), rep.AuditSeq)
+			if rep.Remains != "" {
+				fmt.Fprintf(m.Stderr, "warning: %s\n", rep.Remains)
+			}
 			return bulwark.ExitOK, nil
 		},
 	}
