@@ -153,12 +153,19 @@ func (fs *fileState) evalRule(r *Rule, out []Finding) []Finding {
 	case TypeRegex:
 		for _, ln := range fs.candidates(r.lits) {
 			line := data[ln[0]:ln[1]]
-			for _, m := range r.re.FindAllIndex(line, maxMatchesPerRuleFile) {
-				if r.unless != nil && r.unless.Match(line) {
-					break
-				}
-				out = append(out, fs.finding(r, ln[0]+m[0], ln[0]+m[1]))
+			ms := r.re.FindAllIndex(line, maxMatchesPerRuleFile)
+			if len(ms) == 0 || (r.unless != nil && r.unless.Match(line)) {
+				continue
 			}
+			// One finding per line (or window), the other matches in it
+			// counted in More.
+			f := fs.finding(r, ln[0]+ms[0][0], ln[0]+ms[0][1])
+			f.More = len(ms) - 1
+			if n := len(out); n > 0 && out[n-1].Rule == r.ID && out[n-1].Line == f.Line {
+				out[n-1].More += 1 + f.More
+				continue
+			}
+			out = append(out, f)
 		}
 	case TypeRegexCount:
 		if !containsAny(data, r.lits) {
@@ -223,7 +230,7 @@ func snippet(line []byte, off, n int) string {
 	for start > 0 && !utf8.RuneStart(line[start]) {
 		start--
 	}
-	end := min(len(line), max(off+n, start)+MaxSnippetChars*4)
+	end := min(len(line), start+40+n+MaxSnippetChars*4)
 	s := sanitize(string(line[start:end]), MaxSnippetChars)
 	if start > 0 {
 		s = "…" + s
@@ -234,7 +241,9 @@ func snippet(line []byte, off, n int) string {
 // sanitize escapes what could fool a terminal or a reader: control
 // characters, bidirectional controls, invisible and format characters,
 // variation selectors, tag characters and bytes that are not UTF-8. Tabs
-// become a space. It keeps at most n characters, ending with … when cut.
+// become a space, and a run of 16 or more spaces (code pushed off-screen)
+// is shown as "[N spaces]". It keeps at most n characters, ending with …
+// when cut.
 func sanitize(s string, n int) string {
 	var b strings.Builder
 	count := 0
@@ -242,6 +251,18 @@ func sanitize(s string, n int) string {
 		if count >= n {
 			b.WriteString("…")
 			break
+		}
+		if s[i] == ' ' || s[i] == '\t' {
+			j := i
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+				j++
+			}
+			if j-i >= 16 {
+				fmt.Fprintf(&b, "[%d spaces]", j-i)
+				count += 12
+				i = j
+				continue
+			}
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
@@ -301,11 +322,11 @@ func capFindings(fs []Finding) []Finding {
 		for j < len(fs) && fs[j].Rule == fs[i].Rule {
 			j++
 		}
-		// Identical snippets on the same line count once.
 		group := fs[i:j]
 		kept := 0
 		for k := range group {
 			if k > 0 && group[k].Line == group[k-1].Line && group[k].Snippet == group[k-1].Snippet {
+				// The same finding twice counts once.
 				continue
 			}
 			if kept < MaxFindingsPerRuleFile {

@@ -123,6 +123,7 @@ func TestSanitize(t *testing.T) {
 		{"tag\U000E0041", `tag\U000E0041`},
 		{"bad\xffutf8", `bad\xffutf8`},
 		{"emoji ✓ é", "emoji ✓ é"},
+		{"a;" + strings.Repeat(" ", 300) + "eval(x)", "a;[300 spaces]eval(x)"},
 		{strings.Repeat("x", 200), strings.Repeat("x", 160) + "…"},
 	} {
 		if got := sanitize(tc.in, MaxSnippetChars); got != tc.want {

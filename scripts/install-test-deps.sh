@@ -6,6 +6,8 @@
 #   .tools/node_modules/solc/                                      (npm solc: soljson, pure JS)
 #   .tools/safe-contracts/<alias>/                                 (npm Safe contract packages)
 #   .tools/bin/staticcheck                                        (honnef.co/go/tools)
+#   .tools/scan-clean/node_modules/                               (popular npm packages, clean code
+#                                                                  for the repository scanner's tests)
 #
 # The Safe contract packages (their build artifacts: bytecode and ABI) are
 # unpacked with `npm pack`, not `npm install`: @gnosis.pm/safe-contracts@1.1.1
@@ -14,6 +16,11 @@
 # checked against a pinned SHA-256 and unpacked under an alias, so that two
 # versions of one package sit side by side; internal/safetest reads them.
 # solc compiles internal/safetest's own test contracts (go generate).
+#
+# The scanner's clean-code packages (express, lodash, axios, react,
+# react-dom, typescript, eslint, webpack, next at pinned versions) are
+# installed with --ignore-scripts: the scanner's tests read them, nothing
+# of theirs is ever run.
 #
 # It is idempotent: a tool already present at its pinned version is left
 # alone. It prints nothing on success and says what failed otherwise.
@@ -38,6 +45,11 @@ esac
 ANVIL_VERSION="${ANVIL_VERSION:-1.7.1}"
 SOLC_VERSION="${SOLC_VERSION:-0.8.30}"
 STATICCHECK_VERSION="${STATICCHECK_VERSION:-v0.8.2}"
+
+# The repository scanner's clean-code packages (scan/fixtures_test.go):
+# the findings per package are a golden file, so the versions are pinned.
+SCAN_CLEAN_PACKAGES=(express@5.3.0 lodash@4.18.1 axios@1.21.1 react@19.3.1 react-dom@19.3.1
+	typescript@7.0.2 eslint@10.16.0 webpack@5.113.0 next@16.5.0)
 
 # Safe contract packages: alias|npm spec|SHA-256 of the npm tarball.
 SAFE_PACKAGES=(
@@ -104,6 +116,23 @@ install_anvil_solc() {
 	solc_ok || fail "npm did not install solc@$SOLC_VERSION into $tools/node_modules/solc"
 }
 
+# --- The scanner's clean-code packages ---------------------------------------
+# In place when the stamp lists the pinned packages; npm installs them
+# with --ignore-scripts (their install scripts never run).
+scan_clean="$tools/scan-clean"
+install_scan_clean() {
+	local want="${SCAN_CLEAN_PACKAGES[*]}"
+	local stamp="$scan_clean/.bulwark-packages"
+	if [[ -f "$stamp" && "$(<"$stamp")" == "$want" ]]; then
+		return
+	fi
+	command -v npm >/dev/null || fail "npm not found; install Node.js (e.g. apt-get install nodejs npm)"
+	mkdir -p "$scan_clean"
+	[[ -f "$scan_clean/package.json" ]] || printf '{\n  "name": "bulwark-scan-clean",\n  "private": true\n}\n' >"$scan_clean/package.json"
+	run npm install --prefix "$scan_clean" --ignore-scripts --save-exact --no-audit --no-fund --loglevel=error "${SCAN_CLEAN_PACKAGES[@]}"
+	echo "$want" >"$stamp"
+}
+
 # --- Safe contract artifacts -------------------------------------------------
 # A package is in place when its folder holds the stamp with its pinned
 # SHA-256; it is unpacked into a temporary folder and renamed into place, so
@@ -143,6 +172,8 @@ install_safe_package() {
 if [[ "$what" != staticcheck ]]; then
 	pids=()
 	install_anvil_solc &
+	pids+=($!)
+	install_scan_clean &
 	pids+=($!)
 	for entry in "${SAFE_PACKAGES[@]}"; do
 		IFS='|' read -r alias spec sum <<<"$entry"

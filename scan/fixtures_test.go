@@ -1,0 +1,228 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-sec/bulwark"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// testDetectors are the Go detectors the fixture and clean-code tests run
+// beside the default rules.
+func testDetectors() []Detector { return nil }
+
+func defaultScanner(t testing.TB, walk WalkFunc) *Scanner {
+	t.Helper()
+	s, err := NewScanner(Options{Detectors: testDetectors(), Walk: walk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestMaliciousFixtures scans each synthetic booby-trapped repository: it
+// must be blocked, with the rules named here among its findings, and its
+// findings must equal the golden file.
+func TestMaliciousFixtures(t *testing.T) {
+	t.Parallel()
+	s := defaultScanner(t, nil)
+	for _, tc := range []struct {
+		name string
+		want []string // rule ids that must be found
+		// detector: the technique is caught by a Go detector, not a rule;
+		// without detectors only the golden file is checked.
+		detector bool
+	}{
+		{"postinstall-loader", []string{"NPM-LIFECYCLE-SCRIPT", "JS-EVAL-REMOTE-RESPONSE", "JS-ENV-SENT-OUT", "JS-HEX-DECODER"}, false},
+		{"vscode-folderopen", []string{"VSCODE-AUTORUN-TASK", "VSCODE-SETTINGS-AUTOTASKS", "VSCODE-TASK-SHELL-FETCH"}, false},
+		{"eval-axios-response", []string{"JS-EVAL-REMOTE-RESPONSE"}, false},
+		{"env-exfil", []string{"JS-ENV-SENT-OUT", "JS-PROCESS-ENV-EXFIL", "VERCEL-IPCHECK-C2"}, false},
+		{"base64-blob", []string{"JS-BASE64-URL"}, false},
+		{"tailwind-whitespace", []string{"JS-PAYLOAD-AFTER-PADDING", "CONFIG-FILE-APPENDED-CODE"}, false},
+		{"bidi", []string{"BIDI-OR-INVISIBLE-UNICODE"}, false},
+		{"c2-ports", []string{"C2-NONSTANDARD-PORTS", "BEAVERTAIL-PATHS"}, false},
+		{"chain-dead-drop", []string{"BLOCKCHAIN-DEAD-DROP"}, false},
+		{"python-setup", []string{"PY-SETUP-EXEC", "PY-SETUP-CMDCLASS"}, false},
+		{"typosquat-lockfile", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := s.Scan(context.Background(), filepath.Join("testdata", "malicious", tc.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				got = append(got, f.Rule)
+			}
+			for _, id := range tc.want {
+				if !slices.Contains(got, id) {
+					t.Errorf("rule %s not found; found %v", id, got)
+				}
+			}
+			switch {
+			case !tc.detector || len(testDetectors()) > 0:
+				if rep.Verdict != bulwark.VerdictBlock || rep.Verdict.ExitCode() != bulwark.ExitBlock {
+					t.Errorf("verdict %s, want block", rep.Verdict)
+				}
+			default:
+				t.Logf("%s is caught by a Go detector; none is configured in this test, only the golden file is checked", tc.name)
+			}
+			checkGolden(t, filepath.Join("testdata", "golden", tc.name+".json"), rep)
+		})
+	}
+}
+
+// checkGolden compares rep, as indented JSON, with the golden file.
+func checkGolden(t *testing.T, path string, rep *Report) {
+	t.Helper()
+	got, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./scan -run %s -update to write it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("report differs from %s (go test ./scan -run %s -update rewrites it):\n%s", path, t.Name(), got)
+	}
+}
+
+// moduleRoot returns the directory holding go.mod.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// skipping wraps Walk, leaving out files under the given path prefixes.
+func skipping(prefixes ...string) WalkFunc {
+	return func(ctx context.Context, path string, l Limits, fn func(*File) error) (WalkStats, error) {
+		return Walk(ctx, path, l, func(f *File) error {
+			for _, p := range prefixes {
+				if strings.HasPrefix(f.Path, p) {
+					return nil
+				}
+			}
+			return fn(f)
+		})
+	}
+}
+
+// TestOwnTreeClean scans this repository (without the malicious fixtures
+// and the git-ignored tools folder): no high or critical finding.
+func TestOwnTreeClean(t *testing.T) {
+	t.Parallel()
+	root := moduleRoot(t)
+	s := defaultScanner(t, skipping("scan/testdata/malicious/", "scan/testdata/golden/", ".tools/", ".git/"))
+	rep, err := s.Scan(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if severityRank(f.Severity) >= severityRank(SeverityHigh) {
+			t.Errorf("%s %s at %s:%d: %s", f.Severity, f.Rule, f.File, f.Line, f.Snippet)
+		}
+	}
+	t.Logf("%d files, %d bytes, %d findings, verdict %s", rep.Files, rep.Bytes, len(rep.Findings), rep.Verdict)
+}
+
+// cleanPackages are the popular npm packages scripts/install-test-deps.sh
+// installs (with --ignore-scripts) into .tools/scan-clean.
+var cleanPackages = []string{"express", "lodash", "axios", "react", "react-dom", "typescript", "eslint", "webpack", "next"}
+
+// cleanModules returns .tools/scan-clean/node_modules, skipping the test
+// when it is absent (failing it when $CI is set).
+func cleanModules(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(moduleRoot(t), ".tools", "scan-clean", "node_modules")
+	if _, err := os.Stat(filepath.Join(dir, "next", "package.json")); err != nil {
+		msg := fmt.Sprintf("%s is missing: run scripts/install-test-deps.sh (it installs %s with npm --ignore-scripts)", dir, strings.Join(cleanPackages, ", "))
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return dir
+}
+
+// TestCleanPackages scans each popular package: no high or critical
+// finding; the lower-severity findings per package are the golden file
+// testdata/golden/clean-packages.txt (the table in docs/benchmarks.md).
+func TestCleanPackages(t *testing.T) {
+	t.Parallel()
+	dir := cleanModules(t)
+	s := defaultScanner(t, nil)
+	var table strings.Builder
+	table.WriteString("package\tfiles\tbytes\tverdict\tcritical\thigh\tmedium\tlow\tinfo\tby rule\n")
+	for _, name := range cleanPackages {
+		rep, err := s.Scan(context.Background(), filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[Severity]int{}
+		byRule := map[string]int{}
+		for _, f := range rep.Findings {
+			count[f.Severity] += 1 + f.More
+			byRule[f.Rule] += 1 + f.More
+			if severityRank(f.Severity) >= severityRank(SeverityHigh) {
+				t.Errorf("%s: %s %s at %s:%d: %s", name, f.Severity, f.Rule, f.File, f.Line, f.Snippet)
+			}
+		}
+		var rules []string
+		for r, n := range byRule {
+			rules = append(rules, fmt.Sprintf("%s %d", r, n))
+		}
+		slices.Sort(rules)
+		fmt.Fprintf(&table, "%s\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", name, rep.Files, rep.Bytes, rep.Verdict,
+			count[SeverityCritical], count[SeverityHigh], count[SeverityMedium], count[SeverityLow], count[SeverityInfo], strings.Join(rules, ", "))
+	}
+	t.Logf("\n%s", table.String())
+	path := filepath.Join("testdata", "golden", "clean-packages.tsv")
+	if *update {
+		if err := os.WriteFile(path, []byte(table.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != table.String() {
+		t.Errorf("findings per package differ from %s (the versions installed changed, or the rules did; -update rewrites it):\n%s", path, table.String())
+	}
+}
