@@ -15,7 +15,7 @@ func scanMem(t *testing.T, rules string, files ...*File) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewScanner(Options{Rules: rs})
+	s, err := NewScanner(Options{Rules: rs, Detectors: []Detector{}})
 	if err != nil {
 		t.Fatal(err)
 	}

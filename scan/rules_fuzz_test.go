@@ -29,7 +29,7 @@ func FuzzParseRules(f *testing.F) {
 			}
 			return
 		}
-		s, err := NewScanner(Options{Rules: rs})
+		s, err := NewScanner(Options{Rules: rs, Detectors: []Detector{}})
 		if err != nil {
 			t.Fatal(err)
 		}

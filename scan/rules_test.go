@@ -100,7 +100,7 @@ func TestRegistryRoutesTypes(t *testing.T) {
 	if _, err := ParseRules("u.yaml", []byte(strings.Replace(src, "list: npm", "list: [1]", 1)), reg); err == nil || !strings.Contains(err.Error(), "u.yaml:3: rule DEP-X: list: want a string") {
 		t.Errorf("New's error: %v", err)
 	}
-	s, err := NewScanner(Options{Rules: rs})
+	s, err := NewScanner(Options{Rules: rs, Detectors: []Detector{}})
 	if err != nil {
 		t.Fatal(err)
 	}

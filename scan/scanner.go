@@ -17,7 +17,11 @@ type Options struct {
 	// Rules are the rules to apply; nil means DefaultRules.
 	Rules *RuleSet
 	// Detectors are Go checks run besides the rules (those built from
-	// registered rule types are in Rules already).
+	// registered rule types are in Rules already). The built-in rules
+	// leave to the built-in detectors what those do better (Trojan Source
+	// Unicode, C2 ports, blockchain dead drops, code hidden after
+	// whitespace or appended to config files, binaries): a complete scan
+	// passes Detectors(DetectOptions{...}).
 	Detectors []Detector
 	// Limits bound what a scan reads; zero fields take DefaultLimits'.
 	Limits Limits
