@@ -185,3 +185,27 @@ func TestRequiredLiterals(t *testing.T) {
 		}
 	}
 }
+
+func TestExistsExcept(t *testing.T) {
+	t.Parallel()
+	rules := `  - id: HIDDEN
+    type: exists_except
+    target: ["**/.*", "**/.*/**"]
+    allow: [".gitignore", ".github", ".eslintrc*"]
+    severity: info
+    why: w
+`
+	rep := scanMem(t, rules,
+		&File{Path: ".gitignore"}, &File{Path: ".github/workflows/ci.yml"}, &File{Path: "src/.eslintrc.json"},
+		&File{Path: ".n2/payload.py"}, &File{Path: ".n2/other.py"}, &File{Path: "lib/.npl"}, &File{Path: "src/index.js"},
+		&File{Path: ".github/.secret"},
+	)
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, f.File+" "+f.Snippet)
+	}
+	want := []string{".n2 .n2/", "lib/.npl lib/.npl"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
