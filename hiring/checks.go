@@ -320,8 +320,12 @@ func joinCapped(s []string, n int) string {
 
 func (x *index) skip(msg string) { x.skipped = append(x.skipped, msg) }
 
-// subject is the screener's fingerprint of person i.
-func (c *Checker) subject(id string) string {
+// subject is the screener's fingerprint of person id: the one the
+// Service put in ctx (WithSubjects), else Subject's.
+func (c *Checker) subject(ctx context.Context, id string) string {
+	if f := subjectsFrom(ctx); f != nil {
+		return f(id)
+	}
 	if c.Subject != nil {
 		return c.Subject(id)
 	}

@@ -778,7 +778,7 @@ func (c *Checker) screen(ctx context.Context, x *index, payroll []PayrollAccount
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hit, err := c.Screener.ScreenPersonName(ctx, c.subject(p.ID), p.FullName, p.DateOfBirth, p.Country)
+		hit, err := c.Screener.ScreenPersonName(ctx, c.subject(ctx, p.ID), p.FullName, p.DateOfBirth, p.Country)
 		if err != nil {
 			return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening person record %d%s: %v", i+1, lineOf(p.Line), err)
 		}
@@ -801,7 +801,7 @@ func (c *Checker) screen(ctx context.Context, x *index, payroll []PayrollAccount
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hit, err := c.Screener.ScreenPayrollAddress(ctx, c.subject(x.people[i].ID), a.Chain, a.Account)
+		hit, err := c.Screener.ScreenPayrollAddress(ctx, c.subject(ctx, x.people[i].ID), a.Chain, a.Account)
 		if err != nil {
 			return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening payroll address of record %d%s: %v", k+1, lineOf(a.Line), err)
 		}

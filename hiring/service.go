@@ -33,7 +33,25 @@ type GraphCheckFunc func(ctx context.Context, people []Person, ev Evidence, g *G
 // alike: imports, screening runs, link runs, re-checks, forgetting and
 // retention, each stored with its audit entry in one transaction. The
 // audit entries and errors never carry a person's id or any other
-// identifier: a person appears only as their keyed Fingerprint.
+// identifier: a person appears only as their keyed fingerprint.
+//
+// Privacy notes. A person's fingerprint (PersonFingerprint) is an HMAC
+// under the instance's key of a random salt stored with the person and
+// the id; the audit entries (hire.screen, hire.recheck, hire.link,
+// hire.forget) and the screening decisions about the person carry it.
+// Forget deletes the record, the evidence, the assessment and the salt,
+// removes the person from other people's flags and referrals, and then
+// has the store scrub its files (Store.ScrubDeleted: SQLite overwrites
+// deleted content and truncates its write-ahead log). What stays: the
+// audit entries and screening decisions under the old fingerprint, which
+// nobody can compute again from the id once the salt is gone (the
+// decisions of the hiring use hold no name, birth date or country, see
+// screening.UseHiring), and the runs' counts; ForgetReport.Remains says
+// when the write-ahead log could not be scrubbed at once (until its next
+// checkpoint). Backups and copies of the store taken before the forget
+// still hold the person: they must be rotated out under the same
+// retention. A person imported again gets a new salt, so a new
+// fingerprint.
 type Service struct {
 	// Store keeps the people and results; Audit records every change.
 	// Both are required and must be the same adapter, so that they share
@@ -101,13 +119,40 @@ type ForgetReport struct {
 // were forgotten while it ran.
 const maxRunAttempts = 3
 
-// Fingerprint returns the fingerprint of person id under the store's key.
+// Fingerprint returns the fingerprint of stored person id
+// (PersonFingerprint under the store's key and the person's salt): as the
+// audit log and the screening decisions name them. A person not stored
+// (or forgotten) has none: ENOTFOUND.
 func (s *Service) Fingerprint(ctx context.Context, id string) (string, error) {
 	key, err := s.Store.HiringKey(ctx)
 	if err != nil {
 		return "", err
 	}
-	return Fingerprint(key, id), nil
+	sp, _, err := s.Store.Person(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return PersonFingerprint(key, sp.Salt, id), nil
+}
+
+// fingerprints returns the fingerprint of each person of a run by id:
+// the stored people's from their salts, the others' from salts (the new
+// people's, given to the store with their records), and for any other id
+// a fresh random salt's (a person never stored: unlinkable).
+func fingerprints(key []byte, snap *Snapshot, salts map[string][]byte) func(id string) string {
+	stored := make(map[string][]byte, len(snap.People))
+	for _, sp := range snap.People {
+		stored[sp.Person.ID] = sp.Salt
+	}
+	return func(id string) string {
+		salt, ok := stored[id]
+		if !ok {
+			if salt, ok = salts[id]; !ok {
+				salt = NewSalt()
+			}
+		}
+		return PersonFingerprint(key, salt, id)
+	}
 }
 
 // Import stores people and the evidence about them (AttachEvidence
@@ -249,11 +294,12 @@ func (s *Service) LinkRun(ctx context.Context, actor string, people []Person) (*
 		if out, err = s.Store.SaveRun(ctx, run, nil, snap.Generation); err != nil {
 			return audit.Event{}, err
 		}
+		fp := fingerprints(key, snap, nil)
 		fps := make([][]string, len(clusters))
 		for i, c := range clusters {
 			fps[i] = make([]string, len(c.IDs))
 			for j, id := range c.IDs {
-				fps[i][j] = Fingerprint(key, id)
+				fps[i][j] = fp(id)
 			}
 		}
 		return audit.Event{Actor: actor, Action: "hire.link", Target: RunTarget(out.ID), Details: map[string]any{
@@ -327,13 +373,24 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 	all := snap.Persons()
 	allEv := snap.Evidence
 	var imported []Person
-	for _, r := range records {
+	inSnap := make(map[string]bool, len(snap.People))
+	for _, sp := range snap.People {
+		inSnap[sp.Person.ID] = true
+	}
+	salts := map[string][]byte{}
+	for i := range records {
+		r := &records[i]
 		if !r.EvidenceOnly {
 			imported = append(imported, r.Person)
+			if !inSnap[r.Person.ID] {
+				r.Salt = NewSalt() // the fingerprint is needed before the record is stored
+				salts[r.Person.ID] = r.Salt
+			}
 		}
 		allEv.Append(r.Evidence)
 	}
 	all = merge(all, imported)
+	fp := fingerprints(key, snap, salts)
 	if len(all) == 0 {
 		if kind == RunRecheck {
 			return nil, nil
@@ -345,7 +402,7 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 		return nil, err
 	}
 	clusters := g.Clusters
-	as, err := check(ctx, all, allEv, g)
+	as, err := check(WithSubjects(ctx, fp), all, allEv, g)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +433,7 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 			return audit.Event{}, err
 		}
 		details := map[string]any{"run": out.ID, "people": len(all), "clusters": len(clusters), "verdicts": run.Verdicts,
-			"inputs": inputs, "assessmentsSha256": digest, "flagged": flagged(key, as)}
+			"inputs": inputs, "assessmentsSha256": digest, "flagged": flagged(fp, as)}
 		if reason != "" {
 			details["reason"] = reason
 		}
@@ -403,13 +460,13 @@ type flaggedPerson struct {
 
 // flagged returns the assessments with a flag or a verdict other than
 // clear, as the audit log names them.
-func flagged(key []byte, as []Assessment) []flaggedPerson {
+func flagged(fp func(id string) string, as []Assessment) []flaggedPerson {
 	out := []flaggedPerson{}
 	for _, a := range as {
 		if len(a.Flags) == 0 && a.Verdict == bulwark.VerdictClear {
 			continue
 		}
-		f := flaggedPerson{Person: Fingerprint(key, a.ID), Verdict: a.Verdict, Score: a.Score}
+		f := flaggedPerson{Person: fp(a.ID), Verdict: a.Verdict, Score: a.Score}
 		for _, fl := range a.Flags {
 			if !slices.Contains(f.Rules, fl.Rule) {
 				f.Rules = append(f.Rules, fl.Rule)
@@ -462,11 +519,11 @@ func (s *Service) Forget(ctx context.Context, id, actor string) (*ForgetReport, 
 	if id == "" {
 		return nil, bulwark.Invalid("id", "the id of the person to forget is required")
 	}
-	key, err := s.Store.HiringKey(ctx)
+	fp, err := s.Fingerprint(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	rep := &ForgetReport{Fingerprint: Fingerprint(key, id)}
+	rep := &ForgetReport{Fingerprint: fp}
 	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var err error
 		if rep.Forgotten, err = s.Store.ForgetPerson(ctx, id); err != nil {
@@ -476,9 +533,6 @@ func (s *Service) Forget(ctx context.Context, id, actor string) (*ForgetReport, 
 			"person": rep.Fingerprint, "evidence": rep.Evidence, "assessment": rep.Assessment, "scrubbed": rep.Scrubbed, "referrals": rep.Referrals}}, nil
 	})
 	if err != nil {
-		if bulwark.ErrorCode(err) == bulwark.ENOTFOUND {
-			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no person with that id is stored (fingerprint %s)", rep.Fingerprint)
-		}
 		return nil, err
 	}
 	rep.AuditSeq = e.Seq

@@ -35,7 +35,8 @@ func TestFlagged(t *testing.T) {
 		{ID: "a", Verdict: bulwark.VerdictClear},
 		{ID: "b", Verdict: bulwark.VerdictReview, Score: 40, Flags: []Flag{{Rule: "X"}, {Rule: "X"}, {Rule: "Y"}}},
 	}
-	got := flagged(key, as)
+	fp := func(id string) string { return Fingerprint(key, id) }
+	got := flagged(fp, as)
 	if len(got) != 1 || got[0].Person != Fingerprint(key, "b") || len(got[0].Rules) != 2 || got[0].Score != 40 {
 		t.Errorf("flagged = %+v", got)
 	}

@@ -19,6 +19,9 @@ type Record struct {
 	// stored (forgotten meanwhile), created again; the evidence of a
 	// person no longer stored is not stored (ImportCounts.Gone).
 	EvidenceOnly bool `json:"-"`
+	// Salt is the fingerprint salt to store with a person not stored yet
+	// (nil: a random one); see StoredPerson.Salt.
+	Salt []byte `json:"-"`
 }
 
 // StoredPerson is a stored person with the times the store stamped (UTC).
@@ -29,6 +32,9 @@ type StoredPerson struct {
 	// (PurgePeople) goes by UpdatedAt.
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// Salt is the person's random fingerprint salt (PersonFingerprint),
+	// stored with the record and deleted with it; never shown.
+	Salt []byte `json:"-"`
 }
 
 // ImportCounts says what SavePeople did.
@@ -158,8 +164,9 @@ type Store interface {
 	// the records were built on, or NoGeneration when none was read: when
 	// people were deleted since, nothing is stored and the error is
 	// ECONFLICT (build them again), so that a stored record read before a
-	// forget is not written back after it. Ids must be non-empty and
-	// unique within the call (EINVALID naming the duplicated id's line,
+	// forget is not written back after it. A record with a Salt for a
+	// person stored meanwhile under another salt is ECONFLICT too. Ids
+	// must be non-empty and unique within the call (EINVALID naming the duplicated id's line,
 	// "people[i].id"). At most MaxImport records per call.
 	SavePeople(ctx context.Context, records []Record, generation int64) (ImportCounts, error)
 	// Snapshot returns every stored person, oldest first, with all

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -161,8 +162,8 @@ func (db *DB) SavePeople(ctx context.Context, records []hiring.Record, generatio
 		}
 		stmts := map[string]*sql.Stmt{}
 		for name, text := range map[string]string{
-			"get":    `SELECT record FROM hire_people WHERE id = ?`,
-			"insert": `INSERT INTO hire_people (id, role, record, referred_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			"get":    `SELECT record, salt FROM hire_people WHERE id = ?`,
+			"insert": `INSERT INTO hire_people (id, role, record, referred_by, created_at, updated_at, salt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			"update": `UPDATE hire_people SET role = ?, record = ?, referred_by = ?, updated_at = ? WHERE id = ?`,
 			"touch":  `UPDATE hire_people SET updated_at = ? WHERE id = ?`,
 			"item":   `INSERT INTO hire_evidence (person_id, kind, digest, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -182,10 +183,14 @@ func (db *DB) SavePeople(ctx context.Context, records []hiring.Record, generatio
 				role = hiring.RoleApplicant
 			}
 			var stored string
-			err := stmts["get"].QueryRowContext(ctx, p.ID).Scan(&stored)
+			var salt []byte
+			err := stmts["get"].QueryRowContext(ctx, p.ID).Scan(&stored, &salt)
 			exists := err == nil
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
+			}
+			if exists && records[i].Salt != nil && !bytes.Equal(salt, records[i].Salt) {
+				return bulwark.Errorf(bulwark.ECONFLICT, "%s was stored by another import meanwhile: run it again", recordWhere(i, p.Line))
 			}
 			changed := false
 			switch {
@@ -194,7 +199,11 @@ func (db *DB) SavePeople(ctx context.Context, records []hiring.Record, generatio
 				continue
 			case records[i].EvidenceOnly:
 			case !exists:
-				if _, err := stmts["insert"].ExecContext(ctx, p.ID, string(role), enc[i].record, p.ReferredBy, now, now); err != nil {
+				salt := records[i].Salt
+				if salt == nil {
+					salt = hiring.NewSalt()
+				}
+				if _, err := stmts["insert"].ExecContext(ctx, p.ID, string(role), enc[i].record, p.ReferredBy, now, now, salt); err != nil {
 					return err
 				}
 			case stored != enc[i].record:
@@ -251,7 +260,7 @@ func scanStoredPerson(s scanner) (hiring.StoredPerson, error) {
 		sp             hiring.StoredPerson
 		record, ca, ua string
 	)
-	if err := s.Scan(&record, &ca, &ua); err != nil {
+	if err := s.Scan(&record, &ca, &ua, &sp.Salt); err != nil {
 		return sp, err
 	}
 	if err := json.Unmarshal([]byte(record), &sp.Person); err != nil {
@@ -276,7 +285,7 @@ func (db *DB) Snapshot(ctx context.Context) (*hiring.Snapshot, error) {
 		if err := q.QueryRowContext(ctx, `SELECT generation FROM hire_state WHERE id = 1`).Scan(&snap.Generation); err != nil {
 			return err
 		}
-		rows, err := q.QueryContext(ctx, `SELECT record, created_at, updated_at FROM hire_people ORDER BY created_at, id`)
+		rows, err := q.QueryContext(ctx, `SELECT record, created_at, updated_at, salt FROM hire_people ORDER BY created_at, id`)
 		if err != nil {
 			return err
 		}
@@ -324,7 +333,7 @@ func (db *DB) Person(ctx context.Context, id string) (*hiring.StoredPerson, hiri
 	)
 	err := db.readTx(ctx, "read a person record", func(ctx context.Context, q querier) error {
 		var err error
-		sp, err = scanStoredPerson(q.QueryRowContext(ctx, `SELECT record, created_at, updated_at FROM hire_people WHERE id = ?`, id))
+		sp, err = scanStoredPerson(q.QueryRowContext(ctx, `SELECT record, created_at, updated_at, salt FROM hire_people WHERE id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return noPerson()
 		}
@@ -676,4 +685,13 @@ func (db *DB) ScrubDeleted(ctx context.Context) error {
 		return bulwark.Errorf(bulwark.EUNAVAILABLE, "the write-ahead log could not be truncated (a reader was using it): the deleted data stays in %s-wal until its next checkpoint (the next forget, or closing the store)", db.path)
 	}
 	return nil
+}
+
+// recordWhere names record i for an error without its id: "line N" or
+// "people[i]".
+func recordWhere(i, line int) string {
+	if line > 0 {
+		return "the person record of line " + strconv.Itoa(line)
+	}
+	return "people[" + strconv.Itoa(i) + "]"
 }

@@ -135,6 +135,24 @@ func (s *forgetOnSnapshot) Snapshot(ctx context.Context) (*hiring.Snapshot, erro
 	return snap, err
 }
 
+// subjectScreener records the subjects it is asked about and clears
+// everyone.
+type subjectScreener struct {
+	mu       sync.Mutex
+	subjects []string
+}
+
+func (s *subjectScreener) ScreenPersonName(_ context.Context, subject, _, _, _ string) (hiring.NameHit, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subjects = append(s.subjects, subject)
+	return hiring.NameHit{Verdict: string(bulwark.VerdictClear)}, nil
+}
+
+func (s *subjectScreener) ScreenPayrollAddress(context.Context, string, string, string) (hiring.AddressHit, error) {
+	return hiring.AddressHit{Verdict: string(bulwark.VerdictClear)}, nil
+}
+
 // HiringStore runs the conformance suite for hiring.Store on an adapter
 // that also holds the audit log, through hiring.Service: imports all or
 // nothing and audited without identifiers, duplicate ids refused,
@@ -253,7 +271,10 @@ func HiringStore(t *testing.T, open HiringOpen) {
 			!slices.Equal(a2.Flags[0].Related, []string{"p-1"}) || a2.Inputs.Rules != "test-1" {
 			t.Fatalf("Assessment(p-2) = %+v, %v", a2, err)
 		}
-		fp1 := hiring.Fingerprint(key, "p-1")
+		fp1, err := svc.Fingerprint(ctx, "p-1")
+		if err != nil || fp1 == hiring.Fingerprint(key, "p-1") {
+			t.Fatalf("Fingerprint(p-1) = %s, %v; want the salted fingerprint", fp1, err)
+		}
 		if txt := auditText(t, s); !strings.Contains(txt, fp1) || strings.Contains(txt, "p-1") || strings.Contains(txt, "Ann") || strings.Contains(txt, "shared@") {
 			t.Errorf("the audit log should name p-1 by its fingerprint %s only:\n%s", fp1, txt)
 		}
@@ -267,6 +288,20 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		}
 		if _, _, err := s.Person(ctx, "p-1"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
 			t.Errorf("Person(forgotten) = %v", err)
+		}
+		// The salt went with the record: the fingerprint cannot be computed
+		// again, and a re-import gets a new one.
+		if fp, err := svc.Fingerprint(ctx, "p-1"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Errorf("Fingerprint(forgotten) = %s, %v; want ENOTFOUND", fp, err)
+		}
+		if _, err := svc.Import(ctx, "cli:hr", []hiring.Person{hirePerson("p-1", "Ann Lee", "a@x.test")}, hiring.Evidence{}); err != nil {
+			t.Fatal(err)
+		}
+		if fp, err := svc.Fingerprint(ctx, "p-1"); err != nil || fp == fp1 {
+			t.Errorf("Fingerprint(re-imported) = %s, %v; want a new one, not %s", fp, err, fp1)
+		}
+		if _, err := svc.Forget(ctx, "p-1", "cli:dpo"); err != nil {
+			t.Fatal(err)
 		}
 		if _, err := s.Assessment(ctx, "p-1"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
 			t.Errorf("Assessment(forgotten) = %v", err)
@@ -454,6 +489,33 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		}
 		if _, _, err := s.Person(ctx, "p-2"); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
 			t.Fatalf("a refused SavePeople stored a person: %v", err)
+		}
+	})
+
+	t.Run("HireScreeningSubjectIsTheAuditFingerprint", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		key, err := s.HiringKey(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := &subjectScreener{}
+		// A Checker configured with the unsalted SubjectFunc, as a server
+		// may have it: the Service's fingerprints take precedence.
+		chk := &hiring.Checker{Screener: sc, Subject: hiring.SubjectFunc(key)}
+		svc := &hiring.Service{Store: s, Audit: &audit.Log{Store: s}, CheckGraph: chk.CheckGraph}
+		if _, err := svc.Screen(ctx, "cli:hr", []hiring.Person{hirePerson("p-1", "Ann Lee", "a@x.test")}, hiring.Evidence{}); err != nil {
+			t.Fatal(err)
+		}
+		fp, err := svc.Fingerprint(ctx, "p-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Recheck(ctx, "system:hire", "lists changed"); err != nil {
+			t.Fatal(err)
+		}
+		if len(sc.subjects) != 2 || sc.subjects[0] != fp || sc.subjects[1] != fp {
+			t.Fatalf("screening subjects %v, want the stored fingerprint %s twice", sc.subjects, fp)
 		}
 	})
 
