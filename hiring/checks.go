@@ -130,7 +130,6 @@ func (c *Checker) RunGraph(ctx context.Context, people []Person, ev Evidence, g 
 	c.checkShipping(x, ev.Shipments)
 	c.checkPayroll(x, ev.Payroll)
 	c.checkGitHub(x, ev.GitHub)
-	c.checkLanguage(x)
 	if err := c.screen(ctx, x, ev.Payroll); err != nil {
 		return Report{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/bulwark-sec/bulwark/hiring/linkage"
+	"github.com/bulwark-sec/bulwark/screening/names"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -135,4 +136,64 @@ func sameName(a, b []string) bool {
 
 func hasDigit(s string) bool {
 	return strings.ContainsAny(s, "0123456789")
+}
+
+// holderMinScore is the screening name scorer's score from which a payroll
+// account holder written in another script than the person's name is the
+// person: "김민준" and "Kim Minjun" score 0.94, "Иван Петров" and "Ivan
+// Petrov" 1.0, unrelated names 0.
+const holderMinScore = 0.9
+
+// holderIsPerson reports whether an account holder's name can be the
+// person's: the same name as sameName has it, or, when the two are written
+// in different scripts (a bank writing a Korean, Chinese or Cyrillic name
+// in its own script), the same name after the screening service's
+// transliteration (names.Compare), so that the script of a name is never
+// what raises a flag.
+//
+// A joint account's holder ("Maria Garcia and David Chen", "M. Garcia &
+// D. Chen") is the person's when one of its holders is.
+func holderIsPerson(holder string, personTokens []string, fullName string) bool {
+	for _, h := range holderNames(holder) {
+		if holderIsOne(h, personTokens, fullName) {
+			return true
+		}
+	}
+	return false
+}
+
+// holderNames splits a joint account's holder into its holders' names.
+func holderNames(holder string) []string {
+	s := " " + holder + " "
+	for _, sep := range []string{"&", "/", ";", "+", " and ", " AND ", " And ", " und ", " et ", " y "} {
+		s = strings.ReplaceAll(s, sep, "\x00")
+	}
+	var out []string
+	for _, h := range strings.Split(s, "\x00") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func holderIsOne(holder string, personTokens []string, fullName string) bool {
+	if sameName(nameTokens(holder), personTokens) {
+		return true
+	}
+	if !nonLatin(holder) && !nonLatin(fullName) {
+		return false
+	}
+	s, _ := names.Compare(holder, fullName, "person")
+	return s >= holderMinScore
+}
+
+// nonLatin reports whether s has a letter of a script other than Latin.
+func nonLatin(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) {
+			return true
+		}
+	}
+	return false
 }

@@ -29,6 +29,10 @@ const (
 	// highRiskMinSignIns: HIGH_RISK_COUNTRY_SIGN_IN needs 2 sign-ins from
 	// CN or RU (one can be a geolocation error).
 	highRiskMinSignIns = 2
+	// dprkGeoMinSignIns: DPRK_NETWORK on the identity provider's country
+	// alone (an address not in the DPRK reference data) needs 2 sign-ins;
+	// one is HIGH_RISK_COUNTRY_SIGN_IN, a review.
+	dprkGeoMinSignIns = 2
 	// travelWindow and travelMinHops: IMPOSSIBLE_TRAVEL needs 2 changes of
 	// country between consecutive sign-ins less than two hours apart. The
 	// evidence gives cities and countries but no coordinates, so speed
@@ -250,6 +254,9 @@ type signInStats struct {
 	foreignCountries          []string
 	hops                      int
 	hopExample                string
+	// kp are the sign-ins the identity provider alone locates in KP (the
+	// address is not in the DPRK reference data).
+	kp []string
 }
 
 // ipPerson is a network and a person signing in from it.
@@ -339,14 +346,10 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		}
 		cl := classify(s)
 		anon := s.Proxy || (cl != nil && (cl.Kind == "vpn" || cl.Kind == "hosting"))
-		if cl != nil && cl.Kind == "dprk" || s.Country == "KP" {
-			what := s.IP.String() + " at " + s.Time.UTC().Format(time.RFC3339)
-			if cl != nil && cl.Kind == "dprk" {
-				what += " (" + classLabel(cl) + ")"
-			} else {
-				what += " (located in KP by the identity provider)"
-			}
-			x.flag(i, CodeDPRKNetwork, "signed in from "+what)
+		if cl != nil && cl.Kind == "dprk" {
+			x.flag(i, CodeDPRKNetwork, "signed in from "+s.IP.String()+" at "+s.Time.UTC().Format(time.RFC3339)+" ("+classLabel(cl)+")")
+		} else if strings.EqualFold(s.Country, "KP") {
+			st.kp = append(st.kp, s.IP.String()+" at "+s.Time.UTC().Format(time.RFC3339))
 		}
 		if anon {
 			st.vpn++
@@ -398,6 +401,16 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		p := int32(i)
 		if st.vpn >= vpnMinSignIns && float64(st.vpn) >= vpnMinShare*float64(st.ok) {
 			x.flag(p, CodeVPNOrHostingEgress, fmt.Sprintf("%d of %d sign-ins through %s", st.vpn, st.ok, joinCapped(st.vpnNames, 3)))
+		}
+		// One sign-in an identity provider's geolocation alone puts in
+		// North Korea can be a geolocation error: HIGH_RISK_COUNTRY_SIGN_IN,
+		// a review. Two or more, or an address in the DPRK reference data,
+		// block.
+		switch {
+		case len(st.kp) >= dprkGeoMinSignIns:
+			x.flag(p, CodeDPRKNetwork, fmt.Sprintf("%d sign-ins located in KP by the identity provider: %s", len(st.kp), joinCapped(st.kp, 3)))
+		case len(st.kp) == 1:
+			x.flag(p, CodeHighRiskCountrySignIn, "signed in from "+st.kp[0]+", located in KP by the identity provider only: check the address")
 		}
 		for _, cc := range sortedKeys(st.highRisk) {
 			if n := st.highRisk[cc]; n >= highRiskMinSignIns {
@@ -674,7 +687,7 @@ func (c *Checker) checkPayroll(x *index, payroll []PayrollAccount) {
 		if key != "" {
 			byAcct[key] = addUnique(byAcct[key], i)
 		}
-		if a.Holder != "" && !sameName(nameTokens(a.Holder), x.names[i]) {
+		if a.Holder != "" && !holderIsPerson(a.Holder, x.names[i], x.people[i].FullName) {
 			x.flag(i, CodePayrollHolderMismatch, fmt.Sprintf("account %s is held by %q, the person is %q", a.Account, a.Holder, x.people[i].FullName))
 		}
 		if key != "" && !a.Since.IsZero() && !a.Since.After(x.now) && x.now.Sub(a.Since) <= churnWindow {
@@ -733,31 +746,6 @@ func (c *Checker) checkGitHub(x *index, profiles []GitHubProfile) {
 		}
 		if early >= githubMinEarlyCommits {
 			x.flag(i, CodeGitHubYoungerThanCommits, fmt.Sprintf("GitHub account %s created %s; %d of %d commits shown are older, the oldest %s", g.Login, g.CreatedAt.UTC().Format(time.DateOnly), early, len(g.CommitTimes), oldest.UTC().Format(time.DateOnly)))
-		}
-	}
-}
-
-// koreanSpeaking are the countries where Korean is spoken as a national
-// language.
-var koreanSpeaking = map[string]bool{"KR": true, "KP": true}
-
-// checkLanguage raises KOREAN_LANGUAGE_MISMATCH: Korean declared while the
-// claimed country of residence is not Korean-speaking. Its weight (5) is
-// below the review threshold: on its own it never changes a verdict, since
-// many people who speak Korean live anywhere; it adds weight only beside
-// other flags.
-func (c *Checker) checkLanguage(x *index) {
-	for i := range x.people {
-		p := &x.people[i]
-		cc := strings.ToUpper(strings.TrimSpace(p.Country))
-		if cc == "" || koreanSpeaking[cc] {
-			continue
-		}
-		for _, l := range p.Languages {
-			switch strings.ToLower(strings.TrimSpace(l)) {
-			case "ko", "kor", "korean", "한국어", "조선말", "조선어":
-				x.flag(int32(i), CodeKoreanLanguageMismatch, fmt.Sprintf("declares %s, claims to live in %s", strings.TrimSpace(l), cc))
-			}
 		}
 	}
 }
@@ -828,7 +816,9 @@ func screenEvidence(what, verdict, decision string, matches []string) string {
 }
 
 // checkReferrals raises REFERRED_BY_FLAGGED on people whose referrer's
-// flags (from every other rule) reach the review threshold. One hop only:
+// flags (from every other rule) block, or reach review while the person
+// has flags of their own: on its own, a referrer's review is no conduct of
+// the person referred. One hop only:
 // a referral chain is seen link by link (each flagged person's referrals
 // are flagged), but the flag does not propagate on its own, so that one
 // flagged person does not paint a whole referral tree.
@@ -847,7 +837,13 @@ func (c *Checker) checkReferrals(x *index) {
 			x.unmatched.Referrals++
 			continue
 		}
+		// A referrer in review (a shared phone, a trip abroad) says little
+		// about the people they refer: only a referrer who blocks, or a
+		// referrer in review of a person with flags of their own, counts.
 		if j == int32(i) || base[j].Verdict == bulwark.VerdictClear {
+			continue
+		}
+		if base[j].Verdict != bulwark.VerdictBlock && len(base[i].Flags) == 0 {
 			continue
 		}
 		codes := make([]string, 0, len(base[j].Flags))

@@ -33,7 +33,6 @@ type Rule struct {
 const (
 	CodeSharedIdentifier           = "SHARED_IDENTIFIER"
 	CodeSharedHomeAddress          = "SHARED_HOME_ADDRESS"
-	CodeKoreanLanguageMismatch     = "KOREAN_LANGUAGE_MISMATCH"
 	CodeGitHubYoungerThanCommits   = "GITHUB_ACCOUNT_YOUNGER_THAN_COMMITS"
 	CodeReferredByFlagged          = "REFERRED_BY_FLAGGED"
 	CodeShippingAddressMismatch    = "SHIPPING_ADDRESS_MISMATCH"
@@ -66,7 +65,6 @@ const (
 // Sources quoted from the indicator table (redflags/dprk_itw_indicators.csv).
 const (
 	srcID01 = "S22 (reused templates / inconsistent details); PSA23 (multiple profiles same identity different photos); GTIG (email searches reveal profiles under other names); PSA25 (cross-check applicant details against other applicants and HR systems)"
-	srcID07 = "PSA23"
 	srcID08 = "SEAL (TTP section)"
 	srcID09 = "SEAL; M-IR (fraudulent employee referred a second fake employee)"
 	srcID11 = "PSA24 (facilitators receive and reship laptops); DOJ-CH (49 laptops shipped overseas incl. city near DPRK border; 90+ laptops at one residence); U42-ITW (suspicious shipping addresses); GTIG (verify laptop serial at onboarding)"
@@ -86,9 +84,8 @@ const (
 var rules = []Rule{
 	{CodeSharedIdentifier, "ID-01", SeverityHigh, 40, false, "an e-mail, phone, national id, GitHub handle or resume shared with a record of a different name", srcID01},
 	{CodeSharedHomeAddress, "ID-01", SeverityMedium, 15, false, "a home address shared with a record of a different name", srcID01},
-	{CodeKoreanLanguageMismatch, "ID-07", SeverityLow, 5, false, "Korean declared as a language while claiming to live in a country where Korean is not spoken", srcID07},
 	{CodeGitHubYoungerThanCommits, "ID-08", SeverityMedium, 10, false, "a GitHub account created after the commits it shows", srcID08},
-	{CodeReferredByFlagged, "ID-09", SeverityHigh, 20, false, "referred by a person whose own flags call for review", srcID09},
+	{CodeReferredByFlagged, "ID-09", SeverityHigh, 20, false, "referred by a person whose flags block, or who is in review while the person has flags of their own", srcID09},
 	{CodeShippingAddressMismatch, "ID-11", SeverityHigh, 20, false, "a laptop shipped somewhere other than the home address", srcID11},
 	{CodeSharedShippingAddress, "ID-11", SeverityHigh, 30, false, "laptops of several people shipped to one address", srcID11},
 	{CodeSharedNetwork, "ID-12", SeverityHigh, 25, false, "a network the person signs in from regularly that other people sign in from regularly too (a laptop farm)", srcID12},
@@ -99,8 +96,8 @@ var rules = []Rule{
 	{CodeIPKVMPossible, "ID-14", SeverityMedium, 15, false, "a generic sign of IP-KVM hardware (the Linux USB gadget id alone) on the company laptop", srcID14},
 	{CodeVPNOrHostingEgress, "ID-15", SeverityMedium, 15, false, "sign-ins mostly through a VPN, anonymising proxy or hosting network", srcID15},
 	{CodeVPNClient, "ID-15", SeverityMedium, 10, false, "a commercial VPN client (such as Astrill VPN) on the company laptop", srcID15},
-	{CodeDPRKNetwork, "ID-16", SeverityHigh, 100, true, "a sign-in from North Korean address space", srcID16},
-	{CodeHighRiskCountrySignIn, "ID-16", SeverityHigh, 25, false, "sign-ins from China or Russia while claiming to live elsewhere", srcID16},
+	{CodeDPRKNetwork, "ID-16", SeverityHigh, 100, true, "a sign-in from North Korean address space, or two or more the identity provider locates in North Korea", srcID16},
+	{CodeHighRiskCountrySignIn, "ID-16", SeverityHigh, 25, false, "sign-ins from China or Russia while claiming to live elsewhere, or one sign-in the identity provider alone locates in North Korea", srcID16},
 	{CodeForeignSignIn, "ID-16", SeverityMedium, 15, false, "sign-ins from countries other than the claimed one", srcID16},
 	{CodeImpossibleTravel, "ID-16", SeverityMedium, 15, false, "consecutive sign-ins from different countries within two hours", srcID16},
 	{CodeSharedMFADevice, "ID-17", SeverityHigh, 40, false, "one MFA device satisfying MFA for several people's accounts", srcID17},
@@ -146,6 +143,7 @@ var uncheckedIndicators = []Unchecked{
 	{"ID-04", "camera refusal, deepfakes, voice changers: needs video-interview logs and liveness results"},
 	{"ID-05", "avoided in-person steps: needs the ATS workflow's in-person verification events"},
 	{"ID-06", "coding-test cheating: needs interview scorecards or proctoring telemetry"},
+	{"ID-07", "not checked by design: a declared language is no conduct; the same conduct must get the same verdict whatever languages a person speaks"},
 	{"ID-08", "copied repositories, fake organisations, mass following, avatars: needs repository and follower data beyond the profile's creation date and commit times"},
 	{"ID-10", "agency hires without own verification: needs the in-house identity-verification events (the source alone is no red flag)"},
 	{"ID-12", "shared Wi-Fi (BSSID): needs Wi-Fi telemetry from the endpoints"},

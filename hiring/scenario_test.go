@@ -99,7 +99,7 @@ func cleanCohort(t testing.TB) (*Checker, []Person, Evidence) {
 			p.GitHub = "dev" + id
 			p.Phones = []string{fmt.Sprintf("+1614555%04d", k)}
 			if k == 9 {
-				p.Languages = []string{"English", "Korean"} // a Korean-American: weight 5, stays clear
+				p.Languages = []string{"English", "Korean"} // a Korean-American: no flag
 			}
 			if k > 0 && k%5 == 0 {
 				p.ReferredBy = "emp-00"
@@ -163,7 +163,7 @@ func TestCleanCohortStaysClear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	small := map[string]bool{CodeCryptoPayroll: true, CodeKoreanLanguageMismatch: true}
+	small := map[string]bool{CodeCryptoPayroll: true}
 	for _, a := range r.Assessments {
 		if a.Verdict != bulwark.VerdictClear {
 			t.Errorf("%s: verdict %s (score %d): %+v", a.ID, a.Verdict, a.Score, a.Flags)
@@ -192,31 +192,95 @@ func TestCleanCohortStaysClear(t *testing.T) {
 }
 
 // TestNoFlagFromNationalityAlone: a flag is a reason to look, not a
-// verdict on a nationality. People whose records differ only in country,
-// name and the languages of that country, with no evidence of conduct,
-// get no flag at all.
+// verdict on a nationality. In many countries of residence, a person with
+// Korean- or DPRK-related attributes (a Korean name, Korean declared as a
+// language, a bank writing the name in Hangul, commits from years ago
+// dated +09:00, a time zone of the country they live in) and a control
+// with none of them get no flag without conduct, and with the same
+// conduct (a week's family visit to Seoul, a VPN now and then, a laptop
+// shipped home) exactly the same flags, score and verdict.
 func TestNoFlagFromNationalityAlone(t *testing.T) {
 	t.Parallel()
+	type pair struct{ korean, control Person }
+	countries := []string{"US", "CA", "GB", "DE", "FR", "BR", "IN", "JP", "CN", "RU", "IR", "VN", "AU", "KR", "KP"}
 	var people []Person
-	for k, cc := range []string{"KP", "KR", "CN", "RU", "IR", "US", "JP", "VN"} {
-		for j, name := range []string{"Kim Chol Min", "Pak Song Il", "Alice Martin"} {
-			people = append(people, person(fmt.Sprintf("p%d-%d", k, j), name, func(p *Person) {
-				p.Country = cc
-				p.DateOfBirth = "1990-01-01"
-				p.HomeAddress = fmt.Sprintf("%d Main Road, Capital, %s", k*10+j, cc)
-				if cc == "KP" || cc == "KR" {
-					p.Languages = []string{"Korean"}
-				}
-			}))
-		}
+	var pairs []pair
+	for k, cc := range countries {
+		home := fmt.Sprintf("%d Main Road, Capital, %s", k+1, cc)
+		kor := person(fmt.Sprintf("k-%s", cc), "Kim Minjun", func(p *Person) {
+			p.Country = cc
+			p.DateOfBirth = "1990-01-01"
+			p.HomeAddress = home + " Flat 1"
+			p.Languages = []string{"English", "Korean", "한국어"}
+			p.GitHub = "kim-" + cc
+		})
+		ctl := person(fmt.Sprintf("c-%s", cc), "Alex Martin", func(p *Person) {
+			p.Country = cc
+			p.DateOfBirth = "1990-01-01"
+			p.HomeAddress = home + " Flat 2"
+			p.Languages = []string{"English", "Spanish"}
+			p.GitHub = "alex-" + cc
+		})
+		people = append(people, kor, ctl)
+		pairs = append(pairs, pair{kor, ctl})
 	}
-	got, r := run(t, newChecker(), people, Evidence{}, nil)
+	// Attributes alone: no flag at all.
+	attrs := Evidence{}
+	for _, pr := range pairs {
+		attrs.Payroll = append(attrs.Payroll,
+			PayrollAccount{Person: pr.korean.ID, Kind: "bank", Account: "KR-" + pr.korean.ID, Holder: "김민준"},
+			PayrollAccount{Person: pr.control.ID, Kind: "bank", Account: "CT-" + pr.control.ID, Holder: "MARTIN ALEX"})
+		var old []time.Time
+		for d := range 80 {
+			old = append(old, time.Date(2022, 3, 1+d%28, 10+d%8, 0, 0, 0, time.FixedZone("", 9*3600)))
+		}
+		attrs.GitHub = append(attrs.GitHub, GitHubProfile{Login: pr.korean.GitHub, CreatedAt: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), CommitTimes: old})
+	}
+	got, r := run(t, newChecker(), people, attrs, nil)
 	if len(got) != 0 {
-		t.Errorf("flags from country, name or language alone: %v", got)
+		t.Errorf("flags from country, name, language, script or past residence alone: %v", got)
 	}
 	for _, a := range r.Assessments {
 		if a.Verdict != bulwark.VerdictClear || a.Score != 0 {
 			t.Errorf("%s: %s %d", a.ID, a.Verdict, a.Score)
+		}
+	}
+	// The same conduct: a week in Seoul (foreign sign-ins), three VPN
+	// sign-ins, then home. Each pair must come out the same.
+	conduct := attrs
+	for k, pr := range pairs {
+		for j, p := range []Person{pr.korean, pr.control} {
+			ip := fmt.Sprintf("203.1.%d.%d", 100+k, 10+j)
+			for d := range 20 {
+				conduct.SignIns = append(conduct.SignIns, signIn(p.ID, now.AddDate(0, 0, -30+d), ip, p.Country))
+			}
+			for d := range 8 {
+				conduct.SignIns = append(conduct.SignIns, signIn(p.ID, now.AddDate(0, 0, -9+d), fmt.Sprintf("203.0.113.%d", 2*k+j+1), "KR"))
+			}
+			for d := range 3 {
+				conduct.SignIns = append(conduct.SignIns, signIn(p.ID, now.AddDate(0, 0, -40+d), "198.51.100.4", ""))
+			}
+		}
+	}
+	r, err := newChecker().Run(context.Background(), people, conduct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]Assessment{}
+	for _, a := range r.Assessments {
+		byID[a.ID] = a
+	}
+	codes := func(a Assessment) []string {
+		var c []string
+		for _, f := range a.Flags {
+			c = append(c, f.Rule)
+		}
+		return c
+	}
+	for _, pr := range pairs {
+		k, c := byID[pr.korean.ID], byID[pr.control.ID]
+		if k.Score != c.Score || k.Verdict != c.Verdict || !slices.Equal(codes(k), codes(c)) {
+			t.Errorf("%s: same conduct, different outcome: %s %d %v, control %s %d %v", pr.korean.Country, k.Verdict, k.Score, codes(k), c.Verdict, c.Score, codes(c))
 		}
 	}
 }

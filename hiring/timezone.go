@@ -26,8 +26,9 @@ import (
 //   - at least half the events fall between 22:00 and 07:00 in the
 //     claimed zone (working at night where the person says they live);
 //
-// or, independently, when at least 10 commits and half of them carry the
-// author offset +09:00 while the claimed zone is 3 h or more away.
+// Commits count as activity times only, and only those of the last 90 days
+// (commitWindow): the offset a commit carries (+09:00) is never evidence
+// on its own, since people who once lived in Japan or Korea would carry it.
 // The claimed zone is Person.TimeZone, else the single zone of
 // Person.Country when it has one (see countryZones), else the central zone
 // of a country whose zones are all far from UTC+9 (countryMainZones: US,
@@ -42,15 +43,18 @@ import (
 // are not events; a log that does not say should carry interactive
 // sign-ins only.
 const (
-	zoneMinEvents     = 50
-	zoneMinDays       = 5
-	zoneMinR          = 0.3
-	zoneWorkCentre    = 13.5
-	kstOffset         = 9.0
-	kstTolerance      = 1.5
-	kstMinDistance    = 3.0
-	kstMinNightShare  = 0.5
-	kstMinCommits     = 10
+	zoneMinEvents    = 50
+	zoneMinDays      = 5
+	zoneMinR         = 0.3
+	zoneWorkCentre   = 13.5
+	kstOffset        = 9.0
+	kstTolerance     = 1.5
+	kstMinDistance   = 3.0
+	kstMinNightShare = 0.5
+	// commitWindow: only commits of the last 90 days before Now count,
+	// and only as activity times. Where someone lived years ago, or the
+	// offset a commit carries, says nothing about where they work now.
+	commitWindow      = 90 * 24 * time.Hour
 	roundClockWindow  = 6
 	roundClockMinRate = 0.15
 )
@@ -98,27 +102,23 @@ type zoneStats struct {
 	nightShare   float64
 	quietShare   float64
 	quietStart   int // UTC hour the quietest window starts
-	commits      int
-	kstCommits   int
 }
 
 // checkZones raises KST_WORKING_HOURS and ROUND_THE_CLOCK.
 func (c *Checker) checkZones(x *index, ev Evidence) {
 	events := x.events // the sign-ins', gathered by checkSignIns
-	commits := make([]int, len(x.people))
-	kst := make([]int, len(x.people))
 	for k := range ev.GitHub {
 		g := &ev.GitHub[k]
 		i, ok := x.byGitHub[githubKey(g.Login)]
 		if !ok || i < 0 || g.Login == "" {
 			continue
 		}
+		from := x.now.Add(-commitWindow)
 		for _, t := range g.CommitTimes {
-			events[i] = append(events[i], t.Unix())
-			commits[i]++
-			if _, off := t.Zone(); off == 9*3600 {
-				kst[i]++
+			if t.Before(from) || t.After(x.now) {
+				continue
 			}
+			events[i] = append(events[i], t.Unix())
 		}
 	}
 	locs := map[string]*time.Location{}
@@ -132,7 +132,6 @@ func (c *Checker) checkZones(x *index, ev Evidence) {
 		if !ok {
 			continue
 		}
-		st.commits, st.kstCommits = commits[i], kst[i]
 		p := int32(i)
 		if st.quietShare >= roundClockMinRate {
 			x.flag(p, CodeRoundTheClock, fmt.Sprintf("%d sign-ins and commits over %d days; the quietest six hours (%02d:00–%02d:00 UTC) still hold %.0f%% of them", st.events, st.days, st.quietStart, (st.quietStart+roundClockWindow)%24, 100*st.quietShare))
@@ -147,9 +146,6 @@ func (c *Checker) checkZones(x *index, ev Evidence) {
 		}
 		if st.r >= zoneMinR && circDist(st.inferred, kstOffset) <= kstTolerance && st.nightShare >= kstMinNightShare {
 			x.flag(p, CodeKSTWorkingHours, fmt.Sprintf("%d sign-ins and commits over %d days centre on %s UTC (concentration %.2f), a working day at UTC%+.1f; %.0f%% fall between 22:00 and 07:00 in %s, the claimed zone", st.events, st.days, clock(st.meanUTC), st.r, st.inferred, 100*st.nightShare, loc))
-		}
-		if st.kstCommits >= kstMinCommits && 2*st.kstCommits >= st.commits {
-			x.flag(p, CodeKSTWorkingHours, fmt.Sprintf("%d of %d commits carry the author offset +09:00; the claimed zone is %s", st.kstCommits, st.commits, loc))
 		}
 	}
 	if noZone > 0 {

@@ -82,14 +82,22 @@ func TestZoneRules(t *testing.T) {
 			Evidence{SignIns: routine(rng, "k", mustLoc(t, "Asia/Vladivostok"), 40, 4, 9, 18, "203.0.113.1", "")}, nil},
 		{"Los Angeles hours, US claimed without a zone", person("k", "Karl Weber", func(p *Person) { p.Country = "US" }),
 			Evidence{SignIns: routine(rng, "k", mustLoc(t, "America/Los_Angeles"), 40, 4, 8, 18, "203.0.113.1", "")}, nil},
-		{"commits at +09:00", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "America/Chicago"; p.GitHub = "kw" }),
+		// The +09:00 offset a commit carries is no evidence: 60 recent
+		// commits in a Chicago working day, dated with Seoul's offset.
+		{"commits dated +09:00 in Chicago hours", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "America/Chicago"; p.GitHub = "kw" }),
 			Evidence{GitHub: []GitHubProfile{{Login: "kw", CreatedAt: now.AddDate(-3, 0, 0), CommitTimes: func() []time.Time {
-				var c []time.Time
-				for k := range 60 {
-					c = append(c, now.AddDate(0, 0, -k).In(seoul))
+				c := commitsAt(rng, mustLoc(t, "America/Chicago"), now, 60, 9, 17)
+				for k := range c {
+					c[k] = c[k].In(seoul)
 				}
 				return c
-			}()}}}, []string{CodeKSTWorkingHours}},
+			}()}}}, nil},
+		// Commits in KST working hours from when the person lived in Tokyo
+		// years ago count for nothing.
+		{"old commits in Tokyo hours, living in Germany", person("k", "Haruto Sato", func(p *Person) { p.Country = "DE"; p.GitHub = "kw" }),
+			Evidence{GitHub: []GitHubProfile{{Login: "kw", CreatedAt: now.AddDate(-6, 0, 0), CommitTimes: commitsAt(rng, mustLoc(t, "Asia/Tokyo"), now.AddDate(-4, 0, 0), 80, 9, 18)}}}, nil},
+		{"recent commits in KST working hours, Chicago claimed", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "America/Chicago"; p.GitHub = "kw" }),
+			Evidence{GitHub: []GitHubProfile{{Login: "kw", CreatedAt: now.AddDate(-3, 0, 0), CommitTimes: commitsAt(rng, seoul, now, 80, 9, 18)}}}, []string{CodeKSTWorkingHours}},
 		{"around the clock", person("k", "Karl Weber", func(p *Person) { p.TimeZone = "Europe/Berlin" }),
 			Evidence{SignIns: func() []SignIn {
 				var s []SignIn
@@ -120,4 +128,22 @@ func TestZoneRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// commitsAt makes n commit times on the weekdays before end, between
+// startHour and endHour local time in loc, carrying loc's offset.
+func commitsAt(rng *rand.Rand, loc *time.Location, end time.Time, n, startHour, endHour int) []time.Time {
+	var out []time.Time
+	for d := 1; len(out) < n; d++ {
+		base := end.AddDate(0, 0, -d).In(loc)
+		if wd := base.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		y, m, dd := base.Date()
+		for range 2 {
+			mins := startHour*60 + rng.IntN(max(1, (endHour-startHour)*60))
+			out = append(out, time.Date(y, m, dd, 0, mins, 0, 0, loc))
+		}
+	}
+	return out[:n]
 }
