@@ -48,8 +48,17 @@ type Finding struct {
 
 // Report is the outcome of scanning one tree.
 type Report struct {
+	// Verdict is computed over every finding of the scan, including those
+	// left out of Findings when the report is Capped.
 	Verdict  bulwark.Verdict `json:"verdict"`
 	Findings []Finding       `json:"findings"`
+	// Counts holds the number of findings of each severity over the whole
+	// scan (a finding's More included), before any cap.
+	Counts map[Severity]int `json:"counts"`
+	// Capped is set when the scan found more than MaxFindings findings:
+	// Findings then keeps every critical and high finding and the most
+	// severe of the rest, and Skipped says how many were left out.
+	Capped bool `json:"capped,omitempty"`
 	// Files and Bytes count what was read.
 	Files int   `json:"files"`
 	Bytes int64 `json:"bytes"`

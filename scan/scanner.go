@@ -8,8 +8,10 @@ import (
 	"github.com/bulwark-sec/bulwark"
 )
 
-// MaxFindings bounds the findings of one scan; past it the report says
-// how many more were left out.
+// MaxFindings bounds the findings a report lists. Past it the report is
+// Capped: it keeps every critical and high finding and the most severe of
+// the rest, says how many were left out, and its verdict and Counts still
+// cover every finding.
 const MaxFindings = 10000
 
 // Options configure a Scanner.
@@ -98,11 +100,12 @@ type Session struct {
 	rep      Report
 	hidden   map[string]bool // folders exists_except reported
 	dropped  int
+	counts   map[Severity]int
 	findings []Finding
 }
 
 func (s *Scanner) session() *Session {
-	return &Session{s: s, hidden: map[string]bool{}}
+	return &Session{s: s, hidden: map[string]bool{}, counts: map[Severity]int{}}
 }
 
 // Skip records a sentence saying what was not read and why.
@@ -146,11 +149,32 @@ func (ss *Session) add(f *File) {
 		}
 	}
 	out = capFindings(out)
-	if room := MaxFindings - len(ss.findings); len(out) > room {
-		ss.dropped += len(out) - room
-		out = out[:room]
+	for _, x := range out {
+		ss.counts[x.Severity] += 1 + x.More
 	}
 	ss.findings = append(ss.findings, out...)
+	if len(ss.findings) > 2*MaxFindings {
+		ss.prune()
+	}
+}
+
+// prune keeps at most MaxFindings findings, preferring the most severe:
+// every critical and high finding stays (the count of the others is
+// lowered to make room), the rest in the order they were found.
+func (ss *Session) prune() {
+	if len(ss.findings) <= MaxFindings {
+		return
+	}
+	sort.SliceStable(ss.findings, func(i, j int) bool {
+		return severityRank(ss.findings[i].Severity) > severityRank(ss.findings[j].Severity)
+	})
+	keep := MaxFindings
+	for keep < len(ss.findings) && severityRank(ss.findings[keep].Severity) >= severityRank(SeverityHigh) {
+		keep++
+	}
+	ss.dropped += len(ss.findings) - keep
+	clear(ss.findings[keep:])
+	ss.findings = ss.findings[:keep]
 }
 
 // fillFromRule completes a registered detector's finding with its rule's
@@ -215,6 +239,7 @@ func (ss *Session) existsExcept(r *Rule, path string) (Finding, bool) {
 // report returns the report: findings in a deterministic order (file,
 // line, rule) and the verdict.
 func (ss *Session) report() *Report {
+	ss.prune()
 	rep := ss.rep
 	sort.SliceStable(ss.findings, func(i, j int) bool {
 		a, b := ss.findings[i], ss.findings[j]
@@ -234,9 +259,14 @@ func (ss *Session) report() *Report {
 		rep.Findings = []Finding{}
 	}
 	if ss.dropped > 0 {
-		rep.Skipped = append(rep.Skipped, bulwark.Sprintf("%d more findings past the first %d were left out of the report", ss.dropped, MaxFindings))
+		rep.Capped = true
+		rep.Skipped = append(rep.Skipped, bulwark.Sprintf("%d findings past %d were left out of the report (every critical and high one is kept, then the most severe; the verdict and the counts cover them all)", ss.dropped, MaxFindings))
 	}
-	rep.Verdict = VerdictOf(rep.Findings)
+	rep.Counts = map[Severity]int{}
+	for sev, n := range ss.counts {
+		rep.Counts[sev] = n
+	}
+	rep.Verdict = verdictOfCounts(rep.Counts)
 	if rep.Incomplete && rep.Verdict == bulwark.VerdictClear {
 		rep.Verdict = bulwark.VerdictReview
 	}

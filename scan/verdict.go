@@ -36,3 +36,21 @@ func VerdictOf(findings []Finding) bulwark.Verdict {
 	}
 	return bulwark.VerdictClear
 }
+
+// verdictOfCounts returns the verdict on findings counted by severity, as
+// VerdictOf does on the findings themselves.
+func verdictOfCounts(counts map[Severity]int) bulwark.Verdict {
+	worst := -1
+	for sev, n := range counts {
+		if n > 0 {
+			worst = max(worst, severityRank(sev))
+		}
+	}
+	switch {
+	case worst >= 3:
+		return bulwark.VerdictBlock
+	case worst == 2:
+		return bulwark.VerdictReview
+	}
+	return bulwark.VerdictClear
+}
