@@ -23,6 +23,7 @@ import (
 //	  .authenticationMethod             an unmasked phone number is the MFA device
 //	  .authenticationMethodDetail       ("phone +13125550100"); see entraMFADevice
 //	mfaDetail.authMethod, .authDetail   the same, when there are no authenticationDetails
+//	isInteractive                       SignIn.Interactive (nil when absent)
 //
 // Entra masks phone numbers and gives device display names or key models
 // for other methods, which many people share: those leave MFADevice
@@ -38,6 +39,16 @@ import (
 //	Sign-in error code                  0 or empty is a success when there is no Status
 //	User agent, Autonomous system number
 //	Multifactor authentication auth method, Multifactor authentication auth detail
+//	Interactive (or Is interactive)     optional, true or false: not a portal column
+//
+// The portal downloads interactive and non-interactive user sign-ins as
+// two files with the same columns and no column that tells them apart;
+// it names them InteractiveSignIns_<from>_<to>.csv and
+// NonInteractiveSignIns_<from>_<to>.csv. SignIn.Interactive comes from an
+// Interactive column when the user adds one (to merge both files), else
+// from the file name; a file named otherwise leaves it nil, and
+// ReadSignInsNotes says so. A column the reader does not read may repeat
+// (the portal writes "Incoming token type" twice).
 
 // entraSignIn is the part of a signIn resource the checks need.
 type entraSignIn struct {
@@ -62,9 +73,10 @@ type entraSignIn struct {
 		AuthMethod string `json:"authMethod"`
 		AuthDetail string `json:"authDetail"`
 	} `json:"mfaDetail"`
+	IsInteractive *bool `json:"isInteractive"`
 }
 
-func parseEntraJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
+func parseEntraJSON(rec jsonRecord, name string, n *signInNotes) (hiring.SignIn, bool, error) {
 	var ev entraSignIn
 	if err := unmarshalRecord(rec, name, &ev); err != nil {
 		return hiring.SignIn{}, false, err
@@ -86,18 +98,26 @@ func parseEntraJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
 		return s, false, lineError(name, rec.line, "status.errorCode", "is missing: a sign-in's status says whether it succeeded (0)")
 	}
 	s.Success = *ev.Status.ErrorCode == 0
+	if ev.IsInteractive != nil {
+		s.Interactive = boolPtr(*ev.IsInteractive)
+	}
+	var why mfaDrop
 	for _, d := range ev.AuthenticationDetails {
 		if d.Succeeded != nil && !*d.Succeeded {
 			continue
 		}
-		if m := entraMFADevice(d.AuthenticationMethod, d.AuthenticationMethodDetail); m != "" {
+		m, w := entraMFA(d.AuthenticationMethod, d.AuthenticationMethodDetail)
+		if m != "" {
 			s.MFADevice = m
 			break
 		}
+		why = max(why, w)
 	}
 	if s.MFADevice == "" {
-		s.MFADevice = entraMFADevice(ev.MFADetail.AuthMethod, ev.MFADetail.AuthDetail)
+		m, w := entraMFA(ev.MFADetail.AuthMethod, ev.MFADetail.AuthDetail)
+		s.MFADevice, why = m, max(why, w)
 	}
+	n.dropMFA(s.MFADevice, why)
 	return s, true, nil
 }
 
@@ -114,17 +134,49 @@ func parseEntraJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
 // The Authenticator's device id is in the authentication-methods API, not
 // in sign-in logs.
 func entraMFADevice(method, detail string) string {
+	m, _ := entraMFA(method, detail)
+	return m
+}
+
+// mfaDrop is why entraMFA named no device, for the notices; a larger
+// value is the likelier reason.
+type mfaDrop int
+
+const (
+	mfaNone   mfaDrop = iota // no second factor, or a password
+	mfaNamed                 // a device, key or app model name
+	mfaMasked                // a masked phone number
+)
+
+// entraMFA is entraMFADevice and, when it names no device, why.
+func entraMFA(method, detail string) (string, mfaDrop) {
 	method, detail = strings.TrimSpace(method), strings.TrimSpace(detail)
 	if detail == "" || method == "" {
-		return ""
+		return "", mfaNone
 	}
 	switch strings.ToLower(method) {
 	case "text message", "sms", "phone call", "voice", "voice call", "phone call (mobile)", "phone call (office)", "phone call (alternate)":
 		if p := unmaskedPhone(detail); p != "" {
-			return "phone " + p
+			return "phone " + p, mfaNone
 		}
+		return "", mfaMasked
+	case "password", "previously satisfied":
+		return "", mfaNone
 	}
-	return ""
+	return "", mfaNamed
+}
+
+// dropMFA counts a sign-in whose second factor names no device, by why.
+func (n *signInNotes) dropMFA(device string, why mfaDrop) {
+	if device != "" {
+		return
+	}
+	switch why {
+	case mfaMasked:
+		n.maskedPhone++
+	case mfaNamed:
+		n.namedOnly++
+	}
 }
 
 // unmaskedPhone returns the digits of a whole phone number ("+" and at
@@ -151,7 +203,22 @@ func unmaskedPhone(s string) string {
 	return b.String()
 }
 
-func readEntraCSV(t *csvTable) ([]hiring.SignIn, error) {
+// entraCSVColumns are the columns readEntraCSV reads (normalised).
+var entraCSVColumns = []string{"date (utc)", "date", "username", "user principal name", "ip address", "location", "status",
+	"sign-in error code", "user agent", "autonomous system number", "multifactor authentication auth method",
+	"multifactor authentication auth detail", "interactive", "is interactive"}
+
+func readEntraCSV(t *csvTable, n *signInNotes) ([]hiring.SignIn, error) {
+	// Whether the file's sign-ins are interactive: an Interactive column,
+	// else the portal's file name.
+	interCol := ""
+	for _, c := range []string{"interactive", "is interactive"} {
+		if t.has(c) {
+			interCol = c
+			break
+		}
+	}
+	fileInteractive := entraFileInteractive(t.name)
 	dateCol, utc := "date (utc)", true
 	if !t.has(dateCol) {
 		dateCol, utc = "date", false
@@ -206,7 +273,19 @@ func readEntraCSV(t *csvTable) ([]hiring.SignIn, error) {
 		default:
 			return nil, lineError(t.name, line, "Status", "is not Success, Failure or Interrupted")
 		}
-		s.MFADevice = entraMFADevice(t.cell(rec, "multifactor authentication auth method"), t.cell(rec, "multifactor authentication auth detail"))
+		var why mfaDrop
+		s.MFADevice, why = entraMFA(t.cell(rec, "multifactor authentication auth method"), t.cell(rec, "multifactor authentication auth detail"))
+		n.dropMFA(s.MFADevice, why)
+		if v := t.cell(rec, interCol); interCol != "" && v != "" {
+			b, err := parseBool(v)
+			if err != nil {
+				return nil, lineError(t.name, line, headerName(interCol), "%s: true for a sign-in a person made, false for a non-interactive one", msg(err))
+			}
+			s.Interactive = &b
+		} else if fileInteractive != nil {
+			s.Interactive = boolPtr(*fileInteractive)
+		}
+		n.keep(&s)
 		out = append(out, dd.signIn(s))
 	}
 }
@@ -223,6 +302,10 @@ func headerName(c string) string {
 		return "Username"
 	case "user principal name":
 		return "User principal name"
+	case "interactive":
+		return "Interactive"
+	case "is interactive":
+		return "Is interactive"
 	}
 	return c
 }

@@ -13,7 +13,10 @@ import (
 // read from it, so there an event without client.ipAddress has no
 // address and the MFA device is device.id only):
 //
-//	eventType                               user.session.start, user.authentication.*; others are skipped
+//	eventType                               user.session.start, user.authentication.*: sign-ins;
+//	                                        user.authentication.slo and .universal_logout*
+//	                                        (sign-outs), app.oauth2.*token* (token grants
+//	                                        and refreshes) and others are skipped
 //	published                               RFC 3339 with zone
 //	actor.alternateId                       the account (login or e-mail)
 //	client.ipAddress                        else the first request.ipChain[].ip
@@ -32,6 +35,16 @@ import (
 // and TOTP factors; Okta Verify without device registration) leave
 // MFADevice empty: the shared-MFA-device check has nothing to compare on
 // such a log.
+//
+// Every kept event is interactive (a person signed in, opened an app or
+// passed a factor) but user.authentication.auth_via_richclient, which a
+// legacy mail client causes with its stored password whenever it
+// connects. OAuth token grants and refreshes are not read as sign-ins: a
+// client asks for them in the background, and a server-side client's
+// request carries the server's address, which would show everyone who uses
+// the application as sharing one network. The CSV download without an
+// eventType column is read row by row as sign-ins of unknown kind
+// (Interactive nil).
 //
 // The format of a JSON file is fixed by its first record: in an Okta file
 // a record without eventType is an error, and only events whose type is
@@ -72,12 +85,58 @@ type oktaEvent struct {
 	} `json:"request"`
 }
 
-// oktaSignInEvent reports whether an Okta event type is a sign-in.
-func oktaSignInEvent(t string) bool {
-	return t == "user.session.start" || strings.HasPrefix(t, "user.authentication.")
+// oktaEventKind sorts an Okta event type: a sign-in (user.session.start
+// and user.authentication.* but the sign-outs), an OAuth token grant or
+// refresh (app.oauth2.*token*), a sign-out (user.authentication.slo,
+// user.authentication.universal_logout*) or another event.
+func oktaEventKind(t string) oktaKind {
+	switch {
+	case t == "user.session.start":
+		return kindSignIn
+	case t == "user.authentication.slo" || strings.HasPrefix(t, "user.authentication.universal_logout"):
+		return kindLogout
+	case strings.HasPrefix(t, "user.authentication."):
+		return kindSignIn
+	case strings.HasPrefix(t, "app.oauth2.") && strings.Contains(t, "token"):
+		return kindTokenGrant
+	}
+	return kindOther
 }
 
-func parseOktaJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
+type oktaKind int
+
+const (
+	kindOther oktaKind = iota
+	kindSignIn
+	kindTokenGrant
+	kindLogout
+)
+
+// skip counts an event the reader does not keep and reports whether it
+// skips it.
+func (n *signInNotes) skipOkta(eventType string) bool {
+	switch oktaEventKind(eventType) {
+	case kindSignIn:
+		return false
+	case kindTokenGrant:
+		n.tokenGrants++
+	case kindLogout:
+		n.logouts++
+	default:
+		n.otherEvents++
+	}
+	return true
+}
+
+// oktaInteractive says whether a person made a sign-in event: every kept
+// type but user.authentication.auth_via_richclient, which Office 365's
+// legacy mail clients (Outlook, Exchange ActiveSync) cause with a stored
+// password whenever they connect, around the clock.
+func oktaInteractive(eventType string) *bool {
+	return boolPtr(eventType != "user.authentication.auth_via_richclient")
+}
+
+func parseOktaJSON(rec jsonRecord, name string, n *signInNotes) (hiring.SignIn, bool, error) {
 	var ev oktaEvent
 	if err := unmarshalRecord(rec, name, &ev); err != nil {
 		return hiring.SignIn{}, false, err
@@ -88,7 +147,7 @@ func parseOktaJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
 		return hiring.SignIn{}, false, lineError(name, rec.line, "eventType", "is missing: the file's first record is an Okta LogEvent, "+
 			"so every record must be one; give each log format in a file of its own")
 	}
-	if !oktaSignInEvent(*ev.EventType) {
+	if n.skipOkta(*ev.EventType) {
 		return hiring.SignIn{}, false, nil
 	}
 	ip := ev.Client.IPAddress
@@ -103,6 +162,7 @@ func parseOktaJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
 	})
 	s.ASN = ev.SecurityContext.AsNumber
 	s.Proxy = ev.SecurityContext.IsProxy
+	s.Interactive = oktaInteractive(*ev.EventType)
 	return s, true, err
 }
 
@@ -128,10 +188,17 @@ func oktaSignIn(name string, line int, f oktaFields) (hiring.SignIn, error) {
 	return s, nil
 }
 
+// oktaCSVColumns are the columns readOktaCSV reads (normalised).
+var oktaCSVColumns = []string{"eventtype", "published", "actor.alternateid", "client.ipaddress", "client.useragent.rawuseragent",
+	"client.geographicalcontext.country", "client.geographicalcontext.city", "securitycontext.asnumber", "securitycontext.asorg",
+	"securitycontext.isproxy", "outcome.result", "device.id"}
+
 // readOktaCSV reads the System Log as the admin console's Download CSV
 // gives it: one column per dotted LogEvent path.
-func readOktaCSV(t *csvTable) ([]hiring.SignIn, error) {
+func readOktaCSV(t *csvTable, n *signInNotes) ([]hiring.SignIn, error) {
 	hasType := t.has("eventtype")
+	n.noTypeColumn = !hasType
+	n.noDeviceColumn = !t.has("device.id")
 	var out []hiring.SignIn
 	dd := newDedup()
 	for {
@@ -143,7 +210,7 @@ func readOktaCSV(t *csvTable) ([]hiring.SignIn, error) {
 			return nil, err
 		}
 		et := t.cell(rec, "eventtype")
-		if hasType && !oktaSignInEvent(et) {
+		if hasType && n.skipOkta(et) {
 			continue
 		}
 		ip, ipField := t.cell(rec, "client.ipaddress"), "client.ipAddress"
@@ -165,6 +232,10 @@ func readOktaCSV(t *csvTable) ([]hiring.SignIn, error) {
 				return nil, lineError(t.name, line, "securityContext.isProxy", "%s", msg(err))
 			}
 		}
+		if hasType {
+			s.Interactive = oktaInteractive(et)
+		}
+		n.keep(&s)
 		out = append(out, dd.signIn(s))
 	}
 }

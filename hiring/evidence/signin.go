@@ -16,7 +16,7 @@ const signInFormats = "Okta System Log JSON (an /api/v1/logs array or JSON lines
 	"Okta System Log CSV (the admin console's Download CSV: published, actor.alternateId, client.ipAddress, …), " +
 	"Microsoft Entra sign-in JSON (the portal's JSON download, or a Graph auditLogs/signIns page with value[]), " +
 	"Microsoft Entra sign-in CSV (the portal's CSV download: Date (UTC), Username, IP address, …), " +
-	"or the generic CSV or JSON lines with user, time, ip, user_agent, mfa_device, country, asn, success"
+	"or the generic CSV or JSON lines with user, time, ip, user_agent, mfa_device, country, asn, success, interactive"
 
 // ReadSignIns reads an identity provider's sign-in log, recognising its
 // format by its content: the Okta System Log as JSON (the /api/v1/logs array or JSON
@@ -25,14 +25,20 @@ const signInFormats = "Okta System Log JSON (an /api/v1/logs array or JSON lines
 // auditLogs/signIns page with its value array, or JSON lines of signIn
 // objects) or as the portal's CSV download; or a generic CSV or JSON
 // lines file with the columns user, time, ip, user_agent, mfa_device,
-// country, asn and success (and optionally city, as_org, proxy). Its CSV
-// header is compared as ReadPeople compares columns ("User Agent" is
-// user_agent). A generic record without success counts as a successful
-// sign-in: give success=false for failed attempts, or every rule counts
-// them as sign-ins.
+// country, asn and success (and optionally city, as_org, proxy,
+// interactive). Its CSV header is compared as ReadPeople compares columns
+// ("User Agent" is user_agent). A generic record without success counts
+// as a successful sign-in: give success=false for failed attempts, or
+// every rule counts them as sign-ins.
 //
 // Only sign-in events are kept: Okta's user.session.start and
-// user.authentication.* events; every Entra record is a sign-in. Times
+// user.authentication.* events but the sign-outs (OAuth token grants and
+// every other event type are skipped); every Entra record is a sign-in.
+// SignIn.Interactive is read from Entra's isInteractive, from the name of
+// an Entra CSV as the portal names its downloads (InteractiveSignIns_….csv,
+// NonInteractiveSignIns_….csv) or its Interactive column, from the Okta
+// event type, and from the generic interactive column; nil when the file
+// does not say. ReadSignInsNotes also says what was skipped. Times
 // must carry a zone (only Entra's "Date (UTC)" column is read as UTC
 // without one). Files are UTF-8 (a byte-order mark is skipped) or UTF-16
 // with a byte-order mark; a CSV's delimiter (comma, semicolon or tab) is
@@ -48,29 +54,66 @@ func ReadSignIns(r io.Reader, name string) ([]hiring.SignIn, error) {
 // a record's size and the number of records (a zero field takes its
 // default).
 func ReadSignInsLimits(r io.Reader, name string, lim Limits) ([]hiring.SignIn, error) {
+	out, _, err := ReadSignInsNotes(r, name, lim)
+	return out, err
+}
+
+// ReadSignInsNotes is ReadSignInsLimits that also returns notices, a
+// sentence each, of what it skipped or could not use: events of other
+// types, OAuth token grants and sign-outs it skipped (Okta), sign-ins
+// without an IP address, a log that names no MFA device the
+// shared-MFA-device check could compare (Okta without device.id, Entra's
+// masked phone numbers and model names), and sign-ins that do not say
+// whether a person made them. Notices hold counts and reasons, never a
+// value of a data row; nil when there is nothing to say. With an error
+// there are neither sign-ins nor notices.
+func ReadSignInsNotes(r io.Reader, name string, lim Limits) ([]hiring.SignIn, []string, error) {
 	lim = lim.withDefaults()
 	br, first, err := openEvidence(r, name, lim)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	n := &signInNotes{}
+	var out []hiring.SignIn
 	switch first {
 	case 0:
-		return nil, fileError(name, "is empty: expected %s", signInFormats)
+		return nil, nil, fileError(name, "is empty: expected %s", signInFormats)
 	case '[', '{':
-		return readSignInJSON(br, name, lim)
+		out, err = readSignInJSON(br, name, lim, n)
+	default:
+		out, err = readSignInCSV(br, name, lim, n)
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, n.list(), nil
+}
+
+func readSignInCSV(br *bufio.Reader, name string, lim Limits, n *signInNotes) ([]hiring.SignIn, error) {
 	t, err := newCSVTable(br, name, lim)
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case t.has("published", "actor.alternateid"):
-		return readOktaCSV(t)
+		n.format = "okta-csv"
+		if err := t.refuseDuplicates(oktaCSVColumns); err != nil {
+			return nil, err
+		}
+		return readOktaCSV(t, n)
 	case t.has("ip address") && (t.has("date (utc)") || t.has("date")) &&
 		(t.has("username") || t.has("user principal name")):
-		return readEntraCSV(t)
+		n.format = "entra-csv"
+		if err := t.refuseDuplicates(entraCSVColumns); err != nil {
+			return nil, err
+		}
+		return readEntraCSV(t, n)
 	case t.has("user", "time", "ip"):
-		return readGenericSignInCSV(t)
+		n.format = "csv"
+		return readGenericSignInCSV(t, n)
+	}
+	if err := t.refuseDuplicates(nil); err != nil {
+		return nil, err
 	}
 	return nil, fileError(name, "is not a sign-in log Bulwark recognises: expected %s", signInFormats)
 }
@@ -85,7 +128,7 @@ type signInShape struct {
 	Time              *string `json:"time"`
 }
 
-func readSignInJSON(br *bufio.Reader, name string, lim Limits) ([]hiring.SignIn, error) {
+func readSignInJSON(br *bufio.Reader, name string, lim Limits, n *signInNotes) ([]hiring.SignIn, error) {
 	var out []hiring.SignIn
 	dd := newDedup()
 	var parse func(rec jsonRecord) (hiring.SignIn, bool, error)
@@ -97,10 +140,13 @@ func readSignInJSON(br *bufio.Reader, name string, lim Limits) ([]hiring.SignIn,
 			}
 			switch {
 			case s.EventType != nil || s.Published != nil:
-				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseOktaJSON(rec, name) }
+				n.format = "okta"
+				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseOktaJSON(rec, name, n) }
 			case s.CreatedDateTime != nil || s.UserPrincipalName != nil:
-				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseEntraJSON(rec, name) }
+				n.format = "entra"
+				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseEntraJSON(rec, name, n) }
 			case s.User != nil && s.Time != nil:
+				n.format = "csv"
 				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseGenericSignInJSON(rec, name) }
 			default:
 				return lineError(name, rec.line, "record", "is not a sign-in event Bulwark recognises: expected %s", signInFormats)
@@ -111,6 +157,7 @@ func readSignInJSON(br *bufio.Reader, name string, lim Limits) ([]hiring.SignIn,
 			return err
 		}
 		if keep {
+			n.keep(&s)
 			out = append(out, dd.signIn(s))
 		}
 		return nil
@@ -122,7 +169,7 @@ func readSignInJSON(br *bufio.Reader, name string, lim Limits) ([]hiring.SignIn,
 }
 
 // genericSignInColumns are the columns of the generic sign-in CSV.
-var genericSignInColumns = []string{"user", "time", "ip", "user_agent", "mfa_device", "country", "city", "asn", "as_org", "proxy", "success"}
+var genericSignInColumns = []string{"user", "time", "ip", "user_agent", "mfa_device", "country", "city", "asn", "as_org", "proxy", "success", "interactive"}
 
 // genericSignIn is one row of the generic format, as JSON.
 type genericSignIn struct {
@@ -137,9 +184,12 @@ type genericSignIn struct {
 	ASOrg     string          `json:"as_org"`
 	Proxy     json.RawMessage `json:"proxy"`
 	Success   json.RawMessage `json:"success"`
+	// Interactive is false for a background token refresh, true for a
+	// sign-in a person made; absent when unknown.
+	Interactive json.RawMessage `json:"interactive"`
 }
 
-func readGenericSignInCSV(t *csvTable) ([]hiring.SignIn, error) {
+func readGenericSignInCSV(t *csvTable, n *signInNotes) ([]hiring.SignIn, error) {
 	if err := t.useColumnKeys(); err != nil {
 		return nil, err
 	}
@@ -161,10 +211,11 @@ func readGenericSignInCSV(t *csvTable) ([]hiring.SignIn, error) {
 			UserAgent: t.cell(rec, "user_agent"), MFADevice: t.cell(rec, "mfa_device"),
 			Country: t.cell(rec, "country"), City: t.cell(rec, "city"), ASOrg: t.cell(rec, "as_org"),
 		}
-		s, err := g.signIn(t.name, line, t.cell(rec, "asn"), t.cell(rec, "proxy"), t.cell(rec, "success"))
+		s, err := g.signIn(t.name, line, t.cell(rec, "asn"), t.cell(rec, "proxy"), t.cell(rec, "success"), t.cell(rec, "interactive"))
 		if err != nil {
 			return nil, err
 		}
+		n.keep(&s)
 		out = append(out, dd.signIn(s))
 	}
 }
@@ -174,7 +225,7 @@ func parseGenericSignInJSON(rec jsonRecord, name string) (hiring.SignIn, bool, e
 	if err := unmarshalRecord(rec, name, &g); err != nil {
 		return hiring.SignIn{}, false, err
 	}
-	s, err := g.signIn(name, rec.line, jsonScalar(g.ASN), jsonScalar(g.Proxy), jsonScalar(g.Success))
+	s, err := g.signIn(name, rec.line, jsonScalar(g.ASN), jsonScalar(g.Proxy), jsonScalar(g.Success), jsonScalar(g.Interactive))
 	return s, true, err
 }
 
@@ -191,7 +242,7 @@ func jsonScalar(raw json.RawMessage) string {
 	return string(raw)
 }
 
-func (g genericSignIn) signIn(name string, line int, asn, proxy, success string) (hiring.SignIn, error) {
+func (g genericSignIn) signIn(name string, line int, asn, proxy, success, interactive string) (hiring.SignIn, error) {
 	s := hiring.SignIn{User: strings.TrimSpace(g.User), UserAgent: g.UserAgent, MFADevice: strings.TrimSpace(g.MFADevice),
 		City: g.City, ASOrg: g.ASOrg, Success: true, Provider: "csv", Line: line}
 	if s.User == "" {
@@ -223,6 +274,13 @@ func (g genericSignIn) signIn(name string, line int, asn, proxy, success string)
 		if s.Success, err = parseBool(success); err != nil {
 			return s, lineError(name, line, "success", "%s", msg(err))
 		}
+	}
+	if interactive != "" {
+		b, err := parseBool(interactive)
+		if err != nil {
+			return s, lineError(name, line, "interactive", "%s: true for a sign-in a person made, false for a background token refresh", msg(err))
+		}
+		s.Interactive = &b
 	}
 	return s, nil
 }

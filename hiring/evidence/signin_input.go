@@ -479,6 +479,20 @@ type csvTable struct {
 	r     *csv.Reader
 	col   map[string]int
 	head  []string
+	// dups are the header cells that repeat an earlier column's name;
+	// col holds the first.
+	dups []string
+}
+
+// refuseDuplicates refuses a header that has one of cols (normalised
+// names) twice; nil cols refuses any repeated column.
+func (t *csvTable) refuseDuplicates(cols []string) error {
+	for _, h := range t.dups {
+		if cols == nil || slices.Contains(cols, normHeader(h)) {
+			return lineError(t.name, 1, "header", "column %q appears twice: keep one", h)
+		}
+	}
+	return nil
 }
 
 // newCSVTable reads the header. Column names are compared in lower case
@@ -505,7 +519,12 @@ func newCSVTable(br *bufio.Reader, name string, lim Limits) (*csvTable, error) {
 		}
 		k := normHeader(h)
 		if _, dup := t.col[k]; dup && k != "" {
-			return nil, lineError(name, 1, "header", "column %q appears twice: keep one", h)
+			// Entra's portal CSV has "Incoming token type" twice: a
+			// repeated column is refused only by the readers that read
+			// it (refuseDuplicates, useColumnKeys).
+			t.dups = append(t.dups, h)
+			t.head = append(t.head, k)
+			continue
 		}
 		t.col[k] = i
 		t.head = append(t.head, k)

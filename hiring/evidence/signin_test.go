@@ -29,18 +29,24 @@ func signInsLined(ss []hiring.SignIn) []lined[hiring.SignIn] {
 
 func TestReadSignInsFiles(t *testing.T) {
 	t.Parallel()
+	yes, no := "true", "false"
 	for _, tc := range []struct {
 		file     string
 		n        int
 		provider string
+		// interactive is each sign-in's Interactive: "true", "false" or
+		// "" (nil); one value for all when it has one element.
+		interactive []string
 	}{
-		{"okta_api.json", 6, "okta"},
-		{"okta.jsonl", 6, "okta"},
-		{"okta_export.csv", 6, "okta"},
-		{"entra_graph.json", 4, "entra"},
-		{"entra_portal.json", 4, "entra"},
-		{"entra_portal.csv", 4, "entra"},
-		{"generic.csv", 3, "csv"},
+		{"okta_api.json", 6, "okta", []string{yes}},
+		{"okta.jsonl", 6, "okta", []string{yes}},
+		{"okta_export.csv", 6, "okta", []string{yes}},
+		{"entra_graph.json", 4, "entra", []string{yes}},
+		{"entra_portal.json", 4, "entra", []string{yes}},
+		{"InteractiveSignIns_2026-03-04_2026-03-05.csv", 4, "entra", []string{yes}},
+		// The portal's current columns, "Incoming token type" twice.
+		{"NonInteractiveSignIns_2026-03-04_2026-03-05.csv", 2, "entra", []string{no}},
+		{"generic.csv", 3, "csv", []string{yes, no, ""}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
@@ -64,9 +70,23 @@ func TestReadSignInsFiles(t *testing.T) {
 					t.Errorf("incomplete sign-in %+v", s)
 				}
 			}
+			for i, s := range got {
+				want := tc.interactive[min(i, len(tc.interactive)-1)]
+				if g := interactiveText(s.Interactive); g != want {
+					t.Errorf("line %d: interactive %q, want %q", s.Line, g, want)
+				}
+			}
 			golden(t, "signins_"+strings.ReplaceAll(tc.file, ".", "_")+".json", signInsLined(got))
 		})
 	}
+}
+
+// interactiveText is "true", "false" or "" for nil.
+func interactiveText(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
 }
 
 // TestReadSignInsSameEvents checks that the three Okta forms, and the
@@ -105,6 +125,10 @@ func TestReadSignInsSameEvents(t *testing.T) {
 				t.Errorf("%s and %s differ in event %d's time: %v, %v", a, b, i, x[i].Time, y[i].Time)
 			}
 			x[i].Time = y[i].Time
+			if interactiveText(x[i].Interactive) != interactiveText(y[i].Interactive) {
+				t.Errorf("%s and %s differ in event %d's interactive: %s, %s", a, b, i, interactiveText(x[i].Interactive), interactiveText(y[i].Interactive))
+			}
+			x[i].Interactive, y[i].Interactive = nil, nil
 			if x[i] != y[i] {
 				t.Errorf("%s and %s differ in event %d:\n%+v\n%+v", a, b, i, x[i], y[i])
 			}
@@ -113,7 +137,7 @@ func TestReadSignInsSameEvents(t *testing.T) {
 	same("okta_api.json", "okta.jsonl", false)
 	same("okta_api.json", "okta_export.csv", false)
 	same("entra_graph.json", "entra_portal.json", false)
-	same("entra_graph.json", "entra_portal.csv", false)
+	same("entra_graph.json", "InteractiveSignIns_2026-03-04_2026-03-05.csv", false)
 }
 
 func TestReadSignInsFields(t *testing.T) {
