@@ -66,24 +66,39 @@ func ReadInventory(r io.Reader, name string) ([]hiring.Device, error) {
 // ReadInventoryLimits is ReadInventory with other limits (a zero field
 // takes its default).
 func ReadInventoryLimits(r io.Reader, name string, lim Limits) ([]hiring.Device, error) {
+	out, _, err := ReadInventoryNotes(r, name, lim)
+	return out, err
+}
+
+// ReadInventoryNotes is ReadInventoryLimits that also returns notices, a
+// sentence each, of what it skipped: the rows of osqueryd result lines
+// that report a removal (the inventory is what is present). Notices hold
+// counts and reasons, never a value of a data row; nil when there is
+// nothing to say. With an error there are neither devices nor notices.
+func ReadInventoryNotes(r io.Reader, name string, lim Limits) ([]hiring.Device, []string, error) {
 	lim = lim.withDefaults()
 	br, first, err := openEvidence(r, name, lim)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	inv := &inventory{name: name, lim: lim, index: map[string]int{}}
 	switch first {
 	case 0:
-		return nil, fileError(name, "is empty: expected %s", inventoryFormats)
+		return nil, nil, fileError(name, "is empty: expected %s", inventoryFormats)
 	case '[', '{':
 		err = inv.readJSON(br)
 	default:
 		err = inv.readCSV(br)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return inv.devices, nil
+	var notes []string
+	if inv.removed > 0 {
+		notes = append(notes, count(inv.removed)+" osqueryd row"+plural(inv.removed)+" reporting a removal "+were(inv.removed)+
+			" skipped: a program or USB device seen on a machine stays in its inventory after it is removed")
+	}
+	return inv.devices, notes, nil
 }
 
 // inventory collects devices by serial.
@@ -97,6 +112,8 @@ type inventory struct {
 	whole map[string]int
 	// cur is the device an osquery system_info row named.
 	cur, curHost string
+	// removed counts the osqueryd rows of removals skipped.
+	removed int
 }
 
 // device returns the device with serial, adding it at line.
@@ -474,13 +491,15 @@ func (inv *inventory) osquerydLine(rec jsonRecord, keys map[string]json.RawMessa
 		Snapshot       []map[string]json.RawMessage `json:"snapshot"`
 		// DiffResults is the batch format (--logger_event_type=false).
 		DiffResults *struct {
-			Added []map[string]json.RawMessage `json:"added"`
+			Added   []map[string]json.RawMessage `json:"added"`
+			Removed []json.RawMessage            `json:"removed"`
 		} `json:"diffResults"`
 	}
 	if err := unmarshalRecord(rec, inv.name, &l); err != nil {
 		return err
 	}
 	if l.Action == "removed" {
+		inv.removed++
 		return nil
 	}
 	if l.Columns == nil && l.Snapshot == nil && l.DiffResults == nil {
@@ -503,6 +522,7 @@ func (inv *inventory) osquerydLine(rec jsonRecord, keys map[string]json.RawMessa
 	}
 	if l.DiffResults != nil {
 		rows = append(rows, l.DiffResults.Added...) // "removed" rows are skipped
+		inv.removed += len(l.DiffResults.Removed)
 	}
 	for _, r := range rows {
 		row, err := osqueryRow(inv.name, rec.line, r)

@@ -34,9 +34,24 @@ func FuzzReadSignIns(f *testing.F) {
 	// quoted cell of many lines.
 	f.Add([]byte("[" + strings.Repeat("\n", 4000) + `{"user":"a@example.com","time":"2026-03-02T09:00:00Z","ip":"192.0.2.1"}]`))
 	f.Add([]byte("user,time,ip,user_agent\na@example.com,2026-03-02T09:00:00Z,192.0.2.1,\"" + strings.Repeat("a\n", 4000) + "\"\n"))
+	// Kinds of sign-in and the interactive markers.
+	f.Add([]byte(strings.ReplaceAll(oktaOK, "user.session.start", "app.oauth2.as.token.grant.refresh_token") + "\n" +
+		strings.ReplaceAll(oktaOK, "user.session.start", "user.authentication.auth_via_richclient") + "\n" +
+		strings.ReplaceAll(oktaOK, "user.session.start", "user.authentication.slo")))
+	f.Add([]byte("Date (UTC),Username,IP address,Status,Interactive,Latency,Latency\n2026-03-04T08:00:01Z,a@contoso.example,192.0.2.1,Success,false,1,2\n"))
+	f.Add([]byte("user,time,ip,interactive\na@example.com,2026-03-02T09:00:00Z,192.0.2.1,no\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ss, err := ReadSignInsLimits(bytes.NewReader(data), "f", Limits{MaxFileBytes: 1 << 20})
-		checkReadError(t, "f", len(ss), err)
+		name := "NonInteractiveSignIns_f.csv"
+		ss, notes, err := ReadSignInsNotes(bytes.NewReader(data), name, Limits{MaxFileBytes: 1 << 20})
+		checkReadError(t, name, len(ss), err)
+		if err != nil && notes != nil {
+			t.Fatalf("notices %q with the error %v", notes, err)
+		}
+		for _, n := range notes {
+			if n == "" || strings.ContainsAny(n, "\n\r") {
+				t.Fatalf("notice %q", n)
+			}
+		}
 		for _, s := range ss {
 			if s.User == "" || s.Time.IsZero() || s.Line < 1 {
 				t.Fatalf("incomplete sign-in %+v", s)
@@ -51,9 +66,13 @@ func FuzzReadInventory(f *testing.F) {
 	f.Add([]byte("serial,item_type,vendor_id,product_id\nS1,usb,VID_1D6B,PID_0104\n"))
 	f.Add([]byte(`{"name":"p","hostIdentifier":"h","decorations":{"hardware_serial":"To Be Filled By O.E.M."},"diffResults":{"added":[{"name":"AnyDesk"}],"removed":[]}}`))
 	f.Add([]byte(`[{"hardware_serial":"S1","name":"x","path":"/x` + strings.Repeat("/AnyDesk.app", 300) + `"}]`))
+	f.Add([]byte(`{"name":"p","hostIdentifier":"h","columns":{"name":"AnyDesk"},"action":"removed"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ds, err := ReadInventoryLimits(bytes.NewReader(data), "f", Limits{MaxFileBytes: 1 << 20})
+		ds, notes, err := ReadInventoryNotes(bytes.NewReader(data), "f", Limits{MaxFileBytes: 1 << 20})
 		checkReadError(t, "f", len(ds), err)
+		if err != nil && notes != nil {
+			t.Fatalf("notices %q with the error %v", notes, err)
+		}
 		for _, d := range ds {
 			if d.Serial == "" || d.Line < 1 {
 				t.Fatalf("incomplete device %+v", d)
