@@ -207,3 +207,28 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+// TestReadPeopleNotes: the columns ignore_unknown leaves unread are
+// named (header cells, not values); ignore's are not, nor is anything
+// without ignore_unknown.
+func TestReadPeopleNotes(t *testing.T) {
+	t.Parallel()
+	m := &Mapping{Columns: map[string]string{"Candidate ID": "id"}, Ignore: []string{"Stage"}, IgnoreUnknown: true}
+	ps, notes, err := ReadPeopleNotes(strings.NewReader("Candidate ID,Stage,Phone 2,Whatever,\n1,a,+13125550100,b,c\n"), "ats.csv", PeopleOptions{Mapping: m})
+	if err != nil || len(ps) != 1 {
+		t.Fatal(ps, err)
+	}
+	want := `the mapping's ignore_unknown left columns unread: "Phone 2", "Whatever", a column without a name; map those holding identifiers`
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], want) || strings.Contains(notes[0], "5550100") {
+		t.Errorf("notices %q, want %q…", notes, want)
+	}
+	// JSON lines: the keys skipped, once each.
+	_, notes, err = ReadPeopleNotes(strings.NewReader(`{"Candidate ID":"1","Phone 2":"x"}`+"\n"+`{"Candidate ID":"2","Phone 2":"y"}`+"\n"), "ats.jsonl", PeopleOptions{Mapping: m})
+	if err != nil || len(notes) != 1 || !strings.Contains(notes[0], `left a column unread: "Phone 2"; map it`) {
+		t.Errorf("JSON: %q, %v", notes, err)
+	}
+	_, notes, err = ReadPeopleNotes(strings.NewReader("id,full_name\n1,Ann Lee\n"), "p.csv", PeopleOptions{})
+	if err != nil || notes != nil {
+		t.Errorf("nothing skipped: %q, %v", notes, err)
+	}
+}

@@ -3,8 +3,10 @@ package evidence
 import (
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/hiring"
 	"github.com/bulwark-sec/bulwark/screening/country"
 )
@@ -123,6 +125,9 @@ func (in *input) peopleLayout(line int, cols []string, m *Mapping) (*peopleLayou
 			continue
 		}
 		if m != nil && m.IgnoreUnknown {
+			if len(in.skippedCols) <= maxSkippedCols && !slices.Contains(in.skippedCols, c) {
+				in.skippedCols = append(in.skippedCols, c)
+			}
 			continue
 		}
 		unknown = append(unknown, columnLabel(c, i))
@@ -196,16 +201,55 @@ func (in *input) peopleLayout(line int, cols []string, m *Mapping) (*peopleLayou
 // country or role. Errors never repeat a value of a data row: they name
 // the line and column (and which value of a list). A file or row over opt's limits is an ETOOLARGE error.
 func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, error) {
+	out, _, err := ReadPeopleNotes(r, name, opt)
+	return out, err
+}
+
+// maxSkippedCols bounds the column names a notice lists.
+const maxSkippedCols = 20
+
+// ReadPeopleNotes is ReadPeople that also returns notices of what it
+// skipped: the columns the mapping's ignore_unknown left unread (their
+// names, from the header or the JSON keys; columns the mapping lists in
+// ignore are not mentioned). Notices never hold a value of a data row;
+// nil when there is nothing to say. With an error there are neither
+// records nor notices.
+func ReadPeopleNotes(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, []string, error) {
+	ps, in, err := readPeople(r, name, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	var notes []string
+	if k := len(in.skippedCols); k > 0 {
+		list := in.skippedCols[:min(k, maxSkippedCols)]
+		labels := make([]string, len(list))
+		for i, c := range list {
+			labels[i] = "a column without a name"
+			if strings.TrimSpace(c) != "" {
+				labels[i] = strconv.Quote(bulwark.Echo(c))
+			}
+		}
+		more := ""
+		if k > maxSkippedCols {
+			more = " and more"
+		}
+		notes = append(notes, "the mapping's ignore_unknown left "+pick(k, "a column", "columns")+" unread: "+strings.Join(labels, ", ")+more+
+			"; map "+pick(k, "it", "those")+" holding identifiers (a second e-mail or phone, a bank account) in the mapping's columns, or list "+pick(k, "it", "them")+" in ignore")
+	}
+	return ps, notes, nil
+}
+
+func readPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, *input, error) {
 	in, err := openInput(r, name, opt.Limits)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in.countries = map[string]string{}
 	m := opt.Mapping
 	if m != nil && !m.compiled {
 		c := *m
 		if err := c.compile(name + " (column mapping)"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m = &c
 	}
@@ -255,14 +299,14 @@ func ReadPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, e
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if m != nil && in.format != formatCSV {
 		if err := m.missingSource(in, present, nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out.all(), nil
+	return out.all(), in, nil
 }
 
 // person builds one record from a row's cells.

@@ -87,6 +87,9 @@ type input struct {
 	// check, so that a test can tell it stays linear in the keys of an
 	// object.
 	keyProbes int
+	// skippedCols are the columns a mapping's ignore_unknown skipped, in
+	// order of appearance, for ReadPeopleNotes.
+	skippedCols []string
 }
 
 // errf returns the EINVALID error of a bad row: "NAME: line N: FIELD:
