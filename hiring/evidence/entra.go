@@ -99,7 +99,7 @@ func parseEntraJSON(rec jsonRecord, name string, n *signInNotes) (hiring.SignIn,
 	}
 	s.Success = *ev.Status.ErrorCode == 0
 	if ev.IsInteractive != nil {
-		s.Interactive = boolPtr(*ev.IsInteractive)
+		s.Interactive = n.flag(*ev.IsInteractive)
 	}
 	var why mfaDrop
 	for _, d := range ev.AuthenticationDetails {
@@ -281,9 +281,9 @@ func readEntraCSV(t *csvTable, n *signInNotes) ([]hiring.SignIn, error) {
 			if err != nil {
 				return nil, lineError(t.name, line, headerName(interCol), "%s: true for a sign-in a person made, false for a non-interactive one", msg(err))
 			}
-			s.Interactive = &b
+			s.Interactive = n.flag(b)
 		} else if fileInteractive != nil {
-			s.Interactive = boolPtr(*fileInteractive)
+			s.Interactive = n.flag(*fileInteractive)
 		}
 		n.keep(&s)
 		out = append(out, dd.signIn(s))

@@ -40,6 +40,22 @@ type signInNotes struct {
 	interactiveUnknown int  // kept sign-ins that do not say whether a person made them
 	noDeviceColumn     bool // Okta CSV without device.id
 	noTypeColumn       bool // Okta CSV without eventType
+
+	// flags are the values the file's sign-ins point Interactive at: one
+	// false and one true a file, not an allocation a sign-in.
+	flags [2]*bool
+}
+
+// flag returns the file's shared pointer to b.
+func (n *signInNotes) flag(b bool) *bool {
+	i := 0
+	if b {
+		i = 1
+	}
+	if n.flags[i] == nil {
+		n.flags[i] = boolPtr(b)
+	}
+	return n.flags[i]
 }
 
 // keep counts a sign-in the reader returns.

@@ -93,7 +93,10 @@ func TestOktaEventKinds(t *testing.T) {
 		got = append(got, interactiveText(s.Interactive))
 	}
 	if strings.Join(got, " ") != "true false true" {
-		t.Errorf("kept %d sign-ins, interactive %v; want 3: true false true", len(ss), got)
+		t.Fatalf("kept %d sign-ins, interactive %v; want 3: true false true", len(ss), got)
+	}
+	if ss[0].Interactive != ss[2].Interactive {
+		t.Error("the sign-ins of a file do not share their Interactive value: an allocation each")
 	}
 	want := []string{"2 events of types other than sign-ins", "3 OAuth token grants or refreshes", "3 sign-outs"}
 	if len(notes) != len(want) {

@@ -132,8 +132,8 @@ func (n *signInNotes) skipOkta(eventType string) bool {
 // type but user.authentication.auth_via_richclient, which Office 365's
 // legacy mail clients (Outlook, Exchange ActiveSync) cause with a stored
 // password whenever they connect, around the clock.
-func oktaInteractive(eventType string) *bool {
-	return boolPtr(eventType != "user.authentication.auth_via_richclient")
+func oktaInteractive(eventType string) bool {
+	return eventType != "user.authentication.auth_via_richclient"
 }
 
 func parseOktaJSON(rec jsonRecord, name string, n *signInNotes) (hiring.SignIn, bool, error) {
@@ -162,7 +162,7 @@ func parseOktaJSON(rec jsonRecord, name string, n *signInNotes) (hiring.SignIn, 
 	})
 	s.ASN = ev.SecurityContext.AsNumber
 	s.Proxy = ev.SecurityContext.IsProxy
-	s.Interactive = oktaInteractive(*ev.EventType)
+	s.Interactive = n.flag(oktaInteractive(*ev.EventType))
 	return s, true, err
 }
 
@@ -233,7 +233,7 @@ func readOktaCSV(t *csvTable, n *signInNotes) ([]hiring.SignIn, error) {
 			}
 		}
 		if hasType {
-			s.Interactive = oktaInteractive(et)
+			s.Interactive = n.flag(oktaInteractive(et))
 		}
 		n.keep(&s)
 		out = append(out, dd.signIn(s))

@@ -38,7 +38,9 @@ const signInFormats = "Okta System Log JSON (an /api/v1/logs array or JSON lines
 // an Entra CSV as the portal names its downloads (InteractiveSignIns_….csv,
 // NonInteractiveSignIns_….csv) or its Interactive column, from the Okta
 // event type, and from the generic interactive column; nil when the file
-// does not say. ReadSignInsNotes also says what was skipped. Times
+// does not say; the sign-ins of a file share the two values it points at
+// (do not write through it). ReadSignInsNotes also says what was skipped.
+// Times
 // must carry a zone (only Entra's "Date (UTC)" column is read as UTC
 // without one). Files are UTF-8 (a byte-order mark is skipped) or UTF-16
 // with a byte-order mark; a CSV's delimiter (comma, semicolon or tab) is
@@ -147,7 +149,7 @@ func readSignInJSON(br *bufio.Reader, name string, lim Limits, n *signInNotes) (
 				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseEntraJSON(rec, name, n) }
 			case s.User != nil && s.Time != nil:
 				n.format = "csv"
-				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseGenericSignInJSON(rec, name) }
+				parse = func(rec jsonRecord) (hiring.SignIn, bool, error) { return parseGenericSignInJSON(rec, name, n) }
 			default:
 				return lineError(name, rec.line, "record", "is not a sign-in event Bulwark recognises: expected %s", signInFormats)
 			}
@@ -215,17 +217,23 @@ func readGenericSignInCSV(t *csvTable, n *signInNotes) ([]hiring.SignIn, error) 
 		if err != nil {
 			return nil, err
 		}
+		if s.Interactive != nil {
+			s.Interactive = n.flag(*s.Interactive)
+		}
 		n.keep(&s)
 		out = append(out, dd.signIn(s))
 	}
 }
 
-func parseGenericSignInJSON(rec jsonRecord, name string) (hiring.SignIn, bool, error) {
+func parseGenericSignInJSON(rec jsonRecord, name string, n *signInNotes) (hiring.SignIn, bool, error) {
 	var g genericSignIn
 	if err := unmarshalRecord(rec, name, &g); err != nil {
 		return hiring.SignIn{}, false, err
 	}
 	s, err := g.signIn(name, rec.line, jsonScalar(g.ASN), jsonScalar(g.Proxy), jsonScalar(g.Success), jsonScalar(g.Interactive))
+	if s.Interactive != nil {
+		s.Interactive = n.flag(*s.Interactive)
+	}
 	return s, true, err
 }
 
@@ -280,7 +288,7 @@ func (g genericSignIn) signIn(name string, line int, asn, proxy, success, intera
 		if err != nil {
 			return s, lineError(name, line, "interactive", "%s: true for a sign-in a person made, false for a background token refresh", msg(err))
 		}
-		s.Interactive = &b
+		s.Interactive = boolPtr(b) // replaced by the file's shared value (signInNotes.flag)
 	}
 	return s, nil
 }
