@@ -157,6 +157,15 @@ type index struct {
 	// (an identity link): sharing identifiers between them is no flag.
 	same  map[[2]int32]bool
 	flags []map[string]*flagDraft
+	// homes are the people's home addresses as NormalizeAddress has them.
+	homes []string
+	// holders are the holder names the payroll evidence gives for each
+	// account (payrollKey), for joint accounts.
+	holders map[string][]string
+	// banks are the institutions each person's payroll records give for
+	// an account (payrollKey) that is no IBAN: a bare account number is
+	// unique only at its bank.
+	banks map[string]map[int32][]string
 	// events are the Unix times of each person's successful sign-ins, for
 	// the time-zone inference.
 	events    [][]int64
@@ -187,6 +196,9 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 		same:     map[[2]int32]bool{},
 		flags:    make([]map[string]*flagDraft, len(people)),
 		events:   make([][]int64, len(people)),
+		homes:    make([]string, len(people)),
+		holders:  map[string][]string{},
+		banks:    map[string]map[int32][]string{},
 		now:      time.Now(),
 	}
 	if c.Now != nil {
@@ -214,6 +226,7 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 		}
 		ids[id] = i
 		x.names[i] = nameTokens(p.FullName)
+		x.homes[i] = NormalizeAddress(p.HomeAddress)
 		claim(x.byKey, matchKey(id), int32(i))
 		for _, e := range p.Emails {
 			claim(x.byKey, matchKey(e), int32(i))
@@ -230,7 +243,66 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 			}
 		}
 	}
+	for k := range ev.Payroll {
+		a := &ev.Payroll[k]
+		key := payrollKey(a.Kind, a.Account)
+		if key == "" {
+			continue
+		}
+		if strings.TrimSpace(a.Holder) != "" && !slices.Contains(x.holders[key], a.Holder) {
+			x.holders[key] = append(x.holders[key], a.Holder)
+		}
+		if acct, _ := NormalizeBankAccount(a.Account); !isCrypto(a.Kind) && !acct.IBAN {
+			i, ok := x.person(a.Person)
+			if inst := institutionKey(a.Institution); ok && inst != "" {
+				if x.banks[key] == nil {
+					x.banks[key] = map[int32][]string{}
+				}
+				x.banks[key][i] = append(x.banks[key][i], inst)
+			}
+		}
+	}
 	return x, nil
+}
+
+// household reports whether i and j give the same home address: people
+// of different names there are a household (a couple, a parent and an
+// adult child), whose shared landline, joint account and home network are
+// one fact, not several (see foldPairs).
+func (x *index) household(i, j int32) bool {
+	return x.homes[i] != "" && x.homes[i] == x.homes[j]
+}
+
+// jointAccount reports whether the payroll evidence names both i and j
+// among the holders of the account key (a joint account): sharing it is
+// no sign of a facilitator.
+func (x *index) jointAccount(key string, i, j int32) bool {
+	for _, h := range x.holders[key] {
+		if holderIsPerson(h, x.names[i], x.people[i].FullName) && holderIsPerson(h, x.names[j], x.people[j].FullName) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameAccount reports whether i and j sharing the account key can be one
+// account paying two people: not a joint account of both (jointAccount),
+// and not one number at two different banks (both give an institution for
+// it and none in common).
+func (x *index) sameAccount(key string, i, j int32) bool {
+	if x.jointAccount(key, i, j) {
+		return false
+	}
+	bi, bj := x.banks[key][i], x.banks[key][j]
+	if len(bi) == 0 || len(bj) == 0 {
+		return true // no bank given: the number alone decides
+	}
+	for _, b := range bi {
+		if slices.Contains(bj, b) {
+			return true
+		}
+	}
+	return false
 }
 
 func lineOf(line int) string {
@@ -344,10 +416,16 @@ func addUnique(set []int32, i int32) []int32 {
 // something, against those members of a different name; what describes the
 // shared thing for the evidence text.
 func (x *index) flagGroup(group []int32, code, what string) {
+	x.flagGroupIf(group, code, what, nil)
+}
+
+// flagGroupIf is flagGroup counting only the pairs keep accepts (all when
+// keep is nil).
+func (x *index) flagGroupIf(group []int32, code, what string, keep func(i, j int32) bool) {
 	for _, i := range group {
 		var rel []int32
 		for _, j := range group {
-			if j != i && x.differ(i, j) {
+			if j != i && x.differ(i, j) && (keep == nil || keep(i, j)) {
 				rel = append(rel, j)
 			}
 		}

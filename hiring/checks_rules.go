@@ -144,8 +144,26 @@ func (c *Checker) checkClusters(x *index, clusters []Cluster) {
 			} else if l.Score > 0 && l.Score < 1 {
 				what += " (similarity " + strconv.FormatFloat(l.Score, 'f', 2, 64) + ")"
 			}
-			x.flagGroup(resolve(l.IDs), code, what+" with")
+			c.flagLink(x, resolve(l.IDs), l.Kind, l.Value, code, what+" with")
 		}
+	}
+}
+
+// flagLink raises code on a cluster link's members. Two exceptions keep a
+// household's shared facts from counting as a facilitator's: a phone
+// shared by people who give the same home address is their landline and
+// raises SHARED_HOME_ADDRESS (the household), not SHARED_IDENTIFIER; a
+// bank account the payroll evidence says both hold (a joint account), or
+// that it places at two different banks, raises nothing.
+func (c *Checker) flagLink(x *index, group []int32, kind, value, code, what string) {
+	switch kind {
+	case LinkKindPhone:
+		x.flagGroupIf(group, code, what, func(i, j int32) bool { return !x.household(i, j) })
+		x.flagGroupIf(group, CodeSharedHomeAddress, "shares the home address and the phone "+value+" with", x.household)
+	case LinkKindBankAccount:
+		x.flagGroupIf(group, code, what, func(i, j int32) bool { return x.sameAccount(value, i, j) })
+	default:
+		x.flagGroup(group, code, what)
 	}
 }
 
@@ -205,10 +223,12 @@ func (c *Checker) checkShared(x *index, shared []SharedLink) {
 				continue
 			}
 			x.flagGroup(members, code, what)
+		case l.Kind == LinkKindPhone && len(members) <= maxObservations+1:
+			c.flagLink(x, members, l.Kind, l.Value, CodeSharedIdentifier, what)
 		case strongLinkKinds[l.Kind]:
 			x.flagWide(members, CodeSharedIdentifier, what)
 		case l.Kind == LinkKindBankAccount:
-			x.flagWide(members, CodeSharedPayrollAccount, what)
+			x.flagWide(members, CodeSharedPayrollAccount, what, func(i, j int32) bool { return x.sameAccount(l.Value, i, j) })
 		case l.Kind == LinkKindDeviceSerial:
 			x.flagWide(members, CodeSharedDevice, what)
 		}
@@ -222,9 +242,13 @@ func (c *Checker) checkShared(x *index, shared []SharedLink) {
 // to at most maxObservations others of a different name (the first in
 // the group), the rest counted, so that the work and the flags stay
 // linear in the group's size.
-func (x *index) flagWide(group []int32, code, what string) {
+func (x *index) flagWide(group []int32, code, what string, keep ...func(i, j int32) bool) {
+	var k func(i, j int32) bool
+	if len(keep) > 0 {
+		k = keep[0]
+	}
 	if len(group) <= maxObservations+1 {
-		x.flagGroup(group, code, what)
+		x.flagGroupIf(group, code, what, k)
 		return
 	}
 	const maxScan = 4 * maxObservations * maxObservations
@@ -234,7 +258,7 @@ func (x *index) flagWide(group []int32, code, what string) {
 			if len(rel) == maxObservations || n >= maxScan {
 				break
 			}
-			if j != i && x.differ(i, j) {
+			if j != i && x.differ(i, j) && (k == nil || k(i, j)) {
 				rel = append(rel, j)
 			}
 		}
@@ -708,7 +732,7 @@ func (c *Checker) checkPayroll(x *index, payroll []PayrollAccount) {
 	for _, k := range sortedKeys(byAcct) {
 		if group := byAcct[k]; len(group) > 1 {
 			slices.Sort(group)
-			x.flagGroup(group, CodeSharedPayrollAccount, "salary account "+k+" also pays")
+			x.flagGroupIf(group, CodeSharedPayrollAccount, "salary account "+k+" also pays", func(i, j int32) bool { return x.sameAccount(k, i, j) })
 		}
 	}
 }
@@ -853,3 +877,7 @@ func (c *Checker) checkReferrals(x *index) {
 		x.flag(int32(i), CodeReferredByFlagged, fmt.Sprintf("referred by %s, verdict %s (score %d: %s)", x.label(j), base[j].Verdict, base[j].Score, strings.Join(codes, ", ")), j)
 	}
 }
+
+// institutionKey is a bank's name as the payroll rule compares it: its
+// words folded, "" when none.
+func institutionKey(s string) string { return strings.Join(foldTokens(s), " ") }

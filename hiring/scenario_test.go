@@ -284,3 +284,74 @@ func TestNoFlagFromNationalityAlone(t *testing.T) {
 		}
 	}
 }
+
+// household is a married couple who both work for the company: one home,
+// one landline written two ways, a joint account in both names (in their
+// records and in payroll), both working from home on one network.
+func household(t testing.TB) ([]Person, Evidence) {
+	chicago := mustLoc(t, "America/Chicago")
+	rng := rand.New(rand.NewPCG(11, 12))
+	maria := person("hh-1", "Maria Garcia", func(p *Person) {
+		p.Country, p.TimeZone = "US", "America/Chicago"
+		p.Phones = []string{"+1 312 555 0142"}
+		p.HomeAddress = "12 Oak Street, Springfield, IL 62704"
+		p.BankAccounts = []string{"000123456789"}
+	})
+	david := person("hh-2", "David Chen", func(p *Person) {
+		p.Country, p.TimeZone = "US", "America/Chicago"
+		p.Phones = []string{"(312) 555-0142"}
+		p.HomeAddress = "12 Oak St., Springfield IL 62704"
+		p.BankAccounts = []string{"000123456789"}
+	})
+	var ev Evidence
+	for _, p := range []Person{maria, david} {
+		ev.SignIns = append(ev.SignIns, routine(rng, p.Emails[0], chicago, 60, 3, 8, 18, "73.22.10.5", "authenticator-"+p.ID)...)
+		ev.Payroll = append(ev.Payroll, PayrollAccount{Person: p.ID, Kind: "bank", Account: "000123456789", Holder: "Maria Garcia and David Chen", Since: now.AddDate(-3, 0, 0)})
+		ev.Shipments = append(ev.Shipments, Shipment{Person: p.ID, DeviceSerial: "C02" + p.ID, Address: p.HomeAddress})
+	}
+	return []Person{maria, david}, ev
+}
+
+// TestHouseholdAtMostReview: a couple's shared home, landline, joint
+// account and home network are one relationship, not independent
+// indicators: at most review, through the whole identity graph.
+func TestHouseholdAtMostReview(t *testing.T) {
+	t.Parallel()
+	people, ev := household(t)
+	g, err := BuildGraph(people, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newChecker().RunGraph(context.Background(), people, ev, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range r.Assessments {
+		if a.Verdict == bulwark.VerdictBlock || a.Score >= BlockScore {
+			t.Errorf("%s: %s %d: %+v", a.ID, a.Verdict, a.Score, a.Flags)
+		}
+		for _, f := range a.Flags {
+			if f.Rule == CodeSharedPayrollAccount || f.Rule == CodeSharedIdentifier || f.Rule == CodePayrollHolderMismatch {
+				t.Errorf("%s: %s on a household: %s", a.ID, f.Rule, f.Evidence)
+			}
+		}
+	}
+	// The same two people at different homes, paid to one account in one
+	// name: a facilitator's pattern, not folded away.
+	people[1].HomeAddress = "7 Elm Ave, Austin, TX 78701"
+	ev.Shipments[1].Address = people[1].HomeAddress
+	for k := range ev.Payroll {
+		ev.Payroll[k].Holder = "Maria Garcia"
+	}
+	g, err = BuildGraph(people, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = newChecker().RunGraph(context.Background(), people, ev, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := r.Assessments[1]; a.Verdict != bulwark.VerdictBlock {
+		t.Errorf("different homes, one account in another's name, one phone, one network: %s %d %+v", a.Verdict, a.Score, a.Flags)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -80,9 +81,77 @@ func (x *index) assess(i int) Assessment {
 		}
 		a.Flags = append(a.Flags, f)
 	}
+	a.Flags = foldPairs(a.Flags, func(id string) bool {
+		j, ok := x.person(id)
+		return ok && x.household(int32(i), j)
+	})
 	SortFlags(a.Flags)
 	a.Score, a.Verdict = Score(a.Flags)
 	return a
+}
+
+// pairCodes are the rules that see something shared between people.
+var pairCodes = map[string]bool{
+	CodeSharedIdentifier: true, CodeSharedHomeAddress: true, CodeSharedNetwork: true, CodeSharedDevice: true,
+	CodeSharedMFADevice: true, CodeSharedPayrollAccount: true, CodeSharedShippingAddress: true,
+}
+
+// pairIncrement is what each further view of one relationship adds (see
+// foldPairs).
+const pairIncrement = 5
+
+// foldPairs folds a person's SHARED_* flags into one when they all relate
+// the person to the same single other person, of the same household (the
+// same home address, which householdOf reports for the other's id): a
+// couple's shared home, landline, home network and account are several
+// views of one relationship, not independent indicators, so they weigh as
+// the heaviest of them plus pairIncrement for each further one (a couple
+// sharing a home network and an address: 25 + 5 = 30, review, never
+// block). Flags that relate the person to two or more others (a laptop
+// farm of three), or to someone living elsewhere, are not folded: each is
+// an independent indicator.
+func foldPairs(flags []Flag, householdOf func(id string) bool) []Flag {
+	var shared []int
+	var other string
+	for k, f := range flags {
+		if !pairCodes[f.Rule] {
+			continue
+		}
+		if len(f.Related) != 1 || (other != "" && f.Related[0] != other) {
+			return flags
+		}
+		other = f.Related[0]
+		shared = append(shared, k)
+	}
+	if len(shared) < 2 || !householdOf(other) {
+		return flags
+	}
+	heavy := shared[0]
+	for _, k := range shared[1:] {
+		if f, h := flags[k], flags[heavy]; f.Weight > h.Weight || (f.Weight == h.Weight && f.Rule < h.Rule) {
+			heavy = k
+		}
+	}
+	folded := flags[heavy]
+	var also []string
+	for _, k := range shared {
+		if k != heavy {
+			also = append(also, flags[k].Rule+": "+flags[k].Evidence)
+		}
+	}
+	slices.Sort(also)
+	folded.Weight += pairIncrement * len(also)
+	folded.Evidence += "; the same two people also (one relationship, counted once): " + strings.Join(also, "; ")
+	out := make([]Flag, 0, len(flags)-len(also))
+	for k, f := range flags {
+		switch {
+		case k == heavy:
+			out = append(out, folded)
+		case !slices.Contains(shared, k):
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func joinEvidence(d *flagDraft) string {
