@@ -73,6 +73,9 @@ type Main struct {
 	// and before its completion is audited: where a kill -9 would leave a
 	// file with only its "started" entry.
 	keyWritten func(path string)
+	// scanProgressEvery is how often 'scan repo' writes a progress line
+	// on a large tree (0: every 2 seconds); tests shorten it.
+	scanProgressEvery time.Duration
 }
 
 // NewMain returns a Main wired to the process's streams and environment;
@@ -442,20 +445,6 @@ func (m *Main) versionCmd() *command {
 	}
 }
 
-// notBuilt is a placeholder for a command a later issue adds: it says so
-// and fails, never pretending to work.
-func notBuilt(name, summary, issue string) *command {
-	return &command{
-		name:    name,
-		summary: summary + " (not built yet)",
-		usage:   "bulwark " + name + " ...",
-		planned: true,
-		run: func(ctx context.Context, args []string) (int, error) {
-			return bulwark.ExitError, bulwark.Errorf(bulwark.EINVALID, "'bulwark %s' is not built yet%s", name, issue)
-		},
-	}
-}
-
 // root builds the command tree.
 func (m *Main) root() *command {
 	return &command{
@@ -473,7 +462,7 @@ func (m *Main) root() *command {
 			m.alertsCmd(),
 			m.withTraceWatch(m.withTraceDeposits(m.withTraceCase(m.traceCmd()))),
 			m.hireCmd(),
-			notBuilt("scan", "statically scan an untrusted repository for malware", ""),
+			m.scanCmd(),
 		},
 	}
 }

@@ -604,7 +604,12 @@ func TestPlannedCommandsHelp(t *testing.T) {
 	if !strings.Contains(commands, "  serve ") || !strings.Contains(commands, "  trace ") {
 		t.Fatalf("command list lacks serve or trace:\n%s", commands)
 	}
-	planned := []string{"scan"}
+	var planned []string
+	for _, c := range (&Main{}).root().subs {
+		if c.planned {
+			planned = append(planned, c.name)
+		}
+	}
 	for _, name := range planned {
 		for _, line := range strings.Split(commands, "\n") {
 			if f := strings.Fields(line); len(f) > 0 && f[0] == name {
@@ -612,7 +617,7 @@ func TestPlannedCommandsHelp(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(stdout, "Planned, not built yet (they only say so and exit 1): scan\n") {
+	if len(planned) > 0 && !strings.Contains(stdout, "Planned, not built yet (they only say so and exit 1): "+strings.Join(planned, ", ")+"\n") {
 		t.Errorf("--help does not name the planned commands:\n%s", stdout)
 	}
 	for _, name := range planned {
