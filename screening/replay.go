@@ -110,6 +110,9 @@ func (s *Service) Replay(ctx context.Context, id string) (*Replay, error) {
 			}
 		}
 	case KindName:
+		if strings.HasPrefix(d.Query, privateNamePrefix) {
+			return nil, bulwark.Errorf(bulwark.EINVALID, "decision %s screened a name under the hiring use, stored as a fingerprint without the name: it cannot be replayed (screen the person again)", d.ID)
+		}
 		r.AlgorithmNow = names.AlgorithmVersion
 		nd, err := sc.ScreenName(d.Use, d.Subject, NameQuery{Name: d.Query, Type: d.Type, DateOfBirth: d.DOB, Country: d.Country, Limit: d.Limit})
 		if err != nil {

@@ -2,6 +2,8 @@ package screening
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -49,6 +51,11 @@ type ServiceConfig struct {
 	// instead of before the index is put in service (for one-shot
 	// commands that may screen only addresses).
 	LazyNames bool
+	// NameKey keys the fingerprint a name decision of the hiring use
+	// holds instead of the name (see PrivateName); nil means a random key
+	// made when the service opens, so that fingerprints compare only
+	// within one process.
+	NameKey []byte
 }
 
 // Service is screening with its state: the screener over the active list
@@ -58,6 +65,7 @@ type Service struct {
 	cfg      ServiceConfig
 	screener *Screener
 	recorder *Recorder
+	nameKey  []byte
 	// encodedSize is the length of the previous single address
 	// decision's encodings (recordAddress).
 	encodedSize atomic.Int32
@@ -74,7 +82,11 @@ func OpenService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 	if cfg.Store == nil || cfg.Audit == nil {
 		return nil, bulwark.Errorf(bulwark.EINTERNAL, "screening service: a store and an audit log are required")
 	}
-	s := &Service{cfg: cfg, active: map[string]*List{}}
+	s := &Service{cfg: cfg, active: map[string]*List{}, nameKey: cfg.NameKey}
+	if s.nameKey == nil {
+		s.nameKey = make([]byte, 32)
+		_, _ = rand.Read(s.nameKey) // crypto/rand.Read does not fail
+	}
 	gen, err := cfg.Store.ListsGeneration(ctx)
 	if err != nil {
 		return nil, err
@@ -265,8 +277,54 @@ func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject
 	if err != nil {
 		return nil, err
 	}
+	if use == UseHiring {
+		PrivateName(d, s.nameKey)
+	}
 	d.Actor = actor
 	return d, s.recordJSON(ctx, &d.Decision, d)
+}
+
+// privateNamePrefix starts the query of a name decision PrivateName made.
+const privateNamePrefix = "hmac-sha256:"
+
+// PrivateName removes the personal data of the person screened from d,
+// as a name decision of the hiring use is recorded and answered: the
+// query becomes "hmac-sha256:" and 32 hex digits of HMAC-SHA256 under key
+// of the name (the same name gives the same fingerprint under one key,
+// and it cannot be read back), the date of birth and country go, and each
+// match's explanation keeps the listed side, the scores and the features'
+// names and contributions, not the query's tokens nor what was compared.
+// An applicant's screening decisions then hold nothing a forget of the
+// applicant has to remove; the decision's subject is the hiring
+// fingerprint, which a forget makes unlinkable.
+func PrivateName(d *NameDecision, key []byte) {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("bulwark-screening-name-v1\x00"))
+	m.Write([]byte(d.Query))
+	fp := privateNamePrefix + hex.EncodeToString(m.Sum(nil))[:32]
+	d.Query, d.DOB, d.Country = fp, "", ""
+	for i := range d.Matches {
+		e := &d.Matches[i].Explanation
+		e.Query = fp
+		for j := range e.Alignment {
+			e.Alignment[j].Query = ""
+		}
+		kept := e.Unmatched[:0]
+		for _, u := range e.Unmatched {
+			if u.Side != "query" {
+				kept = append(kept, u)
+			}
+		}
+		e.Unmatched = kept
+		for j := range e.Features {
+			e.Features[j].Detail = ""
+		}
+		if sup := d.Matches[i].Suppressed; sup != nil {
+			c := *sup
+			c.SubjectKey = fp
+			d.Matches[i].Suppressed = &c
+		}
+	}
 }
 
 // recordJSON records d with v (the decision with its results) as its

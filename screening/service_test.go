@@ -574,3 +574,71 @@ func TestServiceAnnouncesListChanges(t *testing.T) {
 		t.Fatalf("a removal: told %v (the removed list must be out of service when told), %v", heard, err)
 	}
 }
+
+// TestServiceHiringNameDecisionHoldsNoName screens an applicant's name
+// under the hiring use and reads the stored decision: it holds a keyed
+// fingerprint of the name, no name, birth date or country, and the same
+// verdict and matches as screened.
+func TestServiceHiringNameDecisionHoldsNoName(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	svc := openService(t, db, false)
+	nd, err := svc.ScreenName(ctx, "system:hire", screening.UseHiring, "0123456789abcdef0123456789abcdef",
+		screening.NameQuery{Name: "Kim Jong Un", Type: "person", DateOfBirth: "1984-01-08", Country: "KP"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nd.Verdict == bulwark.VerdictClear || len(nd.Matches) == 0 {
+		t.Fatalf("ScreenName = %+v, want a match", nd)
+	}
+	if !strings.HasPrefix(nd.Query, "hmac-sha256:") {
+		t.Errorf("Query = %q, want the name's fingerprint", nd.Query)
+	}
+	d, err := db.Decision(ctx, nd.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The listed party's name is list data; what the applicant gave must
+	// appear nowhere.
+	var body struct {
+		Query   *string `json:"query"`
+		DOB     *string `json:"dob"`
+		Country *string `json:"country"`
+		Matches []struct {
+			Explanation struct {
+				Query     string `json:"query"`
+				Alignment []struct {
+					Query string `json:"query"`
+				} `json:"alignment"`
+			} `json:"explanation"`
+		} `json:"matches"`
+	}
+	if err := json.Unmarshal(d.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Query == nil || *body.Query != nd.Query || body.DOB != nil || body.Country != nil || strings.Contains(string(d.Body), "1984-01-08") {
+		t.Errorf("the stored decision holds the query, birth date or country:\n%s", d.Body)
+	}
+	for _, m := range body.Matches {
+		if m.Explanation.Query != nd.Query {
+			t.Errorf("a match's explanation holds the query %q", m.Explanation.Query)
+		}
+		for _, a := range m.Explanation.Alignment {
+			if a.Query != "" {
+				t.Errorf("a match's alignment holds a query token %q", a.Query)
+			}
+		}
+	}
+	if !strings.Contains(string(d.Body), nd.Query) || !strings.Contains(string(d.Body), nd.Matches[0].EntityID) {
+		t.Errorf("the stored decision lost its fingerprint or match:\n%s", d.Body)
+	}
+	if _, err := svc.Replay(ctx, nd.ID); bulwark.ErrorCode(err) != bulwark.EINVALID {
+		t.Errorf("Replay(hiring name decision) = %v, want EINVALID", err)
+	}
+	// Other uses keep the query, as before.
+	od, err := svc.ScreenName(ctx, "token:t", screening.UseOnboarding, "c", screening.NameQuery{Name: "Kim Jong Un", DateOfBirth: "1984-01-08"})
+	if err != nil || od.Query != "Kim Jong Un" || od.DOB != "1984-01-08" {
+		t.Fatalf("onboarding ScreenName = %+v, %v", od, err)
+	}
+}
