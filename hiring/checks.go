@@ -180,6 +180,10 @@ type flagDraft struct {
 	related  map[int32]bool
 	// more counts observations beyond those kept for the evidence text.
 	more int
+	// weight is the flag's weight when every observation was raised at a
+	// reduced weight (flagReduced); 0 when one was raised in full.
+	weight int
+	full   bool
 }
 
 // maxObservations is how many observations a flag's evidence spells out;
@@ -320,6 +324,18 @@ func (x *index) person(name string) (int32, bool) {
 
 // flag records one observation of rule code on person i.
 func (x *index) flag(i int32, code, evidence string, related ...int32) {
+	x.draft(i, code, evidence, related...).full = true
+}
+
+// flagReduced records an observation of rule code on person i that weighs
+// weight, less than the rule's: the flag weighs the rule's weight when
+// another observation raised it in full, else the largest reduced weight.
+func (x *index) flagReduced(i int32, code, evidence string, weight int, related ...int32) {
+	d := x.draft(i, code, evidence, related...)
+	d.weight = max(d.weight, weight)
+}
+
+func (x *index) draft(i int32, code, evidence string, related ...int32) *flagDraft {
 	m := x.flags[i]
 	if m == nil {
 		m = map[string]*flagDraft{}
@@ -346,6 +362,7 @@ func (x *index) flag(i int32, code, evidence string, related ...int32) {
 		}
 		d.related[r] = true
 	}
+	return d
 }
 
 // isSame reports whether the identity graph linked i and j as one person.

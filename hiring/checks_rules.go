@@ -70,6 +70,11 @@ const (
 	// Now.
 	churnWindow      = 365 * 24 * time.Hour
 	churnMinAccounts = 3
+	// buildingMinPeople and buildingWeight: laptops of 3 or more people
+	// shipped to different units of one building raise
+	// SHARED_SHIPPING_ADDRESS at weight 15 (one unit: 30).
+	buildingMinPeople = 3
+	buildingWeight    = 15
 )
 
 // strongLinkKinds are the identifiers whose sharing between different
@@ -648,6 +653,7 @@ func (c *Checker) isOfficeAddress(a string) bool {
 // counts as a shipment. Company offices are neither.
 func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 	byAddr := map[string][]int32{}
+	byBuilding := map[string][]int32{}
 	shown := map[string]string{}
 	one := func(i int32, addr, serial string) {
 		k := NormalizeAddress(addr)
@@ -655,11 +661,20 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 			return
 		}
 		byAddr[k] = addUnique(byAddr[k], i)
+		b := buildingAddress(k)
+		byBuilding[b] = addUnique(byBuilding[b], i)
 		if _, ok := shown[k]; !ok {
 			shown[k] = strings.TrimSpace(addr)
 		}
+		if _, ok := shown[b]; !ok {
+			shown[b] = strings.TrimSpace(addr)
+		}
 		home := x.people[i].HomeAddress
-		if hk := NormalizeAddress(home); hk != "" && hk != k {
+		hk := NormalizeAddress(home)
+		// The home address with its unit left out, or the other way round,
+		// is the same place.
+		sameBuilding := buildingAddress(hk) == b && (hk == buildingAddress(hk) || k == b)
+		if hk != "" && hk != k && !sameBuilding {
 			what := "laptop"
 			if serial != "" {
 				what += " " + serial
@@ -685,6 +700,28 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 		if group := byAddr[k]; len(group) > 1 {
 			slices.Sort(group)
 			x.flagGroup(group, CodeSharedShippingAddress, fmt.Sprintf("laptop shipped to %q, as for", shown[k]))
+		}
+	}
+	// Several units of one building: a farm writing a different flat for
+	// each hire. Three or more people of different names, at a reduced
+	// weight (an apartment block houses colleagues too).
+	for _, b := range sortedKeys(byBuilding) {
+		group := byBuilding[b]
+		if len(group) < buildingMinPeople {
+			continue
+		}
+		slices.Sort(group)
+		for _, i := range group {
+			var rel []int32
+			for _, j := range group {
+				if j != i && x.differ(i, j) {
+					rel = append(rel, j)
+				}
+			}
+			if len(rel)+1 < buildingMinPeople {
+				continue
+			}
+			x.flagReduced(i, CodeSharedShippingAddress, fmt.Sprintf("laptop shipped to the building of %q (other units), as for %s", shown[b], x.labels(rel)), buildingWeight, rel...)
 		}
 	}
 }

@@ -78,6 +78,19 @@ func TestRules(t *testing.T) {
 			want: map[string][]string{"a": {CodeShippingAddressMismatch}}},
 		{name: "laptop shipped home, spelled differently", people: []Person{alice},
 			ev: Evidence{Shipments: []Shipment{{Person: "A", Address: "12 OAK ST., Springfield IL 62704-1234, USA"}}}},
+		{name: "laptop shipped home, the state written out", people: []Person{alice},
+			ev: Evidence{Shipments: []Shipment{{Person: "a", Address: "12 Oak Street, Springfield, Illinois 62704"}}}},
+		{name: "laptop shipped home, the unit left out", people: []Person{person("a", "Alice Martin", func(p *Person) { p.HomeAddress = "12 Oak St Apt 4, Springfield, IL 62704" })},
+			ev: Evidence{Shipments: []Shipment{{Person: "a", Address: "12 Oak St, Springfield, IL 62704"}}}},
+		{name: "laptop shipped to another unit", people: []Person{person("a", "Alice Martin", func(p *Person) { p.HomeAddress = "12 Oak St Apt 4, Springfield, IL 62704" })},
+			ev:   Evidence{Shipments: []Shipment{{Person: "a", Address: "12 Oak St Apt 9, Springfield, IL 62704"}}},
+			want: map[string][]string{"a": {CodeShippingAddressMismatch}}},
+		{name: "three hires, three units of one building", people: []Person{person("x", "Alan Ray"), person("y", "Ben Fox"), person("z", "Carl Day")},
+			ev: Evidence{Shipments: []Shipment{{Person: "x", Address: "1 Farm Rd Unit 1, Austin TX 78701"}, {Person: "y", Address: "1 Farm Rd Unit 2, Austin TX 78701"},
+				{Person: "z", Address: "1 Farm Road #3, Austin, Texas 78701"}}},
+			want: map[string][]string{"x": {CodeSharedShippingAddress}, "y": {CodeSharedShippingAddress}, "z": {CodeSharedShippingAddress}}},
+		{name: "two hires, two units of one building", people: []Person{person("x", "Alan Ray"), person("y", "Ben Fox")},
+			ev: Evidence{Shipments: []Shipment{{Person: "x", Address: "1 Farm Rd Unit 1, Austin TX 78701"}, {Person: "y", Address: "1 Farm Rd Unit 2, Austin TX 78701"}}}},
 		{name: "laptop shipped to the office", people: []Person{alice}, tweak: func(c *Checker) { c.OfficeAddresses = []string{"1 Main Street, Chicago, IL 60601"} },
 			ev: Evidence{Shipments: []Shipment{{Person: "a", Address: "1 Main St, Chicago, IL 60601"}}}},
 		{name: "two hires shipped to one address", people: []Person{
@@ -429,5 +442,30 @@ func TestScreenerSubjectIsFingerprint(t *testing.T) {
 	run(t, c, []Person{person("emp-1", "Alice Martin")}, Evidence{}, nil)
 	if len(s.subjects) != 1 || strings.Contains(s.subjects[0], "emp-1") || len(s.subjects[0]) != 32 {
 		t.Errorf("subjects = %q", s.subjects)
+	}
+}
+
+// TestBuildingWeighsLess: three hires in three units of one building weigh
+// less than three in one unit.
+func TestBuildingWeighsLess(t *testing.T) {
+	t.Parallel()
+	people := []Person{person("x", "Alan Ray"), person("y", "Ben Fox"), person("z", "Carl Day")}
+	for _, tc := range []struct {
+		units []string
+		want  int
+	}{
+		{[]string{"Unit 1", "Unit 2", "#3"}, 15},
+		{[]string{"Unit 1", "Apt 1", "#1"}, 30},
+	} {
+		var ev Evidence
+		for k, p := range people {
+			ev.Shipments = append(ev.Shipments, Shipment{Person: p.ID, Address: "1 Farm Rd " + tc.units[k] + ", Austin TX 78701"})
+		}
+		_, r := run(t, newChecker(), people, ev, nil)
+		for _, a := range r.Assessments {
+			if a.Score != tc.want {
+				t.Errorf("%v: %s score %d, want %d: %+v", tc.units, a.ID, a.Score, tc.want, a.Flags)
+			}
+		}
 	}
 }

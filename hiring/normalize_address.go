@@ -16,8 +16,10 @@ import (
 // dr, ln, ct, pl, hwy, pkwy, …), unit designators (apt, apartment, unit,
 // flat, "#" → unit; ste → suite; fl → floor), directions (n → north, ne →
 // northeast, …), "p.o. box" → "po box", a ZIP+4 cut to its ZIP, and a
-// trailing "USA", "United States (of America)", "UK" or "United Kingdom"
-// dropped.
+// trailing "USA", "United States (of America)", "UK", "United Kingdom" or
+// "Canada" dropped, and a US state's or Canadian province's name written
+// as its postal code where it stands before the ZIP or postal code or at
+// the end ("Illinois 62704" → "il 62704").
 // "12 Main St., Apt 4" and "12 main street unit 4" both become
 // "12 main street unit 4". An address with nothing left (only punctuation)
 // normalises to "".
@@ -79,7 +81,92 @@ func NormalizeAddress(s string) string {
 		}
 		out = append(out, word)
 	}
-	return strings.Join(dropCountry(out), " ")
+	return strings.Join(regionCodes(dropCountry(out)), " ")
+}
+
+// regions maps the names of US states and territories and Canadian
+// provinces and territories, as words, to their postal codes, so that
+// "Springfield, Illinois 62704" and "Springfield, IL 62704" agree.
+var regions = map[string]string{
+	"alabama": "al", "alaska": "ak", "arizona": "az", "arkansas": "ar", "california": "ca", "colorado": "co",
+	"connecticut": "ct", "delaware": "de", "florida": "fl", "georgia": "ga", "hawaii": "hi", "idaho": "id",
+	"illinois": "il", "indiana": "in", "iowa": "ia", "kansas": "ks", "kentucky": "ky", "louisiana": "la",
+	"maine": "me", "maryland": "md", "massachusetts": "ma", "michigan": "mi", "minnesota": "mn",
+	"mississippi": "ms", "missouri": "mo", "montana": "mt", "nebraska": "ne", "nevada": "nv",
+	"new hampshire": "nh", "new jersey": "nj", "new mexico": "nm", "new york": "ny", "north carolina": "nc",
+	"north dakota": "nd", "ohio": "oh", "oklahoma": "ok", "oregon": "or", "pennsylvania": "pa",
+	"rhode island": "ri", "south carolina": "sc", "south dakota": "sd", "tennessee": "tn", "texas": "tx",
+	"utah": "ut", "vermont": "vt", "virginia": "va", "washington": "wa", "west virginia": "wv",
+	"wisconsin": "wi", "wyoming": "wy", "district of columbia": "dc", "puerto rico": "pr", "guam": "gu",
+	"alberta": "ab", "british columbia": "bc", "manitoba": "mb", "new brunswick": "nb",
+	"newfoundland and labrador": "nl", "nova scotia": "ns", "ontario": "on", "prince edward island": "pe",
+	"quebec": "qc", "saskatchewan": "sk", "northwest territories": "nt", "nunavut": "nu", "yukon": "yt",
+}
+
+// regionAbbrev undoes addressAbbrev for the state codes that are also
+// street or unit abbreviations, where they stand as the region.
+var regionAbbrev = map[string]string{"floor": "fl", "court": "ct", "mount": "mt", "northeast": "ne"}
+
+// regionCodes writes a state or province name as its postal code where an
+// address gives the region: before a ZIP or a Canadian postal code, or at
+// the end. Elsewhere ("12 Washington Street") the words stay.
+func regionCodes(words []string) []string {
+	out := words[:0:0]
+	for i := 0; i < len(words); i++ {
+		done := false
+		for n := min(4, len(words)-i); n >= 1 && !done; n-- {
+			name := strings.Join(words[i:i+n], " ")
+			code, ok := regions[name]
+			if n == 1 && !ok {
+				// The street-word expansions of FL, CT, MT and NE.
+				code, ok = regionAbbrev[name]
+			}
+			if !ok || i == 0 {
+				continue
+			}
+			if next := i + n; next == len(words) || postalWord(words[next]) {
+				out = append(out, code)
+				i += n - 1
+				done = true
+			}
+		}
+		if !done {
+			out = append(out, words[i])
+		}
+	}
+	return out
+}
+
+// postalWord reports whether w is a US ZIP or the first half of a Canadian
+// postal code (letter, digit, letter, or the whole code run together).
+func postalWord(w string) bool {
+	if len(w) == 5 && allDigits(w) {
+		return true
+	}
+	if len(w) == 3 || len(w) == 6 {
+		return w[0] >= 'a' && w[0] <= 'z' && w[1] >= '0' && w[1] <= '9' && w[2] >= 'a' && w[2] <= 'z'
+	}
+	return false
+}
+
+// buildingAddress is a normalised address (NormalizeAddress) without its
+// unit, suite, floor or room ("1 farm road unit 2 austin tx 78701" →
+// "1 farm road austin tx 78701"): the building several hires' laptops go
+// to, whatever flat each one names.
+func buildingAddress(norm string) string {
+	w := strings.Fields(norm)
+	out := w[:0:0]
+	for i := 0; i < len(w); i++ {
+		switch w[i] {
+		case "unit", "suite", "floor", "room":
+			if i+1 < len(w) {
+				i++
+			}
+			continue
+		}
+		out = append(out, w[i])
+	}
+	return strings.Join(out, " ")
 }
 
 // trailingCountries are country names an address may end with or not,
@@ -88,7 +175,7 @@ var trailingCountries = [][]string{
 	{"america", "of", "states", "united"},
 	{"states", "united"},
 	{"kingdom", "united"},
-	{"usa"}, {"us"}, {"uk"},
+	{"usa"}, {"us"}, {"uk"}, {"canada"},
 }
 
 // dropCountry removes trailing country names ("USA", "United States of

@@ -386,3 +386,24 @@ func FuzzNormalizeIdentifiers(f *testing.F) {
 		}
 	})
 }
+
+// TestNormalizeAddressRegions: state and province names and codes agree
+// where they stand as the region; elsewhere the words stay.
+func TestNormalizeAddressRegions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"12 Main St, Springfield, IL 62704", "12 Main Street, Springfield, Illinois 62704", true},
+		{"300 Bay Rd, Tampa, FL 33602", "300 Bay Road, Tampa, Florida 33602-1234, USA", true},
+		{"1 King St W, Toronto, ON M5H 1A1, Canada", "1 King Street West, Toronto, Ontario M5H 1A1", true},
+		{"5 Elm Ct, Hartford, Connecticut", "5 Elm Court, Hartford, CT", true},
+		{"12 Washington Street, Boston, MA 02108", "12 WA Street, Boston, MA 02108", false},
+		{"12 Main St, Springfield, IL 62704", "12 Main St, Springfield, MO 65801", false},
+	} {
+		if got := NormalizeAddress(tc.a) == NormalizeAddress(tc.b); got != tc.same {
+			t.Errorf("%q (%s) and %q (%s): same %v, want %v", tc.a, NormalizeAddress(tc.a), tc.b, NormalizeAddress(tc.b), got, tc.same)
+		}
+	}
+}

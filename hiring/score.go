@@ -68,6 +68,9 @@ func (x *index) assess(i int) Assessment {
 		r := ruleByCode(code)
 		ev := joinEvidence(d)
 		f := Flag{Rule: r.Code, Indicator: r.Indicator, Severity: r.Severity, Weight: r.Weight, Evidence: ev, Source: r.Source}
+		if !d.full && d.weight > 0 {
+			f.Weight = d.weight
+		}
 		if len(d.related) > 0 {
 			rel := make([]int32, 0, len(d.related))
 			for j := range d.related {
