@@ -49,7 +49,7 @@ func TestDraftDependencyRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := scan.NewScanner(scan.Options{Rules: rs})
+	s, err := scan.NewScanner(scan.Options{Rules: rs, Detectors: []scan.Detector{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestDetectorTypesInUserRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := scan.NewScanner(scan.Options{Rules: rs})
+	s, err := scan.NewScanner(scan.Options{Rules: rs, Detectors: []scan.Detector{}})
 	if err != nil {
 		t.Fatal(err)
 	}

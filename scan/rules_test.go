@@ -14,8 +14,8 @@ func TestDefaultRulesLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs.Rules) < 30 {
-		t.Fatalf("%d default rules, want at least 30", len(rs.Rules))
+	if len(rs.Rules) < 25 {
+		t.Fatalf("%d default rules, want at least 25", len(rs.Rules))
 	}
 	for _, r := range rs.Rules {
 		if r.Why == "" || r.Source == "" {

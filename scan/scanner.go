@@ -19,11 +19,13 @@ type Options struct {
 	// Rules are the rules to apply; nil means DefaultRules.
 	Rules *RuleSet
 	// Detectors are Go checks run besides the rules (those built from
-	// registered rule types are in Rules already). The built-in rules
-	// leave to the built-in detectors what those do better (Trojan Source
-	// Unicode, C2 ports, blockchain dead drops, code hidden after
-	// whitespace or appended to config files, binaries): a complete scan
-	// passes Detectors(DetectOptions{...}).
+	// registered rule types are in Rules already). nil means
+	// Detectors(DetectOptions{}): the built-in rules leave to the
+	// built-in detectors what those do better (dependencies, Trojan
+	// Source Unicode, C2 ports, blockchain dead drops, code hidden after
+	// whitespace or appended to config files, binaries), so a scan runs
+	// both unless told otherwise. Pass Detectors(DetectOptions{IOCs: ...})
+	// to add indicators, or an empty non-nil slice for rules only.
 	Detectors []Detector
 	// Limits bound what a scan reads; zero fields take DefaultLimits'.
 	Limits Limits
@@ -57,7 +59,11 @@ func NewScanner(opts Options) (*Scanner, error) {
 	if walk == nil {
 		walk = Walk
 	}
-	return &Scanner{rules: rs.Rules, detectors: opts.Detectors, limits: opts.Limits, walk: walk}, nil
+	dets := opts.Detectors
+	if dets == nil {
+		dets = Detectors(DetectOptions{})
+	}
+	return &Scanner{rules: rs.Rules, detectors: dets, limits: opts.Limits, walk: walk}, nil
 }
 
 // Scan reads the tree, tarball or zip at path and returns its report. A

@@ -84,3 +84,41 @@ func TestCapKeepsEveryHighFinding(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultScannerRunsDetectors: NewScanner(Options{}), what the command
+// line and the API build, runs the Go detectors besides the rules, and a
+// dependency's source is reported once (by the detector), not also by a
+// rule at another severity.
+func TestDefaultScannerRunsDetectors(t *testing.T) {
+	t.Parallel()
+	s, err := NewScanner(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.ScanFiles(t.Context(), []*File{{Path: "package.json", Data: []byte(`{
+  "dependencies": {
+    "react-plaid-sdk": "1.0.0",
+    "a": "git+https://example.com/a.git",
+    "b": "http://45.61.136.10/b.tgz"
+  }
+}
+`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perLine := map[int][]string{}
+	for _, f := range rep.Findings {
+		perLine[f.Line] = append(perLine[f.Line], f.Rule+" "+string(f.Severity))
+	}
+	want := map[int][]string{
+		3: {"KNOWN-MALICIOUS-DEPENDENCY critical"},
+		4: {"DEP-URL-SOURCE medium"},
+		5: {"DEP-RAW-IP-SOURCE high"},
+	}
+	if fmt.Sprint(perLine) != fmt.Sprint(want) {
+		t.Errorf("findings by line %v, want %v", perLine, want)
+	}
+	if rep.Verdict != bulwark.VerdictBlock {
+		t.Errorf("verdict %s", rep.Verdict)
+	}
+}
