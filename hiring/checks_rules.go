@@ -49,6 +49,12 @@ const (
 	// abroad, is shared for a few days among many others.
 	sharedMinSpan  = 7
 	sharedMinShare = 0.5
+	// sharedMinPeople and sharedLongSpan: a network regular for only two
+	// people counts when both use it over at least 21 days (a home);
+	// colleagues on a week's trip share a hotel's network for less. Three
+	// or more people need no longer span.
+	sharedMinPeople = 3
+	sharedLongSpan  = 21
 	// sharedMaxPeople: an address more than 10 people sign in from is an
 	// office or a carrier's NAT not listed in OfficeNetworks, not a farm;
 	// it is left out and Report.Skipped says so.
@@ -472,16 +478,23 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 	}
 	// Shared networks: people signing in from one address regularly.
 	byNet := map[netip.Addr][]int32{}
+	longUse := map[netip.Addr]int{}
 	for k, d := range useDays {
 		span := d.last - d.first
 		if span >= sharedMinSpan || (span > 0 && float64(d.n) >= sharedMinShare*float64(stats[k.p].ok)) {
 			byNet[k.ip] = append(byNet[k.ip], k.p)
+			if span >= sharedLongSpan {
+				longUse[k.ip]++
+			}
 		}
 	}
 	tooShared := 0
 	for _, ip := range sortedAddrs(byNet) {
 		group := byNet[ip]
-		if len(group) < 2 {
+		// Two people on one network for a week or two are colleagues on a
+		// trip (a hotel, an off-site); a farm is three or more, or two who
+		// share it over a longer period.
+		if len(group) < 2 || (len(group) < sharedMinPeople && longUse[ip] < 2) {
 			continue
 		}
 		if len(group) > sharedMaxPeople {

@@ -99,10 +99,23 @@ func TestRules(t *testing.T) {
 			ev:   Evidence{Shipments: []Shipment{{Person: "x", Address: "5 Pine Rd, Nashville, TN"}, {Person: "y", Address: "5 pine road nashville tn"}}},
 			want: map[string][]string{"x": {CodeSharedShippingAddress}, "y": {CodeSharedShippingAddress}}},
 		// ID-12
-		{name: "shared residential IP on several days", people: []Person{alice, bob},
-			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "203.0.113.7", "US"), signIn("a", d(2, 10), "203.0.113.7", "US"),
-				signIn("b", d(3, 11), "203.0.113.7", "US"), signIn("b", d(1, 11), "203.0.113.7", "US")}},
+		{name: "shared residential IP over weeks", people: []Person{alice, bob},
+			ev: Evidence{SignIns: []SignIn{signIn("a", d(30, 10), "203.0.113.7", "US"), signIn("a", d(2, 10), "203.0.113.7", "US"),
+				signIn("b", d(25, 11), "203.0.113.7", "US"), signIn("b", d(1, 11), "203.0.113.7", "US")}},
 			want: map[string][]string{"a": {CodeSharedNetwork}, "b": {CodeSharedNetwork}}},
+		{name: "two colleagues at one hotel for 8 days", people: []Person{alice, bob},
+			ev: func() Evidence {
+				var s []SignIn
+				for k := range 8 {
+					s = append(s, signIn("a", d(10-k, 10), "203.0.113.7", "US"), signIn("b", d(10-k, 11), "203.0.113.7", "US"))
+				}
+				return Evidence{SignIns: s}
+			}()},
+		{name: "three people on one network for a few days", people: []Person{alice, bob, carol},
+			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "203.0.113.7", "US"), signIn("a", d(2, 10), "203.0.113.7", "US"),
+				signIn("b", d(3, 11), "203.0.113.7", "US"), signIn("b", d(1, 11), "203.0.113.7", "US"),
+				signIn("c", d(3, 12), "203.0.113.7", "US"), signIn("c", d(2, 12), "203.0.113.7", "US")}},
+			want: map[string][]string{"a": {CodeSharedNetwork}, "b": {CodeSharedNetwork}, "c": {CodeSharedNetwork}}},
 		{name: "shared IP on one day only (a conference)", people: []Person{alice, bob},
 			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "203.0.113.7", "US"), signIn("a", d(2, 10), "203.0.113.8", "US"),
 				signIn("b", d(3, 11), "203.0.113.7", "US"), signIn("b", d(1, 11), "203.0.113.9", "US")}}},
@@ -110,8 +123,8 @@ func TestRules(t *testing.T) {
 			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "203.0.113.7", "US"), signIn("a", d(2, 10), "203.0.113.7", "US"),
 				signIn("b", d(3, 11), "203.0.113.7", "US"), signIn("b", d(1, 11), "203.0.113.7", "US")}}},
 		{name: "shared IPv6 /64, different hosts", people: []Person{alice, bob},
-			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "2001:db8:1:2::10", "US"), signIn("a", d(2, 10), "2001:db8:1:2::10", "US"),
-				signIn("b", d(3, 11), "2001:db8:1:2::99", "US"), signIn("b", d(1, 11), "2001:db8:1:2::99", "US")}},
+			ev: Evidence{SignIns: []SignIn{signIn("a", d(30, 10), "2001:db8:1:2::10", "US"), signIn("a", d(2, 10), "2001:db8:1:2::10", "US"),
+				signIn("b", d(30, 11), "2001:db8:1:2::99", "US"), signIn("b", d(1, 11), "2001:db8:1:2::99", "US")}},
 			want: map[string][]string{"a": {CodeSharedNetwork}, "b": {CodeSharedNetwork}}},
 		{name: "shared device serial", people: []Person{alice, bob},
 			ev:   Evidence{Shipments: []Shipment{{Person: "a", DeviceSerial: "c02x1", Address: "12 Oak Street, Springfield, IL 62704"}, {Person: "b", DeviceSerial: "C02X1 ", Address: "7 Elm Avenue, Austin, TX 78701"}}},

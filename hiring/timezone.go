@@ -24,7 +24,13 @@ import (
 //   - the inferred offset is within 1.5 h of UTC+9,
 //   - the claimed zone's offset is at least 3 h from UTC+9, and
 //   - at least half the events fall between 22:00 and 07:00 in the
-//     claimed zone (working at night where the person says they live);
+//     claimed zone (working at night where the person says they live),
+//   - and at most a tenth fall on a Saturday or Sunday at UTC+9: a Korean
+//     working week is Sunday to Thursday evenings in the Americas, with
+//     Friday evenings empty, while someone who works evenings and nights
+//     where they live (a night owl, a night shift) works Friday evenings
+//     (Saturday in Korea) or every day. Evenings are plausible working
+//     hours: a concentration there is no flag without the week's shape.
 //
 // Commits count as activity times only, and only those of the last 90 days
 // (commitWindow): the offset a commit carries (+09:00) is never evidence
@@ -55,6 +61,7 @@ const (
 	// and only as activity times. Where someone lived years ago, or the
 	// offset a commit carries, says nothing about where they work now.
 	commitWindow      = 90 * 24 * time.Hour
+	kstMaxWeekend     = 0.1
 	roundClockWindow  = 6
 	roundClockMinRate = 0.15
 )
@@ -100,8 +107,10 @@ type zoneStats struct {
 	claimed      *time.Location
 	claimedOff   float64
 	nightShare   float64
-	quietShare   float64
-	quietStart   int // UTC hour the quietest window starts
+	// kstWeekend is the share of events on a Saturday or Sunday at UTC+9.
+	kstWeekend float64
+	quietShare float64
+	quietStart int // UTC hour the quietest window starts
 }
 
 // checkZones raises KST_WORKING_HOURS and ROUND_THE_CLOCK.
@@ -144,7 +153,7 @@ func (c *Checker) checkZones(x *index, ev Evidence) {
 		if !far {
 			continue
 		}
-		if st.r >= zoneMinR && circDist(st.inferred, kstOffset) <= kstTolerance && st.nightShare >= kstMinNightShare {
+		if st.r >= zoneMinR && circDist(st.inferred, kstOffset) <= kstTolerance && st.nightShare >= kstMinNightShare && st.kstWeekend <= kstMaxWeekend {
 			x.flag(p, CodeKSTWorkingHours, fmt.Sprintf("%d sign-ins and commits over %d days centre on %s UTC (concentration %.2f), a working day at UTC%+.1f; %.0f%% fall between 22:00 and 07:00 in %s, the claimed zone", st.events, st.days, clock(st.meanUTC), st.r, st.inferred, 100*st.nightShare, loc))
 		}
 	}
@@ -187,8 +196,11 @@ func inferZone(ev []int64, loc *time.Location) (zoneStats, bool) {
 	var hist [24]int
 	var sumC, sumS float64
 	lastDay := int64(math.MinInt64)
-	night := 0
+	night, weekend := 0, 0
 	for _, s := range ev {
+		if wd := time.Unix(s+9*3600, 0).UTC().Weekday(); wd == time.Saturday || wd == time.Sunday {
+			weekend++
+		}
 		d := floorDiv(s, 86400)
 		if d != lastDay {
 			st.days++
@@ -215,6 +227,7 @@ func inferZone(ev []int64, loc *time.Location) (zoneStats, bool) {
 	st.meanUTC = math.Mod(math.Atan2(sumS, sumC)*24/(2*math.Pi)+24, 24)
 	st.inferred = wrapOffset(zoneWorkCentre - st.meanUTC)
 	st.nightShare = float64(night) / n
+	st.kstWeekend = float64(weekend) / n
 	if loc != nil {
 		_, off := time.Unix(ev[len(ev)/2], 0).In(loc).Zone()
 		st.claimedOff = float64(off) / 3600

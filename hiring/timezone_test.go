@@ -80,6 +80,20 @@ func TestZoneRules(t *testing.T) {
 			Evidence{SignIns: routine(rng, "k", seoul, 40, 4, 9, 18, "203.0.113.1", "")}, []string{CodeKSTWorkingHours}},
 		{"Vladivostok hours, Russia claimed without a zone", person("k", "Karl Weber", func(p *Person) { p.Country = "RU" }),
 			Evidence{SignIns: routine(rng, "k", mustLoc(t, "Asia/Vladivostok"), 40, 4, 9, 18, "203.0.113.1", "")}, nil},
+		{"night owl in Chicago, 20:00 to 02:00 on weekdays", person("k", "Sam Night", func(p *Person) { p.TimeZone = "America/Chicago" }),
+			Evidence{SignIns: routine(rng, "k", mustLoc(t, "America/Chicago"), 40, 4, 20, 26, "203.0.113.1", "")}, nil},
+		{"night shift in Chicago every day, 20:00 to 04:00", person("k", "Sam Night", func(p *Person) { p.TimeZone = "America/Chicago" }),
+			Evidence{SignIns: func() []SignIn {
+				var s []SignIn
+				chicago := mustLoc(t, "America/Chicago")
+				for d := range 30 {
+					y, m, dd := now.AddDate(0, 0, -30+d).In(chicago).Date()
+					for h := range 4 {
+						s = append(s, signIn("k", time.Date(y, m, dd, 20+2*h, 30, 0, 0, chicago), "203.0.113.1", ""))
+					}
+				}
+				return s
+			}()}, nil},
 		{"Los Angeles hours, US claimed without a zone", person("k", "Karl Weber", func(p *Person) { p.Country = "US" }),
 			Evidence{SignIns: routine(rng, "k", mustLoc(t, "America/Los_Angeles"), 40, 4, 8, 18, "203.0.113.1", "")}, nil},
 		// The +09:00 offset a commit carries is no evidence: 60 recent
