@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"io"
 	"io/fs"
@@ -83,7 +84,8 @@ func (w *walker) rootFile(path string, size int64) error {
 	if err != nil {
 		return bulwark.Errorf(bulwark.EINVALID, "%s: cannot be read (%v)", path, err)
 	}
-	err = w.emit(filepath.Base(path), size, info.Mode(), f, 0)
+	reopen := func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(f, 0, size)), nil }
+	err = w.emit(filepath.Base(path), size, info.Mode(), f, 0, reopen)
 	var a *abort
 	if err != nil && !errors.As(err, &a) {
 		return bulwark.Errorf(bulwark.EINVALID, "%s: read failed (%v)", path, err)
@@ -108,12 +110,18 @@ func (w *walker) archive(prefix, name string, kind archiveKind, data []byte, dep
 // directory. A root archive that cannot be opened is an error; a nested
 // one is noted.
 func (w *walker) zip(prefix, name string, ra io.ReaderAt, size int64, depth int, root bool) error {
+	if n, ok := zipEntries(ra, size); ok && n > uint64(max(w.lim.MaxFiles-w.st.Files, 0)) {
+		// zip.NewReader would hold the whole central directory (a few
+		// hundred bytes per entry) before the file limit applies.
+		w.unread(name, UnreadArchiveTooMany, "%q: declares %d entries, more than the %d files left under the file limit; not opened", name, n, max(w.lim.MaxFiles-w.st.Files, 0))
+		return nil
+	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		if root {
 			return bulwark.Errorf(bulwark.EINVALID, "%s: not a readable zip archive (%v): the file is corrupt, truncated or not a zip", name, err)
 		}
-		w.incomplete("%q: a corrupt zip archive (%v), not opened", name, err)
+		w.unread(name, UnreadArchiveCut, "%q: a corrupt zip archive (%v), not opened", name, err)
 		return nil
 	}
 	for _, f := range zr.File {
@@ -136,10 +144,6 @@ func (w *walker) zipMember(prefix, name string, f *zip.File, depth int) error {
 		return nil
 	}
 	p = prefix + p
-	if underGitObjects(p) {
-		w.noteOnce("git:"+prefix, "%s.git/objects: git's object store (compressed history, not the working tree), not read", prefix)
-		return nil
-	}
 	switch {
 	case mode&fs.ModeSymlink != 0:
 		rc, err := f.Open()
@@ -147,7 +151,7 @@ func (w *walker) zipMember(prefix, name string, f *zip.File, depth int) error {
 			w.note("%q: a symbolic link that cannot be read (%v), skipped", p, err)
 			return nil
 		}
-		target, _, err := w.read(rc, maxLink, maxLink)
+		target, _, _, err := w.read(rc, maxLink, maxLink)
 		rc.Close()
 		if err != nil {
 			w.note("%q: a symbolic link that cannot be read (%v), skipped", p, err)
@@ -163,33 +167,37 @@ func (w *walker) zipMember(prefix, name string, f *zip.File, depth int) error {
 		w.note("%q: declares %d bytes, impossible; skipped", p, u)
 		return nil
 	}
-	if u > ratioFloor && (c == 0 || u/c > uint64(w.lim.MaxRatio)) {
-		w.note("%q: declares %d bytes compressed to %d, a ratio over %d (a zip bomb?); skipped", p, u, c, w.lim.MaxRatio)
-		return nil
+	// A member over the ratio limit (a zip bomb?) is read like any other:
+	// MaxFileBytes, DefaultMaxStreamBytes and MaxTotalBytes bound what
+	// reading it costs, and skipping it would hide what it holds. It is
+	// not reread to be hashed.
+	var reopen reopener
+	if u <= ratioFloor || (c != 0 && u/c <= uint64(w.lim.MaxRatio)) {
+		reopen = f.Open
 	}
 	rc, err := f.Open()
 	if err != nil {
-		w.note("%q: cannot be decompressed (%v), skipped", p, err)
+		w.unread(p, UnreadEntry, "%q: cannot be decompressed (%v), skipped", p, err)
 		return nil
 	}
-	err = w.emit(p, int64(u), mode, rc, depth)
+	err = w.emit(p, int64(u), mode, rc, depth, reopen)
 	rc.Close()
 	var a *abort
 	switch {
 	case err == nil || errors.As(err, &a):
 		return err
 	case errors.Is(err, zip.ErrFormat):
-		w.note("%q: decompresses beyond its declared %d bytes (a zip bomb?) or is corrupt; skipped", p, u)
+		w.unread(p, UnreadEntry, "%q: decompresses beyond its declared %d bytes (a zip bomb?) or is corrupt; skipped", p, u)
 	case errors.Is(err, zip.ErrChecksum):
-		w.note("%q: fails its checksum (corrupt or tampered); skipped", p)
+		w.unread(p, UnreadEntry, "%q: fails its checksum (corrupt or tampered); skipped", p)
 	default:
-		w.note("%q: cannot be decompressed (%v); skipped", p, err)
+		w.unread(p, UnreadEntry, "%q: cannot be decompressed (%v); skipped", p, err)
 	}
 	return nil
 }
 
 // gzip walks a gzip-compressed tar, cutting the stream when it expands
-// beyond MaxTotalBytes or MaxRatio.
+// beyond MaxTotalBytes.
 func (w *walker) gzip(prefix, name string, r io.Reader, depth int, root bool) error {
 	in := &countingReader{r: r}
 	gz, err := gzip.NewReader(in)
@@ -197,11 +205,11 @@ func (w *walker) gzip(prefix, name string, r io.Reader, depth int, root bool) er
 		if root {
 			return bulwark.Errorf(bulwark.EINVALID, "%s: not a readable gzip stream (%v): the file is corrupt or truncated", name, err)
 		}
-		w.incomplete("%q: a corrupt gzip stream (%v), not opened", name, err)
+		w.unread(name, UnreadArchiveCut, "%q: a corrupt gzip stream (%v), not opened", name, err)
 		return nil
 	}
 	defer gz.Close()
-	return w.tar(prefix, name, &boundedReader{r: gz, in: in, max: w.lim.MaxTotalBytes, ratio: w.lim.MaxRatio}, depth, root)
+	return w.tar(prefix, name, &boundedReader{r: gz, max: w.lim.MaxTotalBytes}, depth, root)
 }
 
 // tar walks a tar stream's entries in order.
@@ -233,10 +241,10 @@ func (w *walker) tarError(name string, err error, entries int, root bool) error 
 	var bomb *bombError
 	switch {
 	case errors.As(err, &bomb):
-		w.incomplete("%q: %s; the stream was cut there, after %d entries", name, bomb.msg, entries)
+		w.unread(name, UnreadArchiveCut, "%q: %s; the stream was cut there, after %d entries", name, bomb.msg, entries)
 		return nil
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		w.incomplete("%q: the archive is truncated (it ends part way through entry %d); the entries before were read", name, entries+1)
+		w.unread(name, UnreadArchiveCut, "%q: the archive is truncated (it ends part way through entry %d); the entries before were read", name, entries+1)
 		return nil
 	case root && entries == 0:
 		return bulwark.Errorf(bulwark.EINVALID, "%s: not a readable tar archive (%v): the file is corrupt or not a tar", name, err)
@@ -246,10 +254,10 @@ func (w *walker) tarError(name string, err error, entries int, root bool) error 
 		w.note("%q: compressed data that is not a tar archive, not opened", name)
 		return nil
 	case root:
-		w.st.Incomplete = true
+		w.unread(name, UnreadArchiveCut, "%q: the archive is corrupt at entry %d (%v)", name, entries+1, err)
 		return bulwark.Errorf(bulwark.EINVALID, "%s: the archive is corrupt at entry %d (%v); the entries before were read", name, entries+1, err)
 	}
-	w.incomplete("%q: a corrupt archive (%v) at entry %d; the entries before were read", name, err, entries+1)
+	w.unread(name, UnreadArchiveCut, "%q: a corrupt archive (%v) at entry %d; the entries before were read", name, err, entries+1)
 	return nil
 }
 
@@ -266,17 +274,13 @@ func (w *walker) tarEntry(prefix string, tr *tar.Reader, hdr *tar.Header, depth 
 		return nil
 	}
 	p = prefix + p
-	if underGitObjects(p) {
-		w.noteOnce("git:"+prefix, "%s.git/objects: git's object store (compressed history, not the working tree), not read", prefix)
-		return nil
-	}
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:
-		return w.emit(p, hdr.Size, fs.FileMode(hdr.Mode).Perm(), tr, depth)
+		return w.emit(p, hdr.Size, fs.FileMode(hdr.Mode).Perm(), tr, depth, nil)
 	case tar.TypeSymlink:
 		return w.emitLink(p, hdr.Linkname)
 	case tar.TypeLink:
-		w.note("%q: a hard link to %q, not followed", p, hdr.Linkname)
+		w.unread(p, UnreadHardLink, "%q: a hard link to %q, not followed (its content is that member's)", p, hdr.Linkname)
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 		w.note("%q: a device or pipe, not read", p)
 	default:
@@ -316,12 +320,6 @@ func safeName(name string) (string, string) {
 	return strings.Join(out, "/"), ""
 }
 
-// underGitObjects says whether p lies in a git object store.
-func underGitObjects(p string) bool {
-	return strings.HasPrefix(p, ".git/objects/") || strings.Contains(p, "/.git/objects/") ||
-		(strings.Contains(p, ".git/modules/") && strings.Contains(p, "/objects/"))
-}
-
 // countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.Reader
@@ -339,14 +337,14 @@ type bombError struct{ msg string }
 
 func (e *bombError) Error() string { return e.msg }
 
-// boundedReader fails once the stream it decompresses (r, read from in)
-// has given more than max bytes, or more than ratio times what it read
-// (past ratioFloor).
+// boundedReader fails once the stream it decompresses has given more
+// than max bytes. The ratio is not checked on the whole stream: one
+// highly compressible member (3 MiB of zeros) must not cut the members
+// after it; max bounds what decompressing costs.
 type boundedReader struct {
-	r          io.Reader
-	in         *countingReader
-	n          int64
-	max, ratio int64
+	r   io.Reader
+	n   int64
+	max int64
 }
 
 func (b *boundedReader) Read(p []byte) (int, error) {
@@ -355,8 +353,41 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	if b.n > b.max {
 		return 0, &bombError{bulwark.Sprintf("the gzip stream expands beyond %d bytes, the total limit (a gzip bomb?)", b.max)}
 	}
-	if b.n > ratioFloor && b.n/max(b.in.n, 1) > b.ratio {
-		return 0, &bombError{bulwark.Sprintf("the gzip stream expands more than %d times (%d bytes from %d; a gzip bomb?)", b.ratio, b.n, b.in.n)}
-	}
 	return m, err
+}
+
+// zipEntries reads the entry count a zip's end of central directory
+// record (or its zip64 record) declares, without reading the directory.
+func zipEntries(ra io.ReaderAt, size int64) (uint64, bool) {
+	const eocdLen, maxComment = 22, 65535
+	tail := min(size, eocdLen+maxComment)
+	if tail < eocdLen {
+		return 0, false
+	}
+	buf := make([]byte, tail)
+	if _, err := ra.ReadAt(buf, size-tail); err != nil && err != io.EOF {
+		return 0, false
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || len(buf)-i < eocdLen {
+		return 0, false
+	}
+	n := uint64(binary.LittleEndian.Uint16(buf[i+10:]))
+	if n != 0xffff {
+		return n, true
+	}
+	// zip64: the locator sits just before the record and points at the
+	// zip64 end of central directory record.
+	if i < 20 || string(buf[i-20:i-16]) != "PK\x06\x07" {
+		return 0, false
+	}
+	off := int64(binary.LittleEndian.Uint64(buf[i-20+8:]))
+	var rec [56]byte
+	if off < 0 || off > size-56 {
+		return 0, false
+	}
+	if _, err := ra.ReadAt(rec[:], off); err != nil || string(rec[:4]) != "PK\x06\x06" {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[32:]), true
 }

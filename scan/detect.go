@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -44,13 +45,118 @@ func Detectors(opt DetectOptions) []Detector {
 		maxHash = 32 << 20
 	}
 	return []Detector{
-		BlobDetector{},
-		HiddenCodeDetector{},
-		UnicodeDetector{},
-		NewDependencyDetector(iocs),
-		NewIOCDetector(iocs, maxHash),
-		BinaryDetector{},
+		Sanitized(BlobDetector{}),
+		Sanitized(HiddenCodeDetector{}),
+		Sanitized(UnicodeDetector{}),
+		Sanitized(NewDependencyDetector(iocs)),
+		Sanitized(NewIOCDetector(iocs, maxHash)),
+		Sanitized(BinaryDetector{}),
 	}
+}
+
+// Sanitized wraps d so that its findings are safe to show and placed in
+// the whole file: File is passed through [SafePath] (the file's path when
+// empty), and Line counts from the start of the file for a later window
+// of a long file (File.Line > 1).
+func Sanitized(d Detector) Detector {
+	if _, ok := d.(sanitized); ok {
+		return d
+	}
+	return sanitized{d}
+}
+
+type sanitized struct{ Detector }
+
+// Detect implements [Detector].
+func (s sanitized) Detect(f *File) []Finding {
+	out := s.Detector.Detect(f)
+	for i := range out {
+		x := &out[i]
+		if x.File == "" {
+			x.File = f.Path
+		}
+		x.File = SafePath(x.File)
+		if f.Line > 1 && x.Line > 0 {
+			x.Line += f.Line - 1
+		}
+	}
+	return out
+}
+
+// SafePath makes a path (or any short text from the scanned tree) safe to
+// print on a terminal or in a browser: control characters (ESC, CR, NUL),
+// C1 controls, bidirectional overrides and isolates, invisible and other
+// format characters, line and paragraph separators and non-space blanks
+// are escaped as \xNN or \uNNNN (\UNNNNNNNN above U+FFFF), invalid UTF-8
+// as \xNN, and a backslash as \\ so that the escaping cannot be forged. A
+// name that needed escaping is itself suspicious: compare the result with
+// the input to tell.
+func SafePath(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == '\\' || r == utf8.RuneError || pathRuneUnsafe(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			b.WriteString(`\x`)
+			b.WriteString(hex2(s[i]))
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r < 0x80 && pathRuneUnsafe(r):
+			b.WriteString(`\x`)
+			b.WriteString(hex2(byte(r)))
+		case pathRuneUnsafe(r) && r > 0xFFFF:
+			b.WriteString(`\U`)
+			h := strconv.FormatInt(int64(r), 16)
+			b.WriteString(strings.Repeat("0", 8-len(h)) + h)
+		case pathRuneUnsafe(r):
+			b.WriteString(`\u`)
+			h := strconv.FormatInt(int64(r), 16)
+			b.WriteString(strings.Repeat("0", max4(4-len(h))) + h)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// pathRuneUnsafe says whether r must not reach a terminal raw in a path.
+func pathRuneUnsafe(r rune) bool {
+	switch {
+	case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+		return true
+	case isBidi(r) || isInvisible(r) || r == 0x200E || r == 0x200F || r == 0x061C:
+		return true
+	case r == 0x2028 || r == 0x2029 || r == 0xFFFC || r == 0xFFFD:
+		return true
+	case r >= 0x80 && (unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zs, r) || unicode.Is(unicode.Co, r)):
+		return true
+	}
+	return false
+}
+
+// FoldPath returns p as a case-insensitive file system (macOS APFS,
+// Windows NTFS) sees it, for matching well-known names: lower-cased
+// (Unicode simple folding). npm opens Package.json, VS Code
+// .vscode/Tasks.json and git .git/Hooks/post-checkout there, so a rule
+// or detector keyed on a well-known name must match FoldPath(f.Path).
+func FoldPath(p string) string {
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return strings.ToLower(p)
+		}
+	}
+	return p
 }
 
 // Source citations used by more than one detector.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 )
 
@@ -11,7 +12,9 @@ import (
 // magic bytes, whatever the file is called: COMMITTED-BINARY, medium for
 // an ELF, PE or Mach-O executable or a native Node addon (.node), low for
 // Java archives and classes and Python bytecode. The finding carries the
-// file's SHA-256 (of what was read) to look up or share.
+// whole file's SHA-256 (File.SHA256 when the walk streamed a long file;
+// a hash of the first bytes only is said to be partial) to look up or
+// share.
 type BinaryDetector struct{}
 
 // ID implements [Detector].
@@ -22,6 +25,9 @@ func (BinaryDetector) Applies(string) bool { return true }
 
 // Detect implements [Detector].
 func (BinaryDetector) Detect(f *File) []Finding {
+	if f.Offset > 0 {
+		return nil // a later window of a long file: the magic is in the head
+	}
 	b := f.Data
 	kind := execMagic(b)
 	sev := SeverityMedium
@@ -40,11 +46,13 @@ func (BinaryDetector) Detect(f *File) []Finding {
 	default:
 		return nil
 	}
-	sum := sha256.Sum256(b)
-	h := hex.EncodeToString(sum[:])
-	note := ""
-	if f.Truncated {
-		note = " (of the first bytes read; the file is larger)"
+	h, note := f.SHA256, ""
+	if h == "" {
+		sum := sha256.Sum256(b)
+		h = hex.EncodeToString(sum[:])
+		if f.Truncated {
+			note = " of the first " + strconv.Itoa(len(b)) + " bytes only (the whole file could not be hashed; this hash matches no published one)"
+		}
 	}
 	why := "A prebuilt " + kind + " is committed to the tree. Nobody can review a binary: the jsonsecs package shipped keyloggers this way, and a loader only has to run it. A coding test should build from source."
 	if strings.Contains(f.Path, "node_modules/") {

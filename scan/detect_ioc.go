@@ -231,9 +231,13 @@ var c2Ports = []string{"1224", "1244", "2245", "8637"}
 func (d IOCDetector) Detect(f *File) []Finding {
 	var out []Finding
 	data := f.Data
-	if len(d.iocs.hashes) > 0 && !f.Truncated && int64(len(data)) <= d.maxHash {
-		sum := sha256.Sum256(data)
-		if ioc, ok := d.iocs.hashes[hex.EncodeToString(sum[:])]; ok {
+	sum := f.SHA256
+	if sum == "" && !f.Truncated && f.Offset == 0 && int64(len(data)) <= d.maxHash {
+		h := sha256.Sum256(data)
+		sum = hex.EncodeToString(h[:])
+	}
+	if len(d.iocs.hashes) > 0 && sum != "" && f.Size <= d.maxHash {
+		if ioc, ok := d.iocs.hashes[sum]; ok {
 			out = append(out, Finding{Rule: "KNOWN-IOC", Severity: iocSeverity(ioc.Confidence), File: f.Path,
 				Snippet:     "sha256 " + ioc.Value,
 				Explanation: "This file is byte for byte a known malicious file (" + ioc.Context + ", " + ioc.Family + "). It was planted in the repository to be run by a script, a task or an import.",

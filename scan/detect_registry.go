@@ -46,6 +46,7 @@ func DetectorRuleTypes(opt DetectOptions) []RuleType {
 		maxHash = 32 << 20
 	}
 	fixed := func(name string, params []string, d Detector) RuleType {
+		d = Sanitized(d)
 		return RuleType{Name: name, Params: params, New: func(*Rule) (Detector, error) { return d, nil }}
 	}
 	return []RuleType{

@@ -83,13 +83,31 @@ type File struct {
 	// rules).
 	Mode fs.FileMode
 	// Data is the file's content, or its first Limits.MaxFileBytes bytes
-	// when Truncated.
+	// when Truncated. Walk hands a file longer than MaxFileBytes over in
+	// windows of at most MaxFileBytes (overlapping by 4 KiB, up to
+	// DefaultMaxStreamBytes), so code appended after padding is seen; a
+	// later window has Offset > 0. Truncated is set on every window of
+	// such a file.
 	Data      []byte
 	Truncated bool
+	// Offset is where Data starts in the file: 0 for the head.
+	Offset int64
+	// Line is the 1-based line of the file at which Data starts: 1 for the
+	// head, more for a later window of a file longer than MaxFileBytes.
+	// 0 means 1 (a File built by hand).
+	Line int
+	// SHA256 is the hex SHA-256 of the whole file when Walk streamed it
+	// to its end; empty when the file is not truncated (hash Data) or was
+	// not read to its end. For a truncated file it is set on the head when
+	// the file could be read twice (a file on disk, a zip member),
+	// otherwise on the last window.
+	SHA256 string
 	// Link is a symbolic link's target, as written in the tree or archive,
 	// when Mode has fs.ModeSymlink (then Data is empty). The walk never
-	// follows a link; rules see the target to flag one pointing out of
-	// the tree.
+	// follows a link out of the tree. For a link whose target is a
+	// regular file inside the tree, Walk puts the target's content in
+	// Data (read from the tree, under the link's Path) so that rules see
+	// what npm, VS Code or git would read through the link.
 	Link string
 }
 

@@ -1,11 +1,17 @@
 package scan
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -32,6 +38,15 @@ const (
 	// 10 times, a zip bomb a thousand times).
 	DefaultMaxRatio = 100
 )
+
+// DefaultMaxStreamBytes is how much of one file a walk reads in
+// MaxFileBytes windows (and hashes) before it stops and lists the rest as
+// unread: 64 MiB.
+const DefaultMaxStreamBytes = 64 << 20
+
+// windowOverlap is how many bytes consecutive windows of a long file
+// share, so that a match across a window boundary is seen.
+const windowOverlap = 4 << 10
 
 // ratioFloor is the decompressed size below which MaxRatio is not
 // applied: a small file of spaces compresses far better than 100 to 1,
@@ -105,6 +120,18 @@ type WalkStats struct {
 	// SkippedCount counts them all.
 	Skipped      []string `json:"skipped,omitempty"`
 	SkippedCount int      `json:"skipped_count"`
+	// Unread lists, one entry per path, every part of the tree that was
+	// not read, or not read whole: a file longer than
+	// DefaultMaxStreamBytes, an archive nested too deep or too large to
+	// open, an archive cut short or corrupt, a limit reached. It keeps the
+	// first 200; UnreadCount counts them all. A scanner should turn each
+	// into a finding (the tree may hide code there) and never call such a
+	// tree clear.
+	Unread      []Unread `json:"unread,omitempty"`
+	UnreadCount int      `json:"unread_count"`
+	// Streamed counts bytes read but not handed over (hashing a file
+	// twice read); it counts against MaxTotalBytes like Bytes.
+	Streamed int64 `json:"streamed"`
 	// Incomplete is set when part of the tree was not read for a reason
 	// other than a single file's: MaxFiles or MaxTotalBytes reached, an
 	// archive truncated or corrupt part way, a gzip stream over the ratio
@@ -112,6 +139,46 @@ type WalkStats struct {
 	// clear.
 	Incomplete bool `json:"incomplete"`
 }
+
+// Unread is one part of the tree a walk did not read, or not read whole.
+type Unread struct {
+	// Path is the file or archive, as File.Path names it (sanitised with
+	// SafePath), or "" for the tree as a whole.
+	Path string `json:"path"`
+	// Reason is one of the Unread* codes.
+	Reason string `json:"reason"`
+	// Detail says in a sentence what was not read and why.
+	Detail string `json:"detail"`
+}
+
+// Reasons a part of the tree was not read, for Unread.Reason.
+const (
+	// UnreadFileTail: a file longer than DefaultMaxStreamBytes (or than
+	// what was left of MaxTotalBytes); its end was not read.
+	UnreadFileTail = "file-tail-unread"
+	// UnreadFileError: a file that failed part way (corrupt compressed
+	// data, a read error); what came before was read.
+	UnreadFileError = "file-read-error"
+	// UnreadArchiveTooDeep: an archive nested deeper than MaxDepth.
+	UnreadArchiveTooDeep = "archive-too-deep"
+	// UnreadArchiveTooLarge: an archive inside an archive larger than
+	// MaxFileBytes (it would have to be held in memory).
+	UnreadArchiveTooLarge = "archive-too-large"
+	// UnreadArchiveCut: an archive truncated, corrupt part way or cut at
+	// the total limit; its later members were not read.
+	UnreadArchiveCut = "archive-cut"
+	// UnreadArchiveTooMany: a zip declaring more entries than MaxFiles
+	// allows; not opened.
+	UnreadArchiveTooMany = "archive-too-many-entries"
+	// UnreadLimit: MaxFiles or MaxTotalBytes reached; the rest of the
+	// tree was not read.
+	UnreadLimit = "limit-reached"
+	// UnreadHardLink: a tar hard link, whose content is another member's
+	// (tar and npm extract it).
+	UnreadHardLink = "hard-link"
+	// UnreadEntry: a file or directory that could not be opened or read.
+	UnreadEntry = "unreadable"
+)
 
 // Walk reads the tree at path — a directory, a tar archive (.tar), a
 // gzip-compressed tar (.tar.gz, .tgz, an npm pack tarball) or a zip file
@@ -125,12 +192,16 @@ type WalkStats struct {
 //     tarball); a member of an archive inside the tree is
 //     "outer.zip!/inner/path". A plain file walked alone is its base name.
 //   - f.Data holds the content, at most lim.MaxFileBytes bytes, with
-//     f.Truncated set when there was more. f and f.Data belong to Walk and
-//     are reused for the next file: fn must copy what it keeps.
+//     f.Truncated set when there was more; a longer file is handed over
+//     again in further windows (f.Offset, f.Line say where each starts)
+//     up to DefaultMaxStreamBytes, and f.SHA256 holds the whole file's
+//     hash. f and f.Data belong to Walk and are reused for the next file:
+//     fn must copy what it keeps.
 //   - A symbolic link is a File with fs.ModeSymlink in Mode, its target in
-//     Link and no Data. Links are never followed (a link to ".." or "/etc"
-//     cannot make Walk read outside the tree, and a link loop cannot make
-//     it loop).
+//     Link. Links are never followed out of the tree (a link to ".." or
+//     "/etc" cannot make Walk read outside the tree, and a link loop
+//     cannot make it loop); a link in a directory tree whose target is a
+//     regular file inside the tree carries the target's content in Data.
 //
 // Order is deterministic: a directory's entries by name, depth first; an
 // archive's members in the archive's order; an archive inside the tree
@@ -145,8 +216,11 @@ type WalkStats struct {
 // Archives inside the tree (found by their signature, not their name) are
 // opened to lim.MaxDepth levels: one in a directory whatever its size,
 // one inside an archive when it fits in lim.MaxFileBytes. Git's
-// object store (.git/objects) is not read; .git/hooks and .git/config
-// are. node_modules is read and counted. When lim.MaxFiles or
+// objects (a .git/objects/xx/yyyy… or pack file whose content starts as
+// one: zlib, PACK, an index) are not read; everything else under .git,
+// and any other file in a folder called objects, is. node_modules is read
+// and counted. Whatever was not read, or not read whole, is listed in
+// WalkStats.Unread. When lim.MaxFiles or
 // lim.MaxTotalBytes is reached, the walk stops, notes it and sets
 // WalkStats.Incomplete.
 //
@@ -232,6 +306,17 @@ func (w *walker) incomplete(format string, args ...any) {
 	w.note(format, args...)
 }
 
+// unread records that path was not read, or not read whole, for reason
+// (an Unread* code), with a note; it sets Incomplete.
+func (w *walker) unread(path, reason, format string, args ...any) {
+	msg := bulwark.Sprintf(format, args...)
+	w.st.UnreadCount++
+	if len(w.st.Unread) < maxNotes {
+		w.st.Unread = append(w.st.Unread, Unread{Path: SafePath(path), Reason: reason, Detail: SafePath(msg)})
+	}
+	w.incomplete("%s", msg)
+}
+
 // check returns an abort when the context is done or a count limit is
 // reached.
 func (w *walker) check() error {
@@ -239,19 +324,20 @@ func (w *walker) check() error {
 		return &abort{bulwark.Wrap(err, bulwark.ETIMEOUT, bulwark.Sprintf("the scan stopped after %d files: %v", w.st.Files, err))}
 	}
 	if w.st.Files >= w.lim.MaxFiles {
-		w.incomplete("stopped after %d files, the file limit; the rest of the tree was not read", w.st.Files)
+		w.unread("", UnreadLimit, "stopped after %d files, the file limit; the rest of the tree was not read", w.st.Files)
 		return &abort{}
 	}
-	if w.st.Bytes >= w.lim.MaxTotalBytes {
-		w.incomplete("stopped after %d bytes, the total limit; the rest of the tree was not read", w.st.Bytes)
+	if w.st.Bytes+w.st.Streamed >= w.lim.MaxTotalBytes {
+		w.unread("", UnreadLimit, "stopped after %d bytes, the total limit; the rest of the tree was not read", w.st.Bytes+w.st.Streamed)
 		return &abort{}
 	}
 	return nil
 }
 
 // read reads at most n bytes of r into the walk's buffer (sized from
-// hint, the declared size), and reports whether there was more.
-func (w *walker) read(r io.Reader, n, hint int64) ([]byte, bool, error) {
+// hint, the declared size), and reports whether there was more; the byte
+// past n, if any, is returned as extra.
+func (w *walker) read(r io.Reader, n, hint int64) ([]byte, bool, byte, error) {
 	want := min(max(hint, 0), n) + 1
 	if int64(cap(w.buf)) < want {
 		w.buf = make([]byte, 0, want)
@@ -269,26 +355,40 @@ func (w *walker) read(r io.Reader, n, hint int64) ([]byte, bool, error) {
 		}
 		if err != nil {
 			w.buf = buf[:0]
-			return nil, false, err
+			return nil, false, 0, err
 		}
 	}
 	w.buf = buf[:0]
 	if int64(len(buf)) > n {
-		return buf[:n], true, nil
+		return buf[:n], true, buf[n], nil
 	}
-	return buf, false, nil
+	return buf, false, 0, nil
 }
 
-// emit reads one regular file from r, hands it to fn and opens it as a
-// nested archive when it is one and depth allows. A read error is
-// returned as it is (the caller says what it means); an abort stops the
-// walk.
-func (w *walker) emit(p string, size int64, mode fs.FileMode, r io.Reader, depth int) error {
+// reopener returns a fresh reader of a file from its start (a file on
+// disk, a zip member), to hash it whole before its windows are handed
+// over; nil when the file can be read only once (a tar entry).
+type reopener func() (io.ReadCloser, error)
+
+// emit reads one regular file from r, hands it to fn (in windows when it
+// is longer than MaxFileBytes) and opens it as a nested archive when it is
+// one and depth allows. A read error is returned as it is (the caller says
+// what it means); an abort stops the walk.
+func (w *walker) emit(p string, size int64, mode fs.FileMode, r io.Reader, depth int, reopen reopener) error {
 	if err := w.check(); err != nil {
 		return err
 	}
-	n := min(w.lim.MaxFileBytes, w.lim.MaxTotalBytes-w.st.Bytes)
-	data, truncated, err := w.read(r, n, size)
+	if gitObjectPath(p) {
+		var head [4]byte
+		k, _ := io.ReadFull(r, head[:])
+		if isGitObject(head[:k]) {
+			w.noteOnce("git:"+gitStore(p), "%q: git's object store (compressed history, not the working tree), not read", gitStore(p))
+			return nil
+		}
+		r = io.MultiReader(bytes.NewReader(head[:k]), r)
+	}
+	n := min(w.lim.MaxFileBytes, w.lim.MaxTotalBytes-w.st.Bytes-w.st.Streamed)
+	data, truncated, extra, err := w.read(r, n, size)
 	if err != nil {
 		return err
 	}
@@ -300,12 +400,17 @@ func (w *walker) emit(p string, size int64, mode fs.FileMode, r io.Reader, depth
 	file, onDisk := r.(*os.File)
 	if kind != notArchive && depth < w.lim.MaxDepth {
 		if truncated && !onDisk {
-			w.note("%q: an archive larger than %d bytes (the file limit), not opened", p, w.lim.MaxFileBytes)
+			w.unread(p, UnreadArchiveTooLarge, "%q: an archive larger than %d bytes (the file limit) inside an archive, not opened", p, w.lim.MaxFileBytes)
 		} else if !truncated {
 			nested = append([]byte(nil), data...)
 		}
 	} else if kind != notArchive {
-		w.note("%q: an archive nested deeper than %d levels, not opened", p, w.lim.MaxDepth)
+		w.unread(p, UnreadArchiveTooDeep, "%q: an archive nested deeper than %d levels, not opened; real projects do not nest archives", p, w.lim.MaxDepth)
+	}
+	opened := kind != notArchive && depth < w.lim.MaxDepth && (onDisk || !truncated)
+	sum := ""
+	if truncated && kind == notArchive && reopen != nil {
+		sum = w.hashAll(reopen)
 	}
 	w.st.Files++
 	w.st.Bytes += int64(len(data))
@@ -315,17 +420,129 @@ func (w *walker) emit(p string, size int64, mode fs.FileMode, r io.Reader, depth
 	if inNodeModules(p) {
 		w.st.NodeModulesFiles++
 	}
-	w.file = File{Path: p, Size: size, Mode: mode.Perm(), Data: data, Truncated: truncated}
+	w.file = File{Path: p, Size: size, Mode: mode.Perm(), Data: data, Truncated: truncated, Line: 1, SHA256: sum}
 	if err := w.fn(&w.file); err != nil {
 		return &abort{err}
+	}
+	if truncated && kind == notArchive {
+		// The rest of the file: handed over in windows when it is text,
+		// hashed when the hash is still missing.
+		show := !binaryHead(data)
+		var h hash.Hash
+		if sum == "" {
+			h = sha256.New()
+			h.Write(data)
+		}
+		if show || h != nil {
+			rest := io.MultiReader(bytes.NewReader([]byte{extra}), r)
+			if err := w.windows(p, size, mode, rest, data, h, show); err != nil {
+				return err
+			}
+		}
 	}
 	switch {
 	case nested != nil:
 		return w.archive(p+"!/", p, kind, nested, depth+1)
-	case truncated && onDisk && kind != notArchive && depth < w.lim.MaxDepth:
+	case opened && truncated:
 		return w.archiveFile(p+"!/", p, kind, file, size, depth+1)
 	}
 	return nil
+}
+
+// hashAll returns the SHA-256 of the whole file reopen gives, or "" when
+// it is longer than DefaultMaxStreamBytes or what is left of
+// MaxTotalBytes, or cannot be read. What it reads counts as Streamed.
+func (w *walker) hashAll(reopen reopener) string {
+	rc, err := reopen()
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	limit := min(int64(DefaultMaxStreamBytes), w.lim.MaxTotalBytes-w.st.Bytes-w.st.Streamed)
+	h := sha256.New()
+	n, err := io.CopyN(h, rc, limit+1)
+	w.st.Streamed += n
+	if err != io.EOF || n > limit {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// windows hands over the rest of a truncated file, read from r, in
+// windows of MaxFileBytes that overlap by windowOverlap (when show), and
+// feeds it to h when not nil (the hash goes on the last window shown). It
+// stops at DefaultMaxStreamBytes or MaxTotalBytes and lists the rest as
+// unread. head is the first window, held in the walk's buffer.
+func (w *walker) windows(p string, size int64, mode fs.FileMode, r io.Reader, head []byte, h hash.Hash, show bool) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if int64(cap(w.buf)) < w.lim.MaxFileBytes+1 {
+		nb := make([]byte, len(head), w.lim.MaxFileBytes+1)
+		copy(nb, head)
+		w.buf, head = nb[:0], nb
+	}
+	buf := w.buf[:cap(w.buf)]
+	maxOv := min(windowOverlap, int(w.lim.MaxFileBytes/4))
+	ov := 0
+	if show {
+		ov = min(maxOv, len(head))
+	}
+	line := 1 + bytes.Count(head[:len(head)-ov], []byte{'\n'})
+	copy(buf[:ov], head[len(head)-ov:])
+	off := int64(len(head)) // bytes of the file read so far
+	for {
+		if err := w.ctx.Err(); err != nil {
+			return w.check()
+		}
+		budget := min(int64(DefaultMaxStreamBytes)-off, w.lim.MaxTotalBytes-w.st.Bytes-w.st.Streamed)
+		if budget <= 0 {
+			if _, err := br.Peek(1); err == io.EOF {
+				return nil
+			}
+			w.unread(p, UnreadFileTail, "%q: %d bytes long; only the first %d were read (the stream limit is %d bytes, the total %d): code after that was not seen", p, size, off, DefaultMaxStreamBytes, w.lim.MaxTotalBytes)
+			return nil
+		}
+		want := max(min(w.lim.MaxFileBytes-int64(ov), budget), 1)
+		m, err := io.ReadFull(br, buf[ov:int64(ov)+want])
+		if h != nil {
+			h.Write(buf[ov : ov+m])
+		}
+		off += int64(m)
+		done := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err == nil {
+			if _, perr := br.Peek(1); perr == io.EOF {
+				done = true
+			}
+		} else if !done {
+			w.unread(p, UnreadFileError, "%q: reading failed after %d bytes (%v); the rest was not read", p, off, err)
+			return nil
+		}
+		if m > 0 && show {
+			w.st.Bytes += int64(m)
+			data := buf[:ov+m]
+			w.file = File{Path: p, Size: size, Mode: mode.Perm(), Data: data, Truncated: true, Offset: off - int64(len(data)), Line: line}
+			if done && h != nil {
+				w.file.SHA256 = hex.EncodeToString(h.Sum(nil))
+			}
+			if err := w.fn(&w.file); err != nil {
+				return &abort{err}
+			}
+			nov := min(maxOv, len(data))
+			line += bytes.Count(data[:len(data)-nov], []byte{'\n'})
+			copy(buf[:nov], data[len(data)-nov:])
+			ov = nov
+		} else {
+			w.st.Streamed += int64(m)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// binaryHead says whether a file's first bytes are binary (a NUL byte in
+// the first 8000, as git decides).
+func binaryHead(data []byte) bool {
+	return bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0
 }
 
 // archiveFile walks an archive file of a directory tree too large to
@@ -375,7 +592,7 @@ func (w *walker) dir(root, rel string) error {
 		if rel == "" {
 			return bulwark.Errorf(bulwark.EINVALID, "%s: the directory cannot be read (%v)", root, errors.Unwrap(err))
 		}
-		w.note("%q: the directory cannot be read, skipped", rel)
+		w.unread(rel, UnreadEntry, "%q: the directory cannot be read, skipped", rel)
 		// ReadDir returns what it read before the error.
 	}
 	for _, e := range entries {
@@ -386,10 +603,6 @@ func (w *walker) dir(root, rel string) error {
 		t := e.Type()
 		switch {
 		case t.IsDir():
-			if isGitObjects(p) {
-				w.note("%q: git's object store (compressed history, not the working tree), not read", p)
-				continue
-			}
 			if err := w.dir(root, p); err != nil {
 				return err
 			}
@@ -417,7 +630,7 @@ func (w *walker) dir(root, rel string) error {
 func (w *walker) dirFile(full, p string) error {
 	f, err := os.Open(full)
 	if err != nil {
-		w.note("%q: cannot be opened, skipped", p)
+		w.unread(p, UnreadEntry, "%q: cannot be opened, skipped", p)
 		return nil
 	}
 	defer f.Close()
@@ -427,22 +640,66 @@ func (w *walker) dirFile(full, p string) error {
 		w.note("%q: no longer a regular file, skipped", p)
 		return nil
 	}
-	err = w.emit(p, info.Size(), info.Mode(), f, 0)
+	reopen := func() (io.ReadCloser, error) {
+		return io.NopCloser(io.NewSectionReader(f, 0, info.Size())), nil
+	}
+	err = w.emit(p, info.Size(), info.Mode(), f, 0, reopen)
 	var a *abort
 	if err != nil && !errors.As(err, &a) {
-		w.note("%q: read failed part way, skipped", p)
+		w.unread(p, UnreadEntry, "%q: read failed part way (%v), skipped", p, err)
 		return nil
 	}
 	return err
 }
 
-// isGitObjects says whether the directory p is a git object store
-// (.git/objects, .git/modules/x/objects).
-func isGitObjects(p string) bool {
-	if !strings.HasSuffix(p, "/objects") {
+// gitObjectPath says whether p is named like a git object under a
+// .git/objects or .git/modules/…/objects folder: a loose object (xx/
+// followed by 38 or 62 hex digits) or a pack file (pack/pack-….pack,
+// .idx, .rev).
+func gitObjectPath(p string) bool {
+	i := strings.LastIndex(p, ".git/")
+	if i < 0 || (i > 0 && p[i-1] != '/' && p[i-1] != '!') {
 		return false
 	}
-	return strings.HasPrefix(p, ".git/") || strings.Contains(p, "/.git/")
+	j := strings.LastIndex(p, "/objects/")
+	if j < i {
+		return false
+	}
+	rest := p[j+len("/objects/"):]
+	if strings.HasPrefix(rest, "pack/pack-") {
+		e := path.Ext(rest)
+		return e == ".pack" || e == ".idx" || e == ".rev"
+	}
+	if len(rest) != 41 && len(rest) != 65 || rest[2] != '/' {
+		return false
+	}
+	for k := 0; k < len(rest); k++ {
+		c := rest[k]
+		if k != 2 && !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// isGitObject says whether head, a file's first bytes, starts as git
+// stores an object: a zlib stream (loose object), "PACK", a pack index
+// ("\xfftOc") or a reverse index ("RIDX"). A file named like an object
+// that holds anything else (JavaScript a require could load) is read.
+func isGitObject(head []byte) bool {
+	if len(head) < 4 {
+		return false
+	}
+	switch string(head[:4]) {
+	case "PACK", "\xfftOc", "RIDX":
+		return true
+	}
+	return head[0] == 0x78 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0
+}
+
+// gitStore returns the objects folder holding p.
+func gitStore(p string) string {
+	return p[:strings.LastIndex(p, "/objects/")+len("/objects")]
 }
 
 // inNodeModules says whether p is under a node_modules directory.
