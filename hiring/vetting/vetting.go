@@ -31,9 +31,10 @@ type Config struct {
 }
 
 // Service returns the hiring service acting as actor: the screening
-// decisions of its runs are recorded as actor's, with the person's keyed
-// fingerprint (hiring.Fingerprint, as the audit log names them) as their
-// subject.
+// decisions of its runs are recorded as actor's, with the person's
+// fingerprint as the audit log names them as their subject (the service
+// hands the rules those fingerprints, hiring.WithSubjects; the Checker's
+// Subject is only the fallback outside a service run).
 func (c Config) Service(ctx context.Context, actor string) (*hiring.Service, error) {
 	key, err := c.Store.HiringKey(ctx)
 	if err != nil {
