@@ -624,8 +624,8 @@ func (m *Main) hireForgetCmd() *command {
 		long: "Deletes the stored record of the person with id ID, the evidence attached to it and their\n" +
 			"assessment, and removes the id from other people's flags (marking those stale). The audit log,\n" +
 			"which names people only by fingerprint, records it as hire.forget and stays verifiable. The\n" +
-			"screening decisions of the person's name (subject: that fingerprint) follow the screening\n" +
-			"retention ('bulwark screen prune', serve --retention).\n" +
+			"screening decisions of the person's name hold neither the name nor the id and follow the\n" +
+			"screening retention ('bulwark screen prune', serve --retention).\n" +
 			"Exit 0, 1 when no such person is stored.",
 		run: func(ctx context.Context, args []string) (int, error) {
 			if len(args) != 1 {
