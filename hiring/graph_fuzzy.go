@@ -29,7 +29,9 @@ type IdentityLinker struct {
 	Options linkage.Options
 }
 
-// Links implements FuzzyLinker.
+// Links implements FuzzyLinker. Records whose generational suffixes differ
+// ("Jr", "Sr", "III"), or whose dates of birth disagree beyond a typo, are
+// not linked.
 func (l IdentityLinker) Links(people []Person) ([]Link, error) {
 	recs := make([]linkage.Record, 0, len(people))
 	for i := range people {
@@ -44,11 +46,49 @@ func (l IdentityLinker) Links(people []Person) ([]Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	links := make([]Link, len(ms))
-	for i, m := range ms {
-		links[i] = Link{Kind: LinkKindIdentity, IDs: []string{m.A, m.B}, Score: m.Score, Why: m.Why}
+	suffix := make(map[string]string, len(people))
+	for i := range people {
+		suffix[people[i].ID] = generation(people[i].FullName)
+	}
+	links := make([]Link, 0, len(ms))
+	for _, m := range ms {
+		// "John Miller" and "John Miller Jr" are a father and a son, and
+		// so are two John Millers born 30 years apart: dates of birth
+		// that disagree beyond a typo keep records apart however alike
+		// the rest.
+		if suffix[m.A] != suffix[m.B] || dobDisagrees(m.Fields) {
+			continue
+		}
+		links = append(links, Link{Kind: LinkKindIdentity, IDs: []string{m.A, m.B}, Score: m.Score, Why: m.Why})
 	}
 	return links, nil
+}
+
+// dobDisagrees reports whether a match's dates of birth are both known
+// and differ beyond a typo (linkage's level disagree).
+func dobDisagrees(fields []linkage.FieldScore) bool {
+	for _, f := range fields {
+		if f.Field == linkage.FieldDOB && f.Level == linkage.LevelDisagree {
+			return true
+		}
+	}
+	return false
+}
+
+// generations are the generational suffixes of a name, each as one form.
+var generations = map[string]string{"jr": "jr", "junior": "jr", "sr": "sr", "senior": "sr", "ii": "ii", "2nd": "ii", "iii": "iii", "3rd": "iii", "iv": "iv", "4th": "iv"}
+
+// generation is the generational suffix of a name ("" for none): two
+// records whose suffixes differ are never one person however alike the
+// rest of the names.
+func generation(name string) string {
+	t := foldTokens(name)
+	for k := len(t) - 1; k >= 1; k-- {
+		if g, ok := generations[t[k]]; ok {
+			return g
+		}
+	}
+	return ""
 }
 
 // ResumeLinker links records whose resume texts are near-duplicates:

@@ -34,3 +34,32 @@ func TestDefaultFuzzy(t *testing.T) {
 		t.Errorf("ExactOnly: %+v, %v; want no clusters", exact, err)
 	}
 }
+
+// TestFuzzyFatherAndSon: a generational suffix or a date of birth a
+// generation apart keeps two records apart; a typo in the last digit of
+// the year does not.
+func TestFuzzyFatherAndSon(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, a, b, dobA, dobB string
+		linked                 bool
+	}{
+		{"suffix and 30 years", "John Miller", "John Miller Jr", "1960-07-09", "1990-07-09", false},
+		{"30 years, one digit", "John Miller", "John Miller", "1960-07-09", "1990-07-09", false},
+		{"suffix, same date", "John Miller Sr", "John Miller Jr", "1960-07-09", "1960-07-09", false},
+		{"typo in the year's last digit", "John Miller", "John Miller", "1960-07-09", "1961-07-09", true},
+		{"same person, same suffix", "John Miller Jr", "John Miller Jr.", "1990-07-09", "1990-07-09", true},
+	} {
+		people := []Person{
+			{ID: "f", FullName: tc.a, DateOfBirth: tc.dobA, HomeAddress: "5 High St, Leeds"},
+			{ID: "s", FullName: tc.b, DateOfBirth: tc.dobB, HomeAddress: "5 High Street, Leeds"},
+		}
+		links, err := IdentityLinker{}.Links(people)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(links) == 1; got != tc.linked {
+			t.Errorf("%s: linked %v, want %v: %+v", tc.name, got, tc.linked, links)
+		}
+	}
+}

@@ -225,7 +225,9 @@ func compareNames(a, b *features, out []FieldScore) ([]FieldScore, float64) {
 }
 
 // compareDOB grades two dates of birth: exact; close (one digit wrong, two
-// adjacent digits transposed, or day and month swapped); partial (agreeing
+// adjacent digits transposed, or day and month swapped; a year wrong in
+// its decade counts only as the last two digits swapped, see
+// generationApart); partial (agreeing
 // where both are known, or only the year agreeing); else disagree.
 func compareDOB(a, b Date) level {
 	if a.Year == 0 || b.Year == 0 {
@@ -239,7 +241,7 @@ func compareDOB(a, b Date) level {
 			return level{LevelClose, 0.9, wDOBClose}
 		}
 		da, db := dateDigits(a), dateDigits(b)
-		if hamming1OrTransposed(da, db) {
+		if hamming1OrTransposed(da, db) && !generationApart(a.Year, b.Year) {
 			return level{LevelClose, 0.8, wDOBClose}
 		}
 		if a.Year == b.Year {
@@ -257,6 +259,17 @@ func compareDOB(a, b Date) level {
 		return level{LevelPartial, 0.7, wDOBPartialMonth}
 	}
 	return level{LevelPartial, 0.5, wDOBPartialYear}
+}
+
+// generationApart reports whether two years differ in more than a typo of
+// the last digit or a swap of the last two: 1960 and 1990 differ in one
+// digit, but are a father's and a son's, not one person's.
+func generationApart(a, b int) bool {
+	if a/10 == b/10 {
+		return false
+	}
+	swapped := a/100 == b/100 && a%10 == (b/10)%10 && (a/10)%10 == b%10
+	return !swapped
 }
 
 func dateDigits(d Date) [8]byte {
