@@ -355,3 +355,64 @@ func TestHouseholdAtMostReview(t *testing.T) {
 		t.Errorf("different homes, one account in another's name, one phone, one network: %s %d %+v", a.Verdict, a.Score, a.Flags)
 	}
 }
+
+// TestCleanCohortOrdinaryCases: the clean cohort with ordinary people the
+// rules once mistook: a couple (at most review: someone confirms they are
+// two people), a night owl in Chicago, two colleagues at one hotel for a
+// week, a laptop shipped to "Illinois" for an "IL" home, and a father and
+// son of one name at one address (clear), through the whole identity
+// graph.
+func TestCleanCohortOrdinaryCases(t *testing.T) {
+	t.Parallel()
+	c, people, ev := cleanCohort(t)
+	rng := rand.New(rand.NewPCG(21, 22))
+	chicago := mustLoc(t, "America/Chicago")
+	hh, hev := household(t)
+	people = append(people, hh...)
+	ev.SignIns = append(ev.SignIns, hev.SignIns...)
+	ev.Payroll = append(ev.Payroll, hev.Payroll...)
+	ev.Shipments = append(ev.Shipments, hev.Shipments...)
+	us := func(p *Person) { p.Country, p.TimeZone = "US", "America/Chicago" }
+	owl := person("owl", "Sam Night", us, func(p *Person) { p.HomeAddress = "9 Birch Ln, Evanston, IL 60201" })
+	ev.SignIns = append(ev.SignIns, routine(rng, "owl", chicago, 60, 4, 20, 26, "203.0.114.1", "auth-owl")...)
+	t1 := person("trip-1", "Olga Berg", us, func(p *Person) { p.HomeAddress = "4 Lake Rd, Naperville, IL 60540" })
+	t2 := person("trip-2", "Tomas Reyes", us, func(p *Person) { p.HomeAddress = "8 Hill Rd, Aurora, IL 60505" })
+	for k, p := range []Person{t1, t2} {
+		ev.SignIns = append(ev.SignIns, routine(rng, p.ID, chicago, 60, 3, 9, 17, fmt.Sprintf("203.0.114.%d", 10+k), "auth-"+p.ID)...)
+		for d := range 8 {
+			ev.SignIns = append(ev.SignIns, signIn(p.ID, now.AddDate(0, 0, -20+d).Add(time.Duration(k)*time.Hour), "203.0.114.99", "US"))
+		}
+	}
+	il := person("il", "Pat Lee", us, func(p *Person) {
+		p.HomeAddress = "12 Main St, Springfield, IL 62704"
+		p.ShippingAddress = "12 Main Street, Springfield, Illinois 62704"
+	})
+	father := person("fs-1", "John Miller", us, func(p *Person) { p.HomeAddress = "5 High St, Peoria, IL 61602"; p.DateOfBirth = "1960-07-09" })
+	son := person("fs-2", "John Miller Jr", us, func(p *Person) { p.HomeAddress = "5 High Street, Peoria, IL 61602"; p.DateOfBirth = "1990-07-09" })
+	people = append(people, owl, t1, t2, il, father, son)
+	g, err := BuildGraph(people, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.RunGraph(context.Background(), people, ev, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := map[string]bool{CodeCryptoPayroll: true}
+	for _, a := range r.Assessments {
+		if strings.HasPrefix(a.ID, "hh-") {
+			if a.Verdict == bulwark.VerdictBlock {
+				t.Errorf("couple %s blocked: %d %+v", a.ID, a.Score, a.Flags)
+			}
+			continue
+		}
+		if a.Verdict != bulwark.VerdictClear {
+			t.Errorf("%s: verdict %s (score %d): %+v", a.ID, a.Verdict, a.Score, a.Flags)
+		}
+		for _, f := range a.Flags {
+			if !small[f.Rule] && !(f.Rule == CodeSharedHomeAddress && strings.HasPrefix(a.ID, "fs-")) {
+				t.Errorf("%s: flag %s: %s", a.ID, f.Rule, f.Evidence)
+			}
+		}
+	}
+}
