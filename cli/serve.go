@@ -27,6 +27,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/safetxservice"
+	"github.com/bulwark-sec/bulwark/scan"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/sqlite"
 	"github.com/bulwark-sec/bulwark/tracing"
@@ -43,10 +44,12 @@ type ServeSettings struct {
 	RateLimit             float64
 	Burst                 int
 	MaxBody               int64
-	MetricsPublic         bool
-	TrustedProxies        []netip.Prefix
-	RequestTimeout        time.Duration
-	ShutdownTimeout       time.Duration
+	// ScanMaxBytes is the largest upload of POST /api/v1/scan.
+	ScanMaxBytes    int64
+	MetricsPublic   bool
+	TrustedProxies  []netip.Prefix
+	RequestTimeout  time.Duration
+	ShutdownTimeout time.Duration
 	// RPC is the node's URL ("": none): verification reads the chain and
 	// the watch list is monitored.
 	RPC string
@@ -140,6 +143,10 @@ type serveFlags struct {
 	memoryLimit               byteSize
 	// The co-signer's key.
 	cosignerKeystore, cosignerPassFile string
+	// POST /api/v1/scan: rule files, indicators, the upload limit.
+	scanRules    fileList
+	scanIOCs     string
+	scanMaxBytes int64
 }
 
 func (m *Main) serveCmd() *command {
@@ -175,6 +182,9 @@ func (m *Main) serveCmd() *command {
 			fs.Float64Var(&f.rateLimit, "rate-limit", httpapi.DefaultRateLimit, "sustained requests per second per token (negative: no limit)")
 			fs.IntVar(&f.burst, "burst", httpapi.DefaultBurst, "requests a token may send at once")
 			fs.Int64Var(&f.maxBody, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body in `BYTES`")
+			fs.Var(&f.scanRules, "scan-rules", "a rule `FILE` POST /api/v1/scan adds to the built-in rules, as 'scan repo --rules' (repeatable)")
+			fs.StringVar(&f.scanIOCs, "scan-iocs", "", "an indicator CSV `FILE` POST /api/v1/scan adds, as 'scan repo --iocs'")
+			fs.Int64Var(&f.scanMaxBytes, "scan-max-bytes", httpapi.DefaultScanMaxBytes, "largest upload of POST /api/v1/scan in `BYTES` (413 beyond)")
 			fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve /metrics without a token")
 			fs.StringVar(&f.trustedProxies, "trusted-proxy", "", "comma-separated `CIDR`s (or addresses) of reverse proxies whose X-Forwarded-For names the client address of the failed-authentication limit (default: none; X-Forwarded-For ignored)")
 			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
@@ -234,6 +244,13 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	}
 	if f.maxBody <= 0 {
 		return nil, bulwark.Invalid("--max-body-bytes", "must be positive, got %d", f.maxBody)
+	}
+	if f.scanMaxBytes <= 0 {
+		return nil, bulwark.Invalid("--scan-max-bytes", "must be positive, got %d", f.scanMaxBytes)
+	}
+	scanner, err := newScanner(scanSettings{rules: f.scanRules, iocs: f.scanIOCs, limits: scan.DefaultLimits()}, "scan-", nil)
+	if err != nil {
+		return nil, err
 	}
 	if f.burst < 1 {
 		return nil, bulwark.Invalid("--burst", "must be at least 1, got %d", f.burst)
@@ -314,8 +331,8 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	} else if s != nil {
 		signer = s
 	}
-	return &Serving{m: m, Cosigner: signer, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, HireIntel: hireIntel, HireAllowTools: allowTools, ServeSettings: ServeSettings{
-		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody,
+	return &Serving{m: m, Cosigner: signer, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, Scanner: scanner, HireIntel: hireIntel, HireAllowTools: allowTools, ServeSettings: ServeSettings{
+		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody, ScanMaxBytes: f.scanMaxBytes,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, AddressBook: book, AddressBookFile: f.addressBook, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
 		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout, ApprovalTTL: f.approvalTTL,
@@ -339,6 +356,9 @@ type Serving struct {
 	// and the API's case runs' exit finder: the public routers and those
 	// of --trace-thorchain.
 	TraceExits thorchain.Constants
+	// Scanner answers POST /api/v1/scan: the built-in rules with those of
+	// --scan-rules, the indicators of --scan-iocs.
+	Scanner *scan.Scanner
 	// HireIntel is the reference data of the hiring checks (--hire-intel,
 	// else the built-in facts); HireAllowTools the remote-access products
 	// of --hire-allow-tools.

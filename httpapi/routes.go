@@ -69,6 +69,7 @@ func (s *Server) routes() {
 	s.traceRoutes()
 	s.screenRoutes()
 	s.traceCaseRoutes()
+	s.scanRoutes()
 	s.hireRoutes()
 
 	// Unknown API routes answer only after authentication, so probing

@@ -217,6 +217,12 @@ type Config struct {
 	// answer 503. Its store must be an adapter of the audit log's store.
 	TraceCases *tracing.CaseService
 
+	// Scanner answers POST /api/v1/scan (a *scan.Scanner); nil makes the
+	// route answer 503. ScanMaxBytes caps an upload
+	// (DefaultScanMaxBytes); a larger one is refused with 413.
+	Scanner      RepoScanner
+	ScanMaxBytes int64
+
 	// Hiring returns the hiring service of the /api/v1/hire routes acting
 	// for a request's caller; nil makes them answer 503.
 	Hiring HiringService
@@ -269,6 +275,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
+	if cfg.ScanMaxBytes < 0 {
+		return nil, bulwark.Invalid("scan-max-bytes", "must not be negative")
+	}
 	if cfg.MaxBodyBytes < 0 {
 		return nil, bulwark.Invalid("max-body-bytes", "must not be negative")
 	}
@@ -276,6 +285,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, bulwark.Invalid("burst", "bursts and limiter sizes must not be negative")
 	}
 	setDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&cfg.ScanMaxBytes, DefaultScanMaxBytes)
 	setDefault(&cfg.RateLimit, DefaultRateLimit)
 	setDefault(&cfg.Burst, DefaultBurst)
 	setDefault(&cfg.AuthFailureRate, DefaultAuthFailureRate)

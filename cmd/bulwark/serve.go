@@ -198,7 +198,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	srv, err := httpapi.New(httpapi.Config{
 		Addr: s.Addr, TLSCertFile: s.TLSCert, TLSKeyFile: s.TLSKey,
 		Logger: log, AccessLog: accessLog, AccessLogJSON: accessLogJSON, Auth: tokens, Audit: alog, Ready: db.Ping, Version: s.Version(),
-		MaxBodyBytes: s.MaxBody, RateLimit: s.RateLimit, Burst: s.Burst,
+		MaxBodyBytes: s.MaxBody, RateLimit: s.RateLimit, Burst: s.Burst, Scanner: s.Scanner, ScanMaxBytes: s.ScanMaxBytes,
 		HandlerTimeout: s.RequestTimeout, ShutdownTimeout: s.ShutdownTimeout,
 		MetricsPublic: s.MetricsPublic, TrustedProxies: s.TrustedProxies,
 		SafeVerifier: verifier, SafeOnChain: onChain, Cosigner: cosigner, SafeAddressBook: s.AddressBook, SafeScreener: screener,
