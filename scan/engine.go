@@ -29,6 +29,10 @@ type fileState struct {
 	lineStarts []int // offsets of line starts, computed on first use
 	json       []jsonLeaf
 	jsonDone   bool
+	// work counts the bytes the engine looked at in this file (literal
+	// searches, lines indexed, regexes matched, snippets measured), for
+	// tests that hold it linear in the file's size.
+	work int
 }
 
 // Windows for matching regexes in long lines.
@@ -43,25 +47,16 @@ const (
 // candidates returns the byte ranges a regex rule is matched on, in
 // order, not overlapping: each line (without its newline) that contains
 // one of lits, or in a line longer than longLine (minified code) the
-// window bytes around each occurrence; every line when lits is nil.
+// window bytes around each occurrence; every line when lits is nil. Its
+// work is linear in the file's size: lines are found from the line starts
+// computed once per file, never by rescanning a line per occurrence.
 func (fs *fileState) candidates(lits [][]byte) [][2]int {
 	data := fs.f.Data
 	var out [][2]int
-	lineAt := func(i int) [2]int {
-		start := bytes.LastIndexByte(data[:i], '\n') + 1
-		end := bytes.IndexByte(data[i:], '\n')
-		if end < 0 {
-			end = len(data)
-		} else {
-			end += i
-		}
-		return [2]int{start, end}
-	}
 	if lits == nil {
-		for i := 0; i < len(data); {
-			ln := lineAt(i)
-			out = append(out, ln)
-			i = ln[1] + 1
+		fs.line(0)
+		for n := 1; n <= len(fs.lineStarts); n++ {
+			out = append(out, fs.lineRange(n))
 		}
 		return out
 	}
@@ -69,16 +64,22 @@ func (fs *fileState) candidates(lits [][]byte) [][2]int {
 		for i := 0; i < len(data); {
 			j := bytes.Index(data[i:], l)
 			if j < 0 {
+				fs.work += len(data) - i
 				break
 			}
-			ln := lineAt(i + j)
+			fs.work += j + len(l)
+			ln := fs.lineRange(fs.line(i + j))
 			if ln[1]-ln[0] <= longLine {
 				out = append(out, ln)
 				i = ln[1] + 1
 				continue
 			}
 			w := [2]int{max(ln[0], i+j-window), min(ln[1], i+j+len(l)+window)}
-			out = append(out, w)
+			if n := len(out); n > 0 && w[0] <= out[n-1][1] {
+				out[n-1][1] = max(out[n-1][1], w[1])
+			} else {
+				out = append(out, w)
+			}
 			i = i + j + len(l)
 		}
 	}
@@ -98,11 +99,23 @@ func (fs *fileState) candidates(lits [][]byte) [][2]int {
 	return out
 }
 
+// lineRange returns the byte range of line n (1-based) without its
+// newline.
+func (fs *fileState) lineRange(n int) [2]int {
+	start := fs.lineStarts[n-1]
+	end := len(fs.f.Data)
+	if n < len(fs.lineStarts) {
+		end = fs.lineStarts[n] - 1
+	}
+	return [2]int{start, end}
+}
+
 // line returns the 1-based line of byte offset off.
 func (fs *fileState) line(off int) int {
 	if fs.lineStarts == nil {
 		fs.lineStarts = make([]int, 1, 64)
 		data := fs.f.Data
+		fs.work += len(data)
 		for i := 0; ; {
 			j := bytes.IndexByte(data[i:], '\n')
 			if j < 0 {
@@ -117,12 +130,8 @@ func (fs *fileState) line(off int) int {
 
 // lineText returns line n (1-based) without its end of line.
 func (fs *fileState) lineText(n int) []byte {
-	start := fs.lineStarts[n-1]
-	end := len(fs.f.Data)
-	if n < len(fs.lineStarts) {
-		end = fs.lineStarts[n] - 1
-	}
-	return bytes.TrimSuffix(fs.f.Data[start:end], []byte("\r"))
+	r := fs.lineRange(n)
+	return bytes.TrimSuffix(fs.f.Data[r[0]:r[1]], []byte("\r"))
 }
 
 func (fs *fileState) jsonLeaves() []jsonLeaf {
@@ -140,6 +149,7 @@ func (fs *fileState) finding(r *Rule, start, end int) Finding {
 	line := fs.lineText(n)
 	off := start - fs.lineStarts[n-1]
 	mlen := min(end, fs.lineStarts[n-1]+len(line)) - start
+	fs.work += min(len(line), MaxSnippetChars*utf8.UTFMax+1)
 	return Finding{
 		Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: n,
 		Snippet: snippet(line, off, max(mlen, 0)), Explanation: r.Why, Source: r.Source,
@@ -153,18 +163,19 @@ func (fs *fileState) evalRule(r *Rule, out []Finding) []Finding {
 	case TypeRegex:
 		for _, ln := range fs.candidates(r.lits) {
 			line := data[ln[0]:ln[1]]
+			fs.work += len(line)
 			ms := r.re.FindAllIndex(line, maxMatchesPerRuleFile)
 			if len(ms) == 0 || (r.unless != nil && r.unless.Match(line)) {
 				continue
 			}
 			// One finding per line (or window), the other matches in it
 			// counted in More.
-			f := fs.finding(r, ln[0]+ms[0][0], ln[0]+ms[0][1])
-			f.More = len(ms) - 1
-			if n := len(out); n > 0 && out[n-1].Rule == r.ID && out[n-1].Line == f.Line {
-				out[n-1].More += 1 + f.More
+			if n := len(out); n > 0 && out[n-1].Rule == r.ID && out[n-1].Line == fs.line(ln[0]+ms[0][0]) {
+				out[n-1].More += len(ms)
 				continue
 			}
+			f := fs.finding(r, ln[0]+ms[0][0], ln[0]+ms[0][1])
+			f.More = len(ms) - 1
 			out = append(out, f)
 		}
 	case TypeRegexCount:
@@ -222,7 +233,7 @@ func leafSnippet(l jsonLeaf) string {
 // snippet cuts line to MaxSnippetChars characters around the match at
 // byte offset off of length n, and sanitises it.
 func snippet(line []byte, off, n int) string {
-	if utf8.RuneCount(line) <= MaxSnippetChars {
+	if len(line) <= MaxSnippetChars || len(line) <= MaxSnippetChars*utf8.UTFMax && utf8.RuneCount(line) <= MaxSnippetChars {
 		return sanitize(string(line), MaxSnippetChars)
 	}
 	// A window starting a little before the match.

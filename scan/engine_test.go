@@ -209,3 +209,68 @@ func TestExistsExcept(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// TestEngineWorkLinearOnLongLines: the engine's work on a 4 MiB
+// single-line file (what a zip member carries for a few kB) made of the
+// rules' literals repeated is a bounded number of passes over the file per
+// rule (linear in its size), not a pass over the line per occurrence.
+func TestEngineWorkLinearOnLongLines(t *testing.T) {
+	t.Parallel()
+	rs, err := DefaultRules(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := "x http://45.61.136.10:1224/c :1224 eval(r.data) process.env "
+	const size = 4 << 20
+	fs := &fileState{f: &File{Path: "src/a.js", Data: []byte(strings.Repeat(unit, size/len(unit)+1)[:size])}}
+	var out []Finding
+	rules := 0
+	for _, r := range rs.Rules {
+		if r.Type == TypeRegex || r.Type == TypeRegexCount {
+			out = fs.evalRule(r, out)
+			rules++
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no findings: the input does not exercise the rules")
+	}
+	if passes := fs.work / size; passes > 6*rules {
+		t.Errorf("work %d bytes on %d bytes: %d passes over the file for %d rules, want at most %d", fs.work, size, passes, rules, 6*rules)
+	}
+	t.Logf("work %d bytes on %d bytes (%d rules, %d findings)", fs.work, size, rules, len(out))
+}
+
+// cancelType is a rule type whose detector cancels the scan's context.
+func cancelType(cancel context.CancelFunc) RuleType {
+	return RuleType{Name: "cancel", New: func(*Rule) (Detector, error) { return cancelDetector{cancel}, nil }}
+}
+
+type cancelDetector struct{ cancel context.CancelFunc }
+
+func (cancelDetector) ID() string               { return "CANCEL" }
+func (cancelDetector) Applies(string) bool      { return true }
+func (d cancelDetector) Detect(*File) []Finding { d.cancel(); return nil }
+
+// TestScanStopsWithinAFile: a scan whose context is cancelled while a file
+// is being scanned stops before the file's next rule and returns the
+// context's error.
+func TestScanStopsWithinAFile(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	reg, err := NewRegistry(cancelType(cancel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ParseRules("t.yaml", []byte("version: 1\nrules:\n  - id: A-CANCEL\n    type: cancel\n    target: \"**\"\n    severity: low\n    why: x\n  - id: B-ANY\n    type: exists\n    target: \"**\"\n    severity: low\n    why: x\n"), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScanner(Options{Rules: rs, Detectors: []Detector{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ScanFiles(ctx, []*File{{Path: "a.js"}}); err != context.Canceled {
+		t.Errorf("err %v, want context.Canceled", err)
+	}
+}

@@ -73,8 +73,7 @@ func NewScanner(opts Options) (*Scanner, error) {
 func (s *Scanner) Scan(ctx context.Context, path string) (*Report, error) {
 	sess := s.session()
 	st, err := s.walk(ctx, path, s.limits, func(f *File) error {
-		sess.add(f)
-		return nil
+		return sess.add(ctx, f)
 	})
 	if err != nil {
 		return nil, err
@@ -91,10 +90,9 @@ func (s *Scanner) Scan(ctx context.Context, path string) (*Report, error) {
 func (s *Scanner) ScanFiles(ctx context.Context, files []*File) (*Report, error) {
 	sess := s.session()
 	for _, f := range files {
-		if err := ctx.Err(); err != nil {
+		if err := sess.add(ctx, f); err != nil {
 			return nil, err
 		}
-		sess.add(f)
 	}
 	return sess.report(), nil
 }
@@ -117,8 +115,13 @@ func (s *Scanner) session() *Session {
 // Skip records a sentence saying what was not read and why.
 func (ss *Session) Skip(why string) { ss.rep.Skipped = append(ss.rep.Skipped, why) }
 
-// add scans one file. It does not retain f.Data.
-func (ss *Session) add(f *File) {
+// add scans one file. It does not retain f.Data. It checks ctx before
+// the file and between rules and detectors, so that a cancelled scan stops
+// within a long file, and then returns ctx's error.
+func (ss *Session) add(ctx context.Context, f *File) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	ss.rep.Files++
 	ss.rep.Bytes += int64(len(f.Data))
 	fs := &fileState{f: f}
@@ -126,6 +129,9 @@ func (ss *Session) add(f *File) {
 	for _, r := range ss.s.rules {
 		if !r.Match(f.Path) {
 			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		switch {
 		case r.detector != nil:
@@ -143,6 +149,9 @@ func (ss *Session) add(f *File) {
 		}
 	}
 	for _, d := range ss.s.detectors {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if d.Applies(f.Path) {
 			for _, x := range d.Detect(f) {
 				if x.File == "" {
@@ -162,6 +171,7 @@ func (ss *Session) add(f *File) {
 	if len(ss.findings) > 2*MaxFindings {
 		ss.prune()
 	}
+	return nil
 }
 
 // prune keeps at most MaxFindings findings, preferring the most severe:
