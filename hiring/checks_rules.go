@@ -841,8 +841,14 @@ func (c *Checker) screen(ctx context.Context, x *index, payroll []PayrollAccount
 			return err
 		}
 		hit, err := c.Screener.ScreenPersonName(ctx, c.subject(ctx, p.ID), p.FullName, p.DateOfBirth, p.Country)
+		if bulwark.ErrorCode(err) == bulwark.EINVALID {
+			// This record's outcome, not the run's; the refusal may quote
+			// the value, so it is not repeated.
+			x.flag(int32(i), CodeNameNotScreened, "the screening service refused this record's name, birth date or country as invalid: check them and screen again")
+			continue
+		}
 		if err != nil {
-			return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening person record %d%s: %v", i+1, lineOf(p.Line), err)
+			return bulwark.Wrap(err, bulwark.EUNAVAILABLE, fmt.Sprintf("screening person record %d%s: the screening service failed (%s)", i+1, lineOf(p.Line), bulwark.ErrorCode(err)))
 		}
 		switch bulwark.Verdict(hit.Verdict) {
 		case bulwark.VerdictBlock, bulwark.VerdictReject:

@@ -60,6 +60,7 @@ const (
 	CodeSanctionedPayrollAddressRv = "SANCTIONED_PAYROLL_ADDRESS_REVIEW"
 	CodeSanctionedName             = "SANCTIONED_NAME"
 	CodeSanctionedNameReview       = "SANCTIONED_NAME_REVIEW"
+	CodeNameNotScreened            = "NAME_NOT_SCREENED"
 )
 
 // Sources quoted from the indicator table (redflags/dprk_itw_indicators.csv).
@@ -111,6 +112,7 @@ var rules = []Rule{
 	{CodeSanctionedPayrollAddressRv, "ID-24", SeverityMedium, 20, false, "salary to a crypto address the screening sends to review", srcID24},
 	{CodeSanctionedName, "", SeverityHigh, 100, true, "the name matches a sanctioned or DPRK-attributed person (screening verdict block)", srcList},
 	{CodeSanctionedNameReview, "", SeverityMedium, 20, false, "the name may match a sanctioned or DPRK-attributed person (screening verdict review)", srcList},
+	{CodeNameNotScreened, "", SeverityMedium, 20, false, "the name could not be screened: the screening service refused the record's name, birth date or country as invalid (fix the record and screen again)", srcList},
 }
 
 // Rules returns the rule table (a copy), in the order of the indicators.

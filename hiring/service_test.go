@@ -2,6 +2,7 @@ package hiring
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/bulwark-sec/bulwark"
@@ -39,5 +40,38 @@ func TestFlagged(t *testing.T) {
 	got := flagged(fp, as)
 	if len(got) != 1 || got[0].Person != Fingerprint(key, "b") || len(got[0].Rules) != 2 || got[0].Score != 40 {
 		t.Errorf("flagged = %+v", got)
+	}
+}
+
+// refusingScreener refuses the name of one person as the screening
+// service does a birth date in the future, quoting it.
+type refusingScreener struct{ refuse string }
+
+func (s refusingScreener) ScreenPersonName(_ context.Context, _, name, dob, _ string) (NameHit, error) {
+	if name == s.refuse {
+		return NameHit{}, bulwark.Invalid("dob", "%q is in the future", dob)
+	}
+	return NameHit{Verdict: string(bulwark.VerdictClear)}, nil
+}
+
+func (refusingScreener) ScreenPayrollAddress(context.Context, string, string, string) (AddressHit, error) {
+	return AddressHit{Verdict: string(bulwark.VerdictClear)}, nil
+}
+
+func TestRefusedNameIsThatPersonsOutcome(t *testing.T) {
+	t.Parallel()
+	people := []Person{{ID: "a", FullName: "Ann Typo", DateOfBirth: "2062-01-01"}, {ID: "b", FullName: "Bob Fine", DateOfBirth: "1990-01-01"}}
+	as, err := (&Checker{Screener: refusingScreener{refuse: "Ann Typo"}}).CheckGraph(context.Background(), people, Evidence{}, nil)
+	if err != nil {
+		t.Fatalf("one refused record failed the run: %v", err)
+	}
+	if len(as[0].Flags) != 1 || as[0].Flags[0].Rule != CodeNameNotScreened || as[0].Verdict == bulwark.VerdictClear {
+		t.Errorf("refused record: %+v, want NAME_NOT_SCREENED and not clear", as[0])
+	}
+	if strings.Contains(as[0].Flags[0].Evidence, "2062") || strings.Contains(as[0].Flags[0].Evidence, "Ann") {
+		t.Errorf("the flag quotes the record: %q", as[0].Flags[0].Evidence)
+	}
+	if as[1].Verdict != bulwark.VerdictClear || len(as[1].Flags) != 0 {
+		t.Errorf("the other record: %+v", as[1])
 	}
 }
