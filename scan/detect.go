@@ -34,7 +34,9 @@ type DetectOptions struct {
 //     DEP-RAW-IP-SOURCE: dependencies in manifests and lockfiles;
 //   - KNOWN-IOC, C2-PORT, BLOCKCHAIN-DEAD-DROP-FETCH: indicators of
 //     compromise in the text and the files' hashes;
-//   - COMMITTED-BINARY: executables and compiled code by magic bytes.
+//   - COMMITTED-BINARY: executables and compiled code by magic bytes;
+//   - GYP-COMMAND-EXPANSION, GIT-CONFIG-EXEC: binding.gyp and .git/config
+//     that run commands on npm install or any git command.
 func Detectors(opt DetectOptions) []Detector {
 	iocs := opt.IOCs
 	if iocs == nil {
@@ -51,6 +53,7 @@ func Detectors(opt DetectOptions) []Detector {
 		Sanitized(NewDependencyDetector(iocs)),
 		Sanitized(NewIOCDetector(iocs, maxHash)),
 		Sanitized(BinaryDetector{}),
+		Sanitized(ExecConfigDetector{}),
 	}
 }
 

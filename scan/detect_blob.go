@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"net"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -49,7 +51,10 @@ func (d BlobDetector) Detect(f *File) []Finding {
 			return
 		}
 		sev := c.sev
-		if vendored {
+		if vendored && !c2Like(dec) {
+			// A decoded C2 address (an IP host, a port other than 80
+			// and 443) is high wherever it is: a file name such as
+			// app.production.js or build/ is the sender's to choose.
 			sev = capSeverity(sev, SeverityMedium)
 		}
 		out = append(out, Finding{
@@ -288,4 +293,28 @@ func snippetAround(data []byte, start, end int) string {
 	}
 	e := min(end, start+100)
 	return safeText(string(data[s:e]), maxSnippet)
+}
+
+// c2Like says whether decoded text is or starts with an address a loader
+// calls home to: a URL whose host is an IP address or that names a port
+// other than 80 and 443, or a bare IP:port.
+func c2Like(dec []byte) bool {
+	t := strings.TrimSpace(string(dec[:min(len(dec), 512)]))
+	if i := strings.Index(t, "://"); i >= 0 && i <= 8 {
+		t = t[i+3:]
+	}
+	if i := strings.IndexAny(t, "/?#\"'` \n"); i >= 0 {
+		t = t[:i]
+	}
+	host, port, err := net.SplitHostPort(t)
+	if err != nil {
+		host, port = t, ""
+	}
+	if host == "" {
+		return false
+	}
+	if net.ParseIP(strings.Trim(host, "[]")) != nil {
+		return true
+	}
+	return port != "" && port != "80" && port != "443" && strings.Contains(host, ".")
 }

@@ -26,6 +26,36 @@ type Dependency struct {
 // pnpm-lock.yaml, requirements*.txt and pyproject.toml (PEP 621 and
 // Poetry). Other paths, and unparsable files, give none.
 func ParseDependencies(p string, data []byte) []Dependency {
+	return withAliases(parseDependencies(p, data))
+}
+
+// withAliases adds, for each npm alias ("key": "npm:real-name@range"),
+// the package it really installs, so that the malicious and typosquat
+// checks see the real name and not only the harmless-looking key.
+func withAliases(deps []Dependency) []Dependency {
+	for _, d := range deps {
+		if d.Ecosystem != "npm" || !strings.HasPrefix(d.Spec, "npm:") {
+			continue
+		}
+		name, rng := aliasTarget(d.Spec[len("npm:"):])
+		if name != "" && name != d.Name {
+			deps = append(deps, Dependency{Ecosystem: "npm", Name: name, Spec: rng, Line: d.Line})
+		}
+	}
+	return deps
+}
+
+// aliasTarget splits "name@range" or "@scope/name@range" (an npm alias's
+// target) into the name and the range.
+func aliasTarget(s string) (string, string) {
+	i := strings.LastIndexByte(s, '@')
+	if i <= 0 {
+		return strings.TrimSpace(s), ""
+	}
+	return strings.TrimSpace(s[:i]), s[i+1:]
+}
+
+func parseDependencies(p string, data []byte) []Dependency {
 	b := base(p)
 	switch {
 	case b == "package.json":

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // HiddenCodeDetector finds code a reviewer does not see:
 //
-//   - HIDDEN-AFTER-WHITESPACE: code after a run of 150 or more spaces or
-//     tabs on one line, off-screen to the right (high when it looks like
+//   - HIDDEN-AFTER-WHITESPACE: code after 150 or more columns of spaces,
+//     tabs (to the next multiple of 8) or Unicode spaces such as U+00A0 on
+//     one line, off-screen to the right (high when it looks like
 //     code, medium otherwise; medium in vendored files, low when what
 //     follows is a comment);
 //   - CONFIG-APPENDED-CODE: code after the exported object of a build
@@ -37,6 +40,8 @@ var configPrefixes = []string{
 	"vitest.config.", "babel.config.", ".babelrc.", "jest.config.", "astro.config.", "webpack.config.",
 	"svelte.config.", "nuxt.config.", "rollup.config.", "prettier.config.", ".prettierrc.", "craco.config.",
 	"metro.config.", "remix.config.", "gatsby-config.", "playwright.config.", "commitlint.config.", "stylelint.config.",
+	// web3 coding tests: the config every command of the tool loads.
+	"hardhat.config.", "truffle-config.", "truffle.config.", "foundry.config.",
 }
 
 // isConfigFile says whether p is a JavaScript config file of a build
@@ -72,8 +77,8 @@ func (HiddenCodeDetector) Detect(f *File) []Finding {
 			end += off
 		}
 		l := data[off:end]
-		if len(l) > minPadding {
-			if s, e := paddingRun(l); e > s {
+		if len(l) > minPadding/tabWidth {
+			if s, e, cols := paddingRun(l); e > s {
 				rest := bytes.TrimSpace(l[e:])
 				sev := SeverityMedium
 				if looksLikeCode(rest) {
@@ -85,12 +90,12 @@ func (HiddenCodeDetector) Detect(f *File) []Finding {
 				if vendored {
 					sev = capSeverity(sev, SeverityMedium)
 				}
-				shown := append(append([]byte(nil), bytes.TrimSpace(l[:s])...), []byte("⟨"+strconv.Itoa(e-s)+" blanks⟩")...)
+				shown := append(append([]byte(nil), bytes.TrimSpace(l[:s])...), []byte("⟨"+strconv.Itoa(cols)+" blanks⟩")...)
 				shown = append(shown, rest...)
 				out = append(out, Finding{
 					Rule: "HIDDEN-AFTER-WHITESPACE", Severity: sev, File: f.Path, Line: line,
 					Snippet:     safeText(string(shown), maxSnippet),
-					Explanation: "After " + strconv.Itoa(e-s) + " blanks, off-screen to the right of the editor, this line carries more code. Padding a line pushes a loader out of view so a quick review of the file sees nothing wrong.",
+					Explanation: "After " + strconv.Itoa(cols) + " columns of blanks, off-screen to the right of the editor, this line carries more code. Padding a line pushes a loader out of view so a quick review of the file sees nothing wrong.",
 					Source:      srcChainFlip + "; " + srcPolinRider,
 				})
 			}
@@ -117,23 +122,62 @@ func (HiddenCodeDetector) Detect(f *File) []Finding {
 	return out
 }
 
-// paddingRun finds the first run of minPadding or more blanks followed
+// paddingRun finds the first run of blanks minPadding or more display
+// columns wide (tabs to the next multiple of tabWidth) followed
 // by something other than a blank in l.
-func paddingRun(l []byte) (int, int) {
-	for i := 0; i < len(l); i++ {
-		if l[i] != ' ' && l[i] != '\t' {
+func paddingRun(l []byte) (int, int, int) {
+	for i := 0; i < len(l); {
+		n := blankLen(l[i:])
+		if n == 0 {
+			i++
 			continue
 		}
-		j := i
-		for j < len(l) && (l[j] == ' ' || l[j] == '\t') {
-			j++
+		j, cols := i, 0
+		for j < len(l) {
+			k := blankLen(l[j:])
+			if k == 0 {
+				break
+			}
+			if l[j] == '\t' && i > 0 {
+				// Off to the right of code a tab is a tab stop; at the
+				// start of a line it is one level of indentation (deep
+				// indentation is not hiding anything).
+				cols += tabWidth - cols%tabWidth
+			} else {
+				cols++
+			}
+			j += k
 		}
-		if j-i >= minPadding && j < len(l) && l[j] != '\r' {
-			return i, j
+		if cols >= minPadding && j < len(l) && l[j] != '\r' {
+			return i, j, cols
 		}
 		i = j
 	}
-	return 0, 0
+	return 0, 0, 0
+}
+
+// tabWidth is the display width of a tab stop, as editors default.
+const tabWidth = 8
+
+// blankLen returns the length in bytes of the blank at the start of b (a
+// space, a tab, or any Unicode space separator such as U+00A0 or
+// U+3000), 0 when b does not start with one.
+func blankLen(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
+	switch b[0] {
+	case ' ', '\t':
+		return 1
+	}
+	if b[0] < 0x80 {
+		return 0
+	}
+	r, n := utf8.DecodeRune(b)
+	if unicode.Is(unicode.Zs, r) {
+		return n
+	}
+	return 0
 }
 
 func isComment(b []byte) bool {

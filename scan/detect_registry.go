@@ -28,6 +28,8 @@ const (
 	TypeIOC = "ioc"
 	// TypeBinaryMagic: COMMITTED-BINARY.
 	TypeBinaryMagic = "binary_magic"
+	// TypeExecConfig: GYP-COMMAND-EXPANSION, GIT-CONFIG-EXEC.
+	TypeExecConfig = "exec_config"
 )
 
 // DetectorRuleTypes returns the rule types of the Go detectors, to
@@ -58,6 +60,7 @@ func DetectorRuleTypes(opt DetectOptions) []RuleType {
 		fixed(TypeInvisibleUnicode, nil, UnicodeDetector{}),
 		fixed(TypeIOC, nil, NewIOCDetector(iocs, maxHash)),
 		fixed(TypeBinaryMagic, nil, BinaryDetector{}),
+		fixed(TypeExecConfig, nil, ExecConfigDetector{}),
 	}
 }
 

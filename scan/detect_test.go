@@ -125,8 +125,13 @@ func TestBlobDetector(t *testing.T) {
 			want: []want{{"ENCODED-BLOB", scan.SeverityHigh, 1, "Linux executable (ELF)"}}},
 		{name: "base64 text is low", path: "src/c.js", data: "const tid = 'bm93IGl0IHRpbWUgdG8gZ2V0IGV2ZXJ5dGhpbmc=';",
 			want: []want{{"ENCODED-BLOB", scan.SeverityLow, 1, "now it time to get everything"}}, maxSev: scan.SeverityLow},
-		{name: "vendored URL is medium", path: "dist/app.min.js",
+		// A decoded C2 address (IP host, port 1224) is high whatever the
+		// file is called; a vendored domain URL stays medium.
+		{name: "vendored C2 URL is high", path: "dist/app.min.js",
 			data: "var u=atob('aHR0cDovLzIxNi4yNTAuMjUxLjE4NzoxMjI0L2FwaS9jaGVja1N0YXR1cw==');",
+			want: []want{{"ENCODED-BLOB", scan.SeverityHigh, 1, "a URL"}}},
+		{name: "vendored URL is medium", path: "dist/app.min.js",
+			data: "var u=atob('aHR0cHM6Ly9jZG4uZXhhbXBsZS5jb20vYXNzZXRzL2ZvbnRzL2ludGVyLndvZmYy');",
 			want: []want{{"ENCODED-BLOB", scan.SeverityMedium, 1, "a URL"}}, maxSev: scan.SeverityMedium},
 		{name: "data URI claiming PNG holding code", path: "src/style.js",
 			data: "const bg = 'data:image/png;base64," + b64("eval(require('child_process').execSync('id'))") + "';",
