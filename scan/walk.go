@@ -565,6 +565,12 @@ func (w *walker) archiveFile(prefix, name string, kind archiveKind, f *os.File, 
 
 // emitLink hands a symbolic link to fn.
 func (w *walker) emitLink(p, target string) error {
+	return w.emitLinkData(p, target, nil)
+}
+
+// emitLinkData hands a symbolic link to fn with data, the content of its
+// target when that is a regular file inside the tree.
+func (w *walker) emitLinkData(p, target string, data []byte) error {
 	if err := w.check(); err != nil {
 		return err
 	}
@@ -576,7 +582,10 @@ func (w *walker) emitLink(p, target string) error {
 	if inNodeModules(p) {
 		w.st.NodeModulesFiles++
 	}
-	w.file = File{Path: p, Size: int64(len(target)), Mode: fs.ModeSymlink | 0o777, Link: target}
+	w.file = File{Path: p, Size: int64(len(target)), Mode: fs.ModeSymlink | 0o777, Link: target, Data: data, Line: 1}
+	if data != nil {
+		w.st.Bytes += int64(len(data))
+	}
 	if err := w.fn(&w.file); err != nil {
 		return &abort{err}
 	}
@@ -612,7 +621,7 @@ func (w *walker) dir(root, rel string) error {
 				w.note("%q: a symbolic link that cannot be read, skipped", p)
 				continue
 			}
-			if err := w.emitLink(p, target); err != nil {
+			if err := w.emitLinkData(p, target, w.linkTarget(root, p, target)); err != nil {
 				return err
 			}
 		case t.IsRegular():
@@ -624,6 +633,49 @@ func (w *walker) dir(root, rel string) error {
 		}
 	}
 	return nil
+}
+
+// linkTarget returns the content (at most MaxFileBytes) of the regular
+// file the link p (inside root) points to, or nil when the target is not
+// a regular file or is not inside the tree once every link on the way is
+// resolved: npm, VS Code and git read through a link, so the rules must
+// see what they would read, and nothing outside the tree is ever read.
+func (w *walker) linkTarget(root, p, target string) []byte {
+	if path.IsAbs(target) || filepath.IsAbs(target) {
+		return nil
+	}
+	rel := path.Clean(path.Join(path.Dir(p), filepath.ToSlash(target)))
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil
+	}
+	if r, err := filepath.Rel(realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) || filepath.IsAbs(r) {
+		return nil
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil
+	}
+	n := min(w.lim.MaxFileBytes, w.lim.MaxTotalBytes-w.st.Bytes-w.st.Streamed)
+	data, err := io.ReadAll(io.LimitReader(f, max(n, 0)))
+	if err != nil {
+		return nil
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data
 }
 
 // dirFile reads one regular file of a directory tree.

