@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // writeTarGz writes the tree under dir as a gzip-compressed tar at out,
@@ -338,4 +339,23 @@ func TestScanRepoBinary(t *testing.T) {
 	if entries, _ := os.ReadDir(tmp); len(entries) != 1 {
 		t.Errorf("the scan wrote files in the temp dir (HOME): %v", entries)
 	}
+}
+
+// FuzzTermSafe: whatever a scanned tree holds, the human report's text
+// carries no control, format or invisible character and no invalid UTF-8.
+func FuzzTermSafe(f *testing.F) {
+	for _, s := range []string{"plain.js", "a\x1b[31mred", "\x9b2J", "bidi\u202eevil", "bad\xff", "zero\u200bwidth\ufe0f", "\u3164", "line\nbreak"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := termSafe(s, 1000)
+		if !utf8.ValidString(out) {
+			t.Fatalf("termSafe(%q) = %q: not UTF-8", s, out)
+		}
+		for _, r := range out {
+			if r < 0x20 || r == 0x7f || unsafeRune(r) {
+				t.Fatalf("termSafe(%q) = %q keeps %U", s, out, r)
+			}
+		}
+	})
 }
