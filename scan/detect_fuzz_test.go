@@ -48,6 +48,7 @@ func FuzzParseDependencies(f *testing.F) {
 	addSeedFiles(f, "package-lock-v3.json", "package-lock-v1.json", "yarn-v1.lock", "yarn-berry.lock", "pnpm-lock-v9.yaml", "pnpm-lock-v6.yaml", "pyproject.toml")
 	f.Add([]byte(`{"dependencies":{"lodahs":"github:a/b","@babell/core":"http://1.2.3.4/x.tgz"},"bundleDependencies":["x"]}`))
 	f.Add([]byte("reqeusts==1\n-e git+https://h/x#egg=y\nname @ https://1.2.3.4/p.whl ; python_version>'3'\n"))
+	f.Add([]byte(`{"dependencies":{"react-dom":"npm:react-plaid-sdk@1.0.0","x":"npm:@scope/y@^2","z":"npm:"}}`))
 	d := scan.NewDependencyDetector(scan.BuiltinIOCs())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, p := range depPaths {
@@ -82,6 +83,7 @@ func FuzzHiddenCode(f *testing.F) {
 	f.Add([]byte("const config = { plugins: { tailwindcss: {} } };\nexport default config;\n" + strings.Repeat(" ", 160) + "eval(x)\n"))
 	f.Add([]byte("module.exports = {\n content: [`./src/${a}/**`], re: /[}]/g, s: '}\\'', /* } */ }\nfunction f(){}\n"))
 	f.Add([]byte("export default defineConfig({ a: (1 / 2) })\nrequire('child_process')"))
+	f.Add([]byte("const r = 1;" + strings.Repeat("\t", 30) + strings.Repeat("\u00a0", 20) + "eval(atob(k));\n\t\t\u3000x"))
 	d := scan.HiddenCodeDetector{}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFindings(t, data, d.Detect(&scan.File{Path: "postcss.config.mjs", Data: data}))
