@@ -165,7 +165,18 @@ func (fs *fileState) evalRule(r *Rule, out []Finding) []Finding {
 			line := data[ln[0]:ln[1]]
 			fs.work += len(line)
 			ms := r.re.FindAllIndex(line, maxMatchesPerRuleFile)
-			if len(ms) == 0 || (r.unless != nil && r.unless.Match(line)) {
+			if r.unless != nil {
+				// unless sees the matched text only: a comment or another
+				// string on the same line cannot excuse a match.
+				kept := ms[:0]
+				for _, m := range ms {
+					if !r.unless.Match(line[m[0]:m[1]]) {
+						kept = append(kept, m)
+					}
+				}
+				ms = kept
+			}
+			if len(ms) == 0 {
 				continue
 			}
 			// One finding per line (or window), the other matches in it

@@ -33,7 +33,7 @@ func TestRegexLinesCapAndOrder(t *testing.T) {
     target: "**/*.{js,ts}"
     exclude: "vendor/**"
     regex: 'evil\(\d\)'
-    unless: 'harmless'
+    unless: '\(9\)'
     severity: medium
     why: w
 `

@@ -80,8 +80,9 @@ type Rule struct {
 	Keys     []string
 	Key      string
 	Allow    []string
-	// Unless is an RE2 regex: a regex match whose line also matches
-	// Unless is not reported (known benign forms).
+	// Unless is an RE2 regex: a match whose own text (regex) or value
+	// (json_regex) also matches Unless is not reported (known benign
+	// forms). It sees the matched text only, not the rest of the line.
 	Unless string
 	// Params holds, for a registered type, the values of the keys the
 	// type declares (decoded YAML: strings, numbers, lists, maps).
@@ -98,8 +99,12 @@ type Rule struct {
 	detector          Detector
 }
 
-// Match reports whether the rule applies to the file at path.
+// Match reports whether the rule applies to the file at path. Targets
+// and excludes match regardless of case: on macOS and Windows npm opens
+// Package.json and VS Code .vscode/Tasks.json as it does their lower-case
+// names.
 func (r *Rule) Match(path string) bool {
+	path = strings.ToLower(path)
 	ok := false
 	for _, g := range r.targets {
 		if g.match(path) {
@@ -430,14 +435,14 @@ func parseRule(name string, n *yaml.Node, reg *Registry) (*Rule, error) {
 		return nil, err
 	}
 	for _, t := range r.Targets {
-		g, err := compileGlob(t)
+		g, err := compileGlob(strings.ToLower(t))
 		if err != nil {
 			return nil, fail("target", fields["target"], "%v", err)
 		}
 		r.targets = append(r.targets, g)
 	}
 	for _, t := range r.Exclude {
-		g, err := compileGlob(t)
+		g, err := compileGlob(strings.ToLower(t))
 		if err != nil {
 			return nil, fail("exclude", fields["exclude"], "%v", err)
 		}
