@@ -142,9 +142,14 @@ func TestScreenNameAPI(t *testing.T) {
 	t.Parallel()
 	const path = "/api/v1/screen/name"
 	runScenarios(t, screeningScenarios([]scenario{
-		{name: "hit", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"name":"Kim Jong-un","dob":"1984-01-08","use":"hiring"}`,
+		{name: "hit", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"name":"Kim Jong-un","dob":"1984-01-08","use":"onboarding"}`,
 			wantStatus: http.StatusOK, wantBody: []string{`"query":"Kim Jong-un"`, `"verdict":"block"`, `"entityId":"ofac-sdn:20157"`, `"matchedName":"KIM, Jong Un"`, `"explanation"`},
 			after: decisionStored("block")},
+		// A hiring screening answers and stores the applicant's name as a
+		// keyed fingerprint: the decision log holds no personal data.
+		{name: "hit, hiring use", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"name":"Kim Jong-un","dob":"1984-01-08","use":"hiring"}`,
+			wantStatus: http.StatusOK, wantBody: []string{`"query":"hmac-sha256:`, `"verdict":"block"`, `"entityId":"ofac-sdn:20157"`},
+			notBody: []string{`Kim Jong-un`, `1984-01-08`}, after: decisionStored("block")},
 		{name: "miss", method: "POST", path: path, headers: jsonHeaders("analyst"), body: `{"name":"Angela Merkel"}`,
 			wantStatus: http.StatusOK, wantBody: []string{`"verdict":"clear"`, `"matches":[]`}, after: decisionStored("clear")},
 		{name: "not UTF-8", method: "POST", path: path, headers: jsonHeaders("analyst"), body: "{\"name\":\"\xff\xfe\"}",
