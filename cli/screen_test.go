@@ -101,7 +101,7 @@ func TestScreenNameCLI(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "names.txt")
 	os.WriteFile(file, []byte("Angela Merkel\nPARK Jin Hyok\n"), 0o600)
-	code, out, _ = run(t, env, "screen", "name", "--file", file, "--json", "--use", "hiring")
+	code, out, _ = run(t, env, "screen", "name", "--file", file, "--json", "--use", "onboarding")
 	var ds []struct{ Query, Verdict string }
 	if err := json.Unmarshal([]byte(out), &ds); err != nil || len(ds) != 2 || ds[0].Query != "Angela Merkel" || ds[0].Verdict != "clear" || ds[1].Verdict != "block" || code != 3 {
 		t.Errorf("--file: %d %v %s", code, err, out)
