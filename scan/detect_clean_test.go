@@ -3,6 +3,7 @@ package scan_test
 import (
 	"flag"
 	"fmt"
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 	"github.com/bulwark-sec/bulwark/scan"
 )
 
-var showClean = flag.Bool("clean-table", false, "print the findings per package of TestDetectorsOnCleanPackages")
+var showClean = flag.Bool("clean-table", false, "print the findings per package of TestCorpusDetectorsOnCleanPackages")
 
 // cleanRoot finds the popular npm packages installed for the clean-code
 // measurement (.tools/scan-clean at the module root) or skips.
@@ -60,11 +61,12 @@ func walkFiles(t testing.TB, root string, fn func(*scan.File)) {
 	}
 }
 
-// TestDetectorsOnCleanPackages: the node_modules of popular packages
+// TestCorpusDetectorsOnCleanPackages: the node_modules of popular packages
 // (express, lodash, axios, react, react-dom, typescript, eslint, webpack,
 // next) give no high or critical finding from the Go detectors.
-func TestDetectorsOnCleanPackages(t *testing.T) {
+func TestCorpusDetectorsOnCleanPackages(t *testing.T) {
 	t.Parallel()
+	race.Corpus(t)
 	if testing.Short() {
 		t.Skip("reads a few hundred MB")
 	}

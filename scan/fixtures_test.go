@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,12 +144,13 @@ func ownSignatures(path string) bool {
 	return false
 }
 
-// TestOwnTreeClean scans this repository with the default rules and
+// TestCorpusOwnTreeClean scans this repository with the default rules and
 // detectors, through Walk and Scanner.Scan: no high or critical finding
 // outside the scanner's own signatures (ownSignatures), the git-ignored
 // tools folder and git's own files.
-func TestOwnTreeClean(t *testing.T) {
+func TestCorpusOwnTreeClean(t *testing.T) {
 	t.Parallel()
+	race.Corpus(t)
 	root := moduleRoot(t)
 	walk := func(ctx context.Context, path string, l Limits, fn func(*File) error) (WalkStats, error) {
 		return Walk(ctx, path, l, func(f *File) error {
@@ -193,11 +195,12 @@ func cleanModules(t testing.TB) string {
 	return dir
 }
 
-// TestCleanPackages scans each popular package: no high or critical
+// TestCorpusCleanPackages scans each popular package: no high or critical
 // finding; the lower-severity findings per package are the golden file
 // testdata/golden/clean-packages.txt (the table in docs/benchmarks.md).
-func TestCleanPackages(t *testing.T) {
+func TestCorpusCleanPackages(t *testing.T) {
 	t.Parallel()
+	race.Corpus(t)
 	dir := cleanModules(t)
 	s := defaultScanner(t, nil)
 	var table strings.Builder
