@@ -92,16 +92,33 @@ func openFile(flagName, path string) (*os.File, error) {
 
 // readWith opens path and reads it with read.
 func readWith[T any](flagName, path string, read func(r io.Reader, name string) ([]T, error)) ([]T, error) {
+	return readNotes(flagName, path, nil, func(r io.Reader, name string) ([]T, []string, error) {
+		items, err := read(r, name)
+		return items, nil, err
+	})
+}
+
+// readNotes opens path and reads it with read, adding the reader's
+// notices, each after the file's name, to notes.
+func readNotes[T any](flagName, path string, notes *[]string, read func(r io.Reader, name string) ([]T, []string, error)) ([]T, error) {
 	f, err := openFile(flagName, path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return read(f, path)
+	items, ns, err := read(f, path)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ns {
+		*notes = append(*notes, path+": "+n)
+	}
+	return items, nil
 }
 
-// readPeople reads the people file with the mapping of --mapping.
-func (m *Main) readPeople(path, mapping string) ([]hiring.Person, error) {
+// readPeople reads the people file with the mapping of --mapping, adding
+// the reader's notices to notes.
+func (m *Main) readPeople(path, mapping string, notes *[]string) ([]hiring.Person, error) {
 	opt := evidence.PeopleOptions{}
 	if mapping != "" {
 		data, err := os.ReadFile(mapping)
@@ -113,8 +130,8 @@ func (m *Main) readPeople(path, mapping string) ([]hiring.Person, error) {
 		}
 	}
 	m.progress("reading people from %s", path)
-	people, err := readWith("FILE", path, func(r io.Reader, name string) ([]hiring.Person, error) {
-		return evidence.ReadPeople(r, name, opt)
+	people, err := readNotes("FILE", path, notes, func(r io.Reader, name string) ([]hiring.Person, []string, error) {
+		return evidence.ReadPeopleNotes(r, name, opt)
 	})
 	if err != nil {
 		return nil, err
@@ -125,12 +142,15 @@ func (m *Main) readPeople(path, mapping string) ([]hiring.Person, error) {
 	return people, nil
 }
 
-// readEvidence reads the evidence files.
-func (m *Main) readEvidence(f *hireFiles) (hiring.Evidence, error) {
+// readEvidence reads the evidence files, adding the readers' notices to
+// notes.
+func (m *Main) readEvidence(f *hireFiles, notes *[]string) (hiring.Evidence, error) {
 	var ev hiring.Evidence
 	for _, p := range f.logins {
 		m.progress("reading sign-ins from %s", p)
-		s, err := readWith("--logins", p, evidence.ReadSignIns)
+		s, err := readNotes("--logins", p, notes, func(r io.Reader, name string) ([]hiring.SignIn, []string, error) {
+			return evidence.ReadSignInsNotes(r, name, evidence.Limits{})
+		})
 		if err != nil {
 			return ev, err
 		}
@@ -138,7 +158,9 @@ func (m *Main) readEvidence(f *hireFiles) (hiring.Evidence, error) {
 	}
 	for _, p := range f.inventory {
 		m.progress("reading the inventory %s", p)
-		d, err := readWith("--inventory", p, evidence.ReadInventory)
+		d, err := readNotes("--inventory", p, notes, func(r io.Reader, name string) ([]hiring.Device, []string, error) {
+			return evidence.ReadInventoryNotes(r, name, evidence.Limits{})
+		})
 		if err != nil {
 			return ev, err
 		}
@@ -169,6 +191,14 @@ func (m *Main) readEvidence(f *hireFiles) (hiring.Evidence, error) {
 		}
 	}
 	return ev, nil
+}
+
+// printNotices writes the readers' notices to stderr (human output; with
+// --json they are the output's notices), fit for a terminal.
+func (m *Main) printNotices(notes []string) {
+	for _, n := range notes {
+		fmt.Fprintf(m.Stderr, "bulwark: notice: %s\n", termSafe(n, 4096))
+	}
 }
 
 // progress tells, on stderr, what a long command is doing (not with
@@ -232,6 +262,10 @@ type hireScreenOutput struct {
 	// Run is the stored run (its id, the verdict counts over every stored
 	// person, the audit entry).
 	Run *hiring.Run `json:"run,omitempty"`
+	// Notices are what the readers skipped or could not use, a sentence
+	// each after the file's name: counts and reasons, never a value of a
+	// data row. Empty when there is nothing to say (and for a recheck).
+	Notices []string `json:"notices"`
 }
 
 func (m *Main) hireScreenCmd() *command {
@@ -256,11 +290,12 @@ func (m *Main) hireScreenCmd() *command {
 			if len(args) != 1 {
 				return bulwark.ExitError, bulwark.Invalid("FILE", "give one people file (CSV or JSON lines), e.g. 'bulwark hire screen people.csv --logins okta.json'")
 			}
-			people, err := m.readPeople(args[0], files.mapping)
+			notes := []string{}
+			people, err := m.readPeople(args[0], files.mapping, &notes)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			ev, err := m.readEvidence(&files)
+			ev, err := m.readEvidence(&files, &notes)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -283,10 +318,12 @@ func (m *Main) hireScreenCmd() *command {
 				return bulwark.ExitError, err
 			}
 			out := screenOutput(people, res)
+			out.Notices = notes
 			code := worstExit(out.People)
 			if m.g.json {
 				return code, m.printJSON(out)
 			}
+			m.printNotices(notes)
 			m.printAssessments(out.People)
 			m.printClusters(out.Clusters)
 			m.printRejected(out.Rejected)
@@ -398,7 +435,8 @@ func (m *Main) hireLinkCmd() *command {
 			if len(args) != 1 {
 				return bulwark.ExitError, bulwark.Invalid("FILE", "give one people file (CSV or JSON lines)")
 			}
-			people, err := m.readPeople(args[0], files.mapping)
+			notes := []string{}
+			people, err := m.readPeople(args[0], files.mapping, &notes)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
@@ -421,8 +459,9 @@ func (m *Main) hireLinkCmd() *command {
 			}
 			cs := clustersOf(ids, res.Clusters)
 			if m.g.json {
-				return bulwark.ExitOK, m.printJSON(map[string]any{"clusters": cs})
+				return bulwark.ExitOK, m.printJSON(map[string]any{"clusters": cs, "notices": notes})
 			}
+			m.printNotices(notes)
 			if len(cs) == 0 {
 				fmt.Fprintf(m.Stdout, "no clusters: none of the %s shares an identifier with another record\n", plural(len(people), "record", "records"))
 				return bulwark.ExitOK, nil
@@ -597,7 +636,7 @@ func (m *Main) hireRecheckCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			out := hireScreenOutput{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}
+			out := hireScreenOutput{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}, Notices: []string{}}
 			if res != nil {
 				out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
 			}

@@ -325,3 +325,86 @@ func TestHireRejectedIdentifiers(t *testing.T) {
 		t.Errorf("rejected %+v", out.Rejected)
 	}
 }
+
+// TestHireNotices: what the readers skipped or could not use is said on
+// stderr in human output (fit for a terminal) and as notices in the JSON,
+// after the file's name, without a value of a data row.
+func TestHireNotices(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	people := write("people.csv", "Candidate ID,Nick\x1b[31m,Phone 2\nP-1,Davey,+13125550100\n")
+	mapping := write("mapping.toml", "ignore_unknown = true\n[columns]\n\"Candidate ID\" = \"id\"\n")
+	okta := func(typ string) string {
+		return `{"eventType":"` + typ + `","published":"2026-03-02T09:07:13Z","actor":{"alternateId":"dave@example.com"},"client":{"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"}}` + "\n"
+	}
+	logins := write("okta.jsonl", okta("user.session.start")+okta("user.account.lock"))
+	args := []string{"hire", "screen", people, "--mapping", mapping, "--logins", logins}
+	pii := []string{"Davey", "5550100", "dave@", "198.51.100.7", "09:07:13"}
+
+	for _, tc := range []struct {
+		name string
+		json bool
+	}{{"human", false}, {"json", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data")}
+			a := args
+			if tc.json {
+				a = append(slices.Clone(args), "--json")
+			}
+			code, stdout, stderr := run(t, env, a...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			var notices []string
+			if tc.json {
+				notices = hireJSON(t, stdout).Notices
+				if strings.Contains(stderr, "notice:") {
+					t.Errorf("--json: notices on stderr too:\n%s", stderr)
+				}
+			} else {
+				for _, l := range strings.Split(stderr, "\n") {
+					if n, ok := strings.CutPrefix(l, "bulwark: notice: "); ok {
+						notices = append(notices, n)
+					}
+				}
+				if strings.Contains(stderr, "\x1b") || !strings.Contains(stderr, `Nick\x1b[31m`) {
+					t.Errorf("a header cell's escape sequence reached the terminal:\n%q", stderr)
+				}
+			}
+			want := []string{people + `: the mapping's ignore_unknown left columns unread: "Nick`, logins + ": 1 event of types other than sign-ins",
+				logins + ": no sign-in of this Okta log names an Okta device"}
+			if len(notices) != len(want) {
+				t.Fatalf("notices %q, want %d", notices, len(want))
+			}
+			for i, w := range want {
+				if !strings.HasPrefix(notices[i], w) {
+					t.Errorf("notice %q, want %q…", notices[i], w)
+				}
+				for _, v := range pii {
+					if strings.Contains(notices[i], v) {
+						t.Errorf("notice %q repeats %q from the data", notices[i], v)
+					}
+				}
+			}
+		})
+	}
+
+	// link says them too; none is "notices": [].
+	env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data")}
+	_, stdout, _ := run(t, env, "hire", "link", people, "--mapping", mapping, "--json")
+	if !strings.Contains(stdout, `"notices": [`) || !strings.Contains(stdout, `ignore_unknown left columns unread`) {
+		t.Errorf("hire link --json: no notices\n%s", stdout)
+	}
+	_, stdout, _ = run(t, env, "hire", "link", filepath.Join(hireExamples, "people.csv"), "--json")
+	if !strings.Contains(stdout, `"notices": []`) {
+		t.Errorf("hire link --json without notices: want an empty array\n%s", stdout)
+	}
+}

@@ -125,21 +125,34 @@ func hireFiles(field string, raw json.RawMessage) ([]hireFile, error) {
 	return files, nil
 }
 
-// readHireFiles reads field's files with read and returns all their items.
-func readHireFiles[T any](field string, raw json.RawMessage, read func(io.Reader, string) ([]T, error)) ([]T, error) {
+// readHireFiles reads field's files with read and returns all their
+// items, adding the reader's notices, each after the file's name, to
+// notes.
+func readHireFiles[T any](field string, raw json.RawMessage, notes *[]string, read func(io.Reader, string) ([]T, []string, error)) ([]T, error) {
 	files, err := hireFiles(field, raw)
 	if err != nil {
 		return nil, err
 	}
 	var out []T
 	for _, f := range files {
-		items, err := read(bytes.NewReader(f.data), f.name)
+		items, ns, err := read(bytes.NewReader(f.data), f.name)
 		if err != nil {
 			return nil, asField(err, field)
+		}
+		for _, n := range ns {
+			*notes = append(*notes, f.name+": "+n)
 		}
 		out = append(out, items...)
 	}
 	return out, nil
+}
+
+// noNotes adapts a reader without notices to readHireFiles.
+func noNotes[T any](read func(io.Reader, string) ([]T, error)) func(io.Reader, string) ([]T, []string, error) {
+	return func(r io.Reader, name string) ([]T, []string, error) {
+		items, err := read(r, name)
+		return items, nil, err
+	}
 }
 
 // asField makes field the Field of a reader's error (its message names
@@ -148,8 +161,9 @@ func asField(err error, field string) error {
 	return &bulwark.Error{Code: bulwark.ErrorCode(err), Field: field, Message: bulwark.ErrorMessage(err), Err: err}
 }
 
-// people reads the request's people (required) with its mapping.
-func (q *hireRequest) people() ([]hiring.Person, error) {
+// people reads the request's people (required) with its mapping, adding
+// the reader's notices to notes.
+func (q *hireRequest) people(notes *[]string) ([]hiring.Person, error) {
 	opt := evidence.PeopleOptions{}
 	if m := bytes.TrimSpace(q.Mapping); len(m) > 0 && string(m) != "null" {
 		data := []byte(m)
@@ -166,8 +180,8 @@ func (q *hireRequest) people() ([]hiring.Person, error) {
 		}
 		opt.Mapping = mp
 	}
-	people, err := readHireFiles("people", q.People, func(r io.Reader, name string) ([]hiring.Person, error) {
-		return evidence.ReadPeople(r, name, opt)
+	people, err := readHireFiles("people", q.People, notes, func(r io.Reader, name string) ([]hiring.Person, []string, error) {
+		return evidence.ReadPeopleNotes(r, name, opt)
 	})
 	if err != nil {
 		return nil, err
@@ -178,27 +192,32 @@ func (q *hireRequest) people() ([]hiring.Person, error) {
 	return people, nil
 }
 
-// evidence reads the request's evidence files.
-func (q *hireRequest) evidence() (hiring.Evidence, error) {
+// evidence reads the request's evidence files, adding the readers'
+// notices to notes.
+func (q *hireRequest) evidence(notes *[]string) (hiring.Evidence, error) {
 	var ev hiring.Evidence
 	var err error
-	if ev.SignIns, err = readHireFiles("logins", q.Logins, evidence.ReadSignIns); err != nil {
+	if ev.SignIns, err = readHireFiles("logins", q.Logins, notes, func(r io.Reader, name string) ([]hiring.SignIn, []string, error) {
+		return evidence.ReadSignInsNotes(r, name, evidence.Limits{})
+	}); err != nil {
 		return ev, err
 	}
-	if ev.Devices, err = readHireFiles("inventory", q.Inventory, evidence.ReadInventory); err != nil {
+	if ev.Devices, err = readHireFiles("inventory", q.Inventory, notes, func(r io.Reader, name string) ([]hiring.Device, []string, error) {
+		return evidence.ReadInventoryNotes(r, name, evidence.Limits{})
+	}); err != nil {
 		return ev, err
 	}
-	if ev.Shipments, err = readHireFiles("shipping", q.Shipping, func(r io.Reader, name string) ([]hiring.Shipment, error) {
+	if ev.Shipments, err = readHireFiles("shipping", q.Shipping, notes, noNotes(func(r io.Reader, name string) ([]hiring.Shipment, error) {
 		return evidence.ReadShipments(r, name, evidence.Limits{})
-	}); err != nil {
+	})); err != nil {
 		return ev, err
 	}
-	if ev.Payroll, err = readHireFiles("payroll", q.Payroll, func(r io.Reader, name string) ([]hiring.PayrollAccount, error) {
+	if ev.Payroll, err = readHireFiles("payroll", q.Payroll, notes, noNotes(func(r io.Reader, name string) ([]hiring.PayrollAccount, error) {
 		return evidence.ReadPayroll(r, name, evidence.Limits{})
-	}); err != nil {
+	})); err != nil {
 		return ev, err
 	}
-	if ev.GitHub, err = readHireFiles("github", q.GitHub, evidence.ReadGitHub); err != nil {
+	if ev.GitHub, err = readHireFiles("github", q.GitHub, notes, noNotes(evidence.ReadGitHub)); err != nil {
 		return ev, err
 	}
 	return ev, nil
@@ -218,6 +237,10 @@ type hireScreenResponse struct {
 	Clusters []hiring.Cluster    `json:"clusters"`
 	Rejected []hiring.Rejected   `json:"rejected,omitempty"`
 	Run      *hiring.Run         `json:"run,omitempty"`
+	// Notices are what the readers skipped or could not use, a sentence
+	// each after the file's name ("logins[0]: …"): counts and reasons,
+	// never a value of a data row; empty when there is nothing to say.
+	Notices []string `json:"notices"`
 }
 
 // hireScreen answers POST /api/v1/hire/screen: the people and evidence
@@ -233,11 +256,12 @@ func (s *Server) hireScreen(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &q, s.hireBodyLimit()); err != nil {
 		return err
 	}
-	people, err := q.people()
+	notes := []string{}
+	people, err := q.people(&notes)
 	if err != nil {
 		return err
 	}
-	ev, err := q.evidence()
+	ev, err := q.evidence(&notes)
 	if err != nil {
 		return err
 	}
@@ -245,7 +269,7 @@ func (s *Server) hireScreen(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := hireScreenResponse{People: []hiring.Assessment{}, Clusters: clustersHolding(people, res.Clusters), Run: res.Run}
+	out := hireScreenResponse{People: []hiring.Assessment{}, Clusters: clustersHolding(people, res.Clusters), Run: res.Run, Notices: notes}
 	for _, rj := range res.Rejected {
 		if slices.ContainsFunc(people, func(p hiring.Person) bool { return p.ID == rj.ID }) {
 			out.Rejected = append(out.Rejected, rj)
@@ -299,7 +323,8 @@ func (s *Server) hireLink(w http.ResponseWriter, r *http.Request) error {
 			return badInput(field, "%s: linking takes people records only (and their mapping); send evidence to POST /api/v1/hire/screen", field)
 		}
 	}
-	people, err := q.people()
+	notes := []string{}
+	people, err := q.people(&notes)
 	if err != nil {
 		return err
 	}
@@ -310,7 +335,8 @@ func (s *Server) hireLink(w http.ResponseWriter, r *http.Request) error {
 	s.writeJSON(w, r, http.StatusOK, struct {
 		Clusters []hiring.Cluster `json:"clusters"`
 		Run      *hiring.Run      `json:"run"`
-	}{clustersHolding(people, res.Clusters), res.Run})
+		Notices  []string         `json:"notices"`
+	}{clustersHolding(people, res.Clusters), res.Run, notes})
 	return nil
 }
 
@@ -329,7 +355,7 @@ func (s *Server) hireRecheck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := hireScreenResponse{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}
+	out := hireScreenResponse{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}, Notices: []string{}}
 	if res != nil {
 		out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
 	}

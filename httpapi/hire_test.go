@@ -93,6 +93,9 @@ func TestHireAPI(t *testing.T) {
 	const screen, link, people = "/api/v1/hire/screen", "/api/v1/hire/link", "/api/v1/hire/people"
 	body := hireExampleBody(t)
 	records := `{"people":[{"id":"R-1","full_name":"Ana Lima","phones":["+1 312 555 0101"]},{"id":"R-2","full_name":"Ben Okafor","phones":"+1 (312) 555-0101"}]}`
+	// An Okta sign-in and an event of another type, as a JSON string.
+	oktaSkipped := `{\"eventType\":\"user.session.start\",\"published\":\"2026-03-02T09:07:13Z\",\"actor\":{\"alternateId\":\"dave@example.com\"},\"client\":{\"ipAddress\":\"198.51.100.7\"},\"outcome\":{\"result\":\"SUCCESS\"}}\n` +
+		`{\"eventType\":\"user.account.lock\",\"published\":\"2026-03-02T09:08:13Z\",\"actor\":{\"alternateId\":\"dave@example.com\"},\"client\":{\"ipAddress\":\"198.51.100.7\"},\"outcome\":{\"result\":\"SUCCESS\"}}\n`
 	zoneless := `user,time,ip,user_agent,mfa_device,country,asn,success\nana@example.com,2026-03-01 10:00:00,192.0.2.1,,,US,,true\n`
 	runScenarios(t, []scenario{
 		{name: "screen", configure: withHiring, method: "POST", path: screen, headers: jsonHeaders("analyst"), body: body,
@@ -104,6 +107,12 @@ func TestHireAPI(t *testing.T) {
 		{name: "screen: rejected identifier", configure: withHiring, method: "POST", path: screen, headers: jsonHeaders("analyst"),
 			body:       `{"people":[{"id":"X-1","full_name":"Ana Lima","emails":["not-an-email"]}]}`,
 			wantStatus: http.StatusOK, wantBody: []string{`"rejected":[{"id":"X-1","kind":"email","value":"not-an-email","reason":`}},
+		{name: "screen: notices", configure: withHiring, method: "POST", path: screen, headers: jsonHeaders("analyst"),
+			body:       `{"people":"Candidate ID,Phone 2\nP-1,+13125550100\n","mapping":{"columns":{"Candidate ID":"id"},"ignore_unknown":true},"logins":["` + oktaSkipped + `"]}`,
+			wantStatus: http.StatusOK, wantBody: []string{`"notices":["people: the mapping's ignore_unknown left a column unread: \"Phone 2\"`,
+				`"logins[0]: 1 event of types other than sign-ins`}, notBody: []string{"5550100", "dave@", "198.51.100.7"}},
+		{name: "screen: no notices", configure: withHiring, method: "POST", path: screen, headers: jsonHeaders("analyst"), body: records,
+			wantStatus: http.StatusOK, wantBody: []string{`"notices":[]`}},
 		{name: "screen: viewer may not", configure: withHiring, method: "POST", path: screen, headers: jsonHeaders("viewer"), body: body,
 			wantStatus: http.StatusForbidden, wantCode: bulwark.EFORBIDDEN, after: noHireChange},
 		{name: "screen: no token", configure: withHiring, method: "POST", path: screen, headers: map[string]string{"Content-Type": "application/json"}, body: body,
@@ -151,6 +160,9 @@ func TestHireAPI(t *testing.T) {
 					t.Errorf("link stored %d people", len(snap.People))
 				}
 			}},
+		{name: "link: notices", configure: withHiring, method: "POST", path: link, headers: jsonHeaders("analyst"),
+			body:       `{"people":"Candidate ID,Phone 2\nP-1,+13125550100\n","mapping":{"columns":{"Candidate ID":"id"},"ignore_unknown":true}}`,
+			wantStatus: http.StatusOK, wantBody: []string{`"notices":["people: the mapping's ignore_unknown left a column unread`}, notBody: []string{"5550100"}},
 		{name: "link: evidence refused", configure: withHiring, method: "POST", path: link, headers: jsonHeaders("analyst"),
 			body: `{"people":[{"id":"A-1"}],"logins":[]}`, wantStatus: http.StatusBadRequest, wantField: "logins", after: noHireChange},
 		{name: "link: viewer may not", configure: withHiring, method: "POST", path: link, headers: jsonHeaders("viewer"), body: `{"people":[{"id":"A-1"}]}`,
@@ -186,7 +198,7 @@ func TestHireAPI(t *testing.T) {
 			wantStatus: http.StatusForbidden},
 
 		{name: "recheck: nobody", configure: withHiring, method: "POST", path: "/api/v1/hire/recheck", headers: bearerFor("analyst"),
-			wantStatus: http.StatusOK, wantBody: []string{`{"people":[],"clusters":[]}`}},
+			wantStatus: http.StatusOK, wantBody: []string{`{"people":[],"clusters":[],"notices":[]}`}},
 		{name: "recheck", configure: withHiring, setup: screenedExamples, method: "POST", path: "/api/v1/hire/recheck", headers: bearerFor("analyst"),
 			wantStatus: http.StatusOK, wantBody: []string{`"id":"A-2001","verdict":"block"`, `"kind":"recheck"`}, after: hireAudit("hire.recheck")},
 	})

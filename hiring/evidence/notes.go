@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"net/netip"
 	"path"
 	"strconv"
 	"strings"
@@ -13,6 +14,29 @@ import (
 // (the CLI prints them), with counts and reasons only. A notice never
 // holds a value of a data row (an account, address, time, device id):
 // like errors, notices reach stderr, API responses and logs.
+
+// valueLike reports whether a column name looks like a value rather than
+// a header cell (an e-mail address, an IP address, a URL, a long number
+// such as a phone number or an account): a file whose header line is
+// missing, or a JSON object keyed by its values, would otherwise have a
+// notice repeat a value of a data row.
+func valueLike(c string) bool {
+	if strings.ContainsAny(c, "@:/\\") {
+		return true
+	}
+	if _, err := netip.ParseAddr(strings.TrimSpace(c)); err == nil {
+		return true
+	}
+	digits := 0
+	for _, r := range c {
+		if r >= '0' && r <= '9' {
+			if digits++; digits >= 5 {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // count writes n with thousands separators: 1,204.
 func count(n int) string {

@@ -224,8 +224,12 @@ func ReadPeopleNotes(r io.Reader, name string, opt PeopleOptions) ([]hiring.Pers
 		list := in.skippedCols[:min(k, maxSkippedCols)]
 		labels := make([]string, len(list))
 		for i, c := range list {
-			labels[i] = "a column without a name"
-			if strings.TrimSpace(c) != "" {
+			switch {
+			case strings.TrimSpace(c) == "":
+				labels[i] = "a column without a name"
+			case valueLike(c):
+				labels[i] = "a column whose name looks like a value (not shown; is the header line missing?)"
+			default:
 				labels[i] = strconv.Quote(bulwark.Echo(c))
 			}
 		}

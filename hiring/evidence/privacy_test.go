@@ -93,3 +93,67 @@ func TestErrorsHoldNoPersonalData(t *testing.T) {
 		})
 	}
 }
+
+// TestNoticesHoldNoPersonalData: the notices of every ...Notes reader
+// (the CLI prints them, the API returns them) hold counts, reasons and
+// header cells, never a value of a data row, also when a file lacks its
+// header line or keys its JSON objects by values.
+func TestNoticesHoldNoPersonalData(t *testing.T) {
+	t.Parallel()
+	ignoreAll := &Mapping{Columns: map[string]string{"Candidate ID": "id"}, IgnoreUnknown: true}
+	people := func(in string) ([]string, error) {
+		_, notes, err := ReadPeopleNotes(strings.NewReader(in), "p", PeopleOptions{Mapping: ignoreAll})
+		return notes, err
+	}
+	signins := func(in string) ([]string, error) {
+		_, notes, err := ReadSignInsNotes(strings.NewReader(in), "s", Limits{})
+		return notes, err
+	}
+	inventory := func(in string) ([]string, error) {
+		_, notes, err := ReadInventoryNotes(strings.NewReader(in), "i", Limits{})
+		return notes, err
+	}
+	okta := func(typ, ip, device string) string {
+		return `{"eventType":"` + typ + `","published":"2026-03-02T09:07:13Z","actor":{"alternateId":"dave@example.com"},"client":{"ipAddress":"` + ip +
+			`","userAgent":{"rawUserAgent":"DaveBrowser/9"}},"outcome":{"result":"SUCCESS"}` + device + "}\n"
+	}
+	for _, tc := range []struct {
+		name string
+		read func(string) ([]string, error)
+		in   string
+		pii  []string
+	}{
+		{"people: header cells", people, "Candidate ID,Phone 2,Nick\n1,+13125550100,Davey\n", []string{"5550100", "Davey"}},
+		// The first record read as the header: the id's column is mapped,
+		// the values beside it are skipped columns.
+		{"people: no header line", people, "Candidate ID,erin@example.com,+1 312 555 0100,10.1.2.3,https://x.example/erin,GB29NWBK60161331926819\n7,a,b,c,d,e\n",
+			[]string{"erin", "555", "10.1.2.3", "x.example", "GB29"}},
+		{"people: JSON keyed by values", people, `{"Candidate ID":"1","erin@example.com":"primary","+13125550100":"mobile"}` + "\n", []string{"erin", "5550100"}},
+		{"okta: skipped events and no IP", signins, okta("user.session.start", "", "") + okta("user.account.lock", "198.51.100.7", "") +
+			okta("app.oauth2.token.grant.access_token", "198.51.100.7", "") + okta("user.authentication.slo", "198.51.100.7", ""),
+			[]string{"dave", "198.51.100.7", "09:07:13", "DaveBrowser"}},
+		{"generic csv: interactivity unknown", signins, "user,time,ip,mfa_device\ndave@example.com,2026-03-02T09:07:13Z,198.51.100.7,\n",
+			[]string{"dave", "198.51.100.7", "09:07:13"}},
+		{"inventory: osquery removals", inventory, `{"name":"programs","hostIdentifier":"erin-mbp","decorations":{"hardware_serial":"C02XK1ABCDEF"},"columns":{"name":"AnyDesk"},"action":"removed"}` + "\n" +
+			`{"name":"programs","hostIdentifier":"erin-mbp","decorations":{"hardware_serial":"C02XK1ABCDEF"},"columns":{"name":"Slack"},"action":"added"}` + "\n",
+			[]string{"erin", "C02XK1", "AnyDesk"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			notes, err := tc.read(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(notes) == 0 {
+				t.Fatal("no notice: the case tests nothing")
+			}
+			for _, n := range notes {
+				for _, v := range tc.pii {
+					if strings.Contains(n, v) {
+						t.Errorf("the notice repeats %q from the data: %s", v, n)
+					}
+				}
+			}
+		})
+	}
+}
