@@ -183,6 +183,17 @@ type Store interface {
 	SaveRun(ctx context.Context, run *Run, assessments []Assessment, generation int64) (*Run, error)
 	// Run returns a stored run (ENOTFOUND).
 	Run(ctx context.Context, id int64) (*Run, error)
+	// ListPeople returns a page of the stored people, oldest first (by
+	// creation time, then id), each with the summary of their latest
+	// assessment, read in one query: a page costs its own size, not the
+	// number of people stored (nor, with a Verdict, more than the people
+	// passed over to fill it). The query is checked by CheckPeopleQuery;
+	// Next is a PeopleCursor. People added after the page's last are on
+	// later pages; a person forgotten meanwhile is on none.
+	ListPeople(ctx context.Context, q PeopleQuery) (*PeoplePage, error)
+	// ListRuns returns a page of the stored runs, newest first, checked
+	// by CheckRunQuery.
+	ListRuns(ctx context.Context, q RunQuery) (*RunPage, error)
 	// Assessment returns a person's latest assessment (ENOTFOUND when the
 	// person is unknown or was never screened).
 	Assessment(ctx context.Context, id string) (*StoredAssessment, error)

@@ -422,8 +422,8 @@ func (db *DB) SaveRun(ctx context.Context, run *hiring.Run, assessments []hiring
 		if len(assessments) == 0 {
 			return nil
 		}
-		put, err := q.PrepareContext(ctx, `INSERT INTO hire_assessments (person_id, run_id, verdict, score, flags, computed_at, stale)
-			SELECT ?1, ?2, ?3, ?4, ?5, ?6, 0 WHERE EXISTS (SELECT 1 FROM hire_people WHERE id = ?1)
+		put, err := q.PrepareContext(ctx, `INSERT INTO hire_assessments (person_id, run_id, verdict, score, flags, computed_at, stale, person_created)
+			SELECT ?1, ?2, ?3, ?4, ?5, ?6, 0, p.created_at FROM hire_people p WHERE p.id = ?1
 			ON CONFLICT (person_id) DO UPDATE SET run_id = excluded.run_id, verdict = excluded.verdict, score = excluded.score,
 				flags = excluded.flags, computed_at = excluded.computed_at, stale = 0`)
 		if err != nil {
@@ -476,33 +476,150 @@ func nonNilVerdicts(v map[bulwark.Verdict]int) map[bulwark.Verdict]int {
 
 // Run returns a stored run (see hiring.Store).
 func (db *DB) Run(ctx context.Context, id int64) (*hiring.Run, error) {
-	var (
-		r                    hiring.Run
-		at, verdicts, inputs string
-		auditSeq             sql.NullInt64
-	)
-	err := db.reader(ctx).QueryRowContext(ctx, `SELECT id, kind, actor, reason, at, imported, clusters, verdicts, inputs, audit_seq FROM hire_runs WHERE id = ?`, id).
-		Scan(&r.ID, &r.Kind, &r.Actor, &r.Reason, &at, &r.Imported, &r.Clusters, &verdicts, &inputs, &auditSeq)
+	r, err := scanRun(db.reader(ctx).QueryRowContext(ctx, `SELECT `+runColumns+` FROM hire_runs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no hiring run %d", id)
 	}
 	if err != nil {
 		return nil, db.fail(ctx, err, "read hiring run "+strconv.FormatInt(id, 10))
 	}
-	bad := func(what string) error {
-		return bulwark.Errorf(bulwark.EINTEGRITY, "hiring run %d: its stored %s is malformed (edited outside bulwark?)", id, what)
+	return &r, nil
+}
+
+// runColumns are the columns scanRun reads.
+const runColumns = `id, kind, actor, reason, at, imported, clusters, verdicts, inputs, audit_seq`
+
+// scanRun reads a row of runColumns.
+func scanRun(row scanner) (hiring.Run, error) {
+	var (
+		r                    hiring.Run
+		at, verdicts, inputs string
+		auditSeq             sql.NullInt64
+	)
+	if err := row.Scan(&r.ID, &r.Kind, &r.Actor, &r.Reason, &at, &r.Imported, &r.Clusters, &verdicts, &inputs, &auditSeq); err != nil {
+		return r, err
 	}
+	bad := func(what string) error {
+		return bulwark.Errorf(bulwark.EINTEGRITY, "hiring run %d: its stored %s is malformed (edited outside bulwark?)", r.ID, what)
+	}
+	var err error
 	if r.At, err = parseTime(at); err != nil {
-		return nil, bad("time")
+		return r, bad("time")
 	}
 	if json.Unmarshal([]byte(verdicts), &r.Verdicts) != nil {
-		return nil, bad("verdicts")
+		return r, bad("verdicts")
 	}
 	if json.Unmarshal([]byte(inputs), &r.Inputs) != nil {
-		return nil, bad("inputs")
+		return r, bad("inputs")
 	}
 	r.AuditSeq = auditSeq.Int64
-	return &r, nil
+	return r, nil
+}
+
+// ListRuns returns a page of the stored runs, newest first (see
+// hiring.Store).
+func (db *DB) ListRuns(ctx context.Context, q hiring.RunQuery) (*hiring.RunPage, error) {
+	limit, err := hiring.CheckRunQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	query, args := `SELECT `+runColumns+` FROM hire_runs WHERE 1`, []any{}
+	if q.Kind != "" {
+		query, args = query+` AND kind = ?`, append(args, q.Kind)
+	}
+	if q.Before > 0 {
+		query, args = query+` AND id < ?`, append(args, q.Before)
+	}
+	rows, err := db.reader(ctx).QueryContext(ctx, query+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, db.fail(ctx, err, "list the hiring runs")
+	}
+	runs, err := collectRows(ctx, db, rows, "list the hiring runs", scanRun)
+	if err != nil {
+		return nil, err
+	}
+	page := &hiring.RunPage{Runs: runs}
+	if len(runs) > limit {
+		page.Runs = runs[:limit]
+		page.Next = runs[limit-1].ID
+	}
+	return page, nil
+}
+
+// ListPeople returns a page of the stored people with the summary of
+// their latest assessment, in one query (see hiring.Store): everyone by
+// the index on (created_at, id), one verdict by the assessments' index on
+// (verdict, person_created, person_id).
+func (db *DB) ListPeople(ctx context.Context, q hiring.PeopleQuery) (*hiring.PeoplePage, error) {
+	limit, err := hiring.CheckPeopleQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	afterTime, afterID := "", ""
+	if q.After != "" {
+		t, id, _ := hiring.ParsePeopleCursor(q.After)
+		afterTime, afterID = formatTime(t), id
+	}
+	var rows *sql.Rows
+	if q.Verdict == "" {
+		rows, err = db.reader(ctx).QueryContext(ctx, `SELECT p.id, p.created_at, p.updated_at, a.verdict, a.score, a.flags, a.stale, a.run_id
+			FROM hire_people p LEFT JOIN hire_assessments a ON a.person_id = p.id
+			WHERE (p.created_at, p.id) > (?, ?) ORDER BY p.created_at, p.id LIMIT ?`, afterTime, afterID, limit+1)
+	} else {
+		rows, err = db.reader(ctx).QueryContext(ctx, `SELECT a.person_id, a.person_created, p.updated_at, a.verdict, a.score, a.flags, a.stale, a.run_id
+			FROM hire_assessments a JOIN hire_people p ON p.id = a.person_id
+			WHERE a.verdict = ? AND (a.person_created, a.person_id) > (?, ?) ORDER BY a.person_created, a.person_id LIMIT ?`,
+			string(q.Verdict), afterTime, afterID, limit+1)
+	}
+	if err != nil {
+		return nil, db.fail(ctx, err, "list the people records")
+	}
+	people, err := collectRows(ctx, db, rows, "list the people records", scanPersonSummary)
+	if err != nil {
+		return nil, err
+	}
+	page := &hiring.PeoplePage{People: people}
+	if len(people) > limit {
+		page.People = people[:limit]
+		last := &people[limit-1]
+		page.Next = hiring.PeopleCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// scanPersonSummary reads a row of ListPeople.
+func scanPersonSummary(row scanner) (hiring.PersonSummary, error) {
+	var (
+		ps             hiring.PersonSummary
+		ca, ua         string
+		verdict, flags sql.NullString
+		score, stale   sql.NullInt64
+		run            sql.NullInt64
+	)
+	if err := row.Scan(&ps.ID, &ca, &ua, &verdict, &score, &flags, &stale, &run); err != nil {
+		return ps, err
+	}
+	var err error
+	if ps.CreatedAt, err = parseTime(ca); err != nil {
+		return ps, malformedPerson("person record's creation time")
+	}
+	if ps.UpdatedAt, err = parseTime(ua); err != nil {
+		return ps, malformedPerson("person record's update time")
+	}
+	ps.Rules = []string{}
+	if verdict.Valid {
+		ps.Verdict, ps.Score, ps.Stale, ps.RunID = bulwark.Verdict(verdict.String), int(score.Int64), stale.Int64 != 0, run.Int64
+		var fs []struct {
+			Rule string `json:"rule"`
+		}
+		if json.Unmarshal([]byte(flags.String), &fs) != nil {
+			return ps, malformedPerson("assessment's flags")
+		}
+		for _, f := range fs {
+			ps.Rules = append(ps.Rules, f.Rule)
+		}
+	}
+	return ps, nil
 }
 
 // Assessment returns a person's latest assessment (see hiring.Store).

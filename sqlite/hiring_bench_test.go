@@ -112,3 +112,57 @@ func BenchmarkHiringForget(b *testing.B) {
 }
 
 var _ hiring.Store = (*sqlite.DB)(nil)
+
+// BenchmarkHiringListPeople reads a page of people with their latest
+// assessment among 1,000,000 stored (one in ten under review, one in
+// 10,000 blocked): the first page of 100, a page of 100 deep into the
+// list, the first page of 100 under review and of 50 of the 100 blocked.
+// A page costs its own size: the 1,000,000 people are not read.
+func BenchmarkHiringListPeople(b *testing.B) {
+	const total, batch = 1_000_000, 100_000
+	ctx := context.Background()
+	db := openStore(b)
+	for off := 0; off < total; off += batch {
+		records := benchPeople(fmt.Sprint("l", off/batch), batch)
+		if _, err := db.SavePeople(ctx, records, hiring.NoGeneration); err != nil {
+			b.Fatal(err)
+		}
+		as := benchAssessments(records)
+		for i := 5_000; i < len(as); i += 10_000 {
+			as[i].Verdict, as[i].Score = bulwark.VerdictBlock, 120
+		}
+		if _, err := db.SaveRun(ctx, &hiring.Run{Kind: hiring.RunScreen, Actor: "bench"}, as, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	deep, _, err := db.Person(ctx, "l7-0050000") // person 750,001
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		q     hiring.PeopleQuery
+		count int
+	}{
+		{"first", hiring.PeopleQuery{}, 100},
+		{"deep", hiring.PeopleQuery{After: hiring.PeopleCursor(deep.CreatedAt, deep.Person.ID)}, 100},
+		{"review", hiring.PeopleQuery{Verdict: bulwark.VerdictReview}, 100},
+		{"block", hiring.PeopleQuery{Verdict: bulwark.VerdictBlock, Limit: 50}, 50},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cpu0 := processCPU(b)
+			n := 0
+			for b.Loop() {
+				page, err := db.ListPeople(ctx, tc.q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(page.People) != tc.count || page.Next == "" {
+					b.Fatalf("%d people, next %q", len(page.People), page.Next)
+				}
+				n++
+			}
+			b.ReportMetric(float64((processCPU(b)-cpu0).Nanoseconds())/float64(n), "cpu-ns/op")
+		})
+	}
+}

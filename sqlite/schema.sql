@@ -399,7 +399,7 @@ CREATE TABLE hire_assessments (
     flags       TEXT NOT NULL,           -- JSON of []hiring.Flag
     computed_at TEXT NOT NULL,
     stale       INTEGER NOT NULL DEFAULT 0
-) STRICT, WITHOUT ROWID;
+, person_created TEXT NOT NULL DEFAULT '') STRICT, WITHOUT ROWID;
 
 CREATE TABLE hire_related (
     related_id TEXT NOT NULL,
@@ -464,6 +464,10 @@ CREATE INDEX hire_people_referred_by ON hire_people (referred_by) WHERE referred
 CREATE INDEX hire_assessments_run ON hire_assessments (run_id);
 
 CREATE INDEX hire_related_person ON hire_related (person_id);
+
+CREATE INDEX hire_people_created ON hire_people (created_at, id);
+
+CREATE INDEX hire_assessments_verdict ON hire_assessments (verdict, person_created, person_id);
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);
 

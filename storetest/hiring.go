@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -84,6 +86,15 @@ func hireCheck(_ context.Context, people []hiring.Person, _ hiring.Evidence, clu
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// errField is the Field of a *bulwark.Error ("" for another error).
+func errField(err error) string {
+	var be *bulwark.Error
+	if errors.As(err, &be) {
+		return be.Field
+	}
+	return ""
 }
 
 func hireService(s HiringAuditStore) *hiring.Service {
@@ -584,6 +595,202 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		}
 		if a.RunID != 2 {
 			t.Errorf("the last run stored has id %d, want 2: only the link run came before", a.RunID)
+		}
+	})
+
+	t.Run("HireListPeople", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		svc := hireService(s)
+		// Two screenings (a cluster of three under review, the others
+		// clear), one person imported and never screened, one forgotten.
+		first := []hiring.Person{hirePerson("b-2", "Bo Two", "shared@x.test"), hirePerson("a-1", "Al One", "a@x.test"), hirePerson("c-3", "Cy Three", "shared@x.test")}
+		if _, err := svc.Screen(ctx, "cli:hr", first, hiring.Evidence{}); err != nil {
+			t.Fatal(err)
+		}
+		second := []hiring.Person{hirePerson("d-4", "Di Four", "shared@x.test"), hirePerson("e-5", "Ed Five", "e@x.test"), hirePerson("gone", "Gone", "g@x.test")}
+		if _, err := svc.Screen(ctx, "cli:hr", second, hiring.Evidence{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("f-6", "Fy Six", "f@x.test")}}, hiring.NoGeneration); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Forget(ctx, "gone", "cli:dpo"); err != nil {
+			t.Fatal(err)
+		}
+		snap, err := s.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []string
+		for _, p := range snap.People {
+			all = append(all, p.Person.ID)
+		}
+		list := func(q hiring.PeopleQuery) []hiring.PersonSummary {
+			t.Helper()
+			var out []hiring.PersonSummary
+			for pages := 0; ; pages++ {
+				page, err := s.ListPeople(ctx, q)
+				if err != nil {
+					t.Fatalf("ListPeople(%+v) = %v", q, err)
+				}
+				if limit := cmp.Or(q.Limit, hiring.DefaultPage); len(page.People) > limit || pages > 10 {
+					t.Fatalf("ListPeople(%+v): %d people on a page", q, len(page.People))
+				}
+				out = append(out, page.People...)
+				if page.Next == "" {
+					return out
+				}
+				q.After = page.Next
+			}
+		}
+		ids := func(ps []hiring.PersonSummary) []string {
+			out := []string{}
+			for _, p := range ps {
+				out = append(out, p.ID)
+			}
+			return out
+		}
+		for _, limit := range []int{1, 2, 5, 0} {
+			if got := ids(list(hiring.PeopleQuery{Limit: limit})); !slices.Equal(got, all) {
+				t.Errorf("limit %d: %v, want %v (Snapshot's order)", limit, got, all)
+			}
+		}
+		byID := map[string]hiring.PersonSummary{}
+		for _, p := range list(hiring.PeopleQuery{}) {
+			byID[p.ID] = p
+		}
+		for id, p := range byID {
+			a, err := s.Assessment(ctx, id)
+			if id == "f-6" {
+				if err == nil || p.Verdict != "" || p.RunID != 0 || p.Rules == nil || len(p.Rules) != 0 || p.CreatedAt.IsZero() {
+					t.Errorf("never screened: %+v", p)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rules []string
+			for _, f := range a.Flags {
+				rules = append(rules, f.Rule)
+			}
+			if p.Verdict != a.Verdict || p.Score != a.Score || p.Stale != a.Stale || p.RunID != a.RunID || !slices.Equal(p.Rules, rules) ||
+				p.CreatedAt.Location() != time.UTC || p.UpdatedAt.Before(p.CreatedAt) {
+				t.Errorf("%s: %+v, want the assessment's %+v", id, p, a)
+			}
+		}
+		if p := byID["b-2"]; p.Verdict != bulwark.VerdictReview || !slices.Equal(p.Rules, []string{"SHARED_IDENTIFIER"}) {
+			t.Errorf("b-2: %+v, want review with SHARED_IDENTIFIER", p)
+		}
+		// By verdict: a range of its own, paged the same way.
+		var review []string
+		for _, id := range all {
+			if byID[id].Verdict == bulwark.VerdictReview {
+				review = append(review, id)
+			}
+		}
+		if len(review) != 3 {
+			t.Fatalf("review %v, want the three sharing an e-mail", review)
+		}
+		for _, limit := range []int{1, 2, 100} {
+			if got := ids(list(hiring.PeopleQuery{Verdict: bulwark.VerdictReview, Limit: limit})); !slices.Equal(got, review) {
+				t.Errorf("review, limit %d: %v, want %v", limit, got, review)
+			}
+		}
+		if got := list(hiring.PeopleQuery{Verdict: bulwark.VerdictBlock}); len(got) != 0 {
+			t.Errorf("block: %v, want nobody", ids(got))
+		}
+		// A person added after a page was read is on a later page.
+		page, err := s.ListPeople(ctx, hiring.PeopleQuery{Limit: len(all)})
+		if err != nil || page.Next != "" {
+			t.Fatalf("the whole list on a page: next %q, %v", page.Next, err)
+		}
+		if _, err := s.SavePeople(ctx, []hiring.Record{{Person: hirePerson("a-0", "Late", "l@x.test")}}, hiring.NoGeneration); err != nil {
+			t.Fatal(err)
+		}
+		last := page.People[len(page.People)-1]
+		if page, err = s.ListPeople(ctx, hiring.PeopleQuery{After: hiring.PeopleCursor(last.CreatedAt, last.ID)}); err != nil || len(page.People) != 1 || page.People[0].ID != "a-0" {
+			t.Errorf("after the last: %+v, %v; want the person added since", page, err)
+		}
+		for _, tc := range []struct {
+			q     hiring.PeopleQuery
+			field string
+		}{
+			{hiring.PeopleQuery{Verdict: "maybe"}, "verdict"},
+			{hiring.PeopleQuery{Limit: -1}, "limit"},
+			{hiring.PeopleQuery{Limit: hiring.MaxPage + 1}, "limit"},
+			{hiring.PeopleQuery{After: "not a cursor!"}, "after"},
+			{hiring.PeopleQuery{After: "MTIz"}, "after"}, // "123": no id
+		} {
+			if _, err := s.ListPeople(ctx, tc.q); bulwark.ErrorCode(err) != bulwark.EINVALID || errField(err) != tc.field {
+				t.Errorf("ListPeople(%+v) = %v, want EINVALID naming %s", tc.q, err, tc.field)
+			}
+		}
+	})
+
+	t.Run("HireListRuns", func(t *testing.T) {
+		t.Parallel()
+		s, _ := open(t)
+		svc := hireService(s)
+		if page, err := s.ListRuns(ctx, hiring.RunQuery{}); err != nil || len(page.Runs) != 0 || page.Next != 0 {
+			t.Fatalf("no runs: %+v, %v", page, err)
+		}
+		var want []int64 // newest first
+		for i, kind := range []string{hiring.RunScreen, hiring.RunLink, hiring.RunScreen, hiring.RunRecheck} {
+			var res *hiring.RunResult
+			var err error
+			p := []hiring.Person{hirePerson(fmt.Sprint("p", i), "P", fmt.Sprint(i, "@x.test"))}
+			switch kind {
+			case hiring.RunScreen:
+				res, err = svc.Screen(ctx, "cli:hr", p, hiring.Evidence{})
+			case hiring.RunLink:
+				res, err = svc.LinkRun(ctx, "cli:hr", p)
+			case hiring.RunRecheck:
+				res, err = svc.Recheck(ctx, "cli:hr", "lists changed")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append([]int64{res.Run.ID}, want...)
+		}
+		var got []int64
+		q := hiring.RunQuery{Limit: 3}
+		for {
+			page, err := s.ListRuns(ctx, q)
+			if err != nil || len(page.Runs) > 3 {
+				t.Fatalf("ListRuns(%+v) = %d runs, %v", q, len(page.Runs), err)
+			}
+			for _, r := range page.Runs {
+				got = append(got, r.ID)
+				one, err := s.Run(ctx, r.ID)
+				if err != nil || one.Kind != r.Kind || !one.At.Equal(r.At) || one.AuditSeq != r.AuditSeq || one.Inputs.People != r.Inputs.People {
+					t.Errorf("run %d listed %+v, stored %+v, %v", r.ID, r, one, err)
+				}
+			}
+			if page.Next == 0 {
+				break
+			}
+			q.Before = page.Next
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("runs %v, want %v (newest first)", got, want)
+		}
+		page, err := s.ListRuns(ctx, hiring.RunQuery{Kind: hiring.RunScreen})
+		if err != nil || len(page.Runs) != 2 || page.Runs[0].ID != want[1] || page.Runs[1].ID != want[3] || page.Next != 0 {
+			t.Errorf("screen runs: %+v, %v", page, err)
+		}
+		for _, tc := range []struct {
+			q     hiring.RunQuery
+			field string
+		}{
+			{hiring.RunQuery{Kind: "purge"}, "kind"},
+			{hiring.RunQuery{Before: -1}, "before"},
+			{hiring.RunQuery{Limit: hiring.MaxPage + 1}, "limit"},
+		} {
+			if _, err := s.ListRuns(ctx, tc.q); bulwark.ErrorCode(err) != bulwark.EINVALID || errField(err) != tc.field {
+				t.Errorf("ListRuns(%+v) = %v, want EINVALID naming %s", tc.q, err, tc.field)
+			}
 		}
 	})
 
