@@ -83,7 +83,59 @@ func (s *Scanner) Scan(ctx context.Context, path string) (*Report, error) {
 		sess.rep.Skipped = append(sess.rep.Skipped, bulwark.Sprintf("and %d more files skipped", more))
 	}
 	sess.rep.Incomplete = st.Incomplete
+	sess.unread(st)
 	return sess.report(), nil
+}
+
+// RuleScanIncomplete is the rule id of the finding a scan adds when part
+// of the tree was not read, or not read whole.
+const RuleScanIncomplete = "SCAN-INCOMPLETE"
+
+// maxIncompletePaths is how many unread paths the SCAN-INCOMPLETE
+// finding names (Skipped lists them all).
+const maxIncompletePaths = 3
+
+// unread adds one SCAN-INCOMPLETE finding (medium: the verdict is at
+// least review) when the walk did not read part of the tree: a zip bomb
+// member, an archive nested too deep, a file's tail past the stream limit,
+// a limit reached. An attacker can put the payload exactly there, so what
+// was not read is never treated as checked. The finding counts what was
+// not read and names the first few paths, escaped.
+func (ss *Session) unread(st WalkStats) {
+	count := max(st.UnreadCount, len(st.Unread))
+	if count == 0 && !st.Incomplete {
+		return
+	}
+	var names []string
+	file := "."
+	for _, u := range st.Unread {
+		// Walk gives Unread.Path escaped already (SafePath); sanitize
+		// covers a WalkFunc that does not.
+		name := sanitize(u.Path, 300)
+		if name == "" {
+			name = "the rest of the tree"
+		} else if file == "." {
+			file = name
+		}
+		if len(names) < maxIncompletePaths {
+			names = append(names, bulwark.Sprintf("%s (%s)", sanitize(name, 80), u.Reason))
+		}
+	}
+	snip := "part of the tree was not read (see what is listed as not read)"
+	if count > 0 {
+		snip = bulwark.Sprintf("%s not read: %s", bulwark.Plural(count, "part", "parts"), strings.Join(names, ", "))
+		if count > len(names) {
+			snip += bulwark.Sprintf(", and %d more", count-len(names))
+		}
+	}
+	ss.addFindings([]Finding{{
+		Rule: RuleScanIncomplete, Severity: SeverityMedium, File: file,
+		Snippet: sanitize(snip, 2*MaxSnippetChars),
+		Explanation: "Part of the tree was not read, or not read whole: an archive member over the decompression ratio (a zip bomb), " +
+			"an archive nested too deep or too large, the end of a file past the size limit, or a limit reached. " +
+			"An attacker can hide the payload exactly there, so this tree cannot be called clear: " +
+			"look at what is listed as not read before you open, install or run anything.",
+	}})
 }
 
 // ScanFiles scans files held in memory (tests, uploads already read).
@@ -163,7 +215,13 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 			}
 		}
 	}
-	out = capFindings(out)
+	ss.addFindings(capFindings(out))
+	return nil
+}
+
+// addFindings counts and keeps findings (already capped per rule and
+// file).
+func (ss *Session) addFindings(out []Finding) {
 	for _, x := range out {
 		ss.counts[x.Severity] += 1 + x.More
 	}
@@ -171,7 +229,6 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 	if len(ss.findings) > 2*MaxFindings {
 		ss.prune()
 	}
-	return nil
 }
 
 // prune keeps at most MaxFindings findings, preferring the most severe:
