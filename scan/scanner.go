@@ -158,6 +158,17 @@ type Session struct {
 	dropped  int
 	counts   map[Severity]int
 	findings []Finding
+	// cur is the file whose windows are being handed over.
+	cur curFile
+}
+
+// curFile is what the session keeps of the file being scanned across its
+// windows (a file longer than MaxFileBytes is handed over in several).
+type curFile struct {
+	path string
+	// end is where the last window seen ends in the file (Offset plus
+	// its length): a later window's bytes before end are the overlap.
+	end int64
 }
 
 func (s *Scanner) session() *Session {
@@ -174,8 +185,18 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ss.rep.Files++
-	ss.rep.Bytes += int64(len(f.Data))
+	// A file counts once, at its head; a later window adds the bytes past
+	// the overlap with the one before.
+	if f.Offset == 0 || f.Path != ss.cur.path {
+		ss.cur = curFile{path: f.Path}
+		if f.Offset == 0 {
+			ss.rep.Files++
+		}
+	}
+	if end := f.Offset + int64(len(f.Data)); end > ss.cur.end {
+		ss.rep.Bytes += end - max(ss.cur.end, f.Offset)
+		ss.cur.end = end
+	}
 	fs := &fileState{f: f}
 	var out []Finding
 	for _, r := range ss.s.rules {

@@ -1,0 +1,63 @@
+package scan
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// scanDir scans dir with rules (a YAML list), no detectors, and lim.
+func scanDir(t *testing.T, rules string, dets []Detector, lim Limits, dir string) *Report {
+	t.Helper()
+	rs, err := ParseRules("t.yaml", []byte("version: 1\nrules:\n"+rules), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dets == nil {
+		dets = []Detector{}
+	}
+	s, err := NewScanner(Options{Rules: rs, Detectors: dets, Limits: lim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Scan(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// writeFiles writes name→content under a new temporary folder.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestScanCountsFilesOnce: a file handed over in several windows counts
+// once in Files, and its bytes once in Bytes (the windows' overlap is not
+// counted twice).
+func TestScanCountsFilesOnce(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("// "+strings.Repeat("x", 60)+"\n", (1<<20)/64) // 1 MiB
+	dir := writeFiles(t, map[string]string{"long.js": long, "small.js": "let a = 1\n"})
+	lim := Limits{MaxFileBytes: 64 << 10, MaxTotalBytes: 64 << 20, MaxFiles: 100, MaxDepth: 3, MaxRatio: 100}
+	rep := scanDir(t, "  []", nil, lim, dir)
+	if rep.Files != 2 {
+		t.Errorf("Files = %d, want 2 (one per file, not per window)", rep.Files)
+	}
+	if want := int64(len(long) + len("let a = 1\n")); rep.Bytes != want {
+		t.Errorf("Bytes = %d, want %d", rep.Bytes, want)
+	}
+}
