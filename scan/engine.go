@@ -25,7 +25,10 @@ const (
 // fileState is what the engine computes once per file and shares among
 // rules: line starts, the parsed JSON.
 type fileState struct {
-	f          *File
+	f *File
+	// base is the line of the file at which f.Data starts (File.Line):
+	// more than 1 for a later window of a long file.
+	base       int
 	lineStarts []int // offsets of line starts, computed on first use
 	json       []jsonLeaf
 	jsonDone   bool
@@ -99,6 +102,19 @@ func (fs *fileState) candidates(lits [][]byte) [][2]int {
 	return out
 }
 
+// newFileState returns the state of f.
+func newFileState(f *File) *fileState {
+	return &fileState{f: f, base: max(f.Line, 1)}
+}
+
+// fileLine returns the line of the file of line n (1-based) of f.Data.
+func (fs *fileState) fileLine(n int) int {
+	if n <= 0 {
+		return n
+	}
+	return n + fs.base - 1
+}
+
 // lineRange returns the byte range of line n (1-based) without its
 // newline.
 func (fs *fileState) lineRange(n int) [2]int {
@@ -151,7 +167,7 @@ func (fs *fileState) finding(r *Rule, start, end int) Finding {
 	mlen := min(end, fs.lineStarts[n-1]+len(line)) - start
 	fs.work += min(len(line), MaxSnippetChars*utf8.UTFMax+1)
 	return Finding{
-		Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: n,
+		Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: fs.fileLine(n),
 		Snippet: snippet(line, off, max(mlen, 0)), Explanation: r.Why, Source: r.Source,
 	}
 }
@@ -181,7 +197,7 @@ func (fs *fileState) evalRule(r *Rule, out []Finding) []Finding {
 			}
 			// One finding per line (or window), the other matches in it
 			// counted in More.
-			if n := len(out); n > 0 && out[n-1].Rule == r.ID && out[n-1].Line == fs.line(ln[0]+ms[0][0]) {
+			if n := len(out); n > 0 && out[n-1].Rule == r.ID && out[n-1].Line == fs.fileLine(fs.line(ln[0]+ms[0][0])) {
 				out[n-1].More += len(ms)
 				continue
 			}
@@ -204,7 +220,7 @@ func (fs *fileState) evalRule(r *Rule, out []Finding) []Finding {
 			for _, k := range r.keyPaths {
 				if pathMatch(k, l.path) {
 					out = append(out, Finding{
-						Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: l.line,
+						Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: fs.fileLine(l.line),
 						Snippet: leafSnippet(l), Explanation: r.Why, Source: r.Source,
 					})
 					break
@@ -218,7 +234,7 @@ func (fs *fileState) evalRule(r *Rule, out []Finding) []Finding {
 			}
 			if r.re.MatchString(l.value) && (r.unless == nil || !r.unless.MatchString(l.value)) {
 				out = append(out, Finding{
-					Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: l.line,
+					Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: fs.fileLine(l.line),
 					Snippet: leafSnippet(l), Explanation: r.Why, Source: r.Source,
 				})
 			}

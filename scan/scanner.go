@@ -169,6 +169,41 @@ type curFile struct {
 	// end is where the last window seen ends in the file (Offset plus
 	// its length): a later window's bytes before end are the overlap.
 	end int64
+	// lines holds the rule and line of each finding of the window before:
+	// a later window reports a match in the overlap of the two once.
+	lines map[ruleLine]bool
+}
+
+// ruleLine is a finding's rule and line in the file.
+type ruleLine struct {
+	rule string
+	line int
+}
+
+// overlap drops from out, the findings of a later window of the current
+// file, those the window before reported at the same line (a match in the
+// bytes the two windows share), and remembers out's for the next window.
+func (c *curFile) overlap(out []Finding, later bool) []Finding {
+	if later && len(c.lines) > 0 {
+		kept := out[:0]
+		for _, x := range out {
+			if x.Line <= 0 || !c.lines[ruleLine{x.Rule, x.Line}] {
+				kept = append(kept, x)
+			}
+		}
+		clear(out[len(kept):])
+		out = kept
+	}
+	clear(c.lines)
+	for _, x := range out {
+		if x.Line > 0 {
+			if c.lines == nil {
+				c.lines = map[ruleLine]bool{}
+			}
+			c.lines[ruleLine{x.Rule, x.Line}] = true
+		}
+	}
+	return out
 }
 
 func (s *Scanner) session() *Session {
@@ -197,7 +232,7 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 		ss.rep.Bytes += end - max(ss.cur.end, f.Offset)
 		ss.cur.end = end
 	}
-	fs := &fileState{f: f}
+	fs := newFileState(f)
 	var out []Finding
 	for _, r := range ss.s.rules {
 		if !r.Match(f.Path) {
@@ -236,6 +271,7 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 			}
 		}
 	}
+	out = ss.cur.overlap(out, f.Offset > 0)
 	ss.addFindings(capFindings(out))
 	return nil
 }

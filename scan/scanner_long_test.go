@@ -61,3 +61,46 @@ func TestScanCountsFilesOnce(t *testing.T) {
 		t.Errorf("Bytes = %d, want %d", rep.Bytes, want)
 	}
 }
+
+// TestRuleLinesInLaterWindows: a rule's match in a later window of a file
+// longer than the 4 MiB window is reported at its line in the file, and a
+// match in the overlap of two windows is reported once.
+func TestRuleLinesInLaterWindows(t *testing.T) {
+	t.Parallel()
+	const lineLen = 64
+	pad := "// " + strings.Repeat("x", lineLen-4) + "\n"
+	hit := "eval(fetched)" + strings.Repeat(" ", lineLen-len("eval(fetched)")-1) + "\n"
+	lines := make([]string, 0, (5<<20)/lineLen)
+	// Line numbers (1-based) of the hits: one in the overlap of the first
+	// two windows (the second starts 4 KiB before the first ends), one
+	// well inside the second window.
+	inOverlap := (DefaultMaxFileBytes-2<<10)/lineLen + 1
+	later := (4<<20+512<<10)/lineLen + 1
+	for n := 1; n <= (5<<20)/lineLen; n++ {
+		if n == inOverlap || n == later {
+			lines = append(lines, hit)
+			continue
+		}
+		lines = append(lines, pad)
+	}
+	dir := writeFiles(t, map[string]string{"server.js": strings.Join(lines, "")})
+	rep := scanDir(t, `  - id: T-EVAL
+    target: "**/*.js"
+    type: regex
+    regex: 'eval\(fetched\)'
+    severity: high
+    why: "test"
+`, nil, Limits{}, dir)
+	var got []int
+	for _, f := range rep.Findings {
+		if f.Rule == "T-EVAL" {
+			got = append(got, f.Line)
+		}
+	}
+	if len(got) != 2 || got[0] != inOverlap || got[1] != later {
+		t.Errorf("T-EVAL at lines %v, want [%d %d]", got, inOverlap, later)
+	}
+	if rep.Counts[SeverityHigh] != 2 {
+		t.Errorf("counts %v, want 2 high", rep.Counts)
+	}
+}
