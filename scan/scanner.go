@@ -83,7 +83,9 @@ func (s *Scanner) Scan(ctx context.Context, path string) (*Report, error) {
 		sess.rep.Skipped = append(sess.rep.Skipped, bulwark.Sprintf("and %d more files skipped", more))
 	}
 	sess.rep.Incomplete = st.Incomplete
-	sess.unread(st)
+	sess.walkIncomplete = st.Incomplete
+	sess.unread = append(sess.unread, st.Unread...)
+	sess.unreadCount += max(st.UnreadCount, len(st.Unread))
 	return sess.report(), nil
 }
 
@@ -95,20 +97,22 @@ const RuleScanIncomplete = "SCAN-INCOMPLETE"
 // finding names (Skipped lists them all).
 const maxIncompletePaths = 3
 
-// unread adds one SCAN-INCOMPLETE finding (medium: the verdict is at
-// least review) when the walk did not read part of the tree: a zip bomb
-// member, an archive nested too deep, a file's tail past the stream limit,
-// a limit reached. An attacker can put the payload exactly there, so what
-// was not read is never treated as checked. The finding counts what was
-// not read and names the first few paths, escaped.
-func (ss *Session) unread(st WalkStats) {
-	count := max(st.UnreadCount, len(st.Unread))
-	if count == 0 && !st.Incomplete {
+// incompleteFinding adds one SCAN-INCOMPLETE finding (medium: the
+// verdict is at least review) when part of the tree was not read, or not
+// checked whole: a zip bomb member, an archive nested too deep, a file's
+// tail past the stream limit, a limit reached, a JSON file longer than
+// the window whose whole-document rules saw only its start. An attacker
+// can put the payload exactly there, so what was not read is never
+// treated as checked. The finding counts what was not read and names the
+// first few paths, escaped.
+func (ss *Session) incompleteFinding() {
+	count := ss.unreadCount
+	if count == 0 && !ss.walkIncomplete {
 		return
 	}
 	var names []string
 	file := "."
-	for _, u := range st.Unread {
+	for _, u := range ss.unread {
 		// Walk gives Unread.Path escaped already (SafePath); sanitize
 		// covers a WalkFunc that does not.
 		name := sanitize(u.Path, 300)
@@ -160,6 +164,38 @@ type Session struct {
 	findings []Finding
 	// cur is the file whose windows are being handed over.
 	cur curFile
+	// unread lists (the first maxNotes of) what was not read or not
+	// checked whole, unreadCount counts it all; walkIncomplete is the
+	// walk's Incomplete.
+	unread         []Unread
+	unreadCount    int
+	walkIncomplete bool
+}
+
+// UnreadParsedPart is the Unread reason of a file longer than
+// MaxFileBytes that a rule reading the whole document (json_keys,
+// json_regex) applies to: the rule saw only its first window.
+const UnreadParsedPart = "parsed-in-part"
+
+// partial records that the whole-document rules applying to f, cut to
+// its first window, saw only its start.
+func (ss *Session) partial(f *File) {
+	ss.unreadCount++
+	why := bulwark.Sprintf("%q: %d bytes, longer than the %d read at once: the rules that read the whole document (json_keys, json_regex) saw only its start", SafePath(f.Path), f.Size, len(f.Data))
+	if len(ss.unread) < maxNotes {
+		ss.unread = append(ss.unread, Unread{Path: SafePath(f.Path), Reason: UnreadParsedPart, Detail: why})
+	}
+	ss.Skip(why)
+}
+
+// wholeDocument says whether a rule of type typ reads the whole document
+// (it runs on a file's first window only).
+func wholeDocument(typ string) bool {
+	switch typ {
+	case TypeJSONKeys, TypeJSONRegex, TypeExists, TypeExistsExcept:
+		return true
+	}
+	return false
 }
 
 // curFile is what the session keeps of the file being scanned across its
@@ -172,6 +208,11 @@ type curFile struct {
 	// lines holds the rule and line of each finding of the window before:
 	// a later window reports a match in the overlap of the two once.
 	lines map[ruleLine]bool
+	// counted holds the regex_count rules that reported the file (once
+	// per file, whichever window reached min_count); partial is set once
+	// the file was noted as checked in part.
+	counted map[string]bool
+	partial bool
 }
 
 // ruleLine is a finding's rule and line in the file.
@@ -234,14 +275,32 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 	}
 	fs := newFileState(f)
 	var out []Finding
+	later := f.Offset > 0
 	for _, r := range ss.s.rules {
+		if later && wholeDocument(r.Type) || r.Type == TypeRegexCount && ss.cur.counted[r.ID] {
+			// Whole-document rules run on the first window only, and a
+			// regex_count rule reports a file once.
+			continue
+		}
 		if !r.Match(f.Path) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if f.Truncated && !later && !ss.cur.partial && (r.Type == TypeJSONKeys || r.Type == TypeJSONRegex) {
+			ss.cur.partial = true
+			ss.partial(f)
+		}
 		switch {
+		case r.Type == TypeRegexCount:
+			n := len(out)
+			if out = fs.evalRule(r, out); len(out) > n {
+				if ss.cur.counted == nil {
+					ss.cur.counted = map[string]bool{}
+				}
+				ss.cur.counted[r.ID] = true
+			}
 		case r.detector != nil:
 			if r.detector.Applies(f.Path) {
 				for _, x := range r.detector.Detect(f) {
@@ -369,6 +428,7 @@ func (ss *Session) existsExcept(r *Rule, path string) (Finding, bool) {
 // report returns the report: findings in a deterministic order (file,
 // line, rule) and the verdict.
 func (ss *Session) report() *Report {
+	ss.incompleteFinding()
 	ss.prune()
 	rep := ss.rep
 	sort.SliceStable(ss.findings, func(i, j int) bool {

@@ -104,3 +104,69 @@ func TestRuleLinesInLaterWindows(t *testing.T) {
 		t.Errorf("counts %v, want 2 high", rep.Counts)
 	}
 }
+
+// TestWholeFileRulesOnceOnFirstWindow: rules that read the whole document
+// (json_keys, json_regex, exists, exists_except, regex_count) run once
+// per file, on its first window, not once per window; a JSON file cut to
+// the window says so (SCAN-INCOMPLETE names it: its rules saw only the
+// start).
+func TestWholeFileRulesOnceOnFirstWindow(t *testing.T) {
+	t.Parallel()
+	// A package.json of 256 KiB (four 64 KiB windows): the script is in
+	// the first window, a long description follows.
+	pkg := `{"scripts": {"postinstall": "node x.js"}, "description": "` + strings.Repeat("a", 256<<10) + `"}` + "\n"
+	js := strings.Repeat("var _0x1a2b = 1;\n", (256<<10)/17)
+	dir := writeFiles(t, map[string]string{"package.json": pkg, ".hidden/tool.js": js})
+	lim := Limits{MaxFileBytes: 64 << 10, MaxTotalBytes: 64 << 20, MaxFiles: 100, MaxDepth: 3, MaxRatio: 100}
+	rep := scanDir(t, `  - id: T-JSON-REGEX
+    target: "**/package.json"
+    type: json_regex
+    key: 'scripts\.postinstall'
+    regex: '.'
+    severity: low
+    why: "test"
+  - id: T-JSON-KEYS
+    target: "**/package.json"
+    type: json_keys
+    keys: ["scripts.postinstall"]
+    severity: low
+    why: "test"
+  - id: T-EXISTS
+    target: "**/package.json"
+    type: exists
+    severity: info
+    why: "test"
+  - id: T-EXCEPT
+    target: "**/.*/**"
+    type: exists_except
+    allow: [".git"]
+    severity: info
+    why: "test"
+  - id: T-COUNT
+    target: "**/*.js"
+    type: regex_count
+    regex: '_0x[0-9a-f]{4}'
+    min_count: 10
+    severity: low
+    why: "test"
+`, nil, lim, dir)
+	n := map[string]int{}
+	var incomplete []Finding
+	for _, f := range rep.Findings {
+		n[f.Rule] += 1 + f.More
+		if f.Rule == RuleScanIncomplete {
+			incomplete = append(incomplete, f)
+		}
+	}
+	for _, id := range []string{"T-JSON-REGEX", "T-JSON-KEYS", "T-EXISTS", "T-EXCEPT", "T-COUNT"} {
+		if n[id] != 1 {
+			t.Errorf("%s reported %d times, want once (findings %v)", id, n[id], n)
+		}
+	}
+	if len(incomplete) != 1 || !strings.Contains(incomplete[0].Snippet, "package.json") {
+		t.Fatalf("want a %s finding naming package.json, whose JSON rules saw only its start; got %+v", RuleScanIncomplete, incomplete)
+	}
+	if strings.Contains(incomplete[0].Snippet, "tool.js") {
+		t.Errorf("tool.js has no whole-document rule and was read whole: %q", incomplete[0].Snippet)
+	}
+}
