@@ -28,7 +28,9 @@ type fileState struct {
 	f *File
 	// base is the line of the file at which f.Data starts (File.Line):
 	// more than 1 for a later window of a long file.
-	base       int
+	base int
+	// path is f.Path made safe to show (SafePath), for findings.
+	path       string
 	lineStarts []int // offsets of line starts, computed on first use
 	json       []jsonLeaf
 	jsonDone   bool
@@ -104,7 +106,7 @@ func (fs *fileState) candidates(lits [][]byte) [][2]int {
 
 // newFileState returns the state of f.
 func newFileState(f *File) *fileState {
-	return &fileState{f: f, base: max(f.Line, 1)}
+	return &fileState{f: f, base: max(f.Line, 1), path: SafePath(f.Path)}
 }
 
 // fileLine returns the line of the file of line n (1-based) of f.Data.
@@ -167,7 +169,7 @@ func (fs *fileState) finding(r *Rule, start, end int) Finding {
 	mlen := min(end, fs.lineStarts[n-1]+len(line)) - start
 	fs.work += min(len(line), MaxSnippetChars*utf8.UTFMax+1)
 	return Finding{
-		Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: fs.fileLine(n),
+		Rule: r.ID, Severity: r.Severity, File: fs.path, Line: fs.fileLine(n),
 		Snippet: snippet(line, off, max(mlen, 0)), Explanation: r.Why, Source: r.Source,
 	}
 }
@@ -220,7 +222,7 @@ func (fs *fileState) evalRule(r *Rule, out []Finding) []Finding {
 			for _, k := range r.keyPaths {
 				if pathMatch(k, l.path) {
 					out = append(out, Finding{
-						Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: fs.fileLine(l.line),
+						Rule: r.ID, Severity: r.Severity, File: fs.path, Line: fs.fileLine(l.line),
 						Snippet: leafSnippet(l), Explanation: r.Why, Source: r.Source,
 					})
 					break
@@ -234,15 +236,15 @@ func (fs *fileState) evalRule(r *Rule, out []Finding) []Finding {
 			}
 			if r.re.MatchString(l.value) && (r.unless == nil || !r.unless.MatchString(l.value)) {
 				out = append(out, Finding{
-					Rule: r.ID, Severity: r.Severity, File: fs.f.Path, Line: fs.fileLine(l.line),
+					Rule: r.ID, Severity: r.Severity, File: fs.path, Line: fs.fileLine(l.line),
 					Snippet: leafSnippet(l), Explanation: r.Why, Source: r.Source,
 				})
 			}
 		}
 	case TypeExists:
 		out = append(out, Finding{
-			Rule: r.ID, Severity: r.Severity, File: fs.f.Path,
-			Snippet: sanitize(fs.f.Path, MaxSnippetChars), Explanation: r.Why, Source: r.Source,
+			Rule: r.ID, Severity: r.Severity, File: fs.path,
+			Snippet: sanitize(fs.path, MaxSnippetChars), Explanation: r.Why, Source: r.Source,
 		})
 	}
 	return out

@@ -467,7 +467,9 @@ func parseRule(name string, n *yaml.Node, reg *Registry) (*Rule, error) {
 		if d == nil {
 			return nil, fail("type", fields["type"], "type %s built no detector", r.Type)
 		}
-		r.detector = d
+		// Its findings' File escaped and lines placed in the whole file,
+		// as the built-in detectors' are.
+		r.detector = Sanitized(d)
 		return r, nil
 	}
 

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
@@ -62,6 +63,12 @@ func NewScanner(opts Options) (*Scanner, error) {
 	dets := opts.Detectors
 	if dets == nil {
 		dets = Detectors(DetectOptions{})
+	}
+	// Every finding's File is escaped (SafePath) and placed in the whole
+	// file, whoever wrote the detector.
+	dets = slices.Clone(dets)
+	for i, d := range dets {
+		dets[i] = Sanitized(d)
 	}
 	return &Scanner{rules: rs.Rules, detectors: dets, limits: opts.Limits, walk: walk}, nil
 }
@@ -321,9 +328,6 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 		}
 		if d.Applies(f.Path) {
 			for _, x := range d.Detect(f) {
-				if x.File == "" {
-					x.File = f.Path
-				}
 				x.Snippet = sanitize(x.Snippet, MaxSnippetChars)
 				x.Decoded = sanitize(x.Decoded, MaxSnippetChars*2)
 				out = append(out, x)
@@ -382,7 +386,7 @@ func fillFromRule(x Finding, r *Rule, path string) Finding {
 		x.Source = r.Source
 	}
 	if x.File == "" {
-		x.File = path
+		x.File = SafePath(path)
 	}
 	x.Snippet = sanitize(x.Snippet, MaxSnippetChars)
 	x.Decoded = sanitize(x.Decoded, MaxSnippetChars*2)
@@ -418,8 +422,8 @@ func (ss *Session) existsExcept(r *Rule, path string) (Finding, bool) {
 			at += "/"
 		}
 		return Finding{
-			Rule: r.ID, Severity: r.Severity, File: strings.TrimSuffix(at, "/"),
-			Snippet: sanitize(at, MaxSnippetChars), Explanation: r.Why, Source: r.Source,
+			Rule: r.ID, Severity: r.Severity, File: SafePath(strings.TrimSuffix(at, "/")),
+			Snippet: sanitize(SafePath(at), MaxSnippetChars), Explanation: r.Why, Source: r.Source,
 		}, true
 	}
 	return Finding{}, false
