@@ -163,9 +163,11 @@ func (s *Scanner) ScanFiles(ctx context.Context, files []*File) (*Report, error)
 // Session accumulates the findings of one scan, file by file. Walk
 // implementations that report what they skipped call Skip.
 type Session struct {
-	s        *Scanner
-	rep      Report
-	hidden   map[string]bool // folders exists_except reported
+	s      *Scanner
+	rep    Report
+	hidden map[string]bool // folders exists_except reported
+	// folded maps each path seen, folded (FoldPath), to its first form.
+	folded   map[string]string
 	dropped  int
 	counts   map[Severity]int
 	findings []Finding
@@ -255,7 +257,7 @@ func (c *curFile) overlap(out []Finding, later bool) []Finding {
 }
 
 func (s *Scanner) session() *Session {
-	return &Session{s: s, hidden: map[string]bool{}, counts: map[Severity]int{}}
+	return &Session{s: s, hidden: map[string]bool{}, folded: map[string]string{}, counts: map[Severity]int{}}
 }
 
 // Skip records a sentence saying what was not read and why.
@@ -283,6 +285,14 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 	fs := newFileState(f)
 	var out []Finding
 	later := f.Offset > 0
+	if !later {
+		if x, ok := caseCollision(ss.folded, f); ok {
+			out = append(out, x)
+		}
+		if x, ok := linkFinding(f); ok {
+			out = append(out, x)
+		}
+	}
 	for _, r := range ss.s.rules {
 		if later && wholeDocument(r.Type) || r.Type == TypeRegexCount && ss.cur.counted[r.ID] {
 			// Whole-document rules run on the first window only, and a

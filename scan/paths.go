@@ -1,0 +1,156 @@
+package scan
+
+import (
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// Rule ids of the findings the scanner makes from the tree's paths and
+// links, across files.
+const (
+	// RulePathCaseCollision: two paths that differ only in case, which a
+	// case-insensitive file system (macOS, Windows) makes one file.
+	RulePathCaseCollision = "PATH-CASE-COLLISION"
+	// RuleSymlinkSensitive: a symbolic link to credentials, a browser
+	// profile, a wallet or a system folder.
+	RuleSymlinkSensitive = "SYMLINK-SENSITIVE-TARGET"
+	// RuleSymlinkOutside: a symbolic link to a place outside the tree.
+	RuleSymlinkOutside = "SYMLINK-OUTSIDE-TREE"
+)
+
+// caseCollision returns the finding for f when an earlier file of the
+// scan has the same path but for case (FoldPath): on macOS and Windows
+// only one of the two exists once the tree is checked out or unpacked,
+// so the file an editor, npm or git opens there may not be the one a
+// reviewer read. seen maps folded paths to the first path seen.
+func caseCollision(seen map[string]string, f *File) (Finding, bool) {
+	fp := FoldPath(f.Path)
+	first, ok := seen[fp]
+	if !ok {
+		seen[fp] = f.Path
+		return Finding{}, false
+	}
+	if first == f.Path {
+		return Finding{}, false
+	}
+	sev := SeverityMedium
+	if autoRunPath(fp) {
+		sev = SeverityHigh
+	}
+	return Finding{
+		Rule: RulePathCaseCollision, Severity: sev, File: SafePath(f.Path),
+		Snippet: sanitize(SafePath(first)+" and "+SafePath(f.Path), 2*MaxSnippetChars),
+		Explanation: "Two files whose paths differ only in upper and lower case. On macOS and Windows the file system ignores case, " +
+			"so only one of them exists once the project is cloned or unpacked, and which one depends on the order they are written: " +
+			"the file your editor, npm or git opens there may not be the one you or a reviewer on Linux (or a web view) read. " +
+			"Read both; a real project has no reason to ship both.",
+	}, true
+}
+
+// autoRunPath says whether fp, a folded path, names a file a tool reads
+// or runs by itself on install, on opening the folder or on a build: a
+// case collision there decides what runs.
+func autoRunPath(fp string) bool {
+	if i := strings.LastIndex(fp, "!/"); i >= 0 {
+		fp = fp[i+2:]
+	}
+	for _, dir := range []string{".vscode/", ".devcontainer/", ".git/", ".github/", ".husky/", ".githooks/", ".idea/"} {
+		if strings.HasPrefix(fp, dir) || strings.Contains(fp, "/"+dir) {
+			return true
+		}
+	}
+	b := path.Base(fp)
+	switch b {
+	case "package.json", ".npmrc", ".yarnrc", ".yarnrc.yml", "binding.gyp", "setup.py", "setup.cfg", "pyproject.toml",
+		"makefile", "devcontainer.json", ".devcontainer.json", "lefthook.yml", ".pre-commit-config.yaml", ".gitattributes", ".gitmodules":
+		return true
+	}
+	return strings.HasSuffix(b, ".code-workspace") || strings.Contains(b, ".config.") || strings.HasPrefix(b, ".eslintrc") ||
+		strings.HasPrefix(b, ".babelrc")
+}
+
+// sensitiveTargets are parts of a link target (folded, slash-separated)
+// that name credentials, a browser profile, a wallet or a system folder.
+var sensitiveTargets = []string{
+	// credentials and shell state in the home folder
+	".ssh", ".aws", ".gnupg", ".kube", ".docker", ".azure", ".config/gcloud", ".npmrc", ".pypirc", ".netrc",
+	".git-credentials", ".gitconfig", ".bash_history", ".zsh_history", ".bashrc", ".zshrc", ".profile",
+	"id_rsa", "id_ed25519", "id_ecdsa", "keychains", "keychain",
+	// browser profiles
+	"google/chrome", "google-chrome", "chromium", "bravesoftware", "mozilla", "firefox", "microsoft/edge",
+	"microsoft edge", "opera software", "vivaldi", "library/cookies", "login data", "cookies.sqlite",
+	// wallets
+	"wallet", "exodus", "electrum", ".bitcoin", ".ethereum", "atomic", "solana", "metamask", "phantom",
+	"keystore", "nkbihfbeogaeaoehlefnkodbefgpgknn", "bfnaelmomeimhlpmgjnjophhpkkoljpa",
+	// Windows profile folders
+	"appdata/", "application data",
+}
+
+// systemRoots are absolute folders a project has no reason to link to.
+var systemRoots = []string{"/etc", "/private/etc", "/root", "/proc", "/sys", "/dev", "/var/run", "/run", "/boot", "/usr/local/etc", "/library", "/system"}
+
+// linkFinding returns the finding for a symbolic link whose target is
+// sensitive (credentials, a browser profile, a wallet, a system folder,
+// a home folder) or outside the tree. The link is never followed: what
+// is reported is the target as written.
+func linkFinding(f *File) (Finding, bool) {
+	if f.Mode&fs.ModeSymlink == 0 || f.Link == "" {
+		return Finding{}, false
+	}
+	target := strings.ReplaceAll(f.Link, `\`, "/")
+	lt := FoldPath(target)
+	inner := f.Path
+	if i := strings.LastIndex(inner, "!/"); i >= 0 {
+		inner = inner[i+2:]
+	}
+	home := strings.HasPrefix(lt, "~") || strings.HasPrefix(lt, "$home") || strings.HasPrefix(lt, "${home}") ||
+		strings.HasPrefix(lt, "%userprofile%") || strings.HasPrefix(lt, "%appdata%") || strings.HasPrefix(lt, "%localappdata%") ||
+		strings.HasPrefix(lt, "/home/") || strings.HasPrefix(lt, "/users/") || len(lt) > 2 && lt[1] == ':' && strings.HasPrefix(lt[2:], "/users/")
+	abs := strings.HasPrefix(lt, "/") || len(lt) > 1 && lt[1] == ':' || home
+	outside := abs
+	if !abs {
+		rel := path.Clean(path.Join(path.Dir(inner), target))
+		outside = rel == ".." || strings.HasPrefix(rel, "../")
+	}
+	sensitive := home
+	for _, s := range sensitiveTargets {
+		if strings.Contains(lt, s) {
+			sensitive = true
+			break
+		}
+	}
+	if abs {
+		clean := path.Clean(lt)
+		for _, r := range systemRoots {
+			if clean == r || strings.HasPrefix(clean, r+"/") {
+				sensitive = true
+				break
+			}
+		}
+	}
+	if !sensitive && !outside {
+		return Finding{}, false
+	}
+	x := Finding{
+		File:    SafePath(f.Path),
+		Snippet: sanitize(SafePath(inner)+" -> "+SafePath(f.Link), 2*MaxSnippetChars),
+	}
+	if sensitive && (outside || home) {
+		x.Rule, x.Severity = RuleSymlinkSensitive, SeverityHigh
+		x.Explanation = "A symbolic link in the project points at your credentials, a browser profile, a wallet or a system folder: " +
+			"no project needs that. Whatever follows links — a dev server serving the folder, a build or packing step, an upload, " +
+			"an editor's search or an AI assistant reading the project — reads the target through it and can send it out, " +
+			"and a script writing through it overwrites your files. Bulwark never follows it. Delete the link before opening or running anything."
+		return x, true
+	}
+	if !outside {
+		// A name like "wallet" inside the tree is the project's own file.
+		return Finding{}, false
+	}
+	x.Rule, x.Severity = RuleSymlinkOutside, SeverityMedium
+	x.Explanation = "A symbolic link in the project points outside it. A clone or an unpacked archive carrying such a link lets any tool " +
+		"that follows links read or write there: a project has no reason to reach out of its own folder. Bulwark never follows it. " +
+		"Check where it points and delete it."
+	return x, true
+}
