@@ -527,3 +527,10 @@ func registryHost(h string) bool {
 	}
 	return false
 }
+
+// WholeFile says that the detector needs a manifest or lockfile longer
+// than the walk's window whole: a package-lock.json is one JSON document
+// (a big project's is 5 to 20 MB), and a cut one parses to nothing. The
+// scanner gathers such a file's windows, up to DefaultMaxStreamBytes,
+// and calls Detect once with all of it.
+func (d *DependencyDetector) WholeFile(p string) bool { return d.Applies(p) }

@@ -197,6 +197,51 @@ func (ss *Session) partial(f *File) {
 	ss.Skip(why)
 }
 
+// deferWhole notes, at the head of a file longer than the window, the
+// detectors that need it whole: they are skipped on its windows and run
+// once on its whole content (gathered from the windows, up to
+// DefaultMaxStreamBytes) when the next file starts or the scan ends.
+func (ss *Session) deferWhole(f *File) {
+	c := &ss.cur
+	for _, r := range ss.s.rules {
+		if r.detector != nil && wantsWhole(r.detector, f.Path) && r.Match(f.Path) && r.detector.Applies(f.Path) {
+			c.deferred = append(c.deferred, deferred{d: r.detector, rule: r})
+		}
+	}
+	for i, d := range ss.s.detectors {
+		if wantsWhole(d, f.Path) && d.Applies(f.Path) {
+			c.deferred = append(c.deferred, deferred{d: d, index: i})
+		}
+	}
+	if len(c.deferred) > 0 {
+		c.f = *f
+		c.f.Data = nil
+		c.whole = make([]byte, 0, min(max(f.Size, int64(len(f.Data))), DefaultMaxStreamBytes))
+	}
+}
+
+// ruleDeferred says whether r's detector runs on the whole current file
+// instead of on its windows.
+func (c *curFile) ruleDeferred(r *Rule) bool {
+	for _, dd := range c.deferred {
+		if dd.rule == r {
+			return true
+		}
+	}
+	return false
+}
+
+// detectorDeferred says whether the scanner's detector i runs on the
+// whole current file instead of on its windows.
+func (c *curFile) detectorDeferred(i int) bool {
+	for _, dd := range c.deferred {
+		if dd.rule == nil && dd.index == i {
+			return true
+		}
+	}
+	return false
+}
+
 // wholeDocument says whether a rule of type typ reads the whole document
 // (it runs on a file's first window only).
 func wholeDocument(typ string) bool {
@@ -222,6 +267,75 @@ type curFile struct {
 	// the file was noted as checked in part.
 	counted map[string]bool
 	partial bool
+	// whole gathers, from its windows, the content of a file longer than
+	// a window that deferred detectors need whole (a lockfile), up to
+	// DefaultMaxStreamBytes; f is the file's head, Data aside.
+	whole    []byte
+	deferred []deferred
+	f        File
+}
+
+// deferred is a detector run once on a whole file after its last window:
+// a registered rule type's (rule set) or the scanner's detector index.
+type deferred struct {
+	d     Detector
+	rule  *Rule
+	index int
+}
+
+// wholeFileDetector is implemented by detectors that need a file longer
+// than the walk's window whole, as one document (a lockfile).
+type wholeFileDetector interface {
+	WholeFile(path string) bool
+}
+
+// wantsWhole says whether d (Sanitized or not) needs the file at p whole.
+func wantsWhole(d Detector, p string) bool {
+	if s, ok := d.(sanitized); ok {
+		d = s.Detector
+	}
+	w, ok := d.(wholeFileDetector)
+	return ok && w.WholeFile(p)
+}
+
+// gather adds a window of the current file to what deferred detectors
+// will see; a window that does not follow on (a gap) or would pass
+// DefaultMaxStreamBytes ends the gathering.
+func (c *curFile) gather(f *File) {
+	if len(c.deferred) == 0 || f.Offset > int64(len(c.whole)) {
+		return
+	}
+	add := f.Data[int64(len(c.whole))-f.Offset:]
+	if int64(len(c.whole)+len(add)) > DefaultMaxStreamBytes {
+		add = add[:max(DefaultMaxStreamBytes-len(c.whole), 0)]
+	}
+	c.whole = append(c.whole, add...)
+}
+
+// flush runs the deferred detectors of the current file on its whole
+// content, once its last window was seen.
+func (ss *Session) flush() {
+	c := &ss.cur
+	if len(c.deferred) == 0 {
+		return
+	}
+	f := c.f
+	f.Data, f.Offset, f.Line = c.whole, 0, 1
+	f.Truncated = int64(len(c.whole)) < f.Size
+	var out []Finding
+	for _, dd := range c.deferred {
+		for _, x := range dd.d.Detect(&f) {
+			if dd.rule != nil {
+				x = fillFromRule(x, dd.rule, f.Path)
+			} else {
+				x.Snippet = sanitize(x.Snippet, MaxSnippetChars)
+				x.Decoded = sanitize(x.Decoded, MaxSnippetChars*2)
+			}
+			out = append(out, x)
+		}
+	}
+	c.deferred, c.whole = nil, nil
+	ss.addFindings(capFindings(out))
 }
 
 // ruleLine is a finding's rule and line in the file.
@@ -273,11 +387,16 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 	// A file counts once, at its head; a later window adds the bytes past
 	// the overlap with the one before.
 	if f.Offset == 0 || f.Path != ss.cur.path {
+		ss.flush()
 		ss.cur = curFile{path: f.Path}
 		if f.Offset == 0 {
 			ss.rep.Files++
+			if f.Truncated {
+				ss.deferWhole(f)
+			}
 		}
 	}
+	ss.cur.gather(f)
 	if end := f.Offset + int64(len(f.Data)); end > ss.cur.end {
 		ss.rep.Bytes += end - max(ss.cur.end, f.Offset)
 		ss.cur.end = end
@@ -310,6 +429,8 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 			ss.partial(f)
 		}
 		switch {
+		case r.detector != nil && ss.cur.ruleDeferred(r):
+			// Run once on the whole file, after its last window.
 		case r.Type == TypeRegexCount:
 			n := len(out)
 			if out = fs.evalRule(r, out); len(out) > n {
@@ -332,11 +453,11 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 			out = fs.evalRule(r, out)
 		}
 	}
-	for _, d := range ss.s.detectors {
+	for i, d := range ss.s.detectors {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d.Applies(f.Path) {
+		if d.Applies(f.Path) && !ss.cur.detectorDeferred(i) {
 			for _, x := range d.Detect(f) {
 				x.Snippet = sanitize(x.Snippet, MaxSnippetChars)
 				x.Decoded = sanitize(x.Decoded, MaxSnippetChars*2)
@@ -442,6 +563,7 @@ func (ss *Session) existsExcept(r *Rule, path string) (Finding, bool) {
 // report returns the report: findings in a deterministic order (file,
 // line, rule) and the verdict.
 func (ss *Session) report() *Report {
+	ss.flush()
 	ss.incompleteFinding()
 	ss.prune()
 	rep := ss.rep
