@@ -113,7 +113,10 @@ func (c *Checker) Run(ctx context.Context, people []Person, ev Evidence, cluster
 // more records share than the graph merges). People ids must be
 // non-empty and unique (an Invalid error names the record otherwise). An
 // error of the screener (cancellation included) ends the run with that
-// error: a check with names unscreened is not handed out as clear.
+// error: a check with names unscreened is not handed out as clear. A
+// name or payroll address the screener refuses as invalid is no error of
+// the run: the person gets NAME_NOT_SCREENED or
+// PAYROLL_ADDRESS_NOT_SCREENED (review) instead.
 func (c *Checker) RunGraph(ctx context.Context, people []Person, ev Evidence, g *Graph) (Report, error) {
 	x, err := c.index(people, ev)
 	if err != nil {

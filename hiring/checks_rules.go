@@ -826,7 +826,11 @@ func (c *Checker) checkGitHub(x *index, profiles []GitHubProfile) {
 
 // screen screens every name and payroll crypto address through the
 // screening service: SANCTIONED_NAME on a block verdict,
-// SANCTIONED_NAME_REVIEW on review; the same for payroll addresses.
+// SANCTIONED_NAME_REVIEW on review; the same for payroll addresses. A
+// name or address the service refuses as invalid (EINVALID: a birth date
+// in the future, a chain or address format it does not screen) is that
+// person's flag, NAME_NOT_SCREENED or PAYROLL_ADDRESS_NOT_SCREENED, and
+// the run goes on; any other error ends the run.
 func (c *Checker) screen(ctx context.Context, x *index, payroll []PayrollAccount) error {
 	if c.Screener == nil {
 		x.skip("names and payroll crypto addresses not screened (no screener)")
@@ -870,6 +874,14 @@ func (c *Checker) screen(ctx context.Context, x *index, payroll []PayrollAccount
 			return err
 		}
 		hit, err := c.Screener.ScreenPayrollAddress(ctx, c.subject(ctx, x.people[i].ID), a.Chain, a.Account)
+		if bulwark.ErrorCode(err) == bulwark.EINVALID {
+			// The screening service refuses an address it cannot screen (a
+			// chain or format it does not support): this person's outcome,
+			// a review, not the run's. The refusal may quote the value, so
+			// it is not repeated.
+			x.flag(i, CodePayrollAddressNotScreened, "payroll crypto address "+a.Account+chainNote(a.Chain)+" could not be screened: the screening service refused it (a chain or format it does not screen)")
+			continue
+		}
 		if err != nil {
 			return bulwark.Errorf(bulwark.EUNAVAILABLE, "screening payroll address of record %d%s: %v", k+1, lineOf(a.Line), err)
 		}

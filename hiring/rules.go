@@ -61,6 +61,7 @@ const (
 	CodeSanctionedName             = "SANCTIONED_NAME"
 	CodeSanctionedNameReview       = "SANCTIONED_NAME_REVIEW"
 	CodeNameNotScreened            = "NAME_NOT_SCREENED"
+	CodePayrollAddressNotScreened  = "PAYROLL_ADDRESS_NOT_SCREENED"
 )
 
 // Sources quoted from the indicator table (redflags/dprk_itw_indicators.csv).
@@ -110,6 +111,7 @@ var rules = []Rule{
 	{CodeCryptoPayroll, "ID-24", SeverityLow, 5, false, "salary to a crypto address", srcID24},
 	{CodeSanctionedPayrollAddress, "ID-24", SeverityHigh, 100, true, "salary to a crypto address the screening blocks", srcID24},
 	{CodeSanctionedPayrollAddressRv, "ID-24", SeverityMedium, 20, false, "salary to a crypto address the screening sends to review", srcID24},
+	{CodePayrollAddressNotScreened, "ID-24", SeverityMedium, 20, false, "the payroll crypto address could not be screened: the screening service refused it (a chain or address format it does not screen)", srcID24},
 	{CodeSanctionedName, "", SeverityHigh, 100, true, "the name matches a sanctioned or DPRK-attributed person (screening verdict block)", srcList},
 	{CodeSanctionedNameReview, "", SeverityMedium, 20, false, "the name may match a sanctioned or DPRK-attributed person (screening verdict review)", srcList},
 	{CodeNameNotScreened, "", SeverityMedium, 20, false, "the name could not be screened: the screening service refused the record's name, birth date or country as invalid (fix the record and screen again)", srcList},

@@ -38,12 +38,12 @@ func TestRuleTable(t *testing.T) {
 		CodeRemoteAccessTool, CodeRemoteAccessToolPossible, CodeIPKVM, CodeIPKVMPossible, CodeVPNClient, CodeVPNOrHostingEgress, CodeDPRKNetwork, CodeHighRiskCountrySignIn, CodeForeignSignIn,
 		CodeImpossibleTravel, CodeSharedMFADevice, CodeKSTWorkingHours, CodeRoundTheClock, CodeSharedPayrollAccount,
 		CodePayrollHolderMismatch, CodePayrollAccountChurn, CodeCryptoPayroll, CodeSanctionedPayrollAddress,
-		CodeSanctionedPayrollAddressRv, CodeSanctionedName, CodeSanctionedNameReview, CodeNameNotScreened} {
+		CodeSanctionedPayrollAddressRv, CodeSanctionedName, CodeSanctionedNameReview, CodeNameNotScreened, CodePayrollAddressNotScreened} {
 		if !seen[c] {
 			t.Errorf("code %s not in the table", c)
 		}
 	}
-	if len(seen) != 30 {
+	if len(seen) != 31 {
 		t.Errorf("%d rules; update this test's list with the table", len(seen))
 	}
 	Rules()[0].Code = "CHANGED"
