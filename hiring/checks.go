@@ -166,8 +166,8 @@ type index struct {
 	// account (payrollKey), for joint accounts.
 	holders map[string][]string
 	// banks are the institutions each person's payroll records give for
-	// an account (payrollKey) that is no IBAN: a bare account number is
-	// unique only at its bank.
+	// a bare account number (bareAccount): such a number is unique only at
+	// its bank.
 	banks map[string]map[int32][]string
 	// events are the Unix times of each person's successful sign-ins, for
 	// the time-zone inference.
@@ -259,7 +259,7 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 		if strings.TrimSpace(a.Holder) != "" && !slices.Contains(x.holders[key], a.Holder) {
 			x.holders[key] = append(x.holders[key], a.Holder)
 		}
-		if acct, _ := NormalizeBankAccount(a.Account); !isCrypto(a.Kind) && !acct.IBAN {
+		if !isCrypto(a.Kind) && bareAccount(key) {
 			i, ok := x.person(a.Person)
 			if inst := institutionKey(a.Institution); ok && inst != "" {
 				if x.banks[key] == nil {
@@ -294,16 +294,20 @@ func (x *index) jointAccount(key string, i, j int32) bool {
 
 // sameAccount reports whether i and j sharing the account key can be one
 // account paying two people: not a joint account of both (jointAccount),
-// and not one number at two different banks (both give an institution for
-// it and none in common).
+// and, for a bare account number (bareAccount), one both people's payroll
+// records place at the same bank. The same digits at two banks are two
+// accounts, and a number whose bank one side does not give cannot be told
+// from another bank's: it links nobody. An IBAN carries its bank and a
+// crypto address is one account wherever it is given: the value alone
+// decides.
 func (x *index) sameAccount(key string, i, j int32) bool {
 	if x.jointAccount(key, i, j) {
 		return false
 	}
-	bi, bj := x.banks[key][i], x.banks[key][j]
-	if len(bi) == 0 || len(bj) == 0 {
-		return true // no bank given: the number alone decides
+	if !bareAccount(key) {
+		return true
 	}
+	bi, bj := x.banks[key][i], x.banks[key][j]
 	for _, b := range bi {
 		if slices.Contains(bj, b) {
 			return true

@@ -57,6 +57,16 @@ func payrollKey(kind, account string) string {
 	return a.Value
 }
 
+// bareAccount reports whether an account key (payrollKey, or a bank
+// account as the identity graph normalises it) is a bare account number:
+// digits alone, no IBAN and no crypto address, so that it names an
+// account only together with its bank (the institution: a name, routing
+// number, sort code or BIC).
+func bareAccount(key string) bool {
+	a, ok := NormalizeBankAccount(key)
+	return ok && !a.IBAN && allDigits(a.Value)
+}
+
 // foldTokens lower-cases s, strips diacritics and splits it into words of
 // letters and digits.
 func foldTokens(s string) []string {

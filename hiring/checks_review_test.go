@@ -98,3 +98,54 @@ func TestPayrollAddressRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestBarePayrollAccount: a bare account number (digits, no IBAN) links
+// two people only when both payroll records place it at the same bank; an
+// IBAN or a crypto address links on the value alone, from the payroll
+// evidence or from the identity graph's link between the records.
+func TestBarePayrollAccount(t *testing.T) {
+	t.Parallel()
+	alice, bob := person("a", "Alice Martin"), person("b", "Robert Chen")
+	shared := map[string][]string{"a": {CodeSharedPayrollAccount}, "b": {CodeSharedPayrollAccount}}
+	pay := func(who, kind, acct, bank string) PayrollAccount {
+		return PayrollAccount{Person: who, Kind: kind, Account: acct, Institution: bank}
+	}
+	link := func(value string) []Cluster {
+		return []Cluster{{IDs: []string{"a", "b"}, Links: []Link{{Kind: LinkKindBankAccount, IDs: []string{"a", "b"}, Value: value, Score: 1}}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		payroll  []PayrollAccount
+		clusters []Cluster
+		want     map[string][]string
+	}{
+		{name: "bare number, no bank on either side", payroll: []PayrollAccount{pay("a", "bank", "40319872", ""), pay("b", "bank", "4031-9872", "")}},
+		{name: "bare number, the bank on one side only", payroll: []PayrollAccount{pay("a", "bank", "40319872", "First Bank"), pay("b", "bank", "40319872", "")}},
+		{name: "bare number at two banks", payroll: []PayrollAccount{pay("a", "bank", "40319872", "021000021"), pay("b", "bank", "40319872", "026009593")}},
+		{name: "bare number at one bank", payroll: []PayrollAccount{pay("a", "bank", "40319872", "First Bank"), pay("b", "bank", "4031 9872", "FIRST BANK")}, want: shared},
+		{name: "bare number at one bank by routing number", payroll: []PayrollAccount{pay("a", "bank", "40319872", "021000021"), pay("b", "bank", "40319872", "021000021")}, want: shared},
+		{name: "bare wallet number, no provider", payroll: []PayrollAccount{pay("a", "wallet", "55501234", ""), pay("b", "wallet", "55501234", "")}},
+		{name: "IBAN, no bank given", payroll: []PayrollAccount{pay("a", "iban", "DE89 3704 0044 0532 0130 00", ""), pay("b", "iban", "DE89370400440532013000", "")}, want: shared},
+		{name: "one crypto address", payroll: []PayrollAccount{{Person: "a", Kind: "crypto", Chain: "ethereum", Account: "0x52908400098527886E0F7030069857D2E4169EE7"},
+			{Person: "b", Kind: "crypto", Chain: "ethereum", Account: "0x52908400098527886e0f7030069857d2e4169ee7"}},
+			want: map[string][]string{"a": {CodeCryptoPayroll, CodeSharedPayrollAccount}, "b": {CodeCryptoPayroll, CodeSharedPayrollAccount}}},
+		{name: "records share a bare number, no payroll evidence", clusters: link("40319872")},
+		{name: "records share a bare number the payroll places at one bank", clusters: link("40319872"),
+			payroll: []PayrollAccount{pay("a", "bank", "40319872", "First Bank"), pay("b", "bank", "40319872", "First Bank")}, want: shared},
+		{name: "records share a bare number the payroll places at two banks", clusters: link("40319872"),
+			payroll: []PayrollAccount{pay("a", "bank", "40319872", "First Bank"), pay("b", "bank", "40319872", "Second Bank")}},
+		{name: "records share an IBAN", clusters: link("DE89370400440532013000"), want: shared},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, _ := run(t, newChecker(), []Person{alice, bob}, Evidence{Payroll: tc.payroll}, tc.clusters)
+			want := tc.want
+			if want == nil {
+				want = map[string][]string{}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("flags = %v, want %v", got, want)
+			}
+		})
+	}
+}
