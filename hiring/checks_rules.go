@@ -78,9 +78,15 @@ const (
 	churnMinAccounts = 3
 	// buildingMinPeople and buildingWeight: laptops of 3 or more people
 	// shipped to different units of one building raise
-	// SHARED_SHIPPING_ADDRESS at weight 15 (one unit: 30).
+	// SHARED_SHIPPING_ADDRESS at weight 5 (one unit: 30). A shared
+	// building alone is an annotation, not an indicator: an apartment
+	// block or a serviced-office building houses many colleagues, and a
+	// flat number is all that tells a farm's "units" from neighbours'. At
+	// 5 it never changes a verdict on its own (clear below 20); it adds to
+	// the flags that corroborate it (a network, a device or an MFA device
+	// the same people share, a laptop shipped away from home).
 	buildingMinPeople = 3
-	buildingWeight    = 15
+	buildingWeight    = 5
 )
 
 // strongLinkKinds are the identifiers whose sharing between different
@@ -716,8 +722,9 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 		}
 	}
 	// Several units of one building: a farm writing a different flat for
-	// each hire. Three or more people of different names, at a reduced
-	// weight (an apartment block houses colleagues too).
+	// each hire, or neighbours. Three or more people of different names,
+	// an annotation at buildingWeight that needs corroboration by other
+	// flags to count (an apartment block houses colleagues too).
 	for _, b := range sortedKeys(byBuilding) {
 		group := byBuilding[b]
 		if len(group) < buildingMinPeople {

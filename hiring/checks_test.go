@@ -458,26 +458,33 @@ func TestScreenerSubjectIsFingerprint(t *testing.T) {
 	}
 }
 
-// TestBuildingWeighsLess: three hires in three units of one building weigh
-// less than three in one unit.
+// TestBuildingWeighsLess: three hires in three units of one building are
+// an annotation (weight 5, clear on their own), three in one unit a flag
+// (30, review); the annotation adds to a flag that corroborates it.
 func TestBuildingWeighsLess(t *testing.T) {
 	t.Parallel()
 	people := []Person{person("x", "Alan Ray"), person("y", "Ben Fox"), person("z", "Carl Day")}
 	for _, tc := range []struct {
-		units []string
-		want  int
+		units   []string
+		mfa     string // an MFA device all three share, "" for none
+		want    int
+		verdict bulwark.Verdict
 	}{
-		{[]string{"Unit 1", "Unit 2", "#3"}, 15},
-		{[]string{"Unit 1", "Apt 1", "#1"}, 30},
+		{[]string{"Unit 1", "Unit 2", "#3"}, "", 5, bulwark.VerdictClear},
+		{[]string{"Unit 1", "Apt 1", "#1"}, "", 30, bulwark.VerdictReview},
+		{[]string{"Unit 1", "Unit 2", "#3"}, "guo4a5u7yahhmjnpb0g7", 45, bulwark.VerdictReview},
 	} {
 		var ev Evidence
 		for k, p := range people {
 			ev.Shipments = append(ev.Shipments, Shipment{Person: p.ID, Address: "1 Farm Rd " + tc.units[k] + ", Austin TX 78701"})
+			if tc.mfa != "" {
+				ev.SignIns = append(ev.SignIns, signIn(p.ID, now.Add(-time.Hour), "203.0.113.1", "", func(s *SignIn) { s.MFADevice = tc.mfa }))
+			}
 		}
 		_, r := run(t, newChecker(), people, ev, nil)
 		for _, a := range r.Assessments {
-			if a.Score != tc.want {
-				t.Errorf("%v: %s score %d, want %d: %+v", tc.units, a.ID, a.Score, tc.want, a.Flags)
+			if a.Score != tc.want || a.Verdict != tc.verdict {
+				t.Errorf("%v: %s score %d %s, want %d %s: %+v", tc.units, a.ID, a.Score, a.Verdict, tc.want, tc.verdict, a.Flags)
 			}
 		}
 	}
