@@ -57,6 +57,113 @@ func payrollKey(kind, account string) string {
 	return a.Value
 }
 
+// mfaDeviceKey is the key of an MFA device value (SignIn.MFADevice) that
+// identifies one device, "" for a value that does not: a model or product
+// name ("iPhone 15", "Pixel 8", "Okta Verify on iOS", "YubiKey 5 NFC"), a
+// method, a masked phone number, a short label. Many people own the same
+// model, so only a unique identifier may link their accounts:
+//
+//   - a whole phone number: "+" and at least 8 digits, alone or after a
+//     word saying so ("phone +13125550100", as the Entra reader writes it);
+//   - a serial after a word saying so ("sn 1234567", "serial: CC12345",
+//     also after a model name: "YubiKey 5 NFC SN 1234567"): at least 6
+//     characters with a digit;
+//   - an identifier after a word or prefix saying so ("device id …",
+//     "credential …", "okta-verify:…"): at least 8 characters, or 6 with
+//     a digit;
+//   - a value of one word alone (the Okta device id, a UUID, a credential
+//     id): at least 16 characters, or 12 with a digit.
+//
+// None of them may begin with a model or product name (modelWords). The
+// kind is part of the key: a serial and an id of the same characters are
+// different devices.
+func mfaDeviceKey(v string) string {
+	s := strings.ToLower(strings.TrimSpace(v))
+	if s == "" || maskedMFA(s) {
+		return ""
+	}
+	kind, rest := "", s
+	fields := strings.Fields(s)
+	if k, r, ok := strings.Cut(fields[0], ":"); ok && len(fields) == 1 && k != "" && r != "" {
+		kind, rest = mfaKindWords[k], r
+		if kind == "" {
+			kind = "id" // a provider's or exporter's prefix: "okta-verify:…"
+		}
+	} else if len(fields) >= 2 {
+		if k := mfaKindWords[strings.TrimRight(fields[len(fields)-2], ":#=")]; k != "" {
+			kind, rest = k, fields[len(fields)-1]
+		} else if k := mfaKindWords[strings.TrimRight(fields[0], ":#=")]; k == "phone" {
+			kind, rest = k, strings.Join(fields[1:], "")
+		}
+	}
+	if kind == "phone" || (kind == "" && strings.HasPrefix(s, "+")) {
+		return mfaPhoneKey(rest)
+	}
+	if strings.ContainsFunc(rest, unicode.IsSpace) || modelName(rest) {
+		return ""
+	}
+	n, digit := len(rest), hasDigit(rest)
+	switch {
+	case kind == "serial" && n >= 6 && digit,
+		kind == "id" && (n >= 8 || n >= 6 && digit),
+		kind == "" && (n >= 16 || n >= 12 && digit):
+		if kind == "" {
+			kind = "id"
+		}
+		return kind + ":" + rest
+	}
+	return ""
+}
+
+// mfaPhoneKey is the key of a whole phone number ("+" and at least 8
+// digits, written with spaces, dashes, dots or brackets), "" otherwise.
+func mfaPhoneKey(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '+' && i == 0:
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return ""
+		}
+	}
+	if !strings.HasPrefix(s, "+") || b.Len() < 8 {
+		return ""
+	}
+	return "phone:+" + b.String()
+}
+
+// mfaKindWords are the words that say what identifier follows them in an
+// MFA device value.
+var mfaKindWords = map[string]string{
+	"phone": "phone", "tel": "phone", "mobile": "phone", "sms": "phone", "voice": "phone",
+	"serial": "serial", "sn": "serial", "s/n": "serial", "serialnumber": "serial", "serial_number": "serial",
+	"id": "id", "device": "id", "deviceid": "id", "device_id": "id", "device-id": "id",
+	"credential": "id", "credentialid": "id", "credential_id": "id", "credential-id": "id", "uuid": "id",
+}
+
+// modelWords begin the model and product names MFA values carry in place
+// of a device: phones, tablets, security keys, authenticator apps.
+var modelWords = []string{
+	"iphone", "ipad", "ipod", "pixel", "galaxy", "sm-", "oneplus", "samsung", "xiaomi", "redmi", "huawei",
+	"honor", "oppo", "vivo", "motorola", "moto", "nokia", "xperia", "yubikey", "titan", "feitian", "solokey",
+	"nitrokey", "macbook", "imac", "surface", "thinkpad", "windows", "android", "ios", "okta", "google",
+	"microsoft", "authenticator", "duo", "webauthn", "fido", "passkey", "security-key", "securitykey", "totp",
+}
+
+// modelName reports whether an MFA device value begins with a model or
+// product name.
+func modelName(s string) bool {
+	for _, w := range modelWords {
+		if strings.HasPrefix(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // bareAccount reports whether an account key (payrollKey, or a bank
 // account as the identity graph normalises it) is a bare account number:
 // digits alone, no IBAN and no crypto address, so that it names an

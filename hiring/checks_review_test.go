@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -148,4 +149,73 @@ func TestBarePayrollAccount(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMFADeviceKey: only values that identify one device (a device id, a
+// credential id, a serial, a whole phone number) have a key; model and
+// product names, methods, masked numbers and short labels have none.
+func TestMFADeviceKey(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		// Okta's device.id, a UUID, a WebAuthn credential id.
+		{"guo4a5u7YAHhmjnpb0g7", "id:guo4a5u7yahhmjnpb0g7"},
+		{" 3F2504E0-4F89-11D3-9A0C-0305E82C3301 ", "id:3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+		{"credential id Aa8x2kPq0Zr9", "id:aa8x2kpq0zr9"},
+		{"device: 7f3a9c2e", "id:7f3a9c2e"},
+		{"okta-verify:farm-phone-1", "id:farm-phone-1"},
+		// Serials, after a model name too.
+		{"YubiKey 5 NFC SN 1234567", "serial:1234567"},
+		{"serial: CC12345", "serial:cc12345"},
+		// Whole phone numbers; the Entra reader's form.
+		{"phone +13125550100", "phone:+13125550100"},
+		{"+44 20 7946 0958", "phone:+442079460958"},
+		{"phone +1 (312) 555-0100", "phone:+13125550100"},
+		// No one device.
+		{"iPhone 15", ""},
+		{"Pixel 8", ""},
+		{"Okta Verify on iOS", ""},
+		{"YubiKey 5 NFC", ""},
+		{"iPhone-SE-77", ""},
+		{"SM-G991B", ""},
+		{"Galaxy S23 Ultra", ""},
+		{"device: iPhone 15", ""},
+		{"okta-verify:iphone15pro", ""},
+		{"Microsoft Authenticator", ""},
+		{"authenticator 7f3a9c", ""},
+		{"key1", ""},
+		{"sn 123", ""},
+		{"+1 XXXXXXXX23", ""},
+		{"+44 *** *** 789", ""},
+		{"phone 3125550100", ""},
+		{"push", ""},
+		{"", ""},
+	} {
+		if got := mfaDeviceKey(tc.in); got != tc.want {
+			t.Errorf("mfaDeviceKey(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzMFADeviceKey: any value has a key or none without a panic; a key is
+// the kind and a value without spaces, and the same for the value in
+// other case and padding.
+func FuzzMFADeviceKey(f *testing.F) {
+	for _, s := range []string{"guo4a5u7YAHhmjnpb0g7", "YubiKey 5 NFC SN 1234567", "phone +13125550100", "iPhone 15", "okta-verify:farm-phone-1", "+1 XXXXXXXX23", "a:b", ":", "sn", "phone"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := mfaDeviceKey(s)
+		if k == "" {
+			return
+		}
+		kind, v, ok := strings.Cut(k, ":")
+		if !ok || v == "" || strings.ContainsFunc(v, unicode.IsSpace) || !slices.Contains([]string{"id", "serial", "phone"}, kind) {
+			t.Errorf("mfaDeviceKey(%q) = %q", s, k)
+		}
+		// Only where upper-casing keeps the lower-case form ("ſ" does not).
+		lower := strings.ToLower
+		if k2 := mfaDeviceKey(" " + strings.ToUpper(s) + " "); k2 != k && lower(strings.ToUpper(s)) == lower(s) {
+			t.Errorf("mfaDeviceKey(%q) = %q, of the value upper-cased %q", s, k, k2)
+		}
+	})
 }

@@ -59,12 +59,15 @@ const (
 	// office or a carrier's NAT not listed in OfficeNetworks, not a farm;
 	// it is left out and Report.Skipped says so.
 	sharedMaxPeople = 10
-	// mfaMaxPeople: a value more than 20 people's sign-ins name as their
-	// MFA device names no one device: a model name ("iPhone 15"), a
-	// hardware key model the company hands out, a method. A device a farm
-	// shares approves for a few accounts; 20 is twice the shared-network
-	// cap and well below the identity graph's DefaultMaxShare (50). Such
-	// values are left out and Report.Skipped counts them.
+	// mfaMaxPeople: only a value that identifies one device links people
+	// (mfaDeviceKey: a device id, credential id, serial or whole phone
+	// number; never a model or product name such as "iPhone 15" or "Okta
+	// Verify on iOS"). Even such a value more than 20 people's sign-ins
+	// name is no one device (an exporter's placeholder, a shared lab
+	// key). A device a farm shares approves for a few accounts; 20 is
+	// twice the shared-network cap and well below the identity graph's
+	// DefaultMaxShare (50). Such values are left out and Report.Skipped
+	// counts them.
 	mfaMaxPeople = 20
 	// githubMinEarlyCommits and githubGrace: the GitHub rule needs 3
 	// commits dated more than a week before the account was created (one
@@ -151,6 +154,9 @@ func (c *Checker) checkClusters(x *index, clusters []Cluster) {
 			case l.Kind == "bank_account":
 				code = CodeSharedPayrollAccount
 			case l.Kind == "mfa_device":
+				if mfaDeviceKey(l.Value) == "" {
+					continue // a model or product name: no one device
+				}
 				code = CodeSharedMFADevice
 			default:
 				continue
@@ -433,8 +439,14 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 			d.first, d.last, d.n = min(d.first, dd), max(d.last, dd), d.n+1
 			useDays[key] = d
 		}
-		if dev := matchKey(s.MFADevice); dev != "" {
-			mfa[dev] = addUnique(mfa[dev], i)
+		if dev := strings.TrimSpace(s.MFADevice); dev != "" {
+			// A value that names no one device (mfaDeviceKey "") is
+			// counted apart: several people sharing it is no indicator.
+			key := mfaDeviceKey(dev)
+			if key == "" {
+				key = "\x00" + strings.ToLower(dev)
+			}
+			mfa[key] = addUnique(mfa[key], i)
 		}
 	}
 	for i := range stats {
@@ -519,7 +531,7 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		if len(group) < 2 {
 			continue
 		}
-		if len(group) > mfaMaxPeople || maskedMFA(dev) {
+		if len(group) > mfaMaxPeople || strings.HasPrefix(dev, "\x00") {
 			generic++
 			continue
 		}
@@ -527,7 +539,7 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		x.flagGroup(group, CodeSharedMFADevice, "MFA device "+dev+" also satisfies MFA for")
 	}
 	if generic > 0 {
-		x.skip(fmt.Sprintf("%d MFA device values that several people share were not counted as one device: masked phone numbers, or values more than %d people share (a model name or a key type, not a device)", generic, mfaMaxPeople))
+		x.skip(fmt.Sprintf("%d MFA device values that several people share were not counted as one device: masked phone numbers, model or product names and short labels (no device id, credential id, serial or whole phone number), or values more than %d people share", generic, mfaMaxPeople))
 	}
 }
 

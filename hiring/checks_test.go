@@ -196,9 +196,12 @@ func TestRules(t *testing.T) {
 			ev: Evidence{SignIns: []SignIn{signIn("c", d(3, 8), "203.0.113.80", "US"), signIn("c", d(3, 20), "203.0.113.81", "CA"), signIn("c", d(2, 20), "203.0.113.80", "US")}}},
 		// ID-17
 		{name: "one MFA device, two people", people: []Person{alice, bob},
-			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "203.0.113.1", "US", func(s *SignIn) { s.MFADevice = "Pixel-7 X1" }),
-				signIn("b", d(3, 10), "203.0.113.2", "US", func(s *SignIn) { s.MFADevice = "pixel-7 x1" })}},
+			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "203.0.113.1", "US", func(s *SignIn) { s.MFADevice = "guo4a5u7YAHhmjnpb0g7" }),
+				signIn("b", d(3, 10), "203.0.113.2", "US", func(s *SignIn) { s.MFADevice = "GUO4A5U7yahhmjnpb0g7" })}},
 			want: map[string][]string{"a": {CodeSharedMFADevice}, "b": {CodeSharedMFADevice}}},
+		{name: "one phone model, two people", people: []Person{alice, bob},
+			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "203.0.113.1", "US", func(s *SignIn) { s.MFADevice = "Pixel-7 X1" }),
+				signIn("b", d(3, 10), "203.0.113.2", "US", func(s *SignIn) { s.MFADevice = "pixel-7 x1" })}}},
 		{name: "one MFA device, one person's two accounts", people: []Person{alice},
 			ev: Evidence{SignIns: []SignIn{signIn("a", d(3, 10), "203.0.113.1", "US", func(s *SignIn) { s.MFADevice = "key1" }),
 				signIn("alice.martin@example.com", d(3, 10), "203.0.113.2", "US", func(s *SignIn) { s.MFADevice = "key1" })}}},
@@ -397,9 +400,11 @@ func TestSharedMFACap(t *testing.T) {
 		device  string
 		flagged bool
 	}{
-		{"three people, one authenticator", 3, "authenticator 7f3a9c", true},
+		{"three people, one authenticator", 3, "device id 7f3a9c2e", true},
 		{"at the cap", mfaMaxPeople, "yubikey 5 nfc sn 1234567", true},
-		{"one past the cap: a model name", mfaMaxPeople + 1, "iPhone 15", false},
+		{"one past the cap", mfaMaxPeople + 1, "yubikey 5 nfc sn 1234567", false},
+		{"three people, an authenticator's short label", 3, "authenticator 7f3a9c", false},
+		{"three people, a model name", 3, "iPhone 15", false},
 		{"two people, a masked phone", 2, "+1 XXXXXXXX23", false},
 		{"two people, a masked phone with stars", 2, "+44 *** *** 789", false},
 	} {

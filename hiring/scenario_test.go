@@ -34,7 +34,7 @@ func laptopFarm(t testing.TB) ([]Person, Evidence) {
 		ev.Devices = append(ev.Devices, Device{Serial: serial, User: p.Emails[0], Hostname: "LT-" + id,
 			Software: []Software{{Name: "Slack"}, {Name: "AnyDesk"}},
 			USB:      []USBDevice{{VendorID: "1d6b", ProductID: "0104", Manufacturer: "PiKVM"}}})
-		ev.SignIns = append(ev.SignIns, routine(rng, id, seoul, 60, 3, 9, 18, "203.0.113.200", "iPhone-SE-77")...)
+		ev.SignIns = append(ev.SignIns, routine(rng, id, seoul, 60, 3, 9, 18, "203.0.113.200", "guo7farmph0ne77se1d")...)
 	}
 	return people, ev
 }
