@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -394,6 +395,63 @@ func (x *index) label(i int32) string {
 		return p.ID
 	}
 	return p.ID + " (" + p.FullName + ")"
+}
+
+// sharedValue names, for a flag's evidence, a value the person shares
+// with other people: its kind, with an article, and for a long
+// number-like value its last four characters ("a phone number ending
+// 0177"), never the value itself. A person's assessment is shown to
+// whoever views that person, and a shared value is the other people's
+// identifier too: the evidence names them by id and name only (label),
+// and the person's own evidence items hold the value for whoever may see
+// it. E-mails, addresses, network addresses, national ids and GitHub
+// handles get no tail: a part of them identifies the other person as
+// well as the whole.
+func sharedValue(kind, value string) string {
+	var name string
+	tail := false
+	switch kind {
+	case LinkKindEmail:
+		name = "an e-mail address"
+	case LinkKindPhone:
+		name, tail = "a phone number", true
+	case LinkKindNationalID:
+		name = "a national id"
+	case LinkKindBankAccount:
+		name, tail = "a bank account", true
+	case LinkKindDeviceSerial:
+		name, tail = "a device serial", true
+	case LinkKindGitHub:
+		name = "a GitHub handle"
+	case LinkKindAddress:
+		name = "a home address"
+	case LinkKindIP:
+		name = "a network address"
+	case LinkKindResume:
+		name = "a near-duplicate resume"
+	case "mfa_device":
+		name, tail = "an MFA device", true
+		if _, v, ok := strings.Cut(value, ":"); ok {
+			value = v // mfaDeviceKey's kind
+		}
+	case "salary_account":
+		name, tail = "a salary account", true
+	default:
+		name = "a " + strings.ReplaceAll(kind, "_", " ")
+	}
+	if !tail {
+		return name
+	}
+	var alnum []rune
+	for _, r := range value {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			alnum = append(alnum, r)
+		}
+	}
+	if len(alnum) < 8 {
+		return name
+	}
+	return name + " ending " + string(alnum[len(alnum)-4:])
 }
 
 // labels names several people.

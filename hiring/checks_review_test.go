@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -218,4 +219,121 @@ func FuzzMFADeviceKey(f *testing.F) {
 			t.Errorf("mfaDeviceKey(%q) = %q, of the value upper-cased %q", s, k, k2)
 		}
 	})
+}
+
+// TestEvidenceNamesNoOtherIdentifiers: a flag's evidence names the other
+// people it relates by id and name only, and a value shared with them by
+// its kind and at most a short tail: never their e-mails, phones, national
+// ids, GitHub handles, accounts, serials, addresses, networks or MFA
+// devices. A person's own evidence (their shipment, their sign-in) may be
+// quoted in their own non-shared flags.
+func TestEvidenceNamesNoOtherIdentifiers(t *testing.T) {
+	t.Parallel()
+	farm := "4120 Ranch Rd, Unit 5, Austin, TX 78701"
+	mk := func(id, name string, k int) Person {
+		return Person{ID: id, FullName: name, Country: "US",
+			Emails:        []string{"shared.inbox@example.org", name[:3] + "-own@example.net"},
+			Phones:        []string{"+1 512 555 0177", "+1 512 555 02" + strconv.Itoa(10+k)},
+			NationalID:    "123-45-6789",
+			GitHub:        "farmdev" + strconv.Itoa(k),
+			BankAccounts:  []string{"DE89 3704 0044 0532 0130 00"},
+			DeviceSerials: []string{"PF3KQ9ZL"},
+			IPs:           []string{"198.51.100.77"},
+			HomeAddress:   strconv.Itoa(100+k) + " Elm Street, Dallas, TX 75201",
+		}
+	}
+	people := []Person{mk("A-1", "Daniel Wright", 1), mk("A-2", "Kevin Brooks", 2), mk("A-3", "Alex Turner", 3),
+		// a household: one home, one landline
+		{ID: "H-1", FullName: "Maria Garcia", HomeAddress: "9 Oak Lane, Reno, NV 89501", Phones: []string{"+1 775 555 0142"}},
+		{ID: "H-2", FullName: "David Chen", HomeAddress: "9 Oak Lane, Reno, NV 89501", Phones: []string{"+1 775 555 0142"}},
+		// a building: three units
+		{ID: "B-1", FullName: "Alan Ray"}, {ID: "B-2", FullName: "Ben Fox"}, {ID: "B-3", FullName: "Carl Day"},
+	}
+	var ev Evidence
+	for k, id := range []string{"A-1", "A-2", "A-3"} {
+		ev.Shipments = append(ev.Shipments, Shipment{Person: id, DeviceSerial: "C02FARM0" + strconv.Itoa(k), Address: farm})
+		ev.Shipments = append(ev.Shipments, Shipment{Person: id, DeviceSerial: "C02SHARED99", Address: farm})
+		ev.Payroll = append(ev.Payroll, PayrollAccount{Person: id, Kind: "bank", Account: "084009519 000555000111", Institution: "Wise"})
+		for d := range 10 {
+			ev.SignIns = append(ev.SignIns, signIn(id, now.AddDate(0, 0, -3*d), "203.0.113.77", "US", func(s *SignIn) { s.MFADevice = "guo4a5u7YAHhmjnpb0g7" }))
+		}
+	}
+	for k, id := range []string{"B-1", "B-2", "B-3"} {
+		ev.Shipments = append(ev.Shipments, Shipment{Person: id, Address: "1 Farm Rd Unit " + strconv.Itoa(k+1) + ", Austin TX 78701"})
+	}
+	g, err := BuildGraph(people, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newChecker().RunGraph(context.Background(), people, ev, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every identifier each person's records and evidence give.
+	own := map[string][]string{}
+	for _, p := range people {
+		own[p.ID] = append(own[p.ID], p.Emails...)
+		own[p.ID] = append(own[p.ID], p.Phones...)
+		own[p.ID] = append(own[p.ID], p.BankAccounts...)
+		own[p.ID] = append(own[p.ID], p.DeviceSerials...)
+		own[p.ID] = append(own[p.ID], p.IPs...)
+		own[p.ID] = append(own[p.ID], p.NationalID, p.GitHub, p.HomeAddress)
+		for _, v := range p.Phones {
+			if e, ok := NormalizePhone(v, "US"); ok {
+				own[p.ID] = append(own[p.ID], e)
+			}
+		}
+		own[p.ID] = append(own[p.ID], NormalizeAddress(p.HomeAddress))
+		for _, v := range p.BankAccounts {
+			a, _ := NormalizeBankAccount(v)
+			own[p.ID] = append(own[p.ID], a.Value)
+		}
+	}
+	for _, s := range ev.Shipments {
+		own[s.Person] = append(own[s.Person], s.Address, NormalizeAddress(s.Address), s.DeviceSerial)
+	}
+	for _, a := range ev.Payroll {
+		own[a.Person] = append(own[a.Person], a.Account, payrollKey(a.Kind, a.Account))
+	}
+	for _, s := range ev.SignIns {
+		own[s.User] = append(own[s.User], s.IP.String(), s.MFADevice)
+	}
+	shared := 0
+	for _, a := range r.Assessments {
+		for _, f := range a.Flags {
+			if pairCodes[f.Rule] {
+				shared++
+			}
+			text := strings.ToLower(f.Evidence)
+			for other, values := range own {
+				if other == a.ID {
+					continue
+				}
+				for _, v := range values {
+					v = strings.ToLower(strings.TrimSpace(v))
+					if len(v) < 5 {
+						continue
+					}
+					// The person's own value in a flag about their own
+					// evidence is theirs to see; a shared flag names none.
+					if !pairCodes[f.Rule] && slices.ContainsFunc(own[a.ID], func(o string) bool { return strings.EqualFold(strings.TrimSpace(o), v) }) {
+						continue
+					}
+					if strings.Contains(text, v) {
+						t.Errorf("%s's %s names %s's %q: %q", a.ID, f.Rule, other, v, f.Evidence)
+					}
+				}
+			}
+		}
+	}
+	if testing.Verbose() {
+		for _, a := range r.Assessments {
+			for _, f := range a.Flags {
+				t.Logf("%s %s %d: %s", a.ID, f.Rule, f.Weight, f.Evidence)
+			}
+		}
+	}
+	if shared < 10 {
+		t.Errorf("only %d shared flags: the test does not exercise the rules it should", shared)
+	}
 }

@@ -161,10 +161,8 @@ func (c *Checker) checkClusters(x *index, clusters []Cluster) {
 			default:
 				continue
 			}
-			what := "shares " + strings.ReplaceAll(l.Kind, "_", " ")
-			if l.Value != "" {
-				what += " " + l.Value
-			} else if l.Score > 0 && l.Score < 1 {
+			what := "shares " + sharedValue(l.Kind, l.Value)
+			if l.Value == "" && l.Score > 0 && l.Score < 1 {
 				what += " (similarity " + strconv.FormatFloat(l.Score, 'f', 2, 64) + ")"
 			}
 			c.flagLink(x, resolve(l.IDs), l.Kind, l.Value, code, what+" with")
@@ -182,7 +180,7 @@ func (c *Checker) flagLink(x *index, group []int32, kind, value, code, what stri
 	switch kind {
 	case LinkKindPhone:
 		x.flagGroupIf(group, code, what, func(i, j int32) bool { return !x.household(i, j) })
-		x.flagGroupIf(group, CodeSharedHomeAddress, "shares the home address and the phone "+value+" with", x.household)
+		x.flagGroupIf(group, CodeSharedHomeAddress, "shares the home address and "+sharedValue(LinkKindPhone, value)+" with", x.household)
 	case LinkKindBankAccount:
 		x.flagGroupIf(group, code, what, func(i, j int32) bool { return x.sameAccount(value, i, j) })
 	default:
@@ -220,7 +218,7 @@ func (c *Checker) checkShared(x *index, shared []SharedLink) {
 				x.unmatched.ClusterIDs++
 			}
 		}
-		what := "shares " + strings.ReplaceAll(l.Kind, "_", " ") + " " + l.Value + " with"
+		what := "shares " + sharedValue(l.Kind, l.Value) + " with"
 		switch {
 		case l.Kind == LinkKindAddress || l.Kind == LinkKindIP:
 			code := CodeSharedNetwork
@@ -520,7 +518,7 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 			continue
 		}
 		slices.Sort(group)
-		x.flagGroup(group, CodeSharedNetwork, "signs in from "+ip.String()+" regularly, as do")
+		x.flagGroup(group, CodeSharedNetwork, "signs in regularly from the same network address as")
 	}
 	if tooShared > 0 {
 		x.skip(fmt.Sprintf("%d network addresses more than %d people use regularly were not counted as shared (an office or carrier NAT: list the company's own in OfficeNetworks)", tooShared, sharedMaxPeople))
@@ -536,7 +534,7 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 			continue
 		}
 		slices.Sort(group)
-		x.flagGroup(group, CodeSharedMFADevice, "MFA device "+dev+" also satisfies MFA for")
+		x.flagGroup(group, CodeSharedMFADevice, "signs in with "+sharedValue("mfa_device", dev)+" that also satisfies MFA for")
 	}
 	if generic > 0 {
 		x.skip(fmt.Sprintf("%d MFA device values that several people share were not counted as one device: masked phone numbers, model or product names and short labels (no device id, credential id, serial or whole phone number), or values more than %d people share", generic, mfaMaxPeople))
@@ -617,7 +615,7 @@ func (c *Checker) checkDevices(x *index, ev Evidence) {
 	for _, k := range sortedKeys(serials) {
 		if group := serials[k]; len(group) > 1 {
 			slices.Sort(group)
-			x.flagGroup(group, CodeSharedDevice, "device "+k+" is assigned or shipped to this person and to")
+			x.flagGroup(group, CodeSharedDevice, sharedValue(LinkKindDeviceSerial, k)+" is assigned or shipped to this person and to")
 		}
 	}
 }
@@ -685,21 +683,18 @@ func (c *Checker) isOfficeAddress(a string) bool {
 func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 	byAddr := map[string][]int32{}
 	byBuilding := map[string][]int32{}
-	shown := map[string]string{}
+	addrs := map[int32][]string{} // each person's shipping addresses, normalised
 	one := func(i int32, addr, serial string) {
 		k := NormalizeAddress(addr)
 		if k == "" || c.isOfficeAddress(addr) {
 			return
 		}
 		byAddr[k] = addUnique(byAddr[k], i)
+		if !slices.Contains(addrs[i], k) {
+			addrs[i] = append(addrs[i], k)
+		}
 		b := buildingAddress(k)
 		byBuilding[b] = addUnique(byBuilding[b], i)
-		if _, ok := shown[k]; !ok {
-			shown[k] = strings.TrimSpace(addr)
-		}
-		if _, ok := shown[b]; !ok {
-			shown[b] = strings.TrimSpace(addr)
-		}
 		home := x.people[i].HomeAddress
 		hk := NormalizeAddress(home)
 		// The home address with its unit left out, or the other way round,
@@ -730,7 +725,7 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 	for _, k := range sortedKeys(byAddr) {
 		if group := byAddr[k]; len(group) > 1 {
 			slices.Sort(group)
-			x.flagGroup(group, CodeSharedShippingAddress, fmt.Sprintf("laptop shipped to %q, as for", shown[k]))
+			x.flagGroup(group, CodeSharedShippingAddress, "laptop shipped to the same address as for")
 		}
 	}
 	// Several units of one building: a farm writing a different flat for
@@ -746,16 +741,29 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 		for _, i := range group {
 			var rel []int32
 			for _, j := range group {
-				if j != i && x.differ(i, j) {
+				// Only other units: those sharing an address are the
+				// flag above.
+				if j != i && x.differ(i, j) && !sharesAddress(addrs[i], addrs[j]) {
 					rel = append(rel, j)
 				}
 			}
 			if len(rel)+1 < buildingMinPeople {
 				continue
 			}
-			x.flagReduced(i, CodeSharedShippingAddress, fmt.Sprintf("laptop shipped to the building of %q (other units), as for %s", shown[b], x.labels(rel)), buildingWeight, rel...)
+			x.flagReduced(i, CodeSharedShippingAddress, "laptop shipped to another unit of the same building as for "+x.labels(rel)+" (an annotation: one building alone)", buildingWeight, rel...)
 		}
 	}
+}
+
+// sharesAddress reports whether two lists of normalised addresses have
+// one in common.
+func sharesAddress(a, b []string) bool {
+	for _, v := range a {
+		if slices.Contains(b, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkPayroll raises SHARED_PAYROLL_ACCOUNT, PAYROLL_HOLDER_MISMATCH,
@@ -801,7 +809,7 @@ func (c *Checker) checkPayroll(x *index, payroll []PayrollAccount) {
 	for _, k := range sortedKeys(byAcct) {
 		if group := byAcct[k]; len(group) > 1 {
 			slices.Sort(group)
-			x.flagGroupIf(group, CodeSharedPayrollAccount, "salary account "+k+" also pays", func(i, j int32) bool { return x.sameAccount(k, i, j) })
+			x.flagGroupIf(group, CodeSharedPayrollAccount, "paid to "+sharedValue("salary_account", k)+" that also pays", func(i, j int32) bool { return x.sameAccount(k, i, j) })
 		}
 	}
 }
