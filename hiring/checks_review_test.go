@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/bulwark-sec/bulwark"
@@ -335,5 +336,132 @@ func TestEvidenceNamesNoOtherIdentifiers(t *testing.T) {
 	}
 	if shared < 10 {
 		t.Errorf("only %d shared flags: the test does not exercise the rules it should", shared)
+	}
+}
+
+// TestTripsAndCommuters: a stay abroad of up to tripMaxDays, a day trip,
+// a daily commute across a border raise none of the sign-ins-from-abroad
+// rules; a sustained stay, sign-ins from China on more days than a trip
+// has, and crossings within two hours on several days do.
+func TestTripsAndCommuters(t *testing.T) {
+	t.Parallel()
+	// at is hour:minute (UTC) of the day days before now.
+	at := func(days, hour, minute int) time.Time {
+		return time.Date(now.Year(), now.Month(), now.Day(), hour, minute, 0, 0, time.UTC).AddDate(0, 0, -days)
+	}
+	in := func(cc string, days, hour, minute int) SignIn {
+		ip := map[string]string{"US": "203.0.113.10", "FR": "203.0.113.20", "CH": "203.0.113.30", "CN": "203.0.113.40", "CA": "203.0.113.50", "DE": "203.0.113.60"}[cc]
+		return signIn("p", at(days, hour, minute), ip, cc)
+	}
+	// home is the person's days at home in country cc, from day from to
+	// day to (days before now), three sign-ins a day.
+	home := func(cc string, from, to int) []SignIn {
+		var s []SignIn
+		for d := from; d >= to; d-- {
+			s = append(s, in(cc, d, 9, 0), in(cc, d, 13, 0), in(cc, d, 16, 30))
+		}
+		return s
+	}
+	stay := func(cc string, from, days int) []SignIn { return home(cc, from, from-days+1) }
+	join := func(parts ...[]SignIn) []SignIn { return slices.Concat(parts...) }
+	us := Person{ID: "p", FullName: "Pat Doe", Country: "US", TimeZone: "UTC"}
+	fr := Person{ID: "p", FullName: "Pat Doe", Country: "FR", TimeZone: "UTC"}
+	commute := func(evenings bool, weeks int) []SignIn {
+		var s []SignIn
+		for d := 7 * weeks; d > 0; d-- {
+			if wd := at(d, 0, 0).Weekday(); wd == time.Saturday || wd == time.Sunday {
+				s = append(s, in("FR", d, 11, 0))
+				continue
+			}
+			if evenings {
+				s = append(s, in("FR", d, 7, 30))
+			}
+			s = append(s, in("CH", d, 8, 30), in("CH", d, 12, 0), in("CH", d, 17, 0))
+			if evenings {
+				s = append(s, in("FR", d, 18, 15))
+			}
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name    string
+		person  Person
+		signIns []SignIn
+		want    []string
+	}{
+		{"a five-day business trip", us, join(home("US", 60, 20), stay("FR", 19, 5), home("US", 14, 1)), nil},
+		{"a week's trip, the longest allowed", us, join(home("US", 60, 20), stay("FR", 19, tripMaxDays), home("US", 12, 1)), nil},
+		{"eight days abroad in a row", us, join(home("US", 60, 20), stay("FR", 19, foreignMinDays), home("US", 11, 1)), []string{CodeForeignSignIn}},
+		{"two trips with a day at home between", us, join(home("US", 60, 20), stay("FR", 19, 6), home("US", 13, 13), stay("DE", 12, 6), home("US", 6, 1)), nil},
+		{"day trips abroad, back home each evening", us, join(home("US", 60, 1), stay("CA", 30, 20)), nil},
+		{"living abroad", us, join(home("US", 60, 58), stay("FR", 57, 40)), []string{CodeForeignSignIn}},
+		{"a commuter into Switzerland, at home in the evenings", fr, commute(true, 10), nil},
+		{"a commuter into Switzerland, at home at weekends", fr, commute(false, 10), nil},
+		{"a week in China", us, join(home("US", 60, 20), stay("CN", 19, tripMaxDays), home("US", 12, 1)), nil},
+		{"China on eight days", us, join(home("US", 60, 20), stay("CN", 19, highRiskMinDays), home("US", 11, 1)), []string{CodeHighRiskCountrySignIn}},
+		{"China on eight days, a laptop at home on the same days", us, join(home("US", 60, 1), stay("CN", 19, highRiskMinDays)), []string{CodeHighRiskCountrySignIn}},
+		{"out and back within two hours, once", us, join(home("US", 60, 1), []SignIn{in("US", 5, 10, 0), in("CA", 5, 10, 30), in("US", 5, 11, 0)}), nil},
+		{"out and back within two hours, on two days", us, join(home("US", 60, 1), []SignIn{in("US", 5, 10, 0), in("CA", 5, 10, 30), in("US", 5, 11, 0),
+			in("US", 4, 10, 0), in("CA", 4, 10, 30), in("US", 4, 11, 0)}), []string{CodeImpossibleTravel}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, _ := run(t, newChecker(), []Person{tc.person}, Evidence{SignIns: tc.signIns}, nil)
+			if !reflect.DeepEqual(got["p"], tc.want) {
+				t.Errorf("flags = %v, want %v", got["p"], tc.want)
+			}
+		})
+	}
+}
+
+// TestZoneTrip: a trip of a few days worked in another time zone is no
+// routine: KST_WORKING_HOURS and ROUND_THE_CLOCK need their night-time or
+// quiet-window events on kstMinNightDays or roundClockMinDays days.
+func TestZoneTrip(t *testing.T) {
+	t.Parallel()
+	// A Monday, so that no day of the week below is a weekend in Korea.
+	monday := time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)
+	chicagoer := Person{ID: "p", FullName: "Pat Doe", Country: "US", TimeZone: "America/Chicago"}
+	// seoul is days working days in Seoul (09:00–18:00 KST, 00:00–09:00
+	// UTC) from day start, ten sign-ins a day; chicago the same in Chicago
+	// (09:00–17:00 CDT, 14:00–22:00 UTC).
+	work := func(start, days, fromUTC int) []SignIn {
+		var s []SignIn
+		for d := range days {
+			for k := range 10 {
+				s = append(s, signIn("p", monday.AddDate(0, 0, start+d).Add(time.Duration(fromUTC*60+k*50)*time.Minute), "203.0.113.5", ""))
+			}
+		}
+		return s
+	}
+	// everyHour is days days of sign-ins every second hour.
+	everyHour := func(days int) []SignIn {
+		var s []SignIn
+		for d := range days {
+			for h := 0; h < 24; h += 2 {
+				s = append(s, signIn("p", monday.AddDate(0, 0, d).Add(time.Duration(h)*time.Hour), "203.0.113.5", ""))
+			}
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name    string
+		signIns []SignIn
+		want    []string
+	}{
+		{"two days at home, then a working week in Seoul", slices.Concat(work(0, 2, 14), work(7, 5, 1)), nil},
+		{"Korean hours for two working weeks", slices.Concat(work(0, 5, 1), work(7, 5, 1)), []string{CodeKSTWorkingHours}},
+		{"round the clock for six days (a conference and jet lag)", everyHour(6), nil},
+		{"round the clock for twelve days", everyHour(12), []string{CodeRoundTheClock}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newChecker()
+			c.Now = func() time.Time { return monday.AddDate(0, 0, 20) }
+			got, _ := run(t, c, []Person{chicagoer}, Evidence{SignIns: tc.signIns}, nil)
+			if !reflect.DeepEqual(got["p"], tc.want) {
+				t.Errorf("flags = %v, want %v", got["p"], tc.want)
+			}
+		})
 	}
 }

@@ -21,26 +21,41 @@ const (
 	// of the person's sign-ins.
 	vpnMinSignIns = 3
 	vpnMinShare   = 0.2
-	// foreignMinSignIns and foreignMinShare: FOREIGN_SIGN_IN needs at least
-	// 3 sign-ins from other countries making at least a tenth of the
-	// sign-ins whose country is known (a holiday abroad is a few days).
-	foreignMinSignIns = 3
-	foreignMinShare   = 0.1
-	// highRiskMinSignIns: HIGH_RISK_COUNTRY_SIGN_IN needs 2 sign-ins from
-	// CN or RU (one can be a geolocation error).
-	highRiskMinSignIns = 2
+	// tripMaxDays: a stay abroad of up to 7 days (a business trip, a
+	// week's holiday) raises none of the sign-ins-from-abroad rules. The
+	// rules count days, not sign-ins: a day is a calendar day in the
+	// claimed time zone (UTC when there is none), "at home" when a
+	// located sign-in that day comes from the claimed country or an
+	// office network, "away" when its located sign-ins come only from
+	// elsewhere.
+	tripMaxDays = 7
+	// foreignMinDays: FOREIGN_SIGN_IN needs a stay abroad of at least 8
+	// away days (tripMaxDays+1) in a row, days without located sign-ins
+	// not counting either way and a day at home ending the stay. A day
+	// trip or a daily commute across a border (signing in at home and
+	// abroad on one day) is a day at home; a commuter who signs in at
+	// home in the evenings or at weekends never stays 8 days.
+	foreignMinDays = tripMaxDays + 1
+	// highRiskMinDays: HIGH_RISK_COUNTRY_SIGN_IN needs sign-ins from CN or
+	// RU on at least 8 different days (a week's trip there raises nothing).
+	// Days at home count too: someone working through a laptop at home
+	// and signing in from China on the same days is no commuter.
+	highRiskMinDays = tripMaxDays + 1
 	// dprkGeoMinSignIns: DPRK_NETWORK on the identity provider's country
 	// alone (an address not in the DPRK reference data) needs 2 sign-ins;
 	// one is HIGH_RISK_COUNTRY_SIGN_IN, a review.
 	dprkGeoMinSignIns = 2
-	// travelWindow and travelMinHops: IMPOSSIBLE_TRAVEL needs 2 changes of
-	// country between consecutive sign-ins less than two hours apart. The
-	// evidence gives cities and countries but no coordinates, so speed
-	// between cities cannot be computed; a change of country within two
-	// hours stands for it. Sign-ins through VPN, hosting or proxy networks
-	// are left out (their country is the exit's).
+	// travelWindow and travelMinDays: IMPOSSIBLE_TRAVEL needs, on at least
+	// 2 different days, two changes of country among consecutive sign-ins
+	// within two hours (out and back: US, CA, US; or on again: US, CA,
+	// MX). The evidence gives cities and countries but no coordinates, so
+	// speed between cities cannot be computed; two crossings within two
+	// hours stand for it. One crossing is a flight landing or a commuter
+	// crossing a border (morning and evening crossings are hours apart);
+	// one day of it can be a border town's roaming. Sign-ins through VPN,
+	// hosting or proxy networks are left out (their country is the exit's).
 	travelWindow  = 2 * time.Hour
-	travelMinHops = 2
+	travelMinDays = 2
 	// sharedMinSpan and sharedMinShare: an address counts as a person's
 	// regular network when their sign-ins from it span at least 7 days, or
 	// come on at least 2 different days and make at least half their
@@ -293,12 +308,8 @@ func (x *index) flagWide(group []int32, code, what string, keep ...func(i, j int
 
 // signInStats are one person's sign-in counts.
 type signInStats struct {
-	ok, vpn, located, foreign int
-	highRisk                  map[string]int
-	vpnNames                  []string
-	foreignCountries          []string
-	hops                      int
-	hopExample                string
+	ok, vpn  int
+	vpnNames []string
 	// kp are the sign-ins the identity provider alone locates in KP (the
 	// address is not in the DPRK reference data).
 	kp []string
@@ -366,6 +377,7 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 	}
 	stats := make([]signInStats, len(x.people))
 	perPerson := make([][]int32, len(x.people))
+	locs := map[string]*time.Location{}
 	useDays := map[ipPerson]ipDays{}
 	mfa := map[string][]int32{}
 	lastUser, lastI, lastOK := "", int32(0), false
@@ -407,24 +419,6 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 			}
 		}
 		if s.Country != "" && !anon {
-			st.located++
-			claimed := strings.ToUpper(x.people[i].Country)
-			cc := strings.ToUpper(s.Country)
-			if claimed != "" && cc != claimed && !c.inOffice(s.IP) {
-				switch cc {
-				case "KP":
-				case "CN", "RU":
-					if st.highRisk == nil {
-						st.highRisk = map[string]int{}
-					}
-					st.highRisk[cc]++
-				default:
-					st.foreign++
-					if !slices.Contains(st.foreignCountries, cc) {
-						st.foreignCountries = append(st.foreignCountries, cc)
-					}
-				}
-			}
 			perPerson[i] = append(perPerson[i], int32(k))
 		}
 		if s.IP.IsValid() && !anon && !c.inOffice(s.IP) {
@@ -463,34 +457,15 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		case len(st.kp) == 1:
 			x.flag(p, CodeHighRiskCountrySignIn, "signed in from "+st.kp[0]+", located in KP by the identity provider only: check the address")
 		}
-		for _, cc := range sortedKeys(st.highRisk) {
-			if n := st.highRisk[cc]; n >= highRiskMinSignIns {
-				x.flag(p, CodeHighRiskCountrySignIn, fmt.Sprintf("%d sign-ins from %s, claims to live in %s", n, cc, x.people[i].Country))
-			}
-		}
-		if st.foreign >= foreignMinSignIns && float64(st.foreign) >= foreignMinShare*float64(st.located) {
-			slices.Sort(st.foreignCountries)
-			x.flag(p, CodeForeignSignIn, fmt.Sprintf("%d of %d located sign-ins from %s, claims to live in %s", st.foreign, st.located, joinCapped(st.foreignCountries, 5), x.people[i].Country))
-		}
-		// Impossible travel over the located, non-anonymised sign-ins in
-		// time order.
+		// The located, non-anonymised sign-ins in time order: stays
+		// abroad and impossible travel.
 		ks := perPerson[i]
 		byTime := func(a, b int32) int { return signIns[a].Time.Compare(signIns[b].Time) }
 		if !slices.IsSortedFunc(ks, byTime) { // logs usually come in time order
 			slices.SortFunc(ks, byTime)
 		}
-		for n := 1; n < len(ks); n++ {
-			a, b := &signIns[ks[n-1]], &signIns[ks[n]]
-			if !strings.EqualFold(a.Country, b.Country) && b.Time.Sub(a.Time) < travelWindow {
-				st.hops++
-				if st.hopExample == "" {
-					st.hopExample = fmt.Sprintf("%s at %s, %s at %s", a.Country, a.Time.UTC().Format(time.RFC3339), b.Country, b.Time.UTC().Format(time.RFC3339))
-				}
-			}
-		}
-		if st.hops >= travelMinHops {
-			x.flag(p, CodeImpossibleTravel, fmt.Sprintf("%d changes of country within two hours, e.g. %s", st.hops, st.hopExample))
-		}
+		c.checkAbroad(x, p, signIns, ks, locs)
+		c.checkTravel(x, p, signIns, ks)
 	}
 	// Shared networks: people signing in from one address regularly.
 	byNet := map[netip.Addr][]int32{}
@@ -538,6 +513,104 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 	}
 	if generic > 0 {
 		x.skip(fmt.Sprintf("%d MFA device values that several people share were not counted as one device: masked phone numbers, model or product names and short labels (no device id, credential id, serial or whole phone number), or values more than %d people share", generic, mfaMaxPeople))
+	}
+}
+
+// checkAbroad raises FOREIGN_SIGN_IN and HIGH_RISK_COUNTRY_SIGN_IN on
+// person p from their located sign-ins ks (indexes into signIns, in time
+// order): a stay abroad of foreignMinDays away days in a row, sign-ins
+// from CN or RU on highRiskMinDays days (see tripMaxDays). Days are
+// calendar days in the claimed zone, UTC when none.
+func (c *Checker) checkAbroad(x *index, p int32, signIns []SignIn, ks []int32, locs map[string]*time.Location) {
+	claimed := strings.ToUpper(strings.TrimSpace(x.people[p].Country))
+	if claimed == "" || len(ks) == 0 {
+		return
+	}
+	loc := claimedZone(&x.people[p], locs)
+	if loc == nil {
+		loc = time.UTC
+	}
+	var (
+		run, best             []string // the away days of the current and the longest stay
+		runCountries, bestCCs []string
+		riskDays              = map[string][]string{} // CN or RU: the days
+		day                   string
+		home, away            bool
+		dayCCs                []string
+	)
+	endDay := func() {
+		switch {
+		case day == "":
+		case home:
+			run, runCountries = nil, nil // a day at home ends a stay
+		case away:
+			run = append(run, day)
+			for _, cc := range dayCCs {
+				if !slices.Contains(runCountries, cc) {
+					runCountries = append(runCountries, cc)
+				}
+			}
+			if len(run) > len(best) {
+				best, bestCCs = slices.Clone(run), slices.Clone(runCountries)
+			}
+		}
+		home, away, dayCCs = false, false, dayCCs[:0]
+	}
+	for _, k := range ks {
+		s := &signIns[k]
+		d := s.Time.In(loc).Format(time.DateOnly)
+		if d != day {
+			endDay()
+			day = d
+		}
+		cc := strings.ToUpper(s.Country)
+		switch {
+		case cc == claimed || c.inOffice(s.IP):
+			home = true
+		case cc == "KP": // DPRK_NETWORK and HIGH_RISK_COUNTRY_SIGN_IN above
+		case cc == "CN" || cc == "RU":
+			if ds := riskDays[cc]; len(ds) == 0 || ds[len(ds)-1] != d {
+				riskDays[cc] = append(ds, d)
+			}
+		default:
+			away = true
+			if !slices.Contains(dayCCs, cc) {
+				dayCCs = append(dayCCs, cc)
+			}
+		}
+	}
+	endDay()
+	for _, cc := range sortedKeys(riskDays) {
+		if ds := riskDays[cc]; len(ds) >= highRiskMinDays {
+			x.flag(p, CodeHighRiskCountrySignIn, fmt.Sprintf("sign-ins from %s on %d days (%s to %s), claims to live in %s", cc, len(ds), ds[0], ds[len(ds)-1], x.people[p].Country))
+		}
+	}
+	if len(best) >= foreignMinDays {
+		slices.Sort(bestCCs)
+		x.flag(p, CodeForeignSignIn, fmt.Sprintf("signed in only from %s on %d days in a row without a day at home (%s to %s), claims to live in %s", joinCapped(bestCCs, 5), len(best), best[0], best[len(best)-1], x.people[p].Country))
+	}
+}
+
+// checkTravel raises IMPOSSIBLE_TRAVEL on person p from their located
+// sign-ins ks (in time order): two changes of country within
+// travelWindow on travelMinDays different days.
+func (c *Checker) checkTravel(x *index, p int32, signIns []SignIn, ks []int32) {
+	var days []int32
+	example := ""
+	for n := 2; n < len(ks); n++ {
+		a, b, e := &signIns[ks[n-2]], &signIns[ks[n-1]], &signIns[ks[n]]
+		if strings.EqualFold(a.Country, b.Country) || strings.EqualFold(b.Country, e.Country) || e.Time.Sub(a.Time) >= travelWindow {
+			continue
+		}
+		if d := day(e.Time); !slices.Contains(days, d) {
+			days = append(days, d)
+		}
+		if example == "" {
+			example = fmt.Sprintf("%s at %s, %s at %s, %s at %s", a.Country, a.Time.UTC().Format(time.RFC3339), b.Country, b.Time.UTC().Format(time.RFC3339), e.Country, e.Time.UTC().Format(time.RFC3339))
+		}
+	}
+	if len(days) >= travelMinDays {
+		x.flag(p, CodeImpossibleTravel, fmt.Sprintf("two changes of country within two hours on %d days, e.g. %s", len(days), example))
 	}
 }
 

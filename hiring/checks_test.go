@@ -170,14 +170,25 @@ func TestRules(t *testing.T) {
 			want: map[string][]string{"a": {CodeDPRKNetwork}}},
 		{name: "failed sign-in from DPRK space is someone else's attempt", people: []Person{alice},
 			ev: Evidence{SignIns: []SignIn{signIn("a", d(5, 10), "175.45.178.9", "KP", func(s *SignIn) { s.Success = false })}}},
-		{name: "sign-ins from Russia", people: []Person{alice},
-			ev:   Evidence{SignIns: []SignIn{signIn("a", d(5, 10), "203.0.113.70", "RU"), signIn("a", d(4, 10), "203.0.113.70", "RU")}},
+		{name: "sign-ins from Russia on eight days", people: []Person{alice},
+			ev: func() Evidence {
+				var s []SignIn
+				for k := range 8 {
+					s = append(s, signIn("a", d(20-2*k, 10), "203.0.113.70", "RU"))
+				}
+				return Evidence{SignIns: s}
+			}(),
 			want: map[string][]string{"a": {CodeHighRiskCountrySignIn}}},
 		{name: "living in Russia, signing in from Russia", people: []Person{person("r", "Ivan Petrov", func(p *Person) { p.Country = "RU" })},
 			ev: Evidence{SignIns: []SignIn{signIn("r", d(5, 10), "203.0.113.70", "RU"), signIn("r", d(4, 10), "203.0.113.70", "RU")}}},
 		{name: "mostly abroad", people: []Person{alice},
-			ev: Evidence{SignIns: []SignIn{signIn("a", d(9, 10), "203.0.113.71", "BR"), signIn("a", d(8, 10), "203.0.113.71", "BR"), signIn("a", d(7, 10), "203.0.113.72", "MX"),
-				signIn("a", d(6, 10), "203.0.113.73", "US")}},
+			ev: func() Evidence {
+				s := []SignIn{signIn("a", d(30, 10), "203.0.113.73", "US")}
+				for k := range 20 {
+					s = append(s, signIn("a", d(25-k, 10), "203.0.113.71", "BR"))
+				}
+				return Evidence{SignIns: append(s, signIn("a", d(4, 10), "203.0.113.72", "MX"), signIn("a", d(3, 10), "203.0.113.73", "US"))}
+			}(),
 			want: map[string][]string{"a": {CodeForeignSignIn}}},
 		{name: "a week's holiday among months at home", people: []Person{alice},
 			ev: func() Evidence {
@@ -188,9 +199,11 @@ func TestRules(t *testing.T) {
 				s = append(s, signIn("a", d(20, 10), "203.0.113.74", "FR"), signIn("a", d(19, 10), "203.0.113.74", "FR"), signIn("a", d(18, 10), "203.0.113.74", "FR"))
 				return Evidence{SignIns: s}
 			}()},
-		{name: "country hopping within minutes", people: []Person{carol},
+		{name: "country hopping within minutes, on two days", people: []Person{carol},
 			ev: Evidence{SignIns: []SignIn{signIn("c", d(3, 10), "203.0.113.80", "US"), signIn("c", d(3, 10).Add(20*time.Minute), "203.0.113.81", "CA"),
-				signIn("c", d(3, 10).Add(40*time.Minute), "203.0.113.80", "US")}},
+				signIn("c", d(3, 10).Add(40*time.Minute), "203.0.113.80", "US"),
+				signIn("c", d(2, 10), "203.0.113.80", "US"), signIn("c", d(2, 10).Add(20*time.Minute), "203.0.113.81", "CA"),
+				signIn("c", d(2, 10).Add(40*time.Minute), "203.0.113.80", "US")}},
 			want: map[string][]string{"c": {CodeImpossibleTravel}}},
 		{name: "a flight, hours apart", people: []Person{carol},
 			ev: Evidence{SignIns: []SignIn{signIn("c", d(3, 8), "203.0.113.80", "US"), signIn("c", d(3, 20), "203.0.113.81", "CA"), signIn("c", d(2, 20), "203.0.113.80", "US")}}},

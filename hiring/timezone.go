@@ -25,6 +25,9 @@ import (
 //   - the claimed zone's offset is at least 3 h from UTC+9, and
 //   - at least half the events fall between 22:00 and 07:00 in the
 //     claimed zone (working at night where the person says they live),
+//   - the night-time events fall on at least kstMinNightDays (10)
+//     different days: a trip to East Asia of a week or so, working there
+//     in the day, is not a routine at home,
 //   - and at most a tenth fall on a Saturday or Sunday at UTC+9: a Korean
 //     working week is Sunday to Thursday evenings in the Americas, with
 //     Friday evenings empty, while someone who works evenings and nights
@@ -43,7 +46,9 @@ import (
 //
 // ROUND_THE_CLOCK: the quietest six consecutive hours of the day hold at
 // least 15 % of the events (someone who sleeps has next to nothing there;
-// activity spread evenly puts 25 % there). It needs no claimed zone.
+// activity spread evenly puts 25 % there), on at least roundClockMinDays
+// (10) different days: a trip across time zones puts a week of work in
+// the hours the person sleeps at home. It needs no claimed zone.
 // Sign-ins marked non-interactive (SignIn.Interactive false: token
 // refreshes in the background, which happen around the clock for everyone)
 // are not events; a log that does not say should carry interactive
@@ -64,6 +69,12 @@ const (
 	kstMaxWeekend     = 0.1
 	roundClockWindow  = 6
 	roundClockMinRate = 0.15
+	// kstMinNightDays and roundClockMinDays: the night-time (KST) or
+	// quiet-window (ROUND_THE_CLOCK) events must fall on at least 10
+	// different UTC days, more than a trip of tripMaxDays (7): a week
+	// abroad shifts a week of activity, a routine shifts every week.
+	kstMinNightDays   = 10
+	roundClockMinDays = 10
 )
 
 // countryZones are the countries with one time zone (or one zone most of
@@ -107,6 +118,10 @@ type zoneStats struct {
 	claimed      *time.Location
 	claimedOff   float64
 	nightShare   float64
+	// nightDays is how many UTC days hold a night-time event in the
+	// claimed zone; quietDays how many hold an event in the quietest
+	// window.
+	nightDays, quietDays int
 	// kstWeekend is the share of events on a Saturday or Sunday at UTC+9.
 	kstWeekend float64
 	quietShare float64
@@ -142,7 +157,7 @@ func (c *Checker) checkZones(x *index, ev Evidence) {
 			continue
 		}
 		p := int32(i)
-		if st.quietShare >= roundClockMinRate {
+		if st.quietShare >= roundClockMinRate && st.quietDays >= roundClockMinDays {
 			x.flag(p, CodeRoundTheClock, fmt.Sprintf("%d sign-ins and commits over %d days; the quietest six hours (%02d:00–%02d:00 UTC) still hold %.0f%% of them", st.events, st.days, st.quietStart, (st.quietStart+roundClockWindow)%24, 100*st.quietShare))
 		}
 		if loc == nil {
@@ -153,7 +168,7 @@ func (c *Checker) checkZones(x *index, ev Evidence) {
 		if !far {
 			continue
 		}
-		if st.r >= zoneMinR && circDist(st.inferred, kstOffset) <= kstTolerance && st.nightShare >= kstMinNightShare && st.kstWeekend <= kstMaxWeekend {
+		if st.r >= zoneMinR && circDist(st.inferred, kstOffset) <= kstTolerance && st.nightShare >= kstMinNightShare && st.nightDays >= kstMinNightDays && st.kstWeekend <= kstMaxWeekend {
 			x.flag(p, CodeKSTWorkingHours, fmt.Sprintf("%d sign-ins and commits over %d days centre on %s UTC (concentration %.2f), a working day at UTC%+.1f; %.0f%% fall between 22:00 and 07:00 in %s, the claimed zone", st.events, st.days, clock(st.meanUTC), st.r, st.inferred, 100*st.nightShare, loc))
 		}
 	}
@@ -197,6 +212,7 @@ func inferZone(ev []int64, loc *time.Location) (zoneStats, bool) {
 	var sumC, sumS float64
 	lastDay := int64(math.MinInt64)
 	night, weekend := 0, 0
+	lastNight := int64(math.MinInt64)
 	for _, s := range ev {
 		if wd := time.Unix(s+9*3600, 0).UTC().Weekday(); wd == time.Saturday || wd == time.Sunday {
 			weekend++
@@ -216,6 +232,10 @@ func inferZone(ev []int64, loc *time.Location) (zoneStats, bool) {
 			lh := time.Unix(s, 0).In(loc).Hour()
 			if lh >= 22 || lh < 7 {
 				night++
+				if d != lastNight {
+					st.nightDays++
+					lastNight = d
+				}
 			}
 		}
 	}
@@ -243,6 +263,14 @@ func inferZone(ev []int64, loc *time.Location) (zoneStats, bool) {
 		}
 	}
 	st.quietShare = float64(best) / n
+	lastQuiet := int64(math.MinInt64)
+	for _, s := range ev {
+		d := floorDiv(s, 86400)
+		if h := int((s - d*86400) / 3600); (h-st.quietStart+24)%24 < roundClockWindow && d != lastQuiet {
+			st.quietDays++
+			lastQuiet = d
+		}
+	}
 	return st, true
 }
 
