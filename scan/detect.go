@@ -36,7 +36,11 @@ type DetectOptions struct {
 //     compromise in the text and the files' hashes;
 //   - COMMITTED-BINARY: executables and compiled code by magic bytes;
 //   - GYP-COMMAND-EXPANSION, GIT-CONFIG-EXEC: binding.gyp and .git/config
-//     that run commands on npm install or any git command.
+//     that run commands on npm install or any git command;
+//   - JS-EXEC-FETCHED, JS-EXEC-DECODED, JS-SINK-OBFUSCATED,
+//     JS-ENV-EXFIL-FLOW: JavaScript followed from fetched or decoded data
+//     (or the whole environment) to eval, Function, vm, child_process (or
+//     a request), through escapes, joined strings, variables and callbacks.
 func Detectors(opt DetectOptions) []Detector {
 	iocs := opt.IOCs
 	if iocs == nil {
@@ -54,6 +58,7 @@ func Detectors(opt DetectOptions) []Detector {
 		Sanitized(NewIOCDetector(iocs, maxHash)),
 		Sanitized(BinaryDetector{}),
 		Sanitized(ExecConfigDetector{}),
+		Sanitized(JSFlowDetector{}),
 	}
 }
 

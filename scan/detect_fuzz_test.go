@@ -116,3 +116,18 @@ func FuzzLoadIOCs(f *testing.F) {
 		checkFindings(t, text, scan.NewIOCDetector(iocs, 1<<20).Detect(&scan.File{Path: "a.js", Data: text}))
 	})
 }
+
+// FuzzJSFlow: the JavaScript lexer, folder and flow analysis on any
+// input, without panicking or looping, and the findings well-formed.
+func FuzzJSFlow(f *testing.F) {
+	f.Add([]byte("const r = await axios.get(u)\neval (r.data)\n"))
+	f.Add([]byte("globalThis['ev' + 'al'](atob('ZXZhbA=='))\n\\u0065val(x)\n"))
+	f.Add([]byte("const cp = require(\"\\x63hild_process\"); `${a}${`${b}`}` /re[/]x/g.exec(s)\n"))
+	f.Add([]byte("String.fromCharCode(99,104,105)\n['a','b'].join('')\n'x'.split('').reverse().join('')\n"))
+	f.Add([]byte("const {exec: run} = await import('node:child_process'); io(u).on('c', m => run(m))"))
+	f.Add([]byte("function f(){ return {...process.env} }\nfetch(u, {body: JSON.stringify(f())})\n/* unterminated"))
+	d := scan.JSFlowDetector{}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFindings(t, data, d.Detect(&scan.File{Path: "x.js", Data: data}))
+	})
+}

@@ -30,6 +30,9 @@ const (
 	TypeBinaryMagic = "binary_magic"
 	// TypeExecConfig: GYP-COMMAND-EXPANSION, GIT-CONFIG-EXEC.
 	TypeExecConfig = "exec_config"
+	// TypeJSFlow: JS-EXEC-FETCHED, JS-EXEC-DECODED, JS-SINK-OBFUSCATED,
+	// JS-ENV-EXFIL-FLOW.
+	TypeJSFlow = "js_flow"
 )
 
 // DetectorRuleTypes returns the rule types of the Go detectors, to
@@ -61,6 +64,7 @@ func DetectorRuleTypes(opt DetectOptions) []RuleType {
 		fixed(TypeIOC, nil, NewIOCDetector(iocs, maxHash)),
 		fixed(TypeBinaryMagic, nil, BinaryDetector{}),
 		fixed(TypeExecConfig, nil, ExecConfigDetector{}),
+		fixed(TypeJSFlow, nil, JSFlowDetector{}),
 	}
 }
 

@@ -49,6 +49,7 @@ func TestMaliciousFixtures(t *testing.T) {
 		{"chain-dead-drop", []string{"BLOCKCHAIN-DEAD-DROP-FETCH", "BLOCKCHAIN-RPC-ENDPOINT"}},
 		{"python-setup", []string{"PY-SETUP-EXEC", "PY-SETUP-CMDCLASS"}},
 		{"typosquat-lockfile", []string{"KNOWN-MALICIOUS-DEPENDENCY"}},
+		{"exec-evasions", []string{"JS-EXEC-FETCHED", "JS-EXEC-DECODED", "JS-SINK-OBFUSCATED", "JS-ENV-EXFIL-FLOW"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
