@@ -465,3 +465,34 @@ func TestZoneTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestShippingDestination: SHIPPING_ADDRESS_MISMATCH compares the
+// shipment's destination with the home's building: a unit number alone
+// (left out, written otherwise, or another flat of the building) makes no
+// other address; another house or street does; the carrier is never read
+// as part of the address.
+func TestShippingDestination(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, home, dest, carrier string
+		mismatch                  bool
+	}{
+		{"another flat of the building", "12 Oak St Apt 4, Springfield, IL 62704", "12 Oak St Apt 9, Springfield, IL 62704", "", false},
+		{"the unit written in parts", "12 Oak St Apt 4B, Springfield, IL 62704", "12 Oak Street, Apt. 4-B, Springfield, IL 62704", "", false},
+		{"the unit before the house number", "Flat 3, 12 Main St, Reno, NV 89501", "12 Main Street Unit 7, Reno, NV 89501", "", false},
+		{"the unit left out", "12 Main Street Suite 300, Reno, NV 89501", "12 Main St, Reno, NV 89501", "", false},
+		{"a carrier with a weight and a service", "12 Main St, Reno, NV 89501", "12 Main St, Reno, NV 89501", "FedEx Ground 2.3 kg", false},
+		{"another house number written with No.", "No. 12 Main St, Reno, NV 89501", "No. 40 Main St, Reno, NV 89501", "", true},
+		{"another street", "12 Oak St, Springfield, IL 62704", "400 Warehouse Rd Unit 4, Dover, DE 19901", "", true},
+		{"another house, the same flat number", "12 Oak St Apt 4, Springfield, IL 62704", "14 Oak St Apt 4, Springfield, IL 62704", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := person("a", "Alice Martin", func(p *Person) { p.HomeAddress = tc.home })
+			got, _ := run(t, newChecker(), []Person{p}, Evidence{Shipments: []Shipment{{Person: "a", Address: tc.dest, Carrier: tc.carrier}}}, nil)
+			if m := slices.Contains(got["a"], CodeShippingAddressMismatch); m != tc.mismatch {
+				t.Errorf("flags %v, want mismatch %v", got["a"], tc.mismatch)
+			}
+		})
+	}
+}

@@ -749,7 +749,9 @@ func (c *Checker) isOfficeAddress(a string) bool {
 }
 
 // checkShipping raises SHIPPING_ADDRESS_MISMATCH (a laptop shipped
-// elsewhere than the home address, compared normalised: see NormalizeAddress)
+// elsewhere than the home's building, compared normalised: see
+// NormalizeAddress and buildingAddress; only the shipment's Address, the
+// destination, is compared, never its carrier)
 // and SHARED_SHIPPING_ADDRESS (laptops of people of different names
 // shipped to one address). The shipping address of the person record
 // counts as a shipment. Company offices are neither.
@@ -770,10 +772,12 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 		byBuilding[b] = addUnique(byBuilding[b], i)
 		home := x.people[i].HomeAddress
 		hk := NormalizeAddress(home)
-		// The home address with its unit left out, or the other way round,
-		// is the same place.
-		sameBuilding := buildingAddress(hk) == b && (hk == buildingAddress(hk) || k == b)
-		if hk != "" && hk != k && !sameBuilding {
+		// The home's building is the home: a unit left out on either
+		// side, written otherwise or different ("Apt 4" and "Apt 9": a
+		// typo, the building's parcel room) makes no other address. Three
+		// or more hires' laptops at one building's other units are the
+		// building annotation below.
+		if hk != "" && hk != k && buildingAddress(hk) != b {
 			what := "laptop"
 			if serial != "" {
 				what += " " + serial

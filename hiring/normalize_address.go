@@ -152,15 +152,24 @@ func postalWord(w string) bool {
 // buildingAddress is a normalised address (NormalizeAddress) without its
 // unit, suite, floor or room ("1 farm road unit 2 austin tx 78701" →
 // "1 farm road austin tx 78701"): the building several hires' laptops go
-// to, whatever flat each one names.
+// to, whatever flat each one names. A unit written in parts ("Apt 4-B":
+// "unit 4 b") goes whole; a unit before the house number ("Flat 3, 12
+// Main St": "unit 3 12 main street") goes too; but "No. 12 Main St"
+// ("unit 12 main street": no number follows) is a house number and stays.
 func buildingAddress(norm string) string {
 	w := strings.Fields(norm)
 	out := w[:0:0]
 	for i := 0; i < len(w); i++ {
 		switch w[i] {
 		case "unit", "suite", "floor", "room":
+			if w[i] == "unit" && i == 0 && i+2 < len(w) && !hasDigit(w[i+2]) {
+				break // "no 12 main street": the house number
+			}
 			if i+1 < len(w) {
 				i++
+			}
+			for i+1 < len(w) && len(w[i+1]) == 1 && w[i+1][0] >= 'a' && w[i+1][0] <= 'z' {
+				i++ // "4 b"
 			}
 			continue
 		}
