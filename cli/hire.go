@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -72,7 +75,7 @@ func (m *Main) hireCmd() *command {
 			"identifiers, laptop farms, remote-access tools, VPN sign-ins, Korean working hours, payroll to shared\n" +
 			"accounts, names on the sanctions lists) and links records that belong together. A flag is a reason\n" +
 			"to look, not a verdict on a person: see docs/hiring.md and docs/hiring-privacy.md.",
-		subs: []*command{m.hireScreenCmd(), m.hireLinkCmd(), m.hireShowCmd(), m.hireListCmd(), m.hireRecheckCmd(), m.hireForgetCmd()},
+		subs: []*command{m.hireScreenCmd(), m.hireLinkCmd(), m.hireShowCmd(), m.hireListCmd(), m.hireRunsCmd(), m.hireRunCmd(), m.hireRecheckCmd(), m.hireForgetCmd()},
 	}
 }
 
@@ -536,75 +539,236 @@ type hireListEntry struct {
 	Score   int             `json:"score"`
 	Rules   []string        `json:"rules"`
 	Stale   bool            `json:"stale,omitempty"`
+	Created string          `json:"createdAt"`
 	Updated string          `json:"updatedAt"`
+	RunID   int64           `json:"runId,omitempty"`
+}
+
+func listEntry(p *hiring.PersonSummary) hireListEntry {
+	return hireListEntry{ID: p.ID, Verdict: p.Verdict, Score: p.Score, Rules: p.Rules, Stale: p.Stale,
+		Created: formatTime(&p.CreatedAt), Updated: formatTime(&p.UpdatedAt), RunID: p.RunID}
 }
 
 func (m *Main) hireListCmd() *command {
-	var verdict string
+	var (
+		verdict, cursor string
+		limit           int
+	)
 	return &command{
 		name:    "list",
 		summary: "list the stored people with their latest verdict, score and flag codes",
-		usage:   "bulwark hire list [--verdict block|review|clear] [--json]",
+		usage:   "bulwark hire list [--verdict block|review|clear] [--limit N [--cursor C]] [--json]",
 		long: "One line per stored person, oldest first: id, verdict (none when never screened), score, the codes\n" +
-			"of their flags, and stale when the record or evidence changed since. Exit 0, 1 on error.",
+			"of their flags, and stale when the record or evidence changed since. Everyone by default; with\n" +
+			"--limit N one page of at most N people (1 to 1000), and when there are more, stderr names the\n" +
+			"--cursor that continues after it. --json prints an array. Exit 0, 1 on error.",
 		setup: func(fs *flag.FlagSet) {
 			fs.StringVar(&verdict, "verdict", "", "only people with this `VERDICT`: block, review or clear")
+			fs.IntVar(&limit, "limit", 0, "one page of at most `N` people (1 to 1000)")
+			fs.StringVar(&cursor, "cursor", "", "continue after the page whose end named this `CURSOR` (with --limit)")
 		},
 		run: func(ctx context.Context, args []string) (int, error) {
 			if len(args) > 0 {
 				return bulwark.ExitError, bulwark.Invalid("list", "takes no arguments, got %q", args[0])
 			}
-			switch verdict {
-			case "", "block", "review", "clear":
-			default:
-				return bulwark.ExitError, bulwark.Invalid("--verdict", "unknown verdict %q: use block, review or clear", verdict)
+			q := hiring.PeopleQuery{Verdict: bulwark.Verdict(verdict), Limit: limit, After: cursor}
+			if cursor != "" && limit == 0 {
+				return bulwark.ExitError, bulwark.Invalid("--cursor", "continues a page: give --limit too")
+			}
+			if limit == 0 {
+				q.Limit = hiring.MaxPage
+			}
+			if _, err := hiring.CheckPeopleQuery(q); err != nil {
+				return bulwark.ExitError, asListFlag(err)
 			}
 			db, err := m.openStore(ctx)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			snap, err := db.Snapshot(ctx)
+			out := []hireListEntry{}
+			next := ""
+			for {
+				page, err := db.ListPeople(ctx, q)
+				if err != nil {
+					return bulwark.ExitError, asListFlag(err)
+				}
+				for i := range page.People {
+					out = append(out, listEntry(&page.People[i]))
+				}
+				if next = page.Next; next == "" || limit > 0 {
+					break
+				}
+				q.After = next
+			}
+			if m.g.json {
+				err = m.printJSON(out)
+			} else {
+				tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "ID\tVERDICT\tSCORE\tUPDATED\tFLAGS\n")
+				for _, e := range out {
+					v := strings.ToUpper(string(e.Verdict))
+					if v == "" {
+						v = "-"
+					}
+					if e.Stale {
+						v += " (stale)"
+					}
+					rules := strings.Join(e.Rules, ",")
+					if rules == "" {
+						rules = "-"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", termSafe(e.ID, 256), v, e.Score, e.Updated, rules)
+				}
+				err = tw.Flush()
+			}
+			if next != "" {
+				fmt.Fprintf(m.Stderr, "bulwark: more people: continue with --limit %d --cursor %s\n", limit, next)
+			}
+			return bulwark.ExitOK, err
+		},
+	}
+}
+
+// asListFlag names the flag of a listing query's error (the store names
+// the query's field).
+func asListFlag(err error) error {
+	var be *bulwark.Error
+	if !errors.As(err, &be) || be.Field == "" {
+		return err
+	}
+	flagName := map[string]string{"verdict": "--verdict", "limit": "--limit", "after": "--cursor", "before": "--before", "kind": "--kind"}[be.Field]
+	if flagName == "" {
+		return err
+	}
+	return &bulwark.Error{Code: be.Code, Field: flagName, Message: flagName + ": " + be.Message, Err: err}
+}
+
+// hireRunsOutput is the JSON of 'hire runs'.
+type hireRunsOutput struct {
+	Runs []hiring.Run `json:"runs"`
+	// Next is the --before of the following page, null on the last.
+	Next *int64 `json:"next"`
+}
+
+func (m *Main) hireRunsCmd() *command {
+	var (
+		kind   string
+		before int64
+		limit  int
+	)
+	return &command{
+		name:    "runs",
+		summary: "list the screening, link and recheck runs, newest first",
+		usage:   "bulwark hire runs [--kind screen|link|recheck] [--limit N] [--before ID] [--json]",
+		long: "One line per run, newest first: id, kind, when, who, the people imported and the verdict counts\n" +
+			"over everyone it assessed. At most --limit runs (default 100, at most 1000); when there are more,\n" +
+			"stderr names the --before that continues. 'bulwark hire run ID' shows one. Runs name nobody: counts\n" +
+			"only. --json: {\"runs\": […], \"next\": ID|null}. Exit 0, 1 on error.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&kind, "kind", "", "only runs of this `KIND`: screen, link or recheck")
+			fs.IntVar(&limit, "limit", 0, "at most `N` runs (1 to 1000; default 100)")
+			fs.Int64Var(&before, "before", 0, "only runs older than run `ID` (the next page)")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) > 0 {
+				return bulwark.ExitError, bulwark.Invalid("runs", "takes no arguments, got %q", args[0])
+			}
+			q := hiring.RunQuery{Kind: kind, Before: before, Limit: limit}
+			if _, err := hiring.CheckRunQuery(q); err != nil {
+				return bulwark.ExitError, asListFlag(err)
+			}
+			db, err := m.openStore(ctx)
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			out := []hireListEntry{}
-			for _, sp := range snap.People {
-				e := hireListEntry{ID: sp.Person.ID, Rules: []string{}, Updated: formatTime(&sp.UpdatedAt)}
-				a, err := db.Assessment(ctx, sp.Person.ID)
-				switch {
-				case err == nil:
-					e.Verdict, e.Score, e.Stale = a.Verdict, a.Score, a.Stale
-					for _, f := range a.Flags {
-						e.Rules = append(e.Rules, f.Rule)
-					}
-				case bulwark.ErrorCode(err) != bulwark.ENOTFOUND:
-					return bulwark.ExitError, err
-				}
-				if verdict != "" && string(e.Verdict) != verdict {
-					continue
-				}
-				out = append(out, e)
+			page, err := db.ListRuns(ctx, q)
+			if err != nil {
+				return bulwark.ExitError, asListFlag(err)
+			}
+			out := hireRunsOutput{Runs: page.Runs}
+			if page.Next != 0 {
+				out.Next = &page.Next
 			}
 			if m.g.json {
 				return bulwark.ExitOK, m.printJSON(out)
 			}
 			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "ID\tVERDICT\tSCORE\tUPDATED\tFLAGS\n")
-			for _, e := range out {
-				v := strings.ToUpper(string(e.Verdict))
-				if v == "" {
-					v = "-"
-				}
-				if e.Stale {
-					v += " (stale)"
-				}
-				rules := strings.Join(e.Rules, ",")
-				if rules == "" {
-					rules = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.ID, v, e.Score, e.Updated, rules)
+			fmt.Fprintf(tw, "RUN\tKIND\tAT\tACTOR\tIMPORTED\tVERDICTS\n")
+			for i := range out.Runs {
+				r := &out.Runs[i]
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Kind, formatTime(&r.At), termSafe(r.Actor, 80), r.Imported, verdictCounts(r.Verdicts))
 			}
-			tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return bulwark.ExitError, err
+			}
+			if page.Next != 0 {
+				fmt.Fprintf(m.Stderr, "bulwark: more runs: continue with --before %d\n", page.Next)
+			}
+			return bulwark.ExitOK, nil
+		},
+	}
+}
+
+// verdictCounts writes a run's verdict counts worst first: "block 3,
+// clear 2"; "-" for none.
+func verdictCounts(v map[bulwark.Verdict]int) string {
+	var parts []string
+	for _, k := range []bulwark.Verdict{bulwark.VerdictBlock, bulwark.VerdictReview, bulwark.VerdictClear} {
+		if v[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, v[k]))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (m *Main) hireRunCmd() *command {
+	return &command{
+		name:    "run",
+		summary: "show one screening, link or recheck run",
+		usage:   "bulwark hire run ID [--json]",
+		long: "Prints the run with id ID ('bulwark hire runs' lists them): its kind, time, actor and reason, the\n" +
+			"people it imported, the clusters it found, the verdict counts over everyone it assessed, what it\n" +
+			"was computed against (list versions, rules, counts of records and evidence) and its audit entry.\n" +
+			"Exit 0, 1 for an unknown id.",
+		run: func(ctx context.Context, args []string) (int, error) {
+			if len(args) != 1 {
+				return bulwark.ExitError, bulwark.Invalid("ID", "give one run id, as 'bulwark hire runs' lists them")
+			}
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id < 1 {
+				return bulwark.ExitError, bulwark.Invalid("ID", "%q is not a run id: give a whole number, as 'bulwark hire runs' lists them", bulwark.Echo(args[0]))
+			}
+			db, err := m.openStore(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			r, err := db.Run(ctx, id)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(r)
+			}
+			fmt.Fprintf(m.Stdout, "run %d: %s at %s by %s\n", r.ID, r.Kind, formatTime(&r.At), termSafe(r.Actor, 200))
+			if r.Reason != "" {
+				fmt.Fprintf(m.Stdout, "reason: %s\n", termSafe(r.Reason, 500))
+			}
+			fmt.Fprintf(m.Stdout, "imported %s; %s; verdicts: %s\n", plural(r.Imported, "record", "records"), plural(r.Clusters, "cluster", "clusters"), verdictCounts(r.Verdicts))
+			fmt.Fprintf(m.Stdout, "checked %s and %s", plural(r.Inputs.People, "record", "records"), plural(r.Inputs.Evidence, "evidence item", "evidence items"))
+			if r.Inputs.Rules != "" {
+				fmt.Fprintf(m.Stdout, " with rules %s", termSafe(r.Inputs.Rules, 100))
+			}
+			fmt.Fprintln(m.Stdout)
+			lists := slices.Sorted(maps.Keys(r.Inputs.Lists))
+			for _, l := range lists {
+				fmt.Fprintf(m.Stdout, "  list %s: %s\n", termSafe(l, 100), termSafe(r.Inputs.Lists[l], 100))
+			}
+			if r.AuditSeq != 0 {
+				fmt.Fprintf(m.Stdout, "audit entry %d\n", r.AuditSeq)
+			}
 			return bulwark.ExitOK, nil
 		},
 	}

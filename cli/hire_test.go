@@ -408,3 +408,115 @@ func TestHireNotices(t *testing.T) {
 		t.Errorf("hire link --json without notices: want an empty array\n%s", stdout)
 	}
 }
+
+// TestHireListAndRuns: 'hire list' pages the stored people (everyone by
+// default, a page with --limit and the cursor that continues on stderr),
+// by verdict; 'hire runs' and 'hire run ID' show the runs.
+func TestHireListAndRuns(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data")}
+	if code, _, stderr := run(t, env, exampleArgs()...); code != 3 {
+		t.Fatalf("hire screen: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := run(t, env, "hire", "link", filepath.Join(hireExamples, "people.csv")); code != 0 {
+		t.Fatalf("hire link: exit %d\n%s", code, stderr)
+	}
+	list := func(args ...string) ([]hireListEntry, string) {
+		t.Helper()
+		code, stdout, stderr := run(t, env, append([]string{"hire", "list", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("hire list %v: exit %d\n%s", args, code, stderr)
+		}
+		var out []hireListEntry
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+			t.Fatalf("hire list %v: %v\n%s", args, err, stdout)
+		}
+		return out, stderr
+	}
+	ids := func(es []hireListEntry) string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.ID)
+		}
+		return strings.Join(out, " ")
+	}
+	all, stderr := list()
+	if ids(all) != "A-1001 A-1002 A-2001 A-2002 A-2003" || strings.Contains(stderr, "more people") {
+		t.Fatalf("hire list: %s; stderr %q", ids(all), stderr)
+	}
+	if e := all[2]; e.Verdict != "block" || e.RunID != 1 || e.Created == "" || len(e.Rules) == 0 {
+		t.Errorf("A-2001: %+v", e)
+	}
+	// Pages of two, each naming the cursor of the next.
+	var paged []hireListEntry
+	args := []string{"--limit", "2"}
+	for range 5 {
+		page, stderr := list(args...)
+		paged = append(paged, page...)
+		_, cur, ok := strings.Cut(stderr, "--cursor ")
+		if !ok {
+			break
+		}
+		args = []string{"--limit", "2", "--cursor", strings.TrimSpace(cur)}
+	}
+	if ids(paged) != ids(all) {
+		t.Errorf("paged: %s, want %s", ids(paged), ids(all))
+	}
+	if block, _ := list("--verdict", "block"); ids(block) != "A-2001 A-2002 A-2003" {
+		t.Errorf("--verdict block: %s", ids(block))
+	}
+	code, stdout, _ := run(t, env, "hire", "list", "--verdict", "clear")
+	if code != 0 || !strings.Contains(stdout, "A-1001") || strings.Contains(stdout, "A-2001") || !strings.Contains(stdout, "VERDICT") {
+		t.Errorf("hire list --verdict clear: exit %d\n%s", code, stdout)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--verdict", "maybe"}, "--verdict"},
+		{[]string{"--limit", "1001"}, "--limit"},
+		{[]string{"--limit", "2", "--cursor", "bogus!"}, "--cursor"},
+		{[]string{"--cursor", "MTIz"}, "--cursor"},
+	} {
+		if code, _, stderr := run(t, env, append([]string{"hire", "list"}, tc.args...)...); code != 1 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("hire list %v: exit %d, %q; want 1 naming %s", tc.args, code, stderr, tc.want)
+		}
+	}
+
+	// Runs: newest first, by kind, one by id.
+	code, stdout, stderr = run(t, env, "hire", "runs", "--json")
+	var runs hireRunsOutput
+	if err := json.Unmarshal([]byte(stdout), &runs); code != 0 || err != nil || len(runs.Runs) != 2 || runs.Next != nil ||
+		runs.Runs[0].Kind != hiring.RunLink || runs.Runs[1].Kind != hiring.RunScreen || runs.Runs[1].Verdicts["block"] != 3 {
+		t.Fatalf("hire runs --json: exit %d, %v\n%s%s", code, err, stdout, stderr)
+	}
+	code, stdout, stderr = run(t, env, "hire", "runs", "--limit", "1")
+	if code != 0 || !strings.Contains(stdout, "link") || strings.Contains(stdout, "screen") || !strings.Contains(stderr, "--before 2") {
+		t.Errorf("hire runs --limit 1: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = run(t, env, "hire", "runs", "--kind", "screen")
+	if code != 0 || !strings.Contains(stdout, "block 3, clear 2") || strings.Contains(stdout, "link") {
+		t.Errorf("hire runs --kind screen: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = run(t, env, "hire", "run", "1")
+	if code != 0 || !strings.Contains(stdout, "run 1: screen at ") || !strings.Contains(stdout, "imported 5 records") || !strings.Contains(stdout, "audit entry ") {
+		t.Errorf("hire run 1: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = run(t, env, "hire", "run", "1", "--json")
+	if code != 0 || !strings.Contains(stdout, `"kind": "screen"`) || !strings.Contains(stdout, `"auditSeq"`) {
+		t.Errorf("hire run 1 --json: exit %d\n%s", code, stdout)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "9"}, "no hiring run 9"},
+		{[]string{"run", "x"}, "ID"},
+		{[]string{"runs", "--kind", "purge"}, "--kind"},
+		{[]string{"runs", "--before", "-1"}, "--before"},
+	} {
+		if code, _, stderr := run(t, env, append([]string{"hire"}, tc.args...)...); code != 1 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("hire %v: exit %d, %q; want 1 naming %s", tc.args, code, stderr, tc.want)
+		}
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -23,6 +25,8 @@ const (
 	routeHireList    = "GET /api/v1/hire/people"
 	routeHireGet     = "GET /api/v1/hire/people/{id}"
 	routeHireForget  = "DELETE /api/v1/hire/people/{id}"
+	routeHireRuns    = "GET /api/v1/hire/runs"
+	routeHireRun     = "GET /api/v1/hire/runs/{id}"
 )
 
 // DefaultHireMaxBodyBytes is Config.HireMaxBodyBytes when it is zero: a
@@ -44,6 +48,8 @@ func (s *Server) hireRoutes() {
 	s.handle(routeHireList, auth.PermAnalyze, s.hireList)
 	s.handle(routeHireGet, auth.PermAnalyze, s.hireGet)
 	s.register(routeHireForget, auth.PermAnalyze, s.hireForget)
+	s.handle(routeHireRuns, auth.PermAnalyze, s.hireRuns)
+	s.handle(routeHireRun, auth.PermAnalyze, s.hireRun)
 }
 
 func (s *Server) hiring(r *http.Request) (*hiring.Service, error) {
@@ -402,82 +408,103 @@ func (s *Server) hireGet(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// hireListEntry is one person of GET /api/v1/hire/people.
-type hireListEntry struct {
-	ID        string          `json:"id"`
-	Verdict   bulwark.Verdict `json:"verdict,omitempty"`
-	Score     int             `json:"score"`
-	Rules     []string        `json:"rules"`
-	Stale     bool            `json:"stale,omitempty"`
-	UpdatedAt string          `json:"updatedAt"`
-}
-
-// Paging of GET /api/v1/hire/people.
-const (
-	defaultHireLimit = 100
-	maxHireLimit     = 1000
-)
-
-// hireList answers GET /api/v1/hire/people?verdict=&offset=&limit=: the
-// stored people, oldest first, with their latest verdict, score and flag
-// codes; next, when set, is the offset of the following page.
+// hireList answers GET /api/v1/hire/people?verdict=&cursor=&limit=: a
+// page of the stored people, oldest first, with their latest verdict,
+// score and flag codes (hiring.Store.ListPeople); next, when set, is the
+// cursor of the following page.
 func (s *Server) hireList(w http.ResponseWriter, r *http.Request) error {
 	svc, err := s.hiring(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	if err := onlyParams(q, "verdict", "offset", "limit"); err != nil {
+	if err := onlyParams(q, "verdict", "cursor", "limit"); err != nil {
 		return err
 	}
-	verdict := q.Get("verdict")
-	switch verdict {
-	case "", "block", "review", "clear":
-	default:
-		return badInput("verdict", "verdict: unknown verdict %q: use block, review or clear", bulwark.Echo(verdict))
-	}
-	offset, err := intParam(q, "offset", 0, 0, 1<<40)
+	limit, err := intParam(q, "limit", hiring.DefaultPage, 1, hiring.MaxPage)
 	if err != nil {
 		return err
 	}
-	limit, err := intParam(q, "limit", defaultHireLimit, 1, maxHireLimit)
+	page, err := svc.Store.ListPeople(r.Context(), hiring.PeopleQuery{Verdict: bulwark.Verdict(q.Get("verdict")), After: q.Get("cursor"), Limit: int(limit)})
 	if err != nil {
-		return err
+		return asParam(err, map[string]string{"after": "cursor"})
 	}
-	snap, err := svc.Store.Snapshot(r.Context())
-	if err != nil {
-		return err
-	}
-	out := []hireListEntry{}
-	var next *int64
-	for i := int(offset); i < len(snap.People); i++ {
-		sp := &snap.People[i]
-		e := hireListEntry{ID: sp.Person.ID, Rules: []string{}, UpdatedAt: rfc3339(sp.UpdatedAt)}
-		a, err := svc.Store.Assessment(r.Context(), sp.Person.ID)
-		switch {
-		case err == nil:
-			e.Verdict, e.Score, e.Stale = a.Verdict, a.Score, a.Stale
-			for _, f := range a.Flags {
-				e.Rules = append(e.Rules, f.Rule)
-			}
-		case bulwark.ErrorCode(err) != bulwark.ENOTFOUND:
-			return err
-		}
-		if verdict != "" && string(e.Verdict) != verdict {
-			continue
-		}
-		if len(out) == int(limit) {
-			n := int64(i)
-			next = &n
-			break
-		}
-		out = append(out, e)
+	var next *string
+	if page.Next != "" {
+		next = &page.Next
 	}
 	s.writeJSON(w, r, http.StatusOK, struct {
-		People []hireListEntry `json:"people"`
-		Next   *int64          `json:"next"`
-	}{out, next})
+		People []hiring.PersonSummary `json:"people"`
+		Next   *string                `json:"next"`
+	}{page.People, next})
 	return nil
+}
+
+// hireRuns answers GET /api/v1/hire/runs?kind=&before=&limit=: a page of
+// the runs, newest first (hiring.Store.ListRuns); next, when set, is the
+// before of the following page.
+func (s *Server) hireRuns(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.hiring(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if err := onlyParams(q, "kind", "before", "limit"); err != nil {
+		return err
+	}
+	before, err := intParam(q, "before", 0, 1, 1<<62)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q, "limit", hiring.DefaultPage, 1, hiring.MaxPage)
+	if err != nil {
+		return err
+	}
+	page, err := svc.Store.ListRuns(r.Context(), hiring.RunQuery{Kind: q.Get("kind"), Before: before, Limit: int(limit)})
+	if err != nil {
+		return err
+	}
+	var next *int64
+	if page.Next != 0 {
+		next = &page.Next
+	}
+	s.writeJSON(w, r, http.StatusOK, struct {
+		Runs []hiring.Run `json:"runs"`
+		Next *int64       `json:"next"`
+	}{page.Runs, next})
+	return nil
+}
+
+// hireRun answers GET /api/v1/hire/runs/{id}: one run; 404 for an
+// unknown id.
+func (s *Server) hireRun(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.hiring(r)
+	if err != nil {
+		return err
+	}
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return badInput("id", "id: a run id is a positive whole number")
+	}
+	run, err := svc.Store.Run(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, run)
+	return nil
+}
+
+// asParam renames the field of a store's error to the query parameter
+// that gave it (names maps field → parameter).
+func asParam(err error, names map[string]string) error {
+	var be *bulwark.Error
+	if !errors.As(err, &be) || names[be.Field] == "" {
+		return err
+	}
+	return &bulwark.Error{Code: be.Code, Field: names[be.Field], Message: names[be.Field] + ": " + be.Message, Err: err}
 }
 
 // hireForget answers DELETE /api/v1/hire/people/{id}: the person's

@@ -90,7 +90,7 @@ func noHireChange(t *testing.T, e *env, _ *httptest.ResponseRecorder) {
 
 func TestHireAPI(t *testing.T) {
 	t.Parallel()
-	const screen, link, people = "/api/v1/hire/screen", "/api/v1/hire/link", "/api/v1/hire/people"
+	const screen, link, people, runs = "/api/v1/hire/screen", "/api/v1/hire/link", "/api/v1/hire/people", "/api/v1/hire/runs"
 	body := hireExampleBody(t)
 	records := `{"people":[{"id":"R-1","full_name":"Ana Lima","phones":["+1 312 555 0101"]},{"id":"R-2","full_name":"Ben Okafor","phones":"+1 (312) 555-0101"}]}`
 	// An Okta sign-in and an event of another type, as a JSON string.
@@ -175,7 +175,48 @@ func TestHireAPI(t *testing.T) {
 		{name: "get: viewer may not", configure: withHiring, setup: screenedExamples, method: "GET", path: people + "/A-2001", headers: bearerFor("viewer"),
 			wantStatus: http.StatusForbidden},
 		{name: "list", configure: withHiring, setup: screenedExamples, method: "GET", path: people + "?verdict=block&limit=2", headers: bearerFor("analyst"),
-			wantStatus: http.StatusOK, wantBody: []string{`"people":[{"id":"A-2001","verdict":"block"`, `{"id":"A-2002"`, `"next":4`}, notBody: []string{`"A-1001"`}},
+			wantStatus: http.StatusOK, wantBody: []string{`"people":[{"id":"A-2001",`, `"verdict":"block","score":`, `"rules":["`, `"runId":1`, `{"id":"A-2002"`, `"next":"`},
+			notBody: []string{`"A-1001"`, `"A-2003"`},
+			after: func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
+				var page struct{ Next string }
+				if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+					t.Fatal(err)
+				}
+				r := e.do("GET", people+"?verdict=block&limit=2&cursor="+page.Next, bearerFor("analyst"), "")
+				if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), `"people":[{"id":"A-2003"`) || !strings.Contains(r.Body.String(), `"next":null`) {
+					t.Errorf("the next page: %d %s", r.Code, r.Body)
+				}
+			}},
+		{name: "list: everyone", configure: withHiring, setup: screenedExamples, method: "GET", path: people, headers: bearerFor("analyst"),
+			wantStatus: http.StatusOK, wantBody: []string{`"people":[{"id":"A-1001"`, `"verdict":"clear","score":0,"rules":[]`, `"next":null`}},
+		{name: "list: bad cursor", configure: withHiring, method: "GET", path: people + "?cursor=bogus!", headers: bearerFor("analyst"),
+			wantStatus: http.StatusBadRequest, wantField: "cursor"},
+		{name: "list: offset is gone", configure: withHiring, method: "GET", path: people + "?offset=2", headers: bearerFor("analyst"),
+			wantStatus: http.StatusBadRequest, wantCode: bulwark.EINVALID},
+		{name: "list: bad limit", configure: withHiring, method: "GET", path: people + "?limit=1001", headers: bearerFor("analyst"),
+			wantStatus: http.StatusBadRequest, wantField: "limit"},
+		{name: "list: viewer may not", configure: withHiring, method: "GET", path: people, headers: bearerFor("viewer"),
+			wantStatus: http.StatusForbidden},
+
+		{name: "runs", configure: withHiring, setup: screenedExamples, method: "GET", path: runs, headers: bearerFor("analyst"),
+			wantStatus: http.StatusOK, wantBody: []string{`"runs":[{"id":1,"kind":"screen"`, `"verdicts":{"block":3,"clear":2}`, `"next":null`}},
+		{name: "runs: by kind", configure: withHiring, setup: screenedExamples, method: "GET", path: runs + "?kind=link", headers: bearerFor("analyst"),
+			wantStatus: http.StatusOK, wantBody: []string{`{"runs":[],"next":null}`}},
+		{name: "runs: paged", configure: withHiring, setup: func(t *testing.T, e *env) { screenedExamples(t, e); screenedExamples(t, e) },
+			method: "GET", path: runs + "?limit=1", headers: bearerFor("analyst"),
+			wantStatus: http.StatusOK, wantBody: []string{`"runs":[{"id":2,`, `"next":2`}, notBody: []string{`"id":1,`}},
+		{name: "runs: bad kind", configure: withHiring, method: "GET", path: runs + "?kind=purge", headers: bearerFor("analyst"),
+			wantStatus: http.StatusBadRequest, wantField: "kind"},
+		{name: "runs: bad before", configure: withHiring, method: "GET", path: runs + "?before=0", headers: bearerFor("analyst"),
+			wantStatus: http.StatusBadRequest, wantField: "before"},
+		{name: "runs: viewer may not", configure: withHiring, method: "GET", path: runs, headers: bearerFor("viewer"),
+			wantStatus: http.StatusForbidden},
+		{name: "run", configure: withHiring, setup: screenedExamples, method: "GET", path: runs + "/1", headers: bearerFor("analyst"),
+			wantStatus: http.StatusOK, wantBody: []string{`{"id":1,"kind":"screen"`, `"imported":5`, `"auditSeq":`}},
+		{name: "run: unknown", configure: withHiring, method: "GET", path: runs + "/9", headers: bearerFor("analyst"),
+			wantStatus: http.StatusNotFound, wantCode: bulwark.ENOTFOUND},
+		{name: "run: not an id", configure: withHiring, method: "GET", path: runs + "/x", headers: bearerFor("analyst"),
+			wantStatus: http.StatusBadRequest, wantField: "id"},
 		{name: "list: bad verdict", configure: withHiring, method: "GET", path: people + "?verdict=maybe", headers: bearerFor("analyst"),
 			wantStatus: http.StatusBadRequest, wantField: "verdict"},
 		{name: "list: empty", configure: withHiring, method: "GET", path: people, headers: bearerFor("analyst"),
