@@ -40,7 +40,11 @@ type DetectOptions struct {
 //   - JS-EXEC-FETCHED, JS-EXEC-DECODED, JS-SINK-OBFUSCATED,
 //     JS-ENV-EXFIL-FLOW: JavaScript followed from fetched or decoded data
 //     (or the whole environment) to eval, Function, vm, child_process (or
-//     a request), through escapes, joined strings, variables and callbacks.
+//     a request), through escapes, joined strings, variables and callbacks;
+//   - AUTORUN-TARGET-SUSPICIOUS: install scripts, folderOpen tasks and dev
+//     container commands followed to the files they run, whose findings
+//     are reported again one step more severe (in a Scanner only: it
+//     relates files to one another).
 func Detectors(opt DetectOptions) []Detector {
 	iocs := opt.IOCs
 	if iocs == nil {
@@ -59,6 +63,7 @@ func Detectors(opt DetectOptions) []Detector {
 		Sanitized(BinaryDetector{}),
 		Sanitized(ExecConfigDetector{}),
 		Sanitized(JSFlowDetector{}),
+		Sanitized(AutorunDetector{}),
 	}
 }
 

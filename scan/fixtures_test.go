@@ -49,6 +49,7 @@ func TestMaliciousFixtures(t *testing.T) {
 		{"chain-dead-drop", []string{"BLOCKCHAIN-DEAD-DROP-FETCH", "BLOCKCHAIN-RPC-ENDPOINT"}},
 		{"python-setup", []string{"PY-SETUP-EXEC", "PY-SETUP-CMDCLASS"}},
 		{"typosquat-lockfile", []string{"KNOWN-MALICIOUS-DEPENDENCY"}},
+		{"autorun-targets", []string{"AUTORUN-TARGET-SUSPICIOUS", "NPM-LIFECYCLE-SCRIPT", "DEVCONTAINER-COMMAND", "VSCODE-AUTORUN-TASK"}},
 		{"exec-evasions", []string{"JS-EXEC-FETCHED", "JS-EXEC-DECODED", "JS-SINK-OBFUSCATED", "JS-ENV-EXFIL-FLOW"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -179,6 +179,28 @@ type Session struct {
 	unread         []Unread
 	unreadCount    int
 	walkIncomplete bool
+	// trees are the per-scan states of the detectors that relate files to
+	// one another (treeDetector).
+	trees []treeState
+}
+
+// treeDetector is implemented by detectors that relate files to one
+// another (a script in package.json and the file it runs): each scan
+// gets its own state.
+type treeDetector interface {
+	newTree() treeState
+}
+
+// treeState is one scan's state of a treeDetector.
+type treeState interface {
+	// file sees the first window of each file; it must not retain f.Data.
+	file(f *File)
+	// found sees the findings of each file, rules' and detectors'.
+	found(out []Finding)
+	// finish returns the findings about the tree as a whole, once every
+	// file was seen. It may add a sentence to the Explanation of findings
+	// in all, never change their severity.
+	finish(all []Finding) []Finding
 }
 
 // UnreadParsedPart is the Unread reason of a file longer than
@@ -371,7 +393,16 @@ func (c *curFile) overlap(out []Finding, later bool) []Finding {
 }
 
 func (s *Scanner) session() *Session {
-	return &Session{s: s, hidden: map[string]bool{}, folded: map[string]string{}, counts: map[Severity]int{}}
+	ss := &Session{s: s, hidden: map[string]bool{}, folded: map[string]string{}, counts: map[Severity]int{}}
+	for _, d := range s.detectors {
+		if sd, ok := d.(sanitized); ok {
+			d = sd.Detector
+		}
+		if td, ok := d.(treeDetector); ok {
+			ss.trees = append(ss.trees, td.newTree())
+		}
+	}
+	return ss
 }
 
 // Skip records a sentence saying what was not read and why.
@@ -391,6 +422,9 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 		ss.cur = curFile{path: f.Path}
 		if f.Offset == 0 {
 			ss.rep.Files++
+			for _, t := range ss.trees {
+				t.file(f)
+			}
 			if f.Truncated {
 				ss.deferWhole(f)
 			}
@@ -473,6 +507,9 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 // addFindings counts and keeps findings (already capped per rule and
 // file).
 func (ss *Session) addFindings(out []Finding) {
+	for _, t := range ss.trees {
+		t.found(out)
+	}
 	for _, x := range out {
 		ss.counts[x.Severity] += 1 + x.More
 	}
@@ -564,6 +601,9 @@ func (ss *Session) existsExcept(r *Rule, path string) (Finding, bool) {
 // line, rule) and the verdict.
 func (ss *Session) report() *Report {
 	ss.flush()
+	for _, t := range ss.trees {
+		ss.addFindings(t.finish(ss.findings))
+	}
 	ss.incompleteFinding()
 	ss.prune()
 	rep := ss.rep

@@ -1,0 +1,571 @@
+package scan
+
+import (
+	"path"
+	"strconv"
+	"strings"
+)
+
+// AutorunDetector follows what runs by itself — npm's install scripts
+// (preinstall, install, postinstall, prepare, through `npm run` chains),
+// VS Code tasks run on folderOpen, dev container lifecycle commands — to
+// the files of the tree they run (`node scripts/setup.js`, `sh
+// install.sh`, `node .`), and:
+//
+//   - names the file in the finding of the script, task or command
+//     (NPM-LIFECYCLE-SCRIPT, VSCODE-AUTORUN-TASK, DEVCONTAINER-COMMAND):
+//     "It runs scripts/setup.js", or that the file is not in the tree;
+//   - AUTORUN-TARGET-SUSPICIOUS: reports again, one step more severe
+//     (medium becomes high, high critical), each medium or worse finding
+//     inside such a file: a loader in a file npm install runs needs no
+//     further step from the victim.
+//
+// It relates files to one another, so it works in a scan (Scanner), not
+// on a file alone: its Detect reports nothing.
+type AutorunDetector struct{}
+
+// ID implements [Detector].
+func (AutorunDetector) ID() string { return "AUTORUN" }
+
+// Applies implements [Detector]: no file on its own.
+func (AutorunDetector) Applies(string) bool { return false }
+
+// Detect implements [Detector]: nothing (see newTree).
+func (AutorunDetector) Detect(*File) []Finding { return nil }
+
+func (AutorunDetector) newTree() treeState {
+	return &autorunTree{paths: map[string]bool{}, suspects: map[string][]Finding{}, pkgs: map[string]*npmPackage{}}
+}
+
+const (
+	maxAutorunSuspectFiles = 5000
+	maxAutorunPerTarget    = 3
+	maxAutorunDepth        = 6
+)
+
+const srcAutorun = "npm-scripts(7): preinstall, install, postinstall and prepare run on npm install; VS Code tasks runOptions.runOn folderOpen; Dev Container lifecycle commands (containers.dev); Socket (2025) and Unit42: Contagious Interview loaders in the file a postinstall script or a folderOpen task runs"
+
+// autorunTree is one scan's state.
+type autorunTree struct {
+	paths    map[string]bool      // every file's path
+	suspects map[string][]Finding // SafePath -> medium or worse findings in it
+	pkgs     map[string]*npmPackage
+	triggers []autorunTrigger
+}
+
+type npmPackage struct {
+	file    string // path of the package.json
+	dir     string
+	main    string
+	scripts map[string]npmScript
+}
+
+type npmScript struct {
+	cmd  string
+	line int
+}
+
+// autorunTrigger is one command that runs by itself.
+type autorunTrigger struct {
+	file       string // the package.json, tasks.json or devcontainer.json
+	from, to   int    // lines of the finding that reports it
+	what, when string // "scripts.postinstall", "npm install"
+	cmd        string
+	dir        string // where the command runs
+	pkg        *npmPackage
+	npmScript  string // a VS Code npm task's script
+}
+
+var autorunScripts = []string{"preinstall", "install", "postinstall", "prepare"}
+
+func (t *autorunTree) file(f *File) {
+	t.paths[f.Path] = true
+	lp := FoldPath(f.Path)
+	b := base(lp)
+	dir := path.Dir(f.Path)
+	if dir == "." {
+		dir = ""
+	}
+	switch {
+	case b == "package.json":
+		leaves, _ := parseJSONC(f.Data)
+		pkg := &npmPackage{file: f.Path, dir: dir, scripts: map[string]npmScript{}}
+		for _, l := range leaves {
+			if !l.isText {
+				continue
+			}
+			if len(l.path) == 2 && l.path[0] == "scripts" {
+				pkg.scripts[l.path[1]] = npmScript{l.value, l.line}
+			}
+			if len(l.path) == 1 && l.path[0] == "main" {
+				pkg.main = l.value
+			}
+		}
+		t.pkgs[dir] = pkg
+		for _, s := range autorunScripts {
+			if sc, ok := pkg.scripts[s]; ok {
+				t.triggers = append(t.triggers, autorunTrigger{file: f.Path, from: sc.line, to: sc.line, what: "scripts." + s, when: "npm install", cmd: sc.cmd, dir: dir, pkg: pkg})
+			}
+		}
+	case strings.HasSuffix(lp, ".vscode/tasks.json") || strings.HasSuffix(lp, ".code-workspace"):
+		root := dir
+		if strings.HasSuffix(lp, ".vscode/tasks.json") {
+			root = path.Dir(dir)
+			if root == "." {
+				root = ""
+			}
+		}
+		t.vscodeTasks(f, root)
+	case b == "devcontainer.json" && strings.Contains(lp, ".devcontainer/") || b == ".devcontainer.json":
+		root := dir
+		if i := strings.LastIndex(lp, ".devcontainer/"); i >= 0 && len(lp) == len(f.Path) {
+			root = strings.TrimSuffix(f.Path[:i], "/")
+		}
+		leaves, _ := parseJSONC(f.Data)
+		for _, key := range []string{"initializeCommand", "onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand", "postAttachCommand"} {
+			var parts []string
+			line := 0
+			for _, l := range leaves {
+				if len(l.path) == 0 || l.path[0] != key {
+					continue
+				}
+				if line == 0 {
+					line = l.line
+				}
+				if l.isText {
+					parts = append(parts, l.value)
+				}
+			}
+			if line == 0 {
+				continue
+			}
+			cmd := strings.Join(parts, " ; ") // an object of commands run in parallel
+			if isArrayCommand(leaves, key) {
+				cmd = strings.Join(parts, " ") // one command and its arguments
+			}
+			t.triggers = append(t.triggers, autorunTrigger{file: f.Path, from: line, to: line, what: key, when: "opening the project in a dev container", cmd: cmd, dir: root})
+		}
+	}
+}
+
+// isArrayCommand says whether the devcontainer key holds an array (one
+// command and its arguments).
+func isArrayCommand(leaves []jsonLeaf, key string) bool {
+	for _, l := range leaves {
+		if len(l.path) == 2 && l.path[0] == key {
+			_, err := strconv.Atoi(l.path[1])
+			return err == nil
+		}
+	}
+	return false
+}
+
+// vscodeTasks records the tasks that run on folderOpen.
+func (t *autorunTree) vscodeTasks(f *File, root string) {
+	leaves, _ := parseJSONC(f.Data)
+	type task struct {
+		from, to        int
+		command, script string
+		typ             string
+		args            []string
+		folderOpen      bool
+	}
+	tasks := map[string]*task{}
+	var order []string
+	for _, l := range leaves {
+		p := l.path
+		if len(p) > 0 && p[0] == "tasks" && len(p) > 1 && p[1] == "tasks" { // .code-workspace
+			p = p[1:]
+		}
+		if len(p) < 3 || p[0] != "tasks" {
+			continue
+		}
+		id := p[1]
+		tk := tasks[id]
+		if tk == nil {
+			tk = &task{from: l.line}
+			tasks[id] = tk
+			order = append(order, id)
+		}
+		tk.to = max(tk.to, l.line)
+		rest := p[2:]
+		if len(rest) > 1 && (rest[0] == "linux" || rest[0] == "osx" || rest[0] == "windows") {
+			rest = rest[1:]
+		}
+		if !l.isText {
+			continue
+		}
+		switch {
+		case len(rest) == 1 && rest[0] == "command" && tk.command == "":
+			tk.command = l.value
+		case len(rest) == 1 && rest[0] == "script":
+			tk.script = l.value
+		case len(rest) == 1 && rest[0] == "type":
+			tk.typ = l.value
+		case len(rest) == 2 && rest[0] == "args":
+			tk.args = append(tk.args, l.value)
+		case len(rest) == 2 && rest[0] == "runOptions" && rest[1] == "runOn" && l.value == "folderOpen":
+			tk.folderOpen = true
+		}
+	}
+	for _, id := range order {
+		tk := tasks[id]
+		if !tk.folderOpen {
+			continue
+		}
+		cmd := strings.TrimSpace(tk.command + " " + strings.Join(tk.args, " "))
+		tr := autorunTrigger{file: f.Path, from: tk.from, to: tk.to, what: "task " + id, when: "opening the folder in VS Code", cmd: cmd, dir: root}
+		if tk.typ == "npm" && tk.script != "" {
+			tr.npmScript = tk.script
+		}
+		t.triggers = append(t.triggers, tr)
+	}
+}
+
+// autorunQuiet are the findings about the trigger itself, not about what
+// a target file does.
+func autorunQuiet(rule string) bool {
+	for _, p := range []string{"NPM-", "VSCODE-", "DEVCONTAINER-", "SCAN-", "AUTORUN-", "HIDDEN-DOTFILES", "PATH-CASE", "SYMLINK-"} {
+		if strings.HasPrefix(rule, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *autorunTree) found(out []Finding) {
+	for _, x := range out {
+		if sevRank(x.Severity) < sevRank(SeverityMedium) || autorunQuiet(x.Rule) || x.File == "" {
+			continue
+		}
+		s := t.suspects[x.File]
+		if s == nil && len(t.suspects) >= maxAutorunSuspectFiles || len(s) >= 2*maxAutorunPerTarget {
+			continue
+		}
+		t.suspects[x.File] = append(s, Finding{Rule: x.Rule, Severity: x.Severity, Line: x.Line, Snippet: x.Snippet})
+	}
+}
+
+// autorunTarget is a file a trigger runs.
+type autorunTarget struct {
+	path   string
+	exists bool
+	via    string // the command that runs it
+}
+
+func (t *autorunTree) finish(all []Finding) []Finding {
+	var out []Finding
+	for _, tr := range t.triggers {
+		r := autorunResolver{t: t, seen: map[string]bool{}}
+		pkg := tr.pkg
+		if pkg == nil {
+			pkg = t.pkgs[tr.dir]
+		}
+		if tr.npmScript != "" && pkg != nil {
+			r.script(pkg, tr.npmScript, 0)
+		}
+		r.command(tr.cmd, tr.dir, pkg, 0)
+		if len(r.targets) == 0 {
+			continue
+		}
+		var names []string
+		for _, tg := range r.targets {
+			if tg.exists {
+				names = append(names, tg.path)
+			} else {
+				names = append(names, tg.path+" (not in the project: it is downloaded or written while the command runs, so what runs cannot be read here)")
+			}
+		}
+		note := " It runs " + strings.Join(names, ", ") + "."
+		file := SafePath(tr.file)
+		for i := range all {
+			x := &all[i]
+			if x.File == file && x.Line >= tr.from && x.Line <= tr.to && autorunQuiet(x.Rule) && !strings.Contains(x.Explanation, note) {
+				x.Explanation += note
+			}
+		}
+		for _, tg := range r.targets {
+			if !tg.exists {
+				continue
+			}
+			sus := t.suspects[SafePath(tg.path)]
+			for i, s := range sus {
+				if i >= maxAutorunPerTarget {
+					break
+				}
+				sev := SeverityHigh
+				if sevRank(s.Severity) >= sevRank(SeverityHigh) {
+					sev = SeverityCritical
+				}
+				how := safeText(tr.cmd, 80)
+				if tg.via != tr.cmd {
+					how += " → " + safeText(tg.via, 80)
+				}
+				out = append(out, Finding{Rule: "AUTORUN-TARGET-SUSPICIOUS", Severity: sev, File: SafePath(tg.path), Line: s.Line, Snippet: s.Snippet,
+					Explanation: "This file runs by itself on " + tr.when + " (" + SafePath(tr.file) + ", " + tr.what + ": " + how + ") and holds " + s.Rule + " (" + string(s.Severity) + ") here. Fake recruiters put their loader in the file an install script or an auto-run task starts, so that installing the dependencies or opening the folder is enough: nothing has to be started by hand. Do not install or open the project.",
+					Source:      srcAutorun})
+			}
+		}
+	}
+	return out
+}
+
+// autorunResolver follows a command to the files it runs.
+type autorunResolver struct {
+	t       *autorunTree
+	seen    map[string]bool
+	targets []autorunTarget
+}
+
+func (r *autorunResolver) add(dir, arg, via string, pkg *npmPackage) {
+	arg = strings.Trim(arg, `"'`)
+	for _, pre := range []string{"${workspaceFolder}/", "${workspaceRoot}/", "$PWD/", "${PWD}/"} {
+		arg = strings.TrimPrefix(arg, pre)
+	}
+	if arg == "" || strings.HasPrefix(arg, "-") || strings.ContainsAny(arg, "$`*?") || strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, "~") {
+		return
+	}
+	p := path.Join(dir, arg)
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return
+	}
+	if p == "." {
+		p = ""
+	}
+	cands := []string{p}
+	if arg == "." || arg == "./" || strings.HasSuffix(arg, "/") || !r.t.paths[p] {
+		main := "index.js"
+		if q := r.t.pkgs[p]; q != nil && q.main != "" {
+			main = q.main
+		}
+		for _, c := range []string{path.Join(p, main), p + ".js", p + ".cjs", p + ".mjs", p + ".ts", path.Join(p, "index.js")} {
+			cands = append(cands, strings.TrimPrefix(c, "/"))
+		}
+	}
+	for _, c := range cands {
+		if r.t.paths[c] {
+			r.push(autorunTarget{path: c, exists: true, via: via})
+			return
+		}
+	}
+	// Report a missing file only when the argument is clearly a path.
+	if strings.Contains(arg, "/") || path.Ext(arg) != "" && len(path.Ext(arg)) <= 4 {
+		r.push(autorunTarget{path: p, via: via})
+	}
+}
+
+func (r *autorunResolver) push(tg autorunTarget) {
+	for _, x := range r.targets {
+		if x.path == tg.path {
+			return
+		}
+	}
+	if len(r.targets) < 8 {
+		r.targets = append(r.targets, tg)
+	}
+}
+
+// script follows `npm run name` with its pre and post scripts.
+func (r *autorunResolver) script(pkg *npmPackage, name string, depth int) {
+	for _, n := range []string{"pre" + name, name, "post" + name} {
+		if r.seen[pkg.dir+"\x00"+n] {
+			continue
+		}
+		r.seen[pkg.dir+"\x00"+n] = true
+		if sc, ok := pkg.scripts[n]; ok {
+			r.command(sc.cmd, pkg.dir, pkg, depth+1)
+		}
+	}
+}
+
+// command follows one shell command line.
+func (r *autorunResolver) command(cmd, dir string, pkg *npmPackage, depth int) {
+	if depth > maxAutorunDepth || len(cmd) > 4096 {
+		return
+	}
+	for _, simple := range splitShell(cmd) {
+		w := shellWords(simple)
+		// Environment assignments and wrappers.
+		for len(w) > 0 {
+			a := w[0]
+			if i := strings.IndexByte(a, '='); i > 0 && !strings.ContainsAny(a[:i], "/.") {
+				w = w[1:]
+				continue
+			}
+			switch base(a) {
+			case "cross-env", "env", "nohup", "exec", "time", "sudo", "npx", "dotenv", "--":
+				w = w[1:]
+				for len(w) > 0 && strings.HasPrefix(w[0], "-") {
+					w = w[1:]
+				}
+				continue
+			}
+			break
+		}
+		if len(w) == 0 {
+			continue
+		}
+		prog := base(w[0])
+		args := w[1:]
+		switch prog {
+		case "node", "nodejs", "tsx", "ts-node", "babel-node", "esno", "esr", "nodemon", "electron", "deno", "bun":
+			if prog == "deno" && len(args) > 0 && args[0] == "run" {
+				args = args[1:]
+			}
+			if prog == "bun" && len(args) > 0 && args[0] == "run" {
+				args = args[1:]
+				if len(args) > 0 && pkg != nil {
+					if _, ok := pkg.scripts[args[0]]; ok {
+						r.script(pkg, args[0], depth)
+						continue
+					}
+				}
+			}
+			for i := 0; i < len(args); i++ {
+				a := args[i]
+				switch {
+				case a == "-e" || a == "--eval" || a == "-p" || a == "--print":
+					i = len(args)
+				case a == "-r" || a == "--require" || a == "--import" || a == "--loader" || a == "--experimental-loader":
+					if i+1 < len(args) {
+						if strings.HasPrefix(args[i+1], ".") {
+							r.add(dir, args[i+1], simple, pkg)
+						}
+						i++
+					}
+				case strings.HasPrefix(a, "--require=") || strings.HasPrefix(a, "--import="):
+					if v := a[strings.IndexByte(a, '=')+1:]; strings.HasPrefix(v, ".") {
+						r.add(dir, v, simple, pkg)
+					}
+				case strings.HasPrefix(a, "-"):
+				default:
+					r.add(dir, a, simple, pkg)
+					i = len(args)
+				}
+			}
+		case "sh", "bash", "zsh", "dash", "source", ".", "python", "python3", "py", "ruby", "perl":
+			for i := 0; i < len(args); i++ {
+				a := args[i]
+				if a == "-c" {
+					if i+1 < len(args) && (prog == "sh" || prog == "bash" || prog == "zsh" || prog == "dash") {
+						r.command(args[i+1], dir, pkg, depth+1)
+					}
+					break
+				}
+				if a == "-m" {
+					break
+				}
+				if strings.HasPrefix(a, "-") {
+					continue
+				}
+				r.add(dir, a, simple, pkg)
+				break
+			}
+		case "powershell", "powershell.exe", "pwsh":
+			for i := 0; i+1 < len(args); i++ {
+				if strings.EqualFold(args[i], "-File") || strings.EqualFold(args[i], "-f") {
+					r.add(dir, args[i+1], simple, pkg)
+					break
+				}
+			}
+		case "npm", "yarn", "pnpm":
+			if pkg == nil || len(args) == 0 {
+				continue
+			}
+			sub := args[0]
+			switch {
+			case sub == "run" || sub == "run-script" || sub == "rum" || sub == "urn":
+				if len(args) > 1 {
+					r.script(pkg, args[1], depth)
+				}
+			case sub == "start" || sub == "test" || sub == "restart" || sub == "stop":
+				r.script(pkg, sub, depth)
+			case prog != "npm":
+				if _, ok := pkg.scripts[sub]; ok {
+					r.script(pkg, sub, depth)
+				}
+			}
+		default:
+			a := w[0]
+			if strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") || strings.Contains(a, "/") && path.Ext(a) != "" ||
+				strings.HasSuffix(a, ".sh") || strings.HasSuffix(a, ".js") || strings.HasSuffix(a, ".bat") || strings.HasSuffix(a, ".cmd") || strings.HasSuffix(a, ".ps1") {
+				if !strings.HasPrefix(a, "node_modules/") && !strings.HasPrefix(a, "./node_modules/") {
+					r.add(dir, a, simple, pkg)
+				}
+			}
+		}
+	}
+}
+
+// splitShell splits a command line into simple commands at &&, ||, ;, |,
+// & and new lines outside quotes.
+func splitShell(s string) []string {
+	var out []string
+	var q byte
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			} else if c == '\\' && q == '"' {
+				i++
+			}
+		case c == '"' || c == '\'':
+			q = c
+		case c == ';' || c == '|' || c == '&' || c == '\n':
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	out = append(out, s[start:])
+	kept := out[:0]
+	for _, x := range out {
+		if x = strings.TrimSpace(x); x != "" {
+			kept = append(kept, x)
+		}
+	}
+	return kept
+}
+
+// shellWords splits a simple command into words, removing quotes.
+func shellWords(s string) []string {
+	var out []string
+	var b strings.Builder
+	var q byte
+	in := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			} else if c == '\\' && q == '"' && i+1 < len(s) {
+				i++
+				b.WriteByte(s[i])
+			} else {
+				b.WriteByte(c)
+			}
+		case c == '"' || c == '\'':
+			q, in = c, true
+		case c == ' ' || c == '\t':
+			if in {
+				out = append(out, b.String())
+				b.Reset()
+				in = false
+			}
+		case c == '\\' && i+1 < len(s):
+			i++
+			b.WriteByte(s[i])
+			in = true
+		default:
+			b.WriteByte(c)
+			in = true
+		}
+	}
+	if in {
+		out = append(out, b.String())
+	}
+	return out
+}

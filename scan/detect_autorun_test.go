@@ -1,0 +1,100 @@
+package scan
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestAutorunTargets: install scripts, folderOpen tasks and dev container
+// commands are followed to the files they run, through npm run chains,
+// wrappers and flags; the script's finding names the file, and a finding
+// inside it is reported again one step more severe.
+func TestAutorunTargets(t *testing.T) {
+	t.Parallel()
+	s, err := NewScanner(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loader := "const r = await fetch(u);\nconst code = await r.text();\nnew Function(code)();\n" // JS-EXEC-FETCHED, critical
+	medium := "const snapshot = { ...process.env };\n"                                           // JS-PROCESS-ENV-EXFIL, medium
+	for _, tc := range []struct {
+		name   string
+		files  map[string]string
+		target string   // the file the trigger runs
+		sev    Severity // of its AUTORUN-TARGET-SUSPICIOUS findings ("" for none)
+	}{
+		{"postinstall node", map[string]string{"package.json": `{"scripts":{"postinstall":"node scripts/setup.js"}}`, "scripts/setup.js": loader}, "scripts/setup.js", SeverityCritical},
+		{"npm run chain no ext", map[string]string{"package.json": `{"scripts":{"install":"npm run build","prebuild":"cross-env NODE_ENV=production node ./lib/x"}}`, "lib/x.js": medium}, "lib/x.js", SeverityHigh},
+		{"sh script", map[string]string{"package.json": `{"scripts":{"preinstall":"sh install.sh || true"}}`, "install.sh": "echo hi\n"}, "install.sh", ""},
+		{"node dot main", map[string]string{"package.json": `{"main":"src/main.js","scripts":{"postinstall":"node ."}}`, "src/main.js": loader}, "src/main.js", SeverityCritical},
+		{"node require flag", map[string]string{"package.json": `{"scripts":{"prepare":"node -r ./hook.js build.js"}}`, "hook.js": loader, "build.js": ""}, "hook.js", SeverityCritical},
+		{"bash -c", map[string]string{"package.json": `{"scripts":{"postinstall":"bash -c 'node tools/a.js'"}}`, "tools/a.js": medium}, "tools/a.js", SeverityHigh},
+		{"nested package", map[string]string{"app/package.json": `{"scripts":{"postinstall":"node setup"}}`, "app/setup/index.js": loader}, "app/setup/index.js", SeverityCritical},
+		{"vscode task", map[string]string{".vscode/tasks.json": `{"tasks":[{"label":"x","type":"shell","command":"node ${workspaceFolder}/.vscode/x.js","runOptions":{"runOn":"folderOpen"}}]}`, ".vscode/x.js": loader}, ".vscode/x.js", SeverityCritical},
+		{"vscode npm task", map[string]string{"package.json": `{"scripts":{"dev":"node dev.js"}}`, ".vscode/tasks.json": `{"tasks":[{"type":"npm","script":"dev","runOptions":{"runOn":"folderOpen"}}]}`, "dev.js": medium}, "dev.js", SeverityHigh},
+		{"vscode task not auto", map[string]string{".vscode/tasks.json": `{"tasks":[{"label":"x","command":"node x.js"}]}`, "x.js": loader}, "", ""},
+		{"devcontainer array", map[string]string{".devcontainer/devcontainer.json": `{"postCreateCommand":["python3","tools/boot.py"]}`, "tools/boot.py": "import os\n"}, "tools/boot.py", ""},
+		{"devcontainer object", map[string]string{".devcontainer/devcontainer.json": `{"postStartCommand":{"a":"npm ci","b":"node seed.js"}}`, "seed.js": loader}, "seed.js", SeverityCritical},
+		{"missing target", map[string]string{"package.json": `{"scripts":{"postinstall":"node dist/payload.js"}}`}, "dist/payload.js (not in the project", ""},
+		{"outside tree ignored", map[string]string{"package.json": `{"scripts":{"postinstall":"node ../../x.js"}}`}, "", ""},
+		{"library file not run", map[string]string{"package.json": `{"scripts":{"postinstall":"node-gyp rebuild"}}`, "lib.js": loader}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var files []*File
+			for p, d := range tc.files {
+				files = append(files, &File{Path: p, Data: []byte(d), Size: int64(len(d))})
+			}
+			slices.SortFunc(files, func(a, b *File) int { return strings.Compare(b.Path, a.Path) }) // targets before package.json
+			rep, err := s.ScanFiles(context.Background(), files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			named := false
+			var sev Severity
+			for _, f := range rep.Findings {
+				if autorunQuiet(f.Rule) && tc.target != "" && strings.Contains(f.Explanation, "It runs "+tc.target) {
+					named = true
+				}
+				if f.Rule == "AUTORUN-TARGET-SUSPICIOUS" {
+					if !strings.HasPrefix(tc.target, f.File) {
+						t.Errorf("AUTORUN-TARGET-SUSPICIOUS at %s, want %s", f.File, tc.target)
+					}
+					if sevRank(f.Severity) > sevRank(sev) {
+						sev = f.Severity
+					}
+				}
+			}
+			if tc.target != "" && !named {
+				t.Errorf("no finding names %s: %+v", tc.target, rep.Findings)
+			}
+			if tc.target == "" && named {
+				t.Errorf("a finding names a target")
+			}
+			if sev != tc.sev {
+				t.Errorf("AUTORUN-TARGET-SUSPICIOUS severity %q, want %q", sev, tc.sev)
+			}
+		})
+	}
+}
+
+// FuzzAutorunCommand: the shell splitting and the resolver on any
+// command line, without panicking or looping.
+func FuzzAutorunCommand(f *testing.F) {
+	f.Add("npm run a && node ./x || sh -c 'bash -c \"node y\"'; cross-env A=1 npx tsx z.ts")
+	f.Add("node -r ./h.js --import=./i.mjs . ; powershell -File a.ps1 | ./run.sh")
+	f.Add(`"unterminated 'quote \`)
+	f.Fuzz(func(t *testing.T, cmd string) {
+		tr := &autorunTree{paths: map[string]bool{"x.js": true, "y/index.js": true}, pkgs: map[string]*npmPackage{}}
+		pkg := &npmPackage{scripts: map[string]npmScript{"a": {cmd: cmd}, "b": {cmd: "npm run a"}}}
+		tr.pkgs[""] = pkg
+		r := autorunResolver{t: tr, seen: map[string]bool{}}
+		r.command(cmd, "", pkg, 0)
+		r.script(pkg, "b", 0)
+		if len(r.targets) > 8 {
+			t.Fatalf("%d targets", len(r.targets))
+		}
+	})
+}
