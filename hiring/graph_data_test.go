@@ -1,12 +1,9 @@
 package hiring
 
 import (
-	"encoding/csv"
-	"os"
-	"strings"
 	"testing"
 
-	"github.com/bulwark-sec/bulwark/internal/shareddata"
+	"github.com/bulwark-sec/bulwark/hiring/internal/datasets"
 )
 
 // TestGraphSplinkFake links splink's synthetic "fake_1000" people (a
@@ -19,40 +16,15 @@ import (
 // (name, birth date, city as the address) are logged after.
 func TestGraphSplinkFake(t *testing.T) {
 	t.Parallel()
-	path := shareddata.Path(t, "hire", "datasets", "splink_fake_1000.csv")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, name := range rows[0] {
-		col[name] = i
-	}
-	for _, name := range []string{"unique_id", "first_name", "surname", "dob", "city", "email", "cluster"} {
-		if _, ok := col[name]; !ok {
-			t.Fatalf("%s: no column %q", path, name)
+	ds := datasets.Splink(t)
+	people := make([]Person, len(ds))
+	for i, d := range ds {
+		people[i] = Person{ID: d.ID, FullName: d.FullName(), DateOfBirth: d.DOB, HomeAddress: d.Address}
+		if d.Email != "" {
+			people[i].Emails = []string{d.Email}
 		}
 	}
-	var people []Person
-	truth := map[string]string{}
-	for _, r := range rows[1:] {
-		p := Person{
-			ID:          r[col["unique_id"]],
-			FullName:    strings.TrimSpace(r[col["first_name"]] + " " + r[col["surname"]]),
-			DateOfBirth: r[col["dob"]],
-			HomeAddress: r[col["city"]],
-		}
-		if e := r[col["email"]]; e != "" {
-			p.Emails = []string{e}
-		}
-		people = append(people, p)
-		truth[p.ID] = r[col["cluster"]]
-	}
+	truth := datasets.Truth(ds)
 	g, err := BuildGraph(people, LinkOptions{ExactOnly: true})
 	if err != nil {
 		t.Fatal(err)

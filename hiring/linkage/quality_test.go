@@ -1,98 +1,32 @@
 package linkage
 
 import (
-	"encoding/csv"
-	"os"
-	"strings"
 	"testing"
 
-	"github.com/bulwark-sec/bulwark/internal/shareddata"
+	"github.com/bulwark-sec/bulwark/hiring/internal/datasets"
 )
+
+// asRecords turns a dataset's records into linkage records ("Surname,
+// Given" names) and each record's entity.
+func asRecords(ds []datasets.Record) ([]Record, map[string]string) {
+	recs := make([]Record, len(ds))
+	for i, d := range ds {
+		recs[i] = Record{ID: d.ID, Name: d.Surname + ", " + d.GivenName, DOB: d.DOB, Address: d.Address, NationalID: d.NationalID}
+	}
+	return recs, datasets.Truth(ds)
+}
 
 // readFEBRL reads a FEBRL CSV into records and each record's entity (the
 // N of rec-N-org / rec-N-dup-M).
 func readFEBRL(t *testing.T, name string) ([]Record, map[string]string) {
 	t.Helper()
-	path := shareddata.Path(t, "hire", "datasets", "febrl", name)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[strings.TrimSpace(h)] = i
-	}
-	get := func(row []string, c string) string {
-		i, ok := col[c]
-		if !ok {
-			t.Fatalf("%s: no column %q", path, c)
-		}
-		return strings.TrimSpace(row[i])
-	}
-	var recs []Record
-	entity := map[string]string{}
-	for _, row := range rows[1:] {
-		id := get(row, "rec_id")
-		parts := strings.Split(id, "-")
-		entity[id] = parts[1]
-		addr := strings.Join(nonEmpty(get(row, "street_number"), get(row, "address_1"), get(row, "address_2"),
-			get(row, "suburb"), get(row, "postcode"), get(row, "state")), " ")
-		recs = append(recs, Record{
-			ID:         id,
-			Name:       get(row, "surname") + ", " + get(row, "given_name"),
-			DOB:        get(row, "date_of_birth"),
-			Address:    addr,
-			NationalID: get(row, "soc_sec_id"),
-		})
-	}
-	return recs, entity
-}
-
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
+	return asRecords(datasets.FEBRL(t, name))
 }
 
 // readSplink reads splink's fake_1000 (cluster column = truth).
 func readSplink(t *testing.T) ([]Record, map[string]string) {
 	t.Helper()
-	path := shareddata.Path(t, "hire", "datasets", "splink_fake_1000.csv")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
-	var recs []Record
-	entity := map[string]string{}
-	for _, row := range rows[1:] {
-		id := row[col["unique_id"]]
-		entity[id] = row[col["cluster"]]
-		recs = append(recs, Record{
-			ID:      id,
-			Name:    strings.TrimSpace(row[col["surname"]]) + ", " + strings.TrimSpace(row[col["first_name"]]),
-			DOB:     row[col["dob"]],
-			Address: row[col["city"]],
-		})
-	}
-	return recs, entity
+	return asRecords(datasets.Splink(t))
 }
 
 type prf struct{ tp, fp, fn int }
