@@ -22,9 +22,10 @@ import (
 // How evidence is matched to people: a sign-in's User, a device's User, a
 // shipment's Person and a payroll account's Person may name the person by
 // id or by any of their e-mails (compared as NormalizeEmail has them); a
-// device is also matched by a serial the person record lists or a shipment
-// names, a GitHub profile by the person's GitHub handle. Evidence that
-// matches no person, or several (an e-mail two records share: the
+// device or shipment that names nobody is matched by a serial the person
+// record lists or a shipment to the person names, a GitHub profile by the
+// person's GitHub handle. AttachEvidence matches the same way. Evidence
+// that matches no person, or several (an e-mail two records share: the
 // SHARED_IDENTIFIER rule reports that), is counted in Report.Unmatched and
 // used by no rule; it is never silently dropped.
 //
@@ -152,11 +153,8 @@ func (c *Checker) RunGraph(ctx context.Context, people []Person, ev Evidence, g 
 type index struct {
 	people []Person
 	names  [][]string
-	// byKey maps an id or e-mail (matchKey) to the person, -1 when several
-	// people claim it.
-	byKey    map[string]int32
-	bySerial map[string]int32
-	byGitHub map[string]int32
+	// m resolves evidence to people (see matcher).
+	m *matcher
 	// same holds pairs of people the identity graph says are one person
 	// (an identity link): sharing identifiers between them is no flag.
 	same  map[[2]int32]bool
@@ -196,33 +194,21 @@ const maxObservations = 5
 
 func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 	x := &index{
-		people:   people,
-		names:    make([][]string, len(people)),
-		byKey:    make(map[string]int32, 2*len(people)),
-		bySerial: map[string]int32{},
-		byGitHub: map[string]int32{},
-		same:     map[[2]int32]bool{},
-		flags:    make([]map[string]*flagDraft, len(people)),
-		events:   make([][]int64, len(people)),
-		homes:    make([]string, len(people)),
-		holders:  map[string][]string{},
-		banks:    map[string]map[int32][]string{},
-		now:      time.Now(),
+		people:  people,
+		names:   make([][]string, len(people)),
+		m:       newMatcher(people, ev.Shipments),
+		same:    map[[2]int32]bool{},
+		flags:   make([]map[string]*flagDraft, len(people)),
+		events:  make([][]int64, len(people)),
+		homes:   make([]string, len(people)),
+		holders: map[string][]string{},
+		banks:   map[string]map[int32][]string{},
+		now:     time.Now(),
 	}
 	if c.Now != nil {
 		x.now = c.Now()
 	}
 	ids := make(map[string]int, len(people))
-	claim := func(m map[string]int32, k string, i int32) {
-		if k == "" {
-			return
-		}
-		if j, ok := m[k]; ok && j != i {
-			m[k] = -1
-			return
-		}
-		m[k] = i
-	}
 	for i := range people {
 		p := &people[i]
 		id := strings.TrimSpace(p.ID)
@@ -235,21 +221,6 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 		ids[id] = i
 		x.names[i] = nameTokens(p.FullName)
 		x.homes[i] = NormalizeAddress(p.HomeAddress)
-		claim(x.byKey, matchKey(id), int32(i))
-		for _, e := range p.Emails {
-			claim(x.byKey, matchKey(e), int32(i))
-		}
-		for _, s := range p.DeviceSerials {
-			claim(x.bySerial, serialKey(s), int32(i))
-		}
-		claim(x.byGitHub, githubKey(p.GitHub), int32(i))
-	}
-	for _, s := range ev.Shipments {
-		if i, ok := x.person(s.Person); ok && s.DeviceSerial != "" {
-			if _, known := x.bySerial[serialKey(s.DeviceSerial)]; !known {
-				x.bySerial[serialKey(s.DeviceSerial)] = i
-			}
-		}
 	}
 	for k := range ev.Payroll {
 		a := &ev.Payroll[k]
@@ -261,7 +232,7 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 			x.holders[key] = append(x.holders[key], a.Holder)
 		}
 		if !isCrypto(a.Kind) && bareAccount(key) {
-			i, ok := x.person(a.Person)
+			i, ok := x.m.payroll(a).unique()
 			if inst := institutionKey(a.Institution); ok && inst != "" {
 				if x.banks[key] == nil {
 					x.banks[key] = map[int32][]string{}
@@ -324,11 +295,8 @@ func lineOf(line int) string {
 	return ", line " + strconv.Itoa(line)
 }
 
-// person resolves how evidence names a person.
-func (x *index) person(name string) (int32, bool) {
-	i, ok := x.byKey[matchKey(name)]
-	return i, ok && i >= 0
-}
+// person resolves an id or e-mail naming one person (see matcher).
+func (x *index) person(name string) (int32, bool) { return x.m.user(name).unique() }
 
 // flag records one observation of rule code on person i.
 func (x *index) flag(i int32, code, evidence string, related ...int32) {

@@ -496,3 +496,99 @@ func TestShippingDestination(t *testing.T) {
 		})
 	}
 }
+
+// TestEvidenceMatching: the store (AttachEvidence) and the checks resolve
+// evidence to people with one matcher. checks is whom a run uses the item
+// for ("" counted in Report.Unmatched); store is whom an import files it
+// with: the same person, or the first of several claimants for an item
+// the checks leave unmatched. Every other row gives what each gave before
+// they shared the matcher. Rows marked "store agrees" are where the
+// store's own lower-casing used to differ (an e-mail alias, a serial with
+// dashes, a shipment's serial, a profile URL, a device or shipment for
+// someone unknown): it now files them as the checks use them; the row
+// marked "checks agree" is a shipment naming no person, which the store
+// filed by its serial and the checks now use the same way.
+func TestEvidenceMatching(t *testing.T) {
+	t.Parallel()
+	people := []Person{
+		{ID: "p-1", FullName: "Ann Lee", Emails: []string{"Ann.Lee@Gmail.com"}, DeviceSerials: []string{"C02XK1ABJG5H"}, GitHub: "annl"},
+		{ID: "p-2", FullName: "Bob Ray", Emails: []string{"bob@x.test", "team@x.test"}},
+		{ID: "p-3", FullName: "Cy Oak", Emails: []string{"Team@X.test"}},
+	}
+	shipToBob := Shipment{Person: "p-2", DeviceSerial: "PF3KQ9ZL", Address: "1 Main St, Reno, NV 89501"}
+	for _, tc := range []struct {
+		name          string
+		ev            Evidence
+		store, checks string
+	}{
+		{"sign-in by e-mail, case and blanks", Evidence{SignIns: []SignIn{{User: " ANN.LEE@gmail.com", Success: true}}}, "p-1", "p-1"},
+		{"sign-in by id", Evidence{SignIns: []SignIn{{User: "P-2", Success: true}}}, "p-2", "p-2"},
+		{"sign-in by a Gmail alias (store agrees)", Evidence{SignIns: []SignIn{{User: "annlee+hr@googlemail.com", Success: true}}}, "p-1", "p-1"},
+		{"sign-in by an e-mail two records give", Evidence{SignIns: []SignIn{{User: "team@x.test", Success: true}}}, "p-2", ""},
+		{"sign-in by nobody", Evidence{SignIns: []SignIn{{User: "eve@x.test", Success: true}}}, "", ""},
+		{"device by user", Evidence{Devices: []Device{{Serial: "X1234567", User: "bob@x.test"}}}, "p-2", "p-2"},
+		{"device by serial, dashes (store agrees)", Evidence{Devices: []Device{{Serial: "c02x-k1ab-jg5h"}}}, "p-1", "p-1"},
+		{"device by a serial shipped to the person (store agrees)", Evidence{Devices: []Device{{Serial: "PF3KQ9ZL"}}, Shipments: []Shipment{shipToBob}}, "p-2", "p-2"},
+		{"device of someone unknown, a known serial (store agrees)", Evidence{Devices: []Device{{Serial: "C02XK1ABJG5H", User: "ghost"}}}, "", ""},
+		{"device with a placeholder serial", Evidence{Devices: []Device{{Serial: "To be filled by O.E.M."}}}, "", ""},
+		{"shipment by person", Evidence{Shipments: []Shipment{{Person: "ann.lee@gmail.com", Address: "1 Main St"}}}, "p-1", "p-1"},
+		{"shipment naming no person, by serial (checks agree)", Evidence{Shipments: []Shipment{{DeviceSerial: "C02XK1ABJG5H", Address: "1 Main St"}}}, "p-1", "p-1"},
+		{"shipment to someone unknown, a known serial (store agrees)", Evidence{Shipments: []Shipment{{Person: "zed", DeviceSerial: "C02XK1ABJG5H", Address: "1 Main St"}}}, "", ""},
+		{"payroll by e-mail", Evidence{Payroll: []PayrollAccount{{Person: "BOB@x.test", Kind: "bank", Account: "40319872"}}}, "p-2", "p-2"},
+		{"GitHub by login", Evidence{GitHub: []GitHubProfile{{Login: "AnnL"}}}, "p-1", "p-1"},
+		{"GitHub by profile URL (store agrees)", Evidence{GitHub: []GitHubProfile{{Login: "https://github.com/AnnL"}}}, "p-1", "p-1"},
+		{"GitHub by nobody", Evidence{GitHub: []GitHubProfile{{Login: "other"}}}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			item := tc.ev
+			if len(item.Shipments) > 0 && item.Shipments[0] == shipToBob {
+				item.Shipments = nil // the context, not the item
+			}
+			got, rest := AttachEvidence(people, tc.ev)
+			store := ""
+			for id, e := range got {
+				n := e.Count()
+				if len(tc.ev.Shipments) > 0 && tc.ev.Shipments[0] == shipToBob && id == "p-2" {
+					n-- // the context shipment
+				}
+				if n > 0 {
+					store = id
+				}
+			}
+			if store != tc.store {
+				t.Errorf("AttachEvidence files it with %q (unattached %+v), want %q", store, rest, tc.store)
+			}
+			r, err := (&Checker{Now: func() time.Time { return now }}).Run(context.Background(), people, tc.ev, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			matched := r.Unmatched.Total() == 0
+			if matched != (tc.checks != "") {
+				t.Errorf("the checks: unmatched %+v, want the item used for %q", r.Unmatched, tc.checks)
+			}
+			if tc.checks != "" {
+				x, err := (&Checker{}).index(people, tc.ev)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var m match
+				switch {
+				case len(item.SignIns) > 0:
+					m = x.m.signIn(&item.SignIns[0])
+				case len(item.Devices) > 0:
+					m = x.m.device(&item.Devices[0])
+				case len(item.Shipments) > 0:
+					m = x.m.shipment(&item.Shipments[0])
+				case len(item.Payroll) > 0:
+					m = x.m.payroll(&item.Payroll[0])
+				case len(item.GitHub) > 0:
+					m = x.m.gitHub(&item.GitHub[0])
+				}
+				if i, ok := m.unique(); !ok || people[i].ID != tc.checks {
+					t.Errorf("the checks use it for %v (%v), want %q", i, ok, tc.checks)
+				}
+			}
+		})
+	}
+}

@@ -386,7 +386,7 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		// Logs often hold runs of one user's events: resolve once a run.
 		if k == 0 || s.User != lastUser {
 			lastUser = s.User
-			lastI, lastOK = x.person(s.User)
+			lastI, lastOK = x.m.signIn(s).unique()
 		}
 		i, ok := lastI, lastOK
 		if !ok {
@@ -646,18 +646,14 @@ func (c *Checker) checkDevices(x *index, ev Evidence) {
 		}
 	}
 	for _, s := range ev.Shipments {
-		if i, ok := x.person(s.Person); ok && serialKey(s.DeviceSerial) != "" {
+		if i, ok := x.m.shipment(&s).unique(); ok && serialKey(s.DeviceSerial) != "" {
 			k := serialKey(s.DeviceSerial)
 			serials[k] = addUnique(serials[k], i)
 		}
 	}
 	for k := range ev.Devices {
 		d := &ev.Devices[k]
-		i, ok := x.person(d.User)
-		if !ok && d.User == "" {
-			j, found := x.bySerial[serialKey(d.Serial)]
-			i, ok = j, found && j >= 0
-		}
+		i, ok := x.m.device(d).unique()
 		if !ok {
 			x.unmatched.Devices++
 			continue
@@ -792,7 +788,7 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 	}
 	for k := range shipments {
 		s := &shipments[k]
-		i, ok := x.person(s.Person)
+		i, ok := x.m.shipment(s).unique()
 		if !ok {
 			x.unmatched.Shipments++
 			continue
@@ -851,7 +847,7 @@ func (c *Checker) checkPayroll(x *index, payroll []PayrollAccount) {
 	recent := make(map[int32]map[string]bool)
 	for k := range payroll {
 		a := &payroll[k]
-		i, ok := x.person(a.Person)
+		i, ok := x.m.payroll(a).unique()
 		if !ok {
 			x.unmatched.Payroll++
 			continue
@@ -904,8 +900,8 @@ func isCrypto(kind string) bool { return strings.EqualFold(strings.TrimSpace(kin
 func (c *Checker) checkGitHub(x *index, profiles []GitHubProfile) {
 	for k := range profiles {
 		g := &profiles[k]
-		i, ok := x.byGitHub[githubKey(g.Login)]
-		if !ok || i < 0 || g.Login == "" {
+		i, ok := x.m.gitHub(g).unique()
+		if !ok {
 			x.unmatched.GitHub++
 			continue
 		}
@@ -970,7 +966,7 @@ func (c *Checker) screen(ctx context.Context, x *index, payroll []PayrollAccount
 		if !isCrypto(a.Kind) {
 			continue
 		}
-		i, ok := x.person(a.Person)
+		i, ok := x.m.payroll(a).unique()
 		if !ok {
 			continue // counted in checkPayroll
 		}

@@ -6,94 +6,51 @@ import (
 )
 
 // AttachEvidence gives each evidence item to the person it is about, among
-// people: a sign-in by its user (the person's id or one of their e-mails),
-// a device by its user or its serial (one of the person's device serials),
-// a shipment by its person or device serial, a payroll account by its
-// person, a GitHub profile by its login (the person's GitHub handle).
-// Matching ignores case and surrounding spaces. Items no person matches
-// are returned apart: the store keeps only evidence about a person it
-// holds. An item that matches several people goes to the first.
+// people, matched as the checks match it (see matcher): a sign-in by its
+// user (the person's id or one of their e-mails, a provider's aliases
+// folded), a device by its user or, naming none, its serial (one of the
+// person's device serials or a serial shipped to them), a shipment by its
+// person or, naming none, its device serial, a payroll account by its
+// person, a GitHub profile by its login (the person's GitHub handle or
+// profile URL). Items no person matches are returned apart: the store
+// keeps only evidence about a person it holds. An item that matches
+// several people goes to the first (the checks use it for nobody until
+// the records are fixed).
 func AttachEvidence(people []Person, ev Evidence) (map[string]Evidence, Evidence) {
-	byKey := map[string]string{}
-	put := func(kind, v, id string) {
-		v = strings.ToLower(strings.TrimSpace(v))
-		if v == "" {
-			return
-		}
-		if _, ok := byKey[kind+v]; !ok {
-			byKey[kind+v] = id
-		}
-	}
-	for _, p := range people {
-		put("u", p.ID, p.ID)
-		for _, e := range p.Emails {
-			put("u", e, p.ID)
-		}
-		for _, s := range p.DeviceSerials {
-			put("s", s, p.ID)
-		}
-		put("g", p.GitHub, p.ID)
-	}
-	find := func(kind, v string) (string, bool) {
-		id, ok := byKey[kind+strings.ToLower(strings.TrimSpace(v))]
-		return id, ok && v != ""
-	}
-	out := map[string]Evidence{}
-	var rest Evidence
-	for _, s := range ev.SignIns {
-		if id, ok := find("u", s.User); ok {
-			e := out[id]
-			e.SignIns = append(e.SignIns, s)
-			out[id] = e
-		} else {
-			rest.SignIns = append(rest.SignIns, s)
-		}
-	}
-	for _, d := range ev.Devices {
-		id, ok := find("u", d.User)
+	m := newMatcher(people, ev.Shipments)
+	byID := map[string]*Evidence{}
+	rest := &Evidence{}
+	to := func(r match) *Evidence {
+		i, ok := r.first()
 		if !ok {
-			id, ok = find("s", d.Serial)
+			return rest
 		}
-		if ok {
-			e := out[id]
-			e.Devices = append(e.Devices, d)
-			out[id] = e
-		} else {
-			rest.Devices = append(rest.Devices, d)
+		e := byID[people[i].ID]
+		if e == nil {
+			e = &Evidence{}
+			byID[people[i].ID] = e
 		}
+		return e
 	}
-	for _, s := range ev.Shipments {
-		id, ok := find("u", s.Person)
-		if !ok {
-			id, ok = find("s", s.DeviceSerial)
-		}
-		if ok {
-			e := out[id]
-			e.Shipments = append(e.Shipments, s)
-			out[id] = e
-		} else {
-			rest.Shipments = append(rest.Shipments, s)
-		}
+	attachEach(ev.SignIns, m.signIn, to, func(e *Evidence) *[]SignIn { return &e.SignIns })
+	attachEach(ev.Devices, m.device, to, func(e *Evidence) *[]Device { return &e.Devices })
+	attachEach(ev.Shipments, m.shipment, to, func(e *Evidence) *[]Shipment { return &e.Shipments })
+	attachEach(ev.Payroll, m.payroll, to, func(e *Evidence) *[]PayrollAccount { return &e.Payroll })
+	attachEach(ev.GitHub, m.gitHub, to, func(e *Evidence) *[]GitHubProfile { return &e.GitHub })
+	out := make(map[string]Evidence, len(byID))
+	for id, e := range byID {
+		out[id] = *e
 	}
-	for _, a := range ev.Payroll {
-		if id, ok := find("u", a.Person); ok {
-			e := out[id]
-			e.Payroll = append(e.Payroll, a)
-			out[id] = e
-		} else {
-			rest.Payroll = append(rest.Payroll, a)
-		}
+	return out, *rest
+}
+
+// attachEach appends each item to the list (of the kind) of the evidence
+// to gives for the person resolve matches it to.
+func attachEach[T any](items []T, resolve func(*T) match, to func(match) *Evidence, list func(*Evidence) *[]T) {
+	for k := range items {
+		l := list(to(resolve(&items[k])))
+		*l = append(*l, items[k])
 	}
-	for _, g := range ev.GitHub {
-		if id, ok := find("g", g.Login); ok {
-			e := out[id]
-			e.GitHub = append(e.GitHub, g)
-			out[id] = e
-		} else {
-			rest.GitHub = append(rest.GitHub, g)
-		}
-	}
-	return out, rest
 }
 
 // Count returns how many items ev holds.

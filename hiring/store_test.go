@@ -48,13 +48,13 @@ func TestCheckRecords(t *testing.T) {
 func TestAttachEvidence(t *testing.T) {
 	t.Parallel()
 	people := []Person{
-		{ID: "p-1", Emails: []string{"Ann@X.test"}, DeviceSerials: []string{"SN-1"}, GitHub: "annl"},
+		{ID: "p-1", Emails: []string{"Ann@X.test"}, DeviceSerials: []string{"SN-1001"}, GitHub: "annl"},
 		{ID: "p-2", Emails: []string{"bob@x.test"}},
 	}
 	ev := Evidence{
 		SignIns:   []SignIn{{User: " ann@x.test"}, {User: "p-2"}, {User: "eve@x.test"}, {User: ""}},
-		Devices:   []Device{{Serial: "sn-1"}, {Serial: "SN-9", User: "bob@x.test"}, {Serial: "SN-8"}},
-		Shipments: []Shipment{{Person: "p-1"}, {DeviceSerial: "SN-1"}, {Person: "zed"}},
+		Devices:   []Device{{Serial: "sn-1001"}, {Serial: "SN-1009", User: "bob@x.test"}, {Serial: "SN-1008"}},
+		Shipments: []Shipment{{Person: "p-1"}, {DeviceSerial: "SN-1001"}, {Person: "zed"}},
 		Payroll:   []PayrollAccount{{Person: "BOB@x.test"}},
 		GitHub:    []GitHubProfile{{Login: "AnnL"}, {Login: "other"}},
 	}

@@ -133,8 +133,8 @@ func (c *Checker) checkZones(x *index, ev Evidence) {
 	events := x.events // the sign-ins', gathered by checkSignIns
 	for k := range ev.GitHub {
 		g := &ev.GitHub[k]
-		i, ok := x.byGitHub[githubKey(g.Login)]
-		if !ok || i < 0 || g.Login == "" {
+		i, ok := x.m.gitHub(g).unique()
+		if !ok {
 			continue
 		}
 		from := x.now.Add(-commitWindow)
