@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -126,6 +127,33 @@ func run(t testing.TB, c *Checker, people []Person, ev Evidence, clusters []Clus
 		}
 	}
 	return got, r
+}
+
+// runLinked checks people with c over their own identity graph
+// (BuildGraph with the default options), as a service run does.
+func runLinked(t testing.TB, c *Checker, people []Person, ev Evidence) Report {
+	t.Helper()
+	g, err := BuildGraph(people, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.RunGraph(context.Background(), people, ev, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// wantFlags compares each person's flag codes (run) with want; a nil want
+// is no flags at all.
+func wantFlags(t testing.TB, got, want map[string][]string) {
+	t.Helper()
+	if want == nil {
+		want = map[string][]string{}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("flags = %v, want %v", got, want)
+	}
 }
 
 // routine makes the successful sign-ins of a person who works from

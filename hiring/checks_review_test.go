@@ -142,13 +142,7 @@ func TestBarePayrollAccount(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, _ := run(t, newChecker(), []Person{alice, bob}, Evidence{Payroll: tc.payroll}, tc.clusters)
-			want := tc.want
-			if want == nil {
-				want = map[string][]string{}
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("flags = %v, want %v", got, want)
-			}
+			wantFlags(t, got, tc.want)
 		})
 	}
 }
@@ -262,14 +256,7 @@ func TestEvidenceNamesNoOtherIdentifiers(t *testing.T) {
 	for k, id := range []string{"B-1", "B-2", "B-3"} {
 		ev.Shipments = append(ev.Shipments, Shipment{Person: id, Address: "1 Farm Rd Unit " + strconv.Itoa(k+1) + ", Austin TX 78701"})
 	}
-	g, err := BuildGraph(people, LinkOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := newChecker().RunGraph(context.Background(), people, ev, g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := runLinked(t, newChecker(), people, ev)
 	// Every identifier each person's records and evidence give.
 	own := map[string][]string{}
 	for _, p := range people {

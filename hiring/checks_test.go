@@ -283,13 +283,7 @@ func TestRules(t *testing.T) {
 				tc.tweak(c)
 			}
 			got, _ := run(t, c, tc.people, tc.ev, tc.clusters)
-			want := tc.want
-			if want == nil {
-				want = map[string][]string{}
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("flags = %v, want %v", got, want)
-			}
+			wantFlags(t, got, tc.want)
 		})
 	}
 }

@@ -318,14 +318,7 @@ func household(t testing.TB) ([]Person, Evidence) {
 func TestHouseholdAtMostReview(t *testing.T) {
 	t.Parallel()
 	people, ev := household(t)
-	g, err := BuildGraph(people, LinkOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := newChecker().RunGraph(context.Background(), people, ev, g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := runLinked(t, newChecker(), people, ev)
 	for _, a := range r.Assessments {
 		if a.Verdict == bulwark.VerdictBlock || a.Score >= BlockScore {
 			t.Errorf("%s: %s %d: %+v", a.ID, a.Verdict, a.Score, a.Flags)
@@ -343,14 +336,7 @@ func TestHouseholdAtMostReview(t *testing.T) {
 	for k := range ev.Payroll {
 		ev.Payroll[k].Holder = "Maria Garcia"
 	}
-	g, err = BuildGraph(people, LinkOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err = newChecker().RunGraph(context.Background(), people, ev, g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r = runLinked(t, newChecker(), people, ev)
 	if a := r.Assessments[1]; a.Verdict != bulwark.VerdictBlock {
 		t.Errorf("different homes, one account in another's name, one phone, one network: %s %d %+v", a.Verdict, a.Score, a.Flags)
 	}
@@ -390,14 +376,7 @@ func TestCleanCohortOrdinaryCases(t *testing.T) {
 	father := person("fs-1", "John Miller", us, func(p *Person) { p.HomeAddress = "5 High St, Peoria, IL 61602"; p.DateOfBirth = "1960-07-09" })
 	son := person("fs-2", "John Miller Jr", us, func(p *Person) { p.HomeAddress = "5 High Street, Peoria, IL 61602"; p.DateOfBirth = "1990-07-09" })
 	people = append(people, owl, t1, t2, il, father, son)
-	g, err := BuildGraph(people, LinkOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.RunGraph(context.Background(), people, ev, g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := runLinked(t, c, people, ev)
 	small := map[string]bool{CodeCryptoPayroll: true}
 	for _, a := range r.Assessments {
 		if strings.HasPrefix(a.ID, "hh-") {
