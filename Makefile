@@ -1,10 +1,12 @@
 # Bulwark's build and test entry points. `make test` is the one command CI
 # runs (.ci/run): scripts/test.sh installs what the tests need (Anvil from
 # npm and staticcheck, into the git-ignored .tools/) and runs the format
-# check, go vet, staticcheck, every package's tests under the race detector
-# but the cli package's, the cli package's tests and the corpus-wide runs
-# without it, overlapping what it can (the script says how and why).
-# `make race` runs every package's tests under the race detector.
+# check, go vet, staticcheck, the tests of the packages with concurrent
+# code under the race detector, the other packages' tests, the cli
+# package's and the corpus-wide runs without it, overlapping what it can
+# and reusing go test's cache (the script says how and why; TEST_COUNT=1
+# runs every test again). `make race` runs every package's tests under the
+# race detector.
 
 GO      ?= go
 TOOLS   := $(CURDIR)/.tools

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-sec/bulwark/internal/testtree"
 )
 
 const module = "github.com/bulwark-sec/bulwark"
@@ -38,6 +40,7 @@ var safeLayers = map[string]int{
 // the root package).
 func goListDeps(t *testing.T) map[string][]string {
 	t.Helper()
+	testtree.Depends(t) // go list reads every package of the tree
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("the go tool is not on PATH: cannot list the packages' dependencies")

@@ -25,6 +25,7 @@ import (
 	_ "modernc.org/sqlite" // to tamper with the store as an attacker would
 
 	"github.com/bulwark-sec/bulwark/internal/syncbuf"
+	"github.com/bulwark-sec/bulwark/internal/testtree"
 )
 
 // binary is the bulwark binary built once for the e2e tests of this run.
@@ -54,6 +55,7 @@ func TestMain(m *testing.M) {
 // buildBinary compiles bulwark once per test binary run.
 func buildBinary(t *testing.T) string {
 	t.Helper()
+	testtree.Depends(t) // the binary is built from cmd/bulwark and what it imports
 	if testing.Short() {
 		t.Skip("builds the binary; skipped in -short mode")
 	}

@@ -6,17 +6,33 @@
 # What runs, and where the race detector runs:
 #
 #   - gofmt, go vet ./... and staticcheck ./... over every package;
-#   - every package's tests under -race, except the cli package's;
-#   - the cli package's tests without -race: they mostly run whole
-#     commands (in process on copied data directories, or the bulwark
-#     binary they build, which is not race-enabled either), and the
-#     concurrent code they pass through (the store's group commit and
+#   - under -race, the tests of every package whose own code is
+#     concurrent (goroutines, channels, sync or atomic in its non-test
+#     files, or goroutines its tests start: the store's group commit and
 #     journal, the outbox, the webhook sender, the Safe watcher, the trace
-#     follower, the HTTP API) is tested under -race in its own package;
-#   - the corpus-wide runs (tests named TestCorpus…, see internal/race),
-#     which the race detector skips, without -race.
+#     follower, the HTTP API, the screening service, …), chosen by
+#     looking at the code each run, so a package that becomes concurrent
+#     moves to the race lane by itself;
+#   - without -race, the tests of the other packages (parsers, decoders,
+#     rules, report writers: sequential code, where the race detector
+#     only multiplies the CPU, five to ten times) and of the cli package
+#     (whole commands, in process or through the bulwark binary they
+#     build, which is not race-enabled either: the concurrent code they
+#     pass through is tested under -race in its own package);
+#   - the corpus-wide runs (tests named TestCorpus…, see internal/race)
+#     of the race-lane packages, which the race detector skips, without
+#     -race.
 #
 # `make race` runs every package's tests under -race, cli included.
+#
+# go test's cache is on: a package whose test binary, flags, environment
+# and the files its tests read have not changed is not run again (go test
+# prints "(cached)"), which is what keeps a warm run short. The tests that
+# depend on more of the tree than that (the cli tests build the bulwark
+# binary, one test runs go list, another go run) read BULWARK_TEST_TREE
+# (internal/testtree), which this script sets to a digest of the source
+# tree, so they run again whenever any file of the tree changes.
+# TEST_COUNT=1 make test runs every test again whatever the cache holds.
 #
 # The steps overlap: the npm tools (Anvil, solc, the Safe contract
 # packages) download while Go compiles, and two lanes run side by side,
@@ -24,26 +40,27 @@
 # compiled twice in the same mode:
 #
 #   tools:    npm install (Anvil, solc, Safe packages)
-#   non-race: gofmt, staticcheck install, go vet, staticcheck, [tools] cli tests,
-#             corpus runs (without -race); at a lower priority
-#   race:     go build -race (the packages, not their tests),
-#             [tools] go test -race (all but cli)
+#   non-race: gofmt, staticcheck install, go vet, staticcheck,
+#             [tools] go test (the sequential packages), cli tests,
+#             corpus runs of the race lane's packages
+#   race:     go build -race (the race lane's packages, not their tests),
+#             [tools] go test -race (the race lane's packages)
 #
-# [tools]: waits for the npm tools first. go test's own vet pass is off in
-# the race lane (-vet=off): go vet ./... runs every check on every
-# package, tests included.
+# [tools]: waits for the npm tools first. go test's own vet pass is off
+# (-vet=off): go vet ./... runs every check on every package, tests
+# included.
 #
 # The non-race lane builds without cgo (CGO_ENABLED=0). Bulwark has no C
 # of its own, but go-ethereum's crypto package compiles libsecp256k1 (C)
 # when cgo is on: about 17 CPU seconds of gcc per build mode, paid in the
 # race lane anyway, since -race needs cgo. Without cgo, go-ethereum
 # recovers signatures with its pure-Go secp256k1 (decred's) instead; the
-# C path stays under test in the race lane, which runs every package's
-# tests but cli's. The tests that build a binary (the cli tests' bulwark,
-# screening/sources' go run of mkdefaultlists) build it without cgo too,
-# so that it reuses this lane's packages. Each step prints what it starts and how it
-# ended; a failed step stops neither the other lane nor its own lane's
-# independent steps, and the script fails if any step did.
+# C path stays under test in the race lane. The tests that build a binary
+# (the cli tests' bulwark, screening/sources' go run of mkdefaultlists)
+# build it without cgo too, so that it reuses this lane's packages. Each
+# step prints what it starts and how it ended; a failed step stops
+# neither the other lane nor its own lane's independent steps, and the
+# script fails if any step did.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,6 +68,9 @@ cd "$root"
 
 GO="${GO:-go}"
 TEST_TIMEOUT="${TEST_TIMEOUT:-25m}"
+# TEST_COUNT=1 runs every test again, whatever go test's cache holds.
+COUNT=()
+[[ -n "${TEST_COUNT:-}" ]] && COUNT=("-count=${TEST_COUNT}")
 # Test binaries are linked without DWARF (-w): about 40 % less linking for
 # each of some forty binaries; stack traces do not need it. (Debug a test
 # with your own go test.)
@@ -110,12 +130,27 @@ fmt_check() {
 	make --no-print-directory fmt-check
 }
 
-# cli_tests runs the cli package's test binary directly rather than
-# through go test, so that its progress lines (on stderr) show as it goes.
+# cli_tests runs the cli package's tests verbosely, alone, so that go
+# test passes their output on as it comes: the progress lines ("cli tests
+# +12.3s: …", on stderr) are shown as they come, the rest is kept in a
+# file and shown whole if the tests fail.
 cli_tests() {
-	local bin="$state/cli.test"
-	$GO test "${LINK[@]}" -c -o "$bin" ./cli
-	(cd cli && "$bin" -test.timeout="$TEST_TIMEOUT" -test.paniconexit0)
+	local rc=0
+	$GO test -v -vet=off "${LINK[@]}" "${COUNT[@]}" -timeout "$TEST_TIMEOUT" ./cli >"$state/cli.log" 2>&1 &
+	local pid=$!
+	tail -n +1 -f --pid="$pid" "$state/cli.log" | grep --line-buffered '^cli tests +' >&2 || true
+	wait "$pid" || rc=$?
+	if ((rc != 0)); then
+		cat "$state/cli.log" >&2
+	else
+		grep -E '^ok[[:space:]]' "$state/cli.log" >&2 || true
+	fi
+	return $rc
+}
+
+# nonrace_tests runs the tests of the packages outside the race lane.
+nonrace_tests() {
+	$GO test -vet=off "${LINK[@]}" "${COUNT[@]}" -timeout "$TEST_TIMEOUT" "${nonrace_pkgs[@]}"
 }
 
 tools_lane() {
@@ -129,10 +164,6 @@ tools_lane() {
 # every failure; it stops only where a later step needs what failed.
 nonrace_lane() {
 	local rc=0
-	# The race lane is the longer (it has the more CPU to do, cold and
-	# warm): this lane yields the cores to it and takes what is left, so
-	# that both end at about the same time.
-	renice -n 10 -p "$BASHPID" >/dev/null 2>&1 || true
 	export CGO_ENABLED=0
 	step "gofmt" fmt_check || rc=1
 	if step "installing staticcheck" bash scripts/install-test-deps.sh staticcheck; then
@@ -147,11 +178,12 @@ nonrace_lane() {
 		step "go vet ./..." $GO vet ./... || rc=1
 	fi
 	if await_tools; then
+		step "go test (the sequential packages, without -race)" nonrace_tests || rc=1
 		step "cli tests (without -race)" cli_tests || rc=1
 	else
 		rc=1
 	fi
-	corpus_runs || rc=1
+	((${#corpus_pkgs[@]} == 0)) || corpus_runs || rc=1
 	return $rc
 }
 
@@ -159,21 +191,22 @@ race_lane() {
 	local rc=0
 	if step "go build -race (the packages whose tests run under -race, not their tests)" $GO build "${RACE[@]}" "${libs[@]}" &&
 		await_tools; then
-		step "go test -race (every package but cli)" \
-			$GO test "${RACE[@]}" -vet=off "${LINK[@]}" -count=1 -timeout "$TEST_TIMEOUT" "${race_pkgs[@]}" || rc=1
+		step "go test -race (the concurrent packages)" \
+			$GO test "${RACE[@]}" -vet=off "${LINK[@]}" "${COUNT[@]}" -timeout "$TEST_TIMEOUT" "${race_pkgs[@]}" || rc=1
 	else
 		rc=1
 	fi
 	return $rc
 }
 
-# corpus_runs runs the corpus-wide tests, at the end of the non-race lane:
-# they are built without -race, as go vet and the cli tests have built
-# their dependencies already (in the race lane a cold run would compile
-# them a second time).
+# corpus_runs runs the corpus-wide tests of the race lane's packages, at
+# the end of the non-race lane: they are built without -race, as go vet
+# and the cli tests have built their dependencies already (in the race
+# lane a cold run would compile them a second time). The other packages'
+# corpus runs are part of their tests, which run without -race.
 corpus_runs() {
 	step "corpus runs (without -race): ${corpus_pkgs[*]}" \
-		$GO test "${LINK[@]}" -count=1 -timeout "$TEST_TIMEOUT" -run '^TestCorpus' "${corpus_pkgs[@]}"
+		$GO test -vet=off "${LINK[@]}" "${COUNT[@]}" -timeout "$TEST_TIMEOUT" -run '^TestCorpus' "${corpus_pkgs[@]}"
 }
 
 
@@ -181,30 +214,56 @@ tools_lane &
 tools_pid=$!
 step "go mod download" $GO mod download
 
-# The packages (one go list: name, import path, module of each), the
-# slowest first in the race lane so that they do not start last.
-mapfile -t listed < <($GO list -f '{{.Name}} {{.ImportPath}} {{.Module.Path}}' ./...)
+# The digest of the source tree, for the tests that depend on all of it
+# (internal/testtree): every file git tracks or would track, by content.
+BULWARK_TEST_TREE="$(git ls-files -co --exclude-standard -z 2>/dev/null | xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-32)"
+export BULWARK_TEST_TREE
+
+# The packages (one go list), and which lane runs each one's tests: the
+# race lane a package whose non-test code starts goroutines or uses
+# channels, sync or atomic, or whose tests start goroutines; the slowest
+# first there, so that they do not start last.
+concurrent_code='(^|[^[:alnum:]_.])go (func|[[:alpha:]_][[:alnum:]_.]*\()|sync\.|atomic\.|<-|chan '
+concurrent_tests='(^|[^[:alnum:]_.])go (func|[[:alpha:]_][[:alnum:]_.]*\()'
+mapfile -t listed < <($GO list -f '{{.Name}}|{{.ImportPath}}|{{.Module.Path}}|{{.Dir}}|{{join .GoFiles ","}}|{{join .TestGoFiles ","}},{{join .XTestGoFiles ","}}' ./...)
 all=()
 libs=()
+concurrent=()
+declare -A dirs
+nonrace_pkgs=()
 for l in "${listed[@]}"; do
-	read -r name path module <<<"$l"
+	IFS='|' read -r name path module dir gofiles testfiles <<<"$l"
 	all+=("$path")
-	# The race lane's go build: not the main packages (it would link them)
-	# nor cli (its tests run without -race).
-	[[ "$name" == main || "$path" == "$module/cli" ]] || libs+=("$path")
+	dirs[$path]="$dir"
+	[[ "$path" == "$module/cli" ]] && continue
+	code=()
+	tests=()
+	IFS=, read -ra f <<<"$gofiles"
+	for x in "${f[@]}"; do [[ -n "$x" ]] && code+=("$dir/$x"); done
+	IFS=, read -ra f <<<"$testfiles"
+	for x in "${f[@]}"; do [[ -n "$x" ]] && tests+=("$dir/$x"); done
+	if { ((${#code[@]})) && grep -qE "$concurrent_code" "${code[@]}"; } ||
+		{ ((${#tests[@]})) && grep -qE "$concurrent_tests" "${tests[@]}"; }; then
+		concurrent+=("$path")
+		# The race lane's go build: not the main packages (it would link them).
+		[[ "$name" == main ]] || libs+=("$path")
+	else
+		nonrace_pkgs+=("$path")
+	fi
 done
-slow_first=(httpapi sqlite screening/sources screening/names internal/safetest internal/tracee2e screening tracing audit safe/watch)
+slow_first=(httpapi sqlite screening/sources screening/names internal/safetest screening tracing hiring safe/watch)
 race_pkgs=()
 for p in "${slow_first[@]}"; do
-	[[ " ${all[*]} " == *" $module/$p "* ]] && race_pkgs+=("$module/$p")
+	[[ " ${concurrent[*]} " == *" $module/$p "* ]] && race_pkgs+=("$module/$p")
 done
-for p in "${all[@]}"; do
-	case "$p" in
-	"$module/cli") ;;
-	*) [[ " ${race_pkgs[*]} " == *" $p "* ]] || race_pkgs+=("$p") ;;
-	esac
+for p in "${concurrent[@]}"; do
+	[[ " ${race_pkgs[*]} " == *" $p "* ]] || race_pkgs+=("$p")
 done
-mapfile -t corpus_pkgs < <(grep -rl --include='*_test.go' --exclude-dir=.tools --exclude-dir=.git 'func TestCorpus' . | xargs -n1 dirname | sort -u)
+corpus_pkgs=()
+for p in "${race_pkgs[@]}"; do
+	grep -qs 'func TestCorpus' "${dirs[$p]}"/*_test.go && corpus_pkgs+=("$p")
+done
+say "race lane: ${#race_pkgs[@]} packages; without -race: ${#nonrace_pkgs[@]} packages and cli"
 
 nonrace_lane &
 nonrace_pid=$!
@@ -213,7 +272,7 @@ race_pid=$!
 
 failed=()
 wait "$tools_pid" || failed+=("npm tools")
-wait "$nonrace_pid" || failed+=("non-race lane (gofmt, vet, staticcheck, cli tests, corpus runs)")
+wait "$nonrace_pid" || failed+=("non-race lane (gofmt, vet, staticcheck, tests without -race, cli tests, corpus runs)")
 wait "$race_pid" || failed+=("race lane (go test -race)")
 if ((${#failed[@]})); then
 	say "FAILED: $(IFS=,; echo "${failed[*]}")"

@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/bulwark-sec/bulwark/internal/testtree"
 )
 
 // goRun returns a command running a Go main package with go run. The
@@ -13,6 +15,7 @@ import (
 // non-race lane (without cgo) has compiled already.
 func goRun(t *testing.T, pkg string, args ...string) *exec.Cmd {
 	t.Helper()
+	testtree.Depends(t) // go run compiles pkg from the tree
 	if testing.Short() {
 		t.Skip("runs go run; skipped in -short mode")
 	}
