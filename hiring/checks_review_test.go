@@ -321,6 +321,12 @@ func TestEvidenceNamesNoOtherIdentifiers(t *testing.T) {
 			}
 		}
 	}
+	// A referral names the referrer and their verdict, not their flags.
+	ref := []Person{people[0], {ID: "R-1", FullName: "Rita Moe", ReferredBy: "A-1"}}
+	rr := runLinked(t, newChecker(), ref, Evidence{SignIns: []SignIn{signIn("A-1", now, "175.45.178.9", "")}})
+	if f := rr.Assessments[1].Flags; len(f) != 1 || f[0].Rule != CodeReferredByFlagged || strings.Contains(f[0].Evidence, CodeDPRKNetwork) || strings.Contains(f[0].Evidence, "175.45") {
+		t.Errorf("the referral flag: %+v", f)
+	}
 	if shared < 10 {
 		t.Errorf("only %d shared flags: the test does not exercise the rules it should", shared)
 	}

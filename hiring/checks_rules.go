@@ -1038,11 +1038,9 @@ func (c *Checker) checkReferrals(x *index) {
 		if base[j].Verdict != bulwark.VerdictBlock && len(base[i].Flags) == 0 {
 			continue
 		}
-		codes := make([]string, 0, len(base[j].Flags))
-		for _, f := range base[j].Flags {
-			codes = append(codes, f.Rule)
-		}
-		x.flag(int32(i), CodeReferredByFlagged, fmt.Sprintf("referred by %s, verdict %s (score %d: %s)", x.label(j), base[j].Verdict, base[j].Score, strings.Join(codes, ", ")), j)
+		// The referrer's verdict only: their flags and score are their own
+		// assessment, for whoever may view them (see sharedValue).
+		x.flag(int32(i), CodeReferredByFlagged, fmt.Sprintf("referred by %s, whose verdict is %s: review the referrer's own assessment first", x.label(j), base[j].Verdict), j)
 	}
 }
 
