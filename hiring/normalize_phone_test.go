@@ -9,15 +9,18 @@ import (
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/bulwark-sec/bulwark/internal/race"
 )
 
 var phoneExhaustive = flag.Bool("phone-exhaustive", false, "TestPhoneFastPathExhaustive compares every area code and exchange with the library (about a minute of CPU)")
 
-// TestDigitDFAMatchesRegexp: each automaton the fast path compiles from the
+// TestCorpusDigitDFAMatchesRegexp: each automaton the fast path compiles from the
 // metadata of country code 1 accepts exactly the strings of digits Go's
 // regexp matches with the library's pattern: every three-digit start with
 // several tails, and random strings of every length up to 12.
-func TestDigitDFAMatchesRegexp(t *testing.T) {
+func TestCorpusDigitDFAMatchesRegexp(t *testing.T) {
+	race.Corpus(t) // a few CPU seconds of comparisons: no concurrency for the race detector to see
 	t.Parallel()
 	if nanpTable() == nil {
 		t.Fatal("the NANP metadata did not compile: the fast path is off")
@@ -75,11 +78,12 @@ func TestDigitDFAMatchesRegexp(t *testing.T) {
 	}
 }
 
-// TestPhoneFastPathMatchesLibrary: NormalizePhone gives the library's
+// TestCorpusPhoneFastPathMatchesLibrary: NormalizePhone gives the library's
 // answer (referencePhone: Parse on the text as written, IsValidNumber) for
 // random North American numbers written the ways the fast path reads, and
 // a few it leaves to the library, in each region of the plan and others.
-func TestPhoneFastPathMatchesLibrary(t *testing.T) {
+func TestCorpusPhoneFastPathMatchesLibrary(t *testing.T) {
+	race.Corpus(t) // a few CPU seconds of comparisons: no concurrency for the race detector to see
 	t.Parallel()
 	n := nanpTable()
 	if n == nil {
