@@ -400,7 +400,7 @@ func sharedValue(kind, value string) string {
 	case "mfa_device":
 		name, tail = "an MFA device", true
 		if _, v, ok := strings.Cut(value, ":"); ok {
-			value = v // mfaDeviceKey's kind
+			value = v // MFADeviceKey's kind
 		}
 	case "salary_account":
 		name, tail = "a salary account", true

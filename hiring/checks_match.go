@@ -57,8 +57,9 @@ func payrollKey(kind, account string) string {
 	return a.Value
 }
 
-// mfaDeviceKey is the key of an MFA device value (SignIn.MFADevice) that
-// identifies one device, "" for a value that does not: a model or product
+// MFADeviceKey is the key SHARED_MFA_DEVICE compares an MFA device value
+// (SignIn.MFADevice) by when it identifies one device, "" for a value
+// that does not: a model or product
 // name ("iPhone 15", "Pixel 8", "Okta Verify on iOS", "YubiKey 5 NFC"), a
 // method, a masked phone number, a short label. Many people own the same
 // model, so only a unique identifier may link their accounts:
@@ -77,7 +78,7 @@ func payrollKey(kind, account string) string {
 // None of them may begin with a model or product name (modelWords). The
 // kind is part of the key: a serial and an id of the same characters are
 // different devices.
-func mfaDeviceKey(v string) string {
+func MFADeviceKey(v string) string {
 	s := strings.ToLower(strings.TrimSpace(v))
 	if s == "" || maskedMFA(s) {
 		return ""

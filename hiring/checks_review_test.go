@@ -186,8 +186,8 @@ func TestMFADeviceKey(t *testing.T) {
 		{"push", ""},
 		{"", ""},
 	} {
-		if got := mfaDeviceKey(tc.in); got != tc.want {
-			t.Errorf("mfaDeviceKey(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := MFADeviceKey(tc.in); got != tc.want {
+			t.Errorf("MFADeviceKey(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
@@ -200,18 +200,18 @@ func FuzzMFADeviceKey(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		k := mfaDeviceKey(s)
+		k := MFADeviceKey(s)
 		if k == "" {
 			return
 		}
 		kind, v, ok := strings.Cut(k, ":")
 		if !ok || v == "" || strings.ContainsFunc(v, unicode.IsSpace) || !slices.Contains([]string{"id", "serial", "phone"}, kind) {
-			t.Errorf("mfaDeviceKey(%q) = %q", s, k)
+			t.Errorf("MFADeviceKey(%q) = %q", s, k)
 		}
 		// Only where upper-casing keeps the lower-case form ("ſ" does not).
 		lower := strings.ToLower
-		if k2 := mfaDeviceKey(" " + strings.ToUpper(s) + " "); k2 != k && lower(strings.ToUpper(s)) == lower(s) {
-			t.Errorf("mfaDeviceKey(%q) = %q, of the value upper-cased %q", s, k, k2)
+		if k2 := MFADeviceKey(" " + strings.ToUpper(s) + " "); k2 != k && lower(strings.ToUpper(s)) == lower(s) {
+			t.Errorf("MFADeviceKey(%q) = %q, of the value upper-cased %q", s, k, k2)
 		}
 	})
 }

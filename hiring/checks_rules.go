@@ -75,7 +75,7 @@ const (
 	// it is left out and Report.Skipped says so.
 	sharedMaxPeople = 10
 	// mfaMaxPeople: only a value that identifies one device links people
-	// (mfaDeviceKey: a device id, credential id, serial or whole phone
+	// (MFADeviceKey: a device id, credential id, serial or whole phone
 	// number; never a model or product name such as "iPhone 15" or "Okta
 	// Verify on iOS"). Even such a value more than 20 people's sign-ins
 	// name is no one device (an exporter's placeholder, a shared lab
@@ -169,7 +169,7 @@ func (c *Checker) checkClusters(x *index, clusters []Cluster) {
 			case l.Kind == "bank_account":
 				code = CodeSharedPayrollAccount
 			case l.Kind == "mfa_device":
-				if mfaDeviceKey(l.Value) == "" {
+				if MFADeviceKey(l.Value) == "" {
 					continue // a model or product name: no one device
 				}
 				code = CodeSharedMFADevice
@@ -432,9 +432,9 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 			useDays[key] = d
 		}
 		if dev := strings.TrimSpace(s.MFADevice); dev != "" {
-			// A value that names no one device (mfaDeviceKey "") is
+			// A value that names no one device (MFADeviceKey "") is
 			// counted apart: several people sharing it is no indicator.
-			key := mfaDeviceKey(dev)
+			key := MFADeviceKey(dev)
 			if key == "" {
 				key = "\x00" + strings.ToLower(dev)
 			}

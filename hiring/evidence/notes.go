@@ -60,6 +60,7 @@ type signInNotes struct {
 	mfaDevices  int // kept sign-ins with an MFA device
 	maskedPhone int // Entra: the only phone factor's number was masked
 	namedOnly   int // Entra: the factor was named by a device, key or app model only
+	mfaNoDevice int // kept sign-ins whose MFA device value identifies no one device (hiring.MFADeviceKey)
 
 	interactiveUnknown int  // kept sign-ins that do not say whether a person made them
 	noDeviceColumn     bool // Okta CSV without device.id
@@ -90,6 +91,9 @@ func (n *signInNotes) keep(s *hiring.SignIn) {
 	}
 	if s.MFADevice != "" {
 		n.mfaDevices++
+		if hiring.MFADeviceKey(s.MFADevice) == "" {
+			n.mfaNoDevice++
+		}
 	}
 	if s.Interactive == nil {
 		n.interactiveUnknown++
@@ -134,6 +138,9 @@ func (n *signInNotes) list() []string {
 	}
 	if n.namedOnly > 0 {
 		add(count(n.namedOnly) + " sign-in" + plural(n.namedOnly) + " " + name3(n.namedOnly) + " their second factor only by a device, key or app model (Entra gives no device id, and many people own the same model): the shared-MFA-device check cannot use them")
+	}
+	if n.mfaNoDevice > 0 {
+		add(count(n.mfaNoDevice) + " sign-in" + plural(n.mfaNoDevice) + " " + name3(n.mfaNoDevice) + " their MFA device by a value that identifies no one device (a model or product name such as \"iPhone 15\", a masked number, a short label; not a device or credential id, a serial or a whole phone number): the shared-MFA-device check cannot use them")
 	}
 	if n.interactiveUnknown > 0 {
 		s := count(n.interactiveUnknown) + " of " + count(n.kept) + " sign-ins " + doNot(n.interactiveUnknown) + " say whether a person made them or a client refreshed a token in the background: " +

@@ -78,7 +78,7 @@ func TestReadSignInsNotes(t *testing.T) {
 func TestOktaEventKinds(t *testing.T) {
 	t.Parallel()
 	ev := func(typ string) string {
-		return `{"eventType":"` + typ + `","published":"2026-03-02T09:00:00Z","actor":{"alternateId":"a@example.com"},"client":{"ipAddress":"192.0.2.1"},"outcome":{"result":"SUCCESS"},"device":{"id":"guo7"}}` + "\n"
+		return `{"eventType":"` + typ + `","published":"2026-03-02T09:00:00Z","actor":{"alternateId":"a@example.com"},"client":{"ipAddress":"192.0.2.1"},"outcome":{"result":"SUCCESS"},"device":{"id":"guo4a5u7YAHhmjnpb0g7"}}` + "\n"
 	}
 	in := ev("user.session.start") + ev("user.authentication.auth_via_richclient") + ev("user.authentication.sso") +
 		ev("user.authentication.slo") + ev("user.authentication.universal_logout") + ev("user.authentication.universal_logout.scheduled") +
@@ -233,5 +233,37 @@ func TestReadPeopleNotes(t *testing.T) {
 	_, notes, err = ReadPeopleNotes(strings.NewReader("id,full_name\n1,Ann Lee\n"), "p.csv", PeopleOptions{})
 	if err != nil || notes != nil {
 		t.Errorf("nothing skipped: %q, %v", notes, err)
+	}
+}
+
+// TestGenericMFANotes: a generic log whose mfa_device values name models
+// or labels, not devices, says how many sign-ins the shared-MFA-device
+// check cannot use, without repeating a value.
+func TestGenericMFANotes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, devices string // one mfa_device a row, ";" between rows
+		want          string // the notice, "" for none
+	}{
+		{"device ids", "guo4a5u7YAHhmjnpb0g7;phone +13125550100;YubiKey 5 NFC SN 1234567", ""},
+		{"model names", "Galaxy S23;Okta Verify on iOS;guo4a5u7YAHhmjnpb0g7", "2 sign-ins name their MFA device by a value that identifies no one device"},
+		{"one short label", "key1;;", "1 sign-in names their MFA device by a value that identifies no one device"},
+	} {
+		var b strings.Builder
+		b.WriteString("user,time,ip,mfa_device,interactive\n")
+		for _, d := range strings.Split(tc.devices, ";") {
+			b.WriteString("a@example.com,2026-03-02T09:00:00Z,192.0.2.1," + d + ",true\n")
+		}
+		_, notes, err := ReadSignInsNotes(strings.NewReader(b.String()), "f.csv", Limits{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		got := strings.Join(notes, "\n")
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: notices %q, want %q", tc.name, notes, tc.want)
+		}
+		if strings.Contains(got, "Galaxy") || strings.Contains(got, "Okta Verify") || strings.Contains(got, "key1") {
+			t.Errorf("%s: a notice repeats a value: %q", tc.name, notes)
+		}
 	}
 }
