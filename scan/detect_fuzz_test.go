@@ -131,3 +131,15 @@ func FuzzJSFlow(f *testing.F) {
 		checkFindings(t, data, d.Detect(&scan.File{Path: "x.js", Data: data}))
 	})
 }
+
+// FuzzC2Ports: the indicator detector's host:port, joined-host and port
+// variable checks on any input, without panicking.
+func FuzzC2Ports(f *testing.F) {
+	f.Add([]byte("'http://' + h + ':1244/keys'\nconst port = 1224; // 198.51.100.4\n"))
+	f.Add([]byte(":1224':2245`}:8637/\"port\"=\"1244\"\n"))
+	f.Add([]byte("x:1224"))
+	d := scan.NewIOCDetector(scan.BuiltinIOCs(), 1<<20)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFindings(t, data, d.Detect(&scan.File{Path: "x.js", Data: data}))
+	})
+}

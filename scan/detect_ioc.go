@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -337,16 +338,65 @@ func c2PortFindings(p string, data []byte, li *lineIndex) []Finding {
 			continue
 		}
 		host, ok := hostBefore(data, i)
+		hostLen := len(host)
 		if !ok {
+			// The host joined at run time: 'http://' + host + ':1244/keys',
+			// `http://${host}:1224/pdown`. The port opens a string or
+			// follows a template's expression, and a path or the string's
+			// end follows it (not "key":1224, a JSON number).
+			if host != "" || i == 0 || strings.IndexByte("\"'`}", data[i-1]) < 0 || i+5 < len(data) && strings.IndexByte("/\"'`", data[i+5]) < 0 {
+				continue
+			}
+			host = "a host put together at run time"
+		}
+		if n := len(out); n > 0 && out[n-1].Line == li.line(i) {
 			continue
 		}
 		out = append(out, Finding{Rule: "C2-PORT", Severity: SeverityHigh, File: p, Line: li.line(i),
-			Snippet:     safeText(windowText(data, i-len(host), i+5), maxSnippet),
+			Snippet:     safeText(windowText(data, i-hostLen, i+5), maxSnippet),
 			Explanation: "Connects to " + host + " on port " + port + ", a port the BeaverTail and InvisibleFerret command-and-control servers of the Contagious Interview campaign use. A take-home test has no reason to talk to a server on it.",
+			Source:      srcMITREPorts})
+	}
+	return append(out, c2PortVariables(p, data, li, out)...)
+}
+
+// c2PortVar is a variable or key named like a port set to a C2 port:
+// const port = 1224, PORT = 8637, { port: '1244' }.
+var c2PortVar = regexp.MustCompile(`(?i)\b[a-z_$]*port\s*[:=]\s*["']?(1224|1244|2245|8637)["']?\s*([,;)}\r\n]|$)`)
+
+// c2PortVariables reports a C2 port kept in a variable apart from its
+// host (BeaverTail's and InvisibleFerret's deobfuscated configuration),
+// when the file also names a host: an IPv4 address or a URL scheme.
+func c2PortVariables(p string, data []byte, li *lineIndex, have []Finding) []Finding {
+	if !bytes.Contains(data, []byte("1224")) && !bytes.Contains(data, []byte("1244")) && !bytes.Contains(data, []byte("2245")) && !bytes.Contains(data, []byte("8637")) {
+		return nil
+	}
+	if !bytes.Contains(data, []byte("http")) && !bytes.Contains(data, []byte("ws://")) && !hasIPv4(data) {
+		return nil
+	}
+	var out []Finding
+	for _, m := range c2PortVar.FindAllSubmatchIndex(data, 5) {
+		line := li.line(m[0])
+		dup := false
+		for _, x := range have {
+			dup = dup || x.Line == line
+		}
+		if dup {
+			continue
+		}
+		port := string(data[m[2]:m[3]])
+		out = append(out, Finding{Rule: "C2-PORT", Severity: SeverityHigh, File: p, Line: line,
+			Snippet:     safeText(windowText(data, m[0], m[3]), maxSnippet),
+			Explanation: "Keeps port " + port + " apart from the server's address, to be joined at run time: a port the BeaverTail and InvisibleFerret command-and-control servers of the Contagious Interview campaign use. Splitting the address keeps 'host:port' out of a search; a take-home test has no reason to talk to a server on that port.",
 			Source:      srcMITREPorts})
 	}
 	return out
 }
+
+// hasIPv4 says whether data holds a dotted IPv4 address literal.
+func hasIPv4(data []byte) bool { return ipv4Literal.Match(data) }
+
+var ipv4Literal = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`)
 
 // hostBefore returns the host name or IP ending at end when it is one
 // (an IPv4 address, or a dotted name with a letter in its last label).
@@ -388,9 +438,10 @@ var deadDrops = []struct {
 	endpoints []string
 	reads     []string
 }{
-	{"TRON", "tron", []string{"api.trongrid.io", "api.shasta.trongrid.io", "apilist.tronscan"}, []string{"/transactions", "gettransactionbyid", "gettransactioninfobyid", "/v1/accounts/"}},
-	{"Aptos", "aptoslabs", []string{"fullnode.mainnet.aptoslabs.com", "api.mainnet.aptoslabs.com"}, []string{"/transactions", "/accounts/"}},
-	{"BNB Smart Chain", "bsc", []string{"bsc-dataseed", "bsc-rpc", "bsc.publicnode.com", "binance.llamarpc.com", "api.bscscan.com"}, []string{"eth_getTransactionByHash", "getTransaction(", "txlist"}},
+	{"TRON", "tron", []string{"api.trongrid.io", "api.shasta.trongrid.io", "nile.trongrid.io", "apilist.tronscan"}, []string{"/transactions", "gettransactionbyid", "gettransactioninfobyid", "/v1/accounts/", "/api/transaction"}},
+	{"Aptos", "aptoslabs", []string{"fullnode.mainnet.aptoslabs.com", "api.mainnet.aptoslabs.com", "fullnode.testnet.aptoslabs.com", "api.testnet.aptoslabs.com"}, []string{"/transactions", "/accounts/"}},
+	// EtherHiding reads a contract's storage on the BSC testnet with eth_call.
+	{"BNB Smart Chain", "bsc", []string{"bsc-dataseed", "bsc-rpc", "bsc.publicnode.com", "bsc-testnet", "data-seed-prebsc", "binance.llamarpc.com", "api.bscscan.com", "api-testnet.bscscan.com"}, []string{"eth_getTransactionByHash", "getTransaction(", "txlist", "eth_call", "getStorageAt", "ethers.Contract", "eth.Contract("}},
 }
 
 // deadDropFindings reports an endpoint of a blockchain used as a dead
@@ -398,7 +449,7 @@ var deadDrops = []struct {
 func deadDropFindings(p string, data []byte, li *lineIndex) []Finding {
 	var out []Finding
 	for _, dd := range deadDrops {
-		if !bytes.Contains(data, []byte(dd.anchor)) && !(dd.anchor == "bsc" && bytes.Contains(data, []byte("binance"))) {
+		if !bytes.Contains(data, []byte(dd.anchor)) && !(dd.anchor == "bsc" && (bytes.Contains(data, []byte("binance")) || bytes.Contains(data, []byte("prebsc")))) {
 			continue
 		}
 		for _, ep := range dd.endpoints {
