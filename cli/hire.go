@@ -257,11 +257,10 @@ func asHireIntelFlag(err error) error {
 
 // hireScreenOutput is the JSON of 'hire screen' and 'hire recheck'.
 type hireScreenOutput struct {
-	People   []hiring.Assessment `json:"people"`
-	Clusters []hiring.Cluster    `json:"clusters"`
-	// Rejected are identifiers of the people that could not be read (a
-	// phone number that cannot exist): fix them in the records.
-	Rejected []hiring.Rejected `json:"rejected,omitempty"`
+	// RunView is the file's people's assessments, the clusters holding
+	// one of them and their identifiers that could not be read (a phone
+	// number that cannot exist: fix them in the records).
+	hiring.RunView
 	// Run is the stored run (its id, the verdict counts over every stored
 	// person, the audit entry).
 	Run *hiring.Run `json:"run,omitempty"`
@@ -320,8 +319,7 @@ func (m *Main) hireScreenCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			out := screenOutput(people, res)
-			out.Notices = notes
+			out := hireScreenOutput{RunView: hiring.ViewOf(people, res), Run: res.Run, Notices: notes}
 			code := worstExit(out.People)
 			if m.g.json {
 				return code, m.printJSON(out)
@@ -337,46 +335,6 @@ func (m *Main) hireScreenCmd() *command {
 			return code, nil
 		},
 	}
-}
-
-// screenOutput keeps of a run's result the assessments of people, in
-// their order, and the clusters that hold one of them.
-func screenOutput(people []hiring.Person, res *hiring.RunResult) hireScreenOutput {
-	ids := make(map[string]bool, len(people))
-	for _, p := range people {
-		ids[p.ID] = true
-	}
-	byID := make(map[string]hiring.Assessment, len(res.Assessments))
-	for _, a := range res.Assessments {
-		byID[a.ID] = a
-	}
-	out := hireScreenOutput{People: []hiring.Assessment{}, Clusters: clustersOf(ids, res.Clusters), Run: res.Run}
-	for _, r := range res.Rejected {
-		if ids[r.ID] {
-			out.Rejected = append(out.Rejected, r)
-		}
-	}
-	for _, p := range people {
-		if a, ok := byID[p.ID]; ok {
-			if a.Flags == nil {
-				a.Flags = []hiring.Flag{}
-			}
-			out.People = append(out.People, a)
-		}
-	}
-	return out
-}
-
-// clustersOf returns the clusters that hold one of ids (all when ids is
-// nil).
-func clustersOf(ids map[string]bool, clusters []hiring.Cluster) []hiring.Cluster {
-	out := []hiring.Cluster{}
-	for _, c := range clusters {
-		if ids == nil || slices.ContainsFunc(c.IDs, func(id string) bool { return ids[id] }) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // worstExit is the exit code of the worst verdict of as.
@@ -456,11 +414,7 @@ func (m *Main) hireLinkCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			ids := make(map[string]bool, len(people))
-			for _, p := range people {
-				ids[p.ID] = true
-			}
-			cs := clustersOf(ids, res.Clusters)
+			cs := hiring.ClustersHolding(hiring.IDs(people), res.Clusters)
 			if m.g.json {
 				return bulwark.ExitOK, m.printJSON(map[string]any{"clusters": cs, "notices": notes})
 			}
@@ -800,7 +754,7 @@ func (m *Main) hireRecheckCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
-			out := hireScreenOutput{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}, Notices: []string{}}
+			out := hireScreenOutput{RunView: hiring.RunView{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}, Notices: []string{}}
 			if res != nil {
 				out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
 			}

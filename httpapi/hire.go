@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -42,21 +41,41 @@ func (s *Server) hireRoutes() {
 	// Personal data: every route needs the analyst role, reading too. The
 	// hiring service records each change with its audit entry, in the
 	// change's transaction, as the screening service does.
-	s.register(routeHireScreen, auth.PermAnalyze, s.hireScreen)
-	s.register(routeHireLink, auth.PermAnalyze, s.hireLink)
-	s.register(routeHireRecheck, auth.PermAnalyze, s.hireRecheck)
-	s.handle(routeHireList, auth.PermAnalyze, s.hireList)
-	s.handle(routeHireGet, auth.PermAnalyze, s.hireGet)
-	s.register(routeHireForget, auth.PermAnalyze, s.hireForget)
-	s.handle(routeHireRuns, auth.PermAnalyze, s.hireRuns)
-	s.handle(routeHireRun, auth.PermAnalyze, s.hireRun)
+	s.register(routeHireScreen, auth.PermAnalyze, s.hireRoute(s.hireScreen))
+	s.register(routeHireLink, auth.PermAnalyze, s.hireRoute(s.hireLink))
+	s.register(routeHireRecheck, auth.PermAnalyze, s.hireRoute(hireRecheck))
+	s.handle(routeHireList, auth.PermAnalyze, s.hireRoute(hireList, "verdict", "cursor", "limit"))
+	s.handle(routeHireGet, auth.PermAnalyze, s.hireRoute(hireGet))
+	s.register(routeHireForget, auth.PermAnalyze, s.hireRoute(hireForget))
+	s.handle(routeHireRuns, auth.PermAnalyze, s.hireRoute(hireRuns, "kind", "before", "limit"))
+	s.handle(routeHireRun, auth.PermAnalyze, s.hireRoute(hireRun))
 }
 
-func (s *Server) hiring(r *http.Request) (*hiring.Service, error) {
-	if s.cfg.Hiring == nil {
-		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "hiring is not configured on this server")
+// hireFunc is the work of a hire route: what it answers with 200 as JSON.
+type hireFunc func(w http.ResponseWriter, r *http.Request, svc *hiring.Service) (any, error)
+
+// hireRoute makes do a hire route's handler: the hiring service (503 when
+// the server has none), the query parameters the route takes (any other
+// is 400) and do's answer written with 200.
+func (s *Server) hireRoute(do hireFunc, params ...string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.cfg.Hiring == nil {
+			return bulwark.Errorf(bulwark.EUNAVAILABLE, "hiring is not configured on this server")
+		}
+		svc, err := s.cfg.Hiring(r.Context(), actor(r))
+		if err != nil {
+			return err
+		}
+		if err := onlyParams(r.URL.Query(), params...); err != nil {
+			return err
+		}
+		out, err := do(w, r, svc)
+		if err != nil {
+			return err
+		}
+		s.writeJSON(w, r, http.StatusOK, out)
+		return nil
 	}
-	return s.cfg.Hiring(r.Context(), actor(r))
 }
 
 // hireRequest is the body of POST /api/v1/hire/screen and /link. Each
@@ -236,137 +255,97 @@ func (s *Server) hireBodyLimit() int64 {
 	return max(s.cfg.MaxBodyBytes, DefaultHireMaxBodyBytes)
 }
 
-// hireScreenResponse is the answer of POST /api/v1/hire/screen: the
-// command line's JSON.
+// hireScreenResponse is the answer of POST /api/v1/hire/screen and
+// /recheck: the command line's JSON.
 type hireScreenResponse struct {
-	People   []hiring.Assessment `json:"people"`
-	Clusters []hiring.Cluster    `json:"clusters"`
-	Rejected []hiring.Rejected   `json:"rejected,omitempty"`
-	Run      *hiring.Run         `json:"run,omitempty"`
+	hiring.RunView
+	Run *hiring.Run `json:"run,omitempty"`
 	// Notices are what the readers skipped or could not use, a sentence
 	// each after the file's name ("logins[0]: …"): counts and reasons,
 	// never a value of a data row; empty when there is nothing to say.
 	Notices []string `json:"notices"`
 }
 
-// hireScreen answers POST /api/v1/hire/screen: the people and evidence
-// stored and every stored person screened (hiring.Service.Screen); 200
-// with the request's people's assessments, the clusters holding one of
-// them and the run.
-func (s *Server) hireScreen(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.hiring(r)
-	if err != nil {
-		return err
-	}
+// readHireBody decodes the body of POST /api/v1/hire/screen or /link and
+// reads its people and, withEvidence, its evidence files (else an
+// evidence member is refused), with the readers' notices.
+func (s *Server) readHireBody(w http.ResponseWriter, r *http.Request, withEvidence bool) ([]hiring.Person, hiring.Evidence, []string, error) {
 	var q hireRequest
 	if err := decodeJSON(w, r, &q, s.hireBodyLimit()); err != nil {
-		return err
+		return nil, hiring.Evidence{}, nil, err
+	}
+	if !withEvidence {
+		for _, m := range []struct {
+			field string
+			v     json.RawMessage
+		}{{"logins", q.Logins}, {"inventory", q.Inventory}, {"shipping", q.Shipping}, {"payroll", q.Payroll}, {"github", q.GitHub}} {
+			if len(m.v) > 0 && string(m.v) != "null" {
+				return nil, hiring.Evidence{}, nil, badInput(m.field, "%s: linking takes people records only (and their mapping); send evidence to POST /api/v1/hire/screen", m.field)
+			}
+		}
 	}
 	notes := []string{}
 	people, err := q.people(&notes)
 	if err != nil {
-		return err
+		return nil, hiring.Evidence{}, nil, err
 	}
-	ev, err := q.evidence(&notes)
+	var ev hiring.Evidence
+	if withEvidence {
+		if ev, err = q.evidence(&notes); err != nil {
+			return nil, hiring.Evidence{}, nil, err
+		}
+	}
+	return people, ev, notes, nil
+}
+
+// hireScreen answers POST /api/v1/hire/screen: the people and evidence
+// stored and every stored person screened (hiring.Service.Screen); 200
+// with the request's people's assessments, the clusters holding one of
+// them and the run.
+func (s *Server) hireScreen(w http.ResponseWriter, r *http.Request, svc *hiring.Service) (any, error) {
+	people, ev, notes, err := s.readHireBody(w, r, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, err := svc.Screen(r.Context(), actor(r), people, ev)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := hireScreenResponse{People: []hiring.Assessment{}, Clusters: clustersHolding(people, res.Clusters), Run: res.Run, Notices: notes}
-	for _, rj := range res.Rejected {
-		if slices.ContainsFunc(people, func(p hiring.Person) bool { return p.ID == rj.ID }) {
-			out.Rejected = append(out.Rejected, rj)
-		}
-	}
-	byID := make(map[string]hiring.Assessment, len(res.Assessments))
-	for _, a := range res.Assessments {
-		byID[a.ID] = a
-	}
-	for _, p := range people {
-		if a, ok := byID[p.ID]; ok {
-			if a.Flags == nil {
-				a.Flags = []hiring.Flag{}
-			}
-			out.People = append(out.People, a)
-		}
-	}
-	s.writeJSON(w, r, http.StatusOK, out)
-	return nil
-}
-
-// clustersHolding returns the clusters that hold one of people.
-func clustersHolding(people []hiring.Person, clusters []hiring.Cluster) []hiring.Cluster {
-	ids := make(map[string]bool, len(people))
-	for _, p := range people {
-		ids[p.ID] = true
-	}
-	out := []hiring.Cluster{}
-	for _, c := range clusters {
-		if slices.ContainsFunc(c.IDs, func(id string) bool { return ids[id] }) {
-			out = append(out, c)
-		}
-	}
-	return out
+	return hireScreenResponse{RunView: hiring.ViewOf(people, res), Run: res.Run, Notices: notes}, nil
 }
 
 // hireLink answers POST /api/v1/hire/link: the clusters holding one of the
 // request's people, linked with the stored ones; the people are not
 // stored (evidence fields are refused).
-func (s *Server) hireLink(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.hiring(r)
+func (s *Server) hireLink(w http.ResponseWriter, r *http.Request, svc *hiring.Service) (any, error) {
+	people, _, notes, err := s.readHireBody(w, r, false)
 	if err != nil {
-		return err
-	}
-	var q hireRequest
-	if err := decodeJSON(w, r, &q, s.hireBodyLimit()); err != nil {
-		return err
-	}
-	for field, v := range map[string]json.RawMessage{"logins": q.Logins, "inventory": q.Inventory, "shipping": q.Shipping, "payroll": q.Payroll, "github": q.GitHub} {
-		if len(v) > 0 && string(v) != "null" {
-			return badInput(field, "%s: linking takes people records only (and their mapping); send evidence to POST /api/v1/hire/screen", field)
-		}
-	}
-	notes := []string{}
-	people, err := q.people(&notes)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	res, err := svc.LinkRun(r.Context(), actor(r), people)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.writeJSON(w, r, http.StatusOK, struct {
+	return struct {
 		Clusters []hiring.Cluster `json:"clusters"`
 		Run      *hiring.Run      `json:"run"`
 		Notices  []string         `json:"notices"`
-	}{clustersHolding(people, res.Clusters), res.Run, notes})
-	return nil
+	}{hiring.ClustersHolding(hiring.IDs(people), res.Clusters), res.Run, notes}, nil
 }
 
 // hireRecheck answers POST /api/v1/hire/recheck (no body): every stored
 // person screened again; people and clusters are everyone's (empty when
 // nobody is stored).
-func (s *Server) hireRecheck(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.hiring(r)
-	if err != nil {
-		return err
-	}
-	if err := onlyParams(r.URL.Query()); err != nil {
-		return err
-	}
+func hireRecheck(_ http.ResponseWriter, r *http.Request, svc *hiring.Service) (any, error) {
 	res, err := svc.Recheck(r.Context(), actor(r), "asked through the API")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := hireScreenResponse{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}, Notices: []string{}}
+	out := hireScreenResponse{RunView: hiring.RunView{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}, Notices: []string{}}
 	if res != nil {
 		out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 // hirePerson is the answer of GET /api/v1/hire/people/{id}: the latest
@@ -380,18 +359,12 @@ type hirePerson struct {
 	Assessment *hiring.StoredAssessment `json:"assessment"`
 }
 
-func (s *Server) hireGet(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.hiring(r)
-	if err != nil {
-		return err
-	}
-	if err := onlyParams(r.URL.Query()); err != nil {
-		return err
-	}
+// hireGet answers GET /api/v1/hire/people/{id}; 404 for an unknown id.
+func hireGet(_ http.ResponseWriter, r *http.Request, svc *hiring.Service) (any, error) {
 	id := r.PathValue("id")
 	p, ev, err := svc.Store.Person(r.Context(), id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := hirePerson{ID: id, CreatedAt: rfc3339(p.CreatedAt), UpdatedAt: rfc3339(p.UpdatedAt), Evidence: ev.Count()}
 	a, err := svc.Store.Assessment(r.Context(), id)
@@ -402,99 +375,70 @@ func (s *Server) hireGet(w http.ResponseWriter, r *http.Request) error {
 		}
 		out.Assessment = a
 	case bulwark.ErrorCode(err) != bulwark.ENOTFOUND:
-		return err
+		return nil, err
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 // hireList answers GET /api/v1/hire/people?verdict=&cursor=&limit=: a
 // page of the stored people, oldest first, with their latest verdict,
 // score and flag codes (hiring.Store.ListPeople); next, when set, is the
 // cursor of the following page.
-func (s *Server) hireList(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.hiring(r)
-	if err != nil {
-		return err
-	}
+func hireList(_ http.ResponseWriter, r *http.Request, svc *hiring.Service) (any, error) {
 	q := r.URL.Query()
-	if err := onlyParams(q, "verdict", "cursor", "limit"); err != nil {
-		return err
-	}
 	limit, err := intParam(q, "limit", hiring.DefaultPage, 1, hiring.MaxPage)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	page, err := svc.Store.ListPeople(r.Context(), hiring.PeopleQuery{Verdict: bulwark.Verdict(q.Get("verdict")), After: q.Get("cursor"), Limit: int(limit)})
 	if err != nil {
-		return asParam(err, map[string]string{"after": "cursor"})
+		return nil, asParam(err, map[string]string{"after": "cursor"})
 	}
 	var next *string
 	if page.Next != "" {
 		next = &page.Next
 	}
-	s.writeJSON(w, r, http.StatusOK, struct {
+	return struct {
 		People []hiring.PersonSummary `json:"people"`
 		Next   *string                `json:"next"`
-	}{page.People, next})
-	return nil
+	}{page.People, next}, nil
 }
 
 // hireRuns answers GET /api/v1/hire/runs?kind=&before=&limit=: a page of
 // the runs, newest first (hiring.Store.ListRuns); next, when set, is the
 // before of the following page.
-func (s *Server) hireRuns(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.hiring(r)
-	if err != nil {
-		return err
-	}
+func hireRuns(_ http.ResponseWriter, r *http.Request, svc *hiring.Service) (any, error) {
 	q := r.URL.Query()
-	if err := onlyParams(q, "kind", "before", "limit"); err != nil {
-		return err
-	}
 	before, err := intParam(q, "before", 0, 1, 1<<62)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	limit, err := intParam(q, "limit", hiring.DefaultPage, 1, hiring.MaxPage)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	page, err := svc.Store.ListRuns(r.Context(), hiring.RunQuery{Kind: q.Get("kind"), Before: before, Limit: int(limit)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var next *int64
 	if page.Next != 0 {
 		next = &page.Next
 	}
-	s.writeJSON(w, r, http.StatusOK, struct {
+	return struct {
 		Runs []hiring.Run `json:"runs"`
 		Next *int64       `json:"next"`
-	}{page.Runs, next})
-	return nil
+	}{page.Runs, next}, nil
 }
 
 // hireRun answers GET /api/v1/hire/runs/{id}: one run; 404 for an
 // unknown id.
-func (s *Server) hireRun(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.hiring(r)
-	if err != nil {
-		return err
-	}
-	if err := onlyParams(r.URL.Query()); err != nil {
-		return err
-	}
+func hireRun(_ http.ResponseWriter, r *http.Request, svc *hiring.Service) (any, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
-		return badInput("id", "id: a run id is a positive whole number")
+		return nil, badInput("id", "id: a run id is a positive whole number")
 	}
-	run, err := svc.Store.Run(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, run)
-	return nil
+	return svc.Store.Run(r.Context(), id)
 }
 
 // asParam renames the field of a store's error to the query parameter
@@ -510,20 +454,8 @@ func asParam(err error, names map[string]string) error {
 // hireForget answers DELETE /api/v1/hire/people/{id}: the person's
 // record, evidence and assessment deleted (hiring.Service.Forget), 200
 // with the fingerprint the audit log names them by; 404 for an unknown id.
-func (s *Server) hireForget(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.hiring(r)
-	if err != nil {
-		return err
-	}
-	if err := onlyParams(r.URL.Query()); err != nil {
-		return err
-	}
-	rep, err := svc.Forget(r.Context(), r.PathValue("id"), actor(r))
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, rep)
-	return nil
+func hireForget(_ http.ResponseWriter, r *http.Request, svc *hiring.Service) (any, error) {
+	return svc.Forget(r.Context(), r.PathValue("id"), actor(r))
 }
 
 // rfc3339 formats t in UTC.

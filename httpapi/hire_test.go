@@ -113,6 +113,8 @@ func TestHireAPI(t *testing.T) {
 				`"logins[0]: 1 event of types other than sign-ins`}, notBody: []string{"5550100", "dave@", "198.51.100.7"}},
 		{name: "screen: no notices", configure: withHiring, method: "POST", path: screen, headers: jsonHeaders("analyst"), body: records,
 			wantStatus: http.StatusOK, wantBody: []string{`"notices":[]`}},
+		{name: "screen: unknown parameter", configure: withHiring, method: "POST", path: screen + "?dry=1", headers: jsonHeaders("analyst"), body: records,
+			wantStatus: http.StatusBadRequest, wantCode: bulwark.EINVALID, after: noHireChange},
 		{name: "screen: viewer may not", configure: withHiring, method: "POST", path: screen, headers: jsonHeaders("viewer"), body: body,
 			wantStatus: http.StatusForbidden, wantCode: bulwark.EFORBIDDEN, after: noHireChange},
 		{name: "screen: no token", configure: withHiring, method: "POST", path: screen, headers: map[string]string{"Content-Type": "application/json"}, body: body,
