@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -281,12 +282,39 @@ func (w *walker) tarEntry(prefix string, tr *tar.Reader, hdr *tar.Header, depth 
 		return w.emitLink(p, hdr.Linkname)
 	case tar.TypeLink:
 		w.unread(p, UnreadHardLink, "%q: a hard link to %q, not followed (its content is that member's)", p, hdr.Linkname)
+		if rel, out := hardLinkOutside(p, hdr.Linkname); out {
+			// A hard link out of the archive (absolute, or climbing out
+			// with ..) is also handed over as a link, so that it is
+			// reported as one (SYMLINK-SENSITIVE-TARGET,
+			// SYMLINK-OUTSIDE-TREE).
+			return w.emitLink(p, rel)
+		}
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 		w.note("%q: a device or pipe, not read", p)
 	default:
 		w.note("%q: a tar entry of type %q, not read", p, string(hdr.Typeflag))
 	}
 	return nil
+}
+
+// hardLinkOutside says whether a tar hard link's target, named from the
+// archive's root, is absolute or outside the archive, and returns it as a
+// symbolic link's target would be written (relative to the link's
+// folder), for linkFinding.
+func hardLinkOutside(p, target string) (string, bool) {
+	t := strings.ReplaceAll(target, `\`, "/")
+	if strings.HasPrefix(t, "/") || len(t) > 1 && t[1] == ':' || strings.HasPrefix(t, "~") {
+		return target, true
+	}
+	c := path.Clean(t)
+	if c != ".." && !strings.HasPrefix(c, "../") {
+		return "", false
+	}
+	inner := p
+	if i := strings.LastIndex(inner, "!/"); i >= 0 {
+		inner = inner[i+2:]
+	}
+	return strings.Repeat("../", strings.Count(inner, "/")) + c, true
 }
 
 // safeName cleans an archive member's name into a relative slash path,

@@ -138,7 +138,7 @@ func linkFinding(f *File) (Finding, bool) {
 	}
 	if sensitive && (outside || home) {
 		x.Rule, x.Severity = RuleSymlinkSensitive, SeverityHigh
-		x.Explanation = "A symbolic link in the project points at your credentials, a browser profile, a wallet or a system folder: " +
+		x.Explanation = "A link in the project (a symbolic link, or a hard link in an archive) points at your credentials, a browser profile, a wallet or a system folder: " +
 			"no project needs that. Whatever follows links — a dev server serving the folder, a build or packing step, an upload, " +
 			"an editor's search or an AI assistant reading the project — reads the target through it and can send it out, " +
 			"and a script writing through it overwrites your files. Bulwark never follows it. Delete the link before opening or running anything."
@@ -149,7 +149,7 @@ func linkFinding(f *File) (Finding, bool) {
 		return Finding{}, false
 	}
 	x.Rule, x.Severity = RuleSymlinkOutside, SeverityMedium
-	x.Explanation = "A symbolic link in the project points outside it. A clone or an unpacked archive carrying such a link lets any tool " +
+	x.Explanation = "A link in the project (a symbolic link, or a hard link in an archive) points outside it. A clone or an unpacked archive carrying such a link lets any tool " +
 		"that follows links read or write there: a project has no reason to reach out of its own folder. Bulwark never follows it. " +
 		"Check where it points and delete it."
 	return x, true
