@@ -585,3 +585,27 @@ func TestEvidenceMatching(t *testing.T) {
 		})
 	}
 }
+
+// TestShippingMismatchOnce: a laptop shipment to the address the person
+// record gives as its shipping address, elsewhere than the home, is one
+// mismatch, named by the shipment's serial, not the same address twice.
+func TestShippingMismatchOnce(t *testing.T) {
+	t.Parallel()
+	const elsewhere = "4120 Ranch Rd, Unit 5, Austin, TX 78701, US"
+	p := person("a", "Alice Martin", func(p *Person) {
+		p.HomeAddress = "12 Oak St, Denver, CO 80203, US"
+		p.ShippingAddress = elsewhere
+	})
+	_, r := run(t, newChecker(), []Person{p}, Evidence{Shipments: []Shipment{{Person: "a", Address: elsewhere, DeviceSerial: "PF3KQ9ZL"}}}, nil)
+	var evidence []string
+	for _, a := range r.Assessments {
+		for _, f := range a.Flags {
+			if f.Rule == CodeShippingAddressMismatch {
+				evidence = append(evidence, f.Evidence)
+			}
+		}
+	}
+	if len(evidence) != 1 || strings.Count(evidence[0], "shipped to") != 1 || !strings.Contains(evidence[0], "PF3KQ9ZL") {
+		t.Errorf("mismatch evidence %q: want one shipment, named by its serial", evidence)
+	}
+}

@@ -761,7 +761,8 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 			return
 		}
 		byAddr[k] = addUnique(byAddr[k], i)
-		if !slices.Contains(addrs[i], k) {
+		seen := slices.Contains(addrs[i], k)
+		if !seen {
 			addrs[i] = append(addrs[i], k)
 		}
 		b := buildingAddress(k)
@@ -772,18 +773,15 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 		// side, written otherwise or different ("Apt 4" and "Apt 9": a
 		// typo, the building's parcel room) makes no other address. Three
 		// or more hires' laptops at one building's other units are the
-		// building annotation below.
-		if hk != "" && hk != k && buildingAddress(hk) != b {
+		// building annotation below. One address is reported once: the
+		// shipments (with their serials) come before the record's own
+		// shipping address.
+		if !seen && hk != "" && hk != k && buildingAddress(hk) != b {
 			what := "laptop"
 			if serial != "" {
 				what += " " + serial
 			}
 			x.flag(i, CodeShippingAddressMismatch, fmt.Sprintf("%s shipped to %q, home address %q", what, strings.TrimSpace(addr), strings.TrimSpace(home)))
-		}
-	}
-	for i := range x.people {
-		if a := x.people[i].ShippingAddress; a != "" {
-			one(int32(i), a, "")
 		}
 	}
 	for k := range shipments {
@@ -794,6 +792,11 @@ func (c *Checker) checkShipping(x *index, shipments []Shipment) {
 			continue
 		}
 		one(i, s.Address, s.DeviceSerial)
+	}
+	for i := range x.people {
+		if a := x.people[i].ShippingAddress; a != "" {
+			one(int32(i), a, "")
+		}
 	}
 	for _, k := range sortedKeys(byAddr) {
 		if group := byAddr[k]; len(group) > 1 {
