@@ -204,13 +204,14 @@ func appendedCode(p string, data []byte) (Finding, bool) {
 	}
 	tail := rest[start:]
 	sev := SeverityMedium
-	why := "Code follows the end of the exported config object. A config file normally ends with its export; code after it runs every time the tool loads the config (dev server, build, editor plugin) and is where PolinRider appended its obfuscated loader."
+	const after = " A config file normally ends with its export; code after it runs every time the tool loads the config (dev server, build, editor plugin) and is where PolinRider appended its obfuscated loader."
+	why := "Code follows the end of the exported config object." + after
 	if hasCodeSignal(tail) && (bytes.Contains(tail, []byte("eval(")) || bytes.Contains(tail, []byte("Function(")) ||
 		bytes.Contains(tail, []byte("child_process")) || bytes.Contains(tail, []byte("_0x")) || bytes.Contains(tail, []byte(`\x`)) ||
 		bytes.Contains(tail, []byte("fromCharCode")) || bytes.Contains(tail, []byte("atob(")) || bytes.Contains(tail, []byte("Buffer.from("))) ||
 		bytes.Contains(tail, []byte("_0x")) || bytes.Contains(tail, []byte("fromCharCode")) {
 		sev = SeverityCritical
-		why = "Code that evaluates, decodes or spawns follows the end of the exported config object. " + why
+		why = "Code that evaluates, decodes or spawns follows the end of the exported config object." + after
 	}
 	return Finding{
 		Rule: "CONFIG-APPENDED-CODE", Severity: sev, File: p, Line: lineAt(data, end+start),
