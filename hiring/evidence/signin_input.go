@@ -16,8 +16,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 )
 
 // lineError is an EINVALID error naming the file, line and field, as
@@ -32,76 +30,20 @@ func fileError(name, format string, args ...any) *bulwark.Error {
 	return bulwark.Errorf(bulwark.EINVALID, "%s: "+format, append([]any{name}, args...)...)
 }
 
-// capReader fails with ETOOLARGE once more than max bytes were read.
-type capReader struct {
-	r    io.Reader
-	left int64
-	max  int64
-	name string
-}
-
-func (c *capReader) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		var b [1]byte
-		n, err := c.r.Read(b[:])
-		if n > 0 {
-			return 0, tooLarge(c.name, 0, "the file", c.max, "MaxFileBytes")
-		}
-		return 0, err
-	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	return n, err
-}
-
-// openEvidence wraps r in the file size limit and a buffered reader
-// positioned after a UTF-8 byte-order mark (UTF-16 with a byte-order mark
-// is decoded, as ReadPeople does), and returns the first byte that is not
-// white space (0 for an empty file). A NUL byte in the first 64 KiB (UTF-16
-// without a byte-order mark, or not text) is refused with a hint to save
-// the file as UTF-8.
+// openEvidence opens r as openText does and returns the first byte that
+// is not white space (0 for an empty file).
 func openEvidence(r io.Reader, name string, lim Limits) (*bufio.Reader, byte, error) {
-	if size, ok := sizeOf(r); ok && size > lim.MaxFileBytes {
-		return nil, 0, tooLarge(name, 0, "the file ("+strconv.FormatInt(size, 10)+" bytes)", lim.MaxFileBytes, "MaxFileBytes")
-	}
-	br := bufio.NewReaderSize(&capReader{r: r, left: lim.MaxFileBytes, max: lim.MaxFileBytes, name: name}, 64<<10)
-	head, err := br.Peek(4)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, 0, readError(name, err)
-	}
-	switch {
-	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		_, _ = br.Discard(3)
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		br = bufio.NewReaderSize(transform.NewReader(br, dec), 64<<10)
-	}
-	head, err = br.Peek(64 << 10)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, 0, readError(name, err)
-	}
-	if i := bytes.IndexByte(head, 0); i >= 0 {
-		return nil, 0, lineError(name, 1+bytes.Count(head[:i], []byte{'\n'}), "encoding", "a NUL byte: the file looks UTF-16 or UTF-32 encoded without a byte-order mark (or is not text); save it as UTF-8")
+	br, head, err := openText(r, name, lim)
+	if err != nil {
+		return nil, 0, err
 	}
 	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 {
 		return br, t[0], nil
 	}
-	if len(head) == 64<<10 {
+	if len(head) == textHead {
 		return nil, 0, fileError(name, "starts with more than 64 KiB of white space")
 	}
 	return br, 0, nil
-}
-
-// readError passes a size-limit error through and wraps anything else.
-func readError(name string, err error) error {
-	var be *bulwark.Error
-	if errors.As(err, &be) {
-		return be
-	}
-	return bulwark.Wrap(err, bulwark.EINVALID, name+": cannot read the file: "+err.Error())
 }
 
 // lineCounter counts the lines of what a JSON decoder reads, so that a
@@ -186,9 +128,7 @@ func (g *rowGuard) check(line, size int) error {
 		return tooLarge(g.name, line, "the record", int64(g.lim.MaxRowBytes), "MaxRowBytes")
 	}
 	if g.n++; g.n > g.lim.MaxRows {
-		e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: line %d: more than %d records: split the file or raise the limit (MaxRows)", g.name, line, g.lim.MaxRows)
-		e.Field = g.name
-		return e
+		return tooManyRecords(g.name, line, g.lim)
 	}
 	return nil
 }

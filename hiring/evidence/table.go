@@ -132,31 +132,39 @@ func sizeText(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
-// sizeGuard fails a read that takes the file past max bytes.
-type sizeGuard struct {
+// capReader fails with ETOOLARGE once more than max bytes were read: the
+// file size limit of every reader here.
+type capReader struct {
 	r    io.Reader
-	name string
+	left int64
 	max  int64
-	n    int64
+	name string
 }
 
-var errFileTooLarge = errors.New("file too large")
-
-func (g *sizeGuard) Read(p []byte) (int, error) {
-	if g.n > g.max {
-		return 0, errFileTooLarge
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		// Read one byte past the limit at most, to tell "exactly max"
+		// from "more".
+		var b [1]byte
+		n, err := c.r.Read(b[:])
+		if n > 0 {
+			return 0, tooLarge(c.name, 0, "the file", c.max, "MaxFileBytes")
+		}
+		return 0, err
 	}
-	// Read one byte past the limit at most, to tell "exactly max" from
-	// "more".
-	if rest := g.max + 1 - g.n; int64(len(p)) > rest {
-		p = p[:rest]
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
 	}
-	n, err := g.r.Read(p)
-	g.n += int64(n)
-	if g.n > g.max {
-		return n, errFileTooLarge
-	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
 	return n, err
+}
+
+// tooManyRecords is the error of the record at line past lim.MaxRows.
+func tooManyRecords(name string, line int, lim Limits) error {
+	e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: line %d: more than %d records: split the file or raise the limit (MaxRows)", name, line, lim.MaxRows)
+	e.Field = name
+	return e
 }
 
 // recordGuard fails a read that makes one CSV record longer than max
@@ -202,50 +210,66 @@ func (g *recordGuard) Read(p []byte) (int, error) {
 
 // readErr turns an error of reading the file into the reader's error:
 // over a limit, or unreadable.
-func (in *input) readErr(err error) error {
-	if errors.Is(err, errFileTooLarge) {
-		return tooLarge(in.name, 0, "the file", in.lim.MaxFileBytes, "MaxFileBytes")
-	}
+func (in *input) readErr(err error) error { return readError(in.name, err) }
+
+// readError passes a reader's own error (a limit) through and wraps
+// anything else as a file that cannot be read.
+func readError(name string, err error) error {
 	var be *bulwark.Error
 	if errors.As(err, &be) {
-		return err
+		return be
 	}
-	return bulwark.Wrap(err, bulwark.EINVALID, in.name+": cannot read the file: "+err.Error())
+	return bulwark.Wrap(err, bulwark.EINVALID, name+": cannot read the file: "+err.Error())
 }
 
-// openInput checks r's size when it tells it, skips a UTF-8 byte-order
-// mark, decodes UTF-16 with a byte-order mark, refuses UTF-16 without
-// one, and finds the layout: JSON lines when the first non-blank byte is
-// "{", a JSON array when it is "[", CSV otherwise (with its delimiter
-// found from the header line).
-func openInput(r io.Reader, name string, lim Limits) (*input, error) {
-	lim = lim.withDefaults()
-	in := &input{name: name, lim: lim}
+// textHead is how much of a file openText looks at first.
+const textHead = 64 << 10
+
+// openText opens r, a file called name, for every reader of this package:
+// its size checked when it tells it and bounded by lim.MaxFileBytes as it
+// is read, a UTF-8 byte-order mark skipped, UTF-16 with a byte-order mark
+// decoded, and a NUL byte in its first 64 KiB refused (UTF-16 without a
+// byte-order mark, or not text). It returns the reader and its first 64
+// KiB (the whole file when shorter), not consumed. lim has its defaults.
+func openText(r io.Reader, name string, lim Limits) (*bufio.Reader, []byte, error) {
 	if size, ok := sizeOf(r); ok && size > lim.MaxFileBytes {
-		return nil, tooLarge(name, 0, "the file ("+strconv.FormatInt(size, 10)+" bytes)", lim.MaxFileBytes, "MaxFileBytes")
+		return nil, nil, tooLarge(name, 0, "the file ("+strconv.FormatInt(size, 10)+" bytes)", lim.MaxFileBytes, "MaxFileBytes")
 	}
-	in.br = bufio.NewReaderSize(&sizeGuard{r: r, name: name, max: lim.MaxFileBytes}, 64<<10)
-	head, err := in.br.Peek(4)
+	br := bufio.NewReaderSize(&capReader{r: r, left: lim.MaxFileBytes, max: lim.MaxFileBytes, name: name}, textHead)
+	head, err := br.Peek(4)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, in.readErr(err)
+		return nil, nil, readError(name, err)
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		_, _ = in.br.Discard(3)
+		_, _ = br.Discard(3)
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		// UTF-16 with a byte-order mark (Excel's "Unicode text"): decode.
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		in.br = bufio.NewReaderSize(transform.NewReader(in.br, dec), 64<<10)
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), textHead)
 	}
-	// The first 64 KiB (or the whole file when shorter) tell the format.
-	head, err = in.br.Peek(64 << 10)
+	head, err = br.Peek(textHead)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, in.readErr(err)
+		return nil, nil, readError(name, err)
 	}
-	if bytes.IndexByte(head, 0) >= 0 {
-		line := 1 + bytes.Count(head[:bytes.IndexByte(head, 0)], []byte("\n"))
-		return nil, in.errf(line, "", "a NUL byte: the file looks UTF-16 encoded without a byte-order mark (or is not text); save it as UTF-8")
+	if i := bytes.IndexByte(head, 0); i >= 0 {
+		return nil, nil, errf(name, 1+bytes.Count(head[:i], []byte{'\n'}), "encoding",
+			"a NUL byte: the file looks UTF-16 or UTF-32 encoded without a byte-order mark (or is not text); save it as UTF-8")
 	}
+	return br, head, nil
+}
+
+// openInput opens r as openText does and finds the layout: JSON lines
+// when the first non-blank byte is "{", a JSON array when it is "[", CSV
+// otherwise (with its delimiter found from the header line).
+func openInput(r io.Reader, name string, lim Limits) (*input, error) {
+	lim = lim.withDefaults()
+	in := &input{name: name, lim: lim}
+	br, head, err := openText(r, name, lim)
+	if err != nil {
+		return nil, err
+	}
+	in.br = br
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	switch {
 	case len(trimmed) == 0:
@@ -426,7 +450,7 @@ func (in *input) jsonRows(row func(line int, data []byte) error) error {
 // checkText refuses invalid UTF-8 and NUL bytes in a row.
 func (in *input) checkText(line int, data []byte) error {
 	if bytes.IndexByte(data, 0) >= 0 {
-		return in.errf(line, "", "a NUL byte: the file looks UTF-16 encoded without a byte-order mark (or is not text); save it as UTF-8")
+		return in.errf(line, "encoding", "a NUL byte: the file looks UTF-16 or UTF-32 encoded without a byte-order mark (or is not text); save it as UTF-8")
 	}
 	if !utf8.Valid(data) {
 		return in.errf(line, "", "invalid UTF-8: save the file as UTF-8")
@@ -527,10 +551,7 @@ func (in *input) rows(header func(cols []string) error, fn func(line int, cols [
 	n := 0
 	count := func(line int) error {
 		if n++; n > in.lim.MaxRows {
-			e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: line %d: more than %d records: split the file or raise the limit (MaxRows)",
-				in.name, line, in.lim.MaxRows)
-			e.Field = in.name
-			return e
+			return tooManyRecords(in.name, line, in.lim)
 		}
 		return nil
 	}
