@@ -508,6 +508,9 @@ func joinIDs(ids []string) string {
 // builder indexes the identifiers of people.
 type builder struct {
 	people []Person
+	// more are records added after people (Population.Add): record
+	// len(people)+k is more[k].
+	more []Person
 	seed   maphash.Seed
 	// first maps a hash of (kind, value) to the first record holding it.
 	first map[uint64]int32
@@ -628,7 +631,13 @@ func (b *builder) add(h *maphash.Hash, rec int32, id ident) {
 
 // holds returns record rec's identifier equal to id, if it has one.
 func (b *builder) holds(rec int32, id ident) (ident, bool) {
-	for _, o := range identsOf(&b.people[rec], id.kind, nil, nil) {
+	p := b.more
+	if int(rec) < len(b.people) {
+		p = b.people[rec : rec+1]
+	} else {
+		p = p[int(rec)-len(b.people):]
+	}
+	for _, o := range identsOf(&p[0], id.kind, nil, nil) {
 		if o.kind == id.kind && o.value == id.value {
 			return o, true
 		}

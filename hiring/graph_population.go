@@ -19,7 +19,10 @@ import (
 // new one beside it, when the stored people change). Match is safe for
 // concurrent use; the Population keeps people and they must not change.
 type Population struct {
-	people   []Person
+	people []Person
+	// added are the people of Add: record len(people)+k is added[k].
+	added    []Person
+	byID     map[string]int32
 	b        *builder
 	maxShare int
 	identity *linkage.Index
@@ -35,10 +38,11 @@ func NewPopulation(people []Person, opts LinkOptions) (*Population, error) {
 	if len(people) > maxRecords {
 		return nil, bulwark.Errorf(bulwark.ETOOLARGE, "%d records to index; at most %d at once", len(people), maxRecords)
 	}
-	if _, err := indexIDs(people); err != nil {
+	byID, err := indexIDs(people)
+	if err != nil {
 		return nil, err
 	}
-	pop := &Population{people: people, maxShare: opts.MaxShare}
+	pop := &Population{people: people, byID: byID, maxShare: opts.MaxShare}
 	if pop.maxShare <= 0 {
 		pop.maxShare = DefaultMaxShare
 	}
@@ -80,7 +84,48 @@ func NewPopulation(people []Person, opts LinkOptions) (*Population, error) {
 }
 
 // Len is the number of people indexed.
-func (pop *Population) Len() int { return len(pop.people) }
+func (pop *Population) Len() int { return len(pop.people) + len(pop.added) }
+
+// person returns record r.
+func (pop *Population) person(r int32) *Person {
+	if int(r) < len(pop.people) {
+		return &pop.people[r]
+	}
+	return &pop.added[int(r)-len(pop.people)]
+}
+
+// Add indexes one more known person, whose id must be new (an empty id
+// or one indexed already is an EINVALID error): a service screening
+// applicants one at a time adds each once stored, so that the next is
+// matched against them too. The identity matcher weighs names with the
+// frequencies of the people given to NewPopulation (see linkage.Index.Add).
+// Add must not run concurrently with Match or another Add.
+func (pop *Population) Add(p Person) error {
+	if strings.TrimSpace(p.ID) == "" {
+		return bulwark.Invalid("id", "the record %s has no id; give every record a unique id", recordPlace(pop.Len(), p.Line))
+	}
+	if _, dup := pop.byID[p.ID]; dup {
+		return bulwark.Invalid("id", "%q is indexed already; a population adds new people only", p.ID)
+	}
+	rec := int32(pop.Len())
+	pop.added = append(pop.added, p)
+	pop.byID[p.ID] = rec
+	pop.b.more = pop.added
+	var h maphash.Hash
+	h.SetSeed(pop.b.seed)
+	for _, id := range identsOf(&p, numKinds, nil, nil) {
+		pop.b.add(&h, rec, id)
+	}
+	if pop.identity != nil {
+		if r, ok := identityRecord(&p); ok {
+			pop.identity.Add(r)
+		}
+	}
+	if pop.resumes != nil && strings.TrimSpace(p.ResumeText) != "" {
+		_ = pop.resumes.Add(p.ID, p.ResumeText) // refused only when it has no words: nothing to compare
+	}
+	return nil
+}
 
 // Match returns the links between p and the known people: one per
 // identifier p shares with known records (strong identifiers, addresses
@@ -93,36 +138,55 @@ func (pop *Population) Len() int { return len(pop.people) }
 // p's own id (p screened again) is not linked to p. Identifiers of p that
 // do not normalise are returned as Rejected.
 func (pop *Population) Match(p Person) ([]Link, []Rejected) {
-	var rejected []Rejected
+	links, _, rejected := pop.match(&p, false)
+	return links, rejected
+}
+
+// match is Match; with wide, the identifiers of p more than MaxShare
+// known records hold are returned too, as links of their own (wide), with
+// every holder.
+func (pop *Population) match(pp *Person, wide bool) (links, wideLinks []Link, rejected []Rejected) {
+	p := *pp
 	ids := identsOf(&p, numKinds, nil, func(k idKind, raw, reason string) {
 		rejected = append(rejected, Rejected{ID: p.ID, Kind: k.String(), Value: bulwark.Echo(raw), Reason: reason})
 	})
-	var links []Link
 	var h maphash.Hash
 	h.SetSeed(pop.b.seed)
 	for _, id := range ids {
 		holders := pop.b.holders(&h, id)
-		if len(holders) > pop.maxShare {
+		if len(holders) > pop.maxShare && !wide {
 			continue
 		}
 		known := make([]string, 0, len(holders))
 		for _, r := range holders {
-			if pop.people[r].ID != p.ID {
-				known = append(known, pop.people[r].ID)
+			if q := pop.person(r); q.ID != p.ID {
+				known = append(known, q.ID)
 			}
 		}
 		if len(known) == 0 {
 			continue
 		}
 		slices.Sort(known)
-		links = append(links, Link{Kind: id.kind.String(), IDs: append([]string{p.ID}, known...), Value: id.value, Score: 1})
+		l := Link{Kind: id.kind.String(), IDs: append([]string{p.ID}, known...), Value: id.value, Score: 1}
+		if len(holders) > pop.maxShare {
+			wideLinks = append(wideLinks, l)
+		} else {
+			links = append(links, l)
+		}
 	}
 	if pop.identity != nil {
 		if r, ok := identityRecord(&p); ok {
+			suffix := generation(p.FullName)
 			for _, m := range pop.identity.Query(r) {
-				if m.B != p.ID {
-					links = append(links, Link{Kind: LinkKindIdentity, IDs: []string{p.ID, m.B}, Score: m.Score, Why: m.Why})
+				// As IdentityLinker: a generational suffix or a birth date
+				// that disagree keep the records apart.
+				if m.B == p.ID || dobDisagrees(m.Fields) {
+					continue
 				}
+				if j, ok := pop.byID[m.B]; ok && generation(pop.person(j).FullName) != suffix {
+					continue
+				}
+				links = append(links, Link{Kind: LinkKindIdentity, IDs: []string{p.ID, m.B}, Score: m.Score, Why: m.Why})
 			}
 		}
 	}
@@ -134,7 +198,21 @@ func (pop *Population) Match(p Person) ([]Link, []Rejected) {
 		}
 	}
 	slices.SortFunc(links, compareLinks)
-	return links, rejected
+	return links, wideLinks, rejected
+}
+
+// holderCount returns how many known records hold the identifier of kind
+// (a Link.Kind of an identifier) and normalised value; -1 for a kind that
+// is no identifier.
+func (pop *Population) holderCount(kind, value string) int {
+	for k := range numKinds {
+		if k.String() == kind {
+			var h maphash.Hash
+			h.SetSeed(pop.b.seed)
+			return len(pop.b.holders(&h, ident{kind: k, value: value}))
+		}
+	}
+	return -1
 }
 
 // holders returns the records holding identifier id, in input order.

@@ -63,6 +63,9 @@ type Snapshot struct {
 	// PurgePeople) the store has made: SaveRun refuses results computed
 	// on a snapshot older than the last deletion.
 	Generation int64 `json:"generation"`
+	// Version is the store's change counter when the snapshot was read
+	// (Store.Version).
+	Version int64 `json:"version"`
 }
 
 // Persons returns the people records of the snapshot.
@@ -169,9 +172,22 @@ type Store interface {
 	// must be non-empty and unique within the call (EINVALID naming the duplicated id's line,
 	// "people[i].id"). At most MaxImport records per call.
 	SavePeople(ctx context.Context, records []Record, generation int64) (ImportCounts, error)
-	// Snapshot returns every stored person, oldest first, with all
-	// their evidence and the deletion generation, in one read.
+	// Snapshot returns every stored person, oldest first (by creation
+	// time, then id), with all their evidence, the deletion generation and
+	// the change counter, in one read.
 	Snapshot(ctx context.Context) (*Snapshot, error)
+	// Version returns the change counter: a number that every write of
+	// people or evidence (SavePeople storing or changing anything,
+	// ForgetPerson, PurgePeople forgetting anyone) increases and nothing
+	// else changes, so that a cache of the stored people built at one
+	// version is current while the version stays. With a context from
+	// audit.Log.Do it reads within the transaction.
+	Version(ctx context.Context) (int64, error)
+	// MarkStale marks the assessments of the stored people ids stale
+	// (something they were computed from changed: a new person linked to
+	// them) and returns how many it marked; ids without an assessment are
+	// skipped. With a context from audit.Log.Do it joins the transaction.
+	MarkStale(ctx context.Context, ids []string) (int, error)
 	// Person returns one stored person with their evidence (ENOTFOUND).
 	Person(ctx context.Context, id string) (*StoredPerson, Evidence, error)
 	// SaveRun stores run and the assessments, each replacing the

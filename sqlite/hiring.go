@@ -241,6 +241,9 @@ func (db *DB) SavePeople(ctx context.Context, records []hiring.Record, generatio
 				counts.Unchanged++
 			}
 		}
+		if counts.Added+counts.Updated > 0 {
+			return bumpHiringVersion(ctx, q)
+		}
 		return nil
 	})
 	if err != nil {
@@ -282,7 +285,7 @@ func (db *DB) Snapshot(ctx context.Context) (*hiring.Snapshot, error) {
 	op := "read the people records"
 	snap := &hiring.Snapshot{}
 	err := db.readTx(ctx, op, func(ctx context.Context, q querier) error {
-		if err := q.QueryRowContext(ctx, `SELECT generation FROM hire_state WHERE id = 1`).Scan(&snap.Generation); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT generation, version FROM hire_state WHERE id = 1`).Scan(&snap.Generation, &snap.Version); err != nil {
 			return err
 		}
 		rows, err := q.QueryContext(ctx, `SELECT record, created_at, updated_at, salt FROM hire_people ORDER BY created_at, id`)
@@ -662,13 +665,57 @@ func (db *DB) ForgetPerson(ctx context.Context, id string) (hiring.Forgotten, er
 		if f, err = forgetPerson(ctx, q, id); err != nil {
 			return err
 		}
-		_, err = q.ExecContext(ctx, `UPDATE hire_state SET generation = generation + 1 WHERE id = 1`)
+		_, err = q.ExecContext(ctx, `UPDATE hire_state SET generation = generation + 1, version = version + 1 WHERE id = 1`)
 		return err
 	})
 	if err != nil {
 		return hiring.Forgotten{}, err
 	}
 	return f, nil
+}
+
+// bumpHiringVersion increases the change counter (hiring.Store.Version).
+func bumpHiringVersion(ctx context.Context, q querier) error {
+	_, err := q.ExecContext(ctx, `UPDATE hire_state SET version = version + 1 WHERE id = 1`)
+	return err
+}
+
+// Version returns the change counter of the people and evidence (see
+// hiring.Store). With a context from audit.Log.Do it reads within the
+// transaction.
+func (db *DB) Version(ctx context.Context) (int64, error) {
+	var v int64
+	err := db.readTx(ctx, "read the people records' version", func(ctx context.Context, q querier) error {
+		return q.QueryRowContext(ctx, `SELECT version FROM hire_state WHERE id = 1`).Scan(&v)
+	})
+	return v, err
+}
+
+// MarkStale marks the assessments of ids stale (see hiring.Store). With a
+// context from audit.Log.Do it joins the audit transaction.
+func (db *DB) MarkStale(ctx context.Context, ids []string) (int, error) {
+	n := 0
+	err := db.inTx(ctx, "mark assessments stale", func(ctx context.Context, q querier) error {
+		n = 0
+		st, err := q.PrepareContext(ctx, `UPDATE hire_assessments SET stale = 1 WHERE person_id = ? AND stale = 0`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			res, err := st.ExecContext(ctx, id)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // forgetPerson deletes person id: the record with, by the foreign keys,
@@ -777,7 +824,7 @@ func (db *DB) PurgePeople(ctx context.Context, before time.Time) (int64, error) 
 		if n == 0 {
 			return nil
 		}
-		_, err = q.ExecContext(ctx, `UPDATE hire_state SET generation = generation + 1 WHERE id = 1`)
+		_, err = q.ExecContext(ctx, `UPDATE hire_state SET generation = generation + 1, version = version + 1 WHERE id = 1`)
 		return err
 	})
 	if err != nil {

@@ -411,7 +411,7 @@ CREATE TABLE hire_state (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
     key        BLOB,
     generation INTEGER NOT NULL
-) STRICT;
+, version INTEGER NOT NULL DEFAULT 0) STRICT;
 
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
@@ -471,4 +471,4 @@ CREATE INDEX hire_assessments_verdict ON hire_assessments (verdict, person_creat
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);
 
-INSERT INTO "hire_state" VALUES (1, NULL, 0);
+INSERT INTO "hire_state" VALUES (1, NULL, 0, 0);

@@ -794,6 +794,79 @@ func HiringStore(t *testing.T, open HiringOpen) {
 		}
 	})
 
+	t.Run("HireVersionAndMarkStale", func(t *testing.T) {
+		t.Parallel()
+		s, reopen := open(t)
+		svc := hireService(s)
+		version := func(s hiring.Store) int64 {
+			t.Helper()
+			v, err := s.Version(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		v0 := version(s)
+		// Each write of people or evidence moves the version; what changes
+		// nothing, runs and marking stale do not.
+		steps := []struct {
+			name  string
+			do    func() error
+			moves bool
+		}{
+			{"import", func() error {
+				_, err := svc.Import(ctx, "cli:hr", []hiring.Person{hirePerson("v-1", "Ann Lee", "a@x.test"), hirePerson("v-2", "Bob Roe", "a@x.test")}, hiring.Evidence{})
+				return err
+			}, true},
+			{"the same import", func() error {
+				_, err := svc.Import(ctx, "cli:hr", []hiring.Person{hirePerson("v-1", "Ann Lee", "a@x.test")}, hiring.Evidence{})
+				return err
+			}, false},
+			{"a recheck", func() error { _, err := svc.Recheck(ctx, "system:hire", "test"); return err }, false},
+			{"marking stale", func() error {
+				n, err := s.MarkStale(ctx, []string{"v-1", "nobody"})
+				if err != nil {
+					return err
+				}
+				if a, err := s.Assessment(ctx, "v-1"); n != 1 || err != nil || !a.Stale {
+					return fmt.Errorf("MarkStale marked %d (want 1); Assessment = %+v, %v, want stale", n, a, err)
+				}
+				return nil
+			}, false},
+			{"evidence", func() error {
+				_, err := svc.Import(ctx, "cli:hr", nil, hiring.Evidence{Devices: []hiring.Device{{Serial: "SN-9", User: "v-2"}}})
+				return err
+			}, true},
+			{"a changed record", func() error {
+				_, err := svc.Import(ctx, "cli:hr", []hiring.Person{hirePerson("v-2", "Bob Roe", "b@x.test")}, hiring.Evidence{})
+				return err
+			}, true},
+			{"a forget", func() error { _, err := svc.Forget(ctx, "v-1", "cli:hr"); return err }, true},
+			{"a purge of nobody", func() error { _, _, err := svc.PurgeBefore(ctx, time.Now().Add(-time.Hour), "system:retention"); return err }, false},
+			{"a purge", func() error { _, _, err := svc.PurgeBefore(ctx, time.Now().Add(time.Hour), "system:retention"); return err }, true},
+		}
+		v := v0
+		for _, st := range steps {
+			if err := st.do(); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			got := version(s)
+			if st.moves && got <= v {
+				t.Errorf("after %s the version is %d, was %d: want it increased", st.name, got, v)
+			}
+			if !st.moves && got != v {
+				t.Errorf("after %s the version is %d, was %d: want it unchanged", st.name, got, v)
+			}
+			if snap, err := s.Snapshot(ctx); err != nil || snap.Version != got {
+				t.Errorf("after %s Snapshot().Version = %v (%v), Version() = %d", st.name, snap, err, got)
+			}
+			v = got
+		}
+		if got := version(reopen()); got != v {
+			t.Errorf("after a reopen the version is %d, want %d", got, v)
+		}
+	})
+
 	t.Run("HirePurge", func(t *testing.T) {
 		t.Parallel()
 		s, _ := open(t)

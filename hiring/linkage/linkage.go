@@ -171,6 +171,42 @@ type Index struct {
 	ids      []string
 	feats    []features
 	postings []posting // sorted by key, then record
+	// added are the records of Add: record len(ids)+k is added[k], its
+	// keys in more.
+	added []addedRecord
+	more  map[uint64][]int32
+}
+
+// addedRecord is a record given to Add.
+type addedRecord struct {
+	id    string
+	feats features
+}
+
+// Add indexes one more record for Query, weighed with the name
+// frequencies and prior of the records the index was built with (they
+// are not computed again: over a large index one record moves them by
+// nothing that matters; build a new index to refresh them). Dedupe
+// compares the records given to NewIndex only. Add must not run
+// concurrently with Query or another Add.
+func (ix *Index) Add(r Record) {
+	if ix.more == nil {
+		ix.more = map[uint64][]int32{}
+	}
+	rec := int32(len(ix.ids) + len(ix.added))
+	ix.added = append(ix.added, addedRecord{id: r.ID, feats: ix.features(r)})
+	for _, k := range ix.keyer.keys(&ix.added[len(ix.added)-1].feats, nil) {
+		ix.more[k] = append(ix.more[k], rec)
+	}
+}
+
+// feat returns record j's features and id.
+func (ix *Index) feat(j int32) (*features, string) {
+	if int(j) < len(ix.ids) {
+		return &ix.feats[j], ix.ids[j]
+	}
+	a := &ix.added[int(j)-len(ix.ids)]
+	return &a.feats, a.id
 }
 
 // NewIndex normalises the records and builds their blocking index. It
@@ -242,7 +278,7 @@ func (ix *Index) features(r Record) features {
 }
 
 // Len is the number of records indexed.
-func (ix *Index) Len() int { return len(ix.ids) }
+func (ix *Index) Len() int { return len(ix.ids) + len(ix.added) }
 
 func splitRange(n, parts int) [][2]int {
 	if parts < 1 {
@@ -285,9 +321,18 @@ func (ix *Index) candidates(f *features, after int32, s *scratch) []int32 {
 	s.keys = ix.keyer.keys(f, s.keys[:0])
 	s.cands = s.cands[:0]
 	for _, k := range s.keys {
-		for _, p := range ix.block(k) {
+		block, more := ix.block(k), ix.more[k]
+		if len(more) > 0 && (len(block)+len(more) > ix.opt.MaxBlock || (block == nil && ix.overfull(k))) {
+			continue
+		}
+		for _, p := range block {
 			if p.rec > after {
 				s.cands = append(s.cands, p.rec)
+			}
+		}
+		for _, r := range more {
+			if r > after {
+				s.cands = append(s.cands, r)
 			}
 		}
 	}
@@ -295,14 +340,21 @@ func (ix *Index) candidates(f *features, after int32, s *scratch) []int32 {
 	return slices.Compact(s.cands)
 }
 
+// overfull reports whether more than MaxBlock records of NewIndex share
+// key (block returns nil for those and for keys none of them hold).
+func (ix *Index) overfull(key uint64) bool {
+	lo, _ := slices.BinarySearchFunc(ix.postings, key, func(p posting, k uint64) int { return cmp.Compare(p.key, k) })
+	return lo < len(ix.postings) && ix.postings[lo].key == key
+}
+
 func (ix *Index) match(a *features, aID string, j int32) (Match, bool) {
-	b := &ix.feats[j]
+	b, bID := ix.feat(j)
 	w, _ := weight(a, b, ix.cut, false)
 	if w < ix.cut {
 		return Match{}, false
 	}
 	w, fs := weight(a, b, ix.cut, true)
-	return Match{A: aID, B: ix.ids[j], Score: scoreOf(w, ix.stats.prior), Fields: fs, Why: why(fs)}, true
+	return Match{A: aID, B: bID, Score: scoreOf(w, ix.stats.prior), Fields: fs, Why: why(fs)}, true
 }
 
 // Query returns the known records matching r, best first (ties by ID);
