@@ -213,3 +213,46 @@ func BenchmarkPopulationMatch1M(b *testing.B) {
 		b.ReportMetric(float64(hwm)/(1<<10), "peak-rss-MiB")
 	}
 }
+
+// TestPopulationAdd: a person added after the build is matched on as the
+// people given to NewPopulation are (identifiers, identity, resume); an
+// id indexed already or empty is refused; a father and son of one name
+// are not one identity.
+func TestPopulationAdd(t *testing.T) {
+	t.Parallel()
+	resume := "Staff engineer with ten years of distributed systems in Go. Built a streaming platform for a logistics company. Mentored six engineers and ran the on-call rotation for two years."
+	pop, err := NewPopulation([]Person{{ID: "k1", FullName: "Robert Chen", DateOfBirth: "1985-11-30"}}, LinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := Person{ID: "n1", FullName: "Alice Martin", DateOfBirth: "1990-04-01", HomeAddress: "12 Oak Street, Springfield IL 62704",
+		ResumeText: resume, Emails: []string{"alice@x.test"}}
+	if err := pop.Add(added); err != nil {
+		t.Fatal(err)
+	}
+	if pop.Len() != 2 {
+		t.Errorf("Len %d, want 2", pop.Len())
+	}
+	q := Person{ID: "q", FullName: "Alice Martinn", DateOfBirth: "1990-04-01", HomeAddress: "12 Oak St, Springfield, IL 62704",
+		ResumeText: strings.Replace(resume, "six", "seven", 1), Emails: []string{"ALICE@x.test"}}
+	links, _ := pop.Match(q)
+	kinds := map[string][]string{}
+	for _, l := range links {
+		kinds[l.Kind] = l.IDs
+	}
+	for _, k := range []string{LinkKindEmail, LinkKindIdentity, LinkKindResume, LinkKindAddress} {
+		if got := kinds[k]; !slices.Equal(got, []string{"q", "n1"}) {
+			t.Errorf("%s link %v, want q and n1 (all %+v)", k, got, links)
+		}
+	}
+	if err := pop.Add(added); bulwark.ErrorCode(err) != bulwark.EINVALID {
+		t.Errorf("Add of an indexed id = %v, want EINVALID", err)
+	}
+	if err := pop.Add(Person{}); bulwark.ErrorCode(err) != bulwark.EINVALID {
+		t.Errorf("Add without an id = %v, want EINVALID", err)
+	}
+	son := Person{ID: "son", FullName: "Robert Chen Jr", DateOfBirth: "1985-11-30"}
+	if links, _ := pop.Match(son); len(links) != 0 {
+		t.Errorf("Robert Chen Jr is linked to Robert Chen: %+v", links)
+	}
+}

@@ -78,6 +78,13 @@ type Service struct {
 	Lists func() map[string]string
 	// Rules names the rules' version, recorded with every assessment.
 	Rules string
+	// Index, when set, keeps the stored people indexed between runs, so
+	// that Screen of new people without evidence (applicants) checks
+	// each against the index and runs the graph and the rules over their
+	// neighbourhood only (see ScreenIndex); nil runs every screening over
+	// everyone stored. It is used with the default identity graph only
+	// (Graph and Link nil). A process shares one among its Services.
+	Index *ScreenIndex
 }
 
 // RunResult is what a run returns: the stored run (its ID is committed),
@@ -327,6 +334,21 @@ func (s *Service) graph(people []Person) (*Graph, error) {
 	return BuildGraph(people, LinkOptions{})
 }
 
+// incremental reports whether a run may take the index's incremental
+// path: a screening of valid new people records without evidence, with
+// an index and the default identity graph.
+func (s *Service) incremental(kind string, people []Person, ev Evidence) bool {
+	if s.Index == nil || s.Graph != nil || s.Link != nil || kind != RunScreen || ev.Count() > 0 ||
+		len(people) == 0 || len(people) > maxIncremental {
+		return false
+	}
+	records := make([]Record, len(people))
+	for i, p := range people {
+		records[i].Person = p
+	}
+	return CheckRecords(records) == nil // the full run reports what is wrong
+}
+
 // RunTarget is the audit target of a run: "hire:run:ID".
 func RunTarget(id int64) string { return "hire:run:" + strconv.FormatInt(id, 10) }
 
@@ -344,6 +366,16 @@ func (s *Service) run(ctx context.Context, actor, kind, reason string, people []
 		}
 	default:
 		check = (&Checker{Subject: SubjectFunc(key)}).CheckGraph
+	}
+	if s.incremental(kind, people, ev) {
+		res, ok, err := s.screenIncremental(ctx, key, check, actor, people)
+		switch {
+		case err != nil && bulwark.ErrorCode(err) != bulwark.ECONFLICT:
+			return nil, err
+		case err == nil && ok:
+			return res, nil
+		}
+		// The incremental path does not apply: the full run.
 	}
 	for attempt := 1; ; attempt++ {
 		res, err := s.runOnce(ctx, key, check, actor, kind, reason, people, ev)
