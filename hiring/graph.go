@@ -511,7 +511,7 @@ type builder struct {
 	// more are records added after people (Population.Add): record
 	// len(people)+k is more[k].
 	more []Person
-	seed   maphash.Seed
+	seed maphash.Seed
 	// first maps a hash of (kind, value) to the first record holding it.
 	first map[uint64]int32
 	// exact holds the (kind, value) pairs whose hash collided with another

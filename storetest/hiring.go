@@ -842,8 +842,14 @@ func HiringStore(t *testing.T, open HiringOpen) {
 				return err
 			}, true},
 			{"a forget", func() error { _, err := svc.Forget(ctx, "v-1", "cli:hr"); return err }, true},
-			{"a purge of nobody", func() error { _, _, err := svc.PurgeBefore(ctx, time.Now().Add(-time.Hour), "system:retention"); return err }, false},
-			{"a purge", func() error { _, _, err := svc.PurgeBefore(ctx, time.Now().Add(time.Hour), "system:retention"); return err }, true},
+			{"a purge of nobody", func() error {
+				_, _, err := svc.PurgeBefore(ctx, time.Now().Add(-time.Hour), "system:retention")
+				return err
+			}, false},
+			{"a purge", func() error {
+				_, _, err := svc.PurgeBefore(ctx, time.Now().Add(time.Hour), "system:retention")
+				return err
+			}, true},
 		}
 		v := v0
 		for _, st := range steps {
