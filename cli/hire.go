@@ -307,6 +307,10 @@ func (m *Main) hireScreenCmd() *command {
 			}
 			m.progress("screening %s", plural(len(people), "person", "people"))
 			actor := m.cliActor()
+			// New applicants without evidence are screened against an
+			// index of the stored people built here (see
+			// hiring.ScreenIndex); a server keeps its index warm.
+			cfg.Index = hiring.NewScreenIndex()
 			svc, err := cfg.Service(ctx, actor)
 			if err != nil {
 				_ = closeSvc()

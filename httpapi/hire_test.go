@@ -11,14 +11,16 @@ import (
 	"testing"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/hiring"
 	"github.com/bulwark-sec/bulwark/hiring/vetting"
 	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
 // withHiring configures the hire routes on the env's store, as serve does
-// (without the screening service: names are not screened).
+// (without the screening service: names are not screened), with an index
+// of the stored people.
 func withHiring(c *Config) {
-	cfg := vetting.Config{Store: c.Audit.Store.(*sqlite.DB), Audit: c.Audit}
+	cfg := vetting.Config{Store: c.Audit.Store.(*sqlite.DB), Audit: c.Audit, Index: hiring.NewScreenIndex()}
 	c.Hiring = cfg.Service
 }
 
@@ -104,6 +106,11 @@ func TestHireAPI(t *testing.T) {
 			after: hireAudit("hire.screen")},
 		{name: "screen: records", configure: withHiring, method: "POST", path: screen, headers: jsonHeaders("analyst"), body: records,
 			wantStatus: http.StatusOK, wantBody: []string{`"id":"R-1","verdict":"review"`, `"rule":"SHARED_IDENTIFIER"`, `"ids":["R-1","R-2"]`}},
+		{name: "screen: applicant against the stored people", configure: withHiring, setup: screenedExamples, method: "POST", path: screen,
+			headers: jsonHeaders("analyst"), body: `{"people":[{"id":"N-1","full_name":"Nia Lowe","emails":["kevin.brooks.eng@example.org"]}]}`,
+			// Screened through the index: the applicant, A-2002 and its
+			// cluster mate A-2003, not every person of the examples.
+			wantStatus: http.StatusOK, wantBody: []string{`"id":"N-1","verdict":"review"`, `"rule":"SHARED_IDENTIFIER"`, `"kind":"screen"`, `"verdicts":{"review":1}`, `"people":3,`}},
 		{name: "screen: rejected identifier", configure: withHiring, method: "POST", path: screen, headers: jsonHeaders("analyst"),
 			body:       `{"people":[{"id":"X-1","full_name":"Ana Lima","emails":["not-an-email"]}]}`,
 			wantStatus: http.StatusOK, wantBody: []string{`"rejected":[{"id":"X-1","kind":"email","value":"not-an-email","reason":`}},

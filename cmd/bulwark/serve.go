@@ -141,8 +141,23 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		Store: db, Reloaded: deliver.Wake})
 	lists.WarnMislabelled(ctx)
 	retention := &prune.Service{Keep: s.Retention, Jobs: retentionJobs(svc, db, alog, "system:retention"), Logger: log}
+	// The stored people of hire screening stay indexed for the server's
+	// lifetime, so that screening an applicant checks their neighbourhood
+	// only; built now in the background (a screening before it is done
+	// waits for it).
+	hireIndex := hiring.NewScreenIndex()
 	hireCfg = vetting.Config{Store: db, Audit: alog, Screening: svc, Lists: func() map[string]string { return svc.Screener().Index().Versions() },
-		Intel: s.HireIntel, AllowTools: s.HireAllowTools}
+		Intel: s.HireIntel, AllowTools: s.HireAllowTools, Index: hireIndex}
+	go func() {
+		t0 := time.Now()
+		err := hireIndex.Warm(ctx, db)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("hiring: stored people not indexed at start (the first screening indexes them)", "err", err)
+		case err == nil && hireIndex.Len() > 0:
+			log.Info("hiring: stored people indexed for screening", "people", hireIndex.Len(), "took", time.Since(t0).Round(time.Millisecond))
+		}
+	}()
 	// People records of hire screening have their own retention.
 	hireRetention := &prune.Service{Keep: s.HireRetention, Jobs: hireRetentionJobs(&hiring.Service{Store: db, Audit: alog}, "system:retention"), Logger: log}
 	var mon *watch.Monitor

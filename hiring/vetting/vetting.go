@@ -28,6 +28,11 @@ type Config struct {
 	Intel *intel.Intel
 	// AllowTools are remote-access products the employer sanctions.
 	AllowTools []string
+	// Index keeps the stored people indexed between the services' runs,
+	// so that screening new applicants checks their neighbourhood only
+	// (hiring.ScreenIndex); nil screens everyone stored every time. A
+	// process makes one and keeps it.
+	Index *hiring.ScreenIndex
 }
 
 // Service returns the hiring service acting as actor: the screening
@@ -60,6 +65,7 @@ func (c Config) Service(ctx context.Context, actor string) (*hiring.Service, err
 		CheckGraph: chk.CheckGraph,
 		Lists:      c.Lists,
 		Rules:      RulesVersion(),
+		Index:      c.Index,
 	}, nil
 }
 
