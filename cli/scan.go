@@ -2,10 +2,14 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +17,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/scan"
+	"github.com/bulwark-sec/bulwark/sqlite"
 )
 
 // scanSettings are the rule, indicator and limit flags of 'bulwark scan
@@ -134,10 +140,19 @@ func (m *Main) scanRepo(ctx context.Context, path string, st scanSettings) (int,
 	if err != nil {
 		return bulwark.ExitError, err
 	}
+	db, err := m.scanStore(ctx)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
 	rep, err := s.Scan(ctx, path)
 	p.done()
 	if err != nil {
 		return bulwark.ExitError, err
+	}
+	if db != nil {
+		if err := m.auditScan(ctx, db, path, rep); err != nil {
+			return bulwark.ExitError, err
+		}
 	}
 	if m.g.json {
 		if err := m.printJSON(rep); err != nil {
@@ -147,6 +162,74 @@ func (m *Main) scanRepo(ctx context.Context, path string, st scanSettings) (int,
 	}
 	writeScanReport(m.Stdout, path, rep)
 	return rep.Verdict.ExitCode(), nil
+}
+
+// scanStore returns the store 'scan repo' records its verdict in, as
+// POST /api/v1/scan does: the data directory's when one is in use
+// (--data-dir, $BULWARK_DATA or the configuration name one, or the
+// default directory holds a store), nil otherwise: a scan needs no data
+// directory and creates none.
+func (m *Main) scanStore(ctx context.Context) (*sqlite.DB, error) {
+	if m.db == nil && m.g.dataDir == "" {
+		dir, err := m.dataDir()
+		if err != nil || !exists(filepath.Join(dir, "bulwark.db")) {
+			return nil, nil
+		}
+	}
+	return m.openStore(ctx)
+}
+
+// auditScan records the scan of path in the audit log (action scan.repo,
+// as the API's): who, what was scanned (a file by its SHA-256, a
+// directory by its absolute path), the verdict, the ids of the rules that
+// fired (never the snippets, which carry the scanned content) and counts.
+func (m *Main) auditScan(ctx context.Context, db *sqlite.DB, path string, rep *scan.Report) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	target := "dir:" + abs
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		sum, err := fileSHA256(path)
+		if err != nil {
+			return bulwark.Invalid("path", "%s: cannot be read again to record its SHA-256 in the audit log: %s", path, pathErr(err))
+		}
+		target = "sha256:" + sum
+	}
+	seen := map[string]bool{}
+	rules := []string{}
+	for _, f := range rep.Findings {
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			rules = append(rules, f.Rule)
+		}
+	}
+	sort.Strings(rules)
+	details := map[string]any{"verdict": rep.Verdict, "rules": rules, "findings": len(rep.Findings), "counts": rep.Counts,
+		"files": rep.Files, "bytes": rep.Bytes, "path": abs}
+	if rep.Incomplete {
+		details["incomplete"] = true
+	}
+	e, err := (&audit.Log{Store: db}).Record(ctx, audit.Event{Actor: m.cliActor(), Action: "scan.repo", Target: target, Details: details})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "bulwark: recorded as audit entry %d (scan.repo, %s)\n", e.Seq, termSafe(target, 300))
+	return nil
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // scanProgress writes a line to w every so often while a large tree is

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -179,10 +181,13 @@ rules:
 		{name: "two paths", args: []string{clean, trap}, code: 1, stderr: "got 2 arguments"},
 		{name: "negative limit", args: []string{clean, "--max-files", "0"}, code: 1, stderr: "must be positive"},
 	}
+	// A home without a data directory: the scans record nothing and
+	// create none.
+	home := t.TempDir()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := run(t, nil, append([]string{"scan", "repo"}, tc.args...)...)
+			code, stdout, stderr := run(t, map[string]string{"HOME": home}, append([]string{"scan", "repo"}, tc.args...)...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
 			}
@@ -249,7 +254,8 @@ func TestScanRepoProgress(t *testing.T) {
 	}
 	dir := writeTree(t, files)
 	var out, errb bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, LookupEnv: func(string) (string, bool) { return "", false },
+	home := t.TempDir()
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, LookupEnv: func(k string) (string, bool) { return home, k == "HOME" },
 		scanProgressEvery: time.Nanosecond}
 	code := m.Run(context.Background(), []string{"scan", "repo", dir, "--json"})
 	if code != 0 {
@@ -358,4 +364,81 @@ func FuzzTermSafe(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScanRepoAudit: 'scan repo' records its verdict in the audit log
+// (scan.repo, as POST /api/v1/scan does) when a data directory is in use
+// (given, or the default one holding a store): a tarball by its SHA-256,
+// a directory by its path, the rule ids and never a snippet. Without a
+// data directory it records nothing and creates none.
+func TestScanRepoAudit(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	trap := filepath.Join("testdata", "scan", "booby-trapped")
+	tgz := filepath.Join(tmp, "take-home.tgz")
+	writeTarGz(t, trap, "package", tgz, nil)
+	data, err := os.ReadFile(tgz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	absTrap, err := filepath.Abs(trap)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// No data directory: nothing recorded, nothing created.
+	home := filepath.Join(tmp, "home")
+	if code, stdout, stderr := run(t, map[string]string{"HOME": home}, "scan", "repo", tgz); code != 3 || strings.Contains(stderr, "audit") {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".local", "share", "bulwark")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a scan without a data directory created one: %v", err)
+	}
+
+	// A data directory given: each scan is recorded.
+	env := map[string]string{"HOME": home, "BULWARK_DATA": filepath.Join(tmp, "data")}
+	code, stdout, stderr := run(t, env, "scan", "repo", "--json", tgz)
+	if code != 3 || !strings.Contains(stderr, "recorded as audit entry") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var rep scanJSON
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("stdout is not only the JSON report: %v\n%s", err, stdout)
+	}
+	if code, _, stderr := run(t, env, "scan", "repo", trap); code != 3 || !strings.Contains(stderr, "recorded as audit entry") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, stderr = run(t, env, "audit", "list", "--json")
+	if code != 0 {
+		t.Fatalf("audit list: exit %d: %s", code, stderr)
+	}
+	var entries []struct {
+		Actor, Action, Target string
+		Details               map[string]any
+	}
+	if err := json.Unmarshal([]byte(stdout), &entries); err != nil {
+		t.Fatal(err)
+	}
+	var scans []string
+	for _, e := range entries {
+		if e.Action != "scan.repo" {
+			continue
+		}
+		scans = append(scans, e.Target)
+		if e.Details["verdict"] != "block" || !strings.HasPrefix(e.Actor, "cli") {
+			t.Errorf("entry %s: actor %q details %v", e.Target, e.Actor, e.Details)
+		}
+		rules, _ := e.Details["rules"].([]any)
+		if len(rules) == 0 {
+			t.Errorf("entry %s names no rule: %v", e.Target, e.Details)
+		}
+		if raw, _ := json.Marshal(e.Details); strings.Contains(string(raw), "postinstall") {
+			t.Errorf("entry %s carries scanned content: %s", e.Target, raw)
+		}
+	}
+	want := []string{"dir:" + absTrap, "sha256:" + hex.EncodeToString(sum[:])} // newest first
+	if strings.Join(scans, " ") != strings.Join(want, " ") {
+		t.Errorf("scan.repo entries %v, want %v", scans, want)
+	}
 }
