@@ -2,6 +2,9 @@ package scan
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -132,5 +135,21 @@ func TestMergeOverridesByID(t *testing.T) {
 	}
 	if last := rs.Rules[len(rs.Rules)-1]; last.ID != "MY-RULE" {
 		t.Errorf("last rule %s, want MY-RULE", last.ID)
+	}
+}
+
+// TestDefaultRulesDocPointers: the documents the built-in rule file's
+// comments point to exist.
+func TestDefaultRulesDocPointers(t *testing.T) {
+	t.Parallel()
+	root := moduleRoot(t)
+	refs := regexp.MustCompile(`docs/[a-z0-9-]+\.md`).FindAllString(string(DefaultRulesYAML()), -1)
+	if len(refs) == 0 {
+		t.Fatal("defaultrules.yaml points to no document (its header names the format's)")
+	}
+	for _, ref := range refs {
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(ref))); err != nil {
+			t.Errorf("defaultrules.yaml points to %s: %v", ref, err)
+		}
 	}
 }
