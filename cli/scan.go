@@ -239,6 +239,8 @@ type scanProgress struct {
 	every  time.Duration
 	files  int
 	bytes  int64
+	path   string // the file being read
+	end    int64  // where its last window ends
 	last   time.Time
 	shown  bool
 	checks int
@@ -248,8 +250,18 @@ type scanProgress struct {
 func (p *scanProgress) walk(ctx context.Context, path string, lim scan.Limits, fn func(*scan.File) error) (scan.WalkStats, error) {
 	p.last = time.Now()
 	return scan.Walk(ctx, path, lim, func(f *scan.File) error {
-		p.files++
-		p.bytes += int64(len(f.Data))
+		// A long file comes in overlapping windows: it counts once, its
+		// bytes once.
+		if f.Offset == 0 || f.Path != p.path {
+			p.path, p.end = f.Path, 0
+			if f.Offset == 0 {
+				p.files++
+			}
+		}
+		if end := f.Offset + int64(len(f.Data)); end > p.end {
+			p.bytes += end - max(p.end, f.Offset)
+			p.end = end
+		}
 		if p.checks++; p.checks >= 64 || p.every < time.Millisecond {
 			p.checks = 0
 			if now := time.Now(); now.Sub(p.last) >= p.every {

@@ -442,3 +442,20 @@ func TestScanRepoAudit(t *testing.T) {
 		t.Errorf("scan.repo entries %v, want %v", scans, want)
 	}
 }
+
+// TestScanRepoProgressCountsFilesOnce: a file read in several windows
+// counts once in the progress lines, its bytes once.
+func TestScanRepoProgressCountsFilesOnce(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{"big.js": strings.Repeat("// padding line\n", 4096)})
+	var out, errb bytes.Buffer
+	home := t.TempDir()
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, LookupEnv: func(k string) (string, bool) { return home, k == "HOME" },
+		scanProgressEvery: time.Nanosecond}
+	if code := m.Run(context.Background(), []string{"scan", "repo", dir, "--json", "--max-file-bytes", "4096"}); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(errb.String(), "bulwark: scanned 1 file, 64.0 KiB\n") {
+		t.Errorf("want the last progress line to count 1 file of 64 KiB: %q", errb.String())
+	}
+}
