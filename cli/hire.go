@@ -778,19 +778,32 @@ func (m *Main) hireRecheckCmd() *command {
 }
 
 func (m *Main) hireForgetCmd() *command {
+	var fingerprints stringList
 	return &command{
 		name:    "forget",
 		summary: "delete a person's record, evidence and assessment (a data subject's request)",
-		usage:   "bulwark hire forget ID [--json]",
+		usage:   "bulwark hire forget (ID | --fingerprint FP...) [--json]",
 		long: "Deletes the stored record of the person with id ID, the evidence attached to it and their\n" +
 			"assessment, and removes the id from other people's flags (marking those stale). The audit log,\n" +
 			"which names people only by fingerprint, records it as hire.forget and stays verifiable. The\n" +
 			"screening decisions of the person's name hold neither the name nor the id and follow the\n" +
 			"screening retention ('bulwark screen prune', serve --retention).\n" +
-			"Exit 0, 1 when no such person is stored.",
+			"With --fingerprint (repeatable), forgets the stored person whose fingerprint it is, as the\n" +
+			"hire.forget entries of the audit log name them (hire:person:FP or FP): after restoring a backup\n" +
+			"taken before those forgets (docs/hiring-privacy.md). A fingerprint no stored person has is\n" +
+			"listed as not stored. Exit 0, 1 when no person with that ID is stored.",
+		setup: func(fs *flag.FlagSet) {
+			fs.Var(&fingerprints, "fingerprint", "forget the stored person with this `FINGERPRINT` (from a hire.forget audit entry); repeat for several")
+		},
 		run: func(ctx context.Context, args []string) (int, error) {
+			if len(fingerprints) > 0 {
+				if len(args) > 0 {
+					return bulwark.ExitError, bulwark.Invalid("ID", "give an id or --fingerprint, not both")
+				}
+				return m.forgetFingerprints(ctx, fingerprints)
+			}
 			if len(args) != 1 {
-				return bulwark.ExitError, bulwark.Invalid("ID", "give one person id, as the people file has it")
+				return bulwark.ExitError, bulwark.Invalid("ID", "give one person id, as the people file has it (or --fingerprint FP)")
 			}
 			db, _, log, err := m.services(ctx)
 			if err != nil {
@@ -803,15 +816,86 @@ func (m *Main) hireForgetCmd() *command {
 			if m.g.json {
 				return bulwark.ExitOK, m.printJSON(rep)
 			}
-			fmt.Fprintf(m.Stdout, "forgotten: person %s (%s, assessment %s); %s scrubbed, %s cleared; audit entry %d\n",
-				rep.Fingerprint, plural(rep.Evidence, "evidence item", "evidence items"), yesNo(rep.Assessment),
-				plural(rep.Scrubbed, "other assessment", "other assessments"), plural(rep.Referrals, "referral", "referrals"), rep.AuditSeq)
-			if rep.Remains != "" {
-				fmt.Fprintf(m.Stderr, "warning: %s\n", rep.Remains)
-			}
+			m.printForgotten(rep)
 			return bulwark.ExitOK, nil
 		},
 	}
+}
+
+func (m *Main) printForgotten(rep *hiring.ForgetReport) {
+	fmt.Fprintf(m.Stdout, "forgotten: person %s (%s, assessment %s); %s scrubbed, %s cleared; audit entry %d\n",
+		rep.Fingerprint, plural(rep.Evidence, "evidence item", "evidence items"), yesNo(rep.Assessment),
+		plural(rep.Scrubbed, "other assessment", "other assessments"), plural(rep.Referrals, "referral", "referrals"), rep.AuditSeq)
+	if rep.Remains != "" {
+		fmt.Fprintf(m.Stderr, "warning: %s\n", rep.Remains)
+	}
+}
+
+// hireForgetFingerprints is the JSON of 'hire forget --fingerprint'.
+type hireForgetFingerprints struct {
+	Forgotten []*hiring.ForgetReport `json:"forgotten"`
+	// NotStored are the fingerprints no stored person has.
+	NotStored []string `json:"notStored"`
+}
+
+// forgetFingerprints forgets the stored people with the fingerprints
+// given: each stored person's fingerprint is computed from their salt
+// and compared.
+func (m *Main) forgetFingerprints(ctx context.Context, given []string) (int, error) {
+	want := map[string]bool{}
+	var order []string
+	for _, fp := range given {
+		fp = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(fp), hiring.PersonTarget("")))
+		if len(fp) != hiring.FingerprintLen || strings.Trim(fp, "0123456789abcdef") != "" {
+			return bulwark.ExitError, bulwark.Invalid("--fingerprint", "%q is not a person's fingerprint: give the %d hex digits of a hire.forget entry's target (hire:person:FP)", bulwark.Echo(fp), hiring.FingerprintLen)
+		}
+		if !want[fp] {
+			want[fp] = true
+			order = append(order, fp)
+		}
+	}
+	db, _, log, err := m.services(ctx)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	key, err := db.HiringKey(ctx)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	snap, err := db.Snapshot(ctx)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	ids := map[string]string{}
+	for _, sp := range snap.People {
+		if fp := hiring.PersonFingerprint(key, sp.Salt, sp.Person.ID); want[fp] {
+			ids[fp] = sp.Person.ID
+		}
+	}
+	svc := &hiring.Service{Store: db, Audit: log}
+	out := hireForgetFingerprints{Forgotten: []*hiring.ForgetReport{}, NotStored: []string{}}
+	for _, fp := range order {
+		id, ok := ids[fp]
+		if !ok {
+			out.NotStored = append(out.NotStored, fp)
+			continue
+		}
+		rep, err := svc.Forget(ctx, id, m.cliActor())
+		if err != nil {
+			return bulwark.ExitError, err
+		}
+		out.Forgotten = append(out.Forgotten, rep)
+	}
+	if m.g.json {
+		return bulwark.ExitOK, m.printJSON(out)
+	}
+	for _, rep := range out.Forgotten {
+		m.printForgotten(rep)
+	}
+	for _, fp := range out.NotStored {
+		fmt.Fprintf(m.Stdout, "not stored: no person has fingerprint %s (forgotten already, or never imported into this store)\n", fp)
+	}
+	return bulwark.ExitOK, nil
 }
 
 func yesNo(b bool) string {

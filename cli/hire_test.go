@@ -520,3 +520,56 @@ func TestHireListAndRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestHireForgetAfterRestore: a backup taken before a forget still holds
+// the person; after restoring it, 'hire forget --fingerprint' with the
+// fingerprint of the hire.forget entry forgets them again, and a
+// fingerprint nobody has is listed as not stored.
+func TestHireForgetAfterRestore(t *testing.T) {
+	t.Parallel()
+	live := filepath.Join(t.TempDir(), "data")
+	if code, _, stderr := run(t, map[string]string{"BULWARK_DATA": live}, exampleArgs()...); code != 3 {
+		t.Fatalf("hire screen: exit %d\n%s", code, stderr)
+	}
+	backup := filepath.Join(t.TempDir(), "backup")
+	if err := os.CopyFS(backup, os.DirFS(live)); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, map[string]string{"BULWARK_DATA": live}, "hire", "forget", "A-2002", "--json")
+	var rep hiring.ForgetReport
+	if err := json.Unmarshal([]byte(stdout), &rep); code != 0 || err != nil || len(rep.Fingerprint) != hiring.FingerprintLen {
+		t.Fatalf("hire forget: exit %d, %v\n%s%s", code, err, stdout, stderr)
+	}
+
+	restored := map[string]string{"BULWARK_DATA": backup}
+	if code, _, _ := run(t, restored, "hire", "show", "A-2002"); code == 1 {
+		t.Fatal("the backup does not hold the person forgotten after it")
+	}
+	nobody := strings.Repeat("0", hiring.FingerprintLen)
+	code, stdout, stderr = run(t, restored, "hire", "forget", "--fingerprint", hiring.PersonTarget(rep.Fingerprint), "--fingerprint", nobody, "--json")
+	var out hireForgetFingerprints
+	if err := json.Unmarshal([]byte(stdout), &out); code != 0 || err != nil || len(out.Forgotten) != 1 || out.Forgotten[0].Fingerprint != rep.Fingerprint ||
+		!slices.Equal(out.NotStored, []string{nobody}) || strings.Contains(stdout, "A-2002") {
+		t.Fatalf("hire forget --fingerprint: exit %d, %v\n%s%s", code, err, stdout, stderr)
+	}
+	if code, _, stderr := run(t, restored, "hire", "show", "A-2002"); code != 1 || !strings.Contains(stderr, "no person with that id") {
+		t.Errorf("after re-applying the forget: hire show exit %d, %q", code, stderr)
+	}
+	_, stdout, _ = run(t, restored, "audit", "list", "--json")
+	if !strings.Contains(stdout, hiring.PersonTarget(rep.Fingerprint)) {
+		t.Errorf("no hire.forget entry under the fingerprint in the restored log:\n%s", stdout)
+	}
+	if code, _, _ := run(t, restored, "audit", "verify"); code != 0 {
+		t.Errorf("audit verify on the restored store: exit %d", code)
+	}
+	// Done again: nobody left to forget.
+	code, stdout, _ = run(t, restored, "hire", "forget", "--fingerprint", rep.Fingerprint)
+	if code != 0 || !strings.Contains(stdout, "not stored: no person has fingerprint "+rep.Fingerprint) {
+		t.Errorf("forgetting again: exit %d\n%s", code, stdout)
+	}
+	for _, tc := range [][]string{{"A-1001", "--fingerprint", nobody}, {"--fingerprint", "xyz"}} {
+		if code, _, stderr := run(t, restored, append([]string{"hire", "forget"}, tc...)...); code != 1 {
+			t.Errorf("hire forget %v: exit %d, %q; want 1", tc, code, stderr)
+		}
+	}
+}
