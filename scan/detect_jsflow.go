@@ -119,7 +119,40 @@ type span struct {
 
 // Detect implements [Detector].
 func (JSFlowDetector) Detect(f *File) []Finding {
-	fl := &jsFlow{src: f.Data, toks: jsFold(jsLex(f.Data, jsMaxTokens)), bind: map[string][]span{}, memo: map[string]int{},
+	// A long file (a bundle) is followed in chunks, overlapping, so that
+	// the tokens of one chunk bound the memory: a flow is followed within
+	// a chunk.
+	var out []Finding
+	seen := map[ruleLine]bool{}
+	for from := 0; from < len(f.Data); from += jsChunk - jsOverlap {
+		to := min(from+jsChunk, len(f.Data))
+		for _, x := range jsFlowChunk(f, from, to) {
+			if k := (ruleLine{x.Rule, x.Line}); !seen[k] && len(out) < jsMaxFinds {
+				seen[k] = true
+				out = append(out, x)
+			}
+		}
+		if to == len(f.Data) {
+			break
+		}
+	}
+	return out
+}
+
+// Chunks of a long file.
+const (
+	jsChunk   = 1 << 20
+	jsOverlap = 8 << 10
+)
+
+func jsFlowChunk(f *File, from, to int) []Finding {
+	buf := jsLex(f.Data[from:to], jsMaxTokens)
+	defer buf.release()
+	toks := buf.toks
+	for i := range toks {
+		toks[i].off += from
+	}
+	fl := &jsFlow{src: f.Data, toks: jsFold(toks), bind: map[string][]span{}, memo: map[string]int{},
 		busy: map[string]bool{}, cp: map[string]bool{}, cpFuncs: map[string]bool{}}
 	fl.bindings()
 	for i, t := range fl.toks {

@@ -72,3 +72,19 @@ func TestJSFlowDetector(t *testing.T) {
 		})
 	}
 }
+
+// TestJSFlowLongFile: a loader at the end of a file longer than a chunk
+// (a bundle with code appended) is found, at its line in the file.
+func TestJSFlowLongFile(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for b.Len() < 3*jsChunk {
+		b.WriteString("function f(a, b) { return a.concat(b).map(x => x * 2); }\n")
+	}
+	lines := strings.Count(b.String(), "\n")
+	b.WriteString("const r = await fetch(u);\nconst code = await r.text();\neval(code);\n")
+	got := JSFlowDetector{}.Detect(&File{Path: "bundle.js", Data: []byte(b.String())})
+	if len(got) != 1 || got[0].Rule != "JS-EXEC-FETCHED" || got[0].Line != lines+3 {
+		t.Fatalf("got %+v, want JS-EXEC-FETCHED at line %d", got, lines+3)
+	}
+}

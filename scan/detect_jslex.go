@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -39,10 +40,32 @@ var jsRegexAfter = map[string]bool{
 	"delete": true, "void": true, "throw": true, "yield": true, "await": true, "instanceof": true,
 }
 
-// jsLex tokenizes src, keeping at most maxToks tokens.
-func jsLex(src []byte, maxToks int) []jsTok {
-	out := make([]jsTok, 0, min(maxToks, len(src)/4+16))
-	intern := map[string]string{}
+// jsLexBufs recycles token slices and the identifier tables between files
+// (the detector's allocations were ten times the source's size).
+var jsLexBufs = sync.Pool{New: func() any { return &jsLexBuf{intern: map[string]string{}} }}
+
+type jsLexBuf struct {
+	toks   []jsTok
+	intern map[string]string
+}
+
+// release returns b to the pool; its tokens must no longer be used.
+func (b *jsLexBuf) release() {
+	if cap(b.toks) > 1<<19 || len(b.intern) > 1<<15 {
+		return
+	}
+	clear(b.toks)
+	b.toks = b.toks[:0]
+	clear(b.intern)
+	jsLexBufs.Put(b)
+}
+
+// jsLex tokenizes src, keeping at most maxToks tokens, into a buffer of
+// the pool (release it when done).
+func jsLex(src []byte, maxToks int) *jsLexBuf {
+	buf := jsLexBufs.Get().(*jsLexBuf)
+	out := buf.toks[:0]
+	intern := buf.intern
 	// tmpl holds, for each template literal whose ${ expression is being
 	// read, the brace depth at which the expression ends.
 	var tmpl []int
@@ -149,7 +172,8 @@ func jsLex(src []byte, maxToks int) []jsTok {
 		}
 		out = append(out, jsTok{kind: 'p', text: p, off: s})
 	}
-	return out
+	buf.toks = out
+	return buf
 }
 
 func isIdentByte(c byte) bool {
@@ -410,7 +434,7 @@ func jsSkipRegex(src []byte, i int) (int, bool) {
 // 'x'.split(”).reverse().join(”).
 func jsFold(toks []jsTok) []jsTok {
 
-	out := make([]jsTok, 0, len(toks))
+	out := toks[:0] // in place: out never passes the token being read
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		// String.fromCharCode(n, n, …)
