@@ -141,7 +141,7 @@ func (JSFlowDetector) Detect(f *File) []Finding {
 
 // Chunks of a long file.
 const (
-	jsChunk   = 1 << 20
+	jsChunk   = 512 << 10
 	jsOverlap = 8 << 10
 )
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A small JavaScript lexer for the detectors that follow code rather than
@@ -40,6 +41,14 @@ var jsRegexAfter = map[string]bool{
 	"delete": true, "void": true, "throw": true, "yield": true, "await": true, "instanceof": true,
 }
 
+// jsPunct1 holds the one-byte punctuation tokens as strings.
+var jsPunct1 = func() (t [128]string) {
+	for c := range t {
+		t[c] = string(rune(c))
+	}
+	return t
+}()
+
 // jsLexBufs recycles token slices and the identifier tables between files
 // (the detector's allocations were ten times the source's size).
 var jsLexBufs = sync.Pool{New: func() any { return &jsLexBuf{intern: map[string]string{}} }}
@@ -51,7 +60,7 @@ type jsLexBuf struct {
 
 // release returns b to the pool; its tokens must no longer be used.
 func (b *jsLexBuf) release() {
-	if cap(b.toks) > 1<<19 || len(b.intern) > 1<<15 {
+	if cap(b.toks) > 1<<16 || len(b.intern) > 1<<12 {
 		return
 	}
 	clear(b.toks)
@@ -159,8 +168,10 @@ func jsLex(src []byte, maxToks int) *jsLexBuf {
 			_, size := utf8.DecodeRune(src[i:])
 			i += size
 		}
-		p, ok := intern[string(src[s:i])]
-		if !ok {
+		var p string
+		if i == s+1 && c < 0x80 {
+			p = jsPunct1[c] // no allocation, no hashing for the common case
+		} else if p = intern[string(src[s:i])]; p == "" {
 			p = string(src[s:i])
 			intern[p] = p
 		}
@@ -204,14 +215,10 @@ func jsIdent(src []byte, i int, intern map[string]string) (jsTok, int) {
 		e++
 	}
 	if e-i <= maxJSString && (e == len(src) || src[e] != '\\' && src[e] < 0x80) {
-		s, ok := intern[string(src[i:e])]
-		if !ok {
-			s = string(src[i:e])
-			if len(intern) < 1<<16 {
-				intern[s] = s
-			}
-		}
-		t.text = s
+		// The name aliases the source: tokens live only while the file is
+		// analysed (jsFlowChunk) and every text kept in a finding is
+		// copied (safeText, concatenation), so nothing retains f.Data.
+		t.text = unsafe.String(&src[i], e-i)
 		return t, e
 	}
 	var b strings.Builder
