@@ -566,9 +566,11 @@ func csvError(name string, err error) error {
 	return readError(name, err)
 }
 
-// parseTime reads an RFC 3339 time (a space may stand for the T). A time
-// without a zone is refused unless utc is set (a column documented as
-// UTC, such as Entra's "Date (UTC)").
+// parseTime reads a time, for every reader here: RFC 3339 with a zone
+// ("2026-03-02T09:15:00Z", "…+09:00", or "…+0900"; a space may stand for
+// the T). A time without a zone is refused, saying to add one, unless
+// utc is set (a column documented as UTC, such as Entra's "Date (UTC)").
+// Errors never repeat the value.
 func parseTime(s string, utc bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -578,20 +580,24 @@ func parseTime(s string, utc bool) (time.Time, error) {
 	if len(t) > 10 && t[10] == ' ' {
 		t = t[:10] + "T" + t[11:]
 	}
-	if ts, err := time.Parse(time.RFC3339Nano, t); err == nil {
-		return ts, nil
-	}
-	if ts, err := time.Parse("2006-01-02T15:04:05.999999999Z0700", t); err == nil {
-		return ts, nil
-	}
-	if ts, err := time.Parse("2006-01-02T15:04:05.999999999", t); err == nil {
-		if utc {
-			return ts.UTC(), nil
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
+		if ts, err := time.Parse(layout, t); err == nil {
+			return ts, nil
 		}
-		return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "has no time zone: add Z or an offset (2026-03-02T09:15:00Z, 2026-03-02T18:15:00+09:00)")
 	}
-	return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "is not an RFC 3339 time (2026-03-02T09:15:00Z)")
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {
+		if ts, err := time.Parse(layout, t); err == nil {
+			if utc {
+				return ts.UTC(), nil
+			}
+			return time.Time{}, errNoZone
+		}
+	}
+	return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "is not an RFC 3339 time with its zone (2026-03-02T09:15:00Z)")
 }
+
+// errNoZone is parseTime's error of a time without a zone.
+var errNoZone = bulwark.Errorf(bulwark.EINVALID, "has no time zone: add Z (UTC) or the offset it was taken in (2026-03-02T09:15:00Z, 2026-03-02T18:15:00+09:00)")
 
 // parseIP reads an IPv4 or IPv6 address (an IPv4-mapped IPv6 address is
 // unmapped, a zone dropped). Empty gives the zero Addr.

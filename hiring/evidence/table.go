@@ -836,11 +836,8 @@ func errorf(format string, args ...any) error {
 	return errors.New(bulwark.Sprintf(format, args...))
 }
 
-// parseStamp reads a timestamp: RFC 3339 with a zone ("2025-03-04T09:15:00Z",
-// "…+09:00", or "…+0900" as the sign-in readers take it; a space for the
-// "T" accepted), or when dateOK a date
-// YYYY-MM-DD, read as midnight UTC. A time without a zone is an error
-// saying to add one.
+// parseStamp reads a timestamp as parseTime does, or when dateOK a date
+// YYYY-MM-DD, read as midnight UTC.
 func parseStamp(s string, dateOK bool) (time.Time, error) {
 	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
 		if !dateOK {
@@ -852,27 +849,15 @@ func parseStamp(s string, dateOK bool) (time.Time, error) {
 		}
 		return t, nil
 	}
-	v := s
-	if len(v) > 10 && v[10] == ' ' {
-		v = v[:10] + "T" + v[11:]
-	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	// "+0900", as the sign-in readers take it.
-	if t, err := time.Parse("2006-01-02T15:04:05.999999999Z0700", v); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {
-		if _, err := time.Parse(layout, v); err == nil {
-			return time.Time{}, errorf("has no time zone: add Z (UTC) or the offset it was taken in, as in 2025-03-04T09:15:00Z or 2025-03-04T09:15:00+09:00")
+	t, err := parseTime(s, false)
+	if err != nil && !errors.Is(err, errNoZone) {
+		want := "an RFC 3339 time with its zone (2025-03-04T09:15:00Z)"
+		if dateOK {
+			want += " or a date (2025-03-04)"
 		}
+		return time.Time{}, errorf("is not a time: give %s", want)
 	}
-	want := "an RFC 3339 time with its zone (2025-03-04T09:15:00Z)"
-	if dateOK {
-		want += " or a date (2025-03-04)"
-	}
-	return time.Time{}, errorf("is not a time: give %s", want)
+	return t, err
 }
 
 // columnsOf maps a row's columns to known: idx[k] is the cell of known[k],
