@@ -141,7 +141,7 @@ func (JSFlowDetector) Detect(f *File) []Finding {
 
 // Chunks of a long file.
 const (
-	jsChunk   = 512 << 10
+	jsChunk   = 128 << 10
 	jsOverlap = 8 << 10
 )
 
