@@ -49,7 +49,7 @@ func TestMaliciousFixtures(t *testing.T) {
 		{"chain-dead-drop", []string{"BLOCKCHAIN-DEAD-DROP-FETCH", "BLOCKCHAIN-RPC-ENDPOINT"}},
 		{"python-setup", []string{"PY-SETUP-EXEC", "PY-SETUP-CMDCLASS"}},
 		{"typosquat-lockfile", []string{"KNOWN-MALICIOUS-DEPENDENCY"}},
-		{"autorun-targets", []string{"AUTORUN-TARGET-SUSPICIOUS", "NPM-LIFECYCLE-SCRIPT", "DEVCONTAINER-COMMAND", "VSCODE-AUTORUN-TASK"}},
+		{"autorun-targets", []string{"AUTORUN-TARGET-SUSPICIOUS", "NPM-LIFECYCLE-SCRIPT", "DEVCONTAINER-COMMAND", "VSCODE-AUTORUN-TASK", "SHELL-DOWNLOAD-EXEC"}},
 		{"c2-variants", []string{"C2-PORT", "BLOCKCHAIN-DEAD-DROP-FETCH", "PY-ENV-SENT-OUT"}},
 		{"exec-evasions", []string{"JS-EXEC-FETCHED", "JS-EXEC-DECODED", "JS-SINK-OBFUSCATED", "JS-ENV-EXFIL-FLOW", "PY-EXEC-REMOTE", "PY-EXEC-DECODED"}},
 	} {
