@@ -135,11 +135,50 @@ func buildIndexState(snap *Snapshot) (*indexState, error) {
 	}
 	st.pop = pop
 	if snap.Evidence.Count() > 0 {
-		attached, _ := AttachEvidence(people, snap.Evidence)
-		for id, ev := range attached {
-			r := pop.byID[id]
-			st.evidence[r] = ev
-			st.indexEvidence(r, &ev)
+		// Each item goes to the one person it names, as the rules resolve
+		// it; an item several people claim is used for nobody by the rules
+		// (the store files it with the first) and left out here.
+		ev := &snap.Evidence
+		m := newMatcher(people, ev.Shipments)
+		per := map[int32]*Evidence{}
+		to := func(r match) *Evidence {
+			i, ok := r.unique()
+			if !ok {
+				return nil
+			}
+			if per[i] == nil {
+				per[i] = &Evidence{}
+			}
+			return per[i]
+		}
+		for k := range ev.SignIns {
+			if e := to(m.signIn(&ev.SignIns[k])); e != nil {
+				e.SignIns = append(e.SignIns, ev.SignIns[k])
+			}
+		}
+		for k := range ev.Devices {
+			if e := to(m.device(&ev.Devices[k])); e != nil {
+				e.Devices = append(e.Devices, ev.Devices[k])
+			}
+		}
+		for k := range ev.Shipments {
+			if e := to(m.shipment(&ev.Shipments[k])); e != nil {
+				e.Shipments = append(e.Shipments, ev.Shipments[k])
+			}
+		}
+		for k := range ev.Payroll {
+			if e := to(m.payroll(&ev.Payroll[k])); e != nil {
+				e.Payroll = append(e.Payroll, ev.Payroll[k])
+			}
+		}
+		for k := range ev.GitHub {
+			if e := to(m.gitHub(&ev.GitHub[k])); e != nil {
+				e.GitHub = append(e.GitHub, ev.GitHub[k])
+			}
+		}
+		for r, e := range per {
+			st.evidence[r] = *e
+			st.indexEvidence(r, e)
 		}
 	}
 	for i := range people {
@@ -220,6 +259,19 @@ func (s *Service) screenIncremental(ctx context.Context, key []byte, check Graph
 		}
 		if ref := strings.TrimSpace(p.ReferredBy); ref != "" && st.resolves(ref) {
 			return nil, false, nil
+		}
+		// An id that is a stored person's e-mail, an e-mail that is a
+		// stored person's id: evidence naming it would change hands, which
+		// the index does not follow.
+		if strings.IndexByte(p.ID, '@') >= 0 && st.resolves(p.ID) {
+			return nil, false, nil
+		}
+		for _, e := range p.Emails {
+			if k := matchKey(e); len(st.altIDs[k]) > 0 {
+				return nil, false, nil
+			} else if _, ok := st.pop.byID[k]; ok {
+				return nil, false, nil
+			}
 		}
 	}
 	// From here the population holds the new people: any way out but a

@@ -61,12 +61,16 @@ func incrStored() ([]hiring.Person, hiring.Evidence) {
 		hiring.Person{ID: "s-ship2", FullName: "Ben Ross", ShippingAddress: "40 Oak Street Unit 2, Austin TX 78702", Country: "US"},
 		hiring.Person{ID: "s-pay", FullName: "Carl Dunn", Country: "GB"},
 		hiring.Person{ID: "s-ref", FullName: "Dee Vance", Emails: []string{"dee@corp.test"}, Country: "US"},
+		hiring.Person{ID: "s-amb1", FullName: "Eve Stone", Emails: []string{"team@corp.test"}, Country: "US"},
+		hiring.Person{ID: "s-amb2", FullName: "Finn Hale", Emails: []string{"team@corp.test"}, Country: "US"},
 	)
 	ev := hiring.Evidence{
 		Shipments: []hiring.Shipment{
 			{Person: "s-ship", DeviceSerial: "SN-EVID-0777", Address: "40 Oak Street Unit 5, Austin TX 78702"},
 		},
 		Payroll: []hiring.PayrollAccount{{Person: "s-pay", Kind: "bank", Account: payrollIBAN, Holder: "Carl Dunn"}},
+		// A device two people claim: the rules use it for nobody.
+		Devices: []hiring.Device{{User: "team@corp.test", Serial: "SN-AMBIG-0042", Hostname: "lt-42"}},
 	}
 	return people, ev
 }
@@ -95,6 +99,7 @@ func incrApplicants(stored []hiring.Person) []hiring.Person {
 		{ID: "a-payroll", FullName: "Tia Kerr", BankAccounts: []string{payrollIBAN}, Country: "GB"},
 		{ID: "a-referred-unknown", FullName: "Uma Vale", ReferredBy: "nobody@corp.test", Country: "US"},
 		{ID: "a-referred", FullName: "Vic Wade", ReferredBy: "dee@corp.test", Emails: []string{"shared.box@corp.test"}, Country: "US"},
+		{ID: "a-ambiguous-device", FullName: "Gil Marsh", DeviceSerials: []string{"SN-AMBIG-0042"}, Country: "US"},
 		{ID: "a-bad-phone", FullName: "Will Xu", Phones: []string{"12"}, Country: "US"},
 		dup,
 	}
