@@ -46,9 +46,20 @@ func (l IdentityLinker) Links(people []Person) ([]Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	suffix := make(map[string]string, len(people))
-	for i := range people {
-		suffix[people[i].ID] = generation(people[i].FullName)
+	// The generational suffixes of the matched records only (folding
+	// every name would cost more than the matching's own allocations).
+	name := make(map[string]string, len(recs))
+	for i := range recs {
+		name[recs[i].ID] = recs[i].Name
+	}
+	suffixes := map[string]string{}
+	suffix := func(id string) string {
+		g, ok := suffixes[id]
+		if !ok {
+			g = generation(name[id])
+			suffixes[id] = g
+		}
+		return g
 	}
 	links := make([]Link, 0, len(ms))
 	for _, m := range ms {
@@ -56,7 +67,7 @@ func (l IdentityLinker) Links(people []Person) ([]Link, error) {
 		// so are two John Millers born 30 years apart: dates of birth
 		// that disagree beyond a typo keep records apart however alike
 		// the rest.
-		if suffix[m.A] != suffix[m.B] || dobDisagrees(m.Fields) {
+		if dobDisagrees(m.Fields) || suffix(m.A) != suffix(m.B) {
 			continue
 		}
 		links = append(links, Link{Kind: LinkKindIdentity, IDs: []string{m.A, m.B}, Score: m.Score, Why: m.Why})

@@ -3,6 +3,7 @@ package hiring
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -32,13 +33,18 @@ func NormalizeAddress(s string) string {
 		return ""
 	}
 	folded := fold(s)
-	var words []string
-	var w strings.Builder
+	// The words are cut from one copy of their letters and digits (one
+	// allocation, not one a word): spans[k] is word k's [start, end) in
+	// buf, or {-1, -1} for the "unit" a '#' stands for.
+	buf := make([]byte, 0, len(folded))
+	var spanBuf [16][2]int
+	spans := spanBuf[:0]
+	start := -1
 	flush := func() {
-		if w.Len() > 0 {
-			words = append(words, w.String())
-			w.Reset()
+		if start >= 0 && len(buf) > start {
+			spans = append(spans, [2]int{start, len(buf)})
 		}
+		start = -1
 	}
 	// Punctuation, apostrophes included ("l'église" → "l eglise"), ends
 	// a word.
@@ -46,14 +52,28 @@ func NormalizeAddress(s string) string {
 		switch {
 		case r == '#':
 			flush()
-			words = append(words, "unit")
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			w.WriteRune(r)
+			spans = append(spans, [2]int{-1, -1})
+		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'),
+			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)),
+			r < utf8.RuneSelf && r >= 'A' && r <= 'Z':
+			if start < 0 {
+				start = len(buf)
+			}
+			buf = utf8.AppendRune(buf, r)
 		default:
 			flush()
 		}
 	}
 	flush()
+	letters := string(buf)
+	words := make([]string, len(spans))
+	for k, sp := range spans {
+		if sp[0] < 0 {
+			words[k] = "unit"
+		} else {
+			words[k] = letters[sp[0]:sp[1]]
+		}
+	}
 	out := words[:0]
 	for i := 0; i < len(words); i++ {
 		word := words[i]
@@ -111,15 +131,26 @@ var regionAbbrev = map[string]string{"floor": "fl", "court": "ct", "mount": "mt"
 // address gives the region: before a ZIP or a Canadian postal code, or at
 // the end. Elsewhere ("12 Washington Street") the words stay.
 func regionCodes(words []string) []string {
-	out := words[:0:0]
+	out := make([]string, 0, len(words))
+	var nameBuf [64]byte
+	name := nameBuf[:0] // words[i:i+n] joined by spaces, looked up without a copy
 	for i := 0; i < len(words); i++ {
 		done := false
 		for n := min(4, len(words)-i); n >= 1 && !done; n-- {
-			name := strings.Join(words[i:i+n], " ")
-			code, ok := regions[name]
-			if n == 1 && !ok {
-				// The street-word expansions of FL, CT, MT and NE.
-				code, ok = regionAbbrev[name]
+			var code string
+			var ok bool
+			if n == 1 {
+				code, ok = regions[words[i]]
+				if !ok {
+					// The street-word expansions of FL, CT, MT and NE.
+					code, ok = regionAbbrev[words[i]]
+				}
+			} else {
+				name = append(name[:0], words[i]...)
+				for _, w := range words[i+1 : i+n] {
+					name = append(append(name, ' '), w...)
+				}
+				code, ok = regions[string(name)]
 			}
 			if !ok || i == 0 {
 				continue
