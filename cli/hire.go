@@ -41,6 +41,18 @@ type hireFiles struct {
 	logins, inventory                  stringList
 }
 
+// sources names the evidence files for the run's notices.
+func (f *hireFiles) sources() hiring.EvidenceSources {
+	one := func(p string) []string {
+		if p == "" {
+			return nil
+		}
+		return []string{p}
+	}
+	return hiring.EvidenceSources{SignIns: f.logins, Devices: f.inventory, Shipments: one(f.shipping),
+		Payroll: one(f.payroll), GitHub: one(f.github)}
+}
+
 func (f *hireFiles) register(fs *flag.FlagSet, evidenceFiles bool) {
 	fs.StringVar(&f.mapping, "mapping", "", "column mapping `FILE` (TOML or JSON) for a people file in another layout, such as an ATS export (docs/hiring-reference.md)")
 	if !evidenceFiles {
@@ -196,11 +208,16 @@ func (m *Main) readEvidence(f *hireFiles, notes *[]string) (hiring.Evidence, err
 	return ev, nil
 }
 
-// printNotices writes the readers' notices to stderr (human output; with
-// --json they are the output's notices), fit for a terminal.
+// printNotices writes the readers' and the run's notices to stderr (human
+// output; with --json they are the output's notices), fit for a
+// terminal; one starting with hiring.WarningPrefix as a warning.
 func (m *Main) printNotices(notes []string) {
 	for _, n := range notes {
-		fmt.Fprintf(m.Stderr, "bulwark: notice: %s\n", termSafe(n, 4096))
+		kind := "notice"
+		if w, ok := strings.CutPrefix(n, hiring.WarningPrefix); ok {
+			kind, n = "WARNING", w
+		}
+		fmt.Fprintf(m.Stderr, "bulwark: %s: %s\n", kind, termSafe(n, 4096))
 	}
 }
 
@@ -323,6 +340,7 @@ func (m *Main) hireScreenCmd() *command {
 			if err != nil {
 				return bulwark.ExitError, err
 			}
+			notes = append(notes, res.Notices(files.sources())...)
 			out := hireScreenOutput{RunView: hiring.ViewOf(people, res), Run: res.Run, Notices: notes}
 			code := worstExit(out.People)
 			if m.g.json {
@@ -761,6 +779,7 @@ func (m *Main) hireRecheckCmd() *command {
 			out := hireScreenOutput{RunView: hiring.RunView{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}, Notices: []string{}}
 			if res != nil {
 				out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
+				out.Notices = res.Notices(hiring.EvidenceSources{})
 			}
 			code := worstExit(out.People)
 			if m.g.json {
@@ -770,6 +789,7 @@ func (m *Main) hireRecheckCmd() *command {
 				fmt.Fprintln(m.Stdout, "nobody is stored: nothing to re-check")
 				return code, nil
 			}
+			m.printNotices(out.Notices)
 			m.printAssessments(out.People)
 			m.printClusters(out.Clusters)
 			return code, nil

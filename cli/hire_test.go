@@ -374,13 +374,18 @@ func TestHireNotices(t *testing.T) {
 					if n, ok := strings.CutPrefix(l, "bulwark: notice: "); ok {
 						notices = append(notices, n)
 					}
+					if n, ok := strings.CutPrefix(l, "bulwark: WARNING: "); ok {
+						notices = append(notices, hiring.WarningPrefix+n)
+					}
 				}
 				if strings.Contains(stderr, "\x1b") || !strings.Contains(stderr, `Nick\x1b[31m`) {
 					t.Errorf("a header cell's escape sequence reached the terminal:\n%q", stderr)
 				}
 			}
 			want := []string{people + `: the mapping's ignore_unknown left columns unread: "Nick`, logins + ": 1 event of types other than sign-ins",
-				logins + ": no sign-in of this Okta log names an Okta device"}
+				logins + ": no sign-in of this Okta log names an Okta device",
+				// The sign-in names an e-mail the record does not give.
+				hiring.WarningPrefix + "1 of 1 sign-in (" + logins + ") matches no person (by the user: a person's id or e-mail) and is used by no rule, more than half of them"}
 			if len(notices) != len(want) {
 				t.Fatalf("notices %q, want %d", notices, len(want))
 			}

@@ -142,6 +142,9 @@ func (c *Checker) RunGraph(ctx context.Context, people []Person, ev Evidence, g 
 	// rule (one hop; see checkReferrals).
 	c.checkReferrals(x)
 	r := Report{Assessments: make([]Assessment, len(people)), Unmatched: x.unmatched, Skipped: x.skipped}
+	if to := runReportFrom(ctx); to != nil {
+		to.Unmatched, to.Skipped = x.unmatched, x.skipped
+	}
 	for i := range x.people {
 		r.Assessments[i] = x.assess(i)
 	}

@@ -97,6 +97,16 @@ type RunResult struct {
 	Clusters    []Cluster    `json:"clusters"`
 	Shared      []SharedLink `json:"shared,omitempty"`
 	Rejected    []Rejected   `json:"rejected,omitempty"`
+	// Given counts the evidence items given to the run, by kind, and
+	// Unattached those of them that matched no person (not stored).
+	Given      Unmatched `json:"given"`
+	Unattached Unmatched `json:"unattached"`
+	// Unmatched and Skipped are the rules' (Report): evidence they could
+	// use for nobody (it matches several people), referred_by values
+	// naming no person, and the checks that could not run. Notices says
+	// all of it in sentences.
+	Unmatched Unmatched `json:"unmatched"`
+	Skipped   []string  `json:"skipped,omitempty"`
 }
 
 // ImportReport is what Import returns.
@@ -183,10 +193,11 @@ func (s *Service) importOnce(ctx context.Context, actor string, people []Person,
 		snap, err = s.Store.Snapshot(ctx)
 		return snap, err
 	}
-	records, unattached, err := s.records(people, ev, snapshot)
+	records, rest, err := s.records(people, ev, snapshot)
 	if err != nil {
 		return nil, err
 	}
+	unattached := rest.Count()
 	generation := NoGeneration
 	if snap != nil {
 		generation = snap.Generation
@@ -219,13 +230,13 @@ func importDetails(rep *ImportReport, records int) map[string]any {
 // records checks people and attaches ev to them, or to the stored people
 // of snapshot (called only when some items match none of people) for the
 // items none of them matches: those are EvidenceOnly records.
-func (s *Service) records(people []Person, ev Evidence, snapshot func() (*Snapshot, error)) ([]Record, int, error) {
+func (s *Service) records(people []Person, ev Evidence, snapshot func() (*Snapshot, error)) ([]Record, Evidence, error) {
 	records := make([]Record, len(people))
 	for i, p := range people {
 		records[i].Person = p
 	}
 	if err := CheckRecords(records); err != nil {
-		return nil, 0, err
+		return nil, Evidence{}, err
 	}
 	attached, rest := AttachEvidence(people, ev)
 	for i := range records {
@@ -234,7 +245,7 @@ func (s *Service) records(people []Person, ev Evidence, snapshot func() (*Snapsh
 	if rest.Count() > 0 {
 		snap, err := snapshot()
 		if err != nil {
-			return nil, 0, err
+			return nil, Evidence{}, err
 		}
 		stored, left := AttachEvidence(snap.Persons(), rest)
 		rest = left
@@ -244,7 +255,7 @@ func (s *Service) records(people []Person, ev Evidence, snapshot func() (*Snapsh
 			}
 		}
 	}
-	return records, rest.Count(), nil
+	return records, rest, nil
 }
 
 // Screen imports people and ev (as Import, in the run's transaction) and
@@ -394,13 +405,14 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 		return nil, err
 	}
 	var records []Record
-	var unattached int
+	var rest Evidence
 	if len(people) > 0 || ev.Count() > 0 {
 		var err error
-		if records, unattached, err = s.records(people, ev, func() (*Snapshot, error) { return snap, nil }); err != nil {
+		if records, rest, err = s.records(people, ev, func() (*Snapshot, error) { return snap, nil }); err != nil {
 			return nil, err
 		}
 	}
+	unattached := rest.Count()
 	// The run sees the stored people as this import leaves them.
 	all := snap.Persons()
 	allEv := snap.Evidence
@@ -434,7 +446,8 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 		return nil, err
 	}
 	clusters := g.Clusters
-	as, err := check(WithSubjects(ctx, fp), all, allEv, g)
+	var rep Report
+	as, err := check(withRunReport(WithSubjects(ctx, fp), &rep), all, allEv, g)
 	if err != nil {
 		return nil, err
 	}
@@ -478,7 +491,8 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 		return nil, err
 	}
 	out.AuditSeq = e.Seq
-	return &RunResult{Run: out, Assessments: as, Clusters: clusters, Shared: g.Shared, Rejected: g.Rejected}, nil
+	return &RunResult{Run: out, Assessments: as, Clusters: clusters, Shared: g.Shared, Rejected: g.Rejected,
+		Given: ev.counts(), Unattached: rest.counts(), Unmatched: rep.Unmatched, Skipped: rep.Skipped}, nil
 }
 
 // flaggedPerson is how the audit log names an assessment: fingerprint,

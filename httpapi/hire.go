@@ -311,6 +311,8 @@ func (s *Server) hireScreen(w http.ResponseWriter, r *http.Request, svc *hiring.
 	if err != nil {
 		return nil, err
 	}
+	notes = append(notes, res.Notices(hiring.EvidenceSources{SignIns: []string{"logins"}, Devices: []string{"inventory"},
+		Shipments: []string{"shipping"}, Payroll: []string{"payroll"}, GitHub: []string{"github"}})...)
 	return hireScreenResponse{RunView: hiring.ViewOf(people, res), Run: res.Run, Notices: notes}, nil
 }
 
@@ -344,6 +346,7 @@ func hireRecheck(_ http.ResponseWriter, r *http.Request, svc *hiring.Service) (a
 	out := hireScreenResponse{RunView: hiring.RunView{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}, Notices: []string{}}
 	if res != nil {
 		out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
+		out.Notices = res.Notices(hiring.EvidenceSources{})
 	}
 	return out, nil
 }
