@@ -846,6 +846,9 @@ func (m *Main) printForgotten(rep *hiring.ForgetReport) {
 	fmt.Fprintf(m.Stdout, "forgotten: person %s (%s, assessment %s); %s scrubbed, %s cleared; audit entry %d\n",
 		rep.Fingerprint, plural(rep.Evidence, "evidence item", "evidence items"), yesNo(rep.Assessment),
 		plural(rep.Scrubbed, "other assessment", "other assessments"), plural(rep.Referrals, "referral", "referrals"), rep.AuditSeq)
+	if rep.Dispositions > 0 {
+		fmt.Fprintf(m.Stdout, "deleted: %s on the person's screening matches\n", plural(rep.Dispositions, "analyst's ruling", "analysts' rulings"))
+	}
 	if rep.Remains != "" {
 		fmt.Fprintf(m.Stderr, "warning: %s\n", rep.Remains)
 	}

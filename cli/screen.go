@@ -56,8 +56,11 @@ func (m *Main) screeningService(ctx context.Context, st screeningSettings, async
 	cfg := screening.ServiceConfig{
 		Screener: screening.Config{MaxAge: st.maxAge, FailClosed: st.failClosed, Policy: policy},
 		Store:    db,
-		Audit:    log,
-		Defaults: defaults,
+		// Rulings on hiring screenings are keyed from the instance's
+		// hiring key, so that they hold in every process.
+		HiringKey: db.HiringKey,
+		Audit:     log,
+		Defaults:  defaults,
 		// One-shot commands build the name index only if they screen a
 		// name; serve builds it before an index goes into service.
 		LazyNames: lazyNames,

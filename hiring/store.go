@@ -146,6 +146,10 @@ type Forgotten struct {
 	// Referrals counts other people's records that named the person as
 	// their referrer; the reference is cleared.
 	Referrals int `json:"referrals"`
+	// Dispositions counts the analysts' rulings on the person's screening
+	// matches (screening dispositions with their fingerprint as subject),
+	// deleted with the record.
+	Dispositions int `json:"dispositions"`
 }
 
 // Store keeps people records, their evidence, assessments and runs. An

@@ -243,6 +243,24 @@ func (s *Server) screenName(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// canAnalyze reports whether r's token holds the analyst permission,
+// which reading anything of the hiring use needs (as the /hire routes
+// do): its screening decisions and the rulings on them are personal data
+// of applicants and employees.
+func canAnalyze(r *http.Request) bool {
+	tok := tokenOf(r)
+	return tok != nil && tok.Role.Allows(auth.PermAnalyze)
+}
+
+// readableDecision refuses a decision of the hiring use to a caller
+// without the analyst role (EFORBIDDEN).
+func readableDecision(r *http.Request, d *screening.Decision) error {
+	if d.Use == screening.UseHiring && !canAnalyze(r) {
+		return bulwark.Errorf(bulwark.EFORBIDDEN, "decision %s is a hiring screening: reading it needs the analyst role", d.ID)
+	}
+	return nil
+}
+
 // getDecision answers GET /api/v1/screen/decisions/{id} with the decision
 // as it was answered, plus its audit sequence number.
 func (s *Server) getDecision(w http.ResponseWriter, r *http.Request) error {
@@ -251,6 +269,9 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request) error {
 	}
 	d, err := s.cfg.ScreenStore.Decision(r.Context(), r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	if err := readableDecision(r, &d.Decision); err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, map[string]any{"auditSeq": d.AuditSeq, "decision": json.RawMessage(d.Body)})
@@ -264,6 +285,15 @@ func (s *Server) replayDecision(w http.ResponseWriter, r *http.Request) error {
 	svc, err := s.screening()
 	if err != nil {
 		return err
+	}
+	if !canAnalyze(r) && s.cfg.ScreenStore != nil {
+		d, err := s.cfg.ScreenStore.Decision(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if err := readableDecision(r, &d.Decision); err != nil {
+			return err
+		}
 	}
 	rep, err := svc.Replay(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -288,6 +318,9 @@ func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := screening.DecisionFilter{Subject: q.Get("subject"), Limit: int(limit)}
+	if !canAnalyze(r) {
+		f.ExcludeUse = screening.UseHiring
+	}
 	if v := q.Get("verdict"); v != "" {
 		if f.Verdict, err = bulwark.ParseVerdict(v); err != nil {
 			return err
@@ -360,6 +393,15 @@ func (s *Server) listDispositions(w http.ResponseWriter, r *http.Request) error 
 	ds, err := s.cfg.ScreenStore.Dispositions(r.Context())
 	if err != nil {
 		return err
+	}
+	if !canAnalyze(r) {
+		kept := ds[:0]
+		for _, d := range ds {
+			if d.Use != screening.UseHiring {
+				kept = append(kept, d)
+			}
+		}
+		ds = kept
 	}
 	s.writeJSON(w, r, http.StatusOK, map[string]any{"dispositions": ds})
 	return nil

@@ -79,6 +79,9 @@ type DecisionFilter struct {
 	Subject string
 	// Verdict, when set, keeps decisions with that verdict.
 	Verdict bulwark.Verdict
+	// ExcludeUse, when set, leaves out the decisions of that use (the
+	// hiring use for a reader without the analyst role).
+	ExcludeUse Use
 	// Limit is the most decisions returned; it must be at least 1.
 	Limit int
 }
@@ -134,7 +137,13 @@ type Disposition struct {
 	// (your customer or applicant reference): a false positive ruled for
 	// one applicant named "Kim Il" does not clear another. Empty applies
 	// to every screening of the key.
-	Subject      string    `json:"subject,omitempty"`
+	Subject string `json:"subject,omitempty"`
+	// Use is UseHiring for a ruling on a hiring screening (a decision of
+	// that use): it is scoped to the decision's subject, its SubjectKey is
+	// a keyed fingerprint of the subject and name (HiringDispositionKey),
+	// never the name, and reading it needs the analyst role. Empty for
+	// every other ruling.
+	Use          Use       `json:"use,omitempty"`
 	SubjectKey   string    `json:"subjectKey"`
 	EntityID     string    `json:"entityId"`
 	EntityDigest string    `json:"entityDigest"`

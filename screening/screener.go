@@ -361,6 +361,13 @@ const MaxNameBytes = 512
 // ScreenName screens one name for use. Matches below the use's review
 // threshold are not returned.
 func (s *Screener) ScreenName(use Use, subject string, q NameQuery) (*NameDecision, error) {
+	return s.screenName(use, subject, q, "")
+}
+
+// screenName is ScreenName; a ruling keyed by hiringKey (the subject's
+// HiringDispositionKey, for the hiring use) takes precedence over those
+// keyed by the name.
+func (s *Screener) screenName(use Use, subject string, q NameQuery, hiringKey string) (*NameDecision, error) {
 	rules, ok := s.cfg.Policy[use]
 	if !ok {
 		return nil, bulwark.Invalid("use", "unknown use %q", use)
@@ -402,7 +409,14 @@ func (s *Screener) ScreenName(use Use, subject string, q NameQuery) (*NameDecisi
 		nm := NameMatch{EntityID: e.ID, Name: e.Name, MatchedName: m.MatchedName, Weak: m.Weak, Score: m.Score,
 			List: e.List, Type: e.Type, Category: e.Category, Programs: e.Programs, Source: ix.source(e),
 			Verdict: rules.nameVerdict(m.Score), Explanation: m.Explanation, EntityDigest: ix.digest(n)}
-		if dd, ok := disp.suppresses(subject, d.Key, e.ID, nm.EntityDigest); ok {
+		dd, ok := Disposition{}, false
+		if hiringKey != "" {
+			dd, ok = disp.suppresses(subject, hiringKey, e.ID, nm.EntityDigest)
+		}
+		if !ok {
+			dd, ok = disp.suppresses(subject, d.Key, e.ID, nm.EntityDigest)
+		}
+		if ok {
 			nm.Suppressed = &dd
 		} else {
 			d.Verdict = bulwark.Worst(d.Verdict, nm.Verdict)

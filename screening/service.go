@@ -56,6 +56,11 @@ type ServiceConfig struct {
 	// made when the service opens, so that fingerprints compare only
 	// within one process.
 	NameKey []byte
+	// HiringKey returns the instance's hiring fingerprint key, from
+	// which the key of the rulings on hiring screenings
+	// (HiringDispositionKey) is derived, so that a ruling holds across
+	// processes without holding the name; nil uses NameKey's.
+	HiringKey func(ctx context.Context) ([]byte, error)
 }
 
 // Service is screening with its state: the screener over the active list
@@ -66,6 +71,7 @@ type Service struct {
 	screener *Screener
 	recorder *Recorder
 	nameKey  []byte
+	dispKey  atomic.Pointer[[]byte]
 	// encodedSize is the length of the previous single address
 	// decision's encodings (recordAddress).
 	encodedSize atomic.Int32
@@ -273,7 +279,15 @@ func (s *Service) ScreenName(ctx context.Context, actor string, use Use, subject
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.screener.ScreenName(use, subject, q)
+	hk := ""
+	if use == UseHiring {
+		key, err := s.hiringDispositionKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		hk = HiringDispositionKey(key, subject, q.Name)
+	}
+	d, err := s.screener.screenName(use, subject, q, hk)
 	if err != nil {
 		return nil, err
 	}
@@ -713,9 +727,70 @@ func (s *Service) loadDispositions(ctx context.Context) error {
 	return nil
 }
 
+// hiringDispositionKey returns the key of HiringDispositionKey: derived
+// from the instance's hiring key (ServiceConfig.HiringKey), else the
+// process's name key.
+func (s *Service) hiringDispositionKey(ctx context.Context) ([]byte, error) {
+	if k := s.dispKey.Load(); k != nil {
+		return *k, nil
+	}
+	base := s.nameKey
+	if s.cfg.HiringKey != nil {
+		var err error
+		if base, err = s.cfg.HiringKey(ctx); err != nil {
+			return nil, err
+		}
+	}
+	m := hmac.New(sha256.New, base)
+	m.Write([]byte("bulwark-screening-hiring-disposition-key-v1"))
+	k := m.Sum(nil)
+	s.dispKey.Store(&k)
+	return k, nil
+}
+
+// HiringDispositionKey is the subject key of a ruling on a hiring name
+// screening: "hmac-sha256:" and 32 hex digits of HMAC-SHA256 under key of
+// the subject (the person's fingerprint) and the name's NameKey. It ties
+// the ruling to that person and that name without holding the name; the
+// ruling is deleted when the person is forgotten, and the audit log never
+// holds the key.
+func HiringDispositionKey(key []byte, subject, name string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("bulwark-screening-hiring-disposition-v1\x00"))
+	m.Write([]byte(subject))
+	m.Write([]byte{0})
+	m.Write([]byte(NameKey(name)))
+	return privateNamePrefix + hex.EncodeToString(m.Sum(nil))[:32]
+}
+
 // Dispose records an analyst's disposition of a match (audited) and puts
-// it in force.
+// it in force. A ruling on a decision of the hiring use (DecisionID given)
+// is scoped to the decision's subject, keyed without the name
+// (HiringDispositionKey) and audited with fingerprints only: no name,
+// address or note goes into the audit entry.
 func (s *Service) Dispose(ctx context.Context, actor string, d Disposition, address, chain, name string) (Disposition, error) {
+	d.Use = ""
+	if d.DecisionID != "" {
+		dec, err := s.cfg.Store.Decision(ctx, d.DecisionID)
+		if bulwark.IsCode(err, bulwark.ENOTFOUND) {
+			return d, bulwark.Invalid("decisionId", "no decision %s: give the decisionId the screening answered, or leave it out", d.DecisionID)
+		}
+		if err != nil {
+			return d, err
+		}
+		if dec.Use == UseHiring {
+			if d.Subject != "" && d.Subject != dec.Subject {
+				return d, bulwark.Invalid("subject", "decision %s is a hiring screening of another subject: a ruling on it is that person's; leave subject out", d.DecisionID)
+			}
+			if dec.Subject == "" {
+				return d, bulwark.Invalid("decisionId", "decision %s is a hiring screening without a subject: screen the person again with 'bulwark hire screen' and rule on that decision", d.DecisionID)
+			}
+			d.Use = UseHiring
+		}
+		if d.Subject == "" {
+			d.Subject = dec.Subject
+		}
+	}
 	switch d.Kind {
 	case KindAddress:
 		r := s.screener.Index().LookupAddress(AddressQuery{Address: address, Chain: chain}, &Rules{})
@@ -725,20 +800,15 @@ func (s *Service) Dispose(ctx context.Context, actor string, d Disposition, addr
 			return d, err
 		}
 		d.SubjectKey = NameKey(name)
+		if d.Use == UseHiring {
+			key, err := s.hiringDispositionKey(ctx)
+			if err != nil {
+				return d, err
+			}
+			d.SubjectKey = HiringDispositionKey(key, d.Subject, name)
+		}
 	}
 	d.By = actor
-	if d.DecisionID != "" {
-		dec, err := s.cfg.Store.Decision(ctx, d.DecisionID)
-		if bulwark.IsCode(err, bulwark.ENOTFOUND) {
-			return d, bulwark.Invalid("decisionId", "no decision %s: give the decisionId the screening answered, or leave it out", d.DecisionID)
-		}
-		if err != nil {
-			return d, err
-		}
-		if d.Subject == "" {
-			d.Subject = dec.Subject
-		}
-	}
 	if err := s.screener.ValidateDisposition(&d); err != nil {
 		return d, err
 	}
@@ -748,9 +818,18 @@ func (s *Service) Dispose(ctx context.Context, actor string, d Disposition, addr
 		if out, err = s.cfg.Store.AddDisposition(ctx, d); err != nil {
 			return audit.Event{}, err
 		}
-		return audit.Event{Actor: actor, Action: "screen.disposition", Target: d.EntityID, Details: map[string]any{
+		details := map[string]any{
 			"id": out.ID, "kind": d.Kind, "subjectKey": d.SubjectKey, "entityDigest": d.EntityDigest,
-			"disposition": d.Disposition, "decisionId": d.DecisionID, "subject": d.Subject, "note": d.Note}}, nil
+			"disposition": d.Disposition, "decisionId": d.DecisionID, "subject": d.Subject, "note": d.Note}
+		if d.Use == UseHiring {
+			// The person's fingerprint and the decision link the entry to
+			// the ruling; the key, the address and the analyst's note stay
+			// with the ruling, which a forget of the person deletes.
+			delete(details, "subjectKey")
+			delete(details, "note")
+			details["use"] = d.Use
+		}
+		return audit.Event{Actor: actor, Action: "screen.disposition", Target: d.EntityID, Details: details}, nil
 	})
 	if err != nil {
 		return out, err

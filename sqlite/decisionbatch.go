@@ -896,7 +896,7 @@ WHERE ? = '' OR instr(verdicts, ' ' || ? || ' ') > 0 ORDER BY last_time DESC`, s
 			return nil, bulwark.Errorf(bulwark.EINTEGRITY, "the screening decision batch of audit entry %d is malformed in the store", seq)
 		}
 		for _, d := range ds {
-			if f.Verdict == "" || d.Verdict == f.Verdict {
+			if (f.Verdict == "" || d.Verdict == f.Verdict) && (f.ExcludeUse == "" || d.Use != f.ExcludeUse) {
 				out = append(out, d.StoredDecision)
 			}
 		}
@@ -959,7 +959,7 @@ func (db *DB) batchedDecisionsAbout(ctx context.Context, q querier, f screening.
 				continue
 			}
 		}
-		if f.Verdict == "" || d.Verdict == f.Verdict {
+		if (f.Verdict == "" || d.Verdict == f.Verdict) && (f.ExcludeUse == "" || d.Use != f.ExcludeUse) {
 			out = append(out, d)
 		}
 	}

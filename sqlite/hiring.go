@@ -724,7 +724,8 @@ func (db *DB) MarkStale(ctx context.Context, ids []string) (int, error) {
 func forgetPerson(ctx context.Context, q querier, id string) (hiring.Forgotten, error) {
 	var f hiring.Forgotten
 	var record string
-	err := q.QueryRowContext(ctx, `SELECT record FROM hire_people WHERE id = ?`, id).Scan(&record)
+	var salt, key []byte
+	err := q.QueryRowContext(ctx, `SELECT p.record, p.salt, s.key FROM hire_people p, hire_state s WHERE p.id = ? AND s.id = 1`, id).Scan(&record, &salt, &key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, noPerson()
 	}
@@ -786,6 +787,16 @@ func forgetPerson(ctx context.Context, q querier, id string) (hiring.Forgotten, 
 	}
 	n, _ := res.RowsAffected()
 	f.Referrals = int(n)
+	// The analysts' rulings on the person's screening matches: their
+	// subject is the person's fingerprint (hiring.PersonFingerprint).
+	if len(key) == hiring.KeySize {
+		res, err := q.ExecContext(ctx, `DELETE FROM screen_dispositions WHERE subject = ? AND subject <> ''`, hiring.PersonFingerprint(key, salt, id))
+		if err != nil {
+			return f, err
+		}
+		n, _ := res.RowsAffected()
+		f.Dispositions = int(n)
+	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM hire_people WHERE id = ?`, id); err != nil {
 		return f, err
 	}

@@ -104,7 +104,7 @@ CREATE TABLE screen_dispositions (
     decision_id   TEXT NOT NULL DEFAULT '',
     by            TEXT NOT NULL,
     at            TEXT NOT NULL
-, subject TEXT NOT NULL DEFAULT '') STRICT;
+, subject TEXT NOT NULL DEFAULT '', use TEXT NOT NULL DEFAULT '') STRICT;
 
 CREATE TABLE screen_watches (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -468,6 +468,8 @@ CREATE INDEX hire_related_person ON hire_related (person_id);
 CREATE INDEX hire_people_created ON hire_people (created_at, id);
 
 CREATE INDEX hire_assessments_verdict ON hire_assessments (verdict, person_created, person_id);
+
+CREATE INDEX screen_dispositions_subject ON screen_dispositions (subject) WHERE subject <> '';
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);
 

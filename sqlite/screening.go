@@ -355,8 +355,8 @@ func (db *DB) Decisions(ctx context.Context, f screening.DecisionFilter) ([]scre
 		// Without their bodies: a list of batch decisions would otherwise
 		// read (and expand) megabytes per row.
 		rows, err := q.QueryContext(ctx, `SELECT id, time, kind, use, subject, actor, verdict, audit_seq, '', NULL FROM screen_decisions
-WHERE (? = '' OR subject = ?) AND (? = '' OR verdict = ?) ORDER BY time DESC, id DESC LIMIT ?`,
-			f.Subject, f.Subject, string(f.Verdict), string(f.Verdict), f.Limit)
+WHERE (? = '' OR subject = ?) AND (? = '' OR verdict = ?) AND (? = '' OR use <> ?) ORDER BY time DESC, id DESC LIMIT ?`,
+			f.Subject, f.Subject, string(f.Verdict), string(f.Verdict), string(f.ExcludeUse), string(f.ExcludeUse), f.Limit)
 		if err != nil {
 			return err
 		}
@@ -411,8 +411,8 @@ func scanDecision(s scanner) (screening.StoredDecision, error) {
 func (db *DB) AddDisposition(ctx context.Context, d screening.Disposition) (screening.Disposition, error) {
 	d.At = time.Now().UTC()
 	res, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO screen_dispositions
-(kind, subject, subject_key, entity_id, entity_digest, disposition, note, decision_id, by, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.Kind, d.Subject, d.SubjectKey, d.EntityID, d.EntityDigest, d.Disposition, d.Note, d.DecisionID, d.By, formatTime(d.At))
+(kind, use, subject, subject_key, entity_id, entity_digest, disposition, note, decision_id, by, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Kind, string(d.Use), d.Subject, d.SubjectKey, d.EntityID, d.EntityDigest, d.Disposition, d.Note, d.DecisionID, d.By, formatTime(d.At))
 	if err != nil {
 		return d, db.fail(ctx, err, "store a disposition")
 	}
@@ -424,7 +424,7 @@ func (db *DB) AddDisposition(ctx context.Context, d screening.Disposition) (scre
 // Dispositions returns every disposition, oldest first.
 func (db *DB) Dispositions(ctx context.Context) ([]screening.Disposition, error) {
 	op := "read dispositions"
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, kind, subject, subject_key, entity_id, entity_digest, disposition, note, decision_id, by, at
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, kind, use, subject, subject_key, entity_id, entity_digest, disposition, note, decision_id, by, at
 FROM screen_dispositions ORDER BY id`)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
@@ -432,7 +432,7 @@ FROM screen_dispositions ORDER BY id`)
 	return collectRows(ctx, db, rows, op, func(s scanner) (screening.Disposition, error) {
 		var d screening.Disposition
 		var at string
-		if err := s.Scan(&d.ID, &d.Kind, &d.Subject, &d.SubjectKey, &d.EntityID, &d.EntityDigest, &d.Disposition, &d.Note, &d.DecisionID, &d.By, &at); err != nil {
+		if err := s.Scan(&d.ID, &d.Kind, &d.Use, &d.Subject, &d.SubjectKey, &d.EntityID, &d.EntityDigest, &d.Disposition, &d.Note, &d.DecisionID, &d.By, &at); err != nil {
 			return d, err
 		}
 		var err error
