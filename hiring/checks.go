@@ -159,9 +159,22 @@ type index struct {
 	// m resolves evidence to people (see matcher).
 	m *matcher
 	// same holds pairs of people the identity graph says are one person
-	// (an identity link): sharing identifiers between them is no flag.
-	same  map[[2]int32]bool
-	flags []map[string]*flagDraft
+	// (an identity link). A fuzzy match switches no rule off (see
+	// oneApplicant); it groups the records DUPLICATE_IDENTITY_SEATS
+	// counts.
+	same map[[2]int32]bool
+	// dobs, nids, emails and cities are each person's birth date, national
+	// id (NormalizeNationalID), e-mails (NormalizeEmail) and home city
+	// (homeCity), for oneApplicant.
+	dobs   []string
+	nids   []string
+	emails [][]string
+	cities []string
+	// paid and laptops count the payroll records and laptops (serials of
+	// the record, its devices and shipments) of each person: the seats a
+	// record draws (DUPLICATE_IDENTITY_SEATS).
+	paid, laptops []int
+	flags         []map[string]*flagDraft
 	// homes are the people's home addresses as NormalizeAddress has them.
 	homes []string
 	// holders are the holder names the payroll evidence gives for each
@@ -204,6 +217,12 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 		flags:   make([]map[string]*flagDraft, len(people)),
 		events:  make([][]int64, len(people)),
 		homes:   make([]string, len(people)),
+		dobs:    make([]string, len(people)),
+		nids:    make([]string, len(people)),
+		emails:  make([][]string, len(people)),
+		cities:  make([]string, len(people)),
+		paid:    make([]int, len(people)),
+		laptops: make([]int, len(people)),
 		holders: map[string][]string{},
 		banks:   map[string]map[int32][]string{},
 		now:     time.Now(),
@@ -224,12 +243,45 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 		ids[id] = i
 		x.names[i] = nameTokens(p.FullName)
 		x.homes[i] = NormalizeAddress(p.HomeAddress)
+		x.cities[i] = homeCity(x.homes[i])
+		x.dobs[i] = strings.TrimSpace(p.DateOfBirth)
+		if v, ok := NormalizeNationalID(p.NationalID); ok {
+			x.nids[i] = v
+		}
+		for _, e := range p.Emails {
+			if v, ok := NormalizeEmail(e); ok && !slices.Contains(x.emails[i], v) {
+				x.emails[i] = append(x.emails[i], v)
+			}
+		}
+		for _, s := range p.DeviceSerials {
+			if serialKey(s) != "" {
+				x.laptops[i]++
+			}
+		}
+		for _, a := range p.BankAccounts {
+			if payrollKey("bank", a) != "" {
+				x.paid[i]++
+			}
+		}
+	}
+	for k := range ev.Shipments {
+		if i, ok := x.m.shipment(&ev.Shipments[k]).unique(); ok {
+			x.laptops[i]++
+		}
+	}
+	for k := range ev.Devices {
+		if i, ok := x.m.device(&ev.Devices[k]).unique(); ok {
+			x.laptops[i]++
+		}
 	}
 	for k := range ev.Payroll {
 		a := &ev.Payroll[k]
 		key := payrollKey(a.Kind, a.Account)
 		if key == "" {
 			continue
+		}
+		if i, ok := x.m.payroll(a).unique(); ok {
+			x.paid[i]++
 		}
 		if strings.TrimSpace(a.Holder) != "" && !slices.Contains(x.holders[key], a.Holder) {
 			x.holders[key] = append(x.holders[key], a.Holder)
@@ -344,20 +396,102 @@ func (x *index) draft(i int32, code, evidence string, related ...int32) *flagDra
 	return d
 }
 
-// isSame reports whether the identity graph linked i and j as one person.
+// isSame reports whether the identity graph linked i and j as one person
+// (an identity link, a fuzzy match) or they are provably one applicant
+// twice (oneApplicant).
 func (x *index) isSame(i, j int32) bool {
 	if i > j {
 		i, j = j, i
 	}
-	return i == j || x.same[[2]int32{i, j}]
+	return i == j || x.same[[2]int32{i, j}] || x.oneApplicant(i, j)
 }
 
-// differ reports whether i and j are different people by name: neither
-// linked as one person by the graph nor bearing names that can be one
-// person's.
+// differ reports whether i and j are different people to the sharing
+// rules: not provably one applicant twice (oneApplicant). A fuzzy match of
+// the identity graph or an equal name never makes two records one person
+// here: both are the applicant's own fields, and a laptop farm gives its
+// identities one name, or names alike, precisely to be taken for one.
 func (x *index) differ(i, j int32) bool {
-	return !x.isSame(i, j) && !sameName(x.names[i], x.names[j])
+	return !x.oneApplicant(i, j)
 }
+
+// oneApplicant reports whether records i and j are provably one person
+// applying twice: the same national id, or the same e-mail together with
+// the same name and the same birth date; and nothing contradicting it
+// (birth dates both given and different, national ids both given and
+// different, homes in different cities). Only such records share
+// identifiers without a flag.
+func (x *index) oneApplicant(i, j int32) bool {
+	if i == j {
+		return true
+	}
+	if x.contradict(i, j) {
+		return false
+	}
+	if x.nids[i] != "" && x.nids[i] == x.nids[j] {
+		return true
+	}
+	if x.dobs[i] == "" || x.dobs[i] != x.dobs[j] || !sameName(x.names[i], x.names[j]) {
+		return false
+	}
+	for _, e := range x.emails[i] {
+		if slices.Contains(x.emails[j], e) {
+			return true
+		}
+	}
+	return false
+}
+
+// contradict reports whether records i and j give facts of two different
+// people: birth dates (one not a less precise form of the other),
+// national ids, or home cities (homeCity) both given and different.
+func (x *index) contradict(i, j int32) bool {
+	if a, b := x.dobs[i], x.dobs[j]; a != "" && b != "" && !strings.HasPrefix(a, b) && !strings.HasPrefix(b, a) {
+		return true
+	}
+	if a, b := x.nids[i], x.nids[j]; a != "" && b != "" && a != b {
+		return true
+	}
+	return x.cities[i] != "" && x.cities[j] != "" && x.cities[i] != x.cities[j]
+}
+
+// homeCity is the city of a normalised address (NormalizeAddress): the
+// last word without digits before the trailing region code and postal
+// code, "" when the address ends with neither (a street alone names no
+// city) or has no such word.
+func homeCity(norm string) string {
+	w := strings.Fields(norm)
+	k := len(w)
+	for k > 0 && (hasDigit(w[k-1]) || regionCode[w[k-1]]) {
+		k--
+	}
+	if k == len(w) || k == 0 {
+		return ""
+	}
+	if streetWord[w[k-1]] {
+		return ""
+	}
+	return w[k-1]
+}
+
+// regionCode holds the region codes NormalizeAddress writes (US states,
+// Canadian provinces).
+var regionCode = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range regions {
+		m[c] = true
+	}
+	return m
+}()
+
+// streetWord holds the street and unit words NormalizeAddress writes.
+var streetWord = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range addressAbbrev {
+		m[w] = true
+	}
+	return m
+}()
 
 // label names person i for evidence text: the id and the name.
 func (x *index) label(i int32) string {

@@ -114,9 +114,11 @@ var strongLinkKinds = map[string]bool{"email": true, "phone": true, "national_id
 // checkClusters raises the rules on identifiers the identity graph found
 // shared: SHARED_IDENTIFIER, SHARED_HOME_ADDRESS, SHARED_NETWORK (ip),
 // SHARED_DEVICE (device_serial), SHARED_PAYROLL_ACCOUNT (bank_account),
-// SHARED_MFA_DEVICE (mfa_device). Records of one name, or linked by an
-// identity link (a fuzzy match of one person), are the same person twice:
-// what they share raises nothing.
+// SHARED_MFA_DEVICE (mfa_device). Only records provably of one applicant
+// (oneApplicant) share without a flag: an identity link (a fuzzy match) or
+// an equal name switches no rule off. Records the graph or the checks take
+// for one person that draw several seats raise DUPLICATE_IDENTITY_SEATS
+// (checkDuplicates).
 func (c *Checker) checkClusters(x *index, clusters []Cluster) {
 	byID := make(map[string]int32, len(x.people))
 	for i := range x.people {
@@ -134,6 +136,15 @@ func (c *Checker) checkClusters(x *index, clusters []Cluster) {
 		}
 		return out
 	}
+	members := func(ids []string) []int32 {
+		var out []int32
+		for _, id := range ids {
+			if i, ok := byID[strings.TrimSpace(id)]; ok {
+				out = addUnique(out, i)
+			}
+		}
+		return out
+	}
 	for _, cl := range clusters {
 		for _, l := range cl.Links {
 			if l.Kind != "identity" {
@@ -147,6 +158,9 @@ func (c *Checker) checkClusters(x *index, clusters []Cluster) {
 				}
 			}
 		}
+	}
+	for _, cl := range clusters {
+		x.checkDuplicates(members(cl.IDs))
 	}
 	for _, cl := range clusters {
 		for _, l := range cl.Links {
@@ -181,6 +195,68 @@ func (c *Checker) checkClusters(x *index, clusters []Cluster) {
 				what += " (similarity " + strconv.FormatFloat(l.Score, 'f', 2, 64) + ")"
 			}
 			c.flagLink(x, resolve(l.IDs), l.Kind, l.Value, code, what+" with")
+		}
+	}
+}
+
+// checkDuplicates raises DUPLICATE_IDENTITY_SEATS on the records of a
+// cluster that are one person (isSame: a fuzzy identity link, or provably
+// one applicant), when two or more of them each draw a seat: a salary (a
+// payroll record or a bank account), a laptop (a serial, a device, a
+// shipment) or a post (an employee or contractor record). One person
+// applying twice is one seat; the same person paid or equipped twice is
+// an over-employment or laptop-farm sign, the very thing a farm hopes
+// taking its identities for one person hides.
+func (x *index) checkDuplicates(members []int32) {
+	if len(members) < 2 {
+		return
+	}
+	seen := make([]bool, len(members))
+	for a := range members {
+		if seen[a] {
+			continue
+		}
+		group := []int32{members[a]}
+		seen[a] = true
+		for k := 0; k < len(group); k++ {
+			for b := range members {
+				if !seen[b] && x.isSame(group[k], members[b]) {
+					seen[b] = true
+					group = append(group, members[b])
+				}
+			}
+		}
+		var seats []int32
+		paid, laptops, posts := 0, 0, 0
+		for _, i := range group {
+			p := &x.people[i]
+			post := p.Role == RoleEmployee || p.Role == RoleContractor
+			if x.paid[i] > 0 {
+				paid++
+			}
+			if x.laptops[i] > 0 {
+				laptops++
+			}
+			if post {
+				posts++
+			}
+			if x.paid[i] > 0 || x.laptops[i] > 0 || post {
+				seats = append(seats, i)
+			}
+		}
+		if len(seats) < 2 {
+			continue
+		}
+		slices.Sort(seats)
+		what := fmt.Sprintf("%d records taken for one person draw %d seats (%d paid, %d with a laptop, %d employed or contracted): this record and", len(group), len(seats), paid, laptops, posts)
+		for _, i := range seats {
+			var rel []int32
+			for _, j := range seats {
+				if j != i {
+					rel = append(rel, j)
+				}
+			}
+			x.flag(i, CodeDuplicateIdentitySeats, what+" "+x.labels(rel), rel...)
 		}
 	}
 }

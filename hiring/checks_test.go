@@ -24,6 +24,14 @@ func TestRules(t *testing.T) {
 	bob := person("b", "Robert Chen", func(p *Person) { p.Country = "US"; p.HomeAddress = "7 Elm Ave, Austin, TX 78701" })
 	carol := person("c", "Carol Diaz", func(p *Person) { p.Country = "US" })
 	alice2 := person("a2", "Alice J. Martin")
+	applicant := func(p Person, dob, nid string) Person {
+		p.Role, p.DateOfBirth, p.NationalID, p.Emails = RoleApplicant, dob, nid, []string{"alice@x.com"}
+		return p
+	}
+	withDOB := func(p Person, dob string) Person {
+		p.DateOfBirth, p.Emails = dob, []string{"alice@x.com"}
+		return p
+	}
 	withTool := func(sw ...Software) Device { return Device{Serial: "SN1", User: "a", Software: sw} }
 	type tc struct {
 		name     string
@@ -40,9 +48,30 @@ func TestRules(t *testing.T) {
 		// ID-01
 		{name: "shared phone, different names", people: []Person{alice, bob}, clusters: link("phone", "+12175550100", "a", "b"),
 			want: map[string][]string{"a": {CodeSharedIdentifier}, "b": {CodeSharedIdentifier}}},
-		{name: "shared email, same name spelled differently", people: []Person{alice, alice2}, clusters: link("email", "alice@x.com", "a", "a2")},
-		{name: "shared phone, identity link says one person", people: []Person{alice, bob},
-			clusters: []Cluster{{IDs: []string{"a", "b"}, Links: []Link{{Kind: "phone", IDs: []string{"a", "b"}, Value: "+1", Score: 1}, {Kind: "identity", IDs: []string{"a", "b"}, Score: 0.93}}}}},
+		// An equal name or a fuzzy identity link is no proof of one person:
+		// both are the applicant's own fields.
+		{name: "shared email, same name spelled differently, no birth date", people: []Person{alice, alice2}, clusters: link("email", "alice@x.com", "a", "a2"),
+			want: map[string][]string{"a": {CodeSharedIdentifier}, "a2": {CodeSharedIdentifier}}},
+		{name: "shared phone, an identity link switches no rule off; two employees for one person", people: []Person{alice, bob},
+			clusters: []Cluster{{IDs: []string{"a", "b"}, Links: []Link{{Kind: "phone", IDs: []string{"a", "b"}, Value: "+1", Score: 1}, {Kind: "identity", IDs: []string{"a", "b"}, Score: 0.93}}}},
+			want:     map[string][]string{"a": {CodeDuplicateIdentitySeats, CodeSharedIdentifier}, "b": {CodeDuplicateIdentitySeats, CodeSharedIdentifier}}},
+		{name: "one applicant twice: same e-mail, name and birth date", people: []Person{applicant(alice, "1990-04-01", ""), applicant(alice2, "1990-04-01", "")},
+			clusters: link("email", "alice@x.com", "a", "a2")},
+		{name: "one applicant twice: same national id", people: []Person{applicant(alice, "", "521-37-8846"), applicant(alice2, "", "521378846")},
+			clusters: link("national_id", "521378846", "a", "a2")},
+		{name: "one person, two employee records", people: []Person{withDOB(alice, "1990-04-01"), withDOB(alice2, "1990-04-01")},
+			clusters: link("email", "alice@x.com", "a", "a2"),
+			want:     map[string][]string{"a": {CodeDuplicateIdentitySeats}, "a2": {CodeDuplicateIdentitySeats}}},
+		{name: "same e-mail and name, birth dates differ", people: []Person{applicant(alice, "1990-04-01", ""), applicant(alice2, "1970-04-01", "")},
+			clusters: link("email", "alice@x.com", "a", "a2"),
+			want:     map[string][]string{"a": {CodeSharedIdentifier}, "a2": {CodeSharedIdentifier}}},
+		{name: "same national id, birth dates differ", people: []Person{applicant(alice, "1990-04-01", "521378846"), applicant(alice2, "1970-04-01", "521378846")},
+			clusters: link("national_id", "521378846", "a", "a2"),
+			want:     map[string][]string{"a": {CodeSharedIdentifier}, "a2": {CodeSharedIdentifier}}},
+		{name: "same e-mail, name and birth date, homes in different cities", people: []Person{applicant(alice, "1990-04-01", ""),
+			applicant(person("a2", "Alice J. Martin", func(p *Person) { p.HomeAddress = "98 Pine Ave, Seattle, WA 98101, US" }), "1990-04-01", "")},
+			clusters: link("email", "alice@x.com", "a", "a2"),
+			want:     map[string][]string{"a": {CodeSharedIdentifier}, "a2": {CodeSharedIdentifier}}},
 		{name: "shared resume text", people: []Person{alice, bob}, clusters: []Cluster{{IDs: []string{"a", "b"}, Links: []Link{{Kind: "resume", IDs: []string{"a", "b"}, Score: 0.91}}}},
 			want: map[string][]string{"a": {CodeSharedIdentifier}, "b": {CodeSharedIdentifier}}},
 		{name: "shared home address", people: []Person{alice, bob}, clusters: link("address", "12 oak st springfield il 62704", "a", "b"),

@@ -31,7 +31,9 @@ type IdentityLinker struct {
 
 // Links implements FuzzyLinker. Records whose generational suffixes differ
 // ("Jr", "Sr", "III"), or whose dates of birth disagree beyond a typo, are
-// not linked.
+// not linked; nor are records linkage matches on names alone, or despite
+// family names, home addresses or national ids that disagree (see
+// corroborated).
 func (l IdentityLinker) Links(people []Person) ([]Link, error) {
 	recs := make([]linkage.Record, 0, len(people))
 	for i := range people {
@@ -67,7 +69,7 @@ func (l IdentityLinker) Links(people []Person) ([]Link, error) {
 		// so are two John Millers born 30 years apart: dates of birth
 		// that disagree beyond a typo keep records apart however alike
 		// the rest.
-		if dobDisagrees(m.Fields) || suffix(m.A) != suffix(m.B) {
+		if dobDisagrees(m.Fields) || suffix(m.A) != suffix(m.B) || !corroborated(m.Fields) {
 			continue
 		}
 		links = append(links, Link{Kind: LinkKindIdentity, IDs: []string{m.A, m.B}, Score: m.Score, Why: m.Why})
@@ -84,6 +86,55 @@ func dobDisagrees(fields []linkage.FieldScore) bool {
 		}
 	}
 	return false
+}
+
+// minFamilySim is the least similarity of the family names of a pair the
+// identity linker calls one person, unless the birth date and the national
+// id both agree: "Kevin Brooks" and "Kevin Turner" are two people however
+// alike the rest.
+const minFamilySim = 0.8
+
+// corroborated reports whether a match rests on more than names: the
+// family names agree (minFamilySim) or the birth date and national id both
+// agree; the home addresses, when both are given, do not disagree (unless
+// the national id agrees); and a field besides the names agrees (a birth
+// date, a national id or a home address). A field missing on either side
+// is no agreement: two records with a common name and nothing else known
+// are not one person, and a farm's identities that give one first name and
+// one home address without a birth date are not either.
+func corroborated(fields []linkage.FieldScore) bool {
+	agree := func(level string) bool {
+		return level == linkage.LevelExact || level == linkage.LevelClose
+	}
+	var family = -1.0
+	var dob, id, addr, addrDisagree, idDisagree bool
+	for _, f := range fields {
+		switch f.Field {
+		case linkage.FieldFamily:
+			family = f.Sim
+			if f.Level == linkage.LevelMissing || f.Level == linkage.LevelInitial {
+				family = -1
+			}
+		case linkage.FieldDOB:
+			dob = agree(f.Level) || f.Level == linkage.LevelPartial
+		case linkage.FieldID:
+			id = agree(f.Level)
+			idDisagree = f.Level == linkage.LevelDisagree
+		case linkage.FieldAddress:
+			addr = agree(f.Level) || f.Level == linkage.LevelSimilar
+			addrDisagree = f.Level == linkage.LevelDisagree
+		}
+	}
+	if idDisagree {
+		return false
+	}
+	if family >= 0 && family < minFamilySim && !(dob && id) {
+		return false
+	}
+	if addrDisagree && !id {
+		return false
+	}
+	return dob || id || addr
 }
 
 // generations are the generational suffixes of a name, each as one form.

@@ -33,6 +33,7 @@ type Rule struct {
 const (
 	CodeSharedIdentifier           = "SHARED_IDENTIFIER"
 	CodeSharedHomeAddress          = "SHARED_HOME_ADDRESS"
+	CodeDuplicateIdentitySeats     = "DUPLICATE_IDENTITY_SEATS"
 	CodeGitHubYoungerThanCommits   = "GITHUB_ACCOUNT_YOUNGER_THAN_COMMITS"
 	CodeReferredByFlagged          = "REFERRED_BY_FLAGGED"
 	CodeShippingAddressMismatch    = "SHIPPING_ADDRESS_MISMATCH"
@@ -86,6 +87,7 @@ const (
 var rules = []Rule{
 	{CodeSharedIdentifier, "ID-01", SeverityHigh, 40, false, "an e-mail, phone, national id, GitHub handle or resume shared with a record of a different name", srcID01},
 	{CodeSharedHomeAddress, "ID-01", SeverityMedium, 15, false, "a home address shared with a record of a different name", srcID01},
+	{CodeDuplicateIdentitySeats, "ID-01", SeverityHigh, 40, false, "several records taken for one person, two or more of them paid, given a laptop or employed (one person drawing several seats)", srcID01},
 	{CodeGitHubYoungerThanCommits, "ID-08", SeverityMedium, 10, false, "a GitHub account created after the commits it shows", srcID08},
 	{CodeReferredByFlagged, "ID-09", SeverityHigh, 20, false, "referred by a person whose flags block, or who is in review while the person has flags of their own", srcID09},
 	{CodeShippingAddressMismatch, "ID-11", SeverityHigh, 20, false, "a laptop shipped somewhere other than the home address", srcID11},

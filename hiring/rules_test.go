@@ -33,7 +33,7 @@ func TestRuleTable(t *testing.T) {
 			t.Errorf("%s blocks but weighs %d", r.Code, r.Weight)
 		}
 	}
-	for _, c := range []string{CodeSharedIdentifier, CodeSharedHomeAddress, CodeGitHubYoungerThanCommits,
+	for _, c := range []string{CodeSharedIdentifier, CodeSharedHomeAddress, CodeDuplicateIdentitySeats, CodeGitHubYoungerThanCommits,
 		CodeReferredByFlagged, CodeShippingAddressMismatch, CodeSharedShippingAddress, CodeSharedNetwork, CodeSharedDevice,
 		CodeRemoteAccessTool, CodeRemoteAccessToolPossible, CodeIPKVM, CodeIPKVMPossible, CodeVPNClient, CodeVPNOrHostingEgress, CodeDPRKNetwork, CodeHighRiskCountrySignIn, CodeForeignSignIn,
 		CodeImpossibleTravel, CodeSharedMFADevice, CodeKSTWorkingHours, CodeRoundTheClock, CodeSharedPayrollAccount,
@@ -43,7 +43,7 @@ func TestRuleTable(t *testing.T) {
 			t.Errorf("code %s not in the table", c)
 		}
 	}
-	if len(seen) != 31 {
+	if len(seen) != 32 {
 		t.Errorf("%d rules; update this test's list with the table", len(seen))
 	}
 	Rules()[0].Code = "CHANGED"
