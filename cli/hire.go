@@ -341,12 +341,13 @@ func (m *Main) hireScreenCmd() *command {
 				return bulwark.ExitError, err
 			}
 			notes = append(notes, res.Notices(files.sources())...)
-			out := hireScreenOutput{RunView: hiring.ViewOf(people, res), Run: res.Run, Notices: notes}
+			out := hireScreenOutput{RunView: hiring.ViewOf(people, res), Run: res.Run}
+			out.Notices = append(notes, out.RunView.Notices()...)
 			code := worstExit(out.People)
 			if m.g.json {
 				return code, m.printJSON(out)
 			}
-			m.printNotices(notes)
+			m.printNotices(out.Notices)
 			m.printAssessments(out.People)
 			m.printClusters(out.Clusters)
 			m.printRejected(out.Rejected)

@@ -31,7 +31,7 @@ import (
 // for a syntactically invalid address (no single @, an empty or over-long
 // part, a domain without a dot, characters an address cannot hold).
 func NormalizeEmail(s string) (string, bool) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(foldIdentifier(s))
 	s = strings.TrimPrefix(strings.TrimSuffix(s, ">"), "<")
 	if len(s) > 7 && strings.EqualFold(s[:7], "mailto:") {
 		s = s[7:]
@@ -178,7 +178,7 @@ const maxPhoneLen = 64
 // path that gives the library's answer without its parser (see
 // normalize_phone.go).
 func NormalizePhone(s, country string) (e164 string, ok bool) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(foldIdentifier(s))
 	if s == "" || len(s) > maxPhoneLen || !utf8.ValidString(s) {
 		return "", false
 	}
@@ -242,7 +242,7 @@ func phoneDigits(s string) string {
 // zone and turns an IPv4-mapped IPv6 address (::ffff:192.0.2.1) into the
 // IPv4 address. ok is false for anything else.
 func NormalizeIP(s string) (netip.Addr, bool) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(foldIdentifier(s))
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
 	a, err := netip.ParseAddr(s)
 	if err != nil {
@@ -264,7 +264,7 @@ func linkableIP(a netip.Addr) bool {
 // follows GitHub's rules: 1 to 39 letters, digits and single hyphens, not
 // starting or ending with a hyphen.
 func NormalizeGitHub(s string) (string, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ToLower(strings.TrimSpace(foldIdentifier(s)))
 	for _, p := range []string{"https://", "http://"} {
 		s = strings.TrimPrefix(s, p)
 	}
@@ -293,6 +293,7 @@ func NormalizeGitHub(s string) (string, bool) {
 // ok is false when anything other than letters and digits is left, or
 // nothing is.
 func compact(s string) (string, bool) {
+	s = foldIdentifier(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -341,7 +342,7 @@ func NormalizeSerial(s string) (string, bool) {
 				return -1
 			}
 			return r
-		}, s))
+		}, foldIdentifier(s)))
 	}
 	if !ok || len(v) < 4 || placeholder(v) {
 		return "", false

@@ -269,7 +269,7 @@ func fold(s string) string {
 	}
 	d := norm.NFKD.String(s)
 	d = strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Mn, r) {
+		if unicode.Is(unicode.Mn, r) || defaultIgnorable(r) {
 			return -1
 		}
 		return r

@@ -151,3 +151,25 @@ func (ev *Evidence) counts() Unmatched {
 	return Unmatched{SignIns: len(ev.SignIns), Devices: len(ev.Devices), Shipments: len(ev.Shipments),
 		Payroll: len(ev.Payroll), GitHub: len(ev.GitHub)}
 }
+
+// Notices returns the view's notice of its people's identifiers that could
+// not be read (Rejected): they link nobody, so a clear verdict of those
+// people does not cover them. Counts only; nil when all were read.
+func (v *RunView) Notices() []string {
+	if len(v.Rejected) == 0 {
+		return nil
+	}
+	ids := map[string]bool{}
+	for _, r := range v.Rejected {
+		ids[r.ID] = true
+	}
+	people := "1 person"
+	if len(ids) > 1 {
+		people = fmt.Sprintf("%d people", len(ids))
+	}
+	what := "1 identifier"
+	if len(v.Rejected) > 1 {
+		what = fmt.Sprintf("%d identifiers", len(v.Rejected))
+	}
+	return []string{fmt.Sprintf("%s of %s could not be read (listed as not read) and link nobody: their verdicts do not cover them, clear or not; fix them in the records and screen again", what, people)}
+}

@@ -100,3 +100,25 @@ func TestRunNotices(t *testing.T) {
 		})
 	}
 }
+
+// TestViewNoticesRejected: identifiers that could not be read are told,
+// counted per person, so that a clear verdict is not taken to cover them.
+func TestViewNoticesRejected(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		rej  []hiring.Rejected
+		want string
+	}{
+		{"none", nil, ""},
+		{"one", []hiring.Rejected{{ID: "A", Kind: "email"}}, "1 identifier of 1 person could not be read"},
+		{"three of two", []hiring.Rejected{{ID: "A", Kind: "email"}, {ID: "A", Kind: "phone"}, {ID: "B", Kind: "national_id"}},
+			"3 identifiers of 2 people could not be read (listed as not read) and link nobody: their verdicts do not cover them"},
+	} {
+		v := hiring.RunView{Rejected: tc.rej}
+		got := strings.Join(v.Notices(), "\n")
+		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

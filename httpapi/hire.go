@@ -313,7 +313,9 @@ func (s *Server) hireScreen(w http.ResponseWriter, r *http.Request, svc *hiring.
 	}
 	notes = append(notes, res.Notices(hiring.EvidenceSources{SignIns: []string{"logins"}, Devices: []string{"inventory"},
 		Shipments: []string{"shipping"}, Payroll: []string{"payroll"}, GitHub: []string{"github"}})...)
-	return hireScreenResponse{RunView: hiring.ViewOf(people, res), Run: res.Run, Notices: notes}, nil
+	out := hireScreenResponse{RunView: hiring.ViewOf(people, res), Run: res.Run}
+	out.Notices = append(notes, out.RunView.Notices()...)
+	return out, nil
 }
 
 // hireLink answers POST /api/v1/hire/link: the clusters holding one of the

@@ -416,5 +416,46 @@ func (in *input) person(line int, l *peopleLayout, cells []cell, m *Mapping) (hi
 	if p.ID == "" {
 		return p, in.errf(line, "id", "missing: every record needs an id (its id in the source system)")
 	}
+	var err error
+	if p.Emails, err = in.splitOthers(line, PeopleColumns[fEmails], "e-mail addresses", p.Emails, func(v string) bool {
+		_, ok := hiring.NormalizeEmail(v)
+		return ok
+	}); err != nil {
+		return p, err
+	}
+	if p.Phones, err = in.splitOthers(line, PeopleColumns[fPhones], "phone numbers", p.Phones, func(v string) bool {
+		_, ok := hiring.NormalizePhone(v, p.Country)
+		return ok
+	}); err != nil {
+		return p, err
+	}
 	return p, nil
+}
+
+// splitOthers splits the values of a multi-valued identifier column that
+// hold ",", "|" or " / " (exports join several e-mails or phones so) at them,
+// when every part then reads as the identifier (valid); a value holding
+// them whose parts do not all read is refused, naming the column and the
+// fix, rather than dropped as unreadable later.
+func (in *input) splitOthers(line int, col, what string, vals []string, valid func(string) bool) ([]string, error) {
+	for i := 0; i < len(vals); i++ {
+		v := vals[i]
+		if !strings.ContainsAny(v, ",|") && !strings.Contains(v, " / ") {
+			continue
+		}
+		parts := strings.FieldsFunc(strings.ReplaceAll(v, " / ", "|"), func(r rune) bool { return r == ',' || r == '|' })
+		var keep []string
+		for _, part := range parts {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			if !valid(part) {
+				return nil, in.errf(line, col, "value %d holds \",\", \"|\" or \" / \" but its parts are not all %s: separate several %s with \";\"", i+1, what, what)
+			}
+			keep = append(keep, part)
+		}
+		vals = slices.Concat(vals[:i:i], keep, vals[i+1:])
+		i += len(keep) - 1
+	}
+	return vals, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -139,6 +140,8 @@ func TestReadPeopleBadInput(t *testing.T) {
 		{"country.csv", "id,country\nA,Korea\n", nil, []string{"country.csv: line 2: country: is ambiguous"}},
 		{"country2.csv", "id,country\nA,Atlantis\n", nil, []string{"country2.csv: line 2: country: is not a country"}},
 		{"role.csv", "id,role\nA,intern\n", nil, []string{"role.csv: line 2: role: is not a role"}},
+		{"commaemails.csv", "id,emails\nA,\"a@x.com, Ann Lee\"\n", nil, []string{"commaemails.csv: line 2: emails: value 1 holds \",\", \"|\" or \" / \" but its parts are not all e-mail addresses: separate several e-mail addresses with \";\""}},
+		{"barphones.csv", "id,phones,country\nA,+1 512 555 0101 | ext 5,US\n", nil, []string{"barphones.csv: line 2: phones: value 1 holds", "not all phone numbers"}},
 		{"empty.csv", "", nil, []string{"empty.csv: the file is empty"}},
 		{"blank.csv", " \n\n", nil, []string{"blank.csv: the file is empty"}},
 		{"long.csv", "id,full_name\nA," + long + "\n", nil, []string{"long.csv: line 2: the row is over the limit"}},
@@ -152,6 +155,30 @@ func TestReadPeopleBadInput(t *testing.T) {
 			code = bulwark.ETOOLARGE
 		}
 		t.Run(tc.name, func(t *testing.T) { wantErr(t, err, code, tc.want...) })
+	}
+}
+
+// TestReadPeopleOtherSeparators: e-mails and phones joined by ",", "|" or
+// " / " in one cell are read as several values when every part reads.
+func TestReadPeopleOtherSeparators(t *testing.T) {
+	t.Parallel()
+	in := "id,full_name,emails,phones,country\n" +
+		"M1,Mo One,\"mo@x.com, shared@x.com\",\"+1 512 555 0101, +1 512 555 0102\",US\n" +
+		"M3,Ma Three,x@x.com | shared3@x.com; z@x.com,+1 512 555 0103 / +1 512 555 0104,US\n" +
+		"M5,Mi Five,one@x.com,(512) 555-0105,US\n"
+	people, err := ReadPeople(strings.NewReader(in), "m.csv", PeopleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2][]string{
+		{{"mo@x.com", "shared@x.com"}, {"+1 512 555 0101", "+1 512 555 0102"}},
+		{{"x@x.com", "shared3@x.com", "z@x.com"}, {"+1 512 555 0103", "+1 512 555 0104"}},
+		{{"one@x.com"}, {"(512) 555-0105"}},
+	}
+	for i, p := range people {
+		if !slices.Equal(p.Emails, want[i][0]) || !slices.Equal(p.Phones, want[i][1]) {
+			t.Errorf("%s: emails %q phones %q, want %q %q", p.ID, p.Emails, p.Phones, want[i][0], want[i][1])
+		}
 	}
 }
 
