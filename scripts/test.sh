@@ -7,7 +7,7 @@
 #
 #   - gofmt, go vet ./... and staticcheck ./... over every package;
 #   - under -race, the tests of every package whose own code is
-#     concurrent (goroutines, channels, sync or atomic in its non-test
+#     concurrent (goroutines, channels, locks or atomics in its non-test
 #     files, or goroutines its tests start: the store's group commit and
 #     journal, the outbox, the webhook sender, the Safe watcher, the trace
 #     follower, the HTTP API, the screening service, …), chosen by
@@ -221,9 +221,10 @@ export BULWARK_TEST_TREE
 
 # The packages (one go list), and which lane runs each one's tests: the
 # race lane a package whose non-test code starts goroutines or uses
-# channels, sync or atomic, or whose tests start goroutines; the slowest
-# first there, so that they do not start last.
-concurrent_code='(^|[^[:alnum:]_.])go (func|[[:alpha:]_][[:alnum:]_.]*\()|sync\.|atomic\.|<-|chan '
+# channels, locks, wait groups, sync.Map or atomics, or whose tests start
+# goroutines (a sync.Once or sync.Pool alone does not make a package
+# concurrent); the slowest first there, so that they do not start last.
+concurrent_code='(^|[^[:alnum:]_.])go (func|[[:alpha:]_][[:alnum:]_.]*\()|sync\.(Mutex|RWMutex|WaitGroup|Cond|Map)|errgroup\.|atomic\.|<-|chan '
 concurrent_tests='(^|[^[:alnum:]_.])go (func|[[:alpha:]_][[:alnum:]_.]*\()'
 mapfile -t listed < <($GO list -f '{{.Name}}|{{.ImportPath}}|{{.Module.Path}}|{{.Dir}}|{{join .GoFiles ","}}|{{join .TestGoFiles ","}},{{join .XTestGoFiles ","}}' ./...)
 all=()
