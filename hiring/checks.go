@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -180,6 +181,9 @@ type index struct {
 	// holders are the holder names the payroll evidence gives for each
 	// account (payrollKey), for joint accounts.
 	holders map[string][]string
+	// payees are the people each account (payrollKey) pays: the payroll
+	// evidence's and the people records' bank accounts.
+	payees map[string][]int32
 	// banks are the institutions each person's payroll records give for
 	// a bare account number (bareAccount): such a number is unique only at
 	// its bank.
@@ -224,6 +228,7 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 		paid:    make([]int, len(people)),
 		laptops: make([]int, len(people)),
 		holders: map[string][]string{},
+		payees:  map[string][]int32{},
 		banks:   map[string]map[int32][]string{},
 		now:     time.Now(),
 	}
@@ -259,8 +264,9 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 			}
 		}
 		for _, a := range p.BankAccounts {
-			if payrollKey("bank", a) != "" {
+			if k := payrollKey("bank", a); k != "" {
 				x.paid[i]++
+				x.payees[k] = addUnique(x.payees[k], int32(i))
 			}
 		}
 	}
@@ -282,6 +288,7 @@ func (c *Checker) index(people []Person, ev Evidence) (*index, error) {
 		}
 		if i, ok := x.m.payroll(a).unique(); ok {
 			x.paid[i]++
+			x.payees[key] = addUnique(x.payees[key], i)
 		}
 		if strings.TrimSpace(a.Holder) != "" && !slices.Contains(x.holders[key], a.Holder) {
 			x.holders[key] = append(x.holders[key], a.Holder)
@@ -307,16 +314,52 @@ func (x *index) household(i, j int32) bool {
 	return x.homes[i] != "" && x.homes[i] == x.homes[j]
 }
 
-// jointAccount reports whether the payroll evidence names both i and j
-// among the holders of the account key (a joint account): sharing it is
-// no sign of a facilitator.
+// jointAccount reports whether i and j sharing the account key is a
+// household's joint account, which is no sign of a facilitator: a holder
+// the payroll evidence gives names exactly two people, i and j, who give
+// the same home address (household), and the account pays nobody else.
+// The holder is the payee's own declaration: three or more people, or two
+// at different homes, paid to one account are flagged however it is
+// declared (jointNote says so in the evidence).
 func (x *index) jointAccount(key string, i, j int32) bool {
+	if !x.household(i, j) || len(x.payees[key]) > 2 {
+		return false
+	}
+	is := func(h string, k int32) bool { return holderIsOne(h, x.names[k], x.people[k].FullName) }
 	for _, h := range x.holders[key] {
-		if holderIsPerson(h, x.names[i], x.people[i].FullName) && holderIsPerson(h, x.names[j], x.people[j].FullName) {
+		hs := holderNames(h)
+		if len(hs) == 2 && (is(hs[0], i) && is(hs[1], j) || is(hs[1], i) && is(hs[0], j)) {
 			return true
 		}
 	}
 	return false
+}
+
+// jointNote is what a SHARED_PAYROLL_ACCOUNT evidence adds about the
+// account key's declared holders: "" unless a holder names several
+// people; else how many of the people the account pays the holders name,
+// since an account declared joint by people of several homes (or more
+// than two) is a facilitator's pattern, not a household's.
+func (x *index) jointNote(key string) string {
+	var named []int32
+	for _, h := range x.holders[key] {
+		if len(holderNames(h)) < 2 {
+			continue
+		}
+		for _, k := range x.payees[key] {
+			if holderIsPerson(h, x.names[k], x.people[k].FullName) {
+				named = addUnique(named, k)
+			}
+		}
+	}
+	if len(named) < 2 {
+		return ""
+	}
+	homes := map[string]bool{}
+	for _, k := range named {
+		homes[x.homes[k]] = true
+	}
+	return fmt.Sprintf(" (declared a joint account: its holders name %d of the people it pays, at %d home addresses; a joint account clears only two people of one household, and one naming several people of different homes is a facilitator's pattern)", len(named), len(homes))
 }
 
 // sameAccount reports whether i and j sharing the account key can be one

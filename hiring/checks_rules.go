@@ -273,7 +273,7 @@ func (c *Checker) flagLink(x *index, group []int32, kind, value, code, what stri
 		x.flagGroupIf(group, code, what, func(i, j int32) bool { return !x.household(i, j) })
 		x.flagGroupIf(group, CodeSharedHomeAddress, "shares the home address and "+sharedValue(LinkKindPhone, value)+" with", x.household)
 	case LinkKindBankAccount:
-		x.flagGroupIf(group, code, what, func(i, j int32) bool { return x.sameAccount(value, i, j) })
+		x.flagGroupIf(group, code, what+x.jointNote(value), func(i, j int32) bool { return x.sameAccount(value, i, j) })
 	default:
 		x.flagGroup(group, code, what)
 	}
@@ -340,7 +340,7 @@ func (c *Checker) checkShared(x *index, shared []SharedLink) {
 		case strongLinkKinds[l.Kind]:
 			x.flagWide(members, CodeSharedIdentifier, what)
 		case l.Kind == LinkKindBankAccount:
-			x.flagWide(members, CodeSharedPayrollAccount, what, func(i, j int32) bool { return x.sameAccount(l.Value, i, j) })
+			x.flagWide(members, CodeSharedPayrollAccount, what+x.jointNote(l.Value), func(i, j int32) bool { return x.sameAccount(l.Value, i, j) })
 		case l.Kind == LinkKindDeviceSerial:
 			x.flagWide(members, CodeSharedDevice, what)
 		}
@@ -961,7 +961,7 @@ func (c *Checker) checkPayroll(x *index, payroll []PayrollAccount) {
 	for _, k := range sortedKeys(byAcct) {
 		if group := byAcct[k]; len(group) > 1 {
 			slices.Sort(group)
-			x.flagGroupIf(group, CodeSharedPayrollAccount, "paid to "+sharedValue("salary_account", k)+" that also pays", func(i, j int32) bool { return x.sameAccount(k, i, j) })
+			x.flagGroupIf(group, CodeSharedPayrollAccount, "paid to "+sharedValue("salary_account", k)+x.jointNote(k)+" that also pays", func(i, j int32) bool { return x.sameAccount(k, i, j) })
 		}
 	}
 }

@@ -67,10 +67,10 @@ func TestSamePersonSuppression(t *testing.T) {
 				wright("V4", "1970-02-02", "", "7 Ash St, Miami, FL 33101, US")},
 			ev: Evidence{Shipments: wrightShip, Payroll: wrightPay},
 			want: map[string][]string{
-				"V1": {CodeSharedIdentifier, CodeSharedShippingAddress},
-				"V2": {CodeSharedIdentifier, CodeSharedShippingAddress},
-				"V3": {CodeSharedIdentifier, CodeSharedShippingAddress},
-				"V4": {CodeSharedShippingAddress}}},
+				"V1": {CodeSharedIdentifier, CodeSharedPayrollAccount, CodeSharedShippingAddress},
+				"V2": {CodeSharedIdentifier, CodeSharedPayrollAccount, CodeSharedShippingAddress},
+				"V3": {CodeSharedIdentifier, CodeSharedPayrollAccount, CodeSharedShippingAddress},
+				"V4": {CodeSharedPayrollAccount, CodeSharedShippingAddress}}},
 		{name: "names alike, homes in two cities, one phone",
 			people: []Person{
 				{ID: "Y1", FullName: "Mohammad Ali", DateOfBirth: "1990-01-01", Country: "US", Phones: []string{"+1 512 555 0131"}, HomeAddress: "12 Oak St, Denver, CO 80203, US"},
