@@ -28,12 +28,19 @@ import (
 //   - the night-time events fall on at least kstMinNightDays (10)
 //     different days: a trip to East Asia of a week or so, working there
 //     in the day, is not a routine at home,
-//   - and at most a tenth fall on a Saturday or Sunday at UTC+9: a Korean
-//     working week is Sunday to Thursday evenings in the Americas, with
-//     Friday evenings empty, while someone who works evenings and nights
-//     where they live (a night owl, a night shift) works Friday evenings
-//     (Saturday in Korea) or every day. Evenings are plausible working
-//     hours: a concentration there is no flag without the week's shape.
+//   - and the week's shape sets the weight: with at most a tenth on a
+//     Saturday or Sunday at UTC+9 (a Korean working week is Sunday to
+//     Thursday evenings in the Americas, Friday evenings empty) the flag
+//     weighs in full; with more it weighs kstWeekendWeight, less than the
+//     rule's: DPRK IT workers are reported to work six or seven days a
+//     week, but so does a night shift where the person lives. Weekend
+//     activity never switches the rule off: a few weekend sign-ins would.
+//
+// The claimed zone is not taken on the record's word alone: when the
+// record also gives a country whose zones (countryZones, countryOffsets)
+// the claimed zone's offset does not fit (Australia/Sydney for a US
+// resident), the country's zone is used, and the flag's evidence says the
+// claimed zone disagreed with the country.
 //
 // Commits count as activity times only, and only those of the last 90 days
 // (commitWindow): the offset a commit carries (+09:00) is never evidence
@@ -65,8 +72,11 @@ const (
 	// commitWindow: only commits of the last 90 days before Now count,
 	// and only as activity times. Where someone lived years ago, or the
 	// offset a commit carries, says nothing about where they work now.
-	commitWindow      = 90 * 24 * time.Hour
-	kstMaxWeekend     = 0.1
+	commitWindow  = 90 * 24 * time.Hour
+	kstMaxWeekend = 0.1
+	// kstWeekendWeight is the flag's weight when more than kstMaxWeekend
+	// of the activity falls on a KST weekend.
+	kstWeekendWeight  = 15
 	roundClockWindow  = 6
 	roundClockMinRate = 0.15
 	// kstMinNightDays and roundClockMinDays: the night-time (KST) or
@@ -156,6 +166,16 @@ func (c *Checker) checkZones(x *index, ev Evidence) {
 		if !ok {
 			continue
 		}
+		disagree := ""
+		if home := countryZone(&x.people[i], locs); loc != nil && home != nil && home != loc {
+			if _, off := time.Unix(events[i][len(events[i])/2], 0).In(home).Zone(); !zoneFitsCountry(st.claimedOff, float64(off)/3600, x.people[i].Country) {
+				disagree = fmt.Sprintf(" (the claimed zone %s does not fit the record's country %s: its zone is used)", loc, strings.ToUpper(strings.TrimSpace(x.people[i].Country)))
+				loc = home
+				if st, ok = inferZone(events[i], loc); !ok {
+					continue
+				}
+			}
+		}
 		p := int32(i)
 		if st.quietShare >= roundClockMinRate && st.quietDays >= roundClockMinDays {
 			x.flag(p, CodeRoundTheClock, fmt.Sprintf("%d sign-ins and commits over %d days; the quietest six hours (%02d:00–%02d:00 UTC) still hold %.0f%% of them", st.events, st.days, st.quietStart, (st.quietStart+roundClockWindow)%24, 100*st.quietShare))
@@ -168,8 +188,17 @@ func (c *Checker) checkZones(x *index, ev Evidence) {
 		if !far {
 			continue
 		}
-		if st.r >= zoneMinR && circDist(st.inferred, kstOffset) <= kstTolerance && st.nightShare >= kstMinNightShare && st.nightDays >= kstMinNightDays && st.kstWeekend <= kstMaxWeekend {
-			x.flag(p, CodeKSTWorkingHours, fmt.Sprintf("%d sign-ins and commits over %d days centre on %s UTC (concentration %.2f), a working day at UTC%+.1f; %.0f%% fall between 22:00 and 07:00 in %s, the claimed zone", st.events, st.days, clock(st.meanUTC), st.r, st.inferred, 100*st.nightShare, loc))
+		if st.r >= zoneMinR && circDist(st.inferred, kstOffset) <= kstTolerance && st.nightShare >= kstMinNightShare && st.nightDays >= kstMinNightDays {
+			which := "the claimed zone"
+			if disagree != "" {
+				which = "the zone of the claimed country" + disagree
+			}
+			ev := fmt.Sprintf("%d sign-ins and commits over %d days centre on %s UTC (concentration %.2f), a working day at UTC%+.1f; %.0f%% fall between 22:00 and 07:00 in %s, %s", st.events, st.days, clock(st.meanUTC), st.r, st.inferred, 100*st.nightShare, loc, which)
+			if st.kstWeekend <= kstMaxWeekend {
+				x.flag(p, CodeKSTWorkingHours, ev)
+			} else {
+				x.flagReduced(p, CodeKSTWorkingHours, ev+fmt.Sprintf("; %.0f%% on Saturdays and Sundays at UTC+9 (a six- or seven-day week, or a night shift)", 100*st.kstWeekend), kstWeekendWeight)
+			}
 		}
 	}
 	if noZone > 0 {
@@ -197,6 +226,41 @@ func claimedZone(p *Person, cache map[string]*time.Location) *time.Location {
 	}
 	cache[name] = loc
 	return loc
+}
+
+// countryZone is the zone of the person's country (countryZones, else
+// countryMainZones), nil when it has none or the record gives none.
+func countryZone(p *Person, cache map[string]*time.Location) *time.Location {
+	cc := strings.ToUpper(strings.TrimSpace(p.Country))
+	name := cmp.Or(countryZones[cc], countryMainZones[cc])
+	if name == "" {
+		return nil
+	}
+	if loc, ok := cache[name]; ok {
+		return loc
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = nil
+	}
+	cache[name] = loc
+	return loc
+}
+
+// countryOffsets are the UTC offsets (hours, standard and summer time)
+// the zones of the countries of countryMainZones span.
+var countryOffsets = map[string][2]float64{
+	"US": {-11, -4}, "CA": {-8, -2.5}, "MX": {-8, -5}, "BR": {-5, -2},
+}
+
+// zoneFitsCountry reports whether a claimed zone's offset fits the
+// country cc, whose (main) zone has offset home then: within the
+// country's span of offsets, or within an hour of its one zone's.
+func zoneFitsCountry(claimed, home float64, country string) bool {
+	if span, ok := countryOffsets[strings.ToUpper(strings.TrimSpace(country))]; ok {
+		return claimed >= span[0]-0.5 && claimed <= span[1]+0.5
+	}
+	return circDist(claimed, home) <= 1
 }
 
 // inferZone computes the statistics of the event times (Unix seconds),

@@ -1,7 +1,9 @@
 package hiring
 
 import (
+	"context"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -80,8 +82,10 @@ func TestZoneRules(t *testing.T) {
 			Evidence{SignIns: routine(rng, "k", seoul, 40, 4, 9, 18, "203.0.113.1", "")}, []string{CodeKSTWorkingHours}},
 		{"Vladivostok hours, Russia claimed without a zone", person("k", "Karl Weber", func(p *Person) { p.Country = "RU" }),
 			Evidence{SignIns: routine(rng, "k", mustLoc(t, "Asia/Vladivostok"), 40, 4, 9, 18, "203.0.113.1", "")}, nil},
+		// Friday evenings in Chicago are Saturdays at UTC+9: the flag at
+		// its reduced weight (TestKSTWeekendAndClaimedZone).
 		{"night owl in Chicago, 20:00 to 02:00 on weekdays", person("k", "Sam Night", func(p *Person) { p.TimeZone = "America/Chicago" }),
-			Evidence{SignIns: routine(rng, "k", mustLoc(t, "America/Chicago"), 40, 4, 20, 26, "203.0.113.1", "")}, nil},
+			Evidence{SignIns: routine(rng, "k", mustLoc(t, "America/Chicago"), 40, 4, 20, 26, "203.0.113.1", "")}, []string{CodeKSTWorkingHours}},
 		{"night shift in Chicago every day, 20:00 to 04:00", person("k", "Sam Night", func(p *Person) { p.TimeZone = "America/Chicago" }),
 			Evidence{SignIns: func() []SignIn {
 				var s []SignIn
@@ -93,7 +97,7 @@ func TestZoneRules(t *testing.T) {
 					}
 				}
 				return s
-			}()}, nil},
+			}()}, []string{CodeKSTWorkingHours}},
 		{"Los Angeles hours, US claimed without a zone", person("k", "Karl Weber", func(p *Person) { p.Country = "US" }),
 			Evidence{SignIns: routine(rng, "k", mustLoc(t, "America/Los_Angeles"), 40, 4, 8, 18, "203.0.113.1", "")}, nil},
 		// The +09:00 offset a commit carries is no evidence: 60 recent
@@ -160,4 +164,78 @@ func commitsAt(rng *rand.Rand, loc *time.Location, end time.Time, n, startHour, 
 		}
 	}
 	return out[:n]
+}
+
+// TestKSTWeekendAndClaimedZone: activity in KST working hours on KST
+// weekdays (March 2026, 00:10–08:10 UTC) by people living in Boston.
+// Weekend activity lowers the flag, never removes it; a claimed zone
+// near UTC+9 that does not fit the record's country is not trusted.
+func TestKSTWeekendAndClaimedZone(t *testing.T) {
+	t.Parallel()
+	events := func(user string, weekends bool) []SignIn {
+		var out []SignIn
+		interactive := true
+		for d := range 31 {
+			day := time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC)
+			wd := day.Add(9 * time.Hour).Weekday()
+			weekend := wd == time.Saturday || wd == time.Sunday
+			hours := []int{0, 1, 2, 3, 4, 5, 6, 7, 8}
+			if weekend {
+				if !weekends {
+					continue
+				}
+				hours = []int{1, 2, 3}
+			}
+			for _, h := range hours {
+				out = append(out, signIn(user, day.Add(time.Duration(h)*time.Hour+10*time.Minute), "203.0.113.49", "US",
+					func(s *SignIn) { s.Interactive = &interactive }))
+			}
+		}
+		return out
+	}
+	boston := func(zone string) func(*Person) {
+		return func(p *Person) {
+			p.Country = "US"
+			p.HomeAddress = "12 Oak St, Boston, MA 02108, US"
+			p.TimeZone = zone
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		zone       string
+		weekends   bool
+		wantWeight int // 0: no flag
+		wantText   string
+	}{
+		{"New York, weekdays", "America/New_York", false, 20, "in America/New_York, the claimed zone"},
+		{"New York, with weekends", "America/New_York", true, kstWeekendWeight, "on Saturdays and Sundays at UTC+9"},
+		{"no zone, weekdays", "", false, 20, "America/Chicago"},
+		{"no zone, with weekends", "", true, kstWeekendWeight, "six- or seven-day week"},
+		{"Sydney claimed, US country", "Australia/Sydney", false, 20, "the claimed zone Australia/Sydney does not fit the record's country US"},
+		{"Tokyo claimed, US country, with weekends", "Asia/Tokyo", true, kstWeekendWeight, "does not fit the record's country US"},
+		// A zone of the country is trusted: evenings in Los Angeles.
+		{"Los Angeles claimed, US country", "America/Los_Angeles", false, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := person("k", "Ann Lee", boston(tc.zone))
+			r, err := newChecker().Run(context.Background(), []Person{p}, Evidence{SignIns: events(p.Emails[0], tc.weekends)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *Flag
+			for k, f := range r.Assessments[0].Flags {
+				if f.Rule == CodeKSTWorkingHours {
+					got = &r.Assessments[0].Flags[k]
+				}
+			}
+			switch {
+			case got == nil && tc.wantWeight != 0:
+				t.Fatalf("no KST_WORKING_HOURS: %+v", r.Assessments[0].Flags)
+			case got == nil:
+			case got.Weight != tc.wantWeight || !strings.Contains(got.Evidence, tc.wantText):
+				t.Errorf("weight %d, %q; want %d, …%q…", got.Weight, got.Evidence, tc.wantWeight, tc.wantText)
+			}
+		})
+	}
 }
