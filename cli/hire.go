@@ -779,7 +779,7 @@ func (m *Main) hireRecheckCmd() *command {
 			}
 			out := hireScreenOutput{RunView: hiring.RunView{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}, Notices: []string{}}
 			if res != nil {
-				out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
+				out.People, out.Clusters, out.Run = res.Assessments, hiring.ClustersHolding(nil, res.Clusters), res.Run
 				out.Notices = res.Notices(hiring.EvidenceSources{})
 			}
 			code := worstExit(out.People)

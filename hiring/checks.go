@@ -590,6 +590,31 @@ func sharedValue(kind, value string) string {
 	if !tail {
 		return name
 	}
+	if t := lastFour(value); t != "" {
+		return name + " ending " + t
+	}
+	return name
+}
+
+// sharedTail is what may be shown of a value of kind that people share
+// (see sharedValue): the last four letters or digits of a long value of a
+// kind that has a tail, else "".
+func sharedTail(kind, value string) string {
+	switch kind {
+	case LinkKindPhone, LinkKindBankAccount, LinkKindDeviceSerial, "salary_account":
+		return lastFour(value)
+	case "mfa_device":
+		if _, v, ok := strings.Cut(value, ":"); ok {
+			value = v
+		}
+		return lastFour(value)
+	}
+	return ""
+}
+
+// lastFour returns the last four letters or digits of a value of eight or
+// more, else "".
+func lastFour(value string) string {
 	var alnum []rune
 	for _, r := range value {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -597,9 +622,9 @@ func sharedValue(kind, value string) string {
 		}
 	}
 	if len(alnum) < 8 {
-		return name
+		return ""
 	}
-	return name + " ending " + string(alnum[len(alnum)-4:])
+	return string(alnum[len(alnum)-4:])
 }
 
 // labels names several people.

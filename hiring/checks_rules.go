@@ -941,7 +941,10 @@ func (c *Checker) checkPayroll(x *index, payroll []PayrollAccount) {
 			byAcct[key] = addUnique(byAcct[key], i)
 		}
 		if a.Holder != "" && !holderIsPerson(a.Holder, x.names[i], x.people[i].FullName) {
-			x.flag(i, CodePayrollHolderMismatch, fmt.Sprintf("account %s is held by %q, the person is %q", a.Account, a.Holder, x.people[i].FullName))
+			// The holder may be another person: the evidence names the
+			// account as flags name shared values, not the holder (the
+			// person's own payroll evidence holds both).
+			x.flag(i, CodePayrollHolderMismatch, "the holder of "+sharedValue("salary_account", a.Account)+" is not the person by name")
 		}
 		if key != "" && !a.Since.IsZero() && !a.Since.After(x.now) && x.now.Sub(a.Since) <= churnWindow {
 			if recent[i] == nil {

@@ -323,12 +323,6 @@ func (k idKind) String() string {
 // strong reports whether records sharing an identifier of kind k merge.
 func (k idKind) strong() bool { return k < kAddress }
 
-// label is how a reason names the kind.
-func (k idKind) label() string {
-	return [...]string{"e-mail", "phone", "national id", "bank account", "device serial",
-		"GitHub handle", "address", "IP address"}[k]
-}
-
 // ident is one normalised identifier of a record.
 type ident struct {
 	kind  idKind
@@ -454,14 +448,13 @@ type group struct {
 func (g *group) reason(people []Person, maxShare int) string {
 	var b strings.Builder
 	b.WriteString(joinIDs(sortedIDs(people, g.members)))
+	// The value is each record's identifier: the sentence names its kind
+	// and at most its last four characters, as flags do (sharedValue).
 	b.WriteString(" share ")
-	b.WriteString(g.kind.label())
-	b.WriteByte(' ')
-	b.WriteString(bulwark.Echo(g.raw))
-	if strings.TrimSpace(g.raw) != g.value {
-		b.WriteString(" (normalised ")
-		b.WriteString(g.value)
-		b.WriteByte(')')
+	if g.kind == kAddress {
+		b.WriteString("an address") // a home or shipping address
+	} else {
+		b.WriteString(sharedValue(g.kind.String(), g.value))
 	}
 	if g.note != "" {
 		b.WriteString(", ")

@@ -39,15 +39,42 @@ func ViewOf(people []Person, res *RunResult) RunView {
 }
 
 // ClustersHolding returns the clusters that hold one of ids (all of them
-// when ids is nil); never nil.
+// when ids is nil), as they are shown: each link's value masked
+// (MaskedLink); never nil.
 func ClustersHolding(ids map[string]bool, clusters []Cluster) []Cluster {
 	out := []Cluster{}
 	for _, c := range clusters {
 		if ids == nil || slices.ContainsFunc(c.IDs, func(id string) bool { return ids[id] }) {
+			if c.Links != nil {
+				links := make([]Link, len(c.Links))
+				for i, l := range c.Links {
+					links[i] = MaskedLink(l)
+				}
+				c.Links = links
+			}
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// MaskedLink is l as it is shown: a shared value is every linked record's
+// identifier, so Value keeps at most its last four characters ("****0177"
+// for a phone number, bank account, device serial or MFA device of eight
+// or more) and is empty for the other kinds (e-mails, national ids,
+// addresses, network addresses, GitHub handles), as the flags' evidence
+// names it (the kind and at most the last four). A person's own evidence
+// items hold the whole value.
+func MaskedLink(l Link) Link {
+	if l.Value == "" {
+		return l
+	}
+	if t := sharedTail(l.Kind, l.Value); t != "" {
+		l.Value = "****" + t
+	} else {
+		l.Value = ""
+	}
+	return l
 }
 
 // IDs returns the set of the people's ids.

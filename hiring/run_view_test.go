@@ -33,3 +33,25 @@ func TestViewOf(t *testing.T) {
 		t.Errorf("ClustersHolding(nil) = %v, want all", got)
 	}
 }
+
+// TestClustersHoldingMasks holds that a cluster as shown names a shared
+// value by its kind and at most its last four characters.
+func TestClustersHoldingMasks(t *testing.T) {
+	t.Parallel()
+	cs := []Cluster{{IDs: []string{"a", "b"}, Links: []Link{
+		{Kind: LinkKindPhone, IDs: []string{"a", "b"}, Value: "+15125550177", Score: 1},
+		{Kind: LinkKindNationalID, IDs: []string{"a", "b"}, Value: "521378846", Score: 1},
+		{Kind: LinkKindBankAccount, IDs: []string{"a", "b"}, Value: "GB82WEST12345698765432", Score: 1},
+		{Kind: "identity", IDs: []string{"a", "b"}, Score: 0.9},
+	}}}
+	got := ClustersHolding(nil, cs)[0].Links
+	want := []string{"****0177", "", "****5432", ""}
+	for i, l := range got {
+		if l.Value != want[i] {
+			t.Errorf("%s: value %q, want %q", l.Kind, l.Value, want[i])
+		}
+	}
+	if cs[0].Links[0].Value != "+15125550177" {
+		t.Error("ClustersHolding changed the run's clusters")
+	}
+}

@@ -347,7 +347,7 @@ func hireRecheck(_ http.ResponseWriter, r *http.Request, svc *hiring.Service) (a
 	}
 	out := hireScreenResponse{RunView: hiring.RunView{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}, Notices: []string{}}
 	if res != nil {
-		out.People, out.Clusters, out.Run = res.Assessments, res.Clusters, res.Run
+		out.People, out.Clusters, out.Run = res.Assessments, hiring.ClustersHolding(nil, res.Clusters), res.Run
 		out.Notices = res.Notices(hiring.EvidenceSources{})
 	}
 	return out, nil

@@ -162,7 +162,7 @@ func TestHireAPI(t *testing.T) {
 			wantStatus: http.StatusRequestEntityTooLarge, wantCode: bulwark.ETOOLARGE, after: noHireChange},
 
 		{name: "link", configure: withHiring, method: "POST", path: link, headers: jsonHeaders("analyst"), body: `{"people":` + hireExample(t, "people.csv") + `}`,
-			wantStatus: http.StatusOK, wantBody: []string{`"clusters":[{"ids":["A-2002","A-2003"],"reasons":["A-2002 and A-2003 share phone`},
+			wantStatus: http.StatusOK, wantBody: []string{`"clusters":[{"ids":["A-2002","A-2003"],"reasons":["A-2002 and A-2003 share a phone number ending 0177"],"links":[{"kind":"phone","ids":["A-2002","A-2003"],"value":"****0177"`}, notBody: []string{"5550177", "+1 512"},
 			after: func(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
 				hireAudit("hire.link")(t, e, rec)
 				if snap, _ := e.db.Snapshot(context.Background()); len(snap.People) != 0 {
