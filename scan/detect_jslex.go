@@ -31,6 +31,9 @@ type jsTok struct {
 	// string was computed from other constants (concatenation, char
 	// codes, base64); decoded: it was decoded from base64 or hex.
 	esc, folded, decoded, long bool
+	// re: a slash after this ')' or '}' starts a regex literal (the ')'
+	// closes an if/while/for/with head, the '}' a block).
+	re bool
 }
 
 const maxJSString = 512
@@ -56,6 +59,17 @@ var jsLexBufs = sync.Pool{New: func() any { return &jsLexBuf{intern: map[string]
 type jsLexBuf struct {
 	toks   []jsTok
 	intern map[string]string
+	// nest is the stack of open brackets while lexing: '(' an expression
+	// paren, 'c' the head of if/while/for/with, '[', '{' a block, 'o' an
+	// object literal.
+	nest []byte
+	// snapNest is nest at the last slash (jsSnap).
+	snapNest []byte
+}
+
+// jsSnap is the lexer's state at a slash.
+type jsSnap struct {
+	off, n, depth, tmpl int
 }
 
 // release returns b to the pool; its tokens must no longer be used.
@@ -79,6 +93,16 @@ func jsLex(src []byte, maxToks int) *jsLexBuf {
 	// read, the brace depth at which the expression ends.
 	var tmpl []int
 	depth := 0
+	nest := buf.nest[:0]
+	// rescan is what is left of the budget for re-reading the text of an
+	// unterminated string as code (at most twice the source).
+	rescan := 2*len(src) + 64
+	// snap is the lexer's state at the last slash read as a division or a
+	// regex (off < 0: none): when a string opened after it does not end
+	// on its line, the slash was misread and the line is read again from
+	// it with the other reading (flip).
+	snap := jsSnap{off: -1}
+	flip := -1
 	i := 0
 	for i < len(src) && len(out) < maxToks {
 		c := src[i]
@@ -100,7 +124,23 @@ func jsLex(src []byte, maxToks int) *jsLexBuf {
 			}
 			continue
 		case c == '\'' || c == '"':
-			t, n := jsString(src, i)
+			t, n, closed := jsString(src, i)
+			if !closed && n < len(src) && snap.off >= 0 && n-snap.off <= rescan && bytes.IndexByte(src[snap.off:i], '\n') < 0 && len(tmpl) == snap.tmpl {
+				rescan -= n - snap.off
+				out, depth, i, flip = out[:snap.n], snap.depth, snap.off, snap.off
+				nest = append(nest[:0], buf.snapNest...)
+				snap.off = -1
+				continue
+			}
+			if !closed && n-i <= rescan {
+				// A string that does not end on its line is not valid
+				// JavaScript: the lexer is out of step (a slash taken for
+				// a division, a quote inside a regex). Resynchronise: the
+				// quote is punctuation and what follows is read as code,
+				// so one misreading cannot hide the rest of the line.
+				rescan -= n - i
+				break
+			}
 			out = append(out, t)
 			i = n
 			continue
@@ -139,7 +179,11 @@ func jsLex(src []byte, maxToks int) *jsLexBuf {
 				i = n
 				continue
 			}
-		case c == '/' && jsRegexAllowed(out):
+		case c == '/' && i != flip && len(nest) < 1<<10:
+			snap = jsSnap{off: i, n: len(out), depth: depth, tmpl: len(tmpl)}
+			buf.snapNest = append(buf.snapNest[:0], nest...)
+		}
+		if c == '/' && jsRegexAllowed(out) != (i == flip) && (i+1 >= len(src) || src[i+1] != '/' && src[i+1] != '*') {
 			if n, ok := jsSkipRegex(src, i); ok {
 				out = append(out, jsTok{kind: 's', text: "", off: i}) // a regex: a value, its text unused
 				i = n
@@ -175,16 +219,81 @@ func jsLex(src []byte, maxToks int) *jsLexBuf {
 			p = string(src[s:i])
 			intern[p] = p
 		}
+		re := false
 		switch p {
-		case "{", "(", "[":
+		case "(":
 			depth++
+			nest = append(nest, jsParenKind(out))
+		case "[":
+			depth++
+			nest = append(nest, '[')
+		case "{":
+			depth++
+			nest = append(nest, jsBraceKind(out, nest))
 		case "}", ")", "]":
 			depth--
+			if len(nest) > 0 {
+				top := nest[len(nest)-1]
+				nest = nest[:len(nest)-1]
+				re = p == ")" && top == 'c' || p == "}" && top == '{'
+			}
 		}
-		out = append(out, jsTok{kind: 'p', text: p, off: s})
+		out = append(out, jsTok{kind: 'p', text: p, off: s, re: re})
 	}
 	buf.toks = out
+	if cap(nest) <= 1<<12 {
+		buf.nest = nest[:0]
+	}
+	if cap(buf.snapNest) > 1<<12 {
+		buf.snapNest = nil
+	}
 	return buf
+}
+
+// jsParenKind says what a '(' after toks opens: 'c' the head of
+// if/while/for/with (a slash after its ')' starts a regex), else '('.
+func jsParenKind(toks []jsTok) byte {
+	n := len(toks)
+	if n == 0 || toks[n-1].kind != 'i' || n >= 2 && at(toks, n-2, ".") {
+		return '('
+	}
+	switch toks[n-1].text {
+	case "if", "while", "for", "with":
+		return 'c'
+	}
+	return '('
+}
+
+// jsBraceKind guesses what a '{' after toks opens: '{' a block (a slash
+// after its '}' starts a regex) or 'o' an object literal. It is a block
+// at the start, after a statement's end, ')' (a function, if or loop
+// body), '=>', else/do/try/finally, a class or function name, and after a
+// label or case's ':' in a block; an object literal where an expression
+// is expected.
+func jsBraceKind(toks []jsTok, nest []byte) byte {
+	n := len(toks)
+	if n == 0 {
+		return '{'
+	}
+	t := toks[n-1]
+	switch t.kind {
+	case 'p':
+		switch t.text {
+		case ";", "{", "}", ")", "=>":
+			return '{'
+		case ":":
+			if len(nest) == 0 || nest[len(nest)-1] == '{' {
+				return '{' // a label or case in a block
+			}
+		}
+		return 'o'
+	case 'i':
+		if jsRegexAfter[t.text] && t.text != "else" && t.text != "do" {
+			return 'o' // return {…}, typeof {…}
+		}
+		return '{'
+	}
+	return 'o'
 }
 
 func isIdentByte(c byte) bool {
@@ -283,16 +392,19 @@ func jsUnicodeEscape(src []byte, i int) (rune, int, bool) {
 }
 
 // jsString reads the string literal at i (quote included), decoding its
-// escapes; it ends at the closing quote or at an unescaped newline.
-func jsString(src []byte, i int) (jsTok, int) {
+// escapes; it ends at the closing quote (closed) or at an unescaped
+// newline or the end of src.
+func jsString(src []byte, i int) (jsTok, int, bool) {
 	q := src[i]
 	t := jsTok{kind: 's', off: i}
 	var b strings.Builder
+	closed := false
 	i++
 	for i < len(src) {
 		c := src[i]
 		if c == q {
 			i++
+			closed = true
 			break
 		}
 		if c == '\n' {
@@ -315,7 +427,7 @@ func jsString(src []byte, i int) (jsTok, int) {
 		i++
 	}
 	t.text = b.String()
-	return t, i
+	return t, i, closed
 }
 
 // jsEscape decodes the escape after a backslash at i; -1 for a line
@@ -338,6 +450,11 @@ func jsEscape(src []byte, i int) (rune, int) {
 	case '0':
 		return 0, i + 1
 	case '\n':
+		return -1, i + 1
+	case '\r':
+		if i+1 < len(src) && src[i+1] == '\n' {
+			return -1, i + 2
+		}
 		return -1, i + 1
 	case 'x':
 		if i+3 <= len(src) {
@@ -401,7 +518,10 @@ func jsRegexAllowed(toks []jsTok) bool {
 	t := toks[len(toks)-1]
 	switch t.kind {
 	case 'p':
-		return t.text != ")" && t.text != "]" && t.text != "}"
+		if t.text == ")" || t.text == "}" {
+			return t.re
+		}
+		return t.text != "]"
 	case 'i':
 		return jsRegexAfter[t.text]
 	}
