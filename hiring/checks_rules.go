@@ -403,6 +403,67 @@ type ipDays struct {
 	first, last, n int32
 }
 
+// sharedSmallNetWeight is SHARED_NETWORK's weight when the people share a
+// small network (smallNet) and no address.
+const sharedSmallNetWeight = 15
+
+// cgnat is the carriers' shared address space (RFC 6598): neighbouring
+// addresses there are different customers.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// smallNet is the small network an address belongs to: its IPv4 /29 (a
+// static business block of up to 6 hosts) or its IPv6 /56 (the prefix a
+// provider delegates to one home, which hands out several /64). false for
+// carrier-grade NAT space, whose neighbours are strangers.
+func smallNet(ip netip.Addr) (netip.Addr, bool) {
+	ip = ip.Unmap()
+	if cgnat.Contains(ip) {
+		return netip.Addr{}, false
+	}
+	bits := 29
+	if ip.Is6() {
+		bits = 56
+	}
+	p, err := ip.Prefix(bits)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return p.Addr(), true
+}
+
+// sharedNetGroups returns the groups of people who use one network
+// regularly (useDays by network and person), sorted: three or more, or two
+// over a long period (two people on one network for a week or two are
+// colleagues on a trip: a hotel, an off-site). Networks more than
+// sharedMaxPeople use are counted in tooShared and left out.
+func sharedNetGroups(useDays map[ipPerson]ipDays, stats []signInStats, tooShared *int) [][]int32 {
+	byNet := map[netip.Addr][]int32{}
+	longUse := map[netip.Addr]int{}
+	for k, d := range useDays {
+		span := d.last - d.first
+		if span >= sharedMinSpan || (span > 0 && float64(d.n) >= sharedMinShare*float64(stats[k.p].ok)) {
+			byNet[k.ip] = append(byNet[k.ip], k.p)
+			if span >= sharedLongSpan {
+				longUse[k.ip]++
+			}
+		}
+	}
+	var out [][]int32
+	for _, ip := range sortedAddrs(byNet) {
+		group := byNet[ip]
+		if len(group) < 2 || (len(group) < sharedMinPeople && longUse[ip] < 2) {
+			continue
+		}
+		if len(group) > sharedMaxPeople {
+			*tooShared++
+			continue
+		}
+		slices.Sort(group)
+		out = append(out, group)
+	}
+	return out
+}
+
 // netKey is the network an address stands for: the address itself for
 // IPv4, its /64 for IPv6 (a home network's prefix; the host part changes).
 func netKey(ip netip.Addr) netip.Addr {
@@ -455,6 +516,9 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 	perPerson := make([][]int32, len(x.people))
 	locs := map[string]*time.Location{}
 	useDays := map[ipPerson]ipDays{}
+	// smallDays is useDays by small network (smallNet): a static block or
+	// a home's delegated IPv6 prefix.
+	smallDays := map[ipPerson]ipDays{}
 	mfa := map[string][]int32{}
 	lastUser, lastI, lastOK := "", int32(0), false
 	for k := range signIns {
@@ -506,6 +570,15 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 			}
 			d.first, d.last, d.n = min(d.first, dd), max(d.last, dd), d.n+1
 			useDays[key] = d
+			if n, ok := smallNet(s.IP); ok {
+				key := ipPerson{n, i}
+				d, seen := smallDays[key]
+				if !seen {
+					d = ipDays{first: dd, last: dd}
+				}
+				d.first, d.last, d.n = min(d.first, dd), max(d.last, dd), d.n+1
+				smallDays[key] = d
+			}
 		}
 		if dev := strings.TrimSpace(s.MFADevice); dev != "" {
 			// A value that names no one device (MFADeviceKey "") is
@@ -543,33 +616,30 @@ func (c *Checker) checkSignIns(x *index, signIns []SignIn) {
 		c.checkAbroad(x, p, signIns, ks, locs)
 		c.checkTravel(x, p, signIns, ks)
 	}
-	// Shared networks: people signing in from one address regularly.
-	byNet := map[netip.Addr][]int32{}
-	longUse := map[netip.Addr]int{}
-	for k, d := range useDays {
-		span := d.last - d.first
-		if span >= sharedMinSpan || (span > 0 && float64(d.n) >= sharedMinShare*float64(stats[k.p].ok)) {
-			byNet[k.ip] = append(byNet[k.ip], k.p)
-			if span >= sharedLongSpan {
-				longUse[k.ip]++
+	// Shared networks: people signing in from one address regularly, and
+	// (at a lower weight) from one small network.
+	tooShared := 0
+	exact := map[[2]int32]bool{}
+	for _, group := range sharedNetGroups(useDays, stats, &tooShared) {
+		x.flagGroup(group, CodeSharedNetwork, "signs in regularly from the same network address as")
+		for _, i := range group {
+			for _, j := range group {
+				exact[[2]int32{i, j}] = true
 			}
 		}
 	}
-	tooShared := 0
-	for _, ip := range sortedAddrs(byNet) {
-		group := byNet[ip]
-		// Two people on one network for a week or two are colleagues on a
-		// trip (a hotel, an off-site); a farm is three or more, or two who
-		// share it over a longer period.
-		if len(group) < 2 || (len(group) < sharedMinPeople && longUse[ip] < 2) {
-			continue
+	for _, group := range sharedNetGroups(smallDays, stats, &tooShared) {
+		for _, i := range group {
+			var rel []int32
+			for _, j := range group {
+				if j != i && !exact[[2]int32{i, j}] && x.differ(i, j) {
+					rel = append(rel, j)
+				}
+			}
+			if len(rel) > 0 {
+				x.flagReduced(i, CodeSharedNetwork, "signs in regularly from the same small network (an IPv4 /29 or IPv6 /56: a static business block, a home's delegated prefix) as "+x.labels(rel), sharedSmallNetWeight, rel...)
+			}
 		}
-		if len(group) > sharedMaxPeople {
-			tooShared++
-			continue
-		}
-		slices.Sort(group)
-		x.flagGroup(group, CodeSharedNetwork, "signs in regularly from the same network address as")
 	}
 	if tooShared > 0 {
 		x.skip(fmt.Sprintf("%d network addresses more than %d people use regularly were not counted as shared (an office or carrier NAT: list the company's own in OfficeNetworks)", tooShared, sharedMaxPeople))

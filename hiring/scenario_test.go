@@ -107,7 +107,10 @@ func cleanCohort(t testing.TB) (*Checker, []Person, Evidence) {
 		})
 		people = append(people, p)
 		loc := mustLoc(t, zone)
-		ip := fmt.Sprintf("203.0.113.%d", k+1)
+		// Each home its own small network (a /29 of its own): homes on
+		// one static block share a network (SHARED_NETWORK at a lower
+		// weight).
+		ip := fmt.Sprintf("203.0.%d.%d", 113+k/30, 8*(k%30)+1)
 		mfa := "authenticator-" + id
 		ev.SignIns = append(ev.SignIns, routine(rng, p.Emails[0], loc, 90, 4, 8, 18, ip, mfa)...)
 		for i := range ev.SignIns {
@@ -360,13 +363,13 @@ func TestCleanCohortOrdinaryCases(t *testing.T) {
 	ev.Shipments = append(ev.Shipments, hev.Shipments...)
 	us := func(p *Person) { p.Country, p.TimeZone = "US", "America/Chicago" }
 	owl := person("owl", "Sam Night", us, func(p *Person) { p.HomeAddress = "9 Birch Ln, Evanston, IL 60201" })
-	ev.SignIns = append(ev.SignIns, routine(rng, "owl", chicago, 60, 4, 20, 26, "203.0.114.1", "auth-owl")...)
+	ev.SignIns = append(ev.SignIns, routine(rng, "owl", chicago, 60, 4, 20, 26, "203.0.120.1", "auth-owl")...)
 	t1 := person("trip-1", "Olga Berg", us, func(p *Person) { p.HomeAddress = "4 Lake Rd, Naperville, IL 60540" })
 	t2 := person("trip-2", "Tomas Reyes", us, func(p *Person) { p.HomeAddress = "8 Hill Rd, Aurora, IL 60505" })
 	for k, p := range []Person{t1, t2} {
-		ev.SignIns = append(ev.SignIns, routine(rng, p.ID, chicago, 60, 3, 9, 17, fmt.Sprintf("203.0.114.%d", 10+k), "auth-"+p.ID)...)
+		ev.SignIns = append(ev.SignIns, routine(rng, p.ID, chicago, 60, 3, 9, 17, fmt.Sprintf("203.0.120.%d", 10+8*k), "auth-"+p.ID)...)
 		for d := range 8 {
-			ev.SignIns = append(ev.SignIns, signIn(p.ID, now.AddDate(0, 0, -20+d).Add(time.Duration(k)*time.Hour), "203.0.114.99", "US"))
+			ev.SignIns = append(ev.SignIns, signIn(p.ID, now.AddDate(0, 0, -20+d).Add(time.Duration(k)*time.Hour), "203.0.120.99", "US"))
 		}
 	}
 	il := person("il", "Pat Lee", us, func(p *Person) {
