@@ -7,7 +7,8 @@ import (
 )
 
 // AutorunDetector follows what runs by itself — npm's install scripts
-// (preinstall, install, postinstall, prepare, through `npm run` chains),
+// (preinstall, install, postinstall, prepublish, preprepare, prepare,
+// postprepare, dependencies, through `npm run` chains),
 // VS Code tasks run on folderOpen, dev container lifecycle commands — to
 // the files of the tree they run (`node scripts/setup.js`, `sh
 // install.sh`, `node .`), and:
@@ -43,7 +44,7 @@ const (
 	maxAutorunDepth        = 6
 )
 
-const srcAutorun = "npm-scripts(7): preinstall, install, postinstall and prepare run on npm install; VS Code tasks runOptions.runOn folderOpen; Dev Container lifecycle commands (containers.dev); Socket (2025) and Unit42: Contagious Interview loaders in the file a postinstall script or a folderOpen task runs"
+const srcAutorun = "npm-scripts(7): preinstall, install, postinstall, prepublish, preprepare, prepare and postprepare run on npm install; VS Code tasks runOptions.runOn folderOpen; Dev Container lifecycle commands (containers.dev); Socket (2025) and Unit42: Contagious Interview loaders in the file a postinstall script or a folderOpen task runs"
 
 // autorunTree is one scan's state.
 type autorunTree struct {
@@ -76,7 +77,11 @@ type autorunTrigger struct {
 	npmScript  string // a VS Code npm task's script
 }
 
-var autorunScripts = []string{"preinstall", "install", "postinstall", "prepare"}
+// autorunScripts are the scripts `npm install` runs in the project
+// folder (npm 7 and later: preinstall, install, postinstall, prepublish,
+// preprepare, prepare, postprepare; dependencies when node_modules
+// changes).
+var autorunScripts = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare", "dependencies"}
 
 func (t *autorunTree) file(f *File) {
 	t.paths[f.Path] = true

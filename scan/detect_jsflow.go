@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -107,6 +108,11 @@ type jsFlow struct {
 	// to its functions.
 	cp, cpFuncs map[string]bool
 	cpUsed      bool
+	// netImports: names an import statement binds to a network module
+	// (netModule) or to one of its functions (netFunc); netMemo caches
+	// netBinding.
+	netImports map[string]int
+	netMemo    map[string]int
 }
 
 // span is a range of tokens; b < 0: it ends at the end of the statement
@@ -371,6 +377,10 @@ func (fl *jsFlow) importStmt(i int) {
 			return
 		}
 	}
+	if m := jsNetModule(fl.tok(j + 1).text); m != 0 {
+		fl.importNet(i, j, m)
+		return
+	}
 	if !isChildProcess(fl.tok(j + 1).text) {
 		return
 	}
@@ -391,6 +401,110 @@ func (fl *jsFlow) importStmt(i int) {
 			}
 		}
 	}
+}
+
+// Network modules: what a binding to one of them is.
+const (
+	netCore   = 1 + iota // Node's module object (https, net): a request is a method call
+	netClient            // a client library (axios, got, io): the module is called, or any of its methods
+	netFunc              // a function of either: const { get } = require('https')
+)
+
+// jsNetModule says which network module a require or import specifier
+// names: netCore for Node's core modules (a request is a method call:
+// https.get, net.connect), netClient for client libraries (the module
+// itself is called: axios(u), got(u), io(u)), 0 for none.
+func jsNetModule(spec string) int {
+	spec = strings.TrimPrefix(spec, "node:")
+	switch spec {
+	case "http", "https", "http2", "net", "tls":
+		return netCore
+	case "axios", "node-fetch", "undici", "got", "request", "request-promise", "request-promise-native", "superagent", "needle",
+		"ky", "cross-fetch", "isomorphic-fetch", "make-fetch-happen", "phin", "bent", "socket.io-client", "ws", "isomorphic-ws", "ofetch":
+		return netClient
+	}
+	return 0
+}
+
+// jsNetMethods are the methods of Node's network modules that open a
+// request or a connection.
+var jsNetMethods = map[string]bool{"get": true, "request": true, "connect": true, "createConnection": true, "fetch": true}
+
+// importNet records the names import … from '<network module>' binds
+// (toks[i] is import, toks[j] from).
+func (fl *jsFlow) importNet(i, j, m int) {
+	if fl.netImports == nil {
+		fl.netImports = map[string]int{}
+	}
+	inBraces := false
+	for k := i + 1; k < j; k++ {
+		t := fl.toks[k]
+		switch {
+		case t.kind == 'p' && t.text == "{":
+			inBraces = true
+		case t.kind == 'p' && t.text == "}":
+			inBraces = false
+		case t.kind == 'i' && t.text != "as" && t.text != "type" && !fl.isI(k+1, "as"):
+			if inBraces && t.text != "default" {
+				fl.netImports[t.text] = netFunc
+			} else {
+				fl.netImports[t.text] = m
+			}
+		}
+	}
+}
+
+// netRef returns the network module kind of require('…') or
+// import('…') at i (see jsNetModule), and the index of its closing
+// parenthesis.
+func (fl *jsFlow) netRef(i int) (int, int) {
+	if (fl.isI(i, "require") || fl.isI(i, "import")) && fl.isP(i+1, "(") && fl.tok(i+2).kind == 's' && fl.isP(i+3, ")") {
+		return jsNetModule(fl.tok(i + 2).text), i + 3
+	}
+	return 0, 0
+}
+
+// netBinding says what name is bound to: a network module (netCore,
+// netClient), one of its functions (netFunc) or neither (0). The module is known by
+// what is loaded, never by the variable's name: const client =
+// require('https'), const { get } = require('node:https'), const f =
+// require('node-fetch'), import api from 'axios', import * as h from
+// 'https', TypeScript's __importDefault(require('axios')).
+func (fl *jsFlow) netBinding(name string) int {
+	if k, ok := fl.netMemo[name]; ok {
+		return k
+	}
+	k := fl.netImports[name]
+	bs := fl.bind[name]
+	if k == 0 && len(bs) <= jsMaxBindings {
+		for _, s := range bs {
+			if s.b >= 0 {
+				continue // a callback's parameter
+			}
+			i := s.a
+			if fl.isI(i, "await") {
+				i++
+			}
+			if t := fl.tok(i); t.kind == 'i' && (t.text == "__importDefault" || t.text == "__importStar" || t.text == "_interopRequireDefault" || t.text == "_interopRequireWildcard") && fl.isP(i+1, "(") {
+				i += 2
+			}
+			m, c := fl.netRef(i)
+			if m == 0 || k != 0 {
+				continue
+			}
+			switch {
+			case s.part || fl.isP(c+1, ".") && jsNetMethods[fl.tok(c+2).text]:
+				k = netFunc // destructured, or require('https').get
+			default:
+				k = m
+			}
+		}
+	}
+	if fl.netMemo == nil {
+		fl.netMemo = map[string]int{}
+	}
+	fl.netMemo[name] = k
+	return k
 }
 
 func isChildProcess(s string) bool { return s == "child_process" || s == "node:child_process" }
@@ -414,6 +528,26 @@ func (fl *jsFlow) source(i int) int {
 		return 0
 	}
 	mem := fl.member(i)
+	if !mem {
+		// Bound to a network module, whatever the name.
+		switch fl.netBinding(t.text) {
+		case netCore:
+			if fl.isP(i+1, ".") && jsNetMethods[fl.tok(i+2).text] {
+				return taintNet
+			}
+		case netClient:
+			if fl.isP(i+1, "(") || fl.isP(i+1, ".") {
+				return taintNet
+			}
+		case netFunc:
+			if fl.isP(i+1, "(") {
+				return taintNet
+			}
+		}
+		if m, c := fl.netRef(i); m != 0 && (m == netClient && (fl.isP(c+1, "(") || fl.isP(c+1, ".")) || fl.isP(c+1, ".") && jsNetMethods[fl.tok(c+2).text]) {
+			return taintNet // require('https').get(…), require('axios').post(…)
+		}
+	}
 	switch t.text {
 	case "fetch", "axios", "got", "needle", "superagent", "XMLHttpRequest", "ky", "WebSocket":
 		if !mem || jsGlobals[fl.tok(i-2).text] {
