@@ -51,3 +51,9 @@ func defaultIgnorable(r rune) bool {
 	}
 	return false
 }
+
+// FoldIdentifier returns s without default-ignorable code points and in
+// NFKC form, as every identifier normaliser reads it first (ASCII
+// unchanged): for other packages comparing names an applicant or an
+// endpoint wrote (software names, publishers).
+func FoldIdentifier(s string) string { return foldIdentifier(s) }

@@ -78,6 +78,27 @@ var builtinTools = []builtinTool{
 		nil, []string{"Astrill", "Astrill VPN"}, []string{`*\Astrill\*`, `/Applications/Astrill.app`}, srcITW15},
 }
 
+// builtinPublishers are the publishers (code signers) of the built-in
+// tools' binaries, by product: the name a renamed binary or an installer
+// under another display name still carries. Each is compared squashed
+// (squash: lower case, letters and digits only) and matches a publisher
+// that equals it or starts with it ("TeamViewer Germany GmbH").
+var builtinPublishers = map[string][]string{
+	"AnyDesk":               {"philandro Software GmbH", "AnyDesk Software GmbH"},
+	"TeamViewer":            {"TeamViewer Germany GmbH", "TeamViewer GmbH", "TeamViewer SE"},
+	"RustDesk":              {"RustDesk", "Purslane Ltd"},
+	"Splashtop":             {"Splashtop Inc"},
+	"ScreenConnect":         {"ConnectWise", "ScreenConnect Software"},
+	"TightVNC":              {"GlavSoft LLC"},
+	"RealVNC":               {"RealVNC Ltd", "RealVNC Limited"},
+	"UltraVNC":              {"uvnc bvba"},
+	"NetSupport Manager":    {"NetSupport Ltd"},
+	"Atera":                 {"Atera Networks"},
+	"Parsec":                {"Parsec Cloud"},
+	"Chrome Remote Desktop": nil, // signed by Google LLC, as Chrome is: no signal
+	"Astrill VPN":           {"Astrill Systems"},
+}
+
 // builtinKVM is one IP-KVM product's default fingerprint.
 type builtinKVM struct {
 	product string

@@ -1,6 +1,10 @@
 package intel
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/bulwark-sec/bulwark/hiring"
+)
 
 // maxPattern bounds a path or name pattern read from data, in bytes, and
 // maxStars the wildcards in it: matching is then linear in the text times a
@@ -64,6 +68,11 @@ func fold(s string) string {
 		}
 	}
 	if !ascii {
+		// Full-width and other compatibility forms ("ＡｎｙＤｅｓｋ") as
+		// the letters they stand for, invisible characters out.
+		if f := hiring.FoldIdentifier(s); f != s {
+			return fold(f)
+		}
 		return strings.ReplaceAll(strings.ToLower(s), "/", `\`)
 	}
 	var b strings.Builder

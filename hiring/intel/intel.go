@@ -110,6 +110,9 @@ func Builtin() *Intel {
 		for _, n := range b.names {
 			in.soft.addName(n, t)
 		}
+		for _, pub := range builtinPublishers[b.product] {
+			in.soft.addPublisher(pub, t)
+		}
 	}
 	generic := builtinGeneric
 	in.hw.ids[genericGadget] = &generic

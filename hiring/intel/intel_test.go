@@ -88,7 +88,21 @@ func TestBuiltinSoftware(t *testing.T) {
 		{hiring.Software{Name: "Astrill VPN"}, "Astrill VPN", KindVPNClient, ConfidenceHigh},
 		{hiring.Software{Path: `C:\Program Files (x86)\Astrill\ASProxy.exe`}, "Astrill VPN", KindVPNClient, ConfidenceHigh},
 		{hiring.Software{Name: "mstsc.exe"}, "Microsoft Remote Desktop Connection", KindRemoteAccess, ConfidenceLow},
+		// Renamed: full-width, spaced, invisible characters, or only the
+		// publisher (code signer) tells.
+		{hiring.Software{Name: "ＡｎｙＤｅｓｋ", Version: "8.0"}, "AnyDesk", KindRemoteAccess, ConfidenceHigh},
+		{hiring.Software{Name: "Any Desk", Version: "8.0"}, "AnyDesk", KindRemoteAccess, ConfidenceHigh},
+		{hiring.Software{Name: "Any\u200bDesk"}, "AnyDesk", KindRemoteAccess, ConfidenceHigh},
+		{hiring.Software{Name: "team-viewer host"}, "TeamViewer", KindRemoteAccess, ConfidenceHigh},
+		{hiring.Software{Name: "Helper", Version: "8.0", Publisher: "philandro Software GmbH", Path: `C:\Users\x\AppData\Roaming\AD\svc.exe`}, "AnyDesk", KindRemoteAccess, ConfidenceHigh},
+		{hiring.Software{Name: "svc", Publisher: "TeamViewer Germany GmbH"}, "TeamViewer", KindRemoteAccess, ConfidenceHigh},
+		{hiring.Software{Name: "svc", Publisher: "Splashtop Inc."}, "Splashtop", KindRemoteAccess, ConfidenceHigh},
+		{hiring.Software{Name: "svc", Publisher: "RustDesk"}, "RustDesk", KindRemoteAccess, ConfidenceHigh},
+		{hiring.Software{Name: "svc", Publisher: "Purslane Ltd."}, "RustDesk", KindRemoteAccess, ConfidenceHigh},
 		// negatives
+		{hiring.Software{Name: "Google Chrome", Publisher: "Google LLC"}, "", "", ""},
+		{hiring.Software{Name: "Any Deskish Notes"}, "", "", ""},
+		{hiring.Software{Name: "V N C"}, "", "", ""},
 		{hiring.Software{Name: "Google Chrome", Path: `C:\Program Files\Google\Chrome\Application\chrome.exe`}, "", "", ""},
 		{hiring.Software{Name: "Slack", Path: `C:\Users\a\AppData\Local\slack\slack.exe`}, "", "", ""},
 		{hiring.Software{Name: "Zoom", Path: "/Applications/zoom.us.app/Contents/MacOS/zoom.us"}, "", "", ""},
@@ -101,6 +115,9 @@ func TestBuiltinSoftware(t *testing.T) {
 		}
 		if ok && (m.Signal == "" || m.Source == "") {
 			t.Errorf("Software(%+v) = %+v: no signal or source", tc.s, m)
+		}
+		if ok && tc.s.Publisher != "" && tc.s.Name == "svc" && !strings.HasPrefix(m.Signal, "publisher ") {
+			t.Errorf("Software(%+v) = %+v: not by its publisher", tc.s, m)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package intel
 import (
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/bulwark-sec/bulwark/hiring"
 )
@@ -101,11 +102,48 @@ type catalogue struct {
 	segments map[string][]pathRule // path patterns by a literal element
 	nameGlob map[string][]pathRule // file-name patterns by their first 3 bytes
 	slow     []pathRule            // patterns with no literal element or prefix
+	// squashed are the display names squashed (squash: "Any Desk" and
+	// "any-desk" are AnyDesk), of minSquashed bytes or more.
+	squashed map[string]*tool
+	// publishers are the tools' publishers (code signers), squashed.
+	publishers []publisher
+}
+
+// publisher is a tool's publisher, squashed: a software's publisher
+// equal to key or starting with it is the tool's.
+type publisher struct {
+	key  string
+	tool *tool
+}
+
+// minSquashed is the shortest squashed display name looked up: shorter
+// ones ("vnc") would match words of other programs' names.
+const minSquashed = 5
+
+// squash is s folded, with only its letters and digits: how names that
+// differ in spaces, hyphens, dots or case compare.
+func squash(s string) string {
+	s = fold(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// addPublisher indexes a publisher of t.
+func (c *catalogue) addPublisher(name string, t *tool) {
+	if k := squash(name); k != "" {
+		c.publishers = append(c.publishers, publisher{k, t})
+	}
 }
 
 func newCatalogue() *catalogue {
 	return &catalogue{
-		files: map[string]*tool{}, names: map[string]*tool{},
+		files: map[string]*tool{}, names: map[string]*tool{}, squashed: map[string]*tool{},
 		segments: map[string][]pathRule{}, nameGlob: map[string][]pathRule{},
 	}
 }
@@ -118,6 +156,11 @@ func (c *catalogue) addName(name string, t *tool) {
 	}
 	if _, ok := c.names[k]; !ok {
 		c.names[k] = t
+	}
+	if sq := squash(k); len(sq) >= minSquashed {
+		if _, ok := c.squashed[sq]; !ok {
+			c.squashed[sq] = t
+		}
 	}
 }
 
@@ -205,6 +248,20 @@ func (c *catalogue) lookup(s hiring.Software, calls *int, yield func(*tool, stri
 			}
 			n = n[:i]
 		}
+		// The same without spaces and punctuation ("Any Desk",
+		// "Team-Viewer Host").
+		for n := name; n != ""; {
+			if sq := squash(n); len(sq) >= minSquashed {
+				if t := c.squashed[sq]; t != nil && !yield(t, "program "+name) {
+					return
+				}
+			}
+			i := strings.LastIndexByte(n, ' ')
+			if i < 0 {
+				break
+			}
+			n = n[:i]
+		}
 	}
 	if path != "" {
 		// Each indexed element's rules run once, however often the
@@ -264,6 +321,16 @@ func (c *catalogue) lookup(s hiring.Software, calls *int, yield func(*tool, stri
 		}
 		if text != "" && r.matches(text, calls) && !yield(r.tool, "path "+r.pattern) {
 			return
+		}
+	}
+	// The publisher (code signer): a signal of its own, which renaming the
+	// binary or its display name does not change.
+	if pub := strings.TrimSpace(s.Publisher); pub != "" && len(c.publishers) > 0 {
+		sq := squash(pub)
+		for _, p := range c.publishers {
+			if strings.HasPrefix(sq, p.key) && !yield(p.tool, "publisher "+fold(pub)) {
+				return
+			}
 		}
 	}
 }
