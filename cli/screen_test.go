@@ -257,7 +257,7 @@ func TestServeScreening(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"verdict":"block"`) || !strings.Contains(body, `"entityId":"ofac-sdn:27307"`) {
 		t.Fatalf("screen: %d %s", code, body)
 	}
-	code, body = request(t, "POST", s.url+"/api/v1/screen/name", s.token, `{"name":"Kim Jong Un","use":"hiring"}`)
+	code, body = request(t, "POST", s.url+"/api/v1/screen/name", s.token, `{"name":"Kim Jong Un","dob":"1984-01-08","use":"hiring"}`)
 	if code != 200 || !strings.Contains(body, `"verdict":"block"`) {
 		t.Fatalf("screen name: %d %s", code, body)
 	}

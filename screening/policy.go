@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/screening/names"
 )
 
 // Use is what a screening is for. Each use has its own rules: a deposit
@@ -64,6 +65,12 @@ type Rules struct {
 	// NameCategories are the categories whose entities name screening
 	// considers (labels such as "exchange wallet" are not people).
 	NameCategories []Category `json:"nameCategories"`
+	// NameBlockNeedsDOB makes a name match block only when a date of
+	// birth corroborates it (the query's and the listed entity's agree at
+	// least on the year); a match scoring NameBlock or more without one
+	// needs review. A name alone, however close, is then never a block:
+	// many people share a listed person's name.
+	NameBlockNeedsDOB bool `json:"nameBlockNeedsDOB,omitempty"`
 }
 
 // Policy holds the rules of every use.
@@ -90,8 +97,10 @@ const DefaultReviewScore = 0.80
 //     unknown) needs review, at any confidence: never a silent block or
 //     clear;
 //   - a name scoring DefaultReviewScore or more needs review, and 0.97 or
-//     more blocks onboarding and hiring; for vendors a name match alone
-//     never blocks.
+//     more blocks onboarding; for hiring it blocks only when the date of
+//     birth agrees too (NameBlockNeedsDOB: an applicant's name alone, or
+//     with no birth date given, is review at most); for vendors a name
+//     match alone never blocks.
 func DefaultPolicy() Policy {
 	addr := func(seizure bulwark.Verdict) map[Category]map[Confidence]bulwark.Verdict {
 		all := func(v bulwark.Verdict) map[Confidence]bulwark.Verdict {
@@ -120,6 +129,8 @@ func DefaultPolicy() Policy {
 			r.Address = addr(bulwark.VerdictReview)
 		case UseVendor:
 			r.NameBlock = 1.01
+		case UseHiring:
+			r.NameBlockNeedsDOB = true
 		}
 		p[u] = r
 	}
@@ -182,15 +193,33 @@ func (r Rules) addressVerdict(e *Entity) bulwark.Verdict {
 	return bulwark.VerdictReview
 }
 
-// nameVerdict is the verdict a name match of the given score earns.
-func (r Rules) nameVerdict(score float64) bulwark.Verdict {
+// nameVerdict is the verdict a name match of the given score earns, with
+// its explanation: under NameBlockNeedsDOB a match no date of birth
+// corroborates (dobAgrees) needs review instead of blocking.
+func (r Rules) nameVerdict(score float64, ex *names.Explanation) bulwark.Verdict {
 	switch {
+	case score >= r.NameBlock && r.NameBlockNeedsDOB && !dobAgrees(ex):
+		return bulwark.VerdictReview
 	case score >= r.NameBlock:
 		return bulwark.VerdictBlock
 	case score >= r.NameReview:
 		return bulwark.VerdictReview
 	}
 	return bulwark.VerdictClear
+}
+
+// dobAgrees reports whether a name match's explanation has the date of
+// birth agreeing (a positive dateOfBirth feature: the same year at least).
+func dobAgrees(ex *names.Explanation) bool {
+	if ex == nil {
+		return false
+	}
+	for _, f := range ex.Features {
+		if f.Name == "dateOfBirth" && f.Contribution > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // namesCategory reports whether name screening considers category c.
@@ -206,10 +235,11 @@ func (r Rules) namesCategory(c Category) bool {
 // rulesOverlay is one use's entry of a policy file; absent fields keep the
 // default.
 type rulesOverlay struct {
-	NameReview     *float64                                    `json:"nameReview"`
-	NameBlock      *float64                                    `json:"nameBlock"`
-	NameCategories []Category                                  `json:"nameCategories"`
-	Address        map[Category]map[Confidence]bulwark.Verdict `json:"address"`
+	NameReview        *float64                                    `json:"nameReview"`
+	NameBlock         *float64                                    `json:"nameBlock"`
+	NameCategories    []Category                                  `json:"nameCategories"`
+	NameBlockNeedsDOB *bool                                       `json:"nameBlockNeedsDOB"`
+	Address           map[Category]map[Confidence]bulwark.Verdict `json:"address"`
 }
 
 // ParsePolicy reads a policy file: a JSON object keyed by use whose
@@ -234,7 +264,7 @@ func ParsePolicy(data []byte, name string) (Policy, error) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&o); err != nil {
-			return nil, bulwark.Invalid(name, "%s: %v (keys: nameReview, nameBlock, nameCategories, address)", us, err)
+			return nil, bulwark.Invalid(name, "%s: %v (keys: nameReview, nameBlock, nameBlockNeedsDOB, nameCategories, address)", us, err)
 		}
 		r := p[u]
 		if o.NameReview != nil {
@@ -242,6 +272,9 @@ func ParsePolicy(data []byte, name string) (Policy, error) {
 		}
 		if o.NameBlock != nil {
 			r.NameBlock = *o.NameBlock
+		}
+		if o.NameBlockNeedsDOB != nil {
+			r.NameBlockNeedsDOB = *o.NameBlockNeedsDOB
 		}
 		if o.NameCategories != nil {
 			for _, c := range o.NameCategories {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -408,7 +409,12 @@ func (s *Screener) screenName(use Use, subject string, q NameQuery, hiringKey st
 		}
 		nm := NameMatch{EntityID: e.ID, Name: e.Name, MatchedName: m.MatchedName, Weak: m.Weak, Score: m.Score,
 			List: e.List, Type: e.Type, Category: e.Category, Programs: e.Programs, Source: ix.source(e),
-			Verdict: rules.nameVerdict(m.Score), Explanation: m.Explanation, EntityDigest: ix.digest(n)}
+			Verdict: rules.nameVerdict(m.Score, &m.Explanation), Explanation: m.Explanation, EntityDigest: ix.digest(n)}
+		if rules.NameBlockNeedsDOB && m.Score >= rules.NameBlock && nm.Verdict == bulwark.VerdictReview {
+			// The decision says why a match this close is not a block.
+			nm.Explanation.Features = append(slices.Clip(nm.Explanation.Features), names.Feature{Name: "corroboration",
+				Detail: "no date of birth agrees: under this use a name alone needs review, never blocks"})
+		}
 		dd, ok := Disposition{}, false
 		if hiringKey != "" {
 			dd, ok = disp.suppresses(subject, hiringKey, e.ID, nm.EntityDigest)

@@ -84,11 +84,13 @@ func TestRecheckOnListChange(t *testing.T) {
 	for _, a := range got.Assessments {
 		verdicts[a.ID] = a.Verdict
 	}
-	if verdicts["P-1"] != bulwark.VerdictBlock || verdicts["P-2"] != bulwark.VerdictClear {
-		t.Errorf("after the list change: %v, want P-1 blocked (SANCTIONED_NAME), P-2 clear", verdicts)
+	// The listed entry gives no birth date: under the hiring use a name
+	// alone is a review, never a block.
+	if verdicts["P-1"] != bulwark.VerdictReview || verdicts["P-2"] != bulwark.VerdictClear {
+		t.Errorf("after the list change: %v, want P-1 in review (SANCTIONED_NAME_REVIEW), P-2 clear", verdicts)
 	}
 	stored, err := db.Assessment(ctx, "P-1")
-	if err != nil || stored.Verdict != bulwark.VerdictBlock || stored.RunID != got.Run.ID {
+	if err != nil || stored.Verdict != bulwark.VerdictReview || stored.RunID != got.Run.ID {
 		t.Errorf("stored assessment %+v, %v", stored, err)
 	}
 
@@ -116,7 +118,7 @@ func TestRecheckOnListChange(t *testing.T) {
 	decisions := 0
 	for _, a := range got.Assessments {
 		for _, f := range a.Flags {
-			if f.Rule != hiring.CodeSanctionedName {
+			if f.Rule != hiring.CodeSanctionedNameReview {
 				continue
 			}
 			_, id, ok := strings.Cut(f.Evidence, "(decision ")
@@ -131,7 +133,7 @@ func TestRecheckOnListChange(t *testing.T) {
 		}
 	}
 	if decisions != 1 {
-		t.Errorf("%d SANCTIONED_NAME flags, want 1", decisions)
+		t.Errorf("%d SANCTIONED_NAME_REVIEW flags, want 1", decisions)
 	}
 }
 
