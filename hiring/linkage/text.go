@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/hiring/internal/textfold"
 )
 
 // TextOptions tune a [TextIndex]. The zero value is the documented
@@ -108,7 +109,9 @@ func splitmix(x uint64) uint64 {
 }
 
 // shingles returns the document's word shingles as sorted, distinct
-// hashes. The text is cut into segments at line breaks and sentence ends
+// hashes. The text is taken to its skeleton (textfold.Skeleton: without
+// invisible characters, in NFKC form, look-alike Cyrillic and Greek
+// letters as Latin), cut into segments at line breaks and sentence ends
 // (so that reordering sections or sentences changes few shingles), each
 // segment folded (lower case, accents and punctuation removed) and split
 // into words, and every run of Shingle words within a segment hashed; a
@@ -117,6 +120,9 @@ func (t *TextIndex) shingles(text string) []uint64 {
 	var out []uint64
 	var h maphash.Hash
 	h.SetSeed(t.seed)
+	// Invisible characters, compatibility forms and look-alike letters
+	// (Cyrillic е for Latin e) are how a reused resume is disguised.
+	text = textfold.Skeleton(text)
 	for _, seg := range strings.FieldsFunc(text, isSegmentEnd) {
 		words := strings.Fields(fold(seg))
 		if len(words) == 0 {

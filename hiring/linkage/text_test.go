@@ -127,3 +127,55 @@ func TestTextOptions(t *testing.T) {
 		t.Errorf("short text query %+v", q)
 	}
 }
+
+// TestTextIndexDisguised: a resume disguised by invisible characters,
+// full-width letters or Cyrillic and Greek look-alikes is still a
+// near-duplicate of the original; an unrelated Russian text is not one
+// of an English resume.
+func TestTextIndexDisguised(t *testing.T) {
+	t.Parallel()
+	each := func(s string, f func(r rune) string) string {
+		var b strings.Builder
+		for _, r := range s {
+			b.WriteString(f(r))
+		}
+		return b.String()
+	}
+	lookalike := strings.NewReplacer("e", "е", "o", "о", "a", "а", "p", "р", "c", "с") // Cyrillic
+	for _, tc := range []struct {
+		name, text string
+		dup        bool
+	}{
+		{"zero-width space between every character", each(resumeA, func(r rune) string { return string(r) + "\u200b" }), true},
+		{"soft hyphens and word joiners", each(resumeA, func(r rune) string {
+			if r == 'n' {
+				return "n\u00ad\u2060"
+			}
+			return string(r)
+		}), true},
+		{"Cyrillic look-alikes", lookalike.Replace(resumeA), true},
+		{"Greek look-alikes", strings.NewReplacer("o", "ο", "A", "Α", "E", "Ε").Replace(resumeA), true},
+		{"full-width", each(resumeA, func(r rune) string {
+			if r >= '!' && r <= '~' {
+				return string(r - '!' + '！')
+			}
+			return string(r)
+		}), true},
+		{"unrelated Russian text", "Опытный бухгалтер. Веду учёт и отчётность малых предприятий. Работаю с 1С и Excel. Люблю горы и шахматы.", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ix, err := NewTextIndex(TextOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.Add("a", resumeA); err != nil {
+				t.Fatal(err)
+			}
+			q := ix.Query(tc.text)
+			if tc.dup != (len(q) == 1 && q[0].B == "a" && q[0].Jaccard >= 0.8) {
+				t.Errorf("Query %+v, want a near-duplicate: %v", q, tc.dup)
+			}
+		})
+	}
+}
