@@ -162,7 +162,7 @@ func jsFlowChunk(f *File, from, to int) []Finding {
 		busy: map[string]bool{}, cp: map[string]bool{}, cpFuncs: map[string]bool{}}
 	fl.bindings()
 	for i, t := range fl.toks {
-		if t.kind == 's' && isChildProcess(t.text) && (fl.cpRef(i-2) || fl.isI(i-1, "from")) {
+		if t.kind == 's' && isChildProcess(t.text) && fl.isI(i-1, "from") || fl.cpRef(i) {
 			fl.cpUsed = true
 			break
 		}
@@ -316,6 +316,13 @@ func (fl *jsFlow) bindings() {
 				}
 				o := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
+				// a[k] = rhs: the array or object holds its elements.
+				if toks[o].text == "[" && fl.isP(i+1, "=") && fl.valueEnd(o-1) {
+					if r := fl.chainStart(o - 1); fl.tok(r).kind == 'i' && !fl.member(r) {
+						fl.addBind(toks[r].text, span{a: i + 2, b: -1})
+					}
+					continue
+				}
 				// Destructuring: const {a, b: c} = rhs; [a, b] = rhs.
 				if (toks[o].text == "{" || toks[o].text == "[") && fl.isP(i+1, "=") {
 					for k := o + 1; k < i; k++ {
@@ -332,6 +339,17 @@ func (fl *jsFlow) bindings() {
 			}
 		case 'i':
 			if fl.member(i) {
+				// o.code = body, o.a.b += c: the object holds what its
+				// properties do.
+				if fl.isP(i+1, "=") || fl.isP(i+1, "+=") {
+					if r := fl.chainStart(i); fl.tok(r).kind == 'i' && r < i {
+						fl.addBind(toks[r].text, span{a: i + 2, b: -1})
+					}
+				}
+				// arr.push(c), arr.unshift(c): the array holds its elements.
+				if (t.text == "push" || t.text == "unshift") && fl.isP(i+1, "(") && fl.tok(i-2).kind == 'i' && !fl.member(i-2) {
+					fl.addBind(toks[i-2].text, span{a: i + 2, b: fl.match(i + 1)})
+				}
 				continue
 			}
 			switch {
@@ -509,10 +527,41 @@ func (fl *jsFlow) netBinding(name string) int {
 
 func isChildProcess(s string) bool { return s == "child_process" || s == "node:child_process" }
 
+// constStr returns the string a name is bound to once, as its whole
+// value (const C = 'child' + '_process'), and its token.
+func (fl *jsFlow) constStr(name string) (jsTok, bool) {
+	bs := fl.bind[name]
+	if len(bs) != 1 || bs[0].b >= 0 || bs[0].part {
+		return jsTok{}, false
+	}
+	a := bs[0].a
+	if t := fl.tok(a); t.kind == 's' && fl.stmtEnd(a) == a+1 {
+		return t, true
+	}
+	return jsTok{}, false
+}
+
+// strAt returns the string at toks[i]: a string literal or a name bound
+// to one (constStr).
+func (fl *jsFlow) strAt(i int) (jsTok, bool) {
+	t := fl.tok(i)
+	switch {
+	case t.kind == 's':
+		return t, true
+	case t.kind == 'i' && !fl.member(i):
+		return fl.constStr(t.text)
+	}
+	return jsTok{}, false
+}
+
 // cpRef says whether toks[i] loads child_process: require('…'),
 // import('…'), with the name folded or escaped or not.
 func (fl *jsFlow) cpRef(i int) bool {
-	return (fl.isI(i, "require") || fl.isI(i, "import")) && fl.isP(i+1, "(") && fl.tok(i+2).kind == 's' && isChildProcess(fl.tok(i+2).text)
+	if !(fl.isI(i, "require") || fl.isI(i, "import")) || !fl.isP(i+1, "(") {
+		return false
+	}
+	s, ok := fl.strAt(i + 2)
+	return ok && isChildProcess(s.text)
 }
 
 // source returns the taint kinds of the token at i.
@@ -725,8 +774,27 @@ func (fl *jsFlow) cpBound(name string) bool {
 	return false
 }
 
+// fnArg says whether the expression at i is, or may be, a function (an
+// arrow function, a function expression, a lone name).
+func (fl *jsFlow) fnArg(i int) bool {
+	if _, _, ok := fl.fnBody(i); ok {
+		return true
+	}
+	e := fl.stmtEnd(i)
+	for k := i; k < e; k++ {
+		if fl.isP(k, "=>") || fl.isI(k, "function") {
+			return true
+		}
+	}
+	// A lone name is taken for a function (setTimeout(resolve, 10)):
+	// what is evaluated is a string expression or a property.
+	return fl.tok(i).kind == 'i' && e == i+1
+}
+
 // evalAlias says whether name is bound to eval or Function (const run =
-// globalThis["ev" + "al"]; const e = eval).
+// globalThis["ev" + "al"]; const e = eval; const F =
+// [].constructor.constructor; Object.getPrototypeOf(async function
+// () {}).constructor).
 func (fl *jsFlow) evalAlias(name string) bool {
 	bs := fl.bind[name]
 	if len(bs) == 0 || len(bs) > jsMaxBindings {
@@ -736,6 +804,10 @@ func (fl *jsFlow) evalAlias(name string) bool {
 		i := s.a
 		if s.b >= 0 || s.part {
 			continue
+		}
+		if e := fl.stmtEnd(i); e-i < 40 && fl.isI(e-1, "constructor") && fl.member(e-1) &&
+			(fl.isI(e-3, "constructor") && fl.member(e-3) || slices.ContainsFunc(fl.toks[i:e], func(t jsTok) bool { return t.kind == 'i' && t.text == "function" })) {
+			return true // the Function (or AsyncFunction) constructor reached through a prototype
 		}
 		if fl.isP(i, "(") && fl.tok(i+1).kind == 'n' && fl.isP(i+2, ",") { // (0, eval)
 			i += 3
@@ -793,6 +865,9 @@ type sink struct {
 	at   int    // the token naming it (for the line)
 	open int    // its argument list's open parenthesis
 	what string // eval, Function, vm, exec, send
+	// in: what it runs when that is not its argument list (b > 0):
+	// the promise chain of .then(eval).
+	in span
 }
 
 func (fl *jsFlow) findings(p string) []Finding {
@@ -815,13 +890,58 @@ func (fl *jsFlow) findings(p string) []Finding {
 			if fl.isP(i-1, "[") && fl.isP(i+1, "]") && !fl.isP(i+2, ":") && jsSinkNames[t.text] && fl.valueEnd(i-2) && (t.folded || t.esc || jsGlobals[fl.tok(i-2).text] && (t.text == "eval" || t.text == "Function")) {
 				obf[i] = t.text
 				if fl.isP(i+2, "(") && (t.text == "eval" || t.text == "Function" || t.text == "constructor") {
-					sinks = append(sinks, sink{i, i + 2, "eval"})
+					sinks = append(sinks, sink{at: i, open: i + 2, what: "eval"})
 				}
 			}
 		case 'i':
 			mem := fl.member(i)
 			if t.esc && jsSinkNames[t.text] {
 				obf[i] = t.text
+			}
+			if fl.cpRef(i) {
+				fl.cpUsed = true
+				if c := fl.tok(i + 2); c.kind == 'i' {
+					if s, _ := fl.constStr(c.text); s.folded || s.esc {
+						obf[i+2] = "the module name child_process"
+					}
+				}
+			}
+			// .then(eval), .then(Function), .then(run) for run = eval:
+			// the promise's value is run.
+			if (t.text == "eval" && !mem || t.text == "Function" && !mem || !mem && fl.evalAlias(t.text)) && fl.isP(i-1, "(") && fl.isP(i+1, ")") &&
+				fl.isI(i-2, "then") && fl.member(i-2) {
+				sinks = append(sinks, sink{at: i, open: i - 1, what: "eval", in: span{a: fl.chainStart(i - 2), b: i - 3}})
+			}
+			switch t.text {
+			case "Reflect":
+				// Reflect.apply(eval, null, [code]), Reflect.construct(Function, [code])
+				if !mem && fl.isP(i+1, ".") && (fl.isI(i+2, "apply") || fl.isI(i+2, "construct")) && fl.isP(i+3, "(") {
+					if f := fl.tok(i + 4); f.kind == 'i' && (f.text == "eval" || f.text == "Function" || fl.evalAlias(f.text)) {
+						sinks = append(sinks, sink{at: i, open: i + 3, what: "eval"})
+					}
+				}
+			case "Worker":
+				// new Worker(code, { eval: true })
+				if fl.isP(i+1, "(") && (fl.isI(i-1, "new") || mem && fl.isI(i-3, "new")) {
+					c := fl.match(i + 1)
+					for k := i + 2; k < c; k++ {
+						if fl.isI(k, "eval") && fl.isP(k+1, ":") && fl.isI(k+2, "true") {
+							sinks = append(sinks, sink{at: i, open: i + 1, what: "eval"})
+							break
+						}
+					}
+				}
+			case "import":
+				// import(specifier computed at run time): a data: URL of
+				// fetched code.
+				if !mem && fl.isP(i+1, "(") && !(fl.tok(i+2).kind == 's' && fl.isP(i+3, ")")) {
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "eval"})
+				}
+			case "setTimeout", "setInterval", "setImmediate":
+				// setTimeout(string): the string is evaluated.
+				if (!mem || jsGlobals[fl.tok(i-2).text] && !fl.isI(i-2, "this")) && fl.isP(i+1, "(") && !fl.isP(fl.match(i+1)+1, "{") && !fl.fnArg(i+2) {
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "eval", in: span{a: i + 2, b: fl.stmtEnd(i + 2)}})
+				}
 			}
 			switch t.text {
 			case "eval":
@@ -830,46 +950,46 @@ func (fl *jsFlow) findings(p string) []Finding {
 				}
 				switch {
 				case fl.isP(i+1, "("):
-					sinks = append(sinks, sink{i, i + 1, "eval"})
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "eval"})
 				case fl.isP(i+1, ")") && fl.isP(i+2, "(") && fl.isP(i-1, ","): // (0, eval)(x)
-					sinks = append(sinks, sink{i, i + 2, "eval"})
+					sinks = append(sinks, sink{at: i, open: i + 2, what: "eval"})
 				case fl.isP(i+1, ".") && (fl.isI(i+2, "call") || fl.isI(i+2, "apply")) && fl.isP(i+3, "("):
-					sinks = append(sinks, sink{i, i + 3, "eval"})
+					sinks = append(sinks, sink{at: i, open: i + 3, what: "eval"})
 				}
 			case "Function":
 				if !mem && fl.isP(i+1, "(") {
-					sinks = append(sinks, sink{i, i + 1, "Function"})
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "Function"})
 				}
 			case "constructor":
 				if mem && fl.isP(i+1, "(") {
-					sinks = append(sinks, sink{i, i + 1, "Function"})
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "Function"})
 				}
 			case "runInThisContext", "runInNewContext", "runInContext", "compileFunction", "_compile":
 				if fl.isP(i+1, "(") {
-					sinks = append(sinks, sink{i, i + 1, "vm"})
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "vm"})
 				}
 			case "Script":
 				if fl.isP(i+1, "(") && (fl.isI(i-1, "new") || mem && fl.isI(i-3, "new")) {
-					sinks = append(sinks, sink{i, i + 1, "vm"})
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "vm"})
 				}
 			}
 			if !mem && fl.isP(i+1, "(") && fl.evalAlias(t.text) {
-				sinks = append(sinks, sink{i, i + 1, "eval"})
+				sinks = append(sinks, sink{at: i, open: i + 1, what: "eval"})
 			}
 			if fl.cpUsed && fl.isP(i+1, "(") && (jsExecNames[t.text] || !mem) {
 				switch {
 				case mem && fl.isP(i-2, ")") && fl.cpRef(fl.open(i-2)-1):
-					sinks = append(sinks, sink{i, i + 1, "exec"})
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "exec"})
 				case mem && toks[i-2].kind == 'i' && !fl.member(i-2) && fl.cpBound(toks[i-2].text):
-					sinks = append(sinks, sink{i, i + 1, "exec"})
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "exec"})
 				case !mem && fl.cpBound(t.text):
-					sinks = append(sinks, sink{i, i + 1, "exec"})
+					sinks = append(sinks, sink{at: i, open: i + 1, what: "exec"})
 				}
 			}
 			// Sending data out.
 			if fl.isP(i+1, "(") && (!mem && (jsNetCallees[t.text] && t.text != "io") ||
 				mem && !fl.isI(i-2, "stdout") && !fl.isI(i-2, "stderr") && !fl.isI(i-2, "console") && (t.text == "post" || t.text == "put" || t.text == "patch" || t.text == "write" || t.text == "send" || t.text == "emit" || t.text == "end" || t.text == "sendBeacon" || t.text == "request")) {
-				sinks = append(sinks, sink{i, i + 1, "send"})
+				sinks = append(sinks, sink{at: i, open: i + 1, what: "send"})
 			}
 		}
 	}
@@ -882,7 +1002,12 @@ func (fl *jsFlow) findings(p string) []Finding {
 			break
 		}
 		args := span{a: s.open + 1, b: fl.match(s.open)}
-		k := fl.taint(args, 0)
+		k := 0
+		if s.in.b > 0 {
+			k = fl.taint(s.in, 0)
+		} else {
+			k = fl.taint(args, 0)
+		}
 		off := toks[s.at].off
 		line := li.line(off)
 		// The lines of the call, which a rule may have matched already.
