@@ -374,13 +374,15 @@ func (x *index) sameAccount(key string, i, j int32) bool {
 	if x.jointAccount(key, i, j) {
 		return false
 	}
-	if !bareAccount(key) {
+	if !bareAccount(key) || bankInValue(key) {
 		return true
 	}
 	bi, bj := x.banks[key][i], x.banks[key][j]
 	for _, b := range bi {
-		if slices.Contains(bj, b) {
-			return true
+		for _, c := range bj {
+			if sameInstitution(b, c) {
+				return true
+			}
 		}
 	}
 	return false

@@ -138,6 +138,18 @@ func TestBarePayrollAccount(t *testing.T) {
 		{name: "records share a bare number the payroll places at two banks", clusters: link("40319872"),
 			payroll: []PayrollAccount{pay("a", "bank", "40319872", "First Bank"), pay("b", "bank", "40319872", "Second Bank")}},
 		{name: "records share an IBAN", clusters: link("DE89370400440532013000"), want: shared},
+		// The value carries its bank: an ABA routing number (or a UK sort
+		// code) before the account number decides, however the payee
+		// writes the bank's name.
+		{name: "routing number in the value, bank written two ways", payroll: []PayrollAccount{pay("a", "bank", "084009519 000555000222", "Wise"), pay("b", "bank", "084009519-000555000222", "Wise Payments Ltd")}, want: shared},
+		{name: "routing number in the value, no bank given", payroll: []PayrollAccount{pay("a", "bank", "084009519 000555000222", ""), pay("b", "bank", "084009519000555000222", "")}, want: shared},
+		{name: "sort code and account number in the value", payroll: []PayrollAccount{pay("a", "bank", "40-47-84 70872490", "HSBC"), pay("b", "bank", "404784 70872490", "")}, want: shared},
+		{name: "not a routing number before the account", payroll: []PayrollAccount{pay("a", "bank", "123456789 0001234", "First Bank"), pay("b", "bank", "1234567890001234", "Second Bank")}},
+		// Otherwise the institutions compare loosely: case, punctuation,
+		// legal forms and generic words aside, one's words among the other's.
+		{name: "bank name with and without its legal form", payroll: []PayrollAccount{pay("a", "bank", "000555000333", "Chase"), pay("b", "bank", "000555000333", "JPMorgan Chase Bank, N.A.")}, want: shared},
+		{name: "bank name and its trading name", payroll: []PayrollAccount{pay("a", "bank", "000555000333", "wise"), pay("b", "bank", "000555000333", "Wise Payments Ltd.")}, want: shared},
+		{name: "two banks of one generic word", payroll: []PayrollAccount{pay("a", "bank", "000555000333", "First Bank"), pay("b", "bank", "000555000333", "Second Bank N.A.")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

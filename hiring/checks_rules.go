@@ -1197,5 +1197,88 @@ func (c *Checker) checkReferrals(x *index) {
 }
 
 // institutionKey is a bank's name as the payroll rule compares it: its
-// words folded, "" when none.
-func institutionKey(s string) string { return strings.Join(foldTokens(s), " ") }
+// words folded, without legal forms and generic words ("Inc", "Ltd",
+// "N.A.", "Bank", "of"), unless nothing else is left; "" when none.
+func institutionKey(s string) string {
+	all := foldTokens(s)
+	var kept []string
+	for k := 0; k < len(all); k++ {
+		t := all[k]
+		// "N.A." folds to "n" "a".
+		if t == "n" && k+1 < len(all) && all[k+1] == "a" {
+			k++
+			continue
+		}
+		if !institutionNoise[t] {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == 0 {
+		kept = all
+	}
+	return strings.Join(kept, " ")
+}
+
+// institutionNoise are the words of a bank's name that do not tell one
+// bank from another: legal forms and generic words.
+var institutionNoise = map[string]bool{
+	"inc": true, "incorporated": true, "ltd": true, "limited": true, "llc": true, "plc": true, "na": true, "corp": true,
+	"corporation": true, "co": true, "company": true, "gmbh": true, "ag": true, "sa": true, "nv": true, "bv": true,
+	"bank": true, "banking": true, "the": true, "of": true, "and": true, "fsb": true,
+}
+
+// sameInstitution reports whether two institution keys (institutionKey)
+// can name one bank: the words of one are all among the other's ("Wise"
+// and "Wise Payments Ltd", "Chase" and "JPMorgan Chase Bank N.A.").
+func sameInstitution(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ta, tb := strings.Fields(a), strings.Fields(b)
+	if len(ta) > len(tb) {
+		ta, tb = tb, ta
+	}
+	if len(ta) == 0 {
+		return false
+	}
+	for _, t := range ta {
+		if !slices.Contains(tb, t) {
+			return false
+		}
+	}
+	return true
+}
+
+// bankInValue reports whether a bare account key (bareAccount) carries
+// its bank: a 9-digit ABA routing number (a valid one: prefix and check
+// digit) followed by an account number of 4 to 17 digits, or a UK sort
+// code and account number (6 and 8 digits, 14 in all). The same value is
+// then the same account at the same bank whatever institution the payee
+// writes.
+func bankInValue(key string) bool {
+	if !allDigits(key) {
+		return false
+	}
+	if len(key) >= 9+4 && len(key) <= 9+17 && validABA(key[:9]) {
+		return true
+	}
+	return len(key) == 6+8
+}
+
+// validABA reports whether nine digits are an ABA routing number: a
+// Federal Reserve prefix (00–12, 21–32, 61–72, 80) and the check digit.
+func validABA(d string) bool {
+	if len(d) != 9 || !allDigits(d) {
+		return false
+	}
+	p := int(d[0]-'0')*10 + int(d[1]-'0')
+	if !(p <= 12 || p >= 21 && p <= 32 || p >= 61 && p <= 72 || p == 80) {
+		return false
+	}
+	w := [9]int{3, 7, 1, 3, 7, 1, 3, 7, 1}
+	sum := 0
+	for k := range 9 {
+		sum += w[k] * int(d[k]-'0')
+	}
+	return sum%10 == 0
+}
