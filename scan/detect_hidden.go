@@ -2,18 +2,22 @@ package scan
 
 import (
 	"bytes"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
+// hiddenSink matches code that evaluates or spawns.
+var hiddenSink = regexp.MustCompile(`\b(eval|Function|execSync|exec|spawn|spawnSync|runInThisContext|_compile)\s*\(|child_process|\beval\b`)
+
 // HiddenCodeDetector finds code a reviewer does not see:
 //
 //   - HIDDEN-AFTER-WHITESPACE: code after 150 or more columns of spaces,
 //     tabs (to the next multiple of 8) or Unicode spaces such as U+00A0 on
 //     one line, off-screen to the right (high when it looks like
-//     code, medium otherwise; medium in vendored files, low when what
+//     code, medium otherwise; medium in vendored files unless it evaluates or spawns, low when what
 //     follows is a comment);
 //   - CONFIG-APPENDED-CODE: code after the exported object of a build
 //     tool's config file (postcss, tailwind, eslint, next, vite, babel,
@@ -87,7 +91,10 @@ func (HiddenCodeDetector) Detect(f *File) []Finding {
 				if isComment(rest) {
 					sev = SeverityLow
 				}
-				if vendored {
+				if vendored && !hiddenSink.Match(rest) {
+					// Bundles pad lines; code that runs something
+					// stays high (node_modules/ or dist/ in an untrusted
+					// repository is the sender's to choose).
 					sev = capSeverity(sev, SeverityMedium)
 				}
 				shown := append(append([]byte(nil), bytes.TrimSpace(l[:s])...), []byte("⟨"+strconv.Itoa(cols)+" blanks⟩")...)

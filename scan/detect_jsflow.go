@@ -16,7 +16,7 @@ import (
 //   - JS-EXEC-FETCHED (critical): eval, new Function, vm or a
 //     child_process call runs text that came from the network (a fetch,
 //     axios, http.get, a socket message, a request body);
-//   - JS-EXEC-DECODED (high; medium in vendored files): the same sinks run
+//   - JS-EXEC-DECODED (high, in vendored files too): the same sinks run
 //     text decoded at run time (atob, Buffer.from(…, 'base64' or 'hex'),
 //     String.fromCharCode, a decipher, inflate);
 //   - JS-SINK-OBFUSCATED (high): eval, Function or child_process reached
@@ -993,7 +993,6 @@ func (fl *jsFlow) findings(p string) []Finding {
 			}
 		}
 	}
-	vendored := isVendored(p)
 	li := lineIndex{data: fl.src}
 	re := ruleRegexes()
 	seen := map[int]bool{}
@@ -1041,10 +1040,10 @@ func (fl *jsFlow) findings(p string) []Finding {
 			rule, sev = "JS-EXEC-FETCHED", SeverityCritical
 			why = "A shell command downloads a script or a program and runs it (curl or wget piped into sh, bash or python; PowerShell's iwr piped into iex), started through child_process. What runs is fetched from the attacker's server when the code runs, never shown in the repository: this is how BeaverTail fetches InvisibleFerret and its Python runtime."
 		case k&taintDec != 0 && s.what != "send":
+			// High wherever it is: node_modules/, dist/ and *.min.js in
+			// an untrusted repository are the sender's to choose (a
+			// committed node_modules shadows the registry's copy).
 			rule, sev = "JS-EXEC-DECODED", SeverityHigh
-			if vendored {
-				sev = SeverityMedium
-			}
 			why = "Text decoded at run time (base64, hex, char codes, a decipher or inflate) is run as code or as a shell command (" + sinkWords(s.what) + "). Encoding hides what runs from a reader and from a search: a take-home project has no reason to run code it does not show."
 		default:
 			continue

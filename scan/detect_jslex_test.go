@@ -107,3 +107,28 @@ func TestJSLexStringContinuation(t *testing.T) {
 		t.Errorf("strings %q, want [\"ab\"]", strs)
 	}
 }
+
+// TestVendoredLoaderNotDowngraded: decoded code run, or a padded line that
+// evaluates, in node_modules/, dist/ or a *.min.js file is high as
+// anywhere else (an untrusted repository chooses where its files are);
+// only the noise detectors (encoded blobs, padding without a sink) are
+// capped there.
+func TestVendoredLoaderNotDowngraded(t *testing.T) {
+	t.Parallel()
+	loader := "var s = 'Y29uc29sZS5sb2coMSk=';\nnew Function(Buffer.from(s, 'base64').toString())();\n"
+	padded := "var a = 1;" + strings.Repeat(" ", 300) + "eval(payload);\n"
+	quiet := "var a = 1;" + strings.Repeat(" ", 300) + "var b = 2;\n"
+	for _, p := range []string{"node_modules/express/lib/express.js", "dist/app.js", "public/app.min.js", "src/index.js"} {
+		if got := (JSFlowDetector{}).Detect(&File{Path: p, Data: []byte(loader)}); len(got) == 0 || got[0].Rule != "JS-EXEC-DECODED" || got[0].Severity != SeverityHigh {
+			t.Errorf("%s: loader: got %+v, want JS-EXEC-DECODED high", p, got)
+		}
+		d := HiddenCodeDetector{}
+		if got := d.Detect(&File{Path: p, Data: []byte(padded)}); len(got) == 0 || got[0].Severity != SeverityHigh {
+			t.Errorf("%s: padded eval: got %+v, want HIDDEN-AFTER-WHITESPACE high", p, got)
+		}
+		want := SeverityMedium
+		if got := d.Detect(&File{Path: p, Data: []byte(quiet)}); len(got) == 0 || isVendored(p) && got[0].Severity != want {
+			t.Errorf("%s: padded code: got %+v, want HIDDEN-AFTER-WHITESPACE %s", p, got, want)
+		}
+	}
+}

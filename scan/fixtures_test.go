@@ -52,6 +52,7 @@ func TestMaliciousFixtures(t *testing.T) {
 		{"autorun-targets", []string{"AUTORUN-TARGET-SUSPICIOUS", "NPM-LIFECYCLE-SCRIPT", "DEVCONTAINER-COMMAND", "VSCODE-AUTORUN-TASK", "SHELL-DOWNLOAD-EXEC"}},
 		{"c2-variants", []string{"C2-PORT", "BLOCKCHAIN-DEAD-DROP-FETCH", "PY-ENV-SENT-OUT"}},
 		{"install-triggers", []string{"NPM-LIFECYCLE-SCRIPT", "AUTORUN-TARGET-SUSPICIOUS", "JS-EXEC-FETCHED"}},
+		{"vendored-loader", []string{"JS-EXEC-DECODED", "HIDDEN-AFTER-WHITESPACE"}},
 		{"exec-evasions", []string{"JS-EXEC-FETCHED", "JS-EXEC-DECODED", "JS-SINK-OBFUSCATED", "JS-ENV-EXFIL-FLOW", "PY-EXEC-REMOTE", "PY-EXEC-DECODED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
