@@ -81,6 +81,15 @@ func TestLimitsEveryReader(t *testing.T) {
 				if bulwark.ErrorCode(err) != bulwark.ETOOLARGE || !strings.Contains(err.Error(), c.option) {
 					t.Errorf("%s over its limit: %v, want ETOOLARGE naming %s", c.what, err, c.option)
 				}
+				// The limits are fixed for a user: the fix is to split the
+				// file (or, for a row, to find what joined lines).
+				fix := "split the file"
+				if c.option == "MaxRowBytes" {
+					fix = "unclosed quote"
+				}
+				if msg := err.Error(); strings.Contains(msg, "raise the limit") || !strings.Contains(msg, fix) {
+					t.Errorf("%s over its limit: %v, want the fix %q and no limit to raise", c.what, err, fix)
+				}
 			}
 		})
 	}

@@ -593,8 +593,16 @@ func parseTime(s string, utc bool) (time.Time, error) {
 			return time.Time{}, errNoZone
 		}
 	}
-	return time.Time{}, bulwark.Errorf(bulwark.EINVALID, "is not an RFC 3339 time with its zone (2026-03-02T09:15:00Z)")
+	return time.Time{}, errNotTime
 }
+
+// errNotTime is parseTime's error of a value in no form it reads: it
+// names the forms read (export them so), since other common forms (a
+// month-first "3/2/2026 9:23:00 AM", epoch seconds, a zone name) are
+// ambiguous or need a zone database guess.
+var errNotTime = bulwark.Errorf(bulwark.EINVALID, "is not an RFC 3339 time with its zone, the form read: "+
+	"2026-03-02T09:15:00Z or 2026-03-02T18:15:00+09:00 (also with a space for the T, +0900 or fractions of a second); "+
+	"month-first dates, epoch seconds and zone names such as UTC are not read: export the times in ISO 8601")
 
 // errNoZone is parseTime's error of a time without a zone.
 var errNoZone = bulwark.Errorf(bulwark.EINVALID, "has no time zone: add Z (UTC) or the offset it was taken in (2026-03-02T09:15:00Z, 2026-03-02T18:15:00+09:00)")

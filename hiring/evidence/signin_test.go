@@ -242,6 +242,10 @@ func TestReadSignInsErrors(t *testing.T) {
 		{"bad quotes", generic + "\"a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\n", "", []string{"f: line 2: CSV:"}},
 		{"entra status", entraCSV + "2026-03-04T08:00:01Z,a@contoso.example,192.0.2.1,\"Chicago, Illinois, US\",Maybe\n", "", []string{"f: line 2: Status:"}},
 		{"entra date", entraCSV + "04/03/2026 08:00,a@contoso.example,192.0.2.1,,Success\n", "", []string{"f: line 2: Date (UTC):", "not an RFC 3339 time"}},
+		// The error names the forms read.
+		{"generic time with zone name", generic + "a@example.com,2026-03-02T09:23:00 UTC,192.0.2.1,,,,,\n", "", []string{"f: line 2: time:", "2026-03-02T09:15:00Z or 2026-03-02T18:15:00+09:00", "zone names such as UTC are not read"}},
+		{"generic time month first", generic + "a@example.com,3/2/2026 9:23:00 AM,192.0.2.1,,,,,\n", "", []string{"f: line 2: time:", "month-first dates", "ISO 8601"}},
+		{"generic time epoch", generic + "a@example.com,1772443380,192.0.2.1,,,,,\n", "", []string{"f: line 2: time:", "epoch seconds"}},
 		{"entra json status", `{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1"}`, "", []string{"f: line 1: status.errorCode: is missing"}},
 		{"entra graph page bad element", `{"@odata.context":"x","value":[` + "\n" + `{"createdDateTime":"2026-03-04T08:00:01Z","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1","status":{"errorCode":0}},` + "\n" + `{"createdDateTime":"2026-03-04T08:00:01","userPrincipalName":"a@contoso.example","ipAddress":"192.0.2.1","status":{"errorCode":0}}]}`, "", []string{"f: line 3: createdDateTime:", "no time zone"}},
 	}

@@ -110,14 +110,34 @@ func (in *input) errf(line int, field, format string, args ...any) error {
 	return errf(in.name, line, field, format, args...)
 }
 
-// tooLarge is the error of a file or row over its limit.
+// The fixes tooLarge names. The limits are fixed: a user cannot raise
+// them, only split the file; a row that long is no record.
+const (
+	fixSplit = "split the file and give the parts one after the other (people stored by one run are checked with those of the next)"
+	fixRow   = "no record is that long: look for an unclosed quote joining lines, or a cell holding a whole document"
+)
+
+// tooLarge is the error of a file or row over its limit: option names
+// the limit (MaxFileBytes, MaxRowBytes, MaxRows: fixed for a user, who can
+// only split the file; the fix says how), or is the fix itself.
 func tooLarge(name string, line int, what string, limit int64, option string) error {
 	at := ""
 	if line > 0 {
 		at = "line " + strconv.Itoa(line) + ": "
 	}
-	e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: %s%s is over the limit of %s: split the file or raise the limit (%s)",
-		name, at, what, sizeText(limit), option)
+	fix := fixSplit
+	switch option {
+	case "MaxRowBytes":
+		fix = fixRow
+	case "MaxFileBytes", "MaxRows":
+	default:
+		fix, option = option, ""
+	}
+	if option != "" {
+		option = " (" + option + ")"
+	}
+	e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: %s%s is over the limit of %s%s: %s",
+		name, at, what, sizeText(limit), option, fix)
 	e.Field = name
 	return e
 }
@@ -162,7 +182,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 
 // tooManyRecords is the error of the record at line past lim.MaxRows.
 func tooManyRecords(name string, line int, lim Limits) error {
-	e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: line %d: more than %d records: split the file or raise the limit (MaxRows)", name, line, lim.MaxRows)
+	e := bulwark.Errorf(bulwark.ETOOLARGE, "%s: line %d: more than %d records (MaxRows): %s", name, line, lim.MaxRows, fixSplit)
 	e.Field = name
 	return e
 }
