@@ -2,6 +2,7 @@ package scan
 
 import (
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -57,8 +58,11 @@ type autorunTree struct {
 type npmPackage struct {
 	file    string // path of the package.json
 	dir     string
+	name    string
 	main    string
 	scripts map[string]npmScript
+	bins    map[string]string // command name -> file ("bin")
+	local   map[string]string // dependency name -> file:, link:, portal: or workspace: spec
 }
 
 type npmScript struct {
@@ -105,12 +109,45 @@ func (t *autorunTree) file(f *File) {
 			if len(l.path) == 1 && l.path[0] == "main" {
 				pkg.main = l.value
 			}
+			if len(l.path) == 1 && l.path[0] == "name" {
+				pkg.name = l.value
+			}
+			if len(l.path) >= 1 && len(l.path) <= 2 && l.path[0] == "bin" {
+				if pkg.bins == nil {
+					pkg.bins = map[string]string{}
+				}
+				name := ""
+				if len(l.path) == 2 {
+					name = l.path[1]
+				}
+				pkg.bins[name] = l.value
+			}
+			if len(l.path) == 2 && (l.path[0] == "dependencies" || l.path[0] == "devDependencies" || l.path[0] == "optionalDependencies") {
+				for _, pre := range []string{"file:", "link:", "portal:", "workspace:"} {
+					if strings.HasPrefix(l.value, pre) {
+						if pkg.local == nil {
+							pkg.local = map[string]string{}
+						}
+						pkg.local[l.path[1]] = l.value
+					}
+				}
+			}
 		}
 		t.pkgs[dir] = pkg
 		for _, s := range autorunScripts {
 			if sc, ok := pkg.scripts[s]; ok {
 				t.triggers = append(t.triggers, autorunTrigger{file: f.Path, from: sc.line, to: sc.line, what: "scripts." + s, when: "npm install", cmd: sc.cmd, dir: dir, pkg: pkg})
 			}
+		}
+	case b == ".npmrc":
+		t.configTriggers(f, dir, npmrcTrigger)
+	case b == ".yarnrc.yml" || b == ".yarnrc.yaml" || b == ".yarnrc":
+		t.configTriggers(f, dir, yarnrcTrigger)
+	case b == "bunfig.toml":
+		t.configTriggers(f, dir, bunfigTrigger)
+	case b == "binding.gyp":
+		for _, a := range gypActions(f.Data) {
+			t.triggers = append(t.triggers, autorunTrigger{file: f.Path, from: a.line, to: a.line, what: "a binding.gyp action", when: "npm install (node-gyp rebuild)", cmd: a.cmd, dir: dir})
 		}
 	case strings.HasSuffix(lp, ".vscode/tasks.json") || strings.HasSuffix(lp, ".code-workspace"):
 		root := dir
@@ -151,6 +188,121 @@ func (t *autorunTree) file(f *File) {
 			t.triggers = append(t.triggers, autorunTrigger{file: f.Path, from: line, to: line, what: key, when: "opening the project in a dev container", cmd: cmd, dir: root})
 		}
 	}
+}
+
+// configTriggers records the commands a configuration file's lines make
+// a package manager run: trig returns, for one line, what the line sets,
+// when it runs and the command that runs (empty: none).
+func (t *autorunTree) configTriggers(f *File, dir string, trig func(line string) (what, when, cmd string)) {
+	for n, raw := range strings.Split(string(f.Data), "\n") {
+		if n >= 2000 {
+			break
+		}
+		if what, when, cmd := trig(strings.TrimSpace(raw)); cmd != "" {
+			t.triggers = append(t.triggers, autorunTrigger{file: f.Path, from: n + 1, to: n + 1, what: what, when: when, cmd: cmd, dir: dir})
+		}
+	}
+}
+
+// configValue splits a "key = value", "key: value" or "key value" line
+// (.npmrc, .yarnrc.yml, .yarnrc, bunfig.toml) and unquotes the value.
+func configValue(l string) (string, string) {
+	i := strings.IndexAny(l, "=: \t")
+	if i <= 0 || l[0] == '#' || l[0] == ';' {
+		return "", ""
+	}
+	k := strings.Trim(l[:i], `"'`)
+	v := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l[i:]), "=:"))
+	return strings.ToLower(k), strings.Trim(v, `"'`)
+}
+
+// npmrcTrigger: node-options is given to every node npm starts (its
+// --require and --import files run first), script-shell runs every
+// script, onload-script runs when npm starts.
+func npmrcTrigger(l string) (string, string, string) {
+	k, v := configValue(l)
+	const when = "every npm command in the folder (npm install first)"
+	switch k {
+	case "node-options":
+		return "node-options", when, "node " + v
+	case "script-shell", "git":
+		return k, when, "sh " + v
+	case "onload-script":
+		return k, when, "node " + v
+	}
+	return "", "", ""
+}
+
+// yarnrcTrigger: yarnPath (.yarnrc.yml), yarn-path (.yarnrc) is the file
+// every yarn command runs instead of Yarn.
+func yarnrcTrigger(l string) (string, string, string) {
+	k, v := configValue(l)
+	if k == "yarnpath" || k == "yarn-path" {
+		return k, "every yarn command in the folder (yarn install first)", "node " + v
+	}
+	return "", "", ""
+}
+
+// bunfigTrigger: preload = ["./a.ts"] (at the top or under [test]).
+func bunfigTrigger(l string) (string, string, string) {
+	k, v := configValue(l)
+	if k != "preload" {
+		return "", "", ""
+	}
+	var files []string
+	for _, x := range strings.Split(strings.Trim(v, "[] "), ",") {
+		if x = strings.Trim(strings.TrimSpace(x), `"'`); x != "" {
+			files = append(files, "bun "+x)
+		}
+	}
+	return "preload", "every bun run or bun test", strings.Join(files, " ; ")
+}
+
+// gypAction is one binding.gyp action's command.
+type gypAction struct {
+	line int
+	cmd  string
+}
+
+// gypActions returns the commands of binding.gyp's "action" lists
+// ('action': ['node', 'tools/gen.js', ...]): node-gyp runs them while it
+// builds the addon.
+func gypActions(data []byte) []gypAction {
+	var out []gypAction
+	s := string(data)
+	for off := 0; len(out) < 10; {
+		i := strings.Index(s[off:], "action")
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + len("action")
+		if i == 0 || (s[i-1] != '"' && s[i-1] != '\'') || off >= len(s) || s[off] != s[i-1] {
+			continue // 'actions', 'action_name', a word in a string
+		}
+		rest := strings.TrimLeft(s[off+1:], " \t\r\n")
+		if !strings.HasPrefix(rest, ":") {
+			continue
+		}
+		rest = strings.TrimLeft(rest[1:], " \t\r\n")
+		if !strings.HasPrefix(rest, "[") {
+			continue
+		}
+		end := strings.IndexByte(rest, ']')
+		if end < 0 || end > 4096 {
+			continue
+		}
+		var words []string
+		for _, w := range strings.Split(rest[1:end], ",") {
+			if w = strings.Trim(strings.TrimSpace(w), `"'`); w != "" {
+				words = append(words, w)
+			}
+		}
+		if len(words) > 0 {
+			out = append(out, gypAction{line: 1 + strings.Count(s[:i], "\n"), cmd: strings.Join(words, " ")})
+		}
+	}
+	return out
 }
 
 // isArrayCommand says whether the devcontainer key holds an array (one
@@ -230,7 +382,7 @@ func (t *autorunTree) vscodeTasks(f *File, root string) {
 // autorunQuiet are the findings about the trigger itself, not about what
 // a target file does.
 func autorunQuiet(rule string) bool {
-	for _, p := range []string{"NPM-", "VSCODE-", "DEVCONTAINER-", "SCAN-", "AUTORUN-", "HIDDEN-DOTFILES", "PATH-CASE", "SYMLINK-"} {
+	for _, p := range []string{"NPM-", "NPMRC-", "YARN-", "BUNFIG-", "GYP-", "VSCODE-", "DEVCONTAINER-", "SCAN-", "AUTORUN-", "HIDDEN-DOTFILES", "PATH-CASE", "SYMLINK-"} {
 		if strings.HasPrefix(rule, p) {
 			return true
 		}
@@ -270,6 +422,12 @@ func (t *autorunTree) finish(all []Finding) []Finding {
 			r.script(pkg, tr.npmScript, 0)
 		}
 		r.command(tr.cmd, tr.dir, pkg, 0)
+		for _, tool := range r.shadows {
+			out = append(out, Finding{Rule: "NPM-LOCAL-TOOL-SHADOW", Severity: SeverityHigh, File: SafePath(tr.file), Line: tr.from,
+				Snippet:     safeText(tr.what+": "+tr.cmd, maxSnippet),
+				Explanation: "The command runs `" + safeText(tool, 40) + "`, which looks like a well-known tool but is a package of this project (a file:, link: or workspace: dependency, or a folder with a package.json of that name): npm puts the project's own copy on the PATH, so " + tr.when + " runs the project's code under the tool's name. A real project takes such tools from the registry. Read the local package's files before installing.",
+				Source:      "npm install: file:/link:/workspace dependencies are linked into node_modules/.bin and run by lifecycle scripts (docs.npmjs.com/cli/configuring-npm/package-json#local-paths)"})
+		}
 		if len(r.targets) == 0 {
 			continue
 		}
@@ -320,6 +478,67 @@ type autorunResolver struct {
 	t       *autorunTree
 	seen    map[string]bool
 	targets []autorunTarget
+	shadows []string // tools the command calls that are the project's own packages
+}
+
+// wellKnownTools are the commands of the lifecycle scripts
+// NPM-LIFECYCLE-SCRIPT leaves to NPM-LIFECYCLE-SCRIPT-COMMON, and other
+// build tools a reader trusts by name.
+var wellKnownTools = map[string]bool{
+	"husky": true, "prisma": true, "nuxt": true, "nuxi": true, "node-gyp": true, "node-gyp-build": true, "prebuild-install": true,
+	"opencollective": true, "opencollective-postinstall": true, "electron-builder": true, "ngcc": true, "svelte-kit": true,
+	"tsc": true, "patch-package": true, "lefthook": true, "simple-git-hooks": true, "is-ci": true, "tshy": true, "rimraf": true,
+}
+
+// localTool returns the file a command word runs when it names a
+// package of the project rather than one from the registry: a file:,
+// link:, portal: or workspace: dependency of pkg, or a package of the
+// tree (outside node_modules) of that name. ok is false for a tool from
+// the registry.
+func (r *autorunResolver) localTool(pkg *npmPackage, word string) (string, bool) {
+	if pkg == nil || word == "" || strings.ContainsAny(word, "/\\.") {
+		return "", false
+	}
+	var q *npmPackage
+	if spec, ok := pkg.local[word]; ok {
+		rel := spec[strings.IndexByte(spec, ':')+1:]
+		if strings.HasPrefix(spec, "workspace:") {
+			rel = ""
+		}
+		if rel != "" {
+			q = r.t.pkgs[strings.TrimPrefix(path.Join(pkg.dir, rel), "./")]
+			if q == nil {
+				return path.Join(pkg.dir, rel), true
+			}
+		}
+	}
+	if q == nil {
+		for _, c := range r.t.pkgs {
+			if c.name == word && c != pkg && !strings.Contains("/"+c.dir+"/", "/node_modules/") {
+				q = c
+				break
+			}
+		}
+	}
+	if q == nil {
+		return "", false
+	}
+	bin := q.bins[word]
+	if bin == "" {
+		bin = q.bins[""]
+	}
+	if bin == "" && len(q.bins) == 1 {
+		for _, b := range q.bins {
+			bin = b
+		}
+	}
+	if bin == "" {
+		bin = q.main
+	}
+	if bin == "" {
+		bin = "index.js"
+	}
+	return strings.TrimPrefix(path.Join(q.dir, bin), "/"), true
 }
 
 func (r *autorunResolver) add(dir, arg, via string, pkg *npmPackage) {
@@ -412,6 +631,13 @@ func (r *autorunResolver) command(cmd, dir string, pkg *npmPackage, depth int) {
 		}
 		prog := base(w[0])
 		args := w[1:]
+		if p, ok := r.localTool(pkg, w[0]); ok {
+			if wellKnownTools[w[0]] && !slices.Contains(r.shadows, w[0]) {
+				r.shadows = append(r.shadows, w[0])
+			}
+			r.add("", p, simple, pkg)
+			continue
+		}
 		switch prog {
 		case "node", "nodejs", "tsx", "ts-node", "babel-node", "esno", "esr", "nodemon", "electron", "deno", "bun":
 			if prog == "deno" && len(args) > 0 && args[0] == "run" {

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -96,5 +97,24 @@ func FuzzAutorunCommand(f *testing.F) {
 		if len(r.targets) > 8 {
 			t.Fatalf("%d targets", len(r.targets))
 		}
+	})
+}
+
+// FuzzAutorunConfig: the readers of .npmrc, .yarnrc(.yml), bunfig.toml,
+// binding.gyp and package.json's bin and local dependencies, then the
+// resolver, on any content, without panicking or looping.
+func FuzzAutorunConfig(f *testing.F) {
+	f.Add(".npmrc", "node-options=--require ./h.js\nscript-shell=./sh\nonload-script = \"./o.js\"")
+	f.Add(".yarnrc.yml", "yarnPath: .yarn/releases/yarn-4.1.0.cjs\nyarn-path \"./y.js\"")
+	f.Add("bunfig.toml", "preload = [\"./a.ts\", './b.ts']\n[test]\npreload = \"./c.ts\"")
+	f.Add("binding.gyp", `{"targets":[{"actions":[{"action_name":"g","action":["node","gen.js","<@(_outputs)"]}]}],'action': [ 'python', "x.py"`)
+	f.Add("package.json", `{"scripts":{"prepare":"husky"},"devDependencies":{"husky":"file:./h"},"bin":{"husky":"b.js"}}`)
+	f.Fuzz(func(t *testing.T, name, data string) {
+		tr := &autorunTree{paths: map[string]bool{"h.js": true, "gen.js": true}, suspects: map[string][]Finding{}, pkgs: map[string]*npmPackage{}}
+		tr.file(&File{Path: "h/package.json", Data: []byte(`{"name":"husky","bin":"b.js"}`)})
+		tr.file(&File{Path: path.Base(name), Data: []byte(data)})
+		tr.file(&File{Path: "package.json", Data: []byte(`{"scripts":{"prepare":"husky && tsc"},"devDependencies":{"husky":"file:./h"}}`)})
+		_ = tr.finish(nil)
+		_ = gypActions([]byte(data))
 	})
 }

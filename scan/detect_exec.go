@@ -12,7 +12,8 @@ import (
 //     `node -p "require(…)"` include-path lookup): a binding.gyp with a
 //     "<!(…)" or "<!@(…)" command expansion. With a binding.gyp and no
 //     install script, npm install runs node-gyp rebuild, and gyp runs
-//     every such command in a shell.
+//     every such command in a shell; also each "action" (high), a command
+//     node-gyp runs while building.
 //   - GIT-CONFIG-EXEC (high): a committed .git/config (or a submodule's)
 //     that sets core.fsmonitor, core.hooksPath, core.sshCommand,
 //     core.pager, core.editor, core.askPass, core.gitProxy, a filter's
@@ -79,6 +80,17 @@ func gypExpansions(f *File) []Finding {
 			})
 		}
 		off = i + 2
+	}
+	for _, a := range gypActions(f.Data) {
+		if len(out) >= 10 {
+			break
+		}
+		out = append(out, Finding{
+			Rule: "GYP-COMMAND-EXPANSION", Severity: SeverityHigh, File: f.Path, Line: a.line,
+			Snippet:     safeText("action: "+a.cmd, maxSnippet),
+			Explanation: "binding.gyp declares an action: a command node-gyp runs while it builds the native addon. npm install runs node-gyp rebuild for any package with a binding.gyp, even with no install script in package.json, so the command (and the file of the project it runs) runs on the install the test asks for.",
+			Source:      "gyp input format: actions (gyp.gsrc.io/docs/InputFormatReference.md#Actions); npm-install(1): node-gyp rebuild runs when binding.gyp exists",
+		})
 	}
 	return out
 }

@@ -53,6 +53,7 @@ func TestMaliciousFixtures(t *testing.T) {
 		{"c2-variants", []string{"C2-PORT", "BLOCKCHAIN-DEAD-DROP-FETCH", "PY-ENV-SENT-OUT"}},
 		{"install-triggers", []string{"NPM-LIFECYCLE-SCRIPT", "AUTORUN-TARGET-SUSPICIOUS", "JS-EXEC-FETCHED"}},
 		{"vendored-loader", []string{"JS-EXEC-DECODED", "HIDDEN-AFTER-WHITESPACE"}},
+		{"config-exec", []string{"NPMRC-EXEC-OPTION", "YARN-PATH-IN-TREE", "GYP-COMMAND-EXPANSION", "BUNFIG-PRELOAD", "NPMRC-REGISTRY-OVERRIDE", "VSCODE-SETTINGS-EXEC", "NPM-LOCAL-TOOL-SHADOW", "AUTORUN-TARGET-SUSPICIOUS"}},
 		{"exec-evasions", []string{"JS-EXEC-FETCHED", "JS-EXEC-DECODED", "JS-SINK-OBFUSCATED", "JS-ENV-EXFIL-FLOW", "PY-EXEC-REMOTE", "PY-EXEC-DECODED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,2 @@
+// Loaded before every bun run and bun test.
+export const ready = true;
