@@ -369,12 +369,17 @@ func worstExit(as []hiring.Assessment) int {
 	return v.ExitCode()
 }
 
+// maxPrinted bounds a text the hire commands print (evidence, reasons):
+// what the records hold is printed through termSafe, so that a control
+// character in a name or id cannot act on the terminal.
+const maxPrinted = 1 << 16
+
 func (m *Main) printAssessments(as []hiring.Assessment) {
 	for _, a := range as {
-		fmt.Fprintf(m.Stdout, "%-6s  %s  score %d  (%s)\n", strings.ToUpper(string(a.Verdict)), a.ID, a.Score, plural(len(a.Flags), "flag", "flags"))
+		fmt.Fprintf(m.Stdout, "%-6s  %s  score %d  (%s)\n", strings.ToUpper(string(a.Verdict)), termSafe(a.ID, 256), a.Score, plural(len(a.Flags), "flag", "flags"))
 		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 		for _, f := range a.Flags {
-			fmt.Fprintf(tw, "  %s\t%s\t+%d\t%s\n", f.Severity, f.Rule, f.Weight, f.Evidence)
+			fmt.Fprintf(tw, "  %s\t%s\t+%d\t%s\n", f.Severity, f.Rule, f.Weight, termSafe(f.Evidence, maxPrinted))
 		}
 		tw.Flush()
 	}
@@ -386,9 +391,9 @@ func (m *Main) printClusters(cs []hiring.Cluster) {
 	}
 	fmt.Fprintf(m.Stdout, "\n%s:\n", plural(len(cs), "cluster", "clusters"))
 	for _, c := range cs {
-		fmt.Fprintf(m.Stdout, "  %s\n", strings.Join(c.IDs, ", "))
+		fmt.Fprintf(m.Stdout, "  %s\n", termSafe(strings.Join(c.IDs, ", "), maxPrinted))
 		for _, r := range c.Reasons {
-			fmt.Fprintf(m.Stdout, "    - %s\n", r)
+			fmt.Fprintf(m.Stdout, "    - %s\n", termSafe(r, maxPrinted))
 		}
 	}
 }
@@ -399,7 +404,7 @@ func (m *Main) printRejected(rs []hiring.Rejected) {
 	}
 	fmt.Fprintf(m.Stdout, "\n%s not read (fix them in the records; they link nothing):\n", plural(len(rs), "identifier", "identifiers"))
 	for _, r := range rs {
-		fmt.Fprintf(m.Stdout, "  %s  %s %q: %s\n", r.ID, r.Kind, r.Value, r.Reason)
+		fmt.Fprintf(m.Stdout, "  %s  %s %q: %s\n", termSafe(r.ID, 256), r.Kind, r.Value, termSafe(r.Reason, maxPrinted))
 	}
 }
 
@@ -502,7 +507,7 @@ func (m *Main) hireShowCmd() *command {
 			}
 			fmt.Fprintf(m.Stdout, "\nrun %d at %s; %s stored%s\n", a.RunID, formatTime(&a.ComputedAt), plural(ev.Count(), "evidence item", "evidence items"), stale)
 			for _, f := range a.Flags {
-				fmt.Fprintf(m.Stdout, "  %s: %s\n", f.Rule, f.Source)
+				fmt.Fprintf(m.Stdout, "  %s: %s\n", f.Rule, termSafe(f.Source, maxPrinted))
 			}
 			return code, nil
 		},

@@ -204,6 +204,8 @@ func TestHireBadInput(t *testing.T) {
 	empty := f("empty.csv", "id,full_name\n")
 	zoneless := f("zoneless.csv", "user,time,ip,user_agent,mfa_device,country,asn,success\nana@example.com,2026-03-01 10:00:00,192.0.2.1,,,US,,true\n")
 	badMapping := f("mapping.toml", "columns = { \"Given\" = \"no_such_column\" }\n")
+	escape := f("esc.csv", "id,full_name,phones,country\nC1,\"Ann\x1b]0;pwned\x07\x1b[2J\",+1 512 555 0101,US\nC2,Bob Bee,+1 512 555 0101,US\n")
+	dotdot := f("dotdot.csv", "id,full_name\n..,Dot Dot\n")
 	for _, tt := range []struct {
 		name string
 		args []string
@@ -218,6 +220,9 @@ func TestHireBadInput(t *testing.T) {
 		{"no records", []string{"hire", "screen", empty}, []string{"empty.csv", "no people records"}},
 		{"zoneless sign-in", []string{"hire", "screen", good, "--logins", zoneless}, []string{"zoneless.csv", "line 2"}},
 		{"bad mapping", []string{"hire", "screen", good, "--mapping", badMapping}, []string{"mapping.toml", "no_such_column"}},
+		{"control character", []string{"hire", "screen", escape}, []string{"esc.csv: line 2: column 2 (full_name): a control character (U+001B) at character 4"}},
+		{"id ..", []string{"hire", "screen", dotdot}, []string{"dotdot.csv: line 2: id: an id of \"..\""}},
+		{"link: id ..", []string{"hire", "link", dotdot}, []string{"dotdot.csv: line 2: id:"}},
 		{"intel not a folder", []string{"hire", "screen", good, "--intel", good}, []string{"--intel", "not a folder"}},
 		{"link without file", []string{"hire", "link"}, []string{"give one people file"}},
 		{"forget without id", []string{"hire", "forget"}, []string{"give one person id"}},
@@ -576,5 +581,21 @@ func TestHireForgetAfterRestore(t *testing.T) {
 		if code, _, stderr := run(t, restored, append([]string{"hire", "forget"}, tc...)...); code != 1 {
 			t.Errorf("hire forget %v: exit %d, %q; want 1", tc, code, stderr)
 		}
+	}
+}
+
+// TestHirePrintsNoControls: the hire commands' text escapes what the
+// records hold, should a control character reach the store.
+func TestHirePrintsNoControls(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	m := &Main{Stdout: &out}
+	m.printAssessments([]hiring.Assessment{{ID: "A\x1b[31m2", Verdict: "review", Flags: []hiring.Flag{{Rule: "SHARED_IDENTIFIER", Evidence: "shares a phone number with C1 (Ann\x1b]0;pwned\x07)"}}}})
+	m.printClusters([]hiring.Cluster{{IDs: []string{"A\x1b[31m2", "C1"}, Reasons: []string{"C1 (Ann\u202e) and A share"}}})
+	if strings.ContainsAny(out.String(), "\x1b\x07\u202e") {
+		t.Errorf("control characters printed raw: %q", out.String())
+	}
+	if !strings.Contains(out.String(), `A\x1b[31m2`) {
+		t.Errorf("the id is not shown escaped: %q", out.String())
 	}
 }

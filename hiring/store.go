@@ -3,6 +3,7 @@ package hiring
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
@@ -259,6 +260,9 @@ func CheckRecords(records []Record) error {
 		if len(p.ID) > MaxIDLen {
 			return bulwark.Invalid(where+".id", "an id of %d bytes: at most %d", len(p.ID), MaxIDLen)
 		}
+		if msg := CheckID(p.ID); msg != "" {
+			return bulwark.Invalid(where+".id", "%s", msg)
+		}
 		switch p.Role {
 		case "", RoleApplicant, RoleContractor, RoleEmployee:
 		default:
@@ -270,6 +274,25 @@ func CheckRecords(records []Record) error {
 		seen[p.ID] = i
 	}
 	return nil
+}
+
+// CheckID returns why id cannot be a person's id, or "": an id names the
+// person in a URL path segment (/api/v1/hire/people/ID, where "." and ".."
+// are resolved away and "/" separates segments) and in terminals, so it
+// may not be "." or "..", nor hold "/", "\\" or a control character.
+func CheckID(id string) string {
+	switch {
+	case id == "." || id == "..":
+		return "an id of \"" + id + "\" cannot name the person in a URL (GET or DELETE /api/v1/hire/people/ID): give the record another id"
+	case strings.ContainsAny(id, "/\\"):
+		return "an id holding \"/\" or \"\\\" cannot name the person in a URL path (GET or DELETE /api/v1/hire/people/ID): give the record an id without them"
+	}
+	for _, r := range id {
+		if r < 0x20 || r >= 0x7f && r <= 0x9f {
+			return "an id holding a control character: give the record an id without one"
+		}
+	}
+	return ""
 }
 
 // MaxIDLen is the longest person id in bytes.

@@ -30,6 +30,11 @@ func TestCheckRecords(t *testing.T) {
 		{"duplicate", rec(Person{ID: "secret", Line: 2}, Person{ID: "secret", Line: 9}), bulwark.EINVALID, "line 9"},
 		{"bad role", rec(Person{ID: "a", Role: "ceo"}), bulwark.EINVALID, "unknown role"},
 		{"long id", rec(Person{ID: strings.Repeat("x", MaxIDLen+1)}), bulwark.EINVALID, "at most"},
+		{"id ..", rec(Person{ID: "..", Line: 4}), bulwark.EINVALID, `line 4.id: an id of ".." cannot name the person in a URL`},
+		{"id .", rec(Person{ID: "."}), bulwark.EINVALID, `people[0].id: an id of "."`},
+		{"id with /", rec(Person{ID: "a/b", Line: 2}), bulwark.EINVALID, `line 2.id: an id holding "/"`},
+		{"id with ESC", rec(Person{ID: "a\x1b[31m", Line: 2}), bulwark.EINVALID, "line 2.id: an id holding a control character"},
+		{"id with dots", rec(Person{ID: "a..b"}, Person{ID: "..."}), "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -367,6 +367,9 @@ func (in *input) person(line int, l *peopleLayout, cells []cell, m *Mapping) (hi
 		}
 		switch f {
 		case fID:
+			if msg := hiring.CheckID(v); msg != "" {
+				return p, in.errf(line, col, "%s", msg)
+			}
 			p.ID = v
 		case fFullName:
 			p.FullName = v

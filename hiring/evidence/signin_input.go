@@ -497,9 +497,16 @@ func (t *csvTable) next() ([]string, int, error) {
 	}
 	line, _ := t.r.FieldPos(0)
 	size := 0
-	for _, f := range rec {
+	for i, f := range rec {
 		if !utf8.ValidString(f) {
 			return nil, 0, checkUTF8([]byte(f), t.name, line)
+		}
+		if err := checkControls(f); err != nil {
+			col := "column " + strconv.Itoa(i+1)
+			if i < len(t.head) {
+				col += " (" + strings.TrimSpace(t.head[i]) + ")"
+			}
+			return nil, 0, lineError(t.name, line, col, "%s", err.Error())
 		}
 		size += len(f) + 1
 	}

@@ -232,6 +232,7 @@ func TestReadSignInsErrors(t *testing.T) {
 		{"utf-16 without BOM", "u\x00s\x00e\x00r\x00", "", []string{"f: line 1: encoding: a NUL byte", "save it as UTF-8"}},
 		{"generic columns", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1\n", "", []string{"f: line 2: columns:"}},
 		{"generic unknown column", "user,time,ip,password\n", "", []string{"f: line 1: header: unknown column \"password\"", "user, time, ip"}},
+		{"generic control character", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,\"Mozilla\x1b[2J\",,,,\n", "", []string{"f: line 2: column 4 (user_agent): a control character (U+001B) at character 8"}},
 		{"generic zone-less", generic + "a@example.com,2026-03-02 09:00:00,192.0.2.1,,,,,\n", "", []string{"f: line 2: time:", "has no time zone"}},
 		{"generic bad ip", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,,\nb@example.com,2026-03-02T09:00:00Z,10.0.0.0/8,,,,,\n", "", []string{"f: line 3: ip:", "is not an IP address"}},
 		{"generic bad asn", generic + "a@example.com,2026-03-02T09:00:00Z,192.0.2.1,,,,ASx,\n", "", []string{"f: line 2: asn:"}},

@@ -554,6 +554,43 @@ type cell struct {
 	isList bool
 }
 
+// checkControls refuses a cell holding a control character.
+func (c *cell) checkControls() error {
+	if err := checkControls(c.s); err != nil {
+		return err
+	}
+	for _, v := range c.list {
+		if err := checkControls(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkControls refuses text holding a control character: C0 other than
+// tab, line feed and carriage return, DEL, C1, or a bidirectional
+// formatting control (Unicode's Bidi_Control: embeddings, overrides,
+// isolates and marks). Names and identifiers are printed to terminals and
+// pages, where such characters can recolour, rewrite or reorder what is
+// shown. Every reader's cells go through it (the error names the
+// character's position in the cell).
+func checkControls(s string) error {
+	n := 0
+	for _, r := range s {
+		n++
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r >= 0x7f && r <= 0x9f || bidiControl(r) {
+			return errors.New("a control character (U+" + strings.ToUpper(strconv.FormatInt(int64(r)|0x10000, 16)[1:]) + ") at character " +
+				strconv.Itoa(n) + ": remove it (a control character can change what a terminal or page shows)")
+		}
+	}
+	return nil
+}
+
+// bidiControl reports whether r has Unicode's Bidi_Control property.
+func bidiControl(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+}
+
 // rows reads a file of flat records, CSV or JSON, as rows of cells by
 // column name: it calls fn once per record with its line, the column
 // names (as the file spells them: for CSV the header, the same slice for
@@ -596,6 +633,9 @@ func (in *input) rows(header func(cols []string) error, fn func(line int, cols [
 				return err
 			}
 			for i, c := range rec {
+				if err := checkControls(c); err != nil {
+					return in.errf(line, in.colName(false, i), "%s", err.Error())
+				}
 				cells[i] = cell{s: c}
 			}
 			return fn(line, cols, cells)
@@ -643,6 +683,9 @@ func (in *input) rows(header func(cols []string) error, fn func(line int, cols [
 			i = skipSpace(text, i+1) // ':'
 			end = skipValue(text, i)
 			c, err := jsonCell(text[i:end])
+			if err == nil {
+				err = c.checkControls()
+			}
 			if err != nil {
 				return in.errf(line, key, "%s", err.Error())
 			}
