@@ -355,6 +355,7 @@ func (m *Main) hireScreenCmd() *command {
 				fmt.Fprintf(m.Stdout, "\n%s stored before re-checked with them (run %d; 'bulwark hire list' shows everyone).\n",
 					plural(others, "other person", "other people"), res.Run.ID)
 			}
+			m.printChanged(out.Changed)
 			return code, nil
 		},
 	}
@@ -382,6 +383,22 @@ func (m *Main) printAssessments(as []hiring.Assessment) {
 			fmt.Fprintf(tw, "  %s\t%s\t+%d\t%s\n", f.Severity, f.Rule, f.Weight, termSafe(f.Evidence, maxPrinted))
 		}
 		tw.Flush()
+	}
+}
+
+// printChanged lists the people stored before whose verdict the run
+// changed: old → new verdict and the new flags' codes.
+func (m *Main) printChanged(cs []hiring.VerdictChange) {
+	if len(cs) == 0 {
+		return
+	}
+	fmt.Fprintf(m.Stdout, "\nVerdicts this run changed (%s stored before; 'bulwark hire show ID' for the flags):\n", plural(len(cs), "person", "people"))
+	for _, c := range cs {
+		rules := strings.Join(c.Rules, ", ")
+		if rules == "" {
+			rules = "no flags"
+		}
+		fmt.Fprintf(m.Stdout, "  %s  %s → %s  (%s)\n", termSafe(c.ID, 80), strings.ToUpper(string(c.From)), strings.ToUpper(string(c.To)), rules)
 	}
 }
 
@@ -785,6 +802,7 @@ func (m *Main) hireRecheckCmd() *command {
 			out := hireScreenOutput{RunView: hiring.RunView{People: []hiring.Assessment{}, Clusters: []hiring.Cluster{}}, Notices: []string{}}
 			if res != nil {
 				out.People, out.Clusters, out.Run = res.Assessments, hiring.ClustersHolding(nil, res.Clusters), res.Run
+				out.Changed = res.Changed
 				out.Notices = res.Notices(hiring.EvidenceSources{})
 			}
 			code := worstExit(out.People)
@@ -798,6 +816,7 @@ func (m *Main) hireRecheckCmd() *command {
 			m.printNotices(out.Notices)
 			m.printAssessments(out.People)
 			m.printClusters(out.Clusters)
+			m.printChanged(out.Changed)
 			return code, nil
 		},
 	}

@@ -11,6 +11,9 @@ type RunView struct {
 	People   []Assessment `json:"people"`
 	Clusters []Cluster    `json:"clusters"`
 	Rejected []Rejected   `json:"rejected,omitempty"`
+	// Changed are the people stored before, of the run or not, whose
+	// verdict the run changed (RunResult.Changed).
+	Changed []VerdictChange `json:"changed,omitempty"`
 }
 
 // ViewOf returns what res says about people (in their order). People res
@@ -21,7 +24,7 @@ func ViewOf(people []Person, res *RunResult) RunView {
 	for _, a := range res.Assessments {
 		byID[a.ID] = a
 	}
-	v := RunView{People: []Assessment{}, Clusters: ClustersHolding(ids, res.Clusters)}
+	v := RunView{People: []Assessment{}, Clusters: ClustersHolding(ids, res.Clusters), Changed: res.Changed}
 	for _, r := range res.Rejected {
 		if ids[r.ID] {
 			v.Rejected = append(v.Rejected, r)

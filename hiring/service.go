@@ -107,6 +107,82 @@ type RunResult struct {
 	// all of it in sentences.
 	Unmatched Unmatched `json:"unmatched"`
 	Skipped   []string  `json:"skipped,omitempty"`
+	// Changed are the people stored and screened before whose verdict the
+	// run changed (a person already hired going from review to block
+	// because of a new applicant's or a new file's evidence), in the
+	// order of Assessments.
+	Changed []VerdictChange `json:"changed,omitempty"`
+}
+
+// VerdictChange is a stored person whose verdict a run changed: the
+// verdict of their assessment before the run, the new one, and the new
+// assessment's rule codes.
+type VerdictChange struct {
+	ID    string          `json:"id"`
+	From  bulwark.Verdict `json:"from"`
+	To    bulwark.Verdict `json:"to"`
+	Rules []string        `json:"rules,omitempty"`
+}
+
+// priorVerdicts returns the verdicts of the stored people whose latest
+// assessment is not clear (review or block), read page by page; the
+// others stored and screened are clear.
+func (s *Service) priorVerdicts(ctx context.Context) (map[string]bulwark.Verdict, error) {
+	out := map[string]bulwark.Verdict{}
+	for _, v := range []bulwark.Verdict{bulwark.VerdictReview, bulwark.VerdictBlock} {
+		q := PeopleQuery{Verdict: v, Limit: MaxPage}
+		for {
+			page, err := s.Store.ListPeople(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range page.People {
+				out[p.ID] = p.Verdict
+			}
+			if page.Next == "" {
+				break
+			}
+			q.After = page.Next
+		}
+	}
+	return out, nil
+}
+
+// verdictChanges compares the assessments as of a run with the verdicts
+// before it (prior: priorVerdicts) for the people stored before (stored):
+// a person not in prior is clear when they had an assessment at all
+// (Store.Assessment: a person imported but never screened changes
+// nothing).
+func (s *Service) verdictChanges(ctx context.Context, as []Assessment, prior map[string]bulwark.Verdict, stored map[string]bool) ([]VerdictChange, error) {
+	var out []VerdictChange
+	for _, a := range as {
+		if !stored[a.ID] {
+			continue
+		}
+		from, ok := prior[a.ID]
+		if !ok {
+			if a.Verdict == bulwark.VerdictClear {
+				continue
+			}
+			if _, err := s.Store.Assessment(ctx, a.ID); bulwark.ErrorCode(err) == bulwark.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			from = bulwark.VerdictClear
+		}
+		if from == a.Verdict {
+			continue
+		}
+		c := VerdictChange{ID: a.ID, From: from, To: a.Verdict}
+		for _, f := range a.Flags {
+			if !slices.Contains(c.Rules, f.Rule) {
+				c.Rules = append(c.Rules, f.Rule)
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // ImportReport is what Import returns.
@@ -445,6 +521,10 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 	if err != nil {
 		return nil, err
 	}
+	prior, err := s.priorVerdicts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	clusters := g.Clusters
 	var rep Report
 	as, err := check(withRunReport(WithSubjects(ctx, fp), &rep), all, allEv, g)
@@ -461,6 +541,10 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 		run.Verdicts[a.Verdict]++
 	}
 	digest, err := assessmentsDigest(as)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := s.verdictChanges(ctx, as, prior, inSnap)
 	if err != nil {
 		return nil, err
 	}
@@ -492,7 +576,7 @@ func (s *Service) runOnce(ctx context.Context, key []byte, check GraphCheckFunc,
 	}
 	out.AuditSeq = e.Seq
 	return &RunResult{Run: out, Assessments: as, Clusters: clusters, Shared: g.Shared, Rejected: g.Rejected,
-		Given: ev.counts(), Unattached: rest.counts(), Unmatched: rep.Unmatched, Skipped: rep.Skipped}, nil
+		Given: ev.counts(), Unattached: rest.counts(), Unmatched: rep.Unmatched, Skipped: rep.Skipped, Changed: changed}, nil
 }
 
 // flaggedPerson is how the audit log names an assessment: fingerprint,
