@@ -87,6 +87,72 @@ type autorunTrigger struct {
 // changes).
 var autorunScripts = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare", "dependencies"}
 
+// dependencyScripts are the scripts npm runs for an installed
+// dependency (a package under node_modules/).
+var dependencyScripts = []string{"preinstall", "install", "postinstall"}
+
+// buildTools are commands of ordinary build steps: compilers, bundlers,
+// hook installers and file utilities, which run no file of the project
+// as a program (their config files are checked by the config rules).
+var buildTools = map[string]bool{
+	"tsc": true, "tshy": true, "tsup": true, "tsc-alias": true, "rollup": true, "vite": true, "webpack": true, "babel": true,
+	"esbuild": true, "swc": true, "unbuild": true, "microbundle": true, "pkgroll": true, "ncc": true, "parcel": true,
+	"rimraf": true, "del-cli": true, "mkdirp": true, "mkdir": true, "cp": true, "rm": true, "shx": true, "copyfiles": true,
+	"cpy": true, "echo": true, "true": true, "exit": true, "husky": true, "not-in-publish": true, "in-publish": true,
+	"ts-scripts": true, "patch-package": true, "node-gyp": true, "node-gyp-build": true, "prebuild-install": true,
+	"ngcc": true, "svelte-kit": true, "svelte-package": true, "prisma": true, "nuxi": true, "nuxt": true, "next": true,
+	"gulp": false, "tsdx": true, "lerna": false, "npm-run-all": false, "cd": true,
+}
+
+// buildOnly says whether the command line runs only ordinary build tools,
+// following `npm run x`, `yarn x` and `pnpm x` to the package's scripts
+// (with their pre and post scripts).
+func buildOnly(cmd string, pkg *npmPackage, depth int, seen map[string]bool) bool {
+	if depth > maxAutorunDepth || len(cmd) > 4096 {
+		return false
+	}
+	for _, simple := range splitShell(cmd) {
+		w := shellWords(simple)
+		for len(w) > 0 && (strings.IndexByte(w[0], '=') > 0 || base(w[0]) == "cross-env" || base(w[0]) == "npx") {
+			w = w[1:]
+		}
+		if len(w) == 0 {
+			continue
+		}
+		prog := base(w[0])
+		var run string
+		switch {
+		case (prog == "npm" || prog == "pnpm") && len(w) >= 3 && (w[1] == "run" || w[1] == "run-script"):
+			run = w[2]
+		case (prog == "yarn" || prog == "pnpm") && len(w) >= 3 && w[1] == "run":
+			run = w[2]
+		case (prog == "yarn" || prog == "pnpm") && len(w) == 2 && !strings.HasPrefix(w[1], "-") && pkg != nil && pkg.scripts[w[1]].cmd != "":
+			run = w[1]
+		case buildTools[prog]:
+			continue
+		default:
+			return false
+		}
+		if pkg == nil {
+			return false
+		}
+		if _, ok := pkg.scripts[run]; !ok {
+			return false
+		}
+		for _, n := range []string{"pre" + run, run, "post" + run} {
+			sc, ok := pkg.scripts[n]
+			if !ok || seen[n] {
+				continue
+			}
+			seen[n] = true
+			if !buildOnly(sc.cmd, pkg, depth+1, seen) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func (t *autorunTree) file(f *File) {
 	t.paths[f.Path] = true
 	lp := FoldPath(f.Path)
@@ -134,7 +200,14 @@ func (t *autorunTree) file(f *File) {
 			}
 		}
 		t.pkgs[dir] = pkg
-		for _, s := range autorunScripts {
+		scripts := autorunScripts
+		if inNodeModules(lp) {
+			// An installed dependency: npm runs only these of its
+			// scripts (prepare and the rest only for the root project
+			// and git or file: dependencies).
+			scripts = dependencyScripts
+		}
+		for _, s := range scripts {
 			if sc, ok := pkg.scripts[s]; ok {
 				t.triggers = append(t.triggers, autorunTrigger{file: f.Path, from: sc.line, to: sc.line, what: "scripts." + s, when: "npm install", cmd: sc.cmd, dir: dir, pkg: pkg})
 			}
@@ -427,6 +500,19 @@ func (t *autorunTree) finish(all []Finding) []Finding {
 				Snippet:     safeText(tr.what+": "+tr.cmd, maxSnippet),
 				Explanation: "The command runs `" + safeText(tool, 40) + "`, which looks like a well-known tool but is a package of this project (a file:, link: or workspace: dependency, or a folder with a package.json of that name): npm puts the project's own copy on the PATH, so " + tr.when + " runs the project's code under the tool's name. A real project takes such tools from the registry. Read the local package's files before installing.",
 				Source:      "npm install: file:/link:/workspace dependencies are linked into node_modules/.bin and run by lifecycle scripts (docs.npmjs.com/cli/configuring-npm/package-json#local-paths)"})
+		}
+		if len(r.targets) == 0 && len(r.shadows) == 0 && pkg != nil && strings.HasPrefix(tr.what, "scripts.") && buildOnly(tr.cmd, pkg, 0, map[string]bool{}) {
+			// prepare: "npm run build" with build: "tsc": an ordinary
+			// build step, low (NPM-LIFECYCLE-SCRIPT is for scripts that
+			// run something else).
+			file := SafePath(tr.file)
+			for i := range all {
+				x := &all[i]
+				if x.File == file && x.Line >= tr.from && x.Line <= tr.to && x.Rule == "NPM-LIFECYCLE-SCRIPT" {
+					x.Severity = SeverityLow
+					x.Explanation += " It runs only build tools (" + safeText(tr.cmd, 80) + ", followed through npm run), no file of the project as a program: an ordinary build step, low."
+				}
+			}
 		}
 		if len(r.targets) == 0 {
 			continue

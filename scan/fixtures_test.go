@@ -249,3 +249,25 @@ func TestCorpusCleanPackages(t *testing.T) {
 		t.Errorf("findings per package differ from %s (the versions installed changed, or the rules did; -update rewrites it):\n%s", path, table.String())
 	}
 }
+
+// TestCorpusCleanProjectInstalled scans the clean packages as a developer
+// has them: one project with its node_modules (installed dependencies'
+// own scripts included). No high or critical finding: npm never runs an
+// installed dependency's prepare or prepublish.
+func TestCorpusCleanProjectInstalled(t *testing.T) {
+	t.Parallel()
+	race.Corpus(t)
+	dir := filepath.Dir(cleanModules(t))
+	rep, err := defaultScanner(t, nil).Scan(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if severityRank(f.Severity) >= severityRank(SeverityHigh) {
+			t.Errorf("%s %s at %s:%d: %s", f.Severity, f.Rule, f.File, f.Line, f.Snippet)
+		}
+	}
+	if rep.Verdict == bulwark.VerdictBlock {
+		t.Errorf("verdict %s", rep.Verdict)
+	}
+}
