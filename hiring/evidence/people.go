@@ -240,7 +240,21 @@ func ReadPeopleNotes(r io.Reader, name string, opt PeopleOptions) ([]hiring.Pers
 		notes = append(notes, "the mapping's ignore_unknown left "+pick(k, "a column", "columns")+" unread: "+strings.Join(labels, ", ")+more+
 			"; map "+pick(k, "it", "those")+" holding identifiers (a second e-mail or phone, a bank account) in the mapping's columns, or list "+pick(k, "it", "them")+" in ignore")
 	}
+	if len(in.unusedCols) > 0 {
+		notes = append(notes, pick(len(in.unusedCols), "the column ", "the columns ")+strings.Join(in.unusedCols, " and ")+
+			" not read: no check uses "+pick(len(in.unusedCols), "it", "them")+", so "+pick(len(in.unusedCols), "it is", "they are")+
+			" not stored (leave "+pick(len(in.unusedCols), "it", "them")+" out of the export, or list "+pick(len(in.unusedCols), "it", "them")+" in the mapping's ignore)")
+	}
 	return ps, notes, nil
+}
+
+// unused notes that column f held a value no check uses (ReadPeopleNotes
+// says so once per column).
+func (in *input) unused(f peopleField) {
+	name := PeopleColumns[f]
+	if !slices.Contains(in.unusedCols, name) {
+		in.unusedCols = append(in.unusedCols, name)
+	}
 }
 
 func readPeople(r io.Reader, name string, opt PeopleOptions) ([]hiring.Person, *input, error) {
@@ -344,7 +358,7 @@ func (in *input) person(line int, l *peopleLayout, cells []cell, m *Mapping) (hi
 				}
 				p.IPs = vals
 			case fLanguages:
-				p.Languages = vals
+				in.unused(f) // declared languages: no check uses them, not kept
 			}
 			continue
 		}
@@ -413,7 +427,7 @@ func (in *input) person(line int, l *peopleLayout, cells []cell, m *Mapping) (hi
 		case fReferredBy:
 			p.ReferredBy = v
 		case fSource:
-			p.Source = v
+			in.unused(f) // where the application came from: no check uses it, not kept
 		}
 	}
 	if p.ID == "" {

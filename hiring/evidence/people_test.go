@@ -307,7 +307,7 @@ func TestReadPeopleJSONValues(t *testing.T) {
 	}
 	p := people[0]
 	if p.ID != "A1" || p.FullName != `Ann "Jo" Lee` || strings.Join(p.Emails, "|") != `a@x.example|b\y` || p.GitHub != "12" ||
-		p.Source != "true" || p.NationalID != "" || p.IPs != nil || len(p.Phones) != 2 {
+		p.Source != "" || p.NationalID != "" || p.IPs != nil || len(p.Phones) != 2 {
 		t.Errorf("got %+v", p)
 	}
 }
@@ -369,4 +369,25 @@ func TestMappingColumnsMustExist(t *testing.T) {
 	}
 	_, err = ParseMapping([]byte("[columns]\n\"Home-Address\" = \"home_address\"\n\"home address\" = \"shipping_address\"\n"), "m.toml")
 	wantErr(t, err, bulwark.EINVALID, "m.toml: columns: ", "are the same column")
+}
+
+// TestReadPeopleUnusedColumns: languages and source, which no check uses,
+// are read but not kept, and a notice says so.
+func TestReadPeopleUnusedColumns(t *testing.T) {
+	t.Parallel()
+	in := "id,full_name,languages,source,resume_text\nRS1,Res One,ko;en,LinkedIn,Senior engineer\nRS2,Res Two,,,\n"
+	people, notes, err := ReadPeopleNotes(strings.NewReader(in), "res.csv", PeopleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := people[0]; p.Languages != nil || p.Source != "" || p.ResumeText != "Senior engineer" {
+		t.Errorf("kept: %+v", p)
+	}
+	want := "the columns languages and source not read: no check uses them, so they are not stored"
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], want) {
+		t.Errorf("notes %q, want one starting %q", notes, want)
+	}
+	if strings.Contains(strings.Join(notes, " "), "LinkedIn") {
+		t.Errorf("a notice holds a value: %q", notes)
+	}
 }

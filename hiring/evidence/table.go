@@ -90,6 +90,10 @@ type input struct {
 	// skippedCols are the columns a mapping's ignore_unknown skipped, in
 	// order of appearance, for ReadPeopleNotes.
 	skippedCols []string
+	// unusedCols are the people columns that held a value no check uses
+	// (languages, source), which are read but not kept, for
+	// ReadPeopleNotes.
+	unusedCols []string
 }
 
 // errf returns the EINVALID error of a bad row: "NAME: line N: FIELD:
