@@ -179,8 +179,10 @@ func (pop *Population) match(pp *Person, wide bool) (links, wideLinks []Link, re
 			suffix := generation(p.FullName)
 			for _, m := range pop.identity.Query(r) {
 				// As IdentityLinker: a generational suffix or a birth date
-				// that disagree keep the records apart.
-				if m.B == p.ID || dobDisagrees(m.Fields) {
+				// that disagree keep the records apart, and so does a match
+				// on names alone or despite family names, homes or
+				// national ids that disagree (corroborated).
+				if m.B == p.ID || dobDisagrees(m.Fields) || !corroborated(m.Fields) {
 					continue
 				}
 				if j, ok := pop.byID[m.B]; ok && generation(pop.person(j).FullName) != suffix {

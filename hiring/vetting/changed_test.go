@@ -3,6 +3,7 @@ package vetting_test
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/bulwark-sec/bulwark"
@@ -53,6 +54,47 @@ func TestRunReportsVerdictChanges(t *testing.T) {
 		}
 		if !reflect.DeepEqual(res.Changed, step.changed) {
 			t.Errorf("%s: changed = %+v, want %+v", step.name, res.Changed, step.changed)
+		}
+	}
+}
+
+// TestIncrementalScreenSamePerson: the screening of new applicants against
+// the index of the stored people links people as the full graph does: a
+// cohort of one first name and one home without birth dates is three
+// people sharing a salary account, not one person (the review's
+// reproduction, through the incremental path the command line takes).
+func TestIncrementalScreenSamePerson(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := sqlitetest.Open(t, sqlite.Options{})
+	cfg := vetting.Config{Store: db, Audit: &audit.Log{Store: db}, Index: hiring.NewScreenIndex()}
+	hs, err := cfg.Service(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var people []hiring.Person
+	for k, n := range []string{"Kevin Brooks", "Kevin Turner", "Kevin Wright"} {
+		people = append(people, hiring.Person{ID: "F" + string(rune('A'+k)), FullName: n, Country: "US", HomeAddress: "98 Pine Ave, Seattle, WA 98101, US",
+			Phones: []string{"+1 512 555 0177"}, BankAccounts: []string{"GB82WEST12345698765432"}})
+	}
+	res, err := hs.Screen(ctx, "test", people, hiring.Evidence{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Assessments {
+		var codes []string
+		for _, f := range a.Flags {
+			codes = append(codes, f.Rule)
+		}
+		if !slices.Contains(codes, hiring.CodeSharedPayrollAccount) || slices.Contains(codes, hiring.CodeDuplicateIdentitySeats) {
+			t.Errorf("%s: flags %v, want SHARED_PAYROLL_ACCOUNT and no DUPLICATE_IDENTITY_SEATS", a.ID, codes)
+		}
+	}
+	for _, c := range res.Clusters {
+		for _, l := range c.Links {
+			if l.Kind == hiring.LinkKindIdentity {
+				t.Errorf("linked as one person: %v %s", l.IDs, l.Why)
+			}
 		}
 	}
 }
