@@ -53,6 +53,7 @@ type autorunTree struct {
 	suspects map[string][]Finding // SafePath -> medium or worse findings in it
 	pkgs     map[string]*npmPackage
 	triggers []autorunTrigger
+	git      map[string]*gitFile // git configs and files that may be included by one
 }
 
 type npmPackage struct {
@@ -155,6 +156,14 @@ func buildOnly(cmd string, pkg *npmPackage, depth int, seen map[string]bool) boo
 
 func (t *autorunTree) file(f *File) {
 	t.paths[f.Path] = true
+	if len(t.git) < maxGitCandidates || isGitConfig(f.Path) {
+		if g := gitFileOf(f); g != nil {
+			if t.git == nil {
+				t.git = map[string]*gitFile{}
+			}
+			t.git[f.Path] = g
+		}
+	}
 	lp := FoldPath(f.Path)
 	b := base(lp)
 	dir := path.Dir(f.Path)
@@ -484,7 +493,7 @@ type autorunTarget struct {
 }
 
 func (t *autorunTree) finish(all []Finding) []Finding {
-	var out []Finding
+	out := t.gitIncludeFindings()
 	for _, tr := range t.triggers {
 		r := autorunResolver{t: t, seen: map[string]bool{}}
 		pkg := tr.pkg

@@ -109,8 +109,10 @@ func FuzzAutorunConfig(f *testing.F) {
 	f.Add("bunfig.toml", "preload = [\"./a.ts\", './b.ts']\n[test]\npreload = \"./c.ts\"")
 	f.Add("binding.gyp", `{"targets":[{"actions":[{"action_name":"g","action":["node","gen.js","<@(_outputs)"]}]}],'action': [ 'python', "x.py"`)
 	f.Add("package.json", `{"scripts":{"prepare":"husky"},"devDependencies":{"husky":"file:./h"},"bin":{"husky":"b.js"}}`)
+	f.Add("x.ini", "[core]\n\tfsmonitor = \"node x.js\"\n[include]\n\tpath = x.ini\n[includeIf \"gitdir:~/\"]\npath=../../y")
 	f.Fuzz(func(t *testing.T, name, data string) {
 		tr := &autorunTree{paths: map[string]bool{"h.js": true, "gen.js": true}, suspects: map[string][]Finding{}, pkgs: map[string]*npmPackage{}}
+		tr.file(&File{Path: ".git/config", Data: []byte("[include]\n\tpath = ../" + path.Base(name) + "\n")})
 		tr.file(&File{Path: "h/package.json", Data: []byte(`{"name":"husky","bin":"b.js"}`)})
 		tr.file(&File{Path: path.Base(name), Data: []byte(data)})
 		tr.file(&File{Path: "package.json", Data: []byte(`{"scripts":{"prepare":"husky && tsc"},"devDependencies":{"husky":"file:./h"}}`)})
@@ -171,6 +173,62 @@ func TestLifecycleScriptSeverity(t *testing.T) {
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
 				t.Errorf("findings %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestGitConfigInclude: a committed .git/config's include is followed
+// within the tree (relative to the .git folder, nested up to a bound)
+// and the included file is checked as a config; an include outside the
+// tree or of a missing file is reported.
+func TestGitConfigInclude(t *testing.T) {
+	t.Parallel()
+	s := defaultScanner(t, nil)
+	const cfg = "[core]\n\tbare = false\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  map[string]Severity // "RULE file" -> severity
+	}{
+		{"in tree", map[string]string{".git/config": cfg + "[include]\n\tpath = ../.github/settings.ini\n", ".github/settings.ini": "[core]\n\tfsmonitor = \"node x.js\"\n"},
+			map[string]Severity{"GIT-CONFIG-INCLUDE .git/config": SeverityCritical, "GIT-CONFIG-EXEC .github/settings.ini": SeverityCritical}},
+		{"includeIf nested", map[string]string{"p/.git/config": cfg + "[includeIf \"onbranch:main\"]\n\tpath = ../a.cfg\n", "p/a.cfg": "[include]\n\tpath = b/c.cfg\n", "p/b/c.cfg": "[core]\n\tsshCommand = sh x\n"},
+			map[string]Severity{"GIT-CONFIG-INCLUDE p/.git/config": SeverityMedium, "GIT-CONFIG-INCLUDE p/a.cfg": SeverityHigh, "GIT-CONFIG-EXEC p/b/c.cfg": SeverityHigh}},
+		{"outside", map[string]string{".git/config": cfg + "[include]\n\tpath = ~/.gitconfig-x\n[include]\n\tpath = ../../x\n"},
+			map[string]Severity{"GIT-CONFIG-INCLUDE .git/config": SeverityHigh}},
+		{"missing", map[string]string{".git/config": cfg + "[include]\n\tpath = ../nothing.ini\n"},
+			map[string]Severity{"GIT-CONFIG-INCLUDE .git/config": SeverityMedium}},
+		{"not included", map[string]string{".git/config": cfg, "notes.ini": "[core]\n\tfsmonitor = \"node x.js\"\n"},
+			map[string]Severity{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var files []*File
+			for p, d := range tc.files {
+				files = append(files, &File{Path: p, Data: []byte(d)})
+			}
+			slices.SortFunc(files, func(a, b *File) int { return strings.Compare(b.Path, a.Path) }) // includes seen before the config
+			rep, err := s.ScanFiles(t.Context(), files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]Severity{}
+			for _, f := range rep.Findings {
+				if strings.HasPrefix(f.Rule, "GIT-CONFIG") {
+					k := f.Rule + " " + f.File
+					if sevRank(f.Severity) > sevRank(got[k]) {
+						got[k] = f.Severity
+					}
+				}
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
+				}
 			}
 		})
 	}

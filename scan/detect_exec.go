@@ -18,8 +18,11 @@ import (
 //     that sets core.fsmonitor, core.hooksPath, core.sshCommand,
 //     core.pager, core.editor, core.askPass, core.gitProxy, a filter's
 //     smudge, clean or process command, or a diff driver's external or
-//     textconv command. Opening the folder in an editor runs git status,
-//     which runs fsmonitor; checkout runs smudge filters.
+//     textconv command (medium: an alias running a shell command, "!…",
+//     which runs when the alias is typed). Opening the folder in an
+//     editor runs git status, which runs fsmonitor; checkout runs smudge
+//     filters. Includes ([include], [includeIf]) are followed by the
+//     autorun tree (GIT-CONFIG-INCLUDE).
 //
 // Paths are matched case-insensitively ([FoldPath]): .git/Config is the
 // same file on macOS and Windows.
@@ -140,6 +143,9 @@ func gitConfigExec(f *File) []Finding {
 		key = strings.ToLower(strings.TrimSpace(key))
 		val = strings.Trim(strings.TrimSpace(val), `"`)
 		sev, hit := gitConfigKeys[section+"."+key]
+		if section == "alias" && strings.HasPrefix(val, "!") {
+			sev, hit = SeverityMedium, true // runs a shell command when the alias is typed
+		}
 		if !hit || val == "" || section == "filter" && strings.HasPrefix(val, "git-lfs ") || key == "helper" && isStockCredentialHelper(val) {
 			continue
 		}

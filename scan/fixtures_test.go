@@ -54,6 +54,7 @@ func TestMaliciousFixtures(t *testing.T) {
 		{"install-triggers", []string{"NPM-LIFECYCLE-SCRIPT", "AUTORUN-TARGET-SUSPICIOUS", "JS-EXEC-FETCHED"}},
 		{"vendored-loader", []string{"JS-EXEC-DECODED", "HIDDEN-AFTER-WHITESPACE"}},
 		{"config-exec", []string{"NPMRC-EXEC-OPTION", "YARN-PATH-IN-TREE", "GYP-COMMAND-EXPANSION", "BUNFIG-PRELOAD", "NPMRC-REGISTRY-OVERRIDE", "VSCODE-SETTINGS-EXEC", "NPM-LOCAL-TOOL-SHADOW", "AUTORUN-TARGET-SUSPICIOUS"}},
+		{"git-include", []string{"GIT-CONFIG-INCLUDE", "GIT-CONFIG-EXEC"}},
 		{"exec-evasions", []string{"JS-EXEC-FETCHED", "JS-EXEC-DECODED", "JS-SINK-OBFUSCATED", "JS-ENV-EXFIL-FLOW", "PY-EXEC-REMOTE", "PY-EXEC-DECODED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
