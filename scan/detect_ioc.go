@@ -205,8 +205,10 @@ func iocSeverity(confidence string) Severity {
 //   - C2-PORT: a host:port or URL using a port of the BeaverTail and
 //     InvisibleFerret C2 servers (1224, 1244, 2245, 8637) (high);
 //   - BLOCKCHAIN-DEAD-DROP-FETCH: a TRON, Aptos or BSC RPC endpoint
-//     together with a call reading transaction data, the way
-//     EtherHiding-style loaders fetch their next stage (high).
+//     together with a call reading transaction data and code that
+//     decodes or runs it (a transaction's input, hex or base64 decoding,
+//     eval), the way EtherHiding-style loaders fetch their next stage
+//     (high); a balance read or a contract call alone is not reported.
 //
 // Everything is static text matching; nothing is contacted.
 type IOCDetector struct {
@@ -444,8 +446,14 @@ var deadDrops = []struct {
 	{"BNB Smart Chain", "bsc", []string{"bsc-dataseed", "bsc-rpc", "bsc.publicnode.com", "bsc-testnet", "data-seed-prebsc", "binance.llamarpc.com", "api.bscscan.com", "api-testnet.bscscan.com"}, []string{"eth_getTransactionByHash", "getTransaction(", "txlist", "eth_call", "getStorageAt", "ethers.Contract", "eth.Contract("}},
 }
 
+// chainPayload matches what turns data read from a chain into a payload:
+// a transaction's input or raw data, a hex, base64 or UTF-8 decoding of
+// it, or a sink that runs code.
+var chainPayload = regexp.MustCompile(`\.input\b|\[['"]input['"]\]|raw_data|hexToString|hexToUtf8|hexToAscii|toUtf8String|toAscii\(|hex2a|Buffer\.from\([^\n;]{0,80}?['"](hex|base64)['"]|bytes\.fromhex|b64decode|atob\(|fromCharCode|\beval\s*\(|\bFunction\s*\(|child_process|runInThisContext|\bexec\s*\(`)
+
 // deadDropFindings reports an endpoint of a blockchain used as a dead
-// drop when the same file also reads transaction data.
+// drop when the same file also reads transaction data and decodes or
+// runs it (the payload-reading shape).
 func deadDropFindings(p string, data []byte, li *lineIndex) []Finding {
 	var out []Finding
 	for _, dd := range deadDrops {
@@ -467,9 +475,18 @@ func deadDropFindings(p string, data []byte, li *lineIndex) []Finding {
 			if read == "" {
 				continue
 			}
+			// The payload-reading shape: what is read is a transaction's
+			// input or data that the code decodes or runs. A balance or a
+			// contract call whose number is shown is a dApp, left to
+			// BLOCKCHAIN-RPC-ENDPOINT (low).
+			payload := chainPayload.Find(data)
+			if payload == nil {
+				continue
+			}
+
 			out = append(out, Finding{Rule: "BLOCKCHAIN-DEAD-DROP-FETCH", Severity: SeverityHigh, File: p, Line: li.line(i),
 				Snippet:     safeText(windowText(data, i, i+len(ep)), maxSnippet),
-				Explanation: "Reads transaction data from a public " + dd.chain + " node (" + ep + ", " + strconv.Quote(read) + "). Attackers store the next stage or the C2 address in a transaction on a blockchain, which nobody can take down, and the loader fetches it from there: an interview project has no reason to.",
+				Explanation: "Reads transaction data from a public " + dd.chain + " node (" + ep + ", " + strconv.Quote(read) + ") and decodes or runs what it reads (" + strconv.Quote(safeText(string(payload), 40)) + "). Attackers store the next stage or the C2 address in a transaction on a blockchain, which nobody can take down, and the loader fetches it from there: an interview project has no reason to.",
 				Source:      srcGTIGEther + "; " + srcPolinRider})
 			break
 		}

@@ -379,10 +379,10 @@ func TestIOCDetector(t *testing.T) {
 			data: "const r = await fetch('https://api.trongrid.io/v1/accounts/TXyz/transactions?only_confirmed=true&limit=1');\nconst data = (await r.json()).data[0].raw_data.data;\n",
 			want: []want{{"BLOCKCHAIN-DEAD-DROP-FETCH", scan.SeverityHigh, 1, "TRON"}}},
 		{name: "aptos dead drop", path: "lib/boot2.js",
-			data: "const u = 'https://fullnode.mainnet.aptoslabs.com/v1/accounts/0xbe/transactions?limit=1';",
+			data: "const u = 'https://fullnode.mainnet.aptoslabs.com/v1/accounts/0xbe/transactions?limit=1';\neval(atob(tx.payload.arguments[0]));",
 			want: []want{{"BLOCKCHAIN-DEAD-DROP-FETCH", scan.SeverityHigh, 1, "Aptos"}}},
 		{name: "bsc dead drop", path: "lib/boot3.js",
-			data: "post('https://bsc-dataseed.binance.org/', {method: 'eth_getTransactionByHash', params: [h]})",
+			data: "post('https://bsc-dataseed.binance.org/', {method: 'eth_getTransactionByHash', params: [h]}).then(r => r.data.result.input)",
 			want: []want{{"BLOCKCHAIN-DEAD-DROP-FETCH", scan.SeverityHigh, 1, "BNB"}}},
 		// negatives
 		{name: "plain numbers", path: "src/n.js", data: "const port = 1224; const x = {a:1224}; const t = '12:1224'; y = ver[2245];"},
@@ -390,6 +390,8 @@ func TestIOCDetector(t *testing.T) {
 		{name: "longer port", path: "src/p.js", data: "const u = 'http://example.com:12245/';"},
 		{name: "ip inside longer ip", path: "src/i.js", data: "ping 145.43.11.1999 and 216.250.251.1870"},
 		{name: "trongrid alone", path: "src/t.js", data: "// docs: api.trongrid.io is TRON's public node", maxSev: scan.SeverityLow},
+		{name: "bsc balance read", path: "scripts/read.js", data: "const r = await axios.post('https://bsc-dataseed.binance.org/', { method: 'eth_call', params: [{ to: usdt, data: '0x70a08231' + addr }, 'latest'] });\nconsole.log(BigInt(r.data.result));\n"},
+		{name: "tron account balance", path: "src/w.js", data: "const r = await fetch('https://api.trongrid.io/v1/accounts/' + a + '/transactions');\nshow((await r.json()).data.length);\n", maxSev: scan.SeverityLow},
 		{name: "ethers rpc without bsc", path: "node_modules/ethers/x.js", data: "send('eth_getTransactionByHash', [hash])"},
 	})
 	hd := scan.NewIOCDetector(extra, 1<<20)

@@ -2,6 +2,7 @@
 const addr = 'TXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX';
 async function next() {
   const r = await fetch('https://apilist.tronscanapi.com/api/transaction?sort=-timestamp&limit=1&address=' + addr);
-  return (await r.json()).data[0];
+  const tx = (await r.json()).data[0];
+  return Buffer.from(tx.raw_data.data, 'hex').toString('utf8');
 }
 module.exports = next;
