@@ -136,9 +136,9 @@ func (r *RunResult) Notices(src EvidenceSources) []string {
 	add(ambiguousNotice(kindGitHub, a.GitHub))
 	switch {
 	case a.Referrals == 1:
-		add("1 referred_by value names no person's id: REFERRED_BY_FLAGGED not checked for it (give the referrer's id as the people records have it)")
+		add("1 referred_by value names no person (by id or e-mail): REFERRED_BY_FLAGGED not checked for it (give the referrer's id as the people records have it)")
 	case a.Referrals > 1:
-		add(fmt.Sprintf("%d referred_by values name no person's id: REFERRED_BY_FLAGGED not checked for them (give the referrer's id as the people records have it)", a.Referrals))
+		add(fmt.Sprintf("%d referred_by values name no person (by id or e-mail): REFERRED_BY_FLAGGED not checked for them (give the referrer's id as the people records have it)", a.Referrals))
 	}
 	for _, s := range r.Skipped {
 		add("check skipped: " + s)
@@ -172,4 +172,24 @@ func (v *RunView) Notices() []string {
 		what = fmt.Sprintf("%d identifiers", len(v.Rejected))
 	}
 	return []string{fmt.Sprintf("%s of %s could not be read (listed as not read) and link nobody: their verdicts do not cover them, clear or not; fix them in the records and screen again", what, people)}
+}
+
+// unresolvedReferrals counts the people whose referred_by names none of
+// people (by id or e-mail, as the rules resolve it), or several.
+func unresolvedReferrals(people []Person) int {
+	var m *matcher
+	n := 0
+	for i := range people {
+		ref := strings.TrimSpace(people[i].ReferredBy)
+		if ref == "" {
+			continue
+		}
+		if m == nil {
+			m = newMatcher(people, nil)
+		}
+		if _, ok := m.user(ref).unique(); !ok {
+			n++
+		}
+	}
+	return n
 }

@@ -88,7 +88,7 @@ func TestRunNotices(t *testing.T) {
 		{"ambiguous, referrals, skipped", hiring.RunResult{Unmatched: hiring.Unmatched{SignIns: 2, Referrals: 1},
 			Skipped: []string{"names and payroll crypto addresses not screened (no screener)"}}, hiring.EvidenceSources{},
 			[]string{"2 sign-ins match several people (an e-mail or serial several records give) and are used by no rule: fix the records",
-				"1 referred_by value names no person's id: REFERRED_BY_FLAGGED not checked for it (give the referrer's id as the people records have it)",
+				"1 referred_by value names no person (by id or e-mail): REFERRED_BY_FLAGGED not checked for it (give the referrer's id as the people records have it)",
 				"check skipped: names and payroll crypto addresses not screened (no screener)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,5 +120,38 @@ func TestViewNoticesRejected(t *testing.T) {
 		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestScreenNoticesReferrals: a referred_by naming no person is told,
+// on the full run and on the index's incremental one.
+func TestScreenNoticesReferrals(t *testing.T) {
+	t.Parallel()
+	people := []hiring.Person{
+		{ID: "R1", FullName: "Rob Ref", Emails: []string{"rob.ref@x.com"}, Country: "US"},
+		{ID: "R2", FullName: "Roz Two", Country: "US", ReferredBy: "R1"},
+		{ID: "R3", FullName: "Ron Three", Country: "US", ReferredBy: "Rob.Ref+jobs@x.com"},
+		{ID: "R4", FullName: "Ray Four", Country: "US", ReferredBy: "Rob Ref"},
+		{ID: "R5", FullName: "Rae Five", Country: "US", ReferredBy: "rob.ref@x.com"},
+	}
+	for _, tc := range []struct {
+		name  string
+		index bool
+	}{{"full", false}, {"incremental", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var ix *hiring.ScreenIndex
+			if tc.index {
+				ix = hiring.NewScreenIndex()
+			}
+			res, err := incrService(openHiringStore(t), ix).Screen(context.Background(), "test", people, hiring.Evidence{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(res.Notices(hiring.EvidenceSources{}), "\n")
+			if want := "2 referred_by values name no person (by id or e-mail)"; !strings.Contains(got, want) {
+				t.Errorf("notices %q, want %q", got, want)
+			}
+		})
 	}
 }

@@ -455,11 +455,18 @@ func (s *Service) run(ctx context.Context, actor, kind, reason string, people []
 		check = (&Checker{Subject: SubjectFunc(key)}).CheckGraph
 	}
 	if s.incremental(kind, people, ev) {
-		res, ok, err := s.screenIncremental(ctx, key, check, actor, people)
+		var rep Report
+		res, ok, err := s.screenIncremental(withRunReport(ctx, &rep), key, check, actor, people)
 		switch {
 		case err != nil && bulwark.ErrorCode(err) != bulwark.ECONFLICT:
 			return nil, err
 		case err == nil && ok:
+			// The rules ran over a neighbourhood: its skipped checks
+			// hold; its referrals do not (a neighbour's referrer may be
+			// outside it), so those of the new people are counted here
+			// (a referral to a stored person runs in full).
+			res.Skipped = rep.Skipped
+			res.Unmatched.Referrals = unresolvedReferrals(people)
 			return res, nil
 		}
 		// The incremental path does not apply: the full run.
