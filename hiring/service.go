@@ -673,6 +673,7 @@ func (s *Service) Forget(ctx context.Context, id, actor string) (*ForgetReport, 
 		return nil, err
 	}
 	rep.AuditSeq = e.Seq
+	s.Index.drop() // the forgotten person leaves the memory too
 	if err := s.Store.ScrubDeleted(ctx); err != nil {
 		rep.Remains = bulwark.ErrorMessage(err)
 	}
@@ -693,6 +694,7 @@ func (s *Service) PurgeBefore(ctx context.Context, t time.Time, actor string) (n
 		return s.Store.PurgePeople(ctx, t)
 	})
 	if err == nil && n > 0 {
+		s.Index.drop() // the purged people leave the memory too
 		if serr := s.Store.ScrubDeleted(ctx); serr != nil {
 			return n, seq, bulwark.Errorf(bulwark.ErrorCode(serr), "%d people purged and audited, but %s", n, bulwark.ErrorMessage(serr))
 		}

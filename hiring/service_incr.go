@@ -87,6 +87,17 @@ func (ix *ScreenIndex) Warm(ctx context.Context, store Store) error {
 	return err
 }
 
+// drop forgets the index (built again on next use): after people were
+// forgotten, so that their records do not stay in memory.
+func (ix *ScreenIndex) drop() {
+	if ix == nil {
+		return
+	}
+	ix.mu.Lock()
+	ix.st = nil
+	ix.mu.Unlock()
+}
+
 // Len returns how many stored people the index holds (0 before it is built).
 func (ix *ScreenIndex) Len() int {
 	ix.mu.Lock()

@@ -259,6 +259,9 @@ func TestIncrementalScreenAfterForget(t *testing.T) {
 	if _, err := svc.Forget(ctx, "forget-me", "test"); err != nil {
 		t.Fatal(err)
 	}
+	if ix.Len() != 0 {
+		t.Errorf("after the forget the index holds %d people, want none (dropped: built again on next use)", ix.Len())
+	}
 	res, err = svc.Screen(ctx, "test", []hiring.Person{{ID: "a-2", FullName: "Bob Roe", Emails: []string{"box@x.test"}, HomeAddress: "1 Main Street, Springfield, IL 62701"}}, hiring.Evidence{})
 	if err != nil {
 		t.Fatal(err)

@@ -159,7 +159,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		}
 	}()
 	// People records of hire screening have their own retention.
-	hireRetention := &prune.Service{Keep: s.HireRetention, Jobs: hireRetentionJobs(&hiring.Service{Store: db, Audit: alog}, "system:retention"), Logger: log}
+	hireRetention := &prune.Service{Keep: s.HireRetention, Jobs: hireRetentionJobs(&hiring.Service{Store: db, Audit: alog, Index: hireIndex}, "system:retention"), Logger: log}
 	var mon *watch.Monitor
 	if s.RPC != "" {
 		client, err := ethrpc.Dial(s.RPC, ethrpc.Options{Logger: log})
