@@ -141,10 +141,12 @@ func (w *walker) zipMember(prefix, name string, f *zip.File, depth int) error {
 	}
 	p, why := safeName(f.Name)
 	if why != "" {
-		w.note("%q in %q: %s; skipped, never extracted", f.Name, name, why)
-		return nil
+		if p = w.unsafeMember(prefix, name, f.Name, why, mode.IsRegular()); p == "" {
+			return nil
+		}
+	} else {
+		p = prefix + p
 	}
-	p = prefix + p
 	switch {
 	case mode&fs.ModeSymlink != 0:
 		rc, err := f.Open()
@@ -271,10 +273,13 @@ func (w *walker) tarEntry(prefix string, tr *tar.Reader, hdr *tar.Header, depth 
 	}
 	p, why := safeName(hdr.Name)
 	if why != "" {
-		w.note("%q: %s; skipped, never extracted", hdr.Name, why)
-		return nil
+		regular := hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeCont || hdr.Typeflag == tar.TypeGNUSparse
+		if p = w.unsafeMember(prefix, strings.TrimSuffix(prefix, "!/"), hdr.Name, why, regular); p == "" {
+			return nil
+		}
+	} else {
+		p = prefix + p
 	}
-	p = prefix + p
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:
 		return w.emit(p, hdr.Size, fs.FileMode(hdr.Mode).Perm(), tr, depth, nil)
@@ -282,19 +287,32 @@ func (w *walker) tarEntry(prefix string, tr *tar.Reader, hdr *tar.Header, depth 
 		return w.emitLink(p, hdr.Linkname)
 	case tar.TypeLink:
 		w.unread(p, UnreadHardLink, "%q: a hard link to %q, not followed (its content is that member's)", p, hdr.Linkname)
-		if rel, out := hardLinkOutside(p, hdr.Linkname); out {
-			// A hard link out of the archive (absolute, or climbing out
-			// with ..) is also handed over as a link, so that it is
-			// reported as one (SYMLINK-SENSITIVE-TARGET,
-			// SYMLINK-OUTSIDE-TREE).
-			return w.emitLink(p, rel)
-		}
+		// A hard link is also handed over as a link, so that it is
+		// reported as one: out of the archive (absolute, or climbing out
+		// with ..) as SYMLINK-SENSITIVE-TARGET or SYMLINK-OUTSIDE-TREE,
+		// inside it at or to a file tools run by themselves as
+		// SYMLINK-AUTORUN.
+		return w.emitLink(p, hardLinkTarget(p, hdr.Linkname))
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 		w.note("%q: a device or pipe, not read", p)
 	default:
 		w.note("%q: a tar entry of type %q, not read", p, string(hdr.Typeflag))
 	}
 	return nil
+}
+
+// hardLinkTarget returns a tar hard link's target, named from the
+// archive's root, as a symbolic link's target would be written (relative
+// to the link's folder), or as it is when absolute.
+func hardLinkTarget(p, target string) string {
+	if rel, out := hardLinkOutside(p, target); out {
+		return rel
+	}
+	inner := p
+	if i := strings.LastIndex(inner, "!/"); i >= 0 {
+		inner = inner[i+2:]
+	}
+	return strings.Repeat("../", strings.Count(inner, "/")) + path.Clean(strings.ReplaceAll(target, `\`, "/"))
 }
 
 // hardLinkOutside says whether a tar hard link's target, named from the
@@ -315,6 +333,48 @@ func hardLinkOutside(p, target string) (string, bool) {
 		inner = inner[i+2:]
 	}
 	return strings.Repeat("../", strings.Count(inner, "/")) + c, true
+}
+
+// unsafeMember lists a member of the archive name whose name is unsafe
+// (why) as unread with UnreadUnsafeName — the scanner reports it as path
+// traversal — and returns the name, under prefix, its content is handed
+// over as when it is a regular file: its name with the unsafe parts
+// dropped, what most extractors write. It returns "" when the content is
+// not handed over. Nothing is ever written or read outside the archive.
+func (w *walker) unsafeMember(prefix, archive, name, why string, regular bool) string {
+	if prefix == "" {
+		archive = "the archive"
+	}
+	msg := bulwark.Sprintf("%q in %q: %s; never extracted", name, archive, why)
+	stripped := strippedName(name)
+	if regular && stripped != "" {
+		msg += bulwark.Sprintf("; its content is read as %q, where an extractor that drops the unsafe parts writes it", stripped)
+	}
+	w.unread(prefix+strings.ReplaceAll(name, `\`, "/"), UnreadUnsafeName, "%s", msg)
+	if !regular || stripped == "" {
+		return ""
+	}
+	return prefix + stripped
+}
+
+// strippedName returns an unsafe member name with its drive letter,
+// leading slashes and "." and ".." elements dropped, or "" when nothing is
+// left or it holds a NUL byte.
+func strippedName(name string) string {
+	if strings.IndexByte(name, 0) >= 0 {
+		return ""
+	}
+	n := strings.ReplaceAll(name, `\`, "/")
+	if len(n) >= 2 && n[1] == ':' && ('a' <= n[0]|0x20 && n[0]|0x20 <= 'z') {
+		n = n[2:]
+	}
+	var out []string
+	for _, e := range strings.Split(n, "/") {
+		if e != "" && e != "." && e != ".." {
+			out = append(out, e)
+		}
+	}
+	return strings.Join(out, "/")
 }
 
 // safeName cleans an archive member's name into a relative slash path,

@@ -63,7 +63,9 @@ func TestTarHardLinkOutside(t *testing.T) {
 			t.Errorf("%s: %q, want %q", file, got[file], want)
 		}
 	}
-	if x, ok := got["package/copy.json"]; ok && x[:len(RuleScanIncomplete)] != RuleScanIncomplete {
+	// A hard link inside the archive to package.json, a file npm reads
+	// by itself: reported as such (its content is that member's).
+	if x := got["package/copy.json"]; x != "SYMLINK-AUTORUN high package/copy.json -> ../package/package.json" {
 		t.Errorf("a hard link inside the archive: %q", x)
 	}
 }

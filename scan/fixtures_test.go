@@ -39,6 +39,7 @@ func TestMaliciousFixtures(t *testing.T) {
 		want []string // rule ids that must be found
 	}{
 		{"postinstall-loader", []string{"NPM-LIFECYCLE-SCRIPT", "JS-EVAL-REMOTE-RESPONSE", "JS-ENV-SENT-OUT", "JS-HEX-DECODER"}},
+		{"symlink-autorun", []string{"SYMLINK-AUTORUN", "VSCODE-AUTORUN-TASK", "NPM-LIFECYCLE-SCRIPT"}},
 		{"vscode-folderopen", []string{"VSCODE-AUTORUN-TASK", "VSCODE-SETTINGS-AUTOTASKS", "VSCODE-TASK-SHELL-FETCH"}},
 		{"eval-axios-response", []string{"JS-EVAL-REMOTE-RESPONSE"}},
 		{"env-exfil", []string{"JS-ENV-SENT-OUT", "JS-PROCESS-ENV-EXFIL", "VERCEL-IPCHECK-C2"}},

@@ -107,7 +107,9 @@ type File struct {
 	// follows a link out of the tree. For a link whose target is a
 	// regular file inside the tree, Walk puts the target's content in
 	// Data (read from the tree, under the link's Path) so that rules see
-	// what npm, VS Code or git would read through the link.
+	// what npm, VS Code or git would read through the link; a link to a
+	// directory inside the tree is followed by that directory's files
+	// under the link's Path.
 	Link string
 }
 

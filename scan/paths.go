@@ -17,7 +17,62 @@ const (
 	RuleSymlinkSensitive = "SYMLINK-SENSITIVE-TARGET"
 	// RuleSymlinkOutside: a symbolic link to a place outside the tree.
 	RuleSymlinkOutside = "SYMLINK-OUTSIDE-TREE"
+	// RuleSymlinkAutorun: a link inside the tree whose own path, or
+	// whose target, is a file or folder tools read or run by themselves.
+	RuleSymlinkAutorun = "SYMLINK-AUTORUN"
+	// RuleArchivePathTraversal: an archive member whose name climbs out
+	// of the archive, is absolute or has a drive letter.
+	RuleArchivePathTraversal = "ARCHIVE-PATH-TRAVERSAL"
 )
+
+// autorunLinkFinding returns the finding for a link (a symbolic link, or
+// a tar hard link) inside the tree whose own path or whose target is one
+// autoRunPath names, a file or folder itself (.vscode, package.json):
+// VS Code, npm and git read through links, so a link there decides what
+// runs while the files a reviewer reads are elsewhere.
+func autorunLinkFinding(f *File) (Finding, bool) {
+	if f.Mode&fs.ModeSymlink == 0 || f.Link == "" {
+		return Finding{}, false
+	}
+	inner := f.Path
+	if i := strings.LastIndex(inner, "!/"); i >= 0 {
+		inner = inner[i+2:]
+	}
+	target := strings.ReplaceAll(f.Link, `\`, "/")
+	lt := FoldPath(target)
+	if strings.HasPrefix(lt, "/") || len(lt) > 1 && lt[1] == ':' || strings.HasPrefix(lt, "~") {
+		return Finding{}, false // outside: linkFinding reports it
+	}
+	rel := path.Clean(path.Join(path.Dir(FoldPath(inner)), lt))
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		return Finding{}, false
+	}
+	own := FoldPath(inner)
+	if !autoRunPath(own) && !autoRunPath(own+"/") && !autoRunPath(rel) && !autoRunPath(rel+"/") {
+		return Finding{}, false
+	}
+	return Finding{
+		Rule: RuleSymlinkAutorun, Severity: SeverityHigh, File: SafePath(f.Path),
+		Snippet: sanitize(SafePath(inner)+" -> "+SafePath(f.Link), 2*MaxSnippetChars),
+		Explanation: "A link inside the project where tools look for files they read or run by themselves (.vscode/, .devcontainer/, .git/, package.json, .npmrc, build configs), " +
+			"or pointing at one. VS Code, npm and git read through links, so what runs is the file the link leads to, " +
+			"while a reviewer or a web view sees only a link, or the same file under an ordinary name. A project has no reason to do this. " +
+			"Bulwark scans the target's content under the link's name when it is inside the tree; read it before opening or installing anything.",
+	}, true
+}
+
+// traversalFinding returns the finding for an archive member listed as
+// unread with UnreadUnsafeName.
+func traversalFinding(u Unread) Finding {
+	return Finding{
+		Rule: RuleArchivePathTraversal, Severity: SeverityHigh, File: sanitize(u.Path, 300),
+		Snippet: sanitize(u.Detail, 2*MaxSnippetChars),
+		Explanation: "An archive member whose name climbs out of the folder it is unpacked in (\"../\"), is absolute or starts with a drive letter. " +
+			"No legitimate archive needs that: unpacking it with a careless extractor writes outside the folder (your shell profile, a startup folder), " +
+			"and others drop the unsafe parts and write it inside the project. Bulwark never writes it; its content is scanned under the name with those parts dropped. " +
+			"Do not unpack this archive.",
+	}
+}
 
 // caseCollision returns the finding for f when an earlier file of the
 // scan has the same path but for case (FoldPath): on macOS and Windows

@@ -93,6 +93,15 @@ func (s *Scanner) Scan(ctx context.Context, path string) (*Report, error) {
 	sess.walkIncomplete = st.Incomplete
 	sess.unread = append(sess.unread, st.Unread...)
 	sess.unreadCount += max(st.UnreadCount, len(st.Unread))
+	var trav []Finding
+	for _, u := range st.Unread {
+		if u.Reason == UnreadUnsafeName {
+			trav = append(trav, traversalFinding(u))
+		}
+	}
+	if len(trav) > 0 {
+		sess.addFindings(trav)
+	}
 	return sess.report(), nil
 }
 
@@ -443,6 +452,9 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 			out = append(out, x)
 		}
 		if x, ok := linkFinding(f); ok {
+			out = append(out, x)
+		}
+		if x, ok := autorunLinkFinding(f); ok {
 			out = append(out, x)
 		}
 	}

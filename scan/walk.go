@@ -13,7 +13,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -178,6 +180,16 @@ const (
 	UnreadHardLink = "hard-link"
 	// UnreadEntry: a file or directory that could not be opened or read.
 	UnreadEntry = "unreadable"
+	// UnreadNotRegular: a named pipe or device, or a link to one: never
+	// opened (opening a pipe blocks until a writer comes).
+	UnreadNotRegular = "not-regular"
+	// UnreadLinkLimit: a link to a folder past the links a walk follows.
+	UnreadLinkLimit = "link-limit"
+	// UnreadUnsafeName: an archive member whose name climbs out of the
+	// archive (".."), is absolute or has a drive letter: never written or
+	// read outside; its content is handed over under the name with those
+	// parts dropped (what most extractors write).
+	UnreadUnsafeName = "unsafe-name"
 )
 
 // Walk reads the tree at path — a directory, a tar archive (.tar), a
@@ -201,16 +213,22 @@ const (
 //     Link. Links are never followed out of the tree (a link to ".." or
 //     "/etc" cannot make Walk read outside the tree, and a link loop
 //     cannot make it loop); a link in a directory tree whose target is a
-//     regular file inside the tree carries the target's content in Data.
+//     regular file inside the tree carries the target's content in Data,
+//     and one whose target is a directory inside the tree is followed by
+//     that directory's files under the link's path (maxLinkDepth links
+//     deep, maxDirLinks in all, never into a folder the chain is in).
 //
 // Order is deterministic: a directory's entries by name, depth first; an
 // archive's members in the archive's order; an archive inside the tree
 // right after the archive file itself.
 //
 // Safety: an archive member whose name is absolute, has a Windows drive
-// letter or a ".." element (backslashes count as separators) is skipped
-// and reported in WalkStats.Skipped, as are hard links, devices, pipes
-// and sockets. A zip member that decompresses beyond its declared size,
+// letter or a ".." element (backslashes count as separators) is never
+// written or read outside: it is listed in WalkStats.Unread
+// (UnreadUnsafeName) and a regular one is handed over under its name with
+// those parts dropped. Hard links are listed as unread and handed over as
+// links; pipes and devices, and links to them, are never opened
+// (UnreadNotRegular); sockets are noted. A zip member that decompresses beyond its declared size,
 // or whose declared ratio exceeds lim.MaxRatio, is skipped; a gzip stream
 // that expands beyond lim.MaxTotalBytes or lim.MaxRatio is cut there.
 // Archives inside the tree (found by their signature, not their name) are
@@ -248,6 +266,9 @@ func Walk(ctx context.Context, path string, lim Limits, fn func(*File) error) (W
 	}
 	switch {
 	case info.IsDir():
+		if w.realRoot, err = filepath.EvalSymlinks(path); err != nil {
+			return w.st, bulwark.Errorf(bulwark.EINVALID, "%s: cannot be read (%v)", path, errors.Unwrap(err))
+		}
 		err = w.dir(path, "")
 	case info.Mode().IsRegular():
 		err = w.rootFile(path, info.Size())
@@ -281,6 +302,12 @@ type walker struct {
 	buf   []byte
 	file  File
 	notes map[string]bool // notes made once per walk
+	// realRoot is a directory tree's root with its links resolved ("" for
+	// an archive); linkStack the resolved folders of the directory links
+	// being walked, dirLinks how many were followed.
+	realRoot  string
+	linkStack []string
+	dirLinks  int
 }
 
 // note records one skipped thing.
@@ -592,14 +619,32 @@ func (w *walker) emitLinkData(p, target string, data []byte) error {
 	return nil
 }
 
-// dir walks the directory root/rel, entries by name, never following a
-// symbolic link.
+// maxLinkDepth bounds how many directory links a walk follows one inside
+// another, and maxDirLinks how many it follows in all: a tree of links
+// to links (or to one big folder) cannot make a walk read the same files
+// without end.
+const (
+	maxLinkDepth = 8
+	maxDirLinks  = 256
+)
+
+// dir walks the directory root/rel, entries by name. A symbolic link is
+// handed over as a link; one to a regular file inside the tree carries
+// that file's content, one to a directory inside the tree is walked under
+// the link's name (bounded, never twice in one chain of links), and
+// nothing outside the tree is ever opened.
 func (w *walker) dir(root, rel string) error {
-	full := filepath.Join(root, filepath.FromSlash(rel))
+	return w.dirAt(filepath.Join(root, filepath.FromSlash(rel)), rel)
+}
+
+// dirAt walks the directory at full (on disk) naming its entries under
+// rel (the path tools would use: a directory reached through a link is
+// named by the link).
+func (w *walker) dirAt(full, rel string) error {
 	entries, err := os.ReadDir(full)
 	if err != nil {
 		if rel == "" {
-			return bulwark.Errorf(bulwark.EINVALID, "%s: the directory cannot be read (%v)", root, errors.Unwrap(err))
+			return bulwark.Errorf(bulwark.EINVALID, "%s: the directory cannot be read (%v)", full, errors.Unwrap(err))
 		}
 		w.unread(rel, UnreadEntry, "%q: the directory cannot be read, skipped", rel)
 		// ReadDir returns what it read before the error.
@@ -612,61 +657,109 @@ func (w *walker) dir(root, rel string) error {
 		t := e.Type()
 		switch {
 		case t.IsDir():
-			if err := w.dir(root, p); err != nil {
+			if err := w.dirAt(filepath.Join(full, e.Name()), p); err != nil {
 				return err
 			}
 		case t&fs.ModeSymlink != 0:
-			target, err := os.Readlink(filepath.Join(full, e.Name()))
-			if err != nil {
-				w.note("%q: a symbolic link that cannot be read, skipped", p)
-				continue
-			}
-			if err := w.emitLinkData(p, target, w.linkTarget(root, p, target)); err != nil {
+			if err := w.link(filepath.Join(full, e.Name()), p); err != nil {
 				return err
 			}
 		case t.IsRegular():
 			if err := w.dirFile(filepath.Join(full, e.Name()), p); err != nil {
 				return err
 			}
+		case t&fs.ModeSocket != 0:
+			// A tool's socket (git's fsmonitor daemon): holds nothing.
+			w.note("%q: a socket, not read", p)
 		default:
-			w.note("%q: not a regular file (%v), not read", p, t.Type())
+			w.unread(p, UnreadNotRegular, "%q: not a regular file (%v), not opened: a named pipe or device holds nothing a clone ships, and opening one can block", p, t.Type())
 		}
 	}
 	return nil
 }
 
-// linkTarget returns the content (at most MaxFileBytes) of the regular
-// file the link p (inside root) points to, or nil when the target is not
-// a regular file or is not inside the tree once every link on the way is
-// resolved: npm, VS Code and git read through a link, so the rules must
-// see what they would read, and nothing outside the tree is ever read.
-func (w *walker) linkTarget(root, p, target string) []byte {
-	if path.IsAbs(target) || filepath.IsAbs(target) {
-		return nil
-	}
-	rel := path.Clean(path.Join(path.Dir(p), filepath.ToSlash(target)))
-	if rel == ".." || strings.HasPrefix(rel, "../") {
-		return nil
-	}
-	realRoot, err := filepath.EvalSymlinks(root)
+// link hands over the symbolic link at full (named p): with its target's
+// content when that is a regular file inside the tree, followed by the
+// target's files under p when it is a directory inside the tree.
+func (w *walker) link(full, p string) error {
+	target, err := os.Readlink(full)
 	if err != nil {
+		w.note("%q: a symbolic link that cannot be read, skipped", p)
 		return nil
 	}
-	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
+	real, info := w.resolve(full, target)
+	var data []byte
+	switch {
+	case info == nil:
+	case info.Mode().IsRegular():
+		data = w.readTarget(real)
+	case info.IsDir():
+	default:
+		w.unread(p, UnreadNotRegular, "%q: a link to %q, which is not a regular file (%v): not opened (a named pipe or device can block a reader)", p, target, info.Mode().Type())
+	}
+	if err := w.emitLinkData(p, target, data); err != nil {
+		return err
+	}
+	if info == nil || !info.IsDir() {
+		return nil
+	}
+	if slices.Contains(w.linkStack, real) || w.isAncestor(real, full) {
+		w.note("%q: a link to %q, a folder it is inside of (a link loop); not walked again", p, target)
+		return nil
+	}
+	if len(w.linkStack) >= maxLinkDepth || w.dirLinks >= maxDirLinks {
+		w.unread(p, UnreadLinkLimit, "%q: a link to the folder %q, past the %d links a walk follows (%d deep); its files were not read under this name", p, target, maxDirLinks, maxLinkDepth)
+		return nil
+	}
+	w.dirLinks++
+	w.linkStack = append(w.linkStack, real)
+	defer func() { w.linkStack = w.linkStack[:len(w.linkStack)-1] }()
+	return w.dirAt(real, p)
+}
+
+// isAncestor says whether real (resolved) is the folder holding full, the
+// link, or one above it.
+func (w *walker) isAncestor(real, full string) bool {
+	parent, err := filepath.EvalSymlinks(filepath.Dir(full))
 	if err != nil {
-		return nil
+		return true
 	}
-	if r, err := filepath.Rel(realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) || filepath.IsAbs(r) {
-		return nil
+	r, err := filepath.Rel(real, parent)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
+}
+
+// resolve returns the link at full's target, every link on the way
+// resolved, and its Stat, or nil when it is absolute, missing or not
+// inside the tree: nothing outside the tree is ever read.
+func (w *walker) resolve(full, target string) (string, fs.FileInfo) {
+	if path.IsAbs(target) || filepath.IsAbs(target) || w.realRoot == "" {
+		return "", nil
 	}
-	f, err := os.Open(real)
+	real, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		return "", nil
+	}
+	if r, err := filepath.Rel(w.realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) || filepath.IsAbs(r) {
+		return "", nil
+	}
+	// Stat, not Open: opening a named pipe blocks until a writer comes.
+	info, err := os.Stat(real)
+	if err != nil {
+		return "", nil
+	}
+	return real, info
+}
+
+// readTarget returns the content (at most MaxFileBytes) of the regular
+// file real, a link's target inside the tree, or nil when it cannot be
+// read: npm, VS Code and git read through a link, so the rules must see
+// what they would read.
+func (w *walker) readTarget(real string) []byte {
+	f, err := openRegular(real)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		return nil
-	}
 	n := min(w.lim.MaxFileBytes, w.lim.MaxTotalBytes-w.st.Bytes-w.st.Streamed)
 	data, err := io.ReadAll(io.LimitReader(f, max(n, 0)))
 	if err != nil {
@@ -678,18 +771,45 @@ func (w *walker) linkTarget(root, p, target string) []byte {
 	return data
 }
 
+// openRegular opens name for reading without blocking (O_NONBLOCK: a
+// named pipe put in the file's place since it was listed does not wait
+// for a writer) and returns it only when it is a regular file.
+func openRegular(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, errNotRegular
+	}
+	return f, nil
+}
+
+// errNotRegular is openRegular's error for anything but a regular file.
+var errNotRegular = errors.New("not a regular file")
+
 // dirFile reads one regular file of a directory tree.
 func (w *walker) dirFile(full, p string) error {
-	f, err := os.Open(full)
+	f, err := openRegular(full)
+	if errors.Is(err, errNotRegular) {
+		// Replaced since it was listed.
+		w.unread(p, UnreadNotRegular, "%q: no longer a regular file, not opened", p)
+		return nil
+	}
 	if err != nil {
 		w.unread(p, UnreadEntry, "%q: cannot be opened, skipped", p)
 		return nil
 	}
 	defer f.Close()
 	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
-		// Replaced since it was listed.
-		w.note("%q: no longer a regular file, skipped", p)
+	if err != nil {
+		w.unread(p, UnreadEntry, "%q: cannot be read, skipped", p)
 		return nil
 	}
 	reopen := func() (io.ReadCloser, error) {

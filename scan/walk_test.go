@@ -52,15 +52,22 @@ func TestWalkArchives(t *testing.T) {
 			data: tarOf(t, ent{name: "../evil.js", body: "x"}, ent{name: "/etc/cron.d/x", body: "x"},
 				ent{name: `C:\Windows\x.js`, body: "x"}, ent{name: "a/../../b.js", body: "x"},
 				ent{name: `a\..\..\c.js`, body: "x"}, ent{name: "./ok/./x.js", body: "ok"}),
-			want:  []string{"ok/x.js"},
-			notes: []string{"path traversal", "an absolute path", "a Windows drive letter"},
+			// Listed as unread (the scanner reports each as path
+			// traversal) and read under the name an extractor that drops
+			// the unsafe parts writes; never written anywhere.
+			want:    []string{"evil.js", "etc/cron.d/x", "Windows/x.js", "a/b.js", "a/c.js", "ok/x.js"},
+			notes:   []string{"path traversal", "an absolute path", "a Windows drive letter"},
+			incompl: true,
+			check:   wantUnread(5, UnreadUnsafeName),
 		},
 		{
 			name: "zip traversal", file: "z.zip",
 			data: zipOf(t, ent{name: `..\..\evil.js`, body: "x"}, ent{name: `\abs.js`, body: "x"},
 				ent{name: "C:/win.js", body: "x"}, ent{name: "/abs2.js", body: "x"}, ent{name: `dir\ok.js`, body: "ok"}),
-			want:  []string{"dir/ok.js"},
-			notes: []string{"path traversal", "an absolute path", "a Windows drive letter"},
+			want:    []string{"evil.js", "abs.js", "win.js", "abs2.js", "dir/ok.js"},
+			notes:   []string{"path traversal", "an absolute path", "a Windows drive letter"},
+			incompl: true,
+			check:   wantUnread(4, UnreadUnsafeName),
 		},
 		{
 			name: "tar symlink out, hard link, device", file: "t.tar",
@@ -350,6 +357,21 @@ func TestSafeName(t *testing.T) {
 	} {
 		if got, _ := safeName(name); got != want {
 			t.Errorf("safeName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// wantUnread checks that a walk listed n parts as unread, all for reason.
+func wantUnread(n int, reason string) func(*testing.T, seen, WalkStats) {
+	return func(t *testing.T, _ seen, st WalkStats) {
+		t.Helper()
+		if len(st.Unread) != n {
+			t.Errorf("unread = %+v, want %d", st.Unread, n)
+		}
+		for _, u := range st.Unread {
+			if u.Reason != reason {
+				t.Errorf("unread %+v, want reason %s", u, reason)
+			}
 		}
 	}
 }
