@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/hiring"
@@ -87,7 +88,7 @@ func (m *Main) hireCmd() *command {
 			"identifiers, laptop farms, remote-access tools, VPN sign-ins, Korean working hours, payroll to shared\n" +
 			"accounts, names on the sanctions lists) and links records that belong together. A flag is a reason\n" +
 			"to look, not a verdict on a person: see docs/hiring.md and docs/hiring-privacy.md.",
-		subs: []*command{m.hireScreenCmd(), m.hireLinkCmd(), m.hireShowCmd(), m.hireListCmd(), m.hireRunsCmd(), m.hireRunCmd(), m.hireRecheckCmd(), m.hireForgetCmd()},
+		subs: []*command{m.hireScreenCmd(), m.hireLinkCmd(), m.hireShowCmd(), m.hireListCmd(), m.hireRunsCmd(), m.hireRunCmd(), m.hireRecheckCmd(), m.hireForgetCmd(), m.hirePurgeCmd()},
 	}
 }
 
@@ -951,4 +952,51 @@ func yesNo(b bool) string {
 		return "deleted"
 	}
 	return "none"
+}
+
+func (m *Main) hirePurgeCmd() *command {
+	var keep retention
+	return &command{
+		name:    "purge",
+		summary: "forget the people no import has given for --older-than (retention), audited",
+		usage:   "bulwark hire purge --older-than 365d [--json]",
+		long: "Forgets, as 'bulwark hire forget' does, every stored person whose record no 'hire screen' has\n" +
+			"given (changed or not) and no evidence was added to for --older-than: their record, evidence,\n" +
+			"assessment and the analysts' rulings on their screening matches. One hire.purge audit entry records\n" +
+			"the cutoff and the count, never a person. 'bulwark serve --hire-retention 365d' does the same every\n" +
+			"hour; run this from cron where the command line alone is used.",
+		setup: func(fs *flag.FlagSet) {
+			fs.Var(&keep, "older-than", "forget the people not imported for `AGE` (365d: 365 days)")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			if err := noArgs("hire purge", args); err != nil {
+				return bulwark.ExitError, err
+			}
+			if keep == 0 {
+				return bulwark.ExitError, bulwark.Invalid("--older-than", "required: how long a person may go without being imported before they are forgotten, e.g. 365d")
+			}
+			db, _, log, err := m.services(ctx)
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			before := time.Now().Add(-time.Duration(keep)).UTC()
+			n, seq, err := (&hiring.Service{Store: db, Audit: log}).PurgeBefore(ctx, before, m.cliActor())
+			if err != nil {
+				return bulwark.ExitError, err
+			}
+			if m.g.json {
+				return bulwark.ExitOK, m.printJSON(struct {
+					Before   time.Time `json:"before"`
+					People   int64     `json:"people"`
+					AuditSeq int64     `json:"auditSeq,omitempty"`
+				}{before, n, seq})
+			}
+			if n == 0 {
+				fmt.Fprintf(m.Stdout, "nothing to purge: everyone stored was imported since %s\n", before.Format(time.RFC3339))
+				return bulwark.ExitOK, nil
+			}
+			fmt.Fprintf(m.Stdout, "purged %s not imported since %s (audit entry %d)\n", plural(int(n), "person", "people"), before.Format(time.RFC3339), seq)
+			return bulwark.ExitOK, nil
+		},
+	}
 }

@@ -599,3 +599,26 @@ func TestHirePrintsNoControls(t *testing.T) {
 		t.Errorf("the id is not shown escaped: %q", out.String())
 	}
 }
+
+// TestHirePurge: retention from the command line, audited, nothing to do
+// when everyone was imported within the period.
+func TestHirePurge(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BULWARK_DATA": filepath.Join(t.TempDir(), "data")}
+	if code, _, stderr := run(t, env, "hire", "screen", filepath.Join(hireExamples, "people.csv")); code == 1 {
+		t.Fatalf("hire screen: %s", stderr)
+	}
+	if code, _, stderr := run(t, env, "hire", "purge"); code != 1 || !strings.Contains(stderr, "--older-than") {
+		t.Errorf("without --older-than: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := run(t, env, "hire", "purge", "--older-than", "1h"); code != 1 || !strings.Contains(stderr, "at least 1d") {
+		t.Errorf("--older-than 1h: exit %d, %s", code, stderr)
+	}
+	code, stdout, stderr := run(t, env, "hire", "purge", "--older-than", "1d")
+	if code != 0 || !strings.Contains(stdout, "nothing to purge") {
+		t.Errorf("purge: exit %d, %q %q", code, stdout, stderr)
+	}
+	if _, out, _ := run(t, env, "hire", "list", "--json"); strings.Count(out, `"id"`) != 5 {
+		t.Errorf("people after a purge of nobody: %s", out)
+	}
+}

@@ -680,7 +680,7 @@ func (s *Service) Forget(ctx context.Context, id, actor string) (*ForgetReport, 
 	return rep, nil
 }
 
-// PurgeBefore forgets every person not updated since t (retention),
+// PurgeBefore forgets every person not imported since t (retention),
 // audited as hire.purge by actor with the cutoff and the count; nothing
 // to purge writes no entry. It returns the count and the entry's sequence
 // number (0 without one). Once people are purged, the store scrubs its

@@ -30,7 +30,8 @@ type StoredPerson struct {
 	Person Person `json:"person"`
 	// CreatedAt is when the record was first imported; UpdatedAt when an
 	// import last changed it or added evidence to it. Retention
-	// (PurgePeople) goes by UpdatedAt.
+	// (PurgePeople) goes by when an import last gave the record, changed or
+	// not (or added evidence to it).
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// Salt is the person's random fingerprint salt (PersonFingerprint),
@@ -224,8 +225,9 @@ type Store interface {
 	// records' references to the person, in one transaction; ENOTFOUND
 	// for an unknown id. Runs keep their counts, which name nobody.
 	ForgetPerson(ctx context.Context, id string) (Forgotten, error)
-	// PurgePeople forgets, as ForgetPerson does, every person not
-	// updated since before, in one transaction, and returns how many.
+	// PurgePeople forgets, as ForgetPerson does, every person no import
+	// has given (changed or not) or added evidence to since before, in one
+	// transaction, and returns how many.
 	PurgePeople(ctx context.Context, before time.Time) (int64, error)
 	// ScrubDeleted is called after people were deleted, outside any
 	// transaction: it removes the copies of deleted data the store's

@@ -163,11 +163,13 @@ func (db *DB) SavePeople(ctx context.Context, records []hiring.Record, generatio
 		stmts := map[string]*sql.Stmt{}
 		for name, text := range map[string]string{
 			"get":    `SELECT record, salt FROM hire_people WHERE id = ?`,
-			"insert": `INSERT INTO hire_people (id, role, record, referred_by, created_at, updated_at, salt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			"update": `UPDATE hire_people SET role = ?, record = ?, referred_by = ?, updated_at = ? WHERE id = ?`,
-			"touch":  `UPDATE hire_people SET updated_at = ? WHERE id = ?`,
-			"item":   `INSERT INTO hire_evidence (person_id, kind, digest, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			"stale":  `UPDATE hire_assessments SET stale = 1 WHERE person_id = ?`,
+			"insert": `INSERT INTO hire_people (id, role, record, referred_by, created_at, updated_at, seen_at, salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			"update": `UPDATE hire_people SET role = ?, record = ?, referred_by = ?, updated_at = ?, seen_at = ? WHERE id = ?`,
+			"touch":  `UPDATE hire_people SET updated_at = ?, seen_at = ? WHERE id = ?`,
+			// A record imported again unchanged is seen (retention).
+			"seen":  `UPDATE hire_people SET seen_at = ? WHERE id = ? AND seen_at <> ?`,
+			"item":  `INSERT INTO hire_evidence (person_id, kind, digest, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			"stale": `UPDATE hire_assessments SET stale = 1 WHERE person_id = ?`,
 		} {
 			st, err := q.PrepareContext(ctx, text)
 			if err != nil {
@@ -203,11 +205,15 @@ func (db *DB) SavePeople(ctx context.Context, records []hiring.Record, generatio
 				if salt == nil {
 					salt = hiring.NewSalt()
 				}
-				if _, err := stmts["insert"].ExecContext(ctx, p.ID, string(role), enc[i].record, p.ReferredBy, now, now, salt); err != nil {
+				if _, err := stmts["insert"].ExecContext(ctx, p.ID, string(role), enc[i].record, p.ReferredBy, now, now, now, salt); err != nil {
+					return err
+				}
+			case stored == enc[i].record:
+				if _, err := stmts["seen"].ExecContext(ctx, now, p.ID, now); err != nil {
 					return err
 				}
 			case stored != enc[i].record:
-				if _, err := stmts["update"].ExecContext(ctx, string(role), enc[i].record, p.ReferredBy, now, p.ID); err != nil {
+				if _, err := stmts["update"].ExecContext(ctx, string(role), enc[i].record, p.ReferredBy, now, now, p.ID); err != nil {
 					return err
 				}
 				changed = true
@@ -224,7 +230,7 @@ func (db *DB) SavePeople(ctx context.Context, records []hiring.Record, generatio
 			}
 			counts.Evidence += added
 			if exists && added > 0 && !changed {
-				if _, err := stmts["touch"].ExecContext(ctx, now, p.ID); err != nil {
+				if _, err := stmts["touch"].ExecContext(ctx, now, now, p.ID); err != nil {
 					return err
 				}
 				changed = true
@@ -803,13 +809,13 @@ func forgetPerson(ctx context.Context, q querier, id string) (hiring.Forgotten, 
 	return f, nil
 }
 
-// PurgePeople forgets the people not updated since before (see
+// PurgePeople forgets the people not imported (seen) since before (see
 // hiring.Store). With a context from audit.Log.Do it joins the audit
 // transaction.
 func (db *DB) PurgePeople(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := db.inTx(ctx, "purge people records", func(ctx context.Context, q querier) error {
-		rows, err := q.QueryContext(ctx, `SELECT id FROM hire_people WHERE updated_at < ?`, formatTime(before))
+		rows, err := q.QueryContext(ctx, `SELECT id FROM hire_people WHERE seen_at < ?`, formatTime(before))
 		if err != nil {
 			return err
 		}

@@ -368,7 +368,7 @@ CREATE TABLE hire_people (
     referred_by TEXT NOT NULL DEFAULT '', -- the referrer's id, for forgetting it
     created_at  TEXT NOT NULL,           -- RFC 3339 UTC, nine digits
     updated_at  TEXT NOT NULL
-, salt BLOB) STRICT, WITHOUT ROWID;
+, salt BLOB, seen_at TEXT NOT NULL DEFAULT '') STRICT, WITHOUT ROWID;
 
 CREATE TABLE hire_evidence (
     person_id TEXT NOT NULL REFERENCES hire_people (id) ON DELETE CASCADE,
