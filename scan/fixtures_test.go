@@ -56,6 +56,7 @@ func TestMaliciousFixtures(t *testing.T) {
 		{"vendored-loader", []string{"JS-EXEC-DECODED", "HIDDEN-AFTER-WHITESPACE"}},
 		{"config-exec", []string{"NPMRC-EXEC-OPTION", "YARN-PATH-IN-TREE", "GYP-COMMAND-EXPANSION", "BUNFIG-PRELOAD", "NPMRC-REGISTRY-OVERRIDE", "VSCODE-SETTINGS-EXEC", "NPM-LOCAL-TOOL-SHADOW", "AUTORUN-TARGET-SUSPICIOUS"}},
 		{"git-include", []string{"GIT-CONFIG-INCLUDE", "GIT-CONFIG-EXEC"}},
+		{"python-lures", []string{"PY-SETUP-EXEC", "PY-AUTORUN-EXEC", "PY-INIT-EXEC", "PY-PTH-IMPORT", "PY-BUILD-BACKEND-IN-TREE", "PIP-INDEX-OVERRIDE"}},
 		{"exec-evasions", []string{"JS-EXEC-FETCHED", "JS-EXEC-DECODED", "JS-SINK-OBFUSCATED", "JS-ENV-EXFIL-FLOW", "PY-EXEC-REMOTE", "PY-EXEC-DECODED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,2 @@
+# In-tree build backend: imported by pip install .
+print("defanged fixture")
