@@ -140,9 +140,14 @@ func (m *Main) scanRepo(ctx context.Context, path string, st scanSettings) (int,
 	if err != nil {
 		return bulwark.ExitError, err
 	}
+	// The audit record is a side effect, never a precondition: a store
+	// that cannot be opened (corrupt, locked, of a newer version) or
+	// written leaves the scan and its exit code as they are, with a
+	// warning on stderr.
 	db, err := m.scanStore(ctx)
 	if err != nil {
-		return bulwark.ExitError, err
+		fmt.Fprintf(m.Stderr, "bulwark: warning: the scan will not be recorded in the audit log: %s\n", termSafe(err.Error(), 500))
+		db = nil
 	}
 	rep, err := s.Scan(ctx, path)
 	p.done()
@@ -151,7 +156,7 @@ func (m *Main) scanRepo(ctx context.Context, path string, st scanSettings) (int,
 	}
 	if db != nil {
 		if err := m.auditScan(ctx, db, path, rep); err != nil {
-			return bulwark.ExitError, err
+			fmt.Fprintf(m.Stderr, "bulwark: warning: the scan could not be recorded in the audit log: %s\n", termSafe(err.Error(), 500))
 		}
 	}
 	if m.g.json {

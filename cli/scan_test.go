@@ -459,3 +459,30 @@ func TestScanRepoProgressCountsFilesOnce(t *testing.T) {
 		t.Errorf("want the last progress line to count 1 file of 64 KiB: %q", errb.String())
 	}
 }
+
+// TestScanRepoBrokenStore: a default store that is not a database (or
+// cannot be opened) does not stop 'scan repo': the verdict and its exit
+// code are as without a store, and stderr warns that the scan was not
+// recorded.
+func TestScanRepoBrokenStore(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	dir := filepath.Join(home, ".local", "share", "bulwark")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bulwark.db"), []byte("garbage, not a SQLite file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trap := filepath.Join("testdata", "scan", "booby-trapped")
+	for _, env := range []map[string]string{{"HOME": home}, {"HOME": t.TempDir(), "BULWARK_DATA": dir}} {
+		code, stdout, stderr := run(t, env, "scan", "repo", "--json", trap)
+		if code != 3 || !strings.Contains(stderr, "will not be recorded in the audit log") {
+			t.Fatalf("env %v: exit %d, stderr %q", env, code, stderr)
+		}
+		var rep scanJSON
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("stdout is not only the JSON report: %v\n%s", err, stdout)
+		}
+	}
+}
