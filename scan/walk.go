@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"hash"
@@ -16,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -439,6 +442,16 @@ func (w *walker) emit(p string, size int64, mode fs.FileMode, r io.Reader, depth
 	if truncated && kind == notArchive && reopen != nil {
 		sum = w.hashAll(reopen)
 	}
+	if !truncated && kind == notArchive {
+		// A UTF-16 file with a byte order mark (a tasks.json or
+		// package.json saved by a Windows editor) is handed over as
+		// UTF-8, so that rules and detectors read it; the hash is the
+		// file's own.
+		if text, ok := decodeUTF16(data); ok {
+			h := sha256.Sum256(data)
+			sum, data = hex.EncodeToString(h[:]), text
+		}
+	}
 	w.st.Files++
 	w.st.Bytes += int64(len(data))
 	if truncated {
@@ -564,6 +577,37 @@ func (w *walker) windows(p string, size int64, mode fs.FileMode, r io.Reader, he
 			return nil
 		}
 	}
+}
+
+// decodeUTF16 returns data, which starts with a UTF-16 byte order mark
+// (FF FE little-endian, FE FF big-endian), as UTF-8 without the mark, or
+// false when it has no such mark. An odd last byte is dropped; unpaired
+// surrogates become U+FFFD.
+func decodeUTF16(data []byte) ([]byte, bool) {
+	if len(data) < 2 {
+		return nil, false
+	}
+	var order binary.ByteOrder
+	switch {
+	case data[0] == 0xFF && data[1] == 0xFE:
+		if len(data) >= 4 && data[2] == 0 && data[3] == 0 {
+			return nil, false // UTF-32 LE
+		}
+		order = binary.LittleEndian
+	case data[0] == 0xFE && data[1] == 0xFF:
+		order = binary.BigEndian
+	default:
+		return nil, false
+	}
+	units := make([]uint16, 0, (len(data)-2)/2)
+	for i := 2; i+1 < len(data); i += 2 {
+		units = append(units, order.Uint16(data[i:]))
+	}
+	out := make([]byte, 0, len(units)+len(units)/2)
+	for _, r := range utf16.Decode(units) {
+		out = utf8.AppendRune(out, r)
+	}
+	return out, true
 }
 
 // binaryHead says whether a file's first bytes are binary (a NUL byte in
