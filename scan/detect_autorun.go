@@ -227,6 +227,8 @@ func (t *autorunTree) file(f *File) {
 		t.configTriggers(f, dir, yarnrcTrigger)
 	case b == "bunfig.toml":
 		t.configTriggers(f, dir, bunfigTrigger)
+	case strings.HasSuffix(lp, ".prisma") && !strings.Contains("/"+lp, "/node_modules/"):
+		t.configTriggers(f, t.prismaRoot(dir), prismaTrigger)
 	case b == "binding.gyp":
 		for _, a := range gypActions(f.Data) {
 			t.triggers = append(t.triggers, autorunTrigger{file: f.Path, from: a.line, to: a.line, what: "a binding.gyp action", when: "npm install (node-gyp rebuild)", cmd: a.cmd, dir: dir})
@@ -338,6 +340,28 @@ func bunfigTrigger(l string) (string, string, string) {
 		}
 	}
 	return "preload", "every bun run or bun test", strings.Join(files, " ; ")
+}
+
+// prismaTrigger: a generator's provider that is a command (prisma
+// generate runs it from the project folder).
+func prismaTrigger(l string) (string, string, string) {
+	k, v := configValue(l)
+	if k != "provider" || !strings.ContainsAny(v, " /") || strings.HasPrefix(v, "@") {
+		return "", "", ""
+	}
+	return "generator provider", "prisma generate (run on install by a postinstall: prisma generate)", v
+}
+
+// prismaRoot returns the folder prisma runs a generator from: the
+// project's (the schema usually sits in prisma/).
+func (t *autorunTree) prismaRoot(dir string) string {
+	if path.Base(dir) == "prisma" {
+		if d := path.Dir(dir); d != "." {
+			return d
+		}
+		return ""
+	}
+	return dir
 }
 
 // gypAction is one binding.gyp action's command.
@@ -464,7 +488,7 @@ func (t *autorunTree) vscodeTasks(f *File, root string) {
 // autorunQuiet are the findings about the trigger itself, not about what
 // a target file does.
 func autorunQuiet(rule string) bool {
-	for _, p := range []string{"NPM-", "NPMRC-", "YARN-", "BUNFIG-", "GYP-", "VSCODE-", "DEVCONTAINER-", "SCAN-", "AUTORUN-", "HIDDEN-DOTFILES", "PATH-CASE", "SYMLINK-"} {
+	for _, p := range []string{"NPM-", "NPMRC-", "YARN-", "BUNFIG-", "GYP-", "PRISMA-", "VSCODE-", "DEVCONTAINER-", "SCAN-", "AUTORUN-", "HIDDEN-DOTFILES", "PATH-CASE", "SYMLINK-"} {
 		if strings.HasPrefix(rule, p) {
 			return true
 		}
