@@ -108,6 +108,8 @@ type jsFlow struct {
 	// to its functions.
 	cp, cpFuncs map[string]bool
 	cpUsed      bool
+	// aliasMemo caches evalAlias.
+	aliasMemo map[string]bool
 	// netImports: names an import statement binds to a network module
 	// (netModule) or to one of its functions (netFunc); netMemo caches
 	// netBinding.
@@ -162,7 +164,7 @@ func jsFlowChunk(f *File, from, to int) []Finding {
 		busy: map[string]bool{}, cp: map[string]bool{}, cpFuncs: map[string]bool{}}
 	fl.bindings()
 	for i, t := range fl.toks {
-		if t.kind == 's' && isChildProcess(t.text) && fl.isI(i-1, "from") || fl.cpRef(i) {
+		if t.kind == 's' && isChildProcess(t.text) && fl.isI(i-1, "from") || t.kind == 'i' && (t.text == "require" || t.text == "import") && fl.cpRef(i) {
 			fl.cpUsed = true
 			break
 		}
@@ -800,6 +802,18 @@ func (fl *jsFlow) evalAlias(name string) bool {
 	if len(bs) == 0 || len(bs) > jsMaxBindings {
 		return false
 	}
+	if v, ok := fl.aliasMemo[name]; ok {
+		return v
+	}
+	v := fl.evalAlias1(bs)
+	if fl.aliasMemo == nil {
+		fl.aliasMemo = map[string]bool{}
+	}
+	fl.aliasMemo[name] = v
+	return v
+}
+
+func (fl *jsFlow) evalAlias1(bs []span) bool {
 	for _, s := range bs {
 		i := s.a
 		if s.b >= 0 || s.part {
@@ -898,7 +912,7 @@ func (fl *jsFlow) findings(p string) []Finding {
 			if t.esc && jsSinkNames[t.text] {
 				obf[i] = t.text
 			}
-			if fl.cpRef(i) {
+			if (t.text == "require" || t.text == "import") && fl.cpRef(i) {
 				fl.cpUsed = true
 				if c := fl.tok(i + 2); c.kind == 'i' {
 					if s, _ := fl.constStr(c.text); s.folded || s.esc {
@@ -908,8 +922,8 @@ func (fl *jsFlow) findings(p string) []Finding {
 			}
 			// .then(eval), .then(Function), .then(run) for run = eval:
 			// the promise's value is run.
-			if (t.text == "eval" && !mem || t.text == "Function" && !mem || !mem && fl.evalAlias(t.text)) && fl.isP(i-1, "(") && fl.isP(i+1, ")") &&
-				fl.isI(i-2, "then") && fl.member(i-2) {
+			if !mem && fl.isP(i-1, "(") && fl.isP(i+1, ")") && fl.isI(i-2, "then") && fl.member(i-2) &&
+				(t.text == "eval" || t.text == "Function" || fl.evalAlias(t.text)) {
 				sinks = append(sinks, sink{at: i, open: i - 1, what: "eval", in: span{a: fl.chainStart(i - 2), b: i - 3}})
 			}
 			switch t.text {
