@@ -3,6 +3,7 @@ package scan
 import (
 	"io/fs"
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -20,6 +21,9 @@ const (
 	// RuleSymlinkAutorun: a link inside the tree whose own path, or
 	// whose target, is a file or folder tools read or run by themselves.
 	RuleSymlinkAutorun = "SYMLINK-AUTORUN"
+	// RuleWindowsAlias: a path Windows writes as another name (trailing
+	// dots or spaces, an ::$DATA stream, an 8.3 short name).
+	RuleWindowsAlias = "WINDOWS-NAME-ALIAS"
 	// RuleArchivePathTraversal: an archive member whose name climbs out
 	// of the archive, is absolute or has a drive letter.
 	RuleArchivePathTraversal = "ARCHIVE-PATH-TRAVERSAL"
@@ -208,4 +212,65 @@ func linkFinding(f *File) (Finding, bool) {
 		"that follows links read or write there: a project has no reason to reach out of its own folder. Bulwark never follows it. " +
 		"Check where it points and delete it."
 	return x, true
+}
+
+// shortNameAliases are the first letters of folders and files tools read
+// by themselves, as an 8.3 short name (VSCODE~1, PACKAG~1.JSO) starts.
+var shortNameAliases = []string{"vscode", "devcon", "git", "github", "husky", "githoo", "idea", "packag", "npmrc", "yarnrc", "bindin", "setup", "pyproj"}
+
+// shortName matches an 8.3 short name (VSCODE~1, PACKAG~1.JSO), folded.
+var shortName = regexp.MustCompile(`^[^.~ ]{1,6}~[0-9]{1,6}(\.[^.~ ]{1,3})?$`)
+
+// windowsAlias returns the finding for f when a part of its path is a
+// name Windows turns into another one: trailing dots or spaces (dropped),
+// a "::$DATA" stream suffix (the file itself) or an 8.3 short name
+// (VSCODE~1). Unpacked or checked out on Windows, ".vscode./tasks.json"
+// is .vscode\tasks.json, which a reviewer elsewhere does not see as one.
+// High when the name Windows makes is one tools read by themselves, or a
+// short name that may stand for one; medium otherwise.
+func windowsAlias(f *File) (Finding, bool) {
+	inner := f.Path
+	if i := strings.LastIndex(inner, "!/"); i >= 0 {
+		inner = inner[i+2:]
+	}
+	parts := strings.Split(FoldPath(inner), "/")
+	alias, short := false, false
+	for i, e := range parts {
+		n := e
+		if j := strings.Index(n, "::$"); j >= 0 {
+			n = n[:j]
+		} else if j := strings.Index(n, ":"); j > 0 && strings.HasSuffix(n, ":$data") {
+			n = n[:j]
+		}
+		n = strings.TrimRight(n, ". ")
+		if n != e && n != "" && e != "." && e != ".." {
+			alias = true
+			parts[i] = n
+		}
+		if shortName.MatchString(e) {
+			k := strings.Index(e, "~")
+			alias = true
+			for _, a := range shortNameAliases {
+				if strings.HasPrefix(e, a[:min(len(a), k)]) {
+					short = true
+				}
+			}
+		}
+	}
+	if !alias {
+		return Finding{}, false
+	}
+	norm := strings.Join(parts, "/")
+	sev := SeverityMedium
+	if short || autoRunPath(norm) {
+		sev = SeverityHigh
+	}
+	return Finding{
+		Rule: RuleWindowsAlias, Severity: sev, File: SafePath(f.Path),
+		Snippet: sanitize(SafePath(inner)+" -> "+SafePath(norm), 2*MaxSnippetChars),
+		Explanation: "A file name that Windows writes as another name: trailing dots and spaces are dropped, \"::$DATA\" names the file itself, " +
+			"and a name like VSCODE~1 is the short form of a longer one. Unpacked or checked out on Windows, this file becomes the one on the right " +
+			"(for example .vscode\\tasks.json, which VS Code runs), while tools on Linux or macOS, and a reviewer, see an unrelated name. " +
+			"A real project has no reason for such names; read the file as if it had the Windows name.",
+	}, true
 }

@@ -457,6 +457,9 @@ func (ss *Session) add(ctx context.Context, f *File) error {
 		if x, ok := autorunLinkFinding(f); ok {
 			out = append(out, x)
 		}
+		if x, ok := windowsAlias(f); ok {
+			out = append(out, x)
+		}
 	}
 	for _, r := range ss.s.rules {
 		if later && wholeDocument(r.Type) || r.Type == TypeRegexCount && ss.cur.counted[r.ID] {
