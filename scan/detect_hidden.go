@@ -150,6 +150,8 @@ func paddingRun(l []byte) (int, int, int) {
 				// start of a line it is one level of indentation (deep
 				// indentation is not hiding anything).
 				cols += tabWidth - cols%tabWidth
+			} else if k == 3 && l[j] == 0xe3 && l[j+1] == 0x80 && l[j+2] == 0x80 {
+				cols += 2 // U+3000 IDEOGRAPHIC SPACE is two columns wide
 			} else {
 				cols++
 			}
