@@ -218,7 +218,11 @@ func skeleton(s string) string {
 }
 
 // skeletonFold is read-only after initialisation.
-var skeletonFold = strings.NewReplacer("0", "o", "1", "l", "rn", "m", "vv", "w", "-", "", "_", "", ".", "", "3", "e", "5", "s")
+// Cyrillic and Greek letters that look like Latin ones are read as those
+// (lоdash with a Cyrillic о is lodash).
+var skeletonFold = strings.NewReplacer("0", "o", "1", "l", "rn", "m", "vv", "w", "-", "", "_", "", ".", "", "3", "e", "5", "s",
+	"а", "a", "е", "e", "о", "o", "р", "p", "с", "c", "х", "x", "у", "y", "і", "i", "ј", "j", "ѕ", "s", "ԁ", "d", "ԛ", "q", "ԝ", "w", "һ", "h", "ӏ", "l",
+	"α", "a", "ο", "o", "ρ", "p", "ν", "v", "ι", "i", "κ", "k", "τ", "t", "υ", "u")
 
 // osa is the optimal string alignment distance (Levenshtein with adjacent
 // transpositions), over bytes; names are short and ASCII.
