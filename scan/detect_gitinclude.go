@@ -3,7 +3,6 @@ package scan
 import (
 	"bytes"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,8 +24,71 @@ const (
 	maxGitIncludeDepth = 5
 )
 
-// gitSectionLine finds a config section header at the start of a line.
-var gitSectionLine = regexp.MustCompile(`(?m)^[ \t]*\[[A-Za-z]`)
+// gitConfigLike reports whether data has a line git reads as a section
+// header: "[name]" or `[name "subsection"]` (a name of letters, digits,
+// '-' and '.'), followed by nothing, a comment or a "key = value" on the
+// same line. Source code (array literals and destructuring, Markdown
+// link references) has none, so only files that could be a config are
+// parsed, and they alone count towards maxGitCandidates.
+func gitConfigLike(data []byte) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if gitSectionHeader(line) {
+			return true
+		}
+	}
+	return false
+}
+
+// gitSectionHeader reports whether line is a section header (see
+// gitConfigLike).
+func gitSectionHeader(line []byte) bool {
+	l := bytes.TrimLeft(line, " \t")
+	if len(l) < 3 || l[0] != '[' || !isASCIILetter(l[1]) {
+		return false
+	}
+	i := 2
+	for i < len(l) && (isASCIILetter(l[i]) || l[i] >= '0' && l[i] <= '9' || l[i] == '-' || l[i] == '.') {
+		i++
+	}
+	if i < len(l) && (l[i] == ' ' || l[i] == '\t') {
+		for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
+			i++
+		}
+		if i >= len(l) || l[i] != '"' {
+			return false
+		}
+		for i++; i < len(l) && l[i] != '"'; i++ {
+			if l[i] == '\\' {
+				i++
+			}
+		}
+		i++ // the closing quote
+	}
+	if i >= len(l) || l[i] != ']' {
+		return false
+	}
+	rest := bytes.TrimSpace(l[i+1:])
+	if len(rest) == 0 || rest[0] == '#' || rest[0] == ';' {
+		return true
+	}
+	if !isASCIILetter(rest[0]) {
+		return false
+	}
+	j := 1
+	for j < len(rest) && (isASCIILetter(rest[j]) || rest[j] >= '0' && rest[j] <= '9' || rest[j] == '-') {
+		j++
+	}
+	rest = bytes.TrimLeft(rest[j:], " \t")
+	return len(rest) == 0 || rest[0] == '=' || rest[0] == '#' || rest[0] == ';'
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // gitInclude is one include of a config file.
 type gitInclude struct {
@@ -84,7 +146,7 @@ func gitConfigIncludes(data []byte) []gitInclude {
 // gitFileOf reads f as a possible git config: nil when it holds neither
 // a command setting nor an include.
 func gitFileOf(f *File) *gitFile {
-	if !isGitConfig(f.Path) && (len(f.Data) > maxGitCandidateLen || !gitSectionLine.Match(f.Data)) {
+	if !isGitConfig(f.Path) && (len(f.Data) > maxGitCandidateLen || !gitConfigLike(f.Data)) {
 		return nil
 	}
 	g := &gitFile{includes: gitConfigIncludes(f.Data)}
