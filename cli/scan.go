@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -201,16 +200,7 @@ func (m *Main) auditScan(ctx context.Context, db *sqlite.DB, path string, rep *s
 		}
 		target = "sha256:" + sum
 	}
-	seen := map[string]bool{}
-	rules := []string{}
-	for _, f := range rep.Findings {
-		if !seen[f.Rule] {
-			seen[f.Rule] = true
-			rules = append(rules, f.Rule)
-		}
-	}
-	sort.Strings(rules)
-	details := map[string]any{"verdict": rep.Verdict, "rules": rules, "findings": len(rep.Findings), "counts": rep.Counts,
+	details := map[string]any{"verdict": rep.Verdict, "rules": rep.RuleIDs(), "findings": len(rep.Findings), "counts": rep.Counts,
 		"files": rep.Files, "bytes": rep.Bytes, "path": abs}
 	if rep.Incomplete {
 		details["incomplete"] = true

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
@@ -138,16 +137,7 @@ func (s *Server) scanUpload(w http.ResponseWriter, r *http.Request, _ *auth.Toke
 // verdict, the ids of the rules that fired (not the snippets, which
 // carry the upload's content), counts and the upload's size and name.
 func scanAuditDetails(rep *scan.Report, size int64, name string) map[string]any {
-	seen := map[string]bool{}
-	rules := []string{}
-	for _, f := range rep.Findings {
-		if !seen[f.Rule] {
-			seen[f.Rule] = true
-			rules = append(rules, f.Rule)
-		}
-	}
-	sort.Strings(rules)
-	d := map[string]any{"verdict": rep.Verdict, "rules": rules, "findings": len(rep.Findings),
+	d := map[string]any{"verdict": rep.Verdict, "rules": rep.RuleIDs(), "findings": len(rep.Findings),
 		"files": rep.Files, "bytes": size, "upload": name}
 	if rep.Incomplete {
 		d["incomplete"] = true

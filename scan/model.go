@@ -2,6 +2,7 @@ package scan
 
 import (
 	"io/fs"
+	"slices"
 
 	"github.com/bulwark-sec/bulwark"
 )
@@ -143,4 +144,20 @@ type Detector interface {
 	Applies(path string) bool
 	// Detect returns the findings in f. It must not retain f.Data.
 	Detect(f *File) []Finding
+}
+
+// RuleIDs returns the ids of the rules and detectors that fired, each
+// once, sorted: what an audit entry records of a scan instead of the
+// findings' snippets, which carry the scanned content.
+func (r *Report) RuleIDs() []string {
+	seen := map[string]bool{}
+	ids := []string{}
+	for _, f := range r.Findings {
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			ids = append(ids, f.Rule)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
