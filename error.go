@@ -24,6 +24,7 @@ const (
 	ETIMEOUT      = "timeout"            // the work did not finish in its time
 	EINTEGRITY    = "integrity"          // stored evidence failed verification (e.g. a broken audit chain)
 	EINTERNAL     = "internal"           // a bug or an unexpected failure; details are logged, not shown
+	EPENDING      = "approval_pending"   // the action waits for a second person's approval (dual control)
 )
 
 // Error is Bulwark's one error type. Code is machine-readable; Message is what
@@ -219,6 +220,7 @@ var exitCodes = map[string]int{
 	ETIMEOUT:      ExitError,
 	EINTEGRITY:    ExitBlock,
 	EINTERNAL:     ExitError,
+	EPENDING:      ExitReview,
 }
 
 // ErrorExitCode returns the process exit code for err (0 for nil).

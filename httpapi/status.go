@@ -23,6 +23,7 @@ var statuses = map[string]int{
 	bulwark.ETIMEOUT:      http.StatusGatewayTimeout,
 	bulwark.EINTEGRITY:    http.StatusConflict,
 	bulwark.EINTERNAL:     http.StatusInternalServerError,
+	bulwark.EPENDING:      http.StatusAccepted,
 }
 
 // httpStatus returns the HTTP status for err: 200 for nil, the status of its

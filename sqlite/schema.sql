@@ -413,6 +413,30 @@ CREATE TABLE hire_state (
     generation INTEGER NOT NULL
 , version INTEGER NOT NULL DEFAULT 0) STRICT;
 
+CREATE TABLE approval_requests (
+    id               TEXT PRIMARY KEY,
+    action           TEXT NOT NULL,
+    subject          TEXT NOT NULL,
+    summary          TEXT NOT NULL,
+    summary_digest   TEXT NOT NULL,
+    payload          BLOB NOT NULL,
+    requester        TEXT NOT NULL,
+    requester_person TEXT NOT NULL DEFAULT '',
+    requester_role   TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    expires_at       TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    decided_by       TEXT NOT NULL DEFAULT '',
+    decided_person   TEXT NOT NULL DEFAULT '',
+    decided_at       TEXT,
+    reason           TEXT NOT NULL DEFAULT '',
+    outcome          TEXT NOT NULL DEFAULT '',
+    audit_seq        INTEGER NOT NULL,
+    challenge_nonce  BLOB,
+    challenge_for    TEXT NOT NULL DEFAULT '',
+    challenge_expires TEXT
+);
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
@@ -470,6 +494,10 @@ CREATE INDEX hire_people_created ON hire_people (created_at, id);
 CREATE INDEX hire_assessments_verdict ON hire_assessments (verdict, person_created, person_id);
 
 CREATE INDEX screen_dispositions_subject ON screen_dispositions (subject) WHERE subject <> '';
+
+CREATE INDEX approval_requests_state ON approval_requests (state, created_at);
+
+CREATE INDEX approval_requests_subject ON approval_requests (action, subject) WHERE state = 'pending';
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);
 
