@@ -15,9 +15,9 @@ const module = "github.com/bulwark-sec/bulwark"
 
 // adapters wrap something outside the process (a database, HTTP, a node, a
 // webhook receiver, the command line, the co-signer's key file, a Safe
-// Transaction Service). Only cmd/, internal/ (wiring, test harnesses,
+// Transaction Service, the web console). Only cmd/, internal/ (wiring, test harnesses,
 // tools) and other adapters may import them.
-var adapters = []string{"sqlite", "httpapi", "ethrpc", "webhook", "cli", "keystore", "safetxservice"}
+var adapters = []string{"sqlite", "httpapi", "ethrpc", "webhook", "cli", "keystore", "safetxservice", "web"}
 
 // safeLayers ranks the safe packages: a package may import only packages of
 // a lower rank, so imports point one way (watch and posture → policy →

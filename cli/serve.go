@@ -157,7 +157,7 @@ func (m *Main) serveCmd() *command {
 		usage:        "bulwark serve [--addr 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE] [flags]",
 		configurable: true,
 		long: "Serves /healthz and /readyz without a token, /metrics (Prometheus) and the JSON API under /api/v1\n" +
-			"with 'Authorization: Bearer TOKEN'. On first start with an empty store it creates an admin token:\n" +
+			"with 'Authorization: Bearer TOKEN', and the web console at / (docs/console.md). On first start with an empty store it creates an admin token:\n" +
 			"its secret is printed once to stderr when that is a terminal, else written to first-admin-token in\n" +
 			"the data directory (mode 0600; the log names the file), never logged. A start that cannot listen\n" +
 			"creates nothing. SIGINT or SIGTERM shuts down gracefully.\n" +

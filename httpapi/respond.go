@@ -47,8 +47,8 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 // that is not a *bulwark.Error.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	err = contextError(err)
-	status := httpStatus(err)
-	detail := ErrorDetail{Code: bulwark.ErrorCode(err), Message: bulwark.ErrorMessage(err)}
+	status, code, message, withheld := Public(err)
+	detail := ErrorDetail{Code: code, Message: message}
 	var be *bulwark.Error
 	if errors.As(err, &be) {
 		detail.Field = be.Field
@@ -56,14 +56,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	info := infoFrom(r.Context())
 	if info != nil {
 		info.errCode = detail.Code
-	}
-	if detail.Code == bulwark.EINTERNAL {
-		// A bug or an unexpected failure: its text (Go names, paths) is
-		// for the log, which the X-Request-Id header finds.
-		detail.Message = "internal error"
-	} else if withheld := withhold(detail.Message, status >= 500); withheld != detail.Message {
-		detail.Message = withheld
-		if info != nil {
+		if withheld {
 			detail.Message += " (the server log has the details under request id " + info.requestID + ")"
 		}
 	}
@@ -78,6 +71,24 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="bulwark"`)
 	}
 	s.writeJSON(w, r, status, ErrorBody{Error: detail})
+}
+
+// Public returns what a caller may be shown of err, as the API's error
+// bodies show it: the HTTP status of its code, the code, and the
+// user-facing message, "internal error" for EINTERNAL (a bug's text, Go
+// names and paths, is for the log) and with internal locations replaced
+// by Withheld (withheld reports whether any were). The console's error
+// pages use it too.
+func Public(err error) (status int, code, message string, withheld bool) {
+	err = contextError(err)
+	status, code, message = httpStatus(err), bulwark.ErrorCode(err), bulwark.ErrorMessage(err)
+	if code == bulwark.EINTERNAL {
+		return status, code, "internal error", false
+	}
+	if w := withhold(message, status >= 500); w != message {
+		return status, code, w, true
+	}
+	return status, code, message, false
 }
 
 // contextError turns a bare context error (the handler deadline, a client

@@ -75,7 +75,17 @@ func (s *Server) routes() {
 	// Unknown API routes answer only after authentication, so probing
 	// without a token learns nothing about which routes exist.
 	s.handle(routeAPIFallback, auth.PermRead, s.fallback())
-	s.handle(routeFallback, "", s.fallback())
+	fallback := s.fallback()
+	s.handle(routeFallback, "", func(w http.ResponseWriter, r *http.Request) error {
+		// The console takes the clean paths no API route serves; the
+		// API's own paths with another method, and unclean paths, get
+		// the API's answer as without it.
+		if s.cfg.Console != nil && path.Clean("/"+r.URL.Path) == r.URL.Path && len(s.methods(r, r.URL.Path)) == 0 {
+			s.cfg.Console.ServeHTTP(w, r)
+			return nil
+		}
+		return fallback(w, r)
+	})
 }
 
 // handlerFunc is a route handler: it writes its own success response and

@@ -223,6 +223,12 @@ type Config struct {
 	Scanner      RepoScanner
 	ScanMaxBytes int64
 
+	// Console, when set, serves every path outside /api/v1, /healthz,
+	// /readyz and /metrics (the web console); it sets its own
+	// Content-Type and security headers over the API's. Without it those
+	// paths answer the API's JSON 404.
+	Console http.Handler
+
 	// Hiring returns the hiring service of the /api/v1/hire routes acting
 	// for a request's caller; nil makes them answer 503.
 	Hiring HiringService

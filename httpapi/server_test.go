@@ -564,3 +564,33 @@ func TestRequestContext(t *testing.T) {
 		t.Fatalf("handler saw info %+v, deadline %v, err %v", s.info, s.deadline, s.err)
 	}
 }
+
+// TestConsoleMount: with a console, the paths outside the API go to it;
+// the API's own paths, with any method, and unclean paths answer as
+// without it.
+func TestConsoleMount(t *testing.T) {
+	t.Parallel()
+	console := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte("console " + r.Method + " " + r.URL.Path))
+	})
+	e := newEnv(t, func(c *Config) { c.Console = console })
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		console      bool
+	}{
+		{"GET", "/", http.StatusOK, true},
+		{"GET", "/safe", http.StatusOK, true},
+		{"POST", "/login", http.StatusOK, true},
+		{"GET", "/healthz", http.StatusOK, false},
+		{"POST", "/healthz", http.StatusMethodNotAllowed, false},
+		{"GET", "/api/v1/nothing", http.StatusUnauthorized, false},
+		{"GET", "/safe//x", http.StatusNotFound, false},
+	} {
+		w := e.do(tc.method, tc.path, nil, "")
+		if w.Code != tc.status || strings.HasPrefix(w.Body.String(), "console ") != tc.console {
+			t.Errorf("%s %s: status %d body %q; want %d, console %v", tc.method, tc.path, w.Code, w.Body.String(), tc.status, tc.console)
+		}
+	}
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/bulwark-sec/bulwark/tracing/labels"
 	"github.com/bulwark-sec/bulwark/tracing/report"
 	"github.com/bulwark-sec/bulwark/tracing/thorchain"
+	"github.com/bulwark-sec/bulwark/web"
 )
 
 // tokenCacheTTL is how long serve keeps an API token read from the store
@@ -210,8 +211,12 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		degraded["webhook"] = deliveryCheck(deliver.Service())
 	}
 	accessLog, accessLogJSON := s.AccessLog()
+	console, err := web.New(web.Config{Sessions: web.NoSessions{}, Logger: log, Version: s.Version()})
+	if err != nil {
+		return err
+	}
 	srv, err := httpapi.New(httpapi.Config{
-		Addr: s.Addr, TLSCertFile: s.TLSCert, TLSKeyFile: s.TLSKey,
+		Addr: s.Addr, TLSCertFile: s.TLSCert, TLSKeyFile: s.TLSKey, Console: console,
 		Logger: log, AccessLog: accessLog, AccessLogJSON: accessLogJSON, Auth: tokens, Audit: alog, Ready: db.Ping, Version: s.Version(),
 		MaxBodyBytes: s.MaxBody, RateLimit: s.RateLimit, Burst: s.Burst, Scanner: s.Scanner, ScanMaxBytes: s.ScanMaxBytes,
 		HandlerTimeout: s.RequestTimeout, ShutdownTimeout: s.ShutdownTimeout,

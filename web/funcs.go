@@ -1,0 +1,57 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+)
+
+// funcs are the functions every template may call. None returns
+// template.HTML or another trusted type: whatever a page shows is escaped
+// by html/template.
+func (c *Console) funcs() template.FuncMap {
+	return template.FuncMap{
+		// static "console.css" is the content-hashed URL of a static file.
+		"static": c.static.url,
+		// htmx and cytoscape are the URLs of the vendored libraries.
+		"htmx":      func() (string, error) { return c.static.url(vendorHTMX) },
+		"cytoscape": func() (string, error) { return c.static.url(vendorCytoscape) },
+		// utc formats a time as "2006-01-02 15:04:05 UTC" ("" for zero).
+		"utc": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04:05 UTC")
+		},
+		// age is how long ago t was, in words ("3 h 5 min").
+		"age": func(t time.Time) string { return age(time.Since(t)) },
+		// short cuts a long hex value to its first and last characters
+		// ("0x1234…cdef"), for tables; the full value stays in the title.
+		"short": func(s string) string {
+			if len(s) <= 14 {
+				return s
+			}
+			return s[:8] + "…" + s[len(s)-4:]
+		},
+		"join": strings.Join,
+		"add":  func(a, b int) int { return a + b },
+	}
+}
+
+// age says a duration in words, coarsely: "45 s", "12 min", "3 h 5 min",
+// "4 d 2 h".
+func age(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
+}
