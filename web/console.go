@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/auth"
 )
 
@@ -22,6 +23,12 @@ type Principal struct {
 	Actor string
 	// Name is shown in the header ("alice").
 	Name string
+	// Person names the person for dual control (two principals of one
+	// person are one person); empty means the Actor.
+	Person string
+	// User is the signed-in user whose authenticator gives WebAuthn
+	// assertions (dual-control approvals).
+	User string
 	// Role decides what they may do, with the API's permission table.
 	Role auth.Role
 	// CSRF is the session's anti-forgery token. Every form of the console
@@ -209,7 +216,13 @@ func PrincipalOf(r *http.Request) *Principal {
 
 // WithPrincipal returns ctx carrying p, as Page's guard does (for tests
 // and for handlers that render another page's template).
+// It also puts p in ctx as the dual-control principal
+// (approval.WithPrincipal), so that an approval requested through a page
+// names the person.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	if p != nil {
+		ctx = approval.WithPrincipal(ctx, approval.Principal{Actor: p.Actor, Person: p.Person, Role: p.Role, User: p.User})
+	}
 	return context.WithValue(ctx, principalKey{}, p)
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/auth"
 )
 
@@ -232,5 +233,21 @@ func TestNewNeedsSessions(t *testing.T) {
 	t.Parallel()
 	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "session") {
 		t.Fatalf("New without sessions: %v", err)
+	}
+}
+
+// TestDualControlPrincipal: a page's context names the signed-in person
+// for dual control.
+func TestDualControlPrincipal(t *testing.T) {
+	t.Parallel()
+	c := newTestConsole(t, Services{})
+	var got approval.Principal
+	c.Page("GET /test/who", auth.PermRead, func(w http.ResponseWriter, r *http.Request) error {
+		got = approval.PrincipalFrom(r.Context(), "nobody")
+		return nil
+	})
+	do(t, c, request{path: "/test/who", session: "analyst"})
+	if got.Actor != "user:2" || got.Role != auth.RoleAnalyst {
+		t.Fatalf("dual-control principal %+v", got)
 	}
 }
