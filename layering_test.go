@@ -111,7 +111,7 @@ func TestDomainImportsNoAdapter(t *testing.T) {
 		}
 	}
 	sort.Strings(checked)
-	for _, want := range []string{"", "audit", "auth", "outbox", "safe", "screening", "tracing"} {
+	for _, want := range []string{"", "audit", "auth", "inbox", "outbox", "safe", "screening", "tracing"} {
 		if _, found := sort.Find(len(checked), func(i int) int { return strings.Compare(want, checked[i]) }); !found {
 			t.Errorf("domain package %q was not checked (checked %v)", want, checked)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
@@ -51,8 +52,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			formatTime(now), int64(a.Block), a.BlockHash, a.Safe, a.Code, string(a.Severity), a.Message, details).Scan(&id); err != nil {
 			return err
 		}
-		_, err := enqueue(ctx, q, watch.AlertKind, id, now)
-		return err
+		if _, err := enqueue(ctx, q, watch.AlertKind, id, now); err != nil {
+			return err
+		}
+		subject := a.Safe
+		if subject == "" {
+			subject = "node"
+		}
+		return addInboxItem(ctx, q, inboxEntry{kind: inbox.KindSafe, ref: refOf(id), at: now, severity: inbox.Normalize(string(a.Severity)),
+			subject: subject, message: a.Message, evidence: inbox.SafeEvidence(id)})
 	})
 	if err != nil {
 		return 0, err
@@ -122,6 +130,9 @@ func (db *DB) PruneSafeAlerts(ctx context.Context, before time.Time) (int64, err
 (SELECT 1 FROM outbox o WHERE o.kind = '` + watch.AlertKind + `' AND o.ref = a.id AND o.delivered_at IS NULL)`
 		cutoff := formatTime(before.UTC())
 		if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND delivered_at IS NOT NULL AND ref IN (`+prunable+`)`, watch.AlertKind, cutoff); err != nil {
+			return err
+		}
+		if err := deleteInboxItems(ctx, q, inbox.KindSafe, prunable, cutoff); err != nil {
 			return err
 		}
 		res, err := q.ExecContext(ctx, `DELETE FROM safe_alerts WHERE id IN (`+prunable+`)`, cutoff)

@@ -10,11 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/hiring"
+	"github.com/bulwark-sec/bulwark/inbox"
 )
 
 var _ hiring.Store = (*DB)(nil)
@@ -449,14 +451,28 @@ func (db *DB) SaveRun(ctx context.Context, run *hiring.Run, assessments []hiring
 			return err
 		}
 		defer relate.Close()
+		prev, err := q.PrepareContext(ctx, `SELECT verdict FROM hire_assessments WHERE person_id = ?`)
+		if err != nil {
+			return err
+		}
+		defer prev.Close()
 		for i := range assessments {
 			a := &assessments[i]
+			var was string
+			if err := prev.QueryRowContext(ctx, a.ID).Scan(&was); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
 			res, err := put.ExecContext(ctx, a.ID, out.ID, string(a.Verdict), a.Score, enc[i].flags, at)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				return bulwark.Invalid("assessments["+strconv.Itoa(i)+"].id", "the person assessed is not stored")
+			}
+			if worse(a.Verdict, bulwark.Verdict(was)) {
+				if err := addInboxItem(ctx, q, hiringInboxEntry(out.ID, out.At, a)); err != nil {
+					return err
+				}
 			}
 			if _, err := unrelate.ExecContext(ctx, a.ID); err != nil {
 				return err
@@ -742,6 +758,14 @@ func forgetPerson(ctx context.Context, q querier, id string) (hiring.Forgotten, 
 	if json.Unmarshal([]byte(record), &p) != nil {
 		return f, malformedPerson("person record")
 	}
+	// The person's inbox items (and any escalation of them) go too.
+	if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND ref IN (SELECT id FROM inbox_items WHERE kind = ? AND subject = ?)`,
+		inbox.EscalationKind, inbox.KindHiring, id); err != nil {
+		return f, err
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM inbox_items WHERE kind = ? AND subject = ?`, inbox.KindHiring, id); err != nil {
+		return f, err
+	}
 	var assessed int64
 	if err := q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM hire_evidence WHERE person_id = ?1), (SELECT count(*) FROM hire_assessments WHERE person_id = ?1)`, id).
 		Scan(&f.Evidence, &assessed); err != nil {
@@ -875,4 +899,35 @@ func recordWhere(i, line int) string {
 		return "the person record of line " + strconv.Itoa(line)
 	}
 	return "people[" + strconv.Itoa(i) + "]"
+}
+
+// worse reports whether hiring verdict v is review or block and worse than
+// was (an earlier verdict, "" when none): the person is flagged anew, an
+// inbox item. A recheck that finds the same verdict raises nothing.
+func worse(v, was bulwark.Verdict) bool {
+	rank := func(v bulwark.Verdict) int {
+		switch v {
+		case bulwark.VerdictBlock:
+			return 2
+		case bulwark.VerdictReview:
+			return 1
+		}
+		return 0
+	}
+	return rank(v) > rank(was)
+}
+
+// hiringInboxEntry is the inbox row of person a flagged by run: the
+// person's id, verdict, score and rules (never personal data).
+func hiringInboxEntry(run int64, at time.Time, a *hiring.Assessment) inboxEntry {
+	msg := "hiring verdict " + strings.ToUpper(string(a.Verdict)) + ", score " + strconv.Itoa(a.Score)
+	var rules []string
+	for _, f := range a.Flags {
+		rules = append(rules, f.Rule)
+	}
+	if len(rules) > 0 {
+		msg += ": " + strings.Join(rules, ", ")
+	}
+	return inboxEntry{kind: inbox.KindHiring, ref: strconv.FormatInt(run, 10) + ":" + a.ID, at: at, severity: inbox.HiringSeverity(a.Verdict),
+		subject: a.ID, message: msg, evidence: inbox.HiringEvidence(a.ID)}
 }

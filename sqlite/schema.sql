@@ -437,6 +437,27 @@ CREATE TABLE approval_requests (
     challenge_expires TEXT
 );
 
+CREATE TABLE inbox_items (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused; newest first is id order
+    kind        TEXT NOT NULL,                      -- safe.alert, screening.alert, trace.alert, hiring.flag
+    ref         TEXT NOT NULL,                      -- the alert's id in its kind ('RUN:PERSON' for hiring.flag)
+    time        TEXT NOT NULL,                      -- when the alert was stored, RFC 3339 UTC, nine digits (all times here)
+    severity    TEXT NOT NULL,                      -- info, low, medium, high, critical
+    rank        INTEGER NOT NULL,                   -- 0 (info) … 4 (critical)
+    subject     TEXT NOT NULL DEFAULT '',
+    message     TEXT NOT NULL,
+    evidence    TEXT NOT NULL DEFAULT '',           -- API path of the alert's evidence
+    state       TEXT NOT NULL DEFAULT 'open',       -- open, acknowledged
+    assignee    TEXT NOT NULL DEFAULT '',
+    assigned_by TEXT NOT NULL DEFAULT '',
+    assigned_at TEXT,
+    acked_by    TEXT NOT NULL DEFAULT '',
+    acked_at    TEXT,
+    ack_reason  TEXT NOT NULL DEFAULT '',
+    escalated_at TEXT,                      -- NULL: not escalated; '': stored before the inbox, never escalated
+    UNIQUE (kind, ref)
+) STRICT;
+
 CREATE INDEX tokens_created_at ON tokens (created_at);
 
 CREATE INDEX safe_alerts_safe ON safe_alerts (lower(safe), id);
@@ -498,6 +519,18 @@ CREATE INDEX screen_dispositions_subject ON screen_dispositions (subject) WHERE 
 CREATE INDEX approval_requests_state ON approval_requests (state, created_at);
 
 CREATE INDEX approval_requests_subject ON approval_requests (action, subject) WHERE state = 'pending';
+
+CREATE INDEX inbox_items_state ON inbox_items (state, id);
+
+CREATE INDEX inbox_items_rank ON inbox_items (rank, id);
+
+CREATE INDEX inbox_items_kind ON inbox_items (kind, id);
+
+CREATE INDEX inbox_items_assignee ON inbox_items (assignee, id);
+
+CREATE INDEX inbox_items_subject ON inbox_items (kind, subject);
+
+CREATE INDEX inbox_items_due ON inbox_items (time) WHERE rank = 4 AND state = 'open' AND escalated_at IS NULL;
 
 INSERT INTO "screen_lists_generation" VALUES (1, 0);
 

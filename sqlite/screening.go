@@ -8,9 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/screening"
 
 	sqlite3 "modernc.org/sqlite/lib"
@@ -520,8 +523,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, formatTime(a.Time), a.WatchID, a.Subject, a.Ki
 			return err
 		}
 		a.ID, _ = res.LastInsertId()
-		_, err = enqueue(ctx, q, screening.AlertKind, a.ID, a.Time)
-		return err
+		if _, err = enqueue(ctx, q, screening.AlertKind, a.ID, a.Time); err != nil {
+			return err
+		}
+		return addInboxItem(ctx, q, screeningInboxEntry(a))
 	})
 	if err != nil {
 		return a, err
@@ -595,6 +600,9 @@ AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'screening.alert' AND o.re
 		if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = 'screening.alert' AND delivered_at IS NOT NULL AND ref IN (`+prunable+`)`, below); err != nil {
 			return err
 		}
+		if err := deleteInboxItems(ctx, q, inbox.KindScreening, prunable, below); err != nil {
+			return err
+		}
 		res, err := q.ExecContext(ctx, `DELETE FROM screen_alerts WHERE id IN (`+prunable+`)`, below)
 		if err != nil {
 			return err
@@ -611,4 +619,15 @@ AND NOT EXISTS (SELECT 1 FROM screen_alerts a WHERE a.decision_id = screen_decis
 		return err
 	})
 	return decisions, alerts, err
+}
+
+// screeningInboxEntry is the inbox row of screening alert a.
+func screeningInboxEntry(a screening.Alert) inboxEntry {
+	subject := a.Subject
+	if subject == "" {
+		subject = "watch " + strconv.FormatInt(a.WatchID, 10)
+	}
+	return inboxEntry{kind: inbox.KindScreening, ref: refOf(a.ID), at: a.Time, severity: inbox.ScreeningSeverity(a.Verdict),
+		subject: subject, message: "watched " + a.Kind + " now screens " + strings.ToUpper(string(a.Verdict)),
+		evidence: inbox.ScreeningEvidence(a.DecisionID)}
 }

@@ -81,6 +81,7 @@ func TestConformance(t *testing.T) {
 	storetest.TraceAlertStore(t, func(t *testing.T) storetest.TraceAlertAuditStore { return openStore(t) })
 	storetest.BookStore(t, func(t *testing.T) storetest.BookAuditStore { return openStore(t) })
 	storetest.ApprovalStore(t, func(t *testing.T) storetest.ApprovalAuditStore { return openStore(t) })
+	storetest.Inbox(t, func(t *testing.T) storetest.InboxAuditStore { return openStore(t) })
 	storetest.HiringStore(t, func(t *testing.T) (storetest.HiringAuditStore, func() storetest.HiringAuditStore) {
 		path := sqlitetest.NewFile(t)
 		db, err := sqlite.Open(context.Background(), path, sqlite.Options{})

@@ -12,6 +12,7 @@ import (
 	"github.com/holiman/uint256"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/tracing"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -181,8 +182,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			}
 		}
 		fresh = true
-		_, err = enqueue(ctx, q, tracing.AlertKind, id, now)
-		return err
+		if _, err = enqueue(ctx, q, tracing.AlertKind, id, now); err != nil {
+			return err
+		}
+		return addInboxItem(ctx, q, inboxEntry{kind: inbox.KindTrace, ref: refOf(id), at: now, severity: inbox.Normalize(a.Severity),
+			subject: a.Deposit.Hex(), message: a.Message, evidence: inbox.TraceEvidence(id, a.Follow)})
 	})
 	if err != nil {
 		return 0, false, err
@@ -204,6 +208,9 @@ func (db *DB) PruneTraceAlerts(ctx context.Context, before time.Time) (int64, er
 AND (p.retracted_by IS NULL OR p.retracted_by IN (` + old + `)) AND (p.retracts IS NULL OR p.retracts IN (` + old + `))`
 		cutoff := formatTime(before.UTC())
 		if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ?2 AND delivered_at IS NOT NULL AND ref IN (`+prunable+`)`, cutoff, tracing.AlertKind); err != nil {
+			return err
+		}
+		if err := deleteInboxItems(ctx, q, inbox.KindTrace, prunable, cutoff); err != nil {
 			return err
 		}
 		res, err := q.ExecContext(ctx, `DELETE FROM trace_alerts WHERE id IN (`+prunable+`)`, cutoff)
