@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/bulwark-sec/bulwark/screening"
 )
 
 // funcs are the functions every template may call. None returns
@@ -34,8 +36,28 @@ func (c *Console) funcs() template.FuncMap {
 			}
 			return s[:8] + "…" + s[len(s)-4:]
 		},
+		// unix formats Unix seconds as utc does.
+		"unix": func(sec int64) string { return time.Unix(sec, 0).UTC().Format("2006-01-02 15:04:05 UTC") },
 		"join": strings.Join,
-		"add":  func(a, b int) int { return a + b },
+		// listAge is how old a list version is (since publication, else
+		// import).
+		"listAge": func(l screening.ListInfo) string { return age(screening.ListAge(l, time.Now())) },
+		// dict builds a map for a partial: dict "Key" value ...
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"add": func(a, b int) int { return a + b },
 	}
 }
 

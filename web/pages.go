@@ -12,6 +12,10 @@ import (
 // in the order they are added.
 func (c *Console) routes() error {
 	c.homeRoutes()
+	c.safeRoutes()
+	c.screeningRoutes()
+	c.traceRoutes()
+	c.auditRoutes()
 	return nil
 }
 

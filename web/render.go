@@ -57,6 +57,14 @@ type view struct {
 	Version string
 	// Data is the page's own data.
 	Data any
+	// Problem is what was wrong with the form just sent (nil when
+	// nothing): the layout shows it above the page, naming the field.
+	Problem *formProblem
+}
+
+// formProblem is a refused form's error as the page shows it.
+type formProblem struct {
+	Code, Message, Field string
 }
 
 // navEntry is a NavItem as the layout shows it.

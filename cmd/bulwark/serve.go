@@ -211,7 +211,13 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		degraded["webhook"] = deliveryCheck(deliver.Service())
 	}
 	accessLog, accessLogJSON := s.AccessLog()
-	console, err := web.New(web.Config{Sessions: web.NoSessions{}, Logger: log, Version: s.Version()})
+	traceCases := &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
+		Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256}
+	console, err := web.New(web.Config{Sessions: web.NoSessions{}, Logger: log, Version: s.Version(), Services: web.Services{
+		Audit: alog, SafeVerify: verifier, SafeOnChain: onChain, SafeVerifications: db, SafeWatches: db, SafeAlerts: db,
+		SafePolicy: policy.Policy{AddressBook: s.AddressBook, Live: book, Screener: screener},
+		Screening:  svc, ScreenStore: db, TraceCases: traceCases,
+	}})
 	if err != nil {
 		return err
 	}
@@ -230,9 +236,8 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			}
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
-		Hiring: hireCfg.Service,
-		TraceCases: &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
-			Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256},
+		Hiring:         hireCfg.Service,
+		TraceCases:     traceCases,
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})

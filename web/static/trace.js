@@ -1,0 +1,154 @@
+// Bulwark console: the trace case graph (Cytoscape.js). Loaded by the case
+// page only; no inline script (strict CSP). Every value from the graph is
+// set as text or drawn on the canvas, never parsed as HTML.
+(function () {
+  "use strict";
+  var box = document.getElementById("graph");
+  if (!box || typeof cytoscape !== "function") { return; }
+  var status = document.getElementById("graph-status");
+  var detail = document.getElementById("node-detail");
+  var initial = parseInt(box.getAttribute("data-initial-nodes"), 10) || 5000;
+  var cap = parseInt(box.getAttribute("data-expand-cap"), 10) || 100;
+  var all = null;      // {nodes, edges} as served
+  var byId = {};       // node id -> node
+  var adj = {};        // node id -> [edge]
+  var shown = {};      // node ids drawn
+  var cy = null;
+  var range = null;    // [from, to] Unix seconds, or null
+
+  function say(text) { status.textContent = text; }
+
+  function position(n) {
+    // Columns by hop, rows in arrival order within a hop: fast for
+    // thousands of nodes, and the same on every load.
+    var col = position.cols[n.hop] || 0;
+    position.cols[n.hop] = col + 1;
+    return { x: n.hop * 260, y: col * 46 };
+  }
+  position.cols = {};
+
+  function nodeElement(n) {
+    return { group: "nodes", data: { id: n.id, label: n.label, kind: n.kind, hop: n.hop }, position: position(n) };
+  }
+  function edgeElement(e) {
+    return { group: "edges", data: { id: e.id, source: e.source, target: e.target, t: e.t } };
+  }
+
+  function inRange(e) { return !range || (e.t >= range[0] && e.t <= range[1]); }
+
+  // add draws the nodes of ids not drawn yet and the edges between drawn
+  // nodes.
+  function add(ids) {
+    var els = [];
+    ids.forEach(function (id) {
+      if (shown[id] || !byId[id]) { return; }
+      shown[id] = true;
+      els.push(nodeElement(byId[id]));
+    });
+    ids.forEach(function (id) {
+      (adj[id] || []).forEach(function (e) {
+        if (shown[e.source] && shown[e.target] && cy.getElementById(e.id).empty()) { els.push(edgeElement(e)); }
+      });
+    });
+    cy.add(els);
+  }
+
+  function counts() {
+    var visible = cy.nodes().filter(function (n) { return n.style("display") !== "none"; }).length;
+    box.setAttribute("data-rendered-nodes", String(cy.nodes().length));
+    box.setAttribute("data-visible-nodes", String(visible));
+    say("Showing " + visible + " of " + all.nodes.length + " addresses" + (range ? " in the time range" : "") + ".");
+  }
+
+  function applyRange() {
+    cy.batch(function () {
+      cy.edges().forEach(function (ed) { ed.style("display", inRange(ed.data()) ? "element" : "none"); });
+      cy.nodes().forEach(function (n) {
+        var keep = !range || n.data("hop") === 0 || n.connectedEdges().some(function (ed) { return ed.style("display") !== "none"; });
+        n.style("display", keep ? "element" : "none");
+      });
+    });
+    counts();
+  }
+
+  function expand(id) {
+    var hidden = [];
+    (adj[id] || []).forEach(function (e) {
+      var other = e.source === id ? e.target : e.source;
+      if (!shown[other] && hidden.indexOf(other) < 0 && inRange(e)) { hidden.push(other); }
+    });
+    var more = hidden.length - cap;
+    add(hidden.slice(0, cap));
+    applyRange();
+    if (more > 0) { say(status.textContent + " " + more + " more neighbours: expand again to add them."); }
+  }
+
+  function show(n) {
+    var d = byId[n.id()];
+    detail.hidden = false;
+    detail.textContent = "";
+    var lines = [d.id, "hop " + d.hop + ", " + d.kind];
+    if (d.labels) { lines.push("labels: " + d.labels.join(", ")); }
+    if (d.taint) { Object.keys(d.taint).forEach(function (a) { lines.push("taint " + a + ": " + d.taint[a]); }); }
+    if (d.stop) { lines.push("trace stopped: " + d.stop); }
+    lines.forEach(function (l) { var p = document.createElement("div"); p.textContent = l; detail.appendChild(p); });
+  }
+
+  function utcInput(sec) { return new Date(sec * 1000).toISOString().slice(0, 19); }
+  function fromInput(v) { return v ? Math.floor(Date.parse(v + "Z") / 1000) : NaN; }
+
+  function start(data) {
+    all = data;
+    data.nodes.forEach(function (n) { byId[n.id] = n; adj[n.id] = []; });
+    data.edges.forEach(function (e) {
+      if (adj[e.source]) { adj[e.source].push(e); }
+      if (adj[e.target] && e.target !== e.source) { adj[e.target].push(e); }
+    });
+    cy = cytoscape({
+      container: box, elements: [], wheelSensitivity: 0.3, textureOnViewport: true, hideEdgesOnViewport: true,
+      style: [
+        { selector: "node", style: { "label": "data(label)", "font-size": 10, "width": 18, "height": 18, "background-color": "#5a6b7d", "text-valign": "bottom" } },
+        { selector: "node[kind = 'seed']", style: { "shape": "diamond", "background-color": "#a00", "width": 26, "height": 26 } },
+        { selector: "node[kind = 'exchange']", style: { "shape": "rectangle", "background-color": "#0b4f9c" } },
+        { selector: "node[kind = 'exit']", style: { "shape": "triangle", "background-color": "#b34700" } },
+        { selector: "node[kind = 'stop']", style: { "shape": "octagon", "background-color": "#777" } },
+        { selector: "node:selected", style: { "border-width": 4, "border-color": "#f5a300" } },
+        { selector: "edge", style: { "width": 1, "curve-style": "haystack", "line-color": "#999" } }
+      ]
+    });
+    var ids = data.nodes.slice().sort(function (a, b) { return a.hop - b.hop; }).slice(0, initial).map(function (n) { return n.id; });
+    cy.batch(function () { add(ids); });
+    cy.fit(undefined, 20);
+    cy.on("tap", "node", function (ev) { show(ev.target); });
+    cy.on("dbltap", "node", function (ev) { expand(ev.target.id()); });
+    var mins = data.edges.map(function (e) { return e.t; });
+    var tf = document.getElementById("t-from"), tt = document.getElementById("t-to");
+    if (mins.length) {
+      tf.value = utcInput(parseInt(tf.getAttribute("data-min"), 10));
+      tt.value = utcInput(parseInt(tt.getAttribute("data-max"), 10));
+    }
+    document.getElementById("t-apply").addEventListener("click", function () {
+      var a = fromInput(tf.value), b = fromInput(tt.value);
+      range = [isNaN(a) ? -Infinity : a, isNaN(b) ? Infinity : b];
+      applyRange();
+    });
+    document.getElementById("t-reset").addEventListener("click", function () { range = null; applyRange(); });
+    document.getElementById("x-apply").addEventListener("click", function () {
+      var want = document.getElementById("x-address").value.trim().toLowerCase();
+      var id = Object.keys(byId).filter(function (k) { return k.toLowerCase() === want; })[0];
+      if (!id) { say("No address " + want + " in this case."); return; }
+      add([id]);
+      expand(id);
+      var n = cy.getElementById(id);
+      n.select();
+      show(n);
+    });
+    counts();
+    box.setAttribute("data-ready", "true");
+  }
+
+  fetch(box.getAttribute("data-graph-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    .then(function (r) { if (!r.ok) { throw new Error("the server answered " + r.status); } return r.json(); })
+    .then(start)
+    .catch(function (err) { say("The graph could not be loaded: " + err.message); box.setAttribute("data-ready", "error"); });
+})();
