@@ -8,6 +8,8 @@
 #   .tools/bin/staticcheck                                        (honnef.co/go/tools)
 #   .tools/scan-clean/node_modules/                               (popular npm packages, clean code
 #                                                                  for the repository scanner's tests)
+#   /usr/bin/chromium                                             (Debian's chromium, for the browser
+#                                                                  tests: apt-get, as root only)
 #
 # The Safe contract packages (their build artifacts: bytecode and ABI) are
 # unpacked with `npm pack`, not `npm install`: @gnosis.pm/safe-contracts@1.1.1
@@ -27,17 +29,25 @@
 # Override the pins with ANVIL_VERSION / SOLC_VERSION / STATICCHECK_VERSION
 # if you must.
 #
-# Usage: install-test-deps.sh [npm|staticcheck]: with no argument, both;
-# `npm` installs Anvil, solc and the Safe packages (downloads, run side by
-# side), `staticcheck` builds staticcheck (make test runs the two apart, so
-# that the downloads overlap its compiling).
+# Chromium is installed with apt-get (Debian's `chromium` and the
+# fonts-liberation it recommends, so that screenshots have readable text)
+# when it is missing and the script runs as root; apt-get waits for
+# another apt or dpkg run to release its lock. Elsewhere a missing
+# Chromium is only reported: the browser tests then skip, saying how to
+# run them, except under CI=true, where they fail.
+#
+# Usage: install-test-deps.sh [npm|staticcheck|chromium]: with no argument,
+# all three; `npm` installs Anvil, solc and the Safe packages (downloads,
+# run side by side), `staticcheck` builds staticcheck, `chromium` installs
+# the browser (make test runs them apart, so that the downloads overlap
+# the compiling).
 set -euo pipefail
 
 what="${1:-all}"
 case "$what" in
-all | npm | staticcheck) ;;
+all | npm | staticcheck | chromium) ;;
 *)
-	echo "usage: install-test-deps.sh [npm|staticcheck]" >&2
+	echo "usage: install-test-deps.sh [npm|staticcheck|chromium]" >&2
 	exit 2
 	;;
 esac
@@ -166,6 +176,43 @@ install_safe_package() {
 	rm -rf "$work"
 	work=""
 }
+
+# --- Chromium ------------------------------------------------------------------
+# Where the browser tests find it (internal/browser.Chromium).
+chromium_ok() {
+	if [[ -n "${BULWARK_CHROMIUM:-}" ]]; then
+		[[ -x "$BULWARK_CHROMIUM" ]]
+		return
+	fi
+	[[ -x /usr/bin/chromium ]] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null
+}
+
+install_chromium() {
+	if chromium_ok; then
+		return
+	fi
+	if [[ -n "${BULWARK_CHROMIUM:-}" ]]; then
+		fail "BULWARK_CHROMIUM=$BULWARK_CHROMIUM is not an executable (unset it to use Debian's /usr/bin/chromium)"
+	fi
+	if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+		echo "install-test-deps: Chromium not found, and installing it needs root and apt-get: the browser tests will skip" \
+			"(and fail under CI=true); install it with: sudo apt-get install chromium fonts-liberation" >&2
+		return
+	fi
+	# The lock timeout: another apt-get or dpkg run (unattended upgrades, a
+	# person's install) finishes first.
+	export DEBIAN_FRONTEND=noninteractive
+	run apt-get -o DPkg::Lock::Timeout=900 update -q
+	run apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends chromium fonts-liberation
+	chromium_ok || fail "apt-get installed chromium, but no chromium executable is found (/usr/bin/chromium)"
+}
+
+if [[ "$what" == chromium || "$what" == all ]]; then
+	install_chromium
+fi
+if [[ "$what" == chromium ]]; then
+	exit 0
+fi
 
 # The npm downloads are independent: they run side by side, each in its
 # own shell, and the script fails if any failed.

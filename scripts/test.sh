@@ -19,6 +19,9 @@
 #     (whole commands, in process or through the bulwark binary they
 #     build, which is not race-enabled either: the concurrent code they
 #     pass through is tested under -race in its own package);
+#   - without -race, in a step of their own that shows their progress,
+#     the browser tests (internal/browser and the packages under it: a
+#     headless Chromium driving the console of a real bulwark serve);
 #   - the corpus-wide runs (tests named TestCorpus…, see internal/race)
 #     of the race-lane packages, which the race detector skips, without
 #     -race.
@@ -39,10 +42,11 @@
 # one building with -race and one without, so that no package is
 # compiled twice in the same mode:
 #
-#   tools:    npm install (Anvil, solc, Safe packages)
+#   tools:    npm install (Anvil, solc, Safe packages), apt-get install
+#             chromium (when missing, as root)
 #   non-race: gofmt, staticcheck install, go vet, staticcheck,
 #             [tools] go test (the sequential packages), cli tests,
-#             corpus runs of the race lane's packages
+#             browser tests, corpus runs of the race lane's packages
 #   race:     go build -race (the race lane's packages, not their tests),
 #             [tools] go test -race (the race lane's packages)
 #
@@ -130,22 +134,39 @@ fmt_check() {
 	make --no-print-directory fmt-check
 }
 
-# cli_tests runs the cli package's tests verbosely, alone, so that go
-# test passes their output on as it comes: the progress lines ("cli tests
-# +12.3s: …", on stderr) are shown as they come, the rest is kept in a
-# file and shown whole if the tests fail.
-cli_tests() {
-	local rc=0
-	$GO test -v -vet=off "${LINK[@]}" "${COUNT[@]}" -timeout "$TEST_TIMEOUT" ./cli >"$state/cli.log" 2>&1 &
+# progress_tests PREFIX PACKAGE... runs the packages' tests verbosely, alone,
+# so that go test passes their output on as it comes: the progress lines
+# (starting with PREFIX, "cli tests +12.3s: …", on stderr) are shown as
+# they come, the rest is kept in a file and shown whole if the tests fail.
+progress_tests() {
+	local prefix="$1" rc=0
+	shift
+	local log="$state/${prefix// /-}.log"
+	$GO test -v -vet=off "${LINK[@]}" "${COUNT[@]}" -timeout "$TEST_TIMEOUT" "$@" >"$log" 2>&1 &
 	local pid=$!
-	tail -n +1 -f --pid="$pid" "$state/cli.log" | grep --line-buffered '^cli tests +' >&2 || true
+	tail -n +1 -f --pid="$pid" "$log" | grep --line-buffered "^$prefix +" >&2 || true
 	wait "$pid" || rc=$?
 	if ((rc != 0)); then
-		cat "$state/cli.log" >&2
+		cat "$log" >&2
 	else
-		grep -E '^ok[[:space:]]' "$state/cli.log" >&2 || true
+		grep -E '^ok[[:space:]]' "$log" >&2 || true
 	fi
 	return $rc
+}
+
+# cli_tests runs the cli package's tests (whole commands, in process or
+# through the bulwark binary they build).
+cli_tests() {
+	progress_tests "cli tests" ./cli
+}
+
+# browser_tests runs the browser tests: the headless Chromium harness and
+# the console's end-to-end scenarios (each starts a real bulwark serve and
+# drives pages in Chromium). Without Chromium they skip, saying how to run
+# them (shown here); under CI=true they fail. Screenshots go to
+# .test-artifacts/browser/.
+browser_tests() {
+	progress_tests "browser tests" "${browser_pkgs[@]}"
 }
 
 # nonrace_tests runs the tests of the packages outside the race lane.
@@ -154,8 +175,11 @@ nonrace_tests() {
 }
 
 tools_lane() {
-	local rc=0
+	local rc=0 chromium
+	step "installing Chromium (for the browser tests)" bash scripts/install-test-deps.sh chromium &
+	chromium=$!
 	step "installing the npm tools" bash scripts/install-test-deps.sh npm || rc=$?
+	wait "$chromium" || rc=1
 	echo "$rc" >"$state/tools.rc"
 	return $rc
 }
@@ -180,6 +204,7 @@ nonrace_lane() {
 	if await_tools; then
 		step "go test (the sequential packages, without -race)" nonrace_tests || rc=1
 		step "cli tests (without -race)" cli_tests || rc=1
+		((${#browser_pkgs[@]} == 0)) || step "browser tests (headless Chromium, without -race)" browser_tests || rc=1
 	else
 		rc=1
 	fi
@@ -245,11 +270,16 @@ libs=()
 concurrent=()
 declare -A dirs
 nonrace_pkgs=()
+browser_pkgs=()
 for l in "${listed[@]}"; do
 	IFS='|' read -r name path module dir gofiles testfiles <<<"$l"
 	all+=("$path")
 	dirs[$path]="$dir"
 	[[ "$path" == "$module/cli" ]] && continue
+	if [[ "$path" == "$module/internal/browser" || "$path" == "$module/internal/browser/"* ]]; then
+		browser_pkgs+=("$path")
+		continue
+	fi
 	code=()
 	tests=()
 	IFS=, read -ra f <<<"$gofiles"
@@ -277,7 +307,7 @@ corpus_pkgs=()
 for p in "${race_pkgs[@]}"; do
 	grep -qs 'func TestCorpus' "${dirs[$p]}"/*_test.go && corpus_pkgs+=("$p")
 done
-say "race lane: ${#race_pkgs[@]} packages; without -race: ${#nonrace_pkgs[@]} packages and cli"
+say "race lane: ${#race_pkgs[@]} packages; without -race: ${#nonrace_pkgs[@]} packages, cli and ${#browser_pkgs[@]} browser test packages"
 
 nonrace_lane &
 nonrace_pid=$!
