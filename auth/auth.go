@@ -80,7 +80,11 @@ type Token struct {
 	// Person names the person the token belongs to ("" when it names
 	// none): the co-signer counts one approval per person, whatever
 	// tokens they hold (compared with PersonKey).
-	Person     string     `json:"person,omitempty"`
+	Person string `json:"person,omitempty"`
+	// User, when set, marks a principal standing for a signed-in console
+	// user (see Principal) rather than an API token: ID is then the
+	// session's public id and User the user's name.
+	User       string     `json:"user,omitempty"`
 	Hash       []byte     `json:"-"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	CreatedBy  string     `json:"createdBy"`
@@ -95,6 +99,15 @@ func (t *Token) Active(now time.Time) bool {
 		return false
 	}
 	return t.ExpiresAt == nil || now.Before(*t.ExpiresAt)
+}
+
+// Actor names who acts with t in audit entries: "token:<id>" for an API
+// token, "user:<name>" for a signed-in user.
+func (t *Token) Actor() string {
+	if t.User != "" {
+		return "user:" + t.User
+	}
+	return "token:" + t.ID
 }
 
 // AuditTarget names t in audit entries: "token:<id>".

@@ -220,7 +220,7 @@ func (s *Server) handleChange(pattern string, perm auth.Permission, h changeFunc
 			if info := infoFrom(r.Context()); info != nil {
 				details["requestId"] = info.requestID
 			}
-			return audit.Event{Actor: "token:" + tok.ID, Action: c.action, Target: target, Details: details}, nil
+			return audit.Event{Actor: tok.Actor(), Action: c.action, Target: target, Details: details}, nil
 		})
 		if c.unchanged != nil && errors.Is(err, errUnchanged) {
 			s.writeJSON(w, r, http.StatusOK, c.unchanged())

@@ -66,6 +66,7 @@ func mustExec(t testing.TB, db *sql.DB, query string, args ...any) {
 
 func TestConformance(t *testing.T) {
 	storetest.TokenStore(t, func(t *testing.T) auth.TokenStore { return openStore(t) })
+	storetest.UserStore(t, func(t *testing.T) auth.UserStore { return openStore(t) })
 	storetest.AuditStore(t, func(t *testing.T) audit.Store { return openStore(t) })
 	storetest.Atomic(t, func(t *testing.T) storetest.Store { return openStore(t) })
 	storetest.AlertStore(t, func(t *testing.T) storetest.AlertAuditStore { return openStore(t) })
