@@ -33,9 +33,10 @@
 // # Acknowledgement and dual control
 //
 // Acknowledging closes an item and needs a reason (CheckReason). A
-// critical Safe alert is an alarm about the money: acknowledging it passes
-// through the Service's AckGate (dual control, package approval), when one
-// is configured.
+// critical Safe alert is an alarm about the money: acknowledging it needs
+// a second person's approval (package approval, action
+// approval.AlertAck) when the Service has its Dual gate: the first
+// request is answered EPENDING, and the approved request acknowledges it.
 //
 // # Escalation
 //

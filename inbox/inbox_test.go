@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/inbox"
 )
@@ -319,11 +320,11 @@ func (m *memStore) AuditHead(context.Context) (audit.Head, error) { return audit
 
 type gate struct {
 	err   error
-	asked []int64
+	holds []approval.Hold
 }
 
-func (g *gate) CheckAck(_ context.Context, _ string, it inbox.Item, _ string) error {
-	g.asked = append(g.asked, it.ID)
+func (g *gate) Check(_ context.Context, h approval.Hold) error {
+	g.holds = append(g.holds, h)
 	return g.err
 }
 
@@ -331,8 +332,8 @@ func TestServiceAcknowledge(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	m := &memStore{}
-	g := &gate{err: bulwark.Errorf(bulwark.EFORBIDDEN, "a second person must approve")}
-	svc := &inbox.Service{Store: m, Audit: &audit.Log{Store: m}, Gate: g}
+	g := &gate{err: bulwark.Errorf(bulwark.EPENDING, "a second person must approve")}
+	svc := &inbox.Service{Store: m, Audit: &audit.Log{Store: m}, Dual: g}
 	critSafe := m.add(inbox.Item{Kind: inbox.KindSafe, Severity: inbox.Critical, Time: time.Now()})
 	highSafe := m.add(inbox.Item{Kind: inbox.KindSafe, Severity: inbox.High, Time: time.Now()})
 	critTrace := m.add(inbox.Item{Kind: inbox.KindTrace, Severity: inbox.Critical, Time: time.Now()})
@@ -340,8 +341,17 @@ func TestServiceAcknowledge(t *testing.T) {
 	if _, _, err := svc.Acknowledge(ctx, "token:a", highSafe.ID, ""); bulwark.ErrorCode(err) != bulwark.EINVALID {
 		t.Errorf("ack without reason = %v", err)
 	}
-	if _, _, err := svc.Acknowledge(ctx, "token:a", critSafe.ID, "ours"); bulwark.ErrorCode(err) != bulwark.EFORBIDDEN {
-		t.Errorf("critical Safe ack past a refusing gate = %v, want EFORBIDDEN", err)
+	if _, _, err := svc.Acknowledge(ctx, "token:a", critSafe.ID, " ours "); bulwark.ErrorCode(err) != bulwark.EPENDING {
+		t.Errorf("critical Safe ack before approval = %v, want EPENDING", err)
+	}
+	if len(g.holds) != 1 {
+		t.Fatalf("gate asked %d times", len(g.holds))
+	}
+	h := g.holds[0]
+	p, _ := h.Payload.(inbox.AckPayload)
+	if h.Action != approval.AlertAck || h.Subject != "alert:1" || h.Actor != "token:a" || p != (inbox.AckPayload{ID: 1, Reason: "ours"}) ||
+		!strings.Contains(h.Summary, "Reason: ours") || !strings.Contains(h.Summary, "critical Safe alert 1") {
+		t.Errorf("hold = %+v", h)
 	}
 	if it, _ := m.InboxItem(ctx, critSafe.ID); it.State != inbox.Open || len(m.log) != 0 {
 		t.Errorf("refused ack changed something: %+v, %d entries", it, len(m.log))
@@ -354,12 +364,12 @@ func TestServiceAcknowledge(t *testing.T) {
 	if _, _, err := svc.Acknowledge(ctx, "token:b", critTrace.ID, "retracted"); err != nil {
 		t.Fatalf("critical trace ack = %v", err)
 	}
-	if len(g.asked) != 1 || g.asked[0] != critSafe.ID {
-		t.Errorf("gate asked for %v, want only the critical Safe alert", g.asked)
+	if len(g.holds) != 1 {
+		t.Errorf("gate asked %d times, want only for the critical Safe alert", len(g.holds))
 	}
-	g.err = nil
-	if _, e, err := svc.Acknowledge(ctx, "token:a", critSafe.ID, "approved"); err != nil || !strings.Contains(string(e.Details), `"dualControl":true`) {
-		t.Errorf("approved critical ack = %v, %v", e, err)
+	g.err = nil // approved
+	if it, _, err := svc.Acknowledge(ctx, "token:a", critSafe.ID, "ours"); err != nil || it.State != inbox.Acknowledged {
+		t.Errorf("approved critical ack = %+v, %v", it, err)
 	}
 	if _, _, err := svc.Acknowledge(ctx, "token:a", critSafe.ID, "again"); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
 		t.Errorf("second ack = %v", err)

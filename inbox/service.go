@@ -6,27 +6,20 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 )
-
-// AckGate is dual control on acknowledgements: it is asked, inside the
-// acknowledgement's transaction, before an item that NeedsDualControl is
-// acknowledged, and refuses (EFORBIDDEN, or ECONFLICT while a second
-// person's approval is pending) unless a different person approved
-// exactly this acknowledgement (the item and the reason). Package approval
-// provides it.
-type AckGate interface {
-	CheckAck(ctx context.Context, actor string, it Item, reason string) error
-}
 
 // Service is the inbox's operations for the command line, the API and the
 // console: listing, assignment and acknowledgement, each change audited.
 type Service struct {
 	Store Store
 	Audit *audit.Log
-	// Gate, when set, is asked before a critical Safe alert is
-	// acknowledged (dual control); nil acknowledges it like any other.
-	Gate AckGate
+	// Dual, when set, is asked before a critical Safe alert is
+	// acknowledged (dual control, action approval.AlertAck on subject
+	// "alert:ID"); nil acknowledges it like any other (tests, and a
+	// server without dual control).
+	Dual approval.Gate
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
@@ -97,33 +90,54 @@ func (s *Service) AssignInTx(ctx context.Context, actor string, id int64, assign
 		Details: map[string]any{"kind": it.Kind, "ref": it.Ref, "severity": it.Severity, "assignee": a}}, nil
 }
 
-// AckInTx acknowledges item id for reason as actor (dual control first
-// when the item needs it), with ctx bound to an audit transaction, and
-// returns the item and the event to record.
-func (s *Service) AckInTx(ctx context.Context, actor string, id int64, reason string) (Item, audit.Event, error) {
+// AckSummary is the text a second person approves to let a critical Safe
+// alert be acknowledged: the alert and the reason, exactly.
+func AckSummary(it Item, reason string) string {
+	return "Acknowledge (close) critical Safe alert " + strconv.FormatInt(it.ID, 10) + " (safe.alert " + it.Ref + ", raised " +
+		it.Time.UTC().Format(time.RFC3339) + ")\nSubject: " + it.Subject + "\nAlert: " + it.Message + "\nReason: " + reason
+}
+
+// AckPayload is the input an approved acknowledgement runs with (the
+// approval.AlertAck executor's Payload).
+type AckPayload struct {
+	ID     int64  `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// PrepareAck checks an acknowledgement of item id for reason by actor —
+// the reason, the item, that it is open, and dual control for a critical
+// Safe alert (EPENDING while a second person's approval is missing) — and
+// returns the change that makes it, to run with ctx bound to an audit
+// transaction (audit.Log.Do). It must run outside one: dual control
+// records its request in its own transaction.
+func (s *Service) PrepareAck(ctx context.Context, actor string, id int64, reason string) (func(ctx context.Context) (Item, audit.Event, error), error) {
 	r, err := CheckReason("reason", reason)
 	if err != nil {
-		return Item{}, audit.Event{}, err
+		return nil, err
 	}
 	it, err := s.Get(ctx, id)
 	if err != nil {
-		return Item{}, audit.Event{}, err
+		return nil, err
 	}
 	if it.State == Acknowledged {
-		return Item{}, audit.Event{}, bulwark.Errorf(bulwark.ECONFLICT, "alert %d was acknowledged already by %s", it.ID, it.AckedBy)
+		return nil, bulwark.Errorf(bulwark.ECONFLICT, "alert %d was acknowledged already by %s", it.ID, it.AckedBy)
 	}
 	dual := false
-	if it.NeedsDualControl() && s.Gate != nil {
-		if err := s.Gate.CheckAck(ctx, actor, it, r); err != nil {
+	if it.NeedsDualControl() && s.Dual != nil {
+		if err := s.Dual.Check(ctx, approval.Hold{Action: approval.AlertAck, Subject: target(it), Summary: AckSummary(it, r),
+			Payload: AckPayload{ID: it.ID, Reason: r}, Actor: actor}); err != nil {
+			return nil, err
+		}
+		dual = approval.Granted(ctx, approval.AlertAck, target(it))
+	}
+	return func(ctx context.Context) (Item, audit.Event, error) {
+		it, err := s.Store.AckInboxItem(ctx, id, actor, r, s.now())
+		if err != nil {
 			return Item{}, audit.Event{}, err
 		}
-		dual = true
-	}
-	if it, err = s.Store.AckInboxItem(ctx, id, actor, r, s.now()); err != nil {
-		return Item{}, audit.Event{}, err
-	}
-	return it, audit.Event{Actor: actor, Action: ActionAck, Target: target(it),
-		Details: map[string]any{"kind": it.Kind, "ref": it.Ref, "severity": it.Severity, "reason": r, "dualControl": dual}}, nil
+		return it, audit.Event{Actor: actor, Action: ActionAck, Target: target(it),
+			Details: map[string]any{"kind": it.Kind, "ref": it.Ref, "severity": it.Severity, "reason": r, "dualControl": dual}}, nil
+	}, nil
 }
 
 // Assign assigns item id and records it in the audit log.
@@ -138,13 +152,19 @@ func (s *Service) Assign(ctx context.Context, actor string, id int64, assignee s
 	return it, e, err
 }
 
-// Acknowledge acknowledges item id and records it in the audit log.
+// Acknowledge acknowledges item id and records it in the audit log
+// (PrepareAck, then the change with its entry). An approved request's
+// executor calls it with the grant in ctx.
 func (s *Service) Acknowledge(ctx context.Context, actor string, id int64, reason string) (Item, *audit.Entry, error) {
+	apply, err := s.PrepareAck(ctx, actor, id, reason)
+	if err != nil {
+		return Item{}, nil, err
+	}
 	var it Item
 	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var ev audit.Event
 		var err error
-		it, ev, err = s.AckInTx(ctx, actor, id, reason)
+		it, ev, err = apply(ctx)
 		return ev, err
 	})
 	return it, e, err
