@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	s.safeWatchRoutes()
 	s.safeBookRoutes()
 	s.outboxRoutes()
+	s.inboxRoutes()
 	s.traceRoutes()
 	s.screenRoutes()
 	s.traceCaseRoutes()

@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
@@ -228,6 +229,10 @@ type Config struct {
 	// Content-Type and security headers over the API's. Without it those
 	// paths answer the API's JSON 404.
 	Console http.Handler
+
+	// Inbox is the alerts inbox of /api/v1/alerts; nil makes those
+	// routes answer 503.
+	Inbox *inbox.Service
 
 	// Hiring returns the hiring service of the /api/v1/hire routes acting
 	// for a request's caller; nil makes them answer 503.

@@ -355,3 +355,39 @@ type Store interface {
 	// item is escalated or acknowledged already; ENOTFOUND.
 	EscalateInboxItem(ctx context.Context, id int64, at time.Time) (bool, error)
 }
+
+// Query is a filter as the command line, the API and the console take
+// it: comma-separated kinds and severities, a state ("all" or "" for
+// every state), an assignee (Unassigned for nobody), the cursor of the
+// page and its size (0: DefaultLimit).
+type Query struct {
+	Kind, Severity, State, Assignee, Cursor string
+	Limit                                   int
+}
+
+// Filter reads q into a checked Filter; errors name the field (kind,
+// severity, state, assignee, cursor, limit).
+func (q Query) Filter() (Filter, error) {
+	f := Filter{Kinds: ParseList(q.Kind), Limit: q.Limit}
+	for _, s := range ParseList(q.Severity) {
+		v, err := ParseSeverity("severity", s)
+		if err != nil {
+			return Filter{}, err
+		}
+		f.Severities = append(f.Severities, v)
+	}
+	switch st := strings.ToLower(strings.TrimSpace(q.State)); st {
+	case "", "all":
+	default:
+		f.State = State(st)
+	}
+	f.Assignee = strings.TrimSpace(q.Assignee)
+	var err error
+	if f.Before, err = ParseCursor("cursor", strings.TrimSpace(q.Cursor)); err != nil {
+		return Filter{}, err
+	}
+	if err := f.Check(); err != nil {
+		return Filter{}, err
+	}
+	return f, nil
+}
