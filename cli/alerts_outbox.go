@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -17,7 +18,7 @@ import (
 )
 
 // startAlertDelivery starts delivering, in the background, the alerts of
-// kinds (watch.AlertKind, screening.AlertKind, tracing.AlertKind) stored in db to the
+// kinds (watch.AlertKind, screening.AlertKind, tracing.AlertKind, inbox.EscalationKind) stored in db to the
 // webhook: those left by an earlier process at once, each new one when
 // Wake is called. Every stored alert has its outbox message (the store
 // writes it with the alert); with a nil notifier it returns nil, which
@@ -35,6 +36,8 @@ func (m *Main) startAlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook
 			bodies[k] = webhook.ScreeningAlertBodies(db)
 		case tracing.AlertKind:
 			bodies[k] = webhook.TraceAlertBodies(db)
+		case inbox.EscalationKind:
+			bodies[k] = webhook.EscalationBodies(db)
 		}
 	}
 	sender := webhook.NewSender(n, bodies)

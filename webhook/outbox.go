@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -117,5 +119,41 @@ func TraceAlertBodies(store TraceAlertStore) Body {
 			return nil, bulwark.Errorf(bulwark.ENOTFOUND, "no trace alert with id %d", ref)
 		}
 		return json.Marshal(NewTracePayload(got[0]))
+	}
+}
+
+// TypeEscalation is the "type" of an escalation's payload.
+const TypeEscalation = inbox.EscalationKind
+
+// EscalationPayload is the body of an escalation: a critical alert left
+// unacknowledged past the threshold. ID is the inbox item's id (with Type,
+// the identity receivers deduplicate on); Alert is the item as the inbox
+// shows it (its kind, ref, severity, subject, message, evidence path,
+// assignee).
+type EscalationPayload struct {
+	Type  string     `json:"type"`
+	ID    int64      `json:"id"`
+	Time  time.Time  `json:"time"`
+	Alert inbox.Item `json:"alert"`
+}
+
+// InboxStore is what EscalationBodies reads.
+type InboxStore interface {
+	InboxItem(ctx context.Context, id int64) (inbox.Item, error)
+}
+
+// EscalationBodies renders escalations (kind inbox.EscalationKind) as
+// EscalationPayloads, read from store.
+func EscalationBodies(store InboxStore) Body {
+	return func(ctx context.Context, ref int64) ([]byte, error) {
+		it, err := store.InboxItem(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		at := it.Time
+		if it.EscalatedAt != nil {
+			at = *it.EscalatedAt
+		}
+		return json.Marshal(EscalationPayload{Type: TypeEscalation, ID: it.ID, Time: at.UTC(), Alert: it})
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
@@ -503,5 +504,49 @@ func TestTracePayload(t *testing.T) {
 	var p webhook.TracePayload
 	if err := json.Unmarshal(rc.bodies[0], &p); err != nil || p.Alert.Taint != "7" || p.Alert.Deposit != a.Deposit {
 		t.Errorf("TracePayload %+v: %v", p, err)
+	}
+}
+
+// inboxStore holds one inbox item.
+type inboxStore struct{ it inbox.Item }
+
+func (s inboxStore) InboxItem(_ context.Context, id int64) (inbox.Item, error) {
+	if id != s.it.ID {
+		return inbox.Item{}, bulwark.Errorf(bulwark.ENOTFOUND, "no alert %d", id)
+	}
+	return s.it, nil
+}
+
+// TestEscalationPayload: an escalation is posted as "alert.escalation"
+// with the inbox item's id, the time it was escalated and the item; an
+// item that is gone is a permanent failure.
+func TestEscalationPayload(t *testing.T) {
+	rc := &receiver{statuses: []int{200}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	raised := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	escalated := raised.Add(20 * time.Minute)
+	it := inbox.Item{ID: 5, Kind: inbox.KindSafe, Ref: "9", Time: raised, Severity: inbox.Critical, Subject: "0xabc", Message: "singleton changed",
+		Evidence: inbox.SafeEvidence(9), State: inbox.Open, EscalatedAt: &escalated}
+	sender := webhook.NewSender(newNotifier(t, srv.URL, nil, webhook.Options{}), map[string]webhook.Body{inbox.EscalationKind: webhook.EscalationBodies(inboxStore{it})})
+	if err := sender.Send(context.Background(), outbox.Message{Kind: inbox.EscalationKind, Ref: 5}); err != nil {
+		t.Fatal(err)
+	}
+	var se *outbox.SendError
+	if err := sender.Send(context.Background(), outbox.Message{Kind: inbox.EscalationKind, Ref: 6}); !errors.As(err, &se) || !se.Permanent {
+		t.Errorf("missing item: %v, want a permanent failure", err)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.bodies) != 1 {
+		t.Fatalf("received %d bodies", len(rc.bodies))
+	}
+	var got webhook.EscalationPayload
+	if err := json.Unmarshal(rc.bodies[0], &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Type != "alert.escalation" || got.ID != 5 || !got.Time.Equal(escalated) || got.Alert.Kind != inbox.KindSafe || got.Alert.Severity != inbox.Critical ||
+		got.Alert.Evidence != "/api/v1/safe/alerts?since=8&limit=1" {
+		t.Errorf("payload %s", rc.bodies[0])
 	}
 }
