@@ -47,8 +47,8 @@ func (m *Main) startAlertDelivery(ctx context.Context, db *sqlite.DB, n *webhook
 func (m *Main) alertsCmd() *command {
 	return &command{
 		name:    "alerts",
-		summary: "the webhook delivery of stored alerts",
-		subs:    []*command{m.alertsPendingCmd()},
+		summary: "the alerts inbox (list, assign, acknowledge) and the webhook delivery of stored alerts",
+		subs:    []*command{m.alertsListCmd(), m.alertsAssignCmd(), m.alertsAckCmd(), m.alertsPendingCmd()},
 	}
 }
 

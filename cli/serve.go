@@ -21,6 +21,7 @@ import (
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/hiring/intel"
 	"github.com/bulwark-sec/bulwark/httpapi"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
@@ -63,6 +64,9 @@ type ServeSettings struct {
 	// LiveBook is the address book in force, set by serve's wiring at
 	// start: AddressBook, or the store's, read once per decision.
 	LiveBook *policy.LiveBook
+	// EscalateAfter is how long a critical alert may stay unacknowledged
+	// in the inbox before it is escalated through the outbox (0: never).
+	EscalateAfter time.Duration
 	// The Safe monitor (with RPC).
 	WatchInterval   time.Duration
 	WatchMaxCatchup uint64
@@ -120,6 +124,8 @@ type serveFlags struct {
 	traceThorchain string
 	// The webhook (screening alerts; with --rpc also the Safe monitor's).
 	webhook, webhookSecretFile string
+	// The inbox's escalation.
+	escalateAfter time.Duration
 	// The Safe monitor (with --rpc).
 	watchInterval   time.Duration
 	watchMaxCatchup int64
@@ -197,6 +203,7 @@ func (m *Main) serveCmd() *command {
 			fs.StringVar(&f.traceThorchain, "trace-thorchain", "", "THORChain routers and vaults for the trace follower's and the API's case runs' exits from the constants `FILE` (kind,chain,value,label), beside the public routers")
 			fs.StringVar(&f.webhook, "webhook", "", "POST each screening watch alert (and with --rpc each monitor alert), signed with HMAC-SHA256, to this http(s) `URL`")
 			fs.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE` (else $BULWARK_WEBHOOK_SECRET)")
+			fs.DurationVar(&f.escalateAfter, "escalate-after", inbox.DefaultThreshold, "escalate a critical alert still unacknowledged in the inbox this long after it was raised, once, through the webhook outbox (0: never)")
 			fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "with --rpc, how often the monitor polls the node for a new block")
 			fs.StringVar(&f.safeQueue, "safe-queue", "", "with --rpc, read the pending transactions of the watched Safes from the Safe Transaction Service at this base `URL` every --safe-queue-interval, verify each new one against the node, and alert on those held or refused (see docs/safe.md, Watching the queue)")
 			fs.DurationVar(&f.safeQueueInterval, "safe-queue-interval", queue.DefaultInterval, "with --safe-queue, how often every watched queue is read")
@@ -260,6 +267,9 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	}
 	if f.watchInterval <= 0 {
 		return nil, bulwark.Invalid("--watch-interval", "must be positive")
+	}
+	if f.escalateAfter < 0 {
+		return nil, bulwark.Invalid("--escalate-after", "must not be negative (0 never escalates), got %s", f.escalateAfter)
 	}
 	if f.watchMaxCatchup < 0 {
 		return nil, bulwark.Invalid("--watch-max-catchup", "must not be negative, got %d", f.watchMaxCatchup)
@@ -334,7 +344,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	return &Serving{m: m, Cosigner: signer, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, Scanner: scanner, HireIntel: hireIntel, HireAllowTools: allowTools, ServeSettings: ServeSettings{
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody, ScanMaxBytes: f.scanMaxBytes,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
-		RPC: f.rpc, AddressBook: book, AddressBookFile: f.addressBook, TraceRPC: f.traceRPC, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
+		RPC: f.rpc, AddressBook: book, AddressBookFile: f.addressBook, TraceRPC: f.traceRPC, EscalateAfter: f.escalateAfter, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
 		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout, ApprovalTTL: f.approvalTTL,
 		RegistryMaxAge: f.registryMaxAge, ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
 		Retention: time.Duration(f.retention), HireRetention: time.Duration(f.hireRetention), MemoryLimit: int64(f.memoryLimit),

@@ -65,7 +65,7 @@ func (s Severity) Rank() int {
 func ParseSeverity(field, s string) (Severity, error) {
 	v := Severity(strings.ToLower(strings.TrimSpace(s)))
 	if v.Rank() < 0 {
-		return "", bulwark.Invalid(field, "%s: unknown severity %q: want critical, high, medium, low or info", field, s)
+		return "", bulwark.Invalid(field, "unknown severity %q: want critical, high, medium, low or info", s)
 	}
 	return v, nil
 }
@@ -196,15 +196,15 @@ func CheckReason(field, reason string) (string, error) {
 	r := strings.TrimSpace(reason)
 	switch {
 	case r == "":
-		return "", bulwark.Invalid(field, "%s: required: say why the alert is closed (what was checked, what was done)", field)
+		return "", bulwark.Invalid(field, "required: say why the alert is closed (what was checked, what was done)")
 	case !utf8.ValidString(r):
-		return "", bulwark.Invalid(field, "%s: not valid UTF-8", field)
+		return "", bulwark.Invalid(field, "not valid UTF-8")
 	case utf8.RuneCountInString(r) > MaxReason:
-		return "", bulwark.Invalid(field, "%s: at most %d characters, got %d", field, MaxReason, utf8.RuneCountInString(r))
+		return "", bulwark.Invalid(field, "at most %d characters, got %d", MaxReason, utf8.RuneCountInString(r))
 	}
 	for _, c := range r {
 		if unicode.IsControl(c) && c != '\n' && c != '\t' {
-			return "", bulwark.Invalid(field, "%s: holds a control character (U+%04X): write plain text", field, c)
+			return "", bulwark.Invalid(field, "holds a control character (U+%04X): write plain text", c)
 		}
 	}
 	return r, nil
@@ -219,14 +219,14 @@ func CheckAssignee(field, name string) (string, error) {
 		return "", nil
 	}
 	if a == Unassigned {
-		return "", bulwark.Invalid(field, "%s: %q is reserved (it selects the unassigned alerts): give a user name, or nothing to unassign", field, Unassigned)
+		return "", bulwark.Invalid(field, "%q is reserved (it selects the unassigned alerts): give a user name, or nothing to unassign", Unassigned)
 	}
 	if utf8.RuneCountInString(a) > MaxAssignee {
-		return "", bulwark.Invalid(field, "%s: at most %d characters", field, MaxAssignee)
+		return "", bulwark.Invalid(field, "at most %d characters", MaxAssignee)
 	}
 	for _, c := range a {
 		if !(unicode.IsLetter(c) || unicode.IsDigit(c) || strings.ContainsRune("._@-", c)) {
-			return "", bulwark.Invalid(field, "%s: %q: a user name holds letters, digits and . _ @ - only", field, a)
+			return "", bulwark.Invalid(field, "%q: a user name holds letters, digits and . _ @ - only", a)
 		}
 	}
 	return a, nil
@@ -255,18 +255,18 @@ type Filter struct {
 func (f *Filter) Check() error {
 	for _, k := range f.Kinds {
 		if !knownKind(k) {
-			return bulwark.Invalid("kind", "kind: unknown kind %q: want %s", k, strings.Join(Kinds(), ", "))
+			return bulwark.Invalid("kind", "unknown kind %q: want %s", k, strings.Join(Kinds(), ", "))
 		}
 	}
 	for _, s := range f.Severities {
 		if s.Rank() < 0 {
-			return bulwark.Invalid("severity", "severity: unknown severity %q: want critical, high, medium, low or info", string(s))
+			return bulwark.Invalid("severity", "unknown severity %q: want critical, high, medium, low or info", string(s))
 		}
 	}
 	switch f.State {
 	case "", Open, Acknowledged:
 	default:
-		return bulwark.Invalid("state", "state: unknown state %q: want open or acknowledged", string(f.State))
+		return bulwark.Invalid("state", "unknown state %q: want open or acknowledged", string(f.State))
 	}
 	if f.Assignee != Unassigned && f.Assignee != "" {
 		if _, err := CheckAssignee("assignee", f.Assignee); err != nil {
@@ -274,13 +274,13 @@ func (f *Filter) Check() error {
 		}
 	}
 	if f.Before < 0 {
-		return bulwark.Invalid("cursor", "cursor: must not be negative")
+		return bulwark.Invalid("cursor", "must not be negative")
 	}
 	if f.Limit == 0 {
 		f.Limit = DefaultLimit
 	}
 	if f.Limit < 1 || f.Limit > MaxLimit {
-		return bulwark.Invalid("limit", "limit: between 1 and %d, got %d", MaxLimit, f.Limit)
+		return bulwark.Invalid("limit", "between 1 and %d, got %d", MaxLimit, f.Limit)
 	}
 	return nil
 }
@@ -323,7 +323,7 @@ func ParseCursor(field, s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(strings.TrimPrefix(s, "b"), 10, 64)
 	if !strings.HasPrefix(s, "b") || err != nil || n < 1 || strings.HasPrefix(s, "b+") || strings.HasPrefix(s, "b0") {
-		return 0, bulwark.Invalid(field, "%s: %q is not a cursor: pass the \"next\" value of the previous page as it is", field, s)
+		return 0, bulwark.Invalid(field, "%q is not a cursor: pass the \"next\" value of the previous page as it is", s)
 	}
 	return n, nil
 }

@@ -63,7 +63,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 // Get returns item id.
 func (s *Service) Get(ctx context.Context, id int64) (Item, error) {
 	if id < 1 {
-		return Item{}, bulwark.Invalid("id", "id: an alert id is a positive number, got %d", id)
+		return Item{}, bulwark.Invalid("id", "an alert id is a positive number, got %d", id)
 	}
 	return s.Store.InboxItem(ctx, id)
 }
@@ -80,7 +80,7 @@ func (s *Service) AssignInTx(ctx context.Context, actor string, id int64, assign
 		return Item{}, audit.Event{}, err
 	}
 	if id < 1 {
-		return Item{}, audit.Event{}, bulwark.Invalid("id", "id: an alert id is a positive number, got %d", id)
+		return Item{}, audit.Event{}, bulwark.Invalid("id", "an alert id is a positive number, got %d", id)
 	}
 	it, err := s.Store.AssignInboxItem(ctx, id, a, actor, s.now())
 	if err != nil {

@@ -195,7 +195,7 @@ func (db *DB) AssignInboxItem(ctx context.Context, id int64, assignee, by string
 // AckInboxItem acknowledges open item id (see inbox.Store).
 func (db *DB) AckInboxItem(ctx context.Context, id int64, by, reason string, at time.Time) (inbox.Item, error) {
 	if strings.TrimSpace(reason) == "" {
-		return inbox.Item{}, bulwark.Invalid("reason", "reason: required")
+		return inbox.Item{}, bulwark.Invalid("reason", "required")
 	}
 	return db.changeInboxItem(ctx, id, "acknowledge an alert", "it is acknowledged once",
 		`state = 'acknowledged', acked_by = ?, acked_at = ?, ack_reason = ?`, by, formatTime(at), reason)
@@ -205,10 +205,10 @@ func (db *DB) AckInboxItem(ctx context.Context, id int64, by, reason string, at 
 // above stored by storedBy, oldest first (see inbox.Store).
 func (db *DB) DueEscalations(ctx context.Context, min inbox.Severity, storedBy time.Time, limit int) ([]inbox.Item, error) {
 	if min.Rank() < 0 {
-		return nil, bulwark.Invalid("severity", "severity: unknown severity %q", string(min))
+		return nil, bulwark.Invalid("severity", "unknown severity %q", string(min))
 	}
 	if limit < 1 {
-		return nil, bulwark.Invalid("limit", "limit: must be at least 1, got %d", limit)
+		return nil, bulwark.Invalid("limit", "must be at least 1, got %d", limit)
 	}
 	op := "read the alerts due for escalation"
 	// rank = 4 uses the partial index inbox_items_due for critical.

@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-sec/bulwark/hiring"
 	"github.com/bulwark-sec/bulwark/hiring/vetting"
 	"github.com/bulwark-sec/bulwark/httpapi"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/prune"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
@@ -92,8 +93,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	if err != nil {
 		return err
 	}
-	deliver := s.AlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind, tracing.AlertKind)
+	deliver := s.AlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind, tracing.AlertKind, inbox.EscalationKind)
 	defer deliver.Stop()
+	// The alerts inbox. Dual control of acknowledging a critical Safe
+	// alert is alerts.Dual: the approval service, where it is built.
+	alerts := &inbox.Service{Store: db, Audit: alog}
 	// Decisions go to the store's decision journal (one write per batch,
 	// stored in the database in the background), unless another process
 	// holds it: then they are committed to the database directly.
@@ -237,6 +241,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
 		Hiring:         hireCfg.Service,
+		Inbox:          alerts,
 		TraceCases:     traceCases,
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
@@ -265,6 +270,9 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	}
 	if followBook != nil {
 		services = append(services, followBook)
+	}
+	if s.EscalateAfter > 0 {
+		services = append(services, (&inbox.Escalator{Store: db, Audit: alog, Threshold: s.EscalateAfter, Stored: deliver.Wake, Logger: log}).Run)
 	}
 	defer runServices(ctx, services...)()
 	return srv.Serve(ctx, ln) // logs "API listening" with the bound address, and the shutdown
