@@ -79,7 +79,17 @@ func (db *DB) Alerts(ctx context.Context, f watch.AlertFilter) ([]watch.StoredAl
 		q += ` AND lower(a.safe) = ?`
 		args = append(args, strings.ToLower(f.Safe))
 	}
-	q += ` ORDER BY a.id LIMIT ?`
+	if len(f.Codes) > 0 {
+		q += ` AND a.code IN (?` + strings.Repeat(`, ?`, len(f.Codes)-1) + `)`
+		for _, c := range f.Codes {
+			args = append(args, c)
+		}
+	}
+	if f.Newest {
+		q += ` ORDER BY a.id DESC LIMIT ?`
+	} else {
+		q += ` ORDER BY a.id LIMIT ?`
+	}
 	args = append(args, f.Limit)
 	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {

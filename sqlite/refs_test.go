@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -416,5 +417,44 @@ func TestTamperingDecisionBatches(t *testing.T) {
 				t.Errorf("Verify = broken at %d (%s), want %d (%s)", rep.Broken.Seq, rep.Broken.Reason, c.broken, c.reason)
 			}
 		})
+	}
+}
+
+// TestAlertsFilter: Safe alerts by code, newest first, within the limit.
+func TestAlertsFilter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openStore(t)
+	codes := []string{"OWNER_ADDED", "QUEUE_TX_HELD", "GUARD_CHANGED", "QUEUE_TX_HELD", "QUEUE_TX_REFUSED"}
+	for i, c := range codes {
+		if _, err := db.SaveAlert(ctx, watch.Alert{Block: uint64(i + 1), Safe: addr(9), Code: c, Severity: policy.SeverityHigh, Message: "m"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(f watch.AlertFilter) []int64 {
+		as, err := db.Alerts(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []int64{}
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		f    watch.AlertFilter
+		want []int64
+	}{
+		{watch.AlertFilter{Limit: 10}, []int64{1, 2, 3, 4, 5}},
+		{watch.AlertFilter{Limit: 2, Newest: true}, []int64{5, 4}},
+		{watch.AlertFilter{Limit: 10, Codes: []string{"QUEUE_TX_HELD", "QUEUE_TX_REFUSED"}}, []int64{2, 4, 5}},
+		{watch.AlertFilter{Limit: 2, Codes: []string{"QUEUE_TX_HELD", "QUEUE_TX_REFUSED"}, Newest: true}, []int64{5, 4}},
+		{watch.AlertFilter{Limit: 10, Codes: []string{"QUEUE_TX_HELD"}, Newest: true, SinceID: 2}, []int64{4}},
+		{watch.AlertFilter{Limit: 10, Safe: addr(8), Newest: true}, []int64{}},
+	} {
+		if got := ids(tc.f); !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: %v, want %v", tc.f, got, tc.want)
+		}
 	}
 }

@@ -90,6 +90,7 @@ type Console struct {
 	layout *template.Template
 	pages  map[string]*template.Template
 	nav    []NavItem
+	graphs graphCache
 }
 
 // NavItem is one entry of the navigation bar.

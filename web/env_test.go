@@ -57,56 +57,78 @@ type env struct {
 	svc     Services
 	caseID  int64
 	emptyID int64
+	close   func()
 }
 
-// newEnv opens a store in a temporary directory and fills it: lists,
-// a watched Safe with a held transaction, a traced case of nodes
-// addresses (one labelled with the injection name) and a case not run.
+// newEnv opens a store in a temporary directory and fills it (see
+// buildEnv); the store is closed when t ends.
 func newEnv(t testing.TB, nodes int) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bulwark.db"), sqlite.Options{})
+	e, err := buildEnv(t.TempDir(), nodes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = db.Close() })
-	e := &env{db: db, log: &audit.Log{Store: db}}
+	t.Cleanup(e.close)
+	return e
+}
+
+// buildEnv opens a store in dir and fills it: lists, a watched Safe with
+// a held transaction, a traced case of nodes addresses (one labelled with
+// the injection name) and a case not run. close closes it.
+func buildEnv(dir string, nodes int) (e *env, err error) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "bulwark.db"), sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	e = &env{db: db, log: &audit.Log{Store: db}}
+	closers := []func(){func() { _ = db.Close() }}
+	e.close = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			e.close()
+		}
+	}()
 	sc, err := screening.OpenService(ctx, screening.ServiceConfig{Store: db, Audit: e.log,
 		Defaults: func() ([]*screening.List, error) { return testLists(), nil }})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { _ = sc.Close(ctx) })
+	closers = append(closers, func() { _ = sc.Close(ctx) })
 	cases := &tracing.CaseService{Store: db, Audit: e.log, Ingest: db, Deposits: db}
 	e.svc = Services{Audit: e.log, SafeVerify: func(_ context.Context, req policy.VerifyRequest) (*policy.Verification, error) {
 		return policy.Verify(req)
 	},
 		SafeVerifications: db, SafeWatches: db, SafeAlerts: db, Screening: sc, ScreenStore: db, TraceCases: cases}
 	if _, err := db.AddWatch(ctx, common.HexToAddress(bybitSafe), "user:1"); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if _, err := db.SaveAlert(ctx, watch.Alert{Safe: bybitSafe, Code: queue.CodeTxHeld, Severity: policy.SeverityHigh,
 		Message: "held for review: " + xssPayload, SafeTxHash: bybitSafeTxHash}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	c, _, err := cases.Open(ctx, "user:1", tracing.CaseSpec{Title: "Bybit " + xssPayload, Seeds: []string{nodeAddr(0).Hex()}})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	g := testGraph(nodes)
 	if _, err := db.SetCaseResults(ctx, c.ID, &tracing.CaseResults{Block: 100, Transfers: len(g.Edges), Summary: tracing.Summarize(g), Graph: g}, "user:1"); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	e.caseID = c.ID
 	empty, _, err := cases.Open(ctx, "user:1", tracing.CaseSpec{Title: "not run", Seeds: []string{nodeAddr(0).Hex()}})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	e.emptyID = empty.ID
 	if e.c, err = New(Config{Sessions: testPrincipals, Version: "test", Services: e.svc}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return e
+	return e, nil
 }
 
 func nodeAddr(i int) common.Address { return common.BigToAddress(big.NewInt(int64(i) + 0x1000)) }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/tracing"
 )
 
 // TestPages: every page, as each role, over a real store: status, key
@@ -221,5 +222,28 @@ func TestSingletonAlarm(t *testing.T) {
 		if !strings.Contains(body, s) {
 			t.Errorf("body lacks %q", s)
 		}
+	}
+}
+
+// TestCaseGraphCache: the case page shows new results as soon as a run
+// stores them (the decoded graph is kept only for the same results).
+func TestCaseGraphCache(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 12)
+	page := "/trace/cases/" + strconv.FormatInt(e.caseID, 10)
+	if body := do(t, e.c, request{path: page, session: "viewer"}).Body.String(); !strings.Contains(body, `data-node-count="12"`) {
+		t.Fatal("first results not shown")
+	}
+	g := testGraph(5)
+	if _, err := e.db.SetCaseResults(context.Background(), e.caseID, &tracing.CaseResults{Block: 101, Summary: tracing.Summarize(g), Graph: g}, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	if body := do(t, e.c, request{path: page, session: "viewer"}).Body.String(); !strings.Contains(body, `data-node-count="5"`) {
+		t.Fatal("the page still shows the old results")
+	}
+	var gj graphJSON
+	must(t, json.Unmarshal(do(t, e.c, request{path: page + "/graph.json", session: "viewer"}).Body.Bytes(), &gj))
+	if len(gj.Nodes) != 5 {
+		t.Fatalf("graph.json has %d nodes, want 5", len(gj.Nodes))
 	}
 }

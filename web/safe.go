@@ -21,10 +21,13 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
 
-// maxSafeAlerts is how many stored Safe alerts the Safe page reads for
-// the co-signer's queue and the watched Safes' posture: the newest are
-// what matters, and a page must stay fast with a large store.
-const maxSafeAlerts = 10000
+// The Safe page's reads: the newest held or refused transactions, and
+// the newest alerts of each watched Safe for its posture.
+const (
+	heldShown         = 100
+	postureAlerts     = 50
+	watchedSafesShown = 200
+)
 
 // safeRoutes registers the Safe pages.
 func (c *Console) safeRoutes() {
@@ -45,10 +48,12 @@ type safeView struct {
 	Held []watch.StoredAlert
 	// Watched are the watched Safes with their alerts' posture.
 	Watched []watchedView
+	// HeldCapped says more held transactions may exist than are shown.
+	HeldCapped bool
+	// WatchedMore counts the watched Safes not shown.
+	WatchedMore int
 	// Unavailable says which parts serve lacks.
 	Unavailable []string
-	// AlertsCapped is set when more alerts exist than were read.
-	AlertsCapped bool
 }
 
 type safeForm struct {
@@ -60,8 +65,8 @@ type safeForm struct {
 type watchedView struct {
 	watch.WatchedSafe
 	Address string
-	// Alerts counts its alerts; Worst is the highest severity among them
-	// ("" with none), Last the newest.
+	// Alerts counts its newest alerts (at most postureAlerts); Worst is
+	// the highest severity among them ("" with none), Last the newest.
 	Alerts int
 	Worst  policy.Severity
 	Last   *watch.StoredAlert
@@ -103,22 +108,15 @@ func (c *Console) safeData(ctx context.Context, p *Principal) (*safeView, error)
 	if s.SafeVerify == nil {
 		v.Unavailable = append(v.Unavailable, "Safe transaction verification is not configured on this server")
 	}
-	var alerts []watch.StoredAlert
 	if s.SafeAlerts == nil {
 		v.Unavailable = append(v.Unavailable, "Safe alerts (the co-signer's queue) are not configured on this server")
 	} else {
 		var err error
-		if alerts, err = s.SafeAlerts.Alerts(ctx, watch.AlertFilter{Limit: maxSafeAlerts + 1}); err != nil {
+		v.Held, err = s.SafeAlerts.Alerts(ctx, watch.AlertFilter{Codes: []string{queue.CodeTxHeld, queue.CodeTxRefused}, Newest: true, Limit: heldShown})
+		if err != nil {
 			return nil, err
 		}
-		if len(alerts) > maxSafeAlerts {
-			alerts, v.AlertsCapped = alerts[:maxSafeAlerts], true
-		}
-	}
-	for i := len(alerts) - 1; i >= 0; i-- {
-		if a := alerts[i]; a.Code == queue.CodeTxHeld || a.Code == queue.CodeTxRefused {
-			v.Held = append(v.Held, a)
-		}
+		v.HeldCapped = len(v.Held) == heldShown
 	}
 	if s.SafeWatches == nil {
 		v.Unavailable = append(v.Unavailable, "the Safe watch list is not configured on this server")
@@ -128,23 +126,27 @@ func (c *Console) safeData(ctx context.Context, p *Principal) (*safeView, error)
 	if err != nil {
 		return nil, err
 	}
-	byAddr := make(map[string]int, len(ws))
-	for i, wsafe := range ws {
-		v.Watched = append(v.Watched, watchedView{WatchedSafe: wsafe, Address: wsafe.Safe.Hex()})
-		byAddr[strings.ToLower(wsafe.Safe.Hex())] = i
+	if len(ws) > watchedSafesShown {
+		ws, v.WatchedMore = ws[:watchedSafesShown], len(ws)-watchedSafesShown
 	}
-	for i := range alerts {
-		a := &alerts[i]
-		j, ok := byAddr[strings.ToLower(a.Safe)]
-		if !ok {
-			continue
+	for _, wsafe := range ws {
+		wv := watchedView{WatchedSafe: wsafe, Address: wsafe.Safe.Hex()}
+		if s.SafeAlerts != nil {
+			recent, err := s.SafeAlerts.Alerts(ctx, watch.AlertFilter{Safe: wv.Address, Newest: true, Limit: postureAlerts})
+			if err != nil {
+				return nil, err
+			}
+			wv.Alerts = len(recent)
+			for i := range recent {
+				if severityRank(recent[i].Severity) > severityRank(wv.Worst) {
+					wv.Worst = recent[i].Severity
+				}
+			}
+			if len(recent) > 0 {
+				wv.Last = &recent[0]
+			}
 		}
-		wv := &v.Watched[j]
-		wv.Alerts++
-		wv.Last = a
-		if severityRank(a.Severity) > severityRank(wv.Worst) {
-			wv.Worst = a.Severity
-		}
+		v.Watched = append(v.Watched, wv)
 	}
 	return v, nil
 }

@@ -6,6 +6,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/auth"
@@ -57,7 +61,7 @@ func (c *Console) casesPage(w http.ResponseWriter, r *http.Request) error {
 	return c.Render(w, r, http.StatusOK, "trace.html", cs)
 }
 
-// caseOf reads the case of the request's {id}.
+// caseOf reads the case of the request's {id}, without its graph.
 func (c *Console) caseOf(r *http.Request) (*tracing.CaseService, *tracing.Case, error) {
 	svc, err := c.cases()
 	if err != nil {
@@ -67,8 +71,99 @@ func (c *Console) caseOf(r *http.Request) (*tracing.CaseService, *tracing.Case, 
 	if err != nil {
 		return nil, nil, err
 	}
-	cs, err := svc.Get(r.Context(), id)
-	return svc, cs, err
+	cs, err := svc.List(r.Context(), tracing.CaseFilter{Before: id + 1, Limit: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(cs) == 0 || cs[0].ID != id {
+		return nil, nil, bulwark.Errorf(bulwark.ENOTFOUND, "no case %d", id)
+	}
+	return svc, cs[0], nil
+}
+
+// graphOf returns the graph of cs's results and its summary (nil when cs
+// has none).
+func (c *Console) graphOf(r *http.Request, svc *tracing.CaseService, cs *tracing.Case) (*tracing.Graph, *report.Summary, error) {
+	e, err := c.graphEntryOf(r, svc, cs)
+	if err != nil || e == nil {
+		return nil, nil, err
+	}
+	return e.graph, e.summaryOf(), nil
+}
+
+// graphEntryOf returns the decoded results of cs, from the cache when the
+// same results were read before; nil when cs has none.
+func (c *Console) graphEntryOf(r *http.Request, svc *tracing.CaseService, cs *tracing.Case) (*graphEntry, error) {
+	if cs.Results == nil {
+		return nil, nil
+	}
+	if e := c.graphs.get(cs.ID, cs.Results.ComputedAt); e != nil {
+		return e, nil
+	}
+	full, err := svc.Get(r.Context(), cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	if full.Results == nil || full.Results.Graph == nil {
+		return nil, nil
+	}
+	e := &graphEntry{id: full.ID, computed: full.Results.ComputedAt, graph: full.Results.Graph}
+	c.graphs.put(e)
+	return e, nil
+}
+
+// graphCacheSize is how many case graphs the console keeps decoded.
+const graphCacheSize = 4
+
+// graphCache keeps the decoded graphs of the cases viewed last, keyed by
+// case and results time (a run stores new results with a new time): a
+// case page and its graph.json, each decoding a 10,000-node graph from
+// the store, would otherwise take most of their time doing it twice.
+type graphCache struct {
+	mu      sync.Mutex
+	entries []*graphEntry // most recently used last
+}
+
+type graphEntry struct {
+	id       int64
+	computed time.Time
+	graph    *tracing.Graph
+	// summary is the freeze-request summary, made on first use.
+	summarize sync.Once
+	summary   *report.Summary
+	// encoded is the graph as graph.json serves it, made on first use.
+	encode    sync.Once
+	encoded   []byte
+	encodeErr error
+}
+
+func (gc *graphCache) get(id int64, computed time.Time) *graphEntry {
+	gc.mu.Lock()
+	defer gc.mu.Unlock()
+	for i, e := range gc.entries {
+		if e.id == id && e.computed.Equal(computed) {
+			gc.entries = append(append(gc.entries[:i:i], gc.entries[i+1:]...), e)
+			return e
+		}
+	}
+	return nil
+}
+
+// reset empties the cache.
+func (gc *graphCache) reset() {
+	gc.mu.Lock()
+	defer gc.mu.Unlock()
+	gc.entries = nil
+}
+
+func (gc *graphCache) put(e *graphEntry) {
+	gc.mu.Lock()
+	defer gc.mu.Unlock()
+	gc.entries = slices.DeleteFunc(gc.entries, func(o *graphEntry) bool { return o.id == e.id })
+	if len(gc.entries) >= graphCacheSize {
+		gc.entries = gc.entries[1:]
+	}
+	gc.entries = append(gc.entries, e)
 }
 
 // caseView is the data of case.html.
@@ -89,15 +184,18 @@ type caseView struct {
 }
 
 func (c *Console) casePage(w http.ResponseWriter, r *http.Request) error {
-	_, cs, err := c.caseOf(r)
+	svc, cs, err := c.caseOf(r)
+	if err != nil {
+		return err
+	}
+	g, sum, err := c.graphOf(r, svc, cs)
 	if err != nil {
 		return err
 	}
 	v := &caseView{Case: cs, CanLabel: PrincipalOf(r).Allows(auth.PermAnalyze), Formats: report.Formats(),
 		InitialNodes: InitialGraphNodes, ExpandCap: ExpandCap}
-	if cs.Results != nil && cs.Results.Graph != nil {
-		g := cs.Results.Graph
-		v.Graph, v.Summary = g, report.Summarize(g)
+	if g != nil {
+		v.Graph, v.Summary = g, sum
 		v.Nodes = g.Nodes
 		if len(v.Nodes) > tableRows {
 			v.Nodes = slices.Clone(v.Nodes)
@@ -150,25 +248,56 @@ var custodial = []string{"exchange", "deposit_wallet", "hot_wallet", "wallet_ser
 
 // caseGraph answers the case's graph for trace.js.
 func (c *Console) caseGraph(w http.ResponseWriter, r *http.Request) error {
-	_, cs, err := c.caseOf(r)
+	e, _, err := c.ranCase(r)
 	if err != nil {
 		return err
 	}
-	if cs.Results == nil || cs.Results.Graph == nil {
-		return bulwark.Errorf(bulwark.ENOTFOUND, "case %d has no results yet: run it", cs.ID)
+	b, err := e.json()
+	if err != nil {
+		return err
 	}
-	g := cs.Results.Graph
-	exits := map[string]bool{}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+	return nil
+}
+
+// summaryOf returns the graph's summary, made once per entry.
+func (e *graphEntry) summaryOf() *report.Summary {
+	e.summarize.Do(func() { e.summary = report.Summarize(e.graph) })
+	return e.summary
+}
+
+// json returns the graph as trace.js reads it, encoded once per entry.
+func (e *graphEntry) json() ([]byte, error) {
+	e.encode.Do(func() { e.encoded, e.encodeErr = encodeGraph(e.graph) })
+	return e.encoded, e.encodeErr
+}
+
+// encodeGraph encodes g for trace.js.
+func encodeGraph(g *tracing.Graph) ([]byte, error) {
+	exits := map[common.Address]bool{}
 	for _, x := range g.Exits {
-		exits[x.From.Hex()] = true
+		exits[x.From] = true
 	}
-	deposits := map[string]bool{}
+	deposits := map[common.Address]bool{}
 	for _, a := range g.Alerts {
-		deposits[a.Deposit.Hex()] = true
+		deposits[a.Deposit] = true
+	}
+	// An EIP-55 rendering costs a keccak256: once per address.
+	hex := make(map[common.Address]string, len(g.Nodes))
+	hexOf := func(a common.Address) string {
+		s, ok := hex[a]
+		if !ok {
+			s = a.Hex()
+			hex[a] = s
+		}
+		return s
 	}
 	out := graphJSON{Nodes: make([]graphNode, len(g.Nodes)), Edges: make([]graphEdge, len(g.Edges))}
 	for i, n := range g.Nodes {
-		addr := n.Address.Hex()
+		addr := hexOf(n.Address)
 		gn := graphNode{ID: addr, Hop: n.Hop, Taint: n.Taint, Stop: n.Stop, Kind: "plain", Label: addr[:8] + "…" + addr[len(addr)-4:]}
 		for _, l := range n.Labels {
 			gn.Labels = append(gn.Labels, l.Name)
@@ -182,9 +311,9 @@ func (c *Console) caseGraph(w http.ResponseWriter, r *http.Request) error {
 		switch {
 		case n.Hop == 0:
 			gn.Kind = "seed"
-		case deposits[addr]:
+		case deposits[n.Address]:
 			gn.Kind = "exchange"
-		case exits[addr]:
+		case exits[n.Address]:
 			gn.Kind = "exit"
 		case gn.Kind == "plain" && n.Stop != "":
 			gn.Kind = "stop"
@@ -192,32 +321,42 @@ func (c *Console) caseGraph(w http.ResponseWriter, r *http.Request) error {
 		out.Nodes[i] = gn
 	}
 	for i, e := range g.Edges {
-		out.Edges[i] = graphEdge{ID: "e" + strconv.Itoa(i), Source: e.From.Hex(), Target: e.To.Hex(), Time: e.Time,
+		out.Edges[i] = graphEdge{ID: "e" + strconv.Itoa(i), Source: hexOf(e.From), Target: hexOf(e.To), Time: e.Time,
 			Asset: e.Asset, Amount: e.Amount, Taint: e.Taint, Tx: e.TxHash.Hex()}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return bulwark.Wrap(err, bulwark.EINTERNAL, "encoding the graph")
+		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "encoding the graph")
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	_, _ = w.Write(b)
-	return nil
+	return b, nil
+}
+
+// ranCase returns the request's case and its decoded results; ENOTFOUND
+// when the case has not been run.
+func (c *Console) ranCase(r *http.Request) (*graphEntry, *tracing.Case, error) {
+	svc, cs, err := c.caseOf(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := c.graphEntryOf(r, svc, cs)
+	if err == nil && e == nil {
+		err = bulwark.Errorf(bulwark.ENOTFOUND, "case %d has no results yet: run it", cs.ID)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, cs, nil
 }
 
 // caseExport downloads the case's evidence: the graph in a report format
 // (graph.json, graph.csv, graph.gexf, graph.dot) or the freeze-request
 // summary (freeze.md, freeze.json).
 func (c *Console) caseExport(w http.ResponseWriter, r *http.Request) error {
-	_, cs, err := c.caseOf(r)
+	e, cs, err := c.ranCase(r)
 	if err != nil {
 		return err
 	}
-	if cs.Results == nil || cs.Results.Graph == nil {
-		return bulwark.Errorf(bulwark.ENOTFOUND, "case %d has no results yet: run it", cs.ID)
-	}
-	g := cs.Results.Graph
+	g := e.graph
 	file := r.PathValue("file")
 	name, ext, _ := strings.Cut(file, ".")
 	ctype := map[string]string{"json": "application/json", "csv": "text/csv", "gexf": "application/xml", "dot": "text/vnd.graphviz", "md": "text/markdown"}[ext]
@@ -230,9 +369,9 @@ func (c *Console) caseExport(w http.ResponseWriter, r *http.Request) error {
 		}
 		write = func() error { return report.Write(w, f, g) }
 	case name == "freeze" && ext == "md":
-		write = func() error { return report.WriteSummaryMarkdown(w, report.Summarize(g)) }
+		write = func() error { return report.WriteSummaryMarkdown(w, e.summaryOf()) }
 	case name == "freeze" && ext == "json":
-		write = func() error { return report.WriteSummaryJSON(w, report.Summarize(g)) }
+		write = func() error { return report.WriteSummaryJSON(w, e.summaryOf()) }
 	}
 	if write == nil || ctype == "" {
 		return bulwark.Errorf(bulwark.ENOTFOUND, "no export %s: choose graph.json, graph.csv, graph.gexf, graph.dot, freeze.md or freeze.json", strconv.Quote(file))

@@ -42,6 +42,11 @@ type AlertFilter struct {
 	SinceID int64
 	// Limit is the most alerts returned; it must be at least 1.
 	Limit int
+	// Codes, when set, keeps the alerts with one of these codes.
+	Codes []string
+	// Newest returns the newest alerts first: the Limit highest IDs above
+	// SinceID, in descending ID order (default: the lowest, ascending).
+	Newest bool
 }
 
 // AlertStore keeps the alerts a watcher raised.
