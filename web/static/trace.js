@@ -65,6 +65,7 @@
   }
 
   function applyRange() {
+    var t0 = performance.now();
     cy.batch(function () {
       cy.edges().forEach(function (ed) { ed.style("display", inRange(ed.data()) ? "element" : "none"); });
       cy.nodes().forEach(function (n) {
@@ -73,6 +74,8 @@
       });
     });
     counts();
+    // How long the filter took (ms): the browser tests read it.
+    box.setAttribute("data-filter-ms", String(Math.round(performance.now() - t0)));
   }
 
   function expand(id) {
@@ -102,6 +105,7 @@
   function fromInput(v) { return v ? Math.floor(Date.parse(v + "Z") / 1000) : NaN; }
 
   function start(data) {
+    var t0 = performance.now();
     all = data;
     data.nodes.forEach(function (n) { byId[n.id] = n; adj[n.id] = []; perHop[n.hop] = (perHop[n.hop] || 0) + 1; });
     data.edges.forEach(function (e) {
@@ -147,6 +151,11 @@
       show(n);
     });
     counts();
+    // How long drawing took (ms), and when the page could next run a task
+    // (the main thread free again): the browser tests read them.
+    box.setAttribute("data-draw-ms", String(Math.round(performance.now() - t0)));
+    var t1 = performance.now();
+    setTimeout(function () { box.setAttribute("data-idle-ms", String(Math.round(performance.now() - t1))); }, 0);
     box.setAttribute("data-ready", "true");
   }
 
