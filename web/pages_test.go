@@ -43,7 +43,8 @@ func TestPages(t *testing.T) {
 			want: []string{`data-testid="verify-form"`, "QUEUE_TX_HELD", bybitSafe, `data-testid="watched"`, "held for review: &lt;img"}},
 		{name: "safe page viewer cannot verify", rq: request{path: "/safe", session: "viewer"}, status: 200, want: []string{"needs the analyst role"}, absent: []string{`data-testid="verify-form"`}},
 		{name: "verify bybit", rq: request{method: "POST", path: "/safe/verify", session: "analyst", form: url.Values{"tx": {bybitTxStr}, "chainId": {"1"}, "safeVersion": {"1.1.1"}}}, status: 200,
-			want: []string{`data-verdict="reject"`, bybitSafeTxHash, "UNTRUSTED_DELEGATECALL", `data-testid="calltree"`, "transfer"}},
+			want: []string{`data-verdict="reject"`, bybitSafeTxHash, "UNTRUSTED_DELEGATECALL", `data-testid="calltree"`, "transfer",
+				`data-testid="singleton-alarm" data-code="UNTRUSTED_DELEGATECALL"`, "CAN REPLACE THE SINGLETON", "can replace the singleton"}},
 		{name: "verify needs version", rq: request{method: "POST", path: "/safe/verify", session: "analyst", form: url.Values{"tx": {bybitTxStr}, "chainId": {"1"}}}, status: 400,
 			want: []string{`data-field="safeVersion"`, "Safe&#39;s version"}},
 		{name: "verify bad json", rq: request{method: "POST", path: "/safe/verify", session: "analyst", form: url.Values{"tx": {`{"safe":`}, "chainId": {"1"}, "safeVersion": {"1.3.0"}}}, status: 400,
@@ -218,7 +219,7 @@ func TestSingletonAlarm(t *testing.T) {
 	if alarm < 0 || alarm > strings.Index(body, `data-testid="safeTxHash"`) {
 		t.Fatalf("no singleton alarm above the hashes:\n%s", body)
 	}
-	for _, s := range []string{"SINGLETON CHANGE", `data-alarm="singleton"`, "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516", `data-testid="state-diff"`} {
+	for _, s := range []string{"SINGLETON CHANGE", `data-code="singleton"`, `data-code="SIMULATED_MASTERCOPY_CHANGE"`, `data-alarm="singleton"`, "0xbDd077f651EBe7f7b3cE16fe5F2b025BE2969516", `data-testid="state-diff"`} {
 		if !strings.Contains(body, s) {
 			t.Errorf("body lacks %q", s)
 		}

@@ -76,11 +76,15 @@ type watchedView struct {
 type verifyView struct {
 	policy.VerificationJSON
 	AuditSeq int64
-	// Alarms are the singleton (masterCopy) changes: the Bybit attack.
-	Alarms []string
+	// Alarms are the singleton (masterCopy) changes, made or made
+	// possible (an untrusted DELEGATECALL): the Bybit attack.
+	Alarms []alarm
 	// Tree is the decoded call tree, flattened in order with depths.
 	Tree []callView
 }
+
+// alarm is a finding shown above everything else.
+type alarm struct{ Title, Code, Message string }
 
 // callView is one decoded call of the tree.
 type callView struct {
@@ -234,13 +238,16 @@ func newVerifyView(v *policy.Verification, seq int64) *verifyView {
 		byPath[f.Path] = append(byPath[f.Path], f)
 		switch f.Code {
 		case policy.CodeMasterCopyChange, policy.CodeSimulatedMasterCopyChange, policy.CodeUnknownSingleton:
-			out.Alarms = append(out.Alarms, f.Message)
+			out.Alarms = append(out.Alarms, alarm{Title: "SINGLETON CHANGE", Code: f.Code, Message: f.Message})
+		case policy.CodeUntrustedDelegateCall:
+			out.Alarms = append(out.Alarms, alarm{Title: "CAN REPLACE THE SINGLETON", Code: f.Code, Message: f.Message})
 		}
 	}
 	if sim := v.Simulation; sim != nil {
 		for _, ch := range sim.Changes {
 			if ch.Kind == onchain.ChangeSingleton || ch.Kind == onchain.ChangeSingletonCode {
-				out.Alarms = append(out.Alarms, "the simulation changes the Safe's singleton (the code it runs): "+ch.String())
+				out.Alarms = append(out.Alarms, alarm{Title: "SINGLETON CHANGE", Code: string(ch.Kind),
+					Message: "the simulation changes the Safe's singleton (the code it runs): " + ch.String()})
 			}
 		}
 	}

@@ -115,7 +115,7 @@
     cy = cytoscape({
       container: box, elements: [], wheelSensitivity: 0.3, textureOnViewport: true, hideEdgesOnViewport: true,
       style: [
-        { selector: "node", style: { "label": "data(label)", "font-size": 10, "width": 18, "height": 18, "background-color": "#5a6b7d", "text-valign": "bottom" } },
+        { selector: "node", style: { "label": "data(label)", "font-size": 10, "min-zoomed-font-size": 7, "width": 18, "height": 18, "background-color": "#5a6b7d", "text-valign": "bottom" } },
         { selector: "node[kind = 'seed']", style: { "shape": "diamond", "background-color": "#a00", "width": 26, "height": 26 } },
         { selector: "node[kind = 'exchange']", style: { "shape": "rectangle", "background-color": "#0b4f9c" } },
         { selector: "node[kind = 'exit']", style: { "shape": "triangle", "background-color": "#b34700" } },
