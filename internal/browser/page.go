@@ -147,6 +147,16 @@ func (p *Page) Resize(width, height int) {
 	p.Do(fmt.Sprintf("resizing to %dx%d", width, height), chromedp.EmulateViewport(int64(width), int64(height)))
 }
 
+// OnNewDocument has js run in every document the tab loads from now on,
+// before the page's own scripts (a measurement's observers; DevTools
+// scripts are not subject to the page's Content-Security-Policy).
+func (p *Page) OnNewDocument(js string) {
+	p.t.Helper()
+	if _, err := chromedp.Call(p.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
+		p.t.Fatalf("browser (%s): adding a script to new documents: %v", p.label, err)
+	}
+}
+
 // Context is the tab's chromedp context, for what Page has no method for.
 func (p *Page) Context() context.Context { return p.ctx }
 
@@ -405,14 +415,29 @@ func (p *Page) Shot(name string) string {
 	return path
 }
 
+// ShotElement saves a screenshot of the first element matching the CSS
+// selector, named as Shot names them, and returns its path.
+func (p *Page) ShotElement(sel, name string) string {
+	p.t.Helper()
+	path, err := p.save(name, chromedp.Screenshot(chromedp.CSS(sel)))
+	if err != nil {
+		p.t.Fatalf("browser (%s): screenshot of %s: %v", p.label, sel, err)
+	}
+	return path
+}
+
 func (p *Page) shot(name string) (string, error) {
+	return p.save(name, chromedp.FullScreenshot(100))
+}
+
+func (p *Page) save(name string, take chromedp.Action[[]byte]) (string, error) {
 	p.mu.Lock()
 	p.shots++
 	n := p.shots
 	p.mu.Unlock()
 	ctx, cancel := context.WithTimeout(p.ctx, p.Timeout)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, take)
 	if err != nil {
 		return "", err
 	}

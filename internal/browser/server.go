@@ -124,13 +124,20 @@ func (s *Server) Stop() error {
 }
 
 // Run runs the bulwark binary with args (a command beside the server:
-// `user create …`, `lists import …`), with stdin as its standard input,
-// and returns its exit code, standard output and standard error. Its data
-// directory is the server's ($BULWARK_DATA) unless args name another.
+// `user create …`, `lists update …`), with stdin as its standard input,
+// on the server's data directory (see Command).
 func (s *Server) Run(stdin string, args ...string) (code int, stdout, stderr string, err error) {
+	return Command(s.Bin, s.DataDir, stdin, args...)
+}
+
+// Command runs the bulwark binary bin with args on the data directory
+// dataDir ($BULWARK_DATA, unless args name another), with stdin as its
+// standard input and no config file, and returns its exit code, standard
+// output and standard error; err is set only when it could not run.
+func Command(bin, dataDir, stdin string, args ...string) (code int, stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
-	cmd := exec.Command(s.Bin, args...)
-	cmd.Env = append(os.Environ(), "BULWARK_CONFIG=", "BULWARK_DATA="+s.DataDir)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "BULWARK_CONFIG=", "BULWARK_DATA="+dataDir)
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()

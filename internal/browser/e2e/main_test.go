@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -10,11 +11,15 @@ import (
 	"github.com/bulwark-sec/bulwark/internal/testtree"
 )
 
+// binEnv names a bulwark binary to test instead of building one from the
+// tree (a release build, say).
+const binEnv = "BULWARK_BROWSER_BIN"
+
 // chromium is the package's one browser.
 var chromium browser.Shared
 
-// console is the package's one server: built and started by the first
-// test that needs it, stopped after the last.
+// console is the package's shared server: built, seeded (seed) and
+// started by the first test that needs it, stopped after the last.
 var console struct {
 	once sync.Once
 	dir  string
@@ -38,9 +43,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// start returns the browser and the running server (skipping the test
+// start returns the browser and the shared server (skipping the test
 // without Chromium, before anything is built).
-func start(t *testing.T) (*browser.Browser, *browser.Server) {
+func start(t testing.TB) (*browser.Browser, *browser.Server) {
 	t.Helper()
 	testtree.Depends(t) // the binary is built from cmd/bulwark and everything it imports
 	if testing.Short() {
@@ -52,14 +57,20 @@ func start(t *testing.T) (*browser.Browser, *browser.Server) {
 		if console.err != nil {
 			return
 		}
-		browser.Progress("building the bulwark binary")
-		bin, err := browser.Build(console.dir)
-		if err != nil {
-			console.err = err
+		bin := os.Getenv(binEnv)
+		if bin == "" {
+			browser.Progress("building the bulwark binary")
+			if bin, console.err = browser.Build(console.dir); console.err != nil {
+				return
+			}
+		}
+		data := filepath.Join(console.dir, "data")
+		browser.Progress("seeding the data directory: trace cases (4 and %d addresses), lists named with markup", bigCaseNodes)
+		if console.err = seed(bin, data); console.err != nil {
 			return
 		}
 		browser.Progress("starting bulwark serve")
-		console.srv, console.err = browser.StartServer(bin, console.dir+"/data")
+		console.srv, console.err = browser.StartServer(bin, data)
 		if console.err == nil {
 			browser.Progress("bulwark serve listening at %s", console.srv.URL)
 		}
