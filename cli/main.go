@@ -454,6 +454,7 @@ func (m *Main) root() *command {
 		subs: []*command{
 			m.serveCmd(),
 			m.tokenCmd(),
+			m.userCmd(),
 			m.auditCmd(),
 			m.versionCmd(),
 			m.safeCmd(),
