@@ -72,6 +72,7 @@ func (s *Server) routes() {
 	s.traceCaseRoutes()
 	s.scanRoutes()
 	s.hireRoutes()
+	s.userRoutes()
 
 	// Unknown API routes answer only after authentication, so probing
 	// without a token learns nothing about which routes exist.

@@ -234,6 +234,11 @@ type Config struct {
 	// routes answer 503.
 	Inbox *inbox.Service
 
+	// Users answers the /api/v1/users routes (console users: create,
+	// list, disable, role, second-factor reset, sessions); nil makes them
+	// answer 503. Its store must be an adapter of the audit log's store.
+	Users *auth.Users
+
 	// Hiring returns the hiring service of the /api/v1/hire routes acting
 	// for a request's caller; nil makes them answer 503.
 	Hiring HiringService
