@@ -131,16 +131,13 @@ func (s *Users) BeginPasskeyRegistration(ctx context.Context, sess *Session, u *
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot begin passkey registration")
 	}
-	return s.keepCeremony(ctx, sess, "passkey-register", data, creation)
+	p := readPending(sess)
+	p.Register = data
+	return s.keepCeremony(ctx, sess, p, creation)
 }
 
-func (s *Users) keepCeremony(ctx context.Context, sess *Session, kind string, data *webauthn.SessionData, options any) ([]byte, error) {
-	p, err := json.Marshal(pending{Kind: kind, WebAuthn: data})
-	if err != nil {
-		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot keep the ceremony")
-	}
-	sess.Pending = p
-	if err := s.Store.UpdateSession(ctx, sess); err != nil {
+func (s *Users) keepCeremony(ctx context.Context, sess *Session, p *pending, options any) ([]byte, error) {
+	if err := s.keepPending(ctx, sess, p); err != nil {
 		return nil, err
 	}
 	out, err := json.Marshal(options)
@@ -168,9 +165,9 @@ func (s *Users) FinishPasskeyRegistration(ctx context.Context, sess *Session, u 
 	if err := tooLarge(resp); err != nil {
 		return nil, err
 	}
-	p, err := readPending(sess, "passkey-register")
-	if err != nil {
-		return nil, err
+	p := readPending(sess)
+	if p.Register == nil {
+		return nil, noCeremony("passkey registration")
 	}
 	w, err := s.waUser(ctx, u)
 	if err != nil {
@@ -179,7 +176,7 @@ func (s *Users) FinishPasskeyRegistration(ctx context.Context, sess *Session, u 
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(resp)
 	if err == nil {
 		var cred *webauthn.Credential
-		if cred, err = s.WebAuthn.CreateCredential(w, *p.WebAuthn, parsed); err == nil {
+		if cred, err = s.WebAuthn.CreateCredential(w, *p.Register, parsed); err == nil {
 			var raw []byte
 			if raw, err = json.Marshal(cred); err == nil {
 				key := &Passkey{ID: cred.ID, UserID: u.ID, CreatedAt: s.now(), Credential: raw}
@@ -224,7 +221,9 @@ func (s *Users) BeginPasskeyLogin(ctx context.Context, sess *Session, u *User) (
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot begin the passkey sign-in")
 	}
-	return s.keepCeremony(ctx, sess, "passkey-login", data, assertion)
+	p := readPending(sess)
+	p.Login = data
+	return s.keepCeremony(ctx, sess, p, assertion)
 }
 
 // FinishPasskeyLogin completes a sign-in with the browser's assertion. The
@@ -237,14 +236,14 @@ func (s *Users) FinishPasskeyLogin(ctx context.Context, sess *Session, u *User, 
 	if err := tooLarge(resp); err != nil {
 		return nil, err
 	}
-	p, err := readPending(sess, "passkey-login")
-	if err != nil {
-		return nil, err
+	p := readPending(sess)
+	if p.Login == nil {
+		return nil, noCeremony("passkey sign-in")
 	}
 	var out *SignedIn
 	var verr error
-	_, err = s.Log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
-		if verr = s.verifyAssertion(ctx, u, *p.WebAuthn, resp); verr != nil {
+	_, err := s.Log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
+		if verr = s.verifyAssertion(ctx, u, *p.Login, resp); verr != nil {
 			return audit.Event{}, verr
 		}
 		var ev audit.Event

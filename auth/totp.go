@@ -29,20 +29,37 @@ const (
 
 var totpOpts = totp.ValidateOpts{Period: totpPeriod, Skew: 0, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
-// pending is an unfinished ceremony kept in Session.Pending.
+// pending holds the unfinished ceremonies of a session (Session.Pending):
+// a TOTP secret awaiting its first code, and the WebAuthn challenges of a
+// registration and of a sign-in, each independent of the others (the
+// enrolment page offers a passkey and TOTP at once).
 type pending struct {
-	// Kind is "totp-enrol", "passkey-register" or "passkey-login".
-	Kind       string                `json:"kind"`
 	TOTPSecret string                `json:"totpSecret,omitempty"`
-	WebAuthn   *webauthn.SessionData `json:"webauthn,omitempty"`
+	Register   *webauthn.SessionData `json:"register,omitempty"`
+	Login      *webauthn.SessionData `json:"login,omitempty"`
 }
 
-func readPending(sess *Session, kind string) (*pending, error) {
+// readPending returns sess's pending ceremonies (none when unreadable).
+func readPending(sess *Session) *pending {
 	var p pending
-	if len(sess.Pending) == 0 || json.Unmarshal(sess.Pending, &p) != nil || p.Kind != kind {
-		return nil, bulwark.Errorf(bulwark.ECONFLICT, "no %s in progress for this session: start again", kind)
+	if len(sess.Pending) > 0 {
+		_ = json.Unmarshal(sess.Pending, &p)
 	}
-	return &p, nil
+	return &p
+}
+
+// keepPending stores p as sess's pending ceremonies.
+func (s *Users) keepPending(ctx context.Context, sess *Session, p *pending) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return bulwark.Wrap(err, bulwark.EINTERNAL, "cannot keep the ceremony")
+	}
+	sess.Pending = b
+	return s.Store.UpdateSession(ctx, sess)
+}
+
+func noCeremony(what string) error {
+	return bulwark.Errorf(bulwark.ECONFLICT, "no %s in progress for this session: reload the page and start again", what)
 }
 
 // TOTPEnrolment is a TOTP secret awaiting its first code.
@@ -84,9 +101,9 @@ func (s *Users) BeginTOTP(ctx context.Context, sess *Session, u *User) (*TOTPEnr
 	if err := png.Encode(&buf, img); err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode the TOTP QR code")
 	}
-	p, _ := json.Marshal(pending{Kind: "totp-enrol", TOTPSecret: key.Secret()})
-	sess.Pending = p
-	if err := s.Store.UpdateSession(ctx, sess); err != nil {
+	p := readPending(sess)
+	p.TOTPSecret = key.Secret()
+	if err := s.keepPending(ctx, sess, p); err != nil {
 		return nil, err
 	}
 	return &TOTPEnrolment{Secret: key.Secret(), URL: key.URL(), QR: buf.Bytes()}, nil
@@ -125,9 +142,9 @@ func (s *Users) ConfirmTOTP(ctx context.Context, sess *Session, u *User, code st
 	if err := requireStage(sess, StageEnrol, StageFull); err != nil {
 		return nil, err
 	}
-	p, err := readPending(sess, "totp-enrol")
-	if err != nil {
-		return nil, err
+	p := readPending(sess)
+	if p.TOTPSecret == "" {
+		return nil, noCeremony("authenticator app enrolment")
 	}
 	if !validTOTPSecret(p.TOTPSecret) {
 		return nil, bulwark.Errorf(bulwark.EINTEGRITY, "the pending TOTP secret is malformed: start again")

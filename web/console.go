@@ -244,12 +244,17 @@ func (c *Console) guard(perm auth.Permission, h handlerFunc) http.Handler {
 		}
 		r = r.WithContext(WithPrincipal(r.Context(), p))
 		if !p.Allows(perm) {
-			c.renderError(w, r, bulwark.Errorf(bulwark.EFORBIDDEN, "your role (%s) may not do this: it needs the %s permission", p.Role, perm))
+			err := bulwark.Errorf(bulwark.EFORBIDDEN, "your role (%s) may not do this: it needs the %s permission", p.Role, perm)
+			if unsafeMethod(r.Method) {
+				c.auditRefusal(r, p, err)
+			}
+			c.renderError(w, r, err)
 			return
 		}
 		if unsafeMethod(r.Method) {
 			r.Body = http.MaxBytesReader(w, r.Body, c.cfg.MaxFormBytes)
 			if err := checkCSRF(r, p); err != nil {
+				c.auditRefusal(r, p, err)
 				c.renderError(w, r, err)
 				return
 			}

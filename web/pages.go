@@ -16,6 +16,7 @@ func (c *Console) routes() error {
 	c.screeningRoutes()
 	c.traceRoutes()
 	c.auditRoutes()
+	c.userRoutes()
 	return nil
 }
 

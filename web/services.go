@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -37,6 +38,10 @@ type Services struct {
 	// dispositions and list history.
 	Screening   *screening.Service
 	ScreenStore screening.Stores
+
+	// Users signs people in (the sign-in, enrolment, "My account" and
+	// users pages); UserSessions over it is the console's Sessions.
+	Users *auth.Users
 
 	// TraceCases answers the tracing pages.
 	TraceCases *tracing.CaseService
