@@ -46,9 +46,12 @@ type ServeSettings struct {
 	Burst                 int
 	MaxBody               int64
 	// ScanMaxBytes is the largest upload of POST /api/v1/scan.
-	ScanMaxBytes    int64
-	MetricsPublic   bool
-	TrustedProxies  []netip.Prefix
+	ScanMaxBytes   int64
+	MetricsPublic  bool
+	TrustedProxies []netip.Prefix
+	// WebAuthn names the console's relying party for passkeys: from
+	// --webauthn-rp-id and --webauthn-origin, else derived from Addr.
+	WebAuthn        auth.WebAuthnConfig
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 	// RPC is the node's URL ("": none): verification reads the chain and
@@ -112,6 +115,8 @@ type serveFlags struct {
 	maxBody         int64
 	metricsPublic   bool
 	trustedProxies  string
+	webauthnRPID    string
+	webauthnOrigin  string
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
 	rpc             string
@@ -192,6 +197,8 @@ func (m *Main) serveCmd() *command {
 			fs.StringVar(&f.scanIOCs, "scan-iocs", "", "an indicator CSV `FILE` POST /api/v1/scan adds, as 'scan repo --iocs'")
 			fs.Int64Var(&f.scanMaxBytes, "scan-max-bytes", httpapi.DefaultScanMaxBytes, "largest upload of POST /api/v1/scan in `BYTES` (413 beyond)")
 			fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve /metrics without a token")
+			fs.StringVar(&f.webauthnRPID, "webauthn-rp-id", "", "the console's passkey relying party `DOMAIN` (default: localhost for a loopback --addr, else its host)")
+			fs.StringVar(&f.webauthnOrigin, "webauthn-origin", "", "comma-separated `ORIGIN`s the console is reached at, e.g. https://console.example.com (default: from --addr)")
 			fs.StringVar(&f.trustedProxies, "trusted-proxy", "", "comma-separated `CIDR`s (or addresses) of reverse proxies whose X-Forwarded-For names the client address of the failed-authentication limit (default: none; X-Forwarded-For ignored)")
 			fs.DurationVar(&f.requestTimeout, "request-timeout", httpapi.DefaultHandlerTimeout, "deadline for handling one request")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", httpapi.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
@@ -311,6 +318,10 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if err != nil {
 		return nil, err
 	}
+	webAuthn, err := webAuthnConfig(f.addr, f.webauthnRPID, f.webauthnOrigin)
+	if err != nil {
+		return nil, err
+	}
 	traceLabels, err := m.serveTraceLabels(f)
 	if err != nil {
 		return nil, err
@@ -343,7 +354,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	}
 	return &Serving{m: m, Cosigner: signer, lists: f.lists, webhook: f.webhook, webhookSecretFile: f.webhookSecretFile, TraceLabels: traceLabels, TraceExits: traceExits, Scanner: scanner, HireIntel: hireIntel, HireAllowTools: allowTools, ServeSettings: ServeSettings{
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody, ScanMaxBytes: f.scanMaxBytes,
-		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
+		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, WebAuthn: webAuthn, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, AddressBook: book, AddressBookFile: f.addressBook, TraceRPC: f.traceRPC, EscalateAfter: f.escalateAfter, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
 		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout, ApprovalTTL: f.approvalTTL,
 		RegistryMaxAge: f.registryMaxAge, ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
@@ -624,4 +635,37 @@ func bootstrap(ctx context.Context, tokens *auth.Service, log *audit.Log, keep f
 		return "", nil, nil
 	}
 	return plain, t, err
+}
+
+// webAuthnConfig is the console's passkey relying party: the flags', else
+// derived from the serve address; checked by building it. An address
+// passkeys cannot be derived from (an IP address that is not loopback)
+// without the flags gives the zero config: serve runs with authenticator
+// apps only and says so.
+func webAuthnConfig(addr, rpID, origins string) (auth.WebAuthnConfig, error) {
+	cfg := auth.WebAuthnConfig{RPID: strings.TrimSpace(rpID)}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.Origins = append(cfg.Origins, o)
+		}
+	}
+	if cfg.RPID == "" || len(cfg.Origins) == 0 {
+		def, err := auth.DefaultWebAuthnConfig(addr)
+		if err != nil {
+			if cfg.RPID != "" || len(cfg.Origins) != 0 {
+				return auth.WebAuthnConfig{}, bulwark.Invalid("--webauthn-rp-id", "give both --webauthn-rp-id and --webauthn-origin for --addr %s", addr)
+			}
+			return auth.WebAuthnConfig{}, nil
+		}
+		if cfg.RPID == "" {
+			cfg.RPID = def.RPID
+		}
+		if len(cfg.Origins) == 0 {
+			cfg.Origins = def.Origins
+		}
+	}
+	if _, err := auth.NewWebAuthn(cfg); err != nil {
+		return auth.WebAuthnConfig{}, bulwark.Invalid("--webauthn-origin", "%s", bulwark.ErrorMessage(err))
+	}
+	return cfg, nil
 }

@@ -217,10 +217,14 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	accessLog, accessLogJSON := s.AccessLog()
 	traceCases := &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
 		Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256}
-	console, err := web.New(web.Config{Sessions: web.NoSessions{}, Logger: log, Version: s.Version(), Services: web.Services{
+	users, err := consoleUsers(s, db, alog, log)
+	if err != nil {
+		return err
+	}
+	console, err := web.New(web.Config{Sessions: web.UserSessions{Users: users}, Logger: log, Version: s.Version(), Services: web.Services{
 		Audit: alog, SafeVerify: verifier, SafeOnChain: onChain, SafeVerifications: db, SafeWatches: db, SafeAlerts: db,
 		SafePolicy: policy.Policy{AddressBook: s.AddressBook, Live: book, Screener: screener},
-		Screening:  svc, ScreenStore: db, TraceCases: traceCases,
+		Screening:  svc, ScreenStore: db, TraceCases: traceCases, Users: users,
 	}})
 	if err != nil {
 		return err
@@ -243,6 +247,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		Hiring:         hireCfg.Service,
 		Inbox:          alerts,
 		TraceCases:     traceCases,
+		Users:          users,
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
 	})
@@ -558,3 +563,20 @@ func setMemoryLimit(limit int64, log *slog.Logger) {
 
 // gcPercentUnderLimit is the GOGC setMemoryLimit sets.
 const gcPercentUnderLimit = 400
+
+// consoleUsers is the console's sign-in service: passkeys for the relying
+// party of --webauthn-rp-id/--webauthn-origin (or the serve address), else
+// authenticator apps only.
+func consoleUsers(s *cli.Serving, db *sqlite.DB, alog *audit.Log, log *slog.Logger) (*auth.Users, error) {
+	users := &auth.Users{Store: db, Log: alog}
+	if s.WebAuthn.RPID == "" {
+		log.Warn("passkeys are off: the console's address is an IP address; set --webauthn-rp-id and --webauthn-origin to the name it is reached at", "addr", s.Addr)
+		return users, nil
+	}
+	wa, err := auth.NewWebAuthn(s.WebAuthn)
+	if err != nil {
+		return nil, err
+	}
+	users.WebAuthn = wa
+	return users, nil
+}
