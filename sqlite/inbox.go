@@ -89,12 +89,31 @@ func (db *DB) InboxItems(ctx context.Context, f inbox.Filter) ([]inbox.Item, err
 	if err := f.Check(); err != nil {
 		return nil, err
 	}
+	q, args := inboxQuery(f)
+	op := "list the alerts inbox"
+	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.fail(ctx, err, op)
+	}
+	return collectRows(ctx, db, rows, op, scanInboxItem)
+}
+
+// inboxQuery is the query of a checked filter: conditions on indexed
+// columns, newest first (ORDER BY id, which every index ends with).
+func inboxQuery(f inbox.Filter) (string, []any) {
 	var (
 		where []string
 		args  []any
 	)
+	// One value is an equality its index (col, id) answers in id order;
+	// several would make SQLite sort the rows of all of them, so the
+	// column is then filtered on (+col) while walking the ids down.
 	in := func(col string, vals []any) {
-		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
+		if len(vals) == 1 {
+			where = append(where, col+" = ?")
+		} else {
+			where = append(where, "+"+col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
+		}
 		args = append(args, vals...)
 	}
 	if len(f.Kinds) > 0 {
@@ -131,14 +150,7 @@ func (db *DB) InboxItems(ctx context.Context, f inbox.Filter) ([]inbox.Item, err
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, f.Limit)
-	op := "list the alerts inbox"
-	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, db.fail(ctx, err, op)
-	}
-	return collectRows(ctx, db, rows, op, scanInboxItem)
+	return q + ` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)
 }
 
 func noInboxItem(id int64) error {
@@ -211,14 +223,17 @@ func (db *DB) DueEscalations(ctx context.Context, min inbox.Severity, storedBy t
 		return nil, bulwark.Invalid("limit", "must be at least 1, got %d", limit)
 	}
 	op := "read the alerts due for escalation"
-	// rank = 4 uses the partial index inbox_items_due for critical.
-	cond := `rank >= ?`
-	if min == inbox.Critical {
-		cond = `rank = 4 AND ? = 4`
+	// Critical, what the escalator asks, reads the partial index of the
+	// due items only.
+	q := `SELECT ` + inboxColumns + ` FROM inbox_items INDEXED BY inbox_items_due
+WHERE rank = 4 AND state = 'open' AND escalated_at IS NULL AND time <= ? ORDER BY time, id LIMIT ?`
+	args := []any{formatTime(storedBy), limit}
+	if min != inbox.Critical {
+		q = `SELECT ` + inboxColumns + ` FROM inbox_items
+WHERE rank >= ? AND state = 'open' AND escalated_at IS NULL AND time <= ? ORDER BY time, id LIMIT ?`
+		args = append([]any{min.Rank()}, args...)
 	}
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+inboxColumns+` FROM inbox_items
-WHERE `+cond+` AND state = 'open' AND escalated_at IS NULL AND time <= ? ORDER BY time, id LIMIT ?`,
-		min.Rank(), formatTime(storedBy), limit)
+	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.fail(ctx, err, op)
 	}

@@ -17,6 +17,7 @@ func (c *Console) routes() error {
 	c.traceRoutes()
 	c.auditRoutes()
 	c.userRoutes()
+	c.alertsRoutes()
 	return nil
 }
 

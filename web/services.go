@@ -5,6 +5,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -45,4 +46,7 @@ type Services struct {
 
 	// TraceCases answers the tracing pages.
 	TraceCases *tracing.CaseService
+
+	// Inbox is the alerts inbox of the /alerts page.
+	Inbox *inbox.Service
 }
