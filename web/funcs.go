@@ -62,7 +62,7 @@ func (c *Console) funcs() template.FuncMap {
 }
 
 // age says a duration in words, coarsely: "45 s", "12 min", "3 h 5 min",
-// "4 d 2 h".
+// "4 days 2 h".
 func age(d time.Duration) string {
 	if d < 0 {
 		d = 0
@@ -75,5 +75,5 @@ func age(d time.Duration) string {
 	case d < 48*time.Hour:
 		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 	}
-	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
+	return fmt.Sprintf("%d days %d h", int(d.Hours())/24, int(d.Hours())%24)
 }

@@ -84,7 +84,20 @@ func (c *Console) screeningPage(w http.ResponseWriter, r *http.Request) error {
 	return c.Render(w, r, http.StatusOK, "screening.html", v)
 }
 
-// screenForm reads the posted search form.
+// justMade puts the decision just made at the head of the history: the
+// service may store it after answering (its recorder batches), and the
+// analyst must see it listed at once.
+func (v *screeningView) justMade(d screening.Decision) {
+	if len(v.Decisions) > 0 && v.Decisions[0].ID == d.ID {
+		return
+	}
+	v.Decisions = append([]screening.StoredDecision{{Decision: d}}, v.Decisions...)
+	if len(v.Decisions) > recentDecisions {
+		v.Decisions = v.Decisions[:recentDecisions]
+	}
+}
+
+// readScreenForm reads the posted search form.
 func readScreenForm(r *http.Request) screenForm {
 	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	return screenForm{Address: get("address"), Chain: get("chain"), Name: get("name"), Type: get("type"),
@@ -104,6 +117,7 @@ func (c *Console) screenAddress(w http.ResponseWriter, r *http.Request) error {
 		return c.formFailed(w, r, "screening.html", v, err)
 	}
 	v.Address = d
+	v.justMade(d.Decision)
 	return c.Render(w, r, http.StatusOK, "screening.html", v)
 }
 
@@ -136,6 +150,7 @@ func (c *Console) screenName(w http.ResponseWriter, r *http.Request) error {
 		return c.formFailed(w, r, "screening.html", v, err)
 	}
 	v.Name = d
+	v.justMade(d.Decision)
 	return c.Render(w, r, http.StatusOK, "screening.html", v)
 }
 

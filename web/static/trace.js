@@ -18,17 +18,28 @@
 
   function say(text) { status.textContent = text; }
 
-  // position places hop h on a ring around the seeds, wide enough for
-  // its nodes, in arrival order: fast for thousands of nodes, and the
-  // same on every load.
-  var perHop = {}, placed = {};
+  // position lays the hops out left to right, each hop a block of
+  // columns of at most `rows` nodes in arrival order, rows chosen so the
+  // whole graph has about the container's shape: nodes stay big enough
+  // to see and tap when the graph is fitted. Fast for thousands of nodes,
+  // and the same on every load.
+  var perHop = {}, placed = {}, hopX = {}, rows = 10;
+  var gap = 44;
+  function plan(nodes) {
+    var hops = Object.keys(perHop).map(Number).sort(function (a, b) { return a - b; });
+    var aspect = Math.max(1, box.clientWidth / Math.max(1, box.clientHeight));
+    rows = Math.max(10, Math.ceil(Math.sqrt(nodes / aspect)));
+    var x = 0;
+    hops.forEach(function (h) {
+      hopX[h] = x;
+      x += (Math.ceil(perHop[h] / rows) + 1) * gap;
+    });
+  }
   function position(n) {
-    var count = perHop[n.hop] || 1, i = placed[n.hop] || 0;
+    var i = placed[n.hop] || 0;
     placed[n.hop] = i + 1;
-    if (n.hop === 0 && count === 1) { return { x: 0, y: 0 }; }
-    var r = Math.max(n.hop * 220, count * 34 / (2 * Math.PI));
-    var a = 2 * Math.PI * i / count;
-    return { x: r * Math.cos(a), y: r * Math.sin(a) };
+    var inHop = Math.min(perHop[n.hop] || 1, rows);
+    return { x: hopX[n.hop] + Math.floor(i / rows) * gap, y: (i % rows) * gap - (inHop - 1) * gap / 2 };
   }
 
   function nodeElement(n) {
@@ -108,6 +119,7 @@
     var t0 = performance.now();
     all = data;
     data.nodes.forEach(function (n) { byId[n.id] = n; adj[n.id] = []; perHop[n.hop] = (perHop[n.hop] || 0) + 1; });
+    plan(Math.min(data.nodes.length, initial));
     data.edges.forEach(function (e) {
       if (adj[e.source]) { adj[e.source].push(e); }
       if (adj[e.target] && e.target !== e.source) { adj[e.target].push(e); }
