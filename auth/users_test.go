@@ -746,3 +746,61 @@ func TestVerifyAssertionBindsChallenge(t *testing.T) {
 		t.Fatalf("short challenge: %v", err)
 	}
 }
+
+// TestRehashOnParameterChange: a password hashed with older parameters
+// still signs in, and the sign-in stores it again with the current ones.
+func TestRehashOnParameterChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	e.enrolTOTP(t, "alice", auth.RoleAnalyst)
+	newer := cheap
+	newer.Time = 2
+	e.users.Params = newer
+	if _, err := e.users.SignIn(ctx, "alice", password, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := e.db.UserByName(ctx, "alice")
+	if !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=64,t=2,p=1$") {
+		t.Fatalf("not rehashed: %s", u.PasswordHash)
+	}
+	if ok, err := auth.VerifyPassword(password, u.PasswordHash); !ok || err != nil {
+		t.Fatal("the new hash does not verify")
+	}
+}
+
+func TestDefaultWebAuthnConfig(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		addr, rpID, origin string
+		ok                 bool
+	}{
+		{"127.0.0.1:8080", "localhost", "http://localhost:8080", true},
+		{"[::1]:9000", "localhost", "http://localhost:9000", true},
+		{"localhost:8080", "localhost", "http://localhost:8080", true},
+		{":8080", "localhost", "http://localhost:8080", true},
+		{"console.example.com:443", "console.example.com", "https://console.example.com", true},
+		{"console.example.com:8443", "console.example.com", "https://console.example.com:8443", true},
+		{"192.0.2.5:8080", "", "", false},
+		{"no-port", "", "", false},
+	} {
+		cfg, err := auth.DefaultWebAuthnConfig(tc.addr)
+		if (err == nil) != tc.ok || cfg.RPID != tc.rpID || (tc.ok && cfg.Origins[0] != tc.origin) {
+			t.Errorf("DefaultWebAuthnConfig(%q) = %+v, %v", tc.addr, cfg, err)
+		}
+		if tc.ok {
+			if _, err := auth.NewWebAuthn(cfg); err != nil {
+				t.Errorf("NewWebAuthn(%+v): %v", cfg, err)
+			}
+		}
+	}
+	for _, bad := range []auth.WebAuthnConfig{
+		{RPID: "example.com", Origins: []string{"https://evil.example"}},
+		{RPID: "example.com", Origins: []string{"ftp://example.com"}},
+		{RPID: "example.com"},
+	} {
+		if _, err := auth.NewWebAuthn(bad); !bulwark.IsCode(err, bulwark.EINVALID) {
+			t.Errorf("NewWebAuthn(%+v) = %v", bad, err)
+		}
+	}
+}
