@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/posture"
 	"github.com/bulwark-sec/bulwark/tracing"
 )
 
@@ -260,5 +263,40 @@ func TestScreeningListsDecisionAtOnce(t *testing.T) {
 	history := body[strings.Index(body, `data-testid="decisions"`)+1:]
 	if id == "" || !strings.Contains(history, `href="/screening/decisions/`+id+`"`) {
 		t.Fatalf("decision %q not in the history:\n%s", id, history)
+	}
+}
+
+// TestPosture: the watched Safes' posture is audited on request, each
+// report beside its Safe; without a node the page says what is missing.
+func TestPosture(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 3)
+	if w := do(t, e.c, request{path: "/safe?posture=1", session: "viewer"}); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "--rpc") {
+		t.Fatalf("without a node: %d", w.Code)
+	}
+	if body := do(t, e.c, request{path: "/safe", session: "viewer"}).Body.String(); strings.Contains(body, `data-testid="posture-link"`) {
+		t.Error("the posture link is offered without a node")
+	}
+	var asked []common.Address
+	e.c.cfg.Services.SafePosture = func(_ context.Context, safes []common.Address) ([]*posture.Report, error) {
+		asked = safes
+		return []*posture.Report{{Safe: safes[0], Block: 21895238, Version: "1.1.1", Verdict: "reject",
+			Findings: []policy.Finding{{Code: "UNKNOWN_SINGLETON", Severity: policy.SeverityCritical, Message: "the singleton is " + xssPayload}}}}, nil
+	}
+	if body := do(t, e.c, request{path: "/safe", session: "viewer"}).Body.String(); !strings.Contains(body, `data-testid="posture-link"`) || len(asked) != 0 {
+		t.Fatal("the page audited without being asked, or offers no link")
+	}
+	w := do(t, e.c, request{path: "/safe?posture=1", session: "viewer"})
+	body := w.Body.String()
+	if w.Code != http.StatusOK || len(asked) != 1 || asked[0].Hex() != bybitSafe {
+		t.Fatalf("status %d, asked %v", w.Code, asked)
+	}
+	for _, s := range []string{`data-testid="posture" data-verdict="reject"`, "Posture at block 21895238", `data-code="UNKNOWN_SINGLETON"`, "the singleton is &lt;img"} {
+		if !strings.Contains(body, s) {
+			t.Errorf("body lacks %q", s)
+		}
+	}
+	if strings.Contains(body, xssPayload) {
+		t.Error("payload unescaped")
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
@@ -17,6 +19,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/decode"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/posture"
 	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 )
@@ -40,6 +43,9 @@ func (c *Console) safeRoutes() {
 type safeView struct {
 	OnChain   bool
 	CanVerify bool
+	// CanAudit says the posture can be audited (a node); PostureAudited
+	// that it was, for this page.
+	CanAudit, PostureAudited bool
 	// Form is what was posted (kept on an error or with a result).
 	Form safeForm
 	// Result is the verification just made (nil on GET).
@@ -70,6 +76,8 @@ type watchedView struct {
 	Alerts int
 	Worst  policy.Severity
 	Last   *watch.StoredAlert
+	// Posture is its audit at the node's latest block, when asked for.
+	Posture *posture.Report
 }
 
 // verifyView is a verification as the page shows it.
@@ -102,13 +110,46 @@ func (c *Console) safePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Get("posture") != "" {
+		if err := c.auditPosture(r.Context(), v); err != nil {
+			return err
+		}
+	}
 	return c.Render(w, r, http.StatusOK, "safe.html", v)
+}
+
+// auditPosture audits the watched Safes shown at the node's latest block
+// (owners, threshold, modules, guards, fallback handler, singleton), each
+// report beside its Safe.
+func (c *Console) auditPosture(ctx context.Context, v *safeView) error {
+	audit := c.cfg.Services.SafePosture
+	if audit == nil {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "auditing posture needs a node: start the server with --rpc")
+	}
+	if len(v.Watched) == 0 {
+		return nil
+	}
+	addrs := make([]common.Address, len(v.Watched))
+	for i := range v.Watched {
+		addrs[i] = v.Watched[i].Safe
+	}
+	reps, err := audit(ctx, addrs)
+	if err != nil {
+		return err
+	}
+	for i := range v.Watched {
+		if i < len(reps) {
+			v.Watched[i].Posture = reps[i]
+		}
+	}
+	v.PostureAudited = true
+	return nil
 }
 
 // safeData reads the queue and the watch list for the Safe page.
 func (c *Console) safeData(ctx context.Context, p *Principal) (*safeView, error) {
 	s := c.cfg.Services
-	v := &safeView{OnChain: s.SafeOnChain, CanVerify: p.Allows(auth.PermAnalyze) && s.SafeVerify != nil}
+	v := &safeView{OnChain: s.SafeOnChain, CanVerify: p.Allows(auth.PermAnalyze) && s.SafeVerify != nil, CanAudit: s.SafePosture != nil}
 	if s.SafeVerify == nil {
 		v.Unavailable = append(v.Unavailable, "Safe transaction verification is not configured on this server")
 	}

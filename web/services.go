@@ -3,10 +3,13 @@ package web
 import (
 	"context"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/posture"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/tracing"
@@ -34,6 +37,9 @@ type Services struct {
 	// them).
 	SafeWatches watch.ListStore
 	SafeAlerts  watch.AlertStore
+	// SafePosture audits Safes' posture at the node's latest block
+	// (serve --rpc: posture.AuditMany); nil without a node.
+	SafePosture func(ctx context.Context, safes []common.Address) ([]*posture.Report, error)
 
 	// Screening screens and replays; ScreenStore is read for decisions,
 	// dispositions and list history.

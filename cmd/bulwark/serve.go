@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
@@ -21,7 +23,9 @@ import (
 	"github.com/bulwark-sec/bulwark/outbox"
 	"github.com/bulwark-sec/bulwark/prune"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
+	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
+	"github.com/bulwark-sec/bulwark/safe/posture"
 	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/safetxservice"
@@ -166,12 +170,18 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	// People records of hire screening have their own retention.
 	hireRetention := &prune.Service{Keep: s.HireRetention, Jobs: hireRetentionJobs(&hiring.Service{Store: db, Audit: alog, Index: hireIndex}, "system:retention"), Logger: log}
 	var mon *watch.Monitor
+	var safePosture func(context.Context, []common.Address) ([]*posture.Report, error)
 	if s.RPC != "" {
 		client, err := ethrpc.Dial(s.RPC, ethrpc.Options{Logger: log})
 		if err != nil {
 			return bulwark.Wrap(err, bulwark.ErrorCode(err), "--rpc: "+bulwark.ErrorMessage(err))
 		}
 		defer client.Close()
+		// The console's posture audit of the watched Safes ('bulwark safe
+		// audit' without the approvals scan).
+		safePosture = func(ctx context.Context, safes []common.Address) ([]*posture.Report, error) {
+			return posture.AuditMany(ctx, client, safes, onchain.LatestBlock, posture.AuditOptions{SkipApprovals: true})
+		}
 		mon = watch.NewMonitor(watch.MonitorConfig{Node: ethrpc.WatchReader{Client: client}, Store: db,
 			Options: watch.CheckingExecutions(client, db),
 			Record:  (&watch.Recorder{Store: db, Log: alog, Actor: "system:monitor", Node: client.URL(), Stored: deliver.Wake}).Record,
@@ -222,7 +232,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		return err
 	}
 	console, err := web.New(web.Config{Sessions: web.UserSessions{Users: users}, Logger: log, Version: s.Version(), Services: web.Services{
-		Audit: alog, SafeVerify: verifier, SafeOnChain: onChain, SafeVerifications: db, SafeWatches: db, SafeAlerts: db,
+		Audit: alog, SafeVerify: verifier, SafeOnChain: onChain, SafePosture: safePosture, SafeVerifications: db, SafeWatches: db, SafeAlerts: db,
 		SafePolicy: policy.Policy{AddressBook: s.AddressBook, Live: book, Screener: screener},
 		Screening:  svc, ScreenStore: db, TraceCases: traceCases, Users: users, Inbox: alerts,
 	}})
