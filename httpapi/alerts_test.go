@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/approval"
+	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/watch"
@@ -127,4 +129,55 @@ func TestAlertsInboxAPI(t *testing.T) {
 		{name: "ack critical screening alert needs no second person", configure: withInbox(true), setup: saveInboxAlerts, method: "POST",
 			path: "/api/v1/alerts/3/ack", headers: jsonHeaders("analyst"), body: `{"reason":"customer offboarded"}`, wantStatus: http.StatusOK},
 	})
+}
+
+// TestAlertAckDualControl: an analyst's acknowledgement of a critical
+// Safe alert waits (202); a second person approves with a WebAuthn
+// assertion; the alert is then acknowledged in the requester's name, for
+// their reason, audited as under dual control.
+func TestAlertAckDualControl(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var alerts *inbox.Service
+	var dual *approval.Service
+	e := newEnv(t, func(c *Config) {
+		withInbox(true)(c)
+		alerts = c.Inbox
+		dual = c.Inbox.Dual.(*approval.Service)
+		dual.Verifier = approval.VerifierFunc(func(context.Context, string, []byte, []byte) error { return nil })
+		dual.Handle(approval.AlertAck, alerts.AckExecutor())
+	})
+	saveInboxAlerts(t, e)
+	rec := e.do("POST", "/api/v1/alerts/1/ack", jsonHeaders("analyst"), `{"reason":"our own upgrade, ticket 9"}`)
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("ack: %d %s", rec.Code, rec.Body)
+	}
+	rs, err := e.db.ApprovalRequests(ctx, approval.Filter{State: approval.Pending, Limit: 10})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("requests %+v, %v", rs, err)
+	}
+	r := rs[0]
+	if !strings.Contains(r.Summary, "Reason: our own upgrade, ticket 9") || !strings.Contains(r.Summary, "critical Safe alert 1") {
+		t.Errorf("summary %q", r.Summary)
+	}
+	approver := approval.Principal{Actor: "user:7", Person: "bob", Role: auth.RoleAnalyst, User: "bob"}
+	if _, _, err := dual.Challenge(ctx, r.ID, approver); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dual.Approve(ctx, r.ID, approver, []byte(`{"id":"x"}`)); err != nil {
+		t.Fatal(err)
+	}
+	it, err := e.db.InboxItem(ctx, 1)
+	if err != nil || it.State != inbox.Acknowledged || it.AckedBy != "token:"+e.ids["analyst"] || it.AckReason != "our own upgrade, ticket 9" {
+		t.Fatalf("after approval: %+v, %v", it, err)
+	}
+	found := false
+	for _, en := range e.auditEntries() {
+		if en.Action == inbox.ActionAck && en.Target == "alert:1" {
+			found = strings.Contains(string(en.Details), `"dualControl":true`)
+		}
+	}
+	if !found {
+		t.Errorf("no alert.ack entry under dual control")
+	}
 }

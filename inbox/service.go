@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -168,4 +170,23 @@ func (s *Service) Acknowledge(ctx context.Context, actor string, id int64, reaso
 		return ev, err
 	})
 	return it, e, err
+}
+
+// AckExecutor is the executor of approval.AlertAck (register it with
+// approval.Service.Handle): once a second person approved, it
+// acknowledges the item the request's payload names, in the requester's
+// name and for their reason; the grant ctx carries lets it past dual
+// control.
+func (s *Service) AckExecutor() approval.Executor {
+	return func(ctx context.Context, r *approval.Request) (string, error) {
+		var p AckPayload
+		if err := json.Unmarshal(r.Payload, &p); err != nil || p.ID < 1 {
+			return "", bulwark.Errorf(bulwark.EINTEGRITY, "approval request %s does not name an alert to acknowledge", r.ID)
+		}
+		it, e, err := s.Acknowledge(ctx, r.Requester, p.ID, p.Reason)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("alert %d acknowledged (audit entry %d)", it.ID, e.Seq), nil
+	}
 }

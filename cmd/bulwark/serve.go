@@ -100,7 +100,9 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	deliver := s.AlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind, tracing.AlertKind, inbox.EscalationKind)
 	defer deliver.Stop()
 	// The alerts inbox. Dual control of acknowledging a critical Safe
-	// alert is alerts.Dual: the approval service, where it is built.
+	// alert (HOOK for the approval service, where it is built):
+	// alerts.Dual = approvals; approvals.Handle(approval.AlertAck,
+	// alerts.AckExecutor()). Until then it is acknowledged at once.
 	alerts := &inbox.Service{Store: db, Audit: alog}
 	// Decisions go to the store's decision journal (one write per batch,
 	// stored in the database in the background), unless another process
