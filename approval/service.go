@@ -116,6 +116,14 @@ func Granted(ctx context.Context, action Action, subject string) bool {
 	return ok && g.action == action && g.subject == subject
 }
 
+// GrantedRequest returns the id of the approved request whose grant ctx
+// carries, "" for none: a domain service names it in the action's audit
+// entry.
+func GrantedRequest(ctx context.Context) string {
+	g, _ := ctx.Value(grantKey{}).(grant)
+	return g.id
+}
+
 // Service keeps requests and decides them. Store and Audit are required,
 // and must be the same adapter so that a request's change and its audit
 // entry commit together; Verifier is required to approve.
@@ -275,7 +283,7 @@ func (s *Service) Check(ctx context.Context, h Hold) error {
 
 func pendingError(r *Request) error {
 	return &bulwark.Error{Code: bulwark.EPENDING, Err: &PendingError{Request: r},
-		Message: bulwark.Sprintf("to %s needs a second person's approval: request %s waits until %s (approve it in the console at /approvals/%s)",
+		Message: bulwark.Sprintf("held for dual control (%s): request %s waits for a second person's approval until %s; approve it in the console at /approvals/%s",
 			r.Action.Describe(), r.ID, r.Expires.UTC().Format(time.RFC3339), r.ID)}
 }
 

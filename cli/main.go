@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/keystore"
@@ -97,6 +98,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	}
 	code, err := m.dispatch(ctx, root, args)
 	if err != nil {
+		m.printPending(err)
 		m.printError(err)
 		return bulwark.ErrorExitCode(err)
 	}
@@ -111,6 +113,22 @@ func (m *Main) Close() error {
 		return err
 	}
 	return nil
+}
+
+// printPending prints, for an action now waiting for a second person's
+// approval, the request and the summary the approver will see, exactly:
+// on stdout, as JSON with --json ({"approval": {…}}).
+func (m *Main) printPending(err error) {
+	r := approval.PendingRequest(err)
+	if r == nil || !bulwark.IsCode(err, bulwark.EPENDING) {
+		return
+	}
+	if m.g.json {
+		_ = m.printJSON(map[string]any{"approval": r})
+		return
+	}
+	fmt.Fprintf(m.Stdout, "Held for dual control: request %s waits for a second person until %s.\nWhat they will approve (sha256 %s):\n%s",
+		r.ID, r.Expires.UTC().Format(time.RFC3339), r.SummaryDigest, r.Summary)
 }
 
 func (m *Main) printError(err error) {

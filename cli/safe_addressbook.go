@@ -320,6 +320,13 @@ func (m *Main) changeBook(ctx context.Context, action string, want *int64, edit 
 		return bulwark.ExitError, err
 	}
 	actor := m.cliActor()
+	gate, err := m.dualControl(db, alog)
+	if err != nil {
+		return bulwark.ExitError, err
+	}
+	if err := policy.GuardBookChange(ctx, gate, db, actor, action, want, edit); err != nil {
+		return bulwark.ErrorExitCode(err), err
+	}
 	var c *policy.BookChange
 	e, err := alog.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var err error

@@ -416,7 +416,11 @@ func (m *Main) cosignBase(ctx context.Context) (*cosign.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cosign.Service{Store: db, Audit: log, Verifications: db, Tokens: cosign.AuthTokens(db, nil)}, nil
+	gate, err := m.dualControl(db, log)
+	if err != nil {
+		return nil, err
+	}
+	return &cosign.Service{Store: db, Audit: log, Verifications: db, Tokens: cosign.AuthTokens(db, nil), Dual: gate}, nil
 }
 
 // cosignError names what is at fault in an error of the co-signer: the

@@ -33,7 +33,9 @@ type keystoreUser struct {
 func newKeystoreUser(t *testing.T, chain *safetest.Chain, fromFile bool) *keystoreUser {
 	t.Helper()
 	u := &keystoreUser{data: filepath.Join(t.TempDir(), "data"), chain: chain}
-	u.env = map[string]string{"BULWARK_DATA": u.data, "TEST_OS_USER": "alice"}
+	// Each approval by the command line is not held for a second person
+	// here: these tests are about the co-signer's own rules.
+	u.env = map[string]string{"BULWARK_DATA": u.data, "TEST_OS_USER": "alice", "BULWARK_DUAL_CONTROL": "none"}
 	if fromFile {
 		u.passFile = writeFile(t, filepath.Join(t.TempDir(), "passphrase"), cosignerPass+"\n", 0o600)
 	}

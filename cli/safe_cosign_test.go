@@ -134,6 +134,18 @@ func TestSafeCosignCLI(t *testing.T) {
 		return approveAs(name, name, want, by...)
 	}
 	byHash := []string{"--safe-tx-hash", held.SafeTxHash, "--safe", s.Address.Hex(), "--chain-id", "31337"}
+	// Under dual control (the default) carol's approval waits for a
+	// second person in the console, and counts for nothing until then.
+	if code, stdout, stderr := run(t, env, append([]string{"safe", "approve", "--as", "carol"}, byHash...)...); code != 2 ||
+		!strings.Contains(stdout, "safeTxHash:      "+held.SafeTxHash) || !strings.Contains(stderr, "held for dual control") {
+		t.Fatalf("approve under dual control: exit %d, %q %q", code, stdout, stderr)
+	}
+	if pending := cosign(t, mint, 2); len(pending.Approvals) != 0 {
+		t.Fatalf("a held approval counts: %+v", pending)
+	}
+	// The two-approver rules of the co-signer itself, with the console's
+	// dual control of each approval turned off.
+	env["BULWARK_DUAL_CONTROL"] = "screen.false-positive"
 	approve("carol", 0, byHash...)
 	if msg := approve("carol", 1, byHash...); !strings.Contains(msg, "cli:carol (carol) has already approved") {
 		t.Errorf("second approval by carol: %q", msg)

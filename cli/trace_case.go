@@ -73,7 +73,11 @@ func (m *Main) caseService(ctx context.Context) (*tracing.CaseService, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tracing.CaseService{Store: db, Audit: log, Ingest: db, Deposits: db, Digest: report.GraphSHA256}, nil
+	gate, err := m.dualControl(db, log)
+	if err != nil {
+		return nil, err
+	}
+	return &tracing.CaseService{Store: db, Audit: log, Ingest: db, Deposits: db, Digest: report.GraphSHA256, Dual: gate, Freeze: report.FreezeLines}, nil
 }
 
 // caseID reads the one positional argument ID of a case command.

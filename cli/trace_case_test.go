@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -249,7 +250,19 @@ func TestTraceCaseCLI(t *testing.T) {
 		t.Errorf("show after update:\n%s", stdout)
 	}
 
-	if code, stdout, _ = run(t, env, "trace", "case", "close", "1"); code != 0 || stdout != "Closed case 1 (Bybit).\n" {
+	// Its results name freeze requests: closing it waits for a second
+	// person (exit 2), who sees what the requester saw; it stays open.
+	if code, stdout, stderr = run(t, env, "trace", "case", "close", "1"); code != 2 || !strings.Contains(stdout, "Held for dual control: request ") ||
+		!strings.Contains(stdout, "Close trace case 1 (Bybit) with 2 freeze request(s) unsent") || !strings.Contains(stdout, "deposit 0x00000000000000000000000000000000000000D3") ||
+		!strings.Contains(stderr, "waits for a second person's approval") {
+		t.Fatalf("close under dual control: exit %d, %q %q", code, stdout, stderr)
+	}
+	if code, stdout, _ = run(t, env, "trace", "case", "show", "1", "--json"); code != 0 || !strings.Contains(stdout, `"status": "open"`) {
+		t.Fatalf("a close held for dual control closed the case: %s", stdout)
+	}
+	noDual := maps.Clone(env)
+	noDual["BULWARK_DUAL_CONTROL"] = "safe.approve"
+	if code, stdout, _ = run(t, noDual, "trace", "case", "close", "1"); code != 0 || stdout != "Closed case 1 (Bybit).\n" {
 		t.Fatalf("close: exit %d, %q", code, stdout)
 	}
 	for _, args := range [][]string{{"label", "1", caseSink, "x"}, {"run", "1"}, {"close", "1"}, {"update", "1", "--title", "x"}} {

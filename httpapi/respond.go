@@ -10,12 +10,16 @@ import (
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 )
 
 // ErrorBody is the JSON body of every error response:
 // {"error":{"code":"...","message":"...","field":"..."}}.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
+	// Approval is the request an action under dual control now waits on
+	// (code approval_pending, status 202).
+	Approval *approval.Request `json:"approval,omitempty"`
 }
 
 // ErrorDetail carries a bulwark.Error's code, its user-facing message and,
@@ -70,7 +74,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="bulwark"`)
 	}
-	s.writeJSON(w, r, status, ErrorBody{Error: detail})
+	body := ErrorBody{Error: detail}
+	if p := approval.PendingRequest(err); p != nil && detail.Code == bulwark.EPENDING {
+		body.Approval = p
+		w.Header().Set("Location", "/api/v1/approvals/"+p.ID)
+	}
+	s.writeJSON(w, r, status, body)
 }
 
 // Public returns what a caller may be shown of err, as the API's error

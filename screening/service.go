@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 )
 
@@ -61,6 +62,10 @@ type ServiceConfig struct {
 	// (HiringDispositionKey) is derived, so that a ruling holds across
 	// processes without holding the name; nil uses NameKey's.
 	HiringKey func(ctx context.Context) ([]byte, error)
+	// Dual is dual control: a false-positive ruling is held until a
+	// second person approves it (approval.FalsePositive); nil rules at
+	// once.
+	Dual approval.Gate
 }
 
 // Service is screening with its state: the screener over the active list
@@ -809,8 +814,82 @@ func (s *Service) Dispose(ctx context.Context, actor string, d Disposition, addr
 		}
 	}
 	d.By = actor
+	return s.ApplyDisposition(ctx, actor, d, address, chain, name)
+}
+
+// DispositionHold is what dual control holds of a false-positive ruling:
+// subject and summary, and the ruling itself (its key derived) as payload.
+type DispositionHold struct {
+	Disposition Disposition `json:"disposition"`
+	// Address, Chain and Name are what was screened, as the analyst gave
+	// them (Name is left out of a hiring ruling).
+	Address string `json:"address,omitempty"`
+	Chain   string `json:"chain,omitempty"`
+	Name    string `json:"name,omitempty"`
+}
+
+// dispositionHold returns the dual-control hold of ruling d.
+func (s *Service) dispositionHold(actor string, d Disposition, address, chain, name string) approval.Hold {
+	subject := "screen:"
+	if d.DecisionID != "" {
+		subject += "decision:" + d.DecisionID
+	} else {
+		sum := sha256.Sum256([]byte(d.Kind + "\x00" + d.Subject + "\x00" + d.SubjectKey))
+		subject += d.Kind + ":" + hex.EncodeToString(sum[:8])
+	}
+	subject += ":entity:" + d.EntityID
+	var b strings.Builder
+	fmt.Fprintf(&b, "Rule a screening match a false positive: it is kept out of verdicts for this subject until the list changes what it says about the entity.\n")
+	line := func(k, v string) { fmt.Fprintf(&b, "%-13s %s\n", k+":", v) }
+	if d.DecisionID != "" {
+		line("Decision", d.DecisionID)
+	}
+	switch {
+	case d.Use == UseHiring:
+		line("Screened", "a hiring screening (the name is not kept; fingerprint "+d.SubjectKey+")")
+		name = ""
+	case d.Kind == KindAddress:
+		line("Address", address)
+		if chain != "" {
+			line("Chain", chain)
+		}
+	default:
+		line("Name", name)
+	}
+	if d.Subject != "" {
+		line("Subject", d.Subject)
+	} else {
+		line("Subject", "every screening of this "+d.Kind)
+	}
+	if e, ok := s.screener.Index().Entity(d.EntityID); ok {
+		line("Entity", fmt.Sprintf("%s (%s) on list %s: %s, %s confidence", e.Name, e.ID, e.List, e.Category, e.Confidence))
+		if len(e.Programs) > 0 {
+			line("Programs", strings.Join(e.Programs, ", "))
+		}
+	} else {
+		line("Entity", d.EntityID)
+	}
+	line("Version", d.EntityDigest)
+	if d.Note != "" && d.Use != UseHiring {
+		line("Note", d.Note)
+	}
+	return approval.Hold{Action: approval.FalsePositive, Subject: subject, Summary: b.String(), Actor: actor,
+		Payload: DispositionHold{Disposition: d, Address: address, Chain: chain, Name: name}}
+}
+
+// ApplyDisposition checks ruling d against the current lists and records
+// it as actor; d's subject key is derived already (Dispose derives it). A false positive is first held for dual control when
+// the service has a gate (ServiceConfig.Dual): the error is then EPENDING
+// and nothing is ruled until a second person approves, which calls
+// ApplyDisposition again with the approved request's grant.
+func (s *Service) ApplyDisposition(ctx context.Context, actor string, d Disposition, address, chain, name string) (Disposition, error) {
 	if err := s.screener.ValidateDisposition(&d); err != nil {
 		return d, err
+	}
+	if d.Disposition == FalsePositive && s.cfg.Dual != nil {
+		if err := s.cfg.Dual.Check(ctx, s.dispositionHold(actor, d, address, chain, name)); err != nil {
+			return d, err
+		}
 	}
 	var out Disposition
 	_, err := s.cfg.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
@@ -821,6 +900,9 @@ func (s *Service) Dispose(ctx context.Context, actor string, d Disposition, addr
 		details := map[string]any{
 			"id": out.ID, "kind": d.Kind, "subjectKey": d.SubjectKey, "entityDigest": d.EntityDigest,
 			"disposition": d.Disposition, "decisionId": d.DecisionID, "subject": d.Subject, "note": d.Note}
+		if id := approval.GrantedRequest(ctx); id != "" {
+			details["approvalRequest"] = id
+		}
 		if d.Use == UseHiring {
 			// The person's fingerprint and the decision link the entry to
 			// the ruling; the key, the address and the analyst's note stay

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 )
 
@@ -52,6 +53,16 @@ type CaseService struct {
 	// of the graph as 'bulwark trace case results ID' prints it, so that
 	// anyone can check the stored results against the audit log.
 	Digest func(*Graph) (string, error)
+	// Dual is dual control: closing a case whose results name a freeze
+	// request (Freeze) is held until a second person approves it
+	// (approval.CaseClose); nil closes at once.
+	Dual approval.Gate
+	// Freeze returns one line per freeze request a graph calls for (a
+	// deposit address at an exchange that received tainted value), in a
+	// stable order: what the approver of a close is shown
+	// (report.FreezeLines). With Dual set and Freeze nil, every close of
+	// a case with results is held.
+	Freeze func(*Graph) []string
 }
 
 // ExitWatcher puts the destination addresses of exits found for case id
@@ -122,6 +133,11 @@ func (s *CaseService) List(ctx context.Context, f CaseFilter) ([]*Case, error) {
 // Update applies u to case id as actor (see Case.Apply) and returns the
 // case as changed with the audit entry of the change.
 func (s *CaseService) Update(ctx context.Context, actor string, id int64, u CaseUpdate) (*Case, *audit.Entry, error) {
+	if u.Status != nil && *u.Status == CaseClosed && s.Dual != nil {
+		if err := s.holdClose(ctx, actor, id); err != nil {
+			return nil, nil, err
+		}
+	}
 	var out *Case
 	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var (
@@ -136,12 +152,45 @@ func (s *CaseService) Update(ctx context.Context, actor string, id int64, u Case
 			details = map[string]any{}
 		}
 		details["id"] = id
+		if gid := approval.GrantedRequest(ctx); gid != "" {
+			details["approvalRequest"] = gid
+		}
 		return audit.Event{Actor: actor, Action: "trace.case." + ev.Action, Target: CaseTarget(id), Details: details}, nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return out, e, nil
+}
+
+// CloseHold is the input of an approved close (approval.CaseClose).
+type CloseHold struct {
+	ID int64 `json:"id"`
+}
+
+// holdClose asks dual control before case id is closed when its results
+// name a freeze request: none of them is recorded as sent.
+func (s *CaseService) holdClose(ctx context.Context, actor string, id int64) error {
+	c, err := s.Store.Case(ctx, id)
+	if err != nil || c.Status == CaseClosed || c.Results == nil || c.Results.Graph == nil {
+		return err // a closed case or one never run: Update answers as before
+	}
+	var lines []string
+	if s.Freeze != nil {
+		if lines = s.Freeze(c.Results.Graph); len(lines) == 0 {
+			return nil
+		}
+	} else {
+		lines = []string{"(the freeze requests of this server's results were not computed)"}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Close trace case %d (%s) with %d freeze request(s) unsent: the case stops changing and its follower stops.\n", id, c.Title, len(lines))
+	fmt.Fprintf(&b, "Results: block %d, %d addresses, %d transfers, computed %s\n", c.Results.Block, c.Results.Summary.Nodes, c.Results.Summary.Edges,
+		c.Results.ComputedAt.UTC().Format("2006-01-02T15:04:05Z"))
+	for _, l := range lines {
+		fmt.Fprintf(&b, "- %s\n", l)
+	}
+	return s.Dual.Check(ctx, approval.Hold{Action: approval.CaseClose, Subject: CaseTarget(id), Summary: b.String(), Payload: CloseHold{ID: id}, Actor: actor})
 }
 
 // Label sets an analyst's label on case id.

@@ -2,6 +2,7 @@ package cosign
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -15,6 +16,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 )
@@ -242,6 +244,15 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 		return nil, err
 	}
 	a.Digest = digest
+	if s.Dual != nil {
+		h, err := approveHold(req, a, verdict, name, person, actor)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.Dual.Check(ctx, h); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	a.Expires = now.Add(ttl).UTC()
 	var replaced int64
@@ -276,6 +287,9 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 		}
 		d := named(approvalDetails(a, "approved", ""))
 		d["verdict"] = verdict
+		if id := approval.GrantedRequest(txctx); id != "" {
+			d["approvalRequest"] = id
+		}
 		if replaced != 0 {
 			d["replaced"] = replaced
 		}
@@ -300,6 +314,76 @@ func (s *Service) Approve(ctx context.Context, req ApproveRequest) (*ApproveResu
 		return nil, err
 	}
 	return &ApproveResult{Approval: a, Verdict: verdict, Approvers: approvers(counted), Replaced: replaced, Person: person}, nil
+}
+
+// ApproveHold is the input of an approval held for dual control
+// (approval.SafeApprove): the request as given, its transaction (when
+// given) as JSON, so that the approved approval verifies it again.
+type ApproveHold struct {
+	ChainID    string          `json:"chainId"`
+	Safe       common.Address  `json:"safe"`
+	SafeTxHash common.Hash     `json:"safeTxHash"`
+	Tx         json.RawMessage `json:"tx,omitempty"`
+	Approver   string          `json:"approver"`
+	TokenID    string          `json:"tokenId,omitempty"`
+	Note       string          `json:"note,omitempty"`
+	OSUser     string          `json:"osUser,omitempty"`
+	Host       string          `json:"host,omitempty"`
+	Actor      string          `json:"actor,omitempty"`
+}
+
+// Request returns the approval request h holds.
+func (h ApproveHold) Request() (ApproveRequest, error) {
+	chain, ok := new(big.Int).SetString(h.ChainID, 10)
+	if !ok {
+		return ApproveRequest{}, bulwark.Invalid("chainId", "%q is not a chain id", h.ChainID)
+	}
+	req := ApproveRequest{ChainID: chain, Safe: h.Safe, SafeTxHash: h.SafeTxHash, Approver: h.Approver, TokenID: h.TokenID,
+		Note: h.Note, OSUser: h.OSUser, Host: h.Host, Actor: h.Actor}
+	if len(h.Tx) > 0 {
+		tx, err := policy.ReadServiceTx(h.Tx)
+		if err != nil {
+			return ApproveRequest{}, err
+		}
+		req.Tx = tx
+	}
+	return req, nil
+}
+
+// approveHold is what dual control holds of approval a: its subject (the
+// chain, Safe and safeTxHash), the summary the approver is shown and the
+// request to run again once approved.
+func approveHold(req ApproveRequest, a Approval, verdict bulwark.Verdict, name, person, actor string) (approval.Hold, error) {
+	h := ApproveHold{ChainID: decimal(a.ChainID), Safe: a.Safe, SafeTxHash: a.SafeTxHash, Approver: req.Approver, TokenID: req.TokenID,
+		Note: a.Note, OSUser: a.OSUser, Host: a.Host, Actor: req.Actor}
+	if req.Tx != nil {
+		raw, err := json.Marshal(req.Tx)
+		if err != nil {
+			return approval.Hold{}, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot keep the transaction for its approval")
+		}
+		h.Tx = raw
+	}
+	var b strings.Builder
+	b.WriteString("Approve a Safe transaction the co-signer holds for review (one of the two approvals by different people it needs to co-sign).\n")
+	line := func(k, v string) { fmt.Fprintf(&b, "%-16s %s\n", k+":", v) }
+	line("Chain", decimal(a.ChainID))
+	line("Safe", a.Safe.Hex())
+	line("safeTxHash", a.SafeTxHash.Hex())
+	line("Verdict", string(verdict))
+	line("Approval digest", a.Digest+" (the transaction, policy, address book, Safe state, findings and lists approved)")
+	who := a.Approver + " (" + name + ")"
+	if person != "" {
+		who += ", person " + person
+	}
+	line("Approval by", who)
+	if a.OSUser != "" || a.Host != "" {
+		line("Command line", a.OSUser+"@"+a.Host)
+	}
+	if a.Note != "" {
+		line("Note", a.Note)
+	}
+	return approval.Hold{Action: approval.SafeApprove, Subject: "safe:" + decimal(a.ChainID) + ":" + a.Safe.Hex() + ":" + a.SafeTxHash.Hex(),
+		Summary: b.String(), Payload: h, Actor: actor}, nil
 }
 
 // WithdrawRequest withdraws one person's own approval.

@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/safe/onchain"
@@ -86,6 +87,10 @@ type Service struct {
 	// per transaction: serve sets it, since whoever runs the command line
 	// on its data directory is one operator, whatever names --as gives.
 	OneCLIApproval bool
+	// Dual is dual control over approvals: a person's approval is held
+	// until a second person approves it with a WebAuthn assertion
+	// (approval.SafeApprove); nil records approvals at once.
+	Dual approval.Gate
 	// Policy is the rule set of the verification (the zero Policy is the
 	// strict default).
 	Policy policy.Policy

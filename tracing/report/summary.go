@@ -429,3 +429,30 @@ func md(s string) string {
 	}
 	return b.String()
 }
+
+// FreezeLines returns one line per freeze request of g (Summarize): the
+// deposit address, what is known of it and the tainted value it received
+// per asset. It is what the approver of closing a case with freeze
+// requests unsent is shown (tracing.CaseService.Freeze).
+func FreezeLines(g *tracing.Graph) []string {
+	var out []string
+	for _, fr := range Summarize(g).FreezeRequests {
+		var who []string
+		if fr.Registered {
+			who = append(who, "registered deposit address "+fr.Label)
+		}
+		for _, l := range fr.Labels {
+			who = append(who, l.Name+" ("+l.Category+")")
+		}
+		line := "deposit " + fr.Deposit.Hex()
+		if len(who) > 0 {
+			line += " [" + strings.Join(who, "; ") + "]"
+		}
+		var got []string
+		for _, r := range fr.Received {
+			got = append(got, fmt.Sprintf("%s tainted of %s %s in %d transfer(s)", r.Taint, r.Amount, r.Asset, r.Transfers))
+		}
+		out = append(out, line+": "+strings.Join(got, ", "))
+	}
+	return out
+}
