@@ -212,6 +212,12 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
+// PrincipalOf returns the principal WithPrincipal put in ctx.
+func PrincipalOf(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
 // PrincipalFrom returns the principal acting in ctx: the one WithPrincipal
 // set, else the API token's (auth.FromContext), else a command-line
 // principal named actor (role admin).

@@ -73,6 +73,7 @@ func (s *Server) routes() {
 	s.scanRoutes()
 	s.hireRoutes()
 	s.userRoutes()
+	s.approvalRoutes()
 
 	// Unknown API routes answer only after authentication, so probing
 	// without a token learns nothing about which routes exist.

@@ -220,7 +220,14 @@ func (s *Server) putSafeBook(w http.ResponseWriter, r *http.Request, tok *auth.T
 	if want, err = policy.BookIfMatch(want, bodyVersion, "If-Match"); err != nil {
 		return nil, err
 	}
-	return s.bookChange(w, store, tok, policy.ActionBookSet, want, http.StatusOK, policy.ReplaceBook(b)), nil
+	edit := policy.ReplaceBook(b)
+	if s.cfg.Approvals != nil {
+		// A change that lowers a value limit waits for a second person.
+		if err := policy.GuardBookChange(dualContext(r), s.cfg.Approvals, store, "token:"+tok.ID, policy.ActionBookSet, want, edit); err != nil {
+			return nil, err
+		}
+	}
+	return s.bookChange(w, store, tok, policy.ActionBookSet, want, http.StatusOK, edit), nil
 }
 
 // addSafeBookEntry answers POST /api/v1/safe/address-book/entries with

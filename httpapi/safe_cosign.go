@@ -164,7 +164,7 @@ func (s *Server) approveSafe(w http.ResponseWriter, r *http.Request) error {
 	}
 	tok := tokenOf(r)
 	req.Approver, req.TokenID, req.Actor = tok.Name, tok.ID, "token:"+tok.ID
-	res, err := s.cfg.Cosigner.Approve(r.Context(), req)
+	res, err := s.cfg.Cosigner.Approve(dualContext(r), req)
 	if err != nil {
 		return hideNodeURL(err)
 	}

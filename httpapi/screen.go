@@ -372,7 +372,7 @@ func (s *Server) dispose(w http.ResponseWriter, r *http.Request) error {
 	if req.Kind == screening.KindAddress && strings.TrimSpace(req.Address) == "" {
 		return badInput("address", "address: required: the screened address the match is about")
 	}
-	d, err := svc.Dispose(r.Context(), actor(r), screening.Disposition{Kind: req.Kind, Subject: req.Subject, EntityID: req.EntityID,
+	d, err := svc.Dispose(dualContext(r), actor(r), screening.Disposition{Kind: req.Kind, Subject: req.Subject, EntityID: req.EntityID,
 		EntityDigest: req.EntityDigest, Disposition: req.Disposition, Note: req.Note, DecisionID: req.DecisionID},
 		req.Address, req.Chain, req.Name)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/inbox"
@@ -203,6 +204,10 @@ type Config struct {
 	// Screening answers the screening and list routes; ScreenStore is read
 	// for decisions, dispositions, watches, alerts and list history. nil
 	// makes those routes answer 503.
+	// Approvals is dual control: the approval requests' routes, and the
+	// gate of the address book's changes that lower a value limit; nil
+	// answers 503 on the routes and changes the book at once.
+	Approvals   *approval.Service
 	Screening   *screening.Service
 	ScreenStore screening.Stores
 	// Mislabelled returns the active list versions an earlier Bulwark

@@ -228,7 +228,7 @@ func (s *Server) updateCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) changeCase(w http.ResponseWriter, r *http.Request, svc *tracing.CaseService, id int64, u tracing.CaseUpdate) error {
-	c, e, err := svc.Update(r.Context(), actor(r), id, u)
+	c, e, err := svc.Update(dualContext(r), actor(r), id, u)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/cli"
@@ -89,6 +90,9 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	}
 	defer unannounce()
 	alog := &audit.Log{Store: db}
+	// Dual control: the actions of s.DualControl wait for a second
+	// person's approval (a WebAuthn assertion through the console).
+	dual := &approval.Service{Store: db, Audit: alog, Config: s.DualControl}
 
 	// The services. Every stored alert goes to the webhook from the
 	// outbox: those left undelivered at start, and each new one as soon as
@@ -122,6 +126,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		c.OnListsChanged = func() { rechecker.Nudge("screening lists changed") }
 		c.Recorder.SyncEachCommit = s.Decisions == "fsync"
 		c.Recorder.Journal = journal
+		c.Dual = dual
 	})
 	if err != nil {
 		return err
@@ -201,6 +206,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		defer client.Close()
 		sources, maxAge := s.CosignSources(svc)
 		cosigner = newCosigner(s, key, client, db, alog, sources, maxAge, screener)
+		cosigner.Dual = dual
 		log.Info("co-signer ready", "address", key.Address().Hex())
 	}
 	queueWatch, closeQueue, err := safeQueueWatch(s, cosigner, db, alog, deliver.Wake, log, screener)
@@ -228,7 +234,9 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	}
 	accessLog, accessLogJSON := s.AccessLog()
 	traceCases := &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
-		Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256}
+		Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256,
+		Dual: dual, Freeze: report.FreezeLines}
+	(&dualExecutors{dual: dual, screening: svc, cases: traceCases, cosigner: cosigner, db: db, alog: alog, book: book}).register()
 	users, err := consoleUsers(s, db, alog, log)
 	if err != nil {
 		return err
@@ -256,9 +264,9 @@ func serve(ctx context.Context, s *cli.Serving) error {
 			}
 		},
 		Screening: svc, ScreenStore: db, Mislabelled: lists.Mislabelled, ListsUpdate: lists.Update,
-		Hiring:         hireCfg.Service,
-		Inbox:          alerts,
-		TraceCases:     traceCases,
+		Hiring:     hireCfg.Service,
+		Inbox:      alerts,
+		TraceCases: traceCases, Approvals: dual,
 		Users:          users,
 		ReadyChecks:    map[string]httpapi.ReadyCheck{"decisions": decisionsCheck(svc, db.DecisionJournalErr)},
 		DegradedChecks: degraded,
