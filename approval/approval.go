@@ -226,7 +226,7 @@ func PrincipalFrom(ctx context.Context, actor string) Principal {
 		return p
 	}
 	if t := auth.FromContext(ctx); t != nil {
-		return Principal{Actor: t.AuditTarget(), Person: t.Person, Role: t.Role}
+		return Principal{Actor: t.Actor(), Person: t.Person, Role: t.Role}
 	}
 	return Principal{Actor: actor, Role: auth.RoleAdmin}
 }

@@ -131,6 +131,11 @@ type Service struct {
 	Store    Store
 	Audit    *audit.Log
 	Verifier Verifier
+	// Options, when set, returns the navigator.credentials.get options
+	// ({"publicKey": …}) asking user's passkeys to sign challenge
+	// (auth.Users.AssertionOptions): ChallengeOptions hands them to the
+	// console's page.
+	Options func(ctx context.Context, user string, challenge []byte) ([]byte, error)
 	// Config says which actions need a second person (zero: all).
 	Config Config
 	// TTL is how long a request waits (0: DefaultTTL).
@@ -407,6 +412,23 @@ func (s *Service) Challenge(ctx context.Context, id string, approver Principal) 
 		return nil, nil, err
 	}
 	return ChallengeFor(r, nonce), r, nil
+}
+
+// ChallengeOptions is Challenge, with the options the approver's browser
+// passes to navigator.credentials.get (Options; EUNAVAILABLE without).
+func (s *Service) ChallengeOptions(ctx context.Context, id string, approver Principal) ([]byte, *Request, error) {
+	if s.Options == nil || s.Verifier == nil {
+		return nil, nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "approvals need the passkeys of signed-in people, which this server has not configured")
+	}
+	ch, r, err := s.Challenge(ctx, id, approver)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts, err := s.Options(ctx, approver.User, ch)
+	if err != nil {
+		return nil, nil, err
+	}
+	return opts, r, nil
 }
 
 // mayApprove is eligible plus: approving needs a signed-in person.

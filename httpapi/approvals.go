@@ -40,7 +40,7 @@ func principal(r *http.Request) approval.Principal {
 		return p
 	}
 	if tok := tokenOf(r); tok != nil {
-		return approval.Principal{Actor: "token:" + tok.ID, Person: tok.Person, Role: tok.Role}
+		return approval.Principal{Actor: tok.Actor(), Person: tok.Person, Role: tok.Role}
 	}
 	return approval.Principal{Actor: "anonymous", Role: auth.RoleViewer}
 }
@@ -123,10 +123,10 @@ func (s *Server) showApproval(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// approvalChallenge answers POST /api/v1/approvals/{id}/challenge: a
-// single-use challenge for the signed-in person's authenticator
-// (base64url, as WebAuthn's PublicKeyCredentialRequestOptions.challenge
-// takes it), 200; 403 for a token, the requester or a role that may not
+// approvalChallenge answers POST /api/v1/approvals/{id}/challenge: the
+// options of navigator.credentials.get ({"publicKey": …}) asking the
+// signed-in person's passkeys to sign a single-use challenge bound to the
+// request, 200; 403 for a token, the requester or a role that may not
 // approve.
 func (s *Server) approvalChallenge(w http.ResponseWriter, r *http.Request) error {
 	svc, err := s.approvals()
@@ -136,11 +136,11 @@ func (s *Server) approvalChallenge(w http.ResponseWriter, r *http.Request) error
 	if err := onlyParams(r.URL.Query()); err != nil {
 		return err
 	}
-	ch, x, err := svc.Challenge(r.Context(), r.PathValue("id"), principal(r))
+	opts, x, err := svc.ChallengeOptions(r.Context(), r.PathValue("id"), principal(r))
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"challenge": ch, "approval": approvalOut(x), "timeoutSeconds": int(approval.ChallengeTTL.Seconds())})
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"options": json.RawMessage(opts), "approval": approvalOut(x), "timeoutSeconds": int(approval.ChallengeTTL.Seconds())})
 	return nil
 }
 

@@ -830,14 +830,14 @@ type DispositionHold struct {
 
 // dispositionHold returns the dual-control hold of ruling d.
 func (s *Service) dispositionHold(actor string, d Disposition, address, chain, name string) approval.Hold {
+	// The decision (when given), the entity and a fingerprint of what
+	// the ruling covers (kind, subject scope, screened key).
+	sum := sha256.Sum256([]byte(d.Kind + "\x00" + d.Subject + "\x00" + d.SubjectKey))
 	subject := "screen:"
 	if d.DecisionID != "" {
-		subject += "decision:" + d.DecisionID
-	} else {
-		sum := sha256.Sum256([]byte(d.Kind + "\x00" + d.Subject + "\x00" + d.SubjectKey))
-		subject += d.Kind + ":" + hex.EncodeToString(sum[:8])
+		subject += "decision:" + d.DecisionID + ":"
 	}
-	subject += ":entity:" + d.EntityID
+	subject += "entity:" + d.EntityID + ":" + d.Kind + ":" + hex.EncodeToString(sum[:8])
 	var b strings.Builder
 	fmt.Fprintf(&b, "Rule a screening match a false positive: it is kept out of verdicts for this subject until the list changes what it says about the entity.\n")
 	line := func(k, v string) { fmt.Fprintf(&b, "%-13s %s\n", k+":", v) }

@@ -116,3 +116,19 @@ func (e *dualExecutors) register() {
 		return fmt.Sprintf("address book version %d stored (sha256 %s), audit entry %d", c.After.Version, c.After.Book.Digest, entry.Seq), nil
 	})
 }
+
+// passkeys are the people's passkeys as dual control uses them.
+type passkeys interface {
+	AssertionOptions(ctx context.Context, userID string, challenge []byte) ([]byte, error)
+	VerifyAssertion(ctx context.Context, userID string, challenge, assertion []byte) ([]byte, error)
+}
+
+// useForApprovals makes dual control's approvals WebAuthn assertions of
+// users' passkeys (auth.Users): serve calls it with the users service.
+func useForApprovals(dual *approval.Service, users passkeys) {
+	dual.Options = users.AssertionOptions
+	dual.Verifier = approval.VerifierFunc(func(ctx context.Context, user string, challenge, assertion []byte) error {
+		_, err := users.VerifyAssertion(ctx, user, challenge, assertion)
+		return err
+	})
+}

@@ -93,6 +93,18 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	// Dual control: the actions of s.DualControl wait for a second
 	// person's approval (a WebAuthn assertion through the console).
 	dual := &approval.Service{Store: db, Audit: alog, Config: s.DualControl}
+	// The people's passkeys, for the relying party of the address bound:
+	// an approval is an assertion of one of the approver's passkeys.
+	wa, err := auth.DefaultWebAuthnConfig(ln.Addr().String())
+	if err != nil {
+		return err
+	}
+	webAuthn, err := auth.NewWebAuthn(wa)
+	if err != nil {
+		return err
+	}
+	users := &auth.Users{Store: db, Log: alog, WebAuthn: webAuthn}
+	useForApprovals(dual, users)
 
 	// The services. Every stored alert goes to the webhook from the
 	// outbox: those left undelivered at start, and each new one as soon as
