@@ -10,19 +10,22 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
-	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/inbox"
 )
 
 // inboxService is the alerts inbox on the data directory's store, with
-// dual control (every action gated, as serve's default) on acknowledging
-// a critical Safe alert.
+// dual control on acknowledging a critical Safe alert as serve is
+// configured (all actions gated by default).
 func (m *Main) inboxService(ctx context.Context) (*inbox.Service, error) {
 	db, _, log, err := m.services(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &inbox.Service{Store: db, Audit: log, Dual: &approval.Service{Store: db, Audit: log}}, nil
+	gate, err := m.dualControl(db, log)
+	if err != nil {
+		return nil, err
+	}
+	return &inbox.Service{Store: db, Audit: log, Dual: gate}, nil
 }
 
 func alertIDArg(args []string) (int64, error) {

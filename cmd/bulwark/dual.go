@@ -9,6 +9,7 @@ import (
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
+	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/safe/cosign"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/screening"
@@ -25,6 +26,7 @@ type dualExecutors struct {
 	screening *screening.Service
 	cases     *tracing.CaseService
 	cosigner  *cosign.Service // nil without a co-signer
+	alerts    *inbox.Service
 	db        *sqlite.DB
 	alog      *audit.Log
 	book      *policy.LiveBook
@@ -50,6 +52,7 @@ func (e *dualExecutors) register() {
 		}
 		return fmt.Sprintf("false positive #%d recorded for entity %s", d.ID, d.EntityID), nil
 	})
+	e.dual.Handle(approval.AlertAck, e.alerts.AckExecutor())
 	e.dual.Handle(approval.CaseClose, func(ctx context.Context, r *approval.Request) (string, error) {
 		var h tracing.CloseHold
 		if err := decodePayload(r, &h); err != nil {

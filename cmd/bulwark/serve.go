@@ -93,18 +93,6 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	// Dual control: the actions of s.DualControl wait for a second
 	// person's approval (a WebAuthn assertion through the console).
 	dual := &approval.Service{Store: db, Audit: alog, Config: s.DualControl}
-	// The people's passkeys, for the relying party of the address bound:
-	// an approval is an assertion of one of the approver's passkeys.
-	wa, err := auth.DefaultWebAuthnConfig(ln.Addr().String())
-	if err != nil {
-		return err
-	}
-	webAuthn, err := auth.NewWebAuthn(wa)
-	if err != nil {
-		return err
-	}
-	users := &auth.Users{Store: db, Log: alog, WebAuthn: webAuthn}
-	useForApprovals(dual, users)
 
 	// The services. Every stored alert goes to the webhook from the
 	// outbox: those left undelivered at start, and each new one as soon as
@@ -116,10 +104,8 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	deliver := s.AlertDelivery(ctx, db, notifier, watch.AlertKind, screening.AlertKind, tracing.AlertKind, inbox.EscalationKind)
 	defer deliver.Stop()
 	// The alerts inbox. Dual control of acknowledging a critical Safe
-	// alert (HOOK for the approval service, where it is built):
-	// alerts.Dual = approvals; approvals.Handle(approval.AlertAck,
-	// alerts.AckExecutor()). Until then it is acknowledged at once.
-	alerts := &inbox.Service{Store: db, Audit: alog}
+	// alert waits for a second person (dual, built above).
+	alerts := &inbox.Service{Store: db, Audit: alog, Dual: dual}
 	// Decisions go to the store's decision journal (one write per batch,
 	// stored in the database in the background), unless another process
 	// holds it: then they are committed to the database directly.
@@ -248,10 +234,14 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	traceCases := &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
 		Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256,
 		Dual: dual, Freeze: report.FreezeLines}
-	(&dualExecutors{dual: dual, screening: svc, cases: traceCases, cosigner: cosigner, db: db, alog: alog, book: book}).register()
+	(&dualExecutors{dual: dual, screening: svc, cases: traceCases, cosigner: cosigner, alerts: alerts, db: db, alog: alog, book: book}).register()
 	users, err := consoleUsers(s, db, alog, log)
 	if err != nil {
 		return err
+	}
+	if users.WebAuthn != nil {
+		// An approval is an assertion of one of the approver's passkeys.
+		useForApprovals(dual, users)
 	}
 	console, err := web.New(web.Config{Sessions: web.UserSessions{Users: users}, Logger: log, Version: s.Version(), Services: web.Services{
 		Audit: alog, SafeVerify: verifier, SafeOnChain: onChain, SafePosture: safePosture, SafeVerifications: db, SafeWatches: db, SafeAlerts: db,
