@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -53,12 +54,18 @@ type Server struct {
 
 var listeningRE = regexp.MustCompile(`msg="API listening" addr=(\S+)|"msg":"API listening","addr":"([^"]+)"`)
 
-// StartServer runs `bin serve --data-dir dataDir --addr 127.0.0.1:0 args…`
-// and returns once it listens (the address is read from its log). The
-// environment's BULWARK_CONFIG is cleared, so that no config file of the
-// machine is read.
+// StartServer runs `bin serve --data-dir dataDir --addr 127.0.0.1:0
+// --lists-refresh 0 args…` and returns once it listens (the address is
+// read from its log). The lists are never refreshed from the internet (a
+// test server reaches nothing outside this machine) unless args say
+// otherwise, and the environment's BULWARK_CONFIG is cleared, so that no
+// config file of the machine is read.
 func StartServer(bin, dataDir string, args ...string) (*Server, error) {
-	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0"}, args...)...)
+	base := []string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0"}
+	if !slices.ContainsFunc(args, func(a string) bool { return a == "--lists-refresh" || strings.HasPrefix(a, "--lists-refresh=") }) {
+		base = append(base, "--lists-refresh", "0")
+	}
+	cmd := exec.Command(bin, append(base, args...)...)
 	cmd.Env = append(os.Environ(), "BULWARK_CONFIG=")
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
