@@ -390,6 +390,15 @@ func (p *Page) Problems() []string {
 	return append([]string(nil), p.problems...)
 }
 
+// ForgetProblems drops the problems seen so far: after a step whose
+// refusal the test expects (a wrong code answered 401 is a resource that
+// failed to load).
+func (p *Page) ForgetProblems() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.problems = nil
+}
+
 // NoProblems fails the test if the page opened a dialog or reported a
 // problem.
 func (p *Page) NoProblems() {

@@ -54,14 +54,45 @@ type Server struct {
 
 var listeningRE = regexp.MustCompile(`msg="API listening" addr=(\S+)|"msg":"API listening","addr":"([^"]+)"`)
 
-// StartServer runs `bin serve --data-dir dataDir --addr 127.0.0.1:0
-// --lists-refresh 0 args…` and returns once it listens (the address is
-// read from its log). The lists are never refreshed from the internet (a
-// test server reaches nothing outside this machine) unless args say
-// otherwise, and the environment's BULWARK_CONFIG is cleared, so that no
-// config file of the machine is read.
+// StartServer runs `bin serve --data-dir dataDir --addr 127.0.0.1:PORT
+// --lists-refresh 0 args…` on a free port and returns once it listens
+// (the address is read from its log). The port is chosen here rather than
+// left to serve (:0): the console's default WebAuthn origin is
+// http://localhost:PORT from --addr. The lists are never refreshed from
+// the internet (a test server reaches nothing outside this machine)
+// unless args say otherwise, and the environment's BULWARK_CONFIG is
+// cleared, so that no config file of the machine is read.
 func StartServer(bin, dataDir string, args ...string) (*Server, error) {
-	base := []string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0"}
+	var err error
+	for range 5 { // another process may take the free port first
+		var port int
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+		var s *Server
+		s, err = startServer(bin, dataDir, fmt.Sprintf("127.0.0.1:%d", port), args)
+		if err == nil {
+			return s, nil
+		}
+		if !strings.Contains(err.Error(), "address already in use") {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func startServer(bin, dataDir, addr string, args []string) (*Server, error) {
+	base := []string{"serve", "--data-dir", dataDir, "--addr", addr}
 	if !slices.ContainsFunc(args, func(a string) bool { return a == "--lists-refresh" || strings.HasPrefix(a, "--lists-refresh=") }) {
 		base = append(base, "--lists-refresh", "0")
 	}
