@@ -54,7 +54,13 @@ func TestBybitTransactionIsRejectedWithTheSingletonChange(t *testing.T) {
 		t.Errorf("safeTxHash shown %q, want the Safe's own %s", got, s.OnChainTxHash(t, tx).Hex())
 	}
 	p.Shot("bybit rejected")
+	// At a phone's width the verdict reads without scrolling sideways:
+	// long addresses and hashes wrap.
 	p.Resize(390, 844)
+	p.WaitFor("the phone-width layout", `document.documentElement.clientWidth === 390`)
+	if w := browser.Eval[int](p, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("at 390 px wide the page is %d px wide (scrolls sideways)", w)
+	}
 	p.Shot("bybit rejected at phone width")
 	p.NoProblems()
 }
