@@ -60,6 +60,7 @@ type loginView struct {
 	Recovery  []string
 	TOTPQR    template.HTML
 	TOTPKey   string
+	TOTPURI   string
 	Enrolling bool // a full session adding a factor, not a first enrolment
 }
 
@@ -276,7 +277,7 @@ func (c *Console) renderEnrolFactor(w http.ResponseWriter, r *http.Request, sess
 	if sess.Stage == auth.StageFull {
 		r = r.WithContext(WithPrincipal(r.Context(), &Principal{Actor: u.AuditTarget(), Name: u.Name, Person: u.Name, User: u.ID, Role: u.Role, CSRF: auth.CSRFToken(sess)}))
 	}
-	return c.renderForm(w, r, "enrol-factor.html", loginView{Name: u.Name, TOTPQR: svg, TOTPKey: te.Secret, Enrolling: sess.Stage == auth.StageFull},
+	return c.renderForm(w, r, "enrol-factor.html", loginView{Name: u.Name, TOTPQR: svg, TOTPKey: te.Secret, TOTPURI: te.URL, Enrolling: sess.Stage == auth.StageFull},
 		auth.CSRFToken(sess), problem)
 }
 

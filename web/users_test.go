@@ -102,7 +102,7 @@ func (b *browser) do(method, path string, form url.Values, header map[string]str
 
 var (
 	csrfInput = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
-	totpKey   = regexp.MustCompile(`data-testid="totp-key">([A-Z2-7]+)<`)
+	totpKey   = regexp.MustCompile(`data-testid="totp-secret">([A-Z2-7]+)<`)
 )
 
 func match(t *testing.T, re *regexp.Regexp, body string) string {

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -235,7 +237,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256,
 		Dual: dual, Freeze: report.FreezeLines}
 	(&dualExecutors{dual: dual, screening: svc, cases: traceCases, cosigner: cosigner, alerts: alerts, db: db, alog: alog, book: book}).register()
-	users, err := consoleUsers(s, db, alog, log)
+	users, err := consoleUsers(s, ln.Addr(), db, alog, log)
 	if err != nil {
 		return err
 	}
@@ -588,17 +590,35 @@ const gcPercentUnderLimit = 400
 
 // consoleUsers is the console's sign-in service: passkeys for the relying
 // party of --webauthn-rp-id/--webauthn-origin (or the serve address), else
-// authenticator apps only.
-func consoleUsers(s *cli.Serving, db *sqlite.DB, alog *audit.Log, log *slog.Logger) (*auth.Users, error) {
+// authenticator apps only. bound is the listener's address: an origin
+// derived from --addr with port 0 (any free port) takes the port bound.
+func consoleUsers(s *cli.Serving, bound net.Addr, db *sqlite.DB, alog *audit.Log, log *slog.Logger) (*auth.Users, error) {
 	users := &auth.Users{Store: db, Log: alog}
 	if s.WebAuthn.RPID == "" {
 		log.Warn("passkeys are off: the console's address is an IP address; set --webauthn-rp-id and --webauthn-origin to the name it is reached at", "addr", s.Addr)
 		return users, nil
 	}
-	wa, err := auth.NewWebAuthn(s.WebAuthn)
+	wa, err := auth.NewWebAuthn(boundOrigins(s.WebAuthn, bound))
 	if err != nil {
 		return nil, err
 	}
 	users.WebAuthn = wa
 	return users, nil
+}
+
+// boundOrigins replaces port 0 in cfg's origins (an --addr of HOST:0) by
+// the port of bound.
+func boundOrigins(cfg auth.WebAuthnConfig, bound net.Addr) auth.WebAuthnConfig {
+	tcp, ok := bound.(*net.TCPAddr)
+	if !ok {
+		return cfg
+	}
+	out := auth.WebAuthnConfig{RPID: cfg.RPID}
+	for _, o := range cfg.Origins {
+		if rest, ok := strings.CutSuffix(o, ":0"); ok {
+			o = rest + ":" + strconv.Itoa(tcp.Port)
+		}
+		out.Origins = append(out.Origins, o)
+	}
+	return out
 }
