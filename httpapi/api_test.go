@@ -96,9 +96,9 @@ func checkCommon(t *testing.T, e *env, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	h := rec.Header()
 	for k, v := range map[string]string{
-		"X-Content-Type-Options": "nosniff",
-		"Cache-Control":          "no-store",
-		"Referrer-Policy":        "no-referrer",
+		"X-Content-Type-Options":  "nosniff",
+		"Cache-Control":           "no-store",
+		"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 	} {
 		if got := h.Get(k); got != v {
 			t.Errorf("header %s = %q, want %q", k, got, v)

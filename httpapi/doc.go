@@ -84,9 +84,10 @@
 // process collectors, on a registry owned by the Server. Every response
 // carries X-Request-Id (the caller's, if safe, else a new one),
 // "Content-Type: application/json; charset=utf-8", "X-Content-Type-Options:
-// nosniff", "Cache-Control: no-store", "Referrer-Policy: no-referrer",
-// X-Frame-Options, a deny-all Content-Security-Policy and, over TLS,
-// Strict-Transport-Security.
+// nosniff", "Cache-Control: no-store", a deny-all Content-Security-Policy
+// (frame-ancestors 'none' refuses framing, so X-Frame-Options is not
+// sent, nor Referrer-Policy, which a JSON answer has no use for) and, over
+// TLS, Strict-Transport-Security.
 //
 // # Serving
 //

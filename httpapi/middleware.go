@@ -208,6 +208,17 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // form and the value slices are shared by every response, which is safe
 // because nothing modifies a header value in place (Set and Add replace or
 // grow the slice); it saves an allocation per header per request.
+//
+// They are the ones that protect a JSON answer: its type, no sniffing it
+// as something else, no caching it, and a Content-Security-Policy that
+// lets it load nothing and be framed by nothing (frame-ancestors 'none',
+// which current browsers honour and which takes precedence over
+// X-Frame-Options where both are sent). Referrer-Policy and
+// X-Frame-Options are not sent: a JSON answer is never a document whose
+// links or subresources send a Referer, and framing is already refused,
+// while every header costs the server and the client CPU on every answer
+// (docs/benchmarks.md). Pages that are documents (the web console) set
+// their own.
 var securityHeaders = [...]struct {
 	key   string
 	value []string
@@ -215,8 +226,6 @@ var securityHeaders = [...]struct {
 	{"Content-Type", []string{"application/json; charset=utf-8"}},
 	{"X-Content-Type-Options", []string{"nosniff"}},
 	{"Cache-Control", []string{"no-store"}},
-	{"Referrer-Policy", []string{"no-referrer"}},
-	{"X-Frame-Options", []string{"DENY"}},
 	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
 }
 

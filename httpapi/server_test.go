@@ -19,6 +19,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -592,5 +594,49 @@ func TestConsoleMount(t *testing.T) {
 		if w.Code != tc.status || strings.HasPrefix(w.Body.String(), "console ") != tc.console {
 			t.Errorf("%s %s: status %d body %q; want %d, console %v", tc.method, tc.path, w.Code, w.Body.String(), tc.status, tc.console)
 		}
+	}
+}
+
+// TestAnswerHeaders: a JSON answer carries exactly the headers that
+// protect it (type, nosniff, no-store, a deny-all Content-Security-Policy
+// that also refuses framing), its request id and its length, whatever
+// its status: every further header costs the server and the client CPU
+// on every answer.
+func TestAnswerHeaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	want := []string{"Cache-Control", "Content-Length", "Content-Security-Policy", "Content-Type", "X-Content-Type-Options", RequestIDHeader}
+	for _, c := range []struct {
+		name    string
+		method  string
+		path    string
+		headers map[string]string
+		status  int
+		extra   []string
+	}{
+		{"authenticated", "GET", "/api/v1/whoami", bearerFor("viewer"), http.StatusOK, nil},
+		{"not found", "GET", "/api/v1/whoami", map[string]string{"Authorization": "Bearer bwk_0000000000000000_" + strings.Repeat("0", 64)},
+			http.StatusUnauthorized, []string{"Www-Authenticate"}},
+		{"health", "GET", "/healthz", nil, http.StatusOK, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := e.do(c.method, c.path, c.headers, "")
+			if rec.Code != c.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, c.status, rec.Body)
+			}
+			var got []string
+			for k := range rec.Header() {
+				got = append(got, k)
+			}
+			sort.Strings(got)
+			w := append(slices.Clone(want), c.extra...)
+			sort.Strings(w)
+			if !slices.Equal(got, w) {
+				t.Errorf("headers %v, want %v", got, w)
+			}
+			if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+				t.Errorf("Content-Security-Policy %q does not refuse framing", csp)
+			}
+		})
 	}
 }
