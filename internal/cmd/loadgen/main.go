@@ -71,9 +71,11 @@ type options struct {
 	json      bool
 	label     string
 	serveBare string
-	cpuProf   string
-	serverPID int
-	client    string
+	// answerHeaders are extra headers of -serve-bare's answer.
+	answerHeaders headerList
+	cpuProf       string
+	serverPID     int
+	client        string
 }
 
 type headerList []string
@@ -98,6 +100,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.IntVar(&o.serverPID, "server-pid", 0, "also report the CPU time this server `PID` used per request over the measured window (Linux /proc)")
 	fs.StringVar(&o.client, "client", "raw", "how requests are sent: raw (requests written on each worker's own connection, responses read with http.ReadResponse) or nethttp (Go's standard http.Client, keep-alive)")
 	fs.StringVar(&o.serveBare, "serve-bare", "", "instead of loading, serve a constant JSON answer on loopback `HOST:PORT` until SIGINT/SIGTERM")
+	fs.Var(&o.answerHeaders, "answer-header", "with -serve-bare, an extra `header` \"Name: value\" of every answer (repeatable), to measure what a header costs the server and the client")
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of the load generator over the whole run (warm-up included) to `FILE`, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -105,8 +108,15 @@ func run(args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if len(o.answerHeaders) > 0 && o.serveBare == "" {
+		return errors.New("-answer-header: only with -serve-bare")
+	}
 	if o.serveBare != "" {
-		return serveBare(o.serveBare)
+		extra, err := parseHeaders(o.answerHeaders, "-answer-header")
+		if err != nil {
+			return err
+		}
+		return serveBare(o.serveBare, extra)
 	}
 	if o.workers < 1 || o.workers > 256 {
 		return fmt.Errorf("-workers: want 1 to 256, got %d", o.workers)
@@ -647,8 +657,23 @@ func (h *histogram) quantile(q float64) int64 {
 // bareBody is the constant answer of -serve-bare.
 var bareBody = []byte("{\"ok\":true}\n")
 
-// serveBare serves the constant answer on addr until SIGINT or SIGTERM.
-func serveBare(addr string) error {
+// parseHeaders reads "Name: value" headers given with flag.
+func parseHeaders(list headerList, flag string) (http.Header, error) {
+	h := http.Header{}
+	for _, kv := range list {
+		k, v, ok := strings.Cut(kv, ":")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") || strings.ContainsAny(v, "\r\n") {
+			return nil, fmt.Errorf("%s: want \"Name: value\", got %q", flag, kv)
+		}
+		h.Add(k, v)
+	}
+	return h, nil
+}
+
+// serveBare serves the constant answer on addr, with the extra headers,
+// until SIGINT or SIGTERM.
+func serveBare(addr string, extra http.Header) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("-serve-bare: want HOST:PORT, got %q", addr)
@@ -663,15 +688,19 @@ func serveBare(addr string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(os.Stderr, "loadgen: bare server on http://%s\n", ln.Addr())
-	return bareServe(ctx, ln)
+	return bareServe(ctx, ln, extra)
 }
 
-// bareServe serves the constant answer on ln until ctx is cancelled.
-func bareServe(ctx context.Context, ln net.Listener) error {
+// bareServe serves the constant answer, with the extra headers, on ln
+// until ctx is cancelled.
+func bareServe(ctx context.Context, ln net.Listener, extra http.Header) error {
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			h := w.Header()
+			for k, v := range extra {
+				h[k] = v // shared: nothing changes a value in place
+			}
 			h.Set("Content-Type", "application/json")
 			h.Set("Content-Length", strconv.Itoa(len(bareBody)))
 			_, _ = w.Write(bareBody)

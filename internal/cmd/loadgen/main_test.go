@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -167,7 +168,11 @@ func TestBareServer(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- bareServe(ctx, ln) }()
+	extra, err := parseHeaders(headerList{"X-Frame-Options: DENY", "Referrer-Policy:no-referrer"}, "-answer-header")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { errc <- bareServe(ctx, ln, extra) }()
 	reqs, addr, err := buildRequests(options{url: "http://" + ln.Addr().String() + "/anything", body: `{"x":1}`})
 	if err != nil {
 		t.Fatal(err)
@@ -176,9 +181,38 @@ func TestBareServer(t *testing.T) {
 	if err != nil || res.Requests == 0 || res.Statuses["200"] != int(res.Requests) {
 		t.Fatalf("bare server: %+v, %v", res, err)
 	}
+	// The answer carries the extra headers (-answer-header).
+	resp, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("answer headers %v, want the extra ones", resp.Header)
+	}
 	cancel()
 	if err := <-errc; err != nil {
 		t.Fatalf("bareServe: %v", err)
+	}
+}
+
+// TestAnswerHeaderFlag: -answer-header takes "Name: value" and only goes
+// with -serve-bare.
+func TestAnswerHeaderFlag(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-url", "http://127.0.0.1:1/", "-answer-header", "X-A: b"}, "only with -serve-bare"},
+		{[]string{"-serve-bare", "127.0.0.1:0", "-answer-header", "no colon"}, `want "Name: value"`},
+		{[]string{"-serve-bare", "127.0.0.1:0", "-answer-header", "Bad Name: v"}, `want "Name: value"`},
+		{[]string{"-serve-bare", "127.0.0.1:0", "-answer-header", ": v"}, `want "Name: value"`},
+	} {
+		err := run(c.args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want one saying %q", c.args, err, c.want)
+		}
 	}
 }
 
