@@ -94,6 +94,23 @@ func (s *Server) getInboxItem(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// alertChange reads what a change of an alert needs: the inbox, the id
+// in the path and the JSON body into req.
+func (s *Server) alertChange(w http.ResponseWriter, r *http.Request, req any) (*inbox.Service, int64, error) {
+	svc, err := s.inbox()
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := alertID(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := decodeJSON(w, r, req, s.cfg.MaxBodyBytes); err != nil {
+		return nil, 0, err
+	}
+	return svc, id, nil
+}
+
 type assignRequest struct {
 	Assignee *string `json:"assignee"`
 }
@@ -105,16 +122,9 @@ type ackRequest struct {
 // assignInboxItem answers POST /api/v1/alerts/{id}/assign {"assignee"}
 // ("" unassigns): 200 with the alert and the audit entry.
 func (s *Server) assignInboxItem(w http.ResponseWriter, r *http.Request, tok *auth.Token) (*change, error) {
-	svc, err := s.inbox()
-	if err != nil {
-		return nil, err
-	}
-	id, err := alertID(r)
-	if err != nil {
-		return nil, err
-	}
 	var req assignRequest
-	if err := decodeJSON(w, r, &req, s.cfg.MaxBodyBytes); err != nil {
+	svc, id, err := s.alertChange(w, r, &req)
+	if err != nil {
 		return nil, err
 	}
 	if req.Assignee == nil {
@@ -143,16 +153,9 @@ func (s *Server) assignInboxItem(w http.ResponseWriter, r *http.Request, tok *au
 // Safe alert until a second person approved; 409 when it is acknowledged
 // already.
 func (s *Server) ackInboxItem(w http.ResponseWriter, r *http.Request, tok *auth.Token) (*change, error) {
-	svc, err := s.inbox()
-	if err != nil {
-		return nil, err
-	}
-	id, err := alertID(r)
-	if err != nil {
-		return nil, err
-	}
 	var req ackRequest
-	if err := decodeJSON(w, r, &req, s.cfg.MaxBodyBytes); err != nil {
+	svc, id, err := s.alertChange(w, r, &req)
+	if err != nil {
 		return nil, err
 	}
 	apply, err := svc.PrepareAck(r.Context(), "token:"+tok.ID, id, req.Reason)
