@@ -116,7 +116,7 @@ func (s *Users) waUser(ctx context.Context, u *User) (*waUser, error) {
 // u, and keeps the challenge in the session. Open to sessions enrolling and
 // to full sessions.
 func (s *Users) BeginPasskeyRegistration(ctx context.Context, sess *Session, u *User) ([]byte, error) {
-	if err := requireStage(sess, StageEnrol, StageFull); err != nil {
+	if err := s.requireFactorChange(sess); err != nil {
 		return nil, err
 	}
 	w, err := s.waUser(ctx, u)
@@ -159,7 +159,7 @@ func tooLarge(resp []byte) error {
 // passkey (audited as user.mfa.enrol, method webauthn). A session
 // enrolling becomes a full session and receives recovery codes, once.
 func (s *Users) FinishPasskeyRegistration(ctx context.Context, sess *Session, u *User, resp []byte) (*SignedIn, error) {
-	if err := requireStage(sess, StageEnrol, StageFull); err != nil {
+	if err := s.requireFactorChange(sess); err != nil {
 		return nil, err
 	}
 	if err := tooLarge(resp); err != nil {

@@ -107,6 +107,9 @@ func (s *Users) RegenerateRecoveryCodes(ctx context.Context, sess *Session, u *U
 	if err := requireStage(sess, StageFull); err != nil {
 		return nil, err
 	}
+	if err := s.requireFactorChange(sess); err != nil {
+		return nil, err
+	}
 	var codes []string
 	_, err := s.Log.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var err error

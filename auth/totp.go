@@ -82,11 +82,29 @@ func requireStage(sess *Session, stages ...Stage) error {
 	return bulwark.Errorf(bulwark.EFORBIDDEN, "this step is not open to a session at stage %s", sess.Stage)
 }
 
+// RecentSignIn is how long after signing in a session may change the
+// user's second factors (add a passkey or TOTP, make new recovery codes):
+// a session stolen later cannot enrol the thief's own authenticator, which
+// would then pass dual control's fresh assertions.
+const RecentSignIn = 5 * time.Minute
+
+// requireFactorChange checks sess may change second factors: a session
+// enrolling, or a full session signed in within RecentSignIn.
+func (s *Users) requireFactorChange(sess *Session) error {
+	if err := requireStage(sess, StageEnrol, StageFull); err != nil {
+		return err
+	}
+	if sess.Stage == StageFull && s.now().Sub(sess.CreatedAt) >= RecentSignIn {
+		return bulwark.Errorf(bulwark.EFORBIDDEN, "changing second factors needs a recent sign-in: sign out, sign in again and do it within %d minutes", int(RecentSignIn/time.Minute))
+	}
+	return nil
+}
+
 // BeginTOTP makes a TOTP secret for u and keeps it in the session until a
 // code confirms it (ConfirmTOTP). Open to sessions enrolling and to full
 // sessions (adding or replacing TOTP).
 func (s *Users) BeginTOTP(ctx context.Context, sess *Session, u *User) (*TOTPEnrolment, error) {
-	if err := requireStage(sess, StageEnrol, StageFull); err != nil {
+	if err := s.requireFactorChange(sess); err != nil {
 		return nil, err
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: TOTPIssuer, AccountName: u.Name, Period: totpPeriod, SecretSize: 20, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
@@ -139,7 +157,7 @@ func validTOTPSecret(s string) bool {
 // enrolling becomes a full session (rotated; the new cookie is returned)
 // and receives the user's recovery codes, once.
 func (s *Users) ConfirmTOTP(ctx context.Context, sess *Session, u *User, code string) (*SignedIn, error) {
-	if err := requireStage(sess, StageEnrol, StageFull); err != nil {
+	if err := s.requireFactorChange(sess); err != nil {
 		return nil, err
 	}
 	p := readPending(sess)

@@ -804,3 +804,42 @@ func TestDefaultWebAuthnConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestFactorChangeNeedsRecentSignIn: a session older than RecentSignIn (a
+// stolen cookie, say) cannot add an authenticator or replace the
+// recovery codes; a fresh sign-in can.
+func TestFactorChangeNeedsRecentSignIn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	alice := e.enrolTOTP(t, "alice", auth.RoleAnalyst)
+	e.advance(auth.RecentSignIn)
+	sess, u, err := e.users.Session(ctx, alice.full.Cookie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := head(t, e.db)
+	if _, err := e.users.BeginPasskeyRegistration(ctx, sess, u); !bulwark.IsCode(err, bulwark.EFORBIDDEN) {
+		t.Fatalf("passkey registration on an old session: %v", err)
+	}
+	if _, err := e.users.BeginTOTP(ctx, sess, u); !bulwark.IsCode(err, bulwark.EFORBIDDEN) {
+		t.Fatalf("TOTP enrolment on an old session: %v", err)
+	}
+	if _, err := e.users.RegenerateRecoveryCodes(ctx, sess, u); !bulwark.IsCode(err, bulwark.EFORBIDDEN) {
+		t.Fatalf("new recovery codes on an old session: %v", err)
+	}
+	if head(t, e.db) != before {
+		t.Fatal("a refused factor change wrote something")
+	}
+	si, err := e.users.SignIn(ctx, "alice", password, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := e.users.VerifyTOTP(ctx, si.Session, si.User, code(t, alice.secret, e.clock()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.users.BeginPasskeyRegistration(ctx, full.Session, full.User); err != nil {
+		t.Fatalf("passkey registration right after signing in: %v", err)
+	}
+}
