@@ -149,3 +149,27 @@ func TestVirtualAuthenticatorCreatesAndAssertsAPasskey(t *testing.T) {
 	p.WaitText("#out", "get failed")
 	p.NoProblems()
 }
+
+// CPUTime counts the renderer's work: a fixed amount of computation in
+// the page (about 0.15 CPU-s on this machine's Xeon, whatever share of a core it
+// gets: CPU time, not the wall time the machine's load stretches) adds to it.
+func TestCPUTimeCountsTheRenderer(t *testing.T) {
+	t.Parallel()
+	b := chromium.Get(t)
+	p := b.NewPage(t, site(t).URL, "spin")
+	p.Go("/index.html")
+	before, err := b.CPUTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	Eval[float64](p, `(() => { let x = 0; for (let i = 0; i < 3e7; i++) { x += Math.sqrt(i); } return x; })()`)
+	after, err := b.CPUTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := after - before
+	t.Logf("the computation added %v of Chromium CPU time", d)
+	if d < 50*time.Millisecond {
+		t.Fatalf("3e7 square roots added only %v of Chromium CPU time", d)
+	}
+}
