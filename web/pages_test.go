@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"html"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -15,6 +17,7 @@ import (
 	"github.com/bulwark-sec/bulwark/safe/onchain"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/posture"
+	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/tracing"
 )
 
@@ -298,5 +301,34 @@ func TestPosture(t *testing.T) {
 	}
 	if strings.Contains(body, xssPayload) {
 		t.Error("payload unescaped")
+	}
+}
+
+// TestPending: a watched Safe's pending transactions are listed from the
+// service, each with a form that verifies it as pasted.
+func TestPending(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 3)
+	page := "/safe?pending=" + bybitSafe
+	if w := do(t, e.c, request{path: page, session: "analyst"}); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("without a service: %d", w.Code)
+	}
+	st, err := policy.ReadServiceTx([]byte(bybitTxStr))
+	must(t, err)
+	e.c.cfg.Services.SafePending = func(_ context.Context, addr common.Address) (queue.Listing, error) {
+		return queue.Listing{Entries: []queue.Entry{{Tx: st, SafeTxHash: common.HexToHash(bybitSafeTxHash), Nonce: big.NewInt(71), ConfirmationsRequired: 3},
+			{Err: errors.New(xssPayload), Nonce: big.NewInt(72)}}}, nil
+	}
+	if w := do(t, e.c, request{path: "/safe?pending=0x0000000000000000000000000000000000000001", session: "analyst"}); w.Code != http.StatusBadRequest {
+		t.Fatalf("a Safe not watched: %d", w.Code)
+	}
+	body := do(t, e.c, request{path: page, session: "analyst"}).Body.String()
+	tx := html.UnescapeString(between(body, `name="tx" value="`, `"`))
+	if !strings.Contains(body, `data-testid="pending"`) || !strings.Contains(body, "0 of 3") || tx == "" || strings.Contains(body, xssPayload) {
+		t.Fatalf("pending list:\n%s", body)
+	}
+	w := do(t, e.c, request{method: "POST", path: "/safe/verify", session: "analyst", form: url.Values{"tx": {tx}, "chainId": {"1"}, "safeVersion": {"1.1.1"}}})
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `data-verdict="reject"`) {
+		t.Fatalf("verifying the pending transaction: %d", w.Code)
 	}
 }

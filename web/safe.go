@@ -46,6 +46,12 @@ type safeView struct {
 	// CanAudit says the posture can be audited (a node); PostureAudited
 	// that it was, for this page.
 	CanAudit, PostureAudited bool
+	// CanList says pending transactions can be listed (serve
+	// --safe-queue); Pending are those of PendingSafe, when asked for.
+	CanList          bool
+	PendingSafe      string
+	Pending          []pendingView
+	PendingTruncated bool
 	// Form is what was posted (kept on an error or with a result).
 	Form safeForm
 	// Result is the verification just made (nil on GET).
@@ -110,12 +116,67 @@ func (c *Console) safePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("posture") != "" {
+	q := r.URL.Query()
+	if q.Get("posture") != "" {
 		if err := c.auditPosture(r.Context(), v); err != nil {
 			return err
 		}
 	}
+	if q.Has("pending") {
+		if err := c.pending(r.Context(), v, q.Get("pending")); err != nil {
+			return err
+		}
+	}
 	return c.Render(w, r, http.StatusOK, "safe.html", v)
+}
+
+// pendingView is one pending transaction of a watched Safe.
+type pendingView struct {
+	Nonce, SafeTxHash string
+	Confirmations     int
+	Required          int
+	// TxJSON is the transaction as the verify form takes it; Err says why
+	// the entry cannot be read as one.
+	TxJSON, Err string
+}
+
+// pending lists the pending transactions of the watched Safe text names,
+// each with a form to verify it.
+func (c *Console) pending(ctx context.Context, v *safeView, text string) error {
+	list := c.cfg.Services.SafePending
+	if list == nil {
+		return bulwark.Errorf(bulwark.EUNAVAILABLE, "listing pending transactions needs a Safe Transaction Service: start the server with --safe-queue")
+	}
+	addr, err := safe.ParseAddress("pending", text)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(v.Watched, func(w watchedView) bool { return w.Safe == addr }) {
+		return bulwark.Invalid("pending", "pending: %s is not a watched Safe: add it to the watch list first", addr.Hex())
+	}
+	l, err := list(ctx, addr)
+	if err != nil {
+		return err
+	}
+	v.PendingSafe, v.PendingTruncated, v.Pending = addr.Hex(), l.Truncated, []pendingView{}
+	for _, e := range l.Entries {
+		pv := pendingView{SafeTxHash: e.SafeTxHash.Hex(), Confirmations: len(e.Confirmations), Required: e.ConfirmationsRequired}
+		if e.Nonce != nil {
+			pv.Nonce = e.Nonce.String()
+		}
+		switch {
+		case e.Err != nil:
+			pv.Err = bulwark.ErrorMessage(e.Err)
+		case e.Tx != nil:
+			b, err := e.Tx.MarshalJSON()
+			if err != nil {
+				pv.Err = "cannot be shown: " + err.Error()
+			}
+			pv.TxJSON = string(b)
+		}
+		v.Pending = append(v.Pending, pv)
+	}
+	return nil
 }
 
 // auditPosture audits the watched Safes shown at the node's latest block
@@ -149,7 +210,7 @@ func (c *Console) auditPosture(ctx context.Context, v *safeView) error {
 // safeData reads the queue and the watch list for the Safe page.
 func (c *Console) safeData(ctx context.Context, p *Principal) (*safeView, error) {
 	s := c.cfg.Services
-	v := &safeView{OnChain: s.SafeOnChain, CanVerify: p.Allows(auth.PermAnalyze) && s.SafeVerify != nil, CanAudit: s.SafePosture != nil}
+	v := &safeView{OnChain: s.SafeOnChain, CanVerify: p.Allows(auth.PermAnalyze) && s.SafeVerify != nil, CanAudit: s.SafePosture != nil, CanList: s.SafePending != nil}
 	if s.SafeVerify == nil {
 		v.Unavailable = append(v.Unavailable, "Safe transaction verification is not configured on this server")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-sec/bulwark/inbox"
 	"github.com/bulwark-sec/bulwark/safe/policy"
 	"github.com/bulwark-sec/bulwark/safe/posture"
+	"github.com/bulwark-sec/bulwark/safe/queue"
 	"github.com/bulwark-sec/bulwark/safe/watch"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/tracing"
@@ -40,6 +41,9 @@ type Services struct {
 	// SafePosture audits Safes' posture at the node's latest block
 	// (serve --rpc: posture.AuditMany); nil without a node.
 	SafePosture func(ctx context.Context, safes []common.Address) ([]*posture.Report, error)
+	// SafePending lists a Safe's pending transactions at the Safe
+	// Transaction Service of serve --safe-queue; nil without one.
+	SafePending func(ctx context.Context, safe common.Address) (queue.Listing, error)
 
 	// Screening screens and replays; ScreenStore is read for decisions,
 	// dispositions and list history.

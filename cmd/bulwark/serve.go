@@ -233,6 +233,14 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		degraded["webhook"] = deliveryCheck(deliver.Service())
 	}
 	accessLog, accessLogJSON := s.AccessLog()
+	var safePending func(context.Context, common.Address) (queue.Listing, error)
+	if s.SafeQueue != "" {
+		txs, err := safetxservice.New("--safe-queue", s.SafeQueue, safetxservice.Options{})
+		if err != nil {
+			return err
+		}
+		safePending = txs.Pending
+	}
 	traceCases := &tracing.CaseService{Store: db, Audit: alog, Ingest: db, Deposits: db,
 		Labeler: traceLabeler, Exits: exits, WatchExits: labels.CaseExits(svc), Digest: report.GraphSHA256,
 		Dual: dual, Freeze: report.FreezeLines}
@@ -246,7 +254,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 		useForApprovals(dual, users)
 	}
 	console, err := web.New(web.Config{Sessions: web.UserSessions{Users: users}, Logger: log, Version: s.Version(), Services: web.Services{
-		Audit: alog, SafeVerify: verifier, SafeOnChain: onChain, SafePosture: safePosture, SafeVerifications: db, SafeWatches: db, SafeAlerts: db,
+		Audit: alog, SafeVerify: verifier, SafeOnChain: onChain, SafePosture: safePosture, SafePending: safePending, SafeVerifications: db, SafeWatches: db, SafeAlerts: db,
 		SafePolicy: policy.Policy{AddressBook: s.AddressBook, Live: book, Screener: screener},
 		Screening:  svc, ScreenStore: db, TraceCases: traceCases, Users: users, Inbox: alerts,
 	}})
