@@ -431,6 +431,12 @@ func (s *Service) ChallengeOptions(ctx context.Context, id string, approver Prin
 	return opts, r, nil
 }
 
+// MayApprove returns nil when approver may approve r now, else the error
+// an approval would get (a page offers the ceremony only when it is nil).
+func (s *Service) MayApprove(r *Request, approver Principal) error {
+	return s.mayApprove(r, approver, s.now())
+}
+
 // mayApprove is eligible plus: approving needs a signed-in person.
 func (s *Service) mayApprove(r *Request, approver Principal, now time.Time) error {
 	if approver.User == "" {

@@ -18,6 +18,7 @@ func (c *Console) routes() error {
 	c.auditRoutes()
 	c.userRoutes()
 	c.alertsRoutes()
+	c.approvalRoutes()
 	return nil
 }
 

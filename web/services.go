@@ -5,6 +5,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/audit"
 	"github.com/bulwark-sec/bulwark/auth"
 	"github.com/bulwark-sec/bulwark/inbox"
@@ -59,4 +60,7 @@ type Services struct {
 
 	// Inbox is the alerts inbox of the /alerts page.
 	Inbox *inbox.Service
+
+	// Approvals is dual control: the approval requests' pages.
+	Approvals *approval.Service
 }

@@ -256,7 +256,7 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	console, err := web.New(web.Config{Sessions: web.UserSessions{Users: users}, Logger: log, Version: s.Version(), Services: web.Services{
 		Audit: alog, SafeVerify: verifier, SafeOnChain: onChain, SafePosture: safePosture, SafePending: safePending, SafeVerifications: db, SafeWatches: db, SafeAlerts: db,
 		SafePolicy: policy.Policy{AddressBook: s.AddressBook, Live: book, Screener: screener},
-		Screening:  svc, ScreenStore: db, TraceCases: traceCases, Users: users, Inbox: alerts,
+		Screening:  svc, ScreenStore: db, TraceCases: traceCases, Users: users, Inbox: alerts, Approvals: dual,
 	}})
 	if err != nil {
 		return err
