@@ -346,10 +346,11 @@ type Store interface {
 	DecideApprovalRequest(ctx context.Context, r *Request, from State) error
 	// SetApprovalChallenge replaces the challenge of request id.
 	SetApprovalChallenge(ctx context.Context, id string, c Challenge) error
-	// TakeApprovalChallenge returns the challenge of request id and
-	// removes it, in one step: it is used at most once. ENOTFOUND when
-	// there is none.
-	TakeApprovalChallenge(ctx context.Context, id string) (Challenge, error)
+	// TakeApprovalChallenge returns the challenge of request id issued
+	// to actor and removes it, in one step: it is used at most once.
+	// ENOTFOUND when there is none for actor (a challenge issued to
+	// someone else stays).
+	TakeApprovalChallenge(ctx context.Context, id, actor string) (Challenge, error)
 }
 
 // Verifier checks a WebAuthn assertion of a signed-in user against a

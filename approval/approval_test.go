@@ -314,9 +314,9 @@ func TestConcurrentApprovalsRunOnce(t *testing.T) {
 	r := f.ask(t, "screen:decision:1", "s")
 	approvers := []approval.Principal{bob, dave}
 	asserts := make([][]byte, len(approvers))
-	// Each gets a challenge in turn (the last issued stands), so both
-	// answer the latest one issued to them: only dave's checks out, or
-	// they race for the claim; either way the action runs once.
+	// Each gets a challenge in turn (the last issued stands: dave's), and
+	// both answer at once: bob finds no challenge of his (or the request
+	// done), and does not spend dave's; the action runs once.
 	var wg sync.WaitGroup
 	errs := make([]error, len(approvers))
 	for i, p := range approvers {
@@ -331,7 +331,8 @@ func TestConcurrentApprovalsRunOnce(t *testing.T) {
 		go func() { defer wg.Done(); _, errs[i] = f.svc.Approve(background, r.ID, p, asserts[i]) }()
 	}
 	wg.Wait()
-	if len(f.runs) != 1 {
+	bobRefused := bulwark.IsCode(errs[0], bulwark.EUNAUTHORIZED) || bulwark.IsCode(errs[0], bulwark.ECONFLICT) // dave's done first
+	if len(f.runs) != 1 || !bobRefused || errs[1] != nil {
 		t.Fatalf("ran %d times (%v)", len(f.runs), errs)
 	}
 }

@@ -480,14 +480,12 @@ func (s *Service) Approve(ctx context.Context, id string, approver Principal, as
 	}
 	// The challenge is taken (gone) before the assertion is checked: an
 	// assertion is tried once, and a replay finds no challenge.
-	c, err := s.Store.TakeApprovalChallenge(ctx, r.ID)
+	c, err := s.Store.TakeApprovalChallenge(ctx, r.ID, approver.Actor)
 	switch {
 	case bulwark.IsCode(err, bulwark.ENOTFOUND):
-		return refuse(bulwark.Errorf(bulwark.EUNAUTHORIZED, "no challenge is outstanding for approval request %s (none was issued, or it was used): ask for a new one", r.ID))
+		return refuse(bulwark.Errorf(bulwark.EUNAUTHORIZED, "no challenge of yours is outstanding for approval request %s (none was issued to you, it was used, or someone else asked for one since): ask for a new one", r.ID))
 	case err != nil:
 		return nil, err
-	case c.For != approver.Actor:
-		return refuse(bulwark.Errorf(bulwark.EUNAUTHORIZED, "the challenge of approval request %s was issued to someone else: ask for a new one", r.ID))
 	case !now.Before(c.Expires):
 		return refuse(bulwark.Errorf(bulwark.EUNAUTHORIZED, "the challenge of approval request %s expired: ask for a new one", r.ID))
 	}

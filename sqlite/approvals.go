@@ -156,17 +156,17 @@ func (db *DB) SetApprovalChallenge(ctx context.Context, id string, c approval.Ch
 	return db.updated(ctx, res, err, "store the challenge of approval request "+id, errApprovalNotFound(id))
 }
 
-// TakeApprovalChallenge returns the challenge of request id and removes
-// it: the removal is conditional on the nonce read, so of two callers at
+// TakeApprovalChallenge returns the challenge of request id issued to
+// actor and removes it: the removal is conditional on the nonce read, so of two callers at
 // once exactly one gets it.
-func (db *DB) TakeApprovalChallenge(ctx context.Context, id string) (approval.Challenge, error) {
+func (db *DB) TakeApprovalChallenge(ctx context.Context, id, actor string) (approval.Challenge, error) {
 	var (
 		c       approval.Challenge
 		expires sql.NullString
 	)
 	op := fmt.Sprintf("take the challenge of approval request %s", id)
 	w := db.writer(ctx)
-	err := w.QueryRowContext(ctx, `SELECT challenge_nonce, challenge_for, challenge_expires FROM approval_requests WHERE id = ? AND challenge_nonce IS NOT NULL`, id).
+	err := w.QueryRowContext(ctx, `SELECT challenge_nonce, challenge_for, challenge_expires FROM approval_requests WHERE id = ? AND challenge_nonce IS NOT NULL AND challenge_for = ?`, id, actor).
 		Scan(&c.Nonce, &c.For, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return approval.Challenge{}, bulwark.Errorf(bulwark.ENOTFOUND, "no challenge outstanding for approval request %s", id)

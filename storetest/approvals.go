@@ -142,7 +142,7 @@ func ApprovalStore(t *testing.T, open func(t *testing.T) ApprovalAuditStore) {
 		if err := s.CreateApprovalRequest(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.TakeApprovalChallenge(ctx, r.ID); !bulwark.IsCode(err, bulwark.ENOTFOUND) {
+		if _, err := s.TakeApprovalChallenge(ctx, r.ID, "user:bob"); !bulwark.IsCode(err, bulwark.ENOTFOUND) {
 			t.Fatalf("no challenge issued: %v", err)
 		}
 		if err := s.SetApprovalChallenge(ctx, fmt.Sprintf("%032x", 7), approval.Challenge{Nonce: []byte{1}, Expires: base}); !bulwark.IsCode(err, bulwark.ENOTFOUND) {
@@ -156,13 +156,16 @@ func ApprovalStore(t *testing.T, open func(t *testing.T) ApprovalAuditStore) {
 		if err := s.SetApprovalChallenge(ctx, r.ID, second); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := s.TakeApprovalChallenge(ctx, r.ID, "user:alice"); !bulwark.IsCode(err, bulwark.ENOTFOUND) {
+			t.Fatalf("a challenge issued to someone else taken: %v", err)
+		}
 		const workers = 8
 		var wg sync.WaitGroup
 		got := make([]approval.Challenge, workers)
 		errs := make([]error, workers)
 		for i := range workers {
 			wg.Add(1)
-			go func() { defer wg.Done(); got[i], errs[i] = s.TakeApprovalChallenge(ctx, r.ID) }()
+			go func() { defer wg.Done(); got[i], errs[i] = s.TakeApprovalChallenge(ctx, r.ID, "user:bob") }()
 		}
 		wg.Wait()
 		taken := 0
