@@ -101,13 +101,19 @@ func (s *Users) requireFactorChange(sess *Session) error {
 }
 
 // BeginTOTP makes a TOTP secret for u and keeps it in the session until a
-// code confirms it (ConfirmTOTP). Open to sessions enrolling and to full
-// sessions (adding or replacing TOTP).
+// code confirms it (ConfirmTOTP); while none is confirmed, the session's
+// pending secret is shown again (a reloaded page shows the QR code the
+// person may have scanned already). Open to sessions enrolling and to
+// full sessions (adding or replacing TOTP).
 func (s *Users) BeginTOTP(ctx context.Context, sess *Session, u *User) (*TOTPEnrolment, error) {
 	if err := s.requireFactorChange(sess); err != nil {
 		return nil, err
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: TOTPIssuer, AccountName: u.Name, Period: totpPeriod, SecretSize: 20, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	opts := totp.GenerateOpts{Issuer: TOTPIssuer, AccountName: u.Name, Period: totpPeriod, SecretSize: 20, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+	if prev := readPending(sess).TOTPSecret; validTOTPSecret(prev) {
+		opts.Secret, _ = base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(prev))
+	}
+	key, err := totp.Generate(opts)
 	if err != nil {
 		return nil, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot make a TOTP secret")
 	}

@@ -97,6 +97,9 @@ func (e *env) enrolTOTP(t testing.TB, name string, role auth.Role) *enrolled {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if again, err := e.users.BeginTOTP(ctx, si.Session, si.User); err != nil || again.Secret != te.Secret {
+		t.Fatalf("a reloaded enrolment page shows another secret: %v", err)
+	}
 	if !bytes.HasPrefix(te.QR, []byte("\x89PNG")) || !strings.HasPrefix(te.URL, "otpauth://totp/") {
 		t.Fatalf("TOTP enrolment QR/URL malformed: %q", te.URL)
 	}
