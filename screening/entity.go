@@ -105,6 +105,12 @@ type Entity struct {
 	// Source is the URL or document the list cites for this entity, when it
 	// cites one per entity.
 	Source string `json:"source,omitempty"`
+	// Listed is the date the list first designated the entity
+	// ("YYYY-MM-DD"), when it says (the UK list's "Listed On").
+	Listed string `json:"listed,omitempty"`
+	// Updated is the date the list last changed the entity's designation
+	// ("YYYY-MM-DD"), when it says (the UK list's "Last Updated").
+	Updated string `json:"updated,omitempty"`
 }
 
 // Alias is another name of an entity.

@@ -21,7 +21,7 @@ import (
 // ListBinaryVersion is the version of the binary form: a store keying a
 // cache by it rebuilds the cache when it changes. It changes whenever
 // Entity, Alias, Identifier, ListedAddress or Problem gains a field.
-const ListBinaryVersion = 1
+const ListBinaryVersion = 2
 
 // listBinaryTotals are the header's totals.
 type listBinaryTotals struct {
@@ -94,6 +94,8 @@ func AppendListBinary(dst []byte, l *List) []byte {
 		}
 		str(e.Remarks)
 		str(e.Source)
+		str(e.Listed)
+		str(e.Updated)
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(l.Problems)))
 	for _, p := range l.Problems {
@@ -205,10 +207,10 @@ func DecodeListBinary(l *List, data []byte) error {
 	if d.err != nil {
 		return d.err
 	}
-	// Every entity takes at least 17 bytes and every element of its
+	// Every entity takes at least 19 bytes and every element of its
 	// slices at least one, so the totals are bounded by the input's
 	// length before anything is allocated.
-	if n > 0 && (n-1)*17 > len(d.s) || t.aliases+t.strs+t.ids+t.addrs > len(d.s) {
+	if n > 0 && (n-1)*19 > len(d.s) || t.aliases+t.strs+t.ids+t.addrs > len(d.s) {
 		return errListBinary
 	}
 	var entities []Entity
@@ -247,6 +249,8 @@ func DecodeListBinary(l *List, data []byte) error {
 		}
 		e.Remarks = d.str()
 		e.Source = d.str()
+		e.Listed = d.str()
+		e.Updated = d.str()
 		if d.err != nil {
 			return d.err
 		}
@@ -286,7 +290,7 @@ func ListJSONExact(l *List) bool {
 	}
 	for i := range l.Entities {
 		e := &l.Entities[i]
-		if !ok(e.ID, e.List, e.SourceID, string(e.Type), string(e.Category), string(e.Confidence), e.Name, e.Remarks, e.Source) ||
+		if !ok(e.ID, e.List, e.SourceID, string(e.Type), string(e.Category), string(e.Confidence), e.Name, e.Remarks, e.Source, e.Listed, e.Updated) ||
 			!ok(e.Programs...) || !ok(e.Countries...) || !ok(e.DatesOfBirth...) || !ok(e.Emails...) || !ok(e.Phones...) {
 			return false
 		}

@@ -6,6 +6,10 @@ import (
 	"github.com/bulwark-sec/bulwark"
 )
 
+// UKListID is the ID of HM Treasury's OFSI Consolidated List of financial
+// sanctions targets (ConList); its entries are keyed by Group ID.
+const UKListID = "uk-ofsi"
+
 // officialPrefixes are the first parts of list IDs reserved for lists
 // built from official publications, whatever follows them ("ofac-sdn",
 // "un-consolidated", "fbi-dprk", "il-nbctf", "tagpack:…").

@@ -410,6 +410,9 @@ func (s *Screener) screenName(use Use, subject string, q NameQuery, hiringKey st
 		nm := NameMatch{EntityID: e.ID, Name: e.Name, MatchedName: m.MatchedName, Weak: m.Weak, Score: m.Score,
 			List: e.List, Type: e.Type, Category: e.Category, Programs: e.Programs, Source: ix.source(e),
 			Verdict: rules.nameVerdict(m.Score, &m.Explanation), Explanation: m.Explanation, EntityDigest: ix.digest(n)}
+		if f, ok := designationFeature(e); ok {
+			nm.Explanation.Features = append(slices.Clip(nm.Explanation.Features), f)
+		}
 		if rules.NameBlockNeedsDOB && m.Score >= rules.NameBlock && nm.Verdict == bulwark.VerdictReview {
 			// The decision says why a match this close is not a block.
 			nm.Explanation.Features = append(slices.Clip(nm.Explanation.Features), names.Feature{Name: "corroboration",
@@ -481,4 +484,29 @@ func NewDecisionID(now time.Time) string {
 	copy(id[:], "dec_")
 	hex.Encode(id[len("dec_"):], b[:])
 	return string(id[:])
+}
+
+// designationFeature names the designation a match is about when its list
+// dates it (the UK list does): the list's own identifier of the entry, its
+// programmes and the dates it was listed and last updated, so a decision
+// says which designation it rests on. It adds nothing to the score.
+func designationFeature(e *Entity) (names.Feature, bool) {
+	if e.Listed == "" && e.Updated == "" {
+		return names.Feature{}, false
+	}
+	label, prog := e.List+" entry", "programme"
+	if e.List == UKListID {
+		label, prog = "UK OFSI Group ID", "regime"
+	}
+	parts := []string{label + " " + e.SourceID}
+	if len(e.Programs) > 0 {
+		parts = append(parts, prog+" "+strings.Join(e.Programs, "; "))
+	}
+	if e.Listed != "" {
+		parts = append(parts, "listed on "+e.Listed)
+	}
+	if e.Updated != "" {
+		parts = append(parts, "last updated "+e.Updated)
+	}
+	return names.Feature{Name: "designation", Detail: strings.Join(parts, ", ")}, true
 }
