@@ -17,6 +17,8 @@ const (
 	FormatBulwarkCSV = "bulwark-csv"  // Bulwark's own CSV → ParseBulwarkCSV
 	FormatTagPack    = "tagpack"      // GraphSense TagPack YAML → ParseTagPack
 	FormatILNBCTF    = "il-nbctf-csv" // NBCTF wallets table → ParseILNBCTF's first argument
+	FormatUKConListXLSX = "ofsi-conlist-xlsx" // OFSI ConList spreadsheet → ParseUKConList
+	FormatUKConListCSV  = "ofsi-conlist-csv"  // OFSI ConList CSV → ParseUKConListCSV
 	// FormatILNBCTFReleases is the NBCTF releases table, the optional
 	// second argument of ParseILNBCTF; it is not a list on its own.
 	FormatILNBCTFReleases = "il-nbctf-releases-csv"
@@ -28,7 +30,7 @@ const (
 // which are the user's own.
 func Official(format string) bool {
 	switch format {
-	case FormatOFACCSV, FormatOFACXML, FormatUNXML, FormatFBI, FormatTagPack, FormatILNBCTF, FormatILNBCTFReleases:
+	case FormatOFACCSV, FormatOFACXML, FormatUNXML, FormatFBI, FormatTagPack, FormatILNBCTF, FormatILNBCTFReleases, FormatUKConListXLSX, FormatUKConListCSV:
 		return true
 	}
 	return false
@@ -50,8 +52,16 @@ var ofacLegacyRow = regexp.MustCompile(`^\d+,(?:"[^"]*"|-0- ?),`)
 func Detect(name string, head []byte) (format string, ok bool) {
 	base := strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/")))
 	ext := path.Ext(base)
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")) {
+		// A zip file: the only one Bulwark reads is the ConList
+		// spreadsheet (.xlsx), whose parser checks the rest.
+		return FormatUKConListXLSX, true
+	}
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	text := strings.TrimSpace(string(head))
+	if isConListCSV(text) {
+		return FormatUKConListCSV, true
+	}
 
 	switch base {
 	case ofacSDN, ofacAdd, ofacAlt, ofacComments:
@@ -98,6 +108,17 @@ func Detect(name string, head []byte) (format string, ok bool) {
 		return FormatAddressLines, true
 	}
 	return "", false
+}
+
+// isConListCSV reports whether text starts like OFSI's ConList CSV: a
+// "Last Updated" line, or the header naming Name 6 and Group ID.
+func isConListCSV(text string) bool {
+	first, _, _ := strings.Cut(text, "\n")
+	first = strings.ToLower(strings.TrimSpace(first))
+	if strings.HasPrefix(strings.TrimLeft(first, `"`), "last updated") {
+		return true
+	}
+	return strings.Contains(first, "name 6") && strings.Contains(first, "group id")
 }
 
 // looksLikeAddressLines reports whether every complete non-comment line of

@@ -13,6 +13,7 @@
 //	sdn.csv [add.csv alt.csv sdn_comments.csv]   OFAC SDN, legacy CSV set
 //	sdn_advanced.xml (any case)                   OFAC SDN, advanced XML
 //	consolidated.xml / *UN*.xml                   UN Security Council list
+//	ConList .xlsx (any zip) / ConList CSV         UK OFSI Consolidated List (uk-ofsi)
 //	CSV with header address,incident,attribution,primary_source,...
 //	                                              DPRK attribution table (fbi-dprk)
 //	CSV with header address[,chain,label,...]     Bulwark CSV (custom list)

@@ -58,7 +58,7 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 		}
 		format, ok := lists.Detect(f.Name, head(f.Data))
 		if !ok {
-			return nil, fileInvalid(f.Name, "%s: not a list format Bulwark reads (OFAC CSV or advanced XML, UN XML, the DPRK attribution CSV, Bulwark CSV, TagPack YAML, Israel NBCTF CSV, Bulwark snapshot); remove it from the directory, or import your own address list with %s", f.Origin, ownCommand(f))
+			return nil, fileInvalid(f.Name, "%s: not a list format Bulwark reads (OFAC CSV or advanced XML, UN XML, the UK ConList .xlsx or CSV, the DPRK attribution CSV, Bulwark CSV, TagPack YAML, Israel NBCTF CSV, Bulwark snapshot); remove it from the directory, or import your own address list with %s", f.Origin, ownCommand(f))
 		}
 		if format == lists.FormatAddressLines {
 			return nil, refuseAddressLines(f)
@@ -89,6 +89,10 @@ func Parse(files []File, now time.Time) ([]*screening.List, error) {
 			l, err = lists.ParseBulwarkCSV(slug(f.Name), f.Data)
 		case lists.FormatTagPack:
 			l, err = lists.ParseTagPack(f.Name, f.Data)
+		case lists.FormatUKConListXLSX:
+			l, err = lists.ParseUKConList(f.Data)
+		case lists.FormatUKConListCSV:
+			l, err = lists.ParseUKConListCSV(f.Data)
 		default:
 			return nil, fileInvalid(f.Name, "%s: format %s is recognised but not importable", f.Origin, format)
 		}
