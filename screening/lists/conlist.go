@@ -125,6 +125,8 @@ type ukGroup struct {
 	// remarks are the distinct remark lines, in the order first seen.
 	remarks []string
 	seen    map[string]bool
+	// aliases maps an alias to its index in e.Aliases.
+	aliases map[string]int
 }
 
 func newConList(name, format string) *conList {
@@ -299,20 +301,22 @@ func (c *conList) addRow(place string) error {
 		g.primary = true
 		if e.Name != "" {
 			// A row seen before the primary one named the entity.
-			e.Aliases = append(e.Aliases, screening.Alias{Name: e.Name})
+			g.alias(e.Name, false)
 		}
 		e.Name = name
 	case e.Name == "" && !weak:
 		e.Name = name
 	default:
-		e.Aliases = append(e.Aliases, screening.Alias{Name: name, Weak: weak})
+		g.alias(name, weak)
 	}
 	if nl := v[ukNonLatin]; nl != "" {
-		e.Aliases = append(e.Aliases, screening.Alias{Name: nl, Weak: weak})
+		g.alias(nl, weak)
 	}
 	if dob := v[ukDOB]; dob != "" {
 		if d, ok := c.date(dob); ok {
-			e.DatesOfBirth = append(e.DatesOfBirth, d)
+			if g.first("dob", d) {
+				e.DatesOfBirth = append(e.DatesOfBirth, d)
+			}
 		} else {
 			c.problem(g, place, "date of birth %q not understood; not recorded", shorten(dob, 40))
 		}
@@ -325,13 +329,13 @@ func (c *conList) addRow(place string) error {
 	if n := v[ukCountry]; n != "" {
 		c.country(g, n, place, "address country")
 	}
-	c.documents(e, place, "Passport", v[ukPassport], v[ukPassportDetails])
-	c.documents(e, place, "National Identification Number", v[ukNationalID], v[ukNationalIDDetails])
-	if r := v[ukRegime]; r != "" {
+	c.documents(g, place, "Passport", v[ukPassport], v[ukPassportDetails])
+	c.documents(g, place, "National Identification Number", v[ukNationalID], v[ukNationalIDDetails])
+	if r := v[ukRegime]; r != "" && g.first("regime", r) {
 		e.Programs = append(e.Programs, r)
 	}
 	if other := v[ukOtherInfo]; other != "" {
-		if m := imoNumber.FindStringSubmatch(other); m != nil {
+		if m := imoNumber.FindStringSubmatch(other); m != nil && g.first("imo", m[1]) {
 			e.IDs = append(e.IDs, screening.Identifier{Type: "Vessel Registration Identification", Value: "IMO " + m[1]})
 		}
 		g.remark(other)
@@ -375,7 +379,8 @@ func (c *conList) addRow(place string) error {
 }
 
 // documents adds the numbered identity documents of a row.
-func (c *conList) documents(e *screening.Entity, place, typ, numbers, details string) {
+func (c *conList) documents(g *ukGroup, place, typ, numbers, details string) {
+	e := &g.e
 	if numbers == "" {
 		return
 	}
@@ -384,17 +389,23 @@ func (c *conList) documents(e *screening.Entity, place, typ, numbers, details st
 		id := screening.Identifier{Type: typ, Value: n}
 		if len(nums) == len(dets) || (len(nums) == 1 && details != "") {
 			d := dets[min(i, len(dets)-1)]
-			// "Tunisia number. Issued on …", "Syria": a country first.
+			// "Tunisia number. Issued on …", "North Korea diplomatic",
+			// "Syria": the longest run of leading words naming a country.
 			head := d
 			if k := strings.IndexAny(head, ".,;("); k >= 0 {
 				head = head[:k]
 			}
-			head = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(head), " number"))
-			if code, ok := CountryCode(head); ok && code != "" {
-				id.Country = code
+			words := strings.Fields(head)
+			for k := min(len(words), 4); k > 0; k-- {
+				if code, ok := CountryCode(strings.Join(words[:k], " ")); ok && code != "" {
+					id.Country = code
+					break
+				}
 			}
 		}
-		e.IDs = append(e.IDs, id)
+		if g.first("id", id.Type+"\x00"+id.Value+"\x00"+id.Country) {
+			e.IDs = append(e.IDs, id)
+		}
 	}
 }
 
@@ -438,22 +449,54 @@ func (c *conList) country(g *ukGroup, name, place, what string) {
 				}
 			}
 			if len(codes) == len(parts) {
-				g.e.Countries = append(g.e.Countries, codes...)
+				for _, pc := range codes {
+					if g.first("country", pc) {
+						g.e.Countries = append(g.e.Countries, pc)
+					}
+				}
 				return
 			}
 		}
 		c.problem(g, place, "%s %q is not a known country; not recorded", what, shorten(name, 60))
 		return
 	}
-	if code != "" {
+	if code != "" && g.first("country", code) {
 		g.e.Countries = append(g.e.Countries, code)
 	}
 }
 
+// first reports whether value of the given kind is new to the group: the
+// rows of a designation repeat its details once per name variant, which
+// are kept once as they come rather than piled up for tidy to remove.
+func (g *ukGroup) first(kind, value string) bool {
+	k := kind + "\x00" + value
+	if g.seen[k] {
+		return false
+	}
+	g.seen[k] = true
+	return true
+}
+
+// alias adds an alias once; a name seen weak and then strong is strong.
+func (g *ukGroup) alias(name string, weak bool) {
+	name = clean(name)
+	if name == "" {
+		return
+	}
+	if i, ok := g.aliases[name]; ok {
+		g.e.Aliases[i].Weak = g.e.Aliases[i].Weak && weak
+		return
+	}
+	if g.aliases == nil {
+		g.aliases = map[string]int{}
+	}
+	g.aliases[name] = len(g.e.Aliases)
+	g.e.Aliases = append(g.e.Aliases, screening.Alias{Name: name, Weak: weak})
+}
+
 // remark records a distinct remark line of the group.
 func (g *ukGroup) remark(s string) {
-	if !g.seen[s] {
-		g.seen[s] = true
+	if g.first("remark", s) {
 		g.remarks = append(g.remarks, s)
 	}
 }

@@ -3,6 +3,7 @@ package lists
 import (
 	"archive/zip"
 	"bytes"
+	"os"
 	"strconv"
 	"strings"
 
@@ -104,11 +105,18 @@ func checkXLSX(data []byte) error {
 // MaxConListRows rows. The error names the row. Smaller faults (a date or
 // country not understood) are problems. The digest is taken under the name
 // "ConList.xlsx".
-func ParseUKConList(data []byte) (*screening.List, error) {
+func ParseUKConList(data []byte) (l *screening.List, err error) {
+	defer func() {
+		// The spreadsheet library is not ours: a panic inside it on a
+		// malformed part is a corrupt file, not a crash.
+		if r := recover(); r != nil {
+			l, err = nil, invalidFile(conListXLSXName, "not a readable .xlsx spreadsheet (%v): the file is corrupt; download it again; nothing imported", r)
+		}
+	}()
 	if err := checkXLSX(data); err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxXLSXTotal, UnzipXMLSizeLimit: xlsxStreamFrom})
+	f, err := openXLSX(data)
 	if err != nil {
 		return nil, invalidFile(conListXLSXName, "not a readable .xlsx spreadsheet (%v): the file is corrupt or truncated; download it again; nothing imported", err)
 	}
@@ -148,4 +156,27 @@ func ParseUKConList(data []byte) (*screening.List, error) {
 		return nil, invalidFile(conListXLSXName, "worksheet %q is empty: not a ConList export; nothing imported", shorten(sheet, 40))
 	}
 	return c.finish(Digest(map[string][]byte{conListXLSXName: data}))
+}
+
+// openXLSX opens the spreadsheet. A large one is opened from a temporary
+// copy on disk (removed when the spreadsheet is opened), which excelize
+// reads in place, rather than from memory, which it would copy whole.
+func openXLSX(data []byte) (*excelize.File, error) {
+	opts := excelize.Options{UnzipSizeLimit: maxXLSXTotal, UnzipXMLSizeLimit: xlsxStreamFrom}
+	if len(data) <= xlsxStreamFrom {
+		return excelize.OpenReader(bytes.NewReader(data), opts)
+	}
+	tmp, err := os.CreateTemp("", "bulwark-conlist-*.xlsx")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return excelize.OpenFile(tmp.Name(), opts)
 }

@@ -10,13 +10,13 @@ import (
 // Formats [Detect] reports. All but FormatILNBCTFReleases are also the
 // ListInfo.Format of the list the matching parser returns.
 const (
-	FormatOFACCSV    = "ofac-csv"     // sdn.csv, add.csv, alt.csv, sdn_comments.csv → ParseOFACCSV
-	FormatOFACXML    = "ofac-xml"     // SDN_ADVANCED.XML → ParseOFACXML
-	FormatUNXML      = "un-xml"       // UN consolidated list XML → ParseUNXML
-	FormatFBI        = "fbi-txt"      // the DPRK attribution CSV → ParseFBIAddresses
-	FormatBulwarkCSV = "bulwark-csv"  // Bulwark's own CSV → ParseBulwarkCSV
-	FormatTagPack    = "tagpack"      // GraphSense TagPack YAML → ParseTagPack
-	FormatILNBCTF    = "il-nbctf-csv" // NBCTF wallets table → ParseILNBCTF's first argument
+	FormatOFACCSV       = "ofac-csv"          // sdn.csv, add.csv, alt.csv, sdn_comments.csv → ParseOFACCSV
+	FormatOFACXML       = "ofac-xml"          // SDN_ADVANCED.XML → ParseOFACXML
+	FormatUNXML         = "un-xml"            // UN consolidated list XML → ParseUNXML
+	FormatFBI           = "fbi-txt"           // the DPRK attribution CSV → ParseFBIAddresses
+	FormatBulwarkCSV    = "bulwark-csv"       // Bulwark's own CSV → ParseBulwarkCSV
+	FormatTagPack       = "tagpack"           // GraphSense TagPack YAML → ParseTagPack
+	FormatILNBCTF       = "il-nbctf-csv"      // NBCTF wallets table → ParseILNBCTF's first argument
 	FormatUKConListXLSX = "ofsi-conlist-xlsx" // OFSI ConList spreadsheet → ParseUKConList
 	FormatUKConListCSV  = "ofsi-conlist-csv"  // OFSI ConList CSV → ParseUKConListCSV
 	// FormatILNBCTFReleases is the NBCTF releases table, the optional

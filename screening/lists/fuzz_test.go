@@ -96,3 +96,21 @@ func FuzzILNBCTF(f *testing.F) {
 		checkFuzz(t, l, err)
 	})
 }
+
+func FuzzUKConListCSV(f *testing.F) {
+	f.Add(ukCSV(f, ukSample()))
+	f.Add([]byte("Last Updated,14/04/2025\nName 6,Group ID\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ParseUKConListCSV(data)
+		checkFuzz(t, l, err)
+	})
+}
+
+func FuzzUKConListXLSX(f *testing.F) {
+	f.Add(ukXLSX(f, ukSample()))
+	f.Add(zipOf(f, false, "xl/workbook.xml", "<workbook/>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ParseUKConList(data)
+		checkFuzz(t, l, err)
+	})
+}
