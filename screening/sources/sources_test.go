@@ -45,8 +45,10 @@ func TestEmbedded(t *testing.T) {
 			t.Errorf("list %s: %+v (%d entities)", l.Info.ID, l.Info, len(l.Entities))
 		}
 	}
-	// The snapshot holds the three public-domain government lists.
-	if got["ofac-sdn"].Entities < 14000 || got["ofac-sdn"].Addresses < 700 || got["un-consolidated"].Entities < 1000 || got["fbi-dprk"].Addresses < 51 || len(got) != 3 {
+	// The snapshot holds the three public-domain US and UN lists and the
+	// UK list (Open Government Licence).
+	if got["ofac-sdn"].Entities < 14000 || got["ofac-sdn"].Addresses < 700 || got["un-consolidated"].Entities < 1000 || got["fbi-dprk"].Addresses < 51 ||
+		got["uk-ofsi"].Entities != 4688 || got["uk-ofsi"].Published.Format("2006-01-02") != "2025-04-14" || len(got) != 4 {
 		t.Errorf("embedded lists: %+v", got)
 	}
 }

@@ -1,7 +1,6 @@
 // Command mkdefaultlists compiles the default list snapshot embedded in
 // the bulwark binary (screening/sources/default/lists.json.gz) from
-// public-domain government lists in the shared data folder, with Bulwark's
-// own importer:
+// government lists in the shared data folder, with Bulwark's own importer:
 //
 //   - OFAC SDN: sdn.csv of 2024-05-03 (the latest complete sdn.csv in the
 //     folder); sdn_comments.csv of 2025-12-24 completed by that of
@@ -11,7 +10,12 @@
 //     addresses, which the importer keeps under a placeholder name);
 //   - UN Security Council consolidated list of 2026-02-27;
 //   - FBI/IC3 DPRK-attributed addresses: the rows of the DPRK attribution
-//     table whose primary source is an FBI publication.
+//     table whose primary source is an FBI publication;
+//   - UK OFSI Consolidated List (ConList) of 2025-04-14, unmodified. Crown
+//     copyright, under the Open Government Licence v3.0: its attribution
+//     (lists.UKAttribution) is shown by 'bulwark lists' and in the docs.
+//
+// The US lists are in the public domain.
 //
 // Run it from the module root when the sources change:
 //
@@ -68,6 +72,9 @@ func run(shared, out, imported string) error {
 	}
 	files = append(files, ofac...)
 	if err := add("consolidated.xml", filepath.Join(screen, "watchman", "UN_consolidated_2026-02-27.xml")); err != nil {
+		return err
+	}
+	if err := add("ConList.xlsx", filepath.Join(screen, "uk", "ConList_2025-04-14.xlsx")); err != nil {
 		return err
 	}
 	fbi, err := fbiRows(filepath.Join(screen, "dprk", "dprk_attributed_addresses.csv"))
