@@ -27,7 +27,8 @@ func (m *Main) listsCmd() *command {
 		usage:   "bulwark lists [--json] | bulwark lists update [--from DIR|FILE|URL,…] | export --out FILE | remove ID | repair",
 		long: "Without a subcommand, shows each active list: entities, addresses, problems reported at import,\n" +
 			"publication date, age and whether it is stale (--lists-max-age). A fresh data directory starts with\n" +
-			"the lists embedded in the binary (OFAC SDN, UN consolidated, FBI DPRK addresses). A list an earlier\n" +
+			"the lists embedded in the binary (OFAC SDN, UN consolidated, UK OFSI ConList, FBI DPRK addresses);\n" +
+			"the attribution a list's licence asks for follows the table. A list an earlier\n" +
 			"Bulwark built from a plain address file under the FBI list's ID is marked MISLABELLED, with the\n" +
 			"commands that fix it, and the exit code is 2 (a human must look).",
 		setup: func(fs *flag.FlagSet) { st.register(fs) },
@@ -51,8 +52,15 @@ func (m *Main) listsCmd() *command {
 				code = bulwark.ExitReview // a human must look
 			}
 			bad = httpapi.MarkMislabelled(views, bad)
+			// Licences that ask for attribution (the UK list's OGL v3.0).
+			attributions := map[string]string{}
+			for _, v := range views {
+				if a := lists.Attribution(v.ID); a != "" {
+					attributions[v.ID] = a
+				}
+			}
 			if m.g.json {
-				return code, m.printJSON(map[string]any{"lists": views, "mislabelled": bad})
+				return code, m.printJSON(map[string]any{"lists": views, "mislabelled": bad, "attributions": attributions})
 			}
 			marked := mislabelledIDs(bad)
 			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
@@ -74,6 +82,11 @@ func (m *Main) listsCmd() *command {
 			}
 			if err := tw.Flush(); err != nil {
 				return bulwark.ExitError, err
+			}
+			for _, v := range views {
+				if a := attributions[v.ID]; a != "" {
+					fmt.Fprintf(m.Stdout, "%s: %s\n", v.ID, a)
+				}
 			}
 			printMislabelled(m.Stdout, bad)
 			return code, nil
@@ -99,7 +112,8 @@ func (m *Main) listsUpdateCmd() *command {
 		summary: "import new list versions from directories, files or URLs (all or nothing)",
 		usage:   "bulwark lists update [--from DIR|FILE|URL[,…]] [--list ID --kind sanctions|attribution|internal [--confidence LEVEL]] [--force] [--json]",
 		long: "Reads every list file given (a directory's files are routed by content: OFAC sdn.csv + add.csv +\n" +
-			"alt.csv + sdn_comments.csv or SDN_ADVANCED.XML, the UN consolidated XML, the DPRK attribution CSV,\n" +
+			"alt.csv + sdn_comments.csv or SDN_ADVANCED.XML, the UN consolidated XML, the UK OFSI ConList (.xlsx\n" +
+			"or CSV), the DPRK attribution CSV,\n" +
 			"Bulwark CSV, GraphSense TagPacks, Israel NBCTF CSV, and Bulwark snapshots under any name). Each\n" +
 			"list's ID comes from its format, never from a file name. A plain list of addresses (one per line)\n" +
 			"is refused: it says nothing of whose addresses they are. Import it as your own list with\n" +

@@ -479,6 +479,12 @@ func (m *Main) printNameDecision(d *screening.NameDecision) {
 			note += fmt.Sprintf(" (suppressed: false positive #%d)", mt.Suppressed.ID)
 		}
 		fmt.Fprintf(tw, "  %.3f\t%s\t%s\t%s\tmatched %q%s\n", mt.Score, strings.ToUpper(string(mt.Verdict)), mt.EntityID, mt.Name, mt.MatchedName, note)
+		for _, f := range mt.Explanation.Features {
+			if f.Name == "designation" {
+				// The designation the match rests on (the UK list dates it).
+				fmt.Fprintf(tw, "  \t\t\t%s\n", f.Detail)
+			}
+		}
 	}
 	tw.Flush()
 }
