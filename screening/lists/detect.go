@@ -25,7 +25,7 @@ const (
 )
 
 // Official reports whether format is an official publication's format,
-// whose parser names the list itself (OFAC, UN, the DPRK attribution table,
+// whose parser names the list itself (OFAC, UN, the UK ConList, the DPRK attribution table,
 // NBCTF, TagPacks): as opposed to Bulwark CSV and plain address lists,
 // which are the user's own.
 func Official(format string) bool {
@@ -45,7 +45,9 @@ var ofacLegacyRow = regexp.MustCompile(`^\d+,(?:"[^"]*"|-0- ?),`)
 // each file to its parser. It returns one of the Format constants and
 // false when nothing fits. A file's name alone never makes it an official
 // list except for OFAC's own file names (sdn.csv, SDN_ADVANCED.XML…),
-// whose content the parser then checks: a CSV is the DPRK attribution table
+// whose content the parser then checks; a zip file is the ConList
+// spreadsheet, and a CSV starting "Last Updated" or whose header names
+// Name 6 and Group ID the ConList CSV: a CSV is the DPRK attribution table
 // only when its header names address, incident, attribution and
 // primary_source; other CSVs naming an address column are Bulwark CSV, and
 // a plain list of addresses is [FormatAddressLines], whatever its name.

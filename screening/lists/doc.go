@@ -54,6 +54,17 @@
 // original-script name an alias, QUALITY "Low" aliases weak, UN_LIST_TYPE
 // the program, dateGenerated the publication date.
 //
+// UK OFSI Consolidated List ([ParseUKConList], "ofsi-conlist-xlsx", and
+// [ParseUKConListCSV], "ofsi-conlist-csv", list "uk-ofsi"): the ConList
+// spreadsheet (streamed row by row after a zip-bomb check of its zip
+// directory) or CSV, "Last Updated" and the date first, then the 36
+// columns, one row per name variant; one entity per Group ID with the
+// primary name, aliases (Low quality ones weak), non-Latin names, partial
+// dates of birth, nationalities, documents, ships' IMO numbers, the regime
+// as programme and the Listed On and Last Updated dates (Entity.Listed,
+// Entity.Updated). A file that is not a complete ConList is an error
+// naming the row. Open Government Licence v3.0: [Attribution].
+//
 // The DPRK attribution table ([ParseFBIAddresses], "fbi-txt", list
 // "fbi-dprk"): a CSV (chain, address, incident, attribution,
 // primary_source, corroboration, validation, confidence) grouped into one
@@ -78,7 +89,8 @@
 // program "ASO <order>".
 //
 // [Detect] tells these formats apart from a file's first bytes (and OFAC's
-// own file names). A plain list of addresses, one per line, is
+// own file names); any zip file is taken for the ConList spreadsheet, whose
+// reader checks the rest. A plain list of addresses, one per line, is
 // [FormatAddressLines]: it says nothing of whose addresses they are, so it
 // never makes an official list, whatever its name; it is imported only as a
 // user's own list.

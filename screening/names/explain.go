@@ -71,7 +71,8 @@ type UnmatchedToken struct {
 
 // Feature is one adjustment to the name score.
 type Feature struct {
-	// Name is weakAlias, dateOfBirth, country or type.
+	// Name is weakAlias, dateOfBirth, country or type (the screening
+	// service adds corroboration and designation).
 	Name string `json:"name"`
 	// Contribution is added to the score (negative lowers it).
 	Contribution float64 `json:"contribution"`
