@@ -143,7 +143,9 @@ func smallDataDir(t *testing.T) string {
 				continue
 			}
 			l.Entities = slices.DeleteFunc(l.Entities, func(e screening.Entity) bool {
-				return !slices.ContainsFunc(e.Programs, func(p string) bool { return strings.HasPrefix(p, "DPRK") })
+				return !slices.ContainsFunc(e.Programs, func(p string) bool {
+					return strings.HasPrefix(p, "DPRK") || p == "Democratic People's Republic of Korea" // the UK list's regime
+				})
 			})
 			// A new version: its own hash (a snapshot carries each
 			// version's) and counts.

@@ -139,7 +139,7 @@ func TestListsCLI(t *testing.T) {
 			Stale     bool
 		}
 	}
-	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 0 || len(v.Lists) != 3 {
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 0 || len(v.Lists) != 4 {
 		t.Fatalf("lists: %d %v %s", code, err, out)
 	}
 	for _, l := range v.Lists {
@@ -198,7 +198,7 @@ func TestListsCLI(t *testing.T) {
 		Out   string
 		Lists []struct{ ID string }
 	}
-	if err := json.Unmarshal([]byte(out), &exported); err != nil || code != 0 || exported.Out != snap || len(exported.Lists) != 4 {
+	if err := json.Unmarshal([]byte(out), &exported); err != nil || code != 0 || exported.Out != snap || len(exported.Lists) != 5 {
 		t.Fatalf("export: %d %v %s %s", code, err, out, errOut)
 	}
 	other := map[string]string{"BULWARK_DATA": smallDataDir(t)}
@@ -336,7 +336,7 @@ func TestListsExportFreshDataDir(t *testing.T) {
 	env := map[string]string{"BULWARK_DATA": filepath.Join(dir, "data")}
 	snap := filepath.Join(dir, "fresh.snapshot")
 	code, out, errOut := run(t, env, "lists", "export", "--out", snap)
-	if code != 0 || out != "" || !strings.Contains(errOut, "wrote 3 lists to "+snap) {
+	if code != 0 || out != "" || !strings.Contains(errOut, "wrote 4 lists to "+snap) {
 		t.Fatalf("export: %d %q %q", code, out, errOut)
 	}
 	fresh := map[string]string{"BULWARK_DATA": filepath.Join(dir, "fresh")}
@@ -374,8 +374,8 @@ func TestScreenFlagsChecked(t *testing.T) {
 		{[]string{"screen", "address", "--subject", "\xfe", lazarusRonin}, "--subject: not valid UTF-8"},
 		{[]string{"screen", "address", "--subject", strings.Repeat("é", 101), lazarusRonin}, "--subject: 202 bytes"},
 		// An unknown list id: the error names the lists that exist.
-		{[]string{"lists", "remove", "nope"}, `no active list "nope"; the active lists are fbi-dprk, ofac-sdn, un-consolidated ('bulwark lists' shows them)` + "\n"},
-		{[]string{"lists", "problems", "nope"}, `no active list "nope"; the active lists are fbi-dprk, ofac-sdn, un-consolidated ('bulwark lists' shows them)` + "\n"},
+		{[]string{"lists", "remove", "nope"}, `no active list "nope"; the active lists are fbi-dprk, ofac-sdn, uk-ofsi, un-consolidated ('bulwark lists' shows them)` + "\n"},
+		{[]string{"lists", "problems", "nope"}, `no active list "nope"; the active lists are fbi-dprk, ofac-sdn, uk-ofsi, un-consolidated ('bulwark lists' shows them)` + "\n"},
 	} {
 		code, out, errOut := run(t, env, tc.args...)
 		if code != 1 || out != "" || !strings.HasPrefix(errOut, "bulwark: "+tc.want) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/race"
 	"github.com/bulwark-sec/bulwark/internal/shareddata"
 	"github.com/bulwark-sec/bulwark/screening"
 	"github.com/bulwark-sec/bulwark/screening/lists"
@@ -38,11 +39,12 @@ func parseUK(t *testing.T, path string) *screening.List {
 	return ls[0]
 }
 
-// TestUKConListUpdate: the two April 2025 exports, imported in order with
+// TestCorpusUKConListUpdate: the two April 2025 exports, imported in order with
 // 'lists update', re-screen the watches against the designations that
 // changed only; the older one is refused after the newer; a decision names
 // the designation it rests on.
-func TestUKConListUpdate(t *testing.T) {
+func TestCorpusUKConListUpdate(t *testing.T) {
+	race.Corpus(t)
 	t.Parallel()
 	older, newer := ukFile(t, "10"), ukFile(t, "14")
 	l10, l14 := parseUK(t, older), parseUK(t, newer)
