@@ -131,6 +131,9 @@ type UserStore interface {
 	// RevokeSessions revokes every session of the user not yet revoked
 	// and returns how many.
 	RevokeSessions(ctx context.Context, userID string, at time.Time) (int, error)
+	// DeleteEndedSessions deletes the sessions that ended (were revoked or
+	// reached ExpiresAt) before before, and returns how many.
+	DeleteEndedSessions(ctx context.Context, before time.Time) (int64, error)
 
 	AddPasskey(ctx context.Context, p *Passkey) error
 	// Passkeys returns the user's passkeys, oldest first.

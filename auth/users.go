@@ -710,3 +710,17 @@ func (s *Users) RevokeUserSessions(ctx context.Context, actor, name string) (int
 	})
 	return n, err
 }
+
+// EndedSessionRetention is how long an ended session is kept (its client
+// address and times, for an investigation) before PruneSessions deletes
+// it.
+const EndedSessionRetention = 30 * 24 * time.Hour
+
+// PruneSessions deletes the sessions that ended before before, audited as
+// session.prune by actor (no entry when none did). It returns how many
+// and the entry's sequence number.
+func (s *Users) PruneSessions(ctx context.Context, actor string, before time.Time) (n, seq int64, err error) {
+	return s.Log.Prune(ctx, actor, "session.prune", "console sessions ended", "sessions", before, func(ctx context.Context) (int64, error) {
+		return s.Store.DeleteEndedSessions(ctx, before)
+	})
+}

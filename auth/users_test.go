@@ -846,3 +846,27 @@ func TestFactorChangeNeedsRecentSignIn(t *testing.T) {
 		t.Fatalf("passkey registration right after signing in: %v", err)
 	}
 }
+
+func TestPruneSessions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	alice := e.enrolTOTP(t, "alice", auth.RoleAnalyst)
+	bob := e.enrolTOTP(t, "bob", auth.RoleAnalyst)
+	if err := e.users.SignOut(ctx, alice.full.Cookie); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(time.Second)
+	// alice's enrolment session (rotated away) and her signed-out one,
+	// bob's enrolment session: three ended; bob's live session stays.
+	n, seq, err := e.users.PruneSessions(ctx, "system:retention", e.clock())
+	if err != nil || n != 3 || seq == 0 {
+		t.Fatalf("PruneSessions = %d, %d, %v", n, seq, err)
+	}
+	if _, _, err := e.users.Session(ctx, bob.full.Cookie); err != nil {
+		t.Fatalf("a live session was pruned: %v", err)
+	}
+	if n, seq, err := e.users.PruneSessions(ctx, "system:retention", e.clock()); n != 0 || seq != 0 || err != nil {
+		t.Fatalf("pruning again = %d, %d, %v; want nothing and no entry", n, seq, err)
+	}
+}

@@ -177,6 +177,18 @@ func (db *DB) RevokeSessions(ctx context.Context, userID string, at time.Time) (
 	return int(n), db.fail(ctx, err, "revoke sessions")
 }
 
+// DeleteEndedSessions deletes the sessions revoked or past their absolute
+// end before before.
+func (db *DB) DeleteEndedSessions(ctx context.Context, before time.Time) (int64, error) {
+	b := formatTime(before)
+	res, err := db.writer(ctx).ExecContext(ctx, `DELETE FROM user_sessions WHERE revoked_at < ? OR expires_at < ?`, b, b)
+	if err != nil {
+		return 0, db.fail(ctx, err, "delete ended sessions")
+	}
+	n, err := res.RowsAffected()
+	return n, db.fail(ctx, err, "delete ended sessions")
+}
+
 func scanSession(s scanner) (*auth.Session, error) {
 	var (
 		sess                      auth.Session

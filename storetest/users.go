@@ -232,6 +232,19 @@ func UserStore(t *testing.T, open func(t *testing.T) auth.UserStore) {
 		if live, _ := s.ListSessions(ctx, other.ID, now); len(live) != 1 {
 			t.Fatal("another user's session must stay")
 		}
+		// c expired at base+1m, a and b were revoked at now; d lives.
+		if n, err := s.DeleteEndedSessions(ctx, now); err != nil || n != 1 {
+			t.Fatalf("DeleteEndedSessions(now) = %d, %v; want c alone", n, err)
+		}
+		if _, err := s.SessionByID(ctx, c.ID); !bulwark.IsCode(err, bulwark.ENOTFOUND) {
+			t.Fatalf("c still there: %v", err)
+		}
+		if n, err := s.DeleteEndedSessions(ctx, now.Add(time.Nanosecond)); err != nil || n != 2 {
+			t.Fatalf("DeleteEndedSessions(after the revocations) = %d, %v; want a and b", n, err)
+		}
+		if _, err := s.SessionByID(ctx, d.ID); err != nil {
+			t.Fatalf("a live session was deleted: %v", err)
+		}
 	})
 
 	t.Run("Passkeys", func(t *testing.T) {

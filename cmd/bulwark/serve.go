@@ -295,7 +295,16 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	bookInForce()
 	// The background services run until the server stops (SIGINT/SIGTERM,
 	// or Serve fails).
-	services := []func(context.Context){lists.Run, retention.Run, hireRetention.Run, rechecker.Run}
+	// Ended console sessions are kept EndedSessionRetention, then deleted.
+	sessionRetention := &prune.Service{Keep: auth.EndedSessionRetention, Logger: log, Jobs: []prune.Job{{Name: "ended console sessions",
+		Prune: func(ctx context.Context, before time.Time) ([]any, error) {
+			n, seq, err := users.PruneSessions(ctx, "system:retention", before)
+			if err != nil || n == 0 {
+				return nil, err
+			}
+			return []any{"sessions", n, "before", before.UTC(), "auditSeq", seq}, nil
+		}}}}
+	services := []func(context.Context){lists.Run, retention.Run, hireRetention.Run, rechecker.Run, sessionRetention.Run}
 	if mon != nil {
 		services = append(services, mon.Run)
 	}
