@@ -1,6 +1,7 @@
 # Bulwark's build and test entry points. `make test` is the one command CI
 # runs (.ci/run): scripts/test.sh installs what the tests need (Anvil from
-# npm and staticcheck, into the git-ignored .tools/) and runs the format
+# npm into the git-ignored .tools/; staticcheck built once per machine into
+# ~/.cache/bulwark-tools, linked from .tools/bin) and runs the format
 # check, go vet, staticcheck, the tests of the packages with concurrent
 # code under the race detector, the other packages' tests, the cli
 # package's and the corpus-wide runs without it, overlapping what it can

@@ -5,7 +5,8 @@
 #   .tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil   (npm @foundry-rs/anvil)
 #   .tools/node_modules/solc/                                      (npm solc: soljson, pure JS)
 #   .tools/safe-contracts/<alias>/                                 (npm Safe contract packages)
-#   .tools/bin/staticcheck                                        (honnef.co/go/tools)
+#   .tools/bin/staticcheck                                        (honnef.co/go/tools: a link to
+#                                                                  the machine's build, below)
 #   .tools/scan-clean/node_modules/                               (popular npm packages, clean code
 #                                                                  for the repository scanner's tests)
 #   /usr/bin/chromium                                             (Debian's chromium, for the browser
@@ -23,6 +24,19 @@
 # react-dom, typescript, eslint, webpack, next at pinned versions) are
 # installed with --ignore-scripts: the scanner's tests read them, nothing
 # of theirs is ever run.
+#
+# staticcheck is built once per machine, not once per clone: into
+# $XDG_CACHE_HOME/bulwark-tools/staticcheck-VERSION-GOVERSION-GOOS_GOARCH/
+# (~/.cache when XDG_CACHE_HOME is unset; BULWARK_TOOLS_CACHE names
+# another folder), from the pinned version through the Go module proxy
+# (go.sum-checked as any module), with -trimpath; .tools/bin/staticcheck
+# links to it. Building it took about 70 CPU seconds in a cold make test,
+# about half of them standard-library compiles that go vet then reused (it
+# pays them itself when staticcheck is cached) and half golang.org/x/tools
+# and staticcheck's own packages, which a fresh clone on the same machine
+# no longer pays. The folder is keyed by the Go version too, since
+# staticcheck type-checks with the go/types it was built with. Where that
+# cache cannot be written, it is built into .tools/bin as before.
 #
 # It is idempotent: a tool already present at its pinned version is left
 # alone. It prints nothing on success and says what failed otherwise.
@@ -236,11 +250,41 @@ fi
 
 # --- staticcheck -----------------------------------------------------------
 staticcheck_ok() {
-	[[ -x "$staticcheck" ]] && "$staticcheck" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"
+	[[ -x "$1" ]] && "$1" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"
 }
 
-if [[ "$what" != npm ]] && ! staticcheck_ok; then
+# build_staticcheck DIR: go install into a new folder beside DIR, renamed
+# into place when whole (two clones building at once each rename their own;
+# the loser's is removed), so DIR never holds a half-written binary.
+build_staticcheck() {
+	local dir="$1" tmp
+	mkdir -p "$(dirname "$dir")" || return 1
+	tmp="$(mktemp -d "$dir.tmp.XXXXXX")" || return 1
+	chmod 755 "$tmp"
+	# -ldflags=-s -w: no symbol table or DWARF; staticcheck's own
+	# messages do not need them, and the link is shorter.
+	if ! (cd "$root" && GOBIN="$tmp" run go install -trimpath -ldflags="-s -w" "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"); then
+		rm -rf "$tmp"
+		return 1
+	fi
+	mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+	staticcheck_ok "$dir/staticcheck"
+}
+
+if [[ "$what" != npm ]] && ! staticcheck_ok "$staticcheck"; then
 	command -v go >/dev/null || fail "go not found on PATH"
-	(cd "$root" && GOBIN="$tools/bin" run go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION")
-	staticcheck_ok || fail "$staticcheck does not report version $STATICCHECK_VERSION: $("$staticcheck" -version 2>&1 | head -n1)"
+	cache="${BULWARK_TOOLS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/bulwark-tools}"
+	key="staticcheck-$STATICCHECK_VERSION-$(go env GOVERSION)-$(go env GOOS)_$(go env GOARCH)"
+	built="$cache/$key/staticcheck"
+	# A folder left without a working binary (a disk filled mid-write) is
+	# built again.
+	[[ ! -e "$cache/$key" ]] || staticcheck_ok "$built" || rm -rf "$cache/$key"
+	if staticcheck_ok "$built" || build_staticcheck "$cache/$key" 2>/dev/null; then
+		ln -sfn "$built" "$staticcheck"
+	else
+		# No usable cache folder: build into .tools/bin itself.
+		rm -f "$staticcheck"
+		(cd "$root" && GOBIN="$tools/bin" run go install -trimpath -ldflags="-s -w" "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION")
+	fi
+	staticcheck_ok "$staticcheck" || fail "$staticcheck does not report version $STATICCHECK_VERSION: $("$staticcheck" -version 2>&1 | head -n1)"
 fi
