@@ -241,7 +241,15 @@ func TestTraceCaseCLI(t *testing.T) {
 			t.Errorf("update %v: exit %d, %q; want 1 and %q", c.args, code, stderr, c.want)
 		}
 	}
-	if code, stdout, stderr = run(t, env, "trace", "case", "update", "1", "--max-hops", "2", "--from-block", "2", "--threshold", "none"); code != 0 ||
+	// Removing the alert threshold lowers it: it waits for a second
+	// person, and changes nothing meanwhile.
+	if code, stdout, _ = run(t, env, "trace", "case", "update", "1", "--max-hops", "2", "--from-block", "2", "--threshold", "none"); code != 2 ||
+		!strings.Contains(stdout, "- native:1: 10 -> removed") {
+		t.Fatalf("update lowering a threshold: exit %d, %q", code, stdout)
+	}
+	noDual := maps.Clone(env)
+	noDual["BULWARK_DUAL_CONTROL"] = "safe.approve"
+	if code, stdout, stderr = run(t, noDual, "trace", "case", "update", "1", "--max-hops", "2", "--from-block", "2", "--threshold", "none"); code != 0 ||
 		stdout != "Updated case 1 (Bybit): at most 2 hops, from block 2.\n" {
 		t.Fatalf("update: exit %d, %q %s", code, stdout, stderr)
 	}
@@ -260,8 +268,6 @@ func TestTraceCaseCLI(t *testing.T) {
 	if code, stdout, _ = run(t, env, "trace", "case", "show", "1", "--json"); code != 0 || !strings.Contains(stdout, `"status": "open"`) {
 		t.Fatalf("a close held for dual control closed the case: %s", stdout)
 	}
-	noDual := maps.Clone(env)
-	noDual["BULWARK_DUAL_CONTROL"] = "safe.approve"
 	if code, stdout, _ = run(t, noDual, "trace", "case", "close", "1"); code != 0 || stdout != "Closed case 1 (Bybit).\n" {
 		t.Fatalf("close: exit %d, %q", code, stdout)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,6 +139,11 @@ func (s *CaseService) Update(ctx context.Context, actor string, id int64, u Case
 			return nil, nil, err
 		}
 	}
+	if u.Thresholds != nil && s.Dual != nil {
+		if err := s.holdThresholds(ctx, actor, id, u); err != nil {
+			return nil, nil, err
+		}
+	}
 	var out *Case
 	e, err := s.Audit.Do(ctx, func(ctx context.Context) (audit.Event, error) {
 		var (
@@ -191,6 +197,72 @@ func (s *CaseService) holdClose(ctx context.Context, actor string, id int64) err
 		fmt.Fprintf(&b, "- %s\n", l)
 	}
 	return s.Dual.Check(ctx, approval.Hold{Action: approval.CaseClose, Subject: CaseTarget(id), Summary: b.String(), Payload: CloseHold{ID: id}, Actor: actor})
+}
+
+// ThresholdsHold is the input of an approved change that lowers a case's
+// alert thresholds (approval.ThresholdLower): the whole update asked.
+type ThresholdsHold struct {
+	ID     int64      `json:"id"`
+	Update CaseUpdate `json:"update"`
+}
+
+// loweredThresholds lists the thresholds of old that next raises or
+// removes (an asset's alert then needs more tainted value, or none
+// fires), in key order: "KEY: OLD -> NEW" or "KEY: OLD -> removed".
+func loweredThresholds(old, next map[string]string) []string {
+	keys := make([]string, 0, len(old))
+	for k := range old {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, k := range keys {
+		n, ok := next[k]
+		if !ok {
+			out = append(out, k+": "+old[k]+" -> removed")
+			continue
+		}
+		a, aok := new(big.Int).SetString(old[k], 10)
+		b, bok := new(big.Int).SetString(n, 10)
+		if !aok || !bok || b.Cmp(a) > 0 {
+			out = append(out, k+": "+old[k]+" -> "+n)
+		}
+	}
+	return out
+}
+
+// holdThresholds asks dual control before u changes case id's alert
+// thresholds so that one is raised or removed.
+func (s *CaseService) holdThresholds(ctx context.Context, actor string, id int64, u CaseUpdate) error {
+	c, err := s.Store.Case(ctx, id)
+	if err != nil || c.Status == CaseClosed {
+		return err // Update answers as before
+	}
+	next, err := CheckThresholds(*u.Thresholds)
+	if err != nil {
+		return nil // Update refuses it
+	}
+	lowered := loweredThresholds(c.Thresholds, next)
+	if len(lowered) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Lower the alert thresholds of trace case %d (%s): tainted value below the new amounts no longer alerts.\n", id, c.Title)
+	for _, l := range lowered {
+		fmt.Fprintf(&b, "- %s\n", l)
+	}
+	var also []string
+	if u.Title != nil {
+		also = append(also, "title "+*u.Title)
+	}
+	if u.Bounds != nil {
+		also = append(also, "bounds")
+	}
+	if len(also) > 0 {
+		fmt.Fprintf(&b, "Changed with it: %s\n", strings.Join(also, ", "))
+	}
+	return s.Dual.Check(ctx, approval.Hold{Action: approval.ThresholdLower, Subject: CaseTarget(id) + ":thresholds", Summary: b.String(),
+		Payload: ThresholdsHold{ID: id, Update: u}, Actor: actor})
 }
 
 // Label sets an analyst's label on case id.

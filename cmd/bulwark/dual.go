@@ -84,6 +84,17 @@ func (e *dualExecutors) register() {
 			strings.Join(res.Approvers, ", "), cosign.RequiredApprovals), nil
 	})
 	e.dual.Handle(approval.ThresholdLower, func(ctx context.Context, r *approval.Request) (string, error) {
+		if strings.HasPrefix(r.Subject, "trace-case:") {
+			var h tracing.ThresholdsHold
+			if err := decodePayload(r, &h); err != nil {
+				return "", err
+			}
+			_, entry, err := e.cases.Update(ctx, r.Requester, h.ID, h.Update)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("case %d thresholds changed, audit entry %d", h.ID, entry.Seq), nil
+		}
 		var h policy.BookChangeHold
 		if err := decodePayload(r, &h); err != nil {
 			return "", err
