@@ -101,12 +101,10 @@ func (s *Users) UseRecoveryCode(ctx context.Context, sess *Session, u *User, cod
 	return out, err
 }
 
-// RegenerateRecoveryCodes replaces a signed-in user's recovery codes and
-// returns the new ones, once. Audited as user.recovery-codes.
+// RegenerateRecoveryCodes replaces a user's recovery codes and returns the
+// new ones, once: only while enrolling (see requireFactorChange). Audited
+// as user.recovery-codes.
 func (s *Users) RegenerateRecoveryCodes(ctx context.Context, sess *Session, u *User) ([]string, error) {
-	if err := requireStage(sess, StageFull); err != nil {
-		return nil, err
-	}
 	if err := s.requireFactorChange(sess); err != nil {
 		return nil, err
 	}

@@ -82,22 +82,19 @@ func requireStage(sess *Session, stages ...Stage) error {
 	return bulwark.Errorf(bulwark.EFORBIDDEN, "this step is not open to a session at stage %s", sess.Stage)
 }
 
-// RecentSignIn is how long after signing in a session may change the
-// user's second factors (add a passkey or TOTP, make new recovery codes):
-// a session stolen later cannot enrol the thief's own authenticator, which
-// would then pass dual control's fresh assertions.
-const RecentSignIn = 5 * time.Minute
-
-// requireFactorChange checks sess may change second factors: a session
-// enrolling, or a full session signed in within RecentSignIn.
+// requireFactorChange checks sess may change second factors: only a
+// session enrolling (opened with an admin's one-time enrolment secret and
+// a new password) may. A signed-in session may not add a passkey or an
+// authenticator app, or make new recovery codes: a session taken over
+// (through a phishing proxy that relays the sign-in, say) must not enrol
+// the thief's own authenticator, which would then pass dual control. To
+// add or replace a factor, an admin issues a new enrolment secret
+// ('bulwark user reset-mfa').
 func (s *Users) requireFactorChange(sess *Session) error {
-	if err := requireStage(sess, StageEnrol, StageFull); err != nil {
-		return err
+	if sess.Stage == StageFull {
+		return bulwark.Errorf(bulwark.EFORBIDDEN, "second factors are changed only by enrolling: ask an admin for a new enrolment secret ('bulwark user reset-mfa NAME')")
 	}
-	if sess.Stage == StageFull && s.now().Sub(sess.CreatedAt) >= RecentSignIn {
-		return bulwark.Errorf(bulwark.EFORBIDDEN, "changing second factors needs a recent sign-in: sign out, sign in again and do it within %d minutes", int(RecentSignIn/time.Minute))
-	}
-	return nil
+	return requireStage(sess, StageEnrol)
 }
 
 // BeginTOTP makes a TOTP secret for u and keeps it in the session until a

@@ -384,8 +384,9 @@ func (s *Users) SignIn(ctx context.Context, name, password, client string) (*Sig
 	now := time.Now()
 	if d := lim.check(name, client, now); d.refused {
 		if d.report {
-			_, _ = s.Log.Record(ctx, audit.Event{Actor: "client:" + client, Action: "session.signin.limited", Target: "user:" + name,
-				Details: map[string]any{"by": d.what, "client": client}})
+			target, details := s.nameTarget(ctx, name, nil)
+			details["by"], details["client"] = d.what, client
+			_, _ = s.Log.Record(ctx, audit.Event{Actor: "client:" + client, Action: "session.signin.limited", Target: target, Details: details})
 		}
 		return nil, limitedErr(d)
 	}
@@ -418,8 +419,9 @@ func (s *Users) SignIn(ctx context.Context, name, password, client string) (*Sig
 	}
 	if reason != "" {
 		lim.fail(name, client, now)
-		_, _ = s.Log.Record(ctx, audit.Event{Actor: "client:" + client, Action: "session.signin.fail", Target: "user:" + name,
-			Details: map[string]any{"step": "password", "reason": reason, "client": client}})
+		target, details := s.nameTarget(ctx, name, u)
+		details["step"], details["reason"], details["client"] = "password", reason, client
+		_, _ = s.Log.Record(ctx, audit.Event{Actor: "client:" + client, Action: "session.signin.fail", Target: target, Details: details})
 		return nil, errSignIn()
 	}
 	stage := StageSecondFactor
@@ -456,6 +458,21 @@ func (s *Users) SignIn(ctx context.Context, name, password, client string) (*Sig
 		return nil, err
 	}
 	return out, nil
+}
+
+// nameTarget is how a sign-in names the account tried in the audit log:
+// "user:NAME" for a user that exists (u, or looked up), else
+// "user:unknown" with the first 16 hex digits of the name's SHA-256, so
+// that a password typed into the name field never reaches the log while
+// repeated tries of one name can still be told apart.
+func (s *Users) nameTarget(ctx context.Context, name string, u *User) (string, map[string]any) {
+	if u == nil && ValidateUserName(name) == nil {
+		u, _ = s.Store.UserByName(ctx, name)
+	}
+	if u != nil {
+		return u.AuditTarget(), map[string]any{}
+	}
+	return "user:unknown", map[string]any{"nameSha256": hex.EncodeToString(sha(name))[:16]}
 }
 
 // Enrol sets a new password for the user whose one-time enrolment secret

@@ -808,42 +808,49 @@ func TestDefaultWebAuthnConfig(t *testing.T) {
 	}
 }
 
-// TestFactorChangeNeedsRecentSignIn: a session older than RecentSignIn (a
-// stolen cookie, say) cannot add an authenticator or replace the
-// recovery codes; a fresh sign-in can.
-func TestFactorChangeNeedsRecentSignIn(t *testing.T) {
+// TestSignedInSessionCannotChangeFactors: a signed-in session (one taken
+// over, say) cannot add an authenticator or replace the recovery codes,
+// however fresh; nothing is written.
+func TestSignedInSessionCannotChangeFactors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	alice := e.enrolTOTP(t, "alice", auth.RoleAnalyst)
-	e.advance(auth.RecentSignIn)
 	sess, u, err := e.users.Session(ctx, alice.full.Cookie)
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := head(t, e.db)
 	if _, err := e.users.BeginPasskeyRegistration(ctx, sess, u); !bulwark.IsCode(err, bulwark.EFORBIDDEN) {
-		t.Fatalf("passkey registration on an old session: %v", err)
+		t.Fatalf("passkey registration on a signed-in session: %v", err)
 	}
 	if _, err := e.users.BeginTOTP(ctx, sess, u); !bulwark.IsCode(err, bulwark.EFORBIDDEN) {
-		t.Fatalf("TOTP enrolment on an old session: %v", err)
+		t.Fatalf("TOTP enrolment on a signed-in session: %v", err)
+	}
+	if _, err := e.users.ConfirmTOTP(ctx, sess, u, "123456"); !bulwark.IsCode(err, bulwark.EFORBIDDEN) {
+		t.Fatalf("TOTP confirmation on a signed-in session: %v", err)
 	}
 	if _, err := e.users.RegenerateRecoveryCodes(ctx, sess, u); !bulwark.IsCode(err, bulwark.EFORBIDDEN) {
-		t.Fatalf("new recovery codes on an old session: %v", err)
+		t.Fatalf("new recovery codes on a signed-in session: %v", err)
 	}
 	if head(t, e.db) != before {
 		t.Fatal("a refused factor change wrote something")
 	}
-	si, err := e.users.SignIn(ctx, "alice", password, "192.0.2.1")
-	if err != nil {
+}
+
+// TestUnknownNameNotLogged: a password typed into the name field is not
+// written to the audit log.
+func TestUnknownNameNotLogged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	before := head(t, e.db)
+	if _, err := e.users.SignIn(ctx, password, "x", "192.0.2.1"); !bulwark.IsCode(err, bulwark.EUNAUTHORIZED) {
 		t.Fatal(err)
 	}
-	full, err := e.users.VerifyTOTP(ctx, si.Session, si.User, code(t, alice.secret, e.clock()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.users.BeginPasskeyRegistration(ctx, full.Session, full.User); err != nil {
-		t.Fatalf("passkey registration right after signing in: %v", err)
+	entries, _ := e.db.AuditEntries(ctx, before, 10)
+	if len(entries) != 1 || entries[0].Target != "user:unknown" || strings.Contains(string(entries[0].Details), "horse") || !strings.Contains(string(entries[0].Details), "nameSha256") {
+		t.Fatalf("audited %+v", entries)
 	}
 }
 

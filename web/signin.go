@@ -143,10 +143,20 @@ func checkSessionCSRF(r *http.Request, sess *auth.Session) error {
 	return checkCSRF(r, &Principal{CSRF: auth.CSRFToken(sess)})
 }
 
-// safeNext returns next when it is a path on this site, else "/".
+// safeNext returns next when it is a path on this site ("/" alone, or
+// "/" then a character that is neither "/" nor "\\", no control
+// characters or spaces anywhere), else "/": never a redirect elsewhere.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "/" {
+		return next
+	}
+	if len(next) < 2 || next[0] != '/' || next[1] == '/' || next[1] == '\\' {
 		return "/"
+	}
+	for _, r := range next {
+		if r <= ' ' || r == 0x7f || r == '\\' {
+			return "/"
+		}
 	}
 	return next
 }

@@ -33,7 +33,6 @@ func (c *Console) userRoutes() {
 	c.AddNav(NavItem{Path: "/account", Label: "My account", Perm: auth.PermRead})
 	c.Page("GET /account", auth.PermRead, c.accountPage)
 	c.Page("POST /account/sessions/{id}/revoke", auth.PermRead, c.revokeMySession)
-	c.Page("POST /account/recovery-codes", auth.PermRead, c.newRecoveryCodes)
 
 	c.AddNav(NavItem{Path: "/users", Label: "Users", Perm: auth.PermAdmin})
 	c.Page("GET /users", auth.PermAdmin, c.usersPage)
@@ -53,15 +52,14 @@ func (c *Console) users() (*auth.Users, error) {
 
 // loginView is the data of the sign-in pages.
 type loginView struct {
-	Next      string
-	Name      string
-	Passkey   bool // the user has a passkey (offered first)
-	TOTP      bool
-	Recovery  []string
-	TOTPQR    template.HTML
-	TOTPKey   string
-	TOTPURI   string
-	Enrolling bool // a full session adding a factor, not a first enrolment
+	Next     string
+	Name     string
+	Passkey  bool // the user has a passkey (offered first)
+	TOTP     bool
+	Recovery []string
+	TOTPQR   template.HTML
+	TOTPKey  string
+	TOTPURI  string
 }
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) error {
@@ -254,10 +252,10 @@ func (c *Console) enrolSubmit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// enrolFactorPage offers a passkey (first) and an authenticator app: to a
-// session enrolling, or a signed-in one adding a factor.
+// enrolFactorPage offers a passkey (first) and an authenticator app to a
+// session enrolling (a signed-in session cannot change factors).
 func (c *Console) enrolFactorPage(w http.ResponseWriter, r *http.Request) error {
-	sess, u, err := c.pendingSession(r, auth.StageEnrol, auth.StageFull)
+	sess, u, err := c.pendingSession(r, auth.StageEnrol)
 	if err != nil {
 		http.Redirect(w, r, LoginPath, http.StatusSeeOther)
 		return nil
@@ -274,16 +272,13 @@ func (c *Console) renderEnrolFactor(w http.ResponseWriter, r *http.Request, sess
 	if err != nil {
 		return err
 	}
-	if sess.Stage == auth.StageFull {
-		r = r.WithContext(WithPrincipal(r.Context(), &Principal{Actor: u.AuditTarget(), Name: u.Name, Person: u.Name, User: u.ID, Role: u.Role, CSRF: auth.CSRFToken(sess)}))
-	}
-	return c.renderForm(w, r, "enrol-factor.html", loginView{Name: u.Name, TOTPQR: svg, TOTPKey: te.Secret, TOTPURI: te.URL, Enrolling: sess.Stage == auth.StageFull},
+	return c.renderForm(w, r, "enrol-factor.html", loginView{Name: u.Name, TOTPQR: svg, TOTPKey: te.Secret, TOTPURI: te.URL},
 		auth.CSRFToken(sess), problem)
 }
 
 // enrolForm reads an enrolment form: the session and its token.
 func (c *Console) enrolForm(w http.ResponseWriter, r *http.Request) (*auth.Session, *auth.User, error) {
-	sess, u, err := c.pendingSession(r, auth.StageEnrol, auth.StageFull)
+	sess, u, err := c.pendingSession(r, auth.StageEnrol)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -335,7 +330,7 @@ func (c *Console) enrolPasskeyOptions(w http.ResponseWriter, r *http.Request) er
 }
 
 func (c *Console) enrolPasskey(w http.ResponseWriter, r *http.Request) error {
-	sess, u, err := c.pendingSession(r, auth.StageEnrol, auth.StageFull)
+	sess, u, err := c.pendingSession(r, auth.StageEnrol)
 	if err == nil {
 		err = checkSessionCSRF(r, sess)
 	}
@@ -378,14 +373,13 @@ type accountView struct {
 	User     *auth.UserInfo
 	Sessions []*auth.Session
 	Current  string
-	Recovery []string
 }
 
 func (c *Console) accountPage(w http.ResponseWriter, r *http.Request) error {
-	return c.renderAccount(w, r, nil, nil)
+	return c.renderAccount(w, r, nil)
 }
 
-func (c *Console) renderAccount(w http.ResponseWriter, r *http.Request, codes []string, problem error) error {
+func (c *Console) renderAccount(w http.ResponseWriter, r *http.Request, problem error) error {
 	users, err := c.users()
 	if err != nil {
 		return err
@@ -405,7 +399,7 @@ func (c *Console) renderAccount(w http.ResponseWriter, r *http.Request, codes []
 	if err != nil {
 		return err
 	}
-	return c.renderForm(w, r, "account.html", accountView{User: info, Sessions: list, Current: sess.ID, Recovery: codes}, "", problem)
+	return c.renderForm(w, r, "account.html", accountView{User: info, Sessions: list, Current: sess.ID}, "", problem)
 }
 
 func (c *Console) me(r *http.Request) (*auth.Session, *auth.User, error) {
@@ -426,22 +420,10 @@ func (c *Console) revokeMySession(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if _, err := c.cfg.Users.RevokeSession(r.Context(), u, r.PathValue("id")); err != nil {
-		return c.renderAccount(w, r, nil, err)
+		return c.renderAccount(w, r, err)
 	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 	return nil
-}
-
-func (c *Console) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
-	sess, u, err := c.me(r)
-	if err != nil {
-		return err
-	}
-	codes, err := c.cfg.Users.RegenerateRecoveryCodes(r.Context(), sess, u)
-	if err != nil {
-		return err
-	}
-	return c.renderAccount(w, r, codes, nil)
 }
 
 // usersView is the data of the users admin page.

@@ -144,6 +144,9 @@ func (e *userEnv) enrolTOTP(name string, role auth.Role, host string) (*browser,
 		t.Fatalf("enrol factor page: %d %s", w.Code, body)
 	}
 	key := match(t, totpKey, body)
+	if !strings.Contains(body, `data-otpauth="otpauth://totp/Bulwark:`) {
+		t.Fatalf("the otpauth URI is not on the page: %s", body)
+	}
 	w = b.do("POST", "/enrol/totp", url.Values{"csrf": {match(t, csrfInput, body)}, "code": {totpCode(t, key, time.Now())}}, nil, nil)
 	if w.Code != 200 || !strings.Contains(w.Body.String(), "recovery codes") {
 		t.Fatalf("confirm TOTP: %d %s", w.Code, w.Body)
@@ -225,7 +228,7 @@ func TestConsoleSessionReplayedAfterSignOut(t *testing.T) {
 		t.Fatalf("replayed cookie GET: %d", w.Code)
 	}
 	before := e.auditCount()
-	if w := attacker.do("POST", "/account/recovery-codes", url.Values{"csrf": {csrf}}, nil, nil); w.Code != http.StatusUnauthorized {
+	if w := attacker.do("POST", "/account/sessions/0000000000000000/revoke", url.Values{"csrf": {csrf}}, nil, nil); w.Code != http.StatusUnauthorized {
 		t.Fatalf("replayed cookie POST: %d", w.Code)
 	}
 	if e.auditCount() != before {
@@ -239,6 +242,8 @@ func TestConsoleCSRFWithoutToken(t *testing.T) {
 	t.Parallel()
 	e := newUserEnv(t)
 	b, _, codes := e.enrolTOTP("alice", auth.RoleAdmin, "localhost:8080")
+	mine := b.do("GET", "/account", nil, nil, nil)
+	session := match(t, regexp.MustCompile(`data-session="([0-9a-f]{16})"`), mine.Body.String())
 	before := e.auditCount()
 	for _, tc := range []struct {
 		name   string
@@ -249,7 +254,7 @@ func TestConsoleCSRFWithoutToken(t *testing.T) {
 		{"wrong token", url.Values{"csrf": {strings.Repeat("0", 64)}}, nil},
 		{"cross-site", url.Values{}, map[string]string{"Sec-Fetch-Site": "cross-site"}},
 	} {
-		if w := b.do("POST", "/account/recovery-codes", tc.form, tc.header, nil); w.Code != http.StatusForbidden {
+		if w := b.do("POST", "/account/sessions/"+session+"/revoke", tc.form, tc.header, nil); w.Code != http.StatusForbidden {
 			t.Fatalf("%s: %d", tc.name, w.Code)
 		}
 		if w := b.do("POST", "/users", url.Values{"name": {"mallory"}, "role": {"admin"}, "csrf": tc.form["csrf"]}, tc.header, nil); w.Code != http.StatusForbidden {
@@ -270,6 +275,9 @@ func TestConsoleCSRFWithoutToken(t *testing.T) {
 	}
 	if n, _ := e.db.CountRecoveryCodes(context.Background(), mustUser(t, e, "alice").ID); n != len(codes) {
 		t.Fatalf("recovery codes changed: %d", n)
+	}
+	if w := b.do("GET", "/account", nil, nil, nil); w.Code != 200 {
+		t.Fatalf("a forged revocation ended the session: %d", w.Code)
 	}
 }
 
@@ -398,4 +406,32 @@ func TestConsoleLoginLimited(t *testing.T) {
 	if w := b.do("POST", "/login", url.Values{"name": {"u1"}, "password": {"x"}}, nil, nil); w.Code != http.StatusForbidden {
 		t.Fatalf("login form without its token: %d", w.Code)
 	}
+}
+
+func TestSafeNext(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"/": "/", "/account": "/account", "/trace/cases/3?x=1": "/trace/cases/3?x=1", "": "/",
+		"//evil.example": "/", "/\\evil.example": "/", "/\t/evil.example": "/", "/\n/evil": "/", "https://evil.example": "/",
+		"/ /evil": "/", "/a\\b": "/", "evil": "/", "/\x7f": "/",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/", "/account", "//evil", "/\t/evil", "/\\evil"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := safeNext(s)
+		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.HasPrefix(got, "/\\") || strings.ContainsAny(got, "\\\t\r\n ") {
+			t.Fatalf("safeNext(%q) = %q may leave the site", s, got)
+		}
+		if u, err := url.Parse(got); err == nil && (u.Host != "" || u.Scheme != "") {
+			t.Fatalf("safeNext(%q) = %q names another site", s, got)
+		}
+	})
 }

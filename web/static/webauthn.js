@@ -83,7 +83,7 @@
       return post(btn.getAttribute("data-finish"), csrf, credentialJSON(cred));
     }).then(function (res) {
       if (res.recoveryCodes && res.recoveryCodes.length && showCodes(btn, res.recoveryCodes)) { return; }
-      window.location.assign(res.next && res.next.charAt(0) === "/" && res.next.charAt(1) !== "/" ? res.next : "/");
+      window.location.assign(typeof res.next === "string" && /^\/(?:[^\/\\\s\x00-\x1f\x7f][^\\\s\x00-\x1f\x7f]*)?$/.test(res.next) ? res.next : "/");
     }).catch(function (e) {
       btn.disabled = false;
       showError(btn, "The passkey did not work: " + (e && e.message ? e.message : e));
