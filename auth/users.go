@@ -482,11 +482,37 @@ func (s *Users) nameTarget(ctx context.Context, name string, u *User) (string, m
 func (s *Users) Enrol(ctx context.Context, secret, password, client string) (*SignedIn, error) {
 	h, ok := parseSecret(enrolPrefix, secret)
 	bad := bulwark.Errorf(bulwark.EUNAUTHORIZED, "unknown or expired enrolment secret: ask an admin for a new one ('bulwark user reset-mfa NAME')")
+	// Failed enrolments count against the address's sign-in budget (and
+	// one of their own per address): guessing secrets is limited like
+	// guessing passwords.
+	lim, key, now := s.limiter(), "enrol\x00"+client, time.Now()
+	if d := lim.check(key, client, now); d.refused {
+		if d.report {
+			_, _ = s.Log.Record(ctx, audit.Event{Actor: "client:" + client, Action: "session.signin.limited", Target: "enrolment",
+				Details: map[string]any{"by": d.what, "client": client, "step": "enrolment secret"}})
+		}
+		return nil, limitedErr(d)
+	}
+	failed := func() error {
+		lim.fail(key, client, now)
+		_, _ = s.Log.Record(ctx, audit.Event{Actor: "client:" + client, Action: "session.signin.fail", Target: "enrolment",
+			Details: map[string]any{"step": "enrolment secret", "client": client}})
+		return bad
+	}
 	if !ok {
-		return nil, bad
+		return nil, failed()
 	}
 	if err := ValidatePassword(password); err != nil {
 		return nil, err
+	}
+	// The secret is looked up before the password is hashed, so that a
+	// wrong one costs no hash; the transaction below checks it again.
+	if u, err := s.Store.UserByEnrolHash(ctx, h); bulwark.IsCode(err, bulwark.ENOTFOUND) {
+		return nil, failed()
+	} else if err != nil {
+		return nil, err
+	} else if !enrolOpen(u, h, s.now()) {
+		return nil, failed()
 	}
 	release, err := s.hashSlot(ctx)
 	if err != nil {
@@ -506,7 +532,7 @@ func (s *Users) Enrol(ctx context.Context, secret, password, client string) (*Si
 			return audit.Event{}, err
 		}
 		now := s.now()
-		if u.DisabledAt != nil || u.EnrolExpiresAt == nil || !now.Before(*u.EnrolExpiresAt) || subtle.ConstantTimeCompare(u.EnrolHash, h) != 1 {
+		if !enrolOpen(u, h, now) {
 			return audit.Event{}, bad
 		}
 		u.PasswordHash, u.EnrolHash, u.EnrolExpiresAt, u.UpdatedAt = hash, nil, nil, now
@@ -519,14 +545,19 @@ func (s *Users) Enrol(ctx context.Context, secret, password, client string) (*Si
 		return audit.Event{Actor: u.AuditTarget(), Action: "user.enrol", Target: u.AuditTarget(),
 			Details: map[string]any{"step": "password", "session": out.Session.ID, "client": client}}, nil
 	})
+	if bulwark.IsCode(err, bulwark.EUNAUTHORIZED) {
+		return nil, failed() // spent or expired in the meantime
+	}
 	if err != nil {
-		if bulwark.IsCode(err, bulwark.EUNAUTHORIZED) {
-			_, _ = s.Log.Record(ctx, audit.Event{Actor: "client:" + client, Action: "session.signin.fail", Target: "enrolment",
-				Details: map[string]any{"step": "enrolment secret", "client": client}})
-		}
 		return nil, err
 	}
 	return out, nil
+}
+
+// enrolOpen reports whether u's enrolment secret, hashing to h, may be
+// used at now.
+func enrolOpen(u *User, h []byte, now time.Time) bool {
+	return u.DisabledAt == nil && u.EnrolExpiresAt != nil && now.Before(*u.EnrolExpiresAt) && subtle.ConstantTimeCompare(u.EnrolHash, h) == 1
 }
 
 // newSession stores a new session of u at stage (in the caller's

@@ -877,3 +877,31 @@ func TestPruneSessions(t *testing.T) {
 		t.Fatalf("pruning again = %d, %d, %v; want nothing and no entry", n, seq, err)
 	}
 }
+
+// TestEnrolGuessesLimited: guessing enrolment secrets from one address is
+// refused (429) once its failures are spent; another address still enrols.
+func TestEnrolGuessesLimited(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	secret, _, err := e.users.CreateUser(ctx, "cli:test", "gina", auth.RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last error
+	for i := 0; i <= auth.DefaultSignInLimits.PerAccount; i++ {
+		last = func() error {
+			_, err := e.users.Enrol(ctx, fmt.Sprintf("bwe_%064x", i), password, "192.0.2.99")
+			return err
+		}()
+	}
+	if !bulwark.IsCode(last, bulwark.ERATELIMITED) {
+		t.Fatalf("after %d wrong secrets: %v", auth.DefaultSignInLimits.PerAccount+1, last)
+	}
+	if _, err := e.users.Enrol(ctx, secret, password, "192.0.2.99"); !bulwark.IsCode(err, bulwark.ERATELIMITED) {
+		t.Fatalf("the limited address enrolled: %v", err)
+	}
+	if _, err := e.users.Enrol(ctx, secret, password, "198.51.100.1"); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+}
