@@ -23,11 +23,22 @@ import (
 )
 
 // Cookies of the sign-in: the session, and the anti-forgery token of the
-// forms shown before there is one (double submit).
+// forms shown before there is one (double submit). Off loopback they are
+// Secure and named with the "__Host-" prefix (cookieName), which browsers
+// accept only when Secure, for the whole site and from no subdomain.
 const (
 	SessionCookie    = "bulwark_session"
 	preSessionCookie = "bulwark_presession"
 )
+
+// cookieName is the name cookie base goes by for r: "__Host-" + base off
+// loopback, base on loopback (plain HTTP, where Secure cannot be).
+func cookieName(r *http.Request, base string) string {
+	if loopback(r) {
+		return base
+	}
+	return "__Host-" + base
+}
 
 // UserSessions is the console's Sessions over auth.Users: a request is
 // signed in when its SessionCookie names a session that finished its
@@ -51,7 +62,7 @@ func sessionOf(r *http.Request, users *auth.Users) (*auth.Session, *auth.User, e
 	if users == nil {
 		return nil, nil, nil
 	}
-	c, err := r.Cookie(SessionCookie)
+	c, err := r.Cookie(cookieName(r, SessionCookie))
 	if err != nil {
 		return nil, nil, nil
 	}
@@ -78,7 +89,7 @@ func loopback(r *http.Request) bool {
 }
 
 func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+	http.SetCookie(w, &http.Cookie{Name: cookieName(r, name), Value: value, Path: "/", MaxAge: maxAge,
 		Secure: !loopback(r), HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
 
@@ -110,7 +121,7 @@ func clientKey(r *http.Request) string {
 // preSessionToken returns the anti-forgery token of the public forms,
 // setting its cookie when r has none.
 func preSessionToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(preSessionCookie); err == nil && len(c.Value) == 64 {
+	if c, err := r.Cookie(cookieName(r, preSessionCookie)); err == nil && len(c.Value) == 64 {
 		return c.Value
 	}
 	b := make([]byte, 32)
@@ -123,7 +134,7 @@ func preSessionToken(w http.ResponseWriter, r *http.Request) string {
 // checkPreSession checks a public form: same-site, and its csrf field
 // equal to the pre-session cookie.
 func checkPreSession(r *http.Request) error {
-	c, err := r.Cookie(preSessionCookie)
+	c, err := r.Cookie(cookieName(r, preSessionCookie))
 	if err := checkCSRF(r, &Principal{CSRF: cookieValue(c, err)}); err != nil {
 		return err
 	}

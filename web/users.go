@@ -358,7 +358,7 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ck, err := r.Cookie(SessionCookie); err == nil {
+	if ck, err := r.Cookie(cookieName(r, SessionCookie)); err == nil {
 		if err := users.SignOut(r.Context(), ck.Value); err != nil {
 			return err
 		}

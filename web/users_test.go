@@ -186,14 +186,14 @@ func TestConsoleEnrolAndSignIn(t *testing.T) {
 	b2 := e.browser("console.example.com")
 	w := b2.do("GET", "/login?next=/account", nil, nil, nil)
 	token := match(t, csrfInput, w.Body.String())
-	if pc := b2.cookies[preSessionCookie]; pc == nil || !pc.Secure || !pc.HttpOnly || pc.SameSite != http.SameSiteStrictMode {
+	if pc := b2.cookies["__Host-"+preSessionCookie]; pc == nil || !pc.Secure || !pc.HttpOnly || pc.SameSite != http.SameSiteStrictMode {
 		t.Fatalf("pre-session cookie: %+v", pc)
 	}
 	w = b2.do("POST", "/login", url.Values{"csrf": {token}, "name": {"alice"}, "password": {userPassword}, "next": {"/account"}}, nil, nil)
 	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/login/second-factor") {
 		t.Fatalf("login: %d %s", w.Code, w.Body)
 	}
-	pending := b2.cookies[SessionCookie].Value
+	pending := b2.cookies["__Host-"+SessionCookie].Value
 	if w := b2.do("GET", "/account", nil, nil, nil); w.Code != http.StatusSeeOther {
 		t.Fatalf("a password alone opened a page: %d", w.Code)
 	}
@@ -202,7 +202,7 @@ func TestConsoleEnrolAndSignIn(t *testing.T) {
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/account" {
 		t.Fatalf("second factor: %d %s", w.Code, w.Body)
 	}
-	if c := b2.cookies[SessionCookie]; !c.Secure || c.Value == pending {
+	if c := b2.cookies["__Host-"+SessionCookie]; !c.Secure || c.Value == pending || c.Path != "/" || c.Domain != "" {
 		t.Fatalf("full session cookie: secure %v, rotated %v", c.Secure, c.Value != pending)
 	}
 	if w := b2.do("GET", "/account", nil, nil, nil); w.Code != 200 {
