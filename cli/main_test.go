@@ -21,6 +21,15 @@ import (
 // exit code and output.
 func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	if _, ok := env["HOME"]; !ok {
+		// A command without --data-dir or BULWARK_DATA uses the default data
+		// directory under $HOME: a test must never open the real one.
+		withHome := map[string]string{"HOME": t.TempDir()}
+		for k, v := range env {
+			withHome[k] = v
+		}
+		env = withHome
+	}
 	var out, errb bytes.Buffer
 	m := &Main{
 		Stdin:  strings.NewReader(""),
