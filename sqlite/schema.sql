@@ -191,7 +191,7 @@ CREATE TABLE trace_cases (
 CREATE TABLE trace_case_results (
     case_id INTEGER PRIMARY KEY REFERENCES trace_cases (id) ON DELETE CASCADE,
     graph   TEXT NOT NULL                                  -- JSON tracing.Graph
-) STRICT;
+, packed BLOB) STRICT;
 
 CREATE TABLE trace_case_history (
     case_id   INTEGER NOT NULL REFERENCES trace_cases (id) ON DELETE CASCADE,

@@ -105,11 +105,19 @@ func (db *DB) Case(ctx context.Context, id int64) (*tracing.Case, error) {
 			return err
 		}
 		if c.Results != nil {
-			var graph string
-			if err := q.QueryRowContext(ctx, `SELECT graph FROM trace_case_results WHERE case_id = ?`, id).Scan(&graph); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			var (
+				graph  string
+				packed []byte
+			)
+			if err := q.QueryRowContext(ctx, `SELECT graph, packed FROM trace_case_results WHERE case_id = ?`, id).Scan(&graph, &packed); err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
-			if graph != "" {
+			switch {
+			case packed != nil:
+				if c.Results.Graph, err = unpackGraph(packed); err != nil {
+					return malformedCase(id, "results")
+				}
+			case graph != "": // stored before results were packed
 				c.Results.Graph = new(tracing.Graph)
 				if err := json.Unmarshal([]byte(graph), c.Results.Graph); err != nil {
 					return malformedCase(id, "results")
@@ -303,18 +311,14 @@ func (db *DB) SetCaseResults(ctx context.Context, id int64, r *tracing.CaseResul
 		if r.Block > math.MaxInt64 {
 			return bulwark.Invalid("results.block", "%d is out of range", r.Block)
 		}
-		graph, err := json.Marshal(r.Graph)
-		if err != nil {
-			return bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode the results")
-		}
 		summary, _ := json.Marshal(r.Summary)
 		at := res.ComputedAt
 		if _, err := q.ExecContext(ctx, `UPDATE trace_cases SET results_block = ?, results_at = ?, results_transfers = ?, results_summary = ? WHERE id = ?`,
 			int64(r.Block), formatTime(at), r.Transfers, string(summary), id); err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO trace_case_results (case_id, graph) VALUES (?, ?)
-			ON CONFLICT (case_id) DO UPDATE SET graph = excluded.graph`, id, string(graph)); err != nil {
+		if _, err := q.ExecContext(ctx, `INSERT INTO trace_case_results (case_id, graph, packed) VALUES (?, '', ?)
+			ON CONFLICT (case_id) DO UPDATE SET graph = excluded.graph, packed = excluded.packed`, id, packGraph(r.Graph)); err != nil {
 			return err
 		}
 		if err := addCaseEvent(ctx, q, id, ev); err != nil {
