@@ -186,7 +186,7 @@ CREATE TABLE trace_cases (
     results_at        TEXT,
     results_transfers INTEGER,
     results_summary   TEXT                                 -- JSON tracing.CaseSummary
-, known_tokens TEXT NOT NULL DEFAULT '[]') STRICT;
+, known_tokens TEXT NOT NULL DEFAULT '[]', notes TEXT NOT NULL DEFAULT '[]') STRICT;
 
 CREATE TABLE trace_case_results (
     case_id INTEGER PRIMARY KEY REFERENCES trace_cases (id) ON DELETE CASCADE,

@@ -17,7 +17,7 @@ import (
 var _ tracing.CaseStore = (*DB)(nil)
 
 const caseColumns = `id, title, chain, source, seeds, policy, direction, bounds, labels, thresholds, known_tokens, status,
-	created_by, created_at, updated_at, closed_at, closed_by, results_block, results_at, results_transfers, results_summary`
+	created_by, created_at, updated_at, closed_at, closed_by, results_block, results_at, results_transfers, results_summary, notes`
 
 // CreateCase stores a new open case with its open event (see
 // tracing.CaseStore). With a context from audit.Log.Do it joins the audit
@@ -32,14 +32,17 @@ func (db *DB) CreateCase(ctx context.Context, c *tracing.Case) (*tracing.Case, e
 	if n.Labels == nil {
 		n.Labels = []tracing.CaseLabel{}
 	}
+	if n.Notes == nil {
+		n.Notes = []tracing.CaseNote{}
+	}
 	def, err := encodeCaseDef(&n)
 	if err != nil {
 		return nil, err
 	}
 	err = db.inTx(ctx, "create a case", func(ctx context.Context, q querier) error {
-		if err := q.QueryRowContext(ctx, `INSERT INTO trace_cases (title, chain, source, seeds, policy, direction, bounds, labels, thresholds, known_tokens, status, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			n.Title, int64(n.Chain), n.Source, def.seeds, n.Policy.String(), string(n.Direction), def.bounds, def.labels, def.thresholds, def.knownTokens,
+		if err := q.QueryRowContext(ctx, `INSERT INTO trace_cases (title, chain, source, seeds, policy, direction, bounds, labels, thresholds, known_tokens, notes, status, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			n.Title, int64(n.Chain), n.Source, def.seeds, n.Policy.String(), string(n.Direction), def.bounds, def.labels, def.thresholds, def.knownTokens, def.notes,
 			string(n.Status), n.CreatedBy, formatTime(now), formatTime(now)).Scan(&n.ID); err != nil {
 			return err
 		}
@@ -52,7 +55,7 @@ func (db *DB) CreateCase(ctx context.Context, c *tracing.Case) (*tracing.Case, e
 }
 
 // caseDef is a case's definition encoded for its columns.
-type caseDef struct{ seeds, bounds, labels, thresholds, knownTokens string }
+type caseDef struct{ seeds, bounds, labels, thresholds, knownTokens, notes string }
 
 func encodeCaseDef(c *tracing.Case) (caseDef, error) {
 	var d caseDef
@@ -64,10 +67,14 @@ func encodeCaseDef(c *tracing.Case) (caseDef, error) {
 	if known == nil {
 		known = []string{}
 	}
+	notes := c.Notes
+	if notes == nil {
+		notes = []tracing.CaseNote{}
+	}
 	for _, f := range []struct {
 		dst *string
 		v   any
-	}{{&d.seeds, c.Seeds}, {&d.bounds, c.Bounds}, {&d.labels, c.Labels}, {&d.thresholds, th}, {&d.knownTokens, known}} {
+	}{{&d.seeds, c.Seeds}, {&d.bounds, c.Bounds}, {&d.labels, c.Labels}, {&d.thresholds, th}, {&d.knownTokens, known}, {&d.notes, notes}} {
 		b, err := json.Marshal(f.v)
 		if err != nil {
 			return d, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode the case")
@@ -181,14 +188,14 @@ func malformedCase(id int64, what string) error {
 // scanCase reads one row of caseColumns.
 func scanCase(s scanner) (*tracing.Case, error) {
 	var (
-		c                                                                           tracing.Case
-		chain                                                                       int64
-		seeds, policy, direction, bounds, labels, thresholds, known, status, ca, ua string
-		closedAt, resultsAt, summary                                                sql.NullString
-		resultsBlock, resultsTransfers                                              sql.NullInt64
+		c                                                                                  tracing.Case
+		chain                                                                              int64
+		seeds, policy, direction, bounds, labels, thresholds, known, status, ca, ua, notes string
+		closedAt, resultsAt, summary                                                       sql.NullString
+		resultsBlock, resultsTransfers                                                     sql.NullInt64
 	)
 	if err := s.Scan(&c.ID, &c.Title, &chain, &c.Source, &seeds, &policy, &direction, &bounds, &labels, &thresholds, &known, &status,
-		&c.CreatedBy, &ca, &ua, &closedAt, &c.ClosedBy, &resultsBlock, &resultsAt, &resultsTransfers, &summary); err != nil {
+		&c.CreatedBy, &ca, &ua, &closedAt, &c.ClosedBy, &resultsBlock, &resultsAt, &resultsTransfers, &summary, &notes); err != nil {
 		return nil, err
 	}
 	bad := func(what string) (*tracing.Case, error) { return nil, malformedCase(c.ID, what) }
@@ -201,7 +208,7 @@ func scanCase(s scanner) (*tracing.Case, error) {
 		what string
 		src  string
 		dst  any
-	}{{"seeds", seeds, &c.Seeds}, {"bounds", bounds, &c.Bounds}, {"labels", labels, &c.Labels}, {"thresholds", thresholds, &c.Thresholds}, {"known tokens", known, &c.KnownTokens}} {
+	}{{"seeds", seeds, &c.Seeds}, {"bounds", bounds, &c.Bounds}, {"labels", labels, &c.Labels}, {"thresholds", thresholds, &c.Thresholds}, {"known tokens", known, &c.KnownTokens}, {"notes", notes, &c.Notes}} {
 		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
 			return bad(f.what)
 		}
@@ -214,6 +221,9 @@ func scanCase(s scanner) (*tracing.Case, error) {
 	}
 	if c.Labels == nil {
 		c.Labels = []tracing.CaseLabel{}
+	}
+	if c.Notes == nil {
+		c.Notes = []tracing.CaseNote{}
 	}
 	if c.CreatedAt, err = parseTime(ca); err != nil {
 		return bad("creation time")
@@ -278,8 +288,8 @@ func (db *DB) UpdateCase(ctx context.Context, id int64, u tracing.CaseUpdate, ac
 		if err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, `UPDATE trace_cases SET title = ?, bounds = ?, labels = ?, thresholds = ?, status = ?, updated_at = ?, closed_at = ?, closed_by = ? WHERE id = ?`,
-			c.Title, def.bounds, def.labels, def.thresholds, string(c.Status), formatTime(c.UpdatedAt), nullTime(c.ClosedAt), c.ClosedBy, id); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE trace_cases SET title = ?, bounds = ?, labels = ?, thresholds = ?, notes = ?, status = ?, updated_at = ?, closed_at = ?, closed_by = ? WHERE id = ?`,
+			c.Title, def.bounds, def.labels, def.thresholds, def.notes, string(c.Status), formatTime(c.UpdatedAt), nullTime(c.ClosedAt), c.ClosedBy, id); err != nil {
 			return err
 		}
 		return addCaseEvent(ctx, q, id, ev)

@@ -61,7 +61,8 @@ func caseGraph(hops int) *tracing.Graph {
 // that also holds the audit log: creation with ids in order and the open
 // event, reads of one case and newest-first pages, updates applied by
 // tracing's rules and recorded in the history, closed cases refusing
-// changes and results, results stored whole and listed without their
+// changes and results, notes kept in order with their author and time
+// (without making the case stale), results stored whole and listed without their
 // graph, and every change rolling back with its audit entry. open must
 // return a fresh, empty store closed when t ends.
 func CaseStore(t *testing.T, open func(t *testing.T) CaseAuditStore) {
@@ -196,6 +197,47 @@ func CaseStore(t *testing.T, open func(t *testing.T) CaseAuditStore) {
 		want := []string{"test open", "token:bob label", "cli:carol update", "cli:carol unlabel"}
 		if !reflect.DeepEqual(actions, want) {
 			t.Errorf("history = %q, want %q", actions, want)
+		}
+	})
+
+	t.Run("CaseNotes", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		c, err := s.CreateCase(ctx, newCase(t, "", "test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Notes == nil || len(c.Notes) != 0 {
+			t.Errorf("a new case's notes = %#v, want empty", c.Notes)
+		}
+		hop := tracing.CaseNote{Address: caseHop, Text: " split here\n<b>see tx</b> "}
+		got, ev, err := s.UpdateCase(ctx, c.ID, tracing.CaseUpdate{Note: &hop}, "user:ann")
+		if err != nil || ev.Action != tracing.CaseActionNote || ev.Actor != "user:ann" || !json.Valid(ev.Details) {
+			t.Fatalf("note: %+v, %v", ev, err)
+		}
+		if len(got.Notes) != 1 || got.Notes[0].Text != "split here\n<b>see tx</b>" || got.Notes[0].Author != "user:ann" || got.Notes[0].Address != caseHop {
+			t.Errorf("notes after the note = %+v", got.Notes)
+		}
+		if _, _, err := s.UpdateCase(ctx, c.ID, tracing.CaseUpdate{Note: &tracing.CaseNote{Text: "case-wide"}}, "cli:bob"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.UpdateCase(ctx, c.ID, tracing.CaseUpdate{Note: &tracing.CaseNote{Text: " "}}, "x"); bulwark.ErrorCode(err) != bulwark.EINVALID {
+			t.Errorf("empty note = %v, want EINVALID", err)
+		}
+		read, err := s.Case(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(read.Notes) != 2 || read.Notes[0] != got.Notes[0] || read.Notes[1].Address != (common.Address{}) || read.Notes[1].Author != "cli:bob" ||
+			read.Notes[1].At.Location() != time.UTC || read.Notes[1].At.Before(read.Notes[0].At) || !read.UpdatedAt.Equal(c.UpdatedAt) {
+			t.Errorf("stored notes = %+v (updated %v, created %v)", read.Notes, read.UpdatedAt, c.UpdatedAt)
+		}
+		if last := read.History[len(read.History)-1]; last.Action != tracing.CaseActionNote || last.Actor != "cli:bob" {
+			t.Errorf("history ends with %+v", last)
+		}
+		list, err := s.Cases(ctx, tracing.CaseFilter{Limit: 1})
+		if err != nil || len(list) != 1 || !reflect.DeepEqual(list[0].Notes, read.Notes) {
+			t.Errorf("listed notes = %+v, %v", list, err)
 		}
 	})
 

@@ -68,6 +68,9 @@ type Case struct {
 	Bounds    Bounds    `json:"bounds"`
 	// Labels are the analyst's own labels, by address.
 	Labels []CaseLabel `json:"labels"`
+	// Notes are the analyst's notes, on addresses or on the case, oldest
+	// first.
+	Notes []CaseNote `json:"notes"`
 	// Thresholds are the alert thresholds, in base units, per asset key
 	// (Asset.String); the entry under AnyAsset applies to assets not
 	// listed. Empty: any taint alerts.
@@ -153,7 +156,7 @@ type CaseEvent struct {
 	At time.Time `json:"at"`
 	// Actor is the audit actor who made the change.
 	Actor string `json:"actor"`
-	// Action is open, update, label, unlabel, run, close or reopen.
+	// Action is open, update, label, unlabel, note, run, close or reopen.
 	Action string `json:"action"`
 	// Details say what changed (a JSON object).
 	Details json.RawMessage `json:"details,omitempty"`
@@ -195,7 +198,7 @@ type CaseSpec struct {
 // times). Defaults: chain 1, source "node", policy haircut, direction
 // forward. Errors are EINVALID naming the field.
 func NewCase(spec CaseSpec) (*Case, error) {
-	c := &Case{Chain: spec.Chain, Source: spec.Source, Status: CaseOpen, Labels: []CaseLabel{}}
+	c := &Case{Chain: spec.Chain, Source: spec.Source, Status: CaseOpen, Labels: []CaseLabel{}, Notes: []CaseNote{}}
 	if c.Chain == 0 {
 		c.Chain = 1
 	}
@@ -569,6 +572,9 @@ type CaseUpdate struct {
 	Label *CaseLabel `json:"label,omitempty"`
 	// Unlabel removes the label of an address.
 	Unlabel *common.Address `json:"unlabel,omitempty"`
+	// Note adds a note (its Address and Text; Apply sets its author and
+	// time). It goes on its own, as labels do not.
+	Note *CaseNote `json:"note,omitempty"`
 	// Status closes (closed) or reopens (open) the case.
 	Status *CaseStatus `json:"status,omitempty"`
 }
@@ -583,6 +589,7 @@ func (c *Case) Apply(u CaseUpdate, actor string, at time.Time) (CaseEvent, error
 	at = at.UTC()
 	n := *c
 	n.Labels = slices.Clone(c.Labels)
+	n.Notes = slices.Clone(c.Notes)
 	details := map[string]any{}
 	action := CaseActionUpdate
 	kinds := 0
@@ -603,7 +610,7 @@ func (c *Case) Apply(u CaseUpdate, actor string, at time.Time) (CaseEvent, error
 			return CaseEvent{}, bulwark.Invalid("status", "unknown status %q: use open or closed", *u.Status)
 		}
 	}
-	changes := u.Title != nil || u.Bounds != nil || u.Thresholds != nil || u.Label != nil || u.Unlabel != nil
+	changes := u.Title != nil || u.Bounds != nil || u.Thresholds != nil || u.Label != nil || u.Unlabel != nil || u.Note != nil
 	if c.Status == CaseClosed && (changes || u.Status == nil) {
 		return CaseEvent{}, bulwark.Errorf(bulwark.ECONFLICT, "case %d is closed: reopen it to change it", c.ID)
 	}
@@ -636,6 +643,16 @@ func (c *Case) Apply(u CaseUpdate, actor string, at time.Time) (CaseEvent, error
 			details["thresholds"] = th
 		}
 	}
+	if u.Note != nil {
+		if u.Title != nil || u.Bounds != nil || u.Thresholds != nil || u.Label != nil || u.Unlabel != nil {
+			return CaseEvent{}, bulwark.Invalid("note", "add a note on its own, not with other changes")
+		}
+		note, err := n.addNote(*u.Note, actor, at)
+		if err != nil {
+			return CaseEvent{}, err
+		}
+		action, details["note"] = CaseActionNote, note
+	}
 	if u.Label != nil && u.Unlabel != nil {
 		return CaseEvent{}, bulwark.Invalid("label", "add a label or remove one, not both at once")
 	}
@@ -661,13 +678,15 @@ func (c *Case) Apply(u CaseUpdate, actor string, at time.Time) (CaseEvent, error
 		}
 	}
 	if kinds == 0 && !changes {
-		return CaseEvent{}, bulwark.Invalid("update", "nothing to change: give a title, bounds, thresholds, a label or a status")
+		return CaseEvent{}, bulwark.Invalid("update", "nothing to change: give a title, bounds, thresholds, a label, a note or a status")
 	}
 	raw, err := json.Marshal(details)
 	if err != nil {
 		return CaseEvent{}, bulwark.Wrap(err, bulwark.EINTERNAL, "cannot encode the case change")
 	}
-	n.UpdatedAt = at
+	if action != CaseActionNote { // a note changes no run's results: the case does not go stale
+		n.UpdatedAt = at
+	}
 	*c = n
 	return CaseEvent{At: at, Actor: actor, Action: action, Details: raw}, nil
 }
