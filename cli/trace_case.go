@@ -31,7 +31,7 @@ func (m *Main) traceCaseCmd() *command {
 			"it over the transfers ingested into the data directory. These commands work directly on the data\n" +
 			"directory, so they also work while 'bulwark serve' runs (the API's /api/v1/trace/cases routes).",
 		subs: []*command{m.traceCaseOpenCmd(), m.traceCaseListCmd(), m.traceCaseShowCmd(), m.traceCaseRunCmd(),
-			m.traceCaseResultsCmd(), m.traceCaseUpdateCmd(), m.traceCaseLabelCmd(), m.traceCaseCloseCmd(), m.traceCaseReopenCmd()},
+			m.traceCaseResultsCmd(), m.traceCaseUpdateCmd(), m.traceCaseLabelCmd(), m.traceCaseNoteCmd(), m.traceCaseCloseCmd(), m.traceCaseReopenCmd()},
 	}
 }
 
@@ -44,13 +44,19 @@ var caseFlagNames = map[string]string{
 	"bounds.toTime": "--to-time", "knownTokens": "--known-token", "address": "ADDR", "name": "NAME", "category": "--category",
 }
 
+// noteFlagNames are the flags and arguments of 'trace case note'.
+var noteFlagNames = map[string]string{"address": "--address", "text": "TEXT"}
+
 // caseFlagError renames the field of a domain error to its flag.
-func caseFlagError(err error) error {
+func caseFlagError(err error) error { return renameFields(err, caseFlagNames) }
+
+// renameFields renames the field of a domain error to its flag in names.
+func renameFields(err error, names map[string]string) error {
 	var be *bulwark.Error
 	if !errors.As(err, &be) || be.Code != bulwark.EINVALID {
 		return err
 	}
-	flagName, ok := caseFlagNames[be.Field]
+	flagName, ok := names[be.Field]
 	if !ok {
 		return err
 	}
@@ -58,7 +64,7 @@ func caseFlagError(err error) error {
 	c.Message = flagName + strings.TrimPrefix(be.Message, be.Field)
 	// Another bound the message names ("8 is before bounds.fromBlock 9")
 	// is the flag the user typed too.
-	for field, name := range caseFlagNames {
+	for field, name := range names {
 		if strings.HasPrefix(field, "bounds.") {
 			c.Message = strings.ReplaceAll(c.Message, " "+field+" ", " "+name+" ")
 		}
@@ -298,7 +304,7 @@ func seedsShort(seeds []string) string {
 func (m *Main) traceCaseShowCmd() *command {
 	return &command{
 		name:    "show",
-		summary: "show a case: its definition, progress, results summary, labels and history",
+		summary: "show a case: its definition, progress, results summary, labels, notes and history",
 		usage:   "bulwark trace case show ID [--json]",
 		long:    "--json prints the case with its history and its results' summary; the graph is 'trace case results ID'.",
 		run: func(ctx context.Context, args []string) (int, error) {
@@ -372,6 +378,15 @@ func writeCase(w io.Writer, c *tracing.Case) error {
 				extra += " (hub)"
 			}
 			p("  %s  %s%s\n", l.Address.Hex(), l.Name, extra)
+		}
+	}
+	if len(c.Notes) > 0 {
+		p("Notes:\n")
+		for _, n := range c.Notes {
+			p("  %s  %s  on %s:\n", n.At.Format(time.RFC3339), n.Author, n.Subject())
+			for _, line := range strings.Split(n.Text, "\n") {
+				p("    %s\n", line)
+			}
 		}
 	}
 	if len(c.History) > 0 {
@@ -608,6 +623,47 @@ func (m *Main) traceCaseLabelCmd() *command {
 			} else {
 				fmt.Fprintf(m.Stdout, "Labelled %s %q in case %d.\n", addr.Hex(), u.Label.Name, id)
 			}
+			return 0, nil
+		},
+	}
+}
+
+func (m *Main) traceCaseNoteCmd() *command {
+	var address string
+	return &command{
+		name:    "note",
+		summary: "add a note to a case, on one of its addresses or on the case",
+		usage:   "bulwark trace case note ID TEXT [--address ADDR] [--json]",
+		long: "A note records what you found, in your name and with the time, oldest first; notes are never\n" +
+			"rewritten (a correction is a new note). They are shown by 'trace case show' and exported with the\n" +
+			"case's evidence. TEXT is 1 to 2000 characters (quote it); line breaks are kept.",
+		setup: func(fs *flag.FlagSet) {
+			fs.StringVar(&address, "address", "", "the `ADDR` the note is about (default: the case)")
+		},
+		run: func(ctx context.Context, args []string) (int, error) {
+			id, err := caseID("trace case note", args, "more")
+			if err != nil {
+				return 1, err
+			}
+			if len(args) != 2 {
+				return 1, bulwark.Invalid("TEXT", "give the note's text after the case id, quoted (got %d arguments)", len(args))
+			}
+			n, err := tracing.ParseNote(address, args[1])
+			if err != nil {
+				return 1, renameFields(err, noteFlagNames)
+			}
+			svc, err := m.caseService(ctx)
+			if err != nil {
+				return 1, err
+			}
+			c, e, err := svc.Update(ctx, m.cliActor(), id, tracing.CaseUpdate{Note: &n})
+			if err != nil {
+				return 1, caseFlagError(err)
+			}
+			if m.g.json {
+				return 0, m.printJSON(caseChangeJSON{c, e.Seq})
+			}
+			fmt.Fprintf(m.Stdout, "Noted on %s in case %d.\n", n.Subject(), id)
 			return 0, nil
 		},
 	}

@@ -145,6 +145,27 @@ func TestTraceCaseCLI(t *testing.T) {
 		t.Fatalf("label: exit %d\n%s%s", code, stdout, stderr)
 	}
 
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"1"}, "TEXT: give the note's text"},
+		{[]string{"1", " "}, "TEXT: required"},
+		{[]string{"1", "x", "--address", "0xzz"}, "--address: \"0xzz\" is not an address"},
+		{[]string{"9", "x"}, "no case 9"},
+	} {
+		if code, _, stderr := run(t, env, append([]string{"trace", "case", "note"}, c.args...)...); code != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("note %v: exit %d, stderr %q; want 1 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	if code, stdout, stderr = run(t, env, "trace", "case", "note", "1", "funds split here\nsee the hub", "--address", caseHub); code != 0 ||
+		!strings.Contains(stdout, "Noted on "+common.HexToAddress(caseHub).Hex()+" in case 1.") {
+		t.Fatalf("note: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr = run(t, env, "trace", "case", "show", "1"); code != 0 || !strings.Contains(stdout, "cli:alice@test-host  on "+common.HexToAddress(caseHub).Hex()+":\n    funds split here\n    see the hub\n") {
+		t.Fatalf("show with a note: exit %d\n%s%s", code, stdout, stderr)
+	}
+
 	if code, _, stderr = run(t, env, "trace", "case", "run", "1"); code != 1 || !strings.Contains(stderr, "nothing is ingested for chain 1 from source node") ||
 		!strings.Contains(stderr, "'bulwark serve --trace-rpc URL' ingests source node") {
 		t.Errorf("run before ingestion: exit %d, %q", code, stderr)

@@ -21,6 +21,7 @@ const (
 	routeCaseUpdate  = "PATCH /api/v1/trace/cases/{id}"
 	routeCaseLabel   = "POST /api/v1/trace/cases/{id}/labels"
 	routeCaseUnlabel = "DELETE /api/v1/trace/cases/{id}/labels/{address}"
+	routeCaseNote    = "POST /api/v1/trace/cases/{id}/notes"
 	routeCaseClose   = "POST /api/v1/trace/cases/{id}/close"
 	routeCaseReopen  = "POST /api/v1/trace/cases/{id}/reopen"
 	routeCaseRun     = "POST /api/v1/trace/cases/{id}/run"
@@ -42,6 +43,7 @@ func (s *Server) traceCaseRoutes() {
 	s.register(routeCaseUpdate, auth.PermAnalyze, s.updateCase)
 	s.register(routeCaseLabel, auth.PermAnalyze, s.labelCase)
 	s.register(routeCaseUnlabel, auth.PermAnalyze, s.unlabelCase)
+	s.register(routeCaseNote, auth.PermAnalyze, s.noteCase)
 	s.register(routeCaseClose, auth.PermAnalyze, s.caseStatus(tracing.CaseClosed))
 	s.register(routeCaseReopen, auth.PermAnalyze, s.caseStatus(tracing.CaseOpen))
 	s.register(routeCaseRun, auth.PermAnalyze, s.runCase)
@@ -286,6 +288,31 @@ func (s *Server) unlabelCase(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.changeCase(w, r, svc, id, tracing.CaseUpdate{Unlabel: &addr})
+}
+
+// caseNoteRequest is the body of POST /api/v1/trace/cases/{id}/notes.
+type caseNoteRequest struct {
+	// Address is the address the note is about; empty for the case.
+	Address string `json:"address"`
+	Text    string `json:"text"`
+}
+
+// noteCase answers POST /api/v1/trace/cases/{id}/notes: the note is added
+// in the caller's name; 200 with the case.
+func (s *Server) noteCase(w http.ResponseWriter, r *http.Request) error {
+	svc, id, err := s.caseOf(r)
+	if err != nil {
+		return err
+	}
+	var req caseNoteRequest
+	if err := decodeJSON(w, r, &req, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	n, err := tracing.ParseNote(req.Address, req.Text)
+	if err != nil {
+		return err
+	}
+	return s.changeCase(w, r, svc, id, tracing.CaseUpdate{Note: &n})
 }
 
 // caseStatus answers POST /api/v1/trace/cases/{id}/close and /reopen

@@ -102,3 +102,22 @@ func (c *Case) NotesOn(a common.Address) []CaseNote {
 	}
 	return out
 }
+
+// ParseNote reads a note as the API, the command line and the console
+// take it: the address it is about (0x + 40 hex digits; empty for the
+// case) and its text (CheckNoteText).
+func ParseNote(address, text string) (CaseNote, error) {
+	var n CaseNote
+	if a := strings.TrimSpace(address); a != "" {
+		var err error
+		if n.Address, err = ParseAddress("address", a); err != nil {
+			return n, err
+		}
+		if n.Address == (common.Address{}) {
+			return n, bulwark.Invalid("address", "the zero address is not an address of a case: leave the address empty for a note on the case")
+		}
+	}
+	var err error
+	n.Text, err = CheckNoteText(text)
+	return n, err
+}
