@@ -40,6 +40,7 @@ func (c *Console) traceRoutes() {
 	c.Page("GET /trace/cases/{id}/graph.json", auth.PermRead, c.caseGraph)
 	c.Page("GET /trace/cases/{id}/export/{file}", auth.PermRead, c.caseExport)
 	c.Page("POST /trace/cases/{id}/labels", auth.PermAnalyze, c.caseLabel)
+	c.Page("POST /trace/cases/{id}/notes", auth.PermAnalyze, c.caseNote)
 }
 
 func (c *Console) cases() (*tracing.CaseService, error) {
@@ -172,6 +173,8 @@ type caseView struct {
 	Graph    *tracing.Graph
 	Summary  *report.Summary
 	CanLabel bool
+	// MaxNote is the longest note, in characters.
+	MaxNote int
 	// Nodes are the first tableRows nodes by hop; More counts the rest.
 	Nodes []tracing.Node
 	More  int
@@ -192,7 +195,7 @@ func (c *Console) casePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := &caseView{Case: cs, CanLabel: PrincipalOf(r).Allows(auth.PermAnalyze), Formats: report.Formats(),
+	v := &caseView{Case: cs, CanLabel: PrincipalOf(r).Allows(auth.PermAnalyze), MaxNote: tracing.MaxNoteText, Formats: report.Formats(),
 		InitialNodes: InitialGraphNodes, ExpandCap: ExpandCap}
 	if g != nil {
 		v.Graph, v.Summary = g, sum
@@ -352,6 +355,9 @@ func (c *Console) ranCase(r *http.Request) (*graphEntry, *tracing.Case, error) {
 // (graph.json, graph.csv, graph.gexf, graph.dot) or the freeze-request
 // summary (freeze.md, freeze.json).
 func (c *Console) caseExport(w http.ResponseWriter, r *http.Request) error {
+	if file := r.PathValue("file"); file == "notes.md" || file == "notes.json" {
+		return c.notesExport(w, r, file)
+	}
 	e, cs, err := c.ranCase(r)
 	if err != nil {
 		return err
@@ -374,12 +380,53 @@ func (c *Console) caseExport(w http.ResponseWriter, r *http.Request) error {
 		write = func() error { return report.WriteSummaryJSON(w, e.summaryOf()) }
 	}
 	if write == nil || ctype == "" {
-		return bulwark.Errorf(bulwark.ENOTFOUND, "no export %s: choose graph.json, graph.csv, graph.gexf, graph.dot, freeze.md or freeze.json", strconv.Quote(file))
+		return bulwark.Errorf(bulwark.ENOTFOUND, "no export %s: choose graph.json, graph.csv, graph.gexf, graph.dot, freeze.md, freeze.json, notes.md or notes.json", strconv.Quote(file))
 	}
 	h := w.Header()
 	h.Set("Content-Type", ctype+"; charset=utf-8")
 	h.Set("Content-Disposition", "attachment; filename=\"case-"+strconv.FormatInt(cs.ID, 10)+"-"+name+"."+ext+"\"")
 	return write()
+}
+
+// notesExport downloads the case's analyst labels and notes (notes.md,
+// notes.json), whether or not the case has been run.
+func (c *Console) notesExport(w http.ResponseWriter, r *http.Request, file string) error {
+	_, cs, err := c.caseOf(r)
+	if err != nil {
+		return err
+	}
+	write, ctype := report.WriteNotesMarkdown, "text/markdown"
+	if file == "notes.json" {
+		write, ctype = report.WriteNotesJSON, "application/json"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype+"; charset=utf-8")
+	h.Set("Content-Disposition", "attachment; filename=\"case-"+strconv.FormatInt(cs.ID, 10)+"-"+file+"\"")
+	return write(w, cs)
+}
+
+// caseNote saves an analyst's note on an address of the case or on the
+// case (fields address, optional, and text), as POST
+// /api/v1/trace/cases/{id}/notes does; the service checks and audits it.
+// It answers with the case page (303).
+func (c *Console) caseNote(w http.ResponseWriter, r *http.Request) error {
+	svc, err := c.cases()
+	if err != nil {
+		return err
+	}
+	id, err := tracing.ParseCaseID("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	n, err := tracing.ParseNote(r.PostFormValue("address"), r.PostFormValue("text"))
+	if err != nil {
+		return err
+	}
+	if _, _, err := svc.Update(r.Context(), PrincipalOf(r).Actor, id, tracing.CaseUpdate{Note: &n}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/trace/cases/"+strconv.FormatInt(id, 10)+"#notes", http.StatusSeeOther)
+	return nil
 }
 
 // caseLabel saves an analyst's label of an address of the case (its
