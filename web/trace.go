@@ -410,6 +410,16 @@ func (c *Console) notesExport(w http.ResponseWriter, r *http.Request, file strin
 // /api/v1/trace/cases/{id}/notes does; the service checks and audits it.
 // It answers with the case page (303).
 func (c *Console) caseNote(w http.ResponseWriter, r *http.Request) error {
+	n, err := tracing.ParseNote(r.PostFormValue("address"), r.PostFormValue("text"))
+	if err != nil {
+		return err
+	}
+	return c.changeCase(w, r, tracing.CaseUpdate{Note: &n}, "#notes")
+}
+
+// changeCase makes u on the request's case as the signed-in person and
+// answers with the case page at anchor (303).
+func (c *Console) changeCase(w http.ResponseWriter, r *http.Request, u tracing.CaseUpdate, anchor string) error {
 	svc, err := c.cases()
 	if err != nil {
 		return err
@@ -418,14 +428,10 @@ func (c *Console) caseNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n, err := tracing.ParseNote(r.PostFormValue("address"), r.PostFormValue("text"))
-	if err != nil {
+	if _, _, err := svc.Update(r.Context(), PrincipalOf(r).Actor, id, u); err != nil {
 		return err
 	}
-	if _, _, err := svc.Update(r.Context(), PrincipalOf(r).Actor, id, tracing.CaseUpdate{Note: &n}); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/trace/cases/"+strconv.FormatInt(id, 10)+"#notes", http.StatusSeeOther)
+	http.Redirect(w, r, "/trace/cases/"+strconv.FormatInt(id, 10)+anchor, http.StatusSeeOther)
 	return nil
 }
 
@@ -435,14 +441,6 @@ func (c *Console) caseNote(w http.ResponseWriter, r *http.Request) error {
 // run applies it and the downloads carry it. It answers with the case
 // page (303).
 func (c *Console) caseLabel(w http.ResponseWriter, r *http.Request) error {
-	svc, err := c.cases()
-	if err != nil {
-		return err
-	}
-	id, err := tracing.ParseCaseID("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
 	addrText := strings.TrimSpace(r.PostFormValue("address"))
 	if addrText == "" {
 		return bulwark.Invalid("address", "address: required: the address to label")
@@ -453,9 +451,5 @@ func (c *Console) caseLabel(w http.ResponseWriter, r *http.Request) error {
 	}
 	l := tracing.CaseLabel{Address: addr, Name: strings.TrimSpace(r.PostFormValue("name")),
 		Category: strings.TrimSpace(r.PostFormValue("category")), Hub: r.PostFormValue("hub") != ""}
-	if _, _, err := svc.Update(r.Context(), PrincipalOf(r).Actor, id, tracing.CaseUpdate{Label: &l}); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/trace/cases/"+strconv.FormatInt(id, 10)+"#labels", http.StatusSeeOther)
-	return nil
+	return c.changeCase(w, r, tracing.CaseUpdate{Label: &l}, "#labels")
 }
