@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/internal/cputime"
 	"github.com/bulwark-sec/bulwark/tracing"
 )
 
@@ -147,4 +148,64 @@ func FuzzPackedGraph(f *testing.F) {
 			t.Fatalf("repacked graph: %v", err)
 		}
 	})
+}
+
+// BenchmarkCaseRead reads a case whose results are a graph of 10,000
+// addresses and 9,999 transfers (each address labelled, holding taint in
+// one asset), its results stored packed or, as before migration 0039, as
+// JSON. cpu-ms/op is the process's CPU per read.
+func BenchmarkCaseRead(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "bulwark.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	seed := common.Address{19: 1}
+	c, err := tracing.NewCase(tracing.CaseSpec{Seeds: []string{seed.Hex()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.CreatedBy = "bench"
+	if c, err = db.CreateCase(ctx, c); err != nil {
+		b.Fatal(err)
+	}
+	g := &tracing.Graph{Chain: 1, Seeds: []string{seed.Hex()}, Policy: tracing.Haircut, Direction: tracing.Forward}
+	for i := range 10000 {
+		a := common.Address{0: 0xaa, 16: byte(i >> 16), 17: byte(i >> 8), 18: byte(i), 19: 2}
+		if i == 0 {
+			a = seed
+		}
+		g.Nodes = append(g.Nodes, tracing.Node{Address: a, Hop: min(i, 1), Taint: map[string]string{"native:1": "123456789012345678"},
+			Labels: []tracing.Label{{Source: "user", Name: "recipient", Category: "exchange"}}})
+		if i > 0 {
+			g.Edges = append(g.Edges, tracing.Edge{Chain: 1, TxHash: common.Hash{0: byte(i >> 8), 1: byte(i)}, Block: uint64(100 + i), Time: 1_740_000_000 + int64(i),
+				Kind: tracing.TopLevelCall, TraceAddress: []uint32{}, From: seed, To: a, Asset: "native:1", Amount: "123456789012345678", Taint: "123456789012345678",
+				Policy: tracing.Haircut, Hop: 1})
+		}
+	}
+	if _, err := db.SetCaseResults(ctx, c.ID, &tracing.CaseResults{Block: 10100, Graph: g, Summary: tracing.Summarize(g)}, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	legacy, _ := json.Marshal(g)
+	for _, form := range []string{"packed", "json"} {
+		if form == "json" {
+			if _, err := db.w.ExecContext(ctx, `UPDATE trace_case_results SET graph = ?, packed = NULL`, string(legacy)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(form, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0, ok0 := cputime.Seconds()
+			for b.Loop() {
+				got, err := db.Case(ctx, c.ID)
+				if err != nil || len(got.Results.Graph.Nodes) != 10000 {
+					b.Fatal(err)
+				}
+			}
+			if cpu1, ok1 := cputime.Seconds(); ok0 && ok1 {
+				b.ReportMetric((cpu1-cpu0)*1000/float64(b.N), "cpu-ms/op")
+			}
+		})
+	}
 }
