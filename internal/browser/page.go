@@ -268,6 +268,18 @@ func (p *Page) ClickAndLoad(sel string) {
 	p.Shot("after " + sel)
 }
 
+// Load runs trigger (a key press, a script) and waits for the page it
+// leads to to load, then for the network to fall quiet.
+func (p *Page) Load(what string, trigger chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, p.Timeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, trigger)); err != nil {
+		p.t.Fatalf("browser (%s): %s and waiting for the next page: %v", p.label, what, err)
+	}
+	p.WaitIdle()
+}
+
 // Fill types text into the field matching the CSS selector, replacing
 // what it held.
 func (p *Page) Fill(sel, text string) {
