@@ -17,7 +17,8 @@ const clockTick = 10 * time.Millisecond
 
 // CPUTime returns the CPU time (user + system) Chromium's processes have
 // used so far: the browser process and every process under it (renderers,
-// the GPU and utility processes), read from /proc (Linux only). The
+// the GPU and utility processes, and those of them that have exited),
+// read from /proc (Linux only). The
 // difference across a step is what the step cost the browser, whatever
 // else the machine was doing.
 func (b *Browser) CPUTime() (time.Duration, error) {
@@ -45,21 +46,26 @@ func treeCPU(root int) (time.Duration, error) {
 		if err != nil {
 			continue // gone meanwhile
 		}
-		// pid (comm) state ppid … utime stime are fields 4, 14 and 15; comm
-		// may hold spaces and parentheses, so count from the last ')'.
+		// pid (comm) state ppid … utime stime cutime cstime are fields 4
+		// and 14 to 17; comm may hold spaces and parentheses, so count
+		// from the last ')'. cutime and cstime hold the children that
+		// exited and were waited for (a closed tab's renderer): without
+		// them the sum would drop when one goes.
 		s := string(b)
 		i := strings.LastIndexByte(s, ')')
 		if i < 0 {
 			continue
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) < 13 {
+		if len(f) < 15 {
 			continue
 		}
 		ppid, _ := strconv.Atoi(f[1])
 		ut, _ := strconv.ParseInt(f[11], 10, 64)
 		st, _ := strconv.ParseInt(f[12], 10, 64)
-		parent[pid], ticks[pid] = ppid, ut+st
+		cut, _ := strconv.ParseInt(f[13], 10, 64)
+		cst, _ := strconv.ParseInt(f[14], 10, 64)
+		parent[pid], ticks[pid] = ppid, ut+st+cut+cst
 	}
 	if _, ok := ticks[root]; !ok {
 		return 0, errors.New("browser: the browser process is not in /proc")
