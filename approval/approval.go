@@ -35,11 +35,16 @@ const (
 	// request (a deposit address at an exchange that received tainted
 	// value) not recorded as sent.
 	CaseClose Action = "trace.case.close-unsent-freeze"
+	// PeopleChange is changing who may act: creating a console user,
+	// raising a user's role, resetting a user's second factors (each
+	// leads to a person who can sign in, and approve, with more than
+	// before). See People.
+	PeopleChange Action = "people.change"
 )
 
 // Actions returns every action under dual control, in a stable order.
 func Actions() []Action {
-	return []Action{SafeApprove, FalsePositive, AlertAck, ThresholdLower, CaseClose}
+	return []Action{SafeApprove, FalsePositive, AlertAck, ThresholdLower, CaseClose, PeopleChange}
 }
 
 // Describe says in a few words what a is.
@@ -55,13 +60,15 @@ func (a Action) Describe() string {
 		return "lower a policy threshold"
 	case CaseClose:
 		return "close a trace case with a freeze request unsent"
+	case PeopleChange:
+		return "create a console user, raise a role or reset second factors"
 	}
 	return string(a)
 }
 
 // Permission is what a role needs to approve a (and to ask for it).
 func (a Action) Permission() auth.Permission {
-	if a == ThresholdLower {
+	if a == ThresholdLower || a == PeopleChange {
 		return auth.PermAdmin
 	}
 	return auth.PermAnalyze

@@ -430,7 +430,8 @@ func TestParseConfig(t *testing.T) {
 		{"ALL", "all", false},
 		{"none", "none", false},
 		{"safe.approve, screen.false-positive", "safe.approve,screen.false-positive", false},
-		{"trace.case.close-unsent-freeze,alert.ack-critical,policy.lower-threshold,safe.approve,screen.false-positive", "all", false},
+		{"trace.case.close-unsent-freeze,alert.ack-critical,policy.lower-threshold,safe.approve,screen.false-positive,people.change", "all", false},
+		{"trace.case.close-unsent-freeze,alert.ack-critical,policy.lower-threshold,safe.approve,screen.false-positive", "safe.approve,screen.false-positive,alert.ack-critical,policy.lower-threshold,trace.case.close-unsent-freeze", false},
 		{"safe.approve,nope", "", true},
 		{",", "", true},
 	}

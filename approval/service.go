@@ -145,6 +145,12 @@ type Service struct {
 	Now  func() time.Time
 	Rand io.Reader
 
+	// MayApprovePerson, when set, is asked before a challenge is issued
+	// and before an approval is taken: an error refuses approver (serve
+	// sets it to the users' cooling-off, auth.Users.MayApprove: an
+	// account created or reset recently approves nothing).
+	MayApprovePerson func(ctx context.Context, approver Principal) error
+
 	mu        sync.RWMutex
 	executors map[Action]Executor
 }
@@ -400,7 +406,7 @@ func (s *Service) Challenge(ctx context.Context, id string, approver Principal) 
 		return nil, nil, err
 	}
 	now := s.now()
-	if err := s.mayApprove(r, approver, now); err != nil {
+	if err := s.mayApproveNow(ctx, r, approver, now); err != nil {
 		s.refused(ctx, approver, "approval.approve", r.AuditTarget(), s.details(r, "refused", nil), err)
 		return nil, nil, err
 	}
@@ -445,6 +451,18 @@ func (s *Service) mayApprove(r *Request, approver Principal, now time.Time) erro
 	return eligible(r, approver, now)
 }
 
+// mayApproveNow is mayApprove plus the person's own standing
+// (MayApprovePerson).
+func (s *Service) mayApproveNow(ctx context.Context, r *Request, approver Principal, now time.Time) error {
+	if err := s.mayApprove(r, approver, now); err != nil {
+		return err
+	}
+	if s.MayApprovePerson != nil {
+		return s.MayApprovePerson(ctx, approver)
+	}
+	return nil
+}
+
 // Approve approves request id as approver, with assertion (the WebAuthn
 // assertion of approver's authenticator over the challenge Challenge
 // issued), then runs the action once through its executor. Every refusal
@@ -467,7 +485,7 @@ func (s *Service) Approve(ctx context.Context, id string, approver Principal, as
 		s.refused(ctx, approver, "approval.approve", r.AuditTarget(), s.details(r, "refused", nil), err)
 		return nil, err
 	}
-	if err := s.mayApprove(r, approver, now); err != nil {
+	if err := s.mayApproveNow(ctx, r, approver, now); err != nil {
 		return refuse(err)
 	}
 	switch {

@@ -54,6 +54,9 @@ type Users struct {
 	// IdleTimeout and AbsoluteTimeout bound full sessions; zero means the
 	// defaults.
 	IdleTimeout, AbsoluteTimeout time.Duration
+	// CoolingOff is how long a new or reset account approves nothing
+	// (MayApprove); zero means DefaultCoolingOff.
+	CoolingOff time.Duration
 	// WebAuthn is the relying party (NewWebAuthn); nil disables passkeys.
 	WebAuthn *webauthn.WebAuthn
 

@@ -905,3 +905,22 @@ func TestEnrolGuessesLimited(t *testing.T) {
 		t.Fatalf("another address: %v", err)
 	}
 }
+
+func TestRaises(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		from, to auth.Role
+		want     bool
+	}{
+		{auth.RoleViewer, auth.RoleAnalyst, true},
+		{auth.RoleViewer, auth.RoleAdmin, true},
+		{auth.RoleAnalyst, auth.RoleAdmin, true},
+		{auth.RoleAdmin, auth.RoleAnalyst, false},
+		{auth.RoleAnalyst, auth.RoleViewer, false},
+		{auth.RoleAdmin, auth.RoleAdmin, false},
+	} {
+		if got := auth.Raises(tc.from, tc.to); got != tc.want {
+			t.Errorf("Raises(%s, %s) = %v", tc.from, tc.to, got)
+		}
+	}
+}

@@ -88,6 +88,10 @@ type ServeSettings struct {
 	// DualControl says which actions need a second person's approval
 	// (--dual-control; approval.ParseConfig; default all).
 	DualControl approval.Config
+	// CoolingOff is how long a console account created or reset recently
+	// approves nothing under dual control (--cooling-off; default
+	// auth.DefaultCoolingOff).
+	CoolingOff time.Duration
 	// RegistryMaxAge is how old the built-in registry of Safe deployments
 	// may be before the co-signer refuses (--registry-max-age; 0: no
 	// limit).
@@ -144,6 +148,7 @@ type serveFlags struct {
 	safeQueuePush     bool
 	safeQueueTimeout  time.Duration
 	approvalTTL       time.Duration
+	coolingOff        time.Duration
 	dualControl       string
 	registryMaxAge    time.Duration
 	// Screening.
@@ -222,7 +227,8 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.safeQueueTimeout, "safe-queue-timeout", queue.DefaultListTimeout, "with --safe-queue, how long the reading of one Safe's queue may take (all its pages); a queue not read by then is QUEUE_UNREADABLE for that poll")
 			fs.BoolVar(&f.safeQueuePush, "safe-queue-push", false, "with --safe-queue and a co-signer, post each co-signature given to the service as the co-signer's confirmation")
 			registerApprovalTTL(fs, &f.approvalTTL)
-			fs.StringVar(&f.dualControl, "dual-control", "all", "the actions held until a second person approves them with a WebAuthn assertion (see docs/dual-control.md): all, none, or a comma-separated `LIST` of safe.approve, screen.false-positive, alert.ack-critical, policy.lower-threshold, trace.case.close-unsent-freeze")
+			fs.DurationVar(&f.coolingOff, "cooling-off", auth.DefaultCoolingOff, "a console account created, or whose second factors were reset, less than this `DURATION` ago approves nothing under dual control (at least 1h)")
+			fs.StringVar(&f.dualControl, "dual-control", "all", "the actions held until a second person approves them with a WebAuthn assertion (see docs/dual-control.md): all, none, or a comma-separated `LIST` of safe.approve, screen.false-positive, alert.ack-critical, policy.lower-threshold, trace.case.close-unsent-freeze, people.change")
 			registerRegistryMaxAge(fs, &f.registryMaxAge)
 			f.lists.register(fs)
 			fs.StringVar(&f.listsFrom, "lists-from", "", "comma-separated `DIR|FILE|URL`s the lists are refreshed from (default: the official OFAC and UN URLs)")
@@ -304,6 +310,9 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if err := cosign.CheckApprovalTTL("--approval-ttl", f.approvalTTL); err != nil {
 		return nil, err
 	}
+	if f.coolingOff < time.Hour {
+		return nil, bulwark.Invalid("--cooling-off", "%s is too short: give at least 1h (default %s)", f.coolingOff, auth.DefaultCoolingOff)
+	}
 	dual, err := approval.ParseConfig("--dual-control", f.dualControl)
 	if err != nil {
 		return nil, err
@@ -366,7 +375,7 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 		Addr: f.addr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, RateLimit: f.rateLimit, Burst: f.burst, MaxBody: f.maxBody, ScanMaxBytes: f.scanMaxBytes,
 		MetricsPublic: f.metricsPublic, TrustedProxies: proxies, WebAuthn: webAuthn, RequestTimeout: f.requestTimeout, ShutdownTimeout: f.shutdownTimeout,
 		RPC: f.rpc, AddressBook: book, AddressBookFile: f.addressBook, TraceRPC: f.traceRPC, EscalateAfter: f.escalateAfter, WatchInterval: f.watchInterval, WatchMaxCatchup: uint64(f.watchMaxCatchup),
-		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout, ApprovalTTL: f.approvalTTL, DualControl: dual,
+		SafeQueue: f.safeQueue, SafeQueueInterval: f.safeQueueInterval, SafeQueuePush: f.safeQueuePush, SafeQueueTimeout: f.safeQueueTimeout, ApprovalTTL: f.approvalTTL, DualControl: dual, CoolingOff: f.coolingOff,
 		RegistryMaxAge: f.registryMaxAge, ListsFrom: f.listsFrom, ListsRefresh: f.listsRefresh, Decisions: f.decisions,
 		Retention: time.Duration(f.retention), HireRetention: time.Duration(f.hireRetention), MemoryLimit: int64(f.memoryLimit),
 	}}, nil

@@ -28,11 +28,12 @@ type dualEnv struct {
 	users *auth.Users
 	keys  map[string]*passkeytest.Authenticator
 	ids   map[string]string // user name → user id
+	roles map[string]auth.Role
 }
 
 func newDualEnv(t *testing.T) *dualEnv {
 	t.Helper()
-	d := &dualEnv{keys: map[string]*passkeytest.Authenticator{}, ids: map[string]string{}}
+	d := &dualEnv{keys: map[string]*passkeytest.Authenticator{}, ids: map[string]string{}, roles: map[string]auth.Role{}}
 	d.env = newEnv(t, func(c *Config) {
 		d.dual = &approval.Service{Store: c.ScreenStore.(approval.Store), Audit: c.Audit}
 		svc, err := screening.OpenService(context.Background(), screening.ServiceConfig{
@@ -76,6 +77,15 @@ func (d *dualEnv) enrol(t *testing.T, name string, role auth.Role) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.roles[name] = role
+	d.enrolSecret(t, name, secret)
+}
+
+// enrolSecret enrols user name with enrolment secret: a password and a
+// passkey.
+func (d *dualEnv) enrolSecret(t *testing.T, name, secret string) {
+	t.Helper()
+	ctx := context.Background()
 	si, err := d.users.Enrol(ctx, secret, "correct horse battery staple", "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +128,7 @@ func (d *dualEnv) as(user string, role auth.Role, tok, method, path, body string
 // request id, signed by user's passkey.
 func (d *dualEnv) assertion(t *testing.T, user, id string) string {
 	t.Helper()
-	rec := d.as(user, auth.RoleAnalyst, "analyst", "POST", "/api/v1/approvals/"+id+"/challenge", "")
+	rec := d.as(user, d.roles[user], "analyst", "POST", "/api/v1/approvals/"+id+"/challenge", "")
 	mustStatus(t, rec, http.StatusOK)
 	var out struct{ Options json.RawMessage }
 	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || len(out.Options) == 0 {

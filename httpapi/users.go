@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/auth"
 )
 
@@ -23,6 +24,9 @@ const (
 	routeUserRole     = "PUT /api/v1/users/{name}/role"
 	routeUserSessions = "GET /api/v1/users/{name}/sessions"
 	routeUserRevoke   = "DELETE /api/v1/users/{name}/sessions"
+	// routeApprovalEnrolment gives the requester of an approved creation
+	// or second-factor reset the user's enrolment secret.
+	routeApprovalEnrolment = "POST /api/v1/approvals/{id}/enrolment"
 )
 
 func (s *Server) userRoutes() {
@@ -35,6 +39,7 @@ func (s *Server) userRoutes() {
 	s.register(routeUserResetMFA, auth.PermAdmin, s.resetUserMFA)
 	s.register(routeUserRole, auth.PermAdmin, s.setUserRole)
 	s.register(routeUserRevoke, auth.PermAdmin, s.revokeUserSessions)
+	s.register(routeApprovalEnrolment, auth.PermAdmin, s.approvalEnrolment)
 }
 
 func (s *Server) users() (*auth.Users, error) {
@@ -42,6 +47,16 @@ func (s *Server) users() (*auth.Users, error) {
 		return nil, bulwark.Errorf(bulwark.EUNAVAILABLE, "console users are not configured on this server")
 	}
 	return s.cfg.Users, nil
+}
+
+// people is the users service with creation, role raises and second-factor
+// resets under dual control (Approvals).
+func (s *Server) people() (*approval.People, error) {
+	users, err := s.users()
+	if err != nil {
+		return nil, err
+	}
+	return &approval.People{Users: users, Dual: s.cfg.Approvals}, nil
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
@@ -83,7 +98,7 @@ type createUserRequest struct {
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
+	users, err := s.people()
 	if err != nil {
 		return err
 	}
@@ -98,7 +113,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	secret, u, err := users.CreateUser(r.Context(), tokenOf(r).Actor(), req.Name, role)
+	secret, u, err := users.CreateUser(dualContext(r), principal(r).Actor, req.Name, role)
 	if err != nil {
 		return err
 	}
@@ -130,7 +145,7 @@ type setRoleRequest struct {
 }
 
 func (s *Server) setUserRole(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
+	users, err := s.people()
 	if err != nil {
 		return err
 	}
@@ -142,16 +157,32 @@ func (s *Server) setUserRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := users.SetRole(r.Context(), tokenOf(r).Actor(), r.PathValue("name"), role)
+	u, err := users.SetRole(dualContext(r), principal(r).Actor, r.PathValue("name"), role)
 	return s.userChanged(w, r, u, err)
 }
 
 func (s *Server) resetUserMFA(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
+	users, err := s.people()
 	if err != nil {
 		return err
 	}
-	secret, u, err := users.ResetMFA(r.Context(), tokenOf(r).Actor(), r.PathValue("name"))
+	secret, u, err := users.ResetMFA(dualContext(r), principal(r).Actor, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, enrolmentResponse{Secret: secret, ExpiresAt: u.EnrolExpiresAt, User: u})
+	return nil
+}
+
+// approvalEnrolment answers POST /api/v1/approvals/{id}/enrolment: the
+// enrolment secret of an approved and executed creation or reset, to its
+// requester only (approval.People.Enrolment).
+func (s *Server) approvalEnrolment(w http.ResponseWriter, r *http.Request) error {
+	people, err := s.people()
+	if err != nil {
+		return err
+	}
+	secret, u, err := people.Enrolment(r.Context(), r.PathValue("id"), principal(r))
 	if err != nil {
 		return err
 	}

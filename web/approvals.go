@@ -80,6 +80,10 @@ type approvalView struct {
 	// why not otherwise. MayCancel: its requester or an admin.
 	MayApprove, MayCancel bool
 	Why                   string
+	// MayCollect: an executed creation or second-factor reset of a user,
+	// and the signed-in person asked for it: they may collect the
+	// enrolment secret.
+	MayCollect bool
 }
 
 func (c *Console) approvalPage(w http.ResponseWriter, r *http.Request) error {
@@ -101,6 +105,7 @@ func (c *Console) approvalPage(w http.ResponseWriter, r *http.Request) error {
 		me := approvalPrincipal(r)
 		v.MayCancel = me.SamePerson(approval.Principal{Actor: req.Requester, Person: req.RequesterPerson}) || me.Role == auth.RoleAdmin
 	}
+	v.MayCollect = req.State == approval.Executed && approvalPrincipal(r).Actor == req.Requester && approval.HasEnrolment(req)
 	return c.Render(w, r, http.StatusOK, "approval.html", v)
 }
 

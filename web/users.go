@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/bulwark-sec/bulwark"
+	"github.com/bulwark-sec/bulwark/approval"
 	"github.com/bulwark-sec/bulwark/auth"
 )
 
@@ -41,6 +42,7 @@ func (c *Console) userRoutes() {
 	c.Page("POST /users/{name}/reset-mfa", auth.PermAdmin, c.resetUserMFA)
 	c.Page("POST /users/{name}/role", auth.PermAdmin, c.setUserRole)
 	c.Page("POST /users/{name}/sessions/revoke", auth.PermAdmin, c.revokeUserSessions)
+	c.Page("POST /approvals/{id}/enrolment", auth.PermAdmin, c.approvalEnrolment)
 }
 
 func (c *Console) users() (*auth.Users, error) {
@@ -450,8 +452,42 @@ func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, secret, na
 	return c.renderForm(w, r, "users.html", usersView{Users: list, Roles: auth.Roles(), Secret: secret, SecretFor: name}, "", problem)
 }
 
-func (c *Console) createUser(w http.ResponseWriter, r *http.Request) error {
+// people is the users service with creation, role raises and second-factor
+// resets under dual control.
+func (c *Console) people() (*approval.People, error) {
 	users, err := c.users()
+	if err != nil {
+		return nil, err
+	}
+	return &approval.People{Users: users, Dual: c.cfg.Services.Approvals}, nil
+}
+
+// pending redirects to the approval request err holds (a change waiting
+// for a second person), reporting whether it did.
+func pending(w http.ResponseWriter, r *http.Request, err error) bool {
+	if req := approval.PendingRequest(err); req != nil {
+		http.Redirect(w, r, "/approvals/"+url.PathEscape(req.ID), http.StatusSeeOther)
+		return true
+	}
+	return false
+}
+
+// approvalEnrolment shows the requester of an approved creation or reset
+// the user's enrolment secret (approval.People.Enrolment).
+func (c *Console) approvalEnrolment(w http.ResponseWriter, r *http.Request) error {
+	people, err := c.people()
+	if err != nil {
+		return err
+	}
+	secret, u, err := people.Enrolment(r.Context(), r.PathValue("id"), approval.PrincipalFrom(r.Context(), PrincipalOf(r).Actor))
+	if err != nil {
+		return c.renderUsers(w, r, "", "", err)
+	}
+	return c.renderUsers(w, r, secret, u.Name, nil)
+}
+
+func (c *Console) createUser(w http.ResponseWriter, r *http.Request) error {
+	users, err := c.people()
 	if err != nil {
 		return err
 	}
@@ -460,6 +496,9 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request) error {
 		return c.renderUsers(w, r, "", "", err)
 	}
 	secret, u, err := users.CreateUser(r.Context(), PrincipalOf(r).Actor, r.PostFormValue("name"), role)
+	if pending(w, r, err) {
+		return nil
+	}
 	if err != nil {
 		return c.renderUsers(w, r, "", "", err)
 	}
@@ -484,7 +523,7 @@ func (c *Console) disableUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (c *Console) setUserRole(w http.ResponseWriter, r *http.Request) error {
-	users, err := c.users()
+	users, err := c.people()
 	if err != nil {
 		return err
 	}
@@ -492,15 +531,21 @@ func (c *Console) setUserRole(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		_, err = users.SetRole(r.Context(), PrincipalOf(r).Actor, r.PathValue("name"), role)
 	}
+	if pending(w, r, err) {
+		return nil
+	}
 	return c.adminDone(w, r, err)
 }
 
 func (c *Console) resetUserMFA(w http.ResponseWriter, r *http.Request) error {
-	users, err := c.users()
+	users, err := c.people()
 	if err != nil {
 		return err
 	}
 	secret, u, err := users.ResetMFA(r.Context(), PrincipalOf(r).Actor, r.PathValue("name"))
+	if pending(w, r, err) {
+		return nil
+	}
 	if err != nil {
 		return c.renderUsers(w, r, "", "", err)
 	}
