@@ -90,7 +90,7 @@ type ServeSettings struct {
 	DualControl approval.Config
 	// CoolingOff is how long a console account created or reset recently
 	// approves nothing under dual control (--cooling-off; default
-	// auth.DefaultCoolingOff).
+	// auth.DefaultCoolingOff; 0 turns it off).
 	CoolingOff time.Duration
 	// RegistryMaxAge is how old the built-in registry of Safe deployments
 	// may be before the co-signer refuses (--registry-max-age; 0: no
@@ -227,7 +227,7 @@ func (m *Main) serveCmd() *command {
 			fs.DurationVar(&f.safeQueueTimeout, "safe-queue-timeout", queue.DefaultListTimeout, "with --safe-queue, how long the reading of one Safe's queue may take (all its pages); a queue not read by then is QUEUE_UNREADABLE for that poll")
 			fs.BoolVar(&f.safeQueuePush, "safe-queue-push", false, "with --safe-queue and a co-signer, post each co-signature given to the service as the co-signer's confirmation")
 			registerApprovalTTL(fs, &f.approvalTTL)
-			fs.DurationVar(&f.coolingOff, "cooling-off", auth.DefaultCoolingOff, "a console account created, or whose second factors were reset, less than this `DURATION` ago approves nothing under dual control (at least 1h)")
+			fs.DurationVar(&f.coolingOff, "cooling-off", auth.DefaultCoolingOff, "a console account created, or whose second factors were reset, less than this `DURATION` ago approves nothing under dual control (0: off, for tests and demos)")
 			fs.StringVar(&f.dualControl, "dual-control", "all", "the actions held until a second person approves them with a WebAuthn assertion (see docs/dual-control.md): all, none, or a comma-separated `LIST` of safe.approve, screen.false-positive, alert.ack-critical, policy.lower-threshold, trace.case.close-unsent-freeze, people.change")
 			registerRegistryMaxAge(fs, &f.registryMaxAge)
 			f.lists.register(fs)
@@ -310,8 +310,8 @@ func (m *Main) serving(f serveFlags) (*Serving, error) {
 	if err := cosign.CheckApprovalTTL("--approval-ttl", f.approvalTTL); err != nil {
 		return nil, err
 	}
-	if f.coolingOff < time.Hour {
-		return nil, bulwark.Invalid("--cooling-off", "%s is too short: give at least 1h (default %s)", f.coolingOff, auth.DefaultCoolingOff)
+	if f.coolingOff < 0 {
+		return nil, bulwark.Invalid("--cooling-off", "%s is negative: give a duration such as %s, or 0 to turn the cooling-off off", f.coolingOff, auth.DefaultCoolingOff)
 	}
 	dual, err := approval.ParseConfig("--dual-control", f.dualControl)
 	if err != nil {

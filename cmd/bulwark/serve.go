@@ -256,9 +256,11 @@ func serve(ctx context.Context, s *cli.Serving) error {
 	// Creating a user, raising a role and resetting second factors
 	// through the API or the console wait for a second person; an
 	// account new or reset within the cooling-off approves nothing.
-	users.CoolingOff = s.CoolingOff
 	dual.Handle(approval.PeopleChange, (&approval.People{Users: users, Dual: dual}).Execute)
-	dual.MayApprovePerson = func(ctx context.Context, p approval.Principal) error { return users.MayApprove(ctx, p.User) }
+	if s.CoolingOff > 0 {
+		users.CoolingOff = s.CoolingOff
+		dual.MayApprovePerson = func(ctx context.Context, p approval.Principal) error { return users.MayApprove(ctx, p.User) }
+	}
 	console, err := web.New(web.Config{Sessions: web.UserSessions{Users: users}, Logger: log, Version: s.Version(), Services: web.Services{
 		Audit: alog, SafeVerify: verifier, SafeOnChain: onChain, SafePosture: safePosture, SafePending: safePending, SafeVerifications: db, SafeWatches: db, SafeAlerts: db,
 		SafePolicy: policy.Policy{AddressBook: s.AddressBook, Live: book, Screener: screener},

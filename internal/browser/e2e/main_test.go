@@ -70,7 +70,9 @@ func start(t testing.TB) (*browser.Browser, *browser.Server) {
 			return
 		}
 		browser.Progress("starting bulwark serve")
-		console.srv, console.err = browser.StartServer(bin, data)
+		// The scenarios' people approve seconds after enrolling: no
+		// cooling-off (docs/people.md#cooling-off).
+		console.srv, console.err = browser.StartServer(bin, data, "--cooling-off", "0")
 		if console.err == nil {
 			browser.Progress("bulwark serve listening at %s", console.srv.URL)
 		}
