@@ -429,11 +429,12 @@ type tokenKey struct {
 	abjad bool
 	cyr   bool
 	cjk   bool
+	han   bool
 	paren bool
 }
 
 func keyOf(t *token) tokenKey {
-	return tokenKey{s: t.s, kind: t.kind, w: t.w, abjad: t.abjad, cyr: t.cyr, cjk: t.cjk, paren: t.paren}
+	return tokenKey{s: t.s, kind: t.kind, w: t.w, abjad: t.abjad, cyr: t.cyr, cjk: t.cjk, han: t.han, paren: t.paren}
 }
 
 // sortPostings sorts keys in place, moving posts along, and the posts of

@@ -149,6 +149,29 @@ func score(t *testing.T, a, b string) float64 {
 // TestKoreanVariants: McCune–Reischauer, Revised and common spellings of
 // one name match strongly, and above different names that share a
 // surname.
+// TestKoreanEquivalencesNotForPinyin: the Korean romanisation
+// equivalences (Ri ~ Li ~ I, Nyo ~ Yo) hold for Hangul and Latin spellings
+// of Korean names, not for the Mandarin reading of a Chinese name: "鑫 李"
+// (Xin Li) is not Sin Song RI, while "이 정수" still is RI JONG SU.
+func TestKoreanEquivalencesNotForPinyin(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		a, b string
+		want bool // at or above the review threshold
+	}{
+		{"이 정수", "RI JONG SU", true},
+		{"Li Jong Su", "RI JONG SU", true},
+		{"鑫 李", "Sin Song RI", false},
+		{"心怡 鍾", "Sin Song RI", false},
+		{"宇 徐", "Su Nyo RYANG", false},
+		{"里佳 松田", "RI SONG JIN", false},
+	} {
+		if s := score(t, tt.a, tt.b); (s >= ReviewThreshold) != tt.want {
+			t.Errorf("Compare(%q, %q) = %.3f; at or above %.2f: want %v", tt.a, tt.b, s, ReviewThreshold, tt.want)
+		}
+	}
+}
+
 func TestKoreanVariants(t *testing.T) {
 	tests := []struct{ a, b string }{
 		{"Pak Pong Ju", "Park Bong Ju"},

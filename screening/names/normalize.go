@@ -28,6 +28,7 @@ type word struct {
 	abjad  bool // transliterated from Arabic or Hebrew script
 	cyr    bool // transliterated from Cyrillic
 	cjk    bool // one Hangul syllable or Han character
+	han    bool // the Mandarin reading of a Han character
 	paren  bool // inside parentheses
 }
 
@@ -147,7 +148,7 @@ func (tz *tokenizer) scan(s string) []word {
 		case scriptHan:
 			flush()
 			if py := hanziSyllable(r); py != "" {
-				words = append(words, word{s: py, cjk: true, paren: paren > 0})
+				words = append(words, word{s: py, cjk: true, han: true, paren: paren > 0})
 			}
 			continue
 		case scriptCyrillic:
@@ -428,7 +429,7 @@ func (tz *tokenizer) tokenize(name string) []token {
 		} else if n, ok := roman(s); ok && len(toks) > 0 && len(words) >= 3 {
 			s = n
 		}
-		toks = append(toks, token{s: s, abjad: w.abjad, cyr: w.cyr, cjk: w.cjk, paren: w.paren})
+		toks = append(toks, token{s: s, abjad: w.abjad, cyr: w.cyr, cjk: w.cjk, han: w.han, paren: w.paren})
 	}
 	toks = numberWords(toks)
 	untruncateLegal(toks)
@@ -447,9 +448,14 @@ func (tz *tokenizer) tokenize(name string) []token {
 		if t.phon == "" {
 			t.phon = tz.phoneticKey(t.s)
 		}
-		if t.cyr {
+		switch {
+		case t.han:
+			// A pinyin reading is not a romanised Korean syllable: the
+			// Korean equivalences (li ~ ri ~ i, yu ~ nyo) do not apply.
+			t.kor = ""
+		case t.cyr:
 			t.kor = koreanKey(cyrillicKorean(t.s))
-		} else {
+		default:
 			t.kor = koreanKey(t.s)
 		}
 		t.skel = skeleton(t.phon)

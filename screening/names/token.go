@@ -44,6 +44,7 @@ type token struct {
 	abjad bool // transliterated from Arabic/Hebrew script (vowels unwritten)
 	cyr   bool // transliterated from Cyrillic
 	cjk   bool // one Hangul syllable or Han character
+	han   bool // the Mandarin reading of a Han character
 	paren bool // was inside parentheses
 }
 
