@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -128,12 +129,22 @@ const ukNegativeSample = 5000
 // positives, those missed false negatives; a negative with any match at or
 // above it is a false positive.
 //
-// The UK list adds 4,688 designations, 138 of them DPRK people with short
-// Korean names, so a few more random people share a listed name closely
-// enough for review ("정식 김" and KIM JONG SIK): no recall may be lost, F1
-// may fall by at most 0.01 and the negatives with a match may rise by at
-// most 0.25 percentage points; screened as the yente gate screens them
-// (with date of birth and nationality) they stay within its 0.5 %.
+// A negative whose name, normalised (tokens in any order), is a name or
+// alias of a loaded entry is a namesake: a screener must review it, so it
+// is counted apart and the gate is on the other negatives. On the
+// 2025-04-14 ConList none of the 14 negatives the UK list adds is a
+// namesake, and none comes from how the reader weights UK entries (none
+// through a weak alias): all are partial or fuzzy matches the name scorer
+// makes against any list's short Korean, Chinese and Arabic names, through
+// strong aliases or primary names (a query given name left over, as
+// "광수 승민 최" ~ Kwang Su CHOE; a one-letter difference in a short word,
+// as "중수 김" ~ Sung Su KIM or "Jill Cook" ~ the ship alias IL MOOK). So
+// "not worse" does not hold strictly: no recall may be lost, F1 may fall
+// by at most 0.01 and the non-namesake negatives with a match may rise by
+// at most 0.25 percentage points (measured +14 of 12,000, +0.12); screened
+// as the yente gate screens them (with date of birth and nationality)
+// they stay within its 0.5 %. UK_VERBOSE=1 logs each negative the UK list
+// adds.
 func TestCorpusUKNamesOnlyNotWorse(t *testing.T) {
 	race.Corpus(t)
 	t.Parallel()
@@ -185,10 +196,22 @@ func TestCorpusUKNamesOnlyNotWorse(t *testing.T) {
 		// negFull counts the negatives with a match when screened as the
 		// yente gate screens them, with date of birth and nationality.
 		negFull int
-		hits    []string
+		// hits maps a negative with a match (its index) to what it matched.
+		hits map[int]string
+		// full maps a negative with a match screened with date of birth
+		// and nationality to what it matched.
+		full map[int]string
+		// namesakes counts the negatives with a match that are namesakes.
+		namesakes int
+	}
+	loaded := map[string]bool{}
+	for _, r := range append(append([]names.Record{}, base...), uk...) {
+		for _, n := range r.Names {
+			loaded[tokenSet(n.Value)] = true
+		}
 	}
 	run := func(ix *names.Index) result {
-		var r result
+		r := result{hits: map[int]string{}, full: map[int]string{}}
 		for _, set := range [][]map[string]string{untreated, treated} {
 			for i, row := range set {
 				want := resolveUN(unRecs, byNorm, untreated[i])
@@ -208,27 +231,44 @@ func TestCorpusUKNamesOnlyNotWorse(t *testing.T) {
 				}
 			}
 		}
-		for _, row := range negatives {
+		for k, row := range negatives {
 			if ms := ix.Search(nameOnly(row)); len(ms) > 0 && ms[0].Score >= names.ReviewThreshold {
+				r.hits[k] = fmt.Sprintf("%q ~ %q %.3f (%s)", row["full_name"], ms[0].MatchedName, ms[0].Score, ms[0].RecordID)
+				if loaded[tokenSet(row["full_name"])] {
+					r.namesakes++
+					continue
+				}
 				r.c.fp++
 				r.negHit++
-				r.hits = append(r.hits, fmt.Sprintf("%q ~ %q %.3f (%s)", row["full_name"], ms[0].MatchedName, ms[0].Score, ms[0].RecordID))
 			}
 			q := fixtureQuery(t, row)
 			q.MinScore = names.ReviewThreshold
 			if ms := ix.Search(q); len(ms) > 0 && ms[0].Score >= names.ReviewThreshold {
 				r.negFull++
+				r.full[k] = fmt.Sprintf("%q %s %s ~ %q %.3f (%s)", row["full_name"], q.DateOfBirth, q.Country, ms[0].MatchedName, ms[0].Score, ms[0].RecordID)
 			}
 		}
 		return r
 	}
 	without, with := run(unIx), run(both)
 	rate := func(r result) float64 { return 100 * float64(r.negHit) / float64(len(negatives)) }
-	t.Logf("names only, embedded lists:          F1 %.4f (tp %d fn %d fp %d), negatives with a match %d of %d (%.3f%%)", without.c.f1(), without.c.tp, without.c.fn, without.c.fp, without.negHit, len(negatives), rate(without))
-	t.Logf("names only, embedded lists and UK:   F1 %.4f (tp %d fn %d fp %d), negatives with a match %d of %d (%.3f%%)", with.c.f1(), with.c.tp, with.c.fn, with.c.fp, with.negHit, len(negatives), rate(with))
+	t.Logf("names only, embedded lists:          F1 %.4f (tp %d fn %d fp %d), non-namesake negatives with a match %d of %d (%.3f%%), namesakes %d", without.c.f1(), without.c.tp, without.c.fn, without.c.fp, without.negHit, len(negatives), rate(without), without.namesakes)
+	t.Logf("names only, embedded lists and UK:   F1 %.4f (tp %d fn %d fp %d), non-namesake negatives with a match %d of %d (%.3f%%), namesakes %d", with.c.f1(), with.c.tp, with.c.fn, with.c.fp, with.negHit, len(negatives), rate(with), with.namesakes)
 	t.Logf("with date of birth and nationality, negatives with a match: %d of %d without the UK list, %d with it", without.negFull, len(negatives), with.negFull)
 	if os.Getenv("UK_VERBOSE") != "" {
-		t.Logf("hits with the UK list:\n  %s", strings.Join(with.hits, "\n  "))
+		for _, h := range []struct {
+			what          string
+			with, without map[int]string
+		}{{"names only", with.hits, without.hits}, {"with date of birth and nationality", with.full, without.full}} {
+			var added []string
+			for k, m := range h.with {
+				if _, ok := h.without[k]; !ok {
+					added = append(added, m)
+				}
+			}
+			slices.Sort(added)
+			t.Logf("%s, %d negatives match only with the UK list:\n  %s", h.what, len(added), strings.Join(added, "\n  "))
+		}
 	}
 	if with.c.tp < without.c.tp {
 		t.Errorf("positives found fell from %d to %d with the UK list loaded", without.c.tp, with.c.tp)
@@ -237,11 +277,19 @@ func TestCorpusUKNamesOnlyNotWorse(t *testing.T) {
 		t.Errorf("F1 fell from %.4f to %.4f with the UK list loaded, more than 0.01", without.c.f1(), with.c.f1())
 	}
 	if rate(with) > rate(without)+0.25 {
-		t.Errorf("negatives with a match rose from %.3f%% to %.3f%% with the UK list loaded, more than 0.25 points", rate(without), rate(with))
+		t.Errorf("non-namesake negatives with a match rose from %.3f%% to %.3f%% with the UK list loaded, more than 0.25 points", rate(without), rate(with))
 	}
 	if full := 100 * float64(with.negFull) / float64(len(negatives)); full > 0.5 {
 		t.Errorf("with date of birth and nationality, %.3f%% of the negatives match with the UK list loaded; the yente gate is 0.5%%", full)
 	}
+}
+
+// tokenSet is a name normalised with its tokens sorted: "KIM Jong Sik" and
+// "Jong Sik KIM" are the same name.
+func tokenSet(s string) string {
+	toks := strings.Fields(names.Normalize(s))
+	slices.Sort(toks)
+	return strings.Join(toks, " ")
 }
 
 type confusionCounts struct{ tp, fp, fn int }
