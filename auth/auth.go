@@ -522,3 +522,19 @@ func FromContext(ctx context.Context) *Token {
 	t, _ := ctx.Value(ctxKey{}).(*Token)
 	return t
 }
+
+type clientAddrKey struct{}
+
+// WithClientAddr returns ctx carrying the limiter key of the client behind
+// a request (its address, or the /64 of an IPv6 address), as the HTTP
+// server derives it through its trusted proxies, so that the console's
+// sign-in limits key on the same client the API's rate limits do.
+func WithClientAddr(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, key)
+}
+
+// ClientAddrFrom returns the key WithClientAddr put in ctx.
+func ClientAddrFrom(ctx context.Context) (string, bool) {
+	k, ok := ctx.Value(clientAddrKey{}).(string)
+	return k, ok && k != ""
+}

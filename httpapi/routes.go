@@ -84,7 +84,9 @@ func (s *Server) routes() {
 		// API's own paths with another method, and unclean paths, get
 		// the API's answer as without it.
 		if s.cfg.Console != nil && path.Clean("/"+r.URL.Path) == r.URL.Path && len(s.methods(r, r.URL.Path)) == 0 {
-			s.cfg.Console.ServeHTTP(w, r)
+			// The console's sign-in limits key on the client derived
+			// through --trusted-proxy, as the API's rate limits do.
+			s.cfg.Console.ServeHTTP(w, r.WithContext(auth.WithClientAddr(r.Context(), s.clientKeyOf(r))))
 			return nil
 		}
 		return fallback(w, r)

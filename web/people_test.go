@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -58,5 +59,32 @@ func TestConsolePeopleChangeWaits(t *testing.T) {
 	w := b.do("POST", "/users/vera/role", url.Values{"role": {"viewer"}, "csrf": {csrf}}, nil, nil)
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/users" || mustUser(t, e, "vera").Role != auth.RoleViewer {
 		t.Fatalf("lowering: %d %s", w.Code, w.Header().Get("Location"))
+	}
+}
+
+// TestConsoleLoginLimitedPerDerivedClient: behind a trusted proxy every
+// browser reaches the console from the proxy's address; the sign-in
+// limits key on the client the API server derived (auth.WithClientAddr),
+// so one client's failures do not lock out another.
+func TestConsoleLoginLimitedPerDerivedClient(t *testing.T) {
+	t.Parallel()
+	e := newUserEnv(t)
+	try := func(b *browser, name string) int {
+		token := match(t, csrfInput, b.do("GET", "/login", nil, nil, nil).Body.String())
+		return b.do("POST", "/login", url.Values{"csrf": {token}, "name": {name}, "password": {"wrong password!"}}, nil, nil).Code
+	}
+	attacker := e.browser("localhost:8080")
+	attacker.client = "198.51.100.1"
+	var code int
+	for i := 0; i <= auth.DefaultSignInLimits.PerAddress; i++ {
+		code = try(attacker, fmt.Sprintf("u%d", i))
+	}
+	if code != http.StatusTooManyRequests {
+		t.Fatalf("the attacker's last try: %d", code)
+	}
+	other := e.browser("localhost:8080")
+	other.client = "198.51.100.2"
+	if code := try(other, "v1"); code != http.StatusUnauthorized {
+		t.Fatalf("another client behind the same proxy: %d, want 401 (not limited)", code)
 	}
 }

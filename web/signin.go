@@ -98,10 +98,14 @@ func startSession(w http.ResponseWriter, r *http.Request, si *auth.SignedIn) {
 	setCookie(w, r, SessionCookie, si.Cookie, int(time.Until(si.Session.ExpiresAt).Seconds())+1)
 }
 
-// clientKey is the client address of r for the sign-in limits: the
-// connection's peer (a deployment behind a proxy limits the proxy, which
-// is stricter, never laxer).
+// clientKey is the client address of r for the sign-in limits: the one
+// the API server derived through its trusted proxies (auth.WithClientAddr),
+// else the connection's peer (behind a proxy not configured as trusted,
+// the proxy is limited, which is stricter, never laxer).
 func clientKey(r *http.Request) string {
+	if k, ok := auth.ClientAddrFrom(r.Context()); ok {
+		return k
+	}
 	host := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h

@@ -59,6 +59,9 @@ type browser struct {
 	host    string
 	cookies map[string]*http.Cookie
 	last    *httptest.ResponseRecorder
+	// client, when set, is the client address the API server derived
+	// (auth.WithClientAddr), as behind a trusted proxy.
+	client string
 }
 
 func (e *userEnv) browser(host string) *browser {
@@ -78,6 +81,9 @@ func (b *browser) do(method, path string, form url.Values, header map[string]str
 	}
 	r := httptest.NewRequest(method, "http://"+b.host+path, rd)
 	r.RemoteAddr = "192.0.2.10:5555"
+	if b.client != "" {
+		r = r.WithContext(auth.WithClientAddr(r.Context(), b.client))
+	}
 	if form != nil {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
