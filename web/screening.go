@@ -24,6 +24,7 @@ func (c *Console) screeningRoutes() {
 	c.Page("POST /screening/name", auth.PermAnalyze, c.screenName)
 	c.Page("GET /screening/decisions/{id}", auth.PermRead, c.decisionPage)
 	c.Page("GET /screening/lists/{id}", auth.PermRead, c.listPage)
+	c.screeningRuleRoutes()
 }
 
 // screeningView is the data of screening.html.
@@ -159,6 +160,9 @@ type decisionView struct {
 	Stored  *screening.StoredDecision
 	Address *screening.AddressDecision
 	Name    *screening.NameDecision
+	// Rule are the matches an analyst may ask to rule a false positive
+	// (empty for a viewer).
+	Rule []ruleTarget
 	// Replay is the decision screened again on its list versions (nil
 	// until asked for with ?replay=1).
 	Replay *screening.Replay
@@ -190,6 +194,9 @@ func (c *Console) decisionPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return bulwark.Wrap(err, bulwark.EINTEGRITY, "decision "+id+": its stored body cannot be read")
+	}
+	if PrincipalOf(r).Allows(auth.PermAnalyze) {
+		v.Rule = ruleTargets(v)
 	}
 	if r.URL.Query().Get("replay") != "" {
 		if v.Replay, err = svc.Replay(r.Context(), id); err != nil {
