@@ -157,7 +157,7 @@ func TestAlertAckDualControl(t *testing.T) {
 		t.Fatalf("requests %+v, %v", rs, err)
 	}
 	r := rs[0]
-	if !strings.Contains(r.Summary, "Reason: our own upgrade, ticket 9") || !strings.Contains(r.Summary, "critical Safe alert 1") {
+	if !strings.Contains(r.Summary, `Reason: "our own upgrade, ticket 9"`) || !strings.Contains(r.Summary, "critical Safe alert 1") {
 		t.Errorf("summary %q", r.Summary)
 	}
 	approver := approval.Principal{Actor: "user:7", Person: "bob", Role: auth.RoleAnalyst, User: "bob"}

@@ -199,7 +199,7 @@ func TestDualControlAPI(t *testing.T) {
 	}
 
 	req := d.askFalsePositive(t, "ana-token", "")
-	if !strings.Contains(req.Summary, "Address:      "+seizedTRX) || !strings.Contains(req.Summary, "Note:         our cold wallet") ||
+	if !strings.Contains(req.Summary, "Address:      "+seizedTRX) || !strings.Contains(req.Summary, `Note:         "our cold wallet"`) ||
 		req.Requester != "token:"+strings.Split(secret, "_")[1] || req.RequesterPerson != "ana" {
 		t.Fatalf("request %+v", req.Request)
 	}

@@ -350,7 +350,7 @@ func TestServiceAcknowledge(t *testing.T) {
 	h := g.holds[0]
 	p, _ := h.Payload.(inbox.AckPayload)
 	if h.Action != approval.AlertAck || h.Subject != "alert:1" || h.Actor != "token:a" || p != (inbox.AckPayload{ID: 1, Reason: "ours"}) ||
-		!strings.Contains(h.Summary, "Reason: ours") || !strings.Contains(h.Summary, "critical Safe alert 1") {
+		!strings.Contains(h.Summary, `Reason: "ours"`) || !strings.Contains(h.Summary, "critical Safe alert 1") {
 		t.Errorf("hold = %+v", h)
 	}
 	if it, _ := m.InboxItem(ctx, critSafe.ID); it.State != inbox.Open || len(m.log) != 0 {

@@ -96,7 +96,7 @@ func (s *Service) AssignInTx(ctx context.Context, actor string, id int64, assign
 // alert be acknowledged: the alert and the reason, exactly.
 func AckSummary(it Item, reason string) string {
 	return "Acknowledge (close) critical Safe alert " + strconv.FormatInt(it.ID, 10) + " (safe.alert " + it.Ref + ", raised " +
-		it.Time.UTC().Format(time.RFC3339) + ")\nSubject: " + it.Subject + "\nAlert: " + it.Message + "\nReason: " + reason
+		it.Time.UTC().Format(time.RFC3339) + ")\nSubject: " + it.Subject + "\nAlert: " + it.Message + "\nReason: " + approval.Quote(reason)
 }
 
 // AckPayload is the input an approved acknowledgement runs with (the

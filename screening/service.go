@@ -871,7 +871,7 @@ func (s *Service) dispositionHold(actor string, d Disposition, address, chain, n
 	}
 	line("Version", d.EntityDigest)
 	if d.Note != "" && d.Use != UseHiring {
-		line("Note", d.Note)
+		line("Note", approval.Quote(d.Note))
 	}
 	return approval.Hold{Action: approval.FalsePositive, Subject: subject, Summary: b.String(), Actor: actor,
 		Payload: DispositionHold{Disposition: d, Address: address, Chain: chain, Name: name}}

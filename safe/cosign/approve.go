@@ -380,7 +380,7 @@ func approveHold(req ApproveRequest, a Approval, verdict bulwark.Verdict, name, 
 		line("Command line", a.OSUser+"@"+a.Host)
 	}
 	if a.Note != "" {
-		line("Note", a.Note)
+		line("Note", approval.Quote(a.Note))
 	}
 	return approval.Hold{Action: approval.SafeApprove, Subject: "safe:" + decimal(a.ChainID) + ":" + a.Safe.Hex() + ":" + a.SafeTxHash.Hex(),
 		Summary: b.String(), Payload: h, Actor: actor}, nil

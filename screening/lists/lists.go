@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"github.com/bulwark-sec/bulwark/approval"
 	"hash"
 	"io"
 	"io/fs"
@@ -321,7 +322,7 @@ func clean(s string) string {
 		case unicode.IsSpace(r):
 			space = sb.Len() > 0
 			continue
-		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u200e' || r == '\u200f' || r == '\ufeff' || r == '\u202a' || r == '\u202b' || r == '\u202c':
+		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u200e' || r == '\u200f' || r == '\ufeff' || approval.Bidi(r):
 			continue
 		case unicode.IsControl(r):
 			continue
