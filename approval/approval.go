@@ -204,6 +204,13 @@ func (p Principal) personKey() string {
 	return auth.PersonKey(p.Actor)
 }
 
+// Unnamed reports whether p is an API token that names no person: dual
+// control cannot tell its holder from any approver, so it may not ask for
+// a held action, and a request it asked is never approved.
+func (p Principal) Unnamed() bool {
+	return strings.HasPrefix(p.Actor, "token:") && strings.TrimSpace(p.Person) == ""
+}
+
 // SamePerson reports whether p and q are one person: the same actor, or
 // the same person key.
 func (p Principal) SamePerson(q Principal) bool {

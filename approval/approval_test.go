@@ -475,3 +475,37 @@ func TestChallengeBindsEverything(t *testing.T) {
 		t.Errorf("the nonce does not change the challenge")
 	}
 }
+
+// TestUnnamedTokenCannotRequest: a token that names no person cannot ask
+// for a held action (its holder could approve in the console as
+// themselves), the refusal names the fix and stores nothing; a request
+// such a token stored before is never approved, by anyone.
+func TestUnnamedTokenCannotRequest(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, approval.Config{})
+	anon := approval.Principal{Actor: "token:00000000000000c1", Person: "  ", Role: auth.RoleAdmin}
+	err := f.svc.Check(approval.WithPrincipal(background, anon), hold("screen:decision:9", "Rule decision 9 a false positive"))
+	if !bulwark.IsCode(err, bulwark.EFORBIDDEN) || !strings.Contains(err.Error(), "--person") {
+		t.Fatalf("Check by a token without a person = %v, want %s naming --person", err, bulwark.EFORBIDDEN)
+	}
+	if rs, _ := f.svc.List(background, approval.Pending, 10); len(rs) != 0 {
+		t.Fatalf("a refused ask stored %d requests", len(rs))
+	}
+	if len(f.entries(t, "approval.request", "refused")) == 0 {
+		t.Error("the refusal is not audited")
+	}
+	// A request asked by such a token before this rule: nobody approves it.
+	r := f.ask(t, "screen:decision:10", "Rule decision 10 a false positive")
+	r.ID, r.Requester, r.RequesterPerson, r.Subject = "00000000000000000000000000000c10", anon.Actor, "", "screen:decision:11"
+	if err := f.db.CreateApprovalRequest(background, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []approval.Principal{aliceUser, bob, dave} {
+		if _, err := f.approve(r.ID, p); !bulwark.IsCode(err, bulwark.EFORBIDDEN) {
+			t.Errorf("%s approving an unnamed token's request: %v, want %s", p.Actor, err, bulwark.EFORBIDDEN)
+		}
+	}
+	if len(f.runs) != 0 {
+		t.Errorf("the action ran: %v", f.runs)
+	}
+}

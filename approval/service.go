@@ -266,6 +266,11 @@ func (s *Service) Check(ctx context.Context, h Hold) error {
 		s.refused(ctx, who, "approval.request", "approval:"+string(h.Action), map[string]any{"action": h.Action, "subject": h.Subject}, err)
 		return err
 	}
+	if who.Unnamed() {
+		err := bulwark.Errorf(bulwark.EFORBIDDEN, "%s names no person, so dual control cannot tell its holder from the second person approving: it may not ask to %s; create a token that names its holder (bulwark token create --name NAME --role ROLE --person PERSON) and ask with it, or ask in the console", who.Actor, h.Action.Describe())
+		s.refused(ctx, who, "approval.request", "approval:"+string(h.Action), map[string]any{"action": h.Action, "subject": h.Subject}, err)
+		return err
+	}
 	prior, err := s.Store.PendingApprovalRequest(ctx, h.Action, h.Subject, digest)
 	switch {
 	case err == nil && prior.StateAt(now) == Pending:
@@ -386,6 +391,9 @@ func eligible(r *Request, approver Principal, now time.Time) error {
 		return bulwark.Errorf(bulwark.ECONFLICT, "approval request %s expired at %s: ask again", r.ID, r.Expires.UTC().Format(time.RFC3339))
 	default:
 		return bulwark.Errorf(bulwark.ECONFLICT, "approval request %s is %s already: a request is decided once", r.ID, st)
+	}
+	if r.requester().Unnamed() {
+		return bulwark.Errorf(bulwark.EFORBIDDEN, "request %s was asked by %s, a token that names no person: nobody can be told apart from its holder, so it is never approved; refuse or withdraw it and ask again with a token created with --person", r.ID, r.Requester)
 	}
 	if approver.SamePerson(r.requester()) {
 		return bulwark.Errorf(bulwark.EFORBIDDEN, "%s asked for request %s: dual control needs a second, different person to decide it", r.Requester, r.ID)

@@ -158,7 +158,7 @@ func (s *Server) ackInboxItem(w http.ResponseWriter, r *http.Request, tok *auth.
 	if err != nil {
 		return nil, err
 	}
-	apply, err := svc.PrepareAck(r.Context(), "token:"+tok.ID, id, req.Reason)
+	apply, err := svc.PrepareAck(dualContext(r), "token:"+tok.ID, id, req.Reason)
 	if err != nil {
 		return nil, err
 	}

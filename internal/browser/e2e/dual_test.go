@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -18,9 +15,8 @@ import (
 // exactly what was asked, approves with the passkey, and the match is
 // then shown as ruled.
 //
-// The console has no form to ask for the ruling yet: the test asks
-// through the API (POST /api/v1/screen/dispositions) with the first admin
-// token, so the requester is that token, not the analyst.
+// The analyst asks on the decision page, so the requester is a person
+// who cannot approve her own request.
 func TestFalsePositiveRulingWaitsForASecondPerson(t *testing.T) {
 	t.Parallel()
 	b, srv := start(t)
@@ -42,38 +38,24 @@ func TestFalsePositiveRulingWaitsForASecondPerson(t *testing.T) {
 		t.Fatalf("the xss-named match is not for review: %q", row)
 	}
 
-	// The ruling is asked for: 202, pending a second person.
-	body := `{"decisionId":"` + decision + `","address":"` + xssAddress + `","entityId":"` + entity + `","disposition":"false_positive","note":"our own test wallet"}`
-	req, err := http.NewRequest(http.MethodPost, "http://"+srv.Addr+"/api/v1/screen/dispositions", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	// The ruling is asked for on the decision's page: the form redirects
+	// to the request, pending a second person, and the requester is not
+	// offered the approval ceremony.
+	fran.Go("/screening/decisions/" + decision)
+	form := `form[data-testid="false-positive-form"][data-entity="` + entity + `"]`
+	fran.Fill(form+` textarea[name="reason"]`, "our own test wallet")
+	fran.ClickAndLoad(form + ` [data-testid="false-positive-submit"]`)
+	loc := fran.Location()
+	k := strings.Index(loc, "/approvals/")
+	if k < 0 {
+		t.Fatalf("asking for the ruling opened %s, want /approvals/{id}", loc)
 	}
-	req.Header.Set("Authorization", "Bearer "+srv.Token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	id := loc[k+len("/approvals/"):]
+	if got := browser.Eval[string](fran, `document.querySelector('[data-testid="approval"]').dataset.state`); got != "pending" {
+		t.Fatalf("the request's state is %q, want pending", got)
 	}
-	answer, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusAccepted || !strings.HasPrefix(loc, "/api/v1/approvals/") {
-		t.Fatalf("asking for the ruling: %d, Location %q: %s", resp.StatusCode, loc, answer)
-	}
-	var pending struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-		Approval struct {
-			ID, State string
-		} `json:"approval"`
-	}
-	if err := json.Unmarshal(answer, &pending); err != nil || pending.Error.Code != "approval_pending" || pending.Approval.State != "pending" {
-		t.Fatalf("asking for the ruling answered %s (%v), want code approval_pending", answer, err)
-	}
-	id := strings.TrimPrefix(loc, "/api/v1/approvals/")
-	if id != pending.Approval.ID {
-		t.Fatalf("Location names request %s, the body %s", id, pending.Approval.ID)
+	if n := fran.Count("#approve-passkey"); n != 0 {
+		t.Fatalf("the requester is offered the approval ceremony")
 	}
 
 	// Pending: the match is still for review, not ruled.
