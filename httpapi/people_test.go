@@ -24,10 +24,22 @@ func newPeopleEnv(t *testing.T) *dualEnv {
 	d.srv.cfg.Users = d.users
 	d.dual.Handle(approval.PeopleChange, (&approval.People{Users: d.users, Dual: d.dual}).Execute)
 	d.dual.MayApprovePerson = func(ctx context.Context, p approval.Principal) error { return d.users.MayApprove(ctx, p.User) }
+	d.namedAdmin(t)
 	d.enrol(t, "ann", auth.RoleAdmin)
 	d.enrol(t, "bob", auth.RoleAdmin)
 	d.clock.Advance(auth.DefaultCoolingOff + time.Hour)
 	return d
+}
+
+// namedAdmin makes the env's "admin" token one that names its person
+// (adam): a token naming no person may not ask for a held action.
+func (d *dualEnv) namedAdmin(t *testing.T) {
+	t.Helper()
+	secret, tok, err := d.auth.Create(context.Background(), "admin-adam", auth.RoleAdmin, auth.CreateOptions{Person: "adam"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.env.secrets["admin"], d.env.ids["admin"] = secret, tok.ID
 }
 
 // pendingPeople reads a 202 approval_pending answer.
@@ -188,6 +200,9 @@ func TestPeopleChangeBootstrap(t *testing.T) {
 	d := newDualEnv(t)
 	d.srv.cfg.Users = d.users
 	d.dual.Handle(approval.PeopleChange, (&approval.People{Users: d.users, Dual: d.dual}).Execute)
+	// A token that names no person may not even ask.
+	mustStatus(t, d.do("POST", "/api/v1/users", jsonHeaders("admin"), `{"name":"first","role":"admin"}`), http.StatusForbidden)
+	d.namedAdmin(t)
 	req := pendingPeople(t, d.do("POST", "/api/v1/users", jsonHeaders("admin"), `{"name":"first","role":"admin"}`))
 	if n := len(d.userNamed(t, "first")); n != 0 {
 		t.Fatalf("%d users", n)
