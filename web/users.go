@@ -185,6 +185,24 @@ func ceremonyError(w http.ResponseWriter, err error) error {
 }
 
 // readAssertion reads the browser's credential JSON of a ceremony.
+// ceremonyAnswer reads the browser's answer to a passkey ceremony of a
+// session at stage: the pending session and its user, its CSRF token
+// checked, and the credential JSON.
+func (c *Console) ceremonyAnswer(w http.ResponseWriter, r *http.Request, stage auth.Stage) (*auth.Session, *auth.User, []byte, error) {
+	sess, u, err := c.pendingSession(r, stage)
+	if err == nil {
+		err = checkSessionCSRF(r, sess)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	resp, err := readAssertion(w, r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return sess, u, resp, nil
+}
+
 func readAssertion(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, auth.MaxAssertionBytes))
 	if err != nil {
@@ -207,14 +225,7 @@ func (c *Console) loginPasskeyOptions(w http.ResponseWriter, r *http.Request) er
 }
 
 func (c *Console) loginPasskey(w http.ResponseWriter, r *http.Request) error {
-	sess, u, err := c.pendingSession(r, auth.StageSecondFactor)
-	if err == nil {
-		err = checkSessionCSRF(r, sess)
-	}
-	if err != nil {
-		return ceremonyError(w, err)
-	}
-	resp, err := readAssertion(w, r)
+	sess, u, resp, err := c.ceremonyAnswer(w, r, auth.StageSecondFactor)
 	if err != nil {
 		return ceremonyError(w, err)
 	}
@@ -332,14 +343,7 @@ func (c *Console) enrolPasskeyOptions(w http.ResponseWriter, r *http.Request) er
 }
 
 func (c *Console) enrolPasskey(w http.ResponseWriter, r *http.Request) error {
-	sess, u, err := c.pendingSession(r, auth.StageEnrol)
-	if err == nil {
-		err = checkSessionCSRF(r, sess)
-	}
-	if err != nil {
-		return ceremonyError(w, err)
-	}
-	resp, err := readAssertion(w, r)
+	sess, u, resp, err := c.ceremonyAnswer(w, r, auth.StageEnrol)
 	if err != nil {
 		return ceremonyError(w, err)
 	}
