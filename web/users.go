@@ -184,7 +184,6 @@ func ceremonyError(w http.ResponseWriter, err error) error {
 	return nil
 }
 
-// readAssertion reads the browser's credential JSON of a ceremony.
 // ceremonyAnswer reads the browser's answer to a passkey ceremony of a
 // session at stage: the pending session and its user, its CSRF token
 // checked, and the credential JSON.
@@ -203,6 +202,7 @@ func (c *Console) ceremonyAnswer(w http.ResponseWriter, r *http.Request, stage a
 	return sess, u, resp, nil
 }
 
+// readAssertion reads the browser's credential JSON of a ceremony.
 func readAssertion(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, auth.MaxAssertionBytes))
 	if err != nil {
