@@ -2,10 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"math/big"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -24,35 +21,7 @@ import (
 func TestApprovalBindingMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "bulwark.db")
-	raw, err := sql.Open(driverName, dsn(path, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := raw.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`)
-	found := false
-	for _, m := range ms {
-		if m.name == "safe_approval_binding" {
-			found = true
-			break
-		}
-		exec(m.sql)
-		exec(`INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, formatTime(time.Now()))
-	}
-	if !found {
-		t.Fatal("no safe_approval_binding migration")
-	}
-	exec(`PRAGMA application_id = ` + strconv.Itoa(applicationID))
+	path, raw, exec := storeBefore(t, "safe_approval_binding")
 	safeAddr := common.HexToAddress("0x00000000000000000000000000000000000005af")
 	hash := common.HexToHash("0x" + "ab0000000000000000000000000000000000000000000000000000000000cd01")
 	exec(`INSERT INTO safe_cosign_approvals (chain_id, safe, safe_tx_hash, approver, note, audit_seq, time) VALUES ('1', ?, ?, 'cli:carol', 'old', 3, '2026-01-01T00:00:00.000000000Z')`,

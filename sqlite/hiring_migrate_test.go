@@ -2,12 +2,8 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bulwark-sec/bulwark"
 	"github.com/bulwark-sec/bulwark/hiring"
@@ -20,35 +16,7 @@ import (
 func TestHiringListsMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "bulwark.db")
-	raw, err := sql.Open(driverName, dsn(path, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := raw.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`)
-	found := false
-	for _, m := range ms {
-		if m.name == "hiring_lists" {
-			found = true
-			break
-		}
-		exec(m.sql)
-		exec(`INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, formatTime(time.Now()))
-	}
-	if !found {
-		t.Fatal("no hiring_lists migration")
-	}
-	exec(`PRAGMA application_id = ` + strconv.Itoa(applicationID))
+	path, raw, exec := storeBefore(t, "hiring_lists")
 	exec(`INSERT INTO hire_runs (kind, actor, reason, at, imported, clusters, verdicts, inputs) VALUES ('screen', 'cli:hr', '', '2026-01-01T00:00:00.000000000Z', 3, 0, '{}', '{}')`)
 	for i, p := range []struct{ id, created, verdict string }{{"a", "2026-01-03", "review"}, {"z", "2026-01-01", "review"}, {"b", "2026-01-02", "clear"}, {"d", "2026-01-04", ""}} {
 		at := p.created + "T00:00:00.000000000Z"

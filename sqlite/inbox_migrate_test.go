@@ -2,9 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -17,35 +14,7 @@ import (
 func TestInboxMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "bulwark.db")
-	raw, err := sql.Open(driverName, dsn(path, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := raw.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`)
-	found := false
-	for _, m := range ms {
-		if m.name == "inbox" {
-			found = true
-			break
-		}
-		exec(m.sql)
-		exec(`INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, formatTime(time.Now()))
-	}
-	if !found {
-		t.Fatal("no inbox migration")
-	}
-	exec(`PRAGMA application_id = ` + strconv.Itoa(applicationID))
+	path, raw, exec := storeBefore(t, "inbox")
 	const t0 = "2026-01-01T00:00:00.000000000Z"
 	exec(`INSERT INTO safe_alerts (time, block, safe, code, severity, message) VALUES (?, 1, '', 'NODE_UNREACHABLE', 'high', 'node down')`, t0)
 	exec(`INSERT INTO safe_alerts (time, block, safe, code, severity, message) VALUES ('2026-01-01T00:00:01.000000000Z', 2, '0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4', 'MASTERCOPY_CHANGE', 'critical', 'singleton changed')`)

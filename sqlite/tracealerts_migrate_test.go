@@ -2,11 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -20,35 +16,7 @@ import (
 func TestTraceAlertReraiseMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "bulwark.db")
-	raw, err := sql.Open(driverName, dsn(path, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := raw.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`)
-	found := false
-	for _, m := range ms {
-		if m.name == "trace_alert_reraise" {
-			found = true
-			break
-		}
-		exec(m.sql)
-		exec(`INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, formatTime(time.Now()))
-	}
-	if !found {
-		t.Fatal("no trace_alert_reraise migration")
-	}
-	exec(`PRAGMA application_id = ` + strconv.Itoa(applicationID))
+	path, raw, exec := storeBefore(t, "trace_alert_reraise")
 	const ins = `INSERT INTO trace_alerts (id, time, code, severity, follow, chain, block, block_hash, tx_hash, position, deposit, message, alert, retracts, retracted_by)
 VALUES (?, '2026-01-01T00:00:00.000000000Z', ?, 'critical', 'watch:x', 1, 3, ?, ?, 'call:', ?, 'm', '{}', ?, ?)`
 	dep := "0x00000000000000000000000000000000000de901"
